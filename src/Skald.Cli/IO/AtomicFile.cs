@@ -1,0 +1,26 @@
+namespace Skald.Cli.IO;
+
+/// <summary>Writes a file through a temporary sibling and a rename, so a reader never sees half a file.</summary>
+internal static class AtomicFile
+{
+    public static void Write(string path, Action<Stream> write)
+    {
+        string full = Path.GetFullPath(path);
+        string? dir = Path.GetDirectoryName(full);
+        if (dir is not null && !Directory.Exists(dir)) throw new InputException($"{path}: output folder {dir} does not exist");
+        string tmp = full + $".tmp-{Environment.ProcessId}";
+        try
+        {
+            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(fs);
+                fs.Flush(true);
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+}

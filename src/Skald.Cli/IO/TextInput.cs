@@ -1,0 +1,61 @@
+using System.Text.Json;
+
+namespace Skald.Cli.IO;
+
+/// <summary>Reads the texts of an input file: <c>.txt</c> (one per line) or <c>.jsonl</c> (field <c>text</c>).</summary>
+internal static class TextInput
+{
+    /// <summary>
+    /// Reads all texts. <paramref name="allowBlank"/> false rejects blank lines (naming the line); an empty file is
+    /// always an error.
+    /// </summary>
+    public static List<string> Read(string path, bool allowBlank)
+    {
+        if (!File.Exists(path))
+            throw new InputException(Directory.Exists(path) ? $"{path}: is a folder, expected a file" : $"{path}: file not found");
+        string ext = Path.GetExtension(path).ToLowerInvariant();
+        if (ext != ".txt" && ext != ".jsonl")
+            throw new InputException($"{path}: unsupported input type '{ext}' (use .txt with one text per line, or .jsonl with a \"text\" field)");
+        var lines = Lines(File.ReadAllText(path));
+        if (lines.Count == 0) throw new InputException($"{path}: the file is empty (no texts)");
+        var texts = new List<string>(lines.Count);
+        for (int i = 0; i < lines.Count; i++)
+        {
+            string line = lines[i];
+            string text = ext == ".txt" ? line : FromJson(path, i + 1, line);
+            if (!allowBlank && string.IsNullOrWhiteSpace(text))
+                throw new InputException($"{path}:{i + 1}: blank line (every line must hold a text)");
+            texts.Add(text);
+        }
+        return texts;
+    }
+
+    /// <summary>Splits on \n (dropping a trailing \r and the empty piece after a final newline).</summary>
+    public static List<string> Lines(string content)
+    {
+        if (content.Length > 0 && content[0] == '\uFEFF') content = content[1..];
+        var parts = content.Split('\n');
+        int count = parts.Length;
+        if (count > 0 && parts[^1].Length == 0) count--;
+        var lines = new List<string>(count);
+        for (int i = 0; i < count; i++) lines.Add(parts[i].EndsWith('\r') ? parts[i][..^1] : parts[i]);
+        return lines;
+    }
+
+    private static string FromJson(string path, int lineNo, string line)
+    {
+        if (string.IsNullOrWhiteSpace(line)) throw new InputException($"{path}:{lineNo}: blank line (expected a JSON object)");
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("text", out var t))
+                throw new InputException($"{path}:{lineNo}: expected a JSON object with a \"text\" field");
+            if (t.ValueKind != JsonValueKind.String) throw new InputException($"{path}:{lineNo}: \"text\" must be a string");
+            return t.GetString()!;
+        }
+        catch (JsonException e)
+        {
+            throw new InputException($"{path}:{lineNo}: invalid JSON ({e.Message})");
+        }
+    }
+}

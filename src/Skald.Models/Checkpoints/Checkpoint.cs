@@ -1,0 +1,134 @@
+using System.Text.Json;
+
+namespace Skald.Models.Checkpoints;
+
+/// <summary>
+/// The weights of one model folder: <c>model.safetensors</c>, or a sharded checkpoint described by
+/// <c>model.safetensors.index.json</c>. Keys are looked up with an optional architecture prefix
+/// (<c>bert.</c>, <c>roberta.</c>) stripped, so callers use the bare module paths.
+/// </summary>
+public sealed class Checkpoint : IDisposable
+{
+    private readonly List<SafeTensorsFile> files;
+    private readonly Dictionary<string, (SafeTensorsFile File, SafeTensorInfo Info)> byKey;
+
+    private Checkpoint(string description, List<SafeTensorsFile> files,
+        Dictionary<string, (SafeTensorsFile, SafeTensorInfo)> byKey)
+    {
+        Description = description;
+        this.files = files;
+        this.byKey = byKey;
+    }
+
+    /// <summary>What was opened (file or index path), for messages.</summary>
+    public string Description { get; }
+
+    /// <summary>All keys, prefixes stripped.</summary>
+    public IEnumerable<string> Keys => byKey.Keys;
+
+    /// <summary>Total number of parameters (elements) in the checkpoint.</summary>
+    public long ParameterCount => byKey.Values.Sum(v => v.Info.ElementCount);
+
+    /// <summary>
+    /// Opens the weights of <paramref name="folder"/>. <paramref name="stripPrefixes"/> are removed from keys that carry
+    /// them. A folder with only <c>pytorch_model.bin</c> gets an error saying safetensors is required.
+    /// </summary>
+    public static Checkpoint OpenFolder(string folder, params string[] stripPrefixes)
+    {
+        if (!Directory.Exists(folder)) throw new ModelFormatException($"{folder}: model folder not found");
+        string single = System.IO.Path.Combine(folder, "model.safetensors");
+        string index = System.IO.Path.Combine(folder, "model.safetensors.index.json");
+        if (File.Exists(single)) return FromFiles(single, [single], stripPrefixes);
+        if (File.Exists(index)) return FromFiles(index, ShardsOf(index), stripPrefixes);
+        if (File.Exists(System.IO.Path.Combine(folder, "pytorch_model.bin"))
+            || File.Exists(System.IO.Path.Combine(folder, "pytorch_model.bin.index.json")))
+            throw new ModelFormatException(
+                $"{folder}: only pytorch_model.bin (pickle) weights found; Skald reads safetensors only. Convert once in Python: " +
+                "model = AutoModel.from_pretrained(path); model.save_pretrained(path, safe_serialization=True)");
+        throw new ModelFormatException($"{folder}: no model.safetensors or model.safetensors.index.json");
+    }
+
+    /// <summary>Opens a single safetensors file.</summary>
+    public static Checkpoint OpenFile(string path, params string[] stripPrefixes) => FromFiles(path, [path], stripPrefixes);
+
+    private static List<string> ShardsOf(string indexPath)
+    {
+        string dir = System.IO.Path.GetDirectoryName(indexPath)!;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(indexPath));
+            if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
+                throw new ModelFormatException($"{indexPath}: missing \"weight_map\" object");
+            var shards = new List<string>();
+            foreach (var p in map.EnumerateObject())
+            {
+                string file = p.Value.GetString() ?? throw new ModelFormatException($"{indexPath}: weight_map[\"{p.Name}\"] is not a file name");
+                if (file.Contains("..") || System.IO.Path.IsPathRooted(file))
+                    throw new ModelFormatException($"{indexPath}: weight_map[\"{p.Name}\"] points outside the folder: {file}");
+                string full = System.IO.Path.Combine(dir, file);
+                if (!shards.Contains(full)) shards.Add(full);
+            }
+            foreach (var s in shards)
+            {
+                if (!File.Exists(s)) throw new ModelFormatException($"{indexPath}: shard {System.IO.Path.GetFileName(s)} is missing");
+            }
+            return shards;
+        }
+        catch (JsonException e)
+        {
+            throw new ModelFormatException($"{indexPath}: invalid JSON ({e.Message})");
+        }
+    }
+
+    private static Checkpoint FromFiles(string description, List<string> paths, string[] stripPrefixes)
+    {
+        var opened = new List<SafeTensorsFile>();
+        try
+        {
+            var byKey = new Dictionary<string, (SafeTensorsFile, SafeTensorInfo)>(StringComparer.Ordinal);
+            foreach (var p in paths)
+            {
+                var f = SafeTensorsFile.Open(p);
+                opened.Add(f);
+                foreach (var (name, info) in f.Tensors)
+                {
+                    string key = name;
+                    foreach (var prefix in stripPrefixes)
+                    {
+                        if (key.StartsWith(prefix, StringComparison.Ordinal)) { key = key[prefix.Length..]; break; }
+                    }
+                    if (!byKey.TryAdd(key, (f, info)) && !key.StartsWith("lm_head", StringComparison.Ordinal))
+                        throw new ModelFormatException($"{description}: tensor \"{key}\" appears twice");
+                }
+            }
+            return new Checkpoint(description, opened, byKey);
+        }
+        catch
+        {
+            foreach (var f in opened) f.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>True when the checkpoint has <paramref name="key"/>.</summary>
+    public bool Contains(string key) => byKey.ContainsKey(key);
+
+    /// <summary>Reads a float tensor and checks its shape; a missing key or wrong shape names both.</summary>
+    public float[] Read(string key, params int[] expectedShape)
+    {
+        if (!byKey.TryGetValue(key, out var entry))
+            throw new ModelFormatException($"{Description}: missing tensor \"{key}\"");
+        if (!entry.Info.Shape.SequenceEqual(expectedShape))
+            throw new ModelFormatException(
+                $"{Description}: tensor \"{key}\" has shape [{string.Join(", ", entry.Info.Shape)}], the config says [{string.Join(", ", expectedShape)}]");
+        var data = new float[entry.Info.ElementCount];
+        entry.File.ReadFloat32(entry.Info, data);
+        return data;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var f in files) f.Dispose();
+    }
+}

@@ -1,0 +1,256 @@
+using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+
+namespace Skald.Models.Checkpoints;
+
+/// <summary>Element types of the safetensors format (https://github.com/huggingface/safetensors).</summary>
+public enum SafeTensorsDType
+{
+    /// <summary>bool, 1 byte.</summary>
+    Bool, U8, I8, F8E5M2, F8E4M3, I16, U16, F16, BF16, I32, U32, F32, F64, I64, U64,
+}
+
+/// <summary>One tensor's entry in a safetensors header.</summary>
+/// <param name="Name">Key as stored (e.g. <c>bert.encoder.layer.0.attention.self.query.weight</c>).</param>
+/// <param name="DType">Element type.</param>
+/// <param name="Shape">Dimensions.</param>
+/// <param name="Begin">Byte offset of the first element, relative to the start of the data section.</param>
+/// <param name="End">Byte offset one past the last element.</param>
+public sealed record SafeTensorInfo(string Name, SafeTensorsDType DType, int[] Shape, long Begin, long End)
+{
+    /// <summary>Number of elements (product of the shape; 1 for a scalar).</summary>
+    public long ElementCount => Shape.Aggregate(1L, (a, d) => a * d);
+}
+
+/// <summary>
+/// A memory-mapped safetensors file with a fully validated header: length within the file, JSON well formed, known
+/// dtypes, offsets inside the data section and not overlapping, byte size equal to the shape's product. Tensors are
+/// read as float32 (F32 copied, F16/BF16 converted).
+/// </summary>
+public sealed unsafe class SafeTensorsFile : IDisposable
+{
+    private const long MaxHeaderBytes = 100L * 1024 * 1024;
+    private readonly MemoryMappedFile? map;
+    private readonly MemoryMappedViewAccessor? view;
+    private readonly byte* basePtr;
+    private readonly long dataStart;
+    private readonly Dictionary<string, SafeTensorInfo> tensors;
+
+    private SafeTensorsFile(string path, MemoryMappedFile? map, MemoryMappedViewAccessor? view, byte* basePtr,
+        long dataStart, Dictionary<string, SafeTensorInfo> tensors, IReadOnlyDictionary<string, string> metadata)
+    {
+        Path = path;
+        this.map = map;
+        this.view = view;
+        this.basePtr = basePtr;
+        this.dataStart = dataStart;
+        this.tensors = tensors;
+        Metadata = metadata;
+    }
+
+    /// <summary>The file's path.</summary>
+    public string Path { get; }
+
+    /// <summary>The optional <c>__metadata__</c> string map.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>All tensors by key.</summary>
+    public IReadOnlyDictionary<string, SafeTensorInfo> Tensors => tensors;
+
+    /// <summary>Opens and validates a file; throws <see cref="ModelFormatException"/> naming the file and the defect.</summary>
+    public static SafeTensorsFile Open(string path)
+    {
+        if (!File.Exists(path)) throw new ModelFormatException($"{path}: file not found");
+        long fileLength = new FileInfo(path).Length;
+        if (fileLength < 8)
+            throw new ModelFormatException($"{path}: not a safetensors file (only {fileLength} bytes, the 8-byte header length is missing)");
+
+        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        MemoryMappedViewAccessor? view = null;
+        try
+        {
+            view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+            byte* ptr = null;
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref ptr);
+            ptr += view.PointerOffset;
+            ulong headerLength = *(ulong*)ptr; // little-endian on every platform .NET runs this on
+            if (headerLength > (ulong)(fileLength - 8) || headerLength > MaxHeaderBytes)
+                throw new ModelFormatException(
+                    $"{path}: corrupt safetensors header: header length {headerLength} runs past the end of the file ({fileLength} bytes)");
+            var headerBytes = new ReadOnlySpan<byte>(ptr + 8, (int)headerLength);
+            long dataLength = fileLength - 8 - (long)headerLength;
+            var (entries, metadata) = ParseHeader(path, headerBytes, dataLength);
+            return new SafeTensorsFile(path, map, view, ptr, 8 + (long)headerLength, entries, metadata);
+        }
+        catch
+        {
+            if (view is not null)
+            {
+                view.SafeMemoryMappedViewHandle.ReleasePointer();
+                view.Dispose();
+            }
+            map.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads a tensor as float32 into a new array.</summary>
+    public float[] ReadFloat32(string name)
+    {
+        var info = tensors.TryGetValue(name, out var i) ? i
+            : throw new ModelFormatException($"{Path}: tensor \"{name}\" not found");
+        var result = new float[info.ElementCount];
+        ReadFloat32(info, result);
+        return result;
+    }
+
+    /// <summary>Reads a tensor as float32 into <paramref name="destination"/> (length = element count).</summary>
+    public void ReadFloat32(SafeTensorInfo info, Span<float> destination)
+    {
+        if (destination.Length != info.ElementCount)
+            throw new ArgumentException($"destination holds {destination.Length} floats, tensor {info.Name} has {info.ElementCount}");
+        byte* src = basePtr + dataStart + info.Begin;
+        int n = destination.Length;
+        switch (info.DType)
+        {
+            case SafeTensorsDType.F32:
+                new ReadOnlySpan<float>(src, n).CopyTo(destination);
+                break;
+            case SafeTensorsDType.F16:
+                var halves = new ReadOnlySpan<Half>(src, n);
+                System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(halves, destination);
+                break;
+            case SafeTensorsDType.BF16:
+                var raw = new ReadOnlySpan<ushort>(src, n);
+                var bits = MemoryMarshal.Cast<float, uint>(destination);
+                for (int k = 0; k < n; k++) bits[k] = (uint)raw[k] << 16;
+                break;
+            case SafeTensorsDType.F64:
+                var doubles = new ReadOnlySpan<double>(src, n);
+                for (int k = 0; k < n; k++) destination[k] = (float)doubles[k];
+                break;
+            default:
+                throw new ModelFormatException(
+                    $"{Path}: tensor \"{info.Name}\" has dtype {info.DType}; Skald reads F32, F16, BF16 and F64 weights");
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (view is not null)
+        {
+            view.SafeMemoryMappedViewHandle.ReleasePointer();
+            view.Dispose();
+        }
+        map?.Dispose();
+    }
+
+    private static (Dictionary<string, SafeTensorInfo>, IReadOnlyDictionary<string, string>) ParseHeader(
+        string path, ReadOnlySpan<byte> header, long dataLength)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(header.ToArray());
+        }
+        catch (JsonException e)
+        {
+            throw new ModelFormatException($"{path}: corrupt safetensors header: invalid JSON ({e.Message})");
+        }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                throw new ModelFormatException($"{path}: corrupt safetensors header: expected a JSON object");
+            var entries = new Dictionary<string, SafeTensorInfo>(StringComparer.Ordinal);
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var prop in doc.RootElement.EnumerateObject())
+            {
+                if (prop.Name == "__metadata__")
+                {
+                    if (prop.Value.ValueKind == JsonValueKind.Object)
+                    {
+                        foreach (var m in prop.Value.EnumerateObject())
+                            metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : m.Value.GetRawText();
+                    }
+                    continue;
+                }
+                entries[prop.Name] = ParseEntry(path, prop.Name, prop.Value, dataLength);
+            }
+            CheckOverlaps(path, entries.Values);
+            return (entries, metadata);
+        }
+    }
+
+    private static SafeTensorInfo ParseEntry(string path, string name, JsonElement e, long dataLength)
+    {
+        string Where() => $"{path}: corrupt safetensors header: tensor \"{name}\"";
+        if (e.ValueKind != JsonValueKind.Object
+            || !e.TryGetProperty("dtype", out var dt) || dt.ValueKind != JsonValueKind.String
+            || !e.TryGetProperty("shape", out var sh) || sh.ValueKind != JsonValueKind.Array
+            || !e.TryGetProperty("data_offsets", out var off) || off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2)
+            throw new ModelFormatException($"{Where()} needs \"dtype\", \"shape\" and two \"data_offsets\"");
+        var dtype = ParseDType(dt.GetString()!)
+            ?? throw new ModelFormatException($"{Where()} has unknown dtype \"{dt.GetString()}\"");
+        var shape = new int[sh.GetArrayLength()];
+        int d = 0;
+        foreach (var s in sh.EnumerateArray())
+        {
+            if (!s.TryGetInt32(out int v) || v < 0) throw new ModelFormatException($"{Where()} has an invalid shape {sh.GetRawText()}");
+            shape[d++] = v;
+        }
+        if (!off[0].TryGetInt64(out long begin) || !off[1].TryGetInt64(out long end) || begin < 0 || end < begin)
+            throw new ModelFormatException($"{Where()} has invalid data_offsets {off.GetRawText()}");
+        if (end > dataLength)
+            throw new ModelFormatException(
+                $"{Where()} has data_offsets [{begin}, {end}] out of range: the data section holds {dataLength} bytes");
+        var info = new SafeTensorInfo(name, dtype, shape, begin, end);
+        long expected = checked(info.ElementCount * ElementSize(dtype));
+        if (expected != end - begin)
+            throw new ModelFormatException(
+                $"{Where()}: shape [{string.Join(", ", shape)}] of {dtype} needs {expected} bytes but data_offsets span {end - begin}");
+        return info;
+    }
+
+    private static void CheckOverlaps(string path, IEnumerable<SafeTensorInfo> entries)
+    {
+        SafeTensorInfo? prev = null;
+        foreach (var e in entries.Where(x => x.End > x.Begin).OrderBy(x => x.Begin))
+        {
+            if (prev is not null && e.Begin < prev.End)
+                throw new ModelFormatException(
+                    $"{path}: corrupt safetensors header: tensors \"{prev.Name}\" and \"{e.Name}\" overlap (offsets [{prev.Begin}, {prev.End}] and [{e.Begin}, {e.End}])");
+            prev = e;
+        }
+    }
+
+    private static SafeTensorsDType? ParseDType(string s) => s switch
+    {
+        "BOOL" => SafeTensorsDType.Bool,
+        "U8" => SafeTensorsDType.U8,
+        "I8" => SafeTensorsDType.I8,
+        "F8_E5M2" => SafeTensorsDType.F8E5M2,
+        "F8_E4M3" => SafeTensorsDType.F8E4M3,
+        "I16" => SafeTensorsDType.I16,
+        "U16" => SafeTensorsDType.U16,
+        "F16" => SafeTensorsDType.F16,
+        "BF16" => SafeTensorsDType.BF16,
+        "I32" => SafeTensorsDType.I32,
+        "U32" => SafeTensorsDType.U32,
+        "F32" => SafeTensorsDType.F32,
+        "F64" => SafeTensorsDType.F64,
+        "I64" => SafeTensorsDType.I64,
+        "U64" => SafeTensorsDType.U64,
+        _ => null,
+    };
+
+    /// <summary>Bytes per element.</summary>
+    public static int ElementSize(SafeTensorsDType t) => t switch
+    {
+        SafeTensorsDType.Bool or SafeTensorsDType.U8 or SafeTensorsDType.I8 or SafeTensorsDType.F8E5M2 or SafeTensorsDType.F8E4M3 => 1,
+        SafeTensorsDType.I16 or SafeTensorsDType.U16 or SafeTensorsDType.F16 or SafeTensorsDType.BF16 => 2,
+        SafeTensorsDType.I32 or SafeTensorsDType.U32 or SafeTensorsDType.F32 => 4,
+        _ => 8,
+    };
+}

@@ -1,0 +1,23 @@
+namespace Skald.Models;
+
+/// <summary>Options of <see cref="SentenceEncoder.Encode(IReadOnlyList{string}, EncodeOptions?)"/>.</summary>
+public sealed record EncodeOptions
+{
+    /// <summary>Texts per forward pass (texts are sorted by token count first, so batches pad little).</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Name of a prompt in config_sentence_transformers.json (e.g. "query").</summary>
+    public string? PromptName { get; init; }
+
+    /// <summary>A literal prompt prepended to every text (overrides <see cref="PromptName"/>).</summary>
+    public string? Prompt { get; init; }
+
+    /// <summary>L2-normalise the outputs (in addition to any Normalize module of the model).</summary>
+    public bool Normalize { get; init; }
+
+    /// <summary>Maximum tokens per text including special tokens (default: the model's max_seq_length).</summary>
+    public int? MaxLength { get; init; }
+
+    /// <summary>Called after each batch with (texts done, total texts).</summary>
+    public Action<int, int>? Progress { get; init; }
+}

@@ -1,0 +1,161 @@
+using System.Text.Json;
+using Skald.Tokenizers;
+
+namespace Skald.Models.Pipeline;
+
+/// <summary>
+/// What a model folder says about the sentence-embedding pipeline: modules.json (Transformer → Pooling → Dense* →
+/// Normalize?), sentence_bert_config.json, config_sentence_transformers.json. A plain Hugging Face folder without
+/// modules.json gets mean pooling, as sentence-transformers does.
+/// </summary>
+public sealed record ModelFolder
+{
+    /// <summary>The folder.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>Folder of the Transformer module (config.json, weights, tokenizer.json).</summary>
+    public required string TransformerPath { get; init; }
+
+    /// <summary>Pooling configuration (null: the encoder's dimension with mean pooling is filled in on load).</summary>
+    public PoolingConfig? Pooling { get; init; }
+
+    /// <summary>Dense module folders, in order.</summary>
+    public IReadOnlyList<string> DensePaths { get; init; } = [];
+
+    /// <summary>Whether a Normalize module ends the pipeline.</summary>
+    public bool Normalize { get; init; }
+
+    /// <summary>True when modules.json was present.</summary>
+    public bool IsSentenceTransformers { get; init; }
+
+    /// <summary>max_seq_length from sentence_bert_config.json.</summary>
+    public int? MaxSeqLength { get; init; }
+
+    /// <summary>do_lower_case from sentence_bert_config.json.</summary>
+    public bool DoLowerCase { get; init; }
+
+    /// <summary>Named prompts.</summary>
+    public IReadOnlyDictionary<string, string> Prompts { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>default_prompt_name.</summary>
+    public string? DefaultPromptName { get; init; }
+
+    /// <summary>similarity_fn_name (cosine when absent).</summary>
+    public SimilarityFunction Similarity { get; init; } = SimilarityFunction.Cosine;
+
+    /// <summary>Reads the folder's pipeline description.</summary>
+    public static ModelFolder Read(string path)
+    {
+        if (!Directory.Exists(path)) throw new ModelFormatException($"{path}: model folder not found");
+        string modulesPath = System.IO.Path.Combine(path, "modules.json");
+        var folder = new ModelFolder { Path = path, TransformerPath = path };
+        if (File.Exists(modulesPath)) folder = ReadModules(folder, modulesPath);
+        string stPath = System.IO.Path.Combine(folder.TransformerPath, "sentence_bert_config.json");
+        if (File.Exists(stPath))
+        {
+            using var doc = JsonFiles.Read(stPath);
+            folder = folder with
+            {
+                MaxSeqLength = JsonFiles.Int(doc.RootElement, "max_seq_length", stPath),
+                DoLowerCase = JsonFiles.Bool(doc.RootElement, "do_lower_case", stPath),
+            };
+        }
+        string cfgPath = System.IO.Path.Combine(path, "config_sentence_transformers.json");
+        if (File.Exists(cfgPath)) folder = ReadSentenceTransformersConfig(folder, cfgPath);
+        return folder;
+    }
+
+    /// <summary>Loads the tokenizer.json of the Transformer module.</summary>
+    public Tokenizer LoadTokenizer()
+    {
+        string file = System.IO.Path.Combine(TransformerPath, "tokenizer.json");
+        if (!File.Exists(file))
+            throw new ModelFormatException(
+                $"{TransformerPath}: tokenizer.json not found (Skald reads the fast-tokenizer file; save it from Python with AutoTokenizer.from_pretrained(path).save_pretrained(path))");
+        return Tokenizer.FromFile(file);
+    }
+
+    /// <summary>model_max_length from tokenizer_config.json, when it is a real limit.</summary>
+    public int? TokenizerMaxLength()
+    {
+        string file = System.IO.Path.Combine(TransformerPath, "tokenizer_config.json");
+        if (!File.Exists(file)) return null;
+        using var doc = JsonFiles.Read(file);
+        if (doc.RootElement.TryGetProperty("model_max_length", out var v) && v.ValueKind == JsonValueKind.Number
+            && v.TryGetDouble(out double d) && d > 0 && d < 1_000_000)
+            return (int)d;
+        return null;
+    }
+
+    private static ModelFolder ReadModules(ModelFolder folder, string modulesPath)
+    {
+        using var doc = JsonFiles.Read(modulesPath);
+        if (doc.RootElement.ValueKind != JsonValueKind.Array)
+            throw new ModelFormatException($"{modulesPath}: expected a JSON array of modules");
+        string? transformer = null;
+        PoolingConfig? pooling = null;
+        var dense = new List<string>();
+        bool normalize = false;
+        int index = 0;
+        foreach (var m in doc.RootElement.EnumerateArray())
+        {
+            string type = JsonFiles.Str(m, "type", modulesPath) ?? throw new ModelFormatException($"{modulesPath}: module {index} has no \"type\"");
+            string rel = JsonFiles.Str(m, "path", modulesPath) ?? "";
+            string modPath = System.IO.Path.Combine(folder.Path, rel);
+            string shortType = type[(type.LastIndexOf('.') + 1)..];
+            switch (shortType)
+            {
+                case "Transformer" when index == 0:
+                    transformer = modPath;
+                    break;
+                case "Pooling" when transformer is not null && pooling is null:
+                    pooling = PoolingConfig.Load(System.IO.Path.Combine(modPath, "config.json"));
+                    break;
+                case "Dense" when pooling is not null && !normalize:
+                    dense.Add(modPath);
+                    break;
+                case "Normalize" when pooling is not null:
+                    normalize = true;
+                    break;
+                case "Transformer" or "Pooling" or "Dense" or "Normalize":
+                    throw new ModelFormatException(
+                        $"{modulesPath}: module {index} ({shortType}) is out of order; Skald runs Transformer → Pooling → Dense* → Normalize");
+                default:
+                    throw new ModelFormatException($"{modulesPath}: module type \"{type}\" is not supported yet");
+            }
+            index++;
+        }
+        if (transformer is null) throw new ModelFormatException($"{modulesPath}: no Transformer module first");
+        if (pooling is null) throw new ModelFormatException($"{modulesPath}: no Pooling module");
+        return folder with
+        {
+            TransformerPath = transformer, Pooling = pooling, DensePaths = dense, Normalize = normalize,
+            IsSentenceTransformers = true,
+        };
+    }
+
+    private static ModelFolder ReadSentenceTransformersConfig(ModelFolder folder, string cfgPath)
+    {
+        using var doc = JsonFiles.Read(cfgPath);
+        var r = doc.RootElement;
+        var prompts = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (r.TryGetProperty("prompts", out var p) && p.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var kv in p.EnumerateObject())
+            {
+                prompts[kv.Name] = kv.Value.ValueKind == JsonValueKind.String ? kv.Value.GetString()!
+                    : throw new ModelFormatException($"{cfgPath}: prompts[\"{kv.Name}\"] must be a string");
+            }
+        }
+        string? def = JsonFiles.Str(r, "default_prompt_name", cfgPath);
+        if (def is not null && !prompts.ContainsKey(def))
+            throw new ModelFormatException($"{cfgPath}: default_prompt_name \"{def}\" is not among the prompts");
+        string? sim = JsonFiles.Str(r, "similarity_fn_name", cfgPath);
+        return folder with
+        {
+            Prompts = prompts,
+            DefaultPromptName = def,
+            Similarity = sim is null ? SimilarityFunction.Cosine : Similarities.Parse(sim, cfgPath),
+        };
+    }
+}

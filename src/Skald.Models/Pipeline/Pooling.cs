@@ -1,0 +1,145 @@
+using System.Numerics.Tensors;
+
+namespace Skald.Models.Pipeline;
+
+/// <summary>Pooling strategies of sentence-transformers' Pooling module, in the order it concatenates them.</summary>
+[Flags]
+public enum PoolingMode
+{
+    /// <summary>No pooling selected.</summary>
+    None = 0,
+    /// <summary>First token ([CLS] / &lt;s&gt;).</summary>
+    Cls = 1,
+    /// <summary>Element-wise maximum over real tokens.</summary>
+    Max = 2,
+    /// <summary>Mean over real tokens.</summary>
+    Mean = 4,
+    /// <summary>Sum over real tokens divided by √(token count).</summary>
+    MeanSqrtLen = 8,
+    /// <summary>Mean weighted by position (1, 2, ..., T).</summary>
+    WeightedMean = 16,
+    /// <summary>Last real token.</summary>
+    LastToken = 32,
+}
+
+/// <summary>
+/// sentence-transformers' Pooling module (sentence_transformers/models/Pooling.py): token embeddings [B, T, C] and
+/// mask [B, T] → sentence embeddings [B, k·C] for the k selected modes.
+/// </summary>
+public sealed record PoolingConfig(int Dimension, PoolingMode Modes, bool IncludePrompt = true)
+{
+    /// <summary>Output width.</summary>
+    public int OutputDimension => Dimension * System.Numerics.BitOperations.PopCount((uint)Modes);
+
+    /// <summary>The 1_Pooling/config.json keys sentence-transformers writes.</summary>
+    public static readonly IReadOnlyList<(string Key, PoolingMode Mode)> Keys =
+    [
+        ("pooling_mode_cls_token", PoolingMode.Cls), ("pooling_mode_max_tokens", PoolingMode.Max),
+        ("pooling_mode_mean_tokens", PoolingMode.Mean), ("pooling_mode_mean_sqrt_len_tokens", PoolingMode.MeanSqrtLen),
+        ("pooling_mode_weightedmean_tokens", PoolingMode.WeightedMean), ("pooling_mode_lasttoken", PoolingMode.LastToken),
+    ];
+
+    /// <summary>Reads a Pooling config.json.</summary>
+    public static PoolingConfig Load(string path)
+    {
+        using var doc = JsonFiles.Read(path);
+        var r = doc.RootElement;
+        int dim = JsonFiles.Int(r, "word_embedding_dimension", path)
+            ?? throw new ModelFormatException($"{path}: missing key \"word_embedding_dimension\"");
+        var modes = PoolingMode.None;
+        foreach (var (key, mode) in Keys)
+        {
+            if (JsonFiles.Bool(r, key, path)) modes |= mode;
+        }
+        if (modes == PoolingMode.None) throw new ModelFormatException($"{path}: no pooling_mode_* key is true");
+        return new PoolingConfig(dim, modes, JsonFiles.Bool(r, "include_prompt", path, fallback: true));
+    }
+}
+
+/// <summary>The pooling kernels. Forward only for now; the training issue adds the backward beside each.</summary>
+public static class Pooling
+{
+    /// <summary>
+    /// hidden: [B, T, C]; mask: [B, T]; output: [B, k·C]. <paramref name="promptLength"/> &gt; 0 removes the first
+    /// tokens from the mask (include_prompt = false), as sentence-transformers does.
+    /// </summary>
+    public static void Forward(PoolingConfig config, ReadOnlySpan<float> hidden, ReadOnlySpan<int> mask, int batch,
+        int seq, Span<float> output, int promptLength = 0)
+    {
+        int c = config.Dimension, width = config.OutputDimension;
+        for (int b = 0; b < batch; b++)
+        {
+            var rowMask = mask.Slice(b * seq, seq);
+            var h = hidden.Slice(b * seq * c, seq * c);
+            var o = output.Slice(b * width, width);
+            int offset = 0;
+            int skip = config.IncludePrompt ? 0 : promptLength;
+            if ((config.Modes & PoolingMode.Cls) != 0)
+            {
+                h[..c].CopyTo(o.Slice(offset, c));
+                offset += c;
+            }
+            if ((config.Modes & PoolingMode.Max) != 0)
+            {
+                var dst = o.Slice(offset, c);
+                dst.Fill(float.NegativeInfinity);
+                bool anyMasked = false;
+                for (int t = 0; t < seq; t++)
+                {
+                    if (rowMask[t] != 0 && t >= skip) TensorPrimitives.Max(dst, h.Slice(t * c, c), dst);
+                    else anyMasked = true;
+                }
+                if (anyMasked) TensorPrimitives.Max(dst, -1e9f, dst); // sentence-transformers sets masked positions to -1e9
+                offset += c;
+            }
+            bool mean = (config.Modes & PoolingMode.Mean) != 0, sqrt = (config.Modes & PoolingMode.MeanSqrtLen) != 0;
+            if (mean || sqrt)
+            {
+                Span<float> sum = o.Slice(offset, c);
+                sum.Clear();
+                float count = 0;
+                for (int t = 0; t < seq; t++)
+                {
+                    if (!(rowMask[t] != 0 && t >= skip)) continue;
+                    TensorPrimitives.Add(sum, h.Slice(t * c, c), sum);
+                    count++;
+                }
+                count = MathF.Max(count, 1e-9f);
+                if (mean && sqrt)
+                {
+                    TensorPrimitives.Multiply(sum, 1f / MathF.Sqrt(count), o.Slice(offset + c, c));
+                    TensorPrimitives.Divide(sum, count, sum);
+                    offset += 2 * c;
+                }
+                else
+                {
+                    TensorPrimitives.Divide(sum, mean ? count : MathF.Sqrt(count), sum);
+                    offset += c;
+                }
+            }
+            if ((config.Modes & PoolingMode.WeightedMean) != 0)
+            {
+                var dst = o.Slice(offset, c);
+                dst.Clear();
+                float total = 0;
+                for (int t = 0; t < seq; t++)
+                {
+                    if (!(rowMask[t] != 0 && t >= skip)) continue;
+                    TensorPrimitives.MultiplyAdd(h.Slice(t * c, c), t + 1, dst, dst);
+                    total += t + 1;
+                }
+                TensorPrimitives.Divide(dst, MathF.Max(total, 1e-9f), dst);
+                offset += c;
+            }
+            if ((config.Modes & PoolingMode.LastToken) != 0)
+            {
+                int last = 0;
+                for (int t = 0; t < seq; t++)
+                {
+                    if (rowMask[t] != 0) last = t;
+                }
+                h.Slice(last * c, c).CopyTo(o.Slice(offset, c));
+            }
+        }
+    }
+}

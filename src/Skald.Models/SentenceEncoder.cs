@@ -1,0 +1,167 @@
+using Skald.Models.Architectures;
+using Skald.Models.Pipeline;
+using Skald.Tokenizers;
+
+namespace Skald.Models;
+
+/// <summary>
+/// A sentence-embedding model: tokenizer → transformer → pooling → dense → normalize, loaded from a Hugging Face or
+/// sentence-transformers folder and giving the embeddings sentence-transformers gives.
+/// <code>
+/// var model = SentenceEncoder.Load("models/nb-sbert-base");
+/// float[][] e = model.Encode(["Hei verden", "Hallo verda"]);
+/// float s = model.Similarity(e[0], e[1]);
+/// </code>
+/// </summary>
+public sealed class SentenceEncoder
+{
+    private readonly DenseModule[] dense;
+
+    private SentenceEncoder(ModelFolder folder, Tokenizer tokenizer, ITransformerEncoder encoder, PoolingConfig pooling,
+        DenseModule[] dense, int maxSeqLength)
+    {
+        Folder = folder;
+        Tokenizer = tokenizer;
+        Encoder = encoder;
+        Pooling = pooling;
+        this.dense = dense;
+        MaxSeqLength = maxSeqLength;
+        Dimension = dense.Length > 0 ? dense[^1].OutFeatures : pooling.OutputDimension;
+    }
+
+    /// <summary>The folder's pipeline description.</summary>
+    public ModelFolder Folder { get; }
+
+    /// <summary>The tokenizer (from tokenizer.json).</summary>
+    public Tokenizer Tokenizer { get; }
+
+    /// <summary>The transformer.</summary>
+    public ITransformerEncoder Encoder { get; }
+
+    /// <summary>Pooling configuration.</summary>
+    public PoolingConfig Pooling { get; }
+
+    /// <summary>Dense modules after pooling.</summary>
+    public IReadOnlyList<DenseModule> Dense => dense;
+
+    /// <summary>Embedding width.</summary>
+    public int Dimension { get; }
+
+    /// <summary>Longest input in tokens (including special tokens); longer texts are truncated.</summary>
+    public int MaxSeqLength { get; }
+
+    /// <summary>The model's similarity function.</summary>
+    public SimilarityFunction SimilarityFunction => Folder.Similarity;
+
+    /// <summary>Total parameter count (transformer + dense).</summary>
+    public long ParameterCount => Encoder.ParameterCount + dense.Sum(d => d.ParameterCount);
+
+    /// <summary>Loads a model folder. Errors are <see cref="ModelFormatException"/> or <see cref="TokenizerException"/>.</summary>
+    public static SentenceEncoder Load(string path)
+    {
+        var folder = ModelFolder.Read(path);
+        var tokenizer = folder.LoadTokenizer();
+        var encoder = Encoders.Load(folder.TransformerPath);
+        var pooling = folder.Pooling ?? new PoolingConfig(encoder.HiddenSize, PoolingMode.Mean);
+        if (pooling.Dimension != encoder.HiddenSize)
+            throw new ModelFormatException(
+                $"{path}: Pooling word_embedding_dimension {pooling.Dimension} differs from the transformer's hidden_size {encoder.HiddenSize}");
+        var dense = folder.DensePaths.Select(DenseModule.Load).ToArray();
+        int width = pooling.OutputDimension;
+        foreach (var (d, p) in dense.Zip(folder.DensePaths))
+        {
+            if (d.InFeatures != width)
+                throw new ModelFormatException($"{p}: in_features {d.InFeatures} does not match the {width} values coming in");
+            width = d.OutFeatures;
+        }
+        int max = folder.MaxSeqLength ?? folder.TokenizerMaxLength() ?? encoder.MaxSequenceLength;
+        return new SentenceEncoder(folder, tokenizer, encoder, pooling, dense, Math.Min(max, encoder.MaxSequenceLength));
+    }
+
+    /// <summary>Embeds one text.</summary>
+    public float[] Encode(string text, EncodeOptions? options = null) => Encode([text], options)[0];
+
+    /// <summary>Embeds texts; result i belongs to text i.</summary>
+    public float[][] Encode(IReadOnlyList<string> texts, EncodeOptions? options = null)
+    {
+        options ??= new EncodeOptions();
+        if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1");
+        string? prompt = ResolvePrompt(options);
+        int maxLength = Math.Min(options.MaxLength ?? MaxSeqLength, Encoder.MaxSequenceLength);
+        // As sentence-transformers: prompt + text, stripped, lower-cased when the model says so.
+        var prepared = new string[texts.Count];
+        for (int i = 0; i < texts.Count; i++)
+        {
+            string t = (prompt ?? "") + (texts[i] ?? throw new ArgumentException($"text {i} is null"));
+            t = t.Trim();
+            prepared[i] = Folder.DoLowerCase ? t.ToLowerInvariant() : t;
+        }
+        int promptLength = 0;
+        if (prompt is not null && !Pooling.IncludePrompt)
+            promptLength = Tokenizer.Encode(prompt, true, maxLength).Ids.Length - 1;
+
+        var encodings = Tokenizer.EncodeBatch(prepared, true, maxLength);
+        var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => encodings[i].Ids.Length).ToArray();
+        var result = new float[texts.Count][];
+        int c = Encoder.HiddenSize, pooled = Pooling.OutputDimension;
+        int padId = Tokenizer.PadTokenId ?? Encoder.Config.PadTokenId;
+        float[] hidden = [], pooledBuf = [], denseA = [], denseB = [];
+        for (int start = 0; start < order.Length; start += options.BatchSize)
+        {
+            int b = Math.Min(options.BatchSize, order.Length - start);
+            var batch = new Encoding[b];
+            for (int i = 0; i < b; i++) batch[i] = encodings[order[start + i]];
+            var (ids, mask, typeIds, seq) = Padding.PadBatch(batch, padId);
+            Grow(ref hidden, b * seq * c);
+            Encoder.Forward(ids, typeIds, mask, b, seq, hidden);
+            Grow(ref pooledBuf, b * pooled);
+            Pipeline.Pooling.Forward(Pooling, hidden.AsSpan(0, b * seq * c), mask, b, seq, pooledBuf, promptLength);
+            var current = pooledBuf;
+            int width = pooled;
+            foreach (var d in dense)
+            {
+                ref float[] target = ref (ReferenceEquals(current, denseA) ? ref denseB : ref denseA);
+                Grow(ref target, b * d.OutFeatures);
+                d.Forward(current.AsSpan(0, b * width), target, b);
+                current = target;
+                width = d.OutFeatures;
+            }
+            if (Folder.Normalize || options.Normalize) Pipeline.Normalize.Forward(current, b, width);
+            for (int i = 0; i < b; i++) result[order[start + i]] = current.AsSpan(i * width, width).ToArray();
+            options.Progress?.Invoke(start + b, order.Length);
+        }
+        return result;
+    }
+
+    /// <summary>The model's similarity of two embeddings.</summary>
+    public float Similarity(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => Similarities.Compute(SimilarityFunction, a, b);
+
+    /// <summary>Similarity matrix [a.Count, b.Count].</summary>
+    public float[,] Similarity(IReadOnlyList<float[]> a, IReadOnlyList<float[]> b)
+    {
+        var m = new float[a.Count, b.Count];
+        for (int i = 0; i < a.Count; i++)
+        {
+            for (int j = 0; j < b.Count; j++) m[i, j] = Similarity(a[i], b[j]);
+        }
+        return m;
+    }
+
+    private string? ResolvePrompt(EncodeOptions options)
+    {
+        if (options.Prompt is not null) return options.Prompt;
+        string? name = options.PromptName ?? Folder.DefaultPromptName;
+        if (name is null) return null;
+        if (!Folder.Prompts.TryGetValue(name, out var p))
+        {
+            string known = Folder.Prompts.Count == 0 ? "the model defines no prompts" : "known: " + string.Join(", ", Folder.Prompts.Keys);
+            throw new ModelFormatException($"{Folder.Path}: no prompt named \"{name}\" ({known})");
+        }
+        return p;
+    }
+
+    private static void Grow(ref float[] a, int size)
+    {
+        if (a.Length < size) a = new float[size];
+    }
+}

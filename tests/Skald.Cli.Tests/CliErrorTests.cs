@@ -1,0 +1,84 @@
+namespace Skald.Cli.Tests;
+
+public sealed class CliErrorTests
+{
+    [Fact]
+    public void UnknownCommandIsAUsageError() =>
+        SkaldProcess.AssertUserError(SkaldProcess.Run("frobnicate"), 2, "unknown command 'frobnicate'");
+
+    [Fact]
+    public void UnknownOptionIsNamed() =>
+        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--modle", "x"), 2, "unknown option --modle");
+
+    [Fact]
+    public void MissingRequiredOptionIsNamed() =>
+        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", "x", "--output", "o.jsonl"), 2, "needs --input");
+
+    [Fact]
+    public void MissingInputFileIsNamed()
+    {
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "nope.txt");
+        var r = SkaldProcess.Run("encode", "--model", dir, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
+        SkaldProcess.AssertUserError(r, 1, input, "file not found");
+    }
+
+    [Fact]
+    public void EmptyInputFileIsRejected()
+    {
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "empty.txt");
+        File.WriteAllText(input, "");
+        var r = SkaldProcess.Run("encode", "--model", dir, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
+        SkaldProcess.AssertUserError(r, 1, input, "empty");
+    }
+
+    [Fact]
+    public void BlankLineIsNamedByNumber()
+    {
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "texts.txt");
+        File.WriteAllText(input, "første\nandre\n   \nfjerde\n");
+        var r = SkaldProcess.Run("encode", "--model", dir, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
+        SkaldProcess.AssertUserError(r, 1, input + ":3", "blank line");
+    }
+
+    [Fact]
+    public void MalformedJsonlLineIsNamedByNumber()
+    {
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "texts.jsonl");
+        File.WriteAllText(input, "{\"text\":\"hei\"}\n{\"text\":\n");
+        var r = SkaldProcess.Run("encode", "--model", dir, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
+        SkaldProcess.AssertUserError(r, 1, input + ":2", "invalid JSON");
+    }
+
+    [Fact]
+    public void MissingModelFolderIsNamed()
+    {
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "texts.txt");
+        File.WriteAllText(input, "hei\n");
+        string model = Path.Combine(dir, "no-such-model");
+        var r = SkaldProcess.Run("encode", "--model", model, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
+        SkaldProcess.AssertUserError(r, 1, model, "not found");
+    }
+
+    [Fact]
+    public void UnsupportedOutputTypeIsNamed()
+    {
+        string dir = TestPaths.NewTempDir();
+        var r = SkaldProcess.Run("encode", "--model", dir, "--input", "x.txt", "--output", Path.Combine(dir, "o.csv"));
+        SkaldProcess.AssertUserError(r, 1, "o.csv", "unsupported output type");
+    }
+
+    [Fact]
+    public void HelpListsTheVerbs()
+    {
+        var r = SkaldProcess.Run("--help");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("skald encode --model DIR", r.Stdout);
+        Assert.Contains("skald tokenize --tokenizer", r.Stdout);
+        Assert.Contains("skald info --model DIR", r.Stdout);
+    }
+}

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Skald.Models.Architectures;
+using Skald.Tensors.Gemm;
+
+// Encoder throughput: tokens/s of the transformer forward pass on fixed synthetic ids, for each model folder given.
+// Usage: dotnet run -c Release --project bench/Skald.Bench -- [--gemm openblas|managed] MODEL_DIR...
+// Ids are the same formula as fixtures/models/bench_torch.py and bench_onnx.mjs: 1000 + (b·131 + t·17) mod 20000.
+var dirs = new List<string>();
+for (int i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--gemm")
+    {
+        Blas.Backend = args[++i] switch
+        {
+            "openblas" => GemmBackends.TryCreateOpenBlas() ?? throw new InvalidOperationException("OpenBLAS not found"),
+            "managed" => new ManagedGemm(),
+            var other => throw new ArgumentException($"unknown backend {other}"),
+        };
+    }
+    else
+    {
+        dirs.Add(args[i]);
+    }
+}
+var results = new List<object>();
+foreach (var dir in dirs)
+{
+    var encoder = Encoders.Load(dir);
+    foreach (int seq in new[] { 32, 128 })
+    {
+        const int batch = 32;
+        var ids = new int[batch * seq];
+        var mask = new int[batch * seq];
+        for (int b = 0; b < batch; b++)
+        {
+            for (int t = 0; t < seq; t++)
+            {
+                ids[b * seq + t] = 1000 + (b * 131 + t * 17) % 20000;
+                mask[b * seq + t] = 1;
+            }
+        }
+        var hidden = new float[batch * seq * encoder.HiddenSize];
+        encoder.Forward(ids, [], mask, batch, seq, hidden); // warm-up
+        int iterations = 0;
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed.TotalSeconds < 5 || iterations < 3)
+        {
+            encoder.Forward(ids, [], mask, batch, seq, hidden);
+            iterations++;
+        }
+        double tokensPerSecond = (double)iterations * batch * seq / sw.Elapsed.TotalSeconds;
+        results.Add(new
+        {
+            engine = "skald-" + Blas.Backend.Name, model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
+            hidden = encoder.HiddenSize, batch, seq, tokens_per_s = Math.Round(tokensPerSecond),
+        });
+        Console.WriteLine(JsonSerializer.Serialize(results[^1]));
+    }
+}

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using Skald.Tensors;
+using Skald.Tensors.Gemm;
+
+// GFLOP/s of the GEMM backends on the shapes that dominate sentence-transformer inference.
+// Usage: dotnet run -c Release --project bench/gemm [-- --threads N] [--quick] [--only NAME]
+int threads = Environment.ProcessorCount;
+bool quick = false;
+string? only = null;
+for (int i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--threads" && i + 1 < args.Length) threads = int.Parse(args[++i]);
+    else if (args[i] == "--quick") quick = true;
+    else if (args[i] == "--only" && i + 1 < args.Length) only = args[++i];
+}
+Parallelism.MaxThreads = threads;
+
+var backends = new List<IGemmBackend> { new ManagedGemm() };
+if (GemmBackends.TryCreateOpenBlas() is { } openBlas)
+{
+    backends.Add(openBlas);
+}
+else
+{
+    Console.WriteLine("(OpenBLAS not found: managed only)");
+}
+if (only is not null) backends = backends.Where(b => b.Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToList();
+
+Console.WriteLine($"threads={threads}, cores={Environment.ProcessorCount}, " +
+                  $"OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "-"}");
+Console.WriteLine($"{"shape (M x N x K)",-34} {"backend",-16} {"ms/call",10} {"GFLOP/s",9}");
+
+var shapes = new (string Label, bool TransA, bool TransB, int M, int N, int K, int Batch)[]
+{
+    ("1024 x 1024 x 1024", false, false, 1024, 1024, 1024, 1),
+    ("1024 x 1024 x 1024 (B^T)", false, true, 1024, 1024, 1024, 1),
+    ("4096 x 768 x 768 (x.W^T)", false, true, 4096, 768, 768, 1),
+    ("4096 x 3072 x 768 (x.W^T)", false, true, 4096, 3072, 768, 1),
+    ("4096 x 768 x 3072 (x.W^T)", false, true, 4096, 768, 3072, 1),
+    ("384 x [128 x 128 x 32] (Q.K^T)", false, true, 128, 128, 32, 384),
+    ("384 x [128 x 32 x 128] (P.V)", false, false, 128, 32, 128, 384),
+};
+
+foreach (var s in shapes)
+{
+    int lda = s.TransA ? s.M : s.K, ldb = s.TransB ? s.K : s.N, ldc = s.N;
+    long sa = (long)s.M * s.K, sb = (long)s.K * s.N, sc = (long)s.M * s.N;
+    var rng = new Random(1);
+    var a = Fill(rng, sa * s.Batch);
+    var b = Fill(rng, sb * s.Batch);
+    var c = new float[sc * s.Batch];
+    double flops = 2.0 * s.M * s.N * s.K * s.Batch;
+    foreach (var backend in backends)
+    {
+        void Run()
+        {
+            if (s.Batch == 1) backend.Sgemm(s.TransA, s.TransB, s.M, s.N, s.K, 1f, a, lda, b, ldb, 0f, c, ldc);
+            else backend.SgemmBatched(s.TransA, s.TransB, s.M, s.N, s.K, 1f, a, lda, sa, b, ldb, sb, 0f, c, ldc, sc, s.Batch);
+        }
+
+        double ms = Time(Run, quick ? 0.3 : 1.5);
+        Console.WriteLine($"{s.Label,-34} {backend.Name,-16} {ms,10:F3} {flops / (ms * 1e6),9:F1}");
+        if (backend is OpenBlasGemm ob && s.Batch > 1)
+        {
+            ob.ParallelBatch = false;
+            ms = Time(Run, quick ? 0.3 : 1.5);
+            Console.WriteLine($"{s.Label,-34} {"openblas-seq",-16} {ms,10:F3} {flops / (ms * 1e6),9:F1}");
+            ob.ParallelBatch = true;
+        }
+    }
+}
+
+static float[] Fill(Random rng, long n)
+{
+    var x = new float[n];
+    for (long i = 0; i < n; i++) x[i] = (float)(rng.NextDouble() - 0.5);
+    return x;
+}
+
+// Warm up (JIT tiers, packing buffers), then best-of-several average over about `seconds`.
+static double Time(Action run, double seconds)
+{
+    for (int i = 0; i < 3; i++) run();
+    var sw = Stopwatch.StartNew();
+    int calls = 0;
+    while (sw.Elapsed.TotalSeconds < 0.2) { run(); calls++; }
+    int perRound = Math.Max(1, calls);
+    double best = double.MaxValue;
+    var total = Stopwatch.StartNew();
+    while (total.Elapsed.TotalSeconds < seconds || best == double.MaxValue)
+    {
+        sw.Restart();
+        for (int i = 0; i < perRound; i++) run();
+        best = Math.Min(best, sw.Elapsed.TotalMilliseconds / perRound);
+    }
+    return best;
+}

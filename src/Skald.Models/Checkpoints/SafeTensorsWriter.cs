@@ -1,0 +1,105 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+
+namespace Skald.Models.Checkpoints;
+
+/// <summary>One tensor to write: key, shape and float32 values (stored as <see cref="SafeTensorsDType"/>).</summary>
+public sealed record TensorToWrite(string Name, int[] Shape, float[] Data);
+
+/// <summary>Writes safetensors files (F32, F16 or BF16) atomically: temporary file, then rename.</summary>
+public static class SafeTensorsWriter
+{
+    /// <summary>Writes <paramref name="tensors"/> in the given order with the given dtype.</summary>
+    public static void Write(string path, IEnumerable<TensorToWrite> tensors, SafeTensorsDType dtype = SafeTensorsDType.F32,
+        IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        if (dtype is not (SafeTensorsDType.F32 or SafeTensorsDType.F16 or SafeTensorsDType.BF16))
+            throw new ArgumentException($"cannot write dtype {dtype}", nameof(dtype));
+        var list = tensors.ToList();
+        int size = SafeTensorsFile.ElementSize(dtype);
+        using var headerStream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(headerStream))
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("__metadata__");
+            foreach (var (k, v) in metadata ?? new Dictionary<string, string> { ["format"] = "pt" }) w.WriteString(k, v);
+            w.WriteEndObject();
+            long offset = 0;
+            foreach (var t in list)
+            {
+                long count = t.Shape.Aggregate(1L, (a, d) => a * d);
+                if (count != t.Data.Length)
+                    throw new ArgumentException($"tensor {t.Name}: shape [{string.Join(", ", t.Shape)}] holds {count} values, data has {t.Data.Length}");
+                w.WriteStartObject(t.Name);
+                w.WriteString("dtype", DTypeName(dtype));
+                w.WriteStartArray("shape");
+                foreach (int d in t.Shape) w.WriteNumberValue(d);
+                w.WriteEndArray();
+                w.WriteStartArray("data_offsets");
+                w.WriteNumberValue(offset);
+                w.WriteNumberValue(offset + count * size);
+                w.WriteEndArray();
+                w.WriteEndObject();
+                offset += count * size;
+            }
+            w.WriteEndObject();
+        }
+        var header = headerStream.ToArray().ToList();
+        while ((8 + header.Count) % 8 != 0) header.Add((byte)' '); // align the data section to 8 bytes, as the reference library does
+
+        string full = Path.GetFullPath(path);
+        string tmp = full + $".tmp-{Environment.ProcessId}";
+        try
+        {
+            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                fs.Write(BitConverter.GetBytes((ulong)header.Count));
+                fs.Write(CollectionsMarshal.AsSpan(header));
+                foreach (var t in list) WriteData(fs, t.Data, dtype);
+                fs.Flush(true);
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+
+    private static void WriteData(Stream s, float[] data, SafeTensorsDType dtype)
+    {
+        switch (dtype)
+        {
+            case SafeTensorsDType.F32:
+                s.Write(MemoryMarshal.AsBytes(data.AsSpan()));
+                break;
+            case SafeTensorsDType.F16:
+                var halves = new Half[data.Length];
+                System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(data, halves);
+                s.Write(MemoryMarshal.AsBytes(halves.AsSpan()));
+                break;
+            default:
+                var bf = new ushort[data.Length];
+                for (int i = 0; i < data.Length; i++) bf[i] = ToBFloat16(data[i]);
+                s.Write(MemoryMarshal.AsBytes(bf.AsSpan()));
+                break;
+        }
+    }
+
+    /// <summary>float32 → bfloat16 bits, round to nearest even (NaN stays NaN).</summary>
+    public static ushort ToBFloat16(float x)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(x);
+        if (float.IsNaN(x)) return (ushort)((bits >> 16) | 0x40);
+        uint rounding = 0x7FFF + ((bits >> 16) & 1);
+        return (ushort)((bits + rounding) >> 16);
+    }
+
+    private static string DTypeName(SafeTensorsDType t) => t switch
+    {
+        SafeTensorsDType.F32 => "F32",
+        SafeTensorsDType.F16 => "F16",
+        _ => "BF16",
+    };
+}

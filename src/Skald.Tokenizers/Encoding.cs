@@ -1,0 +1,32 @@
+namespace Skald.Tokenizers;
+
+/// <summary>
+/// The result of encoding one input (or a pair). All arrays have the same length.
+/// <see cref="Offsets"/> are in Unicode code points (scalar values) of the original input text —
+/// the unit Hugging Face tokenizers returns (Python and Node bindings alike) — with [start, end)
+/// semantics; for a pair, offsets of the second sequence refer to the second text. Special tokens
+/// added by the post-processor have offsets (0, 0).
+/// </summary>
+public sealed class Encoding
+{
+    /// <summary>Token ids.</summary>
+    public required int[] Ids { get; init; }
+
+    /// <summary>Token strings.</summary>
+    public required string[] Tokens { get; init; }
+
+    /// <summary>Type (segment) ids.</summary>
+    public required int[] TypeIds { get; init; }
+
+    /// <summary>Attention mask (all ones until padded).</summary>
+    public required int[] AttentionMask { get; init; }
+
+    /// <summary>Offsets (code points of the original text, [start, end)).</summary>
+    public required (int Start, int End)[] Offsets { get; init; }
+
+    /// <summary>1 for special tokens added by the post-processor, else 0.</summary>
+    public required int[] SpecialTokensMask { get; init; }
+
+    /// <summary>Number of tokens.</summary>
+    public int Length => Ids.Length;
+}

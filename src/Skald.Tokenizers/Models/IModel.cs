@@ -1,0 +1,22 @@
+using Skald.Tokenizers.Core;
+
+namespace Skald.Tokenizers.Models;
+
+/// <summary>A tokenization model (HF's Model): turns one pre-tokenized piece into tokens.</summary>
+internal interface IModel
+{
+    /// <summary>"WordPiece", "Unigram", ...</summary>
+    string Kind { get; }
+
+    /// <summary>Number of entries in the model's vocabulary.</summary>
+    int VocabSize { get; }
+
+    /// <summary>Tokens of <paramref name="text"/>; offsets are UTF-16 units within it.</summary>
+    void Tokenize(ReadOnlySpan<char> text, List<Token> output);
+
+    /// <summary>Vocabulary id of <paramref name="token"/>.</summary>
+    int? TokenToId(string token);
+
+    /// <summary>Token of <paramref name="id"/>.</summary>
+    string? IdToToken(int id);
+}

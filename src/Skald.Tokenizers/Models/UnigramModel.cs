@@ -1,0 +1,166 @@
+using System.Text;
+using Skald.Tokenizers.Core;
+
+namespace Skald.Tokenizers.Models;
+
+/// <summary>
+/// HF's Unigram model: Viterbi best segmentation over the vocabulary pieces (HF's optimized
+/// encoder: ties keep the first candidate, unknown chars score min_score - 10 and consecutive
+/// unknowns are fused), with optional byte fallback (&lt;0xXX&gt; pieces).
+/// </summary>
+internal sealed class UnigramModel : IModel
+{
+    private const double UnkPenalty = 10.0;
+    private readonly (string Piece, double Score)[] _vocab;
+    private readonly Dictionary<string, int> _ids;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly Dictionary<long, int> _edges = [];
+    private readonly List<int> _terminal = [-1];
+    private readonly int? _unkId;
+    private readonly bool _byteFallback;
+    private readonly double _minScore = double.PositiveInfinity;
+
+    /// <summary>Creates the model from (piece, score) pairs.</summary>
+    public UnigramModel((string Piece, double Score)[] vocab, int? unkId, bool byteFallback)
+    {
+        _vocab = vocab;
+        _unkId = unkId;
+        _byteFallback = byteFallback;
+        _ids = new Dictionary<string, int>(vocab.Length);
+        for (int i = 0; i < vocab.Length; i++)
+        {
+            _ids[vocab[i].Piece] = i;
+            if (vocab[i].Score < _minScore) _minScore = vocab[i].Score;
+        }
+        _lookup = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
+        foreach (var (piece, id) in _ids) Insert(piece, id);
+    }
+
+    private void Insert(string piece, int id)
+    {
+        int node = 0;
+        foreach (char c in piece)
+        {
+            long key = ((long)node << 16) | c;
+            if (!_edges.TryGetValue(key, out int next))
+            {
+                next = _terminal.Count;
+                _terminal.Add(-1);
+                _edges[key] = next;
+            }
+            node = next;
+        }
+        if (piece.Length > 0) _terminal[node] = id;
+    }
+
+    /// <inheritdoc/>
+    public string Kind => "Unigram";
+
+    /// <inheritdoc/>
+    public int VocabSize => _vocab.Length;
+
+    /// <inheritdoc/>
+    public int? TokenToId(string token) => _ids.TryGetValue(token, out int id) ? id : null;
+
+    /// <inheritdoc/>
+    public string? IdToToken(int id) => (uint)id < (uint)_vocab.Length ? _vocab[id].Piece : null;
+
+    /// <inheritdoc/>
+    public void Tokenize(ReadOnlySpan<char> text, List<Token> output)
+    {
+        int size = text.Length;
+        if (size == 0) return;
+        double unkScore = _minScore - UnkPenalty;
+        var bestScore = new double[size + 1];
+        var startsAt = new int[size + 1];
+        var bestId = new int[size + 1];
+        Array.Fill(startsAt, -1);
+        int pos = 0;
+        while (pos < size)
+        {
+            double here = bestScore[pos];
+            int mblen = char.IsHighSurrogate(text[pos]) && pos + 1 < size && char.IsLowSurrogate(text[pos + 1]) ? 2 : 1;
+            bool hasSingle = false;
+            int node = 0;
+            for (int i = pos; i < size; i++)
+            {
+                if (!_edges.TryGetValue(((long)node << 16) | text[i], out node)) break;
+                int id = _terminal[node];
+                if (id < 0) continue;
+                int keyPos = i + 1;
+                double cand = _vocab[id].Score + here;
+                if (startsAt[keyPos] < 0 || cand > bestScore[keyPos])
+                {
+                    bestScore[keyPos] = cand;
+                    startsAt[keyPos] = pos;
+                    bestId[keyPos] = id;
+                }
+                if (keyPos - pos == mblen) hasSingle = true;
+            }
+            if (!hasSingle)
+            {
+                int target = pos + mblen;
+                double cand = unkScore + here;
+                if (startsAt[target] < 0 || cand > bestScore[target])
+                {
+                    bestScore[target] = cand;
+                    startsAt[target] = pos;
+                    bestId[target] = _unkId ?? throw new TokenizerException("Unigram: encountered an unknown token but unk_id is missing");
+                }
+            }
+            pos += mblen;
+        }
+
+        // Backtrack, fusing consecutive unknown pieces.
+        var pieces = new List<(int Start, int End)>();
+        int endsAt = size;
+        int fuseEnd = -1;
+        while (endsAt > 0)
+        {
+            int s = startsAt[endsAt];
+            bool isUnk = _unkId is int u && bestId[endsAt] == u;
+            if (isUnk)
+            {
+                if (fuseEnd < 0) fuseEnd = endsAt;
+            }
+            else
+            {
+                if (fuseEnd >= 0)
+                {
+                    pieces.Add((endsAt, fuseEnd));
+                    fuseEnd = -1;
+                }
+                pieces.Add((s, endsAt));
+            }
+            endsAt = s;
+        }
+        if (fuseEnd >= 0) pieces.Add((0, fuseEnd));
+        pieces.Reverse();
+
+        foreach (var (s, e) in pieces)
+        {
+            var span = text[s..e];
+            if (_lookup.TryGetValue(span, out string? key, out int id))
+            {
+                output.Add(new Token(id, key, s, e));
+                continue;
+            }
+            if (_byteFallback && TryByteFallback(span, s, e, output)) continue;
+            output.Add(new Token(_unkId ?? throw new TokenizerException("Unigram: encountered an unknown token but unk_id is missing"), span.ToString(), s, e));
+        }
+    }
+
+    private bool TryByteFallback(ReadOnlySpan<char> span, int s, int e, List<Token> output)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(span.ToArray());
+        var tokens = new List<Token>(bytes.Length);
+        foreach (byte b in bytes)
+        {
+            string piece = $"<0x{b:X2}>";
+            if (!_ids.TryGetValue(piece, out int id)) return false;
+            tokens.Add(new Token(id, piece, s, e));
+        }
+        output.AddRange(tokens);
+        return true;
+    }
+}

@@ -1,0 +1,257 @@
+using System.Text.Json;
+using Skald.Tokenizers.Core;
+using Skald.Tokenizers.Models;
+using Skald.Tokenizers.Normalizers;
+using Skald.Tokenizers.PreTokenizers;
+using Skald.Tokenizers.Processors;
+using Skald.Tokenizers.Serialization;
+
+namespace Skald.Tokenizers;
+
+/// <summary>
+/// A tokenizer loaded from a Hugging Face tokenizer.json, producing the same ids, tokens and
+/// offsets as HF tokenizers: added tokens are extracted first, then normalizer, pre-tokenizer,
+/// model, truncation and post-processor run as in HF. Thread-safe: instances are immutable.
+/// </summary>
+public sealed class Tokenizer
+{
+    private readonly INormalizer? _normalizer;
+    private readonly IPreTokenizer? _preTokenizer;
+    private readonly IModel _model;
+    private readonly IPostProcessor? _postProcessor;
+    private readonly AddedVocabulary _added;
+
+    private Tokenizer(INormalizer? normalizer, IPreTokenizer? preTokenizer, IModel model, IPostProcessor? postProcessor,
+        AddedVocabulary added, string? padToken, int? padId, int? truncationMaxLength)
+    {
+        _normalizer = normalizer;
+        _preTokenizer = preTokenizer;
+        _model = model;
+        _postProcessor = postProcessor;
+        _added = added;
+        TruncationMaxLength = truncationMaxLength;
+        if (padToken is null && padId is null)
+        {
+            foreach (var candidate in (string[])["[PAD]", "<pad>"])
+            {
+                if (TokenToId(candidate) is int id)
+                {
+                    padToken = candidate;
+                    padId = id;
+                    break;
+                }
+            }
+        }
+        else if (padId is null && padToken is not null)
+        {
+            padId = TokenToId(padToken);
+        }
+        else if (padToken is null && padId is int pid)
+        {
+            padToken = IdToToken(pid);
+        }
+        PadToken = padToken;
+        PadTokenId = padId;
+        int extra = added.Tokens.Count(t => _model.TokenToId(t.Content) is null);
+        VocabSize = _model.VocabSize + extra;
+    }
+
+    /// <summary>Loads a tokenizer.json file.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="TokenizerException">The file is not a valid or supported tokenizer.json (message names the file and the part).</exception>
+    public static Tokenizer FromFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"tokenizer file not found: {path}", path);
+        string json;
+        try
+        {
+            json = File.ReadAllText(path);
+        }
+        catch (IOException ex)
+        {
+            throw new TokenizerException($"{path}: cannot read ({ex.Message})", ex);
+        }
+        return FromJson(json, path);
+    }
+
+    /// <summary>Loads a tokenizer from tokenizer.json content; <paramref name="sourceName"/> is used in error messages.</summary>
+    /// <exception cref="TokenizerException">Invalid or unsupported content.</exception>
+    public static Tokenizer FromJson(string json, string sourceName = "tokenizer.json")
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip, MaxDepth = 256 });
+        }
+        catch (JsonException ex)
+        {
+            throw new TokenizerException($"{sourceName}: invalid JSON ({ex.Message})", ex);
+        }
+        using (doc)
+        {
+            var r = new JsonReader(sourceName);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw new TokenizerException($"{sourceName}: expected a JSON object at the top level");
+            try
+            {
+                var normalizer = JsonReader.TryGet(root, "normalizer", out var n) ? ComponentFactory.Normalizer(r, n, "normalizer") : null;
+                var pre = JsonReader.TryGet(root, "pre_tokenizer", out var p) ? ComponentFactory.PreTokenizer(r, p, "pre_tokenizer") : null;
+                if (!JsonReader.TryGet(root, "model", out var m)) throw new TokenizerException($"{sourceName}: missing \"model\"");
+                var model = ComponentFactory.Model(r, m, "model");
+                var post = JsonReader.TryGet(root, "post_processor", out var pp) ? ComponentFactory.PostProcessor(r, pp, "post_processor") : null;
+                var addedTokens = ComponentFactory.AddedTokens(r, root);
+                var added = new AddedVocabulary(addedTokens, normalizer);
+                string? padToken = null;
+                int? padId = null, truncation = null;
+                if (JsonReader.TryGet(root, "padding", out var pad))
+                {
+                    padToken = r.String(pad, "pad_token", "padding");
+                    padId = r.Int(pad, "pad_id", "padding");
+                }
+                if (JsonReader.TryGet(root, "truncation", out var tr)) truncation = r.Int(tr, "max_length", "truncation");
+                return new Tokenizer(normalizer, pre, model, post, added, padToken, padId, truncation);
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw new TokenizerException($"{sourceName}: unexpected JSON value ({ex.Message})", ex);
+            }
+        }
+    }
+
+    /// <summary>Vocabulary size including added tokens that are not in the model's vocabulary (HF's get_vocab_size(true)).</summary>
+    public int VocabSize { get; }
+
+    /// <summary>The model type: "WordPiece", "Unigram", ...</summary>
+    public string ModelKind => _model.Kind;
+
+    /// <summary>Padding id: from the padding section if present, else a [PAD] or &lt;pad&gt; token in the vocabulary.</summary>
+    public int? PadTokenId { get; }
+
+    /// <summary>Padding token, see <see cref="PadTokenId"/>.</summary>
+    public string? PadToken { get; }
+
+    /// <summary>max_length of the tokenizer.json truncation section, if any (not applied automatically; pass it as maxLength).</summary>
+    public int? TruncationMaxLength { get; }
+
+    /// <summary>Id of a token (added tokens first, then the model vocabulary).</summary>
+    public int? TokenToId(string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        return _added.TryGetId(token, out int id) ? id : _model.TokenToId(token);
+    }
+
+    /// <summary>Token of an id (added tokens first, then the model vocabulary).</summary>
+    public string? IdToToken(int id) => _added.TryGetToken(id, out var t) ? t!.Content : _model.IdToToken(id);
+
+    /// <summary>
+    /// Encodes one text. When <paramref name="maxLength"/> &gt; 0 the tokens are truncated (right,
+    /// longest_first) so the total including added special tokens is at most <paramref name="maxLength"/>.
+    /// </summary>
+    public Encoding Encode(string text, bool addSpecialTokens = true, int maxLength = 0)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return EncodeCore(text, null, addSpecialTokens, maxLength);
+    }
+
+    /// <summary>Encodes a pair of texts (second sequence has type id 1 where the post-processor says so).</summary>
+    public Encoding EncodePair(string a, string b, bool addSpecialTokens = true, int maxLength = 0)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        return EncodeCore(a, b, addSpecialTokens, maxLength);
+    }
+
+    /// <summary>Encodes many texts in parallel; the result order matches the input order.</summary>
+    public IReadOnlyList<Encoding> EncodeBatch(IReadOnlyList<string> texts, bool addSpecialTokens = true, int maxLength = 0)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var results = new Encoding[texts.Count];
+        if (texts.Count < 4)
+        {
+            for (int i = 0; i < texts.Count; i++) results[i] = Encode(texts[i], addSpecialTokens, maxLength);
+            return results;
+        }
+        Parallel.For(0, texts.Count, i => results[i] = Encode(texts[i], addSpecialTokens, maxLength));
+        return results;
+    }
+
+    private Encoding EncodeCore(string a, string? b, bool addSpecialTokens, int maxLength)
+    {
+        var ea = EncodeSequence(a, 0);
+        var eb = b is null ? null : EncodeSequence(b, 1);
+        if (maxLength > 0)
+        {
+            int added = addSpecialTokens && _postProcessor is not null ? _postProcessor.AddedTokens(b is not null) : 0;
+            Truncation.LongestFirst(ea, eb, Math.Max(0, maxLength - added));
+        }
+        var merged = _postProcessor is not null ? _postProcessor.Process(ea, eb, addSpecialTokens) : DefaultProcessing.Merge(ea, eb);
+        return ToPublic(merged, a, b);
+    }
+
+    internal RawEncoding EncodeSequence(string text, int sequenceId)
+    {
+        var pts = _added.ExtractAndNormalize(text, _normalizer);
+        _preTokenizer?.PreTokenize(pts);
+        var enc = new RawEncoding();
+        var tokens = new List<Token>();
+        foreach (var split in pts.Splits)
+        {
+            var ns = split.Normalized;
+            if (split.Tokens is null)
+            {
+                tokens.Clear();
+                _model.Tokenize(ns.Span, tokens);
+                split.Tokens = tokens;
+            }
+            foreach (var tok in split.Tokens)
+                enc.Add(tok.Id, tok.Value, ns.ToOriginal(tok.Start, tok.End), sequenceId, 0, sequenceId);
+        }
+        return enc;
+    }
+
+    private static Encoding ToPublic(RawEncoding e, string a, string? b)
+    {
+        int n = e.Count;
+        var offsets = new (int, int)[n];
+        int[]? mapA = CodePointMap(a), mapB = b is null ? null : CodePointMap(b);
+        for (int i = 0; i < n; i++)
+        {
+            var (s, end) = e.Offsets[i];
+            var map = e.SequenceIds[i] == 1 ? mapB : mapA;
+            offsets[i] = map is null ? (s, end) : (map[Math.Min(s, map.Length - 1)], map[Math.Min(end, map.Length - 1)]);
+        }
+        var mask = new int[n];
+        Array.Fill(mask, 1);
+        return new Encoding
+        {
+            Ids = [.. e.Ids],
+            Tokens = [.. e.Tokens],
+            TypeIds = [.. e.TypeIds],
+            AttentionMask = mask,
+            Offsets = offsets,
+            SpecialTokensMask = [.. e.SpecialMask],
+        };
+    }
+
+    /// <summary>UTF-16 index to code point index, or null when the text has no surrogate pairs.</summary>
+    private static int[]? CodePointMap(string text)
+    {
+        if (text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0) return null;
+        var map = new int[text.Length + 1];
+        int cp = 0;
+        for (int i = 0; i < text.Length; i++)
+        {
+            map[i] = cp;
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                map[i + 1] = cp;
+                i++;
+            }
+            cp++;
+        }
+        map[text.Length] = cp;
+        return map;
+    }
+}

@@ -86,21 +86,7 @@ public sealed class SentenceEncoder
     {
         options ??= new EncodeOptions();
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1");
-        string? prompt = ResolvePrompt(options);
-        int maxLength = Math.Min(options.MaxLength ?? MaxSeqLength, Encoder.MaxSequenceLength);
-        // As sentence-transformers: prompt + text, stripped, lower-cased when the model says so.
-        var prepared = new string[texts.Count];
-        for (int i = 0; i < texts.Count; i++)
-        {
-            string t = (prompt ?? "") + (texts[i] ?? throw new ArgumentException($"text {i} is null"));
-            t = t.Trim();
-            prepared[i] = Folder.DoLowerCase ? t.ToLowerInvariant() : t;
-        }
-        int promptLength = 0;
-        if (prompt is not null && !Pooling.IncludePrompt)
-            promptLength = Tokenizer.Encode(prompt, true, maxLength).Ids.Length - 1;
-
-        var encodings = Tokenizer.EncodeBatch(prepared, true, maxLength);
+        var (encodings, promptLength) = TokenizeWithPrompt(texts, options);
         var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => encodings[i].Ids.Length).ToArray();
         var result = new float[texts.Count][];
         int c = Encoder.HiddenSize, pooled = Pooling.OutputDimension;
@@ -133,6 +119,28 @@ public sealed class SentenceEncoder
         return result;
     }
 
+    /// <summary>
+    /// The token ids the model sees for each text: prompt prepended, text stripped (and lower-cased when the model
+    /// says so), special tokens added, truncated to the maximum length — as sentence-transformers' tokenize does.
+    /// </summary>
+    public IReadOnlyList<Encoding> Tokenize(IReadOnlyList<string> texts, EncodeOptions? options = null) =>
+        TokenizeWithPrompt(texts, options ?? new EncodeOptions()).Encodings;
+
+    private (IReadOnlyList<Encoding> Encodings, int PromptLength) TokenizeWithPrompt(IReadOnlyList<string> texts, EncodeOptions options)
+    {
+        string? prompt = ResolvePrompt(options);
+        int maxLength = Math.Min(options.MaxLength ?? MaxSeqLength, Encoder.MaxSequenceLength);
+        var prepared = new string[texts.Count];
+        for (int i = 0; i < texts.Count; i++)
+            prepared[i] = Prepare((prompt ?? "") + (texts[i] ?? throw new ArgumentException($"text {i} is null")));
+        // With include_prompt = false the prompt's tokens (and the leading special token) leave the pooling mask;
+        // sentence-transformers counts them as the prompt's encoding minus its trailing special token.
+        int promptLength = prompt is not null && !Pooling.IncludePrompt
+            ? Tokenizer.Encode(Prepare(prompt), true, maxLength).Ids.Length - 1
+            : 0;
+        return (Tokenizer.EncodeBatch(prepared, true, maxLength), promptLength);
+    }
+
     /// <summary>The model's similarity of two embeddings.</summary>
     public float Similarity(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => Similarities.Compute(SimilarityFunction, a, b);
 
@@ -158,6 +166,17 @@ public sealed class SentenceEncoder
             throw new ModelFormatException($"{Folder.Path}: no prompt named \"{name}\" ({known})");
         }
         return p;
+    }
+
+    /// <summary>Python's str.isspace set: .NET's white space plus the separators U+001C..U+001F.</summary>
+    private static readonly char[] PythonWhiteSpace = [.. Enumerable.Range(0, 0x3001).Select(i => (char)i)
+        .Where(ch => char.IsWhiteSpace(ch) || ch is >= '\u001c' and <= '\u001f')];
+
+    /// <summary>sentence-transformers' Transformer.tokenize: Python's strip(), then lower-case when do_lower_case.</summary>
+    private string Prepare(string text)
+    {
+        text = text.Trim(PythonWhiteSpace);
+        return Folder.DoLowerCase ? text.ToLowerInvariant() : text;
     }
 
     private static void Grow(ref float[] a, int size)

@@ -18,8 +18,17 @@ internal static class TestPaths
 
     private static string FindRoot()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Skald.slnx"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Skald.slnx not found above " + AppContext.BaseDirectory);
+        // The build output sits under the repo, unless SKALD_BUILD_ROOT moved it: then use this source file's place.
+        return Above(AppContext.BaseDirectory) ?? Above(Path.GetDirectoryName(ThisFile())!)
+            ?? throw new InvalidOperationException("Skald.slnx not found above " + AppContext.BaseDirectory);
     }
+
+    private static string? Above(string start)
+    {
+        var dir = new DirectoryInfo(start);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Skald.slnx"))) dir = dir.Parent;
+        return dir?.FullName;
+    }
+
+    private static string ThisFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
 }

@@ -182,3 +182,35 @@ public sealed class SafeTensorsTests
         return Write(bytes);
     }
 }
+
+public sealed class BadFixtureTests
+{
+    public static TheoryData<string, string> BadFiles => new()
+    {
+        { "header_past_eof.safetensors", "runs past the end of the file" },
+        { "invalid_json.safetensors", "invalid JSON" },
+        { "offsets_out_of_range.safetensors", "out of range" },
+        { "overlapping_offsets.safetensors", "overlap" },
+        { "shape_size_mismatch.safetensors", "bytes but data_offsets span" },
+        { "truncated.safetensors", "header length is missing" },
+        { "unknown_dtype.safetensors", "unknown dtype" },
+    };
+
+    /// <summary>The corrupt files written by fixtures/models/make_models.py (Python) are refused with the right reason.</summary>
+    [Theory]
+    [MemberData(nameof(BadFiles))]
+    public void PythonWrittenCorruptFilesAreRefused(string file, string reason)
+    {
+        string path = Path.Combine(TestPaths.FixtureModel("bad"), file);
+        var e = Assert.Throws<ModelFormatException>(() => Checkpoints.SafeTensorsFile.Open(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains(reason, e.Message);
+    }
+
+    [Fact]
+    public void PythonWrittenControlFileOpens()
+    {
+        using var f = Checkpoints.SafeTensorsFile.Open(Path.Combine(TestPaths.FixtureModel("bad"), "ok_control.safetensors"));
+        Assert.NotEmpty(f.Tensors);
+    }
+}

@@ -1,0 +1,135 @@
+using System.Text.Json;
+
+namespace Skald.Cli.Tests;
+
+/// <summary>End-to-end <c>skald encode</c> / <c>info</c> against the PyTorch reference fixtures.</summary>
+public sealed class EncodeCommandTests
+{
+    private static (List<string> Texts, List<float[]> Embeddings) Expected(string model)
+    {
+        var texts = new List<string>();
+        var embeddings = new List<float[]>();
+        foreach (var line in File.ReadLines(Path.Combine(TestPaths.FixtureModel(model), "expected.jsonl")))
+        {
+            if (line.Length == 0) continue;
+            using var doc = JsonDocument.Parse(line);
+            texts.Add(doc.RootElement.GetProperty("text").GetString()!);
+            embeddings.Add(doc.RootElement.GetProperty("embedding").EnumerateArray().Select(x => x.GetSingle()).ToArray());
+        }
+        return (texts, embeddings);
+    }
+
+    [Theory]
+    [InlineData("bert-cased-mean")]
+    [InlineData("bert-uncased-max")]
+    [InlineData("xlmr-cls-f16")]
+    public void JsonlOutputMatchesReference(string model)
+    {
+        var (texts, expected) = Expected(model);
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "texts.jsonl"), output = Path.Combine(dir, "out.jsonl");
+        File.WriteAllLines(input, texts.Select(t => JsonSerializer.Serialize(new { text = t })));
+        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel(model), "--input", input, "--output", output, "--batch-size", "5");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var lines = File.ReadAllLines(output);
+        Assert.Equal(texts.Count, lines.Length);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            var actual = JsonSerializer.Deserialize<float[]>(lines[i])!;
+            Assert.Equal(expected[i].Length, actual.Length);
+            for (int j = 0; j < actual.Length; j++) Assert.True(MathF.Abs(actual[j] - expected[i][j]) <= 1e-5f, $"line {i + 1} component {j}");
+        }
+    }
+
+    [Fact]
+    public void NpyOutputHasShapeAndValues()
+    {
+        var (texts, expected) = Expected("bert-cased-mean");
+        texts = texts.Where(t => !string.IsNullOrWhiteSpace(t) && !t.Contains('\n')).ToList();
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "texts.txt"), output = Path.Combine(dir, "out.npy");
+        File.WriteAllText(input, string.Join("\n", texts.Take(5)) + "\n");
+        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", output);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+
+        var bytes = File.ReadAllBytes(output);
+        Assert.Equal(0x93, bytes[0]);
+        Assert.Equal("NUMPY", System.Text.Encoding.ASCII.GetString(bytes, 1, 5));
+        int headerLength = BitConverter.ToUInt16(bytes, 8);
+        string header = System.Text.Encoding.ASCII.GetString(bytes, 10, headerLength);
+        Assert.Equal(0, (10 + headerLength) % 64);
+        Assert.Contains("'descr': '<f4'", header);
+        Assert.Contains("'shape': (5, 32)", header);
+        var values = new float[5 * 32];
+        Buffer.BlockCopy(bytes, 10 + headerLength, values, 0, values.Length * 4);
+        Assert.Equal(10 + headerLength + values.Length * 4, bytes.Length);
+        var expectedByText = Expected("bert-cased-mean");
+        for (int i = 0; i < 5; i++)
+        {
+            var e = expectedByText.Embeddings[expectedByText.Texts.IndexOf(texts[i])];
+            for (int j = 0; j < 32; j++) Assert.True(MathF.Abs(values[i * 32 + j] - e[j]) <= 1e-5f);
+        }
+    }
+
+    [Fact]
+    public void InfoDescribesTheModel()
+    {
+        var r = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("bert-uncased-max"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("model_type bert", r.Stdout);
+        Assert.Contains("embedding dim:    16", r.Stdout);
+        Assert.Contains("max length:       32", r.Stdout);
+        Assert.Contains("pooling:          max", r.Stdout);
+        Assert.Contains("dense:            32 → 16", r.Stdout);
+        Assert.Contains("similarity:       dot", r.Stdout);
+        Assert.Contains("WordPiece", r.Stdout);
+    }
+
+    [Fact]
+    public void CorruptWeightsAreNamed()
+    {
+        string model = CopyModel("bert-cased-mean");
+        string weights = Path.Combine(model, "model.safetensors");
+        File.Copy(Path.Combine(TestPaths.FixtureModel("bad"), "overlapping_offsets.safetensors"), weights, true);
+        var r = RunOnOneText(model);
+        SkaldProcess.AssertUserError(r, 1, weights, "overlap");
+    }
+
+    [Fact]
+    public void UnsupportedArchitectureIsNamed()
+    {
+        string model = CopyModel("bert-cased-mean");
+        string config = Path.Combine(model, "config.json");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"bert\"", "\"gpt2\""));
+        SkaldProcess.AssertUserError(RunOnOneText(model), 1, config, "model_type \"gpt2\" is not supported");
+    }
+
+    [Fact]
+    public void PickleOnlyModelSaysSafetensorsIsRequired()
+    {
+        string model = CopyModel("bert-cased-mean");
+        File.Delete(Path.Combine(model, "model.safetensors"));
+        File.WriteAllBytes(Path.Combine(model, "pytorch_model.bin"), [0x80, 0x02, 0x7d]);
+        SkaldProcess.AssertUserError(RunOnOneText(model), 1, "safetensors only");
+    }
+
+    private static SkaldProcess.Result RunOnOneText(string model)
+    {
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "t.txt");
+        File.WriteAllText(input, "Hei på deg\n");
+        return SkaldProcess.Run("encode", "--model", model, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
+    }
+
+    private static string CopyModel(string name)
+    {
+        string src = TestPaths.FixtureModel(name), dst = Path.Combine(TestPaths.NewTempDir(), name);
+        foreach (var f in Directory.GetFiles(src, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(dst, Path.GetRelativePath(src, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(f, target);
+        }
+        return dst;
+    }
+}

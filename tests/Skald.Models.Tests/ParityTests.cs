@@ -101,3 +101,22 @@ public sealed class ParityTests(ITestOutputHelper output)
         return worst;
     }
 }
+
+public sealed class FixtureConsistencyTests
+{
+    /// <summary>
+    /// The model fixtures' references were computed with copies of fixtures/tokenizers/*; if a tokenizer fixture changes,
+    /// fixtures/models/make_models.py must be rerun, and this test says so.
+    /// </summary>
+    [Theory]
+    [InlineData("bert-cased-mean", "wordpiece-cased")]
+    [InlineData("plain-bert", "wordpiece-cased")]
+    [InlineData("bert-uncased-max", "wordpiece-uncased")]
+    [InlineData("xlmr-cls-f16", "unigram")]
+    public void ModelTokenizerCopiesAreCurrent(string model, string tokenizer)
+    {
+        var copy = File.ReadAllBytes(Path.Combine(TestPaths.FixtureModel(model), "tokenizer.json"));
+        var original = File.ReadAllBytes(Path.Combine(TestPaths.Fixtures, "tokenizers", tokenizer, "tokenizer.json"));
+        Assert.True(copy.AsSpan().SequenceEqual(original), $"fixtures/models/{model}/tokenizer.json is stale: rerun fixtures/models/make_models.py");
+    }
+}

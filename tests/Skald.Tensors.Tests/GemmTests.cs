@@ -25,8 +25,10 @@ public sealed class GemmTests(ITestOutputHelper output)
         var blas = GemmBackends.TryCreateOpenBlas();
         if (blas is null)
         {
-            output.WriteLine("SKIPPED: no OpenBLAS library found (" +
-                string.Join(", ", OpenBlasGemm.CandidateLibraries()) + "); only the managed backend was checked.");
+            var probed = OpenBlasGemm.CandidateLibraries();
+            output.WriteLine("SKIPPED: no OpenBLAS library found (" + (probed.Count == 0
+                ? $"disabled by {OpenBlasGemm.LibraryEnvironmentVariable}=none"
+                : "probed " + string.Join(", ", probed)) + "); only the managed backend was checked.");
             CheckRandomShapes(new ManagedGemm(), seed: 2, count: 20);
             return;
         }

@@ -1,0 +1,55 @@
+using Skald.Tensors.Gemm;
+
+namespace Skald.Tensors.Tests;
+
+public sealed class ParallelismTests
+{
+    [Fact]
+    public void ForCoversTheRangeExactlyOnce()
+    {
+        foreach (int count in new[] { 1, 2, 3, 17, 1000 })
+        {
+            var hits = new int[count];
+            Parallelism.For(count, 1, (s, e) =>
+            {
+                for (int i = s; i < e; i++) Interlocked.Increment(ref hits[i]);
+            });
+            Assert.All(hits, h => Assert.Equal(1, h));
+        }
+        Parallelism.For(0, 1, (_, _) => Assert.Fail("no work expected"));
+    }
+
+    [Fact]
+    public void MaxThreadsIsAtLeastOneAndThreadsFollowsIt()
+    {
+        int saved = Parallelism.MaxThreads;
+        try
+        {
+            Assert.Equal(Environment.ProcessorCount, saved);
+            Parallelism.MaxThreads = 0;
+            Assert.Equal(1, Parallelism.MaxThreads);
+            Assert.Equal(1, Parallelism.Threads(1000, 1));
+            Parallelism.MaxThreads = 4;
+            Assert.Equal(4, Parallelism.Threads(1000, 1));
+            Assert.Equal(2, Parallelism.Threads(1000, 500));
+            Assert.Equal(1, Parallelism.Threads(10, 500));
+        }
+        finally
+        {
+            Parallelism.MaxThreads = saved;
+        }
+    }
+
+    [Fact]
+    public void ManagedGemmGivesTheSameResultForAnyThreadCount()
+    {
+        var rng = new Random(9);
+        const int m = 190, n = 150, k = 70;
+        var a = TestUtil.RandomArray(rng, m * k);
+        var b = TestUtil.RandomArray(rng, n * k);
+        float[] c1 = new float[m * n], c4 = new float[m * n];
+        new ManagedGemm { MaxThreads = 1 }.Sgemm(false, true, m, n, k, 1f, a, k, b, k, 0f, c1, n);
+        new ManagedGemm { MaxThreads = 4 }.Sgemm(false, true, m, n, k, 1f, a, k, b, k, 0f, c4, n);
+        Assert.Equal(c1, c4); // each C element is produced by one thread in the same order: bit-identical
+    }
+}

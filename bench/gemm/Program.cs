@@ -37,6 +37,11 @@ var shapes = new (string Label, bool TransA, bool TransB, int M, int N, int K, i
     ("4096 x 768 x 768 (x.W^T)", false, true, 4096, 768, 768, 1),
     ("4096 x 3072 x 768 (x.W^T)", false, true, 4096, 3072, 768, 1),
     ("4096 x 768 x 3072 (x.W^T)", false, true, 4096, 768, 3072, 1),
+    ("16 x 768 x 768 (x.W^T, 1 query)", false, true, 16, 768, 768, 1),
+    ("32 x 768 x 768 (x.W^T)", false, true, 32, 768, 768, 1),
+    ("64 x 768 x 768 (x.W^T)", false, true, 64, 768, 768, 1),
+    ("32 x 3072 x 768 (x.W^T)", false, true, 32, 3072, 768, 1),
+    ("128 x 3072 x 768 (x.W^T)", false, true, 128, 3072, 768, 1),
     ("384 x [128 x 128 x 32] (Q.K^T)", false, true, 128, 128, 32, 384),
     ("384 x [128 x 32 x 128] (P.V)", false, false, 128, 32, 128, 384),
 };
@@ -67,6 +72,56 @@ foreach (var s in shapes)
             Console.WriteLine($"{s.Label,-34} {"openblas-seq",-16} {ms,10:F3} {flops / (ms * 1e6),9:F1}");
             ob.ParallelBatch = true;
         }
+    }
+}
+
+// Whole attention forward (scores GEMM + mask + softmax + P·V GEMM) on a fused [B, T, 3C] QKV buffer.
+if (only is null || only.Contains("attention", StringComparison.OrdinalIgnoreCase) || only.Contains("managed"))
+{
+    foreach (var (batch, seq, heads, headDim) in new[] { (32, 128, 12, 64), (32, 128, 12, 32), (1, 16, 12, 64) })
+    {
+        int c = heads * headDim;
+        var rng = new Random(2);
+        var qkv = Fill(rng, (long)batch * seq * 3 * c);
+        var mask = new float[batch * seq];
+        var output = new float[batch * seq * c];
+        var probs = new float[batch * heads * seq * seq];
+        double flops = 4.0 * batch * heads * seq * seq * headDim;
+        double ms = Time(() => Skald.Tensors.Kernels.Attention.Forward(qkv, qkv.AsSpan(c), qkv.AsSpan(2 * c), 3 * c,
+            mask, output, probs, batch, seq, heads, headDim, 0.125f), quick ? 0.3 : 1.5);
+        Console.WriteLine($"{$"attention fwd B={batch} T={seq} H={heads} D={headDim}",-34} {"Attention",-16} " +
+                          $"{ms,10:F3} {flops / (ms * 1e6),9:F1}");
+    }
+}
+
+// Element-wise / row kernels against their scalar reference twins, on BERT-base activation sizes (4096 tokens).
+if (only is null || only.Contains("kernels", StringComparison.OrdinalIgnoreCase))
+{
+    const int rows = 4096, cols = 768, inter = 3072;
+    var rng = new Random(3);
+    var x = Fill(rng, (long)rows * inter);
+    var y = new float[x.Length];
+    var gamma = Fill(rng, cols);
+    var beta = Fill(rng, cols);
+    var stats = new float[rows];
+    var stats2 = new float[rows];
+    var cases = new (string Label, Action Fast, Action Reference)[]
+    {
+        ($"gelu [{rows} x {inter}]", () => Skald.Tensors.Kernels.Activations.Gelu(x, y),
+            () => Skald.Tensors.Kernels.Activations.GeluReference(x, y)),
+        ($"gelu_tanh [{rows} x {inter}]", () => Skald.Tensors.Kernels.Activations.GeluTanh(x, y),
+            () => Skald.Tensors.Kernels.Activations.GeluTanhReference(x, y)),
+        ($"layernorm [{rows} x {cols}]",
+            () => Skald.Tensors.Kernels.LayerNorm.Forward(x, gamma, beta, y, stats, stats2, rows, cols, 1e-12f),
+            () => Skald.Tensors.Kernels.LayerNorm.ForwardReference(x, gamma, beta, y, stats, stats2, rows, cols, 1e-12f)),
+        ($"softmax [{rows * 3} x 128]", () => Skald.Tensors.Kernels.Softmax.Forward(x, y, rows * 3, 128),
+            () => Skald.Tensors.Kernels.Softmax.ForwardReference(x, y, rows * 3, 128)),
+    };
+    Console.WriteLine($"{"kernel",-34} {"fast ms",10} {"ref ms",10} {"speed-up",9}");
+    foreach (var (label, fast, reference) in cases)
+    {
+        double f = Time(fast, quick ? 0.3 : 1.0), r = Time(reference, quick ? 0.3 : 1.0);
+        Console.WriteLine($"{label,-34} {f,10:F3} {r,10:F3} {r / f,8:F1}x");
     }
 }
 

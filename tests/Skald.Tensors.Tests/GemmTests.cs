@@ -50,6 +50,23 @@ public sealed class GemmTests(ITestOutputHelper output)
     }
 
     [Theory]
+    [InlineData(1, 768, 768)]
+    [InlineData(16, 768, 768)]
+    [InlineData(7, 33, 70)]
+    [InlineData(32, 130, 100)]
+    [InlineData(5, 1, 64)]
+    public void FewRowsTimesTransposedWeightsMatchReference(int m, int n, int k)
+    {
+        // The unpacked small-m path (x · Wᵀ with m ≤ 32), single- and multi-threaded, with tails in m, n and k.
+        foreach (int threads in new[] { 1, 2 })
+        {
+            var gemm = new ManagedGemm { MaxThreads = threads };
+            CheckOne(gemm, new Random(m + n + k), false, true, m, n, k, 1f, 0f, 0, 0, 0);
+            CheckOne(gemm, new Random(m * n + k), false, true, m, n, k, -0.5f, 1.5f, 3, 5, 2);
+        }
+    }
+
+    [Theory]
     [InlineData(false, false)]
     [InlineData(true, true)]
     public void BetaZeroIgnoresNaNInC(bool transA, bool transB)

@@ -53,11 +53,13 @@ public sealed class GemmTests(ITestOutputHelper output)
     [InlineData(1, 768, 768)]
     [InlineData(16, 768, 768)]
     [InlineData(7, 33, 70)]
+    [InlineData(16, 130, 100)]
     [InlineData(32, 130, 100)]
     [InlineData(5, 1, 64)]
     public void FewRowsTimesTransposedWeightsMatchReference(int m, int n, int k)
     {
-        // The unpacked small-m path (x · Wᵀ with m ≤ 32), single- and multi-threaded, with tails in m, n and k.
+        // The unpacked small-m path (x · Wᵀ with m ≤ 16; m = 32 takes the packed path), on one and two threads,
+        // with tails in m, n and k.
         foreach (int threads in new[] { 1, 2 })
         {
             var gemm = new ManagedGemm { MaxThreads = threads };

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.AI;
+
+namespace Skald.Models.Tests;
+
+public sealed class EmbeddingGeneratorTests
+{
+    [Fact]
+    public async Task GeneratorGivesTheEncoderEmbeddingsAndMetadata()
+    {
+        var model = SentenceEncoder.Load(TestPaths.FixtureModel("bert-cased-mean"));
+        using IEmbeddingGenerator<string, Embedding<float>> generator = new SkaldEmbeddingGenerator(model, modelId: "tiny");
+        string[] texts = ["Hvor ligger biblioteket?", "Biblioteket ligger i sentrum."];
+
+        var generated = await generator.GenerateAsync(texts);
+        var direct = model.Encode(texts);
+
+        Assert.Equal(2, generated.Count);
+        for (int i = 0; i < texts.Length; i++) Assert.Equal(direct[i], generated[i].Vector.ToArray());
+        var metadata = generator.GetService<EmbeddingGeneratorMetadata>();
+        Assert.NotNull(metadata);
+        Assert.Equal(model.Dimension, metadata.DefaultModelDimensions);
+        Assert.Equal("tiny", metadata.DefaultModelId);
+        Assert.Same(model, generator.GetService<SentenceEncoder>());
+    }
+
+    [Fact]
+    public async Task WrongDimensionsRequestIsRefused()
+    {
+        var model = SentenceEncoder.Load(TestPaths.FixtureModel("bert-cased-mean"));
+        using var generator = new SkaldEmbeddingGenerator(model);
+        await Assert.ThrowsAsync<NotSupportedException>(() =>
+            generator.GenerateAsync(["x"], new EmbeddingGenerationOptions { Dimensions = model.Dimension + 1 }));
+    }
+
+    [Fact]
+    public void SimilarityUsesTheModelsFunction()
+    {
+        var dot = SentenceEncoder.Load(TestPaths.FixtureModel("bert-uncased-max"));
+        Assert.Equal(Pipeline.SimilarityFunction.Dot, dot.SimilarityFunction);
+        float[] a = [1f, 2f], b = [3f, 4f];
+        Assert.Equal(11f, dot.Similarity(a, b));
+        var cosine = SentenceEncoder.Load(TestPaths.FixtureModel("bert-cased-mean"));
+        Assert.Equal(11f / (MathF.Sqrt(5f) * 5f), cosine.Similarity(a, b), 6);
+        var matrix = cosine.Similarity([a, b], [b]);
+        Assert.Equal(1f, matrix[1, 0], 6);
+    }
+}

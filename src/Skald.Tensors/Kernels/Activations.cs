@@ -1,16 +1,48 @@
+using System.Runtime.Intrinsics;
+
 namespace Skald.Tensors.Kernels;
 
-/// <summary>Element-wise activations (x and y may be the same span).</summary>
-public static class Activations
+/// <summary>
+/// Element-wise activations, forward and backward (x and y may be the same span; so may dy and dx). The fast paths
+/// are SIMD (Vector512/Vector256, parallel over large spans); each has a scalar double-precision <c>...Reference</c>
+/// twin used by the tests. Backward signatures: (x, dy, dx) with dx = dy · f′(x), overwriting dx.
+/// </summary>
+public static unsafe partial class Activations
 {
-    /// <summary>Exact GELU: x · Φ(x) = 0.5 · x · (1 + erf(x / √2)) (HF "gelu").</summary>
-    public static void Gelu(ReadOnlySpan<float> x, Span<float> y)
+    private const float InvSqrt2 = 0.70710678118654752f;
+    private const float InvSqrt2Pi = 0.39894228040143268f;
+    private const float SqrtTwoOverPi = 0.79788456080286536f;
+    private const float TanhCoeff = 0.044715f;
+
+    /// <summary>Exact GELU: x · Φ(x) = 0.5 · x · (1 + erf(x / √2)) (HF "gelu"). x, y: [n].</summary>
+    public static void Gelu(ReadOnlySpan<float> x, Span<float> y) => VectorMath.Map(x, y, &GeluKernel);
+
+    /// <summary>Scalar double-precision twin of <see cref="Gelu"/>.</summary>
+    public static void GeluReference(ReadOnlySpan<float> x, Span<float> y)
     {
         for (int i = 0; i < x.Length; i++) y[i] = (float)(0.5 * x[i] * (1.0 + Erf(x[i] / Math.Sqrt(2.0))));
     }
 
-    /// <summary>Tanh approximation of GELU (HF "gelu_new", "gelu_pytorch_tanh").</summary>
-    public static void GeluTanh(ReadOnlySpan<float> x, Span<float> y)
+    /// <summary>dx = dy · (Φ(x) + x·φ(x)). x, dy, dx: [n].</summary>
+    public static void GeluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+        => VectorMath.Map(x, dy, dx, &GeluBackwardKernel);
+
+    /// <summary>Scalar double-precision twin of <see cref="GeluBackward"/>.</summary>
+    public static void GeluBackwardReference(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+    {
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = x[i];
+            double d = 0.5 * (1.0 + Erf(v / Math.Sqrt(2.0))) + v * Math.Exp(-0.5 * v * v) / Math.Sqrt(2.0 * Math.PI);
+            dx[i] = (float)(dy[i] * d);
+        }
+    }
+
+    /// <summary>Tanh approximation of GELU (HF "gelu_new", "gelu_pytorch_tanh"), computed as x·σ(2u).</summary>
+    public static void GeluTanh(ReadOnlySpan<float> x, Span<float> y) => VectorMath.Map(x, y, &GeluTanhKernel);
+
+    /// <summary>Scalar double-precision twin of <see cref="GeluTanh"/>.</summary>
+    public static void GeluTanhReference(ReadOnlySpan<float> x, Span<float> y)
     {
         for (int i = 0; i < x.Length; i++)
         {
@@ -19,25 +51,155 @@ public static class Activations
         }
     }
 
-    /// <summary>max(0, x).</summary>
-    public static void Relu(ReadOnlySpan<float> x, Span<float> y)
+    /// <summary>dx = dy · (0.5(1 + t) + 0.5·x·(1 − t²)·√(2/π)(1 + 3·0.044715·x²)), t = tanh(u).</summary>
+    public static void GeluTanhBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
+        => VectorMath.Map(x, dy, dx, &GeluTanhBackwardKernel);
+
+    /// <summary>Scalar double-precision twin of <see cref="GeluTanhBackward"/>.</summary>
+    public static void GeluTanhBackwardReference(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
-        for (int i = 0; i < x.Length; i++) y[i] = x[i] > 0 ? x[i] : 0f;
+        double k = Math.Sqrt(2.0 / Math.PI);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = x[i];
+            double t = Math.Tanh(k * (v + 0.044715 * v * v * v));
+            double d = 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * k * (1 + 3 * 0.044715 * v * v);
+            dx[i] = (float)(dy[i] * d);
+        }
     }
 
-    /// <summary>tanh(x).</summary>
-    public static void Tanh(ReadOnlySpan<float> x, Span<float> y)
+    /// <summary>Float SIMD erf (a few ulps, see <see cref="Erf(double)"/> for the double reference). x, y: [n].</summary>
+    public static void Erf(ReadOnlySpan<float> x, Span<float> y) => VectorMath.Map(x, y, &ErfKernel);
+
+    private static void ErfKernel(float* x, float* y, int n)
     {
-        for (int i = 0; i < x.Length; i++) y[i] = MathF.Tanh(x[i]);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= n - 16; i += 16) VectorMath.Erf(Vector512.Load(x + i)).Store(y + i);
+        if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - 8; i += 8) VectorMath.Erf(Vector256.Load(x + i)).Store(y + i);
+        for (; i < n; i++) y[i] = VectorMath.Erf(x[i]);
     }
 
-    /// <summary>Error function, double precision (Abramowitz–Stegun 7.1.26 is too coarse; this is W. J. Cody's rational form).</summary>
-    public static double Erf(double x)
+    private static void GeluKernel(float* x, float* y, int n)
     {
-        // Placeholder accurate-enough series/continued fraction; replaced by the engine work.
-        double t = 1.0 / (1.0 + 0.5 * Math.Abs(x));
-        double y = 1 - t * Math.Exp(-x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-            t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-        return x >= 0 ? y : -y;
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= n - 16; i += 16)
+            {
+                var v = Vector512.Load(x + i);
+                var e = VectorMath.Erf(v * Vector512.Create(InvSqrt2));
+                (Vector512.Create(0.5f) * v * (Vector512<float>.One + e)).Store(y + i);
+            }
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 8; i += 8)
+            {
+                var v = Vector256.Load(x + i);
+                var e = VectorMath.Erf(v * Vector256.Create(InvSqrt2));
+                (Vector256.Create(0.5f) * v * (Vector256<float>.One + e)).Store(y + i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float v = x[i];
+            y[i] = 0.5f * v * (1f + VectorMath.Erf(v * InvSqrt2));
+        }
+    }
+
+    private static void GeluBackwardKernel(float* x, float* dy, float* dx, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= n - 16; i += 16)
+            {
+                var v = Vector512.Load(x + i);
+                var cdf = Vector512.Create(0.5f) * (Vector512<float>.One + VectorMath.Erf(v * Vector512.Create(InvSqrt2)));
+                var pdf = Vector512.Exp(Vector512.Create(-0.5f) * v * v) * Vector512.Create(InvSqrt2Pi);
+                (Vector512.Load(dy + i) * Vector512.FusedMultiplyAdd(v, pdf, cdf)).Store(dx + i);
+            }
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 8; i += 8)
+            {
+                var v = Vector256.Load(x + i);
+                var cdf = Vector256.Create(0.5f) * (Vector256<float>.One + VectorMath.Erf(v * Vector256.Create(InvSqrt2)));
+                var pdf = Vector256.Exp(Vector256.Create(-0.5f) * v * v) * Vector256.Create(InvSqrt2Pi);
+                (Vector256.Load(dy + i) * Vector256.FusedMultiplyAdd(v, pdf, cdf)).Store(dx + i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float v = x[i];
+            float cdf = 0.5f * (1f + VectorMath.Erf(v * InvSqrt2));
+            float pdf = MathF.Exp(-0.5f * v * v) * InvSqrt2Pi;
+            dx[i] = dy[i] * (cdf + v * pdf);
+        }
+    }
+
+    private static void GeluTanhKernel(float* x, float* y, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i <= n - 16; i += 16)
+            {
+                var v = Vector512.Load(x + i);
+                var u2 = Vector512.Create(-2f * SqrtTwoOverPi) * (v + Vector512.Create(TanhCoeff) * v * v * v);
+                (v / (Vector512<float>.One + Vector512.Exp(u2))).Store(y + i);
+            }
+        }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= n - 8; i += 8)
+            {
+                var v = Vector256.Load(x + i);
+                var u2 = Vector256.Create(-2f * SqrtTwoOverPi) * (v + Vector256.Create(TanhCoeff) * v * v * v);
+                (v / (Vector256<float>.One + Vector256.Exp(u2))).Store(y + i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float v = x[i];
+            y[i] = v / (1f + MathF.Exp(-2f * SqrtTwoOverPi * (v + TanhCoeff * v * v * v)));
+        }
+    }
+
+    private static void GeluTanhBackwardKernel(float* x, float* dy, float* dx, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var one = Vector512<float>.One;
+            var half = Vector512.Create(0.5f);
+            for (; i <= n - 16; i += 16)
+            {
+                var v = Vector512.Load(x + i);
+                var v2 = v * v;
+                var e = Vector512.Exp(Vector512.Create(-2f * SqrtTwoOverPi) * (v + Vector512.Create(TanhCoeff) * v2 * v));
+                var t = Vector512.Create(2f) / (one + e) - one;
+                var du = Vector512.Create(SqrtTwoOverPi) * (one + Vector512.Create(3f * TanhCoeff) * v2);
+                var d = half * (one + t) + half * v * (one - t * t) * du;
+                (Vector512.Load(dy + i) * d).Store(dx + i);
+            }
+        }
+        for (; i < n; i++)
+        {
+            float v = x[i];
+            float e = MathF.Exp(-2f * SqrtTwoOverPi * (v + TanhCoeff * v * v * v));
+            float t = 2f / (1f + e) - 1f;
+            float du = SqrtTwoOverPi * (1f + 3f * TanhCoeff * v * v);
+            dx[i] = dy[i] * (0.5f * (1f + t) + 0.5f * v * (1f - t * t) * du);
+        }
+    }
+
+    private static Span<float> Out(Span<float> y, int length)
+    {
+        if (y.Length < length) throw new ArgumentException("Destination is shorter than the input.", nameof(y));
+        return y[..length];
     }
 }

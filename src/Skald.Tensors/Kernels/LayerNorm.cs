@@ -1,10 +1,34 @@
+using System.Buffers;
+using System.Numerics;
+using System.Numerics.Tensors;
+
 namespace Skald.Tensors.Kernels;
 
 /// <summary>Layer normalisation over the last dimension: y = (x - mean) · rstd · gamma + beta. x, y: [rows, cols].</summary>
-public static class LayerNorm
+public static unsafe class LayerNorm
 {
-    /// <summary>Forward. mean, rstd: [rows], kept for the backward pass.</summary>
+    /// <summary>Forward (SIMD, parallel over rows). gamma, beta: [cols]. mean, rstd: [rows], kept for the backward pass.</summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        Span<float> y, Span<float> mean, Span<float> rstd, int rows, int cols, float eps)
+    {
+        Check(x, y, rows, cols);
+        if (gamma.Length < cols || beta.Length < cols || mean.Length < rows || rstd.Length < rows)
+            throw new ArgumentException("gamma/beta need cols elements, mean/rstd need rows elements.");
+        if (rows == 0 || cols == 0) return;
+        fixed (float* px = x, pg = gamma, pb = beta, py = y, pm = mean, pr = rstd)
+        {
+            nint ix = (nint)px, ig = (nint)pg, ib = (nint)pb, iy = (nint)py, im = (nint)pm, ir = (nint)pr;
+            Parallelism.For(rows, MinRows(cols), (r0, r1) =>
+            {
+                for (int r = r0; r < r1; r++)
+                    ForwardRow((float*)ix + (long)r * cols, (float*)ig, (float*)ib, (float*)iy + (long)r * cols,
+                        (float*)im + r, (float*)ir + r, cols, eps);
+            });
+        }
+    }
+
+    /// <summary>Scalar double-precision twin of <see cref="Forward"/> (the tests' reference).</summary>
+    public static void ForwardReference(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
         Span<float> y, Span<float> mean, Span<float> rstd, int rows, int cols, float eps)
     {
         for (int r = 0; r < rows; r++)
@@ -21,6 +45,143 @@ public static class LayerNorm
             for (int c = 0; c < cols; c++) yr[c] = (float)((xr[c] - m) * s) * gamma[c] + beta[c];
             mean[r] = (float)m;
             rstd[r] = s;
+        }
+    }
+
+    /// <summary>
+    /// Backward. dy, x, dx: [rows, cols]; gamma: [cols]; mean, rstd: [rows] from <see cref="Forward"/>.
+    /// Overwrites dx (skipped when empty); ACCUMULATES into dgamma, dbeta: [cols] (skipped when empty).
+    /// With x̂ = (x − mean)·rstd and g = dy·gamma: dx = rstd · (g − mean(g) − x̂ · mean(g·x̂)), dgamma += Σ_rows dy·x̂,
+    /// dbeta += Σ_rows dy.
+    /// </summary>
+    public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma,
+        ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, Span<float> dx, Span<float> dgamma, Span<float> dbeta,
+        int rows, int cols)
+    {
+        Check(x, dy, rows, cols);
+        if (!dx.IsEmpty && dx.Length < (long)rows * cols) throw new ArgumentException("dx is too short.", nameof(dx));
+        if (gamma.Length < cols || mean.Length < rows || rstd.Length < rows)
+            throw new ArgumentException("gamma needs cols elements, mean/rstd need rows elements.");
+        bool param = !dgamma.IsEmpty || !dbeta.IsEmpty;
+        if (param && (dgamma.Length < cols || dbeta.Length < cols))
+            throw new ArgumentException("dgamma and dbeta need cols elements (or both empty).");
+        if (rows == 0 || cols == 0) return;
+        var gate = new Lock();
+        fixed (float* pdy = dy, px = x, pg = gamma, pm = mean, pr = rstd, pdx = dx, pdg = dgamma, pdb = dbeta)
+        {
+            nint idy = (nint)pdy, ix = (nint)px, ig = (nint)pg, im = (nint)pm, ir = (nint)pr, idx = (nint)pdx;
+            nint idg = (nint)pdg, idb = (nint)pdb;
+            bool hasDx = !dx.IsEmpty;
+            Parallelism.For(rows, MinRows(cols), (r0, r1) =>
+            {
+                float[]? partial = param ? ArrayPool<float>.Shared.Rent(2 * cols) : null;
+                var pg2 = partial.AsSpan(0, param ? 2 * cols : 0);
+                pg2.Clear();
+                fixed (float* acc = pg2)
+                {
+                    for (int r = r0; r < r1; r++)
+                    {
+                        long o = (long)r * cols;
+                        BackwardRow((float*)idy + o, (float*)ix + o, (float*)ig, ((float*)im)[r], ((float*)ir)[r],
+                            hasDx ? (float*)idx + o : null, acc, acc == null ? null : acc + cols, cols);
+                    }
+                }
+                if (partial is null) return;
+                lock (gate)
+                {
+                    var dgs = new Span<float>((float*)idg, cols);
+                    var dbs = new Span<float>((float*)idb, cols);
+                    TensorPrimitives.Add(dgs, partial.AsSpan(0, cols), dgs);
+                    TensorPrimitives.Add(dbs, partial.AsSpan(cols, cols), dbs);
+                }
+                ArrayPool<float>.Shared.Return(partial);
+            });
+        }
+    }
+
+    private static int MinRows(int cols) => Math.Max(1, 16384 / Math.Max(cols, 1));
+
+    private static void Check(ReadOnlySpan<float> x, ReadOnlySpan<float> y, int rows, int cols)
+    {
+        if (rows < 0 || cols < 0) throw new ArgumentOutOfRangeException(nameof(rows));
+        long need = (long)rows * cols;
+        if (x.Length < need || y.Length < need) throw new ArgumentException($"Spans need {need} elements.");
+    }
+
+    private static void ForwardRow(float* x, float* gamma, float* beta, float* y, float* mean, float* rstd, int cols,
+        float eps)
+    {
+        var xs = new ReadOnlySpan<float>(x, cols);
+        float m = TensorPrimitives.Sum(xs) / cols;
+        int w = Vector<float>.Count, c = 0;
+        var mv = new Vector<float>(m);
+        var acc = Vector<float>.Zero;
+        for (; c <= cols - w; c += w)
+        {
+            var d = Vector.Load(x + c) - mv;
+            acc = Vector.FusedMultiplyAdd(d, d, acc);
+        }
+        double v = Vector.Sum(acc);
+        for (; c < cols; c++) { double d = x[c] - m; v += d * d; }
+        float s = (float)(1.0 / Math.Sqrt(v / cols + eps));
+        var sv = new Vector<float>(s);
+        for (c = 0; c <= cols - w; c += w)
+        {
+            var xh = (Vector.Load(x + c) - mv) * sv;
+            Vector.FusedMultiplyAdd(xh, Vector.Load(gamma + c), Vector.Load(beta + c)).Store(y + c);
+        }
+        for (; c < cols; c++) y[c] = (x[c] - m) * s * gamma[c] + beta[c];
+        *mean = m;
+        *rstd = s;
+    }
+
+    private static void BackwardRow(float* dy, float* x, float* gamma, float m, float s, float* dx, float* dgamma,
+        float* dbeta, int cols)
+    {
+        int w = Vector<float>.Count, c = 0;
+        var mv = new Vector<float>(m);
+        var sv = new Vector<float>(s);
+        var s1 = Vector<float>.Zero;
+        var s2 = Vector<float>.Zero;
+        for (; c <= cols - w; c += w)
+        {
+            var d = Vector.Load(dy + c);
+            var xh = (Vector.Load(x + c) - mv) * sv;
+            var g = d * Vector.Load(gamma + c);
+            s1 += g;
+            s2 = Vector.FusedMultiplyAdd(g, xh, s2);
+            if (dgamma != null)
+            {
+                Vector.FusedMultiplyAdd(d, xh, Vector.Load(dgamma + c)).Store(dgamma + c);
+                (Vector.Load(dbeta + c) + d).Store(dbeta + c);
+            }
+        }
+        float sum1 = Vector.Sum(s1), sum2 = Vector.Sum(s2);
+        for (int t = c; t < cols; t++)
+        {
+            float xh = (x[t] - m) * s, g = dy[t] * gamma[t];
+            sum1 += g;
+            sum2 += g * xh;
+            if (dgamma != null)
+            {
+                dgamma[t] += dy[t] * xh;
+                dbeta[t] += dy[t];
+            }
+        }
+        if (dx == null) return;
+        float a = sum1 / cols, b = sum2 / cols;
+        var av = new Vector<float>(a);
+        var bv = new Vector<float>(b);
+        for (c = 0; c <= cols - w; c += w)
+        {
+            var xh = (Vector.Load(x + c) - mv) * sv;
+            var g = Vector.Load(dy + c) * Vector.Load(gamma + c);
+            (sv * (g - av - xh * bv)).Store(dx + c);
+        }
+        for (; c < cols; c++)
+        {
+            float xh = (x[c] - m) * s;
+            dx[c] = s * (dy[c] * gamma[c] - a - xh * b);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Skald.Tensors.Gemm;
 
 namespace Skald.Tensors.Kernels;
@@ -15,5 +16,28 @@ public static class Linear
         }
         Blas.Sgemm(false, true, n, outFeatures, inFeatures, 1f, x, inFeatures, weight, inFeatures,
             bias.IsEmpty ? 0f : 1f, y, outFeatures);
+    }
+
+    /// <summary>
+    /// Backward through <see cref="Blas"/>. x: [N, in], weight: [out, in], dy: [N, out].
+    /// Overwrites dx[N, in] = dy · W (skipped when empty); ACCUMULATES dweight[out, in] += dyᵀ · x and
+    /// dbias[out] += Σ_rows dy (each skipped when empty).
+    /// </summary>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> dy,
+        Span<float> dx, Span<float> dweight, Span<float> dbias, int n, int inFeatures, int outFeatures)
+    {
+        if (!dx.IsEmpty)
+            Blas.Sgemm(false, false, n, inFeatures, outFeatures, 1f, dy, outFeatures, weight, inFeatures, 0f, dx,
+                inFeatures);
+        if (!dweight.IsEmpty)
+            Blas.Sgemm(true, false, outFeatures, inFeatures, n, 1f, dy, outFeatures, x, inFeatures, 1f, dweight,
+                inFeatures);
+        if (!dbias.IsEmpty)
+        {
+            if (dbias.Length < outFeatures || dy.Length < (long)n * outFeatures)
+                throw new ArgumentException("dbias needs out elements and dy N·out.", nameof(dbias));
+            var db = dbias[..outFeatures];
+            for (int i = 0; i < n; i++) TensorPrimitives.Add(db, dy.Slice(i * outFeatures, outFeatures), db);
+        }
     }
 }

@@ -1,0 +1,201 @@
+using System.Runtime.Intrinsics;
+
+namespace Skald.Tensors.Gemm;
+
+/// <summary>Which register-tile micro-kernel <see cref="ManagedGemm"/> uses.</summary>
+public enum ManagedGemmKernel
+{
+    /// <summary>The widest one this CPU accelerates.</summary>
+    Auto,
+
+    /// <summary>12×32 tile of Vector512 (AVX-512).</summary>
+    Vector512,
+
+    /// <summary>6×16 tile of Vector256 (AVX2/FMA).</summary>
+    Vector256,
+
+    /// <summary>6×8 tile of Vector128 (SSE, Arm NEON).</summary>
+    Vector128,
+}
+
+/// <summary>
+/// Pure managed SIMD GEMM: packed A/B panels (AVX 8×8 transposes where a panel is strided), a register-tile
+/// micro-kernel (12×32 Vector512, 6×16 Vector256, 6×8 Vector128), KC/MC/NC cache
+/// blocking, and parallelism over row or column blocks (up to <see cref="MaxThreads"/>, default
+/// <see cref="Parallelism.MaxThreads"/>). Packing buffers are per-thread and reused, so steady-state calls allocate no
+/// packing memory.
+/// </summary>
+public sealed unsafe class ManagedGemm : IGemmBackend
+{
+    /// <summary>Products with fewer multiply-adds than this stay on the calling thread.</summary>
+    private const long ParallelThreshold = 1L << 19;
+
+    private readonly KernelSpec spec;
+    private int maxThreads;
+
+    /// <summary>The widest accelerated kernel, threads following <see cref="Parallelism.MaxThreads"/>.</summary>
+    public ManagedGemm() : this(ManagedGemmKernel.Auto)
+    {
+    }
+
+    /// <summary>A specific kernel (a kernel the CPU does not accelerate still computes correctly, slowly).</summary>
+    public ManagedGemm(ManagedGemmKernel kernel)
+    {
+        Kernel = kernel == ManagedGemmKernel.Auto ? BestKernel() : kernel;
+        spec = Spec(Kernel);
+    }
+
+    /// <summary>The micro-kernel in use.</summary>
+    public ManagedGemmKernel Kernel { get; }
+
+    /// <inheritdoc />
+    public string Name => spec.Name;
+
+    /// <summary>Thread cap for one call; 0 (default) follows <see cref="Parallelism.MaxThreads"/>.</summary>
+    public int MaxThreads
+    {
+        get => maxThreads;
+        set => maxThreads = Math.Max(0, value);
+    }
+
+    private int ThreadCap => maxThreads > 0 ? maxThreads : Parallelism.MaxThreads;
+
+    /// <summary>The widest kernel this CPU runs in hardware.</summary>
+    public static ManagedGemmKernel BestKernel()
+    {
+        if (Vector512.IsHardwareAccelerated) return ManagedGemmKernel.Vector512;
+        if (Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported)
+            return ManagedGemmKernel.Vector256;
+        return ManagedGemmKernel.Vector128;
+    }
+
+    private static KernelSpec Spec(ManagedGemmKernel kernel) => kernel switch
+    {
+        ManagedGemmKernel.Vector512 =>
+            new KernelSpec("managed-avx512", MicroKernels.MR512, 32, 256, 144, 512, &MicroKernels.Kernel12x32V512),
+        ManagedGemmKernel.Vector256 =>
+            new KernelSpec("managed-avx2", MicroKernels.MR, 16, 256, 144, 512, &MicroKernels.Kernel6x16V256),
+        _ => new KernelSpec("managed-v128", MicroKernels.MR, 8, 256, 96, 256, &MicroKernels.Kernel6x8V128),
+    };
+
+    /// <inheritdoc />
+    public void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        GemmChecks.Validate(transA, transB, m, n, k, lda, ldb, ldc, a.Length, b.Length, c.Length);
+        if (m == 0 || n == 0) return;
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            var g = new GemmArgs
+            {
+                TransA = transA, TransB = transB, M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc,
+                Alpha = alpha, Beta = beta, A = pa, B = pb, C = pc,
+            };
+            Run(g, ThreadCap);
+        }
+    }
+
+    /// <inheritdoc />
+    public void SgemmBatched(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, long strideA, ReadOnlySpan<float> b, int ldb, long strideB,
+        float beta, Span<float> c, int ldc, long strideC, int batch)
+    {
+        GemmChecks.Validate(transA, transB, m, n, k, lda, ldb, ldc, a.Length, b.Length, c.Length,
+            strideA, strideB, strideC, batch);
+        if (m == 0 || n == 0 || batch == 0) return;
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            var g = new GemmArgs
+            {
+                TransA = transA, TransB = transB, M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc,
+                Alpha = alpha, Beta = beta, A = pa, B = pb, C = pc,
+            };
+            int threads = ThreadCap;
+            if (threads <= 1 || batch < threads)
+            {
+                for (int i = 0; i < batch; i++) Run(Offset(g, i, strideA, strideB, strideC), threads);
+                return;
+            }
+            var s = spec;
+            long perItem = (long)m * n * Math.Max(k, 1);
+            int minPerThread = (int)Math.Clamp(ParallelThreshold / Math.Max(perItem, 1), 1, batch);
+            ParallelRanges(batch, minPerThread, threads, (start, end) =>
+            {
+                for (int i = start; i < end; i++)
+                {
+                    var gi = Offset(g, i, strideA, strideB, strideC);
+                    GemmDriver.Run(s, gi, 0, gi.M, 0, gi.N);
+                }
+            });
+        }
+    }
+
+    /// <summary>Single-threaded product on raw pointers (for kernels that already parallelise, e.g. attention).</summary>
+    internal void SgemmSingleThread(in GemmArgs g)
+    {
+        if (g.M == 0 || g.N == 0) return;
+        if (Kernel == ManagedGemmKernel.Vector512 && DotGemm.Applicable(g))
+        {
+            DotGemm.Run(g, 0, g.N);
+            return;
+        }
+        GemmDriver.Run(spec, g, 0, g.M, 0, g.N);
+    }
+
+    private static GemmArgs Offset(GemmArgs g, int i, long strideA, long strideB, long strideC)
+    {
+        g.A += i * strideA;
+        g.B += i * strideB;
+        g.C += i * strideC;
+        return g;
+    }
+
+    private void Run(GemmArgs g, int threads)
+    {
+        var s = spec;
+        long work = (long)g.M * g.N * g.K;
+        if (Kernel == ManagedGemmKernel.Vector512 && DotGemm.Applicable(g))
+        {
+            int quads = (g.N + 3) / 4;
+            int dotThreads = work < ParallelThreshold ? 1 : Math.Min(threads, quads);
+            ParallelRanges(quads, 1, dotThreads, (q0, q1) => DotGemm.Run(g, q0 * 4, Math.Min(g.N, q1 * 4)));
+            return;
+        }
+        if (threads <= 1 || work < ParallelThreshold)
+        {
+            GemmDriver.Run(s, g, 0, g.M, 0, g.N);
+            return;
+        }
+        // Split the larger side of C into per-thread blocks aligned to the register tile; each thread packs its own
+        // panels (duplicating only the O(k·n) or O(k·m) packing of the shared operand).
+        int mr = s.MR, nr = s.NR;
+        bool splitRows = g.M >= g.N;
+        int units = splitRows ? (g.M + mr - 1) / mr : (g.N + nr - 1) / nr;
+        int parts = Math.Min(threads, units);
+        if (parts <= 1)
+        {
+            GemmDriver.Run(s, g, 0, g.M, 0, g.N);
+            return;
+        }
+        ParallelRanges(units, 1, parts, (u0, u1) =>
+        {
+            if (splitRows) GemmDriver.Run(s, g, u0 * mr, Math.Min(g.M, u1 * mr), 0, g.N);
+            else GemmDriver.Run(s, g, 0, g.M, u0 * nr, Math.Min(g.N, u1 * nr));
+        });
+    }
+
+    private static void ParallelRanges(int count, int minPerThread, int threads, Action<int, int> body)
+    {
+        int parts = Math.Max(1, Math.Min(threads, count / Math.Max(1, minPerThread)));
+        if (parts == 1)
+        {
+            body(0, count);
+            return;
+        }
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, t =>
+        {
+            (int start, int end) = Parallelism.Split(count, parts, t);
+            if (end > start) body(start, end);
+        });
+    }
+}

@@ -8,7 +8,7 @@ public sealed class SkaldRandom
 {
     private const ulong Multiplier = 6364136223846793005UL;
     private ulong state;
-    private readonly ulong increment;
+    private ulong increment;
     private double? spareGaussian;
 
     /// <summary>A generator whose whole sequence is determined by <paramref name="seed"/>.</summary>
@@ -18,6 +18,19 @@ public sealed class SkaldRandom
         increment = (SplitMix64(ref s) << 1) | 1UL;
         state = SplitMix64(ref s);
         NextUInt32();
+    }
+
+    /// <summary>The full generator state, for checkpoints: restoring it continues the exact same sequence.</summary>
+    public ulong[] SaveState() =>
+        [state, increment, spareGaussian.HasValue ? 1UL : 0UL, BitConverter.DoubleToUInt64Bits(spareGaussian ?? 0)];
+
+    /// <summary>Restores a state produced by <see cref="SaveState"/>.</summary>
+    public void RestoreState(ReadOnlySpan<ulong> saved)
+    {
+        if (saved.Length != 4 || (saved[1] & 1) == 0) throw new ArgumentException("not a SkaldRandom state", nameof(saved));
+        state = saved[0];
+        increment = saved[1];
+        spareGaussian = saved[2] != 0 ? BitConverter.UInt64BitsToDouble(saved[3]) : null;
     }
 
     /// <summary>The next uniformly distributed 32-bit value.</summary>

@@ -79,3 +79,19 @@ public sealed class TensorTests
         Assert.Equal(0, (long)h.Pointer % 64);
     }
 }
+
+public sealed class SkaldRandomStateTests
+{
+    [Fact]
+    public void RestoredStateContinuesTheSameSequence()
+    {
+        var a = new Skald.Tensors.SkaldRandom(42);
+        for (int i = 0; i < 10; i++) a.NextUInt32();
+        a.NextGaussian(); // leaves a spare Gaussian in the state
+        var saved = a.SaveState();
+        var expected = new[] { a.NextGaussian(), a.NextDouble(), a.NextUInt32() };
+        var b = new Skald.Tensors.SkaldRandom(7);
+        b.RestoreState(saved);
+        Assert.Equal(expected, new[] { b.NextGaussian(), b.NextDouble(), b.NextUInt32() });
+    }
+}

@@ -17,6 +17,7 @@ internal static unsafe class DotGemm
         !g.TransA && g.TransB && g.M <= MaxRows && g.K >= 64 && g.Alpha != 0f && Vector512.IsHardwareAccelerated;
 
     /// <summary>Computes columns [n0, n1) of C.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Run(in GemmArgs g, int n0, int n1)
     {
         int j = n0;
@@ -38,6 +39,7 @@ internal static unsafe class DotGemm
         *c = g.Beta == 0f ? g.Alpha * dot : g.Alpha * dot + g.Beta * *c;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Single(in GemmArgs g, int i, int j)
     {
         float* a = g.A + (long)i * g.Lda, b = g.B + (long)j * g.Ldb;
@@ -49,6 +51,7 @@ internal static unsafe class DotGemm
         Put(g, i, j, s);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Tile4x4(in GemmArgs g, int i, int j)
     {
         int k = g.K;

@@ -7,6 +7,7 @@ internal static class GemmChecks
     public static long Extent(int rows, int cols, int ld) => rows == 0 || cols == 0 ? 0 : (long)(rows - 1) * ld + cols;
 
     /// <summary>Throws unless the arguments describe matrices that fit their spans.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Validate(bool transA, bool transB, int m, int n, int k, int lda, int ldb, int ldc,
         long aLength, long bLength, long cLength, long strideA = 0, long strideB = 0, long strideC = 0, int batch = 1)
     {
@@ -28,6 +29,7 @@ internal static class GemmChecks
         Need(last * strideC + Extent(m, n, ldc), cLength, "c");
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Need(long required, long length, string name)
     {
         if (required > length)
@@ -35,6 +37,7 @@ internal static class GemmChecks
     }
 
     /// <summary>C = beta·C over an m×n block (beta = 0 writes zeros, ignoring NaN in C, as BLAS does).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static unsafe void ScaleC(int m, int n, float beta, float* c, int ldc)
     {
         if (beta == 1f) return;

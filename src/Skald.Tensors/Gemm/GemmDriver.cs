@@ -39,6 +39,7 @@ internal static unsafe class GemmDriver
     [ThreadStatic] private static Workspace? workspace;
 
     /// <summary>Computes rows [m0, m1) × columns [n0, n1) of C.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Run(in KernelSpec spec, in GemmArgs g, int m0, int m1, int n0, int n1)
     {
         if (m1 <= m0 || n1 <= n0) return;
@@ -87,6 +88,7 @@ internal static unsafe class GemmDriver
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void MergeEdge(float* tile, int nr, float* c, int ldc, int rows, int cols, float beta)
     {
         for (int r = 0; r < rows; r++)
@@ -103,6 +105,7 @@ internal static unsafe class GemmDriver
     }
 
     /// <summary>Packs alpha·op(A)[i0.., p0..] (mc×kc) into MR-row micro-panels laid out [kc][MR], zero-padded.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void PackA(in GemmArgs g, int i0, int mc, int p0, int kc, float* dst, int mr)
     {
         float alpha = g.Alpha;
@@ -156,6 +159,7 @@ internal static unsafe class GemmDriver
     }
 
     /// <summary>Packs op(B)[p0.., j0..] (kc×nc) into NR-column micro-panels laid out [kc][NR], zero-padded.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void PackB(in GemmArgs g, int p0, int kc, int j0, int nc, float* dst, int nr)
     {
         for (int jr = 0; jr < nc; jr += nr, dst += (long)nr * kc)

@@ -184,6 +184,7 @@ public sealed unsafe class ManagedGemm : IGemmBackend
         });
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ParallelRanges(int count, int minPerThread, int threads, Action<int, int> body)
     {
         int parts = Math.Max(1, Math.Min(threads, count / Math.Max(1, minPerThread)));

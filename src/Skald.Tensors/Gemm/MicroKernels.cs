@@ -14,6 +14,7 @@ internal static unsafe partial class MicroKernels
     public const int MR = 6;
 
     /// <summary>6×16 tile with 12 Vector256 accumulators (AVX2 + FMA).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Kernel6x16V256(int kc, float* a, float* b, float* c, int ldc, float beta)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -52,6 +53,7 @@ internal static unsafe partial class MicroKernels
     }
 
     /// <summary>6×8 tile with 12 Vector128 accumulators (SSE / NEON).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Kernel6x8V128(int kc, float* a, float* b, float* c, int ldc, float beta)
     {
         Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;

@@ -8,6 +8,7 @@ internal static unsafe partial class MicroKernels
     public const int MR512 = 12;
 
     /// <summary>12×32 tile with 24 Vector512 accumulators (AVX-512 has 32 registers; 2 hold B, 1 the broadcast).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Kernel12x32V512(int kc, float* a, float* b, float* c, int ldc, float beta)
     {
         Vector512<float> c00 = default, c01 = default;

@@ -9,12 +9,14 @@ public static unsafe partial class Activations
     public static void Relu(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Max(x, 0f, Out(y, x.Length));
 
     /// <summary>Scalar twin of <see cref="Relu"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void ReluReference(ReadOnlySpan<float> x, Span<float> y)
     {
         for (int i = 0; i < x.Length; i++) y[i] = x[i] > 0 ? x[i] : 0f;
     }
 
     /// <summary>dx = x &gt; 0 ? dy : 0. x, dy, dx: [n].</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void ReluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
         => VectorMath.Map(x, dy, dx, &ReluBackwardKernel);
 
@@ -22,6 +24,7 @@ public static unsafe partial class Activations
     public static void Tanh(ReadOnlySpan<float> x, Span<float> y) => TensorPrimitives.Tanh(x, Out(y, x.Length));
 
     /// <summary>Scalar double-precision twin of <see cref="Tanh"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void TanhReference(ReadOnlySpan<float> x, Span<float> y)
     {
         for (int i = 0; i < x.Length; i++) y[i] = (float)Math.Tanh(x[i]);
@@ -31,6 +34,7 @@ public static unsafe partial class Activations
     /// dx = dy · (1 − y²) where <paramref name="y"/> is the forward OUTPUT tanh(x) (saved by the forward pass).
     /// y, dy, dx: [n].
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void TanhBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
         => VectorMath.Map(y, dy, dx, &TanhBackwardKernel);
 
@@ -38,6 +42,7 @@ public static unsafe partial class Activations
     /// Error function in double precision (|error| ≲ 1e-15): the positive-term series
     /// erf(x) = 2/√π · e^(−x²) · Σ 2ⁿx^(2n+1)/(1·3·…·(2n+1)) for |x| &lt; 2.5, and the erfc continued fraction beyond.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static double Erf(double x)
     {
         if (double.IsNaN(x)) return x;
@@ -68,6 +73,7 @@ public static unsafe partial class Activations
         return x < 0 ? -r : r;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ReluBackwardKernel(float* x, float* dy, float* dx, int n)
     {
         int i = 0;
@@ -90,6 +96,7 @@ public static unsafe partial class Activations
         for (; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : 0f;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void TanhBackwardKernel(float* y, float* dy, float* dx, int n)
     {
         int i = 0;

@@ -18,16 +18,19 @@ public static unsafe partial class Activations
     public static void Gelu(ReadOnlySpan<float> x, Span<float> y) => VectorMath.Map(x, y, &GeluKernel);
 
     /// <summary>Scalar double-precision twin of <see cref="Gelu"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void GeluReference(ReadOnlySpan<float> x, Span<float> y)
     {
         for (int i = 0; i < x.Length; i++) y[i] = (float)(0.5 * x[i] * (1.0 + Erf(x[i] / Math.Sqrt(2.0))));
     }
 
     /// <summary>dx = dy · (Φ(x) + x·φ(x)). x, dy, dx: [n].</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void GeluBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
         => VectorMath.Map(x, dy, dx, &GeluBackwardKernel);
 
     /// <summary>Scalar double-precision twin of <see cref="GeluBackward"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void GeluBackwardReference(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
         for (int i = 0; i < x.Length; i++)
@@ -42,6 +45,7 @@ public static unsafe partial class Activations
     public static void GeluTanh(ReadOnlySpan<float> x, Span<float> y) => VectorMath.Map(x, y, &GeluTanhKernel);
 
     /// <summary>Scalar double-precision twin of <see cref="GeluTanh"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void GeluTanhReference(ReadOnlySpan<float> x, Span<float> y)
     {
         for (int i = 0; i < x.Length; i++)
@@ -52,10 +56,12 @@ public static unsafe partial class Activations
     }
 
     /// <summary>dx = dy · (0.5(1 + t) + 0.5·x·(1 − t²)·√(2/π)(1 + 3·0.044715·x²)), t = tanh(u).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void GeluTanhBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
         => VectorMath.Map(x, dy, dx, &GeluTanhBackwardKernel);
 
     /// <summary>Scalar double-precision twin of <see cref="GeluTanhBackward"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void GeluTanhBackwardReference(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx)
     {
         double k = Math.Sqrt(2.0 / Math.PI);
@@ -71,6 +77,7 @@ public static unsafe partial class Activations
     /// <summary>Float SIMD erf (a few ulps, see <see cref="Erf(double)"/> for the double reference). x, y: [n].</summary>
     public static void Erf(ReadOnlySpan<float> x, Span<float> y) => VectorMath.Map(x, y, &ErfKernel);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ErfKernel(float* x, float* y, int n)
     {
         int i = 0;
@@ -81,6 +88,7 @@ public static unsafe partial class Activations
         for (; i < n; i++) y[i] = VectorMath.Erf(x[i]);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void GeluKernel(float* x, float* y, int n)
     {
         int i = 0;
@@ -109,6 +117,7 @@ public static unsafe partial class Activations
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void GeluBackwardKernel(float* x, float* dy, float* dx, int n)
     {
         int i = 0;
@@ -141,6 +150,7 @@ public static unsafe partial class Activations
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void GeluTanhKernel(float* x, float* y, int n)
     {
         int i = 0;
@@ -169,6 +179,7 @@ public static unsafe partial class Activations
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void GeluTanhBackwardKernel(float* x, float* dy, float* dx, int n)
     {
         int i = 0;

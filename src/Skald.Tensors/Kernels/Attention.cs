@@ -19,6 +19,7 @@ public static unsafe class Attention
     /// one fused [B, T, 3C] buffer) and C for output. maskBias: [B, T] added to every score row (0 keeps, large negative
     /// masks a key; may be empty for no mask). probs: [B, H, T, T], kept for the backward pass.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, int ldIn,
         ReadOnlySpan<float> maskBias, Span<float> output, Span<float> probs, int batch, int seq, int heads, int headDim,
         float scale)
@@ -60,6 +61,7 @@ public static unsafe class Attention
     }
 
     /// <summary>Scalar double-accumulating twin of <see cref="Forward"/> (the tests' reference).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void ForwardReference(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, int ldIn,
         ReadOnlySpan<float> maskBias, Span<float> output, Span<float> probs, int batch, int seq, int heads, int headDim,
         float scale)
@@ -97,6 +99,7 @@ public static unsafe class Attention
     /// dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)), dQ = scale·dS·K, dK = scale·dSᵀ·Q.
     /// The mask bias gets no gradient.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> dOutput, ReadOnlySpan<float> q, ReadOnlySpan<float> k,
         ReadOnlySpan<float> v, int ldIn, ReadOnlySpan<float> probs, Span<float> dq, Span<float> dk, Span<float> dv,
         int batch, int seq, int heads, int headDim, float scale)
@@ -137,6 +140,7 @@ public static unsafe class Attention
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Mm(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b,
         int ldb, float* c, int ldc)
     {

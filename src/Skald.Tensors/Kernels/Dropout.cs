@@ -10,6 +10,7 @@ public static class Dropout
     /// Forward. x, y, mask: [n] (x and y may alias). p in [0, 1): p = 0 copies x and fills the mask with 1.
     /// Draws exactly one 32-bit number per element from <paramref name="rng"/>.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, Span<float> mask, float p, SkaldRandom rng)
     {
         ArgumentNullException.ThrowIfNull(rng);
@@ -27,6 +28,7 @@ public static class Dropout
     }
 
     /// <summary>Backward: dx = dy ⊙ mask. dy, mask, dx: [n] (dx may alias dy).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> mask, Span<float> dx)
     {
         if (mask.Length < dy.Length || dx.Length < dy.Length) throw new ArgumentException("mask and dx need dy.Length elements.");

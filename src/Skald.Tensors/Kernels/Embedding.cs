@@ -6,6 +6,7 @@ namespace Skald.Tensors.Kernels;
 public static class Embedding
 {
     /// <summary>Forward. ids: [n] (each in [0, V)), table: [V, dim], output: [n, dim].</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<int> ids, ReadOnlySpan<float> table, Span<float> output, int n, int dim)
     {
         Check(ids, output.Length, n, dim);
@@ -20,6 +21,7 @@ public static class Embedding
     }
 
     /// <summary>Backward (scatter-add): ACCUMULATES dtable[ids[i], :] += dy[i, :]. dy: [n, dim], dtable: [V, dim].</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<int> ids, ReadOnlySpan<float> dy, Span<float> dtable, int n, int dim)
     {
         Check(ids, dy.Length, n, dim);
@@ -34,6 +36,7 @@ public static class Embedding
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Check(ReadOnlySpan<int> ids, int rowsLength, int n, int dim)
     {
         if (n < 0 || dim < 0) throw new ArgumentOutOfRangeException(nameof(n));

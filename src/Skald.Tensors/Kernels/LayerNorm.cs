@@ -8,6 +8,7 @@ namespace Skald.Tensors.Kernels;
 public static unsafe class LayerNorm
 {
     /// <summary>Forward (SIMD, parallel over rows). gamma, beta: [cols]. mean, rstd: [rows], kept for the backward pass.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
         Span<float> y, Span<float> mean, Span<float> rstd, int rows, int cols, float eps)
     {
@@ -28,6 +29,7 @@ public static unsafe class LayerNorm
     }
 
     /// <summary>Scalar double-precision twin of <see cref="Forward"/> (the tests' reference).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void ForwardReference(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
         Span<float> y, Span<float> mean, Span<float> rstd, int rows, int cols, float eps)
     {
@@ -54,6 +56,7 @@ public static unsafe class LayerNorm
     /// With x̂ = (x − mean)·rstd and g = dy·gamma: dx = rstd · (g − mean(g) − x̂ · mean(g·x̂)), dgamma += Σ_rows dy·x̂,
     /// dbeta += Σ_rows dy.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> gamma,
         ReadOnlySpan<float> mean, ReadOnlySpan<float> rstd, Span<float> dx, Span<float> dgamma, Span<float> dbeta,
         int rows, int cols)
@@ -101,6 +104,7 @@ public static unsafe class LayerNorm
 
     private static int MinRows(int cols) => Math.Max(1, 16384 / Math.Max(cols, 1));
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Check(ReadOnlySpan<float> x, ReadOnlySpan<float> y, int rows, int cols)
     {
         if (rows < 0 || cols < 0) throw new ArgumentOutOfRangeException(nameof(rows));
@@ -108,6 +112,7 @@ public static unsafe class LayerNorm
         if (x.Length < need || y.Length < need) throw new ArgumentException($"Spans need {need} elements.");
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ForwardRow(float* x, float* gamma, float* beta, float* y, float* mean, float* rstd, int cols,
         float eps)
     {
@@ -135,6 +140,7 @@ public static unsafe class LayerNorm
         *rstd = s;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void BackwardRow(float* dy, float* x, float* gamma, float m, float s, float* dx, float* dgamma,
         float* dbeta, int cols)
     {

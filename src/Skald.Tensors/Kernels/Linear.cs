@@ -7,6 +7,7 @@ namespace Skald.Tensors.Kernels;
 public static class Linear
 {
     /// <summary>Forward through <see cref="Blas"/>. <paramref name="bias"/> may be empty.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
         Span<float> y, int n, int inFeatures, int outFeatures)
     {
@@ -23,6 +24,7 @@ public static class Linear
     /// Overwrites dx[N, in] = dy · W (skipped when empty); ACCUMULATES dweight[out, in] += dyᵀ · x and
     /// dbias[out] += Σ_rows dy (each skipped when empty).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> dy,
         Span<float> dx, Span<float> dweight, Span<float> dbias, int n, int inFeatures, int outFeatures)
     {

@@ -9,6 +9,7 @@ public static unsafe class Softmax
     /// Forward (x and y may alias). SIMD per row, parallel over rows. A row whose entries are all −∞ becomes uniform
     /// (PyTorch would give NaN; masks in practice use a large finite negative bias).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, int rows, int cols)
     {
         Check(x.Length, y.Length, rows, cols);
@@ -29,6 +30,7 @@ public static unsafe class Softmax
     }
 
     /// <summary>Scalar twin of <see cref="Forward"/> (double accumulation).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void ForwardReference(ReadOnlySpan<float> x, Span<float> y, int rows, int cols)
     {
         for (int r = 0; r < rows; r++)
@@ -52,6 +54,7 @@ public static unsafe class Softmax
     /// Backward from the forward OUTPUT y: dx = y ⊙ (dy − Σ_c dy·y), per row. y, dy, dx: [rows, cols]; dx overwritten
     /// (dx may alias dy).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int rows, int cols)
     {
         Check(y.Length, dy.Length, rows, cols);
@@ -66,6 +69,7 @@ public static unsafe class Softmax
     }
 
     /// <summary>One row of the forward pass on raw pointers (x and y may alias).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static void ForwardRow(float* x, float* y, int cols)
     {
         var xs = new ReadOnlySpan<float>(x, cols);
@@ -84,6 +88,7 @@ public static unsafe class Softmax
     }
 
     /// <summary>One row of the backward pass (dx may alias dy).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static void BackwardRow(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx)
     {
         float dot = TensorPrimitives.Dot(dy, y);
@@ -91,6 +96,7 @@ public static unsafe class Softmax
         TensorPrimitives.Multiply(dx, y, dx);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Check(int xLength, int yLength, int rows, int cols)
     {
         if (rows < 0 || cols < 0) throw new ArgumentOutOfRangeException(nameof(rows));

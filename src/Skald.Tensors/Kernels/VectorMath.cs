@@ -92,6 +92,7 @@ internal static unsafe class VectorMath
     }
 
     /// <summary>Runs kernel(x, y, count) over [0, length) in parallel chunks (x and y may alias).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Map(ReadOnlySpan<float> x, Span<float> y, delegate*<float*, float*, int, void> kernel)
     {
         if (y.Length < x.Length) throw new ArgumentException("Destination is shorter than the input.", nameof(y));
@@ -111,6 +112,7 @@ internal static unsafe class VectorMath
     }
 
     /// <summary>Runs kernel(x, dy, dx, count) over [0, length) in parallel chunks (dy and dx may alias).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Map(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx,
         delegate*<float*, float*, float*, int, void> kernel)
     {

@@ -61,7 +61,9 @@ public sealed class SentenceEncoder
     {
         var folder = ModelFolder.Read(path);
         var tokenizer = folder.LoadTokenizer();
-        var encoder = Encoders.Load(folder.TransformerPath);
+        ITransformerEncoder encoder = folder.IsStatic
+            ? StaticEmbeddingModel.Load(folder.TransformerPath)
+            : Encoders.Load(folder.TransformerPath);
         var pooling = folder.Pooling ?? new PoolingConfig(encoder.HiddenSize, PoolingMode.Mean);
         if (pooling.Dimension != encoder.HiddenSize)
             throw new ModelFormatException(
@@ -138,7 +140,8 @@ public sealed class SentenceEncoder
         int promptLength = prompt is not null && !Pooling.IncludePrompt
             ? Tokenizer.Encode(Prepare(prompt), true, maxLength).Ids.Length - 1
             : 0;
-        return (Tokenizer.EncodeBatch(prepared, true, maxLength), promptLength);
+        // StaticEmbedding tokenizes the raw text without special tokens (sentence-transformers' StaticEmbedding.tokenize).
+        return (Tokenizer.EncodeBatch(prepared, !Folder.IsStatic, maxLength), promptLength);
     }
 
     /// <summary>The model's similarity of two embeddings.</summary>
@@ -175,6 +178,7 @@ public sealed class SentenceEncoder
     /// <summary>sentence-transformers' Transformer.tokenize: Python's strip(), then lower-case when do_lower_case.</summary>
     private string Prepare(string text)
     {
+        if (Folder.IsStatic) return text;
         text = text.Trim(PythonWhiteSpace);
         return Folder.DoLowerCase ? text.ToLowerInvariant() : text;
     }

@@ -113,6 +113,11 @@ public sealed class Checkpoint : IDisposable
     /// <summary>True when the checkpoint has <paramref name="key"/>.</summary>
     public bool Contains(string key) => byKey.ContainsKey(key);
 
+    /// <summary>The stored shape of <paramref name="key"/>.</summary>
+    public int[] Shape(string key) => byKey.TryGetValue(key, out var entry)
+        ? entry.Info.Shape
+        : throw new ModelFormatException($"{Description}: missing tensor \"{key}\"");
+
     /// <summary>Reads a float tensor and checks its shape; a missing key or wrong shape names both.</summary>
     public float[] Read(string key, params int[] expectedShape)
     {

@@ -5,7 +5,7 @@ namespace Skald.Models.Pipeline;
 
 /// <summary>
 /// What a model folder says about the sentence-embedding pipeline: modules.json (Transformer → Pooling → Dense* →
-/// Normalize?), sentence_bert_config.json, config_sentence_transformers.json. A plain Hugging Face folder without
+/// Normalize?, or StaticEmbedding → Dense* → Normalize?), sentence_bert_config.json, config_sentence_transformers.json. A plain Hugging Face folder without
 /// modules.json gets mean pooling, as sentence-transformers does.
 /// </summary>
 public sealed record ModelFolder
@@ -24,6 +24,9 @@ public sealed record ModelFolder
 
     /// <summary>Whether a Normalize module ends the pipeline.</summary>
     public bool Normalize { get; init; }
+
+    /// <summary>True when the first module is a StaticEmbedding (no special tokens, no stripping, mean of token rows).</summary>
+    public bool IsStatic { get; init; }
 
     /// <summary>True when modules.json was present.</summary>
     public bool IsSentenceTransformers { get; init; }
@@ -95,7 +98,7 @@ public sealed record ModelFolder
         string? transformer = null;
         PoolingConfig? pooling = null;
         var dense = new List<string>();
-        bool normalize = false;
+        bool normalize = false, isStatic = false;
         int index = 0;
         foreach (var m in doc.RootElement.EnumerateArray())
         {
@@ -108,16 +111,20 @@ public sealed record ModelFolder
                 case "Transformer" when index == 0:
                     transformer = modPath;
                     break;
-                case "Pooling" when transformer is not null && pooling is null:
+                case "StaticEmbedding" when index == 0:
+                    transformer = modPath;
+                    isStatic = true;
+                    break;
+                case "Pooling" when transformer is not null && !isStatic && pooling is null:
                     pooling = PoolingConfig.Load(System.IO.Path.Combine(modPath, "config.json"));
                     break;
-                case "Dense" when pooling is not null && !normalize:
+                case "Dense" when (pooling is not null || isStatic) && !normalize:
                     dense.Add(modPath);
                     break;
-                case "Normalize" when pooling is not null:
+                case "Normalize" when pooling is not null || isStatic:
                     normalize = true;
                     break;
-                case "Transformer" or "Pooling" or "Dense" or "Normalize":
+                case "Transformer" or "StaticEmbedding" or "Pooling" or "Dense" or "Normalize":
                     throw new ModelFormatException(
                         $"{modulesPath}: module {index} ({shortType}) is out of order; Skald runs Transformer → Pooling → Dense* → Normalize");
                 default:
@@ -125,12 +132,12 @@ public sealed record ModelFolder
             }
             index++;
         }
-        if (transformer is null) throw new ModelFormatException($"{modulesPath}: no Transformer module first");
-        if (pooling is null) throw new ModelFormatException($"{modulesPath}: no Pooling module");
+        if (transformer is null) throw new ModelFormatException($"{modulesPath}: no Transformer or StaticEmbedding module first");
+        if (pooling is null && !isStatic) throw new ModelFormatException($"{modulesPath}: no Pooling module");
         return folder with
         {
             TransformerPath = transformer, Pooling = pooling, DensePaths = dense, Normalize = normalize,
-            IsSentenceTransformers = true,
+            IsSentenceTransformers = true, IsStatic = isStatic,
         };
     }
 

@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Skald.Evaluation.Benchmark;
+
+/// <summary>The outcome of a benchmark run, written as Markdown, JSON and a self-contained HTML page.</summary>
+public sealed class BenchmarkReport(Suite suite, Leaderboard board, int computed, int cached, IReadOnlyList<string> skipped)
+{
+    /// <summary>The suite.</summary>
+    public Suite Suite { get; } = suite;
+
+    /// <summary>Scores and aggregates.</summary>
+    public Leaderboard Board { get; } = board;
+
+    /// <summary>(model, task) results computed in this run.</summary>
+    public int Computed { get; } = computed;
+
+    /// <summary>(model, task) results taken from the cache.</summary>
+    public int Cached { get; } = cached;
+
+    /// <summary>"model / task" pairs not run (a retrieval-only model on a non-retrieval task).</summary>
+    public IReadOnlyList<string> Skipped { get; } = skipped;
+
+    /// <summary>
+    /// Writes PREFIX.md, PREFIX.json and PREFIX.html (a trailing .md/.json/.html on <paramref name="output"/> is
+    /// dropped); returns the three paths.
+    /// </summary>
+    public IReadOnlyList<string> Write(string output)
+    {
+        string prefix = output;
+        foreach (var ext in new[] { ".md", ".json", ".html" })
+        {
+            if (prefix.EndsWith(ext, StringComparison.OrdinalIgnoreCase)) prefix = prefix[..^ext.Length];
+        }
+        string dir = Path.GetDirectoryName(Path.GetFullPath(prefix))!;
+        if (!Directory.Exists(dir)) throw new EvaluationException($"{output}: output folder {dir} does not exist");
+        var paths = new[] { prefix + ".md", prefix + ".json", prefix + ".html" };
+        BenchmarkRunner.WriteAtomic(paths[0], ToMarkdown());
+        BenchmarkRunner.WriteAtomic(paths[1], ToJson());
+        BenchmarkRunner.WriteAtomic(paths[2], HtmlReport.Render(this));
+        return paths;
+    }
+
+    /// <summary>Models ordered by Borda rank (then by the order given).</summary>
+    public IReadOnlyList<string> RankedModels => [.. Board.Models.OrderBy(m => Board.BordaRank[m])];
+
+    /// <summary>The Markdown report.</summary>
+    public string ToMarkdown()
+    {
+        var sb = new StringBuilder();
+        sb.Append("# Benchmark: ").Append(Suite.Name).Append("\n\n");
+        if (Suite.Description.Length > 0) sb.Append(Suite.Description).Append("\n\n");
+        sb.Append($"{Board.Tasks.Count} tasks × {Board.Models.Count} models; {Computed} results computed, {Cached} from the cache. ")
+          .Append("Scores are main scores × 100. Ranking by Borda count as MTEB (each task votes; missing tasks give no votes).\n\n");
+        sb.Append("## Ranking\n\n| Rank | Model | Borda votes | Mean (tasks done) | Tasks done |\n|---:|---|---:|---:|---:|\n");
+        foreach (var m in RankedModels)
+        {
+            int done = Board.Tasks.Count(t => Board.Score(m, t.Task) is not null);
+            sb.Append($"| {Board.BordaRank[m]} | {m} | {F(Board.Borda[m], 1)} | {Pct(Board.Mean(m, _ => true))} | {done}/{Board.Tasks.Count} |\n");
+        }
+        sb.Append("\n## Per task\n\n| Task | Type | Language | Metric | ").Append(string.Join(" | ", Board.Models)).Append(" |\n|---|---|---|---|")
+          .Append(string.Concat(Board.Models.Select(_ => "---:|"))).Append('\n');
+        foreach (var t in Board.Tasks)
+        {
+            var scores = Board.Models.Select(m => Board.Score(m, t.Task)).ToList();
+            double? best = scores.Max();
+            string metric = Board.Models.Select(m => Board.Results.TryGetValue((m, t.Task), out var r) ? r.MainMetric : null).FirstOrDefault(x => x is not null) ?? "";
+            sb.Append($"| {t.Task} | {t.Type} | {t.Language} | {metric} | ")
+              .Append(string.Join(" | ", scores.Select(s => s is null ? "–" : s == best ? $"**{Pct(s)}**" : Pct(s)))).Append(" |\n");
+        }
+        AppendMeans(sb, "Mean per task type", Board.Types, (m, ty) => Board.Mean(m, t => t.Type == ty));
+        AppendMeans(sb, "Mean per language", Board.Languages, (m, l) => Board.Mean(m, t => Leaderboard.HasLanguage(t, l)));
+        if (Skipped.Count > 0) sb.Append("\nNot run (retrieval-only models): ").Append(string.Join(", ", Skipped)).Append('\n');
+        return sb.ToString();
+    }
+
+    /// <summary>The JSON report: models with Borda votes/rank and means, tasks, and every result.</summary>
+    public string ToJson()
+    {
+        var models = new JsonArray();
+        foreach (var m in RankedModels)
+        {
+            var byType = new JsonObject();
+            foreach (var ty in Board.Types) byType[ty] = Board.Mean(m, t => t.Type == ty);
+            var byLang = new JsonObject();
+            foreach (var l in Board.Languages) byLang[l] = Board.Mean(m, t => Leaderboard.HasLanguage(t, l));
+            models.Add(new JsonObject
+            {
+                ["name"] = m,
+                ["borda_rank"] = Board.BordaRank[m],
+                ["borda_votes"] = Board.Borda[m],
+                ["mean"] = Board.Mean(m, _ => true),
+                ["tasks_done"] = Board.Tasks.Count(t => Board.Score(m, t.Task) is not null),
+                ["mean_by_type"] = byType,
+                ["mean_by_language"] = byLang,
+            });
+        }
+        var tasks = new JsonArray([.. Board.Tasks.Select(t => (JsonNode)new JsonObject { ["name"] = t.Task, ["type"] = t.Type, ["language"] = t.Language })]);
+        var results = new JsonArray();
+        foreach (var t in Board.Tasks)
+        {
+            foreach (var m in Board.Models)
+            {
+                if (Board.Results.TryGetValue((m, t.Task), out var r)) results.Add(JsonNode.Parse(r.ToJson()));
+            }
+        }
+        var root = new JsonObject
+        {
+            ["suite"] = Suite.Name,
+            ["models"] = models,
+            ["tasks"] = tasks,
+            ["results"] = results,
+            ["computed"] = Computed,
+            ["cached"] = Cached,
+            ["skipped"] = new JsonArray([.. Skipped.Select(s => (JsonNode)JsonValue.Create(s))]),
+        };
+        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+
+    private void AppendMeans(StringBuilder sb, string title, IReadOnlyList<string> columns, Func<string, string, double?> mean)
+    {
+        if (columns.Count == 0) return;
+        sb.Append($"\n## {title}\n\n| Model | ").Append(string.Join(" | ", columns)).Append(" |\n|---|")
+          .Append(string.Concat(columns.Select(_ => "---:|"))).Append('\n');
+        foreach (var m in RankedModels) sb.Append($"| {m} | ").Append(string.Join(" | ", columns.Select(c => Pct(mean(m, c))))).Append(" |\n");
+    }
+
+    /// <summary>A score as a percentage with two decimals, "–" when missing.</summary>
+    public static string Pct(double? v) => v is null ? "–" : (v.Value * 100).ToString("F2", CultureInfo.InvariantCulture);
+
+    internal static string F(double v, int digits) => v.ToString("F" + digits, CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,176 @@
+using System.Security.Cryptography;
+using System.Text;
+using Skald.Evaluation.Bm25;
+using Skald.Evaluation.Data;
+using Skald.Evaluation.Evaluators;
+using Skald.Evaluation.Models;
+using Skald.Evaluation.Search;
+
+namespace Skald.Evaluation.Benchmark;
+
+/// <summary>Settings of a benchmark run.</summary>
+public sealed record BenchmarkOptions
+{
+    /// <summary>Root of the result and embedding caches; null = no caching.</summary>
+    public string? CacheDirectory { get; init; }
+
+    /// <summary>Encoding settings for model folders (the cache directory is filled in by the runner).</summary>
+    public EncoderModelOptions Encoder { get; init; } = new();
+
+    /// <summary>Retrieval settings.</summary>
+    public RetrievalOptions Retrieval { get; init; } = new();
+
+    /// <summary>Progress messages.</summary>
+    public Action<string>? Log { get; init; }
+}
+
+/// <summary>
+/// Runs every task of a suite for every model. A model is a model folder, <c>bm25</c> (the BM25 baseline; retrieval
+/// tasks only, the others are left empty and get no Borda votes), or <c>hybrid:DIR</c> (BM25 top-100 re-ranked by the
+/// model in DIR; retrieval only). Each (model, task) result is cached as JSON under
+/// <c>CACHE/results/MODELKEY/TASK-TASKKEY.json</c>; the keys hash the model folder's files (or BM25's settings) and the
+/// task's data files and settings, so a rerun computes only what is new or changed. Embeddings are cached under
+/// <c>CACHE/embeddings</c> (<see cref="EmbeddingCache"/>).
+/// </summary>
+public static class BenchmarkRunner
+{
+    private const string CodeVersion = "skald-eval-1";
+
+    /// <summary>Runs the suite and returns the report (not yet written).</summary>
+    public static BenchmarkReport Run(Suite suite, IReadOnlyList<string> modelSpecs, BenchmarkOptions? options = null)
+    {
+        options ??= new BenchmarkOptions();
+        if (modelSpecs.Count == 0) throw new EvaluationException("no models given");
+        var models = modelSpecs.Select(spec => ModelSlot.Create(spec, options)).ToList();
+        var names = new HashSet<string>();
+        foreach (var m in models)
+        {
+            if (!names.Add(m.Name)) m.Name = $"{m.Name}#{models.IndexOf(m) + 1}";
+        }
+        var results = new Dictionary<(string, string), TaskResult>();
+        int computed = 0, cached = 0;
+        var skipped = new List<string>();
+        foreach (var m in models)
+        {
+            foreach (var task in suite.Tasks)
+            {
+                if (m.RetrievalOnly && task.Kind != TaskKind.Retrieval)
+                {
+                    skipped.Add($"{m.Name} / {task.Name}");
+                    continue;
+                }
+                string? file = options.CacheDirectory is null ? null
+                    : Path.Combine(options.CacheDirectory, "results", m.Key, $"{Safe(task.Name)}-{TaskKey(task, options.Retrieval)}.json");
+                TaskResult? result = null;
+                if (file is not null && File.Exists(file))
+                {
+                    try
+                    {
+                        result = TaskResult.FromJson(File.ReadAllText(file)) with { Model = m.Name };
+                        cached++;
+                        options.Log?.Invoke($"{m.Name} / {task.Name}: cached {result.MainMetric} = {result.MainScore:F4}");
+                    }
+                    catch (System.Text.Json.JsonException)
+                    {
+                        result = null; // unreadable cache entry: recompute
+                    }
+                }
+                if (result is null)
+                {
+                    result = TaskEvaluator.Create(task, options.Retrieval).Evaluate(m.Model) with { Model = m.Name };
+                    computed++;
+                    options.Log?.Invoke($"{m.Name} / {task.Name}: {result.MainMetric} = {result.MainScore:F4} ({result.Seconds:F1} s)");
+                    if (file is not null) WriteAtomic(file, result.ToJson());
+                }
+                results[(m.Name, task.Name)] = result;
+            }
+        }
+        var board = new Leaderboard([.. models.Select(m => m.Name)], [.. suite.Tasks.Select(t => (t.Name, t.TypeName, t.Language))], results);
+        return new BenchmarkReport(suite, board, computed, cached, skipped);
+    }
+
+    /// <summary>Writes text through a temporary sibling and a rename.</summary>
+    public static void WriteAtomic(string path, string text)
+    {
+        string full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        string tmp = $"{full}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        try
+        {
+            File.WriteAllText(tmp, text, new UTF8Encoding(false));
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+
+    /// <summary>Hash of a task's definition, data files (names, sizes, times) and the evaluation settings.</summary>
+    internal static string TaskKey(TaskDefinition task, RetrievalOptions retrieval)
+    {
+        var sb = new StringBuilder($"{CodeVersion}|{task.Name}|{task.Kind}|{Path.GetFullPath(task.Path)}|{task.Language}|{task.Limit}|{retrieval}\n");
+        var files = Directory.Exists(task.Path) ? Directory.GetFiles(task.Path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal) : (IEnumerable<string>)[task.Path];
+        foreach (var f in files)
+        {
+            var info = new FileInfo(f);
+            sb.Append(f).Append('|').Append(info.Length).Append('|').Append(info.LastWriteTimeUtc.Ticks).Append('\n');
+        }
+        return Hash(sb.ToString());
+    }
+
+    internal static string Hash(string s) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(s)))[..16];
+
+    private static string Safe(string name) => string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+
+    /// <summary>A model of the run, loaded on first use.</summary>
+    private sealed class ModelSlot
+    {
+        private readonly Func<IEvaluationModel> factory;
+        private IEvaluationModel? model;
+
+        private ModelSlot(string name, string key, bool retrievalOnly, Func<IEvaluationModel> factory)
+        {
+            Name = name;
+            Key = key;
+            RetrievalOnly = retrievalOnly;
+            this.factory = factory;
+        }
+
+        public string Name { get; set; }
+        public string Key { get; }
+        public bool RetrievalOnly { get; }
+        public IEvaluationModel Model => model ??= factory();
+
+        public static ModelSlot Create(string spec, BenchmarkOptions options)
+        {
+            var encoderOptions = options.Encoder with
+            {
+                CacheDirectory = options.CacheDirectory is null ? null : Path.Combine(options.CacheDirectory, "embeddings"),
+            };
+            string encoderSettings = $"{encoderOptions.MaxLength}|{encoderOptions.QueryPrompt}|{encoderOptions.DocumentPrompt}";
+            if (spec.Equals("bm25", StringComparison.OrdinalIgnoreCase))
+            {
+                var o = new Bm25Options();
+                return new ModelSlot("bm25", "bm25-" + Hash($"{CodeVersion}|{o.Parameters}|{o.Stem}|{Snowball.IsAvailable}"), true, () => new Bm25Model(o));
+            }
+            if (spec.StartsWith("hybrid:", StringComparison.OrdinalIgnoreCase))
+            {
+                string dir = spec["hybrid:".Length..];
+                CheckFolder(dir);
+                return new ModelSlot("bm25+" + FolderName(dir), "hybrid-" + EmbeddingCache.ModelKey(dir, CodeVersion + encoderSettings), true,
+                    () => new HybridRetriever(new Bm25Model(), new DenseRetriever(EncoderModel.Load(dir, encoderOptions), options.Retrieval.LongDocuments)));
+            }
+            CheckFolder(spec);
+            return new ModelSlot(FolderName(spec), FolderName(spec) + "-" + EmbeddingCache.ModelKey(spec, CodeVersion + encoderSettings), false,
+                () => EncoderModel.Load(spec, encoderOptions));
+        }
+
+        private static void CheckFolder(string dir)
+        {
+            if (!Directory.Exists(dir)) throw new EvaluationException($"{dir}: model folder not found (or use 'bm25')");
+        }
+
+        private static string FolderName(string dir) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)));
+    }
+}

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Skald.Evaluation.Data;
+
+namespace Skald.Evaluation.Benchmark;
+
+/// <summary>
+/// A benchmark suite: a JSON file
+/// <c>{"name": "...", "description": "...", "data_root": "../data", "tasks": [{"name", "type", "path", "language"}]}</c>.
+/// Task paths are relative to the data root: the <c>--data</c> folder when given, else <c>data_root</c> (relative to
+/// the suite file), else the suite file's folder. <c>name</c> defaults to the path's file name; <c>type</c> is inferred
+/// from the layout when missing.
+/// </summary>
+public sealed record Suite
+{
+    /// <summary>Suite name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>What the suite measures.</summary>
+    public string Description { get; init; } = "";
+
+    /// <summary>Tasks with resolved paths.</summary>
+    public required IReadOnlyList<TaskDefinition> Tasks { get; init; }
+
+    /// <summary>Reads a suite file; <paramref name="dataRoot"/> overrides its data root.</summary>
+    public static Suite Load(string path, string? dataRoot = null, int? limit = null)
+    {
+        if (!File.Exists(path)) throw new EvaluationException($"{path}: suite file not found");
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            throw new EvaluationException($"{path}: malformed JSON (line {e.LineNumber + 1}): {e.Message.Split('\n')[0]}");
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            string suiteDir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            string data = dataRoot is not null ? Path.GetFullPath(dataRoot)
+                : root.TryGetProperty("data_root", out var dr) && dr.ValueKind == JsonValueKind.String ? Path.GetFullPath(Path.Combine(suiteDir, dr.GetString()!))
+                : suiteDir;
+            if (!root.TryGetProperty("tasks", out var tasks) || tasks.ValueKind != JsonValueKind.Array || tasks.GetArrayLength() == 0)
+                throw new EvaluationException($"{path}: needs a non-empty \"tasks\" array");
+            var list = new List<TaskDefinition>();
+            int i = 0;
+            foreach (var t in tasks.EnumerateArray())
+            {
+                i++;
+                string? rel = t.TryGetProperty("path", out var p) ? p.GetString() : null;
+                if (string.IsNullOrEmpty(rel)) throw new EvaluationException($"{path}: task {i} has no \"path\"");
+                string full = Path.GetFullPath(Path.Combine(data, rel));
+                if (!File.Exists(full) && !Directory.Exists(full))
+                    throw new EvaluationException($"{path}: task {i} path {full} not found (data root {data}; pass --data)");
+                TaskKind? kind = t.TryGetProperty("type", out var ty) ? TaskDefinition.ParseKind(ty.GetString() ?? "") : null;
+                string? name = t.TryGetProperty("name", out var n) ? n.GetString() : null;
+                string? lang = t.TryGetProperty("language", out var l) ? l.GetString() : null;
+                list.Add(TaskDefinition.FromPath(full, kind, name, lang, limit));
+            }
+            var dup = list.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
+            if (dup is not null) throw new EvaluationException($"{path}: two tasks are named \"{dup.Key}\"");
+            return new Suite
+            {
+                Name = root.TryGetProperty("name", out var sn) ? sn.GetString() ?? Path.GetFileNameWithoutExtension(path) : Path.GetFileNameWithoutExtension(path),
+                Description = root.TryGetProperty("description", out var d) ? d.GetString() ?? "" : "",
+                Tasks = list,
+            };
+        }
+    }
+}

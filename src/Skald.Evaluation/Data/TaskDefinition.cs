@@ -1,0 +1,127 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Skald.Evaluation.Data;
+
+/// <summary>Task types.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<TaskKind>))]
+public enum TaskKind
+{
+    /// <summary>BEIR retrieval folder.</summary>
+    Retrieval,
+    /// <summary>Semantic textual similarity TSV.</summary>
+    Sts,
+    /// <summary>Pair classification TSV (label 0/1).</summary>
+    Pairs,
+    /// <summary>Triplets JSONL.</summary>
+    Triplets,
+    /// <summary>Classification folder (train.jsonl, test.jsonl).</summary>
+    Classification,
+    /// <summary>Clustering of labelled texts (a classification folder's test split, or a JSONL file).</summary>
+    Clustering,
+    /// <summary>Bitext mining JSONL.</summary>
+    Bitext,
+}
+
+/// <summary>One task: what to evaluate and where its data lives.</summary>
+public sealed record TaskDefinition
+{
+    /// <summary>Task name in results (default: the folder or file name without extension).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Task type.</summary>
+    public required TaskKind Kind { get; init; }
+
+    /// <summary>Folder or file of the data.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>Language code(s), e.g. "da", "nb", or "da-sv" for bitext; "" when unknown.</summary>
+    public string Language { get; init; } = "";
+
+    /// <summary>Evaluate at most this many queries/pairs/items (quick runs); null = all.</summary>
+    public int? Limit { get; init; }
+
+    /// <summary>The lowercase type name used in results ("retrieval", "sts", ...).</summary>
+    public string TypeName => Kind.ToString().ToLowerInvariant();
+
+    /// <summary>Parses a type name.</summary>
+    public static TaskKind ParseKind(string name) => name.ToLowerInvariant() switch
+    {
+        "retrieval" => TaskKind.Retrieval,
+        "sts" => TaskKind.Sts,
+        "pairs" or "pair-classification" or "pairclassification" => TaskKind.Pairs,
+        "triplets" => TaskKind.Triplets,
+        "classification" => TaskKind.Classification,
+        "clustering" => TaskKind.Clustering,
+        "bitext" or "bitext-mining" or "bitextmining" => TaskKind.Bitext,
+        _ => throw new EvaluationException($"unknown task type \"{name}\" (retrieval, sts, pairs, triplets, classification, clustering, bitext)"),
+    };
+
+    /// <summary>A task for a path, inferring the type from the layout when <paramref name="kind"/> is null.</summary>
+    public static TaskDefinition FromPath(string path, TaskKind? kind = null, string? name = null, string? language = null, int? limit = null)
+    {
+        var k = kind ?? Infer(path);
+        string baseName = System.IO.Path.GetFileNameWithoutExtension(System.IO.Path.TrimEndingDirectorySeparator(path));
+        return new TaskDefinition
+        {
+            Name = name ?? (k == TaskKind.Clustering && Directory.Exists(path) ? baseName + "-clustering" : baseName),
+            Kind = k,
+            Path = path,
+            Language = language ?? GuessLanguage(baseName),
+            Limit = limit,
+        };
+    }
+
+    /// <summary>
+    /// Infers the type from the layout of ../shared/data: a folder with corpus.jsonl → retrieval; with train.jsonl and
+    /// test.jsonl → classification; a .tsv whose header has "label" → pairs, "score" → sts; a .jsonl whose first object
+    /// has "anchor" → triplets, "source" → bitext, "text" + "label" → clustering.
+    /// </summary>
+    public static TaskKind Infer(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            if (File.Exists(System.IO.Path.Combine(path, "corpus.jsonl")) || Directory.Exists(System.IO.Path.Combine(path, "qrels")))
+                return TaskKind.Retrieval;
+            if (File.Exists(System.IO.Path.Combine(path, "train.jsonl")) && File.Exists(System.IO.Path.Combine(path, "test.jsonl")))
+                return TaskKind.Classification;
+            if (File.Exists(System.IO.Path.Combine(path, "test.jsonl"))) return TaskKind.Clustering;
+            throw new EvaluationException($"{path}: cannot tell the task type (no corpus.jsonl, qrels/, train.jsonl or test.jsonl); pass --type");
+        }
+        if (!File.Exists(path)) throw new EvaluationException($"{path}: task folder or file not found");
+        string first = File.ReadLines(path).FirstOrDefault(l => l.Trim().Length > 0) ?? "";
+        if (path.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase))
+        {
+            var cols = first.TrimEnd('\r').Split('\t');
+            if (cols.Contains("label")) return TaskKind.Pairs;
+            if (cols.Contains("score")) return TaskKind.Sts;
+            throw new EvaluationException($"{path}:1: a .tsv task needs a header with sentence1, sentence2 and score (sts) or label (pairs)");
+        }
+        if (path.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(first);
+                var root = doc.RootElement;
+                if (root.TryGetProperty("anchor", out _)) return TaskKind.Triplets;
+                if (root.TryGetProperty("source", out _)) return TaskKind.Bitext;
+                if (root.TryGetProperty("text", out _) && root.TryGetProperty("label", out _)) return TaskKind.Clustering;
+            }
+            catch (JsonException)
+            {
+                throw new EvaluationException($"{path}:1: malformed JSON");
+            }
+        }
+        throw new EvaluationException($"{path}: cannot tell the task type from its layout; pass --type");
+    }
+
+    /// <summary>Language codes at the end of a name: "xquad-da" → "da", "flores-da-sv" → "da-sv".</summary>
+    public static string GuessLanguage(string name)
+    {
+        string[] known = ["da", "nb", "nn", "no", "sv", "en", "is", "fo", "fi", "de"];
+        var parts = name.Split('-', '_', '.');
+        var tail = new List<string>();
+        for (int i = parts.Length - 1; i >= 0 && known.Contains(parts[i]); i--) tail.Insert(0, parts[i]);
+        return string.Join("-", tail);
+    }
+}

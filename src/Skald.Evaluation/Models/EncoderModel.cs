@@ -1,0 +1,168 @@
+using Skald.Models;
+using Skald.Models.Pipeline;
+
+namespace Skald.Evaluation.Models;
+
+/// <summary>How an <see cref="EncoderModel"/> embeds texts during evaluation.</summary>
+public sealed record EncoderModelOptions
+{
+    /// <summary>Texts per forward pass (the encoder sorts texts by length, so batches hold similar lengths).</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Prompt for queries; default: the model's "query" prompt, if it has one.</summary>
+    public string? QueryPrompt { get; init; }
+
+    /// <summary>Prompt for documents; default: the model's "document" or "passage" prompt, if any.</summary>
+    public string? DocumentPrompt { get; init; }
+
+    /// <summary>Token limit below the model's own.</summary>
+    public int? MaxLength { get; init; }
+
+    /// <summary>Embedding cache root folder; null = no disk cache.</summary>
+    public string? CacheDirectory { get; init; }
+
+    /// <summary>Name in results; default: the model folder's name.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Progress callback (done, total) per Embed call.</summary>
+    public Action<int, int>? Progress { get; init; }
+}
+
+/// <summary>
+/// A <see cref="SentenceEncoder"/> as an <see cref="IEmbeddingModel"/>: role prompts, duplicate texts encoded once,
+/// and an optional on-disk <see cref="EmbeddingCache"/>.
+/// </summary>
+public sealed class EncoderModel : IEmbeddingModel
+{
+    private readonly EncoderModelOptions options;
+    private readonly EmbeddingCache? cache;
+    private readonly Dictionary<string, string> metadata;
+
+    /// <summary>Wraps a loaded encoder; <paramref name="modelPath"/> identifies it for the cache.</summary>
+    public EncoderModel(SentenceEncoder encoder, string modelPath, EncoderModelOptions? options = null)
+    {
+        Encoder = encoder;
+        this.options = options ?? new EncoderModelOptions();
+        Name = this.options.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelPath)));
+        if (this.options.CacheDirectory is { } dir)
+            cache = new EmbeddingCache(dir, EmbeddingCache.ModelKey(modelPath, $"max={this.options.MaxLength}"), encoder.Dimension);
+        metadata = new Dictionary<string, string>
+        {
+            ["path"] = Path.GetFullPath(modelPath),
+            ["dimension"] = encoder.Dimension.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["max_seq_length"] = MaxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["similarity"] = Similarities.Name(encoder.SimilarityFunction),
+            ["query_prompt"] = PromptFor(TextRole.Query) ?? "",
+            ["document_prompt"] = PromptFor(TextRole.Document) ?? "",
+        };
+    }
+
+    /// <summary>Loads a model folder.</summary>
+    public static EncoderModel Load(string path, EncoderModelOptions? options = null) => new(SentenceEncoder.Load(path), path, options);
+
+    /// <summary>The wrapped encoder.</summary>
+    public SentenceEncoder Encoder { get; }
+
+    /// <inheritdoc/>
+    public string Name { get; }
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, string> Metadata => metadata;
+
+    /// <inheritdoc/>
+    public int Dimension => Encoder.Dimension;
+
+    /// <inheritdoc/>
+    public SimilarityFunction Similarity => Encoder.SimilarityFunction;
+
+    /// <summary>Token limit in effect (including special tokens and the prompt).</summary>
+    public int MaxTokens => Math.Min(options.MaxLength ?? Encoder.MaxSeqLength, Encoder.MaxSeqLength);
+
+    /// <summary>Texts actually run through the encoder (cache misses) since construction.</summary>
+    public int EncodedCount { get; private set; }
+
+    /// <summary>The prompt used for a role (null = the model's default prompt, usually none).</summary>
+    public string? PromptFor(TextRole role)
+    {
+        var prompts = Encoder.Folder.Prompts;
+        return role switch
+        {
+            TextRole.Query => options.QueryPrompt ?? prompts.GetValueOrDefault("query"),
+            TextRole.Document => options.DocumentPrompt ?? prompts.GetValueOrDefault("document") ?? prompts.GetValueOrDefault("passage"),
+            _ => null,
+        };
+    }
+
+    /// <inheritdoc/>
+    public float[][] Embed(IReadOnlyList<string> texts, TextRole role)
+    {
+        string? prompt = PromptFor(role);
+        var result = new float[texts.Count][];
+        var missing = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var keys = new TextKey[texts.Count];
+        for (int i = 0; i < texts.Count; i++)
+        {
+            if (cache is not null)
+            {
+                keys[i] = EmbeddingCache.Key(prompt, texts[i]);
+                if (cache.TryGet(keys[i], out var v)) { result[i] = v; continue; }
+            }
+            if (!missing.TryGetValue(texts[i], out var list)) missing[texts[i]] = list = [];
+            list.Add(i);
+        }
+        if (missing.Count == 0) return result;
+        var unique = missing.Keys.ToArray();
+        var vectors = Encoder.Encode(unique, new EncodeOptions
+        {
+            BatchSize = options.BatchSize,
+            Prompt = prompt,
+            MaxLength = options.MaxLength,
+            Progress = options.Progress,
+        });
+        EncodedCount += unique.Length;
+        var fresh = new List<(TextKey, float[])>(unique.Length);
+        for (int u = 0; u < unique.Length; u++)
+        {
+            var idx = missing[unique[u]];
+            foreach (int i in idx) result[i] = vectors[u];
+            if (cache is not null) fresh.Add((keys[idx[0]], vectors[u]));
+        }
+        cache?.AddRange(fresh);
+        return result;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Pieces are cut at token boundaries (the tokenizer's character offsets); a piece that re-tokenises longer than
+    /// the limit (a word split mid-way) is halved again, so every piece fits with its prompt and special tokens.
+    /// </remarks>
+    public IReadOnlyList<string> SplitToFit(string text, TextRole role)
+    {
+        var tok = Encoder.Tokenizer;
+        string prompt = PromptFor(role) ?? "";
+        int specials = tok.Encode("", true).Ids.Length;
+        int promptTokens = prompt.Length == 0 ? 0 : tok.Encode(prompt, false).Ids.Length;
+        int budget = Math.Max(4, MaxTokens - specials - promptTokens);
+        var pieces = new List<string>();
+        Split(text, budget, pieces, 0);
+        return pieces.Count > 0 ? pieces : [text];
+
+        void Split(string t, int size, List<string> into, int depth)
+        {
+            if (depth > 8 || tok.Encode(prompt + t, true).Ids.Length <= MaxTokens)
+            {
+                into.Add(t);
+                return;
+            }
+            var enc = tok.Encode(t, false);
+            int step = Math.Max(1, Math.Min(size, (enc.Ids.Length + 1) / 2));
+            for (int start = 0; start < enc.Ids.Length; start += step)
+            {
+                int end = Math.Min(enc.Ids.Length, start + step) - 1;
+                int from = Math.Clamp(enc.Offsets[start].Start, 0, t.Length), to = Math.Clamp(enc.Offsets[end].End, from, t.Length);
+                var piece = t[from..to].Trim();
+                if (piece.Length > 0) Split(piece, Math.Max(1, step - 2), into, depth + 1);
+            }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Skald.Evaluation.Benchmark;
+using Skald.Evaluation.Evaluators;
+using Xunit.Abstractions;
+
+namespace Skald.Evaluation.Tests;
+
+public sealed class BenchmarkTests(ITestOutputHelper output)
+{
+    private static TaskResult R(string model, string task, double score) => new()
+    {
+        Task = task, Type = "sts", Language = "da", MainMetric = "m", MainScore = score, Metrics = new() { ["m"] = score }, Model = model,
+    };
+
+    [Fact]
+    public void BordaCountIsMtebs()
+    {
+        string[] models = ["A", "B", "C"];
+        var results = new Dictionary<(string, string), TaskResult>
+        {
+            [("A", "t1")] = R("A", "t1", 0.9), [("B", "t1")] = R("B", "t1", 0.8), [("C", "t1")] = R("C", "t1", 0.7),
+            [("A", "t2")] = R("A", "t2", 0.5), [("B", "t2")] = R("B", "t2", 0.5), // C missing: no votes
+            [("C", "t3")] = R("C", "t3", 1.0),
+        };
+        var board = new Leaderboard(models, [("t1", "sts", "da"), ("t2", "sts", "da-sv"), ("t3", "sts", "sv")], results);
+        // t1: 2, 1, 0; t2: A and B tie at average rank 1.5 → 1.5 each; t3: C alone, rank 1 → 3 − 1 = 2
+        Assert.Equal(3.5, board.Borda["A"], 12);
+        Assert.Equal(2.5, board.Borda["B"], 12);
+        Assert.Equal(2.0, board.Borda["C"], 12);
+        Assert.Equal([1, 2, 3], models.Select(m => board.BordaRank[m]));
+        Assert.Equal(0.7, board.Mean("A", _ => true)!.Value, 12);
+        Assert.Equal(["da", "sv"], board.Languages);
+        Assert.Equal(1.0, board.Mean("C", t => Leaderboard.HasLanguage(t, "sv"))!.Value, 12); // bitext da-sv counts for sv
+        Assert.Equal(0.5, board.Mean("A", t => Leaderboard.HasLanguage(t, "sv"))!.Value, 12);
+        Assert.Null(board.Mean("B", t => t.Task == "t3"));
+        var tied = Leaderboard.BordaCount(["X", "Y", "Z"], ["t"], (m, _) => m == "Z" ? 0.1 : 0.5);
+        Assert.Equal(1.5, tied["X"]);
+        Assert.Equal(1.5, tied["Y"]);
+        Assert.Equal(0, tied["Z"]);
+    }
+
+    [Fact]
+    public void SuiteErrorsAreClear()
+    {
+        string dir = TestPaths.NewTempDir();
+        string suite = Path.Combine(dir, "s.json");
+        File.WriteAllText(suite, "{\"tasks\": [{\"path\": \"nope\"}]}");
+        Assert.Contains("task 1 path", Assert.Throws<EvaluationException>(() => Suite.Load(suite)).Message);
+        File.WriteAllText(suite, "{\"tasks\": [ }");
+        Assert.Contains("malformed JSON", Assert.Throws<EvaluationException>(() => Suite.Load(suite)).Message);
+        Assert.Contains("suite file not found", Assert.Throws<EvaluationException>(() => Suite.Load(Path.Combine(dir, "x.json"))).Message);
+    }
+
+    [Fact]
+    public void Bm25OverTheWholeSharedSuite()
+    {
+        if (SharedData.Root is not { } data)
+        {
+            output.WriteLine("../shared/data not found: the shared-suite BM25 benchmark did nothing");
+            return;
+        }
+        var suite = Suite.Load(Path.Combine(TestPaths.RepoRoot, "suites", "scandinavian.json"), data);
+        var report = BenchmarkRunner.Run(suite, ["bm25"]);
+        var retrieval = suite.Tasks.Where(t => t.Kind == Data.TaskKind.Retrieval).ToList();
+        Assert.Equal(4, retrieval.Count);
+        foreach (var t in retrieval)
+        {
+            var r = report.Board.Results[("bm25", t.Name)];
+            output.WriteLine($"{t.Name}: ndcg@10 {r.MainScore:F4} ({r.Metadata["model.stemming"]})");
+            Assert.True(r.MainScore > 0.8, $"{t.Name}: {r.MainScore}");
+        }
+        Assert.Equal(suite.Tasks.Count - 4, report.Skipped.Count);
+    }
+
+    [Fact]
+    public void BenchmarkOverSharedDataWithBm25AndAFixtureModelRendersInChromium()
+    {
+        if (SharedData.Root is not { } data)
+        {
+            output.WriteLine("../shared/data not found: the benchmark acceptance test did nothing");
+            return;
+        }
+        string dir = TestPaths.NewTempDir(), cache = Path.Combine(dir, "cache");
+        var suite = Suite.Load(Path.Combine(TestPaths.RepoRoot, "suites", "scandinavian.json"), data, limit: 300);
+        string[] models = ["bm25", TestPaths.FixtureModel("bert-cased-mean")];
+        var sw = Stopwatch.StartNew();
+        var report = BenchmarkRunner.Run(suite, models, new BenchmarkOptions { CacheDirectory = cache });
+        output.WriteLine($"first run: {sw.Elapsed.TotalSeconds:F1} s, {report.Computed} computed");
+        Assert.Equal(4 + suite.Tasks.Count, report.Computed);
+        var paths = report.Write(Path.Combine(dir, "report"));
+        Assert.All(paths, p => Assert.True(new FileInfo(p).Length > 500, p));
+        string md = File.ReadAllText(paths[0]);
+        Assert.Contains("| xquad-da | retrieval | da | ndcg_at_10 |", md);
+        Assert.Contains("## Mean per language", md);
+        Assert.Contains("\"borda_votes\"", File.ReadAllText(paths[1]));
+        // A rerun computes nothing.
+        var again = BenchmarkRunner.Run(suite, models, new BenchmarkOptions { CacheDirectory = cache });
+        Assert.Equal(0, again.Computed);
+        Assert.Equal(report.Computed, again.Cached);
+        Assert.Equal(report.Board.Borda["bm25"], again.Board.Borda["bm25"]);
+        int bars = Regex.Matches(File.ReadAllText(paths[2]), "<rect class=\"bar\"").Count;
+        Assert.True(bars > suite.Tasks.Count, $"{bars} bars");
+        RenderInChromium(paths[2], bars);
+    }
+
+    private void RenderInChromium(string html, int expectedBars)
+    {
+        const string chromium = "/usr/bin/chromium";
+        if (!File.Exists(chromium))
+        {
+            output.WriteLine("chromium not installed (Debian package chromium): the headless render check did nothing");
+            return;
+        }
+        string profile = TestPaths.NewTempDir();
+        var psi = new ProcessStartInfo(chromium)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", $"--user-data-dir={profile}",
+            "--dump-dom", new Uri(html).AbsoluteUri })
+        {
+            psi.ArgumentList.Add(arg);
+        }
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        string dom = p.StandardOutput.ReadToEnd();
+        if (!p.WaitForExit(60_000))
+        {
+            p.Kill(true);
+            Assert.Fail("chromium did not finish in 60 s");
+        }
+        var m = Regex.Match(dom, "data-bars-rendered=\"(\\d+)\"");
+        Assert.True(m.Success, "the page's script did not run; chromium stderr: " + stderr.Result[..Math.Min(500, stderr.Result.Length)]);
+        output.WriteLine($"chromium laid out {m.Groups[1].Value} of {expectedBars} bars");
+        Assert.Equal(expectedBars, int.Parse(m.Groups[1].Value));
+        Assert.Contains("<svg id=\"chart-tasks\"", dom);
+    }
+}

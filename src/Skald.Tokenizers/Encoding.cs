@@ -27,6 +27,9 @@ public sealed class Encoding
     /// <summary>1 for special tokens added by the post-processor, else 0.</summary>
     public required int[] SpecialTokensMask { get; init; }
 
+    /// <summary>The parts cut off by truncation, each a complete encoding (with special tokens), as HF's overflowing.</summary>
+    public IReadOnlyList<Encoding> Overflowing { get; init; } = [];
+
     /// <summary>Number of tokens.</summary>
     public int Length => Ids.Length;
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Skald.Tokenizers.Core;
+using Skald.Tokenizers.Decoders;
 using Skald.Tokenizers.Models;
 using Skald.Tokenizers.Normalizers;
 using Skald.Tokenizers.PreTokenizers;
@@ -13,17 +14,20 @@ namespace Skald.Tokenizers;
 /// offsets as HF tokenizers: added tokens are extracted first, then normalizer, pre-tokenizer,
 /// model, truncation and post-processor run as in HF. Thread-safe: instances are immutable.
 /// </summary>
-public sealed class Tokenizer
+public sealed partial class Tokenizer
 {
     private readonly INormalizer? _normalizer;
     private readonly IPreTokenizer? _preTokenizer;
     private readonly IModel _model;
     private readonly IPostProcessor? _postProcessor;
+    private readonly IDecoder? _decoder;
     private readonly AddedVocabulary _added;
 
     private Tokenizer(INormalizer? normalizer, IPreTokenizer? preTokenizer, IModel model, IPostProcessor? postProcessor,
-        AddedVocabulary added, string? padToken, int? padId, int? truncationMaxLength)
+        AddedVocabulary added, string? padToken, int? padId, int? truncationMaxLength, IDecoder? decoder = null, TruncationOptions? truncation = null)
     {
+        _decoder = decoder;
+        Truncation = truncation;
         _normalizer = normalizer;
         _preTokenizer = preTokenizer;
         _model = model;
@@ -101,6 +105,7 @@ public sealed class Tokenizer
                 if (!JsonReader.TryGet(root, "model", out var m)) throw new TokenizerException($"{sourceName}: missing \"model\"");
                 var model = ComponentFactory.Model(r, m, "model");
                 var post = JsonReader.TryGet(root, "post_processor", out var pp) ? ComponentFactory.PostProcessor(r, pp, "post_processor") : null;
+                var decoder = JsonReader.TryGet(root, "decoder", out var de) ? ComponentFactory.Decoder(r, de, "decoder") : null;
                 var addedTokens = ComponentFactory.AddedTokens(r, root);
                 var added = new AddedVocabulary(addedTokens, normalizer);
                 string? padToken = null;
@@ -110,8 +115,13 @@ public sealed class Tokenizer
                     padToken = r.String(pad, "pad_token", "padding");
                     padId = r.Int(pad, "pad_id", "padding");
                 }
-                if (JsonReader.TryGet(root, "truncation", out var tr)) truncation = r.Int(tr, "max_length", "truncation");
-                return new Tokenizer(normalizer, pre, model, post, added, padToken, padId, truncation);
+                TruncationOptions? truncationOptions = null;
+                if (JsonReader.TryGet(root, "truncation", out var tr))
+                {
+                    truncation = r.Int(tr, "max_length", "truncation");
+                    truncationOptions = ParseTruncation(r, tr, truncation ?? 0);
+                }
+                return new Tokenizer(normalizer, pre, model, post, added, padToken, padId, truncation, decoder, truncationOptions);
             }
             catch (InvalidOperationException ex)
             {
@@ -134,6 +144,9 @@ public sealed class Tokenizer
 
     /// <summary>max_length of the tokenizer.json truncation section, if any (not applied automatically; pass it as maxLength).</summary>
     public int? TruncationMaxLength { get; }
+
+    /// <summary>The full truncation section of tokenizer.json, if any (not applied automatically).</summary>
+    public TruncationOptions? Truncation { get; }
 
     /// <summary>Id of a token (added tokens first, then the model vocabulary).</summary>
     public int? TokenToId(string token)
@@ -177,38 +190,67 @@ public sealed class Tokenizer
         return results;
     }
 
-    private Encoding EncodeCore(string a, string? b, bool addSpecialTokens, int maxLength)
+    private Encoding EncodeCore(string a, string? b, bool addSpecialTokens, int maxLength) =>
+        EncodeCore(a, b, addSpecialTokens, maxLength > 0 ? new TruncationOptions(maxLength) : null);
+
+    private Encoding EncodeCore(string a, string? b, bool addSpecialTokens, TruncationOptions? truncation)
     {
-        var ea = EncodeSequence(a, 0);
-        var eb = b is null ? null : EncodeSequence(b, 1);
-        if (maxLength > 0)
+        var ea = EncodeSequence(a, 0, truncation);
+        var eb = b is null ? null : EncodeSequence(b, 1, truncation);
+        if (truncation is not null)
         {
             int added = addSpecialTokens && _postProcessor is not null ? _postProcessor.AddedTokens(b is not null) : 0;
-            Truncation.LongestFirst(ea, eb, Math.Max(0, maxLength - added));
+            Core.Truncation.Apply(ea, eb, Math.Max(0, truncation.MaxLength - added), truncation);
         }
-        var merged = _postProcessor is not null ? _postProcessor.Process(ea, eb, addSpecialTokens) : DefaultProcessing.Merge(ea, eb);
+        var merged = _postProcessor is not null ? DefaultProcessing.Process(_postProcessor, ea, eb, addSpecialTokens) : DefaultProcessing.Merge(ea, eb);
         return ToPublic(merged, a, b);
     }
 
-    internal RawEncoding EncodeSequence(string text, int sequenceId)
+    /// <summary>
+    /// Encodes one sequence. With <paramref name="truncation"/>, only whole pre-tokenized words are kept
+    /// until max_length tokens are reached (from the start, or from the end for left truncation) —
+    /// the oracle's early cut, which also bounds the overflowing parts.
+    /// </summary>
+    internal RawEncoding EncodeSequence(string text, int sequenceId, TruncationOptions? truncation = null)
     {
         var pts = _added.ExtractAndNormalize(text, _normalizer);
         _preTokenizer?.PreTokenize(pts);
         var enc = new RawEncoding();
         var tokens = new List<Token>();
-        foreach (var split in pts.Splits)
+        var splits = pts.Splits;
+        int limit = truncation is { MaxLength: > 0 } ? truncation.MaxLength : int.MaxValue;
+        bool fromEnd = truncation?.Direction == TruncationDirection.Left && limit != int.MaxValue;
+        int first = 0;
+        if (fromEnd)
         {
-            var ns = split.Normalized;
-            if (split.Tokens is null)
+            // Tokenize from the last word backwards until the limit is reached.
+            int count = 0;
+            first = splits.Count;
+            while (first > 0 && count < limit)
             {
-                tokens.Clear();
-                _model.Tokenize(ns.Span, tokens);
-                split.Tokens = tokens;
+                first--;
+                count += TokensOf(splits[first], tokens).Count;
             }
-            foreach (var tok in split.Tokens)
+            limit = int.MaxValue;
+        }
+        for (int k = first; k < splits.Count && enc.Count < limit; k++)
+        {
+            var split = splits[k];
+            var ns = split.Normalized;
+            foreach (var tok in TokensOf(split, tokens))
                 enc.Add(tok.Id, tok.Value, ns.ToOriginal(tok.Start, tok.End), sequenceId, 0, sequenceId);
         }
         return enc;
+    }
+
+    private List<Token> TokensOf(Split split, List<Token> scratch)
+    {
+        if (split.Tokens is not null) return split.Tokens;
+        var list = new List<Token>();
+        _model.Tokenize(split.Normalized.Span, list);
+        split.Tokens = list;
+        _ = scratch;
+        return list;
     }
 
     private static Encoding ToPublic(RawEncoding e, string a, string? b)
@@ -226,6 +268,7 @@ public sealed class Tokenizer
         Array.Fill(mask, 1);
         return new Encoding
         {
+            Overflowing = e.Overflowing.Count == 0 ? [] : e.Overflowing.Select(o => ToPublic(o, a, b)).ToArray(),
             Ids = [.. e.Ids],
             Tokens = [.. e.Tokens],
             TypeIds = [.. e.TypeIds],

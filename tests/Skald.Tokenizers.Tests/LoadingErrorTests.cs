@@ -28,16 +28,49 @@ public sealed class LoadingErrorTests
     [Fact]
     public void UnknownModel()
     {
-        var ex = Load(Json(model: """{"type":"BPE","vocab":{},"merges":[]}"""));
-        Assert.Contains("unknown model type \"BPE\" at model", ex.Message);
+        var ex = Load(Json(model: """{"type":"SentencePieceBPE","vocab":{},"merges":[]}"""));
+        Assert.Contains("unknown model type \"SentencePieceBPE\" at model", ex.Message);
         Assert.Contains("my/tokenizer.json", ex.Message);
     }
 
     [Fact]
     public void UnknownPostProcessor()
     {
-        var ex = Load(Json(post: """{"type":"ByteLevel"}"""));
-        Assert.Contains("unknown post_processor type \"ByteLevel\" at post_processor", ex.Message);
+        var ex = Load(Json(post: """{"type":"Sequence","processors":[{"type":"ByteLevel"},{"type":"Bogus"}]}"""));
+        Assert.Contains("unknown post_processor type \"Bogus\" at post_processor.processors[1]", ex.Message);
+    }
+
+    [Fact]
+    public void UnknownDecoder()
+    {
+        var ex = Load(Json().Replace("\"model\":", "\"decoder\":{\"type\":\"Sequence\",\"decoders\":[{\"type\":\"Nope\"}]},\"model\":"));
+        Assert.Contains("unknown decoder type \"Nope\" at decoder.decoders[0]", ex.Message);
+    }
+
+    [Fact]
+    public void BadMergesNameTheMerge()
+    {
+        var ex = Load(Json(model: """{"type":"BPE","vocab":{"a":0,"b":1,"ab":2},"merges":["a b","a c"]}"""));
+        Assert.Contains("bad merges", ex.Message);
+        Assert.Contains("merges[1] \"a c\": token \"c\" is not in the vocabulary", ex.Message);
+        Assert.Contains("at model.merges", ex.Message);
+        var merged = Load(Json(model: """{"type":"BPE","vocab":{"a":0,"b":1},"merges":[["a","b"]]}"""));
+        Assert.Contains("merged token \"ab\" is not in the vocabulary", merged.Message);
+        var shape = Load(Json(model: """{"type":"BPE","vocab":{"a":0,"b":1},"merges":["ab"]}"""));
+        Assert.Contains("bad merge \"ab\"", shape.Message);
+        Assert.Contains("at model.merges[0]", shape.Message);
+        var missing = Load(Json(model: """{"type":"BPE","vocab":{"a":0}}"""));
+        Assert.Contains("missing \"merges\" at model", missing.Message);
+    }
+
+    [Fact]
+    public void BadRegexAndBehaviour()
+    {
+        var ex = Load(Json(pre: """{"type":"Split","pattern":{"Regex":"(unclosed"},"behavior":"Isolated","invert":false}"""));
+        Assert.Contains("invalid regex \"(unclosed\"", ex.Message);
+        Assert.Contains("at pre_tokenizer.pattern", ex.Message);
+        var b = Load(Json(pre: """{"type":"Split","pattern":{"String":" "},"behavior":"Sideways","invert":false}"""));
+        Assert.Contains("unknown split behavior \"Sideways\" at pre_tokenizer.behavior", b.Message);
     }
 
     [Fact]

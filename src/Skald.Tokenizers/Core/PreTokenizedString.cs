@@ -46,6 +46,13 @@ internal sealed class PreTokenizedString
         Splits = result;
     }
 
+    /// <summary>Rewrites every not yet tokenized piece in place (HF's PreTokenizedString::normalize).</summary>
+    public void NormalizeEach(Action<NormalizedString> action)
+    {
+        foreach (var split in Splits)
+            if (split.Tokens is null) action(split.Normalized);
+    }
+
     /// <summary>Splits every untokenized piece with a pattern, see <see cref="Splitting.Split"/>.</summary>
     public void SplitPieces(Func<NormalizedString, List<(int Start, int End, bool IsMatch)>> pattern, SplitBehavior behavior) =>
         Split(ns => Splitting.Split(ns, pattern(ns), behavior).Select(p => new Split(p)));
@@ -79,6 +86,52 @@ internal static class Splitting
         return list;
     }
 
+    /// <summary>Regex matches as HF's Pattern for a regex: matches and the gaps between them; <paramref name="invert"/> flips which is which.</summary>
+    public static List<(int Start, int End, bool IsMatch)> FindRegex(NormalizedString ns, OnigRegex regex, bool invert)
+    {
+        var list = new List<(int, int, bool)>();
+        if (ns.Length == 0)
+        {
+            list.Add((0, 0, invert));
+            return list;
+        }
+        var matches = new List<(int Start, int End)>();
+        regex.Matches(ns.Span, matches);
+        int prev = 0;
+        foreach (var (s, e) in matches)
+        {
+            if (prev != s) list.Add((prev, s, invert));
+            list.Add((s, e, !invert));
+            prev = e;
+        }
+        if (prev != ns.Length) list.Add((prev, ns.Length, invert));
+        return list;
+    }
+
+    /// <summary>Occurrences of a literal string (HF escapes String patterns into a regex).</summary>
+    public static List<(int Start, int End, bool IsMatch)> FindLiteral(NormalizedString ns, string literal, bool invert)
+    {
+        var list = new List<(int, int, bool)>();
+        var text = ns.Span;
+        if (text.Length == 0 || literal.Length == 0)
+        {
+            list.Add((0, text.Length, invert));
+            return list;
+        }
+        int prev = 0, at = 0;
+        while (at <= text.Length - literal.Length)
+        {
+            int k = text[at..].IndexOf(literal.AsSpan(), StringComparison.Ordinal);
+            if (k < 0) break;
+            int s = at + k, e = s + literal.Length;
+            if (prev != s) list.Add((prev, s, invert));
+            list.Add((s, e, !invert));
+            prev = at = e;
+        }
+        if (prev != text.Length) list.Add((prev, text.Length, invert));
+        return list;
+    }
+
     /// <summary>Turns a list of matches into pieces according to <paramref name="behavior"/>.</summary>
     public static List<NormalizedString> Split(NormalizedString ns, List<(int Start, int End, bool IsMatch)> matches, SplitBehavior behavior)
     {
@@ -96,7 +149,8 @@ internal static class Splitting
                 bool prevMatch = false;
                 foreach (var m in matches)
                 {
-                    if (m.IsMatch && prevMatch && spans.Count > 0)
+                    // HF merges any run of equal flags (runs of non-matches only occur with invert).
+                    if (m.IsMatch == prevMatch && spans.Count > 0)
                         spans[^1] = (spans[^1].Start, m.End, false);
                     else
                         spans.Add((m.Start, m.End, false));

@@ -1,41 +1,54 @@
 namespace Skald.Tokenizers.Core;
 
-/// <summary>HF's truncation (strategy longest_first, direction right, stride 0).</summary>
+/// <summary>HF's truncate_encodings.</summary>
 internal static class Truncation
 {
     /// <summary>
-    /// Truncates so that a.Count + b.Count &lt;= <paramref name="maxLength"/> (special tokens already
-    /// subtracted), following HF's truncate_encodings: the shorter sequence is kept when the longer
-    /// one can absorb the cut; otherwise the shorter gets half and the longer the rounded-up half.
+    /// HF's truncate_encodings: a.Count + b.Count &lt;= <paramref name="maxLength"/> (special tokens already
+    /// subtracted). longest_first: with n1 the shorter, either only the longer is cut (to maxLength - n1)
+    /// or both to halves (second gets the odd token, swapped back when the first was the longer).
     /// </summary>
-    /// <remarks>
-    /// The node oracle (tokenizers 0.23.2) occasionally splits long pairs the other way round
-    /// (first sequence rounded down even when it is the longer one); see the oracle tests.
-    /// </remarks>
-    public static void LongestFirst(RawEncoding a, RawEncoding? b, int maxLength)
+    public static void Apply(RawEncoding a, RawEncoding? b, int maxLength, TruncationOptions options)
     {
-        int total = a.Count + (b?.Count ?? 0);
-        if (total <= maxLength) return;
-        if (b is null)
+        if (maxLength <= 0)
         {
-            a.Truncate(maxLength);
+            a.TruncateWithOverflow(0, options.Stride, options.Direction);
+            b?.TruncateWithOverflow(0, options.Stride, options.Direction);
             return;
         }
-        int n1 = a.Count, n2 = b.Count;
-        bool swap = false;
-        if (n1 > n2)
+        int total = a.Count + (b?.Count ?? 0);
+        if (total <= maxLength) return;
+        int toRemove = total - maxLength;
+        switch (options.Strategy)
         {
-            swap = true;
-            (n1, n2) = (n2, n1);
+            case TruncationStrategy.LongestFirst when b is not null:
+            {
+                int n1 = a.Count, n2 = b.Count;
+                bool swap = n1 > n2;
+                if (swap) (n1, n2) = (n2, n1);
+                n2 = n1 > maxLength ? n1 : Math.Max(n1, maxLength - n1);
+                if (n1 + n2 > maxLength)
+                {
+                    n1 = maxLength / 2;
+                    n2 = n1 + maxLength % 2;
+                }
+                if (swap) (n1, n2) = (n2, n1);
+                a.TruncateWithOverflow(n1, options.Stride, options.Direction);
+                b.TruncateWithOverflow(n2, options.Stride, options.Direction);
+                break;
+            }
+            case TruncationStrategy.LongestFirst:
+                a.TruncateWithOverflow(maxLength, options.Stride, options.Direction);
+                break;
+            default:
+            {
+                var target = options.Strategy == TruncationStrategy.OnlyFirst ? a
+                    : b ?? throw new TokenizerException("truncation only_second needs a pair of sequences");
+                if (target.Count <= toRemove)
+                    throw new TokenizerException($"truncation {(options.Strategy == TruncationStrategy.OnlyFirst ? "only_first" : "only_second")}: the sequence to truncate ({target.Count} tokens) is too short to remove {toRemove}");
+                target.TruncateWithOverflow(target.Count - toRemove, options.Stride, options.Direction);
+                break;
+            }
         }
-        n2 = n1 > maxLength ? n1 : Math.Max(n1, maxLength - n1);
-        if (n1 + n2 > maxLength)
-        {
-            n1 = maxLength / 2;
-            n2 = n1 + maxLength % 2;
-        }
-        if (swap) (n1, n2) = (n2, n1);
-        a.Truncate(n1);
-        b.Truncate(n2);
     }
 }

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 using Skald.Tokenizers.Core;
 using Skald.Tokenizers.Unicode;
 
@@ -116,11 +115,11 @@ internal sealed record PrependNormalizer(string Prepend) : INormalizer
 internal sealed class ReplaceNormalizer : INormalizer
 {
     private readonly string? _literal;
-    private readonly Regex? _regex;
+    private readonly OnigRegex? _regex;
     private readonly string _content;
 
     /// <summary>Creates the normalizer; exactly one of <paramref name="literal"/> / <paramref name="regex"/> is set.</summary>
-    public ReplaceNormalizer(string? literal, Regex? regex, string content)
+    public ReplaceNormalizer(string? literal, OnigRegex? regex, string content)
     {
         _literal = literal;
         _regex = regex;
@@ -144,11 +143,19 @@ internal sealed class ReplaceNormalizer : INormalizer
         }
         else
         {
-            foreach (Match m in _regex!.Matches(text))
-                if (m.Length > 0) matches.Add((m.Index, m.Index + m.Length));
+            var found = new List<(int Start, int End)>();
+            _regex!.Matches(text, found);
+            matches.AddRange(found);
         }
         ns.Replace(matches, _content);
     }
+}
+
+/// <summary>HF's ByteLevel normalizer: every character becomes the byte-level characters of its UTF-8 bytes.</summary>
+internal sealed record ByteLevelNormalizer : INormalizer
+{
+    /// <inheritdoc/>
+    public void Normalize(NormalizedString ns) => PreTokenizers.ByteLevelPreTokenizer.ToBytes(ns);
 }
 
 /// <summary>HF's Sequence normalizer.</summary>

@@ -6,23 +6,43 @@ namespace Skald.Tokenizers.Processors;
 /// <summary>A post-processor (HF's PostProcessor): adds special tokens around one or two sequences.</summary>
 internal interface IPostProcessor
 {
-    /// <summary>How many tokens <see cref="Process"/> adds.</summary>
+    /// <summary>How many tokens processing adds.</summary>
     int AddedTokens(bool isPair);
 
-    /// <summary>Combines the sequence encodings; special tokens only when <paramref name="addSpecialTokens"/>.</summary>
-    RawEncoding Process(RawEncoding a, RawEncoding? b, bool addSpecialTokens);
+    /// <summary>HF's process_encodings: returns the encodings to concatenate, in order.</summary>
+    List<RawEncoding> ProcessEncodings(List<RawEncoding> encodings, bool addSpecialTokens);
 }
 
-/// <summary>Default combination without special tokens (also HF's behaviour with no post-processor).</summary>
+/// <summary>Combination of the sequences (HF's PostProcessor::process and default_process).</summary>
 internal static class DefaultProcessing
 {
-    /// <summary>Concatenates A and B as they are.</summary>
+    /// <summary>Concatenates A and B as they are (no post-processor).</summary>
     public static RawEncoding Merge(RawEncoding a, RawEncoding? b)
     {
         if (b is null) return a;
         var r = new RawEncoding();
-        r.Append(a);
-        r.Append(b);
+        r.MergeWith(a);
+        r.MergeWith(b);
+        return r;
+    }
+
+    /// <summary>HF's process: type ids = sequence index, then the processor, then concatenation.</summary>
+    public static RawEncoding Process(IPostProcessor processor, RawEncoding a, RawEncoding? b, bool addSpecialTokens)
+    {
+        var list = new List<RawEncoding> { a };
+        if (b is not null) list.Add(b);
+        for (int i = 0; i < list.Count; i++) list[i].SetTypeIds(i);
+        var result = processor.ProcessEncodings(list, addSpecialTokens);
+        var r = new RawEncoding();
+        foreach (var e in result) r.MergeWith(e);
+        return r;
+    }
+
+    /// <summary>A special-token encoding (offsets (0, 0), special mask 1).</summary>
+    public static RawEncoding Special(IReadOnlyList<int> ids, IReadOnlyList<string> tokens, int typeId)
+    {
+        var r = new RawEncoding();
+        for (int i = 0; i < ids.Count; i++) r.Add(ids[i], tokens[i], (0, 0), typeId, 1, -1);
         return r;
     }
 }
@@ -34,48 +54,82 @@ internal sealed record BertProcessing((string Token, int Id) Sep, (string Token,
     public int AddedTokens(bool isPair) => isPair ? 3 : 2;
 
     /// <inheritdoc/>
-    public RawEncoding Process(RawEncoding a, RawEncoding? b, bool addSpecialTokens)
+    public List<RawEncoding> ProcessEncodings(List<RawEncoding> encodings, bool addSpecialTokens)
     {
-        if (!addSpecialTokens) return DefaultProcessing.Merge(a, b);
-        var r = new RawEncoding();
-        r.Add(Cls.Id, Cls.Token, (0, 0), 0, 1, -1);
-        r.Append(a, 0);
-        r.Add(Sep.Id, Sep.Token, (0, 0), 0, 1, -1);
-        if (b is not null)
+        if (!addSpecialTokens) return encodings;
+        encodings[0].SetTypeIds(0);
+        var r = new List<RawEncoding> { DefaultProcessing.Special([Cls.Id], [Cls.Token], 0), encodings[0], DefaultProcessing.Special([Sep.Id], [Sep.Token], 0) };
+        if (encodings.Count > 1)
         {
-            r.Append(b, 1);
-            r.Add(Sep.Id, Sep.Token, (0, 0), 1, 1, -1);
+            encodings[1].SetTypeIds(1);
+            r.Add(encodings[1]);
+            r.Add(DefaultProcessing.Special([Sep.Id], [Sep.Token], 1));
         }
         return r;
     }
 }
 
-/// <summary>HF's RobertaProcessing: &lt;s&gt; A &lt;/s&gt; (&lt;/s&gt; B &lt;/s&gt;), optional offset trimming.</summary>
+/// <summary>HF's RobertaProcessing: &lt;s&gt; A &lt;/s&gt; (&lt;/s&gt; B &lt;/s&gt;), optional offset trimming, all type ids 0.</summary>
 internal sealed record RobertaProcessing((string Token, int Id) Sep, (string Token, int Id) Cls, bool TrimOffsets, bool AddPrefixSpace) : IPostProcessor
 {
     /// <inheritdoc/>
     public int AddedTokens(bool isPair) => isPair ? 4 : 2;
 
-    /// <summary>Trims leading/trailing whitespace (and Ġ) of each token from its offsets, as HF does.</summary>
+    /// <inheritdoc/>
+    public List<RawEncoding> ProcessEncodings(List<RawEncoding> encodings, bool addSpecialTokens)
+    {
+        if (TrimOffsets) foreach (var e in encodings) ByteLevelProcessing.TrimAll(e, AddPrefixSpace);
+        foreach (var e in encodings)
+        {
+            e.SetTypeIds(0);
+            foreach (var o in e.Overflowing) o.SetTypeIds(0);
+        }
+        if (!addSpecialTokens) return encodings;
+        var r = new List<RawEncoding> { DefaultProcessing.Special([Cls.Id], [Cls.Token], 0), encodings[0], DefaultProcessing.Special([Sep.Id], [Sep.Token], 0) };
+        if (encodings.Count > 1)
+        {
+            r.Add(DefaultProcessing.Special([Sep.Id], [Sep.Token], 0));
+            r.Add(encodings[1]);
+            r.Add(DefaultProcessing.Special([Sep.Id], [Sep.Token], 0));
+        }
+        return r;
+    }
+}
+
+/// <summary>HF's ByteLevel post-processor: only trims whitespace (Ġ) from offsets when trim_offsets.</summary>
+internal sealed record ByteLevelProcessing(bool TrimOffsets, bool AddPrefixSpace) : IPostProcessor
+{
+    /// <inheritdoc/>
+    public int AddedTokens(bool isPair) => 0;
+
+    /// <inheritdoc/>
+    public List<RawEncoding> ProcessEncodings(List<RawEncoding> encodings, bool addSpecialTokens)
+    {
+        if (TrimOffsets) foreach (var e in encodings) TrimAll(e, AddPrefixSpace);
+        return encodings;
+    }
+
+    /// <summary>Trims an encoding and its overflowing parts.</summary>
+    internal static void TrimAll(RawEncoding e, bool addPrefixSpace)
+    {
+        Trim(e, addPrefixSpace);
+        foreach (var o in e.Overflowing) Trim(o, addPrefixSpace);
+    }
+
+    /// <summary>HF's process_offsets: leading/trailing whitespace (and Ġ) of each token leave its offsets.</summary>
     internal static void Trim(RawEncoding e, bool addPrefixSpace)
     {
         for (int i = 0; i < e.Count; i++)
         {
             string tok = e.Tokens[i];
-            var (s, end) = e.Offsets[i];
-            int lead = 0, trail = 0;
-            foreach (var r in tok.EnumerateRunes())
-            {
-                if (r.Value == 0x120 || UnicodeData.IsWhitespace(r.Value)) lead++;
-                else break;
-            }
+            if (tok.Length == 0) continue;
+            if (!IsSpace(tok[0]) && !IsSpace(tok[^1]) && !char.IsSurrogate(tok[0]) && !char.IsSurrogate(tok[^1])) continue;
             var runes = tok.EnumerateRunes().ToList();
-            for (int k = runes.Count - 1; k >= 0; k--)
-            {
-                if (runes[k].Value == 0x120 || UnicodeData.IsWhitespace(runes[k].Value)) trail++;
-                else break;
-            }
+            int lead = 0, trail = 0;
+            while (lead < runes.Count && IsSpace(runes[lead].Value)) lead++;
+            for (int k = runes.Count - 1; k >= 0 && IsSpace(runes[k].Value); k--) trail++;
             if (lead == 0 && trail == 0) continue;
+            var (s, end) = e.Offsets[i];
             if (lead > 0)
             {
                 bool isFirst = i == 0 || s == 0;
@@ -87,26 +141,20 @@ internal sealed record RobertaProcessing((string Token, int Id) Sep, (string Tok
         }
     }
 
+    private static bool IsSpace(int cp) => cp == 0x120 || UnicodeData.IsWhitespace(cp);
+}
+
+/// <summary>HF's Sequence post-processor: each processor in turn.</summary>
+internal sealed record SequenceProcessing(IReadOnlyList<IPostProcessor> Processors) : IPostProcessor
+{
     /// <inheritdoc/>
-    public RawEncoding Process(RawEncoding a, RawEncoding? b, bool addSpecialTokens)
+    public int AddedTokens(bool isPair) => Processors.Sum(p => p.AddedTokens(isPair));
+
+    /// <inheritdoc/>
+    public List<RawEncoding> ProcessEncodings(List<RawEncoding> encodings, bool addSpecialTokens)
     {
-        if (TrimOffsets)
-        {
-            Trim(a, AddPrefixSpace);
-            if (b is not null) Trim(b, AddPrefixSpace);
-        }
-        if (!addSpecialTokens) return DefaultProcessing.Merge(a, b);
-        var r = new RawEncoding();
-        r.Add(Cls.Id, Cls.Token, (0, 0), 0, 1, -1);
-        r.Append(a, 0);
-        r.Add(Sep.Id, Sep.Token, (0, 0), 0, 1, -1);
-        if (b is not null)
-        {
-            r.Add(Sep.Id, Sep.Token, (0, 0), 0, 1, -1);
-            r.Append(b, 0);
-            r.Add(Sep.Id, Sep.Token, (0, 0), 0, 1, -1);
-        }
-        return r;
+        foreach (var p in Processors) encodings = p.ProcessEncodings(encodings, addSpecialTokens);
+        return encodings;
     }
 }
 
@@ -124,21 +172,25 @@ internal sealed record TemplateProcessing(
         (isPair ? Pair : Single).Where(p => !p.IsSequence).Sum(p => SpecialTokens[p.Id].Ids.Length);
 
     /// <inheritdoc/>
-    public RawEncoding Process(RawEncoding a, RawEncoding? b, bool addSpecialTokens)
+    public List<RawEncoding> ProcessEncodings(List<RawEncoding> encodings, bool addSpecialTokens)
     {
-        if (!addSpecialTokens) return DefaultProcessing.Merge(a, b);
-        var r = new RawEncoding();
-        foreach (var piece in b is null ? Single : Pair)
+        var result = new List<RawEncoding>();
+        foreach (var piece in encodings.Count > 1 ? Pair : Single)
         {
             if (piece.IsSequence)
             {
-                var seq = piece.Id == "A" ? a : b;
-                if (seq is not null) r.Append(seq, piece.TypeId);
-                continue;
+                int i = piece.Id == "A" ? 0 : 1;
+                if (i >= encodings.Count) continue;
+                var seq = encodings[i].Clone();
+                seq.SetTypeIds(piece.TypeId);
+                result.Add(seq);
             }
-            var (ids, tokens) = SpecialTokens[piece.Id];
-            for (int i = 0; i < ids.Length; i++) r.Add(ids[i], tokens[i], (0, 0), piece.TypeId, 1, -1);
+            else if (addSpecialTokens)
+            {
+                var (ids, tokens) = SpecialTokens[piece.Id];
+                result.Add(DefaultProcessing.Special(ids, tokens, piece.TypeId));
+            }
         }
-        return r;
+        return result;
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Skald.Tokenizers.Core;
 using Skald.Tokenizers.Models;
 using Skald.Tokenizers.Normalizers;
@@ -10,7 +9,7 @@ using Skald.Tokenizers.Unicode;
 namespace Skald.Tokenizers.Serialization;
 
 /// <summary>Builds pipeline components from tokenizer.json sections.</summary>
-internal static class ComponentFactory
+internal static partial class ComponentFactory
 {
     /// <summary>Normalizer from JSON (null JSON gives null).</summary>
     public static INormalizer? Normalizer(JsonReader r, JsonElement e, string path)
@@ -40,6 +39,7 @@ internal static class ComponentFactory
             case "NFKC": return new UnicodeNormalizer(NormalizationKind.Nfkc);
             case "NFKD": return new UnicodeNormalizer(NormalizationKind.Nfkd);
             case "Lowercase": return new LowercaseNormalizer();
+            case "ByteLevel": return new ByteLevelNormalizer();
             case "StripAccents": return new StripAccentsNormalizer();
             case "Nmt": return new NmtNormalizer();
             case "Strip": return new StripNormalizer(r.Bool(e, "strip_left", path, true), r.Bool(e, "strip_right", path, true));
@@ -71,16 +71,32 @@ internal static class ComponentFactory
         }
     }
 
-    private static Regex CompileRegex(JsonReader r, string pattern, string path)
+    /// <summary>Compiles an Oniguruma pattern from the file, reporting failures with the JSON path.</summary>
+    public static OnigRegex CompileRegex(JsonReader r, string pattern, string path)
     {
         try
         {
-            return new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.Compiled);
+            return new OnigRegex(pattern);
         }
         catch (ArgumentException ex)
         {
             throw new TokenizerException($"{r.Source}: invalid regex \"{pattern}\" ({ex.Message}) at {path}", ex);
         }
+    }
+
+    private static SplitBehavior Behavior(JsonReader r, JsonElement e, string path, SplitBehavior? fallback)
+    {
+        string? b = r.String(e, "behavior", path);
+        if (b is null) return fallback ?? throw r.Error(path, "missing \"behavior\"");
+        return b switch
+        {
+            "Removed" => SplitBehavior.Removed,
+            "Isolated" => SplitBehavior.Isolated,
+            "MergedWithPrevious" => SplitBehavior.MergedWithPrevious,
+            "MergedWithNext" => SplitBehavior.MergedWithNext,
+            "Contiguous" => SplitBehavior.Contiguous,
+            _ => throw r.Error($"{path}.behavior", $"unknown split behavior \"{b}\""),
+        };
     }
 
     /// <summary>Pre-tokenizer from JSON (null JSON gives null).</summary>
@@ -109,6 +125,27 @@ internal static class ComponentFactory
                 };
                 return new MetaspacePreTokenizer(replacement, ps, r.Bool(e, "split", path, true));
             }
+            case "ByteLevel":
+                return new ByteLevelPreTokenizer(r.Bool(e, "add_prefix_space", path, true), r.Bool(e, "use_regex", path, true), r.Bool(e, "trim_offsets", path, true));
+            case "Split":
+            {
+                var pattern = r.Required(e, "pattern", path);
+                var behavior = Behavior(r, e, path, null);
+                bool invert = r.Bool(e, "invert", path, false);
+                if (pattern.ValueKind == JsonValueKind.Object && JsonReader.TryGet(pattern, "String", out var s) && s.ValueKind == JsonValueKind.String)
+                    return new SplitPreTokenizer(s.GetString(), null, behavior, invert);
+                if (pattern.ValueKind == JsonValueKind.Object && JsonReader.TryGet(pattern, "Regex", out var re) && re.ValueKind == JsonValueKind.String)
+                    return new SplitPreTokenizer(null, CompileRegex(r, re.GetString()!, $"{path}.pattern"), behavior, invert);
+                throw r.Error($"{path}.pattern", "expected {\"String\": ...} or {\"Regex\": ...}");
+            }
+            case "Punctuation": return new PunctuationPreTokenizer(Behavior(r, e, path, SplitBehavior.Isolated));
+            case "Digits": return new DigitsPreTokenizer(r.Bool(e, "individual_digits", path, false));
+            case "CharDelimiterSplit":
+            {
+                string d = r.RequiredString(e, "delimiter", path);
+                if (d.Length == 0 || d.Length != (char.ConvertToUtf32(d, 0) >= 0x10000 ? 2 : 1)) throw r.Error($"{path}.delimiter", "expected a single character");
+                return new CharDelimiterSplitPreTokenizer(char.ConvertToUtf32(d, 0));
+            }
             case "Sequence":
             {
                 var arr = r.Array(e, "pretokenizers", path);
@@ -126,129 +163,4 @@ internal static class ComponentFactory
         }
     }
 
-    /// <summary>Model from JSON.</summary>
-    public static IModel Model(JsonReader r, JsonElement e, string path)
-    {
-        if (e.ValueKind != JsonValueKind.Object) throw r.Error(path, "missing model");
-        string? type = r.String(e, "type", path);
-        if (type is null)
-        {
-            // Old files have no "type": infer it from the keys like HF does.
-            if (JsonReader.TryGet(e, "merges", out _)) type = "BPE";
-            else if (JsonReader.TryGet(e, "vocab", out var v) && v.ValueKind == JsonValueKind.Array) type = "Unigram";
-            else if (JsonReader.TryGet(e, "continuing_subword_prefix", out _) || JsonReader.TryGet(e, "max_input_chars_per_word", out _)) type = "WordPiece";
-            else type = "WordLevel";
-        }
-        switch (type)
-        {
-            case "WordPiece":
-            {
-                var vocabEl = r.Required(e, "vocab", path);
-                if (vocabEl.ValueKind != JsonValueKind.Object) throw r.Error($"{path}.vocab", "expected an object of token: id");
-                var vocab = new Dictionary<string, int>();
-                foreach (var p in vocabEl.EnumerateObject())
-                {
-                    if (!p.Value.TryGetInt32(out int id) || id < 0) throw r.Error($"{path}.vocab", $"bad id for token \"{p.Name}\"");
-                    vocab[p.Name] = id;
-                }
-                return new WordPieceModel(vocab, r.String(e, "unk_token", path) ?? "[UNK]",
-                    r.String(e, "continuing_subword_prefix", path) ?? "##", r.Int(e, "max_input_chars_per_word", path) ?? 100);
-            }
-            case "Unigram":
-            {
-                var arr = r.Array(e, "vocab", path);
-                var vocab = new (string, double)[arr.GetArrayLength()];
-                int i = 0;
-                foreach (var item in arr.EnumerateArray())
-                {
-                    if (item.ValueKind != JsonValueKind.Array || item.GetArrayLength() != 2 || item[0].ValueKind != JsonValueKind.String || item[1].ValueKind != JsonValueKind.Number)
-                        throw r.Error($"{path}.vocab[{i}]", "expected [\"piece\", score]");
-                    vocab[i++] = (item[0].GetString()!, item[1].GetDouble());
-                }
-                int? unk = r.Int(e, "unk_id", path);
-                if (unk is int u && (u < 0 || u >= vocab.Length)) throw r.Error($"{path}.unk_id", "unk_id is outside the vocabulary");
-                return new UnigramModel(vocab, unk, r.Bool(e, "byte_fallback", path, false));
-            }
-            default:
-                throw r.Error(path, $"unknown model type \"{type}\"");
-        }
-    }
-
-    /// <summary>Post-processor from JSON (null JSON gives null).</summary>
-    public static IPostProcessor? PostProcessor(JsonReader r, JsonElement e, string path)
-    {
-        if (e.ValueKind == JsonValueKind.Null) return null;
-        string type = r.TypeOf(e, path, "post_processor");
-        switch (type)
-        {
-            case "BertProcessing":
-                return new BertProcessing(r.TokenIdPair(e, "sep", path), r.TokenIdPair(e, "cls", path));
-            case "RobertaProcessing":
-                return new RobertaProcessing(r.TokenIdPair(e, "sep", path), r.TokenIdPair(e, "cls", path),
-                    r.Bool(e, "trim_offsets", path, true), r.Bool(e, "add_prefix_space", path, true));
-            case "TemplateProcessing":
-            {
-                var specials = new Dictionary<string, (int[], string[])>();
-                if (JsonReader.TryGet(e, "special_tokens", out var st))
-                {
-                    foreach (var p in st.EnumerateObject())
-                    {
-                        string sp = $"{path}.special_tokens.{p.Name}";
-                        var ids = r.Array(p.Value, "ids", sp).EnumerateArray().Select(x => x.GetInt32()).ToArray();
-                        var toks = r.Array(p.Value, "tokens", sp).EnumerateArray().Select(x => x.GetString() ?? "").ToArray();
-                        if (ids.Length != toks.Length) throw r.Error(sp, "ids and tokens differ in length");
-                        specials[r.String(p.Value, "id", sp) ?? p.Name] = (ids, toks);
-                    }
-                }
-                var single = Template(r, r.Array(e, "single", path), $"{path}.single", specials);
-                var pair = JsonReader.TryGet(e, "pair", out var pe) ? Template(r, pe, $"{path}.pair", specials) : single;
-                return new TemplateProcessing(single, pair, specials);
-            }
-            default:
-                throw r.Error(path, $"unknown post_processor type \"{type}\"");
-        }
-    }
-
-    private static List<TemplatePiece> Template(JsonReader r, JsonElement arr, string path, Dictionary<string, (int[], string[])> specials)
-    {
-        var list = new List<TemplatePiece>();
-        int i = 0;
-        foreach (var item in arr.EnumerateArray())
-        {
-            string p = $"{path}[{i++}]";
-            if (JsonReader.TryGet(item, "Sequence", out var seq))
-            {
-                list.Add(new TemplatePiece(true, r.String(seq, "id", p) ?? "A", r.Int(seq, "type_id", p) ?? 0));
-            }
-            else if (JsonReader.TryGet(item, "SpecialToken", out var sp))
-            {
-                string id = r.RequiredString(sp, "id", p);
-                if (!specials.ContainsKey(id)) throw r.Error(p, $"special token \"{id}\" is not in special_tokens");
-                list.Add(new TemplatePiece(false, id, r.Int(sp, "type_id", p) ?? 0));
-            }
-            else
-            {
-                throw r.Error(p, "expected {\"Sequence\": ...} or {\"SpecialToken\": ...}");
-            }
-        }
-        return list;
-    }
-
-    /// <summary>added_tokens from JSON.</summary>
-    public static List<AddedToken> AddedTokens(JsonReader r, JsonElement root)
-    {
-        var list = new List<AddedToken>();
-        if (!JsonReader.TryGet(root, "added_tokens", out var arr)) return list;
-        if (arr.ValueKind != JsonValueKind.Array) throw r.Error("added_tokens", "expected an array");
-        int i = 0;
-        foreach (var t in arr.EnumerateArray())
-        {
-            string p = $"added_tokens[{i++}]";
-            int id = r.Int(t, "id", p) ?? throw r.Error(p, "missing \"id\"");
-            bool special = r.Bool(t, "special", p, false);
-            list.Add(new AddedToken(id, r.RequiredString(t, "content", p), r.Bool(t, "single_word", p, false),
-                r.Bool(t, "lstrip", p, false), r.Bool(t, "rstrip", p, false), r.Bool(t, "normalized", p, !special), special));
-        }
-        return list;
-    }
 }

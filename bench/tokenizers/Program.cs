@@ -1,0 +1,33 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Skald.Tokenizers;
+
+// Batch-encoding throughput of Skald tokenizers: MB/s of UTF-8 text through EncodeBatch.
+// usage: Skald.TokenizerBench TEXTS_FILE SECONDS TOKENIZER_JSON...   (one JSON line per tokenizer)
+if (args.Length < 3)
+{
+    Console.Error.WriteLine("usage: Skald.TokenizerBench TEXTS_FILE SECONDS TOKENIZER_JSON...");
+    return 2;
+}
+var texts = File.ReadAllLines(args[0]).Where(l => l.Length > 0).ToArray();
+double seconds = double.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
+long bytes = texts.Sum(t => (long)System.Text.Encoding.UTF8.GetByteCount(t));
+foreach (var path in args.Skip(2))
+{
+    var tk = Tokenizer.FromFile(path);
+    long tokens = tk.EncodeBatch(texts).Sum(e => (long)e.Length); // warm-up (caches, JIT)
+    int rounds = 0;
+    var sw = Stopwatch.StartNew();
+    while (sw.Elapsed.TotalSeconds < seconds || rounds < 2)
+    {
+        tk.EncodeBatch(texts);
+        rounds++;
+    }
+    double mbps = bytes * rounds / sw.Elapsed.TotalSeconds / 1e6;
+    Console.WriteLine(JsonSerializer.Serialize(new
+    {
+        engine = "skald", tokenizer = Path.GetFileName(Path.GetDirectoryName(path)), threads = Environment.ProcessorCount,
+        lines = texts.Length, mb = bytes / 1e6, tokens, rounds, mb_per_s = Math.Round(mbps, 2),
+    }));
+}
+return 0;

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Skald.Tokenizers.Serialization;
+
+namespace Skald.Tokenizers;
+
+/// <summary>Decoding, truncation options and component introspection.</summary>
+public sealed partial class Tokenizer
+{
+    /// <summary>
+    /// Turns ids back into text like HF's decode: ids map to tokens (added tokens first), special
+    /// tokens are dropped when <paramref name="skipSpecialTokens"/>, then the decoder joins them (without
+    /// a decoder the tokens are joined with spaces). Unknown ids are skipped.
+    /// </summary>
+    public string Decode(IReadOnlyList<int> ids, bool skipSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var tokens = new List<string>(ids.Count);
+        foreach (int id in ids)
+        {
+            string? t = IdToToken(id);
+            if (t is null) continue;
+            if (skipSpecialTokens && _added.TryGetId(t, out int aid) && _added.TryGetToken(aid, out var at) && at!.Special) continue;
+            tokens.Add(t);
+        }
+        return _decoder is null ? string.Join(' ', tokens) : string.Concat(_decoder.DecodeChain(tokens));
+    }
+
+    /// <summary>Decodes many id sequences.</summary>
+    public IReadOnlyList<string> DecodeBatch(IReadOnlyList<IReadOnlyList<int>> batch, bool skipSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return batch.Select(ids => Decode(ids, skipSpecialTokens)).ToArray();
+    }
+
+    /// <summary>Encodes one text with full truncation options (strategy, stride, direction); cut parts land in <see cref="Encoding.Overflowing"/>.</summary>
+    public Encoding Encode(string text, TruncationOptions? truncation, bool addSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return EncodeCore(text, null, addSpecialTokens, truncation);
+    }
+
+    /// <summary>Encodes a pair with full truncation options (longest_first, only_first, only_second, stride, direction).</summary>
+    public Encoding EncodePair(string a, string b, TruncationOptions? truncation, bool addSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        return EncodeCore(a, b, addSpecialTokens, truncation);
+    }
+
+    /// <summary>Encodes many pairs in parallel; the result order matches the input order.</summary>
+    public IReadOnlyList<Encoding> EncodePairBatch(IReadOnlyList<(string A, string B)> pairs, TruncationOptions? truncation = null, bool addSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        var results = new Encoding[pairs.Count];
+        Parallel.For(0, pairs.Count, i => results[i] = EncodeCore(pairs[i].A, pairs[i].B, addSpecialTokens, truncation));
+        return results;
+    }
+
+    /// <summary>The normalized, pre-tokenized words of <paramref name="text"/> (added tokens left out), as trainers count them.</summary>
+    internal IEnumerable<string> PreTokenizedWords(string text)
+    {
+        var pts = _added.ExtractAndNormalize(text, _normalizer);
+        _preTokenizer?.PreTokenize(pts);
+        foreach (var split in pts.Splits)
+            if (split.Tokens is null) yield return split.Normalized.ToString();
+    }
+
+    private static TruncationOptions ParseTruncation(JsonReader r, JsonElement tr, int maxLength)
+    {
+        string? strategy = r.String(tr, "strategy", "truncation");
+        string? direction = r.String(tr, "direction", "truncation");
+        return new TruncationOptions(maxLength,
+            strategy switch
+            {
+                null or "LongestFirst" or "longest_first" => TruncationStrategy.LongestFirst,
+                "OnlyFirst" or "only_first" => TruncationStrategy.OnlyFirst,
+                "OnlySecond" or "only_second" => TruncationStrategy.OnlySecond,
+                _ => throw r.Error("truncation.strategy", $"unknown truncation strategy \"{strategy}\""),
+            },
+            r.Int(tr, "stride", "truncation") ?? 0,
+            direction switch
+            {
+                null or "Right" or "right" => TruncationDirection.Right,
+                "Left" or "left" => TruncationDirection.Left,
+                _ => throw r.Error("truncation.direction", $"unknown truncation direction \"{direction}\""),
+            });
+    }
+}

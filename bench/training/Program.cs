@@ -1,0 +1,56 @@
+// One full MNRL training step, timed: forward anchor + positive, loss, backward, clip, AdamW.
+// Usage: dotnet run -c Release -- <model folder> [batch=32] [seq=32] [steps=5] [warmup=2] [dropout=0.1]
+using System.Diagnostics;
+using System.Text.Json;
+using Skald.Training;
+using Skald.Training.Losses;
+using Skald.Training.Modeling;
+using Skald.Training.Optim;
+
+string folder = args.Length > 0 ? args[0] : "fixtures/models/.bench/bert-384";
+int batch = args.Length > 1 ? int.Parse(args[1]) : 32;
+int seq = args.Length > 2 ? int.Parse(args[2]) : 32;
+int steps = args.Length > 3 ? int.Parse(args[3]) : 5;
+int warmup = args.Length > 4 ? int.Parse(args[4]) : 2;
+float dropout = args.Length > 5 ? float.Parse(args[5], System.Globalization.CultureInfo.InvariantCulture) : 0.1f;
+
+var model = TrainableEncoder.Load(folder, dropout, seed: 1);
+model.MaxSeqLength = seq;
+// Texts long enough to be truncated to exactly `seq` tokens (specials included), so every row has seq tokens.
+string[] words = ["hus", "bil", "sol", "vann", "skog", "fjell", "by", "tog", "bok", "mat", "vei", "hav", "natt", "dag", "lys"];
+var rng = new Skald.Tensors.SkaldRandom(3);
+string Text() => string.Join(' ', Enumerable.Range(0, 3 * seq).Select(_ => words[rng.Next(words.Length)]));
+var batches = Enumerable.Range(0, 4).Select(_ => new TrainingBatch([
+    Enumerable.Range(0, batch).Select(_ => Text()).ToArray(), Enumerable.Range(0, batch).Select(_ => Text()).ToArray()])).ToArray();
+foreach (var b in batches)
+{
+    foreach (var col in b.Columns)
+    {
+        if (model.Tokenize(col).Any(e => e.Ids.Length != seq)) throw new InvalidOperationException("texts too short for seq");
+    }
+}
+var loss = new MultipleNegativesRankingLoss();
+var opt = new AdamW(model.Parameters);
+var times = new List<double>();
+for (int s = 0; s < warmup + steps; s++)
+{
+    var sw = Stopwatch.StartNew();
+    model.ZeroGradients();
+    float value = loss.ComputeAndBackward(model, batches[s % batches.Length]);
+    GradientClipping.ClipGlobalNorm(model.Parameters, 1f);
+    opt.Step(1e-5f);
+    sw.Stop();
+    if (s >= warmup) times.Add(sw.Elapsed.TotalSeconds);
+    Console.Error.WriteLine($"step {s}: {sw.Elapsed.TotalSeconds:F3} s, loss {value:F4}, managed heap {GC.GetTotalMemory(false) / 1048576} MB, working set {Environment.WorkingSet / 1048576} MB");
+}
+double mean = times.Average();
+long tokens = 2L * batch * seq;
+var result = new
+{
+    impl = "skald", model = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)), batch_pairs = batch, seq, dropout,
+    threads = Skald.Tensors.Parallelism.MaxThreads, gemm = Skald.Tensors.Gemm.Blas.Backend.GetType().Name,
+    step_s = Math.Round(mean, 4), best_step_s = Math.Round(times.Min(), 4), tokens_per_s = Math.Round(tokens / mean, 1),
+    peak_rss_mb = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0, 1),
+    parameters = model.Parameters.Sum(p => (long)p.Data.Length),
+};
+Console.WriteLine(JsonSerializer.Serialize(result));

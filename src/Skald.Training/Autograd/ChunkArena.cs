@@ -1,0 +1,64 @@
+namespace Skald.Training.Autograd;
+
+/// <summary>
+/// Activation memory for one training step: bump allocation over a list of large chunks that is rewound by
+/// <see cref="Reset"/> and reused by the next step. Unlike a single growing block it never holds the old and the new
+/// block at once, so the process peak is one step's activations; a step with new shapes (another sequence length)
+/// only appends chunks when the existing ones are full. Not thread-safe.
+/// </summary>
+public sealed class ChunkArena(int chunkFloats = 4 << 20)
+{
+    private const int Align = 16; // floats = 64 bytes
+    private readonly List<float[]> chunks = [];
+    private int current, offset;
+
+    /// <summary>Floats held by all chunks.</summary>
+    public long CapacityFloats { get; private set; }
+
+    /// <summary>Uninitialised memory for <paramref name="length"/> floats, valid until <see cref="Reset"/>.</summary>
+    public Memory<float> Allocate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        int padded = (length + Align - 1) & ~(Align - 1);
+        while (current < chunks.Count)
+        {
+            if (chunks[current].Length - offset >= padded)
+            {
+                var m = chunks[current].AsMemory(offset, length);
+                offset += padded;
+                return m;
+            }
+            current++;
+            offset = 0;
+        }
+        var chunk = GC.AllocateUninitializedArray<float>(Math.Max(chunkFloats, padded));
+        chunks.Add(chunk);
+        CapacityFloats += chunk.Length;
+        current = chunks.Count - 1;
+        offset = padded;
+        return chunk.AsMemory(0, length);
+    }
+
+    /// <summary>Zero-filled memory for <paramref name="length"/> floats.</summary>
+    public Memory<float> AllocateZeroed(int length)
+    {
+        var m = Allocate(length);
+        m.Span.Clear();
+        return m;
+    }
+
+    /// <summary>Rewinds: everything allocated so far becomes invalid and is reused by later allocations.</summary>
+    public void Reset()
+    {
+        current = 0;
+        offset = 0;
+    }
+
+    /// <summary>Frees every chunk.</summary>
+    public void Release()
+    {
+        chunks.Clear();
+        CapacityFloats = 0;
+        Reset();
+    }
+}

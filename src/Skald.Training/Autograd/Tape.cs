@@ -1,0 +1,153 @@
+namespace Skald.Training.Autograd;
+
+/// <summary>
+/// Reverse-mode automatic differentiation: ops (<see cref="Ops"/>) compute their forward result into arena memory
+/// and, when <see cref="Recording"/>, append a backward closure. <see cref="Backward"/> walks the closures in reverse.
+/// Each closure reads its output's gradient and writes its inputs' gradients: the first writer of an input gradient
+/// overwrites a pooled buffer, later writers add into it (kernels overwrite input gradients and accumulate parameter
+/// gradients, so parameter gradients in <see cref="Parameter.Grad"/> accumulate across passes until zeroed).
+/// An op whose output got no gradient is skipped. Not thread-safe; one pass at a time.
+/// </summary>
+public sealed class Tape
+{
+    private readonly List<(Variable Output, Action Backward)> entries = [];
+    private readonly Dictionary<int, Stack<float[]>> pool = [];
+
+    /// <summary>A tape over <paramref name="arena"/> (a new one when null).</summary>
+    public Tape(ChunkArena? arena = null, bool recording = true)
+    {
+        Arena = arena ?? new ChunkArena();
+        Recording = recording;
+    }
+
+    /// <summary>Activation memory; rewound by <see cref="Reset"/>.</summary>
+    public ChunkArena Arena { get; }
+
+    /// <summary>Whether ops record their backward closures (false: inference / no-grad forward).</summary>
+    public bool Recording { get; set; }
+
+    /// <summary>Recorded ops not yet run backward.</summary>
+    public int Count => entries.Count;
+
+    /// <summary>A new variable over uninitialised (or zeroed) arena memory.</summary>
+    public Variable NewVariable(int rows, int cols, bool zeroed = false, bool? requiresGrad = null)
+    {
+        var m = zeroed ? Arena.AllocateZeroed(rows * cols) : Arena.Allocate(rows * cols);
+        return new Variable(m, rows, cols, requiresGrad ?? Recording);
+    }
+
+    /// <summary>A leaf variable holding a copy of <paramref name="values"/>.</summary>
+    public Variable Constant(ReadOnlySpan<float> values, int rows, int cols, bool requiresGrad = false)
+    {
+        var v = NewVariable(rows, cols, requiresGrad: requiresGrad);
+        values.CopyTo(v.Span);
+        return v;
+    }
+
+    /// <summary>Arena memory for values an op keeps for its backward pass.</summary>
+    public Memory<float> Save(int length) => Arena.Allocate(length);
+
+    /// <summary>Appends the backward closure of the op that produced <paramref name="output"/>.</summary>
+    public void Record(Variable output, Action backward)
+    {
+        if (Recording && output.RequiresGrad) entries.Add((output, backward));
+    }
+
+    /// <summary>Adds <paramref name="gradient"/> to the gradient of <paramref name="v"/> (the seed of a backward pass).</summary>
+    public void Seed(Variable v, ReadOnlySpan<float> gradient, float scale = 1f)
+    {
+        var g = GradFor(v, out bool accumulate).AsSpan(0, v.Length);
+        if (accumulate) System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(gradient[..v.Length], scale, g, g);
+        else System.Numerics.Tensors.TensorPrimitives.Multiply(gradient[..v.Length], scale, g);
+    }
+
+    /// <summary>Runs the recorded closures in reverse and clears them. Parameter gradients accumulate.</summary>
+    public void Backward()
+    {
+        for (int i = entries.Count - 1; i >= 0; i--)
+        {
+            var (output, backward) = entries[i];
+            if (output.GradArray is null) continue;
+            backward();
+            ReleaseGrad(output);
+        }
+        entries.Clear();
+    }
+
+    /// <summary>
+    /// Drops recorded closures and releases the activation memory (every variable of this tape becomes invalid;
+    /// gradients still attached to leaves stay with them).
+    /// </summary>
+    public void Reset()
+    {
+        foreach (var (output, _) in entries) ReleaseGrad(output);
+        entries.Clear();
+        Arena.Reset();
+    }
+
+    /// <summary>
+    /// The gradient buffer of <paramref name="v"/> for an op's backward: a fresh buffer to overwrite
+    /// (<paramref name="accumulate"/> false) or the existing one to add into (true).
+    /// </summary>
+    internal float[] GradFor(Variable v, out bool accumulate)
+    {
+        if (v.GradArray is { } g)
+        {
+            accumulate = true;
+            return g;
+        }
+        accumulate = false;
+        g = Rent(v.Length);
+        v.GradArray = g;
+        return g;
+    }
+
+    /// <summary>
+    /// Writes an input gradient through a kernel that overwrites its output: straight into a fresh gradient, or via a
+    /// scratch buffer that is then added.
+    /// </summary>
+    internal void WriteGrad(Variable v, GradWriter write)
+    {
+        if (!v.RequiresGrad) return;
+        var g = GradFor(v, out bool accumulate);
+        if (!accumulate)
+        {
+            write(g.AsSpan(0, v.Length));
+            return;
+        }
+        var tmp = Rent(v.Length);
+        var t = tmp.AsSpan(0, v.Length);
+        write(t);
+        System.Numerics.Tensors.TensorPrimitives.Add(g.AsSpan(0, v.Length), t, g.AsSpan(0, v.Length));
+        Return(tmp);
+    }
+
+    /// <summary>A pooled scratch buffer of exactly <paramref name="length"/> usable floats (contents undefined).</summary>
+    internal float[] Rent(int length)
+    {
+        if (pool.TryGetValue(length, out var s) && s.Count > 0) return s.Pop();
+        return new float[length];
+    }
+
+    /// <summary>Returns a buffer from <see cref="Rent"/>.</summary>
+    internal void Return(float[] buffer)
+    {
+        if (!pool.TryGetValue(buffer.Length, out var s)) pool[buffer.Length] = s = new Stack<float[]>();
+        s.Push(buffer);
+    }
+
+    private void ReleaseGrad(Variable v)
+    {
+        if (v.GradArray is { } g)
+        {
+            v.GradArray = null;
+            Return(g);
+        }
+    }
+
+    /// <summary>Drops every pooled buffer (frees the memory for the GC).</summary>
+    public void TrimPool() => pool.Clear();
+}
+
+/// <summary>Writes a gradient into <paramref name="destination"/> (overwriting it).</summary>
+internal delegate void GradWriter(Span<float> destination);

@@ -1,0 +1,79 @@
+using Skald.Tokenizers;
+using Skald.Training.Modeling;
+
+namespace Skald.Training.Losses;
+
+/// <summary>
+/// GradCache (Gao et al. 2021, sentence-transformers' Cached* losses) around any <see cref="IEmbeddingLoss"/>: embed
+/// every column in mini-batches without recording, compute the loss and d(loss)/d(embeddings) over the full batch,
+/// then re-run each mini-batch with recording and backpropagate its slice of the cached gradients. The generator
+/// state is saved before each mini-batch in the first pass and restored for its second pass (ST's RandContext), so
+/// dropout masks match; afterwards the generator continues from where the first pass left it. Gradients equal the
+/// full-batch loss's; activation memory is that of one mini-batch.
+/// </summary>
+public class CachedLoss(IEmbeddingLoss inner, int miniBatchSize = 32) : ILoss
+{
+    /// <summary>The wrapped loss.</summary>
+    public IEmbeddingLoss Inner { get; } = inner ?? throw new ArgumentNullException(nameof(inner));
+
+    /// <summary>Rows per mini-batch.</summary>
+    public int MiniBatchSize { get; } = miniBatchSize >= 1 ? miniBatchSize : throw new ArgumentOutOfRangeException(nameof(miniBatchSize));
+
+    /// <inheritdoc />
+    public virtual string Name => "cached_" + Inner.Name;
+
+    /// <inheritdoc />
+    public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f)
+    {
+        var encoder = EmbeddingLoss.AsEncoder(model);
+        EmbeddingLoss.CheckBatch(batch);
+        int rows = batch.Count, cols = batch.Columns.Count;
+        var tokens = batch.Columns.Select(encoder.Tokenize).ToArray();
+        var starts = Enumerable.Range(0, (rows + MiniBatchSize - 1) / MiniBatchSize).Select(i => i * MiniBatchSize).ToArray();
+        var states = new ulong[cols, starts.Length][];
+        var embeddings = new EmbeddingBatch[cols];
+        using (var pass = encoder.BeginPass(record: false))
+        {
+            for (int c = 0; c < cols; c++)
+            {
+                var parts = new List<EmbeddingBatch>();
+                for (int m = 0; m < starts.Length; m++)
+                {
+                    states[c, m] = encoder.Random.SaveState();
+                    parts.Add(pass.Forward(Slice(tokens[c], starts[m])));
+                }
+                embeddings[c] = EmbeddingBatch.Concat(parts);
+            }
+        }
+        var after = encoder.Random.SaveState();
+        var grads = embeddings.Select(e => new EmbeddingBatch(e.Rows, e.Dim)).ToArray();
+        float loss = Inner.Compute(embeddings, batch.Labels, grads);
+        for (int c = 0; c < cols; c++)
+        {
+            for (int m = 0; m < starts.Length; m++)
+            {
+                encoder.Random.RestoreState(states[c, m]);
+                var slice = Slice(tokens[c], starts[m]);
+                using var pass = encoder.BeginPass(record: true);
+                pass.Forward(slice);
+                pass.Backward([grads[c].SliceRows(starts[m], slice.Count)], gradientScale);
+            }
+        }
+        encoder.Random.RestoreState(after);
+        return loss;
+    }
+
+    private IReadOnlyList<Encoding> Slice(IReadOnlyList<Encoding> all, int start) =>
+        [.. all.Skip(start).Take(Math.Min(MiniBatchSize, all.Count - start))];
+}
+
+/// <summary>
+/// sentence-transformers' CachedMultipleNegativesRankingLoss: <see cref="MultipleNegativesRankingLoss"/> through
+/// GradCache (<see cref="CachedLoss"/>), for large batches in the memory of <paramref name="miniBatchSize"/> rows.
+/// </summary>
+public sealed class CachedMultipleNegativesRankingLoss(float scale = 20f, int miniBatchSize = 32)
+    : CachedLoss(new MultipleNegativesRankingLoss(scale), miniBatchSize)
+{
+    /// <inheritdoc />
+    public override string Name => "cached_mnrl";
+}

@@ -1,0 +1,60 @@
+using Skald.Training.Modeling;
+
+namespace Skald.Training.Losses;
+
+/// <summary>
+/// sentence-transformers' CoSENTLoss: pairs (sentence1, sentence2) with float labels; s_i = scale · cos(u_i, v_i);
+/// loss = log(1 + Σ_{label_i &lt; label_j} exp(s_i − s_j)) (logsumexp over 0 and those differences).
+/// </summary>
+public sealed class CoSENTLoss(float scale = 20f) : EmbeddingLoss
+{
+    /// <summary>Multiplier of the cosine similarities.</summary>
+    public float Scale { get; } = scale;
+
+    /// <inheritdoc />
+    public override string Name => "cosent";
+
+    /// <inheritdoc />
+    public override float Compute(IReadOnlyList<EmbeddingBatch> columns, IReadOnlyList<float>? labels,
+        IReadOnlyList<EmbeddingBatch> gradients)
+    {
+        RequireColumns(columns, 2, 2, "CoSENTLoss");
+        if (labels is null || labels.Count != columns[0].Rows) throw new ArgumentException("CoSENTLoss needs one float label per pair");
+        int b = columns[0].Rows, d = columns[0].Dim;
+        var (u, un) = CosineMath.Normalize(columns[0]);
+        var (v, vn) = CosineMath.Normalize(columns[1]);
+        var s = new double[b];
+        for (int i = 0; i < b; i++) s[i] = Scale * CosineMath.Dot(u, i, v, i, d);
+        var terms = new List<double> { 0.0 };
+        for (int i = 0; i < b; i++)
+        {
+            for (int j = 0; j < b; j++) if (labels[i] < labels[j]) terms.Add(s[i] - s[j]);
+        }
+        double lse = CosineMath.LogSumExp(terms.ToArray());
+        var dsim = new double[b];
+        for (int i = 0; i < b; i++)
+        {
+            for (int j = 0; j < b; j++)
+            {
+                if (!(labels[i] < labels[j])) continue;
+                double w = Math.Exp(s[i] - s[j] - lse);
+                dsim[i] += w;
+                dsim[j] -= w;
+            }
+        }
+        var du = new double[b * d];
+        var dv = new double[b * d];
+        for (int i = 0; i < b; i++)
+        {
+            double g = Scale * dsim[i];
+            for (int t = 0; t < d; t++)
+            {
+                du[i * d + t] = g * v[i * d + t];
+                dv[i * d + t] = g * u[i * d + t];
+            }
+        }
+        CosineMath.Backward(u, un, du, gradients[0]);
+        CosineMath.Backward(v, vn, dv, gradients[1]);
+        return (float)lse;
+    }
+}

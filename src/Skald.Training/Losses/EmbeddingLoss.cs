@@ -1,0 +1,72 @@
+using Skald.Training.Modeling;
+
+namespace Skald.Training.Losses;
+
+/// <summary>
+/// The embedding-level part of a loss: sentence embeddings of each input column in, the loss value and
+/// d(loss)/d(embeddings) out. Model forward/backward is left to a wrapper (<see cref="EmbeddingLoss"/>, GradCache),
+/// so every embedding loss also works inside <see cref="MatryoshkaLoss"/> and <see cref="CachedLoss"/>.
+/// </summary>
+public interface IEmbeddingLoss
+{
+    /// <summary>Name as in the config.</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Loss over one batch. <paramref name="columns"/>: one [rows, dim] matrix per input column;
+    /// <paramref name="gradients"/>: matrices of the same shapes, OVERWRITTEN with d(loss)/d(columns).
+    /// </summary>
+    float Compute(IReadOnlyList<EmbeddingBatch> columns, IReadOnlyList<float>? labels, IReadOnlyList<EmbeddingBatch> gradients);
+}
+
+/// <summary>
+/// Base of the losses that embed every column with one recorded pass of the model, compute an
+/// <see cref="IEmbeddingLoss"/> and backpropagate d(loss)/d(embeddings) · gradientScale.
+/// </summary>
+public abstract class EmbeddingLoss : ILoss, IEmbeddingLoss
+{
+    /// <inheritdoc cref="IEmbeddingLoss.Name" />
+    public abstract string Name { get; }
+
+    /// <inheritdoc />
+    public abstract float Compute(IReadOnlyList<EmbeddingBatch> columns, IReadOnlyList<float>? labels,
+        IReadOnlyList<EmbeddingBatch> gradients);
+
+    /// <inheritdoc />
+    public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f) =>
+        ComputeAndBackward(this, model, batch, gradientScale);
+
+    /// <summary>Forward every column (one recorded pass), the embedding loss, and the backward pass.</summary>
+    public static float ComputeAndBackward(IEmbeddingLoss loss, ITrainableModel model, TrainingBatch batch,
+        float gradientScale = 1f)
+    {
+        var encoder = AsEncoder(model);
+        CheckBatch(batch);
+        using var pass = encoder.BeginPass(record: true);
+        var columns = batch.Columns.Select(pass.Forward).ToArray();
+        var grads = columns.Select(c => new EmbeddingBatch(c.Rows, c.Dim)).ToArray();
+        float value = loss.Compute(columns, batch.Labels, grads);
+        pass.Backward(grads, gradientScale);
+        return value;
+    }
+
+    internal static TrainableEncoder AsEncoder(ITrainableModel model) => model as TrainableEncoder
+        ?? throw new ArgumentException($"the losses train a {nameof(TrainableEncoder)}, not a {model.GetType().Name}", nameof(model));
+
+    internal static void CheckBatch(TrainingBatch batch)
+    {
+        if (batch.Columns.Count == 0 || batch.Count == 0) throw new ArgumentException("empty batch", nameof(batch));
+        foreach (var c in batch.Columns)
+        {
+            if (c.Count != batch.Count) throw new ArgumentException("columns have different numbers of rows", nameof(batch));
+        }
+        if (batch.Labels is { } l && l.Count != batch.Count)
+            throw new ArgumentException($"{l.Count} labels for {batch.Count} rows", nameof(batch));
+    }
+
+    internal static void RequireColumns(IReadOnlyList<EmbeddingBatch> columns, int min, int? max, string name)
+    {
+        if (columns.Count < min || (max is { } m && columns.Count > m))
+            throw new ArgumentException($"{name} needs {(max == min ? $"{min}" : max is null ? $"at least {min}" : $"{min}..{max}")} input columns, got {columns.Count}");
+    }
+}

@@ -1,0 +1,99 @@
+using Skald.Training.Modeling;
+
+namespace Skald.Training.Losses;
+
+/// <summary>
+/// sentence-transformers' MultipleNegativesRankingLoss (InfoNCE with in-batch negatives). Columns: anchor, positive,
+/// then any number of hard-negative columns. scores[i, j] = scale · cos(anchor_i, candidate_j) over the candidates
+/// positives ++ negatives (all rows of the batch); loss = mean_i CE(scores_i, i). With <c>symmetric</c> the loss is
+/// the mean of that and the positive→anchor direction CE(scores[:, :B]ᵀ_j, j), as MultipleNegativesSymmetricRankingLoss.
+/// </summary>
+public sealed class MultipleNegativesRankingLoss(float scale = 20f, bool symmetric = false) : EmbeddingLoss
+{
+    /// <summary>Multiplier of the cosine similarities (inverse temperature).</summary>
+    public float Scale { get; } = scale;
+
+    /// <summary>Whether the positive→anchor direction is added (MultipleNegativesSymmetricRankingLoss).</summary>
+    public bool Symmetric { get; } = symmetric;
+
+    /// <inheritdoc />
+    public override string Name => Symmetric ? "mnsrl" : "mnrl";
+
+    /// <inheritdoc />
+    public override float Compute(IReadOnlyList<EmbeddingBatch> columns, IReadOnlyList<float>? labels,
+        IReadOnlyList<EmbeddingBatch> gradients)
+    {
+        RequireColumns(columns, 2, null, "MultipleNegativesRankingLoss");
+        int b = columns[0].Rows, d = columns[0].Dim, k = columns.Count - 1, m = k * b;
+        var (a, aNorm) = CosineMath.Normalize(columns[0]);
+        var cand = new double[m * d];
+        var cNorm = new double[m];
+        for (int i = 0; i < k; i++)
+        {
+            var (u, n) = CosineMath.Normalize(columns[i + 1]);
+            u.CopyTo(cand, i * b * d);
+            n.CopyTo(cNorm, i * b);
+        }
+        var s = new double[b * m];
+        for (int i = 0; i < b; i++)
+        {
+            for (int j = 0; j < m; j++) s[i * m + j] = Scale * CosineMath.Dot(a, i, cand, j, d);
+        }
+        var ds = new double[b * m];
+        double weight = Symmetric ? 0.5 : 1.0;
+        double loss = 0;
+        var row = new double[m];
+        for (int i = 0; i < b; i++)
+        {
+            // Anchor i over all candidates: CE with target i.
+            Array.Copy(s, i * m, row, 0, m);
+            double lse = CosineMath.LogSumExp(row);
+            loss += weight * (lse - s[i * m + i]) / b;
+            for (int j = 0; j < m; j++) ds[i * m + j] += weight * Math.Exp(s[i * m + j] - lse) / b;
+            ds[i * m + i] -= weight / b;
+        }
+        if (Symmetric)
+        {
+            var col = new double[b];
+            for (int j = 0; j < b; j++)
+            {
+                // Positive j over all anchors: CE with target j.
+                for (int i = 0; i < b; i++) col[i] = s[i * m + j];
+                double lse = CosineMath.LogSumExp(col);
+                loss += weight * (lse - s[j * m + j]) / b;
+                for (int i = 0; i < b; i++) ds[i * m + j] += weight * Math.Exp(col[i] - lse) / b;
+                ds[j * m + j] -= weight / b;
+            }
+        }
+        // d(anchor unit) = scale · dS · C;  d(candidate unit) = scale · dSᵀ · A
+        var da = new double[b * d];
+        var dc = new double[m * d];
+        for (int i = 0; i < b; i++)
+        {
+            for (int j = 0; j < m; j++)
+            {
+                double g = Scale * ds[i * m + j];
+                if (g == 0) continue;
+                for (int t = 0; t < d; t++)
+                {
+                    da[i * d + t] += g * cand[j * d + t];
+                    dc[j * d + t] += g * a[i * d + t];
+                }
+            }
+        }
+        CosineMath.Backward(a, aNorm, da, gradients[0]);
+        for (int i = 0; i < k; i++)
+        {
+            CosineMath.Backward(cand[(i * b * d)..((i + 1) * b * d)], cNorm[(i * b)..((i + 1) * b)],
+                dc[(i * b * d)..((i + 1) * b * d)], gradients[i + 1]);
+        }
+        return (float)loss;
+    }
+}
+
+/// <summary>Unsupervised SimCSE: MNRL over (text, text) pairs; dropout makes the two views differ.</summary>
+public static class UnsupervisedSimCse
+{
+    /// <summary>The batch (texts, texts) to train with <see cref="MultipleNegativesRankingLoss"/> and dropout on.</summary>
+    public static TrainingBatch Pairs(IReadOnlyList<string> texts) => new([texts, texts]);
+}

@@ -1,0 +1,81 @@
+using Skald.Training.Autograd;
+using Skald.Tokenizers;
+
+namespace Skald.Training.Modeling;
+
+/// <summary>
+/// One training-mode pass of a <see cref="TrainableEncoder"/> (from <see cref="TrainableEncoder.BeginPass"/>):
+/// any number of <see cref="Forward(IReadOnlyList{string})"/> calls (dropout on when the model's Dropout &gt; 0),
+/// then, when recording, one <see cref="Backward"/> with d(loss)/d(embeddings) per forward, which accumulates
+/// the parameter gradients. A pass that does not record frees its activations after every forward (GradCache's
+/// first pass, inference). Dispose releases the activation memory.
+/// </summary>
+public sealed class EncoderPass : IDisposable
+{
+    private readonly TrainableEncoder model;
+    private readonly Tape tape;
+    private readonly List<Variable> outputs = [];
+    private readonly bool dropout;
+    private bool disposed;
+
+    internal EncoderPass(TrainableEncoder model, Tape tape, bool record, bool dropout)
+    {
+        this.model = model;
+        this.tape = tape;
+        this.dropout = dropout;
+        tape.Reset();
+        tape.Recording = record;
+    }
+
+    /// <summary>Whether forwards are recorded for <see cref="Backward"/>.</summary>
+    public bool Recording => tape.Recording;
+
+    /// <summary>Number of recorded forwards.</summary>
+    public int ForwardCount => outputs.Count;
+
+    /// <summary>Embeds texts (tokenized as sentence-transformers does); returns a copy of the embeddings.</summary>
+    public EmbeddingBatch Forward(IReadOnlyList<string> texts) => Forward(model.Tokenize(texts));
+
+    /// <summary>Embeds pre-tokenized texts (one padded batch); returns a copy of the embeddings.</summary>
+    public EmbeddingBatch Forward(IReadOnlyList<Encoding> encodings)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (encodings.Count == 0) throw new ArgumentException("no texts to embed", nameof(encodings));
+        var y = model.ForwardBatch(tape, encodings, dropout ? model.Dropout : 0f);
+        var result = new EmbeddingBatch(y.Span.ToArray(), y.Rows, y.Cols);
+        if (tape.Recording) outputs.Add(y);
+        else tape.Reset();
+        return result;
+    }
+
+    /// <summary>
+    /// Backpropagates <paramref name="gradients"/>[i] · <paramref name="scale"/> into the i-th forward's embeddings and
+    /// accumulates every parameter gradient. Ends the pass's recording.
+    /// </summary>
+    public void Backward(IReadOnlyList<EmbeddingBatch> gradients, float scale = 1f)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (!tape.Recording) throw new InvalidOperationException("this pass does not record; begin it with record: true");
+        if (gradients.Count != outputs.Count)
+            throw new ArgumentException($"{gradients.Count} gradients for {outputs.Count} forwards", nameof(gradients));
+        for (int i = 0; i < outputs.Count; i++)
+        {
+            if (gradients[i].Data.Length != outputs[i].Length)
+                throw new ArgumentException($"gradient {i} is [{gradients[i].Rows}, {gradients[i].Dim}], the embeddings [{outputs[i].Rows}, {outputs[i].Cols}]");
+            tape.Seed(outputs[i], gradients[i].Data, scale);
+        }
+        tape.Backward();
+        outputs.Clear();
+        tape.Reset();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        outputs.Clear();
+        tape.Reset();
+        model.EndPass();
+    }
+}

@@ -1,0 +1,130 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace Skald.Training.Optim;
+
+/// <summary>
+/// AdamW with PyTorch's semantics (torch.optim.AdamW, single-tensor path): for each parameter with
+/// <see cref="Parameter.WeightDecay"/>, p ← p·(1 − lr·wd) first (decoupled decay); then m ← β₁m + (1 − β₁)g,
+/// v ← β₂v + (1 − β₂)g², p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
+/// </summary>
+public sealed class AdamW
+{
+    private readonly Parameter[] parameters;
+    private readonly float[][] m, v;
+
+    /// <summary>An optimiser over <paramref name="parameters"/> with zeroed moments.</summary>
+    public AdamW(IReadOnlyList<Parameter> parameters, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f,
+        float weightDecay = 0.01f)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.Select(p => p.Name).Distinct().Count() != parameters.Count)
+            throw new ArgumentException("parameter names must be unique", nameof(parameters));
+        this.parameters = [.. parameters];
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Eps = eps;
+        WeightDecay = weightDecay;
+        m = [.. this.parameters.Select(p => new float[p.Data.Length])];
+        v = [.. this.parameters.Select(p => new float[p.Data.Length])];
+    }
+
+    /// <summary>β₁.</summary>
+    public float Beta1 { get; }
+
+    /// <summary>β₂.</summary>
+    public float Beta2 { get; }
+
+    /// <summary>ε.</summary>
+    public float Eps { get; }
+
+    /// <summary>Decoupled weight decay.</summary>
+    public float WeightDecay { get; }
+
+    /// <summary>Steps taken (t of the bias correction).</summary>
+    public int StepCount { get; private set; }
+
+    /// <summary>One update with the current gradients.</summary>
+    public void Step(float learningRate)
+    {
+        StepCount++;
+        double bc1 = 1 - Math.Pow(Beta1, StepCount), bc2 = 1 - Math.Pow(Beta2, StepCount);
+        float stepSize = (float)(learningRate / bc1), bc2Sqrt = (float)Math.Sqrt(bc2);
+        float decay = (float)(1 - (double)learningRate * WeightDecay);
+        float b1 = Beta1, b2 = Beta2, c1 = (float)(1 - (double)Beta1), c2 = (float)(1 - (double)Beta2), eps = Eps;
+        Parallel.For(0, parameters.Length, new ParallelOptions { MaxDegreeOfParallelism = Tensors.Parallelism.MaxThreads }, i =>
+        {
+            var p = parameters[i];
+            Update(p.Data, p.Grad, m[i], v[i], p.WeightDecay ? decay : 1f, b1, b2, c1, c2, stepSize, bc2Sqrt, eps);
+        });
+    }
+
+    private static void Update(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float decay, float b1,
+        float b2, float c1, float c2, float stepSize, float bc2Sqrt, float eps)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && p.Length >= Vector<float>.Count)
+        {
+            var vp = MemoryMarshal.Cast<float, Vector<float>>(p);
+            var vg = MemoryMarshal.Cast<float, Vector<float>>(g);
+            var vm = MemoryMarshal.Cast<float, Vector<float>>(m);
+            var vv = MemoryMarshal.Cast<float, Vector<float>>(v);
+            var vStep = new Vector<float>(-stepSize);
+            for (int k = 0; k < vp.Length; k++)
+            {
+                var gk = vg[k];
+                var pk = vp[k] * decay;
+                var mk = vm[k] * b1 + gk * c1;
+                var vk = vv[k] * b2 + c2 * gk * gk;
+                vm[k] = mk;
+                vv[k] = vk;
+                vp[k] = pk + vStep * mk / (Vector.SquareRoot(vk) / bc2Sqrt + new Vector<float>(eps));
+            }
+            i = vp.Length * Vector<float>.Count;
+        }
+        for (; i < p.Length; i++)
+        {
+            float gi = g[i];
+            float pi = p[i] * decay;
+            float mi = m[i] * b1 + gi * c1;
+            float vi = v[i] * b2 + c2 * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] = pi + -stepSize * mi / (MathF.Sqrt(vi) / bc2Sqrt + eps);
+        }
+    }
+
+    /// <summary>
+    /// The moments by key (<c>m/{name}</c>, <c>v/{name}</c>) for checkpoints. The arrays are the optimiser's live
+    /// buffers: save them, do not modify them.
+    /// </summary>
+    public IReadOnlyDictionary<string, float[]> ExportState()
+    {
+        var d = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            d["m/" + parameters[i].Name] = m[i];
+            d["v/" + parameters[i].Name] = v[i];
+        }
+        return d;
+    }
+
+    /// <summary>Restores moments saved by <see cref="ExportState"/> (copied) and the step count.</summary>
+    public void ImportState(IReadOnlyDictionary<string, float[]> state, int stepCount)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentOutOfRangeException.ThrowIfNegative(stepCount);
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            foreach (var (prefix, buf) in new[] { ("m/", m[i]), ("v/", v[i]) })
+            {
+                string key = prefix + parameters[i].Name;
+                if (!state.TryGetValue(key, out var saved)) throw new ArgumentException($"optimizer state has no \"{key}\"", nameof(state));
+                if (saved.Length != buf.Length)
+                    throw new ArgumentException($"optimizer state \"{key}\" has {saved.Length} values, the parameter {buf.Length}", nameof(state));
+                saved.CopyTo(buf, 0);
+            }
+        }
+        StepCount = stepCount;
+    }
+}

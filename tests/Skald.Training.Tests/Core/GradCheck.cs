@@ -1,0 +1,78 @@
+using Skald.Tensors;
+using Skald.Training.Autograd;
+
+namespace Skald.Training.Tests.Core;
+
+/// <summary>
+/// Finite-difference checks of tape ops. The scalar checked is L = Σ r ⊙ y for a fixed random r; inputs are leaf
+/// variables built from float arrays and/or parameters. Central differences with step eps, sampled coordinates.
+/// </summary>
+internal static class GradCheck
+{
+    public sealed record Input(float[] Data, int Rows, int Cols);
+
+    /// <summary>
+    /// build(tape, leaves) → output. Compares d L/d leaf and d L/d parameter (sampled coordinates) with central
+    /// differences; returns the worst |analytic − numeric| / (atol + rtol·|numeric|) ratio (must be ≤ 1).
+    /// </summary>
+    public static void Check(Func<Tape, Variable[], Variable> build, Input[] inputs, Parameter[] parameters,
+        double eps = 1e-2, double atol = 2e-3, double rtol = 2e-2, int samples = 24, ulong seed = 7)
+    {
+        var rnd = new SkaldRandom(seed);
+        // Analytic pass.
+        var tape = new Tape();
+        foreach (var p in parameters) Array.Clear(p.Grad);
+        var leaves = inputs.Select(i => tape.Constant(i.Data, i.Rows, i.Cols, requiresGrad: true)).ToArray();
+        var y = build(tape, leaves);
+        var r = new float[y.Length];
+        rnd.FillUniform(r, -1f, 1f);
+        tape.Seed(y, r);
+        tape.Backward();
+        var analytic = leaves.Select(l => l.HasGrad ? l.Grad.ToArray() : new float[l.Length]).ToList();
+        analytic.AddRange(parameters.Select(p => (float[])p.Grad.Clone()));
+        tape.Reset();
+
+        double Loss()
+        {
+            var t = new Tape(recording: false);
+            var ls = inputs.Select(i => t.Constant(i.Data, i.Rows, i.Cols)).ToArray();
+            var o = build(t, ls).Span;
+            double s = 0;
+            for (int i = 0; i < o.Length; i++) s += (double)r[i] * o[i];
+            return s;
+        }
+
+        var targets = inputs.Select(i => i.Data).Concat(parameters.Select(p => p.Data)).ToArray();
+        var names = inputs.Select((_, i) => $"input {i}").Concat(parameters.Select(p => p.Name)).ToArray();
+        for (int k = 0; k < targets.Length; k++)
+        {
+            var data = targets[k];
+            int count = Math.Min(samples, data.Length);
+            for (int s = 0; s < count; s++)
+            {
+                int idx = data.Length <= samples ? s : rnd.Next(data.Length);
+                float old = data[idx];
+                data[idx] = (float)(old + eps);
+                double plus = Loss();
+                data[idx] = (float)(old - eps);
+                double minus = Loss();
+                data[idx] = old;
+                double numeric = (plus - minus) / (2 * eps);
+                double a = analytic[k][idx];
+                Assert.True(Math.Abs(a - numeric) <= atol + rtol * Math.Abs(numeric),
+                    $"{names[k]}[{idx}]: analytic {a:G6}, numeric {numeric:G6}");
+            }
+        }
+    }
+
+    public static float[] Random(int n, ulong seed, float scale = 1f)
+    {
+        var r = new SkaldRandom(seed);
+        var a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float)(r.NextGaussian() * scale);
+        return a;
+    }
+
+    public static Parameter Param(string name, ulong seed, float scale, params int[] shape) =>
+        new(name, Random(shape.Aggregate(1, (x, y) => x * y), seed, scale), shape, true);
+}

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Skald.Training.Losses;
+using Skald.Training.Modeling;
+
+namespace Skald.Training.Tests.Core;
+
+/// <summary>Embedding-level losses against torch autograd (fixtures/training/losses.json, float64 reference).</summary>
+public sealed class LossTests
+{
+    private static readonly JsonElement Reference =
+        JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("losses.json"))).RootElement;
+
+    public static TheoryData<string> Cases => ["mnrl", "mnrl_symmetric", "cosent", "triplet", "triplet_margin_0.5", "matryoshka_mnrl"];
+
+    private static IEmbeddingLoss Create(string name) => name switch
+    {
+        "mnrl" => new MultipleNegativesRankingLoss(),
+        "mnrl_symmetric" => new MultipleNegativesRankingLoss(symmetric: true),
+        "cosent" => new CoSENTLoss(),
+        "triplet" => new TripletLoss(),
+        "triplet_margin_0.5" => new TripletLoss(0.5f),
+        "matryoshka_mnrl" => new MatryoshkaLoss(new MultipleNegativesRankingLoss(), [16, 8], [1f, 0.5f]),
+        _ => throw new ArgumentException(name),
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatchesTorch(string name)
+    {
+        var c = Reference.GetProperty("cases").EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
+        int ncol = c.GetProperty("grads").GetArrayLength();
+        var columns = Columns(ncol);
+        var labels = Reference.GetProperty("labels").EnumerateArray().Select(x => x.GetSingle()).ToArray();
+        var grads = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
+        float loss = Create(name).Compute(columns, labels, grads);
+        double expected = c.GetProperty("loss").GetDouble();
+        Assert.True(Math.Abs(loss - expected) <= 1e-5 * Math.Abs(expected) + 1e-6, $"loss {loss} vs {expected}");
+        int k = 0;
+        foreach (var g in c.GetProperty("grads").EnumerateArray())
+        {
+            var flat = g.EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(x => x.GetDouble()).ToArray();
+            for (int i = 0; i < flat.Length; i++) Assert.True(Math.Abs(grads[k].Data[i] - flat[i]) <= 1e-6 + 1e-5 * Math.Abs(flat[i]), $"{name} grad {k}[{i}]: {grads[k].Data[i]} vs {flat[i]}");
+            k++;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void GradientMatchesFiniteDifferences(string name)
+    {
+        var loss = Create(name);
+        int ncol = name is "mnrl" or "triplet" or "triplet_margin_0.5" or "matryoshka_mnrl" ? 3 : 2;
+        var columns = Columns(ncol);
+        var labels = Reference.GetProperty("labels").EnumerateArray().Select(x => x.GetSingle()).ToArray();
+        var grads = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
+        loss.Compute(columns, labels, grads);
+        var scratch = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
+        for (int c = 0; c < ncol; c++)
+        {
+            for (int i = 0; i < columns[c].Data.Length; i += 7)
+            {
+                float old = columns[c].Data[i];
+                columns[c].Data[i] = old + 1e-3f;
+                double plus = loss.Compute(columns, labels, scratch);
+                columns[c].Data[i] = old - 1e-3f;
+                double minus = loss.Compute(columns, labels, scratch);
+                columns[c].Data[i] = old;
+                double numeric = (plus - minus) / ((double)(old + 1e-3f) - (old - 1e-3f));
+                Assert.True(Math.Abs(grads[c].Data[i] - numeric) <= 2e-3 + 2e-2 * Math.Abs(numeric), $"{name} [{c}][{i}]: {grads[c].Data[i]} vs {numeric}");
+            }
+        }
+    }
+
+    [Fact]
+    public void SimCse_PairsTextsWithThemselves()
+    {
+        var b = UnsupervisedSimCse.Pairs(["a", "b"]);
+        Assert.Equal(2, b.Columns.Count);
+        Assert.Equal(b.Columns[0], b.Columns[1]);
+    }
+
+    private static EmbeddingBatch[] Columns(int n)
+    {
+        int rows = Reference.GetProperty("rows").GetInt32(), dim = Reference.GetProperty("dim").GetInt32();
+        return [.. Reference.GetProperty("columns").EnumerateArray().Take(n).Select(c =>
+            new EmbeddingBatch([.. c.EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(x => x.GetSingle())], rows, dim))];
+    }
+}

@@ -17,7 +17,11 @@ namespace Skald.Cli
             usage:
               {encode}
               {tokenize}
+              skald tokenizer train --corpus FILE[,FILE...] --kind wordpiece|bpe|unigram --vocab-size N --output tokenizer.json [--min-frequency N] [--special-tokens T,...] [--initial-alphabet CHARS] [--lowercase]
               {info}
+              {evaluate}
+              {benchmark}
+              skald train --config FILE [--set section.key=value]... [--quick-test] [--quiet]
 
             User errors print one line and exit non-zero (1: bad input or model, 2: bad command line).
             Set SKALD_DEBUG=1 to see stack traces.
@@ -28,7 +32,8 @@ namespace Skald.Cli
             if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
             {
                 Console.WriteLine(Help.Replace("{encode}", EncodeCommand.Usage.Replace("\n", "\n  "))
-                    .Replace("{tokenize}", TokenizeCommand.Usage).Replace("{info}", InfoCommand.Usage));
+                    .Replace("{tokenize}", TokenizeCommand.Usage).Replace("{info}", InfoCommand.Usage)
+                    .Replace("{evaluate}", EvaluateCommand.Usage.Replace("\n", "\n  ")).Replace("{benchmark}", BenchmarkCommand.Usage.Replace("\n", "\n  ")));
                 return args.Length == 0 ? 2 : 0;
             }
             if (args[0] is "--version")
@@ -43,7 +48,11 @@ namespace Skald.Cli
                 {
                     "encode" => EncodeCommand.Run(rest),
                     "tokenize" => TokenizeCommand.Run(rest),
+                    "tokenizer" => TokenizerTrainCommand.Run(rest),
                     "info" => InfoCommand.Run(rest),
+                    "evaluate" => EvaluateCommand.Run(rest),
+                    "benchmark" => BenchmarkCommand.Run(rest),
+                    "train" => TrainCommand.Run(rest),
                     _ => throw new UsageException($"unknown command '{args[0]}' (try: skald --help)"),
                 };
             }
@@ -51,7 +60,7 @@ namespace Skald.Cli
             {
                 return Fail(e, 2, e.Message + (rest.Contains("--help") ? "" : "\nrun 'skald --help' for usage"));
             }
-            catch (Exception e) when (e is ModelFormatException or TokenizerException or InputException
+            catch (Exception e) when (e is ModelFormatException or TokenizerException or InputException or Skald.Training.Config.TrainingException
                 or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
             {
                 return Fail(e, 1, e.Message);

@@ -1,0 +1,222 @@
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Skald.Training.Config;
+
+/// <summary>
+/// Reads a training YAML file: sections <c>model</c>, <c>data</c>, <c>training</c>, <c>loss</c>, <c>evaluation</c>,
+/// <c>output</c>; <c>--set section.key=value</c> overrides (value parsed as YAML, so <c>[64, 32]</c> is a list);
+/// unknown sections or keys and values of the wrong type are a <see cref="TrainingException"/> naming the key and line.
+/// </summary>
+public static class ConfigLoader
+{
+    /// <summary>Rows kept per training file by <c>--quick-test</c>.</summary>
+    public const int QuickTestSamples = 1000;
+
+    /// <summary>Optimiser steps run by <c>--quick-test</c> (at most).</summary>
+    public const int QuickTestSteps = 20;
+
+    /// <summary>Section names, in file order.</summary>
+    public static readonly IReadOnlyList<string> Sections = ["model", "data", "training", "loss", "evaluation", "output"];
+
+    /// <summary>Loads <paramref name="path"/>, applies <paramref name="overrides"/> (<c>section.key=value</c>) and <paramref name="quickTest"/>.</summary>
+    public static TrainingConfig Load(string path, IEnumerable<string>? overrides = null, bool quickTest = false)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TrainingException($"{path}: cannot read the config ({e.Message})", e);
+        }
+        return Parse(text, path, overrides, quickTest);
+    }
+
+    /// <summary>Parses YAML text (<paramref name="origin"/> names it in messages).</summary>
+    public static TrainingConfig Parse(string yaml, string origin, IEnumerable<string>? overrides = null, bool quickTest = false)
+    {
+        var tree = ReadTree(yaml, origin);
+        foreach (var o in overrides ?? []) ApplyOverride(tree, o);
+        var config = Bind(tree, origin);
+        return quickTest ? ApplyQuickTest(config) : config;
+    }
+
+    /// <summary>Shrinks a run to check a setup in minutes: 1,000 rows per file, at most 20 steps, evaluation and a checkpoint at the end.</summary>
+    public static TrainingConfig ApplyQuickTest(TrainingConfig c) => c with
+    {
+        QuickTest = true,
+        Data = c.Data with
+        {
+            MaxTrainSamples = Math.Min(c.Data.MaxTrainSamples ?? QuickTestSamples, QuickTestSamples),
+            MaxEvalSamples = Math.Min(c.Data.MaxEvalSamples ?? 200, 200),
+        },
+        Training = c.Training with
+        {
+            MaxSteps = c.Training.MaxSteps > 0 ? Math.Min(c.Training.MaxSteps, QuickTestSteps) : QuickTestSteps,
+            WarmupSteps = Math.Min(c.Training.WarmupSteps, 2),
+            LoggingSteps = Math.Min(c.Training.LoggingSteps, 5),
+        },
+        Evaluation = c.Evaluation with
+        {
+            Steps = 0,
+            RetrievalMaxQueries = Math.Min(c.Evaluation.RetrievalMaxQueries ?? 100, 100),
+        },
+        Output = c.Output with { SaveSteps = QuickTestSteps },
+    };
+
+    private static Dictionary<string, Dictionary<string, ConfigEntry>> ReadTree(string yaml, string origin)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            throw new TrainingException($"{origin}:{e.Start.Line}:{e.Start.Column}: invalid YAML ({Inner(e).Message})", e);
+        }
+        var tree = new Dictionary<string, Dictionary<string, ConfigEntry>>(StringComparer.Ordinal);
+        if (stream.Documents.Count == 0) return tree;
+        if (stream.Documents[0].RootNode is not YamlMappingNode root)
+            throw new TrainingException($"{origin}: expected a mapping of sections ({string.Join(", ", Sections)})");
+        foreach (var (k, v) in root.Children)
+        {
+            string section = ((YamlScalarNode)k).Value ?? "";
+            string where = $"{origin}:{k.Start.Line}";
+            if (!Sections.Contains(section))
+                throw new TrainingException($"{where}: unknown config section '{section}' (known: {string.Join(", ", Sections)})");
+            if (tree.ContainsKey(section)) throw new TrainingException($"{where}: section '{section}' appears twice");
+            var keys = new Dictionary<string, ConfigEntry>(StringComparer.Ordinal);
+            tree[section] = keys;
+            if (v is YamlScalarNode { Value: null or "" or "~" or "null" }) continue;
+            if (v is not YamlMappingNode m) throw new TrainingException($"{where}: section '{section}' must be a mapping of keys");
+            foreach (var (kk, vv) in m.Children)
+            {
+                string key = (kk as YamlScalarNode)?.Value ?? "";
+                if (keys.ContainsKey(key)) throw new TrainingException($"{origin}:{kk.Start.Line}: key '{section}.{key}' appears twice");
+                keys[key] = new ConfigEntry(vv, $"{origin}:{kk.Start.Line}");
+            }
+        }
+        return tree;
+    }
+
+    private static Exception Inner(Exception e) => e.InnerException is { } i ? Inner(i) : e;
+
+    private static void ApplyOverride(Dictionary<string, Dictionary<string, ConfigEntry>> tree, string assignment)
+    {
+        int eq = assignment.IndexOf('=');
+        int dot = assignment.IndexOf('.');
+        if (eq < 0 || dot < 0 || dot > eq)
+            throw new TrainingException($"--set {assignment}: expected section.key=value (e.g. training.batch_size=16)");
+        string section = assignment[..dot], key = assignment[(dot + 1)..eq], value = assignment[(eq + 1)..];
+        string where = $"--set {section}.{key}";
+        if (!Sections.Contains(section))
+            throw new TrainingException($"{where}: unknown config section '{section}' (known: {string.Join(", ", Sections)})");
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(value));
+        }
+        catch (YamlException e)
+        {
+            throw new TrainingException($"{where}: value is not valid YAML ({Inner(e).Message})", e);
+        }
+        YamlNode node = stream.Documents.Count == 0 ? new YamlScalarNode("") : stream.Documents[0].RootNode;
+        if (!tree.TryGetValue(section, out var keys)) tree[section] = keys = new Dictionary<string, ConfigEntry>(StringComparer.Ordinal);
+        keys[key] = new ConfigEntry(node, where);
+    }
+
+    private static TrainingConfig Bind(Dictionary<string, Dictionary<string, ConfigEntry>> tree, string origin)
+    {
+        SectionReader S(string name) => new(name, tree.TryGetValue(name, out var k) ? k : [], origin);
+
+        var m = S("model");
+        var model = new ModelSection(m.Path("path", required: true)!, m.Float("dropout", 0.1f, 0, 1));
+        if (model.Dropout >= 1) throw new TrainingException($"{m.Where("dropout")}: model.dropout must be below 1");
+        m.Done();
+
+        var d = S("data");
+        var train = d.PathList("train", required: true);
+        var data = new DataSection(train,
+            d.Choice("sampling", "round_robin", "round_robin", "proportional"),
+            d.IntOrNull("max_train_samples", 1),
+            d.Path("eval"),
+            d.Double("eval_split", 0, 0),
+            d.IntOrNull("max_eval_samples", 1),
+            d.PathList("columns") is { Count: > 0 } cols ? cols : null);
+        if (data.EvalSplit >= 1 && data.EvalSplit != Math.Floor(data.EvalSplit))
+            throw new TrainingException($"{d.Where("eval_split")}: data.eval_split must be a fraction in (0, 1) or a whole number of rows");
+        d.Done();
+
+        var t = S("training");
+        var training = new TrainingSection
+        {
+            BatchSize = t.Int("batch_size", 32, 1),
+            LearningRate = t.Float("learning_rate", 2e-5f, 0),
+            Epochs = t.Int("epochs", 1, 1),
+            MaxSteps = t.Int("max_steps", -1, int.MinValue),
+            WarmupSteps = t.Int("warmup_steps", 0, 0),
+            Scheduler = t.Choice("scheduler", "linear", "linear", "cosine", "constant"),
+            WeightDecay = t.Float("weight_decay", 0.01f, 0),
+            AdamBeta1 = t.Float("adam_beta1", 0.9f, 0, 1),
+            AdamBeta2 = t.Float("adam_beta2", 0.999f, 0, 1),
+            AdamEpsilon = t.Float("adam_epsilon", 1e-8f, 0),
+            MaxGradNorm = t.Float("max_grad_norm", 1f, 0),
+            GradientAccumulationSteps = t.Int("gradient_accumulation_steps", 1, 1),
+            Seed = (ulong)t.Long("seed", 42, 0),
+            Shuffle = t.Bool("shuffle", true),
+            NoDuplicates = t.Bool("no_duplicates", true),
+            LoggingSteps = t.Int("logging_steps", 10, 1),
+        };
+        t.Done();
+
+        var l = S("loss");
+        var loss = new LossSection
+        {
+            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka"),
+            Scale = l.Float("scale", 20f, 0),
+            Symmetric = l.Bool("symmetric", false),
+            MiniBatchSize = l.Int("mini_batch_size", 32, 1),
+            Margin = l.Float("margin", 5f, 0),
+            MatryoshkaInner = l.Choice("matryoshka_inner", "mnrl", "mnrl", "cosent", "triplet"),
+            MatryoshkaDims = l.IntList("matryoshka_dims"),
+            MatryoshkaWeights = l.FloatList("matryoshka_weights"),
+        };
+        if (loss.MatryoshkaWeights is not null && loss.MatryoshkaDims is not null && loss.MatryoshkaWeights.Count != loss.MatryoshkaDims.Count)
+            throw new TrainingException($"{l.Where("matryoshka_weights")}: loss.matryoshka_weights needs one weight per entry of loss.matryoshka_dims");
+        l.Done();
+
+        var e = S("evaluation");
+        var evaluation = new EvaluationSection
+        {
+            Steps = e.Int("steps", 0, 0),
+            Retrieval = e.Path("retrieval"),
+            RetrievalMaxQueries = e.IntOrNull("retrieval_max_queries", 1),
+            MetricForBestModel = e.Str("metric_for_best_model"),
+            GreaterIsBetter = e.Bool("greater_is_better", true),
+            LoadBestModelAtEnd = e.Bool("load_best_model_at_end", false),
+            BatchSize = e.Int("batch_size", 64, 1),
+        };
+        e.Done();
+
+        var o = S("output");
+        var output = new OutputSection
+        {
+            Dir = o.Path("dir", required: true)!,
+            SaveSteps = o.Int("save_steps", 500, 0),
+            SaveTotalLimit = o.Int("save_total_limit", 2, 1),
+            Resume = o.Bool("resume", true),
+            Tensorboard = o.Bool("tensorboard", true),
+            ModelName = o.Str("model_name"),
+        };
+        o.Done();
+
+        return new TrainingConfig
+        {
+            SourcePath = origin, Model = model, Data = data, Training = training, Loss = loss, Evaluation = evaluation,
+            Output = output,
+        };
+    }
+}

@@ -1,0 +1,120 @@
+using Skald.Tensors;
+using Skald.Training.Config;
+
+namespace Skald.Training.Data;
+
+/// <summary>One batch of an epoch: which dataset and which of its rows.</summary>
+/// <param name="Dataset">Index of the dataset.</param>
+/// <param name="Rows">Row indices within it.</param>
+public sealed record PlannedBatch(int Dataset, int[] Rows);
+
+/// <summary>
+/// Plans an epoch's batches, as sentence-transformers' samplers do. Within a dataset: rows shuffled (seeded) and, with
+/// no-duplicates on, a batch never holds the same text twice (it would be a false in-batch negative): rows that clash
+/// wait for a later batch. Across datasets each batch comes from one dataset; <c>round_robin</c> alternates datasets
+/// and stops when the smallest runs out, <c>proportional</c> draws datasets in proportion to their batch counts.
+/// The plan is a pure function of (seed, epoch), so a position (epoch, batch index) resumes exactly.
+/// </summary>
+public static class BatchPlanner
+{
+    /// <summary>The generator for an epoch's plan (its whole state is determined by seed and epoch).</summary>
+    public static SkaldRandom EpochRandom(ulong seed, int epoch) =>
+        new(unchecked(seed * 0x9E3779B97F4A7C15UL + (ulong)epoch * 0xD1B54A32D192ED03UL + 1));
+
+    /// <summary>Checks that every dataset can fill at least one batch.</summary>
+    public static void Validate(IReadOnlyList<TextDataset> datasets, int batchSize)
+    {
+        foreach (var d in datasets)
+        {
+            if (batchSize > d.Count)
+                throw new TrainingException(
+                    $"training.batch_size {batchSize} is larger than the data: {d.Name} has {d.Count} row{(d.Count == 1 ? "" : "s")}");
+        }
+    }
+
+    /// <summary>Plans epoch <paramref name="epoch"/>.</summary>
+    public static IReadOnlyList<PlannedBatch> PlanEpoch(IReadOnlyList<TextDataset> datasets, int batchSize, bool shuffle,
+        bool noDuplicates, string sampling, ulong seed, int epoch)
+    {
+        var random = EpochRandom(seed, epoch);
+        var perDataset = new List<List<int[]>>();
+        foreach (var d in datasets)
+        {
+            var order = Enumerable.Range(0, d.Count).ToArray();
+            if (shuffle) TextDataset.Shuffle(order, random);
+            perDataset.Add(noDuplicates ? NoDuplicateBatches(d, order, batchSize) : Chunks(order, batchSize));
+        }
+        var plan = new List<PlannedBatch>();
+        if (datasets.Count == 1)
+        {
+            plan.AddRange(perDataset[0].Select(b => new PlannedBatch(0, b)));
+        }
+        else if (sampling == "proportional")
+        {
+            var which = perDataset.SelectMany((b, i) => Enumerable.Repeat(i, b.Count)).ToArray();
+            TextDataset.Shuffle(which, random);
+            var next = new int[datasets.Count];
+            foreach (int i in which) plan.Add(new PlannedBatch(i, perDataset[i][next[i]++]));
+        }
+        else
+        {
+            int rounds = perDataset.Min(b => b.Count);
+            for (int r = 0; r < rounds; r++)
+            {
+                for (int i = 0; i < datasets.Count; i++) plan.Add(new PlannedBatch(i, perDataset[i][r]));
+            }
+        }
+        return plan;
+    }
+
+    private static List<int[]> Chunks(int[] order, int batchSize)
+    {
+        var list = new List<int[]>();
+        for (int s = 0; s < order.Length; s += batchSize) list.Add(order[s..Math.Min(order.Length, s + batchSize)]);
+        return list;
+    }
+
+    /// <summary>
+    /// Greedy no-duplicates batching over <paramref name="order"/>: each batch takes the earliest waiting rows whose
+    /// texts are not yet in it; rows that clash keep their place for the next batch. The last batch may be smaller.
+    /// </summary>
+    internal static List<int[]> NoDuplicateBatches(TextDataset d, int[] order, int batchSize)
+    {
+        // Rows that clashed wait in `deferred` (in order, before every row not yet looked at), so each batch scans
+        // only its own rows plus the few that wait: linear time, same result as rescanning the whole waiting list.
+        var batches = new List<int[]>();
+        var texts = new HashSet<string>(StringComparer.Ordinal);
+        var deferred = new List<int>();
+        int cursor = 0;
+        while (deferred.Count > 0 || cursor < order.Length)
+        {
+            texts.Clear();
+            var batch = new List<int>(batchSize);
+            var stillWaiting = new List<int>();
+            foreach (int idx in deferred)
+            {
+                if (batch.Count < batchSize && TryAdd(d.Rows[idx], texts)) batch.Add(idx);
+                else stillWaiting.Add(idx);
+            }
+            while (batch.Count < batchSize && cursor < order.Length)
+            {
+                int idx = order[cursor++];
+                if (TryAdd(d.Rows[idx], texts)) batch.Add(idx);
+                else stillWaiting.Add(idx);
+            }
+            batches.Add([.. batch]);
+            deferred = stillWaiting;
+        }
+        return batches;
+    }
+
+    private static bool TryAdd(string[] row, HashSet<string> texts)
+    {
+        foreach (var t in row)
+        {
+            if (texts.Contains(t)) return false;
+        }
+        foreach (var t in row) texts.Add(t);
+        return true;
+    }
+}

@@ -1,0 +1,201 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Skald.Training.Config;
+
+namespace Skald.Training.Data;
+
+/// <summary>
+/// Reads training data: JSONL (one object per line), CSV (RFC 4180, header row), TSV (header row, tab-separated,
+/// no quoting) or plain text (.txt: one text per non-blank line, a single column <c>text</c>, for SimCSE). Columns are inputs by position; a column named <c>label</c>, <c>labels</c>, <c>score</c> or
+/// <c>scores</c> is the label. Problems are a <see cref="TrainingException"/> naming file and line.
+/// </summary>
+public static class DatasetReader
+{
+    private static readonly string[] LabelNames = ["label", "labels", "score", "scores"];
+
+    /// <summary>Reads a file by its extension (.jsonl/.json lines, .csv, .tsv).</summary>
+    public static TextDataset Read(string path)
+    {
+        string ext = Path.GetExtension(path).ToLowerInvariant();
+        if (ext is not (".jsonl" or ".csv" or ".tsv" or ".txt"))
+            throw new TrainingException($"{path}: unsupported data format '{ext}' (use .jsonl, .csv, .tsv or .txt)");
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(path, new UTF8Encoding(false, true));
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new TrainingException($"{path}: not valid UTF-8 text");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TrainingException($"{path}: cannot read data file ({e.Message})", e);
+        }
+        var table = ext switch
+        {
+            ".jsonl" => ReadJsonLines(path, lines),
+            ".txt" => new RawTable(["text"], lines.Select((l, i) => (i + 1, new string?[] { l }))
+                .Where(r => !string.IsNullOrWhiteSpace(r.Item2[0])).ToList()),
+            _ => ReadDelimited(path, lines, ext == ".csv" ? ',' : '\t'),
+        };
+        return Build(path, table.Header, table.Rows);
+    }
+
+    private sealed record RawTable(List<string> Header, List<(int Line, string?[] Values)> Rows);
+
+    private static TextDataset Build(string path, List<string> header, List<(int Line, string?[] Values)> rows)
+    {
+        if (rows.Count == 0) throw new TrainingException($"{path}: no data rows");
+        int labelIndex = header.FindIndex(h => LabelNames.Contains(h));
+        var inputs = Enumerable.Range(0, header.Count).Where(i => i != labelIndex).ToArray();
+        if (inputs.Length == 0) throw new TrainingException($"{path}: no text columns, only '{header[labelIndex]}'");
+        var outRows = new List<string[]>(rows.Count);
+        var labels = labelIndex >= 0 ? new List<float>(rows.Count) : null;
+        foreach (var (line, values) in rows)
+        {
+            var r = new string[inputs.Length];
+            for (int k = 0; k < inputs.Length; k++)
+            {
+                string? v = values[inputs[k]];
+                if (string.IsNullOrWhiteSpace(v)) throw new TrainingException($"{path}:{line}: empty text in column '{header[inputs[k]]}'");
+                r[k] = v;
+            }
+            outRows.Add(r);
+            if (labels is not null)
+            {
+                string? s = values[labelIndex];
+                if (!float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out float f) || !float.IsFinite(f))
+                    throw new TrainingException($"{path}:{line}: column '{header[labelIndex]}' must be a number, got '{s}'");
+                labels.Add(f);
+            }
+        }
+        return new TextDataset(path, inputs.Select(i => header[i]).ToArray(), outRows, labels,
+            labelIndex >= 0 ? header[labelIndex] : null);
+    }
+
+    private static RawTable ReadJsonLines(string path, string[] lines)
+    {
+        List<string>? header = null;
+        var rows = new List<(int, string?[])>();
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (string.IsNullOrWhiteSpace(lines[i])) continue;
+            int line = i + 1;
+            JsonDocument doc;
+            try
+            {
+                doc = JsonDocument.Parse(lines[i]);
+            }
+            catch (JsonException e)
+            {
+                throw new TrainingException($"{path}:{line}: invalid JSON ({e.Message.Split(" Path:")[0]})");
+            }
+            using (doc)
+            {
+                if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                    throw new TrainingException($"{path}:{line}: expected a JSON object with one key per column");
+                if (header is null)
+                {
+                    header = doc.RootElement.EnumerateObject().Select(p => p.Name).ToList();
+                    if (header.Count == 0) throw new TrainingException($"{path}:{line}: the object has no columns");
+                }
+                var values = new string?[header.Count];
+                var seen = 0;
+                foreach (var p in doc.RootElement.EnumerateObject())
+                {
+                    int k = header.IndexOf(p.Name);
+                    if (k < 0)
+                        throw new TrainingException($"{path}:{line}: unexpected column '{p.Name}' (the first line has {string.Join(", ", header)})");
+                    values[k] = p.Value.ValueKind switch
+                    {
+                        JsonValueKind.String => p.Value.GetString(),
+                        JsonValueKind.Number when LabelNames.Contains(p.Name) => p.Value.GetRawText(),
+                        JsonValueKind.Null => null,
+                        _ => throw new TrainingException($"{path}:{line}: column '{p.Name}' must be a string"),
+                    };
+                    seen++;
+                }
+                if (seen < header.Count)
+                {
+                    string missing = header.First(h => !doc.RootElement.TryGetProperty(h, out _));
+                    throw new TrainingException($"{path}:{line}: missing column '{missing}'");
+                }
+                rows.Add((line, values));
+            }
+        }
+        return new RawTable(header ?? [], rows);
+    }
+
+    private static RawTable ReadDelimited(string path, string[] lines, char sep)
+    {
+        var records = sep == ',' ? CsvRecords(path, lines) : TsvRecords(lines);
+        List<string>? header = null;
+        var rows = new List<(int, string?[])>();
+        foreach (var (line, fields) in records)
+        {
+            if (header is null)
+            {
+                header = fields.Select(f => f.Trim()).ToList();
+                var dup = header.GroupBy(h => h).FirstOrDefault(g => g.Count() > 1);
+                if (dup is not null) throw new TrainingException($"{path}:{line}: column '{dup.Key}' appears twice in the header");
+                continue;
+            }
+            if (fields.Count < header.Count)
+                throw new TrainingException($"{path}:{line}: missing column '{header[fields.Count]}' ({fields.Count} of {header.Count} fields)");
+            if (fields.Count > header.Count)
+                throw new TrainingException($"{path}:{line}: {fields.Count} fields, the header has {header.Count}");
+            rows.Add((line, fields.ToArray<string?>()));
+        }
+        if (header is null) throw new TrainingException($"{path}: empty file (a header row is needed)");
+        return new RawTable(header, rows);
+    }
+
+    private static IEnumerable<(int Line, List<string> Fields)> TsvRecords(string[] lines)
+    {
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (lines[i].Length == 0) continue;
+            yield return (i + 1, lines[i].Split('\t').ToList());
+        }
+    }
+
+    /// <summary>RFC 4180 records: quoted fields may hold separators, doubled quotes and line breaks.</summary>
+    private static IEnumerable<(int Line, List<string> Fields)> CsvRecords(string path, string[] lines)
+    {
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (lines[i].Length == 0) continue;
+            int start = i + 1;
+            var fields = new List<string>();
+            var cur = new StringBuilder();
+            bool quoted = false;
+            string line = lines[i];
+            for (int p = 0; ; p++)
+            {
+                if (p == line.Length)
+                {
+                    if (!quoted) break;
+                    if (++i >= lines.Length) throw new TrainingException($"{path}:{start}: unterminated quoted field");
+                    cur.Append('\n');
+                    line = lines[i];
+                    p = -1;
+                    continue;
+                }
+                char c = line[p];
+                if (quoted)
+                {
+                    if (c != '"') cur.Append(c);
+                    else if (p + 1 < line.Length && line[p + 1] == '"') { cur.Append('"'); p++; }
+                    else quoted = false;
+                }
+                else if (c == '"' && cur.Length == 0) quoted = true;
+                else if (c == ',') { fields.Add(cur.ToString()); cur.Clear(); }
+                else cur.Append(c);
+            }
+            fields.Add(cur.ToString());
+            yield return (start, fields);
+        }
+    }
+}

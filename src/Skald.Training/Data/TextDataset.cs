@@ -1,0 +1,94 @@
+using Skald.Tensors;
+
+namespace Skald.Training.Data;
+
+/// <summary>
+/// A table of training texts as sentence-transformers sees a dataset: input columns by position (anchor, positive,
+/// negatives...) and an optional <c>label</c>/<c>score</c> column.
+/// </summary>
+public sealed class TextDataset
+{
+    /// <summary>Creates a dataset; every row has one text per column.</summary>
+    public TextDataset(string name, IReadOnlyList<string> columns, IReadOnlyList<string[]> rows, IReadOnlyList<float>? labels = null,
+        string? labelColumn = null)
+    {
+        if (labels is not null && labels.Count != rows.Count) throw new ArgumentException("one label per row");
+        Name = name;
+        Columns = columns;
+        Rows = rows;
+        Labels = labels;
+        LabelColumn = labels is null ? null : labelColumn ?? "label";
+    }
+
+    /// <summary>The file (or a name) it came from.</summary>
+    public string Name { get; }
+
+    /// <summary>Input column names, in order.</summary>
+    public IReadOnlyList<string> Columns { get; }
+
+    /// <summary>Rows: one text per input column.</summary>
+    public IReadOnlyList<string[]> Rows { get; }
+
+    /// <summary>Label per row (from a <c>label</c> or <c>score</c> column), or null.</summary>
+    public IReadOnlyList<float>? Labels { get; }
+
+    /// <summary>Name of the label column, when there is one.</summary>
+    public string? LabelColumn { get; }
+
+    /// <summary>Number of rows.</summary>
+    public int Count => Rows.Count;
+
+    /// <summary>Keeps the input columns <paramref name="names"/>, in that order (the label stays).</summary>
+    public TextDataset SelectColumns(IReadOnlyList<string> names)
+    {
+        var idx = names.Select(n => Columns.ToList().IndexOf(n) is var i and >= 0 ? i
+            : throw new Config.TrainingException($"{Name}: no column '{n}' (data.columns; the file has {string.Join(", ", Columns)})")).ToArray();
+        return new TextDataset(Name, names.ToArray(), Rows.Select(r => idx.Select(i => r[i]).ToArray()).ToArray(), Labels, LabelColumn);
+    }
+
+    /// <summary>The first <paramref name="n"/> rows.</summary>
+    public TextDataset Take(int n) => n >= Count ? this
+        : new TextDataset(Name, Columns, Rows.Take(n).ToArray(), Labels?.Take(n).ToArray(), LabelColumn);
+
+    /// <summary>A subset by row indices (in the given order).</summary>
+    public TextDataset Select(IReadOnlyList<int> indices) =>
+        new(Name, Columns, indices.Select(i => Rows[i]).ToArray(), Labels is null ? null : indices.Select(i => Labels[i]).ToArray(), LabelColumn);
+
+    /// <summary>
+    /// Holds out <paramref name="split"/> rows (a fraction in (0, 1) or a count ≥ 1), chosen with a seeded shuffle;
+    /// returns (train, eval), each in file order.
+    /// </summary>
+    public (TextDataset Train, TextDataset Eval) Split(double split, ulong seed)
+    {
+        int n = split < 1 ? (int)Math.Round(split * Count) : (int)split;
+        n = Math.Clamp(n, 1, Math.Max(1, Count - 1));
+        var order = Enumerable.Range(0, Count).ToArray();
+        Shuffle(order, new SkaldRandom(seed ^ 0x5EED_E7A1UL));
+        var held = order.Take(n).Order().ToArray();
+        var kept = order.Skip(n).Order().ToArray();
+        return (Select(kept), Select(held));
+    }
+
+    /// <summary>The batch rows <paramref name="indices"/> as a <see cref="TrainingBatch"/>.</summary>
+    public TrainingBatch Batch(IReadOnlyList<int> indices)
+    {
+        var columns = new IReadOnlyList<string>[Columns.Count];
+        for (int c = 0; c < columns.Length; c++)
+        {
+            var col = new string[indices.Count];
+            for (int i = 0; i < col.Length; i++) col[i] = Rows[indices[i]][c];
+            columns[c] = col;
+        }
+        return new TrainingBatch(columns, Labels is null ? null : indices.Select(i => Labels[i]).ToArray());
+    }
+
+    /// <summary>Fisher–Yates shuffle with <paramref name="random"/>.</summary>
+    public static void Shuffle(int[] a, SkaldRandom random)
+    {
+        for (int i = a.Length - 1; i > 0; i--)
+        {
+            int j = random.Next(i + 1);
+            (a[i], a[j]) = (a[j], a[i]);
+        }
+    }
+}

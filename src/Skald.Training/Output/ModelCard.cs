@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Text;
+using Skald.Models.Pipeline;
+using Skald.Training.Trainer;
+
+namespace Skald.Training.Output;
+
+/// <summary>
+/// The model card (<c>README.md</c>) in the shape sentence-transformers' trainer writes: YAML front matter (base model,
+/// tags, library), model description, full architecture, usage, evaluation metrics, training dataset, loss,
+/// non-default hyper-parameters, training logs and framework versions.
+/// </summary>
+public static class ModelCard
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>Builds the card text for a finished run.</summary>
+    public static string Build(TrainerSetup setup, IReadOnlyList<Dictionary<string, double>> logs,
+        IReadOnlyDictionary<string, double> finalMetrics, TrainerState state, int steps)
+    {
+        var c = setup.Config;
+        var src = setup.Model.Source;
+        string baseModel = Path.GetFileName(Path.GetFullPath(c.Model.Path).TrimEnd('/', '\\'));
+        string name = c.Output.ModelName ?? $"SentenceTransformer based on {baseModel}";
+        int rows = setup.Train.Sum(d => d.Count);
+        string lossName = LossClass(c.Loss.Type);
+        var sb = new StringBuilder();
+        sb.AppendLine("---");
+        sb.AppendLine($"base_model: {baseModel}");
+        sb.AppendLine("library_name: sentence-transformers");
+        sb.AppendLine("pipeline_tag: sentence-similarity");
+        sb.AppendLine("tags:");
+        foreach (var tag in new[] { "sentence-transformers", "sentence-similarity", "feature-extraction", "generated_from_trainer",
+                     $"dataset_size:{rows}", $"loss:{lossName}", "skald" })
+            sb.AppendLine($"- {tag}");
+        if (finalMetrics.Count > 0)
+        {
+            sb.AppendLine("metrics:");
+            foreach (var k in finalMetrics.Keys) sb.AppendLine($"- {k}");
+        }
+        sb.AppendLine("---");
+        sb.AppendLine();
+        sb.AppendLine($"# {name}");
+        sb.AppendLine();
+        sb.AppendLine($"This is a [sentence-transformers](https://www.SBERT.net) model finetuned from `{baseModel}` with Skald " +
+                      $"on {rows:N0} training rows. It maps sentences & paragraphs to a {setup.Model.Dimension}-dimensional dense vector " +
+                      "space and can be used for semantic textual similarity, semantic search, paraphrase mining, text classification, " +
+                      "clustering, and more.");
+        sb.AppendLine();
+        sb.AppendLine("## Model Details");
+        sb.AppendLine();
+        sb.AppendLine("### Model Description");
+        sb.AppendLine("- **Model Type:** Sentence Transformer");
+        sb.AppendLine($"- **Base model:** `{baseModel}`");
+        sb.AppendLine($"- **Output Dimensionality:** {setup.Model.Dimension} dimensions");
+        sb.AppendLine($"- **Similarity Function:** {SimilarityName(src.Similarity)}");
+        sb.AppendLine($"- **Training Dataset{(setup.Train.Count > 1 ? "s" : "")}:** {string.Join(", ", setup.Train.Select(d => Path.GetFileName(d.Name)))}");
+        sb.AppendLine();
+        sb.AppendLine("### Full Model Architecture");
+        sb.AppendLine();
+        sb.AppendLine("```");
+        sb.AppendLine("SentenceTransformer(");
+        sb.AppendLine("  (0): Transformer()");
+        sb.AppendLine($"  (1): Pooling({{'word_embedding_dimension': {src.Pooling?.Dimension.ToString(Inv) ?? "?"}, 'modes': '{src.Pooling?.Modes.ToString() ?? "Mean"}'}})");
+        int idx = 2;
+        foreach (var d in src.DensePaths) sb.AppendLine($"  ({idx++}): Dense('{Path.GetFileName(d)}')");
+        if (src.Normalize) sb.AppendLine($"  ({idx}): Normalize()");
+        sb.AppendLine(")");
+        sb.AppendLine("```");
+        sb.AppendLine();
+        sb.AppendLine("## Usage");
+        sb.AppendLine();
+        sb.AppendLine("### Direct Usage (Sentence Transformers)");
+        sb.AppendLine();
+        sb.AppendLine("```python");
+        sb.AppendLine("from sentence_transformers import SentenceTransformer");
+        sb.AppendLine();
+        sb.AppendLine("model = SentenceTransformer(\"path/to/this/folder\")");
+        sb.AppendLine("embeddings = model.encode([\"Hvor ligger legekontoret?\", \"Legekontoret ligger i sentrum.\"])");
+        sb.AppendLine("similarities = model.similarity(embeddings, embeddings)");
+        sb.AppendLine("```");
+        sb.AppendLine();
+        sb.AppendLine("### Direct Usage (Skald)");
+        sb.AppendLine();
+        sb.AppendLine("```csharp");
+        sb.AppendLine("var model = Skald.Models.SentenceEncoder.Load(\"path/to/this/folder\");");
+        sb.AppendLine("float[][] embeddings = model.Encode([\"Hvor ligger legekontoret?\", \"Legekontoret ligger i sentrum.\"]);");
+        sb.AppendLine("```");
+        sb.AppendLine();
+        sb.AppendLine("## Evaluation");
+        sb.AppendLine();
+        sb.AppendLine("### Metrics");
+        sb.AppendLine();
+        if (finalMetrics.Count == 0) sb.AppendLine("No evaluator was configured.");
+        else
+        {
+            sb.AppendLine("| Metric | Value |");
+            sb.AppendLine("|:-------|:------|");
+            foreach (var (k, v) in finalMetrics) sb.AppendLine($"| {k} | {v.ToString("F4", Inv)} |");
+            if (state.BestMetric is { } best)
+                sb.AppendLine().AppendLine($"Best `{state.BestMetricName}`: {best.ToString("F4", Inv)} at step {state.BestStep}" +
+                                           (c.Evaluation.LoadBestModelAtEnd ? " (these weights were saved)." : "."));
+        }
+        sb.AppendLine();
+        sb.AppendLine("## Training Details");
+        sb.AppendLine();
+        sb.AppendLine("### Training Dataset");
+        sb.AppendLine();
+        foreach (var d in setup.Train)
+        {
+            sb.AppendLine($"#### {Path.GetFileName(d.Name)}");
+            sb.AppendLine();
+            sb.AppendLine($"* Size: {d.Count:N0} training samples");
+            sb.AppendLine($"* Columns: {string.Join(", ", d.Columns.Concat(d.LabelColumn is null ? [] : [d.LabelColumn]).Select(x => $"<code>{x}</code>"))}");
+            sb.AppendLine($"* Loss: <code>{lossName}</code> with these parameters:");
+            sb.AppendLine("  ```json");
+            sb.AppendLine($"  {LossParameters(c.Loss)}");
+            sb.AppendLine("  ```");
+            sb.AppendLine();
+        }
+        sb.AppendLine("### Training Hyperparameters");
+        sb.AppendLine();
+        var t = c.Training;
+        foreach (var (k, v) in new (string, object)[]
+                 {
+                     ("per_device_train_batch_size", t.BatchSize), ("learning_rate", t.LearningRate), ("num_train_epochs", t.Epochs),
+                     ("max_steps", t.MaxSteps), ("warmup_steps", t.WarmupSteps), ("lr_scheduler_type", t.Scheduler),
+                     ("weight_decay", t.WeightDecay), ("adam_beta1", t.AdamBeta1), ("adam_beta2", t.AdamBeta2),
+                     ("adam_epsilon", t.AdamEpsilon), ("max_grad_norm", t.MaxGradNorm),
+                     ("gradient_accumulation_steps", t.GradientAccumulationSteps), ("seed", t.Seed),
+                     ("batch_sampler", t.NoDuplicates ? "no_duplicates" : "batch_sampler"),
+                     ("multi_dataset_batch_sampler", c.Data.Sampling), ("dropout", c.Model.Dropout), ("total_steps", steps),
+                 })
+            sb.AppendLine($"- `{k}`: {Convert.ToString(v, Inv)}");
+        sb.AppendLine();
+        sb.AppendLine("### Training Logs");
+        sb.AppendLine();
+        var evalKeys = logs.SelectMany(r => r.Keys).Where(k => k.StartsWith("eval_", StringComparison.Ordinal)).Distinct().ToList();
+        sb.AppendLine("| Epoch | Step | Training Loss | " + string.Join(" | ", evalKeys) + (evalKeys.Count > 0 ? " |" : ""));
+        sb.AppendLine("|:-----:|:----:|:-------------:|" + string.Concat(evalKeys.Select(_ => ":------:|")));
+        foreach (var r in logs.TakeLast(50))
+        {
+            string Cell(string k) => r.TryGetValue(k, out var v) ? v.ToString("F4", Inv) : "-";
+            sb.AppendLine($"| {Cell("epoch")} | {(int)r["step"]} | {Cell("loss")} | " + string.Join(" | ", evalKeys.Select(Cell)) + (evalKeys.Count > 0 ? " |" : ""));
+        }
+        sb.AppendLine();
+        sb.AppendLine("### Framework Versions");
+        sb.AppendLine($"- Skald: {typeof(ModelCard).Assembly.GetName().Version?.ToString(3) ?? "0.1.0"}");
+        sb.AppendLine($"- .NET: {Environment.Version}");
+        sb.AppendLine($"- Format: sentence-transformers {ModelSaver.SentenceTransformersVersion} folder layout");
+        return sb.ToString();
+    }
+
+    /// <summary>sentence-transformers' class name for a config loss type.</summary>
+    public static string LossClass(string type) => type switch
+    {
+        "mnrl" => "MultipleNegativesRankingLoss",
+        "cached_mnrl" => "CachedMultipleNegativesRankingLoss",
+        "triplet" => "TripletLoss",
+        "cosent" => "CoSENTLoss",
+        "simcse" => "MultipleNegativesRankingLoss (unsupervised SimCSE)",
+        "matryoshka" => "MatryoshkaLoss",
+        _ => type,
+    };
+
+    private static string LossParameters(Config.LossSection l) => l.Type switch
+    {
+        "mnrl" or "simcse" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"cos_sim\", \"symmetric\": {B(l.Symmetric)}}}",
+        "cached_mnrl" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"cos_sim\", \"mini_batch_size\": {l.MiniBatchSize}}}",
+        "triplet" => $"{{\"distance_metric\": \"TripletDistanceMetric.EUCLIDEAN\", \"triplet_margin\": {F(l.Margin)}}}",
+        "cosent" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"pairwise_cos_sim\"}}",
+        _ => $"{{\"loss\": \"{LossClass(l.MatryoshkaInner)}\", \"matryoshka_dims\": [{string.Join(", ", l.MatryoshkaDims ?? [])}], " +
+             $"\"matryoshka_weights\": [{string.Join(", ", (l.MatryoshkaWeights ?? []).Select(F))}]}}",
+    };
+
+    private static string F(float v) => v.ToString("R", Inv);
+
+    private static string B(bool v) => v ? "true" : "false";
+
+    private static string SimilarityName(SimilarityFunction f) => f switch
+    {
+        SimilarityFunction.Cosine => "Cosine Similarity",
+        SimilarityFunction.Dot => "Dot Product",
+        SimilarityFunction.Euclidean => "Euclidean Distance",
+        _ => "Manhattan Distance",
+    };
+}

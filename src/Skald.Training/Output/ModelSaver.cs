@@ -1,0 +1,187 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Skald.Models;
+using Skald.Models.Checkpoints;
+using Skald.Models.Pipeline;
+using Skald.Training.Config;
+
+namespace Skald.Training.Output;
+
+/// <summary>
+/// Saves a trained model as the folder sentence-transformers 5.x writes: the Transformer module in the root
+/// (<c>model.safetensors</c> with the HF keys, <c>config.json</c> and the tokenizer files from the source),
+/// <c>modules.json</c>, <c>sentence_bert_config.json</c>, <c>config_sentence_transformers.json</c>,
+/// <c>1_Pooling/config.json</c>, a folder per Dense module (its <c>config.json</c> and <c>model.safetensors</c> with
+/// <c>linear.weight</c>/<c>linear.bias</c>), an empty <c>N_Normalize</c> folder when normalising, and a model card
+/// <c>README.md</c>. The folder is built under a temporary name and renamed into place.
+/// </summary>
+public static class ModelSaver
+{
+    /// <summary>Tokenizer files copied from the source when present.</summary>
+    public static readonly IReadOnlyList<string> TokenizerFiles =
+    [
+        "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json", "merges.txt",
+        "sentencepiece.bpe.model", "spiece.model", "added_tokens.json",
+    ];
+
+    /// <summary>Version block written when the source has none (the format Skald writes is sentence-transformers 5.1's).</summary>
+    public const string SentenceTransformersVersion = "5.1.0";
+
+    // Indent 2 and "+" / non-ASCII unescaped, as Python's json.dump(indent=2) output reads.
+    private static readonly JsonSerializerOptions Indented = new()
+    {
+        WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>Writes <paramref name="parameters"/> with the pipeline of <paramref name="source"/> to <paramref name="folder"/>.</summary>
+    public static void Save(ModelFolder source, IReadOnlyList<Parameter> parameters, string folder, string? modelCard = null)
+    {
+        string full = Path.GetFullPath(folder);
+        string parent = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(parent);
+        string tmp = Path.Combine(parent, $".tmp-{Path.GetFileName(full)}-{Environment.ProcessId}");
+        string old = Path.Combine(parent, $".old-{Path.GetFileName(full)}-{Environment.ProcessId}");
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+        Directory.CreateDirectory(tmp);
+        try
+        {
+            Write(source, parameters, tmp, modelCard);
+            if (Directory.Exists(full)) Directory.Move(full, old);
+            Directory.Move(tmp, full);
+            if (Directory.Exists(old)) Directory.Delete(old, true);
+        }
+        finally
+        {
+            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+        }
+    }
+
+    private static void Write(ModelFolder source, IReadOnlyList<Parameter> parameters, string dir, string? modelCard)
+    {
+        var denseNames = source.DensePaths.Select(p => Path.GetRelativePath(source.Path, p).Replace('\\', '/')).ToList();
+        foreach (var p in parameters)
+        {
+            int slash = p.Name.LastIndexOf('/');
+            if (slash >= 0 && !denseNames.Contains(p.Name[..slash]))
+                throw new TrainingException($"parameter '{p.Name}': no module folder '{p.Name[..slash]}' in {source.Path}");
+        }
+
+        // 0: Transformer, in the root: the trained tensors, then the source's tensors that were not trained (the pooler,
+        // a pre-training head), so the folder holds what the source held, as transformers' save_pretrained would.
+        var transformer = parameters.Where(p => !p.Name.Contains('/')).Select(p => new TensorToWrite(p.Name, p.Shape, p.Data)).ToList();
+        var trained = transformer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        using (var original = Checkpoint.OpenFolder(source.TransformerPath, "bert.", "roberta."))
+        {
+            foreach (var key in original.Keys.Where(k => !trained.Contains(k)).Order(StringComparer.Ordinal).ToList())
+            {
+                float[] values;
+                try
+                {
+                    values = original.Read(key, original.Shape(key));
+                }
+                catch (ModelFormatException)
+                {
+                    continue; // integer buffers (position_ids) are not weights; transformers rebuilds them
+                }
+                transformer.Add(new TensorToWrite(key, original.Shape(key), values));
+            }
+        }
+        SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"), transformer);
+        File.Copy(Path.Combine(source.TransformerPath, "config.json"), Path.Combine(dir, "config.json"));
+        foreach (var f in TokenizerFiles)
+        {
+            string src = Path.Combine(source.TransformerPath, f);
+            if (File.Exists(src)) File.Copy(src, Path.Combine(dir, f));
+        }
+        var encoder = SentenceEncoder.Load(source.Path);
+        WriteJson(Path.Combine(dir, "sentence_bert_config.json"), new JsonObject
+        {
+            ["max_seq_length"] = encoder.MaxSeqLength,
+            ["do_lower_case"] = source.DoLowerCase,
+        });
+
+        var modules = new JsonArray { Module(0, "", "sentence_transformers.models.Transformer") };
+        // 1: Pooling.
+        Directory.CreateDirectory(Path.Combine(dir, "1_Pooling"));
+        WriteJson(Path.Combine(dir, "1_Pooling", "config.json"), PoolingJson(encoder.Pooling));
+        modules.Add(Module(1, "1_Pooling", "sentence_transformers.models.Pooling"));
+        // Dense modules keep their folder names (parameter keys carry them).
+        int idx = 2;
+        foreach (var (name, srcPath) in denseNames.Zip(source.DensePaths))
+        {
+            string d = Path.Combine(dir, name);
+            Directory.CreateDirectory(d);
+            File.Copy(Path.Combine(srcPath, "config.json"), Path.Combine(d, "config.json"));
+            SafeTensorsWriter.Write(Path.Combine(d, "model.safetensors"), parameters
+                .Where(p => p.Name.StartsWith(name + "/", StringComparison.Ordinal))
+                .Select(p => new TensorToWrite(p.Name[(name.Length + 1)..], p.Shape, p.Data)));
+            modules.Add(Module(idx++, name, "sentence_transformers.models.Dense"));
+        }
+        if (source.Normalize)
+        {
+            string name = $"{idx}_Normalize";
+            Directory.CreateDirectory(Path.Combine(dir, name));
+            modules.Add(Module(idx, name, "sentence_transformers.models.Normalize"));
+        }
+        WriteJson(Path.Combine(dir, "modules.json"), modules);
+        WriteJson(Path.Combine(dir, "config_sentence_transformers.json"), SentenceTransformersConfig(source));
+        if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
+    }
+
+    /// <summary>1_Pooling/config.json in sentence-transformers' key order.</summary>
+    public static JsonObject PoolingJson(PoolingConfig pooling) => new()
+    {
+        ["word_embedding_dimension"] = pooling.Dimension,
+        ["pooling_mode_cls_token"] = pooling.Modes.HasFlag(PoolingMode.Cls),
+        ["pooling_mode_mean_tokens"] = pooling.Modes.HasFlag(PoolingMode.Mean),
+        ["pooling_mode_max_tokens"] = pooling.Modes.HasFlag(PoolingMode.Max),
+        ["pooling_mode_mean_sqrt_len_tokens"] = pooling.Modes.HasFlag(PoolingMode.MeanSqrtLen),
+        ["pooling_mode_weightedmean_tokens"] = pooling.Modes.HasFlag(PoolingMode.WeightedMean),
+        ["pooling_mode_lasttoken"] = pooling.Modes.HasFlag(PoolingMode.LastToken),
+        ["include_prompt"] = pooling.IncludePrompt,
+    };
+
+    private static JsonObject Module(int idx, string path, string type) => new()
+    {
+        ["idx"] = idx,
+        ["name"] = idx.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["path"] = path,
+        ["type"] = type,
+    };
+
+    private static JsonObject SentenceTransformersConfig(ModelFolder source)
+    {
+        JsonObject? existing = null;
+        string file = Path.Combine(source.Path, "config_sentence_transformers.json");
+        if (File.Exists(file)) existing = JsonNode.Parse(File.ReadAllText(file)) as JsonObject;
+        string transformers = "4.56.1";
+        if (JsonNode.Parse(File.ReadAllText(Path.Combine(source.TransformerPath, "config.json")))?["transformers_version"]
+            is JsonValue tv && tv.TryGetValue(out string? v))
+            transformers = v;
+        var version = existing?["__version__"]?.DeepClone() as JsonObject ?? new JsonObject
+        {
+            ["sentence_transformers"] = SentenceTransformersVersion,
+            ["transformers"] = transformers,
+            ["pytorch"] = "2.8.0",
+        };
+        var prompts = new JsonObject();
+        if (source.Prompts.Count == 0)
+        {
+            prompts["query"] = "";
+            prompts["document"] = "";
+        }
+        foreach (var (k, p) in source.Prompts) prompts[k] = p;
+        return new JsonObject
+        {
+            ["model_type"] = "SentenceTransformer",
+            ["__version__"] = version,
+            ["prompts"] = prompts,
+            ["default_prompt_name"] = source.DefaultPromptName,
+            ["similarity_fn_name"] = Similarities.Name(source.Similarity),
+        };
+    }
+
+    private static void WriteJson(string path, JsonNode node) =>
+        File.WriteAllText(path, node.ToJsonString(Indented), new UTF8Encoding(false));
+}

@@ -1,0 +1,256 @@
+using System.Diagnostics;
+using Skald.Training.Config;
+using Skald.Training.Data;
+using Skald.Training.Output;
+
+namespace Skald.Training.Trainer;
+
+/// <summary>
+/// The fine-tuning loop: seeded no-duplicates batches, gradient accumulation, clipping, AdamW with a warm-up schedule,
+/// logging to <c>metrics.jsonl</c> and TensorBoard, evaluation with best-model selection, atomic checkpoints and an
+/// exact resume from the newest one (weights, optimiser, scheduler, random states, data position), a NaN/Inf guard
+/// that stops before anything is written, and the final sentence-transformers folder with a model card.
+/// </summary>
+public sealed class SentenceTrainer(TrainerSetup setup)
+{
+    private readonly TrainingConfig config = setup.Config;
+    private readonly List<Dictionary<string, double>> history = [];
+
+    /// <summary>The folder the final model goes to (<c>output.dir/final</c>).</summary>
+    public string FinalModelPath => Path.Combine(config.Output.Dir, "final");
+
+    /// <summary>Steps the run will do, from the config and the first epoch's plan.</summary>
+    public int TotalSteps(out int batchesPerEpoch)
+    {
+        batchesPerEpoch = Plan(0).Count;
+        int perEpoch = (batchesPerEpoch + config.Training.GradientAccumulationSteps - 1) / config.Training.GradientAccumulationSteps;
+        return config.Training.MaxSteps > 0 ? config.Training.MaxSteps : config.Training.Epochs * perEpoch;
+    }
+
+    /// <summary>Runs (or resumes) training and saves the final model.</summary>
+    public TrainingResult Run()
+    {
+        var t = config.Training;
+        var model = setup.Model;
+        BatchPlanner.Validate(setup.Train, t.BatchSize);
+        CheckBestMetric();
+        int total = TotalSteps(out int batchesPerEpoch);
+        var schedule = new LearningRateSchedule(t.Scheduler, t.LearningRate, t.WarmupSteps, total);
+        Directory.CreateDirectory(config.Output.Dir);
+        var store = new CheckpointStore(Path.Combine(config.Output.Dir, "checkpoints"), config.Output.SaveTotalLimit);
+
+        var state = new TrainerState
+        {
+            SamplerSeed = t.Seed, Scheduler = t.Scheduler, PeakLearningRate = t.LearningRate, WarmupSteps = t.WarmupSteps,
+            TotalSteps = total, ConfigFingerprint = Fingerprint(), BestMetricName = config.Evaluation.MetricForBestModel,
+        };
+        string? resumedFrom = config.Output.Resume ? store.Latest() : null;
+        if (resumedFrom is not null) state = Resume(resumedFrom, state);
+        else
+        {
+            foreach (var old in new[] { store.Root, Path.Combine(config.Output.Dir, "tensorboard") })
+            {
+                if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+            }
+        }
+        model.Dropout = config.Model.Dropout;
+        model.ZeroGradients();
+
+        using var metrics = new MetricsLog(Path.Combine(config.Output.Dir, "metrics.jsonl"), resumedFrom is null ? null : state.GlobalStep);
+        using var tb = config.Output.Tensorboard
+            ? new TensorBoardWriter(Path.Combine(config.Output.Dir, "tensorboard"), resumedFrom is null ? null : state.GlobalStep) : null;
+        history.AddRange(resumedFrom is null ? [] : ReadHistory(metrics.Path));
+
+        int step = state.GlobalStep, epoch = state.DataEpoch, pos = state.DataBatch;
+        long micro = state.MicroBatches, samples = state.SamplesSeen;
+        double windowSum = state.LogLossSum, lastLoss = double.NaN;
+        int windowCount = state.LogLossCount;
+        float lr = state.LastLearningRate;
+        var finalMetrics = new Dictionary<string, double>();
+        var plan = Plan(epoch);
+        var clock = Stopwatch.StartNew();
+        long samplesAtStart = samples;
+        int stepsAtStart = step;
+
+        while (step < total)
+        {
+            double lossSum = 0;
+            for (int m = 0; m < t.GradientAccumulationSteps; m++)
+            {
+                if (pos >= plan.Count)
+                {
+                    plan = Plan(++epoch);
+                    pos = 0;
+                }
+                var pb = plan[pos++];
+                var batch = setup.Train[pb.Dataset].Batch(pb.Rows);
+                float loss = setup.Loss.ComputeAndBackward(model, batch, 1f / t.GradientAccumulationSteps);
+                if (!float.IsFinite(loss)) throw Diverged(step + 1, $"the loss is {loss}", store);
+                lossSum += loss;
+                samples += batch.Count;
+                micro++;
+            }
+            float norm = t.MaxGradNorm > 0 ? setup.Clip(model.Parameters, t.MaxGradNorm) : GlobalNorm(model.Parameters);
+            if (!float.IsFinite(norm)) throw Diverged(step + 1, $"the gradient norm is {norm}", store);
+            lr = schedule.At(step);
+            setup.Optimizer.Step(lr);
+            model.ZeroGradients();
+            step++;
+            double stepLoss = lossSum / t.GradientAccumulationSteps;
+            windowSum += stepLoss;
+            windowCount++;
+            double epochProgress = (double)micro / Math.Max(1, batchesPerEpoch);
+
+            bool log = step % t.LoggingSteps == 0 || step == total;
+            bool eval = setup.Evaluators.Count > 0
+                && ((config.Evaluation.Steps > 0 && step % config.Evaluation.Steps == 0) || step == total);
+            if (log || eval)
+            {
+                var row = new Dictionary<string, double> { ["step"] = step, ["epoch"] = Math.Round(epochProgress, 6) };
+                if (windowCount > 0)
+                {
+                    lastLoss = windowSum / windowCount;
+                    row["loss"] = lastLoss;
+                }
+                row["learning_rate"] = Short(lr);
+                row["grad_norm"] = Short(norm);
+                windowSum = 0;
+                windowCount = 0;
+                if (eval)
+                {
+                    finalMetrics = Evaluate();
+                    foreach (var (k, v) in finalMetrics) row[k] = v;
+                    state = TrackBest(state, finalMetrics, step, store);
+                }
+                metrics.Write(row);
+                history.Add(row);
+                tb?.Scalars(step, row.Where(kv => kv.Key is not ("step" or "epoch"))
+                    .Select(kv => new KeyValuePair<string, double>(kv.Key.StartsWith("eval_", StringComparison.Ordinal)
+                        ? "eval/" + kv.Key[5..] : "train/" + kv.Key, kv.Value)).Append(new("train/epoch", epochProgress)));
+            }
+
+            double rate = (samples - samplesAtStart) / Math.Max(clock.Elapsed.TotalSeconds, 1e-6);
+            double perStep = clock.Elapsed.TotalSeconds / Math.Max(1, step - stepsAtStart);
+            setup.Progress?.Invoke(new TrainingProgress(step, total, epochProgress,
+                windowCount > 0 ? windowSum / windowCount : lastLoss, lr, rate, TimeSpan.FromSeconds(perStep * (total - step))));
+
+            state = state with
+            {
+                GlobalStep = step, Epoch = epochProgress, DataEpoch = epoch, DataBatch = pos, MicroBatches = micro,
+                SamplesSeen = samples, ModelRng = TrainerState.Hex(model.Random.SaveState()), TotalSteps = total,
+                LastLearningRate = lr, LogLossSum = windowSum, LogLossCount = windowCount,
+            };
+            if (config.Output.SaveSteps > 0 && step % config.Output.SaveSteps == 0)
+            {
+                string saved = store.Save(state, model.Parameters, setup.Optimizer.ExportState());
+                setup.Log?.Invoke($"checkpoint {saved}");
+            }
+        }
+
+        if (finalMetrics.Count == 0 && setup.Evaluators.Count > 0) finalMetrics = Evaluate(); // resumed after the last step
+        if (config.Evaluation.LoadBestModelAtEnd && File.Exists(Path.Combine(store.BestPath, "model.safetensors")))
+        {
+            CheckpointStore.Restore(model.Parameters, CheckpointStore.ReadAll(Path.Combine(store.BestPath, "model.safetensors")), store.BestPath);
+            setup.Log?.Invoke($"loaded the best model (step {state.BestStep}, {state.BestMetricName} = {state.BestMetric:G6})");
+        }
+        string card = ModelCard.Build(setup, history, finalMetrics, state, step);
+        ModelSaver.Save(model.Source, model.Parameters, FinalModelPath, card);
+        return new TrainingResult(FinalModelPath, step, resumedFrom, finalMetrics, state.BestMetricName, state.BestMetric, state.BestStep);
+    }
+
+    private IReadOnlyList<PlannedBatch> Plan(int epoch) => BatchPlanner.PlanEpoch(setup.Train, config.Training.BatchSize,
+        config.Training.Shuffle, config.Training.NoDuplicates, config.Data.Sampling, config.Training.Seed, epoch);
+
+    private void CheckBestMetric()
+    {
+        if (config.Evaluation.MetricForBestModel is not { } name) return;
+        var known = setup.Evaluators.SelectMany(e => e.MetricNames).ToList();
+        if (known.Count == 0)
+            throw new TrainingException(
+                $"evaluation.metric_for_best_model is '{name}' but nothing is evaluated (set data.eval, data.eval_split or evaluation.retrieval)");
+        if (!known.Contains(name))
+            throw new TrainingException($"evaluation.metric_for_best_model '{name}' is not among the metrics ({string.Join(", ", known)})");
+    }
+
+    private TrainerState Resume(string path, TrainerState fresh)
+    {
+        var ckpt = CheckpointStore.Load(path);
+        if (ckpt.State.ConfigFingerprint != fresh.ConfigFingerprint)
+            throw new TrainingException(
+                $"{path} was written with other settings ({Difference(ckpt.State.ConfigFingerprint, fresh.ConfigFingerprint)}); " +
+                "use a new output.dir or set output.resume=false");
+        CheckpointStore.Restore(setup.Model.Parameters, ckpt.Weights, Path.Combine(path, "model.safetensors"));
+        setup.Optimizer.ImportState(ckpt.OptimizerState, ckpt.State.GlobalStep);
+        setup.Model.Random.RestoreState(TrainerState.FromHex(ckpt.State.ModelRng));
+        setup.Log?.Invoke($"resuming from {path} (step {ckpt.State.GlobalStep})");
+        return ckpt.State with
+        {
+            TotalSteps = fresh.TotalSteps, BestMetricName = ckpt.State.BestMetricName ?? fresh.BestMetricName,
+        };
+    }
+
+    private Dictionary<string, double> Evaluate()
+    {
+        var result = new Dictionary<string, double>();
+        foreach (var e in setup.Evaluators)
+        {
+            foreach (var (k, v) in e.Evaluate(setup.Model, config.Evaluation.BatchSize)) result[k] = v;
+        }
+        return result;
+    }
+
+    private TrainerState TrackBest(TrainerState state, Dictionary<string, double> m, int step, CheckpointStore store)
+    {
+        string? name = state.BestMetricName ?? m.Keys.FirstOrDefault();
+        if (name is null) return state;
+        if (!m.TryGetValue(name, out double v))
+            throw new TrainingException(
+                $"evaluation.metric_for_best_model '{name}' is not among the metrics ({string.Join(", ", m.Keys)})");
+        bool better = state.BestMetric is not { } best || (config.Evaluation.GreaterIsBetter ? v > best : v < best);
+        if (!better || !double.IsFinite(v)) return state with { BestMetricName = name };
+        if (config.Evaluation.LoadBestModelAtEnd) store.SaveBest(setup.Model.Parameters, name, v, step);
+        return state with { BestMetricName = name, BestMetric = v, BestStep = step };
+    }
+
+    private static TrainingException Diverged(int step, string what, CheckpointStore store) => new(
+        $"training diverged at step {step}: {what}; nothing was saved after it (last good checkpoint: {store.Latest() ?? "none"}). " +
+        "Lower training.learning_rate or keep training.max_grad_norm on");
+
+    /// <summary>A float as the double with its shortest decimal form (2E-05, not 1.9999999494757503E-05).</summary>
+    private static double Short(float v) => double.Parse(v.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        System.Globalization.CultureInfo.InvariantCulture);
+
+    private static float GlobalNorm(IReadOnlyList<Parameter> parameters)
+    {
+        double sum = 0;
+        foreach (var p in parameters)
+        {
+            foreach (float g in p.Grad) sum += (double)g * g;
+        }
+        return (float)Math.Sqrt(sum);
+    }
+
+    private string Fingerprint()
+    {
+        var c = config;
+        return string.Join(";",
+            $"model.path={Path.GetFullPath(c.Model.Path)}",
+            $"data.train={string.Join(",", c.Data.Train.Select(Path.GetFullPath))}",
+            $"data.max_train_samples={c.Data.MaxTrainSamples}", $"data.eval_split={c.Data.EvalSplit}",
+            $"data.sampling={c.Data.Sampling}", $"data.columns={string.Join(",", c.Data.Columns ?? [])}", $"training.batch_size={c.Training.BatchSize}",
+            $"training.gradient_accumulation_steps={c.Training.GradientAccumulationSteps}",
+            $"training.seed={c.Training.Seed}", $"training.shuffle={c.Training.Shuffle}",
+            $"training.no_duplicates={c.Training.NoDuplicates}", $"loss.type={c.Loss.Type}");
+    }
+
+    private static string Difference(string saved, string now)
+    {
+        var a = saved.Split(';');
+        var b = now.Split(';');
+        var diff = b.Where(x => !a.Contains(x)).Select(x => x.Split('=')[0]).ToList();
+        return diff.Count == 0 ? "different settings" : string.Join(", ", diff) + " changed";
+    }
+
+    private static IEnumerable<Dictionary<string, double>> ReadHistory(string path) =>
+        MetricsLog.ReadAll(path).Select(r => r.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value!.Value));
+}

@@ -1,0 +1,145 @@
+using Skald.Models.Checkpoints;
+using Skald.Training.Config;
+using Skald.Training.Data;
+using Skald.Training.Evaluation;
+using Skald.Training.Losses;
+using Skald.Training.Modeling;
+using Skald.Training.Optim;
+
+namespace Skald.Training.Trainer;
+
+/// <summary>
+/// Builds a run from a <see cref="TrainingConfig"/>: loads the model (<see cref="TrainableEncoder"/>), reads and
+/// splits the data, picks the loss, AdamW and clipping, and the evaluators. <c>skald train</c> is a thin shell over it.
+/// </summary>
+public static class TrainingRun
+{
+    /// <summary>Reads everything the config names and returns a ready trainer setup.</summary>
+    public static TrainerSetup Build(TrainingConfig config, Action<TrainingProgress>? progress = null, Action<string>? log = null)
+    {
+        var (train, eval) = ReadData(config);
+        foreach (var d in train) CheckColumns(config.Loss, d);
+        BatchPlanner.Validate(train, config.Training.BatchSize);
+        var model = TrainableEncoder.Load(config.Model.Path, config.Model.Dropout, config.Training.Seed);
+        var t = config.Training;
+        var adam = new AdamW(model.Parameters, t.AdamBeta1, t.AdamBeta2, t.AdamEpsilon, t.WeightDecay);
+        return new TrainerSetup
+        {
+            Model = model,
+            Loss = CreateLoss(config.Loss, model.Dimension),
+            Optimizer = new AdamWOptimizer(adam),
+            Clip = GradientClipping.ClipGlobalNorm,
+            Train = train,
+            Evaluators = CreateEvaluators(config, eval),
+            Config = config,
+            Progress = progress,
+            Log = log,
+        };
+    }
+
+    /// <summary>Training datasets (capped) and the evaluation rows (a file or a seeded split of the first file), if any.</summary>
+    public static (IReadOnlyList<TextDataset> Train, TextDataset? Eval) ReadData(TrainingConfig config)
+    {
+        TextDataset Read(string path) =>
+            config.Data.Columns is { } cols ? DatasetReader.Read(path).SelectColumns(cols) : DatasetReader.Read(path);
+        var train = config.Data.Train.Select(Read).ToList();
+        TextDataset? eval = config.Data.Eval is { } e ? Read(e) : null;
+        if (eval is null && config.Data.EvalSplit > 0)
+        {
+            if (train[0].Count < 2) throw new TrainingException($"{train[0].Name}: too few rows for data.eval_split");
+            (train[0], eval) = train[0].Split(config.Data.EvalSplit, config.Training.Seed);
+        }
+        if (config.Data.MaxTrainSamples is { } max) train = train.Select(d => d.Take(max)).ToList();
+        if (eval is not null && config.Data.MaxEvalSamples is { } maxEval) eval = eval.Take(maxEval);
+        return (train, eval);
+    }
+
+    /// <summary>The loss named by <c>loss.type</c>.</summary>
+    public static ILoss CreateLoss(LossSection l, int dimension) => l.Type switch
+    {
+        "mnrl" => new MultipleNegativesRankingLoss(l.Scale, l.Symmetric),
+        "cached_mnrl" => new CachedMultipleNegativesRankingLoss(l.Scale, l.MiniBatchSize),
+        "triplet" => new TripletLoss(l.Margin),
+        "cosent" => new CoSENTLoss(l.Scale),
+        "simcse" => new SimCseLoss(new MultipleNegativesRankingLoss(l.Scale)),
+        "matryoshka" => new MatryoshkaLoss(Inner(l), MatryoshkaDims(l, dimension), l.MatryoshkaWeights?.ToArray()),
+        _ => throw new TrainingException($"loss.type '{l.Type}' is not supported"),
+    };
+
+    private static IEmbeddingLoss Inner(LossSection l) => l.MatryoshkaInner switch
+    {
+        "cosent" => new CoSENTLoss(l.Scale),
+        "triplet" => new TripletLoss(l.Margin),
+        _ => new MultipleNegativesRankingLoss(l.Scale, l.Symmetric),
+    };
+
+    private static int[] MatryoshkaDims(LossSection l, int dimension)
+    {
+        if (l.MatryoshkaDims is { } dims)
+        {
+            foreach (int d in dims)
+            {
+                if (d > dimension) throw new TrainingException($"loss.matryoshka_dims: {d} is wider than the model's {dimension} dimensions");
+            }
+            return [.. dims];
+        }
+        return new[] { dimension, dimension / 2, dimension / 4, dimension / 8 }.Where(d => d >= 1).Distinct().ToArray();
+    }
+
+    /// <summary>Checks a training file has the columns its loss needs.</summary>
+    public static void CheckColumns(LossSection l, TextDataset d)
+    {
+        string type = l.Type == "matryoshka" ? l.MatryoshkaInner : l.Type;
+        string have = $"the file has {d.Columns.Count} ({string.Join(", ", d.Columns)}{(d.LabelColumn is null ? "" : " + " + d.LabelColumn)})";
+        string? problem = type switch
+        {
+            "mnrl" or "cached_mnrl" when d.Columns.Count < 2 => "needs (anchor, positive[, negative...]) text columns",
+            "triplet" when d.Columns.Count != 3 => "needs exactly (anchor, positive, negative) text columns",
+            "cosent" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a score column",
+            _ => null,
+        };
+        if (problem is not null) throw new TrainingException($"{d.Name}: loss.type {type} {problem}; {have}");
+    }
+
+    /// <summary>Evaluators: triplet accuracy (3+ columns) and in-set retrieval (2+ columns, no labels) on the eval rows, plus a BEIR folder.</summary>
+    public static IReadOnlyList<IEvaluator> CreateEvaluators(TrainingConfig config, TextDataset? eval)
+    {
+        var list = new List<IEvaluator>();
+        if (eval is not null && eval.Columns.Count >= 3) list.Add(TripletEvaluator.FromDataset(eval));
+        if (eval is not null && eval.Columns.Count >= 2 && eval.Labels is null) list.Add(RetrievalEvaluator.FromPairs(eval));
+        if (config.Evaluation.Retrieval is { } beir) list.Add(BeirReader.Load(beir, config.Evaluation.RetrievalMaxQueries));
+        return list;
+    }
+
+    /// <summary>Unsupervised SimCSE: each text of column 0 paired with itself; dropout makes the two views differ.</summary>
+    private sealed class SimCseLoss(MultipleNegativesRankingLoss inner) : ILoss
+    {
+        public string Name => "simcse";
+
+        public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f) =>
+            inner.ComputeAndBackward(model, UnsupervisedSimCse.Pairs(batch.Columns[0]), gradientScale);
+    }
+
+    /// <summary>The core's AdamW behind the trainer's <see cref="IOptimizer"/>.</summary>
+    private sealed class AdamWOptimizer(AdamW adam) : IOptimizer
+    {
+        public long StepCount => adam.StepCount;
+
+        public void Step(float learningRate) => adam.Step(learningRate);
+
+        public IReadOnlyList<TensorToWrite> ExportState() =>
+            adam.ExportState().Select(kv => new TensorToWrite(kv.Key, [kv.Value.Length], kv.Value)).ToArray();
+
+        public void ImportState(IReadOnlyDictionary<string, float[]> state, long stepCount)
+        {
+            try
+            {
+                adam.ImportState(state, checked((int)stepCount));
+            }
+            catch (ArgumentException e)
+            {
+                throw new TrainingException($"checkpoint optimizer state does not fit the model: {e.Message}", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using Skald.Training.Config;
+
+namespace Skald.Training.Tests.Infra;
+
+public sealed class ConfigTests
+{
+    private const string Minimal = """
+        model:
+          path: m
+        data:
+          train: d.jsonl
+        output:
+          dir: out
+        """;
+
+    [Fact]
+    public void SampleConfigParsesAndDocumentsEveryKey()
+    {
+        string path = Path.Combine(InfraPaths.RepoRoot, "configs", "train-example.yaml");
+        var c = ConfigLoader.Load(path);
+        Assert.Equal("fixtures/models/bert-cased-mean", c.Model.Path);
+        Assert.Equal(0.1f, c.Model.Dropout);
+        Assert.Equal(["samples/data/train-triplets.jsonl"], c.Data.Train);
+        Assert.Equal(["anchor", "positive", "negative"], c.Data.Columns!);
+        foreach (var p in c.Data.Train.Append(c.Data.Eval!).Append(c.Evaluation.Retrieval!))
+            Assert.True(File.Exists(Path.Combine(InfraPaths.RepoRoot, p)) || Directory.Exists(Path.Combine(InfraPaths.RepoRoot, p)), p);
+        Assert.Equal(32, c.Training.BatchSize);
+        Assert.Equal(2e-5f, c.Training.LearningRate);
+        Assert.Equal("mnrl", c.Loss.Type);
+        Assert.Equal(20f, c.Loss.Scale);
+        Assert.Equal("runs/example", c.Output.Dir);
+        // Every key the loader knows appears in the sample: the loader rejects unknown keys, and this checks the reverse.
+        string text = File.ReadAllText(path);
+        foreach (var key in new[]
+                 {
+                     "path", "dropout", "train", "columns", "sampling", "max_train_samples", "eval", "eval_split", "max_eval_samples",
+                     "batch_size", "learning_rate", "epochs", "max_steps", "warmup_steps", "scheduler", "weight_decay",
+                     "adam_beta1", "adam_beta2", "adam_epsilon", "max_grad_norm", "gradient_accumulation_steps", "seed",
+                     "shuffle", "no_duplicates", "logging_steps", "type", "scale", "symmetric", "mini_batch_size", "margin",
+                     "matryoshka_inner", "matryoshka_dims", "matryoshka_weights", "steps", "retrieval", "retrieval_max_queries",
+                     "metric_for_best_model", "greater_is_better", "load_best_model_at_end", "dir", "save_steps",
+                     "save_total_limit", "resume", "tensorboard", "model_name",
+                 })
+            Assert.Contains($"\n  {key}:", text);
+    }
+
+    [Fact]
+    public void DefaultsApplyToAMinimalConfig()
+    {
+        var c = ConfigLoader.Parse(Minimal, "c.yaml");
+        Assert.Equal(["d.jsonl"], c.Data.Train);
+        Assert.Equal(1f, c.Training.MaxGradNorm);
+        Assert.Equal(42UL, c.Training.Seed);
+        Assert.True(c.Training.Shuffle);
+        Assert.Equal(-1, c.Training.MaxSteps);
+        Assert.Equal("linear", c.Training.Scheduler);
+    }
+
+    [Fact]
+    public void UnknownKeyIsAnErrorNamingKeyAndLine()
+    {
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal + "\ntraining:\n  bacth_size: 8\n", "c.yaml"));
+        Assert.Contains("c.yaml:8", e.Message);
+        Assert.Contains("unknown config key 'training.bacth_size'", e.Message);
+        Assert.Contains("batch_size", e.Message); // the list of known keys helps spot the typo
+    }
+
+    [Fact]
+    public void UnknownSectionIsAnError()
+    {
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal + "\ntrainer:\n  x: 1\n", "c.yaml"));
+        Assert.Contains("unknown config section 'trainer'", e.Message);
+    }
+
+    [Fact]
+    public void MissingRequiredKeyIsNamed()
+    {
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse("model:\n  path: m\noutput:\n  dir: o\n", "c.yaml"));
+        Assert.Contains("missing required key 'data.train'", e.Message);
+    }
+
+    [Theory]
+    [InlineData("training.batch_size=abc", "training.batch_size must be a whole number")]
+    [InlineData("training.batch_size=0", "training.batch_size must be at least 1")]
+    [InlineData("loss.type=foo", "loss.type must be one of")]
+    [InlineData("training.shuffle=maybe", "training.shuffle must be true or false")]
+    [InlineData("model.dropout=1.5", "model.dropout must be between")]
+    [InlineData("training.nope=1", "unknown config key 'training.nope'")]
+    [InlineData("nosection.x=1", "unknown config section 'nosection'")]
+    [InlineData("batch_size=3", "expected section.key=value")]
+    public void BadValuesAreNamed(string set, string fragment)
+    {
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal, "c.yaml", [set]));
+        Assert.Contains(fragment, e.Message);
+    }
+
+    [Fact]
+    public void SetOverridesValuesAndParsesLists()
+    {
+        var c = ConfigLoader.Parse(Minimal, "c.yaml",
+            ["training.batch_size=16", "loss.type=matryoshka", "loss.matryoshka_dims=[32, 16, 8]", "data.train=[a.jsonl, b.csv]",
+             "training.learning_rate=3e-5", "model.dropout=0"]);
+        Assert.Equal(16, c.Training.BatchSize);
+        Assert.Equal("matryoshka", c.Loss.Type);
+        Assert.Equal([32, 16, 8], c.Loss.MatryoshkaDims!);
+        Assert.Equal(["a.jsonl", "b.csv"], c.Data.Train);
+        Assert.Equal(3e-5f, c.Training.LearningRate);
+        Assert.Equal(0f, c.Model.Dropout);
+    }
+
+    [Fact]
+    public void QuickTestShrinksTheRun()
+    {
+        var c = ConfigLoader.Parse(Minimal + "\ntraining:\n  max_steps: 5000\n", "c.yaml", quickTest: true);
+        Assert.True(c.QuickTest);
+        Assert.Equal(1000, c.Data.MaxTrainSamples);
+        Assert.Equal(ConfigLoader.QuickTestSteps, c.Training.MaxSteps);
+    }
+
+    [Fact]
+    public void InvalidYamlNamesTheLine()
+    {
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse("model:\n  path: [unclosed\n", "c.yaml"));
+        Assert.Contains("c.yaml:", e.Message);
+        Assert.Contains("invalid YAML", e.Message);
+    }
+
+    [Fact]
+    public void UnreadableConfigIsNamed()
+    {
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Load("/nonexistent/x.yaml"));
+        Assert.Contains("/nonexistent/x.yaml: cannot read the config", e.Message);
+    }
+}

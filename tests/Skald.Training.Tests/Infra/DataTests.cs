@@ -1,0 +1,131 @@
+using Skald.Training.Config;
+using Skald.Training.Data;
+
+namespace Skald.Training.Tests.Infra;
+
+public sealed class DataTests
+{
+    private readonly string dir = InfraPaths.NewTempDir();
+
+    [Fact]
+    public void ReadsJsonlColumnsByPositionWithLabel()
+    {
+        string f = InfraPaths.WriteFile(dir, "a.jsonl",
+            "{\"anchor\": \"a1\", \"positive\": \"p1\", \"score\": 0.5}\n\n{\"positive\": \"p2\", \"anchor\": \"a2\", \"score\": 1}\n");
+        var d = DatasetReader.Read(f);
+        Assert.Equal(["anchor", "positive"], d.Columns);
+        Assert.Equal(["a2", "p2"], d.Rows[1]);
+        Assert.Equal([0.5f, 1f], d.Labels!);
+        Assert.Equal("score", d.LabelColumn);
+        var b = d.Batch([1, 0]);
+        Assert.Equal(["a2", "a1"], b.Columns[0]);
+        Assert.Equal([1f, 0.5f], b.Labels!);
+    }
+
+    [Fact]
+    public void ReadsCsvWithQuotesAndTsv()
+    {
+        string csv = InfraPaths.WriteFile(dir, "a.csv", "sentence1,sentence2,label\n\"Hei, du\",\"Han sa \"\"ja\"\"\",0.25\n\"to\nlinjer\",b,1\n");
+        var d = DatasetReader.Read(csv);
+        Assert.Equal(["Hei, du", "Han sa \"ja\""], d.Rows[0]);
+        Assert.Equal("to\nlinjer", d.Rows[1][0]);
+        Assert.Equal([0.25f, 1f], d.Labels!);
+        string tsv = InfraPaths.WriteFile(dir, "a.tsv", "q\tp\nHvor?\tDer.\n");
+        Assert.Equal(["Hvor?", "Der."], DatasetReader.Read(tsv).Rows[0]);
+    }
+
+    [Theory]
+    [InlineData("x.jsonl", "{\"a\": \"1\", \"b\": \"2\"}\n{\"a\": \"3\"}\n", "x.jsonl:2: missing column 'b'")]
+    [InlineData("x.jsonl", "{\"a\": \"1\", \"b\": \"2\"}\n{\"a\": \"3\", \"b\": \"  \"}\n", "x.jsonl:2: empty text in column 'b'")]
+    [InlineData("x.jsonl", "{\"a\": \"1\", \"b\": \"2\"}\n{\"a\": \"3\", \"b\"\n", "x.jsonl:2: invalid JSON")]
+    [InlineData("x.jsonl", "{\"a\": \"1\", \"b\": 2}\n", "x.jsonl:1: column 'b' must be a string")]
+    [InlineData("x.jsonl", "{\"a\": \"1\", \"label\": \"x\"}\n", "x.jsonl:1: column 'label' must be a number")]
+    [InlineData("x.csv", "a,b\n1,2\n3\n", "x.csv:3: missing column 'b'")]
+    [InlineData("x.tsv", "a\tb\n1\t\n", "x.tsv:2: empty text in column 'b'")]
+    [InlineData("x.csv", "a,b\n", "x.csv: no data rows")]
+    [InlineData("x.parquet", "a\n", "unsupported data format '.parquet'")]
+    public void BadLinesAreNamed(string name, string text, string fragment)
+    {
+        string f = InfraPaths.WriteFile(dir, name, text);
+        var e = Assert.Throws<TrainingException>(() => DatasetReader.Read(f));
+        Assert.Contains(fragment, e.Message);
+    }
+
+    [Fact]
+    public void ReadsPlainTextAsOneColumn()
+    {
+        var d = DatasetReader.Read(InfraPaths.WriteFile(dir, "c.txt", "Første linje.\n\n  \nAndre linje.\n"));
+        Assert.Equal(["text"], d.Columns);
+        Assert.Equal(2, d.Count);
+        Assert.Equal("Andre linje.", d.Rows[1][0]);
+    }
+
+    [Fact]
+    public void UnreadableFileIsNamed()
+    {
+        var e = Assert.Throws<TrainingException>(() => DatasetReader.Read(Path.Combine(dir, "missing.jsonl")));
+        Assert.Contains("missing.jsonl: cannot read data file", e.Message);
+    }
+
+    private static TextDataset Pairs(int n, Func<int, string>? anchor = null) => new("d",
+        ["anchor", "positive"], Enumerable.Range(0, n).Select(i => new[] { anchor?.Invoke(i) ?? $"a{i}", $"p{i}" }).ToArray());
+
+    [Fact]
+    public void NoDuplicatesSamplerNeverRepeatsATextInABatchAndUsesEveryRowOnce()
+    {
+        // Rows share anchors in groups of 3: a batch of 4 can hold at most one row of each group.
+        var d = Pairs(40, i => $"shared{i / 3}");
+        var plan = BatchPlanner.PlanEpoch([d], 4, shuffle: true, noDuplicates: true, "round_robin", seed: 1, epoch: 0);
+        foreach (var b in plan)
+        {
+            var texts = b.Rows.SelectMany(r => d.Rows[r]).ToList();
+            Assert.Equal(texts.Count, texts.Distinct().Count());
+        }
+        Assert.Equal(Enumerable.Range(0, 40), plan.SelectMany(b => b.Rows).Order());
+        Assert.True(plan.Take(plan.Count - 3).All(b => b.Rows.Length == 4));
+    }
+
+    [Fact]
+    public void PlansAreAFunctionOfSeedAndEpoch()
+    {
+        var d = Pairs(50);
+        IReadOnlyList<PlannedBatch> P(ulong seed, int epoch) => BatchPlanner.PlanEpoch([d], 8, true, true, "round_robin", seed, epoch);
+        Assert.Equal(P(3, 1).SelectMany(b => b.Rows), P(3, 1).SelectMany(b => b.Rows));
+        Assert.NotEqual(P(3, 1).SelectMany(b => b.Rows), P(3, 2).SelectMany(b => b.Rows));
+        Assert.NotEqual(P(3, 1).SelectMany(b => b.Rows), P(4, 1).SelectMany(b => b.Rows));
+        var unshuffled = BatchPlanner.PlanEpoch([d], 8, false, false, "round_robin", 3, 0);
+        Assert.Equal(Enumerable.Range(0, 50), unshuffled.SelectMany(b => b.Rows));
+    }
+
+    [Fact]
+    public void SeveralDatasetsRoundRobinAndProportional()
+    {
+        var a = Pairs(40);
+        var b = Pairs(12);
+        var rr = BatchPlanner.PlanEpoch([a, b], 4, true, true, "round_robin", 1, 0);
+        Assert.Equal([0, 1, 0, 1, 0, 1], rr.Select(x => x.Dataset));
+        var prop = BatchPlanner.PlanEpoch([a, b], 4, true, true, "proportional", 1, 0);
+        Assert.Equal(10, prop.Count(x => x.Dataset == 0));
+        Assert.Equal(3, prop.Count(x => x.Dataset == 1));
+    }
+
+    [Fact]
+    public void BatchLargerThanDataIsAnError()
+    {
+        var e = Assert.Throws<TrainingException>(() => BatchPlanner.Validate([Pairs(5)], 8));
+        Assert.Contains("training.batch_size 8 is larger than the data: d has 5 rows", e.Message);
+    }
+
+    [Fact]
+    public void SplitAndTakeAreSeededAndDisjoint()
+    {
+        var d = Pairs(100);
+        var (train, eval) = d.Split(0.1, 42);
+        Assert.Equal(90, train.Count);
+        Assert.Equal(10, eval.Count);
+        Assert.Empty(train.Rows.Select(r => r[0]).Intersect(eval.Rows.Select(r => r[0])));
+        Assert.Equal(eval.Rows.Select(r => r[0]), d.Split(0.1, 42).Eval.Rows.Select(r => r[0]));
+        Assert.Equal(25, d.Split(25, 1).Eval.Count);
+        Assert.Equal(7, d.Take(7).Count);
+    }
+}

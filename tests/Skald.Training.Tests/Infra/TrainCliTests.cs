@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using Skald.Models;
+using Skald.Models.Checkpoints;
+using Xunit.Abstractions;
+
+namespace Skald.Training.Tests.Infra;
+
+/// <summary><c>skald train</c> through the real process: a kill -9 and resume, and one clear message per bad input.</summary>
+public sealed class TrainCliTests(ITestOutputHelper output)
+{
+    private readonly string dir = InfraPaths.NewTempDir();
+
+    private static string Pairs(int n) => string.Concat(Enumerable.Range(0, n).Select(i =>
+        $"{{\"anchor\": \"Hvor ligger hus nummer {i}?\", \"positive\": \"Hus {i} ligger ved sjøen.\"}}\n"));
+
+    private string Config(string data, string outDir, string extra = "") => InfraPaths.WriteFile(dir, $"c{Guid.NewGuid():N}.yaml", $"""
+        model:
+          path: {InfraPaths.FixtureModel("bert-cased-mean")}
+          dropout: 0.1
+        data:
+          train: {data}
+        training:
+          batch_size: 8
+          learning_rate: 5.0e-4
+          max_steps: 40
+          warmup_steps: 4
+          logging_steps: 5
+        output:
+          dir: {outDir}
+          save_steps: 5
+        {extra}
+        """);
+
+    [Fact]
+    public void KilledRunResumesToTheSameWeightsAsAnUninterruptedRun()
+    {
+        string data = InfraPaths.WriteFile(dir, "pairs.jsonl", Pairs(48));
+        string fullOut = Path.Combine(dir, "full"), killedOut = Path.Combine(dir, "killed");
+        string fullConfig = Config(data, fullOut), killedConfig = Config(data, killedOut);
+
+        var full = SkaldCli.Run(dir, "train", "--config", fullConfig, "--quiet");
+        Assert.True(full.ExitCode == 0, full.Stderr);
+
+        // Start the same run, SIGKILL it once a checkpoint exists, then run the same command again.
+        var sw = Stopwatch.StartNew();
+        using (var p = Process.Start(SkaldCli.StartInfo(dir, "train", "--config", killedConfig, "--quiet"))!)
+        {
+            string marker = Path.Combine(killedOut, "checkpoints", "step-10", "trainer_state.json");
+            while (!File.Exists(marker) && !p.HasExited && sw.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(10);
+            bool finishedEarly = p.HasExited; // (no message argument reading stderr here: it would wait for the exit)
+            p.Kill(); // SIGKILL on Unix
+            p.WaitForExit();
+            Assert.False(finishedEarly, "the run finished before it could be killed");
+            Assert.NotEqual(0, p.ExitCode);
+        }
+        Assert.False(Directory.Exists(Path.Combine(killedOut, "final")));
+        int killedAt = new Checkpoints(killedOut).Newest;
+        output.WriteLine($"killed after checkpoint step-{killedAt} ({sw.ElapsedMilliseconds} ms)");
+        Assert.True(killedAt < 40);
+
+        var resumed = SkaldCli.Run(dir, "train", "--config", killedConfig);
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains("resuming from", resumed.Stderr);
+
+        byte[] a = File.ReadAllBytes(Path.Combine(fullOut, "final", "model.safetensors"));
+        byte[] b = File.ReadAllBytes(Path.Combine(killedOut, "final", "model.safetensors"));
+        Assert.True(a.AsSpan().SequenceEqual(b), "final weights differ between the uninterrupted and the resumed run");
+        Assert.Equal(File.ReadAllLines(Path.Combine(fullOut, "metrics.jsonl")), File.ReadAllLines(Path.Combine(killedOut, "metrics.jsonl")));
+        using var untrained = SafeTensorsFile.Open(Path.Combine(InfraPaths.FixtureModel("bert-cased-mean"), "model.safetensors"));
+        using var trained = SafeTensorsFile.Open(Path.Combine(killedOut, "final", "model.safetensors"));
+        Assert.NotEqual(untrained.ReadFloat32("embeddings.word_embeddings.weight"), trained.ReadFloat32("embeddings.word_embeddings.weight"));
+        Assert.Equal(32, SentenceEncoder.Load(Path.Combine(killedOut, "final")).Encode("Hei").Length);
+    }
+
+    private sealed class Checkpoints(string outDir)
+    {
+        public int Newest => Directory.GetDirectories(Path.Combine(outDir, "checkpoints"), "step-*")
+            .Select(d => int.Parse(Path.GetFileName(d)[5..])).Max();
+    }
+
+    [Fact]
+    public void QuickTestWithSetOverridesRuns()
+    {
+        string data = InfraPaths.WriteFile(dir, "pairs.jsonl", Pairs(40));
+        string outDir = Path.Combine(dir, "quick");
+        var r = SkaldCli.Run(dir, "train", "--config", Config(data, outDir), "--quick-test", "--set", "training.batch_size=4",
+            "--set", "training.max_steps=3", "--set=model.dropout=0");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("[quick test]", r.Stderr);
+        Assert.Contains("after 3 steps", r.Stderr);
+        Assert.True(File.Exists(Path.Combine(outDir, "final", "README.md")));
+    }
+
+    [Fact]
+    public void MissingColumnNamesFileAndLine()
+    {
+        string data = InfraPaths.WriteFile(dir, "bad.jsonl", Pairs(3) + "{\"anchor\": \"bare\"}\n");
+        SkaldCli.AssertUserError(SkaldCli.Run(dir, "train", "--config", Config(data, Path.Combine(dir, "o"))),
+            "bad.jsonl:4: missing column 'positive'");
+    }
+
+    [Fact]
+    public void EmptyTextNamesFileLineAndColumn()
+    {
+        string data = InfraPaths.WriteFile(dir, "empty.csv", "anchor,positive\nHei,Hallo\n\"\",Tomt\n");
+        SkaldCli.AssertUserError(SkaldCli.Run(dir, "train", "--config", Config(data, Path.Combine(dir, "o"))),
+            "empty.csv:3: empty text in column 'anchor'");
+    }
+
+    [Fact]
+    public void UnreadableDataFileIsNamed()
+    {
+        string data = Path.Combine(dir, "nowhere.jsonl");
+        SkaldCli.AssertUserError(SkaldCli.Run(dir, "train", "--config", Config(data, Path.Combine(dir, "o"))),
+            "nowhere.jsonl: cannot read data file");
+    }
+
+    [Fact]
+    public void UnknownConfigKeyIsNamedWithItsLine()
+    {
+        string data = InfraPaths.WriteFile(dir, "pairs.jsonl", Pairs(20));
+        string config = Config(data, Path.Combine(dir, "o"), "evaluation:\n  stepz: 10\n");
+        SkaldCli.AssertUserError(SkaldCli.Run(dir, "train", "--config", config),
+            Path.GetFileName(config) + ":16: unknown config key 'evaluation.stepz'");
+        SkaldCli.AssertUserError(SkaldCli.Run(dir, "train", "--config", Config(data, Path.Combine(dir, "o")), "--set", "training.bs=3"),
+            "--set training.bs: unknown config key 'training.bs'");
+    }
+
+    [Fact]
+    public void BatchLargerThanTheDataIsAnError()
+    {
+        string data = InfraPaths.WriteFile(dir, "small.jsonl", Pairs(5));
+        SkaldCli.AssertUserError(SkaldCli.Run(dir, "train", "--config", Config(data, Path.Combine(dir, "o"))),
+            "training.batch_size 8 is larger than the data", "small.jsonl has 5 rows");
+    }
+
+    [Fact]
+    public void MissingConfigFileAndWrongColumnsForTheLoss()
+    {
+        SkaldCli.AssertUserError(SkaldCli.Run(dir, "train", "--config", Path.Combine(dir, "none.yaml")), "none.yaml: cannot read the config");
+        string data = InfraPaths.WriteFile(dir, "pairs.jsonl", Pairs(20));
+        SkaldCli.AssertUserError(SkaldCli.Run(dir, "train", "--config", Config(data, Path.Combine(dir, "o")), "--set", "loss.type=triplet"),
+            "pairs.jsonl: loss.type triplet needs exactly (anchor, positive, negative) text columns; the file has 2 (anchor, positive)");
+    }
+}

@@ -1,0 +1,192 @@
+using System.Buffers.Binary;
+using Skald.Training.Config;
+using Skald.Training.Data;
+using Skald.Training.Evaluation;
+using Skald.Training.Output;
+using Skald.Training.Trainer;
+
+namespace Skald.Training.Tests.Infra;
+
+public sealed class TrainerTests
+{
+    private readonly string dir = InfraPaths.NewTempDir();
+
+    /// <summary>Pairs whose anchor and positive share a topic word, so in-batch ranking can be learnt.</summary>
+    private static TextDataset Data(int n = 64) => new("pairs.jsonl", ["anchor", "positive"],
+        Enumerable.Range(0, n).Select(i => new[] { $"q{i} topic{i % 16} about", $"doc{i} topic{i % 16} text" }).ToArray());
+
+    private (SentenceTrainer Trainer, BowModel Model, BowRankingLoss Loss) Make(string outDir, IEnumerable<string>? set = null,
+        IReadOnlyList<IEvaluator>? evaluators = null, TextDataset? data = null)
+    {
+        var config = ConfigLoader.Parse($"""
+            model:
+              path: {InfraPaths.FixtureModel("bert-cased-mean")}
+              dropout: 0.2
+            data:
+              train: pairs.jsonl
+            training:
+              batch_size: 8
+              learning_rate: 0.5
+              max_steps: 20
+              warmup_steps: 3
+              logging_steps: 5
+              gradient_accumulation_steps: 2
+            output:
+              dir: {outDir}
+              save_steps: 5
+            """, "test.yaml", set);
+        var model = new BowModel();
+        var loss = new BowRankingLoss();
+        var setup = new TrainerSetup
+        {
+            Model = model, Loss = loss, Optimizer = new MomentumSgd(model.Parameters), Clip = MomentumSgd.Clip,
+            Train = [data ?? Data()], Evaluators = evaluators ?? [], Config = config,
+        };
+        return (new SentenceTrainer(setup), model, loss);
+    }
+
+    [Fact]
+    public void TrainsLogsAndSavesTheFinalModel()
+    {
+        string outDir = Path.Combine(dir, "run");
+        var (trainer, model, _) = Make(outDir, ["training.max_steps=40", "training.gradient_accumulation_steps=1"],
+            [RetrievalEvaluator.FromPairs(Data(32))]);
+        var result = trainer.Run();
+        Assert.Equal(40, result.Steps);
+        var rows = MetricsLog.ReadAll(Path.Combine(outDir, "metrics.jsonl"));
+        Assert.Equal([5, 10, 15, 20, 25, 30, 35, 40], rows.Select(r => (int)r["step"]!.Value));
+        foreach (var key in new[] { "epoch", "loss", "learning_rate", "grad_norm" }) Assert.All(rows, r => Assert.NotNull(r[key]));
+        Assert.True(rows[^1]["loss"] < rows[0]["loss"], "loss goes down");
+        Assert.True(rows[^1]["eval_pairs_mrr@10"] > 0.2);
+        Assert.Equal(40 * 8 / 64.0, rows[^1]["epoch"]!.Value, 6);
+        Assert.True(File.Exists(Path.Combine(result.ModelPath, "model.safetensors")));
+        Assert.Contains("eval_pairs_ndcg@10", File.ReadAllText(Path.Combine(result.ModelPath, "README.md")));
+        Assert.Equal(2, Directory.GetDirectories(Path.Combine(outDir, "checkpoints"), "step-*").Length); // save_total_limit
+        Assert.Equal(0.2f, model.Dropout);
+    }
+
+    [Fact]
+    public void KilledRunResumesToTheSameWeightsAsAnUninterruptedOne()
+    {
+        string a = Path.Combine(dir, "a"), b = Path.Combine(dir, "b");
+        var (full, fullModel, _) = Make(a);
+        full.Run();
+
+        var (killed, _, killedLoss) = Make(b);
+        killedLoss.Hook = call => call == 25 ? throw new OperationCanceledException("simulated kill") : null; // in step 13
+        Assert.Throws<OperationCanceledException>(() => killed.Run());
+        Assert.Equal(["step-10", "step-5"], Directory.GetDirectories(Path.Combine(b, "checkpoints")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        var (resumed, resumedModel, _) = Make(b);
+        var result = resumed.Run();
+        Assert.EndsWith("step-10", result.ResumedFrom);
+        Assert.Equal(fullModel.Parameters[0].Data, resumedModel.Parameters[0].Data); // bit-for-bit
+        Assert.Equal(File.ReadAllLines(Path.Combine(a, "metrics.jsonl")), File.ReadAllLines(Path.Combine(b, "metrics.jsonl")));
+    }
+
+    [Fact]
+    public void ResumeRefusesChangedSettings()
+    {
+        string outDir = Path.Combine(dir, "c");
+        var (first, _, loss) = Make(outDir);
+        loss.Hook = call => call == 15 ? throw new OperationCanceledException() : null;
+        Assert.Throws<OperationCanceledException>(() => first.Run());
+        var (second, _, _) = Make(outDir, ["training.batch_size=4"]);
+        var e = Assert.Throws<TrainingException>(() => second.Run());
+        Assert.Contains("training.batch_size changed", e.Message);
+    }
+
+    [Fact]
+    public void NanLossStopsWithTheLastGoodCheckpointIntact()
+    {
+        string outDir = Path.Combine(dir, "nan");
+        var (trainer, _, loss) = Make(outDir);
+        loss.Hook = call => call == 23 ? float.NaN : null; // step 12
+        var e = Assert.Throws<TrainingException>(() => trainer.Run());
+        Assert.Contains("training diverged at step 12: the loss is NaN", e.Message);
+        Assert.Contains("step-10", e.Message);
+        var store = new CheckpointStore(Path.Combine(outDir, "checkpoints"), 2);
+        Assert.EndsWith("step-10", store.Latest());
+        Assert.Equal(10, CheckpointStore.Load(store.Latest()!).State.GlobalStep);
+        Assert.False(Directory.Exists(Path.Combine(outDir, "final")));
+    }
+
+    [Fact]
+    public void BestModelIsKeptAndLoadedAtTheEnd()
+    {
+        string outDir = Path.Combine(dir, "best");
+        var (trainer, model, _) = Make(outDir, ["evaluation.steps=5", "evaluation.load_best_model_at_end=true", "output.save_total_limit=10"],
+            [new ScriptedEvaluator(0.1, 0.9, 0.3, 0.2)]);
+        var result = trainer.Run();
+        Assert.Equal("eval_scripted_score", result.BestMetricName);
+        Assert.Equal(0.9, result.BestMetric);
+        Assert.Equal(10, result.BestStep);
+        var atTen = CheckpointStore.ReadAll(Path.Combine(outDir, "checkpoints", "step-10", "model.safetensors"));
+        Assert.Equal(atTen["bow.weight"], model.Parameters[0].Data);
+        var rows = MetricsLog.ReadAll(Path.Combine(outDir, "metrics.jsonl"));
+        Assert.Equal([0.1, 0.9, 0.3, 0.2], rows.Select(r => r["eval_scripted_score"]!.Value));
+    }
+
+    [Fact]
+    public void UnknownBestMetricFailsBeforeTraining()
+    {
+        var (trainer, _, loss) = Make(Path.Combine(dir, "bad-metric"), ["evaluation.metric_for_best_model=eval_nope"],
+            [new ScriptedEvaluator(0.5)]);
+        var e = Assert.Throws<TrainingException>(() => trainer.Run());
+        Assert.Contains("'eval_nope' is not among the metrics (eval_scripted_score)", e.Message);
+        Assert.Equal(0, loss.Calls);
+    }
+
+    [Fact]
+    public void SameSeedSameRunOtherSeedOtherRun()
+    {
+        var (a, ma, _) = Make(Path.Combine(dir, "s1"));
+        var (b, mb, _) = Make(Path.Combine(dir, "s2"));
+        var (c, mc, _) = Make(Path.Combine(dir, "s3"), ["training.seed=7"]);
+        a.Run();
+        b.Run();
+        c.Run();
+        Assert.Equal(ma.Parameters[0].Data, mb.Parameters[0].Data);
+        Assert.NotEqual(ma.Parameters[0].Data, mc.Parameters[0].Data);
+    }
+
+    [Theory]
+    [InlineData("linear", new[] { 0f, 1f / 3, 2f / 3, 1f, 6f / 7, 0f })]
+    [InlineData("constant", new[] { 0f, 1f / 3, 2f / 3, 1f, 1f, 1f })]
+    public void SchedulesWarmUpThenDecay(string kind, float[] expected)
+    {
+        var s = new LearningRateSchedule(kind, 1f, 3, 10);
+        int[] steps = [0, 1, 2, 3, 4, 10];
+        for (int i = 0; i < steps.Length; i++) Assert.Equal(expected[i], s.At(steps[i]), 5);
+        var cos = new LearningRateSchedule("cosine", 1f, 0, 10);
+        Assert.Equal(0.5f, cos.At(5), 5);
+        Assert.Equal(1f, cos.At(0), 5);
+    }
+
+    [Fact]
+    public void TensorBoardEventsAreValidRecordsWithScalars()
+    {
+        string outDir = Path.Combine(dir, "tb");
+        var (trainer, _, _) = Make(outDir);
+        trainer.Run();
+        string file = Directory.GetFiles(Path.Combine(outDir, "tensorboard"), "events.out.tfevents.*").Single();
+        var bytes = File.ReadAllBytes(file);
+        int records = 0, pos = 0;
+        var payloads = new List<byte[]>();
+        while (pos < bytes.Length)
+        {
+            ulong len = BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(pos));
+            Assert.Equal(TensorBoardWriter.MaskedCrc(bytes.AsSpan(pos, 8)), BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(pos + 8)));
+            var data = bytes.AsSpan(pos + 12, (int)len);
+            Assert.Equal(TensorBoardWriter.MaskedCrc(data), BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(pos + 12 + (int)len)));
+            payloads.Add(data.ToArray());
+            pos += 16 + (int)len;
+            records++;
+        }
+        Assert.Equal(1 + 4, records); // file_version + 4 logging steps
+        Assert.Contains("brain.Event:2", System.Text.Encoding.ASCII.GetString(payloads[0]));
+        string scalars = System.Text.Encoding.ASCII.GetString(payloads[1]);
+        Assert.Contains("train/loss", scalars);
+        Assert.Contains("train/learning_rate", scalars);
+    }
+}

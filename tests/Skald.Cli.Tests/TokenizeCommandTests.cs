@@ -38,7 +38,8 @@ public sealed class TokenizeCommandTests(ITestOutputHelper output)
         {
             using var got = JsonDocument.Parse(lines[i]);
             Assert.Equal(Ints(rows[i].GetProperty("ids")), Ints(got.RootElement.GetProperty("ids")));
-            Assert.Equal(Strings(rows[i].GetProperty("tokens")), Strings(got.RootElement.GetProperty("tokens")));
+            if (rows[i].TryGetProperty("tokens", out var tokens)) // the truncated rows record ids only
+                Assert.Equal(Strings(tokens), Strings(got.RootElement.GetProperty("tokens")));
         }
         output.WriteLine($"{tokenizer}/{kind}: {rows.Count} lines identical to HF tokenizers");
     }

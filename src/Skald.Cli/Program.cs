@@ -22,6 +22,7 @@ namespace Skald.Cli
               {evaluate}
               {benchmark}
               skald train --config FILE [--set section.key=value]... [--quick-test] [--quiet]
+              skald quickstart [--output DIR] [--samples DIR] [--budget X]
 
             User errors print one line and exit non-zero (1: bad input or model, 2: bad command line).
             Set SKALD_DEBUG=1 to see stack traces.
@@ -53,6 +54,7 @@ namespace Skald.Cli
                     "evaluate" => EvaluateCommand.Run(rest),
                     "benchmark" => BenchmarkCommand.Run(rest),
                     "train" => TrainCommand.Run(rest),
+                    "quickstart" => QuickstartCommand.Run(rest),
                     _ => throw new UsageException($"unknown command '{args[0]}' (try: skald --help)"),
                 };
             }

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Globalization;
+using Skald.Evaluation.Benchmark;
+using Skald.Tokenizers.Training;
+using Skald.Training.Config;
+using Skald.Training.Data;
+using Skald.Training.Modeling;
+using Skald.Training.Static;
+using Skald.Training.Trainer;
+
+namespace Skald.Cli.Quickstart;
+
+/// <summary>Settings of a quickstart run (the defaults finish in a few minutes on two cores).</summary>
+internal sealed record QuickstartOptions
+{
+    public string Output { get; init; } = "out/quickstart";
+    public string Samples { get; init; } = "samples";
+    public string Configs { get; init; } = "configs/quickstart";
+    public int VocabSize { get; init; } = 4000;
+    public int StaticDimension { get; init; } = 256;
+    public int StaticSteps { get; init; } = 300;
+    /// <summary>Multiplies the steps of every training stage (the test runs a smaller budget).</summary>
+    public double Budget { get; init; } = 1.0;
+    public BertShape Bert { get; init; } = new(Hidden: 128, Layers: 2, Heads: 4, Intermediate: 512, MaxPositions: 128);
+}
+
+/// <summary>
+/// Trains Scandinavian embedding models from nothing on the bundled sample data and shows they got better:
+/// tokenizer → static model (MNRL + Matryoshka) and small BERT from random init → SimCSE → MNRL, then a before/after
+/// benchmark (BM25, untrained, trained) on the held-out set with a Markdown/JSON/HTML report.
+/// </summary>
+internal sealed class QuickstartRunner(QuickstartOptions options, Action<string> log)
+{
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+
+    /// <summary>Runs every stage; returns the report (models ranked, per-task scores).</summary>
+    public BenchmarkReport Run()
+    {
+        string outDir = Path.GetFullPath(options.Output);
+        Directory.CreateDirectory(outDir);
+        string data = Path.Combine(options.Samples, "data");
+        foreach (var f in new[] { "corpus.txt", "train-pairs.jsonl", "train-triplets.jsonl" })
+        {
+            if (!File.Exists(Path.Combine(data, f)))
+                throw new TrainingException($"{Path.Combine(data, f)}: bundled sample data not found (run from the repository root, or pass --samples DIR)");
+        }
+
+        // 1. A WordPiece tokenizer trained on the bundled corpus (lower-cased; æøåäö are kept).
+        Stage("1/6 training a WordPiece tokenizer on samples/data/corpus.txt");
+        var corpus = File.ReadLines(Path.Combine(data, "corpus.txt")).Where(l => l.Length > 0).ToList();
+        string tokenizerJson = Path.Combine(outDir, "tokenizer.json");
+        File.WriteAllText(tokenizerJson, TokenizerTrainer.TrainJson(corpus,
+            new TokenizerTrainingOptions { Kind = TokenizerKind.WordPiece, VocabSize = options.VocabSize, Lowercase = true }));
+
+        // 2. Static embeddings: random table (the "untrained" point) → MNRL + Matryoshka on pairs and triplets.
+        Stage("2/6 static embedding model: MNRL + Matryoshka from a random table");
+        var pairs = DatasetReader.Read(Path.Combine(data, "train-pairs.jsonl")).SelectColumns(["anchor", "positive"]);
+        var triplets = DatasetReader.Read(Path.Combine(data, "train-triplets.jsonl")).SelectColumns(["anchor", "positive", "negative"]);
+        var staticModel = StaticEmbeddingTrainable.Create(Skald.Tokenizers.Tokenizer.FromFile(tokenizerJson), tokenizerJson, options.StaticDimension, seed: 42);
+        string staticUntrained = Path.Combine(outDir, "static-untrained");
+        staticModel.Save(staticUntrained, normalize: true);
+        int d = options.StaticDimension;
+        var trainer = new StaticTrainer(staticModel, StaticTrainer.MnrlLoss([d, d / 2, d / 4, d / 8]), new StaticTrainingOptions
+        {
+            BatchSize = 256, MaxSteps = Steps(options.StaticSteps), LearningRate = 0.2f, Seed = 42,
+            Progress = (step, loss) => { if (step % 50 == 0) log($"    step {step}: loss {loss:F3}"); },
+        });
+        var columns = new List<IReadOnlyList<string>> { Column(pairs, triplets, 0), Column(pairs, triplets, 1) };
+        var staticResult = trainer.Train(columns);
+        string staticTrained = Path.Combine(outDir, "static");
+        staticModel.Save(staticTrained, normalize: true);
+        log($"    {staticResult.Steps} steps, loss {staticResult.FirstLoss:F3} → {staticResult.LastLoss:F3} ({staticResult.Elapsed.TotalSeconds:F0} s)");
+
+        // 3-5. The small encoder: random init → SimCSE on the corpus → MNRL on pairs and triplets (YAML stage configs).
+        Stage($"3/6 new BERT from random init (hidden {options.Bert.Hidden}, {options.Bert.Layers} layers)");
+        string bertUntrained = RandomBert.Create(Path.Combine(outDir, "bert-untrained"), tokenizerJson, options.Bert, seed: 42);
+        Stage("4/6 unsupervised SimCSE on the corpus (configs/quickstart/simcse.yaml)");
+        string simcse = Train("simcse.yaml", bertUntrained, Path.Combine(outDir, "bert-simcse"));
+        Stage("5/6 supervised MNRL on pairs and triplets (configs/quickstart/supervised.yaml)");
+        string bert = Train("supervised.yaml", simcse, Path.Combine(outDir, "bert"));
+
+        // 6. Before/after on the held-out set.
+        Stage("6/6 evaluating BM25, untrained and trained models on the held-out set");
+        var suite = Suite.Load(Path.Combine(options.Samples, "quickstart-suite.json"));
+        var report = BenchmarkRunner.Run(suite,
+            ["bm25", staticUntrained, staticTrained, bertUntrained, simcse, bert],
+            new BenchmarkOptions { CacheDirectory = Path.Combine(outDir, "eval-cache") });
+        report.Write(Path.Combine(outDir, "report"));
+        log($"done in {clock.Elapsed.TotalSeconds:F0} s");
+        return report;
+    }
+
+    /// <summary>Runs a stage config into runs/NAME and moves its final model to <paramref name="modelDir"/>.</summary>
+    private string Train(string configFile, string modelPath, string modelDir)
+    {
+        string runDir = Path.Combine(Path.GetDirectoryName(modelDir)!, "runs", Path.GetFileName(modelDir));
+        var overrides = new[] { $"model.path={modelPath}", $"output.dir={runDir}" };
+        var config = ConfigLoader.Load(Path.Combine(options.Configs, configFile), overrides);
+        config = config with { Training = config.Training with { MaxSteps = Steps(config.Training.MaxSteps) } };
+        var setup = TrainingRun.Build(config, p =>
+        {
+            if (p.Step % 10 == 0 || p.Step == p.TotalSteps)
+                log(string.Create(CultureInfo.InvariantCulture, $"    step {p.Step}/{p.TotalSteps} loss {p.Loss:F3} ({p.SamplesPerSecond:F0} samples/s)"));
+        });
+        string final = new SentenceTrainer(setup).Run().ModelPath;
+        if (Directory.Exists(modelDir)) Directory.Delete(modelDir, recursive: true);
+        Directory.Move(final, modelDir);
+        return modelDir;
+    }
+
+    private int Steps(int steps) => Math.Max(2, (int)Math.Round(steps * options.Budget));
+
+    private void Stage(string message) => log($"[{clock.Elapsed.TotalSeconds,5:F0} s] {message}");
+
+    private static List<string> Column(TextDataset a, TextDataset b, int index) =>
+        [.. a.Rows.Select(r => r[index]), .. b.Rows.Select(r => r[index])];
+}

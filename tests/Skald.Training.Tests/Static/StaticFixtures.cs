@@ -1,0 +1,127 @@
+using System.Text;
+using Skald.Tensors;
+
+namespace Skald.Training.Tests.Static;
+
+/// <summary>Paths, scratch folders and small synthetic tokenizers and data for the static-model tests.</summary>
+internal static class StaticFixtures
+{
+    public static string RepoRoot { get; } = FindRoot();
+
+    public static string FixtureModel(string name) => Path.Combine(RepoRoot, "fixtures", "models", name);
+
+    public static string NewTempDir()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "skald-tests", "static-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>A WordLevel tokenizer.json over <paramref name="words"/> (id = position) plus [UNK], split on whitespace.</summary>
+    public static string WordLevelJson(IReadOnlyList<string> words)
+    {
+        var sb = new StringBuilder();
+        sb.Append("{\"version\":\"1.0\",\"truncation\":null,\"padding\":null,\"added_tokens\":[],\"normalizer\":null,")
+          .Append("\"pre_tokenizer\":{\"type\":\"WhitespaceSplit\"},\"post_processor\":null,\"decoder\":null,")
+          .Append("\"model\":{\"type\":\"WordLevel\",\"vocab\":{");
+        for (int i = 0; i < words.Count; i++) sb.Append($"\"{words[i]}\":{i},");
+        sb.Append($"\"[UNK]\":{words.Count}}},\"unk_token\":\"[UNK]\"}}}}");
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// A retrieval task a static model can only solve by training: each topic has its own anchor words and its own
+    /// (disjoint) positive words; every text also holds shared noise words. Random tables put anchors near
+    /// positives only by chance.
+    /// </summary>
+    public sealed class TopicTask
+    {
+        public const int Topics = 32, WordsPerSide = 4, Noise = 48;
+
+        public TopicTask()
+        {
+            Words = [.. Enumerable.Range(0, Topics * WordsPerSide * 2).Select(i => $"t{i}"), .. Enumerable.Range(0, Noise).Select(i => $"n{i}")];
+            TokenizerJson = WordLevelJson(Words);
+        }
+
+        public string[] Words { get; }
+
+        public string TokenizerJson { get; }
+
+        /// <summary>(anchor, positive, topic) rows drawn with <paramref name="seed"/>.</summary>
+        public (string[] Anchors, string[] Positives, int[] Topic) Sample(int count, ulong seed)
+        {
+            var rng = new SkaldRandom(seed);
+            var a = new string[count];
+            var p = new string[count];
+            var t = new int[count];
+            for (int i = 0; i < count; i++)
+            {
+                int topic = i < Topics ? i : rng.Next(Topics);
+                t[i] = topic;
+                a[i] = Text(rng, topic, side: 0);
+                p[i] = Text(rng, topic, side: 1);
+            }
+            return (a, p, t);
+        }
+
+        private static string Text(SkaldRandom rng, int topic, int side)
+        {
+            int baseId = (topic * 2 + side) * WordsPerSide;
+            var parts = new List<string>
+            {
+                $"t{baseId + rng.Next(WordsPerSide)}", $"t{baseId + rng.Next(WordsPerSide)}",
+                $"n{rng.Next(Noise)}", $"n{rng.Next(Noise)}", $"n{rng.Next(Noise)}",
+            };
+            for (int i = parts.Count - 1; i > 0; i--)
+            {
+                int j = rng.Next(i + 1);
+                (parts[i], parts[j]) = (parts[j], parts[i]);
+            }
+            return string.Join(' ', parts);
+        }
+    }
+
+    /// <summary>Accuracy@1 of anchor i retrieving positive i among all positives (cosine).</summary>
+    public static double RetrievalAccuracy(float[][] anchors, float[][] positives)
+    {
+        int hits = 0;
+        for (int i = 0; i < anchors.Length; i++)
+        {
+            int best = -1;
+            double bestScore = double.NegativeInfinity;
+            for (int j = 0; j < positives.Length; j++)
+            {
+                double s = Cosine(anchors[i], positives[j]);
+                if (s > bestScore) (best, bestScore) = (j, s);
+            }
+            if (best == i) hits++;
+        }
+        return (double)hits / anchors.Length;
+    }
+
+    public static double Cosine(float[] a, float[] b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            dot += (double)a[i] * b[i];
+            na += (double)a[i] * a[i];
+            nb += (double)b[i] * b[i];
+        }
+        return dot / Math.Sqrt(Math.Max(na * nb, 1e-30));
+    }
+
+    private static string FindRoot() =>
+        Above(AppContext.BaseDirectory) ?? Above(Path.GetDirectoryName(ThisFile())!)
+        ?? throw new InvalidOperationException("Skald.slnx not found above " + AppContext.BaseDirectory);
+
+    private static string? Above(string start)
+    {
+        var dir = new DirectoryInfo(start);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Skald.slnx"))) dir = dir.Parent;
+        return dir?.FullName;
+    }
+
+    private static string ThisFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
+}

@@ -23,6 +23,7 @@ namespace Skald.Cli
               {benchmark}
               skald train --config FILE [--set section.key=value]... [--quick-test] [--quiet]
               skald quickstart [--output DIR] [--samples DIR] [--budget X]
+              {static}
 
             User errors print one line and exit non-zero (1: bad input or model, 2: bad command line).
             Set SKALD_DEBUG=1 to see stack traces.
@@ -34,7 +35,8 @@ namespace Skald.Cli
             {
                 Console.WriteLine(Help.Replace("{encode}", EncodeCommand.Usage.Replace("\n", "\n  "))
                     .Replace("{tokenize}", TokenizeCommand.Usage).Replace("{info}", InfoCommand.Usage)
-                    .Replace("{evaluate}", EvaluateCommand.Usage.Replace("\n", "\n  ")).Replace("{benchmark}", BenchmarkCommand.Usage.Replace("\n", "\n  ")));
+                    .Replace("{evaluate}", EvaluateCommand.Usage.Replace("\n", "\n  ")).Replace("{benchmark}", BenchmarkCommand.Usage.Replace("\n", "\n  "))
+                    .Replace("{static}", StaticCommand.Usage.Replace("\n", "\n  ")));
                 return args.Length == 0 ? 2 : 0;
             }
             if (args[0] is "--version")
@@ -55,6 +57,7 @@ namespace Skald.Cli
                     "benchmark" => BenchmarkCommand.Run(rest),
                     "train" => TrainCommand.Run(rest),
                     "quickstart" => QuickstartCommand.Run(rest),
+                    "static" => StaticCommand.Run(rest),
                     _ => throw new UsageException($"unknown command '{args[0]}' (try: skald --help)"),
                 };
             }

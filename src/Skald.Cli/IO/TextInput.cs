@@ -30,6 +30,13 @@ internal static class TextInput
         return texts;
     }
 
+    /// <summary>The non-blank lines of a text file (a corpus), with a clear error when it is missing.</summary>
+    public static IEnumerable<string> ReadLinesOf(string path)
+    {
+        if (!File.Exists(path)) throw new InputException($"{path}: file not found");
+        return Lines(File.ReadAllText(path)).Where(l => !string.IsNullOrWhiteSpace(l));
+    }
+
     /// <summary>Splits on \n (dropping a trailing \r and the empty piece after a final newline).</summary>
     public static List<string> Lines(string content)
     {

@@ -1,0 +1,37 @@
+using Skald.Models;
+
+namespace Skald.Cli.Tests;
+
+public sealed class StaticCommandTests
+{
+    [Fact]
+    public void TrainWritesAStaticModelThatLoads()
+    {
+        string outDir = Path.Combine(TestPaths.NewTempDir(), "static");
+        string data = Path.Combine(TestPaths.RepoRoot, "samples", "data");
+        var r = SkaldProcess.Run("static", "train", "--data", Path.Combine(data, "train-pairs.jsonl"),
+            "--corpus", Path.Combine(data, "corpus.txt"), "--vocab-size", "2000", "--dim", "32", "--steps", "20", "--output", outDir);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.True(File.Exists(Path.Combine(outDir, "0_StaticEmbedding", "model.safetensors")));
+        var model = SentenceEncoder.Load(outDir);
+        Assert.Equal(32, model.Dimension);
+        Assert.Equal(1f, MathF.Sqrt(model.Encode("Hvor går toget?").Sum(v => v * v)), 4); // Normalize module by default
+    }
+
+    [Fact]
+    public void DistillWritesAStaticModelThatLoads()
+    {
+        string outDir = Path.Combine(TestPaths.NewTempDir(), "distilled");
+        var r = SkaldProcess.Run("static", "distill", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--dim", "16", "--output", outDir);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(16, SentenceEncoder.Load(outDir).Dimension);
+    }
+
+    [Fact]
+    public void MissingDataFileIsNamed()
+    {
+        string missing = Path.Combine(TestPaths.NewTempDir(), "nope.jsonl");
+        var r = SkaldProcess.Run("static", "train", "--data", missing, "--output", TestPaths.NewTempDir());
+        SkaldProcess.AssertUserError(r, 1, missing);
+    }
+}

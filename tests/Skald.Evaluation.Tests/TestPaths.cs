@@ -3,7 +3,7 @@ namespace Skald.Evaluation.Tests;
 /// <summary>Locates the repository (the folder holding Skald.slnx) and scratch folders.</summary>
 internal static class TestPaths
 {
-    public static string RepoRoot { get; } = FindRoot();
+    public static string RepoRoot { get; } = Skald.Tests.Repository.Root;
 
     public static string Fixtures => Path.Combine(RepoRoot, "fixtures");
 
@@ -15,22 +15,6 @@ internal static class TestPaths
         Directory.CreateDirectory(dir);
         return dir;
     }
-
-    private static string FindRoot()
-    {
-        // The build output sits under the repo, unless SKALD_BUILD_ROOT moved it: then use this source file's place.
-        return Above(AppContext.BaseDirectory) ?? Above(Path.GetDirectoryName(ThisFile())!)
-            ?? throw new InvalidOperationException("Skald.slnx not found above " + AppContext.BaseDirectory);
-    }
-
-    private static string? Above(string start)
-    {
-        var dir = new DirectoryInfo(start);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Skald.slnx"))) dir = dir.Parent;
-        return dir?.FullName;
-    }
-
-    private static string ThisFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
 }
 
 /// <summary>The shared evaluation data (../shared/data), when present.</summary>

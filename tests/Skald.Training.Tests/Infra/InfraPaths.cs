@@ -3,7 +3,7 @@ namespace Skald.Training.Tests.Infra;
 /// <summary>Locates the repository (the folder holding Skald.slnx), fixtures, ../shared/data and scratch folders.</summary>
 internal static class InfraPaths
 {
-    public static string RepoRoot { get; } = FindRoot();
+    public static string RepoRoot { get; } = Skald.Tests.Repository.Root;
 
     public static string FixtureModel(string name) => Path.Combine(RepoRoot, "fixtures", "models", name);
 
@@ -33,17 +33,4 @@ internal static class InfraPaths
         File.WriteAllText(path, text);
         return path;
     }
-
-    private static string FindRoot() =>
-        Above(AppContext.BaseDirectory) ?? Above(Path.GetDirectoryName(ThisFile())!)
-        ?? throw new InvalidOperationException("Skald.slnx not found above " + AppContext.BaseDirectory);
-
-    private static string? Above(string start)
-    {
-        var dir = new DirectoryInfo(start);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Skald.slnx"))) dir = dir.Parent;
-        return dir?.FullName;
-    }
-
-    private static string ThisFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
 }

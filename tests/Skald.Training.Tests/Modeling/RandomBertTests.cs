@@ -6,17 +6,10 @@ namespace Skald.Training.Tests.Modeling;
 
 public sealed class RandomBertTests
 {
-    private static string Root([System.Runtime.CompilerServices.CallerFilePath] string path = "")
-    {
-        var dir = new DirectoryInfo(Path.GetDirectoryName(path)!);
-        while (!File.Exists(Path.Combine(dir.FullName, "Skald.slnx"))) dir = dir.Parent!;
-        return dir.FullName;
-    }
-
     [Fact]
     public void NewModelLoadsEncodesAndFollowsTheInitialisation()
     {
-        string tokenizer = Path.Combine(Root(), "fixtures", "tokenizers", "wordpiece-cased", "tokenizer.json");
+        string tokenizer = Path.Combine(Skald.Tests.Repository.Root, "fixtures", "tokenizers", "wordpiece-cased", "tokenizer.json");
         string dir = Path.Combine(Path.GetTempPath(), "skald-tests", Guid.NewGuid().ToString("N"));
         RandomBert.Create(dir, tokenizer, new BertShape(Hidden: 32, Layers: 1, Heads: 4, Intermediate: 64, MaxPositions: 40), seed: 3);
 

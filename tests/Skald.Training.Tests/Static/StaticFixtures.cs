@@ -6,7 +6,7 @@ namespace Skald.Training.Tests.Static;
 /// <summary>Paths, scratch folders and small synthetic tokenizers and data for the static-model tests.</summary>
 internal static class StaticFixtures
 {
-    public static string RepoRoot { get; } = FindRoot();
+    public static string RepoRoot { get; } = Skald.Tests.Repository.Root;
 
     public static string FixtureModel(string name) => Path.Combine(RepoRoot, "fixtures", "models", name);
 
@@ -111,17 +111,4 @@ internal static class StaticFixtures
         }
         return dot / Math.Sqrt(Math.Max(na * nb, 1e-30));
     }
-
-    private static string FindRoot() =>
-        Above(AppContext.BaseDirectory) ?? Above(Path.GetDirectoryName(ThisFile())!)
-        ?? throw new InvalidOperationException("Skald.slnx not found above " + AppContext.BaseDirectory);
-
-    private static string? Above(string start)
-    {
-        var dir = new DirectoryInfo(start);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Skald.slnx"))) dir = dir.Parent;
-        return dir?.FullName;
-    }
-
-    private static string ThisFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
 }

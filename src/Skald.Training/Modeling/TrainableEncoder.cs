@@ -155,9 +155,29 @@ public sealed class TrainableEncoder : ITrainableModel
     internal Variable ForwardBatch(Tape t, IReadOnlyList<Encoding> encodings, float p)
     {
         var (ids, mask, typeIds, seq) = Padding.PadBatch(encodings, padId);
+        int batch = encodings.Count;
+        var x = ForwardTokens(t, ids, mask, typeIds, batch, seq, p);
+        var y = Ops.Pool(t, x, mask, batch, seq, pooling);
+        foreach (var d in this.p.Dense) y = Ops.Activation(t, Ops.Linear(t, y, d.Weight, d.Bias), d.Activation);
+        if (Source.Normalize) y = Ops.Normalize(t, y);
+        return y;
+    }
+
+    /// <summary>Pad token id of the tokenizer (or config).</summary>
+    internal int PadId => padId;
+
+    /// <summary>The word-embedding table parameter [V, C] (tied to the masked-LM decoder).</summary>
+    internal Parameter WordEmbeddings => p.Word;
+
+    /// <summary>
+    /// The transformer over padded ids [B, T] on <paramref name="t"/>: token states [B·T, C] (HF last_hidden_state),
+    /// dropout <paramref name="p"/> in training passes.
+    /// </summary>
+    internal Variable ForwardTokens(Tape t, int[] ids, int[] mask, int[] typeIds, int batch, int seq, float p)
+    {
         if (seq > (roberta ? config.MaxPositionEmbeddings - config.PadTokenId - 1 : config.MaxPositionEmbeddings))
             throw new ArgumentException($"sequence length {seq} exceeds the model's positions");
-        int batch = encodings.Count, n = batch * seq;
+        int n = batch * seq;
         var positions = new int[n];
         for (int b = 0; b < batch; b++)
         {
@@ -179,10 +199,7 @@ public sealed class TrainableEncoder : ITrainableModel
             var o = Ops.Linear(t, inter, l.OutWeight, l.OutBias);
             x = Ops.AddDropoutLayerNorm(t, o, h, l.OutLnWeight, l.OutLnBias, config.LayerNormEps, p, rng);
         }
-        var y = Ops.Pool(t, x, mask, batch, seq, pooling);
-        foreach (var d in this.p.Dense) y = Ops.Activation(t, Ops.Linear(t, y, d.Weight, d.Bias), d.Activation);
-        if (Source.Normalize) y = Ops.Normalize(t, y);
-        return y;
+        return x;
     }
 
     /// <summary>Python's str.isspace set (as SentenceEncoder strips).</summary>

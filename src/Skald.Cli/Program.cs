@@ -22,7 +22,7 @@ namespace Skald.Cli
               {evaluate}
               {benchmark}
               skald train --config FILE [--set section.key=value]... [--quick-test] [--quiet]
-              skald quickstart [--output DIR] [--samples DIR] [--budget X]
+              skald quickstart [--output DIR] [--samples DIR] [--budget X] [--mlm STEPS]
               {static}
 
             User errors print one line and exit non-zero (1: bad input or model, 2: bad command line).

@@ -6,11 +6,11 @@ namespace Skald.Cli.Commands;
 /// <summary><c>skald quickstart</c>: train Scandinavian embedding models from nothing on the bundled data, in minutes.</summary>
 internal static class QuickstartCommand
 {
-    public const string Usage = "skald quickstart [--output DIR] [--samples DIR] [--budget X]";
+    public const string Usage = "skald quickstart [--output DIR] [--samples DIR] [--budget X] [--mlm STEPS]";
 
     public static int Run(IReadOnlyList<string> args)
     {
-        var a = new CliArgs("quickstart", args, ["--output", "--samples", "--budget"]);
+        var a = new CliArgs("quickstart", args, ["--output", "--samples", "--budget", "--mlm"]);
         double budget = 1.0;
         if (a.Get("--budget") is { } b && (!double.TryParse(b, NumberStyles.Float, CultureInfo.InvariantCulture, out budget) || budget <= 0))
             throw new UsageException($"option --budget must be a positive number, got '{b}'");
@@ -19,6 +19,7 @@ internal static class QuickstartCommand
             Output = a.Get("--output") ?? "out/quickstart",
             Samples = a.Get("--samples") ?? "samples",
             Budget = budget,
+            MlmSteps = a.GetInt("--mlm", min: 0) ?? 0,
         };
         var report = new QuickstartRunner(options, Console.Error.WriteLine).Run();
 

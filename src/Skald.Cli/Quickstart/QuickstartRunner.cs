@@ -19,6 +19,8 @@ internal sealed record QuickstartOptions
     public int VocabSize { get; init; } = 4000;
     public int StaticDimension { get; init; } = 256;
     public int StaticSteps { get; init; } = 300;
+    /// <summary>Masked-LM pretraining steps before SimCSE; 0 skips the stage (the default: at this budget it hurts, see README).</summary>
+    public int MlmSteps { get; init; }
     /// <summary>Multiplies the steps of every training stage (the test runs a smaller budget).</summary>
     public double Budget { get; init; } = 1.0;
     public BertShape Bert { get; init; } = new(Hidden: 128, Layers: 2, Heads: 4, Intermediate: 512, MaxPositions: 128);
@@ -26,7 +28,7 @@ internal sealed record QuickstartOptions
 
 /// <summary>
 /// Trains Scandinavian embedding models from nothing on the bundled sample data and shows they got better:
-/// tokenizer → static model (MNRL + Matryoshka) and small BERT from random init → SimCSE → MNRL, then a before/after
+/// tokenizer → static model (MNRL + Matryoshka) and small BERT from random init → masked-LM → SimCSE → MNRL, then a before/after
 /// benchmark (BM25, untrained, trained) on the held-out set with a Markdown/JSON/HTML report.
 /// </summary>
 internal sealed class QuickstartRunner(QuickstartOptions options, Action<string> log)
@@ -46,14 +48,14 @@ internal sealed class QuickstartRunner(QuickstartOptions options, Action<string>
         }
 
         // 1. A WordPiece tokenizer trained on the bundled corpus (lower-cased; æøåäö are kept).
-        Stage("1/6 training a WordPiece tokenizer on samples/data/corpus.txt");
+        Stage("1/7 training a WordPiece tokenizer on samples/data/corpus.txt");
         var corpus = File.ReadLines(Path.Combine(data, "corpus.txt")).Where(l => l.Length > 0).ToList();
         string tokenizerJson = Path.Combine(outDir, "tokenizer.json");
         File.WriteAllText(tokenizerJson, TokenizerTrainer.TrainJson(corpus,
             new TokenizerTrainingOptions { Kind = TokenizerKind.WordPiece, VocabSize = options.VocabSize, Lowercase = true }));
 
         // 2. Static embeddings: random table (the "untrained" point) → MNRL + Matryoshka on pairs and triplets.
-        Stage("2/6 static embedding model: MNRL + Matryoshka from a random table");
+        Stage("2/7 static embedding model: MNRL + Matryoshka from a random table");
         var pairs = DatasetReader.Read(Path.Combine(data, "train-pairs.jsonl")).SelectColumns(["anchor", "positive"]);
         var triplets = DatasetReader.Read(Path.Combine(data, "train-triplets.jsonl")).SelectColumns(["anchor", "positive", "negative"]);
         var staticModel = StaticEmbeddingTrainable.Create(Skald.Tokenizers.Tokenizer.FromFile(tokenizerJson), tokenizerJson, options.StaticDimension, seed: 42);
@@ -72,22 +74,42 @@ internal sealed class QuickstartRunner(QuickstartOptions options, Action<string>
         log($"    {staticResult.Steps} steps, loss {staticResult.FirstLoss:F3} → {staticResult.LastLoss:F3} ({staticResult.Elapsed.TotalSeconds:F0} s)");
 
         // 3-5. The small encoder: random init → SimCSE on the corpus → MNRL on pairs and triplets (YAML stage configs).
-        Stage($"3/6 new BERT from random init (hidden {options.Bert.Hidden}, {options.Bert.Layers} layers)");
+        Stage($"3/7 new BERT from random init (hidden {options.Bert.Hidden}, {options.Bert.Layers} layers)");
         string bertUntrained = RandomBert.Create(Path.Combine(outDir, "bert-untrained"), tokenizerJson, options.Bert, seed: 42);
-        Stage("4/6 unsupervised SimCSE on the corpus (configs/quickstart/simcse.yaml)");
-        string simcse = Train("simcse.yaml", bertUntrained, Path.Combine(outDir, "bert-simcse"));
-        Stage("5/6 supervised MNRL on pairs and triplets (configs/quickstart/supervised.yaml)");
+        string? mlm = null;
+        if (options.MlmSteps > 0)
+        {
+            Stage("4/7 masked-language-model pretraining on the corpus");
+            mlm = Pretrain(bertUntrained, corpus, Path.Combine(outDir, "bert-mlm"));
+        }
+        Stage("5/7 unsupervised SimCSE on the corpus (configs/quickstart/simcse.yaml)");
+        string simcse = Train("simcse.yaml", mlm ?? bertUntrained, Path.Combine(outDir, "bert-simcse"));
+        Stage("6/7 supervised MNRL on pairs and triplets (configs/quickstart/supervised.yaml)");
         string bert = Train("supervised.yaml", simcse, Path.Combine(outDir, "bert"));
 
         // 6. Before/after on the held-out set.
-        Stage("6/6 evaluating BM25, untrained and trained models on the held-out set");
+        Stage("7/7 evaluating BM25, untrained and trained models on the held-out set");
         var suite = Suite.Load(Path.Combine(options.Samples, "quickstart-suite.json"));
         var report = BenchmarkRunner.Run(suite,
-            ["bm25", staticUntrained, staticTrained, bertUntrained, simcse, bert],
+            ["bm25", staticUntrained, staticTrained, bertUntrained, .. (mlm is null ? Array.Empty<string>() : [mlm]), simcse, bert],
             new BenchmarkOptions { CacheDirectory = Path.Combine(outDir, "eval-cache") });
         report.Write(Path.Combine(outDir, "report"));
         log($"done in {clock.Elapsed.TotalSeconds:F0} s");
         return report;
+    }
+
+    /// <summary>Masked-LM pretraining of the new BERT; saves the encoder (without the MLM head) as a model folder.</summary>
+    private string Pretrain(string modelPath, IReadOnlyList<string> corpus, string modelDir)
+    {
+        var encoder = TrainableEncoder.Load(modelPath, dropout: 0.1f, seed: 42);
+        var result = new MaskedLanguageModeling(encoder).Train(corpus, new MlmOptions
+        {
+            Steps = Steps(options.MlmSteps), BatchSize = 64, LearningRate = 5e-4f, Seed = 42,
+            Progress = (step, loss) => { if (step % 20 == 0) log($"    step {step}: masked-LM loss {loss:F3}"); },
+        });
+        Skald.Training.Output.ModelSaver.Save(encoder.Source, encoder.Parameters, modelDir);
+        log($"    {result.Steps} steps, loss {result.FirstLoss:F3} → {result.LastLoss:F3} ({result.Elapsed.TotalSeconds:F0} s)");
+        return modelDir;
     }
 
     /// <summary>Runs a stage config into runs/NAME and moves its final model to <paramref name="modelDir"/>.</summary>

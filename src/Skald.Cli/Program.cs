@@ -24,6 +24,7 @@ namespace Skald.Cli
               skald train --config FILE [--set section.key=value]... [--quick-test] [--quiet]
               skald quickstart [--output DIR] [--samples DIR] [--budget X] [--mlm STEPS]
               {static}
+              skald pipeline --config FILE
 
             User errors print one line and exit non-zero (1: bad input or model, 2: bad command line).
             Set SKALD_DEBUG=1 to see stack traces.
@@ -58,6 +59,7 @@ namespace Skald.Cli
                     "train" => TrainCommand.Run(rest),
                     "quickstart" => QuickstartCommand.Run(rest),
                     "static" => StaticCommand.Run(rest),
+                    "pipeline" => PipelineCommand.Run(rest),
                     _ => throw new UsageException($"unknown command '{args[0]}' (try: skald --help)"),
                 };
             }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Skald.Cli.Pipeline;
 using Skald.Evaluation.Benchmark;
 using Skald.Tokenizers.Training;
 using Skald.Training.Config;
@@ -50,9 +51,9 @@ internal sealed class QuickstartRunner(QuickstartOptions options, Action<string>
         // 1. A WordPiece tokenizer trained on the bundled corpus (lower-cased; æøåäö are kept).
         Stage("1/7 training a WordPiece tokenizer on samples/data/corpus.txt");
         var corpus = File.ReadLines(Path.Combine(data, "corpus.txt")).Where(l => l.Length > 0).ToList();
-        string tokenizerJson = Path.Combine(outDir, "tokenizer.json");
-        File.WriteAllText(tokenizerJson, TokenizerTrainer.TrainJson(corpus,
-            new TokenizerTrainingOptions { Kind = TokenizerKind.WordPiece, VocabSize = options.VocabSize, Lowercase = true }));
+        string tokenizerJson = Stages.TrainTokenizer(corpus,
+            new TokenizerTrainingOptions { Kind = TokenizerKind.WordPiece, VocabSize = options.VocabSize, Lowercase = true },
+            Path.Combine(outDir, "tokenizer.json"));
 
         // 2. Static embeddings: random table (the "untrained" point) → MNRL + Matryoshka on pairs and triplets.
         Stage("2/7 static embedding model: MNRL + Matryoshka from a random table");
@@ -89,46 +90,19 @@ internal sealed class QuickstartRunner(QuickstartOptions options, Action<string>
 
         // 6. Before/after on the held-out set.
         Stage("7/7 evaluating BM25, untrained and trained models on the held-out set");
-        var suite = Suite.Load(Path.Combine(options.Samples, "quickstart-suite.json"));
-        var report = BenchmarkRunner.Run(suite,
+        var report = Stages.Benchmark(Path.Combine(options.Samples, "quickstart-suite.json"),
             ["bm25", staticUntrained, staticTrained, bertUntrained, .. (mlm is null ? Array.Empty<string>() : [mlm]), simcse, bert],
-            new BenchmarkOptions { CacheDirectory = Path.Combine(outDir, "eval-cache") });
-        report.Write(Path.Combine(outDir, "report"));
+            Path.Combine(outDir, "report"));
         log($"done in {clock.Elapsed.TotalSeconds:F0} s");
         return report;
     }
 
-    /// <summary>Masked-LM pretraining of the new BERT; saves the encoder (without the MLM head) as a model folder.</summary>
-    private string Pretrain(string modelPath, IReadOnlyList<string> corpus, string modelDir)
-    {
-        var encoder = TrainableEncoder.Load(modelPath, dropout: 0.1f, seed: 42);
-        var result = new MaskedLanguageModeling(encoder).Train(corpus, new MlmOptions
-        {
-            Steps = Steps(options.MlmSteps), BatchSize = 64, LearningRate = 5e-4f, Seed = 42,
-            Progress = (step, loss) => { if (step % 20 == 0) log($"    step {step}: masked-LM loss {loss:F3}"); },
-        });
-        Skald.Training.Output.ModelSaver.Save(encoder.Source, encoder.Parameters, modelDir);
-        log($"    {result.Steps} steps, loss {result.FirstLoss:F3} → {result.LastLoss:F3} ({result.Elapsed.TotalSeconds:F0} s)");
-        return modelDir;
-    }
+    private string Pretrain(string modelPath, IReadOnlyList<string> corpus, string modelDir) =>
+        Stages.Pretrain(modelPath, corpus, new MlmOptions { Steps = Steps(options.MlmSteps), BatchSize = 64, LearningRate = 5e-4f, Seed = 42 },
+            modelDir, log);
 
-    /// <summary>Runs a stage config into runs/NAME and moves its final model to <paramref name="modelDir"/>.</summary>
-    private string Train(string configFile, string modelPath, string modelDir)
-    {
-        string runDir = Path.Combine(Path.GetDirectoryName(modelDir)!, "runs", Path.GetFileName(modelDir));
-        var overrides = new[] { $"model.path={modelPath}", $"output.dir={runDir}" };
-        var config = ConfigLoader.Load(Path.Combine(options.Configs, configFile), overrides);
-        config = config with { Training = config.Training with { MaxSteps = Steps(config.Training.MaxSteps) } };
-        var setup = TrainingRun.Build(config, p =>
-        {
-            if (p.Step % 10 == 0 || p.Step == p.TotalSteps)
-                log(string.Create(CultureInfo.InvariantCulture, $"    step {p.Step}/{p.TotalSteps} loss {p.Loss:F3} ({p.SamplesPerSecond:F0} samples/s)"));
-        });
-        string final = new SentenceTrainer(setup).Run().ModelPath;
-        if (Directory.Exists(modelDir)) Directory.Delete(modelDir, recursive: true);
-        Directory.Move(final, modelDir);
-        return modelDir;
-    }
+    private string Train(string configFile, string modelPath, string modelDir) =>
+        Stages.Train(Path.Combine(options.Configs, configFile), modelPath, modelDir, options.Budget, log);
 
     private int Steps(int steps) => Math.Max(2, (int)Math.Round(steps * options.Budget));
 

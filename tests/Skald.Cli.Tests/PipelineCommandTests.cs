@@ -1,0 +1,55 @@
+namespace Skald.Cli.Tests;
+
+public sealed class PipelineCommandTests
+{
+    private static string Write(string yaml)
+    {
+        string path = Path.Combine(TestPaths.NewTempDir(), "pipeline.yaml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    /// <summary>A short chain: tokenizer → new BERT → masked-LM → MNRL → benchmark, each stage reading the one before.</summary>
+    [Fact]
+    public void StagesRunInOrderAndChainTheirOutputs()
+    {
+        string outDir = Path.Combine(TestPaths.NewTempDir(), "p");
+        string train = Write("""
+            model: {path: x, dropout: 0.1}
+            data: {train: [samples/data/train-pairs.jsonl], columns: [anchor, positive], max_train_samples: 256}
+            training: {batch_size: 32, learning_rate: 1.0e-3, max_steps: 6, warmup_steps: 1, logging_steps: 2}
+            loss: {type: mnrl}
+            evaluation: {steps: 0, retrieval: null}
+            output: {dir: x, save_steps: 0, tensorboard: false, resume: false}
+            """);
+        string config = Write($$"""
+            output: {{outDir}}
+            stages:
+              - {name: tok, type: tokenizer, corpus: samples/data/corpus.txt, vocab_size: 1500, lowercase: true}
+              - {name: init, type: new_bert, tokenizer: tok, hidden: 32, layers: 1, heads: 2, intermediate: 64, max_positions: 64}
+              - {name: mlm, type: mlm, model: init, corpus: samples/data/corpus.txt, steps: 3, batch_size: 8}
+              - {name: tuned, type: train, config: {{train}}, model: mlm}
+              - {name: report, type: benchmark, suite: samples/quickstart-suite.json, models: [init, tuned]}
+            """);
+        var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.True(File.Exists(Path.Combine(outDir, "tok", "tokenizer.json")));
+        Assert.True(File.Exists(Path.Combine(outDir, "mlm", "model.safetensors")));
+        Assert.True(File.Exists(Path.Combine(outDir, "tuned", "modules.json")));
+        Assert.True(File.Exists(Path.Combine(outDir, "report.html")));
+        Assert.Contains("| init |", r.Stdout);
+        Assert.Contains("| tuned |", r.Stdout);
+    }
+
+    [Fact]
+    public void UnknownStageKeyIsNamed()
+    {
+        string config = Write("""
+            output: out/x
+            stages:
+              - {name: tok, type: tokenizer, corpus: samples/data/corpus.txt, vocab_sise: 100}
+            """);
+        var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
+        SkaldProcess.AssertUserError(r, 1, "stage 1 (tok)", "unknown key \"vocab_sise\"");
+    }
+}

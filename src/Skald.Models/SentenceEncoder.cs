@@ -134,11 +134,11 @@ public sealed class SentenceEncoder
         int maxLength = Math.Min(options.MaxLength ?? MaxSeqLength, Encoder.MaxSequenceLength);
         var prepared = new string[texts.Count];
         for (int i = 0; i < texts.Count; i++)
-            prepared[i] = Prepare((prompt ?? "") + (texts[i] ?? throw new ArgumentException($"text {i} is null")));
+            prepared[i] = Folder.PrepareText((prompt ?? "") + (texts[i] ?? throw new ArgumentException($"text {i} is null")));
         // With include_prompt = false the prompt's tokens (and the leading special token) leave the pooling mask;
         // sentence-transformers counts them as the prompt's encoding minus its trailing special token.
         int promptLength = prompt is not null && !Pooling.IncludePrompt
-            ? Tokenizer.Encode(Prepare(prompt), true, maxLength).Ids.Length - 1
+            ? Tokenizer.Encode(Folder.PrepareText(prompt), true, maxLength).Ids.Length - 1
             : 0;
         // StaticEmbedding tokenizes the raw text without special tokens (sentence-transformers' StaticEmbedding.tokenize).
         return (Tokenizer.EncodeBatch(prepared, !Folder.IsStatic, maxLength), promptLength);
@@ -169,18 +169,6 @@ public sealed class SentenceEncoder
             throw new ModelFormatException($"{Folder.Path}: no prompt named \"{name}\" ({known})");
         }
         return p;
-    }
-
-    /// <summary>Python's str.isspace set: .NET's white space plus the separators U+001C..U+001F.</summary>
-    private static readonly char[] PythonWhiteSpace = [.. Enumerable.Range(0, 0x3001).Select(i => (char)i)
-        .Where(ch => char.IsWhiteSpace(ch) || ch is >= '\u001c' and <= '\u001f')];
-
-    /// <summary>sentence-transformers' Transformer.tokenize: Python's strip(), then lower-case when do_lower_case.</summary>
-    private string Prepare(string text)
-    {
-        if (Folder.IsStatic) return text;
-        text = text.Trim(PythonWhiteSpace);
-        return Folder.DoLowerCase ? text.ToLowerInvariant() : text;
     }
 
     private static void Grow(ref float[] a, int size)

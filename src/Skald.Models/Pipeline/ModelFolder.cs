@@ -46,6 +46,21 @@ public sealed record ModelFolder
     /// <summary>similarity_fn_name (cosine when absent).</summary>
     public SimilarityFunction Similarity { get; init; } = SimilarityFunction.Cosine;
 
+    /// <summary>Python's str.isspace set: .NET's white space plus the separators U+001C..U+001F.</summary>
+    private static readonly char[] PythonWhiteSpace = [.. Enumerable.Range(0, 0x3001).Select(i => (char)i)
+        .Where(ch => char.IsWhiteSpace(ch) || ch is >= '\u001c' and <= '\u001f')];
+
+    /// <summary>
+    /// A text as the first module sees it: sentence-transformers' Transformer.tokenize strips it (Python's strip())
+    /// and lower-cases it when do_lower_case; StaticEmbedding takes it as it is.
+    /// </summary>
+    public string PrepareText(string text)
+    {
+        if (IsStatic) return text;
+        text = text.Trim(PythonWhiteSpace);
+        return DoLowerCase ? text.ToLowerInvariant() : text;
+    }
+
     /// <summary>Reads the folder's pipeline description.</summary>
     public static ModelFolder Read(string path)
     {

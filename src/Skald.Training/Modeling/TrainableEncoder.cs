@@ -105,10 +105,7 @@ public sealed class TrainableEncoder : ITrainableModel
     {
         var prepared = new string[texts.Count];
         for (int i = 0; i < texts.Count; i++)
-        {
-            string t = (texts[i] ?? throw new ArgumentException($"text {i} is null")).Trim(PythonWhiteSpace);
-            prepared[i] = Source.DoLowerCase ? t.ToLowerInvariant() : t;
-        }
+            prepared[i] = Source.PrepareText(texts[i] ?? throw new ArgumentException($"text {i} is null"));
         return Tokenizer.EncodeBatch(prepared, true, MaxSeqLength);
     }
 
@@ -201,8 +198,4 @@ public sealed class TrainableEncoder : ITrainableModel
         }
         return x;
     }
-
-    /// <summary>Python's str.isspace set (as SentenceEncoder strips).</summary>
-    private static readonly char[] PythonWhiteSpace = [.. Enumerable.Range(0, 0x3001).Select(i => (char)i)
-        .Where(ch => char.IsWhiteSpace(ch) || ch is >= '\u001c' and <= '\u001f')];
 }

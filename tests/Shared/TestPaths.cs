@@ -1,9 +1,9 @@
-namespace Skald.Models.Tests;
+namespace Skald.Tests;
 
-/// <summary>Locates the repository (the folder holding Skald.slnx) and scratch folders.</summary>
+/// <summary>Fixture paths and scratch folders for every test project (linked in by Directory.Build.props).</summary>
 internal static class TestPaths
 {
-    public static string RepoRoot { get; } = Skald.Tests.Repository.Root;
+    public static string RepoRoot { get; } = Repository.Root;
 
     public static string Fixtures => Path.Combine(RepoRoot, "fixtures");
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Skald.Models.Architectures;
+using Skald.Tensors.Autograd;
 using Skald.Tensors.Gemm;
 
 // Encoder throughput: tokens/s of the transformer forward pass on fixed synthetic ids, for each model folder given.
@@ -26,7 +27,8 @@ for (int i = 0; i < args.Length; i++)
 var results = new List<object>();
 foreach (var dir in dirs)
 {
-    var encoder = Encoders.Load(dir);
+    var encoder = ArchitectureRegistry.Load(dir);
+    var tape = new Tape(recording: false);
     foreach (int seq in new[] { 32, 128 })
     {
         const int batch = 32;
@@ -40,13 +42,18 @@ foreach (var dir in dirs)
                 mask[b * seq + t] = 1;
             }
         }
-        var hidden = new float[batch * seq * encoder.HiddenSize];
-        encoder.Forward(ids, [], mask, batch, seq, hidden); // warm-up
+        var tokens = new TokenBatch(ids, mask, new int[batch * seq], batch, seq);
+        void Forward()
+        {
+            tape.Reset();
+            encoder.Forward(tape, tokens);
+        }
+        Forward(); // warm-up
         int iterations = 0;
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed.TotalSeconds < 5 || iterations < 3)
         {
-            encoder.Forward(ids, [], mask, batch, seq, hidden);
+            Forward();
             iterations++;
         }
         double tokensPerSecond = (double)iterations * batch * seq / sw.Elapsed.TotalSeconds;

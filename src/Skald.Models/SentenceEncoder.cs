@@ -1,12 +1,14 @@
 using Skald.Models.Architectures;
 using Skald.Models.Pipeline;
+using Skald.Tensors.Autograd;
 using Skald.Tokenizers;
 
 namespace Skald.Models;
 
 /// <summary>
 /// A sentence-embedding model: tokenizer → transformer → pooling → dense → normalize, loaded from a Hugging Face or
-/// sentence-transformers folder and giving the embeddings sentence-transformers gives.
+/// sentence-transformers folder and giving the embeddings sentence-transformers gives. The chain is defined once
+/// (<see cref="Forward"/>): encoding runs it on a tape that does not record; training runs it on a recording tape.
 /// <code>
 /// var model = SentenceEncoder.Load("models/nb-sbert-base");
 /// float[][] e = model.Encode(["Hei verden", "Hallo verda"]);
@@ -16,17 +18,21 @@ namespace Skald.Models;
 public sealed class SentenceEncoder
 {
     private readonly DenseModule[] dense;
+    private readonly Tape inference = new(recording: false); // grow-only activation memory of Encode, reused
+    private readonly Lock gate = new();
 
-    private SentenceEncoder(ModelFolder folder, Tokenizer tokenizer, ITransformerEncoder encoder, PoolingConfig pooling,
+    private SentenceEncoder(ModelFolder folder, Tokenizer tokenizer, ITransformer transformer, PoolingConfig pooling,
         DenseModule[] dense, int maxSeqLength)
     {
         Folder = folder;
         Tokenizer = tokenizer;
-        Encoder = encoder;
+        Transformer = transformer;
         Pooling = pooling;
         this.dense = dense;
         MaxSeqLength = maxSeqLength;
         Dimension = dense.Length > 0 ? dense[^1].OutFeatures : pooling.OutputDimension;
+        PadId = tokenizer.PadTokenId ?? transformer.Config.PadTokenId;
+        Parameters = [.. transformer.Parameters, .. dense.SelectMany(d => d.Parameters)];
     }
 
     /// <summary>The folder's pipeline description.</summary>
@@ -35,8 +41,8 @@ public sealed class SentenceEncoder
     /// <summary>The tokenizer (from tokenizer.json).</summary>
     public Tokenizer Tokenizer { get; }
 
-    /// <summary>The transformer.</summary>
-    public ITransformerEncoder Encoder { get; }
+    /// <summary>The transformer (first module).</summary>
+    public ITransformer Transformer { get; }
 
     /// <summary>Pooling configuration.</summary>
     public PoolingConfig Pooling { get; }
@@ -53,17 +59,26 @@ public sealed class SentenceEncoder
     /// <summary>The model's similarity function.</summary>
     public SimilarityFunction SimilarityFunction => Folder.Similarity;
 
+    /// <summary>
+    /// Every parameter of the chain: the transformer's under their checkpoint keys, then the Dense modules' under
+    /// <c>{module folder}/{key}</c>.
+    /// </summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
     /// <summary>Total parameter count (transformer + dense).</summary>
-    public long ParameterCount => Encoder.ParameterCount + dense.Sum(d => d.ParameterCount);
+    public long ParameterCount => Parameters.Sum(p => (long)p.Length);
+
+    /// <summary>The id padding is filled with (the tokenizer's pad token, else config.json's pad_token_id).</summary>
+    public int PadId { get; }
 
     /// <summary>Loads a model folder. Errors are <see cref="ModelFormatException"/> or <see cref="TokenizerException"/>.</summary>
     public static SentenceEncoder Load(string path)
     {
         var folder = ModelFolder.Read(path);
         var tokenizer = folder.LoadTokenizer();
-        ITransformerEncoder encoder = folder.IsStatic
+        ITransformer encoder = folder.IsStatic
             ? StaticEmbeddingModel.Load(folder.TransformerPath)
-            : Encoders.Load(folder.TransformerPath);
+            : ArchitectureRegistry.Load(folder.TransformerPath);
         var pooling = folder.Pooling ?? new PoolingConfig(encoder.HiddenSize, PoolingMode.Mean);
         if (pooling.Dimension != encoder.HiddenSize)
             throw new ModelFormatException(
@@ -91,34 +106,44 @@ public sealed class SentenceEncoder
         var (encodings, promptLength) = TokenizeWithPrompt(texts, options);
         var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => encodings[i].Ids.Length).ToArray();
         var result = new float[texts.Count][];
-        int c = Encoder.HiddenSize, pooled = Pooling.OutputDimension;
-        int padId = Tokenizer.PadTokenId ?? Encoder.Config.PadTokenId;
-        float[] hidden = [], pooledBuf = [], denseA = [], denseB = [];
+        bool normalize = Folder.Normalize || options.Normalize;
         for (int start = 0; start < order.Length; start += options.BatchSize)
         {
             int b = Math.Min(options.BatchSize, order.Length - start);
             var batch = new Encoding[b];
             for (int i = 0; i < b; i++) batch[i] = encodings[order[start + i]];
-            var (ids, mask, typeIds, seq) = Padding.PadBatch(batch, padId);
-            Grow(ref hidden, b * seq * c);
-            Encoder.Forward(ids, typeIds, mask, b, seq, hidden);
-            Grow(ref pooledBuf, b * pooled);
-            Pipeline.Pooling.Forward(Pooling, hidden.AsSpan(0, b * seq * c), mask, b, seq, pooledBuf, promptLength);
-            var current = pooledBuf;
-            int width = pooled;
-            foreach (var d in dense)
+            lock (gate)
             {
-                ref float[] target = ref (ReferenceEquals(current, denseA) ? ref denseB : ref denseA);
-                Grow(ref target, b * d.OutFeatures);
-                d.Forward(current.AsSpan(0, b * width), target, b);
-                current = target;
-                width = d.OutFeatures;
+                inference.Reset();
+                var y = Forward(inference, TokenBatch.Pad(batch, PadId), promptLength, normalize);
+                for (int i = 0; i < b; i++) result[order[start + i]] = y.Span.Slice(i * y.Cols, y.Cols).ToArray();
             }
-            if (Folder.Normalize || options.Normalize) Pipeline.Normalize.Forward(current, b, width);
-            for (int i = 0; i < b; i++) result[order[start + i]] = current.AsSpan(i * width, width).ToArray();
             options.Progress?.Invoke(start + b, order.Length);
         }
         return result;
+    }
+
+    /// <summary>
+    /// The whole chain over one padded batch on <paramref name="tape"/>: transformer → pooling → dense → normalize
+    /// (when the folder has a Normalize module or <paramref name="normalize"/>): embeddings [B, <see cref="Dimension"/>].
+    /// <paramref name="promptLength"/> tokens are left out of pooling when the Pooling module says include_prompt = false.
+    /// </summary>
+    public Variable Forward(Tape tape, TokenBatch tokens, int promptLength = 0, bool normalize = false)
+    {
+        var hidden = Transformer.Forward(tape, tokens); // [B·T, C]
+        var y = Pipeline.Pooling.Forward(tape, hidden, tokens.Mask, tokens.Batch, tokens.Seq, Pooling, promptLength); // [B, k·C]
+        foreach (var d in dense) y = d.Forward(tape, y);
+        return Folder.Normalize || normalize ? Ops.Normalize(tape, y) : y;
+    }
+
+    /// <summary>The transformer's token states [B·T, C] for <paramref name="tokens"/> (inference), copied to <paramref name="hidden"/>.</summary>
+    public void TokenStates(TokenBatch tokens, Span<float> hidden)
+    {
+        lock (gate)
+        {
+            inference.Reset();
+            Transformer.Forward(inference, tokens).Span.CopyTo(hidden);
+        }
     }
 
     /// <summary>
@@ -131,7 +156,7 @@ public sealed class SentenceEncoder
     private (IReadOnlyList<Encoding> Encodings, int PromptLength) TokenizeWithPrompt(IReadOnlyList<string> texts, EncodeOptions options)
     {
         string? prompt = ResolvePrompt(options);
-        int maxLength = Math.Min(options.MaxLength ?? MaxSeqLength, Encoder.MaxSequenceLength);
+        int maxLength = Math.Min(options.MaxLength ?? MaxSeqLength, Transformer.MaxSequenceLength);
         var prepared = new string[texts.Count];
         for (int i = 0; i < texts.Count; i++)
             prepared[i] = Folder.PrepareText((prompt ?? "") + (texts[i] ?? throw new ArgumentException($"text {i} is null")));
@@ -169,10 +194,5 @@ public sealed class SentenceEncoder
             throw new ModelFormatException($"{Folder.Path}: no prompt named \"{name}\" ({known})");
         }
         return p;
-    }
-
-    private static void Grow(ref float[] a, int size)
-    {
-        if (a.Length < size) a = new float[size];
     }
 }

@@ -55,7 +55,7 @@ public sealed class PoolingTests
     public void NormalizeMakesUnitRows()
     {
         float[] x = [3f, 4f, 0f, 0f];
-        Normalize.Forward(x, 2, 2);
+        Skald.Tensors.Kernels.L2Normalize.Forward(x, x, [], 2, 2);
         Assert.Equal([0.6f, 0.8f, 0f, 0f], x);
     }
 

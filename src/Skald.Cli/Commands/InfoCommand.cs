@@ -12,7 +12,7 @@ internal static class InfoCommand
     {
         var a = new CliArgs("info", args, ["--model"]);
         var m = SentenceEncoder.Load(a.Require("--model"));
-        var cfg = m.Encoder.Config;
+        var cfg = m.Transformer.Config;
         var modes = Enum.GetValues<PoolingMode>().Where(p => p != PoolingMode.None && m.Pooling.Modes.HasFlag(p));
         Console.WriteLine($"model:            {m.Folder.Path}");
         Console.WriteLine($"architecture:     {cfg.Architecture ?? cfg.ModelType} (model_type {cfg.ModelType})");

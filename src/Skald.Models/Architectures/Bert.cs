@@ -1,55 +1,39 @@
 using Skald.Models.Checkpoints;
-using Skald.Tensors.Kernels;
+using Skald.Tensors;
+using Skald.Tensors.Autograd;
 
 namespace Skald.Models.Architectures;
 
 /// <summary>
-/// BertModel (BERT, NB-BERT, KB-BERT, mBERT, LaBSE, MiniLM) inference, following
-/// https://github.com/huggingface/transformers/blob/main/src/transformers/models/bert/modeling_bert.py
-/// (BertEmbeddings → BertLayer × L with post-LayerNorm residuals; the pooler is not used by sentence embedders).
-/// Parameter paths equal the checkpoint keys after the <c>bert.</c> prefix is stripped. RoBERTa-family models reuse
-/// this encoder with position ids counted from the padding index (see <see cref="XlmRoberta"/>).
+/// BertModel (BERT, NB-BERT, KB-BERT, mBERT, LaBSE, MiniLM; with RoBERTa positions also XLM-R, see
+/// <see cref="XlmRoberta"/>), following transformers' modeling_bert.py
+/// (https://github.com/huggingface/transformers/blob/v4.46.3/src/transformers/models/bert/modeling_bert.py):
+/// BertEmbeddings → BertLayer × L with post-LayerNorm residuals; the pooler is not used by sentence embedders.
+/// The nesting of the fields is the nesting of the checkpoint keys (<c>embeddings.*</c>,
+/// <c>encoder.layer.{i}.attention.self.query.weight</c>, ...). One definition for inference and training: on a tape
+/// that records, dropout (<see cref="Tape.Dropout"/>) acts where HF's train mode applies hidden_dropout_prob and
+/// attention_probs_dropout_prob.
 /// </summary>
-public sealed class BertModel : ITransformerEncoder
+public sealed class BertModel : ITransformer
 {
-    private readonly float[] wordEmbeddings;     // [V, C]
-    private readonly float[] positionEmbeddings; // [P, C]
-    private readonly float[] typeEmbeddings;     // [TV, C]
-    private readonly float[] embLnWeight, embLnBias; // [C]
-    private readonly BertLayer[] layers;
-    private readonly Func<ReadOnlySpan<int>, ReadOnlySpan<int>, int, int, int, int> positionOf;
-    private readonly ActivationFn activation;
-    private readonly Lock gate = new();
-    private readonly Workspace ws = new();
+    private readonly Embeddings embeddings;       // embeddings.*
+    private readonly Layer[] layers;              // encoder.layer.{i}.*
+    private readonly bool positionsFromPadding;
 
-    /// <summary>Builds the model from a config and checkpoint (keys without prefix).</summary>
+    /// <summary>Builds the model's parameters through <paramref name="p"/> (checkpoint keys without prefix).</summary>
     /// <param name="config">Parsed config.json.</param>
-    /// <param name="weights">Open checkpoint.</param>
-    /// <param name="positionIdsFromPadding">RoBERTa scheme: position = padding_idx + 1 + index among non-pad tokens.</param>
-    internal BertModel(TransformerConfig config, Checkpoint weights, bool positionIdsFromPadding)
+    /// <param name="p">Where the parameters come from.</param>
+    /// <param name="positionsFromPadding">RoBERTa scheme: position = padding_idx + 1 + index among non-pad tokens.</param>
+    public BertModel(TransformerConfig config, ParameterBuilder p, bool positionsFromPadding)
     {
         Config = config;
-        int c = config.HiddenSize;
-        wordEmbeddings = weights.Read("embeddings.word_embeddings.weight", config.VocabSize, c);
-        positionEmbeddings = weights.Read("embeddings.position_embeddings.weight", config.MaxPositionEmbeddings, c);
-        typeEmbeddings = weights.Read("embeddings.token_type_embeddings.weight", config.TypeVocabSize, c);
-        (embLnWeight, embLnBias) = ReadLayerNorm(weights, "embeddings.LayerNorm", c);
-        layers = new BertLayer[config.NumLayers];
-        for (int i = 0; i < layers.Length; i++) layers[i] = new BertLayer(weights, $"encoder.layer.{i}", config);
-        activation = ActivationFor(config);
-        int pad = config.PadTokenId;
-        if (positionIdsFromPadding)
-        {
-            MaxSequenceLength = config.MaxPositionEmbeddings - pad - 1;
-            positionOf = (ids, _, row, seq, t) => XlmRoberta.PositionId(ids.Slice(row * seq, seq), t, pad);
-        }
-        else
-        {
-            MaxSequenceLength = config.MaxPositionEmbeddings;
-            positionOf = (_, _, _, _, t) => t;
-        }
-        ParameterCount = (long)wordEmbeddings.Length + positionEmbeddings.Length + typeEmbeddings.Length + 2L * c
-            + layers.Sum(l => l.ParameterCount);
+        this.positionsFromPadding = positionsFromPadding;
+        embeddings = new Embeddings(config, p.Sub("embeddings"));
+        var encoder = p.Sub("encoder");
+        layers = new Layer[config.NumLayers];
+        for (int i = 0; i < layers.Length; i++) layers[i] = new Layer(config, encoder.Sub("layer", i));
+        Parameters = [.. p.Parameters];
+        MaxSequenceLength = positionsFromPadding ? config.MaxPositionEmbeddings - config.PadTokenId - 1 : config.MaxPositionEmbeddings;
     }
 
     /// <inheritdoc />
@@ -62,93 +46,118 @@ public sealed class BertModel : ITransformerEncoder
     public int MaxSequenceLength { get; }
 
     /// <inheritdoc />
-    public long ParameterCount { get; }
+    public IReadOnlyList<Parameter> Parameters { get; }
 
-    /// <summary>Loads a BERT folder (config.json + safetensors, optional <c>bert.</c> key prefix).</summary>
-    public static BertModel Load(string folder)
-    {
-        var config = TransformerConfig.Load(Path.Combine(folder, "config.json"));
-        using var weights = Checkpoint.OpenFolder(folder, "bert.");
-        return new BertModel(config, weights, positionIdsFromPadding: false);
-    }
+    /// <summary>The word-embedding table [V, C] (tied to the masked-LM decoder).</summary>
+    public Parameter WordEmbeddings => embeddings.Word;
 
     /// <inheritdoc />
-    public void Forward(ReadOnlySpan<int> ids, ReadOnlySpan<int> typeIds, ReadOnlySpan<int> mask, int batch, int seq,
-        Span<float> hidden)
+    public Variable Forward(Tape tape, TokenBatch tokens)
     {
+        int batch = tokens.Batch, seq = tokens.Seq, n = tokens.Count;
         if (seq > MaxSequenceLength)
             throw new ArgumentException($"sequence length {seq} exceeds the model's {MaxSequenceLength} positions");
-        int c = HiddenSize, n = batch * seq;
-        lock (gate)
+        var positions = new int[n]; // [B, T]
+        for (int b = 0; b < batch; b++)
         {
-            ws.Ensure(batch, seq, Config);
-            // Embeddings: x[n] = word[id] + position[pos] + type[tt], then LayerNorm.   x: [B, T, C]
-            var sum = ws.Tmp.AsSpan(0, n * c);
-            for (int b = 0; b < batch; b++)
-            {
-                for (int t = 0; t < seq; t++)
-                {
-                    int row = b * seq + t;
-                    int id = ids[row];
-                    if ((uint)id >= (uint)Config.VocabSize)
-                        throw new ArgumentException($"token id {id} is outside the vocabulary of {Config.VocabSize}");
-                    int pos = positionOf(ids, mask, b, seq, t);
-                    int tt = typeIds.IsEmpty ? 0 : typeIds[row];
-                    var dst = sum.Slice(row * c, c);
-                    wordEmbeddings.AsSpan(id * c, c).CopyTo(dst);
-                    System.Numerics.Tensors.TensorPrimitives.Add(dst, positionEmbeddings.AsSpan(pos * c, c), dst);
-                    System.Numerics.Tensors.TensorPrimitives.Add(dst, typeEmbeddings.AsSpan(tt * c, c), dst);
-                }
-            }
-            LayerNorm.Forward(sum, embLnWeight, embLnBias, ws.X.AsSpan(0, n * c), ws.Mean, ws.Rstd, n, c, Config.LayerNormEps);
-
-            // Additive key mask [B, T]: 0 keeps a key, float.MinValue removes it (as HF's extended attention mask).
-            for (int i = 0; i < n; i++) ws.MaskBias[i] = mask[i] != 0 ? 0f : float.MinValue;
-
-            foreach (var layer in layers) layer.Forward(ws, batch, seq, activation);
-            ws.X.AsSpan(0, n * c).CopyTo(hidden);
+            var row = tokens.Ids.AsSpan(b * seq, seq);
+            for (int t = 0; t < seq; t++)
+                positions[b * seq + t] = positionsFromPadding ? XlmRoberta.PositionId(row, t, Config.PadTokenId) : t;
         }
+        var x = embeddings.Forward(tape, tokens.Ids, positions, tokens.TypeIds); // [B·T, C]
+        // Additive key mask [B·T]: 0 keeps a key, float.MinValue removes it (HF's extended attention mask).
+        var maskBias = tape.Save(n);
+        var mb = maskBias.Span;
+        for (int i = 0; i < n; i++) mb[i] = tokens.Mask[i] != 0 ? 0f : float.MinValue;
+        foreach (var layer in layers)
+        {
+            var mark = tape.Mark();
+            x = tape.Keep(mark, layer.Forward(tape, x, maskBias, batch, seq));
+        }
+        return x;
     }
 
-    internal static (float[] Weight, float[] Bias) ReadLayerNorm(Checkpoint w, string path, int c)
+    /// <summary>
+    /// transformers' BertPreTrainedModel._init_weights for a new model: weights N(0, initializer_range²), biases 0,
+    /// LayerNorm weight 1 and bias 0, the padding row of the word embeddings 0.
+    /// </summary>
+    public static ParameterInitializer Initializer(TransformerConfig config, SkaldRandom random, float range = 0.02f) => (key, values) =>
     {
-        // Old TF-converted checkpoints name LayerNorm parameters gamma/beta; transformers renames them on load.
-        if (!w.Contains(path + ".weight") && w.Contains(path + ".gamma"))
-            return (w.Read(path + ".gamma", c), w.Read(path + ".beta", c));
-        return (w.Read(path + ".weight", c), w.Read(path + ".bias", c));
-    }
-
-    private static ActivationFn ActivationFor(TransformerConfig config) => config.HiddenAct switch
-    {
-        "gelu" => Activations.Gelu,
-        "gelu_new" or "gelu_pytorch_tanh" or "gelu_fast" => Activations.GeluTanh,
-        "relu" => Activations.Relu,
-        _ => throw new ModelFormatException(
-            $"{config.Source}: hidden_act \"{config.HiddenAct}\" is not supported (gelu, gelu_new, gelu_pytorch_tanh, relu)"),
+        if (key.EndsWith(".bias", StringComparison.Ordinal)) values.Clear();
+        else if (key.Contains("LayerNorm", StringComparison.Ordinal)) values.Fill(1f);
+        else
+        {
+            for (int i = 0; i < values.Length; i++) values[i] = (float)(random.NextGaussian() * range);
+            if (key == "embeddings.word_embeddings.weight")
+                values.Slice(config.PadTokenId * config.HiddenSize, config.HiddenSize).Clear();
+        }
     };
 
-    /// <summary>An element-wise activation y = f(x).</summary>
-    internal delegate void ActivationFn(ReadOnlySpan<float> x, Span<float> y);
-
-    /// <summary>Grow-only activation buffers, so that steady-state encoding allocates nothing.</summary>
-    internal sealed class Workspace
+    /// <summary>BertEmbeddings: LayerNorm(word[id] + position[pos] + token_type[tt]), then dropout.</summary>
+    private sealed class Embeddings(TransformerConfig cfg, ParameterBuilder p)
     {
-        public float[] X = [], H = [], Tmp = [], Qkv = [], Ctx = [], Inter = [], Probs = [], MaskBias = [], Mean = [], Rstd = [];
-        public int Count;
+        public readonly Parameter Word = p.Tensor("word_embeddings.weight", cfg.VocabSize, cfg.HiddenSize);             // [V, C]
+        private readonly Parameter position = p.Tensor("position_embeddings.weight", cfg.MaxPositionEmbeddings, cfg.HiddenSize); // [P, C]
+        private readonly Parameter type = p.Tensor("token_type_embeddings.weight", cfg.TypeVocabSize, cfg.HiddenSize);  // [TV, C]
+        private readonly Parameter lnWeight = p.Tensor("LayerNorm.weight", cfg.HiddenSize);                              // [C]
+        private readonly Parameter lnBias = p.Tensor("LayerNorm.bias", cfg.HiddenSize);                                  // [C]
 
-        public void Ensure(int batch, int seq, TransformerConfig cfg)
+        public Variable Forward(Tape tape, int[] ids, int[] positions, int[] typeIds) =>
+            Ops.Embeddings(tape, ids, positions, typeIds, Word, position, type, lnWeight, lnBias, cfg.LayerNormEps, tape.Dropout);
+    }
+
+    /// <summary>
+    /// BertLayer = BertAttention (BertSelfAttention + BertSelfOutput), BertIntermediate, BertOutput. Query, key and
+    /// value are three parameters stored side by side, so one GEMM computes all three.
+    /// </summary>
+    private sealed class Layer
+    {
+        private readonly TransformerConfig cfg;
+        private readonly ActivationKind act;
+        private readonly Parameter qkvWeight, qkvBias;             // attention.self.{query,key,value}: [3C, C], [3C]
+        private readonly Parameter attnOutWeight, attnOutBias;     // attention.output.dense: [C, C], [C]
+        private readonly Parameter attnLnWeight, attnLnBias;       // attention.output.LayerNorm: [C]
+        private readonly Parameter interWeight, interBias;         // intermediate.dense: [I, C], [I]
+        private readonly Parameter outWeight, outBias;             // output.dense: [C, I], [C]
+        private readonly Parameter outLnWeight, outLnBias;         // output.LayerNorm: [C]
+
+        public Layer(TransformerConfig cfg, ParameterBuilder p)
         {
-            int n = batch * seq, c = cfg.HiddenSize;
-            Count = n;
-            Grow(ref X, n * c); Grow(ref H, n * c); Grow(ref Tmp, n * c); Grow(ref Ctx, n * c);
-            Grow(ref Qkv, n * 3 * c); Grow(ref Inter, n * cfg.IntermediateSize);
-            Grow(ref Probs, batch * cfg.NumHeads * seq * seq);
-            Grow(ref MaskBias, n); Grow(ref Mean, n); Grow(ref Rstd, n);
+            this.cfg = cfg;
+            int c = cfg.HiddenSize, inter = cfg.IntermediateSize;
+            act = ActivationNames.FromHiddenAct(cfg.HiddenAct, cfg.Source);
+            var self = p.Sub("attention.self");
+            string[] qkv = ["query", "key", "value"];
+            qkvWeight = self.Stack(qkv, "weight", c, c).Stacked;
+            qkvBias = self.Stack(qkv, "bias", c).Stacked;
+            var attnOut = p.Sub("attention.output");
+            attnOutWeight = attnOut.Tensor("dense.weight", c, c);
+            attnOutBias = attnOut.Tensor("dense.bias", c);
+            attnLnWeight = attnOut.Tensor("LayerNorm.weight", c);
+            attnLnBias = attnOut.Tensor("LayerNorm.bias", c);
+            interWeight = p.Tensor("intermediate.dense.weight", inter, c);
+            interBias = p.Tensor("intermediate.dense.bias", inter);
+            outWeight = p.Tensor("output.dense.weight", c, inter);
+            outBias = p.Tensor("output.dense.bias", c);
+            outLnWeight = p.Tensor("output.LayerNorm.weight", c);
+            outLnBias = p.Tensor("output.LayerNorm.bias", c);
         }
 
-        private static void Grow(ref float[] a, int size)
+        /// <summary>x [B·T, C] → [B·T, C].</summary>
+        public Variable Forward(Tape tape, Variable x, Memory<float> maskBias, int batch, int seq)
         {
-            if (a.Length < size) a = new float[size];
+            float p = tape.Dropout;
+            // BertSelfAttention: qkv [B·T, 3C] = x · Wqkvᵀ + b; ctx [B·T, C] = dropout(softmax(q·kᵀ/√D + mask)) · v per head.
+            var qkv = Ops.Linear(tape, x, qkvWeight, qkvBias);
+            var ctx = Ops.Attention(tape, qkv, maskBias, batch, seq, cfg.NumHeads, p);
+            // BertSelfOutput: h = LayerNorm(dropout(ctx · Woᵀ + b) + x).                                   [B·T, C]
+            var a = Ops.Linear(tape, ctx, attnOutWeight, attnOutBias);
+            var h = Ops.AddDropoutLayerNorm(tape, a, x, attnLnWeight, attnLnBias, cfg.LayerNormEps, p);
+            // BertIntermediate: act(h · Wiᵀ + bi)                                                          [B·T, I]
+            var mid = Ops.Activation(tape, Ops.Linear(tape, h, interWeight, interBias), act);
+            // BertOutput: LayerNorm(dropout(mid · Woᵀ + bo) + h)                                           [B·T, C]
+            var o = Ops.Linear(tape, mid, outWeight, outBias);
+            return Ops.AddDropoutLayerNorm(tape, o, h, outLnWeight, outLnBias, cfg.LayerNormEps, p);
         }
     }
 }

@@ -1,4 +1,5 @@
 using Skald.Models.Checkpoints;
+using Skald.Tensors.Autograd;
 
 namespace Skald.Models.Architectures;
 
@@ -8,11 +9,11 @@ namespace Skald.Models.Architectures;
 /// <c>nn.EmbeddingBag</c> in mean mode. Exposed as an encoder without context (hidden[b, t] = table[id]) so that the
 /// pipeline's mean pooling over the mask reproduces the bag mean exactly.
 /// </summary>
-public sealed class StaticEmbeddingModel : ITransformerEncoder
+public sealed class StaticEmbeddingModel : ITransformer
 {
-    private readonly float[] table; // [V, D]
+    private readonly Parameter table; // embedding.weight [V, D]
 
-    private StaticEmbeddingModel(TransformerConfig config, float[] table)
+    private StaticEmbeddingModel(TransformerConfig config, Parameter table)
     {
         Config = config;
         this.table = table;
@@ -31,10 +32,10 @@ public sealed class StaticEmbeddingModel : ITransformerEncoder
     public int MaxSequenceLength => int.MaxValue;
 
     /// <inheritdoc />
-    public long ParameterCount => table.Length;
+    public IReadOnlyList<Parameter> Parameters => [table];
 
     /// <summary>The embedding table [V, D] (row i is token i).</summary>
-    public ReadOnlySpan<float> Table => table;
+    public ReadOnlySpan<float> Table => table.Data.Span;
 
     /// <summary>
     /// Loads a StaticEmbedding module folder: model.safetensors with <c>embedding.weight</c> (or Model2Vec's
@@ -47,7 +48,7 @@ public sealed class StaticEmbeddingModel : ITransformerEncoder
         var info = weights.Shape(key);
         if (info.Length != 2)
             throw new ModelFormatException($"{weights.Description}: tensor \"{key}\" must be [vocabulary, dimension], found [{string.Join(", ", info)}]");
-        var table = weights.Read(key, info);
+        var table = ParameterBuilder.FromCheckpoint(weights).Tensor(key, info);
         var config = new TransformerConfig
         {
             ModelType = "static", VocabSize = info[0], HiddenSize = info[1], NumLayers = 0, NumHeads = 1,
@@ -57,16 +58,5 @@ public sealed class StaticEmbeddingModel : ITransformerEncoder
     }
 
     /// <inheritdoc />
-    public void Forward(ReadOnlySpan<int> ids, ReadOnlySpan<int> typeIds, ReadOnlySpan<int> mask, int batch, int seq,
-        Span<float> hidden)
-    {
-        int d = HiddenSize;
-        for (int i = 0; i < batch * seq; i++)
-        {
-            int id = ids[i];
-            if ((uint)id >= (uint)Config.VocabSize)
-                throw new ArgumentException($"token id {id} is outside the vocabulary of {Config.VocabSize}");
-            table.AsSpan(id * d, d).CopyTo(hidden.Slice(i * d, d));
-        }
-    }
+    public Variable Forward(Tape tape, TokenBatch tokens) => Ops.Gather(tape, tokens.Ids, table);
 }

@@ -121,14 +121,20 @@ public sealed class Checkpoint : IDisposable
     /// <summary>Reads a float tensor and checks its shape; a missing key or wrong shape names both.</summary>
     public float[] Read(string key, params int[] expectedShape)
     {
+        var data = new float[expectedShape.Aggregate(1L, (a, d) => a * d)];
+        ReadInto(key, data, expectedShape);
+        return data;
+    }
+
+    /// <summary>Reads a float tensor of shape <paramref name="expectedShape"/> into <paramref name="destination"/>.</summary>
+    public void ReadInto(string key, Span<float> destination, params int[] expectedShape)
+    {
         if (!byKey.TryGetValue(key, out var entry))
             throw new ModelFormatException($"{Description}: missing tensor \"{key}\"");
         if (!entry.Info.Shape.SequenceEqual(expectedShape))
             throw new ModelFormatException(
                 $"{Description}: tensor \"{key}\" has shape [{string.Join(", ", entry.Info.Shape)}], the config says [{string.Join(", ", expectedShape)}]");
-        var data = new float[entry.Info.ElementCount];
-        entry.File.ReadFloat32(entry.Info, data);
-        return data;
+        entry.File.ReadFloat32(entry.Info, destination);
     }
 
     /// <inheritdoc />

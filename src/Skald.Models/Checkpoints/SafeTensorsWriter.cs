@@ -5,7 +5,13 @@ using System.Text.Json;
 namespace Skald.Models.Checkpoints;
 
 /// <summary>One tensor to write: key, shape and float32 values (stored as <see cref="SafeTensorsDType"/>).</summary>
-public sealed record TensorToWrite(string Name, int[] Shape, float[] Data);
+public sealed record TensorToWrite(string Name, int[] Shape, ReadOnlyMemory<float> Data)
+{
+    /// <summary>A tensor over an array.</summary>
+    public TensorToWrite(string name, int[] shape, float[] data) : this(name, shape, (ReadOnlyMemory<float>)data)
+    {
+    }
+}
 
 /// <summary>Writes safetensors files (F32, F16 or BF16) atomically: temporary file, then rename.</summary>
 public static class SafeTensorsWriter
@@ -67,12 +73,13 @@ public static class SafeTensorsWriter
         }
     }
 
-    private static void WriteData(Stream s, float[] data, SafeTensorsDType dtype)
+    private static void WriteData(Stream s, ReadOnlyMemory<float> memory, SafeTensorsDType dtype)
     {
+        var data = memory.Span;
         switch (dtype)
         {
             case SafeTensorsDType.F32:
-                s.Write(MemoryMarshal.AsBytes(data.AsSpan()));
+                s.Write(MemoryMarshal.AsBytes(data));
                 break;
             case SafeTensorsDType.F16:
                 var halves = new Half[data.Length];

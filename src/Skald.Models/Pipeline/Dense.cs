@@ -1,24 +1,24 @@
+using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
-using Skald.Tensors.Kernels;
+using Skald.Tensors.Autograd;
 
 namespace Skald.Models.Pipeline;
 
 /// <summary>
 /// sentence-transformers' Dense module (sentence_transformers/models/Dense.py): y = activation(x · Wᵀ + b),
-/// W: [out, in] stored as <c>linear.weight</c> in the module folder's model.safetensors.
+/// W: [out, in] stored as <c>linear.weight</c> in the module folder's model.safetensors. Its parameters are named
+/// with the module folder (<c>2_Dense/linear.weight</c>).
 /// </summary>
 public sealed class DenseModule
 {
-    private readonly float[] weight;
-    private readonly float[] bias;
-
-    private DenseModule(int inFeatures, int outFeatures, string activation, float[] weight, float[] bias)
+    private DenseModule(int inFeatures, int outFeatures, string activation, Parameter weight, Parameter? bias, string source)
     {
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
         ActivationFunction = activation;
-        this.weight = weight;
-        this.bias = bias;
+        Activation = ActivationNames.FromTorchClass(activation, source);
+        Weight = weight;
+        Bias = bias;
     }
 
     /// <summary>Input width.</summary>
@@ -30,8 +30,17 @@ public sealed class DenseModule
     /// <summary>The activation's Python path, as in config.json.</summary>
     public string ActivationFunction { get; }
 
-    /// <summary>Number of parameters.</summary>
-    public long ParameterCount => weight.Length + bias.Length;
+    /// <summary>The activation.</summary>
+    public ActivationKind Activation { get; }
+
+    /// <summary>linear.weight [out, in].</summary>
+    public Parameter Weight { get; }
+
+    /// <summary>linear.bias [out] (null when the config says bias: false).</summary>
+    public Parameter? Bias { get; }
+
+    /// <summary>Its parameters.</summary>
+    public IReadOnlyList<Parameter> Parameters => Bias is null ? [Weight] : [Weight, Bias];
 
     /// <summary>Loads a Dense module folder (config.json + model.safetensors).</summary>
     public static DenseModule Load(string folder)
@@ -43,48 +52,15 @@ public sealed class DenseModule
         int outF = JsonFiles.Int(r, "out_features", cfgPath) ?? throw new ModelFormatException($"{cfgPath}: missing key \"out_features\"");
         bool hasBias = JsonFiles.Bool(r, "bias", cfgPath, fallback: true);
         string act = JsonFiles.Str(r, "activation_function", cfgPath) ?? "torch.nn.modules.activation.Tanh";
-        _ = ActivationOf(act, cfgPath);
+        _ = ActivationNames.FromTorchClass(act, cfgPath);
+        string module = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
         using var w = Checkpoint.OpenFolder(folder);
-        var weight = w.Read("linear.weight", outF, inF);
-        var bias = hasBias ? w.Read("linear.bias", outF) : [];
-        return new DenseModule(inF, outF, act, weight, bias);
+        var p = ParameterBuilder.FromCheckpoint(w, module + "/").Sub("linear");
+        var weight = p.Tensor("weight", outF, inF);
+        var bias = hasBias ? p.Tensor("bias", outF) : null;
+        return new DenseModule(inF, outF, act, weight, bias, cfgPath);
     }
 
-    /// <summary>x: [n, in] → y: [n, out].</summary>
-    public void Forward(ReadOnlySpan<float> x, Span<float> y, int n)
-    {
-        Linear.Forward(x, weight, bias, y, n, InFeatures, OutFeatures);
-        var act = ActivationOf(ActivationFunction, "Dense");
-        act?.Invoke(y[..(n * OutFeatures)]);
-    }
-
-    private static Action<Span<float>>? ActivationOf(string name, string source)
-    {
-        string shortName = name[(name.LastIndexOf('.') + 1)..];
-        return shortName switch
-        {
-            "Identity" => null,
-            "Tanh" => s => Activations.Tanh(s, s),
-            "ReLU" => s => Activations.Relu(s, s),
-            "GELU" => s => Activations.Gelu(s, s),
-            "Sigmoid" => s => System.Numerics.Tensors.TensorPrimitives.Sigmoid(s, s),
-            _ => throw new ModelFormatException(
-                $"{source}: activation_function \"{name}\" is not supported (Identity, Tanh, ReLU, GELU, Sigmoid)"),
-        };
-    }
-}
-
-/// <summary>sentence-transformers' Normalize module: x / max(‖x‖₂, 1e-12) per row.</summary>
-public static class Normalize
-{
-    /// <summary>In place over rows of width <paramref name="dim"/>.</summary>
-    public static void Forward(Span<float> x, int rows, int dim)
-    {
-        for (int r = 0; r < rows; r++)
-        {
-            var row = x.Slice(r * dim, dim);
-            float norm = System.Numerics.Tensors.TensorPrimitives.Norm(row);
-            System.Numerics.Tensors.TensorPrimitives.Divide(row, MathF.Max(norm, 1e-12f), row);
-        }
-    }
+    /// <summary>x [B, in] → y [B, out] on <paramref name="tape"/>.</summary>
+    public Variable Forward(Tape tape, Variable x) => Ops.Activation(tape, Ops.Linear(tape, x, Weight, Bias), Activation);
 }

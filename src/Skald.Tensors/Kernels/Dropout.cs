@@ -1,37 +1,54 @@
+
 namespace Skald.Tensors.Kernels;
 
 /// <summary>
-/// Inverted dropout: each element is kept with probability 1 − p and scaled by 1/(1 − p). The mask holds the per-element
-/// multiplier (0 or 1/(1 − p)) so the backward pass is one multiply. Reproducible from the <see cref="SkaldRandom"/> seed.
+/// Inverted dropout (the one dropout of the engine) whose mask is a pure function of (seed, element index): element i is kept when the top 24 bits of
+/// a SplitMix64 hash of seed + i are ≥ p·2²⁴, and scaled by 1/(1 − p). One 64-bit draw from the model's
+/// <see cref="SkaldRandom"/> gives the seed of a whole op, so the backward pass regenerates the mask instead of storing
+/// it, the work runs in parallel, and saving/restoring the generator state reproduces every mask (GradCache).
 /// </summary>
 public static class Dropout
 {
-    /// <summary>
-    /// Forward. x, y, mask: [n] (x and y may alias). p in [0, 1): p = 0 copies x and fills the mask with 1.
-    /// Draws exactly one 32-bit number per element from <paramref name="rng"/>.
-    /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void Forward(ReadOnlySpan<float> x, Span<float> y, Span<float> mask, float p, SkaldRandom rng)
+    /// <summary>y = x ⊙ mask(seed) (x and y may alias). p = 0 copies.</summary>
+    public static void Apply(ReadOnlySpan<float> x, Span<float> y, float p, ulong seed)
     {
-        ArgumentNullException.ThrowIfNull(rng);
-        if (!(p >= 0f && p < 1f)) throw new ArgumentOutOfRangeException(nameof(p), "Dropout probability must be in [0, 1).");
-        if (y.Length < x.Length || mask.Length < x.Length) throw new ArgumentException("y and mask need x.Length elements.");
-        float scale = 1f / (1f - p);
-        // Keep when the 24-bit uniform draw is >= p·2^24 (exact for any float p).
-        uint threshold = (uint)Math.Ceiling(p * 16777216.0);
-        for (int i = 0; i < x.Length; i++)
+        if (!(p >= 0f && p < 1f)) throw new ArgumentOutOfRangeException(nameof(p), "dropout probability must be in [0, 1)");
+        if (y.Length < x.Length) throw new ArgumentException("y needs x.Length elements", nameof(y));
+        if (p == 0f)
         {
-            float m = (rng.NextUInt32() >> 8) >= threshold ? scale : 0f;
-            mask[i] = m;
-            y[i] = x[i] * m;
+            x.CopyTo(y);
+            return;
+        }
+        unsafe
+        {
+            fixed (float* px = x, py = y)
+            {
+                nint ix = (nint)px, iy = (nint)py;
+                int n = x.Length;
+                float scale = 1f / (1f - p);
+                uint threshold = (uint)Math.Ceiling(p * 16777216.0);
+                int threads = Math.Max(1, Math.Min(Parallelism.MaxThreads, n / 65536));
+                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+                {
+                    long start = (long)n * t / threads, end = (long)n * (t + 1) / threads;
+                    float* xs = (float*)ix, ys = (float*)iy;
+                    for (long i = start; i < end; i++)
+                        ys[i] = Keep(seed, (ulong)i, threshold) ? xs[i] * scale : 0f;
+                });
+            }
         }
     }
 
-    /// <summary>Backward: dx = dy ⊙ mask. dy, mask, dx: [n] (dx may alias dy).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> mask, Span<float> dx)
+    /// <summary>The multiplier of element <paramref name="index"/> (0 or 1/(1 − p)).</summary>
+    public static float Multiplier(float p, ulong seed, long index) =>
+        p == 0f ? 1f : Keep(seed, (ulong)index, (uint)Math.Ceiling(p * 16777216.0)) ? 1f / (1f - p) : 0f;
+
+    private static bool Keep(ulong seed, ulong i, uint threshold)
     {
-        if (mask.Length < dy.Length || dx.Length < dy.Length) throw new ArgumentException("mask and dx need dy.Length elements.");
-        System.Numerics.Tensors.TensorPrimitives.Multiply(dy, mask[..dy.Length], dx[..dy.Length]);
+        ulong z = seed + (i + 1) * 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        return (uint)(z >> 40) >= threshold;
     }
 }

@@ -1,4 +1,5 @@
-using Skald.Training.Autograd;
+using Skald.Models.Architectures;
+using Skald.Tensors.Autograd;
 using Skald.Tokenizers;
 
 namespace Skald.Training.Modeling;
@@ -15,16 +16,12 @@ public sealed class EncoderPass : IDisposable
     private readonly TrainableEncoder model;
     private readonly Tape tape;
     private readonly List<Variable> outputs = [];
-    private readonly bool dropout;
     private bool disposed;
 
-    internal EncoderPass(TrainableEncoder model, Tape tape, bool record, bool dropout)
+    internal EncoderPass(TrainableEncoder model, Tape tape)
     {
         this.model = model;
         this.tape = tape;
-        this.dropout = dropout;
-        tape.Reset();
-        tape.Recording = record;
     }
 
     /// <summary>Whether forwards are recorded for <see cref="Backward"/>.</summary>
@@ -41,7 +38,7 @@ public sealed class EncoderPass : IDisposable
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         if (encodings.Count == 0) throw new ArgumentException("no texts to embed", nameof(encodings));
-        var y = model.ForwardBatch(tape, encodings, dropout ? model.Dropout : 0f);
+        var y = model.Model.Forward(tape, TokenBatch.Pad(encodings, model.PadId));
         var result = new EmbeddingBatch(y.Span.ToArray(), y.Rows, y.Cols);
         if (tape.Recording) outputs.Add(y);
         else tape.Reset();

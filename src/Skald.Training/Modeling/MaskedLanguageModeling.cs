@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Skald.Tensors;
 using Skald.Tokenizers;
-using Skald.Training.Autograd;
+using Skald.Models.Architectures;
+using Skald.Models.Checkpoints;
+using Skald.Tensors.Autograd;
 using Skald.Training.Optim;
 using Skald.Training.Trainer;
 
@@ -48,6 +50,7 @@ public sealed record MlmOptions
 public sealed class MaskedLanguageModeling
 {
     private readonly TrainableEncoder encoder;
+    private readonly Parameter wordEmbeddings; // the encoder's embeddings.word_embeddings.weight [V, C], the tied decoder
     private readonly Parameter dense, denseBias, lnWeight, lnBias, decoderBias;
     private readonly int maskId, vocab;
     private readonly Tape tape = new();
@@ -55,20 +58,21 @@ public sealed class MaskedLanguageModeling
     /// <summary>A new randomly initialised head (N(0, 0.02²), LayerNorm 1/0, biases 0) over <paramref name="encoder"/>.</summary>
     public MaskedLanguageModeling(TrainableEncoder encoder, ulong seed = 42)
     {
-        if (encoder.Config.ModelType != "bert") throw new ArgumentException("masked-LM pretraining is implemented for BERT models");
+        wordEmbeddings = (encoder.Model.Transformer as BertModel)?.WordEmbeddings
+            ?? throw new ArgumentException("masked-LM pretraining is implemented for BERT models");
         this.encoder = encoder;
         int c = encoder.Config.HiddenSize;
         vocab = encoder.Config.VocabSize;
         maskId = encoder.Tokenizer.TokenToId("[MASK]") ?? encoder.Tokenizer.TokenToId("<mask>")
             ?? throw new ArgumentException("the tokenizer has no [MASK] token");
-        var rng = new SkaldRandom(seed);
-        var w = new float[c * c];
-        for (int i = 0; i < w.Length; i++) w[i] = (float)(rng.NextGaussian() * 0.02);
-        dense = new Parameter("cls.predictions.transform.dense.weight", w, [c, c], true);
-        denseBias = new Parameter("cls.predictions.transform.dense.bias", new float[c], [c], false);
-        lnWeight = new Parameter("cls.predictions.transform.LayerNorm.weight", Enumerable.Repeat(1f, c).ToArray(), [c], false);
-        lnBias = new Parameter("cls.predictions.transform.LayerNorm.bias", new float[c], [c], false);
-        decoderBias = new Parameter("cls.predictions.bias", new float[vocab], [vocab], false);
+        // BertOnlyMLMHead: cls.predictions.transform.{dense, LayerNorm}, cls.predictions.bias (the decoder weight is tied).
+        var p = ParameterBuilder.FromInitializer(BertModel.Initializer(encoder.Config, new SkaldRandom(seed))).Sub("cls.predictions");
+        var transform = p.Sub("transform");
+        dense = transform.Tensor("dense.weight", c, c);
+        denseBias = transform.Tensor("dense.bias", c);
+        lnWeight = transform.Tensor("LayerNorm.weight", c);
+        lnBias = transform.Tensor("LayerNorm.bias", c);
+        decoderBias = p.Tensor("bias", vocab);
     }
 
     /// <summary>The head's own parameters (the decoder weight is the encoder's word-embedding table).</summary>
@@ -85,12 +89,13 @@ public sealed class MaskedLanguageModeling
     public float Loss(IReadOnlyList<string> texts, SkaldRandom maskRandom, bool backward, float maskProbability = 0.15f)
     {
         var encodings = encoder.Tokenize(texts);
-        var (ids, mask, typeIds, seq) = Padding.PadBatch(encodings, encoder.PadId);
-        int batch = encodings.Count, n = batch * seq;
+        var tokens = TokenBatch.Pad(encodings, encoder.PadId);
+        int[] ids = tokens.Ids;
+        int seq = tokens.Seq, n = tokens.Count;
         var targets = new int[n];
         Array.Fill(targets, -1);
         int selected = 0;
-        for (int b = 0; b < batch; b++)
+        for (int b = 0; b < tokens.Batch; b++)
         {
             var special = encodings[b].SpecialTokensMask;
             for (int t = 0; t < encodings[b].Ids.Length; t++)
@@ -108,12 +113,14 @@ public sealed class MaskedLanguageModeling
         }
 
         tape.Recording = backward;
+        tape.Dropout = encoder.Dropout;
+        tape.Random = encoder.Random;
         try
         {
-            var x = encoder.ForwardTokens(tape, ids, mask, typeIds, batch, seq, encoder.Dropout);
+            var x = encoder.Model.Transformer.Forward(tape, tokens);
             var h = Ops.Activation(tape, Ops.Linear(tape, x, dense, denseBias), ActivationKind.Gelu);
             h = Ops.LayerNormalization(tape, h, lnWeight, lnBias, encoder.Config.LayerNormEps);
-            var logits = Ops.Linear(tape, h, encoder.WordEmbeddings, decoderBias); // [N, V], decoder tied to the word table
+            var logits = Ops.Linear(tape, h, wordEmbeddings, decoderBias); // [N, V], decoder tied to the word table
             var grad = backward ? new float[n * vocab] : null;
             double loss = 0;
             var l = logits.Span;
@@ -178,7 +185,7 @@ public sealed class MaskedLanguageModeling
                 }
                 texts[i] = corpus[order[at++]];
             }
-            foreach (var p in parameters) Array.Clear(p.Grad);
+            foreach (var p in parameters) p.Grad.Span.Clear();
             float loss = Loss(texts, random, backward: true, options.MaskProbability);
             GradientClipping.ClipGlobalNorm(parameters, options.MaxGradNorm);
             adam.Step(schedule.At(step));

@@ -1,6 +1,6 @@
 using System.Globalization;
+using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
-using Skald.Tensors;
 
 namespace Skald.Training.Modeling;
 
@@ -23,44 +23,6 @@ public static class RandomBert
         int vocab = tokenizer.VocabSize, c = shape.Hidden, padId = tokenizer.PadTokenId ?? 0;
         if (c % shape.Heads != 0) throw new ArgumentException($"hidden {c} is not a multiple of heads {shape.Heads}");
         Directory.CreateDirectory(dir);
-        var rng = new SkaldRandom(seed);
-        var tensors = new List<TensorToWrite>();
-        float[] Normal(int n)
-        {
-            var a = new float[n];
-            for (int i = 0; i < n; i++) a[i] = (float)(rng.NextGaussian() * 0.02);
-            return a;
-        }
-        void Add(string name, float[] data, params int[] dims) => tensors.Add(new TensorToWrite(name, dims, data));
-        void LayerNorm(string path)
-        {
-            Add(path + ".weight", Enumerable.Repeat(1f, c).ToArray(), c);
-            Add(path + ".bias", new float[c], c);
-        }
-        void Linear(string path, int outF, int inF)
-        {
-            Add(path + ".weight", Normal(outF * inF), outF, inF);
-            Add(path + ".bias", new float[outF], outF);
-        }
-        var word = Normal(vocab * c);
-        Array.Clear(word, padId * c, c);
-        Add("embeddings.word_embeddings.weight", word, vocab, c);
-        Add("embeddings.position_embeddings.weight", Normal(shape.MaxPositions * c), shape.MaxPositions, c);
-        Add("embeddings.token_type_embeddings.weight", Normal(2 * c), 2, c);
-        LayerNorm("embeddings.LayerNorm");
-        for (int l = 0; l < shape.Layers; l++)
-        {
-            string p = $"encoder.layer.{l}";
-            Linear($"{p}.attention.self.query", c, c);
-            Linear($"{p}.attention.self.key", c, c);
-            Linear($"{p}.attention.self.value", c, c);
-            Linear($"{p}.attention.output.dense", c, c);
-            LayerNorm($"{p}.attention.output.LayerNorm");
-            Linear($"{p}.intermediate.dense", shape.Intermediate, c);
-            Linear($"{p}.output.dense", c, shape.Intermediate);
-            LayerNorm($"{p}.output.LayerNorm");
-        }
-        SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"), tensors);
         string config = string.Create(CultureInfo.InvariantCulture, $$"""
             {
               "architectures": ["BertModel"],
@@ -81,7 +43,12 @@ public static class RandomBert
               "position_embedding_type": "absolute"
             }
             """);
-        File.WriteAllText(Path.Combine(dir, "config.json"), config + "\n");
+        string configPath = Path.Combine(dir, "config.json");
+        File.WriteAllText(configPath, config + "\n");
+        // The parameters are the architecture's own (one list of names), initialised as transformers does.
+        var model = ArchitectureRegistry.Initialize(TransformerConfig.Load(configPath), seed);
+        SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"),
+            model.Parameters.Select(p => new TensorToWrite(p.Name, p.Shape, p.Data)));
         File.Copy(tokenizerJson, Path.Combine(dir, "tokenizer.json"), overwrite: true);
         File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"),
             $$"""{"model_max_length": {{shape.MaxPositions}}, "tokenizer_class": "PreTrainedTokenizerFast"}""" + "\n");

@@ -55,7 +55,7 @@ public sealed class AdamW
         Parallel.For(0, parameters.Length, new ParallelOptions { MaxDegreeOfParallelism = Tensors.Parallelism.MaxThreads }, i =>
         {
             var p = parameters[i];
-            Update(p.Data, p.Grad, m[i], v[i], p.WeightDecay ? decay : 1f, b1, b2, c1, c2, stepSize, bc2Sqrt, eps);
+            Update(p.Data.Span, p.Grad.Span, m[i], v[i], p.WeightDecay ? decay : 1f, b1, b2, c1, c2, stepSize, bc2Sqrt, eps);
         });
     }
 

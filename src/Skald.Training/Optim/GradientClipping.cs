@@ -14,7 +14,7 @@ public static class GradientClipping
         foreach (var p in parameters)
         {
             double s = 0;
-            foreach (float g in p.Grad) s += (double)g * g;
+            foreach (float g in p.Grad.Span) s += (double)g * g;
             sum += s;
         }
         double norm = Math.Sqrt(sum);
@@ -22,7 +22,7 @@ public static class GradientClipping
         if (coef < 1)
         {
             float c = (float)coef;
-            foreach (var p in parameters) System.Numerics.Tensors.TensorPrimitives.Multiply(p.Grad, c, p.Grad);
+            foreach (var p in parameters) System.Numerics.Tensors.TensorPrimitives.Multiply(p.Grad.Span, c, p.Grad.Span);
         }
         return (float)norm;
     }

@@ -1,4 +1,5 @@
 using Skald.Models;
+using Skald.Models.Architectures;
 
 namespace Skald.Training.Static;
 
@@ -47,7 +48,7 @@ public static class StaticDistiller
         options ??= new StaticDistillOptions();
         if (options.SifCoefficient is { } a && !(a > 0 && a < 1))
             throw new ArgumentOutOfRangeException(nameof(options), "SifCoefficient must be in (0, 1)");
-        int vocab = teacher.Tokenizer.VocabSize, width = teacher.Encoder.HiddenSize;
+        int vocab = teacher.Tokenizer.VocabSize, width = teacher.Transformer.HiddenSize;
         var vectors = TokenEmbeddings(teacher, options);
         int dims = width;
         if (pcaDims < vocab)
@@ -78,7 +79,7 @@ public static class StaticDistiller
         ArgumentNullException.ThrowIfNull(teacher);
         options ??= new StaticDistillOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1, nameof(options));
-        int vocab = teacher.Tokenizer.VocabSize, c = teacher.Encoder.HiddenSize;
+        int vocab = teacher.Tokenizer.VocabSize, c = teacher.Transformer.HiddenSize;
         // Model2Vec's trick: the special tokens are the first and last ids of the encoding of "A".
         var withSpecial = teacher.Tokenizer.Encode("A", addSpecialTokens: true).Ids;
         var plain = teacher.Tokenizer.Encode("A", addSpecialTokens: false).Ids;
@@ -90,7 +91,7 @@ public static class StaticDistiller
             suffix = [options.ReverseSpecialTokens ? start : end];
         }
         int seq = prefix.Length + 1 + suffix.Length;
-        int limit = teacher.Encoder.Config.VocabSize > 0 ? Math.Min(vocab, teacher.Encoder.Config.VocabSize) : vocab;
+        int limit = teacher.Transformer.Config.VocabSize > 0 ? Math.Min(vocab, teacher.Transformer.Config.VocabSize) : vocab;
         var result = new float[(long)vocab * c];
         var ids = new int[options.BatchSize * seq];
         var mask = new int[ids.Length];
@@ -107,7 +108,7 @@ public static class StaticDistiller
                 ids[o + prefix.Length] = first + i;
                 suffix.CopyTo(ids, o + prefix.Length + 1);
             }
-            teacher.Encoder.Forward(ids.AsSpan(0, b * seq), types.AsSpan(0, b * seq), mask.AsSpan(0, b * seq), b, seq, hidden);
+            teacher.TokenStates(new TokenBatch(ids[..(b * seq)], mask[..(b * seq)], types[..(b * seq)], b, seq), hidden);
             for (int i = 0; i < b; i++)
             {
                 var dst = result.AsSpan((first + i) * c, c);

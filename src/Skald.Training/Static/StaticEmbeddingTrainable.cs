@@ -200,7 +200,7 @@ public sealed class StaticEmbeddingTrainable : ITrainableModel
             foreach (int id in ids)
             {
                 CheckId(id);
-                var dst = grad.AsSpan(id * d, d);
+                var dst = grad.Span.Slice(id * d, d);
                 TensorPrimitives.MultiplyAdd(g, share, dst, dst);
                 touched.Add(id);
             }
@@ -212,12 +212,12 @@ public sealed class StaticEmbeddingTrainable : ITrainableModel
     {
         if (allDirty)
         {
-            Array.Clear(weight.Grad);
+            weight.Grad.Span.Clear();
             allDirty = false;
         }
         else
         {
-            foreach (int id in touched) Array.Clear(weight.Grad, id * Dimension, Dimension);
+            foreach (int id in touched) weight.Grad.Span.Slice(id * Dimension, Dimension).Clear();
         }
         touched.Clear();
     }
@@ -242,7 +242,7 @@ public sealed class StaticEmbeddingTrainable : ITrainableModel
         {
             var row = new float[Dimension];
             MeanRows(ids[i], row);
-            if (Normalize) Models.Pipeline.Normalize.Forward(row, 1, Dimension);
+            if (Normalize) Tensors.Kernels.L2Normalize.Forward(row, row, [], 1, Dimension);
             result[i] = row;
         });
         return result;
@@ -264,7 +264,7 @@ public sealed class StaticEmbeddingTrainable : ITrainableModel
         foreach (int id in ids)
         {
             CheckId(id);
-            TensorPrimitives.Add(dst, weight.Data.AsSpan(id * d, d), dst);
+            TensorPrimitives.Add(dst, weight.Data.Span.Slice(id * d, d), dst);
         }
         TensorPrimitives.Divide(dst, MathF.Max(ids.Length, 1e-9f), dst);
     }

@@ -111,7 +111,7 @@ public sealed class CheckpointStore(string root, int keep)
                 throw new TrainingException($"{source}: parameter '{p.Name}' is missing (was the checkpoint written for another model?)");
             if (w.Length != p.Data.Length)
                 throw new TrainingException($"{source}: parameter '{p.Name}' holds {w.Length} values, the model has {p.Data.Length}");
-            w.CopyTo(p.Data, 0);
+            w.CopyTo(p.Data.Span);
         }
     }
 

@@ -225,7 +225,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
         double sum = 0;
         foreach (var p in parameters)
         {
-            foreach (float g in p.Grad) sum += (double)g * g;
+            foreach (float g in p.Grad.Span) sum += (double)g * g;
         }
         return (float)Math.Sqrt(sum);
     }

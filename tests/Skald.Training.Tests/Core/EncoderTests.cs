@@ -1,3 +1,4 @@
+using Skald.Tensors.Tests.Autograd;
 using Skald.Models;
 using Skald.Tensors;
 using Skald.Training.Losses;
@@ -73,17 +74,17 @@ public sealed class EncoderTests
             var e = pass.Forward(texts);
             pass.Backward([new EmbeddingBatch((float[])r.Clone(), e.Rows, e.Dim)]);
         }
-        var dir = model.Parameters.Select((p, k) => GradCheck.Random(p.Data.Length, (ulong)k + DirectionSeed, 1f)).ToArray();
+        var dir = model.Parameters.Select((p, k) => TapeGradCheck.Random(p.Length, (ulong)k + DirectionSeed, 1f)).ToArray();
         double analytic = 0;
         for (int k = 0; k < dir.Length; k++)
         {
-            for (int i = 0; i < dir[k].Length; i++) analytic += (double)dir[k][i] * model.Parameters[k].Grad[i];
+            for (int i = 0; i < dir[k].Length; i++) analytic += (double)dir[k][i] * model.Parameters[k].Grad.Span[i];
         }
         double Loss(double step)
         {
             for (int k = 0; k < dir.Length; k++)
             {
-                var d = model.Parameters[k].Data;
+                var d = model.Parameters[k].Data.Span;
                 for (int i = 0; i < d.Length; i++) d[i] += (float)(step * dir[k][i]);
             }
             model.Random.RestoreState(state);
@@ -91,7 +92,7 @@ public sealed class EncoderTests
             var e = pass.Forward(texts);
             for (int k = 0; k < dir.Length; k++)
             {
-                var d = model.Parameters[k].Data;
+                var d = model.Parameters[k].Data.Span;
                 for (int i = 0; i < d.Length; i++) d[i] -= (float)(step * dir[k][i]);
             }
             double s = 0;
@@ -114,22 +115,22 @@ public sealed class EncoderTests
         model.ZeroGradients();
         loss.ComputeAndBackward(model, batch);
         var after = model.Random.SaveState();
-        var dir = model.Parameters.Select((p, k) => GradCheck.Random(p.Data.Length, (ulong)k + 100, 1f)).ToArray();
+        var dir = model.Parameters.Select((p, k) => TapeGradCheck.Random(p.Length, (ulong)k + 100, 1f)).ToArray();
         double analytic = 0;
         for (int k = 0; k < dir.Length; k++)
         {
-            for (int i = 0; i < dir[k].Length; i++) analytic += (double)dir[k][i] * model.Parameters[k].Grad[i];
+            for (int i = 0; i < dir[k].Length; i++) analytic += (double)dir[k][i] * model.Parameters[k].Grad.Span[i];
         }
         double Loss(double step)
         {
-            var saved = model.Parameters.Select(p => (float[])p.Data.Clone()).ToArray();
+            var saved = model.Parameters.Select(p => p.Data.ToArray()).ToArray();
             for (int k = 0; k < dir.Length; k++)
             {
-                for (int i = 0; i < dir[k].Length; i++) model.Parameters[k].Data[i] += (float)(step * dir[k][i]);
+                for (int i = 0; i < dir[k].Length; i++) model.Parameters[k].Data.Span[i] += (float)(step * dir[k][i]);
             }
             model.Random.RestoreState(state);
             float value = loss.ComputeAndBackward(model, batch);
-            for (int k = 0; k < dir.Length; k++) saved[k].CopyTo(model.Parameters[k].Data, 0);
+            for (int k = 0; k < dir.Length; k++) saved[k].CopyTo(model.Parameters[k].Data);
             return value;
         }
         const double eps = 5e-4;

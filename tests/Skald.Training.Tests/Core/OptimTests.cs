@@ -10,18 +10,18 @@ public sealed class OptimTests
         var w = new Parameter("w", [0.5f, -1f, 2f, 0f, 1e-3f, 3f, -2f, 0.25f, 1f], [9], weightDecay: true);
         var b = new Parameter("b", [0.1f, -0.2f], [2], weightDecay: false);
         var opt = new AdamW([w, b], weightDecay: 0.1f);
-        double[] pw = [.. w.Data.Select(x => (double)x)], pb = [.. b.Data.Select(x => (double)x)];
+        double[] pw = [.. w.Data.ToArray().Select(x => (double)x)], pb = [.. b.Data.ToArray().Select(x => (double)x)];
         var m = new double[11];
         var v = new double[11];
         for (int step = 1; step <= 3; step++)
         {
-            for (int i = 0; i < 9; i++) w.Grad[i] = (float)Math.Sin(i + step);
-            for (int i = 0; i < 2; i++) b.Grad[i] = (float)Math.Cos(i * step);
+            for (int i = 0; i < 9; i++) w.Grad.Span[i] = (float)Math.Sin(i + step);
+            for (int i = 0; i < 2; i++) b.Grad.Span[i] = (float)Math.Cos(i * step);
             opt.Step(0.01f);
             for (int i = 0; i < 11; i++)
             {
                 bool isW = i < 9;
-                double g = isW ? w.Grad[i] : b.Grad[i - 9];
+                double g = isW ? w.Grad.Span[i] : b.Grad.Span[i - 9];
                 ref double p = ref isW ? ref pw[i] : ref pb[i - 9];
                 if (isW) p *= 1 - 0.01 * 0.1;
                 m[i] = 0.9 * m[i] + 0.1 * g;
@@ -31,8 +31,8 @@ public sealed class OptimTests
             }
         }
         Assert.Equal(3, opt.StepCount);
-        for (int i = 0; i < 9; i++) Assert.Equal(pw[i], w.Data[i], 5);
-        for (int i = 0; i < 2; i++) Assert.Equal(pb[i], b.Data[i], 5);
+        for (int i = 0; i < 9; i++) Assert.Equal(pw[i], w.Data.Span[i], 5);
+        for (int i = 0; i < 2; i++) Assert.Equal(pb[i], b.Data.Span[i], 5);
     }
 
     [Fact]
@@ -41,18 +41,18 @@ public sealed class OptimTests
         Parameter Make() => new("w", [1f, 2f, 3f], [3], true);
         var a = Make();
         var optA = new AdamW([a]);
-        a.Grad[0] = 1f; a.Grad[2] = -3f;
+        a.Grad.Span[0] = 1f; a.Grad.Span[2] = -3f;
         optA.Step(0.1f);
         var b = Make();
-        a.Data.CopyTo(b.Data, 0);
+        a.Data.CopyTo(b.Data);
         var optB = new AdamW([b]);
         var state = optA.ExportState().ToDictionary(kv => kv.Key, kv => (float[])kv.Value.Clone());
         Assert.Equal(["m/w", "v/w"], state.Keys.Order());
         optB.ImportState(state, optA.StepCount);
-        a.Grad.CopyTo(b.Grad, 0);
+        a.Grad.CopyTo(b.Grad);
         optA.Step(0.1f);
         optB.Step(0.1f);
-        Assert.Equal(a.Data, b.Data);
+        Assert.Equal(a.Data.ToArray(), b.Data.ToArray());
         Assert.Throws<ArgumentException>(() => optB.ImportState(new Dictionary<string, float[]>(), 1));
     }
 
@@ -61,12 +61,12 @@ public sealed class OptimTests
     {
         var a = new Parameter("a", new float[2], [2], true);
         var b = new Parameter("b", new float[1], [1], true);
-        a.Grad[0] = 3f; a.Grad[1] = 0f; b.Grad[0] = 4f;
+        a.Grad.Span[0] = 3f; a.Grad.Span[1] = 0f; b.Grad.Span[0] = 4f;
         float norm = GradientClipping.ClipGlobalNorm([a, b], 1f);
         Assert.Equal(5f, norm, 5);
-        Assert.Equal(3f / (5f + 1e-6f), a.Grad[0], 6);
-        Assert.Equal(4f / (5f + 1e-6f), b.Grad[0], 6);
+        Assert.Equal(3f / (5f + 1e-6f), a.Grad.Span[0], 6);
+        Assert.Equal(4f / (5f + 1e-6f), b.Grad.Span[0], 6);
         Assert.Equal(1f, GradientClipping.ClipGlobalNorm([a, b], 10f), 4);
-        Assert.Equal(3f / (5f + 1e-6f), a.Grad[0], 6); // unchanged below the limit
+        Assert.Equal(3f / (5f + 1e-6f), a.Grad.Span[0], 6); // unchanged below the limit
     }
 }

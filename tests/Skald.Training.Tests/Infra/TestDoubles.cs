@@ -47,14 +47,14 @@ internal sealed class BowModel : ITrainableModel
 
     public float[][] Encode(IReadOnlyList<string> texts, int batchSize = 32) => texts.Select(t => Mean(StableWords(t))).ToArray();
 
-    public void ZeroGradients() => Array.Clear(table.Grad);
+    public void ZeroGradients() => table.Grad.Span.Clear();
 
     /// <summary>Adds g/len to the rows of the words.</summary>
     public void Backward(int[] kept, float[] grad)
     {
         foreach (int w in kept)
         {
-            for (int k = 0; k < Dim; k++) table.Grad[w * Dim + k] += grad[k] / kept.Length;
+            for (int k = 0; k < Dim; k++) table.Grad.Span[w * Dim + k] += grad[k] / kept.Length;
         }
     }
 
@@ -74,7 +74,7 @@ internal sealed class BowModel : ITrainableModel
         var v = new float[Dim];
         foreach (int w in words)
         {
-            for (int k = 0; k < Dim; k++) v[k] += table.Data[w * Dim + k] / words.Length;
+            for (int k = 0; k < Dim; k++) v[k] += table.Data.Span[w * Dim + k] / words.Length;
         }
         return v;
     }
@@ -146,8 +146,8 @@ internal sealed class MomentumSgd(IReadOnlyList<Parameter> parameters, float mom
             var p = parameters[i];
             for (int k = 0; k < p.Data.Length; k++)
             {
-                velocity[i][k] = momentum * velocity[i][k] + p.Grad[k];
-                p.Data[k] -= learningRate * velocity[i][k];
+                velocity[i][k] = momentum * velocity[i][k] + p.Grad.Span[k];
+                p.Data.Span[k] -= learningRate * velocity[i][k];
             }
         }
         StepCount++;
@@ -164,14 +164,14 @@ internal sealed class MomentumSgd(IReadOnlyList<Parameter> parameters, float mom
 
     public static float Clip(IReadOnlyList<Parameter> ps, float maxNorm)
     {
-        double sum = ps.Sum(p => p.Grad.Sum(g => (double)g * g));
+        double sum = ps.Sum(p => p.Grad.ToArray().Sum(g => (double)g * g));
         float norm = (float)Math.Sqrt(sum);
         if (norm > maxNorm)
         {
             float f = maxNorm / (norm + 1e-6f);
             foreach (var p in ps)
             {
-                for (int k = 0; k < p.Grad.Length; k++) p.Grad[k] *= f;
+                for (int k = 0; k < p.Grad.Length; k++) p.Grad.Span[k] *= f;
             }
         }
         return norm;

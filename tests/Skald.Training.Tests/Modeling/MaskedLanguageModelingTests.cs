@@ -26,12 +26,12 @@ public sealed class MaskedLanguageModelingTests
         var mlm = new MaskedLanguageModeling(encoder, seed: 5);
         float Loss(bool backward) => mlm.Loss(Texts, new SkaldRandom(99), backward, maskProbability: 0.3f);
 
-        foreach (var p in mlm.Parameters) Array.Clear(p.Grad);
+        foreach (var p in mlm.Parameters) p.Grad.Span.Clear();
         Loss(backward: true);
         var byName = mlm.Parameters.ToDictionary(p => p.Name);
         var checks = new (string Name, int Index)[]
         {
-            ("cls.predictions.transform.dense.weight", 7), ("cls.predictions.bias", byName["cls.predictions.bias"].Data.Length / 3),
+            ("cls.predictions.transform.dense.weight", 7), ("cls.predictions.bias", byName["cls.predictions.bias"].Length / 3),
             ("embeddings.word_embeddings.weight", 40 * 32 + 3), ("encoder.layer.0.intermediate.dense.weight", 17),
             ("cls.predictions.transform.LayerNorm.weight", 2),
         };
@@ -39,13 +39,13 @@ public sealed class MaskedLanguageModelingTests
         foreach (var (name, index) in checks)
         {
             var p = byName[name];
-            float saved = p.Data[index], h = 1e-2f;
-            p.Data[index] = saved + h;
+            float saved = p.Data.Span[index], h = 1e-2f;
+            p.Data.Span[index] = saved + h;
             double up = Loss(false);
-            p.Data[index] = saved - h;
+            p.Data.Span[index] = saved - h;
             double down = Loss(false);
-            p.Data[index] = saved;
-            double numeric = (up - down) / (2 * h), analytic = p.Grad[index];
+            p.Data.Span[index] = saved;
+            double numeric = (up - down) / (2 * h), analytic = p.Grad.Span[index];
             if (Math.Abs(numeric) > 1e-3) substantial++;
             Assert.True(Math.Abs(numeric - analytic) <= 0.05 * Math.Abs(numeric) + 2e-4,
                 $"{name}[{index}]: analytic {analytic:E3}, numeric {numeric:E3}");

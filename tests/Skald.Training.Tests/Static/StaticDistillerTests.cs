@@ -79,18 +79,18 @@ public sealed class StaticDistillerTests
         Assert.Equal(teacher.Tokenizer.VocabSize, a.VocabSize);
         Assert.Equal(16, a.Dimension);
         Assert.Equal([a.VocabSize, 16], a.Weight.Shape);
-        Assert.All(a.Weight.Data, v => Assert.True(float.IsFinite(v)));
-        Assert.Equal(a.Weight.Data, StaticDistiller.Distill(teacher, pcaDims: 16).Weight.Data);
+        Assert.All(a.Weight.Data.ToArray(), v => Assert.True(float.IsFinite(v)));
+        Assert.Equal(a.Weight.Data.ToArray(), StaticDistiller.Distill(teacher, pcaDims: 16).Weight.Data.ToArray());
         // Without weighting and with full width, the table is the PCA rotation of the token vectors: same Gram
         // structure (pairwise distances) as the teacher's token vectors.
         var raw = StaticDistiller.TokenEmbeddings(teacher);
         var full = StaticDistiller.Distill(teacher, pcaDims: 64, new StaticDistillOptions { SifCoefficient = null });
         Assert.Equal(32, full.Dimension); // capped at the teacher's width
         for (int i = 0, j = 0; i < 50; i++, j = (j + 7) % full.VocabSize)
-            Assert.Equal(Distance(raw, i, j, 32), Distance(full.Weight.Data, i, j, 32), 3);
+            Assert.Equal(Distance(raw, i, j, 32), Distance(full.Weight.Data.ToArray(), i, j, 32), 3);
         // Zipf weighting shrinks frequent (low-rank) rows most.
         var weighted = StaticDistiller.Distill(teacher, pcaDims: 32);
-        Assert.True(Norm(weighted.Weight.Data, 5, 32) / Norm(full.Weight.Data, 5, 32) < Norm(weighted.Weight.Data, 700, 32) / Norm(full.Weight.Data, 700, 32));
+        Assert.True(Norm(weighted.Weight.Data.ToArray(), 5, 32) / Norm(full.Weight.Data.ToArray(), 5, 32) < Norm(weighted.Weight.Data.ToArray(), 700, 32) / Norm(full.Weight.Data.ToArray(), 700, 32));
     }
 
     [Fact]
@@ -98,11 +98,11 @@ public sealed class StaticDistillerTests
     {
         var teacher = Teacher.Value;
         var raw = StaticDistiller.TokenEmbeddings(teacher, new StaticDistillOptions { BatchSize = 7 });
-        int c = teacher.Encoder.HiddenSize;
+        int c = teacher.Transformer.HiddenSize;
         int cls = teacher.Tokenizer.TokenToId("[CLS]")!.Value, sep = teacher.Tokenizer.TokenToId("[SEP]")!.Value;
         int tok = 123;
         var hidden = new float[3 * c];
-        teacher.Encoder.Forward([sep, tok, cls], [0, 0, 0], [1, 1, 1], 1, 3, hidden);
+        teacher.TokenStates(new Skald.Models.Architectures.TokenBatch([sep, tok, cls], [1, 1, 1], [0, 0, 0], 1, 3), hidden);
         for (int k = 0; k < c; k++) Assert.Equal((hidden[k] + hidden[c + k] + hidden[2 * c + k]) / 3f, raw[tok * c + k], 5);
     }
 

@@ -1,54 +1,59 @@
-using Skald.Tensors;
 using Skald.Tensors.Gemm;
 using Skald.Tensors.Kernels;
 
-namespace Skald.Training.Autograd;
+namespace Skald.Tensors.Autograd;
 
 public static partial class Ops
 {
     /// <summary>
     /// HF BertSelfAttention on a fused qkv [B·T, 3C]: ctx[B·T, C] = dropout(softmax(Q·Kᵀ/√D + maskBias)) · V per head.
     /// maskBias: [B·T] additive key mask (0 keeps, float.MinValue removes). Without dropout this is the kernel's
-    /// <see cref="Attention.Forward"/>/<see cref="Attention.Backward"/>; with dropout the probabilities are masked
-    /// (HashDropout, mask regenerated in backward) before P·V, as HF applies attention_probs_dropout_prob.
+    /// <see cref="Kernels.Attention.Forward"/>/<see cref="Kernels.Attention.Backward"/>; with dropout (seeded from
+    /// <see cref="Tape.Random"/>) the probabilities are masked (mask regenerated in backward) before P·V, as HF applies
+    /// attention_probs_dropout_prob.
     /// </summary>
     public static Variable Attention(Tape tape, Variable qkv, ReadOnlyMemory<float> maskBias, int batch, int seq,
-        int heads, float dropout, SkaldRandom? random)
+        int heads, float dropout)
     {
         int c = qkv.Cols / 3, d = c / heads, n = batch * seq;
         if (qkv.Cols != 3 * c || c != heads * d || qkv.Rows != n) throw new ArgumentException("qkv must be [B·T, 3C] with C = H·D");
         float scale = 1f / MathF.Sqrt(d);
         int pCount = batch * heads * seq * seq;
-        var probs = tape.Save(pCount);
+        var probs = tape.Save(pCount); // [B, H, T, T]
         var ctx = tape.NewVariable(n, c);
-        var q = qkv.Data;
-        Tensors.Kernels.Attention.Forward(q.Span, q.Span[c..], q.Span[(2 * c)..], 3 * c, maskBias.Span, ctx.Span,
-            probs.Span, batch, seq, heads, d, scale);
-        ulong seed = 0;
+        var q = qkv.Span;
+        Kernels.Attention.Forward(q, q[c..], q[(2 * c)..], 3 * c, maskBias.Span, ctx.Span, probs.Span, batch, seq, heads,
+            d, scale);
+        ulong seed = DropoutSeed(tape, dropout);
         if (dropout > 0f)
         {
-            seed = (random ?? throw new ArgumentNullException(nameof(random))).NextUInt64();
             var pd = tape.Rent(pCount);
-            HashDropout.Apply(probs.Span, pd, dropout, seed);
+            Kernels.Dropout.Apply(probs.Span, pd, dropout, seed);
             ProbsTimesV(pd, qkv.Span, ctx.Span, batch, seq, heads, d);
             tape.Return(pd);
         }
-        tape.Record(ctx, () =>
-        {
-            if (!qkv.RequiresGrad) return;
-            var g = tape.GradFor(qkv, out bool acc);
-            if (acc) throw new InvalidOperationException("attention's qkv input must have no other consumer");
-            var dq = g.AsSpan(0, qkv.Length);
-            if (dropout == 0f)
-            {
-                Tensors.Kernels.Attention.Backward(ctx.Grad, q.Span, q.Span[c..], q.Span[(2 * c)..], 3 * c, probs.Span,
-                    dq, dq[c..], dq[(2 * c)..], batch, seq, heads, d, scale);
-                return;
-            }
-            BackwardWithDropout(tape, ctx.Grad, qkv.Span, probs.Span, dq, batch, seq, heads, d, scale, dropout, seed);
-        });
+        if (tape.Records(ctx)) RecordAttention(tape, qkv, probs, ctx, batch, seq, heads, dropout, seed);
         return ctx;
     }
+
+    private static void RecordAttention(Tape tape, Variable qkv, Memory<float> probs, Variable ctx, int batch, int seq,
+        int heads, float dropout, ulong seed) => tape.Record(ctx, () =>
+    {
+        if (!qkv.RequiresGrad) return;
+        int c = qkv.Cols / 3, d = c / heads;
+        float scale = 1f / MathF.Sqrt(d);
+        var g = tape.GradFor(qkv, out bool acc);
+        if (acc) throw new InvalidOperationException("attention's qkv input must have no other consumer");
+        var dq = g.AsSpan(0, qkv.Length);
+        var q = qkv.Span;
+        if (dropout == 0f)
+        {
+            Kernels.Attention.Backward(ctx.Grad, q, q[c..], q[(2 * c)..], 3 * c, probs.Span, dq, dq[c..], dq[(2 * c)..],
+                batch, seq, heads, d, scale);
+            return;
+        }
+        BackwardWithDropout(tape, ctx.Grad, q, probs.Span, dq, batch, seq, heads, d, scale, dropout, seed);
+    });
 
     /// <summary>ctx[b, t, h] = Σ_s P[b, h, t, s] · V[b, s, h] for a fused qkv buffer.</summary>
     private static void ProbsTimesV(ReadOnlySpan<float> p, ReadOnlySpan<float> qkv, Span<float> ctx, int batch, int seq,
@@ -71,7 +76,7 @@ public static partial class Ops
         var dsArr = tape.Rent(pCount);
         var pd = pdArr.AsSpan(0, pCount);
         var ds = dsArr.AsSpan(0, pCount);
-        HashDropout.Apply(probs, pd, dropout, seed);
+        Kernels.Dropout.Apply(probs, pd, dropout, seed);
         for (int b = 0; b < batch; b++)
         {
             int pOff = b * heads * tt, rowOff = b * seq * ld;
@@ -83,7 +88,7 @@ public static partial class Ops
                 ds[pOff..], seq, tt, heads);
         }
         // dP = dPd ⊙ mask, dS = P ⊙ (dP − rowsum(dP ⊙ P))
-        HashDropout.Apply(ds, ds, dropout, seed);
+        Kernels.Dropout.Apply(ds, ds, dropout, seed);
         Softmax.Backward(probs[..pCount], ds, ds, batch * heads * seq, seq);
         for (int b = 0; b < batch; b++)
         {

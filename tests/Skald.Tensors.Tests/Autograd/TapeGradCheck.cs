@@ -1,13 +1,12 @@
-using Skald.Tensors;
-using Skald.Training.Autograd;
+using Skald.Tensors.Autograd;
 
-namespace Skald.Training.Tests.Core;
+namespace Skald.Tensors.Tests.Autograd;
 
 /// <summary>
 /// Finite-difference checks of tape ops. The scalar checked is L = Σ r ⊙ y for a fixed random r; inputs are leaf
 /// variables built from float arrays and/or parameters. Central differences with step eps, sampled coordinates.
 /// </summary>
-internal static class GradCheck
+internal static class TapeGradCheck
 {
     public sealed record Input(float[] Data, int Rows, int Cols);
 
@@ -16,12 +15,12 @@ internal static class GradCheck
     /// differences; returns the worst |analytic − numeric| / (atol + rtol·|numeric|) ratio (must be ≤ 1).
     /// </summary>
     public static void Check(Func<Tape, Variable[], Variable> build, Input[] inputs, Parameter[] parameters,
-        double eps = 1e-2, double atol = 2e-3, double rtol = 2e-2, int samples = 24, ulong seed = 7)
+        double eps = 1e-2, double atol = 2e-3, double rtol = 2e-2, int samples = 24, ulong seed = 7, ulong dropoutSeed = 5)
     {
         var rnd = new SkaldRandom(seed);
         // Analytic pass.
-        var tape = new Tape();
-        foreach (var p in parameters) Array.Clear(p.Grad);
+        var tape = new Tape { Random = new SkaldRandom(dropoutSeed) };
+        foreach (var p in parameters) p.Grad.Span.Clear();
         var leaves = inputs.Select(i => tape.Constant(i.Data, i.Rows, i.Cols, requiresGrad: true)).ToArray();
         var y = build(tape, leaves);
         var r = new float[y.Length];
@@ -29,12 +28,12 @@ internal static class GradCheck
         tape.Seed(y, r);
         tape.Backward();
         var analytic = leaves.Select(l => l.HasGrad ? l.Grad.ToArray() : new float[l.Length]).ToList();
-        analytic.AddRange(parameters.Select(p => (float[])p.Grad.Clone()));
+        analytic.AddRange(parameters.Select(p => p.Grad.ToArray()));
         tape.Reset();
 
         double Loss()
         {
-            var t = new Tape(recording: false);
+            var t = new Tape(recording: false) { Random = new SkaldRandom(dropoutSeed) };
             var ls = inputs.Select(i => t.Constant(i.Data, i.Rows, i.Cols)).ToArray();
             var o = build(t, ls).Span;
             double s = 0;
@@ -42,11 +41,11 @@ internal static class GradCheck
             return s;
         }
 
-        var targets = inputs.Select(i => i.Data).Concat(parameters.Select(p => p.Data)).ToArray();
+        var targets = inputs.Select(i => (Memory<float>)i.Data).Concat(parameters.Select(p => p.Data)).ToArray();
         var names = inputs.Select((_, i) => $"input {i}").Concat(parameters.Select(p => p.Name)).ToArray();
         for (int k = 0; k < targets.Length; k++)
         {
-            var data = targets[k];
+            var data = targets[k].Span;
             int count = Math.Min(samples, data.Length);
             for (int s = 0; s < count; s++)
             {

@@ -1,8 +1,12 @@
-namespace Skald.Training.Autograd;
+using Skald.Tensors.Memory;
+
+namespace Skald.Tensors.Autograd;
 
 /// <summary>
-/// Reverse-mode automatic differentiation: ops (<see cref="Ops"/>) compute their forward result into arena memory
-/// and, when <see cref="Recording"/>, append a backward closure. <see cref="Backward"/> walks the closures in reverse.
+/// The context of a forward pass, and reverse-mode automatic differentiation: ops (<see cref="Ops"/>) compute their
+/// forward result into arena memory and, when <see cref="Recording"/>, append a backward closure (an op that does not
+/// record creates no closure and, once the tape is warm, allocates nothing). Models read their training mode from the
+/// tape: <see cref="Dropout"/> and <see cref="Random"/>. <see cref="Backward"/> walks the closures in reverse.
 /// Each closure reads its output's gradient and writes its inputs' gradients: the first writer of an input gradient
 /// overwrites a pooled buffer, later writers add into it (kernels overwrite input gradients and accumulate parameter
 /// gradients, so parameter gradients in <see cref="Parameter.Grad"/> accumulate across passes until zeroed).
@@ -12,6 +16,8 @@ public sealed class Tape
 {
     private readonly List<(Variable Output, Action Backward)> entries = [];
     private readonly Dictionary<int, Stack<float[]>> pool = [];
+    private readonly List<Variable> variables = [];
+    private int variablesInUse;
 
     /// <summary>A tape over <paramref name="arena"/> (a new one when null).</summary>
     public Tape(ChunkArena? arena = null, bool recording = true)
@@ -26,6 +32,21 @@ public sealed class Tape
     /// <summary>Whether ops record their backward closures (false: inference / no-grad forward).</summary>
     public bool Recording { get; set; }
 
+    /// <summary>
+    /// Dropout probability models apply in this pass (hidden states, attention probabilities; 0 = inference).
+    /// Needs <see cref="Random"/> when above 0.
+    /// </summary>
+    public float Dropout
+    {
+        get => dropout;
+        set => dropout = value is >= 0f and < 1f ? value : throw new ArgumentOutOfRangeException(nameof(value), "dropout must be in [0, 1)");
+    }
+
+    private float dropout;
+
+    /// <summary>The generator dropout seeds are drawn from (one draw per dropout op).</summary>
+    public SkaldRandom? Random { get; set; }
+
     /// <summary>Recorded ops not yet run backward.</summary>
     public int Count => entries.Count;
 
@@ -33,7 +54,29 @@ public sealed class Tape
     public Variable NewVariable(int rows, int cols, bool zeroed = false, bool? requiresGrad = null)
     {
         var m = zeroed ? Arena.AllocateZeroed(rows * cols) : Arena.Allocate(rows * cols);
-        return new Variable(m, rows, cols, requiresGrad ?? Recording);
+        if (variablesInUse == variables.Count) variables.Add(new Variable());
+        var v = variables[variablesInUse++];
+        v.Bind(m, rows, cols, requiresGrad ?? Recording);
+        return v;
+    }
+
+    /// <summary>The arena position, for <see cref="Keep"/>.</summary>
+    public ArenaMark Mark() => Arena.Mark();
+
+    /// <summary>
+    /// When not recording: moves <paramref name="x"/> to <paramref name="mark"/> and frees everything allocated after
+    /// the mark, so a layer-by-layer inference pass needs one layer's activations, not all of them (the other variables
+    /// made since the mark become invalid). When recording (the backward pass needs them) it returns x unchanged.
+    /// </summary>
+    public Variable Keep(ArenaMark mark, Variable x)
+    {
+        if (Recording) return x;
+        var source = x.Data;
+        Arena.Rewind(mark);
+        var target = Arena.Allocate(source.Length);
+        source.Span.CopyTo(target.Span); // memmove: the target never lies after the source
+        x.Move(target);
+        return x;
     }
 
     /// <summary>A leaf variable holding a copy of <paramref name="values"/>.</summary>
@@ -52,6 +95,9 @@ public sealed class Tape
     {
         if (Recording && output.RequiresGrad) entries.Add((output, backward));
     }
+
+    /// <summary>Whether an op that produced <paramref name="output"/> must record its backward (build the closure only then).</summary>
+    public bool Records(Variable output) => Recording && output.RequiresGrad;
 
     /// <summary>Adds <paramref name="gradient"/> to the gradient of <paramref name="v"/> (the seed of a backward pass).</summary>
     public void Seed(Variable v, ReadOnlySpan<float> gradient, float scale = 1f)
@@ -83,13 +129,14 @@ public sealed class Tape
         foreach (var (output, _) in entries) ReleaseGrad(output);
         entries.Clear();
         Arena.Reset();
+        variablesInUse = 0;
     }
 
     /// <summary>
     /// The gradient buffer of <paramref name="v"/> for an op's backward: a fresh buffer to overwrite
     /// (<paramref name="accumulate"/> false) or the existing one to add into (true).
     /// </summary>
-    internal float[] GradFor(Variable v, out bool accumulate)
+    public float[] GradFor(Variable v, out bool accumulate)
     {
         if (v.GradArray is { } g)
         {
@@ -106,7 +153,7 @@ public sealed class Tape
     /// Writes an input gradient through a kernel that overwrites its output: straight into a fresh gradient, or via a
     /// scratch buffer that is then added.
     /// </summary>
-    internal void WriteGrad(Variable v, GradWriter write)
+    public void WriteGrad(Variable v, GradWriter write)
     {
         if (!v.RequiresGrad) return;
         var g = GradFor(v, out bool accumulate);
@@ -123,14 +170,14 @@ public sealed class Tape
     }
 
     /// <summary>A pooled scratch buffer of exactly <paramref name="length"/> usable floats (contents undefined).</summary>
-    internal float[] Rent(int length)
+    public float[] Rent(int length)
     {
         if (pool.TryGetValue(length, out var s) && s.Count > 0) return s.Pop();
         return new float[length];
     }
 
     /// <summary>Returns a buffer from <see cref="Rent"/>.</summary>
-    internal void Return(float[] buffer)
+    public void Return(float[] buffer)
     {
         if (!pool.TryGetValue(buffer.Length, out var s)) pool[buffer.Length] = s = new Stack<float[]>();
         s.Push(buffer);
@@ -148,6 +195,3 @@ public sealed class Tape
     /// <summary>Drops every pooled buffer (frees the memory for the GC).</summary>
     public void TrimPool() => pool.Clear();
 }
-
-/// <summary>Writes a gradient into <paramref name="destination"/> (overwriting it).</summary>
-internal delegate void GradWriter(Span<float> destination);

@@ -1,7 +1,7 @@
-namespace Skald.Training.Autograd;
+namespace Skald.Tensors.Memory;
 
 /// <summary>
-/// Activation memory for one training step: bump allocation over a list of large chunks that is rewound by
+/// Activation memory for one forward (and backward) pass: bump allocation over a list of large chunks that is rewound by
 /// <see cref="Reset"/> and reused by the next step. Unlike a single growing block it never holds the old and the new
 /// block at once, so the process peak is one step's activations; a step with new shapes (another sequence length)
 /// only appends chunks when the existing ones are full. Not thread-safe.
@@ -45,6 +45,18 @@ public sealed class ChunkArena(int chunkFloats = 4 << 20)
         var m = Allocate(length);
         m.Span.Clear();
         return m;
+    }
+
+    /// <summary>The current allocation position.</summary>
+    public ArenaMark Mark() => new(current, offset);
+
+    /// <summary>Frees everything allocated after <paramref name="mark"/> (it is reused by later allocations).</summary>
+    public void Rewind(ArenaMark mark)
+    {
+        if (mark.Chunk > current || (mark.Chunk == current && mark.Offset > offset))
+            throw new ArgumentException("the mark lies after the current position", nameof(mark));
+        current = mark.Chunk;
+        offset = mark.Offset;
     }
 
     /// <summary>Rewinds: everything allocated so far becomes invalid and is reused by later allocations.</summary>

@@ -1,0 +1,50 @@
+using Skald.Models.Checkpoints;
+using Skald.Tensors;
+
+namespace Skald.Models.Architectures;
+
+/// <summary>
+/// config.json's <c>model_type</c> → architecture. Adding an architecture is one file (its class) and one entry here:
+/// the key prefixes its checkpoints may carry (stripped on load), how to build it from a <see cref="ParameterBuilder"/>,
+/// and how transformers initialises a new one.
+/// </summary>
+public static class ArchitectureRegistry
+{
+    private sealed record Entry(
+        string[] KeyPrefixes,
+        Func<TransformerConfig, ParameterBuilder, ITransformer> Build,
+        Func<TransformerConfig, SkaldRandom, ParameterInitializer> Initializer);
+
+    private static readonly Dictionary<string, Entry> Entries = new(StringComparer.Ordinal)
+    {
+        ["bert"] = new(["bert."], (c, p) => new BertModel(c, p, positionsFromPadding: false), (c, r) => BertModel.Initializer(c, r)),
+        ["xlm-roberta"] = new(["roberta.", "xlm_roberta."], (c, p) => new BertModel(c, p, positionsFromPadding: true), (c, r) => BertModel.Initializer(c, r)),
+        ["roberta"] = new(["roberta."], (c, p) => new BertModel(c, p, positionsFromPadding: true), (c, r) => BertModel.Initializer(c, r)),
+        ["camembert"] = new(["roberta.", "camembert."], (c, p) => new BertModel(c, p, positionsFromPadding: true), (c, r) => BertModel.Initializer(c, r)),
+    };
+
+    /// <summary>model_type values Skald can run.</summary>
+    public static IReadOnlyList<string> SupportedModelTypes { get; } = [.. Entries.Keys];
+
+    /// <summary>Loads the transformer in <paramref name="folder"/> (config.json + safetensors).</summary>
+    public static ITransformer Load(string folder)
+    {
+        if (!Directory.Exists(folder)) throw new ModelFormatException($"{folder}: model folder not found");
+        var config = TransformerConfig.Load(Path.Combine(folder, "config.json"));
+        var entry = EntryFor(config);
+        using var weights = Checkpoint.OpenFolder(folder, entry.KeyPrefixes);
+        return entry.Build(config, ParameterBuilder.FromCheckpoint(weights));
+    }
+
+    /// <summary>A new model of <paramref name="config"/>'s architecture, initialised as transformers does.</summary>
+    public static ITransformer Initialize(TransformerConfig config, ulong seed)
+    {
+        var entry = EntryFor(config);
+        return entry.Build(config, ParameterBuilder.FromInitializer(entry.Initializer(config, new SkaldRandom(seed))));
+    }
+
+    private static Entry EntryFor(TransformerConfig config) => Entries.TryGetValue(config.ModelType, out var e)
+        ? e
+        : throw new ModelFormatException(
+            $"{config.Source}: model_type \"{config.ModelType}\" is not supported yet (supported: {string.Join(", ", SupportedModelTypes)})");
+}

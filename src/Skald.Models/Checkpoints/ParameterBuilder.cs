@@ -1,0 +1,106 @@
+using Skald.Tensors.Autograd;
+
+namespace Skald.Models.Checkpoints;
+
+/// <summary>Fills a new parameter's values (random initialisation); <paramref name="key"/> is its checkpoint key.</summary>
+public delegate void ParameterInitializer(string key, Span<float> values);
+
+/// <summary>
+/// Makes a model's <see cref="Parameter"/>s by checkpoint key path, like candle's <c>VarBuilder</c>:
+/// <c>p.Sub("encoder").Sub("layer", 3).Sub("attention.self").Tensor("query.weight", c, c)</c> names the key
+/// <c>encoder.layer.3.attention.self.query.weight</c>, so the nesting of an architecture's code is the nesting of its
+/// checkpoint. The values come from a checkpoint (<see cref="FromCheckpoint"/>) or from an initializer
+/// (<see cref="FromInitializer"/>, random init of a new model); either way every parameter is recorded in
+/// <see cref="Parameters"/> under its key, which is what saving, the optimizer and adapters use.
+/// </summary>
+public sealed class ParameterBuilder
+{
+    private readonly Source source;
+    private readonly string path;
+
+    private ParameterBuilder(Source source, string path)
+    {
+        this.source = source;
+        this.path = path;
+    }
+
+    /// <summary>Parameters read from <paramref name="weights"/>; each is named <paramref name="namePrefix"/> + key.</summary>
+    public static ParameterBuilder FromCheckpoint(Checkpoint weights, string namePrefix = "") =>
+        new(new Source(weights, null, namePrefix), "");
+
+    /// <summary>New parameters filled by <paramref name="initializer"/>.</summary>
+    public static ParameterBuilder FromInitializer(ParameterInitializer initializer, string namePrefix = "") =>
+        new(new Source(null, initializer, namePrefix), "");
+
+    /// <summary>Every parameter made so far through this builder or its sub-paths, in creation order.</summary>
+    public IReadOnlyList<Parameter> Parameters => source.All;
+
+    /// <summary>The builder for the sub-path <paramref name="name"/> (dots allowed: "attention.self").</summary>
+    public ParameterBuilder Sub(string name) => new(source, Key(name));
+
+    /// <summary>The builder for an indexed child (<c>layer.3</c>).</summary>
+    public ParameterBuilder Sub(string name, int index) => Sub($"{name}.{index}");
+
+    /// <summary>The full key of <paramref name="leaf"/> under this path.</summary>
+    public string Key(string leaf) => path.Length == 0 ? leaf : path + "." + leaf;
+
+    /// <summary>Whether the checkpoint holds <paramref name="leaf"/> (always false when initializing).</summary>
+    public bool Contains(string leaf) => source.Weights?.Contains(Key(leaf)) == true;
+
+    /// <summary>The tensor <paramref name="leaf"/> of shape <paramref name="shape"/>.</summary>
+    public Parameter Tensor(string leaf, params int[] shape)
+    {
+        string key = Key(leaf);
+        var data = new float[shape.Aggregate(1L, (a, d) => a * d)];
+        var p = new Parameter(source.NamePrefix + key, data, shape, WeightDecayFor(key));
+        Fill(key, data, shape);
+        source.All.Add(p);
+        return p;
+    }
+
+    /// <summary>
+    /// Tensors <c>{name}.{leaf}</c> for each of <paramref name="names"/>, each of shape <paramref name="shape"/>, stored
+    /// one after another so that <c>Stacked</c> (shape [names·shape[0], ...]) multiplies by all of them at once. The
+    /// parts are the parameters (saved, decayed and targeted by their own keys); the stacked view is for the forward.
+    /// </summary>
+    public (Parameter Stacked, Parameter[] Parts) Stack(IReadOnlyList<string> names, string leaf, params int[] shape)
+    {
+        var keys = names.Select(n => Key($"{n}.{leaf}")).ToArray();
+        var (whole, parts) = Parameter.Stack(source.NamePrefix + Key($"{{{string.Join(",", names)}}}.{leaf}"),
+            keys.Select(k => (source.NamePrefix + k, shape)).ToArray(), WeightDecayFor(keys[0]));
+        for (int i = 0; i < parts.Length; i++)
+        {
+            Fill(keys[i], parts[i].Data.Span, shape);
+            source.All.Add(parts[i]);
+        }
+        return (whole, parts);
+    }
+
+    /// <summary>HF Trainer's rule: no weight decay for biases and normalisation weights (LayerNorm, layer_norm, RMSNorm).</summary>
+    public static bool WeightDecayFor(string key) =>
+        !(key.EndsWith(".bias", StringComparison.Ordinal) || key.Contains("norm", StringComparison.OrdinalIgnoreCase));
+
+    private void Fill(string key, Span<float> values, int[] shape)
+    {
+        if (source.Initializer is { } init)
+        {
+            init(key, values);
+            return;
+        }
+        var w = source.Weights!;
+        // Old TF-converted checkpoints name LayerNorm parameters gamma/beta; transformers renames them on load, and so
+        // does this reader: the parameter keeps the current name.
+        if (!w.Contains(key))
+        {
+            string alias = key.EndsWith(".weight", StringComparison.Ordinal) ? key[..^".weight".Length] + ".gamma"
+                : key.EndsWith(".bias", StringComparison.Ordinal) ? key[..^".bias".Length] + ".beta" : key;
+            if (alias != key && w.Contains(alias)) key = alias;
+        }
+        w.ReadInto(key, values, shape);
+    }
+
+    private sealed record Source(Checkpoint? Weights, ParameterInitializer? Initializer, string NamePrefix)
+    {
+        public List<Parameter> All { get; } = [];
+    }
+}

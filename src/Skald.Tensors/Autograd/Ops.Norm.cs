@@ -1,0 +1,127 @@
+using System.Numerics.Tensors;
+using Skald.Tensors.Kernels;
+
+namespace Skald.Tensors.Autograd;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// BertEmbeddings: y = dropout(LayerNorm(word[id] + position[pos] + type[tt])). ids, positions, typeIds: [n].
+    /// Gradients scatter-add into the three tables and the LayerNorm affine parameters.
+    /// </summary>
+    public static Variable Embeddings(Tape tape, int[] ids, int[] positions, int[] typeIds, Parameter word,
+        Parameter position, Parameter type, Parameter gamma, Parameter beta, float eps, float dropout)
+    {
+        int n = ids.Length, c = word.Shape[1];
+        var sum = tape.Save(n * c); // [n, C]
+        var s = sum.Span;
+        var w = word.Data.Span;
+        var pt = position.Data.Span;
+        var tt = type.Data.Span;
+        int vocab = word.Shape[0], maxPos = position.Shape[0], types = type.Shape[0];
+        for (int i = 0; i < n; i++)
+        {
+            if ((uint)ids[i] >= (uint)vocab) throw new ArgumentException($"token id {ids[i]} is outside the vocabulary of {vocab}");
+            if ((uint)positions[i] >= (uint)maxPos) throw new ArgumentException($"position {positions[i]} is outside the {maxPos} positions");
+            if ((uint)typeIds[i] >= (uint)types) throw new ArgumentException($"token type {typeIds[i]} is outside the {types} types");
+            var dst = s.Slice(i * c, c);
+            w.Slice(ids[i] * c, c).CopyTo(dst);
+            TensorPrimitives.Add(dst, pt.Slice(positions[i] * c, c), dst);
+            TensorPrimitives.Add(dst, tt.Slice(typeIds[i] * c, c), dst);
+        }
+        var mean = tape.Save(n);
+        var rstd = tape.Save(n);
+        var y = tape.NewVariable(n, c);
+        LayerNorm.Forward(s, gamma.Data.Span, beta.Data.Span, y.Span, mean.Span, rstd.Span, n, c, eps);
+        ulong seed = DropoutSeed(tape, dropout);
+        if (dropout > 0f) Kernels.Dropout.Apply(y.Span, y.Span, dropout, seed);
+        if (tape.Records(y))
+            RecordEmbeddings(tape, ids, positions, typeIds, word, position, type, gamma, beta, sum, mean, rstd, dropout, seed, y);
+        return y;
+    }
+
+    private static void RecordEmbeddings(Tape tape, int[] ids, int[] positions, int[] typeIds, Parameter word,
+        Parameter position, Parameter type, Parameter gamma, Parameter beta, Memory<float> sum, Memory<float> mean,
+        Memory<float> rstd, float dropout, ulong seed, Variable y) => tape.Record(y, () =>
+    {
+        int n = ids.Length, c = word.Shape[1];
+        var dyArr = tape.Rent(n * c);
+        var dsArr = tape.Rent(n * c);
+        var dy = dyArr.AsSpan(0, n * c);
+        var ds = dsArr.AsSpan(0, n * c);
+        Kernels.Dropout.Apply(y.Grad, dy, dropout, seed);
+        LayerNorm.Backward(dy, sum.Span, gamma.Data.Span, mean.Span, rstd.Span, ds, gamma.Grad.Span, beta.Grad.Span, n, c);
+        Embedding.Backward(ids, ds, word.Grad.Span, n, c);
+        Embedding.Backward(positions, ds, position.Grad.Span, n, c);
+        Embedding.Backward(typeIds, ds, type.Grad.Span, n, c);
+        tape.Return(dyArr);
+        tape.Return(dsArr);
+    });
+
+    /// <summary>
+    /// BertSelfOutput / BertOutput: y = LayerNorm(dropout(a) + residual). Works in place over <paramref name="a"/>
+    /// (which must have no other consumer; its values become the LayerNorm input).
+    /// </summary>
+    public static Variable AddDropoutLayerNorm(Tape tape, Variable a, Variable residual, Parameter gamma, Parameter beta,
+        float eps, float dropout)
+    {
+        int n = a.Rows, c = a.Cols;
+        ulong seed = DropoutSeed(tape, dropout);
+        var s = a.Span;
+        if (dropout > 0f) Kernels.Dropout.Apply(s, s, dropout, seed);
+        TensorPrimitives.Add(s, residual.Span, s);
+        var mean = tape.Save(n);
+        var rstd = tape.Save(n);
+        var y = tape.NewVariable(n, c);
+        LayerNorm.Forward(s, gamma.Data.Span, beta.Data.Span, y.Span, mean.Span, rstd.Span, n, c, eps);
+        if (tape.Records(y)) RecordAddDropoutLayerNorm(tape, a, residual, gamma, beta, mean, rstd, dropout, seed, y);
+        return y;
+    }
+
+    private static void RecordAddDropoutLayerNorm(Tape tape, Variable a, Variable residual, Parameter gamma,
+        Parameter beta, Memory<float> mean, Memory<float> rstd, float dropout, ulong seed, Variable y) => tape.Record(y, () =>
+    {
+        int n = a.Rows, c = a.Cols;
+        var g = tape.GradFor(a, out bool acc);
+        if (acc) throw new InvalidOperationException("AddDropoutLayerNorm's first input must have no other consumer");
+        var ds = g.AsSpan(0, a.Length);
+        LayerNorm.Backward(y.Grad, a.Span, gamma.Data.Span, mean.Span, rstd.Span, ds, gamma.Grad.Span, beta.Grad.Span, n, c);
+        if (residual.RequiresGrad)
+        {
+            var r = tape.GradFor(residual, out bool racc).AsSpan(0, residual.Length);
+            if (racc) TensorPrimitives.Add(r, ds, r);
+            else ds.CopyTo(r);
+        }
+        if (dropout > 0f) Kernels.Dropout.Apply(ds, ds, dropout, seed);
+    });
+
+    /// <summary>y = LayerNorm(x) over rows.</summary>
+    public static Variable LayerNormalization(Tape tape, Variable x, Parameter gamma, Parameter beta, float eps)
+    {
+        int n = x.Rows, c = x.Cols;
+        var mean = tape.Save(n);
+        var rstd = tape.Save(n);
+        var y = tape.NewVariable(n, c);
+        LayerNorm.Forward(x.Span, gamma.Data.Span, beta.Data.Span, y.Span, mean.Span, rstd.Span, n, c, eps);
+        if (tape.Records(y)) RecordLayerNormalization(tape, x, gamma, beta, mean, rstd, y);
+        return y;
+    }
+
+    private static void RecordLayerNormalization(Tape tape, Variable x, Parameter gamma, Parameter beta,
+        Memory<float> mean, Memory<float> rstd, Variable y) => tape.Record(y, () => tape.WriteGrad(x, dx =>
+        LayerNorm.Backward(y.Grad, x.Span, gamma.Data.Span, mean.Span, rstd.Span, dx, gamma.Grad.Span, beta.Grad.Span,
+            x.Rows, x.Cols)));
+
+    /// <summary>sentence-transformers' Normalize (F.normalize): y = x / max(‖x‖₂, 1e-12) per row (<see cref="L2Normalize"/>).</summary>
+    public static Variable Normalize(Tape tape, Variable x)
+    {
+        var norms = tape.Save(x.Rows);
+        var y = tape.NewVariable(x.Rows, x.Cols);
+        L2Normalize.Forward(x.Span, y.Span, norms.Span, x.Rows, x.Cols);
+        if (tape.Records(y)) RecordNormalize(tape, x, norms, y);
+        return y;
+    }
+
+    private static void RecordNormalize(Tape tape, Variable x, Memory<float> norms, Variable y) =>
+        tape.Record(y, () => tape.WriteGrad(x, dx => L2Normalize.Backward(y.Span, norms.Span, y.Grad, dx, x.Rows, x.Cols)));
+}

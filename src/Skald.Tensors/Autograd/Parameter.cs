@@ -1,0 +1,95 @@
+namespace Skald.Tensors.Autograd;
+
+/// <summary>
+/// A trainable tensor: its values, its gradient (same length, accumulated by backward passes, allocated on first use so
+/// that inference-only models hold no gradient memory) and the key it has in the saved checkpoint. Keys of the
+/// transformer are the HF keys without prefix (<c>encoder.layer.0.attention.self.query.weight</c>); keys of later
+/// modules are prefixed with the module folder (<c>2_Dense/linear.weight</c>).
+/// <para>
+/// Parameters made by <see cref="Stack"/> are views into one buffer: BERT's query, key and value weights stay three
+/// named parameters (saved, decayed and targeted by name) while the forward pass multiplies by all three in one GEMM
+/// through the stacked view.
+/// </para>
+/// </summary>
+public sealed class Parameter
+{
+    private readonly Storage storage;
+    private readonly int offset;
+
+    /// <summary>Creates a parameter over <paramref name="data"/> (not copied).</summary>
+    public Parameter(string name, float[] data, int[] shape, bool weightDecay)
+        : this(name, new Storage(data), 0, shape, weightDecay)
+    {
+    }
+
+    private Parameter(string name, Storage storage, int offset, int[] shape, bool weightDecay)
+    {
+        long count = shape.Aggregate(1L, (a, d) => a * d);
+        if (count < 0 || offset + count > storage.Values.Length)
+            throw new ArgumentException($"{name}: shape [{string.Join(", ", shape)}] holds {count} values, the storage has {storage.Values.Length - offset}");
+        Name = name;
+        this.storage = storage;
+        this.offset = offset;
+        Shape = shape;
+        Length = (int)count;
+        WeightDecay = weightDecay;
+    }
+
+    /// <summary>Checkpoint key.</summary>
+    public string Name { get; }
+
+    /// <summary>Dimensions.</summary>
+    public int[] Shape { get; }
+
+    /// <summary>Number of values.</summary>
+    public int Length { get; }
+
+    /// <summary>Whether AdamW applies weight decay (false for biases and LayerNorm weights, as HF Trainer).</summary>
+    public bool WeightDecay { get; }
+
+    /// <summary>Values (row-major).</summary>
+    public Memory<float> Data => storage.Values.AsMemory(offset, Length);
+
+    /// <summary>Accumulated gradient (allocated zeroed on first access).</summary>
+    public Memory<float> Grad => storage.Gradient.AsMemory(offset, Length);
+
+    /// <summary>
+    /// Parameters stacked along their first axis in one buffer: part i is a view of rows [Σ₍ⱼ₍ᵢ₎ rowsⱼ, …) of
+    /// <c>Whole</c>. Every part has the same trailing dimensions. Values start at zero.
+    /// </summary>
+    /// <param name="wholeName">Name of the stacked view (not a checkpoint key; the parts are).</param>
+    /// <param name="parts">Name and shape of each part.</param>
+    /// <param name="weightDecay">Weight-decay flag of all of them.</param>
+    public static (Parameter Whole, Parameter[] Parts) Stack(string wholeName, IReadOnlyList<(string Name, int[] Shape)> parts,
+        bool weightDecay)
+    {
+        if (parts.Count == 0) throw new ArgumentException("nothing to stack", nameof(parts));
+        int[] tail = parts[0].Shape[1..];
+        int rows = 0;
+        foreach (var (name, shape) in parts)
+        {
+            if (!shape.AsSpan(1).SequenceEqual(tail)) throw new ArgumentException($"{name}: trailing dimensions differ from {parts[0].Name}'s");
+            rows += shape[0];
+        }
+        int[] wholeShape = [rows, .. tail];
+        var storage = new Storage(new float[wholeShape.Aggregate(1L, (a, d) => a * d)]);
+        var views = new Parameter[parts.Count];
+        int at = 0;
+        for (int i = 0; i < parts.Count; i++)
+        {
+            views[i] = new Parameter(parts[i].Name, storage, at, parts[i].Shape, weightDecay);
+            at += views[i].Length;
+        }
+        return (new Parameter(wholeName, storage, 0, wholeShape, weightDecay), views);
+    }
+
+    /// <summary>Values and the lazily allocated gradient shared by a parameter and its stacked views.</summary>
+    private sealed class Storage(float[] values)
+    {
+        private float[]? gradient;
+
+        public float[] Values { get; } = values;
+
+        public float[] Gradient => gradient ??= new float[Values.Length];
+    }
+}

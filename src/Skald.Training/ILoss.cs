@@ -1,0 +1,14 @@
+namespace Skald.Training;
+
+/// <summary>
+/// A training objective (sentence-transformers' loss shape): runs the forward pass(es) over a batch, accumulates
+/// parameter gradients (multiplied by <c>gradientScale</c>, e.g. 1/accumulation steps) and returns the loss value.
+/// </summary>
+public interface ILoss
+{
+    /// <summary>Name as in the config (<c>mnrl</c>, <c>cosent</c>, ...).</summary>
+    string Name { get; }
+
+    /// <summary>Forward + backward over one batch; returns the (unscaled) loss.</summary>
+    float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f);
+}

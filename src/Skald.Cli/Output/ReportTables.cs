@@ -30,7 +30,4 @@ internal static class ReportTables
         }
         return table;
     }
-
-    /// <summary>Writes <paramref name="table"/> to stderr: drawn on a terminal, Markdown otherwise.</summary>
-    public static void ToStderr(ResultTable table, bool quiet) => table.Write(Terminal.Stderr(quiet), Console.Error);
 }

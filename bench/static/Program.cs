@@ -32,7 +32,7 @@ if (!opts.ContainsKey("sweep"))
     var teacher = SentenceEncoder.Load(teacherDir);
     var clock = Stopwatch.StartNew();
     var distilled = StaticDistiller.Distill(teacher, dims);
-    Console.WriteLine($"distil: {distilled.VocabSize} tokens × {teacher.Encoder.HiddenSize} → {distilled.Dimension} dims in {clock.Elapsed.TotalSeconds:F2} s");
+    Console.WriteLine($"distil: {distilled.VocabSize} tokens × {teacher.Transformer.HiddenSize} → {distilled.Dimension} dims in {clock.Elapsed.TotalSeconds:F2} s");
     string staticDir = Path.Combine(work, "distilled");
     distilled.Save(staticDir);
     var staticEncoder = SentenceEncoder.Load(staticDir);
@@ -49,7 +49,7 @@ if (!opts.ContainsKey("sweep"))
     double tr = Rate(t => teacher.Encode(t, new EncodeOptions { BatchSize = 32 }));
     double st = Rate(t => staticEncoder.Encode(t, new EncodeOptions { BatchSize = 32 }));
     double sd = Rate(t => distilled.Encode(t));
-    Console.WriteLine($"transformer ({teacher.Encoder.Config.NumLayers} layers, {teacher.Encoder.HiddenSize} wide): {tr,12:F0} sentences/s");
+    Console.WriteLine($"transformer ({teacher.Transformer.Config.NumLayers} layers, {teacher.Transformer.HiddenSize} wide): {tr,12:F0} sentences/s");
     Console.WriteLine($"static via SentenceEncoder ({distilled.Dimension} dims):   {st,12:F0} sentences/s  ({st / tr:F0}×)");
     Console.WriteLine($"static via StaticEmbeddingTrainable.Encode:  {sd,12:F0} sentences/s  ({sd / tr:F0}×)");
     Report("distilled", distilled);

@@ -8,11 +8,22 @@ public sealed class CliErrorTests
 
     [Fact]
     public void UnknownOptionIsNamed() =>
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--modle", "x"), 2, "unknown option --modle");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--modle", "x"), 2,
+            "unknown option --modle for 'skald encode'", "did you mean '--model'?");
 
     [Fact]
     public void MissingRequiredOptionIsNamed() =>
-        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", "x", "--output", "o.jsonl"), 2, "needs --input");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", "x", "--output", "o.jsonl"), 2, "'skald encode' needs --input");
+
+    [Fact]
+    public void BadOptionValueIsNamed() =>
+        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", "x", "--input", "x.txt", "--output", "o.jsonl", "--batch-size", "0"), 2,
+            "option --batch-size must be an integer ≥ 1, got '0'");
+
+    [Fact]
+    public void ConflictingOptionsAreAUsageError() =>
+        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", "x", "--input", "x.txt", "--output", "o.jsonl", "--prompt", "q: ", "--prompt-name", "query"), 2,
+            "give --prompt-name or --prompt, not both");
 
     [Fact]
     public void MissingInputFileIsNamed()
@@ -70,15 +81,5 @@ public sealed class CliErrorTests
         string dir = TestPaths.NewTempDir();
         var r = SkaldProcess.Run("encode", "--model", dir, "--input", "x.txt", "--output", Path.Combine(dir, "o.csv"));
         SkaldProcess.AssertUserError(r, 1, "o.csv", "unsupported output type");
-    }
-
-    [Fact]
-    public void HelpListsTheVerbs()
-    {
-        var r = SkaldProcess.Run("--help");
-        Assert.Equal(0, r.ExitCode);
-        Assert.Contains("skald encode --model DIR", r.Stdout);
-        Assert.Contains("skald tokenize --tokenizer", r.Stdout);
-        Assert.Contains("skald info --model DIR", r.Stdout);
     }
 }

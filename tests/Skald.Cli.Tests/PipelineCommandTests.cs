@@ -50,6 +50,32 @@ public sealed class PipelineCommandTests
               - {name: tok, type: tokenizer, corpus: samples/data/corpus.txt, vocab_sise: 100}
             """);
         var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
-        SkaldProcess.AssertUserError(r, 1, "stage 1 (tok)", "unknown key \"vocab_sise\"");
+        SkaldProcess.AssertUserError(r, 1, "pipeline.yaml:3: unknown config key 'tok.vocab_sise'", "known keys in tok: corpus, kind, lowercase");
+    }
+
+    [Fact]
+    public void BadStageValueAndUnknownStageTypeAreNamedBeforeAnyStageRuns()
+    {
+        string outDir = Path.Combine(TestPaths.NewTempDir(), "p");
+        string config = Write($$"""
+            output: {{outDir}}
+            stages:
+              - {name: tok, type: tokenizer, corpus: samples/data/corpus.txt}
+              - name: init
+                type: new_bert
+                tokenizer: tok
+                hidden: lots
+            """);
+        var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
+        SkaldProcess.AssertUserError(r, 1, "pipeline.yaml:7: init.hidden must be a whole number, got 'lots'");
+        Assert.False(Directory.Exists(outDir), "a stage ran before every stage was checked");
+
+        config = Write("""
+            output: out/x
+            stages:
+              - {name: tok, type: tokeniser}
+            """);
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config), 1,
+            "pipeline.yaml:3: unknown stage type \"tokeniser\"");
     }
 }

@@ -1,4 +1,8 @@
+using System.CommandLine;
+using System.Globalization;
+using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
+using Skald.Cli.Output;
 using Skald.Evaluation;
 using Skald.Evaluation.Benchmark;
 using Skald.Evaluation.Evaluators;
@@ -8,39 +12,56 @@ using Skald.Evaluation.Search;
 namespace Skald.Cli.Commands;
 
 /// <summary><c>skald benchmark</c>: every task of a suite for every model; Markdown, JSON and HTML report.</summary>
-internal static class BenchmarkCommand
+internal sealed class BenchmarkCommand : Command
 {
-    public const string Usage =
-        "skald benchmark --models A,B,... (model folders, bm25, hybrid:DIR) --suite FILE [--data DIR] --output REPORT\n" +
-        "                [--cache DIR | --no-cache] [--limit N] [--chunk] [--batch-size N] [--max-length N] [--quiet]";
+    private readonly Option<string> models = CliOptions.Text("--models", "Models to compare, comma-separated: model folders, bm25, hybrid:DIR", "A,B,...", required: true);
+    private readonly Option<string> suite = CliOptions.Text("--suite", "Suite file listing the tasks (e.g. suites/scandinavian.json)", "FILE", required: true);
+    private readonly Option<string> data = CliOptions.Text("--data", "Folder the suite's task paths are relative to", "DIR");
+    private readonly Option<string> output = CliOptions.Text("--output", "Report path without extension: writes REPORT.md, REPORT.json and REPORT.html", "REPORT", required: true);
+    private readonly Option<string> cache = CliOptions.Text("--cache", "Results and embeddings cache (default: $XDG_CACHE_HOME/skald/eval)", "DIR");
+    private readonly Option<bool> noCache = CliOptions.Flag("--no-cache", "Compute every result again and cache nothing");
+    private readonly Option<int?> limit = CliOptions.Int("--limit", "Use at most N examples per task (queries for retrieval)");
+    private readonly Option<bool> chunk = CliOptions.Flag("--chunk", "Split long documents into chunks instead of truncating them (retrieval)");
+    private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
+    private readonly Option<int?> maxLength = CliOptions.Int("--max-length", "Truncate texts to N tokens (default: each model's max_seq_length)");
 
-    public static int Run(IReadOnlyList<string> args)
+    public BenchmarkCommand() : base("benchmark", "Run every task of a suite for every model; ranking and Markdown/JSON/HTML report")
     {
-        var a = new CliArgs("benchmark", args,
-            ["--models", "--suite", "--data", "--output", "--cache", "--limit", "--batch-size", "--max-length"],
-            ["--no-cache", "--chunk", "--quiet"]);
-        var models = a.Require("--models").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        string suitePath = a.Require("--suite"), output = a.Require("--output");
-        if (models.Length == 0) throw new UsageException("--models needs at least one model");
-        if (a.Has("--cache") && a.Has("--no-cache")) throw new UsageException("give --cache or --no-cache, not both");
-        string? cache = a.Has("--no-cache") ? null : a.Get("--cache") ?? DefaultCache();
-        bool quiet = a.Has("--quiet");
+        foreach (var o in new Option[] { models, suite, data, output, cache, noCache, limit, chunk, batchSize, maxLength }) Options.Add(o);
+        CliOptions.AtMostOne(this, cache, noCache);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        var names = CliOptions.Items(p.GetValue(models));
+        if (names.Length == 0) throw new UsageException("--models needs at least one model");
+        string? cacheDir = p.GetValue(noCache) ? null : p.GetValue(cache) ?? DefaultCache();
+        bool quiet = p.GetValue(CliOptions.Quiet);
         try
         {
-            var suite = Suite.Load(suitePath, a.Get("--data"), a.GetInt("--limit"));
-            var report = BenchmarkRunner.Run(suite, models, new BenchmarkOptions
+            var loaded = Suite.Load(p.GetValue(suite)!, p.GetValue(data), p.GetValue(limit));
+            var report = BenchmarkRunner.Run(loaded, names, new BenchmarkOptions
             {
-                CacheDirectory = cache,
-                Encoder = new EncoderModelOptions { BatchSize = a.GetInt("--batch-size") ?? 32, MaxLength = a.GetInt("--max-length") },
-                Retrieval = new RetrievalOptions { LongDocuments = a.Has("--chunk") ? LongDocuments.Chunk : LongDocuments.Truncate },
-                Log = quiet ? null : m => Console.Error.WriteLine(m),
+                CacheDirectory = cacheDir,
+                Encoder = new EncoderModelOptions { BatchSize = p.GetValue(batchSize) ?? 32, MaxLength = p.GetValue(maxLength) },
+                Retrieval = new RetrievalOptions { LongDocuments = p.GetValue(chunk) ? LongDocuments.Chunk : LongDocuments.Truncate },
+                Log = quiet ? null : m => Terminal.Log(m, quiet),
             });
-            var paths = report.Write(output);
-            if (!quiet)
+            var paths = report.Write(p.GetValue(output)!);
+            if (quiet) return 0;
+            Terminal.Log($"{report.Computed} results computed, {report.Cached} cached; wrote {string.Join(", ", paths)}", quiet);
+            if (Terminal.Stderr(quiet) is { } console)
             {
-                Console.Error.WriteLine($"{report.Computed} results computed, {report.Cached} cached; wrote {string.Join(", ", paths)}");
+                ReportTables.Ranking(report).Write(console, Console.Error);
+            }
+            else
+            {
                 foreach (var m in report.RankedModels)
-                    Console.Error.WriteLine($"  #{report.Board.BordaRank[m]} {m}: Borda {report.Board.Borda[m]:F1}, mean {BenchmarkReport.Pct(report.Board.Mean(m, _ => true))}");
+                {
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  #{report.Board.BordaRank[m]} {m}: Borda {report.Board.Borda[m]:F1}, mean {BenchmarkReport.Pct(report.Board.Mean(m, _ => true))}"));
+                }
             }
             return 0;
         }

@@ -1,39 +1,55 @@
+using System.CommandLine;
+using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
+using Skald.Cli.Output;
 using Skald.Models;
 
 namespace Skald.Cli.Commands;
 
 /// <summary><c>skald encode</c>: texts in, embeddings out.</summary>
-internal static class EncodeCommand
+internal sealed class EncodeCommand : Command
 {
-    public const string Usage =
-        "skald encode --model DIR --input FILE(.txt|.jsonl) --output FILE(.jsonl|.npy) [--batch-size N] [--max-length N]\n" +
-        "             [--prompt-name NAME | --prompt TEXT] [--normalize] [--quiet]";
+    private readonly Option<string> model = CliOptions.Text("--model", "Model folder (sentence-transformers or plain Hugging Face)", "DIR", required: true);
+    private readonly Option<string> input = CliOptions.Text("--input", "Texts: .txt (one per line) or .jsonl (a \"text\" field per line)", "FILE", required: true);
+    private readonly Option<string> output = CliOptions.Text("--output", "Embeddings: .jsonl (one JSON array per line) or .npy (float32 [N, D])", "FILE", required: true);
+    private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
+    private readonly Option<int?> maxLength = CliOptions.Int("--max-length", "Truncate texts to N tokens (default: the model's max_seq_length)");
+    private readonly Option<string> promptName = CliOptions.Text("--prompt-name", "Prepend the model's prompt of this name (config_sentence_transformers.json)", "NAME");
+    private readonly Option<string> prompt = CliOptions.Text("--prompt", "Prepend this text to every input (e.g. \"query: \")", "TEXT");
+    private readonly Option<bool> normalize = CliOptions.Flag("--normalize", "Scale every embedding to unit length");
 
-    public static int Run(IReadOnlyList<string> args)
+    public EncodeCommand() : base("encode", "Embed texts with a model: one embedding per input line, in input order")
     {
-        var a = new CliArgs("encode", args,
-            ["--model", "--input", "--output", "--batch-size", "--max-length", "--prompt-name", "--prompt"],
-            ["--normalize", "--quiet"]);
-        string model = a.Require("--model"), input = a.Require("--input"), output = a.Require("--output");
-        if (a.Has("--prompt") && a.Has("--prompt-name")) throw new UsageException("give --prompt-name or --prompt, not both");
-        EmbeddingOutput.CheckExtension(output);
-        var texts = TextInput.Read(input, allowBlank: false);
-        var encoder = SentenceEncoder.Load(model);
-        using var progress = new ProgressBar("encoding", texts.Count, enabled: !a.Has("--quiet") && texts.Count >= 64);
-        var options = new EncodeOptions
+        Options.Add(model);
+        Options.Add(input);
+        Options.Add(output);
+        Options.Add(batchSize);
+        Options.Add(maxLength);
+        Options.Add(promptName);
+        Options.Add(prompt);
+        Options.Add(normalize);
+        CliOptions.AtMostOne(this, promptName, prompt);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        string outputPath = p.GetValue(output)!;
+        bool quiet = p.GetValue(CliOptions.Quiet);
+        EmbeddingOutput.CheckExtension(outputPath);
+        var texts = TextInput.Read(p.GetValue(input)!, allowBlank: false);
+        var encoder = SentenceEncoder.Load(p.GetValue(model)!);
+        var embeddings = ProgressView.Run("encoding", texts.Count >= 64, quiet, bar => encoder.Encode(texts, new EncodeOptions
         {
-            BatchSize = a.GetInt("--batch-size") ?? 32,
-            MaxLength = a.GetInt("--max-length"),
-            PromptName = a.Get("--prompt-name"),
-            Prompt = a.Get("--prompt"),
-            Normalize = a.Has("--normalize"),
-            Progress = progress.Report,
-        };
-        var embeddings = encoder.Encode(texts, options);
-        EmbeddingOutput.Write(output, embeddings, encoder.Dimension);
-        progress.Done();
-        if (!a.Has("--quiet")) Console.Error.WriteLine($"wrote {embeddings.Length} embeddings of dimension {encoder.Dimension} to {output}");
+            BatchSize = p.GetValue(batchSize) ?? 32,
+            MaxLength = p.GetValue(maxLength),
+            PromptName = p.GetValue(promptName),
+            Prompt = p.GetValue(prompt),
+            Normalize = p.GetValue(normalize),
+            Progress = (done, total) => bar.Report(done, total),
+        }));
+        EmbeddingOutput.Write(outputPath, embeddings, encoder.Dimension);
+        Terminal.Log($"wrote {embeddings.Length} embeddings of dimension {encoder.Dimension} to {outputPath}", quiet);
         return 0;
     }
 }

@@ -1,5 +1,7 @@
-using System.Globalization;
+using System.CommandLine;
+using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
+using Skald.Cli.Output;
 using Skald.Evaluation;
 using Skald.Evaluation.Bm25;
 using Skald.Evaluation.Data;
@@ -10,38 +12,52 @@ using Skald.Evaluation.Search;
 namespace Skald.Cli.Commands;
 
 /// <summary><c>skald evaluate</c>: one model (or BM25) on one task, results as MTEB-style JSON.</summary>
-internal static class EvaluateCommand
+internal sealed class EvaluateCommand : Command
 {
-    public const string Usage =
-        "skald evaluate --model DIR|bm25|hybrid:DIR --task PATH [--type retrieval|sts|pairs|triplets|classification|clustering|bitext]\n" +
-        "               [--output results.json] [--name NAME] [--language CODE] [--split test] [--limit N] [--chunk]\n" +
-        "               [--batch-size N] [--max-length N] [--query-prompt TEXT] [--document-prompt TEXT] [--cache DIR]\n" +
-        "               [--k1 X] [--b X] [--no-stem] [--quiet]";
+    private readonly Option<string> model = CliOptions.Text("--model", "Model folder, bm25, or hybrid:DIR (BM25 + the model's dense retrieval)", "DIR|bm25|hybrid:DIR", required: true);
+    private readonly Option<string> task = CliOptions.Text("--task", "Task folder or file (BEIR folder for retrieval; JSONL/CSV for the others)", "PATH", required: true);
+    private readonly Option<string> type = CliOptions.Text("--type",
+        "Task type: retrieval, sts, pairs, triplets, classification, clustering or bitext (default: guessed from the task's files)", "TYPE");
+    private readonly Option<string> output = CliOptions.Text("--output", "Write the MTEB-style results JSON here (default: stdout)", "FILE");
+    private readonly Option<string> name = CliOptions.Text("--name", "Task name in the results (default: the folder or file name)", "NAME");
+    private readonly Option<string> language = CliOptions.Text("--language", "Language code recorded in the results (e.g. nb, da, sv)", "CODE");
+    private readonly Option<string> split = CliOptions.Text("--split", "Retrieval split (qrels/SPLIT.tsv)", "SPLIT", "test");
+    private readonly Option<int?> limit = CliOptions.Int("--limit", "Use at most N examples (queries for retrieval)");
+    private readonly Option<bool> chunk = CliOptions.Flag("--chunk", "Split long documents into chunks instead of truncating them (retrieval)");
+    private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
+    private readonly Option<int?> maxLength = CliOptions.Int("--max-length", "Truncate texts to N tokens (default: the model's max_seq_length)");
+    private readonly Option<string> queryPrompt = CliOptions.Text("--query-prompt", "Prepend this text to queries (e.g. \"query: \")", "TEXT");
+    private readonly Option<string> documentPrompt = CliOptions.Text("--document-prompt", "Prepend this text to documents (e.g. \"passage: \")", "TEXT");
+    private readonly Option<string> cache = CliOptions.Text("--cache", "Folder caching document embeddings between runs", "DIR");
+    private readonly Option<double?> k1 = CliOptions.Number("--k1", "BM25 term-frequency saturation k1", v => v >= 0, "a non-negative number");
+    private readonly Option<double?> b = CliOptions.Number("--b", "BM25 length normalisation b", v => v >= 0, "a non-negative number");
+    private readonly Option<bool> noStem = CliOptions.Flag("--no-stem", "BM25 without Snowball stemming");
 
-    public static int Run(IReadOnlyList<string> args)
+    public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {
-        var a = new CliArgs("evaluate", args,
-            ["--model", "--task", "--type", "--output", "--name", "--language", "--split", "--limit", "--batch-size", "--max-length",
-             "--query-prompt", "--document-prompt", "--cache", "--k1", "--b"],
-            ["--chunk", "--no-stem", "--quiet"]);
-        string modelSpec = a.Require("--model"), taskPath = a.Require("--task");
-        string? output = a.Get("--output");
+        foreach (var o in new Option[] { model, task, type, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, cache, k1, b, noStem })
+            Options.Add(o);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        string? outputPath = p.GetValue(output);
         try
         {
-            var task = TaskDefinition.FromPath(taskPath, a.Get("--type") is { } t ? TaskDefinition.ParseKind(t) : null,
-                a.Get("--name"), a.Get("--language"), a.GetInt("--limit"));
+            var definition = TaskDefinition.FromPath(p.GetValue(task)!, p.GetValue(type) is { } t ? TaskDefinition.ParseKind(t) : null,
+                p.GetValue(name), p.GetValue(language), p.GetValue(limit));
             var retrieval = new RetrievalOptions
             {
-                Split = a.Get("--split") ?? "test",
-                LongDocuments = a.Has("--chunk") ? LongDocuments.Chunk : LongDocuments.Truncate,
+                Split = p.GetValue(split) ?? "test",
+                LongDocuments = p.GetValue(chunk) ? LongDocuments.Chunk : LongDocuments.Truncate,
             };
-            var model = CreateModel(modelSpec, a, retrieval.LongDocuments);
-            var result = TaskEvaluator.Create(task, retrieval).Evaluate(model);
+            var result = TaskEvaluator.Create(definition, retrieval).Evaluate(CreateModel(p, retrieval.LongDocuments));
             string json = result.ToJson();
-            if (output is null) Console.WriteLine(json);
-            else AtomicFile.Write(output, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));
-            if (!a.Has("--quiet"))
-                Console.Error.WriteLine($"{result.Task} ({result.Type}, {result.Model}): {result.MainMetric} = {result.MainScore:F4} in {result.Seconds:F1} s");
+            if (outputPath is null) Console.WriteLine(json);
+            else AtomicFile.Write(outputPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));
+            Terminal.Log($"{result.Task} ({result.Type}, {result.Model}): {result.MainMetric} = {result.MainScore:F4} in {result.Seconds:F1} s",
+                p.GetValue(CliOptions.Quiet));
             return 0;
         }
         catch (EvaluationException e)
@@ -51,34 +67,27 @@ internal static class EvaluateCommand
     }
 
     /// <summary>bm25 (with --k1/--b/--no-stem), hybrid:DIR, or a model folder.</summary>
-    internal static IEvaluationModel CreateModel(string spec, CliArgs a, LongDocuments longDocuments)
+    private IEvaluationModel CreateModel(ParseResult p, LongDocuments longDocuments)
     {
+        string spec = p.GetValue(model)!;
+        var defaults = new Bm25Parameters();
         var bm25 = new Bm25Options
         {
-            Parameters = new Bm25Parameters(GetDouble(a, "--k1") ?? new Bm25Parameters().K1, GetDouble(a, "--b") ?? new Bm25Parameters().B),
-            Stem = !a.Has("--no-stem"),
+            Parameters = new Bm25Parameters(p.GetValue(k1) ?? defaults.K1, p.GetValue(b) ?? defaults.B),
+            Stem = !p.GetValue(noStem),
         };
         if (spec.Equals("bm25", StringComparison.OrdinalIgnoreCase)) return new Bm25Model(bm25);
         var options = new EncoderModelOptions
         {
-            BatchSize = a.GetInt("--batch-size") ?? 32,
-            MaxLength = a.GetInt("--max-length"),
-            QueryPrompt = a.Get("--query-prompt"),
-            DocumentPrompt = a.Get("--document-prompt"),
-            CacheDirectory = a.Get("--cache"),
+            BatchSize = p.GetValue(batchSize) ?? 32,
+            MaxLength = p.GetValue(maxLength),
+            QueryPrompt = p.GetValue(queryPrompt),
+            DocumentPrompt = p.GetValue(documentPrompt),
+            CacheDirectory = p.GetValue(cache),
         };
         if (spec.StartsWith("hybrid:", StringComparison.OrdinalIgnoreCase))
             return new HybridRetriever(new Bm25Model(bm25), new DenseRetriever(EncoderModel.Load(spec["hybrid:".Length..], options), longDocuments));
         if (!Directory.Exists(spec)) throw new InputException($"{spec}: model folder not found (or use --model bm25)");
         return EncoderModel.Load(spec, options);
-    }
-
-    private static double? GetDouble(CliArgs a, string name)
-    {
-        string? s = a.Get(name);
-        if (s is null) return null;
-        return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= 0 && double.IsFinite(v)
-            ? v
-            : throw new UsageException($"option {name} must be a non-negative number, got '{s}'");
     }
 }

@@ -1,19 +1,26 @@
+using System.CommandLine;
+using Skald.Cli.CommandLine;
 using Skald.Models;
 using Skald.Models.Pipeline;
 
 namespace Skald.Cli.Commands;
 
 /// <summary><c>skald info</c>: what a model folder holds.</summary>
-internal static class InfoCommand
+internal sealed class InfoCommand : Command
 {
-    public const string Usage = "skald info --model DIR";
+    private readonly Option<string> model = CliOptions.Text("--model", "Model folder to describe", "DIR", required: true);
 
-    public static int Run(IReadOnlyList<string> args)
+    public InfoCommand() : base("info", "Describe a model folder: architecture, size, pooling, tokenizer, prompts")
     {
-        var a = new CliArgs("info", args, ["--model"]);
-        var m = SentenceEncoder.Load(a.Require("--model"));
+        Options.Add(model);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        var m = SentenceEncoder.Load(p.GetValue(model)!);
         var cfg = m.Transformer.Config;
-        var modes = Enum.GetValues<PoolingMode>().Where(p => p != PoolingMode.None && m.Pooling.Modes.HasFlag(p));
+        var modes = Enum.GetValues<PoolingMode>().Where(x => x != PoolingMode.None && m.Pooling.Modes.HasFlag(x));
         Console.WriteLine($"model:            {m.Folder.Path}");
         Console.WriteLine($"architecture:     {cfg.Architecture ?? cfg.ModelType} (model_type {cfg.ModelType})");
         Console.WriteLine($"parameters:       {m.ParameterCount:N0}");
@@ -27,7 +34,7 @@ internal static class InfoCommand
         Console.WriteLine($"tokenizer:        {m.Tokenizer.ModelKind}, vocabulary {m.Tokenizer.VocabSize:N0}{(m.Folder.DoLowerCase ? ", lower-cased input" : "")}");
         if (m.Folder.Prompts.Count > 0)
         {
-            Console.WriteLine($"prompts:          {string.Join(", ", m.Folder.Prompts.Select(p => $"{p.Key}=\"{p.Value}\""))}" +
+            Console.WriteLine($"prompts:          {string.Join(", ", m.Folder.Prompts.Select(x => $"{x.Key}=\"{x.Value}\""))}" +
                 (m.Folder.DefaultPromptName is null ? "" : $" (default {m.Folder.DefaultPromptName})"));
         }
         Console.WriteLine($"gemm backend:     {Skald.Tensors.Gemm.Blas.Backend.Name}");

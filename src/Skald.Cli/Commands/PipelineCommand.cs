@@ -1,16 +1,26 @@
+using System.CommandLine;
+using Skald.Cli.CommandLine;
+using Skald.Cli.Output;
 using Skald.Cli.Pipeline;
 
 namespace Skald.Cli.Commands;
 
 /// <summary><c>skald pipeline</c>: chained stages (tokenizer → new BERT → masked-LM → train configs → benchmark) from one YAML file.</summary>
-internal static class PipelineCommand
+internal sealed class PipelineCommand : Command
 {
-    public const string Usage = "skald pipeline --config FILE   (stages: tokenizer, new_bert, mlm, train, benchmark; see configs/pipeline-example.yaml)";
+    private readonly Option<string> config = CliOptions.Text("--config",
+        "Pipeline file: output and stages (tokenizer, new_bert, mlm, train, benchmark); see configs/pipeline-example.yaml", "FILE", required: true);
 
-    public static int Run(IReadOnlyList<string> args)
+    public PipelineCommand() : base("pipeline", "Run a staged recipe from one YAML file; every stage's keys are checked before the first one runs")
     {
-        var a = new CliArgs("pipeline", args, ["--config"]);
-        new PipelineRunner(a.Require("--config"), Console.Error.WriteLine).Run();
+        Options.Add(config);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        bool quiet = p.GetValue(CliOptions.Quiet);
+        new PipelineRunner(p.GetValue(config)!, m => Terminal.Log(m, quiet), report => ReportTables.Print(report, quiet)).Run();
         return 0;
     }
 }

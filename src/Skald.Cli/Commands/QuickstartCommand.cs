@@ -1,34 +1,46 @@
-using System.Globalization;
+using System.CommandLine;
+using Skald.Cli.CommandLine;
+using Skald.Cli.Output;
 using Skald.Cli.Quickstart;
 
 namespace Skald.Cli.Commands;
 
 /// <summary><c>skald quickstart</c>: train Scandinavian embedding models from nothing on the bundled data, in minutes.</summary>
-internal static class QuickstartCommand
+internal sealed class QuickstartCommand : Command
 {
-    public const string Usage = "skald quickstart [--output DIR] [--samples DIR] [--budget X] [--mlm STEPS]";
+    private readonly Option<string> output = CliOptions.Text("--output", "Folder for the models and the report", "DIR", "out/quickstart");
+    private readonly Option<string> samples = CliOptions.Text("--samples", "The bundled samples folder (with data/ and quickstart-suite.json)", "DIR", "samples");
+    private readonly Option<double?> budget = CliOptions.Number("--budget", "Multiply every stage's training steps by X (0.2 for a quick look)", v => v > 0, "a positive number", defaultValue: 1.0);
+    private readonly Option<int?> mlm = CliOptions.Int("--mlm", "Masked-LM pretraining steps before SimCSE (0: skip)", min: 0, defaultValue: 0, helpName: "STEPS");
 
-    public static int Run(IReadOnlyList<string> args)
+    public QuickstartCommand() : base("quickstart", "Train Scandinavian embedding models from nothing on the bundled data and show a before/after table (~3 minutes)")
     {
-        var a = new CliArgs("quickstart", args, ["--output", "--samples", "--budget", "--mlm"]);
-        double budget = 1.0;
-        if (a.Get("--budget") is { } b && (!double.TryParse(b, NumberStyles.Float, CultureInfo.InvariantCulture, out budget) || budget <= 0))
-            throw new UsageException($"option --budget must be a positive number, got '{b}'");
+        Options.Add(output);
+        Options.Add(samples);
+        Options.Add(budget);
+        Options.Add(mlm);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        bool quiet = p.GetValue(CliOptions.Quiet);
         var options = new QuickstartOptions
         {
-            Output = a.Get("--output") ?? "out/quickstart",
-            Samples = a.Get("--samples") ?? "samples",
-            Budget = budget,
-            MlmSteps = a.GetInt("--mlm", min: 0) ?? 0,
+            Output = p.GetValue(output) ?? "out/quickstart",
+            Samples = p.GetValue(samples) ?? "samples",
+            Budget = p.GetValue(budget) ?? 1.0,
+            MlmSteps = p.GetValue(mlm) ?? 0,
         };
-        var report = new QuickstartRunner(options, Console.Error.WriteLine).Run();
+        var report = new QuickstartRunner(options, m => Terminal.Log(m, quiet)).Run();
 
         Console.WriteLine();
         Console.WriteLine("Held-out set (written for Skald, never trained on): nDCG@10 for retrieval, accuracy for triplets");
         Console.WriteLine();
-        Console.WriteLine(report.ToMarkdown());
+        ReportTables.Print(report, quiet);
         string outDir = options.Output;
         Console.WriteLine($"""
+
             Models and report are in {outDir}/ (open {outDir}/report.html in a browser).
 
             Next steps:

@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Tokenizers;
 
@@ -9,34 +11,47 @@ namespace Skald.Cli.Commands;
 /// <c>skald tokenize</c>: one <c>{"ids":[...],"tokens":[...]}</c> per input line, as HF <c>encode(text)</c>;
 /// with <c>--pair FILE</c> line i of the input is encoded with line i of FILE as a pair (adds "type_ids").
 /// </summary>
-internal static class TokenizeCommand
+internal sealed class TokenizeCommand : Command
 {
-    public const string Usage = "skald tokenize --tokenizer FILE_OR_DIR --input FILE.txt --output FILE.jsonl [--max-length N] [--pair FILE]";
+    private readonly Option<string> tokenizer = CliOptions.Text("--tokenizer", "tokenizer.json, or a folder holding one", "FILE_OR_DIR", required: true);
+    private readonly Option<string> input = CliOptions.Text("--input", "Texts, one per line (.txt) or a \"text\" field per line (.jsonl); blank lines are texts too", "FILE", required: true);
+    private readonly Option<string> output = CliOptions.Text("--output", "One {\"ids\": [...], \"tokens\": [...]} per input line (.jsonl)", "FILE", required: true);
+    private readonly Option<int?> maxLength = CliOptions.Int("--max-length", "Truncate to N tokens (special tokens included)");
+    private readonly Option<string> pair = CliOptions.Text("--pair", "Second texts: line i is encoded as a pair with input line i (adds \"type_ids\")", "FILE");
 
-    public static int Run(IReadOnlyList<string> args)
+    public TokenizeCommand() : base("tokenize", "Tokenize texts exactly as Hugging Face tokenizers' encode(text) does")
     {
-        var a = new CliArgs("tokenize", args, ["--tokenizer", "--input", "--output", "--max-length", "--pair"]);
-        string path = a.Require("--tokenizer"), input = a.Require("--input"), output = a.Require("--output");
-        int maxLength = a.GetInt("--max-length") ?? 0;
+        Options.Add(tokenizer);
+        Options.Add(input);
+        Options.Add(output);
+        Options.Add(maxLength);
+        Options.Add(pair);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        string path = p.GetValue(tokenizer)!, inputPath = p.GetValue(input)!, outputPath = p.GetValue(output)!;
+        int max = p.GetValue(maxLength) ?? 0;
         if (Directory.Exists(path)) path = Path.Combine(path, "tokenizer.json");
         if (!File.Exists(path)) throw new InputException($"{path}: file not found");
-        var tokenizer = Tokenizer.FromFile(path);
+        var tok = Tokenizer.FromFile(path);
         // Blank lines are texts too here (HF encodes "" to the special tokens alone).
-        var texts = TextInput.Read(input, allowBlank: true);
-        string? pairPath = a.Get("--pair");
+        var texts = TextInput.Read(inputPath, allowBlank: true);
+        string? pairPath = p.GetValue(pair);
         IReadOnlyList<Skald.Tokenizers.Encoding> encodings;
         if (pairPath is null)
         {
-            encodings = tokenizer.EncodeBatch(texts, true, maxLength);
+            encodings = tok.EncodeBatch(texts, true, max);
         }
         else
         {
             var seconds = TextInput.Read(pairPath, allowBlank: true);
             if (seconds.Count != texts.Count)
-                throw new InputException($"{pairPath}: has {seconds.Count} lines but {input} has {texts.Count}; --pair needs one line per input line");
-            encodings = tokenizer.EncodePairBatch(texts.Zip(seconds).ToArray(), maxLength > 0 ? new TruncationOptions(maxLength) : null);
+                throw new InputException($"{pairPath}: has {seconds.Count} lines but {inputPath} has {texts.Count}; --pair needs one line per input line");
+            encodings = tok.EncodePairBatch(texts.Zip(seconds).ToArray(), max > 0 ? new TruncationOptions(max) : null);
         }
-        AtomicFile.Write(output, s =>
+        AtomicFile.Write(outputPath, s =>
         {
             using var w = new Utf8JsonWriter(s, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
             foreach (var e in encodings)

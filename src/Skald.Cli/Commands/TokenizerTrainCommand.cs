@@ -1,33 +1,44 @@
+using System.CommandLine;
 using System.Diagnostics;
+using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
+using Skald.Cli.Output;
 using Skald.Tokenizers;
 using Skald.Tokenizers.Training;
 
 namespace Skald.Cli.Commands;
 
 /// <summary><c>skald tokenizer train</c>: trains a WordPiece, byte-level BPE or Unigram tokenizer and writes a HF tokenizer.json.</summary>
-internal static class TokenizerTrainCommand
+internal sealed class TokenizerTrainCommand : Command
 {
-    public const string Usage = "skald tokenizer train --corpus FILE[,FILE...] --kind wordpiece|bpe|unigram --vocab-size N --output tokenizer.json\n"
-        + "      [--min-frequency N] [--special-tokens T1,T2,...] [--initial-alphabet CHARS] [--lowercase]";
+    private readonly Option<string> corpus = CliOptions.Text("--corpus", "Training text: .txt files or folders of them, comma-separated", "FILE[,FILE...]", required: true);
+    private readonly Option<string> kind = CliOptions.Choice("--kind", "Tokenizer model to train", null, "wordpiece", "bpe", "unigram");
+    private readonly Option<int?> vocabSize = CliOptions.Int("--vocab-size", "Vocabulary size (special tokens included)");
+    private readonly Option<string> output = CliOptions.Text("--output", "Where to write the tokenizer.json", "FILE", required: true);
+    private readonly Option<int?> minFrequency = CliOptions.Int("--min-frequency", "Ignore words or merges seen fewer times", min: 0, defaultValue: 2);
+    private readonly Option<string> specialTokens = CliOptions.Text("--special-tokens", "Special tokens, comma-separated (default: the model's usual set)", "T1,T2,...");
+    private readonly Option<string> initialAlphabet = CliOptions.Text("--initial-alphabet", "Characters always kept in the vocabulary", "CHARS");
+    private readonly Option<bool> lowercase = CliOptions.Flag("--lowercase", "Lower-case text before training and encoding");
 
-    public static int Run(IReadOnlyList<string> args)
+    public TokenizerTrainCommand() : base("train", "Train a WordPiece, byte-level BPE or Unigram tokenizer; writes a Hugging Face tokenizer.json")
     {
-        if (args.Count == 0 || args[0] != "train")
-            throw new UsageException($"usage: {Usage}");
-        var a = new CliArgs("tokenizer train", args.Skip(1).ToArray(),
-            ["--corpus", "--kind", "--vocab-size", "--output", "--min-frequency", "--special-tokens", "--initial-alphabet"], ["--lowercase"]);
-        string output = a.Require("--output");
-        var kind = a.Require("--kind") switch
-        {
-            "wordpiece" => TokenizerKind.WordPiece,
-            "bpe" => TokenizerKind.Bpe,
-            "unigram" => TokenizerKind.Unigram,
-            var k => throw new UsageException($"--kind must be wordpiece, bpe or unigram, got '{k}'"),
-        };
-        int vocabSize = a.GetInt("--vocab-size") ?? throw new UsageException("'skald tokenizer train' needs --vocab-size");
+        vocabSize.Required = true;
+        Options.Add(corpus);
+        Options.Add(kind);
+        Options.Add(vocabSize);
+        Options.Add(output);
+        Options.Add(minFrequency);
+        Options.Add(specialTokens);
+        Options.Add(initialAlphabet);
+        Options.Add(lowercase);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        string outputPath = p.GetValue(output)!, kindName = p.GetValue(kind)!;
         var files = new List<string>();
-        foreach (var part in a.Require("--corpus").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var part in CliOptions.Items(p.GetValue(corpus)))
         {
             if (Directory.Exists(part)) files.AddRange(Directory.GetFiles(part, "*.txt").Order(StringComparer.Ordinal));
             else if (File.Exists(part)) files.Add(part);
@@ -36,19 +47,20 @@ internal static class TokenizerTrainCommand
         if (files.Count == 0) throw new InputException("no corpus files (.txt) found");
         var options = new TokenizerTrainingOptions
         {
-            Kind = kind,
-            VocabSize = vocabSize,
-            MinFrequency = a.GetInt("--min-frequency", 0) ?? 2,
-            SpecialTokens = a.Get("--special-tokens")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            InitialAlphabet = (a.Get("--initial-alphabet") ?? "").EnumerateRunes().Select(r => r.ToString()).ToArray(),
-            Lowercase = a.Has("--lowercase"),
+            Kind = kindName switch { "bpe" => TokenizerKind.Bpe, "unigram" => TokenizerKind.Unigram, _ => TokenizerKind.WordPiece },
+            VocabSize = p.GetValue(vocabSize)!.Value,
+            MinFrequency = p.GetValue(minFrequency) ?? 2,
+            SpecialTokens = p.GetValue(specialTokens) is { } special ? CliOptions.Items(special) : null,
+            InitialAlphabet = (p.GetValue(initialAlphabet) ?? "").EnumerateRunes().Select(r => r.ToString()).ToArray(),
+            Lowercase = p.GetValue(lowercase),
         };
         var sw = Stopwatch.StartNew();
         var lines = files.SelectMany(f => File.ReadLines(f)).Where(l => l.Length > 0).ToList();
         string json = TokenizerTrainer.TrainJson(lines, options);
-        var check = Tokenizer.FromJson(json, output);
-        AtomicFile.Write(output, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));
-        Console.Error.WriteLine($"skald: trained {a.Get("--kind")} tokenizer with {check.VocabSize} tokens on {lines.Count} lines from {files.Count} file(s) in {sw.Elapsed.TotalSeconds:F1} s -> {output}");
+        var check = Tokenizer.FromJson(json, outputPath);
+        AtomicFile.Write(outputPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));
+        Terminal.Log($"skald: trained {kindName} tokenizer with {check.VocabSize} tokens on {lines.Count} lines from {files.Count} file(s) in {sw.Elapsed.TotalSeconds:F1} s -> {outputPath}",
+            p.GetValue(CliOptions.Quiet));
         return 0;
     }
 }

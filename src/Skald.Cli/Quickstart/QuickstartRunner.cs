@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Skald.Cli.IO;
 using Skald.Cli.Pipeline;
 using Skald.Evaluation.Benchmark;
 using Skald.Tokenizers.Training;
@@ -45,7 +46,7 @@ internal sealed class QuickstartRunner(QuickstartOptions options, Action<string>
         foreach (var f in new[] { "corpus.txt", "train-pairs.jsonl", "train-triplets.jsonl" })
         {
             if (!File.Exists(Path.Combine(data, f)))
-                throw new TrainingException($"{Path.Combine(data, f)}: bundled sample data not found (run from the repository root, or pass --samples DIR)");
+                throw new InputException($"{Path.Combine(data, f)}: bundled sample data not found (run from the repository root, or pass --samples DIR)");
         }
 
         // 1. A WordPiece tokenizer trained on the bundled corpus (lower-cased; æøåäö are kept).

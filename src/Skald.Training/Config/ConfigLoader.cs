@@ -66,6 +66,33 @@ public static class ConfigLoader
         Output = c.Output with { SaveSteps = QuickTestSteps },
     };
 
+    /// <summary>
+    /// Reads and parses a YAML file other than a training config (the pipeline file) with the same messages: an unreadable
+    /// file or a syntax error is <paramref name="error"/>(message naming the file, line and column). Null for an empty file.
+    /// </summary>
+    public static YamlNode? ReadYaml(string path, Func<string, Exception> error)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw error($"{path}: cannot read the file ({e.Message})");
+        }
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException e)
+        {
+            throw error($"{path}:{e.Start.Line}:{e.Start.Column}: invalid YAML ({Inner(e).Message})");
+        }
+        return stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+    }
+
     private static Dictionary<string, Dictionary<string, ConfigEntry>> ReadTree(string yaml, string origin)
     {
         var stream = new YamlStream();

@@ -3,13 +3,32 @@ using YamlDotNet.RepresentationModel;
 
 namespace Skald.Training.Config;
 
-/// <summary>A config value and where it came from (<c>file:line</c> or <c>--set section.key</c>).</summary>
-internal sealed record ConfigEntry(YamlNode Node, string Where);
-
-/// <summary>Typed reads of one config section; <see cref="Done"/> rejects keys nobody read.</summary>
-internal sealed class SectionReader(string section, Dictionary<string, ConfigEntry> keys, string origin)
+/// <summary>
+/// Typed reads of one config section (a YAML mapping); <see cref="Done"/> rejects keys nobody read. Every problem is one
+/// line naming the file and line or the key; <c>skald train</c> configs get a <see cref="TrainingException"/>, other
+/// readers (the pipeline file) pass their own exception type as <c>error</c>.
+/// </summary>
+public sealed class SectionReader(string section, Dictionary<string, ConfigEntry> keys, string origin, Func<string, Exception>? error = null)
 {
     private readonly HashSet<string> known = new(StringComparer.Ordinal);
+    private readonly Func<string, Exception> error = error ?? (m => new TrainingException(m));
+
+    /// <summary>
+    /// A reader over one YAML mapping of <paramref name="file"/>: keys are located by their line, a missing key by the
+    /// mapping's line; a key given twice is an error.
+    /// </summary>
+    public static SectionReader FromMapping(string section, YamlMappingNode mapping, string file, Func<string, Exception>? error = null)
+    {
+        error ??= m => new TrainingException(m);
+        var keys = new Dictionary<string, ConfigEntry>(StringComparer.Ordinal);
+        foreach (var (k, v) in mapping.Children)
+        {
+            string key = (k as YamlScalarNode)?.Value ?? "";
+            string name = section.Length == 0 ? key : $"{section}.{key}";
+            if (!keys.TryAdd(key, new ConfigEntry(v, $"{file}:{k.Start.Line}"))) throw error($"{file}:{k.Start.Line}: key '{name}' appears twice");
+        }
+        return new SectionReader(section, keys, $"{file}:{mapping.Start.Line}", error);
+    }
 
     /// <summary>Where a key was set (for messages), or the section when it was not.</summary>
     public string Where(string key) => keys.TryGetValue(key, out var e) ? e.Where : origin;
@@ -20,8 +39,8 @@ internal sealed class SectionReader(string section, Dictionary<string, ConfigEnt
         foreach (var (key, entry) in keys)
         {
             if (known.Contains(key)) continue;
-            throw new TrainingException(
-                $"{entry.Where}: unknown config key '{section}.{key}' (known keys in {section}: {string.Join(", ", known.Order(StringComparer.Ordinal))})");
+            throw error(
+                $"{entry.Where}: unknown config key '{Name(key)}' (known keys{(section.Length == 0 ? "" : " in " + section)}: {string.Join(", ", known.Order(StringComparer.Ordinal))})");
         }
     }
 
@@ -121,7 +140,8 @@ internal sealed class SectionReader(string section, Dictionary<string, ConfigEnt
         return list.Count == 0 ? throw Bad(key, "must not be empty") : list;
     }
 
-    private YamlNode? Node(string key, bool required)
+    /// <summary>The raw YAML node of a key (null when absent or null), for values a typed read does not cover.</summary>
+    public YamlNode? Node(string key, bool required = false)
     {
         known.Add(key);
         if (!keys.TryGetValue(key, out var e) || e.Node is YamlScalarNode { Style: not (YamlDotNet.Core.ScalarStyle.SingleQuoted or YamlDotNet.Core.ScalarStyle.DoubleQuoted), Value: null or "" or "~" or "null" })
@@ -129,7 +149,9 @@ internal sealed class SectionReader(string section, Dictionary<string, ConfigEnt
         return e.Node;
     }
 
-    private TrainingException Missing(string key) => new($"{origin}: missing required key '{section}.{key}'");
+    private Exception Missing(string key) => error($"{origin}: missing required key '{Name(key)}'");
 
-    private TrainingException Bad(string key, string problem) => new($"{Where(key)}: {section}.{key} {problem}");
+    private Exception Bad(string key, string problem) => error($"{Where(key)}: {Name(key)} {problem}");
+
+    private string Name(string key) => section.Length == 0 ? key : $"{section}.{key}";
 }

@@ -38,12 +38,12 @@ public sealed class TrainCliTests(ITestOutputHelper output)
         string fullOut = Path.Combine(dir, "full"), killedOut = Path.Combine(dir, "killed");
         string fullConfig = Config(data, fullOut), killedConfig = Config(data, killedOut);
 
-        var full = SkaldCli.Run(dir, "train", "--config", fullConfig, "--quiet");
+        var full = SkaldProcess.RunIn(dir, "train", "--config", fullConfig, "--quiet");
         Assert.True(full.ExitCode == 0, full.Stderr);
 
         // Start the same run, SIGKILL it once a checkpoint exists, then run the same command again.
         var sw = Stopwatch.StartNew();
-        using (var p = Process.Start(SkaldCli.StartInfo(dir, "train", "--config", killedConfig, "--quiet"))!)
+        using (var p = Process.Start(SkaldProcess.StartInfo(dir, "train", "--config", killedConfig, "--quiet"))!)
         {
             string marker = Path.Combine(killedOut, "checkpoints", "step-10", "trainer_state.json");
             while (!File.Exists(marker) && !p.HasExited && sw.Elapsed < TimeSpan.FromSeconds(60)) Thread.Sleep(10);
@@ -58,7 +58,7 @@ public sealed class TrainCliTests(ITestOutputHelper output)
         output.WriteLine($"killed after checkpoint step-{killedAt} ({sw.ElapsedMilliseconds} ms)");
         Assert.True(killedAt < 40);
 
-        var resumed = SkaldCli.Run(dir, "train", "--config", killedConfig);
+        var resumed = SkaldProcess.RunIn(dir, "train", "--config", killedConfig);
         Assert.True(resumed.ExitCode == 0, resumed.Stderr);
         Assert.Contains("resuming from", resumed.Stderr);
 
@@ -83,7 +83,7 @@ public sealed class TrainCliTests(ITestOutputHelper output)
     {
         string data = InfraPaths.WriteFile(dir, "pairs.jsonl", Pairs(40));
         string outDir = Path.Combine(dir, "quick");
-        var r = SkaldCli.Run(dir, "train", "--config", Config(data, outDir), "--quick-test", "--set", "training.batch_size=4",
+        var r = SkaldProcess.RunIn(dir, "train", "--config", Config(data, outDir), "--quick-test", "--set", "training.batch_size=4",
             "--set", "training.max_steps=3", "--set=model.dropout=0");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("[quick test]", r.Stderr);
@@ -95,7 +95,7 @@ public sealed class TrainCliTests(ITestOutputHelper output)
     public void MissingColumnNamesFileAndLine()
     {
         string data = InfraPaths.WriteFile(dir, "bad.jsonl", Pairs(3) + "{\"anchor\": \"bare\"}\n");
-        SkaldCli.AssertUserError(SkaldCli.Run(dir, "train", "--config", Config(data, Path.Combine(dir, "o"))),
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "o"))), 1,
             "bad.jsonl:4: missing column 'positive'");
     }
 
@@ -103,7 +103,7 @@ public sealed class TrainCliTests(ITestOutputHelper output)
     public void EmptyTextNamesFileLineAndColumn()
     {
         string data = InfraPaths.WriteFile(dir, "empty.csv", "anchor,positive\nHei,Hallo\n\"\",Tomt\n");
-        SkaldCli.AssertUserError(SkaldCli.Run(dir, "train", "--config", Config(data, Path.Combine(dir, "o"))),
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "o"))), 1,
             "empty.csv:3: empty text in column 'anchor'");
     }
 
@@ -111,7 +111,7 @@ public sealed class TrainCliTests(ITestOutputHelper output)
     public void UnreadableDataFileIsNamed()
     {
         string data = Path.Combine(dir, "nowhere.jsonl");
-        SkaldCli.AssertUserError(SkaldCli.Run(dir, "train", "--config", Config(data, Path.Combine(dir, "o"))),
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "o"))), 1,
             "nowhere.jsonl: cannot read data file");
     }
 
@@ -120,9 +120,9 @@ public sealed class TrainCliTests(ITestOutputHelper output)
     {
         string data = InfraPaths.WriteFile(dir, "pairs.jsonl", Pairs(20));
         string config = Config(data, Path.Combine(dir, "o"), "evaluation:\n  stepz: 10\n");
-        SkaldCli.AssertUserError(SkaldCli.Run(dir, "train", "--config", config),
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", config), 1,
             Path.GetFileName(config) + ":16: unknown config key 'evaluation.stepz'");
-        SkaldCli.AssertUserError(SkaldCli.Run(dir, "train", "--config", Config(data, Path.Combine(dir, "o")), "--set", "training.bs=3"),
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "o")), "--set", "training.bs=3"), 1,
             "--set training.bs: unknown config key 'training.bs'");
     }
 
@@ -130,16 +130,16 @@ public sealed class TrainCliTests(ITestOutputHelper output)
     public void BatchLargerThanTheDataIsAnError()
     {
         string data = InfraPaths.WriteFile(dir, "small.jsonl", Pairs(5));
-        SkaldCli.AssertUserError(SkaldCli.Run(dir, "train", "--config", Config(data, Path.Combine(dir, "o"))),
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "o"))), 1,
             "training.batch_size 8 is larger than the data", "small.jsonl has 5 rows");
     }
 
     [Fact]
     public void MissingConfigFileAndWrongColumnsForTheLoss()
     {
-        SkaldCli.AssertUserError(SkaldCli.Run(dir, "train", "--config", Path.Combine(dir, "none.yaml")), "none.yaml: cannot read the config");
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Path.Combine(dir, "none.yaml")), 1, "none.yaml: cannot read the config");
         string data = InfraPaths.WriteFile(dir, "pairs.jsonl", Pairs(20));
-        SkaldCli.AssertUserError(SkaldCli.Run(dir, "train", "--config", Config(data, Path.Combine(dir, "o")), "--set", "loss.type=triplet"),
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "o")), "--set", "loss.type=triplet"), 1,
             "pairs.jsonl: loss.type triplet needs exactly (anchor, positive, negative) text columns; the file has 2 (anchor, positive)");
     }
 }

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
+using Skald.Cli.CommandLine;
+using Skald.Cli.Commands;
+using Skald.Cli.IO;
+using Skald.Models;
+using Skald.Tokenizers;
+using Skald.Training.Config;
+
+namespace Skald.Cli;
+
+/// <summary>
+/// The <c>skald</c> command tree (System.CommandLine) and the error contract: a command-line mistake prints one line and
+/// exits 2; a problem with the user's input or model prints one line naming the file, line or key and exits 1; anything
+/// else is an internal error (exit 70). <c>SKALD_DEBUG=1</c> adds the stack trace.
+/// </summary>
+internal static class Cli
+{
+    /// <summary>Every verb, with its options and help texts.</summary>
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand(
+            "skald — text embeddings for Norwegian, Danish and Swedish, in .NET.\n" +
+            "User errors print one line and exit non-zero (1: bad input or model, 2: bad command line); SKALD_DEBUG=1 shows stack traces.\n" +
+            "'skald VERB --help' describes a verb's options.")
+        {
+            CliOptions.Quiet,
+            new EncodeCommand(),
+            new TokenizeCommand(),
+            new Command("tokenizer", "Tokenizer tools") { new TokenizerTrainCommand() },
+            new InfoCommand(),
+            new TrainCommand(),
+            new EvaluateCommand(),
+            new BenchmarkCommand(),
+            new Command("static", "Static embedding models (sentence-transformers StaticEmbedding)") { new StaticTrainCommand(), new StaticDistillCommand() },
+            new QuickstartCommand(),
+            new PipelineCommand(),
+        };
+        return root;
+    }
+
+    public static int Run(string[] args)
+    {
+        // `skald` alone shows the verbs (as a usage mistake); `skald help [VERB...]` is `skald [VERB...] --help`.
+        bool bare = args.Length == 0;
+        if (bare) args = ["--help"];
+        else if (args[0] == "help") args = [.. args[1..], "--help"];
+        var parse = BuildRoot().Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
+            return Fail(null, 2, ParseErrors.Describe(parse));
+        try
+        {
+            int code = parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            return bare ? 2 : code;
+        }
+        catch (UsageException e)
+        {
+            return Fail(e, 2, $"{e.Message} (see '{ParseErrors.Path(parse.CommandResult)} --help')");
+        }
+        catch (Exception e) when (e is ModelFormatException or TokenizerException or InputException or TrainingException
+            or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        {
+            return Fail(e, 1, e.Message);
+        }
+        catch (IOException e)
+        {
+            return Fail(e, 1, e.Message);
+        }
+        catch (Exception e)
+        {
+            return Fail(e, 70, $"internal error: {e.GetType().Name}: {e.Message} (please report it; SKALD_DEBUG=1 shows the stack trace)");
+        }
+    }
+
+    private static int Fail(Exception? e, int code, string message)
+    {
+        Console.Error.WriteLine($"skald: error: {message}");
+        if (e is not null && Environment.GetEnvironmentVariable("SKALD_DEBUG") == "1") Console.Error.WriteLine(e);
+        return code;
+    }
+}

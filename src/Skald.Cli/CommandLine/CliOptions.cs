@@ -1,0 +1,108 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+
+namespace Skald.Cli.CommandLine;
+
+/// <summary>
+/// Builders for the options the verbs share in shape: text values, flags, whole numbers and numbers with a lower bound
+/// (a bad value is a parse error naming the option and the value, so it exits 2 before any work starts).
+/// </summary>
+internal static class CliOptions
+{
+    /// <summary><c>--quiet</c>, accepted by every verb: no progress bars, tables or log lines, only results (plain text).</summary>
+    public static Option<bool> Quiet { get; } = new("--quiet", "-q")
+    {
+        Description = "No progress, tables or log lines on the console; results only, as plain text",
+        Recursive = true,
+    };
+
+    /// <summary>An option with one text value.</summary>
+    public static Option<string> Text(string name, string description, string helpName, bool required = false) => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        Required = required,
+    };
+
+    /// <summary>An option with one text value and a default shown in the help.</summary>
+    public static Option<string> Text(string name, string description, string helpName, string defaultValue) => new(name)
+    {
+        Description = description,
+        HelpName = helpName,
+        DefaultValueFactory = _ => defaultValue,
+    };
+
+    /// <summary>One of <paramref name="allowed"/> (listed in the help); <paramref name="defaultValue"/> null makes it required.</summary>
+    public static Option<string> Choice(string name, string description, string? defaultValue, params string[] allowed)
+    {
+        var option = new Option<string>(name)
+        {
+            Description = description,
+            HelpName = string.Join('|', allowed),
+            Required = defaultValue is null,
+        };
+        if (defaultValue is not null) option.DefaultValueFactory = _ => defaultValue;
+        option.CompletionSources.Add(allowed);
+        option.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && !allowed.Contains(r.Tokens[0].Value))
+                r.AddError($"option {name} must be one of {string.Join(", ", allowed)}, got '{r.Tokens[0].Value}'");
+        });
+        return option;
+    }
+
+    /// <summary>An on/off switch without a value.</summary>
+    public static Option<bool> Flag(string name, string description) => new(name) { Description = description };
+
+    /// <summary>A whole number ≥ <paramref name="min"/>; absent gives <paramref name="defaultValue"/> (null: not given).</summary>
+    public static Option<int?> Int(string name, string description, int min = 1, int? defaultValue = null, string helpName = "N")
+    {
+        var option = new Option<int?>(name)
+        {
+            Description = description,
+            HelpName = helpName,
+            CustomParser = r => Parse<int>(r, name, s =>
+                int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v >= min ? v : null,
+                $"an integer ≥ {min}"),
+        };
+        if (defaultValue is { } d) option.DefaultValueFactory = _ => d;
+        return option;
+    }
+
+    /// <summary>A finite number accepted by <paramref name="accept"/> (<paramref name="rule"/> says which, for the message).</summary>
+    public static Option<double?> Number(string name, string description, Func<double, bool> accept, string rule,
+        double? defaultValue = null, string helpName = "X")
+    {
+        var option = new Option<double?>(name)
+        {
+            Description = description,
+            HelpName = helpName,
+            CustomParser = r => Parse<double>(r, name, s =>
+                double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) && accept(v) ? v : null,
+                rule),
+        };
+        if (defaultValue is { } d) option.DefaultValueFactory = _ => d;
+        return option;
+    }
+
+    /// <summary>Splits a comma-separated option value into its non-empty, trimmed items.</summary>
+    public static string[] Items(string? value) =>
+        (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>Adds a check to <paramref name="command"/> that at most one of two options is given.</summary>
+    public static void AtMostOne(Command command, Option a, Option b) => command.Validators.Add(r =>
+    {
+        if (r.GetResult(a) is { Implicit: false } && r.GetResult(b) is { Implicit: false })
+            r.AddError($"give {a.Name} or {b.Name}, not both");
+    });
+
+    private static T? Parse<T>(ArgumentResult r, string name, Func<string, T?> parse, string rule) where T : struct
+    {
+        if (r.Tokens.Count == 0) return null;
+        string s = r.Tokens[0].Value;
+        T? value = parse(s);
+        if (value is null) r.AddError($"option {name} must be {rule}, got '{s}'");
+        return value;
+    }
+}

@@ -1,0 +1,44 @@
+using System.CommandLine;
+using Skald.Cli.CommandLine;
+using Skald.Cli.IO;
+using Skald.Cli.Output;
+using Skald.Models;
+using Skald.Training.Static;
+
+namespace Skald.Cli.Commands;
+
+/// <summary><c>skald static distill</c>: a Model2Vec-style static model distilled from any encoder (PCA, SIF weighting).</summary>
+internal sealed class StaticDistillCommand : Command
+{
+    private readonly Option<string> model = CliOptions.Text("--model", "Teacher model folder", "DIR", required: true);
+    private readonly Option<string> output = CliOptions.Text("--output", "Folder to save the static model in", "DIR", required: true);
+    private readonly Option<int?> dim = CliOptions.Int("--dim", "Embedding dimension after PCA", defaultValue: 256);
+    private readonly Option<string> corpus = CliOptions.Text("--corpus", "Text for token frequencies (SIF weights), comma-separated", "FILE[,FILE...]");
+    private readonly Option<bool> noNormalize = CliOptions.Flag("--no-normalize", "Save without a Normalize module (embeddings not unit length)");
+
+    public StaticDistillCommand() : base("distill", "Distill a static embedding model from an encoder (Model2Vec-style: token embeddings, PCA, SIF weighting)")
+    {
+        foreach (var o in new Option[] { model, output, dim, corpus, noNormalize }) Options.Add(o);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        bool quiet = p.GetValue(CliOptions.Quiet);
+        var teacher = SentenceEncoder.Load(p.GetValue(model)!);
+        string outputPath = p.GetValue(output)!;
+        var text = p.GetValue(corpus) is { } c ? CliOptions.Items(c).SelectMany(TextInput.ReadLinesOf).ToList() : null;
+        var distilled = ProgressView.Run("embedding the vocabulary", show: true, quiet, bar => StaticDistiller.Distill(teacher, p.GetValue(dim) ?? 256, new StaticDistillOptions
+        {
+            Corpus = text,
+            Progress = (done, total) =>
+            {
+                if (bar.IsLive) bar.Report(done, total);
+                else if (done == total || done % 4096 == 0) Terminal.Log($"embedded {done}/{total} tokens", quiet);
+            },
+        }));
+        distilled.Save(outputPath, normalize: !p.GetValue(noNormalize));
+        Terminal.Log($"distilled {teacher.Folder.Path} into a {distilled.Dimension}-d static model: {outputPath}", quiet);
+        return 0;
+    }
+}

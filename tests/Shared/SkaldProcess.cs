@@ -1,0 +1,57 @@
+using System.Diagnostics;
+
+namespace Skald.Tests;
+
+/// <summary>
+/// Runs the real <c>skald</c> executable as a user would: <c>dotnet skald.dll</c> from the test's output folder (it is
+/// copied there by the test project's reference to Skald.Cli), output redirected, SKALD_DEBUG unset. The one CLI process
+/// runner of every test project (linked in by Directory.Build.props).
+/// </summary>
+internal static class SkaldProcess
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+
+    public static string DllPath { get; } = Path.Combine(AppContext.BaseDirectory, "skald.dll");
+
+    public static Result Run(params string[] args) => RunIn(null, args);
+
+    /// <summary>Runs skald with <paramref name="workingDirectory"/> as the current directory (null: inherit).</summary>
+    public static Result RunIn(string? workingDirectory, params string[] args)
+    {
+        using var p = Process.Start(StartInfo(workingDirectory, args))!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(600_000))
+        {
+            p.Kill(true);
+            throw new TimeoutException("skald " + string.Join(' ', args));
+        }
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>The start info for skald with these arguments (for tests that drive the process themselves).</summary>
+    public static ProcessStartInfo StartInfo(string? workingDirectory, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
+        psi.ArgumentList.Add(DllPath);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment.Remove("SKALD_DEBUG");
+        return psi;
+    }
+
+    /// <summary>
+    /// Asserts a user error: the exit code, exactly one line on stderr starting "skald: error: " and containing every
+    /// fragment, no stack trace.
+    /// </summary>
+    public static void AssertUserError(Result r, int exitCode, params string[] fragments)
+    {
+        Xunit.Assert.True(r.ExitCode == exitCode, $"exit code {r.ExitCode}, expected {exitCode}; stderr: {r.Stderr}");
+        string err = r.Stderr.Trim();
+        Xunit.Assert.DoesNotContain("   at ", err);
+        Xunit.Assert.DoesNotContain("Unhandled exception", err);
+        Xunit.Assert.DoesNotContain('\n', err);
+        Xunit.Assert.StartsWith("skald: error: ", err);
+        foreach (var f in fragments) Xunit.Assert.Contains(f, err);
+    }
+}

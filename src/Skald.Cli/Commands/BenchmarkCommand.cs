@@ -1,9 +1,9 @@
 using Skald.Cli.IO;
-using Skald.Evaluation;
 using Skald.Evaluation.Benchmark;
 using Skald.Evaluation.Evaluators;
 using Skald.Evaluation.Models;
-using Skald.Evaluation.Search;
+using Skald.Retrieval;
+using Skald.Retrieval.Search;
 
 namespace Skald.Cli.Commands;
 

@@ -1,11 +1,12 @@
 using System.Globalization;
 using Skald.Cli.IO;
-using Skald.Evaluation;
-using Skald.Evaluation.Bm25;
 using Skald.Evaluation.Data;
 using Skald.Evaluation.Evaluators;
 using Skald.Evaluation.Models;
-using Skald.Evaluation.Search;
+using Skald.Retrieval;
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Models;
+using Skald.Retrieval.Search;
 
 namespace Skald.Cli.Commands;
 

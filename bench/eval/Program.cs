@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Skald.Evaluation.Data;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Data;
-using Skald.Retrieval.Models;
 using Skald.Retrieval.Search;
 using Skald.Tensors.Gemm;
 

@@ -2,7 +2,10 @@ using Skald.Retrieval.Models;
 
 namespace Skald.Retrieval.Data;
 
-/// <summary>A BEIR retrieval folder: corpus, queries (only those judged in qrels) and graded relevance.</summary>
+/// <summary>
+/// A retrieval task — a BEIR folder (<see cref="Load"/>) or data held in memory (<see cref="Create"/>): corpus, queries
+/// (only those judged in qrels) and graded relevance.
+/// </summary>
 public sealed class RetrievalData
 {
     private RetrievalData(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<(string Id, string Text)> queries,

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Skald.Evaluation.Bm25;
 using Skald.Evaluation.Data;
-using Skald.Evaluation.Models;
-using Skald.Evaluation.Search;
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Data;
+using Skald.Retrieval.Search;
 using Skald.Tensors.Gemm;
 
 // Exact top-k search throughput over random unit vectors (Skald vs numpy/BLAS in the same run), then BM25 indexing

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Skald.Evaluation.Benchmark;
 using Skald.Evaluation.Evaluators;
+using Skald.Retrieval;
 using Xunit.Abstractions;
 
 namespace Skald.Evaluation.Tests;

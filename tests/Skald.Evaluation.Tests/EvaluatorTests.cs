@@ -1,9 +1,11 @@
-using Skald.Evaluation.Bm25;
 using Skald.Evaluation.Data;
 using Skald.Evaluation.Evaluators;
 using Skald.Evaluation.Models;
-using Skald.Evaluation.Search;
 using Skald.Models.Pipeline;
+using Skald.Retrieval;
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Models;
+using Skald.Retrieval.Search;
 
 namespace Skald.Evaluation.Tests;
 
@@ -37,7 +39,7 @@ public sealed class EvaluatorTests
     [Fact]
     public void RetrievalWithEmbeddingsAndBm25()
     {
-        string dir = DataTests.Beir(
+        string dir = BeirFolder.Write(
             "{\"_id\":\"d1\",\"text\":\"red apple\"}\n{\"_id\":\"d2\",\"text\":\"green pear\"}\n{\"_id\":\"d3\",\"text\":\"blue | red sky\"}\n",
             "{\"_id\":\"q1\",\"text\":\"red apple?\"}\n{\"_id\":\"q2\",\"text\":\"green\"}\n{\"_id\":\"q3\",\"text\":\"zzz\"}\n",
             "q1\td1\t1\nq2\td2\t1\nq3\td2\t0\n");

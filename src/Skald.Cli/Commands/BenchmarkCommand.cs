@@ -7,7 +7,8 @@ using Skald.Evaluation;
 using Skald.Evaluation.Benchmark;
 using Skald.Evaluation.Evaluators;
 using Skald.Evaluation.Models;
-using Skald.Evaluation.Search;
+using Skald.Retrieval;
+using Skald.Retrieval.Search;
 
 namespace Skald.Cli.Commands;
 

@@ -3,11 +3,13 @@ using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Evaluation;
-using Skald.Evaluation.Bm25;
 using Skald.Evaluation.Data;
 using Skald.Evaluation.Evaluators;
 using Skald.Evaluation.Models;
-using Skald.Evaluation.Search;
+using Skald.Retrieval;
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Models;
+using Skald.Retrieval.Search;
 
 namespace Skald.Cli.Commands;
 

@@ -1,10 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
-using Skald.Evaluation.Bm25;
 using Skald.Evaluation.Data;
 using Skald.Evaluation.Evaluators;
 using Skald.Evaluation.Models;
-using Skald.Evaluation.Search;
+using Skald.Retrieval;
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Models;
+using Skald.Retrieval.Search;
 
 namespace Skald.Evaluation.Benchmark;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Skald.Evaluation.Data;
+using Skald.Retrieval;
 
 namespace Skald.Evaluation.Benchmark;
 

@@ -1,7 +1,8 @@
 using Skald.Evaluation.Data;
-using Skald.Evaluation.Metrics;
-using Skald.Evaluation.Models;
-using Skald.Evaluation.Search;
+using Skald.Retrieval.Data;
+using Skald.Retrieval.Metrics;
+using Skald.Retrieval.Models;
+using Skald.Retrieval.Search;
 using Skald.Tensors.Gemm;
 
 namespace Skald.Evaluation.Evaluators;

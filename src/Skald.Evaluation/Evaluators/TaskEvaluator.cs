@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Skald.Evaluation.Data;
-using Skald.Evaluation.Models;
+using Skald.Retrieval;
+using Skald.Retrieval.Models;
 
 namespace Skald.Evaluation.Evaluators;
 

@@ -1,32 +1,8 @@
 using Skald.Models;
 using Skald.Models.Pipeline;
+using Skald.Retrieval.Models;
 
 namespace Skald.Evaluation.Models;
-
-/// <summary>How an <see cref="EncoderModel"/> embeds texts during evaluation.</summary>
-public sealed record EncoderModelOptions
-{
-    /// <summary>Texts per forward pass (the encoder sorts texts by length, so batches hold similar lengths).</summary>
-    public int BatchSize { get; init; } = 32;
-
-    /// <summary>Prompt for queries; default: the model's "query" prompt, if it has one.</summary>
-    public string? QueryPrompt { get; init; }
-
-    /// <summary>Prompt for documents; default: the model's "document" or "passage" prompt, if any.</summary>
-    public string? DocumentPrompt { get; init; }
-
-    /// <summary>Token limit below the model's own.</summary>
-    public int? MaxLength { get; init; }
-
-    /// <summary>Embedding cache root folder; null = no disk cache.</summary>
-    public string? CacheDirectory { get; init; }
-
-    /// <summary>Name in results; default: the model folder's name.</summary>
-    public string? Name { get; init; }
-
-    /// <summary>Progress callback (done, total) per Embed call.</summary>
-    public Action<int, int>? Progress { get; init; }
-}
 
 /// <summary>
 /// A <see cref="SentenceEncoder"/> as an <see cref="IEmbeddingModel"/>: role prompts, duplicate texts encoded once,
@@ -82,16 +58,12 @@ public sealed class EncoderModel : IEmbeddingModel
     public int EncodedCount { get; private set; }
 
     /// <summary>The prompt used for a role (null = the model's default prompt, usually none).</summary>
-    public string? PromptFor(TextRole role)
+    public string? PromptFor(TextRole role) => role switch
     {
-        var prompts = Encoder.Folder.Prompts;
-        return role switch
-        {
-            TextRole.Query => options.QueryPrompt ?? prompts.GetValueOrDefault("query"),
-            TextRole.Document => options.DocumentPrompt ?? prompts.GetValueOrDefault("document") ?? prompts.GetValueOrDefault("passage"),
-            _ => null,
-        };
-    }
+        TextRole.Query => options.QueryPrompt ?? RolePrompts.For(Encoder.Folder.Prompts, role),
+        TextRole.Document => options.DocumentPrompt ?? RolePrompts.For(Encoder.Folder.Prompts, role),
+        _ => RolePrompts.For(Encoder.Folder.Prompts, role),
+    };
 
     /// <inheritdoc/>
     public float[][] Embed(IReadOnlyList<string> texts, TextRole role)

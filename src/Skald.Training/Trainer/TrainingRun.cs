@@ -107,7 +107,7 @@ public static class TrainingRun
         var list = new List<IEvaluator>();
         if (eval is not null && eval.Columns.Count >= 3) list.Add(TripletEvaluator.FromDataset(eval));
         if (eval is not null && eval.Columns.Count >= 2 && eval.Labels is null) list.Add(RetrievalEvaluator.FromPairs(eval));
-        if (config.Evaluation.Retrieval is { } beir) list.Add(BeirReader.Load(beir, config.Evaluation.RetrievalMaxQueries));
+        if (config.Evaluation.Retrieval is { } beir) list.Add(RetrievalEvaluator.FromBeir(beir, config.Evaluation.RetrievalMaxQueries));
         return list;
     }
 

@@ -1,0 +1,16 @@
+using Skald.Retrieval.Search;
+
+namespace Skald.Evaluation.Evaluators;
+
+/// <summary>Retrieval settings.</summary>
+public sealed record RetrievalOptions
+{
+    /// <summary>qrels split file name (qrels/SPLIT.tsv).</summary>
+    public string Split { get; init; } = "test";
+
+    /// <summary>Documents retrieved per query (MTEB: 1000 = the largest cut-off).</summary>
+    public int TopK { get; init; } = 1000;
+
+    /// <summary>Truncate (MTEB) or chunk long documents for embedding models.</summary>
+    public LongDocuments LongDocuments { get; init; } = LongDocuments.Truncate;
+}

@@ -1,0 +1,26 @@
+using Skald.Evaluation.Data;
+using Skald.Retrieval.Data;
+using Skald.Retrieval.Models;
+using Skald.Retrieval.Scoring;
+
+namespace Skald.Evaluation.Evaluators;
+
+/// <summary>
+/// Triplets: accuracy = fraction of triplets where sim(anchor, positive) &gt; sim(anchor, negative) (strictly, as
+/// sentence-transformers' TripletEvaluator), with the model's similarity (<c>accuracy</c>, main) and cosine; computed
+/// by <see cref="TripletScorer"/>, the code that evaluation during training runs too.
+/// </summary>
+public sealed class TripletEvaluator(TaskDefinition task) : TaskEvaluator(task)
+{
+    /// <inheritdoc/>
+    public override string MainMetric => "accuracy";
+
+    /// <inheritdoc/>
+    protected override SortedDictionary<string, double> Compute(IEvaluationModel model, IDictionary<string, string> metadata)
+    {
+        var triplets = Datasets.LoadTriplets(Task.Path, Task.Limit);
+        var metrics = TripletScorer.Score(RequireEmbeddings(model), triplets);
+        metadata["triplets"] = Str(triplets.Count);
+        return metrics;
+    }
+}

@@ -1,0 +1,26 @@
+namespace Skald.Evaluation.Models;
+
+/// <summary>How an <see cref="EncoderModel"/> embeds texts during evaluation.</summary>
+public sealed record EncoderModelOptions
+{
+    /// <summary>Texts per forward pass (the encoder sorts texts by length, so batches hold similar lengths).</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Prompt for queries; default: the model's "query" prompt, if it has one.</summary>
+    public string? QueryPrompt { get; init; }
+
+    /// <summary>Prompt for documents; default: the model's "document" or "passage" prompt, if any.</summary>
+    public string? DocumentPrompt { get; init; }
+
+    /// <summary>Token limit below the model's own.</summary>
+    public int? MaxLength { get; init; }
+
+    /// <summary>Embedding cache root folder; null = no disk cache.</summary>
+    public string? CacheDirectory { get; init; }
+
+    /// <summary>Name in results; default: the model folder's name.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Progress callback (done, total) per Embed call.</summary>
+    public Action<int, int>? Progress { get; init; }
+}

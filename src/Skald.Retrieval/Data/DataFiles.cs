@@ -1,0 +1,91 @@
+using System.Text.Json;
+
+namespace Skald.Retrieval.Data;
+
+/// <summary>Readers for the JSON-lines and TSV files of evaluation data, with errors that name the file and line.</summary>
+public static class DataFiles
+{
+    /// <summary>Reads a JSON-lines file; blank lines are skipped; <paramref name="map"/> gets each object and its 1-based line.</summary>
+    public static List<T> ReadJsonLines<T>(string path, Func<JsonElement, int, T> map)
+    {
+        if (!File.Exists(path)) throw new EvaluationException($"{path}: file not found");
+        var result = new List<T>();
+        int line = 0;
+        foreach (var raw in File.ReadLines(path))
+        {
+            line++;
+            if (string.IsNullOrWhiteSpace(raw)) continue;
+            JsonDocument doc;
+            try
+            {
+                doc = JsonDocument.Parse(raw);
+            }
+            catch (JsonException e)
+            {
+                throw new EvaluationException($"{path}:{line}: malformed JSON ({FirstLine(e.Message)})");
+            }
+            using (doc)
+            {
+                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new EvaluationException($"{path}:{line}: expected a JSON object");
+                result.Add(map(doc.RootElement, line));
+            }
+        }
+        return result;
+    }
+
+    /// <summary>A string field (numbers are accepted and written invariantly); missing or null is an error.</summary>
+    public static string String(JsonElement e, string name, string path, int line, bool allowEmpty = false)
+    {
+        if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+            throw new EvaluationException($"{path}:{line}: missing field \"{name}\"");
+        string s = v.ValueKind switch
+        {
+            JsonValueKind.String => v.GetString()!,
+            JsonValueKind.Number => v.GetRawText(),
+            _ => throw new EvaluationException($"{path}:{line}: field \"{name}\" must be a string"),
+        };
+        if (!allowEmpty && string.IsNullOrWhiteSpace(s)) throw new EvaluationException($"{path}:{line}: field \"{name}\" is empty");
+        return s;
+    }
+
+    /// <summary>An optional string field ("" when missing or null).</summary>
+    public static string OptionalString(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
+
+    /// <summary>
+    /// Reads a tab-separated file whose first line is a header naming at least <paramref name="columns"/>; returns
+    /// each row's values for those columns in that order, with its line number.
+    /// </summary>
+    public static List<(string[] Values, int Line)> ReadTsv(string path, params string[] columns)
+    {
+        if (!File.Exists(path)) throw new EvaluationException($"{path}: file not found");
+        using var reader = new StreamReader(path);
+        string? header = reader.ReadLine() ?? throw new EvaluationException($"{path}: empty file (expected a header: {string.Join(" ", columns)})");
+        var names = header.TrimEnd('\r').Split('\t');
+        var idx = columns.Select(c => Array.IndexOf(names, c)).ToArray();
+        for (int i = 0; i < columns.Length; i++)
+        {
+            if (idx[i] < 0) throw new EvaluationException($"{path}:1: header has no column \"{columns[i]}\" (found: {string.Join(", ", names)})");
+        }
+        var rows = new List<(string[], int)>();
+        int line = 1;
+        while (reader.ReadLine() is { } raw)
+        {
+            line++;
+            if (raw.Trim().Length == 0) continue;
+            var parts = raw.TrimEnd('\r').Split('\t');
+            if (parts.Length != names.Length)
+                throw new EvaluationException($"{path}:{line}: expected {names.Length} tab-separated fields, found {parts.Length}");
+            rows.Add((idx.Select(i => parts[i]).ToArray(), line));
+        }
+        return rows;
+    }
+
+    /// <summary>Parses a number written with '.' as decimal separator.</summary>
+    public static double Number(string s, string path, int line, string what) =>
+        double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
+            ? v
+            : throw new EvaluationException($"{path}:{line}: {what} \"{s}\" is not a number");
+
+    private static string FirstLine(string s) => s.Split('\n')[0].Trim();
+}

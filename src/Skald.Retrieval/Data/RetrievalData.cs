@@ -1,0 +1,143 @@
+using Skald.Retrieval.Models;
+
+namespace Skald.Retrieval.Data;
+
+/// <summary>
+/// A retrieval task — a BEIR folder (<see cref="Load"/>) or data held in memory (<see cref="Create"/>): corpus, queries
+/// (only those judged in qrels) and graded relevance.
+/// </summary>
+public sealed class RetrievalData
+{
+    private RetrievalData(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<(string Id, string Text)> queries,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> qrels, int unjudgedQueries)
+    {
+        Corpus = corpus;
+        Queries = queries;
+        Qrels = qrels;
+        UnjudgedQueries = unjudgedQueries;
+    }
+
+    /// <summary>Corpus in file order.</summary>
+    public IReadOnlyList<CorpusDocument> Corpus { get; }
+
+    /// <summary>Queries that appear in the qrels, in file order.</summary>
+    public IReadOnlyList<(string Id, string Text)> Queries { get; }
+
+    /// <summary>query id → (document id → grade). A query may have only grade-0 entries (it then scores 0).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> Qrels { get; }
+
+    /// <summary>Queries in queries.jsonl without any qrels line (not evaluated, as in MTEB).</summary>
+    public int UnjudgedQueries { get; }
+
+    /// <summary>
+    /// Loads <c>corpus.jsonl</c> (<c>_id</c>, <c>text</c>, optional <c>title</c>), <c>queries.jsonl</c> (<c>_id</c>,
+    /// <c>text</c>) and <c>qrels/SPLIT.tsv</c> (<c>query-id corpus-id score</c>; the header is optional; when the split
+    /// file is missing and qrels/ holds exactly one .tsv, that one). Every qrels id must exist in the corpus/queries.
+    /// <paramref name="limit"/> keeps the first N judged queries.
+    /// </summary>
+    public static RetrievalData Load(string folder, string split = "test", int? limit = null)
+    {
+        if (!Directory.Exists(folder)) throw new EvaluationException($"{folder}: retrieval folder not found");
+        string corpusPath = Path.Combine(folder, "corpus.jsonl"), queriesPath = Path.Combine(folder, "queries.jsonl");
+        string qrelsPath = FindQrels(folder, split);
+        var corpus = DataFiles.ReadJsonLines(corpusPath, (e, line) =>
+            new CorpusDocument(DataFiles.String(e, "_id", corpusPath, line), DataFiles.OptionalString(e, "title"),
+                DataFiles.String(e, "text", corpusPath, line, allowEmpty: true)));
+        if (corpus.Count == 0) throw new EvaluationException($"{corpusPath}: the corpus is empty");
+        var docIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var d in corpus)
+        {
+            if (!docIds.Add(d.Id)) throw new EvaluationException($"{corpusPath}: duplicate document id \"{d.Id}\"");
+        }
+        var queries = DataFiles.ReadJsonLines(queriesPath, (e, line) =>
+            (DataFiles.String(e, "_id", queriesPath, line), DataFiles.String(e, "text", queriesPath, line)));
+        var queryIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var q in queries)
+        {
+            if (!queryIds.Add(q.Item1)) throw new EvaluationException($"{queriesPath}: duplicate query id \"{q.Item1}\"");
+        }
+        var qrels = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
+        foreach (var (raw, line) in ReadQrelsLines(qrelsPath))
+        {
+            var p = raw.Split('\t');
+            if (p.Length == 4) p = [p[0], p[2], p[3]]; // TREC layout: qid iter docid grade
+            if (p.Length != 3) throw new EvaluationException($"{qrelsPath}:{line}: expected 3 tab-separated fields (query-id corpus-id score), found {p.Length}");
+            if (!int.TryParse(p[2], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int grade))
+            {
+                if (!double.TryParse(p[2], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var dg) || dg != Math.Floor(dg))
+                    throw new EvaluationException($"{qrelsPath}:{line}: score \"{p[2]}\" is not an integer");
+                grade = (int)dg;
+            }
+            if (!queryIds.Contains(p[0])) throw new EvaluationException($"{qrelsPath}:{line}: query id \"{p[0]}\" is not in {queriesPath}");
+            if (!docIds.Contains(p[1])) throw new EvaluationException($"{qrelsPath}:{line}: corpus id \"{p[1]}\" is not in {corpusPath}");
+            if (!qrels.TryGetValue(p[0], out var judged)) qrels[p[0]] = judged = new Dictionary<string, int>(StringComparer.Ordinal);
+            judged[p[1]] = grade;
+        }
+        if (qrels.Count == 0) throw new EvaluationException($"{qrelsPath}: no relevance judgements");
+        return Judged(corpus, queries, id => qrels.TryGetValue(id, out var j) ? j : null, limit);
+    }
+
+    /// <summary>
+    /// Retrieval data held in memory (e.g. built from training pairs), kept as <see cref="Load"/> keeps a folder: the
+    /// queries that have an entry in <paramref name="qrels"/> (query id → document id → grade), in order, at most
+    /// <paramref name="limit"/>. Ids must be unique and every judged id must be in the corpus and the queries.
+    /// </summary>
+    public static RetrievalData Create(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<(string Id, string Text)> queries,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> qrels, int? limit = null)
+    {
+        var docIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var d in corpus)
+        {
+            if (!docIds.Add(d.Id)) throw new ArgumentException($"duplicate document id \"{d.Id}\"", nameof(corpus));
+        }
+        var queryIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var q in queries)
+        {
+            if (!queryIds.Add(q.Id)) throw new ArgumentException($"duplicate query id \"{q.Id}\"", nameof(queries));
+        }
+        foreach (var (qid, judged) in qrels)
+        {
+            if (!queryIds.Contains(qid)) throw new ArgumentException($"judged query id \"{qid}\" is not among the queries", nameof(qrels));
+            foreach (var docId in judged.Keys)
+            {
+                if (!docIds.Contains(docId)) throw new ArgumentException($"judged document id \"{docId}\" is not in the corpus", nameof(qrels));
+            }
+        }
+        return Judged(corpus, queries, id => qrels.GetValueOrDefault(id), limit);
+    }
+
+    private static RetrievalData Judged(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<(string Id, string Text)> queries,
+        Func<string, IReadOnlyDictionary<string, int>?> judgementsOf, int? limit)
+    {
+        var judgedQueries = queries.Where(q => judgementsOf(q.Id) is not null).ToList();
+        int unjudged = queries.Count - judgedQueries.Count;
+        if (limit is int n && n < judgedQueries.Count) judgedQueries = judgedQueries.Take(n).ToList();
+        var kept = judgedQueries.ToDictionary(q => q.Id, q => judgementsOf(q.Id)!, StringComparer.Ordinal);
+        return new RetrievalData(corpus, judgedQueries, kept, unjudged);
+    }
+
+    private static string FindQrels(string folder, string split)
+    {
+        string dir = Path.Combine(folder, "qrels");
+        string path = Path.Combine(dir, split + ".tsv");
+        if (File.Exists(path)) return path;
+        var all = Directory.Exists(dir) ? Directory.GetFiles(dir, "*.tsv") : [];
+        if (all.Length == 1) return all[0];
+        throw new EvaluationException(all.Length == 0
+            ? $"{folder}: missing qrels (expected {path})"
+            : $"{folder}: no qrels/{split}.tsv and several others ({string.Join(", ", all.Select(Path.GetFileName))}); choose a split");
+    }
+
+    private static IEnumerable<(string Line, int Number)> ReadQrelsLines(string path)
+    {
+        int n = 0;
+        foreach (var raw in File.ReadLines(path))
+        {
+            n++;
+            var line = raw.TrimEnd('\r');
+            if (line.Trim().Length == 0) continue;
+            if (n == 1 && line.StartsWith("query-id", StringComparison.Ordinal)) continue;
+            yield return (line, n);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+namespace Skald.Retrieval.Metrics;
+
+/// <summary>
+/// Metrics of scores against binary labels (1 = positive), higher score = more likely positive.
+/// <see cref="AveragePrecision"/> is sklearn's <c>average_precision_score</c>; <see cref="BestAccuracy"/> and
+/// <see cref="BestF1"/> are MTEB's <c>find_best_acc_and_threshold</c> / <c>find_best_f1_and_threshold</c>, except that a
+/// threshold is never placed between two equal scores (MTEB walks the sorted list and may split a tie; with distinct
+/// scores the results are identical).
+/// </summary>
+public static class BinaryMetrics
+{
+    /// <summary>
+    /// AP = Σₙ (Rₙ − Rₙ₋₁)·Pₙ over the distinct score thresholds in descending order (tied scores form one step).
+    /// 0 when there is no positive label.
+    /// </summary>
+    public static double AveragePrecision(IReadOnlyList<double> scores, IReadOnlyList<int> labels)
+    {
+        Check(scores, labels);
+        int positives = labels.Count(l => l == 1);
+        if (positives == 0) return 0;
+        var order = Enumerable.Range(0, scores.Count).OrderByDescending(i => scores[i]).ToArray();
+        double ap = 0, prevRecall = 0;
+        int tp = 0, fp = 0;
+        for (int i = 0; i < order.Length;)
+        {
+            int j = i;
+            for (; j < order.Length && scores[order[j]] == scores[order[i]]; j++)
+            {
+                if (labels[order[j]] == 1) tp++; else fp++;
+            }
+            double recall = (double)tp / positives, precision = (double)tp / (tp + fp);
+            ap += (recall - prevRecall) * precision;
+            prevRecall = recall;
+            i = j;
+        }
+        return ap;
+    }
+
+    /// <summary>Best accuracy of "positive when score &gt; threshold" over thresholds midway between distinct scores.</summary>
+    public static ThresholdResult BestAccuracy(IReadOnlyList<double> scores, IReadOnlyList<int> labels)
+    {
+        Check(scores, labels);
+        var rows = Sorted(scores, labels);
+        int positivesSoFar = 0, remainingNegatives = labels.Count(l => l != 1);
+        double best = 0, threshold = -1;
+        for (int i = 0; i < rows.Length - 1; i++)
+        {
+            if (rows[i].Label == 1) positivesSoFar++; else remainingNegatives--;
+            if (rows[i].Score == rows[i + 1].Score) continue;
+            double acc = (double)(positivesSoFar + remainingNegatives) / rows.Length;
+            if (acc > best)
+            {
+                best = acc;
+                threshold = (rows[i].Score + rows[i + 1].Score) / 2;
+            }
+        }
+        return new ThresholdResult(best, threshold);
+    }
+
+    /// <summary>Best F1 of "positive when score &gt; threshold" over thresholds midway between distinct scores.</summary>
+    public static ThresholdResult BestF1(IReadOnlyList<double> scores, IReadOnlyList<int> labels)
+    {
+        Check(scores, labels);
+        var rows = Sorted(scores, labels);
+        int positives = labels.Count(l => l == 1), extracted = 0, correct = 0;
+        var best = new ThresholdResult(0, -1);
+        for (int i = 0; i < rows.Length - 1; i++)
+        {
+            extracted++;
+            if (rows[i].Label == 1) correct++;
+            if (correct == 0 || rows[i].Score == rows[i + 1].Score) continue;
+            double p = (double)correct / extracted, r = (double)correct / positives, f1 = 2 * p * r / (p + r);
+            if (f1 > best.Value) best = new ThresholdResult(f1, (rows[i].Score + rows[i + 1].Score) / 2, p, r);
+        }
+        return best;
+    }
+
+    private static (double Score, int Label)[] Sorted(IReadOnlyList<double> scores, IReadOnlyList<int> labels) =>
+        [.. Enumerable.Range(0, scores.Count).Select(i => (scores[i], labels[i])).OrderByDescending(r => r.Item1)];
+
+    private static void Check(IReadOnlyList<double> scores, IReadOnlyList<int> labels)
+    {
+        if (scores.Count != labels.Count) throw new ArgumentException($"{scores.Count} scores but {labels.Count} labels");
+        if (labels.Any(l => l is not (0 or 1))) throw new ArgumentException("labels must be 0 or 1");
+    }
+}

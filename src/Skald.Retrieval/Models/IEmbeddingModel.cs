@@ -1,0 +1,22 @@
+using Skald.Models.Pipeline;
+
+namespace Skald.Retrieval.Models;
+
+/// <summary>A model that turns texts into vectors.</summary>
+public interface IEmbeddingModel : IEvaluationModel
+{
+    /// <summary>Vector width.</summary>
+    int Dimension { get; }
+
+    /// <summary>The model's own similarity function.</summary>
+    SimilarityFunction Similarity { get; }
+
+    /// <summary>Embeds texts in the given role; result i belongs to text i.</summary>
+    float[][] Embed(IReadOnlyList<string> texts, TextRole role);
+
+    /// <summary>
+    /// Splits a text into consecutive pieces that each fit the model's maximum length in <paramref name="role"/>
+    /// (one piece when it already fits).
+    /// </summary>
+    IReadOnlyList<string> SplitToFit(string text, TextRole role);
+}

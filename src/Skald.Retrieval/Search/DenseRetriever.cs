@@ -1,0 +1,66 @@
+using Skald.Retrieval.Models;
+using Skald.Models.Pipeline;
+
+namespace Skald.Retrieval.Search;
+
+/// <summary>
+/// Dense retrieval with an <see cref="IEmbeddingModel"/>: queries and documents (title + " " + text) embedded with
+/// their role prompts, exact top-k by <see cref="ExactSearch"/> under the model's similarity (cosine: vectors
+/// normalised, then inner product; dot: raw inner product; Euclidean/Manhattan are ranked by cosine).
+/// </summary>
+public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocuments = LongDocuments.Truncate) : IRetrievalModel
+{
+    /// <summary>The embedding model.</summary>
+    public IEmbeddingModel Model { get; } = model;
+
+    /// <inheritdoc/>
+    public string Name => Model.Name;
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, string> Metadata => new Dictionary<string, string>(Model.Metadata)
+    {
+        ["long_documents"] = longDocuments == LongDocuments.Chunk ? "chunk (best chunk)" : "truncate",
+        ["search"] = Model.Similarity == SimilarityFunction.Dot ? "exact top-k, dot product" : "exact top-k, cosine",
+    };
+
+    /// <summary>Document vectors, prepared for search (normalised unless the similarity is dot).</summary>
+    public float[][] EmbedDocuments(IReadOnlyList<string> texts) => Prepare(Model.Embed(texts, TextRole.Document));
+
+    /// <summary>Query vectors, prepared for search.</summary>
+    public float[][] EmbedQueries(IReadOnlyList<string> texts) => Prepare(Model.Embed(texts, TextRole.Query));
+
+    /// <inheritdoc/>
+    public Hit[][] Search(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<string> queries, int topK, string? language)
+    {
+        var tie = TieKeys.For(corpus);
+        var q = EmbedQueries(queries);
+        if (longDocuments == LongDocuments.Truncate)
+            return ExactSearch.TopK(q, EmbedDocuments([.. corpus.Select(d => d.FullText)]), topK, tie);
+        var pieces = new List<string>();
+        var owner = new List<int>();
+        int maxPieces = 1;
+        for (int d = 0; d < corpus.Count; d++)
+        {
+            var split = Model.SplitToFit(corpus[d].FullText, TextRole.Document);
+            maxPieces = Math.Max(maxPieces, split.Count);
+            foreach (var p in split) { pieces.Add(p); owner.Add(d); }
+        }
+        var pieceTie = owner.Select(d => tie[d]).ToArray();
+        int k = (int)Math.Min(pieces.Count, (long)Math.Min(topK, corpus.Count) * maxPieces);
+        var hits = ExactSearch.TopK(q, EmbedDocuments(pieces), k, pieceTie);
+        // A document's first appearance in piece order is its best piece: keep the first topK distinct documents.
+        return [.. hits.Select(h =>
+        {
+            var seen = new HashSet<int>();
+            var result = new List<Hit>();
+            foreach (var hit in h)
+            {
+                if (result.Count == topK) break;
+                if (seen.Add(owner[hit.Index])) result.Add(new Hit(owner[hit.Index], hit.Score));
+            }
+            return result.ToArray();
+        })];
+    }
+
+    private float[][] Prepare(float[][] v) => Model.Similarity == SimilarityFunction.Dot ? v : ExactSearch.Normalize(v);
+}

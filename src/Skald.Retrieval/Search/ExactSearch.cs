@@ -1,0 +1,102 @@
+using System.Numerics.Tensors;
+using Skald.Tensors.Gemm;
+
+namespace Skald.Retrieval.Search;
+
+/// <summary>
+/// Exact top-k inner-product search: the corpus is processed in chunks of <see cref="ChunkRows"/> rows, each chunk's
+/// score block [queries × chunk] comes from one GEMM (<see cref="Blas.Sgemm"/>: OpenBLAS or the managed SIMD kernel),
+/// and every query keeps a bounded min-heap. Memory beyond the inputs is one chunk copy plus one score block, so a
+/// million-document corpus fits. For cosine similarity pass L2-normalised vectors (<see cref="Normalize"/>).
+/// </summary>
+public static class ExactSearch
+{
+    /// <summary>Corpus rows per GEMM chunk.</summary>
+    public const int ChunkRows = 8192;
+
+    /// <summary>Queries per GEMM block (bounds the score block at QueryBlock × ChunkRows floats).</summary>
+    public const int QueryBlock = 512;
+
+    /// <summary>Top-<paramref name="k"/> corpus rows for each query, best first (ties: higher tie-key first).</summary>
+    /// <param name="queries">Query vectors, all of the same dimension.</param>
+    /// <param name="corpus">Corpus vectors of that dimension.</param>
+    /// <param name="k">Hits per query; more than the corpus size returns the whole corpus ranked.</param>
+    /// <param name="tieKeys">Optional tie-breaker per corpus row (higher wins on equal scores); default: lower row index wins.</param>
+    public static Hit[][] TopK(IReadOnlyList<float[]> queries, IReadOnlyList<float[]> corpus, int k, IReadOnlyList<int>? tieKeys = null)
+    {
+        if (corpus.Count == 0 || queries.Count == 0) return [.. queries.Select(_ => Array.Empty<Hit>())];
+        int dim = corpus[0].Length;
+        var buffer = new float[Math.Min(ChunkRows, corpus.Count) * dim];
+        return TopK(queries, corpus.Count, dim, (start, count) =>
+        {
+            for (int r = 0; r < count; r++)
+            {
+                var row = corpus[start + r];
+                if (row.Length != dim) throw new ArgumentException($"corpus row {start + r} has {row.Length} values, expected {dim}");
+                row.CopyTo(buffer, r * dim);
+            }
+            return buffer.AsMemory(0, count * dim);
+        }, k, tieKeys);
+    }
+
+    /// <summary>As <see cref="TopK(IReadOnlyList{float[]}, IReadOnlyList{float[]}, int, IReadOnlyList{int}?)"/> over a row-major [rows × dim] matrix (no copies).</summary>
+    public static Hit[][] TopK(IReadOnlyList<float[]> queries, float[] corpus, int rows, int dim, int k, IReadOnlyList<int>? tieKeys = null)
+    {
+        if ((long)rows * dim > corpus.Length) throw new ArgumentException("corpus matrix is smaller than rows × dim");
+        return TopK(queries, rows, dim, (start, count) => corpus.AsMemory(start * dim, count * dim), k, tieKeys);
+    }
+
+    private static Hit[][] TopK(IReadOnlyList<float[]> queries, int rows, int dim, Func<int, int, ReadOnlyMemory<float>> chunk,
+        int k, IReadOnlyList<int>? tieKeys)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        k = Math.Min(k, rows);
+        int nq = queries.Count;
+        var q = new float[nq * dim];
+        for (int i = 0; i < nq; i++)
+        {
+            if (queries[i].Length != dim) throw new ArgumentException($"query {i} has {queries[i].Length} values, the corpus {dim}");
+            queries[i].CopyTo(q, i * dim);
+        }
+        var heaps = new TopKHeap[nq];
+        for (int i = 0; i < nq; i++) heaps[i] = new TopKHeap(k);
+        int chunkRows = Math.Min(ChunkRows, rows), qBlock = Math.Min(QueryBlock, nq);
+        var scores = new float[qBlock * chunkRows];
+        for (int start = 0; start < rows; start += chunkRows)
+        {
+            int count = Math.Min(chunkRows, rows - start);
+            var block = chunk(start, count);
+            for (int q0 = 0; q0 < nq; q0 += qBlock)
+            {
+                int m = Math.Min(qBlock, nq - q0);
+                // scores[m × count] = Q[m × dim] · Cᵀ
+                Blas.Sgemm(false, true, m, count, dim, 1f, q.AsSpan(q0 * dim, m * dim), dim, block.Span, dim, 0f,
+                    scores.AsSpan(0, m * count), count);
+                int baseRow = start, qStart = q0, cnt = count;
+                Parallel.For(0, m, new ParallelOptions { MaxDegreeOfParallelism = m < 8 ? 1 : -1 }, i =>
+                {
+                    var heap = heaps[qStart + i];
+                    var s = scores.AsSpan(i * cnt, cnt);
+                    for (int j = 0; j < s.Length; j++)
+                    {
+                        float v = s[j];
+                        if (v < heap.Threshold) continue;
+                        int row = baseRow + j;
+                        heap.Add(row, v, tieKeys is null ? -row : tieKeys[row]);
+                    }
+                });
+            }
+        }
+        return [.. heaps.Select(h => h.ToSortedArray())];
+    }
+
+    /// <summary>Copies of the vectors scaled to unit L2 norm (zero vectors stay zero).</summary>
+    public static float[][] Normalize(IReadOnlyList<float[]> vectors) =>
+        [.. vectors.Select(v =>
+        {
+            var r = (float[])v.Clone();
+            float n = TensorPrimitives.Norm(r);
+            if (n > 0) TensorPrimitives.Divide(r, n, r);
+            return r;
+        })];
+}

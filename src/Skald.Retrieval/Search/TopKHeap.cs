@@ -1,0 +1,83 @@
+namespace Skald.Retrieval.Search;
+
+/// <summary>
+/// A bounded min-heap keeping the <c>k</c> best (score, tie-key) pairs. Higher score wins; on equal scores the higher
+/// tie-key wins (pass each document's rank in ordinal id order to reproduce trec_eval's "doc id descending").
+/// </summary>
+internal sealed class TopKHeap
+{
+    private readonly int k;
+    private readonly float[] scores;
+    private readonly int[] indices;
+    private readonly int[] keys;
+
+    public TopKHeap(int k)
+    {
+        this.k = k;
+        scores = new float[k];
+        indices = new int[k];
+        keys = new int[k];
+    }
+
+    public int Count { get; private set; }
+
+    /// <summary>Smallest kept score, or -∞ while the heap is not full (a quick reject test).</summary>
+    public float Threshold => Count < k ? float.NegativeInfinity : scores[0];
+
+    public void Add(int index, float score, int key)
+    {
+        if (float.IsNaN(score)) return;
+        if (Count < k)
+        {
+            int i = Count++;
+            scores[i] = score; indices[i] = index; keys[i] = key;
+            SiftUp(i);
+        }
+        else if (Better(score, key, scores[0], keys[0]))
+        {
+            scores[0] = score; indices[0] = index; keys[0] = key;
+            SiftDown(0);
+        }
+    }
+
+    /// <summary>The kept hits, best first.</summary>
+    public Hit[] ToSortedArray()
+    {
+        var order = Enumerable.Range(0, Count).ToArray();
+        Array.Sort(order, (a, b) => Better(scores[a], keys[a], scores[b], keys[b]) ? -1 : Better(scores[b], keys[b], scores[a], keys[a]) ? 1 : 0);
+        return [.. order.Select(i => new Hit(indices[i], scores[i]))];
+    }
+
+    private static bool Better(float s1, int k1, float s2, int k2) => s1 > s2 || (s1 == s2 && k1 > k2);
+
+    private void SiftUp(int i)
+    {
+        while (i > 0)
+        {
+            int parent = (i - 1) / 2;
+            if (!Better(scores[parent], keys[parent], scores[i], keys[i])) break;
+            Swap(i, parent);
+            i = parent;
+        }
+    }
+
+    private void SiftDown(int i)
+    {
+        while (true)
+        {
+            int l = 2 * i + 1, r = l + 1, worst = i;
+            if (l < Count && Better(scores[worst], keys[worst], scores[l], keys[l])) worst = l;
+            if (r < Count && Better(scores[worst], keys[worst], scores[r], keys[r])) worst = r;
+            if (worst == i) return;
+            Swap(i, worst);
+            i = worst;
+        }
+    }
+
+    private void Swap(int a, int b)
+    {
+        (scores[a], scores[b]) = (scores[b], scores[a]);
+        (indices[a], indices[b]) = (indices[b], indices[a]);
+        (keys[a], keys[b]) = (keys[b], keys[a]);
+    }
+}

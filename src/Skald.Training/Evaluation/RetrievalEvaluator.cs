@@ -1,0 +1,88 @@
+using Skald.Retrieval;
+using Skald.Retrieval.Data;
+using Skald.Retrieval.Models;
+using Skald.Retrieval.Scoring;
+using Skald.Retrieval.Search;
+using Skald.Training.Config;
+using Skald.Training.Data;
+
+namespace Skald.Training.Evaluation;
+
+/// <summary>
+/// Retrieval during training, a thin adapter over the shared core: the corpus is searched exactly
+/// (<see cref="DenseRetriever"/>) with the model's current weights and scored by <see cref="RetrievalScorer"/> — the
+/// reader, ranking (trec_eval ties) and metrics of <c>skald evaluate</c>, so the numbers are the ones it prints for
+/// the same model and data (<c>hit_rate_at_10</c>, <c>mrr_at_10</c>, <c>ndcg_at_10</c>).
+/// Keys: <c>eval_NAME_hit_rate@10</c>, <c>eval_NAME_mrr@10</c>, <c>eval_NAME_ndcg@10</c>.
+/// </summary>
+public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrieval") : IEvaluator
+{
+    private const int K = 10;
+
+    /// <inheritdoc />
+    public string Name { get; } = name;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> MetricNames => [$"eval_{Name}_hit_rate@10", $"eval_{Name}_mrr@10", $"eval_{Name}_ndcg@10"];
+
+    /// <summary>The queries, corpus and judgements.</summary>
+    public RetrievalData Data { get; } = data;
+
+    /// <summary>Queries that have judgements.</summary>
+    public int QueryCount => Data.Queries.Count;
+
+    /// <summary>
+    /// A BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) read by the shared <see cref="RetrievalData.Load"/>,
+    /// keeping the first <paramref name="maxQueries"/> judged queries.
+    /// </summary>
+    public static RetrievalEvaluator FromBeir(string folder, int? maxQueries, string name = "retrieval")
+    {
+        try
+        {
+            return new RetrievalEvaluator(RetrievalData.Load(folder, "test", maxQueries), name);
+        }
+        catch (EvaluationException e)
+        {
+            throw new TrainingException($"evaluation.retrieval: {e.Message}");
+        }
+    }
+
+    /// <summary>From pairs: column 0 is the query, column 1 its relevant document; other columns join the corpus.</summary>
+    public static RetrievalEvaluator FromPairs(TextDataset d, string name = "pairs")
+    {
+        var docIds = new Dictionary<string, string>(StringComparer.Ordinal);
+        var corpus = new List<CorpusDocument>();
+        string DocId(string text)
+        {
+            if (!docIds.TryGetValue(text, out var id))
+            {
+                docIds[text] = id = "d" + docIds.Count;
+                corpus.Add(new CorpusDocument(id, "", text));
+            }
+            return id;
+        }
+        var queries = new List<(string Id, string Text)>();
+        var qrels = new Dictionary<string, IReadOnlyDictionary<string, int>>(StringComparer.Ordinal);
+        for (int i = 0; i < d.Count; i++)
+        {
+            string q = "q" + i;
+            queries.Add((q, d.Rows[i][0]));
+            qrels[q] = new Dictionary<string, int>(StringComparer.Ordinal) { [DocId(d.Rows[i][1])] = 1 };
+            for (int c = 2; c < d.Columns.Count; c++) DocId(d.Rows[i][c]);
+        }
+        return new RetrievalEvaluator(RetrievalData.Create(corpus, queries, qrels), name);
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize)
+    {
+        var retriever = new DenseRetriever(TrainingEmbeddingModel.For(model, batchSize));
+        var m = RetrievalScorer.Score(retriever, Data, topK: K, cutoffs: [K]);
+        return new Dictionary<string, double>
+        {
+            [$"eval_{Name}_hit_rate@10"] = m["hit_rate_at_10"],
+            [$"eval_{Name}_mrr@10"] = m["mrr_at_10"],
+            [$"eval_{Name}_ndcg@10"] = m["ndcg_at_10"],
+        };
+    }
+}

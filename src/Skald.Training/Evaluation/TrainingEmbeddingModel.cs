@@ -1,0 +1,54 @@
+using Skald.Models.Pipeline;
+using Skald.Retrieval.Models;
+
+namespace Skald.Training.Evaluation;
+
+/// <summary>
+/// The model being trained as the shared evaluation core's <see cref="IEmbeddingModel"/>: texts go through an encode
+/// function (<see cref="ITrainableModel.Encode"/> with the current weights) with the role prompt of
+/// <see cref="RolePrompts"/> put in front, as <c>skald evaluate</c> feeds a saved model. The prompt's tokens stay in
+/// the pooling (a model with <c>include_prompt: false</c> pools without them when evaluated from its folder).
+/// Documents are never chunked: <see cref="SplitToFit"/> returns the text (the encoder truncates it).
+/// </summary>
+public sealed class TrainingEmbeddingModel : IEmbeddingModel
+{
+    private readonly Func<IReadOnlyList<string>, float[][]> encode;
+    private readonly IReadOnlyDictionary<string, string> prompts;
+
+    /// <summary>An embedding model over <paramref name="encode"/> (texts → one vector each, in input order).</summary>
+    public TrainingEmbeddingModel(Func<IReadOnlyList<string>, float[][]> encode, int dimension, SimilarityFunction similarity,
+        IReadOnlyDictionary<string, string>? prompts = null, string name = "training")
+    {
+        this.encode = encode;
+        this.prompts = prompts ?? new Dictionary<string, string>();
+        Dimension = dimension;
+        Similarity = similarity;
+        Name = name;
+    }
+
+    /// <summary>The trainable model's inference encode at <paramref name="batchSize"/>, with its folder's similarity and prompts.</summary>
+    public static TrainingEmbeddingModel For(ITrainableModel model, int batchSize) =>
+        new(texts => model.Encode(texts, batchSize), model.Dimension, model.Source.Similarity, model.Source.Prompts);
+
+    /// <inheritdoc/>
+    public string Name { get; }
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, string> Metadata { get; } = new Dictionary<string, string>();
+
+    /// <inheritdoc/>
+    public int Dimension { get; }
+
+    /// <inheritdoc/>
+    public SimilarityFunction Similarity { get; }
+
+    /// <inheritdoc/>
+    public float[][] Embed(IReadOnlyList<string> texts, TextRole role)
+    {
+        string? prompt = RolePrompts.For(prompts, role);
+        return encode(prompt is null ? texts : [.. texts.Select(t => prompt + t)]);
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> SplitToFit(string text, TextRole role) => [text];
+}

@@ -1,0 +1,33 @@
+using Skald.Retrieval.Data;
+using Skald.Retrieval.Scoring;
+using Skald.Training.Data;
+
+namespace Skald.Training.Evaluation;
+
+/// <summary>
+/// sentence-transformers' TripletEvaluator: the share of (anchor, positive, negative) rows where the anchor is more
+/// similar to the positive than to the negative under the model's similarity function, computed by the shared
+/// <see cref="TripletScorer"/> (the number <c>skald evaluate</c> reports as <c>accuracy</c>). Key: <c>eval_NAME_accuracy</c>.
+/// </summary>
+public sealed class TripletEvaluator(IReadOnlyList<string[]> triplets, string name = "triplet") : IEvaluator
+{
+    private readonly Triplet[] triplets = [.. triplets.Select(t => new Triplet(t[0], t[1], t[2]))];
+
+    /// <inheritdoc />
+    public string Name { get; } = name;
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> MetricNames => [$"eval_{Name}_accuracy"];
+
+    /// <summary>Builds one from a dataset with at least three input columns.</summary>
+    public static TripletEvaluator FromDataset(TextDataset d, string name = "triplet") =>
+        new(d.Rows.Select(r => new[] { r[0], r[1], r[2] }).ToArray(), name);
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize) =>
+        new Dictionary<string, double> { [$"eval_{Name}_accuracy"] = Accuracy(model, batchSize) };
+
+    /// <summary>The accuracy in [0, 1] (NaN without triplets).</summary>
+    public double Accuracy(ITrainableModel model, int batchSize) =>
+        TripletScorer.Score(TrainingEmbeddingModel.For(model, batchSize), triplets)["accuracy"];
+}

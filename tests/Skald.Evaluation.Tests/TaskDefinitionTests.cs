@@ -1,0 +1,34 @@
+using Skald.Evaluation.Data;
+using Skald.Retrieval;
+using Skald.Retrieval.Data;
+
+namespace Skald.Evaluation.Tests;
+
+public sealed class TaskDefinitionTests
+{
+    private const string Corpus = "{\"_id\":\"d1\",\"title\":\"T\",\"text\":\"one\"}\n{\"_id\":\"d2\",\"text\":\"two\"}\n";
+    private const string Queries = "{\"_id\":\"q1\",\"text\":\"one?\"}\n{\"_id\":\"q2\",\"text\":\"unjudged\"}\n";
+
+    [Fact]
+    public void InfersTypesFromLayout()
+    {
+        string dir = TestPaths.NewTempDir();
+        string sts = Path.Combine(dir, "x-sv.tsv"), pairs = Path.Combine(dir, "p.tsv"), trip = Path.Combine(dir, "t.jsonl"), bitext = Path.Combine(dir, "flores-da-sv.jsonl");
+        File.WriteAllText(sts, "sentence1\tsentence2\tscore\na\tb\t0.5\n");
+        File.WriteAllText(pairs, "sentence1\tsentence2\tlabel\na\tb\t1\n");
+        File.WriteAllText(trip, "{\"anchor\":\"a\",\"positive\":\"b\",\"negative\":\"c\"}\n");
+        File.WriteAllText(bitext, "{\"source\":\"a\",\"target\":\"b\"}\n");
+        Assert.Equal(TaskKind.Sts, TaskDefinition.Infer(sts));
+        Assert.Equal(TaskKind.Pairs, TaskDefinition.Infer(pairs));
+        Assert.Equal(TaskKind.Triplets, TaskDefinition.Infer(trip));
+        Assert.Equal(TaskKind.Bitext, TaskDefinition.Infer(bitext));
+        Assert.Equal(TaskKind.Retrieval, TaskDefinition.Infer(BeirFolder.Write(Corpus, Queries, "q1\td1\t1\n")));
+        var t = TaskDefinition.FromPath(bitext);
+        Assert.Equal("da-sv", t.Language);
+        Assert.Equal("flores-da-sv", t.Name);
+        Assert.Throws<EvaluationException>(() => TaskDefinition.Infer(Path.Combine(dir, "nope")));
+        var bad = Path.Combine(dir, "bad.tsv");
+        File.WriteAllText(bad, "sentence1\tsentence2\tscore\na\tb\n");
+        Assert.Contains("bad.tsv:2: expected 3 tab-separated fields", Assert.Throws<EvaluationException>(() => Datasets.LoadSts(bad)).Message);
+    }
+}

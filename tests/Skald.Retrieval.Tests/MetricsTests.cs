@@ -1,0 +1,68 @@
+using Skald.Retrieval.Metrics;
+
+namespace Skald.Retrieval.Tests;
+
+public sealed class MetricsTests
+{
+    [Fact]
+    public void PearsonAndSpearmanMatchHandComputation()
+    {
+        Assert.Equal(5 / Math.Sqrt(2 * 38.0 / 3), Correlation.Pearson([1, 2, 3], [2, 4, 7]), 12);
+        // ranks x = 1, 2.5, 2.5, 4 (tie averaged); ranks y = 1, 3, 2, 4
+        Assert.Equal(4.5 / Math.Sqrt(4.5 * 5), Correlation.Spearman([1, 2, 2, 3], [1, 3, 2, 4]), 12);
+        Assert.Equal([1, 2.5, 2.5, 4], Correlation.AverageRanks([1, 2, 2, 3]));
+        Assert.Equal(0, Correlation.Pearson([1, 1, 1], [1, 2, 3]));
+        Assert.Equal(-1, Correlation.Spearman([1, 2, 3], [9, 5, 1]), 12);
+    }
+
+    [Fact]
+    public void AveragePrecisionIsSklearns()
+    {
+        // sklearn's documentation example: 0.8333...
+        Assert.Equal(5.0 / 6, BinaryMetrics.AveragePrecision([0.1, 0.4, 0.35, 0.8], [0, 0, 1, 1]), 12);
+        // Tied scores form one threshold: (0.5 − 0)·1/2 + (1 − 0.5)·2/3
+        Assert.Equal(0.25 + 1.0 / 3, BinaryMetrics.AveragePrecision([0.5, 0.5, 0.2], [1, 0, 1]), 12);
+        Assert.Equal(0, BinaryMetrics.AveragePrecision([0.5, 0.2], [0, 0]));
+    }
+
+    [Fact]
+    public void BestThresholdAccuracyAndF1()
+    {
+        var acc = BinaryMetrics.BestAccuracy([0.9, 0.8, 0.3, 0.1], [1, 1, 0, 0]);
+        Assert.Equal(1.0, acc.Value);
+        Assert.Equal(0.55, acc.Threshold, 12);
+        var f1 = BinaryMetrics.BestF1([0.9, 0.8, 0.3, 0.1], [1, 1, 0, 0]);
+        Assert.Equal(1.0, f1.Value);
+        Assert.Equal(0.55, f1.Threshold, 12);
+        // A threshold cannot split the tie at 0.5 (one positive, one negative): best is 3/4 at 0.7.
+        var tie = BinaryMetrics.BestAccuracy([0.9, 0.5, 0.5, 0.1], [1, 1, 0, 0]);
+        Assert.Equal(0.75, tie.Value, 12);
+        Assert.Equal(0.7, tie.Threshold, 12);
+        // F1: top 1 → p 1, r 1/2 → 2/3; top 3 → p 2/3, r 1 → 0.8
+        var tf1 = BinaryMetrics.BestF1([0.9, 0.5, 0.5, 0.1], [1, 1, 0, 0]);
+        Assert.Equal(0.8, tf1.Value, 12);
+        Assert.Equal(0.3, tf1.Threshold, 12);
+    }
+
+    [Fact]
+    public void ClassificationMetricsAreSklearns()
+    {
+        int[] truth = [0, 0, 1, 1, 2], predicted = [0, 1, 1, 1, 0];
+        Assert.Equal(0.6, ClassificationMetrics.Accuracy(truth, predicted), 12);
+        Assert.Equal((0.5 + 0.8 + 0) / 3, ClassificationMetrics.MacroF1(truth, predicted), 12);
+        Assert.Equal((0.5 * 2 + 0.8 * 2) / 5, ClassificationMetrics.WeightedF1(truth, predicted), 12);
+        // A class only predicted (3) counts in macro F1 with F1 0.
+        Assert.Equal((1 + 0 + 2.0 / 3) / 3, ClassificationMetrics.MacroF1([0, 1, 1], [0, 3, 1]), 12);
+    }
+
+    [Fact]
+    public void VMeasureIsSklearns()
+    {
+        Assert.Equal(1.0, ClusteringMetrics.VMeasure([0, 0, 1, 1], [1, 1, 0, 0]), 12);
+        Assert.Equal(0.8, ClusteringMetrics.VMeasure([0, 0, 1, 1], [0, 0, 1, 2]), 12); // sklearn docs
+        var (h, c, v) = ClusteringMetrics.Scores([0, 0, 1, 1], [0, 0, 0, 0]);
+        Assert.Equal(0, h, 12);
+        Assert.Equal(1, c, 12);
+        Assert.Equal(0, v, 12);
+    }
+}

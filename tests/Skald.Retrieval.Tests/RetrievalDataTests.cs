@@ -1,0 +1,35 @@
+using Skald.Retrieval.Data;
+
+namespace Skald.Retrieval.Tests;
+
+public sealed class RetrievalDataTests
+{
+    private const string Corpus = "{\"_id\":\"d1\",\"title\":\"T\",\"text\":\"one\"}\n{\"_id\":\"d2\",\"text\":\"two\"}\n";
+    private const string Queries = "{\"_id\":\"q1\",\"text\":\"one?\"}\n{\"_id\":\"q2\",\"text\":\"unjudged\"}\n";
+
+    [Fact]
+    public void LoadsBeirAndSkipsUnjudgedQueries()
+    {
+        var data = RetrievalData.Load(BeirFolder.Write(Corpus, Queries, "query-id\tcorpus-id\tscore\nq1\td1\t1\n"));
+        Assert.Equal(2, data.Corpus.Count);
+        Assert.Equal("T one", data.Corpus[0].FullText);
+        Assert.Single(data.Queries);
+        Assert.Equal(1, data.UnjudgedQueries);
+    }
+
+    [Theory]
+    [InlineData(Corpus, Queries, null, "missing qrels")]
+    [InlineData(Corpus, Queries, "query-id\tcorpus-id\tscore\nq9\td1\t1\n", "test.tsv:2: query id \"q9\" is not in")]
+    [InlineData(Corpus, Queries, "query-id\tcorpus-id\tscore\nq1\td9\t1\n", "test.tsv:2: corpus id \"d9\" is not in")]
+    [InlineData("", Queries, "q1\td1\t1\n", "the corpus is empty")]
+    [InlineData(Corpus + "{\"_id\": \"d3\", \n", Queries, "q1\td1\t1\n", "corpus.jsonl:3: malformed JSON")]
+    [InlineData(Corpus, "{\"text\":\"no id\"}\n", "q1\td1\t1\n", "queries.jsonl:1: missing field \"_id\"")]
+    [InlineData(Corpus, Queries, "q1 d1 1\n", "test.tsv:1: expected 3 tab-separated fields")]
+    [InlineData(Corpus, Queries, "q1\td1\thigh\n", "test.tsv:1: score \"high\" is not an integer")]
+    [InlineData(Corpus + Corpus, Queries, "q1\td1\t1\n", "duplicate document id \"d1\"")]
+    public void BadFoldersGiveClearErrors(string corpus, string queries, string? qrels, string expected)
+    {
+        var e = Assert.Throws<EvaluationException>(() => RetrievalData.Load(BeirFolder.Write(corpus, queries, qrels)));
+        Assert.Contains(expected, e.Message);
+    }
+}

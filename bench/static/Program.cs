@@ -8,7 +8,11 @@ using System.Text.Json;
 using Skald.Models;
 using Skald.Tokenizers.Training;
 using Skald.Training.Data;
+using Skald.Tokenizers;
+using Skald.Training.Config;
+using Skald.Training.Output;
 using Skald.Training.Static;
+using Skald.Training.Trainer;
 
 var inv = CultureInfo.InvariantCulture;
 string root = FindRoot();
@@ -48,11 +52,9 @@ if (!opts.ContainsKey("sweep"))
     }
     double tr = Rate(t => teacher.Encode(t, new EncodeOptions { BatchSize = 32 }));
     double st = Rate(t => staticEncoder.Encode(t, new EncodeOptions { BatchSize = 32 }));
-    double sd = Rate(t => distilled.Encode(t));
     Console.WriteLine($"transformer ({teacher.Transformer.Config.NumLayers} layers, {teacher.Transformer.HiddenSize} wide): {tr,12:F0} sentences/s");
     Console.WriteLine($"static via SentenceEncoder ({distilled.Dimension} dims):   {st,12:F0} sentences/s  ({st / tr:F0}×)");
-    Console.WriteLine($"static via StaticEmbeddingTrainable.Encode:  {sd,12:F0} sentences/s  ({sd / tr:F0}×)");
-    Report("distilled", distilled);
+    Report("distilled", staticDir);
 }
 
 // 3. Train from scratch: a WordPiece tokenizer trained on the sample texts, a random table, MNRL + Matryoshka.
@@ -60,30 +62,40 @@ var pairs = DatasetReader.Read(Path.Combine(data, "train-pairs.jsonl")).SelectCo
 var tokJson = TokenizerTrainer.TrainJson(texts.Concat(pairs.Rows.SelectMany(r => r)),
     new TokenizerTrainingOptions { Kind = TokenizerKind.WordPiece, VocabSize = vocab, Lowercase = true });
 float[] rates = opts.ContainsKey("sweep") ? [0.01f, 0.05f, 0.1f, 0.2f, 0.5f] : [lr];
+string tokenizerPath = Path.Combine(work, "tokenizer.json");
+File.WriteAllText(tokenizerPath, tokJson);
+string untrained = StaticModelWriter.CreateRandom(Path.Combine(work, "untrained"), tokenizerPath, dims, normalize: true, seed: 42);
 foreach (float rate in rates)
 {
-    var model = StaticEmbeddingTrainable.CreateFromJson(tokJson, dims, seed: 42);
-    if (rate == rates[0]) Report($"random init ({model.VocabSize} tokens)", model);
+    if (rate == rates[0]) Report($"random init ({Tokenizer.FromJson(tokJson).VocabSize} tokens)", untrained);
     int[] mrl = [.. new[] { 256, 128, 64, 32 }.Where(d => d <= dims)];
-    var trainer = new StaticTrainer(model, StaticTrainer.MnrlLoss(mrl), new StaticTrainingOptions
+    // The one trainer, as `skald static train` runs it.
+    var config = new TrainingConfig
     {
-        BatchSize = batch, Epochs = epochs, LearningRate = rate, WarmupRatio = 0.1f, Seed = 42,
-    });
-    var result = trainer.Train(pairs);
-    Console.WriteLine($"train lr {rate}: {result.Steps} steps (batch {batch}, {epochs} epochs) in {result.Elapsed.TotalSeconds:F2} s " +
-        $"({result.Steps / result.Elapsed.TotalSeconds:F1} steps/s), loss {result.FirstLoss:F3} → {result.LastLoss:F3}");
-    Report($"trained lr {rate}", model);
-    if (rate == rates[^1] && !opts.ContainsKey("sweep")) model.Save(Path.Combine(work, "trained"));
+        Model = new ModelSection(untrained, Dropout: 0) { Type = "static" },
+        Data = new DataSection([]),
+        Training = new TrainingSection { BatchSize = batch, Epochs = epochs, LearningRate = rate, WarmupRatio = 0.1f, WeightDecay = 0, Seed = 42 },
+        Loss = new LossSection { Type = "matryoshka", MatryoshkaDims = mrl },
+        Evaluation = new EvaluationSection(),
+        Output = new OutputSection { Dir = Path.Combine(work, $"run-{rate}"), SaveSteps = 0, Tensorboard = false },
+    };
+    var clock = Stopwatch.StartNew();
+    var result = new SentenceTrainer(TrainingRun.Build(config, [pairs], null)).Run();
+    var losses = MetricsLog.ReadAll(Path.Combine(config.Output.Dir, "metrics.jsonl")).Select(r => r["loss"]!.Value).ToArray();
+    Console.WriteLine($"train lr {rate}: {result.Steps} steps (batch {batch}, {epochs} epochs) in {clock.Elapsed.TotalSeconds:F2} s " +
+        $"({result.Steps / clock.Elapsed.TotalSeconds:F1} steps/s), logged loss {losses[0]:F3} → {losses[^1]:F3}");
+    Report($"trained lr {rate}", result.ModelPath);
 }
 Directory.Delete(work, true);
 
-void Report(string name, StaticEmbeddingTrainable m)
+void Report(string name, string folder)
 {
+    var m = SentenceEncoder.Load(folder);
     var (acc, mrr) = Retrieval(m);
     Console.WriteLine($"  {name}: triplet accuracy {Triplets(m):P1}, retrieval acc@1 {acc:P1}, MRR@10 {mrr:F3}");
 }
 
-double Triplets(StaticEmbeddingTrainable m)
+double Triplets(SentenceEncoder m)
 {
     var rows = File.ReadLines(Path.Combine(data, "eval", "triplets.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToArray();
     string[] Col(string k) => [.. rows.Select(r => r.GetProperty(k).GetString()!)];
@@ -91,7 +103,7 @@ double Triplets(StaticEmbeddingTrainable m)
     return Enumerable.Range(0, rows.Length).Count(i => Cos(a[i], p[i]) > Cos(a[i], n[i])) / (double)rows.Length;
 }
 
-(double Acc, double Mrr) Retrieval(StaticEmbeddingTrainable m)
+(double Acc, double Mrr) Retrieval(SentenceEncoder m)
 {
     string dir = Path.Combine(data, "eval", "retrieval");
     static (string Id, string Text)[] Read(string f, bool title) => [.. File.ReadLines(f).Select(l => JsonDocument.Parse(l).RootElement)

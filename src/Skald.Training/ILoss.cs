@@ -9,6 +9,12 @@ public interface ILoss
     /// <summary>Name as in the config (<c>mnrl</c>, <c>cosent</c>, ...).</summary>
     string Name { get; }
 
+    /// <summary>
+    /// Parameters the loss owns and trains with the model (masked-LM's prediction head); the trainer optimises,
+    /// clips, checkpoints and saves them with the model's. Embedding losses own none.
+    /// </summary>
+    IReadOnlyList<Parameter> Parameters => [];
+
     /// <summary>Forward + backward over one batch; returns the (unscaled) loss.</summary>
     float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f);
 }

@@ -27,4 +27,11 @@ public interface ITrainableModel
 
     /// <summary>Sets every parameter gradient to zero.</summary>
     void ZeroGradients();
+
+    /// <summary>
+    /// Saves the model with its current weights as a sentence-transformers folder (atomically), with
+    /// <paramref name="modelCard"/> as README.md and the loss's own trained parameters (<paramref name="head"/>, e.g.
+    /// masked-LM's <c>cls.predictions.*</c>) beside the transformer's.
+    /// </summary>
+    void Save(string folder, string? modelCard = null, IReadOnlyList<Parameter>? head = null);
 }

@@ -2,10 +2,11 @@ using System.CommandLine;
 using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
-using Skald.Tokenizers;
 using Skald.Tokenizers.Training;
 using Skald.Training.Data;
-using Skald.Training.Static;
+using Skald.Cli.Pipeline;
+using Skald.Training.Config;
+using Skald.Training.Trainer;
 
 namespace Skald.Cli.Commands;
 
@@ -67,21 +68,31 @@ internal sealed class StaticTrainCommand : Command
             }));
         }
         int width = p.GetValue(dim) ?? 256;
-        var model = StaticEmbeddingTrainable.Create(Tokenizer.FromFile(tokenizerPath), tokenizerPath, width, seed: 42);
         int[] dims = p.GetValue(matryoshka) is { } m
             ? m.Split(',').Select(x => int.TryParse(x, System.Globalization.CultureInfo.InvariantCulture, out int v) && v > 0 && v <= width ? v
                 : throw new UsageException($"option --matryoshka: '{x}' is not a width between 1 and {width}")).ToArray()
             : [width, width / 2, width / 4, width / 8];
         int maxSteps = p.GetValue(steps) ?? 0;
-        var trainer = new StaticTrainer(model, StaticTrainer.MnrlLoss(dims), new StaticTrainingOptions
-        {
-            BatchSize = p.GetValue(batchSize) ?? 256, Epochs = p.GetValue(epochs) ?? 5, MaxSteps = maxSteps,
-            LearningRate = (float)(p.GetValue(lr) ?? 0.2), Seed = 42,
-            Progress = (step, loss) => { if (step % 50 == 0) Terminal.Log($"step {step}: loss {loss:F4}", quiet); },
+        // The one trainer, as `skald train` runs it with model.type static (MNRL inside Matryoshka, AdamW, warm-up).
+        var config = Stages.Config(
+            new ModelSection("", Dropout: 0) { Type = "static", Tokenizer = tokenizerPath, Dimension = width, Normalize = !p.GetValue(noNormalize) },
+            new LossSection { Type = "matryoshka", MatryoshkaDims = dims },
+            new TrainingSection
+            {
+                BatchSize = p.GetValue(batchSize) ?? 256, Epochs = p.GetValue(epochs) ?? 5, MaxSteps = maxSteps > 0 ? maxSteps : -1,
+                LearningRate = (float)(p.GetValue(lr) ?? 0.2), WarmupRatio = 0.1f, WeightDecay = 0, Seed = 42, LoggingSteps = 50,
+            },
+            outputPath);
+        var pairs = new TextDataset("pairs", ["anchor", "positive"], [.. anchors.Zip(positives, (a, b) => new[] { a, b })]);
+        var setup = TrainingRun.Build(config, [pairs], null, progress => {
+            if (progress.Step % 50 == 0) Terminal.Log($"step {progress.Step}/{progress.TotalSteps}: loss {progress.Loss:F4}", quiet);
         });
-        var result = trainer.Train([anchors, positives]);
-        model.Save(outputPath, normalize: !p.GetValue(noNormalize));
-        Terminal.Log($"trained {result.Steps} steps on {anchors.Count:N0} pairs (loss {result.FirstLoss:F3} → {result.LastLoss:F3}, {result.Elapsed.TotalSeconds:F0} s); saved to {outputPath}", quiet);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Stages.Run(setup, outputPath);
+        Directory.Delete(config.Output.Dir, recursive: true); // the run folder (metrics, checkpoints): the model is saved
+        string runs = Path.GetDirectoryName(config.Output.Dir)!;
+        if (!Directory.EnumerateFileSystemEntries(runs).Any()) Directory.Delete(runs);
+        Terminal.Log($"trained on {anchors.Count:N0} pairs ({clock.Elapsed.TotalSeconds:F0} s); saved to {outputPath}", quiet);
         return 0;
     }
 }

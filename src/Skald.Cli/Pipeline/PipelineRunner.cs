@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Skald.Cli.IO;
 using Skald.Evaluation.Benchmark;
 using Skald.Tokenizers.Training;
+using Skald.Training.Config;
 using Skald.Training.Modeling;
 
 namespace Skald.Cli.Pipeline;
@@ -79,15 +80,18 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
     {
         string model = s.Keys.Path("model", required: true)!;
         var corpus = s.Keys.PathList("corpus", required: true);
-        var options = new MlmOptions
+        var training = new TrainingSection
         {
-            Steps = s.Keys.Int("steps", 200, 1),
+            MaxSteps = s.Keys.Int("steps", 200, 1),
             BatchSize = s.Keys.Int("batch_size", 32, 1),
             LearningRate = s.Keys.Float("learning_rate", 1e-3f, 0),
-            MaskProbability = s.Keys.Float("mask_probability", 0.15f, 0, 1),
+            WarmupRatio = 0.1f,
             Seed = (ulong)s.Keys.Long("seed", 42, 0),
+            LoggingSteps = 20,
         };
-        return target => Stages.Pretrain(Ref(model), corpus.Select(Ref).SelectMany(TextInput.ReadLinesOf).ToList(), options, target, log);
+        float maskProbability = s.Keys.Float("mask_probability", 0.15f, 0, 1);
+        return target => Stages.Pretrain(Ref(model), corpus.Select(Ref).SelectMany(TextInput.ReadLinesOf).ToList(), training,
+            maskProbability, target, log);
     }
 
     private Func<string, string> Train(StageConfig s)

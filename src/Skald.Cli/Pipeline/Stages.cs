@@ -2,7 +2,7 @@ using System.Globalization;
 using Skald.Evaluation.Benchmark;
 using Skald.Tokenizers.Training;
 using Skald.Training.Config;
-using Skald.Training.Modeling;
+using Skald.Training.Data;
 using Skald.Training.Output;
 using Skald.Training.Trainer;
 
@@ -19,17 +19,17 @@ internal static class Stages
         return path;
     }
 
-    /// <summary>Masked-LM pretraining of the BERT in <paramref name="modelPath"/>; saves the encoder (without the head).</summary>
-    public static string Pretrain(string modelPath, IReadOnlyList<string> corpus, MlmOptions options, string modelDir, Action<string> log)
+    /// <summary>
+    /// Masked-LM pretraining of the BERT in <paramref name="modelPath"/> on <paramref name="corpus"/> (the trainer with
+    /// <c>loss.type: mlm</c>); saves the model with its head (BertForMaskedLM's layout) to <paramref name="modelDir"/>.
+    /// </summary>
+    public static string Pretrain(string modelPath, IReadOnlyList<string> corpus, TrainingSection training, float maskProbability,
+        string modelDir, Action<string> log)
     {
-        var encoder = TrainableEncoder.Load(modelPath, dropout: 0.1f, seed: options.Seed);
-        var result = new MaskedLanguageModeling(encoder, options.Seed).Train(corpus, options with
-        {
-            Progress = (step, loss) => { if (step % 20 == 0) log($"    step {step}: masked-LM loss {loss:F3}"); },
-        });
-        ModelSaver.Save(encoder.Source, encoder.Parameters, modelDir);
-        log($"    {result.Steps} steps, loss {result.FirstLoss:F3} → {result.LastLoss:F3} ({result.Elapsed.TotalSeconds:F0} s)");
-        return modelDir;
+        var rows = corpus.Where(l => l.Length > 0).Select(l => new[] { l }).ToArray();
+        var config = Config(new ModelSection(modelPath), new LossSection { Type = "mlm", MaskProbability = maskProbability },
+            training with { NoDuplicates = false }, modelDir);
+        return Run(TrainingRun.Build(config, [new TextDataset("corpus", ["text"], rows)], null, Progress("masked-LM loss", log)), modelDir);
     }
 
     /// <summary>
@@ -38,20 +38,41 @@ internal static class Stages
     /// </summary>
     public static string Train(string configPath, string modelPath, string modelDir, double stepScale, Action<string> log)
     {
-        string runDir = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelDir))!, "runs", Path.GetFileName(modelDir));
-        var config = ConfigLoader.Load(configPath, [$"model.path={modelPath}", $"output.dir={runDir}"]);
+        var config = ConfigLoader.Load(configPath, [$"model.path={modelPath}", $"output.dir={RunDir(modelDir)}"]);
         if (stepScale != 1.0 && config.Training.MaxSteps > 0)
             config = config with { Training = config.Training with { MaxSteps = Math.Max(2, (int)Math.Round(config.Training.MaxSteps * stepScale)) } };
-        var setup = TrainingRun.Build(config, p =>
-        {
-            if (p.Step % 10 == 0 || p.Step == p.TotalSteps)
-                log(string.Create(CultureInfo.InvariantCulture, $"    step {p.Step}/{p.TotalSteps} loss {p.Loss:F3} ({p.SamplesPerSecond:F0} samples/s)"));
-        });
+        return Run(TrainingRun.Build(config, Progress("loss", log)), modelDir);
+    }
+
+    /// <summary>
+    /// A run of the trainer built in code: <paramref name="model"/>, <paramref name="loss"/> and
+    /// <paramref name="training"/> as the YAML sections would give them, no evaluation, no TensorBoard, the run folder
+    /// runs/NAME beside <paramref name="modelDir"/> (a checkpoint every 500 steps, so a killed stage resumes).
+    /// </summary>
+    public static TrainingConfig Config(ModelSection model, LossSection loss, TrainingSection training, string modelDir) => new()
+    {
+        SourcePath = "skald", Model = model, Data = new DataSection([]), Training = training, Loss = loss,
+        Evaluation = new EvaluationSection(), Output = new OutputSection { Dir = RunDir(modelDir), Tensorboard = false },
+    };
+
+    /// <summary>Runs <paramref name="setup"/> and moves its final model to <paramref name="modelDir"/>.</summary>
+    public static string Run(TrainerSetup setup, string modelDir)
+    {
         string final = new SentenceTrainer(setup).Run().ModelPath;
         if (Directory.Exists(modelDir)) Directory.Delete(modelDir, recursive: true);
         Directory.Move(final, modelDir);
         return modelDir;
     }
+
+    /// <summary>A progress callback that logs every 10th step's <paramref name="what"/>.</summary>
+    public static Action<TrainingProgress> Progress(string what, Action<string> log) => p =>
+    {
+        if (p.Step % 10 == 0 || p.Step == p.TotalSteps)
+            log(string.Create(CultureInfo.InvariantCulture, $"    step {p.Step}/{p.TotalSteps} {what} {p.Loss:F3} ({p.SamplesPerSecond:F0} samples/s)"));
+    };
+
+    private static string RunDir(string modelDir) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(modelDir))!, "runs", Path.GetFileName(Path.GetFullPath(modelDir)));
 
     /// <summary>Benchmarks <paramref name="models"/> on a suite and writes report.{md,json,html} under <paramref name="output"/>.</summary>
     public static BenchmarkReport Benchmark(string suitePath, IReadOnlyList<string> models, string output)

@@ -60,20 +60,19 @@ internal sealed class QuickstartRunner(QuickstartOptions options, Action<string>
         Stage("2/7 static embedding model: MNRL + Matryoshka from a random table");
         var pairs = DatasetReader.Read(Path.Combine(data, "train-pairs.jsonl")).SelectColumns(["anchor", "positive"]);
         var triplets = DatasetReader.Read(Path.Combine(data, "train-triplets.jsonl")).SelectColumns(["anchor", "positive", "negative"]);
-        var staticModel = StaticEmbeddingTrainable.Create(Skald.Tokenizers.Tokenizer.FromFile(tokenizerJson), tokenizerJson, options.StaticDimension, seed: 42);
-        string staticUntrained = Path.Combine(outDir, "static-untrained");
-        staticModel.Save(staticUntrained, normalize: true);
         int d = options.StaticDimension;
-        var trainer = new StaticTrainer(staticModel, StaticTrainer.MnrlLoss([d, d / 2, d / 4, d / 8]), new StaticTrainingOptions
-        {
-            BatchSize = 256, MaxSteps = Steps(options.StaticSteps), LearningRate = 0.2f, Seed = 42,
-            Progress = (step, loss) => { if (step % 50 == 0) log($"    step {step}: loss {loss:F3}"); },
-        });
-        var columns = new List<IReadOnlyList<string>> { Column(pairs, triplets, 0), Column(pairs, triplets, 1) };
-        var staticResult = trainer.Train(columns);
-        string staticTrained = Path.Combine(outDir, "static");
-        staticModel.Save(staticTrained, normalize: true);
-        log($"    {staticResult.Steps} steps, loss {staticResult.FirstLoss:F3} → {staticResult.LastLoss:F3} ({staticResult.Elapsed.TotalSeconds:F0} s)");
+        string staticUntrained = StaticModelWriter.CreateRandom(Path.Combine(outDir, "static-untrained"), tokenizerJson, d, normalize: true, seed: 42);
+        string[][] rows = [.. pairs.Rows.Select(r => new[] { r[0], r[1] }), .. triplets.Rows.Select(r => new[] { r[0], r[1] })];
+        var staticConfig = Stages.Config(new ModelSection(staticUntrained, Dropout: 0) { Type = "static" },
+            new LossSection { Type = "matryoshka", MatryoshkaDims = [d, d / 2, d / 4, d / 8] },
+            new TrainingSection
+            {
+                BatchSize = 256, MaxSteps = Steps(options.StaticSteps), LearningRate = 0.2f, WarmupRatio = 0.1f, WeightDecay = 0,
+                Seed = 42, LoggingSteps = 50,
+            },
+            Path.Combine(outDir, "static"));
+        string staticTrained = Stages.Run(TrainingRun.Build(staticConfig, [new TextDataset("pairs+triplets", ["anchor", "positive"], rows)], null,
+            Stages.Progress("loss", log)), Path.Combine(outDir, "static"));
 
         // 3-5. The small encoder: random init → SimCSE on the corpus → MNRL on pairs and triplets (YAML stage configs).
         Stage($"3/7 new BERT from random init (hidden {options.Bert.Hidden}, {options.Bert.Layers} layers)");
@@ -99,8 +98,10 @@ internal sealed class QuickstartRunner(QuickstartOptions options, Action<string>
     }
 
     private string Pretrain(string modelPath, IReadOnlyList<string> corpus, string modelDir) =>
-        Stages.Pretrain(modelPath, corpus, new MlmOptions { Steps = Steps(options.MlmSteps), BatchSize = 64, LearningRate = 5e-4f, Seed = 42 },
-            modelDir, log);
+        Stages.Pretrain(modelPath, corpus, new TrainingSection
+        {
+            MaxSteps = Steps(options.MlmSteps), BatchSize = 64, LearningRate = 5e-4f, WarmupRatio = 0.1f, Seed = 42, LoggingSteps = 20,
+        }, maskProbability: 0.15f, modelDir, log);
 
     private string Train(string configFile, string modelPath, string modelDir) =>
         Stages.Train(Path.Combine(options.Configs, configFile), modelPath, modelDir, options.Budget, log);
@@ -108,7 +109,4 @@ internal sealed class QuickstartRunner(QuickstartOptions options, Action<string>
     private int Steps(int steps) => Math.Max(2, (int)Math.Round(steps * options.Budget));
 
     private void Stage(string message) => log($"[{clock.Elapsed.TotalSeconds,5:F0} s] {message}");
-
-    private static List<string> Column(TextDataset a, TextDataset b, int index) =>
-        [.. a.Rows.Select(r => r[index]), .. b.Rows.Select(r => r[index])];
 }

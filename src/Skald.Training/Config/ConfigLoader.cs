@@ -160,8 +160,26 @@ public static class ConfigLoader
         SectionReader S(string name) => new(name, tree.TryGetValue(name, out var k) ? k : [], origin);
 
         var m = S("model");
-        var model = new ModelSection(m.Path("path", required: true)!, m.Float("dropout", 0.1f, 0, 1));
+        string modelType = m.Choice("type", "transformer", "transformer", "static");
+        var model = new ModelSection(m.Path("path") ?? "", m.Float("dropout", 0.1f, 0, 1))
+        {
+            Type = modelType, Tokenizer = m.Path("tokenizer"), Dimension = m.Int("dim", 256, 1), Normalize = m.Bool("normalize", true),
+        };
         if (model.Dropout >= 1) throw new TrainingException($"{m.Where("dropout")}: model.dropout must be below 1");
+        if (modelType == "transformer")
+        {
+            if (model.Path.Length == 0) throw new TrainingException($"{m.Where("path")}: model.path is required");
+            foreach (var key in new[] { "tokenizer", "dim", "normalize" })
+            {
+                if (m.Str(key) is not null)
+                    throw new TrainingException($"{m.Where(key)}: model.{key} is for a new static model (model.type: static)");
+            }
+        }
+        else if ((model.Path.Length == 0) == (model.Tokenizer is null))
+        {
+            throw new TrainingException($"{m.Where("type")}: model.type static needs either model.path (an existing static model) " +
+                "or model.tokenizer (and model.dim) for a new one");
+        }
         m.Done();
 
         var d = S("data");
@@ -185,6 +203,7 @@ public static class ConfigLoader
             Epochs = t.Int("epochs", 1, 1),
             MaxSteps = t.Int("max_steps", -1, int.MinValue),
             WarmupSteps = t.Int("warmup_steps", 0, 0),
+            WarmupRatio = t.Float("warmup_ratio", 0f, 0, 1),
             Scheduler = t.Choice("scheduler", "linear", "linear", "cosine", "constant"),
             WeightDecay = t.Float("weight_decay", 0.01f, 0),
             AdamBeta1 = t.Float("adam_beta1", 0.9f, 0, 1),
@@ -202,7 +221,8 @@ public static class ConfigLoader
         var l = S("loss");
         var loss = new LossSection
         {
-            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka"),
+            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm"),
+            MaskProbability = l.Float("mask_probability", 0.15f, 0, 1),
             Scale = l.Float("scale", 20f, 0),
             Symmetric = l.Bool("symmetric", false),
             MiniBatchSize = l.Int("mini_batch_size", 32, 1),
@@ -213,6 +233,8 @@ public static class ConfigLoader
         };
         if (loss.MatryoshkaWeights is not null && loss.MatryoshkaDims is not null && loss.MatryoshkaWeights.Count != loss.MatryoshkaDims.Count)
             throw new TrainingException($"{l.Where("matryoshka_weights")}: loss.matryoshka_weights needs one weight per entry of loss.matryoshka_dims");
+        if (loss.MaskProbability is <= 0 or >= 1)
+            throw new TrainingException($"{l.Where("mask_probability")}: loss.mask_probability must be between 0 and 1 (exclusive)");
         l.Done();
 
         var e = S("evaluation");

@@ -32,9 +32,25 @@ public sealed record TrainingConfig
 }
 
 /// <summary><c>model</c>: the base model.</summary>
-/// <param name="Path">Model folder (sentence-transformers or Hugging Face layout).</param>
+/// <param name="Path">Model folder (sentence-transformers, Hugging Face or static layout); empty for a new static model.</param>
 /// <param name="Dropout">Hidden and attention dropout in training passes; 0 turns it off.</param>
-public sealed record ModelSection(string Path, float Dropout = 0.1f);
+public sealed record ModelSection(string Path, float Dropout = 0.1f)
+{
+    /// <summary>
+    /// <c>transformer</c> (a folder with a transformer, the default) or <c>static</c> (a StaticEmbedding model: the
+    /// folder at <see cref="Path"/>, or a new one over <see cref="Tokenizer"/> with <see cref="Dimension"/> columns).
+    /// </summary>
+    public string Type { get; init; } = "transformer";
+
+    /// <summary>A new static model's tokenizer.json (or a folder holding one).</summary>
+    public string? Tokenizer { get; init; }
+
+    /// <summary>A new static model's embedding width.</summary>
+    public int Dimension { get; init; } = 256;
+
+    /// <summary>A new static model ends with a Normalize module (unit-length embeddings).</summary>
+    public bool Normalize { get; init; } = true;
+}
 
 /// <summary><c>data</c>: training (and optional evaluation) datasets.</summary>
 /// <param name="Train">One or more JSONL/CSV/TSV files.</param>
@@ -70,6 +86,9 @@ public sealed record TrainingSection
 
     /// <summary>Linear warm-up steps from 0 to the peak learning rate.</summary>
     public int WarmupSteps { get; init; }
+
+    /// <summary>Warm-up as a fraction of all steps (rounded up), used when <see cref="WarmupSteps"/> is 0.</summary>
+    public float WarmupRatio { get; init; }
 
     /// <summary><c>linear</c>, <c>cosine</c> or <c>constant</c> (all after warm-up).</summary>
     public string Scheduler { get; init; } = "linear";
@@ -108,8 +127,11 @@ public sealed record TrainingSection
 /// <summary><c>loss</c>: the objective.</summary>
 public sealed record LossSection
 {
-    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c> or <c>matryoshka</c>.</summary>
+    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c> or <c>mlm</c>.</summary>
     public string Type { get; init; } = "mnrl";
+
+    /// <summary>Masked-LM: share of non-special tokens selected for prediction.</summary>
+    public float MaskProbability { get; init; } = 0.15f;
 
     /// <summary>Similarity scale (inverse temperature) of MNRL, cached MNRL, SimCSE and CoSENT.</summary>
     public float Scale { get; init; } = 20f;

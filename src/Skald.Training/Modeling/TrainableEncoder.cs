@@ -9,8 +9,8 @@ namespace Skald.Training.Modeling;
 
 /// <summary>
 /// A <see cref="SentenceEncoder"/> being trained: the same chain (transformer → Pooling → Dense* → Normalize?) run on a
-/// recording tape with dropout, so training and inference share one model definition. Loads any transformer folder
-/// <see cref="SentenceEncoder.Load"/> accepts (not static models: they have <see cref="Static.StaticEmbeddingTrainable"/>);
+/// recording tape with dropout, so training and inference share one model definition. Loads any folder
+/// <see cref="SentenceEncoder.Load"/> accepts, transformer or static (whose table trains through the same gather op);
 /// parameters are named by checkpoint key without prefix (Dense: <c>2_Dense/linear.weight</c>). Training forwards go
 /// through <see cref="BeginPass"/> (used by the losses); <see cref="Encode"/> is inference with the current weights.
 /// </summary>
@@ -62,14 +62,9 @@ public sealed class TrainableEncoder : ITrainableModel
     /// <inheritdoc />
     public SkaldRandom Random { get; }
 
-    /// <summary>Loads a sentence-transformers or Hugging Face transformer folder for training.</summary>
-    public static TrainableEncoder Load(string folder, float dropout = 0.1f, ulong seed = 42)
-    {
-        var model = SentenceEncoder.Load(folder);
-        if (model.Folder.IsStatic)
-            throw new ModelFormatException($"{folder}: a StaticEmbedding model; train it with `skald static train`");
-        return new TrainableEncoder(model, dropout, seed);
-    }
+    /// <summary>Loads a sentence-transformers, Hugging Face or static model folder for training.</summary>
+    public static TrainableEncoder Load(string folder, float dropout = 0.1f, ulong seed = 42) =>
+        new(SentenceEncoder.Load(folder), dropout, seed);
 
     /// <summary>
     /// Token ids as sentence-transformers' Transformer.tokenize makes them: Python strip(), lower-case when
@@ -120,6 +115,10 @@ public sealed class TrainableEncoder : ITrainableModel
     {
         foreach (var q in Parameters) q.Grad.Span.Clear();
     }
+
+    /// <inheritdoc />
+    public void Save(string folder, string? modelCard = null, IReadOnlyList<Parameter>? head = null) =>
+        Output.ModelSaver.Save(Model, folder, modelCard, head);
 
     /// <summary>Pad token id of the tokenizer (or config).</summary>
     internal int PadId => Model.PadId;

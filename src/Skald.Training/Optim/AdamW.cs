@@ -1,14 +1,16 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
+using Skald.Models.Checkpoints;
 
 namespace Skald.Training.Optim;
 
 /// <summary>
 /// AdamW with PyTorch's semantics (torch.optim.AdamW, single-tensor path): for each parameter with
 /// <see cref="Parameter.WeightDecay"/>, p ← p·(1 − lr·wd) first (decoupled decay); then m ← β₁m + (1 − β₁)g,
-/// v ← β₂v + (1 − β₂)g², p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
+/// v ← β₂v + (1 − β₂)g², p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε). The learning rate of each step comes
+/// from a <see cref="LearningRateSchedule"/>; the moments are the checkpointed state.
 /// </summary>
-public sealed class AdamW
+public sealed class AdamW : IOptimizer
 {
     private readonly Parameter[] parameters;
     private readonly float[][] m, v;
@@ -42,7 +44,7 @@ public sealed class AdamW
     public float WeightDecay { get; }
 
     /// <summary>Steps taken (t of the bias correction).</summary>
-    public int StepCount { get; private set; }
+    public long StepCount { get; private set; }
 
     /// <summary>One update with the current gradients.</summary>
     public void Step(float learningRate)
@@ -95,22 +97,25 @@ public sealed class AdamW
     }
 
     /// <summary>
-    /// The moments by key (<c>m/{name}</c>, <c>v/{name}</c>) for checkpoints. The arrays are the optimiser's live
-    /// buffers: save them, do not modify them.
+    /// The moments as tensors <c>m/{name}</c>, <c>v/{name}</c> for checkpoints. They view the optimiser's live
+    /// buffers: write them out, do not modify them.
     /// </summary>
-    public IReadOnlyDictionary<string, float[]> ExportState()
+    public IReadOnlyList<TensorToWrite> ExportState()
     {
-        var d = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        var d = new List<TensorToWrite>(2 * parameters.Length);
         for (int i = 0; i < parameters.Length; i++)
         {
-            d["m/" + parameters[i].Name] = m[i];
-            d["v/" + parameters[i].Name] = v[i];
+            d.Add(new TensorToWrite("m/" + parameters[i].Name, [m[i].Length], m[i]));
+            d.Add(new TensorToWrite("v/" + parameters[i].Name, [v[i].Length], v[i]));
         }
         return d;
     }
 
-    /// <summary>Restores moments saved by <see cref="ExportState"/> (copied) and the step count.</summary>
-    public void ImportState(IReadOnlyDictionary<string, float[]> state, int stepCount)
+    /// <summary>
+    /// Restores moments saved by <see cref="ExportState"/> (copied) and the step count; a missing or mis-sized tensor is
+    /// an <see cref="ArgumentException"/> naming it.
+    /// </summary>
+    public void ImportState(IReadOnlyDictionary<string, float[]> state, long stepCount)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentOutOfRangeException.ThrowIfNegative(stepCount);

@@ -20,7 +20,9 @@ public static class ModelCard
     {
         var c = setup.Config;
         var src = setup.Model.Source;
-        string baseModel = Path.GetFileName(Path.GetFullPath(c.Model.Path).TrimEnd('/', '\\'));
+        string baseModel = c.Model.Path.Length > 0
+            ? Path.GetFileName(Path.GetFullPath(c.Model.Path).TrimEnd('/', '\\'))
+            : $"a new StaticEmbedding over {Path.GetFileName(c.Model.Tokenizer)}";
         string name = c.Output.ModelName ?? $"SentenceTransformer based on {baseModel}";
         int rows = setup.Train.Sum(d => d.Count);
         string lossName = LossClass(c.Loss.Type);
@@ -60,9 +62,10 @@ public static class ModelCard
         sb.AppendLine();
         sb.AppendLine("```");
         sb.AppendLine("SentenceTransformer(");
-        sb.AppendLine("  (0): Transformer()");
-        sb.AppendLine($"  (1): Pooling({{'word_embedding_dimension': {src.Pooling?.Dimension.ToString(Inv) ?? "?"}, 'modes': '{src.Pooling?.Modes.ToString() ?? "Mean"}'}})");
-        int idx = 2;
+        if (src.IsStatic) sb.AppendLine($"  (0): StaticEmbedding({{'embedding_dim': {setup.Model.Dimension}}})");
+        else sb.AppendLine("  (0): Transformer()");
+        if (!src.IsStatic) sb.AppendLine($"  (1): Pooling({{'word_embedding_dimension': {src.Pooling?.Dimension.ToString(Inv) ?? "?"}, 'modes': '{src.Pooling?.Modes.ToString() ?? "Mean"}'}})");
+        int idx = src.IsStatic ? 1 : 2;
         foreach (var d in src.DensePaths) sb.AppendLine($"  ({idx++}): Dense('{Path.GetFileName(d)}')");
         if (src.Normalize) sb.AppendLine($"  ({idx}): Normalize()");
         sb.AppendLine(")");

@@ -5,6 +5,7 @@ using Skald.Models;
 using Skald.Models.Checkpoints;
 using Skald.Models.Pipeline;
 using Skald.Training.Config;
+using Skald.Training.Static;
 
 namespace Skald.Training.Output;
 
@@ -14,7 +15,9 @@ namespace Skald.Training.Output;
 /// <c>modules.json</c>, <c>sentence_bert_config.json</c>, <c>config_sentence_transformers.json</c>,
 /// <c>1_Pooling/config.json</c>, a folder per Dense module (its <c>config.json</c> and <c>model.safetensors</c> with
 /// <c>linear.weight</c>/<c>linear.bias</c>), an empty <c>N_Normalize</c> folder when normalising, and a model card
-/// <c>README.md</c>. The folder is built under a temporary name and renamed into place.
+/// <c>README.md</c>. The folder is built under a temporary name and renamed into place. A static model is written as
+/// <see cref="Static.StaticModelWriter"/> lays it out. A loss's head (masked-LM's <c>cls.predictions.*</c>) is saved
+/// in <c>BertForMaskedLM</c>'s layout: the encoder's keys under <c>bert.</c>, the head's at the top level.
 /// </summary>
 public static class ModelSaver
 {
@@ -34,9 +37,22 @@ public static class ModelSaver
         WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    /// <summary>Writes <paramref name="parameters"/> with the pipeline of <paramref name="source"/> to <paramref name="folder"/>.</summary>
-    public static void Save(ModelFolder source, IReadOnlyList<Parameter> parameters, string folder, string? modelCard = null)
+    /// <summary>Key prefix of BERT's encoder in a checkpoint with a head (<c>BertForMaskedLM</c>).</summary>
+    public const string EncoderPrefix = "bert.";
+
+    /// <summary>Writes <paramref name="model"/> with its current weights (and a loss's <paramref name="head"/>) to <paramref name="folder"/>.</summary>
+    public static void Save(SentenceEncoder model, string folder, string? modelCard = null, IReadOnlyList<Parameter>? head = null)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        head ??= [];
+        if (model.Folder.IsStatic)
+        {
+            if (head.Count > 0) throw new ArgumentException("a static model has no head to save", nameof(head));
+            var table = model.Parameters[0];
+            StaticModelWriter.Save(folder, File.ReadAllText(Path.Combine(model.Folder.TransformerPath, "tokenizer.json")),
+                table.Data, table.Shape[1], model.Folder.Normalize, modelCard);
+            return;
+        }
         string full = Path.GetFullPath(folder);
         string parent = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(parent);
@@ -46,7 +62,7 @@ public static class ModelSaver
         Directory.CreateDirectory(tmp);
         try
         {
-            Write(source, parameters, tmp, modelCard);
+            Write(model, head, tmp, modelCard);
             if (Directory.Exists(full)) Directory.Move(full, old);
             Directory.Move(tmp, full);
             if (Directory.Exists(old)) Directory.Delete(old, true);
@@ -57,8 +73,10 @@ public static class ModelSaver
         }
     }
 
-    private static void Write(ModelFolder source, IReadOnlyList<Parameter> parameters, string dir, string? modelCard)
+    private static void Write(SentenceEncoder model, IReadOnlyList<Parameter> head, string dir, string? modelCard)
     {
+        var source = model.Folder;
+        var parameters = model.Parameters;
         var denseNames = source.DensePaths.Select(p => Path.GetRelativePath(source.Path, p).Replace('\\', '/')).ToList();
         foreach (var p in parameters)
         {
@@ -69,12 +87,18 @@ public static class ModelSaver
 
         // 0: Transformer, in the root: the trained tensors, then the source's tensors that were not trained (the pooler,
         // a pre-training head), so the folder holds what the source held, as transformers' save_pretrained would.
-        var transformer = parameters.Where(p => !p.Name.Contains('/')).Select(p => new TensorToWrite(p.Name, p.Shape, p.Data)).ToList();
+        // With a head, BertForMaskedLM's layout: the encoder under "bert.", the head (cls.*) at the top; the tied decoder
+        // weight is left out (transformers ties it to the word embeddings on load).
+        string prefix = head.Count > 0 ? EncoderPrefix : "";
+        string Key(string name) => name.StartsWith("cls.", StringComparison.Ordinal) ? name : prefix + name;
+        var transformer = parameters.Where(p => !p.Name.Contains('/')).Concat(head)
+            .Select(p => new TensorToWrite(Key(p.Name), p.Shape, p.Data)).ToList();
         var trained = transformer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         using (var original = Checkpoint.OpenFolder(source.TransformerPath, "bert.", "roberta."))
         {
-            foreach (var key in original.Keys.Where(k => !trained.Contains(k)).Order(StringComparer.Ordinal).ToList())
+            foreach (var key in original.Keys.Where(k => !trained.Contains(Key(k))).Order(StringComparer.Ordinal).ToList())
             {
+                if (head.Count > 0 && key.StartsWith("cls.predictions.decoder", StringComparison.Ordinal)) continue;
                 float[] values;
                 try
                 {
@@ -84,27 +108,26 @@ public static class ModelSaver
                 {
                     continue; // integer buffers (position_ids) are not weights; transformers rebuilds them
                 }
-                transformer.Add(new TensorToWrite(key, original.Shape(key), values));
+                transformer.Add(new TensorToWrite(Key(key), original.Shape(key), values));
             }
         }
         SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"), transformer);
-        File.Copy(Path.Combine(source.TransformerPath, "config.json"), Path.Combine(dir, "config.json"));
+        WriteConfig(Path.Combine(source.TransformerPath, "config.json"), Path.Combine(dir, "config.json"), head.Count > 0);
         foreach (var f in TokenizerFiles)
         {
             string src = Path.Combine(source.TransformerPath, f);
             if (File.Exists(src)) File.Copy(src, Path.Combine(dir, f));
         }
-        var encoder = SentenceEncoder.Load(source.Path);
         WriteJson(Path.Combine(dir, "sentence_bert_config.json"), new JsonObject
         {
-            ["max_seq_length"] = encoder.MaxSeqLength,
+            ["max_seq_length"] = model.MaxSeqLength,
             ["do_lower_case"] = source.DoLowerCase,
         });
 
         var modules = new JsonArray { Module(0, "", "sentence_transformers.models.Transformer") };
         // 1: Pooling.
         Directory.CreateDirectory(Path.Combine(dir, "1_Pooling"));
-        WriteJson(Path.Combine(dir, "1_Pooling", "config.json"), PoolingJson(encoder.Pooling));
+        WriteJson(Path.Combine(dir, "1_Pooling", "config.json"), PoolingJson(model.Pooling));
         modules.Add(Module(1, "1_Pooling", "sentence_transformers.models.Pooling"));
         // Dense modules keep their folder names (parameter keys carry them).
         int idx = 2;
@@ -127,6 +150,20 @@ public static class ModelSaver
         WriteJson(Path.Combine(dir, "modules.json"), modules);
         WriteJson(Path.Combine(dir, "config_sentence_transformers.json"), SentenceTransformersConfig(source));
         if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
+    }
+
+    /// <summary>The source's config.json; with a masked-LM head its <c>architectures</c> becomes <c>BertForMaskedLM</c>.</summary>
+    private static void WriteConfig(string source, string target, bool withHead)
+    {
+        if (!withHead)
+        {
+            File.Copy(source, target);
+            return;
+        }
+        var config = JsonNode.Parse(File.ReadAllText(source)) as JsonObject
+            ?? throw new ModelFormatException($"{source}: expected a JSON object");
+        config["architectures"] = new JsonArray("BertForMaskedLM");
+        WriteJson(target, config);
     }
 
     /// <summary>1_Pooling/config.json in sentence-transformers' key order.</summary>

@@ -32,7 +32,7 @@ public sealed record StaticDistillOptions
 /// Distils a static model from any transformer Skald loads, as Model2Vec does: every vocabulary token is run through
 /// the teacher alone between its special tokens and the mean of the three output vectors (last_hidden_state) is the
 /// token's vector; then PCA to the chosen width (<see cref="Pca"/>) and SIF weighting of the rows. The result keeps
-/// the teacher's tokenizer and can be trained further with <see cref="StaticTrainer"/>.
+/// the teacher's tokenizer and can be trained further with <c>skald train</c> (<c>model.type: static</c>).
 /// </summary>
 public static class StaticDistiller
 {
@@ -41,7 +41,7 @@ public static class StaticDistiller
     /// <param name="pcaDims">Output width; above the teacher's width it is the teacher's width (PCA as a rotation only).
     /// When the vocabulary has no more rows than this, PCA is skipped (Model2Vec).</param>
     /// <param name="options">Weighting, batching and progress.</param>
-    public static StaticEmbeddingTrainable Distill(SentenceEncoder teacher, int pcaDims = 256, StaticDistillOptions? options = null)
+    public static StaticTable Distill(SentenceEncoder teacher, int pcaDims = 256, StaticDistillOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(teacher);
         ArgumentOutOfRangeException.ThrowIfLessThan(pcaDims, 1);
@@ -66,7 +66,7 @@ public static class StaticDistiller
             }
         }
         string json = File.ReadAllText(Path.Combine(teacher.Folder.TransformerPath, "tokenizer.json"));
-        return StaticEmbeddingTrainable.FromTable(teacher.Tokenizer, json, vectors, dims);
+        return new StaticTable(vectors, vocab, dims, json);
     }
 
     /// <summary>

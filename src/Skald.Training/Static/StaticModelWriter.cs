@@ -4,6 +4,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
+using Skald.Tensors;
+using Skald.Tokenizers;
 
 namespace Skald.Training.Static;
 
@@ -23,6 +25,9 @@ namespace Skald.Training.Static;
 /// </summary>
 public static class StaticModelWriter
 {
+    /// <summary>Key of the table in <c>0_StaticEmbedding/model.safetensors</c>.</summary>
+    public const string WeightName = "embedding.weight";
+
     /// <summary>The module folder name (<c>{idx}_{ClassName}</c>).</summary>
     public const string ModuleFolder = "0_StaticEmbedding";
 
@@ -37,11 +42,18 @@ public static class StaticModelWriter
         WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    /// <summary>Writes <paramref name="model"/> to <paramref name="dir"/> (replacing an existing folder).</summary>
-    public static void Save(StaticEmbeddingTrainable model, string dir, bool normalize = false, string? modelCard = null)
+    /// <summary>
+    /// Writes a static model — <paramref name="table"/> [V, <paramref name="dim"/>] over the tokenizer in
+    /// <paramref name="tokenizerJson"/> (tokenizer.json text) — to <paramref name="dir"/>, replacing an existing folder.
+    /// </summary>
+    public static void Save(string dir, string tokenizerJson, ReadOnlyMemory<float> table, int dim, bool normalize,
+        string? modelCard = null)
     {
-        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(dir);
+        ArgumentNullException.ThrowIfNull(tokenizerJson);
+        ArgumentOutOfRangeException.ThrowIfLessThan(dim, 1);
+        if (table.Length % dim != 0) throw new ArgumentException($"a table of {table.Length} values has no {dim} columns", nameof(table));
+        int vocab = table.Length / dim;
         string full = Path.GetFullPath(dir);
         string parent = Path.GetDirectoryName(full) ?? throw new ArgumentException("cannot save to a root folder", nameof(dir));
         Directory.CreateDirectory(parent);
@@ -50,7 +62,7 @@ public static class StaticModelWriter
         Directory.CreateDirectory(tmp);
         try
         {
-            Write(model, tmp, normalize, modelCard ?? ModelCard(model, normalize));
+            Write(tmp, tokenizerJson, table, vocab, dim, normalize, modelCard ?? ModelCard(vocab, dim, normalize));
             if (Directory.Exists(full)) Directory.Move(full, old);
             Directory.Move(tmp, full);
             if (Directory.Exists(old)) Directory.Delete(old, true);
@@ -61,13 +73,32 @@ public static class StaticModelWriter
         }
     }
 
-    private static void Write(StaticEmbeddingTrainable model, string dir, bool normalize, string card)
+    /// <summary>
+    /// Writes a new static model over the tokenizer in <paramref name="tokenizerPath"/> whose table entries are drawn
+    /// N(0, 1), as PyTorch's <c>nn.EmbeddingBag</c> (sentence-transformers' <c>StaticEmbedding(tokenizer,
+    /// embedding_dim=D)</c>), so its learning rates (0.05–0.2 with AdamW) carry over; a pure function of
+    /// <paramref name="seed"/>. Returns <paramref name="dir"/>.
+    /// </summary>
+    public static string CreateRandom(string dir, string tokenizerPath, int dim, bool normalize, ulong seed)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dim, 1);
+        string json = File.ReadAllText(tokenizerPath);
+        int vocab = Tokenizer.FromJson(json).VocabSize;
+        long n = (long)vocab * dim;
+        if (n > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(dim), $"a {vocab} × {dim} table is too large");
+        var table = new float[n];
+        var rng = new SkaldRandom(seed);
+        for (int i = 0; i < table.Length; i++) table[i] = (float)rng.NextGaussian();
+        Save(dir, json, table, dim, normalize);
+        return dir;
+    }
+
+    private static void Write(string dir, string tokenizerJson, ReadOnlyMemory<float> table, int vocab, int dim, bool normalize, string card)
     {
         string module = Path.Combine(dir, ModuleFolder);
         Directory.CreateDirectory(module);
-        SafeTensorsWriter.Write(Path.Combine(module, "model.safetensors"),
-            [new TensorToWrite(StaticEmbeddingTrainable.WeightName, [model.VocabSize, model.Dimension], model.Weight.Data)]);
-        File.WriteAllText(Path.Combine(module, "tokenizer.json"), WithoutPadding(model.TokenizerJson), new UTF8Encoding(false));
+        SafeTensorsWriter.Write(Path.Combine(module, "model.safetensors"), [new TensorToWrite(WeightName, [vocab, dim], table)]);
+        File.WriteAllText(Path.Combine(module, "tokenizer.json"), WithoutPadding(tokenizerJson), new UTF8Encoding(false));
 
         var modules = new JsonArray { Module(0, ModuleFolder, StaticEmbeddingModel.ModuleType) };
         if (normalize)
@@ -109,9 +140,8 @@ public static class StaticModelWriter
     }
 
     /// <summary>A sentence-transformers style model card for a static model.</summary>
-    public static string ModelCard(StaticEmbeddingTrainable model, bool normalize, string? baseModel = null, string? trainingNotes = null)
+    public static string ModelCard(int vocab, int dim, bool normalize, string? baseModel = null, string? trainingNotes = null)
     {
-        ArgumentNullException.ThrowIfNull(model);
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.Append("---\n");
@@ -123,11 +153,11 @@ public static class StaticModelWriter
           .Append("text's tokens is the text's embedding. It runs fast on CPU: no attention, no layers.\n\n");
         sb.Append("## Model Details\n\n### Model Description\n")
           .Append("- **Model Type:** Sentence Transformer (StaticEmbedding)\n")
-          .Append(inv, $"- **Maximum Sequence Length:** inf tokens\n- **Output Dimensionality:** {model.Dimension} dimensions\n")
+          .Append(inv, $"- **Maximum Sequence Length:** inf tokens\n- **Output Dimensionality:** {dim} dimensions\n")
           .Append("- **Similarity Function:** Cosine Similarity\n")
-          .Append(inv, $"- **Vocabulary Size:** {model.VocabSize} tokens\n\n");
+          .Append(inv, $"- **Vocabulary Size:** {vocab} tokens\n\n");
         sb.Append("### Full Model Architecture\n\n```\nSentenceTransformer(\n  (0): StaticEmbedding(\n")
-          .Append(inv, $"    (embedding): EmbeddingBag({model.VocabSize}, {model.Dimension}, mode='mean')\n  )\n");
+          .Append(inv, $"    (embedding): EmbeddingBag({vocab}, {dim}, mode='mean')\n  )\n");
         if (normalize) sb.Append("  (1): Normalize()\n");
         sb.Append(")\n```\n\n");
         sb.Append("## Usage\n\n### Direct Usage (Sentence Transformers)\n\n```python\nfrom sentence_transformers import SentenceTransformer\n\n")

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Skald.Training.Config;
 using Skald.Training.Data;
+using Skald.Training.Optim;
 using Skald.Training.Output;
 
 namespace Skald.Training.Trainer;
@@ -32,20 +33,22 @@ public sealed class SentenceTrainer(TrainerSetup setup)
     {
         var t = config.Training;
         var model = setup.Model;
+        IReadOnlyList<Parameter> parameters = [.. model.Parameters, .. setup.Loss.Parameters]; // what the optimiser updates
         BatchPlanner.Validate(setup.Train, t.BatchSize);
         CheckBestMetric();
         int total = TotalSteps(out int batchesPerEpoch);
-        var schedule = new LearningRateSchedule(t.Scheduler, t.LearningRate, t.WarmupSteps, total);
+        int warmup = t.WarmupSteps > 0 ? t.WarmupSteps : (int)Math.Ceiling(total * (double)t.WarmupRatio);
+        var schedule = new LearningRateSchedule(t.Scheduler, t.LearningRate, warmup, total);
         Directory.CreateDirectory(config.Output.Dir);
         var store = new CheckpointStore(Path.Combine(config.Output.Dir, "checkpoints"), config.Output.SaveTotalLimit);
 
         var state = new TrainerState
         {
-            SamplerSeed = t.Seed, Scheduler = t.Scheduler, PeakLearningRate = t.LearningRate, WarmupSteps = t.WarmupSteps,
+            SamplerSeed = t.Seed, Scheduler = t.Scheduler, PeakLearningRate = t.LearningRate, WarmupSteps = warmup,
             TotalSteps = total, ConfigFingerprint = Fingerprint(), BestMetricName = config.Evaluation.MetricForBestModel,
         };
         string? resumedFrom = config.Output.Resume ? store.Latest() : null;
-        if (resumedFrom is not null) state = Resume(resumedFrom, state);
+        if (resumedFrom is not null) state = Resume(resumedFrom, state, parameters);
         else
         {
             foreach (var old in new[] { store.Root, Path.Combine(config.Output.Dir, "tensorboard") })
@@ -54,7 +57,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             }
         }
         model.Dropout = config.Model.Dropout;
-        model.ZeroGradients();
+        ZeroGradients();
 
         using var metrics = new MetricsLog(Path.Combine(config.Output.Dir, "metrics.jsonl"), resumedFrom is null ? null : state.GlobalStep);
         using var tb = config.Output.Tensorboard
@@ -90,11 +93,11 @@ public sealed class SentenceTrainer(TrainerSetup setup)
                 samples += batch.Count;
                 micro++;
             }
-            float norm = t.MaxGradNorm > 0 ? setup.Clip(model.Parameters, t.MaxGradNorm) : GlobalNorm(model.Parameters);
+            float norm = t.MaxGradNorm > 0 ? setup.Clip(parameters, t.MaxGradNorm) : GlobalNorm(parameters);
             if (!float.IsFinite(norm)) throw Diverged(step + 1, $"the gradient norm is {norm}", store);
             lr = schedule.At(step);
             setup.Optimizer.Step(lr);
-            model.ZeroGradients();
+            ZeroGradients();
             step++;
             double stepLoss = lossSum / t.GradientAccumulationSteps;
             windowSum += stepLoss;
@@ -120,7 +123,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
                 {
                     finalMetrics = Evaluate();
                     foreach (var (k, v) in finalMetrics) row[k] = v;
-                    state = TrackBest(state, finalMetrics, step, store);
+                    state = TrackBest(state, finalMetrics, step, store, parameters);
                 }
                 metrics.Write(row);
                 history.Add(row);
@@ -142,7 +145,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             };
             if (config.Output.SaveSteps > 0 && step % config.Output.SaveSteps == 0)
             {
-                string saved = store.Save(state, model.Parameters, setup.Optimizer.ExportState());
+                string saved = store.Save(state, parameters, setup.Optimizer.ExportState());
                 setup.Log?.Invoke($"checkpoint {saved}");
             }
         }
@@ -150,12 +153,18 @@ public sealed class SentenceTrainer(TrainerSetup setup)
         if (finalMetrics.Count == 0 && setup.Evaluators.Count > 0) finalMetrics = Evaluate(); // resumed after the last step
         if (config.Evaluation.LoadBestModelAtEnd && File.Exists(Path.Combine(store.BestPath, "model.safetensors")))
         {
-            CheckpointStore.Restore(model.Parameters, CheckpointStore.ReadAll(Path.Combine(store.BestPath, "model.safetensors")), store.BestPath);
+            CheckpointStore.Restore(parameters, CheckpointStore.ReadAll(Path.Combine(store.BestPath, "model.safetensors")), store.BestPath);
             setup.Log?.Invoke($"loaded the best model (step {state.BestStep}, {state.BestMetricName} = {state.BestMetric:G6})");
         }
         string card = ModelCard.Build(setup, history, finalMetrics, state, step);
-        ModelSaver.Save(model.Source, model.Parameters, FinalModelPath, card);
+        model.Save(FinalModelPath, card, setup.Loss.Parameters);
         return new TrainingResult(FinalModelPath, step, resumedFrom, finalMetrics, state.BestMetricName, state.BestMetric, state.BestStep);
+
+        void ZeroGradients()
+        {
+            model.ZeroGradients();
+            foreach (var p in setup.Loss.Parameters) p.Grad.Span.Clear();
+        }
     }
 
     private IReadOnlyList<PlannedBatch> Plan(int epoch) => BatchPlanner.PlanEpoch(setup.Train, config.Training.BatchSize,
@@ -172,15 +181,22 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             throw new TrainingException($"evaluation.metric_for_best_model '{name}' is not among the metrics ({string.Join(", ", known)})");
     }
 
-    private TrainerState Resume(string path, TrainerState fresh)
+    private TrainerState Resume(string path, TrainerState fresh, IReadOnlyList<Parameter> parameters)
     {
         var ckpt = CheckpointStore.Load(path);
         if (ckpt.State.ConfigFingerprint != fresh.ConfigFingerprint)
             throw new TrainingException(
                 $"{path} was written with other settings ({Difference(ckpt.State.ConfigFingerprint, fresh.ConfigFingerprint)}); " +
                 "use a new output.dir or set output.resume=false");
-        CheckpointStore.Restore(setup.Model.Parameters, ckpt.Weights, Path.Combine(path, "model.safetensors"));
-        setup.Optimizer.ImportState(ckpt.OptimizerState, ckpt.State.GlobalStep);
+        CheckpointStore.Restore(parameters, ckpt.Weights, Path.Combine(path, "model.safetensors"));
+        try
+        {
+            setup.Optimizer.ImportState(ckpt.OptimizerState, ckpt.State.GlobalStep);
+        }
+        catch (ArgumentException e)
+        {
+            throw new TrainingException($"{path}: the optimizer state does not fit the model ({e.Message})", e);
+        }
         setup.Model.Random.RestoreState(TrainerState.FromHex(ckpt.State.ModelRng));
         setup.Log?.Invoke($"resuming from {path} (step {ckpt.State.GlobalStep})");
         return ckpt.State with
@@ -199,7 +215,8 @@ public sealed class SentenceTrainer(TrainerSetup setup)
         return result;
     }
 
-    private TrainerState TrackBest(TrainerState state, Dictionary<string, double> m, int step, CheckpointStore store)
+    private TrainerState TrackBest(TrainerState state, Dictionary<string, double> m, int step, CheckpointStore store,
+        IReadOnlyList<Parameter> parameters)
     {
         string? name = state.BestMetricName ?? m.Keys.FirstOrDefault();
         if (name is null) return state;
@@ -208,7 +225,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
                 $"evaluation.metric_for_best_model '{name}' is not among the metrics ({string.Join(", ", m.Keys)})");
         bool better = state.BestMetric is not { } best || (config.Evaluation.GreaterIsBetter ? v > best : v < best);
         if (!better || !double.IsFinite(v)) return state with { BestMetricName = name };
-        if (config.Evaluation.LoadBestModelAtEnd) store.SaveBest(setup.Model.Parameters, name, v, step);
+        if (config.Evaluation.LoadBestModelAtEnd) store.SaveBest(parameters, name, v, step);
         return state with { BestMetricName = name, BestMetric = v, BestStep = step };
     }
 
@@ -234,13 +251,14 @@ public sealed class SentenceTrainer(TrainerSetup setup)
     {
         var c = config;
         return string.Join(";",
-            $"model.path={Path.GetFullPath(c.Model.Path)}",
+            c.Model.Path.Length > 0 ? $"model.path={Path.GetFullPath(c.Model.Path)}"
+                : $"model.tokenizer={Path.GetFullPath(c.Model.Tokenizer!)},model.dim={c.Model.Dimension}",
             $"data.train={string.Join(",", c.Data.Train.Select(Path.GetFullPath))}",
             $"data.max_train_samples={c.Data.MaxTrainSamples}", $"data.eval_split={c.Data.EvalSplit}",
             $"data.sampling={c.Data.Sampling}", $"data.columns={string.Join(",", c.Data.Columns ?? [])}", $"training.batch_size={c.Training.BatchSize}",
             $"training.gradient_accumulation_steps={c.Training.GradientAccumulationSteps}",
             $"training.seed={c.Training.Seed}", $"training.shuffle={c.Training.Shuffle}",
-            $"training.no_duplicates={c.Training.NoDuplicates}", $"loss.type={c.Loss.Type}");
+            $"training.no_duplicates={c.Training.NoDuplicates}", $"loss.type={c.Loss.Type}", $"model.type={c.Model.Type}");
     }
 
     private static string Difference(string saved, string now)

@@ -1,6 +1,7 @@
 using Skald.Training.Config;
 using Skald.Training.Data;
 using Skald.Training.Evaluation;
+using Skald.Training.Optim;
 
 namespace Skald.Training.Trainer;
 

@@ -5,6 +5,7 @@ using Skald.Training.Evaluation;
 using Skald.Training.Losses;
 using Skald.Training.Modeling;
 using Skald.Training.Optim;
+using Skald.Training.Static;
 
 namespace Skald.Training.Trainer;
 
@@ -18,16 +19,28 @@ public static class TrainingRun
     public static TrainerSetup Build(TrainingConfig config, Action<TrainingProgress>? progress = null, Action<string>? log = null)
     {
         var (train, eval) = ReadData(config);
+        return Build(config, train, eval, progress, log);
+    }
+
+    /// <summary>A ready trainer setup over datasets already read (<paramref name="train"/>, <paramref name="eval"/>).</summary>
+    public static TrainerSetup Build(TrainingConfig config, IReadOnlyList<TextDataset> train, TextDataset? eval,
+        Action<TrainingProgress>? progress = null, Action<string>? log = null)
+    {
         foreach (var d in train) CheckColumns(config.Loss, d);
         BatchPlanner.Validate(train, config.Training.BatchSize);
-        var model = TrainableEncoder.Load(config.Model.Path, config.Model.Dropout, config.Training.Seed);
+        var model = TrainableEncoder.Load(ModelPath(config), config.Model.Dropout, config.Training.Seed);
+        if (config.Model.Type == "static" && !model.Source.IsStatic)
+            throw new TrainingException($"{config.Model.Path}: model.type is static but the folder holds a transformer");
+        if (config.Model.Type != "static" && model.Source.IsStatic)
+            throw new TrainingException($"{config.Model.Path}: a static model; set model.type: static to train it");
+        var loss = CreateLoss(config.Loss, model);
         var t = config.Training;
-        var adam = new AdamW(model.Parameters, t.AdamBeta1, t.AdamBeta2, t.AdamEpsilon, t.WeightDecay);
+        var adam = new AdamW([.. model.Parameters, .. loss.Parameters], t.AdamBeta1, t.AdamBeta2, t.AdamEpsilon, t.WeightDecay);
         return new TrainerSetup
         {
             Model = model,
-            Loss = CreateLoss(config.Loss, model.Dimension),
-            Optimizer = new AdamWOptimizer(adam),
+            Loss = loss,
+            Optimizer = adam,
             Clip = GradientClipping.ClipGlobalNorm,
             Train = train,
             Evaluators = CreateEvaluators(config, eval),
@@ -54,7 +67,36 @@ public static class TrainingRun
         return (train, eval);
     }
 
-    /// <summary>The loss named by <c>loss.type</c>.</summary>
+    /// <summary>
+    /// The folder to load: <c>model.path</c>, or for a new static model (<c>model.tokenizer</c>) one written with a
+    /// seeded random table to <c>output.dir/initial-model</c> (the same table on every resume).
+    /// </summary>
+    public static string ModelPath(TrainingConfig config)
+    {
+        var m = config.Model;
+        if (m.Path.Length > 0) return m.Path;
+        string tokenizer = Directory.Exists(m.Tokenizer) ? Path.Combine(m.Tokenizer, "tokenizer.json") : m.Tokenizer!;
+        if (!File.Exists(tokenizer)) throw new TrainingException($"model.tokenizer: {tokenizer} not found");
+        return StaticModelWriter.CreateRandom(Path.Combine(config.Output.Dir, "initial-model"), tokenizer, m.Dimension, m.Normalize,
+            config.Training.Seed);
+    }
+
+    /// <summary>The loss named by <c>loss.type</c> for <paramref name="model"/>.</summary>
+    public static ILoss CreateLoss(LossSection l, TrainableEncoder model)
+    {
+        if (l.Type != "mlm") return CreateLoss(l, model.Dimension);
+        if (model.Source.IsStatic) throw new TrainingException("loss.type mlm needs a BERT model, not a static one");
+        try
+        {
+            return new MaskedLanguageModelingLoss(model, l.MaskProbability, seed: 42);
+        }
+        catch (ArgumentException e)
+        {
+            throw new TrainingException(e.Message, e);
+        }
+    }
+
+    /// <summary>The embedding loss named by <c>loss.type</c>.</summary>
     public static ILoss CreateLoss(LossSection l, int dimension) => l.Type switch
     {
         "mnrl" => new MultipleNegativesRankingLoss(l.Scale, l.Symmetric),
@@ -93,6 +135,7 @@ public static class TrainingRun
         string have = $"the file has {d.Columns.Count} ({string.Join(", ", d.Columns)}{(d.LabelColumn is null ? "" : " + " + d.LabelColumn)})";
         string? problem = type switch
         {
+            "mlm" when d.Columns.Count < 1 => "needs a text column",
             "mnrl" or "cached_mnrl" when d.Columns.Count < 2 => "needs (anchor, positive[, negative...]) text columns",
             "triplet" when d.Columns.Count != 3 => "needs exactly (anchor, positive, negative) text columns",
             "cosent" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a score column",
@@ -118,28 +161,5 @@ public static class TrainingRun
 
         public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f) =>
             inner.ComputeAndBackward(model, UnsupervisedSimCse.Pairs(batch.Columns[0]), gradientScale);
-    }
-
-    /// <summary>The core's AdamW behind the trainer's <see cref="IOptimizer"/>.</summary>
-    private sealed class AdamWOptimizer(AdamW adam) : IOptimizer
-    {
-        public long StepCount => adam.StepCount;
-
-        public void Step(float learningRate) => adam.Step(learningRate);
-
-        public IReadOnlyList<TensorToWrite> ExportState() =>
-            adam.ExportState().Select(kv => new TensorToWrite(kv.Key, [kv.Value.Length], kv.Value)).ToArray();
-
-        public void ImportState(IReadOnlyDictionary<string, float[]> state, long stepCount)
-        {
-            try
-            {
-                adam.ImportState(state, checked((int)stepCount));
-            }
-            catch (ArgumentException e)
-            {
-                throw new TrainingException($"checkpoint optimizer state does not fit the model: {e.Message}", e);
-            }
-        }
     }
 }

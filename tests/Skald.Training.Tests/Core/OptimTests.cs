@@ -46,7 +46,7 @@ public sealed class OptimTests
         var b = Make();
         a.Data.CopyTo(b.Data);
         var optB = new AdamW([b]);
-        var state = optA.ExportState().ToDictionary(kv => kv.Key, kv => (float[])kv.Value.Clone());
+        var state = optA.ExportState().ToDictionary(t => t.Name, t => t.Data.ToArray());
         Assert.Equal(["m/w", "v/w"], state.Keys.Order());
         optB.ImportState(state, optA.StepCount);
         a.Grad.CopyTo(b.Grad);

@@ -32,4 +32,7 @@ internal sealed class EncoderBackedModel(SentenceEncoder encoder) : ITrainableMo
     public void ZeroGradients()
     {
     }
+
+    public void Save(string folder, string? modelCard = null, IReadOnlyList<Parameter>? head = null) =>
+        throw new NotSupportedException("nothing here trains");
 }

@@ -24,7 +24,7 @@ public sealed class SavedModelTests
         string source = InfraPaths.FixtureModel(fixture);
         var model = TrainableEncoder.Load(source, dropout: 0);
         string saved = Path.Combine(dir, fixture);
-        ModelSaver.Save(model.Source, model.Parameters, saved, "---\nbase_model: x\n---\n# card\n");
+        model.Save(saved, "---\nbase_model: x\n---\n# card\n");
         FormatChecker.Check(saved, checkCard: false);
         var before = SentenceEncoder.Load(source).Encode(Texts);
         var after = SentenceEncoder.Load(saved).Encode(Texts);

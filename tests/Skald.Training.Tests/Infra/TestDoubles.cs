@@ -2,6 +2,7 @@ using Skald.Models.Checkpoints;
 using Skald.Models.Pipeline;
 using Skald.Tensors;
 using Skald.Training.Evaluation;
+using Skald.Training.Optim;
 using Skald.Training.Trainer;
 
 namespace Skald.Training.Tests.Infra;
@@ -48,6 +49,14 @@ internal sealed class BowModel : ITrainableModel
     public float[][] Encode(IReadOnlyList<string> texts, int batchSize = 32) => texts.Select(t => Mean(StableWords(t))).ToArray();
 
     public void ZeroGradients() => table.Grad.Span.Clear();
+
+    /// <summary>The table in model.safetensors and the card as README.md.</summary>
+    public void Save(string folder, string? modelCard = null, IReadOnlyList<Parameter>? head = null)
+    {
+        Directory.CreateDirectory(folder);
+        SafeTensorsWriter.Write(Path.Combine(folder, "model.safetensors"), [new TensorToWrite(table.Name, table.Shape, table.Data)]);
+        if (modelCard is not null) File.WriteAllText(Path.Combine(folder, "README.md"), modelCard);
+    }
 
     /// <summary>Adds g/len to the rows of the words.</summary>
     public void Backward(int[] kept, float[] grad)

@@ -1,3 +1,4 @@
+using Skald.Training.Optim;
 using System.Buffers.Binary;
 using Skald.Training.Config;
 using Skald.Training.Data;

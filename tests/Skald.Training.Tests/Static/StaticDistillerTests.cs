@@ -78,19 +78,19 @@ public sealed class StaticDistillerTests
         var a = StaticDistiller.Distill(teacher, pcaDims: 16);
         Assert.Equal(teacher.Tokenizer.VocabSize, a.VocabSize);
         Assert.Equal(16, a.Dimension);
-        Assert.Equal([a.VocabSize, 16], a.Weight.Shape);
-        Assert.All(a.Weight.Data.ToArray(), v => Assert.True(float.IsFinite(v)));
-        Assert.Equal(a.Weight.Data.ToArray(), StaticDistiller.Distill(teacher, pcaDims: 16).Weight.Data.ToArray());
+        Assert.Equal(a.VocabSize * 16, a.Values.Length);
+        Assert.All(a.Values, v => Assert.True(float.IsFinite(v)));
+        Assert.Equal(a.Values, StaticDistiller.Distill(teacher, pcaDims: 16).Values);
         // Without weighting and with full width, the table is the PCA rotation of the token vectors: same Gram
         // structure (pairwise distances) as the teacher's token vectors.
         var raw = StaticDistiller.TokenEmbeddings(teacher);
         var full = StaticDistiller.Distill(teacher, pcaDims: 64, new StaticDistillOptions { SifCoefficient = null });
         Assert.Equal(32, full.Dimension); // capped at the teacher's width
         for (int i = 0, j = 0; i < 50; i++, j = (j + 7) % full.VocabSize)
-            Assert.Equal(Distance(raw, i, j, 32), Distance(full.Weight.Data.ToArray(), i, j, 32), 3);
+            Assert.Equal(Distance(raw, i, j, 32), Distance(full.Values, i, j, 32), 3);
         // Zipf weighting shrinks frequent (low-rank) rows most.
         var weighted = StaticDistiller.Distill(teacher, pcaDims: 32);
-        Assert.True(Norm(weighted.Weight.Data.ToArray(), 5, 32) / Norm(full.Weight.Data.ToArray(), 5, 32) < Norm(weighted.Weight.Data.ToArray(), 700, 32) / Norm(full.Weight.Data.ToArray(), 700, 32));
+        Assert.True(Norm(weighted.Values, 5, 32) / Norm(full.Values, 5, 32) < Norm(weighted.Values, 700, 32) / Norm(full.Values, 700, 32));
     }
 
     [Fact]
@@ -114,9 +114,16 @@ public sealed class StaticDistillerTests
         var model = StaticDistiller.Distill(teacher, pcaDims: 16, new StaticDistillOptions { Corpus = corpus });
         string dir = Path.Combine(StaticFixtures.NewTempDir(), "distilled");
         model.Save(dir);
-        Assert.Equal(SentenceEncoder.Load(dir).Encode(corpus[..5]), model.Encode(corpus[..5]));
-        var result = new StaticTrainer(model, StaticTrainer.MnrlLoss(), new StaticTrainingOptions { BatchSize = 16, MaxSteps = 3 })
-            .Train([corpus[..50], corpus[50..100]]);
+        // The saved model embeds a text as the mean of its tokens' rows (no special tokens).
+        var ids = teacher.Tokenizer.Encode(corpus[0], false).Ids;
+        var expected = new float[model.Dimension];
+        foreach (int id in ids)
+        {
+            for (int k = 0; k < expected.Length; k++) expected[k] += model.Values[id * model.Dimension + k] / ids.Length;
+        }
+        var actual = SentenceEncoder.Load(dir).Encode(corpus[0]);
+        for (int k = 0; k < expected.Length; k++) Assert.Equal(expected[k], actual[k], 5);
+        var (result, _) = StaticFixtures.Train(dir, corpus[..50], corpus[50..100], new Config.LossSection(), batchSize: 16, steps: 3, lr: 0.1f, seed: 1);
         Assert.Equal(3, result.Steps);
     }
 

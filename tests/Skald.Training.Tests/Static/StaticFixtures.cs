@@ -1,5 +1,11 @@
 using System.Text;
 using Skald.Tensors;
+using Skald.Training.Config;
+using Skald.Training.Data;
+using Skald.Training.Modeling;
+using Skald.Training.Output;
+using Skald.Training.Static;
+using Skald.Training.Trainer;
 
 namespace Skald.Training.Tests.Static;
 
@@ -15,6 +21,41 @@ internal static class StaticFixtures
         string dir = Path.Combine(Path.GetTempPath(), "skald-tests", "static-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         return dir;
+    }
+
+    /// <summary>A new static model (N(0, 1) table from <paramref name="seed"/>) over <paramref name="tokenizerJson"/>, saved and loaded for training.</summary>
+    public static TrainableEncoder NewModel(string tokenizerJson, int dim, ulong seed, bool normalize = false)
+    {
+        string dir = NewTempDir();
+        string tokenizer = Path.Combine(dir, "tokenizer.json");
+        File.WriteAllText(tokenizer, tokenizerJson);
+        return TrainableEncoder.Load(StaticModelWriter.CreateRandom(Path.Combine(dir, "model"), tokenizer, dim, normalize, seed), dropout: 0);
+    }
+
+    /// <summary>
+    /// Trains the static model in <paramref name="modelPath"/> with the one trainer (as <c>skald static train</c> does:
+    /// AdamW, 10% warm-up, no weight decay) on (anchor, positive) rows; returns the result and the logged losses.
+    /// </summary>
+    public static (TrainingResult Result, double[] Losses) Train(string modelPath, string[] anchors, string[] positives, LossSection loss,
+        int batchSize, int steps, float lr, ulong seed, int epochs = 1)
+    {
+        var config = new TrainingConfig
+        {
+            Model = new ModelSection(modelPath, Dropout: 0) { Type = "static" },
+            Data = new DataSection([]),
+            Training = new TrainingSection
+            {
+                BatchSize = batchSize, MaxSteps = steps, Epochs = epochs, LearningRate = lr, WarmupRatio = 0.1f, WeightDecay = 0, Seed = seed,
+                LoggingSteps = 1,
+            },
+            Loss = loss,
+            Evaluation = new EvaluationSection(),
+            Output = new OutputSection { Dir = Path.Combine(NewTempDir(), "run"), SaveSteps = 0, Tensorboard = false },
+        };
+        var data = new TextDataset("pairs", ["anchor", "positive"], [.. anchors.Zip(positives, (a, p) => new[] { a, p })]);
+        var result = new SentenceTrainer(TrainingRun.Build(config, [data], null)).Run();
+        var losses = MetricsLog.ReadAll(Path.Combine(config.Output.Dir, "metrics.jsonl")).Select(r => r["loss"]!.Value).ToArray();
+        return (result, losses);
     }
 
     /// <summary>A WordLevel tokenizer.json over <paramref name="words"/> (id = position) plus [UNK], split on whitespace.</summary>

@@ -1,6 +1,6 @@
 using Skald.Models.Checkpoints;
 
-namespace Skald.Training.Trainer;
+namespace Skald.Training.Optim;
 
 /// <summary>
 /// What the trainer needs from an optimiser: an update with a given learning rate over the parameters' gradients, and

@@ -1,4 +1,4 @@
-namespace Skald.Training.Trainer;
+namespace Skald.Training.Optim;
 
 /// <summary>
 /// Learning rate per optimiser step, as Hugging Face's schedulers (<c>get_linear_schedule_with_warmup</c>,

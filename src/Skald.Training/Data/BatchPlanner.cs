@@ -3,11 +3,6 @@ using Skald.Training.Config;
 
 namespace Skald.Training.Data;
 
-/// <summary>One batch of an epoch: which dataset and which of its rows.</summary>
-/// <param name="Dataset">Index of the dataset.</param>
-/// <param name="Rows">Row indices within it.</param>
-public sealed record PlannedBatch(int Dataset, int[] Rows);
-
 /// <summary>
 /// Plans an epoch's batches, as sentence-transformers' samplers do. Within a dataset: rows shuffled (seeded) and, with
 /// no-duplicates on, a batch never holds the same text twice (it would be a false in-batch negative): rows that clash

@@ -66,14 +66,3 @@ public class CachedLoss(IEmbeddingLoss inner, int miniBatchSize = 32) : ILoss
     private IReadOnlyList<Encoding> Slice(IReadOnlyList<Encoding> all, int start) =>
         [.. all.Skip(start).Take(Math.Min(MiniBatchSize, all.Count - start))];
 }
-
-/// <summary>
-/// sentence-transformers' CachedMultipleNegativesRankingLoss: <see cref="MultipleNegativesRankingLoss"/> through
-/// GradCache (<see cref="CachedLoss"/>), for large batches in the memory of <paramref name="miniBatchSize"/> rows.
-/// </summary>
-public sealed class CachedMultipleNegativesRankingLoss(float scale = 20f, int miniBatchSize = 32)
-    : CachedLoss(new MultipleNegativesRankingLoss(scale), miniBatchSize)
-{
-    /// <inheritdoc />
-    public override string Name => "cached_mnrl";
-}

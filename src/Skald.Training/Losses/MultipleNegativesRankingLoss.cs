@@ -90,10 +90,3 @@ public sealed class MultipleNegativesRankingLoss(float scale = 20f, bool symmetr
         return (float)loss;
     }
 }
-
-/// <summary>Unsupervised SimCSE: MNRL over (text, text) pairs; dropout makes the two views differ.</summary>
-public static class UnsupervisedSimCse
-{
-    /// <summary>The batch (texts, texts) to train with <see cref="MultipleNegativesRankingLoss"/> and dropout on.</summary>
-    public static TrainingBatch Pairs(IReadOnlyList<string> texts) => new([texts, texts]);
-}

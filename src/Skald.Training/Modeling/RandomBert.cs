@@ -4,10 +4,6 @@ using Skald.Models.Checkpoints;
 
 namespace Skald.Training.Modeling;
 
-/// <summary>Shape of a new BERT encoder (the config.json values that matter).</summary>
-public sealed record BertShape(int Hidden = 128, int Layers = 2, int Heads = 4, int Intermediate = 512,
-    int MaxPositions = 128, string HiddenAct = "gelu");
-
 /// <summary>
 /// Creates a BERT model folder from random initialisation, as transformers' BertPreTrainedModel._init_weights does:
 /// weights N(0, 0.02²), biases 0, LayerNorm weight 1 and bias 0, the padding row of the word embeddings 0.

@@ -5,14 +5,6 @@ using Skald.Training.Config;
 
 namespace Skald.Training.Trainer;
 
-/// <summary>What a checkpoint folder holds, read back.</summary>
-/// <param name="Path">The folder.</param>
-/// <param name="State">trainer_state.json.</param>
-/// <param name="Weights">Parameter values by name.</param>
-/// <param name="OptimizerState">Optimiser tensors by name.</param>
-public sealed record LoadedCheckpoint(string Path, TrainerState State, IReadOnlyDictionary<string, float[]> Weights,
-    IReadOnlyDictionary<string, float[]> OptimizerState);
-
 /// <summary>
 /// Checkpoints under <c>output.dir/checkpoints/</c>: <c>step-N/</c> with <c>model.safetensors</c> (every parameter by
 /// its name), <c>optimizer.safetensors</c> and <c>trainer_state.json</c>. Each is written into a temporary folder and

@@ -1,0 +1,18 @@
+namespace Skald.Training.Config;
+
+/// <summary><c>data</c>: training (and optional evaluation) datasets.</summary>
+/// <param name="Train">One or more JSONL/CSV/TSV files.</param>
+/// <param name="Sampling"><c>round_robin</c> or <c>proportional</c> when there are several training files.</param>
+/// <param name="MaxTrainSamples">Keep only the first N rows of each training file (null: all).</param>
+/// <param name="Eval">An evaluation file (same formats), or null.</param>
+/// <param name="EvalSplit">Rows held out from the first training file for evaluation: a fraction in (0, 1) or a count ≥ 1; 0 = none.</param>
+/// <param name="MaxEvalSamples">Cap on evaluation rows (null: all).</param>
+/// <param name="Columns">Input columns to use, in order (null: every non-label column of the file).</param>
+public sealed record DataSection(
+    IReadOnlyList<string> Train,
+    string Sampling = "round_robin",
+    int? MaxTrainSamples = null,
+    string? Eval = null,
+    double EvalSplit = 0,
+    int? MaxEvalSamples = null,
+    IReadOnlyList<string>? Columns = null);

@@ -1,0 +1,26 @@
+namespace Skald.Training.Config;
+
+/// <summary><c>evaluation</c>: evaluators and best-model selection.</summary>
+public sealed record EvaluationSection
+{
+    /// <summary>Evaluate every N steps (0: only at the end).</summary>
+    public int Steps { get; init; }
+
+    /// <summary>A BEIR folder (corpus.jsonl, queries.jsonl, qrels/test.tsv) for retrieval metrics, or null.</summary>
+    public string? Retrieval { get; init; }
+
+    /// <summary>Cap on retrieval queries (null: all).</summary>
+    public int? RetrievalMaxQueries { get; init; }
+
+    /// <summary>Metric that selects the best model (e.g. <c>eval_triplet_accuracy</c>); null: the first one computed.</summary>
+    public string? MetricForBestModel { get; init; }
+
+    /// <summary>Whether a larger value of the metric is better.</summary>
+    public bool GreaterIsBetter { get; init; } = true;
+
+    /// <summary>Save the best evaluated weights as the final model.</summary>
+    public bool LoadBestModelAtEnd { get; init; }
+
+    /// <summary>Batch size for evaluation encodes.</summary>
+    public int BatchSize { get; init; } = 64;
+}

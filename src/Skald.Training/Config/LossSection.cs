@@ -1,0 +1,32 @@
+namespace Skald.Training.Config;
+
+/// <summary><c>loss</c>: the objective.</summary>
+public sealed record LossSection
+{
+    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c> or <c>mlm</c>.</summary>
+    public string Type { get; init; } = "mnrl";
+
+    /// <summary>Masked-LM: share of non-special tokens selected for prediction.</summary>
+    public float MaskProbability { get; init; } = 0.15f;
+
+    /// <summary>Similarity scale (inverse temperature) of MNRL, cached MNRL, SimCSE and CoSENT.</summary>
+    public float Scale { get; init; } = 20f;
+
+    /// <summary>MNRL: also rank anchors given the positive.</summary>
+    public bool Symmetric { get; init; }
+
+    /// <summary>Cached MNRL: rows per forward/backward chunk.</summary>
+    public int MiniBatchSize { get; init; } = 32;
+
+    /// <summary>Triplet loss margin (Euclidean distance).</summary>
+    public float Margin { get; init; } = 5f;
+
+    /// <summary>Matryoshka: the loss applied to every truncated embedding (<c>mnrl</c>, <c>cosent</c>, <c>triplet</c>).</summary>
+    public string MatryoshkaInner { get; init; } = "mnrl";
+
+    /// <summary>Matryoshka: embedding widths (null: full, half, quarter, ...).</summary>
+    public IReadOnlyList<int>? MatryoshkaDims { get; init; }
+
+    /// <summary>Matryoshka: weight per width (null: all 1).</summary>
+    public IReadOnlyList<float>? MatryoshkaWeights { get; init; }
+}

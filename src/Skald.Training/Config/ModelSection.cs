@@ -1,0 +1,22 @@
+namespace Skald.Training.Config;
+
+/// <summary><c>model</c>: the base model.</summary>
+/// <param name="Path">Model folder (sentence-transformers, Hugging Face or static layout); empty for a new static model.</param>
+/// <param name="Dropout">Hidden and attention dropout in training passes; 0 turns it off.</param>
+public sealed record ModelSection(string Path, float Dropout = 0.1f)
+{
+    /// <summary>
+    /// <c>transformer</c> (a folder with a transformer, the default) or <c>static</c> (a StaticEmbedding model: the
+    /// folder at <see cref="Path"/>, or a new one over <see cref="Tokenizer"/> with <see cref="Dimension"/> columns).
+    /// </summary>
+    public string Type { get; init; } = "transformer";
+
+    /// <summary>A new static model's tokenizer.json (or a folder holding one).</summary>
+    public string? Tokenizer { get; init; }
+
+    /// <summary>A new static model's embedding width.</summary>
+    public int Dimension { get; init; } = 256;
+
+    /// <summary>A new static model ends with a Normalize module (unit-length embeddings).</summary>
+    public bool Normalize { get; init; } = true;
+}

@@ -1,0 +1,23 @@
+namespace Skald.Training.Config;
+
+/// <summary><c>output</c>: where results go.</summary>
+public sealed record OutputSection
+{
+    /// <summary>Output folder: the final model, metrics.jsonl, tensorboard/, checkpoints/.</summary>
+    public required string Dir { get; init; }
+
+    /// <summary>Write a checkpoint every N steps (0: none).</summary>
+    public int SaveSteps { get; init; } = 500;
+
+    /// <summary>Checkpoints to keep (the newest).</summary>
+    public int SaveTotalLimit { get; init; } = 2;
+
+    /// <summary>Continue from the newest checkpoint in <see cref="Dir"/> when one exists.</summary>
+    public bool Resume { get; init; } = true;
+
+    /// <summary>Write TensorBoard event files.</summary>
+    public bool Tensorboard { get; init; } = true;
+
+    /// <summary>Name used in the model card (null: the output folder's name).</summary>
+    public string? ModelName { get; init; }
+}

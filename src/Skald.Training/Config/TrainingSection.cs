@@ -1,0 +1,56 @@
+namespace Skald.Training.Config;
+
+/// <summary><c>training</c>: optimisation hyper-parameters.</summary>
+public sealed record TrainingSection
+{
+    /// <summary>Rows per batch (per micro-batch when accumulating).</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Peak learning rate.</summary>
+    public float LearningRate { get; init; } = 2e-5f;
+
+    /// <summary>Passes over the data (ignored when <see cref="MaxSteps"/> &gt; 0).</summary>
+    public int Epochs { get; init; } = 1;
+
+    /// <summary>Optimiser steps to run; ≤ 0 means epochs decide.</summary>
+    public int MaxSteps { get; init; } = -1;
+
+    /// <summary>Linear warm-up steps from 0 to the peak learning rate.</summary>
+    public int WarmupSteps { get; init; }
+
+    /// <summary>Warm-up as a fraction of all steps (rounded up), used when <see cref="WarmupSteps"/> is 0.</summary>
+    public float WarmupRatio { get; init; }
+
+    /// <summary><c>linear</c>, <c>cosine</c> or <c>constant</c> (all after warm-up).</summary>
+    public string Scheduler { get; init; } = "linear";
+
+    /// <summary>AdamW decoupled weight decay.</summary>
+    public float WeightDecay { get; init; } = 0.01f;
+
+    /// <summary>AdamW β₁.</summary>
+    public float AdamBeta1 { get; init; } = 0.9f;
+
+    /// <summary>AdamW β₂.</summary>
+    public float AdamBeta2 { get; init; } = 0.999f;
+
+    /// <summary>AdamW ε.</summary>
+    public float AdamEpsilon { get; init; } = 1e-8f;
+
+    /// <summary>Global gradient-norm clip; 0 turns clipping off.</summary>
+    public float MaxGradNorm { get; init; } = 1f;
+
+    /// <summary>Micro-batches per optimiser step.</summary>
+    public int GradientAccumulationSteps { get; init; } = 1;
+
+    /// <summary>Seed for shuffling, dropout and evaluation splits.</summary>
+    public ulong Seed { get; init; } = 42;
+
+    /// <summary>Shuffle rows every epoch.</summary>
+    public bool Shuffle { get; init; } = true;
+
+    /// <summary>Never put the same text twice in a batch (a false in-batch negative).</summary>
+    public bool NoDuplicates { get; init; } = true;
+
+    /// <summary>Write a metrics row every N steps.</summary>
+    public int LoggingSteps { get; init; } = 10;
+}

@@ -1,0 +1,37 @@
+using Skald.Training.Config;
+using Skald.Training.Data;
+using Skald.Training.Evaluation;
+using Skald.Training.Optim;
+
+namespace Skald.Training.Trainer;
+
+/// <summary>Everything a run needs, already built: model, objective, optimiser, data, evaluators and the config.</summary>
+public sealed record TrainerSetup
+{
+    /// <summary>The model being trained.</summary>
+    public required ITrainableModel Model { get; init; }
+
+    /// <summary>The objective.</summary>
+    public required ILoss Loss { get; init; }
+
+    /// <summary>The optimiser over <c>Model.Parameters</c>.</summary>
+    public required IOptimizer Optimizer { get; init; }
+
+    /// <summary>Gradient clipping (the core's <c>GradientClipping.ClipGlobalNorm</c>).</summary>
+    public required GradientClipper Clip { get; init; }
+
+    /// <summary>Training datasets (batches never mix datasets).</summary>
+    public required IReadOnlyList<TextDataset> Train { get; init; }
+
+    /// <summary>Evaluators run every <c>evaluation.steps</c> and at the end.</summary>
+    public IReadOnlyList<IEvaluator> Evaluators { get; init; } = [];
+
+    /// <summary>The run's settings.</summary>
+    public required TrainingConfig Config { get; init; }
+
+    /// <summary>Per-step progress (for a progress bar).</summary>
+    public Action<TrainingProgress>? Progress { get; init; }
+
+    /// <summary>One-line notes (resuming, checkpoint written, best model).</summary>
+    public Action<string>? Log { get; init; }
+}

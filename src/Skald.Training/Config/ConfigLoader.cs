@@ -81,19 +81,11 @@ public static class ConfigLoader
         {
             throw error($"{path}: cannot read the file ({e.Message})");
         }
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException e)
-        {
-            throw error($"{path}:{e.Start.Line}:{e.Start.Column}: invalid YAML ({Inner(e).Message})");
-        }
-        return stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+        return ParseYaml(text, path, error);
     }
 
-    private static Dictionary<string, Dictionary<string, ConfigEntry>> ReadTree(string yaml, string origin)
+    /// <summary>The first document of <paramref name="yaml"/> (null when empty); a syntax error is <paramref name="error"/>(file:line:column message).</summary>
+    private static YamlNode? ParseYaml(string yaml, string origin, Func<string, Exception> error)
     {
         var stream = new YamlStream();
         try
@@ -102,11 +94,17 @@ public static class ConfigLoader
         }
         catch (YamlException e)
         {
-            throw new TrainingException($"{origin}:{e.Start.Line}:{e.Start.Column}: invalid YAML ({Inner(e).Message})", e);
+            throw error($"{origin}:{e.Start.Line}:{e.Start.Column}: invalid YAML ({Inner(e).Message})");
         }
+        return stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
+    }
+
+    private static Dictionary<string, Dictionary<string, ConfigEntry>> ReadTree(string yaml, string origin)
+    {
+        var document = ParseYaml(yaml, origin, message => new TrainingException(message));
         var tree = new Dictionary<string, Dictionary<string, ConfigEntry>>(StringComparer.Ordinal);
-        if (stream.Documents.Count == 0) return tree;
-        if (stream.Documents[0].RootNode is not YamlMappingNode root)
+        if (document is null) return tree;
+        if (document is not YamlMappingNode root)
             throw new TrainingException($"{origin}: expected a mapping of sections ({string.Join(", ", Sections)})");
         foreach (var (k, v) in root.Children)
         {

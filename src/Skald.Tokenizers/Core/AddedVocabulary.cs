@@ -3,9 +3,6 @@ using Skald.Tokenizers.Unicode;
 
 namespace Skald.Tokenizers.Core;
 
-/// <summary>An entry of tokenizer.json's added_tokens.</summary>
-internal sealed record AddedToken(int Id, string Content, bool SingleWord, bool LStrip, bool RStrip, bool Normalized, bool Special);
-
 /// <summary>
 /// HF's AddedVocabulary: added tokens are cut out of the input before the normal pipeline runs.
 /// Non-normalized tokens are matched on the raw text, normalized ones on the normalized pieces;

@@ -5,39 +5,6 @@ using Skald.Tokenizers.Core;
 
 namespace Skald.Tokenizers.Training;
 
-/// <summary>The kind of tokenizer to train.</summary>
-public enum TokenizerKind
-{
-    /// <summary>BERT-style WordPiece (BertNormalizer, BertPreTokenizer, [CLS] A [SEP]).</summary>
-    WordPiece,
-    /// <summary>Byte-level BPE (RoBERTa-style: ByteLevel pre-tokenizer and decoder, &lt;s&gt; A &lt;/s&gt;).</summary>
-    Bpe,
-    /// <summary>SentencePiece-style Unigram (NFKC, Metaspace, &lt;s&gt; A &lt;/s&gt;).</summary>
-    Unigram,
-}
-
-/// <summary>Options of <see cref="TokenizerTrainer"/>.</summary>
-public sealed record TokenizerTrainingOptions
-{
-    /// <summary>What to train.</summary>
-    public TokenizerKind Kind { get; init; } = TokenizerKind.WordPiece;
-
-    /// <summary>Target vocabulary size, special tokens included.</summary>
-    public int VocabSize { get; init; } = 8000;
-
-    /// <summary>Minimum count of a merged pair (BPE, WordPiece) or of a seed piece (Unigram).</summary>
-    public int MinFrequency { get; init; } = 2;
-
-    /// <summary>Special tokens (ids 0..n-1, in this order); null gives the kind's defaults.</summary>
-    public IReadOnlyList<string>? SpecialTokens { get; init; }
-
-    /// <summary>Characters always in the vocabulary, even when absent from the corpus.</summary>
-    public IReadOnlyList<string> InitialAlphabet { get; init; } = [];
-
-    /// <summary>WordPiece only: lowercase and strip accents (uncased BERT).</summary>
-    public bool Lowercase { get; init; }
-}
-
 /// <summary>
 /// Trains WordPiece, byte-level BPE and Unigram tokenizers on a corpus and writes a Hugging Face
 /// tokenizer.json (loadable by HF tokenizers and by <see cref="Tokenizer.FromJson"/>).

@@ -1,0 +1,16 @@
+namespace Skald.Tokenizers.Core;
+
+/// <summary>How a delimiter found while splitting is kept (HF's SplitDelimiterBehavior).</summary>
+internal enum SplitBehavior
+{
+    /// <summary>The delimiter is dropped.</summary>
+    Removed,
+    /// <summary>The delimiter becomes its own piece.</summary>
+    Isolated,
+    /// <summary>The delimiter is merged with the piece before it.</summary>
+    MergedWithPrevious,
+    /// <summary>The delimiter is merged with the piece after it.</summary>
+    MergedWithNext,
+    /// <summary>Consecutive delimiters are merged into one piece.</summary>
+    Contiguous,
+}

@@ -10,22 +10,6 @@ using Skald.Retrieval.Search;
 
 namespace Skald.Evaluation.Benchmark;
 
-/// <summary>Settings of a benchmark run.</summary>
-public sealed record BenchmarkOptions
-{
-    /// <summary>Root of the result and embedding caches; null = no caching.</summary>
-    public string? CacheDirectory { get; init; }
-
-    /// <summary>Encoding settings for model folders (the cache directory is filled in by the runner).</summary>
-    public EncoderModelOptions Encoder { get; init; } = new();
-
-    /// <summary>Retrieval settings.</summary>
-    public RetrievalOptions Retrieval { get; init; } = new();
-
-    /// <summary>Progress messages.</summary>
-    public Action<string>? Log { get; init; }
-}
-
 /// <summary>
 /// Runs every task of a suite for every model. A model is a model folder, <c>bm25</c> (the BM25 baseline; retrieval
 /// tasks only, the others are left empty and get no Borda votes), or <c>hybrid:DIR</c> (BM25 top-100 re-ranked by the

@@ -1,7 +1,7 @@
 using Skald.Evaluation.Data;
 using Skald.Evaluation.Evaluators;
 using Skald.Evaluation.Models;
-using Skald.Models.Pipeline;
+using Skald.Models.Modules;
 using Skald.Retrieval;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Models;

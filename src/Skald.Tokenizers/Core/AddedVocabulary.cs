@@ -4,7 +4,7 @@ using Skald.Tokenizers.Unicode;
 namespace Skald.Tokenizers.Core;
 
 /// <summary>
-/// HF's AddedVocabulary: added tokens are cut out of the input before the normal pipeline runs.
+/// HF's AddedVocabulary: added tokens are cut out of the input before the normalizer → pre-tokenizer → model chain runs.
 /// Non-normalized tokens are matched on the raw text, normalized ones on the normalized pieces;
 /// matching is leftmost-longest, with single_word / lstrip / rstrip handled as HF does.
 /// </summary>

@@ -2,7 +2,7 @@ using System.Numerics.Tensors;
 using System.Text.Json;
 using Skald.Models;
 using Skald.Models.Architectures;
-using Skald.Models.Pipeline;
+using Skald.Models.Modules;
 using Skald.Tensors;
 using Skald.Tokenizers;
 using Skald.Training.Modeling;

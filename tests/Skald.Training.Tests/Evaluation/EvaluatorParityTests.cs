@@ -100,7 +100,7 @@ public sealed class EvaluatorParityTests
         {
             seen.AddRange(texts);
             return [.. texts.Select(_ => new float[] { 1, 0 })];
-        }, 2, Skald.Models.Pipeline.SimilarityFunction.Cosine, new Dictionary<string, string> { ["query"] = "query: ", ["passage"] = "passage: " });
+        }, 2, Skald.Models.Modules.SimilarityFunction.Cosine, new Dictionary<string, string> { ["query"] = "query: ", ["passage"] = "passage: " });
         model.Embed(["hvor?"], Skald.Retrieval.Models.TextRole.Query);
         model.Embed(["her."], Skald.Retrieval.Models.TextRole.Document);
         model.Embed(["tekst"], Skald.Retrieval.Models.TextRole.Text);

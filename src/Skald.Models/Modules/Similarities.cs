@@ -1,6 +1,6 @@
 using System.Numerics.Tensors;
 
-namespace Skald.Models.Pipeline;
+namespace Skald.Models.Modules;
 
 /// <summary>Parsing and evaluation of <see cref="SimilarityFunction"/>.</summary>
 public static class Similarities

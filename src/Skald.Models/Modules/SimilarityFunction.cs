@@ -1,4 +1,4 @@
-namespace Skald.Models.Pipeline;
+namespace Skald.Models.Modules;
 
 /// <summary>Similarity functions of sentence-transformers (<c>similarity_fn_name</c>).</summary>
 public enum SimilarityFunction

@@ -1,4 +1,4 @@
-namespace Skald.Models.Pipeline;
+namespace Skald.Models.Modules;
 
 /// <summary>Pooling strategies of sentence-transformers' Pooling module, in the order it concatenates them.</summary>
 [Flags]

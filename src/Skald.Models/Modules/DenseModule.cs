@@ -2,7 +2,7 @@ using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Tensors.Autograd;
 
-namespace Skald.Models.Pipeline;
+namespace Skald.Models.Modules;
 
 /// <summary>
 /// sentence-transformers' Dense module (sentence_transformers/models/Dense.py): y = activation(x · Wᵀ + b),

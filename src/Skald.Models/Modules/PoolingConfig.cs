@@ -1,4 +1,4 @@
-namespace Skald.Models.Pipeline;
+namespace Skald.Models.Modules;
 
 /// <summary>
 /// sentence-transformers' Pooling module (sentence_transformers/models/Pooling.py): token embeddings [B, T, C] and

@@ -1,7 +1,7 @@
 using System.Numerics.Tensors;
 using Skald.Tensors.Autograd;
 
-namespace Skald.Models.Pipeline;
+namespace Skald.Models.Modules;
 
 /// <summary>
 /// sentence-transformers' Pooling module as kernels (forward and backward side by side) and as a differentiable op

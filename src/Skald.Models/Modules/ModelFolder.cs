@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Skald.Tokenizers;
 
-namespace Skald.Models.Pipeline;
+namespace Skald.Models.Modules;
 
 /// <summary>
-/// What a model folder says about the sentence-embedding pipeline: modules.json (Transformer → Pooling → Dense* →
+/// What a model folder says about its sentence-transformers module chain: modules.json (Transformer → Pooling → Dense* →
 /// Normalize?, or StaticEmbedding → Dense* → Normalize?), sentence_bert_config.json, config_sentence_transformers.json. A plain Hugging Face folder without
 /// modules.json gets mean pooling, as sentence-transformers does.
 /// </summary>

@@ -21,8 +21,8 @@ public sealed class EvaluatorParityTests
 
     private static string SampleTriplets => Path.Combine(TestPaths.RepoRoot, "samples", "data", "eval", "triplets.jsonl");
 
-    private static EncoderModel SkaldEvaluateModel(SentenceEncoder encoder, string folder) =>
-        new(encoder, folder, new EncoderModelOptions { BatchSize = BatchSize });
+    private static EvaluationEmbeddingModel SkaldEvaluateModel(SentenceEncoder encoder, string folder) =>
+        new(encoder, folder, new EvaluationEmbeddingOptions { BatchSize = BatchSize });
 
     [Theory]
     [InlineData("bert-cased-mean")]

@@ -8,6 +8,7 @@ namespace Skald.Models.Modules;
 /// Normalize?, or StaticEmbedding → Dense* → Normalize?), sentence_bert_config.json, config_sentence_transformers.json. A plain Hugging Face folder without
 /// modules.json gets mean pooling, as sentence-transformers does.
 /// </summary>
+/// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/v5.1.0/sentence_transformers/SentenceTransformer.py</remarks>
 public sealed record ModelFolder
 {
     /// <summary>The folder.</summary>

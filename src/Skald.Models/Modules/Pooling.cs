@@ -7,6 +7,7 @@ namespace Skald.Models.Modules;
 /// sentence-transformers' Pooling module as kernels (forward and backward side by side) and as a differentiable op
 /// on a <see cref="Tape"/>.
 /// </summary>
+/// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/v5.1.0/sentence_transformers/models/Pooling.py</remarks>
 public static class Pooling
 {
     /// <summary>hidden [B·T, C] and mask [B·T] → [B, k·C] on <paramref name="tape"/>.</summary>

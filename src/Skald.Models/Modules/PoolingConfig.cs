@@ -4,6 +4,7 @@ namespace Skald.Models.Modules;
 /// sentence-transformers' Pooling module (sentence_transformers/models/Pooling.py): token embeddings [B, T, C] and
 /// mask [B, T] → sentence embeddings [B, k·C] for the k selected modes.
 /// </summary>
+/// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/v5.1.0/sentence_transformers/models/Pooling.py</remarks>
 public sealed record PoolingConfig(int Dimension, PoolingMode Modes, bool IncludePrompt = true)
 {
     /// <summary>Output width.</summary>

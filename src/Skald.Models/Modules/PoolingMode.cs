@@ -1,6 +1,7 @@
 namespace Skald.Models.Modules;
 
 /// <summary>Pooling strategies of sentence-transformers' Pooling module, in the order it concatenates them.</summary>
+/// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/v5.1.0/sentence_transformers/models/Pooling.py</remarks>
 [Flags]
 public enum PoolingMode
 {

@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 namespace Skald.Models.Modules;
 
 /// <summary>Parsing and evaluation of <see cref="SimilarityFunction"/>.</summary>
+/// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/v5.1.0/sentence_transformers/util/similarity.py</remarks>
 public static class Similarities
 {
     /// <summary>Parses sentence-transformers' names ("cosine", "dot", "euclidean", "manhattan").</summary>

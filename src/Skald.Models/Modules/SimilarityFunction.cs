@@ -1,6 +1,7 @@
 namespace Skald.Models.Modules;
 
 /// <summary>Similarity functions of sentence-transformers (<c>similarity_fn_name</c>).</summary>
+/// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/v5.1.0/sentence_transformers/similarity_functions.py</remarks>
 public enum SimilarityFunction
 {
     /// <summary>Cosine similarity.</summary>

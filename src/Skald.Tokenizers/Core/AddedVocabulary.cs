@@ -8,6 +8,7 @@ namespace Skald.Tokenizers.Core;
 /// Non-normalized tokens are matched on the raw text, normalized ones on the normalized pieces;
 /// matching is leftmost-longest, with single_word / lstrip / rstrip handled as HF does.
 /// </summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/tokenizer/added_vocabulary.rs</remarks>
 internal sealed class AddedVocabulary
 {
     private readonly Matcher _raw;

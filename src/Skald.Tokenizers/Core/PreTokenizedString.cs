@@ -1,6 +1,7 @@
 namespace Skald.Tokenizers.Core;
 
 /// <summary>The input split into pieces, mirroring HF's PreTokenizedString.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/tokenizer/pre_tokenizer.rs</remarks>
 internal sealed class PreTokenizedString
 {
     /// <summary>Starts with the whole text as one piece.</summary>

@@ -1,6 +1,7 @@
 namespace Skald.Tokenizers.Core;
 
 /// <summary>One piece of a <see cref="PreTokenizedString"/>; <see cref="Tokens"/> is set once tokenized.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/tokenizer/pre_tokenizer.rs</remarks>
 internal sealed class Split(NormalizedString normalized, List<Token>? tokens = null)
 {
     /// <summary>The piece.</summary>

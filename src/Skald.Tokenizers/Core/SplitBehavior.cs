@@ -1,6 +1,7 @@
 namespace Skald.Tokenizers.Core;
 
 /// <summary>How a delimiter found while splitting is kept (HF's SplitDelimiterBehavior).</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/tokenizer/normalizer.rs</remarks>
 internal enum SplitBehavior
 {
     /// <summary>The delimiter is dropped.</summary>

@@ -1,6 +1,7 @@
 namespace Skald.Tokenizers.Core;
 
 /// <summary>Pattern helpers and HF's NormalizedString::split.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/tokenizer/pattern.rs</remarks>
 internal static class Splitting
 {
     /// <summary>Each char for which <paramref name="isDelimiter"/> holds is its own match (HF's char-predicate pattern).</summary>

@@ -9,6 +9,7 @@ namespace Skald.Tokenizers.Models;
 /// Word::merge_all (min-heap on rank, then position; expired entries skipped). Dropout is ignored
 /// (inference). Results are cached per piece as in HF.
 /// </summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/models/bpe/model.rs</remarks>
 internal sealed class BpeModel : IModel
 {
     private const int CacheCapacity = 10_000;

@@ -3,6 +3,7 @@ using Skald.Tokenizers.Core;
 namespace Skald.Tokenizers.Normalizers;
 
 /// <summary>HF's Nmt normalizer: drops some control chars and maps other spaces to ' '.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/normalizers/unicode.rs</remarks>
 internal sealed record NmtNormalizer : INormalizer
 {
     /// <inheritdoc/>

@@ -3,6 +3,7 @@ using Skald.Tokenizers.Core;
 namespace Skald.Tokenizers.Normalizers;
 
 /// <summary>HF's Replace normalizer with a literal string or a regex pattern.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/normalizers/replace.rs</remarks>
 internal sealed class ReplaceNormalizer : INormalizer
 {
     private readonly string? _literal;

@@ -4,6 +4,7 @@ using Skald.Tokenizers.Unicode;
 namespace Skald.Tokenizers.Normalizers;
 
 /// <summary>Shared normalization operations.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/tokenizer/normalizer.rs</remarks>
 internal static class SimpleNormalizers
 {
     /// <summary>HF's NormalizedString::lowercase (Rust char::to_lowercase, multi-char results are insertions).</summary>

@@ -4,6 +4,7 @@ using Skald.Tokenizers.Unicode;
 namespace Skald.Tokenizers.Normalizers;
 
 /// <summary>HF's StripAccents normalizer: removes combining marks (no decomposition by itself).</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/normalizers/strip.rs</remarks>
 internal sealed record StripAccentsNormalizer : INormalizer
 {
     /// <inheritdoc/>

@@ -4,6 +4,7 @@ using Skald.Tokenizers.Unicode;
 namespace Skald.Tokenizers.Normalizers;
 
 /// <summary>HF's Strip normalizer: removes leading and/or trailing whitespace.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/normalizers/strip.rs</remarks>
 internal sealed record StripNormalizer(bool Left, bool Right) : INormalizer
 {
     /// <inheritdoc/>

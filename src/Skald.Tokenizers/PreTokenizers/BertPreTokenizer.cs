@@ -4,6 +4,7 @@ using Skald.Tokenizers.Unicode;
 namespace Skald.Tokenizers.PreTokenizers;
 
 /// <summary>HF's BertPreTokenizer: split on whitespace (removed), then isolate punctuation.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/pre_tokenizers/bert.rs</remarks>
 internal sealed record BertPreTokenizer : IPreTokenizer
 {
     /// <inheritdoc/>

@@ -3,6 +3,7 @@ using Skald.Tokenizers.Core;
 namespace Skald.Tokenizers.PreTokenizers;
 
 /// <summary>HF's CharDelimiterSplit: split on one character, removing it.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/pre_tokenizers/delimiter.rs</remarks>
 internal sealed record CharDelimiterSplitPreTokenizer(int Delimiter) : IPreTokenizer
 {
     /// <inheritdoc/>

@@ -4,6 +4,7 @@ using Skald.Tokenizers.Core;
 namespace Skald.Tokenizers.PreTokenizers;
 
 /// <summary>HF's Digits pre-tokenizer: numeric chars isolated one by one or grouped (contiguous).</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/pre_tokenizers/digits.rs</remarks>
 internal sealed record DigitsPreTokenizer(bool IndividualDigits) : IPreTokenizer
 {
     /// <summary>Rust's char::is_numeric (Nd, Nl, No).</summary>

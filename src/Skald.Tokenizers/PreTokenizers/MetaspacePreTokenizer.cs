@@ -3,6 +3,7 @@ using Skald.Tokenizers.Core;
 namespace Skald.Tokenizers.PreTokenizers;
 
 /// <summary>HF's Metaspace pre-tokenizer: ' ' becomes the replacement, optional prefix, split before each replacement.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/pre_tokenizers/metaspace.rs</remarks>
 internal sealed record MetaspacePreTokenizer(string Replacement, PrependScheme Scheme, bool SplitPieces) : IPreTokenizer
 {
     private readonly int _replacementCp = char.ConvertToUtf32(Replacement, 0);

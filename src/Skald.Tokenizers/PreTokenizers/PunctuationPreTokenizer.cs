@@ -4,6 +4,7 @@ using Skald.Tokenizers.Unicode;
 namespace Skald.Tokenizers.PreTokenizers;
 
 /// <summary>HF's Punctuation pre-tokenizer (ASCII punctuation or Unicode P*).</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/pre_tokenizers/punctuation.rs</remarks>
 internal sealed record PunctuationPreTokenizer(SplitBehavior Behavior) : IPreTokenizer
 {
     /// <summary>HF's is_punc.</summary>

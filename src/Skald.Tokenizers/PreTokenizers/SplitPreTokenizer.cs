@@ -3,6 +3,7 @@ using Skald.Tokenizers.Core;
 namespace Skald.Tokenizers.PreTokenizers;
 
 /// <summary>HF's Split pre-tokenizer: a literal string or a regex, one of five behaviours, optionally inverted.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/pre_tokenizers/split.rs</remarks>
 internal sealed class SplitPreTokenizer : IPreTokenizer
 {
     private readonly string? _literal;

@@ -4,6 +4,7 @@ using Skald.Tokenizers.Unicode;
 namespace Skald.Tokenizers.PreTokenizers;
 
 /// <summary>HF's Whitespace pre-tokenizer: the pieces are the matches of <c>\w+|[^\w\s]+</c>.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/pre_tokenizers/whitespace.rs</remarks>
 internal sealed record WhitespacePreTokenizer : IPreTokenizer
 {
     /// <inheritdoc/>

@@ -4,6 +4,7 @@ using Skald.Tokenizers.Unicode;
 namespace Skald.Tokenizers.PreTokenizers;
 
 /// <summary>HF's WhitespaceSplit: split on whitespace, removing it.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/pre_tokenizers/whitespace.rs</remarks>
 internal sealed record WhitespaceSplitPreTokenizer : IPreTokenizer
 {
     /// <inheritdoc/>

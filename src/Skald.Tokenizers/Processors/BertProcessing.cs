@@ -3,6 +3,7 @@ using Skald.Tokenizers.Core;
 namespace Skald.Tokenizers.Processors;
 
 /// <summary>HF's BertProcessing: [CLS] A [SEP] (B [SEP]); B side has type id 1.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/processors/bert.rs</remarks>
 internal sealed record BertProcessing((string Token, int Id) Sep, (string Token, int Id) Cls) : IPostProcessor
 {
     /// <inheritdoc/>

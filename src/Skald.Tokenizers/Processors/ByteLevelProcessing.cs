@@ -4,6 +4,7 @@ using Skald.Tokenizers.Unicode;
 namespace Skald.Tokenizers.Processors;
 
 /// <summary>HF's ByteLevel post-processor: only trims whitespace (Ġ) from offsets when trim_offsets.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/pre_tokenizers/byte_level.rs</remarks>
 internal sealed record ByteLevelProcessing(bool TrimOffsets, bool AddPrefixSpace) : IPostProcessor
 {
     /// <inheritdoc/>

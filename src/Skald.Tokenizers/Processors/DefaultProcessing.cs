@@ -3,6 +3,7 @@ using Skald.Tokenizers.Core;
 namespace Skald.Tokenizers.Processors;
 
 /// <summary>Combination of the sequences (HF's PostProcessor::process and default_process).</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/tokenizer/mod.rs</remarks>
 internal static class DefaultProcessing
 {
     /// <summary>Concatenates A and B as they are (no post-processor).</summary>

@@ -3,6 +3,7 @@ using Skald.Tokenizers.Core;
 namespace Skald.Tokenizers.Processors;
 
 /// <summary>HF's RobertaProcessing: &lt;s&gt; A &lt;/s&gt; (&lt;/s&gt; B &lt;/s&gt;), optional offset trimming, all type ids 0.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/processors/roberta.rs</remarks>
 internal sealed record RobertaProcessing((string Token, int Id) Sep, (string Token, int Id) Cls, bool TrimOffsets, bool AddPrefixSpace) : IPostProcessor
 {
     /// <inheritdoc/>

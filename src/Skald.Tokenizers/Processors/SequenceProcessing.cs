@@ -3,6 +3,7 @@ using Skald.Tokenizers.Core;
 namespace Skald.Tokenizers.Processors;
 
 /// <summary>HF's Sequence post-processor: each processor in turn.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/processors/sequence.rs</remarks>
 internal sealed record SequenceProcessing(IReadOnlyList<IPostProcessor> Processors) : IPostProcessor
 {
     /// <inheritdoc/>

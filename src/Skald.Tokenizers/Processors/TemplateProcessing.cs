@@ -3,6 +3,7 @@ using Skald.Tokenizers.Core;
 namespace Skald.Tokenizers.Processors;
 
 /// <summary>HF's TemplateProcessing.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/processors/template.rs</remarks>
 internal sealed record TemplateProcessing(
     IReadOnlyList<TemplatePiece> Single,
     IReadOnlyList<TemplatePiece> Pair,

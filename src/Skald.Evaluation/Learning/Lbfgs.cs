@@ -3,6 +3,11 @@ namespace Skald.Evaluation.Learning;
 /// <summary>Limited-memory BFGS (two-loop recursion, m = 10) with a backtracking Armijo line search.</summary>
 internal static class Lbfgs
 {
+    /// <summary>
+    /// Minimises <paramref name="f"/> (which returns the value at x and writes the gradient into its second argument)
+    /// from x = 0, stopping when the largest gradient component is below <paramref name="tolerance"/>, after
+    /// <paramref name="maxIterations"/> iterations, or when the line search finds no decrease.
+    /// </summary>
     public static (double[] X, int Iterations) Minimize(int n, Func<double[], double[], double> f, int maxIterations, double tolerance)
     {
         const int m = 10;

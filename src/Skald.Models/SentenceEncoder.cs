@@ -1,5 +1,5 @@
 using Skald.Models.Architectures;
-using Skald.Models.Pipeline;
+using Skald.Models.Modules;
 using Skald.Tensors.Autograd;
 using Skald.Tokenizers;
 
@@ -35,7 +35,7 @@ public sealed class SentenceEncoder
         Parameters = [.. transformer.Parameters, .. dense.SelectMany(d => d.Parameters)];
     }
 
-    /// <summary>The folder's pipeline description.</summary>
+    /// <summary>The folder's module chain (modules.json, pooling and dense configs).</summary>
     public ModelFolder Folder { get; }
 
     /// <summary>The tokenizer (from tokenizer.json).</summary>
@@ -131,7 +131,7 @@ public sealed class SentenceEncoder
     public Variable Forward(Tape tape, TokenBatch tokens, int promptLength = 0, bool normalize = false)
     {
         var hidden = Transformer.Forward(tape, tokens); // [B·T, C]
-        var y = Pipeline.Pooling.Forward(tape, hidden, tokens.Mask, tokens.Batch, tokens.Seq, Pooling, promptLength); // [B, k·C]
+        var y = Modules.Pooling.Forward(tape, hidden, tokens.Mask, tokens.Batch, tokens.Seq, Pooling, promptLength); // [B, k·C]
         foreach (var d in dense) y = d.Forward(tape, y);
         return Folder.Normalize || normalize ? Ops.Normalize(tape, y) : y;
     }

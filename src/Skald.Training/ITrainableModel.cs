@@ -1,4 +1,4 @@
-using Skald.Models.Pipeline;
+using Skald.Models.Modules;
 using Skald.Tensors;
 using Skald.Tensors.Autograd;
 
@@ -7,7 +7,7 @@ namespace Skald.Training;
 /// <summary>An embedding model whose parameters can be trained (the transformer and the modules after it).</summary>
 public interface ITrainableModel
 {
-    /// <summary>The folder it was loaded from (tokenizer, configs, pipeline description).</summary>
+    /// <summary>The folder it was loaded from (tokenizer, configs, module chain).</summary>
     ModelFolder Source { get; }
 
     /// <summary>All trainable parameters, in a stable order.</summary>

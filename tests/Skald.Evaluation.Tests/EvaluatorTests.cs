@@ -1,7 +1,7 @@
 using Skald.Evaluation.Data;
 using Skald.Evaluation.Evaluators;
 using Skald.Evaluation.Models;
-using Skald.Models.Pipeline;
+using Skald.Models.Modules;
 using Skald.Retrieval;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Models;
@@ -104,16 +104,16 @@ public sealed class EvaluatorTests
     }
 
     [Fact]
-    public void EncoderModelCachesEmbeddingsOnDisk()
+    public void EvaluationEmbeddingModelCachesEmbeddingsOnDisk()
     {
         string cache = TestPaths.NewTempDir(), path = TestPaths.FixtureModel("bert-cased-mean");
-        var m1 = EncoderModel.Load(path, new EncoderModelOptions { CacheDirectory = cache });
+        var m1 = EvaluationEmbeddingModel.Load(path, new EvaluationEmbeddingOptions { CacheDirectory = cache });
         string[] texts = ["Hei verden", "Hallo verda", "Hei verden"];
         var a = m1.Embed(texts, TextRole.Query);
         Assert.Equal(2, m1.EncodedCount); // duplicates encoded once
         Assert.Equal("query: ", m1.PromptFor(TextRole.Query));
         Assert.Equal("passage: ", m1.PromptFor(TextRole.Document));
-        var m2 = EncoderModel.Load(path, new EncoderModelOptions { CacheDirectory = cache });
+        var m2 = EvaluationEmbeddingModel.Load(path, new EvaluationEmbeddingOptions { CacheDirectory = cache });
         var b = m2.Embed(texts, TextRole.Query);
         Assert.Equal(0, m2.EncodedCount);
         for (int i = 0; i < texts.Length; i++) Assert.Equal(a[i], b[i]);

@@ -1,4 +1,4 @@
-using Skald.Models.Pipeline;
+using Skald.Models.Modules;
 using Skald.Tensors.Autograd;
 using static Skald.Tensors.Tests.Autograd.TapeGradCheck;
 

@@ -1,5 +1,5 @@
 using Skald.Models.Architectures;
-using Skald.Models.Pipeline;
+using Skald.Models.Modules;
 
 namespace Skald.Models.Tests;
 

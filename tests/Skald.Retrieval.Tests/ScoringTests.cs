@@ -1,4 +1,4 @@
-using Skald.Models.Pipeline;
+using Skald.Models.Modules;
 using Skald.Retrieval.Data;
 using Skald.Retrieval.Models;
 using Skald.Retrieval.Scoring;

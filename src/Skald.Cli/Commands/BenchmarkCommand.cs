@@ -45,7 +45,7 @@ internal sealed class BenchmarkCommand : Command
             var report = BenchmarkRunner.Run(loaded, names, new BenchmarkOptions
             {
                 CacheDirectory = cacheDir,
-                Encoder = new EncoderModelOptions { BatchSize = p.GetValue(batchSize) ?? 32, MaxLength = p.GetValue(maxLength) },
+                Embedding = new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, MaxLength = p.GetValue(maxLength) },
                 Retrieval = new RetrievalOptions { LongDocuments = p.GetValue(chunk) ? LongDocuments.Chunk : LongDocuments.Truncate },
                 Log = quiet ? null : m => Terminal.Log(m, quiet),
             });

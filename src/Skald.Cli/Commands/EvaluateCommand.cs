@@ -79,7 +79,7 @@ internal sealed class EvaluateCommand : Command
             Stem = !p.GetValue(noStem),
         };
         if (spec.Equals("bm25", StringComparison.OrdinalIgnoreCase)) return new Bm25Model(bm25);
-        var options = new EncoderModelOptions
+        var options = new EvaluationEmbeddingOptions
         {
             BatchSize = p.GetValue(batchSize) ?? 32,
             MaxLength = p.GetValue(maxLength),
@@ -88,8 +88,8 @@ internal sealed class EvaluateCommand : Command
             CacheDirectory = p.GetValue(cache),
         };
         if (spec.StartsWith("hybrid:", StringComparison.OrdinalIgnoreCase))
-            return new HybridRetriever(new Bm25Model(bm25), new DenseRetriever(EncoderModel.Load(spec["hybrid:".Length..], options), longDocuments));
+            return new HybridRetriever(new Bm25Model(bm25), new DenseRetriever(EvaluationEmbeddingModel.Load(spec["hybrid:".Length..], options), longDocuments));
         if (!Directory.Exists(spec)) throw new InputException($"{spec}: model folder not found (or use --model bm25)");
-        return EncoderModel.Load(spec, options);
+        return EvaluationEmbeddingModel.Load(spec, options);
     }
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Skald.Cli.CommandLine;
 using Skald.Models;
-using Skald.Models.Pipeline;
+using Skald.Models.Modules;
 
 namespace Skald.Cli.Commands;
 

@@ -10,22 +10,6 @@ using Skald.Retrieval.Search;
 
 namespace Skald.Evaluation.Benchmark;
 
-/// <summary>Settings of a benchmark run.</summary>
-public sealed record BenchmarkOptions
-{
-    /// <summary>Root of the result and embedding caches; null = no caching.</summary>
-    public string? CacheDirectory { get; init; }
-
-    /// <summary>Encoding settings for model folders (the cache directory is filled in by the runner).</summary>
-    public EncoderModelOptions Encoder { get; init; } = new();
-
-    /// <summary>Retrieval settings.</summary>
-    public RetrievalOptions Retrieval { get; init; } = new();
-
-    /// <summary>Progress messages.</summary>
-    public Action<string>? Log { get; init; }
-}
-
 /// <summary>
 /// Runs every task of a suite for every model. A model is a model folder, <c>bm25</c> (the BM25 baseline; retrieval
 /// tasks only, the others are left empty and get no Borda votes), or <c>hybrid:DIR</c> (BM25 top-100 re-ranked by the
@@ -146,11 +130,11 @@ public static class BenchmarkRunner
 
         public static ModelSlot Create(string spec, BenchmarkOptions options)
         {
-            var encoderOptions = options.Encoder with
+            var embeddingOptions = options.Embedding with
             {
                 CacheDirectory = options.CacheDirectory is null ? null : Path.Combine(options.CacheDirectory, "embeddings"),
             };
-            string encoderSettings = $"{encoderOptions.MaxLength}|{encoderOptions.QueryPrompt}|{encoderOptions.DocumentPrompt}";
+            string embeddingSettings = $"{embeddingOptions.MaxLength}|{embeddingOptions.QueryPrompt}|{embeddingOptions.DocumentPrompt}";
             if (spec.Equals("bm25", StringComparison.OrdinalIgnoreCase))
             {
                 var o = new Bm25Options();
@@ -160,12 +144,12 @@ public static class BenchmarkRunner
             {
                 string dir = spec["hybrid:".Length..];
                 CheckFolder(dir);
-                return new ModelSlot("bm25+" + FolderName(dir), "hybrid-" + EmbeddingCache.ModelKey(dir, CodeVersion + encoderSettings), true,
-                    () => new HybridRetriever(new Bm25Model(), new DenseRetriever(EncoderModel.Load(dir, encoderOptions), options.Retrieval.LongDocuments)));
+                return new ModelSlot("bm25+" + FolderName(dir), "hybrid-" + EmbeddingCache.ModelKey(dir, CodeVersion + embeddingSettings), true,
+                    () => new HybridRetriever(new Bm25Model(), new DenseRetriever(EvaluationEmbeddingModel.Load(dir, embeddingOptions), options.Retrieval.LongDocuments)));
             }
             CheckFolder(spec);
-            return new ModelSlot(FolderName(spec), FolderName(spec) + "-" + EmbeddingCache.ModelKey(spec, CodeVersion + encoderSettings), false,
-                () => EncoderModel.Load(spec, encoderOptions));
+            return new ModelSlot(FolderName(spec), FolderName(spec) + "-" + EmbeddingCache.ModelKey(spec, CodeVersion + embeddingSettings), false,
+                () => EvaluationEmbeddingModel.Load(spec, embeddingOptions));
         }
 
         private static void CheckFolder(string dir)

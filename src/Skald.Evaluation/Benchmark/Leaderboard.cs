@@ -8,6 +8,7 @@ namespace Skald.Evaluation.Benchmark;
 /// being the number of models; a model without a score on a task gets no votes from it. Models are ranked by total
 /// votes, ties sharing the best rank ("min"). This is MTEB's <c>_get_borda_rank</c>.
 /// </summary>
+/// <remarks>Upstream: https://github.com/embeddings-benchmark/mteb/blob/1.39.7/mteb/benchmarks/_create_table.py</remarks>
 public sealed class Leaderboard
 {
     /// <summary>Builds the aggregates.</summary>

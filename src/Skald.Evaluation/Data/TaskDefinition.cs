@@ -1,28 +1,7 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Skald.Retrieval;
 
 namespace Skald.Evaluation.Data;
-
-/// <summary>Task types.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<TaskKind>))]
-public enum TaskKind
-{
-    /// <summary>BEIR retrieval folder.</summary>
-    Retrieval,
-    /// <summary>Semantic textual similarity TSV.</summary>
-    Sts,
-    /// <summary>Pair classification TSV (label 0/1).</summary>
-    Pairs,
-    /// <summary>Triplets JSONL.</summary>
-    Triplets,
-    /// <summary>Classification folder (train.jsonl, test.jsonl).</summary>
-    Classification,
-    /// <summary>Clustering of labelled texts (a classification folder's test split, or a JSONL file).</summary>
-    Clustering,
-    /// <summary>Bitext mining JSONL.</summary>
-    Bitext,
-}
 
 /// <summary>One task: what to evaluate and where its data lives.</summary>
 public sealed record TaskDefinition

@@ -14,6 +14,7 @@ namespace Skald.Evaluation.Evaluators;
 /// (ratio margin of Artetxe &amp; Schwenk 2019, k = 4 neighbours: cos(x, y) / ((mean kNN cos of x + mean kNN cos of y)/2))
 /// is reported as <c>margin_f1</c> and <c>margin_accuracy</c>.
 /// </summary>
+/// <remarks>Upstream: https://github.com/embeddings-benchmark/mteb/blob/1.39.7/mteb/evaluation/evaluators/BitextMiningEvaluator.py</remarks>
 public sealed class BitextEvaluator(TaskDefinition task, int marginNeighbours = 4) : TaskEvaluator(task)
 {
     /// <inheritdoc/>

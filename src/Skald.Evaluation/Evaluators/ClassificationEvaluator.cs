@@ -12,6 +12,7 @@ namespace Skald.Evaluation.Evaluators;
 /// MTEB) fitted on train.jsonl, scored on test.jsonl: <c>accuracy</c> (main), <c>f1</c> (macro), <c>f1_weighted</c>.
 /// MTEB averages 10 fits on re-sampled training sets; Skald fits once on the full training split, deterministically.
 /// </summary>
+/// <remarks>Upstream: https://github.com/embeddings-benchmark/mteb/blob/1.39.7/mteb/evaluation/evaluators/ClassificationEvaluator.py</remarks>
 public sealed class ClassificationEvaluator(TaskDefinition task, LogisticRegressionOptions? options = null) : TaskEvaluator(task)
 {
     /// <inheritdoc/>

@@ -10,6 +10,7 @@ namespace Skald.Evaluation.Evaluators;
 /// Clustering: k-means (k = number of distinct labels, k-means++ with restarts) on the embeddings of labelled texts
 /// (a classification folder's test.jsonl, or a JSONL file); <c>v_measure</c> (main), homogeneity, completeness.
 /// </summary>
+/// <remarks>Upstream: https://github.com/embeddings-benchmark/mteb/blob/1.39.7/mteb/evaluation/evaluators/ClusteringEvaluator.py</remarks>
 public sealed class ClusteringEvaluator(TaskDefinition task, KMeansOptions? options = null) : TaskEvaluator(task)
 {
     /// <inheritdoc/>

@@ -10,6 +10,7 @@ namespace Skald.Evaluation.Evaluators;
 /// best-threshold accuracy and F1 (<see cref="BinaryMetrics"/>), for cosine (<c>cosine_*</c>) and for the model's
 /// similarity (<c>ap</c>, main; <c>accuracy</c>, <c>f1</c>, <c>precision</c>, <c>recall</c>).
 /// </summary>
+/// <remarks>Upstream: https://github.com/embeddings-benchmark/mteb/blob/1.39.7/mteb/evaluation/evaluators/PairClassificationEvaluator.py</remarks>
 public sealed class PairClassificationEvaluator(TaskDefinition task) : TaskEvaluator(task)
 {
     /// <inheritdoc/>

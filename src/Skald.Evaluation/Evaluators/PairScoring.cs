@@ -1,4 +1,4 @@
-using Skald.Models.Pipeline;
+using Skald.Models.Modules;
 using Skald.Retrieval.Models;
 
 namespace Skald.Evaluation.Evaluators;

@@ -13,6 +13,7 @@ namespace Skald.Evaluation.Evaluators;
 /// <see cref="RankingMetrics"/> over the judged queries — all of it by <see cref="RetrievalScorer"/>, the code that
 /// evaluation during training runs too.
 /// </summary>
+/// <remarks>Upstream: https://github.com/embeddings-benchmark/mteb/blob/1.39.7/mteb/evaluation/evaluators/RetrievalEvaluator.py</remarks>
 public sealed class RetrievalEvaluator(TaskDefinition task, RetrievalOptions? options = null) : TaskEvaluator(task)
 {
     private readonly RetrievalOptions options = options ?? new RetrievalOptions();

@@ -9,6 +9,7 @@ namespace Skald.Evaluation.Evaluators;
 /// STS: Spearman and Pearson correlation between gold scores and the cosine similarity of the two embeddings
 /// (<c>cosine_spearman</c>, main, as MTEB) and the model's own similarity (<c>spearman</c>, <c>pearson</c>).
 /// </summary>
+/// <remarks>Upstream: https://github.com/embeddings-benchmark/mteb/blob/1.39.7/mteb/evaluation/evaluators/STSEvaluator.py</remarks>
 public sealed class StsEvaluator(TaskDefinition task) : TaskEvaluator(task)
 {
     /// <inheritdoc/>

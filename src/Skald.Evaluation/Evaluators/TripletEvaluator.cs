@@ -10,6 +10,7 @@ namespace Skald.Evaluation.Evaluators;
 /// sentence-transformers' TripletEvaluator), with the model's similarity (<c>accuracy</c>, main) and cosine; computed
 /// by <see cref="TripletScorer"/>, the code that evaluation during training runs too.
 /// </summary>
+/// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/v5.1.0/sentence_transformers/evaluation/TripletEvaluator.py</remarks>
 public sealed class TripletEvaluator(TaskDefinition task) : TaskEvaluator(task)
 {
     /// <inheritdoc/>

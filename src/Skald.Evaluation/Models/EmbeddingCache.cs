@@ -107,7 +107,3 @@ public sealed class EmbeddingCache
         }
     }
 }
-
-/// <summary>A 256-bit text hash.</summary>
-[StructLayout(LayoutKind.Sequential)]
-public readonly record struct TextKey(ulong A, ulong B, ulong C, ulong D);

@@ -7,7 +7,7 @@ namespace Skald.Models.Architectures;
 /// sentence-transformers' StaticEmbedding (Model2Vec-style): a token-embedding table whose mean over a text's tokens
 /// (no special tokens, no truncation) is the text's embedding — sentence_transformers/models/StaticEmbedding.py, an
 /// <c>nn.EmbeddingBag</c> in mean mode. Exposed as an encoder without context (hidden[b, t] = table[id]) so that the
-/// pipeline's mean pooling over the mask reproduces the bag mean exactly.
+/// module chain's mean pooling over the mask reproduces the bag mean exactly.
 /// </summary>
 public sealed class StaticEmbeddingModel : ITransformer
 {

@@ -7,6 +7,7 @@ namespace Skald.Retrieval.Metrics;
 /// threshold is never placed between two equal scores (MTEB walks the sorted list and may split a tie; with distinct
 /// scores the results are identical).
 /// </summary>
+/// <remarks>Upstream: https://github.com/embeddings-benchmark/mteb/blob/1.39.7/mteb/evaluation/evaluators/PairClassificationEvaluator.py</remarks>
 public static class BinaryMetrics
 {
     /// <summary>

@@ -1,4 +1,4 @@
-using Skald.Models.Pipeline;
+using Skald.Models.Modules;
 
 namespace Skald.Retrieval.Models;
 

@@ -1,4 +1,4 @@
-using Skald.Models.Pipeline;
+using Skald.Models.Modules;
 using Skald.Retrieval.Data;
 using Skald.Retrieval.Models;
 
@@ -11,6 +11,7 @@ namespace Skald.Retrieval.Scoring;
 /// (<c>accuracy</c>) and under cosine (<c>cosine_accuracy</c>). All texts are embedded in one call, role
 /// <see cref="TextRole.Text"/>.
 /// </summary>
+/// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/v5.1.0/sentence_transformers/evaluation/TripletEvaluator.py</remarks>
 public static class TripletScorer
 {
     /// <summary>Both accuracies in [0, 1]; NaN for no triplets.</summary>

@@ -1,5 +1,5 @@
 using Skald.Retrieval.Models;
-using Skald.Models.Pipeline;
+using Skald.Models.Modules;
 
 namespace Skald.Retrieval.Search;
 

@@ -11,6 +11,7 @@ internal sealed class TopKHeap
     private readonly int[] indices;
     private readonly int[] keys;
 
+    /// <summary>Creates an empty heap that keeps at most <paramref name="k"/> entries.</summary>
     public TopKHeap(int k)
     {
         this.k = k;
@@ -19,11 +20,13 @@ internal sealed class TopKHeap
         keys = new int[k];
     }
 
+    /// <summary>Entries kept so far (at most k).</summary>
     public int Count { get; private set; }
 
     /// <summary>Smallest kept score, or -∞ while the heap is not full (a quick reject test).</summary>
     public float Threshold => Count < k ? float.NegativeInfinity : scores[0];
 
+    /// <summary>Offers an entry; NaN scores are ignored, and a full heap keeps it only if it beats the worst kept one.</summary>
     public void Add(int index, float score, int key)
     {
         if (float.IsNaN(score)) return;

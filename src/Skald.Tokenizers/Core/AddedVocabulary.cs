@@ -3,14 +3,12 @@ using Skald.Tokenizers.Unicode;
 
 namespace Skald.Tokenizers.Core;
 
-/// <summary>An entry of tokenizer.json's added_tokens.</summary>
-internal sealed record AddedToken(int Id, string Content, bool SingleWord, bool LStrip, bool RStrip, bool Normalized, bool Special);
-
 /// <summary>
-/// HF's AddedVocabulary: added tokens are cut out of the input before the normal pipeline runs.
+/// HF's AddedVocabulary: added tokens are cut out of the input before the normalizer → pre-tokenizer → model chain runs.
 /// Non-normalized tokens are matched on the raw text, normalized ones on the normalized pieces;
 /// matching is leftmost-longest, with single_word / lstrip / rstrip handled as HF does.
 /// </summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/tokenizer/added_vocabulary.rs</remarks>
 internal sealed class AddedVocabulary
 {
     private readonly Matcher _raw;

@@ -9,6 +9,7 @@ namespace Skald.Tokenizers.Core;
 /// original text (absolute UTF-16 offsets into the whole input) it came from. The two units of a
 /// surrogate pair always carry the same alignment, so alignment is per code point as in HF.
 /// </summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/tokenizer/normalizer.rs</remarks>
 internal sealed class NormalizedString
 {
     private char[] _chars;

@@ -1,6 +1,6 @@
 namespace Skald.Tokenizers.Core;
 
-/// <summary>Mutable encoding used inside the pipeline; offsets are UTF-16 units of its own sequence.</summary>
+/// <summary>Mutable encoding used inside the tokenizer's component chain; offsets are UTF-16 units of its own sequence.</summary>
 internal sealed class RawEncoding
 {
     /// <summary>Token ids.</summary>

@@ -1,6 +1,7 @@
 namespace Skald.Tokenizers.Core;
 
 /// <summary>HF's truncate_encodings.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/utils/truncation.rs</remarks>
 internal static class Truncation
 {
     /// <summary>

@@ -4,6 +4,7 @@ using System.Text;
 namespace Skald.Tokenizers.Decoders;
 
 /// <summary>HF's ByteFallback decoder: runs of &lt;0xXX&gt; tokens become their UTF-8 text (or one U+FFFD per byte if invalid).</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/decoders/byte_fallback.rs</remarks>
 internal sealed record ByteFallbackDecoder : IDecoder
 {
     private static readonly UTF8Encoding Strict = new(false, true);

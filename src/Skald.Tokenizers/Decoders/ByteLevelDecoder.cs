@@ -4,6 +4,7 @@ using Skald.Tokenizers.Core;
 namespace Skald.Tokenizers.Decoders;
 
 /// <summary>HF's ByteLevel decoder: byte-level characters back to bytes, then lossy UTF-8.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/pre_tokenizers/byte_level.rs</remarks>
 internal sealed record ByteLevelDecoder : IDecoder
 {
     /// <inheritdoc/>

@@ -1,6 +1,7 @@
 namespace Skald.Tokenizers.Decoders;
 
 /// <summary>HF's CTC decoder: collapse repeats, drop the pad token, word delimiter to space, optional cleanup.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/decoders/ctc.rs</remarks>
 internal sealed record CtcDecoder(string PadToken, string WordDelimiterToken, bool Cleanup) : IDecoder
 {
     /// <inheritdoc/>

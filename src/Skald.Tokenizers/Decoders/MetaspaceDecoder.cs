@@ -1,6 +1,7 @@
 namespace Skald.Tokenizers.Decoders;
 
 /// <summary>HF's Metaspace decoder: the replacement becomes a space; the first token loses a leading space unless prepend_scheme is never.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/pre_tokenizers/metaspace.rs</remarks>
 internal sealed record MetaspaceDecoder(string Replacement, bool StripFirst) : IDecoder
 {
     /// <inheritdoc/>

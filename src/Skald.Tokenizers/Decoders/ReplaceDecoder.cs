@@ -4,6 +4,7 @@ using Skald.Tokenizers.Core;
 namespace Skald.Tokenizers.Decoders;
 
 /// <summary>HF's Replace decoder (string or regex pattern).</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/normalizers/replace.rs</remarks>
 internal sealed record ReplaceDecoder(string? Literal, OnigRegex? Regex, string Content) : IDecoder
 {
     /// <inheritdoc/>

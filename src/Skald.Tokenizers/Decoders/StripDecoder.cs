@@ -3,6 +3,7 @@ using System.Text;
 namespace Skald.Tokenizers.Decoders;
 
 /// <summary>HF's Strip decoder: removes up to Start leading and Stop trailing occurrences of Content from each token.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/decoders/strip.rs</remarks>
 internal sealed record StripDecoder(string Content, int Start, int Stop) : IDecoder
 {
     /// <inheritdoc/>

@@ -1,6 +1,7 @@
 namespace Skald.Tokenizers.Decoders;
 
 /// <summary>HF's WordPiece decoder.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/decoders/wordpiece.rs</remarks>
 internal sealed record WordPieceDecoder(string Prefix, bool Cleanup) : IDecoder
 {
     /// <summary>HF's cleanup of tokenization spaces.</summary>

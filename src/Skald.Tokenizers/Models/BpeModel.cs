@@ -1,13 +1,7 @@
 using System.Collections.Concurrent;
-using System.Text;
 using Skald.Tokenizers.Core;
 
 namespace Skald.Tokenizers.Models;
-
-/// <summary>Options of a <see cref="BpeModel"/> (tokenizer.json's BPE model fields).</summary>
-internal sealed record BpeOptions(
-    string? UnkToken = null, string? ContinuingSubwordPrefix = null, string? EndOfWordSuffix = null,
-    bool FuseUnk = false, bool ByteFallback = false, bool IgnoreMerges = false, double? Dropout = null);
 
 /// <summary>
 /// HF's BPE model: the characters of a piece (with continuing-subword prefix / end-of-word suffix,
@@ -15,6 +9,7 @@ internal sealed record BpeOptions(
 /// Word::merge_all (min-heap on rank, then position; expired entries skipped). Dropout is ignored
 /// (inference). Results are cached per piece as in HF.
 /// </summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/models/bpe/model.rs</remarks>
 internal sealed class BpeModel : IModel
 {
     private const int CacheCapacity = 10_000;

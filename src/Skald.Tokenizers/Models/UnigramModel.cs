@@ -8,6 +8,7 @@ namespace Skald.Tokenizers.Models;
 /// encoder: ties keep the first candidate, unknown chars score min_score - 10 and consecutive
 /// unknowns are fused), with optional byte fallback (&lt;0xXX&gt; pieces).
 /// </summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/models/unigram/model.rs</remarks>
 internal sealed class UnigramModel : IModel
 {
     private const double UnkPenalty = 10.0;

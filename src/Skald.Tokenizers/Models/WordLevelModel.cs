@@ -3,6 +3,7 @@ using Skald.Tokenizers.Core;
 namespace Skald.Tokenizers.Models;
 
 /// <summary>HF's WordLevel model: each piece is looked up whole, else the unk token.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/models/wordlevel/mod.rs</remarks>
 internal sealed class WordLevelModel : IModel
 {
     private readonly Dictionary<string, int> _vocab;

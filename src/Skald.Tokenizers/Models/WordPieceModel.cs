@@ -4,6 +4,7 @@ using Skald.Tokenizers.Normalizers;
 namespace Skald.Tokenizers.Models;
 
 /// <summary>HF's WordPiece: greedy longest-match-first with a continuing-subword prefix.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/models/wordpiece/mod.rs</remarks>
 internal sealed class WordPieceModel : IModel
 {
     private readonly Dictionary<string, int> _vocab;

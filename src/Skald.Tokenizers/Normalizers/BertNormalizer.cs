@@ -4,6 +4,7 @@ using Skald.Tokenizers.Unicode;
 namespace Skald.Tokenizers.Normalizers;
 
 /// <summary>HF's BertNormalizer: clean_text, handle_chinese_chars, strip_accents (null follows lowercase), lowercase.</summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/normalizers/bert.rs</remarks>
 internal sealed record BertNormalizer(bool CleanText, bool HandleChineseChars, bool? StripAccents, bool Lowercase) : INormalizer
 {
     /// <inheritdoc/>

@@ -12,6 +12,7 @@ namespace Skald.Tokenizers.Normalizers;
 /// cluster: a cluster shorter than 6 UTF-8 bytes is looked up whole (first, i.e. shortest, prefix
 /// match), otherwise, or when that fails, char by char — exactly as HF tokenizers does.
 /// </summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/normalizers/precompiled.rs</remarks>
 internal sealed class PrecompiledNormalizer : INormalizer
 {
     private readonly uint[] _trie;

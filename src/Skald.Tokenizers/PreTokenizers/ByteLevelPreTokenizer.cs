@@ -8,6 +8,7 @@ namespace Skald.Tokenizers.PreTokenizers;
 /// character is replaced by the byte-level characters of its UTF-8 bytes (the first keeps the
 /// character's alignment, the others are insertions aligned with it).
 /// </summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/pre_tokenizers/byte_level.rs</remarks>
 internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex, bool trimOffsets) : IPreTokenizer
 {
     private static readonly Lazy<OnigRegex> Gpt2 = new(() => new OnigRegex(ByteLevelAlphabet.Gpt2Pattern));

@@ -8,7 +8,7 @@ using Skald.Tokenizers.Unicode;
 
 namespace Skald.Tokenizers.Serialization;
 
-/// <summary>Builds pipeline components from tokenizer.json sections.</summary>
+/// <summary>Builds the tokenizer's components (normalizer, pre-tokenizer, model, post-processor, decoder) from tokenizer.json sections.</summary>
 internal static partial class ComponentFactory
 {
     /// <summary>Normalizer from JSON (null JSON gives null).</summary>

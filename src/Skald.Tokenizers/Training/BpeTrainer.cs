@@ -5,6 +5,7 @@ namespace Skald.Tokenizers.Training;
 /// the merged pair are revisited), the most frequent pair wins, ties go to the pair whose tokens
 /// have the lower ids (deterministic). Used for BPE, byte-level BPE and WordPiece vocabularies.
 /// </summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/models/bpe/trainer.rs</remarks>
 internal sealed class BpeTrainer(int vocabSize, int minFrequency, string? prefix)
 {
     /// <summary>Learns merges; <paramref name="alphabet"/> tokens come first (after <paramref name="reserved"/> ids).</summary>

@@ -5,39 +5,6 @@ using Skald.Tokenizers.Core;
 
 namespace Skald.Tokenizers.Training;
 
-/// <summary>The kind of tokenizer to train.</summary>
-public enum TokenizerKind
-{
-    /// <summary>BERT-style WordPiece (BertNormalizer, BertPreTokenizer, [CLS] A [SEP]).</summary>
-    WordPiece,
-    /// <summary>Byte-level BPE (RoBERTa-style: ByteLevel pre-tokenizer and decoder, &lt;s&gt; A &lt;/s&gt;).</summary>
-    Bpe,
-    /// <summary>SentencePiece-style Unigram (NFKC, Metaspace, &lt;s&gt; A &lt;/s&gt;).</summary>
-    Unigram,
-}
-
-/// <summary>Options of <see cref="TokenizerTrainer"/>.</summary>
-public sealed record TokenizerTrainingOptions
-{
-    /// <summary>What to train.</summary>
-    public TokenizerKind Kind { get; init; } = TokenizerKind.WordPiece;
-
-    /// <summary>Target vocabulary size, special tokens included.</summary>
-    public int VocabSize { get; init; } = 8000;
-
-    /// <summary>Minimum count of a merged pair (BPE, WordPiece) or of a seed piece (Unigram).</summary>
-    public int MinFrequency { get; init; } = 2;
-
-    /// <summary>Special tokens (ids 0..n-1, in this order); null gives the kind's defaults.</summary>
-    public IReadOnlyList<string>? SpecialTokens { get; init; }
-
-    /// <summary>Characters always in the vocabulary, even when absent from the corpus.</summary>
-    public IReadOnlyList<string> InitialAlphabet { get; init; } = [];
-
-    /// <summary>WordPiece only: lowercase and strip accents (uncased BERT).</summary>
-    public bool Lowercase { get; init; }
-}
-
 /// <summary>
 /// Trains WordPiece, byte-level BPE and Unigram tokenizers on a corpus and writes a Hugging Face
 /// tokenizer.json (loadable by HF tokenizers and by <see cref="Tokenizer.FromJson"/>).
@@ -53,8 +20,8 @@ public static class TokenizerTrainer
         var specials = options.SpecialTokens ?? (options.Kind == TokenizerKind.WordPiece
             ? ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] : ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]);
         if (specials.Count != specials.Distinct(StringComparer.Ordinal).Count()) throw new ArgumentException("special tokens must be distinct");
-        var pipeline = Pipeline(options, specials);
-        var probe = Tokenizer.FromJson(Json(pipeline, "{\"type\":\"WordLevel\",\"vocab\":{\"<probe>\":0},\"unk_token\":\"<probe>\"}", []), "trainer");
+        var components = Components(options, specials);
+        var probe = Tokenizer.FromJson(Json(components, "{\"type\":\"WordLevel\",\"vocab\":{\"<probe>\":0},\"unk_token\":\"<probe>\"}", []), "trainer");
         var counts = CountWords(probe, lines);
         string model;
         switch (options.Kind)
@@ -88,7 +55,7 @@ public static class TokenizerTrainer
                 break;
             }
         }
-        return Json(pipeline, model, specials);
+        return Json(components, model, specials);
     }
 
     /// <summary>Trains and loads the result.</summary>
@@ -114,11 +81,12 @@ public static class TokenizerTrainer
         return new Dictionary<string, long>(global, StringComparer.Ordinal);
     }
 
-    private sealed record PipelineJson(string Normalizer, string PreTokenizer, string PostProcessor, string Decoder);
+    /// <summary>The tokenizer.json sections of the components around the model.</summary>
+    private sealed record ComponentsJson(string Normalizer, string PreTokenizer, string PostProcessor, string Decoder);
 
     private static string Str(string s) => JsonSerializer.Serialize(s);
 
-    private static PipelineJson Pipeline(TokenizerTrainingOptions o, IReadOnlyList<string> specials)
+    private static ComponentsJson Components(TokenizerTrainingOptions o, IReadOnlyList<string> specials)
     {
         int Id(string t) => specials.ToList().IndexOf(t);
         switch (o.Kind)
@@ -126,7 +94,7 @@ public static class TokenizerTrainer
             case TokenizerKind.WordPiece:
             {
                 string cls = specials.Contains("[CLS]") ? "[CLS]" : specials[0], sep = specials.Contains("[SEP]") ? "[SEP]" : specials[^1];
-                return new PipelineJson(
+                return new ComponentsJson(
                     $$"""{"type":"BertNormalizer","clean_text":true,"handle_chinese_chars":true,"strip_accents":null,"lowercase":{{(o.Lowercase ? "true" : "false")}}}""",
                     """{"type":"BertPreTokenizer"}""",
                     $$"""{"type":"BertProcessing","sep":[{{Str(sep)}},{{Id(sep)}}],"cls":[{{Str(cls)}},{{Id(cls)}}]}""",
@@ -135,7 +103,7 @@ public static class TokenizerTrainer
             case TokenizerKind.Bpe:
             {
                 string cls = specials.Contains("<s>") ? "<s>" : specials[0], sep = specials.Contains("</s>") ? "</s>" : specials[^1];
-                return new PipelineJson("null",
+                return new ComponentsJson("null",
                     """{"type":"ByteLevel","add_prefix_space":false,"trim_offsets":true,"use_regex":true}""",
                     $$"""{"type":"RobertaProcessing","sep":[{{Str(sep)}},{{Id(sep)}}],"cls":[{{Str(cls)}},{{Id(cls)}}],"trim_offsets":true,"add_prefix_space":false}""",
                     """{"type":"ByteLevel","add_prefix_space":true,"trim_offsets":true,"use_regex":true}""");
@@ -143,7 +111,7 @@ public static class TokenizerTrainer
             default:
             {
                 string bos = specials.Contains("<s>") ? "<s>" : specials[0], eos = specials.Contains("</s>") ? "</s>" : specials[^1];
-                return new PipelineJson(
+                return new ComponentsJson(
                     """{"type":"Sequence","normalizers":[{"type":"Nmt"},{"type":"NFKC"},{"type":"Replace","pattern":{"Regex":" {2,}"},"content":" "}]}""",
                     """{"type":"Metaspace","replacement":"▁","prepend_scheme":"always","split":true}""",
                     Template(Str(bos), Str(eos), Id(bos), Id(eos)),
@@ -162,7 +130,7 @@ public static class TokenizerTrainer
             + Tok(bos, bosId) + "," + Tok(eos, eosId) + "}}";
     }
 
-    private static string Json(PipelineJson p, string model, IReadOnlyList<string> specials)
+    private static string Json(ComponentsJson p, string model, IReadOnlyList<string> specials)
     {
         var sb = new StringBuilder();
         sb.Append("{\n  \"version\": \"1.0\",\n  \"truncation\": null,\n  \"padding\": null,\n  \"added_tokens\": [");

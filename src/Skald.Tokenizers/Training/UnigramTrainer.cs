@@ -9,6 +9,7 @@ namespace Skald.Tokenizers.Training;
 /// word with the current scores, new scores = log relative frequency) each followed by pruning of
 /// the least used multi-character pieces, until the vocabulary has the requested size.
 /// </summary>
+/// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/models/unigram/trainer.rs</remarks>
 internal sealed class UnigramTrainer(int vocabSize, int minFrequency, int maxPieceLength = 16)
 {
     /// <summary>Returns (piece, score) pairs, most useful first; <paramref name="reserved"/> slots are left for special tokens.</summary>

@@ -2,19 +2,6 @@ using Skald.Tokenizers.Core;
 
 namespace Skald.Tokenizers.Unicode;
 
-/// <summary>The four Unicode normalization forms.</summary>
-internal enum NormalizationKind
-{
-    /// <summary>Canonical decomposition.</summary>
-    Nfd,
-    /// <summary>Compatibility decomposition.</summary>
-    Nfkd,
-    /// <summary>Canonical decomposition then composition.</summary>
-    Nfc,
-    /// <summary>Compatibility decomposition then canonical composition.</summary>
-    Nfkc,
-}
-
 /// <summary>
 /// Unicode normalization with alignment tracking, producing the same (char, change) stream as the
 /// unicode-normalization-alignments crate HF tokenizers uses: the first char of a decomposition

@@ -1,6 +1,6 @@
 using Skald.Models;
 using Skald.Models.Architectures;
-using Skald.Models.Pipeline;
+using Skald.Models.Modules;
 using Skald.Tensors;
 using Skald.Tensors.Autograd;
 using Skald.Tokenizers;

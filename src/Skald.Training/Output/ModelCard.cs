@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Skald.Models.Pipeline;
+using Skald.Models.Modules;
 using Skald.Training.Trainer;
 
 namespace Skald.Training.Output;

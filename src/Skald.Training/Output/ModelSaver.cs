@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Skald.Models;
 using Skald.Models.Checkpoints;
-using Skald.Models.Pipeline;
+using Skald.Models.Modules;
 using Skald.Training.Config;
 using Skald.Training.Static;
 

@@ -1,5 +1,5 @@
 using Skald.Models;
-using Skald.Models.Pipeline;
+using Skald.Models.Modules;
 using Skald.Tensors;
 
 namespace Skald.Training.Tests.Evaluation;

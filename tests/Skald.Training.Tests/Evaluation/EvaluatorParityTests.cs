@@ -21,8 +21,8 @@ public sealed class EvaluatorParityTests
 
     private static string SampleTriplets => Path.Combine(TestPaths.RepoRoot, "samples", "data", "eval", "triplets.jsonl");
 
-    private static EncoderModel SkaldEvaluateModel(SentenceEncoder encoder, string folder) =>
-        new(encoder, folder, new EncoderModelOptions { BatchSize = BatchSize });
+    private static EvaluationEmbeddingModel SkaldEvaluateModel(SentenceEncoder encoder, string folder) =>
+        new(encoder, folder, new EvaluationEmbeddingOptions { BatchSize = BatchSize });
 
     [Theory]
     [InlineData("bert-cased-mean")]
@@ -100,7 +100,7 @@ public sealed class EvaluatorParityTests
         {
             seen.AddRange(texts);
             return [.. texts.Select(_ => new float[] { 1, 0 })];
-        }, 2, Skald.Models.Pipeline.SimilarityFunction.Cosine, new Dictionary<string, string> { ["query"] = "query: ", ["passage"] = "passage: " });
+        }, 2, Skald.Models.Modules.SimilarityFunction.Cosine, new Dictionary<string, string> { ["query"] = "query: ", ["passage"] = "passage: " });
         model.Embed(["hvor?"], Skald.Retrieval.Models.TextRole.Query);
         model.Embed(["her."], Skald.Retrieval.Models.TextRole.Document);
         model.Embed(["tekst"], Skald.Retrieval.Models.TextRole.Text);

@@ -1,5 +1,5 @@
 using Skald.Models.Checkpoints;
-using Skald.Models.Pipeline;
+using Skald.Models.Modules;
 using Skald.Tensors;
 using Skald.Training.Evaluation;
 using Skald.Training.Optim;

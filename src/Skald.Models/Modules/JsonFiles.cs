@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Skald.Models.Pipeline;
+namespace Skald.Models.Modules;
 
 /// <summary>Small helpers for the JSON config files of a model folder; every error names the file and key.</summary>
 internal static class JsonFiles

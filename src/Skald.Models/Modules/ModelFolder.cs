@@ -1,13 +1,14 @@
 using System.Text.Json;
 using Skald.Tokenizers;
 
-namespace Skald.Models.Pipeline;
+namespace Skald.Models.Modules;
 
 /// <summary>
-/// What a model folder says about the sentence-embedding pipeline: modules.json (Transformer → Pooling → Dense* →
+/// What a model folder says about its sentence-transformers module chain: modules.json (Transformer → Pooling → Dense* →
 /// Normalize?, or StaticEmbedding → Dense* → Normalize?), sentence_bert_config.json, config_sentence_transformers.json. A plain Hugging Face folder without
 /// modules.json gets mean pooling, as sentence-transformers does.
 /// </summary>
+/// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/v5.1.0/sentence_transformers/SentenceTransformer.py</remarks>
 public sealed record ModelFolder
 {
     /// <summary>The folder.</summary>
@@ -22,7 +23,7 @@ public sealed record ModelFolder
     /// <summary>Dense module folders, in order.</summary>
     public IReadOnlyList<string> DensePaths { get; init; } = [];
 
-    /// <summary>Whether a Normalize module ends the pipeline.</summary>
+    /// <summary>Whether a Normalize module ends the module chain.</summary>
     public bool Normalize { get; init; }
 
     /// <summary>True when the first module is a StaticEmbedding (no special tokens, no stripping, mean of token rows).</summary>
@@ -61,7 +62,7 @@ public sealed record ModelFolder
         return DoLowerCase ? text.ToLowerInvariant() : text;
     }
 
-    /// <summary>Reads the folder's pipeline description.</summary>
+    /// <summary>Reads the folder's module chain (modules.json and the module configs).</summary>
     public static ModelFolder Read(string path)
     {
         if (!Directory.Exists(path)) throw new ModelFormatException($"{path}: model folder not found");

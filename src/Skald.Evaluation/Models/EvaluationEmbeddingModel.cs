@@ -1,24 +1,25 @@
 using Skald.Models;
-using Skald.Models.Pipeline;
+using Skald.Models.Modules;
 using Skald.Retrieval.Models;
 
 namespace Skald.Evaluation.Models;
 
 /// <summary>
-/// A <see cref="SentenceEncoder"/> as an <see cref="IEmbeddingModel"/>: role prompts, duplicate texts encoded once,
-/// and an optional on-disk <see cref="EmbeddingCache"/>.
+/// The embedding model that <c>skald evaluate</c> and <c>skald benchmark</c> run: a model folder's
+/// <see cref="SentenceEncoder"/> as an <see cref="IEmbeddingModel"/>, with role prompts, duplicate texts encoded once,
+/// and an optional on-disk <see cref="EmbeddingCache"/>. (During training, Skald.Training's adapter plays this part.)
 /// </summary>
-public sealed class EncoderModel : IEmbeddingModel
+public sealed class EvaluationEmbeddingModel : IEmbeddingModel
 {
-    private readonly EncoderModelOptions options;
+    private readonly EvaluationEmbeddingOptions options;
     private readonly EmbeddingCache? cache;
     private readonly Dictionary<string, string> metadata;
 
     /// <summary>Wraps a loaded encoder; <paramref name="modelPath"/> identifies it for the cache.</summary>
-    public EncoderModel(SentenceEncoder encoder, string modelPath, EncoderModelOptions? options = null)
+    public EvaluationEmbeddingModel(SentenceEncoder encoder, string modelPath, EvaluationEmbeddingOptions? options = null)
     {
         Encoder = encoder;
-        this.options = options ?? new EncoderModelOptions();
+        this.options = options ?? new EvaluationEmbeddingOptions();
         Name = this.options.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelPath)));
         if (this.options.CacheDirectory is { } dir)
             cache = new EmbeddingCache(dir, EmbeddingCache.ModelKey(modelPath, $"max={this.options.MaxLength}"), encoder.Dimension);
@@ -34,7 +35,7 @@ public sealed class EncoderModel : IEmbeddingModel
     }
 
     /// <summary>Loads a model folder.</summary>
-    public static EncoderModel Load(string path, EncoderModelOptions? options = null) => new(SentenceEncoder.Load(path), path, options);
+    public static EvaluationEmbeddingModel Load(string path, EvaluationEmbeddingOptions? options = null) => new(SentenceEncoder.Load(path), path, options);
 
     /// <summary>The wrapped encoder.</summary>
     public SentenceEncoder Encoder { get; }

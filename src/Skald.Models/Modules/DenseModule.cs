@@ -2,13 +2,14 @@ using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Tensors.Autograd;
 
-namespace Skald.Models.Pipeline;
+namespace Skald.Models.Modules;
 
 /// <summary>
 /// sentence-transformers' Dense module (sentence_transformers/models/Dense.py): y = activation(x · Wᵀ + b),
 /// W: [out, in] stored as <c>linear.weight</c> in the module folder's model.safetensors. Its parameters are named
 /// with the module folder (<c>2_Dense/linear.weight</c>).
 /// </summary>
+/// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/v5.1.0/sentence_transformers/models/Dense.py</remarks>
 public sealed class DenseModule
 {
     private DenseModule(int inFeatures, int outFeatures, string activation, Parameter weight, Parameter? bias, string source)

@@ -1,21 +1,9 @@
 using System.Numerics.Tensors;
 
-namespace Skald.Models.Pipeline;
-
-/// <summary>Similarity functions of sentence-transformers (<c>similarity_fn_name</c>).</summary>
-public enum SimilarityFunction
-{
-    /// <summary>Cosine similarity.</summary>
-    Cosine,
-    /// <summary>Dot product.</summary>
-    Dot,
-    /// <summary>Negative Euclidean distance (higher = more similar, as sentence-transformers defines it).</summary>
-    Euclidean,
-    /// <summary>Negative Manhattan distance.</summary>
-    Manhattan,
-}
+namespace Skald.Models.Modules;
 
 /// <summary>Parsing and evaluation of <see cref="SimilarityFunction"/>.</summary>
+/// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/v5.1.0/sentence_transformers/util/similarity.py</remarks>
 public static class Similarities
 {
     /// <summary>Parses sentence-transformers' names ("cosine", "dot", "euclidean", "manhattan").</summary>

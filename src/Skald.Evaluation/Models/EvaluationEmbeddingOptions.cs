@@ -1,7 +1,7 @@
 namespace Skald.Evaluation.Models;
 
-/// <summary>How an <see cref="EncoderModel"/> embeds texts during evaluation.</summary>
-public sealed record EncoderModelOptions
+/// <summary>How an <see cref="EvaluationEmbeddingModel"/> embeds texts during evaluation.</summary>
+public sealed record EvaluationEmbeddingOptions
 {
     /// <summary>Texts per forward pass (the encoder sorts texts by length, so batches hold similar lengths).</summary>
     public int BatchSize { get; init; } = 32;

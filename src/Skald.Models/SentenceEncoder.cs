@@ -1,3 +1,4 @@
+using Skald.Models.Adapters;
 using Skald.Models.Architectures;
 using Skald.Models.Modules;
 using Skald.Tensors.Autograd;
@@ -71,14 +72,19 @@ public sealed class SentenceEncoder
     /// <summary>The id padding is filled with (the tokenizer's pad token, else config.json's pad_token_id).</summary>
     public int PadId { get; }
 
-    /// <summary>Loads a model folder. Errors are <see cref="ModelFormatException"/> or <see cref="TokenizerException"/>.</summary>
-    public static SentenceEncoder Load(string path)
+    /// <summary>
+    /// Loads a model folder, merging the PEFT LoRA adapter folders in <paramref name="adapters"/> into its weights in
+    /// order (LLM2Vec's MNTP adapter, then a supervised one). Errors are <see cref="ModelFormatException"/> or
+    /// <see cref="TokenizerException"/>.
+    /// </summary>
+    public static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters = null)
     {
         var folder = ModelFolder.Read(path);
         var tokenizer = folder.LoadTokenizer();
         ITransformer encoder = folder.IsStatic
             ? StaticEmbeddingModel.Load(folder.TransformerPath)
             : ArchitectureRegistry.Load(folder.TransformerPath);
+        foreach (var adapter in adapters ?? []) PeftAdapters.Merge(adapter, encoder.Parameters);
         var pooling = folder.Pooling ?? new PoolingConfig(encoder.HiddenSize, PoolingMode.Mean);
         if (pooling.Dimension != encoder.HiddenSize)
             throw new ModelFormatException(

@@ -17,6 +17,7 @@ internal sealed class EncodeCommand : Command
     private readonly Option<string> promptName = CliOptions.Text("--prompt-name", "Prepend the model's prompt of this name (config_sentence_transformers.json)", "NAME");
     private readonly Option<string> prompt = CliOptions.Text("--prompt", "Prepend this text to every input (e.g. \"query: \")", "TEXT");
     private readonly Option<bool> normalize = CliOptions.Flag("--normalize", "Scale every embedding to unit length");
+    private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order (e.g. LLM2Vec's MNTP, then supervised), comma-separated", "DIR[,DIR...]");
 
     public EncodeCommand() : base("encode", "Embed texts with a model: one embedding per input line, in input order")
     {
@@ -28,6 +29,7 @@ internal sealed class EncodeCommand : Command
         Options.Add(promptName);
         Options.Add(prompt);
         Options.Add(normalize);
+        Options.Add(adapters);
         CliOptions.AtMostOne(this, promptName, prompt);
         SetAction(Run);
     }
@@ -38,7 +40,7 @@ internal sealed class EncodeCommand : Command
         bool quiet = p.GetValue(CliOptions.Quiet);
         EmbeddingOutput.CheckExtension(outputPath);
         var texts = TextInput.Read(p.GetValue(input)!, allowBlank: false);
-        var encoder = SentenceEncoder.Load(p.GetValue(model)!);
+        var encoder = SentenceEncoder.Load(p.GetValue(model)!, [.. CliOptions.Items(p.GetValue(adapters))]);
         var embeddings = ProgressView.Run("encoding", texts.Count >= 64, quiet, bar => encoder.Encode(texts, new EncodeOptions
         {
             BatchSize = p.GetValue(batchSize) ?? 32,

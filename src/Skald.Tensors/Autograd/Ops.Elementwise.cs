@@ -71,6 +71,23 @@ public static partial class Ops
         tape.WriteGrad(b, dx => y.Grad.CopyTo(dx));
     });
 
+    /// <summary>y = a + s·b (same shapes).</summary>
+    public static Variable AddScaled(Tape tape, Variable a, Variable b, float s)
+    {
+        if (a.Length != b.Length) throw new ArgumentException("shapes differ");
+        var y = tape.NewVariable(a.Rows, a.Cols);
+        TensorPrimitives.MultiplyAdd(b.Span, s, a.Span, y.Span);
+        if (tape.Records(y)) RecordAddScaled(tape, a, b, s, y);
+        return y;
+    }
+
+    // da = dy;  db = s·dy
+    private static void RecordAddScaled(Tape tape, Variable a, Variable b, float s, Variable y) => tape.Record(y, () =>
+    {
+        tape.WriteGrad(a, dx => y.Grad.CopyTo(dx));
+        tape.WriteGrad(b, dx => TensorPrimitives.Multiply(y.Grad, s, dx));
+    });
+
     /// <summary>The first <paramref name="dims"/> columns of every row (Matryoshka truncation).</summary>
     public static Variable Truncate(Tape tape, Variable x, int dims)
     {

@@ -24,5 +24,8 @@ public static partial class Ops
     }
 
     private static void RecordGather(Tape tape, int[] ids, Parameter table, Variable y) =>
-        tape.Record(y, () => Embedding.Backward(ids, y.Grad, table.Grad.Span, ids.Length, table.Shape[1]));
+        tape.Record(y, () =>
+        {
+            if (table.RequiresGrad) Embedding.Backward(ids, y.Grad, table.Grad.Span, ids.Length, table.Shape[1]);
+        });
 }

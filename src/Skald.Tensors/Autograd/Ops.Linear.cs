@@ -12,7 +12,9 @@ public static partial class Ops
 {
     /// <summary>
     /// y[n, out] = x[n, in] · Wᵀ + b (W: [out, in], as PyTorch). <paramref name="bias"/> may be null. A stacked
-    /// parameter (<see cref="Parameter.Stack"/>) computes all its parts in one GEMM.
+    /// parameter (<see cref="Parameter.Stack"/>) computes all its parts in one GEMM. A weight with a LoRA adapter
+    /// (<see cref="Parameter.Lora"/>) adds scale·(dropout(x)·Aᵀ)·Bᵀ; a frozen weight (<see cref="Parameter.RequiresGrad"/>
+    /// false) gets no gradient.
     /// </summary>
     public static Variable Linear(Tape tape, Variable x, Parameter weight, Parameter? bias)
     {
@@ -22,7 +24,14 @@ public static partial class Ops
         var y = tape.NewVariable(n, outF);
         Kernels.Linear.Forward(x.Span, weight.Data.Span, bias is null ? default : bias.Data.Span, y.Span, n, inF, outF);
         if (tape.Records(y)) RecordLinear(tape, x, weight, bias, y);
-        return y;
+        return weight.Lora is { } lora ? AddLowRank(tape, x, y, lora) : y;
+    }
+
+    // LoRA: y + scale·(dropout(x)·Aᵀ)·Bᵀ, [n, in] → [n, r] → [n, out]
+    private static Variable AddLowRank(Tape tape, Variable x, Variable y, LoraAdapter lora)
+    {
+        var u = Linear(tape, Dropout(tape, x, tape.Training ? lora.Dropout : 0f), lora.A, null); // [n, r]
+        return AddScaled(tape, y, Linear(tape, u, lora.B, null), lora.Scale);                   // [n, out]
     }
 
     // dx = dy · W;  dW += dyᵀ · x;  db += Σ_rows dy
@@ -35,8 +44,8 @@ public static partial class Ops
             var g = tape.GradFor(x, out bool acc);
             Blas.Sgemm(false, false, n, inF, outF, 1f, dy, outF, weight.Data.Span, inF, acc ? 1f : 0f, g, inF);
         }
-        Blas.Sgemm(true, false, outF, inF, n, 1f, dy, outF, x.Span, inF, 1f, weight.Grad.Span, inF);
-        if (bias is not null) AddRowSums(dy, bias.Grad.Span, n, outF);
+        if (weight.RequiresGrad) Blas.Sgemm(true, false, outF, inF, n, 1f, dy, outF, x.Span, inF, 1f, weight.Grad.Span, inF);
+        if (bias is { RequiresGrad: true }) AddRowSums(dy, bias.Grad.Span, n, outF);
     });
 
     private static void AddRowSums(ReadOnlySpan<float> dy, Span<float> db, int n, int cols)

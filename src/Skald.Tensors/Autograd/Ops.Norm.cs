@@ -51,9 +51,9 @@ public static partial class Ops
         var ds = dsArr.AsSpan(0, n * c);
         Kernels.Dropout.Apply(y.Grad, dy, dropout, seed);
         LayerNorm.Backward(dy, sum.Span, gamma.Data.Span, mean.Span, rstd.Span, ds, gamma.Grad.Span, beta.Grad.Span, n, c);
-        Embedding.Backward(ids, ds, word.Grad.Span, n, c);
-        Embedding.Backward(positions, ds, position.Grad.Span, n, c);
-        Embedding.Backward(typeIds, ds, type.Grad.Span, n, c);
+        if (word.RequiresGrad) Embedding.Backward(ids, ds, word.Grad.Span, n, c);
+        if (position.RequiresGrad) Embedding.Backward(positions, ds, position.Grad.Span, n, c);
+        if (type.RequiresGrad) Embedding.Backward(typeIds, ds, type.Grad.Span, n, c);
         tape.Return(dyArr);
         tape.Return(dsArr);
     });

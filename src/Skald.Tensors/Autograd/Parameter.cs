@@ -15,6 +15,7 @@ public sealed class Parameter
 {
     private readonly Storage storage;
     private readonly int offset;
+    private LoraAdapter? lora;
 
     /// <summary>Creates a parameter over <paramref name="data"/> (not copied).</summary>
     public Parameter(string name, float[] data, int[] shape, bool weightDecay)
@@ -46,6 +47,35 @@ public sealed class Parameter
 
     /// <summary>Whether AdamW applies weight decay (false for biases and LayerNorm weights, as HF Trainer).</summary>
     public bool WeightDecay { get; }
+
+    /// <summary>
+    /// Whether backward passes compute this parameter's gradient (PyTorch's <c>requires_grad</c>). False freezes it:
+    /// the GEMM for its gradient is skipped and no gradient memory is allocated for it (LoRA trains only adapters).
+    /// </summary>
+    public bool RequiresGrad { get; set; } = true;
+
+    /// <summary>
+    /// A low-rank adapter added to this weight's linear map (peft's LoRA): <c>Ops.Linear</c> computes
+    /// y = x·Wᵀ + b + scale·(dropout(x)·Aᵀ)·Bᵀ. Null: the plain weight. Only plain [out, in] weights take one (not the
+    /// stacked view or its parts).
+    /// </summary>
+    public LoraAdapter? Lora
+    {
+        get => lora;
+        set
+        {
+            if (value is not null)
+            {
+                if (Shape.Length != 2) throw new ArgumentException($"{Name}: LoRA needs a [out, in] weight");
+                if (offset != 0 || Length != storage.Values.Length)
+                    throw new ArgumentException($"{Name}: a part of a fused (stacked) projection cannot take a LoRA adapter yet");
+                if (value.A.Shape[1] != Shape[1] || value.B.Shape[0] != Shape[0])
+                    throw new ArgumentException(
+                        $"{Name}: adapter A [{string.Join(", ", value.A.Shape)}] / B [{string.Join(", ", value.B.Shape)}] does not fit the weight [{Shape[0]}, {Shape[1]}]");
+            }
+            lora = value;
+        }
+    }
 
     /// <summary>Values (row-major).</summary>
     public Memory<float> Data => storage.Values.AsMemory(offset, Length);

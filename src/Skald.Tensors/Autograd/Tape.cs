@@ -44,6 +44,12 @@ public sealed class Tape
 
     private float dropout;
 
+    /// <summary>
+    /// A training-mode pass: adapters apply their own dropout (LoRA's lora_dropout, drawn from <see cref="Random"/>)
+    /// even when <see cref="Dropout"/> is 0, as decoders train with attention dropout 0 and LoRA dropout 0.05.
+    /// </summary>
+    public bool Training { get; set; }
+
     /// <summary>The generator dropout seeds are drawn from (one draw per dropout op).</summary>
     public SkaldRandom? Random { get; set; }
 

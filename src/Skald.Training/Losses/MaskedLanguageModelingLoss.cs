@@ -83,6 +83,7 @@ public sealed class MaskedLanguageModelingLoss : ILoss
         tape.Reset();
         tape.Recording = backward;
         tape.Dropout = model.Dropout;
+        tape.Training = backward;
         tape.Random = model.Random;
         try
         {

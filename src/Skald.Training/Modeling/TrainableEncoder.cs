@@ -84,6 +84,7 @@ public sealed class TrainableEncoder : ITrainableModel
         tape.Reset();
         tape.Recording = record;
         tape.Dropout = dropout ? Dropout : 0f;
+        tape.Training = dropout;
         tape.Random = Random;
         return new EncoderPass(this, tape);
     }

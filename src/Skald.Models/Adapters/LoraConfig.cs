@@ -1,0 +1,115 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Skald.Models.Adapters;
+
+/// <summary>
+/// The LoRA settings of peft's <c>LoraConfig</c> that Skald supports, as read from and written to
+/// <c>adapter_config.json</c>: rank <see cref="R"/>, <see cref="Alpha"/> (scale = alpha / r, or alpha / √r with
+/// rsLoRA), <see cref="Dropout"/> and the target modules — a list (a module matches when its name equals an entry or
+/// ends with "." + entry) or a regular expression (matching the whole module name). Options Skald does not implement
+/// (DoRA, fan_in_fan_out, bias other than "none", modules_to_save, per-layer ranks or layers) are refused by name.
+/// The defaults are LLM2Vec's.
+/// </summary>
+/// <remarks>Upstream: https://github.com/huggingface/peft/blob/v0.17.1/src/peft/tuners/lora/config.py and
+/// https://github.com/huggingface/peft/blob/v0.17.1/src/peft/tuners/tuners_utils.py (check_target_module_exists)</remarks>
+public sealed record LoraConfig
+{
+    /// <summary>LLM2Vec's target modules: every projection of a Llama-style decoder layer.</summary>
+    public static readonly IReadOnlyList<string> DecoderProjections = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+
+    /// <summary>Rank r.</summary>
+    public int R { get; init; } = 16;
+
+    /// <summary>lora_alpha.</summary>
+    public float Alpha { get; init; } = 32;
+
+    /// <summary>lora_dropout on the adapter input during training.</summary>
+    public float Dropout { get; init; } = 0.05f;
+
+    /// <summary>Module names (suffix match), unless <see cref="TargetPattern"/> is set.</summary>
+    public IReadOnlyList<string> TargetModules { get; init; } = DecoderProjections;
+
+    /// <summary>A regular expression over whole module names (peft's string form of target_modules), or null.</summary>
+    public string? TargetPattern { get; init; }
+
+    /// <summary>rsLoRA: scale = alpha / √r.</summary>
+    public bool UseRsLora { get; init; }
+
+    /// <summary>The base model the adapter was trained on (informational).</summary>
+    public string? BaseModel { get; init; }
+
+    /// <summary>The factor B·A is multiplied by.</summary>
+    public float Scale => UseRsLora ? Alpha / MathF.Sqrt(R) : Alpha / R;
+
+    /// <summary>Whether the module <paramref name="module"/> (a weight key without <c>.weight</c>) takes an adapter.</summary>
+    public bool Targets(string module) => TargetPattern is { } p
+        ? Regex.IsMatch(module, "^(?:" + p + ")$", RegexOptions.CultureInvariant)
+        : TargetModules.Any(t => module == t || module.EndsWith("." + t, StringComparison.Ordinal));
+
+    /// <summary>Reads <c>adapter_config.json</c>; anything unsupported is a <see cref="ModelFormatException"/> naming the file and key.</summary>
+    public static LoraConfig Read(string path)
+    {
+        if (!File.Exists(path)) throw new ModelFormatException($"{path}: adapter_config.json not found (a PEFT adapter folder has adapter_config.json and adapter_model.safetensors)");
+        JsonElement root;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            root = doc.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            throw new ModelFormatException($"{path}: invalid JSON ({e.Message})");
+        }
+        string? type = Str(root, "peft_type");
+        if (type != "LORA") throw new ModelFormatException($"{path}: peft_type \"{type}\" is not supported (only LORA)");
+        if (Bool(root, "use_dora")) throw new ModelFormatException($"{path}: use_dora: DoRA adapters are not supported yet");
+        if (Bool(root, "fan_in_fan_out")) throw new ModelFormatException($"{path}: fan_in_fan_out: true is for GPT-2 Conv1D layers, not supported");
+        if (Str(root, "bias") is { } bias && bias != "none") throw new ModelFormatException($"{path}: bias \"{bias}\" is not supported (only \"none\")");
+        foreach (var key in new[] { "modules_to_save", "layers_to_transform", "rank_pattern", "alpha_pattern", "layer_replication" })
+        {
+            if (root.TryGetProperty(key, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined)
+                && !(v.ValueKind == JsonValueKind.Object && !v.EnumerateObject().Any())
+                && !(v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 0))
+                throw new ModelFormatException($"{path}: {key} is not supported yet");
+        }
+        int r = root.TryGetProperty("r", out var rv) && rv.TryGetInt32(out int ri) && ri > 0 ? ri
+            : throw new ModelFormatException($"{path}: r must be a positive integer");
+        float alpha = root.TryGetProperty("lora_alpha", out var av) && av.TryGetSingle(out float a) ? a
+            : throw new ModelFormatException($"{path}: lora_alpha is missing");
+        float dropout = root.TryGetProperty("lora_dropout", out var dv) && dv.TryGetSingle(out float d) ? d : 0f;
+        var config = new LoraConfig { R = r, Alpha = alpha, Dropout = dropout, UseRsLora = Bool(root, "use_rslora"), BaseModel = Str(root, "base_model_name_or_path") };
+        return root.TryGetProperty("target_modules", out var tm) ? tm.ValueKind switch
+        {
+            JsonValueKind.String => config with { TargetPattern = tm.GetString(), TargetModules = [] },
+            JsonValueKind.Array => config with { TargetModules = [.. tm.EnumerateArray().Select(e => e.GetString() ?? "")] },
+            _ => throw new ModelFormatException($"{path}: target_modules must be a list of names or a regular expression"),
+        } : throw new ModelFormatException($"{path}: target_modules is missing");
+    }
+
+    /// <summary>adapter_config.json as peft writes it (the keys peft needs to load the adapter onto the base model).</summary>
+    public JsonObject ToJson() => new()
+    {
+        ["peft_type"] = "LORA",
+        ["task_type"] = null,
+        ["base_model_name_or_path"] = BaseModel,
+        ["r"] = R,
+        ["lora_alpha"] = Alpha,
+        ["lora_dropout"] = Dropout,
+        ["target_modules"] = TargetPattern is { } p ? JsonValue.Create(p) : new JsonArray([.. TargetModules.Select(t => JsonValue.Create(t))]),
+        ["bias"] = "none",
+        ["fan_in_fan_out"] = false,
+        ["use_rslora"] = UseRsLora,
+        ["use_dora"] = false,
+        ["init_lora_weights"] = true,
+        ["modules_to_save"] = null,
+        ["inference_mode"] = true,
+        ["revision"] = null,
+    };
+
+    private static string? Str(JsonElement o, string key) =>
+        o.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+    private static bool Bool(JsonElement o, string key) => o.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.True;
+}

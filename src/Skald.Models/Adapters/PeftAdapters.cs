@@ -1,0 +1,150 @@
+using System.Text;
+using System.Text.Json;
+using Skald.Models.Checkpoints;
+using Skald.Tensors;
+using Skald.Tensors.Autograd;
+
+namespace Skald.Models.Adapters;
+
+/// <summary>
+/// LoRA adapters on a model's linear weights, in peft's layout: new adapters (A kaiming-uniform, B zero, as peft's
+/// default init, so the model starts unchanged), adapters read from a folder and merged into the weights
+/// (W' = W + scale·B·A), and adapters written as a folder peft loads (<c>adapter_config.json</c> +
+/// <c>adapter_model.safetensors</c> with keys <c>base_model.model.{module}.lora_A.weight</c> / <c>lora_B.weight</c>,
+/// module names as in the base model, e.g. LLM2Vec's <c>layers.0.self_attn.q_proj</c>).
+/// </summary>
+/// <remarks>Upstream: https://github.com/huggingface/peft/blob/v0.17.1/src/peft/tuners/lora/layer.py (update_layer,
+/// reset_lora_parameters, merge) and https://github.com/huggingface/peft/blob/v0.17.1/src/peft/utils/save_and_load.py</remarks>
+public static class PeftAdapters
+{
+    /// <summary>The adapter config file.</summary>
+    public const string ConfigFile = "adapter_config.json";
+
+    /// <summary>The adapter weights file.</summary>
+    public const string WeightsFile = "adapter_model.safetensors";
+
+    /// <summary>Key prefix peft gives adapter tensors.</summary>
+    public const string KeyPrefix = "base_model.model.";
+
+    /// <summary>
+    /// Attaches new adapters to every 2-D <c>*.weight</c> whose module <paramref name="config"/> targets and freezes
+    /// all of <paramref name="parameters"/> (only adapters train). A ~ U(−1/√in, 1/√in) (kaiming_uniform with a = √5),
+    /// B = 0. Returns the adapters in parameter order.
+    /// </summary>
+    public static IReadOnlyList<LoraAdapter> Attach(IReadOnlyList<Parameter> parameters, LoraConfig config, SkaldRandom random)
+    {
+        var adapters = new List<LoraAdapter>();
+        foreach (var p in parameters)
+        {
+            p.RequiresGrad = false;
+            if (Module(p) is not { } module || !config.Targets(module)) continue;
+            int outF = p.Shape[0], inF = p.Shape[1];
+            var a = new Parameter(module + ".lora_A.weight", new float[config.R * inF], [config.R, inF], weightDecay: true);
+            var b = new Parameter(module + ".lora_B.weight", new float[outF * config.R], [outF, config.R], weightDecay: true);
+            float bound = 1f / MathF.Sqrt(inF);
+            var av = a.Data.Span;
+            for (int i = 0; i < av.Length; i++) av[i] = (2 * random.NextFloat() - 1) * bound;
+            var adapter = new LoraAdapter(a, b, config.Scale, config.Dropout);
+            try
+            {
+                p.Lora = adapter;
+            }
+            catch (ArgumentException e)
+            {
+                throw new ModelFormatException($"lora.target_modules: {e.Message}");
+            }
+            adapters.Add(adapter);
+        }
+        if (adapters.Count == 0)
+        {
+            var linears = parameters.Select(Module).OfType<string>().Select(m => m[(m.LastIndexOf('.') + 1)..]).Distinct().Take(12);
+            throw new ModelFormatException(
+                $"lora.target_modules ({config.TargetPattern ?? string.Join(", ", config.TargetModules)}) match no linear layer of this model " +
+                $"(its layers end in: {string.Join(", ", linears)})");
+        }
+        return adapters;
+    }
+
+    /// <summary>
+    /// Reads the adapter in <paramref name="folder"/> and merges it into <paramref name="parameters"/>' weights
+    /// (W += scale·B·A). Keys are matched after dropping <c>base_model.model.</c> and, when needed, one leading module
+    /// (<c>model.</c> of a ForCausalLM checkpoint). Returns the number of weights changed.
+    /// </summary>
+    public static int Merge(string folder, IReadOnlyList<Parameter> parameters)
+    {
+        var config = LoraConfig.Read(Path.Combine(folder, ConfigFile));
+        string file = Path.Combine(folder, WeightsFile);
+        if (!File.Exists(file))
+            throw new ModelFormatException($"{folder}: {WeightsFile} not found (adapter_model.bin is not read: convert it to safetensors)");
+        var byName = parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        using var st = SafeTensorsFile.Open(file);
+        int merged = 0;
+        foreach (var (key, infoA) in st.Tensors.Where(t => t.Key.EndsWith(".lora_A.weight", StringComparison.Ordinal)).OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            string module = key[..^".lora_A.weight".Length];
+            string keyB = module + ".lora_B.weight";
+            if (!st.Tensors.TryGetValue(keyB, out var infoB)) throw new ModelFormatException($"{file}: {key} has no {keyB}");
+            var weight = Find(module, byName) ?? throw new ModelFormatException(
+                $"{file}: {key} names no weight of this model (is the adapter for another base model?)");
+            if (infoA.Shape.Length != 2 || infoB.Shape.Length != 2 || infoA.Shape[1] != weight.Shape[1] || infoB.Shape[0] != weight.Shape[0]
+                || infoB.Shape[1] != infoA.Shape[0])
+                throw new ModelFormatException(
+                    $"{file}: {key} [{string.Join(", ", infoA.Shape)}] / lora_B [{string.Join(", ", infoB.Shape)}] do not fit {weight.Name} " +
+                    $"[{string.Join(", ", weight.Shape)}] (an adapter for a different base model?)");
+            var a = new Parameter(key, st.ReadFloat32(key), infoA.Shape, weightDecay: false);
+            var b = new Parameter(keyB, st.ReadFloat32(keyB), infoB.Shape, weightDecay: false);
+            float scale = config.UseRsLora ? config.Alpha / MathF.Sqrt(infoA.Shape[0]) : config.Alpha / infoA.Shape[0];
+            new LoraAdapter(a, b, scale, 0f).MergeInto(weight.Data.Span);
+            merged++;
+        }
+        if (merged == 0) throw new ModelFormatException($"{file}: no lora_A / lora_B tensors");
+        return merged;
+    }
+
+    /// <summary>Merges every attached adapter into its weight and detaches it (peft's merge_and_unload).</summary>
+    public static void MergeAttached(IReadOnlyList<Parameter> parameters)
+    {
+        foreach (var p in parameters)
+        {
+            if (p.Lora is not { } lora) continue;
+            lora.MergeInto(p.Data.Span);
+            p.Lora = null;
+        }
+    }
+
+    /// <summary>Writes the attached adapters of <paramref name="parameters"/> as a peft adapter folder (atomically).</summary>
+    public static void Save(string folder, IReadOnlyList<Parameter> parameters, LoraConfig config)
+    {
+        var tensors = new List<TensorToWrite>();
+        foreach (var p in parameters)
+        {
+            if (p.Lora is not { } lora) continue;
+            tensors.Add(new TensorToWrite(KeyPrefix + lora.A.Name, lora.A.Shape, lora.A.Data));
+            tensors.Add(new TensorToWrite(KeyPrefix + lora.B.Name, lora.B.Shape, lora.B.Data));
+        }
+        if (tensors.Count == 0) throw new InvalidOperationException("no adapters are attached");
+        string full = Path.GetFullPath(folder);
+        string parent = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(parent);
+        string tmp = Path.Combine(parent, $".tmp-{Path.GetFileName(full)}-{Environment.ProcessId}");
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+        Directory.CreateDirectory(tmp);
+        SafeTensorsWriter.Write(Path.Combine(tmp, WeightsFile), tensors);
+        File.WriteAllText(Path.Combine(tmp, ConfigFile),
+            config.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }), new UTF8Encoding(false));
+        if (Directory.Exists(full)) Directory.Delete(full, true);
+        Directory.Move(tmp, full);
+    }
+
+    /// <summary>The module of a 2-D <c>*.weight</c> parameter (its key without <c>.weight</c>), else null.</summary>
+    private static string? Module(Parameter p) =>
+        p.Shape.Length == 2 && p.Name.EndsWith(".weight", StringComparison.Ordinal) ? p.Name[..^".weight".Length] : null;
+
+    private static Parameter? Find(string module, Dictionary<string, Parameter> byName)
+    {
+        string name = module.StartsWith(KeyPrefix, StringComparison.Ordinal) ? module[KeyPrefix.Length..] : module;
+        if (byName.TryGetValue(name + ".weight", out var p)) return p;
+        int dot = name.IndexOf('.');
+        return dot > 0 && byName.TryGetValue(name[(dot + 1)..] + ".weight", out p) ? p : null;
+    }
+}

@@ -16,7 +16,8 @@ public sealed class DecoderParityTests(ITestOutputHelper output)
     private const float Tolerance = 1e-5f;
 
     public static TheoryData<string> Folders =>
-        ["decoder-llama3", "decoder-llama3-bf16", "decoder-mistral", "decoder-qwen2", "decoder-qwen3"];
+        ["decoder-llama3", "decoder-llama3-bf16", "decoder-mistral", "decoder-qwen2", "decoder-qwen3", "decoder-gemma",
+            "decoder-gemma2", "decoder-gemma3"];
 
     internal sealed record Case(string Attention, string Padding, TokenBatch Tokens, float[][][] Hidden, int[]? LogitRows,
         float[][]? Logits);
@@ -90,6 +91,8 @@ public sealed class DecoderParityTests(ITestOutputHelper output)
     [InlineData("decoder-mistral", true, "embed_tokens.weight")]
     [InlineData("decoder-qwen2", true, "embed_tokens.weight")]
     [InlineData("decoder-qwen3", true, "embed_tokens.weight")]
+    [InlineData("decoder-gemma", true, "embed_tokens.weight")]
+    [InlineData("decoder-gemma2", true, "embed_tokens.weight")]
     public void LmHeadIsTiedOrSeparateAsConfigured(string name, bool tied, string key)
     {
         var model = (IDecoder)ArchitectureRegistry.Load(TestPaths.FixtureModel(name));
@@ -115,6 +118,13 @@ public sealed class DecoderParityTests(ITestOutputHelper output)
         Assert.False(qwen2.IsSliding(0) || qwen2.IsSliding(1)); // use_sliding_window false
         var qwen3 = TransformerConfig.Load(Path.Combine(TestPaths.FixtureModel("decoder-qwen3"), "config.json"));
         Assert.Equal(20, qwen3.HeadSize); // head_dim != hidden / heads
+        var gemma2 = TransformerConfig.Load(Path.Combine(TestPaths.FixtureModel("decoder-gemma2"), "config.json"));
+        Assert.Equal((1.5f, 3f, 24f), (gemma2.AttnLogitSoftcapping, gemma2.FinalLogitSoftcapping, gemma2.QueryPreAttnScalar));
+        Assert.True(gemma2.IsSliding(0) && !gemma2.IsSliding(1));
+        Assert.True(gemma2.TieWordEmbeddings); // Gemma's default
+        var gemma3 = TransformerConfig.Load(Path.Combine(TestPaths.FixtureModel("decoder-gemma3"), "config.json"));
+        Assert.Equal((100.0, 1e6, 0f), (gemma3.RopeLocalTheta, gemma3.RopeTheta, gemma3.AttnLogitSoftcapping));
+        Assert.True(gemma3.IsSliding(0) && !gemma3.IsSliding(1));
     }
 
     [Theory]

@@ -25,6 +25,9 @@ public static class ArchitectureRegistry
         ["mistral"] = new(["model."], (c, p) => new Llama(c, p), Llama.Initializer),
         ["qwen2"] = new(["model."], (c, p) => new Llama(c, p), Llama.Initializer),
         ["qwen3"] = new(["model."], (c, p) => new Llama(c, p), Llama.Initializer),
+        ["gemma"] = new(["model."], (c, p) => new Gemma(c, p), Gemma.Initializer),
+        ["gemma2"] = new(["model."], (c, p) => new Gemma(c, p), Gemma.Initializer),
+        ["gemma3_text"] = new(["model."], (c, p) => new Gemma(c, p), Gemma.Initializer),
     };
 
     /// <summary>model_type values Skald can run.</summary>

@@ -9,8 +9,12 @@ namespace Skald.Models.Architectures;
 /// LlamaModel and the decoders that differ from it only in details (model_type llama, mistral, qwen2, qwen3), from
 /// transformers' modeling_llama.py
 /// (https://github.com/huggingface/transformers/blob/0022728/src/transformers/models/llama/modeling_llama.py),
-/// modeling_mistral.py (sliding_window), modeling_qwen2.py (q/k/v biases) and modeling_qwen3.py (RMSNorm of q and k per
-/// head before RoPE; https://github.com/huggingface/transformers/blob/000c33f/src/transformers/models/qwen3/modeling_qwen3.py):
+/// modeling_mistral.py (sliding_window on every layer;
+/// https://github.com/huggingface/transformers/blob/93e0020/src/transformers/models/mistral/modeling_mistral.py),
+/// modeling_qwen2.py (q/k/v biases, no o_proj bias;
+/// https://github.com/huggingface/transformers/blob/00d4b3d/src/transformers/models/qwen2/modeling_qwen2.py) and
+/// modeling_qwen3.py (RMSNorm of q and k per head before RoPE;
+/// https://github.com/huggingface/transformers/blob/000c33f/src/transformers/models/qwen3/modeling_qwen3.py):
 /// embed_tokens → layer × L (x + attn(input_layernorm(x)); x + mlp(post_attention_layernorm(x))) → norm, the
 /// last_hidden_state. Fields nest like the checkpoint keys (<c>model.</c> stripped): <c>embed_tokens.weight</c>,
 /// <c>layers.{i}.self_attn.{q,k,v,o}_proj</c>, <c>layers.{i}.mlp.{gate,up,down}_proj</c>,

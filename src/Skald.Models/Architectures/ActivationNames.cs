@@ -1,4 +1,5 @@
 using Skald.Tensors.Autograd;
+using Skald.Tensors.Kernels;
 
 namespace Skald.Models.Architectures;
 
@@ -15,6 +16,16 @@ public static class ActivationNames
         "sigmoid" => ActivationKind.Sigmoid,
         _ => throw new ModelFormatException(
             $"{source}: hidden_act \"{name}\" is not supported (gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, tanh, sigmoid)"),
+    };
+
+    /// <summary>The gate function of a decoder's gated MLP from config.json's <c>hidden_act</c> / <c>hidden_activation</c>.</summary>
+    public static GateFunction GateFromHiddenAct(string name, string source, string key = "hidden_act") => name switch
+    {
+        "silu" or "swish" => GateFunction.Silu,
+        "gelu_pytorch_tanh" or "gelu_new" or "gelu_fast" => GateFunction.GeluTanh,
+        "gelu" => GateFunction.Gelu,
+        _ => throw new ModelFormatException(
+            $"{source}: {key} \"{name}\" is not supported for a gated MLP (silu, gelu_pytorch_tanh, gelu_new, gelu_fast, gelu)"),
     };
 
     /// <summary>A sentence-transformers Dense <c>activation_function</c> (a torch class path such as torch.nn.modules.activation.Tanh).</summary>

@@ -21,6 +21,13 @@ public static class ArchitectureRegistry
         ["xlm-roberta"] = new(["roberta.", "xlm_roberta."], (c, p) => new BertModel(c, p, positionsFromPadding: true), (c, r) => BertModel.Initializer(c, r)),
         ["roberta"] = new(["roberta."], (c, p) => new BertModel(c, p, positionsFromPadding: true), (c, r) => BertModel.Initializer(c, r)),
         ["camembert"] = new(["roberta.", "camembert."], (c, p) => new BertModel(c, p, positionsFromPadding: true), (c, r) => BertModel.Initializer(c, r)),
+        ["llama"] = new(["model."], (c, p) => new Llama(c, p), Llama.Initializer),
+        ["mistral"] = new(["model."], (c, p) => new Llama(c, p), Llama.Initializer),
+        ["qwen2"] = new(["model."], (c, p) => new Llama(c, p), Llama.Initializer),
+        ["qwen3"] = new(["model."], (c, p) => new Llama(c, p), Llama.Initializer),
+        ["gemma"] = new(["model."], (c, p) => new Gemma(c, p), Gemma.Initializer),
+        ["gemma2"] = new(["model."], (c, p) => new Gemma(c, p), Gemma.Initializer),
+        ["gemma3_text"] = new(["model."], (c, p) => new Gemma(c, p), Gemma.Initializer),
     };
 
     /// <summary>model_type values Skald can run.</summary>

@@ -1,10 +1,13 @@
 using System.Text.Json;
+using Skald.Tensors.Kernels;
 
 namespace Skald.Models.Architectures;
 
 /// <summary>
-/// The parts of a Hugging Face <c>config.json</c> that BERT-style encoders use. Other keys in the file are ignored,
-/// as transformers ignores what an architecture does not read.
+/// The parts of a Hugging Face <c>config.json</c> that Skald's architectures use: BERT-style encoders and the decoders
+/// (Llama, Mistral, Qwen2/3, Gemma 1/2/3; their keys are read by <see cref="DecoderConfigReader"/>, with each
+/// model_type's transformers defaults). Other keys in the file are ignored, as transformers ignores what an
+/// architecture does not read.
 /// </summary>
 public sealed record TransformerConfig
 {
@@ -40,6 +43,63 @@ public sealed record TransformerConfig
 
     /// <summary><c>pad_token_id</c>.</summary>
     public int PadTokenId { get; init; }
+
+    /// <summary><c>num_key_value_heads</c> (0: as many as <see cref="NumHeads"/>).</summary>
+    public int NumKeyValueHeads { get; init; }
+
+    /// <summary>Key/value heads Hkv (grouped-query attention when below <see cref="NumHeads"/>).</summary>
+    public int KeyValueHeads => NumKeyValueHeads > 0 ? NumKeyValueHeads : NumHeads;
+
+    /// <summary><c>head_dim</c> (0: hidden_size / num_attention_heads).</summary>
+    public int HeadDim { get; init; }
+
+    /// <summary>Head size D.</summary>
+    public int HeadSize => HeadDim > 0 ? HeadDim : HiddenSize / NumHeads;
+
+    /// <summary><c>rms_norm_eps</c>.</summary>
+    public float RmsNormEps { get; init; } = 1e-6f;
+
+    /// <summary><c>rope_theta</c> (global layers).</summary>
+    public double RopeTheta { get; init; } = 10000;
+
+    /// <summary>Gemma 3's <c>rope_local_base_freq</c>: the RoPE base of sliding-window layers (no scaling).</summary>
+    public double RopeLocalTheta { get; init; } = 10000;
+
+    /// <summary><c>rope_scaling</c> (global layers).</summary>
+    public RopeScaling RopeScaling { get; init; } = RopeScaling.None;
+
+    /// <summary><c>partial_rotary_factor</c>: the rotated fraction of each head.</summary>
+    public double PartialRotaryFactor { get; init; } = 1.0;
+
+    /// <summary><c>sliding_window</c> of the sliding-attention layers (0: none).</summary>
+    public int SlidingWindow { get; init; }
+
+    /// <summary>Per layer, whether it uses the sliding window (<c>layer_types</c>, or each model_type's rule); empty: none do.</summary>
+    public IReadOnlyList<bool> SlidingLayers { get; init; } = [];
+
+    /// <summary><c>attention_bias</c>: biases on q/k/v/o projections (Qwen2 has q/k/v biases regardless).</summary>
+    public bool AttentionBias { get; init; }
+
+    /// <summary><c>mlp_bias</c>: biases on gate/up/down projections.</summary>
+    public bool MlpBias { get; init; }
+
+    /// <summary><c>tie_word_embeddings</c>: the LM head reuses embed_tokens.</summary>
+    public bool TieWordEmbeddings { get; init; }
+
+    /// <summary><c>query_pre_attn_scalar</c> (Gemma 2/3: attention scale = its −½ power; 0: 1/√head_dim).</summary>
+    public float QueryPreAttnScalar { get; init; }
+
+    /// <summary><c>attn_logit_softcapping</c> (0: none).</summary>
+    public float AttnLogitSoftcapping { get; init; }
+
+    /// <summary><c>final_logit_softcapping</c> of the LM head (0: none).</summary>
+    public float FinalLogitSoftcapping { get; init; }
+
+    /// <summary><c>initializer_range</c>: the std of transformers' normal initialisation.</summary>
+    public float InitializerRange { get; init; } = 0.02f;
+
+    /// <summary>Whether layer <paramref name="layer"/> attends through the sliding window.</summary>
+    public bool IsSliding(int layer) => SlidingWindow > 0 && layer < SlidingLayers.Count && SlidingLayers[layer];
 
     /// <summary><c>architectures[0]</c> when present.</summary>
     public string? Architecture { get; init; }
@@ -77,7 +137,7 @@ public sealed record TransformerConfig
                 NumLayers = Int(r, "num_hidden_layers", path),
                 NumHeads = Int(r, "num_attention_heads", path),
                 IntermediateSize = Int(r, "intermediate_size", path),
-                HiddenAct = Str(r, "hidden_act") ?? "gelu",
+                HiddenAct = Str(r, "hidden_act") ?? (DecoderConfigReader.IsDecoder(modelType) ? "silu" : "gelu"),
                 MaxPositionEmbeddings = IntOr(r, "max_position_embeddings", 512, path),
                 TypeVocabSize = IntOr(r, "type_vocab_size", 2, path),
                 LayerNormEps = r.TryGetProperty("layer_norm_eps", out var eps) && eps.ValueKind == JsonValueKind.Number
@@ -86,16 +146,17 @@ public sealed record TransformerConfig
                 Architecture = r.TryGetProperty("architectures", out var a) && a.ValueKind == JsonValueKind.Array
                     && a.GetArrayLength() > 0 ? a[0].GetString() : null,
             };
+            if (DecoderConfigReader.IsDecoder(modelType)) return DecoderConfigReader.Read(r, cfg);
             if (cfg.HiddenSize % cfg.NumHeads != 0)
                 throw new ModelFormatException($"{path}: hidden_size {cfg.HiddenSize} is not a multiple of num_attention_heads {cfg.NumHeads}");
             return cfg;
         }
     }
 
-    private static string? Str(JsonElement r, string key) =>
+    internal static string? Str(JsonElement r, string key) =>
         r.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    private static int Int(JsonElement r, string key, string path)
+    internal static int Int(JsonElement r, string key, string path)
     {
         if (!r.TryGetProperty(key, out var v)) throw new ModelFormatException($"{path}: missing key \"{key}\"");
         if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int x) || x <= 0)
@@ -103,7 +164,7 @@ public sealed record TransformerConfig
         return x;
     }
 
-    private static int IntOr(JsonElement r, string key, int fallback, string path)
+    internal static int IntOr(JsonElement r, string key, int fallback, string path)
     {
         if (!r.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null) return fallback;
         if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int x))

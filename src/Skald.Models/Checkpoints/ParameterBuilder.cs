@@ -44,6 +44,9 @@ public sealed class ParameterBuilder
     /// <summary>The full key of <paramref name="leaf"/> under this path.</summary>
     public string Key(string leaf) => path.Length == 0 ? leaf : path + "." + leaf;
 
+    /// <summary>Whether the values come from a checkpoint (false: from an initializer, a new model).</summary>
+    public bool HasCheckpoint => source.Weights is not null;
+
     /// <summary>Whether the checkpoint holds <paramref name="leaf"/> (always false when initializing).</summary>
     public bool Contains(string leaf) => source.Weights?.Contains(Key(leaf)) == true;
 

@@ -8,7 +8,7 @@ public static partial class Ops
     /// <summary>
     /// HF BertSelfAttention on a fused qkv [B·T, 3C]: ctx[B·T, C] = dropout(softmax(Q·Kᵀ/√D + maskBias)) · V per head.
     /// maskBias: [B·T] additive key mask (0 keeps, float.MinValue removes). Without dropout this is the kernel's
-    /// <see cref="Kernels.Attention.Forward"/>/<see cref="Kernels.Attention.Backward"/>; with dropout (seeded from
+    /// <see cref="Kernels.Attention"/>'s BERT Forward/Backward; with dropout (seeded from
     /// <see cref="Tape.Random"/>) the probabilities are masked (mask regenerated in backward) before P·V, as HF applies
     /// attention_probs_dropout_prob.
     /// </summary>

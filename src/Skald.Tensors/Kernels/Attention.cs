@@ -1,138 +1,173 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Skald.Tensors.Gemm;
 
 namespace Skald.Tensors.Kernels;
 
 /// <summary>
-/// Multi-head scaled dot-product attention on the [B, T, C] layout (C = H·D, head h owns columns h·D..h·D+D).
-/// out[b, t, h] = Σ_s softmax_s(scale · q[b,t,h]·k[b,s,h] + maskBias[b, s]) · v[b, s, h].
-/// The fast paths run one (batch, head) pair per work item in parallel, with single-threaded managed GEMMs that read
-/// the head slices in place through their row strides (no gather copies).
+/// Scaled dot-product attention on the [B, T, ·] layout (head h owns columns h·D..h·D+D of q and of the output; key and
+/// value head h / (H / Hkv), see <see cref="AttentionLayout"/>):
+/// out[b, t, h] = Σ_s P[b, h, t, s] · v[b, s, h'], P = softmax_s of the scores <see cref="AttentionScoring"/> describes
+/// (scale · q·k, optional soft-cap, + maskBias[b, s], causal / sliding-window exclusion). One definition serves BERT
+/// (H = Hkv, bidirectional, fused QKV strides) and decoders (grouped-query, causal or bidirectional, windows, soft-cap).
+/// The fast paths run one (batch, head) pair per work item in parallel (backward: one (batch, key/value head) pair, so
+/// the query heads sharing it accumulate in order), with single-threaded managed GEMMs that read the head slices in
+/// place through their row strides (no gather copies).
 /// </summary>
 public static unsafe class Attention
 {
     private static readonly ManagedGemm Gemm = new();
 
     /// <summary>
-    /// Forward. q, k, v, output: [B, T, C] with row stride <paramref name="ldIn"/> for q/k/v (lets them be column slices of
-    /// one fused [B, T, 3C] buffer) and C for output. maskBias: [B, T] added to every score row (0 keeps, large negative
-    /// masks a key; may be empty for no mask). probs: [B, H, T, T], kept for the backward pass.
+    /// BERT's multi-head attention: q, k, v, output [B, T, C] (C = H·D), row stride <paramref name="ldIn"/> for q/k/v and
+    /// C for the output; maskBias: [B, T] added to every score row (0 keeps, large negative masks a key; may be empty).
+    /// probs: [B, H, T, T], kept for the backward pass.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, int ldIn,
         ReadOnlySpan<float> maskBias, Span<float> output, Span<float> probs, int batch, int seq, int heads, int headDim,
-        float scale)
+        float scale) =>
+        Forward(q, k, v, maskBias, output, probs, new AttentionLayout(batch, seq, heads, heads, headDim, ldIn, ldIn,
+            heads * headDim), new AttentionScoring(scale));
+
+    /// <summary>Scalar double-accumulating twin of the BERT <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, ReadOnlySpan{float}, Span{float}, Span{float}, int, int, int, int, float)"/>.</summary>
+    public static void ForwardReference(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, int ldIn,
+        ReadOnlySpan<float> maskBias, Span<float> output, Span<float> probs, int batch, int seq, int heads, int headDim,
+        float scale) =>
+        ForwardReference(q, k, v, maskBias, output, probs, new AttentionLayout(batch, seq, heads, heads, headDim, ldIn,
+            ldIn, heads * headDim), new AttentionScoring(scale));
+
+    /// <summary>
+    /// BERT's backward from the saved probabilities: overwrites dq, dk, dv ([B, T, C], row stride <paramref name="ldIn"/>).
+    /// </summary>
+    public static void Backward(ReadOnlySpan<float> dOutput, ReadOnlySpan<float> q, ReadOnlySpan<float> k,
+        ReadOnlySpan<float> v, int ldIn, ReadOnlySpan<float> probs, Span<float> dq, Span<float> dk, Span<float> dv,
+        int batch, int seq, int heads, int headDim, float scale) =>
+        Backward(dOutput, q, k, v, probs, dq, dk, dv, new AttentionLayout(batch, seq, heads, heads, headDim, ldIn, ldIn,
+            heads * headDim), new AttentionScoring(scale));
+
+    /// <summary>
+    /// Forward. maskBias: [B, T] additive key mask (0 keeps, float.MinValue removes; may be empty). probs: [B, H, T, T]
+    /// (the softmax output, kept for the backward pass). Every query keeps at least itself under causal and window
+    /// exclusion, so no row is empty.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Forward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
+        ReadOnlySpan<float> maskBias, Span<float> output, Span<float> probs, AttentionLayout l, AttentionScoring sc)
     {
-        int c = Check(q, k, v, ldIn, output.Length, probs.Length, batch, seq, heads, headDim);
-        if (!maskBias.IsEmpty && maskBias.Length < batch * seq)
-            throw new ArgumentException("maskBias needs batch·seq elements (or empty).", nameof(maskBias));
-        if (batch == 0 || seq == 0 || heads == 0) return;
+        Check(q, k, v, output.Length, probs.Length, maskBias.Length, l);
+        if (l.Batch == 0 || l.Seq == 0 || l.Heads == 0) return;
         bool hasMask = !maskBias.IsEmpty;
+        int seq = l.Seq;
         fixed (float* pq = q, pk = k, pv = v, pmask = maskBias, pout = output, pprobs = probs)
         {
             nint iq = (nint)pq, ik = (nint)pk, iv = (nint)pv, imask = (nint)pmask, iout = (nint)pout, ip = (nint)pprobs;
-            Parallelism.For(batch * heads, 1, (w0, w1) =>
+            Parallelism.For(l.Batch * l.Heads, 1, (w0, w1) =>
             {
                 for (int w = w0; w < w1; w++)
                 {
-                    int b = w / heads, h = w % heads;
-                    long inOff = (long)b * seq * ldIn + (long)h * headDim;
+                    int b = w / l.Heads, h = w % l.Heads;
                     float* p = (float*)ip + (long)w * seq * seq;
-                    // scores[T, T] = scale · Q_bh[T, D] · K_bh[T, D]ᵀ
-                    Mm(false, true, seq, seq, headDim, scale, (float*)iq + inOff, ldIn, (float*)ik + inOff, ldIn, p, seq);
+                    float* kv = (float*)ik + KvOffset(l, b, h / l.Group);
+                    // scores[T, T] = scale · Q_bh[T, D] · K_bh'[T, D]ᵀ
+                    Mm(false, true, seq, seq, l.HeadDim, sc.Scale, (float*)iq + QOffset(l, b, h), l.LdQ, kv, l.LdKv, p,
+                        seq, 0f);
                     var mask = hasMask ? new ReadOnlySpan<float>((float*)imask + (long)b * seq, seq) : default;
-                    for (int t = 0; t < seq; t++)
-                    {
-                        float* row = p + (long)t * seq;
-                        if (hasMask)
-                        {
-                            var rs = new Span<float>(row, seq);
-                            TensorPrimitives.Add(rs, mask, rs);
-                        }
-                        Softmax.ForwardRow(row, row, seq);
-                    }
-                    // out_bh[T, D] = P[T, T] · V_bh[T, D], written in place into the [B, T, C] output.
-                    Mm(false, false, seq, headDim, seq, 1f, p, seq, (float*)iv + inOff, ldIn,
-                        (float*)iout + (long)b * seq * c + (long)h * headDim, c);
+                    for (int t = 0; t < seq; t++) ScoreRow(p + (long)t * seq, mask, t, seq, sc);
+                    // out_bh[T, D] = P[T, T] · V_bh'[T, D], written in place into the output rows.
+                    Mm(false, false, seq, l.HeadDim, seq, 1f, p, seq, (float*)iv + KvOffset(l, b, h / l.Group), l.LdKv,
+                        (float*)iout + OutOffset(l, b, h), l.LdOut, 0f);
                 }
             });
         }
     }
 
-    /// <summary>Scalar double-accumulating twin of <see cref="Forward"/> (the tests' reference).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void ForwardReference(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, int ldIn,
-        ReadOnlySpan<float> maskBias, Span<float> output, Span<float> probs, int batch, int seq, int heads, int headDim,
-        float scale)
+    /// <summary>Scalar double-accumulating twin of <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, AttentionLayout, AttentionScoring)"/>.</summary>
+    public static void ForwardReference(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
+        ReadOnlySpan<float> maskBias, Span<float> output, Span<float> probs, AttentionLayout l, AttentionScoring sc)
     {
-        int c = heads * headDim;
-        for (int b = 0; b < batch; b++)
-        for (int h = 0; h < heads; h++)
+        Check(q, k, v, output.Length, probs.Length, maskBias.Length, l);
+        int seq = l.Seq, d = l.HeadDim;
+        var row = new double[seq];
+        for (int b = 0; b < l.Batch; b++)
+        for (int h = 0; h < l.Heads; h++)
         {
-            var p = probs.Slice(((b * heads) + h) * seq * seq, seq * seq);
+            long qo = QOffset(l, b, h), ko = KvOffset(l, b, h / l.Group), oo = OutOffset(l, b, h);
+            var p = probs.Slice((b * l.Heads + h) * seq * seq, seq * seq);
             for (int t = 0; t < seq; t++)
             {
+                double max = double.NegativeInfinity;
                 for (int s = 0; s < seq; s++)
                 {
                     double dot = 0;
-                    for (int d = 0; d < headDim; d++)
-                        dot += q[(b * seq + t) * ldIn + h * headDim + d] * k[(b * seq + s) * ldIn + h * headDim + d];
-                    p[t * seq + s] = (float)(dot * scale) + (maskBias.IsEmpty ? 0f : maskBias[b * seq + s]);
+                    for (int i = 0; i < d; i++) dot += (double)q[(int)(qo + (long)t * l.LdQ + i)] * k[(int)(ko + (long)s * l.LdKv + i)];
+                    double z = dot * sc.Scale;
+                    if (sc.SoftCap > 0f) z = sc.SoftCap * Math.Tanh(z / sc.SoftCap);
+                    z += maskBias.IsEmpty ? 0.0 : maskBias[b * seq + s];
+                    row[s] = sc.Allows(t, s) ? z : double.NegativeInfinity;
+                    max = Math.Max(max, row[s]);
                 }
-            }
-            Softmax.ForwardReference(p, p, seq, seq);
-            for (int t = 0; t < seq; t++)
-            for (int d = 0; d < headDim; d++)
-            {
-                double acc = 0;
-                for (int s = 0; s < seq; s++) acc += p[t * seq + s] * v[(b * seq + s) * ldIn + h * headDim + d];
-                output[(b * seq + t) * c + h * headDim + d] = (float)acc;
+                double sum = 0;
+                for (int s = 0; s < seq; s++) sum += row[s] = Math.Exp(row[s] - max);
+                for (int s = 0; s < seq; s++) p[t * seq + s] = (float)(row[s] / sum);
+                for (int i = 0; i < d; i++)
+                {
+                    double acc = 0;
+                    for (int s = 0; s < seq; s++) acc += row[s] / sum * v[(int)(ko + (long)s * l.LdKv + i)];
+                    output[(int)(oo + (long)t * l.LdOut + i)] = (float)acc;
+                }
             }
         }
     }
 
     /// <summary>
-    /// Backward from the saved probabilities. dOutput: [B, T, C] (row stride C); q, k, v as in <see cref="Forward"/>;
-    /// probs: [B, H, T, T] from the forward pass. Overwrites dq, dk, dv: [B, T, C] with row stride
-    /// <paramref name="ldIn"/> (so they may be column slices of one fused [B, T, 3C] gradient buffer). Per (b, h):
-    /// dV = Pᵀ·dO, dP = dO·Vᵀ, dS = P ⊙ (dP − rowsum(dP ⊙ P)), dQ = scale·dS·K, dK = scale·dSᵀ·Q.
-    /// The mask bias gets no gradient.
+    /// Backward from the saved probabilities. dOutput: row stride <see cref="AttentionLayout.LdOut"/>; q, k, v as in the
+    /// forward pass; overwrites dq (stride LdQ), dk and dv (stride LdKv). Per query head h reading key/value head h':
+    /// dV_h' += Pᵀ·dO, dP = dO·V_h'ᵀ, dZ = P ⊙ (dP − rowsum(dP ⊙ P)), with soft-cap dZ ⊙= 1 − tanh²(z/c) (z recomputed),
+    /// dQ = scale·dZ·K_h', dK_h' += scale·dZᵀ·Q. The mask bias gets no gradient.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> dOutput, ReadOnlySpan<float> q, ReadOnlySpan<float> k,
-        ReadOnlySpan<float> v, int ldIn, ReadOnlySpan<float> probs, Span<float> dq, Span<float> dk, Span<float> dv,
-        int batch, int seq, int heads, int headDim, float scale)
+        ReadOnlySpan<float> v, ReadOnlySpan<float> probs, Span<float> dq, Span<float> dk, Span<float> dv,
+        AttentionLayout l, AttentionScoring sc)
     {
-        int c = Check(q, k, v, ldIn, dOutput.Length, probs.Length, batch, seq, heads, headDim);
-        Check(dq, dk, dv, ldIn, dOutput.Length, probs.Length, batch, seq, heads, headDim);
-        if (batch == 0 || seq == 0 || heads == 0) return;
+        Check(q, k, v, dOutput.Length, probs.Length, 0, l);
+        Check(dq, dk, dv, dOutput.Length, probs.Length, 0, l);
+        if (l.Batch == 0 || l.Seq == 0 || l.Heads == 0) return;
+        int seq = l.Seq;
         fixed (float* pdo = dOutput, pq = q, pk = k, pv = v, pp = probs, pdq = dq, pdk = dk, pdv = dv)
         {
             nint ido = (nint)pdo, iq = (nint)pq, ik = (nint)pk, iv = (nint)pv, ip = (nint)pp;
             nint idq = (nint)pdq, idk = (nint)pdk, idv = (nint)pdv;
-            Parallelism.For(batch * heads, 1, (w0, w1) =>
+            Parallelism.For(l.Batch * l.KvHeads, 1, (w0, w1) =>
             {
-                float[] scratch = ArrayPool<float>.Shared.Rent(seq * seq);
+                int tt = seq * seq;
+                float[] scratch = ArrayPool<float>.Shared.Rent(sc.SoftCap > 0f ? 2 * tt : tt);
                 fixed (float* ds = scratch)
                 {
                     for (int w = w0; w < w1; w++)
                     {
-                        int b = w / heads, h = w % heads;
-                        long inOff = (long)b * seq * ldIn + (long)h * headDim;
-                        float* dO = (float*)ido + (long)b * seq * c + (long)h * headDim;
-                        float* p = (float*)ip + (long)w * seq * seq;
-                        Mm(true, false, seq, headDim, seq, 1f, p, seq, dO, c, (float*)idv + inOff, ldIn);
-                        Mm(false, true, seq, seq, headDim, 1f, dO, c, (float*)iv + inOff, ldIn, ds, seq);
-                        for (int t = 0; t < seq; t++)
+                        int b = w / l.KvHeads, kvh = w % l.KvHeads;
+                        long kvOff = KvOffset(l, b, kvh);
+                        for (int r = 0; r < l.Group; r++)
                         {
-                            var row = new Span<float>(ds + (long)t * seq, seq);
-                            Softmax.BackwardRow(new ReadOnlySpan<float>(p + (long)t * seq, seq), row, row);
+                            int h = kvh * l.Group + r;
+                            float beta = r == 0 ? 0f : 1f;
+                            float* dO = (float*)ido + OutOffset(l, b, h);
+                            float* qh = (float*)iq + QOffset(l, b, h);
+                            float* p = (float*)ip + ((long)b * l.Heads + h) * tt;
+                            Mm(true, false, seq, l.HeadDim, seq, 1f, p, seq, dO, l.LdOut, (float*)idv + kvOff, l.LdKv, beta);
+                            Mm(false, true, seq, seq, l.HeadDim, 1f, dO, l.LdOut, (float*)iv + kvOff, l.LdKv, ds, seq, 0f);
+                            for (int t = 0; t < seq; t++)
+                            {
+                                var row = new Span<float>(ds + (long)t * seq, seq);
+                                Softmax.BackwardRow(new ReadOnlySpan<float>(p + (long)t * seq, seq), row, row);
+                            }
+                            if (sc.SoftCap > 0f) SoftCapBackward(qh, (float*)ik + kvOff, ds, ds + tt, l, sc);
+                            Mm(false, false, seq, l.HeadDim, seq, sc.Scale, ds, seq, (float*)ik + kvOff, l.LdKv,
+                                (float*)idq + QOffset(l, b, h), l.LdQ, 0f);
+                            Mm(true, false, seq, l.HeadDim, seq, sc.Scale, ds, seq, qh, l.LdQ, (float*)idk + kvOff, l.LdKv, beta);
                         }
-                        Mm(false, false, seq, headDim, seq, scale, ds, seq, (float*)ik + inOff, ldIn,
-                            (float*)idq + inOff, ldIn);
-                        Mm(true, false, seq, headDim, seq, scale, ds, seq, (float*)iq + inOff, ldIn,
-                            (float*)idk + inOff, ldIn);
                     }
                 }
                 ArrayPool<float>.Shared.Return(scratch);
@@ -140,31 +175,135 @@ public static unsafe class Attention
         }
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    /// <summary>Scalar double-precision twin of <see cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, AttentionLayout, AttentionScoring)"/>.</summary>
+    public static void BackwardReference(ReadOnlySpan<float> dOutput, ReadOnlySpan<float> q, ReadOnlySpan<float> k,
+        ReadOnlySpan<float> v, ReadOnlySpan<float> probs, Span<float> dq, Span<float> dk, Span<float> dv,
+        AttentionLayout l, AttentionScoring sc)
+    {
+        int seq = l.Seq, d = l.HeadDim;
+        var dkAcc = new double[dk.Length];
+        var dvAcc = new double[dv.Length];
+        var dz = new double[seq];
+        for (int b = 0; b < l.Batch; b++)
+        for (int h = 0; h < l.Heads; h++)
+        {
+            long qo = QOffset(l, b, h), ko = KvOffset(l, b, h / l.Group), oo = OutOffset(l, b, h);
+            var p = probs.Slice((b * l.Heads + h) * seq * seq, seq * seq);
+            for (int t = 0; t < seq; t++)
+            {
+                double dot = 0;
+                for (int s = 0; s < seq; s++)
+                {
+                    double dp = 0;
+                    for (int i = 0; i < d; i++) dp += (double)dOutput[(int)(oo + (long)t * l.LdOut + i)] * v[(int)(ko + (long)s * l.LdKv + i)];
+                    dz[s] = dp;
+                    dot += dp * p[t * seq + s];
+                }
+                for (int s = 0; s < seq; s++)
+                {
+                    dz[s] = p[t * seq + s] * (dz[s] - dot);
+                    if (sc.SoftCap > 0f)
+                    {
+                        double raw = 0;
+                        for (int i = 0; i < d; i++) raw += (double)q[(int)(qo + (long)t * l.LdQ + i)] * k[(int)(ko + (long)s * l.LdKv + i)];
+                        double th = Math.Tanh(raw * sc.Scale / sc.SoftCap);
+                        dz[s] *= 1 - th * th;
+                    }
+                    for (int i = 0; i < d; i++)
+                    {
+                        dvAcc[ko + (long)s * l.LdKv + i] += p[t * seq + s] * (double)dOutput[(int)(oo + (long)t * l.LdOut + i)];
+                        dkAcc[ko + (long)s * l.LdKv + i] += sc.Scale * dz[s] * q[(int)(qo + (long)t * l.LdQ + i)];
+                    }
+                }
+                for (int i = 0; i < d; i++)
+                {
+                    double acc = 0;
+                    for (int s = 0; s < seq; s++) acc += dz[s] * k[(int)(ko + (long)s * l.LdKv + i)];
+                    dq[(int)(qo + (long)t * l.LdQ + i)] = (float)(sc.Scale * acc);
+                }
+            }
+        }
+        for (int b = 0; b < l.Batch; b++)
+        for (int kvh = 0; kvh < l.KvHeads; kvh++)
+        for (int t = 0; t < seq; t++)
+        for (int i = 0; i < d; i++)
+        {
+            long o = KvOffset(l, b, kvh) + (long)t * l.LdKv + i;
+            dk[(int)o] = (float)dkAcc[o];
+            dv[(int)o] = (float)dvAcc[o];
+        }
+    }
+
+    /// <summary>One score row in place: soft-cap, + mask, exclusion (−∞), softmax.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ScoreRow(float* row, ReadOnlySpan<float> mask, int t, int seq, AttentionScoring sc)
+    {
+        var rs = new Span<float>(row, seq);
+        if (sc.SoftCap > 0f)
+        {
+            TensorPrimitives.Divide(rs, sc.SoftCap, rs);
+            TensorPrimitives.Tanh(rs, rs);
+            TensorPrimitives.Multiply(rs, sc.SoftCap, rs);
+        }
+        if (!mask.IsEmpty) TensorPrimitives.Add(rs, mask, rs);
+        if (sc.Causal) rs[(t + 1)..].Fill(float.NegativeInfinity);
+        if (sc.Window > 0)
+        {
+            if (t - sc.Window >= 0) rs[..(t - sc.Window + 1)].Fill(float.NegativeInfinity);
+            if (!sc.Causal && t + sc.Window < seq) rs[(t + sc.Window)..].Fill(float.NegativeInfinity);
+        }
+        Softmax.ForwardRow(row, row, seq);
+    }
+
+    /// <summary>dZ ⊙= 1 − tanh²(scale·q·k / c) for one (b, h): z [T, T] is scratch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void SoftCapBackward(float* qh, float* kh, float* ds, float* z, AttentionLayout l, AttentionScoring sc)
+    {
+        int seq = l.Seq, tt = seq * seq;
+        Mm(false, true, seq, seq, l.HeadDim, sc.Scale / sc.SoftCap, qh, l.LdQ, kh, l.LdKv, z, seq, 0f);
+        var zs = new Span<float>(z, tt);
+        var d = new Span<float>(ds, tt);
+        TensorPrimitives.Tanh(zs, zs);
+        TensorPrimitives.Multiply(zs, zs, zs);
+        TensorPrimitives.Subtract(1f, zs, zs);
+        TensorPrimitives.Multiply(d, zs, d);
+    }
+
+    private static long QOffset(AttentionLayout l, int b, int h) => (long)b * l.Seq * l.LdQ + (long)h * l.HeadDim;
+
+    private static long KvOffset(AttentionLayout l, int b, int kvh) => (long)b * l.Seq * l.LdKv + (long)kvh * l.HeadDim;
+
+    private static long OutOffset(AttentionLayout l, int b, int h) => (long)b * l.Seq * l.LdOut + (long)h * l.HeadDim;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Mm(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b,
-        int ldb, float* c, int ldc)
+        int ldb, float* c, int ldc, float beta)
     {
         var g = new GemmArgs
         {
             TransA = transA, TransB = transB, M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc,
-            Alpha = alpha, Beta = 0f, A = a, B = b, C = c,
+            Alpha = alpha, Beta = beta, A = a, B = b, C = c,
         };
         Gemm.SgemmSingleThread(g);
     }
 
-    private static int Check(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, int ldIn,
-        int outLength, int probsLength, int batch, int seq, int heads, int headDim)
+    private static void Check(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, int outLength,
+        long probsLength, int maskLength, AttentionLayout l)
     {
-        if (batch < 0 || seq < 0 || heads < 0 || headDim < 0) throw new ArgumentOutOfRangeException(nameof(batch));
-        int c = heads * headDim;
-        if (ldIn < c) throw new ArgumentOutOfRangeException(nameof(ldIn), $"ldIn={ldIn} < C={c}.");
-        long rows = (long)batch * seq;
-        long needIn = rows == 0 ? 0 : (rows - 1) * ldIn + c;
-        if (q.Length < needIn || k.Length < needIn || v.Length < needIn)
-            throw new ArgumentException($"q/k/v need {needIn} elements (row stride {ldIn}).");
-        if (outLength < rows * c) throw new ArgumentException($"Output needs {rows * c} elements.");
-        if (probsLength < (long)batch * heads * seq * seq)
-            throw new ArgumentException($"probs needs {(long)batch * heads * seq * seq} elements.");
-        return c;
+        if (l.Batch < 0 || l.Seq < 0 || l.Heads < 0 || l.HeadDim < 0 || l.KvHeads <= 0 && l.Heads > 0)
+            throw new ArgumentOutOfRangeException(nameof(l), $"invalid attention layout {l}");
+        if (l.Heads % Math.Max(l.KvHeads, 1) != 0)
+            throw new ArgumentException($"num_attention_heads {l.Heads} is not a multiple of num_key_value_heads {l.KvHeads}");
+        int cq = l.Heads * l.HeadDim, ckv = l.KvHeads * l.HeadDim;
+        if (l.LdQ < cq || l.LdKv < ckv || l.LdOut < cq)
+            throw new ArgumentOutOfRangeException(nameof(l), $"row strides {l.LdQ}/{l.LdKv}/{l.LdOut} are below the widths {cq}/{ckv}/{cq}");
+        long rows = (long)l.Batch * l.Seq;
+        long needQ = rows == 0 ? 0 : (rows - 1) * l.LdQ + cq, needKv = rows == 0 ? 0 : (rows - 1) * l.LdKv + ckv;
+        if (q.Length < needQ || k.Length < needKv || v.Length < needKv)
+            throw new ArgumentException($"q needs {needQ} and k/v {needKv} elements (row strides {l.LdQ}, {l.LdKv}).");
+        long needOut = rows == 0 ? 0 : (rows - 1) * l.LdOut + cq;
+        if (outLength < needOut) throw new ArgumentException($"Output needs {needOut} elements.");
+        if (probsLength < l.ProbsLength) throw new ArgumentException($"probs needs {l.ProbsLength} elements.");
+        if (maskLength != 0 && maskLength < rows) throw new ArgumentException("maskBias needs batch·seq elements (or empty).");
     }
 }

@@ -1,0 +1,160 @@
+using System.Text.Json;
+using Skald.Tensors.Kernels;
+
+namespace Skald.Models.Architectures;
+
+/// <summary>
+/// Reads the decoder keys of config.json with the defaults of transformers' configuration classes
+/// (LlamaConfig, MistralConfig, Qwen2Config, Qwen3Config, GemmaConfig, Gemma2Config, Gemma3TextConfig): head_dim,
+/// num_key_value_heads, rms_norm_eps, rope_theta / rope_scaling (or the newer rope_parameters), sliding_window and the
+/// per-layer attention types, biases, tie_word_embeddings, Gemma's hidden_activation, query_pre_attn_scalar and
+/// soft-capping. Unsupported values fail with one line naming the file and the key.
+/// </summary>
+internal static class DecoderConfigReader
+{
+    private static readonly HashSet<string> Decoders = ["llama", "mistral", "qwen2", "qwen3", "gemma", "gemma2", "gemma3_text"];
+
+    /// <summary>Whether <paramref name="modelType"/> is a decoder this reader handles.</summary>
+    public static bool IsDecoder(string modelType) => Decoders.Contains(modelType);
+
+    /// <summary><paramref name="cfg"/> (the common keys) completed with the decoder keys of <paramref name="r"/>.</summary>
+    public static TransformerConfig Read(JsonElement r, TransformerConfig cfg)
+    {
+        string path = cfg.Source, type = cfg.ModelType;
+        bool gemma = type.StartsWith("gemma", StringComparison.Ordinal);
+        int kv = TransformerConfig.IntOr(r, "num_key_value_heads", cfg.NumHeads, path);
+        if (kv <= 0 || cfg.NumHeads % kv != 0)
+            throw new ModelFormatException($"{path}: num_attention_heads {cfg.NumHeads} is not a multiple of num_key_value_heads {kv}");
+        int headDim = TransformerConfig.IntOr(r, "head_dim", gemma ? 256 : type == "qwen3" ? 128 : 0, path);
+        if (headDim == 0)
+        {
+            if (cfg.HiddenSize % cfg.NumHeads != 0)
+                throw new ModelFormatException($"{path}: hidden_size {cfg.HiddenSize} is not a multiple of num_attention_heads {cfg.NumHeads}");
+            headDim = cfg.HiddenSize / cfg.NumHeads;
+        }
+        // Gemma's MLP reads hidden_activation (gelu_pytorch_tanh when absent, as transformers falls back to it).
+        string act = gemma ? TransformerConfig.Str(r, "hidden_activation") ?? "gelu_pytorch_tanh" : cfg.HiddenAct;
+        ActivationNames.GateFromHiddenAct(act, path, gemma ? "hidden_activation" : "hidden_act");
+        double theta = Number(r, "rope_theta", path) ?? (type == "gemma3_text" ? 1e6 : 10000);
+        double localTheta = Number(r, "rope_local_base_freq", path) ?? 10000;
+        var scaling = r.TryGetProperty("rope_scaling", out var rs) ? Scaling(rs, path, "rope_scaling") : RopeScaling.None;
+        if (r.TryGetProperty("rope_parameters", out var rp) && rp.ValueKind == JsonValueKind.Object)
+        {
+            if (rp.TryGetProperty("full_attention", out var full))
+            {
+                (theta, scaling) = (Number(full, "rope_theta", path) ?? theta, Scaling(full, path, "rope_parameters.full_attention"));
+                if (rp.TryGetProperty("sliding_attention", out var local))
+                    localTheta = Number(local, "rope_theta", path) ?? localTheta;
+            }
+            else
+            {
+                (theta, scaling) = (Number(rp, "rope_theta", path) ?? theta, Scaling(rp, path, "rope_parameters"));
+            }
+        }
+        double partial = Number(r, "partial_rotary_factor", path) ?? 1.0;
+        if (!(partial > 0 && partial <= 1) || (int)(headDim * partial) % 2 != 0)
+            throw new ModelFormatException($"{path}: partial_rotary_factor {partial} does not give an even number of rotary dimensions of head_dim {headDim}");
+        int defaultWindow = type is "mistral" or "gemma2" or "gemma3_text" ? 4096 : 0;
+        int window = r.TryGetProperty("sliding_window", out var sw)
+            ? sw.ValueKind == JsonValueKind.Null ? 0 : TransformerConfig.IntOr(r, "sliding_window", 0, path)
+            : defaultWindow;
+        if (window < 0) throw new ModelFormatException($"{path}: key \"sliding_window\" must not be negative");
+        float dropout = (float)(Number(r, "attention_dropout", path) ?? 0);
+        if (dropout != 0f)
+            throw new ModelFormatException($"{path}: attention_dropout {dropout} is not supported yet (only 0.0)");
+        return cfg with
+        {
+            NumKeyValueHeads = kv,
+            HeadDim = headDim,
+            HiddenAct = act,
+            RmsNormEps = (float)(Number(r, "rms_norm_eps", path) ?? 1e-6),
+            RopeTheta = theta,
+            RopeLocalTheta = localTheta,
+            RopeScaling = scaling,
+            PartialRotaryFactor = partial,
+            SlidingWindow = window,
+            SlidingLayers = LayerTypes(r, type, cfg.NumLayers, window, path),
+            AttentionBias = Bool(r, "attention_bias", false, path),
+            MlpBias = Bool(r, "mlp_bias", false, path),
+            TieWordEmbeddings = Bool(r, "tie_word_embeddings", gemma, path),
+            QueryPreAttnScalar = (float)(Number(r, "query_pre_attn_scalar", path) ?? (type is "gemma2" or "gemma3_text" ? 256 : 0)),
+            AttnLogitSoftcapping = (float)(Number(r, "attn_logit_softcapping", path, type == "gemma2" ? 50.0 : null) ?? 0),
+            FinalLogitSoftcapping = (float)(Number(r, "final_logit_softcapping", path, type == "gemma2" ? 30.0 : null) ?? 0),
+            InitializerRange = (float)(Number(r, "initializer_range", path) ?? 0.02),
+            MaxPositionEmbeddings = TransformerConfig.IntOr(r, "max_position_embeddings", 2048, path),
+        };
+    }
+
+    /// <summary>Per layer: sliding (true) or full attention, from <c>layer_types</c> or the model type's rule.</summary>
+    private static bool[] LayerTypes(JsonElement r, string type, int layers, int window, string path)
+    {
+        var sliding = new bool[layers];
+        if (r.TryGetProperty("layer_types", out var lt) && lt.ValueKind == JsonValueKind.Array)
+        {
+            if (lt.GetArrayLength() != layers)
+                throw new ModelFormatException($"{path}: layer_types has {lt.GetArrayLength()} entries, num_hidden_layers is {layers}");
+            int i = 0;
+            foreach (var e in lt.EnumerateArray())
+            {
+                sliding[i++] = e.GetString() switch
+                {
+                    "full_attention" => false,
+                    "sliding_attention" => true,
+                    var other => throw new ModelFormatException(
+                        $"{path}: layer_types[{i - 1}] \"{other}\" is not supported (full_attention, sliding_attention)"),
+                };
+            }
+            return sliding;
+        }
+        bool useSliding = Bool(r, "use_sliding_window", false, path);
+        int maxWindowLayers = TransformerConfig.IntOr(r, "max_window_layers", 28, path);
+        int pattern = TransformerConfig.IntOr(r, "sliding_window_pattern", 6, path);
+        for (int i = 0; i < layers; i++)
+        {
+            sliding[i] = window > 0 && type switch
+            {
+                "mistral" => true,
+                "qwen2" or "qwen3" => useSliding && i >= maxWindowLayers,
+                "gemma2" => i % 2 == 0,
+                "gemma3_text" => pattern <= 0 || (i + 1) % pattern != 0,
+                _ => false,
+            };
+        }
+        return sliding;
+    }
+
+    private static RopeScaling Scaling(JsonElement s, string path, string key)
+    {
+        if (s.ValueKind == JsonValueKind.Null) return RopeScaling.None;
+        if (s.ValueKind != JsonValueKind.Object) throw new ModelFormatException($"{path}: key \"{key}\" must be an object or null");
+        string type = TransformerConfig.Str(s, "rope_type") ?? TransformerConfig.Str(s, "type") ?? "default";
+        float F(string name) => (float)(Number(s, name, path) ?? throw new ModelFormatException($"{path}: {key}.{name} is missing"));
+        return type switch
+        {
+            "default" => RopeScaling.None,
+            "linear" => new RopeScaling(RopeScalingType.Linear, F("factor")),
+            "llama3" => new RopeScaling(RopeScalingType.Llama3, F("factor"), F("low_freq_factor"), F("high_freq_factor"),
+                (int)F("original_max_position_embeddings")),
+            _ => throw new ModelFormatException($"{path}: {key}.rope_type \"{type}\" is not supported (default, linear, llama3)"),
+        };
+    }
+
+    private static double? Number(JsonElement r, string key, string path, double? absent = null)
+    {
+        if (!r.TryGetProperty(key, out var v)) return absent;
+        if (v.ValueKind == JsonValueKind.Null) return null;
+        if (v.ValueKind != JsonValueKind.Number) throw new ModelFormatException($"{path}: key \"{key}\" must be a number, found {v.GetRawText()}");
+        return v.GetDouble();
+    }
+
+    private static bool Bool(JsonElement r, string key, bool fallback, string path)
+    {
+        if (!r.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null) return fallback;
+        return v.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw new ModelFormatException($"{path}: key \"{key}\" must be true or false, found {v.GetRawText()}"),
+        };
+    }
+}

@@ -1,0 +1,75 @@
+using Skald.Models.Checkpoints;
+using Skald.Tensors.Autograd;
+using Skald.Tensors.Kernels;
+
+namespace Skald.Models.Architectures;
+
+/// <summary>
+/// A decoder's self-attention block (LlamaAttention and its Mistral / Qwen2 / Qwen3 / Gemma relatives):
+/// q = x·Wqᵀ (+b), k, v likewise with Hkv heads; optional per-head RMSNorm of q and k (Qwen3, Gemma 3) before RoPE;
+/// RoPE on q and k; attention (grouped-query, causal or bidirectional, window, soft-cap: <see cref="AttentionScoring"/>);
+/// o_proj. q, k, v are separate projections (each a LoRA target later), their results separate variables.
+/// </summary>
+internal sealed class DecoderSelfAttention
+{
+    private readonly Parameter q, k, v, o;               // self_attn.{q,k,v,o}_proj.weight: [H·D, C], [Hkv·D, C] ×2, [C, H·D]
+    private readonly Parameter? qBias, kBias, vBias, oBias; // self_attn.{q,k,v,o}_proj.bias
+    private readonly Parameter? qNorm, kNorm;             // self_attn.{q,k}_norm.weight: [D]
+    private readonly float eps, normOffset;
+    private readonly int heads, kvHeads;
+
+    /// <summary>Reads <c>{p}.{q,k,v,o}_proj</c> and, with <paramref name="qkNorm"/>, <c>{p}.{q,k}_norm</c>.</summary>
+    public DecoderSelfAttention(TransformerConfig cfg, ParameterBuilder p, bool qkvBias, bool oBiasOn, bool qkNorm,
+        float normOffset)
+    {
+        int c = cfg.HiddenSize, d = cfg.HeadSize;
+        heads = cfg.NumHeads;
+        kvHeads = cfg.KeyValueHeads;
+        eps = cfg.RmsNormEps;
+        this.normOffset = normOffset;
+        q = p.Tensor("q_proj.weight", heads * d, c);
+        qBias = qkvBias ? p.Tensor("q_proj.bias", heads * d) : null;
+        k = p.Tensor("k_proj.weight", kvHeads * d, c);
+        kBias = qkvBias ? p.Tensor("k_proj.bias", kvHeads * d) : null;
+        v = p.Tensor("v_proj.weight", kvHeads * d, c);
+        vBias = qkvBias ? p.Tensor("v_proj.bias", kvHeads * d) : null;
+        o = p.Tensor("o_proj.weight", c, heads * d);
+        oBias = oBiasOn ? p.Tensor("o_proj.bias", c) : null;
+        if (qkNorm)
+        {
+            qNorm = p.Tensor("q_norm.weight", d);
+            kNorm = p.Tensor("k_norm.weight", d);
+        }
+    }
+
+    /// <summary>x [B·T, C] → attention output after o_proj [B·T, C].</summary>
+    public Variable Forward(Tape tape, Variable x, ReadOnlyMemory<float> maskBias, int batch, int seq, RopeTable rope,
+        AttentionScoring scoring)
+    {
+        var qs = Ops.Linear(tape, x, q, qBias);  // [B·T, H·D]
+        var ks = Ops.Linear(tape, x, k, kBias);  // [B·T, Hkv·D]
+        var vs = Ops.Linear(tape, x, v, vBias);  // [B·T, Hkv·D]
+        if (qNorm is not null && kNorm is not null)
+        {
+            qs = Ops.RmsNorm(tape, qs, qNorm, eps, normOffset);
+            ks = Ops.RmsNorm(tape, ks, kNorm, eps, normOffset);
+        }
+        qs = Ops.Rope(tape, qs, rope, seq);
+        ks = Ops.Rope(tape, ks, rope, seq);
+        var ctx = Ops.DecoderAttention(tape, qs, ks, vs, maskBias, batch, seq, heads, kvHeads, scoring); // [B·T, H·D]
+        return Ops.Linear(tape, ctx, o, oBias);
+    }
+
+    /// <summary>The additive key mask [B·T] of a batch (0 keeps a key, float.MinValue removes a padding token).</summary>
+    public static Memory<float> KeyMaskBias(Tape tape, TokenBatch tokens)
+    {
+        var mask = tape.Save(tokens.Count);
+        var m = mask.Span;
+        for (int i = 0; i < m.Length; i++) m[i] = tokens.Mask[i] != 0 ? 0f : float.MinValue;
+        return mask;
+    }
+
+    /// <summary>transformers' attention scale: query_pre_attn_scalar^−½ when set, else head_dim^−½.</summary>
+    public static float Scale(TransformerConfig cfg) =>
+        (float)(1.0 / Math.Sqrt(cfg.QueryPreAttnScalar > 0 ? cfg.QueryPreAttnScalar : cfg.HeadSize));
+}

@@ -1,0 +1,124 @@
+using Skald.Models.Checkpoints;
+using Skald.Tensors;
+using Skald.Tensors.Autograd;
+using Skald.Tensors.Kernels;
+
+namespace Skald.Models.Architectures;
+
+/// <summary>
+/// LlamaModel and the decoders that differ from it only in details (model_type llama, mistral, qwen2, qwen3), from
+/// transformers' modeling_llama.py
+/// (https://github.com/huggingface/transformers/blob/0022728/src/transformers/models/llama/modeling_llama.py),
+/// modeling_mistral.py (sliding_window on every layer;
+/// https://github.com/huggingface/transformers/blob/93e0020/src/transformers/models/mistral/modeling_mistral.py),
+/// modeling_qwen2.py (q/k/v biases, no o_proj bias;
+/// https://github.com/huggingface/transformers/blob/00d4b3d/src/transformers/models/qwen2/modeling_qwen2.py) and
+/// modeling_qwen3.py (RMSNorm of q and k per head before RoPE;
+/// https://github.com/huggingface/transformers/blob/000c33f/src/transformers/models/qwen3/modeling_qwen3.py):
+/// embed_tokens → layer × L (x + attn(input_layernorm(x)); x + mlp(post_attention_layernorm(x))) → norm, the
+/// last_hidden_state. Fields nest like the checkpoint keys (<c>model.</c> stripped): <c>embed_tokens.weight</c>,
+/// <c>layers.{i}.self_attn.{q,k,v,o}_proj</c>, <c>layers.{i}.mlp.{gate,up,down}_proj</c>,
+/// <c>layers.{i}.{input,post_attention}_layernorm</c>, <c>norm.weight</c>, <c>lm_head.weight</c>. Positions are
+/// 0..T−1 in every sequence (transformers' default position_ids). One definition for inference and training.
+/// </summary>
+public sealed class Llama : IDecoder
+{
+    private readonly Layer[] layers;          // layers.{i}.*
+    private readonly Parameter norm;          // norm.weight: [C]
+    private readonly RopeTable rope;
+
+    /// <summary>Builds the model's parameters through <paramref name="p"/> (keys without the <c>model.</c> prefix).</summary>
+    public Llama(TransformerConfig config, ParameterBuilder p)
+    {
+        Config = config;
+        var gate = ActivationNames.GateFromHiddenAct(config.HiddenAct, config.Source);
+        EmbedTokens = p.Tensor("embed_tokens.weight", config.VocabSize, config.HiddenSize);
+        layers = new Layer[config.NumLayers];
+        for (int i = 0; i < layers.Length; i++) layers[i] = new Layer(config, p.Sub("layers", i), gate);
+        norm = p.Tensor("norm.weight", config.HiddenSize);
+        LmHead = LmHead.Build(config, p, EmbedTokens);
+        Parameters = [.. p.Parameters];
+        rope = new RopeTable(config.HeadSize, config.RopeTheta, config.RopeScaling, config.PartialRotaryFactor);
+    }
+
+    /// <inheritdoc />
+    public TransformerConfig Config { get; }
+
+    /// <inheritdoc />
+    public int HiddenSize => Config.HiddenSize;
+
+    /// <inheritdoc />
+    public int MaxSequenceLength => Config.MaxPositionEmbeddings;
+
+    /// <inheritdoc />
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <inheritdoc />
+    public AttentionMode AttentionMode { get; set; } = AttentionMode.Causal;
+
+    /// <inheritdoc />
+    public Parameter EmbedTokens { get; }  // embed_tokens.weight: [V, C]
+
+    /// <inheritdoc />
+    public LmHead? LmHead { get; }         // lm_head.weight: [V, C], or tied
+
+    /// <inheritdoc />
+    public Variable Forward(Tape tape, TokenBatch tokens)
+    {
+        var x = Ops.Gather(tape, tokens.Ids, EmbedTokens); // [B·T, C]
+        var maskBias = DecoderSelfAttention.KeyMaskBias(tape, tokens);
+        float scale = DecoderSelfAttention.Scale(Config);
+        for (int i = 0; i < layers.Length; i++)
+        {
+            var scoring = new AttentionScoring(scale, AttentionMode == AttentionMode.Causal,
+                Config.IsSliding(i) ? Config.SlidingWindow : 0, Config.AttnLogitSoftcapping);
+            var mark = tape.Mark();
+            x = tape.Keep(mark, layers[i].Forward(tape, x, maskBias, tokens.Batch, tokens.Seq, rope, scoring));
+        }
+        return Ops.RmsNorm(tape, x, norm, Config.RmsNormEps);
+    }
+
+    /// <summary>
+    /// transformers' LlamaPreTrainedModel._init_weights for a new model: Linear and Embedding weights
+    /// N(0, initializer_range²), biases 0, RMSNorm weights 1. (The padding row of embed_tokens is not zeroed: decoder
+    /// configs rarely name a pad_token_id.)
+    /// </summary>
+    public static ParameterInitializer Initializer(TransformerConfig config, SkaldRandom random) => (key, values) =>
+    {
+        if (key.EndsWith(".bias", StringComparison.Ordinal)) values.Clear();
+        else if (key.EndsWith("norm.weight", StringComparison.Ordinal)) values.Fill(1f);
+        else for (int i = 0; i < values.Length; i++) values[i] = (float)(random.NextGaussian() * config.InitializerRange);
+    };
+
+    /// <summary>LlamaDecoderLayer (pre-norm residual blocks).</summary>
+    private sealed class Layer
+    {
+        private readonly TransformerConfig cfg;
+        private readonly Parameter inputNorm;             // input_layernorm.weight: [C]
+        private readonly DecoderSelfAttention attention;  // self_attn.*
+        private readonly Parameter postAttentionNorm;     // post_attention_layernorm.weight: [C]
+        private readonly GatedMlp mlp;                    // mlp.*
+
+        public Layer(TransformerConfig cfg, ParameterBuilder p, GateFunction gate)
+        {
+            this.cfg = cfg;
+            bool qwen2 = cfg.ModelType == "qwen2";
+            inputNorm = p.Tensor("input_layernorm.weight", cfg.HiddenSize);
+            // Qwen2 always has q/k/v biases and never an o_proj bias; Mistral reads no attention_bias key (false).
+            attention = new DecoderSelfAttention(cfg, p.Sub("self_attn"), qkvBias: qwen2 || cfg.AttentionBias,
+                oBiasOn: !qwen2 && cfg.AttentionBias, qkNorm: cfg.ModelType == "qwen3", normOffset: 0f);
+            postAttentionNorm = p.Tensor("post_attention_layernorm.weight", cfg.HiddenSize);
+            mlp = new GatedMlp(cfg, p.Sub("mlp"), gate);
+        }
+
+        /// <summary>x [B·T, C] → [B·T, C].</summary>
+        public Variable Forward(Tape tape, Variable x, ReadOnlyMemory<float> maskBias, int batch, int seq, RopeTable rope,
+            AttentionScoring scoring)
+        {
+            var a = attention.Forward(tape, Ops.RmsNorm(tape, x, inputNorm, cfg.RmsNormEps), maskBias, batch, seq, rope, scoring);
+            var h = Ops.Add(tape, x, a);
+            var m = mlp.Forward(tape, Ops.RmsNorm(tape, h, postAttentionNorm, cfg.RmsNormEps));
+            return Ops.Add(tape, h, m);
+        }
+    }
+}

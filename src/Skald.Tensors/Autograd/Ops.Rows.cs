@@ -1,0 +1,68 @@
+using System.Numerics.Tensors;
+
+namespace Skald.Tensors.Autograd;
+
+public static partial class Ops
+{
+    /// <summary>y[i] = x[rows[i]] for rows [m] → [m, C]; the gradient scatter-adds back (rows may repeat).</summary>
+    public static Variable SelectRows(Tape tape, Variable x, int[] rows)
+    {
+        int c = x.Cols;
+        var y = tape.NewVariable(rows.Length, c);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if ((uint)rows[i] >= (uint)x.Rows) throw new ArgumentOutOfRangeException(nameof(rows), $"row {rows[i]} is outside [0, {x.Rows})");
+            x.Span.Slice(rows[i] * c, c).CopyTo(y.Span.Slice(i * c, c));
+        }
+        if (tape.Records(y)) RecordSelectRows(tape, x, rows, y);
+        return y;
+    }
+
+    private static void RecordSelectRows(Tape tape, Variable x, int[] rows, Variable y) => tape.Record(y, () => tape.WriteGrad(x, dx =>
+    {
+        int c = x.Cols;
+        dx.Clear();
+        for (int i = 0; i < rows.Length; i++)
+        {
+            var d = dx.Slice(rows[i] * c, c);
+            TensorPrimitives.Add(d, y.Grad.Slice(i * c, c), d);
+        }
+    }));
+
+    /// <summary>y = s · x (Gemma's embedding normaliser √C).</summary>
+    public static Variable Scale(Tape tape, Variable x, float s)
+    {
+        var y = tape.NewVariable(x.Rows, x.Cols);
+        TensorPrimitives.Multiply(x.Span, s, y.Span);
+        if (tape.Records(y)) RecordScale(tape, x, s, y);
+        return y;
+    }
+
+    private static void RecordScale(Tape tape, Variable x, float s, Variable y) =>
+        tape.Record(y, () => tape.WriteGrad(x, dx => TensorPrimitives.Multiply(y.Grad, s, dx)));
+
+    /// <summary>
+    /// Soft-capping y = c · tanh(x / c) (Gemma 2's final_logit_softcapping); dx = dy · (1 − (y/c)²).
+    /// </summary>
+    public static Variable SoftCap(Tape tape, Variable x, float cap)
+    {
+        if (!(cap > 0f)) throw new ArgumentOutOfRangeException(nameof(cap), "the cap must be positive");
+        var y = tape.NewVariable(x.Rows, x.Cols);
+        TensorPrimitives.Divide(x.Span, cap, y.Span);
+        TensorPrimitives.Tanh(y.Span, y.Span);
+        TensorPrimitives.Multiply(y.Span, cap, y.Span);
+        if (tape.Records(y)) RecordSoftCap(tape, x, cap, y);
+        return y;
+    }
+
+    private static void RecordSoftCap(Tape tape, Variable x, float cap, Variable y) => tape.Record(y, () => tape.WriteGrad(x, dx =>
+    {
+        var ys = y.Span;
+        var dy = y.Grad;
+        for (int i = 0; i < dx.Length; i++)
+        {
+            float t = ys[i] / cap;
+            dx[i] = dy[i] * (1f - t * t);
+        }
+    }));
+}

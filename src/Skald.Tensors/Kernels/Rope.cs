@@ -1,0 +1,114 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace Skald.Tensors.Kernels;
+
+/// <summary>
+/// Rotary position embeddings in transformers' rotate-half convention (apply_rotary_pos_emb:
+/// x·cos + rotate_half(x)·sin with rotate_half(x) = [−x₂, x₁]). x, y: [rows, width], width = heads·D; each head of D
+/// values rotates its first R (= <see cref="RopeTable.RotaryDim"/>) and passes the rest through. With h = R/2 and
+/// (c, s) = (cos, sin)[pos, i]: y[i] = x[i]·c − x[i+h]·s, y[i+h] = x[i+h]·c + x[i]·s for i &lt; h.
+/// Row r is the token at position r mod <c>seq</c>: a [B, T] batch uses positions 0..T−1 in every sequence, as
+/// transformers does when no position_ids are given (left padding shifts all real tokens alike, and RoPE attention
+/// depends only on position differences). cos, sin: [≥ seq, h] from <see cref="RopeTable.Get"/>.
+/// The backward pass is the inverse rotation (angle −θ). x and y may alias.
+/// </summary>
+public static unsafe class Rope
+{
+    /// <summary>Forward (SIMD per head, parallel over rows).</summary>
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin,
+        int rows, int seq, int width, int headDim, int rotaryDim) =>
+        Rotate(x, y, cos, sin, rows, seq, width, headDim, rotaryDim, 1f);
+
+    /// <summary>
+    /// Backward: dx = Rᵀ·dy, the rotation by −θ: dx[i] = dy[i]·c + dy[i+h]·s, dx[i+h] = dy[i+h]·c − dy[i]·s;
+    /// pass-through dimensions copy dy. Overwrites dx (may alias dy).
+    /// </summary>
+    public static void Backward(ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin,
+        int rows, int seq, int width, int headDim, int rotaryDim) =>
+        Rotate(dy, dx, cos, sin, rows, seq, width, headDim, rotaryDim, -1f);
+
+    /// <summary>Scalar double-precision twin of <see cref="Forward"/> (sign −1: of <see cref="Backward"/>).</summary>
+    public static void ForwardReference(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> cos,
+        ReadOnlySpan<float> sin, int rows, int seq, int width, int headDim, int rotaryDim, float sign = 1f)
+    {
+        Check(x.Length, y.Length, cos.Length, sin.Length, rows, seq, width, headDim, rotaryDim);
+        int h = rotaryDim / 2;
+        for (int r = 0; r < rows; r++)
+        {
+            int pos = r % seq;
+            for (int head = 0; head < width / headDim; head++)
+            {
+                int o = r * width + head * headDim;
+                for (int i = 0; i < h; i++)
+                {
+                    double c = cos[pos * h + i], s = sign * (double)sin[pos * h + i], a = x[o + i], b = x[o + h + i];
+                    y[o + i] = (float)(a * c - b * s);
+                    y[o + h + i] = (float)(b * c + a * s);
+                }
+                for (int i = rotaryDim; i < headDim; i++) y[o + i] = x[o + i];
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Rotate(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin,
+        int rows, int seq, int width, int headDim, int rotaryDim, float sign)
+    {
+        Check(x.Length, y.Length, cos.Length, sin.Length, rows, seq, width, headDim, rotaryDim);
+        if (rows == 0) return;
+        fixed (float* px = x, py = y, pc = cos, ps = sin)
+        {
+            nint ix = (nint)px, iy = (nint)py, ic = (nint)pc, isn = (nint)ps;
+            Parallelism.For(rows, Math.Max(1, 8192 / width), (r0, r1) =>
+            {
+                int h = rotaryDim / 2, heads = width / headDim;
+                for (int r = r0; r < r1; r++)
+                {
+                    float* c = (float*)ic + (long)(r % seq) * h, s = (float*)isn + (long)(r % seq) * h;
+                    for (int head = 0; head < heads; head++)
+                    {
+                        long o = (long)r * width + (long)head * headDim;
+                        RotateHead((float*)ix + o, (float*)iy + o, c, s, h, sign);
+                        for (int i = rotaryDim; i < headDim; i++) ((float*)iy)[o + i] = ((float*)ix)[o + i];
+                    }
+                }
+            });
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RotateHead(float* x, float* y, float* cos, float* sin, int h, float sign)
+    {
+        int w = Vector<float>.Count, i = 0;
+        var sg = new Vector<float>(sign);
+        for (; i <= h - w; i += w)
+        {
+            var a = Vector.Load(x + i);
+            var b = Vector.Load(x + h + i);
+            var c = Vector.Load(cos + i);
+            var s = Vector.Load(sin + i) * sg;
+            (a * c - b * s).Store(y + i);
+            (b * c + a * s).Store(y + h + i);
+        }
+        for (; i < h; i++)
+        {
+            float a = x[i], b = x[h + i], c = cos[i], s = sign * sin[i];
+            y[i] = a * c - b * s;
+            y[h + i] = b * c + a * s;
+        }
+    }
+
+    private static void Check(int xLength, int yLength, int cosLength, int sinLength, int rows, int seq, int width,
+        int headDim, int rotaryDim)
+    {
+        if (rows < 0 || seq <= 0 || headDim <= 0 || width % headDim != 0)
+            throw new ArgumentException($"width {width} must be a multiple of head_dim {headDim}; seq must be positive");
+        if (rotaryDim <= 0 || rotaryDim > headDim || rotaryDim % 2 != 0)
+            throw new ArgumentException($"rotary dimensions {rotaryDim} must be even and at most head_dim {headDim}");
+        long need = (long)rows * width;
+        if (xLength < need || yLength < need) throw new ArgumentException($"x and y need {need} elements.");
+        long table = (long)Math.Min(seq, Math.Max(rows, 1)) * (rotaryDim / 2);
+        if (cosLength < table || sinLength < table) throw new ArgumentException($"cos/sin tables need {table} elements.");
+    }
+}

@@ -24,14 +24,20 @@ public static partial class Ops
         var y = tape.NewVariable(n, outF);
         Kernels.Linear.Forward(x.Span, weight.Data.Span, bias is null ? default : bias.Data.Span, y.Span, n, inF, outF);
         if (tape.Records(y)) RecordLinear(tape, x, weight, bias, y);
-        return weight.Lora is { } lora ? AddLowRank(tape, x, y, lora) : y;
+        if (weight.Lora is { } lora) y = AddLowRank(tape, x, y, lora, 0);
+        foreach (var part in weight.Parts)
+        {
+            if (part.Lora is { } partLora) y = AddLowRank(tape, x, y, partLora, part.RowOffset);
+        }
+        return y;
     }
 
-    // LoRA: y + scale·(dropout(x)·Aᵀ)·Bᵀ, [n, in] → [n, r] → [n, out]
-    private static Variable AddLowRank(Tape tape, Variable x, Variable y, LoraAdapter lora)
+    // LoRA: y[:, col..col+out] += scale·(dropout(x)·Aᵀ)·Bᵀ, [n, in] → [n, r] → [n, out]
+    private static Variable AddLowRank(Tape tape, Variable x, Variable y, LoraAdapter lora, int col)
     {
         var u = Linear(tape, Dropout(tape, x, tape.Training ? lora.Dropout : 0f), lora.A, null); // [n, r]
-        return AddScaled(tape, y, Linear(tape, u, lora.B, null), lora.Scale);                   // [n, out]
+        var v = Linear(tape, u, lora.B, null);                                                   // [n, out]
+        return v.Cols == y.Cols ? AddScaled(tape, y, v, lora.Scale) : AddColumnsScaled(tape, y, v, col, lora.Scale);
     }
 
     // dx = dy · W;  dW += dyᵀ · x;  db += Σ_rows dy

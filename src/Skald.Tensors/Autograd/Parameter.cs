@@ -16,6 +16,7 @@ public sealed class Parameter
     private readonly Storage storage;
     private readonly int offset;
     private LoraAdapter? lora;
+    private Parameter[] parts = [];
 
     /// <summary>Creates a parameter over <paramref name="data"/> (not copied).</summary>
     public Parameter(string name, float[] data, int[] shape, bool weightDecay)
@@ -56,8 +57,8 @@ public sealed class Parameter
 
     /// <summary>
     /// A low-rank adapter added to this weight's linear map (peft's LoRA): <c>Ops.Linear</c> computes
-    /// y = x·Wᵀ + b + scale·(dropout(x)·Aᵀ)·Bᵀ. Null: the plain weight. Only plain [out, in] weights take one (not the
-    /// stacked view or its parts).
+    /// y = x·Wᵀ + b + scale·(dropout(x)·Aᵀ)·Bᵀ. Null: the plain weight. Only [out, in] weights take one (not the
+    /// whole of a stack, but each part: the stacked GEMM then adds each part's update to its rows).
     /// </summary>
     public LoraAdapter? Lora
     {
@@ -67,8 +68,6 @@ public sealed class Parameter
             if (value is not null)
             {
                 if (Shape.Length != 2) throw new ArgumentException($"{Name}: LoRA needs a [out, in] weight");
-                if (offset != 0 || Length != storage.Values.Length)
-                    throw new ArgumentException($"{Name}: a part of a fused (stacked) projection cannot take a LoRA adapter yet");
                 if (value.A.Shape[1] != Shape[1] || value.B.Shape[0] != Shape[0])
                     throw new ArgumentException(
                         $"{Name}: adapter A [{string.Join(", ", value.A.Shape)}] / B [{string.Join(", ", value.B.Shape)}] does not fit the weight [{Shape[0]}, {Shape[1]}]");
@@ -76,6 +75,12 @@ public sealed class Parameter
             lora = value;
         }
     }
+
+    /// <summary>The parts of a stacked whole (<see cref="Stack"/>), in row order; empty for other parameters.</summary>
+    public IReadOnlyList<Parameter> Parts => parts;
+
+    /// <summary>The first row of this part within its stacked whole (0 for other parameters).</summary>
+    public int RowOffset => Shape.Length == 0 || Length == 0 ? 0 : offset / (Length / Shape[0]);
 
     /// <summary>Values (row-major).</summary>
     public Memory<float> Data => storage.Values.AsMemory(offset, Length);
@@ -110,7 +115,7 @@ public sealed class Parameter
             views[i] = new Parameter(parts[i].Name, storage, at, parts[i].Shape, weightDecay);
             at += views[i].Length;
         }
-        return (new Parameter(wholeName, storage, 0, wholeShape, weightDecay), views);
+        return (new Parameter(wholeName, storage, 0, wholeShape, weightDecay) { parts = views }, views);
     }
 
     /// <summary>Values and the lazily allocated gradient shared by a parameter and its stacked views.</summary>

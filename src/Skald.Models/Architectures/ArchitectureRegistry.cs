@@ -43,6 +43,9 @@ public static class ArchitectureRegistry
         return entry.Build(config, ParameterBuilder.FromCheckpoint(weights));
     }
 
+    /// <summary>The key prefixes checkpoints of <paramref name="config"/>'s architecture may carry (stripped on load).</summary>
+    public static IReadOnlyList<string> KeyPrefixes(TransformerConfig config) => EntryFor(config).KeyPrefixes;
+
     /// <summary>A new model of <paramref name="config"/>'s architecture, initialised as transformers does.</summary>
     public static ITransformer Initialize(TransformerConfig config, ulong seed)
     {

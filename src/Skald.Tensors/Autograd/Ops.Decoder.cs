@@ -28,12 +28,12 @@ public static partial class Ops
         if (x.RequiresGrad)
         {
             tape.WriteGrad(x, dx => Kernels.RmsNorm.Backward(y.Grad, x.Span, weight.Data.Span, rstd.Span, dx,
-                weight.Grad.Span, rows, cols, weightOffset));
+                tape.ParameterGrad(weight), rows, cols, weightOffset));
             return;
         }
         var scratch = tape.Rent(x.Length);
         Kernels.RmsNorm.Backward(y.Grad, x.Span, weight.Data.Span, rstd.Span, scratch.AsSpan(0, x.Length),
-            weight.Grad.Span, rows, cols, weightOffset);
+            tape.ParameterGrad(weight), rows, cols, weightOffset);
         tape.Return(scratch);
     });
 

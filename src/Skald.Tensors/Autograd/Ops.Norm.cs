@@ -50,7 +50,7 @@ public static partial class Ops
         var dy = dyArr.AsSpan(0, n * c);
         var ds = dsArr.AsSpan(0, n * c);
         Kernels.Dropout.Apply(y.Grad, dy, dropout, seed);
-        LayerNorm.Backward(dy, sum.Span, gamma.Data.Span, mean.Span, rstd.Span, ds, gamma.Grad.Span, beta.Grad.Span, n, c);
+        LayerNorm.Backward(dy, sum.Span, gamma.Data.Span, mean.Span, rstd.Span, ds, tape.ParameterGrad(gamma), tape.ParameterGrad(beta), n, c);
         if (word.RequiresGrad) Embedding.Backward(ids, ds, word.Grad.Span, n, c);
         if (position.RequiresGrad) Embedding.Backward(positions, ds, position.Grad.Span, n, c);
         if (type.RequiresGrad) Embedding.Backward(typeIds, ds, type.Grad.Span, n, c);
@@ -85,7 +85,7 @@ public static partial class Ops
         var g = tape.GradFor(a, out bool acc);
         if (acc) throw new InvalidOperationException("AddDropoutLayerNorm's first input must have no other consumer");
         var ds = g.AsSpan(0, a.Length);
-        LayerNorm.Backward(y.Grad, a.Span, gamma.Data.Span, mean.Span, rstd.Span, ds, gamma.Grad.Span, beta.Grad.Span, n, c);
+        LayerNorm.Backward(y.Grad, a.Span, gamma.Data.Span, mean.Span, rstd.Span, ds, tape.ParameterGrad(gamma), tape.ParameterGrad(beta), n, c);
         if (residual.RequiresGrad)
         {
             var r = tape.GradFor(residual, out bool racc).AsSpan(0, residual.Length);
@@ -109,7 +109,7 @@ public static partial class Ops
 
     private static void RecordLayerNormalization(Tape tape, Variable x, Parameter gamma, Parameter beta,
         Memory<float> mean, Memory<float> rstd, Variable y) => tape.Record(y, () => tape.WriteGrad(x, dx =>
-        LayerNorm.Backward(y.Grad, x.Span, gamma.Data.Span, mean.Span, rstd.Span, dx, gamma.Grad.Span, beta.Grad.Span,
+        LayerNorm.Backward(y.Grad, x.Span, gamma.Data.Span, mean.Span, rstd.Span, dx, tape.ParameterGrad(gamma), tape.ParameterGrad(beta),
             x.Rows, x.Cols)));
 
     /// <summary>sentence-transformers' Normalize (F.normalize): y = x / max(‖x‖₂, 1e-12) per row (<see cref="L2Normalize"/>).</summary>

@@ -51,9 +51,20 @@ public sealed class Parameter
 
     /// <summary>
     /// Whether backward passes compute this parameter's gradient (PyTorch's <c>requires_grad</c>). False freezes it:
-    /// the GEMM for its gradient is skipped and no gradient memory is allocated for it (LoRA trains only adapters).
+    /// the GEMM for its gradient is skipped and no gradient memory is allocated for it (LoRA trains only adapters). The
+    /// stacked whole of <see cref="Stack"/> requires a gradient while any of its parts does.
     /// </summary>
-    public bool RequiresGrad { get; set; } = true;
+    public bool RequiresGrad
+    {
+        get => parts.Length > 0 ? parts.Any(p => p.requiresGrad) : requiresGrad;
+        set
+        {
+            requiresGrad = value;
+            foreach (var p in parts) p.requiresGrad = value;
+        }
+    }
+
+    private bool requiresGrad = true;
 
     /// <summary>
     /// A low-rank adapter added to this weight's linear map (peft's LoRA): <c>Ops.Linear</c> computes

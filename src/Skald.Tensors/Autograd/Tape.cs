@@ -93,6 +93,20 @@ public sealed class Tape
         return v;
     }
 
+    /// <summary>
+    /// Where an op's backward accumulates <paramref name="p"/>'s gradient: <see cref="Parameter.Grad"/>, or for a frozen
+    /// parameter (<see cref="Parameter.RequiresGrad"/> false) a scratch buffer whose contents are thrown away, so kernels
+    /// that always produce a weight gradient (norms) need no special case and frozen parameters get no gradient memory.
+    /// </summary>
+    public Span<float> ParameterGrad(Parameter p)
+    {
+        if (p.RequiresGrad) return p.Grad.Span;
+        if (discard.Length < p.Length) discard = new float[p.Length];
+        return discard.AsSpan(0, p.Length);
+    }
+
+    private float[] discard = [];
+
     /// <summary>Arena memory for values an op keeps for its backward pass.</summary>
     public Memory<float> Save(int length) => Arena.Allocate(length);
 

@@ -17,7 +17,7 @@ public static class ConfigLoader
     public const int QuickTestSteps = 20;
 
     /// <summary>Section names, in file order.</summary>
-    public static readonly IReadOnlyList<string> Sections = ["model", "data", "training", "loss", "evaluation", "output"];
+    public static readonly IReadOnlyList<string> Sections = ["model", "data", "training", "loss", "lora", "evaluation", "output"];
 
     /// <summary>Loads <paramref name="path"/>, applies <paramref name="overrides"/> (<c>section.key=value</c>) and <paramref name="quickTest"/>.</summary>
     public static TrainingConfig Load(string path, IEnumerable<string>? overrides = null, bool quickTest = false)
@@ -162,6 +162,8 @@ public static class ConfigLoader
         var model = new ModelSection(m.Path("path") ?? "", m.Float("dropout", 0.1f, 0, 1))
         {
             Type = modelType, Tokenizer = m.Path("tokenizer"), Dimension = m.Int("dim", 256, 1), Normalize = m.Bool("normalize", true),
+            Adapters = m.PathList("adapters"),
+            Attention = m.Str("attention") is null ? null : m.Choice("attention", "causal", "causal", "bidirectional"),
         };
         if (model.Dropout >= 1) throw new TrainingException($"{m.Where("dropout")}: model.dropout must be below 1");
         if (modelType == "transformer")
@@ -235,6 +237,22 @@ public static class ConfigLoader
             throw new TrainingException($"{l.Where("mask_probability")}: loss.mask_probability must be between 0 and 1 (exclusive)");
         l.Done();
 
+        LoraSection? lora = null;
+        if (tree.ContainsKey("lora"))
+        {
+            var r = S("lora");
+            lora = new LoraSection
+            {
+                R = r.Int("r", 16, 1),
+                Alpha = r.Float("alpha", 32f, 0),
+                Dropout = r.Float("dropout", 0.05f, 0, 1),
+                TargetModules = r.PathList("target_modules") is { Count: > 0 } targets ? targets : Models.Adapters.LoraConfig.DecoderProjections,
+                Save = r.Choice("save", "adapter", "adapter", "merged"),
+            };
+            if (lora.Dropout >= 1) throw new TrainingException($"{r.Where("dropout")}: lora.dropout must be below 1");
+            r.Done();
+        }
+
         var e = S("evaluation");
         var evaluation = new EvaluationSection
         {
@@ -262,7 +280,7 @@ public static class ConfigLoader
 
         return new TrainingConfig
         {
-            SourcePath = origin, Model = model, Data = data, Training = training, Loss = loss, Evaluation = evaluation,
+            SourcePath = origin, Model = model, Data = data, Training = training, Loss = loss, Lora = lora, Evaluation = evaluation,
             Output = output,
         };
     }

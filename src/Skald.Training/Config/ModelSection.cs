@@ -19,4 +19,10 @@ public sealed record ModelSection(string Path, float Dropout = 0.1f)
 
     /// <summary>A new static model ends with a Normalize module (unit-length embeddings).</summary>
     public bool Normalize { get; init; } = true;
+
+    /// <summary>PEFT LoRA adapter folders merged into the weights in order before training (LLM2Vec's MNTP adapter, then SimCSE's).</summary>
+    public IReadOnlyList<string> Adapters { get; init; } = [];
+
+    /// <summary>A decoder's attention: <c>causal</c> or <c>bidirectional</c> (LLM2Vec); null keeps the model's own.</summary>
+    public string? Attention { get; init; }
 }

@@ -24,6 +24,9 @@ public sealed record TrainingConfig
     /// <summary>The <c>evaluation</c> section.</summary>
     public required EvaluationSection Evaluation { get; init; }
 
+    /// <summary>The <c>lora</c> section: train LoRA adapters (null: train the weights).</summary>
+    public LoraSection? Lora { get; init; }
+
     /// <summary>The <c>output</c> section.</summary>
     public required OutputSection Output { get; init; }
 

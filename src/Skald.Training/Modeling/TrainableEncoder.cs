@@ -1,4 +1,5 @@
 using Skald.Models;
+using Skald.Models.Adapters;
 using Skald.Models.Architectures;
 using Skald.Models.Modules;
 using Skald.Tensors;
@@ -19,6 +20,7 @@ public sealed class TrainableEncoder : ITrainableModel
     private readonly Tape tape = new();
     private float dropout;
     private bool passOpen;
+    private Parameter[]? trainable; // the adapters' A and B when LoRA is on
 
     private TrainableEncoder(SentenceEncoder model, float dropout, ulong seed)
     {
@@ -44,7 +46,7 @@ public sealed class TrainableEncoder : ITrainableModel
     public PoolingConfig Pooling => Model.Pooling;
 
     /// <inheritdoc />
-    public IReadOnlyList<Parameter> Parameters => Model.Parameters;
+    public IReadOnlyList<Parameter> Parameters => trainable ?? Model.Parameters;
 
     /// <inheritdoc />
     public int Dimension => Model.Dimension;
@@ -62,9 +64,31 @@ public sealed class TrainableEncoder : ITrainableModel
     /// <inheritdoc />
     public SkaldRandom Random { get; }
 
-    /// <summary>Loads a sentence-transformers, Hugging Face or static model folder for training.</summary>
-    public static TrainableEncoder Load(string folder, float dropout = 0.1f, ulong seed = 42) =>
-        new(SentenceEncoder.Load(folder), dropout, seed);
+    /// <summary>
+    /// Loads a sentence-transformers, Hugging Face or static model folder for training, with the PEFT adapter folders in
+    /// <paramref name="adapters"/> merged into its weights first.
+    /// </summary>
+    public static TrainableEncoder Load(string folder, float dropout = 0.1f, ulong seed = 42, IReadOnlyList<string>? adapters = null) =>
+        new(SentenceEncoder.Load(folder, adapters), dropout, seed);
+
+    /// <summary>The LoRA settings when adapters are trained instead of the weights (<see cref="EnableLora"/>), else null.</summary>
+    public LoraConfig? Lora { get; private set; }
+
+    /// <summary>With LoRA: save the model with the adapters merged in instead of the adapter folder alone.</summary>
+    public bool SaveMerged { get; set; }
+
+    /// <summary>
+    /// Freezes the model and attaches new LoRA adapters to the modules <paramref name="config"/> targets (A random from
+    /// <paramref name="seed"/>, B zero, so the model starts unchanged); from then on <see cref="Parameters"/> are the
+    /// adapters' A and B.
+    /// </summary>
+    public void EnableLora(LoraConfig config, ulong seed)
+    {
+        if (Lora is not null) throw new InvalidOperationException("LoRA is already enabled");
+        var adapters = PeftAdapters.Attach(Model.Parameters, config, new SkaldRandom(seed));
+        trainable = [.. adapters.SelectMany(a => new[] { a.A, a.B })];
+        Lora = config with { BaseModel = Source.Path };
+    }
 
     /// <summary>
     /// Token ids as sentence-transformers' Transformer.tokenize makes them: Python strip(), lower-case when
@@ -117,9 +141,28 @@ public sealed class TrainableEncoder : ITrainableModel
         foreach (var q in Parameters) q.Grad.Span.Clear();
     }
 
-    /// <inheritdoc />
-    public void Save(string folder, string? modelCard = null, IReadOnlyList<Parameter>? head = null) =>
-        Output.ModelSaver.Save(Model, folder, modelCard, head);
+    /// <summary>
+    /// Saves the model (<see cref="ITrainableModel.Save"/>); with LoRA the adapter folder peft loads
+    /// (adapter_config.json, adapter_model.safetensors, the card as README.md), or with <see cref="SaveMerged"/> the model
+    /// with the adapters merged in (they are detached).
+    /// </summary>
+    public void Save(string folder, string? modelCard = null, IReadOnlyList<Parameter>? head = null)
+    {
+        if (Lora is null || SaveMerged)
+        {
+            if (Lora is not null)
+            {
+                PeftAdapters.MergeAttached(Model.Parameters);
+                Lora = null;
+                trainable = null;
+            }
+            Output.ModelSaver.Save(Model, folder, modelCard, head);
+            return;
+        }
+        if (head is { Count: > 0 }) throw new InvalidOperationException("a loss head cannot be saved with a LoRA adapter");
+        PeftAdapters.Save(folder, Model.Parameters, Lora);
+        if (modelCard is not null) File.WriteAllText(Path.Combine(folder, "README.md"), modelCard);
+    }
 
     /// <summary>Pad token id of the tokenizer (or config).</summary>
     internal int PadId => Model.PadId;

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Skald.Models;
+using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Models.Modules;
 using Skald.Training.Config;
@@ -94,7 +95,7 @@ public static class ModelSaver
         var transformer = parameters.Where(p => !p.Name.Contains('/')).Concat(head)
             .Select(p => new TensorToWrite(Key(p.Name), p.Shape, p.Data)).ToList();
         var trained = transformer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-        using (var original = Checkpoint.OpenFolder(source.TransformerPath, "bert.", "roberta."))
+        using (var original = Checkpoint.OpenFolder(source.TransformerPath, [.. ArchitectureRegistry.KeyPrefixes(model.Transformer.Config)]))
         {
             foreach (var key in original.Keys.Where(k => !trained.Contains(Key(k))).Order(StringComparer.Ordinal).ToList())
             {

@@ -258,7 +258,9 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             $"data.sampling={c.Data.Sampling}", $"data.columns={string.Join(",", c.Data.Columns ?? [])}", $"training.batch_size={c.Training.BatchSize}",
             $"training.gradient_accumulation_steps={c.Training.GradientAccumulationSteps}",
             $"training.seed={c.Training.Seed}", $"training.shuffle={c.Training.Shuffle}",
-            $"training.no_duplicates={c.Training.NoDuplicates}", $"loss.type={c.Loss.Type}", $"model.type={c.Model.Type}");
+            $"training.no_duplicates={c.Training.NoDuplicates}", $"loss.type={c.Loss.Type}", $"model.type={c.Model.Type}",
+            $"model.adapters={string.Join(",", c.Model.Adapters.Select(Path.GetFullPath))}", $"model.attention={c.Model.Attention}",
+            $"lora={(c.Lora is { } l ? $"{l.R}/{l.Alpha}/{string.Join("+", l.TargetModules)}" : "off")}");
     }
 
     private static string Difference(string saved, string now)

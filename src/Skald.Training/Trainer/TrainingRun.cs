@@ -1,3 +1,6 @@
+using Skald.Models;
+using Skald.Models.Adapters;
+using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Training.Config;
 using Skald.Training.Data;
@@ -28,7 +31,26 @@ public static class TrainingRun
     {
         foreach (var d in train) CheckColumns(config.Loss, d);
         BatchPlanner.Validate(train, config.Training.BatchSize);
-        var model = TrainableEncoder.Load(ModelPath(config), config.Model.Dropout, config.Training.Seed);
+        var model = TrainableEncoder.Load(ModelPath(config), config.Model.Dropout, config.Training.Seed, config.Model.Adapters);
+        if (config.Model.Attention is { } attention)
+        {
+            if (model.Model.Transformer is not IDecoder decoder)
+                throw new TrainingException($"model.attention is for decoder models; {config.Model.Path} is {model.Config.ModelType}");
+            decoder.AttentionMode = attention == "bidirectional" ? AttentionMode.Bidirectional : AttentionMode.Causal;
+        }
+        if (config.Lora is { } lora)
+        {
+            try
+            {
+                model.EnableLora(new LoraConfig { R = lora.R, Alpha = lora.Alpha, Dropout = lora.Dropout, TargetModules = lora.TargetModules },
+                    config.Training.Seed + 1);
+            }
+            catch (ModelFormatException e)
+            {
+                throw new TrainingException(e.Message, e);
+            }
+            model.SaveMerged = lora.Save == "merged";
+        }
         if (config.Model.Type == "static" && !model.Source.IsStatic)
             throw new TrainingException($"{config.Model.Path}: model.type is static but the folder holds a transformer");
         if (config.Model.Type != "static" && model.Source.IsStatic)

@@ -1,0 +1,23 @@
+namespace Skald.Training.Config;
+
+/// <summary>
+/// <c>lora</c>: train LoRA adapters instead of the model's weights (peft's LoraConfig; the defaults are LLM2Vec's). Only
+/// the adapters get gradients and optimiser state; the base stays frozen.
+/// </summary>
+public sealed record LoraSection
+{
+    /// <summary>Rank r.</summary>
+    public int R { get; init; } = 16;
+
+    /// <summary>lora_alpha (scale = alpha / r).</summary>
+    public float Alpha { get; init; } = 32;
+
+    /// <summary>lora_dropout on the adapters' input during training.</summary>
+    public float Dropout { get; init; } = 0.05f;
+
+    /// <summary>Module names an adapter goes on (a module matches when its name ends with one).</summary>
+    public IReadOnlyList<string> TargetModules { get; init; } = Models.Adapters.LoraConfig.DecoderProjections;
+
+    /// <summary><c>adapter</c>: save the adapter alone in peft's layout; <c>merged</c>: save the model with the adapter merged in.</summary>
+    public string Save { get; init; } = "adapter";
+}

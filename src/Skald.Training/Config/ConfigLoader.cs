@@ -221,8 +221,9 @@ public static class ConfigLoader
         var l = S("loss");
         var loss = new LossSection
         {
-            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm"),
-            MaskProbability = l.Float("mask_probability", 0.15f, 0, 1),
+            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp"),
+            MaskProbability = l.Str("mask_probability") is null ? null : l.Float("mask_probability", 0.15f, 0, 1),
+            MaskCollator = l.Choice("mask_collator", "default", "default", "all_mask"),
             Scale = l.Float("scale", 20f, 0),
             Symmetric = l.Bool("symmetric", false),
             MiniBatchSize = l.Int("mini_batch_size", 32, 1),
@@ -233,7 +234,7 @@ public static class ConfigLoader
         };
         if (loss.MatryoshkaWeights is not null && loss.MatryoshkaDims is not null && loss.MatryoshkaWeights.Count != loss.MatryoshkaDims.Count)
             throw new TrainingException($"{l.Where("matryoshka_weights")}: loss.matryoshka_weights needs one weight per entry of loss.matryoshka_dims");
-        if (loss.MaskProbability is <= 0 or >= 1)
+        if (loss.MaskProbability is { } mp && mp is <= 0 or >= 1)
             throw new TrainingException($"{l.Where("mask_probability")}: loss.mask_probability must be between 0 and 1 (exclusive)");
         l.Done();
 

@@ -3,11 +3,14 @@ namespace Skald.Training.Config;
 /// <summary><c>loss</c>: the objective.</summary>
 public sealed record LossSection
 {
-    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c> or <c>mlm</c>.</summary>
+    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c> or <c>mntp</c>.</summary>
     public string Type { get; init; } = "mnrl";
 
-    /// <summary>Masked-LM: share of non-special tokens selected for prediction.</summary>
-    public float MaskProbability { get; init; } = 0.15f;
+    /// <summary>Masked-LM / MNTP: share of non-special tokens selected for prediction (null: 0.15 for mlm, 0.2 for mntp).</summary>
+    public float? MaskProbability { get; init; }
+
+    /// <summary>MNTP: <c>default</c> (80% mask, 10% random, 10% kept, as BERT) or <c>all_mask</c> (LLM2Vec's second collator).</summary>
+    public string MaskCollator { get; init; } = "default";
 
     /// <summary>Similarity scale (inverse temperature) of MNRL, cached MNRL, SimCSE and CoSENT.</summary>
     public float Scale { get; init; } = 20f;

@@ -106,11 +106,13 @@ public static class TrainingRun
     /// <summary>The loss named by <c>loss.type</c> for <paramref name="model"/>.</summary>
     public static ILoss CreateLoss(LossSection l, TrainableEncoder model)
     {
-        if (l.Type != "mlm") return CreateLoss(l, model.Dimension);
-        if (model.Source.IsStatic) throw new TrainingException("loss.type mlm needs a BERT model, not a static one");
+        if (l.Type is not ("mlm" or "mntp")) return CreateLoss(l, model.Dimension);
+        if (model.Source.IsStatic) throw new TrainingException($"loss.type {l.Type} needs a transformer, not a static model");
         try
         {
-            return new MaskedLanguageModelingLoss(model, l.MaskProbability, seed: 42);
+            return l.Type == "mlm"
+                ? new MaskedLanguageModelingLoss(model, l.MaskProbability ?? 0.15f, seed: 42)
+                : new MaskedNextTokenLoss(model, l.MaskProbability ?? 0.2f, l.MaskCollator == "all_mask");
         }
         catch (ArgumentException e)
         {
@@ -157,7 +159,7 @@ public static class TrainingRun
         string have = $"the file has {d.Columns.Count} ({string.Join(", ", d.Columns)}{(d.LabelColumn is null ? "" : " + " + d.LabelColumn)})";
         string? problem = type switch
         {
-            "mlm" when d.Columns.Count < 1 => "needs a text column",
+            "mlm" or "mntp" when d.Columns.Count < 1 => "needs a text column",
             "mnrl" or "cached_mnrl" when d.Columns.Count < 2 => "needs (anchor, positive[, negative...]) text columns",
             "triplet" when d.Columns.Count != 3 => "needs exactly (anchor, positive, negative) text columns",
             "cosent" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a score column",

@@ -41,6 +41,32 @@ public sealed class PipelineCommandTests
         Assert.Contains("| tuned |", r.Stdout);
     }
 
+    /// <summary>configs/llm2vec-example.yaml as shipped (tiny decoder): MNTP → SimCSE → supervised, each a LoRA adapter on the last.</summary>
+    [Fact]
+    public void TheLlm2VecRecipeRunsAndChainsAdapters()
+    {
+        string outDir = Path.Combine(TestPaths.NewTempDir(), "llm2vec");
+        var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", "configs/llm2vec-example.yaml", "--set", $"output={outDir}");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        foreach (var adapter in new[] { "mntp", "simcse" })
+        {
+            Assert.True(File.Exists(Path.Combine(outDir, adapter, "adapter_model.safetensors")), adapter);
+            Assert.True(File.Exists(Path.Combine(outDir, adapter, "llm2vec_config.json")), adapter);
+        }
+        Assert.True(File.Exists(Path.Combine(outDir, "supervised", "model.safetensors"))); // saved merged
+        Assert.True(File.Exists(Path.Combine(outDir, "supervised", "llm2vec_config.json")));
+        Assert.Contains("| supervised |", r.Stdout);
+        // The simcse stage trained on the model with the MNTP adapter merged in.
+        Assert.Contains("mntp", File.ReadAllText(Path.Combine(outDir, "runs", "simcse", "checkpoints", "step-20", "trainer_state.json")));
+    }
+
+    [Fact]
+    public void SetNamesAnUnknownStage()
+    {
+        var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", "configs/llm2vec-example.yaml", "--set", "mntpp.model=x");
+        SkaldProcess.AssertUserError(r, 1, "--set mntpp.model: no stage is named \"mntpp\"");
+    }
+
     [Fact]
     public void UnknownStageKeyIsNamed()
     {

@@ -11,16 +11,24 @@ internal sealed class PipelineCommand : Command
     private readonly Option<string> config = CliOptions.Text("--config",
         "Pipeline file: output and stages (tokenizer, new_bert, mlm, train, benchmark); see configs/pipeline-example.yaml", "FILE", required: true);
 
+    private readonly Option<string[]> set = new("--set")
+    {
+        Description = "Override a stage key (STAGE.KEY=VALUE, the value read as YAML) or the output folder (output=DIR); repeatable",
+        HelpName = "STAGE.KEY=VALUE",
+    };
+
     public PipelineCommand() : base("pipeline", "Run a staged recipe from one YAML file; every stage's keys are checked before the first one runs")
     {
         Options.Add(config);
+        Options.Add(set);
         SetAction(Run);
     }
 
     private int Run(ParseResult p)
     {
         bool quiet = p.GetValue(CliOptions.Quiet);
-        new PipelineRunner(p.GetValue(config)!, m => Terminal.Log(m, quiet), report => ReportTables.Print(report, quiet)).Run();
+        new PipelineRunner(p.GetValue(config)!, m => Terminal.Log(m, quiet), report => ReportTables.Print(report, quiet),
+            p.GetValue(set) ?? []).Run();
         return 0;
     }
 }

@@ -13,7 +13,8 @@ namespace Skald.Cli.Pipeline;
 /// `skald train` YAML config), benchmark. See configs/pipeline-example.yaml. Every stage's keys are read (types and
 /// unknown keys checked) before the first stage runs.
 /// </summary>
-internal sealed class PipelineRunner(string configPath, Action<string> log, Action<BenchmarkReport> printReport)
+internal sealed class PipelineRunner(string configPath, Action<string> log, Action<BenchmarkReport> printReport,
+    IReadOnlyList<string>? overrides = null)
 {
     private static readonly string[] Types = ["tokenizer", "new_bert", "mlm", "train", "benchmark"];
 
@@ -22,7 +23,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
     public void Run()
     {
         var clock = Stopwatch.StartNew();
-        var (output, stages) = StageConfig.Load(configPath);
+        var (output, stages) = StageConfig.Load(configPath, overrides);
         var plans = new List<Func<string, string>>();
         foreach (var stage in stages)
         {
@@ -97,7 +98,8 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
     private Func<string, string> Train(StageConfig s)
     {
         string config = s.Keys.Path("config", required: true)!, model = s.Keys.Path("model", required: true)!;
-        return target => Stages.Train(config, Ref(model), target, 1.0, log);
+        var adapters = s.Keys.PathList("adapters");
+        return target => Stages.Train(config, Ref(model), target, 1.0, log, [.. adapters.Select(Ref)]);
     }
 
     private Func<string, string> Benchmark(StageConfig s)

@@ -20,12 +20,16 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
     /// <summary>The stage's keys (name and type already read).</summary>
     public SectionReader Keys { get; } = keys;
 
-    /// <summary>Reads a pipeline file: <c>output: DIR</c> and <c>stages: [ {name, type, ...}, ... ]</c>.</summary>
-    public static (string Output, List<StageConfig> Stages) Load(string path)
+    /// <summary>
+    /// Reads a pipeline file: <c>output: DIR</c> and <c>stages: [ {name, type, ...}, ... ]</c>, with
+    /// <paramref name="overrides"/> (<c>STAGE.KEY=VALUE</c>, the value read as YAML, or <c>output=DIR</c>) applied.
+    /// </summary>
+    public static (string Output, List<StageConfig> Stages) Load(string path, IReadOnlyList<string>? overrides = null)
     {
         if (!File.Exists(path)) throw new InputException($"{path}: file not found");
         if (ConfigLoader.ReadYaml(path, Error) is not YamlMappingNode root)
             throw new InputException($"{path}: expected a mapping with \"output\" and \"stages\"");
+        foreach (var o in overrides ?? []) Override(root, o);
         var top = SectionReader.FromMapping("", root, path, Error);
         string output = top.Path("output", required: true)!;
         if (top.Node("stages", required: true) is not YamlSequenceNode { Children.Count: > 0 } stages)
@@ -43,6 +47,35 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
             list.Add(new StageConfig(name, type, $"{path}:{m.Start.Line}: stage {i + 1} ({name})", keys));
         }
         return (output, list);
+    }
+
+    private static void Override(YamlMappingNode root, string assignment)
+    {
+        int eq = assignment.IndexOf('=');
+        if (eq <= 0) throw new InputException($"--set {assignment}: expected STAGE.KEY=VALUE (e.g. mntp.model=~/models/Qwen2.5-0.5B) or output=DIR");
+        string target = assignment[..eq], text = assignment[(eq + 1)..];
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            throw new InputException($"--set {target}: the value is not valid YAML ({e.Message})");
+        }
+        YamlNode value = stream.Documents.Count == 0 ? new YamlScalarNode("") : stream.Documents[0].RootNode;
+        int dot = target.IndexOf('.');
+        if (dot < 0)
+        {
+            root.Children[new YamlScalarNode(target)] = value;
+            return;
+        }
+        string stage = target[..dot], key = target[(dot + 1)..];
+        var stages = root.Children.TryGetValue(new YamlScalarNode("stages"), out var s) ? s as YamlSequenceNode : null;
+        var match = stages?.Children.OfType<YamlMappingNode>().FirstOrDefault(m =>
+            m.Children.TryGetValue(new YamlScalarNode("name"), out var n) && n is YamlScalarNode { Value: var v } && v == stage)
+            ?? throw new InputException($"--set {target}: no stage is named \"{stage}\"");
+        match.Children[new YamlScalarNode(key)] = value;
     }
 
     /// <summary>Pipeline files are the user's input: their problems are <see cref="InputException"/>s (exit 1).</summary>

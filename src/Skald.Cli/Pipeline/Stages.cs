@@ -33,12 +33,17 @@ internal static class Stages
     }
 
     /// <summary>
-    /// Runs a `skald train` config with model.path = <paramref name="modelPath"/> into runs/NAME beside
-    /// <paramref name="modelDir"/>, then moves the final model to <paramref name="modelDir"/>.
+    /// Runs a `skald train` config with model.path = <paramref name="modelPath"/> (and model.adapters =
+    /// <paramref name="adapters"/> when given) into runs/NAME beside <paramref name="modelDir"/>, then moves the final
+    /// model (or LoRA adapter) to <paramref name="modelDir"/>.
     /// </summary>
-    public static string Train(string configPath, string modelPath, string modelDir, double stepScale, Action<string> log)
+    public static string Train(string configPath, string modelPath, string modelDir, double stepScale, Action<string> log,
+        IReadOnlyList<string>? adapters = null)
     {
-        var config = ConfigLoader.Load(configPath, [$"model.path={modelPath}", $"output.dir={RunDir(modelDir)}"]);
+        string[] overrides = [$"model.path={modelPath}", $"output.dir={RunDir(modelDir)}"];
+        if (adapters is { Count: > 0 })
+            overrides = [.. overrides, "model.adapters=[" + string.Join(", ", adapters.Select(a => System.Text.Json.JsonSerializer.Serialize(a))) + "]"];
+        var config = ConfigLoader.Load(configPath, overrides);
         if (stepScale != 1.0 && config.Training.MaxSteps > 0)
             config = config with { Training = config.Training with { MaxSteps = Math.Max(2, (int)Math.Round(config.Training.MaxSteps * stepScale)) } };
         return Run(TrainingRun.Build(config, Progress("loss", log)), modelDir);

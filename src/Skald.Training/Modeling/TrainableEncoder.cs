@@ -161,6 +161,7 @@ public sealed class TrainableEncoder : ITrainableModel
         }
         if (head is { Count: > 0 }) throw new InvalidOperationException("a loss head cannot be saved with a LoRA adapter");
         PeftAdapters.Save(folder, Model.Parameters, Lora);
+        Output.ModelSaver.WriteLlm2VecConfig(Model, folder);
         if (modelCard is not null) File.WriteAllText(Path.Combine(folder, "README.md"), modelCard);
     }
 

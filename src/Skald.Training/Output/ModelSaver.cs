@@ -150,7 +150,32 @@ public static class ModelSaver
         }
         WriteJson(Path.Combine(dir, "modules.json"), modules);
         WriteJson(Path.Combine(dir, "config_sentence_transformers.json"), SentenceTransformersConfig(source));
+        WriteLlm2VecConfig(model, dir);
         if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
+    }
+
+    /// <summary>
+    /// For a decoder run bidirectionally, LLM2Vec's <c>llm2vec_config.json</c> (pooling_mode, max_length,
+    /// doc_max_length, skip_instruction), the file that tells LLM2Vec and Skald to load the model bidirectionally.
+    /// Nothing for other models.
+    /// </summary>
+    public static void WriteLlm2VecConfig(SentenceEncoder model, string dir)
+    {
+        if (model.Transformer is not IDecoder { AttentionMode: AttentionMode.Bidirectional }) return;
+        string pooling = model.Pooling.Modes switch
+        {
+            PoolingMode.WeightedMean => "weighted_mean",
+            PoolingMode.LastToken => "last_token",
+            PoolingMode.Cls => "bos_token",
+            _ => "mean",
+        };
+        WriteJson(Path.Combine(dir, "llm2vec_config.json"), new JsonObject
+        {
+            ["pooling_mode"] = pooling,
+            ["max_length"] = model.MaxSeqLength,
+            ["doc_max_length"] = model.MaxSeqLength,
+            ["skip_instruction"] = true,
+        });
     }
 
     /// <summary>The source's config.json; with a masked-LM head its <c>architectures</c> becomes <c>BertForMaskedLM</c>.</summary>

@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Tensors;
@@ -28,7 +27,8 @@ public sealed class MaskedLanguageModelingLoss : ILoss
     private readonly Parameter dense, denseBias, lnWeight, lnBias, decoderBias;
     private readonly float maskProbability;
     private readonly Tape tape = new();
-    private float[] logitGrad = [];
+    private readonly VocabularyCrossEntropy projection = new();
+    private float[] hiddenGrad = [];
 
     /// <summary>The head over <paramref name="model"/>'s BERT (its source folder's head when present, else a new one from <paramref name="seed"/>).</summary>
     public MaskedLanguageModelingLoss(TrainableEncoder model, float maskProbability = 0.15f, ulong seed = 42)
@@ -75,9 +75,24 @@ public sealed class MaskedLanguageModelingLoss : ILoss
     {
         var encodings = model.Tokenize(texts);
         var tokens = TokenBatch.Pad(encodings, model.PadId);
-        int vocab = model.Config.VocabSize, n = tokens.Count;
-        var targets = Mask(encodings, tokens, model.Random, vocab, out int selected);
-        if (selected == 0) return 0f;
+        int vocab = model.Config.VocabSize;
+        var targets = TokenMasking.Apply(encodings, tokens, model.Random, maskProbability, MaskId, vocab, allMask: false, out int selected);
+        if (selected == 0)
+        {
+            // Always predict something: the first real token of the first text.
+            int t = Array.IndexOf(encodings[0].SpecialTokensMask, 0);
+            if (t < 0) return 0f;
+            targets[t] = tokens.Ids[t];
+            tokens.Ids[t] = MaskId;
+        }
+        var rows = new List<int>();
+        var labels = new List<int>();
+        for (int i = 0; i < targets.Length; i++)
+        {
+            if (targets[i] < 0) continue;
+            rows.Add(i);
+            labels.Add(targets[i]);
+        }
 
         var word = ((BertModel)model.Model.Transformer).WordEmbeddings; // [V, C], the tied decoder
         tape.Reset();
@@ -87,76 +102,24 @@ public sealed class MaskedLanguageModelingLoss : ILoss
         tape.Random = model.Random;
         try
         {
-            var x = model.Model.Transformer.Forward(tape, tokens); // [N, C]
+            var x = Ops.SelectRows(tape, model.Model.Transformer.Forward(tape, tokens), [.. rows]); // [m, C]
             var h = Ops.Activation(tape, Ops.Linear(tape, x, dense, denseBias), ActivationKind.Gelu);
             h = Ops.LayerNormalization(tape, h, lnWeight, lnBias, model.Config.LayerNormEps);
-            var logits = Ops.Linear(tape, h, word, decoderBias); // [N, V]
-            if (backward && logitGrad.Length < n * vocab) logitGrad = new float[n * vocab];
-            double loss = 0;
-            var l = logits.Span;
-            for (int i = 0; i < n; i++)
-            {
-                var g = backward ? logitGrad.AsSpan(i * vocab, vocab) : default;
-                if (targets[i] < 0)
-                {
-                    g.Clear();
-                    continue;
-                }
-                // loss_i = logsumexp(row) − row[target];  d/d row = softmax(row) − onehot(target), over the selected count.
-                var row = l.Slice(i * vocab, vocab);
-                float max = TensorPrimitives.Max(row);
-                double sum = 0;
-                for (int v = 0; v < vocab; v++) sum += Math.Exp(row[v] - max);
-                double lse = max + Math.Log(sum);
-                loss += lse - row[targets[i]];
-                if (!backward) continue;
-                for (int v = 0; v < vocab; v++) g[v] = (float)(Math.Exp(row[v] - lse) / selected);
-                g[targets[i]] -= 1f / selected;
-            }
+            var all = Enumerable.Range(0, rows.Count).ToArray();
+            if (backward && hiddenGrad.Length < h.Length) hiddenGrad = new float[h.Length];
+            var grad = backward ? hiddenGrad.AsSpan(0, h.Length) : default;
+            grad.Clear();
+            double loss = projection.Run(h.Span, h.Cols, all, labels, word, decoderBias, 0f, gradientScale / rows.Count, grad);
             if (backward)
             {
-                tape.Seed(logits, logitGrad.AsSpan(0, n * vocab), gradientScale);
+                tape.Seed(h, grad);
                 tape.Backward();
             }
-            return (float)(loss / selected);
+            return (float)(loss / rows.Count);
         }
         finally
         {
             tape.Reset();
-        }
-    }
-
-    /// <summary>Selects and corrupts positions in place in <paramref name="tokens"/>; returns the target id per position (−1: not selected).</summary>
-    private int[] Mask(IReadOnlyList<Tokenizers.Encoding> encodings, TokenBatch tokens, SkaldRandom random, int vocab, out int selected)
-    {
-        int[] ids = tokens.Ids;
-        var targets = new int[tokens.Count];
-        Array.Fill(targets, -1);
-        int count = 0;
-        for (int b = 0; b < tokens.Batch; b++)
-        {
-            var special = encodings[b].SpecialTokensMask;
-            for (int t = 0; t < encodings[b].Ids.Length; t++)
-            {
-                if (special[t] == 0 && random.NextDouble() < maskProbability) Select(b * tokens.Seq + t);
-            }
-        }
-        if (count == 0)
-        {
-            // Always predict something: the first real token of the first text.
-            int t = Array.IndexOf(encodings[0].SpecialTokensMask, 0);
-            if (t >= 0) Select(t);
-        }
-        selected = count;
-        return targets;
-
-        void Select(int i)
-        {
-            targets[i] = ids[i];
-            count++;
-            double r = random.NextDouble();
-            if (r < 0.8) ids[i] = MaskId;
-            else if (r < 0.9) ids[i] = random.Next(vocab);
         }
     }
 }

@@ -1,6 +1,5 @@
 using Skald.Models.Architectures;
 using Skald.Tensors;
-using Skald.Tensors.Gemm;
 using Skald.Training.Modeling;
 
 namespace Skald.Training.Losses;
@@ -12,20 +11,18 @@ namespace Skald.Training.Losses;
 /// the mean cross-entropy over the masked positions that have a predecessor. Masking follows LLM2Vec's two collators:
 /// transformers' DataCollatorForLanguageModeling (80% mask token, 10% random, 10% unchanged) or its all-mask variant;
 /// the mask token is the tokenizer's, else LLM2Vec's "blank" <c>_</c>. Non-special tokens only; the draws come from the
-/// model's checkpointed generator. The vocabulary projection runs outside the tape, <see cref="ChunkRows"/> rows at a
-/// time, and only d(loss)/d(hidden) of the predicting rows enters the tape: [B, T, V] logits are never held.
+/// model's checkpointed generator. The vocabulary projection runs outside the tape, 64 rows at a time
+/// (<see cref="VocabularyCrossEntropy"/>), and only d(loss)/d(hidden) of the predicting rows enters the tape: [B, T, V] logits are never held.
 /// </summary>
 /// <remarks>Upstream: https://github.com/McGill-NLP/llm2vec/blob/267299dea1cac98af47d8718d0505af224b79aa1/experiments/run_mntp.py
 /// and llm2vec/models/bidirectional_llama.py (LlamaBiForMNTP)</remarks>
 public sealed class MaskedNextTokenLoss : ILoss
 {
-    /// <summary>Rows of logits computed at once.</summary>
-    public const int ChunkRows = 64;
-
     private readonly float maskProbability;
     private readonly bool allMask;
     private readonly Tape tape = new();
-    private float[] logits = [], hiddenGrad = [], chunkHidden = [], chunkGrad = [];
+    private readonly VocabularyCrossEntropy projection = new();
+    private float[] hiddenGrad = [];
 
     /// <summary>A loss for <paramref name="model"/> (a decoder with an LM head).</summary>
     public MaskedNextTokenLoss(TrainableEncoder model, float maskProbability = 0.2f, bool allMask = false)
@@ -57,7 +54,7 @@ public sealed class MaskedNextTokenLoss : ILoss
         var encoder = EmbeddingLoss.AsEncoder(model);
         var encodings = encoder.Tokenize(batch.Columns[0]);
         var tokens = TokenBatch.Pad(encodings, encoder.PadId);
-        var targets = Mask(encodings, tokens, encoder.Random, Head.VocabSize);
+        var targets = TokenMasking.Apply(encodings, tokens, encoder.Random, maskProbability, MaskId, Head.VocabSize, allMask, out _);
         return Loss(encoder, tokens, targets, backward: true, gradientScale);
     }
 
@@ -91,15 +88,14 @@ public sealed class MaskedNextTokenLoss : ILoss
         try
         {
             var hidden = model.Model.Transformer.Forward(tape, tokens); // [B·T, C]
-            int c = hidden.Cols, v = Head.VocabSize, n = rows.Count;
+            int c = hidden.Cols, n = rows.Count;
             if (backward)
             {
                 if (hiddenGrad.Length < hidden.Length) hiddenGrad = new float[hidden.Length];
                 hiddenGrad.AsSpan(0, hidden.Length).Clear();
             }
-            double loss = 0;
-            for (int start = 0; start < n; start += ChunkRows)
-                loss += Chunk(hidden.Span, rows, labels, start, Math.Min(ChunkRows, n - start), c, v, n, backward, gradientScale);
+            double loss = projection.Run(hidden.Span, c, rows, labels, Head.Weight, null, Head.SoftCap, gradientScale / n,
+                backward ? hiddenGrad.AsSpan(0, hidden.Length) : default);
             if (backward)
             {
                 tape.Seed(hidden, hiddenGrad.AsSpan(0, hidden.Length));
@@ -111,79 +107,5 @@ public sealed class MaskedNextTokenLoss : ILoss
         {
             tape.Reset();
         }
-    }
-
-    // For m rows h [m, C]: z = h·Wᵀ [m, V] (then c·tanh(z/c) when soft-capped); loss_r = logsumexp(z_r) − z_r[label];
-    // dz = (softmax(z) − onehot) · scale / n;  dh = dz·W;  dW += dzᵀ·h when the head trains.
-    private double Chunk(ReadOnlySpan<float> hidden, List<int> rows, List<int> labels, int start, int m, int c, int v, int n,
-        bool backward, float scale)
-    {
-        var w = Head.Weight;
-        if (chunkHidden.Length < m * c)
-        {
-            chunkHidden = new float[m * c];
-            chunkGrad = new float[m * c];
-        }
-        var h = chunkHidden.AsSpan(0, m * c);
-        for (int r = 0; r < m; r++) hidden.Slice(rows[start + r] * c, c).CopyTo(h.Slice(r * c, c));
-        if (logits.Length < m * v) logits = new float[m * v];
-        var z = logits.AsSpan(0, m * v);
-        Blas.Sgemm(false, true, m, v, c, 1f, h, c, w.Data.Span, c, 0f, z, v);
-        float cap = Head.SoftCap;
-        if (cap > 0f)
-        {
-            for (int i = 0; i < z.Length; i++) z[i] = cap * MathF.Tanh(z[i] / cap);
-        }
-        double loss = 0;
-        for (int r = 0; r < m; r++)
-        {
-            var row = z.Slice(r * v, v);
-            float max = System.Numerics.Tensors.TensorPrimitives.Max(row);
-            double sum = 0;
-            for (int k = 0; k < v; k++) sum += Math.Exp(row[k] - max);
-            double lse = max + Math.Log(sum);
-            int label = labels[start + r];
-            loss += lse - row[label];
-            if (!backward) continue;
-            for (int k = 0; k < v; k++)
-            {
-                float p = (float)Math.Exp(row[k] - lse);
-                float g = (k == label ? p - 1f : p) * scale / n;
-                // Through the soft-cap: d(c·tanh(x/c))/dx = 1 − (z/c)².
-                row[k] = cap > 0f ? g * (1f - row[k] / cap * (row[k] / cap)) : g;
-            }
-        }
-        if (!backward) return loss;
-        var dh = chunkGrad.AsSpan(0, m * c);
-        Blas.Sgemm(false, false, m, c, v, 1f, z, v, w.Data.Span, c, 0f, dh, c);
-        for (int r = 0; r < m; r++)
-        {
-            var dst = hiddenGrad.AsSpan(rows[start + r] * c, c);
-            System.Numerics.Tensors.TensorPrimitives.Add(dst, dh.Slice(r * c, c), dst);
-        }
-        if (w.RequiresGrad) Blas.Sgemm(true, false, v, c, m, 1f, z, v, h, c, 1f, w.Grad.Span, c);
-        return loss;
-    }
-
-    /// <summary>Selects and corrupts positions in place; returns the original id per position (−1: not selected).</summary>
-    private int[] Mask(IReadOnlyList<Tokenizers.Encoding> encodings, TokenBatch tokens, SkaldRandom random, int vocab)
-    {
-        int[] ids = tokens.Ids;
-        var targets = new int[tokens.Count];
-        Array.Fill(targets, -1);
-        for (int b = 0; b < tokens.Batch; b++)
-        {
-            var special = encodings[b].SpecialTokensMask;
-            for (int t = 0; t < encodings[b].Ids.Length; t++)
-            {
-                if (special[t] != 0 || random.NextDouble() >= maskProbability) continue;
-                int i = b * tokens.Seq + t;
-                targets[i] = ids[i];
-                double r = allMask ? 0 : random.NextDouble();
-                if (r < 0.8) ids[i] = MaskId;
-                else if (r < 0.9) ids[i] = random.Next(vocab);
-            }
-        }
-        return targets;
     }
 }

@@ -32,6 +32,7 @@ public sealed class SentenceEncoder
         MaxSeqLength = maxSeqLength;
         Dimension = dense.Length > 0 ? dense[^1].OutFeatures : pooling.OutputDimension;
         PadId = tokenizer.PadTokenId ?? transformer.Config.PadTokenId;
+        PaddingSide = folder.PaddingSide ?? tokenizer.PaddingSide;
         Parameters = [.. transformer.Parameters, .. dense.SelectMany(d => d.Parameters)];
     }
 
@@ -71,6 +72,12 @@ public sealed class SentenceEncoder
     /// <summary>The id padding is filled with (the tokenizer's pad token, else config.json's pad_token_id).</summary>
     public int PadId { get; }
 
+    /// <summary>
+    /// The side batches are padded on: left for LLM2Vec folders, else tokenizer_config.json's padding_side, else
+    /// tokenizer.json's padding.direction, else right (as transformers decides). Embeddings do not depend on it.
+    /// </summary>
+    public PaddingSide PaddingSide { get; }
+
     /// <summary>Loads a model folder. Errors are <see cref="ModelFormatException"/> or <see cref="TokenizerException"/>.</summary>
     public static SentenceEncoder Load(string path)
     {
@@ -79,7 +86,7 @@ public sealed class SentenceEncoder
         ITransformer encoder = folder.IsStatic
             ? StaticEmbeddingModel.Load(folder.TransformerPath)
             : ArchitectureRegistry.Load(folder.TransformerPath);
-        var pooling = folder.Pooling ?? new PoolingConfig(encoder.HiddenSize, PoolingMode.Mean);
+        var pooling = folder.Pooling ?? new PoolingConfig(encoder.HiddenSize, folder.Llm2Vec?.PoolingMode ?? PoolingMode.Mean);
         if (pooling.Dimension != encoder.HiddenSize)
             throw new ModelFormatException(
                 $"{path}: Pooling word_embedding_dimension {pooling.Dimension} differs from the transformer's hidden_size {encoder.HiddenSize}");
@@ -103,7 +110,7 @@ public sealed class SentenceEncoder
     {
         options ??= new EncodeOptions();
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1");
-        var (encodings, promptLength) = TokenizeWithPrompt(texts, options);
+        var (encodings, promptLength, embedCounts) = TokenizeInputs(texts, options);
         var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => encodings[i].Ids.Length).ToArray();
         var result = new float[texts.Count][];
         bool normalize = Folder.Normalize || options.Normalize;
@@ -112,10 +119,18 @@ public sealed class SentenceEncoder
             int b = Math.Min(options.BatchSize, order.Length - start);
             var batch = new Encoding[b];
             for (int i = 0; i < b; i++) batch[i] = encodings[order[start + i]];
+            var tokens = TokenBatch.Pad(batch, PadId, PaddingSide);
+            int[]? embedMask = null;
+            if (embedCounts is not null)
+            {
+                var counts = new int[b];
+                for (int i = 0; i < b; i++) counts[i] = embedCounts[order[start + i]];
+                embedMask = Llm2VecInputs.EmbedMask(tokens, counts);
+            }
             lock (gate)
             {
                 inference.Reset();
-                var y = Forward(inference, TokenBatch.Pad(batch, PadId), promptLength, normalize);
+                var y = Forward(inference, tokens, promptLength, normalize, embedMask);
                 for (int i = 0; i < b; i++) result[order[start + i]] = y.Span.Slice(i * y.Cols, y.Cols).ToArray();
             }
             options.Progress?.Invoke(start + b, order.Length);
@@ -126,12 +141,14 @@ public sealed class SentenceEncoder
     /// <summary>
     /// The whole chain over one padded batch on <paramref name="tape"/>: transformer → pooling → dense → normalize
     /// (when the folder has a Normalize module or <paramref name="normalize"/>): embeddings [B, <see cref="Dimension"/>].
-    /// <paramref name="promptLength"/> tokens are left out of pooling when the Pooling module says include_prompt = false.
+    /// The first <paramref name="promptLength"/> real tokens are left out of pooling when the Pooling module says
+    /// include_prompt = false; with <paramref name="embedMask"/> [B, T] only the tokens it marks are pooled (LLM2Vec's
+    /// instruction exclusion, <see cref="Llm2VecInputs.EmbedMask"/>).
     /// </summary>
-    public Variable Forward(Tape tape, TokenBatch tokens, int promptLength = 0, bool normalize = false)
+    public Variable Forward(Tape tape, TokenBatch tokens, int promptLength = 0, bool normalize = false, int[]? embedMask = null)
     {
         var hidden = Transformer.Forward(tape, tokens); // [B·T, C]
-        var y = Modules.Pooling.Forward(tape, hidden, tokens.Mask, tokens.Batch, tokens.Seq, Pooling, promptLength); // [B, k·C]
+        var y = Modules.Pooling.Forward(tape, hidden, tokens.Mask, tokens.Batch, tokens.Seq, Pooling, promptLength, embedMask); // [B, k·C]
         foreach (var d in dense) y = d.Forward(tape, y);
         return Folder.Normalize || normalize ? Ops.Normalize(tape, y) : y;
     }
@@ -148,25 +165,42 @@ public sealed class SentenceEncoder
 
     /// <summary>
     /// The token ids the model sees for each text: prompt prepended, text stripped (and lower-cased when the model
-    /// says so), special tokens added, truncated to the maximum length — as sentence-transformers' tokenize does.
+    /// says so), special tokens added, truncated to the maximum length — as sentence-transformers' tokenize does; for
+    /// an LLM2Vec folder, the instruction and text joined, templated and tokenized as LLM2Vec's encode does.
     /// </summary>
     public IReadOnlyList<Encoding> Tokenize(IReadOnlyList<string> texts, EncodeOptions? options = null) =>
-        TokenizeWithPrompt(texts, options ?? new EncodeOptions()).Encodings;
+        TokenizeInputs(texts, options ?? new EncodeOptions()).Encodings;
 
-    private (IReadOnlyList<Encoding> Encodings, int PromptLength) TokenizeWithPrompt(IReadOnlyList<string> texts, EncodeOptions options)
+    private (IReadOnlyList<Encoding> Encodings, int PromptLength, int[]? EmbedCounts) TokenizeInputs(IReadOnlyList<string> texts,
+        EncodeOptions options)
     {
-        string? prompt = ResolvePrompt(options);
         int maxLength = Math.Min(options.MaxLength ?? MaxSeqLength, Transformer.MaxSequenceLength);
+        if (Folder.Llm2Vec is { } llm2vec)
+        {
+            if (!string.IsNullOrEmpty(options.Prompt) || options.PromptName is not null)
+                throw new ModelFormatException(
+                    $"{Folder.Path}: an LLM2Vec model ({Llm2VecConfig.FileName}) takes an instruction (EncodeOptions.Instruction, --instruction), not a prompt");
+            var (llmEncodings, counts) = Llm2VecInputs.Tokenize(Tokenizer, llm2vec, options.Instruction, texts, maxLength);
+            return (llmEncodings, 0, counts);
+        }
+        if (options.Instruction is not null)
+            throw new ModelFormatException(
+                $"{Folder.Path}: instructions are for LLM2Vec models ({Llm2VecConfig.FileName}); give a sentence-transformers model a prompt (EncodeOptions.Prompt, --prompt)");
+        string? prompt = ResolvePrompt(options);
         var prepared = new string[texts.Count];
         for (int i = 0; i < texts.Count; i++)
             prepared[i] = Folder.PrepareText((prompt ?? "") + (texts[i] ?? throw new ArgumentException($"text {i} is null")));
-        // With include_prompt = false the prompt's tokens (and the leading special token) leave the pooling mask;
-        // sentence-transformers counts them as the prompt's encoding minus its trailing special token.
-        int promptLength = prompt is not null && !Pooling.IncludePrompt
-            ? Tokenizer.Encode(Folder.PrepareText(prompt), true, maxLength).Ids.Length - 1
-            : 0;
+        // With include_prompt = false the prompt's tokens (and a leading special token) leave the pooling mask;
+        // sentence-transformers' _get_prompt_length counts the prompt's encoding, less its last token when that is a
+        // special token (a BERT [SEP], Qwen3-Embedding's <|endoftext|>; a Llama tokenizer adds none at the end).
+        int promptLength = 0;
+        if (prompt is not null && !Pooling.IncludePrompt)
+        {
+            var p = Tokenizer.Encode(Folder.PrepareText(prompt), true, maxLength);
+            promptLength = p.Length - (p.Length > 0 && p.SpecialTokensMask[^1] == 1 ? 1 : 0);
+        }
         // StaticEmbedding tokenizes the raw text without special tokens (sentence-transformers' StaticEmbedding.tokenize).
-        return (Tokenizer.EncodeBatch(prepared, !Folder.IsStatic, maxLength), promptLength);
+        return (Tokenizer.EncodeBatch(prepared, !Folder.IsStatic, maxLength), promptLength, null);
     }
 
     /// <summary>The model's similarity of two embeddings.</summary>

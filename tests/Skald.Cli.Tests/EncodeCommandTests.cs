@@ -110,6 +110,11 @@ public sealed class EncodeCommandTests
         Assert.Contains("dense:            32 → 16", r.Stdout);
         Assert.Contains("similarity:       dot", r.Stdout);
         Assert.Contains("WordPiece", r.Stdout);
+        Assert.Contains("padding right", r.Stdout);
+        var l = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("llm2vec-xlmr"));
+        Assert.True(l.ExitCode == 0, l.Stderr);
+        Assert.Contains("pooling:          mean (llm2vec_config.json pooling_mode mean, instruction excluded)", l.Stdout);
+        Assert.Contains("attention:        bidirectional (LLM2Vec), padding left", l.Stdout);
     }
 
     [Fact]

@@ -12,6 +12,14 @@ public sealed record EncodeOptions
     /// <summary>A literal prompt prepended to every text (overrides <see cref="PromptName"/>).</summary>
     public string? Prompt { get; init; }
 
+    /// <summary>
+    /// For LLM2Vec models (a folder with llm2vec_config.json): the instruction every text is paired with, as LLM2Vec's
+    /// <c>encode([[instruction, text], ...])</c>. The model attends to it, but when skip_instruction is true (the
+    /// default) its tokens are left out of pooling. Give it to queries (e.g. "Given a web search query, retrieve
+    /// relevant passages that answer the query"), not to documents. Other models refuse it: use <see cref="Prompt"/>.
+    /// </summary>
+    public string? Instruction { get; init; }
+
     /// <summary>L2-normalise the outputs (in addition to any Normalize module of the model).</summary>
     public bool Normalize { get; init; }
 

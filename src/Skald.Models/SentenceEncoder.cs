@@ -9,7 +9,7 @@ namespace Skald.Models;
 /// <summary>
 /// A sentence-embedding model: tokenizer → transformer → pooling → dense → normalize, loaded from a Hugging Face or
 /// sentence-transformers folder and giving the embeddings sentence-transformers gives. The chain is defined once
-/// (<see cref="Forward"/>): encoding runs it on a tape that does not record; training runs it on a recording tape.
+/// (<see cref="Forward(Tape, TokenBatch, int, bool, int[])"/>): encoding runs it on a tape that does not record; training runs it on a recording tape.
 /// <code>
 /// var model = SentenceEncoder.Load("models/nb-sbert-base");
 /// float[][] e = model.Encode(["Hei verden", "Hallo verda"]);
@@ -33,6 +33,7 @@ public sealed class SentenceEncoder
         MaxSeqLength = maxSeqLength;
         Dimension = dense.Length > 0 ? dense[^1].OutFeatures : pooling.OutputDimension;
         PadId = tokenizer.PadTokenId ?? transformer.Config.PadTokenId;
+        PaddingSide = folder.PaddingSide ?? tokenizer.PaddingSide;
         Parameters = [.. transformer.Parameters, .. dense.SelectMany(d => d.Parameters)];
     }
 
@@ -73,8 +74,15 @@ public sealed class SentenceEncoder
     public int PadId { get; }
 
     /// <summary>
+    /// The side batches are padded on: left for LLM2Vec folders, else tokenizer_config.json's padding_side, else
+    /// tokenizer.json's padding.direction, else right (as transformers decides). Embeddings do not depend on it.
+    /// </summary>
+    public PaddingSide PaddingSide { get; }
+
+    /// <summary>
     /// Loads a model folder, merging the PEFT LoRA adapter folders in <paramref name="adapters"/> into its weights in
-    /// order (LLM2Vec's MNTP adapter, then a supervised one). Errors are <see cref="ModelFormatException"/> or
+    /// order (LLM2Vec's MNTP adapter, then a supervised one). An LLM2Vec folder (llm2vec_config.json in the folder or,
+    /// as LLM2Vec reads it, in the last adapter) runs bidirectionally. Errors are <see cref="ModelFormatException"/> or
     /// <see cref="TokenizerException"/>.
     /// </summary>
     public static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters = null)
@@ -85,7 +93,33 @@ public sealed class SentenceEncoder
             ? StaticEmbeddingModel.Load(folder.TransformerPath)
             : ArchitectureRegistry.Load(folder.TransformerPath);
         foreach (var adapter in adapters ?? []) PeftAdapters.Merge(adapter, encoder.Parameters);
-        var pooling = folder.Pooling ?? new PoolingConfig(encoder.HiddenSize, PoolingMode.Mean);
+        if (adapters is { Count: > 0 } && File.Exists(Path.Combine(adapters[^1], Llm2VecConfig.FileName)))
+            folder = folder.WithLlm2VecConfig(adapters[^1]);
+        return Create(folder, tokenizer, encoder);
+    }
+
+    /// <summary>
+    /// This model with its decoder's attention set to <paramref name="mode"/>. Bidirectional on a plain decoder folder
+    /// (no modules.json, no llm2vec_config.json) makes it an LLM2Vec model with LLM2Vec's defaults, as LLM2Vec's
+    /// recipe trains it: its inputs, left padding, pooling over the text's tokens (<see cref="ModelFolder.AsLlm2Vec"/>).
+    /// The transformer is shared with this instance.
+    /// </summary>
+    public SentenceEncoder WithAttention(AttentionMode mode)
+    {
+        if (Transformer is not IDecoder decoder)
+            throw new ModelFormatException($"{Folder.Path}: attention can be switched on decoders only ({Transformer.Config.ModelType} is an encoder)");
+        var model = mode == AttentionMode.Bidirectional && !Folder.IsSentenceTransformers && Folder.Llm2Vec is null
+            ? Create(Folder.AsLlm2Vec(), Tokenizer, Transformer)
+            : this;
+        decoder.AttentionMode = mode;
+        return model;
+    }
+
+    private static SentenceEncoder Create(ModelFolder folder, Tokenizer tokenizer, ITransformer encoder)
+    {
+        string path = folder.Path;
+        if (folder.Bidirectional && encoder is IDecoder decoder) decoder.AttentionMode = AttentionMode.Bidirectional;
+        var pooling = folder.Pooling ?? new PoolingConfig(encoder.HiddenSize, folder.Llm2Vec?.PoolingMode ?? PoolingMode.Mean);
         if (pooling.Dimension != encoder.HiddenSize)
             throw new ModelFormatException(
                 $"{path}: Pooling word_embedding_dimension {pooling.Dimension} differs from the transformer's hidden_size {encoder.HiddenSize}");
@@ -109,19 +143,18 @@ public sealed class SentenceEncoder
     {
         options ??= new EncodeOptions();
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1");
-        var (encodings, promptLength) = TokenizeWithPrompt(texts, options);
-        var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => encodings[i].Ids.Length).ToArray();
+        var inputs = Prepare(texts, options);
+        var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => inputs.Encodings[i].Ids.Length).ToArray();
         var result = new float[texts.Count][];
         bool normalize = Folder.Normalize || options.Normalize;
         for (int start = 0; start < order.Length; start += options.BatchSize)
         {
             int b = Math.Min(options.BatchSize, order.Length - start);
-            var batch = new Encoding[b];
-            for (int i = 0; i < b; i++) batch[i] = encodings[order[start + i]];
+            var batch = inputs.Select(order.AsSpan(start, b).ToArray());
             lock (gate)
             {
                 inference.Reset();
-                var y = Forward(inference, TokenBatch.Pad(batch, PadId), promptLength, normalize);
+                var y = Forward(inference, batch, normalize);
                 for (int i = 0; i < b; i++) result[order[start + i]] = y.Span.Slice(i * y.Cols, y.Cols).ToArray();
             }
             options.Progress?.Invoke(start + b, order.Length);
@@ -130,14 +163,27 @@ public sealed class SentenceEncoder
     }
 
     /// <summary>
+    /// The chain over prepared texts (<see cref="Prepare"/>) on <paramref name="tape"/>: padded on
+    /// <see cref="PaddingSide"/>, the prompt and (LLM2Vec) instruction left out of pooling as the inputs say.
+    /// </summary>
+    public Variable Forward(Tape tape, ModelInputs inputs, bool normalize = false)
+    {
+        var tokens = TokenBatch.Pad(inputs.Encodings, PadId, PaddingSide);
+        int[]? embedMask = inputs.EmbedCounts is { } counts ? Llm2VecInputs.EmbedMask(tokens, counts) : null;
+        return Forward(tape, tokens, inputs.PromptLength, normalize, embedMask);
+    }
+
+    /// <summary>
     /// The whole chain over one padded batch on <paramref name="tape"/>: transformer → pooling → dense → normalize
     /// (when the folder has a Normalize module or <paramref name="normalize"/>): embeddings [B, <see cref="Dimension"/>].
-    /// <paramref name="promptLength"/> tokens are left out of pooling when the Pooling module says include_prompt = false.
+    /// The first <paramref name="promptLength"/> real tokens are left out of pooling when the Pooling module says
+    /// include_prompt = false; with <paramref name="embedMask"/> [B, T] only the tokens it marks are pooled (LLM2Vec's
+    /// instruction exclusion, <see cref="Llm2VecInputs.EmbedMask"/>).
     /// </summary>
-    public Variable Forward(Tape tape, TokenBatch tokens, int promptLength = 0, bool normalize = false)
+    public Variable Forward(Tape tape, TokenBatch tokens, int promptLength = 0, bool normalize = false, int[]? embedMask = null)
     {
         var hidden = Transformer.Forward(tape, tokens); // [B·T, C]
-        var y = Modules.Pooling.Forward(tape, hidden, tokens.Mask, tokens.Batch, tokens.Seq, Pooling, promptLength); // [B, k·C]
+        var y = Modules.Pooling.Forward(tape, hidden, tokens.Mask, tokens.Batch, tokens.Seq, Pooling, promptLength, embedMask); // [B, k·C]
         foreach (var d in dense) y = d.Forward(tape, y);
         return Folder.Normalize || normalize ? Ops.Normalize(tape, y) : y;
     }
@@ -154,25 +200,46 @@ public sealed class SentenceEncoder
 
     /// <summary>
     /// The token ids the model sees for each text: prompt prepended, text stripped (and lower-cased when the model
-    /// says so), special tokens added, truncated to the maximum length — as sentence-transformers' tokenize does.
+    /// says so), special tokens added, truncated to the maximum length — as sentence-transformers' tokenize does; for
+    /// an LLM2Vec folder, the instruction and text joined, templated and tokenized as LLM2Vec's encode does.
     /// </summary>
     public IReadOnlyList<Encoding> Tokenize(IReadOnlyList<string> texts, EncodeOptions? options = null) =>
-        TokenizeWithPrompt(texts, options ?? new EncodeOptions()).Encodings;
+        Prepare(texts, options).Encodings;
 
-    private (IReadOnlyList<Encoding> Encodings, int PromptLength) TokenizeWithPrompt(IReadOnlyList<string> texts, EncodeOptions options)
+    /// <summary>
+    /// The texts as this model takes them (<see cref="Tokenize"/>), with the prompt length pooling leaves out and, for an
+    /// LLM2Vec model, how many of each text's tokens are pooled.
+    /// </summary>
+    public ModelInputs Prepare(IReadOnlyList<string> texts, EncodeOptions? options = null)
     {
-        string? prompt = ResolvePrompt(options);
+        options ??= new EncodeOptions();
         int maxLength = Math.Min(options.MaxLength ?? MaxSeqLength, Transformer.MaxSequenceLength);
+        if (Folder.Llm2Vec is { } llm2vec)
+        {
+            if (!string.IsNullOrEmpty(options.Prompt) || options.PromptName is not null)
+                throw new ModelFormatException(
+                    $"{Folder.Path}: an LLM2Vec model ({Llm2VecConfig.FileName}) takes an instruction (EncodeOptions.Instruction, --instruction), not a prompt");
+            var (llmEncodings, counts) = Llm2VecInputs.Tokenize(Tokenizer, llm2vec, options.Instruction, texts, maxLength);
+            return new ModelInputs(llmEncodings, 0, counts);
+        }
+        if (options.Instruction is not null)
+            throw new ModelFormatException(
+                $"{Folder.Path}: instructions are for LLM2Vec models ({Llm2VecConfig.FileName}); give a sentence-transformers model a prompt (EncodeOptions.Prompt, --prompt)");
+        string? prompt = ResolvePrompt(options);
         var prepared = new string[texts.Count];
         for (int i = 0; i < texts.Count; i++)
             prepared[i] = Folder.PrepareText((prompt ?? "") + (texts[i] ?? throw new ArgumentException($"text {i} is null")));
-        // With include_prompt = false the prompt's tokens (and the leading special token) leave the pooling mask;
-        // sentence-transformers counts them as the prompt's encoding minus its trailing special token.
-        int promptLength = prompt is not null && !Pooling.IncludePrompt
-            ? Tokenizer.Encode(Folder.PrepareText(prompt), true, maxLength).Ids.Length - 1
-            : 0;
+        // With include_prompt = false the prompt's tokens (and a leading special token) leave the pooling mask;
+        // sentence-transformers' _get_prompt_length counts the prompt's encoding, less its last token when that is a
+        // special token (a BERT [SEP], Qwen3-Embedding's <|endoftext|>; a Llama tokenizer adds none at the end).
+        int promptLength = 0;
+        if (prompt is not null && !Pooling.IncludePrompt)
+        {
+            var p = Tokenizer.Encode(Folder.PrepareText(prompt), true, maxLength);
+            promptLength = p.Length - (p.Length > 0 && p.SpecialTokensMask[^1] == 1 ? 1 : 0);
+        }
         // StaticEmbedding tokenizes the raw text without special tokens (sentence-transformers' StaticEmbedding.tokenize).
-        return (Tokenizer.EncodeBatch(prepared, !Folder.IsStatic, maxLength), promptLength);
+        return new ModelInputs(Tokenizer.EncodeBatch(prepared, !Folder.IsStatic, maxLength), promptLength);
     }
 
     /// <summary>The model's similarity of two embeddings.</summary>

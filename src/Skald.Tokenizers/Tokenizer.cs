@@ -24,9 +24,11 @@ public sealed partial class Tokenizer
     private readonly AddedVocabulary _added;
 
     private Tokenizer(INormalizer? normalizer, IPreTokenizer? preTokenizer, IModel model, IPostProcessor? postProcessor,
-        AddedVocabulary added, string? padToken, int? padId, int? truncationMaxLength, IDecoder? decoder = null, TruncationOptions? truncation = null)
+        AddedVocabulary added, string? padToken, int? padId, int? truncationMaxLength, IDecoder? decoder = null, TruncationOptions? truncation = null,
+        PaddingSide paddingSide = PaddingSide.Right)
     {
         _decoder = decoder;
+        PaddingSide = paddingSide;
         Truncation = truncation;
         _normalizer = normalizer;
         _preTokenizer = preTokenizer;
@@ -110,10 +112,17 @@ public sealed partial class Tokenizer
                 var added = new AddedVocabulary(addedTokens, normalizer);
                 string? padToken = null;
                 int? padId = null, truncation = null;
+                var paddingSide = PaddingSide.Right;
                 if (JsonReader.TryGet(root, "padding", out var pad))
                 {
                     padToken = r.String(pad, "pad_token", "padding");
                     padId = r.Int(pad, "pad_id", "padding");
+                    paddingSide = r.String(pad, "direction", "padding") switch
+                    {
+                        null or "Right" or "right" => PaddingSide.Right,
+                        "Left" or "left" => PaddingSide.Left,
+                        var d => throw r.Error("padding.direction", $"unknown padding direction \"{d}\""),
+                    };
                 }
                 TruncationOptions? truncationOptions = null;
                 if (JsonReader.TryGet(root, "truncation", out var tr))
@@ -121,7 +130,7 @@ public sealed partial class Tokenizer
                     truncation = r.Int(tr, "max_length", "truncation");
                     truncationOptions = ParseTruncation(r, tr, truncation ?? 0);
                 }
-                return new Tokenizer(normalizer, pre, model, post, added, padToken, padId, truncation, decoder, truncationOptions);
+                return new Tokenizer(normalizer, pre, model, post, added, padToken, padId, truncation, decoder, truncationOptions, paddingSide);
             }
             catch (InvalidOperationException ex)
             {
@@ -129,6 +138,12 @@ public sealed partial class Tokenizer
             }
         }
     }
+
+    /// <summary>
+    /// The side tokenizer.json's <c>padding.direction</c> names (Right when it has no padding section). transformers
+    /// uses it as the default of <c>padding_side</c>, which tokenizer_config.json overrides.
+    /// </summary>
+    public PaddingSide PaddingSide { get; }
 
     /// <summary>Vocabulary size including added tokens that are not in the model's vocabulary (HF's get_vocab_size(true)).</summary>
     public int VocabSize { get; }

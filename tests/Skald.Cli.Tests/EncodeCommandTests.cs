@@ -42,6 +42,33 @@ public sealed class EncodeCommandTests
     }
 
     [Fact]
+    public void InstructionGoesToLlm2VecModels()
+    {
+        // fixtures/models/llm2vec-xlmr: LLM2Vec's encode of (instruction, text) pairs (make_llm2vec.py).
+        const string instruction = "Finn et avsnitt som svarer på spørsmålet";
+        var rows = File.ReadLines(Path.Combine(TestPaths.FixtureModel("llm2vec-xlmr"), "expected.jsonl")).Where(l => l.Length > 0)
+            .Select(l => JsonDocument.Parse(l).RootElement).Where(r => r.GetProperty("instruction").GetString() == instruction).Take(4).ToList();
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "q.jsonl"), output = Path.Combine(dir, "out.jsonl");
+        File.WriteAllLines(input, rows.Select(r => JsonSerializer.Serialize(new { text = r.GetProperty("text").GetString() })));
+        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("llm2vec-xlmr"), "--input", input, "--output", output,
+            "--instruction", instruction);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var lines = File.ReadAllLines(output);
+        Assert.Equal(rows.Count, lines.Length);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            var actual = JsonSerializer.Deserialize<float[]>(lines[i])!;
+            var expected = rows[i].GetProperty("embedding").EnumerateArray().Select(x => x.GetSingle()).ToArray();
+            for (int j = 0; j < actual.Length; j++) Assert.True(MathF.Abs(actual[j] - expected[j]) <= 1e-5f, $"line {i + 1} component {j}");
+        }
+        // A sentence-transformers model refuses an instruction: one line naming the folder, exit 1.
+        var refused = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", output,
+            "--instruction", instruction);
+        SkaldProcess.AssertUserError(refused, 1, "instructions are for LLM2Vec models");
+    }
+
+    [Fact]
     public void NpyOutputHasShapeAndValues()
     {
         var (texts, expected) = Expected("bert-cased-mean");
@@ -83,6 +110,11 @@ public sealed class EncodeCommandTests
         Assert.Contains("dense:            32 → 16", r.Stdout);
         Assert.Contains("similarity:       dot", r.Stdout);
         Assert.Contains("WordPiece", r.Stdout);
+        Assert.Contains("padding right", r.Stdout);
+        var l = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("llm2vec-xlmr"));
+        Assert.True(l.ExitCode == 0, l.Stderr);
+        Assert.Contains("pooling:          mean (llm2vec_config.json pooling_mode mean, instruction excluded)", l.Stdout);
+        Assert.Contains("attention:        bidirectional (LLM2Vec), padding left", l.Stdout);
     }
 
     [Fact]

@@ -16,6 +16,8 @@ internal sealed class EncodeCommand : Command
     private readonly Option<int?> maxLength = CliOptions.Int("--max-length", "Truncate texts to N tokens (default: the model's max_seq_length)");
     private readonly Option<string> promptName = CliOptions.Text("--prompt-name", "Prepend the model's prompt of this name (config_sentence_transformers.json)", "NAME");
     private readonly Option<string> prompt = CliOptions.Text("--prompt", "Prepend this text to every input (e.g. \"query: \")", "TEXT");
+    private readonly Option<string> instruction = CliOptions.Text("--instruction",
+        "LLM2Vec models: the instruction paired with every input (give it to queries); attended to, left out of pooling", "TEXT");
     private readonly Option<bool> normalize = CliOptions.Flag("--normalize", "Scale every embedding to unit length");
     private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order (e.g. LLM2Vec's MNTP, then supervised), comma-separated", "DIR[,DIR...]");
 
@@ -28,9 +30,12 @@ internal sealed class EncodeCommand : Command
         Options.Add(maxLength);
         Options.Add(promptName);
         Options.Add(prompt);
+        Options.Add(instruction);
         Options.Add(normalize);
         Options.Add(adapters);
         CliOptions.AtMostOne(this, promptName, prompt);
+        CliOptions.AtMostOne(this, promptName, instruction);
+        CliOptions.AtMostOne(this, prompt, instruction);
         SetAction(Run);
     }
 
@@ -47,6 +52,7 @@ internal sealed class EncodeCommand : Command
             MaxLength = p.GetValue(maxLength),
             PromptName = p.GetValue(promptName),
             Prompt = p.GetValue(prompt),
+            Instruction = p.GetValue(instruction),
             Normalize = p.GetValue(normalize),
             Progress = (done, total) => bar.Report(done, total),
         }));

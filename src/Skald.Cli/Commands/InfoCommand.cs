@@ -27,7 +27,11 @@ internal sealed class InfoCommand : Command
         Console.WriteLine($"layers:           {cfg.NumLayers}, hidden {cfg.HiddenSize}, heads {cfg.NumHeads}, intermediate {cfg.IntermediateSize}, {cfg.HiddenAct}");
         Console.WriteLine($"embedding dim:    {m.Dimension}");
         Console.WriteLine($"max length:       {m.MaxSeqLength} tokens");
-        Console.WriteLine($"pooling:          {string.Join("+", modes).ToLowerInvariant()}{(m.Pooling.IncludePrompt ? "" : " (prompt excluded)")}{(m.Folder.IsSentenceTransformers ? "" : " (default: no modules.json)")}");
+        string source = m.Folder.Llm2Vec is { } l2v
+            ? $" (llm2vec_config.json pooling_mode {l2v.PoolingModeName}{(l2v.SkipInstruction ? ", instruction excluded" : "")})"
+            : m.Folder.IsSentenceTransformers ? "" : " (default: no modules.json)";
+        Console.WriteLine($"pooling:          {string.Join("+", modes).ToLowerInvariant()}{(m.Pooling.IncludePrompt ? "" : " (prompt excluded)")}{source}");
+        Console.WriteLine($"attention:        {(m.Folder.Bidirectional ? "bidirectional (LLM2Vec)" : "as the architecture defines")}, padding {m.PaddingSide.ToString().ToLowerInvariant()}");
         foreach (var d in m.Dense) Console.WriteLine($"dense:            {d.InFeatures} → {d.OutFeatures}, {d.ActivationFunction}");
         Console.WriteLine($"normalize:        {(m.Folder.Normalize ? "yes" : "no")}");
         Console.WriteLine($"similarity:       {Similarities.Name(m.SimilarityFunction)}");

@@ -5,10 +5,15 @@ namespace Skald.Models.Modules;
 
 /// <summary>
 /// What a model folder says about its sentence-transformers module chain: modules.json (Transformer → Pooling → Dense* →
-/// Normalize?, or StaticEmbedding → Dense* → Normalize?), sentence_bert_config.json, config_sentence_transformers.json. A plain Hugging Face folder without
-/// modules.json gets mean pooling, as sentence-transformers does.
+/// Normalize?, or StaticEmbedding → Dense* → Normalize?), sentence_bert_config.json, config_sentence_transformers.json;
+/// or, for an LLM2Vec folder, llm2vec_config.json (pooling, lengths, instruction handling; runs bidirectionally); and
+/// the padding side (tokenizer_config.json's padding_side). A plain Hugging Face folder without modules.json gets mean
+/// pooling, as sentence-transformers does.
 /// </summary>
-/// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/v5.1.0/sentence_transformers/SentenceTransformer.py</remarks>
+/// <remarks>
+/// Upstream: https://github.com/UKPLab/sentence-transformers/blob/v5.1.0/sentence_transformers/SentenceTransformer.py and
+/// https://github.com/McGill-NLP/llm2vec/blob/312adcfb578b4023bfc9d3bcc83b6b87448ab059/llm2vec/llm2vec.py (from_pretrained, tag 0.2.3).
+/// </remarks>
 public sealed record ModelFolder
 {
     /// <summary>The folder.</summary>
@@ -47,8 +52,28 @@ public sealed record ModelFolder
     /// <summary>similarity_fn_name (cosine when absent).</summary>
     public SimilarityFunction Similarity { get; init; } = SimilarityFunction.Cosine;
 
+    /// <summary>
+    /// llm2vec_config.json when the folder is an LLM2Vec model (its pooling, max_length, doc_max_length,
+    /// skip_instruction); inputs are then (instruction, text) pairs prepared as <see cref="Llm2VecInputs"/> says.
+    /// </summary>
+    public Llm2VecConfig? Llm2Vec { get; init; }
+
+    /// <summary>
+    /// True when the transformer must attend in both directions (no causal mask): an LLM2Vec folder, which
+    /// LLM2Vec.from_pretrained loads with enable_bidirectional = true (LlamaBiModel, MistralBiModel, ...). Decoder
+    /// architectures read it to switch their attention; encoders are bidirectional anyway and ignore it.
+    /// </summary>
+    public bool Bidirectional { get; init; }
+
+    /// <summary>
+    /// The padding side the folder asks for: left for an LLM2Vec folder (LLM2Vec sets padding_side = "left"), else
+    /// tokenizer_config.json's <c>padding_side</c>; null when neither says (then tokenizer.json's padding.direction,
+    /// which transformers uses as the default, else right).
+    /// </summary>
+    public PaddingSide? PaddingSide { get; init; }
+
     /// <summary>Python's str.isspace set: .NET's white space plus the separators U+001C..U+001F.</summary>
-    private static readonly char[] PythonWhiteSpace = [.. Enumerable.Range(0, 0x3001).Select(i => (char)i)
+    internal static readonly char[] PythonWhiteSpace = [.. Enumerable.Range(0, 0x3001).Select(i => (char)i)
         .Where(ch => char.IsWhiteSpace(ch) || ch is >= '\u001c' and <= '\u001f')];
 
     /// <summary>
@@ -81,7 +106,69 @@ public sealed record ModelFolder
         }
         string cfgPath = System.IO.Path.Combine(path, "config_sentence_transformers.json");
         if (File.Exists(cfgPath)) folder = ReadSentenceTransformersConfig(folder, cfgPath);
+        folder = folder with { PaddingSide = ReadPaddingSide(folder.TransformerPath) };
+        if (File.Exists(System.IO.Path.Combine(path, Llm2VecConfig.FileName)))
+        {
+            if (folder.IsSentenceTransformers)
+                throw new ModelFormatException(
+                    $"{path}: has both modules.json and {Llm2VecConfig.FileName}; a folder is a sentence-transformers model or an LLM2Vec model, not both");
+            folder = folder.WithLlm2VecConfig(path);
+        }
         return folder;
+    }
+
+    /// <summary>
+    /// This folder as an LLM2Vec model configured by <paramref name="directory"/>/llm2vec_config.json (LLM2Vec reads it
+    /// from the PEFT adapter folder when one is given, else from the base folder): its pooling and max_length, left
+    /// padding, bidirectional attention. Unchanged when the file is not there.
+    /// </summary>
+    public ModelFolder WithLlm2VecConfig(string directory)
+    {
+        string file = System.IO.Path.Combine(directory, Llm2VecConfig.FileName);
+        if (!File.Exists(file)) return this;
+        var config = Llm2VecConfig.Load(file, System.IO.Path.Combine(TransformerPath, "config.json"));
+        return this with
+        {
+            Llm2Vec = config, Bidirectional = true, PaddingSide = Tokenizers.PaddingSide.Left, MaxSeqLength = config.MaxLength,
+        };
+    }
+
+    /// <summary>
+    /// This folder as an LLM2Vec model with LLM2Vec's default llm2vec_config.json (mean pooling, max_length 512,
+    /// skip_instruction) and config.json's template keys: what LLM2Vec's recipe makes of a plain decoder folder.
+    /// </summary>
+    public ModelFolder AsLlm2Vec()
+    {
+        if (Llm2Vec is not null) return this;
+        string configJson = System.IO.Path.Combine(TransformerPath, "config.json");
+        var config = new Llm2VecConfig();
+        if (File.Exists(configJson))
+        {
+            using var doc = JsonFiles.Read(configJson);
+            config = config with
+            {
+                BaseModelName = JsonFiles.Str(doc.RootElement, "_name_or_path", configJson) ?? "",
+                ModelType = JsonFiles.Str(doc.RootElement, "model_type", configJson),
+            };
+        }
+        return this with
+        {
+            Llm2Vec = config, Bidirectional = true, PaddingSide = Tokenizers.PaddingSide.Left, MaxSeqLength = config.MaxLength,
+        };
+    }
+
+    private static PaddingSide? ReadPaddingSide(string transformerPath)
+    {
+        string file = System.IO.Path.Combine(transformerPath, "tokenizer_config.json");
+        if (!File.Exists(file)) return null;
+        using var doc = JsonFiles.Read(file);
+        return JsonFiles.Str(doc.RootElement, "padding_side", file) switch
+        {
+            null => null,
+            "left" => Tokenizers.PaddingSide.Left,
+            "right" => Tokenizers.PaddingSide.Right,
+            var other => throw new ModelFormatException($"{file}: key \"padding_side\" must be \"left\" or \"right\", found \"{other}\""),
+        };
     }
 
     /// <summary>Loads the tokenizer.json of the Transformer module.</summary>

@@ -1,10 +1,14 @@
 namespace Skald.Models.Modules;
 
 /// <summary>
-/// sentence-transformers' Pooling module (sentence_transformers/models/Pooling.py): token embeddings [B, T, C] and
-/// mask [B, T] → sentence embeddings [B, k·C] for the k selected modes.
+/// The configuration of <see cref="Pooling"/>: sentence-transformers' Pooling module (1_Pooling/config.json) or
+/// LLM2Vec's <c>pooling_mode</c> (llm2vec_config.json): token embeddings [B, T, C] and masks [B, T] → sentence
+/// embeddings [B, k·C] for the k selected modes.
 /// </summary>
-/// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/v5.1.0/sentence_transformers/models/Pooling.py</remarks>
+/// <remarks>
+/// Upstream: https://github.com/UKPLab/sentence-transformers/blob/v5.1.0/sentence_transformers/models/Pooling.py and
+/// https://github.com/McGill-NLP/llm2vec/blob/312adcfb578b4023bfc9d3bcc83b6b87448ab059/llm2vec/llm2vec.py (get_pooling, tag 0.2.3).
+/// </remarks>
 public sealed record PoolingConfig(int Dimension, PoolingMode Modes, bool IncludePrompt = true)
 {
     /// <summary>Output width.</summary>
@@ -17,6 +21,24 @@ public sealed record PoolingConfig(int Dimension, PoolingMode Modes, bool Includ
         ("pooling_mode_mean_tokens", PoolingMode.Mean), ("pooling_mode_mean_sqrt_len_tokens", PoolingMode.MeanSqrtLen),
         ("pooling_mode_weightedmean_tokens", PoolingMode.WeightedMean), ("pooling_mode_lasttoken", PoolingMode.LastToken),
     ];
+
+    /// <summary>LLM2Vec's pooling_mode values (llm2vec.py get_pooling) and the mode each one is.</summary>
+    public static readonly IReadOnlyList<(string Name, PoolingMode Mode)> Llm2VecModes =
+    [
+        ("mean", PoolingMode.Mean), ("weighted_mean", PoolingMode.WeightedMeanOverPooled),
+        ("eos_token", PoolingMode.LastToken), ("last_token", PoolingMode.LastToken), ("bos_token", PoolingMode.Cls),
+    ];
+
+    /// <summary>The mode of an LLM2Vec pooling_mode value; <paramref name="path"/> names the file in errors.</summary>
+    public static PoolingMode ParseLlm2Vec(string name, string path)
+    {
+        foreach (var (n, mode) in Llm2VecModes)
+        {
+            if (n == name) return mode;
+        }
+        throw new ModelFormatException(
+            $"{path}: key \"pooling_mode\" is \"{name}\"; LLM2Vec knows {string.Join(", ", Llm2VecModes.Select(m => m.Name))}");
+    }
 
     /// <summary>Reads a Pooling config.json.</summary>
     public static PoolingConfig Load(string path)

@@ -1,4 +1,4 @@
-using Skald.Tokenizers;
+using Skald.Models;
 using Skald.Training.Modeling;
 
 namespace Skald.Training.Losses;
@@ -28,7 +28,7 @@ public class CachedLoss(IEmbeddingLoss inner, int miniBatchSize = 32) : ILoss
         var encoder = EmbeddingLoss.AsEncoder(model);
         EmbeddingLoss.CheckBatch(batch);
         int rows = batch.Count, cols = batch.Columns.Count;
-        var tokens = batch.Columns.Select(encoder.Tokenize).ToArray();
+        var tokens = batch.Columns.Select(encoder.Prepare).ToArray();
         var starts = Enumerable.Range(0, (rows + MiniBatchSize - 1) / MiniBatchSize).Select(i => i * MiniBatchSize).ToArray();
         var states = new ulong[cols, starts.Length][];
         var embeddings = new EmbeddingBatch[cols];
@@ -63,6 +63,5 @@ public class CachedLoss(IEmbeddingLoss inner, int miniBatchSize = 32) : ILoss
         return loss;
     }
 
-    private IReadOnlyList<Encoding> Slice(IReadOnlyList<Encoding> all, int start) =>
-        [.. all.Skip(start).Take(Math.Min(MiniBatchSize, all.Count - start))];
+    private ModelInputs Slice(ModelInputs all, int start) => all.Slice(start, Math.Min(MiniBatchSize, all.Count - start));
 }

@@ -1,6 +1,6 @@
 using Skald.Models.Architectures;
 using Skald.Tensors.Autograd;
-using Skald.Tokenizers;
+using Skald.Models;
 
 namespace Skald.Training.Modeling;
 
@@ -31,14 +31,14 @@ public sealed class EncoderPass : IDisposable
     public int ForwardCount => outputs.Count;
 
     /// <summary>Embeds texts (tokenized as sentence-transformers does); returns a copy of the embeddings.</summary>
-    public EmbeddingBatch Forward(IReadOnlyList<string> texts) => Forward(model.Tokenize(texts));
+    public EmbeddingBatch Forward(IReadOnlyList<string> texts) => Forward(model.Prepare(texts));
 
-    /// <summary>Embeds pre-tokenized texts (one padded batch); returns a copy of the embeddings.</summary>
-    public EmbeddingBatch Forward(IReadOnlyList<Encoding> encodings)
+    /// <summary>Embeds prepared texts (<see cref="TrainableEncoder.Prepare"/>, one padded batch); returns a copy of the embeddings.</summary>
+    public EmbeddingBatch Forward(ModelInputs inputs)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        if (encodings.Count == 0) throw new ArgumentException("no texts to embed", nameof(encodings));
-        var y = model.Model.Forward(tape, TokenBatch.Pad(encodings, model.PadId));
+        if (inputs.Count == 0) throw new ArgumentException("no texts to embed", nameof(inputs));
+        var y = model.Model.Forward(tape, inputs);
         var result = new EmbeddingBatch(y.Span.ToArray(), y.Rows, y.Cols);
         if (tape.Recording) outputs.Add(y);
         else tape.Reset();

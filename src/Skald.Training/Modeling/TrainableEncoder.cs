@@ -71,6 +71,9 @@ public sealed class TrainableEncoder : ITrainableModel
     public static TrainableEncoder Load(string folder, float dropout = 0.1f, ulong seed = 42, IReadOnlyList<string>? adapters = null) =>
         new(SentenceEncoder.Load(folder, adapters), dropout, seed);
 
+    /// <summary>Trains <paramref name="model"/> (its parameters are updated in place).</summary>
+    public static TrainableEncoder For(SentenceEncoder model, float dropout = 0.1f, ulong seed = 42) => new(model, dropout, seed);
+
     /// <summary>The LoRA settings when adapters are trained instead of the weights (<see cref="EnableLora"/>), else null.</summary>
     public LoraConfig? Lora { get; private set; }
 
@@ -94,8 +97,14 @@ public sealed class TrainableEncoder : ITrainableModel
     /// Token ids as sentence-transformers' Transformer.tokenize makes them: Python strip(), lower-case when
     /// do_lower_case, special tokens, truncation to <see cref="MaxSeqLength"/>.
     /// </summary>
-    public IReadOnlyList<Encoding> Tokenize(IReadOnlyList<string> texts) =>
-        Model.Tokenize(texts, new EncodeOptions { MaxLength = MaxSeqLength, Prompt = "" });
+    public IReadOnlyList<Encoding> Tokenize(IReadOnlyList<string> texts) => Prepare(texts).Encodings;
+
+    /// <summary>
+    /// <see cref="Tokenize"/> with what pooling needs besides the ids (for an LLM2Vec model, the tokens each text
+    /// pools), the input of <see cref="EncoderPass.Forward(ModelInputs)"/>.
+    /// </summary>
+    public ModelInputs Prepare(IReadOnlyList<string> texts) =>
+        Model.Prepare(texts, new EncodeOptions { MaxLength = MaxSeqLength, Prompt = "" });
 
     /// <summary>
     /// Starts a training-mode pass (dropout as <see cref="Dropout"/> when <paramref name="dropout"/>), recorded for a
@@ -119,17 +128,15 @@ public sealed class TrainableEncoder : ITrainableModel
     public float[][] Encode(IReadOnlyList<string> texts, int batchSize = 32)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        var encodings = Tokenize(texts);
+        var inputs = Prepare(texts);
         // Same order and batches as SentenceEncoder.Encode, so the numbers match it.
-        var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => encodings[i].Ids.Length).ToArray();
+        var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => inputs.Encodings[i].Ids.Length).ToArray();
         var result = new float[texts.Count][];
         using var pass = BeginPass(record: false, dropout: false);
         for (int start = 0; start < order.Length; start += batchSize)
         {
             int b = Math.Min(batchSize, order.Length - start);
-            var batch = new Encoding[b];
-            for (int i = 0; i < b; i++) batch[i] = encodings[order[start + i]];
-            var e = pass.Forward(batch);
+            var e = pass.Forward(inputs.Select(order.AsSpan(start, b).ToArray()));
             for (int i = 0; i < b; i++) result[order[start + i]] = e.Row(i).ToArray();
         }
         return result;

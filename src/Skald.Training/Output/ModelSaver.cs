@@ -17,7 +17,8 @@ namespace Skald.Training.Output;
 /// <c>1_Pooling/config.json</c>, a folder per Dense module (its <c>config.json</c> and <c>model.safetensors</c> with
 /// <c>linear.weight</c>/<c>linear.bias</c>), an empty <c>N_Normalize</c> folder when normalising, and a model card
 /// <c>README.md</c>. The folder is built under a temporary name and renamed into place. A static model is written as
-/// <see cref="Static.StaticModelWriter"/> lays it out. A loss's head (masked-LM's <c>cls.predictions.*</c>) is saved
+/// <see cref="Static.StaticModelWriter"/> lays it out, an LLM2Vec model as LLM2Vec does (the transformer folder and
+/// llm2vec_config.json, no sentence-transformers modules). A loss's head (masked-LM's <c>cls.predictions.*</c>) is saved
 /// in <c>BertForMaskedLM</c>'s layout: the encoder's keys under <c>bert.</c>, the head's at the top level.
 /// </summary>
 public static class ModelSaver
@@ -119,6 +120,13 @@ public static class ModelSaver
             string src = Path.Combine(source.TransformerPath, f);
             if (File.Exists(src)) File.Copy(src, Path.Combine(dir, f));
         }
+        if (model.Folder.Llm2Vec is not null)
+        {
+            // An LLM2Vec model is a transformer folder plus llm2vec_config.json (a folder cannot be both: see ModelFolder).
+            WriteLlm2VecConfig(model, dir);
+            if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
+            return;
+        }
         WriteJson(Path.Combine(dir, "sentence_bert_config.json"), new JsonObject
         {
             ["max_seq_length"] = model.MaxSeqLength,
@@ -150,31 +158,23 @@ public static class ModelSaver
         }
         WriteJson(Path.Combine(dir, "modules.json"), modules);
         WriteJson(Path.Combine(dir, "config_sentence_transformers.json"), SentenceTransformersConfig(source));
-        WriteLlm2VecConfig(model, dir);
         if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
     }
 
     /// <summary>
-    /// For a decoder run bidirectionally, LLM2Vec's <c>llm2vec_config.json</c> (pooling_mode, max_length,
-    /// doc_max_length, skip_instruction), the file that tells LLM2Vec and Skald to load the model bidirectionally.
-    /// Nothing for other models.
+    /// For an LLM2Vec model (<see cref="ModelFolder.Llm2Vec"/>), its <c>llm2vec_config.json</c> (pooling_mode, max_length,
+    /// doc_max_length, skip_instruction): the file that makes LLM2Vec and Skald load the folder, or the base with this
+    /// adapter, bidirectionally. Nothing for other models.
     /// </summary>
     public static void WriteLlm2VecConfig(SentenceEncoder model, string dir)
     {
-        if (model.Transformer is not IDecoder { AttentionMode: AttentionMode.Bidirectional }) return;
-        string pooling = model.Pooling.Modes switch
+        if (model.Folder.Llm2Vec is not { } c) return;
+        WriteJson(Path.Combine(dir, Llm2VecConfig.FileName), new JsonObject
         {
-            PoolingMode.WeightedMean => "weighted_mean",
-            PoolingMode.LastToken => "last_token",
-            PoolingMode.Cls => "bos_token",
-            _ => "mean",
-        };
-        WriteJson(Path.Combine(dir, "llm2vec_config.json"), new JsonObject
-        {
-            ["pooling_mode"] = pooling,
-            ["max_length"] = model.MaxSeqLength,
-            ["doc_max_length"] = model.MaxSeqLength,
-            ["skip_instruction"] = true,
+            ["pooling_mode"] = c.PoolingModeName,
+            ["max_length"] = c.MaxLength,
+            ["doc_max_length"] = c.DocMaxLength,
+            ["skip_instruction"] = c.SkipInstruction,
         });
     }
 

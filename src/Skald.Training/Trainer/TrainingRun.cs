@@ -31,13 +31,19 @@ public static class TrainingRun
     {
         foreach (var d in train) CheckColumns(config.Loss, d);
         BatchPlanner.Validate(train, config.Training.BatchSize);
-        var model = TrainableEncoder.Load(ModelPath(config), config.Model.Dropout, config.Training.Seed, config.Model.Adapters);
+        var encoder = SentenceEncoder.Load(ModelPath(config), config.Model.Adapters);
         if (config.Model.Attention is { } attention)
         {
-            if (model.Model.Transformer is not IDecoder decoder)
-                throw new TrainingException($"model.attention is for decoder models; {config.Model.Path} is {model.Config.ModelType}");
-            decoder.AttentionMode = attention == "bidirectional" ? AttentionMode.Bidirectional : AttentionMode.Causal;
+            try
+            {
+                encoder = encoder.WithAttention(attention == "bidirectional" ? AttentionMode.Bidirectional : AttentionMode.Causal);
+            }
+            catch (ModelFormatException e)
+            {
+                throw new TrainingException($"model.attention: {e.Message}", e);
+            }
         }
+        var model = TrainableEncoder.For(encoder, config.Model.Dropout, config.Training.Seed);
         if (config.Lora is { } lora)
         {
             try

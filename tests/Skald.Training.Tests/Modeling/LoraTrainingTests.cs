@@ -149,14 +149,22 @@ public sealed class LoraTrainingTests
         // lora.save: merged writes the whole model with the adapter merged in: it embeds as base + adapter does.
         var mergedRun = new SentenceTrainer(TrainingRun.Build(Config(Path.Combine(dir, "merged"), "merged"))).Run();
         string[] texts = ["spørsmål 3 om toget", "svar 7"];
+        // model.attention: bidirectional made the plain decoder an LLM2Vec model: the adapter carries llm2vec_config.json
+        // and the merged model is saved as LLM2Vec saves one; both load bidirectionally, with LLM2Vec's inputs.
+        Assert.True(File.Exists(Path.Combine(full.ModelPath, "llm2vec_config.json")));
+        Assert.True(File.Exists(Path.Combine(mergedRun.ModelPath, "llm2vec_config.json")));
+        Assert.False(File.Exists(Path.Combine(mergedRun.ModelPath, "modules.json")));
         var viaAdapter = SentenceEncoder.Load(Decoder, [full.ModelPath]);
         var viaMerged = SentenceEncoder.Load(mergedRun.ModelPath);
-        foreach (var e in new[] { viaAdapter, viaMerged }) ((IDecoder)e.Transformer).AttentionMode = AttentionMode.Bidirectional;
+        foreach (var e in new[] { viaAdapter, viaMerged })
+        {
+            Assert.NotNull(e.Folder.Llm2Vec);
+            Assert.Equal(AttentionMode.Bidirectional, ((IDecoder)e.Transformer).AttentionMode);
+        }
         var a = viaAdapter.Encode(texts);
         var m = viaMerged.Encode(texts);
         for (int i = 0; i < texts.Length; i++) Near(a[i], m[i], 1e-5f, "merged vs adapter");
-        var untrained = SentenceEncoder.Load(Decoder);
-        ((IDecoder)untrained.Transformer).AttentionMode = AttentionMode.Bidirectional;
+        var untrained = SentenceEncoder.Load(Decoder).WithAttention(AttentionMode.Bidirectional);
         Assert.NotEqual(untrained.Encode(texts)[0], a[0]);
     }
 

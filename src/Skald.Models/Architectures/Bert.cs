@@ -57,12 +57,17 @@ public sealed class BertModel : ITransformer
         int batch = tokens.Batch, seq = tokens.Seq, n = tokens.Count;
         if (seq > MaxSequenceLength)
             throw new ArgumentException($"sequence length {seq} exceeds the model's {MaxSequenceLength} positions");
-        var positions = new int[n]; // [B, T]
-        for (int b = 0; b < batch; b++)
+        // [B, T]: RoBERTa counts from padding_idx + 1 over non-pad ids; BERT counts real tokens (t when padded right,
+        // the same positions when padded left, so a text's embedding does not depend on the padding side).
+        var positions = tokens.Positions;
+        if (positionsFromPadding)
         {
-            var row = tokens.Ids.AsSpan(b * seq, seq);
-            for (int t = 0; t < seq; t++)
-                positions[b * seq + t] = positionsFromPadding ? XlmRoberta.PositionId(row, t, Config.PadTokenId) : t;
+            positions = new int[n];
+            for (int b = 0; b < batch; b++)
+            {
+                var row = tokens.Ids.AsSpan(b * seq, seq);
+                for (int t = 0; t < seq; t++) positions[b * seq + t] = XlmRoberta.PositionId(row, t, Config.PadTokenId);
+            }
         }
         var x = embeddings.Forward(tape, tokens.Ids, positions, tokens.TypeIds); // [B·T, C]
         // Additive key mask [B·T]: 0 keeps a key, float.MinValue removes it (HF's extended attention mask).

@@ -65,6 +65,12 @@ public sealed class TrainableEncoder : ITrainableModel
     public SkaldRandom Random { get; }
 
     /// <summary>
+    /// Recorded passes recompute each transformer layer during the backward pass instead of keeping its activations
+    /// (<see cref="Tape.Checkpointing"/>; transformers' gradient_checkpointing_enable): same gradients, less memory.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
+    /// <summary>
     /// Loads a sentence-transformers, Hugging Face or static model folder for training, with the PEFT adapter folders in
     /// <paramref name="adapters"/> merged into its weights first.
     /// </summary>
@@ -110,6 +116,7 @@ public sealed class TrainableEncoder : ITrainableModel
         tape.Dropout = dropout ? Dropout : 0f;
         tape.Training = dropout;
         tape.Random = Random;
+        tape.Checkpointing = GradientCheckpointing;
         return new EncoderPass(this, tape);
     }
 

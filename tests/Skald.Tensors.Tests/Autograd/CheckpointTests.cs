@@ -120,4 +120,35 @@ public sealed class CheckpointTests
         }
         Assert.Equal(Run(false), Run(true));
     }
+
+    private readonly record struct InlineStep(float Scale)
+    {
+        public static readonly Func<Tape, Variable, InlineStep, Variable> Run =
+            static (t, x, s) => Ops.Normalize(t, Ops.Scale(t, Ops.Activation(t, Ops.Add(t, x, x), ActivationKind.Tanh), s.Scale));
+    }
+
+    [Fact]
+    public void AWarmInferencePassThroughLayersAllocatesNothing()
+    {
+        // Tape.Layer with a static lambda and a struct state builds no closure when the tape does not record, even with
+        // Checkpointing on. (Ops whose kernels run inline: parallel kernels allocate their own delegates.)
+        var tape = new Tape(recording: false) { Checkpointing = true };
+        var input = Random(32, 2);
+        float[] Pass()
+        {
+            tape.Reset();
+            var x = tape.Constant(input, 4, 8);
+            for (int layer = 0; layer < 3; layer++) x = tape.Layer(x, new InlineStep(0.5f + layer), InlineStep.Run);
+            return x.Span.ToArray();
+        }
+        var warm = Pass();
+        tape.Reset();
+        var x0 = tape.Constant(input, 4, 8);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var x = x0;
+        for (int layer = 0; layer < 3; layer++) x = tape.Layer(x, new InlineStep(0.5f + layer), InlineStep.Run);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+        Assert.Equal(warm, x.Span.ToArray());
+    }
 }

@@ -145,6 +145,41 @@ public sealed class DecoderKernelTests
         TestUtil.AssertCloseScaled(dve, dv, 1e-5, "dv");
     }
 
+    [Theory]
+    [InlineData(true, 0f)]
+    [InlineData(false, 1.5f)]
+    public void AttentionDropoutMatchesReference(bool causal, float softCap)
+    {
+        // Training-mode attention (transformers' attention_dropout): out = dropout(P)·V with the engine's seeded mask.
+        int batch = 2, seq = 6, heads = 4, kvHeads = 2, d = 3;
+        const float p = 0.3f;
+        const ulong seed = 0xC0FFEE;
+        var l = AttentionLayout.Dense(batch, seq, heads, kvHeads, d);
+        var sc = new AttentionScoring(0.4f, causal, 0, softCap);
+        var rng = new Random(11);
+        var q = TestUtil.RandomArray(rng, batch * seq * heads * d, 2f);
+        var k = TestUtil.RandomArray(rng, batch * seq * kvHeads * d, 2f);
+        var v = TestUtil.RandomArray(rng, batch * seq * kvHeads * d);
+        var dO = TestUtil.RandomArray(rng, q.Length);
+        var mask = new float[batch * seq];
+        mask[seq + 5] = float.MinValue;
+        float[] o = new float[q.Length], oe = new float[q.Length], plain = new float[q.Length];
+        float[] probs = new float[l.ProbsLength], pe = new float[l.ProbsLength], p0 = new float[l.ProbsLength];
+        Attention.Forward(q, k, v, mask, o, probs, l, sc, p, seed);
+        Attention.ForwardReference(q, k, v, mask, oe, pe, l, sc, p, seed);
+        Attention.Forward(q, k, v, mask, plain, p0, l, sc);
+        TestUtil.AssertCloseScaled(oe, o, 1e-5, "output with dropout");
+        Assert.Equal(p0, probs); // the saved probabilities stay the undropped softmax
+        Assert.True(o.Zip(plain).Max(x => Math.Abs(x.First - x.Second)) > 1e-2f, "dropout changed nothing");
+        float[] dq = new float[q.Length], dk = new float[k.Length], dv = new float[v.Length];
+        float[] dqe = new float[q.Length], dke = new float[k.Length], dve = new float[v.Length];
+        Attention.Backward(dO, q, k, v, probs, dq, dk, dv, l, sc, p, seed);
+        Attention.BackwardReference(dO, q, k, v, pe, dqe, dke, dve, l, sc, p, seed);
+        TestUtil.AssertCloseScaled(dqe, dq, 1e-5, "dq");
+        TestUtil.AssertCloseScaled(dke, dk, 1e-5, "dk");
+        TestUtil.AssertCloseScaled(dve, dv, 1e-5, "dv");
+    }
+
     [Fact]
     public void GroupedQueryAttentionEqualsMultiHeadWithRepeatedKeys()
     {

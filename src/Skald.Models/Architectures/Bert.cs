@@ -74,12 +74,15 @@ public sealed class BertModel : ITransformer
         var maskBias = tape.Save(n);
         var mb = maskBias.Span;
         for (int i = 0; i < n; i++) mb[i] = tokens.Mask[i] != 0 ? 0f : float.MinValue;
-        foreach (var layer in layers)
-        {
-            var mark = tape.Mark();
-            x = tape.Keep(mark, layer.Forward(tape, x, maskBias, batch, seq));
-        }
+        foreach (var layer in layers) x = tape.Layer(x, new LayerStep(layer, maskBias, batch, seq), LayerStep.Run);
         return x;
+    }
+
+    /// <summary>A layer and its inputs besides x, for <see cref="Tape.Layer{TState}"/> (kept, or checkpointed).</summary>
+    private readonly record struct LayerStep(Layer Layer, Memory<float> MaskBias, int Batch, int Seq)
+    {
+        public static readonly Func<Tape, Variable, LayerStep, Variable> Run =
+            static (tape, x, s) => s.Layer.Forward(tape, x, s.MaskBias, s.Batch, s.Seq);
     }
 
     /// <summary>

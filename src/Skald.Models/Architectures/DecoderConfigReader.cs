@@ -59,9 +59,11 @@ internal static class DecoderConfigReader
             ? sw.ValueKind == JsonValueKind.Null ? 0 : TransformerConfig.IntOr(r, "sliding_window", 0, path)
             : defaultWindow;
         if (window < 0) throw new ModelFormatException($"{path}: key \"sliding_window\" must not be negative");
-        float dropout = (float)(Number(r, "attention_dropout", path) ?? 0);
-        if (dropout != 0f)
-            throw new ModelFormatException($"{path}: attention_dropout {dropout} is not supported yet (only 0.0)");
+        // attention_dropout is only checked: training passes drop attention probabilities with the run's model.dropout
+        // (the tape's Dropout, as BERT's hidden and attention dropout), inference never drops.
+        double dropout = Number(r, "attention_dropout", path) ?? 0;
+        if (!(dropout is >= 0 and < 1))
+            throw new ModelFormatException($"{path}: attention_dropout {dropout} must be in [0, 1)");
         return cfg with
         {
             NumKeyValueHeads = kv,

@@ -8,7 +8,9 @@ namespace Skald.Models.Architectures;
 /// A decoder's self-attention block (LlamaAttention and its Mistral / Qwen2 / Qwen3 / Gemma relatives):
 /// q = x·Wqᵀ (+b), k, v likewise with Hkv heads; optional per-head RMSNorm of q and k (Qwen3, Gemma 3) before RoPE;
 /// RoPE on q and k; attention (grouped-query, causal or bidirectional, window, soft-cap: <see cref="AttentionScoring"/>);
-/// o_proj. q, k, v are separate projections (each a LoRA target later), their results separate variables.
+/// o_proj. q, k, v are separate projections (each a LoRA target later), their results separate variables. In a training
+/// pass the attention probabilities are dropped with <see cref="Tape.Dropout"/> (transformers' attention_dropout; the
+/// only dropout these models have).
 /// </summary>
 internal sealed class DecoderSelfAttention
 {
@@ -56,7 +58,8 @@ internal sealed class DecoderSelfAttention
         }
         qs = Ops.Rope(tape, qs, rope, seq);
         ks = Ops.Rope(tape, ks, rope, seq);
-        var ctx = Ops.DecoderAttention(tape, qs, ks, vs, maskBias, batch, seq, heads, kvHeads, scoring); // [B·T, H·D]
+        // attention_dropout in training passes: the tape's dropout (model.dropout; 0 in inference).
+        var ctx = Ops.DecoderAttention(tape, qs, ks, vs, maskBias, batch, seq, heads, kvHeads, scoring, tape.Dropout); // [B·T, H·D]
         return Ops.Linear(tape, ctx, o, oBias);
     }
 

@@ -72,10 +72,17 @@ public sealed class Llama : IDecoder
         {
             var scoring = new AttentionScoring(scale, AttentionMode == AttentionMode.Causal,
                 Config.IsSliding(i) ? Config.SlidingWindow : 0, Config.AttnLogitSoftcapping);
-            var mark = tape.Mark();
-            x = tape.Keep(mark, layers[i].Forward(tape, x, maskBias, tokens.Batch, tokens.Seq, rope, scoring));
+            x = tape.Layer(x, new LayerStep(layers[i], maskBias, tokens.Batch, tokens.Seq, rope, scoring), LayerStep.Run);
         }
         return Ops.RmsNorm(tape, x, norm, Config.RmsNormEps);
+    }
+
+    /// <summary>A layer and its inputs besides x, for <see cref="Tape.Layer{TState}"/> (kept, or checkpointed).</summary>
+    private readonly record struct LayerStep(Layer Layer, ReadOnlyMemory<float> MaskBias, int Batch, int Seq, RopeTable Rope,
+        AttentionScoring Scoring)
+    {
+        public static readonly Func<Tape, Variable, LayerStep, Variable> Run =
+            static (tape, x, s) => s.Layer.Forward(tape, x, s.MaskBias, s.Batch, s.Seq, s.Rope, s.Scoring);
     }
 
     /// <summary>

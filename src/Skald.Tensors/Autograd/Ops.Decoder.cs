@@ -77,10 +77,12 @@ public static partial class Ops
     /// Decoder self-attention (<see cref="Kernels.Attention"/>): q [B·T, H·D], k and v [B·T, Hkv·D] (grouped-query when
     /// Hkv &lt; H) → [B·T, H·D]. maskBias: [B·T] additive key mask (0 keeps, float.MinValue removes padding);
     /// <paramref name="scoring"/> sets the scale, causal or bidirectional attention, a sliding window and soft-capping.
-    /// No attention dropout (every supported decoder config has attention_dropout 0).
+    /// <paramref name="dropout"/> &gt; 0 drops attention probabilities as transformers' attention_dropout in training mode
+    /// (y = dropout(P)·V): one seed drawn from <see cref="Tape.Random"/> per op, the mask regenerated in backward, so
+    /// restoring the generator reproduces it (GradCache, resume, checkpointed layers).
     /// </summary>
     public static Variable DecoderAttention(Tape tape, Variable q, Variable k, Variable v, ReadOnlyMemory<float> maskBias,
-        int batch, int seq, int heads, int kvHeads, AttentionScoring scoring)
+        int batch, int seq, int heads, int kvHeads, AttentionScoring scoring, float dropout = 0f)
     {
         int d = q.Cols / heads;
         if (q.Cols != heads * d || k.Cols != kvHeads * d || v.Cols != k.Cols || q.Rows != batch * seq
@@ -89,19 +91,22 @@ public static partial class Ops
         var layout = AttentionLayout.Dense(batch, seq, heads, kvHeads, d);
         var probs = tape.Save((int)layout.ProbsLength);
         var y = tape.NewVariable(q.Rows, q.Cols);
-        Kernels.Attention.Forward(q.Span, k.Span, v.Span, maskBias.Span, y.Span, probs.Span, layout, scoring);
-        if (tape.Records(y)) RecordDecoderAttention(tape, q, k, v, probs, layout, scoring, y);
+        ulong seed = DropoutSeed(tape, dropout);
+        // y[B·T, H·D] = dropout(P)·V; probs [B, H, T, T] keeps the undropped softmax for the backward pass.
+        Kernels.Attention.Forward(q.Span, k.Span, v.Span, maskBias.Span, y.Span, probs.Span, layout, scoring, dropout, seed);
+        if (tape.Records(y)) RecordDecoderAttention(tape, q, k, v, probs, layout, scoring, dropout, seed, y);
         return y;
     }
 
+    // dq, dk, dv from dy and the saved probabilities (mask regenerated from the seed).
     private static void RecordDecoderAttention(Tape tape, Variable q, Variable k, Variable v, Memory<float> probs,
-        AttentionLayout layout, AttentionScoring scoring, Variable y) => tape.Record(y, () =>
+        AttentionLayout layout, AttentionScoring scoring, float dropout, ulong seed, Variable y) => tape.Record(y, () =>
     {
         var dq = ExclusiveGrad(tape, q, out var fq);
         var dk = ExclusiveGrad(tape, k, out var fk);
         var dv = ExclusiveGrad(tape, v, out var fv);
         Kernels.Attention.Backward(y.Grad, q.Span, k.Span, v.Span, probs.Span, dq.AsSpan(0, q.Length),
-            dk.AsSpan(0, k.Length), dv.AsSpan(0, v.Length), layout, scoring);
+            dk.AsSpan(0, k.Length), dv.AsSpan(0, v.Length), layout, scoring, dropout, seed);
         Finish(tape, q, dq, fq);
         Finish(tape, k, dk, fk);
         Finish(tape, v, dv, fv);

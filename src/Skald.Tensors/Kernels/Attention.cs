@@ -49,12 +49,16 @@ public static unsafe class Attention
     /// <summary>
     /// Forward. maskBias: [B, T] additive key mask (0 keeps, float.MinValue removes; may be empty). probs: [B, H, T, T]
     /// (the softmax output, kept for the backward pass). Every query keeps at least itself under causal and window
-    /// exclusion, so no row is empty.
+    /// exclusion, so no row is empty. With <paramref name="dropout"/> &gt; 0 the output is dropout(P)·V (transformers'
+    /// attention_dropout in training mode): the mask of P[i] is <see cref="Dropout"/>'s for (seed, i), i the index into
+    /// probs, which stays the undropped softmax (the backward pass regenerates the mask).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
-        ReadOnlySpan<float> maskBias, Span<float> output, Span<float> probs, AttentionLayout l, AttentionScoring sc)
+        ReadOnlySpan<float> maskBias, Span<float> output, Span<float> probs, AttentionLayout l, AttentionScoring sc,
+        float dropout = 0f, ulong seed = 0UL)
     {
+        CheckDropout(dropout);
         Check(q, k, v, output.Length, probs.Length, maskBias.Length, l);
         if (l.Batch == 0 || l.Seq == 0 || l.Heads == 0) return;
         bool hasMask = !maskBias.IsEmpty;
@@ -64,28 +68,42 @@ public static unsafe class Attention
             nint iq = (nint)pq, ik = (nint)pk, iv = (nint)pv, imask = (nint)pmask, iout = (nint)pout, ip = (nint)pprobs;
             Parallelism.For(l.Batch * l.Heads, 1, (w0, w1) =>
             {
+                int tt = seq * seq;
+                float[]? dropped = dropout > 0f ? ArrayPool<float>.Shared.Rent(tt) : null;
                 for (int w = w0; w < w1; w++)
                 {
                     int b = w / l.Heads, h = w % l.Heads;
-                    float* p = (float*)ip + (long)w * seq * seq;
+                    float* p = (float*)ip + (long)w * tt;
                     float* kv = (float*)ik + KvOffset(l, b, h / l.Group);
                     // scores[T, T] = scale · Q_bh[T, D] · K_bh'[T, D]ᵀ
                     Mm(false, true, seq, seq, l.HeadDim, sc.Scale, (float*)iq + QOffset(l, b, h), l.LdQ, kv, l.LdKv, p,
                         seq, 0f);
                     var mask = hasMask ? new ReadOnlySpan<float>((float*)imask + (long)b * seq, seq) : default;
                     for (int t = 0; t < seq; t++) ScoreRow(p + (long)t * seq, mask, t, seq, sc);
-                    // out_bh[T, D] = P[T, T] · V_bh'[T, D], written in place into the output rows.
-                    Mm(false, false, seq, l.HeadDim, seq, 1f, p, seq, (float*)iv + KvOffset(l, b, h / l.Group), l.LdKv,
-                        (float*)iout + OutOffset(l, b, h), l.LdOut, 0f);
+                    // out_bh[T, D] = dropout(P)[T, T] · V_bh'[T, D], written in place into the output rows.
+                    fixed (float* pd = dropped)
+                    {
+                        float* pv = p;
+                        if (pd != null)
+                        {
+                            Dropout.ApplySlice(new ReadOnlySpan<float>(p, tt), new Span<float>(pd, tt), dropout, seed, (long)w * tt);
+                            pv = pd;
+                        }
+                        Mm(false, false, seq, l.HeadDim, seq, 1f, pv, seq, (float*)iv + KvOffset(l, b, h / l.Group), l.LdKv,
+                            (float*)iout + OutOffset(l, b, h), l.LdOut, 0f);
+                    }
                 }
+                if (dropped is not null) ArrayPool<float>.Shared.Return(dropped);
             });
         }
     }
 
-    /// <summary>Scalar double-accumulating twin of <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, AttentionLayout, AttentionScoring)"/>.</summary>
+    /// <summary>Scalar double-accumulating twin of <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, AttentionLayout, AttentionScoring, float, ulong)"/>.</summary>
     public static void ForwardReference(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
-        ReadOnlySpan<float> maskBias, Span<float> output, Span<float> probs, AttentionLayout l, AttentionScoring sc)
+        ReadOnlySpan<float> maskBias, Span<float> output, Span<float> probs, AttentionLayout l, AttentionScoring sc,
+        float dropout = 0f, ulong seed = 0UL)
     {
+        CheckDropout(dropout);
         Check(q, k, v, output.Length, probs.Length, maskBias.Length, l);
         int seq = l.Seq, d = l.HeadDim;
         var row = new double[seq];
@@ -93,7 +111,8 @@ public static unsafe class Attention
         for (int h = 0; h < l.Heads; h++)
         {
             long qo = QOffset(l, b, h), ko = KvOffset(l, b, h / l.Group), oo = OutOffset(l, b, h);
-            var p = probs.Slice((b * l.Heads + h) * seq * seq, seq * seq);
+            long pOff = ((long)b * l.Heads + h) * seq * seq;
+            var p = probs.Slice((int)pOff, seq * seq);
             for (int t = 0; t < seq; t++)
             {
                 double max = double.NegativeInfinity;
@@ -113,7 +132,8 @@ public static unsafe class Attention
                 for (int i = 0; i < d; i++)
                 {
                     double acc = 0;
-                    for (int s = 0; s < seq; s++) acc += row[s] / sum * v[(int)(ko + (long)s * l.LdKv + i)];
+                    for (int s = 0; s < seq; s++)
+                        acc += row[s] / sum * Dropout.Multiplier(dropout, seed, pOff + t * seq + s) * v[(int)(ko + (long)s * l.LdKv + i)];
                     output[(int)(oo + (long)t * l.LdOut + i)] = (float)acc;
                 }
             }
@@ -124,13 +144,15 @@ public static unsafe class Attention
     /// Backward from the saved probabilities. dOutput: row stride <see cref="AttentionLayout.LdOut"/>; q, k, v as in the
     /// forward pass; overwrites dq (stride LdQ), dk and dv (stride LdKv). Per query head h reading key/value head h':
     /// dV_h' += Pᵀ·dO, dP = dO·V_h'ᵀ, dZ = P ⊙ (dP − rowsum(dP ⊙ P)), with soft-cap dZ ⊙= 1 − tanh²(z/c) (z recomputed),
-    /// dQ = scale·dZ·K_h', dK_h' += scale·dZᵀ·Q. The mask bias gets no gradient.
+    /// dQ = scale·dZ·K_h', dK_h' += scale·dZᵀ·Q. The mask bias gets no gradient. With <paramref name="dropout"/> (the
+    /// forward's p and seed) the mask M is regenerated: dV_h' += (P ⊙ M)ᵀ·dO and dP = (dO·V_h'ᵀ) ⊙ M.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Backward(ReadOnlySpan<float> dOutput, ReadOnlySpan<float> q, ReadOnlySpan<float> k,
         ReadOnlySpan<float> v, ReadOnlySpan<float> probs, Span<float> dq, Span<float> dk, Span<float> dv,
-        AttentionLayout l, AttentionScoring sc)
+        AttentionLayout l, AttentionScoring sc, float dropout = 0f, ulong seed = 0UL)
     {
+        CheckDropout(dropout);
         Check(q, k, v, dOutput.Length, probs.Length, 0, l);
         Check(dq, dk, dv, dOutput.Length, probs.Length, 0, l);
         if (l.Batch == 0 || l.Seq == 0 || l.Heads == 0) return;
@@ -142,7 +164,8 @@ public static unsafe class Attention
             Parallelism.For(l.Batch * l.KvHeads, 1, (w0, w1) =>
             {
                 int tt = seq * seq;
-                float[] scratch = ArrayPool<float>.Shared.Rent(sc.SoftCap > 0f ? 2 * tt : tt);
+                int zAt = tt, pdAt = sc.SoftCap > 0f ? 2 * tt : tt; // scratch: dS [T, T], z [T, T] (soft-cap), P ⊙ M [T, T]
+                float[] scratch = ArrayPool<float>.Shared.Rent(dropout > 0f ? pdAt + tt : pdAt);
                 fixed (float* ds = scratch)
                 {
                     for (int w = w0; w < w1; w++)
@@ -155,15 +178,24 @@ public static unsafe class Attention
                             float beta = r == 0 ? 0f : 1f;
                             float* dO = (float*)ido + OutOffset(l, b, h);
                             float* qh = (float*)iq + QOffset(l, b, h);
-                            float* p = (float*)ip + ((long)b * l.Heads + h) * tt;
-                            Mm(true, false, seq, l.HeadDim, seq, 1f, p, seq, dO, l.LdOut, (float*)idv + kvOff, l.LdKv, beta);
+                            long pOff = ((long)b * l.Heads + h) * tt;
+                            float* p = (float*)ip + pOff, pm = p;
+                            if (dropout > 0f)
+                            {
+                                pm = ds + pdAt;
+                                Dropout.ApplySlice(new ReadOnlySpan<float>(p, tt), new Span<float>(pm, tt), dropout, seed, pOff);
+                            }
+                            // dV_h'[T, D] += (P ⊙ M)ᵀ · dO;  dS[T, T] = dO · V_h'ᵀ (⊙ M)
+                            Mm(true, false, seq, l.HeadDim, seq, 1f, pm, seq, dO, l.LdOut, (float*)idv + kvOff, l.LdKv, beta);
                             Mm(false, true, seq, seq, l.HeadDim, 1f, dO, l.LdOut, (float*)iv + kvOff, l.LdKv, ds, seq, 0f);
+                            if (dropout > 0f)
+                                Dropout.ApplySlice(new ReadOnlySpan<float>(ds, tt), new Span<float>(ds, tt), dropout, seed, pOff);
                             for (int t = 0; t < seq; t++)
                             {
                                 var row = new Span<float>(ds + (long)t * seq, seq);
                                 Softmax.BackwardRow(new ReadOnlySpan<float>(p + (long)t * seq, seq), row, row);
                             }
-                            if (sc.SoftCap > 0f) SoftCapBackward(qh, (float*)ik + kvOff, ds, ds + tt, l, sc);
+                            if (sc.SoftCap > 0f) SoftCapBackward(qh, (float*)ik + kvOff, ds, ds + zAt, l, sc);
                             Mm(false, false, seq, l.HeadDim, seq, sc.Scale, ds, seq, (float*)ik + kvOff, l.LdKv,
                                 (float*)idq + QOffset(l, b, h), l.LdQ, 0f);
                             Mm(true, false, seq, l.HeadDim, seq, sc.Scale, ds, seq, qh, l.LdQ, (float*)idk + kvOff, l.LdKv, beta);
@@ -175,11 +207,12 @@ public static unsafe class Attention
         }
     }
 
-    /// <summary>Scalar double-precision twin of <see cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, AttentionLayout, AttentionScoring)"/>.</summary>
+    /// <summary>Scalar double-precision twin of <see cref="Backward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, AttentionLayout, AttentionScoring, float, ulong)"/>.</summary>
     public static void BackwardReference(ReadOnlySpan<float> dOutput, ReadOnlySpan<float> q, ReadOnlySpan<float> k,
         ReadOnlySpan<float> v, ReadOnlySpan<float> probs, Span<float> dq, Span<float> dk, Span<float> dv,
-        AttentionLayout l, AttentionScoring sc)
+        AttentionLayout l, AttentionScoring sc, float dropout = 0f, ulong seed = 0UL)
     {
+        CheckDropout(dropout);
         int seq = l.Seq, d = l.HeadDim;
         var dkAcc = new double[dk.Length];
         var dvAcc = new double[dv.Length];
@@ -188,7 +221,8 @@ public static unsafe class Attention
         for (int h = 0; h < l.Heads; h++)
         {
             long qo = QOffset(l, b, h), ko = KvOffset(l, b, h / l.Group), oo = OutOffset(l, b, h);
-            var p = probs.Slice((b * l.Heads + h) * seq * seq, seq * seq);
+            long pOff = ((long)b * l.Heads + h) * seq * seq;
+            var p = probs.Slice((int)pOff, seq * seq);
             for (int t = 0; t < seq; t++)
             {
                 double dot = 0;
@@ -196,8 +230,8 @@ public static unsafe class Attention
                 {
                     double dp = 0;
                     for (int i = 0; i < d; i++) dp += (double)dOutput[(int)(oo + (long)t * l.LdOut + i)] * v[(int)(ko + (long)s * l.LdKv + i)];
-                    dz[s] = dp;
-                    dot += dp * p[t * seq + s];
+                    dz[s] = dp * Dropout.Multiplier(dropout, seed, pOff + t * seq + s);
+                    dot += dz[s] * p[t * seq + s];
                 }
                 for (int s = 0; s < seq; s++)
                 {
@@ -211,7 +245,8 @@ public static unsafe class Attention
                     }
                     for (int i = 0; i < d; i++)
                     {
-                        dvAcc[ko + (long)s * l.LdKv + i] += p[t * seq + s] * (double)dOutput[(int)(oo + (long)t * l.LdOut + i)];
+                        dvAcc[ko + (long)s * l.LdKv + i] += p[t * seq + s] * Dropout.Multiplier(dropout, seed, pOff + t * seq + s)
+                            * (double)dOutput[(int)(oo + (long)t * l.LdOut + i)];
                         dkAcc[ko + (long)s * l.LdKv + i] += sc.Scale * dz[s] * q[(int)(qo + (long)t * l.LdQ + i)];
                     }
                 }
@@ -267,6 +302,11 @@ public static unsafe class Attention
         TensorPrimitives.Multiply(zs, zs, zs);
         TensorPrimitives.Subtract(1f, zs, zs);
         TensorPrimitives.Multiply(d, zs, d);
+    }
+
+    private static void CheckDropout(float dropout)
+    {
+        if (!(dropout is >= 0f and < 1f)) throw new ArgumentOutOfRangeException(nameof(dropout), "attention dropout must be in [0, 1)");
     }
 
     private static long QOffset(AttentionLayout l, int b, int h) => (long)b * l.Seq * l.LdQ + (long)h * l.HeadDim;

@@ -39,6 +39,25 @@ public static class Dropout
         }
     }
 
+    /// <summary>
+    /// y[i] = x[i] · multiplier of element <paramref name="firstIndex"/> + i: the mask <see cref="Apply"/> gives a whole
+    /// buffer, on a slice of it starting at <paramref name="firstIndex"/>, single-threaded (for kernels that already run
+    /// work items in parallel). x and y may alias. p = 0 copies.
+    /// </summary>
+    public static void ApplySlice(ReadOnlySpan<float> x, Span<float> y, float p, ulong seed, long firstIndex)
+    {
+        if (!(p >= 0f && p < 1f)) throw new ArgumentOutOfRangeException(nameof(p), "dropout probability must be in [0, 1)");
+        if (y.Length < x.Length) throw new ArgumentException("y needs x.Length elements", nameof(y));
+        if (p == 0f)
+        {
+            x.CopyTo(y);
+            return;
+        }
+        float scale = 1f / (1f - p);
+        uint threshold = (uint)Math.Ceiling(p * 16777216.0);
+        for (int i = 0; i < x.Length; i++) y[i] = Keep(seed, (ulong)(firstIndex + i), threshold) ? x[i] * scale : 0f;
+    }
+
     /// <summary>The multiplier of element <paramref name="index"/> (0 or 1/(1 − p)).</summary>
     public static float Multiplier(float p, ulong seed, long index) =>
         p == 0f ? 1f : Keep(seed, (ulong)index, (uint)Math.Ceiling(p * 16777216.0)) ? 1f / (1f - p) : 0f;

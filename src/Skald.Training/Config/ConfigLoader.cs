@@ -215,6 +215,7 @@ public static class ConfigLoader
             Shuffle = t.Bool("shuffle", true),
             NoDuplicates = t.Bool("no_duplicates", true),
             LoggingSteps = t.Int("logging_steps", 10, 1),
+            GradientCheckpointing = t.Bool("gradient_checkpointing", false),
         };
         t.Done();
 

@@ -53,4 +53,10 @@ public sealed record TrainingSection
 
     /// <summary>Write a metrics row every N steps.</summary>
     public int LoggingSteps { get; init; } = 10;
+
+    /// <summary>
+    /// Recompute each transformer layer's activations during the backward pass instead of keeping them (transformers'
+    /// gradient_checkpointing): less memory, one more forward pass of compute, the same gradients bit for bit.
+    /// </summary>
+    public bool GradientCheckpointing { get; init; }
 }

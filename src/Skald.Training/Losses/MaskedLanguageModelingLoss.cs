@@ -95,11 +95,7 @@ public sealed class MaskedLanguageModelingLoss : ILoss
         }
 
         var word = ((BertModel)model.Model.Transformer).WordEmbeddings; // [V, C], the tied decoder
-        tape.Reset();
-        tape.Recording = backward;
-        tape.Dropout = model.Dropout;
-        tape.Training = backward;
-        tape.Random = model.Random;
+        model.Configure(tape, record: backward, dropout: backward);
         try
         {
             var x = Ops.SelectRows(tape, model.Model.Transformer.Forward(tape, tokens), [.. rows]); // [m, C]

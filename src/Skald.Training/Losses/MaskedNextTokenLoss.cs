@@ -80,11 +80,7 @@ public sealed class MaskedNextTokenLoss : ILoss
         }
         if (rows.Count == 0) return 0f;
 
-        tape.Reset();
-        tape.Recording = backward;
-        tape.Dropout = model.Dropout;
-        tape.Training = backward;
-        tape.Random = model.Random;
+        model.Configure(tape, record: backward, dropout: backward);
         try
         {
             var hidden = model.Model.Transformer.Forward(tape, tokens); // [B·T, C]

@@ -65,6 +65,12 @@ public sealed class TrainableEncoder : ITrainableModel
     public SkaldRandom Random { get; }
 
     /// <summary>
+    /// Recorded passes recompute each transformer layer during the backward pass instead of keeping its activations
+    /// (<see cref="Tape.Checkpointing"/>; transformers' gradient_checkpointing_enable): same gradients, less memory.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
+    /// <summary>
     /// Loads a sentence-transformers, Hugging Face or static model folder for training, with the PEFT adapter folders in
     /// <paramref name="adapters"/> merged into its weights first.
     /// </summary>
@@ -114,12 +120,24 @@ public sealed class TrainableEncoder : ITrainableModel
     {
         if (passOpen) throw new InvalidOperationException("another pass of this model is still open (dispose it first)");
         passOpen = true;
-        tape.Reset();
-        tape.Recording = record;
-        tape.Dropout = dropout ? Dropout : 0f;
-        tape.Training = dropout;
-        tape.Random = Random;
+        Configure(tape, record, dropout);
         return new EncoderPass(this, tape);
+    }
+
+    /// <summary>
+    /// Resets <paramref name="pass"/> for a pass of this model (the losses with their own tape use it too): recording
+    /// when <paramref name="record"/>; in training mode (dropout as <see cref="Dropout"/>, adapter dropout, draws from
+    /// <see cref="Random"/>) when <paramref name="dropout"/>; layers recomputed in backward when
+    /// <see cref="GradientCheckpointing"/>.
+    /// </summary>
+    public void Configure(Tape pass, bool record, bool dropout = true)
+    {
+        pass.Reset();
+        pass.Recording = record;
+        pass.Dropout = dropout ? Dropout : 0f;
+        pass.Training = dropout;
+        pass.Random = Random;
+        pass.Checkpointing = GradientCheckpointing;
     }
 
     internal void EndPass() => passOpen = false;

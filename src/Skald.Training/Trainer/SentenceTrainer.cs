@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Skald.Training.Config;
 using Skald.Training.Data;
+using Skald.Training.Modeling;
 using Skald.Training.Optim;
 using Skald.Training.Output;
 
@@ -57,6 +58,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             }
         }
         model.Dropout = config.Model.Dropout;
+        if (model is TrainableEncoder encoder) encoder.GradientCheckpointing = t.GradientCheckpointing;
         ZeroGradients();
 
         using var metrics = new MetricsLog(Path.Combine(config.Output.Dir, "metrics.jsonl"), resumedFrom is null ? null : state.GlobalStep);

@@ -50,6 +50,44 @@ public sealed class DecoderOpsGradientTests
              new Input(Random(batch * seq * kvHeads * d, 7), batch * seq, kvHeads * d)], [], eps: 1e-2);
     }
 
+    [Theory]
+    [InlineData(true, 2)]
+    [InlineData(false, 1)]
+    public void DecoderAttentionWithDropout(bool causal, int kvHeads)
+    {
+        // Both sides draw the op's seed from a generator with the same seed, so the numeric side sees the same mask.
+        int batch = 2, seq = 4, heads = 4, d = 2;
+        var maskBias = new float[batch * seq];
+        maskBias[7] = float.MinValue;
+        var sc = new AttentionScoring(0.7f, causal);
+        Check((t, v) => Ops.DecoderAttention(t, v[0], v[1], v[2], maskBias, batch, seq, heads, kvHeads, sc, 0.3f),
+            [new Input(Random(batch * seq * heads * d, 15), batch * seq, heads * d),
+             new Input(Random(batch * seq * kvHeads * d, 16), batch * seq, kvHeads * d),
+             new Input(Random(batch * seq * kvHeads * d, 17), batch * seq, kvHeads * d)], [], eps: 1e-2);
+    }
+
+    [Fact]
+    public void DecoderAttentionDropoutDrawsOneSeedAndZeroDrawsNone()
+    {
+        int batch = 1, seq = 5, heads = 2, d = 3;
+        var x = Random(batch * seq * heads * d, 18);
+        float[] Run(float p, SkaldRandom random)
+        {
+            var t = new Tape(recording: false) { Random = random };
+            var q = t.Constant(x, batch * seq, heads * d);
+            return Ops.DecoderAttention(t, q, q, q, default, batch, seq, heads, heads, new AttentionScoring(0.5f, true), p).Span.ToArray();
+        }
+        var r = new SkaldRandom(3);
+        var inference = Run(0f, r);
+        Assert.Equal(new SkaldRandom(3).SaveState(), r.SaveState());          // p = 0 draws nothing
+        Assert.Equal(Run(0f, new SkaldRandom(99)), inference);
+        var dropped = Run(0.5f, r);
+        var expected = new SkaldRandom(3);
+        expected.NextUInt64();
+        Assert.Equal(expected.SaveState(), r.SaveState());                    // one draw per op
+        Assert.NotEqual(inference, dropped);
+    }
+
     [Fact]
     public void DecoderAttentionAccumulatesIntoSharedInputs()
     {

@@ -36,7 +36,7 @@ public sealed class ConfigTests
                      "path", "dropout", "train", "columns", "sampling", "max_train_samples", "eval", "eval_split", "max_eval_samples",
                      "batch_size", "learning_rate", "epochs", "max_steps", "warmup_steps", "scheduler", "weight_decay",
                      "adam_beta1", "adam_beta2", "adam_epsilon", "max_grad_norm", "gradient_accumulation_steps", "seed",
-                     "shuffle", "no_duplicates", "logging_steps", "type", "scale", "symmetric", "mini_batch_size", "margin",
+                     "shuffle", "no_duplicates", "logging_steps", "gradient_checkpointing", "type", "scale", "symmetric", "mini_batch_size", "margin",
                      "matryoshka_inner", "matryoshka_dims", "matryoshka_weights", "steps", "retrieval", "retrieval_max_queries",
                      "metric_for_best_model", "greater_is_better", "load_best_model_at_end", "dir", "save_steps",
                      "save_total_limit", "resume", "tensorboard", "model_name",
@@ -54,6 +54,8 @@ public sealed class ConfigTests
         Assert.True(c.Training.Shuffle);
         Assert.Equal(-1, c.Training.MaxSteps);
         Assert.Equal("linear", c.Training.Scheduler);
+        Assert.False(c.Training.GradientCheckpointing);
+        Assert.True(ConfigLoader.Parse(Minimal + "\ntraining:\n  gradient_checkpointing: true\n", "c.yaml").Training.GradientCheckpointing);
     }
 
     [Fact]

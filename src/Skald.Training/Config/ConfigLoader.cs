@@ -190,7 +190,7 @@ public static class ConfigLoader
             d.Path("eval"),
             d.Double("eval_split", 0, 0),
             d.IntOrNull("max_eval_samples", 1),
-            d.PathList("columns") is { Count: > 0 } cols ? cols : null);
+            d.PathList("columns") is { Count: > 0 } cols ? cols : null) { Instruction = d.Str("instruction") };
         if (data.EvalSplit >= 1 && data.EvalSplit != Math.Floor(data.EvalSplit))
             throw new TrainingException($"{d.Where("eval_split")}: data.eval_split must be a fraction in (0, 1) or a whole number of rows");
         d.Done();

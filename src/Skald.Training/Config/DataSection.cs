@@ -15,4 +15,11 @@ public sealed record DataSection(
     string? Eval = null,
     double EvalSplit = 0,
     int? MaxEvalSamples = null,
-    IReadOnlyList<string>? Columns = null);
+    IReadOnlyList<string>? Columns = null)
+{
+    /// <summary>
+    /// LLM2Vec models: the instruction of the first column's texts (queries), joined as LLM2Vec's (instruction, text)
+    /// pairs and attended to but not pooled; the other columns (documents) get none, as in LLM2Vec's supervised step.
+    /// </summary>
+    public string? Instruction { get; init; }
+}

@@ -26,7 +26,7 @@ public abstract class EmbeddingLoss : ILoss, IEmbeddingLoss
         var encoder = AsEncoder(model);
         CheckBatch(batch);
         using var pass = encoder.BeginPass(record: true);
-        var columns = batch.Columns.Select(pass.Forward).ToArray();
+        var columns = batch.Columns.Select((c, i) => pass.Forward(encoder.Prepare(c, query: i == 0))).ToArray();
         var grads = columns.Select(c => new EmbeddingBatch(c.Rows, c.Dim)).ToArray();
         float value = loss.Compute(columns, batch.Labels, grads);
         pass.Backward(grads, gradientScale);

@@ -107,10 +107,16 @@ public sealed class TrainableEncoder : ITrainableModel
 
     /// <summary>
     /// <see cref="Tokenize"/> with what pooling needs besides the ids (for an LLM2Vec model, the tokens each text
-    /// pools), the input of <see cref="EncoderPass.Forward(ModelInputs)"/>.
+    /// pools; <paramref name="query"/> texts get <see cref="QueryInstruction"/>), the input of
+    /// <see cref="EncoderPass.Forward(ModelInputs)"/>.
     /// </summary>
-    public ModelInputs Prepare(IReadOnlyList<string> texts) =>
-        Model.Prepare(texts, new EncodeOptions { MaxLength = MaxSeqLength, Prompt = "" });
+    public ModelInputs Prepare(IReadOnlyList<string> texts, bool query = false) =>
+        Model.Prepare(texts, new EncodeOptions { MaxLength = MaxSeqLength, Prompt = "", Instruction = query ? QueryInstruction : null });
+
+    /// <summary>
+    /// LLM2Vec models: the instruction the losses give the first column (queries, <c>data.instruction</c>); null: none.
+    /// </summary>
+    public string? QueryInstruction { get; set; }
 
     /// <summary>
     /// Starts a training-mode pass (dropout as <see cref="Dropout"/> when <paramref name="dropout"/>), recorded for a

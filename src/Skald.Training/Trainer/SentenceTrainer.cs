@@ -257,7 +257,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
                 : $"model.tokenizer={Path.GetFullPath(c.Model.Tokenizer!)},model.dim={c.Model.Dimension}",
             $"data.train={string.Join(",", c.Data.Train.Select(Path.GetFullPath))}",
             $"data.max_train_samples={c.Data.MaxTrainSamples}", $"data.eval_split={c.Data.EvalSplit}",
-            $"data.sampling={c.Data.Sampling}", $"data.columns={string.Join(",", c.Data.Columns ?? [])}", $"training.batch_size={c.Training.BatchSize}",
+            $"data.sampling={c.Data.Sampling}", $"data.instruction={c.Data.Instruction}", $"data.columns={string.Join(",", c.Data.Columns ?? [])}", $"training.batch_size={c.Training.BatchSize}",
             $"training.gradient_accumulation_steps={c.Training.GradientAccumulationSteps}",
             $"training.seed={c.Training.Seed}", $"training.shuffle={c.Training.Shuffle}",
             $"training.no_duplicates={c.Training.NoDuplicates}", $"loss.type={c.Loss.Type}", $"model.type={c.Model.Type}",

@@ -44,6 +44,13 @@ public static class TrainingRun
             }
         }
         var model = TrainableEncoder.For(encoder, config.Model.Dropout, config.Training.Seed);
+        if (config.Data.Instruction is { } instruction)
+        {
+            if (encoder.Folder.Llm2Vec is null)
+                throw new TrainingException("data.instruction is for LLM2Vec models (an LLM2Vec folder, or a decoder with model.attention: " +
+                    "bidirectional); give a sentence-transformers model a prompt in its texts instead");
+            model.QueryInstruction = instruction;
+        }
         if (config.Lora is { } lora)
         {
             try

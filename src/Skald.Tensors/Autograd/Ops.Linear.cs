@@ -25,9 +25,10 @@ public static partial class Ops
         Kernels.Linear.Forward(x.Span, weight.Data.Span, bias is null ? default : bias.Data.Span, y.Span, n, inF, outF);
         if (tape.Records(y)) RecordLinear(tape, x, weight, bias, y);
         if (weight.Lora is { } lora) y = AddLowRank(tape, x, y, lora, 0);
-        foreach (var part in weight.Parts)
+        var parts = weight.Parts;
+        for (int i = 0; i < parts.Count; i++) // (indexed: no enumerator on the inference path)
         {
-            if (part.Lora is { } partLora) y = AddLowRank(tape, x, y, partLora, part.RowOffset);
+            if (parts[i].Lora is { } partLora) y = AddLowRank(tape, x, y, partLora, parts[i].RowOffset);
         }
         return y;
     }

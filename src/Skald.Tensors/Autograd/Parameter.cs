@@ -56,7 +56,15 @@ public sealed class Parameter
     /// </summary>
     public bool RequiresGrad
     {
-        get => parts.Length > 0 ? parts.Any(p => p.requiresGrad) : requiresGrad;
+        get
+        {
+            if (parts.Length == 0) return requiresGrad;
+            foreach (var p in parts)
+            {
+                if (p.requiresGrad) return true;
+            }
+            return false;
+        }
         set
         {
             requiresGrad = value;

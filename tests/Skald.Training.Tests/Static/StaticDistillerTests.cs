@@ -123,7 +123,7 @@ public sealed class StaticDistillerTests
         }
         var actual = SentenceEncoder.Load(dir).Encode(corpus[0]);
         for (int k = 0; k < expected.Length; k++) Assert.Equal(expected[k], actual[k], 5);
-        var (result, _) = StaticFixtures.Train(dir, corpus[..50], corpus[50..100], new Config.LossSection(), batchSize: 16, steps: 3, lr: 0.1f, seed: 1);
+        var (result, _) = StaticFixtures.Train(dir, corpus[..50], corpus[50..100], new Skald.Training.Config.LossSection(), batchSize: 16, steps: 3, lr: 0.1f, seed: 1);
         Assert.Equal(3, result.Steps);
     }
 

@@ -5,7 +5,7 @@ using Skald.Training.Modeling;
 using Skald.Training.Optim;
 using Xunit.Abstractions;
 
-namespace Skald.Training.Tests.Core;
+namespace Skald.Training.Tests.Trainer;
 
 /// <summary>
 /// 5 optimiser steps (dropout 0, AdamW lr 1e-3 wd 0.01 with HF no-decay groups, clip 1.0) against torch autograd

@@ -1,6 +1,6 @@
 using Skald.Training.Config;
 
-namespace Skald.Training.Tests.Infra;
+namespace Skald.Training.Tests.Config;
 
 public sealed class ConfigTests
 {

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Skald.Training.Losses;
 using Skald.Training.Modeling;
 
-namespace Skald.Training.Tests.Core;
+namespace Skald.Training.Tests.Losses;
 
 /// <summary>Embedding-level losses against torch autograd (fixtures/training/losses.json, float64 reference).</summary>
 public sealed class LossTests

@@ -1,7 +1,7 @@
 using Skald.Training.Config;
 using Skald.Training.Data;
 
-namespace Skald.Training.Tests.Infra;
+namespace Skald.Training.Tests.Data;
 
 public sealed class DataTests
 {

@@ -6,7 +6,7 @@ using Skald.Training.Modeling;
 using Skald.Training.Output;
 using Skald.Training.Trainer;
 
-namespace Skald.Training.Tests.Infra;
+namespace Skald.Training.Tests.Output;
 
 public sealed class SavedModelTests
 {
@@ -78,7 +78,7 @@ public sealed class SavedModelTests
 internal static class FormatChecker
 {
     private static readonly JsonElement Spec = JsonDocument.Parse(File.ReadAllText(
-        Path.Combine(InfraPaths.RepoRoot, "tests", "Skald.Training.Tests", "Infra", "SentenceTransformersFormat.json"))).RootElement;
+        Path.Combine(InfraPaths.RepoRoot, "tests", "Skald.Training.Tests", "Output", "SentenceTransformersFormat.json"))).RootElement;
 
     private static string[] Strings(JsonElement e) => e.EnumerateArray().Select(x => x.GetString()!).ToArray();
 

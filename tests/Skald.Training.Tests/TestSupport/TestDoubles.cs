@@ -5,7 +5,7 @@ using Skald.Training.Evaluation;
 using Skald.Training.Optim;
 using Skald.Training.Trainer;
 
-namespace Skald.Training.Tests.Infra;
+namespace Skald.Training.Tests.TestSupport;
 
 /// <summary>
 /// A tiny trainable bag-of-words model: words hash into <c>buckets</c> rows of a table, a text's embedding is the mean

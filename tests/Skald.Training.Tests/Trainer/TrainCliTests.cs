@@ -3,7 +3,7 @@ using Skald.Models;
 using Skald.Models.Checkpoints;
 using Xunit.Abstractions;
 
-namespace Skald.Training.Tests.Infra;
+namespace Skald.Training.Tests.Trainer;
 
 /// <summary><c>skald train</c> through the real process: a kill -9 and resume, and one clear message per bad input.</summary>
 public sealed class TrainCliTests(ITestOutputHelper output)

@@ -6,7 +6,7 @@ using Skald.Training.Evaluation;
 using Skald.Training.Output;
 using Skald.Training.Trainer;
 
-namespace Skald.Training.Tests.Infra;
+namespace Skald.Training.Tests.Trainer;
 
 public sealed class TrainerTests
 {

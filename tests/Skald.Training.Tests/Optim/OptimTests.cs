@@ -1,6 +1,6 @@
 using Skald.Training.Optim;
 
-namespace Skald.Training.Tests.Core;
+namespace Skald.Training.Tests.Optim;
 
 public sealed class OptimTests
 {

@@ -1,4 +1,4 @@
-namespace Skald.Training.Tests.Core;
+namespace Skald.Training.Tests.TestSupport;
 
 /// <summary>Locates the repository (the folder holding Skald.slnx) and its fixtures.</summary>
 internal static class CorePaths

@@ -4,7 +4,7 @@ using Skald.Training.Evaluation;
 using Skald.Training.Trainer;
 using Xunit.Abstractions;
 
-namespace Skald.Training.Tests.Infra;
+namespace Skald.Training.Tests.Trainer;
 
 /// <summary>Fine-tuning on real Swedish NLI triplets (../shared/data, not in the repository; skipped with a reason when absent).</summary>
 public sealed class RealDataTests(ITestOutputHelper output)

@@ -4,7 +4,7 @@ using Skald.Tensors;
 using Skald.Training.Losses;
 using Skald.Training.Modeling;
 
-namespace Skald.Training.Tests.Core;
+namespace Skald.Training.Tests.Modeling;
 
 public sealed class EncoderTests
 {

@@ -1,4 +1,4 @@
-namespace Skald.Training.Tests.Infra;
+namespace Skald.Training.Tests.TestSupport;
 
 /// <summary>Locates the repository (the folder holding Skald.slnx), fixtures, ../shared/data and scratch folders.</summary>
 internal static class InfraPaths

@@ -36,7 +36,7 @@ public sealed class EmbeddingGeneratorTests
     public void SimilarityUsesTheModelsFunction()
     {
         var dot = SentenceEncoder.Load(TestPaths.FixtureModel("bert-uncased-max"));
-        Assert.Equal(Modules.SimilarityFunction.Dot, dot.SimilarityFunction);
+        Assert.Equal(Skald.Models.Modules.SimilarityFunction.Dot, dot.SimilarityFunction);
         float[] a = [1f, 2f], b = [3f, 4f];
         Assert.Equal(11f, dot.Similarity(a, b));
         var cosine = SentenceEncoder.Load(TestPaths.FixtureModel("bert-cased-mean"));

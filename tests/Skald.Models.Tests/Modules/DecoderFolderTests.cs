@@ -3,7 +3,7 @@ using Skald.Models.Architectures;
 using Skald.Models.Modules;
 using Skald.Tokenizers;
 
-namespace Skald.Models.Tests;
+namespace Skald.Models.Tests.Modules;
 
 /// <summary>
 /// What decoder-based embedders need from a folder: the padding side (tokenizer.json, tokenizer_config.json,

@@ -1,7 +1,7 @@
 using Skald.Models.Architectures;
 using Skald.Models.Modules;
 
-namespace Skald.Models.Tests;
+namespace Skald.Models.Tests.Modules;
 
 public sealed class PoolingTests
 {

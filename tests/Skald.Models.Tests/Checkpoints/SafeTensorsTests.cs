@@ -1,7 +1,7 @@
 using System.Text;
 using Skald.Models.Checkpoints;
 
-namespace Skald.Models.Tests;
+namespace Skald.Models.Tests.Checkpoints;
 
 public sealed class SafeTensorsTests
 {
@@ -202,7 +202,7 @@ public sealed class BadFixtureTests
     public void PythonWrittenCorruptFilesAreRefused(string file, string reason)
     {
         string path = Path.Combine(TestPaths.FixtureModel("bad"), file);
-        var e = Assert.Throws<ModelFormatException>(() => Checkpoints.SafeTensorsFile.Open(path));
+        var e = Assert.Throws<ModelFormatException>(() => Skald.Models.Checkpoints.SafeTensorsFile.Open(path));
         Assert.Contains(path, e.Message);
         Assert.Contains(reason, e.Message);
     }
@@ -210,7 +210,7 @@ public sealed class BadFixtureTests
     [Fact]
     public void PythonWrittenControlFileOpens()
     {
-        using var f = Checkpoints.SafeTensorsFile.Open(Path.Combine(TestPaths.FixtureModel("bad"), "ok_control.safetensors"));
+        using var f = Skald.Models.Checkpoints.SafeTensorsFile.Open(Path.Combine(TestPaths.FixtureModel("bad"), "ok_control.safetensors"));
         Assert.NotEmpty(f.Tensors);
     }
 }

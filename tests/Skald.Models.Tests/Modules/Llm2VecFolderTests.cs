@@ -3,7 +3,7 @@ using Skald.Models.Modules;
 using Skald.Tokenizers;
 using Xunit.Abstractions;
 
-namespace Skald.Models.Tests;
+namespace Skald.Models.Tests.Modules;
 
 /// <summary>
 /// LLM2Vec folders end to end against fixtures/models/make_llm2vec.py (LLM2Vec's input side and get_pooling re-typed
@@ -141,9 +141,9 @@ public sealed class Llm2VecFolderTests(ITestOutputHelper output)
     [Fact]
     public void EmbedMaskMarksTheLastRealTokensOnEitherSide()
     {
-        var left = new Architectures.TokenBatch([0, 0, 5, 6, 7, /**/ 5, 6, 7, 8, 9], [0, 0, 1, 1, 1, 1, 1, 1, 1, 1], new int[10], 2, 5);
+        var left = new Skald.Models.Architectures.TokenBatch([0, 0, 5, 6, 7, /**/ 5, 6, 7, 8, 9], [0, 0, 1, 1, 1, 1, 1, 1, 1, 1], new int[10], 2, 5);
         Assert.Equal([0, 0, 0, 1, 1, /**/ 0, 0, 0, 0, 1], Llm2VecInputs.EmbedMask(left, [2, 1]));
-        var right = new Architectures.TokenBatch([5, 6, 7, 0, 0], [1, 1, 1, 0, 0], new int[5], 1, 5);
+        var right = new Skald.Models.Architectures.TokenBatch([5, 6, 7, 0, 0], [1, 1, 1, 0, 0], new int[5], 1, 5);
         Assert.Equal([0, 1, 1, 0, 0], Llm2VecInputs.EmbedMask(right, [2]));
         Assert.Equal([1, 1, 1, 0, 0], Llm2VecInputs.EmbedMask(right, [9]));
     }

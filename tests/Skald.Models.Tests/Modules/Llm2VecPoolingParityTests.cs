@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Skald.Models.Modules;
 
-namespace Skald.Models.Tests;
+namespace Skald.Models.Tests.Modules;
 
 /// <summary>
 /// Pooling against fixtures/models/ref_llm2vec_pooling.py: LLM2Vec's get_pooling (every pooling_mode, with and without

@@ -1,6 +1,6 @@
 using Skald.Models.Checkpoints;
 
-namespace Skald.Models.Tests;
+namespace Skald.Models.Tests.Architectures;
 
 public sealed class StaticEmbeddingTests
 {

@@ -4,7 +4,7 @@ using Skald.Tensors.Autograd;
 using Skald.Tokenizers;
 using Xunit.Abstractions;
 
-namespace Skald.Models.Tests;
+namespace Skald.Models.Tests.Architectures;
 
 /// <summary>
 /// Decoder last hidden states (and LM-head logits) against the plain-PyTorch reference of

@@ -2,7 +2,7 @@ using Skald.Models.Architectures;
 using Skald.Tensors.Autograd;
 using Skald.Tokenizers;
 
-namespace Skald.Models.Tests;
+namespace Skald.Models.Tests.Architectures;
 
 /// <summary>A BERT text's token states do not depend on the side its batch is padded on (positions count real tokens).</summary>
 public sealed class BertPaddingSideTests

@@ -2,7 +2,7 @@ using Skald.Models.Modules;
 using Skald.Tensors.Autograd;
 using static Skald.Tensors.Tests.Autograd.TapeGradCheck;
 
-namespace Skald.Models.Tests;
+namespace Skald.Models.Tests.Modules;
 
 /// <summary>Finite-difference checks of the Pooling module's backward (beside its forward in Pooling.cs).</summary>
 public sealed class PoolingGradientTests

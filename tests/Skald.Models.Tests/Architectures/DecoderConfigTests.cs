@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Skald.Models.Architectures;
 using Skald.Tensors.Autograd;
 
-namespace Skald.Models.Tests;
+namespace Skald.Models.Tests.Architectures;
 
 /// <summary>Decoder config.json errors, and new random decoders.</summary>
 public sealed class DecoderConfigTests : IDisposable

@@ -87,8 +87,11 @@ internal static class Bench
         var loss = new MultipleNegativesRankingLoss(Scale);
         var tape = new Tape();
         var losses = new List<double>();
+        var phases = new double[3]; // forward (+ loss), backward, clip + AdamW: summed over the timed steps
+        int step = 0;
         var times = Timed(() =>
         {
+            var sw = Stopwatch.StartNew();
             model.ZeroGradients();
             tape.Reset();
             var anchors = model.Model.Forward(tape, columns[0], normalize: true);
@@ -100,11 +103,19 @@ internal static class Bench
             };
             var grads = embeddings.Select(c => new EmbeddingBatch(c.Rows, c.Dim)).ToArray();
             losses.Add(Math.Round(loss.Compute(embeddings, null, grads), 5));
+            double forward = sw.Elapsed.TotalSeconds;
             tape.Seed(anchors, grads[0].Data);
             tape.Seed(positives, grads[1].Data);
             tape.Backward();
+            double backward = sw.Elapsed.TotalSeconds;
             GradientClipping.ClipGlobalNorm(model.Parameters, Clip);
             adam.Step(LearningRate);
+            if (step++ >= warmup)
+            {
+                phases[0] += forward;
+                phases[1] += backward - forward;
+                phases[2] += sw.Elapsed.TotalSeconds - backward;
+            }
         }, warmup, iters, "train step");
         double mean = times.Average();
         Emit(new Dictionary<string, object>
@@ -113,6 +124,8 @@ internal static class Bench
             ["rank"] = Rank, ["alpha"] = Alpha, ["iters"] = times.Count, ["step_s"] = Math.Round(mean, 3),
             ["best_s"] = Math.Round(times.Min(), 3), ["steps_per_s"] = Math.Round(1 / mean, 4),
             ["tokens_per_s"] = Math.Round(2 * batch * seq / mean, 1),
+            ["forward_s"] = Math.Round(phases[0] / times.Count, 3), ["backward_s"] = Math.Round(phases[1] / times.Count, 3),
+            ["optimizer_s"] = Math.Round(phases[2] / times.Count, 3),
             ["trainable_parameters"] = model.Parameters.Sum(p => (long)p.Length), ["losses"] = losses, ["ids_checksum"] = checksum,
         });
     }

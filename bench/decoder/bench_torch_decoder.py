@@ -152,15 +152,22 @@ def train(dec, cfg, a):
     params = [p for ab in adapters.values() for p in ab]
     opt = torch.optim.AdamW(params, lr=LR, betas=(0.9, 0.999), eps=1e-8, weight_decay=WD)
     losses = []
+    phases = [0.0, 0.0, 0.0]  # forward (+ loss), backward, clip + AdamW: summed over the timed steps
 
     def step():
+        t0 = time.perf_counter()
         opt.zero_grad(set_to_none=False)
         anchors, positives = (F.normalize(mean_pool(forward(dec, ids[c], mask, bidirectional=True), mask), dim=-1)
                               for c in range(2))
         loss = F.cross_entropy(anchors @ positives.T * SCALE, torch.arange(a.batch))
+        t1 = time.perf_counter()
         loss.backward()
+        t2 = time.perf_counter()
         torch.nn.utils.clip_grad_norm_(params, CLIP)
         opt.step()
+        if len(losses) >= a.warmup:
+            for i, dt in enumerate((t1 - t0, t2 - t1, time.perf_counter() - t2)):
+                phases[i] += dt
         losses.append(round(loss.item(), 5))
 
     times = timed(step, a.warmup, a.iters, "train step")
@@ -168,6 +175,8 @@ def train(dec, cfg, a):
     emit(measurement="lora_step", attention="bidirectional", batch_pairs=a.batch, seq=a.seq, rank=RANK, alpha=ALPHA,
          iters=len(times), step_s=round(mean, 3), best_s=round(min(times), 3),
          steps_per_s=round(1 / mean, 4), tokens_per_s=round(2 * a.batch * a.seq / mean, 1),
+         forward_s=round(phases[0] / len(times), 3), backward_s=round(phases[1] / len(times), 3),
+         optimizer_s=round(phases[2] / len(times), 3),
          trainable_parameters=sum(p.numel() for p in params), losses=losses, ids_checksum=sum(ids_list))
 
 

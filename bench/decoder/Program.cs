@@ -156,23 +156,31 @@ internal static class Bench
         return new TokenBatch(all.Ids[start..(start + n)], all.Mask[start..(start + n)], new int[n], count, all.Seq);
     }
 
+    /// <summary>Process CPU seconds (all threads, user + system) per timed iteration of the last <see cref="Timed"/>.</summary>
+    private static double cpuPerIteration;
+
     private static List<double> Timed(Action body, int warmup, int iters, string label)
     {
         var times = new List<double>();
+        double cpu = 0;
         for (int i = 0; i < warmup + iters; i++)
         {
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             body();
             sw.Stop();
+            if (i >= warmup) cpu += (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
             Console.Error.WriteLine($"{label} {i}: {sw.Elapsed.TotalSeconds:F3} s{(i < warmup ? " (warm-up)" : "")}, " +
                 $"managed heap {GC.GetTotalMemory(false) >> 20} MB, VmRSS {Status("VmRSS:")} MB");
             if (i >= warmup) times.Add(sw.Elapsed.TotalSeconds);
         }
+        cpuPerIteration = cpu / iters;
         return times;
     }
 
     private static void Emit(Dictionary<string, object> fields)
     {
+        fields["cpu_s"] = Math.Round(cpuPerIteration, 3);
         fields["engine"] = "skald";
         fields["gemm"] = Blas.Backend.GetType().Name;
         fields["threads"] = Parallelism.MaxThreads;

@@ -16,7 +16,7 @@ weight_decay 0.01) on the adapters only. tokens/s = 2·batch·seq / mean step ti
 
 Token ids come from splitmix64 (the same generator as Program.cs, checksum in the output), so both engines see the
 same inputs. peak_rss_mb is VmHWM of /proc/self/status when the line is printed (the whole process so far),
-rss_mb VmRSS then.
+rss_mb VmRSS then; cpu_s is the process CPU time (user + system, all threads) per timed iteration.
 """
 
 import os
@@ -90,21 +90,27 @@ def mean_pool(hidden, mask):
 
 
 def emit(**fields):
-    fields.update(engine="pytorch", torch=torch.__version__, threads=torch.get_num_threads(),
+    fields.update(cpu_s=round(CPU["s"], 3), engine="pytorch", torch=torch.__version__, threads=torch.get_num_threads(),
                   openblas_threads=os.environ["OPENBLAS_NUM_THREADS"],
                   peak_rss_mb=status_mb("VmHWM:"), rss_mb=status_mb("VmRSS:"))
     print(json.dumps(fields), flush=True)
 
 
+CPU = {"s": 0.0}
+
+
 def timed(fn, warmup, iters, label):
-    times = []
+    """Wall seconds of each timed iteration; CPU["s"] = process CPU seconds (all threads) per timed iteration."""
+    times, cpu = [], 0.0
     for i in range(warmup + iters):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         fn()
         dt = time.perf_counter() - t0
         print(f"{label} {i}: {dt:.3f} s{' (warm-up)' if i < warmup else ''}", file=sys.stderr, flush=True)
         if i >= warmup:
             times.append(dt)
+            cpu += time.process_time() - c0
+    CPU["s"] = cpu / iters
     return times
 
 

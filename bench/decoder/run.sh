@@ -40,16 +40,19 @@ import sys
 
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
 res = {(r.get("engine"), r["measurement"], r.get("attention")): r for r in rows if "tokens_per_s" in r}
-print(f"\n{'measurement':<26}{'Skald tok/s':>12}{'PyTorch tok/s':>15}{'ratio':>8}{'peak RSS Skald / PyTorch (MB)':>32}")
+print(f"\n{'measurement':<24}{'tokens/s Skald':>15}{'PyTorch':>9}{'ratio':>7}{'best-time ratio':>16}"
+      f"{'CPU-s Skald':>12}{'PyTorch':>9}{'ratio':>7}{'peak RSS MB Skald':>19}{'PyTorch':>9}")
 for m, att in (("encode", "causal"), ("encode", "bidirectional"), ("lora_step", "bidirectional")):
     s, t = res.get(("skald", m, att)), res.get(("pytorch", m, att))
     if not s or not t:
-        print(f"{m + ' ' + att:<26}  missing")
+        print(f"{m + ' ' + att:<24}  missing")
         continue
-    rss = f"{s['peak_rss_mb']:.0f} / {t['peak_rss_mb']:.0f}"
-    print(f"{m + ' ' + att:<26}{s['tokens_per_s']:>12.1f}{t['tokens_per_s']:>15.1f}{s['tokens_per_s'] / t['tokens_per_s']:>7.2f}x{rss:>32}")
+    print(f"{m + ' ' + att:<24}{s['tokens_per_s']:>15.1f}{t['tokens_per_s']:>9.1f}"
+          f"{s['tokens_per_s'] / t['tokens_per_s']:>6.2f}x{t['best_s'] / s['best_s']:>15.2f}x"
+          f"{s['cpu_s']:>12.1f}{t['cpu_s']:>9.1f}{t['cpu_s'] / s['cpu_s']:>6.2f}x"
+          f"{s['peak_rss_mb']:>19.0f}{t['peak_rss_mb']:>9.0f}")
     if m == "lora_step":
-        print(f"{'  steps/s':<26}{s['steps_per_s']:>12.4f}{t['steps_per_s']:>15.4f}")
+        print(f"{'  steps/s':<24}{s['steps_per_s']:>15.4f}{t['steps_per_s']:>9.4f}")
 for r in rows:
     if r["measurement"] == "load":
         print(f"load average at {r['when']}: {r['loadavg']} ({r['date']})")

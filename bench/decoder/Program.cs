@@ -1,0 +1,202 @@
+// Decoder benchmark (Qwen2.5-0.5B shapes): encode throughput and a LoRA training step; twin of bench_torch_decoder.py.
+// Usage: dotnet Skald.Bench.Decoder.dll encode|train MODEL_DIR [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2]
+// One JSON line per measurement on stdout, progress on stderr.
+using System.Diagnostics;
+using System.Text.Json;
+using Skald.Models;
+using Skald.Models.Adapters;
+using Skald.Models.Architectures;
+using Skald.Tensors;
+using Skald.Tensors.Autograd;
+using Skald.Tensors.Gemm;
+using Skald.Training.Losses;
+using Skald.Training.Modeling;
+using Skald.Training.Optim;
+
+if (args.Length < 2 || args[0] is not ("encode" or "train"))
+{
+    Console.Error.WriteLine("usage: encode|train MODEL_DIR [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2]");
+    return 2;
+}
+string mode = args[0], folder = args[1];
+int batch = 8, seq = 128, warmup = 1, iters = 3, threads = 2;
+for (int i = 2; i + 1 < args.Length; i += 2)
+{
+    int v = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
+    switch (args[i])
+    {
+        case "--batch": batch = v; break;
+        case "--seq": seq = v; break;
+        case "--warmup": warmup = v; break;
+        case "--iters": iters = v; break;
+        case "--threads": threads = v; break;
+        default: throw new ArgumentException($"unknown option {args[i]}");
+    }
+}
+Parallelism.MaxThreads = threads;
+if (mode == "encode") Bench.Encode(folder, batch, seq, warmup, iters);
+else Bench.Train(folder, batch, seq, warmup, iters);
+return 0;
+
+internal static class Bench
+{
+    private static readonly string[] Targets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+    private const int Rank = 16;
+    private const float Alpha = 32f, LearningRate = 1e-4f, WeightDecay = 0.01f, Clip = 1f, Scale = 20f;
+
+    /// <summary>SentenceEncoder.Forward (transformer → mean pooling) on a non-recording tape, causal then bidirectional.</summary>
+    public static void Encode(string folder, int batch, int seq, int warmup, int iters)
+    {
+        var encoder = SentenceEncoder.Load(folder);
+        var decoder = (IDecoder)encoder.Transformer;
+        var (tokens, checksum) = Tokens(1, batch, seq, decoder.Config.VocabSize);
+        var tape = new Tape(recording: false);
+        foreach (var attention in new[] { AttentionMode.Causal, AttentionMode.Bidirectional })
+        {
+            decoder.AttentionMode = attention;
+            string name = attention == AttentionMode.Causal ? "causal" : "bidirectional";
+            var times = Timed(() =>
+            {
+                tape.Reset();
+                encoder.Forward(tape, tokens);
+            }, warmup, iters, $"encode {name}");
+            double mean = times.Average();
+            Emit(new Dictionary<string, object>
+            {
+                ["measurement"] = "encode", ["attention"] = name, ["batch"] = batch, ["seq"] = seq, ["iters"] = times.Count,
+                ["s_per_batch"] = Math.Round(mean, 3), ["best_s"] = Math.Round(times.Min(), 3),
+                ["tokens_per_s"] = Math.Round(batch * seq / mean, 1), ["pooling"] = encoder.Pooling.Modes.ToString(),
+                ["ids_checksum"] = checksum,
+            });
+        }
+    }
+
+    /// <summary>
+    /// One LoRA step as skald train runs it (and as LoraTrainingTests writes it out): forward anchors and positives on a
+    /// recording tape (bidirectional, mean pooling, L2-normalised), MNRL, backward, clip, AdamW on the adapters.
+    /// </summary>
+    public static void Train(string folder, int batch, int seq, int warmup, int iters)
+    {
+        var model = TrainableEncoder.Load(folder, dropout: 0f, seed: 1);
+        var decoder = (IDecoder)model.Model.Transformer;
+        decoder.AttentionMode = AttentionMode.Bidirectional;
+        model.EnableLora(new LoraConfig { R = Rank, Alpha = Alpha, Dropout = 0f, TargetModules = Targets }, seed: 7);
+        var (all, checksum) = Tokens(2, 2 * batch, seq, decoder.Config.VocabSize);
+        var columns = new[] { Slice(all, 0, batch), Slice(all, batch, batch) };
+        var adam = new AdamW(model.Parameters, weightDecay: WeightDecay);
+        var loss = new MultipleNegativesRankingLoss(Scale);
+        var tape = new Tape();
+        var losses = new List<double>();
+        var phases = new double[3]; // forward (+ loss), backward, clip + AdamW: summed over the timed steps
+        int step = 0;
+        var times = Timed(() =>
+        {
+            var sw = Stopwatch.StartNew();
+            model.ZeroGradients();
+            tape.Reset();
+            var anchors = model.Model.Forward(tape, columns[0], normalize: true);
+            var positives = model.Model.Forward(tape, columns[1], normalize: true);
+            var embeddings = new[]
+            {
+                new EmbeddingBatch(anchors.Span.ToArray(), batch, anchors.Cols),
+                new EmbeddingBatch(positives.Span.ToArray(), batch, positives.Cols),
+            };
+            var grads = embeddings.Select(c => new EmbeddingBatch(c.Rows, c.Dim)).ToArray();
+            losses.Add(Math.Round(loss.Compute(embeddings, null, grads), 5));
+            double forward = sw.Elapsed.TotalSeconds;
+            tape.Seed(anchors, grads[0].Data);
+            tape.Seed(positives, grads[1].Data);
+            tape.Backward();
+            double backward = sw.Elapsed.TotalSeconds;
+            GradientClipping.ClipGlobalNorm(model.Parameters, Clip);
+            adam.Step(LearningRate);
+            if (step++ >= warmup)
+            {
+                phases[0] += forward;
+                phases[1] += backward - forward;
+                phases[2] += sw.Elapsed.TotalSeconds - backward;
+            }
+        }, warmup, iters, "train step");
+        double mean = times.Average();
+        Emit(new Dictionary<string, object>
+        {
+            ["measurement"] = "lora_step", ["attention"] = "bidirectional", ["batch_pairs"] = batch, ["seq"] = seq,
+            ["rank"] = Rank, ["alpha"] = Alpha, ["iters"] = times.Count, ["step_s"] = Math.Round(mean, 3),
+            ["best_s"] = Math.Round(times.Min(), 3), ["steps_per_s"] = Math.Round(1 / mean, 4),
+            ["tokens_per_s"] = Math.Round(2 * batch * seq / mean, 1),
+            ["forward_s"] = Math.Round(phases[0] / times.Count, 3), ["backward_s"] = Math.Round(phases[1] / times.Count, 3),
+            ["optimizer_s"] = Math.Round(phases[2] / times.Count, 3),
+            ["trainable_parameters"] = model.Parameters.Sum(p => (long)p.Length), ["losses"] = losses, ["ids_checksum"] = checksum,
+        });
+    }
+
+    /// <summary>batch × seq ids from splitmix64(seed) mod vocab (bench_torch_decoder.py has the same), full mask.</summary>
+    private static (TokenBatch Tokens, long Checksum) Tokens(ulong seed, int batch, int seq, int vocab)
+    {
+        var ids = new int[batch * seq];
+        ulong state = seed;
+        long sum = 0;
+        for (int i = 0; i < ids.Length; i++)
+        {
+            state += 0x9E3779B97F4A7C15UL;
+            ulong z = state;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            ids[i] = (int)((z ^ (z >> 31)) % (ulong)vocab);
+            sum += ids[i];
+        }
+        var mask = new int[ids.Length];
+        Array.Fill(mask, 1);
+        return (new TokenBatch(ids, mask, new int[ids.Length], batch, seq), sum);
+    }
+
+    private static TokenBatch Slice(TokenBatch all, int first, int count)
+    {
+        int n = count * all.Seq, start = first * all.Seq;
+        return new TokenBatch(all.Ids[start..(start + n)], all.Mask[start..(start + n)], new int[n], count, all.Seq);
+    }
+
+    /// <summary>Process CPU seconds (all threads, user + system) per timed iteration of the last <see cref="Timed"/>.</summary>
+    private static double cpuPerIteration;
+
+    private static List<double> Timed(Action body, int warmup, int iters, string label)
+    {
+        var times = new List<double>();
+        double cpu = 0;
+        for (int i = 0; i < warmup + iters; i++)
+        {
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var sw = Stopwatch.StartNew();
+            body();
+            sw.Stop();
+            if (i >= warmup) cpu += (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+            Console.Error.WriteLine($"{label} {i}: {sw.Elapsed.TotalSeconds:F3} s{(i < warmup ? " (warm-up)" : "")}, " +
+                $"managed heap {GC.GetTotalMemory(false) >> 20} MB, VmRSS {Status("VmRSS:")} MB");
+            if (i >= warmup) times.Add(sw.Elapsed.TotalSeconds);
+        }
+        cpuPerIteration = cpu / iters;
+        return times;
+    }
+
+    private static void Emit(Dictionary<string, object> fields)
+    {
+        fields["cpu_s"] = Math.Round(cpuPerIteration, 3);
+        fields["engine"] = "skald";
+        fields["gemm"] = Blas.Backend.GetType().Name;
+        fields["threads"] = Parallelism.MaxThreads;
+        fields["peak_rss_mb"] = Status("VmHWM:");
+        fields["rss_mb"] = Status("VmRSS:");
+        Console.WriteLine(JsonSerializer.Serialize(fields));
+    }
+
+    /// <summary>A kB line of /proc/self/status in MB.</summary>
+    private static double Status(string key)
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith(key, StringComparison.Ordinal))
+                return Math.Round(long.Parse(line.AsSpan(key.Length).Trim().TrimEnd("kB").Trim(), System.Globalization.CultureInfo.InvariantCulture) / 1024.0, 1);
+        }
+        return -1;
+    }
+}

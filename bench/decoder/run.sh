@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Decoder benchmark, Skald vs PyTorch in one run, same ids, 2 threads each: encode (batch 8 × 128, causal and
+# bidirectional) and a LoRA training step (r 16, MNRL over 2 × 8 × 128 tokens) on a random decoder with Qwen2.5-0.5B's
+# shapes. Not part of CI; takes several minutes. Needs /usr/bin/python3 with torch (apt python3-torch) and numpy.
+#   bash bench/decoder/run.sh [--iters N] [--train-iters N]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+iters=3
+train_iters=2
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --iters) iters=$2; shift 2 ;;
+    --train-iters) train_iters=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+model=fixtures/models/.bench/qwen2-0.5b
+if [ ! -f "$model/model.safetensors.index.json" ]; then
+  /usr/bin/python3 fixtures/models/export_bench_decoder.py --out "$model"
+fi
+mkdir -p bench/results
+out=bench/results/decoder-$(date +%Y%m%d-%H%M%S).jsonl
+bin=bench/results/decoder-bin
+dotnet build -c Release bench/decoder -v q -nologo -o "$bin" >/dev/null
+skald() { dotnet "$bin/Skald.Bench.Decoder.dll" "$@"; }
+torch() { /usr/bin/python3 bench/decoder/bench_torch_decoder.py "$@"; }
+load() { echo "{\"measurement\":\"load\",\"when\":\"$1\",\"date\":\"$(date -Is)\",\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"; }
+{
+  load start
+  torch encode "$model" --iters "$iters" || echo '{"engine":"pytorch","measurement":"encode","error":"failed"}'
+  skald encode "$model" --iters "$iters" || echo '{"engine":"skald","measurement":"encode","error":"failed"}'
+  torch train "$model" --iters "$train_iters" || echo '{"engine":"pytorch","measurement":"lora_step","error":"failed"}'
+  skald train "$model" --iters "$train_iters" || echo '{"engine":"skald","measurement":"lora_step","error":"failed"}'
+  load end
+} | tee "$out"
+echo "results: $out"
+/usr/bin/python3 - "$out" <<'EOF'
+import json
+import sys
+
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
+res = {(r.get("engine"), r["measurement"], r.get("attention")): r for r in rows if "tokens_per_s" in r}
+print(f"\n{'measurement':<24}{'tokens/s Skald':>15}{'PyTorch':>9}{'ratio':>7}{'best-time ratio':>16}"
+      f"{'CPU-s Skald':>12}{'PyTorch':>9}{'ratio':>7}{'peak RSS MB Skald':>19}{'PyTorch':>9}")
+for m, att in (("encode", "causal"), ("encode", "bidirectional"), ("lora_step", "bidirectional")):
+    s, t = res.get(("skald", m, att)), res.get(("pytorch", m, att))
+    if not s or not t:
+        print(f"{m + ' ' + att:<24}  missing")
+        continue
+    print(f"{m + ' ' + att:<24}{s['tokens_per_s']:>15.1f}{t['tokens_per_s']:>9.1f}"
+          f"{s['tokens_per_s'] / t['tokens_per_s']:>6.2f}x{t['best_s'] / s['best_s']:>15.2f}x"
+          f"{s['cpu_s']:>12.1f}{t['cpu_s']:>9.1f}{t['cpu_s'] / s['cpu_s']:>6.2f}x"
+          f"{s['peak_rss_mb']:>19.0f}{t['peak_rss_mb']:>9.0f}")
+    if m == "lora_step":
+        print(f"{'  steps/s':<24}{s['steps_per_s']:>15.4f}{t['steps_per_s']:>9.4f}")
+for r in rows:
+    if r["measurement"] == "load":
+        print(f"load average at {r['when']}: {r['loadavg']} ({r['date']})")
+EOF

@@ -71,49 +71,6 @@ public static partial class Ops
         tape.WriteGrad(b, dx => y.Grad.CopyTo(dx));
     });
 
-    /// <summary>y = a + s·b (same shapes).</summary>
-    public static Variable AddScaled(Tape tape, Variable a, Variable b, float s)
-    {
-        if (a.Length != b.Length) throw new ArgumentException("shapes differ");
-        var y = tape.NewVariable(a.Rows, a.Cols);
-        TensorPrimitives.MultiplyAdd(b.Span, s, a.Span, y.Span);
-        if (tape.Records(y)) RecordAddScaled(tape, a, b, s, y);
-        return y;
-    }
-
-    // da = dy;  db = s·dy
-    private static void RecordAddScaled(Tape tape, Variable a, Variable b, float s, Variable y) => tape.Record(y, () =>
-    {
-        tape.WriteGrad(a, dx => y.Grad.CopyTo(dx));
-        tape.WriteGrad(b, dx => TensorPrimitives.Multiply(y.Grad, s, dx));
-    });
-
-    /// <summary>y = a, then y[:, col..col+w] += s·b for b [n, w] (an update of some columns, e.g. one part of a stacked projection).</summary>
-    public static Variable AddColumnsScaled(Tape tape, Variable a, Variable b, int col, float s)
-    {
-        if (a.Rows != b.Rows || col < 0 || col + b.Cols > a.Cols) throw new ArgumentException("b does not fit into a's columns");
-        var y = tape.NewVariable(a.Rows, a.Cols);
-        a.Span.CopyTo(y.Span);
-        for (int r = 0; r < a.Rows; r++)
-        {
-            var dst = y.Span.Slice(r * a.Cols + col, b.Cols);
-            TensorPrimitives.MultiplyAdd(b.Span.Slice(r * b.Cols, b.Cols), s, dst, dst);
-        }
-        if (tape.Records(y)) RecordAddColumnsScaled(tape, a, b, col, s, y);
-        return y;
-    }
-
-    // da = dy;  db = s·dy[:, col..col+w]
-    private static void RecordAddColumnsScaled(Tape tape, Variable a, Variable b, int col, float s, Variable y) => tape.Record(y, () =>
-    {
-        tape.WriteGrad(a, dx => y.Grad.CopyTo(dx));
-        tape.WriteGrad(b, dx =>
-        {
-            for (int r = 0; r < b.Rows; r++)
-                TensorPrimitives.Multiply(y.Grad.Slice(r * a.Cols + col, b.Cols), s, dx.Slice(r * b.Cols, b.Cols));
-        });
-    });
-
     /// <summary>The first <paramref name="dims"/> columns of every row (Matryoshka truncation).</summary>
     public static Variable Truncate(Tape tape, Variable x, int dims)
     {

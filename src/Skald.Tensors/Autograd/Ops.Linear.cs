@@ -23,37 +23,51 @@ public static partial class Ops
             throw new ArgumentException($"{weight.Name}: shape [{string.Join(", ", weight.Shape)}] does not take {inF} inputs");
         var y = tape.NewVariable(n, outF);
         Kernels.Linear.Forward(x.Span, weight.Data.Span, bias is null ? default : bias.Data.Span, y.Span, n, inF, outF);
-        if (tape.Records(y)) RecordLinear(tape, x, weight, bias, y);
-        if (weight.Lora is { } lora) y = AddLowRank(tape, x, y, lora, 0);
+        LowRank[]? adapters = null;
+        if (weight.Lora is { } lora) adapters = AddLowRank(tape, x, y, lora, 0, adapters);
         var parts = weight.Parts;
         for (int i = 0; i < parts.Count; i++) // (indexed: no enumerator on the inference path)
         {
-            if (parts[i].Lora is { } partLora) y = AddLowRank(tape, x, y, partLora, parts[i].RowOffset);
+            if (parts[i].Lora is { } partLora) adapters = AddLowRank(tape, x, y, partLora, parts[i].RowOffset, adapters);
         }
+        if (tape.Records(y)) RecordLinear(tape, x, weight, bias, adapters, y);
         return y;
     }
 
-    // LoRA: y[:, col..col+out] += scale·(dropout(x)·Aᵀ)·Bᵀ, [n, in] → [n, r] → [n, out]
-    private static Variable AddLowRank(Tape tape, Variable x, Variable y, LoraAdapter lora, int col)
+    /// <summary>A LoRA term of one Linear: its adapter, u = dropout(x)·Aᵀ [n, r] and the first output column it adds to.</summary>
+    private readonly record struct LowRank(LoraAdapter Lora, Variable U, int Col);
+
+    // LoRA, in place: u = dropout(x)·Aᵀ [n, r] (its own ops), then y[:, col..col+out] += scale·u·Bᵀ (one GEMM, beta 1).
+    private static LowRank[] AddLowRank(Tape tape, Variable x, Variable y, LoraAdapter lora, int col, LowRank[]? adapters)
     {
         var u = Linear(tape, Dropout(tape, x, tape.Training ? lora.Dropout : 0f), lora.A, null); // [n, r]
-        var v = Linear(tape, u, lora.B, null);                                                   // [n, out]
-        return v.Cols == y.Cols ? AddScaled(tape, y, v, lora.Scale) : AddColumnsScaled(tape, y, v, col, lora.Scale);
+        int n = y.Rows, r = lora.Rank, outF = lora.B.Shape[0];
+        Blas.Sgemm(false, true, n, outF, r, lora.Scale, u.Span, r, lora.B.Data.Span, r, 1f, y.Span[col..], y.Cols);
+        return [.. adapters ?? [], new LowRank(lora, u, col)];
     }
 
-    // dx = dy · W;  dW += dyᵀ · x;  db += Σ_rows dy
-    private static void RecordLinear(Tape tape, Variable x, Parameter weight, Parameter? bias, Variable y) => tape.Record(y, () =>
-    {
-        int n = x.Rows, inF = x.Cols, outF = weight.Shape[0];
-        var dy = y.Grad;
-        if (x.RequiresGrad)
+    // dx = dy · W;  dW += dyᵀ · x;  db += Σ_rows dy;  per LoRA term (dyₜ = dy[:, col..col+out]):
+    // dB += scale·dyₜᵀ·u;  du = scale·dyₜ·B (u's own ops carry it on to A and x).
+    private static void RecordLinear(Tape tape, Variable x, Parameter weight, Parameter? bias, LowRank[]? adapters, Variable y) =>
+        tape.Record(y, () =>
         {
-            var g = tape.GradFor(x, out bool acc);
-            Blas.Sgemm(false, false, n, inF, outF, 1f, dy, outF, weight.Data.Span, inF, acc ? 1f : 0f, g, inF);
-        }
-        if (weight.RequiresGrad) Blas.Sgemm(true, false, outF, inF, n, 1f, dy, outF, x.Span, inF, 1f, weight.Grad.Span, inF);
-        if (bias is { RequiresGrad: true }) AddRowSums(dy, bias.Grad.Span, n, outF);
-    });
+            int n = x.Rows, inF = x.Cols, outF = weight.Shape[0];
+            var dy = y.Grad;
+            foreach (var (lora, u, col) in adapters ?? [])
+            {
+                int r = lora.Rank, outPart = lora.B.Shape[0];
+                if (lora.B.RequiresGrad)
+                    Blas.Sgemm(true, false, outPart, r, n, lora.Scale, dy[col..], outF, u.Span, r, 1f, lora.B.Grad.Span, r);
+                tape.WriteGrad(u, du => Blas.Sgemm(false, false, n, r, outPart, lora.Scale, y.Grad[col..], outF, lora.B.Data.Span, r, 0f, du, r));
+            }
+            if (x.RequiresGrad)
+            {
+                var g = tape.GradFor(x, out bool acc);
+                Blas.Sgemm(false, false, n, inF, outF, 1f, dy, outF, weight.Data.Span, inF, acc ? 1f : 0f, g, inF);
+            }
+            if (weight.RequiresGrad) Blas.Sgemm(true, false, outF, inF, n, 1f, dy, outF, x.Span, inF, 1f, weight.Grad.Span, inF);
+            if (bias is { RequiresGrad: true }) AddRowSums(dy, bias.Grad.Span, n, outF);
+        });
 
     private static void AddRowSums(ReadOnlySpan<float> dy, Span<float> db, int n, int cols)
     {

@@ -1,6 +1,7 @@
 using Skald.Models.Adapters;
 using Skald.Models.Architectures;
 using Skald.Models.Modules;
+using Skald.Tensors;
 using Skald.Tensors.Autograd;
 using Skald.Tokenizers;
 
@@ -70,6 +71,16 @@ public sealed class SentenceEncoder
     /// <summary>Total parameter count (transformer + dense).</summary>
     public long ParameterCount => Parameters.Sum(p => (long)p.Length);
 
+    /// <summary>Bytes the weights take in memory (4 a float32 value, 2 a bfloat16 one; a tied head counted once).</summary>
+    public long WeightBytes => Parameters.Sum(p => p.Bytes);
+
+    /// <summary>
+    /// How the transformer's weight matrices are held: <see cref="WeightPrecision.BFloat16"/> when any parameter is
+    /// bfloat16 (then the model is for inference only).
+    /// </summary>
+    public WeightPrecision WeightPrecision =>
+        Parameters.Any(p => p.Precision == WeightPrecision.BFloat16) ? WeightPrecision.BFloat16 : WeightPrecision.Float32;
+
     /// <summary>The id padding is filled with (the tokenizer's pad token, else config.json's pad_token_id).</summary>
     public int PadId { get; }
 
@@ -84,14 +95,21 @@ public sealed class SentenceEncoder
     /// order (LLM2Vec's MNTP adapter, then a supervised one). An LLM2Vec folder (llm2vec_config.json in the folder or,
     /// as LLM2Vec reads it, in the last adapter) runs bidirectionally. Errors are <see cref="ModelFormatException"/> or
     /// <see cref="TokenizerException"/>.
+    /// <para>
+    /// <paramref name="precision"/> <see cref="WeightPrecision.BFloat16"/> keeps the transformer's 2-D weights (linear
+    /// layers, embedding tables) in bfloat16, half the memory of float32, computing in float32: for inference only
+    /// (training such a model fails with one message). Checkpoints stored wider are rounded to nearest even; adapters
+    /// are merged in float32 and the merged weight rounded. Static models and Dense modules stay float32.
+    /// </para>
     /// </summary>
-    public static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters = null)
+    public static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters = null,
+        WeightPrecision precision = WeightPrecision.Float32)
     {
         var folder = ModelFolder.Read(path);
         var tokenizer = folder.LoadTokenizer();
         ITransformer encoder = folder.IsStatic
             ? StaticEmbeddingModel.Load(folder.TransformerPath)
-            : ArchitectureRegistry.Load(folder.TransformerPath);
+            : ArchitectureRegistry.Load(folder.TransformerPath, precision);
         foreach (var adapter in adapters ?? []) PeftAdapters.Merge(adapter, encoder.Parameters);
         if (adapters is { Count: > 0 } && File.Exists(Path.Combine(adapters[^1], Llm2VecConfig.FileName)))
             folder = folder.WithLlm2VecConfig(adapters[^1]);

@@ -118,6 +118,40 @@ public sealed class EncodeCommandTests
     }
 
     [Fact]
+    public void Bf16WeightsEncodeAsTheReferenceAndInfoReportsTheirMemory()
+    {
+        // bert-bf16 is stored in bfloat16 and its reference computed in float32 from those values: bf16 in memory gives
+        // the same embeddings.
+        var (texts, expected) = Expected("bert-bf16");
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "texts.txt"), output = Path.Combine(dir, "out.jsonl");
+        File.WriteAllLines(input, texts);
+        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-bf16"), "--input", input, "--output", output, "--weights", "bf16");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var lines = File.ReadAllLines(output);
+        Assert.Equal(texts.Count, lines.Length);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            var actual = JsonSerializer.Deserialize<float[]>(lines[i])!;
+            for (int j = 0; j < actual.Length; j++) Assert.True(MathF.Abs(actual[j] - expected[i][j]) <= 1e-5f, $"line {i + 1} component {j}");
+        }
+        var f32 = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("bert-bf16"));
+        var bf16 = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("bert-bf16"), "--weights", "bf16");
+        Assert.True(f32.ExitCode == 0 && bf16.ExitCode == 0, f32.Stderr + bf16.Stderr);
+        string Line(string stdout) => stdout.Split('\n').Single(l => l.StartsWith("weight memory:", StringComparison.Ordinal));
+        string f32Line = Line(f32.Stdout), bf16Line = Line(bf16.Stdout);
+        Assert.Contains("(float32;", f32Line);
+        Assert.Contains("(bfloat16 matrices, float32 norms and biases;", bf16Line);
+        string bf16Size = bf16Line["weight memory:".Length..].Trim().Split(" (")[0];
+        string f32Size = f32Line["weight memory:".Length..].Trim().Split(" (")[0];
+        Assert.Contains($"; {bf16Size} with --weights bf16)", f32Line);
+        Assert.Contains($"float32 would take {f32Size})", bf16Line);
+        Assert.NotEqual(f32Size, bf16Size);
+        var bad = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("bert-bf16"), "--weights", "fp8");
+        Assert.Equal(2, bad.ExitCode);
+    }
+
+    [Fact]
     public void CorruptWeightsAreNamed()
     {
         string model = CopyModel("bert-cased-mean");

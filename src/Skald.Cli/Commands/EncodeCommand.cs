@@ -3,6 +3,7 @@ using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Models;
+using Skald.Tensors;
 
 namespace Skald.Cli.Commands;
 
@@ -19,6 +20,9 @@ internal sealed class EncodeCommand : Command
     private readonly Option<string> instruction = CliOptions.Text("--instruction",
         "LLM2Vec models: the instruction paired with every input (give it to queries); attended to, left out of pooling", "TEXT");
     private readonly Option<bool> normalize = CliOptions.Flag("--normalize", "Scale every embedding to unit length");
+    private readonly Option<string> weights = CliOptions.Choice("--weights",
+        "How the model's weight matrices are held in memory: f32, or bf16 (half the memory, computed in float32; checkpoints stored wider are rounded, adapters merged in float32 then rounded)",
+        "f32", "f32", "bf16");
     private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order (e.g. LLM2Vec's MNTP, then supervised), comma-separated", "DIR[,DIR...]");
 
     public EncodeCommand() : base("encode", "Embed texts with a model: one embedding per input line, in input order")
@@ -33,6 +37,7 @@ internal sealed class EncodeCommand : Command
         Options.Add(instruction);
         Options.Add(normalize);
         Options.Add(adapters);
+        Options.Add(weights);
         CliOptions.AtMostOne(this, promptName, prompt);
         CliOptions.AtMostOne(this, promptName, instruction);
         CliOptions.AtMostOne(this, prompt, instruction);
@@ -45,7 +50,8 @@ internal sealed class EncodeCommand : Command
         bool quiet = p.GetValue(CliOptions.Quiet);
         EmbeddingOutput.CheckExtension(outputPath);
         var texts = TextInput.Read(p.GetValue(input)!, allowBlank: false);
-        var encoder = SentenceEncoder.Load(p.GetValue(model)!, [.. CliOptions.Items(p.GetValue(adapters))]);
+        var encoder = SentenceEncoder.Load(p.GetValue(model)!, [.. CliOptions.Items(p.GetValue(adapters))],
+            InfoCommand.Precision(p.GetValue(weights)));
         var embeddings = ProgressView.Run("encoding", texts.Count >= 64, quiet, bar => encoder.Encode(texts, new EncodeOptions
         {
             BatchSize = p.GetValue(batchSize) ?? 32,

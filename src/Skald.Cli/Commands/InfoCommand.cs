@@ -2,6 +2,7 @@ using System.CommandLine;
 using Skald.Cli.CommandLine;
 using Skald.Models;
 using Skald.Models.Modules;
+using Skald.Tensors;
 
 namespace Skald.Cli.Commands;
 
@@ -9,21 +10,36 @@ namespace Skald.Cli.Commands;
 internal sealed class InfoCommand : Command
 {
     private readonly Option<string> model = CliOptions.Text("--model", "Model folder to describe", "DIR", required: true);
+    private readonly Option<string> weights = CliOptions.Choice("--weights",
+        "Load the weight matrices as f32 or bf16 (the memory line reports that precision)", "f32", "f32", "bf16");
 
     public InfoCommand() : base("info", "Describe a model folder: architecture, size, pooling, tokenizer, prompts")
     {
         Options.Add(model);
+        Options.Add(weights);
         SetAction(Run);
     }
 
+    /// <summary>The <c>--weights</c> value as a <see cref="WeightPrecision"/>.</summary>
+    internal static WeightPrecision Precision(string? value) =>
+        value == "bf16" ? WeightPrecision.BFloat16 : WeightPrecision.Float32;
+
+    private static string Size(long bytes) => bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):F2} GiB" : $"{bytes / (double)(1L << 20):F1} MiB";
+
     private int Run(ParseResult p)
     {
-        var m = SentenceEncoder.Load(p.GetValue(model)!);
+        var m = SentenceEncoder.Load(p.GetValue(model)!, precision: Precision(p.GetValue(weights)));
         var cfg = m.Transformer.Config;
         var modes = Enum.GetValues<PoolingMode>().Where(x => x != PoolingMode.None && m.Pooling.Modes.HasFlag(x));
         Console.WriteLine($"model:            {m.Folder.Path}");
         Console.WriteLine($"architecture:     {cfg.Architecture ?? cfg.ModelType} (model_type {cfg.ModelType})");
         Console.WriteLine($"parameters:       {m.ParameterCount:N0}");
+        long matrices = m.Transformer.Parameters.Where(x => x.Shape.Length == 2).Sum(x => (long)x.Length);
+        long asF32 = m.WeightBytes + (m.WeightPrecision == WeightPrecision.BFloat16 ? 2 * matrices : 0);
+        string other = m.WeightPrecision == WeightPrecision.BFloat16
+            ? $"float32 would take {Size(asF32)}"
+            : $"{Size(asF32 - 2 * matrices)} with --weights bf16";
+        Console.WriteLine($"weight memory:    {Size(m.WeightBytes)} ({(m.WeightPrecision == WeightPrecision.BFloat16 ? "bfloat16 matrices, float32 norms and biases" : "float32")}; {other})");
         Console.WriteLine($"layers:           {cfg.NumLayers}, hidden {cfg.HiddenSize}, heads {cfg.NumHeads}, intermediate {cfg.IntermediateSize}, {cfg.HiddenAct}");
         Console.WriteLine($"embedding dim:    {m.Dimension}");
         Console.WriteLine($"max length:       {m.MaxSeqLength} tokens");

@@ -94,7 +94,7 @@ public static class PeftAdapters
             var a = new Parameter(key, st.ReadFloat32(key), infoA.Shape, weightDecay: false);
             var b = new Parameter(keyB, st.ReadFloat32(keyB), infoB.Shape, weightDecay: false);
             float scale = config.UseRsLora ? config.Alpha / MathF.Sqrt(infoA.Shape[0]) : config.Alpha / infoA.Shape[0];
-            new LoraAdapter(a, b, scale, 0f).MergeInto(weight.Data.Span);
+            new LoraAdapter(a, b, scale, 0f).MergeInto(weight); // bfloat16 weights: merged in float32, then rounded
             merged++;
         }
         if (merged == 0) throw new ModelFormatException($"{file}: no lora_A / lora_B tensors");
@@ -107,7 +107,7 @@ public static class PeftAdapters
         foreach (var p in parameters)
         {
             if (p.Lora is not { } lora) continue;
-            lora.MergeInto(p.Data.Span);
+            lora.MergeInto(p);
             p.Lora = null;
         }
     }

@@ -33,24 +33,30 @@ public static class ArchitectureRegistry
     /// <summary>model_type values Skald can run.</summary>
     public static IReadOnlyList<string> SupportedModelTypes { get; } = [.. Entries.Keys];
 
-    /// <summary>Loads the transformer in <paramref name="folder"/> (config.json + safetensors).</summary>
-    public static ITransformer Load(string folder)
+    /// <summary>
+    /// Loads the transformer in <paramref name="folder"/> (config.json + safetensors), its 2-D weights held as
+    /// <paramref name="precision"/> (bfloat16: inference only).
+    /// </summary>
+    public static ITransformer Load(string folder, WeightPrecision precision = WeightPrecision.Float32)
     {
         if (!Directory.Exists(folder)) throw new ModelFormatException($"{folder}: model folder not found");
         var config = TransformerConfig.Load(Path.Combine(folder, "config.json"));
         var entry = EntryFor(config);
         using var weights = Checkpoint.OpenFolder(folder, entry.KeyPrefixes);
-        return entry.Build(config, ParameterBuilder.FromCheckpoint(weights));
+        return entry.Build(config, ParameterBuilder.FromCheckpoint(weights, precision: precision));
     }
 
     /// <summary>The key prefixes checkpoints of <paramref name="config"/>'s architecture may carry (stripped on load).</summary>
     public static IReadOnlyList<string> KeyPrefixes(TransformerConfig config) => EntryFor(config).KeyPrefixes;
 
-    /// <summary>A new model of <paramref name="config"/>'s architecture, initialised as transformers does.</summary>
-    public static ITransformer Initialize(TransformerConfig config, ulong seed)
+    /// <summary>
+    /// A new model of <paramref name="config"/>'s architecture, initialised as transformers does (2-D weights rounded
+    /// to bfloat16 with <paramref name="precision"/> bfloat16).
+    /// </summary>
+    public static ITransformer Initialize(TransformerConfig config, ulong seed, WeightPrecision precision = WeightPrecision.Float32)
     {
         var entry = EntryFor(config);
-        return entry.Build(config, ParameterBuilder.FromInitializer(entry.Initializer(config, new SkaldRandom(seed))));
+        return entry.Build(config, ParameterBuilder.FromInitializer(entry.Initializer(config, new SkaldRandom(seed)), precision: precision));
     }
 
     private static Entry EntryFor(TransformerConfig config) => Entries.TryGetValue(config.ModelType, out var e)

@@ -129,12 +129,25 @@ public sealed class Checkpoint : IDisposable
     /// <summary>Reads a float tensor of shape <paramref name="expectedShape"/> into <paramref name="destination"/>.</summary>
     public void ReadInto(string key, Span<float> destination, params int[] expectedShape)
     {
+        var entry = Entry(key, expectedShape);
+        entry.File.ReadFloat32(entry.Info, destination);
+    }
+
+    /// <summary>Reads a tensor of shape <paramref name="expectedShape"/> as bfloat16 (rounded unless stored so).</summary>
+    public void ReadInto(string key, Span<ushort> destination, params int[] expectedShape)
+    {
+        var entry = Entry(key, expectedShape);
+        entry.File.ReadBFloat16(entry.Info, destination);
+    }
+
+    private (SafeTensorsFile File, SafeTensorInfo Info) Entry(string key, int[] expectedShape)
+    {
         if (!byKey.TryGetValue(key, out var entry))
             throw new ModelFormatException($"{Description}: missing tensor \"{key}\"");
         if (!entry.Info.Shape.SequenceEqual(expectedShape))
             throw new ModelFormatException(
                 $"{Description}: tensor \"{key}\" has shape [{string.Join(", ", entry.Info.Shape)}], the config says [{string.Join(", ", expectedShape)}]");
-        entry.File.ReadFloat32(entry.Info, destination);
+        return entry;
     }
 
     /// <inheritdoc />

@@ -1,4 +1,6 @@
+using Skald.Tensors;
 using Skald.Tensors.Autograd;
+using Skald.Tensors.Kernels;
 
 namespace Skald.Models.Checkpoints;
 
@@ -11,7 +13,9 @@ public delegate void ParameterInitializer(string key, Span<float> values);
 /// <c>encoder.layer.3.attention.self.query.weight</c>, so the nesting of an architecture's code is the nesting of its
 /// checkpoint. The values come from a checkpoint (<see cref="FromCheckpoint"/>) or from an initializer
 /// (<see cref="FromInitializer"/>, random init of a new model); either way every parameter is recorded in
-/// <see cref="Parameters"/> under its key, which is what saving, the optimizer and adapters use.
+/// <see cref="Parameters"/> under its key, which is what saving, the optimizer and adapters use. With
+/// <see cref="WeightPrecision.BFloat16"/> every 2-D tensor (the weights of linear layers, embedding tables) is made a
+/// bfloat16 parameter, read as such (rounded to nearest even when stored wider); 1-D tensors (norms, biases) stay float32.
 /// </summary>
 public sealed class ParameterBuilder
 {
@@ -24,13 +28,21 @@ public sealed class ParameterBuilder
         this.path = path;
     }
 
-    /// <summary>Parameters read from <paramref name="weights"/>; each is named <paramref name="namePrefix"/> + key.</summary>
-    public static ParameterBuilder FromCheckpoint(Checkpoint weights, string namePrefix = "") =>
-        new(new Source(weights, null, namePrefix), "");
+    /// <summary>
+    /// Parameters read from <paramref name="weights"/>; each is named <paramref name="namePrefix"/> + key; 2-D ones held
+    /// as <paramref name="precision"/>.
+    /// </summary>
+    public static ParameterBuilder FromCheckpoint(Checkpoint weights, string namePrefix = "",
+        WeightPrecision precision = WeightPrecision.Float32) =>
+        new(new Source(weights, null, namePrefix, precision), "");
 
-    /// <summary>New parameters filled by <paramref name="initializer"/>.</summary>
-    public static ParameterBuilder FromInitializer(ParameterInitializer initializer, string namePrefix = "") =>
-        new(new Source(null, initializer, namePrefix), "");
+    /// <summary>New parameters filled by <paramref name="initializer"/>; 2-D ones held as <paramref name="precision"/>.</summary>
+    public static ParameterBuilder FromInitializer(ParameterInitializer initializer, string namePrefix = "",
+        WeightPrecision precision = WeightPrecision.Float32) =>
+        new(new Source(null, initializer, namePrefix, precision), "");
+
+    /// <summary>How 2-D parameters are held.</summary>
+    public WeightPrecision Precision => source.Precision;
 
     /// <summary>Every parameter made so far through this builder or its sub-paths, in creation order.</summary>
     public IReadOnlyList<Parameter> Parameters => source.All;
@@ -54,9 +66,20 @@ public sealed class ParameterBuilder
     public Parameter Tensor(string leaf, params int[] shape)
     {
         string key = Key(leaf);
-        var data = new float[shape.Aggregate(1L, (a, d) => a * d)];
-        var p = new Parameter(source.NamePrefix + key, data, shape, WeightDecayFor(key));
-        Fill(key, data, shape);
+        long count = shape.Aggregate(1L, (a, d) => a * d);
+        Parameter p;
+        if (Narrow(shape))
+        {
+            var bits = new ushort[count];
+            p = new Parameter(source.NamePrefix + key, bits, shape, WeightDecayFor(key));
+            Fill(key, bits, shape);
+        }
+        else
+        {
+            var data = new float[count];
+            p = new Parameter(source.NamePrefix + key, data, shape, WeightDecayFor(key));
+            Fill(key, data, shape);
+        }
         source.All.Add(p);
         return p;
     }
@@ -70,10 +93,12 @@ public sealed class ParameterBuilder
     {
         var keys = names.Select(n => Key($"{n}.{leaf}")).ToArray();
         var (whole, parts) = Parameter.Stack(source.NamePrefix + Key($"{{{string.Join(",", names)}}}.{leaf}"),
-            keys.Select(k => (source.NamePrefix + k, shape)).ToArray(), WeightDecayFor(keys[0]));
+            keys.Select(k => (source.NamePrefix + k, shape)).ToArray(), WeightDecayFor(keys[0]),
+            Narrow(shape) ? WeightPrecision.BFloat16 : WeightPrecision.Float32);
         for (int i = 0; i < parts.Length; i++)
         {
-            Fill(keys[i], parts[i].Data.Span, shape);
+            if (Narrow(shape)) Fill(keys[i], parts[i].BFloat16Data.Span, shape);
+            else Fill(keys[i], parts[i].Data.Span, shape);
             source.All.Add(parts[i]);
         }
         return (whole, parts);
@@ -83,6 +108,8 @@ public sealed class ParameterBuilder
     public static bool WeightDecayFor(string key) =>
         !(key.EndsWith(".bias", StringComparison.Ordinal) || key.Contains("norm", StringComparison.OrdinalIgnoreCase));
 
+    private bool Narrow(int[] shape) => source.Precision == WeightPrecision.BFloat16 && shape.Length == 2;
+
     private void Fill(string key, Span<float> values, int[] shape)
     {
         if (source.Initializer is { } init)
@@ -90,19 +117,34 @@ public sealed class ParameterBuilder
             init(key, values);
             return;
         }
-        var w = source.Weights!;
-        // Old TF-converted checkpoints name LayerNorm parameters gamma/beta; transformers renames them on load, and so
-        // does this reader: the parameter keeps the current name.
-        if (!w.Contains(key))
-        {
-            string alias = key.EndsWith(".weight", StringComparison.Ordinal) ? key[..^".weight".Length] + ".gamma"
-                : key.EndsWith(".bias", StringComparison.Ordinal) ? key[..^".bias".Length] + ".beta" : key;
-            if (alias != key && w.Contains(alias)) key = alias;
-        }
-        w.ReadInto(key, values, shape);
+        source.Weights!.ReadInto(StoredKey(key), values, shape);
     }
 
-    private sealed record Source(Checkpoint? Weights, ParameterInitializer? Initializer, string NamePrefix)
+    private void Fill(string key, Span<ushort> values, int[] shape)
+    {
+        if (source.Initializer is { } init)
+        {
+            var wide = new float[values.Length];
+            init(key, wide);
+            Bf16.FromSingle(wide, values);
+            return;
+        }
+        source.Weights!.ReadInto(StoredKey(key), values, shape);
+    }
+
+    // Old TF-converted checkpoints name LayerNorm parameters gamma/beta; transformers renames them on load, and so
+    // does this reader: the parameter keeps the current name.
+    private string StoredKey(string key)
+    {
+        var w = source.Weights!;
+        if (w.Contains(key)) return key;
+        string alias = key.EndsWith(".weight", StringComparison.Ordinal) ? key[..^".weight".Length] + ".gamma"
+            : key.EndsWith(".bias", StringComparison.Ordinal) ? key[..^".bias".Length] + ".beta" : key;
+        return alias != key && w.Contains(alias) ? alias : key;
+    }
+
+    private sealed record Source(Checkpoint? Weights, ParameterInitializer? Initializer, string NamePrefix,
+        WeightPrecision Precision)
     {
         public List<Parameter> All { get; } = [];
     }

@@ -136,6 +136,38 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reads a tensor as bfloat16 into <paramref name="destination"/> (length = element count): BF16 copied, other
+    /// float types rounded to nearest even (F64 through float32).
+    /// </summary>
+    public void ReadBFloat16(SafeTensorInfo info, Span<ushort> destination)
+    {
+        if (destination.Length != info.ElementCount)
+            throw new ArgumentException($"destination holds {destination.Length} values, tensor {info.Name} has {info.ElementCount}");
+        byte* src = basePtr + dataStart + info.Begin;
+        int n = destination.Length;
+        switch (info.DType)
+        {
+            case SafeTensorsDType.BF16:
+                new ReadOnlySpan<ushort>(src, n).CopyTo(destination);
+                break;
+            case SafeTensorsDType.F32:
+                Skald.Tensors.Kernels.Bf16.FromSingle(new ReadOnlySpan<float>(src, n), destination);
+                break;
+            case SafeTensorsDType.F16:
+                var halves = new ReadOnlySpan<Half>(src, n);
+                for (int k = 0; k < n; k++) destination[k] = Skald.Tensors.Kernels.Bf16.FromSingle((float)halves[k]);
+                break;
+            case SafeTensorsDType.F64:
+                var doubles = new ReadOnlySpan<double>(src, n);
+                for (int k = 0; k < n; k++) destination[k] = Skald.Tensors.Kernels.Bf16.FromSingle((float)doubles[k]);
+                break;
+            default:
+                throw new ModelFormatException(
+                    $"{Path}: tensor \"{info.Name}\" has dtype {info.DType}; Skald reads F32, F16, BF16 and F64 weights");
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

@@ -40,6 +40,16 @@ public sealed class LoraAdapter
     /// <summary>lora_dropout on the adapter's input.</summary>
     public float Dropout { get; }
 
+    /// <summary>
+    /// W += scale·B·A into the parameter <paramref name="weight"/>: in place for float32; for bfloat16 computed in
+    /// float32, then rounded to nearest (<see cref="Parameter.Update{TState}"/>).
+    /// </summary>
+    public void MergeInto(Parameter weight)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        weight.Update(this, static (w, adapter) => adapter.MergeInto(w));
+    }
+
     /// <summary>W += scale·B·A ([out, r]·[r, in]), in place (peft's merge).</summary>
     public void MergeInto(Span<float> weight)
     {

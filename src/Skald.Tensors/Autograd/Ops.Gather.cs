@@ -5,22 +5,30 @@ namespace Skald.Tensors.Autograd;
 public static partial class Ops
 {
     /// <summary>
-    /// nn.Embedding: y[i] = table[ids[i]] for ids [n] → [n, C]. The gradient scatter-adds into the table rows.
+    /// nn.Embedding: y[i] = table[ids[i]] for ids [n] → [n, C]. The gradient scatter-adds into the table rows. A
+    /// bfloat16 table has its selected rows widened (inference only).
     /// </summary>
     public static Variable Gather(Tape tape, int[] ids, Parameter table)
     {
         if (table.Shape.Length != 2) throw new ArgumentException($"{table.Name} must be a [rows, dim] table");
         int n = ids.Length, rows = table.Shape[0], c = table.Shape[1];
         var y = tape.NewVariable(n, c);
-        var t = table.Data.Span;
-        var ys = y.Span;
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++) TableRow(table, ids[i], y.Span.Slice(i * c, c));
+        if (tape.Records(y))
         {
-            if ((uint)ids[i] >= (uint)rows) throw new ArgumentException($"token id {ids[i]} is outside the vocabulary of {rows}");
-            t.Slice(ids[i] * c, c).CopyTo(ys.Slice(i * c, c));
+            table.EnsureTrainable();
+            RecordGather(tape, ids, table, y);
         }
-        if (tape.Records(y)) RecordGather(tape, ids, table, y);
         return y;
+    }
+
+    /// <summary>Row <paramref name="id"/> of the [rows, C] <paramref name="table"/> as float32 into <paramref name="destination"/>.</summary>
+    private static void TableRow(Parameter table, int id, Span<float> destination)
+    {
+        int rows = table.Shape[0], c = table.Shape[1];
+        if ((uint)id >= (uint)rows) throw new ArgumentException($"token id {id} is outside the vocabulary of {rows}");
+        if (table.Precision == WeightPrecision.BFloat16) Bf16.ToSingle(table.BFloat16Data.Span.Slice(id * c, c), destination);
+        else table.Data.Span.Slice(id * c, c).CopyTo(destination);
     }
 
     private static void RecordGather(Tape tape, int[] ids, Parameter table, Variable y) =>

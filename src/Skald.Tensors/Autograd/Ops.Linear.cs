@@ -14,7 +14,8 @@ public static partial class Ops
     /// y[n, out] = x[n, in] · Wᵀ + b (W: [out, in], as PyTorch). <paramref name="bias"/> may be null. A stacked
     /// parameter (<see cref="Parameter.Stack"/>) computes all its parts in one GEMM. A weight with a LoRA adapter
     /// (<see cref="Parameter.Lora"/>) adds scale·(dropout(x)·Aᵀ)·Bᵀ; a frozen weight (<see cref="Parameter.RequiresGrad"/>
-    /// false) gets no gradient.
+    /// false) gets no gradient. A bfloat16 weight (<see cref="WeightPrecision.BFloat16"/>) is widened by the GEMM; it
+    /// cannot be trained through (a recording pass throws).
     /// </summary>
     public static Variable Linear(Tape tape, Variable x, Parameter weight, Parameter? bias)
     {
@@ -22,7 +23,16 @@ public static partial class Ops
         if (weight.Shape.Length != 2 || weight.Shape[1] != inF)
             throw new ArgumentException($"{weight.Name}: shape [{string.Join(", ", weight.Shape)}] does not take {inF} inputs");
         var y = tape.NewVariable(n, outF);
-        Kernels.Linear.Forward(x.Span, weight.Data.Span, bias is null ? default : bias.Data.Span, y.Span, n, inF, outF);
+        var b = bias is null ? default : bias.Data.Span;
+        if (weight.Precision == WeightPrecision.BFloat16)
+        {
+            Kernels.Linear.Forward(x.Span, weight.BFloat16Data.Span, b, y.Span, n, inF, outF);
+            if (tape.Records(y)) weight.EnsureTrainable();
+        }
+        else
+        {
+            Kernels.Linear.Forward(x.Span, weight.Data.Span, b, y.Span, n, inF, outF);
+        }
         LowRank[]? adapters = null;
         if (weight.Lora is { } lora) adapters = AddLowRank(tape, x, y, lora, 0, adapters);
         var parts = weight.Parts;

@@ -15,19 +15,15 @@ public static partial class Ops
         int n = ids.Length, c = word.Shape[1];
         var sum = tape.Save(n * c); // [n, C]
         var s = sum.Span;
-        var w = word.Data.Span;
-        var pt = position.Data.Span;
-        var tt = type.Data.Span;
-        int vocab = word.Shape[0], maxPos = position.Shape[0], types = type.Shape[0];
+        int maxPos = position.Shape[0], types = type.Shape[0];
         for (int i = 0; i < n; i++)
         {
-            if ((uint)ids[i] >= (uint)vocab) throw new ArgumentException($"token id {ids[i]} is outside the vocabulary of {vocab}");
             if ((uint)positions[i] >= (uint)maxPos) throw new ArgumentException($"position {positions[i]} is outside the {maxPos} positions");
             if ((uint)typeIds[i] >= (uint)types) throw new ArgumentException($"token type {typeIds[i]} is outside the {types} types");
             var dst = s.Slice(i * c, c);
-            w.Slice(ids[i] * c, c).CopyTo(dst);
-            TensorPrimitives.Add(dst, pt.Slice(positions[i] * c, c), dst);
-            TensorPrimitives.Add(dst, tt.Slice(typeIds[i] * c, c), dst);
+            TableRow(word, ids[i], dst);
+            AddTableRow(position, positions[i], dst);
+            AddTableRow(type, typeIds[i], dst);
         }
         var mean = tape.Save(n);
         var rstd = tape.Save(n);
@@ -36,8 +32,26 @@ public static partial class Ops
         ulong seed = DropoutSeed(tape, dropout);
         if (dropout > 0f) Kernels.Dropout.Apply(y.Span, y.Span, dropout, seed);
         if (tape.Records(y))
+        {
+            word.EnsureTrainable();
+            position.EnsureTrainable();
+            type.EnsureTrainable();
             RecordEmbeddings(tape, ids, positions, typeIds, word, position, type, gamma, beta, sum, mean, rstd, dropout, seed, y);
+        }
         return y;
+    }
+
+    /// <summary>destination += row <paramref name="id"/> of <paramref name="table"/> (float32 or bfloat16).</summary>
+    private static void AddTableRow(Parameter table, int id, Span<float> destination)
+    {
+        int c = destination.Length;
+        if (table.Precision == WeightPrecision.Float32)
+        {
+            TensorPrimitives.Add(destination, table.Data.Span.Slice(id * c, c), destination);
+            return;
+        }
+        var row = table.BFloat16Data.Span.Slice(id * c, c);
+        for (int j = 0; j < c; j++) destination[j] += Bf16.ToSingle(row[j]);
     }
 
     private static void RecordEmbeddings(Tape tape, int[] ids, int[] positions, int[] typeIds, Parameter word,

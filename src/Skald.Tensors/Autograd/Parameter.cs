@@ -1,3 +1,6 @@
+using System.Buffers;
+using Skald.Tensors.Kernels;
+
 namespace Skald.Tensors.Autograd;
 
 /// <summary>
@@ -9,6 +12,12 @@ namespace Skald.Tensors.Autograd;
 /// Parameters made by <see cref="Stack"/> are views into one buffer: BERT's query, key and value weights stay three
 /// named parameters (saved, decayed and targeted by name) while the forward pass multiplies by all three in one GEMM
 /// through the stacked view.
+/// </para>
+/// <para>
+/// A parameter may hold bfloat16 values instead (<see cref="Precision"/>, <see cref="BFloat16Data"/>): half the memory,
+/// widened to float32 by the ops that read it (the GEMM while packing, the gather per row). Such a parameter is for
+/// inference only: it has no gradient, <see cref="RequiresGrad"/> is false and cannot be set, and <see cref="Data"/>
+/// throws.
 /// </para>
 /// </summary>
 public sealed class Parameter
@@ -24,17 +33,24 @@ public sealed class Parameter
     {
     }
 
+    /// <summary>Creates an inference-only parameter over bfloat16 <paramref name="data"/> (not copied).</summary>
+    public Parameter(string name, ushort[] data, int[] shape, bool weightDecay)
+        : this(name, new Storage(data), 0, shape, weightDecay)
+    {
+    }
+
     private Parameter(string name, Storage storage, int offset, int[] shape, bool weightDecay)
     {
         long count = shape.Aggregate(1L, (a, d) => a * d);
-        if (count < 0 || offset + count > storage.Values.Length)
-            throw new ArgumentException($"{name}: shape [{string.Join(", ", shape)}] holds {count} values, the storage has {storage.Values.Length - offset}");
+        if (count < 0 || offset + count > storage.Count)
+            throw new ArgumentException($"{name}: shape [{string.Join(", ", shape)}] holds {count} values, the storage has {storage.Count - offset}");
         Name = name;
         this.storage = storage;
         this.offset = offset;
         Shape = shape;
         Length = (int)count;
         WeightDecay = weightDecay;
+        requiresGrad = storage.Values is not null;
     }
 
     /// <summary>Checkpoint key.</summary>
@@ -46,13 +62,20 @@ public sealed class Parameter
     /// <summary>Number of values.</summary>
     public int Length { get; }
 
+    /// <summary>How the values are held: float32, or bfloat16 (inference only).</summary>
+    public WeightPrecision Precision => storage.Values is null ? WeightPrecision.BFloat16 : WeightPrecision.Float32;
+
+    /// <summary>Bytes the values take (4 or 2 a value; gradients not counted).</summary>
+    public long Bytes => Length * (Precision == WeightPrecision.BFloat16 ? 2L : 4L);
+
     /// <summary>Whether AdamW applies weight decay (false for biases and LayerNorm weights, as HF Trainer).</summary>
     public bool WeightDecay { get; }
 
     /// <summary>
     /// Whether backward passes compute this parameter's gradient (PyTorch's <c>requires_grad</c>). False freezes it:
     /// the GEMM for its gradient is skipped and no gradient memory is allocated for it (LoRA trains only adapters). The
-    /// stacked whole of <see cref="Stack"/> requires a gradient while any of its parts does.
+    /// stacked whole of <see cref="Stack"/> requires a gradient while any of its parts does. Always false for bfloat16
+    /// parameters (setting it true throws).
     /// </summary>
     public bool RequiresGrad
     {
@@ -67,12 +90,13 @@ public sealed class Parameter
         }
         set
         {
+            if (value) EnsureTrainable();
             requiresGrad = value;
             foreach (var p in parts) p.requiresGrad = value;
         }
     }
 
-    private bool requiresGrad = true;
+    private bool requiresGrad;
 
     /// <summary>
     /// A low-rank adapter added to this weight's linear map (peft's LoRA): <c>Ops.Linear</c> computes
@@ -101,11 +125,49 @@ public sealed class Parameter
     /// <summary>The first row of this part within its stacked whole (0 for other parameters).</summary>
     public int RowOffset => Shape.Length == 0 || Length == 0 ? 0 : offset / (Length / Shape[0]);
 
-    /// <summary>Values (row-major).</summary>
-    public Memory<float> Data => storage.Values.AsMemory(offset, Length);
+    /// <summary>Values (row-major); throws for a bfloat16 parameter (use <see cref="BFloat16Data"/>).</summary>
+    public Memory<float> Data => storage.Values is { } v
+        ? v.AsMemory(offset, Length)
+        : throw new InvalidOperationException(InferenceOnlyMessage());
 
-    /// <summary>Accumulated gradient (allocated zeroed on first access).</summary>
-    public Memory<float> Grad => storage.Gradient.AsMemory(offset, Length);
+    /// <summary>The bfloat16 values (row-major) of a <see cref="WeightPrecision.BFloat16"/> parameter; throws for float32.</summary>
+    public Memory<ushort> BFloat16Data => storage.Bf16 is { } v
+        ? v.AsMemory(offset, Length)
+        : throw new InvalidOperationException($"{Name} holds float32 values (use Data)");
+
+    /// <summary>Accumulated gradient (allocated zeroed on first access); throws for a bfloat16 parameter.</summary>
+    public Memory<float> Grad => storage.Values is not null
+        ? storage.Gradient.AsMemory(offset, Length)
+        : throw new InvalidOperationException(InferenceOnlyMessage());
+
+    /// <summary>Throws the one message for training through a bfloat16 parameter; returns for float32.</summary>
+    public void EnsureTrainable()
+    {
+        if (storage.Values is null) throw new InvalidOperationException(InferenceOnlyMessage());
+    }
+
+    /// <summary>
+    /// Runs <paramref name="change"/> over the values as float32: in place for float32; for bfloat16 widened into a
+    /// temporary, changed, then rounded back to nearest (how merging an adapter into bfloat16 weights works).
+    /// </summary>
+    public void Update<TState>(TState state, SpanAction<float, TState> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (storage.Bf16 is null)
+        {
+            change(Data.Span, state);
+            return;
+        }
+        var values = BFloat16Data.Span;
+        var wide = new float[Length];
+        Bf16.ToSingle(values, wide);
+        change(wide, state);
+        Bf16.FromSingle(wide, values);
+    }
+
+    private string InferenceOnlyMessage() =>
+        $"{Name} holds bfloat16 weights, which are for inference only (the model was loaded with WeightPrecision.BFloat16 / " +
+        "--weights bf16); training needs float32 weights: load the model with WeightPrecision.Float32 (the default)";
 
     /// <summary>
     /// Parameters stacked along their first axis in one buffer: part i is a view of rows [Σ₍ⱼ₍ᵢ₎ rowsⱼ, …) of
@@ -114,8 +176,9 @@ public sealed class Parameter
     /// <param name="wholeName">Name of the stacked view (not a checkpoint key; the parts are).</param>
     /// <param name="parts">Name and shape of each part.</param>
     /// <param name="weightDecay">Weight-decay flag of all of them.</param>
+    /// <param name="precision">How the values are held (bfloat16: inference only).</param>
     public static (Parameter Whole, Parameter[] Parts) Stack(string wholeName, IReadOnlyList<(string Name, int[] Shape)> parts,
-        bool weightDecay)
+        bool weightDecay, WeightPrecision precision = WeightPrecision.Float32)
     {
         if (parts.Count == 0) throw new ArgumentException("nothing to stack", nameof(parts));
         int[] tail = parts[0].Shape[1..];
@@ -126,7 +189,8 @@ public sealed class Parameter
             rows += shape[0];
         }
         int[] wholeShape = [rows, .. tail];
-        var storage = new Storage(new float[wholeShape.Aggregate(1L, (a, d) => a * d)]);
+        long total = wholeShape.Aggregate(1L, (a, d) => a * d);
+        var storage = precision == WeightPrecision.BFloat16 ? new Storage(new ushort[total]) : new Storage(new float[total]);
         var views = new Parameter[parts.Count];
         int at = 0;
         for (int i = 0; i < parts.Count; i++)
@@ -138,12 +202,20 @@ public sealed class Parameter
     }
 
     /// <summary>Values and the lazily allocated gradient shared by a parameter and its stacked views.</summary>
-    private sealed class Storage(float[] values)
+    private sealed class Storage
     {
         private float[]? gradient;
 
-        public float[] Values { get; } = values;
+        public Storage(float[] values) => Values = values;
 
-        public float[] Gradient => gradient ??= new float[Values.Length];
+        public Storage(ushort[] bf16) => Bf16 = bf16;
+
+        public float[]? Values { get; }
+
+        public ushort[]? Bf16 { get; }
+
+        public int Count => Values?.Length ?? Bf16!.Length;
+
+        public float[] Gradient => gradient ??= new float[Values!.Length];
     }
 }

@@ -21,6 +21,11 @@ public static class Blas
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
         => Backend.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 
+    /// <inheritdoc cref="IGemmBackend.SgemmBf16"/>
+    public static void SgemmBf16(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<ushort> b, int ldb, float beta, Span<float> c, int ldc)
+        => Backend.SgemmBf16(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+
     /// <inheritdoc cref="IGemmBackend.SgemmBatched"/>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void SgemmBatched(bool transA, bool transB, int m, int n, int k, float alpha,

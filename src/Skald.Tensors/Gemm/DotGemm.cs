@@ -14,7 +14,7 @@ internal static unsafe class DotGemm
     public const int MaxRows = 16;
 
     public static bool Applicable(in GemmArgs g) =>
-        !g.TransA && g.TransB && g.M <= MaxRows && g.K >= 64 && g.Alpha != 0f && Vector512.IsHardwareAccelerated;
+        !g.TransA && g.TransB && g.B16 == null && g.M <= MaxRows && g.K >= 64 && g.Alpha != 0f && Vector512.IsHardwareAccelerated;
 
     /// <summary>Computes columns [n0, n1) of C.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -19,13 +19,17 @@ internal readonly unsafe struct KernelSpec(
     public readonly delegate*<int, float*, float*, float*, int, float, void> Kernel = kernel;
 }
 
-/// <summary>The operands of one product, as raw pointers (row-major, BLAS semantics).</summary>
+/// <summary>
+/// The operands of one product, as raw pointers (row-major, BLAS semantics). B is float32 (<see cref="B"/>) or, when
+/// <see cref="B16"/> is set, bfloat16 widened while packing.
+/// </summary>
 internal unsafe struct GemmArgs
 {
     public bool TransA, TransB;
     public int M, N, K, Lda, Ldb, Ldc;
     public float Alpha, Beta;
     public float* A, B, C;
+    public ushort* B16;
 }
 
 /// <summary>
@@ -34,7 +38,7 @@ internal unsafe struct GemmArgs
 /// the micro-kernel over the tiles. Edge tiles go through a scratch tile. Packing buffers are per-thread and pinned,
 /// so steady-state calls allocate nothing.
 /// </summary>
-internal static unsafe class GemmDriver
+internal static unsafe partial class GemmDriver
 {
     [ThreadStatic] private static Workspace? workspace;
 
@@ -57,7 +61,8 @@ internal static unsafe class GemmDriver
             for (int pc = 0; pc < g.K; pc += spec.KC)
             {
                 int kc = Math.Min(spec.KC, g.K - pc);
-                PackB(g, pc, kc, jc, nc, packB, nr);
+                if (g.B16 == null) PackB(g, pc, kc, jc, nc, packB, nr);
+                else PackB16(g, pc, kc, jc, nc, packB, nr);
                 float beta = pc == 0 ? g.Beta : 1f;
                 for (int ic = m0; ic < m1; ic += spec.MC)
                 {

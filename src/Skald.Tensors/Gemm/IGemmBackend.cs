@@ -15,6 +15,13 @@ public interface IGemmBackend
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc);
 
     /// <summary>
+    /// <see cref="Sgemm"/> with B in bfloat16 (<paramref name="b"/> holds the upper 16 bits of each float32): computed in
+    /// float32, B widened as it is read, so the result equals <see cref="Sgemm"/> on the widened B up to summation order.
+    /// </summary>
+    void SgemmBf16(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<ushort> b, int ldb, float beta, Span<float> c, int ldc);
+
+    /// <summary>
     /// <paramref name="batch"/> independent products; matrix i of A starts at i·<paramref name="strideA"/>, and so on.
     /// Parallel over the batch (each product single-threaded) when the batch is large enough.
     /// </summary>

@@ -96,6 +96,25 @@ public sealed unsafe class ManagedGemm : IGemmBackend
     }
 
     /// <inheritdoc />
+    /// <remarks>B's panels are widened while packed (no float32 copy of B); the unpacked few-rows path is not used.</remarks>
+    public void SgemmBf16(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<ushort> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        GemmChecks.Validate(transA, transB, m, n, k, lda, ldb, ldc, a.Length, b.Length, c.Length);
+        if (m == 0 || n == 0) return;
+        fixed (float* pa = a, pc = c)
+        fixed (ushort* pb = b)
+        {
+            var g = new GemmArgs
+            {
+                TransA = transA, TransB = transB, M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc,
+                Alpha = alpha, Beta = beta, A = pa, B16 = pb, C = pc,
+            };
+            Run(g, ThreadCap);
+        }
+    }
+
+    /// <inheritdoc />
     public void SgemmBatched(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, long strideA, ReadOnlySpan<float> b, int ldb, long strideB,
         float beta, Span<float> c, int ldc, long strideC, int batch)

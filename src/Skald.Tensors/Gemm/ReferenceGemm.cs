@@ -1,3 +1,5 @@
+using Skald.Tensors.Kernels;
+
 namespace Skald.Tensors.Gemm;
 
 /// <summary>Naive triple loop: the scalar reference twin that the fast backends are tested against.</summary>
@@ -19,6 +21,28 @@ public sealed class ReferenceGemm : IGemmBackend
                 {
                     float av = transA ? a[p * lda + i] : a[i * lda + p];
                     float bv = transB ? b[j * ldb + p] : b[p * ldb + j];
+                    sum += (double)av * bv;
+                }
+                float prev = beta == 0f ? 0f : beta * c[i * ldc + j];
+                c[i * ldc + j] = (float)(alpha * sum) + prev;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The scalar twin of the bfloat16 packing paths: each B value widened where it is read.</remarks>
+    public void SgemmBf16(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<ushort> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0;
+                for (int p = 0; p < k; p++)
+                {
+                    float av = transA ? a[p * lda + i] : a[i * lda + p];
+                    float bv = Bf16.ToSingle(transB ? b[j * ldb + p] : b[p * ldb + j]);
                     sum += (double)av * bv;
                 }
                 float prev = beta == 0f ? 0f : beta * c[i * ldc + j];

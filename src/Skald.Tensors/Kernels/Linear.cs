@@ -20,6 +20,20 @@ public static class Linear
     }
 
     /// <summary>
+    /// Forward with a bfloat16 weight (widened by the GEMM as it packs; <see cref="Blas.SgemmBf16"/>). Inference only.
+    /// </summary>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<ushort> weight, ReadOnlySpan<float> bias,
+        Span<float> y, int n, int inFeatures, int outFeatures)
+    {
+        if (!bias.IsEmpty)
+        {
+            for (int i = 0; i < n; i++) bias.CopyTo(y.Slice(i * outFeatures, outFeatures));
+        }
+        Blas.SgemmBf16(false, true, n, outFeatures, inFeatures, 1f, x, inFeatures, weight, inFeatures,
+            bias.IsEmpty ? 0f : 1f, y, outFeatures);
+    }
+
+    /// <summary>
     /// Backward through <see cref="Blas"/>. x: [N, in], weight: [out, in], dy: [N, out].
     /// Overwrites dx[N, in] = dy · W (skipped when empty); ACCUMULATES dweight[out, in] += dyᵀ · x and
     /// dbias[out] += Σ_rows dy (each skipped when empty).

@@ -5,6 +5,7 @@ using Skald.Models.Modules;
 using Skald.Tensors;
 using Skald.Tensors.Autograd;
 using Skald.Tokenizers;
+using Skald.Training.Config;
 
 namespace Skald.Training.Modeling;
 
@@ -24,6 +25,10 @@ public sealed class TrainableEncoder : ITrainableModel
 
     private TrainableEncoder(SentenceEncoder model, float dropout, ulong seed)
     {
+        if (model.WeightPrecision != WeightPrecision.Float32)
+            throw new TrainingException(
+                $"{model.Folder.Path}: the model was loaded with {model.WeightPrecision} weights, which are for inference only; " +
+                "training needs float32 weights: load it with WeightPrecision.Float32 (the default; no --weights bf16)");
         Model = model;
         MaxSeqLength = model.MaxSeqLength;
         Dropout = dropout;

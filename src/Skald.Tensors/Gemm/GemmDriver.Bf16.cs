@@ -1,0 +1,105 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Skald.Tensors.Kernels;
+
+namespace Skald.Tensors.Gemm;
+
+internal static unsafe partial class GemmDriver
+{
+    /// <summary>
+    /// <see cref="PackB"/> for a bfloat16 B (<see cref="GemmArgs.B16"/>): the same panels, each value widened to float32
+    /// (a 16-bit shift, exact) as it is packed. Transposed B (x·Wᵀ, the Linear layer) goes through 8×8 AVX2 widening
+    /// transposes; the rest is scalar, the twin being <see cref="ReferenceGemm.SgemmBf16"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackB16(in GemmArgs g, int p0, int kc, int j0, int nc, float* dst, int nr)
+    {
+        for (int jr = 0; jr < nc; jr += nr, dst += (long)nr * kc)
+        {
+            int cols = Math.Min(nr, nc - jr);
+            if (!g.TransB)
+            {
+                // B[p, j] = b[p·ldb + j]: contiguous rows, widened a row at a time.
+                for (int p = 0; p < kc; p++)
+                {
+                    ushort* src = g.B16 + (long)(p0 + p) * g.Ldb + j0 + jr;
+                    float* d = dst + p * nr;
+                    Bf16.ToSingle(new ReadOnlySpan<ushort>(src, cols), new Span<float>(d, cols));
+                    for (int j = cols; j < nr; j++) d[j] = 0f;
+                }
+                continue;
+            }
+            // B[p, j] = b[j·ldb + p]
+            int j8 = 0;
+            if (Avx2.IsSupported)
+            {
+                int kc8 = kc & ~7;
+                for (; j8 + 8 <= cols; j8 += 8)
+                {
+                    ushort* src = g.B16 + (long)(j0 + jr + j8) * g.Ldb + p0;
+                    for (int p = 0; p < kc8; p += 8) Transpose8x8Bf16(src + p, g.Ldb, dst + p * nr + j8, nr);
+                    for (int j = j8; j < j8 + 8; j++)
+                    {
+                        ushort* s = g.B16 + (long)(j0 + jr + j) * g.Ldb + p0;
+                        for (int p = kc8; p < kc; p++) dst[p * nr + j] = Bf16.ToSingle(s[p]);
+                    }
+                }
+            }
+            for (int j = j8; j < cols; j++)
+            {
+                ushort* src = g.B16 + (long)(j0 + jr + j) * g.Ldb + p0;
+                float* d = dst + j;
+                for (int p = 0; p < kc; p++) d[p * nr] = Bf16.ToSingle(src[p]);
+            }
+            if (cols < nr)
+            {
+                for (int p = 0; p < kc; p++)
+                    for (int j = cols; j < nr; j++) dst[p * nr + j] = 0f;
+            }
+        }
+    }
+
+    /// <summary>dst[p·ldd + j] = float(src[j·lds + p]) for an 8×8 block of bfloat16 (AVX2 widen, then transpose).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8Bf16(ushort* src, int lds, float* dst, int ldd)
+    {
+        var r0 = Widen(src);
+        var r1 = Widen(src + lds);
+        var r2 = Widen(src + 2 * lds);
+        var r3 = Widen(src + 3 * lds);
+        var r4 = Widen(src + 4 * lds);
+        var r5 = Widen(src + 5 * lds);
+        var r6 = Widen(src + 6 * lds);
+        var r7 = Widen(src + 7 * lds);
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5);
+        var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7);
+        var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44);
+        var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44);
+        var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44);
+        var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44);
+        var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + ldd, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 2 * ldd, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 3 * ldd, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 4 * ldd, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 5 * ldd, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 6 * ldd, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
+    }
+
+    /// <summary>8 bfloat16 → 8 float32: zero-extend to 32 bits, shift into the upper half.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Widen(ushort* src) =>
+        Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(Sse2.LoadVector128(src)), 16).AsSingle();
+}

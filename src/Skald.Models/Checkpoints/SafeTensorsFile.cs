@@ -134,6 +134,7 @@ public sealed unsafe class SafeTensorsFile : IDisposable
                 throw new ModelFormatException(
                     $"{Path}: tensor \"{info.Name}\" has dtype {info.DType}; Skald reads F32, F16, BF16 and F64 weights");
         }
+        Release(src, info.End - info.Begin);
     }
 
     /// <summary>
@@ -166,7 +167,34 @@ public sealed unsafe class SafeTensorsFile : IDisposable
                 throw new ModelFormatException(
                     $"{Path}: tensor \"{info.Name}\" has dtype {info.DType}; Skald reads F32, F16, BF16 and F64 weights");
         }
+        Release(src, info.End - info.Begin);
     }
+
+    /// <summary>
+    /// Drops the mapped pages of a tensor that has been copied out from this process's resident memory (Linux
+    /// madvise MADV_DONTNEED; the file stays mapped and a later read faults the pages in again from the page cache),
+    /// so loading holds each tensor once, not the whole checkpoint beside the copied weights.
+    /// </summary>
+    private static void Release(byte* start, long length)
+    {
+        if (!canRelease || length <= 0) return;
+        long page = Environment.SystemPageSize;
+        long from = (long)start & ~(page - 1), to = ((long)start + length + page - 1) & ~(page - 1);
+        try
+        {
+            _ = Madvise((nint)from, (nuint)(to - from), MadviseDontNeed); // advice only: a failure changes nothing
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            canRelease = false;
+        }
+    }
+
+    private const int MadviseDontNeed = 4;
+    private static bool canRelease = OperatingSystem.IsLinux();
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "madvise", SetLastError = false)]
+    private static extern int Madvise(nint address, nuint length, int advice);
 
     /// <inheritdoc />
     public void Dispose()

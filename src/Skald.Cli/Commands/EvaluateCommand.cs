@@ -28,7 +28,7 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<bool> chunk = CliOptions.Flag("--chunk", "Split long documents into chunks instead of truncating them (retrieval)");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
     private readonly Option<int?> maxLength = CliOptions.Int("--max-length", "Truncate texts to N tokens (default: the model's max_seq_length)");
-    private readonly Option<string> queryPrompt = CliOptions.Text("--query-prompt", "Prepend this text to queries (e.g. \"query: \")", "TEXT");
+    private readonly Option<string> queryPrompt = CliOptions.Text("--query-prompt", "Prepend this text to queries (e.g. \"query: \"); for an LLM2Vec model, the queries' instruction", "TEXT");
     private readonly Option<string> documentPrompt = CliOptions.Text("--document-prompt", "Prepend this text to documents (e.g. \"passage: \")", "TEXT");
     private readonly Option<string> cache = CliOptions.Text("--cache", "Folder caching document embeddings between runs", "DIR");
     private readonly Option<double?> k1 = CliOptions.Number("--k1", "BM25 term-frequency saturation k1", v => v >= 0, "a non-negative number");

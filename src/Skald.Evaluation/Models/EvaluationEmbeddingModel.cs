@@ -58,7 +58,10 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel
     /// <summary>Texts actually run through the encoder (cache misses) since construction.</summary>
     public int EncodedCount { get; private set; }
 
-    /// <summary>The prompt used for a role (null = the model's default prompt, usually none).</summary>
+    /// <summary>
+    /// The prompt used for a role (null = the model's default prompt, usually none); for an LLM2Vec model it is the
+    /// role's instruction (LLM2Vec's (instruction, text) pairs: attended to, left out of pooling).
+    /// </summary>
     public string? PromptFor(TextRole role) => role switch
     {
         TextRole.Query => options.QueryPrompt ?? RolePrompts.For(Encoder.Folder.Prompts, role),
@@ -85,10 +88,13 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel
         }
         if (missing.Count == 0) return result;
         var unique = missing.Keys.ToArray();
+        // An LLM2Vec model takes its role text as an instruction (attended to, not pooled), not as a prompt.
+        bool llm2vec = Encoder.Folder.Llm2Vec is not null;
         var vectors = Encoder.Encode(unique, new EncodeOptions
         {
             BatchSize = options.BatchSize,
-            Prompt = prompt,
+            Prompt = llm2vec ? null : prompt,
+            Instruction = llm2vec && !string.IsNullOrEmpty(prompt) ? prompt : null,
             MaxLength = options.MaxLength,
             Progress = options.Progress,
         });

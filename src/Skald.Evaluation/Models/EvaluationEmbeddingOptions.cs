@@ -6,7 +6,7 @@ public sealed record EvaluationEmbeddingOptions
     /// <summary>Texts per forward pass (the encoder sorts texts by length, so batches hold similar lengths).</summary>
     public int BatchSize { get; init; } = 32;
 
-    /// <summary>Prompt for queries; default: the model's "query" prompt, if it has one.</summary>
+    /// <summary>Prompt for queries (for an LLM2Vec model: the query instruction); default: the model's "query" prompt, if it has one.</summary>
     public string? QueryPrompt { get; init; }
 
     /// <summary>Prompt for documents; default: the model's "document" or "passage" prompt, if any.</summary>

@@ -62,41 +62,9 @@ internal static unsafe partial class GemmDriver
 
     /// <summary>dst[p·ldd + j] = float(src[j·lds + p]) for an 8×8 block of bfloat16 (AVX2 widen, then transpose).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8Bf16(ushort* src, int lds, float* dst, int ldd)
-    {
-        var r0 = Widen(src);
-        var r1 = Widen(src + lds);
-        var r2 = Widen(src + 2 * lds);
-        var r3 = Widen(src + 3 * lds);
-        var r4 = Widen(src + 4 * lds);
-        var r5 = Widen(src + 5 * lds);
-        var r6 = Widen(src + 6 * lds);
-        var r7 = Widen(src + 7 * lds);
-        var t0 = Avx.UnpackLow(r0, r1);
-        var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3);
-        var t3 = Avx.UnpackHigh(r2, r3);
-        var t4 = Avx.UnpackLow(r4, r5);
-        var t5 = Avx.UnpackHigh(r4, r5);
-        var t6 = Avx.UnpackLow(r6, r7);
-        var t7 = Avx.UnpackHigh(r6, r7);
-        var u0 = Avx.Shuffle(t0, t2, 0x44);
-        var u1 = Avx.Shuffle(t0, t2, 0xEE);
-        var u2 = Avx.Shuffle(t1, t3, 0x44);
-        var u3 = Avx.Shuffle(t1, t3, 0xEE);
-        var u4 = Avx.Shuffle(t4, t6, 0x44);
-        var u5 = Avx.Shuffle(t4, t6, 0xEE);
-        var u6 = Avx.Shuffle(t5, t7, 0x44);
-        var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
-        Avx.Store(dst + ldd, Avx.Permute2x128(u1, u5, 0x20));
-        Avx.Store(dst + 2 * ldd, Avx.Permute2x128(u2, u6, 0x20));
-        Avx.Store(dst + 3 * ldd, Avx.Permute2x128(u3, u7, 0x20));
-        Avx.Store(dst + 4 * ldd, Avx.Permute2x128(u0, u4, 0x31));
-        Avx.Store(dst + 5 * ldd, Avx.Permute2x128(u1, u5, 0x31));
-        Avx.Store(dst + 6 * ldd, Avx.Permute2x128(u2, u6, 0x31));
-        Avx.Store(dst + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
-    }
+    private static void Transpose8x8Bf16(ushort* src, int lds, float* dst, int ldd) =>
+        StoreTransposed(Widen(src), Widen(src + lds), Widen(src + 2 * lds), Widen(src + 3 * lds), Widen(src + 4 * lds),
+            Widen(src + 5 * lds), Widen(src + 6 * lds), Widen(src + 7 * lds), dst, ldd);
 
     /// <summary>8 bfloat16 → 8 float32: zero-extend to 32 bits, shift into the upper half.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

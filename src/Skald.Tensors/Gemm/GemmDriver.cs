@@ -230,6 +230,27 @@ internal static unsafe partial class GemmDriver
         var r5 = Avx.LoadVector256(src + 5 * lds);
         var r6 = Avx.LoadVector256(src + 6 * lds);
         var r7 = Avx.LoadVector256(src + 7 * lds);
+        if (alpha != 1f)
+        {
+            // Scaling before the shuffles multiplies every value once, as scaling after them would.
+            var av = Vector256.Create(alpha);
+            r0 *= av;
+            r1 *= av;
+            r2 *= av;
+            r3 *= av;
+            r4 *= av;
+            r5 *= av;
+            r6 *= av;
+            r7 *= av;
+        }
+        StoreTransposed(r0, r1, r2, r3, r4, r5, r6, r7, dst, ldd);
+    }
+
+    /// <summary>Stores the 8×8 block whose rows are r0…r7 transposed: dst[p·ldd + j] = r_j[p] (the packers' one transpose).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreTransposed(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7, float* dst, int ldd)
+    {
         var t0 = Avx.UnpackLow(r0, r1);
         var t1 = Avx.UnpackHigh(r0, r1);
         var t2 = Avx.UnpackLow(r2, r3);
@@ -246,18 +267,6 @@ internal static unsafe partial class GemmDriver
         var u5 = Avx.Shuffle(t4, t6, 0xEE);
         var u6 = Avx.Shuffle(t5, t7, 0x44);
         var u7 = Avx.Shuffle(t5, t7, 0xEE);
-        if (alpha != 1f)
-        {
-            var av = Vector256.Create(alpha);
-            u0 *= av;
-            u1 *= av;
-            u2 *= av;
-            u3 *= av;
-            u4 *= av;
-            u5 *= av;
-            u6 *= av;
-            u7 *= av;
-        }
         Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
         Avx.Store(dst + ldd, Avx.Permute2x128(u1, u5, 0x20));
         Avx.Store(dst + 2 * ldd, Avx.Permute2x128(u2, u6, 0x20));

@@ -13,22 +13,37 @@ namespace Skald.Training.Evaluation;
 public sealed class TrainingEmbeddingModel : IEmbeddingModel
 {
     private readonly Func<IReadOnlyList<string>, float[][]> encode;
+    private readonly Func<IReadOnlyList<string>, float[][]>? encodeQueries;
     private readonly IReadOnlyDictionary<string, string> prompts;
 
     /// <summary>An embedding model over <paramref name="encode"/> (texts → one vector each, in input order).</summary>
+    /// <param name="encode">Texts → one vector each, in input order.</param>
+    /// <param name="dimension">Embedding width.</param>
+    /// <param name="similarity">The model's similarity function.</param>
+    /// <param name="prompts">Role prompts (sentence-transformers' prompts).</param>
+    /// <param name="name">Name in reports.</param>
+    /// <param name="encodeQueries">Queries' own encode (an LLM2Vec model's, with its instruction); null: <paramref name="encode"/> with the role prompt.</param>
     public TrainingEmbeddingModel(Func<IReadOnlyList<string>, float[][]> encode, int dimension, SimilarityFunction similarity,
-        IReadOnlyDictionary<string, string>? prompts = null, string name = "training")
+        IReadOnlyDictionary<string, string>? prompts = null, string name = "training",
+        Func<IReadOnlyList<string>, float[][]>? encodeQueries = null)
     {
         this.encode = encode;
+        this.encodeQueries = encodeQueries;
         this.prompts = prompts ?? new Dictionary<string, string>();
         Dimension = dimension;
         Similarity = similarity;
         Name = name;
     }
 
-    /// <summary>The trainable model's inference encode at <paramref name="batchSize"/>, with its folder's similarity and prompts.</summary>
+    /// <summary>
+    /// The trainable model's inference encode at <paramref name="batchSize"/>, with its folder's similarity and prompts;
+    /// an LLM2Vec model with a query instruction (<c>data.instruction</c>) encodes queries with it.
+    /// </summary>
     public static TrainingEmbeddingModel For(ITrainableModel model, int batchSize) =>
-        new(texts => model.Encode(texts, batchSize), model.Dimension, model.Source.Similarity, model.Source.Prompts);
+        new(texts => model.Encode(texts, batchSize), model.Dimension, model.Source.Similarity, model.Source.Prompts,
+            encodeQueries: model is Modeling.TrainableEncoder { QueryInstruction: not null } encoder
+                ? texts => encoder.Encode(texts, batchSize, query: true)
+                : null);
 
     /// <inheritdoc/>
     public string Name { get; }
@@ -45,6 +60,7 @@ public sealed class TrainingEmbeddingModel : IEmbeddingModel
     /// <inheritdoc/>
     public float[][] Embed(IReadOnlyList<string> texts, TextRole role)
     {
+        if (role == TextRole.Query && encodeQueries is not null) return encodeQueries(texts);
         string? prompt = RolePrompts.For(prompts, role);
         return encode(prompt is null ? texts : [.. texts.Select(t => prompt + t)]);
     }

@@ -14,7 +14,7 @@ namespace Skald.Training.Modeling;
 /// recording tape with dropout, so training and inference share one model definition. Loads any folder
 /// <see cref="SentenceEncoder.Load"/> accepts, transformer or static (whose table trains through the same gather op);
 /// parameters are named by checkpoint key without prefix (Dense: <c>2_Dense/linear.weight</c>). Training forwards go
-/// through <see cref="BeginPass"/> (used by the losses); <see cref="Encode"/> is inference with the current weights.
+/// through <see cref="BeginPass"/> (used by the losses); <see cref="Encode(IReadOnlyList{string}, int)"/> is inference with the current weights.
 /// </summary>
 public sealed class TrainableEncoder : ITrainableModel
 {
@@ -154,10 +154,14 @@ public sealed class TrainableEncoder : ITrainableModel
     internal void EndPass() => passOpen = false;
 
     /// <inheritdoc />
-    public float[][] Encode(IReadOnlyList<string> texts, int batchSize = 32)
+    public float[][] Encode(IReadOnlyList<string> texts, int batchSize = 32) => Encode(texts, batchSize, query: false);
+
+
+    /// <summary>Inference embeddings, with <see cref="QueryInstruction"/> when <paramref name="query"/> (an LLM2Vec model's queries).</summary>
+    public float[][] Encode(IReadOnlyList<string> texts, int batchSize, bool query)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        var inputs = Prepare(texts);
+        var inputs = Prepare(texts, query);
         // Same order and batches as SentenceEncoder.Encode, so the numbers match it.
         var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => inputs.Encodings[i].Ids.Length).ToArray();
         var result = new float[texts.Count][];

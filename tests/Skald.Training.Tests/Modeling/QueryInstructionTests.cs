@@ -27,6 +27,12 @@ public sealed class QueryInstructionTests
             Assert.Equal(documents.EmbedCounts![i], queries.EmbedCounts![i]);                   // and out of the pooling
         }
         Assert.NotEqual(Embed(model, queries), Embed(model, documents));
+
+        // Evaluation during training embeds queries as the loss does: with the instruction.
+        var evaluated = Skald.Training.Evaluation.TrainingEmbeddingModel.For(model, batchSize: 8);
+        Assert.Equal(model.Encode(texts, 8, query: true), evaluated.Embed(texts, Skald.Retrieval.Models.TextRole.Query));
+        Assert.Equal(model.Encode(texts, 8), evaluated.Embed(texts, Skald.Retrieval.Models.TextRole.Document));
+        Assert.NotEqual(evaluated.Embed(texts, Skald.Retrieval.Models.TextRole.Query)[0], evaluated.Embed(texts, Skald.Retrieval.Models.TextRole.Document)[0]);
     }
 
     [Fact]

@@ -124,7 +124,9 @@ public sealed record TransformerConfig
         {
             var r = doc.RootElement;
             if (r.ValueKind != JsonValueKind.Object) throw new ModelFormatException($"{path}: expected a JSON object");
-            string modelType = Str(r, "model_type") ?? throw new ModelFormatException($"{path}: missing key \"model_type\"");
+            // Custom-code checkpoints (auto_map → modeling_*.py) are known by the module they load, whatever model_type says.
+            string modelType = CustomCode.ModelType(r, path) ?? Str(r, "model_type")
+                ?? throw new ModelFormatException($"{path}: missing key \"model_type\"");
             string posType = Str(r, "position_embedding_type") ?? "absolute";
             if (posType != "absolute")
                 throw new ModelFormatException($"{path}: position_embedding_type \"{posType}\" is not supported (only \"absolute\")");

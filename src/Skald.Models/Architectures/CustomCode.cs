@@ -1,0 +1,66 @@
+using System.Text.Json;
+
+namespace Skald.Models.Architectures;
+
+/// <summary>
+/// Checkpoints published with their own modeling code (config.json's <c>auto_map</c>, loaded in Python with
+/// <c>trust_remote_code=True</c>): NorBERT3's <c>modeling_norbert.py</c> (LTG-BERT), NorBERT4's <c>modeling_gptbert.py</c>
+/// (GPT-BERT). Skald never runs that Python; it knows the architectures those files define and re-implements them, so
+/// such a folder is recognised by the module its <c>auto_map</c> names rather than by <c>model_type</c> (which these
+/// configs often leave out or name differently).
+/// </summary>
+public static class CustomCode
+{
+    /// <summary>auto_map module (the file name without .py) → the Skald model type that re-implements it.</summary>
+    private static readonly Dictionary<string, string> Modules = new(StringComparer.Ordinal)
+    {
+        ["modeling_norbert"] = "norbert",   // ltg/norbert3-*: LTG-BERT (ltgoslo/ltg-bert)
+        ["modeling_ltgbert"] = "norbert",   // ltg/ltg-bert-*, the same architecture under its original name
+        ["modeling_gptbert"] = "gptbert",   // ltg/norbert4-*: GPT-BERT
+    };
+
+    /// <summary>The auto_map modules Skald re-implements.</summary>
+    public static IReadOnlyCollection<string> KnownModules => Modules.Keys;
+
+    /// <summary>
+    /// The Skald model type of a config whose <c>auto_map</c> points at custom modeling code; null when the config has
+    /// no auto_map or its auto_map only names configuration/tokenizer classes. A modeling module Skald does not know
+    /// is an error naming the class and the modules it does know.
+    /// </summary>
+    public static string? ModelType(JsonElement config, string path)
+    {
+        if (!config.TryGetProperty("auto_map", out var map) || map.ValueKind != JsonValueKind.Object) return null;
+        string? found = null;
+        foreach (var entry in map.EnumerateObject())
+        {
+            // AutoModel / AutoModelForMaskedLM / ...: "modeling_x.Class" (or "repo--modeling_x.Class" from the hub).
+            if (!entry.Name.StartsWith("AutoModel", StringComparison.Ordinal)) continue;
+            string? target = entry.Value.ValueKind switch
+            {
+                JsonValueKind.String => entry.Value.GetString(),
+                JsonValueKind.Array when entry.Value.GetArrayLength() > 0 && entry.Value[0].ValueKind == JsonValueKind.String
+                    => entry.Value[0].GetString(),
+                _ => null,
+            };
+            if (string.IsNullOrEmpty(target)) continue;
+            string module = ModuleOf(target);
+            if (!Modules.TryGetValue(module, out var type))
+                throw new ModelFormatException(
+                    $"{path}: auto_map.{entry.Name} names custom code \"{target}\" that Skald does not implement " +
+                    $"(Skald re-implements {string.Join(", ", Modules.Keys.Select(m => m + ".py"))})");
+            if (found is not null && found != type)
+                throw new ModelFormatException($"{path}: auto_map names the code of two architectures ({found} and {type})");
+            found = type;
+        }
+        return found;
+    }
+
+    /// <summary>"org/repo--modeling_x.Class" or "modeling_x.Class" → "modeling_x".</summary>
+    private static string ModuleOf(string target)
+    {
+        int repo = target.IndexOf("--", StringComparison.Ordinal);
+        if (repo >= 0) target = target[(repo + 2)..];
+        int dot = target.LastIndexOf('.');
+        return dot > 0 ? target[..dot] : target;
+    }
+}

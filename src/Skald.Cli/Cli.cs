@@ -39,6 +39,12 @@ internal static class Cli
         return root;
     }
 
+    /// <summary>
+    /// Environment variable capping the threads of every multi-threaded kernel (default: all cores). Results are the
+    /// same bytes at any setting: parallel sums combine their partials in a fixed order.
+    /// </summary>
+    public const string ThreadsVariable = "SKALD_THREADS";
+
     public static int Run(string[] args)
     {
         // `skald` alone shows the verbs (as a usage mistake); `skald help [VERB...]` is `skald [VERB...] --help`.
@@ -48,6 +54,13 @@ internal static class Cli
         var parse = BuildRoot().Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
             return Fail(null, 2, ParseErrors.Describe(parse));
+        if (Environment.GetEnvironmentVariable(ThreadsVariable) is { Length: > 0 } threads)
+        {
+            if (!int.TryParse(threads, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n)
+                || n < 1)
+                return Fail(null, 2, $"{ThreadsVariable}=\"{threads}\" must be a positive whole number of threads");
+            Skald.Tensors.Parallelism.MaxThreads = n;
+        }
         try
         {
             int code = parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

@@ -16,9 +16,14 @@ internal static class SkaldProcess
     public static Result Run(params string[] args) => RunIn(null, args);
 
     /// <summary>Runs skald with <paramref name="workingDirectory"/> as the current directory (null: inherit).</summary>
-    public static Result RunIn(string? workingDirectory, params string[] args)
+    public static Result RunIn(string? workingDirectory, params string[] args) => RunWith(workingDirectory, null, args);
+
+    /// <summary>Runs skald with extra environment variables (<paramref name="environment"/>; null: none).</summary>
+    public static Result RunWith(string? workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        using var p = Process.Start(StartInfo(workingDirectory, args))!;
+        var psi = StartInfo(workingDirectory, args);
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(600_000))

@@ -69,36 +69,34 @@ public static unsafe class LayerNorm
         if (param && (dgamma.Length < cols || dbeta.Length < cols))
             throw new ArgumentException("dgamma and dbeta need cols elements (or both empty).");
         if (rows == 0 || cols == 0) return;
-        var gate = new Lock();
-        fixed (float* pdy = dy, px = x, pg = gamma, pm = mean, pr = rstd, pdx = dx, pdg = dgamma, pdb = dbeta)
+        fixed (float* pdy = dy, px = x, pg = gamma, pm = mean, pr = rstd, pdx = dx)
         {
             nint idy = (nint)pdy, ix = (nint)px, ig = (nint)pg, im = (nint)pm, ir = (nint)pr, idx = (nint)pdx;
-            nint idg = (nint)pdg, idb = (nint)pdb;
             bool hasDx = !dx.IsEmpty;
-            Parallelism.For(rows, MinRows(cols), (r0, r1) =>
+            if (!param)
             {
-                float[]? partial = param ? ArrayPool<float>.Shared.Rent(2 * cols) : null;
-                var pg2 = partial.AsSpan(0, param ? 2 * cols : 0);
-                pg2.Clear();
-                fixed (float* acc = pg2)
-                {
-                    for (int r = r0; r < r1; r++)
-                    {
-                        long o = (long)r * cols;
-                        BackwardRow((float*)idy + o, (float*)ix + o, (float*)ig, ((float*)im)[r], ((float*)ir)[r],
-                            hasDx ? (float*)idx + o : null, acc, acc == null ? null : acc + cols, cols);
-                    }
-                }
-                if (partial is null) return;
-                lock (gate)
-                {
-                    var dgs = new Span<float>((float*)idg, cols);
-                    var dbs = new Span<float>((float*)idb, cols);
-                    TensorPrimitives.Add(dgs, partial.AsSpan(0, cols), dgs);
-                    TensorPrimitives.Add(dbs, partial.AsSpan(cols, cols), dbs);
-                }
-                ArrayPool<float>.Shared.Return(partial);
+                Parallelism.For(rows, MinRows(cols), (r0, r1) => BackwardRows(r0, r1, null, null));
+                return;
+            }
+            // dgamma, dbeta: per-block partials summed in block order (the same bytes at any thread count).
+            float[] sum = ArrayPool<float>.Shared.Rent(2 * cols);
+            Parallelism.ForReduce(rows, MinRows(cols), 2 * cols, sum, (r0, r1, partial) =>
+            {
+                fixed (float* acc = partial) BackwardRows(r0, r1, acc, acc + cols);
             });
+            TensorPrimitives.Add(dgamma[..cols], sum.AsSpan(0, cols), dgamma[..cols]);
+            TensorPrimitives.Add(dbeta[..cols], sum.AsSpan(cols, cols), dbeta[..cols]);
+            ArrayPool<float>.Shared.Return(sum);
+
+            void BackwardRows(int r0, int r1, float* dg, float* db)
+            {
+                for (int r = r0; r < r1; r++)
+                {
+                    long o = (long)r * cols;
+                    BackwardRow((float*)idy + o, (float*)ix + o, (float*)ig, ((float*)im)[r], ((float*)ir)[r],
+                        hasDx ? (float*)idx + o : null, dg, db, cols);
+                }
+            }
         }
     }
 

@@ -61,32 +61,32 @@ public static unsafe class RmsNorm
         bool param = !dweight.IsEmpty;
         if (param && dweight.Length < cols) throw new ArgumentException("dweight needs cols elements (or empty).", nameof(dweight));
         if (rows == 0 || cols == 0) return;
-        var gate = new Lock();
-        fixed (float* pdy = dy, px = x, pw = weight, pr = rstd, pdx = dx, pdw = dweight)
+        fixed (float* pdy = dy, px = x, pw = weight, pr = rstd, pdx = dx)
         {
-            nint idy = (nint)pdy, ix = (nint)px, iw = (nint)pw, ir = (nint)pr, idx = (nint)pdx, idw = (nint)pdw;
-            Parallelism.For(rows, MinRows(cols), (r0, r1) =>
+            nint idy = (nint)pdy, ix = (nint)px, iw = (nint)pw, ir = (nint)pr, idx = (nint)pdx;
+            if (!param)
             {
-                float[]? partial = param ? ArrayPool<float>.Shared.Rent(cols) : null;
-                var acc = partial.AsSpan(0, param ? cols : 0);
-                acc.Clear();
-                fixed (float* pa = acc)
-                {
-                    for (int r = r0; r < r1; r++)
-                    {
-                        long o = (long)r * cols;
-                        BackwardRow((float*)idy + o, (float*)ix + o, (float*)iw, ((float*)ir)[r], (float*)idx + o, pa,
-                            cols, weightOffset);
-                    }
-                }
-                if (partial is null) return;
-                lock (gate)
-                {
-                    var dws = new Span<float>((float*)idw, cols);
-                    TensorPrimitives.Add(dws, partial.AsSpan(0, cols), dws);
-                }
-                ArrayPool<float>.Shared.Return(partial);
+                Parallelism.For(rows, MinRows(cols), (r0, r1) => BackwardRows(r0, r1, null));
+                return;
+            }
+            // dweight: per-block partials summed in block order (the same bytes at any thread count).
+            float[] sum = ArrayPool<float>.Shared.Rent(cols);
+            Parallelism.ForReduce(rows, MinRows(cols), cols, sum, (r0, r1, partial) =>
+            {
+                fixed (float* acc = partial) BackwardRows(r0, r1, acc);
             });
+            TensorPrimitives.Add(dweight[..cols], sum.AsSpan(0, cols), dweight[..cols]);
+            ArrayPool<float>.Shared.Return(sum);
+
+            void BackwardRows(int r0, int r1, float* dw)
+            {
+                for (int r = r0; r < r1; r++)
+                {
+                    long o = (long)r * cols;
+                    BackwardRow((float*)idy + o, (float*)ix + o, (float*)iw, ((float*)ir)[r], (float*)idx + o, dw, cols,
+                        weightOffset);
+                }
+            }
         }
     }
 

@@ -106,7 +106,7 @@ internal static unsafe class VectorMath
                 return;
             }
             nint ix = (nint)px, iy = (nint)py, fn = (nint)kernel;
-            Parallelism.For(n, ElementsPerThread, (s, e) =>
+            Parallelism.ForAligned(n, ElementsPerThread, 64, (s, e) =>
                 ((delegate*<float*, float*, int, void>)fn)((float*)ix + s, (float*)iy + s, e - s));
         }
     }
@@ -128,7 +128,7 @@ internal static unsafe class VectorMath
                 return;
             }
             nint ix = (nint)px, idy = (nint)pdy, idx = (nint)pdx, fn = (nint)kernel;
-            Parallelism.For(n, ElementsPerThread, (s, e) =>
+            Parallelism.ForAligned(n, ElementsPerThread, 64, (s, e) =>
                 ((delegate*<float*, float*, float*, int, void>)fn)((float*)ix + s, (float*)idy + s, (float*)idx + s,
                     e - s));
         }

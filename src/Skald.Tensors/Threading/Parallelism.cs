@@ -37,6 +37,61 @@ public static class Parallelism
         });
     }
 
+    /// <summary>A block of rows [start, end) adding its contribution into its own zeroed <paramref name="partial"/>.</summary>
+    internal delegate void PartialBody(int start, int end, Span<float> partial);
+
+    /// <summary>Most blocks <see cref="ForReduce"/> splits a range into (bounds its scratch at this many partials).</summary>
+    internal const int MaxReduceBlocks = 64;
+
+    /// <summary>
+    /// A parallel sum with a fixed order: splits [0, <paramref name="count"/>) into blocks whose size depends only on
+    /// <paramref name="count"/> and <paramref name="minPerBlock"/> (never on the thread count or on scheduling), runs
+    /// <paramref name="body"/> once per block into the block's own zeroed partial of <paramref name="width"/> floats (blocks
+    /// spread over threads as <see cref="For"/> does), then writes partial 0 + partial 1 + … in block order into
+    /// <paramref name="sum"/>. So the bytes of the sum are the same at any thread count, run after run (a lock that adds
+    /// each thread's partial as it finishes makes the sum's rounding depend on which thread ends first).
+    /// </summary>
+    internal static void ForReduce(int count, int minPerBlock, int width, Span<float> sum, PartialBody body)
+    {
+        if (sum.Length < width) throw new ArgumentException("sum needs width elements.", nameof(sum));
+        sum[..width].Clear();
+        if (count <= 0 || width == 0) return;
+        int size = Math.Max(Math.Max(1, minPerBlock), (int)(((long)count + MaxReduceBlocks - 1) / MaxReduceBlocks));
+        int blocks = (int)(((long)count + size - 1) / size);
+        float[] partials = System.Buffers.ArrayPool<float>.Shared.Rent(blocks * width);
+        try
+        {
+            For(blocks, 1, (b0, b1) =>
+            {
+                for (int b = b0; b < b1; b++)
+                {
+                    var partial = partials.AsSpan(b * width, width);
+                    partial.Clear();
+                    body(b * size, (int)Math.Min(count, (long)(b + 1) * size), partial);
+                }
+            });
+            for (int b = 0; b < blocks; b++)
+                System.Numerics.Tensors.TensorPrimitives.Add(sum[..width], partials.AsSpan(b * width, width), sum[..width]);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(partials);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="For"/> with every range but the last starting and ending on a multiple of <paramref name="align"/>
+    /// elements, so a SIMD kernel meets its scalar tail at the same elements whatever the thread count (an element-wise
+    /// kernel whose vector and scalar paths round differently still gives the same bytes at any thread count).
+    /// </summary>
+    internal static void ForAligned(int count, int minPerThread, int align, Action<int, int> body)
+    {
+        if (count <= 0) return;
+        int units = (int)(((long)count + align - 1) / align);
+        For(units, Math.Max(1, minPerThread / align), (u0, u1) =>
+            body((int)Math.Min(count, (long)u0 * align), (int)Math.Min(count, (long)u1 * align)));
+    }
+
     /// <summary>Number of threads <see cref="For"/> would use.</summary>
     internal static int Threads(int count, int minPerThread)
     {

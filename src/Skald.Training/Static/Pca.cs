@@ -47,9 +47,9 @@ public sealed class Pca
             for (int j = 0; j < cols; j++) mean[j] += row[j];
         }
         for (int j = 0; j < cols; j++) mean[j] /= rows;
-        // Covariance, upper triangle accumulated over centred rows, rows split over threads (fixed partition, so the
-        // sum order and the result do not depend on scheduling).
-        int parts = Math.Clamp(Tensors.Parallelism.MaxThreads, 1, 64);
+        // Covariance, upper triangle accumulated over centred rows, rows split into a partition fixed by the row count
+        // alone (not the thread count), partials summed in order: the same bytes at any thread count.
+        int parts = Math.Clamp(rows / 256, 1, 4);
         var partial = new double[parts][];
         var array = data.ToArray();
         Parallel.For(0, parts, p =>

@@ -52,7 +52,7 @@ public sealed partial class Tokenizer
     {
         ArgumentNullException.ThrowIfNull(pairs);
         var results = new Encoding[pairs.Count];
-        Parallel.For(0, pairs.Count, i => results[i] = EncodeCore(pairs[i].A, pairs[i].B, addSpecialTokens, truncation));
+        ForEachText(pairs.Count, i => results[i] = EncodeCore(pairs[i].A, pairs[i].B, addSpecialTokens, truncation));
         return results;
     }
 

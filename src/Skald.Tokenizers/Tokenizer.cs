@@ -201,8 +201,24 @@ public sealed partial class Tokenizer
             for (int i = 0; i < texts.Count; i++) results[i] = Encode(texts[i], addSpecialTokens, maxLength);
             return results;
         }
-        Parallel.For(0, texts.Count, i => results[i] = Encode(texts[i], addSpecialTokens, maxLength));
+        ForEachText(texts.Count, i => results[i] = Encode(texts[i], addSpecialTokens, maxLength));
         return results;
+    }
+
+    /// <summary>
+    /// Parallel.For over texts that surfaces the first failure itself (a tokenizer error such as an unknown word without
+    /// an unk token, or a runaway regex, fails every text alike: one message, not an AggregateException of hundreds).
+    /// </summary>
+    private static void ForEachText(int count, Action<int> body)
+    {
+        try
+        {
+            Parallel.For(0, count, body);
+        }
+        catch (AggregateException e)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
+        }
     }
 
     private Encoding EncodeCore(string a, string? b, bool addSpecialTokens, int maxLength) =>

@@ -17,13 +17,26 @@ internal sealed class OnigRegex
     private static readonly char[] StandIns = BuildStandIns();
     private readonly Regex _regex;
 
-    /// <summary>Translates and compiles <paramref name="pattern"/>; throws <see cref="ArgumentException"/> when .NET rejects it.</summary>
-    public OnigRegex(string pattern)
+    /// <summary>
+    /// Longest one match attempt may take. Patterns come from untrusted files: a catastrophic one (<c>(a+)+$</c>)
+    /// backtracks for ever on some inputs, while real tokenizer patterns match in microseconds.
+    /// </summary>
+    public static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Translates and compiles <paramref name="pattern"/>; throws <see cref="ArgumentException"/> when .NET rejects it.
+    /// <paramref name="source"/> (file and JSON path) is named when a match runs over <see cref="MatchTimeout"/>.
+    /// </summary>
+    public OnigRegex(string pattern, string? source = null)
     {
         Pattern = pattern;
+        Source = source ?? "tokenizer";
         Translated = Translate(pattern);
-        _regex = new Regex(Translated, RegexOptions.CultureInvariant | RegexOptions.Multiline | RegexOptions.Compiled);
+        _regex = new Regex(Translated, RegexOptions.CultureInvariant | RegexOptions.Multiline | RegexOptions.Compiled, MatchTimeout);
     }
+
+    /// <summary>Where the pattern comes from (file and JSON path), for messages.</summary>
+    public string Source { get; }
 
     /// <summary>The original (Oniguruma) pattern.</summary>
     public string Pattern { get; }
@@ -33,6 +46,20 @@ internal sealed class OnigRegex
 
     /// <summary>Non-empty matches (UTF-16 ranges of <paramref name="text"/>), left to right, like onig's find_iter.</summary>
     public void Matches(ReadOnlySpan<char> text, List<(int Start, int End)> output)
+    {
+        try
+        {
+            MatchesCore(text, output);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            throw new TokenizerException(
+                $"{Source}: regex \"{Pattern}\" did not finish within {MatchTimeout.TotalSeconds:0} s on a text of {text.Length} " +
+                "characters (catastrophic backtracking); the tokenizer cannot be used with this pattern");
+        }
+    }
+
+    private void MatchesCore(ReadOnlySpan<char> text, List<(int Start, int End)> output)
     {
         if (text.IndexOfAnyInRange('\uD800', '\uDFFF') < 0)
         {

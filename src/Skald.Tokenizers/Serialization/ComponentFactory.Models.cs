@@ -23,7 +23,8 @@ internal static partial class ComponentFactory
         {
             case "WordPiece":
             {
-                return new WordPieceModel(Vocab(r, e, path), r.String(e, "unk_token", path) ?? "[UNK]",
+                var pieces = Vocab(r, e, path);
+                return new WordPieceModel(pieces, UnkInVocab(r, pieces, r.String(e, "unk_token", path) ?? "[UNK]", path),
                     r.String(e, "continuing_subword_prefix", path) ?? "##", r.Int(e, "max_input_chars_per_word", path) ?? 100);
             }
             case "Unigram":
@@ -44,7 +45,8 @@ internal static partial class ComponentFactory
             case "BPE":
                 return Bpe(r, e, path);
             case "WordLevel":
-                return new WordLevelModel(Vocab(r, e, path), r.String(e, "unk_token", path) ?? "<unk>");
+                var words = Vocab(r, e, path);
+                return new WordLevelModel(words, UnkInVocab(r, words, r.String(e, "unk_token", path) ?? "<unk>", path));
             default:
                 throw r.Error(path, $"unknown model type \"{type}\"");
         }
@@ -58,9 +60,25 @@ internal static partial class ComponentFactory
         foreach (var p in vocabEl.EnumerateObject())
         {
             if (!p.Value.TryGetInt32(out int id) || id < 0) throw r.Error($"{path}.vocab", $"bad id for token \"{p.Name}\"");
+            if (id > MaxTokenId)
+                throw r.Error($"{path}.vocab", $"id {id} of token \"{p.Name}\" is beyond any real vocabulary (ids go up to {MaxTokenId})");
             vocab[p.Name] = id;
         }
         return vocab;
+    }
+
+    /// <summary>Largest token id a vocabulary may hold (2²⁴ − 1; the largest real vocabularies hold about 2¹⁸ tokens).</summary>
+    private const int MaxTokenId = (1 << 24) - 1;
+
+    /// <summary>
+    /// The unk token of a WordPiece / WordLevel model, checked at load: HF fails only when it first meets an unknown
+    /// word, long after the file was read; an empty vocabulary or an unk token it lacks is an error naming the key here.
+    /// </summary>
+    private static string UnkInVocab(JsonReader r, Dictionary<string, int> vocab, string unk, string path)
+    {
+        if (vocab.Count == 0) throw r.Error($"{path}.vocab", "the vocabulary is empty");
+        if (!vocab.ContainsKey(unk)) throw r.Error($"{path}.unk_token", $"unk_token \"{unk}\" is not in the vocabulary");
+        return unk;
     }
 
     private static BpeModel Bpe(JsonReader r, JsonElement e, string path)

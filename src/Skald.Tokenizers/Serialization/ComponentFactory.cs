@@ -76,7 +76,7 @@ internal static partial class ComponentFactory
     {
         try
         {
-            return new OnigRegex(pattern);
+            return new OnigRegex(pattern, $"{r.Source} at {path}");
         }
         catch (ArgumentException ex)
         {

@@ -137,6 +137,10 @@ public sealed class SentenceEncoder
     {
         string path = folder.Path;
         if (folder.Bidirectional && encoder is IDecoder decoder) decoder.AttentionMode = AttentionMode.Bidirectional;
+        if (tokenizer.IdBound > encoder.Config.VocabSize)
+            throw new ModelFormatException(
+                $"{System.IO.Path.Combine(folder.TransformerPath, "tokenizer.json")}: token ids go up to {tokenizer.IdBound - 1} but the " +
+                $"model's embedding table has {encoder.Config.VocabSize} rows (vocab_size): the tokenizer does not belong to this model");
         var pooling = folder.Pooling ?? new PoolingConfig(encoder.HiddenSize, folder.Llm2Vec?.PoolingMode ?? PoolingMode.Mean);
         if (pooling.Dimension != encoder.HiddenSize)
             throw new ModelFormatException(
@@ -173,11 +177,32 @@ public sealed class SentenceEncoder
             {
                 inference.Reset();
                 var y = Forward(inference, batch, normalize);
+                CheckFinite(y.Span, y.Cols, order.AsSpan(start, b));
                 for (int i = 0; i < b; i++) result[order[start + i]] = y.Span.Slice(i * y.Cols, y.Cols).ToArray();
             }
             options.Progress?.Invoke(start + b, order.Length);
         }
         return result;
+    }
+
+    /// <summary>
+    /// Embeddings must be finite: a model with NaN or infinite weights (or a broken config) would otherwise write NaN
+    /// into files and score 0 in evaluation without a word. One sum per batch; the rows are looked at only when it is
+    /// not finite (a sum of huge finite values can overflow too, and is then no error).
+    /// </summary>
+    private void CheckFinite(ReadOnlySpan<float> y, int cols, ReadOnlySpan<int> textIndex)
+    {
+        if (float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(y))) return;
+        for (int i = 0; i < textIndex.Length; i++)
+        {
+            foreach (float v in y.Slice(i * cols, cols))
+            {
+                if (!float.IsFinite(v))
+                    throw new ModelFormatException(
+                        $"{Folder.Path}: the model gives a non-finite embedding (NaN or infinity) for text {textIndex[i] + 1}; " +
+                        "its weights or config.json are broken");
+            }
+        }
     }
 
     /// <summary>

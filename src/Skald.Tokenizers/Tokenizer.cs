@@ -60,6 +60,7 @@ public sealed partial class Tokenizer
         PadTokenId = padId;
         int extra = added.Tokens.Count(t => _model.TokenToId(t.Content) is null);
         VocabSize = _model.VocabSize + extra;
+        IdBound = Math.Max(_model.IdBound, added.Tokens.Count == 0 ? 0 : added.Tokens.Max(t => t.Id) + 1);
     }
 
     /// <summary>Loads a tokenizer.json file.</summary>
@@ -147,6 +148,12 @@ public sealed partial class Tokenizer
 
     /// <summary>Vocabulary size including added tokens that are not in the model's vocabulary (HF's get_vocab_size(true)).</summary>
     public int VocabSize { get; }
+
+    /// <summary>
+    /// One more than the largest id the tokenizer can produce (model vocabulary and added tokens): the rows a model's
+    /// embedding table needs.
+    /// </summary>
+    public int IdBound { get; }
 
     /// <summary>The model type: "WordPiece", "Unigram", ...</summary>
     public string ModelKind => _model.Kind;

@@ -69,7 +69,7 @@ internal static class DecoderConfigReader
             NumKeyValueHeads = kv,
             HeadDim = headDim,
             HiddenAct = act,
-            RmsNormEps = (float)(Number(r, "rms_norm_eps", path) ?? 1e-6),
+            RmsNormEps = TransformerConfig.PositiveEps((float)(Number(r, "rms_norm_eps", path) ?? 1e-6), "rms_norm_eps", path),
             RopeTheta = theta,
             RopeLocalTheta = localTheta,
             RopeScaling = scaling,

@@ -143,7 +143,7 @@ public sealed record TransformerConfig
                 MaxPositionEmbeddings = IntOr(r, "max_position_embeddings", 512, path),
                 TypeVocabSize = IntOr(r, "type_vocab_size", 2, path),
                 LayerNormEps = r.TryGetProperty("layer_norm_eps", out var eps) && eps.ValueKind == JsonValueKind.Number
-                    ? eps.GetSingle() : 1e-12f,
+                    ? PositiveEps(eps.GetSingle(), "layer_norm_eps", path) : 1e-12f,
                 PadTokenId = IntOr(r, "pad_token_id", 0, path),
                 Architecture = r.TryGetProperty("architectures", out var a) && a.ValueKind == JsonValueKind.Array
                     && a.GetArrayLength() > 0 ? a[0].GetString() : null,
@@ -154,6 +154,11 @@ public sealed record TransformerConfig
             return cfg;
         }
     }
+
+    /// <summary>A norm's epsilon, which must be a finite number above 0 (else x/√(var + eps) is NaN or infinite).</summary>
+    internal static float PositiveEps(float eps, string key, string path) => float.IsFinite(eps) && eps > 0
+        ? eps
+        : throw new ModelFormatException($"{path}: key \"{key}\" must be a small positive number, found {eps.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
 
     internal static string? Str(JsonElement r, string key) =>
         r.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;

@@ -100,7 +100,9 @@ public sealed record ModelFolder
             using var doc = JsonFiles.Read(stPath);
             folder = folder with
             {
-                MaxSeqLength = JsonFiles.Int(doc.RootElement, "max_seq_length", stPath),
+                MaxSeqLength = JsonFiles.Int(doc.RootElement, "max_seq_length", stPath) is int m && m < 1
+                    ? throw new ModelFormatException($"{stPath}: key \"max_seq_length\" must be a positive integer, found {m}")
+                    : JsonFiles.Int(doc.RootElement, "max_seq_length", stPath),
                 DoLowerCase = JsonFiles.Bool(doc.RootElement, "do_lower_case", stPath),
             };
         }

@@ -11,6 +11,9 @@ internal interface IModel
     /// <summary>Number of entries in the model's vocabulary.</summary>
     int VocabSize { get; }
 
+    /// <summary>One more than the largest id of the vocabulary (ids may leave gaps).</summary>
+    int IdBound { get; }
+
     /// <summary>Tokens of <paramref name="text"/>; offsets are UTF-16 units within it.</summary>
     void Tokenize(ReadOnlySpan<char> text, List<Token> output);
 

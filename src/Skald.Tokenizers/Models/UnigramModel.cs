@@ -61,6 +61,9 @@ internal sealed class UnigramModel : IModel
     public int VocabSize => _vocab.Length;
 
     /// <inheritdoc/>
+    public int IdBound => _vocab.Length;
+
+    /// <inheritdoc/>
     public int? TokenToId(string token) => _ids.TryGetValue(token, out int id) ? id : null;
 
     /// <inheritdoc/>

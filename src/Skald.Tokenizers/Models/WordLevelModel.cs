@@ -34,6 +34,9 @@ internal sealed class WordLevelModel : IModel
     public int VocabSize => _vocab.Count;
 
     /// <inheritdoc/>
+    public int IdBound => _byId.Length;
+
+    /// <inheritdoc/>
     public int? TokenToId(string token) => _vocab.TryGetValue(token, out int id) ? id : null;
 
     /// <inheritdoc/>

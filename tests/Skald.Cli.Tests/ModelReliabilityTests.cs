@@ -1,0 +1,105 @@
+using System.Buffers.Binary;
+using System.Text.Json.Nodes;
+
+namespace Skald.Cli.Tests;
+
+/// <summary>
+/// Broken model folders: one line naming the file and key, exit 1, no output (issue 18). A model whose embeddings are
+/// not finite is an error, never NaN in a file or a silent score of 0.
+/// </summary>
+public sealed class ModelReliabilityTests
+{
+    private readonly string dir = TestPaths.NewTempDir();
+
+    /// <summary>A copy of the bert-cased-mean fixture, edited.</summary>
+    private string Model(Action<string>? edit = null)
+    {
+        string model = Path.Combine(dir, $"m{Guid.NewGuid():N}");
+        Directory.CreateDirectory(model);
+        string source = TestPaths.FixtureModel("bert-cased-mean");
+        foreach (var f in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(model, Path.GetRelativePath(source, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(f, target);
+        }
+        edit?.Invoke(model);
+        return model;
+    }
+
+    private static void EditJson(string path, Action<JsonObject> edit)
+    {
+        var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        edit(json);
+        File.WriteAllText(path, json.ToJsonString());
+    }
+
+    /// <summary>Every weight of model.safetensors becomes <paramref name="value"/> (the header is kept).</summary>
+    private static void FillWeights(string model, float value)
+    {
+        string path = Path.Combine(model, "model.safetensors");
+        byte[] bytes = File.ReadAllBytes(path);
+        long start = 8 + (long)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        for (long i = start; i + 4 <= bytes.Length; i += 4) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan((int)i), value);
+        File.WriteAllBytes(path, bytes);
+    }
+
+    private (SkaldProcess.Result Result, string Output) Encode(string model)
+    {
+        string input = Path.Combine(dir, "in.txt"), output = Path.Combine(dir, $"o{Guid.NewGuid():N}.jsonl");
+        File.WriteAllText(input, "Hei på deg\nHvor ligger Bergen?\n");
+        return (SkaldProcess.Run("encode", "--model", model, "--input", input, "--output", output), output);
+    }
+
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    public void NonFiniteWeightsAreAnErrorNotNaNInTheOutput(float value)
+    {
+        string model = Model(m => FillWeights(m, value));
+        var (r, output) = Encode(model);
+        SkaldProcess.AssertUserError(r, 1, model, "non-finite embedding (NaN or infinity) for text ");
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void EvaluatingANaNModelIsAnErrorNotAScoreOfZero()
+    {
+        string model = Model(m => FillWeights(m, float.NaN));
+        string task = BeirFolder.Write(
+            "{\"_id\": \"d1\", \"text\": \"Bergen ligger på Vestlandet.\"}\n{\"_id\": \"d2\", \"text\": \"Oslo er hovedstaden.\"}\n",
+            "{\"_id\": \"q1\", \"text\": \"Hvor ligger Bergen?\"}\n", "query-id\tcorpus-id\tscore\nq1\td1\t1\n");
+        var r = SkaldProcess.Run("evaluate", "--model", model, "--task", task);
+        SkaldProcess.AssertUserError(r, 1, model, "non-finite embedding");
+    }
+
+    [Fact]
+    public void NegativeLayerNormEpsIsNamed()
+    {
+        string model = Model(m => EditJson(Path.Combine(m, "config.json"), c => c["layer_norm_eps"] = -1));
+        var (r, output) = Encode(model);
+        SkaldProcess.AssertUserError(r, 1, Path.Combine(model, "config.json"), "\"layer_norm_eps\" must be a small positive number, found -1");
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void NegativeMaxSeqLengthIsNamed()
+    {
+        string model = Model(m => EditJson(Path.Combine(m, "sentence_bert_config.json"), c => c["max_seq_length"] = -5));
+        var (r, _) = Encode(model);
+        SkaldProcess.AssertUserError(r, 1, "sentence_bert_config.json", "\"max_seq_length\" must be a positive integer, found -5");
+    }
+
+    [Fact]
+    public void TokenizerIdsBeyondTheEmbeddingTableAreNamedAtLoad()
+    {
+        string model = Model(m =>
+        {
+            int rows = JsonNode.Parse(File.ReadAllText(Path.Combine(m, "config.json")))!["vocab_size"]!.GetValue<int>();
+            EditJson(Path.Combine(m, "tokenizer.json"), t => t["model"]!["vocab"]!["zzz"] = rows + 5);
+        });
+        var (r, output) = Encode(model);
+        SkaldProcess.AssertUserError(r, 1, Path.Combine(model, "tokenizer.json"), "token ids go up to", "the tokenizer does not belong to this model");
+        Assert.False(File.Exists(output));
+    }
+}

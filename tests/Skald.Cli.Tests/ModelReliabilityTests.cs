@@ -102,4 +102,65 @@ public sealed class ModelReliabilityTests
         SkaldProcess.AssertUserError(r, 1, Path.Combine(model, "tokenizer.json"), "token ids go up to", "the tokenizer does not belong to this model");
         Assert.False(File.Exists(output));
     }
+
+    [Fact]
+    public void WeightsLinkedToADeviceAreRefused()
+    {
+        string model = Model(m =>
+        {
+            File.Delete(Path.Combine(m, "model.safetensors"));
+            File.CreateSymbolicLink(Path.Combine(m, "model.safetensors"), "/dev/zero");
+        });
+        var (r, output) = Encode(model);
+        SkaldProcess.AssertUserError(r, 1, Path.Combine(model, "model.safetensors"), "/dev/zero");
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void ModulePathOutsideTheFolderIsRefused()
+    {
+        string other = Model();
+        string model = Model();
+        var modules = JsonNode.Parse(File.ReadAllText(Path.Combine(model, "modules.json")))!.AsArray();
+        modules[1]!["path"] = Path.Combine("..", Path.GetFileName(other), "1_Pooling");
+        File.WriteAllText(Path.Combine(model, "modules.json"), modules.ToJsonString());
+        var (r, _) = Encode(model);
+        SkaldProcess.AssertUserError(r, 1, "modules.json: module 1 path points outside the model folder");
+    }
+
+    [Fact]
+    public void ModuleFolderLinkedOutsideIsRefused()
+    {
+        string other = Model();
+        string model = Model(m =>
+        {
+            Directory.Delete(Path.Combine(m, "1_Pooling"), recursive: true);
+            Directory.CreateSymbolicLink(Path.Combine(m, "1_Pooling"), Path.Combine(other, "1_Pooling"));
+        });
+        var (r, _) = Encode(model);
+        SkaldProcess.AssertUserError(r, 1, "1_Pooling is a link to", "outside the model folder");
+    }
+
+    [Fact]
+    public void HubCacheSnapshotLinkingIntoBlobsLoads()
+    {
+        // huggingface_hub's cache: snapshots/<sha>/<file> are links to ../../blobs/<hash>.
+        string repo = Path.Combine(dir, "hub", "models--org--name");
+        string snapshot = Path.Combine(repo, "snapshots", "abc123");
+        string blobs = Path.Combine(repo, "blobs");
+        Directory.CreateDirectory(blobs);
+        string source = Model();
+        foreach (var f in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        {
+            string rel = Path.GetRelativePath(source, f);
+            string blob = Path.Combine(blobs, Guid.NewGuid().ToString("N"));
+            File.Copy(f, blob);
+            string link = Path.Combine(snapshot, rel);
+            Directory.CreateDirectory(Path.GetDirectoryName(link)!);
+            File.CreateSymbolicLink(link, Path.GetRelativePath(Path.GetDirectoryName(link)!, blob));
+        }
+        var (r, output) = Encode(snapshot);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(2, File.ReadAllLines(output).Length);
+    }
 }

@@ -38,7 +38,11 @@ public sealed class Checkpoint : IDisposable
         if (!Directory.Exists(folder)) throw new ModelFormatException($"{folder}: model folder not found");
         string single = System.IO.Path.Combine(folder, "model.safetensors");
         string index = System.IO.Path.Combine(folder, "model.safetensors.index.json");
-        if (File.Exists(single)) return FromFiles(single, [single], stripPrefixes);
+        if (File.Exists(single))
+        {
+            FolderPaths.CheckLink(single, folder, single);
+            return FromFiles(single, [single], stripPrefixes);
+        }
         if (File.Exists(index)) return FromFiles(index, ShardsOf(index), stripPrefixes);
         if (File.Exists(System.IO.Path.Combine(folder, "pytorch_model.bin"))
             || File.Exists(System.IO.Path.Combine(folder, "pytorch_model.bin.index.json")))
@@ -63,9 +67,7 @@ public sealed class Checkpoint : IDisposable
             foreach (var p in map.EnumerateObject())
             {
                 string file = p.Value.GetString() ?? throw new ModelFormatException($"{indexPath}: weight_map[\"{p.Name}\"] is not a file name");
-                if (file.Contains("..") || System.IO.Path.IsPathRooted(file))
-                    throw new ModelFormatException($"{indexPath}: weight_map[\"{p.Name}\"] points outside the folder: {file}");
-                string full = System.IO.Path.Combine(dir, file);
+                string full = FolderPaths.Inside(dir, file, $"{indexPath}: weight_map[\"{p.Name}\"]");
                 if (!shards.Contains(full)) shards.Add(full);
             }
             foreach (var s in shards)

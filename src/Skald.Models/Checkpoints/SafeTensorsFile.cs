@@ -62,7 +62,7 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     public static SafeTensorsFile Open(string path)
     {
         if (!File.Exists(path)) throw new ModelFormatException($"{path}: file not found");
-        long fileLength = new FileInfo(path).Length;
+        long fileLength = FolderPaths.RegularFileLength(path);
         if (fileLength < 8)
             throw new ModelFormatException($"{path}: not a safetensors file (only {fileLength} bytes, the 8-byte header length is missing)");
 

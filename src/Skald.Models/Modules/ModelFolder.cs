@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skald.Models.Checkpoints;
 using Skald.Tokenizers;
 
 namespace Skald.Models.Modules;
@@ -209,7 +210,7 @@ public sealed record ModelFolder
         {
             string type = JsonFiles.Str(m, "type", modulesPath) ?? throw new ModelFormatException($"{modulesPath}: module {index} has no \"type\"");
             string rel = JsonFiles.Str(m, "path", modulesPath) ?? "";
-            string modPath = System.IO.Path.Combine(folder.Path, rel);
+            string modPath = FolderPaths.Inside(folder.Path, rel, $"{modulesPath}: module {index} path");
             string shortType = type[(type.LastIndexOf('.') + 1)..];
             switch (shortType)
             {

@@ -58,7 +58,8 @@ internal static class TextInput
             if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("text", out var t))
                 throw new InputException($"{path}:{lineNo}: expected a JSON object with a \"text\" field");
             if (t.ValueKind != JsonValueKind.String) throw new InputException($"{path}:{lineNo}: \"text\" must be a string");
-            return t.GetString()!;
+            return Retrieval.Data.DataFiles.TextOrNull(t)
+                ?? throw new InputException($"{path}:{lineNo}: {Retrieval.Data.DataFiles.LoneSurrogate("text")}");
         }
         catch (JsonException e)
         {

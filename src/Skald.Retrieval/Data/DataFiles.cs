@@ -33,6 +33,26 @@ public static class DataFiles
         return result;
     }
 
+    /// <summary>
+    /// The text of a JSON string value, or null when it holds a lone surrogate escape such as <c>"\ud800"</c>: valid JSON
+    /// but not text (no UTF-8 can carry it; HF tokenizers refuse it), so readers report the file and line instead.
+    /// </summary>
+    public static string? TextOrNull(JsonElement v)
+    {
+        try
+        {
+            return v.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The message for a field holding a lone surrogate escape (see <see cref="TextOrNull"/>).</summary>
+    public static string LoneSurrogate(string field) =>
+        $"field \"{field}\" holds a lone UTF-16 surrogate escape (such as \\ud800), which is not text";
+
     /// <summary>A string field (numbers are accepted and written invariantly); missing or null is an error.</summary>
     public static string String(JsonElement e, string name, string path, int line, bool allowEmpty = false)
     {
@@ -40,7 +60,7 @@ public static class DataFiles
             throw new EvaluationException($"{path}:{line}: missing field \"{name}\"");
         string s = v.ValueKind switch
         {
-            JsonValueKind.String => v.GetString()!,
+            JsonValueKind.String => TextOrNull(v) ?? throw new EvaluationException($"{path}:{line}: {LoneSurrogate(name)}"),
             JsonValueKind.Number => v.GetRawText(),
             _ => throw new EvaluationException($"{path}:{line}: field \"{name}\" must be a string"),
         };
@@ -50,7 +70,7 @@ public static class DataFiles
 
     /// <summary>An optional string field ("" when missing or null).</summary>
     public static string OptionalString(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? TextOrNull(v) ?? "" : "";
 
     /// <summary>
     /// Reads a tab-separated file whose first line is a header naming at least <paramref name="columns"/>; returns

@@ -110,7 +110,8 @@ public static class DatasetReader
                         throw new TrainingException($"{path}:{line}: unexpected column '{p.Name}' (the first line has {string.Join(", ", header)})");
                     values[k] = p.Value.ValueKind switch
                     {
-                        JsonValueKind.String => p.Value.GetString(),
+                        JsonValueKind.String => Retrieval.Data.DataFiles.TextOrNull(p.Value)
+                            ?? throw new TrainingException($"{path}:{line}: {Retrieval.Data.DataFiles.LoneSurrogate(p.Name)}"),
                         JsonValueKind.Number when LabelNames.Contains(p.Name) => p.Value.GetRawText(),
                         JsonValueKind.Null => null,
                         _ => throw new TrainingException($"{path}:{line}: column '{p.Name}' must be a string"),

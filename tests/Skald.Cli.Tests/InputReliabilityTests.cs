@@ -1,0 +1,54 @@
+namespace Skald.Cli.Tests;
+
+/// <summary>Hostile input files: one line naming the file and line, exit 1, nothing written (issue 18).</summary>
+public sealed class InputReliabilityTests
+{
+    private readonly string dir = TestPaths.NewTempDir();
+
+    private string Write(string name, string text)
+    {
+        string path = Path.Combine(dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public void LoneSurrogateInEncodeInputIsNamedByLine()
+    {
+        string input = Write("in.jsonl", "{\"text\": \"Hei\"}\n{\"text\": \"Hei \\ud800 du\"}\n");
+        string output = Path.Combine(dir, "o.jsonl");
+        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", output);
+        SkaldProcess.AssertUserError(r, 1, input + ":2", "lone UTF-16 surrogate escape");
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void LoneSurrogateInTokenizeInputIsNamedByLine()
+    {
+        string input = Write("in.jsonl", "{\"text\": \"\\udc00\"}\n");
+        var r = SkaldProcess.Run("tokenize", "--tokenizer", Path.Combine(TestPaths.FixtureModel("bert-cased-mean"), "tokenizer.json"),
+            "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
+        SkaldProcess.AssertUserError(r, 1, input + ":1", "lone UTF-16 surrogate escape");
+    }
+
+    [Fact]
+    public void LoneSurrogateInTrainingDataIsNamedByLineAndColumn()
+    {
+        string data = Write("pairs.jsonl", string.Concat(Enumerable.Range(0, 8).Select(i =>
+            i == 5 ? "{\"anchor\": \"a \\ud800\", \"positive\": \"b\"}\n" : $"{{\"anchor\": \"spørsmål {i}\", \"positive\": \"svar {i}\"}}\n")));
+        string config = Write("c.yaml", $"""
+            model:
+              path: {TestPaths.FixtureModel("bert-cased-mean")}
+            data:
+              train: {data}
+            training:
+              batch_size: 4
+              max_steps: 2
+            output:
+              dir: {Path.Combine(dir, "out")}
+            """);
+        var r = SkaldProcess.Run("train", "--config", config);
+        SkaldProcess.AssertUserError(r, 1, data + ":6", "field \"anchor\"", "lone UTF-16 surrogate escape");
+        Assert.False(Directory.Exists(Path.Combine(dir, "out", "final")));
+    }
+}

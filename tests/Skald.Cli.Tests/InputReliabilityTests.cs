@@ -51,4 +51,19 @@ public sealed class InputReliabilityTests
         SkaldProcess.AssertUserError(r, 1, data + ":6", "field \"anchor\"", "lone UTF-16 surrogate escape");
         Assert.False(Directory.Exists(Path.Combine(dir, "out", "final")));
     }
+
+    [Fact]
+    public void StsWithConstantGoldScoresReportsNullAndWhy()
+    {
+        string task = Write("sts.tsv", "sentence1\tsentence2\tscore\nHei\tHallo\t3\nBil\tKatt\t3\nHuset er rødt\tDet røde huset\t3\n");
+        string output = Path.Combine(dir, "r.json");
+        var r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", task, "--type", "sts",
+            "--output", output);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("cosine_spearman = undefined (correlation is undefined: every gold score is the same)", r.Stderr);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(output))!;
+        Assert.Null(json["main_score"]);
+        Assert.Null(json["metrics"]!["cosine_pearson"]);
+        Assert.Equal("correlation is undefined: every gold score is the same", json["metadata"]!["note"]!.GetValue<string>());
+    }
 }

@@ -11,7 +11,11 @@ public sealed class MetricsTests
         // ranks x = 1, 2.5, 2.5, 4 (tie averaged); ranks y = 1, 3, 2, 4
         Assert.Equal(4.5 / Math.Sqrt(4.5 * 5), Correlation.Spearman([1, 2, 2, 3], [1, 3, 2, 4]), 12);
         Assert.Equal([1, 2.5, 2.5, 4], Correlation.AverageRanks([1, 2, 2, 3]));
-        Assert.Equal(0, Correlation.Pearson([1, 1, 1], [1, 2, 3]));
+        Assert.True(double.IsNaN(Correlation.Pearson([1, 1, 1], [1, 2, 3]))); // undefined, as scipy
+        Assert.True(double.IsNaN(Correlation.Pearson([1], [2])));
+        Assert.Equal("correlation is undefined: every gold score is the same", Correlation.Undefined([1, 1, 1], [1, 2, 3]));
+        Assert.Equal("correlation is undefined: the model gives every pair the same score", Correlation.Undefined([1, 2], [3, 3]));
+        Assert.Null(Correlation.Undefined([1, 2], [3, 4]));
         Assert.Equal(-1, Correlation.Spearman([1, 2, 3], [9, 5, 1]), 12);
     }
 

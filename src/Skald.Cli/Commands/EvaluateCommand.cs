@@ -58,7 +58,10 @@ internal sealed class EvaluateCommand : Command
             string json = result.ToJson();
             if (outputPath is null) Console.WriteLine(json);
             else AtomicFile.Write(outputPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));
-            Terminal.Log($"{result.Task} ({result.Type}, {result.Model}): {result.MainMetric} = {result.MainScore:F4} in {result.Seconds:F1} s",
+            string score = double.IsFinite(result.MainScore)
+                ? result.MainScore.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)
+                : $"undefined ({(result.Metadata.TryGetValue("note", out var why) ? why : "not a number")})";
+            Terminal.Log($"{result.Task} ({result.Type}, {result.Model}): {result.MainMetric} = {score} in {result.Seconds:F1} s",
                 p.GetValue(CliOptions.Quiet));
             return 0;
         }

@@ -18,7 +18,7 @@ public sealed class Leaderboard
         Models = models;
         Tasks = tasks;
         Results = results;
-        Borda = BordaCount(models, [.. tasks.Select(t => t.Task)], (m, t) => results.TryGetValue((m, t), out var r) ? r.MainScore : null);
+        Borda = BordaCount(models, [.. tasks.Select(t => t.Task)], (m, t) => Defined(results, m, t));
         BordaRank = RankMin(models, Borda);
     }
 
@@ -38,7 +38,11 @@ public sealed class Leaderboard
     public IReadOnlyDictionary<string, int> BordaRank { get; }
 
     /// <summary>Main score, or null when missing.</summary>
-    public double? Score(string model, string task) => Results.TryGetValue((model, task), out var r) ? r.MainScore : null;
+    public double? Score(string model, string task) => Defined(Results, model, task);
+
+    /// <summary>A result's main score; null when there is none or it is undefined (NaN).</summary>
+    private static double? Defined(IReadOnlyDictionary<(string Model, string Task), TaskResult> results, string model, string task) =>
+        results.TryGetValue((model, task), out var r) && double.IsFinite(r.MainScore) ? r.MainScore : null;
 
     /// <summary>Mean main score over the model's tasks that match; null when it has none.</summary>
     public double? Mean(string model, Func<(string Task, string Type, string Language), bool> filter)

@@ -22,6 +22,7 @@ public sealed class StsEvaluator(TaskDefinition task) : TaskEvaluator(task)
         var gold = pairs.Select(p => p.Score).ToArray();
         var (cos, own) = PairScoring.Score(RequireEmbeddings(model), [.. pairs.Select(p => p.First)], [.. pairs.Select(p => p.Second)]);
         metadata["pairs"] = Str(pairs.Count);
+        if (Correlation.Undefined(gold, cos) is { } why) metadata["note"] = why;
         return new SortedDictionary<string, double>(StringComparer.Ordinal)
         {
             ["cosine_spearman"] = Correlation.Spearman(gold, cos),

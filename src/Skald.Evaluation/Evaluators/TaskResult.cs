@@ -36,7 +36,26 @@ public sealed record TaskResult
     /// <summary>Facts about the run: data sizes, model settings, stemming.</summary>
     [JsonPropertyName("metadata")] public SortedDictionary<string, string> Metadata { get; init; } = new(StringComparer.Ordinal);
 
-    private static readonly JsonSerializerOptions Options = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new UndefinedAsNull() },
+    };
+
+    /// <summary>An undefined score (NaN: a correlation of constant values) is JSON null, and null reads back as NaN.</summary>
+    private sealed class UndefinedAsNull : JsonConverter<double>
+    {
+        public override bool HandleNull => true;
+
+        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.Null ? double.NaN : reader.GetDouble();
+
+        public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
+        {
+            if (double.IsFinite(value)) writer.WriteNumberValue(value);
+            else writer.WriteNullValue();
+        }
+    }
 
     /// <summary>Indented JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Options);

@@ -3,19 +3,29 @@ namespace Skald.Retrieval.Metrics;
 /// <summary>Correlation coefficients as scipy.stats computes them (pearsonr, spearmanr).</summary>
 public static class Correlation
 {
-    /// <summary>Pearson's r; 0 when either side is constant (scipy returns NaN there).</summary>
+    /// <summary>
+    /// Pearson's r; NaN when it is undefined, as scipy has it: fewer than two pairs, or a side that is constant
+    /// (<see cref="Undefined"/> says why). Reports write NaN as null.
+    /// </summary>
     public static double Pearson(IReadOnlyList<double> x, IReadOnlyList<double> y)
     {
         if (x.Count != y.Count) throw new ArgumentException($"lengths differ ({x.Count} and {y.Count})");
-        if (x.Count < 2) return 0;
+        if (x.Count < 2) return double.NaN;
         double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0, syy = 0;
         for (int i = 0; i < x.Count; i++)
         {
             double dx = x[i] - mx, dy = y[i] - my;
             sxy += dx * dy; sxx += dx * dx; syy += dy * dy;
         }
-        return sxx <= 0 || syy <= 0 ? 0 : sxy / Math.Sqrt(sxx * syy);
+        return sxx <= 0 || syy <= 0 ? double.NaN : sxy / Math.Sqrt(sxx * syy);
     }
+
+    /// <summary>Why the correlation of <paramref name="gold"/> and <paramref name="scores"/> is undefined, or null when it is defined.</summary>
+    public static string? Undefined(IReadOnlyList<double> gold, IReadOnlyList<double> scores) =>
+        gold.Count < 2 ? $"correlation is undefined with {gold.Count} pair(s)"
+        : gold.All(g => g == gold[0]) ? "correlation is undefined: every gold score is the same"
+        : scores.All(v => v == scores[0]) ? "correlation is undefined: the model gives every pair the same score"
+        : null;
 
     /// <summary>Spearman's ρ: Pearson's r of the ranks, tied values getting the average of their ranks.</summary>
     public static double Spearman(IReadOnlyList<double> x, IReadOnlyList<double> y) =>

@@ -26,6 +26,20 @@ public sealed class CliErrorTests
             "give --prompt-name or --prompt, not both");
 
     [Fact]
+    public void UnknownTaskTypeIsAUsageError() =>
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "x", "--task", "y", "--type", "foo"), 2,
+            "option --type must be one of retrieval, sts", "got 'foo'");
+
+    [Theory]
+    [InlineData("train", "foo", "expected section.key=value")]
+    [InlineData("train", "training.batch_size=[1,", "value is not valid YAML")]
+    [InlineData("train", "nosuch.key=1", "unknown config section 'nosuch'")]
+    [InlineData("pipeline", "foo", "expected STAGE.KEY=VALUE")]
+    [InlineData("pipeline", "mntp.steps=[1,", "the value is not valid YAML")]
+    public void MalformedSetIsAUsageErrorBeforeAnythingRuns(string verb, string assignment, string fragment) =>
+        SkaldProcess.AssertUserError(SkaldProcess.Run(verb, "--config", "does-not-matter.yaml", "--set", assignment), 2, fragment);
+
+    [Fact]
     public void MissingInputFileIsNamed()
     {
         string dir = TestPaths.NewTempDir();

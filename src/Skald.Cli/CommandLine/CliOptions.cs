@@ -52,6 +52,40 @@ internal static class CliOptions
         return option;
     }
 
+    /// <summary>
+    /// A repeatable <c>KEY=VALUE</c> option; <paramref name="check"/> returns what is wrong with one assignment (or null),
+    /// so a malformed one is a usage error (exit 2) before anything runs.
+    /// </summary>
+    public static Option<string[]> Assignments(string name, string description, string helpName, Func<string, string?> check)
+    {
+        var option = new Option<string[]>(name) { Description = description, HelpName = helpName };
+        option.Validators.Add(r =>
+        {
+            foreach (var t in r.Tokens)
+            {
+                if (check(t.Value) is { } error)
+                {
+                    r.AddError(error);
+                    return;
+                }
+            }
+        });
+        return option;
+    }
+
+    /// <summary>One of <paramref name="allowed"/> when given (listed in the help); null when absent.</summary>
+    public static Option<string> OptionalChoice(string name, string description, params string[] allowed)
+    {
+        var option = new Option<string>(name) { Description = description, HelpName = string.Join('|', allowed) };
+        option.CompletionSources.Add(allowed);
+        option.Validators.Add(r =>
+        {
+            if (r.Tokens.Count > 0 && !allowed.Contains(r.Tokens[0].Value))
+                r.AddError($"option {name} must be one of {string.Join(", ", allowed)}, got '{r.Tokens[0].Value}'");
+        });
+        return option;
+    }
+
     /// <summary>An on/off switch without a value.</summary>
     public static Option<bool> Flag(string name, string description) => new(name) { Description = description };
 

@@ -18,8 +18,8 @@ internal sealed class EvaluateCommand : Command
 {
     private readonly Option<string> model = CliOptions.Text("--model", "Model folder, bm25, or hybrid:DIR (BM25 + the model's dense retrieval)", "DIR|bm25|hybrid:DIR", required: true);
     private readonly Option<string> task = CliOptions.Text("--task", "Task folder or file (BEIR folder for retrieval; JSONL/CSV for the others)", "PATH", required: true);
-    private readonly Option<string> type = CliOptions.Text("--type",
-        "Task type: retrieval, sts, pairs, triplets, classification, clustering or bitext (default: guessed from the task's files)", "TYPE");
+    private readonly Option<string> type = CliOptions.OptionalChoice("--type",
+        "Task type (default: guessed from the task's files)", "retrieval", "sts", "pairs", "triplets", "classification", "clustering", "bitext");
     private readonly Option<string> output = CliOptions.Text("--output", "Write the MTEB-style results JSON here (default: stdout)", "FILE");
     private readonly Option<string> name = CliOptions.Text("--name", "Task name in the results (default: the folder or file name)", "NAME");
     private readonly Option<string> language = CliOptions.Text("--language", "Language code recorded in the results (e.g. nb, da, sv)", "CODE");

@@ -11,11 +11,9 @@ internal sealed class PipelineCommand : Command
     private readonly Option<string> config = CliOptions.Text("--config",
         "Pipeline file: output and stages (tokenizer, new_bert, mlm, train, benchmark); see configs/pipeline-example.yaml", "FILE", required: true);
 
-    private readonly Option<string[]> set = new("--set")
-    {
-        Description = "Override a stage key (STAGE.KEY=VALUE, the value read as YAML) or the output folder (output=DIR); repeatable",
-        HelpName = "STAGE.KEY=VALUE",
-    };
+    private readonly Option<string[]> set = CliOptions.Assignments("--set",
+        "Override a stage key (STAGE.KEY=VALUE, the value read as YAML) or the output folder (output=DIR); repeatable",
+        "STAGE.KEY=VALUE", Pipeline.StageConfig.OverrideError);
 
     public PipelineCommand() : base("pipeline", "Run a staged recipe from one YAML file; every stage's keys are checked before the first one runs")
     {

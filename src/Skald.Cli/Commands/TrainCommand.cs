@@ -11,11 +11,9 @@ namespace Skald.Cli.Commands;
 internal sealed class TrainCommand : Command
 {
     private readonly Option<string> config = CliOptions.Text("--config", "Training config (YAML; configs/train-example.yaml documents every key)", "FILE", required: true);
-    private readonly Option<string[]> set = new("--set")
-    {
-        Description = "Override one config key, e.g. --set training.batch_size=16 (repeatable; the value is read as YAML)",
-        HelpName = "section.key=value",
-    };
+    private readonly Option<string[]> set = CliOptions.Assignments("--set",
+        "Override one config key, e.g. --set training.batch_size=16 (repeatable; the value is read as YAML)",
+        "section.key=value", ConfigLoader.OverrideError);
     private readonly Option<bool> quickTest = CliOptions.Flag("--quick-test",
         $"Check a setup in minutes: {ConfigLoader.QuickTestSamples} rows per file, at most {ConfigLoader.QuickTestSteps} steps, evaluation and a checkpoint at the end");
 

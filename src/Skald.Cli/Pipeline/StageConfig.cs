@@ -49,21 +49,36 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
         return (output, list);
     }
 
-    private static void Override(YamlMappingNode root, string assignment)
+    /// <summary>
+    /// What is wrong with a <c>--set STAGE.KEY=VALUE</c> / <c>output=DIR</c> assignment on its own (its form, its value as
+    /// YAML), or null: the command line checks it while parsing (a usage error), loading checks it again.
+    /// </summary>
+    public static string? OverrideError(string assignment) => ParseOverride(assignment, out _, out _);
+
+    private static string? ParseOverride(string assignment, out string target, out YamlNode? value)
     {
+        target = "";
+        value = null;
         int eq = assignment.IndexOf('=');
-        if (eq <= 0) throw new InputException($"--set {assignment}: expected STAGE.KEY=VALUE (e.g. mntp.model=~/models/Qwen2.5-0.5B) or output=DIR");
-        string target = assignment[..eq], text = assignment[(eq + 1)..];
+        if (eq <= 0) return $"--set {assignment}: expected STAGE.KEY=VALUE (e.g. mntp.model=~/models/Qwen2.5-0.5B) or output=DIR";
+        target = assignment[..eq];
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(new StringReader(assignment[(eq + 1)..]));
         }
         catch (YamlDotNet.Core.YamlException e)
         {
-            throw new InputException($"--set {target}: the value is not valid YAML ({e.Message})");
+            return $"--set {target}: the value is not valid YAML ({e.Message})";
         }
-        YamlNode value = stream.Documents.Count == 0 ? new YamlScalarNode("") : stream.Documents[0].RootNode;
+        value = stream.Documents.Count == 0 ? new YamlScalarNode("") : stream.Documents[0].RootNode;
+        return null;
+    }
+
+    private static void Override(YamlMappingNode root, string assignment)
+    {
+        if (ParseOverride(assignment, out string target, out var parsed) is { } error) throw new InputException(error);
+        YamlNode value = parsed!;
         int dot = target.IndexOf('.');
         if (dot < 0)
         {

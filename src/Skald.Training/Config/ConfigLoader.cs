@@ -129,28 +129,42 @@ public static class ConfigLoader
 
     private static Exception Inner(Exception e) => e.InnerException is { } i ? Inner(i) : e;
 
-    private static void ApplyOverride(Dictionary<string, Dictionary<string, ConfigEntry>> tree, string assignment)
+    /// <summary>
+    /// What is wrong with a <c>--set section.key=value</c> assignment on its own (its form, its section, its value as
+    /// YAML), or null: the command line checks it while parsing (a usage error), loading checks it again.
+    /// </summary>
+    public static string? OverrideError(string assignment) => ParseOverride(assignment, out _, out _, out _);
+
+    private static string? ParseOverride(string assignment, out string section, out string key, out YamlNode? node)
     {
+        section = key = "";
+        node = null;
         int eq = assignment.IndexOf('=');
         int dot = assignment.IndexOf('.');
-        if (eq < 0 || dot < 0 || dot > eq)
-            throw new TrainingException($"--set {assignment}: expected section.key=value (e.g. training.batch_size=16)");
-        string section = assignment[..dot], key = assignment[(dot + 1)..eq], value = assignment[(eq + 1)..];
+        if (eq < 0 || dot < 0 || dot > eq) return $"--set {assignment}: expected section.key=value (e.g. training.batch_size=16)";
+        section = assignment[..dot];
+        key = assignment[(dot + 1)..eq];
         string where = $"--set {section}.{key}";
-        if (!Sections.Contains(section))
-            throw new TrainingException($"{where}: unknown config section '{section}' (known: {string.Join(", ", Sections)})");
+        if (!Sections.Contains(section)) return $"{where}: unknown config section '{section}' (known: {string.Join(", ", Sections)})";
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(value));
+            stream.Load(new StringReader(assignment[(eq + 1)..]));
         }
         catch (YamlException e)
         {
-            throw new TrainingException($"{where}: value is not valid YAML ({Inner(e).Message})", e);
+            return $"{where}: value is not valid YAML ({Inner(e).Message})";
         }
-        YamlNode node = stream.Documents.Count == 0 ? new YamlScalarNode("") : stream.Documents[0].RootNode;
+        node = stream.Documents.Count == 0 ? new YamlScalarNode("") : stream.Documents[0].RootNode;
+        return null;
+    }
+
+    private static void ApplyOverride(Dictionary<string, Dictionary<string, ConfigEntry>> tree, string assignment)
+    {
+        if (ParseOverride(assignment, out string section, out string key, out var node) is { } error) throw new TrainingException(error);
+        string where = $"--set {section}.{key}";
         if (!tree.TryGetValue(section, out var keys)) tree[section] = keys = new Dictionary<string, ConfigEntry>(StringComparer.Ordinal);
-        keys[key] = new ConfigEntry(node, where);
+        keys[key] = new ConfigEntry(node!, where);
     }
 
     private static TrainingConfig Bind(Dictionary<string, Dictionary<string, ConfigEntry>> tree, string origin)

@@ -231,6 +231,9 @@ public static class ConfigLoader
             LoggingSteps = t.Int("logging_steps", 10, 1),
             GradientCheckpointing = t.Bool("gradient_checkpointing", false),
         };
+        if (training.MaxSteps == 0 || training.MaxSteps < -1)
+            throw new TrainingException(
+                $"{t.Where("max_steps")}: training.max_steps must be a positive number of steps, or -1 to train for training.epochs");
         t.Done();
 
         var l = S("loss");

@@ -16,14 +16,24 @@ public static class BatchPlanner
     public static SkaldRandom EpochRandom(ulong seed, int epoch) =>
         new(unchecked(seed * 0x9E3779B97F4A7C15UL + (ulong)epoch * 0xD1B54A32D192ED03UL + 1));
 
-    /// <summary>Checks that every dataset can fill at least one batch.</summary>
-    public static void Validate(IReadOnlyList<TextDataset> datasets, int batchSize)
+    /// <summary>
+    /// Checks that every dataset can fill at least one batch; with <paramref name="noDuplicates"/>, one batch without a
+    /// repeated text (rows that all share a text would otherwise train one row per batch without a word).
+    /// </summary>
+    public static void Validate(IReadOnlyList<TextDataset> datasets, int batchSize, bool noDuplicates = false)
     {
         foreach (var d in datasets)
         {
             if (batchSize > d.Count)
                 throw new TrainingException(
                     $"training.batch_size {batchSize} is larger than the data: {d.Name} has {d.Count} row{(d.Count == 1 ? "" : "s")}");
+            if (!noDuplicates) continue;
+            int largest = NoDuplicateBatches(d, [.. Enumerable.Range(0, d.Count)], batchSize).Max(b => b.Length);
+            if (largest < batchSize)
+                throw new TrainingException(
+                    $"{d.Name}: with training.no_duplicates the largest batch without a repeated text holds {largest} row(s), " +
+                    $"fewer than training.batch_size {batchSize} (the rows repeat their texts); remove the duplicates, lower " +
+                    "batch_size, or set no_duplicates: false");
         }
     }
 

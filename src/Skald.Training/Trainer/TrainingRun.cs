@@ -18,6 +18,25 @@ namespace Skald.Training.Trainer;
 /// </summary>
 public static class TrainingRun
 {
+    /// <summary>
+    /// output.dir must take files before any work starts (not hours later at the first checkpoint); the message names
+    /// the folder the user gave.
+    /// </summary>
+    public static void CheckWritable(string dir)
+    {
+        try
+        {
+            Directory.CreateDirectory(dir);
+            string probe = Path.Combine(dir, $".write-test-{Environment.ProcessId}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TrainingException($"output.dir {dir}: cannot write there ({e.Message})");
+        }
+    }
+
     /// <summary>Reads everything the config names and returns a ready trainer setup.</summary>
     public static TrainerSetup Build(TrainingConfig config, Action<TrainingProgress>? progress = null, Action<string>? log = null)
     {
@@ -30,7 +49,8 @@ public static class TrainingRun
         Action<TrainingProgress>? progress = null, Action<string>? log = null)
     {
         foreach (var d in train) CheckColumns(config.Loss, d);
-        BatchPlanner.Validate(train, config.Training.BatchSize);
+        BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates);
+        CheckWritable(config.Output.Dir);
         var encoder = SentenceEncoder.Load(ModelPath(config), config.Model.Adapters);
         if (config.Model.Attention is { } attention)
         {

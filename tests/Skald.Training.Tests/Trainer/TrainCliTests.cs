@@ -92,6 +92,36 @@ public sealed class TrainCliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ZeroMaxStepsIsAnErrorNotAWholeEpoch()
+    {
+        string data = InfraPaths.WriteFile(dir, "pairs.jsonl", Pairs(16));
+        string outDir = Path.Combine(dir, "zero");
+        var r = SkaldProcess.RunIn(dir, "train", "--config", Config(data, outDir), "--set", "training.max_steps=0");
+        SkaldProcess.AssertUserError(r, 1, "--set training.max_steps", "must be a positive number of steps, or -1");
+        Assert.False(Directory.Exists(Path.Combine(outDir, "final")));
+    }
+
+    [Fact]
+    public void UnwritableOutputDirIsNamedBeforeTraining()
+    {
+        string data = InfraPaths.WriteFile(dir, "pairs.jsonl", Pairs(16));
+        var r = SkaldProcess.RunIn(dir, "train", "--config", Config(data, "/proc/skald-cannot-write"));
+        SkaldProcess.AssertUserError(r, 1, "output.dir /proc/skald-cannot-write: cannot write there");
+    }
+
+    [Fact]
+    public void IdenticalRowsWithNoDuplicatesAreRefusedNotTrainedOneByOne()
+    {
+        string data = InfraPaths.WriteFile(dir, "same.jsonl", string.Concat(Enumerable.Repeat(
+            "{\"anchor\": \"Hvor ligger Bergen?\", \"positive\": \"På Vestlandet.\"}\n", 40)));
+        var r = SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "same")));
+        SkaldProcess.AssertUserError(r, 1, "same.jsonl", "largest batch without a repeated text holds 1 row(s)", "batch_size 8");
+        var ok = SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "dups")), "--set", "training.no_duplicates=false",
+            "--set", "training.max_steps=2", "--quiet");
+        Assert.True(ok.ExitCode == 0, ok.Stderr);
+    }
+
+    [Fact]
     public void MissingColumnNamesFileAndLine()
     {
         string data = InfraPaths.WriteFile(dir, "bad.jsonl", Pairs(3) + "{\"anchor\": \"bare\"}\n");

@@ -66,4 +66,33 @@ public sealed class InputReliabilityTests
         Assert.Null(json["metrics"]!["cosine_pearson"]);
         Assert.Equal("correlation is undefined: every gold score is the same", json["metadata"]!["note"]!.GetValue<string>());
     }
+
+    [Fact]
+    public void OutputEqualToInputIsRefusedAndTheInputKept()
+    {
+        const string Texts = "{\"text\": \"Hei\"}\n{\"text\": \"Hallo\"}\n";
+        string input = Write("texts.jsonl", Texts);
+        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", input);
+        SkaldProcess.AssertUserError(r, 2, "--output", "is the input");
+        Assert.Equal(Texts, File.ReadAllText(input));
+        var t = SkaldProcess.Run("tokenize", "--tokenizer", Path.Combine(TestPaths.FixtureModel("bert-cased-mean"), "tokenizer.json"),
+            "--input", input, "--output", Path.Combine(dir, ".", "texts.jsonl"));
+        SkaldProcess.AssertUserError(t, 2, "--output", "is the input");
+        Assert.Equal(Texts, File.ReadAllText(input));
+    }
+
+    [Fact]
+    public void WhatAKilledWriterLeftIsCleanedUpByTheNextRun()
+    {
+        // PID 99999999 is above Linux's pid_max: no such process runs.
+        string input = Write("texts.txt", "Hei\n");
+        string output = Path.Combine(dir, "o.jsonl");
+        string staleFile = Path.Combine(dir, ".tmp-o.jsonl-99999999");
+        File.WriteAllText(staleFile, "[0.1, 0.2");
+        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", output);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.False(File.Exists(staleFile));
+        Assert.True(File.Exists(output));
+        Assert.Empty(Directory.GetFileSystemEntries(dir, ".tmp-*"));
+    }
 }

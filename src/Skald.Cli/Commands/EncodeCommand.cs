@@ -49,6 +49,7 @@ internal sealed class EncodeCommand : Command
         string outputPath = p.GetValue(output)!;
         bool quiet = p.GetValue(CliOptions.Quiet);
         EmbeddingOutput.CheckExtension(outputPath);
+        OutputPath.NotAnInput(outputPath, p.GetValue(input));
         var texts = TextInput.Read(p.GetValue(input)!, allowBlank: false);
         var encoder = SentenceEncoder.Load(p.GetValue(model)!, [.. CliOptions.Items(p.GetValue(adapters))],
             InfoCommand.Precision(p.GetValue(weights)));

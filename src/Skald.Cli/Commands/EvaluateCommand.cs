@@ -45,6 +45,7 @@ internal sealed class EvaluateCommand : Command
     private int Run(ParseResult p)
     {
         string? outputPath = p.GetValue(output);
+        if (outputPath is not null) OutputPath.NotAnInput(outputPath, p.GetValue(task));
         try
         {
             var definition = TaskDefinition.FromPath(p.GetValue(task)!, p.GetValue(type) is { } t ? TaskDefinition.ParseKind(t) : null,

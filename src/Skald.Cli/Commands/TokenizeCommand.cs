@@ -33,6 +33,7 @@ internal sealed class TokenizeCommand : Command
     {
         string path = p.GetValue(tokenizer)!, inputPath = p.GetValue(input)!, outputPath = p.GetValue(output)!;
         int max = p.GetValue(maxLength) ?? 0;
+        OutputPath.NotAnInput(outputPath, inputPath, path);
         if (Directory.Exists(path)) path = Path.Combine(path, "tokenizer.json");
         if (!File.Exists(path)) throw new InputException($"{path}: file not found");
         var tok = Tokenizer.FromFile(path);

@@ -43,6 +43,7 @@ internal sealed class TokenizerTrainCommand : Command
             if (Directory.Exists(part)) files.AddRange(Directory.GetFiles(part, "*.txt").Order(StringComparer.Ordinal));
             else if (File.Exists(part)) files.Add(part);
             else throw new InputException($"{part}: file not found");
+            OutputPath.NotAnInput(outputPath, files.ToArray());
         }
         if (files.Count == 0) throw new InputException("no corpus files (.txt) found");
         var options = new TokenizerTrainingOptions

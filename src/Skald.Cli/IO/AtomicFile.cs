@@ -1,3 +1,5 @@
+using Skald.Models.Checkpoints;
+
 namespace Skald.Cli.IO;
 
 /// <summary>Writes a file through a temporary sibling and a rename, so a reader never sees half a file.</summary>
@@ -8,7 +10,8 @@ internal static class AtomicFile
         string full = Path.GetFullPath(path);
         string? dir = Path.GetDirectoryName(full);
         if (dir is not null && !Directory.Exists(dir)) throw new InputException($"{path}: output folder {dir} does not exist");
-        string tmp = full + $".tmp-{Environment.ProcessId}";
+        StagingPaths.Recover(full);
+        string tmp = StagingPaths.Temp(full);
         try
         {
             using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))

@@ -126,8 +126,8 @@ public static class PeftAdapters
         string full = Path.GetFullPath(folder);
         string parent = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(parent);
-        string tmp = Path.Combine(parent, $".tmp-{Path.GetFileName(full)}-{Environment.ProcessId}");
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+        StagingPaths.Recover(full);
+        string tmp = StagingPaths.Temp(full);
         Directory.CreateDirectory(tmp);
         SafeTensorsWriter.Write(Path.Combine(tmp, WeightsFile), tensors);
         File.WriteAllText(Path.Combine(tmp, ConfigFile),

@@ -55,7 +55,8 @@ public static class SafeTensorsWriter
         while ((8 + header.Count) % 8 != 0) header.Add((byte)' '); // align the data section to 8 bytes, as the reference library does
 
         string full = Path.GetFullPath(path);
-        string tmp = full + $".tmp-{Environment.ProcessId}";
+        StagingPaths.Recover(full);
+        string tmp = StagingPaths.Temp(full);
         try
         {
             using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))

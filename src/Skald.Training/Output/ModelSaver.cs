@@ -58,9 +58,8 @@ public static class ModelSaver
         string full = Path.GetFullPath(folder);
         string parent = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(parent);
-        string tmp = Path.Combine(parent, $".tmp-{Path.GetFileName(full)}-{Environment.ProcessId}");
-        string old = Path.Combine(parent, $".old-{Path.GetFileName(full)}-{Environment.ProcessId}");
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+        StagingPaths.Recover(full);
+        string tmp = StagingPaths.Temp(full), old = StagingPaths.Old(full);
         Directory.CreateDirectory(tmp);
         try
         {

@@ -57,8 +57,8 @@ public static class StaticModelWriter
         string full = Path.GetFullPath(dir);
         string parent = Path.GetDirectoryName(full) ?? throw new ArgumentException("cannot save to a root folder", nameof(dir));
         Directory.CreateDirectory(parent);
-        string tag = $"{Path.GetFileName(full)}-{Environment.ProcessId}-{Guid.NewGuid():N}";
-        string tmp = Path.Combine(parent, ".tmp-" + tag), old = Path.Combine(parent, ".old-" + tag);
+        StagingPaths.Recover(full);
+        string tmp = StagingPaths.Temp(full), old = StagingPaths.Old(full);
         Directory.CreateDirectory(tmp);
         try
         {

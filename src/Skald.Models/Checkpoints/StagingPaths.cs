@@ -1,0 +1,75 @@
+using System.Diagnostics;
+
+namespace Skald.Models.Checkpoints;
+
+/// <summary>
+/// The one naming scheme of atomic writes: a file or folder is written as a hidden sibling <c>.tmp-NAME-PID</c> and
+/// renamed into place (a folder being replaced is first moved aside to <c>.old-NAME-PID</c>), so a reader never sees
+/// half an output. A writer killed mid-way leaves those siblings behind; <see cref="Recover"/>, called before the next
+/// write of the same target, removes them (and puts an old copy back when the kill came between the two renames).
+/// </summary>
+public static class StagingPaths
+{
+    /// <summary>The temporary sibling this process writes <paramref name="target"/> through.</summary>
+    public static string Temp(string target) => Sibling(target, "tmp", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>Where this process moves an existing folder <paramref name="target"/> while replacing it.</summary>
+    public static string Old(string target) => Sibling(target, "old", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// Cleans up after writers of <paramref name="target"/> that are no longer running: their temporary siblings are
+    /// deleted; a folder they had moved aside is put back when the target is missing, else deleted. Siblings of a
+    /// running process (a concurrent writer) are left alone.
+    /// </summary>
+    public static void Recover(string target)
+    {
+        string full = Path.GetFullPath(target);
+        string? parent = Path.GetDirectoryName(full);
+        if (parent is null || !Directory.Exists(parent)) return;
+        string name = Path.GetFileName(full);
+        foreach (string kind in new[] { "old", "tmp" })
+        {
+            string prefix = $".{kind}-{name}-";
+            foreach (var path in Directory.EnumerateFileSystemEntries(parent, prefix + "*"))
+            {
+                if (!IsDeadWriter(Path.GetFileName(path)[prefix.Length..])) continue;
+                bool isDir = Directory.Exists(path);
+                if (kind == "old" && isDir && !Directory.Exists(full) && !File.Exists(full))
+                {
+                    Directory.Move(path, full); // killed between moving the old copy aside and moving the new one in
+                    continue;
+                }
+                if (isDir) Directory.Delete(path, recursive: true);
+                else File.Delete(path);
+            }
+        }
+    }
+
+    private static string Sibling(string target, string kind, string tag)
+    {
+        string full = Path.GetFullPath(target);
+        return Path.Combine(Path.GetDirectoryName(full)!, $".{kind}-{Path.GetFileName(full)}-{tag}");
+    }
+
+    /// <summary>Whether the tag (PID, maybe followed by "-…") names a process that is not running.</summary>
+    private static bool IsDeadWriter(string tag)
+    {
+        int end = 0;
+        while (end < tag.Length && char.IsAsciiDigit(tag[end])) end++;
+        if (end == 0 || !int.TryParse(tag.AsSpan(0, end), out int pid)) return false;
+        if (pid == Environment.ProcessId) return true; // an earlier write of ours that failed
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return true;
+        }
+    }
+}

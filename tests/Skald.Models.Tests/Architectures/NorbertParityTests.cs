@@ -157,6 +157,22 @@ public sealed class NorbertParityTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"gradients: max |diff| {worst:E2}");
     }
 
+    [Theory]
+    [InlineData("bucket8_max32", 8, 32)]
+    [InlineData("bucket32_max512", 32, 512)] // the published NorBERT3 settings
+    public void LogBucketsEqualTorchs(string key, int bucket, int maxPosition)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.FixtureModel("norbert3-tiny"), "expected_buckets.json")));
+        int first = doc.RootElement.GetProperty("relative")[0].GetInt32();
+        int i = 0;
+        foreach (var expected in doc.RootElement.GetProperty(key).EnumerateArray())
+        {
+            int rel = first + i++;
+            Assert.True(expected.GetInt32() == Skald.Tensors.Kernels.RelativeAttention.Bucket(rel, bucket, maxPosition), $"relative {rel}");
+        }
+        Assert.Equal(1201, i);
+    }
+
     [Fact]
     public void ConfigWithoutPositionBucketSizeIsOneLine()
     {

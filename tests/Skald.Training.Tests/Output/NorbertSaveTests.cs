@@ -59,7 +59,7 @@ public sealed class NorbertSaveTests
             foreach (var key in new[] { "model_args", "tokenizer_args", "config_args" })
                 Assert.True(stConfig[key]!["trust_remote_code"]!.GetValue<bool>(), key);
         }
-        Assert.Equal(64, stConfig["max_seq_length"]!.GetValue<int>());
+        Assert.Equal(32, stConfig["max_seq_length"]!.GetValue<int>());
         // The folder reloads as NorBERT3 with the trained weights.
         var reloaded = SentenceEncoder.Load(saved);
         Assert.IsType<Norbert>(reloaded.Transformer);

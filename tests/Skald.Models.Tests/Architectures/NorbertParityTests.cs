@@ -157,6 +157,33 @@ public sealed class NorbertParityTests(ITestOutputHelper output) : IDisposable
         output.WriteLine($"gradients: max |diff| {worst:E2}");
     }
 
+    [Fact]
+    public void DropoutTrainingPassIsBitIdenticalWithGradientCheckpointing()
+    {
+        // Upstream's train-mode dropouts (embedding, relative embedding per layer, attention probabilities, attention
+        // output, feed-forward output) redraw the same masks when a checkpointed layer is recomputed.
+        var folder = TestPaths.FixtureModel("norbert3-tiny-st");
+        var encoder = SentenceEncoder.Load(folder);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "expected_training.json")));
+        var tokens = Tokens(doc.RootElement);
+        var weights = doc.RootElement.GetProperty("weights").EnumerateArray().SelectMany(Floats).ToArray();
+        (float[] Output, float[][] Grads) Run(bool checkpointing, float dropout)
+        {
+            foreach (var p in encoder.Parameters) p.Grad.Span.Clear();
+            var tape = new Tape { Dropout = dropout, Training = true, Random = new Skald.Tensors.SkaldRandom(5), Checkpointing = checkpointing };
+            var y = encoder.Forward(tape, tokens);
+            var output = y.Span.ToArray();
+            tape.Seed(y, weights);
+            tape.Backward();
+            return (output, [.. encoder.Parameters.Select(p => p.Grad.ToArray())]);
+        }
+        var plain = Run(false, 0.2f);
+        var checkpointed = Run(true, 0.2f);
+        Assert.Equal(plain.Output, checkpointed.Output);
+        for (int i = 0; i < plain.Grads.Length; i++) Assert.Equal(plain.Grads[i], checkpointed.Grads[i]);
+        Assert.NotEqual(Run(false, 0f).Output, plain.Output);
+    }
+
     [Theory]
     [InlineData("bucket8_max32", 8, 32)]
     [InlineData("bucket32_max512", 32, 512)] // the published NorBERT3 settings

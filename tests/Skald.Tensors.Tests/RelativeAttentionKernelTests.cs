@@ -2,7 +2,7 @@ using Skald.Tensors.Kernels;
 
 namespace Skald.Tensors.Tests;
 
-/// <summary>LTG-BERT's relative attention kernel against its scalar twin, and the log buckets against upstream's formula.</summary>
+/// <summary>LTG-BERT's relative attention kernel (forward and backward) against its scalar twins, and the log buckets against upstream's formula.</summary>
 public sealed class RelativeAttentionKernelTests
 {
     [Theory]
@@ -31,6 +31,16 @@ public sealed class RelativeAttentionKernelTests
         RelativeAttention.ForwardReference(qk, v, pos, idx, mask, o2, p2, batch, seq, heads, d, r, scale);
         for (int i = 0; i < o1.Length; i++) Assert.Equal(o2[i], o1[i], 1e-5f);
         for (int i = 0; i < p1.Length; i++) Assert.Equal(p2[i], p1[i], 1e-5f);
+
+        var dO = new float[o1.Length];
+        rnd.FillUniform(dO, -1f, 1f);
+        float[] dqk1 = new float[qk.Length], dv1 = new float[v.Length], dpos1 = new float[pos.Length];
+        float[] dqk2 = new float[qk.Length], dv2 = new float[v.Length], dpos2 = new float[pos.Length];
+        RelativeAttention.Backward(dO, qk, v, pos, idx, p1, dqk1, dv1, dpos1, batch, seq, heads, d, r, scale);
+        RelativeAttention.BackwardReference(dO, qk, v, pos, idx, p2, dqk2, dv2, dpos2, batch, seq, heads, d, r, scale);
+        for (int i = 0; i < dqk1.Length; i++) Assert.Equal(dqk2[i], dqk1[i], 1e-4f);
+        for (int i = 0; i < dv1.Length; i++) Assert.Equal(dv2[i], dv1[i], 1e-4f);
+        for (int i = 0; i < dpos1.Length; i++) Assert.Equal(dpos2[i], dpos1[i], 1e-4f);
     }
 
     [Fact]

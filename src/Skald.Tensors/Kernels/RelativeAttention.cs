@@ -225,6 +225,52 @@ public static unsafe class RelativeAttention
         }
     }
 
+    /// <summary>
+    /// Scalar double-precision twin of <see cref="Backward"/> (no dropout), from the probabilities of
+    /// <see cref="ForwardReference"/>: every gradient term accumulated directly per (query, key) pair.
+    /// </summary>
+    public static void BackwardReference(ReadOnlySpan<float> dOutput, ReadOnlySpan<float> qk, ReadOnlySpan<float> v,
+        ReadOnlySpan<float> pos, ReadOnlySpan<int> idx, ReadOnlySpan<float> probs, Span<float> dqk, Span<float> dv,
+        Span<float> dpos, int batch, int seq, int heads, int headDim, int buckets, float scale)
+    {
+        Check(qk, v, pos, idx, default, dOutput.Length, probs.Length, batch, seq, heads, headDim, buckets);
+        int c = heads * headDim, d = headDim;
+        var gqk = new double[batch * seq * 2 * c];
+        var gv = new double[batch * seq * c];
+        var gpos = new double[buckets * 2 * c];
+        var ds = new double[seq];
+        for (int b = 0; b < batch; b++)
+        for (int h = 0; h < heads; h++)
+        for (int t = 0; t < seq; t++)
+        {
+            int pRow = ((b * heads + h) * seq + t) * seq, q0 = (b * seq + t) * 2 * c + h * d;
+            double dot = 0;
+            for (int j = 0; j < seq; j++)
+            {
+                double dp = 0;
+                for (int e = 0; e < d; e++) dp += (double)dOutput[(b * seq + t) * c + h * d + e] * v[(b * seq + j) * c + h * d + e];
+                ds[j] = dp;
+                dot += dp * probs[pRow + j];
+            }
+            for (int j = 0; j < seq; j++)
+            {
+                double p = probs[pRow + j], g = scale * p * (ds[j] - dot);
+                int k0 = (b * seq + j) * 2 * c + c + h * d, r0 = idx[t * seq + j] * 2 * c + 2 * h * d;
+                for (int e = 0; e < d; e++)
+                {
+                    gv[(b * seq + j) * c + h * d + e] += p * dOutput[(b * seq + t) * c + h * d + e];
+                    gqk[q0 + e] += g * (qk[k0 + e] + pos[r0 + d + e]);
+                    gqk[k0 + e] += g * (qk[q0 + e] + pos[r0 + e]);
+                    gpos[r0 + d + e] += g * qk[q0 + e];
+                    gpos[r0 + e] += g * qk[k0 + e];
+                }
+            }
+        }
+        for (int i = 0; i < gqk.Length; i++) dqk[i] = (float)gqk[i];
+        for (int i = 0; i < gv.Length; i++) dv[i] = (float)gv[i];
+        for (int i = 0; i < gpos.Length; i++) dpos[i] = (float)gpos[i];
+    }
+
     /// <summary>Stable softmax of one score row in place.</summary>
     private static void SoftmaxRow(Span<float> row)
     {

@@ -122,10 +122,13 @@ public static class ModelSaver
             string src = Path.Combine(source.TransformerPath, f);
             if (File.Exists(src)) File.Copy(src, Path.Combine(dir, f));
         }
-        // Custom modeling code (config.json's auto_map, e.g. NorBERT3's modeling_norbert.py): the copied config still
-        // points at it, so Python loads the result with trust_remote_code=True as it loaded the source.
-        foreach (var src in Directory.EnumerateFiles(source.TransformerPath, "*.py"))
-            File.Copy(src, Path.Combine(dir, Path.GetFileName(src)));
+        // Custom modeling code (config.json's auto_map, e.g. NorBERT3's modeling_norbert.py and what it imports): the
+        // copied config still points at it, so Python loads the result with trust_remote_code=True as it loaded the source.
+        if (HasAutoMap(Path.Combine(source.TransformerPath, "config.json")))
+        {
+            foreach (var src in Directory.EnumerateFiles(source.TransformerPath, "*.py"))
+                File.Copy(src, Path.Combine(dir, Path.GetFileName(src)));
+        }
         if (model.Folder.Llm2Vec is not null)
         {
             // An LLM2Vec model is a transformer folder plus llm2vec_config.json (a folder cannot be both: see ModelFolder).
@@ -179,6 +182,10 @@ public static class ModelSaver
             ["skip_instruction"] = c.SkipInstruction,
         });
     }
+
+    /// <summary>Whether config.json names custom code (an <c>auto_map</c> object).</summary>
+    private static bool HasAutoMap(string configPath) =>
+        JsonNode.Parse(File.ReadAllText(configPath)) is JsonObject config && config["auto_map"] is JsonObject;
 
     /// <summary>
     /// sentence_bert_config.json: max_seq_length and do_lower_case, then the source's other keys as they were

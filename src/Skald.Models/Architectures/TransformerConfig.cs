@@ -98,6 +98,9 @@ public sealed record TransformerConfig
     /// <summary><c>initializer_range</c>: the std of transformers' normal initialisation.</summary>
     public float InitializerRange { get; init; } = 0.02f;
 
+    /// <summary>NorBERT3's <c>position_bucket_size</c>: relative distances are put in 2·this − 1 log buckets.</summary>
+    public int PositionBucketSize { get; init; }
+
     /// <summary>Whether layer <paramref name="layer"/> attends through the sliding window.</summary>
     public bool IsSliding(int layer) => SlidingWindow > 0 && layer < SlidingLayers.Count && SlidingLayers[layer];
 
@@ -149,6 +152,7 @@ public sealed record TransformerConfig
                     && a.GetArrayLength() > 0 ? a[0].GetString() : null,
             };
             if (DecoderConfigReader.IsDecoder(modelType)) return DecoderConfigReader.Read(r, cfg);
+            if (modelType == NorbertConfigReader.ModelType) return NorbertConfigReader.Read(r, cfg);
             if (cfg.HiddenSize % cfg.NumHeads != 0)
                 throw new ModelFormatException($"{path}: hidden_size {cfg.HiddenSize} is not a multiple of num_attention_heads {cfg.NumHeads}");
             return cfg;

@@ -16,7 +16,9 @@ namespace Skald.Training.Output;
 /// <c>modules.json</c>, <c>sentence_bert_config.json</c>, <c>config_sentence_transformers.json</c>,
 /// <c>1_Pooling/config.json</c>, a folder per Dense module (its <c>config.json</c> and <c>model.safetensors</c> with
 /// <c>linear.weight</c>/<c>linear.bias</c>), an empty <c>N_Normalize</c> folder when normalising, and a model card
-/// <c>README.md</c>. The folder is built under a temporary name and renamed into place. A static model is written as
+/// <c>README.md</c>. A source with custom modeling code keeps it: its <c>*.py</c> files are copied beside the copied
+/// <c>config.json</c> (whose <c>auto_map</c> names them), and the source's sentence_bert_config.json keys besides
+/// max_seq_length / do_lower_case (model_args, tokenizer_args, config_args) are kept. The folder is built under a temporary name and renamed into place. A static model is written as
 /// <see cref="Static.StaticModelWriter"/> lays it out, an LLM2Vec model as LLM2Vec does (the transformer folder and
 /// llm2vec_config.json, no sentence-transformers modules). A loss's head (masked-LM's <c>cls.predictions.*</c>) is saved
 /// in <c>BertForMaskedLM</c>'s layout: the encoder's keys under <c>bert.</c>, the head's at the top level.
@@ -119,6 +121,13 @@ public static class ModelSaver
             string src = Path.Combine(source.TransformerPath, f);
             if (File.Exists(src)) File.Copy(src, Path.Combine(dir, f));
         }
+        // Custom modeling code (config.json's auto_map, e.g. NorBERT3's modeling_norbert.py and what it imports): the
+        // copied config still points at it, so Python loads the result with trust_remote_code=True as it loaded the source.
+        if (HasAutoMap(Path.Combine(source.TransformerPath, "config.json")))
+        {
+            foreach (var src in Directory.EnumerateFiles(source.TransformerPath, "*.py"))
+                File.Copy(src, Path.Combine(dir, Path.GetFileName(src)));
+        }
         if (model.Folder.Llm2Vec is not null)
         {
             // An LLM2Vec model is a transformer folder plus llm2vec_config.json (a folder cannot be both: see ModelFolder).
@@ -126,11 +135,7 @@ public static class ModelSaver
             if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
             return;
         }
-        WriteJson(Path.Combine(dir, "sentence_bert_config.json"), new JsonObject
-        {
-            ["max_seq_length"] = model.MaxSeqLength,
-            ["do_lower_case"] = source.DoLowerCase,
-        });
+        WriteJson(Path.Combine(dir, "sentence_bert_config.json"), SentenceBertConfig(model));
 
         var modules = new JsonArray { Module(0, "", "sentence_transformers.models.Transformer") };
         // 1: Pooling.
@@ -175,6 +180,30 @@ public static class ModelSaver
             ["doc_max_length"] = c.DocMaxLength,
             ["skip_instruction"] = c.SkipInstruction,
         });
+    }
+
+    /// <summary>Whether config.json names custom code (an <c>auto_map</c> object).</summary>
+    private static bool HasAutoMap(string configPath) =>
+        JsonNode.Parse(File.ReadAllText(configPath)) is JsonObject config && config["auto_map"] is JsonObject;
+
+    /// <summary>
+    /// sentence_bert_config.json: max_seq_length and do_lower_case, then the source's other keys as they were
+    /// (the Transformer module's model_args / tokenizer_args / config_args, e.g. trust_remote_code for custom code).
+    /// </summary>
+    private static JsonObject SentenceBertConfig(SentenceEncoder model)
+    {
+        var config = new JsonObject
+        {
+            ["max_seq_length"] = model.MaxSeqLength,
+            ["do_lower_case"] = model.Folder.DoLowerCase,
+        };
+        string file = Path.Combine(model.Folder.TransformerPath, "sentence_bert_config.json");
+        if (File.Exists(file) && JsonNode.Parse(File.ReadAllText(file)) is JsonObject existing)
+        {
+            foreach (var (key, value) in existing)
+                if (!config.ContainsKey(key)) config[key] = value?.DeepClone();
+        }
+        return config;
     }
 
     /// <summary>The source's config.json; with a masked-LM head its <c>architectures</c> becomes <c>BertForMaskedLM</c>.</summary>

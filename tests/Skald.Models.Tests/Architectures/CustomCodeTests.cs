@@ -40,6 +40,7 @@ public sealed class CustomCodeTests : IDisposable
         string path = WriteConfig(c =>
         {
             c["model_type"] = "bert";
+            c["position_bucket_size"] = 32;
             c["auto_map"] = new JsonObject { ["AutoModelForMaskedLM"] = "ltg/norbert3-base--modeling_norbert.NorbertForMaskedLM" };
         });
         Assert.Equal("norbert", TransformerConfig.Load(path).ModelType);

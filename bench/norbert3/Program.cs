@@ -1,0 +1,87 @@
+// NorBERT3 (LTG-BERT) encode benchmark at ltg/norbert3-base's shapes with random weights; twin of bench_torch_norbert3.py.
+// Usage: dotnet Skald.Bench.Norbert3.dll [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2]
+// One JSON line on stdout (tokens/s of last hidden state + mean pooling), progress on stderr.
+using System.Diagnostics;
+using System.Text.Json;
+using Skald.Models.Architectures;
+using Skald.Tensors;
+using Skald.Tensors.Autograd;
+using Skald.Tensors.Gemm;
+
+int batch = 8, seq = 128, warmup = 1, iters = 3, threads = 2;
+for (int i = 0; i + 1 < args.Length; i += 2)
+{
+    int v = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
+    switch (args[i])
+    {
+        case "--batch": batch = v; break;
+        case "--seq": seq = v; break;
+        case "--warmup": warmup = v; break;
+        case "--iters": iters = v; break;
+        case "--threads": threads = v; break;
+        default: throw new ArgumentException($"unknown option {args[i]}");
+    }
+}
+Parallelism.MaxThreads = threads;
+// ltg/norbert3-base's config.json (auto_map → modeling_norbert).
+string dir = Directory.CreateTempSubdirectory("norbert3-bench").FullName;
+File.WriteAllText(Path.Combine(dir, "config.json"), """
+    {"architectures": ["NorbertForMaskedLM"],
+     "auto_map": {"AutoConfig": "configuration_norbert.NorbertConfig", "AutoModel": "modeling_norbert.NorbertModel"},
+     "attention_probs_dropout_prob": 0.1, "hidden_dropout_prob": 0.1, "hidden_size": 768, "intermediate_size": 2048,
+     "layer_norm_eps": 1e-07, "max_position_embeddings": 512, "num_attention_heads": 12, "num_hidden_layers": 12,
+     "position_bucket_size": 32, "vocab_size": 50000}
+    """);
+var config = TransformerConfig.Load(Path.Combine(dir, "config.json"));
+Directory.Delete(dir, true);
+var model = ArchitectureRegistry.Initialize(config, 1);
+// Token ids: splitmix64(1) mod vocab, as bench_torch_norbert3.py draws them; every row full length.
+var ids = new int[batch * seq];
+ulong state = 1;
+long checksum = 0;
+for (int i = 0; i < ids.Length; i++)
+{
+    state += 0x9E3779B97F4A7C15UL;
+    ulong z = state;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+    ids[i] = (int)((z ^ (z >> 31)) % (ulong)config.VocabSize);
+    checksum += ids[i];
+}
+var mask = new int[ids.Length];
+Array.Fill(mask, 1);
+var tokens = new TokenBatch(ids, mask, new int[ids.Length], batch, seq);
+var tape = new Tape(recording: false);
+var pooled = new float[batch * config.HiddenSize];
+var times = new List<double>();
+double cpu = 0;
+for (int it = 0; it < warmup + iters; it++)
+{
+    var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+    var sw = Stopwatch.StartNew();
+    tape.Reset();
+    var h = model.Forward(tape, tokens).Span; // [B·T, C]
+    pooled.AsSpan().Clear();
+    for (int b = 0; b < batch; b++)
+        for (int t = 0; t < seq; t++)
+            System.Numerics.Tensors.TensorPrimitives.Add(pooled.AsSpan(b * config.HiddenSize, config.HiddenSize),
+                h.Slice((b * seq + t) * config.HiddenSize, config.HiddenSize), pooled.AsSpan(b * config.HiddenSize, config.HiddenSize));
+    System.Numerics.Tensors.TensorPrimitives.Multiply(pooled, 1f / seq, pooled);
+    sw.Stop();
+    Console.Error.WriteLine($"encode {it}: {sw.Elapsed.TotalSeconds:F3} s{(it < warmup ? " (warm-up)" : "")}");
+    if (it >= warmup)
+    {
+        times.Add(sw.Elapsed.TotalSeconds);
+        cpu += (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+    }
+}
+double mean = times.Average();
+Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+{
+    ["engine"] = "skald", ["measurement"] = "encode", ["model"] = "norbert3-base (random)", ["batch"] = batch, ["seq"] = seq,
+    ["iters"] = times.Count, ["s_per_batch"] = Math.Round(mean, 3), ["best_s"] = Math.Round(times.Min(), 3),
+    ["tokens_per_s"] = Math.Round(batch * seq / mean, 1), ["cpu_s"] = Math.Round(cpu / times.Count, 3),
+    ["threads"] = Parallelism.MaxThreads, ["gemm"] = Blas.Backend.GetType().Name, ["ids_checksum"] = checksum,
+    ["pooled_0"] = Math.Round(pooled[0], 6),
+}));
+return 0;

@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""PyTorch twin of bench/norbert3/Program.cs: NorBERT3 (LTG-BERT) at ltg/norbert3-base's shapes, random weights,
+fixtures/models/ref_norbert.py (plain PyTorch, eager, float32, the position terms gathered as upstream does) under
+inference_mode, last hidden state + mean pooling. Not part of CI.
+
+    /usr/bin/python3 bench/norbert3/bench_torch_norbert3.py [--batch 8] [--seq 128] [--warmup 1] [--iters 3]
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")  # see fixtures/models/bench_torch.py
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import torch  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "models"))
+import ref_norbert as R  # noqa: E402
+
+CONFIG = {"hidden_size": 768, "intermediate_size": 2048, "layer_norm_eps": 1e-07, "max_position_embeddings": 512,
+          "num_attention_heads": 12, "num_hidden_layers": 12, "position_bucket_size": 32, "vocab_size": 50000}
+
+
+def weights(cfg):
+    g = torch.Generator().manual_seed(1)
+    c, inter, r = cfg["hidden_size"], cfg["intermediate_size"], 2 * cfg["position_bucket_size"] - 1
+    n = lambda *shape: torch.randn(*shape, generator=g) * 0.05  # noqa: E731
+    w = {"embedding.word_embedding.weight": n(cfg["vocab_size"], c), "embedding.relative_embedding": n(r, c),
+         "embedding.relative_layer_norm.weight": torch.ones(c), "embedding.relative_layer_norm.bias": torch.zeros(c)}
+    for i in range(cfg["num_hidden_layers"]):
+        p = f"transformer.layers.{i}."
+        for name, rows in (("in_proj_qk", 2 * c), ("in_proj_v", c), ("out_proj", c)):
+            w[p + f"attention.{name}.weight"] = n(rows, c)
+            w[p + f"attention.{name}.bias"] = torch.zeros(rows)
+        w[p + "attention.post_layer_norm.weight"] = torch.ones(c)
+        w[p + "attention.post_layer_norm.bias"] = torch.zeros(c)
+        w[p + "mlp.mlp.1.weight"] = n(2 * inter, c)
+        w[p + "mlp.mlp.4.weight"] = n(c, inter)
+    return w
+
+
+def ids_of(batch, seq, vocab):
+    """splitmix64(1) mod vocab, as Program.cs."""
+    mask64 = (1 << 64) - 1
+    state, out = 1, []
+    for _ in range(batch * seq):
+        state = (state + 0x9E3779B97F4A7C15) & mask64
+        z = state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask64
+        out.append((z ^ (z >> 31)) % vocab)
+    return torch.tensor(out).view(batch, seq)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--seq", type=int, default=128)
+    ap.add_argument("--warmup", type=int, default=1)
+    ap.add_argument("--iters", type=int, default=3)
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    torch.set_num_interop_threads(1)
+    model = R.Norbert(CONFIG, weights(CONFIG))
+    ids = ids_of(args.batch, args.seq, CONFIG["vocab_size"])
+    mask = torch.ones_like(ids)
+    times, cpu = [], 0.0
+    with torch.inference_mode():
+        for it in range(args.warmup + args.iters):
+            c0, t0 = time.process_time(), time.perf_counter()
+            R.mean_pool(model(ids, mask), mask)
+            dt = time.perf_counter() - t0
+            print(f"encode {it}: {dt:.3f} s", file=sys.stderr)
+            if it >= args.warmup:
+                times.append(dt)
+                cpu += time.process_time() - c0
+    mean = sum(times) / len(times)
+    print(json.dumps({"engine": "pytorch", "version": torch.__version__, "measurement": "encode",
+                      "model": "norbert3-base (random)", "batch": args.batch, "seq": args.seq, "iters": len(times),
+                      "s_per_batch": round(mean, 3), "best_s": round(min(times), 3),
+                      "tokens_per_s": round(args.batch * args.seq / mean, 1), "cpu_s": round(cpu / len(times), 3),
+                      "threads": torch.get_num_threads(), "ids_checksum": int(ids.sum())}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+using Skald.Tensors.Kernels;
+
+namespace Skald.Tensors.Autograd;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// LTG-BERT's disentangled relative-position attention (<see cref="Kernels.RelativeAttention"/>): qk [B·T, 2C] (the
+    /// in_proj_qk output of the hidden states), v [B·T, C], pos [R, 2C] (in_proj_qk of the LayerNorm'd relative
+    /// embeddings), idx [T, T] the bucket of every (query, key) pair → context [B·T, C]. maskBias: [B·T] additive key
+    /// mask (0 keeps, float.MinValue removes a padded key). <paramref name="dropout"/> &gt; 0 drops the probabilities
+    /// (one seed from <see cref="Tape.Random"/>, the mask regenerated in backward). Gradients flow into qk, v and pos.
+    /// </summary>
+    public static Variable RelativeAttention(Tape tape, Variable qk, Variable v, Variable pos, int[] idx,
+        ReadOnlyMemory<float> maskBias, int batch, int seq, int heads, float dropout = 0f)
+    {
+        int c = v.Cols, d = c / heads, r = pos.Rows;
+        if (c != heads * d || qk.Cols != 2 * c || pos.Cols != 2 * c || qk.Rows != batch * seq || v.Rows != qk.Rows)
+            throw new ArgumentException("qk must be [B·T, 2C], v [B·T, C] and pos [R, 2C] with C = H·D");
+        float scale = 1f / MathF.Sqrt(3f * d);
+        var probs = tape.Save(batch * heads * seq * seq); // [B, H, T, T]
+        var y = tape.NewVariable(qk.Rows, c);
+        ulong seed = DropoutSeed(tape, dropout);
+        Kernels.RelativeAttention.Forward(qk.Span, v.Span, pos.Span, idx, maskBias.Span, y.Span, probs.Span, batch, seq,
+            heads, d, r, scale, dropout, seed);
+        if (tape.Records(y)) RecordRelativeAttention(tape, qk, v, pos, idx, probs, batch, seq, heads, dropout, seed, y);
+        return y;
+    }
+
+    private static void RecordRelativeAttention(Tape tape, Variable qk, Variable v, Variable pos, int[] idx,
+        Memory<float> probs, int batch, int seq, int heads, float dropout, ulong seed, Variable y) => tape.Record(y, () =>
+    {
+        int c = v.Cols, d = c / heads;
+        float scale = 1f / MathF.Sqrt(3f * d);
+        var dqk = tape.Rent(qk.Length);
+        var dv = tape.Rent(v.Length);
+        var dpos = tape.Rent(pos.Length);
+        Kernels.RelativeAttention.Backward(y.Grad, qk.Span, v.Span, pos.Span, idx, probs.Span, dqk, dv, dpos, batch, seq,
+            heads, d, pos.Rows, scale, dropout, seed);
+        AddGrad(tape, qk, dqk);
+        AddGrad(tape, v, dv);
+        AddGrad(tape, pos, dpos);
+        tape.Return(dqk);
+        tape.Return(dv);
+        tape.Return(dpos);
+    });
+
+    /// <summary>Copies (or adds) a computed gradient into <paramref name="x"/>'s gradient.</summary>
+    private static void AddGrad(Tape tape, Variable x, float[] grad) =>
+        tape.WriteGrad(x, dx => grad.AsSpan(0, x.Length).CopyTo(dx));
+
+    /// <summary>
+    /// LTG-BERT's GeGLU on the [x; gate] halves of one GEMM's output (upstream's <c>x, gate = chunk(2)</c>):
+    /// y = x ⊙ gelu_new(gate), xGate [n, 2I] → [n, I]. The halves are the other way round from
+    /// <see cref="GatedActivation"/>'s [gate; up], so they are swapped into a saved buffer and that kernel runs.
+    /// </summary>
+    public static Variable GeGluValueFirst(Tape tape, Variable xGate)
+    {
+        if (xGate.Cols % 2 != 0) throw new ArgumentException("xGate must be [n, 2I]");
+        int n = xGate.Rows, inter = xGate.Cols / 2;
+        var swapped = tape.Save(xGate.Length); // [n, 2I] = [gate; x]
+        SwapHalves(xGate.Span, swapped.Span, n, inter);
+        var y = tape.NewVariable(n, inter);
+        Kernels.GatedActivation.Forward(swapped.Span, y.Span, n, inter, GateFunction.GeluTanh);
+        if (tape.Records(y))
+        {
+            tape.Record(y, () => tape.WriteGrad(xGate, dx =>
+            {
+                var tmp = tape.Rent(xGate.Length);
+                Kernels.GatedActivation.Backward(swapped.Span, y.Grad, tmp, n, inter, GateFunction.GeluTanh);
+                SwapHalves(tmp, dx, n, inter);
+                tape.Return(tmp);
+            }));
+        }
+        return y;
+    }
+
+    /// <summary>Row-wise [a; b] → [b; a] for rows of two halves of <paramref name="half"/> columns.</summary>
+    private static void SwapHalves(ReadOnlySpan<float> x, Span<float> y, int rows, int half)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            var src = x.Slice(i * 2 * half, 2 * half);
+            var dst = y.Slice(i * 2 * half, 2 * half);
+            src[..half].CopyTo(dst[half..]);
+            src[half..].CopyTo(dst[..half]);
+        }
+    }
+
+    /// <summary>
+    /// LayerNorm without affine parameters (torch's elementwise_affine=False): y = (x − mean)·rstd over rows.
+    /// <paramref name="ones"/> and <paramref name="zeros"/> are [cols] buffers of 1 and 0 that the caller keeps.
+    /// </summary>
+    public static Variable PlainLayerNorm(Tape tape, Variable x, float[] ones, float[] zeros, float eps)
+    {
+        int n = x.Rows, c = x.Cols;
+        var mean = tape.Save(n);
+        var rstd = tape.Save(n);
+        var y = tape.NewVariable(n, c);
+        LayerNorm.Forward(x.Span, ones, zeros, y.Span, mean.Span, rstd.Span, n, c, eps);
+        if (tape.Records(y))
+            tape.Record(y, () => tape.WriteGrad(x, dx =>
+                LayerNorm.Backward(y.Grad, x.Span, ones, mean.Span, rstd.Span, dx, default, default, n, c)));
+        return y;
+    }
+}

@@ -28,6 +28,7 @@ public static class ArchitectureRegistry
         ["gemma"] = new(["model."], (c, p) => new Gemma(c, p), Gemma.Initializer),
         ["gemma2"] = new(["model."], (c, p) => new Gemma(c, p), Gemma.Initializer),
         ["gemma3_text"] = new(["model."], (c, p) => new Gemma(c, p), Gemma.Initializer),
+        ["modernbert"] = new(["model."], (c, p) => new ModernBert(c, p), ModernBert.Initializer),
     };
 
     /// <summary>model_type values Skald can run.</summary>

@@ -4,21 +4,25 @@ using System.Numerics.Tensors;
 
 namespace Skald.Tensors.Kernels;
 
-/// <summary>Layer normalisation over the last dimension: y = (x - mean) · rstd · gamma + beta. x, y: [rows, cols].</summary>
+/// <summary>
+/// Layer normalisation over the last dimension: y = (x - mean) · rstd · gamma + beta. x, y: [rows, cols]. An empty
+/// beta is a LayerNorm without bias (torch's <c>nn.LayerNorm(bias=False)</c>, ModernBERT's norm_bias false): y = x̂ · gamma.
+/// </summary>
 public static unsafe class LayerNorm
 {
-    /// <summary>Forward (SIMD, parallel over rows). gamma, beta: [cols]. mean, rstd: [rows], kept for the backward pass.</summary>
+    /// <summary>Forward (SIMD, parallel over rows). gamma, beta: [cols] (beta may be empty: no bias). mean, rstd: [rows], kept for the backward pass.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
         Span<float> y, Span<float> mean, Span<float> rstd, int rows, int cols, float eps)
     {
         Check(x, y, rows, cols);
-        if (gamma.Length < cols || beta.Length < cols || mean.Length < rows || rstd.Length < rows)
-            throw new ArgumentException("gamma/beta need cols elements, mean/rstd need rows elements.");
+        if (gamma.Length < cols || (!beta.IsEmpty && beta.Length < cols) || mean.Length < rows || rstd.Length < rows)
+            throw new ArgumentException("gamma/beta need cols elements (beta may be empty), mean/rstd need rows elements.");
         if (rows == 0 || cols == 0) return;
         fixed (float* px = x, pg = gamma, pb = beta, py = y, pm = mean, pr = rstd)
         {
-            nint ix = (nint)px, ig = (nint)pg, ib = (nint)pb, iy = (nint)py, im = (nint)pm, ir = (nint)pr;
+            // An empty span pins to null: no bias.
+            nint ix = (nint)px, ig = (nint)pg, ib = beta.IsEmpty ? 0 : (nint)pb, iy = (nint)py, im = (nint)pm, ir = (nint)pr;
             Parallelism.For(rows, MinRows(cols), (r0, r1) =>
             {
                 for (int r = r0; r < r1; r++)
@@ -44,7 +48,7 @@ public static unsafe class LayerNorm
             v /= cols;
             float s = (float)(1.0 / Math.Sqrt(v + eps));
             var yr = y.Slice(r * cols, cols);
-            for (int c = 0; c < cols; c++) yr[c] = (float)((xr[c] - m) * s) * gamma[c] + beta[c];
+            for (int c = 0; c < cols; c++) yr[c] = (float)((xr[c] - m) * s) * gamma[c] + (beta.IsEmpty ? 0f : beta[c]);
             mean[r] = (float)m;
             rstd[r] = s;
         }
@@ -52,7 +56,8 @@ public static unsafe class LayerNorm
 
     /// <summary>
     /// Backward. dy, x, dx: [rows, cols]; gamma: [cols]; mean, rstd: [rows] from <see cref="Forward"/>.
-    /// Overwrites dx (skipped when empty); ACCUMULATES into dgamma, dbeta: [cols] (skipped when empty).
+    /// Overwrites dx (skipped when empty); ACCUMULATES into dgamma, dbeta: [cols] (skipped when empty; dbeta alone may
+    /// be empty for a LayerNorm without bias).
     /// With x̂ = (x − mean)·rstd and g = dy·gamma: dx = rstd · (g − mean(g) − x̂ · mean(g·x̂)), dgamma += Σ_rows dy·x̂,
     /// dbeta += Σ_rows dy.
     /// </summary>
@@ -66,15 +71,15 @@ public static unsafe class LayerNorm
         if (gamma.Length < cols || mean.Length < rows || rstd.Length < rows)
             throw new ArgumentException("gamma needs cols elements, mean/rstd need rows elements.");
         bool param = !dgamma.IsEmpty || !dbeta.IsEmpty;
-        if (param && (dgamma.Length < cols || dbeta.Length < cols))
-            throw new ArgumentException("dgamma and dbeta need cols elements (or both empty).");
+        if (param && (dgamma.Length < cols || (!dbeta.IsEmpty && dbeta.Length < cols)))
+            throw new ArgumentException("dgamma and dbeta need cols elements (or both empty, or dbeta alone empty).");
         if (rows == 0 || cols == 0) return;
         var gate = new Lock();
         fixed (float* pdy = dy, px = x, pg = gamma, pm = mean, pr = rstd, pdx = dx, pdg = dgamma, pdb = dbeta)
         {
             nint idy = (nint)pdy, ix = (nint)px, ig = (nint)pg, im = (nint)pm, ir = (nint)pr, idx = (nint)pdx;
             nint idg = (nint)pdg, idb = (nint)pdb;
-            bool hasDx = !dx.IsEmpty;
+            bool hasDx = !dx.IsEmpty, hasBeta = !dbeta.IsEmpty;
             Parallelism.For(rows, MinRows(cols), (r0, r1) =>
             {
                 float[]? partial = param ? ArrayPool<float>.Shared.Rent(2 * cols) : null;
@@ -93,9 +98,9 @@ public static unsafe class LayerNorm
                 lock (gate)
                 {
                     var dgs = new Span<float>((float*)idg, cols);
-                    var dbs = new Span<float>((float*)idb, cols);
+                    var dbs = new Span<float>((float*)idb, hasBeta ? cols : 0);
                     TensorPrimitives.Add(dgs, partial.AsSpan(0, cols), dgs);
-                    TensorPrimitives.Add(dbs, partial.AsSpan(cols, cols), dbs);
+                    if (hasBeta) TensorPrimitives.Add(dbs, partial.AsSpan(cols, cols), dbs);
                 }
                 ArrayPool<float>.Shared.Return(partial);
             });
@@ -133,9 +138,10 @@ public static unsafe class LayerNorm
         for (c = 0; c <= cols - w; c += w)
         {
             var xh = (Vector.Load(x + c) - mv) * sv;
-            Vector.FusedMultiplyAdd(xh, Vector.Load(gamma + c), Vector.Load(beta + c)).Store(y + c);
+            var b = beta == null ? Vector<float>.Zero : Vector.Load(beta + c);
+            Vector.FusedMultiplyAdd(xh, Vector.Load(gamma + c), b).Store(y + c);
         }
-        for (; c < cols; c++) y[c] = (x[c] - m) * s * gamma[c] + beta[c];
+        for (; c < cols; c++) y[c] = (x[c] - m) * s * gamma[c] + (beta == null ? 0f : beta[c]);
         *mean = m;
         *rstd = s;
     }

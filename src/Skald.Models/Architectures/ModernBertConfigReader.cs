@@ -28,7 +28,14 @@ internal static class ModernBertConfigReader
         string act = TransformerConfig.Str(r, "hidden_activation") ?? "gelu";
         ActivationNames.GateFromHiddenAct(act, path, "hidden_activation");
         string classifierAct = TransformerConfig.Str(r, "classifier_activation") ?? "gelu";
-        ActivationNames.FromHiddenAct(classifierAct, path);
+        try
+        {
+            ActivationNames.FromHiddenAct(classifierAct, path);
+        }
+        catch (ModelFormatException)
+        {
+            throw new ModelFormatException($"{path}: classifier_activation \"{classifierAct}\" is not supported (gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, tanh, sigmoid)");
+        }
         double eps = Number(r, "norm_eps", path) ?? 1e-5;
         if (!(eps > 0)) throw new ModelFormatException($"{path}: key \"norm_eps\" must be positive, found {eps}");
         int local = Positive(r, "local_attention", 128, path);

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Skald.Models.Architectures;
+using Skald.Models.Checkpoints;
+using Skald.Training.Losses;
+using Skald.Training.Modeling;
+
+namespace Skald.Training.Tests.Modeling;
+
+/// <summary>
+/// One full-parameter training step of a ModernBERT embedder against PyTorch autograd
+/// (fixtures/training/make_modernbert_reference.py over fixtures/models/modernbert-st-mean): the loss and the gradient
+/// of every parameter, within 1e-5.
+/// </summary>
+public sealed class ModernBertTrainingTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    private static readonly string Root = Skald.Tests.Repository.Root;
+    private static readonly string Folder = Path.Combine(Root, "fixtures", "models", "modernbert-st-mean");
+
+    private static TokenBatch Pad(IReadOnlyList<int[]> rows)
+    {
+        int seq = rows.Max(r => r.Length);
+        var ids = new int[rows.Count * seq];
+        Array.Fill(ids, 1); // <pad>
+        var mask = new int[rows.Count * seq];
+        for (int b = 0; b < rows.Count; b++)
+        {
+            rows[b].CopyTo(ids, b * seq);
+            for (int t = 0; t < rows[b].Length; t++) mask[b * seq + t] = 1;
+        }
+        return new TokenBatch(ids, mask, new int[ids.Length], rows.Count, seq);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LossAndEveryGradientEqualPyTorch(bool checkpointing)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, "fixtures", "training", "modernbert.json")));
+        var r = doc.RootElement;
+        var rows = r.GetProperty("rows").EnumerateArray()
+            .Select(row => row.EnumerateArray().Select(s => s.EnumerateArray().Select(i => i.GetInt32()).ToArray()).ToArray()).ToArray();
+        var model = TrainableEncoder.Load(Folder, dropout: 0f);
+        Assert.IsType<ModernBert>(model.Model.Transformer);
+        model.GradientCheckpointing = checkpointing;
+        model.ZeroGradients();
+        var tape = new Tensors.Autograd.Tape { Checkpointing = checkpointing };
+        var anchors = model.Model.Forward(tape, Pad([.. rows.Select(x => x[0])]));
+        var positives = model.Model.Forward(tape, Pad([.. rows.Select(x => x[1])]));
+        var expectedAnchors = r.GetProperty("anchor_embeddings").EnumerateArray().SelectMany(e => e.EnumerateArray().Select(x => x.GetSingle())).ToArray();
+        for (int i = 0; i < expectedAnchors.Length; i++)
+            Assert.True(Math.Abs(expectedAnchors[i] - anchors.Span[i]) <= 1e-5f, $"anchor embedding [{i}]: {expectedAnchors[i]} vs {anchors.Span[i]}");
+        var columns = new[] { new EmbeddingBatch(anchors.Span.ToArray(), rows.Length, anchors.Cols), new EmbeddingBatch(positives.Span.ToArray(), rows.Length, positives.Cols) };
+        var grads = columns.Select(c => new EmbeddingBatch(c.Rows, c.Dim)).ToArray();
+        float loss = new MultipleNegativesRankingLoss(r.GetProperty("scale").GetSingle()).Compute(columns, null, grads);
+        float expectedLoss = r.GetProperty("loss").GetSingle();
+        Assert.True(Math.Abs(loss - expectedLoss) <= 1e-5f, $"loss {loss}, PyTorch {expectedLoss}");
+        tape.Seed(anchors, grads[0].Data);
+        tape.Seed(positives, grads[1].Data);
+        tape.Backward();
+
+        using var expected = SafeTensorsFile.Open(Path.Combine(Root, "fixtures", "training", "modernbert_grads.safetensors"));
+        Assert.Equal(expected.Tensors.Keys.Order(), model.Parameters.Select(p => p.Name).Order());
+        float worst = 0;
+        foreach (var p in model.Parameters)
+        {
+            var e = expected.ReadFloat32(p.Name);
+            var g = p.Grad.Span;
+            for (int i = 0; i < e.Length; i++)
+            {
+                float d = Math.Abs(e[i] - g[i]);
+                worst = Math.Max(worst, d);
+                Assert.True(d <= 1e-5f, $"{p.Name}[{i}]: PyTorch {e[i]}, Skald {g[i]} (|diff| {d:E2})");
+            }
+        }
+        tape.Reset();
+        Assert.True(worst > 0); // really compared
+        output.WriteLine($"loss |diff| {Math.Abs(loss - expectedLoss):E2}, worst gradient |diff| {worst:E2}");
+    }
+}

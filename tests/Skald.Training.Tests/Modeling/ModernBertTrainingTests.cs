@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
+using Skald.Training.Config;
 using Skald.Training.Losses;
 using Skald.Training.Modeling;
+using Skald.Training.Trainer;
 
 namespace Skald.Training.Tests.Modeling;
 
@@ -75,5 +77,45 @@ public sealed class ModernBertTrainingTests(Xunit.Abstractions.ITestOutputHelper
         tape.Reset();
         Assert.True(worst > 0); // really compared
         output.WriteLine($"loss |diff| {Math.Abs(loss - expectedLoss):E2}, worst gradient |diff| {worst:E2}");
+    }
+
+    [Fact]
+    public void SkaldTrainFineTunesAModernBertEmbedderAndTheSavedFolderLoads()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "skald-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        string data = Path.Combine(dir, "pairs.jsonl");
+        File.WriteAllLines(data, Enumerable.Range(0, 32).Select(i => $"{{\"anchor\": \"spørsmål {i} om toget til Bergen\", \"positive\": \"svar {i}: toget går klokka {i % 12}\"}}"));
+        var config = ConfigLoader.Parse($"""
+            model:
+              path: {Folder}
+              dropout: 0.1
+            data:
+              train: {data}
+            training:
+              batch_size: 8
+              learning_rate: 1.0e-3
+              max_steps: 4
+              gradient_checkpointing: true
+            output:
+              dir: {Path.Combine(dir, "out")}
+              save_steps: 2
+              tensorboard: false
+            """, "modernbert.yaml");
+        var result = new SentenceTrainer(TrainingRun.Build(config)).Run();
+        Assert.Equal(4, result.Steps);
+        // A ModernBertModel state dict without prefix (what sentence-transformers saves), the source's config.json.
+        using (var st = SafeTensorsFile.Open(Path.Combine(result.ModelPath, "model.safetensors")))
+        {
+            Assert.Contains("layers.1.attn.Wqkv.bias", st.Tensors.Keys);
+            Assert.Contains("embeddings.tok_embeddings.weight", st.Tensors.Keys);
+            Assert.DoesNotContain(st.Tensors.Keys, k => k.StartsWith("model.", StringComparison.Ordinal));
+        }
+        Assert.Equal(File.ReadAllText(Path.Combine(Folder, "config.json")), File.ReadAllText(Path.Combine(result.ModelPath, "config.json")));
+        var saved = Skald.Models.SentenceEncoder.Load(result.ModelPath);
+        Assert.IsType<ModernBert>(saved.Transformer);
+        var before = Skald.Models.SentenceEncoder.Load(Folder).Encode(["toget går klokka ni"])[0];
+        var after = saved.Encode(["toget går klokka ni"])[0];
+        Assert.True(before.Zip(after).Any(p => Math.Abs(p.First - p.Second) > 1e-4f), "training changed the model");
     }
 }

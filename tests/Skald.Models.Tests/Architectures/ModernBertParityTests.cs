@@ -132,6 +132,24 @@ public sealed class ModernBertParityTests(ITestOutputHelper output)
         Assert.Equal(1 + 1 + 4 * 6 - 1 + 1, names.Count);
     }
 
+    [Fact]
+    public void BFloat16WeightsRunForInference()
+    {
+        // --weights bf16: the 2-D weights (tok_embeddings, Wqkv, Wo, Wi) held in bfloat16, norms in float32.
+        var folder = TestPaths.FixtureModel("modernbert-st-mean");
+        var bf16 = ArchitectureRegistry.Load(folder, Skald.Tensors.WeightPrecision.BFloat16);
+        Assert.Contains(bf16.Parameters, p => p.Name == "layers.1.attn.Wqkv.weight" && p.Precision == Skald.Tensors.WeightPrecision.BFloat16);
+        Assert.Contains(bf16.Parameters, p => p.Name == "layers.1.attn_norm.weight" && p.Precision == Skald.Tensors.WeightPrecision.Float32);
+        var c = ReadCases(folder)[0];
+        var a = ArchitectureRegistry.Load(folder).Forward(new Tape(recording: false), c.Tokens).Span.ToArray();
+        var b = bf16.Forward(new Tape(recording: false), c.Tokens).Span.ToArray();
+        for (int i = 0; i < a.Length; i++)
+        {
+            if (c.Tokens.Mask[i / 32] == 0) continue;
+            Assert.True(MathF.Abs(a[i] - b[i]) <= 0.1f, $"[{i}]: {a[i]} vs {b[i]}");
+        }
+    }
+
     internal static float CompareRealTokens(Case c, Variable hidden, string what)
     {
         int t = c.Tokens.Seq, width = hidden.Cols;

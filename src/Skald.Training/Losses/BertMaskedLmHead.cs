@@ -41,7 +41,7 @@ public sealed class BertMaskedLmHead : MaskedLmHead
     }
 
     /// <inheritdoc />
-    public override IReadOnlyList<Parameter> Parameters => [dense, denseBias, lnWeight, lnBias, bias];
+    public override IReadOnlyList<Parameter> Parameters => field ??= [dense, denseBias, lnWeight, lnBias, bias];
 
     /// <inheritdoc />
     public override Parameter Decoder { get; }

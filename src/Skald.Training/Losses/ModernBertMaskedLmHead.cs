@@ -40,12 +40,11 @@ public sealed class ModernBertMaskedLmHead : MaskedLmHead
             normBias = cfg.NormBias ? head.Tensor("norm.bias", c) : null;
             bias = cfg.DecoderBias ? builder.Tensor("decoder.bias", cfg.VocabSize) : null;
         }
+        Parameters = [.. new[] { dense, denseBias, norm, normBias, bias }.OfType<Parameter>()];
     }
 
     /// <inheritdoc />
-    public override IReadOnlyList<Parameter> Parameters =>
-        [dense, .. denseBias is null ? [] : new[] { denseBias }, norm, .. normBias is null ? [] : new[] { normBias },
-            .. bias is null ? [] : new[] { bias }];
+    public override IReadOnlyList<Parameter> Parameters { get; }
 
     /// <inheritdoc />
     public override Parameter Decoder { get; }

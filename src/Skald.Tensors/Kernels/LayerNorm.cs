@@ -135,13 +135,21 @@ public static unsafe class LayerNorm
         for (; c < cols; c++) { double d = x[c] - m; v += d * d; }
         float s = (float)(1.0 / Math.Sqrt(v / cols + eps));
         var sv = new Vector<float>(s);
-        for (c = 0; c <= cols - w; c += w)
+        if (beta == null)
         {
-            var xh = (Vector.Load(x + c) - mv) * sv;
-            var b = beta == null ? Vector<float>.Zero : Vector.Load(beta + c);
-            Vector.FusedMultiplyAdd(xh, Vector.Load(gamma + c), b).Store(y + c);
+            // No bias (norm_bias false): y = x̂ · gamma.
+            for (c = 0; c <= cols - w; c += w) ((Vector.Load(x + c) - mv) * sv * Vector.Load(gamma + c)).Store(y + c);
+            for (; c < cols; c++) y[c] = (x[c] - m) * s * gamma[c];
         }
-        for (; c < cols; c++) y[c] = (x[c] - m) * s * gamma[c] + (beta == null ? 0f : beta[c]);
+        else
+        {
+            for (c = 0; c <= cols - w; c += w)
+            {
+                var xh = (Vector.Load(x + c) - mv) * sv;
+                Vector.FusedMultiplyAdd(xh, Vector.Load(gamma + c), Vector.Load(beta + c)).Store(y + c);
+            }
+            for (; c < cols; c++) y[c] = (x[c] - m) * s * gamma[c] + beta[c];
+        }
         *mean = m;
         *rstd = s;
     }

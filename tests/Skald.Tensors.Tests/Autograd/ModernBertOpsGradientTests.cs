@@ -35,6 +35,32 @@ public sealed class ModernBertOpsGradientTests
         for (int i = 0; i < 24; i++) Assert.True(MathF.Abs(y0[i] - y1[i]) <= 1e-6f);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LayerNormalizationParameterGradientsDoNotNeedAnInputGradient(bool bias)
+    {
+        // A LayerNorm over a constant (ModernBERT's embedding norm over a frozen table) still trains its weight and bias.
+        var gamma = Param("norm.weight", 31, 0.3f, 6);
+        var beta = bias ? Param("norm.bias", 32, 0.3f, 6) : null;
+        var x = Random(24, 33);
+        var r = Random(24, 34);
+        float[][] Grads(bool inputGrad)
+        {
+            gamma.Grad.Span.Clear();
+            beta?.Grad.Span.Clear();
+            var t = new Tape();
+            var y = Ops.LayerNormalization(t, t.Constant(x, 4, 6, requiresGrad: inputGrad), gamma, beta, 1e-5f);
+            t.Seed(y, r);
+            t.Backward();
+            return beta is null ? [gamma.Grad.ToArray()] : [gamma.Grad.ToArray(), beta.Grad.ToArray()];
+        }
+        var with = Grads(true);
+        var without = Grads(false);
+        Assert.Contains(with[0], v => v != 0f);
+        for (int i = 0; i < with.Length; i++) Assert.Equal(with[i], without[i]);
+    }
+
     [Fact]
     public void ColumnsSplitAndRejoin()
     {

@@ -118,4 +118,25 @@ public sealed class ModernBertTrainingTests(Xunit.Abstractions.ITestOutputHelper
         var after = saved.Encode(["toget går klokka ni"])[0];
         Assert.True(before.Zip(after).Any(p => Math.Abs(p.First - p.Second) > 1e-4f), "training changed the model");
     }
+
+    [Fact]
+    public void LoraAttachesToTheFusedProjections()
+    {
+        // peft's target names for ModernBERT: Wqkv, Wo (attention and MLP), Wi; only the adapters train.
+        var model = TrainableEncoder.Load(Folder, dropout: 0f);
+        model.EnableLora(new Skald.Models.Adapters.LoraConfig { R = 2, Alpha = 4, Dropout = 0f, TargetModules = ["Wqkv", "Wo", "Wi"] }, seed: 1);
+        Assert.Equal(4 * 4 * 2, model.Parameters.Count); // 4 layers × (Wqkv, attn.Wo, Wi, mlp.Wo) × (A, B)
+        Assert.Contains(model.Parameters, p => p.Name == "layers.2.attn.Wqkv.lora_B.weight");
+        model.ZeroGradients();
+        var tape = new Tensors.Autograd.Tape();
+        var e = model.Model.Forward(tape, Pad([[0, 5, 9, 17, 40, 80, 120, 200, 2], [0, 33, 2]]), normalize: true);
+        var seed = new float[e.Length];
+        for (int i = 0; i < seed.Length; i++) seed[i] = (i % 7) - 3;
+        tape.Seed(e, seed);
+        tape.Backward();
+        tape.Reset();
+        Assert.All(model.Parameters.Where(p => p.Name.EndsWith("lora_B.weight", StringComparison.Ordinal)),
+            p => Assert.Contains(p.Grad.ToArray(), g => g != 0f)); // B's gradient is nonzero while B = 0
+        Assert.All(model.Model.Parameters, p => Assert.False(p.RequiresGrad));
+    }
 }

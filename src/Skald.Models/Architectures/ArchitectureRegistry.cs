@@ -29,6 +29,7 @@ public static class ArchitectureRegistry
         ["gemma2"] = new(["model."], (c, p) => new Gemma(c, p), Gemma.Initializer),
         ["gemma3_text"] = new(["model."], (c, p) => new Gemma(c, p), Gemma.Initializer),
         ["norbert"] = new(["norbert3."], (c, p) => new Norbert(c, p), Norbert.Initializer),
+        ["modernbert"] = new(["model."], (c, p) => new ModernBert(c, p), ModernBert.Initializer),
     };
 
     /// <summary>model_type values Skald can run.</summary>

@@ -6,7 +6,7 @@ namespace Skald.Models.Architectures;
 /// <summary>
 /// The parts of a Hugging Face <c>config.json</c> that Skald's architectures use: BERT-style encoders and the decoders
 /// (Llama, Mistral, Qwen2/3, Gemma 1/2/3; their keys are read by <see cref="DecoderConfigReader"/>, with each
-/// model_type's transformers defaults). Other keys in the file are ignored, as transformers ignores what an
+/// model_type's transformers defaults) and ModernBERT (<see cref="ModernBertConfigReader"/>). Other keys in the file are ignored, as transformers ignores what an
 /// architecture does not read.
 /// </summary>
 public sealed record TransformerConfig
@@ -101,6 +101,21 @@ public sealed record TransformerConfig
     /// <summary>NorBERT3's <c>position_bucket_size</c>: relative distances are put in 2·this − 1 log buckets.</summary>
     public int PositionBucketSize { get; init; }
 
+    /// <summary>ModernBERT's <c>norm_bias</c>: biases on its LayerNorms.</summary>
+    public bool NormBias { get; init; }
+
+    /// <summary>ModernBERT's <c>decoder_bias</c>: a bias on the masked-LM decoder.</summary>
+    public bool DecoderBias { get; init; } = true;
+
+    /// <summary>ModernBERT's <c>classifier_bias</c>: a bias on the prediction head's dense layer.</summary>
+    public bool ClassifierBias { get; init; }
+
+    /// <summary>ModernBERT's <c>classifier_activation</c> (the prediction head's activation).</summary>
+    public string ClassifierActivation { get; init; } = "gelu";
+
+    /// <summary>ModernBERT's <c>initializer_cutoff_factor</c>: truncated-normal bounds ±factor·std.</summary>
+    public float InitializerCutoffFactor { get; init; } = 2f;
+
     /// <summary>Whether layer <paramref name="layer"/> attends through the sliding window.</summary>
     public bool IsSliding(int layer) => SlidingWindow > 0 && layer < SlidingLayers.Count && SlidingLayers[layer];
 
@@ -131,7 +146,8 @@ public sealed record TransformerConfig
             string modelType = CustomCode.ModelType(r, path) ?? Str(r, "model_type")
                 ?? throw new ModelFormatException($"{path}: missing key \"model_type\"");
             string posType = Str(r, "position_embedding_type") ?? "absolute";
-            if (posType != "absolute")
+            bool modernBert = modelType == ModernBertConfigReader.ModelType; // ignores position_embedding_type (mmBERT: "sans_pos")
+            if (posType != "absolute" && !modernBert)
                 throw new ModelFormatException($"{path}: position_embedding_type \"{posType}\" is not supported (only \"absolute\")");
             var cfg = new TransformerConfig
             {
@@ -153,6 +169,7 @@ public sealed record TransformerConfig
             };
             if (DecoderConfigReader.IsDecoder(modelType)) return DecoderConfigReader.Read(r, cfg);
             if (modelType == NorbertConfigReader.ModelType) return NorbertConfigReader.Read(r, cfg);
+            if (modernBert) return ModernBertConfigReader.Read(r, cfg);
             if (cfg.HiddenSize % cfg.NumHeads != 0)
                 throw new ModelFormatException($"{path}: hidden_size {cfg.HiddenSize} is not a multiple of num_attention_heads {cfg.NumHeads}");
             return cfg;

@@ -109,22 +109,30 @@ public static partial class Ops
         if (dropout > 0f) Kernels.Dropout.Apply(ds, ds, dropout, seed);
     });
 
-    /// <summary>y = LayerNorm(x) over rows.</summary>
-    public static Variable LayerNormalization(Tape tape, Variable x, Parameter gamma, Parameter beta, float eps)
+    /// <summary>y = LayerNorm(x) over rows; a null <paramref name="beta"/> is a LayerNorm without bias (y = x̂ ⊙ gamma).</summary>
+    public static Variable LayerNormalization(Tape tape, Variable x, Parameter gamma, Parameter? beta, float eps)
     {
         int n = x.Rows, c = x.Cols;
         var mean = tape.Save(n);
         var rstd = tape.Save(n);
         var y = tape.NewVariable(n, c);
-        LayerNorm.Forward(x.Span, gamma.Data.Span, beta.Data.Span, y.Span, mean.Span, rstd.Span, n, c, eps);
+        LayerNorm.Forward(x.Span, gamma.Data.Span, beta is null ? default : beta.Data.Span, y.Span, mean.Span, rstd.Span, n, c, eps);
         if (tape.Records(y)) RecordLayerNormalization(tape, x, gamma, beta, mean, rstd, y);
         return y;
     }
 
-    private static void RecordLayerNormalization(Tape tape, Variable x, Parameter gamma, Parameter beta,
-        Memory<float> mean, Memory<float> rstd, Variable y) => tape.Record(y, () => tape.WriteGrad(x, dx =>
-        LayerNorm.Backward(y.Grad, x.Span, gamma.Data.Span, mean.Span, rstd.Span, dx, tape.ParameterGrad(gamma), tape.ParameterGrad(beta),
-            x.Rows, x.Cols)));
+    private static void RecordLayerNormalization(Tape tape, Variable x, Parameter gamma, Parameter? beta,
+        Memory<float> mean, Memory<float> rstd, Variable y) => tape.Record(y, () =>
+    {
+        if (x.RequiresGrad)
+        {
+            tape.WriteGrad(x, dx => LayerNorm.Backward(y.Grad, x.Span, gamma.Data.Span, mean.Span, rstd.Span, dx,
+                tape.ParameterGrad(gamma), beta is null ? default : tape.ParameterGrad(beta), x.Rows, x.Cols));
+            return;
+        }
+        LayerNorm.Backward(y.Grad, x.Span, gamma.Data.Span, mean.Span, rstd.Span, default, tape.ParameterGrad(gamma),
+            beta is null ? default : tape.ParameterGrad(beta), x.Rows, x.Cols);
+    });
 
     /// <summary>sentence-transformers' Normalize (F.normalize): y = x / max(‖x‖₂, 1e-12) per row (<see cref="L2Normalize"/>).</summary>
     public static Variable Normalize(Tape tape, Variable x)

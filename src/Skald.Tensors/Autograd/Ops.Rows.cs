@@ -29,6 +29,37 @@ public static partial class Ops
         }
     }));
 
+    /// <summary>
+    /// y = x[:, start..start + count) for x [N, C] → [N, count] (a fused projection's parts, such as ModernBERT's Wqkv
+    /// output split into q, k, v); the gradient adds into those columns of dx.
+    /// </summary>
+    public static Variable Columns(Tape tape, Variable x, int start, int count)
+    {
+        if (start < 0 || count <= 0 || start + count > x.Cols)
+            throw new ArgumentOutOfRangeException(nameof(start), $"columns [{start}, {start + count}) are outside [0, {x.Cols})");
+        int n = x.Rows, c = x.Cols;
+        var y = tape.NewVariable(n, count);
+        var xs = x.Span;
+        var ys = y.Span;
+        for (int r = 0; r < n; r++) xs.Slice(r * c + start, count).CopyTo(ys.Slice(r * count, count));
+        if (tape.Records(y)) RecordColumns(tape, x, start, y);
+        return y;
+    }
+
+    private static void RecordColumns(Tape tape, Variable x, int start, Variable y) => tape.Record(y, () =>
+    {
+        if (!x.RequiresGrad) return;
+        int n = x.Rows, c = x.Cols, count = y.Cols;
+        var g = tape.GradFor(x, out bool accumulate).AsSpan(0, x.Length);
+        if (!accumulate) g.Clear();
+        var dy = y.Grad;
+        for (int r = 0; r < n; r++)
+        {
+            var d = g.Slice(r * c + start, count);
+            TensorPrimitives.Add(d, dy.Slice(r * count, count), d);
+        }
+    });
+
     /// <summary>y = s · x (Gemma's embedding normaliser √C).</summary>
     public static Variable Scale(Tape tape, Variable x, float s)
     {

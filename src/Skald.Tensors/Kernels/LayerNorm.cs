@@ -4,21 +4,25 @@ using System.Numerics.Tensors;
 
 namespace Skald.Tensors.Kernels;
 
-/// <summary>Layer normalisation over the last dimension: y = (x - mean) · rstd · gamma + beta. x, y: [rows, cols].</summary>
+/// <summary>
+/// Layer normalisation over the last dimension: y = (x - mean) · rstd · gamma + beta. x, y: [rows, cols]. An empty
+/// beta is a LayerNorm without bias (torch's <c>nn.LayerNorm(bias=False)</c>, ModernBERT's norm_bias false): y = x̂ · gamma.
+/// </summary>
 public static unsafe class LayerNorm
 {
-    /// <summary>Forward (SIMD, parallel over rows). gamma, beta: [cols]. mean, rstd: [rows], kept for the backward pass.</summary>
+    /// <summary>Forward (SIMD, parallel over rows). gamma, beta: [cols] (beta may be empty: no bias). mean, rstd: [rows], kept for the backward pass.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
         Span<float> y, Span<float> mean, Span<float> rstd, int rows, int cols, float eps)
     {
         Check(x, y, rows, cols);
-        if (gamma.Length < cols || beta.Length < cols || mean.Length < rows || rstd.Length < rows)
-            throw new ArgumentException("gamma/beta need cols elements, mean/rstd need rows elements.");
+        if (gamma.Length < cols || (!beta.IsEmpty && beta.Length < cols) || mean.Length < rows || rstd.Length < rows)
+            throw new ArgumentException("gamma/beta need cols elements (beta may be empty), mean/rstd need rows elements.");
         if (rows == 0 || cols == 0) return;
         fixed (float* px = x, pg = gamma, pb = beta, py = y, pm = mean, pr = rstd)
         {
-            nint ix = (nint)px, ig = (nint)pg, ib = (nint)pb, iy = (nint)py, im = (nint)pm, ir = (nint)pr;
+            // An empty span pins to null: no bias.
+            nint ix = (nint)px, ig = (nint)pg, ib = beta.IsEmpty ? 0 : (nint)pb, iy = (nint)py, im = (nint)pm, ir = (nint)pr;
             Parallelism.For(rows, MinRows(cols), (r0, r1) =>
             {
                 for (int r = r0; r < r1; r++)
@@ -44,7 +48,7 @@ public static unsafe class LayerNorm
             v /= cols;
             float s = (float)(1.0 / Math.Sqrt(v + eps));
             var yr = y.Slice(r * cols, cols);
-            for (int c = 0; c < cols; c++) yr[c] = (float)((xr[c] - m) * s) * gamma[c] + beta[c];
+            for (int c = 0; c < cols; c++) yr[c] = (float)((xr[c] - m) * s) * gamma[c] + (beta.IsEmpty ? 0f : beta[c]);
             mean[r] = (float)m;
             rstd[r] = s;
         }
@@ -52,7 +56,8 @@ public static unsafe class LayerNorm
 
     /// <summary>
     /// Backward. dy, x, dx: [rows, cols]; gamma: [cols]; mean, rstd: [rows] from <see cref="Forward"/>.
-    /// Overwrites dx (skipped when empty); ACCUMULATES into dgamma, dbeta: [cols] (skipped when empty).
+    /// Overwrites dx (skipped when empty); ACCUMULATES into dgamma, dbeta: [cols] (skipped when empty; dbeta alone may
+    /// be empty for a LayerNorm without bias).
     /// With x̂ = (x − mean)·rstd and g = dy·gamma: dx = rstd · (g − mean(g) − x̂ · mean(g·x̂)), dgamma += Σ_rows dy·x̂,
     /// dbeta += Σ_rows dy.
     /// </summary>
@@ -66,8 +71,8 @@ public static unsafe class LayerNorm
         if (gamma.Length < cols || mean.Length < rows || rstd.Length < rows)
             throw new ArgumentException("gamma needs cols elements, mean/rstd need rows elements.");
         bool param = !dgamma.IsEmpty || !dbeta.IsEmpty;
-        if (param && (dgamma.Length < cols || dbeta.Length < cols))
-            throw new ArgumentException("dgamma and dbeta need cols elements (or both empty).");
+        if (param && (dgamma.Length < cols || (!dbeta.IsEmpty && dbeta.Length < cols)))
+            throw new ArgumentException("dgamma and dbeta need cols elements (or both empty, or dbeta alone empty).");
         if (rows == 0 || cols == 0) return;
         fixed (float* pdy = dy, px = x, pg = gamma, pm = mean, pr = rstd, pdx = dx)
         {
@@ -85,7 +90,7 @@ public static unsafe class LayerNorm
                 fixed (float* acc = partial) BackwardRows(r0, r1, acc, acc + cols);
             });
             TensorPrimitives.Add(dgamma[..cols], sum.AsSpan(0, cols), dgamma[..cols]);
-            TensorPrimitives.Add(dbeta[..cols], sum.AsSpan(cols, cols), dbeta[..cols]);
+            if (!dbeta.IsEmpty) TensorPrimitives.Add(dbeta[..cols], sum.AsSpan(cols, cols), dbeta[..cols]);
             ArrayPool<float>.Shared.Return(sum);
 
             void BackwardRows(int r0, int r1, float* dg, float* db)
@@ -128,12 +133,21 @@ public static unsafe class LayerNorm
         for (; c < cols; c++) { double d = x[c] - m; v += d * d; }
         float s = (float)(1.0 / Math.Sqrt(v / cols + eps));
         var sv = new Vector<float>(s);
-        for (c = 0; c <= cols - w; c += w)
+        if (beta == null)
         {
-            var xh = (Vector.Load(x + c) - mv) * sv;
-            Vector.FusedMultiplyAdd(xh, Vector.Load(gamma + c), Vector.Load(beta + c)).Store(y + c);
+            // No bias (norm_bias false): y = x̂ · gamma.
+            for (c = 0; c <= cols - w; c += w) ((Vector.Load(x + c) - mv) * sv * Vector.Load(gamma + c)).Store(y + c);
+            for (; c < cols; c++) y[c] = (x[c] - m) * s * gamma[c];
         }
-        for (; c < cols; c++) y[c] = (x[c] - m) * s * gamma[c] + beta[c];
+        else
+        {
+            for (c = 0; c <= cols - w; c += w)
+            {
+                var xh = (Vector.Load(x + c) - mv) * sv;
+                Vector.FusedMultiplyAdd(xh, Vector.Load(gamma + c), Vector.Load(beta + c)).Store(y + c);
+            }
+            for (; c < cols; c++) y[c] = (x[c] - m) * s * gamma[c] + beta[c];
+        }
         *mean = m;
         *rstd = s;
     }

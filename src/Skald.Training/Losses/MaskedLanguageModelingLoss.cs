@@ -7,51 +7,40 @@ namespace Skald.Training.Losses;
 
 /// <summary>
 /// Masked-language-model pretraining as a loss of the one trainer (<c>loss: {type: mlm, mask_probability: 0.15}</c>),
-/// with BertForMaskedLM's head
-/// (https://github.com/huggingface/transformers/blob/v4.56.1/src/transformers/models/bert/modeling_bert.py:
-/// <c>BertPredictionHeadTransform</c> = dense [C, C] + activation + LayerNorm, then a decoder tied to the word
-/// embeddings plus a bias [V]) and the masking of transformers' <c>DataCollatorForLanguageModeling</c>
+/// with the model's own masked-LM head (<see cref="MaskedLmHead"/>: BertForMaskedLM's for the BERT family,
+/// ModernBertForMaskedLM's for ModernBERT) and the masking of transformers' <c>DataCollatorForLanguageModeling</c>
 /// (https://github.com/huggingface/transformers/blob/v4.56.1/src/transformers/data/data_collator.py): each
-/// non-special token is selected with probability <c>mask_probability</c>; of the selected, 80% become [MASK], 10% a
+/// non-special token is selected with probability <c>mask_probability</c>; of the selected, 80% become the mask token, 10% a
 /// random token, 10% stay. The loss is the mean cross-entropy over the selected positions. Input: column 0 of the
 /// batch (plain text lines). The masks draw from the model's random generator, whose state is checkpointed, so a
-/// resumed run masks as the uninterrupted one. The head's parameters (<c>cls.predictions.*</c>) are trained and saved
-/// with the model, so the saved folder loads in transformers' <c>BertForMaskedLM</c>; they start from the source
-/// checkpoint when it has them (continued pretraining), else from BERT's initialisation.
+/// resumed run masks as the uninterrupted one. The head's parameters are trained and saved with the model in the
+/// <c>*ForMaskedLM</c> layout (<see cref="MaskedLmLayout"/>), so the saved folder loads in transformers' masked-LM class;
+/// they start from the source checkpoint when it has them (continued pretraining), else from the architecture's
+/// initialisation.
 /// </summary>
 public sealed class MaskedLanguageModelingLoss : ILoss
 {
-    /// <summary>Key prefix of the head's parameters.</summary>
-    public const string HeadPrefix = "cls.predictions";
+    /// <summary>Key prefix of BERT's head parameters.</summary>
+    public const string HeadPrefix = BertMaskedLmHead.Prefix;
 
-    private readonly Parameter dense, denseBias, lnWeight, lnBias, decoderBias;
     private readonly float maskProbability;
     private readonly Tape tape = new();
     private readonly VocabularyCrossEntropy projection = new();
     private float[] hiddenGrad = [];
 
-    /// <summary>The head over <paramref name="model"/>'s BERT (its source folder's head when present, else a new one from <paramref name="seed"/>).</summary>
+    /// <summary>The head over <paramref name="model"/>'s transformer (its source folder's head when present, else a new one from <paramref name="seed"/>).</summary>
     public MaskedLanguageModelingLoss(TrainableEncoder model, float maskProbability = 0.15f, ulong seed = 42)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (model.Model.Transformer is not BertModel || model.Config.ModelType != "bert")
-            throw new ArgumentException($"loss.type mlm needs a BERT model (model_type bert); {model.Source.Path} is {model.Config.ModelType}");
         if (maskProbability is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(maskProbability), "mask_probability must be in (0, 1)");
+        Head = MaskedLmHead.For(model, seed);
         this.maskProbability = maskProbability;
         MaskId = model.Tokenizer.TokenToId("[MASK]") ?? model.Tokenizer.TokenToId("<mask>")
             ?? throw new ArgumentException($"{model.Source.Path}: the tokenizer has no [MASK] token for loss.type mlm");
-        int c = model.Config.HiddenSize, vocab = model.Config.VocabSize;
-        using var weights = Checkpoint.OpenFolder(model.Source.TransformerPath, "bert.");
-        var head = (weights.Contains(HeadPrefix + ".transform.dense.weight")
-            ? ParameterBuilder.FromCheckpoint(weights)
-            : ParameterBuilder.FromInitializer(BertModel.Initializer(model.Config, new SkaldRandom(seed)))).Sub(HeadPrefix);
-        var transform = head.Sub("transform");
-        dense = transform.Tensor("dense.weight", c, c);
-        denseBias = transform.Tensor("dense.bias", c);
-        lnWeight = transform.Tensor("LayerNorm.weight", c);
-        lnBias = transform.Tensor("LayerNorm.bias", c);
-        decoderBias = head.Tensor("bias", vocab);
     }
+
+    /// <summary>The masked-LM head.</summary>
+    public MaskedLmHead Head { get; }
 
     /// <inheritdoc />
     public string Name => "mlm";
@@ -59,8 +48,8 @@ public sealed class MaskedLanguageModelingLoss : ILoss
     /// <summary>Id of the mask token.</summary>
     public int MaskId { get; }
 
-    /// <summary>The head's parameters (<c>cls.predictions.*</c>; the decoder weight is the word-embedding table).</summary>
-    public IReadOnlyList<Parameter> Parameters => [dense, denseBias, lnWeight, lnBias, decoderBias];
+    /// <summary>The head's parameters (the decoder weight is the word-embedding table).</summary>
+    public IReadOnlyList<Parameter> Parameters => Head.Parameters;
 
     /// <inheritdoc />
     public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f) =>
@@ -94,18 +83,16 @@ public sealed class MaskedLanguageModelingLoss : ILoss
             labels.Add(targets[i]);
         }
 
-        var word = ((BertModel)model.Model.Transformer).WordEmbeddings; // [V, C], the tied decoder
         model.Configure(tape, record: backward, dropout: backward);
         try
         {
             var x = Ops.SelectRows(tape, model.Model.Transformer.Forward(tape, tokens), [.. rows]); // [m, C]
-            var h = Ops.Activation(tape, Ops.Linear(tape, x, dense, denseBias), ActivationKind.Gelu);
-            h = Ops.LayerNormalization(tape, h, lnWeight, lnBias, model.Config.LayerNormEps);
+            var h = Head.Transform(tape, x);                                                      // [m, C]
             var all = Enumerable.Range(0, rows.Count).ToArray();
             if (backward && hiddenGrad.Length < h.Length) hiddenGrad = new float[h.Length];
             var grad = backward ? hiddenGrad.AsSpan(0, h.Length) : default;
             grad.Clear();
-            double loss = projection.Run(h.Span, h.Cols, all, labels, word, decoderBias, 0f, gradientScale / rows.Count, grad);
+            double loss = projection.Run(h.Span, h.Cols, all, labels, Head.Decoder, Head.DecoderBias, 0f, gradientScale / rows.Count, grad);
             if (backward)
             {
                 tape.Seed(h, grad);

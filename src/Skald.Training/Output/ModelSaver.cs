@@ -6,6 +6,7 @@ using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Models.Modules;
 using Skald.Training.Config;
+using Skald.Training.Losses;
 using Skald.Training.Static;
 
 namespace Skald.Training.Output;
@@ -20,8 +21,9 @@ namespace Skald.Training.Output;
 /// <c>config.json</c> (whose <c>auto_map</c> names them), and the source's sentence_bert_config.json keys besides
 /// max_seq_length / do_lower_case (model_args, tokenizer_args, config_args) are kept. The folder is built under a temporary name and renamed into place. A static model is written as
 /// <see cref="Static.StaticModelWriter"/> lays it out, an LLM2Vec model as LLM2Vec does (the transformer folder and
-/// llm2vec_config.json, no sentence-transformers modules). A loss's head (masked-LM's <c>cls.predictions.*</c>) is saved
-/// in <c>BertForMaskedLM</c>'s layout: the encoder's keys under <c>bert.</c>, the head's at the top level.
+/// llm2vec_config.json, no sentence-transformers modules). A loss's head (masked-LM's <c>cls.predictions.*</c>, or
+/// ModernBERT's <c>head.*</c> and <c>decoder.bias</c>) is saved in the <c>*ForMaskedLM</c> layout
+/// (<see cref="MaskedLmLayout"/>): the encoder's keys under <c>bert.</c> / <c>model.</c>, the head's at the top level.
 /// </summary>
 public static class ModelSaver
 {
@@ -90,10 +92,11 @@ public static class ModelSaver
 
         // 0: Transformer, in the root: the trained tensors, then the source's tensors that were not trained (the pooler,
         // a pre-training head), so the folder holds what the source held, as transformers' save_pretrained would.
-        // With a head, BertForMaskedLM's layout: the encoder under "bert.", the head (cls.*) at the top; the tied decoder
-        // weight is left out (transformers ties it to the word embeddings on load).
-        string prefix = head.Count > 0 ? EncoderPrefix : "";
-        string Key(string name) => name.StartsWith("cls.", StringComparison.Ordinal) ? name : prefix + name;
+        // With a head, the *ForMaskedLM layout: the encoder under "bert." / "model.", the head (cls.* / head.*, decoder.bias)
+        // at the top; the tied decoder weight is left out (transformers ties it to the word embeddings on load).
+        var layout = MaskedLmLayout.For(model.Transformer);
+        string prefix = head.Count > 0 ? layout.EncoderPrefix : "";
+        string Key(string name) => layout.IsHeadKey(name) ? name : prefix + name;
         var transformer = parameters.Where(p => !p.Name.Contains('/')).Concat(head)
             .Select(p => new TensorToWrite(Key(p.Name), p.Shape, p.Data)).ToList();
         var trained = transformer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
@@ -101,7 +104,7 @@ public static class ModelSaver
         {
             foreach (var key in original.Keys.Where(k => !trained.Contains(Key(k))).Order(StringComparer.Ordinal).ToList())
             {
-                if (head.Count > 0 && key.StartsWith("cls.predictions.decoder", StringComparison.Ordinal)) continue;
+                if (head.Count > 0 && key.StartsWith(layout.TiedDecoder, StringComparison.Ordinal)) continue;
                 float[] values;
                 try
                 {
@@ -115,7 +118,7 @@ public static class ModelSaver
             }
         }
         SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"), transformer);
-        WriteConfig(Path.Combine(source.TransformerPath, "config.json"), Path.Combine(dir, "config.json"), head.Count > 0);
+        WriteConfig(Path.Combine(source.TransformerPath, "config.json"), Path.Combine(dir, "config.json"), head.Count > 0 ? layout.Architecture : null);
         foreach (var f in TokenizerFiles)
         {
             string src = Path.Combine(source.TransformerPath, f);
@@ -206,17 +209,17 @@ public static class ModelSaver
         return config;
     }
 
-    /// <summary>The source's config.json; with a masked-LM head its <c>architectures</c> becomes <c>BertForMaskedLM</c>.</summary>
-    private static void WriteConfig(string source, string target, bool withHead)
+    /// <summary>The source's config.json; with a masked-LM head its <c>architectures</c> becomes <paramref name="architecture"/>.</summary>
+    private static void WriteConfig(string source, string target, string? architecture)
     {
-        if (!withHead)
+        if (architecture is null)
         {
             File.Copy(source, target);
             return;
         }
         var config = JsonNode.Parse(File.ReadAllText(source)) as JsonObject
             ?? throw new ModelFormatException($"{source}: expected a JSON object");
-        config["architectures"] = new JsonArray("BertForMaskedLM");
+        config["architectures"] = new JsonArray(architecture);
         WriteJson(target, config);
     }
 

@@ -95,4 +95,35 @@ public sealed class InputReliabilityTests
         Assert.True(File.Exists(output));
         Assert.Empty(Directory.GetFileSystemEntries(dir, ".tmp-*"));
     }
+
+    [Fact]
+    public void CarriageReturnOnlyLinesAreLinesNotOneText()
+    {
+        string input = Write("mac.txt", "første\randre\rtredje\r");
+        string output = Path.Combine(dir, "o.jsonl");
+        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", output);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(3, File.ReadAllLines(output).Length);
+    }
+
+    [Fact]
+    public void InvalidUtf8IsNamedByLineAndOffset()
+    {
+        string input = Path.Combine(dir, "latin1.txt");
+        File.WriteAllBytes(input, [.. "første\nandre\n"u8, (byte)'b', 0xE6, (byte)'r', (byte)'\n']); // "bær" in Latin-1 on line 3
+        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input,
+            "--output", Path.Combine(dir, "o.jsonl"));
+        SkaldProcess.AssertUserError(r, 1, input + ":3", "not valid UTF-8 (byte 0xE6 at offset 15)");
+        string data = Path.Combine(dir, "pairs.csv");
+        File.WriteAllBytes(data, [.. "anchor,positive\nhei,hallo\n"u8, 0xFF, (byte)',', (byte)'x', (byte)'\n']);
+        string config = Write("c.yaml", $"""
+            model:
+              path: {TestPaths.FixtureModel("bert-cased-mean")}
+            data:
+              train: {data}
+            output:
+              dir: {Path.Combine(dir, "out")}
+            """);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("train", "--config", config), 1, data + ":3", "not valid UTF-8 (byte 0xFF");
+    }
 }

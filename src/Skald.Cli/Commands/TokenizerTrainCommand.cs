@@ -56,7 +56,7 @@ internal sealed class TokenizerTrainCommand : Command
             Lowercase = p.GetValue(lowercase),
         };
         var sw = Stopwatch.StartNew();
-        var lines = files.SelectMany(f => File.ReadLines(f)).Where(l => l.Length > 0).ToList();
+        var lines = files.SelectMany(Retrieval.Data.TextFile.ReadLines).Where(l => l.Length > 0).ToList();
         string json = TokenizerTrainer.TrainJson(lines, options);
         var check = Tokenizer.FromJson(json, outputPath);
         AtomicFile.Write(outputPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));

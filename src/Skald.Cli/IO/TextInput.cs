@@ -16,7 +16,7 @@ internal static class TextInput
         string ext = Path.GetExtension(path).ToLowerInvariant();
         if (ext != ".txt" && ext != ".jsonl")
             throw new InputException($"{path}: unsupported input type '{ext}' (use .txt with one text per line, or .jsonl with a \"text\" field)");
-        var lines = Lines(File.ReadAllText(path));
+        var lines = Retrieval.Data.TextFile.ReadAllLines(path);
         if (lines.Count == 0) throw new InputException($"{path}: the file is empty (no texts)");
         var texts = new List<string>(lines.Count);
         for (int i = 0; i < lines.Count; i++)
@@ -34,19 +34,7 @@ internal static class TextInput
     public static IEnumerable<string> ReadLinesOf(string path)
     {
         if (!File.Exists(path)) throw new InputException($"{path}: file not found");
-        return Lines(File.ReadAllText(path)).Where(l => !string.IsNullOrWhiteSpace(l));
-    }
-
-    /// <summary>Splits on \n (dropping a trailing \r and the empty piece after a final newline).</summary>
-    public static List<string> Lines(string content)
-    {
-        if (content.Length > 0 && content[0] == '\uFEFF') content = content[1..];
-        var parts = content.Split('\n');
-        int count = parts.Length;
-        if (count > 0 && parts[^1].Length == 0) count--;
-        var lines = new List<string>(count);
-        for (int i = 0; i < count; i++) lines.Add(parts[i].EndsWith('\r') ? parts[i][..^1] : parts[i]);
-        return lines;
+        return Retrieval.Data.TextFile.ReadAllLines(path).Where(l => !string.IsNullOrWhiteSpace(l));
     }
 
     private static string FromJson(string path, int lineNo, string line)

@@ -69,7 +69,7 @@ public sealed record TaskDefinition
             throw new EvaluationException($"{path}: cannot tell the task type (no corpus.jsonl, qrels/, train.jsonl or test.jsonl); pass --type");
         }
         if (!File.Exists(path)) throw new EvaluationException($"{path}: task folder or file not found");
-        string first = File.ReadLines(path).FirstOrDefault(l => l.Trim().Length > 0) ?? "";
+        string first = Retrieval.Data.TextFile.ReadLines(path).FirstOrDefault(l => l.Trim().Length > 0) ?? "";
         if (path.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase))
         {
             var cols = first.TrimEnd('\r').Split('\t');

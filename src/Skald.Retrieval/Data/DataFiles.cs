@@ -11,7 +11,7 @@ public static class DataFiles
         if (!File.Exists(path)) throw new EvaluationException($"{path}: file not found");
         var result = new List<T>();
         int line = 0;
-        foreach (var raw in File.ReadLines(path))
+        foreach (var raw in TextFile.ReadLines(path))
         {
             line++;
             if (string.IsNullOrWhiteSpace(raw)) continue;
@@ -79,8 +79,8 @@ public static class DataFiles
     public static List<(string[] Values, int Line)> ReadTsv(string path, params string[] columns)
     {
         if (!File.Exists(path)) throw new EvaluationException($"{path}: file not found");
-        using var reader = new StreamReader(path);
-        string? header = reader.ReadLine() ?? throw new EvaluationException($"{path}: empty file (expected a header: {string.Join(" ", columns)})");
+        using var reader = TextFile.ReadLines(path).GetEnumerator();
+        string? header = (reader.MoveNext() ? reader.Current : null) ?? throw new EvaluationException($"{path}: empty file (expected a header: {string.Join(" ", columns)})");
         var names = header.TrimEnd('\r').Split('\t');
         var idx = columns.Select(c => Array.IndexOf(names, c)).ToArray();
         for (int i = 0; i < columns.Length; i++)
@@ -89,7 +89,7 @@ public static class DataFiles
         }
         var rows = new List<(string[], int)>();
         int line = 1;
-        while (reader.ReadLine() is { } raw)
+        while (reader.MoveNext() && reader.Current is { } raw)
         {
             line++;
             if (raw.Trim().Length == 0) continue;

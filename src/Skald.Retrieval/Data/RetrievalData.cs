@@ -131,7 +131,7 @@ public sealed class RetrievalData
     private static IEnumerable<(string Line, int Number)> ReadQrelsLines(string path)
     {
         int n = 0;
-        foreach (var raw in File.ReadLines(path))
+        foreach (var raw in TextFile.ReadLines(path))
         {
             n++;
             var line = raw.TrimEnd('\r');

@@ -23,11 +23,11 @@ public static class DatasetReader
         string[] lines;
         try
         {
-            lines = File.ReadAllLines(path, new UTF8Encoding(false, true));
+            lines = [.. Retrieval.Data.TextFile.ReadLines(path)];
         }
-        catch (DecoderFallbackException)
+        catch (Retrieval.Data.TextFileException e)
         {
-            throw new TrainingException($"{path}: not valid UTF-8 text");
+            throw new TrainingException(e.Message);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -28,6 +28,7 @@ public static class ArchitectureRegistry
         ["gemma"] = new(["model."], (c, p) => new Gemma(c, p), Gemma.Initializer),
         ["gemma2"] = new(["model."], (c, p) => new Gemma(c, p), Gemma.Initializer),
         ["gemma3_text"] = new(["model."], (c, p) => new Gemma(c, p), Gemma.Initializer),
+        [GptBertConfigReader.ModelType] = new([], (c, p) => new GptBert(c, p), GptBert.Initializer),
     };
 
     /// <summary>model_type values Skald can run.</summary>

@@ -15,7 +15,7 @@ namespace Skald.Tensors.Kernels;
 /// the query heads sharing it accumulate in order), with single-threaded managed GEMMs that read the head slices in
 /// place through their row strides (no gather copies).
 /// </summary>
-public static unsafe class Attention
+public static unsafe partial class Attention
 {
     private static readonly ManagedGemm Gemm = new();
 
@@ -60,12 +60,18 @@ public static unsafe class Attention
     {
         CheckDropout(dropout);
         Check(q, k, v, output.Length, probs.Length, maskBias.Length, l);
+        CheckBand(l, sc);
         if (l.Batch == 0 || l.Seq == 0 || l.Heads == 0) return;
         bool hasMask = !maskBias.IsEmpty;
         int seq = l.Seq;
         fixed (float* pq = q, pk = k, pv = v, pmask = maskBias, pout = output, pprobs = probs)
         {
             nint iq = (nint)pq, ik = (nint)pk, iv = (nint)pv, imask = (nint)pmask, iout = (nint)pout, ip = (nint)pprobs;
+            if (l.Band > 0)
+            {
+                ForwardBanded(iq, ik, iv, imask, hasMask, iout, ip, l, sc, dropout, seed);
+                return;
+            }
             Parallelism.For(l.Batch * l.Heads, 1, (w0, w1) =>
             {
                 int tt = seq * seq;
@@ -105,14 +111,16 @@ public static unsafe class Attention
     {
         CheckDropout(dropout);
         Check(q, k, v, output.Length, probs.Length, maskBias.Length, l);
-        int seq = l.Seq, d = l.HeadDim;
+        CheckBand(l, sc);
+        int seq = l.Seq, d = l.HeadDim, rl = l.RowLength;
         var row = new double[seq];
         for (int b = 0; b < l.Batch; b++)
         for (int h = 0; h < l.Heads; h++)
         {
             long qo = QOffset(l, b, h), ko = KvOffset(l, b, h / l.Group), oo = OutOffset(l, b, h);
-            long pOff = ((long)b * l.Heads + h) * seq * seq;
-            var p = probs.Slice((int)pOff, seq * seq);
+            long pOff = ((long)b * l.Heads + h) * seq * seq; // dense index: the dropout mask's
+            var p = probs.Slice((int)(((long)b * l.Heads + h) * seq * rl), seq * rl);
+            p.Clear();
             for (int t = 0; t < seq; t++)
             {
                 double max = double.NegativeInfinity;
@@ -128,7 +136,11 @@ public static unsafe class Attention
                 }
                 double sum = 0;
                 for (int s = 0; s < seq; s++) sum += row[s] = Math.Exp(row[s] - max);
-                for (int s = 0; s < seq; s++) p[t * seq + s] = (float)(row[s] / sum);
+                for (int s = 0; s < seq; s++)
+                {
+                    int j = Column(l, sc, t, s);
+                    if (j >= 0) p[t * rl + j] = (float)(row[s] / sum);
+                }
                 for (int i = 0; i < d; i++)
                 {
                     double acc = 0;
@@ -155,12 +167,18 @@ public static unsafe class Attention
         CheckDropout(dropout);
         Check(q, k, v, dOutput.Length, probs.Length, 0, l);
         Check(dq, dk, dv, dOutput.Length, probs.Length, 0, l);
+        CheckBand(l, sc);
         if (l.Batch == 0 || l.Seq == 0 || l.Heads == 0) return;
         int seq = l.Seq;
         fixed (float* pdo = dOutput, pq = q, pk = k, pv = v, pp = probs, pdq = dq, pdk = dk, pdv = dv)
         {
             nint ido = (nint)pdo, iq = (nint)pq, ik = (nint)pk, iv = (nint)pv, ip = (nint)pp;
             nint idq = (nint)pdq, idk = (nint)pdk, idv = (nint)pdv;
+            if (l.Band > 0)
+            {
+                BackwardBanded(ido, iq, ik, iv, ip, idq, idk, idv, l, sc, dropout, seed);
+                return;
+            }
             Parallelism.For(l.Batch * l.KvHeads, 1, (w0, w1) =>
             {
                 int tt = seq * seq;
@@ -213,7 +231,9 @@ public static unsafe class Attention
         AttentionLayout l, AttentionScoring sc, float dropout = 0f, ulong seed = 0UL)
     {
         CheckDropout(dropout);
-        int seq = l.Seq, d = l.HeadDim;
+        CheckBand(l, sc);
+        int seq = l.Seq, d = l.HeadDim, rl = l.RowLength;
+        var pr = new double[seq];
         var dkAcc = new double[dk.Length];
         var dvAcc = new double[dv.Length];
         var dz = new double[seq];
@@ -222,20 +242,25 @@ public static unsafe class Attention
         {
             long qo = QOffset(l, b, h), ko = KvOffset(l, b, h / l.Group), oo = OutOffset(l, b, h);
             long pOff = ((long)b * l.Heads + h) * seq * seq;
-            var p = probs.Slice((int)pOff, seq * seq);
+            var p = probs.Slice((int)(((long)b * l.Heads + h) * seq * rl), seq * rl);
             for (int t = 0; t < seq; t++)
             {
+                for (int s = 0; s < seq; s++)
+                {
+                    int j = Column(l, sc, t, s);
+                    pr[s] = j >= 0 ? p[t * rl + j] : 0.0;
+                }
                 double dot = 0;
                 for (int s = 0; s < seq; s++)
                 {
                     double dp = 0;
                     for (int i = 0; i < d; i++) dp += (double)dOutput[(int)(oo + (long)t * l.LdOut + i)] * v[(int)(ko + (long)s * l.LdKv + i)];
                     dz[s] = dp * Dropout.Multiplier(dropout, seed, pOff + t * seq + s);
-                    dot += dz[s] * p[t * seq + s];
+                    dot += dz[s] * pr[s];
                 }
                 for (int s = 0; s < seq; s++)
                 {
-                    dz[s] = p[t * seq + s] * (dz[s] - dot);
+                    dz[s] = pr[s] * (dz[s] - dot);
                     if (sc.SoftCap > 0f)
                     {
                         double raw = 0;
@@ -245,7 +270,7 @@ public static unsafe class Attention
                     }
                     for (int i = 0; i < d; i++)
                     {
-                        dvAcc[ko + (long)s * l.LdKv + i] += p[t * seq + s] * Dropout.Multiplier(dropout, seed, pOff + t * seq + s)
+                        dvAcc[ko + (long)s * l.LdKv + i] += pr[s] * Dropout.Multiplier(dropout, seed, pOff + t * seq + s)
                             * (double)dOutput[(int)(oo + (long)t * l.LdOut + i)];
                         dkAcc[ko + (long)s * l.LdKv + i] += sc.Scale * dz[s] * q[(int)(qo + (long)t * l.LdQ + i)];
                     }

@@ -78,6 +78,27 @@ public sealed class BandedAttentionTests
         TestUtil.AssertClose(dvd, dv, 0, 2e-6, "banded vs dense: dv");
     }
 
+    [Theory]
+    [InlineData(true, 0, 0f, 0f)]
+    [InlineData(false, 0, 1.5f, 0f)]
+    [InlineData(false, 4, 0f, 0.2f)]
+    [InlineData(true, 3, 2f, 0f)]
+    public void InferenceWithoutKeptProbabilitiesGivesTheSameOutput(bool causal, int window, float softCap, float dropout)
+    {
+        // No probabilities buffer (a pass that does not record): blocks of query rows, full attention included.
+        int batch = 2, seq = 45, heads = 4, kvHeads = 2, d = 5;
+        var sc = new AttentionScoring(0.4f, causal, window, softCap);
+        var layout = AttentionLayout.For(batch, seq, heads, kvHeads, d, sc);
+        var dense = AttentionLayout.Dense(batch, seq, heads, kvHeads, d);
+        var x = Make(batch, seq, heads, kvHeads, d, masked: true);
+        float[] o = new float[x.Q.Length], od = new float[x.Q.Length];
+        Attention.Forward(x.Q, x.K, x.V, x.Mask, o, default, layout, sc, dropout, 99);
+        Attention.Forward(x.Q, x.K, x.V, x.Mask, od, new float[dense.ProbsLength], dense, sc, dropout, 99);
+        TestUtil.AssertClose(od, o, 0, 1e-6, "output without probabilities");
+        Assert.Throws<ArgumentException>(() => Attention.Backward(x.DO, x.Q, x.K, x.V, default, new float[x.Q.Length],
+            new float[x.K.Length], new float[x.V.Length], layout, sc));
+    }
+
     [Fact]
     public void ABandAsWideAsTheSequenceStaysDense()
     {

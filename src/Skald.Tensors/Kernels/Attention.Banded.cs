@@ -9,18 +9,22 @@ public static unsafe partial class Attention
     private const int BlockRows = 32;
 
     /// <summary>
-    /// Windowed attention with banded probabilities (<see cref="AttentionLayout.Band"/>): per (batch, head), query rows
-    /// in blocks of <see cref="BlockRows"/>; a block's scores are computed only against the keys its rows' windows
-    /// cover (one GEMM [rows, band + rows − 1]), each row's softmax only over its own window, its band stored, and the
-    /// block's output is one GEMM against those keys' values. Compute and memory are linear in T. The dropout mask of
-    /// (t, s) is the dense layout's (index ((b·H + h)·T + t)·T + s), so dropout draws what the dense path draws.
+    /// Attention by blocks of query rows, for windowed attention with banded probabilities
+    /// (<see cref="AttentionLayout.Band"/>) and for any attention whose probabilities are not kept (ip = 0, inference):
+    /// per (batch, head), query rows in blocks of <see cref="BlockRows"/>; a block's scores are computed only against
+    /// the keys its rows may attend to (with a window one GEMM [rows, band + rows − 1]), each row's softmax only over
+    /// its own keys, its band stored when kept, and the block's output is one GEMM against those keys' values. With a
+    /// window, compute and memory are linear in T; without one, memory is [rows, T] per thread instead of [T, T] per
+    /// (batch, head). The dropout mask of (t, s) is the dense layout's (index ((b·H + h)·T + t)·T + s), so dropout
+    /// draws what the dense path draws.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardBanded(nint iq, nint ik, nint iv, nint imask, bool hasMask, nint iout, nint ip,
         AttentionLayout l, AttentionScoring sc, float dropout, ulong seed)
     {
         int seq = l.Seq, band = l.Band, left = sc.Window - 1, rows = Math.Min(BlockRows, seq);
-        int maxCols = Math.Min(seq, band + rows - 1);
+        int maxCols = sc.BandWidth > 0 ? Math.Min(seq, sc.BandWidth + rows - 1) : seq;
+        bool keep = ip != 0;
         Parallelism.For(l.Batch * l.Heads, 1, (w0, w1) =>
         {
             float[] scratch = ArrayPool<float>.Shared.Rent(rows * maxCols);
@@ -47,9 +51,12 @@ public static unsafe partial class Attention
                             int len = hi - lo;
                             var mask = hasMask ? new ReadOnlySpan<float>((float*)imask + (long)b * seq + lo, len) : default;
                             ScoreSegment(seg, mask, len, sc);
-                            var pr = new Span<float>(pb + (long)t * band, band);
-                            pr.Clear();
-                            new ReadOnlySpan<float>(seg, len).CopyTo(pr[(lo - (t - left))..]);
+                            if (keep)
+                            {
+                                var pr = new Span<float>(pb + (long)t * band, band);
+                                pr.Clear();
+                                new ReadOnlySpan<float>(seg, len).CopyTo(pr[(lo - (t - left))..]);
+                            }
                             new Span<float>(row, lo - s0).Clear();
                             new Span<float>(row + (hi - s0), s1 - hi).Clear();
                             if (dropout > 0f)

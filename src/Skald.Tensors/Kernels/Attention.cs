@@ -48,7 +48,8 @@ public static unsafe partial class Attention
 
     /// <summary>
     /// Forward. maskBias: [B, T] additive key mask (0 keeps, float.MinValue removes; may be empty). probs: [B, H, T, T]
-    /// (the softmax output, kept for the backward pass). Every query keeps at least itself under causal and window
+    /// or the band (the softmax output, kept for the backward pass), or empty when no backward follows (inference: the
+    /// probabilities then exist one block of query rows at a time). Every query keeps at least itself under causal and window
     /// exclusion, so no row is empty. With <paramref name="dropout"/> &gt; 0 the output is dropout(P)·V (transformers'
     /// attention_dropout in training mode): the mask of P[i] is <see cref="Dropout"/>'s for (seed, i), i the index into
     /// probs, which stays the undropped softmax (the backward pass regenerates the mask).
@@ -67,9 +68,9 @@ public static unsafe partial class Attention
         fixed (float* pq = q, pk = k, pv = v, pmask = maskBias, pout = output, pprobs = probs)
         {
             nint iq = (nint)pq, ik = (nint)pk, iv = (nint)pv, imask = (nint)pmask, iout = (nint)pout, ip = (nint)pprobs;
-            if (l.Band > 0)
+            if (l.Band > 0 || probs.IsEmpty)
             {
-                ForwardBanded(iq, ik, iv, imask, hasMask, iout, ip, l, sc, dropout, seed);
+                ForwardBanded(iq, ik, iv, imask, hasMask, iout, probs.IsEmpty ? 0 : ip, l, sc, dropout, seed);
                 return;
             }
             Parallelism.For(l.Batch * l.Heads, 1, (w0, w1) =>
@@ -168,6 +169,7 @@ public static unsafe partial class Attention
         Check(q, k, v, dOutput.Length, probs.Length, 0, l);
         Check(dq, dk, dv, dOutput.Length, probs.Length, 0, l);
         CheckBand(l, sc);
+        if (probs.Length < l.ProbsLength) throw new ArgumentException($"probs needs {l.ProbsLength} elements.");
         if (l.Batch == 0 || l.Seq == 0 || l.Heads == 0) return;
         int seq = l.Seq;
         fixed (float* pdo = dOutput, pq = q, pk = k, pv = v, pp = probs, pdq = dq, pdk = dk, pdv = dv)
@@ -368,7 +370,7 @@ public static unsafe partial class Attention
             throw new ArgumentException($"q needs {needQ} and k/v {needKv} elements (row strides {l.LdQ}, {l.LdKv}).");
         long needOut = rows == 0 ? 0 : (rows - 1) * l.LdOut + cq;
         if (outLength < needOut) throw new ArgumentException($"Output needs {needOut} elements.");
-        if (probsLength < l.ProbsLength) throw new ArgumentException($"probs needs {l.ProbsLength} elements.");
+        if (probsLength != 0 && probsLength < l.ProbsLength) throw new ArgumentException($"probs needs {l.ProbsLength} elements (or none).");
         if (maskLength != 0 && maskLength < rows) throw new ArgumentException("maskBias needs batch·seq elements (or empty).");
     }
 }

@@ -91,9 +91,9 @@ public static partial class Ops
             throw new ArgumentException($"q must be [B·T, H·D] and k, v [B·T, Hkv·D] (H {heads}, Hkv {kvHeads})");
         // A window narrower than the sequence keeps only the band of probabilities ([B, H, T, band], linear in T).
         var layout = AttentionLayout.For(batch, seq, heads, kvHeads, d, scoring);
-        // Inference keeps nothing: the kernel holds one block of probabilities at a time. A checkpointed layer's
-        // unrecorded pass computes as its recorded recomputation will (same path, same rounding), so it keeps them.
-        var probs = tape.Recording || tape.InCheckpointedLayer ? tape.Save(checked((int)layout.ProbsLength)) : Memory<float>.Empty;
+        // Kept on inference tapes too: the same layout and kernel path whether or not the pass records, so inference,
+        // training without dropout, GradCache's unrecorded first pass and checkpointed layers agree bit for bit.
+        var probs = tape.Save(checked((int)layout.ProbsLength));
         var y = tape.NewVariable(q.Rows, q.Cols);
         ulong seed = DropoutSeed(tape, dropout);
         // y[B·T, H·D] = dropout(P)·V; probs [B, H, T, T or band] keeps the undropped softmax for the backward pass.

@@ -111,13 +111,6 @@ public sealed class Tape
     private bool recomputing;
 
     /// <summary>
-    /// True while a checkpointed layer runs without recording (its recorded recomputation follows in backward): an op
-    /// that computes another way when not recording (keeping less) must then compute as it will when recording, so
-    /// that the layer's output is bit-identical to the recomputed one.
-    /// </summary>
-    public bool InCheckpointedLayer { get; private set; }
-
-    /// <summary>
     /// A checkpointed layer: run without recording (only its output y [rows, cols] stays), and one closure that in
     /// backward restores the generator state, dropout and training mode the layer ran with (same dropout seeds, so the
     /// same masks), recomputes it recording and backpropagates y's gradient through it.
@@ -157,7 +150,6 @@ public sealed class Tape
         var mark = Arena.Mark();
         int firstVariable = variablesInUse;
         Recording = false;
-        InCheckpointedLayer = true;
         Variable inner;
         try
         {
@@ -166,7 +158,6 @@ public sealed class Tape
         finally
         {
             Recording = true;
-            InCheckpointedLayer = false;
         }
         var source = inner.Data;
         int rows = inner.Rows, cols = inner.Cols;

@@ -10,7 +10,7 @@ public static unsafe partial class Attention
 
     /// <summary>
     /// Attention by blocks of query rows, for windowed attention with banded probabilities
-    /// (<see cref="AttentionLayout.Band"/>) and for any attention whose probabilities are not kept (ip = 0, inference):
+    /// (<see cref="AttentionLayout.Band"/>) and for any attention whose caller keeps no probabilities (ip = 0, no backward):
     /// per (batch, head), query rows in blocks of <see cref="BlockRows"/>; a block's scores are computed only against
     /// the keys its rows may attend to (with a window one GEMM [rows, band + rows − 1]), each row's softmax only over
     /// its own keys, its band stored when kept, and the block's output is one GEMM against those keys' values. With a

@@ -60,6 +60,24 @@ public sealed class PipelineCommandTests
         Assert.Contains("mntp", File.ReadAllText(Path.Combine(outDir, "runs", "simcse", "checkpoints", "step-20", "trainer_state.json")));
     }
 
+    /// <summary>configs/norsbert4-two-stage.yaml as shipped (tiny NorBERT4): Bokmål ↔ Nynorsk MNRL, then NLI triplets.</summary>
+    [Fact]
+    public void TheNorSbert4RecipeRunsOnGptBert()
+    {
+        string outDir = Path.Combine(TestPaths.NewTempDir(), "norsbert4");
+        var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", "configs/norsbert4-two-stage.yaml", "--set", $"output={outDir}");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        foreach (var stage in new[] { "bokmaal-nynorsk", "nli" })
+        {
+            Assert.True(File.Exists(Path.Combine(outDir, stage, "modules.json")), stage);
+            // the saved transformer is still a NorBERT4 folder: its config.json keeps auto_map → modeling_gptbert
+            Assert.Contains("modeling_gptbert", File.ReadAllText(Path.Combine(outDir, stage, "config.json")));
+        }
+        Assert.Contains("| nli |", r.Stdout);
+        // stage 2 started from stage 1's output
+        Assert.Contains("bokmaal-nynorsk", File.ReadAllText(Path.Combine(outDir, "runs", "nli", "checkpoints", "step-6", "trainer_state.json")));
+    }
+
     [Fact]
     public void SetNamesAnUnknownStage()
     {

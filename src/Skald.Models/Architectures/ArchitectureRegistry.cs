@@ -30,6 +30,7 @@ public static class ArchitectureRegistry
         ["gemma3_text"] = new(["model."], (c, p) => new Gemma(c, p), Gemma.Initializer),
         ["norbert"] = new(["norbert3."], (c, p) => new Norbert(c, p), Norbert.Initializer),
         ["modernbert"] = new(["model."], (c, p) => new ModernBert(c, p), ModernBert.Initializer),
+        [GptBertConfigReader.ModelType] = new([], (c, p) => new GptBert(c, p), GptBert.Initializer),
     };
 
     /// <summary>model_type values Skald can run.</summary>

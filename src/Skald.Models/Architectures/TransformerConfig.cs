@@ -119,6 +119,9 @@ public sealed record TransformerConfig
     /// <summary>Whether layer <paramref name="layer"/> attends through the sliding window.</summary>
     public bool IsSliding(int layer) => SlidingWindow > 0 && layer < SlidingLayers.Count && SlidingLayers[layer];
 
+    /// <summary>NorBERT4 / GPT-BERT's own fields (null for other architectures).</summary>
+    public GptBertSettings? GptBert { get; init; }
+
     /// <summary><c>architectures[0]</c> when present.</summary>
     public string? Architecture { get; init; }
 
@@ -145,6 +148,7 @@ public sealed record TransformerConfig
             // Custom-code checkpoints (auto_map → modeling_*.py) are known by the module they load, whatever model_type says.
             string modelType = CustomCode.ModelType(r, path) ?? Str(r, "model_type")
                 ?? throw new ModelFormatException($"{path}: missing key \"model_type\"");
+            if (modelType == GptBertConfigReader.ModelType) return GptBertConfigReader.Read(r, path);
             string posType = Str(r, "position_embedding_type") ?? "absolute";
             bool modernBert = modelType == ModernBertConfigReader.ModelType; // ignores position_embedding_type (mmBERT: "sans_pos")
             if (posType != "absolute" && !modernBert)

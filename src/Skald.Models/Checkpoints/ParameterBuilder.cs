@@ -91,7 +91,7 @@ public sealed class ParameterBuilder
     /// </summary>
     public (Parameter Stacked, Parameter[] Parts) Stack(IReadOnlyList<string> names, string leaf, params int[] shape)
     {
-        var keys = names.Select(n => Key($"{n}.{leaf}")).ToArray();
+        var keys = names.Select(n => Key(leaf.Length == 0 ? n : $"{n}.{leaf}")).ToArray(); // "": the names are the keys
         var (whole, parts) = Parameter.Stack(source.NamePrefix + Key($"{{{string.Join(",", names)}}}.{leaf}"),
             keys.Select(k => (source.NamePrefix + k, shape)).ToArray(), WeightDecayFor(keys[0]),
             Narrow(shape) ? WeightPrecision.BFloat16 : WeightPrecision.Float32);

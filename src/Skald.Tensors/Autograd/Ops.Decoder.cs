@@ -79,7 +79,8 @@ public static partial class Ops
     /// <paramref name="scoring"/> sets the scale, causal or bidirectional attention, a sliding window and soft-capping.
     /// <paramref name="dropout"/> &gt; 0 drops attention probabilities as transformers' attention_dropout in training mode
     /// (y = dropout(P)·V): one seed drawn from <see cref="Tape.Random"/> per op, the mask regenerated in backward, so
-    /// restoring the generator reproduces it (GradCache, resume, checkpointed layers).
+    /// restoring the generator reproduces it (GradCache, resume, checkpointed layers). With a sliding window narrower
+    /// than T only the band of probabilities is computed and kept (<see cref="AttentionLayout.For"/>).
     /// </summary>
     public static Variable DecoderAttention(Tape tape, Variable q, Variable k, Variable v, ReadOnlyMemory<float> maskBias,
         int batch, int seq, int heads, int kvHeads, AttentionScoring scoring, float dropout = 0f)
@@ -88,11 +89,14 @@ public static partial class Ops
         if (q.Cols != heads * d || k.Cols != kvHeads * d || v.Cols != k.Cols || q.Rows != batch * seq
             || k.Rows != q.Rows || v.Rows != q.Rows)
             throw new ArgumentException($"q must be [B·T, H·D] and k, v [B·T, Hkv·D] (H {heads}, Hkv {kvHeads})");
-        var layout = AttentionLayout.Dense(batch, seq, heads, kvHeads, d);
-        var probs = tape.Save((int)layout.ProbsLength);
+        // A window narrower than the sequence keeps only the band of probabilities ([B, H, T, band], linear in T).
+        var layout = AttentionLayout.For(batch, seq, heads, kvHeads, d, scoring);
+        // Kept on inference tapes too: the same layout and kernel path whether or not the pass records, so inference,
+        // training without dropout, GradCache's unrecorded first pass and checkpointed layers agree bit for bit.
+        var probs = tape.Save(checked((int)layout.ProbsLength));
         var y = tape.NewVariable(q.Rows, q.Cols);
         ulong seed = DropoutSeed(tape, dropout);
-        // y[B·T, H·D] = dropout(P)·V; probs [B, H, T, T] keeps the undropped softmax for the backward pass.
+        // y[B·T, H·D] = dropout(P)·V; probs [B, H, T, T or band] keeps the undropped softmax for the backward pass.
         Kernels.Attention.Forward(q.Span, k.Span, v.Span, maskBias.Span, y.Span, probs.Span, layout, scoring, dropout, seed);
         if (tape.Records(y)) RecordDecoderAttention(tape, q, k, v, probs, layout, scoring, dropout, seed, y);
         return y;

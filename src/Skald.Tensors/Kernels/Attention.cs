@@ -15,7 +15,7 @@ namespace Skald.Tensors.Kernels;
 /// the query heads sharing it accumulate in order), with single-threaded managed GEMMs that read the head slices in
 /// place through their row strides (no gather copies).
 /// </summary>
-public static unsafe class Attention
+public static unsafe partial class Attention
 {
     private static readonly ManagedGemm Gemm = new();
 
@@ -48,7 +48,8 @@ public static unsafe class Attention
 
     /// <summary>
     /// Forward. maskBias: [B, T] additive key mask (0 keeps, float.MinValue removes; may be empty). probs: [B, H, T, T]
-    /// (the softmax output, kept for the backward pass). Every query keeps at least itself under causal and window
+    /// or the band (the softmax output, kept for the backward pass), or empty when no backward follows (inference: the
+    /// probabilities then exist one block of query rows at a time). Every query keeps at least itself under causal and window
     /// exclusion, so no row is empty. With <paramref name="dropout"/> &gt; 0 the output is dropout(P)·V (transformers'
     /// attention_dropout in training mode): the mask of P[i] is <see cref="Dropout"/>'s for (seed, i), i the index into
     /// probs, which stays the undropped softmax (the backward pass regenerates the mask).
@@ -60,12 +61,18 @@ public static unsafe class Attention
     {
         CheckDropout(dropout);
         Check(q, k, v, output.Length, probs.Length, maskBias.Length, l);
+        CheckBand(l, sc);
         if (l.Batch == 0 || l.Seq == 0 || l.Heads == 0) return;
         bool hasMask = !maskBias.IsEmpty;
         int seq = l.Seq;
         fixed (float* pq = q, pk = k, pv = v, pmask = maskBias, pout = output, pprobs = probs)
         {
             nint iq = (nint)pq, ik = (nint)pk, iv = (nint)pv, imask = (nint)pmask, iout = (nint)pout, ip = (nint)pprobs;
+            if (l.Band > 0 || probs.IsEmpty)
+            {
+                ForwardBanded(iq, ik, iv, imask, hasMask, iout, probs.IsEmpty ? 0 : ip, l, sc, dropout, seed);
+                return;
+            }
             Parallelism.For(l.Batch * l.Heads, 1, (w0, w1) =>
             {
                 int tt = seq * seq;
@@ -105,14 +112,16 @@ public static unsafe class Attention
     {
         CheckDropout(dropout);
         Check(q, k, v, output.Length, probs.Length, maskBias.Length, l);
-        int seq = l.Seq, d = l.HeadDim;
+        CheckBand(l, sc);
+        int seq = l.Seq, d = l.HeadDim, rl = l.RowLength;
         var row = new double[seq];
         for (int b = 0; b < l.Batch; b++)
         for (int h = 0; h < l.Heads; h++)
         {
             long qo = QOffset(l, b, h), ko = KvOffset(l, b, h / l.Group), oo = OutOffset(l, b, h);
-            long pOff = ((long)b * l.Heads + h) * seq * seq;
-            var p = probs.Slice((int)pOff, seq * seq);
+            long pOff = ((long)b * l.Heads + h) * seq * seq; // dense index: the dropout mask's
+            var p = probs.Slice((int)(((long)b * l.Heads + h) * seq * rl), seq * rl);
+            p.Clear();
             for (int t = 0; t < seq; t++)
             {
                 double max = double.NegativeInfinity;
@@ -128,7 +137,11 @@ public static unsafe class Attention
                 }
                 double sum = 0;
                 for (int s = 0; s < seq; s++) sum += row[s] = Math.Exp(row[s] - max);
-                for (int s = 0; s < seq; s++) p[t * seq + s] = (float)(row[s] / sum);
+                for (int s = 0; s < seq; s++)
+                {
+                    int j = Column(l, sc, t, s);
+                    if (j >= 0) p[t * rl + j] = (float)(row[s] / sum);
+                }
                 for (int i = 0; i < d; i++)
                 {
                     double acc = 0;
@@ -155,12 +168,19 @@ public static unsafe class Attention
         CheckDropout(dropout);
         Check(q, k, v, dOutput.Length, probs.Length, 0, l);
         Check(dq, dk, dv, dOutput.Length, probs.Length, 0, l);
+        CheckBand(l, sc);
+        if (probs.Length < l.ProbsLength) throw new ArgumentException($"probs needs {l.ProbsLength} elements.");
         if (l.Batch == 0 || l.Seq == 0 || l.Heads == 0) return;
         int seq = l.Seq;
         fixed (float* pdo = dOutput, pq = q, pk = k, pv = v, pp = probs, pdq = dq, pdk = dk, pdv = dv)
         {
             nint ido = (nint)pdo, iq = (nint)pq, ik = (nint)pk, iv = (nint)pv, ip = (nint)pp;
             nint idq = (nint)pdq, idk = (nint)pdk, idv = (nint)pdv;
+            if (l.Band > 0)
+            {
+                BackwardBanded(ido, iq, ik, iv, ip, idq, idk, idv, l, sc, dropout, seed);
+                return;
+            }
             Parallelism.For(l.Batch * l.KvHeads, 1, (w0, w1) =>
             {
                 int tt = seq * seq;
@@ -213,7 +233,9 @@ public static unsafe class Attention
         AttentionLayout l, AttentionScoring sc, float dropout = 0f, ulong seed = 0UL)
     {
         CheckDropout(dropout);
-        int seq = l.Seq, d = l.HeadDim;
+        CheckBand(l, sc);
+        int seq = l.Seq, d = l.HeadDim, rl = l.RowLength;
+        var pr = new double[seq];
         var dkAcc = new double[dk.Length];
         var dvAcc = new double[dv.Length];
         var dz = new double[seq];
@@ -222,20 +244,25 @@ public static unsafe class Attention
         {
             long qo = QOffset(l, b, h), ko = KvOffset(l, b, h / l.Group), oo = OutOffset(l, b, h);
             long pOff = ((long)b * l.Heads + h) * seq * seq;
-            var p = probs.Slice((int)pOff, seq * seq);
+            var p = probs.Slice((int)(((long)b * l.Heads + h) * seq * rl), seq * rl);
             for (int t = 0; t < seq; t++)
             {
+                for (int s = 0; s < seq; s++)
+                {
+                    int j = Column(l, sc, t, s);
+                    pr[s] = j >= 0 ? p[t * rl + j] : 0.0;
+                }
                 double dot = 0;
                 for (int s = 0; s < seq; s++)
                 {
                     double dp = 0;
                     for (int i = 0; i < d; i++) dp += (double)dOutput[(int)(oo + (long)t * l.LdOut + i)] * v[(int)(ko + (long)s * l.LdKv + i)];
                     dz[s] = dp * Dropout.Multiplier(dropout, seed, pOff + t * seq + s);
-                    dot += dz[s] * p[t * seq + s];
+                    dot += dz[s] * pr[s];
                 }
                 for (int s = 0; s < seq; s++)
                 {
-                    dz[s] = p[t * seq + s] * (dz[s] - dot);
+                    dz[s] = pr[s] * (dz[s] - dot);
                     if (sc.SoftCap > 0f)
                     {
                         double raw = 0;
@@ -245,7 +272,7 @@ public static unsafe class Attention
                     }
                     for (int i = 0; i < d; i++)
                     {
-                        dvAcc[ko + (long)s * l.LdKv + i] += p[t * seq + s] * Dropout.Multiplier(dropout, seed, pOff + t * seq + s)
+                        dvAcc[ko + (long)s * l.LdKv + i] += pr[s] * Dropout.Multiplier(dropout, seed, pOff + t * seq + s)
                             * (double)dOutput[(int)(oo + (long)t * l.LdOut + i)];
                         dkAcc[ko + (long)s * l.LdKv + i] += sc.Scale * dz[s] * q[(int)(qo + (long)t * l.LdQ + i)];
                     }
@@ -343,7 +370,7 @@ public static unsafe class Attention
             throw new ArgumentException($"q needs {needQ} and k/v {needKv} elements (row strides {l.LdQ}, {l.LdKv}).");
         long needOut = rows == 0 ? 0 : (rows - 1) * l.LdOut + cq;
         if (outLength < needOut) throw new ArgumentException($"Output needs {needOut} elements.");
-        if (probsLength < l.ProbsLength) throw new ArgumentException($"probs needs {l.ProbsLength} elements.");
+        if (probsLength != 0 && probsLength < l.ProbsLength) throw new ArgumentException($"probs needs {l.ProbsLength} elements (or none).");
         if (maskLength != 0 && maskLength < rows) throw new ArgumentException("maskBias needs batch·seq elements (or empty).");
     }
 }

@@ -13,6 +13,13 @@ namespace Skald.Tensors.Kernels;
 /// <param name="SoftCap">Logit soft-capping c (0: none).</param>
 public readonly record struct AttentionScoring(float Scale, bool Causal = false, int Window = 0, float SoftCap = 0f)
 {
+    /// <summary>Keys a query can attend to under the window: w (causal), 2w − 1 (bidirectional); 0 without a window.</summary>
+    public int BandWidth => Window <= 0 ? 0 : Causal ? Window : 2 * Window - 1;
+
+    /// <summary>The keys [Lo, Hi) query <paramref name="t"/> of a sequence of <paramref name="seq"/> may attend to.</summary>
+    public (int Lo, int Hi) KeyRange(int t, int seq) =>
+        (Window > 0 ? Math.Max(0, t - Window + 1) : 0, Causal ? t + 1 : Window > 0 ? Math.Min(seq, t + Window) : seq);
+
     /// <summary>Whether key <paramref name="s"/> may be attended to from query <paramref name="t"/>.</summary>
     public bool Allows(int t, int s) =>
         !(Causal && s > t) && (Window <= 0 || (Causal ? t - s < Window : Math.Abs(t - s) < Window));

@@ -195,14 +195,22 @@ public sealed class SentenceEncoder
         if (float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(y))) return;
         for (int i = 0; i < textIndex.Length; i++)
         {
-            foreach (float v in y.Slice(i * cols, cols))
-            {
-                if (!float.IsFinite(v))
-                    throw new ModelFormatException(
-                        $"{Folder.Path}: the model gives a non-finite embedding (NaN or infinity) for text {textIndex[i] + 1}; " +
-                        "its weights or config.json are broken");
-            }
+            if (!AllFinite(y.Slice(i * cols, cols)))
+                throw new ModelFormatException(
+                    $"{Folder.Path}: the model gives a non-finite embedding (NaN or infinity) for text {textIndex[i] + 1}; " +
+                    "its weights or config.json are broken");
         }
+    }
+
+    /// <summary>Whether every value is finite: one SIMD sum, and a look at each value only when the sum is not finite.</summary>
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        if (float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(values))) return true;
+        foreach (float v in values)
+        {
+            if (!float.IsFinite(v)) return false;
+        }
+        return true;
     }
 
     /// <summary>
@@ -238,6 +246,9 @@ public sealed class SentenceEncoder
         {
             inference.Reset();
             Transformer.Forward(inference, tokens).Span.CopyTo(hidden);
+            if (!AllFinite(hidden[..(tokens.Count * Transformer.HiddenSize)]))
+                throw new ModelFormatException(
+                    $"{Folder.Path}: the model gives non-finite token states (NaN or infinity); its weights or config.json are broken");
         }
     }
 

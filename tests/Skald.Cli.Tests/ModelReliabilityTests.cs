@@ -163,4 +163,14 @@ public sealed class ModelReliabilityTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(2, File.ReadAllLines(output).Length);
     }
+
+    [Fact]
+    public void DistillingANaNModelIsAnError()
+    {
+        string model = Model(m => FillWeights(m, float.NaN));
+        string output = Path.Combine(dir, "static");
+        var r = SkaldProcess.Run("static", "distill", "--model", model, "--output", output, "--dim", "8");
+        SkaldProcess.AssertUserError(r, 1, model, "non-finite token states");
+        Assert.False(Directory.Exists(output));
+    }
 }

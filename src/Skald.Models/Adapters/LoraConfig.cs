@@ -74,11 +74,11 @@ public sealed record LoraConfig
                 && !(v.ValueKind == JsonValueKind.Array && v.GetArrayLength() == 0))
                 throw new ModelFormatException($"{path}: {key} is not supported yet");
         }
-        int r = root.TryGetProperty("r", out var rv) && rv.TryGetInt32(out int ri) && ri > 0 ? ri
+        int r = root.TryGetProperty("r", out var rv) && rv.ValueKind == JsonValueKind.Number && rv.TryGetInt32(out int ri) && ri > 0 ? ri
             : throw new ModelFormatException($"{path}: r must be a positive integer");
-        float alpha = root.TryGetProperty("lora_alpha", out var av) && av.TryGetSingle(out float a) ? a
+        float alpha = root.TryGetProperty("lora_alpha", out var av) && av.ValueKind == JsonValueKind.Number && av.TryGetSingle(out float a) ? a
             : throw new ModelFormatException($"{path}: lora_alpha is missing");
-        float dropout = root.TryGetProperty("lora_dropout", out var dv) && dv.TryGetSingle(out float d) ? d : 0f;
+        float dropout = root.TryGetProperty("lora_dropout", out var dv) && dv.ValueKind == JsonValueKind.Number && dv.TryGetSingle(out float d) ? d : 0f;
         var config = new LoraConfig { R = r, Alpha = alpha, Dropout = dropout, UseRsLora = Bool(root, "use_rslora"), BaseModel = Str(root, "base_model_name_or_path") };
         return root.TryGetProperty("target_modules", out var tm) ? tm.ValueKind switch
         {

@@ -52,7 +52,7 @@ internal static class GptBertConfigReader
             HiddenAct = "gelu_new",
             HeadDim = dqk,
             MaxPositionEmbeddings = maxLength,
-            LayerNormEps = eps.GetSingle(),
+            LayerNormEps = TransformerConfig.PositiveEps(eps.GetSingle(), "layer_norm_eps", path),
             PadTokenId = TransformerConfig.IntOr(r, "pad_token_id", 0, path),
             RopeTheta = GptBertSettings.GlobalTheta,
             RopeLocalTheta = GptBertSettings.LocalTheta,

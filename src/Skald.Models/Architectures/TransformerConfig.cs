@@ -169,7 +169,7 @@ public sealed record TransformerConfig
                     ? PositiveEps(eps.GetSingle(), "layer_norm_eps", path) : 1e-12f,
                 PadTokenId = IntOr(r, "pad_token_id", 0, path),
                 Architecture = r.TryGetProperty("architectures", out var a) && a.ValueKind == JsonValueKind.Array
-                    && a.GetArrayLength() > 0 ? a[0].GetString() : null,
+                    && a.GetArrayLength() > 0 && a[0].ValueKind == JsonValueKind.String ? a[0].GetString() : null,
             };
             if (DecoderConfigReader.IsDecoder(modelType)) return DecoderConfigReader.Read(r, cfg);
             if (modelType == NorbertConfigReader.ModelType) return NorbertConfigReader.Read(r, cfg);

@@ -213,6 +213,8 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         JsonDocument doc;
         try
         {
+            if (!System.Text.Unicode.Utf8.IsValid(header))
+                throw new ModelFormatException($"{path}: corrupt safetensors header: not UTF-8 text");
             doc = JsonDocument.Parse(header.ToArray());
         }
         catch (JsonException e)
@@ -257,10 +259,11 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         int d = 0;
         foreach (var s in sh.EnumerateArray())
         {
-            if (!s.TryGetInt32(out int v) || v < 0) throw new ModelFormatException($"{Where()} has an invalid shape {sh.GetRawText()}");
+            if (s.ValueKind != JsonValueKind.Number || !s.TryGetInt32(out int v) || v < 0) throw new ModelFormatException($"{Where()} has an invalid shape {sh.GetRawText()}");
             shape[d++] = v;
         }
-        if (!off[0].TryGetInt64(out long begin) || !off[1].TryGetInt64(out long end) || begin < 0 || end < begin)
+        if (off[0].ValueKind != JsonValueKind.Number || off[1].ValueKind != JsonValueKind.Number
+            || !off[0].TryGetInt64(out long begin) || !off[1].TryGetInt64(out long end) || begin < 0 || end < begin)
             throw new ModelFormatException($"{Where()} has invalid data_offsets {off.GetRawText()}");
         if (end > dataLength)
             throw new ModelFormatException(

@@ -59,7 +59,7 @@ internal static partial class ComponentFactory
         var vocab = new Dictionary<string, int>();
         foreach (var p in vocabEl.EnumerateObject())
         {
-            if (!p.Value.TryGetInt32(out int id) || id < 0) throw r.Error($"{path}.vocab", $"bad id for token \"{p.Name}\"");
+            if (p.Value.ValueKind != JsonValueKind.Number || !p.Value.TryGetInt32(out int id) || id < 0) throw r.Error($"{path}.vocab", $"bad id for token \"{p.Name}\"");
             if (id > MaxTokenId)
                 throw r.Error($"{path}.vocab", $"id {id} of token \"{p.Name}\" is beyond any real vocabulary (ids go up to {MaxTokenId})");
             vocab[p.Name] = id;

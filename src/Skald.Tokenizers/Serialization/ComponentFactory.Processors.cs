@@ -28,8 +28,10 @@ internal static partial class ComponentFactory
                     foreach (var p in st.EnumerateObject())
                     {
                         string sp = $"{path}.special_tokens.{p.Name}";
-                        var ids = r.Array(p.Value, "ids", sp).EnumerateArray().Select(x => x.GetInt32()).ToArray();
-                        var toks = r.Array(p.Value, "tokens", sp).EnumerateArray().Select(x => x.GetString() ?? "").ToArray();
+                        var ids = r.Array(p.Value, "ids", sp).EnumerateArray().Select(x =>
+                            x.ValueKind == JsonValueKind.Number && x.TryGetInt32(out int id) && id >= 0 ? id : throw r.Error($"{sp}.ids", "ids must be non-negative integers")).ToArray();
+                        var toks = r.Array(p.Value, "tokens", sp).EnumerateArray().Select(x =>
+                            x.ValueKind == JsonValueKind.String ? x.GetString()! : throw r.Error($"{sp}.tokens", "tokens must be strings")).ToArray();
                         if (ids.Length != toks.Length) throw r.Error(sp, "ids and tokens differ in length");
                         specials[r.String(p.Value, "id", sp) ?? p.Name] = (ids, toks);
                     }

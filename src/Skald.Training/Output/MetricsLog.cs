@@ -66,7 +66,7 @@ public sealed class MetricsLog : IDisposable
         try
         {
             using var doc = JsonDocument.Parse(line);
-            return doc.RootElement.TryGetProperty("step", out var s) && s.TryGetInt32(out int v) ? v : null;
+            return doc.RootElement.TryGetProperty("step", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt32(out int v) ? v : null;
         }
         catch (JsonException)
         {

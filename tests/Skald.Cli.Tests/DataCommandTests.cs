@@ -1,0 +1,59 @@
+using System.Text.Json;
+
+namespace Skald.Cli.Tests;
+
+/// <summary><c>skald data generate / mine-negatives / inspect</c> on the bundled sample documents (samples/documents).</summary>
+public sealed class DataCommandTests
+{
+    private static string Documents => Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+
+    [Fact]
+    public void Generate_ict_writes_a_beir_folder_that_the_retrieval_reader_loads_and_pairs_for_training()
+    {
+        string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "data");
+        var r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--chunk-tokens", "60", "--test-fraction", "0.2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("6 document(s)", r.Stdout);
+        var train = Skald.Retrieval.Data.RetrievalData.Load(output, "train");
+        var test = Skald.Retrieval.Data.RetrievalData.Load(output, "test");
+        Assert.True(train.Queries.Count >= 15, $"{train.Queries.Count} training queries");
+        Assert.NotEmpty(test.Queries);
+        Assert.Empty(train.Queries.Select(q => q.Id).Intersect(test.Queries.Select(q => q.Id)));
+        var pairs = File.ReadAllLines(Path.Combine(output, "pairs.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(train.Queries.Count, pairs.Count);
+        foreach (var p in pairs)
+        {
+            string a = p.GetProperty("anchor").GetString()!, pos = p.GetProperty("positive").GetString()!;
+            Assert.DoesNotContain(a, pos); // the query sentence was taken out of its passage
+        }
+        Assert.Contains("{\"_id\":\"q5\",\"text\":\"Bestilling av bønner\",\"kind\":\"heading\"}", File.ReadAllLines(Path.Combine(output, "queries.jsonl"))); // a heading → section pair
+        Assert.Contains("Kantinen har åbent", File.ReadAllText(Path.Combine(output, "corpus.jsonl"))); // readable UTF-8
+        Assert.DoesNotContain(Directory.GetFileSystemEntries(dir), e => e.Contains(".tmp-"));
+        // Same documents and seed, same files.
+        string again = Path.Combine(dir, "again");
+        Assert.Equal(0, SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", again, "--chunk-tokens", "60", "--test-fraction", "0.2").ExitCode);
+        foreach (var f in new[] { "corpus.jsonl", "queries.jsonl", "pairs.jsonl", "qrels/train.tsv", "qrels/test.tsv" })
+            Assert.Equal(File.ReadAllText(Path.Combine(output, f)), File.ReadAllText(Path.Combine(again, f)));
+    }
+
+    [Fact]
+    public void Generate_errors_are_one_line_and_leave_no_output()
+    {
+        string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "out");
+        string empty = Path.Combine(dir, "tom");
+        Directory.CreateDirectory(empty);
+        var r = SkaldProcess.Run("data", "generate", "--documents", empty, "--output", output);
+        SkaldProcess.AssertUserError(r, 1, "no documents found in");
+        Assert.False(Directory.Exists(output));
+        r = SkaldProcess.Run("data", "generate", "--documents", Path.Combine(dir, "finnes-ikke"), "--output", output);
+        SkaldProcess.AssertUserError(r, 1, "no such file or folder");
+        string occupied = Path.Combine(dir, "opptatt");
+        Directory.CreateDirectory(occupied);
+        File.WriteAllText(Path.Combine(occupied, "viktig.txt"), "x");
+        r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", occupied);
+        SkaldProcess.AssertUserError(r, 1, "exists and is not an earlier output");
+        Assert.Equal(["viktig.txt"], Directory.GetFileSystemEntries(occupied).Select(Path.GetFileName));
+        r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--generator", "magic");
+        Assert.Equal(2, r.ExitCode);
+    }
+}

@@ -56,4 +56,35 @@ public sealed class DataCommandTests
         r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--generator", "magic");
         Assert.Equal(2, r.ExitCode);
     }
+
+    [Theory]
+    [InlineData("bm25", "triplet")]
+    [InlineData("model", "n-tuple")]
+    [InlineData("bm25", "labeled-pair")]
+    public void Mine_negatives_on_generated_pairs_never_returns_a_positive(string scorer, string format)
+    {
+        string dir = TestPaths.NewTempDir(), data = Path.Combine(dir, "data"), mined = Path.Combine(dir, "mined.jsonl");
+        Assert.Equal(0, SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", data, "--chunk-tokens", "40").ExitCode);
+        string model = scorer == "bm25" ? "bm25" : TestPaths.FixtureModel("bert-cased-mean");
+        var r = SkaldProcess.Run("data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined, "--model", model,
+            "--corpus", Path.Combine(data, "corpus.jsonl"), "--num-negatives", "2", "--format", format, "--relative-margin", "none");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var pairs = File.ReadAllLines(Path.Combine(data, "pairs.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
+            .GroupBy(e => e.GetProperty("anchor").GetString()!).ToDictionary(g => g.Key, g => g.Select(e => e.GetProperty("positive").GetString()!).ToHashSet());
+        var rows = File.ReadAllLines(mined).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.NotEmpty(rows);
+        foreach (var row in rows)
+        {
+            string anchor = row.GetProperty("anchor").GetString()!;
+            var negatives = format switch
+            {
+                "triplet" => [row.GetProperty("negative").GetString()!],
+                "n-tuple" => new[] { row.GetProperty("negative_1").GetString()!, row.GetProperty("negative_2").GetString()! },
+                _ => row.GetProperty("label").GetInt32() == 0 ? [row.GetProperty("positive").GetString()!] : [],
+            };
+            foreach (var n in negatives) Assert.DoesNotContain(n, pairs[anchor]);
+        }
+        r = SkaldProcess.Run("data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined, "--model", Path.Combine(dir, "ingen"));
+        SkaldProcess.AssertUserError(r, 1, "model folder not found");
+    }
 }

@@ -8,5 +8,6 @@ internal sealed class DataCommand : Command
     public DataCommand() : base("data", "Training data from your own documents: generate pairs, mine hard negatives, inspect")
     {
         Subcommands.Add(new DataGenerateCommand());
+        Subcommands.Add(new DataMineNegativesCommand());
     }
 }

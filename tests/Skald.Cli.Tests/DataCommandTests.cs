@@ -87,4 +87,18 @@ public sealed class DataCommandTests
         r = SkaldProcess.Run("data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined, "--model", Path.Combine(dir, "ingen"));
         SkaldProcess.AssertUserError(r, 1, "model folder not found");
     }
+
+    [Fact]
+    public void Inspect_reports_a_generated_file_and_names_a_missing_one()
+    {
+        string dir = TestPaths.NewTempDir(), data = Path.Combine(dir, "data");
+        Assert.Equal(0, SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", data).ExitCode);
+        var r = SkaldProcess.Run("data", "inspect", Path.Combine(data, "pairs.jsonl"), "--tokenizer", TestPaths.FixtureModel("bert-cased-mean"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("2 columns (anchor, positive)", r.Stdout);
+        Assert.Contains("tokens of", r.Stdout);
+        Assert.Contains("examples:", r.Stdout);
+        r = SkaldProcess.Run("data", "inspect", Path.Combine(dir, "mangler.jsonl"));
+        SkaldProcess.AssertUserError(r, 1, "mangler.jsonl: cannot read data file");
+    }
 }

@@ -9,5 +9,6 @@ internal sealed class DataCommand : Command
     {
         Subcommands.Add(new DataGenerateCommand());
         Subcommands.Add(new DataMineNegativesCommand());
+        Subcommands.Add(new DataInspectCommand());
     }
 }

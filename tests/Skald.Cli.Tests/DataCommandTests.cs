@@ -101,4 +101,60 @@ public sealed class DataCommandTests
         r = SkaldProcess.Run("data", "inspect", Path.Combine(dir, "mangler.jsonl"));
         SkaldProcess.AssertUserError(r, 1, "mangler.jsonl: cannot read data file");
     }
+
+    [Fact]
+    public void Llm_generation_killed_mid_run_resumes_without_asking_for_a_finished_chunk_again()
+    {
+        string dir = TestPaths.NewTempDir();
+        string[] Args(FakeChatServer server, string output) => ["data", "generate", "--documents", Documents, "--output", output, "--generator", "llm",
+            "--llm", server.Url, "--llm-model", "fake", "--chunk-tokens", "40", "--concurrency", "2", "--retry-delay", "0.01", "--api-key-env", "SKALD_TEST_NO_SUCH_KEY"];
+        string full = Path.Combine(dir, "full"), resumed = Path.Combine(dir, "resumed");
+        using (var server = new FakeChatServer((_, n) => FakeChatServer.Reply.Good))
+        {
+            var r = SkaldProcess.Run(Args(server, full));
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            Assert.Contains("llm: ", r.Stdout);
+        }
+        var corpus = File.ReadAllLines(Path.Combine(full, "corpus.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
+            .ToDictionary(e => e.GetProperty("_id").GetString()!, e => e.GetProperty("text").GetString()!);
+        Assert.True(corpus.Count >= 10, $"{corpus.Count} chunks");
+
+        // Every second request of a passage fails once with 429 or 500, so retries happen while the process dies.
+        using var slow = new FakeChatServer((_, n) => n switch { 0 => FakeChatServer.Reply.Good, 1 => FakeChatServer.Reply.TooMany, _ => FakeChatServer.Reply.Good }, replyDelayMs: 150);
+        string journal = resumed + ".journal.jsonl";
+        using (var p = System.Diagnostics.Process.Start(SkaldProcess.StartInfo(null, Args(slow, resumed)))!)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while ((!File.Exists(journal) || File.ReadAllLines(journal).Length < 4) && !p.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            Assert.False(p.HasExited, "the run finished before it could be killed");
+            p.Kill(); // SIGKILL: no clean-up runs
+            p.WaitForExit();
+        }
+        Assert.False(Directory.Exists(resumed), "a killed run left an output folder");
+        var finished = File.ReadAllLines(journal).Where(l => l.EndsWith('}')).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("chunk").GetString()!)
+            .Select(id => corpus[id]).ToHashSet();
+        int before = slow.Requests.Count;
+        var again = SkaldProcess.Run(Args(slow, resumed));
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        var askedAfter = slow.Requests.Skip(before).ToList();
+        Assert.NotEmpty(askedAfter);
+        Assert.DoesNotContain(askedAfter, finished.Contains);
+        foreach (var f in new[] { "corpus.jsonl", "queries.jsonl", "pairs.jsonl", "qrels/train.tsv" })
+            Assert.Equal(File.ReadAllText(Path.Combine(full, f)), File.ReadAllText(Path.Combine(resumed, f)));
+    }
+
+    [Fact]
+    public void Llm_option_errors_are_one_line()
+    {
+        string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "out");
+        var r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--generator", "llm", "--llm-model", "m");
+        SkaldProcess.AssertUserError(r, 2, "--generator llm needs --llm URL");
+        r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--generator", "llm", "--llm", "https://api.example.invalid/v1",
+            "--llm-model", "m", "--api-key-env", "SKALD_TEST_NO_SUCH_KEY");
+        SkaldProcess.AssertUserError(r, 1, "environment variable SKALD_TEST_NO_SUCH_KEY is not set");
+        using var server = new FakeChatServer((_, n) => n == 0 ? FakeChatServer.Reply.Good : FakeChatServer.Reply.NotFound);
+        r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--generator", "llm", "--llm", server.Url, "--llm-model", "m");
+        SkaldProcess.AssertUserError(r, 1, "HTTP 404", "OpenAI-compatible");
+        Assert.False(Directory.Exists(output));
+    }
 }

@@ -31,7 +31,7 @@ internal sealed class DataGenerateCommand : Command
     private readonly Option<string> llmUrl = CliOptions.Text("--llm", "llm: base URL of an OpenAI-compatible API (OpenAI, Azure OpenAI, Ollama, vLLM, llama.cpp server), e.g. http://127.0.0.1:11434/v1", "URL");
     private readonly Option<string> llmModel = CliOptions.Text("--llm-model", "llm: model name", "NAME");
     private readonly Option<string> apiKeyEnv = CliOptions.Text("--api-key-env", "llm: environment variable holding the API key (a local endpoint needs none)", "VAR", "OPENAI_API_KEY");
-    private readonly Option<string> language = CliOptions.Choice("--language", "llm: prompt language (default: guessed per document)", null, "nb", "nn", "da", "sv");
+    private readonly Option<string> language = CliOptions.Text("--language", "llm: prompt language, nb, nn, da or sv (default: guessed per document)", "LANG");
     private readonly Option<int?> concurrency = CliOptions.Int("--concurrency", "llm: requests in flight at once", defaultValue: 4);
     private readonly Option<int?> maxRetries = CliOptions.Int("--max-retries", "llm: retries of one request on 429/5xx/timeouts/unreadable replies", min: 0, defaultValue: 6);
     private readonly Option<int?> timeout = CliOptions.Int("--timeout", "llm: seconds allowed for one request", defaultValue: 120, helpName: "SECONDS");
@@ -61,7 +61,7 @@ internal sealed class DataGenerateCommand : Command
         var ingest = DocumentIngest.Ingest(CliOptions.Items(p.GetValue(documents)), chunking, p.GetValue(textColumn)!);
         if (!quiet)
         {
-            foreach (var s in ingest.Skipped) Console.Error.WriteLine($"skipped {s.Path}: {s.Reason}");
+            foreach (var s in ingest.Skipped) Console.WriteLine($"skipped {s.Path}: {s.Reason}");
             Console.WriteLine($"{ingest.Documents.Count} document(s), {ingest.Chunks.Count} chunk(s) of at most {chunking.ChunkTokens} {chunking.Counter.Name}");
         }
         var filter = new FilterOptions { MinQueryWords = p.GetValue(minWords) ?? 4, MaxQueryWords = p.GetValue(maxWords) ?? 64 };
@@ -70,7 +70,7 @@ internal sealed class DataGenerateCommand : Command
         GeneratedSet set = llm is not null
             ? LlmGenerator.GenerateAsync(ingest, llm with { QuestionsPerChunk = p.GetValue(perChunk) ?? 2 }, filter,
                 p.GetValue(journal) ?? Path.GetFullPath(outputPath).TrimEnd(Path.DirectorySeparatorChar) + ".journal.jsonl",
-                quiet ? null : line => Console.Error.WriteLine(line)).GetAwaiter().GetResult()
+                quiet ? null : line => Console.WriteLine(line)).GetAwaiter().GetResult()
             : IctGenerator.Generate(ingest.Chunks, new IctOptions
             {
                 QueriesPerChunk = p.GetValue(perChunk) ?? 1, HeadingPairs = !p.GetValue(noHeadings), Seed = s0, Filter = filter,
@@ -92,6 +92,8 @@ internal sealed class DataGenerateCommand : Command
         string model = p.GetValue(llmModel) ?? throw new UsageException("--generator llm needs --llm-model NAME");
         if (!Uri.TryCreate(url, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
             throw new UsageException($"option --llm must be an http(s) URL, got '{url}'");
+        string? lang = p.GetValue(language);
+        if (lang is not (null or "nb" or "nn" or "da" or "sv")) throw new UsageException($"option --language must be one of nb, nn, da, sv, got '{lang}'");
         string variable = p.GetValue(apiKeyEnv)!;
         string? key = Environment.GetEnvironmentVariable(variable);
         if (string.IsNullOrEmpty(key))
@@ -102,7 +104,7 @@ internal sealed class DataGenerateCommand : Command
         }
         return new LlmSettings
         {
-            Endpoint = endpoint, Model = model, ApiKey = key, Language = p.GetValue(language),
+            Endpoint = endpoint, Model = model, ApiKey = key, Language = lang,
             Concurrency = p.GetValue(concurrency) ?? 4, MaxRetries = p.GetValue(maxRetries) ?? 6,
             Timeout = TimeSpan.FromSeconds(p.GetValue(timeout) ?? 120), RequestBudget = p.GetValue(maxRequests),
             RetryDelay = TimeSpan.FromSeconds(p.GetValue(retryDelay) ?? 2),

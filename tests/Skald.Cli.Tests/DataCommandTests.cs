@@ -157,4 +157,19 @@ public sealed class DataCommandTests
         SkaldProcess.AssertUserError(r, 1, "HTTP 404", "OpenAI-compatible");
         Assert.False(Directory.Exists(output));
     }
+
+    [Fact]
+    public void Adapt_example_recipe_runs_offline_and_the_tuned_model_beats_the_untrained_one_on_held_out_queries()
+    {
+        string output = Path.Combine(TestPaths.NewTempDir(), "adapt");
+        var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", "configs/adapt-example.yaml", "--set", $"output={output}");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        string row = r.Stdout.Split('\n').Single(l => l.StartsWith("| held-out-retrieval |", StringComparison.Ordinal));
+        var cells = row.Split('|', StringSplitOptions.TrimEntries).Where(c => c.Length > 0).ToArray();
+        double Score(string c) => double.Parse(c.Trim('*'), System.Globalization.CultureInfo.InvariantCulture);
+        double bm25 = Score(cells[^3]), untrained = Score(cells[^2]), tuned = Score(cells[^1]);
+        Assert.True(tuned > untrained + 3, $"tuned {tuned} vs untrained {untrained} (bm25 {bm25})");
+        Assert.True(File.Exists(Path.Combine(output, "mined.jsonl")));
+        Assert.True(File.Exists(Path.Combine(output, "generate", "qrels", "test.tsv")));
+    }
 }

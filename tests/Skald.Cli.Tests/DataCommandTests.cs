@@ -172,4 +172,17 @@ public sealed class DataCommandTests
         Assert.True(File.Exists(Path.Combine(output, "mined.jsonl")));
         Assert.True(File.Exists(Path.Combine(output, "generate", "qrels", "test.tsv")));
     }
+
+    [Fact]
+    public void Translate_names_an_unknown_or_missing_pair_in_one_line()
+    {
+        string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "in.jsonl"), output = Path.Combine(dir, "out.jsonl");
+        File.WriteAllText(input, "{\"anchor\":\"Hva heter du?\",\"positive\":\"Jeg heter Kari.\"}\n");
+        var r = SkaldProcess.Run("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "xx");
+        SkaldProcess.AssertUserError(r, 1, "unknown language pair nb → xx");
+        if (!Skald.Data.Translate.ApertiumTranslator.HasPair("nb", "nn")) return;
+        r = SkaldProcess.Run("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nn", "--parallel");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("\"positive\":\"Kva heiter du?\"", File.ReadAllText(output));
+    }
 }

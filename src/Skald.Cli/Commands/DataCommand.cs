@@ -10,5 +10,6 @@ internal sealed class DataCommand : Command
         Subcommands.Add(new DataGenerateCommand());
         Subcommands.Add(new DataMineNegativesCommand());
         Subcommands.Add(new DataInspectCommand());
+        Subcommands.Add(new DataTranslateCommand());
     }
 }

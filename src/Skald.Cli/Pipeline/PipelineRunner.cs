@@ -10,7 +10,7 @@ namespace Skald.Cli.Pipeline;
 /// <summary>
 /// `skald pipeline --config FILE`: runs the stages of a pipeline file in order. Each stage writes OUTPUT/NAME; a value
 /// that names an earlier stage stands for that stage's output. Stage types: tokenizer, new_bert, mlm, train (a
-/// `skald train` YAML config), benchmark. See configs/pipeline-example.yaml. Every stage's keys are read (types and
+/// `skald train` YAML config), benchmark, generate and mine_negatives (DataStages). See configs/pipeline-example.yaml. Every stage's keys are read (types and
 /// unknown keys checked) before the first stage runs.
 /// </summary>
 internal sealed class PipelineRunner(string configPath, Action<string> log, Action<BenchmarkReport> printReport,

@@ -42,4 +42,22 @@ public sealed class GenerationTests
         Assert.Equal(string.Join(" ", chunks[0].SentenceTexts.Where(s => s != ict.Text)), passage);
         Assert.Equal(chunks[1].Text, set.Corpus[1].Text); // one sentence: no query, kept whole as a passage
     }
+
+    [Fact]
+    public void Round_trip_keeps_queries_whose_passage_bm25_ranks_in_the_top_k()
+    {
+        var corpus = new[]
+        {
+            new Skald.Retrieval.Models.CorpusDocument("a", "", "Kaffemaskinen rengjøres hver kveld klokken atten."),
+            new Skald.Retrieval.Models.CorpusDocument("b", "", "Sykkelparkeringen ligger i kjelleren ved heisen."),
+        };
+        var set = new GeneratedSet(corpus,
+        [
+            new GeneratedQuery("q0", "Når rengjøres kaffemaskinen?", "a", "llm"),
+            new GeneratedQuery("q1", "Hvor er sykkelparkeringen?", "a", "llm"), // made from the wrong passage
+        ], new Dictionary<string, int>());
+        var kept = RoundTripFilter.Apply(set, new Skald.Data.Negatives.Bm25CandidateScorer(new Skald.Retrieval.Bm25.Bm25Model()), 1);
+        Assert.Equal(["q0"], kept.Queries.Select(q => q.Id));
+        Assert.Equal(1, kept.Filtered["round trip"]);
+    }
 }

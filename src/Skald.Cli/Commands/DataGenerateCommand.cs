@@ -4,6 +4,9 @@ using Skald.Cli.CommandLine;
 using Skald.Data.Generation;
 using Skald.Data.Ingest;
 using Skald.Data.Llm;
+using Skald.Data.Negatives;
+using Skald.Evaluation.Models;
+using Skald.Retrieval.Bm25;
 using Skald.Cli.IO;
 using Skald.Tokenizers;
 
@@ -28,6 +31,8 @@ internal sealed class DataGenerateCommand : Command
     private readonly Option<int?> minWords = CliOptions.Int("--min-query-words", "Drop queries with fewer words", defaultValue: 4);
     private readonly Option<int?> maxWords = CliOptions.Int("--max-query-words", "Drop queries with more words", defaultValue: 64);
     private readonly Option<int?> seed = CliOptions.Int("--seed", "Seed of every random choice", min: 0, defaultValue: 42);
+    private readonly Option<string> roundTrip = CliOptions.Text("--round-trip", "Keep a query only if this retriever (bm25, or a model folder) ranks its passage in the top --round-trip-k", "bm25|DIR");
+    private readonly Option<int?> roundTripK = CliOptions.Int("--round-trip-k", "Rank the passage must reach for --round-trip", defaultValue: 10);
     private readonly Option<string> llmUrl = CliOptions.Text("--llm", "llm: base URL of an OpenAI-compatible API (OpenAI, Azure OpenAI, Ollama, vLLM, llama.cpp server), e.g. http://127.0.0.1:11434/v1", "URL");
     private readonly Option<string> llmModel = CliOptions.Text("--llm-model", "llm: model name", "NAME");
     private readonly Option<string> apiKeyEnv = CliOptions.Text("--api-key-env", "llm: environment variable holding the API key (a local endpoint needs none)", "VAR", "OPENAI_API_KEY");
@@ -41,7 +46,7 @@ internal sealed class DataGenerateCommand : Command
 
     public DataGenerateCommand() : base("generate", "Make training and evaluation data from a folder of documents (BEIR folder + pairs.jsonl)")
     {
-        foreach (var o in new Option[] { documents, output, generator, tokenizer, chunkTokens, overlapTokens, textColumn, perChunk, noHeadings, testFraction, minWords, maxWords, seed,
+        foreach (var o in new Option[] { documents, output, generator, tokenizer, chunkTokens, overlapTokens, textColumn, perChunk, noHeadings, testFraction, minWords, maxWords, seed, roundTrip, roundTripK,
             llmUrl, llmModel, apiKeyEnv, language, concurrency, maxRetries, timeout, retryDelay, maxRequests, journal })
             Options.Add(o);
         SetAction(Run);
@@ -75,6 +80,13 @@ internal sealed class DataGenerateCommand : Command
             {
                 QueriesPerChunk = p.GetValue(perChunk) ?? 1, HeadingPairs = !p.GetValue(noHeadings), Seed = s0, Filter = filter,
             });
+        if (p.GetValue(roundTrip) is { } rt)
+        {
+            ICandidateScorer scorer = rt.Equals("bm25", StringComparison.OrdinalIgnoreCase) ? new Bm25CandidateScorer(new Bm25Model())
+                : Directory.Exists(rt) ? new DenseCandidateScorer(EvaluationEmbeddingModel.Load(rt))
+                : throw new InputException($"{rt}: model folder not found (or use --round-trip bm25)");
+            set = RoundTripFilter.Apply(set, scorer, p.GetValue(roundTripK) ?? 10);
+        }
         var (train, test) = BeirWriter.Write(set, p.GetValue(output)!, p.GetValue(testFraction) ?? 0, s0);
         if (!quiet)
         {

@@ -63,6 +63,7 @@ internal sealed class DataGenerateCommand : Command
         };
         bool useLlm = p.GetValue(generator) == "llm";
         var llm = useLlm ? LlmSettingsFrom(p) : null; // option mistakes before any work
+        Skald.Data.IO.AtomicOutput.CheckFolder(p.GetValue(output)!, BeirWriter.Marker); // and a bad output folder before paying for requests
         var ingest = DocumentIngest.Ingest(CliOptions.Items(p.GetValue(documents)), chunking, p.GetValue(textColumn)!);
         if (!quiet)
         {

@@ -56,6 +56,8 @@ internal sealed class DataMineNegativesCommand : Command
             Format = HardNegativeMiner.ParseFormat(p.GetValue(format)!), Seed = p.GetValue(seed) ?? 42,
         };
         if (options.RangeMax is { } rm && rm <= options.RangeMin) throw new UsageException($"option --range-max ({rm}) must be above --range-min ({options.RangeMin})");
+        if (!Path.GetExtension(p.GetValue(output)!).Equals(".jsonl", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"option --output must name a .jsonl file, got '{p.GetValue(output)}'");
         string path = p.GetValue(data)!;
         var set = DatasetReader.Read(path);
         if (set.Columns.Count < 2) throw new InputException($"{path}: needs two text columns (anchor, positive), found {string.Join(", ", set.Columns)}");

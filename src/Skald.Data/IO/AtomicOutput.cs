@@ -29,10 +29,9 @@ public static class AtomicOutput
     }
 
     /// <summary>
-    /// Fills a temporary sibling of <paramref name="folder"/> with <paramref name="fill"/> and moves it into place. An
-    /// existing folder is replaced only when it is empty or holds <paramref name="marker"/> (an earlier output).
+    /// Checks, before any work, that <see cref="WriteFolder"/> may write <paramref name="folder"/>; returns its full path.
     /// </summary>
-    public static void WriteFolder(string folder, string marker, Action<string> fill)
+    public static string CheckFolder(string folder, string marker)
     {
         string full = Path.GetFullPath(folder);
         string parent = Path.GetDirectoryName(full)!;
@@ -40,6 +39,16 @@ public static class AtomicOutput
         if (File.Exists(full)) throw new DataException($"{folder}: is a file, expected a folder");
         if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !File.Exists(Path.Combine(full, marker)))
             throw new DataException($"{folder}: exists and is not an earlier output (no {marker}); choose an empty or new folder");
+        return full;
+    }
+
+    /// <summary>
+    /// Fills a temporary sibling of <paramref name="folder"/> with <paramref name="fill"/> and moves it into place. An
+    /// existing folder is replaced only when it is empty or holds <paramref name="marker"/> (an earlier output).
+    /// </summary>
+    public static void WriteFolder(string folder, string marker, Action<string> fill)
+    {
+        string full = CheckFolder(folder, marker);
         string tmp = $"{full}.tmp-{Environment.ProcessId}";
         if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
         Directory.CreateDirectory(tmp);

@@ -22,9 +22,13 @@ internal sealed class FakeChatServer : IDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly ConcurrentDictionary<string, int> asked = new(StringComparer.Ordinal);
 
-    public FakeChatServer(Func<string, int, Reply> script, int replyDelayMs = 0)
+    private readonly Func<string, string>? answer;
+
+    /// <summary>A server answering by <paramref name="script"/>; a good answer is <paramref name="answer"/>(passage) when given, else numbered questions.</summary>
+    public FakeChatServer(Func<string, int, Reply> script, int replyDelayMs = 0, Func<string, string>? answer = null)
     {
         this.script = script;
+        this.answer = answer;
         ReplyDelayMs = replyDelayMs;
         var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();
@@ -110,7 +114,8 @@ internal sealed class FakeChatServer : IDisposable
             }
             if (ReplyDelayMs > 0) await Task.Delay(ReplyDelayMs);
             var qs = Questions(passage, language);
-            string content = script(passage, 0) == Reply.Chatter
+            string content = answer is not null ? answer(passage)
+                : script(passage, 0) == Reply.Chatter
                 ? "Selvsagt! Her er spørsmålene:\n\n" + string.Concat(qs.Select((q, i) => $"**{i + 1})** \"{q}\"\n")) + "\nHåper dette hjelper!"
                 : string.Concat(qs.Select((q, i) => $"{i + 1}. {q}\n"));
             res.StatusCode = 200;

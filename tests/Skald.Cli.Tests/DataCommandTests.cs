@@ -185,4 +185,17 @@ public sealed class DataCommandTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("\"positive\":\"Kva heiter du?\"", File.ReadAllText(output));
     }
+
+    [Fact]
+    public void Translate_with_an_llm_endpoint_writes_parallel_pairs()
+    {
+        string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "in.jsonl"), output = Path.Combine(dir, "out.jsonl");
+        File.WriteAllText(input, "{\"anchor\":\"Hva heter du?\",\"positive\":\"Jeg heter Kari.\"}\n");
+        using var server = new FakeChatServer((_, n) => n == 1 ? FakeChatServer.Reply.ServerError : FakeChatServer.Reply.Good, answer: t => t == "Hva heter du?" ? "Kva heiter du?" : "Eg heiter Kari.");
+        var r = SkaldProcess.Run("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nn", "--engine", "llm",
+            "--llm", server.Url, "--llm-model", "fake", "--parallel");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(["{\"anchor\":\"Hva heter du?\",\"positive\":\"Kva heiter du?\"}", "{\"anchor\":\"Jeg heter Kari.\",\"positive\":\"Eg heiter Kari.\"}"], File.ReadAllLines(output));
+        Assert.Equal(4, server.Requests.Count);
+    }
 }

@@ -101,4 +101,19 @@ public sealed class LlmTests
         Assert.StartsWith("request budget of 2 reached", e.Message);
         Assert.Equal(2, server.Requests.Count);
     }
+
+    [Fact]
+    public async Task Translation_asks_once_per_distinct_text_retries_and_resumes_from_the_journal()
+    {
+        using var server = new FakeChatServer((_, n) => n == 1 ? Reply.TooMany : Reply.Good, answer: text => "Omsetjing:\n\"" + text.ToUpperInvariant() + "\"");
+        string journal = Path.Combine(TestPaths.NewTempDir(), "t.jsonl");
+        string[] texts = ["Hva heter du?", "Jeg bor i Bergen.", "Hva heter du?"];
+        var result = await LlmTranslator.TranslateAsync(texts, "nb", "nn", Settings(server), journal);
+        Assert.Equal(["HVA HETER DU?", "JEG BOR I BERGEN.", "HVA HETER DU?"], result);
+        Assert.Equal(4, server.Requests.Count); // two texts, each 429 once
+        Assert.Equal(await LlmTranslator.TranslateAsync(texts, "nb", "nn", Settings(server), journal), result);
+        Assert.Equal(4, server.Requests.Count);
+        var e = await Assert.ThrowsAsync<DataException>(() => LlmTranslator.TranslateAsync(texts, "nb", "de", Settings(server), journal));
+        Assert.StartsWith("unknown language pair nb → de", e.Message);
+    }
 }

@@ -107,14 +107,7 @@ internal sealed class DataGenerateCommand : Command
             throw new UsageException($"option --llm must be an http(s) URL, got '{url}'");
         string? lang = p.GetValue(language);
         if (lang is not (null or "nb" or "nn" or "da" or "sv")) throw new UsageException($"option --language must be one of nb, nn, da, sv, got '{lang}'");
-        string variable = p.GetValue(apiKeyEnv)!;
-        string? key = Environment.GetEnvironmentVariable(variable);
-        if (string.IsNullOrEmpty(key))
-        {
-            if (!LlmSettings.IsLocal(endpoint))
-                throw new InputException($"environment variable {variable} is not set (the API key for {endpoint.Host}; --api-key-env names another variable)");
-            key = "unused";
-        }
+        string key = ApiKey(endpoint, p.GetValue(apiKeyEnv)!);
         return new LlmSettings
         {
             Endpoint = endpoint, Model = model, ApiKey = key, Language = lang,
@@ -122,6 +115,16 @@ internal sealed class DataGenerateCommand : Command
             Timeout = TimeSpan.FromSeconds(p.GetValue(timeout) ?? 120), RequestBudget = p.GetValue(maxRequests),
             RetryDelay = TimeSpan.FromSeconds(p.GetValue(retryDelay) ?? 2),
         };
+    }
+
+    /// <summary>The API key from <paramref name="variable"/>; a local endpoint may go without one.</summary>
+    internal static string ApiKey(Uri endpoint, string variable)
+    {
+        string? key = Environment.GetEnvironmentVariable(variable);
+        if (!string.IsNullOrEmpty(key)) return key;
+        if (!LlmSettings.IsLocal(endpoint))
+            throw new InputException($"environment variable {variable} is not set (the API key for {endpoint.Host}; --api-key-env names another variable)");
+        return "unused";
     }
 
     /// <summary>The chunk-length counter: a tokenizer's tokens, or words.</summary>

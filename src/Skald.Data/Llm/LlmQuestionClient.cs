@@ -61,9 +61,19 @@ public sealed class LlmQuestionClient
     public async Task<List<string>> AskAsync(string passage, string language, string chunkId, CancellationToken cancel)
     {
         var (system, user) = LlmPrompts.For(language, passage, settings.QuestionsPerChunk);
+        string reply = await CompleteAsync(system, user, $"chunk {chunkId}", r => QuestionListParser.Parse(r, settings.QuestionsPerChunk).Count > 0, cancel);
+        return QuestionListParser.Parse(reply, settings.QuestionsPerChunk);
+    }
+
+    /// <summary>
+    /// One chat completion with the retries and limits above; a reply that <paramref name="usable"/> rejects is asked
+    /// again up to twice, then returned as it is.
+    /// </summary>
+    public async Task<string> CompleteAsync(string system, string user, string what, Func<string, bool> usable, CancellationToken cancel)
+    {
         ChatMessage[] messages = [new SystemChatMessage(system), new UserChatMessage(user)];
         var options = new ChatCompletionOptions { Temperature = settings.Temperature };
-        int emptyReplies = 0;
+        int rejected = 0;
         try
         {
             return await pipeline.ExecuteAsync(async ct =>
@@ -81,9 +91,8 @@ public sealed class LlmQuestionClient
                     throw new UnreadableReplyException($"the reply is not a chat completion ({e.Message.Split('\n')[0]})");
                 }
                 string text = string.Concat(completion.Content.Select(p => p.Text));
-                var questions = QuestionListParser.Parse(text, settings.QuestionsPerChunk);
-                if (questions.Count == 0 && emptyReplies++ < 2) throw new UnreadableReplyException("no questions in the reply");
-                return questions;
+                if (!usable(text) && rejected++ < 2) throw new UnreadableReplyException("no usable answer in the reply");
+                return text;
             }, cancel);
         }
         catch (ClientResultException e) when (!Transient(e))
@@ -94,14 +103,14 @@ public sealed class LlmQuestionClient
         }
         catch (Exception e) when (e is ClientResultException or TimeoutRejectedException or HttpRequestException or UnreadableReplyException)
         {
-            string what = e switch
+            string why = e switch
             {
                 ClientResultException c => c.Status == 0 ? "no connection" : $"HTTP {c.Status}",
                 TimeoutRejectedException => $"no answer within {settings.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s",
                 UnreadableReplyException u => u.Message,
                 _ => e.Message.Split('\n')[0],
             };
-            throw new DataException($"{settings.Endpoint}: gave up on chunk {chunkId} after {settings.MaxRetries} retries ({what}); is it an OpenAI-compatible chat endpoint? Run again to resume");
+            throw new DataException($"{settings.Endpoint}: gave up on {what} after {settings.MaxRetries} retries ({why}); is it an OpenAI-compatible chat endpoint? Run again to resume");
         }
     }
 

@@ -35,6 +35,7 @@ internal static class Cli
             new Command("static", "Static embedding models (sentence-transformers StaticEmbedding)") { new StaticTrainCommand(), new StaticDistillCommand() },
             new QuickstartCommand(),
             new PipelineCommand(),
+            new DataCommand(),
         };
         return root;
     }
@@ -71,7 +72,7 @@ internal static class Cli
             return Fail(e, 2, $"{e.Message} (see '{ParseErrors.Path(parse.CommandResult)} --help')");
         }
         catch (Exception e) when (e is ModelFormatException or TokenizerException or InputException or TrainingException
-            or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+            or Skald.Data.DataException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {
             return Fail(e, 1, e.Message);
         }

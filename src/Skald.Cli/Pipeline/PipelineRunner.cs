@@ -10,13 +10,13 @@ namespace Skald.Cli.Pipeline;
 /// <summary>
 /// `skald pipeline --config FILE`: runs the stages of a pipeline file in order. Each stage writes OUTPUT/NAME; a value
 /// that names an earlier stage stands for that stage's output. Stage types: tokenizer, new_bert, mlm, train (a
-/// `skald train` YAML config), benchmark. See configs/pipeline-example.yaml. Every stage's keys are read (types and
+/// `skald train` YAML config), benchmark, generate and mine_negatives (DataStages). See configs/pipeline-example.yaml. Every stage's keys are read (types and
 /// unknown keys checked) before the first stage runs.
 /// </summary>
 internal sealed class PipelineRunner(string configPath, Action<string> log, Action<BenchmarkReport> printReport,
     IReadOnlyList<string>? overrides = null)
 {
-    private static readonly string[] Types = ["tokenizer", "new_bert", "mlm", "train", "benchmark"];
+    private static readonly string[] Types = ["tokenizer", "new_bert", "mlm", "train", "benchmark", "generate", "mine_negatives"];
 
     private readonly Dictionary<string, string> outputs = new(StringComparer.Ordinal);
 
@@ -34,6 +34,8 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
                 "mlm" => Mlm(stage),
                 "train" => Train(stage),
                 "benchmark" => Benchmark(stage),
+                "generate" => DataStages.Generate(stage, Ref, log),
+                "mine_negatives" => DataStages.MineNegatives(stage, Ref),
                 _ => throw new InputException($"{stage.Keys.Where("type")}: unknown stage type \"{stage.Type}\" ({string.Join(", ", Types)})"),
             });
             stage.Keys.Done();
@@ -47,8 +49,13 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
         log($"done in {clock.Elapsed.TotalSeconds:F0} s; outputs in {output}/");
     }
 
-    /// <summary>A stage name → its output; anything else is a path.</summary>
-    private string Ref(string value) => outputs.TryGetValue(value, out var path) ? path : value;
+    /// <summary>A stage name → its output, STAGE/FILE → that file in the stage's output folder; anything else is a path.</summary>
+    private string Ref(string value)
+    {
+        if (outputs.TryGetValue(value, out var path)) return path;
+        int slash = value.IndexOf('/');
+        return slash > 0 && outputs.TryGetValue(value[..slash], out var dir) && Directory.Exists(dir) ? Path.Combine(dir, value[(slash + 1)..]) : value;
+    }
 
     private Func<string, string> Tokenizer(StageConfig s)
     {
@@ -99,7 +106,8 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
     {
         string config = s.Keys.Path("config", required: true)!, model = s.Keys.Path("model", required: true)!;
         var adapters = s.Keys.PathList("adapters");
-        return target => Stages.Train(config, Ref(model), target, 1.0, log, [.. adapters.Select(Ref)]);
+        var data = s.Keys.PathList("data");
+        return target => Stages.Train(config, Ref(model), target, 1.0, log, [.. adapters.Select(Ref)], [.. data.Select(Ref)]);
     }
 
     private Func<string, string> Benchmark(StageConfig s)
@@ -108,7 +116,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
         var models = s.Keys.PathList("models", required: true);
         return target =>
         {
-            printReport(Stages.Benchmark(suite, models.Select(Ref).ToList(), target));
+            printReport(Stages.Benchmark(Ref(suite), models.Select(Ref).ToList(), target));
             return target + ".html";
         };
     }

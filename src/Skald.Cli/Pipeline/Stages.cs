@@ -38,9 +38,11 @@ internal static class Stages
     /// model (or LoRA adapter) to <paramref name="modelDir"/>.
     /// </summary>
     public static string Train(string configPath, string modelPath, string modelDir, double stepScale, Action<string> log,
-        IReadOnlyList<string>? adapters = null)
+        IReadOnlyList<string>? adapters = null, IReadOnlyList<string>? data = null)
     {
         string[] overrides = [$"model.path={modelPath}", $"output.dir={RunDir(modelDir)}"];
+        if (data is { Count: > 0 }) // data.train from the pipeline (e.g. a mine_negatives stage)
+            overrides = [.. overrides, "data.train=[" + string.Join(", ", data.Select(d => System.Text.Json.JsonSerializer.Serialize(d))) + "]"];
         if (adapters is { Count: > 0 })
             overrides = [.. overrides, "model.adapters=[" + string.Join(", ", adapters.Select(a => System.Text.Json.JsonSerializer.Serialize(a))) + "]"];
         var config = ConfigLoader.Load(configPath, overrides);

@@ -7,19 +7,34 @@ namespace Skald.Training.Data;
 
 /// <summary>
 /// Reads training data: JSONL (one object per line), CSV (RFC 4180, header row), TSV (header row, tab-separated,
-/// no quoting) or plain text (.txt: one text per non-blank line, a single column <c>text</c>, for SimCSE). Columns are inputs by position; a column named <c>label</c>, <c>labels</c>, <c>score</c> or
+/// no quoting), Parquet (<see cref="ParquetTableReader"/>; "line" in messages is the row number) or plain text (.txt: one text per non-blank line, a single column <c>text</c>, for SimCSE). Columns are inputs by position; a column named <c>label</c>, <c>labels</c>, <c>score</c> or
 /// <c>scores</c> is the label. Problems are a <see cref="TrainingException"/> naming file and line.
 /// </summary>
 public static class DatasetReader
 {
     private static readonly string[] LabelNames = ["label", "labels", "score", "scores"];
 
-    /// <summary>Reads a file by its extension (.jsonl/.json lines, .csv, .tsv).</summary>
+    /// <summary>Reads a file by its extension (.jsonl/.json lines, .csv, .tsv, .parquet, .txt).</summary>
     public static TextDataset Read(string path)
     {
+        var (header, rows) = ReadTable(path);
+        return Build(path, header, rows);
+    }
+
+    /// <summary>
+    /// The raw table of a data file: its column names and, per row, its line (row number for Parquet) and one value per
+    /// column (null when missing), before the checks <see cref="Read"/> applies (for tools that report on data).
+    /// </summary>
+    public static (List<string> Header, List<(int Line, string?[] Values)> Rows) ReadTable(string path)
+    {
         string ext = Path.GetExtension(path).ToLowerInvariant();
-        if (ext is not (".jsonl" or ".csv" or ".tsv" or ".txt"))
-            throw new TrainingException($"{path}: unsupported data format '{ext}' (use .jsonl, .csv, .tsv or .txt)");
+        if (ext is not (".jsonl" or ".csv" or ".tsv" or ".txt" or ".parquet"))
+            throw new TrainingException($"{path}: unsupported data format '{ext}' (use .jsonl, .csv, .tsv, .parquet or .txt)");
+        if (ext == ".parquet")
+        {
+            if (!File.Exists(path)) throw new TrainingException($"{path}: cannot read data file (file not found)");
+            return ParquetTableReader.Read(path);
+        }
         string[] lines;
         try
         {
@@ -40,7 +55,7 @@ public static class DatasetReader
                 .Where(r => !string.IsNullOrWhiteSpace(r.Item2[0])).ToList()),
             _ => ReadDelimited(path, lines, ext == ".csv" ? ',' : '\t'),
         };
-        return Build(path, table.Header, table.Rows);
+        return (table.Header, table.Rows);
     }
 
     private sealed record RawTable(List<string> Header, List<(int Line, string?[] Values)> Rows);

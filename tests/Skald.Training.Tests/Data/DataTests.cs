@@ -43,7 +43,7 @@ public sealed class DataTests
     [InlineData("x.csv", "a,b\n1,2\n3\n", "x.csv:3: missing column 'b'")]
     [InlineData("x.tsv", "a\tb\n1\t\n", "x.tsv:2: empty text in column 'b'")]
     [InlineData("x.csv", "a,b\n", "x.csv: no data rows")]
-    [InlineData("x.parquet", "a\n", "unsupported data format '.parquet'")]
+    [InlineData("x.xlsx", "a\n", "unsupported data format '.xlsx'")]
     public void BadLinesAreNamed(string name, string text, string fragment)
     {
         string f = InfraPaths.WriteFile(dir, name, text);

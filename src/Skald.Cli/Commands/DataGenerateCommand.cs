@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Globalization;
+using Skald.Cli.CommandLine;
+using Skald.Data.Generation;
+using Skald.Data.Ingest;
+using Skald.Data.Llm;
+using Skald.Data.Negatives;
+using Skald.Evaluation.Models;
+using Skald.Retrieval.Bm25;
+using Skald.Cli.IO;
+using Skald.Tokenizers;
+
+namespace Skald.Cli.Commands;
+
+/// <summary>
+/// <c>skald data generate</c>: documents → chunks → (query, passage) pairs, written as a BEIR folder plus pairs.jsonl
+/// for <c>skald train</c>. The generator is ICT (pseudo-queries from the documents, offline) or an LLM endpoint.
+/// </summary>
+internal sealed class DataGenerateCommand : Command
+{
+    private readonly Option<string> documents = CliOptions.Text("--documents", "Documents: files or folders (searched recursively), comma-separated; .txt .md .html .docx .pdf .jsonl", "PATH[,PATH...]", required: true);
+    private readonly Option<string> output = CliOptions.Text("--output", "Folder to write corpus.jsonl, queries.jsonl, qrels/ and pairs.jsonl to (replaced when it holds an earlier output)", "DIR", required: true);
+    private readonly Option<string> generator = CliOptions.Choice("--generator", "ict: a sentence of each chunk as its query and headings as queries of their section, no model needed; llm: questions from an OpenAI-compatible endpoint (--llm, --llm-model)", "ict", "ict", "llm");
+    private readonly Option<string> tokenizer = CliOptions.Text("--tokenizer", "Count chunk lengths in tokens of this tokenizer.json or model folder (default: words)", "FILE_OR_DIR");
+    private readonly Option<int?> chunkTokens = CliOptions.Int("--chunk-tokens", "Largest chunk, in tokens", defaultValue: 256);
+    private readonly Option<int?> overlapTokens = CliOptions.Int("--overlap-tokens", "Trailing sentences up to this many tokens start the next chunk too", min: 0, defaultValue: 32);
+    private readonly Option<string> textColumn = CliOptions.Text("--text-column", "The text field of .jsonl documents", "NAME", "text");
+    private readonly Option<int?> perChunk = CliOptions.Int("--questions-per-chunk", "Queries per chunk (default: 1 for ict, 2 for llm)");
+    private readonly Option<bool> noHeadings = CliOptions.Flag("--no-headings", "ict: do not pair headings with their section");
+    private readonly Option<double?> testFraction = CliOptions.Number("--test-fraction", "Share of queries held out in qrels/test.tsv (not in pairs.jsonl), for evaluation", v => v is >= 0 and < 1, "a number in [0, 1)", defaultValue: 0);
+    private readonly Option<int?> minWords = CliOptions.Int("--min-query-words", "Drop queries with fewer words", defaultValue: 4);
+    private readonly Option<int?> maxWords = CliOptions.Int("--max-query-words", "Drop queries with more words", defaultValue: 64);
+    private readonly Option<int?> seed = CliOptions.Int("--seed", "Seed of every random choice", min: 0, defaultValue: 42);
+    private readonly Option<string> roundTrip = CliOptions.Text("--round-trip", "Keep a query only if this retriever (bm25, or a model folder) ranks its passage in the top --round-trip-k", "bm25|DIR");
+    private readonly Option<int?> roundTripK = CliOptions.Int("--round-trip-k", "Rank the passage must reach for --round-trip", defaultValue: 10);
+    private readonly Option<string> llmUrl = CliOptions.Text("--llm", "llm: base URL of an OpenAI-compatible API (OpenAI, Azure OpenAI, Ollama, vLLM, llama.cpp server), e.g. http://127.0.0.1:11434/v1", "URL");
+    private readonly Option<string> llmModel = CliOptions.Text("--llm-model", "llm: model name", "NAME");
+    private readonly Option<string> apiKeyEnv = CliOptions.Text("--api-key-env", "llm: environment variable holding the API key (a local endpoint needs none)", "VAR", "OPENAI_API_KEY");
+    private readonly Option<string> language = CliOptions.Text("--language", "llm: prompt language, nb, nn, da or sv (default: guessed per document)", "LANG");
+    private readonly Option<int?> concurrency = CliOptions.Int("--concurrency", "llm: requests in flight at once", defaultValue: 4);
+    private readonly Option<int?> maxRetries = CliOptions.Int("--max-retries", "llm: retries of one request on 429/5xx/timeouts/unreadable replies", min: 0, defaultValue: 6);
+    private readonly Option<int?> timeout = CliOptions.Int("--timeout", "llm: seconds allowed for one request", defaultValue: 120, helpName: "SECONDS");
+    private readonly Option<double?> retryDelay = CliOptions.Number("--retry-delay", "llm: first retry wait in seconds (doubled each retry, with jitter) when the server sends no Retry-After", v => v >= 0, "a number ≥ 0", defaultValue: 2, helpName: "SECONDS");
+    private readonly Option<int?> maxRequests = CliOptions.Int("--max-requests", "llm: request budget of this run (retries included); the journal keeps what was done");
+    private readonly Option<string> journal = CliOptions.Text("--journal", "llm: resume journal (default: OUTPUT.journal.jsonl beside the output folder)", "FILE");
+
+    public DataGenerateCommand() : base("generate", "Make training and evaluation data from a folder of documents (BEIR folder + pairs.jsonl)")
+    {
+        foreach (var o in new Option[] { documents, output, generator, tokenizer, chunkTokens, overlapTokens, textColumn, perChunk, noHeadings, testFraction, minWords, maxWords, seed, roundTrip, roundTripK,
+            llmUrl, llmModel, apiKeyEnv, language, concurrency, maxRetries, timeout, retryDelay, maxRequests, journal })
+            Options.Add(o);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        bool quiet = p.GetValue(CliOptions.Quiet);
+        var chunking = new ChunkOptions
+        {
+            ChunkTokens = p.GetValue(chunkTokens) ?? 256,
+            OverlapTokens = p.GetValue(overlapTokens) ?? 32,
+            Counter = Counter(p.GetValue(tokenizer)),
+        };
+        bool useLlm = p.GetValue(generator) == "llm";
+        var llm = useLlm ? LlmSettingsFrom(p) : null; // option mistakes before any work
+        Skald.Data.IO.AtomicOutput.CheckFolder(p.GetValue(output)!, BeirWriter.Marker); // and a bad output folder before paying for requests
+        var ingest = DocumentIngest.Ingest(CliOptions.Items(p.GetValue(documents)), chunking, p.GetValue(textColumn)!);
+        if (!quiet)
+        {
+            foreach (var s in ingest.Skipped) Console.WriteLine($"skipped {s.Path}: {s.Reason}");
+            Console.WriteLine($"{ingest.Documents.Count} document(s), {ingest.Chunks.Count} chunk(s) of at most {chunking.ChunkTokens} {chunking.Counter.Name}");
+        }
+        var filter = new FilterOptions { MinQueryWords = p.GetValue(minWords) ?? 4, MaxQueryWords = p.GetValue(maxWords) ?? 64 };
+        int s0 = p.GetValue(seed) ?? 42;
+        string outputPath = p.GetValue(output)!;
+        GeneratedSet set = llm is not null
+            ? LlmGenerator.GenerateAsync(ingest, llm with { QuestionsPerChunk = p.GetValue(perChunk) ?? 2 }, filter,
+                p.GetValue(journal) ?? Path.GetFullPath(outputPath).TrimEnd(Path.DirectorySeparatorChar) + ".journal.jsonl",
+                quiet ? null : line => Console.WriteLine(line)).GetAwaiter().GetResult()
+            : IctGenerator.Generate(ingest.Chunks, new IctOptions
+            {
+                QueriesPerChunk = p.GetValue(perChunk) ?? 1, HeadingPairs = !p.GetValue(noHeadings), Seed = s0, Filter = filter,
+            });
+        if (p.GetValue(roundTrip) is { } rt)
+        {
+            ICandidateScorer scorer = rt.Equals("bm25", StringComparison.OrdinalIgnoreCase) ? new Bm25CandidateScorer(new Bm25Model())
+                : Directory.Exists(rt) ? new DenseCandidateScorer(EvaluationEmbeddingModel.Load(rt))
+                : throw new InputException($"{rt}: model folder not found (or use --round-trip bm25)");
+            set = RoundTripFilter.Apply(set, scorer, p.GetValue(roundTripK) ?? 10);
+        }
+        var (train, test) = BeirWriter.Write(set, p.GetValue(output)!, p.GetValue(testFraction) ?? 0, s0);
+        if (!quiet)
+        {
+            if (set.Filtered.Count > 0)
+                Console.WriteLine("filtered: " + string.Join(", ", set.Filtered.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Value} {k.Key}")));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"wrote {p.GetValue(output)}: {set.Corpus.Count} passages, {train} training queries{(test > 0 ? $", {test} held out (qrels/test.tsv)" : "")}, pairs.jsonl"));
+        }
+        return 0;
+    }
+
+    private LlmSettings LlmSettingsFrom(ParseResult p)
+    {
+        string url = p.GetValue(llmUrl) ?? throw new UsageException("--generator llm needs --llm URL (an OpenAI-compatible API)");
+        string model = p.GetValue(llmModel) ?? throw new UsageException("--generator llm needs --llm-model NAME");
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
+            throw new UsageException($"option --llm must be an http(s) URL, got '{url}'");
+        string? lang = p.GetValue(language);
+        if (lang is not (null or "nb" or "nn" or "da" or "sv")) throw new UsageException($"option --language must be one of nb, nn, da, sv, got '{lang}'");
+        string key = ApiKey(endpoint, p.GetValue(apiKeyEnv)!);
+        return new LlmSettings
+        {
+            Endpoint = endpoint, Model = model, ApiKey = key, Language = lang,
+            Concurrency = p.GetValue(concurrency) ?? 4, MaxRetries = p.GetValue(maxRetries) ?? 6,
+            Timeout = TimeSpan.FromSeconds(p.GetValue(timeout) ?? 120), RequestBudget = p.GetValue(maxRequests),
+            RetryDelay = TimeSpan.FromSeconds(p.GetValue(retryDelay) ?? 2),
+        };
+    }
+
+    /// <summary>The API key from <paramref name="variable"/>; a local endpoint may go without one.</summary>
+    internal static string ApiKey(Uri endpoint, string variable)
+    {
+        string? key = Environment.GetEnvironmentVariable(variable);
+        if (!string.IsNullOrEmpty(key)) return key;
+        if (!LlmSettings.IsLocal(endpoint))
+            throw new InputException($"environment variable {variable} is not set (the API key for {endpoint.Host}; --api-key-env names another variable)");
+        return "unused";
+    }
+
+    /// <summary>The chunk-length counter: a tokenizer's tokens, or words.</summary>
+    internal static TokenCounter Counter(string? path)
+    {
+        if (path is null) return TokenCounter.Words;
+        string file = Directory.Exists(path) ? Path.Combine(path, "tokenizer.json") : path;
+        if (!File.Exists(file)) throw new FileNotFoundException($"{file}: tokenizer not found");
+        return TokenCounter.For(Tokenizer.FromFile(file), file);
+    }
+}

@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Globalization;
+using Skald.Cli.CommandLine;
+using Skald.Cli.IO;
+using Skald.Data.Negatives;
+using Skald.Evaluation.Models;
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Data;
+using Skald.Training.Data;
+
+namespace Skald.Cli.Commands;
+
+/// <summary>
+/// <c>skald data mine-negatives</c>: adds hard negatives to (anchor, positive) pairs with an embedding model or BM25,
+/// with sentence-transformers' <c>mine_hard_negatives</c> parameters.
+/// </summary>
+internal sealed class DataMineNegativesCommand : Command
+{
+    private readonly Option<string> data = CliOptions.Text("--data", "Pairs (JSONL/CSV/TSV/Parquet): the first two text columns are anchor and positive", "FILE", required: true);
+    private readonly Option<string> output = CliOptions.Text("--output", "Mined data set (.jsonl)", "FILE", required: true);
+    private readonly Option<string> model = CliOptions.Text("--model", "Embedding model folder, or bm25", "DIR|bm25", required: true);
+    private readonly Option<string> corpus = CliOptions.Text("--corpus", "More passages to draw negatives from: a BEIR corpus.jsonl (text field) or .txt (one per line)", "FILE");
+    private readonly Option<int?> numNegatives = CliOptions.Int("--num-negatives", "Negatives per anchor", defaultValue: 3);
+    private readonly Option<int?> rangeMin = CliOptions.Int("--range-min", "Skip the N best candidates", min: 0, defaultValue: 0);
+    private readonly Option<int?> rangeMax = CliOptions.Int("--range-max", "Consider candidates up to rank N (default: range-min + 10·num-negatives + positives with a margin or max score, else range-min + num-negatives + positives)");
+    private readonly Option<double?> absoluteMargin = CliOptions.Number("--absolute-margin", "Drop candidates scoring above positive score − X", _ => true, "a number");
+    private readonly Option<string> relativeMargin = CliOptions.Text("--relative-margin", "Drop candidates scoring above positive score · (1 − X); none turns it off", "X|none", "0.05");
+    private readonly Option<double?> maxScore = CliOptions.Number("--max-score", "Drop candidates scoring above X", _ => true, "a number");
+    private readonly Option<double?> minScore = CliOptions.Number("--min-score", "Drop candidates scoring below X", _ => true, "a number");
+    private readonly Option<string> sampling = CliOptions.Choice("--sampling", "top: the best qualifying candidates; random: a random choice of them", "top", "top", "random");
+    private readonly Option<string> format = CliOptions.Choice("--format", "triplet: (anchor, positive, negative) rows; n-tuple: negative_1..n columns; labeled-pair: (anchor, passage, label)", "triplet", "triplet", "n-tuple", "labeled-pair");
+    private readonly Option<string> language = CliOptions.Text("--language", "BM25 stemming language (nb, nn, da, sv, en)", "LANG");
+    private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per embedding batch", defaultValue: 32);
+    private readonly Option<string> cache = CliOptions.Text("--cache", "Embedding cache folder (the one skald evaluate uses)", "DIR");
+    private readonly Option<int?> seed = CliOptions.Int("--seed", "Seed of random sampling", min: 0, defaultValue: 42);
+
+    public DataMineNegativesCommand() : base("mine-negatives", "Add hard negatives to (anchor, positive) pairs (sentence-transformers' mine_hard_negatives)")
+    {
+        foreach (var o in new Option[] { data, output, model, corpus, numNegatives, rangeMin, rangeMax, absoluteMargin, relativeMargin, maxScore, minScore, sampling, format, language, batchSize, cache, seed })
+            Options.Add(o);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        bool quiet = p.GetValue(CliOptions.Quiet);
+        string rel = p.GetValue(relativeMargin)!;
+        double? relative = rel == "none" ? null
+            : double.TryParse(rel, NumberStyles.Float, CultureInfo.InvariantCulture, out double r) && r is >= 0 and < 1 ? r
+            : throw new UsageException($"option --relative-margin must be a number in [0, 1) or none, got '{rel}'");
+        var options = new MiningOptions
+        {
+            NumNegatives = p.GetValue(numNegatives) ?? 3, RangeMin = p.GetValue(rangeMin) ?? 0, RangeMax = p.GetValue(rangeMax),
+            AbsoluteMargin = p.GetValue(absoluteMargin), RelativeMargin = relative, MaxScore = p.GetValue(maxScore), MinScore = p.GetValue(minScore),
+            Sampling = p.GetValue(sampling) == "random" ? SamplingStrategy.Random : SamplingStrategy.Top,
+            Format = HardNegativeMiner.ParseFormat(p.GetValue(format)!), Seed = p.GetValue(seed) ?? 42,
+        };
+        if (options.RangeMax is { } rm && rm <= options.RangeMin) throw new UsageException($"option --range-max ({rm}) must be above --range-min ({options.RangeMin})");
+        if (!Path.GetExtension(p.GetValue(output)!).Equals(".jsonl", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"option --output must name a .jsonl file, got '{p.GetValue(output)}'");
+        string path = p.GetValue(data)!;
+        var set = DatasetReader.Read(path);
+        if (set.Columns.Count < 2) throw new InputException($"{path}: needs two text columns (anchor, positive), found {string.Join(", ", set.Columns)}");
+        var pairs = set.Rows.Select(row => (row[0], row[1])).ToList();
+        var extra = p.GetValue(corpus) is { } c ? ReadCorpus(c) : null;
+        string spec = p.GetValue(model)!;
+        ICandidateScorer scorer = spec.Equals("bm25", StringComparison.OrdinalIgnoreCase)
+            ? new Bm25CandidateScorer(new Bm25Model(), p.GetValue(language))
+            : Directory.Exists(spec)
+                ? new DenseCandidateScorer(EvaluationEmbeddingModel.Load(spec, new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, CacheDirectory = p.GetValue(cache) }))
+                : throw new InputException($"{spec}: model folder not found (or use --model bm25)");
+        var mined = HardNegativeMiner.Mine(pairs, (set.Columns[0], set.Columns[1]), scorer, options, extra);
+        MinedDataWriter.Write(mined, p.GetValue(output)!);
+        if (!quiet)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{pairs.Count} pairs, candidates up to rank {mined.RangeMax} by {scorer.Name}; removed: {(mined.Removed.Count == 0 ? "none" : string.Join(", ", mined.Removed.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Value} {k.Key}")))}"));
+            if (mined.AnchorsShort > 0) Console.WriteLine($"{mined.AnchorsShort} anchor(s) got fewer than {options.NumNegatives} negatives");
+            Console.WriteLine($"wrote {mined.Rows.Count} rows ({string.Join(", ", mined.Columns)}) to {p.GetValue(output)}");
+        }
+        return 0;
+    }
+
+    private static List<string> ReadCorpus(string path)
+    {
+        try
+        {
+            return Path.GetExtension(path).Equals(".jsonl", StringComparison.OrdinalIgnoreCase)
+                ? DataFiles.ReadJsonLines(path, (e, line) => DataFiles.String(e, "text", path, line, allowEmpty: true))
+                : TextInput.Read(path, allowBlank: true);
+        }
+        catch (Skald.Retrieval.EvaluationException e)
+        {
+            throw new InputException(e.Message);
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using System.Globalization;
+using Skald.Cli.IO;
+using Skald.Data.Generation;
+using Skald.Data.Ingest;
+using Skald.Data.IO;
+using Skald.Data.Llm;
+using Skald.Data.Negatives;
+using Skald.Retrieval.Bm25;
+using Skald.Evaluation.Models;
+using Skald.Training.Data;
+
+namespace Skald.Cli.Pipeline;
+
+/// <summary>
+/// The Skald.Data stages of `skald pipeline`: <c>generate</c> (documents → BEIR folder + pairs.jsonl, plus
+/// passages.txt for a tokenizer stage and suite.json for a benchmark stage over the held-out queries) and
+/// <c>mine_negatives</c> (pairs → triplets). Keys are read before any stage runs, like every other stage.
+/// </summary>
+internal static class DataStages
+{
+    /// <summary>
+    /// Keys: documents (list), generator (ict | llm), tokenizer, chunk_tokens, overlap_tokens, questions_per_chunk,
+    /// test_fraction, seed; with generator llm also llm, llm_model, api_key_env, language, concurrency.
+    /// </summary>
+    public static Func<string, string> Generate(StageConfig s, Func<string, string> resolve, Action<string> log)
+    {
+        var documents = s.Keys.PathList("documents", required: true);
+        string generator = s.Keys.Choice("generator", "ict", "ict", "llm");
+        string? tokenizer = s.Keys.Path("tokenizer");
+        int chunkTokens = s.Keys.Int("chunk_tokens", 256, 1), overlap = s.Keys.Int("overlap_tokens", 32, 0);
+        int? perChunk = s.Keys.IntOrNull("questions_per_chunk", 1);
+        double testFraction = s.Keys.Double("test_fraction", 0.2, 0, 0.99);
+        int seed = s.Keys.Int("seed", 42, 0);
+        string? url = s.Keys.Str("llm"), model = s.Keys.Str("llm_model"), language = s.Keys.Str("language");
+        string keyVariable = s.Keys.Str("api_key_env") ?? "OPENAI_API_KEY";
+        int concurrency = s.Keys.Int("concurrency", 4, 1);
+        if (generator == "llm" && (url is null || model is null))
+            throw new InputException($"{s.Where}: generator llm needs the keys llm (an OpenAI-compatible base URL) and llm_model");
+        return target =>
+        {
+            var counter = tokenizer is null ? TokenCounter.Words
+                : TokenCounter.For(Skald.Tokenizers.Tokenizer.FromFile(Directory.Exists(resolve(tokenizer)) ? Path.Combine(resolve(tokenizer), "tokenizer.json") : resolve(tokenizer)), tokenizer);
+            var ingest = DocumentIngest.Ingest([.. documents.Select(resolve)], new ChunkOptions { ChunkTokens = chunkTokens, OverlapTokens = overlap, Counter = counter });
+            foreach (var skipped in ingest.Skipped) log($"    skipped {skipped.Path}: {skipped.Reason}");
+            GeneratedSet set;
+            if (generator == "llm")
+            {
+                var endpoint = new Uri(url!);
+                string? key = Environment.GetEnvironmentVariable(keyVariable);
+                if (string.IsNullOrEmpty(key) && !LlmSettings.IsLocal(endpoint))
+                    throw new InputException($"{s.Where}: environment variable {keyVariable} is not set (the API key for {endpoint.Host})");
+                var settings = new LlmSettings
+                {
+                    Endpoint = endpoint, Model = model!, ApiKey = string.IsNullOrEmpty(key) ? "unused" : key, Language = language,
+                    QuestionsPerChunk = perChunk ?? 2, Concurrency = concurrency,
+                };
+                set = LlmGenerator.GenerateAsync(ingest, settings, new FilterOptions(), target + ".journal.jsonl", l => log("    " + l)).GetAwaiter().GetResult();
+            }
+            else set = IctGenerator.Generate(ingest.Chunks, new IctOptions { QueriesPerChunk = perChunk ?? 1, Seed = seed });
+            var (train, test) = BeirWriter.Write(set, target, testFraction, seed);
+            File.WriteAllLines(Path.Combine(target, "passages.txt"), set.Corpus.Select(d => d.Text));
+            File.WriteAllText(Path.Combine(target, "suite.json"),
+                "{\"name\": \"held-out\", \"description\": \"Generated queries held out from training (qrels/test.tsv)\", " +
+                "\"data_root\": \".\", \"tasks\": [{\"name\": \"held-out-retrieval\", \"type\": \"retrieval\", \"path\": \".\"}]}\n");
+            log(string.Create(CultureInfo.InvariantCulture, $"    {ingest.Documents.Count} documents, {set.Corpus.Count} passages, {train} training and {test} held-out queries"));
+            return target;
+        };
+    }
+
+    /// <summary>
+    /// Keys: data (pairs file), model (folder, stage or bm25), corpus (more passages: a corpus.jsonl or .txt),
+    /// num_negatives, range_min, range_max, relative_margin (a number or none), absolute_margin, max_score, sampling,
+    /// format. Writes TARGET.jsonl.
+    /// </summary>
+    public static Func<string, string> MineNegatives(StageConfig s, Func<string, string> resolve)
+    {
+        string data = s.Keys.Path("data", required: true)!, model = s.Keys.Path("model", required: true)!;
+        string? corpus = s.Keys.Path("corpus");
+        string relative = s.Keys.Str("relative_margin") ?? "0.05";
+        var options = new MiningOptions
+        {
+            NumNegatives = s.Keys.Int("num_negatives", 3, 1),
+            RangeMin = s.Keys.Int("range_min", 0, 0),
+            RangeMax = s.Keys.IntOrNull("range_max", 1),
+            RelativeMargin = relative == "none" ? null : double.TryParse(relative, NumberStyles.Float, CultureInfo.InvariantCulture, out double r) ? r
+                : throw new InputException($"{s.Keys.Where("relative_margin")}: expected a number or none"),
+            AbsoluteMargin = s.Keys.Str("absolute_margin") is null ? null : s.Keys.Double("absolute_margin", 0, double.MinValue),
+            MaxScore = s.Keys.Str("max_score") is null ? null : s.Keys.Double("max_score", 0, double.MinValue),
+            Sampling = s.Keys.Choice("sampling", "top", "top", "random") == "random" ? SamplingStrategy.Random : SamplingStrategy.Top,
+            Format = HardNegativeMiner.ParseFormat(s.Keys.Choice("format", "triplet", "triplet", "n-tuple", "labeled-pair")),
+        };
+        return target =>
+        {
+            var set = DatasetReader.Read(resolve(data));
+            var extra = corpus is null ? null
+                : resolve(corpus).EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
+                    ? Skald.Retrieval.Data.DataFiles.ReadJsonLines(resolve(corpus), (e, _) => Skald.Retrieval.Data.DataFiles.OptionalString(e, "text"))
+                    : TextInput.ReadLinesOf(resolve(corpus)).ToList();
+            ICandidateScorer scorer = model.Equals("bm25", StringComparison.OrdinalIgnoreCase)
+                ? new Bm25CandidateScorer(new Bm25Model())
+                : new DenseCandidateScorer(EvaluationEmbeddingModel.Load(resolve(model)));
+            var mined = HardNegativeMiner.Mine([.. set.Rows.Select(row => (row[0], row[1]))], (set.Columns[0], set.Columns[1]), scorer, options, extra);
+            string file = target + ".jsonl";
+            MinedDataWriter.Write(mined, file);
+            return file;
+        };
+    }
+}

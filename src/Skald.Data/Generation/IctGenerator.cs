@@ -1,0 +1,63 @@
+using Skald.Data.Ingest;
+using Skald.Retrieval.Models;
+
+namespace Skald.Data.Generation;
+
+/// <summary>
+/// Pseudo-queries without a language model, from the documents themselves: the inverse cloze task (Lee et al. 2019,
+/// "Latent Retrieval for Weakly Supervised Open Domain QA") takes a sentence out of a passage as the query and keeps
+/// the rest of the passage as its positive, so a model learns to find the context a sentence came from; and each
+/// section's heading is paired with the section's first passage. The query sentence is removed from the passage, so
+/// the pair is never a verbatim copy. A chunk of one sentence stays in the corpus as a passage without a query.
+/// </summary>
+public static class IctGenerator
+{
+    /// <summary>The corpus (one passage per chunk) and the queries drawn from <paramref name="chunks"/>.</summary>
+    public static GeneratedSet Generate(IReadOnlyList<Chunk> chunks, IctOptions options)
+    {
+        var random = new Random(options.Seed);
+        var filter = new PairFilter(options.Filter);
+        var corpus = new List<CorpusDocument>(chunks.Count);
+        var queries = new List<GeneratedQuery>();
+        var firstOfSection = new HashSet<(string Source, string Heading)>();
+        foreach (var chunk in chunks)
+        {
+            var picked = Pick(chunk, options, random);
+            string passage = picked.Count == 0 ? chunk.Text
+                : string.Join(" ", chunk.SentenceTexts.Where((_, i) => !picked.Contains(i)));
+            var kept = new List<GeneratedQuery>();
+            foreach (int i in picked.Order())
+            {
+                if (filter.Accept(chunk.SentenceTexts[i], passage))
+                    kept.Add(new GeneratedQuery("", chunk.SentenceTexts[i], chunk.Id, "ict"));
+            }
+            if (kept.Count == 0) passage = chunk.Text; // nothing taken out after all
+            corpus.Add(new CorpusDocument(chunk.Id, "", passage));
+            if (options.HeadingPairs && chunk.Heading.Length > 0 && firstOfSection.Add((chunk.Source, chunk.Heading))
+                && filter.Accept(chunk.Heading, passage, heading: true))
+                kept.Insert(0, new GeneratedQuery("", chunk.Heading, chunk.Id, "heading"));
+            foreach (var q in kept) queries.Add(q with { Id = $"q{queries.Count}" });
+        }
+        return new GeneratedSet(corpus, queries, filter.Dropped);
+    }
+
+    /// <summary>Sentence indices to take out: eligible by length, at most QueriesPerChunk, always leaving one sentence.</summary>
+    private static HashSet<int> Pick(Chunk chunk, IctOptions options, Random random)
+    {
+        var picked = new HashSet<int>();
+        if (chunk.Sentences.Count < 2) return picked;
+        var eligible = Enumerable.Range(0, chunk.Sentences.Count).Where(i =>
+        {
+            int w = TokenCounter.CountWords(chunk.SentenceTexts[i]);
+            return w >= options.Filter.MinQueryWords && w <= options.Filter.MaxQueryWords;
+        }).ToList();
+        int n = Math.Min(options.QueriesPerChunk, Math.Min(eligible.Count, chunk.Sentences.Count - 1));
+        for (int k = 0; k < n; k++)
+        {
+            int j = random.Next(eligible.Count);
+            picked.Add(eligible[j]);
+            eligible.RemoveAt(j);
+        }
+        return picked;
+    }
+}

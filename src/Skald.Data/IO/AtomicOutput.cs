@@ -1,0 +1,66 @@
+namespace Skald.Data.IO;
+
+/// <summary>
+/// Output that is never seen half-written: a file is written to a temporary sibling and renamed; a folder is built as
+/// a temporary sibling and moved into place, so an interrupted run leaves no output that looks complete.
+/// </summary>
+public static class AtomicOutput
+{
+    /// <summary>Writes <paramref name="path"/> through a temporary sibling and a rename.</summary>
+    public static void WriteFile(string path, Action<Stream> write)
+    {
+        string full = Path.GetFullPath(path);
+        string dir = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(dir)) throw new DataException($"{path}: output folder {dir} does not exist");
+        string tmp = $"{full}.tmp-{Environment.ProcessId}";
+        try
+        {
+            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            {
+                write(fs);
+                fs.Flush(true);
+            }
+            File.Move(tmp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+
+    /// <summary>
+    /// Checks, before any work, that <see cref="WriteFolder"/> may write <paramref name="folder"/>; returns its full path.
+    /// </summary>
+    public static string CheckFolder(string folder, string marker)
+    {
+        string full = Path.GetFullPath(folder);
+        string parent = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(parent)) throw new DataException($"{folder}: parent folder {parent} does not exist");
+        if (File.Exists(full)) throw new DataException($"{folder}: is a file, expected a folder");
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !File.Exists(Path.Combine(full, marker)))
+            throw new DataException($"{folder}: exists and is not an earlier output (no {marker}); choose an empty or new folder");
+        return full;
+    }
+
+    /// <summary>
+    /// Fills a temporary sibling of <paramref name="folder"/> with <paramref name="fill"/> and moves it into place. An
+    /// existing folder is replaced only when it is empty or holds <paramref name="marker"/> (an earlier output).
+    /// </summary>
+    public static void WriteFolder(string folder, string marker, Action<string> fill)
+    {
+        string full = CheckFolder(folder, marker);
+        string tmp = $"{full}.tmp-{Environment.ProcessId}";
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+        Directory.CreateDirectory(tmp);
+        try
+        {
+            fill(tmp);
+            if (Directory.Exists(full)) Directory.Delete(full, recursive: true);
+            Directory.Move(tmp, full);
+        }
+        finally
+        {
+            if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+        }
+    }
+}

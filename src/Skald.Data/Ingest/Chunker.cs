@@ -1,0 +1,84 @@
+namespace Skald.Data.Ingest;
+
+/// <summary>
+/// Cuts a <see cref="SourceDocument"/> into <see cref="Chunk"/>s: each section (the paragraphs after a heading) is
+/// split into sentences, and consecutive sentences are packed greedily up to <see cref="ChunkOptions.ChunkTokens"/>;
+/// the next chunk starts with the last sentences of the previous one that fit in <see cref="ChunkOptions.OverlapTokens"/>
+/// (never the whole chunk). A sentence longer than the budget is cut between words, never inside one. Chunks never
+/// cross a heading.
+/// </summary>
+public static class Chunker
+{
+    /// <summary>The chunks of <paramref name="doc"/>; ids are <c>d{documentIndex}-c{n}</c>.</summary>
+    public static List<Chunk> Split(SourceDocument doc, int documentIndex, ChunkOptions options)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ChunkTokens, 1);
+        var chunks = new List<Chunk>();
+        string heading = "";
+        var section = new List<(TextSpan Span, int Tokens)>();
+        foreach (var (kind, start, end) in doc.Blocks)
+        {
+            if (kind == BlockKind.Heading)
+            {
+                Pack(doc, documentIndex, heading, section, options, chunks);
+                section.Clear();
+                heading = doc.Text[start..end];
+                continue;
+            }
+            foreach (var s in SentenceSplitter.Split(doc.Text[start..end], start))
+            {
+                string text = doc.Text[s.Start..s.End];
+                int tokens = options.Counter.Count(text);
+                if (tokens <= options.ChunkTokens) section.Add((s, tokens));
+                else section.AddRange(SplitLong(doc.Text, s, options));
+            }
+        }
+        Pack(doc, documentIndex, heading, section, options, chunks);
+        return chunks;
+    }
+
+    private static void Pack(SourceDocument doc, int documentIndex, string heading, List<(TextSpan Span, int Tokens)> sentences,
+        ChunkOptions options, List<Chunk> chunks)
+    {
+        int i = 0;
+        while (i < sentences.Count)
+        {
+            int j = i, sum = 0;
+            while (j < sentences.Count && (j == i || sum + sentences[j].Tokens <= options.ChunkTokens)) sum += sentences[j++].Tokens;
+            var spans = sentences.Skip(i).Take(j - i).Select(s => s.Span).ToArray();
+            chunks.Add(new Chunk($"d{documentIndex}-c{chunks.Count}", doc.Source, heading, spans[0].Start, spans[^1].End, spans,
+                [.. spans.Select(s => doc.Text[s.Start..s.End])], sum));
+            if (j >= sentences.Count) break;
+            // Overlap: the trailing sentences that fit in the overlap budget, but always move forward.
+            int next = j, overlap = 0;
+            while (next - 1 > i && overlap + sentences[next - 1].Tokens <= options.OverlapTokens) overlap += sentences[--next].Tokens;
+            i = next;
+        }
+    }
+
+    /// <summary>Cuts an over-long sentence into word-bounded pieces of at most the budget (a single longer word stays whole).</summary>
+    private static IEnumerable<(TextSpan, int)> SplitLong(string text, TextSpan s, ChunkOptions options)
+    {
+        int pieceStart = s.Start, pieceTokens = 0, lastEnd = s.Start;
+        int p = s.Start;
+        while (p < s.End)
+        {
+            int wStart = p;
+            while (wStart < s.End && char.IsWhiteSpace(text[wStart])) wStart++;
+            if (wStart >= s.End) break;
+            int wEnd = wStart;
+            while (wEnd < s.End && !char.IsWhiteSpace(text[wEnd])) wEnd++;
+            int t = options.Counter.Count(text[wStart..wEnd]);
+            if (pieceTokens > 0 && pieceTokens + t > options.ChunkTokens)
+            {
+                yield return (new TextSpan(pieceStart, lastEnd), pieceTokens);
+                pieceStart = wStart;
+                pieceTokens = 0;
+            }
+            pieceTokens += t;
+            lastEnd = wEnd;
+            p = wEnd;
+        }
+        if (pieceTokens > 0) yield return (new TextSpan(pieceStart, lastEnd), pieceTokens);
+    }
+}

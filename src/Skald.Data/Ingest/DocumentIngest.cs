@@ -1,0 +1,117 @@
+using Skald.Data.Ingest.Readers;
+
+namespace Skald.Data.Ingest;
+
+/// <summary>
+/// Reads a user's documents (files, or folders searched recursively in name order) into cleaned
+/// <see cref="SourceDocument"/>s and sentence-aligned <see cref="Chunk"/>s. Formats by extension: .txt, .md, .html/.htm,
+/// .docx, .pdf, .jsonl. A file that cannot be read, or has no text, is listed in <see cref="IngestResult.Skipped"/> and
+/// the rest go on; finding no document at all is a <see cref="DataException"/>.
+/// </summary>
+public static class DocumentIngest
+{
+    /// <summary>The extensions read (lower case, with the dot).</summary>
+    public static readonly IReadOnlySet<string> Extensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    { ".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf", ".jsonl" };
+
+    /// <summary>Reads and chunks every document under <paramref name="inputs"/>.</summary>
+    /// <param name="inputs">Files and folders.</param>
+    /// <param name="options">Chunking options.</param>
+    /// <param name="textColumn">The column of .jsonl files holding the text.</param>
+    public static IngestResult Ingest(IReadOnlyList<string> inputs, ChunkOptions options, string textColumn = "text")
+    {
+        var skipped = new List<SkippedFile>();
+        var files = ListFiles(inputs, skipped);
+        var documents = new List<SourceDocument>();
+        foreach (var file in files)
+        {
+            List<(string Source, List<DocumentBlock> Blocks)> read;
+            try
+            {
+                read = ReadFile(file, textColumn);
+            }
+            catch (DataException e) when (Path.GetExtension(file).Equals(".jsonl", StringComparison.OrdinalIgnoreCase) && e.Message.Contains("no string column", StringComparison.Ordinal))
+            {
+                throw;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                skipped.Add(new SkippedFile(file, Reason(e)));
+                continue;
+            }
+            int before = documents.Count;
+            foreach (var (source, blocks) in read)
+            {
+                if (Build(source, blocks) is { } doc) documents.Add(doc);
+            }
+            if (documents.Count == before) skipped.Add(new SkippedFile(file, "no text"));
+        }
+        if (documents.Count == 0)
+            throw new DataException(files.Count == 0
+                ? $"no documents found in {string.Join(", ", inputs)} (looked for {string.Join(", ", Extensions.Order())})"
+                : $"no readable text in {string.Join(", ", inputs)} ({skipped.Count} file(s) skipped: {skipped[0].Path}: {skipped[0].Reason}{(skipped.Count > 1 ? ", ..." : "")})");
+        var chunks = new List<Chunk>();
+        for (int d = 0; d < documents.Count; d++) chunks.AddRange(Chunker.Split(documents[d], d, options));
+        return new IngestResult(documents, chunks, skipped);
+    }
+
+    /// <summary>Cleans blocks and joins them into a document (null when nothing is left).</summary>
+    public static SourceDocument? Build(string source, IEnumerable<DocumentBlock> blocks)
+    {
+        var text = new System.Text.StringBuilder();
+        var spans = new List<(BlockKind, int, int)>();
+        foreach (var b in blocks)
+        {
+            string clean = TextCleaner.Clean(b.Text);
+            if (clean.Length == 0) continue;
+            if (text.Length > 0) text.Append("\n\n");
+            spans.Add((b.Kind, text.Length, text.Length + clean.Length));
+            text.Append(clean);
+        }
+        return spans.Any(s => s.Item1 == BlockKind.Paragraph) ? new SourceDocument(source, text.ToString(), spans) : null;
+    }
+
+    private static List<(string, List<DocumentBlock>)> ReadFile(string file, string textColumn) =>
+        Path.GetExtension(file).ToLowerInvariant() switch
+        {
+            ".txt" => [(file, PlainTextReader.Read(file))],
+            ".md" or ".markdown" => [(file, MarkdownReader.Read(file))],
+            ".html" or ".htm" => [(file, HtmlReader.Read(file))],
+            ".docx" => [(file, DocxReader.Read(file))],
+            ".pdf" => [(file, PdfReader.Read(file))],
+            ".jsonl" => JsonlReader.Read(file, textColumn),
+            var ext => throw new DataException($"unsupported file type '{ext}'"),
+        };
+
+    private static List<string> ListFiles(IReadOnlyList<string> inputs, List<SkippedFile> skipped)
+    {
+        if (inputs.Count == 0) throw new DataException("no documents given");
+        var files = new List<string>();
+        foreach (var input in inputs)
+        {
+            if (File.Exists(input))
+            {
+                if (Extensions.Contains(Path.GetExtension(input))) files.Add(input);
+                else skipped.Add(new SkippedFile(input, $"unsupported file type '{Path.GetExtension(input)}'"));
+            }
+            else if (Directory.Exists(input))
+            {
+                foreach (var f in Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                {
+                    if (Path.GetFileName(f).StartsWith('.')) continue;
+                    if (Extensions.Contains(Path.GetExtension(f))) files.Add(f);
+                    else skipped.Add(new SkippedFile(f, $"unsupported file type '{Path.GetExtension(f)}'"));
+                }
+            }
+            else throw new DataException($"{input}: no such file or folder");
+        }
+        return files;
+    }
+
+    private static string Reason(Exception e)
+    {
+        string msg = e.Message.Split('\n')[0].Trim();
+        return e is DataException ? msg.Contains(": ", StringComparison.Ordinal) ? msg[(msg.IndexOf(": ", StringComparison.Ordinal) + 2)..] : msg
+            : $"unreadable ({e.GetType().Name}: {msg})";
+    }
+}

@@ -1,0 +1,36 @@
+using System.Globalization;
+using Skald.Data.Ingest;
+using Skald.Data.Languages;
+using Skald.Training.Data;
+
+namespace Skald.Data.Inspect;
+
+/// <summary>
+/// Reports on a data file read by the training reader (<see cref="DatasetReader.ReadTable"/>: JSONL, CSV, TSV, Parquet,
+/// text), without its checks, so empty cells and odd rows are counted rather than fatal.
+/// </summary>
+public static class DatasetInspector
+{
+    /// <summary>The report of the file at <paramref name="path"/>, lengths counted by <paramref name="counter"/>.</summary>
+    public static DatasetReport Inspect(string path, TokenCounter counter)
+    {
+        var (header, rows) = DatasetReader.ReadTable(path);
+        var columns = new List<ColumnReport>(header.Count);
+        for (int c = 0; c < header.Count; c++)
+        {
+            var cells = rows.Select(r => r.Values[c]).ToList();
+            var filled = cells.Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!).ToList();
+            bool numeric = filled.Count > 0 && filled.All(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            int dups = filled.Count(v => !seen.Add(v));
+            var lengths = numeric ? [] : filled.AsParallel().AsOrdered().Select(counter.Count).ToList();
+            var langs = numeric ? new Dictionary<string, int>()
+                : filled.AsParallel().Select(LanguageGuesser.Guess).GroupBy(l => l).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+            columns.Add(new ColumnReport(header[c], cells.Count - filled.Count, dups, numeric, lengths, langs));
+        }
+        var rowSeen = new HashSet<string>(StringComparer.Ordinal);
+        int dupRows = rows.Count(r => !rowSeen.Add(string.Join("\u0001", r.Values.Select(v => v ?? "\u0002"))));
+        var examples = rows.Count == 0 ? [] : new[] { 0, rows.Count / 2, rows.Count - 1 }.Distinct().Select(i => rows[i].Values).ToList();
+        return new DatasetReport(path, rows.Count, dupRows, columns, examples, counter.Name);
+    }
+}

@@ -1,0 +1,134 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Globalization;
+using OpenAI;
+using OpenAI.Chat;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace Skald.Data.Llm;
+
+/// <summary>
+/// Asks an OpenAI-compatible chat endpoint for questions through the official OpenAI .NET SDK (its own retries off),
+/// inside a Polly pipeline: a per-attempt timeout, and retries with exponential backoff and jitter on 429 (waiting what
+/// Retry-After says), 5xx, timeouts, broken connections and unreadable replies. Other HTTP errors (400, 401, 404, ...)
+/// mean the endpoint, model or key is wrong and stop at once with one line. Every attempt counts against the request
+/// budget.
+/// </summary>
+public sealed class LlmQuestionClient
+{
+    private readonly LlmSettings settings;
+    private readonly ChatClient chat;
+    private readonly ResiliencePipeline pipeline;
+    private int requests, retries;
+
+    /// <summary>A client for <paramref name="settings"/>.</summary>
+    public LlmQuestionClient(LlmSettings settings)
+    {
+        this.settings = settings;
+        chat = new ChatClient(settings.Model, new ApiKeyCredential(settings.ApiKey), new OpenAIClientOptions
+        {
+            Endpoint = settings.Endpoint,
+            RetryPolicy = new ClientRetryPolicy(0),
+            NetworkTimeout = settings.Timeout + TimeSpan.FromSeconds(5),
+        });
+        pipeline = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = Math.Max(settings.MaxRetries, 0) is var m && m > 0 ? m : 1,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = settings.RetryDelay,
+                MaxDelay = TimeSpan.FromMinutes(2),
+                ShouldHandle = new PredicateBuilder().Handle<ClientResultException>(Transient).Handle<TimeoutRejectedException>()
+                    .Handle<HttpRequestException>().Handle<UnreadableReplyException>(),
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is ClientResultException e ? RetryAfter(e) : null),
+                OnRetry = _ => { Interlocked.Increment(ref retries); return default; },
+            })
+            .AddTimeout(settings.Timeout)
+            .Build();
+        if (settings.MaxRetries == 0) pipeline = new ResiliencePipelineBuilder().AddTimeout(settings.Timeout).Build();
+    }
+
+    /// <summary>Requests sent so far (retries included).</summary>
+    public int Requests => requests;
+
+    /// <summary>Retries so far.</summary>
+    public int Retries => retries;
+
+    /// <summary>Up to QuestionsPerChunk questions about <paramref name="passage"/> in <paramref name="language"/>.</summary>
+    public async Task<List<string>> AskAsync(string passage, string language, string chunkId, CancellationToken cancel)
+    {
+        var (system, user) = LlmPrompts.For(language, passage, settings.QuestionsPerChunk);
+        string reply = await CompleteAsync(system, user, $"chunk {chunkId}", r => QuestionListParser.Parse(r, settings.QuestionsPerChunk).Count > 0, cancel);
+        return QuestionListParser.Parse(reply, settings.QuestionsPerChunk);
+    }
+
+    /// <summary>
+    /// One chat completion with the retries and limits above; a reply that <paramref name="usable"/> rejects is asked
+    /// again up to twice, then returned as it is.
+    /// </summary>
+    public async Task<string> CompleteAsync(string system, string user, string what, Func<string, bool> usable, CancellationToken cancel)
+    {
+        ChatMessage[] messages = [new SystemChatMessage(system), new UserChatMessage(user)];
+        var options = new ChatCompletionOptions { Temperature = settings.Temperature };
+        int rejected = 0;
+        try
+        {
+            return await pipeline.ExecuteAsync(async ct =>
+            {
+                if (settings.RequestBudget is { } budget && Volatile.Read(ref requests) >= budget)
+                    throw new DataException($"request budget of {budget} reached; run again (with a larger --max-requests) to continue where this run stopped");
+                Interlocked.Increment(ref requests);
+                ChatCompletion completion;
+                try
+                {
+                    completion = (await chat.CompleteChatAsync(messages, options, ct)).Value;
+                }
+                catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException or ArgumentException)
+                {
+                    throw new UnreadableReplyException($"the reply is not a chat completion ({e.Message.Split('\n')[0]})");
+                }
+                string text = string.Concat(completion.Content.Select(p => p.Text));
+                if (!usable(text) && rejected++ < 2) throw new UnreadableReplyException("no usable answer in the reply");
+                return text;
+            }, cancel);
+        }
+        catch (ClientResultException e) when (!Transient(e))
+        {
+            throw new DataException(e.Status is 401 or 403
+                ? $"{settings.Endpoint}: the API key was refused (HTTP {e.Status})"
+                : $"{settings.Endpoint}: HTTP {e.Status} for model '{settings.Model}' (is it an OpenAI-compatible chat endpoint, and the model name right?)");
+        }
+        catch (Exception e) when (e is ClientResultException or TimeoutRejectedException or HttpRequestException or UnreadableReplyException)
+        {
+            string why = e switch
+            {
+                ClientResultException c => c.Status == 0 ? "no connection" : $"HTTP {c.Status}",
+                TimeoutRejectedException => $"no answer within {settings.Timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s",
+                UnreadableReplyException u => u.Message,
+                _ => e.Message.Split('\n')[0],
+            };
+            throw new DataException($"{settings.Endpoint}: gave up on {what} after {settings.MaxRetries} retries ({why}); is it an OpenAI-compatible chat endpoint? Run again to resume");
+        }
+    }
+
+    private static bool Transient(ClientResultException e) => e.Status is 0 or 408 or 409 or 429 or >= 500;
+
+    private static TimeSpan? RetryAfter(ClientResultException e)
+    {
+        if (e.GetRawResponse()?.Headers is not { } headers || !headers.TryGetValue("Retry-After", out string? value) || value is null) return null;
+        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double s) && s >= 0)
+            return TimeSpan.FromSeconds(Math.Min(s, 300));
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when))
+        {
+            var wait = when - DateTimeOffset.UtcNow;
+            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait > TimeSpan.FromMinutes(5) ? TimeSpan.FromMinutes(5) : wait;
+        }
+        return null;
+    }
+
+    /// <summary>A reply that could not be used (not a chat completion, or no questions in it): retried.</summary>
+    private sealed class UnreadableReplyException(string message) : Exception(message);
+}

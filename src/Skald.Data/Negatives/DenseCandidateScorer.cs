@@ -1,0 +1,30 @@
+using Skald.Retrieval.Models;
+using Skald.Retrieval.Search;
+
+namespace Skald.Data.Negatives;
+
+/// <summary>
+/// Candidates from an embedding model: queries and passages embedded with their role prompts by
+/// <see cref="DenseRetriever"/> (normalised unless the model's similarity is dot), the exact top-k of
+/// <see cref="ExactSearch"/>, and positive scores as the same inner product.
+/// </summary>
+public sealed class DenseCandidateScorer(IEmbeddingModel model) : ICandidateScorer
+{
+    private readonly DenseRetriever retriever = new(model);
+
+    /// <inheritdoc/>
+    public string Name => model.Name;
+
+    /// <inheritdoc/>
+    public (Hit[][] Candidates, float[][] PositiveScores) Score(IReadOnlyList<string> queries, IReadOnlyList<string> corpus,
+        IReadOnlyList<int[]> positives, int k)
+    {
+        var c = retriever.EmbedDocuments(corpus);
+        var q = retriever.EmbedQueries(queries);
+        var hits = ExactSearch.TopK(q, c, k);
+        var pos = new float[queries.Count][];
+        for (int i = 0; i < queries.Count; i++)
+            pos[i] = [.. positives[i].Select(p => System.Numerics.Tensors.TensorPrimitives.Dot(q[i], c[p]))];
+        return (hits, pos);
+    }
+}

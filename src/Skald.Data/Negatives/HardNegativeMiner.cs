@@ -1,0 +1,136 @@
+using System.Globalization;
+using Skald.Data.Generation;
+
+namespace Skald.Data.Negatives;
+
+/// <summary>
+/// Hard-negative mining with the contract of sentence-transformers' <c>mine_hard_negatives</c>
+/// (https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/util/hard_negatives.py):
+/// the corpus is the positives (plus an optional extra corpus) without duplicates; repeated anchors are one query whose
+/// positives are all its rows' positives; each query's best RangeMax + (most positives) candidates are scored; its
+/// positives are never candidates; the margins compare with the query's lowest positive score; the remaining candidates
+/// are ranked, the first RangeMin skipped, and NumNegatives taken from the top or at random. Unlike the original,
+/// "the same text" is compared case-, punctuation- and whitespace-insensitively (<see cref="PairFilter.Key"/>), so a
+/// positive written slightly differently, or a passage equal to the anchor, is never a negative either.
+/// </summary>
+public static class HardNegativeMiner
+{
+    /// <summary>Mines negatives for <paramref name="pairs"/>.</summary>
+    /// <param name="pairs">(anchor, positive) rows.</param>
+    /// <param name="columns">The names of the anchor and positive columns (kept in the output).</param>
+    /// <param name="scorer">Embedding model or BM25.</param>
+    /// <param name="options">Mining parameters.</param>
+    /// <param name="extraCorpus">More passages to draw negatives from.</param>
+    public static MinedData Mine(IReadOnlyList<(string Anchor, string Positive)> pairs, (string Anchor, string Positive) columns,
+        ICandidateScorer scorer, MiningOptions options, IReadOnlyList<string>? extraCorpus = null)
+    {
+        if (pairs.Count == 0) throw new DataException("no (anchor, positive) pairs to mine negatives for");
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.NumNegatives, 1);
+        // Corpus: positives then extra passages, one entry per key.
+        var corpus = new List<string>();
+        var corpusIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        int Add(string text)
+        {
+            string key = PairFilter.Key(text);
+            if (!corpusIndex.TryGetValue(key, out int i)) { corpusIndex[key] = i = corpus.Count; corpus.Add(text); }
+            return i;
+        }
+        foreach (var (_, p) in pairs) Add(p);
+        foreach (var t in extraCorpus ?? []) if (!string.IsNullOrWhiteSpace(t)) Add(t);
+        // Queries: unique anchors in first-seen order, with every positive row of theirs.
+        var queries = new List<string>();
+        var queryIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        var positives = new List<List<int>>();
+        foreach (var (a, p) in pairs)
+        {
+            if (!queryIndex.TryGetValue(a, out int q)) { queryIndex[a] = q = queries.Count; queries.Add(a); positives.Add([]); }
+            positives[q].Add(corpusIndex[PairFilter.Key(p)]);
+        }
+        int maxPositives = positives.Max(p => p.Count);
+        bool filtered = options.AbsoluteMargin is not null || options.RelativeMargin is not null || options.MaxScore is not null;
+        int rangeMax = options.RangeMax ?? options.RangeMin + options.NumNegatives * (filtered ? 10 : 1) + maxPositives;
+        int k = Math.Min(corpus.Count, rangeMax + maxPositives);
+        var (candidates, positiveScores) = scorer.Score(queries, corpus, [.. positives.Select(p => p.ToArray())], k);
+
+        var removed = new Dictionary<string, int>(StringComparer.Ordinal);
+        void Count(string rule) => removed[rule] = removed.GetValueOrDefault(rule) + 1;
+        var random = new Random(options.Seed);
+        var negatives = new List<(int Row, float Score)>[queries.Count];
+        int anchorsShort = 0;
+        for (int q = 0; q < queries.Count; q++)
+        {
+            var own = new HashSet<int>(positives[q]);
+            if (corpusIndex.TryGetValue(PairFilter.Key(queries[q]), out int self)) own.Add(self);
+            float minPositive = positiveScores[q].Min();
+            var list = new List<(int Row, float Score)>();
+            foreach (var hit in candidates[q])
+            {
+                double s = hit.Score;
+                string? rule = own.Contains(hit.Index) ? "positive"
+                    : options.AbsoluteMargin is { } am && s + am > minPositive ? "absolute_margin"
+                    : options.RelativeMargin is { } rm && s > minPositive * (1 - rm) ? "relative_margin"
+                    : options.MaxScore is { } mx && s > mx ? "max_score"
+                    : options.MinScore is { } mn && s < mn ? "min_score"
+                    : null;
+                if (rule is null) list.Add((hit.Index, hit.Score));
+                else Count(rule);
+            }
+            // Candidates arrive best first; the window is ranks [RangeMin, RangeMax) of the qualifying ones.
+            var window = list.Take(rangeMax).Skip(options.RangeMin).ToList();
+            List<(int Row, float Score)> chosen;
+            if (options.Sampling == SamplingStrategy.Top || window.Count <= options.NumNegatives)
+                chosen = [.. window.Take(options.NumNegatives)];
+            else
+            {
+                var order = Enumerable.Range(0, window.Count).ToArray();
+                random.Shuffle(order);
+                chosen = [.. order.Take(options.NumNegatives).Order().Select(i => window[i])];
+            }
+            if (chosen.Count < options.NumNegatives) anchorsShort++;
+            negatives[q] = chosen;
+        }
+        return new MinedData(Columns(columns, options), Rows(queries, corpus, positives, negatives, options), removed, anchorsShort, rangeMax);
+    }
+
+    private static List<string> Columns((string Anchor, string Positive) c, MiningOptions options) => options.Format switch
+    {
+        MiningFormat.Triplet => [c.Anchor, c.Positive, "negative"],
+        MiningFormat.LabeledPair => [c.Anchor, c.Positive, "label"],
+        _ => [c.Anchor, c.Positive, .. Enumerable.Range(1, options.NumNegatives).Select(i => $"negative_{i}")],
+    };
+
+    private static List<string[]> Rows(List<string> queries, List<string> corpus, List<List<int>> positives,
+        List<(int Row, float Score)>[] negatives, MiningOptions options)
+    {
+        var rows = new List<string[]>();
+        for (int q = 0; q < queries.Count; q++)
+        {
+            var negs = negatives[q];
+            switch (options.Format)
+            {
+                case MiningFormat.Triplet:
+                    foreach (int p in positives[q])
+                        foreach (var n in negs) rows.Add([queries[q], corpus[p], corpus[n.Row]]);
+                    break;
+                case MiningFormat.LabeledPair:
+                    foreach (int p in positives[q]) rows.Add([queries[q], corpus[p], "1"]);
+                    foreach (var n in negs) rows.Add([queries[q], corpus[n.Row], "0"]);
+                    break;
+                default:
+                    if (negs.Count < options.NumNegatives) break;
+                    foreach (int p in positives[q]) rows.Add([queries[q], corpus[p], .. negs.Select(n => corpus[n.Row])]);
+                    break;
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>The format's name on the command line.</summary>
+    public static MiningFormat ParseFormat(string s) => s switch
+    {
+        "triplet" => MiningFormat.Triplet,
+        "n-tuple" => MiningFormat.NTuple,
+        "labeled-pair" => MiningFormat.LabeledPair,
+        _ => throw new DataException(string.Create(CultureInfo.InvariantCulture, $"unknown format '{s}' (triplet, n-tuple, labeled-pair)")),
+    };
+}

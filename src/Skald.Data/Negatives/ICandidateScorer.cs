@@ -1,0 +1,17 @@
+using Skald.Retrieval.Search;
+
+namespace Skald.Data.Negatives;
+
+/// <summary>Scores corpus passages against queries for mining: the top candidates of each query and the scores of its positives.</summary>
+public interface ICandidateScorer
+{
+    /// <summary>What scores (model name, or bm25).</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// For each query, its <paramref name="k"/> best corpus rows (best first) and the score of each of its
+    /// <paramref name="positives"/> (corpus rows), on the same scale.
+    /// </summary>
+    (Hit[][] Candidates, float[][] PositiveScores) Score(IReadOnlyList<string> queries, IReadOnlyList<string> corpus,
+        IReadOnlyList<int[]> positives, int k);
+}

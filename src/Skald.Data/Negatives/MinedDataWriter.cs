@@ -1,0 +1,23 @@
+using Skald.Data.IO;
+
+namespace Skald.Data.Negatives;
+
+/// <summary>Writes mined data as JSON lines (one object per row; a <c>label</c> column as a number), atomically.</summary>
+public static class MinedDataWriter
+{
+    /// <summary>Writes <paramref name="data"/> to <paramref name="path"/> (.jsonl).</summary>
+    public static void Write(MinedData data, string path)
+    {
+        if (!Path.GetExtension(path).Equals(".jsonl", StringComparison.OrdinalIgnoreCase))
+            throw new DataException($"{path}: write mined data to a .jsonl file");
+        if (data.Rows.Count == 0) throw new DataException($"{path}: no anchor got a negative (nothing written); widen --range-max or relax the margins");
+        AtomicOutput.WriteFile(path, s => JsonLines.Write(s, data.Rows, (w, row) =>
+        {
+            for (int c = 0; c < data.Columns.Count; c++)
+            {
+                if (data.Columns[c] == "label") w.WriteNumber("label", int.Parse(row[c], System.Globalization.CultureInfo.InvariantCulture));
+                else w.WriteString(data.Columns[c], row[c]);
+            }
+        }));
+    }
+}

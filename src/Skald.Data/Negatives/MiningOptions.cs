@@ -1,0 +1,41 @@
+namespace Skald.Data.Negatives;
+
+/// <summary>
+/// sentence-transformers' <c>mine_hard_negatives</c> parameters, with the same meaning (ranks are 0-based positions
+/// in the candidate list after the positives are taken out).
+/// </summary>
+public sealed record MiningOptions
+{
+    /// <summary>Negatives per anchor.</summary>
+    public int NumNegatives { get; init; } = 3;
+
+    /// <summary>Skip this many of the best candidates (they may be unlabelled positives).</summary>
+    public int RangeMin { get; init; }
+
+    /// <summary>
+    /// Consider candidates up to this rank. Default: RangeMin + 10·NumNegatives + the most positives of one anchor when a
+    /// margin or max score is set (many get filtered), RangeMin + NumNegatives + that otherwise.
+    /// </summary>
+    public int? RangeMax { get; init; }
+
+    /// <summary>Drop a candidate when score + margin &gt; the anchor's (lowest) positive score.</summary>
+    public double? AbsoluteMargin { get; init; }
+
+    /// <summary>Drop a candidate when score &gt; positive score · (1 − margin). Default 0.05, NV-Retriever's TopK-PercPos (95%).</summary>
+    public double? RelativeMargin { get; init; } = 0.05;
+
+    /// <summary>Drop a candidate scoring above this.</summary>
+    public double? MaxScore { get; init; }
+
+    /// <summary>Drop a candidate scoring below this.</summary>
+    public double? MinScore { get; init; }
+
+    /// <summary>Top or random among the qualifying candidates.</summary>
+    public SamplingStrategy Sampling { get; init; } = SamplingStrategy.Top;
+
+    /// <summary>Triplets, n-tuples or labelled pairs.</summary>
+    public MiningFormat Format { get; init; } = MiningFormat.Triplet;
+
+    /// <summary>Seed of random sampling.</summary>
+    public int Seed { get; init; } = 42;
+}

@@ -1,0 +1,201 @@
+using System.Text.Json;
+
+namespace Skald.Cli.Tests;
+
+/// <summary><c>skald data generate / mine-negatives / inspect</c> on the bundled sample documents (samples/documents).</summary>
+public sealed class DataCommandTests
+{
+    private static string Documents => Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+
+    [Fact]
+    public void Generate_ict_writes_a_beir_folder_that_the_retrieval_reader_loads_and_pairs_for_training()
+    {
+        string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "data");
+        var r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--chunk-tokens", "60", "--test-fraction", "0.2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("6 document(s)", r.Stdout);
+        var train = Skald.Retrieval.Data.RetrievalData.Load(output, "train");
+        var test = Skald.Retrieval.Data.RetrievalData.Load(output, "test");
+        Assert.True(train.Queries.Count >= 15, $"{train.Queries.Count} training queries");
+        Assert.NotEmpty(test.Queries);
+        Assert.Empty(train.Queries.Select(q => q.Id).Intersect(test.Queries.Select(q => q.Id)));
+        var pairs = File.ReadAllLines(Path.Combine(output, "pairs.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(train.Queries.Count, pairs.Count);
+        foreach (var p in pairs)
+        {
+            string a = p.GetProperty("anchor").GetString()!, pos = p.GetProperty("positive").GetString()!;
+            Assert.DoesNotContain(a, pos); // the query sentence was taken out of its passage
+        }
+        Assert.Contains("{\"_id\":\"q5\",\"text\":\"Bestilling av bønner\",\"kind\":\"heading\"}", File.ReadAllLines(Path.Combine(output, "queries.jsonl"))); // a heading → section pair
+        Assert.Contains("Kantinen har åbent", File.ReadAllText(Path.Combine(output, "corpus.jsonl"))); // readable UTF-8
+        Assert.DoesNotContain(Directory.GetFileSystemEntries(dir), e => e.Contains(".tmp-"));
+        // Same documents and seed, same files.
+        string again = Path.Combine(dir, "again");
+        Assert.Equal(0, SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", again, "--chunk-tokens", "60", "--test-fraction", "0.2").ExitCode);
+        foreach (var f in new[] { "corpus.jsonl", "queries.jsonl", "pairs.jsonl", "qrels/train.tsv", "qrels/test.tsv" })
+            Assert.Equal(File.ReadAllText(Path.Combine(output, f)), File.ReadAllText(Path.Combine(again, f)));
+    }
+
+    [Fact]
+    public void Generate_errors_are_one_line_and_leave_no_output()
+    {
+        string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "out");
+        string empty = Path.Combine(dir, "tom");
+        Directory.CreateDirectory(empty);
+        var r = SkaldProcess.Run("data", "generate", "--documents", empty, "--output", output);
+        SkaldProcess.AssertUserError(r, 1, "no documents found in");
+        Assert.False(Directory.Exists(output));
+        r = SkaldProcess.Run("data", "generate", "--documents", Path.Combine(dir, "finnes-ikke"), "--output", output);
+        SkaldProcess.AssertUserError(r, 1, "no such file or folder");
+        string occupied = Path.Combine(dir, "opptatt");
+        Directory.CreateDirectory(occupied);
+        File.WriteAllText(Path.Combine(occupied, "viktig.txt"), "x");
+        r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", occupied);
+        SkaldProcess.AssertUserError(r, 1, "exists and is not an earlier output");
+        Assert.Equal(["viktig.txt"], Directory.GetFileSystemEntries(occupied).Select(Path.GetFileName));
+        r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--generator", "magic");
+        Assert.Equal(2, r.ExitCode);
+    }
+
+    [Theory]
+    [InlineData("bm25", "triplet")]
+    [InlineData("model", "n-tuple")]
+    [InlineData("bm25", "labeled-pair")]
+    public void Mine_negatives_on_generated_pairs_never_returns_a_positive(string scorer, string format)
+    {
+        string dir = TestPaths.NewTempDir(), data = Path.Combine(dir, "data"), mined = Path.Combine(dir, "mined.jsonl");
+        Assert.Equal(0, SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", data, "--chunk-tokens", "40").ExitCode);
+        string model = scorer == "bm25" ? "bm25" : TestPaths.FixtureModel("bert-cased-mean");
+        var r = SkaldProcess.Run("data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined, "--model", model,
+            "--corpus", Path.Combine(data, "corpus.jsonl"), "--num-negatives", "2", "--format", format, "--relative-margin", "none");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var pairs = File.ReadAllLines(Path.Combine(data, "pairs.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
+            .GroupBy(e => e.GetProperty("anchor").GetString()!).ToDictionary(g => g.Key, g => g.Select(e => e.GetProperty("positive").GetString()!).ToHashSet());
+        var rows = File.ReadAllLines(mined).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.NotEmpty(rows);
+        foreach (var row in rows)
+        {
+            string anchor = row.GetProperty("anchor").GetString()!;
+            var negatives = format switch
+            {
+                "triplet" => [row.GetProperty("negative").GetString()!],
+                "n-tuple" => new[] { row.GetProperty("negative_1").GetString()!, row.GetProperty("negative_2").GetString()! },
+                _ => row.GetProperty("label").GetInt32() == 0 ? [row.GetProperty("positive").GetString()!] : [],
+            };
+            foreach (var n in negatives) Assert.DoesNotContain(n, pairs[anchor]);
+        }
+        r = SkaldProcess.Run("data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined, "--model", Path.Combine(dir, "ingen"));
+        SkaldProcess.AssertUserError(r, 1, "model folder not found");
+    }
+
+    [Fact]
+    public void Inspect_reports_a_generated_file_and_names_a_missing_one()
+    {
+        string dir = TestPaths.NewTempDir(), data = Path.Combine(dir, "data");
+        Assert.Equal(0, SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", data).ExitCode);
+        var r = SkaldProcess.Run("data", "inspect", Path.Combine(data, "pairs.jsonl"), "--tokenizer", TestPaths.FixtureModel("bert-cased-mean"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("2 columns (anchor, positive)", r.Stdout);
+        Assert.Contains("tokens of", r.Stdout);
+        Assert.Contains("examples:", r.Stdout);
+        r = SkaldProcess.Run("data", "inspect", Path.Combine(dir, "mangler.jsonl"));
+        SkaldProcess.AssertUserError(r, 1, "mangler.jsonl: cannot read data file");
+    }
+
+    [Fact]
+    public void Llm_generation_killed_mid_run_resumes_without_asking_for_a_finished_chunk_again()
+    {
+        string dir = TestPaths.NewTempDir();
+        string[] Args(FakeChatServer server, string output) => ["data", "generate", "--documents", Documents, "--output", output, "--generator", "llm",
+            "--llm", server.Url, "--llm-model", "fake", "--chunk-tokens", "40", "--concurrency", "2", "--retry-delay", "0.01", "--api-key-env", "SKALD_TEST_NO_SUCH_KEY"];
+        string full = Path.Combine(dir, "full"), resumed = Path.Combine(dir, "resumed");
+        using (var server = new FakeChatServer((_, n) => FakeChatServer.Reply.Good))
+        {
+            var r = SkaldProcess.Run(Args(server, full));
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            Assert.Contains("llm: ", r.Stdout);
+        }
+        var corpus = File.ReadAllLines(Path.Combine(full, "corpus.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
+            .ToDictionary(e => e.GetProperty("_id").GetString()!, e => e.GetProperty("text").GetString()!);
+        Assert.True(corpus.Count >= 10, $"{corpus.Count} chunks");
+
+        // Every second request of a passage fails once with 429 or 500, so retries happen while the process dies.
+        using var slow = new FakeChatServer((_, n) => n switch { 0 => FakeChatServer.Reply.Good, 1 => FakeChatServer.Reply.TooMany, _ => FakeChatServer.Reply.Good }, replyDelayMs: 150);
+        string journal = resumed + ".journal.jsonl";
+        using (var p = System.Diagnostics.Process.Start(SkaldProcess.StartInfo(null, Args(slow, resumed)))!)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while ((!File.Exists(journal) || File.ReadAllLines(journal).Length < 4) && !p.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            Assert.False(p.HasExited, "the run finished before it could be killed");
+            p.Kill(); // SIGKILL: no clean-up runs
+            p.WaitForExit();
+        }
+        Assert.False(Directory.Exists(resumed), "a killed run left an output folder");
+        var finished = File.ReadAllLines(journal).Where(l => l.EndsWith('}')).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("chunk").GetString()!)
+            .Select(id => corpus[id]).ToHashSet();
+        int before = slow.Requests.Count;
+        var again = SkaldProcess.Run(Args(slow, resumed));
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        var askedAfter = slow.Requests.Skip(before).ToList();
+        Assert.NotEmpty(askedAfter);
+        Assert.DoesNotContain(askedAfter, finished.Contains);
+        foreach (var f in new[] { "corpus.jsonl", "queries.jsonl", "pairs.jsonl", "qrels/train.tsv" })
+            Assert.Equal(File.ReadAllText(Path.Combine(full, f)), File.ReadAllText(Path.Combine(resumed, f)));
+    }
+
+    [Fact]
+    public void Llm_option_errors_are_one_line()
+    {
+        string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "out");
+        var r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--generator", "llm", "--llm-model", "m");
+        SkaldProcess.AssertUserError(r, 2, "--generator llm needs --llm URL");
+        r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--generator", "llm", "--llm", "https://api.example.invalid/v1",
+            "--llm-model", "m", "--api-key-env", "SKALD_TEST_NO_SUCH_KEY");
+        SkaldProcess.AssertUserError(r, 1, "environment variable SKALD_TEST_NO_SUCH_KEY is not set");
+        using var server = new FakeChatServer((_, n) => n == 0 ? FakeChatServer.Reply.Good : FakeChatServer.Reply.NotFound);
+        r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--generator", "llm", "--llm", server.Url, "--llm-model", "m");
+        SkaldProcess.AssertUserError(r, 1, "HTTP 404", "OpenAI-compatible");
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public void Adapt_example_recipe_runs_offline_and_the_tuned_model_beats_the_untrained_one_on_held_out_queries()
+    {
+        string output = Path.Combine(TestPaths.NewTempDir(), "adapt");
+        var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", "configs/adapt-example.yaml", "--set", $"output={output}");
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        string row = r.Stdout.Split('\n').Single(l => l.StartsWith("| held-out-retrieval |", StringComparison.Ordinal));
+        var cells = row.Split('|', StringSplitOptions.TrimEntries).Where(c => c.Length > 0).ToArray();
+        double Score(string c) => double.Parse(c.Trim('*'), System.Globalization.CultureInfo.InvariantCulture);
+        double bm25 = Score(cells[^3]), untrained = Score(cells[^2]), tuned = Score(cells[^1]);
+        Assert.True(tuned > untrained + 3, $"tuned {tuned} vs untrained {untrained} (bm25 {bm25})");
+        Assert.True(File.Exists(Path.Combine(output, "mined.jsonl")));
+        Assert.True(File.Exists(Path.Combine(output, "generate", "qrels", "test.tsv")));
+    }
+
+    [Fact]
+    public void Translate_names_an_unknown_or_missing_pair_in_one_line()
+    {
+        string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "in.jsonl"), output = Path.Combine(dir, "out.jsonl");
+        File.WriteAllText(input, "{\"anchor\":\"Hva heter du?\",\"positive\":\"Jeg heter Kari.\"}\n");
+        var r = SkaldProcess.Run("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "xx");
+        SkaldProcess.AssertUserError(r, 1, "unknown language pair nb → xx");
+        if (!Skald.Data.Translate.ApertiumTranslator.HasPair("nb", "nn")) return;
+        r = SkaldProcess.Run("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nn", "--parallel");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("\"positive\":\"Kva heiter du?\"", File.ReadAllText(output));
+    }
+
+    [Fact]
+    public void Translate_with_an_llm_endpoint_writes_parallel_pairs()
+    {
+        string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "in.jsonl"), output = Path.Combine(dir, "out.jsonl");
+        File.WriteAllText(input, "{\"anchor\":\"Hva heter du?\",\"positive\":\"Jeg heter Kari.\"}\n");
+        using var server = new FakeChatServer((_, n) => n == 1 ? FakeChatServer.Reply.ServerError : FakeChatServer.Reply.Good, answer: t => t == "Hva heter du?" ? "Kva heiter du?" : "Eg heiter Kari.");
+        var r = SkaldProcess.Run("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nn", "--engine", "llm",
+            "--llm", server.Url, "--llm-model", "fake", "--parallel");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(["{\"anchor\":\"Hva heter du?\",\"positive\":\"Kva heiter du?\"}", "{\"anchor\":\"Jeg heter Kari.\",\"positive\":\"Eg heiter Kari.\"}"], File.ReadAllLines(output));
+        Assert.Equal(4, server.Requests.Count);
+    }
+}

@@ -1,0 +1,13 @@
+using Skald.Data.Translate;
+
+namespace Skald.Data.Tests;
+
+/// <summary>A fact that needs Apertium's nob-nno pair; skipped with the reason (and the install line) where it is missing.</summary>
+public sealed class ApertiumFactAttribute : FactAttribute
+{
+    public ApertiumFactAttribute()
+    {
+        if (!ApertiumTranslator.HasPair("nb", "nn"))
+            Skip = "apertium with the nob-nno pair is not installed (Debian: apt-get install apertium apertium-nno-nob)";
+    }
+}

@@ -1,0 +1,63 @@
+using Skald.Data.Generation;
+using Skald.Data.Ingest;
+
+namespace Skald.Data.Tests;
+
+public sealed class GenerationTests
+{
+    [Fact]
+    public void Filter_drops_empty_short_long_duplicate_and_copied_queries()
+    {
+        var f = new PairFilter(new FilterOptions { MinQueryWords = 3, MaxQueryWords = 6, MinPassageWords = 4 });
+        const string passage = "Kaffemaskinen rengjøres hver kveld klokken atten av seg selv.";
+        Assert.True(f.Accept("Når rengjøres kaffemaskinen egentlig?", passage));
+        Assert.False(f.Accept("  ", passage));
+        Assert.False(f.Accept("For kort", passage));
+        Assert.False(f.Accept("Dette spørsmålet er altfor langt til å bli med", passage));
+        Assert.False(f.Accept("når RENGJØRES kaffemaskinen egentlig", passage));
+        Assert.False(f.Accept("hver kveld klokken atten", passage));
+        Assert.False(f.Accept("Hvem fyller på bønner?", "For kort."));
+        Assert.Equal(new Dictionary<string, int> { ["empty"] = 1, ["too short"] = 1, ["too long"] = 1, ["duplicate"] = 1, ["copies the passage"] = 1, ["passage too short"] = 1 },
+            f.Dropped.ToDictionary());
+    }
+
+    [Fact]
+    public void Ict_takes_a_sentence_out_of_its_chunk_and_pairs_headings_with_their_section()
+    {
+        var doc = DocumentIngest.Build("a.md", [
+            new DocumentBlock(BlockKind.Heading, "Avkalking av maskinen"),
+            new DocumentBlock(BlockKind.Paragraph, "Hardt vann gjør at kalk samler seg i rørene. Avkalking gjøres hver tredje måned med et middel. Hele prosessen tar rundt førti minutter i alt."),
+            new DocumentBlock(BlockKind.Heading, "Kort"),
+            new DocumentBlock(BlockKind.Paragraph, "Bare én setning her som er lang nok."),
+        ])!;
+        var chunks = Chunker.Split(doc, 0, new ChunkOptions());
+        var set = IctGenerator.Generate(chunks, new IctOptions { Filter = new FilterOptions { MinPassageWords = 4 } });
+        Assert.Equal(2, set.Corpus.Count);
+        var ict = Assert.Single(set.Queries, q => q.Kind == "ict");
+        var heading = Assert.Single(set.Queries, q => q.Kind == "heading");
+        Assert.Equal("Avkalking av maskinen", heading.Text);
+        Assert.Equal(chunks[0].Id, ict.DocumentId);
+        string passage = set.Corpus[0].Text;
+        Assert.DoesNotContain(ict.Text, passage);
+        Assert.Equal(string.Join(" ", chunks[0].SentenceTexts.Where(s => s != ict.Text)), passage);
+        Assert.Equal(chunks[1].Text, set.Corpus[1].Text); // one sentence: no query, kept whole as a passage
+    }
+
+    [Fact]
+    public void Round_trip_keeps_queries_whose_passage_bm25_ranks_in_the_top_k()
+    {
+        var corpus = new[]
+        {
+            new Skald.Retrieval.Models.CorpusDocument("a", "", "Kaffemaskinen rengjøres hver kveld klokken atten."),
+            new Skald.Retrieval.Models.CorpusDocument("b", "", "Sykkelparkeringen ligger i kjelleren ved heisen."),
+        };
+        var set = new GeneratedSet(corpus,
+        [
+            new GeneratedQuery("q0", "Når rengjøres kaffemaskinen?", "a", "llm"),
+            new GeneratedQuery("q1", "Hvor er sykkelparkeringen?", "a", "llm"), // made from the wrong passage
+        ], new Dictionary<string, int>());
+        var kept = RoundTripFilter.Apply(set, new Skald.Data.Negatives.Bm25CandidateScorer(new Skald.Retrieval.Bm25.Bm25Model()), 1);
+        Assert.Equal(["q0"], kept.Queries.Select(q => q.Id));
+        Assert.Equal(1, kept.Filtered["round trip"]);
+    }
+}

@@ -1,0 +1,132 @@
+using Skald.Data.Ingest;
+
+namespace Skald.Data.Tests;
+
+public sealed class IngestTests
+{
+    [Fact]
+    public void Cleaner_composes_nfc_joins_line_end_hyphens_and_collapses_whitespace()
+    {
+        Assert.Equal("Blåbær", TextCleaner.Clean("Bla\u030Abær"));
+        Assert.Equal("Kunnskap er makt.", TextCleaner.Clean("Kunn-\nskap  er\tmakt."));
+        Assert.Equal("nord- og sørside", TextCleaner.Clean("nord-\nog sørside"));
+        Assert.Equal("Oslo-\nBergen".Replace("\n", " "), TextCleaner.Clean("Oslo-\nBergen"));
+        Assert.Equal("a b", TextCleaner.Clean(" a\u00AD \u200B\n b "));
+    }
+
+    [Fact]
+    public void Sentences_split_at_ends_but_not_after_abbreviations_or_initials()
+    {
+        string text = "Vi tok f.eks. toget til Bergen. Det regnet! H. Ibsen skrev mye, bl.a. Peer Gynt. Er det sant? 17. mai er fint.";
+        var s = SentenceSplitter.Split(text).Select(x => text[x.Start..x.End]).ToArray();
+        Assert.Equal(["Vi tok f.eks. toget til Bergen.", "Det regnet!", "H. Ibsen skrev mye, bl.a. Peer Gynt.", "Er det sant?", "17. mai er fint."], s);
+    }
+
+    [Fact]
+    public void Chunks_respect_the_budget_overlap_and_word_boundaries_and_map_to_offsets()
+    {
+        var words = Enumerable.Range(0, 40).Select(i => $"Setning nummer {i} handler om ord.").ToArray();
+        var doc = DocumentIngest.Build("x.txt", [new DocumentBlock(BlockKind.Heading, "Tittel"), new DocumentBlock(BlockKind.Paragraph, string.Join(" ", words)),
+            new DocumentBlock(BlockKind.Paragraph, string.Join(" ", Enumerable.Repeat("langord", 50)))])!;
+        var chunks = Chunker.Split(doc, 0, new ChunkOptions { ChunkTokens = 20, OverlapTokens = 6 });
+        Assert.All(chunks, c => Assert.True(c.Tokens <= 20, $"{c.Id} has {c.Tokens}"));
+        Assert.All(chunks, c => Assert.Equal("Tittel", c.Heading));
+        foreach (var c in chunks)
+        {
+            for (int i = 0; i < c.Sentences.Count; i++) Assert.Equal(doc.Text[c.Sentences[i].Start..c.Sentences[i].End], c.SentenceTexts[i]);
+            Assert.True(c.Start == 0 || !char.IsLetter(doc.Text[c.Start - 1]), "a chunk starts inside a word");
+            Assert.True(c.End == doc.Text.Length || !char.IsLetter(doc.Text[c.End]), "a chunk ends inside a word");
+        }
+        // Sentences of 6 words: 3 per chunk, the last one repeated as overlap.
+        Assert.Equal(words[2], chunks[0].SentenceTexts[^1]);
+        Assert.Equal(words[2], chunks[1].SentenceTexts[0]);
+        // The 50-word run without a full stop is cut into 20-word pieces.
+        Assert.Contains(chunks, c => c.Text == string.Join(" ", Enumerable.Repeat("langord", 20)));
+        Assert.Equal(40 * 6 + 50, chunks.Sum(c => c.Tokens) - Overlapped(chunks));
+    }
+
+    private static int Overlapped(List<Chunk> chunks) =>
+        chunks.Zip(chunks.Skip(1)).Sum(p => p.First.Sentences.Intersect(p.Second.Sentences).Sum(s => TokenCounter.CountWords(p.First.SentenceTexts[p.First.Sentences.ToList().IndexOf(s)])));
+
+    [Theory]
+    [InlineData("docx")]
+    [InlineData("pdf")]
+    [InlineData("html")]
+    [InlineData("md")]
+    [InlineData("txt")]
+    public void Every_format_yields_its_paragraphs(string format)
+    {
+        string dir = TestPaths.NewTempDir();
+        string path = format switch
+        {
+            "docx" => TestDocuments.Docx(dir),
+            "pdf" => TestDocuments.Pdf(dir),
+            "html" => TestDocuments.Html(dir),
+            "md" => TestDocuments.Markdown(dir),
+            _ => TestDocuments.Text(dir),
+        };
+        var result = DocumentIngest.Ingest([path], new ChunkOptions());
+        Assert.Empty(result.Skipped);
+        var doc = Assert.Single(result.Documents);
+        foreach (var p in TestDocuments.Paragraphs) Assert.Contains(format == "pdf" ? TestDocuments.PdfText(p) : p, doc.Text);
+        Assert.DoesNotContain("ikke tekst", doc.Text);
+        Assert.DoesNotContain("Hjem", doc.Text);
+        if (format is "docx" or "html" or "md")
+        {
+            Assert.Equal(BlockKind.Heading, doc.Blocks[0].Kind);
+            Assert.Equal(TestDocuments.Heading, doc.Text[doc.Blocks[0].Start..doc.Blocks[0].End]);
+            Assert.All(result.Chunks, c => Assert.Equal(TestDocuments.Heading, c.Heading));
+        }
+        Assert.All(result.Chunks, c => Assert.Equal(path, c.Source));
+    }
+
+    [Fact]
+    public void Pdf_lines_hyphenated_at_the_end_are_joined()
+    {
+        string dir = TestPaths.NewTempDir();
+        string path = TestDocuments.Pdf(dir, "h.pdf", "Dette er en lang set-", "ning om fjellet.");
+        var doc = Assert.Single(DocumentIngest.Ingest([path], new ChunkOptions()).Documents);
+        Assert.Equal("Dette er en lang setning om fjellet.", doc.Text);
+    }
+
+    [Fact]
+    public void Jsonl_rows_are_documents_with_their_line()
+    {
+        string dir = TestPaths.NewTempDir();
+        string path = Path.Combine(dir, "rader.jsonl");
+        File.WriteAllText(path, "{\"title\":\"En\",\"body\":\"Første rad her.\"}\n\n{\"body\":\"Andre rad her.\"}\n");
+        var result = DocumentIngest.Ingest([path], new ChunkOptions(), textColumn: "body");
+        Assert.Equal([path + ":1", path + ":3"], result.Documents.Select(d => d.Source));
+        Assert.Equal("En", result.Chunks[0].Heading);
+        var e = Assert.Throws<DataException>(() => DocumentIngest.Ingest([path], new ChunkOptions()));
+        Assert.Equal($"{path}:1: no string column \"text\" (choose one with --text-column)", e.Message);
+    }
+
+    [Fact]
+    public void Unreadable_and_empty_files_are_listed_and_skipped()
+    {
+        string dir = TestPaths.NewTempDir();
+        TestDocuments.Text(dir);
+        File.WriteAllText(Path.Combine(dir, "tom.txt"), "  \n\n ");
+        File.WriteAllBytes(Path.Combine(dir, "ødelagt.pdf"), "%PDF-1.4 dette er ikke en pdf"u8.ToArray());
+        File.WriteAllBytes(Path.Combine(dir, "ødelagt.docx"), [1, 2, 3]);
+        File.WriteAllBytes(Path.Combine(dir, "latin1.txt"), [0x62, 0xE6, 0x72]);
+        File.WriteAllText(Path.Combine(dir, "bilde.png"), "x");
+        var result = DocumentIngest.Ingest([dir], new ChunkOptions());
+        Assert.Single(result.Documents);
+        var skipped = result.Skipped.ToDictionary(s => Path.GetFileName(s.Path), s => s.Reason);
+        Assert.Equal(["bilde.png", "latin1.txt", "tom.txt", "ødelagt.docx", "ødelagt.pdf"], skipped.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("no text", skipped["tom.txt"]);
+        Assert.Equal("not valid UTF-8 text", skipped["latin1.txt"]);
+        Assert.StartsWith("unreadable (", skipped["ødelagt.pdf"]);
+    }
+
+    [Fact]
+    public void No_documents_is_one_error()
+    {
+        string dir = TestPaths.NewTempDir();
+        var e = Assert.Throws<DataException>(() => DocumentIngest.Ingest([dir], new ChunkOptions()));
+        Assert.StartsWith($"no documents found in {dir}", e.Message);
+        Assert.Throws<DataException>(() => DocumentIngest.Ingest([Path.Combine(dir, "mangler")], new ChunkOptions()));
+    }
+}

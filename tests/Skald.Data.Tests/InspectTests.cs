@@ -1,0 +1,44 @@
+using Skald.Data.Inspect;
+using Skald.Data.Ingest;
+using Skald.Data.Languages;
+
+namespace Skald.Data.Tests;
+
+public sealed class InspectTests
+{
+    [Theory]
+    [InlineData("Hva er det du ikke forstår, og hvorfor blir det slik?", "nb")]
+    [InlineData("Kva er det du ikkje forstår, og korleis vart det slik?", "nn")]
+    [InlineData("Hvad er det du ikke forstår, og hvorfor bliver det sådan?", "da")]
+    [InlineData("Vad är det du inte förstår, och varför blir det så?", "sv")]
+    [InlineData("What is it that you do not understand?", "en")]
+    [InlineData("12345", "und")]
+    public void Guesses_the_scandinavian_languages(string text, string language) => Assert.Equal(language, LanguageGuesser.Guess(text));
+
+    [Fact]
+    public void Reports_rows_empty_cells_duplicates_lengths_and_examples()
+    {
+        string dir = TestPaths.NewTempDir(), path = Path.Combine(dir, "d.jsonl");
+        File.WriteAllLines(path,
+        [
+            "{\"anchor\":\"Hva koster kaffen?\",\"positive\":\"Kaffen koster ti kroner i kantinen.\",\"score\":1}",
+            "{\"anchor\":\"Hva koster kaffen?\",\"positive\":\"Kaffen koster ti kroner i kantinen.\",\"score\":1}",
+            "{\"anchor\":\"\",\"positive\":\"Et langt svar med mange ord.\",\"score\":0.5}",
+            "{\"anchor\":\"Vad kostar kaffet?\",\"positive\":null,\"score\":0}",
+        ]);
+        var r = DatasetInspector.Inspect(path, TokenCounter.Words);
+        Assert.Equal(4, r.Rows);
+        Assert.Equal(1, r.DuplicateRows);
+        Assert.Equal(["anchor", "positive", "score"], r.Columns.Select(c => c.Name));
+        Assert.Equal(1, r.Columns[0].Empty);
+        Assert.Equal(1, r.Columns[1].Empty);
+        Assert.Equal(1, r.Columns[0].Duplicates);
+        Assert.True(r.Columns[2].Numeric);
+        Assert.Equal([3, 3, 3], r.Columns[0].Lengths);
+        Assert.Equal(3, r.Examples.Count);
+        Assert.Equal([3, 0, 0, 0, 0, 0, 0, 0], DatasetReport.Histogram(r.Columns[0].Lengths));
+        string text = r.Render();
+        Assert.Contains("4 rows, 3 columns (anchor, positive, score), 1 duplicate rows", text);
+        Assert.Contains("| anchor | 1 | 1 | 3 | 3 | 3 | 3 | nb 2 sv 1 |", text);
+    }
+}

@@ -1,0 +1,119 @@
+using Skald.Data.Generation;
+using Skald.Data.Ingest;
+using Skald.Data.Llm;
+using Reply = Skald.Tests.FakeChatServer.Reply;
+
+namespace Skald.Data.Tests;
+
+/// <summary>The LLM generator against a local OpenAI-compatible server (127.0.0.1 only) that misbehaves on purpose.</summary>
+public sealed class LlmTests
+{
+    private static IngestResult Documents()
+    {
+        string dir = TestPaths.NewTempDir();
+        TestDocuments.Markdown(dir);
+        File.WriteAllText(Path.Combine(dir, "sv.md"), "# Mötesrum\n\nMötesrum bokas i kalendern genom att lägga till rummet. Stora rummet på plan fyra rymmer tjugo personer och har en projektor.\n\n" +
+            "Lämna rummet som du fann det och torka av whiteboarden. Avboka rummet om mötet blir inställt så att andra kan använda det.\n");
+        return DocumentIngest.Ingest([dir], new ChunkOptions { ChunkTokens = 25, OverlapTokens = 0 });
+    }
+
+    private static LlmSettings Settings(FakeChatServer server) => new()
+    {
+        Endpoint = new Uri(server.Url), Model = "fake", QuestionsPerChunk = 2, Concurrency = 3, MaxRetries = 4,
+        Timeout = TimeSpan.FromSeconds(1), RetryDelay = TimeSpan.FromMilliseconds(20),
+    };
+
+    [Theory]
+    [InlineData("1. Hva koster kaffen?\n2. Når åpner kantinen?", new[] { "Hva koster kaffen?", "Når åpner kantinen?" })]
+    [InlineData("Selvsagt! Her er tre spørsmål:\n\n**1.** \"Hva koster kaffen?\"\n2) Når åpner kantinen? (svar: klokken åtte)\n3: Hvem fyller på bønner?\n\nHåper det hjelper!",
+        new[] { "Hva koster kaffen?", "Når åpner kantinen?" })]
+    [InlineData("Fråga 1: Hur bokar jag ett rum?\nFråga 2 – Var finns projektorn?", new[] { "Hur bokar jag ett rum?", "Var finns projektorn?" })]
+    [InlineData("- Hvad koster kaffen?\n- Hvad koster kaffen?\n- Hvornår åbner kantinen?", new[] { "Hvad koster kaffen?", "Hvornår åbner kantinen?" })]
+    [InlineData("Her er noen spørsmål som teksten svarer på.\nHva koster kaffen?\nNår åpner kantinen?", new[] { "Hva koster kaffen?", "Når åpner kantinen?" })]
+    [InlineData("Beklager, jeg kan ikke hjelpe med det.", new string[0])]
+    public void Parser_tolerates_chatter(string reply, string[] expected) => Assert.Equal(expected, QuestionListParser.Parse(reply, 2));
+
+    [Fact]
+    public async Task Retries_429_500_timeouts_and_garbage_and_ends_with_every_chunks_questions()
+    {
+        // Per passage, by attempt: some get 429 then 500, some a slow reply (past the 1 s timeout), some garbage; some chatter.
+        var docs = Documents();
+        var trouble = docs.Chunks.Select((c, i) => (c.Text, i)).ToDictionary(x => x.Text, x => x.i % 5);
+        using var server = new FakeChatServer((passage, n) => (trouble[passage], n) switch
+        {
+            (_, 0) => trouble[passage] == 4 ? Reply.Chatter : Reply.Good,
+            (1, 1) => Reply.TooMany,
+            (1, 2) => Reply.ServerError,
+            (2, 1) => Reply.Slow,
+            (3, 1) => Reply.Garbage,
+            _ => Reply.Good,
+        });
+        string journal = Path.Combine(TestPaths.NewTempDir(), "j.jsonl");
+        var set = await LlmGenerator.GenerateAsync(docs, Settings(server), new FilterOptions(), journal);
+        Assert.Equal(docs.Chunks.Count, set.Corpus.Count);
+        var expected = docs.Chunks.SelectMany(c => FakeChatServer.Questions(c.Text, c.Source.EndsWith("sv.md") ? "sv" : "nb")).ToList();
+        Assert.Equal(expected, set.Queries.Select(q => q.Text));
+        int retriesExpected = trouble.Values.Sum(t => t switch { 1 => 2, 2 or 3 => 1, _ => 0 });
+        Assert.Equal(docs.Chunks.Count + retriesExpected, server.Requests.Count);
+        Assert.Equal(docs.Chunks.Count, File.ReadAllLines(journal).Length);
+        // A second run finds everything in the journal and sends nothing.
+        int before = server.Requests.Count;
+        var again = await LlmGenerator.GenerateAsync(docs, Settings(server), new FilterOptions(), journal);
+        Assert.Equal(before, server.Requests.Count);
+        Assert.Equal(set.Queries, again.Queries);
+    }
+
+    [Fact]
+    public async Task A_torn_last_journal_line_is_asked_again_and_other_entries_are_not()
+    {
+        var docs = Documents();
+        using var server = new FakeChatServer((_, n) => Reply.Good);
+        string journal = Path.Combine(TestPaths.NewTempDir(), "j.jsonl");
+        await LlmGenerator.GenerateAsync(docs, Settings(server), new FilterOptions(), journal);
+        var lines = File.ReadAllLines(journal);
+        File.WriteAllText(journal, string.Join("\n", lines[..^1]) + "\n" + lines[^1][..(lines[^1].Length / 2)]); // killed mid-write
+        while (server.Requests.TryDequeue(out _)) { }
+        await LlmGenerator.GenerateAsync(docs, Settings(server), new FilterOptions(), journal);
+        Assert.Single(server.Requests);
+        Assert.Equal(lines.Length, File.ReadAllLines(journal).Length);
+    }
+
+    [Theory]
+    [InlineData("NotFound", "HTTP 404 for model 'fake' (is it an OpenAI-compatible chat endpoint")]
+    [InlineData("Garbage", "after 4 retries (the reply is not a chat completion")]
+    [InlineData("ServerError", "after 4 retries (HTTP 500)")]
+    public async Task A_broken_endpoint_is_one_line(string replyName, string fragment)
+    {
+        var reply = Enum.Parse<Reply>(replyName);
+        using var server = new FakeChatServer((_, n) => n == 0 ? Reply.Good : reply);
+        var e = await Assert.ThrowsAsync<DataException>(() =>
+            LlmGenerator.GenerateAsync(Documents(), Settings(server), new FilterOptions(), Path.Combine(TestPaths.NewTempDir(), "j.jsonl")));
+        Assert.Contains(fragment, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public async Task The_request_budget_stops_the_run()
+    {
+        using var server = new FakeChatServer((_, n) => Reply.Good);
+        var e = await Assert.ThrowsAsync<DataException>(() => LlmGenerator.GenerateAsync(Documents(), Settings(server) with { RequestBudget = 2, Concurrency = 1 },
+            new FilterOptions(), Path.Combine(TestPaths.NewTempDir(), "j.jsonl")));
+        Assert.StartsWith("request budget of 2 reached", e.Message);
+        Assert.Equal(2, server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Translation_asks_once_per_distinct_text_retries_and_resumes_from_the_journal()
+    {
+        using var server = new FakeChatServer((_, n) => n == 1 ? Reply.TooMany : Reply.Good, answer: text => "Omsetjing:\n\"" + text.ToUpperInvariant() + "\"");
+        string journal = Path.Combine(TestPaths.NewTempDir(), "t.jsonl");
+        string[] texts = ["Hva heter du?", "Jeg bor i Bergen.", "Hva heter du?"];
+        var result = await LlmTranslator.TranslateAsync(texts, "nb", "nn", Settings(server), journal);
+        Assert.Equal(["HVA HETER DU?", "JEG BOR I BERGEN.", "HVA HETER DU?"], result);
+        Assert.Equal(4, server.Requests.Count); // two texts, each 429 once
+        Assert.Equal(await LlmTranslator.TranslateAsync(texts, "nb", "nn", Settings(server), journal), result);
+        Assert.Equal(4, server.Requests.Count);
+        var e = await Assert.ThrowsAsync<DataException>(() => LlmTranslator.TranslateAsync(texts, "nb", "de", Settings(server), journal));
+        Assert.StartsWith("unknown language pair nb → de", e.Message);
+    }
+}

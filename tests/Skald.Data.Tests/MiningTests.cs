@@ -1,0 +1,102 @@
+using Skald.Data.Negatives;
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Search;
+
+namespace Skald.Data.Tests;
+
+/// <summary>
+/// The mine_hard_negatives contract on a scorer whose scores are given by hand (expected values worked out from the
+/// sentence-transformers rules, not by the miner), and on BM25.
+/// </summary>
+public sealed class MiningTests
+{
+    /// <summary>Scores from a table: score(query text, passage text); missing = 0.</summary>
+    private sealed class TableScorer(Dictionary<(string, string), float> table) : ICandidateScorer
+    {
+        public string Name => "table";
+
+        public (Hit[][] Candidates, float[][] PositiveScores) Score(IReadOnlyList<string> queries, IReadOnlyList<string> corpus, IReadOnlyList<int[]> positives, int k)
+        {
+            var hits = queries.Select(q => corpus.Select((c, i) => new Hit(i, table.GetValueOrDefault((q, c))))
+                .OrderByDescending(h => h.Score).ThenBy(h => h.Index).Take(k).ToArray()).ToArray();
+            var pos = queries.Select((q, i) => positives[i].Select(p => table.GetValueOrDefault((q, corpus[p]))).ToArray()).ToArray();
+            return (hits, pos);
+        }
+    }
+
+    private static readonly (string, string)[] Pairs = [("q1", "P1"), ("q2", "P2"), ("q1", "P1b"), ("q3", "P3")];
+
+    private static TableScorer Scores() => new(new()
+    {
+        [("q1", "P1")] = 0.9f, [("q1", "P1b")] = 0.8f, [("q1", "N1")] = 0.85f, [("q1", "N2")] = 0.7f, [("q1", "N3")] = 0.5f, [("q1", "P2")] = 0.6f,
+        [("q1", "p1!")] = 0.95f, // a duplicate of a positive, written differently
+        [("q2", "P2")] = 0.5f, [("q2", "N1")] = 0.4f, [("q2", "N2")] = 0.3f, [("q2", "q2")] = 0.99f, // the anchor itself
+        [("q3", "P3")] = 0.7f, [("q3", "N3")] = 0.2f,
+    });
+
+    private static readonly string[] Extra = ["N1", "N2", "N3", "p1!", "q2", "N1"];
+
+    [Fact]
+    public void Relative_margin_uses_the_lowest_positive_and_positives_are_never_negatives()
+    {
+        var mined = HardNegativeMiner.Mine(Pairs, ("anchor", "positive"), Scores(), new MiningOptions { NumNegatives = 2 }, Extra);
+        Assert.Equal(["anchor", "positive", "negative"], mined.Columns);
+        // q1: lowest positive 0.8 → keep scores ≤ 0.76: N2 (0.7), P2 (0.6); N1 0.85 removed by the margin, p1! is a positive.
+        // q2: positive 0.5 → keep ≤ 0.475: N1 (0.4), N2 (0.3); "q2" is the anchor itself.
+        // q3: positive 0.7 → N3 (0.2) then the zero-scored rest in corpus order (P1 is q1's positive, not q3's).
+        string[][] expected =
+        [
+            ["q1", "P1", "N2"], ["q1", "P1", "P2"], ["q1", "P1b", "N2"], ["q1", "P1b", "P2"],
+            ["q2", "P2", "N1"], ["q2", "P2", "N2"],
+            ["q3", "P3", "N3"], ["q3", "P3", "P1"],
+        ];
+        Assert.Equal(expected, mined.Rows);
+        Assert.Equal(0 + 2 * 10 + 2, mined.RangeMax); // range-min + 10·negatives + most positives
+        Assert.True(mined.Removed["positive"] >= 5);
+    }
+
+    [Fact]
+    public void Absolute_margin_range_min_and_formats()
+    {
+        var options = new MiningOptions { NumNegatives = 2, RelativeMargin = null, AbsoluteMargin = 0.1, RangeMin = 1 };
+        var mined = HardNegativeMiner.Mine(Pairs[..2], ("a", "p"), Scores(), options, Extra);
+        // q1: positive P1 0.9 ("p1!" is the same passage); keep score + 0.1 ≤ 0.9: N1 0.85 goes.
+        // Ranked qualifying for q1: N2 0.7, P2 0.6, N3 0.5, ...; range-min 1 skips N2 → P2, N3.
+        Assert.Equal(["q1", "P1", "P2"], mined.Rows[0]);
+        Assert.Equal(["q1", "P1", "N3"], mined.Rows[1]);
+        var tuples = HardNegativeMiner.Mine(Pairs, ("a", "p"), Scores(), new MiningOptions { NumNegatives = 2, Format = MiningFormat.NTuple }, Extra);
+        Assert.Equal(["a", "p", "negative_1", "negative_2"], tuples.Columns);
+        Assert.Equal(["q1", "P1", "N2", "P2"], tuples.Rows[0]);
+        var labelled = HardNegativeMiner.Mine(Pairs, ("a", "p"), Scores(), new MiningOptions { NumNegatives = 2, Format = MiningFormat.LabeledPair }, Extra);
+        Assert.Equal(["q1", "P1", "1"], labelled.Rows[0]);
+        Assert.Equal(["q1", "P1b", "1"], labelled.Rows[1]);
+        Assert.Equal(["q1", "N2", "0"], labelled.Rows[2]);
+    }
+
+    [Fact]
+    public void Max_score_and_random_sampling_stay_within_the_qualifying_candidates()
+    {
+        var options = new MiningOptions { NumNegatives = 2, RelativeMargin = null, MaxScore = 0.65, Sampling = SamplingStrategy.Random };
+        var mined = HardNegativeMiner.Mine(Pairs, ("a", "p"), Scores(), options, Extra);
+        var q1 = mined.Rows.Where(r => r[0] == "q1" && r[1] == "P1").Select(r => r[2]).ToList();
+        Assert.Equal(2, q1.Count);
+        Assert.All(q1, n => Assert.Contains(n, new[] { "P2", "N3", "P3", "N1", "N2", "q2" }.Where(x => x is not ("N1" or "N2"))));
+        Assert.DoesNotContain(mined.Rows, r => r[2] is "P1" or "P1b" or "p1!" && r[0] == "q1");
+    }
+
+    [Fact]
+    public void Bm25_mines_lexical_neighbours_and_never_the_positive()
+    {
+        (string, string)[] pairs =
+        [
+            ("Hvordan avkalker jeg kaffemaskinen?", "Avkalking av kaffemaskinen gjøres hver tredje måned med et middel."),
+            ("Hvor parkerer jeg sykkelen?", "Sykkelparkeringen ligger i kjelleren med plass til seksti sykler."),
+        ];
+        string[] extra = ["Kaffemaskinen lager espresso og filterkaffe.", "Kantinen serverer varm mat.", "Sykkelen kan pumpes ved heisen.",
+            "Avkalking av kaffemaskinen gjøres hver tredje måned med et middel!"];
+        var mined = HardNegativeMiner.Mine(pairs, ("anchor", "positive"), new Bm25CandidateScorer(new Bm25Model()),
+            new MiningOptions { NumNegatives = 1, RelativeMargin = null }, extra);
+        Assert.Equal("Kaffemaskinen lager espresso og filterkaffe.", mined.Rows[0][2]);
+        Assert.Equal("Sykkelen kan pumpes ved heisen.", mined.Rows[1][2]);
+    }
+}

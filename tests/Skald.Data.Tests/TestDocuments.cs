@@ -1,0 +1,80 @@
+using DocumentFormat.OpenXml;
+using DocumentFormat.OpenXml.Packaging;
+using DocumentFormat.OpenXml.Wordprocessing;
+using UglyToad.PdfPig.Core;
+using UglyToad.PdfPig.Fonts.Standard14Fonts;
+using UglyToad.PdfPig.Writer;
+
+namespace Skald.Data.Tests;
+
+/// <summary>Writes small documents of our own text in every supported format (no binary fixtures in the repository).</summary>
+internal static class TestDocuments
+{
+    public const string Heading = "Fjellvandring om høsten";
+
+    public static readonly string[] Paragraphs =
+    [
+        "Høsten er en fin tid for turer i fjellet. Luften er klar, og myggen er borte. Mange velger å gå fra hytte til hytte.",
+        "Før turen bør du sjekke værmeldingen. Ta med varme klær, kart og kompass. En termos med kaffe gjør pausene bedre.",
+    ];
+
+    public static string Docx(string dir, string name = "tur.docx")
+    {
+        string path = Path.Combine(dir, name);
+        using var doc = WordprocessingDocument.Create(path, WordprocessingDocumentType.Document);
+        var main = doc.AddMainDocumentPart();
+        main.Document = new Document(new Body());
+        var body = main.Document.Body!;
+        body.AppendChild(new Paragraph(new ParagraphProperties(new ParagraphStyleId { Val = "Heading1" }), new Run(new Text(Heading))));
+        foreach (var p in Paragraphs) body.AppendChild(new Paragraph(new Run(new Text(p) { Space = SpaceProcessingModeValues.Preserve })));
+        main.Document.Save();
+        return path;
+    }
+
+    public static string Pdf(string dir, string name = "tur.pdf", params string[] lines)
+    {
+        if (lines.Length == 0) lines = [.. Paragraphs.SelectMany(p => new[] { p, "" })];
+        var builder = new PdfDocumentBuilder();
+        // A TrueType font with å, æ, ø when the machine has DejaVu; otherwise Helvetica and the text spelt in ASCII.
+        var font = File.Exists(DejaVu) ? builder.AddTrueTypeFont(File.ReadAllBytes(DejaVu)) : builder.AddStandard14Font(Standard14Font.Helvetica);
+        var page = builder.AddPage(595, 842);
+        double y = 800;
+        foreach (var line in lines)
+        {
+            if (line.Length > 0) page.AddText(PdfText(line), 10, new PdfPoint(40, y), font);
+            y -= 14;
+        }
+        string path = Path.Combine(dir, name);
+        File.WriteAllBytes(path, builder.Build());
+        return path;
+    }
+
+    private const string DejaVu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+
+    /// <summary>The text as the PDF holds it (ASCII spelling without the DejaVu font).</summary>
+    public static string PdfText(string s) => File.Exists(DejaVu) ? s
+        : s.Replace("å", "aa").Replace("æ", "ae").Replace("ø", "o").Replace("Å", "Aa").Replace("Æ", "Ae").Replace("Ø", "O");
+
+    public static string Html(string dir, string name = "tur.html")
+    {
+        string path = Path.Combine(dir, name);
+        File.WriteAllText(path, $"<!DOCTYPE html><html><head><title>Tur</title><style>p {{ color: red }}</style></head><body>" +
+            $"<nav>Hjem | Om oss</nav><h1>{Heading}</h1><p>{Paragraphs[0]}</p><div>{Paragraphs[1]}</div>" +
+            "<script>var x = 'ikke tekst';</script></body></html>");
+        return path;
+    }
+
+    public static string Markdown(string dir, string name = "tur.md")
+    {
+        string path = Path.Combine(dir, name);
+        File.WriteAllText(path, $"# {Heading}\n\n{Paragraphs[0]}\n\n- {Paragraphs[1].Replace("kart", "**kart**")}\n\n```\nkode som ikke er tekst\n```\n");
+        return path;
+    }
+
+    public static string Text(string dir, string name = "tur.txt")
+    {
+        string path = Path.Combine(dir, name);
+        File.WriteAllText(path, string.Join("\n\n", Paragraphs) + "\n");
+        return path;
+    }
+}

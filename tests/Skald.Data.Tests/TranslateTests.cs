@@ -1,0 +1,50 @@
+using System.Text.Json;
+using Skald.Data.Translate;
+
+namespace Skald.Data.Tests;
+
+public sealed class TranslateTests
+{
+    [ApertiumFact]
+    public void Bokmal_to_nynorsk_keeps_order_and_rows()
+    {
+        var t = ApertiumTranslator.Create("nb", "nn");
+        var texts = Enumerable.Range(0, 7).Select(i => i % 2 == 0 ? "Hva heter du?" : "Jeg vet ikke hva\njeg skal gjøre.").ToList();
+        var result = t.Translate(texts, batchSize: 3);
+        Assert.Equal(7, result.Count);
+        Assert.Equal("Kva heiter du?", result[0]);
+        Assert.StartsWith("Eg veit ikkje kva eg skal", result[1]);
+    }
+
+    [ApertiumFact]
+    public void Translates_chosen_columns_of_a_dataset_and_writes_parallel_pairs()
+    {
+        string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "in.jsonl");
+        File.WriteAllLines(input, ["{\"anchor\":\"Hva heter du?\",\"positive\":\"Jeg heter Kari.\"}", "{\"anchor\":\"Hvor bor du?\",\"positive\":\"\"}"]);
+        var t = ApertiumTranslator.Create("nb", "nn");
+        string rowsOut = Path.Combine(dir, "rows.jsonl"), pairsOut = Path.Combine(dir, "pairs.jsonl");
+        Assert.Equal(2, DatasetTranslator.Translate(input, rowsOut, ["anchor"], x => t.Translate(x), parallel: false));
+        var first = JsonDocument.Parse(File.ReadAllLines(rowsOut)[0]).RootElement;
+        Assert.Equal("Kva heiter du?", first.GetProperty("anchor").GetString());
+        Assert.Equal("Jeg heter Kari.", first.GetProperty("positive").GetString());
+        int n = DatasetTranslator.Translate(input, pairsOut, ["anchor", "positive"], x => t.Translate(x), parallel: true);
+        Assert.Equal(3, n);
+        Assert.Contains("{\"anchor\":\"Hva heter du?\",\"positive\":\"Kva heiter du?\"}", File.ReadAllLines(pairsOut));
+    }
+
+    [Fact]
+    public void An_unknown_pair_is_one_clear_message()
+    {
+        var e = Assert.Throws<DataException>(() => ApertiumTranslator.Create("nb", "de"));
+        Assert.Equal("unknown language pair nb → de (Apertium pairs here: nb, nn, da and sv to one another)", e.Message);
+    }
+
+    [Fact]
+    public void A_missing_pair_names_the_package_to_install()
+    {
+        if (ApertiumTranslator.HasPair("sv", "da")) return; // installed here: nothing to check
+        var e = Assert.Throws<DataException>(() => ApertiumTranslator.Create("sv", "da"));
+        Assert.Contains("apt-get install", e.Message);
+        Assert.Contains("apertium-swe-dan", e.Message);
+    }
+}

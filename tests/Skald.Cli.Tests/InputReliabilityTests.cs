@@ -126,4 +126,13 @@ public sealed class InputReliabilityTests
             """);
         SkaldProcess.AssertUserError(SkaldProcess.Run("train", "--config", config), 1, data + ":3", "not valid UTF-8 (byte 0xFF");
     }
+
+    [Fact]
+    public void AnUnwritableOutputIsNamedAsGiven()
+    {
+        string input = Write("in.txt", "Hei\n");
+        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", "/proc/skald-x.jsonl");
+        SkaldProcess.AssertUserError(r, 1, "/proc/skald-x.jsonl: cannot write there");
+        Assert.DoesNotContain(".tmp-", r.Stderr);
+    }
 }

@@ -14,7 +14,16 @@ internal static class AtomicFile
         string tmp = StagingPaths.Temp(full);
         try
         {
-            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            FileStream fs;
+            try
+            {
+                fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new InputException($"{path}: cannot write there ({e.Message.Replace(tmp, path)})");
+            }
+            using (fs)
             {
                 write(fs);
                 fs.Flush(true);

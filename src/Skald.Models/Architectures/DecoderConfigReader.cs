@@ -35,23 +35,23 @@ internal static class DecoderConfigReader
         // Gemma's MLP reads hidden_activation (gelu_pytorch_tanh when absent, as transformers falls back to it).
         string act = gemma ? TransformerConfig.Str(r, "hidden_activation") ?? "gelu_pytorch_tanh" : cfg.HiddenAct;
         ActivationNames.GateFromHiddenAct(act, path, gemma ? "hidden_activation" : "hidden_act");
-        double theta = Number(r, "rope_theta", path) ?? (type == "gemma3_text" ? 1e6 : 10000);
-        double localTheta = Number(r, "rope_local_base_freq", path) ?? 10000;
+        double theta = TransformerConfig.Number(r, "rope_theta", path) ?? (type == "gemma3_text" ? 1e6 : 10000);
+        double localTheta = TransformerConfig.Number(r, "rope_local_base_freq", path) ?? 10000;
         var scaling = r.TryGetProperty("rope_scaling", out var rs) ? Scaling(rs, path, "rope_scaling") : RopeScaling.None;
         if (r.TryGetProperty("rope_parameters", out var rp) && rp.ValueKind == JsonValueKind.Object)
         {
             if (rp.TryGetProperty("full_attention", out var full))
             {
-                (theta, scaling) = (Number(full, "rope_theta", path) ?? theta, Scaling(full, path, "rope_parameters.full_attention"));
+                (theta, scaling) = (TransformerConfig.Number(full, "rope_theta", path) ?? theta, Scaling(full, path, "rope_parameters.full_attention"));
                 if (rp.TryGetProperty("sliding_attention", out var local))
-                    localTheta = Number(local, "rope_theta", path) ?? localTheta;
+                    localTheta = TransformerConfig.Number(local, "rope_theta", path) ?? localTheta;
             }
             else
             {
-                (theta, scaling) = (Number(rp, "rope_theta", path) ?? theta, Scaling(rp, path, "rope_parameters"));
+                (theta, scaling) = (TransformerConfig.Number(rp, "rope_theta", path) ?? theta, Scaling(rp, path, "rope_parameters"));
             }
         }
-        double partial = Number(r, "partial_rotary_factor", path) ?? 1.0;
+        double partial = TransformerConfig.Number(r, "partial_rotary_factor", path) ?? 1.0;
         if (!(partial > 0 && partial <= 1) || (int)(headDim * partial) % 2 != 0)
             throw new ModelFormatException($"{path}: partial_rotary_factor {partial} does not give an even number of rotary dimensions of head_dim {headDim}");
         int defaultWindow = type is "mistral" or "gemma2" or "gemma3_text" ? 4096 : 0;
@@ -61,7 +61,7 @@ internal static class DecoderConfigReader
         if (window < 0) throw new ModelFormatException($"{path}: key \"sliding_window\" must not be negative");
         // attention_dropout is only checked: training passes drop attention probabilities with the run's model.dropout
         // (the tape's Dropout, as BERT's hidden and attention dropout), inference never drops.
-        double dropout = Number(r, "attention_dropout", path) ?? 0;
+        double dropout = TransformerConfig.Number(r, "attention_dropout", path) ?? 0;
         if (!(dropout is >= 0 and < 1))
             throw new ModelFormatException($"{path}: attention_dropout {dropout} must be in [0, 1)");
         return cfg with
@@ -69,20 +69,20 @@ internal static class DecoderConfigReader
             NumKeyValueHeads = kv,
             HeadDim = headDim,
             HiddenAct = act,
-            RmsNormEps = TransformerConfig.PositiveEps((float)(Number(r, "rms_norm_eps", path) ?? 1e-6), "rms_norm_eps", path),
+            RmsNormEps = TransformerConfig.PositiveEps((float)(TransformerConfig.Number(r, "rms_norm_eps", path) ?? 1e-6), "rms_norm_eps", path),
             RopeTheta = theta,
             RopeLocalTheta = localTheta,
             RopeScaling = scaling,
             PartialRotaryFactor = partial,
             SlidingWindow = window,
             SlidingLayers = LayerTypes(r, type, cfg.NumLayers, window, path),
-            AttentionBias = Bool(r, "attention_bias", false, path),
-            MlpBias = Bool(r, "mlp_bias", false, path),
-            TieWordEmbeddings = Bool(r, "tie_word_embeddings", gemma, path),
-            QueryPreAttnScalar = (float)(Number(r, "query_pre_attn_scalar", path) ?? (type is "gemma2" or "gemma3_text" ? 256 : 0)),
-            AttnLogitSoftcapping = (float)(Number(r, "attn_logit_softcapping", path, type == "gemma2" ? 50.0 : null) ?? 0),
-            FinalLogitSoftcapping = (float)(Number(r, "final_logit_softcapping", path, type == "gemma2" ? 30.0 : null) ?? 0),
-            InitializerRange = (float)(Number(r, "initializer_range", path) ?? 0.02),
+            AttentionBias = TransformerConfig.Bool(r, "attention_bias", false, path),
+            MlpBias = TransformerConfig.Bool(r, "mlp_bias", false, path),
+            TieWordEmbeddings = TransformerConfig.Bool(r, "tie_word_embeddings", gemma, path),
+            QueryPreAttnScalar = (float)(TransformerConfig.Number(r, "query_pre_attn_scalar", path) ?? (type is "gemma2" or "gemma3_text" ? 256 : 0)),
+            AttnLogitSoftcapping = (float)(TransformerConfig.Number(r, "attn_logit_softcapping", path, type == "gemma2" ? 50.0 : null) ?? 0),
+            FinalLogitSoftcapping = (float)(TransformerConfig.Number(r, "final_logit_softcapping", path, type == "gemma2" ? 30.0 : null) ?? 0),
+            InitializerRange = (float)(TransformerConfig.Number(r, "initializer_range", path) ?? 0.02),
             MaxPositionEmbeddings = TransformerConfig.IntOr(r, "max_position_embeddings", 2048, path),
         };
     }
@@ -108,7 +108,7 @@ internal static class DecoderConfigReader
             }
             return sliding;
         }
-        bool useSliding = Bool(r, "use_sliding_window", false, path);
+        bool useSliding = TransformerConfig.Bool(r, "use_sliding_window", false, path);
         int maxWindowLayers = TransformerConfig.IntOr(r, "max_window_layers", 28, path);
         int pattern = TransformerConfig.IntOr(r, "sliding_window_pattern", 6, path);
         for (int i = 0; i < layers; i++)
@@ -130,7 +130,7 @@ internal static class DecoderConfigReader
         if (s.ValueKind == JsonValueKind.Null) return RopeScaling.None;
         if (s.ValueKind != JsonValueKind.Object) throw new ModelFormatException($"{path}: key \"{key}\" must be an object or null");
         string type = TransformerConfig.Str(s, "rope_type") ?? TransformerConfig.Str(s, "type") ?? "default";
-        float F(string name) => (float)(Number(s, name, path) ?? throw new ModelFormatException($"{path}: {key}.{name} is missing"));
+        float F(string name) => (float)(TransformerConfig.Number(s, name, path) ?? throw new ModelFormatException($"{path}: {key}.{name} is missing"));
         return type switch
         {
             "default" => RopeScaling.None,
@@ -138,25 +138,6 @@ internal static class DecoderConfigReader
             "llama3" => new RopeScaling(RopeScalingType.Llama3, F("factor"), F("low_freq_factor"), F("high_freq_factor"),
                 (int)F("original_max_position_embeddings")),
             _ => throw new ModelFormatException($"{path}: {key}.rope_type \"{type}\" is not supported (default, linear, llama3)"),
-        };
-    }
-
-    private static double? Number(JsonElement r, string key, string path, double? absent = null)
-    {
-        if (!r.TryGetProperty(key, out var v)) return absent;
-        if (v.ValueKind == JsonValueKind.Null) return null;
-        if (v.ValueKind != JsonValueKind.Number) throw new ModelFormatException($"{path}: key \"{key}\" must be a number, found {v.GetRawText()}");
-        return v.GetDouble();
-    }
-
-    private static bool Bool(JsonElement r, string key, bool fallback, string path)
-    {
-        if (!r.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null) return fallback;
-        return v.ValueKind switch
-        {
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            _ => throw new ModelFormatException($"{path}: key \"{key}\" must be true or false, found {v.GetRawText()}"),
         };
     }
 }

@@ -36,7 +36,7 @@ internal static class ModernBertConfigReader
         {
             throw new ModelFormatException($"{path}: classifier_activation \"{classifierAct}\" is not supported (gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu, tanh, sigmoid)");
         }
-        double eps = Number(r, "norm_eps", path) ?? 1e-5;
+        double eps = TransformerConfig.Number(r, "norm_eps", path) ?? 1e-5;
         if (!(eps > 0)) throw new ModelFormatException($"{path}: key \"norm_eps\" must be positive, found {eps}");
         int local = Positive(r, "local_attention", 128, path);
         int every = Positive(r, "global_attn_every_n_layers", 3, path);
@@ -46,21 +46,21 @@ internal static class ModernBertConfigReader
         var (globalTheta, localTheta) = RopeThetas(r, path);
         foreach (string key in (string[])["attention_dropout", "embedding_dropout", "mlp_dropout", "classifier_dropout"])
         {
-            double p = Number(r, key, path) ?? 0;
+            double p = TransformerConfig.Number(r, key, path) ?? 0;
             if (!(p is >= 0 and < 1)) throw new ModelFormatException($"{path}: key \"{key}\" must be in [0, 1), found {p}");
         }
-        double cutoff = Number(r, "initializer_cutoff_factor", path, absent: 2.0) ?? 3.0; // _init_weights: None means 3
+        double cutoff = TransformerConfig.Number(r, "initializer_cutoff_factor", path, absent: 2.0) ?? 3.0; // _init_weights: None means 3
         return cfg with
         {
             HiddenAct = act,
             LayerNormEps = (float)eps,
-            NormBias = Bool(r, "norm_bias", false, path),
-            AttentionBias = Bool(r, "attention_bias", false, path),
-            MlpBias = Bool(r, "mlp_bias", false, path),
-            DecoderBias = Bool(r, "decoder_bias", true, path),
-            ClassifierBias = Bool(r, "classifier_bias", false, path),
+            NormBias = TransformerConfig.Bool(r, "norm_bias", false, path),
+            AttentionBias = TransformerConfig.Bool(r, "attention_bias", false, path),
+            MlpBias = TransformerConfig.Bool(r, "mlp_bias", false, path),
+            DecoderBias = TransformerConfig.Bool(r, "decoder_bias", true, path),
+            ClassifierBias = TransformerConfig.Bool(r, "classifier_bias", false, path),
             ClassifierActivation = classifierAct,
-            TieWordEmbeddings = Bool(r, "tie_word_embeddings", true, path),
+            TieWordEmbeddings = TransformerConfig.Bool(r, "tie_word_embeddings", true, path),
             RopeTheta = globalTheta,
             RopeLocalTheta = localTheta,
             // Local layers keep keys with |t − s| ≤ local_attention // 2 (ModernBertModel._update_attention_mask);
@@ -69,7 +69,7 @@ internal static class ModernBertConfigReader
             SlidingLayers = sliding,
             MaxPositionEmbeddings = Positive(r, "max_position_embeddings", 8192, path),
             PadTokenId = TransformerConfig.IntOr(r, "pad_token_id", 50283, path),
-            InitializerRange = (float)(Number(r, "initializer_range", path) ?? 0.02),
+            InitializerRange = (float)(TransformerConfig.Number(r, "initializer_range", path) ?? 0.02),
             InitializerCutoffFactor = (float)cutoff,
         };
     }
@@ -102,20 +102,20 @@ internal static class ModernBertConfigReader
     {
         if (r.TryGetProperty("rope_scaling", out var rs) && rs.ValueKind != JsonValueKind.Null)
             CheckDefaultRope(rs, path, "rope_scaling");
-        double global = Number(r, "global_rope_theta", path) ?? 160000;
+        double global = TransformerConfig.Number(r, "global_rope_theta", path) ?? 160000;
         // local_rope_theta null: the global base (transformers before rope_parameters).
-        double local = r.TryGetProperty("local_rope_theta", out _) ? Number(r, "local_rope_theta", path) ?? global : 10000;
+        double local = r.TryGetProperty("local_rope_theta", out _) ? TransformerConfig.Number(r, "local_rope_theta", path) ?? global : 10000;
         if (r.TryGetProperty("rope_parameters", out var rp) && rp.ValueKind == JsonValueKind.Object)
         {
             if (rp.TryGetProperty("full_attention", out var full) && full.ValueKind == JsonValueKind.Object)
             {
                 CheckDefaultRope(full, path, "rope_parameters.full_attention");
-                global = Number(full, "rope_theta", path) ?? global;
+                global = TransformerConfig.Number(full, "rope_theta", path) ?? global;
             }
             if (rp.TryGetProperty("sliding_attention", out var slide) && slide.ValueKind == JsonValueKind.Object)
             {
                 CheckDefaultRope(slide, path, "rope_parameters.sliding_attention");
-                local = Number(slide, "rope_theta", path) ?? local;
+                local = TransformerConfig.Number(slide, "rope_theta", path) ?? local;
             }
         }
         if (!(global > 0)) throw new ModelFormatException($"{path}: the global RoPE base (global_rope_theta) must be positive, found {global}");
@@ -136,24 +136,5 @@ internal static class ModernBertConfigReader
         int v = TransformerConfig.IntOr(r, key, fallback, path);
         if (v <= 0) throw new ModelFormatException($"{path}: key \"{key}\" must be a positive integer, found {v}");
         return v;
-    }
-
-    private static double? Number(JsonElement r, string key, string path, double? absent = null)
-    {
-        if (!r.TryGetProperty(key, out var v)) return absent;
-        if (v.ValueKind == JsonValueKind.Null) return null;
-        if (v.ValueKind != JsonValueKind.Number) throw new ModelFormatException($"{path}: key \"{key}\" must be a number, found {v.GetRawText()}");
-        return v.GetDouble();
-    }
-
-    private static bool Bool(JsonElement r, string key, bool fallback, string path)
-    {
-        if (!r.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null) return fallback;
-        return v.ValueKind switch
-        {
-            JsonValueKind.True => true,
-            JsonValueKind.False => false,
-            _ => throw new ModelFormatException($"{path}: key \"{key}\" must be true or false, found {v.GetRawText()}"),
-        };
     }
 }

@@ -185,6 +185,27 @@ public sealed record TransformerConfig
         ? eps
         : throw new ModelFormatException($"{path}: key \"{key}\" must be a small positive number, found {eps.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
 
+    /// <summary>A number key: <paramref name="absent"/> when missing, null when JSON null; anything else is an error naming the key.</summary>
+    internal static double? Number(JsonElement r, string key, string path, double? absent = null)
+    {
+        if (!r.TryGetProperty(key, out var v)) return absent;
+        if (v.ValueKind == JsonValueKind.Null) return null;
+        if (v.ValueKind != JsonValueKind.Number) throw new ModelFormatException($"{path}: key \"{key}\" must be a number, found {v.GetRawText()}");
+        return v.GetDouble();
+    }
+
+    /// <summary>A true/false key: <paramref name="fallback"/> when missing or null; anything else is an error naming the key.</summary>
+    internal static bool Bool(JsonElement r, string key, bool fallback, string path)
+    {
+        if (!r.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null) return fallback;
+        return v.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw new ModelFormatException($"{path}: key \"{key}\" must be true or false, found {v.GetRawText()}"),
+        };
+    }
+
     internal static string? Str(JsonElement r, string key) =>
         r.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 

@@ -342,8 +342,9 @@ public static unsafe partial class Attention
 
     private static long OutOffset(AttentionLayout l, int b, int h) => (long)b * l.Seq * l.LdOut + (long)h * l.HeadDim;
 
+    /// <summary>C = alpha·op(A)·op(B) + beta·C on raw pointers, single-threaded (kernels that already run work items in parallel).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Mm(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b,
+    internal static void Mm(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b,
         int ldb, float* c, int ldc, float beta)
     {
         var g = new GemmArgs

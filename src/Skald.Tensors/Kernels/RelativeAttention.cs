@@ -76,9 +76,9 @@ public static unsafe class RelativeAttention
                         float* q = (float*)iqk + (long)b * seq * 2 * c + h * d, k = q + c;
                         float* qpos = (float*)ipos + 2 * h * d, kpos = qpos + d;
                         float* s = (float*)ip + (long)w * tt, c2p = pa, p2c = pa + seq * r;
-                        Mm(false, true, seq, seq, d, scale, q, 2 * c, k, 2 * c, s, seq, 0f);       // s = scale·Q·Kᵀ
-                        Mm(false, true, seq, r, d, scale, q, 2 * c, kpos, 2 * c, c2p, r, 0f);     // [T, R] = scale·Q·Kposᵀ
-                        Mm(false, true, seq, r, d, scale, k, 2 * c, qpos, 2 * c, p2c, r, 0f);     // [T, R] = scale·K·Qposᵀ
+                        Attention.Mm(false, true, seq, seq, d, scale, q, 2 * c, k, 2 * c, s, seq, 0f);       // s = scale·Q·Kᵀ
+                        Attention.Mm(false, true, seq, r, d, scale, q, 2 * c, kpos, 2 * c, c2p, r, 0f);     // [T, R] = scale·Q·Kposᵀ
+                        Attention.Mm(false, true, seq, r, d, scale, k, 2 * c, qpos, 2 * c, p2c, r, 0f);     // [T, R] = scale·K·Qposᵀ
                         float* mask = (float*)imask + (long)b * seq;
                         int* ix = (int*)ii;
                         for (int t = 0; t < seq; t++)
@@ -97,7 +97,7 @@ public static unsafe class RelativeAttention
                             Dropout.ApplySlice(new ReadOnlySpan<float>(s, tt), new Span<float>(pd, tt), dropout, seed, (long)w * tt);
                             pv2 = pd;
                         }
-                        Mm(false, false, seq, d, seq, 1f, pv2, seq, (float*)iv + (long)b * seq * c + h * d, c,
+                        Attention.Mm(false, false, seq, d, seq, 1f, pv2, seq, (float*)iv + (long)b * seq * c + h * d, c,
                             (float*)iout + (long)b * seq * c + h * d, c, 0f);
                     }
                 }
@@ -152,8 +152,8 @@ public static unsafe class RelativeAttention
                                 Dropout.ApplySlice(new ReadOnlySpan<float>(p, tt), new Span<float>(pd, tt), dropout, seed, (long)w * tt);
                                 pm = pd;
                             }
-                            Mm(true, false, seq, d, seq, 1f, pm, seq, dO, c, dvh, c, 0f);     // dV = Pdᵀ·dO
-                            Mm(false, true, seq, seq, d, 1f, dO, c, vh, c, ds, seq, 0f);      // dPd = dO·Vᵀ
+                            Attention.Mm(true, false, seq, d, seq, 1f, pm, seq, dO, c, dvh, c, 0f);     // dV = Pdᵀ·dO
+                            Attention.Mm(false, true, seq, seq, d, 1f, dO, c, vh, c, ds, seq, 0f);      // dPd = dO·Vᵀ
                             if (dropout > 0f)
                                 Dropout.ApplySlice(new ReadOnlySpan<float>(ds, tt), new Span<float>(ds, tt), dropout, seed, (long)w * tt);
                             for (int t = 0; t < seq; t++)
@@ -174,12 +174,12 @@ public static unsafe class RelativeAttention
                                     g2[j * r + bucket] += x;
                                 }
                             }
-                            Mm(false, false, seq, d, seq, scale, ds, seq, k, 2 * c, dq, 2 * c, 0f);   // dQ = scale·dS·K
-                            Mm(true, false, seq, d, seq, scale, ds, seq, q, 2 * c, dk, 2 * c, 0f);    // dK = scale·dSᵀ·Q
-                            Mm(false, false, seq, d, r, scale, g, r, kpos, 2 * c, dq, 2 * c, 1f);     // dQ += scale·G·Kpos
-                            Mm(false, false, seq, d, r, scale, g2, r, qpos, 2 * c, dk, 2 * c, 1f);    // dK += scale·G′·Qpos
-                            Mm(true, false, r, d, seq, scale, g, r, q, 2 * c, dkpos, 2 * c, 1f);      // dKpos += scale·Gᵀ·Q
-                            Mm(true, false, r, d, seq, scale, g2, r, k, 2 * c, dqpos, 2 * c, 1f);     // dQpos += scale·G′ᵀ·K
+                            Attention.Mm(false, false, seq, d, seq, scale, ds, seq, k, 2 * c, dq, 2 * c, 0f);   // dQ = scale·dS·K
+                            Attention.Mm(true, false, seq, d, seq, scale, ds, seq, q, 2 * c, dk, 2 * c, 0f);    // dK = scale·dSᵀ·Q
+                            Attention.Mm(false, false, seq, d, r, scale, g, r, kpos, 2 * c, dq, 2 * c, 1f);     // dQ += scale·G·Kpos
+                            Attention.Mm(false, false, seq, d, r, scale, g2, r, qpos, 2 * c, dk, 2 * c, 1f);    // dK += scale·G′·Qpos
+                            Attention.Mm(true, false, r, d, seq, scale, g, r, q, 2 * c, dkpos, 2 * c, 1f);      // dKpos += scale·Gᵀ·Q
+                            Attention.Mm(true, false, r, d, seq, scale, g2, r, k, 2 * c, dqpos, 2 * c, 1f);     // dQpos += scale·G′ᵀ·K
                         }
                     }
                 }
@@ -281,16 +281,6 @@ public static unsafe class RelativeAttention
         TensorPrimitives.Multiply(row, 1f / sum, row);
     }
 
-    private static void Mm(bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b,
-        int ldb, float* c, int ldc, float beta)
-    {
-        var g = new GemmArgs
-        {
-            TransA = transA, TransB = transB, M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc,
-            Alpha = alpha, Beta = beta, A = a, B = b, C = c,
-        };
-        Gemm.SgemmSingleThread(g);
-    }
 
     private static void Check(ReadOnlySpan<float> qk, ReadOnlySpan<float> v, ReadOnlySpan<float> pos,
         ReadOnlySpan<int> idx, ReadOnlySpan<float> maskBias, int outLength, int probsLength, int batch, int seq,

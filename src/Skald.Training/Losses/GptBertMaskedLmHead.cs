@@ -16,7 +16,9 @@ namespace Skald.Training.Losses;
 /// (<see cref="Ops.ScaledLayerNorm"/>, as in <see cref="GptBert"/>). 30·sigmoid(z / 7.5) = 15 + 15·tanh(z / 15), and a
 /// softmax does not see the constant, so the bound is the cross-entropy's soft cap 15 (<see cref="SoftCap"/>): same loss
 /// and gradients, no new op. The class's loss is shifted (<see cref="PredictsNextToken"/>):
-/// cross_entropy(logits[:, :−1], labels[:, 1:]), the output at t − 1 predicting the masked token at t.
+/// cross_entropy(logits[:, :−1], labels[:, 1:]), the output at t − 1 predicting the masked token at t, as in upstream's
+/// pretraining (norbert4/dataset.py at the same commit: inputs ids[:−1], targets masked[1:]). That pretraining masks spans of
+/// 1–3 tokens with a scheduled rate; Skald keeps the loss's DataCollatorForLanguageModeling masking (mask_probability).
 /// Keys <c>classifier.{projection.weight, projection.scale, emb2vocab.bias, emb2vocab.scale}</c> at the top level; a stored
 /// <c>classifier.emb2vocab.weight</c> equal to the word embeddings is the tied copy (saved again as a copy), one that
 /// differs is a decoder of its own (trained and saved). A folder without the head gets

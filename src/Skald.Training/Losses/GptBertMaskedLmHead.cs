@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Skald.Models;
 using Skald.Models.Architectures;
 using Skald.Tensors;
 using Skald.Training.Modeling;

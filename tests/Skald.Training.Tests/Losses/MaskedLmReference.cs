@@ -155,17 +155,23 @@ internal static class MaskedLmReference
         return st.Tensors.Where(kv => kv.Value.DType == SafeTensorsDType.F32).ToDictionary(kv => kv.Key, kv => st.ReadFloat32(kv.Key));
     }
 
-    /// <summary>A copy of <paramref name="folder"/> in <paramref name="dir"/> whose weights lack the keys starting with <paramref name="prefix"/>.</summary>
-    public static string WithoutKeys(string folder, string dir, string prefix)
+    /// <summary>
+    /// A copy of <paramref name="folder"/> in <paramref name="dir"/> whose float32 weights pass through
+    /// <paramref name="change"/> (key, values → new values, or null to leave the key out).
+    /// </summary>
+    public static string Rewrite(string folder, string dir, Func<string, float[], float[]?> change)
     {
-        string copy = Path.Combine(dir, "headless");
+        string copy = Path.Combine(dir, "rewritten");
         Directory.CreateDirectory(copy);
-        foreach (var f in Directory.EnumerateFiles(folder).Where(f => !f.EndsWith("model.safetensors", StringComparison.Ordinal)))
+        foreach (var f in Directory.EnumerateFiles(folder).Where(f => Path.GetFileName(f) != "model.safetensors"))
             File.Copy(f, Path.Combine(copy, Path.GetFileName(f)));
         using var st = SafeTensorsFile.Open(Path.Combine(folder, "model.safetensors"));
-        SafeTensorsWriter.Write(Path.Combine(copy, "model.safetensors"), st.Tensors
-            .Where(kv => kv.Value.DType == SafeTensorsDType.F32 && !kv.Key.StartsWith(prefix, StringComparison.Ordinal))
-            .Select(kv => new TensorToWrite(kv.Key, [.. kv.Value.Shape], st.ReadFloat32(kv.Key))));
+        var tensors = new List<TensorToWrite>();
+        foreach (var (key, info) in st.Tensors.Where(kv => kv.Value.DType == SafeTensorsDType.F32))
+        {
+            if (change(key, st.ReadFloat32(key)) is { } values) tensors.Add(new TensorToWrite(key, [.. info.Shape], values));
+        }
+        SafeTensorsWriter.Write(Path.Combine(copy, "model.safetensors"), tensors);
         return copy;
     }
 
@@ -176,7 +182,4 @@ internal static class MaskedLmReference
         Directory.CreateDirectory(dir);
         return dir;
     }
-
-    /// <summary>The architecture of a loaded folder (for the reload checks).</summary>
-    public static ITransformer Transformer(string folder) => TrainableEncoder.Load(folder).Model.Transformer;
 }

@@ -8,7 +8,8 @@ namespace Skald.Training.Losses;
 /// <summary>
 /// Masked-language-model pretraining as a loss of the one trainer (<c>loss: {type: mlm, mask_probability: 0.15}</c>),
 /// with the model's own masked-LM head (<see cref="MaskedLmHead"/>: BertForMaskedLM's for the BERT family,
-/// ModernBertForMaskedLM's for ModernBERT) and the masking of transformers' <c>DataCollatorForLanguageModeling</c>
+/// ModernBertForMaskedLM's for ModernBERT, NorbertForMaskedLM's and GptBertForMaskedLM's for NorBERT3 / NorBERT4, the
+/// latter shifted: the output at t − 1 predicts a masked token at t) and the masking of transformers' <c>DataCollatorForLanguageModeling</c>
 /// (https://github.com/huggingface/transformers/blob/v4.56.1/src/transformers/data/data_collator.py): each
 /// non-special token is selected with probability <c>mask_probability</c>; of the selected, 80% become the mask token, 10% a
 /// random token, 10% stay. The loss is the mean cross-entropy over the selected positions. Input: column 0 of the
@@ -36,6 +37,7 @@ public sealed class MaskedLanguageModelingLoss : ILoss
         Head = MaskedLmHead.For(model, seed);
         this.maskProbability = maskProbability;
         MaskId = model.Tokenizer.TokenToId("[MASK]") ?? model.Tokenizer.TokenToId("<mask>")
+            ?? Head.MaskTokenId
             ?? throw new ArgumentException($"{model.Source.Path}: the tokenizer has no [MASK] token for loss.type mlm");
     }
 
@@ -62,26 +64,51 @@ public sealed class MaskedLanguageModelingLoss : ILoss
     /// </summary>
     public float Loss(TrainableEncoder model, IReadOnlyList<string> texts, bool backward, float gradientScale = 1f)
     {
+        ArgumentNullException.ThrowIfNull(model);
         var encodings = model.Tokenize(texts);
         var tokens = TokenBatch.Pad(encodings, model.PadId);
         int vocab = model.Config.VocabSize;
         var targets = TokenMasking.Apply(encodings, tokens, model.Random, maskProbability, MaskId, vocab, allMask: false, out int selected);
+        for (int i = 0; i < targets.Length; i++)
+        {
+            if (targets[i] < 0 || Predictable(tokens, i, targets[i])) continue;
+            tokens.Ids[i] = targets[i]; // a token the head cannot predict (an excluded id, or nothing before it) is no target
+            targets[i] = -1;
+            selected--;
+        }
         if (selected == 0)
         {
-            // Always predict something: the first real token of the first text.
-            int t = Array.IndexOf(encodings[0].SpecialTokensMask, 0);
+            // Always predict something: the first predictable real token of the first text.
+            int t = Enumerable.Range(0, encodings[0].Ids.Length)
+                .FirstOrDefault(t => encodings[0].SpecialTokensMask[t] == 0 && Predictable(tokens, t, tokens.Ids[t]), -1);
             if (t < 0) return 0f;
             targets[t] = tokens.Ids[t];
             tokens.Ids[t] = MaskId;
         }
+        return Loss(model, tokens, targets, backward, gradientScale);
+    }
+
+    /// <summary>
+    /// The loss for an already masked batch: <paramref name="targets"/> [B·T] holds the original id at each position to
+    /// predict and −1 elsewhere (the labels of transformers' masked-LM classes, −100 there). A shifted head
+    /// (<see cref="MaskedLmHead.PredictsNextToken"/>) predicts position t from the output at t − 1.
+    /// </summary>
+    public float Loss(TrainableEncoder model, TokenBatch tokens, int[] targets, bool backward, float gradientScale = 1f)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(targets);
         var rows = new List<int>();
         var labels = new List<int>();
         for (int i = 0; i < targets.Length; i++)
         {
             if (targets[i] < 0) continue;
-            rows.Add(i);
+            if (!Predictable(tokens, i, targets[i]))
+                throw new ArgumentException($"position {i} (id {targets[i]}) cannot be predicted by {Head.Layout.Architecture}'s head");
+            rows.Add(Head.PredictsNextToken ? i - 1 : i);
             labels.Add(targets[i]);
         }
+        if (rows.Count == 0) return 0f;
 
         model.Configure(tape, record: backward, dropout: backward);
         try
@@ -92,7 +119,8 @@ public sealed class MaskedLanguageModelingLoss : ILoss
             if (backward && hiddenGrad.Length < h.Length) hiddenGrad = new float[h.Length];
             var grad = backward ? hiddenGrad.AsSpan(0, h.Length) : default;
             grad.Clear();
-            double loss = projection.Run(h.Span, h.Cols, all, labels, Head.Decoder, Head.DecoderBias, 0f, gradientScale / rows.Count, grad);
+            double loss = projection.Run(h.Span, h.Cols, all, labels, Head.Decoder, Head.DecoderBias, Head.SoftCap, gradientScale / rows.Count,
+                grad, Head.ExcludedIds);
             if (backward)
             {
                 tape.Seed(h, grad);
@@ -105,4 +133,8 @@ public sealed class MaskedLanguageModelingLoss : ILoss
             tape.Reset();
         }
     }
+
+    /// <summary>Whether the head can predict <paramref name="id"/> at flat position <paramref name="i"/>.</summary>
+    private bool Predictable(TokenBatch tokens, int i, int id) =>
+        id >= Head.ExcludedIds && (!Head.PredictsNextToken || (i % tokens.Seq > 0 && tokens.Mask[i - 1] != 0));
 }

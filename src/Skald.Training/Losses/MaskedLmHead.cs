@@ -27,7 +27,19 @@ public abstract class MaskedLmHead
     /// <summary>The transform: hidden rows [m, C] → [m, C] on <paramref name="tape"/>.</summary>
     public abstract Variable Transform(Tape tape, Variable hidden);
 
-    /// <summary>The head of <paramref name="model"/>'s architecture (BERT family or ModernBERT); new heads draw from <paramref name="seed"/>.</summary>
+    /// <summary>Whether the output at position t predicts the token at t + 1 (GPT-BERT's shifted masked-LM), not at t.</summary>
+    public virtual bool PredictsNextToken => false;
+
+    /// <summary>n when the logits of ids 0..n−1 are −∞ (never predicted; such tokens are never targets).</summary>
+    public virtual int ExcludedIds => 0;
+
+    /// <summary>c when the logits are soft-capped as c·tanh(z/c) before the softmax (0: none).</summary>
+    public virtual float SoftCap => 0f;
+
+    /// <summary>The mask token's id when the tokenizer names none ([MASK] / &lt;mask&gt;), e.g. from config.json.</summary>
+    public virtual int? MaskTokenId => null;
+
+    /// <summary>The head of <paramref name="model"/>'s architecture (BERT family, ModernBERT, NorBERT3, NorBERT4); new heads draw from <paramref name="seed"/>.</summary>
     public static MaskedLmHead For(TrainableEncoder model, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -35,8 +47,10 @@ public abstract class MaskedLmHead
         {
             BertModel bert when model.Config.ModelType == "bert" => new BertMaskedLmHead(model, bert, seed),
             ModernBert modern => new ModernBertMaskedLmHead(model, modern, seed),
+            Norbert norbert => new NorbertMaskedLmHead(model, norbert, seed),
+            GptBert gptBert => new GptBertMaskedLmHead(model, gptBert, seed),
             _ => throw new ArgumentException(
-                $"loss.type mlm needs a BERT or ModernBERT model (model_type bert, modernbert); {model.Source.Path} is {model.Config.ModelType}"),
+                $"loss.type mlm needs a BERT, ModernBERT, NorBERT3 or NorBERT4 model (model_type bert, modernbert, norbert, gptbert); {model.Source.Path} is {model.Config.ModelType}"),
         };
     }
 

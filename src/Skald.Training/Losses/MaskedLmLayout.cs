@@ -5,14 +5,16 @@ namespace Skald.Training.Losses;
 /// <summary>
 /// How transformers' <c>*ForMaskedLM</c> lays out a checkpoint with its head, for saving a masked-LM run: the encoder's
 /// keys under <see cref="EncoderPrefix"/>, the head's keys (those starting with one of <see cref="HeadPrefixes"/>) at the
-/// top level, the decoder weight tied to the word embeddings and left out (<see cref="TiedDecoder"/>), config.json's
-/// <c>architectures</c> set to <see cref="Architecture"/>.
+/// top level, the decoder weight tied to the word embeddings and left out (<see cref="TiedDecoder"/>) or, with
+/// <see cref="TiedTo"/>, written as a copy of that parameter; config.json's <c>architectures</c> set to <see cref="Architecture"/>.
 /// </summary>
-/// <param name="EncoderPrefix">"bert." (BertForMaskedLM) or "model." (ModernBertForMaskedLM).</param>
+/// <param name="EncoderPrefix">"bert." (BertForMaskedLM), "model." (ModernBertForMaskedLM) or "" (NorBERT3/4's classes).</param>
 /// <param name="Architecture">The class name written to config.json's architectures.</param>
 /// <param name="HeadPrefixes">Key prefixes of the head's parameters.</param>
-/// <param name="TiedDecoder">Key prefix of the tied decoder weight, never written.</param>
-public sealed record MaskedLmLayout(string EncoderPrefix, string Architecture, IReadOnlyList<string> HeadPrefixes, string TiedDecoder)
+/// <param name="TiedDecoder">Key prefix of the tied decoder weight, not taken from the source.</param>
+/// <param name="TiedTo">When set, the tied decoder is written as a copy of this parameter (its checkpoint key).</param>
+public sealed record MaskedLmLayout(string EncoderPrefix, string Architecture, IReadOnlyList<string> HeadPrefixes, string TiedDecoder,
+    string? TiedTo = null)
 {
     /// <summary>BertForMaskedLM: <c>bert.*</c>, <c>cls.predictions.{transform.*, bias}</c>.</summary>
     public static MaskedLmLayout Bert { get; } = new("bert.", "BertForMaskedLM", ["cls."], "cls.predictions.decoder");
@@ -20,9 +22,25 @@ public sealed record MaskedLmLayout(string EncoderPrefix, string Architecture, I
     /// <summary>ModernBertForMaskedLM: <c>model.*</c>, <c>head.{dense, norm}.*</c>, <c>decoder.bias</c>.</summary>
     public static MaskedLmLayout ModernBert { get; } = new("model.", "ModernBertForMaskedLM", ["head.", "decoder."], "decoder.weight");
 
+    /// <summary>NorbertForMaskedLM: the encoder's keys as they are, <c>classifier.nonlinearity.{1.*, 5.bias}</c>.</summary>
+    public static MaskedLmLayout Norbert { get; } = new("", "NorbertForMaskedLM", ["classifier."], "classifier.nonlinearity.5.weight");
+
+    /// <summary>
+    /// GptBertForMaskedLM: the encoder's keys as they are, <c>classifier.{projection, emb2vocab}.*</c>; the tied
+    /// <c>classifier.emb2vocab.weight</c> is written as a copy of the word embeddings, as the published checkpoints hold
+    /// it (transformers does not re-tie it on load: the class's output embedding is a tensor, not a module).
+    /// </summary>
+    public static MaskedLmLayout GptBert { get; } =
+        new("", "GptBertForMaskedLM", ["classifier."], "classifier.emb2vocab.weight", "embedding.word_embedding.weight");
+
     /// <summary>The layout of <paramref name="transformer"/>'s masked-LM model.</summary>
-    public static MaskedLmLayout For(ITransformer transformer) =>
-        transformer is Skald.Models.Architectures.ModernBert ? ModernBert : Bert;
+    public static MaskedLmLayout For(ITransformer transformer) => transformer switch
+    {
+        Skald.Models.Architectures.ModernBert => ModernBert,
+        Skald.Models.Architectures.Norbert => Norbert,
+        Skald.Models.Architectures.GptBert => GptBert,
+        _ => Bert,
+    };
 
     /// <summary>Whether <paramref name="key"/> is one of the head's keys (kept at the top level).</summary>
     public bool IsHeadKey(string key) => HeadPrefixes.Any(p => key.StartsWith(p, StringComparison.Ordinal));

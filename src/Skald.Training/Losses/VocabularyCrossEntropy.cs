@@ -9,7 +9,8 @@ namespace Skald.Training.Losses;
 /// <see cref="ChunkRows"/> rows so [rows, V] logits exist one chunk at a time (masked-LM and MNTP share it):
 /// z = h·Wᵀ (+ b) [m, V], then c·tanh(z/c) when soft-capped; loss_r = logsumexp(z_r) − z_r[label_r]. Backward:
 /// dz = (softmax(z) − onehot)·scale (through the cap: ·(1 − (z/c)²)), dh = dz·W, dW += dzᵀ·h and db += Σ dz for the
-/// head parameters that require gradients. Buffers grow once and are reused.
+/// head parameters that require gradients. With <c>excluded</c> = n the logits of ids 0..n−1 are −∞ (NorBERT3's masked-LM
+/// class never predicts its special tokens): they leave the softmax and get no gradient. Buffers grow once and are reused.
 /// </summary>
 internal sealed class VocabularyCrossEntropy
 {
@@ -24,16 +25,16 @@ internal sealed class VocabularyCrossEntropy
     /// <paramref name="scale"/> × d(Σ loss)/d(hidden) there and the head's gradients.
     /// </summary>
     public double Run(ReadOnlySpan<float> hidden, int c, IReadOnlyList<int> rows, IReadOnlyList<int> labels, Parameter weight,
-        Parameter? bias, float softCap, float scale, Span<float> hiddenGrad)
+        Parameter? bias, float softCap, float scale, Span<float> hiddenGrad, int excluded = 0)
     {
         double loss = 0;
         for (int start = 0; start < rows.Count; start += ChunkRows)
-            loss += Chunk(hidden, c, rows, labels, start, Math.Min(ChunkRows, rows.Count - start), weight, bias, softCap, scale, hiddenGrad);
+            loss += Chunk(hidden, c, rows, labels, start, Math.Min(ChunkRows, rows.Count - start), weight, bias, softCap, scale, hiddenGrad, excluded);
         return loss;
     }
 
     private double Chunk(ReadOnlySpan<float> hidden, int c, IReadOnlyList<int> rows, IReadOnlyList<int> labels, int start, int m,
-        Parameter weight, Parameter? bias, float cap, float scale, Span<float> hiddenGrad)
+        Parameter weight, Parameter? bias, float cap, float scale, Span<float> hiddenGrad, int excluded)
     {
         int v = weight.Shape[0];
         bool backward = !hiddenGrad.IsEmpty;
@@ -55,6 +56,7 @@ internal sealed class VocabularyCrossEntropy
             {
                 for (int k = 0; k < v; k++) row[k] = cap * MathF.Tanh(row[k] / cap);
             }
+            row[..excluded].Fill(float.NegativeInfinity);
         }
         double loss = 0;
         for (int r = 0; r < m; r++)
@@ -67,7 +69,8 @@ internal sealed class VocabularyCrossEntropy
             int label = labels[start + r];
             loss += lse - row[label];
             if (!backward) continue;
-            for (int k = 0; k < v; k++)
+            row[..excluded].Clear(); // exp(−∞) = 0: no gradient
+            for (int k = excluded; k < v; k++)
             {
                 float p = (float)Math.Exp(row[k] - lse);
                 float g = (k == label ? p - 1f : p) * scale;

@@ -21,8 +21,8 @@ namespace Skald.Training.Output;
 /// <c>config.json</c> (whose <c>auto_map</c> names them), and the source's sentence_bert_config.json keys besides
 /// max_seq_length / do_lower_case (model_args, tokenizer_args, config_args) are kept. The folder is built under a temporary name and renamed into place. A static model is written as
 /// <see cref="Static.StaticModelWriter"/> lays it out, an LLM2Vec model as LLM2Vec does (the transformer folder and
-/// llm2vec_config.json, no sentence-transformers modules). A loss's head (masked-LM's <c>cls.predictions.*</c>, or
-/// ModernBERT's <c>head.*</c> and <c>decoder.bias</c>) is saved in the <c>*ForMaskedLM</c> layout
+/// llm2vec_config.json, no sentence-transformers modules). A loss's head (masked-LM's <c>cls.predictions.*</c>,
+/// ModernBERT's <c>head.*</c> and <c>decoder.bias</c>, NorBERT3/4's <c>classifier.*</c>) is saved in the <c>*ForMaskedLM</c> layout
 /// (<see cref="MaskedLmLayout"/>): the encoder's keys under <c>bert.</c> / <c>model.</c>, the head's at the top level.
 /// </summary>
 public static class ModelSaver
@@ -116,6 +116,11 @@ public static class ModelSaver
                 }
                 transformer.Add(new TensorToWrite(Key(key), original.Shape(key), values));
             }
+        }
+        if (head.Count > 0 && layout.TiedTo is { } tiedTo && !trained.Contains(layout.TiedDecoder))
+        {
+            var tied = parameters.Single(p => p.Name == tiedTo); // GptBertForMaskedLM stores its tied decoder as a copy
+            transformer.Add(new TensorToWrite(layout.TiedDecoder, tied.Shape, tied.Data));
         }
         SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"), transformer);
         WriteConfig(Path.Combine(source.TransformerPath, "config.json"), Path.Combine(dir, "config.json"), head.Count > 0 ? layout.Architecture : null);

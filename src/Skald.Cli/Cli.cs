@@ -35,6 +35,7 @@ internal static class Cli
             new Command("static", "Static embedding models (sentence-transformers StaticEmbedding)") { new StaticTrainCommand(), new StaticDistillCommand() },
             new QuickstartCommand(),
             new PipelineCommand(),
+            new ServeCommand(),
         };
         return root;
     }

@@ -63,6 +63,9 @@ public sealed class EmbeddingServer : IAsyncDisposable
         app.MapSkaldEmbeddings(service);
         app.MapSkaldHealth(service);
         app.MapSkaldMetrics(service);
+        app.MapFallback(ctx => ApiResponses.Error(ctx.Response, new ApiException(404,
+            $"no endpoint {ctx.Request.Method} {ctx.Request.Path} here (POST /v1/embeddings, GET /v1/models, /health, /metrics)",
+            "invalid_request_error", null, "unknown_url")));
         try
         {
             await app.StartAsync(cancel).ConfigureAwait(false);

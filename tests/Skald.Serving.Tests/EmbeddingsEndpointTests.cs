@@ -88,6 +88,10 @@ public sealed class EmbeddingsEndpointTests(ServerFixture fixture) : IClassFixtu
         Assert.Equal("bert-cased-mean", one.GetProperty("id").GetString());
         using var missing = await fixture.Client.GetAsync("v1/models/gpt-4");
         Assert.Equal(404, (int)missing.StatusCode);
+        Assert.Equal("model_not_found", Error(JsonDocument.Parse(await missing.Content.ReadAsStringAsync()).RootElement).GetProperty("code").GetString());
+        using var unknown = await fixture.Client.GetAsync("v1/chat/completions");
+        Assert.Equal(404, (int)unknown.StatusCode);
+        Error(JsonDocument.Parse(await unknown.Content.ReadAsStringAsync()).RootElement);
     }
 
     [Fact]

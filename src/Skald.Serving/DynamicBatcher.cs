@@ -11,7 +11,8 @@ namespace Skald.Serving;
 /// closes when it holds <see cref="EmbeddingServiceOptions.MaxBatchSize"/> inputs or
 /// <see cref="EmbeddingServiceOptions.MaxBatchTokens"/> tokens, or <see cref="EmbeddingServiceOptions.MaxWait"/> after its
 /// first input arrived; its inputs are sorted by length and cut into padded passes of at most MaxBatchTokens. Each
-/// request's embeddings come back in its input order. <see cref="Dispose"/> finishes every queued input, then stops.
+/// request's embeddings come back in its input order. <see cref="Drain"/> stops the waiting (the host is stopping: in-flight requests should not wait for company);
+/// <see cref="Dispose"/> finishes every queued input, then stops.
 /// </summary>
 internal sealed class DynamicBatcher : IDisposable
 {
@@ -35,7 +36,9 @@ internal sealed class DynamicBatcher : IDisposable
     private readonly object gate = new(); // Monitor: Wait/PulseAll need it
     private readonly Thread worker;
     private readonly Tape tape = new(recording: false); // the worker's activation memory, reused pass after pass
+    private int pending;
     private bool stopping;
+    private bool draining; // the host is stopping: run what is queued without waiting to fill batches
 
     public DynamicBatcher(SentenceEncoder encoder, EmbeddingServiceOptions options, ServingMetrics metrics)
     {
@@ -57,10 +60,24 @@ internal sealed class DynamicBatcher : IDisposable
             if (queue.Count + inputs.Count > options.MaxQueuedInputs)
                 throw new ApiException(503, $"the server is overloaded ({queue.Count} inputs waiting); retry later", "server_error");
             for (int i = 0; i < inputs.Count; i++) queue.Enqueue(new Piece(job, i, now));
+            Interlocked.Add(ref pending, inputs.Count);
             metrics.Queue(queue.Count);
             Monitor.PulseAll(gate);
         }
         return job.Done.Task;
+    }
+
+    /// <summary>Inputs submitted whose embeddings are not back yet (queued, gathered into a batch, or running).</summary>
+    public int Pending => Volatile.Read(ref pending);
+
+    /// <summary>From now on batches run as soon as the worker is free, without waiting to fill (the host is stopping).</summary>
+    public void Drain()
+    {
+        lock (gate)
+        {
+            draining = true;
+            Monitor.PulseAll(gate);
+        }
     }
 
     public void Dispose()
@@ -107,7 +124,7 @@ internal sealed class DynamicBatcher : IDisposable
                     continue;
                 }
                 long wait = deadline - Stopwatch.GetTimestamp();
-                if (wait <= 0 || stopping) break;
+                if (wait <= 0 || stopping || draining) break;
                 Monitor.Wait(gate, TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));
             }
             metrics.Queue(queue.Count);
@@ -154,6 +171,7 @@ internal sealed class DynamicBatcher : IDisposable
                 ? new ApiException(500, e.Message, "server_error")
                 : new ApiException(500, $"the model failed on this batch ({e.GetType().Name}: {e.Message})", "server_error");
             foreach (var p in pieces) p.Job.Done.TrySetException(error);
+            Interlocked.Add(ref pending, -pieces.Length);
             return;
         }
         metrics.Batch(pieces.Length, pieces.Length * pieces[0].Length);
@@ -163,6 +181,7 @@ internal sealed class DynamicBatcher : IDisposable
             job.Results[pieces[i].Index] = rows[i];
             if (Interlocked.Decrement(ref job.Remaining) == 0) job.Done.TrySetResult(job.Results);
         }
+        Interlocked.Add(ref pending, -pieces.Length);
     }
 
     private float[][] Forward(ModelInputs inputs)

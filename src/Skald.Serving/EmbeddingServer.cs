@@ -60,6 +60,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
         });
         var app = builder.Build();
         var service = new EmbeddingService(encoder, options);
+        app.Lifetime.ApplicationStopping.Register(service.Drain);
         app.MapSkaldEmbeddings(service);
         app.MapSkaldHealth(service);
         app.MapSkaldMetrics(service);

@@ -117,6 +117,15 @@ public sealed class EmbeddingService : IDisposable
         SpecialTokensMask = new int[ids.Length],
     };
 
+    /// <summary>Inputs submitted to the batcher whose embeddings are not back yet.</summary>
+    public int Pending => batcher.Pending;
+
+    /// <summary>
+    /// Call when the host starts stopping: queued and in-flight inputs run at once instead of waiting up to
+    /// <see cref="EmbeddingServiceOptions.MaxWait"/> to fill a batch. Requests are still taken until <see cref="Dispose"/>.
+    /// </summary>
+    public void Drain() => batcher.Drain();
+
     /// <summary>Finishes queued work and stops the batcher's thread.</summary>
     public void Dispose() => batcher.Dispose();
 }

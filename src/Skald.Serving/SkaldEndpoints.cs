@@ -29,7 +29,10 @@ public static class SkaldEndpoints
         var service = new EmbeddingService(encoder, options);
         if (endpoints.ServiceProvider.GetService(typeof(Microsoft.Extensions.Hosting.IHostApplicationLifetime))
             is Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime)
+        {
+            lifetime.ApplicationStopping.Register(service.Drain);
             lifetime.ApplicationStopped.Register(service.Dispose);
+        }
         endpoints.MapSkaldEmbeddings(service);
         return service;
     }

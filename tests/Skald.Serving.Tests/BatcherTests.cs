@@ -10,7 +10,7 @@ public sealed class BatcherTests
     [Fact]
     public async Task ConcurrentRequestsShareForwardPasses()
     {
-        await using var server = await StartAsync(new EmbeddingServiceOptions { MaxWait = TimeSpan.FromMilliseconds(100), MaxBatchSize = 64 });
+        await using var server = await StartAsync(new EmbeddingServiceOptions { MaxWait = TimeSpan.FromMilliseconds(500), MaxBatchSize = 64 });
         using var client = new HttpClient { BaseAddress = server.Address };
         var reference = Skald.Models.SentenceEncoder.Load(ModelDir);
         var expected = reference.Encode(Texts);

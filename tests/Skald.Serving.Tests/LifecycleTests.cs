@@ -15,15 +15,19 @@ namespace Skald.Serving.Tests;
 public sealed class LifecycleTests
 {
     [Fact]
-    public async Task StoppingFinishesRequestsInFlight()
+    public async Task StoppingFinishesRequestsInFlightWithoutWaitingToFillBatches()
     {
-        // A long batching wait keeps the requests inside the server while it is told to stop.
-        var server = await StartAsync(new EmbeddingServiceOptions { MaxWait = TimeSpan.FromMilliseconds(1500), MaxBatchSize = 1000 });
-        using var client = new HttpClient { BaseAddress = server.Address };
+        // A batching wait far longer than the test keeps the requests queued inside the server while it is told to stop.
+        var server = await StartAsync(new EmbeddingServiceOptions { MaxWait = TimeSpan.FromSeconds(300), MaxBatchSize = 1000 });
+        using var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(120) };
         var requests = Enumerable.Range(0, 6).Select(i => PostAsync(client, Json(new { input = Texts[i..(i + 3)], model = "m" }))).ToArray();
-        await Task.Delay(500);
+        var waiting = System.Diagnostics.Stopwatch.StartNew();
+        while (server.Service.Pending < 18 && waiting.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(20);
+        Assert.Equal(18, server.Service.Pending);
         Assert.All(requests, r => Assert.False(r.IsCompleted));
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
         await server.DisposeAsync();
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(60), $"stopping took {stopping.Elapsed}");
         var reference = SentenceEncoder.Load(ModelDir);
         for (int i = 0; i < requests.Length; i++)
         {
@@ -33,6 +37,7 @@ public sealed class LifecycleTests
             var expected = reference.Encode(Texts[i..(i + 3)]);
             for (int j = 0; j < 3; j++) AssertClose(expected[j], got[j]);
         }
+        await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync("health"));
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed partial class ServeProcessTests
         try
         {
             var stdout = process.StandardOutput.ReadToEndAsync();
-            string? line = await process.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            string? line = await process.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120));
             Assert.NotNull(line);
             var match = Address().Match(line);
             Assert.True(match.Success, line);

@@ -36,6 +36,7 @@ internal static class Cli
             new QuickstartCommand(),
             new PipelineCommand(),
             new DataCommand(),
+            new ServeCommand(),
         };
         return root;
     }

@@ -1,0 +1,90 @@
+using System.CommandLine;
+using Skald.Cli.CommandLine;
+using Skald.Cli.Output;
+using Skald.Models;
+using Skald.Serving;
+
+namespace Skald.Cli.Commands;
+
+/// <summary>
+/// <c>skald serve</c>: an OpenAI-compatible embeddings server (<see cref="EmbeddingServer"/>). The model is loaded
+/// before anything listens; Ctrl+C or SIGTERM stops it after in-flight requests finish.
+/// </summary>
+internal sealed class ServeCommand : Command
+{
+    private readonly Option<string> model = CliOptions.Text("--model", "Model folder (sentence-transformers or plain Hugging Face)", "DIR", required: true);
+    private readonly Option<int?> port = CliOptions.Int("--port", "TCP port (0: any free port, printed at start)", min: 0, defaultValue: 8080);
+    private readonly Option<string> host = CliOptions.Text("--host",
+        "IP address to listen on; anything but loopback (127.0.0.1, ::1) needs --api-key-env", "ADDRESS", "127.0.0.1");
+    private readonly Option<string> apiKeyEnv = CliOptions.Text("--api-key-env",
+        "Environment variable holding the API key clients must send as 'Authorization: Bearer KEY'", "VAR");
+    private readonly Option<string> modelName = CliOptions.Text("--model-name", "Model id in responses and /v1/models (default: the folder's name)", "NAME");
+    private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order, comma-separated", "DIR[,DIR...]");
+    private readonly Option<string> weights = CliOptions.Choice("--weights",
+        "How the model's weight matrices are held in memory: f32, or bf16 (half the memory, computed in float32)", "f32", "f32", "bf16");
+    private readonly Option<bool> truncate = CliOptions.Flag("--truncate",
+        "Truncate inputs longer than the model's max_seq_length (as skald encode does) instead of answering 400");
+    private readonly Option<int?> maxInputs = CliOptions.Int("--max-inputs", "Most inputs in one request", defaultValue: 2048);
+    private readonly Option<int?> maxBodyMb = CliOptions.Int("--max-body-mb", "Largest request body in MiB (more: 413)", defaultValue: 16);
+    private readonly Option<int?> maxBatchSize = CliOptions.Int("--max-batch-size", "Most inputs in one forward pass of the batcher", defaultValue: 32);
+    private readonly Option<int?> maxBatchTokens = CliOptions.Int("--max-batch-tokens", "Most padded tokens in one forward pass of the batcher", defaultValue: 16384);
+    private readonly Option<int?> maxWaitMs = CliOptions.Int("--max-wait-ms", "How long the batcher waits for more inputs to fill a batch", min: 0, defaultValue: 3);
+
+    public ServeCommand() : base("serve", "Serve a model as an OpenAI-compatible embeddings API: POST /v1/embeddings, GET /v1/models, /health, /metrics")
+    {
+        Options.Add(model);
+        Options.Add(port);
+        Options.Add(host);
+        Options.Add(apiKeyEnv);
+        Options.Add(modelName);
+        Options.Add(adapters);
+        Options.Add(weights);
+        Options.Add(truncate);
+        Options.Add(maxInputs);
+        Options.Add(maxBodyMb);
+        Options.Add(maxBatchSize);
+        Options.Add(maxBatchTokens);
+        Options.Add(maxWaitMs);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        bool quiet = p.GetValue(CliOptions.Quiet);
+        string address = p.GetValue(host)!;
+        int portNumber = p.GetValue(port) ?? 8080;
+        if (portNumber > 65535) throw new UsageException($"--port {portNumber} is not a TCP port (0..65535)");
+        if (address != "localhost" && !System.Net.IPAddress.TryParse(address, out _))
+            throw new UsageException($"--host \"{address}\" is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::)");
+        string? key = null;
+        if (p.GetValue(apiKeyEnv) is { } variable)
+        {
+            key = Environment.GetEnvironmentVariable(variable);
+            if (string.IsNullOrEmpty(key)) throw new UsageException($"--api-key-env {variable}: that environment variable is not set or empty");
+        }
+        else if (!EmbeddingServer.IsLoopback(address))
+        {
+            throw new UsageException($"--host {address} accepts connections from other machines: give an API key with --api-key-env VAR");
+        }
+        var encoder = SentenceEncoder.Load(p.GetValue(model)!, [.. CliOptions.Items(p.GetValue(adapters))],
+            InfoCommand.Precision(p.GetValue(weights)));
+        var options = new EmbeddingServiceOptions
+        {
+            ModelName = p.GetValue(modelName),
+            ApiKey = key,
+            Truncate = p.GetValue(truncate),
+            MaxInputs = p.GetValue(maxInputs) ?? 2048,
+            MaxBodyBytes = (long)(p.GetValue(maxBodyMb) ?? 16) << 20,
+            MaxBatchSize = p.GetValue(maxBatchSize) ?? 32,
+            MaxBatchTokens = p.GetValue(maxBatchTokens) ?? 16384,
+            MaxWait = TimeSpan.FromMilliseconds(p.GetValue(maxWaitMs) ?? 3),
+        };
+        var server = EmbeddingServer.StartAsync(encoder, address, portNumber, options).GetAwaiter().GetResult();
+        Terminal.Log($"serving {server.Service.ModelName} (dimension {encoder.Dimension}, max {encoder.MaxSeqLength} tokens) on {server.Address}" +
+            (key is null ? "" : " (API key required)") + "; Ctrl+C stops", quiet);
+        server.WaitForShutdownAsync().GetAwaiter().GetResult();
+        server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        Terminal.Log("stopped", quiet);
+        return 0;
+    }
+}

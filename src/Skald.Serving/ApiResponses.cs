@@ -1,0 +1,117 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Skald.Serving;
+
+/// <summary>
+/// Writes the JSON bodies of OpenAI's API: the embeddings list, the model list and the error object, straight into the
+/// response (Utf8JsonWriter over the response's pipe; no intermediate objects).
+/// </summary>
+internal static class ApiResponses
+{
+    // JSON for API clients, not HTML: quotes and non-ASCII letters in messages and model names stay readable.
+    private static readonly JsonWriterOptions Writing = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary><c>{object: "list", data: [{object: "embedding", index, embedding}], model, usage}</c>.</summary>
+    public static async Task Embeddings(HttpResponse response, EmbeddingResult result, string model, bool base64)
+    {
+        response.StatusCode = 200;
+        response.ContentType = "application/json";
+        using (var w = new Utf8JsonWriter(response.BodyWriter, Writing))
+        {
+            w.WriteStartObject();
+            w.WriteString("object", "list");
+            w.WriteStartArray("data");
+            for (int i = 0; i < result.Embeddings.Length; i++)
+            {
+                w.WriteStartObject();
+                w.WriteString("object", "embedding");
+                w.WriteNumber("index", i);
+                if (base64)
+                {
+                    w.WriteBase64String("embedding", LittleEndianBytes(result.Embeddings[i]));
+                }
+                else
+                {
+                    w.WriteStartArray("embedding");
+                    foreach (float v in result.Embeddings[i]) w.WriteNumberValue(v);
+                    w.WriteEndArray();
+                }
+                w.WriteEndObject();
+                if (w.BytesPending > 1 << 16) w.Flush();
+            }
+            w.WriteEndArray();
+            w.WriteString("model", model);
+            w.WriteStartObject("usage");
+            w.WriteNumber("prompt_tokens", result.PromptTokens);
+            w.WriteNumber("total_tokens", result.PromptTokens);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        await response.BodyWriter.FlushAsync().ConfigureAwait(false);
+    }
+
+    /// <summary><c>{object: "list", data: [{id, object: "model", created, owned_by}]}</c>.</summary>
+    public static Task Models(HttpResponse response, EmbeddingService service) => Json(response, 200, w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("object", "list");
+        w.WriteStartArray("data");
+        Model(w, service);
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+
+    /// <summary><c>{id, object: "model", created, owned_by}</c>.</summary>
+    public static Task Model(HttpResponse response, EmbeddingService service) => Json(response, 200, w => Model(w, service));
+
+    /// <summary><c>{"error": {"message", "type", "param", "code"}}</c> with the exception's status.</summary>
+    public static Task Error(HttpResponse response, ApiException e)
+    {
+        if (e.Status == 401) response.Headers.WWWAuthenticate = "Bearer";
+        return Json(response, e.Status, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("error");
+            w.WriteString("message", e.Message);
+            w.WriteString("type", e.Type);
+            w.WriteString("param", e.Param);
+            w.WriteString("code", e.Code);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
+    }
+
+    public static Task Json(HttpResponse response, int status, Action<Utf8JsonWriter> write)
+    {
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, Writing)) write(w);
+        return response.Body.WriteAsync(buffer.WrittenMemory).AsTask();
+    }
+
+    private static void Model(Utf8JsonWriter w, EmbeddingService service)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", service.ModelName);
+        w.WriteString("object", "model");
+        w.WriteNumber("created", service.Created);
+        w.WriteString("owned_by", "skald");
+        w.WriteEndObject();
+    }
+
+    /// <summary>The float32 values as little-endian bytes (OpenAI's base64 encoding_format).</summary>
+    internal static byte[] LittleEndianBytes(float[] values)
+    {
+        var bytes = MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
+        if (!BitConverter.IsLittleEndian)
+        {
+            for (int i = 0; i < bytes.Length; i += 4) bytes.AsSpan(i, 4).Reverse();
+        }
+        return bytes;
+    }
+}

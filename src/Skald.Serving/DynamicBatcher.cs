@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using Skald.Models;
+using Skald.Tensors.Autograd;
+using Skald.Tokenizers;
+
+namespace Skald.Serving;
+
+/// <summary>
+/// Merges the inputs of concurrent requests into batches and runs them on one <see cref="SentenceEncoder"/> from a
+/// single worker thread (the encoder runs one forward pass at a time; its kernels use the cores themselves). A batch
+/// closes when it holds <see cref="EmbeddingServiceOptions.MaxBatchSize"/> inputs or
+/// <see cref="EmbeddingServiceOptions.MaxBatchTokens"/> tokens, or <see cref="EmbeddingServiceOptions.MaxWait"/> after its
+/// first input arrived; its inputs are sorted by length and cut into padded passes of at most MaxBatchTokens. Each
+/// request's embeddings come back in its input order. <see cref="Drain"/> stops the waiting (the host is stopping: in-flight requests should not wait for company);
+/// <see cref="Dispose"/> finishes every queued input, then stops.
+/// </summary>
+internal sealed class DynamicBatcher : IDisposable
+{
+    private sealed class Job(ModelInputs inputs)
+    {
+        public readonly ModelInputs Inputs = inputs;
+        public readonly float[][] Results = new float[inputs.Count][];
+        public int Remaining = inputs.Count;
+        public readonly TaskCompletionSource<float[][]> Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private readonly record struct Piece(Job Job, int Index, long Arrived)
+    {
+        public int Length => Job.Inputs.Encodings[Index].Length;
+    }
+
+    private readonly SentenceEncoder encoder;
+    private readonly EmbeddingServiceOptions options;
+    private readonly ServingMetrics metrics;
+    private readonly Queue<Piece> queue = new();
+    private readonly object gate = new(); // Monitor: Wait/PulseAll need it
+    private readonly Thread worker;
+    private readonly Tape tape = new(recording: false); // the worker's activation memory, reused pass after pass
+    private int pending;
+    private bool stopping;
+    private bool draining; // the host is stopping: run what is queued without waiting to fill batches
+
+    public DynamicBatcher(SentenceEncoder encoder, EmbeddingServiceOptions options, ServingMetrics metrics)
+    {
+        this.encoder = encoder;
+        this.options = options;
+        this.metrics = metrics;
+        worker = new Thread(Work) { IsBackground = true, Name = "skald-batcher" };
+        worker.Start();
+    }
+
+    /// <summary>Queues prepared inputs; the task gives their embeddings in order.</summary>
+    public Task<float[][]> Submit(ModelInputs inputs)
+    {
+        var job = new Job(inputs);
+        long now = Stopwatch.GetTimestamp();
+        lock (gate)
+        {
+            if (stopping) throw new ApiException(503, "the server is shutting down", "server_error");
+            if (queue.Count + inputs.Count > options.MaxQueuedInputs)
+                throw new ApiException(503, $"the server is overloaded ({queue.Count} inputs waiting); retry later", "server_error");
+            for (int i = 0; i < inputs.Count; i++) queue.Enqueue(new Piece(job, i, now));
+            Interlocked.Add(ref pending, inputs.Count);
+            metrics.Queue(queue.Count);
+            Monitor.PulseAll(gate);
+        }
+        return job.Done.Task;
+    }
+
+    /// <summary>Inputs submitted whose embeddings are not back yet (queued, gathered into a batch, or running).</summary>
+    public int Pending => Volatile.Read(ref pending);
+
+    /// <summary>From now on batches run as soon as the worker is free, without waiting to fill (the host is stopping).</summary>
+    public void Drain()
+    {
+        lock (gate)
+        {
+            draining = true;
+            Monitor.PulseAll(gate);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            stopping = true;
+            Monitor.PulseAll(gate);
+        }
+        worker.Join();
+    }
+
+    private void Work()
+    {
+        var batch = new List<Piece>();
+        while (Take(batch))
+        {
+            foreach (var group in batch.GroupBy(p => p.Job.Inputs.PromptLength))
+                Run([.. group.OrderByDescending(p => p.Length)]);
+            batch.Clear();
+        }
+    }
+
+    /// <summary>Waits for a batch; false when stopping with nothing queued.</summary>
+    private bool Take(List<Piece> batch)
+    {
+        lock (gate)
+        {
+            while (queue.Count == 0)
+            {
+                if (stopping) return false;
+                Monitor.Wait(gate);
+            }
+            long deadline = queue.Peek().Arrived + (long)(options.MaxWait.TotalSeconds * Stopwatch.Frequency);
+            int tokens = 0;
+            while (batch.Count < options.MaxBatchSize)
+            {
+                if (queue.Count > 0)
+                {
+                    var next = queue.Peek();
+                    if (batch.Count > 0 && tokens + next.Length > options.MaxBatchTokens) break;
+                    batch.Add(queue.Dequeue());
+                    tokens += next.Length;
+                    continue;
+                }
+                long wait = deadline - Stopwatch.GetTimestamp();
+                if (wait <= 0 || stopping || draining) break;
+                Monitor.Wait(gate, TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));
+            }
+            metrics.Queue(queue.Count);
+            return true;
+        }
+    }
+
+    /// <summary>Runs pieces sorted by length (longest first) in padded passes of at most MaxBatchTokens.</summary>
+    private void Run(Piece[] pieces)
+    {
+        for (int start = 0; start < pieces.Length;)
+        {
+            int longest = pieces[start].Length, n = 1;
+            while (start + n < pieces.Length && (n + 1) * longest <= options.MaxBatchTokens) n++;
+            Pass(pieces.AsSpan(start, n));
+            start += n;
+        }
+    }
+
+    private void Pass(ReadOnlySpan<Piece> pieces)
+    {
+        var encodings = new Encoding[pieces.Length];
+        bool anyCounts = false;
+        for (int i = 0; i < pieces.Length; i++)
+        {
+            encodings[i] = pieces[i].Job.Inputs.Encodings[pieces[i].Index];
+            anyCounts |= pieces[i].Job.Inputs.EmbedCounts is not null;
+        }
+        int[]? counts = null;
+        if (anyCounts)
+        {
+            counts = new int[pieces.Length];
+            for (int i = 0; i < pieces.Length; i++)
+                counts[i] = pieces[i].Job.Inputs.EmbedCounts is { } c ? c[pieces[i].Index] : encodings[i].Length;
+        }
+        float[][] rows;
+        try
+        {
+            rows = Forward(new ModelInputs(encodings, pieces[0].Job.Inputs.PromptLength, counts));
+        }
+        catch (Exception e)
+        {
+            var error = e is ModelFormatException
+                ? new ApiException(500, e.Message, "server_error")
+                : new ApiException(500, $"the model failed on this batch ({e.GetType().Name}: {e.Message})", "server_error");
+            foreach (var p in pieces) p.Job.Done.TrySetException(error);
+            Interlocked.Add(ref pending, -pieces.Length);
+            return;
+        }
+        metrics.Batch(pieces.Length, pieces.Length * pieces[0].Length);
+        for (int i = 0; i < pieces.Length; i++)
+        {
+            var job = pieces[i].Job;
+            job.Results[pieces[i].Index] = rows[i];
+            if (Interlocked.Decrement(ref job.Remaining) == 0) job.Done.TrySetResult(job.Results);
+        }
+        Interlocked.Add(ref pending, -pieces.Length);
+    }
+
+    private float[][] Forward(ModelInputs inputs)
+    {
+        tape.Reset();
+        var y = encoder.Forward(tape, inputs); // [B, D]
+        var span = y.Span;
+        if (!float.IsFinite(System.Numerics.Tensors.TensorPrimitives.Sum(span)))
+            throw new ModelFormatException($"{encoder.Folder.Path}: the model gives a non-finite embedding (NaN or infinity); its weights or config.json are broken");
+        var rows = new float[inputs.Count][];
+        for (int i = 0; i < rows.Length; i++) rows[i] = span.Slice(i * y.Cols, y.Cols).ToArray();
+        return rows;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Text.Json;
+
+namespace Skald.Serving;
+
+/// <summary>
+/// Reads a create-embedding request body as OpenAI's API defines it
+/// (<see href="https://platform.openai.com/docs/api-reference/embeddings/create"/>): <c>input</c> is a string, an array
+/// of strings, an array of token ids, or an array of token-id arrays; <c>encoding_format</c> is "float" (default) or
+/// "base64"; <c>dimensions</c> a positive integer. Unknown fields (<c>user</c>, ...) are ignored. Every problem is an
+/// <see cref="ApiException"/> 400 naming the field.
+/// </summary>
+internal static class EmbeddingRequestReader
+{
+    public static EmbeddingRequest Read(ReadOnlyMemory<byte> body, int maxInputs)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 8 });
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest($"the request body is not valid JSON ({e.Message})");
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                throw ApiException.BadRequest("the request body must be a JSON object with an \"input\" field");
+            if (!root.TryGetProperty("input", out var input))
+                throw ApiException.BadRequest("\"input\" is required: a string, an array of strings, or token-id arrays", "input");
+            string? model = null;
+            if (root.TryGetProperty("model", out var m) && m.ValueKind != JsonValueKind.Null)
+                model = m.ValueKind == JsonValueKind.String ? m.GetString() : throw ApiException.BadRequest("\"model\" must be a string", "model");
+            return new EmbeddingRequest(Inputs(input, maxInputs), model, Base64(root), Dimensions(root));
+        }
+    }
+
+    private static bool Base64(JsonElement root)
+    {
+        if (!root.TryGetProperty("encoding_format", out var f) || f.ValueKind == JsonValueKind.Null) return false;
+        return f.ValueKind == JsonValueKind.String ? f.GetString() switch
+        {
+            "float" => false,
+            "base64" => true,
+            var other => throw ApiException.BadRequest($"encoding_format \"{other}\" is not supported: use \"float\" or \"base64\"", "encoding_format"),
+        } : throw ApiException.BadRequest("encoding_format must be \"float\" or \"base64\"", "encoding_format");
+    }
+
+    private static int? Dimensions(JsonElement root)
+    {
+        if (!root.TryGetProperty("dimensions", out var d) || d.ValueKind == JsonValueKind.Null) return null;
+        if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt32(out int n) || n < 1)
+            throw ApiException.BadRequest("dimensions must be a positive integer", "dimensions");
+        return n;
+    }
+
+    private static EmbeddingInputs Inputs(JsonElement input, int maxInputs)
+    {
+        switch (input.ValueKind)
+        {
+            case JsonValueKind.String:
+                return new EmbeddingInputs([Text(input, 0)], null);
+            case JsonValueKind.Array:
+                break;
+            default:
+                throw ApiException.BadRequest("\"input\" must be a string, an array of strings, or token-id arrays", "input");
+        }
+        int count = input.GetArrayLength();
+        if (count == 0) throw ApiException.BadRequest("\"input\" is an empty array: give at least one input", "input");
+        var first = input[0];
+        if (first.ValueKind == JsonValueKind.Number) return new EmbeddingInputs(null, [Ids(input, 0)]);
+        if (count > maxInputs)
+            throw ApiException.BadRequest($"\"input\" has {count} items; at most {maxInputs} are allowed per request", "input");
+        if (first.ValueKind == JsonValueKind.String)
+        {
+            var texts = new string[count];
+            int i = 0;
+            foreach (var e in input.EnumerateArray())
+            {
+                if (e.ValueKind != JsonValueKind.String)
+                    throw ApiException.BadRequest($"input[{i}] is not a string (an array of strings must hold only strings)", "input");
+                texts[i] = Text(e, i);
+                i++;
+            }
+            return new EmbeddingInputs(texts, null);
+        }
+        if (first.ValueKind == JsonValueKind.Array)
+        {
+            var ids = new int[count][];
+            int i = 0;
+            foreach (var e in input.EnumerateArray())
+            {
+                if (e.ValueKind != JsonValueKind.Array)
+                    throw ApiException.BadRequest($"input[{i}] is not an array of token ids", "input");
+                ids[i] = Ids(e, i);
+                i++;
+            }
+            return new EmbeddingInputs(null, ids);
+        }
+        throw ApiException.BadRequest("\"input\" must be a string, an array of strings, or token-id arrays", "input");
+    }
+
+    private static string Text(JsonElement e, int index)
+    {
+        string text = e.GetString()!;
+        if (text.Length == 0) throw ApiException.BadRequest($"input[{index}] is an empty string", "input");
+        return text;
+    }
+
+    private static int[] Ids(JsonElement array, int index)
+    {
+        int n = array.GetArrayLength();
+        if (n == 0) throw ApiException.BadRequest($"input[{index}] is an empty token array", "input");
+        var ids = new int[n];
+        int j = 0;
+        foreach (var t in array.EnumerateArray())
+        {
+            if (t.ValueKind != JsonValueKind.Number || !t.TryGetInt32(out ids[j]) || ids[j] < 0)
+                throw ApiException.BadRequest($"input[{index}][{j}] is not a token id (a non-negative integer)", "input");
+            j++;
+        }
+        return ids;
+    }
+}

@@ -1,0 +1,104 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Skald.Models;
+
+namespace Skald.Serving;
+
+/// <summary>
+/// <c>skald serve</c>'s stand-alone server: Kestrel on one address with <c>/v1/embeddings</c>, <c>/v1/models</c>,
+/// <c>/health</c> and <c>/metrics</c>. Start it with a loaded model (so a model that fails to load never leaves a
+/// server half up); an address in use is an <see cref="IOException"/> with one clear line. Stopping (Ctrl+C, SIGTERM
+/// or <see cref="DisposeAsync"/>) stops accepting, lets in-flight requests finish, then stops the batcher.
+/// </summary>
+public sealed class EmbeddingServer : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly EmbeddingService service;
+
+    private EmbeddingServer(WebApplication app, EmbeddingService service, Uri address)
+    {
+        this.app = app;
+        this.service = service;
+        Address = address;
+    }
+
+    /// <summary>The address the server listens on (the real port when 0 was asked for).</summary>
+    public Uri Address { get; }
+
+    /// <summary>The served model's service (metrics, options).</summary>
+    public EmbeddingService Service => service;
+
+    /// <summary>Whether <paramref name="host"/> is a loopback address (127.0.0.0/8, ::1, "localhost").</summary>
+    public static bool IsLoopback(string host) =>
+        host == "localhost" || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+
+    /// <summary>
+    /// Starts serving <paramref name="encoder"/> on <paramref name="host"/>:<paramref name="port"/> (port 0: any free
+    /// port). Throws <see cref="ArgumentException"/> for a host that is not an IP address or "localhost" and
+    /// <see cref="IOException"/> when the address cannot be bound.
+    /// </summary>
+    public static async Task<EmbeddingServer> StartAsync(SentenceEncoder encoder, string host, int port,
+        EmbeddingServiceOptions? options = null, CancellationToken cancel = default)
+    {
+        var ip = host == "localhost" ? IPAddress.Loopback
+            : IPAddress.TryParse(host, out var parsed) ? parsed
+            : throw new ArgumentException($"host \"{host}\" is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::)", nameof(host));
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Listen(ip, port);
+        });
+        var app = builder.Build();
+        var service = new EmbeddingService(encoder, options);
+        app.Lifetime.ApplicationStopping.Register(service.Drain);
+        app.MapSkaldEmbeddings(service);
+        app.MapSkaldHealth(service);
+        app.MapSkaldMetrics(service);
+        app.MapFallback(ctx => ApiResponses.Error(ctx.Response, new ApiException(404,
+            $"no endpoint {ctx.Request.Method} {ctx.Request.Path} here (POST /v1/embeddings, GET /v1/models, /health, /metrics)",
+            "invalid_request_error", null, "unknown_url")));
+        try
+        {
+            await app.StartAsync(cancel).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            service.Dispose();
+            await app.DisposeAsync().ConfigureAwait(false);
+            if (e is IOException io)
+            {
+                string what = io.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException || io.Message.Contains("in use", StringComparison.OrdinalIgnoreCase)
+                    ? "the address is already in use (another server?); choose another --port"
+                    : io.InnerException?.Message ?? io.Message;
+                throw new IOException($"cannot listen on {Format(ip, port)}: {what}", e);
+            }
+            throw;
+        }
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        return new EmbeddingServer(app, service, new Uri(addresses.First()));
+    }
+
+    /// <summary>Completes when the server has been asked to stop (Ctrl+C, SIGTERM) and has stopped.</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancel = default) => app.WaitForShutdownAsync(cancel);
+
+    /// <summary>Stops accepting, finishes in-flight requests and the batcher's queue, and releases the server.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync().ConfigureAwait(false);
+        service.Dispose();
+        await app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static string Format(IPAddress ip, int port) =>
+        ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"http://[{ip}]:{port}" : $"http://{ip}:{port}";
+}

@@ -1,0 +1,131 @@
+using Skald.Models;
+using Skald.Tokenizers;
+
+namespace Skald.Serving;
+
+/// <summary>
+/// One served model: checks and tokenizes requests on the caller's thread, embeds them through the
+/// <see cref="DynamicBatcher"/>, applies Matryoshka truncation, and keeps the <see cref="ServingMetrics"/>. The
+/// encoder must not run elsewhere while served (its forward passes run on the batcher's thread). Dispose finishes
+/// queued work.
+/// </summary>
+public sealed class EmbeddingService : IDisposable
+{
+    private readonly DynamicBatcher batcher;
+
+    /// <summary>Serves <paramref name="encoder"/> with <paramref name="options"/> (null: the defaults).</summary>
+    public EmbeddingService(SentenceEncoder encoder, EmbeddingServiceOptions? options = null)
+    {
+        Encoder = encoder;
+        Options = options ?? new EmbeddingServiceOptions();
+        if (Options.MaxBatchSize < 1 || Options.MaxBatchTokens < 1 || Options.MaxInputs < 1 || Options.MaxBodyBytes < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), "batch sizes and limits must be positive");
+        ModelName = Options.ModelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(encoder.Folder.Path)));
+        Metrics = new ServingMetrics();
+        batcher = new DynamicBatcher(encoder, Options, Metrics);
+    }
+
+    /// <summary>The served model.</summary>
+    public SentenceEncoder Encoder { get; }
+
+    /// <summary>Limits and behaviour.</summary>
+    public EmbeddingServiceOptions Options { get; }
+
+    /// <summary>The model id in responses.</summary>
+    public string ModelName { get; }
+
+    /// <summary>The Prometheus metrics.</summary>
+    public ServingMetrics Metrics { get; }
+
+    /// <summary>When the service was created (Unix seconds; <c>created</c> in <c>GET /v1/models</c>).</summary>
+    public long Created { get; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    /// <summary>
+    /// Embeds a request's inputs (errors: <see cref="ApiException"/> 400 for inputs the model cannot take, 503 when
+    /// overloaded or stopping).
+    /// </summary>
+    public async Task<EmbeddingResult> EmbedAsync(EmbeddingRequest request)
+    {
+        if (request.Dimensions is int d && d > Encoder.Dimension)
+            throw ApiException.BadRequest($"dimensions {d} is larger than the model's {Encoder.Dimension}", "dimensions");
+        var inputs = Prepare(request.Inputs);
+        var embeddings = await batcher.Submit(inputs).ConfigureAwait(false);
+        if (request.Dimensions is int n)
+        {
+            for (int i = 0; i < embeddings.Length; i++) embeddings[i] = Matryoshka.Truncate(embeddings[i], n);
+        }
+        long tokens = inputs.Encodings.Sum(e => (long)e.Length);
+        Metrics.Embedded(inputs.Count, tokens);
+        return new EmbeddingResult(embeddings, tokens);
+    }
+
+    private ModelInputs Prepare(EmbeddingInputs inputs)
+    {
+        int max = Encoder.MaxSeqLength;
+        if (inputs.Texts is { } texts)
+        {
+            ModelInputs prepared;
+            try
+            {
+                prepared = Encoder.Prepare(texts);
+            }
+            catch (Exception e) when (e is ModelFormatException or TokenizerException)
+            {
+                throw ApiException.BadRequest(e.Message, "input");
+            }
+            if (!Options.Truncate)
+            {
+                for (int i = 0; i < prepared.Count; i++)
+                {
+                    if (prepared.Encodings[i].Overflowing.Count > 0) throw TooLong(i, max);
+                }
+            }
+            return prepared;
+        }
+        var ids = inputs.TokenIds!;
+        var encodings = new Encoding[ids.Count];
+        int bound = Encoder.Tokenizer.IdBound;
+        for (int i = 0; i < ids.Count; i++)
+        {
+            var row = ids[i];
+            if (row.Length > max)
+            {
+                if (!Options.Truncate) throw TooLong(i, max);
+                row = row[..max];
+            }
+            foreach (int id in row)
+            {
+                if (id >= bound)
+                    throw ApiException.BadRequest($"input[{i}] holds token id {id}, outside the model's vocabulary (0..{bound - 1})", "input");
+            }
+            encodings[i] = FromIds(row);
+        }
+        return new ModelInputs(encodings);
+    }
+
+    private static ApiException TooLong(int index, int max) => ApiException.BadRequest(
+        $"input[{index}] is longer than the model's maximum of {max} tokens; shorten it, or start the server with truncation on (skald serve --truncate)",
+        "input", "context_length_exceeded");
+
+    private static Encoding FromIds(int[] ids) => new()
+    {
+        Ids = ids,
+        Tokens = new string[ids.Length],
+        TypeIds = new int[ids.Length],
+        AttentionMask = Enumerable.Repeat(1, ids.Length).ToArray(),
+        Offsets = new (int, int)[ids.Length],
+        SpecialTokensMask = new int[ids.Length],
+    };
+
+    /// <summary>Inputs submitted to the batcher whose embeddings are not back yet.</summary>
+    public int Pending => batcher.Pending;
+
+    /// <summary>
+    /// Call when the host starts stopping: queued and in-flight inputs run at once instead of waiting up to
+    /// <see cref="EmbeddingServiceOptions.MaxWait"/> to fill a batch. Requests are still taken until <see cref="Dispose"/>.
+    /// </summary>
+    public void Drain() => batcher.Drain();
+
+    /// <summary>Finishes queued work and stops the batcher's thread.</summary>
+    public void Dispose() => batcher.Dispose();
+}

@@ -1,0 +1,41 @@
+namespace Skald.Serving;
+
+/// <summary>
+/// Limits and behaviour of the OpenAI-compatible embeddings endpoints (<see cref="EmbeddingService"/>). The defaults
+/// follow OpenAI's documented limits where they exist (2,048 inputs per request).
+/// </summary>
+public sealed record EmbeddingServiceOptions
+{
+    /// <summary>The model id reported in responses and by <c>GET /v1/models</c> (null: the model folder's name).</summary>
+    public string? ModelName { get; init; }
+
+    /// <summary>
+    /// The API key clients must send as <c>Authorization: Bearer KEY</c> (compared in constant time); null: no key is
+    /// asked for. <c>/health</c> never asks for it.
+    /// </summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>Most inputs in one request (more: 400).</summary>
+    public int MaxInputs { get; init; } = 2048;
+
+    /// <summary>Largest request body in bytes (more: 413).</summary>
+    public long MaxBodyBytes { get; init; } = 16 << 20;
+
+    /// <summary>
+    /// What happens to an input longer than the model's max_seq_length: false (default) answers 400, as OpenAI does
+    /// for inputs over the context length; true truncates it, as <c>skald encode</c> and sentence-transformers do.
+    /// </summary>
+    public bool Truncate { get; init; }
+
+    /// <summary>Most tokens (padded rows × longest row) in one forward pass of the batcher.</summary>
+    public int MaxBatchTokens { get; init; } = 16384;
+
+    /// <summary>Most inputs in one forward pass of the batcher.</summary>
+    public int MaxBatchSize { get; init; } = 32;
+
+    /// <summary>How long the batcher waits for more inputs after the first one of a batch arrives.</summary>
+    public TimeSpan MaxWait { get; init; } = TimeSpan.FromMilliseconds(3);
+
+    /// <summary>Most inputs waiting for the batcher; a request that would exceed it is refused with 503.</summary>
+    public int MaxQueuedInputs { get; init; } = 65536;
+}

@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Skald.Serving;
+
+/// <summary>Reads a request body up to a limit; a larger one (declared or sent) is a 413 <see cref="ApiException"/>.</summary>
+internal static class RequestBody
+{
+    public static async Task<ReadOnlyMemory<byte>> ReadAsync(HttpRequest request, long limit)
+    {
+        if (request.ContentLength > limit) throw TooLarge(limit);
+        // The server's own cap (Kestrel's 30 MB default, or a host app's) must not cut in first with its own answer.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } cap)
+            cap.MaxRequestBodySize = limit + 1;
+        var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        try
+        {
+            int n;
+            while ((n = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted).ConfigureAwait(false)) > 0)
+            {
+                buffer.Write(chunk, 0, n);
+                if (buffer.Length > limit) throw TooLarge(limit);
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw TooLarge(limit);
+        }
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
+    private static ApiException TooLarge(long limit) =>
+        new(413, $"the request body is larger than the server's limit of {limit} bytes; send fewer or shorter inputs per request",
+            "invalid_request_error", "input", "request_too_large");
+}

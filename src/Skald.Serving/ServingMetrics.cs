@@ -1,0 +1,64 @@
+using Prometheus;
+
+namespace Skald.Serving;
+
+/// <summary>
+/// The server's Prometheus metrics (prometheus-net) in a registry of their own, so several services in one process
+/// (tests, a host app) do not share counters: requests by endpoint and status, request latency, inputs and tokens
+/// embedded, the batcher's batch sizes and queue length.
+/// </summary>
+public sealed class ServingMetrics
+{
+    private readonly CollectorRegistry registry = Metrics.NewCustomRegistry();
+    private readonly Counter requests;
+    private readonly Histogram latency;
+    private readonly Counter inputs;
+    private readonly Counter tokens;
+    private readonly Histogram batchSize;
+    private readonly Histogram batchTokens;
+    private readonly Gauge queued;
+
+    /// <summary>Creates the metrics in a new registry.</summary>
+    public ServingMetrics()
+    {
+        var f = Metrics.WithCustomRegistry(registry);
+        requests = f.CreateCounter("skald_requests_total", "HTTP requests by endpoint and status code",
+            new CounterConfiguration { LabelNames = ["endpoint", "code"] });
+        latency = f.CreateHistogram("skald_request_duration_seconds", "Request latency in seconds, by endpoint",
+            new HistogramConfiguration { LabelNames = ["endpoint"], Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
+        inputs = f.CreateCounter("skald_inputs_total", "Inputs (texts or token arrays) embedded");
+        tokens = f.CreateCounter("skald_tokens_total", "Tokens embedded (the usage prompt_tokens summed)");
+        batchSize = f.CreateHistogram("skald_batch_size", "Inputs per forward pass of the dynamic batcher",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 2, 10) });
+        batchTokens = f.CreateHistogram("skald_batch_tokens", "Padded tokens (rows x longest row) per forward pass",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(16, 2, 12) });
+        queued = f.CreateGauge("skald_queue_inputs", "Inputs waiting for the batcher");
+    }
+
+    /// <summary>Counts one finished request.</summary>
+    public void Request(string endpoint, int status, double seconds)
+    {
+        requests.WithLabels(endpoint, status.ToString(System.Globalization.CultureInfo.InvariantCulture)).Inc();
+        latency.WithLabels(endpoint).Observe(seconds);
+    }
+
+    /// <summary>Counts inputs and tokens of a successful embeddings request.</summary>
+    public void Embedded(int inputCount, long tokenCount)
+    {
+        inputs.Inc(inputCount);
+        tokens.Inc(tokenCount);
+    }
+
+    /// <summary>Records one forward pass of the batcher.</summary>
+    public void Batch(int size, int paddedTokens)
+    {
+        batchSize.Observe(size);
+        batchTokens.Observe(paddedTokens);
+    }
+
+    /// <summary>Sets the batcher's queue length.</summary>
+    public void Queue(int length) => queued.Set(length);
+
+    /// <summary>Writes every metric in the Prometheus text format.</summary>
+    public Task WriteAsync(Stream stream, CancellationToken cancel) => registry.CollectAndExportAsTextAsync(stream, cancel);
+}

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Skald.Serving;
+
+/// <summary>
+/// Maps Skald's OpenAI-compatible endpoints into an ASP.NET Core app, for hosting a model inside an existing service:
+/// <code>
+/// var encoder = SentenceEncoder.Load("models/my-model");
+/// var app = WebApplication.CreateBuilder(args).Build();
+/// var embeddings = app.MapSkaldEmbeddings(encoder);   // POST /v1/embeddings, GET /v1/models
+/// app.MapSkaldMetrics(embeddings);                     // GET /metrics (Prometheus text)
+/// app.Run();
+/// </code>
+/// The service is disposed (queued work finished) when the app stops. Every answer other than success is OpenAI's
+/// error object; no request can crash the server or show a stack trace.
+/// </summary>
+public static class SkaldEndpoints
+{
+    /// <summary>
+    /// Serves <paramref name="encoder"/> at <c>POST /v1/embeddings</c> and <c>GET /v1/models</c> (plus
+    /// <c>/v1/models/{id}</c>); returns the service (for <see cref="MapSkaldMetrics"/>, <see cref="MapSkaldHealth"/>).
+    /// </summary>
+    public static EmbeddingService MapSkaldEmbeddings(this IEndpointRouteBuilder endpoints, Skald.Models.SentenceEncoder encoder,
+        EmbeddingServiceOptions? options = null)
+    {
+        var service = new EmbeddingService(encoder, options);
+        if (endpoints.ServiceProvider.GetService(typeof(Microsoft.Extensions.Hosting.IHostApplicationLifetime))
+            is Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime)
+        {
+            lifetime.ApplicationStopping.Register(service.Drain);
+            lifetime.ApplicationStopped.Register(service.Dispose);
+        }
+        endpoints.MapSkaldEmbeddings(service);
+        return service;
+    }
+
+    /// <summary>Maps the embeddings and model endpoints of an existing <paramref name="service"/> (its owner disposes it).</summary>
+    public static void MapSkaldEmbeddings(this IEndpointRouteBuilder endpoints, EmbeddingService service)
+    {
+        var auth = new ApiKeyCheck(service.Options.ApiKey);
+        endpoints.MapPost("/v1/embeddings", ctx => Handle(ctx, service, "embeddings", auth, async () =>
+        {
+            var body = await RequestBody.ReadAsync(ctx.Request, service.Options.MaxBodyBytes).ConfigureAwait(false);
+            var request = EmbeddingRequestReader.Read(body, service.Options.MaxInputs);
+            var result = await service.EmbedAsync(request).ConfigureAwait(false);
+            await ApiResponses.Embeddings(ctx.Response, result, service.ModelName, request.Base64).ConfigureAwait(false);
+        }));
+        endpoints.MapGet("/v1/models", ctx => Handle(ctx, service, "models", auth, () => ApiResponses.Models(ctx.Response, service)));
+        endpoints.MapGet("/v1/models/{id}", ctx => Handle(ctx, service, "models", auth, () =>
+            (string?)ctx.Request.RouteValues["id"] == service.ModelName
+                ? ApiResponses.Model(ctx.Response, service)
+                : throw new ApiException(404, $"the model '{ctx.Request.RouteValues["id"]}' does not exist here (this server has '{service.ModelName}')",
+                    "invalid_request_error", "model", "model_not_found")));
+    }
+
+    /// <summary>Maps <c>GET {path}</c> to the Prometheus text of the service's metrics (behind the API key, if set).</summary>
+    public static void MapSkaldMetrics(this IEndpointRouteBuilder endpoints, EmbeddingService service, string path = "/metrics")
+    {
+        var auth = new ApiKeyCheck(service.Options.ApiKey);
+        endpoints.MapGet(path, ctx => Handle(ctx, service, "metrics", auth, () =>
+        {
+            ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            return service.Metrics.WriteAsync(ctx.Response.Body, ctx.RequestAborted);
+        }));
+    }
+
+    /// <summary>Maps <c>GET {path}</c> to <c>{"status": "ok", "model": ID}</c> (no API key: for load balancers).</summary>
+    public static void MapSkaldHealth(this IEndpointRouteBuilder endpoints, EmbeddingService service, string path = "/health")
+    {
+        endpoints.MapGet(path, ctx => ApiResponses.Json(ctx.Response, 200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("status", "ok");
+            w.WriteString("model", service.ModelName);
+            w.WriteEndObject();
+        }));
+    }
+
+    private static async Task Handle(HttpContext ctx, EmbeddingService service, string endpoint, ApiKeyCheck auth, Func<Task> run)
+    {
+        long start = Stopwatch.GetTimestamp();
+        int status;
+        try
+        {
+            auth.Require(ctx.Request);
+            await run().ConfigureAwait(false);
+            status = ctx.Response.StatusCode;
+        }
+        catch (ApiException e)
+        {
+            status = await Fail(ctx, e).ConfigureAwait(false);
+        }
+        catch (Exception) when (ctx.RequestAborted.IsCancellationRequested)
+        {
+            status = 499; // the client went away
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"skald serve: {endpoint}: {e.GetType().Name}: {e.Message}");
+            status = await Fail(ctx, new ApiException(500, "the server failed on this request; see its log", "server_error")).ConfigureAwait(false);
+        }
+        service.Metrics.Request(endpoint, status, Stopwatch.GetElapsedTime(start).TotalSeconds);
+    }
+
+    private static async Task<int> Fail(HttpContext ctx, ApiException e)
+    {
+        if (ctx.Response.HasStarted)
+        {
+            ctx.Abort();
+            return e.Status;
+        }
+        ctx.Response.Clear();
+        await ApiResponses.Error(ctx.Response, e).ConfigureAwait(false);
+        return e.Status;
+    }
+}

@@ -1,0 +1,39 @@
+using System.Globalization;
+using Skald.Serving;
+using static Skald.Serving.Tests.ServerFixture;
+
+namespace Skald.Serving.Tests;
+
+/// <summary>The dynamic batcher merges concurrent requests into shared forward passes and keeps each request's order.</summary>
+public sealed class BatcherTests
+{
+    [Fact]
+    public async Task ConcurrentRequestsShareForwardPasses()
+    {
+        await using var server = await StartAsync(new EmbeddingServiceOptions { MaxWait = TimeSpan.FromMilliseconds(500), MaxBatchSize = 64 });
+        using var client = new HttpClient { BaseAddress = server.Address };
+        var reference = Skald.Models.SentenceEncoder.Load(ModelDir);
+        var expected = reference.Encode(Texts);
+        int total = 0;
+        var tasks = Enumerable.Range(0, 16).Select(r =>
+        {
+            int n = 1 + r % 4, start = r;
+            Interlocked.Add(ref total, n);
+            return Task.Run(async () =>
+            {
+                var (status, body) = await PostAsync(client, Json(new { input = Texts[start..(start + n)], model = "m" }));
+                Assert.Equal(200, status);
+                var got = Embeddings(body);
+                for (int i = 0; i < n; i++) AssertClose(expected[start + i], got[i]);
+            });
+        }).ToArray();
+        await Task.WhenAll(tasks);
+        string metrics = await client.GetStringAsync("metrics");
+        double passes = Metric(metrics, "skald_batch_size_count"), inputs = Metric(metrics, "skald_batch_size_sum");
+        Assert.Equal(total, inputs);
+        Assert.True(passes < 16, $"{passes} forward passes for 16 concurrent requests: nothing was merged");
+    }
+
+    private static double Metric(string text, string name) => double.Parse(
+        text.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal))[(name.Length + 1)..], CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,107 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Skald.Serving;
+using static Skald.Serving.Tests.ServerFixture;
+
+namespace Skald.Serving.Tests;
+
+/// <summary>Refusals in OpenAI's error shape: 400 for bad requests, 401 without the key, 413 for large bodies.</summary>
+public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    [Theory]
+    [InlineData("{\"input\": [\"a\", ", null)]
+    [InlineData("not json", null)]
+    [InlineData("[1, 2]", null)]
+    [InlineData("{\"model\": \"m\"}", "input")]
+    [InlineData("{\"input\": [], \"model\": \"m\"}", "input")]
+    [InlineData("{\"input\": \"\", \"model\": \"m\"}", "input")]
+    [InlineData("{\"input\": [\"a\", 3], \"model\": \"m\"}", "input")]
+    [InlineData("{\"input\": [[]], \"model\": \"m\"}", "input")]
+    [InlineData("{\"input\": [[1, -2]], \"model\": \"m\"}", "input")]
+    [InlineData("{\"input\": [[1, 999999]], \"model\": \"m\"}", "input")]
+    [InlineData("{\"input\": {\"text\": \"a\"}, \"model\": \"m\"}", "input")]
+    [InlineData("{\"input\": \"a\", \"model\": 3}", "model")]
+    [InlineData("{\"input\": \"a\", \"model\": \"m\", \"encoding_format\": \"int8\"}", "encoding_format")]
+    [InlineData("{\"input\": \"a\", \"model\": \"m\", \"dimensions\": 0}", "dimensions")]
+    [InlineData("{\"input\": \"a\", \"model\": \"m\", \"dimensions\": \"8\"}", "dimensions")]
+    public async Task BadRequestsAre400WithTheField(string json, string? param)
+    {
+        var (status, body) = await PostAsync(fixture.Client, json);
+        Assert.Equal(400, status);
+        var error = Error(body);
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        Assert.Equal(param, error.GetProperty("param").GetString());
+    }
+
+    [Fact]
+    public async Task InputsOverTheModelsLengthAre400UnlessTruncating()
+    {
+        string longText = string.Join(' ', Enumerable.Repeat("fjell", 200));
+        var (status, body) = await PostAsync(fixture.Client, Json(new { input = new[] { "kort", longText }, model = "m" }));
+        Assert.Equal(400, status);
+        var error = Error(body);
+        Assert.Equal("context_length_exceeded", error.GetProperty("code").GetString());
+        Assert.Contains("input[1]", error.GetProperty("message").GetString());
+        var longIds = Enumerable.Repeat(5, 65).ToArray();
+        (status, _) = await PostAsync(fixture.Client, Json(new { input = new[] { longIds }, model = "m" }));
+        Assert.Equal(400, status);
+
+        await using var truncating = await StartAsync(new EmbeddingServiceOptions { Truncate = true });
+        using var client = new HttpClient { BaseAddress = truncating.Address };
+        (status, body) = await PostAsync(client, Json(new { input = longText, model = "m" }));
+        Assert.Equal(200, status);
+        AssertClose(fixture.Reference.Encode(longText), Assert.Single(Embeddings(body)));
+    }
+
+    [Fact]
+    public async Task TooManyInputsAndTooLargeBodiesAreRefused()
+    {
+        await using var server = await StartAsync(new EmbeddingServiceOptions { MaxInputs = 4, MaxBodyBytes = 2000 });
+        using var client = new HttpClient { BaseAddress = server.Address };
+        var (status, body) = await PostAsync(client, Json(new { input = Texts[..5], model = "m" }));
+        Assert.Equal(400, status);
+        Assert.Equal("input", Error(body).GetProperty("param").GetString());
+        (status, body) = await PostAsync(client, Json(new { input = new[] { new string('a', 3000) }, model = "m" }));
+        Assert.Equal(413, status);
+        Error(body);
+        // A body sent without Content-Length (chunked) is cut off at the limit too.
+        using var chunked = new HttpRequestMessage(HttpMethod.Post, "v1/embeddings")
+        {
+            Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(Json(new { input = new string('b', 5000) })))),
+        };
+        chunked.Headers.TransferEncodingChunked = true;
+        using var response = await client.SendAsync(chunked);
+        Assert.Equal(413, (int)response.StatusCode);
+        // The server still answers.
+        (status, _) = await PostAsync(client, Json(new { input = Texts[..2], model = "m" }));
+        Assert.Equal(200, status);
+    }
+
+    [Fact]
+    public async Task AKeyIsRequiredWhenSet()
+    {
+        await using var server = await StartAsync(new EmbeddingServiceOptions { ApiKey = "s3cret-key" });
+        using var client = new HttpClient { BaseAddress = server.Address };
+        string json = Json(new { input = "hei", model = "m" });
+        var (status, body) = await PostAsync(client, json);
+        Assert.Equal(401, status);
+        Assert.Equal("missing_api_key", Error(body).GetProperty("code").GetString());
+        (status, body) = await PostAsync(client, json, key: "s3cret-kez");
+        Assert.Equal(401, status);
+        Assert.Equal("invalid_api_key", Error(body).GetProperty("code").GetString());
+        (status, _) = await PostAsync(client, json, key: "s3cret");
+        Assert.Equal(401, status);
+        (status, _) = await PostAsync(client, json, key: "s3cret-key");
+        Assert.Equal(200, status);
+        using var models = await client.GetAsync("v1/models");
+        Assert.Equal(401, (int)models.StatusCode);
+        using var metrics = await client.GetAsync("metrics");
+        Assert.Equal(401, (int)metrics.StatusCode);
+        using var health = await client.GetAsync("health");
+        Assert.Equal(200, (int)health.StatusCode);
+        using var authorized = new HttpRequestMessage(HttpMethod.Get, "v1/models");
+        authorized.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret-key");
+        using var ok = await client.SendAsync(authorized);
+        Assert.Equal(200, (int)ok.StatusCode);
+    }
+}

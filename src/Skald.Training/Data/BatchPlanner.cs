@@ -17,23 +17,27 @@ public static class BatchPlanner
         new(unchecked(seed * 0x9E3779B97F4A7C15UL + (ulong)epoch * 0xD1B54A32D192ED03UL + 1));
 
     /// <summary>
-    /// Checks that every dataset can fill at least one batch; with <paramref name="noDuplicates"/>, one batch without a
-    /// repeated text (rows that all share a text would otherwise train one row per batch without a word).
+    /// Checks that every dataset can fill at least one batch. With <paramref name="noDuplicates"/>, rows that repeat their
+    /// texts may not fill a batch without a repeated text: when no batch can hold two rows (every row shares a text)
+    /// training is refused, and when batches stay below the batch size <paramref name="warn"/> is told so, rather than
+    /// training on small batches without a word.
     /// </summary>
-    public static void Validate(IReadOnlyList<TextDataset> datasets, int batchSize, bool noDuplicates = false)
+    public static void Validate(IReadOnlyList<TextDataset> datasets, int batchSize, bool noDuplicates = false, Action<string>? warn = null)
     {
         foreach (var d in datasets)
         {
             if (batchSize > d.Count)
                 throw new TrainingException(
                     $"training.batch_size {batchSize} is larger than the data: {d.Name} has {d.Count} row{(d.Count == 1 ? "" : "s")}");
-            if (!noDuplicates) continue;
+            if (!noDuplicates || batchSize < 2) continue;
             int largest = NoDuplicateBatches(d, [.. Enumerable.Range(0, d.Count)], batchSize).Max(b => b.Length);
-            if (largest < batchSize)
+            if (largest < 2)
                 throw new TrainingException(
-                    $"{d.Name}: with training.no_duplicates the largest batch without a repeated text holds {largest} row(s), " +
-                    $"fewer than training.batch_size {batchSize} (the rows repeat their texts); remove the duplicates, lower " +
-                    "batch_size, or set no_duplicates: false");
+                    $"{d.Name}: with training.no_duplicates no batch can hold two rows (every row repeats a text of another); " +
+                    "remove the duplicates, or set no_duplicates: false");
+            if (largest < batchSize)
+                warn?.Invoke($"note: {d.Name}: with training.no_duplicates its rows repeat texts, so batches hold at most {largest} " +
+                    $"of training.batch_size {batchSize} rows");
         }
     }
 

@@ -35,7 +35,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
         var t = config.Training;
         var model = setup.Model;
         IReadOnlyList<Parameter> parameters = [.. model.Parameters, .. setup.Loss.Parameters]; // what the optimiser updates
-        BatchPlanner.Validate(setup.Train, t.BatchSize, t.NoDuplicates);
+        BatchPlanner.Validate(setup.Train, t.BatchSize, t.NoDuplicates);  // warned about in TrainingRun.Build
         CheckBestMetric();
         int total = TotalSteps(out int batchesPerEpoch);
         int warmup = t.WarmupSteps > 0 ? t.WarmupSteps : (int)Math.Ceiling(total * (double)t.WarmupRatio);

@@ -49,7 +49,7 @@ public static class TrainingRun
         Action<TrainingProgress>? progress = null, Action<string>? log = null)
     {
         foreach (var d in train) CheckColumns(config.Loss, d);
-        BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates);
+        BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates, log);
         CheckWritable(config.Output.Dir);
         var encoder = SentenceEncoder.Load(ModelPath(config), config.Model.Adapters);
         if (config.Model.Attention is { } attention)

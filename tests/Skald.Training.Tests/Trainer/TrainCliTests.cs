@@ -115,10 +115,21 @@ public sealed class TrainCliTests(ITestOutputHelper output)
         string data = InfraPaths.WriteFile(dir, "same.jsonl", string.Concat(Enumerable.Repeat(
             "{\"anchor\": \"Hvor ligger Bergen?\", \"positive\": \"På Vestlandet.\"}\n", 40)));
         var r = SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "same")));
-        SkaldProcess.AssertUserError(r, 1, "same.jsonl", "largest batch without a repeated text holds 1 row(s)", "batch_size 8");
+        SkaldProcess.AssertUserError(r, 1, "same.jsonl", "no batch can hold two rows");
         var ok = SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "dups")), "--set", "training.no_duplicates=false",
             "--set", "training.max_steps=2", "--quiet");
         Assert.True(ok.ExitCode == 0, ok.Stderr);
+    }
+
+    [Fact]
+    public void RowsThatCannotFillANoDuplicatesBatchAreNamedNotHidden()
+    {
+        // 16 rows over 4 distinct answers: a batch without a repeated text holds 4 rows, not 8.
+        string data = InfraPaths.WriteFile(dir, "few.jsonl", string.Concat(Enumerable.Range(0, 16).Select(i =>
+            $"{{\"anchor\": \"Spørsmål {i}?\", \"positive\": \"Svar {i % 4}.\"}}\n")));
+        var r = SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "few")), "--set", "training.max_steps=2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("few.jsonl: with training.no_duplicates its rows repeat texts, so batches hold at most 4 of training.batch_size 8 rows", r.Stderr);
     }
 
     [Fact]

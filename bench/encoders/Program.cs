@@ -1,5 +1,6 @@
-// NorBERT3 (LTG-BERT) encode benchmark at ltg/norbert3-base's shapes with random weights; twin of bench_torch_norbert3.py.
-// Usage: dotnet Skald.Bench.Norbert3.dll [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2]
+// Encoder benchmark at a published base model's shapes with random weights (--arch norbert3: ltg/norbert3-base;
+// modernbert: answerdotai/ModernBERT-base); twin of bench_torch_encoders.py.
+// Usage: dotnet Skald.Bench.Encoders.dll [--arch norbert3|modernbert] [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2]
 // One JSON line on stdout (tokens/s of last hidden state + mean pooling), progress on stderr.
 using System.Diagnostics;
 using System.Text.Json;
@@ -9,8 +10,14 @@ using Skald.Tensors.Autograd;
 using Skald.Tensors.Gemm;
 
 int batch = 8, seq = 128, warmup = 1, iters = 3, threads = 2;
+string arch = "norbert3";
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
+    if (args[i] == "--arch")
+    {
+        arch = args[i + 1];
+        continue;
+    }
     int v = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
     switch (args[i])
     {
@@ -23,19 +30,30 @@ for (int i = 0; i + 1 < args.Length; i += 2)
     }
 }
 Parallelism.MaxThreads = threads;
-// ltg/norbert3-base's config.json (auto_map → modeling_norbert).
-string dir = Directory.CreateTempSubdirectory("norbert3-bench").FullName;
-File.WriteAllText(Path.Combine(dir, "config.json"), """
-    {"architectures": ["NorbertForMaskedLM"],
-     "auto_map": {"AutoConfig": "configuration_norbert.NorbertConfig", "AutoModel": "modeling_norbert.NorbertModel"},
-     "attention_probs_dropout_prob": 0.1, "hidden_dropout_prob": 0.1, "hidden_size": 768, "intermediate_size": 2048,
-     "layer_norm_eps": 1e-07, "max_position_embeddings": 512, "num_attention_heads": 12, "num_hidden_layers": 12,
-     "position_bucket_size": 32, "vocab_size": 50000}
-    """);
+// The published config.json of each base model (NorBERT3: auto_map → modeling_norbert).
+var configs = new Dictionary<string, string>
+{
+    ["norbert3"] = """
+        {"architectures": ["NorbertForMaskedLM"],
+         "auto_map": {"AutoConfig": "configuration_norbert.NorbertConfig", "AutoModel": "modeling_norbert.NorbertModel"},
+         "attention_probs_dropout_prob": 0.1, "hidden_dropout_prob": 0.1, "hidden_size": 768, "intermediate_size": 2048,
+         "layer_norm_eps": 1e-07, "max_position_embeddings": 512, "num_attention_heads": 12, "num_hidden_layers": 12,
+         "position_bucket_size": 32, "vocab_size": 50000}
+        """,
+    ["modernbert"] = """
+        {"architectures": ["ModernBertForMaskedLM"], "model_type": "modernbert", "hidden_size": 768,
+         "intermediate_size": 1152, "num_hidden_layers": 22, "num_attention_heads": 12, "vocab_size": 50368,
+         "max_position_embeddings": 8192, "global_attn_every_n_layers": 3, "local_attention": 128,
+         "global_rope_theta": 160000.0, "local_rope_theta": 10000.0, "hidden_activation": "gelu", "norm_eps": 1e-05,
+         "norm_bias": false, "attention_bias": false, "mlp_bias": false, "pad_token_id": 50283}
+        """,
+};
+string dir = Directory.CreateTempSubdirectory("encoder-bench").FullName;
+File.WriteAllText(Path.Combine(dir, "config.json"), configs[arch]);
 var config = TransformerConfig.Load(Path.Combine(dir, "config.json"));
 Directory.Delete(dir, true);
 var model = ArchitectureRegistry.Initialize(config, 1);
-// Token ids: splitmix64(1) mod vocab, as bench_torch_norbert3.py draws them; every row full length.
+// Token ids: splitmix64(1) mod vocab, as bench_torch_encoders.py draws them; every row full length.
 var ids = new int[batch * seq];
 ulong state = 1;
 long checksum = 0;
@@ -78,7 +96,7 @@ for (int it = 0; it < warmup + iters; it++)
 double mean = times.Average();
 Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
 {
-    ["engine"] = "skald", ["measurement"] = "encode", ["model"] = "norbert3-base (random)", ["batch"] = batch, ["seq"] = seq,
+    ["engine"] = "skald", ["measurement"] = "encode", ["model"] = $"{arch}-base (random)", ["batch"] = batch, ["seq"] = seq,
     ["iters"] = times.Count, ["s_per_batch"] = Math.Round(mean, 3), ["best_s"] = Math.Round(times.Min(), 3),
     ["tokens_per_s"] = Math.Round(batch * seq / mean, 1), ["cpu_s"] = Math.Round(cpu / times.Count, 3),
     ["threads"] = Parallelism.MaxThreads, ["gemm"] = Blas.Backend.GetType().Name, ["ids_checksum"] = checksum,

@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# NorBERT3 (LTG-BERT) encode benchmark, Skald vs PyTorch in one run, same ids, 2 threads each, ltg/norbert3-base's
+# Encoder benchmark (NorBERT3, ModernBERT), Skald vs PyTorch in one run, same ids, 2 threads each, the base models'
 # shapes with random weights (nothing to download). Not part of CI. Needs /usr/bin/python3 with torch and numpy.
-#   bash bench/norbert3/run.sh [--batch 8] [--seq 128] [--iters 3]
+#   bash bench/encoders/run.sh [--arch norbert3|modernbert] [--batch 8] [--seq 128] [--iters 3]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 opts=("$@")
 mkdir -p bench/results
-out=bench/results/norbert3-$(date +%Y%m%d-%H%M%S).jsonl
-bin=bench/results/norbert3-bin
-dotnet build -c Release bench/norbert3 -v q -nologo -o "$bin" >/dev/null
+out=bench/results/encoders-$(date +%Y%m%d-%H%M%S).jsonl
+bin=bench/results/encoders-bin
+dotnet build -c Release bench/encoders -v q -nologo -o "$bin" >/dev/null
 {
   echo "{\"measurement\":\"load\",\"when\":\"start\",\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
-  /usr/bin/python3 bench/norbert3/bench_torch_norbert3.py "${opts[@]}"
-  dotnet "$bin/Skald.Bench.Norbert3.dll" "${opts[@]}"
+  /usr/bin/python3 bench/encoders/bench_torch_encoders.py "${opts[@]}"
+  dotnet "$bin/Skald.Bench.Encoders.dll" "${opts[@]}"
   echo "{\"measurement\":\"load\",\"when\":\"end\",\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
 } | tee "$out"
 /usr/bin/python3 - "$out" <<'PY'

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""PyTorch twin of bench/norbert3/Program.cs: NorBERT3 (LTG-BERT) at ltg/norbert3-base's shapes, random weights,
-fixtures/models/ref_norbert.py (plain PyTorch, eager, float32, the position terms gathered as upstream does) under
-inference_mode, last hidden state + mean pooling. Not part of CI.
+"""PyTorch twin of bench/encoders/Program.cs at a base model's shapes, random weights, under inference_mode, last
+hidden state + mean pooling. --arch norbert3: fixtures/models/ref_norbert.py (plain PyTorch, eager, float32, the
+position terms gathered as upstream does); --arch modernbert: fixtures/models/ref_modernbert.py (transformers'
+eager path: masked dense attention on local layers too). Not part of CI.
 
-    /usr/bin/python3 bench/norbert3/bench_torch_norbert3.py [--batch 8] [--seq 128] [--warmup 1] [--iters 3]
+    /usr/bin/python3 bench/encoders/bench_torch_encoders.py [--arch norbert3|modernbert] [--batch 8] [--seq 128] [--warmup 1] [--iters 3]
 """
 
 import argparse
@@ -19,6 +20,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "models"))
+import ref_modernbert as M  # noqa: E402
 import ref_norbert as R  # noqa: E402
 
 CONFIG = {"hidden_size": 768, "intermediate_size": 2048, "layer_norm_eps": 1e-07, "max_position_embeddings": 512,
@@ -43,6 +45,29 @@ def weights(cfg):
     return w
 
 
+MODERNBERT = {"hidden_size": 768, "intermediate_size": 1152, "num_hidden_layers": 22, "num_attention_heads": 12,
+              "vocab_size": 50368, "global_attn_every_n_layers": 3, "local_attention": 128, "global_rope_theta": 160000.0,
+              "local_rope_theta": 10000.0, "hidden_activation": "gelu", "norm_eps": 1e-05}
+
+
+def modernbert_weights(cfg):
+    g = torch.Generator().manual_seed(1)
+    c, inter = cfg["hidden_size"], cfg["intermediate_size"]
+    n = lambda *shape: torch.randn(*shape, generator=g) * 0.02  # noqa: E731
+    w = {"embeddings.tok_embeddings.weight": n(cfg["vocab_size"], c), "embeddings.norm.weight": torch.ones(c),
+         "final_norm.weight": torch.ones(c)}
+    for i in range(cfg["num_hidden_layers"]):
+        p = f"layers.{i}."
+        if i > 0:
+            w[p + "attn_norm.weight"] = torch.ones(c)
+        w[p + "attn.Wqkv.weight"] = n(3 * c, c)
+        w[p + "attn.Wo.weight"] = n(c, c)
+        w[p + "mlp_norm.weight"] = torch.ones(c)
+        w[p + "mlp.Wi.weight"] = n(2 * inter, c)
+        w[p + "mlp.Wo.weight"] = n(c, inter)
+    return w
+
+
 def ids_of(batch, seq, vocab):
     """splitmix64(1) mod vocab, as Program.cs."""
     mask64 = (1 << 64) - 1
@@ -58,6 +83,7 @@ def ids_of(batch, seq, vocab):
 
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--arch", choices=["norbert3", "modernbert"], default="norbert3")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--seq", type=int, default=128)
     ap.add_argument("--warmup", type=int, default=1)
@@ -65,14 +91,18 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(2)
     torch.set_num_interop_threads(1)
-    model = R.Norbert(CONFIG, weights(CONFIG))
-    ids = ids_of(args.batch, args.seq, CONFIG["vocab_size"])
+    if args.arch == "norbert3":
+        cfg, model, pool = CONFIG, R.Norbert(CONFIG, weights(CONFIG)), R.mean_pool
+    else:
+        cfg, w = MODERNBERT, modernbert_weights(MODERNBERT)
+        model, pool = (lambda i, m: M.forward(MODERNBERT, w, i, m)), M.mean_pool
+    ids = ids_of(args.batch, args.seq, cfg["vocab_size"])
     mask = torch.ones_like(ids)
     times, cpu = [], 0.0
     with torch.inference_mode():
         for it in range(args.warmup + args.iters):
             c0, t0 = time.process_time(), time.perf_counter()
-            R.mean_pool(model(ids, mask), mask)
+            pool(model(ids, mask), mask)
             dt = time.perf_counter() - t0
             print(f"encode {it}: {dt:.3f} s", file=sys.stderr)
             if it >= args.warmup:
@@ -80,7 +110,7 @@ def main():
                 cpu += time.process_time() - c0
     mean = sum(times) / len(times)
     print(json.dumps({"engine": "pytorch", "version": torch.__version__, "measurement": "encode",
-                      "model": "norbert3-base (random)", "batch": args.batch, "seq": args.seq, "iters": len(times),
+                      "model": f"{args.arch}-base (random)", "batch": args.batch, "seq": args.seq, "iters": len(times),
                       "s_per_batch": round(mean, 3), "best_s": round(min(times), 3),
                       "tokens_per_s": round(args.batch * args.seq / mean, 1), "cpu_s": round(cpu / len(times), 3),
                       "threads": torch.get_num_threads(), "ids_checksum": int(ids.sum())}))

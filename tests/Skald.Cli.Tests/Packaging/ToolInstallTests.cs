@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Skald.Cli.Tests.Packaging;
 
 /// <summary>
@@ -8,32 +6,20 @@ namespace Skald.Cli.Tests.Packaging;
 /// that clears every other source, so nothing is fetched), then the installed <c>skald</c> runs <c>--help</c> and
 /// <c>encode</c> on a fixture model. About 15 s.
 /// </summary>
+[Collection(PackageRun.Collection)]
+[Trait("Category", "Packaging")]
 public sealed class ToolInstallTests
 {
-#if DEBUG
-    private const string Configuration = "Debug";
-#else
-    private const string Configuration = "Release";
-#endif
-
     [Fact]
     public void PackedToolInstallsFromALocalFolderAndEncodes()
     {
         string dir = TestPaths.NewTempDir();
         string feed = Path.Combine(dir, "feed"), tools = Path.Combine(dir, "tools"), config = Path.Combine(dir, "nuget.config");
         var pack = Dotnet(TestPaths.RepoRoot, "pack", Path.Combine(TestPaths.RepoRoot, "src", "Skald.Cli", "Skald.Cli.csproj"),
-            "-c", Configuration, "--no-build", "-o", feed);
+            "-c", PackageRun.Configuration, "--no-build", "-o", feed);
         Assert.True(pack.Code == 0, pack.Output);
         Assert.True(File.Exists(Path.Combine(feed, "skald.0.1.0.nupkg")) || Directory.GetFiles(feed, "skald.*.nupkg").Length == 1, pack.Output);
-        File.WriteAllText(config, $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="local" value="{feed}" />
-              </packageSources>
-            </configuration>
-            """);
+        File.WriteAllText(config, PackageRun.NugetConfig(feed));
         var install = Dotnet(dir, "tool", "install", "--tool-path", tools, "--configfile", config, "--add-source", feed, "skald");
         Assert.True(install.Code == 0, install.Output);
 
@@ -49,22 +35,7 @@ public sealed class ToolInstallTests
         Assert.Equal(2, File.ReadAllLines(output).Length);
     }
 
-    private static (int Code, string Output) Dotnet(string workingDirectory, params string[] args) => Run(workingDirectory, "dotnet", args);
+    private static (int Code, string Output) Dotnet(string workingDirectory, params string[] args) => PackageRun.Dotnet(workingDirectory, null, args);
 
-    private static (int Code, string Output) Run(string workingDirectory, string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(300_000))
-        {
-            p.Kill(true);
-            throw new TimeoutException(file + " " + string.Join(' ', args));
-        }
-        return (p.ExitCode, stdout.Result + stderr.Result);
-    }
+    private static (int Code, string Output) Run(string workingDirectory, string file, params string[] args) => PackageRun.Run(workingDirectory, null, file, args);
 }

@@ -56,7 +56,14 @@ internal sealed class HubClient : IDisposable
     public async Task<(string Commit, IReadOnlyList<string> Files)> RevisionAsync(HubId id, CancellationToken ct)
     {
         var url = new Uri($"{settings.Endpoint}/api/models/{id.Repo}/revision/{Uri.EscapeDataString(id.Revision)}");
-        using var response = await SendAsync(HttpMethod.Get, url, token: true, range: 0, ct);
+        var response = await SendAsync(HttpMethod.Get, url, token: true, range: 0, ct);
+        for (int hops = 0; (int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { IsAbsoluteUri: false } moved && hops < 5; hops++)
+        {
+            response.Dispose(); // a renamed repository: the hub points to its new name on the same host
+            url = new Uri(url, moved);
+            response = await SendAsync(HttpMethod.Get, url, token: true, range: 0, ct);
+        }
+        using var answer = response;
         Check(response, id, null);
         using var doc = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct);
         var root = doc.RootElement;

@@ -178,6 +178,39 @@ public sealed class HubModelTests
     }
 
     [Fact]
+    public async Task TwoProcessesFetchEachBlobOnceAndRenamedReposAreFollowed()
+    {
+        var repo = Bert();
+        using var hub = new MockHub(repo) { CdnDelay = 1500 };
+        hub.Renamed["skald-test/old-bert"] = "skald-test/bert";
+        var (dir, input, _, expected) = Texts();
+        var env = Env(Path.Combine(dir, "hf"), hub.Endpoint);
+        string out1 = Path.Combine(dir, "a.jsonl"), out2 = Path.Combine(dir, "b.jsonl");
+        var first = Task.Run(() => Encode(dir, env, "skald-test/bert", input, out1));
+        var second = Task.Run(() => Encode(dir, env, "skald-test/bert", input, out2));
+        var (a, b) = (await first, await second);
+        Assert.True(a.ExitCode == 0, a.Stderr);
+        Assert.True(b.ExitCode == 0, b.Stderr);
+        AssertEmbeddings(out1, expected);
+        AssertEmbeddings(out2, expected);
+        // the .locks/{etag}.lock file serialises the two: the second finds the blob and only links it
+        string etag = MockRepo.Etag("model.safetensors", repo.Files["model.safetensors"]);
+        Assert.Single(hub.Requests, q => q.StartsWith($"GET /cdn/{etag}", StringComparison.Ordinal));
+        Assert.All(repo.Files.Keys.Where(f => !MockRepo.IsLfs(f)),
+            f => Assert.True(hub.Requests.Count(q => q == $"GET /skald-test/bert/resolve/{repo.Commit}/{f}") <= 1, f));
+        Assert.True(Directory.Exists(Path.Combine(dir, "hf", "hub", ".locks", "models--skald-test--bert")));
+
+        // a renamed repository: the API and resolve routes answer 307 to the new name, which is followed
+        hub.CdnDelay = 0;
+        var renamed = Encode(dir, env, "skald-test/old-bert", input, out2);
+        Assert.True(renamed.ExitCode == 0, renamed.Stderr);
+        AssertEmbeddings(out2, expected);
+        Assert.Contains("GET /api/models/skald-test/bert/revision/main", hub.Requests);
+        Assert.Contains($"HEAD /skald-test/old-bert/resolve/{repo.Commit}/config.json", hub.Requests);
+        Assert.Contains($"HEAD /skald-test/bert/resolve/{repo.Commit}/config.json", hub.Requests);
+    }
+
+    [Fact]
     public void ALocalFolderWinsOverAHubId()
     {
         var (dir, input, output, expected) = Texts();

@@ -13,7 +13,8 @@ namespace Skald.Cli.Tests.Hub;
 /// for a private repository without the token), <c>HEAD|GET /{repo}/resolve/{rev}/{file}</c> (small files: 200 with
 /// ETag = git blob id and X-Repo-Commit; LFS files: 302 to the absolute <c>/cdn/{sha256}</c> address with X-Linked-Etag,
 /// X-Linked-Size and X-Repo-Commit), and <c>GET /cdn/{sha256}</c> honouring <c>Range: bytes=N-</c> (206). Faults on
-/// demand: <see cref="DropOnce"/> (half the body, then the connection is cut) and <see cref="Corrupt"/> (one byte flipped).
+/// demand: <see cref="DropOnce"/> (half the body, then the connection is cut), <see cref="Corrupt"/> (one byte flipped),
+/// <see cref="Renamed"/> (a relative 307 to the new id) and <see cref="CdnDelay"/>.
 /// Every request is logged (<see cref="Requests"/>).
 /// </summary>
 internal sealed class MockHub : IDisposable
@@ -51,6 +52,12 @@ internal sealed class MockHub : IDisposable
     /// <summary>File names always served with one byte changed.</summary>
     public ConcurrentDictionary<string, bool> Corrupt { get; } = new();
 
+    /// <summary>Old repository ids answered with a relative 307 to the new id (a renamed repository).</summary>
+    public ConcurrentDictionary<string, string> Renamed { get; } = new();
+
+    /// <summary>Milliseconds the CDN route waits before sending a body (to make two downloads overlap).</summary>
+    public int CdnDelay { get; set; }
+
     /// <summary>A port on 127.0.0.1 that nothing listens on (for "no network").</summary>
     public static int FreePort()
     {
@@ -87,12 +94,23 @@ internal sealed class MockHub : IDisposable
         try
         {
             string[] parts = path.TrimStart('/').Split('/');
+            int at = parts.Length >= 4 && parts[0] == "api" ? 2 : 0;
+            if (parts.Length >= at + 2 && Renamed.TryGetValue(parts[at] + "/" + parts[at + 1], out var moved))
+            {
+                res.StatusCode = 307;
+                res.Headers["Location"] = "/" + string.Join('/', [.. parts[..at], moved, .. parts[(at + 2)..]]);
+                res.Close();
+                return;
+            }
             if (parts.Length >= 5 && parts[0] == "api" && parts[1] == "models" && parts[4] == "revision")
                 Revision(req, res, parts[2] + "/" + parts[3], Uri.UnescapeDataString(string.Join('/', parts[5..])));
             else if (parts.Length >= 5 && parts[2] == "resolve")
                 Resolve(req, res, parts[0] + "/" + parts[1], Uri.UnescapeDataString(parts[3]), Uri.UnescapeDataString(string.Join('/', parts[4..])));
             else if (parts.Length == 2 && parts[0] == "cdn" && blobs.TryGetValue(parts[1], out var blob))
+            {
+                if (CdnDelay > 0 && req.HttpMethod == "GET") Thread.Sleep(CdnDelay);
                 Send(req, res, blob.Repo, blob.Name);
+            }
             else Error(res, 404, "EntryNotFound");
         }
         catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)

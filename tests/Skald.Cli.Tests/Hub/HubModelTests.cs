@@ -211,6 +211,33 @@ public sealed class HubModelTests
     }
 
     [Fact]
+    public void TrainingConfigsTakeAHubId()
+    {
+        using var hub = new MockHub(Bert());
+        string dir = TestPaths.NewTempDir();
+        string data = Path.Combine(dir, "pairs.jsonl");
+        File.WriteAllLines(data, Enumerable.Range(0, 8).Select(i => $"{{\"anchor\": \"spørsmål {i}\", \"positive\": \"svar {i}\"}}"));
+        string config = Path.Combine(dir, "c.yaml");
+        File.WriteAllText(config, $"""
+            model:
+              path: skald-test/bert
+            data:
+              train: {data}
+            training:
+              batch_size: 4
+              max_steps: 1
+            output:
+              dir: {Path.Combine(dir, "out")}
+            """);
+        // skald train loads through SentenceEncoder.Load, which resolves the id itself
+        var r = SkaldProcess.RunWith(dir, Env(Path.Combine(dir, "hf"), hub.Endpoint), "train", "--config", config);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var cards = Directory.GetFiles(Path.Combine(dir, "out"), "README.md", SearchOption.AllDirectories);
+        Assert.NotEmpty(cards);
+        Assert.Contains("base_model: skald-test/bert", File.ReadAllText(cards[0]));
+    }
+
+    [Fact]
     public void ALocalFolderWinsOverAHubId()
     {
         var (dir, input, output, expected) = Texts();

@@ -42,7 +42,7 @@ public sealed class HubResolver(HubSettings settings) : IDisposable
     public async Task<string> ResolveAsync(HubId id, IProgress<HubProgress>? progress, CancellationToken ct)
     {
         if (Settings.Offline)
-            return Cached(id) ?? throw new HubException($"{id}: not in the cache {Cache.Root} and HF_HUB_OFFLINE is set (unset it to download)");
+            return Cached(id) ?? throw new HubException($"{id}: no such local folder, not in the hub cache {Cache.Root}, and HF_HUB_OFFLINE is set (unset it to download)");
         string commit;
         IReadOnlyList<string> files;
         try
@@ -51,11 +51,11 @@ public sealed class HubResolver(HubSettings settings) : IDisposable
         }
         catch (HubUnreachableException e)
         {
-            return Cached(id) ?? throw new HubException($"{id}: {e.Message}, and it is not in the cache {Cache.Root}");
+            return Cached(id) ?? throw new HubException($"{id}: no such local folder, not in the hub cache {Cache.Root}, and {e.Message}");
         }
         catch (HubAccessException e)
         {
-            return Cached(id) ?? throw new HubException(e.Message);
+            return Cached(id) ?? throw new HubException($"no such local folder, and on the hub: {e.Message}");
         }
         Cache.WriteCacheDirTag();
         Cache.WriteRef(id, commit);

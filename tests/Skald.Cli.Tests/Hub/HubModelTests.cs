@@ -168,11 +168,11 @@ public sealed class HubModelTests
         using var hub = new MockHub(Bert(), pickle);
         var (dir, input, output, _) = Texts();
         var env = Env(Path.Combine(dir, "hf"), hub.Endpoint);
-        SkaldProcess.AssertUserError(Encode(dir, env, "skald-test/nothing", input, output), 1, "skald-test/nothing", "not found", "404");
+        SkaldProcess.AssertUserError(Encode(dir, env, "skald-test/nothing", input, output), 1, "no such local folder", "skald-test/nothing", "not found", "404");
         SkaldProcess.AssertUserError(Encode(dir, env, "skald-test/bert@v9", input, output), 1, "revision v9 not found");
         SkaldProcess.AssertUserError(Encode(dir, env, "skald-test/pickle", input, output), 1, "pytorch_model.bin", "safetensors");
         var dead = Env(Path.Combine(dir, "hf"), $"http://127.0.0.1:{MockHub.FreePort()}");
-        SkaldProcess.AssertUserError(Encode(dir, dead, "skald-test/bert", input, output), 1, "cannot reach", "not in the cache");
+        SkaldProcess.AssertUserError(Encode(dir, dead, "skald-test/bert", input, output), 1, "cannot reach", "no such local folder", "not in the hub cache");
         var offline = Env(Path.Combine(dir, "hf"), hub.Endpoint, ("HF_HUB_OFFLINE", "1"));
         SkaldProcess.AssertUserError(Encode(dir, offline, "skald-test/bert", input, output), 1, "HF_HUB_OFFLINE");
     }

@@ -1,3 +1,4 @@
+using Skald.Hub;
 using Skald.Models.Adapters;
 using Skald.Models.Architectures;
 using Skald.Models.Modules;
@@ -94,7 +95,9 @@ public sealed class SentenceEncoder
     /// Loads a model folder, merging the PEFT LoRA adapter folders in <paramref name="adapters"/> into its weights in
     /// order (LLM2Vec's MNTP adapter, then a supervised one). An LLM2Vec folder (llm2vec_config.json in the folder or,
     /// as LLM2Vec reads it, in the last adapter) runs bidirectionally. Errors are <see cref="ModelFormatException"/> or
-    /// <see cref="TokenizerException"/>.
+    /// <see cref="TokenizerException"/>. The model and each adapter may be a hub id <c>org/name[@revision]</c> (when no
+    /// folder of that name exists): it is resolved in the Hugging Face cache, downloading what is missing
+    /// (<see cref="HubResolver.Locate"/>; its errors are <see cref="HubException"/>).
     /// <para>
     /// <paramref name="precision"/> <see cref="WeightPrecision.BFloat16"/> keeps the transformer's 2-D weights (linear
     /// layers, embedding tables) in bfloat16, half the memory of float32, computing in float32: for inference only
@@ -105,6 +108,8 @@ public sealed class SentenceEncoder
     public static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters = null,
         WeightPrecision precision = WeightPrecision.Float32)
     {
+        path = HubResolver.Locate(path);
+        adapters = adapters?.Select(a => HubResolver.Locate(a)).ToList();
         var folder = ModelFolder.Read(path);
         var tokenizer = folder.LoadTokenizer();
         ITransformer encoder = folder.IsStatic

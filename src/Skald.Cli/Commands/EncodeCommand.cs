@@ -10,7 +10,7 @@ namespace Skald.Cli.Commands;
 /// <summary><c>skald encode</c>: texts in, embeddings out.</summary>
 internal sealed class EncodeCommand : Command
 {
-    private readonly Option<string> model = CliOptions.Text("--model", "Model folder (sentence-transformers or plain Hugging Face)", "DIR", required: true);
+    private readonly Option<string> model = CliOptions.Text("--model", "Model folder (sentence-transformers or plain Hugging Face), or a hub id org/name[@revision] (downloaded to the Hugging Face cache)", "DIR|ID", required: true);
     private readonly Option<string> input = CliOptions.Text("--input", "Texts: .txt (one per line) or .jsonl (a \"text\" field per line)", "FILE", required: true);
     private readonly Option<string> output = CliOptions.Text("--output", "Embeddings: .jsonl (one JSON array per line) or .npy (float32 [N, D])", "FILE", required: true);
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
@@ -51,7 +51,7 @@ internal sealed class EncodeCommand : Command
         EmbeddingOutput.CheckExtension(outputPath);
         OutputPath.NotAnInput(outputPath, p.GetValue(input));
         var texts = TextInput.Read(p.GetValue(input)!, allowBlank: false);
-        var encoder = SentenceEncoder.Load(p.GetValue(model)!, [.. CliOptions.Items(p.GetValue(adapters))],
+        var encoder = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet), HubModels.ResolveAll(CliOptions.Items(p.GetValue(adapters)), quiet),
             InfoCommand.Precision(p.GetValue(weights)));
         var embeddings = ProgressView.Run("encoding", texts.Count >= 64, quiet, bar => encoder.Encode(texts, new EncodeOptions
         {

@@ -93,6 +93,7 @@ internal sealed class EvaluateCommand : Command
         };
         if (spec.StartsWith("hybrid:", StringComparison.OrdinalIgnoreCase))
             return new HybridRetriever(new Bm25Model(bm25), new DenseRetriever(EvaluationEmbeddingModel.Load(spec["hybrid:".Length..], options), longDocuments));
+        spec = HubModels.Resolve(spec, p.GetValue(CliOptions.Quiet));
         if (!Directory.Exists(spec)) throw new InputException($"{spec}: model folder not found (or use --model bm25)");
         return EvaluationEmbeddingModel.Load(spec, options);
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Skald.Cli.CommandLine;
+using Skald.Cli.IO;
 using Skald.Models;
 using Skald.Models.Modules;
 using Skald.Tensors;
@@ -28,7 +29,7 @@ internal sealed class InfoCommand : Command
 
     private int Run(ParseResult p)
     {
-        var m = SentenceEncoder.Load(p.GetValue(model)!, precision: Precision(p.GetValue(weights)));
+        var m = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, p.GetValue(CliOptions.Quiet)), precision: Precision(p.GetValue(weights)));
         var cfg = m.Transformer.Config;
         var modes = Enum.GetValues<PoolingMode>().Where(x => x != PoolingMode.None && m.Pooling.Modes.HasFlag(x));
         Console.WriteLine($"model:            {m.Folder.Path}");

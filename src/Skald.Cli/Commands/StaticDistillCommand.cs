@@ -25,7 +25,7 @@ internal sealed class StaticDistillCommand : Command
     private int Run(ParseResult p)
     {
         bool quiet = p.GetValue(CliOptions.Quiet);
-        var teacher = SentenceEncoder.Load(p.GetValue(model)!);
+        var teacher = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet));
         string outputPath = p.GetValue(output)!;
         var text = p.GetValue(corpus) is { } c ? CliOptions.Items(c).SelectMany(TextInput.ReadLinesOf).ToList() : null;
         var distilled = ProgressView.Run("embedding the vocabulary", show: true, quiet, bar => StaticDistiller.Distill(teacher, p.GetValue(dim) ?? 256, new StaticDistillOptions

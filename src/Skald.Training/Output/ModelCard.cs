@@ -20,7 +20,9 @@ public static class ModelCard
     {
         var c = setup.Config;
         var src = setup.Model.Source;
-        string baseModel = c.Model.Path.Length > 0
+        string baseModel = c.Model.Path.Length > 0 && !Directory.Exists(c.Model.Path) && Skald.Hub.HubId.TryParse(c.Model.Path) is { } hubId
+            ? hubId.Repo
+            : c.Model.Path.Length > 0
             ? Path.GetFileName(Path.GetFullPath(c.Model.Path).TrimEnd('/', '\\'))
             : $"a new StaticEmbedding over {Path.GetFileName(c.Model.Tokenizer)}";
         string name = c.Output.ModelName ?? $"SentenceTransformer based on {baseModel}";

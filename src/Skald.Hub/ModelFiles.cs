@@ -1,0 +1,89 @@
+using System.Text.Json;
+
+namespace Skald.Hub;
+
+/// <summary>
+/// The files of a model repository that Skald reads, chosen in two rounds: first the top-level JSON files (config.json,
+/// tokenizer files, modules.json, model.safetensors.index.json, adapter_config.json, ...), then, knowing them, the
+/// tokenizer's text files (vocab.txt, merges.txt, *.model), custom code (*.py, kept when a model is saved), the
+/// sentence-transformers module folders that modules.json names (their JSON, text and safetensors files), and the
+/// weights: the index's shards, else model.safetensors / adapter_model.safetensors, else every top-level
+/// *.safetensors. Pickle (*.bin, *.pt, *.pth, *.ckpt), ONNX, OpenVINO, TF and Flax files are never fetched.
+/// </summary>
+internal static class ModelFiles
+{
+    private static readonly string[] PickleExtensions = [".bin", ".pt", ".pth", ".ckpt", ".pkl"];
+
+    /// <summary>The first round: top-level *.json files.</summary>
+    public static IReadOnlyList<string> Metadata(IReadOnlyList<string> files) =>
+        [.. files.Where(f => !f.Contains('/') && f.EndsWith(".json", StringComparison.Ordinal))];
+
+    /// <summary>
+    /// The second round, reading the first round's files from <paramref name="snapshot"/>. Throws a
+    /// <see cref="HubException"/> for a repository whose weights are pickle only.
+    /// </summary>
+    public static IReadOnlyList<string> Rest(HubId id, IReadOnlyList<string> files, string snapshot)
+    {
+        var folders = new HashSet<string>(StringComparer.Ordinal) { "" };
+        foreach (string module in ModulePaths(Path.Combine(snapshot, "modules.json"))) folders.Add(module.Trim('/'));
+        var chosen = new List<string>();
+        foreach (string f in files)
+        {
+            int slash = f.LastIndexOf('/');
+            string folder = slash < 0 ? "" : f[..slash];
+            if (!folders.Contains(folder)) continue;
+            bool wanted = folder.Length == 0
+                ? f.EndsWith(".txt", StringComparison.Ordinal) && f != "requirements.txt" || f.EndsWith(".model", StringComparison.Ordinal) || f.EndsWith(".py", StringComparison.Ordinal)
+                : f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".txt", StringComparison.Ordinal) || f.EndsWith(".model", StringComparison.Ordinal)
+                  || f.EndsWith(".safetensors", StringComparison.Ordinal);
+            if (wanted) chosen.Add(f);
+        }
+        var weights = TopLevelWeights(files, snapshot);
+        chosen.AddRange(weights);
+        bool anySafetensors = chosen.Any(f => f.EndsWith(".safetensors", StringComparison.Ordinal));
+        string? pickle = files.FirstOrDefault(f => folders.Contains(f.LastIndexOf('/') is int s && s >= 0 ? f[..s] : "")
+            && PickleExtensions.Any(e => f.EndsWith(e, StringComparison.Ordinal)) && !f.EndsWith("training_args.bin", StringComparison.Ordinal));
+        if (!anySafetensors && pickle is not null)
+            throw new HubException($"{id}: has pickle weights only ({pickle}); Skald reads safetensors: convert them, e.g. in Python "
+                + $"AutoModel.from_pretrained(\"{id.Repo}\").save_pretrained(\"DIR\", safe_serialization=True) and pass DIR, or use the hub's safetensors conversion");
+        return chosen;
+    }
+
+    private static IEnumerable<string> TopLevelWeights(IReadOnlyList<string> files, string snapshot)
+    {
+        string index = Path.Combine(snapshot, "model.safetensors.index.json");
+        if (File.Exists(index))
+        {
+            using var doc = Read(index);
+            if (doc?.RootElement.TryGetProperty("weight_map", out var map) == true && map.ValueKind == JsonValueKind.Object)
+                return map.EnumerateObject().Select(p => p.Value.GetString()).OfType<string>()
+                    .Where(f => CacheSafe(f) && files.Contains(f)).Distinct(StringComparer.Ordinal).ToList();
+        }
+        string[] named = [.. files.Where(f => f is "model.safetensors" or "adapter_model.safetensors")];
+        if (named.Length > 0) return named;
+        return files.Where(f => !f.Contains('/') && f.EndsWith(".safetensors", StringComparison.Ordinal));
+    }
+
+    private static IEnumerable<string> ModulePaths(string modulesJson)
+    {
+        using var doc = File.Exists(modulesJson) ? Read(modulesJson) : null;
+        if (doc is null || doc.RootElement.ValueKind != JsonValueKind.Array) return [];
+        return doc.RootElement.EnumerateArray()
+            .Select(m => m.ValueKind == JsonValueKind.Object && m.TryGetProperty("path", out var p) ? p.GetString() : null)
+            .OfType<string>().Where(p => p.Length > 0 && CacheSafe(p)).ToList();
+    }
+
+    private static bool CacheSafe(string name) => HubCache.IsSafeFileName(name.Trim('/'));
+
+    private static JsonDocument? Read(string path)
+    {
+        try
+        {
+            return JsonDocument.Parse(File.ReadAllBytes(path));
+        }
+        catch (JsonException)
+        {
+            return null; // the model loader names the broken file
+        }
+    }
+}

@@ -1,0 +1,257 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Skald.Cli.Tests.Hub;
+
+/// <summary>
+/// <c>skald encode --model org/name</c> against <see cref="MockHub"/> on 127.0.0.1 with HF_ENDPOINT and HF_HOME set to
+/// temp folders: the cache is huggingface_hub's layout, a second run works offline, a cut download resumes, a corrupt
+/// download is refused, and 404 / 401 / no network / pickle-only each give one line.
+/// </summary>
+public sealed class HubModelTests
+{
+    private const string Fixture = "bert-cased-mean";
+
+    private static MockRepo Bert(string id = "skald-test/bert", bool isPrivate = false) =>
+        MockRepo.FromFolder(id, TestPaths.FixtureModel(Fixture), new Dictionary<string, byte[]>
+        {
+            ["pytorch_model.bin"] = Encoding.ASCII.GetBytes("pickle weights that must not be fetched"),
+            ["onnx/model.onnx"] = [1, 2, 3],
+            ["README.md"] = Encoding.ASCII.GetBytes("# card"),
+        }, isPrivate);
+
+    private static Dictionary<string, string> Env(string home, string endpoint, params (string, string)[] more)
+    {
+        var env = new Dictionary<string, string> { ["HF_HOME"] = home, ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = "", ["HF_TOKEN"] = "", ["HF_HUB_CACHE"] = "" };
+        foreach (var (k, v) in more) env[k] = v;
+        return env;
+    }
+
+    private static (string Dir, string Input, string Output, List<float[]> Expected) Texts()
+    {
+        string dir = TestPaths.NewTempDir();
+        var texts = new List<string>();
+        var expected = new List<float[]>();
+        foreach (var line in File.ReadLines(Path.Combine(TestPaths.FixtureModel(Fixture), "expected.jsonl")).Where(l => l.Length > 0).Take(4))
+        {
+            using var doc = JsonDocument.Parse(line);
+            texts.Add(doc.RootElement.GetProperty("text").GetString()!);
+            expected.Add([.. doc.RootElement.GetProperty("embedding").EnumerateArray().Select(x => x.GetSingle())]);
+        }
+        string input = Path.Combine(dir, "texts.jsonl");
+        File.WriteAllLines(input, texts.Select(t => JsonSerializer.Serialize(new { text = t })));
+        return (dir, input, Path.Combine(dir, "out.jsonl"), expected);
+    }
+
+    private static SkaldProcess.Result Encode(string dir, Dictionary<string, string> env, string model, string input, string output) =>
+        SkaldProcess.RunWith(dir, env, "encode", "--model", model, "--input", input, "--output", output);
+
+    private static void AssertEmbeddings(string output, List<float[]> expected)
+    {
+        var lines = File.ReadAllLines(output);
+        Assert.Equal(expected.Count, lines.Length);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            var actual = JsonSerializer.Deserialize<float[]>(lines[i])!;
+            for (int j = 0; j < actual.Length; j++) Assert.True(MathF.Abs(actual[j] - expected[i][j]) <= 1e-5f, $"line {i + 1} component {j}");
+        }
+    }
+
+    [Fact]
+    public void DownloadsIntoTheHuggingFaceLayoutThenWorksOffline()
+    {
+        var repo = Bert();
+        using var hub = new MockHub(repo);
+        var (dir, input, output, expected) = Texts();
+        string home = Path.Combine(dir, "hf");
+        var r = Encode(dir, Env(home, hub.Endpoint), "skald-test/bert", input, output);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        AssertEmbeddings(output, expected);
+
+        string storage = Path.Combine(home, "hub", "models--skald-test--bert");
+        Assert.Equal(repo.Commit, File.ReadAllText(Path.Combine(storage, "refs", "main")));
+        Assert.True(File.Exists(Path.Combine(home, "hub", "CACHEDIR.TAG")));
+        string snapshot = Path.Combine(storage, "snapshots", repo.Commit);
+        string[] wanted = ["config.json", "config_sentence_transformers.json", "modules.json", "sentence_bert_config.json", "special_tokens_map.json",
+            "tokenizer.json", "tokenizer_config.json", "model.safetensors", "1_Pooling/config.json"];
+        foreach (string f in wanted)
+        {
+            // huggingface_hub's pointer: a relative link from the snapshot to ../../blobs/{etag} (one ../ more per folder)
+            var link = new FileInfo(Path.Combine(snapshot, f));
+            string up = string.Concat(Enumerable.Repeat("../", 2 + f.Count(c => c == '/')));
+            Assert.Equal($"{up}blobs/{MockRepo.Etag(f, repo.Files[f])}", link.LinkTarget);
+            Assert.Equal(repo.Files[f], File.ReadAllBytes(link.FullName));
+        }
+        var snapshotFiles = Directory.GetFiles(snapshot, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(snapshot, f)).Order().ToArray();
+        Assert.Equal(wanted.Order().ToArray(), snapshotFiles); // no pickle, ONNX, card, or the fixture's expected_*.jsonl data files
+        var blobNames = Directory.GetFiles(Path.Combine(storage, "blobs")).Select(Path.GetFileName).Order().ToArray();
+        Assert.Equal(wanted.Select(f => MockRepo.Etag(f, repo.Files[f])).Distinct().Order().ToArray(), blobNames);
+        Assert.DoesNotContain(hub.Requests, q => q.Contains("pytorch_model.bin", StringComparison.Ordinal));
+
+        // second run: HF_HUB_OFFLINE=1 and a dead endpoint: the cache alone answers, nothing is requested
+        int before = hub.Requests.Count;
+        File.Delete(output);
+        var offline = Encode(dir, Env(home, $"http://127.0.0.1:{MockHub.FreePort()}", ("HF_HUB_OFFLINE", "1")), "skald-test/bert", input, output);
+        Assert.True(offline.ExitCode == 0, offline.Stderr);
+        AssertEmbeddings(output, expected);
+        Assert.Equal(before, hub.Requests.Count);
+
+        // online again: the snapshot is complete, so only the revision is asked (no HEAD, no download)
+        var again = Encode(dir, Env(home, hub.Endpoint), "skald-test/bert@main", input, output);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Equal(["GET /api/models/skald-test/bert/revision/main"], hub.Requests.Skip(before).ToArray());
+    }
+
+    [Fact]
+    public void CutDownloadsResumeWithRangeRequests()
+    {
+        var repo = Bert();
+        using var hub = new MockHub(repo);
+        var (dir, input, output, expected) = Texts();
+        string home = Path.Combine(dir, "hf");
+        byte[] weights = repo.Files["model.safetensors"];
+        string etag = MockRepo.Etag("model.safetensors", weights);
+        // an earlier process left the first 1000 bytes; this one's first body is cut after half of the rest
+        string blobs = Path.Combine(home, "hub", "models--skald-test--bert", "blobs");
+        Directory.CreateDirectory(blobs);
+        File.WriteAllBytes(Path.Combine(blobs, etag + ".incomplete"), weights[..1000]);
+        hub.DropOnce["model.safetensors"] = true;
+        var r = Encode(dir, Env(home, hub.Endpoint), "skald-test/bert", input, output);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        AssertEmbeddings(output, expected);
+        var gets = hub.Requests.Where(q => q.StartsWith($"GET /cdn/{etag}", StringComparison.Ordinal)).ToArray();
+        int afterCut = 1000 + (weights.Length - 1000) / 2;
+        Assert.Equal([$"GET /cdn/{etag} bytes=1000-", $"GET /cdn/{etag} bytes={afterCut}-"], gets);
+        Assert.Equal(weights, File.ReadAllBytes(Path.Combine(blobs, etag)));
+        Assert.False(File.Exists(Path.Combine(blobs, etag + ".incomplete")));
+    }
+
+    [Fact]
+    public void CorruptDownloadIsRefusedAndNotCached()
+    {
+        var repo = Bert();
+        using var hub = new MockHub(repo);
+        hub.Corrupt["model.safetensors"] = true;
+        var (dir, input, output, _) = Texts();
+        string home = Path.Combine(dir, "hf");
+        var r = Encode(dir, Env(home, hub.Endpoint), "skald-test/bert", input, output);
+        SkaldProcess.AssertUserError(r, 1, "skald-test/bert", "model.safetensors", "corrupt");
+        string blobs = Path.Combine(home, "hub", "models--skald-test--bert", "blobs");
+        string etag = MockRepo.Etag("model.safetensors", repo.Files["model.safetensors"]);
+        Assert.False(File.Exists(Path.Combine(blobs, etag)));
+        Assert.False(File.Exists(Path.Combine(blobs, etag + ".incomplete")));
+    }
+
+    [Fact]
+    public void PrivateRepositoriesNeedTheToken()
+    {
+        using var hub = new MockHub(Bert("skald-test/private", isPrivate: true));
+        var (dir, input, output, expected) = Texts();
+        string home = Path.Combine(dir, "hf");
+        var denied = Encode(dir, Env(home, hub.Endpoint), "skald-test/private", input, output);
+        SkaldProcess.AssertUserError(denied, 1, "skald-test/private", "401", "HF_TOKEN");
+        Directory.CreateDirectory(home);
+        File.WriteAllText(Path.Combine(home, "token"), MockHub.Token + "\n"); // huggingface_hub's token file
+        var allowed = Encode(dir, Env(home, hub.Endpoint), "skald-test/private", input, output);
+        Assert.True(allowed.ExitCode == 0, allowed.Stderr);
+        AssertEmbeddings(output, expected);
+    }
+
+    [Fact]
+    public void BadHubIdsGiveOneLine()
+    {
+        var pickle = new MockRepo("skald-test/pickle", new Dictionary<string, byte[]>
+        {
+            ["config.json"] = File.ReadAllBytes(Path.Combine(TestPaths.FixtureModel(Fixture), "config.json")),
+            ["pytorch_model.bin"] = [1, 2, 3],
+        });
+        using var hub = new MockHub(Bert(), pickle);
+        var (dir, input, output, _) = Texts();
+        var env = Env(Path.Combine(dir, "hf"), hub.Endpoint);
+        SkaldProcess.AssertUserError(Encode(dir, env, "skald-test/nothing", input, output), 1, "no such local folder", "skald-test/nothing", "not found", "404");
+        SkaldProcess.AssertUserError(Encode(dir, env, "skald-test/bert@v9", input, output), 1, "revision v9 not found");
+        SkaldProcess.AssertUserError(Encode(dir, env, "skald-test/pickle", input, output), 1, "pytorch_model.bin", "safetensors");
+        var dead = Env(Path.Combine(dir, "hf"), $"http://127.0.0.1:{MockHub.FreePort()}");
+        SkaldProcess.AssertUserError(Encode(dir, dead, "skald-test/bert", input, output), 1, "cannot reach", "no such local folder", "not in the hub cache");
+        var offline = Env(Path.Combine(dir, "hf"), hub.Endpoint, ("HF_HUB_OFFLINE", "1"));
+        SkaldProcess.AssertUserError(Encode(dir, offline, "skald-test/bert", input, output), 1, "HF_HUB_OFFLINE");
+    }
+
+    [Fact]
+    public async Task TwoProcessesFetchEachBlobOnceAndRenamedReposAreFollowed()
+    {
+        var repo = Bert();
+        using var hub = new MockHub(repo) { CdnDelay = 1500 };
+        hub.Renamed["skald-test/old-bert"] = "skald-test/bert";
+        var (dir, input, _, expected) = Texts();
+        var env = Env(Path.Combine(dir, "hf"), hub.Endpoint);
+        string out1 = Path.Combine(dir, "a.jsonl"), out2 = Path.Combine(dir, "b.jsonl");
+        var first = Task.Run(() => Encode(dir, env, "skald-test/bert", input, out1));
+        var second = Task.Run(() => Encode(dir, env, "skald-test/bert", input, out2));
+        var (a, b) = (await first, await second);
+        Assert.True(a.ExitCode == 0, a.Stderr);
+        Assert.True(b.ExitCode == 0, b.Stderr);
+        AssertEmbeddings(out1, expected);
+        AssertEmbeddings(out2, expected);
+        // the .locks/{etag}.lock file serialises the two: the second finds the blob and only links it
+        string etag = MockRepo.Etag("model.safetensors", repo.Files["model.safetensors"]);
+        Assert.Single(hub.Requests, q => q.StartsWith($"GET /cdn/{etag}", StringComparison.Ordinal));
+        Assert.All(repo.Files.Keys.Where(f => !MockRepo.IsLfs(f)),
+            f => Assert.True(hub.Requests.Count(q => q == $"GET /skald-test/bert/resolve/{repo.Commit}/{f}") <= 1, f));
+        Assert.True(Directory.Exists(Path.Combine(dir, "hf", "hub", ".locks", "models--skald-test--bert")));
+
+        // a renamed repository: the API and resolve routes answer 307 to the new name, which is followed
+        hub.CdnDelay = 0;
+        var renamed = Encode(dir, env, "skald-test/old-bert", input, out2);
+        Assert.True(renamed.ExitCode == 0, renamed.Stderr);
+        AssertEmbeddings(out2, expected);
+        Assert.Contains("GET /api/models/skald-test/bert/revision/main", hub.Requests);
+        Assert.Contains($"HEAD /skald-test/old-bert/resolve/{repo.Commit}/config.json", hub.Requests);
+        Assert.Contains($"HEAD /skald-test/bert/resolve/{repo.Commit}/config.json", hub.Requests);
+    }
+
+    [Fact]
+    public void TrainingConfigsTakeAHubId()
+    {
+        using var hub = new MockHub(Bert());
+        string dir = TestPaths.NewTempDir();
+        string data = Path.Combine(dir, "pairs.jsonl");
+        File.WriteAllLines(data, Enumerable.Range(0, 8).Select(i => $"{{\"anchor\": \"spørsmål {i}\", \"positive\": \"svar {i}\"}}"));
+        string config = Path.Combine(dir, "c.yaml");
+        File.WriteAllText(config, $"""
+            model:
+              path: skald-test/bert
+            data:
+              train: {data}
+            training:
+              batch_size: 4
+              max_steps: 1
+            output:
+              dir: {Path.Combine(dir, "out")}
+            """);
+        // skald train loads through SentenceEncoder.Load, which resolves the id itself
+        var r = SkaldProcess.RunWith(dir, Env(Path.Combine(dir, "hf"), hub.Endpoint), "train", "--config", config);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var cards = Directory.GetFiles(Path.Combine(dir, "out"), "README.md", SearchOption.AllDirectories);
+        Assert.NotEmpty(cards);
+        Assert.Contains("base_model: skald-test/bert", File.ReadAllText(cards[0]));
+    }
+
+    [Fact]
+    public void ALocalFolderWinsOverAHubId()
+    {
+        var (dir, input, output, expected) = Texts();
+        string local = Path.Combine(dir, "skald-test", "bert");
+        foreach (string f in Directory.GetFiles(TestPaths.FixtureModel(Fixture), "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(local, Path.GetRelativePath(TestPaths.FixtureModel(Fixture), f));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(f, target);
+        }
+        var env = Env(Path.Combine(dir, "hf"), $"http://127.0.0.1:{MockHub.FreePort()}");
+        var r = Encode(dir, env, "skald-test/bert", input, output);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        AssertEmbeddings(output, expected);
+        Assert.False(Directory.Exists(Path.Combine(dir, "hf")));
+    }
+}

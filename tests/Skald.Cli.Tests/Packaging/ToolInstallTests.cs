@@ -1,0 +1,41 @@
+namespace Skald.Cli.Tests.Packaging;
+
+/// <summary>
+/// The .NET tool as a user gets it: <c>dotnet pack</c> of src/Skald.Cli (from the build this test run made, so
+/// <c>--no-build</c>) into a temp feed, <c>dotnet tool install --tool-path</c> from that folder only (a nuget.config
+/// that clears every other source, so nothing is fetched), then the installed <c>skald</c> runs <c>--help</c> and
+/// <c>encode</c> on a fixture model. About 15 s.
+/// </summary>
+[Collection(PackageRun.Collection)]
+[Trait("Category", "Packaging")]
+public sealed class ToolInstallTests
+{
+    [Fact]
+    public void PackedToolInstallsFromALocalFolderAndEncodes()
+    {
+        string dir = TestPaths.NewTempDir();
+        string feed = Path.Combine(dir, "feed"), tools = Path.Combine(dir, "tools"), config = Path.Combine(dir, "nuget.config");
+        var pack = Dotnet(TestPaths.RepoRoot, "pack", Path.Combine(TestPaths.RepoRoot, "src", "Skald.Cli", "Skald.Cli.csproj"),
+            "-c", PackageRun.Configuration, "--no-build", "-o", feed);
+        Assert.True(pack.Code == 0, pack.Output);
+        Assert.True(File.Exists(Path.Combine(feed, "skald.0.1.0.nupkg")) || Directory.GetFiles(feed, "skald.*.nupkg").Length == 1, pack.Output);
+        File.WriteAllText(config, PackageRun.NugetConfig(feed));
+        var install = Dotnet(dir, "tool", "install", "--tool-path", tools, "--configfile", config, "--add-source", feed, "skald");
+        Assert.True(install.Code == 0, install.Output);
+
+        string skald = Path.Combine(tools, OperatingSystem.IsWindows() ? "skald.exe" : "skald");
+        var help = Run(dir, skald, "--help");
+        Assert.True(help.Code == 0, help.Output);
+        Assert.Contains("encode", help.Output);
+
+        string input = Path.Combine(dir, "texts.txt"), output = Path.Combine(dir, "out.jsonl");
+        File.WriteAllLines(input, ["Hei verden", "Hej världen"]);
+        var encode = Run(dir, skald, "encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input, "--output", output);
+        Assert.True(encode.Code == 0, encode.Output);
+        Assert.Equal(2, File.ReadAllLines(output).Length);
+    }
+
+    private static (int Code, string Output) Dotnet(string workingDirectory, params string[] args) => PackageRun.Dotnet(workingDirectory, null, args);
+
+    private static (int Code, string Output) Run(string workingDirectory, string file, params string[] args) => PackageRun.Run(workingDirectory, null, file, args);
+}

@@ -2,7 +2,8 @@ namespace Skald.Data.IO;
 
 /// <summary>
 /// Output that is never seen half-written: a file is written to a temporary sibling and renamed; a folder is built as
-/// a temporary sibling and moved into place, so an interrupted run leaves no output that looks complete.
+/// a temporary sibling and moved into place, so an interrupted run leaves no output that looks complete (the one
+/// staging scheme of <see cref="Skald.Models.Checkpoints.StagingPaths"/>, which also cleans up after a killed run).
 /// </summary>
 public static class AtomicOutput
 {
@@ -12,7 +13,8 @@ public static class AtomicOutput
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(dir)) throw new DataException($"{path}: output folder {dir} does not exist");
-        string tmp = $"{full}.tmp-{Environment.ProcessId}";
+        Skald.Models.Checkpoints.StagingPaths.Recover(full);
+        string tmp = Skald.Models.Checkpoints.StagingPaths.Temp(full);
         try
         {
             using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
@@ -49,14 +51,15 @@ public static class AtomicOutput
     public static void WriteFolder(string folder, string marker, Action<string> fill)
     {
         string full = CheckFolder(folder, marker);
-        string tmp = $"{full}.tmp-{Environment.ProcessId}";
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+        Skald.Models.Checkpoints.StagingPaths.Recover(full);
+        string tmp = Skald.Models.Checkpoints.StagingPaths.Temp(full), old = Skald.Models.Checkpoints.StagingPaths.Old(full);
         Directory.CreateDirectory(tmp);
         try
         {
             fill(tmp);
-            if (Directory.Exists(full)) Directory.Delete(full, recursive: true);
+            if (Directory.Exists(full)) Directory.Move(full, old);
             Directory.Move(tmp, full);
+            if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
         }
         finally
         {

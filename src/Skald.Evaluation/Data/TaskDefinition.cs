@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Skald.Retrieval;
+using Skald.Retrieval.Data;
 
 namespace Skald.Evaluation.Data;
 
@@ -55,21 +56,23 @@ public sealed record TaskDefinition
     /// <summary>
     /// Infers the type from the layout of ../shared/data: a folder with corpus.jsonl → retrieval; with train.jsonl and
     /// test.jsonl → classification; a .tsv whose header has "label" → pairs, "score" → sts; a .jsonl whose first object
-    /// has "anchor" → triplets, "source" → bitext, "text" + "label" → clustering.
+    /// has "anchor" → triplets, "source" → bitext, "text" + "label" → clustering. Each .jsonl may be a .parquet with the
+    /// same columns, and a .parquet file is told by its columns as the .tsv and .jsonl ones are.
     /// </summary>
     public static TaskKind Infer(string path)
     {
         if (Directory.Exists(path))
         {
-            if (File.Exists(System.IO.Path.Combine(path, "corpus.jsonl")) || Directory.Exists(System.IO.Path.Combine(path, "qrels")))
+            if (File.Exists(DataFiles.InFolder(path, "corpus")) || Directory.Exists(System.IO.Path.Combine(path, "qrels")))
                 return TaskKind.Retrieval;
-            if (File.Exists(System.IO.Path.Combine(path, "train.jsonl")) && File.Exists(System.IO.Path.Combine(path, "test.jsonl")))
+            if (File.Exists(DataFiles.InFolder(path, "train")) && File.Exists(DataFiles.InFolder(path, "test")))
                 return TaskKind.Classification;
-            if (File.Exists(System.IO.Path.Combine(path, "test.jsonl"))) return TaskKind.Clustering;
+            if (File.Exists(DataFiles.InFolder(path, "test"))) return TaskKind.Clustering;
             throw new EvaluationException($"{path}: cannot tell the task type (no corpus.jsonl, qrels/, train.jsonl or test.jsonl); pass --type");
         }
         if (!File.Exists(path)) throw new EvaluationException($"{path}: task folder or file not found");
-        string first = Retrieval.Data.TextFile.ReadLines(path).FirstOrDefault(l => l.Trim().Length > 0) ?? "";
+        if (DataFiles.IsParquet(path)) return InferParquet(path);
+        string first = TextFile.ReadLines(path).FirstOrDefault(l => l.Trim().Length > 0) ?? "";
         if (path.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase))
         {
             var cols = first.TrimEnd('\r').Split('\t');
@@ -93,6 +96,17 @@ public sealed record TaskDefinition
             }
         }
         throw new EvaluationException($"{path}: cannot tell the task type from its layout; pass --type");
+    }
+
+    private static TaskKind InferParquet(string path)
+    {
+        var cols = ParquetTableReader.Columns(path);
+        if (cols.Contains("anchor")) return TaskKind.Triplets;
+        if (cols.Contains("source")) return TaskKind.Bitext;
+        if (cols.Contains("sentence1") && cols.Contains("label")) return TaskKind.Pairs;
+        if (cols.Contains("sentence1") && cols.Contains("score")) return TaskKind.Sts;
+        if (cols.Contains("text") && cols.Contains("label")) return TaskKind.Clustering;
+        throw new EvaluationException($"{path}: cannot tell the task type from its columns ({string.Join(", ", cols)}); pass --type");
     }
 
     /// <summary>Language codes at the end of a name: "xquad-da" → "da", "flores-da-sv" → "da-sv".</summary>

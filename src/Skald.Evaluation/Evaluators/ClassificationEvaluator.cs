@@ -21,10 +21,11 @@ public sealed class ClassificationEvaluator(TaskDefinition task, LogisticRegress
     /// <inheritdoc/>
     protected override SortedDictionary<string, double> Compute(IEvaluationModel model, IDictionary<string, string> metadata)
     {
-        var train = Datasets.LoadLabelled(Path.Combine(Task.Path, "train.jsonl"), Task.Limit);
-        var test = Datasets.LoadLabelled(Path.Combine(Task.Path, "test.jsonl"), Task.Limit);
+        string trainPath = DataFiles.InFolder(Task.Path, "train");
+        var train = Datasets.LoadLabelled(trainPath, Task.Limit);
+        var test = Datasets.LoadLabelled(DataFiles.InFolder(Task.Path, "test"), Task.Limit);
         var labels = train.Select(t => t.Label).Concat(test.Select(t => t.Label)).Distinct().Order(StringComparer.Ordinal).ToList();
-        if (train.Select(t => t.Label).Distinct().Count() < 2) throw new EvaluationException($"{Task.Path}/train.jsonl: needs at least two labels");
+        if (train.Select(t => t.Label).Distinct().Count() < 2) throw new EvaluationException($"{trainPath}: needs at least two labels");
         var index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
         var emb = RequireEmbeddings(model);
         var all = emb.Embed([.. train.Select(t => t.Text), .. test.Select(t => t.Text)], TextRole.Text);

@@ -19,7 +19,7 @@ public sealed class ClusteringEvaluator(TaskDefinition task, KMeansOptions? opti
     /// <inheritdoc/>
     protected override SortedDictionary<string, double> Compute(IEvaluationModel model, IDictionary<string, string> metadata)
     {
-        string file = Directory.Exists(Task.Path) ? Path.Combine(Task.Path, "test.jsonl") : Task.Path;
+        string file = Directory.Exists(Task.Path) ? DataFiles.InFolder(Task.Path, "test") : Task.Path;
         var items = Datasets.LoadLabelled(file, Task.Limit);
         var labels = items.Select(t => t.Label).Distinct().Order(StringComparer.Ordinal).ToList();
         var index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);

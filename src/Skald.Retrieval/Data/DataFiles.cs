@@ -2,13 +2,22 @@ using System.Text.Json;
 
 namespace Skald.Retrieval.Data;
 
-/// <summary>Readers for the JSON-lines and TSV files of evaluation data, with errors that name the file and line.</summary>
+/// <summary>
+/// Readers for the JSON-lines and TSV files of evaluation data, with errors that name the file and line. A
+/// <c>.parquet</c> file is accepted by both in their place (how Hugging Face publishes datasets): its columns are the
+/// fields, and "line" in messages is the row number.
+/// </summary>
 public static class DataFiles
 {
-    /// <summary>Reads a JSON-lines file; blank lines are skipped; <paramref name="map"/> gets each object and its 1-based line.</summary>
-    public static List<T> ReadJsonLines<T>(string path, Func<JsonElement, int, T> map)
+    /// <summary>
+    /// Reads a JSON-lines file; blank lines are skipped; <paramref name="map"/> gets each object and its 1-based line.
+    /// A <c>.parquet</c> file gives one object per row whose fields are its columns (values as strings, nulls as null);
+    /// a column in <paramref name="columns"/> that the file lacks is reported once, naming the file and column.
+    /// </summary>
+    public static List<T> ReadJsonLines<T>(string path, Func<JsonElement, int, T> map, params string[] columns)
     {
         if (!File.Exists(path)) throw new EvaluationException($"{path}: file not found");
+        if (IsParquet(path)) return ReadParquetObjects(path, map, columns);
         var result = new List<T>();
         int line = 0;
         foreach (var raw in TextFile.ReadLines(path))
@@ -79,6 +88,7 @@ public static class DataFiles
     public static List<(string[] Values, int Line)> ReadTsv(string path, params string[] columns)
     {
         if (!File.Exists(path)) throw new EvaluationException($"{path}: file not found");
+        if (IsParquet(path)) return ReadParquetColumns(path, columns);
         using var reader = TextFile.ReadLines(path).GetEnumerator();
         string? header = (reader.MoveNext() ? reader.Current : null) ?? throw new EvaluationException($"{path}: empty file (expected a header: {string.Join(" ", columns)})");
         var names = header.TrimEnd('\r').Split('\t');
@@ -106,6 +116,58 @@ public static class DataFiles
         double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
             ? v
             : throw new EvaluationException($"{path}:{line}: {what} \"{s}\" is not a number");
+
+    /// <summary>Whether <paramref name="path"/> names a Parquet file (by its extension).</summary>
+    public static bool IsParquet(string path) => path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The data file <paramref name="stem"/> in <paramref name="folder"/>: <c>stem.jsonl</c> when it exists, else
+    /// <c>stem.parquet</c> when that exists, else the <c>.jsonl</c> path (so "file not found" names what was expected).
+    /// </summary>
+    public static string InFolder(string folder, string stem)
+    {
+        string jsonl = Path.Combine(folder, stem + ".jsonl"), parquet = Path.Combine(folder, stem + ".parquet");
+        return !File.Exists(jsonl) && File.Exists(parquet) ? parquet : jsonl;
+    }
+
+    private static List<T> ReadParquetObjects<T>(string path, Func<JsonElement, int, T> map, string[] columns)
+    {
+        var (header, rows) = ParquetTableReader.Read(path);
+        foreach (var c in columns)
+        {
+            if (!header.Contains(c)) throw new EvaluationException(ParquetTableReader.MissingColumn(path, c, header));
+        }
+        var result = new List<T>(rows.Count);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        foreach (var (row, values) in rows)
+        {
+            buffer.ResetWrittenCount();
+            using (var w = new Utf8JsonWriter(buffer))
+            {
+                w.WriteStartObject();
+                for (int c = 0; c < header.Count; c++)
+                {
+                    if (values[c] is { } v) w.WriteString(header[c], v);
+                    else w.WriteNull(header[c]);
+                }
+                w.WriteEndObject();
+            }
+            using var doc = JsonDocument.Parse(buffer.WrittenMemory);
+            result.Add(map(doc.RootElement, row));
+        }
+        return result;
+    }
+
+    private static List<(string[] Values, int Line)> ReadParquetColumns(string path, string[] columns)
+    {
+        var (header, rows) = ParquetTableReader.Read(path);
+        var idx = columns.Select(c => header.IndexOf(c)).ToArray();
+        for (int i = 0; i < columns.Length; i++)
+        {
+            if (idx[i] < 0) throw new EvaluationException(ParquetTableReader.MissingColumn(path, columns[i], header));
+        }
+        return [.. rows.Select(r => (idx.Select(i => r.Values[i] ?? "").ToArray(), r.Line))];
+    }
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
 }

@@ -1,6 +1,6 @@
 namespace Skald.Retrieval.Data;
 
-/// <summary>Loaders for the non-retrieval formats of ../shared/data (see its README).</summary>
+/// <summary>Loaders for the non-retrieval formats of ../shared/data (see its README); each also reads a .parquet file with the same columns.</summary>
 public static class Datasets
 {
     /// <summary>STS TSV: header <c>sentence1 sentence2 score</c>.</summary>
@@ -21,16 +21,16 @@ public static class Datasets
     /// <summary>Triplets JSONL: <c>{"anchor","positive","negative"}</c>.</summary>
     public static List<Triplet> LoadTriplets(string path, int? limit = null) =>
         Limit(DataFiles.ReadJsonLines(path, (e, line) => new Triplet(DataFiles.String(e, "anchor", path, line),
-            DataFiles.String(e, "positive", path, line), DataFiles.String(e, "negative", path, line))), limit, path);
+            DataFiles.String(e, "positive", path, line), DataFiles.String(e, "negative", path, line)), "anchor", "positive", "negative"), limit, path);
 
     /// <summary>Bitext JSONL: <c>{"source","target"}</c>, line i translating line i.</summary>
     public static List<(string Source, string Target)> LoadBitext(string path, int? limit = null) =>
-        Limit(DataFiles.ReadJsonLines(path, (e, line) => (DataFiles.String(e, "source", path, line), DataFiles.String(e, "target", path, line))), limit, path);
+        Limit(DataFiles.ReadJsonLines(path, (e, line) => (DataFiles.String(e, "source", path, line), DataFiles.String(e, "target", path, line)), "source", "target"), limit, path);
 
     /// <summary>Labelled JSONL: <c>{"text","label"}</c> (label a string or a number).</summary>
     public static List<LabelledText> LoadLabelled(string path, int? limit = null) =>
         Limit(DataFiles.ReadJsonLines(path, (e, line) => new LabelledText(DataFiles.String(e, "text", path, line),
-            DataFiles.String(e, "label", path, line))), limit, path);
+            DataFiles.String(e, "label", path, line)), "text", "label"), limit, path);
 
     private static List<T> Limit<T>(IEnumerable<T> items, int? limit, string path)
     {

@@ -33,16 +33,17 @@ public sealed class RetrievalData
     /// Loads <c>corpus.jsonl</c> (<c>_id</c>, <c>text</c>, optional <c>title</c>), <c>queries.jsonl</c> (<c>_id</c>,
     /// <c>text</c>) and <c>qrels/SPLIT.tsv</c> (<c>query-id corpus-id score</c>; the header is optional; when the split
     /// file is missing and qrels/ holds exactly one .tsv, that one). Every qrels id must exist in the corpus/queries.
-    /// <paramref name="limit"/> keeps the first N judged queries.
+    /// <paramref name="limit"/> keeps the first N judged queries. Each file may be Parquet instead, with the same columns:
+    /// <c>corpus.parquet</c>, <c>queries.parquet</c>, <c>qrels/SPLIT.parquet</c> (as the hub publishes BEIR data).
     /// </summary>
     public static RetrievalData Load(string folder, string split = "test", int? limit = null)
     {
         if (!Directory.Exists(folder)) throw new EvaluationException($"{folder}: retrieval folder not found");
-        string corpusPath = Path.Combine(folder, "corpus.jsonl"), queriesPath = Path.Combine(folder, "queries.jsonl");
+        string corpusPath = DataFiles.InFolder(folder, "corpus"), queriesPath = DataFiles.InFolder(folder, "queries");
         string qrelsPath = FindQrels(folder, split);
         var corpus = DataFiles.ReadJsonLines(corpusPath, (e, line) =>
             new CorpusDocument(DataFiles.String(e, "_id", corpusPath, line), DataFiles.OptionalString(e, "title"),
-                DataFiles.String(e, "text", corpusPath, line, allowEmpty: true)));
+                DataFiles.String(e, "text", corpusPath, line, allowEmpty: true)), "_id", "text");
         if (corpus.Count == 0) throw new EvaluationException($"{corpusPath}: the corpus is empty");
         var docIds = new HashSet<string>(StringComparer.Ordinal);
         foreach (var d in corpus)
@@ -50,16 +51,16 @@ public sealed class RetrievalData
             if (!docIds.Add(d.Id)) throw new EvaluationException($"{corpusPath}: duplicate document id \"{d.Id}\"");
         }
         var queries = DataFiles.ReadJsonLines(queriesPath, (e, line) =>
-            (DataFiles.String(e, "_id", queriesPath, line), DataFiles.String(e, "text", queriesPath, line)));
+            (DataFiles.String(e, "_id", queriesPath, line), DataFiles.String(e, "text", queriesPath, line)), "_id", "text");
         var queryIds = new HashSet<string>(StringComparer.Ordinal);
         foreach (var q in queries)
         {
             if (!queryIds.Add(q.Item1)) throw new EvaluationException($"{queriesPath}: duplicate query id \"{q.Item1}\"");
         }
         var qrels = new Dictionary<string, Dictionary<string, int>>(StringComparer.Ordinal);
-        foreach (var (raw, line) in ReadQrelsLines(qrelsPath))
+        foreach (var (p0, line) in ReadQrelsLines(qrelsPath))
         {
-            var p = raw.Split('\t');
+            var p = p0;
             if (p.Length == 4) p = [p[0], p[2], p[3]]; // TREC layout: qid iter docid grade
             if (p.Length != 3) throw new EvaluationException($"{qrelsPath}:{line}: expected 3 tab-separated fields (query-id corpus-id score), found {p.Length}");
             if (!int.TryParse(p[2], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int grade))
@@ -121,15 +122,21 @@ public sealed class RetrievalData
         string dir = Path.Combine(folder, "qrels");
         string path = Path.Combine(dir, split + ".tsv");
         if (File.Exists(path)) return path;
-        var all = Directory.Exists(dir) ? Directory.GetFiles(dir, "*.tsv") : [];
+        if (File.Exists(Path.ChangeExtension(path, ".parquet"))) return Path.ChangeExtension(path, ".parquet");
+        var all = Directory.Exists(dir) ? [.. Directory.GetFiles(dir, "*.tsv"), .. Directory.GetFiles(dir, "*.parquet")] : Array.Empty<string>();
         if (all.Length == 1) return all[0];
         throw new EvaluationException(all.Length == 0
             ? $"{folder}: missing qrels (expected {path})"
             : $"{folder}: no qrels/{split}.tsv and several others ({string.Join(", ", all.Select(Path.GetFileName))}); choose a split");
     }
 
-    private static IEnumerable<(string Line, int Number)> ReadQrelsLines(string path)
+    private static IEnumerable<(string[] Fields, int Number)> ReadQrelsLines(string path)
     {
+        if (DataFiles.IsParquet(path))
+        {
+            foreach (var row in DataFiles.ReadTsv(path, "query-id", "corpus-id", "score")) yield return row;
+            yield break;
+        }
         int n = 0;
         foreach (var raw in TextFile.ReadLines(path))
         {
@@ -137,7 +144,7 @@ public sealed class RetrievalData
             var line = raw.TrimEnd('\r');
             if (line.Trim().Length == 0) continue;
             if (n == 1 && line.StartsWith("query-id", StringComparison.Ordinal)) continue;
-            yield return (line, n);
+            yield return (line.Split('\t'), n);
         }
     }
 }

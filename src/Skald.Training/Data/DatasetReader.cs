@@ -7,7 +7,7 @@ namespace Skald.Training.Data;
 
 /// <summary>
 /// Reads training data: JSONL (one object per line), CSV (RFC 4180, header row), TSV (header row, tab-separated,
-/// no quoting), Parquet (<see cref="ParquetTableReader"/>; "line" in messages is the row number) or plain text (.txt: one text per non-blank line, a single column <c>text</c>, for SimCSE). Columns are inputs by position; a column named <c>label</c>, <c>labels</c>, <c>score</c> or
+/// no quoting), Parquet (<see cref="Retrieval.Data.ParquetTableReader"/>; "line" in messages is the row number) or plain text (.txt: one text per non-blank line, a single column <c>text</c>, for SimCSE). Columns are inputs by position; a column named <c>label</c>, <c>labels</c>, <c>score</c> or
 /// <c>scores</c> is the label. Problems are a <see cref="TrainingException"/> naming file and line.
 /// </summary>
 public static class DatasetReader
@@ -33,7 +33,14 @@ public static class DatasetReader
         if (ext == ".parquet")
         {
             if (!File.Exists(path)) throw new TrainingException($"{path}: cannot read data file (file not found)");
-            return ParquetTableReader.Read(path);
+            try
+            {
+                return Retrieval.Data.ParquetTableReader.Read(path);
+            }
+            catch (Retrieval.EvaluationException e)
+            {
+                throw new TrainingException(e.Message);
+            }
         }
         string[] lines;
         try

@@ -1,17 +1,16 @@
 using System.Globalization;
 using Parquet;
 using Parquet.Schema;
-using Skald.Training.Config;
-
-namespace Skald.Training.Data;
+namespace Skald.Retrieval.Data;
 
 /// <summary>
-/// Reads a Parquet file (how Hugging Face publishes datasets) through Parquet.Net into the rows <see cref="DatasetReader"/>
-/// builds a data set from: the top-level columns in schema order, every row group in order; strings as they are, numbers
-/// written invariantly, booleans as 0/1, nulls as missing. Nested, list or binary columns are an error naming the column.
-/// Row numbers in messages count from 1 over the whole file.
+/// Reads a Parquet file (how Hugging Face publishes datasets) through Parquet.Net into a table of text: the top-level
+/// columns in schema order, every row group in order; strings as they are, numbers written invariantly, booleans as 0/1,
+/// nulls as missing. Nested, list or binary columns are an error naming the column. Row numbers count from 1 over the
+/// whole file. Used by the evaluation readers (<see cref="DataFiles"/>) and the training reader alike; problems are an
+/// <see cref="EvaluationException"/> naming the file (and column).
 /// </summary>
-internal static class ParquetTableReader
+public static class ParquetTableReader
 {
     /// <summary>The header and the rows (row number, one value per column) of the file at <paramref name="path"/>.</summary>
     public static (List<string> Header, List<(int Line, string?[] Values)> Rows) Read(string path)
@@ -20,10 +19,34 @@ internal static class ParquetTableReader
         {
             return ReadAsync(path).AsTask().GetAwaiter().GetResult();
         }
-        catch (Exception e) when (e is not TrainingException)
+        catch (Exception e) when (e is not EvaluationException)
         {
-            throw new TrainingException($"{path}: not a readable Parquet file ({e.Message.Split('\n')[0]})");
+            throw new EvaluationException($"{path}: not a readable Parquet file ({e.Message.Split('\n')[0]})");
         }
+    }
+
+    /// <summary>The top-level column names of the file at <paramref name="path"/>, read from its schema only.</summary>
+    public static List<string> Columns(string path)
+    {
+        try
+        {
+            return ColumnsAsync(path).AsTask().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not EvaluationException)
+        {
+            throw new EvaluationException($"{path}: not a readable Parquet file ({e.Message.Split('\n')[0]})");
+        }
+    }
+
+    /// <summary>The message for a column the reader needs but the file lacks.</summary>
+    public static string MissingColumn(string path, string column, IEnumerable<string> found) =>
+        $"{path}: no column \"{column}\" (found: {string.Join(", ", found)})";
+
+    private static async ValueTask<List<string>> ColumnsAsync(string path)
+    {
+        await using var stream = File.OpenRead(path);
+        await using var reader = await ParquetReader.CreateAsync(stream);
+        return [.. reader.Schema.Fields.Select(f => f.Name)];
     }
 
     private static async ValueTask<(List<string>, List<(int, string?[])>)> ReadAsync(string path)
@@ -34,7 +57,7 @@ internal static class ParquetTableReader
         foreach (var f in fields)
         {
             if (f is not DataField d || d.IsArray)
-                throw new TrainingException($"{path}: column '{f.Name}' is a {f.SchemaType.ToString().ToLowerInvariant()} column; only text and number columns are read");
+                throw new EvaluationException($"{path}: column '{f.Name}' is a {f.SchemaType.ToString().ToLowerInvariant()} column; only text and number columns are read");
         }
         var data = fields.Cast<DataField>().ToList();
         var header = data.Select(d => d.Name).ToList();
@@ -72,7 +95,7 @@ internal static class ParquetTableReader
         if (t == typeof(sbyte)) return await Numbers<sbyte>(group, field, n, v => v.ToString(CultureInfo.InvariantCulture));
         if (t == typeof(byte)) return await Numbers<byte>(group, field, n, v => v.ToString(CultureInfo.InvariantCulture));
         if (t == typeof(bool)) return await Numbers<bool>(group, field, n, v => v ? "1" : "0");
-        throw new TrainingException($"{path}: column '{field.Name}' has type {t.Name}; only text and number columns are read");
+        throw new EvaluationException($"{path}: column '{field.Name}' has type {t.Name}; only text and number columns are read");
     }
 
     private static async ValueTask<string?[]> Numbers<T>(ParquetRowGroupReader group, DataField field, int n, Func<T, string> format)

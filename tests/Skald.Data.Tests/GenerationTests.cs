@@ -6,7 +6,7 @@ namespace Skald.Data.Tests;
 public sealed class GenerationTests
 {
     [Fact]
-    public void Filter_drops_empty_short_long_duplicate_and_copied_queries()
+    public void FilterDropsEmptyShortLongDuplicateAndCopiedQueries()
     {
         var f = new PairFilter(new FilterOptions { MinQueryWords = 3, MaxQueryWords = 6, MinPassageWords = 4 });
         const string passage = "Kaffemaskinen rengjøres hver kveld klokken atten av seg selv.";
@@ -22,7 +22,7 @@ public sealed class GenerationTests
     }
 
     [Fact]
-    public void Ict_takes_a_sentence_out_of_its_chunk_and_pairs_headings_with_their_section()
+    public void IctTakesASentenceOutOfItsChunkAndPairsHeadingsWithTheirSection()
     {
         var doc = DocumentIngest.Build("a.md", [
             new DocumentBlock(BlockKind.Heading, "Avkalking av maskinen"),
@@ -44,7 +44,7 @@ public sealed class GenerationTests
     }
 
     [Fact]
-    public void Round_trip_keeps_queries_whose_passage_bm25_ranks_in_the_top_k()
+    public void RoundTripKeepsQueriesWhosePassageBm25RanksInTheTopK()
     {
         var corpus = new[]
         {

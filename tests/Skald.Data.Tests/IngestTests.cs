@@ -5,7 +5,7 @@ namespace Skald.Data.Tests;
 public sealed class IngestTests
 {
     [Fact]
-    public void Cleaner_composes_nfc_joins_line_end_hyphens_and_collapses_whitespace()
+    public void CleanerComposesNfcJoinsLineEndHyphensAndCollapsesWhitespace()
     {
         Assert.Equal("Blåbær", TextCleaner.Clean("Bla\u030Abær"));
         Assert.Equal("Kunnskap er makt.", TextCleaner.Clean("Kunn-\nskap  er\tmakt."));
@@ -15,7 +15,7 @@ public sealed class IngestTests
     }
 
     [Fact]
-    public void Sentences_split_at_ends_but_not_after_abbreviations_or_initials()
+    public void SentencesSplitAtEndsButNotAfterAbbreviationsOrInitials()
     {
         string text = "Vi tok f.eks. toget til Bergen. Det regnet! H. Ibsen skrev mye, bl.a. Peer Gynt. Er det sant? 17. mai er fint.";
         var s = SentenceSplitter.Split(text).Select(x => text[x.Start..x.End]).ToArray();
@@ -23,7 +23,7 @@ public sealed class IngestTests
     }
 
     [Fact]
-    public void Chunks_respect_the_budget_overlap_and_word_boundaries_and_map_to_offsets()
+    public void ChunksRespectTheBudgetOverlapAndWordBoundariesAndMapToOffsets()
     {
         var words = Enumerable.Range(0, 40).Select(i => $"Setning nummer {i} handler om ord.").ToArray();
         var doc = DocumentIngest.Build("x.txt", [new DocumentBlock(BlockKind.Heading, "Tittel"), new DocumentBlock(BlockKind.Paragraph, string.Join(" ", words)),
@@ -54,7 +54,7 @@ public sealed class IngestTests
     [InlineData("html")]
     [InlineData("md")]
     [InlineData("txt")]
-    public void Every_format_yields_its_paragraphs(string format)
+    public void EveryFormatYieldsItsParagraphs(string format)
     {
         string dir = TestPaths.NewTempDir();
         string path = format switch
@@ -81,7 +81,7 @@ public sealed class IngestTests
     }
 
     [Fact]
-    public void Pdf_lines_hyphenated_at_the_end_are_joined()
+    public void PdfLinesHyphenatedAtTheEndAreJoined()
     {
         string dir = TestPaths.NewTempDir();
         string path = TestDocuments.Pdf(dir, "h.pdf", "Dette er en lang set-", "ning om fjellet.");
@@ -90,7 +90,7 @@ public sealed class IngestTests
     }
 
     [Fact]
-    public void Jsonl_rows_are_documents_with_their_line()
+    public void JsonlRowsAreDocumentsWithTheirLine()
     {
         string dir = TestPaths.NewTempDir();
         string path = Path.Combine(dir, "rader.jsonl");
@@ -103,7 +103,7 @@ public sealed class IngestTests
     }
 
     [Fact]
-    public void Unreadable_and_empty_files_are_listed_and_skipped()
+    public void UnreadableAndEmptyFilesAreListedAndSkipped()
     {
         string dir = TestPaths.NewTempDir();
         TestDocuments.Text(dir);
@@ -122,7 +122,7 @@ public sealed class IngestTests
     }
 
     [Fact]
-    public void No_documents_is_one_error()
+    public void NoDocumentsIsOneError()
     {
         string dir = TestPaths.NewTempDir();
         var e = Assert.Throws<DataException>(() => DocumentIngest.Ingest([dir], new ChunkOptions()));

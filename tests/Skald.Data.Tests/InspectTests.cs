@@ -13,10 +13,10 @@ public sealed class InspectTests
     [InlineData("Vad är det du inte förstår, och varför blir det så?", "sv")]
     [InlineData("What is it that you do not understand?", "en")]
     [InlineData("12345", "und")]
-    public void Guesses_the_scandinavian_languages(string text, string language) => Assert.Equal(language, LanguageGuesser.Guess(text));
+    public void GuessesTheScandinavianLanguages(string text, string language) => Assert.Equal(language, LanguageGuesser.Guess(text));
 
     [Fact]
-    public void Reports_rows_empty_cells_duplicates_lengths_and_examples()
+    public void ReportsRowsEmptyCellsDuplicatesLengthsAndExamples()
     {
         string dir = TestPaths.NewTempDir(), path = Path.Combine(dir, "d.jsonl");
         File.WriteAllLines(path,

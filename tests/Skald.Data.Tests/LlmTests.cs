@@ -31,10 +31,10 @@ public sealed class LlmTests
     [InlineData("- Hvad koster kaffen?\n- Hvad koster kaffen?\n- Hvornår åbner kantinen?", new[] { "Hvad koster kaffen?", "Hvornår åbner kantinen?" })]
     [InlineData("Her er noen spørsmål som teksten svarer på.\nHva koster kaffen?\nNår åpner kantinen?", new[] { "Hva koster kaffen?", "Når åpner kantinen?" })]
     [InlineData("Beklager, jeg kan ikke hjelpe med det.", new string[0])]
-    public void Parser_tolerates_chatter(string reply, string[] expected) => Assert.Equal(expected, QuestionListParser.Parse(reply, 2));
+    public void ParserToleratesChatter(string reply, string[] expected) => Assert.Equal(expected, QuestionListParser.Parse(reply, 2));
 
     [Fact]
-    public async Task Retries_429_500_timeouts_and_garbage_and_ends_with_every_chunks_questions()
+    public async Task RetriesOn429And500AndTimeoutsAndGarbageAndEndsWithEveryChunksQuestions()
     {
         // Per passage, by attempt: some get 429 then 500, some a slow reply (past the 1 s timeout), some garbage; some chatter.
         var docs = Documents();
@@ -64,7 +64,7 @@ public sealed class LlmTests
     }
 
     [Fact]
-    public async Task A_torn_last_journal_line_is_asked_again_and_other_entries_are_not()
+    public async Task ATornLastJournalLineIsAskedAgainAndOtherEntriesAreNot()
     {
         var docs = Documents();
         using var server = new FakeChatServer((_, n) => Reply.Good);
@@ -82,7 +82,7 @@ public sealed class LlmTests
     [InlineData("NotFound", "HTTP 404 for model 'fake' (is it an OpenAI-compatible chat endpoint")]
     [InlineData("Garbage", "after 4 retries (the reply is not a chat completion")]
     [InlineData("ServerError", "after 4 retries (HTTP 500)")]
-    public async Task A_broken_endpoint_is_one_line(string replyName, string fragment)
+    public async Task ABrokenEndpointIsOneLine(string replyName, string fragment)
     {
         var reply = Enum.Parse<Reply>(replyName);
         using var server = new FakeChatServer((_, n) => n == 0 ? Reply.Good : reply);
@@ -93,7 +93,7 @@ public sealed class LlmTests
     }
 
     [Fact]
-    public async Task The_request_budget_stops_the_run()
+    public async Task TheRequestBudgetStopsTheRun()
     {
         using var server = new FakeChatServer((_, n) => Reply.Good);
         var e = await Assert.ThrowsAsync<DataException>(() => LlmGenerator.GenerateAsync(Documents(), Settings(server) with { RequestBudget = 2, Concurrency = 1 },
@@ -103,7 +103,7 @@ public sealed class LlmTests
     }
 
     [Fact]
-    public async Task Translation_asks_once_per_distinct_text_retries_and_resumes_from_the_journal()
+    public async Task TranslationAsksOncePerDistinctTextRetriesAndResumesFromTheJournal()
     {
         using var server = new FakeChatServer((_, n) => n == 1 ? Reply.TooMany : Reply.Good, answer: text => "Omsetjing:\n\"" + text.ToUpperInvariant() + "\"");
         string journal = Path.Combine(TestPaths.NewTempDir(), "t.jsonl");

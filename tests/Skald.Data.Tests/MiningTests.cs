@@ -37,7 +37,7 @@ public sealed class MiningTests
     private static readonly string[] Extra = ["N1", "N2", "N3", "p1!", "q2", "N1"];
 
     [Fact]
-    public void Relative_margin_uses_the_lowest_positive_and_positives_are_never_negatives()
+    public void RelativeMarginUsesTheLowestPositiveAndPositivesAreNeverNegatives()
     {
         var mined = HardNegativeMiner.Mine(Pairs, ("anchor", "positive"), Scores(), new MiningOptions { NumNegatives = 2 }, Extra);
         Assert.Equal(["anchor", "positive", "negative"], mined.Columns);
@@ -56,7 +56,7 @@ public sealed class MiningTests
     }
 
     [Fact]
-    public void Absolute_margin_range_min_and_formats()
+    public void AbsoluteMarginRangeMinAndFormats()
     {
         var options = new MiningOptions { NumNegatives = 2, RelativeMargin = null, AbsoluteMargin = 0.1, RangeMin = 1 };
         var mined = HardNegativeMiner.Mine(Pairs[..2], ("a", "p"), Scores(), options, Extra);
@@ -74,7 +74,7 @@ public sealed class MiningTests
     }
 
     [Fact]
-    public void Max_score_and_random_sampling_stay_within_the_qualifying_candidates()
+    public void MaxScoreAndRandomSamplingStayWithinTheQualifyingCandidates()
     {
         var options = new MiningOptions { NumNegatives = 2, RelativeMargin = null, MaxScore = 0.65, Sampling = SamplingStrategy.Random };
         var mined = HardNegativeMiner.Mine(Pairs, ("a", "p"), Scores(), options, Extra);
@@ -85,7 +85,7 @@ public sealed class MiningTests
     }
 
     [Fact]
-    public void Bm25_mines_lexical_neighbours_and_never_the_positive()
+    public void Bm25MinesLexicalNeighboursAndNeverThePositive()
     {
         (string, string)[] pairs =
         [

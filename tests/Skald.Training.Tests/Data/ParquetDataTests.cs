@@ -34,7 +34,7 @@ public sealed class ParquetDataTests
     }
 
     [Fact]
-    public void Reads_text_and_label_columns_over_row_groups()
+    public void ReadsTextAndLabelColumnsOverRowGroups()
     {
         string path = Write(Path.Combine(dir, "nli.parquet"),
             (new DataField<string>("premise", true), new string?[] { "En mann spiller gitar.", "Barn leker ute.", "Hunden sover.", "Det regner." }),
@@ -48,7 +48,7 @@ public sealed class ParquetDataTests
     }
 
     [Fact]
-    public void A_null_text_is_an_error_with_its_row_and_a_float_score_is_read()
+    public void ANullTextIsAnErrorWithItsRowAndAFloatScoreIsRead()
     {
         string path = Write(Path.Combine(dir, "sts.parquet"),
             (new DataField<string>("sentence1", true), new string?[] { "a", "b", "c", null }),
@@ -62,7 +62,7 @@ public sealed class ParquetDataTests
     }
 
     [Fact]
-    public void A_broken_file_is_one_message()
+    public void ABrokenFileIsOneMessage()
     {
         string path = Path.Combine(dir, "broken.parquet");
         File.WriteAllText(path, "not parquet at all");

@@ -12,15 +12,24 @@ internal static class BlobChecksum
     /// <summary>Throws a <see cref="HubException"/> and deletes <paramref name="path"/> when its bytes do not match.</summary>
     public static void Verify(HubId id, HubFile file, string path)
     {
-        string? actual = file.Etag.Length switch
+        if (Mismatch(path, file.Etag) is not { } actual) return;
+        File.Delete(path);
+        throw new HubException($"{id}: {file.Name} from {file.Location} is corrupt: its checksum is {actual}, the hub's ETag {file.Etag}; the download was removed, run again");
+    }
+
+    /// <summary>
+    /// The checksum of the file at <paramref name="path"/> when it does not match <paramref name="etag"/> (a sha256 or git
+    /// blob id, as a blob's name in the cache is), else null (also for an ETag of another form, which cannot be checked).
+    /// </summary>
+    public static string? Mismatch(string path, string etag)
+    {
+        string? actual = etag.Length switch
         {
             64 => Hex(Sha256(path)),
             40 => Hex(GitBlobId(path)),
             _ => null,
         };
-        if (actual is null || string.Equals(actual, file.Etag, StringComparison.OrdinalIgnoreCase)) return;
-        File.Delete(path);
-        throw new HubException($"{id}: {file.Name} from {file.Location} is corrupt: its checksum is {actual}, the hub's ETag {file.Etag}; the download was removed, run again");
+        return actual is null || string.Equals(actual, etag, StringComparison.OrdinalIgnoreCase) ? null : actual;
     }
 
     private static byte[] Sha256(string path)

@@ -10,7 +10,8 @@ namespace Skald.Hub;
 /// The hub's HTTP routes that resolving a model uses, as huggingface_hub calls them
 /// (<see href="https://github.com/huggingface/huggingface_hub/blob/v1.28.0/src/huggingface_hub/file_download.py">file_download.py
 /// at v1.28.0</see>: get_hf_file_metadata, http_get; hf_api's repo_info):
-/// <c>GET /api/models/{repo}/revision/{revision}</c> (commit hash and file list), <c>HEAD /{repo}/resolve/{commit}/{file}</c>
+/// <c>GET /api/models/{repo}/revision/{revision}</c> (commit hash and file list; <c>/api/datasets/…</c> for a dataset),
+/// <c>HEAD /{repo}/resolve/{commit}/{file}</c> (<c>/datasets/{repo}/resolve/…</c> for a dataset, hf_hub_url's prefix)
 /// with <c>Accept-Encoding: identity</c> (ETag from <c>X-Linked-Etag</c> or <c>ETag</c>, size from <c>X-Linked-Size</c> or
 /// <c>Content-Length</c>; relative redirects followed, an absolute one names the download address, to which no token
 /// is sent when its host differs), and the download GET with <c>Range: bytes=N-</c> to resume. Transient failures
@@ -55,7 +56,7 @@ internal sealed class HubClient : IDisposable
     /// <summary>The commit hash <paramref name="id"/>'s revision points to and the repository's file names.</summary>
     public async Task<(string Commit, IReadOnlyList<string> Files)> RevisionAsync(HubId id, CancellationToken ct)
     {
-        var url = new Uri($"{settings.Endpoint}/api/models/{id.Repo}/revision/{Uri.EscapeDataString(id.Revision)}");
+        var url = new Uri($"{settings.Endpoint}/api/{id.ApiCollection}/{id.Repo}/revision/{Uri.EscapeDataString(id.Revision)}");
         var response = await SendAsync(HttpMethod.Get, url, token: true, range: 0, ct);
         for (int hops = 0; (int)response.StatusCode is >= 300 and < 400 && response.Headers.Location is { IsAbsoluteUri: false } moved && hops < 5; hops++)
         {
@@ -82,7 +83,7 @@ internal sealed class HubClient : IDisposable
     public async Task<HubFile> HeadAsync(HubId id, string commit, string file, CancellationToken ct)
     {
         string path = string.Join('/', file.Split('/').Select(Uri.EscapeDataString));
-        var url = new Uri($"{settings.Endpoint}/{id.Repo}/resolve/{commit}/{path}");
+        var url = new Uri($"{settings.Endpoint}/{id.UrlPath}/resolve/{commit}/{path}");
         for (int hops = 0; ; hops++)
         {
             using var response = await SendAsync(HttpMethod.Head, url, token: true, range: 0, ct);
@@ -197,7 +198,7 @@ internal sealed class HubClient : IDisposable
                 ? $"{id.Repo}: repository not found or private (HTTP 401); for a private model set HF_TOKEN or write a token to $HF_HOME/token"
                 : $"{id.Repo}: repository not found or the token has no access to it (HTTP 401)");
         if (code == 404)
-            throw new HubAccessException($"{id.Repo}: repository not found on {settings.Endpoint} (HTTP 404); check the id, or set HF_TOKEN for a private model");
+            throw new HubAccessException($"{id.Repo}: {(id.Type == HubRepoType.Dataset ? "dataset" : "repository")} not found on {settings.Endpoint} (HTTP 404); check the id, or set HF_TOKEN for a private {(id.Type == HubRepoType.Dataset ? "dataset" : "model")}");
         throw new HubException($"{id}: the hub answered HTTP {code} for {r.RequestMessage?.RequestUri}");
     }
 

@@ -30,11 +30,23 @@ public sealed partial record HubId(string Repo, string Revision)
         return new HubId(repo, revision);
     }
 
+    /// <summary>A model repository (the default) or a dataset repository.</summary>
+    public HubRepoType Type { get; init; } = HubRepoType.Model;
+
+    /// <summary>The same id as a dataset repository.</summary>
+    public HubId AsDataset() => this with { Type = HubRepoType.Dataset };
+
+    /// <summary>The API collection of the repository: <c>models</c> or <c>datasets</c> (as in <c>/api/datasets/{repo}</c>).</summary>
+    public string ApiCollection => Type == HubRepoType.Dataset ? "datasets" : "models";
+
+    /// <summary>The repository's path in file URLs: <c>org/name</c> for a model, <c>datasets/org/name</c> for a dataset (hf_hub_url's prefix).</summary>
+    public string UrlPath => Type == HubRepoType.Dataset ? "datasets/" + Repo : Repo;
+
     /// <summary>True when <see cref="Revision"/> is a full commit hash (then nothing needs resolving).</summary>
     public bool IsCommit => CommitPattern().IsMatch(Revision);
 
-    /// <summary>The cache folder name of the repository: <c>models--org--name</c> (huggingface_hub's repo_folder_name).</summary>
-    public string FolderName => "models--" + Repo.Replace("/", "--", StringComparison.Ordinal);
+    /// <summary>The cache folder name of the repository: <c>models--org--name</c> or <c>datasets--org--name</c> (huggingface_hub's repo_folder_name).</summary>
+    public string FolderName => ApiCollection + "--" + Repo.Replace("/", "--", StringComparison.Ordinal);
 
     /// <inheritdoc/>
     public override string ToString() => Revision == DefaultRevision ? Repo : $"{Repo}@{Revision}";

@@ -9,8 +9,11 @@ namespace Skald.Hub;
 /// HEAD for ETag and size unless its snapshot link exists, the blob fetched under <c>.locks/…/{etag}.lock</c> into
 /// <c>blobs/{etag}.incomplete</c> (resumed with a Range request), checked (size; sha256 of an LFS file, git object id of
 /// a small one) and moved into <c>blobs/{etag}</c>, then linked from <c>snapshots/{commit}/{file}</c>. Files are fetched
-/// in parallel. When the hub cannot be asked (offline mode, no network, HTTP 5xx, or it refuses the repository) a
-/// snapshot already cached for the revision is used; otherwise the error is one line.
+/// in parallel. Files already cached are checked against their blob's name (the sha256 of an LFS file, the git blob id of
+/// a small one) on every resolve: a damaged blob is removed and fetched again, or, offline, reported in one line. When
+/// the hub cannot be asked (offline mode, no network, HTTP 5xx, or it refuses the repository) a snapshot already cached
+/// for the revision is used; otherwise the error is one line. Datasets (<see cref="ResolveDataset"/>) resolve the same
+/// way into <c>datasets--org--name</c>, fetching only the Parquet files of the split asked for.
 /// </summary>
 public sealed class HubResolver(HubSettings settings) : IDisposable
 {
@@ -41,8 +44,63 @@ public sealed class HubResolver(HubSettings settings) : IDisposable
     /// <summary>The snapshot folder of <paramref name="id"/>, downloading what is missing.</summary>
     public async Task<string> ResolveAsync(HubId id, IProgress<HubProgress>? progress, CancellationToken ct)
     {
+        var (snapshot, commit, files) = await SnapshotAsync(id, ct);
+        if (files is null)
+        {
+            VerifyCached(id, snapshot, SnapshotFiles(snapshot));
+            return snapshot;
+        }
+        await Download(id, async () =>
+        {
+            await FetchAsync(id, commit, ModelFiles.Metadata(files), progress, ct);
+            await FetchAsync(id, commit, ModelFiles.Rest(id, files, snapshot), progress, ct);
+        });
+        return snapshot;
+    }
+
+    /// <summary>
+    /// <paramref name="pathOrId"/> itself when a file or folder of that name exists or when it is not a dataset reference
+    /// (<see cref="DatasetRef"/>); otherwise the local Parquet files of the dataset's split (<paramref name="defaultSplit"/>
+    /// when the reference names none), downloaded into the shared cache, with settings from the environment.
+    /// </summary>
+    public static IReadOnlyList<string> LocateDataset(string pathOrId, string defaultSplit, IProgress<HubProgress>? progress = null)
+    {
+        if (Directory.Exists(pathOrId) || File.Exists(pathOrId) || DatasetRef.TryParse(pathOrId) is not { } dataset) return [pathOrId];
+        using var resolver = new HubResolver(HubSettings.FromEnvironment());
+        return resolver.ResolveDataset(dataset, defaultSplit, progress);
+    }
+
+    /// <summary>
+    /// The local Parquet files (in the cache's <c>datasets--org--name</c> snapshot) of a dataset's split, downloading
+    /// only that split's files; offline, the files of the split already cached.
+    /// </summary>
+    public IReadOnlyList<string> ResolveDataset(DatasetRef dataset, string defaultSplit, IProgress<HubProgress>? progress = null) =>
+        ResolveDatasetAsync(dataset, defaultSplit, progress, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="ResolveDataset"/>
+    public async Task<IReadOnlyList<string>> ResolveDatasetAsync(DatasetRef dataset, string defaultSplit, IProgress<HubProgress>? progress, CancellationToken ct)
+    {
+        var id = dataset.Id.Type == HubRepoType.Dataset ? dataset.Id : dataset.Id.AsDataset();
+        var (snapshot, commit, files) = await SnapshotAsync(id, ct);
+        var chosen = DatasetFiles.Select(dataset with { Id = id }, files ?? SnapshotFiles(snapshot), defaultSplit);
+        if (files is null) VerifyCached(id, snapshot, chosen);
+        else await Download(id, () => FetchAsync(id, commit, chosen, progress, ct));
+        return [.. chosen.Select(f => Cache.PointerPath(id, commit, f))];
+    }
+
+    /// <summary>The cached snapshot folder of the revision (its ref, or the commit itself), or null.</summary>
+    public string? Cached(HubId id) =>
+        Cache.ReadRef(id) is { } commit && Directory.Exists(Cache.SnapshotFolder(id, commit)) ? Cache.SnapshotFolder(id, commit) : null;
+
+    /// <summary>
+    /// The snapshot folder, commit and file list of the revision from the hub (its ref written), or — offline, without
+    /// network, or when the hub refuses — the cached snapshot with a null file list; else one line.
+    /// </summary>
+    private async Task<(string Snapshot, string Commit, IReadOnlyList<string>? Files)> SnapshotAsync(HubId id, CancellationToken ct)
+    {
+        string kind = id.Type == HubRepoType.Dataset ? "dataset" : "local folder";
         if (Settings.Offline)
-            return Cached(id) ?? throw new HubException($"{id}: no such local folder, not in the hub cache {Cache.Root}, and HF_HUB_OFFLINE is set (unset it to download)");
+            return FromCache(id) ?? throw new HubException($"{id}: no such {kind}, not in the hub cache {Cache.Root}, and HF_HUB_OFFLINE is set (unset it to download)");
         string commit;
         IReadOnlyList<string> files;
         try
@@ -51,20 +109,27 @@ public sealed class HubResolver(HubSettings settings) : IDisposable
         }
         catch (HubUnreachableException e)
         {
-            return Cached(id) ?? throw new HubException($"{id}: no such local folder, not in the hub cache {Cache.Root}, and {e.Message}");
+            return FromCache(id) ?? throw new HubException($"{id}: no such {kind}, not in the hub cache {Cache.Root}, and {e.Message}");
         }
         catch (HubAccessException e)
         {
-            return Cached(id) ?? throw new HubException($"no such local folder, and on the hub: {e.Message}");
+            return FromCache(id) ?? throw new HubException(id.Type == HubRepoType.Dataset ? e.Message : $"no such local folder, and on the hub: {e.Message}");
         }
         Cache.WriteCacheDirTag();
         Cache.WriteRef(id, commit);
         string snapshot = Cache.SnapshotFolder(id, commit);
         Directory.CreateDirectory(snapshot);
+        return (snapshot, commit, files);
+    }
+
+    private (string, string, IReadOnlyList<string>?)? FromCache(HubId id) =>
+        Cached(id) is { } snapshot ? (snapshot, Path.GetFileName(snapshot), null) : null;
+
+    private static async Task Download(HubId id, Func<Task> fetch)
+    {
         try
         {
-            await FetchAsync(id, commit, ModelFiles.Metadata(files), progress, ct);
-            await FetchAsync(id, commit, ModelFiles.Rest(id, files, snapshot), progress, ct);
+            await fetch();
         }
         catch (HubUnreachableException e)
         {
@@ -74,16 +139,49 @@ public sealed class HubResolver(HubSettings settings) : IDisposable
         {
             throw new HubException(e.Message);
         }
-        return snapshot;
     }
 
-    /// <summary>The cached snapshot folder of the revision (its ref, or the commit itself), or null.</summary>
-    public string? Cached(HubId id) =>
-        Cache.ReadRef(id) is { } commit && Directory.Exists(Cache.SnapshotFolder(id, commit)) ? Cache.SnapshotFolder(id, commit) : null;
+    /// <summary>The '/'-separated names of the files (links) in a snapshot folder.</summary>
+    private static List<string> SnapshotFiles(string snapshot) =>
+        [.. Directory.EnumerateFiles(snapshot, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(snapshot, f).Replace('\\', '/'))];
+
+    /// <summary>
+    /// Checks each cached file of <paramref name="files"/> against its blob's name (sha256 or git blob id); a damaged or
+    /// missing blob is removed and reported in one line (offline, nothing can be fetched instead).
+    /// </summary>
+    private void VerifyCached(HubId id, string snapshot, IReadOnlyList<string> files)
+    {
+        foreach (string f in files)
+        {
+            if (CachedBlobProblem(id, Path.Combine(snapshot, Path.Combine(f.Split('/')))) is { } problem)
+                throw new HubException($"{id}: the cached {f} {problem}; it was removed: run again with the network (HF_HUB_OFFLINE unset) to fetch it again");
+        }
+    }
+
+    /// <summary>
+    /// Null when the snapshot link <paramref name="pointer"/> leads to a blob whose bytes match its name (a copied file,
+    /// not a link, is taken as it is); otherwise removes the link (and the damaged blob) and says what was wrong.
+    /// </summary>
+    private static string? CachedBlobProblem(HubId id, string pointer)
+    {
+        if (new FileInfo(pointer).LinkTarget is not { } target) return null;
+        string blob = Path.GetFullPath(target, Path.GetDirectoryName(pointer)!);
+        if (!File.Exists(blob))
+        {
+            File.Delete(pointer);
+            return $"is missing its blob {Path.GetFileName(blob)}";
+        }
+        string etag = Path.GetFileName(blob);
+        if (BlobChecksum.Mismatch(blob, etag) is not { } actual) return null;
+        File.Delete(pointer);
+        File.Delete(blob);
+        return $"is corrupt (its checksum is {actual}, its blob is named {etag})";
+    }
 
     private async Task FetchAsync(HubId id, string commit, IReadOnlyList<string> files, IProgress<HubProgress>? progress, CancellationToken ct)
     {
-        var missing = files.Where(f => !File.Exists(Cache.PointerPath(id, commit, f))).ToList();
+        // A cached file is checked against its blob's name; a damaged one is removed here and fetched again below.
+        var missing = files.Where(f => !File.Exists(Cache.PointerPath(id, commit, f)) || CachedBlobProblem(id, Cache.PointerPath(id, commit, f)) is not null).ToList();
         if (missing.Count == 0) return;
         var heads = new HubFile[missing.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, missing.Count), Options(ct),

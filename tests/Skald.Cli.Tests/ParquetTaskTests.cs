@@ -1,6 +1,4 @@
 using System.Text.Json.Nodes;
-using Parquet;
-using Parquet.Schema;
 
 namespace Skald.Cli.Tests;
 
@@ -24,25 +22,7 @@ public sealed class ParquetTaskTests
 
     private readonly string dir = TestPaths.NewTempDir();
 
-    /// <summary>Writes a Parquet file of text (string) and integer (long) columns in two row groups.</summary>
-    private static string WriteParquet(string path, params (string Name, Array Values)[] columns)
-    {
-        var fields = columns.Select(c => c.Values is long[] ? (DataField)new DataField<long>(c.Name) : new DataField<string>(c.Name, true)).ToArray();
-        using var fs = File.Create(path);
-        var w = ParquetWriter.CreateAsync(new ParquetSchema(fields), fs).GetAwaiter().GetResult();
-        int n = columns[0].Values.Length, half = n / 2;
-        foreach (var (start, count) in new[] { (0, half), (half, n - half) })
-        {
-            using var rg = w.CreateRowGroup();
-            for (int c = 0; c < columns.Length; c++)
-            {
-                if (columns[c].Values is long[] l) rg.WriteAsync<long>(fields[c], l.AsMemory(start, count)).GetAwaiter().GetResult();
-                else rg.WriteAsync(fields[c], ((string[])columns[c].Values)[start..(start + count)]).GetAwaiter().GetResult();
-            }
-        }
-        w.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        return path;
-    }
+    private static string WriteParquet(string path, params (string Name, Array Values)[] columns) => ParquetFixture.Write(path, columns);
 
     private static string Json(string key, string value) => $"\"{key}\": {System.Text.Json.JsonSerializer.Serialize(value)}";
 

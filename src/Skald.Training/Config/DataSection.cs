@@ -1,7 +1,7 @@
 namespace Skald.Training.Config;
 
 /// <summary><c>data</c>: training (and optional evaluation) datasets.</summary>
-/// <param name="Train">One or more JSONL/CSV/TSV files.</param>
+/// <param name="Train">One or more JSONL/CSV/TSV/Parquet files or hub dataset ids (<c>org/name[@revision][:[subset/]split]</c>).</param>
 /// <param name="Sampling"><c>round_robin</c> or <c>proportional</c> when there are several training files.</param>
 /// <param name="MaxTrainSamples">Keep only the first N rows of each training file (null: all).</param>
 /// <param name="Eval">An evaluation file (same formats), or null.</param>

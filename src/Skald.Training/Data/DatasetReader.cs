@@ -22,6 +22,25 @@ public static class DatasetReader
     }
 
     /// <summary>
+    /// Reads the shards of one dataset (e.g. the Parquet files of a hub dataset's split) as one data set named
+    /// <paramref name="name"/>: rows in file order; every shard must have the same columns.
+    /// </summary>
+    public static TextDataset ReadAll(IReadOnlyList<string> paths, string name)
+    {
+        if (paths.Count == 0) throw new TrainingException($"{name}: no data files");
+        var parts = paths.Select(Read).ToList();
+        var first = parts[0];
+        foreach (var p in parts.Skip(1))
+        {
+            if (!p.Columns.SequenceEqual(first.Columns) || p.LabelColumn != first.LabelColumn)
+                throw new TrainingException($"{p.Name}: columns {string.Join(", ", p.Columns)} differ from {first.Name}'s ({string.Join(", ", first.Columns)})");
+        }
+        if (parts.Count == 1) return new TextDataset(name, first.Columns, first.Rows, first.Labels, first.LabelColumn);
+        return new TextDataset(name, first.Columns, [.. parts.SelectMany(p => p.Rows)],
+            first.Labels is null ? null : [.. parts.SelectMany(p => p.Labels!)], first.LabelColumn);
+    }
+
+    /// <summary>
     /// The raw table of a data file: its column names and, per row, its line (row number for Parquet) and one value per
     /// column (null when missing), before the checks <see cref="Read"/> applies (for tools that report on data).
     /// </summary>

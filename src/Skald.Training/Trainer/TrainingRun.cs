@@ -105,13 +105,21 @@ public static class TrainingRun
         };
     }
 
-    /// <summary>Training datasets (capped) and the evaluation rows (a file or a seeded split of the first file), if any.</summary>
+    /// <summary>
+    /// Training datasets (capped) and the evaluation rows (a file or a seeded split of the first file), if any. A data path
+    /// that is no file but a hub dataset id (<c>org/name[@revision][:[subset/]split]</c>) reads that dataset's Parquet
+    /// files from the shared cache (train split for <c>data.train</c>, validation for <c>data.eval</c> unless named).
+    /// </summary>
     public static (IReadOnlyList<TextDataset> Train, TextDataset? Eval) ReadData(TrainingConfig config)
     {
-        TextDataset Read(string path) =>
-            config.Data.Columns is { } cols ? DatasetReader.Read(path).SelectColumns(cols) : DatasetReader.Read(path);
-        var train = config.Data.Train.Select(Read).ToList();
-        TextDataset? eval = config.Data.Eval is { } e ? Read(e) : null;
+        TextDataset Read(string path, string split)
+        {
+            var files = Skald.Hub.HubResolver.LocateDataset(path, split);
+            var d = files.Count == 1 && files[0] == path ? DatasetReader.Read(path) : DatasetReader.ReadAll(files, path);
+            return config.Data.Columns is { } cols ? d.SelectColumns(cols) : d;
+        }
+        var train = config.Data.Train.Select(p => Read(p, "train")).ToList();
+        TextDataset? eval = config.Data.Eval is { } e ? Read(e, "validation") : null;
         if (eval is null && config.Data.EvalSplit > 0)
         {
             if (train[0].Count < 2) throw new TrainingException($"{train[0].Name}: too few rows for data.eval_split");

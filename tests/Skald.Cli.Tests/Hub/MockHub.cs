@@ -10,7 +10,8 @@ namespace Skald.Cli.Tests.Hub;
 /// A stand-in for the Hugging Face hub on 127.0.0.1 (an HttpListener on a free port; nothing else is contacted) serving
 /// the routes Skald's resolver uses, answering as the hub does:
 /// <c>GET /api/models/{repo}/revision/{rev}</c> (sha + siblings; 404 X-Error-Code RepoNotFound / RevisionNotFound; 401
-/// for a private repository without the token), <c>HEAD|GET /{repo}/resolve/{rev}/{file}</c> (small files: 200 with
+/// for a private repository without the token; <c>/api/datasets/…</c> for a dataset repository),
+/// <c>HEAD|GET /{repo}/resolve/{rev}/{file}</c> (<c>/datasets/{repo}/resolve/…</c> for a dataset; small files: 200 with
 /// ETag = git blob id and X-Repo-Commit; LFS files: 302 to the absolute <c>/cdn/{sha256}</c> address with X-Linked-Etag,
 /// X-Linked-Size and X-Repo-Commit), and <c>GET /cdn/{sha256}</c> honouring <c>Range: bytes=N-</c> (206). Faults on
 /// demand: <see cref="DropOnce"/> (half the body, then the connection is cut), <see cref="Corrupt"/> (one byte flipped),
@@ -29,7 +30,7 @@ internal sealed class MockHub : IDisposable
     {
         foreach (var r in served)
         {
-            repos[r.Id] = r;
+            repos[r.Key] = r;
             foreach (var (name, content) in r.Files) if (MockRepo.IsLfs(name)) blobs[MockRepo.Etag(name, content)] = (r, name);
         }
         Port = FreePort();
@@ -102,8 +103,10 @@ internal sealed class MockHub : IDisposable
                 res.Close();
                 return;
             }
-            if (parts.Length >= 5 && parts[0] == "api" && parts[1] == "models" && parts[4] == "revision")
-                Revision(req, res, parts[2] + "/" + parts[3], Uri.UnescapeDataString(string.Join('/', parts[5..])));
+            if (parts.Length >= 5 && parts[0] == "api" && parts[1] is ("models" or "datasets") && parts[4] == "revision")
+                Revision(req, res, (parts[1] == "datasets" ? "datasets/" : "") + parts[2] + "/" + parts[3], Uri.UnescapeDataString(string.Join('/', parts[5..])));
+            else if (parts.Length >= 6 && parts[0] == "datasets" && parts[3] == "resolve")
+                Resolve(req, res, "datasets/" + parts[1] + "/" + parts[2], Uri.UnescapeDataString(parts[4]), Uri.UnescapeDataString(string.Join('/', parts[5..])));
             else if (parts.Length >= 5 && parts[2] == "resolve")
                 Resolve(req, res, parts[0] + "/" + parts[1], Uri.UnescapeDataString(parts[3]), Uri.UnescapeDataString(string.Join('/', parts[4..])));
             else if (parts.Length == 2 && parts[0] == "cdn" && blobs.TryGetValue(parts[1], out var blob))

@@ -4,20 +4,28 @@ using System.Text;
 namespace Skald.Cli.Tests.Hub;
 
 /// <summary>
-/// One repository of <see cref="MockHub"/>: files at one commit, the branch "main" pointing to it, LFS files (*.safetensors,
-/// *.bin) named by sha256 and served from the hub's CDN route, small files by their git blob id.
+/// One repository of <see cref="MockHub"/> (a model, or a dataset with <see cref="Dataset"/>): files at one commit, the
+/// branch "main" pointing to it, LFS files (*.safetensors, *.bin, *.parquet) named by sha256 and served from the hub's CDN
+/// route, small files by their git blob id.
 /// </summary>
 internal sealed class MockRepo
 {
-    public MockRepo(string id, IReadOnlyDictionary<string, byte[]> files, bool isPrivate = false)
+    public MockRepo(string id, IReadOnlyDictionary<string, byte[]> files, bool isPrivate = false, bool dataset = false)
     {
         Id = id;
         Files = files;
         Private = isPrivate;
-        Commit = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes("commit of " + id)));
+        Dataset = dataset;
+        Commit = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes((dataset ? "dataset commit of " : "commit of ") + id)));
     }
 
     public string Id { get; }
+
+    /// <summary>A dataset repository (routes /api/datasets/… and /datasets/{id}/resolve/…).</summary>
+    public bool Dataset { get; }
+
+    /// <summary>How the hub's routes name it: the id, or datasets/{id} for a dataset.</summary>
+    public string Key => Dataset ? "datasets/" + Id : Id;
 
     public string Commit { get; }
 
@@ -35,7 +43,8 @@ internal sealed class MockRepo
         return new MockRepo(id, files, isPrivate);
     }
 
-    public static bool IsLfs(string name) => name.EndsWith(".safetensors", StringComparison.Ordinal) || name.EndsWith(".bin", StringComparison.Ordinal);
+    public static bool IsLfs(string name) => name.EndsWith(".safetensors", StringComparison.Ordinal) || name.EndsWith(".bin", StringComparison.Ordinal)
+        || name.EndsWith(".parquet", StringComparison.Ordinal);
 
     /// <summary>The ETag huggingface_hub names the blob by: sha256 for LFS files, git's blob id otherwise.</summary>
     public static string Etag(string name, byte[] content) => IsLfs(name)

@@ -143,6 +143,31 @@ public sealed class HubModelTests
     }
 
     [Fact]
+    public void ACorruptCachedBlobIsNamedOfflineAndFetchedAgainOnline()
+    {
+        var repo = Bert();
+        using var hub = new MockHub(repo);
+        var (dir, input, output, expected) = Texts();
+        string home = Path.Combine(dir, "hf");
+        Assert.Equal(0, Encode(dir, Env(home, hub.Endpoint), "skald-test/bert", input, output).ExitCode);
+        string blob = Path.Combine(home, "hub", "models--skald-test--bert", "blobs", MockRepo.Etag("model.safetensors", repo.Files["model.safetensors"]));
+        byte[] bytes = File.ReadAllBytes(blob);
+        bytes[^1] ^= 0x5A; // a flipped bit on disk, after the download was checked
+        File.WriteAllBytes(blob, bytes);
+
+        var offline = Encode(dir, Env(home, hub.Endpoint, ("HF_HUB_OFFLINE", "1")), "skald-test/bert", input, output);
+        SkaldProcess.AssertUserError(offline, 1, "skald-test/bert", "model.safetensors", "corrupt");
+        Assert.False(File.Exists(blob));
+
+        int before = hub.Requests.Count;
+        var online = Encode(dir, Env(home, hub.Endpoint), "skald-test/bert", input, output);
+        Assert.True(online.ExitCode == 0, online.Stderr);
+        AssertEmbeddings(output, expected);
+        Assert.Equal(repo.Files["model.safetensors"], File.ReadAllBytes(blob));
+        Assert.Single(hub.Requests.Skip(before), q => q.StartsWith("GET /cdn/", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void PrivateRepositoriesNeedTheToken()
     {
         using var hub = new MockHub(Bert("skald-test/private", isPrivate: true));

@@ -35,8 +35,15 @@ public sealed class ChatTemplate
     /// <summary>The special tokens the template sees as variables (<c>bos_token</c>, <c>eos_token</c>, …).</summary>
     public IReadOnlyDictionary<string, object?> SpecialTokens => _specialTokens;
 
-    /// <summary>The clock <c>strftime_now</c> reads (local time, as Python's <c>datetime.now()</c>); replace it for reproducible output.</summary>
-    public Func<DateTime> Clock { get; init; } = () => DateTime.Now;
+    /// <summary>The clock <c>strftime_now</c> reads: local time, as Python's <c>datetime.now()</c>, unless replaced by <see cref="WithClock"/>.</summary>
+    public Func<DateTime> Clock { get; private init; } = () => DateTime.Now;
+
+    /// <summary>The same template reading <paramref name="clock"/> in <c>strftime_now</c> (for reproducible output).</summary>
+    public ChatTemplate WithClock(Func<DateTime> clock)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
+        return new ChatTemplate(Source, _body, new Dictionary<string, object?>(_specialTokens, StringComparer.Ordinal)) { Clock = clock };
+    }
 
     /// <summary>
     /// Parses a template text. <paramref name="specialTokens"/> become variables (e.g. bos_token). Throws

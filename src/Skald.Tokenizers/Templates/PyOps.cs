@@ -208,9 +208,9 @@ internal static class PyOps
     /// <summary>Unary minus or plus.</summary>
     public static object? Negate(object? v, bool minus) => v switch
     {
-        long l => minus ? -l : l,
-        double d => minus ? -d : d,
-        bool b => minus ? -(b ? 1L : 0L) : (b ? 1L : 0L),
+        long l => (object)(minus ? -l : l),
+        double d => (object)(minus ? -d : d),
+        bool b => (object)(minus ? -(b ? 1L : 0L) : (b ? 1L : 0L)),
         Undefined u => throw new TemplateRuntimeException(u.Hint),
         _ => throw new TemplateRuntimeException($"bad operand type for unary {(minus ? "-" : "+")}: '{PyFormat.TypeName(v)}'"),
     };

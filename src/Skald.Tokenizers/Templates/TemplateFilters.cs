@@ -61,9 +61,9 @@ internal static partial class TemplateFilters
             case "abs":
                 return value switch
                 {
-                    long l => Math.Abs(l),
-                    double x => Math.Abs(x),
-                    bool b => b ? 1L : 0L,
+                    long l => (object)Math.Abs(l),
+                    double x => (object)Math.Abs(x),
+                    bool b => (object)(b ? 1L : 0L),
                     _ => throw new TemplateRuntimeException($"abs: a {PyFormat.TypeName(value)} is not a number"),
                 };
             case "round": return Round(value, args, kw);

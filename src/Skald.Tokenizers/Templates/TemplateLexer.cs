@@ -18,16 +18,23 @@ internal sealed class TemplateLexer
 
     private TemplateLexer(string source) => _src = source;
 
-    /// <summary>Tokenizes the whole template.</summary>
-    public static List<TemplateToken> Tokenize(string source)
+    /// <summary>Tokenizes a whole template already passed through <see cref="Normalize"/>.</summary>
+    public static List<TemplateToken> Tokenize(string normalizedSource)
     {
-        var lexer = new TemplateLexer(source.Replace("\r\n", "\n"));
+        var lexer = new TemplateLexer(normalizedSource);
         lexer.Run();
         return lexer._tokens;
     }
 
-    /// <summary>The normalized source the token positions refer to.</summary>
-    public static string Normalize(string source) => source.Replace("\r\n", "\n");
+    /// <summary>
+    /// The normalized source the token positions refer to: line ends become "\n" and one trailing newline is dropped,
+    /// as Jinja does without keep_trailing_newline.
+    /// </summary>
+    public static string Normalize(string source)
+    {
+        string s = source.Replace("\r\n", "\n").Replace('\r', '\n');
+        return s.EndsWith('\n') ? s[..^1] : s;
+    }
 
     private void Run()
     {

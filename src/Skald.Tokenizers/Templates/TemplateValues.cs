@@ -55,7 +55,7 @@ internal static class TemplateValues
             case JsonValueKind.Number:
                 string raw = e.GetRawText();
                 bool isInt = raw.IndexOfAny(['.', 'e', 'E']) < 0;
-                return isInt && e.TryGetInt64(out long l) ? l : e.GetDouble();
+                return isInt && e.TryGetInt64(out long l) ? (object)l : e.GetDouble();
             case JsonValueKind.Array: return e.EnumerateArray().Select(FromJson).ToList();
             case JsonValueKind.Object:
                 var d = new Dictionary<string, object?>(StringComparer.Ordinal);

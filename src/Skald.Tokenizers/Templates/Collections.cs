@@ -105,6 +105,7 @@ internal static class Collections
         string? test = args.Count > offset ? PyFormat.Str(args[offset]) : null;
         var testArgs = args.Skip(offset + 1).ToList();
         var result = new List<object?>();
+        if (!PyOps.Truthy(value)) return result; // jinja2's select_or_reject starts with "if value:"
         foreach (var item in PyOps.Iterate(value))
         {
             var subject = attribute ? Attribute(item, attr) : item;
@@ -117,6 +118,7 @@ internal static class Collections
     /// <summary><c>map(attribute=…, default=…)</c> or <c>map('filter', *args)</c>.</summary>
     public static List<object?> Map(object? value, List<object?> args, Dictionary<string, object?> kw)
     {
+        if (!PyOps.Truthy(value)) return []; // jinja2's map starts with "if value:"
         var items = PyOps.Iterate(value);
         if (kw.TryGetValue("attribute", out var attribute))
         {

@@ -226,11 +226,11 @@ internal sealed class ExpressionParser
                 if (nameTok.Kind == TemplateTokenKind.Integer)
                     node = new Expr { Kind = ExprKind.GetItem, Position = t.Position, Items = [node, Lit(nameTok.Value, nameTok)] };
                 else if (nameTok.Kind == TemplateTokenKind.Name)
-                    node = new Expr { Kind = ExprKind.GetAttr, Name = nameTok.Text, Position = t.Position, Items = [node] };
+                    node = new Expr { Kind = ExprKind.GetAttr, Name = nameTok.Text, Position = nameTok.Position, Items = [node] };
                 else throw _c.Error(nameTok.Position, $"expected an attribute name after '.' but found {TokenCursor.Describe(nameTok)}");
             }
             else if (t.IsOperator("[")) { _c.Next(); node = ParseSubscript(node, t.Position); }
-            else if (t.IsOperator("(")) { _c.Next(); node = ParseCall(ExprKind.Call, node, "", t.Position); }
+            else if (t.IsOperator("(")) { _c.Next(); node = ParseCall(ExprKind.Call, node, "", node.Position); }
             else return node;
         }
     }

@@ -11,7 +11,8 @@ namespace Skald.Tokenizers.Templates;
 internal static class PyJson
 {
     /// <summary>Serializes <paramref name="value"/>; <paramref name="indent"/> is null, a count of spaces or a string.</summary>
-    public static string Dumps(object? value, object? indent = null, (string Item, string Key)? separators = null, bool sortKeys = false)
+    public static string Dumps(object? value, object? indent = null, (string Item, string Key)? separators = null, bool sortKeys = false,
+        bool ensureAscii = false)
     {
         string? indentText = indent switch
         {
@@ -23,7 +24,7 @@ internal static class PyJson
         var seps = separators ?? (indentText is null ? (", ", ": ") : (",", ": "));
         var sb = new StringBuilder();
         Write(sb, value, indentText, seps, sortKeys, 0);
-        return sb.ToString();
+        return ensureAscii ? EscapeNonAscii(sb.ToString()) : sb.ToString();
     }
 
     private static void Write(StringBuilder sb, object? v, string? indent, (string Item, string Key) seps, bool sortKeys, int level)
@@ -76,6 +77,18 @@ internal static class PyJson
         if (indent is null) return;
         sb.Append('\n');
         for (int i = 0; i < level; i++) sb.Append(indent);
+    }
+
+    /// <summary>ensure_ascii=True: every non-ASCII UTF-16 unit as \uXXXX (a surrogate pair as two escapes, as Python writes it).</summary>
+    private static string EscapeNonAscii(string json)
+    {
+        var sb = new StringBuilder(json.Length);
+        foreach (char c in json)
+        {
+            if (c < 0x80) sb.Append(c);
+            else sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+        }
+        return sb.ToString();
     }
 
     /// <summary>A JSON string as Python writes it with ensure_ascii=False.</summary>

@@ -8,7 +8,7 @@ namespace Skald.Tokenizers.Templates;
 /// The filters real chat templates use, following jinja2/filters.py (3.1) and Hugging Face's <c>tojson</c>: trim,
 /// tojson, length/count, upper, lower, capitalize, title, replace, join, default/d, first, last, items, list, string,
 /// int, float, abs, round, indent, safe, reverse, sort, unique, dictsort, sum, min, max, select/reject,
-/// selectattr/rejectattr, map.
+/// selectattr/rejectattr, map, attr, escape/e.
 /// </summary>
 internal static partial class TemplateFilters
 {
@@ -17,7 +17,8 @@ internal static partial class TemplateFilters
     {
         "trim", "tojson", "length", "count", "upper", "lower", "capitalize", "title", "replace", "join", "default", "d",
         "first", "last", "items", "list", "string", "int", "float", "abs", "round", "indent", "safe", "reverse", "sort",
-        "unique", "dictsort", "sum", "min", "max", "select", "reject", "selectattr", "rejectattr", "map",
+        "unique", "dictsort", "sum", "min", "max", "select", "reject", "selectattr", "rejectattr", "map", "attr", "escape",
+        "e", "forceescape",
     };
 
     /// <summary>Applies filter <paramref name="name"/> to <paramref name="value"/>.</summary>
@@ -85,6 +86,10 @@ internal static partial class TemplateFilters
             case "selectattr": return Collections.Select(value, args, kw, attribute: true, keep: true);
             case "rejectattr": return Collections.Select(value, args, kw, attribute: true, keep: false);
             case "map": return Collections.Map(value, args, kw);
+            case "attr": return Attr(value, PyFormat.Str(TemplateArgs.Get(args, kw, 0, "name", "")));
+            case "escape":
+            case "e":
+            case "forceescape": return HtmlEscape(PyFormat.Str(value));
         }
         throw new TemplateRuntimeException($"the filter '{name}' is not supported");
     }
@@ -96,10 +101,21 @@ internal static partial class TemplateFilters
         if (TemplateArgs.Get(args, kw, 2, "separators") is IList<object?> { Count: 2 } s)
             seps = (PyFormat.Str(s[0]), PyFormat.Str(s[1]));
         bool sortKeys = TemplateArgs.Bool(args, kw, 3, "sort_keys");
-        if (args.Count > 0 && args[0] is not null && args[0] is not false)
-            throw new TemplateRuntimeException("tojson: ensure_ascii=True is not supported");
-        return PyJson.Dumps(value, indent, seps, sortKeys);
+        bool ensureAscii = TemplateArgs.Bool(args, kw, 0, "ensure_ascii");
+        return PyJson.Dumps(value, indent, seps, sortKeys, ensureAscii);
     }
+
+    /// <summary>jinja2's attr filter: the Python attribute only (a method), never an item of a dict or list.</summary>
+    private static object? Attr(object? value, string name) => value switch
+    {
+        Dictionary<string, object?> or List<object?> or string when TemplateMethods.IsMethod(value, name) => new BoundMethod(value, name),
+        Dictionary<string, object?> or List<object?> or string => new Undefined($"'{PyFormat.TypeName(value)} object' has no attribute '{name}'"),
+        _ => ExpressionEvaluator.GetAttr(value, name),
+    };
+
+    /// <summary>markupsafe's escape: &amp; &lt; &gt; " ' as entities (printed as text: the environment does not autoescape).</summary>
+    private static string HtmlEscape(string s) =>
+        s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&#34;").Replace("'", "&#39;");
 
     [GeneratedRegex(@"([-\s({\[<]+)")]
     private static partial Regex WordBeginning();

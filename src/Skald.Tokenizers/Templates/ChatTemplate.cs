@@ -192,7 +192,19 @@ public sealed class ChatTemplate
         context.Set("documents", null);
         context.Set("add_generation_prompt", addGenerationPrompt);
         if (extra is not null)
-            foreach (var (k, v) in extra) context.Set(k, TemplateValues.From(v));
+        {
+            foreach (var (k, v) in extra)
+            {
+                try
+                {
+                    context.Set(k, TemplateValues.From(v));
+                }
+                catch (ArgumentException e)
+                {
+                    throw new ChatTemplateException($"chat_template variable '{k}': {e.Message}", e);
+                }
+            }
+        }
         try
         {
             return new TemplateRenderer().Render(_body, context);
@@ -200,6 +212,10 @@ public sealed class ChatTemplate
         catch (TemplateRuntimeException e)
         {
             throw TemplateErrors.At(_normalized, e.Position, e.Message, e.Raised);
+        }
+        catch (Exception e) when (e is OverflowException or InvalidCastException or ArgumentException or IndexOutOfRangeException)
+        {
+            throw new ChatTemplateException($"chat_template: rendering failed ({e.GetType().Name}: {e.Message.Split('\n')[0]})", e);
         }
     }
 }

@@ -10,7 +10,10 @@ internal sealed class TemplateRenderer
 {
     private enum Flow { Normal, Break, Continue }
 
+    private const int MaxMacroDepth = 100;
+
     private readonly ExpressionEvaluator _eval;
+    private int _macroDepth;
 
     /// <summary>Creates a renderer.</summary>
     public TemplateRenderer() => _eval = new ExpressionEvaluator(this);
@@ -144,6 +147,15 @@ internal sealed class TemplateRenderer
         }
         if (kwargs.Count > 0)
             throw new TemplateRuntimeException($"the macro '{def.Text}' has no argument '{kwargs.Keys.First()}'");
-        return Render(def.Body, scope);
+        if (++_macroDepth > MaxMacroDepth)
+            throw new TemplateRuntimeException($"the macro '{def.Text}' recurses deeper than {MaxMacroDepth} calls");
+        try
+        {
+            return Render(def.Body, scope);
+        }
+        finally
+        {
+            _macroDepth--;
+        }
     }
 }

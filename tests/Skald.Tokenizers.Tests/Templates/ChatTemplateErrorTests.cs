@@ -59,6 +59,23 @@ public sealed class ChatTemplateErrorTests
     }
 
     [Fact]
+    public void Endless_macro_recursion_fails_in_one_line()
+    {
+        var t = ChatTemplate.Parse("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}");
+        var e = Assert.Throws<ChatTemplateException>(() => t.Apply([], false));
+        Assert.Contains("the macro 'f' recurses deeper than 100 calls", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void Unsupported_extra_value_fails_in_one_line_naming_the_variable()
+    {
+        var t = ChatTemplate.Parse("{{ x }}");
+        var e = Assert.Throws<ChatTemplateException>(() => t.Apply([], false, new Dictionary<string, object?> { ["x"] = new Uri("http://a") }));
+        Assert.StartsWith("chat_template variable 'x': ", e.Message);
+    }
+
+    [Fact]
     public void Load_prefixes_the_file_of_a_bad_template()
     {
         string dir = Directory.CreateTempSubdirectory("skald-chat-").FullName;

@@ -64,6 +64,26 @@ public sealed class ChatTemplateLoadTests : IDisposable
         Assert.Equal("Hej</s>\nHallå</s>\nMår du bra?</s>\n", ChatTemplate.Load(_dir)!.Apply(Conversation, false));
     }
 
+    public static IEnumerable<object[]> TemplateFiles() =>
+        ChatTemplateFixtures.Json("templates.json").EnumerateObject().Select(p => new object[] { p.Name });
+
+    [Theory]
+    [MemberData(nameof(TemplateFiles))]
+    public void Real_template_loaded_from_a_tokenizer_config_renders_like_jinja2(string file)
+    {
+        // The template as a model folder carries it: a JSON string in tokenizer_config.json, special tokens beside it.
+        var config = new Dictionary<string, object?> { ["chat_template"] = File.ReadAllText(Path.Combine(ChatTemplateFixtures.Folder, "templates", file)) };
+        foreach (var p in ChatTemplateFixtures.Json("templates.json").GetProperty(file).EnumerateObject()) config[p.Name] = p.Value.GetString();
+        Write("tokenizer_config.json", System.Text.Json.JsonSerializer.Serialize(config));
+        var template = ChatTemplate.Load(_dir)!.WithClock(() => ChatTemplateFixtures.FixedNow);
+        var conversation = ChatTemplateFixtures.Conversation("no-system");
+        var messages = conversation.GetProperty("messages").EnumerateArray()
+            .Select(m => new ChatMessage(m.GetProperty("role").GetString()!, m.GetProperty("content").GetString()!)).ToList();
+        var expected = ChatTemplateFixtures.Json("expected.json").GetProperty(file).GetProperty("no-system");
+        if (expected.TryGetProperty("output", out var output)) Assert.Equal(output.GetString(), template.Apply(messages, true));
+        else Assert.Throws<ChatTemplateException>(() => template.Apply(messages, true));
+    }
+
     [Fact]
     public void Tools_and_documents_are_none_by_default_and_extra_variables_override()
     {

@@ -75,17 +75,17 @@ internal static partial class TemplateFilters
                 var rev = PyOps.Iterate(value);
                 rev.Reverse();
                 return rev;
-            case "sort": return Collections.Sort(value, args, kw);
-            case "unique": return Collections.Unique(value, args, kw);
-            case "dictsort": return Collections.DictSort(value, args, kw);
-            case "sum": return Collections.Sum(value, args, kw);
-            case "min": return Collections.MinMax(value, args, kw, min: true);
-            case "max": return Collections.MinMax(value, args, kw, min: false);
-            case "select": return Collections.Select(value, args, kw, attribute: false, keep: true);
-            case "reject": return Collections.Select(value, args, kw, attribute: false, keep: false);
-            case "selectattr": return Collections.Select(value, args, kw, attribute: true, keep: true);
-            case "rejectattr": return Collections.Select(value, args, kw, attribute: true, keep: false);
-            case "map": return Collections.Map(value, args, kw);
+            case "sort": return SequenceFilters.Sort(value, args, kw);
+            case "unique": return SequenceFilters.Unique(value, args, kw);
+            case "dictsort": return SequenceFilters.DictSort(value, args, kw);
+            case "sum": return SequenceFilters.Sum(value, args, kw);
+            case "min": return SequenceFilters.MinMax(value, args, kw, min: true);
+            case "max": return SequenceFilters.MinMax(value, args, kw, min: false);
+            case "select": return SequenceFilters.Select(value, args, kw, attribute: false, keep: true);
+            case "reject": return SequenceFilters.Select(value, args, kw, attribute: false, keep: false);
+            case "selectattr": return SequenceFilters.Select(value, args, kw, attribute: true, keep: true);
+            case "rejectattr": return SequenceFilters.Select(value, args, kw, attribute: true, keep: false);
+            case "map": return SequenceFilters.Map(value, args, kw);
             case "attr": return Attr(value, PyFormat.Str(TemplateArgs.Get(args, kw, 0, "name", "")));
             case "escape":
             case "e":
@@ -136,7 +136,7 @@ internal static partial class TemplateFilters
         string sep = TemplateArgs.String(args, kw, 0, "d", "")!;
         var attribute = TemplateArgs.Get(args, kw, 1, "attribute");
         var items = PyOps.Iterate(value);
-        if (attribute is not null) items = items.Select(i => Collections.Attribute(i, attribute)).ToList();
+        if (attribute is not null) items = items.Select(i => SequenceFilters.Attribute(i, attribute)).ToList();
         return string.Join(sep, items.Select(PyFormat.Str));
     }
 

@@ -1,7 +1,7 @@
 namespace Skald.Tokenizers.Templates;
 
 /// <summary>The sequence filters of jinja2/filters.py: sort, unique, dictsort, sum, min, max, select/reject(attr), map.</summary>
-internal static class Collections
+internal static class SequenceFilters
 {
     /// <summary>Jinja's attribute getter: a dotted path whose integer parts index and other parts look up items/attributes.</summary>
     public static object? Attribute(object? item, object? attribute)
@@ -23,15 +23,10 @@ internal static class Collections
         bool cs = TemplateArgs.Bool(args, kw, 1, "case_sensitive");
         var attribute = TemplateArgs.Get(args, kw, 2, "attribute");
         var items = PyOps.Iterate(value);
-        var keyed = items.Select(i => (Key: SortKey(attribute is null ? i : Attribute(i, attribute), cs), Item: i)).ToList();
-        var sorted = keyed.Order(Comparer<(object? Key, object? Item)>.Create((a, b) => PyOps.Compare(a.Key, b.Key, "<"))).ToList();
-        if (reverse)
-        {
-            // Python's sort(reverse=True) keeps equal items in their original order.
-            sorted = keyed.Select((k, i) => (k, i))
-                .OrderBy(x => x.k, Comparer<(object? Key, object? Item)>.Create((a, b) => -PyOps.Compare(a.Key, b.Key, "<")))
-                .ThenBy(x => x.i).Select(x => x.k).ToList();
-        }
+        var keyed = items.Select(i => (Key: SortKey(attribute is null ? i : Attribute(i, attribute), cs), Item: i));
+        // LINQ's OrderBy is stable, so equal keys keep their order in both directions, as Python's sort(reverse=…).
+        var comparer = Comparer<object?>.Create((a, b) => PyOps.Compare(a, b, "<") * (reverse ? -1 : 1));
+        var sorted = keyed.OrderBy(x => x.Key, comparer);
         return sorted.Select(x => x.Item).ToList();
     }
 

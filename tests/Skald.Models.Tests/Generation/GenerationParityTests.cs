@@ -8,11 +8,13 @@ namespace Skald.Models.Tests.Generation;
 /// Greedy generation token for token against fixtures/models/make_generate.py (ref_generate.py: plain PyTorch with a KV
 /// cache, checked there against full recomputation): with Skald's KV cache and without it (the whole sequence every
 /// step), one prompt, three left-padded prompts in one batch, and with a repetition penalty; on Llama 3, Qwen2,
-/// Qwen3, Mistral (sliding window 4 on every layer, shorter than the sequences) and Gemma 2 (sliding layers, soft-caps).
+/// Qwen3, Mistral (sliding window 4 on every layer, shorter than the sequences), Gemma 2 (sliding layers, soft-caps) and
+/// Gemma 3 (a sliding layer with its own RoPE base).
 /// </summary>
 public sealed class GenerationParityTests
 {
-    public static TheoryData<string> Folders => ["decoder-llama3", "decoder-qwen2", "decoder-qwen3", "decoder-mistral", "decoder-gemma2"];
+    public static TheoryData<string> Folders =>
+        ["decoder-llama3", "decoder-qwen2", "decoder-qwen3", "decoder-mistral", "decoder-gemma2", "decoder-gemma3"];
 
     private sealed record Case(string Name, int[][] Prompts, float Penalty, int MaxNew, int Pad, int[][] Generated);
 

@@ -32,7 +32,7 @@ internal sealed class GenerateCommand : Command
     private readonly Option<string[]> stop = new("--stop") { Description = "Stop a row when its generated text contains this (cut before it); repeatable", HelpName = "TEXT" };
     private readonly Option<int?> seed = CliOptions.Int("--seed", "Sampling seed (each row draws from its own stream)", min: 0, defaultValue: 0);
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Prompts decoded together (left-padded)", defaultValue: 8);
-    private readonly Option<bool> stream = CliOptions.Flag("--stream", "Print the text to stdout as it is generated (default: when there is one prompt and stdout is a terminal)");
+    private readonly Option<bool> stream = CliOptions.Flag("--stream", "Print the text to stdout as it is generated, one prompt at a time (default: when there is one prompt and stdout is a terminal)");
 
     public GenerateCommand() : base("generate", "Generate text with a decoder LLM (greedy or sampled, KV-cached, batched)")
     {

@@ -37,6 +37,7 @@ internal static class Cli
             new PipelineCommand(),
             new DataCommand(),
             new ServeCommand(),
+            new GenerateCommand(),
         };
         return root;
     }

@@ -1,4 +1,5 @@
 using Skald.Models.Checkpoints;
+using Skald.Models.Generation;
 using Skald.Tensors.Autograd;
 using Skald.Tensors.Kernels;
 
@@ -18,12 +19,16 @@ internal sealed class DecoderSelfAttention
     private readonly Parameter? qBias, kBias, vBias, oBias; // self_attn.{q,k,v,o}_proj.bias
     private readonly Parameter? qNorm, kNorm;             // self_attn.{q,k}_norm.weight: [D]
     private readonly float eps, normOffset;
-    private readonly int heads, kvHeads;
+    private readonly int heads, kvHeads, layer;
 
-    /// <summary>Reads <c>{p}.{q,k,v,o}_proj</c> and, with <paramref name="qkNorm"/>, <c>{p}.{q,k}_norm</c>.</summary>
+    /// <summary>
+    /// Reads <c>{p}.{q,k,v,o}_proj</c> and, with <paramref name="qkNorm"/>, <c>{p}.{q,k}_norm</c>; <paramref name="layer"/>
+    /// is the layer's index (its slot in a <see cref="KvCache"/>).
+    /// </summary>
     public DecoderSelfAttention(TransformerConfig cfg, ParameterBuilder p, bool qkvBias, bool oBiasOn, bool qkNorm,
-        float normOffset)
+        float normOffset, int layer)
     {
+        this.layer = layer;
         int c = cfg.HiddenSize, d = cfg.HeadSize;
         heads = cfg.NumHeads;
         kvHeads = cfg.KeyValueHeads;
@@ -44,9 +49,13 @@ internal sealed class DecoderSelfAttention
         }
     }
 
-    /// <summary>x [B·T, C] → attention output after o_proj [B·T, C].</summary>
+    /// <summary>
+    /// x [B·T, C] → attention output after o_proj [B·T, C]. With a <paramref name="cache"/> (generation, non-recording)
+    /// x holds only the step's new tokens: RoPE at the cache's positions, their keys and values appended, the queries
+    /// attending to every cached key (the first step, an empty cache, attends within the prompt as without one).
+    /// </summary>
     public Variable Forward(Tape tape, Variable x, ReadOnlyMemory<float> maskBias, int batch, int seq, RopeTable rope,
-        AttentionScoring scoring)
+        AttentionScoring scoring, KvCache? cache = null)
     {
         var qs = Ops.Linear(tape, x, q, qBias);  // [B·T, H·D]
         var ks = Ops.Linear(tape, x, k, kBias);  // [B·T, Hkv·D]
@@ -55,6 +64,16 @@ internal sealed class DecoderSelfAttention
         {
             qs = Ops.RmsNorm(tape, qs, qNorm, eps, normOffset);
             ks = Ops.RmsNorm(tape, ks, kNorm, eps, normOffset);
+        }
+        if (cache is not null)
+        {
+            qs = Ops.Rope(tape, qs, rope, cache.StepPositions);
+            ks = Ops.Rope(tape, ks, rope, cache.StepPositions);
+            var layout = cache.Append(layer, ks, vs);
+            var cached = layout.Length == layout.NewTokens // an empty cache: the prompt's own keys, the GEMM path
+                ? Ops.DecoderAttention(tape, qs, ks, vs, maskBias, batch, seq, heads, kvHeads, scoring)
+                : Ops.CachedAttention(tape, qs, cache.Keys(layer), cache.Values(layer), cache.KeyBias, layout, scoring);
+            return Ops.Linear(tape, cached, o, oBias);
         }
         qs = Ops.Rope(tape, qs, rope, seq);
         ks = Ops.Rope(tape, ks, rope, seq);
@@ -70,6 +89,14 @@ internal sealed class DecoderSelfAttention
         var m = mask.Span;
         for (int i = 0; i < m.Length; i++) m[i] = tokens.Mask[i] != 0 ? 0f : float.MinValue;
         return mask;
+    }
+
+    /// <summary>A cache is for generation: a non-recording tape and causal attention (one line otherwise).</summary>
+    public static void CheckCache(Tape tape, KvCache? cache, AttentionMode mode)
+    {
+        if (cache is null) return;
+        if (tape.Recording) throw new InvalidOperationException("a KV cache is for generation on a non-recording tape");
+        if (mode != AttentionMode.Causal) throw new InvalidOperationException("a KV cache needs causal attention");
     }
 
     /// <summary>transformers' attention scale: query_pre_attn_scalar^−½ when set, else head_dim^−½.</summary>

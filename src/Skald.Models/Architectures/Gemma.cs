@@ -1,4 +1,5 @@
 using Skald.Models.Checkpoints;
+using Skald.Models.Generation;
 using Skald.Tensors;
 using Skald.Tensors.Autograd;
 using Skald.Tensors.Kernels;
@@ -33,7 +34,7 @@ public sealed class Gemma : IDecoder
         var gate = ActivationNames.GateFromHiddenAct(config.HiddenAct, config.Source, "hidden_activation");
         EmbedTokens = p.Tensor("embed_tokens.weight", config.VocabSize, config.HiddenSize);
         layers = new Layer[config.NumLayers];
-        for (int i = 0; i < layers.Length; i++) layers[i] = new Layer(config, p.Sub("layers", i), gate);
+        for (int i = 0; i < layers.Length; i++) layers[i] = new Layer(config, p.Sub("layers", i), gate, i);
         norm = p.Tensor("norm.weight", config.HiddenSize);
         LmHead = LmHead.Build(config, p, EmbedTokens);
         Parameters = [.. p.Parameters];
@@ -66,8 +67,13 @@ public sealed class Gemma : IDecoder
     public LmHead? LmHead { get; }         // tied (Gemma's default) or lm_head.weight; final_logit_softcapping
 
     /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens)
+    public Variable Forward(Tape tape, TokenBatch tokens) => Forward(tape, tokens, null);
+
+    /// <inheritdoc />
+    public Variable Forward(Tape tape, TokenBatch tokens, KvCache? cache)
     {
+        DecoderSelfAttention.CheckCache(tape, cache, AttentionMode);
+        cache?.Begin(tokens);
         var x = Ops.Scale(tape, Ops.Gather(tape, tokens.Ids, EmbedTokens), embedScale); // [B·T, C]
         var maskBias = DecoderSelfAttention.KeyMaskBias(tape, tokens);
         float scale = DecoderSelfAttention.Scale(Config);
@@ -76,18 +82,19 @@ public sealed class Gemma : IDecoder
             bool sliding = Config.IsSliding(i);
             var scoring = new AttentionScoring(scale, AttentionMode == AttentionMode.Causal,
                 sliding ? Config.SlidingWindow : 0, Config.AttnLogitSoftcapping);
-            x = tape.Layer(x, new LayerStep(layers[i], maskBias, tokens.Batch, tokens.Seq, sliding ? localRope : rope, scoring),
+            x = tape.Layer(x, new LayerStep(layers[i], maskBias, tokens.Batch, tokens.Seq, sliding ? localRope : rope, scoring, cache),
                 LayerStep.Run);
         }
+        cache?.Commit(tokens);
         return Ops.RmsNorm(tape, x, norm, Config.RmsNormEps, weightOffset: 1f);
     }
 
     /// <summary>A layer and its inputs besides x, for <see cref="Tape.Layer{TState}"/> (kept, or checkpointed).</summary>
     private readonly record struct LayerStep(Layer Layer, ReadOnlyMemory<float> MaskBias, int Batch, int Seq, RopeTable Rope,
-        AttentionScoring Scoring)
+        AttentionScoring Scoring, KvCache? Cache)
     {
         public static readonly Func<Tape, Variable, LayerStep, Variable> Run =
-            static (tape, x, s) => s.Layer.Forward(tape, x, s.MaskBias, s.Batch, s.Seq, s.Rope, s.Scoring);
+            static (tape, x, s) => s.Layer.Forward(tape, x, s.MaskBias, s.Batch, s.Seq, s.Rope, s.Scoring, s.Cache);
     }
 
     /// <summary>
@@ -111,12 +118,12 @@ public sealed class Gemma : IDecoder
         private readonly Parameter? postFeedforwardNorm;   // post_feedforward_layernorm.weight: [C] (Gemma 2/3)
         private readonly GatedMlp mlp;                     // mlp.*
 
-        public Layer(TransformerConfig cfg, ParameterBuilder p, GateFunction gate)
+        public Layer(TransformerConfig cfg, ParameterBuilder p, GateFunction gate, int index)
         {
             this.cfg = cfg;
             inputNorm = p.Tensor("input_layernorm.weight", cfg.HiddenSize);
             attention = new DecoderSelfAttention(cfg, p.Sub("self_attn"), qkvBias: cfg.AttentionBias,
-                oBiasOn: cfg.AttentionBias, qkNorm: cfg.ModelType == "gemma3_text", normOffset: 1f);
+                oBiasOn: cfg.AttentionBias, qkNorm: cfg.ModelType == "gemma3_text", normOffset: 1f, index);
             postAttentionNorm = p.Tensor("post_attention_layernorm.weight", cfg.HiddenSize);
             if (cfg.ModelType != "gemma")
             {
@@ -128,10 +135,10 @@ public sealed class Gemma : IDecoder
 
         /// <summary>x [B·T, C] → [B·T, C].</summary>
         public Variable Forward(Tape tape, Variable x, ReadOnlyMemory<float> maskBias, int batch, int seq, RopeTable rope,
-            AttentionScoring scoring)
+            AttentionScoring scoring, KvCache? cache)
         {
             float eps = cfg.RmsNormEps;
-            var a = attention.Forward(tape, Ops.RmsNorm(tape, x, inputNorm, eps, 1f), maskBias, batch, seq, rope, scoring);
+            var a = attention.Forward(tape, Ops.RmsNorm(tape, x, inputNorm, eps, 1f), maskBias, batch, seq, rope, scoring, cache);
             if (preFeedforwardNorm is null || postFeedforwardNorm is null)
             {
                 var h1 = Ops.Add(tape, x, a);

@@ -1,3 +1,4 @@
+using Skald.Models.Generation;
 using Skald.Tensors.Autograd;
 
 namespace Skald.Models.Architectures;
@@ -15,6 +16,14 @@ public interface IDecoder : ITransformer
 
     /// <summary>The token embeddings <c>embed_tokens.weight</c> [V, C].</summary>
     Parameter EmbedTokens { get; }
+
+    /// <summary>
+    /// The same forward pass over only the new tokens of a generation step: with a <paramref name="cache"/> (non-recording
+    /// tape, causal attention) <paramref name="tokens"/> [B, Tn] continues the sequences whose keys and values the cache
+    /// holds (the first step: the left-padded prompts); positions continue each row's real tokens, and the new keys and
+    /// values are appended. Without one it is <see cref="ITransformer.Forward"/>.
+    /// </summary>
+    Variable Forward(Tape tape, TokenBatch tokens, KvCache? cache);
 
     /// <summary>The LM head (tied to <see cref="EmbedTokens"/> or <c>lm_head.weight</c>); null when the checkpoint has none.</summary>
     LmHead? LmHead { get; }

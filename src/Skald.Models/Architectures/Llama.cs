@@ -1,4 +1,5 @@
 using Skald.Models.Checkpoints;
+using Skald.Models.Generation;
 using Skald.Tensors;
 using Skald.Tensors.Autograd;
 using Skald.Tensors.Kernels;
@@ -34,7 +35,7 @@ public sealed class Llama : IDecoder
         var gate = ActivationNames.GateFromHiddenAct(config.HiddenAct, config.Source);
         EmbedTokens = p.Tensor("embed_tokens.weight", config.VocabSize, config.HiddenSize);
         layers = new Layer[config.NumLayers];
-        for (int i = 0; i < layers.Length; i++) layers[i] = new Layer(config, p.Sub("layers", i), gate);
+        for (int i = 0; i < layers.Length; i++) layers[i] = new Layer(config, p.Sub("layers", i), gate, i);
         norm = p.Tensor("norm.weight", config.HiddenSize);
         LmHead = LmHead.Build(config, p, EmbedTokens);
         Parameters = [.. p.Parameters];
@@ -63,8 +64,13 @@ public sealed class Llama : IDecoder
     public LmHead? LmHead { get; }         // lm_head.weight: [V, C], or tied
 
     /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens)
+    public Variable Forward(Tape tape, TokenBatch tokens) => Forward(tape, tokens, null);
+
+    /// <inheritdoc />
+    public Variable Forward(Tape tape, TokenBatch tokens, KvCache? cache)
     {
+        DecoderSelfAttention.CheckCache(tape, cache, AttentionMode);
+        cache?.Begin(tokens);
         var x = Ops.Gather(tape, tokens.Ids, EmbedTokens); // [B·T, C]
         var maskBias = DecoderSelfAttention.KeyMaskBias(tape, tokens);
         float scale = DecoderSelfAttention.Scale(Config);
@@ -72,17 +78,18 @@ public sealed class Llama : IDecoder
         {
             var scoring = new AttentionScoring(scale, AttentionMode == AttentionMode.Causal,
                 Config.IsSliding(i) ? Config.SlidingWindow : 0, Config.AttnLogitSoftcapping);
-            x = tape.Layer(x, new LayerStep(layers[i], maskBias, tokens.Batch, tokens.Seq, rope, scoring), LayerStep.Run);
+            x = tape.Layer(x, new LayerStep(layers[i], maskBias, tokens.Batch, tokens.Seq, rope, scoring, cache), LayerStep.Run);
         }
+        cache?.Commit(tokens);
         return Ops.RmsNorm(tape, x, norm, Config.RmsNormEps);
     }
 
     /// <summary>A layer and its inputs besides x, for <see cref="Tape.Layer{TState}"/> (kept, or checkpointed).</summary>
     private readonly record struct LayerStep(Layer Layer, ReadOnlyMemory<float> MaskBias, int Batch, int Seq, RopeTable Rope,
-        AttentionScoring Scoring)
+        AttentionScoring Scoring, KvCache? Cache)
     {
         public static readonly Func<Tape, Variable, LayerStep, Variable> Run =
-            static (tape, x, s) => s.Layer.Forward(tape, x, s.MaskBias, s.Batch, s.Seq, s.Rope, s.Scoring);
+            static (tape, x, s) => s.Layer.Forward(tape, x, s.MaskBias, s.Batch, s.Seq, s.Rope, s.Scoring, s.Cache);
     }
 
     /// <summary>
@@ -106,23 +113,23 @@ public sealed class Llama : IDecoder
         private readonly Parameter postAttentionNorm;     // post_attention_layernorm.weight: [C]
         private readonly GatedMlp mlp;                    // mlp.*
 
-        public Layer(TransformerConfig cfg, ParameterBuilder p, GateFunction gate)
+        public Layer(TransformerConfig cfg, ParameterBuilder p, GateFunction gate, int index)
         {
             this.cfg = cfg;
             bool qwen2 = cfg.ModelType == "qwen2";
             inputNorm = p.Tensor("input_layernorm.weight", cfg.HiddenSize);
             // Qwen2 always has q/k/v biases and never an o_proj bias; Mistral reads no attention_bias key (false).
             attention = new DecoderSelfAttention(cfg, p.Sub("self_attn"), qkvBias: qwen2 || cfg.AttentionBias,
-                oBiasOn: !qwen2 && cfg.AttentionBias, qkNorm: cfg.ModelType == "qwen3", normOffset: 0f);
+                oBiasOn: !qwen2 && cfg.AttentionBias, qkNorm: cfg.ModelType == "qwen3", normOffset: 0f, index);
             postAttentionNorm = p.Tensor("post_attention_layernorm.weight", cfg.HiddenSize);
             mlp = new GatedMlp(cfg, p.Sub("mlp"), gate);
         }
 
         /// <summary>x [B·T, C] → [B·T, C].</summary>
         public Variable Forward(Tape tape, Variable x, ReadOnlyMemory<float> maskBias, int batch, int seq, RopeTable rope,
-            AttentionScoring scoring)
+            AttentionScoring scoring, KvCache? cache)
         {
-            var a = attention.Forward(tape, Ops.RmsNorm(tape, x, inputNorm, cfg.RmsNormEps), maskBias, batch, seq, rope, scoring);
+            var a = attention.Forward(tape, Ops.RmsNorm(tape, x, inputNorm, cfg.RmsNormEps), maskBias, batch, seq, rope, scoring, cache);
             var h = Ops.Add(tape, x, a);
             var m = mlp.Forward(tape, Ops.RmsNorm(tape, h, postAttentionNorm, cfg.RmsNormEps));
             return Ops.Add(tape, h, m);

@@ -18,7 +18,26 @@ public static unsafe class Rope
     /// <summary>Forward (SIMD per head, parallel over rows).</summary>
     public static void Forward(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin,
         int rows, int seq, int width, int headDim, int rotaryDim) =>
-        Rotate(x, y, cos, sin, rows, seq, width, headDim, rotaryDim, 1f);
+        Rotate(x, y, cos, sin, rows, seq, width, headDim, rotaryDim, 1f, default);
+
+    /// <summary>
+    /// Forward at explicit positions: row r is the token at <paramref name="positions"/>[r] (a KV-cached decoding step,
+    /// whose new tokens continue each row of a left-padded batch; cos, sin: [&gt; max position, h]).
+    /// </summary>
+    public static void ForwardAt(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin,
+        ReadOnlySpan<int> positions, int width, int headDim, int rotaryDim)
+    {
+        CheckPositions(positions, cos.Length, rotaryDim);
+        Rotate(x, y, cos, sin, positions.Length, 1, width, headDim, rotaryDim, 1f, positions);
+    }
+
+    /// <summary>Backward of <see cref="ForwardAt"/> (the rotation by −θ at the same positions; dx may alias dy).</summary>
+    public static void BackwardAt(ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin,
+        ReadOnlySpan<int> positions, int width, int headDim, int rotaryDim)
+    {
+        CheckPositions(positions, cos.Length, rotaryDim);
+        Rotate(dy, dx, cos, sin, positions.Length, 1, width, headDim, rotaryDim, -1f, positions);
+    }
 
     /// <summary>
     /// Backward: dx = Rᵀ·dy, the rotation by −θ: dx[i] = dy[i]·c + dy[i+h]·s, dx[i+h] = dy[i+h]·c − dy[i]·s;
@@ -26,17 +45,19 @@ public static unsafe class Rope
     /// </summary>
     public static void Backward(ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin,
         int rows, int seq, int width, int headDim, int rotaryDim) =>
-        Rotate(dy, dx, cos, sin, rows, seq, width, headDim, rotaryDim, -1f);
+        Rotate(dy, dx, cos, sin, rows, seq, width, headDim, rotaryDim, -1f, default);
 
     /// <summary>Scalar double-precision twin of <see cref="Forward"/> (sign −1: of <see cref="Backward"/>).</summary>
     public static void ForwardReference(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> cos,
-        ReadOnlySpan<float> sin, int rows, int seq, int width, int headDim, int rotaryDim, float sign = 1f)
+        ReadOnlySpan<float> sin, int rows, int seq, int width, int headDim, int rotaryDim, float sign = 1f,
+        ReadOnlySpan<int> positions = default)
     {
-        Check(x.Length, y.Length, cos.Length, sin.Length, rows, seq, width, headDim, rotaryDim);
+        if (!positions.IsEmpty) CheckPositions(positions, cos.Length, rotaryDim);
+        Check(x.Length, y.Length, cos.Length, sin.Length, rows, positions.IsEmpty ? seq : 1, width, headDim, rotaryDim);
         int h = rotaryDim / 2;
         for (int r = 0; r < rows; r++)
         {
-            int pos = r % seq;
+            int pos = positions.IsEmpty ? r % seq : positions[r];
             for (int head = 0; head < width / headDim; head++)
             {
                 int o = r * width + head * headDim;
@@ -53,19 +74,21 @@ public static unsafe class Rope
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rotate(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin,
-        int rows, int seq, int width, int headDim, int rotaryDim, float sign)
+        int rows, int seq, int width, int headDim, int rotaryDim, float sign, ReadOnlySpan<int> positions)
     {
         Check(x.Length, y.Length, cos.Length, sin.Length, rows, seq, width, headDim, rotaryDim);
         if (rows == 0) return;
         fixed (float* px = x, py = y, pc = cos, ps = sin)
+        fixed (int* ppos = positions)
         {
-            nint ix = (nint)px, iy = (nint)py, ic = (nint)pc, isn = (nint)ps;
+            nint ix = (nint)px, iy = (nint)py, ic = (nint)pc, isn = (nint)ps, ipos = (nint)ppos;
             Parallelism.For(rows, Math.Max(1, 8192 / width), (r0, r1) =>
             {
                 int h = rotaryDim / 2, heads = width / headDim;
                 for (int r = r0; r < r1; r++)
                 {
-                    float* c = (float*)ic + (long)(r % seq) * h, s = (float*)isn + (long)(r % seq) * h;
+                    long pos = ipos != 0 ? ((int*)ipos)[r] : r % seq;
+                    float* c = (float*)ic + pos * h, s = (float*)isn + pos * h;
                     for (int head = 0; head < heads; head++)
                     {
                         long o = (long)r * width + (long)head * headDim;
@@ -96,6 +119,15 @@ public static unsafe class Rope
             float a = x[i], b = x[h + i], c = cos[i], s = sign * sin[i];
             y[i] = a * c - b * s;
             y[h + i] = b * c + a * s;
+        }
+    }
+
+    private static void CheckPositions(ReadOnlySpan<int> positions, int tableLength, int rotaryDim)
+    {
+        int rows = tableLength / (rotaryDim / 2);
+        foreach (int p in positions)
+        {
+            if ((uint)p >= (uint)rows) throw new ArgumentException($"position {p} is outside the cos/sin tables ({rows} rows).");
         }
     }
 

@@ -25,6 +25,15 @@ public sealed class DecoderOpsGradientTests
         Check((t, v) => Ops.Rope(t, v[0], table, 3), [new Input(Random(2 * 3 * 8, 3), 6, 8)], [], eps: 1e-3);
     }
 
+    [Fact]
+    public void RopeAtPositions()
+    {
+        // A generation step's rows: explicit positions (continuing left-padded rows), not row mod T.
+        var table = new RopeTable(4, 100, new RopeScaling(RopeScalingType.Linear, 2f));
+        int[] positions = [5, 0, 2, 9, 3, 3];
+        Check((t, v) => Ops.Rope(t, v[0], table, positions), [new Input(Random(6 * 8, 5), 6, 8)], [], eps: 1e-3);
+    }
+
     [Theory]
     [InlineData(GateFunction.Silu)]
     [InlineData(GateFunction.GeluTanh)]

@@ -1,0 +1,138 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using Skald.Cli.CommandLine;
+using Skald.Cli.IO;
+using Skald.Cli.Output;
+using Skald.Models.Generation;
+
+namespace Skald.Cli.Commands;
+
+/// <summary>
+/// <c>skald generate</c>: continues each input row's prompt with a decoder LLM (KV-cached causal decoding, greedy or
+/// sampled; <see cref="TextGenerator"/>) and writes one <c>{"ids", "text", "finish_reason"}</c> per row, in input
+/// order, atomically. A single prompt streams its text to a terminal (or with --stream); tokens/s go to stderr.
+/// </summary>
+internal sealed class GenerateCommand : Command
+{
+    /// <summary>
+    /// The chat template of a model folder for <c>messages</c> rows (null: none). The Jinja template engine plugs in
+    /// here; until then messages rows fail with one line.
+    /// </summary>
+    internal static Func<string, IChatFormatter?> ChatFormatterFor { get; set; } = _ => null;
+
+    private readonly Option<string> model = CliOptions.Text("--model", "Decoder model folder (config.json, safetensors with an LM head, tokenizer.json), or a hub id org/name[@revision]", "DIR|ID", required: true);
+    private readonly Option<string> input = CliOptions.Text("--input", "Prompts, .jsonl: one {\"prompt\": TEXT}, {\"ids\": [...]} (token ids as given) or {\"messages\": [...]} per line", "FILE", required: true);
+    private readonly Option<string> output = CliOptions.Text("--output", "One {\"ids\": [...], \"text\": ..., \"finish_reason\": stop|length|eos} per input row (.jsonl)", "FILE", required: true);
+    private readonly Option<int?> maxNewTokens = CliOptions.Int("--max-new-tokens", "Most tokens to generate per prompt", defaultValue: 128);
+    private readonly Option<double?> temperature = CliOptions.Number("--temperature", "0: greedy decoding; > 0: sample at this temperature", v => v >= 0, "a number ≥ 0", 0.0, "T");
+    private readonly Option<int?> topK = CliOptions.Int("--top-k", "When sampling, keep only the K most likely tokens", helpName: "K");
+    private readonly Option<double?> topP = CliOptions.Number("--top-p", "When sampling, keep the most likely tokens whose probabilities add up to P", v => v > 0 && v <= 1, "a number in (0, 1]", helpName: "P");
+    private readonly Option<double?> repetitionPenalty = CliOptions.Number("--repetition-penalty", "Divide positive / multiply negative logits of tokens already in the sequence by this (1: off)", v => v > 0, "a number > 0", helpName: "X");
+    private readonly Option<string[]> stop = new("--stop") { Description = "Stop a row when its generated text contains this (cut before it); repeatable", HelpName = "TEXT" };
+    private readonly Option<int?> seed = CliOptions.Int("--seed", "Sampling seed (each row draws from its own stream)", min: 0, defaultValue: 0);
+    private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Prompts decoded together (left-padded)", defaultValue: 8);
+    private readonly Option<bool> stream = CliOptions.Flag("--stream", "Print the text to stdout as it is generated, one prompt at a time (default: when there is one prompt and stdout is a terminal)");
+
+    public GenerateCommand() : base("generate", "Generate text with a decoder LLM (greedy or sampled, KV-cached, batched)")
+    {
+        Options.Add(model);
+        Options.Add(input);
+        Options.Add(output);
+        Options.Add(maxNewTokens);
+        Options.Add(temperature);
+        Options.Add(topK);
+        Options.Add(topP);
+        Options.Add(repetitionPenalty);
+        Options.Add(stop);
+        Options.Add(seed);
+        Options.Add(batchSize);
+        Options.Add(stream);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        string inputPath = p.GetValue(input)!, outputPath = p.GetValue(output)!;
+        bool quiet = p.GetValue(CliOptions.Quiet);
+        OutputPath.NotAnInput(outputPath, inputPath);
+        var rows = GenerationRows.Read(inputPath);
+        string folder = HubModels.Resolve(p.GetValue(model)!, quiet);
+        var generator = TextGenerator.Load(folder);
+        generator.ChatFormatter = ChatFormatterFor(folder);
+        var prompts = rows.Select(r => Tokenize(generator, r.Input, $"{inputPath}:{r.Line}")).ToList();
+        var options = new GenerationOptions
+        {
+            MaxNewTokens = p.GetValue(maxNewTokens) ?? 128,
+            Temperature = (float)(p.GetValue(temperature) ?? 0),
+            TopK = p.GetValue(topK) ?? 0,
+            TopP = (float)(p.GetValue(topP) ?? 1),
+            RepetitionPenalty = (float)(p.GetValue(repetitionPenalty) ?? 1),
+            StopStrings = p.GetValue(stop) ?? [],
+            Seed = (ulong)(p.GetValue(seed) ?? 0),
+        };
+        if (options.StopStrings.Any(string.IsNullOrEmpty)) throw new UsageException("option --stop must not be empty");
+        bool streaming = p.GetValue(stream) || (rows.Count == 1 && !Console.IsOutputRedirected && !quiet);
+        var clock = Stopwatch.StartNew();
+        var results = generator.Generate(prompts, options, streaming ? 1 : p.GetValue(batchSize) ?? 8,
+            streaming ? StreamTo(Console.Out) : null);
+        clock.Stop();
+        if (streaming) Console.Out.WriteLine();
+        AtomicFile.Write(outputPath, s => Write(s, results));
+        long tokens = results.Sum(r => (long)r.Ids.Length);
+        Terminal.Log($"generated {tokens} tokens for {results.Length} prompts in {clock.Elapsed.TotalSeconds:F2} s " +
+            $"({tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} tokens/s); wrote {outputPath}", quiet);
+        return 0;
+    }
+
+    private static int[] Tokenize(TextGenerator generator, GenerationInput row, string at)
+    {
+        int[] ids;
+        try
+        {
+            ids = generator.Tokenize(row);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InputException($"{at}: {e.Message}");
+        }
+        if (ids.Length == 0) throw new InputException($"{at}: the prompt has no tokens");
+        int vocab = generator.Decoder.LmHead?.VocabSize ?? generator.Decoder.Config.VocabSize;
+        if (ids.FirstOrDefault(id => id >= vocab) is int bad and > 0)
+            throw new InputException($"{at}: token id {bad} is outside the model's vocabulary of {vocab}");
+        if (ids.Length >= generator.Context)
+            throw new InputException($"{at}: the prompt has {ids.Length} tokens; the model's context (max_position_embeddings) is {generator.Context}, leaving no room to generate");
+        return ids;
+    }
+
+    // Text deltas to the writer as they come; rows after the first start on a new line.
+    private static Action<int, string> StreamTo(TextWriter writer)
+    {
+        int current = -1;
+        return (row, delta) =>
+        {
+            if (row != current && current >= 0) writer.WriteLine();
+            current = row;
+            writer.Write(delta);
+            writer.Flush();
+        };
+    }
+
+    private static void Write(Stream s, GenerationResult[] results)
+    {
+        using var w = new Utf8JsonWriter(s, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        foreach (var r in results)
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("ids");
+            foreach (int id in r.Ids) w.WriteNumberValue(id);
+            w.WriteEndArray();
+            w.WriteString("text", r.Text);
+            w.WriteString("finish_reason", r.FinishReason.ToString().ToLowerInvariant());
+            w.WriteEndObject();
+            w.Flush();
+            s.Write("\n"u8);
+            w.Reset();
+        }
+    }
+}

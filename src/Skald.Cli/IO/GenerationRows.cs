@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Skald.Models.Generation;
+
+namespace Skald.Cli.IO;
+
+/// <summary>
+/// Reads <c>skald generate</c>'s input: JSONL rows holding exactly one of <c>"prompt"</c> (a string), <c>"ids"</c>
+/// (token ids, used as given) or <c>"messages"</c> (a list of {"role", "content"}); every problem is one line
+/// naming the file and line.
+/// </summary>
+internal static class GenerationRows
+{
+    /// <summary>The rows of <paramref name="path"/>, with their line numbers.</summary>
+    public static List<(GenerationInput Input, int Line)> Read(string path)
+    {
+        if (!File.Exists(path))
+            throw new InputException(Directory.Exists(path) ? $"{path}: is a folder, expected a file" : $"{path}: file not found");
+        var lines = Retrieval.Data.TextFile.ReadAllLines(path);
+        var rows = new List<(GenerationInput, int)>(lines.Count);
+        for (int i = 0; i < lines.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(lines[i])) continue;
+            rows.Add((Parse(path, i + 1, lines[i]), i + 1));
+        }
+        if (rows.Count == 0) throw new InputException($"{path}: the file is empty (no prompts)");
+        return rows;
+    }
+
+    private static GenerationInput Parse(string path, int line, string text)
+    {
+        string at = $"{path}:{line}";
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            var r = doc.RootElement;
+            if (r.ValueKind != JsonValueKind.Object) throw new InputException($"{at}: expected a JSON object");
+            bool hasPrompt = r.TryGetProperty("prompt", out var prompt), hasIds = r.TryGetProperty("ids", out var ids),
+                hasMessages = r.TryGetProperty("messages", out var messages);
+            if ((hasPrompt ? 1 : 0) + (hasIds ? 1 : 0) + (hasMessages ? 1 : 0) != 1)
+                throw new InputException($"{at}: a row needs exactly one of \"prompt\", \"ids\" or \"messages\"");
+            if (hasPrompt)
+            {
+                if (prompt.ValueKind != JsonValueKind.String) throw new InputException($"{at}: \"prompt\" must be a string");
+                return GenerationInput.FromPrompt(Retrieval.Data.DataFiles.TextOrNull(prompt)
+                    ?? throw new InputException($"{at}: {Retrieval.Data.DataFiles.LoneSurrogate("prompt")}"));
+            }
+            if (hasIds)
+            {
+                if (ids.ValueKind != JsonValueKind.Array || ids.GetArrayLength() == 0
+                    || ids.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number || !x.TryGetInt32(out int v) || v < 0))
+                    throw new InputException($"{at}: \"ids\" must be a non-empty list of token ids (integers ≥ 0)");
+                return GenerationInput.FromIds([.. ids.EnumerateArray().Select(x => x.GetInt32())]);
+            }
+            if (messages.ValueKind != JsonValueKind.Array || messages.GetArrayLength() == 0)
+                throw new InputException($"{at}: \"messages\" must be a non-empty list of {{\"role\", \"content\"}} objects");
+            var turns = new List<ChatTurn>();
+            foreach (var m in messages.EnumerateArray())
+            {
+                if (m.ValueKind != JsonValueKind.Object || !m.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String
+                    || !m.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.String)
+                    throw new InputException($"{at}: every message needs a string \"role\" and a string \"content\"");
+                turns.Add(new ChatTurn(role.GetString()!, content.GetString()!));
+            }
+            return GenerationInput.FromMessages(turns);
+        }
+        catch (JsonException e)
+        {
+            throw new InputException($"{at}: invalid JSON ({e.Message})");
+        }
+    }
+}

@@ -1,0 +1,50 @@
+namespace Skald.Models.Generation;
+
+/// <summary>
+/// How to generate (transformers' GenerationConfig subset): <see cref="Temperature"/> 0 is greedy decoding
+/// (do_sample=False); otherwise tokens are sampled after the temperature, top-k and top-p warpers.
+/// <see cref="RepetitionPenalty"/> applies in both modes.
+/// </summary>
+public sealed record GenerationOptions
+{
+    /// <summary>Most tokens to generate per prompt (max_new_tokens).</summary>
+    public int MaxNewTokens { get; init; } = 128;
+
+    /// <summary>0: greedy; &gt; 0: sampling at this temperature.</summary>
+    public float Temperature { get; init; }
+
+    /// <summary>Keep the k most likely tokens when sampling (0: off).</summary>
+    public int TopK { get; init; }
+
+    /// <summary>Keep the most likely tokens whose probabilities add up to this when sampling (1: off).</summary>
+    public float TopP { get; init; } = 1f;
+
+    /// <summary>repetition_penalty (1: off).</summary>
+    public float RepetitionPenalty { get; init; } = 1f;
+
+    /// <summary>Texts that end a sequence when they appear in its generated text (the text is cut before them).</summary>
+    public IReadOnlyList<string> StopStrings { get; init; } = [];
+
+    /// <summary>Seed of the sampling generator (row i of the input draws from its own stream, so batching does not change it).</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>End-of-sequence ids (null: the model's, from config.json / generation_config.json).</summary>
+    public IReadOnlyList<int>? EosTokenIds { get; init; }
+
+    /// <summary>Whether to keep a KV cache (true) or recompute every step over the whole sequence (false, for tests).</summary>
+    public bool UseCache { get; init; } = true;
+
+    /// <summary>Whether the options sample (temperature &gt; 0) rather than decode greedily.</summary>
+    public bool Sampling => Temperature > 0f;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
+    public void Validate()
+    {
+        if (MaxNewTokens < 0) throw new ArgumentException($"max new tokens must be ≥ 0, got {MaxNewTokens}");
+        if (!(Temperature >= 0f) || float.IsInfinity(Temperature)) throw new ArgumentException($"temperature must be ≥ 0, got {Temperature}");
+        if (TopK < 0) throw new ArgumentException($"top-k must be ≥ 0, got {TopK}");
+        if (!(TopP > 0f) || TopP > 1f) throw new ArgumentException($"top-p must be in (0, 1], got {TopP}");
+        if (!(RepetitionPenalty > 0f)) throw new ArgumentException($"the repetition penalty must be positive, got {RepetitionPenalty}");
+        if (StopStrings.Any(string.IsNullOrEmpty)) throw new ArgumentException("a stop string is empty");
+    }
+}

@@ -1,0 +1,8 @@
+namespace Skald.Models.Generation;
+
+/// <summary>One generated continuation.</summary>
+/// <param name="Ids">The new token ids (an end-of-sequence token that stopped it included, as transformers returns it).</param>
+/// <param name="Text">The new ids decoded without special tokens, cut before a stop string that ended it.</param>
+/// <param name="FinishReason">Why it stopped.</param>
+/// <param name="PromptTokens">Tokens of the prompt it continues.</param>
+public sealed record GenerationResult(int[] Ids, string Text, FinishReason FinishReason, int PromptTokens);

@@ -1,0 +1,150 @@
+using Skald.Models.Architectures;
+using Skald.Tensors.Autograd;
+using Skald.Tensors.Kernels;
+
+namespace Skald.Models.Generation;
+
+/// <summary>
+/// The keys and values a decoder has computed so far for a batch of sequences (transformers' DynamicCache, but
+/// preallocated): per layer a key and a value buffer [B, Hkv, Capacity, D] (after RoPE, as transformers caches them),
+/// the additive key mask [B, Capacity] (0 real token, float.MinValue padding of a left-padded prompt) and each row's
+/// count of real tokens, which is the position of its next token (transformers' generate:
+/// position_ids = attention_mask.cumsum(−1) − 1). A decoder given a cache runs only the new tokens
+/// (<see cref="IDecoder.Forward(Tape, TokenBatch, KvCache?)"/>): their keys and values are appended and their queries
+/// attend to every cached key. Nothing is allocated per step once the cache exists.
+/// </summary>
+public sealed class KvCache
+{
+    private readonly float[][] keys, values;  // per layer [B, Hkv, Capacity, D]
+    private readonly float[] keyBias;         // [B, Capacity]
+    private readonly int[] realTokens;        // [B]
+    private int[] positions = new int[64];    // [B·Tn] of the running step
+
+    /// <summary>A cache for <paramref name="batch"/> sequences of up to <paramref name="capacity"/> tokens of <paramref name="config"/>'s decoder.</summary>
+    public KvCache(TransformerConfig config, int batch, int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        Batch = batch;
+        Capacity = capacity;
+        Heads = config.NumHeads;
+        KvHeads = config.KeyValueHeads;
+        HeadDim = config.HeadSize;
+        long size = (long)batch * KvHeads * capacity * HeadDim;
+        if (size > Array.MaxLength) throw new ArgumentException($"a cache of {batch} × {capacity} tokens is too large");
+        keys = new float[config.NumLayers][];
+        values = new float[config.NumLayers][];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            keys[i] = new float[size];
+            values[i] = new float[size];
+        }
+        keyBias = new float[batch * capacity];
+        realTokens = new int[batch];
+    }
+
+    /// <summary>B.</summary>
+    public int Batch { get; }
+
+    /// <summary>Token columns allocated per row.</summary>
+    public int Capacity { get; }
+
+    /// <summary>Columns filled by completed forward passes (a left-padded row counts its padding).</summary>
+    public int Length { get; private set; }
+
+    /// <summary>Query heads H.</summary>
+    public int Heads { get; }
+
+    /// <summary>Key/value heads Hkv.</summary>
+    public int KvHeads { get; }
+
+    /// <summary>Head size D.</summary>
+    public int HeadDim { get; }
+
+    /// <summary>Real tokens of row <paramref name="b"/> so far (the position its next token gets).</summary>
+    public int RealTokens(int b) => realTokens[b];
+
+    /// <summary>Empties the cache for a new batch (buffers are kept).</summary>
+    public void Clear()
+    {
+        Length = 0;
+        Array.Clear(realTokens);
+        StepTokens = 0;
+    }
+
+    /// <summary>Tokens per row of the step in progress (between <see cref="Begin"/> and <see cref="Commit"/>).</summary>
+    internal int StepTokens { get; private set; }
+
+    /// <summary>Positions [B·Tn] of the step's tokens (real tokens before each, 0 on padding).</summary>
+    internal ReadOnlyMemory<int> StepPositions => positions.AsMemory(0, Batch * StepTokens);
+
+    /// <summary>The key mask [B, Capacity] (columns up to Length + Tn are meaningful).</summary>
+    internal ReadOnlyMemory<float> KeyBias => keyBias;
+
+    /// <summary>
+    /// Starts a step over <paramref name="tokens"/> [B, Tn] (its Mask marks padding): checks room, writes the new
+    /// columns of the key mask and computes the new tokens' positions.
+    /// </summary>
+    internal void Begin(TokenBatch tokens)
+    {
+        if (tokens.Batch != Batch) throw new ArgumentException($"the cache holds {Batch} rows, the batch has {tokens.Batch}");
+        if (Length + tokens.Seq > Capacity)
+            throw new InvalidOperationException($"the cache holds {Capacity} tokens per row; {Length} + {tokens.Seq} do not fit");
+        int n = tokens.Batch * tokens.Seq;
+        if (positions.Length < n) positions = new int[Math.Max(n, 2 * positions.Length)];
+        for (int b = 0; b < Batch; b++)
+        {
+            int real = realTokens[b];
+            for (int j = 0; j < tokens.Seq; j++)
+            {
+                bool on = tokens.Mask[b * tokens.Seq + j] != 0;
+                positions[b * tokens.Seq + j] = on ? real : 0;
+                keyBias[b * Capacity + Length + j] = on ? 0f : float.MinValue;
+                if (on) real++;
+            }
+        }
+        StepTokens = tokens.Seq;
+    }
+
+    /// <summary>Ends the step: the new columns become part of the cache.</summary>
+    internal void Commit(TokenBatch tokens)
+    {
+        for (int b = 0; b < Batch; b++)
+        for (int j = 0; j < tokens.Seq; j++)
+            if (tokens.Mask[b * tokens.Seq + j] != 0) realTokens[b]++;
+        Length += tokens.Seq;
+        StepTokens = 0;
+    }
+
+    /// <summary>
+    /// Appends layer <paramref name="layer"/>'s new keys and values ([B·Tn, Hkv·D] each) at columns Length..Length+Tn−1 and
+    /// returns the layout of the filled cache.
+    /// </summary>
+    internal KvCacheLayout Append(int layer, Variable k, Variable v)
+    {
+        int tn = StepTokens, d = HeadDim;
+        var layout = new KvCacheLayout(Batch, tn, Length + tn, Capacity, Heads, KvHeads, d);
+        var ks = k.Span;
+        var vs = v.Span;
+        var kc = keys[layer].AsSpan();
+        var vc = values[layer].AsSpan();
+        for (int b = 0; b < Batch; b++)
+        for (int j = 0; j < tn; j++)
+        {
+            int row = (b * tn + j) * KvHeads * d;
+            for (int h = 0; h < KvHeads; h++)
+            {
+                int at = (int)layout.Offset(b, h, Length + j);
+                ks.Slice(row + h * d, d).CopyTo(kc.Slice(at, d));
+                vs.Slice(row + h * d, d).CopyTo(vc.Slice(at, d));
+            }
+        }
+        return layout;
+    }
+
+    /// <summary>Layer <paramref name="layer"/>'s key buffer [B, Hkv, Capacity, D].</summary>
+    internal ReadOnlyMemory<float> Keys(int layer) => keys[layer];
+
+    /// <summary>Layer <paramref name="layer"/>'s value buffer [B, Hkv, Capacity, D].</summary>
+    internal ReadOnlyMemory<float> Values(int layer) => values[layer];
+}

@@ -1,0 +1,107 @@
+using Skald.Models.Architectures;
+using Skald.Tokenizers;
+
+namespace Skald.Models.Generation;
+
+/// <summary>
+/// Text generation from a model folder (config.json, safetensors with an LM head, tokenizer.json, optionally
+/// generation_config.json): prompts as text, token ids or chat messages → <see cref="GenerationResult"/>s, batched
+/// (rows of similar length together; each row's sampling stream is its own, so results do not depend on batching),
+/// through <see cref="Generator"/>.
+/// </summary>
+public sealed class TextGenerator
+{
+    private readonly Generator generator;
+
+    private TextGenerator(IDecoder decoder, Tokenizer tokenizer, GenerationConfig config)
+    {
+        Decoder = decoder;
+        Tokenizer = tokenizer;
+        int pad = tokenizer.PadTokenId ?? config.PadTokenId ?? (config.EosTokenIds.Count > 0 ? config.EosTokenIds[0] : 0);
+        generator = new Generator(decoder, ids => tokenizer.Decode(ids, skipSpecialTokens: true), pad, config.EosTokenIds);
+    }
+
+    /// <summary>Loads the decoder and tokenizer of <paramref name="folder"/>.</summary>
+    public static TextGenerator Load(string folder)
+    {
+        if (!Directory.Exists(folder)) throw new ModelFormatException($"{folder}: model folder not found");
+        if (ArchitectureRegistry.Load(folder) is not IDecoder decoder)
+            throw new ModelFormatException($"{Path.Combine(folder, "config.json")}: model_type is not a decoder LLM, so it cannot generate");
+        string tok = Path.Combine(folder, "tokenizer.json");
+        if (!File.Exists(tok)) throw new ModelFormatException($"{tok}: file not found (generation needs the tokenizer)");
+        return new TextGenerator(decoder, Tokenizer.FromFile(tok), GenerationConfig.Load(folder));
+    }
+
+    /// <summary>The decoder.</summary>
+    public IDecoder Decoder { get; }
+
+    /// <summary>The tokenizer.</summary>
+    public Tokenizer Tokenizer { get; }
+
+    /// <summary>The chat template for <see cref="GenerationInput.Messages"/> inputs (null: such inputs fail).</summary>
+    public IChatFormatter? ChatFormatter { get; set; }
+
+    /// <summary>End-of-sequence ids from the model folder.</summary>
+    public IReadOnlyList<int> EosIds => generator.EosIds;
+
+    /// <summary>Longest prompt + continuation (max_position_embeddings).</summary>
+    public int Context => generator.Context;
+
+    /// <summary>The prompt's token ids (throws <see cref="InvalidOperationException"/> for messages without a chat template).</summary>
+    public int[] Tokenize(GenerationInput input)
+    {
+        if (input.Ids is { } ids) return [.. ids];
+        if (input.Prompt is { } prompt) return Tokenizer.Encode(prompt).Ids;
+        if (input.Messages is { } messages)
+        {
+            if (ChatFormatter is null) throw new InvalidOperationException("messages input needs a chat template");
+            return Tokenizer.Encode(ChatFormatter.Format(messages), addSpecialTokens: false).Ids;
+        }
+        throw new ArgumentException("an input needs a prompt, ids or messages");
+    }
+
+    /// <summary>
+    /// Generates for every prompt (token ids, e.g. from <see cref="Tokenize"/>) in batches of <paramref name="batchSize"/>;
+    /// <paramref name="onText"/> (input index, new text) streams each row's text as it grows.
+    /// </summary>
+    public GenerationResult[] Generate(IReadOnlyList<int[]> prompts, GenerationOptions options, int batchSize = 8,
+        Action<int, string>? onText = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        var results = new GenerationResult[prompts.Count];
+        var order = Enumerable.Range(0, prompts.Count).OrderBy(i => prompts[i].Length).ToArray();
+        for (int start = 0; start < order.Length; start += batchSize)
+        {
+            var rows = order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
+            // Input row i's sampling stream is seeded by i, whatever batch it lands in.
+            var batch = rows.Select(i => (IReadOnlyList<int>)prompts[i]).ToArray();
+            var streams = onText is null ? null : rows.Select(_ => new TextStream()).ToArray();
+            Action<int, int>? onToken = streams is null ? null : (b, id) =>
+            {
+                string delta = streams[b].Push(id, Tokenizer);
+                if (delta.Length > 0) onText!(rows[b], delta);
+            };
+            var outs = generator.Generate(batch, options, rows, onToken);
+            for (int b = 0; b < rows.Length; b++) results[rows[b]] = outs[b];
+        }
+        return results;
+    }
+
+    /// <summary>The text a row's ids decode to so far, released only up to a complete character.</summary>
+    private sealed class TextStream
+    {
+        private readonly List<int> ids = [];
+        private int emitted;
+
+        public string Push(int id, Tokenizer tokenizer)
+        {
+            ids.Add(id);
+            string text = tokenizer.Decode(ids);
+            if (text.Length > 0 && text[^1] == '\uFFFD') return ""; // an incomplete UTF-8 sequence so far
+            if (text.Length <= emitted) return "";
+            string delta = text[emitted..];
+            emitted = text.Length;
+            return delta;
+        }
+    }
+}

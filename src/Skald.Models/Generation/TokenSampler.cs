@@ -1,0 +1,72 @@
+using Skald.Tensors;
+
+namespace Skald.Models.Generation;
+
+/// <summary>
+/// Picks each row's next token from its logits as transformers' generate does (<see cref="LogitsProcessors"/>):
+/// repetition penalty over the tokens the row has seen (prompt and generated), then greedy argmax, or temperature,
+/// top-k, top-p and a draw from the row's own generator. Row i of the input draws from a stream seeded by
+/// (seed, i), so a row's tokens do not depend on what it is batched with. Scratch buffers are reused across steps.
+/// </summary>
+public sealed class TokenSampler
+{
+    private readonly GenerationOptions options;
+    private readonly int vocab;
+    private readonly float[] values;
+    private readonly int[] order;
+    private readonly List<HashSet<int>> seen = [];
+    private readonly List<int[]> seenList = [];
+    private readonly List<int> seenCount = [];
+    private readonly List<SkaldRandom> random = [];
+
+    /// <summary>A sampler over a vocabulary of <paramref name="vocab"/> logits.</summary>
+    public TokenSampler(GenerationOptions options, int vocab)
+    {
+        options.Validate();
+        this.options = options;
+        this.vocab = vocab;
+        values = new float[vocab];
+        order = new int[vocab];
+    }
+
+    /// <summary>Starts a batch: row b is input row <paramref name="rowIndices"/>[b] and has seen its prompt.</summary>
+    public void Begin(IReadOnlyList<IReadOnlyList<int>> prompts, IReadOnlyList<int> rowIndices)
+    {
+        seen.Clear();
+        seenList.Clear();
+        seenCount.Clear();
+        random.Clear();
+        for (int b = 0; b < prompts.Count; b++)
+        {
+            seen.Add([]);
+            seenList.Add(new int[Math.Max(16, prompts[b].Count + options.MaxNewTokens)]);
+            seenCount.Add(0);
+            foreach (int id in prompts[b]) Observe(b, id);
+            random.Add(new SkaldRandom(RowSeed(options.Seed, rowIndices[b])));
+        }
+    }
+
+    /// <summary>Records that row <paramref name="b"/> now contains <paramref name="id"/>.</summary>
+    public void Observe(int b, int id)
+    {
+        if (options.RepetitionPenalty == 1f || !seen[b].Add(id)) return;
+        var list = seenList[b];
+        if (seenCount[b] == list.Length) seenList[b] = list = [.. list, .. new int[list.Length]];
+        list[seenCount[b]++] = id;
+    }
+
+    /// <summary>Row <paramref name="b"/>'s next token from its logits [V] (processed in place).</summary>
+    public int Next(int b, Span<float> logits)
+    {
+        if (logits.Length != vocab) throw new ArgumentException($"expected {vocab} logits, got {logits.Length}");
+        LogitsProcessors.RepetitionPenalty(logits, seenList[b].AsSpan(0, seenCount[b]), options.RepetitionPenalty);
+        if (!options.Sampling) return LogitsProcessors.ArgMax(logits);
+        LogitsProcessors.Temperature(logits, options.Temperature);
+        if (options.TopK > 0) LogitsProcessors.TopK(logits, options.TopK, values);
+        LogitsProcessors.TopP(logits, options.TopP, values, order);
+        return LogitsProcessors.Sample(logits, random[b].NextDouble());
+    }
+
+    /// <summary>The seed of input row <paramref name="row"/>'s stream.</summary>
+    public static ulong RowSeed(ulong seed, int row) => unchecked(seed * 0x9E3779B97F4A7C15UL + (ulong)row * 0xBF58476D1CE4E5B9UL + 1UL);
+}

@@ -1,0 +1,44 @@
+using Skald.Tensors.Kernels;
+
+namespace Skald.Tensors.Autograd;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// Rotary position embeddings at explicit positions (<see cref="Kernels.Rope.ForwardAt"/>): row r of x [N, H·D] is
+    /// the token at <paramref name="positions"/>[r] (a decoding step's new tokens, a left-padded row's real-token
+    /// positions). Returns a new variable.
+    /// </summary>
+    public static Variable Rope(Tape tape, Variable x, RopeTable table, ReadOnlyMemory<int> positions)
+    {
+        if (positions.Length != x.Rows) throw new ArgumentException($"{positions.Length} positions for {x.Rows} rows");
+        int max = 0;
+        foreach (int p in positions.Span) max = Math.Max(max, p);
+        var (cos, sin) = table.Get(max + 1);
+        var y = tape.NewVariable(x.Rows, x.Cols);
+        Kernels.Rope.ForwardAt(x.Span, y.Span, cos, sin, positions.Span, x.Cols, table.HeadDim, table.RotaryDim);
+        if (tape.Records(y))
+        {
+            tape.Record(y, () => tape.WriteGrad(x, dx =>
+                Kernels.Rope.BackwardAt(y.Grad, dx, cos, sin, positions.Span, x.Cols, table.HeadDim, table.RotaryDim)));
+        }
+        return y;
+    }
+
+    /// <summary>
+    /// Causal attention of the new tokens q [B·Tn, H·D] against a key/value cache [B, Hkv, Capacity, D]
+    /// (<see cref="CachedAttention"/>; the new tokens' keys and values already appended) → [B·Tn, H·D].
+    /// Inference only: a recording tape is refused (training runs whole sequences through
+    /// <see cref="DecoderAttention"/>).
+    /// </summary>
+    public static Variable CachedAttention(Tape tape, Variable q, ReadOnlyMemory<float> keys, ReadOnlyMemory<float> values,
+        ReadOnlyMemory<float> keyBias, KvCacheLayout layout, AttentionScoring scoring)
+    {
+        if (tape.Recording) throw new InvalidOperationException("cached attention runs on a non-recording tape only.");
+        if (q.Rows != layout.Batch * layout.NewTokens || q.Cols != layout.Heads * layout.HeadDim)
+            throw new ArgumentException($"q must be [B·Tn, H·D] = [{layout.Batch * layout.NewTokens}, {layout.Heads * layout.HeadDim}]");
+        var y = tape.NewVariable(q.Rows, q.Cols);
+        Kernels.CachedAttention.Forward(q.Span, keys.Span, values.Span, keyBias.Span, y.Span, layout, scoring);
+        return y;
+    }
+}

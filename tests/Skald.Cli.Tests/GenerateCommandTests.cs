@@ -1,0 +1,88 @@
+using System.Text.Json;
+
+namespace Skald.Cli.Tests;
+
+/// <summary>
+/// <c>skald generate</c> on the tiny random decoder fixtures: token ids as given equal the PyTorch reference
+/// (fixtures/models/make_generate.py), prompts are tokenized, rows keep input order, the output is written, tokens/s
+/// are reported, and bad input is one line naming the row.
+/// </summary>
+public sealed class GenerateCommandTests
+{
+    private static readonly string Model = TestPaths.FixtureModel("decoder-qwen2");
+
+    private static (string Dir, string Input, string Output) Files(string rows)
+    {
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "in.jsonl");
+        File.WriteAllText(input, rows);
+        return (dir, input, Path.Combine(dir, "out.jsonl"));
+    }
+
+    [Fact]
+    public void GreedyIdsEqualThePyTorchReferenceInInputOrder()
+    {
+        // expected_generate.jsonl's batch case: three prompts of 7, 3 and 10 ids, 12 greedy tokens each (eos never
+        // produced: the reference does not stop at it, so it must not appear before the 12th token).
+        using var doc = JsonDocument.Parse(File.ReadLines(Path.Combine(Model, "expected_generate.jsonl")).ElementAt(1));
+        var prompts = doc.RootElement.GetProperty("prompts").EnumerateArray().Select(p => p.GetRawText()).ToArray();
+        var expected = doc.RootElement.GetProperty("generated").EnumerateArray()
+            .Select(g => g.EnumerateArray().Select(x => x.GetInt32()).ToArray()).ToArray();
+        Assert.All(expected, e => Assert.DoesNotContain(286, e[..^1]));
+        var (_, input, output) = Files(string.Concat(prompts.Select(p => $"{{\"ids\": {p}}}\n")) + "{\"prompt\": \"hej då\"}\n");
+        var r = SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output, "--max-new-tokens", "12",
+            "--batch-size", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("tokens/s", r.Stderr);
+        var lines = File.ReadAllLines(output);
+        Assert.Equal(4, lines.Length);
+        for (int i = 0; i < 3; i++)
+        {
+            using var row = JsonDocument.Parse(lines[i]);
+            var ids = row.RootElement.GetProperty("ids").EnumerateArray().Select(x => x.GetInt32()).ToArray();
+            int eosAt = Array.IndexOf(expected[i], 286);
+            Assert.Equal(eosAt >= 0 ? expected[i][..(eosAt + 1)] : expected[i], ids);
+            Assert.Equal(eosAt >= 0 ? "eos" : "length", row.RootElement.GetProperty("finish_reason").GetString());
+            Assert.Equal(JsonValueKind.String, row.RootElement.GetProperty("text").ValueKind);
+        }
+        using var text = JsonDocument.Parse(lines[3]);
+        Assert.NotEmpty(text.RootElement.GetProperty("ids").EnumerateArray());
+    }
+
+    [Fact]
+    public void SeededSamplingIsReproducibleAndStreams()
+    {
+        var (_, input, output) = Files("{\"ids\": [3, 17, 40, 99]}\n{\"ids\": [8, 8]}\n");
+        string[] args = ["generate", "--model", Model, "--input", input, "--output", output, "--temperature", "2",
+            "--top-p", "0.9", "--top-k", "50", "--repetition-penalty", "1.1", "--seed", "7", "--max-new-tokens", "8", "--stream"];
+        var a = SkaldProcess.Run(args);
+        Assert.True(a.ExitCode == 0, a.Stderr);
+        string first = File.ReadAllText(output);
+        Assert.False(string.IsNullOrWhiteSpace(a.Stdout)); // the streamed text
+        var b = SkaldProcess.Run(args);
+        Assert.True(b.ExitCode == 0, b.Stderr);
+        Assert.Equal(first, File.ReadAllText(output));
+    }
+
+    [Fact]
+    public void BadInputIsOneLineNamingTheRow()
+    {
+        var (dir, input, output) = Files("{\"prompt\": \"a\"}\n{\"ids\": [" + string.Join(",", Enumerable.Repeat(5, 200)) + "]}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output),
+            1, "in.jsonl:2", "200 tokens", "context");
+        Assert.False(File.Exists(output));
+        File.WriteAllText(input, "{\"messages\": [{\"role\": \"user\", \"content\": \"hej\"}]}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output),
+            1, "in.jsonl:1", "messages input needs a chat template");
+        File.WriteAllText(input, "{\"text\": \"hej\"}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output),
+            1, "in.jsonl:1", "exactly one of");
+        File.WriteAllText(input, "{\"ids\": [1, 99999]}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output),
+            1, "in.jsonl:1", "99999");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output,
+            "--top-p", "1.5"), 2, "--top-p");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Path.Combine(dir, "nope"), "--input", input,
+            "--output", output), 1, "nope");
+    }
+}

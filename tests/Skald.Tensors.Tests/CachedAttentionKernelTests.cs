@@ -1,0 +1,77 @@
+using Skald.Tensors.Kernels;
+
+namespace Skald.Tensors.Tests;
+
+/// <summary>
+/// The KV-cache attention kernel (<see cref="CachedAttention"/>) against its scalar twin and against the full-sequence
+/// attention kernel: attending from the last Tn tokens to a cache of all T keys equals the last Tn rows of causal
+/// attention over the whole sequence, with left padding, grouped-query heads, windows and soft-capping; and
+/// <see cref="Rope.ForwardAt"/> against its twin and against the row-mod-T form.
+/// </summary>
+public sealed class CachedAttentionKernelTests
+{
+    [Theory]
+    [InlineData(1, 0, 0f, 2)]
+    [InlineData(3, 0, 0f, 1)]
+    [InlineData(1, 3, 0f, 2)]
+    [InlineData(2, 4, 1.5f, 4)]
+    public void LastRowsOfFullAttention(int newTokens, int window, float softCap, int kvHeads)
+    {
+        int batch = 2, seq = 9, heads = 4, d = 8, capacity = 12;
+        var rng = new Random(7);
+        var q = TestUtil.RandomArray(rng, batch * seq * heads * d);
+        var k = TestUtil.RandomArray(rng, batch * seq * kvHeads * d);
+        var v = TestUtil.RandomArray(rng, batch * seq * kvHeads * d);
+        var mask = new float[batch * seq];
+        mask[0] = mask[1] = float.MinValue; // row 0 left-padded by two
+        var sc = new AttentionScoring(0.6f, true, window, softCap);
+        var layout = AttentionLayout.Dense(batch, seq, heads, kvHeads, d);
+        var full = new float[q.Length];
+        Attention.ForwardReference(q, k, v, mask, full, new float[batch * heads * seq * seq], layout, sc);
+
+        // The cache: [B, Hkv, capacity, D] holding all T keys; queries: the last Tn rows of each sequence.
+        var cl = new KvCacheLayout(batch, newTokens, seq, capacity, heads, kvHeads, d);
+        float[] kc = new float[batch * kvHeads * capacity * d], vc = new float[kc.Length], bias = new float[batch * capacity];
+        var qn = new float[batch * newTokens * heads * d];
+        for (int b = 0; b < batch; b++)
+        {
+            for (int s = 0; s < seq; s++)
+            {
+                bias[b * capacity + s] = mask[b * seq + s];
+                for (int h = 0; h < kvHeads; h++)
+                {
+                    Array.Copy(k, ((b * seq + s) * kvHeads + h) * d, kc, cl.Offset(b, h, s), d);
+                    Array.Copy(v, ((b * seq + s) * kvHeads + h) * d, vc, cl.Offset(b, h, s), d);
+                }
+            }
+            Array.Copy(q, (b * seq + seq - newTokens) * heads * d, qn, b * newTokens * heads * d, newTokens * heads * d);
+        }
+        float[] y = new float[qn.Length], yr = new float[qn.Length];
+        CachedAttention.Forward(qn, kc, vc, bias, y, cl, sc);
+        CachedAttention.ForwardReference(qn, kc, vc, bias, yr, cl, sc);
+        TestUtil.AssertClose(yr, y, 1e-5, 1e-6, "cached attention vs its twin");
+        for (int b = 0; b < batch; b++)
+        {
+            var expected = full.AsSpan((b * seq + seq - newTokens) * heads * d, newTokens * heads * d);
+            TestUtil.AssertClose(expected, yr.AsSpan(b * newTokens * heads * d, newTokens * heads * d), 1e-5, 1e-6,
+                $"row {b}: cached vs full attention");
+        }
+    }
+
+    [Fact]
+    public void RopeAtPositionsMatchesTwinAndRowForm()
+    {
+        int headDim = 8, heads = 2, width = heads * headDim, seq = 5;
+        var table = new RopeTable(headDim, 10000);
+        var (cos, sin) = table.Get(seq);
+        var x = TestUtil.RandomArray(new Random(3), 2 * seq * width);
+        int[] positions = [.. Enumerable.Range(0, 2 * seq).Select(r => r % seq)];
+        float[] rowForm = new float[x.Length], at = new float[x.Length], twin = new float[x.Length];
+        Rope.Forward(x, rowForm, cos, sin, 2 * seq, seq, width, headDim, headDim);
+        Rope.ForwardAt(x, at, cos, sin, positions, width, headDim, headDim);
+        Rope.ForwardReference(x, twin, cos, sin, 2 * seq, 1, width, headDim, headDim, 1f, positions);
+        Assert.Equal(rowForm, at);
+        TestUtil.AssertClose(twin, at, 1e-6, 1e-6, "rope at positions vs twin");
+        Assert.Throws<ArgumentException>(() => Rope.ForwardAt(x, at, cos, sin, [.. positions[..^1], 10_000], width, headDim, headDim));
+    }
+}

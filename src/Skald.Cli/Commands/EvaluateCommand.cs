@@ -16,10 +16,10 @@ namespace Skald.Cli.Commands;
 /// <summary><c>skald evaluate</c>: one model (or BM25) on one task, results as MTEB-style JSON.</summary>
 internal sealed class EvaluateCommand : Command
 {
-    private readonly Option<string> model = CliOptions.Text("--model", "Model folder, bm25, or hybrid:DIR (BM25 + the model's dense retrieval)", "DIR|bm25|hybrid:DIR", required: true);
+    private readonly Option<string> model = CliOptions.Text("--model", "Model folder, bm25, or hybrid:DIR (BM25 + the model's dense retrieval); required except for --type generation", "DIR|bm25|hybrid:DIR");
     private readonly Option<string> task = CliOptions.Text("--task", "Task folder or file (BEIR folder for retrieval; JSONL/CSV for the others)", "PATH", required: true);
     private readonly Option<string> type = CliOptions.OptionalChoice("--type",
-        "Task type (default: guessed from the task's files)", "retrieval", "sts", "pairs", "triplets", "classification", "clustering", "bitext");
+        "Task type (default: guessed from the task's files)", "retrieval", "sts", "pairs", "triplets", "classification", "clustering", "bitext", "generation");
     private readonly Option<string> output = CliOptions.Text("--output", "Write the MTEB-style results JSON here (default: stdout)", "FILE");
     private readonly Option<string> name = CliOptions.Text("--name", "Task name in the results (default: the folder or file name)", "NAME");
     private readonly Option<string> language = CliOptions.Text("--language", "Language code recorded in the results (e.g. nb, da, sv)", "CODE");
@@ -34,11 +34,13 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<double?> k1 = CliOptions.Number("--k1", "BM25 term-frequency saturation k1", v => v >= 0, "a non-negative number");
     private readonly Option<double?> b = CliOptions.Number("--b", "BM25 length normalisation b", v => v >= 0, "a non-negative number");
     private readonly Option<bool> noStem = CliOptions.Flag("--no-stem", "BM25 without Snowball stemming");
+    private readonly GenerationEvaluation generation = new();
 
     public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {
         foreach (var o in new Option[] { model, task, type, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, cache, k1, b, noStem })
             Options.Add(o);
+        foreach (var o in generation.Options) Options.Add(o);
         SetAction(Run);
     }
 
@@ -46,6 +48,8 @@ internal sealed class EvaluateCommand : Command
     {
         string? outputPath = p.GetValue(output);
         if (outputPath is not null) OutputPath.NotAnInput(outputPath, p.GetValue(task));
+        if (p.GetValue(type) == "generation") return generation.Run(p, p.GetValue(task)!, outputPath);
+        if (p.GetValue(model) is null) throw new UsageException("'evaluate' needs --model (see 'skald evaluate --help')");
         try
         {
             var definition = TaskDefinition.FromPath(p.GetValue(task)!, p.GetValue(type) is { } t ? TaskDefinition.ParseKind(t) : null,

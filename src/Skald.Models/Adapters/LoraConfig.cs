@@ -40,6 +40,16 @@ public sealed record LoraConfig
     /// <summary>The base model the adapter was trained on (informational).</summary>
     public string? BaseModel { get; init; }
 
+    /// <summary>
+    /// peft's <c>task_type</c> written to adapter_config.json: null for an adapter on the bare model (LLM2Vec's
+    /// LlamaModel), <c>CAUSAL_LM</c> for one on a <c>*ForCausalLM</c> (supervised fine-tuning), whose modules sit under
+    /// <see cref="ModulePrefix"/>.
+    /// </summary>
+    public string? TaskType { get; init; }
+
+    /// <summary>What peft's keys put between <c>base_model.model.</c> and a module's key (<c>model.</c> for a ForCausalLM).</summary>
+    public string ModulePrefix { get; init; } = "";
+
     /// <summary>The factor B·A is multiplied by.</summary>
     public float Scale => UseRsLora ? Alpha / MathF.Sqrt(R) : Alpha / R;
 
@@ -92,7 +102,7 @@ public sealed record LoraConfig
     public JsonObject ToJson() => new()
     {
         ["peft_type"] = "LORA",
-        ["task_type"] = null,
+        ["task_type"] = TaskType,
         ["base_model_name_or_path"] = BaseModel,
         ["r"] = R,
         ["lora_alpha"] = Alpha,

@@ -119,8 +119,8 @@ public static class PeftAdapters
         foreach (var p in parameters)
         {
             if (p.Lora is not { } lora) continue;
-            tensors.Add(new TensorToWrite(KeyPrefix + lora.A.Name, lora.A.Shape, lora.A.Data));
-            tensors.Add(new TensorToWrite(KeyPrefix + lora.B.Name, lora.B.Shape, lora.B.Data));
+            tensors.Add(new TensorToWrite(KeyPrefix + config.ModulePrefix + lora.A.Name, lora.A.Shape, lora.A.Data));
+            tensors.Add(new TensorToWrite(KeyPrefix + config.ModulePrefix + lora.B.Name, lora.B.Shape, lora.B.Data));
         }
         if (tensors.Count == 0) throw new InvalidOperationException("no adapters are attached");
         string full = Path.GetFullPath(folder);

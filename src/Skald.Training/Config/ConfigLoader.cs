@@ -204,7 +204,10 @@ public static class ConfigLoader
             d.Path("eval"),
             d.Double("eval_split", 0, 0),
             d.IntOrNull("max_eval_samples", 1),
-            d.PathList("columns") is { Count: > 0 } cols ? cols : null) { Instruction = d.Str("instruction") };
+            d.PathList("columns") is { Count: > 0 } cols ? cols : null)
+        {
+            Instruction = d.Str("instruction"), PromptFormat = d.Choice("prompt_format", "auto", "auto", "alpaca", "chat_template"),
+        };
         if (data.EvalSplit >= 1 && data.EvalSplit != Math.Floor(data.EvalSplit))
             throw new TrainingException($"{d.Where("eval_split")}: data.eval_split must be a fraction in (0, 1) or a whole number of rows");
         d.Done();
@@ -230,7 +233,9 @@ public static class ConfigLoader
             NoDuplicates = t.Bool("no_duplicates", true),
             LoggingSteps = t.Int("logging_steps", 10, 1),
             GradientCheckpointing = t.Bool("gradient_checkpointing", false),
+            GroupByLength = t.Bool("group_by_length", false),
         };
+        bool noDuplicatesSet = t.Str("no_duplicates") is not null;
         if (training.MaxSteps == 0 || training.MaxSteps < -1)
             throw new TrainingException(
                 $"{t.Where("max_steps")}: training.max_steps must be a positive number of steps, or -1 to train for training.epochs");
@@ -239,7 +244,7 @@ public static class ConfigLoader
         var l = S("loss");
         var loss = new LossSection
         {
-            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp"),
+            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm"),
             MaskProbability = l.Str("mask_probability") is null ? null : l.Float("mask_probability", 0.15f, 0, 1),
             MaskCollator = l.Choice("mask_collator", "default", "default", "all_mask"),
             Scale = l.Float("scale", 20f, 0),
@@ -249,7 +254,10 @@ public static class ConfigLoader
             MatryoshkaInner = l.Choice("matryoshka_inner", "mnrl", "mnrl", "cosent", "triplet"),
             MatryoshkaDims = l.IntList("matryoshka_dims"),
             MatryoshkaWeights = l.FloatList("matryoshka_weights"),
+            MaxSeqLength = l.IntOrNull("max_seq_length", 2),
         };
+        // Supervised fine-tuning has no in-batch negatives: repeated prompts in a batch are fine unless asked otherwise.
+        if (loss.Type == "causal_lm" && !noDuplicatesSet) training = training with { NoDuplicates = false };
         if (loss.MatryoshkaWeights is not null && loss.MatryoshkaDims is not null && loss.MatryoshkaWeights.Count != loss.MatryoshkaDims.Count)
             throw new TrainingException($"{l.Where("matryoshka_weights")}: loss.matryoshka_weights needs one weight per entry of loss.matryoshka_dims");
         if (loss.MaskProbability is { } mp && mp is <= 0 or >= 1)

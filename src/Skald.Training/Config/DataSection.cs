@@ -22,4 +22,10 @@ public sealed record DataSection(
     /// pairs and attended to but not pooled; the other columns (documents) get none, as in LLM2Vec's supervised step.
     /// </summary>
     public string? Instruction { get; init; }
+
+    /// <summary>
+    /// causal_lm: how prompts are written: <c>auto</c> (the model's chat template when one is available through
+    /// <see cref="Data.Instructions.ChatPromptFormats"/>, else Alpaca's), <c>alpaca</c> or <c>chat_template</c>.
+    /// </summary>
+    public string PromptFormat { get; init; } = "auto";
 }

@@ -59,4 +59,10 @@ public sealed record TrainingSection
     /// gradient_checkpointing): less memory, one more forward pass of compute, the same gradients bit for bit.
     /// </summary>
     public bool GradientCheckpointing { get; init; }
+
+    /// <summary>
+    /// Batch rows of similar token length (transformers' group_by_length): for <c>causal_lm</c>, whose rows are
+    /// tokenized once to measure them; other losses ignore it.
+    /// </summary>
+    public bool GroupByLength { get; init; }
 }

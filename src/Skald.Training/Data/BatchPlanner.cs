@@ -41,9 +41,12 @@ public static class BatchPlanner
         }
     }
 
-    /// <summary>Plans epoch <paramref name="epoch"/>.</summary>
+    /// <summary>
+    /// Plans epoch <paramref name="epoch"/>; with <paramref name="groupByLength"/> the rows of a dataset with
+    /// <see cref="TextDataset.Lengths"/> are length-grouped after the shuffle (<see cref="GroupByLength"/>).
+    /// </summary>
     public static IReadOnlyList<PlannedBatch> PlanEpoch(IReadOnlyList<TextDataset> datasets, int batchSize, bool shuffle,
-        bool noDuplicates, string sampling, ulong seed, int epoch)
+        bool noDuplicates, string sampling, ulong seed, int epoch, bool groupByLength = false)
     {
         var random = EpochRandom(seed, epoch);
         var perDataset = new List<List<int[]>>();
@@ -51,6 +54,7 @@ public static class BatchPlanner
         {
             var order = Enumerable.Range(0, d.Count).ToArray();
             if (shuffle) TextDataset.Shuffle(order, random);
+            if (groupByLength && d.Lengths is { } lengths) order = GroupByLength(order, lengths, batchSize);
             perDataset.Add(noDuplicates ? NoDuplicateBatches(d, order, batchSize) : Chunks(order, batchSize));
         }
         var plan = new List<PlannedBatch>();
@@ -74,6 +78,29 @@ public static class BatchPlanner
             }
         }
         return plan;
+    }
+
+    /// <summary>
+    /// transformers' LengthGroupedSampler (trainer_pt_utils.get_length_grouped_indices) over an already shuffled
+    /// <paramref name="order"/>: cut into mega-batches of 50 batches, each sorted by length, longest first (ties keep
+    /// their order), and the longest row of all moved to the very first place so a too-long batch fails at once.
+    /// Batches then hold rows of similar length, so little of a padded batch is padding.
+    /// </summary>
+    /// <remarks>Upstream: https://github.com/huggingface/transformers/blob/002272831fba584eb30dca9729c1be456836960a/src/transformers/trainer_pt_utils.py</remarks>
+    public static int[] GroupByLength(int[] order, IReadOnlyList<int> lengths, int batchSize)
+    {
+        int mega = Math.Max(1, batchSize * 50);
+        var result = new int[order.Length];
+        int longestAt = 0;
+        for (int s = 0; s < order.Length; s += mega)
+        {
+            var chunk = order[s..Math.Min(order.Length, s + mega)];
+            var sorted = chunk.Select((row, k) => (row, k)).OrderByDescending(x => lengths[x.row]).ThenBy(x => x.k).Select(x => x.row).ToArray();
+            sorted.CopyTo(result, s);
+            if (lengths[sorted[0]] > lengths[result[longestAt]]) longestAt = s;
+        }
+        (result[0], result[longestAt]) = (result[longestAt], result[0]);
+        return result;
     }
 
     private static List<int[]> Chunks(int[] order, int batchSize)

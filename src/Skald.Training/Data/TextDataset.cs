@@ -38,6 +38,9 @@ public sealed class TextDataset
     /// <summary>Number of rows.</summary>
     public int Count => Rows.Count;
 
+    /// <summary>Token count per row for length-grouped batches (<c>training.group_by_length</c>), or null.</summary>
+    public IReadOnlyList<int>? Lengths { get; init; }
+
     /// <summary>Keeps the input columns <paramref name="names"/>, in that order (the label stays).</summary>
     public TextDataset SelectColumns(IReadOnlyList<string> names)
     {

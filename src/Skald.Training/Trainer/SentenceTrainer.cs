@@ -170,7 +170,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
     }
 
     private IReadOnlyList<PlannedBatch> Plan(int epoch) => BatchPlanner.PlanEpoch(setup.Train, config.Training.BatchSize,
-        config.Training.Shuffle, config.Training.NoDuplicates, config.Data.Sampling, config.Training.Seed, epoch);
+        config.Training.Shuffle, config.Training.NoDuplicates, config.Data.Sampling, config.Training.Seed, epoch, config.Training.GroupByLength);
 
     private void CheckBestMetric()
     {
@@ -260,7 +260,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             $"data.sampling={c.Data.Sampling}", $"data.instruction={c.Data.Instruction}", $"data.columns={string.Join(",", c.Data.Columns ?? [])}", $"training.batch_size={c.Training.BatchSize}",
             $"training.gradient_accumulation_steps={c.Training.GradientAccumulationSteps}",
             $"training.seed={c.Training.Seed}", $"training.shuffle={c.Training.Shuffle}",
-            $"training.no_duplicates={c.Training.NoDuplicates}", $"loss.type={c.Loss.Type}", $"model.type={c.Model.Type}",
+            $"training.no_duplicates={c.Training.NoDuplicates}", $"training.group_by_length={c.Training.GroupByLength}", $"loss.max_seq_length={c.Loss.MaxSeqLength}", $"data.prompt_format={c.Data.PromptFormat}", $"loss.type={c.Loss.Type}", $"model.type={c.Model.Type}",
             $"model.adapters={string.Join(",", c.Model.Adapters.Select(Path.GetFullPath))}", $"model.attention={c.Model.Attention}",
             $"lora={(c.Lora is { } l ? $"{l.R}/{l.Alpha}/{string.Join("+", l.TargetModules)}" : "off")}");
     }

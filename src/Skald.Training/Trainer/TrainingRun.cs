@@ -4,6 +4,7 @@ using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Training.Config;
 using Skald.Training.Data;
+using Skald.Training.Data.Instructions;
 using Skald.Training.Evaluation;
 using Skald.Training.Losses;
 using Skald.Training.Modeling;
@@ -75,8 +76,13 @@ public static class TrainingRun
         {
             try
             {
-                model.EnableLora(new LoraConfig { R = lora.R, Alpha = lora.Alpha, Dropout = lora.Dropout, TargetModules = lora.TargetModules },
-                    config.Training.Seed + 1);
+                // Supervised fine-tuning adapts a *ForCausalLM: peft's CAUSAL_LM task, its modules under "model.".
+                bool sft = config.Loss.Type == "causal_lm";
+                model.EnableLora(new LoraConfig
+                {
+                    R = lora.R, Alpha = lora.Alpha, Dropout = lora.Dropout, TargetModules = lora.TargetModules,
+                    TaskType = sft ? "CAUSAL_LM" : null, ModulePrefix = sft ? "model." : "",
+                }, config.Training.Seed + 1);
             }
             catch (ModelFormatException e)
             {
@@ -88,7 +94,13 @@ public static class TrainingRun
             throw new TrainingException($"{config.Model.Path}: model.type is static but the folder holds a transformer");
         if (config.Model.Type != "static" && model.Source.IsStatic)
             throw new TrainingException($"{config.Model.Path}: a static model; set model.type: static to train it");
-        var loss = CreateLoss(config.Loss, model);
+        var loss = CreateLoss(config, model);
+        var evaluators = CreateEvaluators(config, eval);
+        if (loss is CausalLmLoss causal)
+        {
+            train = [.. train.Select(d => MeasureInstructions(causal, d, config.Training.GroupByLength, log))];
+            evaluators = eval is null ? [] : [new CausalLmEvaluator(causal, eval)];
+        }
         var t = config.Training;
         var adam = new AdamW([.. model.Parameters, .. loss.Parameters], t.AdamBeta1, t.AdamBeta2, t.AdamEpsilon, t.WeightDecay);
         return new TrainerSetup
@@ -98,7 +110,7 @@ public static class TrainingRun
             Optimizer = adam,
             Clip = GradientClipping.ClipGlobalNorm,
             Train = train,
-            Evaluators = CreateEvaluators(config, eval),
+            Evaluators = evaluators,
             Config = config,
             Progress = progress,
             Log = log,
@@ -112,9 +124,16 @@ public static class TrainingRun
     /// </summary>
     public static (IReadOnlyList<TextDataset> Train, TextDataset? Eval) ReadData(TrainingConfig config)
     {
+        var chat = config.Loss.Type == "causal_lm" ? ChatFormat(config) : null;
         TextDataset Read(string path, string split)
         {
             var files = Skald.Hub.HubResolver.LocateDataset(path, split);
+            if (chat is not null || config.Loss.Type == "causal_lm")
+            {
+                if (files.Count != 1)
+                    throw new TrainingException($"{path}: causal_lm reads one instruction file; this dataset has {files.Count} shards");
+                return InstructionDatasetReader.Read(files[0], chat);
+            }
             var d = files.Count == 1 && files[0] == path ? DatasetReader.Read(path) : DatasetReader.ReadAll(files, path);
             return config.Data.Columns is { } cols ? d.SelectColumns(cols) : d;
         }
@@ -142,6 +161,58 @@ public static class TrainingRun
         if (!File.Exists(tokenizer)) throw new TrainingException($"model.tokenizer: {tokenizer} not found");
         return StaticModelWriter.CreateRandom(Path.Combine(config.Output.Dir, "initial-model"), tokenizer, m.Dimension, m.Normalize,
             config.Training.Seed);
+    }
+
+    /// <summary>
+    /// causal_lm: the chat template prompts are written with (<c>data.prompt_format</c>; <c>auto</c> takes the model's
+    /// when <see cref="ChatPromptFormats"/> finds one), or null for the built-in Alpaca format.
+    /// </summary>
+    public static IChatPromptFormat? ChatFormat(TrainingConfig config)
+    {
+        if (config.Data.PromptFormat == "alpaca") return null;
+        var chat = ChatPromptFormats.For(config.Model.Path);
+        if (chat is null && config.Data.PromptFormat == "chat_template")
+            throw new TrainingException($"data.prompt_format is chat_template but {config.Model.Path} has no chat template " +
+                (ChatPromptFormats.Loader is null ? "engine available in this build" : "(tokenizer_config.json chat_template)") + "; use prompt_format: alpaca");
+        return chat;
+    }
+
+    /// <summary>
+    /// causal_lm: tokenizes every row once to count (and log) the rows longer than the loss's maximum length, which are
+    /// cut at the end, and, with <paramref name="groupByLength"/>, to give the planner their lengths.
+    /// </summary>
+    public static TextDataset MeasureInstructions(CausalLmLoss loss, TextDataset d, bool groupByLength, Action<string>? log)
+    {
+        var lengths = new int[d.Count];
+        int truncated = 0, empty = 0;
+        for (int i = 0; i < d.Count; i++)
+        {
+            var (ids, labels) = loss.Sequence(d.Rows[i][0], d.Rows[i][1], out bool cut);
+            lengths[i] = ids.Length;
+            if (!cut) continue;
+            truncated++;
+            if (labels.All(l => l < 0)) empty++;
+        }
+        if (truncated > 0)
+            log?.Invoke($"note: {d.Name}: {truncated} of {d.Count} rows are longer than {loss.MaxLength} tokens (loss.max_seq_length) and " +
+                $"were cut at the end, keeping their first {loss.MaxLength} tokens" +
+                (empty > 0 ? $"; {empty} of them lost their whole response and train nothing" : ""));
+        return groupByLength ? new TextDataset(d.Name, d.Columns, d.Rows, d.Labels, d.LabelColumn) { Lengths = lengths } : d;
+    }
+
+    /// <summary>The loss named by <c>loss.type</c> for <paramref name="model"/> (causal_lm with the config's length and prompt format).</summary>
+    public static ILoss CreateLoss(TrainingConfig config, TrainableEncoder model)
+    {
+        if (config.Loss.Type != "causal_lm") return CreateLoss(config.Loss, model);
+        if (model.Source.IsStatic) throw new TrainingException("loss.type causal_lm needs a decoder, not a static model");
+        try
+        {
+            return new CausalLmLoss(model, config.Loss.MaxSeqLength ?? model.Model.MaxSeqLength, addSpecialPrefix: ChatFormat(config) is null);
+        }
+        catch (ArgumentException e)
+        {
+            throw new TrainingException(e.Message, e);
+        }
     }
 
     /// <summary>The loss named by <c>loss.type</c> for <paramref name="model"/>.</summary>
@@ -201,6 +272,7 @@ public static class TrainingRun
         string? problem = type switch
         {
             "mlm" or "mntp" when d.Columns.Count < 1 => "needs a text column",
+            "causal_lm" when d.Columns.Count != 2 => "needs (prompt, response) rows (Alpaca or chat-style instruction data)",
             "mnrl" or "cached_mnrl" when d.Columns.Count < 2 => "needs (anchor, positive[, negative...]) text columns",
             "triplet" when d.Columns.Count != 3 => "needs exactly (anchor, positive, negative) text columns",
             "cosent" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a score column",

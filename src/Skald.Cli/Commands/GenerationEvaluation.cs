@@ -1,0 +1,102 @@
+using System.CommandLine;
+using Skald.Cli.CommandLine;
+using Skald.Cli.IO;
+using Skald.Cli.Output;
+using Skald.Data.Llm;
+using Skald.Evaluation.Generation;
+using Skald.Models;
+using Skald.Retrieval;
+
+namespace Skald.Cli.Commands;
+
+/// <summary>
+/// <c>skald evaluate --type generation</c>: the task's (id, prompt, reference) rows, one or more prediction files
+/// (<c>--predictions FILE</c> or <c>NAME=FILE</c>, repeatable: each a system), the metrics (ROUGE-L, BERTScore over a
+/// Skald encoder, an LLM judge on an OpenAI-compatible endpoint), optionally human preferences; prints a Markdown
+/// report and writes the JSON report (<c>--output</c> or stdout). Generating the predictions inside evaluate (through
+/// <c>skald generate</c>'s library entry point) is not done yet: predictions come from files.
+/// </summary>
+internal sealed class GenerationEvaluation
+{
+    public Option<string[]> Predictions { get; } = new("--predictions")
+    {
+        Description = "Generation: predictions JSONL ({\"id\", \"text\"}), FILE or NAME=FILE; repeat for several systems", HelpName = "[NAME=]FILE",
+    };
+
+    public Option<string> Metrics { get; } = CliOptions.Text("--metrics", "Generation: metrics, comma-separated (rougeL, bertscore, judge)", "LIST", "rougeL");
+
+    public Option<string> BertScoreModel { get; } = CliOptions.Text("--bertscore-model", "Generation: encoder folder whose token states BERTScore matches", "DIR");
+
+    public Option<bool> BertScoreIdf { get; } = CliOptions.Flag("--bertscore-idf", "Generation: weight BERTScore's tokens by their idf over the references");
+
+    public Option<string> BertScoreBaseline { get; } = CliOptions.Text("--bertscore-baseline", "Generation: baseline CSV (LAYER,P,R,F) to rescale BERTScore with", "FILE");
+
+    public Option<string> Judge { get; } = CliOptions.Text("--judge", "Generation: judge endpoint and model, URL#MODEL (OpenAI-compatible)", "URL#MODEL");
+
+    public Option<string> JudgeCache { get; } = CliOptions.Text("--judge-cache", "Generation: the judge's reply cache (JSONL; default: next to the task file)", "FILE");
+
+    public Option<string> Preferences { get; } = CliOptions.Text("--preferences", "Generation: human preferences JSONL ({\"id\", \"a\", \"b\", \"winner\"}) for pairwise accuracy", "FILE");
+
+    /// <summary>The options this adds to <c>evaluate</c>.</summary>
+    public IEnumerable<Option> Options => [Predictions, Metrics, BertScoreModel, BertScoreIdf, BertScoreBaseline, Judge, JudgeCache, Preferences];
+
+    /// <summary>Runs the evaluation; returns the exit code.</summary>
+    public int Run(ParseResult p, string taskPath, string? outputPath)
+    {
+        var files = p.GetValue(Predictions) ?? [];
+        if (files.Length == 0) throw new UsageException("--type generation needs --predictions FILE (repeat it, as NAME=FILE, for several systems)");
+        var metrics = (p.GetValue(Metrics) ?? "rougeL").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var m in metrics)
+        {
+            if (!GenerationEvaluator.KnownMetrics.Contains(m))
+                throw new UsageException($"option --metrics: unknown metric '{m}' (known: {string.Join(", ", GenerationEvaluator.KnownMetrics)})");
+        }
+        try
+        {
+            var task = GenerationFiles.ReadTask(taskPath);
+            var systems = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+            foreach (var f in files)
+            {
+                int eq = f.IndexOf('=');
+                string name = eq > 0 ? f[..eq] : Path.GetFileNameWithoutExtension(f), path = eq > 0 ? f[(eq + 1)..] : f;
+                if (!systems.TryAdd(name, GenerationFiles.ReadPredictions(path))) throw new UsageException($"--predictions: system '{name}' given twice");
+            }
+            BertScorer? bert = null;
+            if (metrics.Contains("bertscore"))
+            {
+                string dir = p.GetValue(BertScoreModel) ?? throw new UsageException("--metrics bertscore needs --bertscore-model DIR");
+                var encoder = SentenceEncoder.Load(HubModels.Resolve(dir, p.GetValue(CliOptions.Quiet)));
+                var baseline = p.GetValue(BertScoreBaseline) is { } b ? Evaluation.Generation.BertScoreBaseline.Read(b, encoder.Transformer.Config.NumLayers) : null;
+                bert = new BertScorer(encoder, p.GetValue(BertScoreIdf), baseline);
+            }
+            using var judge = metrics.Contains("judge") ? CreateJudge(p, taskPath) : null;
+            var preferences = p.GetValue(Preferences) is { } pref ? GenerationFiles.ReadPreferences(pref) : null;
+            var report = new GenerationEvaluator { Metrics = metrics, BertScore = bert, Judge = judge }
+                .EvaluateAsync(task, systems, preferences).GetAwaiter().GetResult();
+            string json = report.ToJson();
+            if (outputPath is null) Console.WriteLine(json);
+            else AtomicFile.Write(outputPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));
+            Terminal.Log(report.ToMarkdown().TrimEnd(), p.GetValue(CliOptions.Quiet));
+            return 0;
+        }
+        catch (EvaluationException e)
+        {
+            throw new InputException(e.Message);
+        }
+        catch (Data.DataException e)
+        {
+            throw new InputException(e.Message);
+        }
+    }
+
+    private LlmAnswerJudge CreateJudge(ParseResult p, string taskPath)
+    {
+        string spec = p.GetValue(Judge) ?? throw new UsageException("--metrics judge needs --judge URL#MODEL");
+        int hash = spec.LastIndexOf('#');
+        if (hash <= 0 || hash == spec.Length - 1 || !Uri.TryCreate(spec[..hash], UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
+            throw new UsageException($"option --judge must be URL#MODEL (an http(s) OpenAI-compatible endpoint and a model name), got '{spec}'");
+        var settings = new LlmSettings { Endpoint = endpoint, Model = spec[(hash + 1)..], ApiKey = DataGenerateCommand.ApiKey(endpoint, "OPENAI_API_KEY") };
+        string cache = p.GetValue(JudgeCache) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(taskPath))!, Path.GetFileNameWithoutExtension(taskPath) + ".judge.jsonl");
+        return new LlmAnswerJudge(settings, cache);
+    }
+}

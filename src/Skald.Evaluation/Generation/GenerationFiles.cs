@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Skald.Retrieval;
+
+namespace Skald.Evaluation.Generation;
+
+/// <summary>
+/// Reads the JSONL files of <c>skald evaluate --type generation</c>: task rows (<see cref="GenerationRow"/>), predictions
+/// (<c>{"id", "text"}</c>) and human preferences (<see cref="HumanPreference"/>). A bad row is an
+/// <see cref="EvaluationException"/> naming the file and line.
+/// </summary>
+public static class GenerationFiles
+{
+    /// <summary>The task rows of <paramref name="path"/>.</summary>
+    public static IReadOnlyList<GenerationRow> ReadTask(string path) => [.. Rows(path, "id", "prompt", "reference").Select(r =>
+        new GenerationRow(r.Values[0], r.Values[1], r.Values[2], r.Optional.GetValueOrDefault("task") ?? "all"))];
+
+    /// <summary>Prediction text by row id.</summary>
+    public static IReadOnlyDictionary<string, string> ReadPredictions(string path)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var r in Rows(path, "id", "text"))
+        {
+            if (!result.TryAdd(r.Values[0], r.Values[1])) throw new EvaluationException($"{path}:{r.Line}: id '{r.Values[0]}' appears twice");
+        }
+        return result;
+    }
+
+    /// <summary>The human preferences of <paramref name="path"/>.</summary>
+    public static IReadOnlyList<HumanPreference> ReadPreferences(string path) =>
+        [.. Rows(path, "id", "a", "b", "winner").Select(r => new HumanPreference(r.Values[0], r.Values[1], r.Values[2], r.Values[3]))];
+
+    private static IEnumerable<(int Line, string[] Values, Dictionary<string, string> Optional)> Rows(string path, params string[] keys)
+    {
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new EvaluationException($"{path}: cannot read the file ({e.Message})");
+        }
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (string.IsNullOrWhiteSpace(lines[i])) continue;
+            JsonElement root;
+            try
+            {
+                using var doc = JsonDocument.Parse(lines[i]);
+                root = doc.RootElement.Clone();
+            }
+            catch (JsonException e)
+            {
+                throw new EvaluationException($"{path}:{i + 1}: invalid JSON ({e.Message.Split(" Path:")[0]})");
+            }
+            if (root.ValueKind != JsonValueKind.Object) throw new EvaluationException($"{path}:{i + 1}: expected a JSON object");
+            var values = new string[keys.Length];
+            for (int k = 0; k < keys.Length; k++)
+            {
+                if (!root.TryGetProperty(keys[k], out var v) || v.ValueKind is not (JsonValueKind.String or JsonValueKind.Number))
+                    throw new EvaluationException($"{path}:{i + 1}: missing '{keys[k]}' (rows need {string.Join(", ", keys)})");
+                values[k] = v.ValueKind == JsonValueKind.Number ? v.GetRawText() : v.GetString()!;
+            }
+            var optional = root.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String && !keys.Contains(p.Name))
+                .ToDictionary(p => p.Name, p => p.Value.GetString()!);
+            yield return (i + 1, values, optional);
+        }
+    }
+}

@@ -121,6 +121,7 @@ public static class RouterFolderWriter
     private static void CopyModule(string source, string target, bool isRoot)
     {
         string[] notModule = ["modules.json", "config_sentence_transformers.json", "README.md", RouterConfig.FileName];
+        if (!Directory.Exists(source)) return; // a module without files (Normalize)
         foreach (var file in Directory.GetFiles(source))
         {
             if (isRoot && notModule.Contains(Path.GetFileName(file))) continue;

@@ -37,6 +37,7 @@ internal static class Cli
             new PipelineCommand(),
             new DataCommand(),
             new ServeCommand(),
+            new Command("adapter", "Query adapters over frozen or remote embedding models") { new AdapterTrainCommand() },
         };
         return root;
     }

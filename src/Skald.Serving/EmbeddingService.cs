@@ -48,7 +48,7 @@ public sealed class EmbeddingService : IDisposable
     {
         if (request.Dimensions is int d && d > Encoder.Dimension)
             throw ApiException.BadRequest($"dimensions {d} is larger than the model's {Encoder.Dimension}", "dimensions");
-        var inputs = Prepare(request.Inputs);
+        var inputs = Prepare(request.Inputs, request.InputType);
         var embeddings = await batcher.Submit(inputs).ConfigureAwait(false);
         if (request.Dimensions is int n)
         {
@@ -59,15 +59,23 @@ public sealed class EmbeddingService : IDisposable
         return new EmbeddingResult(embeddings, tokens);
     }
 
-    private ModelInputs Prepare(EmbeddingInputs inputs)
+    private ModelInputs Prepare(EmbeddingInputs inputs, string? inputType)
     {
+        // input_type picks the Router route and, when the model defines it, the prompt of that name (encode_query / encode_document).
+        var encode = new EncodeOptions
+        {
+            Route = inputType,
+            PromptName = inputType is not null && Encoder.Folder.Prompts.TryGetValue(inputType, out var named) && named.Length > 0 ? inputType : null,
+        };
+        bool query = inputType == "query" && Encoder.Folder.DefaultRoute is not null
+            || inputType is null && Encoder.Folder.DefaultRoute == "query";
         int max = Encoder.MaxSeqLength;
         if (inputs.Texts is { } texts)
         {
             ModelInputs prepared;
             try
             {
-                prepared = Encoder.Prepare(texts);
+                prepared = Encoder.Prepare(texts, encode);
             }
             catch (Exception e) when (e is ModelFormatException or TokenizerException)
             {
@@ -100,7 +108,7 @@ public sealed class EmbeddingService : IDisposable
             }
             encodings[i] = FromIds(row);
         }
-        return new ModelInputs(encodings);
+        return new ModelInputs(encodings, Query: query);
     }
 
     private static ApiException TooLong(int index, int max) => ApiException.BadRequest(

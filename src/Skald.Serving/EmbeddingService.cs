@@ -61,12 +61,11 @@ public sealed class EmbeddingService : IDisposable
 
     private ModelInputs Prepare(EmbeddingInputs inputs, string? inputType)
     {
-        // input_type picks the Router route and, when the model defines it, the prompt of that name (encode_query / encode_document).
-        var encode = new EncodeOptions
-        {
-            Route = inputType,
-            PromptName = inputType is not null && Encoder.Folder.Prompts.TryGetValue(inputType, out var named) && named.Length > 0 ? inputType : null,
-        };
+        // input_type picks the Router route and the model's prompt for it, as sentence-transformers' encode_query
+        // ("query") and encode_document (the first of "document", "passage", "corpus") do; an empty prompt is none.
+        string[] names = inputType switch { "query" => ["query"], "document" => ["document", "passage", "corpus"], _ => [] };
+        string? promptName = names.FirstOrDefault(n => Encoder.Folder.Prompts.TryGetValue(n, out var text) && text.Length > 0);
+        var encode = new EncodeOptions { Route = inputType, PromptName = promptName };
         bool query = inputType == "query" && Encoder.Folder.DefaultRoute is not null
             || inputType is null && Encoder.Folder.DefaultRoute == "query";
         int max = Encoder.MaxSeqLength;

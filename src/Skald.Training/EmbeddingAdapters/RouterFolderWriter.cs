@@ -12,7 +12,7 @@ namespace Skald.Training.EmbeddingAdapters;
 /// Writes a trained <see cref="QueryAdapter"/> with its base model as a sentence-transformers 5 folder whose only
 /// module is a <c>Router</c> (laid out as <c>Router.save</c> does, at
 /// <see href="https://github.com/UKPLab/sentence-transformers/blob/v5.1.0/sentence_transformers/models/Router.py">v5.1.0</see>):
-/// <c>modules.json</c> = [Router at path ""]; <c>router_config.json</c> = { types: id → class, structure: route → ids,
+/// <c>modules.json</c> = [Router at path ""]; <c>router_config.json</c> = { types: id → module.Class, structure: route → ids,
 /// parameters: { default_route: "document", allow_empty_key: true } }; one folder per module id,
 /// <c>{route}_{index}_{Class}</c>. The document route is the base model's modules (<c>document_0_Transformer</c>,
 /// <c>document_1_Pooling</c>, Dense, Normalize, copied from the base folder); the query route names the same ids, so
@@ -59,11 +59,11 @@ public static class RouterFolderWriter
                 }
                 if (shortType == "Transformer" && !File.Exists(Path.Combine(target, "sentence_bert_config.json")))
                     WriteJson(Path.Combine(target, "sentence_bert_config.json"), new JsonObject { ["max_seq_length"] = baseModel.MaxSeqLength, ["do_lower_case"] = false });
-                types[id] = type;
+                types[id] = ClassPath(type);
                 document.Add(id);
             }
             var query = (JsonArray)document.DeepClone();
-            foreach (var id in WriteDense(adapter, dir, "query", index)) { types[id] = "sentence_transformers.models.Dense"; query.Add(id); }
+            foreach (var id in WriteDense(adapter, dir, "query", index)) { types[id] = "sentence_transformers.models.Dense.Dense"; query.Add(id); }
             var structure = new JsonObject { ["query"] = query, ["document"] = document };
             WriteJson(Path.Combine(dir, RouterConfig.FileName), new JsonObject
             {
@@ -97,6 +97,17 @@ public static class RouterFolderWriter
                 ["query"] = ids,
             });
         });
+    }
+
+    /// <summary>
+    /// A class as Router.save names it, <c>{type(m).__module__}.{type(m).__name__}</c>
+    /// (<c>sentence_transformers.models.Transformer.Transformer</c>), from modules.json's shorter form.
+    /// </summary>
+    private static string ClassPath(string type)
+    {
+        var parts = type.Split('.');
+        return parts.Length >= 2 && parts[^1] == parts[^2] || !type.StartsWith("sentence_transformers.", StringComparison.Ordinal)
+            ? type : $"{type}.{parts[^1]}";
     }
 
     /// <summary>The base model's modules as (class, folder); a null folder is a module written from the loaded model (plain HF folders).</summary>

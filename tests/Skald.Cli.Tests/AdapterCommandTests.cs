@@ -36,6 +36,15 @@ public sealed class AdapterCommandTests
         Assert.True(File.Exists(Path.Combine(output, "remote_adapter.json")));
         Assert.True(File.Exists(Path.Combine(output, "query_0_Dense", "model.safetensors")));
         Assert.Contains("tokens", r.Stderr);
+
+        // The saved adapter evaluates: queries through the adapter over the remote model's embeddings.
+        string task = BeirFolder.Write("{\"_id\": \"d1\", \"text\": \"svar p1 p1x\"}\n{\"_id\": \"d2\", \"text\": \"svar p2 p2x\"}\n",
+            "{\"_id\": \"q1\", \"text\": \"spørsmål q1 q1x\"}\n", "query-id\tcorpus-id\tscore\nq1\td1\t1\n");
+        int before = server.Requests;
+        var evaluate = SkaldProcess.Run("evaluate", "--model", output, "--task", task);
+        Assert.True(evaluate.ExitCode == 0, evaluate.Stderr);
+        Assert.Contains($"openai:{server.Url}#fake", evaluate.Stdout);
+        Assert.True(server.Requests > before);
     }
 
     [Fact]

@@ -103,6 +103,12 @@ internal sealed class EvaluateCommand : Command
             remoteClient = new OpenAiEmbeddingClient(remote.Settings(p, RemoteModelSpec.Parse(spec)));
             return new RemoteEmbeddingModel(remoteClient, options);
         }
+        if (Directory.Exists(spec) && RemoteAdapterFolder.Is(spec))
+        {
+            var adapter = RemoteAdapterFolder.Read(spec);
+            remoteClient = new OpenAiEmbeddingClient(remote.Settings(p, adapter.Spec));
+            return new RemoteEmbeddingModel(remoteClient, options with { Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(spec))) }, adapter);
+        }
         spec = HubModels.Resolve(spec, p.GetValue(CliOptions.Quiet));
         if (!Directory.Exists(spec)) throw new InputException($"{spec}: model folder not found (or use --model bm25)");
         return EvaluationEmbeddingModel.Load(spec, options);

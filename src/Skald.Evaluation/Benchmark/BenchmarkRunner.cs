@@ -157,6 +157,13 @@ public static class BenchmarkRunner
                     () => new RemoteEmbeddingModel(new OpenAiEmbeddingClient(settings), embeddingOptions));
             }
             CheckFolder(spec);
+            if (RemoteAdapterFolder.Is(spec))
+            {
+                var adapter = RemoteAdapterFolder.Read(spec);
+                var settings = options.Remote?.Invoke(adapter.Spec) ?? new RemoteEmbeddingSettings { Spec = adapter.Spec };
+                return new ModelSlot(FolderName(spec), FolderName(spec) + "-" + EmbeddingCache.ModelKey(spec, CodeVersion + embeddingSettings), false,
+                    () => new RemoteEmbeddingModel(new OpenAiEmbeddingClient(settings), embeddingOptions with { Name = FolderName(spec) }, adapter));
+            }
             return new ModelSlot(FolderName(spec), FolderName(spec) + "-" + EmbeddingCache.ModelKey(spec, CodeVersion + embeddingSettings), false,
                 () => EvaluationEmbeddingModel.Load(spec, embeddingOptions));
         }

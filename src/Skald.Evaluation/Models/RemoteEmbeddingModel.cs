@@ -22,10 +22,14 @@ public sealed class RemoteEmbeddingModel : IEmbeddingModel
     private EmbeddingCache? cache;
     private int dimension;
 
-    /// <summary>A model calling <paramref name="client"/>; <paramref name="options"/> gives prompts, the cache folder and the name.</summary>
-    public RemoteEmbeddingModel(OpenAiEmbeddingClient client, EvaluationEmbeddingOptions? options = null)
+    /// <summary>
+    /// A model calling <paramref name="client"/>; <paramref name="options"/> gives prompts, the cache folder and the
+    /// name; <paramref name="queryAdapter"/> (a <see cref="RemoteAdapterFolder"/>) runs on query embeddings.
+    /// </summary>
+    public RemoteEmbeddingModel(OpenAiEmbeddingClient client, EvaluationEmbeddingOptions? options = null, RemoteAdapterFolder? queryAdapter = null)
     {
         Client = client;
+        QueryAdapter = queryAdapter;
         this.options = options ?? new EvaluationEmbeddingOptions();
         var spec = client.Settings.Spec;
         Name = this.options.Name ?? spec.Model;
@@ -39,6 +43,9 @@ public sealed class RemoteEmbeddingModel : IEmbeddingModel
         };
         Refresh();
     }
+
+    /// <summary>The query adapter over the remote model's query embeddings, if any.</summary>
+    public RemoteAdapterFolder? QueryAdapter { get; }
 
     /// <summary>The HTTP client (requests, tokens, cost so far).</summary>
     public OpenAiEmbeddingClient Client { get; }
@@ -79,6 +86,13 @@ public sealed class RemoteEmbeddingModel : IEmbeddingModel
 
     /// <inheritdoc/>
     public float[][] Embed(IReadOnlyList<string> texts, TextRole role)
+    {
+        var vectors = EmbedBase(texts, role);
+        return role == TextRole.Query && QueryAdapter is { } adapter ? adapter.Apply(vectors) : vectors;
+    }
+
+    /// <summary>The remote model's own embeddings (cached), before any adapter.</summary>
+    private float[][] EmbedBase(IReadOnlyList<string> texts, TextRole role)
     {
         string? prompt = PromptFor(role);
         var result = new float[texts.Count][];

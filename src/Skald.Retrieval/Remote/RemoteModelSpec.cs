@@ -12,6 +12,12 @@ public sealed record RemoteModelSpec(Uri Endpoint, string Model)
     /// <summary>The prefix that marks a remote model.</summary>
     public const string Prefix = "openai:";
 
+    /// <summary>
+    /// The file of a query adapter trained over a remote model (<c>skald adapter train --model openai:…</c>):
+    /// { "base": "openai:URL#MODEL", "dimension": D, "kind": "linear"|"mlp", "query": [Dense module folders, in order] }.
+    /// </summary>
+    public const string AdapterFile = "remote_adapter.json";
+
     /// <summary>Whether <paramref name="spec"/> names a remote model (starts with <c>openai:</c>).</summary>
     public static bool IsRemote(string spec) => spec.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase);
 

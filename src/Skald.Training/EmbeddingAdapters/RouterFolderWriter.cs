@@ -27,7 +27,7 @@ namespace Skald.Training.EmbeddingAdapters;
 public static class RouterFolderWriter
 {
     /// <summary>The file of a remote-base adapter folder.</summary>
-    public const string RemoteFile = "remote_adapter.json";
+    public const string RemoteFile = Retrieval.Remote.RemoteModelSpec.AdapterFile;
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 

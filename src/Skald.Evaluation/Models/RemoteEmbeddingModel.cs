@@ -136,7 +136,7 @@ public sealed class RemoteEmbeddingModel : IEmbeddingModel
                     if (s.Read(header, 0, 8) < 8) continue;
                 }
                 int d = BitConverter.ToInt32(header, 4);
-                if (d > 0) { dimension = d; break; }
+                if (BitConverter.ToUInt32(header, 0) == 0x43454B53 && d > 0) { dimension = d; break; } // "SKEC", EmbeddingCache's header
             }
             if (dimension > 0) cache = new EmbeddingCache(dir, modelKey, dimension);
         }

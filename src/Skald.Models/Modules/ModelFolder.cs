@@ -9,7 +9,8 @@ namespace Skald.Models.Modules;
 /// Normalize?, or StaticEmbedding → Dense* → Normalize?), sentence_bert_config.json, config_sentence_transformers.json;
 /// or, for an LLM2Vec folder, llm2vec_config.json (pooling, lengths, instruction handling; runs bidirectionally); and
 /// the padding side (tokenizer_config.json's padding_side). A plain Hugging Face folder without modules.json gets mean
-/// pooling, as sentence-transformers does.
+/// pooling, as sentence-transformers does. A folder whose only module is a Router reads its document route as the chain
+/// and its query route's extra Dense modules as <see cref="QueryDensePaths"/> (<see cref="RouterConfig"/>).
 /// </summary>
 /// <remarks>
 /// Upstream: https://github.com/UKPLab/sentence-transformers/blob/v5.1.0/sentence_transformers/SentenceTransformer.py and

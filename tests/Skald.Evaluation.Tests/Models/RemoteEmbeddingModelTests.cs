@@ -114,6 +114,26 @@ public sealed class RemoteEmbeddingModelTests
         Assert.DoesNotContain('\n', e.Message);
     }
 
+    [Fact]
+    public void ARemoteModelSitsInTheBenchmarkTableNextToBm25AndItsResultsAreCached()
+    {
+        using var server = new FakeEmbeddingServer();
+        string dir = TestPaths.NewTempDir(), cache = TestPaths.NewTempDir();
+        Directory.Move(Task(), Path.Combine(dir, "tiny"));
+        string suiteFile = Path.Combine(dir, "suite.json");
+        File.WriteAllText(suiteFile, "{\"name\": \"s\", \"tasks\": [{\"path\": \"tiny\", \"type\": \"retrieval\", \"name\": \"tiny\"}]}");
+        var suite = Skald.Evaluation.Benchmark.Suite.Load(suiteFile, dir);
+        string spec = $"openai:{server.Url}#fake-embed";
+        var options = new Skald.Evaluation.Benchmark.BenchmarkOptions { CacheDirectory = cache };
+        var report = Skald.Evaluation.Benchmark.BenchmarkRunner.Run(suite, [spec, "bm25"], options);
+        Assert.Equal(1.0, report.Board.Score("fake-embed", "tiny")!.Value, 6);
+        Assert.NotNull(report.Board.Score("bm25", "tiny"));
+        int sent = server.Requests;
+        var again = Skald.Evaluation.Benchmark.BenchmarkRunner.Run(suite, [spec], options);
+        Assert.Equal(1, again.Cached);
+        Assert.Equal(sent, server.Requests);
+    }
+
     [Theory]
     [InlineData("openai:http://127.0.0.1:8080/v1", "name the model")]
     [InlineData("openai:ftp://x/v1#m", "not an http(s) URL")]

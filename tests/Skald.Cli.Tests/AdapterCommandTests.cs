@@ -52,8 +52,13 @@ public sealed class AdapterCommandTests
     {
         string output = Path.Combine(TestPaths.NewTempDir(), "router");
         var r = SkaldProcess.Run("adapter", "train", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--data", Pairs(30), "--output", output,
-            "--kind", "mlp", "--hidden", "16", "--epochs", "1");
+            "--kind", "mlp", "--hidden", "16", "--epochs", "1", "--eval-data", Pairs(6));
         Assert.True(r.ExitCode == 0, r.Stderr);
+        using (var summary = JsonDocument.Parse(r.Stdout))
+        {
+            Assert.Equal(30, summary.RootElement.GetProperty("train_pairs").GetInt32());
+            Assert.Equal(6, summary.RootElement.GetProperty("eval_pairs").GetInt32());
+        }
         Assert.True(File.Exists(Path.Combine(output, "router_config.json")));
         string task = BeirFolder.Write("{\"_id\": \"d1\", \"text\": \"svar p1\"}\n{\"_id\": \"d2\", \"text\": \"svar p2\"}\n",
             "{\"_id\": \"q1\", \"text\": \"spørsmål q1\"}\n", "query-id\tcorpus-id\tscore\nq1\td1\t1\n");

@@ -31,6 +31,7 @@ internal sealed class AdapterTrainCommand : Command
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Pairs per step (in-batch negatives)", defaultValue: 32);
     private readonly Option<double?> lr = CliOptions.Number("--lr", "Peak learning rate (AdamW, 10% warm-up, linear decay)", v => v > 0, "a positive number", defaultValue: 1e-3);
     private readonly Option<double?> evalFraction = CliOptions.Number("--eval-fraction", "Share of the pairs held out to score before and after", v => v > 0 && v < 1, "a number between 0 and 1", defaultValue: 0.2);
+    private readonly Option<string> evalData = CliOptions.Text("--eval-data", "Held-out (query, passage) pairs to score instead of a share of --data", "FILE");
     private readonly Option<int?> k = CliOptions.Int("--k", "Cut-off of hit rate and MRR", defaultValue: 10);
     private readonly Option<int?> seed = CliOptions.Int("--seed", "Seed of the split and the batch order", min: 0, defaultValue: 42);
     private readonly Option<string> cache = CliOptions.Text("--cache", "Folder caching the embeddings between runs", "DIR");
@@ -39,8 +40,9 @@ internal sealed class AdapterTrainCommand : Command
 
     public AdapterTrainCommand() : base("train", "Train a query adapter over a frozen or remote embedding model (hit rate and MRR before and after)")
     {
-        foreach (var o in new Option[] { model, data, output, kind, hidden, epochs, batchSize, lr, evalFraction, k, seed, cache, encodeBatch }) Options.Add(o);
+        foreach (var o in new Option[] { model, data, output, kind, hidden, epochs, batchSize, lr, evalFraction, evalData, k, seed, cache, encodeBatch }) Options.Add(o);
         foreach (var o in remote.All) Options.Add(o);
+        CliOptions.AtMostOne(this, evalFraction, evalData);
         SetAction(Run);
     }
 
@@ -51,12 +53,27 @@ internal sealed class AdapterTrainCommand : Command
         if (Directory.Exists(outputPath) && Directory.EnumerateFileSystemEntries(outputPath).Any())
             throw new InputException($"{outputPath}: the output folder exists and is not empty");
         var (queries, passages) = ReadPairs(p.GetValue(data)!);
-        if (queries.Count < 5) throw new InputException($"{p.GetValue(data)}: {queries.Count} pairs; at least 5 are needed (some are held out)");
-        int n = queries.Count, held = Math.Clamp((int)Math.Round(n * (p.GetValue(evalFraction) ?? 0.2)), 1, n - 2);
-        var order = Enumerable.Range(0, n).ToArray();
-        TextDataset.Shuffle(order, new SkaldRandom((ulong)(p.GetValue(seed) ?? 42)));
-        var test = order[..held];
-        var train = order[held..];
+        int[] train, test;
+        if (p.GetValue(evalData) is { } evalFile)
+        {
+            // Held-out pairs from their own file, appended after the training pairs.
+            var (eq, ep) = ReadPairs(evalFile);
+            if (eq.Count == 0 || queries.Count == 0) throw new InputException($"{(eq.Count == 0 ? evalFile : p.GetValue(data))}: no pairs");
+            train = [.. Enumerable.Range(0, queries.Count)];
+            test = [.. Enumerable.Range(queries.Count, eq.Count)];
+            queries.AddRange(eq);
+            passages.AddRange(ep);
+        }
+        else
+        {
+            if (queries.Count < 5) throw new InputException($"{p.GetValue(data)}: {queries.Count} pairs; at least 5 are needed (some are held out)");
+            int count = queries.Count, share = Math.Clamp((int)Math.Round(count * (p.GetValue(evalFraction) ?? 0.2)), 1, count - 2);
+            var order = Enumerable.Range(0, count).ToArray();
+            TextDataset.Shuffle(order, new SkaldRandom((ulong)(p.GetValue(seed) ?? 42)));
+            test = order[..share];
+            train = order[share..];
+        }
+        int n = queries.Count, held = test.Length;
         try
         {
             string spec = p.GetValue(model)!;

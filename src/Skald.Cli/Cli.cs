@@ -38,6 +38,7 @@ internal static class Cli
             new DataCommand(),
             new ServeCommand(),
             new GenerateCommand(),
+            new Command("adapter", "Query adapters over frozen or remote embedding models") { new AdapterTrainCommand() },
         };
         return root;
     }

@@ -20,6 +20,12 @@ public sealed record EncodeOptions
     /// </summary>
     public string? Instruction { get; init; }
 
+    /// <summary>
+    /// The route of a sentence-transformers Router folder, as sentence-transformers' <c>task</c> (<c>encode_query</c>:
+    /// "query", <c>encode_document</c>: "document"); null: the folder's default_route. Models without a Router ignore it.
+    /// </summary>
+    public string? Route { get; init; }
+
     /// <summary>L2-normalise the outputs (in addition to any Normalize module of the model).</summary>
     public bool Normalize { get; init; }
 

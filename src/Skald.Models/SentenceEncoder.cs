@@ -21,12 +21,14 @@ namespace Skald.Models;
 public sealed class SentenceEncoder
 {
     private readonly DenseModule[] dense;
+    private readonly DenseModule[] queryDense; // a Router folder's query-route adapter (empty otherwise)
     private readonly Tape inference = new(recording: false); // grow-only activation memory of Encode, reused
     private readonly Lock gate = new();
 
     private SentenceEncoder(ModelFolder folder, Tokenizer tokenizer, ITransformer transformer, PoolingConfig pooling,
-        DenseModule[] dense, int maxSeqLength)
+        DenseModule[] dense, DenseModule[] queryDense, int maxSeqLength)
     {
+        this.queryDense = queryDense;
         Folder = folder;
         Tokenizer = tokenizer;
         Transformer = transformer;
@@ -53,6 +55,12 @@ public sealed class SentenceEncoder
 
     /// <summary>Dense modules after pooling.</summary>
     public IReadOnlyList<DenseModule> Dense => dense;
+
+    /// <summary>
+    /// A Router folder's query-route Dense modules (the query adapter), run after <see cref="Dense"/> and Normalize for
+    /// texts on the "query" route; empty for other models.
+    /// </summary>
+    public IReadOnlyList<DenseModule> QueryDense => queryDense;
 
     /// <summary>Embedding width.</summary>
     public int Dimension { get; }
@@ -158,8 +166,18 @@ public sealed class SentenceEncoder
                 throw new ModelFormatException($"{p}: in_features {d.InFeatures} does not match the {width} values coming in");
             width = d.OutFeatures;
         }
+        var queryDense = folder.QueryDensePaths.Select(DenseModule.Load).ToArray();
+        int queryWidth = width;
+        foreach (var (d, p) in queryDense.Zip(folder.QueryDensePaths))
+        {
+            if (d.InFeatures != queryWidth)
+                throw new ModelFormatException($"{p}: in_features {d.InFeatures} does not match the {queryWidth} values coming in");
+            queryWidth = d.OutFeatures;
+        }
+        if (queryWidth != width)
+            throw new ModelFormatException($"{path}: the query route gives {queryWidth} values but the document route {width}; both must agree");
         int max = folder.MaxSeqLength ?? folder.TokenizerMaxLength() ?? encoder.MaxSequenceLength;
-        return new SentenceEncoder(folder, tokenizer, encoder, pooling, dense, Math.Min(max, encoder.MaxSequenceLength));
+        return new SentenceEncoder(folder, tokenizer, encoder, pooling, dense, queryDense, Math.Min(max, encoder.MaxSequenceLength));
     }
 
     /// <summary>Embeds one text.</summary>
@@ -173,7 +191,7 @@ public sealed class SentenceEncoder
         var inputs = Prepare(texts, options);
         var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => inputs.Encodings[i].Ids.Length).ToArray();
         var result = new float[texts.Count][];
-        bool normalize = Folder.Normalize || options.Normalize;
+        bool normalize = options.Normalize;
         for (int start = 0; start < order.Length; start += options.BatchSize)
         {
             int b = Math.Min(options.BatchSize, order.Length - start);
@@ -220,13 +238,19 @@ public sealed class SentenceEncoder
 
     /// <summary>
     /// The chain over prepared texts (<see cref="Prepare"/>) on <paramref name="tape"/>: padded on
-    /// <see cref="PaddingSide"/>, the prompt and (LLM2Vec) instruction left out of pooling as the inputs say.
+    /// <see cref="PaddingSide"/>, the prompt and (LLM2Vec) instruction left out of pooling as the inputs say. Inputs on
+    /// a Router folder's query route (<see cref="ModelInputs.Query"/>) then run the query adapter (<see cref="QueryDense"/>);
+    /// <paramref name="normalize"/> normalises what comes out last.
     /// </summary>
     public Variable Forward(Tape tape, ModelInputs inputs, bool normalize = false)
     {
         var tokens = TokenBatch.Pad(inputs.Encodings, PadId, PaddingSide);
         int[]? embedMask = inputs.EmbedCounts is { } counts ? Llm2VecInputs.EmbedMask(tokens, counts) : null;
-        return Forward(tape, tokens, inputs.PromptLength, normalize, embedMask);
+        bool adapt = inputs.Query && queryDense.Length > 0;
+        var y = Forward(tape, tokens, inputs.PromptLength, normalize && !adapt, embedMask);
+        if (!adapt) return y;
+        foreach (var d in queryDense) y = d.Forward(tape, y);
+        return normalize ? Ops.Normalize(tape, y) : y;
     }
 
     /// <summary>
@@ -279,7 +303,7 @@ public sealed class SentenceEncoder
                 throw new ModelFormatException(
                     $"{Folder.Path}: an LLM2Vec model ({Llm2VecConfig.FileName}) takes an instruction (EncodeOptions.Instruction, --instruction), not a prompt");
             var (llmEncodings, counts) = Llm2VecInputs.Tokenize(Tokenizer, llm2vec, options.Instruction, texts, maxLength);
-            return new ModelInputs(llmEncodings, 0, counts);
+            return new ModelInputs(llmEncodings, 0, counts, IsQueryRoute(options));
         }
         if (options.Instruction is not null)
             throw new ModelFormatException(
@@ -298,7 +322,20 @@ public sealed class SentenceEncoder
             promptLength = p.Length - (p.Length > 0 && p.SpecialTokensMask[^1] == 1 ? 1 : 0);
         }
         // StaticEmbedding tokenizes the raw text without special tokens (sentence-transformers' StaticEmbedding.tokenize).
-        return new ModelInputs(Tokenizer.EncodeBatch(prepared, !Folder.IsStatic, maxLength), promptLength);
+        return new ModelInputs(Tokenizer.EncodeBatch(prepared, !Folder.IsStatic, maxLength), promptLength, null, IsQueryRoute(options));
+    }
+
+    /// <summary>Whether <paramref name="options"/> put texts on the query route (a Router folder's default_route when it names none).</summary>
+    private bool IsQueryRoute(EncodeOptions options)
+    {
+        string? route = options.Route ?? Folder.DefaultRoute;
+        if (Folder.DefaultRoute is null || route is null) return false;
+        return route switch
+        {
+            "query" => true,
+            "document" => false,
+            _ => throw new ModelFormatException($"{Folder.Path}: no route \"{route}\" (the Router has \"query\" and \"document\")"),
+        };
     }
 
     /// <summary>The model's similarity of two embeddings.</summary>

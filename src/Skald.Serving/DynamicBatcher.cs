@@ -95,7 +95,7 @@ internal sealed class DynamicBatcher : IDisposable
         var batch = new List<Piece>();
         while (Take(batch))
         {
-            foreach (var group in batch.GroupBy(p => p.Job.Inputs.PromptLength))
+            foreach (var group in batch.GroupBy(p => (p.Job.Inputs.PromptLength, p.Job.Inputs.Query)))
                 Run([.. group.OrderByDescending(p => p.Length)]);
             batch.Clear();
         }
@@ -163,7 +163,7 @@ internal sealed class DynamicBatcher : IDisposable
         float[][] rows;
         try
         {
-            rows = Forward(new ModelInputs(encodings, pieces[0].Job.Inputs.PromptLength, counts));
+            rows = Forward(new ModelInputs(encodings, pieces[0].Job.Inputs.PromptLength, counts, pieces[0].Job.Inputs.Query));
         }
         catch (Exception e)
         {

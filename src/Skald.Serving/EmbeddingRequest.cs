@@ -5,4 +5,13 @@ namespace Skald.Serving;
 /// <param name="Model">The model the client named (any name is accepted; responses name the served model).</param>
 /// <param name="Base64">True for <c>encoding_format: "base64"</c> (little-endian float32), false for floats.</param>
 /// <param name="Dimensions">Matryoshka truncation: keep the first N values and renormalise (null: the full width).</param>
-public sealed record EmbeddingRequest(EmbeddingInputs Inputs, string? Model, bool Base64, int? Dimensions);
+public sealed record EmbeddingRequest(EmbeddingInputs Inputs, string? Model, bool Base64, int? Dimensions)
+{
+    /// <summary>
+    /// Skald's extension <c>input_type</c>: "query" or "document" ("passage" is read as "document"), as
+    /// sentence-transformers' <c>encode_query</c> / <c>encode_document</c>: the route of a Router model (a query
+    /// adapter runs on queries only) and the model's "query"/"document" prompt when it defines one. Null (the field
+    /// absent): the Router's default route (document) and no prompt, as before.
+    /// </summary>
+    public string? InputType { get; init; }
+}

@@ -32,7 +32,7 @@ internal static class EmbeddingRequestReader
             string? model = null;
             if (root.TryGetProperty("model", out var m) && m.ValueKind != JsonValueKind.Null)
                 model = m.ValueKind == JsonValueKind.String ? m.GetString() : throw ApiException.BadRequest("\"model\" must be a string", "model");
-            return new EmbeddingRequest(Inputs(input, maxInputs), model, Base64(root), Dimensions(root));
+            return new EmbeddingRequest(Inputs(input, maxInputs), model, Base64(root), Dimensions(root)) { InputType = InputType(root) };
         }
     }
 
@@ -45,6 +45,17 @@ internal static class EmbeddingRequestReader
             "base64" => true,
             var other => throw ApiException.BadRequest($"encoding_format \"{other}\" is not supported: use \"float\" or \"base64\"", "encoding_format"),
         } : throw ApiException.BadRequest("encoding_format must be \"float\" or \"base64\"", "encoding_format");
+    }
+
+    private static string? InputType(JsonElement root)
+    {
+        if (!root.TryGetProperty("input_type", out var t) || t.ValueKind == JsonValueKind.Null) return null;
+        return t.ValueKind == JsonValueKind.String ? t.GetString() switch
+        {
+            "query" => "query",
+            "document" or "passage" => "document",
+            var other => throw ApiException.BadRequest($"input_type \"{other}\" is not supported: use \"query\" or \"document\"", "input_type"),
+        } : throw ApiException.BadRequest("input_type must be \"query\" or \"document\"", "input_type");
     }
 
     private static int? Dimensions(JsonElement root)

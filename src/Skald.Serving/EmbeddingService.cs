@@ -48,7 +48,7 @@ public sealed class EmbeddingService : IDisposable
     {
         if (request.Dimensions is int d && d > Encoder.Dimension)
             throw ApiException.BadRequest($"dimensions {d} is larger than the model's {Encoder.Dimension}", "dimensions");
-        var inputs = Prepare(request.Inputs);
+        var inputs = Prepare(request.Inputs, request.InputType);
         var embeddings = await batcher.Submit(inputs).ConfigureAwait(false);
         if (request.Dimensions is int n)
         {
@@ -59,15 +59,22 @@ public sealed class EmbeddingService : IDisposable
         return new EmbeddingResult(embeddings, tokens);
     }
 
-    private ModelInputs Prepare(EmbeddingInputs inputs)
+    private ModelInputs Prepare(EmbeddingInputs inputs, string? inputType)
     {
+        // input_type picks the Router route and the model's prompt for it, as sentence-transformers' encode_query
+        // ("query") and encode_document (the first of "document", "passage", "corpus") do; an empty prompt is none.
+        string[] names = inputType switch { "query" => ["query"], "document" => ["document", "passage", "corpus"], _ => [] };
+        string? promptName = names.FirstOrDefault(n => Encoder.Folder.Prompts.TryGetValue(n, out var text) && text.Length > 0);
+        var encode = new EncodeOptions { Route = inputType, PromptName = promptName };
+        bool query = inputType == "query" && Encoder.Folder.DefaultRoute is not null
+            || inputType is null && Encoder.Folder.DefaultRoute == "query";
         int max = Encoder.MaxSeqLength;
         if (inputs.Texts is { } texts)
         {
             ModelInputs prepared;
             try
             {
-                prepared = Encoder.Prepare(texts);
+                prepared = Encoder.Prepare(texts, encode);
             }
             catch (Exception e) when (e is ModelFormatException or TokenizerException)
             {
@@ -100,7 +107,7 @@ public sealed class EmbeddingService : IDisposable
             }
             encodings[i] = FromIds(row);
         }
-        return new ModelInputs(encodings);
+        return new ModelInputs(encodings, Query: query);
     }
 
     private static ApiException TooLong(int index, int max) => ApiException.BadRequest(

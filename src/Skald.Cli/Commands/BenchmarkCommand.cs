@@ -15,7 +15,7 @@ namespace Skald.Cli.Commands;
 /// <summary><c>skald benchmark</c>: every task of a suite for every model; Markdown, JSON and HTML report.</summary>
 internal sealed class BenchmarkCommand : Command
 {
-    private readonly Option<string> models = CliOptions.Text("--models", "Models to compare, comma-separated: model folders, bm25, hybrid:DIR", "A,B,...", required: true);
+    private readonly Option<string> models = CliOptions.Text("--models", "Models to compare, comma-separated: model folders, bm25, hybrid:DIR, openai:URL#MODEL", "A,B,...", required: true);
     private readonly Option<string> suite = CliOptions.Text("--suite", "Suite file listing the tasks (e.g. suites/scandinavian.json)", "FILE", required: true);
     private readonly Option<string> data = CliOptions.Text("--data", "Folder the suite's task paths are relative to", "DIR");
     private readonly Option<string> output = CliOptions.Text("--output", "Report path without extension: writes REPORT.md, REPORT.json and REPORT.html", "REPORT", required: true);
@@ -25,10 +25,12 @@ internal sealed class BenchmarkCommand : Command
     private readonly Option<bool> chunk = CliOptions.Flag("--chunk", "Split long documents into chunks instead of truncating them (retrieval)");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
     private readonly Option<int?> maxLength = CliOptions.Int("--max-length", "Truncate texts to N tokens (default: each model's max_seq_length)");
+    private readonly RemoteModels remote = new();
 
     public BenchmarkCommand() : base("benchmark", "Run every task of a suite for every model; ranking and Markdown/JSON/HTML report")
     {
         foreach (var o in new Option[] { models, suite, data, output, cache, noCache, limit, chunk, batchSize, maxLength }) Options.Add(o);
+        foreach (var o in remote.All) Options.Add(o);
         CliOptions.AtMostOne(this, cache, noCache);
         SetAction(Run);
     }
@@ -47,6 +49,7 @@ internal sealed class BenchmarkCommand : Command
                 CacheDirectory = cacheDir,
                 Embedding = new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, MaxLength = p.GetValue(maxLength) },
                 Retrieval = new RetrievalOptions { LongDocuments = p.GetValue(chunk) ? LongDocuments.Chunk : LongDocuments.Truncate },
+                Remote = spec => remote.Settings(p, spec),
                 Log = quiet ? null : m => Terminal.Log(m, quiet),
             });
             var paths = report.Write(p.GetValue(output)!);

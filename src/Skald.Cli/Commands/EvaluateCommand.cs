@@ -9,6 +9,7 @@ using Skald.Evaluation.Models;
 using Skald.Retrieval;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Models;
+using Skald.Retrieval.Remote;
 using Skald.Retrieval.Search;
 
 namespace Skald.Cli.Commands;
@@ -16,7 +17,7 @@ namespace Skald.Cli.Commands;
 /// <summary><c>skald evaluate</c>: one model (or BM25) on one task, results as MTEB-style JSON.</summary>
 internal sealed class EvaluateCommand : Command
 {
-    private readonly Option<string> model = CliOptions.Text("--model", "Model folder, bm25, or hybrid:DIR (BM25 + the model's dense retrieval); required except for --type generation", "DIR|bm25|hybrid:DIR");
+    private readonly Option<string> model = CliOptions.Text("--model", "Model folder, bm25, hybrid:DIR (BM25 + the model's dense retrieval), or openai:URL#MODEL (an OpenAI-compatible embeddings API); required except for --type generation", "DIR|bm25|hybrid:DIR|openai:URL#MODEL");
     private readonly Option<string> task = CliOptions.Text("--task", "Task folder or file (BEIR folder for retrieval; JSONL/CSV for the others)", "PATH", required: true);
     private readonly Option<string> type = CliOptions.OptionalChoice("--type",
         "Task type (default: guessed from the task's files)", "retrieval", "sts", "pairs", "triplets", "classification", "clustering", "bitext", "generation");
@@ -35,12 +36,15 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<double?> b = CliOptions.Number("--b", "BM25 length normalisation b", v => v >= 0, "a non-negative number");
     private readonly Option<bool> noStem = CliOptions.Flag("--no-stem", "BM25 without Snowball stemming");
     private readonly GenerationEvaluation generation = new();
+    private readonly RemoteModels remote = new();
+    private OpenAiEmbeddingClient? remoteClient;
 
     public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {
         foreach (var o in new Option[] { model, task, type, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, cache, k1, b, noStem })
             Options.Add(o);
         foreach (var o in generation.Options) Options.Add(o);
+        foreach (var o in remote.All) Options.Add(o);
         SetAction(Run);
     }
 
@@ -68,6 +72,7 @@ internal sealed class EvaluateCommand : Command
                 : $"undefined ({(result.Metadata.TryGetValue("note", out var why) ? why : "not a number")})";
             Terminal.Log($"{result.Task} ({result.Type}, {result.Model}): {result.MainMetric} = {score} in {result.Seconds:F1} s",
                 p.GetValue(CliOptions.Quiet));
+            if (remoteClient is not null) Terminal.Log(RemoteModels.Usage(remoteClient), p.GetValue(CliOptions.Quiet));
             return 0;
         }
         catch (EvaluationException e)
@@ -76,7 +81,7 @@ internal sealed class EvaluateCommand : Command
         }
     }
 
-    /// <summary>bm25 (with --k1/--b/--no-stem), hybrid:DIR, or a model folder.</summary>
+    /// <summary>bm25 (with --k1/--b/--no-stem), hybrid:DIR, openai:URL#MODEL, or a model folder.</summary>
     private IEvaluationModel CreateModel(ParseResult p, LongDocuments longDocuments)
     {
         string spec = p.GetValue(model)!;
@@ -97,6 +102,17 @@ internal sealed class EvaluateCommand : Command
         };
         if (spec.StartsWith("hybrid:", StringComparison.OrdinalIgnoreCase))
             return new HybridRetriever(new Bm25Model(bm25), new DenseRetriever(EvaluationEmbeddingModel.Load(spec["hybrid:".Length..], options), longDocuments));
+        if (RemoteModelSpec.IsRemote(spec))
+        {
+            remoteClient = new OpenAiEmbeddingClient(remote.Settings(p, RemoteModelSpec.Parse(spec)));
+            return new RemoteEmbeddingModel(remoteClient, options);
+        }
+        if (Directory.Exists(spec) && RemoteAdapterFolder.Is(spec))
+        {
+            var adapter = RemoteAdapterFolder.Read(spec);
+            remoteClient = new OpenAiEmbeddingClient(remote.Settings(p, adapter.Spec));
+            return new RemoteEmbeddingModel(remoteClient, options with { Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(spec))) }, adapter);
+        }
         spec = HubModels.Resolve(spec, p.GetValue(CliOptions.Quiet));
         if (!Directory.Exists(spec)) throw new InputException($"{spec}: model folder not found (or use --model bm25)");
         return EvaluationEmbeddingModel.Load(spec, options);

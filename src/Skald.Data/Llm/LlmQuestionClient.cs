@@ -1,18 +1,17 @@
 using System.ClientModel;
-using System.ClientModel.Primitives;
 using System.Globalization;
-using OpenAI;
 using OpenAI.Chat;
 using Polly;
-using Polly.Retry;
 using Polly.Timeout;
+using Skald.Retrieval.Remote;
 
 namespace Skald.Data.Llm;
 
 /// <summary>
 /// Asks an OpenAI-compatible chat endpoint for questions through the official OpenAI .NET SDK (its own retries off),
-/// inside a Polly pipeline: a per-attempt timeout, and retries with exponential backoff and jitter on 429 (waiting what
-/// Retry-After says), 5xx, timeouts, broken connections and unreadable replies. Other HTTP errors (400, 401, 404, ...)
+/// inside the shared Polly pipeline (<see cref="OpenAiConnection"/>): a per-attempt timeout, and retries with
+/// exponential backoff and jitter on 429 (waiting what Retry-After says), 5xx, timeouts, broken connections and
+/// unreadable replies. Other HTTP errors (400, 401, 404, ...)
 /// mean the endpoint, model or key is wrong and stop at once with one line. Every attempt counts against the request
 /// budget.
 /// </summary>
@@ -27,28 +26,9 @@ public sealed class LlmQuestionClient
     public LlmQuestionClient(LlmSettings settings)
     {
         this.settings = settings;
-        chat = new ChatClient(settings.Model, new ApiKeyCredential(settings.ApiKey), new OpenAIClientOptions
-        {
-            Endpoint = settings.Endpoint,
-            RetryPolicy = new ClientRetryPolicy(0),
-            NetworkTimeout = settings.Timeout + TimeSpan.FromSeconds(5),
-        });
-        pipeline = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = Math.Max(settings.MaxRetries, 0) is var m && m > 0 ? m : 1,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = settings.RetryDelay,
-                MaxDelay = TimeSpan.FromMinutes(2),
-                ShouldHandle = new PredicateBuilder().Handle<ClientResultException>(Transient).Handle<TimeoutRejectedException>()
-                    .Handle<HttpRequestException>().Handle<UnreadableReplyException>(),
-                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is ClientResultException e ? RetryAfter(e) : null),
-                OnRetry = _ => { Interlocked.Increment(ref retries); return default; },
-            })
-            .AddTimeout(settings.Timeout)
-            .Build();
-        if (settings.MaxRetries == 0) pipeline = new ResiliencePipelineBuilder().AddTimeout(settings.Timeout).Build();
+        chat = new ChatClient(settings.Model, new ApiKeyCredential(settings.ApiKey), OpenAiConnection.ClientOptions(settings.Endpoint, settings.Timeout));
+        pipeline = OpenAiConnection.Pipeline(Math.Max(settings.MaxRetries, 0), settings.RetryDelay, settings.Timeout,
+            () => Interlocked.Increment(ref retries), e => e is UnreadableReplyException);
     }
 
     /// <summary>Requests sent so far (retries included).</summary>
@@ -95,7 +75,7 @@ public sealed class LlmQuestionClient
                 return text;
             }, cancel);
         }
-        catch (ClientResultException e) when (!Transient(e))
+        catch (ClientResultException e) when (!OpenAiConnection.IsTransient(e))
         {
             throw new DataException(e.Status is 401 or 403
                 ? $"{settings.Endpoint}: the API key was refused (HTTP {e.Status})"
@@ -112,21 +92,6 @@ public sealed class LlmQuestionClient
             };
             throw new DataException($"{settings.Endpoint}: gave up on {what} after {settings.MaxRetries} retries ({why}); is it an OpenAI-compatible chat endpoint? Run again to resume");
         }
-    }
-
-    private static bool Transient(ClientResultException e) => e.Status is 0 or 408 or 409 or 429 or >= 500;
-
-    private static TimeSpan? RetryAfter(ClientResultException e)
-    {
-        if (e.GetRawResponse()?.Headers is not { } headers || !headers.TryGetValue("Retry-After", out string? value) || value is null) return null;
-        if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double s) && s >= 0)
-            return TimeSpan.FromSeconds(Math.Min(s, 300));
-        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when))
-        {
-            var wait = when - DateTimeOffset.UtcNow;
-            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait > TimeSpan.FromMinutes(5) ? TimeSpan.FromMinutes(5) : wait;
-        }
-        return null;
     }
 
     /// <summary>A reply that could not be used (not a chat completion, or no questions in it): retried.</summary>

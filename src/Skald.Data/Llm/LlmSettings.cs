@@ -37,5 +37,5 @@ public sealed record LlmSettings
     public float Temperature { get; init; } = 0.7f;
 
     /// <summary>True when <paramref name="endpoint"/> is on this machine (then no API key is needed).</summary>
-    public static bool IsLocal(Uri endpoint) => endpoint.IsLoopback;
+    public static bool IsLocal(Uri endpoint) => Retrieval.Remote.OpenAiConnection.IsLocal(endpoint);
 }

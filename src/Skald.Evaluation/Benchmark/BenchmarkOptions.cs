@@ -15,6 +15,12 @@ public sealed record BenchmarkOptions
     /// <summary>Retrieval settings.</summary>
     public RetrievalOptions Retrieval { get; init; } = new();
 
+    /// <summary>
+    /// How a remote model (<c>openai:URL#MODEL</c>) is called (API key, batch size, price); null: without a key, the
+    /// defaults (enough for a local endpoint).
+    /// </summary>
+    public Func<Skald.Retrieval.Remote.RemoteModelSpec, Skald.Retrieval.Remote.RemoteEmbeddingSettings>? Remote { get; init; }
+
     /// <summary>Progress messages.</summary>
     public Action<string>? Log { get; init; }
 }

@@ -6,6 +6,7 @@ using Skald.Evaluation.Models;
 using Skald.Retrieval;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Models;
+using Skald.Retrieval.Remote;
 using Skald.Retrieval.Search;
 
 namespace Skald.Evaluation.Benchmark;
@@ -13,7 +14,8 @@ namespace Skald.Evaluation.Benchmark;
 /// <summary>
 /// Runs every task of a suite for every model. A model is a model folder, <c>bm25</c> (the BM25 baseline; retrieval
 /// tasks only, the others are left empty and get no Borda votes), or <c>hybrid:DIR</c> (BM25 top-100 re-ranked by the
-/// model in DIR; retrieval only). Each (model, task) result is cached as JSON under
+/// model in DIR; retrieval only), or <c>openai:URL#MODEL</c> (a remote OpenAI-compatible embeddings API,
+/// <see cref="RemoteEmbeddingModel"/>). Each (model, task) result is cached as JSON under
 /// <c>CACHE/results/MODELKEY/TASK-TASKKEY.json</c>; the keys hash the model folder's files (or BM25's settings) and the
 /// task's data files and settings, so a rerun computes only what is new or changed. Embeddings are cached under
 /// <c>CACHE/embeddings</c> (<see cref="EmbeddingCache"/>).
@@ -147,7 +149,21 @@ public static class BenchmarkRunner
                 return new ModelSlot("bm25+" + FolderName(dir), "hybrid-" + EmbeddingCache.ModelKey(dir, CodeVersion + embeddingSettings), true,
                     () => new HybridRetriever(new Bm25Model(), new DenseRetriever(EvaluationEmbeddingModel.Load(dir, embeddingOptions), options.Retrieval.LongDocuments)));
             }
+            if (RemoteModelSpec.IsRemote(spec))
+            {
+                var remote = RemoteModelSpec.Parse(spec);
+                var settings = options.Remote?.Invoke(remote) ?? new RemoteEmbeddingSettings { Spec = remote };
+                return new ModelSlot(remote.Model, "openai-" + RemoteEmbeddingModel.BenchmarkKey(remote) + "-" + Hash(CodeVersion + embeddingSettings), false,
+                    () => new RemoteEmbeddingModel(new OpenAiEmbeddingClient(settings), embeddingOptions));
+            }
             CheckFolder(spec);
+            if (RemoteAdapterFolder.Is(spec))
+            {
+                var adapter = RemoteAdapterFolder.Read(spec);
+                var settings = options.Remote?.Invoke(adapter.Spec) ?? new RemoteEmbeddingSettings { Spec = adapter.Spec };
+                return new ModelSlot(FolderName(spec), FolderName(spec) + "-" + EmbeddingCache.ModelKey(spec, CodeVersion + embeddingSettings), false,
+                    () => new RemoteEmbeddingModel(new OpenAiEmbeddingClient(settings), embeddingOptions with { Name = FolderName(spec) }, adapter));
+            }
             return new ModelSlot(FolderName(spec), FolderName(spec) + "-" + EmbeddingCache.ModelKey(spec, CodeVersion + embeddingSettings), false,
                 () => EvaluationEmbeddingModel.Load(spec, embeddingOptions));
         }

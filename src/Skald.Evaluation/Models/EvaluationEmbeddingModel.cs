@@ -73,6 +73,9 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel
     public float[][] Embed(IReadOnlyList<string> texts, TextRole role)
     {
         string? prompt = PromptFor(role);
+        string? route = role switch { TextRole.Query => "query", TextRole.Document => "document", _ => null };
+        // A Router folder embeds the same text differently per route: the route is part of the cache key.
+        string? keyPrompt = Encoder.Folder.DefaultRoute is null ? prompt : $"{prompt}\u0002{route ?? Encoder.Folder.DefaultRoute}";
         var result = new float[texts.Count][];
         var missing = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var keys = new TextKey[texts.Count];
@@ -80,7 +83,7 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel
         {
             if (cache is not null)
             {
-                keys[i] = EmbeddingCache.Key(prompt, texts[i]);
+                keys[i] = EmbeddingCache.Key(keyPrompt, texts[i]);
                 if (cache.TryGet(keys[i], out var v)) { result[i] = v; continue; }
             }
             if (!missing.TryGetValue(texts[i], out var list)) missing[texts[i]] = list = [];
@@ -97,6 +100,7 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel
             Instruction = llm2vec && !string.IsNullOrEmpty(prompt) ? prompt : null,
             MaxLength = options.MaxLength,
             Progress = options.Progress,
+            Route = route, // a Router folder's routes
         });
         EncodedCount += unique.Length;
         var fresh = new List<(TextKey, float[])>(unique.Length);

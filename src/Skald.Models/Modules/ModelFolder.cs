@@ -9,7 +9,8 @@ namespace Skald.Models.Modules;
 /// Normalize?, or StaticEmbedding → Dense* → Normalize?), sentence_bert_config.json, config_sentence_transformers.json;
 /// or, for an LLM2Vec folder, llm2vec_config.json (pooling, lengths, instruction handling; runs bidirectionally); and
 /// the padding side (tokenizer_config.json's padding_side). A plain Hugging Face folder without modules.json gets mean
-/// pooling, as sentence-transformers does.
+/// pooling, as sentence-transformers does. A folder whose only module is a Router reads its document route as the chain
+/// and its query route's extra Dense modules as <see cref="QueryDensePaths"/> (<see cref="RouterConfig"/>).
 /// </summary>
 /// <remarks>
 /// Upstream: https://github.com/UKPLab/sentence-transformers/blob/v5.1.0/sentence_transformers/SentenceTransformer.py and
@@ -28,6 +29,15 @@ public sealed record ModelFolder
 
     /// <summary>Dense module folders, in order.</summary>
     public IReadOnlyList<string> DensePaths { get; init; } = [];
+
+    /// <summary>
+    /// For a sentence-transformers Router folder (<see cref="RouterConfig"/>): the Dense modules only the "query" route
+    /// runs, after the chain both routes share (an adapter over the query embeddings); empty otherwise.
+    /// </summary>
+    public IReadOnlyList<string> QueryDensePaths { get; init; } = [];
+
+    /// <summary>A Router folder's default_route (the route of texts with no task); null when the folder has no Router.</summary>
+    public string? DefaultRoute { get; init; }
 
     /// <summary>Whether a Normalize module ends the module chain.</summary>
     public bool Normalize { get; init; }
@@ -201,16 +211,38 @@ public sealed record ModelFolder
         using var doc = JsonFiles.Read(modulesPath);
         if (doc.RootElement.ValueKind != JsonValueKind.Array)
             throw new ModelFormatException($"{modulesPath}: expected a JSON array of modules");
-        string? transformer = null;
-        PoolingConfig? pooling = null;
-        var dense = new List<string>();
-        bool normalize = false, isStatic = false;
+        var entries = new List<(string Type, string Path)>();
         int index = 0;
         foreach (var m in doc.RootElement.EnumerateArray())
         {
             string type = JsonFiles.Str(m, "type", modulesPath) ?? throw new ModelFormatException($"{modulesPath}: module {index} has no \"type\"");
             string rel = JsonFiles.Str(m, "path", modulesPath) ?? "";
-            string modPath = FolderPaths.Inside(folder.Path, rel, $"{modulesPath}: module {index} path");
+            entries.Add((type, FolderPaths.Inside(folder.Path, rel, $"{modulesPath}: module {index} path")));
+            index++;
+        }
+        if (entries.Count > 0 && entries[0].Type.EndsWith("Router", StringComparison.Ordinal))
+        {
+            if (entries.Count > 1)
+                throw new ModelFormatException($"{modulesPath}: modules after a Router are not supported yet (put them inside its routes)");
+            var router = RouterConfig.Read(entries[0].Path);
+            return Chain(folder, router.DocumentModules, router.File) with
+            {
+                QueryDensePaths = router.QueryDensePaths, DefaultRoute = router.DefaultRoute,
+            };
+        }
+        return Chain(folder, entries, modulesPath);
+    }
+
+    /// <summary>The module chain Transformer|StaticEmbedding → Pooling → Dense* → Normalize? read from (type, folder) entries.</summary>
+    private static ModelFolder Chain(ModelFolder folder, IReadOnlyList<(string Type, string Path)> entries, string modulesPath)
+    {
+        string? transformer = null;
+        PoolingConfig? pooling = null;
+        var dense = new List<string>();
+        bool normalize = false, isStatic = false;
+        int index = 0;
+        foreach (var (type, modPath) in entries)
+        {
             string shortType = type[(type.LastIndexOf('.') + 1)..];
             switch (shortType)
             {

@@ -249,7 +249,7 @@ public static class ModelSaver
         ["type"] = type,
     };
 
-    private static JsonObject SentenceTransformersConfig(ModelFolder source)
+    internal static JsonObject SentenceTransformersConfig(ModelFolder source)
     {
         JsonObject? existing = null;
         string file = Path.Combine(source.Path, "config_sentence_transformers.json");

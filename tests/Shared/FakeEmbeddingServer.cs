@@ -1,0 +1,172 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Skald.Tests;
+
+/// <summary>
+/// A local stand-in for an OpenAI-compatible <c>POST /v1/embeddings</c> API, on 127.0.0.1 only (HttpListener). A text's
+/// embedding is deterministic: a bag of its lower-cased words, each word hashed (SHA-256) to a ±1 in one of
+/// <see cref="Dimension"/> slots, normalised, so texts sharing words are similar (a tiny retrieval task has a real
+/// answer). Every request is counted; a script chooses per request number (1, 2, ...) whether to answer, send 429
+/// with Retry-After, 500, or 401; with <see cref="ApiKey"/> set, a request without that Bearer key gets 401. Usage
+/// counts one token per word (at least one per input). Answers in float or base64 as the request asks.
+/// </summary>
+internal sealed class FakeEmbeddingServer : IDisposable
+{
+    /// <summary>What to answer.</summary>
+    public enum Reply { Good, TooMany, ServerError, Unauthorized }
+
+    private readonly HttpListener listener = new();
+    private readonly Func<int, Reply> script;
+    private readonly CancellationTokenSource stop = new();
+    private int requests, texts;
+
+    /// <summary>A server answering by <paramref name="script"/> (null: always good).</summary>
+    public FakeEmbeddingServer(Func<int, Reply>? script = null, int dimension = 64)
+    {
+        this.script = script ?? (_ => Reply.Good);
+        Dimension = dimension;
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        listener.Start();
+        Url = $"http://127.0.0.1:{port}/v1";
+        _ = Task.Run(Loop);
+    }
+
+    /// <summary>Base URL to give the client (up to /v1).</summary>
+    public string Url { get; }
+
+    /// <summary>Embedding width.</summary>
+    public int Dimension { get; }
+
+    /// <summary>When set, requests must carry <c>Authorization: Bearer KEY</c>.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Requests received (all of them, failed ones included).</summary>
+    public int Requests => Volatile.Read(ref requests);
+
+    /// <summary>Texts embedded in answered requests.</summary>
+    public int Texts => Volatile.Read(ref texts);
+
+    /// <summary>Tokens the server counts for a text (its words, at least one).</summary>
+    public static int TokenCount(string text) => Math.Max(1, Words(text).Length);
+
+    /// <summary>The embedding the server gives <paramref name="text"/>.</summary>
+    public static float[] Embed(string text, int dimension = 64)
+    {
+        var v = new float[dimension];
+        foreach (var w in Words(text))
+        {
+            var h = SHA256.HashData(Encoding.UTF8.GetBytes(w));
+            v[BitConverter.ToUInt32(h, 0) % (uint)dimension] += (h[4] & 1) == 0 ? 1f : -1f;
+        }
+        if (v.All(x => x == 0)) v[0] = 1;
+        float norm = MathF.Sqrt(v.Sum(x => x * x));
+        for (int i = 0; i < v.Length; i++) v[i] /= norm;
+        return v;
+    }
+
+    private static string[] Words(string text) =>
+        text.ToLowerInvariant().Split([' ', '\t', '\n', '.', ',', '?', '!', ':', ';'], StringSplitOptions.RemoveEmptyEntries);
+
+    private async Task Loop()
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            HttpListenerContext ctx;
+            try
+            {
+                ctx = await listener.GetContextAsync();
+            }
+            catch (Exception) when (stop.IsCancellationRequested || !listener.IsListening)
+            {
+                return;
+            }
+            _ = Task.Run(() => Handle(ctx));
+        }
+    }
+
+    private async Task Handle(HttpListenerContext ctx)
+    {
+        try
+        {
+            int n = Interlocked.Increment(ref requests);
+            var res = ctx.Response;
+            string body = await new StreamReader(ctx.Request.InputStream, Encoding.UTF8).ReadToEndAsync();
+            var reply = script(n);
+            if (ApiKey is not null && ctx.Request.Headers["Authorization"] != "Bearer " + ApiKey) reply = Reply.Unauthorized;
+            switch (reply)
+            {
+                case Reply.TooMany:
+                    res.StatusCode = 429;
+                    res.AddHeader("Retry-After", "0");
+                    await Write(res, "{\"error\":{\"message\":\"slow down\",\"type\":\"rate_limit\"}}");
+                    return;
+                case Reply.ServerError:
+                    res.StatusCode = 500;
+                    await Write(res, "{\"error\":{\"message\":\"boom\"}}");
+                    return;
+                case Reply.Unauthorized:
+                    res.StatusCode = 401;
+                    await Write(res, "{\"error\":{\"message\":\"Incorrect API key provided\",\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}");
+                    return;
+            }
+            if (ctx.Request.Url?.AbsolutePath != "/v1/embeddings")
+            {
+                res.StatusCode = 404;
+                await Write(res, "{\"error\":{\"message\":\"no such route\"}}");
+                return;
+            }
+            using var doc = JsonDocument.Parse(body);
+            var root = doc.RootElement;
+            var input = root.GetProperty("input");
+            string[] items = input.ValueKind == JsonValueKind.String ? [input.GetString()!] : [.. input.EnumerateArray().Select(e => e.GetString()!)];
+            bool base64 = root.TryGetProperty("encoding_format", out var f) && f.GetString() == "base64";
+            Interlocked.Add(ref texts, items.Length);
+            int tokens = items.Sum(TokenCount);
+            var data = items.Select((t, i) =>
+            {
+                var v = Embed(t, Dimension);
+                object embedding = base64 ? Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.AsSpan()).ToArray()) : v;
+                return new { @object = "embedding", index = i, embedding };
+            }).ToArray();
+            res.StatusCode = 200;
+            res.ContentType = "application/json";
+            await Write(res, JsonSerializer.Serialize(new
+            {
+                @object = "list", data, model = root.TryGetProperty("model", out var m) ? m.GetString() : "fake",
+                usage = new { prompt_tokens = tokens, total_tokens = tokens },
+            }));
+        }
+        catch (Exception) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (HttpListenerException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private static async Task Write(HttpListenerResponse res, string body)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body);
+        res.ContentLength64 = bytes.Length;
+        await res.OutputStream.WriteAsync(bytes);
+        res.Close();
+    }
+
+    public void Dispose()
+    {
+        stop.Cancel();
+        listener.Stop();
+        listener.Close();
+    }
+}

@@ -37,6 +37,8 @@ internal static class Cli
             new PipelineCommand(),
             new DataCommand(),
             new ServeCommand(),
+            new Commands.Index.IndexCommand(),
+            new Commands.Index.SearchCommand(),
         };
         return root;
     }

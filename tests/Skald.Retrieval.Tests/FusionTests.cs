@@ -33,7 +33,7 @@ public sealed class FusionTests
         Assert.Equal(0.625, low[1], 12);                // B: 0.25·1 + 0.75·0.5
         Assert.Equal(0.0, low[2], 12);
         Assert.Equal(0.0, low[3], 12);
-        var opts = new FusionOptions(HybridMode.Convex, Alpha: 0.25);
+        var opts = new FusionOptions(HybridMode.Convex, Alpha: 0.25, Normalization: ScoreNormalization.MinMax);
         Assert.Equal([0, 1, 2, 3], Fusion.Fuse(Sparse, Dense, opts, 10).Select(h => h.Index)); // C, D tie at 0: lower index
         var high = Fusion.Fuse(Sparse, Dense, opts with { Alpha = 0.8 }, 10); // A 0.2·1 = 0.2, B 0.8 + 0.2·0.5 = 0.9
         Assert.Equal([1, 0, 2, 3], high.Select(h => h.Index));
@@ -56,12 +56,12 @@ public sealed class FusionTests
     [Fact]
     public void TiesGoToTheHigherTieKey()
     {
-        var opts = new FusionOptions(HybridMode.Convex, Alpha: 0.25);
+        var opts = new FusionOptions(HybridMode.Convex, Alpha: 0.25, Normalization: ScoreNormalization.MinMax);
         // C and D both score 0; with keys C 5, D 9 the higher key (D) comes first.
         Assert.Equal([0, 1, 3, 2], Fusion.Fuse(Sparse, Dense, opts, 10, tieKeys: [0, 0, 5, 9]).Select(h => h.Index));
         // RRF: two documents at rank 1 of one side each tie at 1/61.
         Hit[] a = [new(0, 1f)], b = [new(1, 1f)];
-        var rrf = new FusionOptions();
+        var rrf = new FusionOptions(HybridMode.ReciprocalRankFusion);
         Assert.Equal([0, 1], Fusion.Fuse(a, b, rrf, 10).Select(h => h.Index));
         Assert.Equal([1, 0], Fusion.Fuse(a, b, rrf, 10, tieKeys: [3, 4]).Select(h => h.Index));
     }
@@ -69,18 +69,23 @@ public sealed class FusionTests
     [Fact]
     public void EmptySidesLeaveTheOtherSidesOrder()
     {
-        var rrf = Fusion.Fuse(Sparse, [], new FusionOptions(), 10);
+        var rrf = Fusion.Fuse(Sparse, [], new FusionOptions(HybridMode.ReciprocalRankFusion), 10);
         Assert.Equal([0, 1, 2], rrf.Select(h => h.Index));
         Assert.Equal([1 / 61f, 1 / 62f, 1 / 63f], rrf.Select(h => h.Score));
-        Assert.Empty(Fusion.Fuse([], [], new FusionOptions(), 10));
+        Assert.Empty(Fusion.Fuse([], [], new FusionOptions(HybridMode.ReciprocalRankFusion), 10));
         Assert.Empty(Fusion.Fuse([], [], new FusionOptions(HybridMode.Convex), 10));
-        var convex = Fusion.Fuse([], Dense, new FusionOptions(HybridMode.Convex, Alpha: 0.5), 10); // B 0.5·1 + 0.5·0, D 0
+        var convex = Fusion.Fuse([], Dense, new FusionOptions(HybridMode.Convex, Alpha: 0.5, Normalization: ScoreNormalization.MinMax), 10); // B 0.5·1 + 0.5·0, D 0
         Assert.Equal([1, 3], convex.Select(h => h.Index));
         Assert.Equal([0.5f, 0f], convex.Select(h => h.Score));
-        // One candidate, or all equal: min-max gives 1 (they are all the best there is); z-score gives 0.
+        // One candidate, or all equal: min-max gives 1 (they are all the best there is); z-score gives 0, missing -1.
         Assert.Equal(1.0, Fusion.Normalize([new Hit(7, 3f)], ScoreNormalization.MinMax, out _)[7]);
         Assert.Equal(0.0, Fusion.Normalize([new Hit(7, 3f), new Hit(8, 3f)], ScoreNormalization.ZScore, out double missing)[8]);
-        Assert.Equal(0.0, missing);
+        Assert.Equal(-1.0, missing); // the lone matches still beat the documents the side did not find
+        var lone = Fusion.Fuse([new Hit(5, 2f)], Dense, new FusionOptions(HybridMode.Convex, Alpha: 0.3), 10);
+        // z: BM25 doc 5 → 0 (B, D missing → -1); dense B 1, D -1 (5 missing → -1).
+        // 5: 0.3·(-1) + 0.7·0 = -0.3; B: 0.3·1 + 0.7·(-1) = -0.4; D: 0.3·(-1) + 0.7·(-1) = -1.
+        Assert.Equal([5, 1, 3], lone.Select(h => h.Index));
+        Assert.Equal([-0.3f, -0.4f, -1f], lone.Select(h => h.Score));
     }
 
     [Fact]
@@ -94,9 +99,11 @@ public sealed class FusionTests
     }
 
     [Theory]
-    [InlineData("hybrid:m", HybridMode.ReciprocalRankFusion, 0.5, ScoreNormalization.MinMax)]
-    [InlineData("hybrid-rerank:m", HybridMode.Rerank, 0.5, ScoreNormalization.MinMax)]
-    [InlineData("hybrid-convex-0.3:m", HybridMode.Convex, 0.3, ScoreNormalization.MinMax)]
+    [InlineData("hybrid:m", HybridMode.Convex, 0.3, ScoreNormalization.ZScore)]
+    [InlineData("hybrid-rrf:m", HybridMode.ReciprocalRankFusion, 0.3, ScoreNormalization.ZScore)]
+    [InlineData("hybrid-convex:m", HybridMode.Convex, 0.3, ScoreNormalization.ZScore)]
+    [InlineData("hybrid-rerank:m", HybridMode.Rerank, 0.3, ScoreNormalization.ZScore)]
+    [InlineData("hybrid-convex-minmax-0.6:m", HybridMode.Convex, 0.6, ScoreNormalization.MinMax)]
     [InlineData("hybrid-convex-zscore-0.7:m", HybridMode.Convex, 0.7, ScoreNormalization.ZScore)]
     public void HybridSpecsNameTheFusion(string spec, HybridMode mode, double alpha, ScoreNormalization normalization)
     {

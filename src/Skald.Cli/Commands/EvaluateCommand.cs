@@ -35,9 +35,9 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<double?> b = CliOptions.Number("--b", "BM25 length normalisation b", v => v >= 0, "a non-negative number");
     private readonly Option<bool> noStem = CliOptions.Flag("--no-stem", "BM25 without Snowball stemming");
     private readonly Option<string> fusion = CliOptions.OptionalChoice("--fusion",
-        "hybrid: reciprocal-rank fusion, convex combination of normalised scores, or BM25's top 100 re-ranked by the dense score (default: rrf)", "rrf", "convex", "rerank");
-    private readonly Option<double?> alpha = CliOptions.Number("--alpha", "hybrid convex: weight of the dense score (1: dense only, 0: BM25 only) [default: 0.5]", v => v is >= 0 and <= 1, "a number in [0, 1]");
-    private readonly Option<string> normalization = CliOptions.OptionalChoice("--normalization", "hybrid convex: score normalisation per side (default: minmax)", "minmax", "zscore");
+        "hybrid: reciprocal-rank fusion, convex combination of normalised scores, or BM25's top 100 re-ranked by the dense score (default: convex, z-score, alpha 0.3; measured, see README)", "rrf", "convex", "rerank");
+    private readonly Option<double?> alpha = CliOptions.Number("--alpha", "hybrid convex: weight of the dense score (1: dense only, 0: BM25 only) [default: 0.3]", v => v is >= 0 and <= 1, "a number in [0, 1]");
+    private readonly Option<string> normalization = CliOptions.OptionalChoice("--normalization", "hybrid convex: score normalisation per side (default: zscore)", "minmax", "zscore");
 
     public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {

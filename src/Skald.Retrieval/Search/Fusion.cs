@@ -10,7 +10,7 @@ namespace Skald.Retrieval.Search;
 /// <item>Convex combination (Bruch, Gai and Ingber, "An analysis of fusion functions for hybrid retrieval", ACM TOIS
 /// 2023): score(d) = α·norm(dense(d)) + (1 − α)·norm(sparse(d)), each side normalised over its own candidates
 /// (<see cref="ScoreNormalization"/>); a document missing from one side gets that side's lowest normalised value
-/// (0 under min-max).</item>
+/// (0 under min-max; under z-score −1 when the side's candidates all score the same).</item>
 /// </list>
 /// Ties in the fused score go to the higher tie key (trec_eval: document id descending), or the lower index without keys.
 /// </summary>
@@ -85,7 +85,8 @@ public static class Fusion
         foreach (var h in hits) squares += (h.Score - mean) * (h.Score - mean);
         double std = Math.Sqrt(squares / hits.Count);
         foreach (var h in hits) result[h.Index] = std > 0 ? (h.Score - mean) / std : 0;
-        missing = std > 0 ? (min - mean) / std : 0;
+        // All candidates equal (one BM25 match, say): they still rank one standard unit above the documents not found.
+        missing = std > 0 ? (min - mean) / std : -1;
         return result;
     }
 

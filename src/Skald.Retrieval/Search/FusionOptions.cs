@@ -5,8 +5,8 @@ namespace Skald.Retrieval.Search;
 /// <summary>
 /// How hybrid search fuses BM25 and dense hits. The default (<see cref="Default"/>: convex, z-score, α = 0.3) was picked
 /// by measurement on the shared Scandinavian suite with a weak and a stronger dense model (README, "Hybrid search"): it
-/// stayed within 0.004 nDCG@10 of BM25 with a dense model 0.27–0.37 behind it, and gained up to 0.012 with one 0.06–0.11
-/// behind, where RRF lost 0.11–0.17 and 0.02–0.03.
+/// stayed within 0.004 nDCG@10 of BM25 with a dense model 0.27–0.37 behind it, and gained up to 0.014 with one 0.06–0.11
+/// behind, where RRF lost 0.09–0.17 and 0.01–0.03.
 /// </summary>
 /// <param name="Mode">Re-rank, reciprocal-rank fusion or convex combination.</param>
 /// <param name="Alpha">Convex: weight of the dense side in [0, 1] (1: dense only, 0: BM25 only; Weaviate's convention).</param>

@@ -39,6 +39,8 @@ internal static class Cli
             new ServeCommand(),
             new GenerateCommand(),
             new Command("adapter", "Query adapters over frozen or remote embedding models") { new AdapterTrainCommand() },
+            new Commands.Index.IndexCommand(),
+            new Commands.Index.SearchCommand(),
         };
         return root;
     }

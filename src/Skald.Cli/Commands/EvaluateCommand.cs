@@ -17,7 +17,7 @@ namespace Skald.Cli.Commands;
 /// <summary><c>skald evaluate</c>: one model (or BM25) on one task, results as MTEB-style JSON.</summary>
 internal sealed class EvaluateCommand : Command
 {
-    private readonly Option<string> model = CliOptions.Text("--model", "Model folder, bm25, hybrid:DIR (BM25 + the model's dense retrieval), or openai:URL#MODEL (an OpenAI-compatible embeddings API); required except for --type generation", "DIR|bm25|hybrid:DIR|openai:URL#MODEL");
+    private readonly Option<string> model = CliOptions.Text("--model", "Model folder, bm25, hybrid:DIR (BM25 + the model's dense retrieval, fused; also hybrid-rrf:DIR, hybrid-convex-0.3:DIR, hybrid-rerank:DIR), or openai:URL#MODEL (an OpenAI-compatible embeddings API); required except for --type generation", "DIR|bm25|hybrid:DIR|openai:URL#MODEL");
     private readonly Option<string> task = CliOptions.Text("--task", "Task folder or file (BEIR folder for retrieval; JSONL/CSV for the others)", "PATH", required: true);
     private readonly Option<string> type = CliOptions.OptionalChoice("--type",
         "Task type (default: guessed from the task's files)", "retrieval", "sts", "pairs", "triplets", "classification", "clustering", "bitext", "generation");
@@ -38,10 +38,14 @@ internal sealed class EvaluateCommand : Command
     private readonly GenerationEvaluation generation = new();
     private readonly RemoteModels remote = new();
     private OpenAiEmbeddingClient? remoteClient;
+    private readonly Option<string> fusion = CliOptions.OptionalChoice("--fusion",
+        "hybrid: reciprocal-rank fusion, convex combination of normalised scores, or BM25's top 100 re-ranked by the dense score (default: convex, z-score, alpha 0.3; measured, see README)", "rrf", "convex", "rerank");
+    private readonly Option<double?> alpha = CliOptions.Number("--alpha", "hybrid convex: weight of the dense score (1: dense only, 0: BM25 only) [default: 0.3]", v => v is >= 0 and <= 1, "a number in [0, 1]");
+    private readonly Option<string> normalization = CliOptions.OptionalChoice("--normalization", "hybrid convex: score normalisation per side (default: zscore)", "minmax", "zscore");
 
     public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {
-        foreach (var o in new Option[] { model, task, type, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, cache, k1, b, noStem })
+        foreach (var o in new Option[] { model, task, type, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, cache, k1, b, noStem, fusion, alpha, normalization })
             Options.Add(o);
         foreach (var o in generation.Options) Options.Add(o);
         foreach (var o in remote.All) Options.Add(o);
@@ -81,7 +85,7 @@ internal sealed class EvaluateCommand : Command
         }
     }
 
-    /// <summary>bm25 (with --k1/--b/--no-stem), hybrid:DIR, openai:URL#MODEL, or a model folder.</summary>
+    /// <summary>bm25 (with --k1/--b/--no-stem), hybrid:DIR (with --fusion/--alpha/--normalization), openai:URL#MODEL, or a model folder.</summary>
     private IEvaluationModel CreateModel(ParseResult p, LongDocuments longDocuments)
     {
         string spec = p.GetValue(model)!;
@@ -100,8 +104,18 @@ internal sealed class EvaluateCommand : Command
             DocumentPrompt = p.GetValue(documentPrompt),
             CacheDirectory = p.GetValue(cache),
         };
-        if (spec.StartsWith("hybrid:", StringComparison.OrdinalIgnoreCase))
-            return new HybridRetriever(new Bm25Model(bm25), new DenseRetriever(EvaluationEmbeddingModel.Load(spec["hybrid:".Length..], options), longDocuments));
+        if (HybridSpec.TryParse(spec) is { } hybrid)
+        {
+            var fused = hybrid.Options;
+            if (p.GetValue(fusion) is { } f) fused = fused with { Mode = FusionOptions.ParseMode(f)!.Value };
+            if (p.GetValue(alpha) is { } a) fused = fused with { Alpha = a };
+            if (p.GetValue(normalization) is { } n) fused = fused with { Normalization = FusionOptions.ParseNormalization(n)!.Value };
+            string dir = HubModels.Resolve(hybrid.Model, p.GetValue(CliOptions.Quiet));
+            if (!Directory.Exists(dir)) throw new InputException($"{dir}: model folder not found");
+            return new HybridRetriever(new Bm25Model(bm25), new DenseRetriever(EvaluationEmbeddingModel.Load(dir, options), longDocuments), fused);
+        }
+        if (p.GetValue(fusion) is not null || p.GetValue(alpha) is not null || p.GetValue(normalization) is not null)
+            throw new InputException("--fusion, --alpha and --normalization apply to hybrid:DIR models only");
         if (RemoteModelSpec.IsRemote(spec))
         {
             remoteClient = new OpenAiEmbeddingClient(remote.Settings(p, RemoteModelSpec.Parse(spec)));

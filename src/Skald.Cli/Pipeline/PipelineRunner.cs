@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Skald.Cli.IO;
 using Skald.Evaluation.Benchmark;
+using Skald.Retrieval.Search;
 using Skald.Tokenizers.Training;
 using Skald.Training.Config;
 using Skald.Training.Modeling;
@@ -52,7 +53,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
     /// <summary>A stage name → its output, STAGE/FILE → that file in the stage's output folder; anything else is a path.</summary>
     private string Ref(string value)
     {
-        if (value.StartsWith("hybrid:", StringComparison.Ordinal)) return "hybrid:" + Ref(value["hybrid:".Length..]); // BM25 + a stage's model
+        if (HybridSpec.TryParse(value) is { } hybrid) return hybrid.Prefix + ":" + Ref(hybrid.Model); // BM25 + a stage's model
         if (outputs.TryGetValue(value, out var path)) return path;
         int slash = value.IndexOf('/');
         return slash > 0 && outputs.TryGetValue(value[..slash], out var dir) && Directory.Exists(dir) ? Path.Combine(dir, value[(slash + 1)..]) : value;

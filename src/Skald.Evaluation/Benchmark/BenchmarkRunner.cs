@@ -13,8 +13,8 @@ namespace Skald.Evaluation.Benchmark;
 
 /// <summary>
 /// Runs every task of a suite for every model. A model is a model folder, <c>bm25</c> (the BM25 baseline; retrieval
-/// tasks only, the others are left empty and get no Borda votes), or <c>hybrid:DIR</c> (BM25 top-100 re-ranked by the
-/// model in DIR; retrieval only), or <c>openai:URL#MODEL</c> (a remote OpenAI-compatible embeddings API,
+/// tasks only, the others are left empty and get no Borda votes), or <c>hybrid:DIR</c> (BM25 fused with the model in
+/// DIR, <see cref="HybridSpec"/> names the fusion; retrieval only), or <c>openai:URL#MODEL</c> (a remote OpenAI-compatible embeddings API,
 /// <see cref="RemoteEmbeddingModel"/>). Each (model, task) result is cached as JSON under
 /// <c>CACHE/results/MODELKEY/TASK-TASKKEY.json</c>; the keys hash the model folder's files (or BM25's settings) and the
 /// task's data files and settings, so a rerun computes only what is new or changed. Embeddings are cached under
@@ -142,12 +142,14 @@ public static class BenchmarkRunner
                 var o = new Bm25Options();
                 return new ModelSlot("bm25", "bm25-" + Hash($"{CodeVersion}|{o.Parameters}|{o.Stem}|{Snowball.IsAvailable}"), true, () => new Bm25Model(o));
             }
-            if (spec.StartsWith("hybrid:", StringComparison.OrdinalIgnoreCase))
+            if (HybridSpec.TryParse(spec) is { } hybrid)
             {
-                string dir = spec["hybrid:".Length..];
+                string dir = hybrid.Model;
                 CheckFolder(dir);
-                return new ModelSlot("bm25+" + FolderName(dir), "hybrid-" + EmbeddingCache.ModelKey(dir, CodeVersion + embeddingSettings), true,
-                    () => new HybridRetriever(new Bm25Model(), new DenseRetriever(EvaluationEmbeddingModel.Load(dir, embeddingOptions), options.Retrieval.LongDocuments)));
+                string fusion = hybrid.Options.Describe();
+                return new ModelSlot("bm25+" + FolderName(dir) + (hybrid.Prefix.Length > "hybrid".Length ? "/" + hybrid.Prefix["hybrid-".Length..] : ""),
+                    "hybrid-" + EmbeddingCache.ModelKey(dir, CodeVersion + embeddingSettings + "|" + fusion), true,
+                    () => new HybridRetriever(new Bm25Model(), new DenseRetriever(EvaluationEmbeddingModel.Load(dir, embeddingOptions), options.Retrieval.LongDocuments), hybrid.Options));
             }
             if (RemoteModelSpec.IsRemote(spec))
             {

@@ -40,6 +40,74 @@ public sealed class Bm25Index
         AverageLength = documents.Count == 0 ? 0 : (double)total / documents.Count;
     }
 
+    private Bm25Index(Bm25Parameters parameters, int[] docLength)
+    {
+        Parameters = parameters;
+        this.docLength = docLength;
+        long total = docLength.Sum(l => (long)l);
+        AverageLength = docLength.Length == 0 ? 0 : (double)total / docLength.Length;
+    }
+
+    private const string Magic = "skald-bm25-1";
+
+    /// <summary>
+    /// Saves the index (parameters, document lengths, terms and their postings) in a little-endian binary layout that
+    /// <see cref="Read"/> loads back without re-analysing any text.
+    /// </summary>
+    public void Write(Stream stream)
+    {
+        using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        w.Write(Magic);
+        w.Write(Parameters.K1);
+        w.Write(Parameters.B);
+        w.Write((int)Parameters.Idf);
+        w.Write(docLength.Length);
+        foreach (int l in docLength) w.Write(l);
+        w.Write(termIds.Count);
+        foreach (var (term, id) in termIds)
+        {
+            w.Write(term);
+            var list = postings[id];
+            w.Write(list.Count);
+            foreach (var (d, tf) in list) { w.Write(d); w.Write(tf); }
+        }
+    }
+
+    /// <summary>Loads an index saved by <see cref="Write"/>; a damaged file throws <see cref="EvaluationException"/> naming <paramref name="name"/>.</summary>
+    public static Bm25Index Read(Stream stream, string name)
+    {
+        try
+        {
+            using var r = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+            if (r.ReadString() != Magic) throw new EvaluationException($"{name}: not a Skald BM25 index");
+            var parameters = new Bm25Parameters(r.ReadDouble(), r.ReadDouble(), (Bm25Idf)r.ReadInt32());
+            var lengths = new int[Count(r.ReadInt32())];
+            for (int i = 0; i < lengths.Length; i++) lengths[i] = r.ReadInt32();
+            var index = new Bm25Index(parameters, lengths);
+            int terms = Count(r.ReadInt32());
+            for (int t = 0; t < terms; t++)
+            {
+                string term = r.ReadString();
+                var list = new List<(int, int)>(Count(r.ReadInt32()));
+                for (int i = list.Capacity; i > 0; i--)
+                {
+                    int d = r.ReadInt32(), tf = r.ReadInt32();
+                    if ((uint)d >= (uint)lengths.Length) throw new EvaluationException($"{name}: posting of '{term}' names document {d} of {lengths.Length}");
+                    list.Add((d, tf));
+                }
+                index.termIds[term] = index.postings.Count;
+                index.postings.Add(list);
+            }
+            return index;
+        }
+        catch (EndOfStreamException)
+        {
+            throw new EvaluationException($"{name}: BM25 index is truncated");
+        }
+
+        int Count(int n) => n >= 0 ? n : throw new EvaluationException($"{name}: BM25 index has a negative count");
+    }
+
     /// <summary>k1 and b.</summary>
     public Bm25Parameters Parameters { get; }
 

@@ -29,6 +29,21 @@ public sealed class RetrievalData
     /// <summary>Queries in queries.jsonl without any qrels line (not evaluated, as in MTEB).</summary>
     public int UnjudgedQueries { get; }
 
+    /// <summary>A BEIR <c>corpus.jsonl</c> (<c>_id</c>, optional <c>title</c>, <c>text</c>); empty or duplicate ids throw <see cref="EvaluationException"/>.</summary>
+    public static List<CorpusDocument> LoadCorpus(string corpusPath)
+    {
+        var corpus = DataFiles.ReadJsonLines(corpusPath, (e, line) =>
+            new CorpusDocument(DataFiles.String(e, "_id", corpusPath, line), DataFiles.OptionalString(e, "title"),
+                DataFiles.String(e, "text", corpusPath, line, allowEmpty: true)), "_id", "text");
+        if (corpus.Count == 0) throw new EvaluationException($"{corpusPath}: the corpus is empty");
+        var docIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var d in corpus)
+        {
+            if (!docIds.Add(d.Id)) throw new EvaluationException($"{corpusPath}: duplicate document id \"{d.Id}\"");
+        }
+        return corpus;
+    }
+
     /// <summary>
     /// Loads <c>corpus.jsonl</c> (<c>_id</c>, <c>text</c>, optional <c>title</c>), <c>queries.jsonl</c> (<c>_id</c>,
     /// <c>text</c>) and <c>qrels/SPLIT.tsv</c> (<c>query-id corpus-id score</c>; the header is optional; when the split
@@ -41,15 +56,8 @@ public sealed class RetrievalData
         if (!Directory.Exists(folder)) throw new EvaluationException($"{folder}: retrieval folder not found");
         string corpusPath = DataFiles.InFolder(folder, "corpus"), queriesPath = DataFiles.InFolder(folder, "queries");
         string qrelsPath = FindQrels(folder, split);
-        var corpus = DataFiles.ReadJsonLines(corpusPath, (e, line) =>
-            new CorpusDocument(DataFiles.String(e, "_id", corpusPath, line), DataFiles.OptionalString(e, "title"),
-                DataFiles.String(e, "text", corpusPath, line, allowEmpty: true)), "_id", "text");
-        if (corpus.Count == 0) throw new EvaluationException($"{corpusPath}: the corpus is empty");
-        var docIds = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var d in corpus)
-        {
-            if (!docIds.Add(d.Id)) throw new EvaluationException($"{corpusPath}: duplicate document id \"{d.Id}\"");
-        }
+        var corpus = LoadCorpus(corpusPath);
+        var docIds = corpus.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
         var queries = DataFiles.ReadJsonLines(queriesPath, (e, line) =>
             (DataFiles.String(e, "_id", queriesPath, line), DataFiles.String(e, "text", queriesPath, line)), "_id", "text");
         var queryIds = new HashSet<string>(StringComparer.Ordinal);

@@ -46,9 +46,15 @@ public static class ExactSearch
         return TopK(queries, rows, dim, (start, count) => corpus.AsMemory(start * dim, count * dim), k, tieKeys);
     }
 
-    private static Hit[][] TopK(IReadOnlyList<float[]> queries, int rows, int dim, Func<int, int, ReadOnlyMemory<float>> chunk,
-        int k, IReadOnlyList<int>? tieKeys)
+    /// <summary>
+    /// As <see cref="TopK(IReadOnlyList{float[]}, IReadOnlyList{float[]}, int, IReadOnlyList{int}?)"/> over a corpus that
+    /// <paramref name="chunk"/> hands out in row blocks: (first row, row count) → that block, row-major [count × dim]
+    /// (e.g. read from a memory-mapped file; the memory may be reused by the next call).
+    /// </summary>
+    public static Hit[][] TopK(IReadOnlyList<float[]> queries, int rows, int dim, Func<int, int, ReadOnlyMemory<float>> chunk,
+        int k, IReadOnlyList<int>? tieKeys = null)
     {
+        if (rows == 0 || queries.Count == 0) return [.. queries.Select(_ => Array.Empty<Hit>())];
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         k = Math.Min(k, rows);
         int nq = queries.Count;

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using Skald.Cli.CommandLine;
+using Skald.Cli.IO;
+using Skald.Cli.Output;
+using Skald.Data.Ingest;
+using Skald.Evaluation.Models;
+using Skald.Retrieval;
+using Skald.Retrieval.Index;
+
+namespace Skald.Cli.Commands.Index;
+
+/// <summary><c>skald index add</c>: more documents into an index, with the index's own model and chunking.</summary>
+internal sealed class IndexAddCommand : Command
+{
+    private readonly Option<string> index = IndexOptions.Index();
+    private readonly Option<string> documents = IndexOptions.Documents();
+    private readonly Option<string> corpus = IndexOptions.Corpus();
+    private readonly Option<string> textColumn = CliOptions.Text("--text-column", "The text field of .jsonl documents", "NAME", "text");
+    private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
+
+    public IndexAddCommand() : base("add", "Add documents to an index (a document added again replaces its old rows; deleted rows are compacted away)")
+    {
+        foreach (var o in new Option[] { index, documents, corpus, textColumn, batchSize }) Options.Add(o);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        bool quiet = p.GetValue(CliOptions.Quiet);
+        try
+        {
+            string folder = p.GetValue(index)!;
+            IndexManifest manifest;
+            using (var open = SearchIndex.Open(folder)) manifest = open.Manifest;
+            if (!Directory.Exists(manifest.Model)) throw new InputException($"{folder}: its model {manifest.Model} is not there any more");
+            var embedder = EvaluationEmbeddingModel.Load(manifest.Model, new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32 });
+            var chunking = new ChunkOptions
+            {
+                ChunkTokens = manifest.ChunkTokens > 0 ? manifest.ChunkTokens : 200, OverlapTokens = manifest.OverlapTokens,
+                Counter = TokenCounter.For(embedder.Encoder.Tokenizer, manifest.Model),
+            };
+            var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, m => Terminal.Log(m, quiet));
+            var (added, replaced) = IndexBuilder.Add(folder, embedder, records, IndexOptions.Progress(quiet));
+            Terminal.Log($"added {added} row(s){(replaced > 0 ? $", replacing {replaced} row(s) of re-added documents" : "")} to {folder}", quiet);
+            return 0;
+        }
+        catch (EvaluationException e)
+        {
+            throw new InputException(e.Message);
+        }
+    }
+}

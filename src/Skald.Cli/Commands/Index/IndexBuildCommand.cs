@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Skald.Cli.CommandLine;
+using Skald.Cli.IO;
+using Skald.Cli.Output;
+using Skald.Data.Ingest;
+using Skald.Evaluation.Models;
+using Skald.Retrieval;
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Index;
+
+namespace Skald.Cli.Commands.Index;
+
+/// <summary><c>skald index build</c>: an index folder (embeddings, BM25, records) over documents or a BEIR corpus.</summary>
+internal sealed class IndexBuildCommand : Command
+{
+    private readonly Option<string> model = CliOptions.Text("--model", "Embedding model folder", "DIR", required: true);
+    private readonly Option<string> output = CliOptions.Text("--output", "Index folder to write (replaced when it holds an earlier index)", "DIR", required: true);
+    private readonly Option<string> documents = IndexOptions.Documents();
+    private readonly Option<string> corpus = IndexOptions.Corpus();
+    private readonly Option<string> language = CliOptions.Text("--language", "Language of the documents (nb, nn, da, sv): picks BM25's Snowball stemmer", "CODE");
+    private readonly Option<int?> chunkTokens = CliOptions.Int("--chunk-tokens", "Largest chunk, in tokens of the model's tokenizer", defaultValue: 200);
+    private readonly Option<int?> overlapTokens = CliOptions.Int("--overlap-tokens", "Trailing sentences up to this many tokens start the next chunk too", min: 0, defaultValue: 32);
+    private readonly Option<string> textColumn = CliOptions.Text("--text-column", "The text field of .jsonl documents", "NAME", "text");
+    private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
+
+    public IndexBuildCommand() : base("build", "Build a search index over documents (chunked) or a BEIR corpus: embeddings, BM25 and metadata")
+    {
+        foreach (var o in new Option[] { model, output, documents, corpus, language, chunkTokens, overlapTokens, textColumn, batchSize }) Options.Add(o);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        bool quiet = p.GetValue(CliOptions.Quiet);
+        try
+        {
+            string dir = IndexOptions.ModelFolder(p.GetValue(model)!, quiet);
+            var embedder = EvaluationEmbeddingModel.Load(dir, new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32 });
+            int chunk = p.GetValue(chunkTokens) ?? 200, overlap = p.GetValue(overlapTokens) ?? 32;
+            var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
+            var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, m => Terminal.Log(m, quiet));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var manifest = IndexBuilder.Build(p.GetValue(output)!, embedder, dir, records, new Bm25Options(), p.GetValue(language),
+                p.GetValue(corpus) is null ? chunk : 0, p.GetValue(corpus) is null ? overlap : 0, IndexOptions.Progress(quiet));
+            Terminal.Log($"indexed {manifest.Rows} row(s) of {records.Select(r => r.Document).Distinct().Count()} document(s) with {manifest.ModelName} " +
+                $"({manifest.Dimension}-d, {manifest.Similarity}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
+            return 0;
+        }
+        catch (EvaluationException e)
+        {
+            throw new InputException(e.Message);
+        }
+    }
+}

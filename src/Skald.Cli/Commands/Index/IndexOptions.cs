@@ -1,0 +1,30 @@
+using System.CommandLine;
+using Skald.Cli.CommandLine;
+using Skald.Cli.IO;
+
+namespace Skald.Cli.Commands.Index;
+
+/// <summary>Options and helpers shared by the index verbs.</summary>
+internal static class IndexOptions
+{
+    /// <summary>--documents PATH[,PATH...].</summary>
+    public static Option<string> Documents() => CliOptions.Text("--documents",
+        "Documents to index: files or folders (searched recursively), comma-separated; .txt .md .html .docx .pdf .jsonl; chunked", "PATH[,PATH...]");
+
+    /// <summary>--corpus FILE.</summary>
+    public static Option<string> Corpus() => CliOptions.Text("--corpus", "A BEIR corpus.jsonl (or its folder) instead: one row per document, not chunked", "FILE");
+
+    /// <summary>--index DIR.</summary>
+    public static Option<string> Index() => CliOptions.Text("--index", "Index folder (made by 'skald index build')", "DIR", required: true);
+
+    /// <summary>A model folder (or hub id) that must exist.</summary>
+    public static string ModelFolder(string spec, bool quiet)
+    {
+        string dir = HubModels.Resolve(spec, quiet);
+        return Directory.Exists(dir) ? dir : throw new InputException($"{dir}: model folder not found");
+    }
+
+    /// <summary>Progress lines on stderr ("embedded N/M") unless quiet.</summary>
+    public static Action<int, int>? Progress(bool quiet) =>
+        quiet || Console.IsErrorRedirected ? null : (done, total) => Console.Error.Write($"\rembedded {done}/{total}{(done == total ? "\n" : "")}");
+}

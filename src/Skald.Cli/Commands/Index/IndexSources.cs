@@ -1,0 +1,46 @@
+using Skald.Cli.CommandLine;
+using Skald.Data.Ingest;
+using Skald.Retrieval.Data;
+using Skald.Retrieval.Index;
+
+namespace Skald.Cli.Commands.Index;
+
+/// <summary>
+/// What goes into an index: documents read and chunked by <see cref="DocumentIngest"/> (one record per chunk, id
+/// <c>DOCUMENT#cN</c>, the document being the file's full path, or <c>path:line</c> for .jsonl rows), or a BEIR
+/// <c>corpus.jsonl</c> (one record per document, its <c>_id</c> as id and document).
+/// </summary>
+internal static class IndexSources
+{
+    /// <summary>Reads the records; <paramref name="log"/> hears about skipped files.</summary>
+    public static List<IndexRecord> Read(string? documents, string? corpus, ChunkOptions chunking, string textColumn, Action<string> log)
+    {
+        if ((documents is null) == (corpus is null)) throw new UsageException("give either --documents or --corpus");
+        if (corpus is not null)
+        {
+            string path = Directory.Exists(corpus) ? Path.Combine(corpus, "corpus.jsonl") : corpus;
+            string full = Path.GetFullPath(path);
+            return [.. RetrievalData.LoadCorpus(path).Select(d => new IndexRecord(d.Id, d.Id, full, 0, d.Text.Length, d.Title, d.Text))];
+        }
+        var inputs = CliOptions.Items(documents).Select(Path.GetFullPath).ToArray();
+        var ingest = DocumentIngest.Ingest(inputs, chunking, textColumn);
+        foreach (var s in ingest.Skipped) log($"skipped {s.Path}: {s.Reason}");
+        var perDocument = new Dictionary<string, int>(StringComparer.Ordinal);
+        var records = new List<IndexRecord>(ingest.Chunks.Count);
+        foreach (var c in ingest.Chunks)
+        {
+            int n = perDocument.GetValueOrDefault(c.Source);
+            perDocument[c.Source] = n + 1;
+            records.Add(new IndexRecord($"{c.Source}#c{n}", c.Source, FileOf(c.Source), c.Start, c.End, c.Heading, c.Text));
+        }
+        return records;
+    }
+
+    /// <summary>The file a chunk source names (<c>path:line</c> for .jsonl rows → path).</summary>
+    private static string FileOf(string source)
+    {
+        if (File.Exists(source)) return source;
+        int colon = source.LastIndexOf(':');
+        return colon > 0 && source[(colon + 1)..].All(char.IsAsciiDigit) ? source[..colon] : source;
+    }
+}

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Skald.Cli.CommandLine;
+using Skald.Cli.IO;
+using Skald.Cli.Output;
+using Skald.Evaluation.Models;
+using Skald.Retrieval;
+using Skald.Retrieval.Index;
+using Skald.Retrieval.Models;
+using Skald.Retrieval.Search;
+
+namespace Skald.Cli.Commands.Index;
+
+/// <summary><c>skald search</c>: one query against an index, dense, BM25 or hybrid, as a table or JSON.</summary>
+internal sealed class SearchCommand : Command
+{
+    private readonly Option<string> index = IndexOptions.Index();
+    private readonly Option<string> query = CliOptions.Text("--query", "The query text", "TEXT", required: true);
+    private readonly Option<string> mode = CliOptions.Choice("--mode", "dense (embeddings), bm25, or hybrid (both, fused)", "hybrid", "dense", "bm25", "hybrid");
+    private readonly Option<int?> topK = CliOptions.Int("--top-k", "Results to show", defaultValue: 10);
+    private readonly Option<string> format = CliOptions.Choice("--format", "table, or json (one object with every field)", "table", "table", "json");
+    private readonly Option<string> fusion = CliOptions.OptionalChoice("--fusion", "hybrid: rrf, convex or rerank (default: convex, z-score, alpha 0.3; measured, see README)", "rrf", "convex", "rerank");
+    private readonly Option<double?> alpha = CliOptions.Number("--alpha", "hybrid convex: weight of the dense score", v => v is >= 0 and <= 1, "a number in [0, 1]");
+
+    public SearchCommand() : base("search", "Search an index made by 'skald index build'")
+    {
+        foreach (var o in new Option[] { index, query, mode, topK, format, fusion, alpha }) Options.Add(o);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        string text = p.GetValue(query)!;
+        if (text.Trim().Length == 0) throw new UsageException("--query is empty");
+        var searchMode = p.GetValue(mode) switch { "dense" => SearchMode.Dense, "bm25" => SearchMode.Bm25, _ => SearchMode.Hybrid };
+        var options = FusionOptions.Default;
+        if (p.GetValue(fusion) is { } f) options = options with { Mode = FusionOptions.ParseMode(f)!.Value };
+        if (p.GetValue(alpha) is { } a) options = options with { Alpha = a };
+        try
+        {
+            using var searchIndex = SearchIndex.Open(p.GetValue(index)!);
+            float[]? vector = null;
+            if (searchMode != SearchMode.Bm25)
+            {
+                string model = searchIndex.Manifest.Model;
+                if (!Directory.Exists(model)) throw new InputException($"{p.GetValue(index)}: its model {model} is not there any more (--mode bm25 still works)");
+                vector = EvaluationEmbeddingModel.Load(model).Embed([text], TextRole.Query)[0];
+            }
+            var hits = searchIndex.Search(text, vector, searchMode, p.GetValue(topK) ?? 10, options);
+            if (p.GetValue(format) == "json") WriteJson(text, p.GetValue(mode)!, hits);
+            else
+            {
+                var table = new ResultTable($"{hits.Count} result(s) for \"{text}\" ({p.GetValue(mode)})", "#", "score", "id", "text");
+                for (int i = 0; i < hits.Count; i++)
+                    table.Add((i + 1).ToString(CultureInfo.InvariantCulture), hits[i].Score.ToString("F4", CultureInfo.InvariantCulture),
+                        hits[i].Record.Id, Snippet(hits[i].Record.FullText));
+                table.Write(Terminal.Stdout(p.GetValue(CliOptions.Quiet)), Console.Out);
+            }
+            return 0;
+        }
+        catch (EvaluationException e)
+        {
+            throw new InputException(e.Message);
+        }
+    }
+
+    private static string Snippet(string s)
+    {
+        s = s.ReplaceLineEndings(" ");
+        return s.Length <= 100 ? s : s[..97] + "...";
+    }
+
+    private static void WriteJson(string text, string mode, IReadOnlyList<IndexHit> hits)
+    {
+        using var stdout = Console.OpenStandardOutput();
+        using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            w.WriteString("query", text);
+            w.WriteString("mode", mode);
+            w.WriteStartArray("results");
+            foreach (var h in hits)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", h.Record.Id);
+                w.WriteNumber("score", h.Score);
+                w.WriteString("document", h.Record.Document);
+                w.WriteString("source", h.Record.Source);
+                w.WriteNumber("start", h.Record.Start);
+                w.WriteNumber("end", h.Record.End);
+                w.WriteString("title", h.Record.Title);
+                w.WriteString("text", h.Record.Text);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        stdout.Write("\n"u8);
+    }
+}

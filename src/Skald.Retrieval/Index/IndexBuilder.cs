@@ -1,0 +1,144 @@
+using Skald.Models.Modules;
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Models;
+using Skald.Retrieval.Search;
+
+namespace Skald.Retrieval.Index;
+
+/// <summary>
+/// Makes and changes index folders: <see cref="Build"/> embeds records (document role, the model's prompts) and
+/// indexes them for BM25; <see cref="Add"/> appends records (a document added again replaces its old rows) and
+/// compacts away deleted rows while it rewrites the folder; <see cref="Delete"/> only writes tombstones.
+/// </summary>
+public static class IndexBuilder
+{
+    /// <summary>Texts embedded per call (progress granularity).</summary>
+    public const int EmbedBatch = 256;
+
+    /// <summary>Builds a new index of <paramref name="records"/> in <paramref name="folder"/> (replacing an earlier index there).</summary>
+    /// <param name="folder">Output folder.</param>
+    /// <param name="model">The embedding model.</param>
+    /// <param name="modelPath">Its folder (recorded in the manifest).</param>
+    /// <param name="records">Rows to index; ids must be unique.</param>
+    /// <param name="bm25">BM25 settings.</param>
+    /// <param name="language">Language code for BM25 stemming, or null.</param>
+    /// <param name="chunkTokens">Chunk budget used (0: whole documents), recorded.</param>
+    /// <param name="overlapTokens">Chunk overlap used, recorded.</param>
+    /// <param name="progress">Called with (rows embedded, total).</param>
+    public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<IndexRecord> records,
+        Bm25Options bm25, string? language, int chunkTokens, int overlapTokens, Action<int, int>? progress = null)
+    {
+        CheckUnique(records, []);
+        var analyzer = new Bm25Model(bm25).AnalyzerFor(language, out string stemming);
+        var manifest = new IndexManifest
+        {
+            Model = Path.GetFullPath(modelPath),
+            ModelName = model.Name,
+            Dimension = model.Dimension,
+            Similarity = model.Similarity == SimilarityFunction.Dot ? "dot" : "cosine",
+            Language = language,
+            K1 = bm25.Parameters.K1,
+            B = bm25.Parameters.B,
+            Stemming = stemming,
+            ChunkTokens = chunkTokens,
+            OverlapTokens = overlapTokens,
+        };
+        var vectors = Embed(model, records, manifest.Similarity != "dot", progress);
+        IndexWriter.Write(folder, manifest, records, vectors.Select(v => (ReadOnlyMemory<float>)v), Analyse(analyzer, records, bm25.Parameters));
+        return manifest with { Rows = records.Count };
+    }
+
+    /// <summary>
+    /// Adds <paramref name="records"/> to the index in <paramref name="folder"/>: live rows of a document that is added
+    /// again are replaced by the new ones, deleted rows are dropped (compaction), and the folder is rewritten atomically.
+    /// Returns (rows added, rows replaced).
+    /// </summary>
+    public static (int Added, int Replaced) Add(string folder, IEmbeddingModel model, IReadOnlyList<IndexRecord> records,
+        Action<int, int>? progress = null)
+    {
+        List<IndexRecord> keptRecords;
+        List<int> keptRows;
+        IndexManifest manifest;
+        int replaced;
+        float[][] fresh;
+        using (var index = SearchIndex.Open(folder))
+        {
+            manifest = index.Manifest;
+            if (model.Dimension != manifest.Dimension)
+                throw new EvaluationException($"{folder}: the index holds {manifest.Dimension}-d vectors of {manifest.Model}; this model makes {model.Dimension}-d");
+            var newDocuments = records.Select(r => r.Document).ToHashSet(StringComparer.Ordinal);
+            keptRows = [.. Enumerable.Range(0, index.Records.Count).Where(r => !index.Deleted.Contains(r) && !newDocuments.Contains(index.Records[r].Document))];
+            replaced = index.LiveCount - keptRows.Count;
+            keptRecords = [.. keptRows.Select(r => index.Records[r])];
+            CheckUnique(records, keptRecords);
+            fresh = Embed(model, records, index.Normalized, progress);
+            var all = keptRecords.Concat(records).ToList();
+            var analyzer = new Bm25Model(new Bm25Options { Stem = manifest.Stemming.StartsWith("snowball", StringComparison.Ordinal) })
+                .AnalyzerFor(manifest.Language, out _);
+            var bm25 = Analyse(analyzer, all, new Bm25Parameters(manifest.K1, manifest.B));
+            // The old rows are streamed from the mapping of the index being replaced; the new folder is staged beside it.
+            IndexWriter.Write(folder, manifest, all, OldThenNew(index, keptRows, fresh), bm25);
+        }
+        return (records.Count, replaced);
+    }
+
+    /// <summary>
+    /// Marks as deleted every live row whose record id or document is in <paramref name="ids"/>, or whose source file is
+    /// in <paramref name="sources"/> (compared as full paths). Returns the rows deleted.
+    /// </summary>
+    public static int Delete(string folder, IReadOnlyCollection<string> ids, IReadOnlyCollection<string> sources)
+    {
+        using var index = SearchIndex.Open(folder);
+        var idSet = ids.ToHashSet(StringComparer.Ordinal);
+        var sourceSet = sources.Select(Path.GetFullPath).ToHashSet(StringComparer.Ordinal);
+        var deleted = new HashSet<int>(index.Deleted);
+        int before = deleted.Count;
+        for (int r = 0; r < index.Records.Count; r++)
+        {
+            var rec = index.Records[r];
+            if (idSet.Contains(rec.Id) || idSet.Contains(rec.Document) || (sourceSet.Count > 0 && sourceSet.Contains(Path.GetFullPath(rec.Source))))
+                deleted.Add(r);
+        }
+        if (deleted.Count > before) IndexWriter.WriteTombstones(folder, deleted);
+        return deleted.Count - before;
+    }
+
+    private static IEnumerable<ReadOnlyMemory<float>> OldThenNew(SearchIndex index, List<int> keptRows, float[][] fresh)
+    {
+        var row = new float[index.Manifest.Dimension];
+        foreach (int r in keptRows)
+        {
+            index.Vector(r).CopyTo(row);
+            yield return row;
+        }
+        foreach (var v in fresh) yield return v;
+    }
+
+    private static float[][] Embed(IEmbeddingModel model, IReadOnlyList<IndexRecord> records, bool normalize, Action<int, int>? progress)
+    {
+        var result = new float[records.Count][];
+        for (int start = 0; start < records.Count; start += EmbedBatch)
+        {
+            int n = Math.Min(EmbedBatch, records.Count - start);
+            var v = model.Embed([.. Enumerable.Range(start, n).Select(i => records[i].FullText)], TextRole.Document);
+            if (normalize) v = ExactSearch.Normalize(v);
+            Array.Copy(v, 0, result, start, n);
+            progress?.Invoke(start + n, records.Count);
+        }
+        return result;
+    }
+
+    private static Bm25Index Analyse(Analyzer analyzer, IReadOnlyList<IndexRecord> records, Bm25Parameters parameters)
+    {
+        var docs = new IReadOnlyList<string>[records.Count];
+        Parallel.For(0, records.Count, d => docs[d] = analyzer.Analyze(records[d].FullText));
+        return new Bm25Index(docs, parameters);
+    }
+
+    private static void CheckUnique(IReadOnlyList<IndexRecord> records, IReadOnlyList<IndexRecord> existing)
+    {
+        var seen = existing.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var r in records)
+            if (!seen.Add(r.Id)) throw new EvaluationException($"record id '{r.Id}' occurs twice (ids must be unique in an index)");
+    }
+}

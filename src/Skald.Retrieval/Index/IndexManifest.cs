@@ -1,0 +1,55 @@
+using System.Text.Json.Serialization;
+
+namespace Skald.Retrieval.Index;
+
+/// <summary>
+/// <c>index.json</c>: what an index folder holds and how it was made, so a search embeds queries with the same model
+/// and analyses them with the same BM25 settings.
+/// </summary>
+public sealed record IndexManifest
+{
+    /// <summary>The format this code writes and reads.</summary>
+    public const int CurrentVersion = 1;
+
+    /// <summary>Always "skald-index".</summary>
+    [JsonPropertyName("format")] public string Format { get; init; } = "skald-index";
+
+    /// <summary>Format version (<see cref="CurrentVersion"/>).</summary>
+    [JsonPropertyName("version")] public int Version { get; init; } = CurrentVersion;
+
+    /// <summary>Full path of the embedding model folder.</summary>
+    [JsonPropertyName("model")] public string Model { get; init; } = "";
+
+    /// <summary>The model's short name (its folder name).</summary>
+    [JsonPropertyName("model_name")] public string ModelName { get; init; } = "";
+
+    /// <summary>Vector width.</summary>
+    [JsonPropertyName("dimension")] public int Dimension { get; init; }
+
+    /// <summary>"cosine" (vectors stored unit length, searched by inner product) or "dot".</summary>
+    [JsonPropertyName("similarity")] public string Similarity { get; init; } = "cosine";
+
+    /// <summary>Rows in <c>embeddings.f32</c> and <c>records.jsonl</c> (deleted rows included until compaction).</summary>
+    [JsonPropertyName("rows")] public int Rows { get; init; }
+
+    /// <summary>Language code picking BM25's stemmer (null: no stemming).</summary>
+    [JsonPropertyName("language")] public string? Language { get; init; }
+
+    /// <summary>BM25 k1.</summary>
+    [JsonPropertyName("bm25_k1")] public double K1 { get; init; }
+
+    /// <summary>BM25 b.</summary>
+    [JsonPropertyName("bm25_b")] public double B { get; init; }
+
+    /// <summary>BM25 stemming as built ("snowball norwegian", "none", ...).</summary>
+    [JsonPropertyName("bm25_stemming")] public string Stemming { get; init; } = "none";
+
+    /// <summary>Chunk budget in tokens (0 for a BEIR corpus: one row per document).</summary>
+    [JsonPropertyName("chunk_tokens")] public int ChunkTokens { get; init; }
+
+    /// <summary>Overlap between consecutive chunks in tokens.</summary>
+    [JsonPropertyName("overlap_tokens")] public int OverlapTokens { get; init; }
+
+    /// <summary>When the index was last written (UTC, ISO 8601).</summary>
+    [JsonPropertyName("updated")] public string Updated { get; init; } = "";
+}

@@ -1,0 +1,25 @@
+using System.Text.Json.Serialization;
+
+namespace Skald.Retrieval.Index;
+
+/// <summary>One searchable row of an index (a chunk of a document, or a whole BEIR document); a line of <c>records.jsonl</c>.</summary>
+/// <param name="Id">Row id, unique in the index (<c>DOCUMENT#cN</c> for chunks, the BEIR <c>_id</c> otherwise).</param>
+/// <param name="Document">The document it belongs to (the source file, <c>file:line</c> for .jsonl rows, or the BEIR id).</param>
+/// <param name="Source">The file it was read from.</param>
+/// <param name="Start">Offset of its first character in the document's cleaned text.</param>
+/// <param name="End">Offset just after its last character.</param>
+/// <param name="Title">Section heading or BEIR title ("" when none).</param>
+/// <param name="Text">The chunk's text.</param>
+public sealed record IndexRecord(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("document")] string Document,
+    [property: JsonPropertyName("source")] string Source,
+    [property: JsonPropertyName("start")] int Start,
+    [property: JsonPropertyName("end")] int End,
+    [property: JsonPropertyName("title")] string Title,
+    [property: JsonPropertyName("text")] string Text)
+{
+    /// <summary>Title and text as one string, as the models and BM25 see them.</summary>
+    [JsonIgnore]
+    public string FullText => Title.Length == 0 ? Text : Title + " " + Text;
+}

@@ -1,0 +1,114 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Skald.Models.Checkpoints;
+using Skald.Retrieval.Bm25;
+
+namespace Skald.Retrieval.Index;
+
+/// <summary>
+/// Writes an index folder: <c>index.json</c> (<see cref="IndexManifest"/>), <c>embeddings.f32</c> (rows × dim
+/// little-endian float32, read back memory-mapped), <c>records.jsonl</c> (one <see cref="IndexRecord"/> per row),
+/// <c>bm25.bin</c> (<see cref="Bm25Index.Write"/>) and <c>tombstones.txt</c> (deleted rows). A whole folder is built as
+/// a staging sibling and moved into place (<see cref="StagingPaths"/>), so a reader never sees half an index; a delete
+/// replaces only the tombstone file, through a temporary sibling and a rename.
+/// </summary>
+public static class IndexWriter
+{
+    /// <summary>The manifest's file name; its presence marks a folder as an index.</summary>
+    public const string ManifestFile = "index.json";
+
+    /// <summary>Embeddings file name.</summary>
+    public const string EmbeddingsFile = "embeddings.f32";
+
+    /// <summary>Records file name.</summary>
+    public const string RecordsFile = "records.jsonl";
+
+    /// <summary>BM25 index file name.</summary>
+    public const string Bm25File = "bm25.bin";
+
+    /// <summary>Deleted rows, one row number a line.</summary>
+    public const string TombstonesFile = "tombstones.txt";
+
+    internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static readonly JsonSerializerOptions Line = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>
+    /// Writes (or replaces) the index in <paramref name="folder"/>. An existing folder is replaced only when it is
+    /// empty or already an index; <paramref name="vectors"/> yields one row [dim] per record, in order.
+    /// </summary>
+    public static void Write(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records,
+        IEnumerable<ReadOnlyMemory<float>> vectors, Bm25Index bm25)
+    {
+        if (bm25.DocumentCount != records.Count) throw new ArgumentException("the BM25 index must cover every record", nameof(bm25));
+        string full = Path.GetFullPath(folder);
+        string parent = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(parent)) throw new EvaluationException($"{folder}: parent folder {parent} does not exist");
+        if (File.Exists(full)) throw new EvaluationException($"{folder}: is a file, expected an index folder");
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !File.Exists(Path.Combine(full, ManifestFile)))
+            throw new EvaluationException($"{folder}: exists and is not a Skald index (no {ManifestFile}); choose an empty or new folder");
+        StagingPaths.Recover(full);
+        string tmp = StagingPaths.Temp(full), old = StagingPaths.Old(full);
+        Directory.CreateDirectory(tmp);
+        try
+        {
+            int rows = 0;
+            using (var fs = Create(Path.Combine(tmp, EmbeddingsFile)))
+            {
+                foreach (var v in vectors)
+                {
+                    if (v.Length != manifest.Dimension) throw new ArgumentException($"row {rows} has {v.Length} values, expected {manifest.Dimension}");
+                    fs.Write(MemoryMarshal.AsBytes(v.Span));
+                    rows++;
+                }
+                fs.Flush(true);
+            }
+            if (rows != records.Count) throw new ArgumentException($"{rows} vectors for {records.Count} records");
+            using (var fs = Create(Path.Combine(tmp, RecordsFile)))
+            using (var w = new StreamWriter(fs, new UTF8Encoding(false)))
+            {
+                foreach (var r in records) w.WriteLine(JsonSerializer.Serialize(r, Line));
+                w.Flush();
+                fs.Flush(true);
+            }
+            using (var fs = Create(Path.Combine(tmp, Bm25File)))
+            {
+                bm25.Write(fs);
+                fs.Flush(true);
+            }
+            File.WriteAllText(Path.Combine(tmp, TombstonesFile), "");
+            File.WriteAllText(Path.Combine(tmp, ManifestFile), JsonSerializer.Serialize(manifest with
+            {
+                Rows = rows,
+                Updated = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+            }, Json) + "\n");
+            if (Directory.Exists(full)) Directory.Move(full, old);
+            Directory.Move(tmp, full);
+            if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+        }
+        finally
+        {
+            if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+        }
+    }
+
+    /// <summary>Replaces the tombstone file of the index in <paramref name="folder"/> (temporary sibling, then a rename).</summary>
+    public static void WriteTombstones(string folder, IEnumerable<int> deletedRows)
+    {
+        string path = Path.GetFullPath(Path.Combine(folder, TombstonesFile));
+        StagingPaths.Recover(path);
+        string tmp = StagingPaths.Temp(path);
+        try
+        {
+            File.WriteAllLines(tmp, deletedRows.Order().Select(r => r.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            File.Move(tmp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(tmp)) File.Delete(tmp);
+        }
+    }
+
+    private static FileStream Create(string path) => new(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+}

@@ -1,0 +1,166 @@
+using System.Numerics.Tensors;
+using System.Text.Json;
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Search;
+
+namespace Skald.Retrieval.Index;
+
+/// <summary>
+/// An open index folder (<see cref="IndexWriter"/> describes the files): the embeddings memory-mapped
+/// (<see cref="MappedRows"/>), searched exactly by <see cref="ExactSearch"/>; the saved <see cref="Bm25Index"/>; and
+/// both fused by <see cref="Fusion"/> for hybrid search. Deleted rows (tombstones) are skipped until the next
+/// compaction. Immutable once open, so one instance serves concurrent searches.
+/// </summary>
+public sealed class SearchIndex : IDisposable
+{
+    private readonly MappedRows vectors;
+    private readonly Bm25Index bm25;
+    private readonly Analyzer analyzer;
+    private readonly int[] tieKeys;
+
+    private SearchIndex(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records, HashSet<int> deleted,
+        MappedRows vectors, Bm25Index bm25, Analyzer analyzer)
+    {
+        Folder = folder;
+        Manifest = manifest;
+        Records = records;
+        Deleted = deleted;
+        this.vectors = vectors;
+        this.bm25 = bm25;
+        this.analyzer = analyzer;
+        tieKeys = [.. Enumerable.Range(0, records.Count).Select(r => -r)]; // equal scores: the earlier row first
+    }
+
+    /// <summary>The index folder.</summary>
+    public string Folder { get; }
+
+    /// <summary>The manifest.</summary>
+    public IndexManifest Manifest { get; }
+
+    /// <summary>Every row's record, deleted rows included.</summary>
+    public IReadOnlyList<IndexRecord> Records { get; }
+
+    /// <summary>Deleted rows (tombstones).</summary>
+    public IReadOnlySet<int> Deleted { get; }
+
+    /// <summary>Rows that are not deleted.</summary>
+    public int LiveCount => Records.Count - Deleted.Count;
+
+    /// <summary>Whether stored vectors are unit length (cosine similarity), so queries must be normalised too.</summary>
+    public bool Normalized => Manifest.Similarity != "dot";
+
+    /// <summary>Opens an index folder; a missing or damaged part throws <see cref="EvaluationException"/> naming the file.</summary>
+    public static SearchIndex Open(string folder)
+    {
+        string manifestPath = Path.Combine(folder, IndexWriter.ManifestFile);
+        if (!File.Exists(manifestPath)) throw new EvaluationException($"{folder}: not a Skald index (no {IndexWriter.ManifestFile}; make one with 'skald index build')");
+        IndexManifest manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<IndexManifest>(File.ReadAllText(manifestPath))
+                ?? throw new EvaluationException($"{manifestPath}: empty manifest");
+        }
+        catch (JsonException e)
+        {
+            throw new EvaluationException($"{manifestPath}: not valid JSON ({e.Message})");
+        }
+        if (manifest.Format != "skald-index" || manifest.Version != IndexManifest.CurrentVersion)
+            throw new EvaluationException($"{manifestPath}: format {manifest.Format} version {manifest.Version}; this Skald reads skald-index version {IndexManifest.CurrentVersion}");
+        if (manifest.Dimension <= 0 || manifest.Rows < 0) throw new EvaluationException($"{manifestPath}: dimension {manifest.Dimension}, rows {manifest.Rows}");
+        var records = ReadRecords(Path.Combine(folder, IndexWriter.RecordsFile), manifest.Rows);
+        var deleted = ReadTombstones(Path.Combine(folder, IndexWriter.TombstonesFile), manifest.Rows);
+        string bm25Path = Path.Combine(folder, IndexWriter.Bm25File);
+        Bm25Index bm25;
+        using (var fs = File.OpenRead(bm25Path)) bm25 = Bm25Index.Read(fs, bm25Path);
+        if (bm25.DocumentCount != manifest.Rows) throw new EvaluationException($"{bm25Path}: {bm25.DocumentCount} documents, the manifest {manifest.Rows} rows");
+        var analyzer = new Bm25Model(new Bm25Options { Stem = manifest.Stemming.StartsWith("snowball", StringComparison.Ordinal) }).AnalyzerFor(manifest.Language, out _);
+        var rows = new MappedRows(Path.Combine(folder, IndexWriter.EmbeddingsFile), manifest.Rows, manifest.Dimension);
+        return new SearchIndex(folder, manifest, records, deleted, rows, bm25, analyzer);
+    }
+
+    /// <summary>The stored vector of a row [dim] (a view of the mapping).</summary>
+    public ReadOnlySpan<float> Vector(int row) => vectors.Row(row);
+
+    /// <summary>
+    /// The best <paramref name="topK"/> live rows for one query. <paramref name="queryVector"/> (the model's query
+    /// embedding; normalised here when the index is cosine) is needed for dense and hybrid search.
+    /// </summary>
+    public IReadOnlyList<IndexHit> Search(string query, float[]? queryVector, SearchMode mode, int topK, FusionOptions? fusion = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
+        fusion ??= FusionOptions.Default;
+        float[]? q = null;
+        if (mode != SearchMode.Bm25)
+        {
+            if (queryVector is null || queryVector.Length != Manifest.Dimension)
+                throw new ArgumentException($"dense search needs a query vector of {Manifest.Dimension} values", nameof(queryVector));
+            q = Normalized ? ExactSearch.Normalize([queryVector])[0] : queryVector;
+        }
+        Hit[] hits = mode switch
+        {
+            SearchMode.Dense => Dense(q!, topK),
+            SearchMode.Bm25 => Sparse(query, topK),
+            _ when fusion.Mode == HybridMode.Rerank =>
+                Fusion.Rerank(Sparse(query, fusion.Candidates), r => TensorPrimitives.Dot(q, vectors.Row(r)), topK, tieKeys),
+            _ => Fusion.Fuse(Sparse(query, fusion.Candidates), Dense(q!, fusion.Candidates), fusion, topK, tieKeys),
+        };
+        return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
+    }
+
+    /// <summary>Exact dense top-k among live rows.</summary>
+    private Hit[] Dense(float[] q, int k)
+    {
+        if (LiveCount == 0) return [];
+        var hits = ExactSearch.TopK([q], vectors.Rows, vectors.Dimension, vectors.Block, Math.Min(k + Deleted.Count, vectors.Rows), tieKeys)[0];
+        return [.. hits.Where(h => !Deleted.Contains(h.Index)).Take(k)];
+    }
+
+    /// <summary>BM25 top-k among live rows (only rows sharing a term with the query).</summary>
+    private Hit[] Sparse(string query, int k)
+    {
+        if (LiveCount == 0) return [];
+        var hits = bm25.Search(analyzer.Analyze(query), k + Deleted.Count, tieKeys);
+        return [.. hits.Where(h => !Deleted.Contains(h.Index)).Take(k)];
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => vectors.Dispose();
+
+    private static List<IndexRecord> ReadRecords(string path, int rows)
+    {
+        if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (index damaged?)");
+        var records = new List<IndexRecord>(rows);
+        int line = 0;
+        foreach (var text in File.ReadLines(path))
+        {
+            line++;
+            if (text.Length == 0) continue;
+            try
+            {
+                records.Add(JsonSerializer.Deserialize<IndexRecord>(text) ?? throw new JsonException("null"));
+            }
+            catch (JsonException e)
+            {
+                throw new EvaluationException($"{path}:{line}: not a record ({e.Message})");
+            }
+        }
+        if (records.Count != rows) throw new EvaluationException($"{path}: {records.Count} records, the manifest {rows} rows");
+        return records;
+    }
+
+    private static HashSet<int> ReadTombstones(string path, int rows)
+    {
+        var deleted = new HashSet<int>();
+        if (!File.Exists(path)) return deleted;
+        int line = 0;
+        foreach (var text in File.ReadLines(path))
+        {
+            line++;
+            if (text.Trim().Length == 0) continue;
+            if (!int.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int row) || row >= rows)
+                throw new EvaluationException($"{path}:{line}: '{text}' is not a row number below {rows}");
+            deleted.Add(row);
+        }
+        return deleted;
+    }
+}

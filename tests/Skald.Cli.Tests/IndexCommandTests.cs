@@ -1,0 +1,128 @@
+using System.Text.Json;
+using Skald.Models;
+
+namespace Skald.Cli.Tests;
+
+/// <summary><c>skald index build/add/delete</c> and <c>skald search</c> through the real CLI, on the tiny BERT fixture.</summary>
+public sealed class IndexCommandTests
+{
+    private static readonly string Model = TestPaths.FixtureModel("bert-cased-mean");
+    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+
+    private static string Build(out string folder)
+    {
+        string docs = Path.Combine(TestPaths.NewTempDir(), "docs");
+        Directory.CreateDirectory(docs);
+        foreach (var f in Directory.GetFiles(Documents)) File.Copy(f, Path.Combine(docs, Path.GetFileName(f)));
+        folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", folder, "--language", "nb", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return docs;
+    }
+
+    private static JsonElement Search(string folder, string query, string mode, int k = 5)
+    {
+        var r = SkaldProcess.Run("search", "--index", folder, "--query", query, "--mode", mode, "--top-k", k.ToString(System.Globalization.CultureInfo.InvariantCulture), "--format", "json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results");
+    }
+
+    [Fact]
+    public void BuildWritesTheIndexFilesAndDenseScoresAreTheModelsCosines()
+    {
+        Build(out string folder);
+        var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
+        int rows = manifest.GetProperty("rows").GetInt32(), dim = manifest.GetProperty("dimension").GetInt32();
+        Assert.Equal(32, dim);
+        Assert.True(rows >= 6, $"{rows} rows");
+        Assert.Equal((long)rows * dim * 4, new FileInfo(Path.Combine(folder, "embeddings.f32")).Length);
+        Assert.Equal(rows, File.ReadAllLines(Path.Combine(folder, "records.jsonl")).Length);
+        Assert.True(File.Exists(Path.Combine(folder, "bm25.bin")));
+
+        var hits = Search(folder, "Hvor kan jeg parkere sykkelen?", "dense", 3);
+        Assert.Equal(3, hits.GetArrayLength());
+        var encoder = SentenceEncoder.Load(Model); // the model's own prompts: "query: " and "passage: "
+        var q = encoder.Encode("Hvor kan jeg parkere sykkelen?", new EncodeOptions { Prompt = "query: " });
+        float previous = float.PositiveInfinity;
+        foreach (var h in hits.EnumerateArray())
+        {
+            string title = h.GetProperty("title").GetString()!, text = h.GetProperty("text").GetString()!;
+            var d = encoder.Encode(title.Length == 0 ? text : title + " " + text, new EncodeOptions { Prompt = "passage: " });
+            float score = h.GetProperty("score").GetSingle();
+            Assert.Equal(Cosine(q, d), score, 4);
+            Assert.True(score <= previous);
+            previous = score;
+        }
+    }
+
+    [Fact]
+    public void Bm25FindsTheWordAndDeleteAddAndCompactionWork()
+    {
+        string docs = Build(out string folder);
+        var top = Search(folder, "glutenfrit brød", "bm25", 1)[0];
+        Assert.EndsWith("kantine.md", top.GetProperty("source").GetString());
+        Assert.Contains("Glutenfrit", top.GetProperty("text").GetString());
+        Assert.True(top.GetProperty("end").GetInt32() > top.GetProperty("start").GetInt32());
+
+        var del = SkaldProcess.Run("index", "delete", "--index", folder, "--source", Path.Combine(docs, "kantine.md"));
+        Assert.True(del.ExitCode == 0, del.Stderr);
+        Assert.NotEmpty(File.ReadAllLines(Path.Combine(folder, "tombstones.txt")));
+        foreach (var mode in new[] { "bm25", "dense", "hybrid" })
+            foreach (var h in Search(folder, "glutenfrit brød", mode, 50).EnumerateArray())
+                Assert.DoesNotContain("kantine.md", h.GetProperty("source").GetString());
+
+        string extra = Path.Combine(TestPaths.NewTempDir(), "fjordhest.txt");
+        File.WriteAllText(extra, "Fjordhesten Blakken står i stallen bak kontoret. Han får høy hver morgen klokken sju.");
+        var add = SkaldProcess.Run("index", "add", "--index", folder, "--documents", extra);
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        Assert.Empty(File.ReadAllText(Path.Combine(folder, "tombstones.txt")).Trim()); // compacted
+        var found = Search(folder, "fjordhesten Blakken", "hybrid", 1)[0];
+        Assert.Equal(Path.GetFullPath(extra) + "#c0", found.GetProperty("id").GetString());
+        int rows = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement.GetProperty("rows").GetInt32();
+        Assert.Equal(rows, File.ReadAllLines(Path.Combine(folder, "records.jsonl")).Length);
+
+        var again = SkaldProcess.Run("index", "add", "--index", folder, "--documents", extra); // re-adding replaces
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Equal(rows, JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement.GetProperty("rows").GetInt32());
+    }
+
+    [Fact]
+    public void BeirCorpusIndexesOneRowPerDocumentAndTheTableShowsThem()
+    {
+        string beir = BeirFolder.Write(
+            "{\"_id\":\"d1\",\"title\":\"Tog\",\"text\":\"Toget til Bergen går klokken åtte.\"}\n" +
+            "{\"_id\":\"d2\",\"title\":\"\",\"text\":\"Kantinen serverer suppe på fredager.\"}\n", "", null);
+        string folder = Path.Combine(TestPaths.NewTempDir(), "beir-idx");
+        var r = SkaldProcess.Run("index", "build", "--model", Model, "--corpus", beir, "--output", folder);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var hits = Search(folder, "suppe fredag", "bm25", 10);
+        Assert.Equal("d2", hits[0].GetProperty("id").GetString());
+        var table = SkaldProcess.Run("search", "--index", folder, "--query", "toget til Bergen", "--top-k", "2");
+        Assert.True(table.ExitCode == 0, table.Stderr);
+        Assert.Contains("| 1 |", table.Stdout);
+        Assert.Contains("d1", table.Stdout);
+        var deleted = SkaldProcess.Run("index", "delete", "--index", folder, "--id", "d1");
+        Assert.True(deleted.ExitCode == 0, deleted.Stderr);
+        Assert.Equal(["d2"], Search(folder, "toget til Bergen", "dense", 10).EnumerateArray().Select(h => h.GetProperty("id").GetString()));
+    }
+
+    [Fact]
+    public void BadInputGetsOneLine()
+    {
+        string notIndex = TestPaths.NewTempDir();
+        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", notIndex, "--query", "x"), 1, "not a Skald index");
+        File.WriteAllText(Path.Combine(notIndex, "keep.txt"), "mine");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", notIndex), 1, "not a Skald index");
+        Assert.True(File.Exists(Path.Combine(notIndex, "keep.txt")));
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--output", Path.Combine(notIndex, "x")), 2, "--documents or --corpus");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", notIndex, "--query", "x", "--mode", "fuzzy"), 2);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "delete", "--index", notIndex), 2, "--id or --source");
+    }
+
+    private static float Cosine(float[] a, float[] b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.Length; i++) { dot += a[i] * b[i]; na += a[i] * a[i]; nb += b[i] * b[i]; }
+        return (float)(dot / Math.Sqrt(na * nb));
+    }
+}

@@ -3,6 +3,7 @@ using System.CommandLine.Invocation;
 using Skald.Cli.CommandLine;
 using Skald.Cli.Commands;
 using Skald.Cli.IO;
+using Skald.Distributed;
 using Skald.Models;
 using Skald.Tokenizers;
 using Skald.Training.Config;
@@ -41,6 +42,7 @@ internal static class Cli
             new Command("adapter", "Query adapters over frozen or remote embedding models") { new AdapterTrainCommand() },
             new Commands.Index.IndexCommand(),
             new Commands.Index.SearchCommand(),
+            new MpiCheckCommand(),
         };
         return root;
     }
@@ -50,6 +52,14 @@ internal static class Cli
     /// same bytes at any setting: parallel sums combine their partials in a fixed order.
     /// </summary>
     public const string ThreadsVariable = "SKALD_THREADS";
+
+    /// <summary>
+    /// The processes of this job: MPI's world when mpirun started skald (<see cref="MpiLaunch.UnderMpirun"/>; only then
+    /// is libmpi loaded), otherwise the single process. Train and encode split their work across it.
+    /// </summary>
+    public static ICommunicator World { get; private set; } = SingleProcess.Instance;
+
+    private static TextWriter stderr = Console.Error;
 
     public static int Run(string[] args)
     {
@@ -67,9 +77,22 @@ internal static class Cli
                 return Fail(null, 2, $"{ThreadsVariable}=\"{threads}\" must be a positive whole number of threads");
             Skald.Tensors.Parallelism.MaxThreads = n;
         }
+        if (MpiLaunch.UnderMpirun)
+        {
+            try
+            {
+                World = MpiLaunch.Start();
+            }
+            catch (MpiException e)
+            {
+                return Fail(e, 1, e.Message);
+            }
+            JoinJob();
+        }
         try
         {
             int code = parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            if (code == 0) World.Dispose(); // MPI_Finalize after success only: a failed rank exits without it and mpirun ends the job
             return bare ? 2 : code;
         }
         catch (UsageException e)
@@ -77,7 +100,7 @@ internal static class Cli
             return Fail(e, 2, $"{e.Message} (see '{ParseErrors.Path(parse.CommandResult)} --help')");
         }
         catch (Exception e) when (e is ModelFormatException or TokenizerException or InputException or TrainingException
-            or Skald.Data.DataException or Skald.Hub.HubException or FileNotFoundException or DirectoryNotFoundException
+            or Skald.Data.DataException or Skald.Hub.HubException or MpiException or FileNotFoundException or DirectoryNotFoundException
             or UnauthorizedAccessException)
         {
             return Fail(e, 1, e.Message);
@@ -92,10 +115,43 @@ internal static class Cli
         }
     }
 
+    /// <summary>
+    /// Under mpirun: only rank 0 writes to the console (the others' errors still show, with their rank), and without
+    /// SKALD_THREADS each rank takes its share of the machine (<see cref="MpiLaunch.DefaultThreads"/>).
+    /// </summary>
+    private static void JoinJob()
+    {
+        if (Environment.GetEnvironmentVariable(ThreadsVariable) is not { Length: > 0 })
+            Skald.Tensors.Parallelism.MaxThreads = Math.Min(Environment.ProcessorCount, MpiLaunch.DefaultThreads(HostCores()));
+        if (World.Rank == 0) return;
+        stderr = Console.Error;
+        Console.SetOut(TextWriter.Null);
+        Console.SetError(TextWriter.Null);
+    }
+
+    /// <summary>The machine's online cores, which a rank bound to fewer cores still shares with the other ranks.</summary>
+    private static int HostCores()
+    {
+        try
+        {
+            return Math.Max(Environment.ProcessorCount, Directory.GetDirectories("/sys/devices/system/cpu", "cpu*")
+                .Count(d => Path.GetFileName(d)[3..].All(char.IsAsciiDigit) && Path.GetFileName(d).Length > 3));
+        }
+        catch (IOException)
+        {
+            return Environment.ProcessorCount;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return Environment.ProcessorCount;
+        }
+    }
+
     private static int Fail(Exception? e, int code, string message)
     {
-        Console.Error.WriteLine($"skald: error: {message}");
-        if (e is not null && Environment.GetEnvironmentVariable("SKALD_DEBUG") == "1") Console.Error.WriteLine(e);
+        string rank = World.Rank > 0 ? $"(rank {World.Rank}) " : "";
+        stderr.WriteLine($"skald: error: {rank}{message}");
+        if (e is not null && Environment.GetEnvironmentVariable("SKALD_DEBUG") == "1") stderr.WriteLine(e);
         return code;
     }
 }

@@ -15,6 +15,13 @@ public interface ILoss
     /// </summary>
     IReadOnlyList<Parameter> Parameters => [];
 
+    /// <summary>
+    /// Whether the loss runs data-parallel (<c>mpirun</c>): given a rank's shard of the batch, it computes the loss of
+    /// the whole batch across ranks, so the summed gradients equal one process's. Losses that do not (false) are
+    /// refused under mpirun rather than trained with a normalisation that changes with the number of ranks.
+    /// </summary>
+    bool SpansRanks => false;
+
     /// <summary>Forward + backward over one batch; returns the (unscaled) loss.</summary>
     float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f);
 }

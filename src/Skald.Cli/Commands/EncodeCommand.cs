@@ -2,6 +2,7 @@ using System.CommandLine;
 using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
+using Skald.Distributed;
 using Skald.Models;
 using Skald.Tensors;
 
@@ -44,6 +45,16 @@ internal sealed class EncodeCommand : Command
         SetAction(Run);
     }
 
+    /// <summary>Every rank's block of embeddings, in rank order (= input order), on every rank.</summary>
+    private static float[][] Gather(ICommunicator world, float[][] local, int total, int dim)
+    {
+        var flat = new float[local.Length * dim];
+        for (int i = 0; i < local.Length; i++) local[i].CopyTo(flat, i * dim);
+        var all = new float[(long)total * dim];
+        world.AllGather(flat, all, Shard.Counts(total, world.Size, dim));
+        return [.. Enumerable.Range(0, total).Select(i => all.AsSpan(i * dim, dim).ToArray())];
+    }
+
     private int Run(ParseResult p)
     {
         string outputPath = p.GetValue(output)!;
@@ -51,6 +62,10 @@ internal sealed class EncodeCommand : Command
         EmbeddingOutput.CheckExtension(outputPath);
         OutputPath.NotAnInput(outputPath, p.GetValue(input));
         var texts = TextInput.Read(p.GetValue(input)!, allowBlank: false);
+        var world = Cli.World;
+        var shard = Shard.Of(texts.Count, world.Rank, world.Size); // under mpirun each rank embeds one block of the input
+        var all = texts;
+        if (world.Size > 1) texts = texts.Skip(shard.Start).Take(shard.Count).ToList();
         var encoder = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet), HubModels.ResolveAll(CliOptions.Items(p.GetValue(adapters)), quiet),
             InfoCommand.Precision(p.GetValue(weights)));
         var embeddings = ProgressView.Run("encoding", texts.Count >= 64, quiet, bar => encoder.Encode(texts, new EncodeOptions
@@ -63,6 +78,11 @@ internal sealed class EncodeCommand : Command
             Normalize = p.GetValue(normalize),
             Progress = (done, total) => bar.Report(done, total),
         }));
+        if (world.Size > 1)
+        {
+            embeddings = Gather(world, embeddings, all.Count, encoder.Dimension);
+            if (world.Rank != 0) return 0;
+        }
         EmbeddingOutput.Write(outputPath, embeddings, encoder.Dimension);
         Terminal.Log($"wrote {embeddings.Length} embeddings of dimension {encoder.Dimension} to {outputPath}", quiet);
         return 0;

@@ -30,9 +30,11 @@ internal sealed class TrainCommand : Command
         var loaded = ConfigLoader.Load(p.GetValue(config)!, p.GetValue(set) ?? [], p.GetValue(quickTest));
         bool quiet = p.GetValue(CliOptions.Quiet);
         var progress = new TrainProgress(loaded.Training.LoggingSteps, quiet);
-        var setup = TrainingRun.Build(loaded, progress.Report, quiet ? null : m => Terminal.Log(m, quiet));
+        var world = Cli.World;
+        var setup = TrainingRun.Build(loaded, progress.Report, quiet ? null : m => Terminal.Log(m, quiet), world);
         Terminal.Log($"training {loaded.Model.Path} on {setup.Train.Sum(d => d.Count):N0} rows " +
-                     $"({string.Join(", ", setup.Train.Select(d => Path.GetFileName(d.Name)))}), loss {loaded.Loss.Type}" +
+                     $"({string.Join(", ", setup.Train.Select(d => Path.GetFileName(d.Name)))}), loss {loaded.Loss.Type}, world_size {world.Size}" +
+                     (world.Size > 1 ? $" (batch {loaded.Training.BatchSize} split across the ranks, {Skald.Tensors.Parallelism.MaxThreads} threads each)" : "") +
                      (loaded.QuickTest ? " [quick test]" : ""), quiet);
         var result = ProgressView.Run("training", show: true, quiet, view =>
         {

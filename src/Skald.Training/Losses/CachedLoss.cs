@@ -9,7 +9,8 @@ namespace Skald.Training.Losses;
 /// then re-run each mini-batch with recording and backpropagate its slice of the cached gradients. The generator
 /// state is saved before each mini-batch in the first pass and restored for its second pass (ST's RandContext), so
 /// dropout masks match; afterwards the generator continues from where the first pass left it. Gradients equal the
-/// full-batch loss's; activation memory is that of one mini-batch.
+/// full-batch loss's; activation memory is that of one mini-batch. Under data parallelism each rank embeds its shard
+/// and the loss spans every rank's embeddings (<see cref="AcrossRanks"/>).
 /// </summary>
 public class CachedLoss(IEmbeddingLoss inner, int miniBatchSize = 32) : ILoss
 {
@@ -21,6 +22,9 @@ public class CachedLoss(IEmbeddingLoss inner, int miniBatchSize = 32) : ILoss
 
     /// <inheritdoc />
     public virtual string Name => "cached_" + Inner.Name;
+
+    /// <inheritdoc />
+    public bool SpansRanks => true;
 
     /// <inheritdoc />
     public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f)
@@ -47,7 +51,7 @@ public class CachedLoss(IEmbeddingLoss inner, int miniBatchSize = 32) : ILoss
         }
         var after = encoder.Random.SaveState();
         var grads = embeddings.Select(e => new EmbeddingBatch(e.Rows, e.Dim)).ToArray();
-        float loss = Inner.Compute(embeddings, batch.Labels, grads);
+        float loss = AcrossRanks.Compute(Inner, encoder.Communicator, embeddings, batch.Labels, grads);
         for (int c = 0; c < cols; c++)
         {
             for (int m = 0; m < starts.Length; m++)

@@ -16,10 +16,16 @@ public abstract class EmbeddingLoss : ILoss, IEmbeddingLoss
         IReadOnlyList<EmbeddingBatch> gradients);
 
     /// <inheritdoc />
+    public bool SpansRanks => true;
+
+    /// <inheritdoc />
     public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f) =>
         ComputeAndBackward(this, model, batch, gradientScale);
 
-    /// <summary>Forward every column (one recorded pass), the embedding loss, and the backward pass.</summary>
+    /// <summary>
+    /// Forward every column (one recorded pass), the embedding loss, and the backward pass. Under data parallelism the
+    /// batch is this rank's shard and the loss is computed over every rank's embeddings (<see cref="AcrossRanks"/>).
+    /// </summary>
     public static float ComputeAndBackward(IEmbeddingLoss loss, ITrainableModel model, TrainingBatch batch,
         float gradientScale = 1f)
     {
@@ -28,7 +34,7 @@ public abstract class EmbeddingLoss : ILoss, IEmbeddingLoss
         using var pass = encoder.BeginPass(record: true);
         var columns = batch.Columns.Select((c, i) => pass.Forward(encoder.Prepare(c, query: i == 0))).ToArray();
         var grads = columns.Select(c => new EmbeddingBatch(c.Rows, c.Dim)).ToArray();
-        float value = loss.Compute(columns, batch.Labels, grads);
+        float value = AcrossRanks.Compute(loss, encoder.Communicator, columns, batch.Labels, grads);
         pass.Backward(grads, gradientScale);
         return value;
     }

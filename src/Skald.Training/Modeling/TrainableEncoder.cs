@@ -1,3 +1,4 @@
+using Skald.Distributed;
 using Skald.Models;
 using Skald.Models.Adapters;
 using Skald.Models.Architectures;
@@ -34,6 +35,12 @@ public sealed class TrainableEncoder : ITrainableModel
         Dropout = dropout;
         Random = new SkaldRandom(seed);
     }
+
+    /// <summary>
+    /// The data-parallel group this encoder trains in (<see cref="SingleProcess"/> unless the trainer runs under
+    /// mpirun): the embedding losses gather every rank's embeddings through it.
+    /// </summary>
+    public ICommunicator Communicator { get; set; } = SingleProcess.Instance;
 
     /// <summary>The model being trained (its parameters are updated in place).</summary>
     public SentenceEncoder Model { get; }

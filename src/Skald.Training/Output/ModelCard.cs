@@ -135,6 +135,7 @@ public static class ModelCard
                      ("gradient_accumulation_steps", t.GradientAccumulationSteps), ("seed", t.Seed),
                      ("batch_sampler", t.NoDuplicates ? "no_duplicates" : "batch_sampler"),
                      ("multi_dataset_batch_sampler", c.Data.Sampling), ("dropout", c.Model.Dropout), ("total_steps", steps),
+                     ("world_size", setup.Communicator.Size),
                  })
             sb.AppendLine($"- `{k}`: {Convert.ToString(v, Inv)}");
         sb.AppendLine();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Skald.Distributed;
 using Skald.Training.Config;
 using Skald.Training.Data;
 using Skald.Training.Modeling;
@@ -11,7 +12,11 @@ namespace Skald.Training.Trainer;
 /// The fine-tuning loop: seeded no-duplicates batches, gradient accumulation, clipping, AdamW with a warm-up schedule,
 /// logging to <c>metrics.jsonl</c> and TensorBoard, evaluation with best-model selection, atomic checkpoints and an
 /// exact resume from the newest one (weights, optimiser, scheduler, random states, data position), a NaN/Inf guard
-/// that stops before anything is written, and the final sentence-transformers folder with a model card.
+/// that stops before anything is written, and the final sentence-transformers folder with a model card. Under mpirun
+/// (<see cref="TrainerSetup.Communicator"/>) the same loop is data-parallel: rank 0's weights are broadcast, each rank
+/// embeds its <see cref="Shard"/> of every batch, the loss spans all ranks (<see cref="ILoss.SpansRanks"/>), the
+/// gradients are summed (<see cref="GradientReducer"/>) and every rank takes the same step; only rank 0 logs,
+/// evaluates and writes.
 /// </summary>
 public sealed class SentenceTrainer(TrainerSetup setup)
 {
@@ -37,6 +42,12 @@ public sealed class SentenceTrainer(TrainerSetup setup)
         IReadOnlyList<Parameter> parameters = [.. model.Parameters, .. setup.Loss.Parameters]; // what the optimiser updates
         BatchPlanner.Validate(setup.Train, t.BatchSize, t.NoDuplicates);  // warned about in TrainingRun.Build
         CheckBestMetric();
+        var comm = setup.Communicator;
+        bool lead = comm.Rank == 0;
+        CheckDataParallel(comm);
+        var timed = comm.Size > 1 ? new TimedCommunicator(comm) : null;
+        if (timed is not null && model is TrainableEncoder shardEncoder) shardEncoder.Communicator = timed;
+        var reducer = new GradientReducer(timed ?? comm, parameters);
         int total = TotalSteps(out int batchesPerEpoch);
         int warmup = t.WarmupSteps > 0 ? t.WarmupSteps : (int)Math.Ceiling(total * (double)t.WarmupRatio);
         var schedule = new LearningRateSchedule(t.Scheduler, t.LearningRate, warmup, total);
@@ -47,10 +58,11 @@ public sealed class SentenceTrainer(TrainerSetup setup)
         {
             SamplerSeed = t.Seed, Scheduler = t.Scheduler, PeakLearningRate = t.LearningRate, WarmupSteps = warmup,
             TotalSteps = total, ConfigFingerprint = Fingerprint(), BestMetricName = config.Evaluation.MetricForBestModel,
+            WorldSize = comm.Size,
         };
         string? resumedFrom = config.Output.Resume ? store.Latest() : null;
-        if (resumedFrom is not null) state = Resume(resumedFrom, state, parameters);
-        else
+        if (resumedFrom is not null) state = Resume(resumedFrom, state, parameters) with { WorldSize = comm.Size };
+        else if (lead)
         {
             foreach (var old in new[] { store.Root, Path.Combine(config.Output.Dir, "tensorboard") })
             {
@@ -60,11 +72,12 @@ public sealed class SentenceTrainer(TrainerSetup setup)
         model.Dropout = config.Model.Dropout;
         if (model is TrainableEncoder encoder) encoder.GradientCheckpointing = t.GradientCheckpointing;
         ZeroGradients();
+        if (comm.Size > 1) StartTogether(comm, state.GlobalStep, parameters);
 
-        using var metrics = new MetricsLog(Path.Combine(config.Output.Dir, "metrics.jsonl"), resumedFrom is null ? null : state.GlobalStep);
-        using var tb = config.Output.Tensorboard
+        using var metrics = lead ? new MetricsLog(Path.Combine(config.Output.Dir, "metrics.jsonl"), resumedFrom is null ? null : state.GlobalStep) : null;
+        using var tb = lead && config.Output.Tensorboard
             ? new TensorBoardWriter(Path.Combine(config.Output.Dir, "tensorboard"), resumedFrom is null ? null : state.GlobalStep) : null;
-        history.AddRange(resumedFrom is null ? [] : ReadHistory(metrics.Path));
+        history.AddRange(resumedFrom is null || metrics is null ? [] : ReadHistory(metrics.Path));
 
         int step = state.GlobalStep, epoch = state.DataEpoch, pos = state.DataBatch;
         long micro = state.MicroBatches, samples = state.SamplesSeen;
@@ -88,13 +101,14 @@ public sealed class SentenceTrainer(TrainerSetup setup)
                     pos = 0;
                 }
                 var pb = plan[pos++];
-                var batch = setup.Train[pb.Dataset].Batch(pb.Rows);
+                var batch = setup.Train[pb.Dataset].Batch(comm.Size == 1 ? (IReadOnlyList<int>)pb.Rows : LocalRows(pb.Rows, comm));
                 float loss = setup.Loss.ComputeAndBackward(model, batch, 1f / t.GradientAccumulationSteps);
                 if (!float.IsFinite(loss)) throw Diverged(step + 1, $"the loss is {loss}", store);
                 lossSum += loss;
-                samples += batch.Count;
+                samples += pb.Rows.Length;
                 micro++;
             }
+            reducer.SumGradients();
             float norm = t.MaxGradNorm > 0 ? setup.Clip(parameters, t.MaxGradNorm) : GlobalNorm(parameters);
             if (!float.IsFinite(norm)) throw Diverged(step + 1, $"the gradient norm is {norm}", store);
             lr = schedule.At(step);
@@ -106,8 +120,8 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             windowCount++;
             double epochProgress = (double)micro / Math.Max(1, batchesPerEpoch);
 
-            bool log = step % t.LoggingSteps == 0 || step == total;
-            bool eval = setup.Evaluators.Count > 0
+            bool log = lead && (step % t.LoggingSteps == 0 || step == total);
+            bool eval = lead && setup.Evaluators.Count > 0
                 && ((config.Evaluation.Steps > 0 && step % config.Evaluation.Steps == 0) || step == total);
             if (log || eval)
             {
@@ -127,7 +141,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
                     foreach (var (k, v) in finalMetrics) row[k] = v;
                     state = TrackBest(state, finalMetrics, step, store, parameters);
                 }
-                metrics.Write(row);
+                metrics!.Write(row);
                 history.Add(row);
                 tb?.Scalars(step, row.Where(kv => kv.Key is not ("step" or "epoch"))
                     .Select(kv => new KeyValuePair<string, double>(kv.Key.StartsWith("eval_", StringComparison.Ordinal)
@@ -145,21 +159,32 @@ public sealed class SentenceTrainer(TrainerSetup setup)
                 SamplesSeen = samples, ModelRng = TrainerState.Hex(model.Random.SaveState()), TotalSteps = total,
                 LastLearningRate = lr, LogLossSum = windowSum, LogLossCount = windowCount,
             };
-            if (config.Output.SaveSteps > 0 && step % config.Output.SaveSteps == 0)
+            if (lead && config.Output.SaveSteps > 0 && step % config.Output.SaveSteps == 0)
             {
                 string saved = store.Save(state, parameters, setup.Optimizer.ExportState());
                 setup.Log?.Invoke($"checkpoint {saved}");
             }
         }
 
-        if (finalMetrics.Count == 0 && setup.Evaluators.Count > 0) finalMetrics = Evaluate(); // resumed after the last step
-        if (config.Evaluation.LoadBestModelAtEnd && File.Exists(Path.Combine(store.BestPath, "model.safetensors")))
+        if (timed is not null && lead)
         {
-            CheckpointStore.Restore(parameters, CheckpointStore.ReadAll(Path.Combine(store.BestPath, "model.safetensors")), store.BestPath);
-            setup.Log?.Invoke($"loaded the best model (step {state.BestStep}, {state.BestMetricName} = {state.BestMetric:G6})");
+            double seconds = clock.Elapsed.TotalSeconds;
+            setup.Log?.Invoke($"data-parallel over {comm.Size} ranks: {timed.Elapsed.TotalSeconds:F2} s of {seconds:F2} s in communication " +
+                $"({timed.Elapsed.TotalSeconds / Math.Max(seconds, 1e-9):P1}; {reducer.Floats * 4 / 1e6:F2} MB all-reduced per step, " +
+                $"{timed.GatheredBytes / 1e6 / Math.Max(1, step - stepsAtStart):F3} MB gathered per step)");
         }
-        string card = ModelCard.Build(setup, history, finalMetrics, state, step);
-        model.Save(FinalModelPath, card, setup.Loss.Parameters);
+        if (lead)
+        {
+            if (finalMetrics.Count == 0 && setup.Evaluators.Count > 0) finalMetrics = Evaluate(); // resumed after the last step
+            if (config.Evaluation.LoadBestModelAtEnd && File.Exists(Path.Combine(store.BestPath, "model.safetensors")))
+            {
+                CheckpointStore.Restore(parameters, CheckpointStore.ReadAll(Path.Combine(store.BestPath, "model.safetensors")), store.BestPath);
+                setup.Log?.Invoke($"loaded the best model (step {state.BestStep}, {state.BestMetricName} = {state.BestMetric:G6})");
+            }
+            string card = ModelCard.Build(setup, history, finalMetrics, state, step);
+            model.Save(FinalModelPath, card, setup.Loss.Parameters);
+        }
+        comm.Barrier(); // no rank leaves (and finalises MPI) before rank 0 has written the model
         return new TrainingResult(FinalModelPath, step, resumedFrom, finalMetrics, state.BestMetricName, state.BestMetric, state.BestStep);
 
         void ZeroGradients()
@@ -167,6 +192,41 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             model.ZeroGradients();
             foreach (var p in setup.Loss.Parameters) p.Grad.Span.Clear();
         }
+    }
+
+    /// <summary>Refuses what cannot run data-parallel, before any work: a loss that does not span ranks, a batch smaller than the group.</summary>
+    private void CheckDataParallel(ICommunicator comm)
+    {
+        if (comm.Size == 1) return;
+        if (!setup.Loss.SpansRanks)
+            throw new TrainingException($"loss.type {setup.Loss.Name} does not run under mpirun yet (its normalisation would change " +
+                "with the number of ranks); run it in one process");
+        if (config.Training.BatchSize < comm.Size)
+            throw new TrainingException($"training.batch_size {config.Training.BatchSize} is smaller than the {comm.Size} ranks; " +
+                "it is the global batch, split across ranks");
+    }
+
+    /// <summary>This rank's rows of a global batch (contiguous, rank order).</summary>
+    private static ArraySegment<int> LocalRows(int[] rows, ICommunicator comm)
+    {
+        var shard = Shard.Of(rows.Length, comm.Rank, comm.Size);
+        if (shard.Count == 0)
+            throw new TrainingException($"a batch of {rows.Length} rows cannot give each of the {comm.Size} ranks a row; " +
+                "use a larger training.batch_size or fewer ranks");
+        return new ArraySegment<int>(rows, shard.Start, shard.Count);
+    }
+
+    /// <summary>
+    /// Every rank starts at the same step (a resume on a folder some rank cannot see fails here) with rank 0's weights.
+    /// </summary>
+    private static void StartTogether(ICommunicator comm, int step, IReadOnlyList<Parameter> parameters)
+    {
+        var steps = new int[comm.Size];
+        comm.AllGather(step, steps);
+        if (steps.Any(s => s != steps[0]))
+            throw new TrainingException($"the ranks start at different steps ({string.Join(", ", steps)}): output.dir must be one " +
+                "folder every rank reads (a shared file system on a cluster)");
+        foreach (var p in parameters) comm.Broadcast(p.Data.Span);
     }
 
     private IReadOnlyList<PlannedBatch> Plan(int epoch) => BatchPlanner.PlanEpoch(setup.Train, config.Training.BatchSize,

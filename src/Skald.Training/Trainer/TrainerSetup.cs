@@ -1,3 +1,4 @@
+using Skald.Distributed;
 using Skald.Training.Config;
 using Skald.Training.Data;
 using Skald.Training.Evaluation;
@@ -31,6 +32,12 @@ public sealed record TrainerSetup
 
     /// <summary>Per-step progress (for a progress bar).</summary>
     public Action<TrainingProgress>? Progress { get; init; }
+
+    /// <summary>
+    /// The data-parallel group (<c>mpirun -np N skald train</c>): each rank trains on its shard of every batch, the
+    /// gradients are summed across ranks, and only rank 0 logs, evaluates and writes. <see cref="SingleProcess"/> by default.
+    /// </summary>
+    public ICommunicator Communicator { get; init; } = SingleProcess.Instance;
 
     /// <summary>One-line notes (resuming, checkpoint written, best model).</summary>
     public Action<string>? Log { get; init; }

@@ -63,6 +63,9 @@ public sealed record TrainerState
     /// <summary>Steps in the logging window still open.</summary>
     public int LogLossCount { get; init; }
 
+    /// <summary>Processes of the data-parallel run that wrote the state (1 without mpirun).</summary>
+    public int WorldSize { get; init; } = 1;
+
     /// <summary>Fingerprint of the settings that must not change across a resume.</summary>
     public string ConfigFingerprint { get; init; } = "";
 

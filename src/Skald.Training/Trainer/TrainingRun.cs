@@ -1,3 +1,4 @@
+using Skald.Distributed;
 using Skald.Models;
 using Skald.Models.Adapters;
 using Skald.Models.Architectures;
@@ -39,20 +40,25 @@ public static class TrainingRun
     }
 
     /// <summary>Reads everything the config names and returns a ready trainer setup.</summary>
-    public static TrainerSetup Build(TrainingConfig config, Action<TrainingProgress>? progress = null, Action<string>? log = null)
+    public static TrainerSetup Build(TrainingConfig config, Action<TrainingProgress>? progress = null, Action<string>? log = null,
+        ICommunicator? communicator = null)
     {
         var (train, eval) = ReadData(config);
-        return Build(config, train, eval, progress, log);
+        return Build(config, train, eval, progress, log, communicator);
     }
 
-    /// <summary>A ready trainer setup over datasets already read (<paramref name="train"/>, <paramref name="eval"/>).</summary>
+    /// <summary>
+    /// A ready trainer setup over datasets already read (<paramref name="train"/>, <paramref name="eval"/>), for the
+    /// data-parallel group <paramref name="communicator"/> (default: this process alone).
+    /// </summary>
     public static TrainerSetup Build(TrainingConfig config, IReadOnlyList<TextDataset> train, TextDataset? eval,
-        Action<TrainingProgress>? progress = null, Action<string>? log = null)
+        Action<TrainingProgress>? progress = null, Action<string>? log = null, ICommunicator? communicator = null)
     {
+        var comm = communicator ?? SingleProcess.Instance;
         foreach (var d in train) CheckColumns(config.Loss, d);
         BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates, log);
         CheckWritable(config.Output.Dir);
-        var encoder = SentenceEncoder.Load(ModelPath(config), config.Model.Adapters);
+        var encoder = SentenceEncoder.Load(ModelPath(config, comm), config.Model.Adapters);
         if (config.Model.Attention is { } attention)
         {
             try
@@ -114,6 +120,7 @@ public static class TrainingRun
             Config = config,
             Progress = progress,
             Log = log,
+            Communicator = comm,
         };
     }
 
@@ -151,16 +158,20 @@ public static class TrainingRun
 
     /// <summary>
     /// The folder to load: <c>model.path</c>, or for a new static model (<c>model.tokenizer</c>) one written with a
-    /// seeded random table to <c>output.dir/initial-model</c> (the same table on every resume).
+    /// seeded random table to <c>output.dir/initial-model</c> (the same table on every resume; under mpirun rank 0
+    /// writes it while the others wait).
     /// </summary>
-    public static string ModelPath(TrainingConfig config)
+    public static string ModelPath(TrainingConfig config, ICommunicator? communicator = null)
     {
+        var comm = communicator ?? SingleProcess.Instance;
         var m = config.Model;
         if (m.Path.Length > 0) return m.Path;
         string tokenizer = Directory.Exists(m.Tokenizer) ? Path.Combine(m.Tokenizer, "tokenizer.json") : m.Tokenizer!;
         if (!File.Exists(tokenizer)) throw new TrainingException($"model.tokenizer: {tokenizer} not found");
-        return StaticModelWriter.CreateRandom(Path.Combine(config.Output.Dir, "initial-model"), tokenizer, m.Dimension, m.Normalize,
-            config.Training.Seed);
+        string dir = Path.Combine(config.Output.Dir, "initial-model");
+        if (comm.Rank == 0) StaticModelWriter.CreateRandom(dir, tokenizer, m.Dimension, m.Normalize, config.Training.Seed);
+        comm.Barrier();
+        return dir;
     }
 
     /// <summary>
@@ -295,6 +306,8 @@ public static class TrainingRun
     private sealed class SimCseLoss(MultipleNegativesRankingLoss inner) : ILoss
     {
         public string Name => "simcse";
+
+        public bool SpansRanks => true;
 
         public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f) =>
             inner.ComputeAndBackward(model, UnsupervisedSimCse.Pairs(batch.Columns[0]), gradientScale);

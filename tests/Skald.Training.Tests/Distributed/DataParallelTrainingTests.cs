@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Skald.Models.Checkpoints;
+using Skald.Training.Output;
+using Xunit.Abstractions;
+
+namespace Skald.Training.Tests.Distributed;
+
+/// <summary>
+/// <c>mpirun -np 2 skald train</c> against one process with the same config: the global batch is split across the
+/// ranks and the loss spans them, so losses and weights agree within rounding (MNRL, CachedMNRL, LoRA); a killed rank
+/// ends the job and the same command resumes.
+/// </summary>
+public sealed class DataParallelTrainingTests(ITestOutputHelper output)
+{
+    private readonly string dir = InfraPaths.NewTempDir();
+
+    private string Config(string name, string model, string data, string extra) => InfraPaths.WriteFile(dir, name + ".yaml", $"""
+        model:
+          path: {model}
+          dropout: 0
+        {extra}
+        data:
+          train: {data}
+        training:
+          batch_size: 16
+          learning_rate: 1.0e-3
+          max_steps: 5
+          logging_steps: 1
+          seed: 7
+        output:
+          dir: {Path.Combine(dir, name)}
+          save_steps: 5
+          tensorboard: false
+        """);
+
+    [MpiTheory]
+    [InlineData("mnrl")]
+    [InlineData("cached_mnrl")]
+    [InlineData("lora")]
+    public void TwoRanksTrainAsOneProcessWithTheWholeBatch(string kind)
+    {
+        string model = InfraPaths.FixtureModel(kind == "lora" ? "decoder-qwen2" : "bert-cased-mean");
+        string data = InfraPaths.WriteFile(dir, "pairs.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
+            $"{{\"anchor\": \"Hvor ligger hus nummer {i} ved elva?\", \"positive\": \"Hus {i} ligger ved sjøen, {i * 7} meter unna.\"}}\n")));
+        string extra = kind switch
+        {
+            "cached_mnrl" => "loss:\n  type: cached_mnrl\n  mini_batch_size: 4",
+            "lora" => "  attention: bidirectional\nlora:\n  r: 4\n  alpha: 8\n  dropout: 0",
+            _ => "",
+        };
+        string one = Config("one", model, data, extra), two = Config("two", model, data, extra);
+
+        var single = SkaldProcess.RunWith(dir, new Dictionary<string, string> { ["SKALD_THREADS"] = "1" }, "train", "--config", one);
+        Assert.True(single.ExitCode == 0, single.Stderr);
+        var clock = Stopwatch.StartNew();
+        var mpi = MpiRun.Run(2, dir, "train", "--config", two);
+        output.WriteLine($"2 ranks: {clock.ElapsedMilliseconds} ms\n{mpi.Stderr}");
+        Assert.True(mpi.ExitCode == 0, mpi.Stderr);
+        Assert.Contains("world_size 2", mpi.Stderr.Split('\n').First(l => l.StartsWith("training ", StringComparison.Ordinal)));
+        Assert.Single(mpi.Stderr.Split('\n'), l => l.StartsWith("saved the model", StringComparison.Ordinal)); // rank 0 alone writes
+
+        var lossesOne = Losses("one");
+        var lossesTwo = Losses("two");
+        Assert.Equal(5, lossesOne.Length);
+        Assert.Equal(lossesOne.Length, lossesTwo.Length);
+        for (int i = 0; i < lossesOne.Length; i++)
+            Assert.True(Math.Abs(lossesOne[i] - lossesTwo[i]) <= 1e-6 * Math.Abs(lossesOne[i]), $"step {i + 1}: loss {lossesOne[i]} vs {lossesTwo[i]}");
+
+        string file = kind == "lora" ? "adapter_model.safetensors" : "model.safetensors";
+        using var a = SafeTensorsFile.Open(Path.Combine(dir, "one", "final", file));
+        using var b = SafeTensorsFile.Open(Path.Combine(dir, "two", "final", file));
+        Assert.Equal(a.Tensors.Keys.Order(), b.Tensors.Keys.Order());
+        // BERT's attention key bias adds q·b to every score of a query, which the softmax ignores: its exact gradient is
+        // zero and the computed one is rounding noise, which AdamW scales up to ±lr per step whatever its size. Both runs
+        // move it by noise only (checked below); every other weight must agree within 1e-5.
+        static bool NoiseOnly(string name) => name.EndsWith("attention.self.key.bias", StringComparison.Ordinal);
+        double worst = 0, moved = 0, noise = 0;
+        using var initial = kind == "lora" ? null : SafeTensorsFile.Open(Path.Combine(model, "model.safetensors"));
+        foreach (var name in a.Tensors.Keys)
+        {
+            float[] x = a.ReadFloat32(name), y = b.ReadFloat32(name);
+            for (int i = 0; i < x.Length; i++)
+            {
+                if (NoiseOnly(name)) noise = Math.Max(noise, Math.Abs(x[i] - y[i]));
+                else worst = Math.Max(worst, Math.Abs(x[i] - y[i]));
+            }
+            if (initial is not null && initial.Tensors.ContainsKey(name))
+            {
+                float[] z = initial.ReadFloat32(name);
+                for (int i = 0; i < x.Length; i++) moved = Math.Max(moved, Math.Abs(x[i] - z[i]));
+            }
+        }
+        output.WriteLine($"largest weight difference {worst:E2} (key biases: {noise:E2}); largest change from the initial weights {moved:E2}");
+        Assert.True(worst <= 1e-5, $"weights differ by {worst}");
+        Assert.True(noise <= 2 * 5 * 1e-3, $"key biases differ by {noise}, more than two runs of 5 noise-driven AdamW steps");
+        if (initial is not null) Assert.True(moved > 1e-3, "the run did not train");
+
+        using var state = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "two", "checkpoints", "step-5", "trainer_state.json")));
+        Assert.Equal(2, state.RootElement.GetProperty("world_size").GetInt32());
+        Assert.Contains("- `world_size`: 2", File.ReadAllText(Path.Combine(dir, "two", "final", "README.md")));
+    }
+
+    [MpiFact]
+    public void AKilledRankEndsTheJobAndTheSameCommandResumes()
+    {
+        string data = InfraPaths.WriteFile(dir, "pairs.jsonl", string.Concat(Enumerable.Range(0, 48).Select(i =>
+            $"{{\"anchor\": \"Hvor ligger hus nummer {i}?\", \"positive\": \"Hus {i} ligger ved sjøen.\"}}\n")));
+        string Make(string name) => InfraPaths.WriteFile(dir, name + ".yaml", $"""
+            model:
+              path: {InfraPaths.FixtureModel("bert-cased-mean")}
+              dropout: 0.1
+            data:
+              train: {data}
+            training:
+              batch_size: 8
+              learning_rate: 5.0e-4
+              max_steps: 40
+              logging_steps: 5
+            output:
+              dir: {Path.Combine(dir, name)}
+              save_steps: 5
+              tensorboard: false
+            """);
+        string fullConfig = Make("full"), killedConfig = Make("killed");
+        var full = MpiRun.Run(2, dir, "train", "--config", fullConfig, "--quiet");
+        Assert.True(full.ExitCode == 0, full.Stderr);
+
+        var clock = Stopwatch.StartNew();
+        using (var p = Process.Start(MpiRun.StartInfo(2, dir, null, "train", "--config", killedConfig, "--quiet"))!)
+        {
+            p.StandardInput.Close();
+            var stderr = p.StandardError.ReadToEndAsync();
+            string marker = Path.Combine(dir, "killed", "checkpoints", "step-10", "trainer_state.json");
+            while (!File.Exists(marker) && !p.HasExited && clock.Elapsed < TimeSpan.FromSeconds(120)) Thread.Sleep(10);
+            Assert.False(p.HasExited, "the run ended before a rank could be killed");
+            int[] pids = [.. MpiRun.RankPids(1, killedConfig)];
+            Assert.Single(pids);
+            Process.GetProcessById(pids[0]).Kill(); // SIGKILL, as the OOM killer or a lost machine would
+            var killedAt = clock.Elapsed;
+            Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)), "the job hung after a rank was killed");
+            output.WriteLine($"job ended {(clock.Elapsed - killedAt).TotalMilliseconds:F0} ms after the kill, exit code {p.ExitCode}\n{stderr.Result}");
+            Assert.NotEqual(0, p.ExitCode);
+            Assert.Contains("signal 9", stderr.Result);
+        }
+        Assert.False(Directory.Exists(Path.Combine(dir, "killed", "final")));
+
+        var resumed = MpiRun.Run(2, dir, "train", "--config", killedConfig);
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains("resuming from", resumed.Stderr);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "full", "final", "model.safetensors")),
+            File.ReadAllBytes(Path.Combine(dir, "killed", "final", "model.safetensors")));
+        Assert.Equal(File.ReadAllLines(Path.Combine(dir, "full", "metrics.jsonl")), File.ReadAllLines(Path.Combine(dir, "killed", "metrics.jsonl")));
+    }
+
+    [MpiFact]
+    public void ALossThatCannotSpanRanksIsRefusedInOneLine()
+    {
+        string data = InfraPaths.WriteFile(dir, "texts.jsonl", string.Concat(Enumerable.Range(0, 20).Select(i => $"{{\"text\": \"Setning nummer {i} om været.\"}}\n")));
+        string config = Config("mlm", InfraPaths.FixtureModel("bert-cased-mean"), data, "loss:\n  type: mlm");
+        var r = MpiRun.Run(2, dir, "train", "--config", config);
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("skald: error: loss.type mlm does not run under mpirun yet", r.Stderr);
+        Assert.DoesNotContain("   at ", r.Stderr);
+    }
+
+    private double[] Losses(string run) =>
+        [.. MetricsLog.ReadAll(Path.Combine(dir, run, "metrics.jsonl")).Select(r => r["loss"]!.Value)];
+}

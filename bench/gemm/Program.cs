@@ -12,10 +12,13 @@ for (int i = 0; i < args.Length; i++)
     if (args[i] == "--threads" && i + 1 < args.Length) threads = int.Parse(args[++i]);
     else if (args[i] == "--quick") quick = true;
     else if (args[i] == "--only" && i + 1 < args.Length) only = args[++i];
+    else if (args[i] == "--cpu") CpuClock.Enabled = true;
 }
 Parallelism.MaxThreads = threads;
 
 var backends = new List<IGemmBackend> { new ManagedGemm() };
+if (args.Contains("--variants"))
+    backends = [new ManagedGemm(ManagedGemmKernel.Vector256), new ManagedGemm(ManagedGemmKernel.Vector256Wide)];
 if (GemmBackends.TryCreateOpenBlas() is { } openBlas)
 {
     backends.Add(openBlas);
@@ -42,6 +45,11 @@ var shapes = new (string Label, bool TransA, bool TransB, int M, int N, int K, i
     ("64 x 768 x 768 (x.W^T)", false, true, 64, 768, 768, 1),
     ("32 x 3072 x 768 (x.W^T)", false, true, 32, 3072, 768, 1),
     ("128 x 3072 x 768 (x.W^T)", false, true, 128, 3072, 768, 1),
+    ("32 x 384 x 384 (x.W^T)", false, true, 32, 384, 384, 1),
+    ("32 x 1152 x 384 (x.W^T, QKV)", false, true, 32, 1152, 384, 1),
+    ("128 x 1536 x 384 (x.W^T)", false, true, 128, 1536, 384, 1),
+    ("128 x 384 x 1536 (x.W^T)", false, true, 128, 384, 1536, 1),
+    ("64 x 1536 x 1536 (x.W^T)", false, true, 64, 1536, 1536, 1),
     ("384 x [128 x 128 x 32] (Q.K^T)", false, true, 128, 128, 32, 384),
     ("384 x [128 x 32 x 128] (P.V)", false, false, 128, 32, 128, 384),
 };
@@ -133,6 +141,8 @@ static float[] Fill(Random rng, long n)
 }
 
 // Warm up (JIT tiers, packing buffers), then best-of-several average over about `seconds`.
+// With --cpu the clock is the process's CPU time (CLOCK_PROCESS_CPUTIME_ID): on a loaded machine it counts only the
+// time this process ran, so GFLOP/s per busy core stays comparable between runs (it hides idle threads, though).
 static double Time(Action run, double seconds)
 {
     for (int i = 0; i < 3; i++) run();
@@ -144,9 +154,31 @@ static double Time(Action run, double seconds)
     var total = Stopwatch.StartNew();
     while (total.Elapsed.TotalSeconds < seconds || best == double.MaxValue)
     {
-        sw.Restart();
+        double start = CpuClock.NowMs(sw);
         for (int i = 0; i < perRound; i++) run();
-        best = Math.Min(best, sw.Elapsed.TotalMilliseconds / perRound);
+        best = Math.Min(best, (CpuClock.NowMs(sw) - start) / perRound);
     }
     return best;
+}
+
+/// <summary>Wall clock (a running stopwatch) or, when enabled, the process CPU clock, in milliseconds.</summary>
+internal static class CpuClock
+{
+    public static bool Enabled;
+
+    public static double NowMs(Stopwatch wall)
+    {
+        if (!Enabled) return wall.Elapsed.TotalMilliseconds;
+        clock_gettime(2, out var ts); // CLOCK_PROCESS_CPUTIME_ID
+        return ts.Seconds * 1e3 + ts.Nanoseconds / 1e6;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = false)]
+    private static extern int clock_gettime(int clock, out TimeSpec ts);
+
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
 }

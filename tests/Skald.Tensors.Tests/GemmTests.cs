@@ -9,7 +9,8 @@ public sealed class GemmTests(ITestOutputHelper output)
 
     public static TheoryData<ManagedGemmKernel> Kernels => new()
     {
-        ManagedGemmKernel.Auto, ManagedGemmKernel.Vector512, ManagedGemmKernel.Vector256, ManagedGemmKernel.Vector128,
+        ManagedGemmKernel.Auto, ManagedGemmKernel.Vector512, ManagedGemmKernel.Vector256, ManagedGemmKernel.Vector256Wide,
+        ManagedGemmKernel.Vector128,
     };
 
     [Theory]

@@ -16,8 +16,18 @@ internal static unsafe partial class GemmDriver
             int rows = Math.Min(mr, mc - ir);
             if (!g.TransA)
             {
-                // A[i, p] = a[i·lda + p]: 8-row groups by 8×8 AVX transposes, remaining rows scalar.
+                // A[i, p] = a[i·lda + p]: a full 4-row panel by 4×8 AVX transposes, else 8-row groups by 8×8 AVX
+                // transposes, remaining rows scalar.
                 int r8 = 0;
+                if (Avx.IsSupported && mr == 4 && rows == 4)
+                {
+                    float* src = g.A + (long)(i0 + ir) * g.Lda + p0;
+                    int kc8 = kc & ~7;
+                    for (int p = 0; p < kc8; p += 8) Transpose4x8(src + p, g.Lda, dst + p * 4, alpha);
+                    for (int r = 0; r < 4; r++)
+                        for (int p = kc8; p < kc; p++) dst[p * 4 + r] = alpha * src[(long)r * g.Lda + p];
+                    continue;
+                }
                 if (Avx.IsSupported)
                 {
                     int kc8 = kc & ~7;
@@ -141,6 +151,36 @@ internal static unsafe partial class GemmDriver
             r7 *= av;
         }
         StoreTransposed(r0, r1, r2, r3, r4, r5, r6, r7, dst, ldd);
+    }
+
+    /// <summary>dst[p·4 + r] = alpha·src[r·lds + p] for 4 rows × 8 columns (32 contiguous floats out).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x8(float* src, int lds, float* dst, float alpha)
+    {
+        var r0 = Avx.LoadVector256(src);
+        var r1 = Avx.LoadVector256(src + lds);
+        var r2 = Avx.LoadVector256(src + 2 * lds);
+        var r3 = Avx.LoadVector256(src + 3 * lds);
+        if (alpha != 1f)
+        {
+            var av = Vector256.Create(alpha);
+            r0 *= av;
+            r1 *= av;
+            r2 *= av;
+            r3 *= av;
+        }
+        var t0 = Avx.UnpackLow(r0, r1);   // a0 b0 a1 b1 | a4 b4 a5 b5
+        var t1 = Avx.UnpackHigh(r0, r1);  // a2 b2 a3 b3 | a6 b6 a7 b7
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); // column 0 | column 4
+        var u1 = Avx.Shuffle(t0, t2, 0xEE); // column 1 | column 5
+        var u2 = Avx.Shuffle(t1, t3, 0x44); // column 2 | column 6
+        var u3 = Avx.Shuffle(t1, t3, 0xEE); // column 3 | column 7
+        Avx.Store(dst, Avx.Permute2x128(u0, u1, 0x20));
+        Avx.Store(dst + 8, Avx.Permute2x128(u2, u3, 0x20));
+        Avx.Store(dst + 16, Avx.Permute2x128(u0, u1, 0x31));
+        Avx.Store(dst + 24, Avx.Permute2x128(u2, u3, 0x31));
     }
 
     /// <summary>Stores the 8×8 block whose rows are r0…r7 transposed: dst[p·ldd + j] = r_j[p] (the packers' one transpose).</summary>

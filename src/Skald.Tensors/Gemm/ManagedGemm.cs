@@ -68,7 +68,7 @@ public sealed unsafe class ManagedGemm : IGemmBackend
     {
         if (Vector512.IsHardwareAccelerated) return ManagedGemmKernel.Vector512;
         if (Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported)
-            return ManagedGemmKernel.Vector256;
+            return ManagedGemmKernel.Vector256Wide;
         return ManagedGemmKernel.Vector128;
     }
 
@@ -77,9 +77,9 @@ public sealed unsafe class ManagedGemm : IGemmBackend
         ManagedGemmKernel.Vector512 =>
             new KernelSpec("managed-avx512", MicroKernels.MR512, 32, 256, 144, 512, &MicroKernels.Kernel12x32V512),
         ManagedGemmKernel.Vector256 =>
-            Tuned(new KernelSpec("managed-avx2", MicroKernels.MR, 16, 256, 144, 512, &MicroKernels.Kernel6x16V256)),
+            Tuned(new KernelSpec("managed-avx2-6x16", MicroKernels.MR, 16, 256, 144, 3072, &MicroKernels.Kernel6x16V256)),
         ManagedGemmKernel.Vector256Wide =>
-            Tuned(new KernelSpec("managed-avx2-4x24", MicroKernels.MR4, 24, 256, 144, 528, &MicroKernels.Kernel4x24V256)),
+            Tuned(new KernelSpec("managed-avx2", MicroKernels.MR4, 24, 256, 144, 3072, &MicroKernels.Kernel4x24V256)),
         _ => new KernelSpec("managed-v128", MicroKernels.MR, 8, 256, 96, 256, &MicroKernels.Kernel6x8V128),
     };
 

@@ -17,27 +17,20 @@ internal static unsafe partial class MicroKernels
     {
         Vector256<float> c00 = default, c01 = default, c02 = default, c10 = default, c11 = default, c12 = default;
         Vector256<float> c20 = default, c21 = default, c22 = default, c30 = default, c31 = default, c32 = default;
-        for (int p = 0; p < kc; p++)
+        int p = 0;
+        for (; p + 4 <= kc; p += 4)
         {
-            var b0 = Vector256.Load(b);
-            var b1 = Vector256.Load(b + 8);
-            var b2 = Vector256.Load(b + 16);
-            var av = Vector256.Create(a[0]);
-            c00 = Vector256.FusedMultiplyAdd(av, b0, c00);
-            c01 = Vector256.FusedMultiplyAdd(av, b1, c01);
-            c02 = Vector256.FusedMultiplyAdd(av, b2, c02);
-            av = Vector256.Create(a[1]);
-            c10 = Vector256.FusedMultiplyAdd(av, b0, c10);
-            c11 = Vector256.FusedMultiplyAdd(av, b1, c11);
-            c12 = Vector256.FusedMultiplyAdd(av, b2, c12);
-            av = Vector256.Create(a[2]);
-            c20 = Vector256.FusedMultiplyAdd(av, b0, c20);
-            c21 = Vector256.FusedMultiplyAdd(av, b1, c21);
-            c22 = Vector256.FusedMultiplyAdd(av, b2, c22);
-            av = Vector256.Create(a[3]);
-            c30 = Vector256.FusedMultiplyAdd(av, b0, c30);
-            c31 = Vector256.FusedMultiplyAdd(av, b1, c31);
-            c32 = Vector256.FusedMultiplyAdd(av, b2, c32);
+            // Unrolled by 4 (fewer loop branches); each accumulator still takes its FMAs in k order.
+            Step(a, b, ref c00, ref c01, ref c02, ref c10, ref c11, ref c12, ref c20, ref c21, ref c22, ref c30, ref c31, ref c32);
+            Step(a + 4, b + 24, ref c00, ref c01, ref c02, ref c10, ref c11, ref c12, ref c20, ref c21, ref c22, ref c30, ref c31, ref c32);
+            Step(a + 8, b + 48, ref c00, ref c01, ref c02, ref c10, ref c11, ref c12, ref c20, ref c21, ref c22, ref c30, ref c31, ref c32);
+            Step(a + 12, b + 72, ref c00, ref c01, ref c02, ref c10, ref c11, ref c12, ref c20, ref c21, ref c22, ref c30, ref c31, ref c32);
+            a += 4 * MR4;
+            b += 4 * 24;
+        }
+        for (; p < kc; p++)
+        {
+            Step(a, b, ref c00, ref c01, ref c02, ref c10, ref c11, ref c12, ref c20, ref c21, ref c22, ref c30, ref c31, ref c32);
             a += MR4;
             b += 24;
         }
@@ -49,6 +42,35 @@ internal static unsafe partial class MicroKernels
         Store(c + 2 * ldc + 16, beta, c22);
         Store(c + 3 * ldc, beta, c30, c31);
         Store(c + 3 * ldc + 16, beta, c32);
+    }
+
+    /// <summary>One k step of the 4×24 tile: 3 B vectors, 4 broadcasts, 12 FMAs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step(float* a, float* b,
+        ref Vector256<float> c00, ref Vector256<float> c01, ref Vector256<float> c02,
+        ref Vector256<float> c10, ref Vector256<float> c11, ref Vector256<float> c12,
+        ref Vector256<float> c20, ref Vector256<float> c21, ref Vector256<float> c22,
+        ref Vector256<float> c30, ref Vector256<float> c31, ref Vector256<float> c32)
+    {
+        var b0 = Vector256.Load(b);
+        var b1 = Vector256.Load(b + 8);
+        var b2 = Vector256.Load(b + 16);
+        var av = Vector256.Create(a[0]);
+        c00 = Vector256.FusedMultiplyAdd(av, b0, c00);
+        c01 = Vector256.FusedMultiplyAdd(av, b1, c01);
+        c02 = Vector256.FusedMultiplyAdd(av, b2, c02);
+        av = Vector256.Create(a[1]);
+        c10 = Vector256.FusedMultiplyAdd(av, b0, c10);
+        c11 = Vector256.FusedMultiplyAdd(av, b1, c11);
+        c12 = Vector256.FusedMultiplyAdd(av, b2, c12);
+        av = Vector256.Create(a[2]);
+        c20 = Vector256.FusedMultiplyAdd(av, b0, c20);
+        c21 = Vector256.FusedMultiplyAdd(av, b1, c21);
+        c22 = Vector256.FusedMultiplyAdd(av, b2, c22);
+        av = Vector256.Create(a[3]);
+        c30 = Vector256.FusedMultiplyAdd(av, b0, c30);
+        c31 = Vector256.FusedMultiplyAdd(av, b1, c31);
+        c32 = Vector256.FusedMultiplyAdd(av, b2, c32);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -107,7 +107,7 @@ public sealed class PackedGemmTests
             var expected = new float[m * n];
             var actual = new float[m * n];
             new ReferenceGemm().Sgemm(false, true, m, n, k, 1f, a, k, b, k, 0f, expected, n);
-            Blas.Sgemm(false, true, m, n, k, 1f, a, k, b, k, packed, 0f, actual, n);
+            Blas.SgemmPacked(false, true, m, n, k, 1f, a, k, b, k, packed, 0f, actual, n);
             Assert.Equal(expected, actual);
         }
         finally

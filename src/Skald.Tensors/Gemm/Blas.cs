@@ -23,19 +23,18 @@ public static class Blas
 
     /// <summary>
     /// op(B) packed once for the current backend (<see cref="ManagedGemm.Pack"/>), or null when the backend takes no
-    /// packed operand (then <see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, PackedMatrix?, float, Span{float}, int)"/>
+    /// packed operand (then <see cref="SgemmPacked"/>
     /// uses B itself).
     /// </summary>
     public static PackedMatrix? Pack(bool transB, int k, int n, ReadOnlySpan<float> b, int ldb) =>
         Backend is ManagedGemm managed ? managed.Pack(transB, k, n, b, ldb) : null;
 
     /// <summary>
-    /// <see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int)"/>
-    /// that reads B from <paramref name="packed"/> (made by <see cref="Pack"/> from the same B) when the backend takes
+    /// <see cref="Sgemm"/> that reads B from <paramref name="packed"/> (made by <see cref="Pack"/> from the same B) when the backend takes
     /// it, else from <paramref name="b"/>. The result is the same either way (bit for bit on the managed backend).
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,
+    public static void SgemmPacked(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, PackedMatrix? packed, float beta,
         Span<float> c, int ldc)
     {

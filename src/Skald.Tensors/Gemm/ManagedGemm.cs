@@ -14,7 +14,7 @@ public enum ManagedGemmKernel
     /// <summary>6×16 tile of Vector256 (AVX2/FMA).</summary>
     Vector256,
 
-    /// <summary>4×24 tile of Vector256 (AVX2/FMA).</summary>
+    /// <summary>4×24 tile of Vector256 (AVX2/FMA): 12 accumulators, 3 B vectors, 1 broadcast; the AVX2 default.</summary>
     Vector256Wide,
 
     /// <summary>6×8 tile of Vector128 (SSE, Arm NEON).</summary>
@@ -22,11 +22,14 @@ public enum ManagedGemmKernel
 }
 
 /// <summary>
-/// Pure managed SIMD GEMM: packed A/B panels (AVX 8×8 transposes where a panel is strided), a register-tile
-/// micro-kernel (12×32 Vector512, 6×16 Vector256, 6×8 Vector128), KC/MC/NC cache
-/// blocking, and parallelism over row or column blocks (up to <see cref="MaxThreads"/>, default
-/// <see cref="Parallelism.MaxThreads"/>). Packing buffers are per-thread and reused, so steady-state calls allocate no
-/// packing memory.
+/// Pure managed SIMD GEMM (BLIS loop nest, <see cref="GemmDriver"/>): packed A/B panels (AVX transposes where a panel
+/// is strided), a register-tile micro-kernel (12×32 Vector512; 4×24 Vector256, the AVX2 default, or 6×16; 6×8
+/// Vector128), KC/MC/NC cache blocking, and parallelism over row or column blocks (up to <see cref="MaxThreads"/>,
+/// default <see cref="Parallelism.MaxThreads"/>). A constant B (a weight) can be packed once (<see cref="Pack"/>,
+/// <see cref="SgemmPacked"/>). Every C element is the same FMA chain whatever the thread count, tile or packing path,
+/// so results are bit-identical across them (except that with AVX-512 an unpacked x·Wᵀ with m ≤ 16 takes the dot
+/// product path, <see cref="DotGemm"/>). Packing buffers are per-thread and reused, so steady-state calls allocate
+/// no packing memory.
 /// </summary>
 public sealed unsafe class ManagedGemm : IGemmBackend
 {
@@ -77,19 +80,11 @@ public sealed unsafe class ManagedGemm : IGemmBackend
         ManagedGemmKernel.Vector512 =>
             new KernelSpec("managed-avx512", MicroKernels.MR512, 32, 256, 144, 512, &MicroKernels.Kernel12x32V512),
         ManagedGemmKernel.Vector256 =>
-            Tuned(new KernelSpec("managed-avx2-6x16", MicroKernels.MR, 16, 256, 144, 3072, &MicroKernels.Kernel6x16V256)),
+            (new KernelSpec("managed-avx2-6x16", MicroKernels.MR, 16, 256, 144, 3072, &MicroKernels.Kernel6x16V256)),
         ManagedGemmKernel.Vector256Wide =>
-            Tuned(new KernelSpec("managed-avx2", MicroKernels.MR4, 24, 256, 144, 3072, &MicroKernels.Kernel4x24V256)),
+            (new KernelSpec("managed-avx2", MicroKernels.MR4, 24, 256, 144, 3072, &MicroKernels.Kernel4x24V256)),
         _ => new KernelSpec("managed-v128", MicroKernels.MR, 8, 256, 96, 256, &MicroKernels.Kernel6x8V128),
     };
-
-    private static KernelSpec Tuned(KernelSpec s)
-    {
-        var v = Environment.GetEnvironmentVariable("SKALD_GEMM_BLOCKS");
-        if (string.IsNullOrEmpty(v)) return s;
-        var p = v.Split(',').Select(int.Parse).ToArray();
-        return new KernelSpec(s.Name, s.MR, s.NR, p[0], p[1] / s.MR * s.MR, p[2] / s.NR * s.NR, s.Kernel);
-    }
 
     /// <inheritdoc />
     public void Sgemm(bool transA, bool transB, int m, int n, int k, float alpha,

@@ -31,7 +31,7 @@ public static class Linear
         {
             for (int i = 0; i < n; i++) bias.CopyTo(y.Slice(i * outFeatures, outFeatures));
         }
-        Blas.Sgemm(false, true, n, outFeatures, inFeatures, 1f, x, inFeatures, weight, inFeatures, packed,
+        Blas.SgemmPacked(false, true, n, outFeatures, inFeatures, 1f, x, inFeatures, weight, inFeatures, packed,
             bias.IsEmpty ? 0f : 1f, y, outFeatures);
     }
 

@@ -46,6 +46,35 @@ public sealed class PackedGemmTests
         CheckPackedEqualsUnpacked(kernel, rng, false, true, 17, 33, 1000, 0.25f, -1f);
     }
 
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    public void TrainingShapesAreBitIdenticalAtAnyThreadCount(bool transA, bool transB)
+    {
+        // Shapes of a small BERT's forward and backward GEMMs (tokens × 128/384/512, depth up to 2 KC slices).
+        var rng = new Random(13);
+        foreach (var (m, n, k) in new[] { (448, 384, 128), (448, 128, 512), (128, 128, 448), (512, 128, 448), (448, 512, 128), (37, 1000, 300) })
+        {
+            foreach (float beta in new[] { 0f, 1f })
+            {
+                int lda = transA ? m : k, ldb = transB ? k : n;
+                var a = TestUtil.RandomArray(rng, m * k);
+                var b = TestUtil.RandomArray(rng, n * k);
+                var c0 = TestUtil.RandomArray(rng, m * n);
+                float[]? first = null;
+                foreach (int threads in new[] { 1, 2, 3 })
+                {
+                    var c = (float[])c0.Clone();
+                    new ManagedGemm { MaxThreads = threads }.Sgemm(transA, transB, m, n, k, 1f, a, lda, b, ldb, beta, c, n);
+                    first ??= c;
+                    Assert.True(first.AsSpan().SequenceEqual(c), $"m={m} n={n} k={k} beta={beta} threads={threads}");
+                }
+            }
+        }
+    }
+
     [Fact]
     public void EveryAvx2TileGivesTheSameBits()
     {

@@ -5,12 +5,19 @@ using Skald.Tensors.Autograd;
 using Skald.Tensors.Gemm;
 
 // Encoder throughput: tokens/s of the transformer forward pass on fixed synthetic ids, for each model folder given.
-// Usage: dotnet run -c Release --project bench/Skald.Bench -- [--gemm openblas|managed] MODEL_DIR...
+// Usage: dotnet run -c Release --project bench/Skald.Bench -- [--gemm openblas|managed] [--packed] [--batch N]
+//   [--seconds S] MODEL_DIR...   (--packed: weights read pre-packed, as SentenceEncoder.Encode reads them)
 // Ids are the same formula as fixtures/models/bench_torch.py and bench_onnx.mjs: 1000 + (b·131 + t·17) mod 20000.
 var dirs = new List<string>();
+bool packed = false;
+int batch = 32;
+double seconds = 5;
 for (int i = 0; i < args.Length; i++)
 {
-    if (args[i] == "--gemm")
+    if (args[i] == "--packed") packed = true;
+    else if (args[i] == "--batch") batch = int.Parse(args[++i]);
+    else if (args[i] == "--seconds") seconds = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
+    else if (args[i] == "--gemm")
     {
         Blas.Backend = args[++i] switch
         {
@@ -28,10 +35,9 @@ var results = new List<object>();
 foreach (var dir in dirs)
 {
     var encoder = ArchitectureRegistry.Load(dir);
-    var tape = new Tape(recording: false);
+    var tape = new Tape(recording: false) { PackWeights = packed };
     foreach (int seq in new[] { 32, 128 })
     {
-        const int batch = 32;
         var ids = new int[batch * seq];
         var mask = new int[batch * seq];
         for (int b = 0; b < batch; b++)
@@ -51,7 +57,7 @@ foreach (var dir in dirs)
         Forward(); // warm-up
         int iterations = 0;
         var sw = Stopwatch.StartNew();
-        while (sw.Elapsed.TotalSeconds < 5 || iterations < 3)
+        while (sw.Elapsed.TotalSeconds < seconds || iterations < 3)
         {
             Forward();
             iterations++;
@@ -59,7 +65,7 @@ foreach (var dir in dirs)
         double tokensPerSecond = (double)iterations * batch * seq / sw.Elapsed.TotalSeconds;
         results.Add(new
         {
-            engine = "skald-" + Blas.Backend.Name, model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
+            engine = "skald-" + Blas.Backend.Name + (packed ? "+pk" : ""), model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
             hidden = encoder.HiddenSize, batch, seq, tokens_per_s = Math.Round(tokensPerSecond),
         });
         Console.WriteLine(JsonSerializer.Serialize(results[^1]));

@@ -3,19 +3,26 @@ using Skald.Tensors;
 using Skald.Tensors.Gemm;
 
 // GFLOP/s of the GEMM backends on the shapes that dominate sentence-transformer inference.
-// Usage: dotnet run -c Release --project bench/gemm [-- --threads N] [--quick] [--only NAME]
+// Usage: dotnet run -c Release --project bench/gemm [-- --threads N] [--quick] [--only NAME] [--cpu] [--variants]
+// [--shapes skinny|large]. Ratios are OpenBLAS time / this time (> 1: faster than OpenBLAS); "+pk" rows read the B
+// operand pre-packed (PackedMatrix), as an encoder's inference pass reads its weights.
 int threads = Environment.ProcessorCount;
 bool quick = false;
 string? only = null;
+string? shapeSet = null;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--threads" && i + 1 < args.Length) threads = int.Parse(args[++i]);
     else if (args[i] == "--quick") quick = true;
     else if (args[i] == "--only" && i + 1 < args.Length) only = args[++i];
+    else if (args[i] == "--cpu") CpuClock.Enabled = true;
+    else if (args[i] == "--shapes" && i + 1 < args.Length) shapeSet = args[++i];
 }
 Parallelism.MaxThreads = threads;
 
 var backends = new List<IGemmBackend> { new ManagedGemm() };
+if (args.Contains("--variants"))
+    backends = [new ManagedGemm(ManagedGemmKernel.Vector256), new ManagedGemm(ManagedGemmKernel.Vector256Wide)];
 if (GemmBackends.TryCreateOpenBlas() is { } openBlas)
 {
     backends.Add(openBlas);
@@ -28,7 +35,7 @@ if (only is not null) backends = backends.Where(b => b.Name.Contains(only, Strin
 
 Console.WriteLine($"threads={threads}, cores={Environment.ProcessorCount}, " +
                   $"OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "-"}");
-Console.WriteLine($"{"shape (M x N x K)",-34} {"backend",-16} {"ms/call",10} {"GFLOP/s",9}");
+Console.WriteLine($"{"shape (M x N x K)",-34} {"backend",-20} {"ms/call",10} {"GFLOP/s",9} {"vs openblas",11}");
 
 var shapes = new (string Label, bool TransA, bool TransB, int M, int N, int K, int Batch)[]
 {
@@ -42,12 +49,19 @@ var shapes = new (string Label, bool TransA, bool TransB, int M, int N, int K, i
     ("64 x 768 x 768 (x.W^T)", false, true, 64, 768, 768, 1),
     ("32 x 3072 x 768 (x.W^T)", false, true, 32, 3072, 768, 1),
     ("128 x 3072 x 768 (x.W^T)", false, true, 128, 3072, 768, 1),
+    ("32 x 384 x 384 (x.W^T)", false, true, 32, 384, 384, 1),
+    ("32 x 1152 x 384 (x.W^T, QKV)", false, true, 32, 1152, 384, 1),
+    ("128 x 1536 x 384 (x.W^T)", false, true, 128, 1536, 384, 1),
+    ("128 x 384 x 1536 (x.W^T)", false, true, 128, 384, 1536, 1),
+    ("64 x 1536 x 1536 (x.W^T)", false, true, 64, 1536, 1536, 1),
     ("384 x [128 x 128 x 32] (Q.K^T)", false, true, 128, 128, 32, 384),
     ("384 x [128 x 32 x 128] (P.V)", false, false, 128, 32, 128, 384),
 };
 
 foreach (var s in shapes)
 {
+    bool skinny = s.M <= 128 && s.Batch == 1;
+    if ((shapeSet == "skinny" && !skinny) || (shapeSet == "large" && (skinny || s.Batch > 1))) continue;
     int lda = s.TransA ? s.M : s.K, ldb = s.TransB ? s.K : s.N, ldc = s.N;
     long sa = (long)s.M * s.K, sb = (long)s.K * s.N, sc = (long)s.M * s.N;
     var rng = new Random(1);
@@ -55,7 +69,8 @@ foreach (var s in shapes)
     var b = Fill(rng, sb * s.Batch);
     var c = new float[sc * s.Batch];
     double flops = 2.0 * s.M * s.N * s.K * s.Batch;
-    foreach (var backend in backends)
+    double openBlasMs = double.NaN;
+    foreach (var backend in backends.OrderBy(b => b is OpenBlasGemm ? 0 : 1))
     {
         void Run()
         {
@@ -64,19 +79,27 @@ foreach (var s in shapes)
         }
 
         double ms = Time(Run, quick ? 0.3 : 1.5);
-        Console.WriteLine($"{s.Label,-34} {backend.Name,-16} {ms,10:F3} {flops / (ms * 1e6),9:F1}");
+        if (backend is OpenBlasGemm) openBlasMs = ms;
+        Report(s.Label, backend.Name, ms, flops, openBlasMs);
+        if (backend is ManagedGemm mg && s.Batch == 1 && !s.TransA)
+        {
+            // The weight operand pre-packed once (PackedMatrix), as an encoder's inference pass reads it.
+            var packed = mg.Pack(s.TransB, s.K, s.N, b, ldb);
+            ms = Time(() => mg.SgemmPacked(false, s.M, 1f, a, lda, packed, 0f, c, ldc), quick ? 0.3 : 1.5);
+            Report(s.Label, mg.Name + "+pk", ms, flops, openBlasMs);
+        }
         if (backend is OpenBlasGemm ob && s.Batch > 1)
         {
             ob.ParallelBatch = false;
             ms = Time(Run, quick ? 0.3 : 1.5);
-            Console.WriteLine($"{s.Label,-34} {"openblas-seq",-16} {ms,10:F3} {flops / (ms * 1e6),9:F1}");
+            Report(s.Label, "openblas-seq", ms, flops, openBlasMs);
             ob.ParallelBatch = true;
         }
     }
 }
 
 // Whole attention forward (scores GEMM + mask + softmax + P·V GEMM) on a fused [B, T, 3C] QKV buffer.
-if (only is null || only.Contains("attention", StringComparison.OrdinalIgnoreCase) || only.Contains("managed"))
+if (shapeSet is null && (only is null || only.Contains("attention", StringComparison.OrdinalIgnoreCase) || only.Contains("managed")))
 {
     foreach (var (batch, seq, heads, headDim) in new[] { (32, 128, 12, 64), (32, 128, 12, 32), (1, 16, 12, 64) })
     {
@@ -95,7 +118,7 @@ if (only is null || only.Contains("attention", StringComparison.OrdinalIgnoreCas
 }
 
 // Element-wise / row kernels against their scalar reference twins, on BERT-base activation sizes (4096 tokens).
-if (only is null || only.Contains("kernels", StringComparison.OrdinalIgnoreCase))
+if (shapeSet is null && (only is null || only.Contains("kernels", StringComparison.OrdinalIgnoreCase)))
 {
     const int rows = 4096, cols = 768, inter = 3072;
     var rng = new Random(3);
@@ -125,6 +148,10 @@ if (only is null || only.Contains("kernels", StringComparison.OrdinalIgnoreCase)
     }
 }
 
+static void Report(string label, string name, double ms, double flops, double openBlasMs) =>
+    Console.WriteLine($"{label,-34} {name,-20} {ms,10:F3} {flops / (ms * 1e6),9:F1} " +
+                      (double.IsNaN(openBlasMs) ? "" : $"{openBlasMs / ms,10:F2}x"));
+
 static float[] Fill(Random rng, long n)
 {
     var x = new float[n];
@@ -133,6 +160,8 @@ static float[] Fill(Random rng, long n)
 }
 
 // Warm up (JIT tiers, packing buffers), then best-of-several average over about `seconds`.
+// With --cpu the clock is the process's CPU time (CLOCK_PROCESS_CPUTIME_ID): on a loaded machine it counts only the
+// time this process ran, so GFLOP/s per busy core stays comparable between runs (it hides idle threads, though).
 static double Time(Action run, double seconds)
 {
     for (int i = 0; i < 3; i++) run();
@@ -144,9 +173,31 @@ static double Time(Action run, double seconds)
     var total = Stopwatch.StartNew();
     while (total.Elapsed.TotalSeconds < seconds || best == double.MaxValue)
     {
-        sw.Restart();
+        double start = CpuClock.NowMs(sw);
         for (int i = 0; i < perRound; i++) run();
-        best = Math.Min(best, sw.Elapsed.TotalMilliseconds / perRound);
+        best = Math.Min(best, (CpuClock.NowMs(sw) - start) / perRound);
     }
     return best;
+}
+
+/// <summary>Wall clock (a running stopwatch) or, when enabled, the process CPU clock, in milliseconds.</summary>
+internal static class CpuClock
+{
+    public static bool Enabled;
+
+    public static double NowMs(Stopwatch wall)
+    {
+        if (!Enabled) return wall.Elapsed.TotalMilliseconds;
+        clock_gettime(2, out var ts); // CLOCK_PROCESS_CPUTIME_ID
+        return ts.Seconds * 1e3 + ts.Nanoseconds / 1e6;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = false)]
+    private static extern int clock_gettime(int clock, out TimeSpec ts);
+
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
 }

@@ -22,7 +22,7 @@ public sealed class SentenceEncoder
 {
     private readonly DenseModule[] dense;
     private readonly DenseModule[] queryDense; // a Router folder's query-route adapter (empty otherwise)
-    private readonly Tape inference = new(recording: false); // grow-only activation memory of Encode, reused
+    private readonly Tape inference = new(recording: false) { PackWeights = true }; // grow-only activation memory of Encode, reused
     private readonly Lock gate = new();
 
     private SentenceEncoder(ModelFolder folder, Tokenizer tokenizer, ITransformer transformer, PoolingConfig pooling,
@@ -89,6 +89,18 @@ public sealed class SentenceEncoder
     /// </summary>
     public WeightPrecision WeightPrecision =>
         Parameters.Any(p => p.Precision == WeightPrecision.BFloat16) ? WeightPrecision.BFloat16 : WeightPrecision.Float32;
+
+    /// <summary>
+    /// Whether <see cref="Encode(IReadOnlyList{string}, EncodeOptions?)"/> multiplies by copies of the float32 Linear
+    /// weights pre-packed for the GEMM (made on first use; the same embeddings bit for bit, faster for small batches;
+    /// costs one float32 copy of those weights, dropped when training changes them). Default true; bfloat16 weights are
+    /// never packed.
+    /// </summary>
+    public bool PackWeights
+    {
+        get => inference.PackWeights;
+        set => inference.PackWeights = value;
+    }
 
     /// <summary>The id padding is filled with (the tokenizer's pad token, else config.json's pad_token_id).</summary>
     public int PadId { get; }

@@ -53,7 +53,7 @@ public sealed class Bf16GemmTests
 
     public static TheoryData<string> BackendNames()
     {
-        var data = new TheoryData<string> { "managed-auto", "managed-512", "managed-256", "managed-128", "reference" };
+        var data = new TheoryData<string> { "managed-auto", "managed-512", "managed-256", "managed-256-wide", "managed-128", "reference" };
         if (GemmBackends.TryCreateOpenBlas() is not null) data.Add("openblas");
         return data;
     }
@@ -87,6 +87,7 @@ public sealed class Bf16GemmTests
     [Theory]
     [InlineData(ManagedGemmKernel.Vector512)]
     [InlineData(ManagedGemmKernel.Vector256)]
+    [InlineData(ManagedGemmKernel.Vector256Wide)]
     [InlineData(ManagedGemmKernel.Vector128)]
     public void PackedBf16PathIsBitIdenticalToTheFloat32PathOnWidenedWeights(ManagedGemmKernel kernel)
     {
@@ -146,6 +147,7 @@ public sealed class Bf16GemmTests
         "managed-auto" => new ManagedGemm(),
         "managed-512" => new ManagedGemm(ManagedGemmKernel.Vector512),
         "managed-256" => new ManagedGemm(ManagedGemmKernel.Vector256),
+        "managed-256-wide" => new ManagedGemm(ManagedGemmKernel.Vector256Wide),
         "managed-128" => new ManagedGemm(ManagedGemmKernel.Vector128),
         "openblas" => GemmBackends.TryCreateOpenBlas()!,
         _ => new ReferenceGemm(),

@@ -9,7 +9,8 @@ public sealed class GemmTests(ITestOutputHelper output)
 
     public static TheoryData<ManagedGemmKernel> Kernels => new()
     {
-        ManagedGemmKernel.Auto, ManagedGemmKernel.Vector512, ManagedGemmKernel.Vector256, ManagedGemmKernel.Vector128,
+        ManagedGemmKernel.Auto, ManagedGemmKernel.Vector512, ManagedGemmKernel.Vector256, ManagedGemmKernel.Vector256Wide,
+        ManagedGemmKernel.Vector128,
     };
 
     [Theory]
@@ -154,7 +155,7 @@ public sealed class GemmTests(ITestOutputHelper output)
         Assert.IsType<ManagedGemm>(GemmBackends.Create("MANAGED"));
         var auto = GemmBackends.Create(null);
         var openblas = GemmBackends.Create("openblas");
-        bool wideVectors = ManagedGemm.BestKernel() is ManagedGemmKernel.Vector512 or ManagedGemmKernel.Vector256;
+        bool wideVectors = ManagedGemm.BestKernel() is ManagedGemmKernel.Vector512 or ManagedGemmKernel.Vector256Wide;
         if (GemmBackends.TryCreateOpenBlas() is null)
         {
             output.WriteLine("OpenBLAS absent: every name but 'reference' gives the managed backend.");

@@ -15,7 +15,8 @@ public static partial class Ops
     /// parameter (<see cref="Parameter.Stack"/>) computes all its parts in one GEMM. A weight with a LoRA adapter
     /// (<see cref="Parameter.Lora"/>) adds scale·(dropout(x)·Aᵀ)·Bᵀ; a frozen weight (<see cref="Parameter.RequiresGrad"/>
     /// false) gets no gradient. A bfloat16 weight (<see cref="WeightPrecision.BFloat16"/>) is widened by the GEMM; it
-    /// cannot be trained through (a recording pass throws).
+    /// cannot be trained through (a recording pass throws). On a tape with <see cref="Tape.PackWeights"/> that does not
+    /// record, a float32 weight is read from its pre-packed copy (the same result, bit for bit).
     /// </summary>
     public static Variable Linear(Tape tape, Variable x, Parameter weight, Parameter? bias)
     {
@@ -28,6 +29,10 @@ public static partial class Ops
         {
             Kernels.Linear.Forward(x.Span, weight.BFloat16Data.Span, b, y.Span, n, inF, outF);
             if (tape.Records(y)) weight.EnsureTrainable();
+        }
+        else if (tape.PackWeights && !tape.Recording && weight.PackedForLinear() is { } packed)
+        {
+            Kernels.Linear.Forward(x.Span, weight.Values.Span, packed, b, y.Span, n, inF, outF);
         }
         else
         {

@@ -126,9 +126,16 @@ public sealed class Parameter
     public int RowOffset => Shape.Length == 0 || Length == 0 ? 0 : offset / (Length / Shape[0]);
 
     /// <summary>Values (row-major); throws for a bfloat16 parameter (use <see cref="BFloat16Data"/>).</summary>
-    public Memory<float> Data => storage.Values is { } v
-        ? v.AsMemory(offset, Length)
-        : throw new InvalidOperationException(InferenceOnlyMessage());
+    /// <remarks>Getting it drops the packed copy (<see cref="PackedForLinear"/>): the caller may write through it.</remarks>
+    public Memory<float> Data
+    {
+        get
+        {
+            if (storage.Values is not { } v) throw new InvalidOperationException(InferenceOnlyMessage());
+            storage.Packed = null;
+            return v.AsMemory(offset, Length);
+        }
+    }
 
     /// <summary>The bfloat16 values (row-major) of a <see cref="WeightPrecision.BFloat16"/> parameter; throws for float32.</summary>
     public Memory<ushort> BFloat16Data => storage.Bf16 is { } v
@@ -136,9 +143,39 @@ public sealed class Parameter
         : throw new InvalidOperationException($"{Name} holds float32 values (use Data)");
 
     /// <summary>Accumulated gradient (allocated zeroed on first access); throws for a bfloat16 parameter.</summary>
-    public Memory<float> Grad => storage.Values is not null
-        ? storage.Gradient.AsMemory(offset, Length)
+    /// <remarks>Getting it drops the packed copy (<see cref="PackedForLinear"/>): an optimizer step reads it first.</remarks>
+    public Memory<float> Grad
+    {
+        get
+        {
+            if (storage.Values is null) throw new InvalidOperationException(InferenceOnlyMessage());
+            storage.Packed = null;
+            return storage.Gradient.AsMemory(offset, Length);
+        }
+    }
+
+    /// <summary>The float32 values for reading (does not drop the packed copy, unlike <see cref="Data"/>).</summary>
+    internal ReadOnlyMemory<float> Values => storage.Values is { } v
+        ? v.AsMemory(offset, Length)
         : throw new InvalidOperationException(InferenceOnlyMessage());
+
+    /// <summary>
+    /// This [out, in] float32 weight packed as the B operand of x·Wᵀ for the GEMM backend (<see cref="Gemm.Blas.Pack"/>),
+    /// made on the first call and reused until the values may change: getting <see cref="Data"/> or <see cref="Grad"/>
+    /// (of this parameter or of any view of its storage) or <see cref="Update{TState}"/> drops it, so later calls pack
+    /// the new values. Null for bfloat16 or non-2-D parameters, or when the backend takes no packed operand. Costs one
+    /// float32 copy of the weight while kept.
+    /// </summary>
+    internal Gemm.PackedMatrix? PackedForLinear()
+    {
+        if (storage.Values is not { } v || Shape.Length != 2) return null;
+        if (storage.Packed is { } kept && kept.Offset == offset && kept.Matrix.N == Shape[0] && kept.Matrix.K == Shape[1]
+            && Gemm.Blas.Backend is Gemm.ManagedGemm managed && managed.Accepts(kept.Matrix))
+            return kept.Matrix;
+        var packed = Gemm.Blas.Pack(true, Shape[1], Shape[0], v.AsSpan(offset, Length), Shape[1]);
+        storage.Packed = packed is null ? null : new PackedView(offset, packed);
+        return packed;
+    }
 
     /// <summary>Throws the one message for training through a bfloat16 parameter; returns for float32.</summary>
     public void EnsureTrainable()
@@ -153,6 +190,7 @@ public sealed class Parameter
     public void Update<TState>(TState state, SpanAction<float, TState> change)
     {
         ArgumentNullException.ThrowIfNull(change);
+        storage.Packed = null;
         if (storage.Bf16 is null)
         {
             change(Data.Span, state);
@@ -201,6 +239,9 @@ public sealed class Parameter
         return (new Parameter(wholeName, storage, 0, wholeShape, weightDecay) { parts = views }, views);
     }
 
+    /// <summary>A packed copy of the view starting at <paramref name="Offset"/> of the storage.</summary>
+    private sealed record PackedView(int Offset, Gemm.PackedMatrix Matrix);
+
     /// <summary>Values and the lazily allocated gradient shared by a parameter and its stacked views.</summary>
     private sealed class Storage
     {
@@ -217,5 +258,14 @@ public sealed class Parameter
         public int Count => Values?.Length ?? Bf16!.Length;
 
         public float[] Gradient => gradient ??= new float[Values!.Length];
+
+        /// <summary>The packed copy of one view, or null.</summary>
+        public PackedView? Packed
+        {
+            get => Volatile.Read(ref packed);
+            set => Volatile.Write(ref packed, value);
+        }
+
+        private PackedView? packed;
     }
 }

@@ -54,6 +54,14 @@ public sealed class Tape
     public SkaldRandom? Random { get; set; }
 
     /// <summary>
+    /// Whether a pass that does not record multiplies by pre-packed copies of float32 Linear weights (made on first
+    /// use, one float32 copy of each weight, dropped when the values may change; see <c>Parameter.PackedForLinear</c>):
+    /// no per-call packing of the weight, same results bit for bit. Off by default; an encoder's inference tape turns it
+    /// on. Ignored while <see cref="Recording"/>.
+    /// </summary>
+    public bool PackWeights { get; set; }
+
+    /// <summary>
     /// Activation recomputation (gradient checkpointing, torch.utils.checkpoint): a recording pass keeps only each
     /// <see cref="Layer{TState}"/>'s input and output and runs the layer again, recording, during <see cref="Backward"/>.
     /// Gradients are bit-identical to a pass without it; memory is one layer's activations plus the layer boundaries.

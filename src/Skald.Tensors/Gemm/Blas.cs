@@ -21,6 +21,30 @@ public static class Blas
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc)
         => Backend.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 
+    /// <summary>
+    /// op(B) packed once for the current backend (<see cref="ManagedGemm.Pack"/>), or null when the backend takes no
+    /// packed operand (then <see cref="SgemmPacked"/>
+    /// uses B itself).
+    /// </summary>
+    public static PackedMatrix? Pack(bool transB, int k, int n, ReadOnlySpan<float> b, int ldb) =>
+        Backend is ManagedGemm managed ? managed.Pack(transB, k, n, b, ldb) : null;
+
+    /// <summary>
+    /// <see cref="Sgemm"/> that reads B from <paramref name="packed"/> (made by <see cref="Pack"/> from the same B) when the backend takes
+    /// it, else from <paramref name="b"/>. The result is the same either way (bit for bit on the managed backend).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static void SgemmPacked(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, PackedMatrix? packed, float beta,
+        Span<float> c, int ldc)
+    {
+        var backend = Backend;
+        if (packed is not null && packed.K == k && packed.N == n && backend is ManagedGemm managed && managed.Accepts(packed))
+            managed.SgemmPacked(transA, m, alpha, a, lda, packed, beta, c, ldc);
+        else
+            backend.Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
     /// <inheritdoc cref="IGemmBackend.SgemmBf16"/>
     public static void SgemmBf16(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<ushort> b, int ldb, float beta, Span<float> c, int ldc)

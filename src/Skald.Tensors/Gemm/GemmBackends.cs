@@ -28,7 +28,7 @@ public static class GemmBackends
             case "openblas":
                 return (IGemmBackend?)TryCreateOpenBlas() ?? new ManagedGemm();
             case null or "" or "auto":
-                return ManagedGemm.BestKernel() is ManagedGemmKernel.Vector512 or ManagedGemmKernel.Vector256
+                return ManagedGemm.BestKernel() is ManagedGemmKernel.Vector512 or ManagedGemmKernel.Vector256Wide
                     ? new ManagedGemm()
                     : (IGemmBackend?)TryCreateOpenBlas() ?? new ManagedGemm();
             default:

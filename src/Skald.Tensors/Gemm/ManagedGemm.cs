@@ -14,16 +14,22 @@ public enum ManagedGemmKernel
     /// <summary>6×16 tile of Vector256 (AVX2/FMA).</summary>
     Vector256,
 
+    /// <summary>4×24 tile of Vector256 (AVX2/FMA): 12 accumulators, 3 B vectors, 1 broadcast; the AVX2 default.</summary>
+    Vector256Wide,
+
     /// <summary>6×8 tile of Vector128 (SSE, Arm NEON).</summary>
     Vector128,
 }
 
 /// <summary>
-/// Pure managed SIMD GEMM: packed A/B panels (AVX 8×8 transposes where a panel is strided), a register-tile
-/// micro-kernel (12×32 Vector512, 6×16 Vector256, 6×8 Vector128), KC/MC/NC cache
-/// blocking, and parallelism over row or column blocks (up to <see cref="MaxThreads"/>, default
-/// <see cref="Parallelism.MaxThreads"/>). Packing buffers are per-thread and reused, so steady-state calls allocate no
-/// packing memory.
+/// Pure managed SIMD GEMM (BLIS loop nest, <see cref="GemmDriver"/>): packed A/B panels (AVX transposes where a panel
+/// is strided), a register-tile micro-kernel (12×32 Vector512; 4×24 Vector256, the AVX2 default, or 6×16; 6×8
+/// Vector128), KC/MC/NC cache blocking, and parallelism over row or column blocks (up to <see cref="MaxThreads"/>,
+/// default <see cref="Parallelism.MaxThreads"/>). A constant B (a weight) can be packed once (<see cref="Pack"/>,
+/// <see cref="SgemmPacked"/>). Every C element is the same FMA chain whatever the thread count, tile or packing path,
+/// so results are bit-identical across them (except that with AVX-512 an unpacked x·Wᵀ with m ≤ 16 takes the dot
+/// product path, <see cref="DotGemm"/>). Packing buffers are per-thread and reused, so steady-state calls allocate
+/// no packing memory.
 /// </summary>
 public sealed unsafe class ManagedGemm : IGemmBackend
 {
@@ -65,7 +71,7 @@ public sealed unsafe class ManagedGemm : IGemmBackend
     {
         if (Vector512.IsHardwareAccelerated) return ManagedGemmKernel.Vector512;
         if (Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported)
-            return ManagedGemmKernel.Vector256;
+            return ManagedGemmKernel.Vector256Wide;
         return ManagedGemmKernel.Vector128;
     }
 
@@ -74,7 +80,9 @@ public sealed unsafe class ManagedGemm : IGemmBackend
         ManagedGemmKernel.Vector512 =>
             new KernelSpec("managed-avx512", MicroKernels.MR512, 32, 256, 144, 512, &MicroKernels.Kernel12x32V512),
         ManagedGemmKernel.Vector256 =>
-            new KernelSpec("managed-avx2", MicroKernels.MR, 16, 256, 144, 512, &MicroKernels.Kernel6x16V256),
+            (new KernelSpec("managed-avx2-6x16", MicroKernels.MR, 16, 256, 144, 3072, &MicroKernels.Kernel6x16V256)),
+        ManagedGemmKernel.Vector256Wide =>
+            (new KernelSpec("managed-avx2", MicroKernels.MR4, 24, 256, 144, 3072, &MicroKernels.Kernel4x24V256)),
         _ => new KernelSpec("managed-v128", MicroKernels.MR, 8, 256, 96, 256, &MicroKernels.Kernel6x8V128),
     };
 
@@ -92,6 +100,47 @@ public sealed unsafe class ManagedGemm : IGemmBackend
                 Alpha = alpha, Beta = beta, A = pa, B = pb, C = pc,
             };
             Run(g, ThreadCap);
+        }
+    }
+
+    /// <summary>
+    /// Packs op(B) (k×n; <paramref name="b"/> is [k, n] with row stride <paramref name="ldb"/>, or [n, k] when
+    /// <paramref name="transB"/>) once, for <see cref="SgemmPacked"/> with this kernel.
+    /// </summary>
+    public PackedMatrix Pack(bool transB, int k, int n, ReadOnlySpan<float> b, int ldb)
+    {
+        if (k < 0 || n < 0) throw new ArgumentOutOfRangeException(nameof(k), "GEMM dimensions must be >= 0.");
+        int rows = transB ? n : k, cols = transB ? k : n;
+        if (ldb < Math.Max(1, cols)) throw new ArgumentOutOfRangeException(nameof(ldb), $"ldb={ldb} < {cols}.");
+        long need = GemmChecks.Extent(rows, cols, ldb);
+        if (need > b.Length) throw new ArgumentException($"GEMM operand 'b' needs {need} elements but has {b.Length}.", nameof(b));
+        return PackedMatrix.Create(spec, transB, k, n, b, ldb);
+    }
+
+    /// <summary>Whether <see cref="SgemmPacked"/> takes <paramref name="packed"/> (packed for this kernel).</summary>
+    public bool Accepts(PackedMatrix packed) => packed is not null && packed.Kernel == Name && packed.NR == spec.NR;
+
+    /// <summary>
+    /// C = alpha·op(A)·B + beta·C with B pre-packed (<see cref="Pack"/>; its K and N are the product's k and n):
+    /// bit-identical to <see cref="Sgemm"/> on the unpacked matrix, at any thread count.
+    /// </summary>
+    public void SgemmPacked(bool transA, int m, float alpha, ReadOnlySpan<float> a, int lda, PackedMatrix b,
+        float beta, Span<float> c, int ldc)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        if (!Accepts(b)) throw new ArgumentException($"B was packed for {b.Kernel}, not {Name}.", nameof(b));
+        int n = b.N, k = b.K;
+        GemmChecks.Validate(transA, false, m, n, k, lda, Math.Max(1, n), ldc, a.Length, long.MaxValue, c.Length);
+        if (m == 0 || n == 0) return;
+        fixed (float* pa = a, pc = c)
+        {
+            var g = new GemmArgs
+            {
+                TransA = transA, M = m, N = n, K = k, Lda = lda, Ldb = n, Ldc = ldc,
+                Alpha = alpha, Beta = beta, A = pa, C = pc, PackedB = b.Panels,
+            };
+            Run(g, ThreadCap);
+            GC.KeepAlive(b);
         }
     }
 
@@ -173,7 +222,7 @@ public sealed unsafe class ManagedGemm : IGemmBackend
     {
         var s = spec;
         long work = (long)g.M * g.N * g.K;
-        if (Kernel == ManagedGemmKernel.Vector512 && DotGemm.Applicable(g))
+        if (Kernel == ManagedGemmKernel.Vector512 && g.PackedB == null && DotGemm.Applicable(g))
         {
             int quads = (g.N + 3) / 4;
             int dotThreads = work < ParallelThreshold ? 1 : Math.Min(threads, quads);

@@ -20,6 +20,22 @@ public static class Linear
     }
 
     /// <summary>
+    /// Forward with the weight also pre-packed as op(B) = Wᵀ (<see cref="Blas.Pack"/>(true, in, out, W, in)): the same
+    /// result as the unpacked forward, bit for bit, without packing W on every call (W itself is read only when the
+    /// backend does not take <paramref name="packed"/>).
+    /// </summary>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, PackedMatrix? packed,
+        ReadOnlySpan<float> bias, Span<float> y, int n, int inFeatures, int outFeatures)
+    {
+        if (!bias.IsEmpty)
+        {
+            for (int i = 0; i < n; i++) bias.CopyTo(y.Slice(i * outFeatures, outFeatures));
+        }
+        Blas.SgemmPacked(false, true, n, outFeatures, inFeatures, 1f, x, inFeatures, weight, inFeatures, packed,
+            bias.IsEmpty ? 0f : 1f, y, outFeatures);
+    }
+
+    /// <summary>
     /// Forward with a bfloat16 weight (widened by the GEMM as it packs; <see cref="Blas.SgemmBf16"/>). Inference only.
     /// </summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<ushort> weight, ReadOnlySpan<float> bias,

@@ -1,0 +1,65 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Skald.Tensors.Gemm;
+
+/// <summary>
+/// The B operand of a product, op(B) [k, n], packed once into <see cref="ManagedGemm"/>'s panel layout (NR-wide panels
+/// of all k rows, zero-padded to a whole panel) so that repeated products with the same constant matrix (a frozen
+/// weight at inference) skip packing B. The result of <see cref="ManagedGemm.SgemmPacked"/> is bit-identical to
+/// <see cref="ManagedGemm.Sgemm"/> on the unpacked matrix: the same micro-kernel reads the same values in the same
+/// order. Immutable; safe to share between threads. Holds one float32 copy of B (pinned, 64-byte aligned).
+/// </summary>
+public sealed unsafe class PackedMatrix
+{
+    private readonly float[] buffer;
+    private readonly int start;
+
+    private PackedMatrix(float[] buffer, int start, int k, int n, int nr, string kernel)
+    {
+        this.buffer = buffer;
+        this.start = start;
+        K = k;
+        N = n;
+        NR = nr;
+        Kernel = kernel;
+    }
+
+    /// <summary>Rows of op(B) (the product's depth).</summary>
+    public int K { get; }
+
+    /// <summary>Columns of op(B) (the product's output width).</summary>
+    public int N { get; }
+
+    /// <summary>Name of the kernel the panels were laid out for (<see cref="IGemmBackend.Name"/>).</summary>
+    public string Kernel { get; }
+
+    /// <summary>Bytes held by the packed copy.</summary>
+    public long Bytes => (long)buffer.Length * sizeof(float);
+
+    /// <summary>Panel width.</summary>
+    internal int NR { get; }
+
+    /// <summary>The first panel (valid while this object is alive: the buffer is pinned).</summary>
+    internal float* Panels => (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer)) + start;
+
+    /// <summary>Packs op(B) (k×n; B is [k, n] with row stride ldb, or [n, k] when transB) for the kernel of spec.</summary>
+    internal static PackedMatrix Create(in KernelSpec spec, bool transB, int k, int n, ReadOnlySpan<float> b, int ldb)
+    {
+        int nr = spec.NR;
+        long panels = (n + nr - 1) / nr;
+        long floats = panels * nr * k;
+        if (floats + 16 > Array.MaxLength) throw new ArgumentException($"a packed [{k}, {n}] matrix is too large");
+        var buffer = GC.AllocateUninitializedArray<float>((int)floats + 16, pinned: true);
+        nint p = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+        int start = (int)((((p + 63) & ~(nint)63) - p) / sizeof(float));
+        var packed = new PackedMatrix(buffer, start, k, n, nr, spec.Name);
+        if (k == 0 || n == 0) return packed;
+        fixed (float* pb = b)
+        {
+            var g = new GemmArgs { TransB = transB, K = k, N = n, Ldb = ldb, B = pb };
+            GemmDriver.PackB(g, 0, k, 0, n, packed.Panels, nr);
+        }
+        return packed;
+    }
+}

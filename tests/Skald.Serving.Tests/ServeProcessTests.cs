@@ -33,7 +33,7 @@ public sealed partial class ServeProcessTests
 
             Assert.Equal(0, kill(process.Id, 2)); // SIGINT, as Ctrl+C sends
             var rest = process.StandardError.ReadToEndAsync();
-            Assert.True(process.WaitForExit(30_000), "skald serve did not stop on SIGINT");
+            Assert.True(process.WaitForExit(90_000), "skald serve did not stop on SIGINT within 90 s"); // generous: CI runs the test projects side by side on 2 cores
             Assert.Equal(0, process.ExitCode);
             string err = await rest;
             Assert.Contains("stopped", err);

@@ -16,11 +16,16 @@ internal static class DatasetFiles
         ("test", ["test", "testing", "eval", "evaluation"]),
     ];
 
-    /// <summary>The files of <paramref name="files"/> (repository names, '/'-separated) that make the split, sorted.</summary>
-    public static IReadOnlyList<string> Select(DatasetRef dataset, IReadOnlyList<string> files, string defaultSplit)
+    /// <summary>
+    /// The files of <paramref name="files"/> (repository names, '/'-separated) that make the split, sorted: Parquet files,
+    /// or files ending in one of <paramref name="extensions"/> when given.
+    /// </summary>
+    public static IReadOnlyList<string> Select(DatasetRef dataset, IReadOnlyList<string> files, string defaultSplit, string[]? extensions = null)
     {
         var id = dataset.Id;
-        var parquet = files.Where(f => f.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)).ToList();
+        var parquet = files.Where(f => (extensions ?? [".parquet"]).Any(e => f.EndsWith(e, StringComparison.OrdinalIgnoreCase))).ToList();
+        if (parquet.Count == 0 && extensions is not null)
+            throw new HubException($"{id}: the dataset has no {string.Join(", ", extensions)} files ({Sample(files)})");
         if (parquet.Count == 0)
         {
             throw new HubException($"{id}: the dataset has no Parquet files ({Sample(files)}); Skald reads the Parquet files a dataset " +

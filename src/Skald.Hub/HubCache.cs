@@ -11,6 +11,7 @@ namespace Skald.Hub;
 /// {cache}/models--org--name/snapshots/{commit}/{file}    relative links ../../blobs/{etag} (one more ../ per folder level)
 /// {cache}/models--org--name/refs/{revision}              the commit hash a branch or tag pointed to
 /// {cache}/.locks/models--org--name/{etag}.lock           held while one process downloads that blob
+/// {cache}/.locks/models--org--name/{etag}.verified       Skald's record of the blob's size and time when last checked
 /// {cache}/CACHEDIR.TAG                                    marks the folder as a cache for backup tools
 /// </code>
 /// A partial download is kept as <c>blobs/{etag}.incomplete</c> and resumed by the next attempt (under the lock).
@@ -31,6 +32,9 @@ public sealed partial class HubCache(string root)
 
     /// <summary><c>.locks/models--org--name/{etag}.lock</c>.</summary>
     public string LockPath(HubId id, string etag) => Path.Combine(Root, ".locks", id.FolderName, Etag(etag) + ".lock");
+
+    /// <summary><c>.locks/models--org--name/{etag}.verified</c>: the size and time of a blob when it last matched its name (<see cref="VerifiedBlobs"/>).</summary>
+    public string VerifiedPath(HubId id, string etag) => Path.Combine(Root, ".locks", id.FolderName, Etag(etag) + ".verified");
 
     /// <summary>
     /// The snapshot path of a repository file (a '/'-separated name from the hub), refused when it would leave the

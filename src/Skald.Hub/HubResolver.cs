@@ -10,7 +10,8 @@ namespace Skald.Hub;
 /// <c>blobs/{etag}.incomplete</c> (resumed with a Range request), checked (size; sha256 of an LFS file, git object id of
 /// a small one) and moved into <c>blobs/{etag}</c>, then linked from <c>snapshots/{commit}/{file}</c>. Files are fetched
 /// in parallel. Files already cached are checked against their blob's name (the sha256 of an LFS file, the git blob id of
-/// a small one) on every resolve: a damaged blob is removed and fetched again, or, offline, reported in one line. When
+/// a small one) on every resolve — hashed only when the blob's size or time changed since it was last checked
+/// (<see cref="VerifiedBlobs"/>) — and a damaged blob is removed and fetched again, or, offline, reported in one line. When
 /// the hub cannot be asked (offline mode, no network, HTTP 5xx, or it refuses the repository) a snapshot already cached
 /// for the revision is used; otherwise the error is one line. Datasets (<see cref="ResolveDataset"/>) resolve the same
 /// way into <c>datasets--org--name</c>, fetching only the Parquet files of the split asked for.
@@ -88,6 +89,27 @@ public sealed class HubResolver(HubSettings settings) : IDisposable
         return [.. chosen.Select(f => Cache.PointerPath(id, commit, f))];
     }
 
+    /// <summary>
+    /// The local files of an evaluation task published as a dataset repository (<see cref="TaskFiles"/>: a retrieval
+    /// task's corpus, queries and one split's judgements, else one split's files), downloading only those; offline, the
+    /// files already cached.
+    /// </summary>
+    public HubTaskFiles ResolveTask(DatasetRef dataset, string defaultSplit, IProgress<HubProgress>? progress = null) =>
+        ResolveTaskAsync(dataset, defaultSplit, progress, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="ResolveTask"/>
+    public async Task<HubTaskFiles> ResolveTaskAsync(DatasetRef dataset, string defaultSplit, IProgress<HubProgress>? progress, CancellationToken ct)
+    {
+        var id = dataset.Id.Type == HubRepoType.Dataset ? dataset.Id : dataset.Id.AsDataset();
+        var (snapshot, commit, files) = await SnapshotAsync(id, ct);
+        var (corpus, queries, data) = TaskFiles.Select(dataset with { Id = id }, files ?? SnapshotFiles(snapshot), defaultSplit);
+        string[] all = [.. corpus, .. queries, .. data];
+        if (files is null) VerifyCached(id, snapshot, all);
+        else await Download(id, () => FetchAsync(id, commit, all, progress, ct));
+        List<string> Local(IEnumerable<string> names) => [.. names.Select(f => Cache.PointerPath(id, commit, f))];
+        return new HubTaskFiles(id, commit, dataset.Subset, dataset.Split ?? defaultSplit, Local(corpus), Local(queries), Local(data));
+    }
+
     /// <summary>The cached snapshot folder of the revision (its ref, or the commit itself), or null.</summary>
     public string? Cached(HubId id) =>
         Cache.ReadRef(id) is { } commit && Directory.Exists(Cache.SnapshotFolder(id, commit)) ? Cache.SnapshotFolder(id, commit) : null;
@@ -162,7 +184,7 @@ public sealed class HubResolver(HubSettings settings) : IDisposable
     /// Null when the snapshot link <paramref name="pointer"/> leads to a blob whose bytes match its name (a copied file,
     /// not a link, is taken as it is); otherwise removes the link (and the damaged blob) and says what was wrong.
     /// </summary>
-    private static string? CachedBlobProblem(HubId id, string pointer)
+    private string? CachedBlobProblem(HubId id, string pointer)
     {
         if (new FileInfo(pointer).LinkTarget is not { } target) return null;
         string blob = Path.GetFullPath(target, Path.GetDirectoryName(pointer)!);
@@ -172,9 +194,16 @@ public sealed class HubResolver(HubSettings settings) : IDisposable
             return $"is missing its blob {Path.GetFileName(blob)}";
         }
         string etag = Path.GetFileName(blob);
-        if (BlobChecksum.Mismatch(blob, etag) is not { } actual) return null;
+        string record = Cache.VerifiedPath(id, etag);
+        if (VerifiedBlobs.IsVerified(record, blob)) return null; // checked before and unchanged since: not hashed again
+        if (BlobChecksum.Mismatch(blob, etag) is not { } actual)
+        {
+            VerifiedBlobs.Record(record, blob);
+            return null;
+        }
         File.Delete(pointer);
         File.Delete(blob);
+        VerifiedBlobs.Forget(record);
         return $"is corrupt (its checksum is {actual}, its blob is named {etag})";
     }
 
@@ -209,6 +238,7 @@ public sealed class HubResolver(HubSettings settings) : IDisposable
                 await client.DownloadAsync(id, file, incomplete, counter.Add, ct);
                 BlobChecksum.Verify(id, file, incomplete);
                 File.Move(incomplete, blob);
+                VerifiedBlobs.Record(Cache.VerifiedPath(id, file.Etag), blob);
             }
             else counter.Add(file.Size);
             HubCache.Link(pointer, blob);

@@ -18,7 +18,7 @@ namespace Skald.Cli.Commands;
 internal sealed class EvaluateCommand : Command
 {
     private readonly Option<string> model = CliOptions.Text("--model", "Model folder, bm25, hybrid:DIR (BM25 + the model's dense retrieval, fused; also hybrid-rrf:DIR, hybrid-convex-0.3:DIR, hybrid-rerank:DIR), or openai:URL#MODEL (an OpenAI-compatible embeddings API); required except for --type generation", "DIR|bm25|hybrid:DIR|openai:URL#MODEL");
-    private readonly Option<string> task = CliOptions.Text("--task", "Task folder or file (BEIR folder for retrieval; JSONL/CSV for the others)", "PATH", required: true);
+    private readonly Option<string> task = CliOptions.Text("--task", "Task folder or file (BEIR folder for retrieval; JSONL/CSV for the others), or a hub dataset id org/name[@rev][:split]", "PATH|ID", required: true);
     private readonly Option<string> type = CliOptions.OptionalChoice("--type",
         "Task type (default: guessed from the task's files)", "retrieval", "sts", "pairs", "triplets", "classification", "clustering", "bitext", "generation");
     private readonly Option<string> output = CliOptions.Text("--output", "Write the MTEB-style results JSON here (default: stdout)", "FILE");
@@ -60,7 +60,8 @@ internal sealed class EvaluateCommand : Command
         if (p.GetValue(model) is null) throw new UsageException("'evaluate' needs --model (see 'skald evaluate --help')");
         try
         {
-            var definition = TaskDefinition.FromPath(p.GetValue(task)!, p.GetValue(type) is { } t ? TaskDefinition.ParseKind(t) : null,
+            string taskPath = HubModels.Task(p.GetValue(task)!, p.GetValue(split) ?? "test", p.GetValue(CliOptions.Quiet));
+            var definition = TaskDefinition.FromPath(taskPath, p.GetValue(type) is { } t ? TaskDefinition.ParseKind(t) : null,
                 p.GetValue(name), p.GetValue(language), p.GetValue(limit));
             var retrieval = new RetrievalOptions
             {

@@ -1,11 +1,13 @@
 using Skald.Cli.Output;
+using Skald.Evaluation.Data;
 using Skald.Hub;
 
 namespace Skald.Cli.IO;
 
 /// <summary>
-/// A model or adapter given as a hub id (<c>org/name[@revision]</c>, when no such folder exists) resolved in the Hugging
-/// Face cache before the verb loads it, with a download bar on a terminal (<see cref="ProgressView"/>).
+/// A model or adapter given as a hub id (<c>org/name[@revision]</c>, when no such folder exists), or an evaluation task
+/// given as a dataset id, resolved in the Hugging Face cache before the verb loads it, with a download bar on a terminal
+/// (<see cref="ProgressView"/>; nothing is drawn when stderr is not a terminal or with --quiet).
 /// </summary>
 internal static class HubModels
 {
@@ -16,6 +18,18 @@ internal static class HubModels
         using var resolver = new HubResolver(HubSettings.FromEnvironment());
         return ProgressView.Run($"downloading {id}", !resolver.Settings.Offline, quiet, bar =>
             resolver.Resolve(id, new Reporter(p => bar.Report(p.Bytes, p.TotalBytes, $"{p.Files}/{p.TotalFiles} files"))));
+    }
+
+    /// <summary>
+    /// The local task folder or file for <paramref name="pathOrId"/> (itself unless it is a dataset id
+    /// <c>org/name[@revision][:[subset/]split]</c> that is not a local path; <see cref="HubTask"/>).
+    /// </summary>
+    public static string Task(string pathOrId, string split, bool quiet)
+    {
+        if (Directory.Exists(pathOrId) || File.Exists(pathOrId) || DatasetRef.TryParse(pathOrId) is not { } dataset) return pathOrId;
+        bool offline = HubSettings.FromEnvironment().Offline;
+        return ProgressView.Run($"downloading {dataset}", !offline, quiet, bar =>
+            HubTask.Resolve(dataset, split, new Reporter(p => bar.Report(p.Bytes, p.TotalBytes, $"{p.Files}/{p.TotalFiles} files"))));
     }
 
     /// <summary>Each item of a comma-separated list resolved (adapters).</summary>

@@ -8,7 +8,8 @@ namespace Skald.Evaluation.Benchmark;
 /// A benchmark suite: a JSON file
 /// <c>{"name": "...", "description": "...", "data_root": "../data", "tasks": [{"name", "type", "path", "language"}]}</c>.
 /// Task paths are relative to the data root: the <c>--data</c> folder when given, else <c>data_root</c> (relative to
-/// the suite file), else the suite file's folder. <c>name</c> defaults to the path's file name; <c>type</c> is inferred
+/// the suite file), else the suite file's folder. Instead of <c>path</c>, <c>"dataset": "org/name[@rev][:split]"</c> names a
+/// hub dataset repository (<see cref="HubTask"/>; default split test). <c>name</c> defaults to the path's file name; <c>type</c> is inferred
 /// from the layout when missing.
 /// </summary>
 public sealed record Suite
@@ -50,8 +51,10 @@ public sealed record Suite
             {
                 i++;
                 string? rel = t.TryGetProperty("path", out var p) ? p.GetString() : null;
-                if (string.IsNullOrEmpty(rel)) throw new EvaluationException($"{path}: task {i} has no \"path\"");
-                string full = Path.GetFullPath(Path.Combine(data, rel));
+                string? hub = t.TryGetProperty("dataset", out var ds) ? ds.GetString() : null;
+                if (string.IsNullOrEmpty(rel) && string.IsNullOrEmpty(hub)) throw new EvaluationException($"{path}: task {i} has no \"path\" (or \"dataset\")");
+                string full = string.IsNullOrEmpty(hub) ? Path.GetFullPath(Path.Combine(data, rel!))
+                    : HubTask.Resolve(Skald.Hub.DatasetRef.TryParse(hub) ?? throw new EvaluationException($"{path}: task {i} dataset \"{hub}\" is not a hub id org/name[@rev][:[subset/]split]"), "test");
                 if (!File.Exists(full) && !Directory.Exists(full))
                     throw new EvaluationException($"{path}: task {i} path {full} not found (data root {data}; pass --data)");
                 TaskKind? kind = t.TryGetProperty("type", out var ty) ? TaskDefinition.ParseKind(ty.GetString() ?? "") : null;

@@ -1,0 +1,116 @@
+using System.Security.Cryptography;
+using System.Text;
+using Skald.Hub;
+using Skald.Retrieval;
+using Skald.Retrieval.Data;
+
+namespace Skald.Evaluation.Data;
+
+/// <summary>
+/// An evaluation task given as a hub dataset id (<c>org/name[@revision][:[subset/]split]</c>, MTEB's and BEIR's dataset
+/// layouts; <see cref="HubResolver.ResolveTask"/>) turned into the local layout <see cref="TaskDefinition"/> reads: its
+/// files are fetched into the shared hub cache, then a small view in the temp folder links to them under the names the
+/// readers expect, <c>{name}/corpus.parquet</c>, <c>{name}/queries.parquet</c>, <c>{name}/qrels/{split}.parquet</c> for a
+/// retrieval task (several shards are joined into one JSON-lines or TSV file there), <c>{name}.parquet</c> otherwise, so
+/// the task is named after the repository.
+/// </summary>
+public static class HubTask
+{
+    /// <summary>
+    /// <paramref name="pathOrId"/> itself when a file or folder of that name exists or when it is not a dataset reference;
+    /// otherwise the local task folder or file of the dataset (<paramref name="split"/> unless the reference names one).
+    /// </summary>
+    public static string Locate(string pathOrId, string split, IProgress<HubProgress>? progress = null)
+    {
+        if (Directory.Exists(pathOrId) || File.Exists(pathOrId) || DatasetRef.TryParse(pathOrId) is not { } dataset) return pathOrId;
+        return Resolve(dataset, split, progress);
+    }
+
+    /// <summary>The local task folder or file of <paramref name="dataset"/>, with settings from the environment.</summary>
+    public static string Resolve(DatasetRef dataset, string split, IProgress<HubProgress>? progress = null)
+    {
+        using var resolver = new HubResolver(HubSettings.FromEnvironment());
+        return View(resolver.ResolveTask(dataset, split, progress), resolver.Cache.Root);
+    }
+
+    /// <summary>The view of <paramref name="task"/> (from the cache at <paramref name="cacheRoot"/>) in the temp folder.</summary>
+    public static string View(HubTaskFiles task, string cacheRoot)
+    {
+        string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(cacheRoot)))[..12];
+        string root = Path.Combine(Path.GetTempPath(), "skald-tasks", hash, task.Id.FolderName, task.Commit,
+            task.Subset is null ? task.Split : task.Subset + "--" + task.Split);
+        if (!task.IsRetrieval)
+        {
+            if (task.Files.Count != 1)
+            {
+                throw new EvaluationException($"{task.Id}: split {task.Split} has {task.Files.Count} files " +
+                    $"({string.Join(", ", task.Files.Select(Path.GetFileName))}); a task of this type is one file: join them, or pass one file as --task");
+            }
+            return Link(Path.Combine(root, task.Name + Path.GetExtension(task.Files[0])), task.Files[0]);
+        }
+        string folder = Path.Combine(root, task.Name);
+        Part(folder, "corpus", task.Corpus);
+        Part(folder, "queries", task.Queries);
+        Qrels(Path.Combine(folder, "qrels"), task.Split, task.Files);
+        return folder;
+    }
+
+    /// <summary><c>{stem}.parquet</c> or <c>{stem}.jsonl</c> linking to the one shard, or a JSON-lines file joining them.</summary>
+    private static void Part(string folder, string stem, IReadOnlyList<string> shards)
+    {
+        Directory.CreateDirectory(folder);
+        foreach (string ext in new[] { ".jsonl", ".parquet" }) File.Delete(Path.Combine(folder, stem + ext));
+        if (shards.Count == 1)
+        {
+            Link(Path.Combine(folder, stem + Path.GetExtension(shards[0]).ToLowerInvariant()), shards[0]);
+            return;
+        }
+        Write(Path.Combine(folder, stem + ".jsonl"), w =>
+        {
+            foreach (string shard in shards)
+            {
+                foreach (string line in DataFiles.ReadJsonLines(shard, (e, _) => e.GetRawText())) w.WriteLine(line);
+            }
+        });
+    }
+
+    /// <summary><c>qrels/{split}.parquet|.tsv</c> linking to the one file, or a TSV joining them; nothing else in qrels/.</summary>
+    private static void Qrels(string folder, string split, IReadOnlyList<string> files)
+    {
+        if (Directory.Exists(folder))
+        {
+            foreach (string old in Directory.GetFiles(folder)) File.Delete(old);
+        }
+        if (files.Count == 1)
+        {
+            Link(Path.Combine(folder, split + Path.GetExtension(files[0]).ToLowerInvariant()), files[0]);
+            return;
+        }
+        Write(Path.Combine(folder, split + ".tsv"), w =>
+        {
+            w.WriteLine("query-id\tcorpus-id\tscore");
+            foreach (string file in files)
+            {
+                foreach (var (values, _) in DataFiles.ReadTsv(file, "query-id", "corpus-id", "score")) w.WriteLine(string.Join('\t', values));
+            }
+        });
+    }
+
+    /// <summary>Points <paramref name="path"/> at <paramref name="target"/> (a new link renamed into place).</summary>
+    private static string Link(string path, string target)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        string tmp = $"{path}.{Guid.NewGuid():N}.tmp";
+        File.CreateSymbolicLink(tmp, target);
+        File.Move(tmp, path, overwrite: true);
+        return path;
+    }
+
+    private static void Write(string path, Action<StreamWriter> write)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        string tmp = $"{path}.{Guid.NewGuid():N}.tmp";
+        using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)) { NewLine = "\n" }) write(w);
+        File.Move(tmp, path, overwrite: true);
+    }
+}

@@ -150,10 +150,15 @@ public sealed class HubModelTests
         var (dir, input, output, expected) = Texts();
         string home = Path.Combine(dir, "hf");
         Assert.Equal(0, Encode(dir, Env(home, hub.Endpoint), "skald-test/bert", input, output).ExitCode);
-        string blob = Path.Combine(home, "hub", "models--skald-test--bert", "blobs", MockRepo.Etag("model.safetensors", repo.Files["model.safetensors"]));
+        string etag = MockRepo.Etag("model.safetensors", repo.Files["model.safetensors"]);
+        string blob = Path.Combine(home, "hub", "models--skald-test--bert", "blobs", etag);
+        // the checked blob's size and time are recorded beside its lock, so a later resolve does not hash it again
+        string record = Path.Combine(home, "hub", ".locks", "models--skald-test--bert", etag + ".verified");
+        Assert.Equal($"{new FileInfo(blob).Length} {new FileInfo(blob).LastWriteTimeUtc.Ticks}", File.ReadAllText(record));
         byte[] bytes = File.ReadAllBytes(blob);
-        bytes[^1] ^= 0x5A; // a flipped bit on disk, after the download was checked
+        bytes[^1] ^= 0x5A; // a flipped bit on disk, after the download was checked (the rewrite changes the blob's time)
         File.WriteAllBytes(blob, bytes);
+        File.SetLastWriteTimeUtc(blob, new FileInfo(blob).LastWriteTimeUtc.AddSeconds(1));
 
         var offline = Encode(dir, Env(home, hub.Endpoint, ("HF_HUB_OFFLINE", "1")), "skald-test/bert", input, output);
         SkaldProcess.AssertUserError(offline, 1, "skald-test/bert", "model.safetensors", "corrupt");

@@ -35,6 +35,24 @@ public sealed class ToolInstallTests
         Assert.Equal(2, File.ReadAllLines(output).Length);
     }
 
+    /// <summary>
+    /// A pack with a build makes the ReadyToRun linux-x64 package beside the portable "any" one (dotnet tool install picks
+    /// the one that fits, so other platforms still get the tool); a pack without a build (as above) the portable one alone.
+    /// Packing the ReadyToRun package takes minutes, so this checks the properties that choose it.
+    /// </summary>
+    [Fact]
+    public void APackWithABuildMakesReadyToRunAndPortableToolPackages()
+    {
+        string project = Path.Combine(TestPaths.RepoRoot, "src", "Skald.Cli", "Skald.Cli.csproj");
+        var full = Dotnet(TestPaths.RepoRoot, "msbuild", project, "-getProperty:ToolPackageRuntimeIdentifiers", "-getProperty:PublishReadyToRun");
+        Assert.True(full.Code == 0, full.Output);
+        Assert.Contains("\"ToolPackageRuntimeIdentifiers\": \"linux-x64;any\"", full.Output);
+        Assert.Contains("\"PublishReadyToRun\": \"true\"", full.Output);
+        var noBuild = Dotnet(TestPaths.RepoRoot, "msbuild", project, "-p:NoBuild=true", "-getProperty:ToolPackageRuntimeIdentifiers");
+        Assert.True(noBuild.Code == 0, noBuild.Output);
+        Assert.Equal("", noBuild.Output.Trim());
+    }
+
     private static (int Code, string Output) Dotnet(string workingDirectory, params string[] args) => PackageRun.Dotnet(workingDirectory, null, args);
 
     private static (int Code, string Output) Run(string workingDirectory, string file, params string[] args) => PackageRun.Run(workingDirectory, null, file, args);

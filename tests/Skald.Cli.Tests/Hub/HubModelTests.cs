@@ -67,6 +67,7 @@ public sealed class HubModelTests
         var r = Encode(dir, Env(home, hub.Endpoint), "skald-test/bert", input, output);
         Assert.True(r.ExitCode == 0, r.Stderr);
         AssertEmbeddings(output, expected);
+        Assert.DoesNotContain("downloading", r.Stderr); // the download bar is drawn on a terminal only (stderr is redirected here)
 
         string storage = Path.Combine(home, "hub", "models--skald-test--bert");
         Assert.Equal(repo.Commit, File.ReadAllText(Path.Combine(storage, "refs", "main")));

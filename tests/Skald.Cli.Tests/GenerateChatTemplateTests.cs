@@ -20,7 +20,7 @@ public sealed class GenerateChatTemplateTests
         // each messages row is followed by the reference ids of its templated prompt: greedy decoding from the same
         // prompt ids gives the same tokens, from different ones (almost surely) not
         string rows = string.Concat(cases.Select(c =>
-            $"{{\"messages\": {c.GetProperty("messages").GetRawText()}}}\n{{\"ids\": {c.GetProperty("ids").GetRawText()}}}\n"));
+            $"{{\"messages\": {JsonSerializer.Serialize(c.GetProperty("messages"))}}}\n{{\"ids\": {JsonSerializer.Serialize(c.GetProperty("ids"))}}}\n"));
         string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "in.jsonl"), output = Path.Combine(dir, "out.jsonl");
         File.WriteAllText(input, rows);
         var r = SkaldProcess.Run("generate", "--model", model, "--input", input, "--output", output, "--max-new-tokens", "16");

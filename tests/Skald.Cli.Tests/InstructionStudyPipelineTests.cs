@@ -32,7 +32,7 @@ public sealed class InstructionStudyPipelineTests
         string output = Path.Combine(TestPaths.NewTempDir(), "study");
         var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", recipe, "--set", $"output={output}",
             "--set", $"translated.llm={server.Url}", "--set", $"report.judge={server.Url}",
-            "--set", $"sft.model={model}", "--set", $"zero-shot.model={model}");
+            "--set", $"sft.model={model}", "--set", $"zero-shot.model={model}", "--set", $"fine-tuned.model={model}");
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
 
         // translate: every non-empty cell went through the endpoint
@@ -41,8 +41,8 @@ public sealed class InstructionStudyPipelineTests
         Assert.Equal(Translate("Hva er hovedstaden i Norge?"), translated[0].GetProperty("instruction").GetString());
         Assert.Equal("", translated[0].GetProperty("input").GetString());
 
-        // SFT: a merged model folder that generates; its greedy answers differ from the base model's
-        Assert.True(File.Exists(Path.Combine(output, "sft", "model.safetensors")), string.Join(", ", Directory.GetFileSystemEntries(Path.Combine(output, "sft"))));
+        // SFT: a PEFT LoRA adapter; merged into the base, its greedy answers differ from the base model's
+        Assert.True(File.Exists(Path.Combine(output, "sft", "adapter_model.safetensors")), string.Join(", ", Directory.GetFileSystemEntries(Path.Combine(output, "sft"))));
         string[] Answers(string stage) => [.. File.ReadAllLines(Path.Combine(output, stage + ".jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("text").GetString()!)];
         var zeroShot = Answers("zero-shot");
         var fineTuned = Answers("fine-tuned");

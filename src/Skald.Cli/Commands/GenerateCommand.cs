@@ -17,6 +17,7 @@ namespace Skald.Cli.Commands;
 internal sealed class GenerateCommand : Command
 {
     private readonly Option<string> model = CliOptions.Text("--model", "Decoder model folder (config.json, safetensors with an LM head, tokenizer.json), or a hub id org/name[@revision]", "DIR|ID", required: true);
+    private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders (e.g. an SFT run's) merged into the model in order, comma-separated", "DIR[,DIR...]");
     private readonly Option<string> input = CliOptions.Text("--input", "Prompts, .jsonl: one {\"prompt\": TEXT}, {\"ids\": [...]} (token ids as given) or {\"messages\": [...]} per line", "FILE", required: true);
     private readonly Option<string> output = CliOptions.Text("--output", "One {\"ids\": [...], \"text\": ..., \"finish_reason\": stop|length|eos} per input row (.jsonl)", "FILE", required: true);
     private readonly Option<int?> maxNewTokens = CliOptions.Int("--max-new-tokens", "Most tokens to generate per prompt", defaultValue: 128);
@@ -32,6 +33,7 @@ internal sealed class GenerateCommand : Command
     public GenerateCommand() : base("generate", "Generate text with a decoder LLM (greedy or sampled, KV-cached, batched)")
     {
         Options.Add(model);
+        Options.Add(adapters);
         Options.Add(input);
         Options.Add(output);
         Options.Add(maxNewTokens);
@@ -53,7 +55,7 @@ internal sealed class GenerateCommand : Command
         OutputPath.NotAnInput(outputPath, inputPath);
         var rows = GenerationRows.Read(inputPath);
         string folder = HubModels.Resolve(p.GetValue(model)!, quiet);
-        var generator = TextGenerator.Load(folder);
+        var generator = TextGenerator.Load(folder, HubModels.ResolveAll(CliOptions.Items(p.GetValue(adapters)), quiet));
         var prompts = rows.Select(r => Tokenize(generator, r.Input, $"{inputPath}:{r.Line}")).ToList();
         var options = new GenerationOptions
         {

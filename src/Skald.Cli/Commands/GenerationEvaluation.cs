@@ -42,11 +42,13 @@ internal sealed class GenerationEvaluation
     public Option<string> PromptFormat { get; } = CliOptions.OptionalChoice("--prompt-format",
         "Generation with --model: how a prompt is written, as SFT writes it (default auto: the model's chat template when it has one, else Alpaca's)", GenerationPredictions.Formats);
 
+    public Option<string> Adapters { get; } = CliOptions.Text("--adapters", "Generation with --model: PEFT LoRA adapter folders (e.g. an SFT run's) merged into it in order, comma-separated", "DIR[,DIR...]");
+
     public Option<string> SavePredictions { get; } = CliOptions.Text("--save-predictions", "Generation with --model: also write the model's answers here ({\"id\", \"text\"} JSONL)", "FILE");
 
     /// <summary>The options this adds to <c>evaluate</c>.</summary>
     public IEnumerable<Option> Options => [Predictions, Metrics, BertScoreModel, BertScoreIdf, BertScoreBaseline, Judge, JudgeCache, Preferences,
-        MaxNewTokens, PromptFormat, SavePredictions];
+        MaxNewTokens, PromptFormat, Adapters, SavePredictions];
 
     /// <summary>Runs the evaluation (<paramref name="model"/>: a decoder folder or hub id that answers too); returns the exit code.</summary>
     public int Run(ParseResult p, string taskPath, string? outputPath, string? model, int batchSize)
@@ -55,8 +57,8 @@ internal sealed class GenerationEvaluation
         bool quiet = p.GetValue(CliOptions.Quiet);
         if (files.Length == 0 && model is null)
             throw new UsageException("--type generation needs --model DIR (a decoder that answers the prompts) or --predictions FILE (repeat it, as NAME=FILE, for several systems)");
-        if (model is null && (p.GetValue(PromptFormat) is not null || p.GetValue(SavePredictions) is not null))
-            throw new UsageException("--prompt-format and --save-predictions apply with --model only");
+        if (model is null && (p.GetValue(PromptFormat) is not null || p.GetValue(SavePredictions) is not null || p.GetValue(Adapters) is not null))
+            throw new UsageException("--prompt-format, --adapters and --save-predictions apply with --model only");
         var metrics = (p.GetValue(Metrics) ?? "rougeL").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var m in metrics)
         {
@@ -78,7 +80,7 @@ internal sealed class GenerationEvaluation
                 string folder = HubModels.Resolve(model, quiet);
                 string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
                 var options = new Models.Generation.GenerationOptions { MaxNewTokens = p.GetValue(MaxNewTokens) ?? 128, Temperature = 0 };
-                var answers = GenerationPredictions.Generate(folder, taskPath, task, p.GetValue(PromptFormat) ?? "auto", options, batchSize, m => Terminal.Log(m, quiet));
+                var answers = GenerationPredictions.Generate(folder, HubModels.ResolveAll(CliOptions.Items(p.GetValue(Adapters)), quiet), taskPath, task, p.GetValue(PromptFormat) ?? "auto", options, batchSize, m => Terminal.Log(m, quiet));
                 if (p.GetValue(SavePredictions) is { } save)
                 {
                     OutputPath.NotAnInput(save, taskPath);

@@ -18,11 +18,11 @@ internal static class GenerationPredictions
     /// <summary>The prompt formats.</summary>
     public static readonly string[] Formats = ["auto", "chat_template", "alpaca", "plain"];
 
-    /// <summary>Generated text by task row id; a prompt that does not fit the context is one line naming the task file and row.</summary>
-    public static Dictionary<string, string> Generate(string modelFolder, string taskPath, IReadOnlyList<GenerationRow> task,
+    /// <summary>Generated text by task row id (<paramref name="adapters"/>: LoRA folders merged first); a prompt that does not fit the context is one line naming the task file and row.</summary>
+    public static Dictionary<string, string> Generate(string modelFolder, IReadOnlyList<string> adapters, string taskPath, IReadOnlyList<GenerationRow> task,
         string promptFormat, GenerationOptions options, int batchSize, Action<string>? log = null)
     {
-        var generator = TextGenerator.Load(modelFolder);
+        var generator = TextGenerator.Load(modelFolder, adapters);
         IChatFormatter? chat;
         try
         {

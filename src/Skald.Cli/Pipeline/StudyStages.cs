@@ -65,13 +65,14 @@ internal static class StudyStages
     }
 
     /// <summary>
-    /// Keys: model (a decoder folder or stage: a train stage saving merged weights), task (JSONL of id, prompt,
-    /// reference), max_new_tokens, prompt_format (auto | chat_template | alpaca | plain), batch_size. Greedy decoding.
+    /// Keys: model (a decoder folder, or a train stage that saved merged weights), adapters (LoRA adapter folders or
+    /// train stages, merged into the model in order), task (JSONL of id, prompt, reference), max_new_tokens, prompt_format (auto | chat_template | alpaca | plain), batch_size. Greedy decoding.
     /// Writes TARGET.jsonl (<c>{"id", "text"}</c>, the --predictions format).
     /// </summary>
     public static Func<string, string> Answer(StageConfig s, Func<string, string> resolve, Action<string> log)
     {
         string model = s.Keys.Path("model", required: true)!, task = s.Keys.Path("task", required: true)!;
+        var adapters = s.Keys.PathList("adapters");
         var options = new GenerationOptions { MaxNewTokens = s.Keys.Int("max_new_tokens", 128, 1), Temperature = 0 };
         string format = s.Keys.Choice("prompt_format", "auto", GenerationPredictions.Formats);
         int batchSize = s.Keys.Int("batch_size", 8, 1);
@@ -79,7 +80,7 @@ internal static class StudyStages
         {
             string taskPath = resolve(task);
             var rows = ReadTask(taskPath);
-            var answers = GenerationPredictions.Generate(resolve(model), taskPath, rows, format, options, batchSize, m => log("    " + m));
+            var answers = GenerationPredictions.Generate(resolve(model), [.. adapters.Select(resolve)], taskPath, rows, format, options, batchSize, m => log("    " + m));
             string file = target + ".jsonl";
             GenerationPredictions.Write(file, rows, answers);
             return file;

@@ -24,12 +24,20 @@ public sealed class TextGenerator
         generator = new Generator(decoder, ids => tokenizer.Decode(ids, skipSpecialTokens: true), pad, config.EosTokenIds);
     }
 
-    /// <summary>Loads the decoder and tokenizer of <paramref name="folder"/>.</summary>
-    public static TextGenerator Load(string folder)
+    /// <summary>
+    /// Loads the decoder and tokenizer of <paramref name="folder"/>, with the PEFT LoRA <paramref name="adapters"/>
+    /// (folders, e.g. an SFT run's adapter) merged into its weights in order.
+    /// </summary>
+    public static TextGenerator Load(string folder, IReadOnlyList<string>? adapters = null)
     {
         if (!Directory.Exists(folder)) throw new ModelFormatException($"{folder}: model folder not found");
         if (ArchitectureRegistry.Load(folder) is not IDecoder decoder)
             throw new ModelFormatException($"{Path.Combine(folder, "config.json")}: model_type is not a decoder LLM, so it cannot generate");
+        foreach (var adapter in adapters ?? [])
+        {
+            if (!Directory.Exists(adapter)) throw new ModelFormatException($"{adapter}: adapter folder not found");
+            Adapters.PeftAdapters.Merge(adapter, decoder.Parameters);
+        }
         string tok = Path.Combine(folder, "tokenizer.json");
         if (!File.Exists(tok)) throw new ModelFormatException($"{tok}: file not found (generation needs the tokenizer)");
         return new TextGenerator(decoder, Tokenizer.FromFile(tok), GenerationConfig.Load(folder))

@@ -17,7 +17,7 @@ namespace Skald.Cli.Commands;
 /// <summary><c>skald evaluate</c>: one model (or BM25) on one task, results as MTEB-style JSON.</summary>
 internal sealed class EvaluateCommand : Command
 {
-    private readonly Option<string> model = CliOptions.Text("--model", "Model folder, bm25, hybrid:DIR (BM25 + the model's dense retrieval, fused; also hybrid-rrf:DIR, hybrid-convex-0.3:DIR, hybrid-rerank:DIR), or openai:URL#MODEL (an OpenAI-compatible embeddings API); required except for --type generation", "DIR|bm25|hybrid:DIR|openai:URL#MODEL");
+    private readonly Option<string> model = CliOptions.Text("--model", "Model folder, bm25, hybrid:DIR (BM25 + the model's dense retrieval, fused; also hybrid-rrf:DIR, hybrid-convex-0.3:DIR, hybrid-rerank:DIR), or openai:URL#MODEL (an OpenAI-compatible embeddings API); for --type generation a decoder that answers the task's prompts", "DIR|bm25|hybrid:DIR|openai:URL#MODEL");
     private readonly Option<string> task = CliOptions.Text("--task", "Task folder or file (BEIR folder for retrieval; JSONL/CSV for the others), or a hub dataset id org/name[@rev][:split]", "PATH|ID", required: true);
     private readonly Option<string> type = CliOptions.OptionalChoice("--type",
         "Task type (default: guessed from the task's files)", "retrieval", "sts", "pairs", "triplets", "classification", "clustering", "bitext", "generation");
@@ -56,7 +56,7 @@ internal sealed class EvaluateCommand : Command
     {
         string? outputPath = p.GetValue(output);
         if (outputPath is not null) OutputPath.NotAnInput(outputPath, p.GetValue(task));
-        if (p.GetValue(type) == "generation") return generation.Run(p, p.GetValue(task)!, outputPath);
+        if (p.GetValue(type) == "generation") return generation.Run(p, p.GetValue(task)!, outputPath, p.GetValue(model), p.GetValue(batchSize) ?? 8);
         if (p.GetValue(model) is null) throw new UsageException("'evaluate' needs --model (see 'skald evaluate --help')");
         try
         {

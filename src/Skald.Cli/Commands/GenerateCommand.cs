@@ -5,23 +5,19 @@ using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Models.Generation;
+using Skald.Tokenizers.Templates;
 
 namespace Skald.Cli.Commands;
 
 /// <summary>
 /// <c>skald generate</c>: continues each input row's prompt with a decoder LLM (KV-cached causal decoding, greedy or
 /// sampled; <see cref="TextGenerator"/>) and writes one <c>{"ids", "text", "finish_reason"}</c> per row, in input
-/// order, atomically. A single prompt streams its text to a terminal (or with --stream); tokens/s go to stderr.
+/// order, atomically. <c>messages</c> rows go through the model's chat template (<see cref="ChatTemplateFormatter"/>). A single prompt streams its text to a terminal (or with --stream); tokens/s go to stderr.
 /// </summary>
 internal sealed class GenerateCommand : Command
 {
-    /// <summary>
-    /// The chat template of a model folder for <c>messages</c> rows (null: none). The Jinja template engine plugs in
-    /// here; until then messages rows fail with one line.
-    /// </summary>
-    internal static Func<string, IChatFormatter?> ChatFormatterFor { get; set; } = _ => null;
-
     private readonly Option<string> model = CliOptions.Text("--model", "Decoder model folder (config.json, safetensors with an LM head, tokenizer.json), or a hub id org/name[@revision]", "DIR|ID", required: true);
+    private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders (e.g. an SFT run's) merged into the model in order, comma-separated", "DIR[,DIR...]");
     private readonly Option<string> input = CliOptions.Text("--input", "Prompts, .jsonl: one {\"prompt\": TEXT}, {\"ids\": [...]} (token ids as given) or {\"messages\": [...]} per line", "FILE", required: true);
     private readonly Option<string> output = CliOptions.Text("--output", "One {\"ids\": [...], \"text\": ..., \"finish_reason\": stop|length|eos} per input row (.jsonl)", "FILE", required: true);
     private readonly Option<int?> maxNewTokens = CliOptions.Int("--max-new-tokens", "Most tokens to generate per prompt", defaultValue: 128);
@@ -37,6 +33,7 @@ internal sealed class GenerateCommand : Command
     public GenerateCommand() : base("generate", "Generate text with a decoder LLM (greedy or sampled, KV-cached, batched)")
     {
         Options.Add(model);
+        Options.Add(adapters);
         Options.Add(input);
         Options.Add(output);
         Options.Add(maxNewTokens);
@@ -58,8 +55,7 @@ internal sealed class GenerateCommand : Command
         OutputPath.NotAnInput(outputPath, inputPath);
         var rows = GenerationRows.Read(inputPath);
         string folder = HubModels.Resolve(p.GetValue(model)!, quiet);
-        var generator = TextGenerator.Load(folder);
-        generator.ChatFormatter = ChatFormatterFor(folder);
+        var generator = TextGenerator.Load(folder, HubModels.ResolveAll(CliOptions.Items(p.GetValue(adapters)), quiet));
         var prompts = rows.Select(r => Tokenize(generator, r.Input, $"{inputPath}:{r.Line}")).ToList();
         var options = new GenerationOptions
         {
@@ -93,6 +89,10 @@ internal sealed class GenerateCommand : Command
             ids = generator.Tokenize(row);
         }
         catch (InvalidOperationException e)
+        {
+            throw new InputException($"{at}: {e.Message}");
+        }
+        catch (ChatTemplateException e)
         {
             throw new InputException($"{at}: {e.Message}");
         }

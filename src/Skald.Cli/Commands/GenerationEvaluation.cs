@@ -13,8 +13,8 @@ namespace Skald.Cli.Commands;
 /// <c>skald evaluate --type generation</c>: the task's (id, prompt, reference) rows, one or more prediction files
 /// (<c>--predictions FILE</c> or <c>NAME=FILE</c>, repeatable: each a system), the metrics (ROUGE-L, BERTScore over a
 /// Skald encoder, an LLM judge on an OpenAI-compatible endpoint), optionally human preferences; prints a Markdown
-/// report and writes the JSON report (<c>--output</c> or stdout). Generating the predictions inside evaluate (through
-/// <c>skald generate</c>'s library entry point) is not done yet: predictions come from files.
+/// report and writes the JSON report (<c>--output</c> or stdout). With <c>--model DIR</c> the model answers the prompts
+/// itself first (<see cref="GenerationPredictions"/>: greedy, the prompt written as SFT writes it) and is one more system.
 /// </summary>
 internal sealed class GenerationEvaluation
 {
@@ -37,14 +37,28 @@ internal sealed class GenerationEvaluation
 
     public Option<string> Preferences { get; } = CliOptions.Text("--preferences", "Generation: human preferences JSONL ({\"id\", \"a\", \"b\", \"winner\"}) for pairwise accuracy", "FILE");
 
-    /// <summary>The options this adds to <c>evaluate</c>.</summary>
-    public IEnumerable<Option> Options => [Predictions, Metrics, BertScoreModel, BertScoreIdf, BertScoreBaseline, Judge, JudgeCache, Preferences];
+    public Option<int?> MaxNewTokens { get; } = CliOptions.Int("--max-new-tokens", "Generation with --model: most tokens per answer (greedy decoding)", defaultValue: 128);
 
-    /// <summary>Runs the evaluation; returns the exit code.</summary>
-    public int Run(ParseResult p, string taskPath, string? outputPath)
+    public Option<string> PromptFormat { get; } = CliOptions.OptionalChoice("--prompt-format",
+        "Generation with --model: how a prompt is written, as SFT writes it (default auto: the model's chat template when it has one, else Alpaca's)", GenerationPredictions.Formats);
+
+    public Option<string> Adapters { get; } = CliOptions.Text("--adapters", "Generation with --model: PEFT LoRA adapter folders (e.g. an SFT run's) merged into it in order, comma-separated", "DIR[,DIR...]");
+
+    public Option<string> SavePredictions { get; } = CliOptions.Text("--save-predictions", "Generation with --model: also write the model's answers here ({\"id\", \"text\"} JSONL)", "FILE");
+
+    /// <summary>The options this adds to <c>evaluate</c>.</summary>
+    public IEnumerable<Option> Options => [Predictions, Metrics, BertScoreModel, BertScoreIdf, BertScoreBaseline, Judge, JudgeCache, Preferences,
+        MaxNewTokens, PromptFormat, Adapters, SavePredictions];
+
+    /// <summary>Runs the evaluation (<paramref name="model"/>: a decoder folder or hub id that answers too); returns the exit code.</summary>
+    public int Run(ParseResult p, string taskPath, string? outputPath, string? model, int batchSize)
     {
         var files = p.GetValue(Predictions) ?? [];
-        if (files.Length == 0) throw new UsageException("--type generation needs --predictions FILE (repeat it, as NAME=FILE, for several systems)");
+        bool quiet = p.GetValue(CliOptions.Quiet);
+        if (files.Length == 0 && model is null)
+            throw new UsageException("--type generation needs --model DIR (a decoder that answers the prompts) or --predictions FILE (repeat it, as NAME=FILE, for several systems)");
+        if (model is null && (p.GetValue(PromptFormat) is not null || p.GetValue(SavePredictions) is not null || p.GetValue(Adapters) is not null))
+            throw new UsageException("--prompt-format, --adapters and --save-predictions apply with --model only");
         var metrics = (p.GetValue(Metrics) ?? "rougeL").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var m in metrics)
         {
@@ -61,11 +75,24 @@ internal sealed class GenerationEvaluation
                 string name = eq > 0 ? f[..eq] : Path.GetFileNameWithoutExtension(f), path = eq > 0 ? f[(eq + 1)..] : f;
                 if (!systems.TryAdd(name, GenerationFiles.ReadPredictions(path))) throw new UsageException($"--predictions: system '{name}' given twice");
             }
+            if (model is not null)
+            {
+                string folder = HubModels.Resolve(model, quiet);
+                string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+                var options = new Models.Generation.GenerationOptions { MaxNewTokens = p.GetValue(MaxNewTokens) ?? 128, Temperature = 0 };
+                var answers = GenerationPredictions.Generate(folder, HubModels.ResolveAll(CliOptions.Items(p.GetValue(Adapters)), quiet), taskPath, task, p.GetValue(PromptFormat) ?? "auto", options, batchSize, m => Terminal.Log(m, quiet));
+                if (p.GetValue(SavePredictions) is { } save)
+                {
+                    OutputPath.NotAnInput(save, taskPath);
+                    GenerationPredictions.Write(save, task, answers);
+                }
+                if (!systems.TryAdd(name, answers)) throw new UsageException($"--predictions: system '{name}' is also the --model's name");
+            }
             BertScorer? bert = null;
             if (metrics.Contains("bertscore"))
             {
                 string dir = p.GetValue(BertScoreModel) ?? throw new UsageException("--metrics bertscore needs --bertscore-model DIR");
-                var encoder = SentenceEncoder.Load(HubModels.Resolve(dir, p.GetValue(CliOptions.Quiet)));
+                var encoder = SentenceEncoder.Load(HubModels.Resolve(dir, quiet));
                 var baseline = p.GetValue(BertScoreBaseline) is { } b ? Evaluation.Generation.BertScoreBaseline.Read(b, encoder.Transformer.Config.NumLayers) : null;
                 bert = new BertScorer(encoder, p.GetValue(BertScoreIdf), baseline);
             }
@@ -76,7 +103,7 @@ internal sealed class GenerationEvaluation
             string json = report.ToJson();
             if (outputPath is null) Console.WriteLine(json);
             else AtomicFile.Write(outputPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));
-            Terminal.Log(report.ToMarkdown().TrimEnd(), p.GetValue(CliOptions.Quiet));
+            Terminal.Log(report.ToMarkdown().TrimEnd(), quiet);
             return 0;
         }
         catch (EvaluationException e)

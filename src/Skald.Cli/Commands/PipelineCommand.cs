@@ -9,7 +9,7 @@ namespace Skald.Cli.Commands;
 internal sealed class PipelineCommand : Command
 {
     private readonly Option<string> config = CliOptions.Text("--config",
-        "Pipeline file: output and stages (tokenizer, new_bert, mlm, train, benchmark); see configs/pipeline-example.yaml", "FILE", required: true);
+        "Pipeline file: output and stages (tokenizer, new_bert, mlm, train, benchmark, generate, mine_negatives, translate, answer, evaluate_generation); see configs/pipeline-example.yaml and configs/instruction-study.yaml", "FILE", required: true);
 
     private readonly Option<string[]> set = CliOptions.Assignments("--set",
         "Override a stage key (STAGE.KEY=VALUE, the value read as YAML) or the output folder (output=DIR); repeatable",

@@ -11,13 +11,14 @@ namespace Skald.Cli.Pipeline;
 /// <summary>
 /// `skald pipeline --config FILE`: runs the stages of a pipeline file in order. Each stage writes OUTPUT/NAME; a value
 /// that names an earlier stage stands for that stage's output. Stage types: tokenizer, new_bert, mlm, train (a
-/// `skald train` YAML config), benchmark, generate and mine_negatives (DataStages). See configs/pipeline-example.yaml. Every stage's keys are read (types and
+/// `skald train` YAML config), benchmark, generate and mine_negatives (DataStages), translate, answer and
+/// evaluate_generation (StudyStages). See configs/pipeline-example.yaml. Every stage's keys are read (types and
 /// unknown keys checked) before the first stage runs.
 /// </summary>
 internal sealed class PipelineRunner(string configPath, Action<string> log, Action<BenchmarkReport> printReport,
     IReadOnlyList<string>? overrides = null)
 {
-    private static readonly string[] Types = ["tokenizer", "new_bert", "mlm", "train", "benchmark", "generate", "mine_negatives"];
+    private static readonly string[] Types = ["tokenizer", "new_bert", "mlm", "train", "benchmark", "generate", "mine_negatives", "translate", "answer", "evaluate_generation"];
 
     private readonly Dictionary<string, string> outputs = new(StringComparer.Ordinal);
 
@@ -37,6 +38,9 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
                 "benchmark" => Benchmark(stage),
                 "generate" => DataStages.Generate(stage, Ref, log),
                 "mine_negatives" => DataStages.MineNegatives(stage, Ref),
+                "translate" => StudyStages.Translate(stage, Ref, log),
+                "answer" => StudyStages.Answer(stage, Ref, log),
+                "evaluate_generation" => StudyStages.Evaluate(stage, Ref, log),
                 _ => throw new InputException($"{stage.Keys.Where("type")}: unknown stage type \"{stage.Type}\" ({string.Join(", ", Types)})"),
             });
             stage.Keys.Done();

@@ -1,5 +1,6 @@
 using Skald.Models.Architectures;
 using Skald.Tokenizers;
+using Skald.Tokenizers.Templates;
 
 namespace Skald.Models.Generation;
 
@@ -12,6 +13,8 @@ namespace Skald.Models.Generation;
 public sealed class TextGenerator
 {
     private readonly Generator generator;
+    private Lazy<IChatFormatter?> chatFormatter = new((IChatFormatter?)null);
+    private string templateSource = "the model folder";
 
     private TextGenerator(IDecoder decoder, Tokenizer tokenizer, GenerationConfig config)
     {
@@ -21,15 +24,28 @@ public sealed class TextGenerator
         generator = new Generator(decoder, ids => tokenizer.Decode(ids, skipSpecialTokens: true), pad, config.EosTokenIds);
     }
 
-    /// <summary>Loads the decoder and tokenizer of <paramref name="folder"/>.</summary>
-    public static TextGenerator Load(string folder)
+    /// <summary>
+    /// Loads the decoder and tokenizer of <paramref name="folder"/>, with the PEFT LoRA <paramref name="adapters"/>
+    /// (folders, e.g. an SFT run's adapter) merged into its weights in order.
+    /// </summary>
+    public static TextGenerator Load(string folder, IReadOnlyList<string>? adapters = null)
     {
         if (!Directory.Exists(folder)) throw new ModelFormatException($"{folder}: model folder not found");
         if (ArchitectureRegistry.Load(folder) is not IDecoder decoder)
             throw new ModelFormatException($"{Path.Combine(folder, "config.json")}: model_type is not a decoder LLM, so it cannot generate");
+        foreach (var adapter in adapters ?? [])
+        {
+            if (!Directory.Exists(adapter)) throw new ModelFormatException($"{adapter}: adapter folder not found");
+            Adapters.PeftAdapters.Merge(adapter, decoder.Parameters);
+        }
         string tok = Path.Combine(folder, "tokenizer.json");
         if (!File.Exists(tok)) throw new ModelFormatException($"{tok}: file not found (generation needs the tokenizer)");
-        return new TextGenerator(decoder, Tokenizer.FromFile(tok), GenerationConfig.Load(folder));
+        return new TextGenerator(decoder, Tokenizer.FromFile(tok), GenerationConfig.Load(folder))
+        {
+            // read on the first messages input, so that a template outside the supported subset fails only runs that use it
+            chatFormatter = new(() => ChatTemplateFormatter.Load(folder)),
+            templateSource = folder,
+        };
     }
 
     /// <summary>The decoder.</summary>
@@ -38,8 +54,16 @@ public sealed class TextGenerator
     /// <summary>The tokenizer.</summary>
     public Tokenizer Tokenizer { get; }
 
-    /// <summary>The chat template for <see cref="GenerationInput.Messages"/> inputs (null: such inputs fail).</summary>
-    public IChatFormatter? ChatFormatter { get; set; }
+    /// <summary>
+    /// The chat template for <see cref="GenerationInput.Messages"/> inputs (null: such inputs fail): by default the
+    /// model folder's (<see cref="ChatTemplateFormatter"/>), read when first needed; reading it throws
+    /// <see cref="ChatTemplateException"/> for a template outside the supported subset.
+    /// </summary>
+    public IChatFormatter? ChatFormatter
+    {
+        get => chatFormatter.Value;
+        set => chatFormatter = new(value);
+    }
 
     /// <summary>End-of-sequence ids from the model folder.</summary>
     public IReadOnlyList<int> EosIds => generator.EosIds;
@@ -47,14 +71,19 @@ public sealed class TextGenerator
     /// <summary>Longest prompt + continuation (max_position_embeddings).</summary>
     public int Context => generator.Context;
 
-    /// <summary>The prompt's token ids (throws <see cref="InvalidOperationException"/> for messages without a chat template).</summary>
+    /// <summary>
+    /// The prompt's token ids; messages are rendered with <see cref="ChatFormatter"/> and tokenized without adding special
+    /// tokens (the template writes them). Throws <see cref="InvalidOperationException"/> for messages without a chat
+    /// template and <see cref="ChatTemplateException"/> when the template cannot be read or rendered.
+    /// </summary>
     public int[] Tokenize(GenerationInput input)
     {
         if (input.Ids is { } ids) return [.. ids];
         if (input.Prompt is { } prompt) return Tokenizer.Encode(prompt).Ids;
         if (input.Messages is { } messages)
         {
-            if (ChatFormatter is null) throw new InvalidOperationException("messages input needs a chat template");
+            if (ChatFormatter is null)
+                throw new InvalidOperationException($"messages input needs a chat template, and {templateSource} has none (tokenizer_config.json chat_template or chat_template.jinja); give a prompt or ids instead");
             return Tokenizer.Encode(ChatFormatter.Format(messages), addSpecialTokens: false).Ids;
         }
         throw new ArgumentException("an input needs a prompt, ids or messages");

@@ -184,7 +184,7 @@ public static class TrainingRun
         var chat = ChatPromptFormats.For(config.Model.Path);
         if (chat is null && config.Data.PromptFormat == "chat_template")
             throw new TrainingException($"data.prompt_format is chat_template but {config.Model.Path} has no chat template " +
-                (ChatPromptFormats.Loader is null ? "engine available in this build" : "(tokenizer_config.json chat_template)") + "; use prompt_format: alpaca");
+                "(tokenizer_config.json chat_template or chat_template.jinja); use prompt_format: alpaca");
         return chat;
     }
 

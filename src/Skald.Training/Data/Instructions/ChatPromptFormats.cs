@@ -1,15 +1,28 @@
+using Skald.Tokenizers.Templates;
+using Skald.Training.Config;
+
 namespace Skald.Training.Data.Instructions;
 
 /// <summary>
-/// Where <c>skald train</c> gets a model's chat template for <c>loss.type causal_lm</c>: <see cref="Loader"/> maps a
-/// model folder to its <see cref="IChatPromptFormat"/> (null when the folder has none). Skald.Training holds no template
-/// engine; the host that has one (the CLI, over the Jinja chat-template engine) sets the loader once at start-up.
+/// Where <c>skald train</c> gets a model's chat template for <c>loss.type causal_lm</c>: the Jinja
+/// <see cref="ChatTemplate"/> of the model folder (tokenizer_config.json's <c>chat_template</c> or
+/// chat_template.jinja) as an <see cref="IChatPromptFormat"/>.
 /// </summary>
 public static class ChatPromptFormats
 {
-    /// <summary>Model folder → its chat template, or null; null itself: no template engine is available.</summary>
-    public static Func<string, IChatPromptFormat?>? Loader { get; set; }
-
-    /// <summary>The chat template of <paramref name="modelDir"/> when a loader is set and finds one, else null.</summary>
-    public static IChatPromptFormat? For(string modelDir) => Loader?.Invoke(modelDir);
+    /// <summary>
+    /// The chat template of <paramref name="modelDir"/>, or null when it has none. A malformed template, or one outside
+    /// the supported Jinja subset, is a <see cref="TrainingException"/> of one line naming the file and the construct.
+    /// </summary>
+    public static IChatPromptFormat? For(string modelDir)
+    {
+        try
+        {
+            return ChatTemplate.Load(modelDir) is { } template ? new ChatTemplatePromptFormat(template) : null;
+        }
+        catch (ChatTemplateException e)
+        {
+            throw new TrainingException(e.Message, e);
+        }
+    }
 }

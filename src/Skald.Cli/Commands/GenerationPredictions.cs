@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Skald.Cli.IO;
+using Skald.Evaluation.Generation;
+using Skald.Models.Generation;
+using Skald.Tokenizers.Templates;
+using Skald.Training.Data.Instructions;
+
+namespace Skald.Cli.Commands;
+
+/// <summary>
+/// Answers to a generation task's prompts from a decoder model folder (<c>skald evaluate --type generation --model</c>
+/// and the pipeline's <c>generate_answers</c> stage): each prompt written as a single user turn the way SFT writes it
+/// (<c>auto</c>: the model's chat template when it has one, else Alpaca's prompt; or <c>chat_template</c>,
+/// <c>alpaca</c>, <c>plain</c>), decoded by <see cref="TextGenerator"/> (greedy unless a temperature is given).
+/// </summary>
+internal static class GenerationPredictions
+{
+    /// <summary>The prompt formats.</summary>
+    public static readonly string[] Formats = ["auto", "chat_template", "alpaca", "plain"];
+
+    /// <summary>Generated text by task row id (<paramref name="adapters"/>: LoRA folders merged first); a prompt that does not fit the context is one line naming the task file and row.</summary>
+    public static Dictionary<string, string> Generate(string modelFolder, IReadOnlyList<string> adapters, string taskPath, IReadOnlyList<GenerationRow> task,
+        string promptFormat, GenerationOptions options, int batchSize, Action<string>? log = null)
+    {
+        var generator = TextGenerator.Load(modelFolder, adapters);
+        IChatFormatter? chat;
+        try
+        {
+            chat = promptFormat is "auto" or "chat_template" ? generator.ChatFormatter : null;
+        }
+        catch (ChatTemplateException e)
+        {
+            throw new InputException(e.Message);
+        }
+        if (chat is null && promptFormat == "chat_template")
+            throw new InputException($"--prompt-format chat_template: {modelFolder} has no chat template (tokenizer_config.json chat_template or chat_template.jinja)");
+        var prompts = new List<int[]>(task.Count);
+        foreach (var row in task)
+        {
+            var input = chat is not null ? GenerationInput.FromMessages([new ChatTurn("user", row.Prompt)])
+                : GenerationInput.FromPrompt(promptFormat == "plain" ? row.Prompt : AlpacaPromptFormat.Prompt(row.Prompt, null));
+            int[] ids;
+            try
+            {
+                ids = generator.Tokenize(input);
+            }
+            catch (ChatTemplateException e)
+            {
+                throw new InputException($"{taskPath}: row '{row.Id}': {e.Message}");
+            }
+            if (ids.Length >= generator.Context)
+                throw new InputException($"{taskPath}: row '{row.Id}': the prompt has {ids.Length} tokens; the model's context (max_position_embeddings) is {generator.Context}, leaving no room to generate");
+            prompts.Add(ids);
+        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var results = generator.Generate(prompts, options, batchSize);
+        long tokens = results.Sum(r => (long)r.Ids.Length);
+        log?.Invoke($"generated {tokens} tokens for {results.Length} prompts in {clock.Elapsed.TotalSeconds:F2} s " +
+            $"({tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} tokens/s) with {Path.GetFileName(Path.TrimEndingDirectorySeparator(modelFolder))}");
+        var answers = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (int i = 0; i < task.Count; i++) answers[task[i].Id] = results[i].Text;
+        return answers;
+    }
+
+    /// <summary>Writes <c>{"id", "text"}</c> rows (the <c>--predictions</c> format), atomically.</summary>
+    public static void Write(string path, IReadOnlyList<GenerationRow> task, IReadOnlyDictionary<string, string> answers) =>
+        AtomicFile.Write(path, s =>
+        {
+            using var w = new Utf8JsonWriter(s, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+            foreach (var row in task)
+            {
+                w.WriteStartObject();
+                w.WriteString("id", row.Id);
+                w.WriteString("text", answers[row.Id]);
+                w.WriteEndObject();
+                w.Flush();
+                s.Write("\n"u8);
+                w.Reset();
+            }
+        });
+}

@@ -1,0 +1,162 @@
+using System.Globalization;
+using Skald.Cli.Commands;
+using Skald.Cli.IO;
+using Skald.Data.Llm;
+using Skald.Data.Translate;
+using Skald.Evaluation.Generation;
+using Skald.Models;
+using Skald.Models.Generation;
+
+namespace Skald.Cli.Pipeline;
+
+/// <summary>
+/// The instruction-tuning stages of `skald pipeline` (issue 14's study, configs/instruction-study.yaml):
+/// <c>translate</c> (a data file's columns into another language, apertium or an OpenAI-compatible LLM),
+/// <c>answer</c> (a decoder answers a generation task's prompts) and <c>evaluate_generation</c> (ROUGE-L, BERTScore and
+/// an LLM judge over the answer stages). SFT itself is a <c>train</c> stage with a <c>loss.type: causal_lm</c> config.
+/// Keys are read before any stage runs, like every other stage.
+/// </summary>
+internal static class StudyStages
+{
+    /// <summary>
+    /// Keys: data, from, to, columns (list; default every column), engine (apertium | llm), llm, llm_model,
+    /// api_key_env, concurrency. Writes TARGET.jsonl (the translated rows).
+    /// </summary>
+    public static Func<string, string> Translate(StageConfig s, Func<string, string> resolve, Action<string> log)
+    {
+        string data = s.Keys.Path("data", required: true)!;
+        string from = s.Keys.Str("from", required: true)!, to = s.Keys.Str("to", required: true)!;
+        var columns = s.Keys.PathList("columns");
+        string engine = s.Keys.Choice("engine", "apertium", "apertium", "llm");
+        string? url = s.Keys.Str("llm"), model = s.Keys.Str("llm_model");
+        string keyVariable = s.Keys.Str("api_key_env") ?? "OPENAI_API_KEY";
+        int concurrency = s.Keys.Int("concurrency", 4, 1);
+        if (engine == "llm")
+        {
+            if (url is null || model is null) throw new InputException($"{s.Where}: engine llm needs the keys llm (an OpenAI-compatible base URL) and llm_model");
+            try
+            {
+                LlmTranslator.Prompt(from, to, "");
+            }
+            catch (Data.DataException e)
+            {
+                throw new InputException($"{s.Keys.Where("to")}: {e.Message}");
+            }
+        }
+        return target =>
+        {
+            string file = target + ".jsonl", input = resolve(data);
+            Func<IReadOnlyList<string>, List<string>> translate;
+            if (engine == "llm")
+            {
+                var settings = new LlmSettings { Endpoint = new Uri(url!), Model = model!, ApiKey = ApiKey(s, url!, keyVariable), Concurrency = concurrency };
+                translate = texts => LlmTranslator.TranslateAsync(texts, from, to, settings, target + ".journal.jsonl", l => log("    " + l)).GetAwaiter().GetResult();
+            }
+            else
+            {
+                var translator = ApertiumTranslator.Create(from, to);
+                translate = texts => translator.Translate(texts);
+            }
+            var cols = columns.Count > 0 ? columns : Skald.Training.Data.DatasetReader.Read(input).Columns;
+            int n = DatasetTranslator.Translate(input, file, cols, translate, parallel: false);
+            log(string.Create(CultureInfo.InvariantCulture, $"    {n} rows translated {from} → {to} ({engine})"));
+            return file;
+        };
+    }
+
+    /// <summary>
+    /// Keys: model (a decoder folder, or a train stage that saved merged weights), adapters (LoRA adapter folders or
+    /// train stages, merged into the model in order), task (JSONL of id, prompt, reference), max_new_tokens, prompt_format (auto | chat_template | alpaca | plain), batch_size. Greedy decoding.
+    /// Writes TARGET.jsonl (<c>{"id", "text"}</c>, the --predictions format).
+    /// </summary>
+    public static Func<string, string> Answer(StageConfig s, Func<string, string> resolve, Action<string> log)
+    {
+        string model = s.Keys.Path("model", required: true)!, task = s.Keys.Path("task", required: true)!;
+        var adapters = s.Keys.PathList("adapters");
+        var options = new GenerationOptions { MaxNewTokens = s.Keys.Int("max_new_tokens", 128, 1), Temperature = 0 };
+        string format = s.Keys.Choice("prompt_format", "auto", GenerationPredictions.Formats);
+        int batchSize = s.Keys.Int("batch_size", 8, 1);
+        return target =>
+        {
+            string taskPath = resolve(task);
+            var rows = ReadTask(taskPath);
+            var answers = GenerationPredictions.Generate(resolve(model), [.. adapters.Select(resolve)], taskPath, rows, format, options, batchSize, m => log("    " + m));
+            string file = target + ".jsonl";
+            GenerationPredictions.Write(file, rows, answers);
+            return file;
+        };
+    }
+
+    /// <summary>
+    /// Keys: task, systems (answer stages or prediction files; a stage is named by its name), metrics (list of rougeL,
+    /// bertscore, judge), bertscore_model, bertscore_idf, judge (an OpenAI-compatible base URL), judge_model,
+    /// api_key_env, preferences. Writes TARGET.json (the report) and TARGET.md, and logs the Markdown.
+    /// </summary>
+    public static Func<string, string> Evaluate(StageConfig s, Func<string, string> resolve, Action<string> log)
+    {
+        string task = s.Keys.Path("task", required: true)!;
+        var systems = s.Keys.PathList("systems", required: true);
+        var metrics = s.Keys.PathList("metrics") is { Count: > 0 } m ? m : ["rougeL"];
+        foreach (var metric in metrics)
+        {
+            if (!GenerationEvaluator.KnownMetrics.Contains(metric))
+                throw new InputException($"{s.Keys.Where("metrics")}: unknown metric '{metric}' (known: {string.Join(", ", GenerationEvaluator.KnownMetrics)})");
+        }
+        string? bertModel = s.Keys.Path("bertscore_model");
+        bool idf = s.Keys.Bool("bertscore_idf", false);
+        string? judge = s.Keys.Str("judge"), judgeModel = s.Keys.Str("judge_model"), preferences = s.Keys.Path("preferences");
+        string keyVariable = s.Keys.Str("api_key_env") ?? "OPENAI_API_KEY";
+        if (metrics.Contains("bertscore") && bertModel is null) throw new InputException($"{s.Where}: metric bertscore needs the key bertscore_model");
+        if (metrics.Contains("judge") && (judge is null || judgeModel is null))
+            throw new InputException($"{s.Where}: metric judge needs the keys judge (an OpenAI-compatible base URL) and judge_model");
+        return target =>
+        {
+            try
+            {
+                string taskPath = resolve(task);
+                var rows = ReadTask(taskPath);
+                var predictions = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+                foreach (var system in systems)
+                {
+                    string path = resolve(system);
+                    string name = path == system ? Path.GetFileNameWithoutExtension(system) : system;
+                    if (!predictions.TryAdd(name, GenerationFiles.ReadPredictions(path))) throw new InputException($"{s.Keys.Where("systems")}: system '{name}' given twice");
+                }
+                var bert = bertModel is null ? null : new BertScorer(SentenceEncoder.Load(resolve(bertModel)), idf);
+                using var judgeClient = judge is null ? null : new LlmAnswerJudge(
+                    new LlmSettings { Endpoint = new Uri(judge), Model = judgeModel!, ApiKey = ApiKey(s, judge, keyVariable) }, target + ".judge.jsonl");
+                var report = new GenerationEvaluator { Metrics = metrics, BertScore = bert, Judge = judgeClient }
+                    .EvaluateAsync(rows, predictions, preferences is null ? null : GenerationFiles.ReadPreferences(resolve(preferences))).GetAwaiter().GetResult();
+                string markdown = report.ToMarkdown();
+                File.WriteAllText(target + ".json", report.ToJson());
+                File.WriteAllText(target + ".md", markdown);
+                foreach (var line in markdown.TrimEnd().Split('\n')) log("    " + line);
+                return target + ".json";
+            }
+            catch (Retrieval.EvaluationException e)
+            {
+                throw new InputException(e.Message);
+            }
+        };
+    }
+
+    private static IReadOnlyList<GenerationRow> ReadTask(string path)
+    {
+        try
+        {
+            return GenerationFiles.ReadTask(path);
+        }
+        catch (Retrieval.EvaluationException e)
+        {
+            throw new InputException(e.Message);
+        }
+    }
+
+    private static string ApiKey(StageConfig s, string url, string variable)
+    {
+        string? key = Environment.GetEnvironmentVariable(variable);
+        if (string.IsNullOrEmpty(key) && !LlmSettings.IsLocal(new Uri(url)))
+            throw new InputException($"{s.Where}: environment variable {variable} is not set (the API key for {new Uri(url).Host})");
+        return string.IsNullOrEmpty(key) ? "unused" : key;
+    }
+}

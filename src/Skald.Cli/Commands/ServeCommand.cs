@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Skald.Cli.CommandLine;
+using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Models;
 using Skald.Retrieval;

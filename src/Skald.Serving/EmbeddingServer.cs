@@ -7,12 +7,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Skald.Models;
+using Skald.Retrieval.Index;
 
 namespace Skald.Serving;
 
 /// <summary>
 /// <c>skald serve</c>'s stand-alone server: Kestrel on one address with <c>/v1/embeddings</c>, <c>/v1/models</c>,
-/// <c>/health</c> and <c>/metrics</c>. Start it with a loaded model (so a model that fails to load never leaves a
+/// <c>/health</c>, <c>/metrics</c> and, given an index, <c>/v1/search</c>. Start it with a loaded model (so a model that fails to load never leaves a
 /// server half up); an address in use is an <see cref="IOException"/> with one clear line. Stopping (Ctrl+C, SIGTERM
 /// or <see cref="DisposeAsync"/>) stops accepting, lets in-flight requests finish, then stops the batcher.
 /// </summary>
@@ -43,9 +44,19 @@ public sealed class EmbeddingServer : IAsyncDisposable
     /// port). Throws <see cref="ArgumentException"/> for a host that is not an IP address or "localhost" and
     /// <see cref="IOException"/> when the address cannot be bound.
     /// </summary>
-    public static async Task<EmbeddingServer> StartAsync(SentenceEncoder encoder, string host, int port,
+    public static Task<EmbeddingServer> StartAsync(SentenceEncoder encoder, string host, int port,
+        EmbeddingServiceOptions? options = null, CancellationToken cancel = default) =>
+        StartAsync(encoder, null, host, port, options, cancel);
+
+    /// <summary>
+    /// As <see cref="StartAsync(SentenceEncoder, string, int, EmbeddingServiceOptions?, CancellationToken)"/>, also
+    /// serving <c>POST /v1/search</c> over <paramref name="index"/> when it is not null (the caller disposes it after
+    /// the server). An index built with another model is an <see cref="ArgumentException"/> before anything listens.
+    /// </summary>
+    public static async Task<EmbeddingServer> StartAsync(SentenceEncoder encoder, SearchIndex? index, string host, int port,
         EmbeddingServiceOptions? options = null, CancellationToken cancel = default)
     {
+        if (index is not null) SearchService.CheckModel(index, encoder);
         var ip = host == "localhost" ? IPAddress.Loopback
             : IPAddress.TryParse(host, out var parsed) ? parsed
             : throw new ArgumentException($"host \"{host}\" is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::)", nameof(host));
@@ -64,8 +75,10 @@ public sealed class EmbeddingServer : IAsyncDisposable
         app.MapSkaldEmbeddings(service);
         app.MapSkaldHealth(service);
         app.MapSkaldMetrics(service);
+        if (index is not null) app.MapSkaldSearch(service, index);
+        string search = index is null ? "" : "POST /v1/search, ";
         app.MapFallback(ctx => ApiResponses.Error(ctx.Response, new ApiException(404,
-            $"no endpoint {ctx.Request.Method} {ctx.Request.Path} here (POST /v1/embeddings, GET /v1/models, /health, /metrics)",
+            $"no endpoint {ctx.Request.Method} {ctx.Request.Path} here (POST /v1/embeddings, {search}GET /v1/models, /health, /metrics)",
             "invalid_request_error", null, "unknown_url")));
         try
         {

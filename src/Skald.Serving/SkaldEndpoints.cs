@@ -56,6 +56,32 @@ public static class SkaldEndpoints
                     "invalid_request_error", "model", "model_not_found")));
     }
 
+    /// <summary>
+    /// Serves <c>POST {path}</c> (default <c>/v1/search</c>) over <paramref name="index"/>, embedding queries with
+    /// <paramref name="service"/>'s model, which must be the one the index was built with (else
+    /// <see cref="ArgumentException"/>, before anything is mapped). Returns the search service. The caller owns the
+    /// index and disposes it after the app stops:
+    /// <code>
+    /// var embeddings = app.MapSkaldEmbeddings(encoder);
+    /// using var index = SearchIndex.Open("idx");
+    /// app.MapSkaldSearch(embeddings, index);              // POST /v1/search
+    /// </code>
+    /// </summary>
+    public static SearchService MapSkaldSearch(this IEndpointRouteBuilder endpoints, EmbeddingService service,
+        Skald.Retrieval.Index.SearchIndex index, string path = "/v1/search")
+    {
+        var search = new SearchService(service, index);
+        var auth = new ApiKeyCheck(service.Options.ApiKey);
+        endpoints.MapPost(path, ctx => Handle(ctx, service, "search", auth, async () =>
+        {
+            var body = await RequestBody.ReadAsync(ctx.Request, service.Options.MaxBodyBytes).ConfigureAwait(false);
+            var request = SearchRequestReader.Read(body);
+            var (hits, tokens) = await search.SearchAsync(request).ConfigureAwait(false);
+            await SearchResponses.Results(ctx.Response, request, hits, tokens, service.ModelName).ConfigureAwait(false);
+        }));
+        return search;
+    }
+
     /// <summary>Maps <c>GET {path}</c> to the Prometheus text of the service's metrics (behind the API key, if set).</summary>
     public static void MapSkaldMetrics(this IEndpointRouteBuilder endpoints, EmbeddingService service, string path = "/metrics")
     {

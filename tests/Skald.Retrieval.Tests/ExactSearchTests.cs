@@ -33,6 +33,47 @@ public sealed class ExactSearchTests
         Assert.Equal(2, flat[0][0].Index);
     }
 
+    [Theory]
+    [InlineData(384, 7)]
+    [InlineData(13, 9)]
+    [InlineData(5, 4)]
+    public void RowDotsMatchItsScalarTwin(int dim, int count)
+    {
+        var rng = new Random(dim + count);
+        var q = Enumerable.Range(0, dim).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        var rows = Enumerable.Range(0, dim * count).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        float[] simd = new float[count], scalar = new float[count];
+        RowDots.Dots(q, rows, dim, simd);
+        RowDots.DotsScalar(q, rows, dim, scalar);
+        for (int r = 0; r < count; r++) Assert.True(Math.Abs(simd[r] - scalar[r]) <= 1e-5f * dim, $"row {r}: {simd[r]} vs {scalar[r]}");
+    }
+
+    [Theory]
+    [InlineData(1, 384)]
+    [InlineData(3, 384)]
+    [InlineData(2, 13)]
+    [InlineData(40, 384)]
+    public void ScanAndGemmPathsReturnTheNaiveTopK(int queryCount, int dim)
+    {
+        var rng = new Random(queryCount * 1000 + dim);
+        int n = 2 * ExactSearch.ChunkRows + 77, k = 25;
+        var flat = Enumerable.Range(0, n * dim).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        var queries = Enumerable.Range(0, queryCount).Select(_ => Enumerable.Range(0, dim).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray()).ToArray();
+        var hits = ExactSearch.TopK(queries, flat, n, dim, k);
+        for (int q = 0; q < queryCount; q++)
+        {
+            // The reference: every row's score in double precision, fully sorted.
+            var naive = Enumerable.Range(0, n).Select(r =>
+            {
+                double s = 0;
+                for (int i = 0; i < dim; i++) s += (double)queries[q][i] * flat[r * dim + i];
+                return (r, s);
+            }).OrderByDescending(p => p.s).Take(k).ToArray();
+            Assert.Equal(naive.Select(p => p.r), hits[q].Select(h => h.Index));
+            for (int j = 0; j < k; j++) Assert.True(Math.Abs(naive[j].s - hits[q][j].Score) <= 1e-4, $"query {q} hit {j}");
+        }
+    }
+
     private static float Dot(float[] a, float[] b)
     {
         float s = 0;

@@ -1,7 +1,10 @@
 using System.CommandLine;
 using Skald.Cli.CommandLine;
+using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Models;
+using Skald.Retrieval;
+using Skald.Retrieval.Index;
 using Skald.Serving;
 
 namespace Skald.Cli.Commands;
@@ -28,6 +31,8 @@ internal sealed class ServeCommand : Command
     private readonly Option<int?> maxBodyMb = CliOptions.Int("--max-body-mb", "Largest request body in MiB (more: 413)", defaultValue: 16);
     private readonly Option<int?> maxBatchSize = CliOptions.Int("--max-batch-size", "Most inputs in one forward pass of the batcher", defaultValue: 32);
     private readonly Option<int?> maxBatchTokens = CliOptions.Int("--max-batch-tokens", "Most padded tokens in one forward pass of the batcher", defaultValue: 16384);
+    private readonly Option<string> index = CliOptions.Text("--index",
+        "Also serve POST /v1/search over this index (made by 'skald index build' with the same --model)", "DIR");
     private readonly Option<int?> maxWaitMs = CliOptions.Int("--max-wait-ms", "How long the batcher waits for more inputs to fill a batch", min: 0, defaultValue: 3);
 
     public ServeCommand() : base("serve", "Serve a model as an OpenAI-compatible embeddings API: POST /v1/embeddings, GET /v1/models, /health, /metrics")
@@ -45,6 +50,7 @@ internal sealed class ServeCommand : Command
         Options.Add(maxBatchSize);
         Options.Add(maxBatchTokens);
         Options.Add(maxWaitMs);
+        Options.Add(index);
         SetAction(Run);
     }
 
@@ -66,6 +72,10 @@ internal sealed class ServeCommand : Command
         {
             throw new UsageException($"--host {address} accepts connections from other machines: give an API key with --api-key-env VAR");
         }
+        string? indexDir = p.GetValue(index);
+        if (indexDir is not null && p.GetValue(adapters) is not null)
+            throw new UsageException("--index with --adapters: an index is built with the plain model; serve it without adapters");
+        using var searchIndex = indexDir is null ? null : OpenIndex(indexDir);
         var encoder = SentenceEncoder.Load(p.GetValue(model)!, [.. CliOptions.Items(p.GetValue(adapters))],
             InfoCommand.Precision(p.GetValue(weights)));
         var options = new EmbeddingServiceOptions
@@ -79,12 +89,32 @@ internal sealed class ServeCommand : Command
             MaxBatchTokens = p.GetValue(maxBatchTokens) ?? 16384,
             MaxWait = TimeSpan.FromMilliseconds(p.GetValue(maxWaitMs) ?? 3),
         };
-        var server = EmbeddingServer.StartAsync(encoder, address, portNumber, options).GetAwaiter().GetResult();
+        EmbeddingServer server;
+        try
+        {
+            server = EmbeddingServer.StartAsync(encoder, searchIndex, address, portNumber, options).GetAwaiter().GetResult();
+        }
+        catch (ArgumentException e) when (searchIndex is not null)
+        {
+            throw new InputException(e.Message);
+        }
         Terminal.Log($"serving {server.Service.ModelName} (dimension {encoder.Dimension}, max {encoder.MaxSeqLength} tokens) on {server.Address}" +
-            (key is null ? "" : " (API key required)") + "; Ctrl+C stops", quiet);
+            (searchIndex is null ? "" : $", searching {searchIndex.LiveCount} rows of {indexDir}") + (key is null ? "" : " (API key required)") + "; Ctrl+C stops", quiet);
         server.WaitForShutdownAsync().GetAwaiter().GetResult();
         server.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Terminal.Log("stopped", quiet);
         return 0;
+    }
+
+    private static SearchIndex OpenIndex(string folder)
+    {
+        try
+        {
+            return SearchIndex.Open(folder);
+        }
+        catch (EvaluationException e)
+        {
+            throw new InputException(e.Message);
+        }
     }
 }

@@ -4,8 +4,9 @@ using Skald.Tensors.Gemm;
 namespace Skald.Retrieval.Search;
 
 /// <summary>
-/// Exact top-k inner-product search: the corpus is processed in chunks of <see cref="ChunkRows"/> rows, each chunk's
-/// score block [queries × chunk] comes from one GEMM (<see cref="Blas.Sgemm"/>: OpenBLAS or the managed SIMD kernel),
+/// Exact top-k inner-product search: the corpus is processed in chunks of <see cref="ChunkRows"/> rows. Up to
+/// <see cref="ScanQueries"/> queries scan each chunk with SIMD dot products split among the cores (memory-bound: one
+/// read of every row); more queries get each chunk's score block [queries × chunk] from one GEMM (<see cref="Blas.Sgemm"/>: OpenBLAS or the managed SIMD kernel),
 /// and every query keeps a bounded min-heap. Memory beyond the inputs is one chunk copy plus one score block, so a
 /// million-document corpus fits. For cosine similarity pass L2-normalised vectors (<see cref="Normalize"/>).
 /// </summary>
@@ -13,6 +14,12 @@ public static class ExactSearch
 {
     /// <summary>Corpus rows per GEMM chunk.</summary>
     public const int ChunkRows = 8192;
+
+    /// <summary>Up to this many queries are searched by scanning rows with SIMD dot products instead of a GEMM.</summary>
+    public const int ScanQueries = 4;
+
+    /// <summary>Rows per stripe of the scan (their scores stay in L1 until the heap has seen them).</summary>
+    private const int ScanStripe = 256;
 
     /// <summary>Queries per GEMM block (bounds the score block at QueryBlock × ChunkRows floats).</summary>
     public const int QueryBlock = 512;
@@ -66,6 +73,11 @@ public static class ExactSearch
         }
         var heaps = new TopKHeap[nq];
         for (int i = 0; i < nq; i++) heaps[i] = new TopKHeap(k);
+        if (nq <= ScanQueries)
+        {
+            Scan(q, nq, rows, dim, chunk, k, tieKeys, heaps);
+            return [.. heaps.Select(h => h.ToSortedArray())];
+        }
         int chunkRows = Math.Min(ChunkRows, rows), qBlock = Math.Min(QueryBlock, nq);
         var scores = new float[qBlock * chunkRows];
         for (int start = 0; start < rows; start += chunkRows)
@@ -94,6 +106,61 @@ public static class ExactSearch
             }
         }
         return [.. heaps.Select(h => h.ToSortedArray())];
+    }
+
+    /// <summary>
+    /// Few queries: a GEMM would be a matrix-vector product bound by memory anyway, so each chunk is split among the
+    /// cores and scanned by <see cref="RowDots"/> (every row read once, a stripe of scores in L1, a per-thread heap per
+    /// query); the heaps are merged at the end. Nothing is allocated per chunk but the parallel loop's closure.
+    /// </summary>
+    private static void Scan(float[] q, int nq, int rows, int dim, Func<int, int, ReadOnlyMemory<float>> chunk, int k,
+        IReadOnlyList<int>? tieKeys, TopKHeap[] heaps)
+    {
+        int chunkRows = Math.Min(ChunkRows, rows);
+        int workers = Math.Clamp(chunkRows / ScanStripe, 1, Environment.ProcessorCount);
+        var local = new TopKHeap[workers][];
+        var stripes = new float[workers][];
+        for (int w = 0; w < workers; w++)
+        {
+            local[w] = new TopKHeap[nq];
+            for (int i = 0; i < nq; i++) local[w][i] = new TopKHeap(k);
+            stripes[w] = new float[ScanStripe];
+        }
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = workers };
+        for (int start = 0; start < rows; start += chunkRows)
+        {
+            int count = Math.Min(chunkRows, rows - start);
+            var block = chunk(start, count);
+            int per = (count + workers - 1) / workers, baseRow = start;
+            Parallel.For(0, workers, parallel, w =>
+            {
+                int from = w * per, to = Math.Min(count, from + per);
+                var span = block.Span;
+                var stripe = stripes[w];
+                for (int s0 = from; s0 < to; s0 += ScanStripe)
+                {
+                    int n = Math.Min(ScanStripe, to - s0);
+                    var rowsSpan = span.Slice(s0 * dim, n * dim);
+                    for (int i = 0; i < nq; i++)
+                    {
+                        var heap = local[w][i];
+                        var scores = stripe.AsSpan(0, n);
+                        RowDots.Dots(q.AsSpan(i * dim, dim), rowsSpan, dim, scores);
+                        for (int j = 0; j < n; j++)
+                        {
+                            float v = scores[j];
+                            if (v < heap.Threshold) continue;
+                            int row = baseRow + s0 + j;
+                            heap.Add(row, v, tieKeys is null ? -row : tieKeys[row]);
+                        }
+                    }
+                }
+            });
+        }
+        for (int w = 0; w < workers; w++)
+        {
+            for (int i = 0; i < nq; i++) local[w][i].AddAllTo(heaps[i]);
+        }
     }
 
     /// <summary>Copies of the vectors scaled to unit L2 norm (zero vectors stay zero).</summary>

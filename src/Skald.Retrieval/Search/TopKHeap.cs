@@ -43,6 +43,12 @@ internal sealed class TopKHeap
         }
     }
 
+    /// <summary>Offers every kept entry to <paramref name="target"/> (merging per-thread heaps).</summary>
+    public void AddAllTo(TopKHeap target)
+    {
+        for (int i = 0; i < Count; i++) target.Add(indices[i], scores[i], keys[i]);
+    }
+
     /// <summary>The kept hits, best first.</summary>
     public Hit[] ToSortedArray()
     {

@@ -1,0 +1,147 @@
+// Exact top-k search over a random [rows × dim] float32 corpus, against this machine's own limits, measured in the
+// same process: memory bandwidth (a stream-like read of the corpus, all cores) for one query, and GEMM peak (Blas.Sgemm
+// on a compute-bound square product) for a batch of queries. One JSON line per measurement (medians of --reps).
+// run.sh runs this and search_numpy.py interleaved and prints the ratios.
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.Intrinsics;
+using System.Text.Json;
+using Skald.Retrieval.Search;
+using Skald.Tensors.Gemm;
+
+int rows = 1_000_000, dim = 384, k = 10, batch = 256, reps = 5, singles = 8;
+for (int i = 0; i + 1 < args.Length; i += 2)
+{
+    int v = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+    switch (args[i])
+    {
+        case "--rows": rows = v; break;
+        case "--dim": dim = v; break;
+        case "--k": k = v; break;
+        case "--batch": batch = v; break;
+        case "--reps": reps = v; break;
+        default: throw new ArgumentException($"unknown option {args[i]}");
+    }
+}
+int threads = Environment.ProcessorCount;
+long elements = (long)rows * dim;
+var corpus = GC.AllocateUninitializedArray<float>(checked((int)elements));
+Parallel.For(0, threads, t =>
+{
+    long from = elements * t / threads, to = elements * (t + 1) / threads;
+    ulong s = 0x9E3779B97F4A7C15UL * (ulong)(t + 1);
+    for (long i = from; i < to; i++)
+    {
+        s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+        corpus[i] = (int)(s >> 40) * (1f / (1 << 24)) - 0.5f;
+    }
+});
+var rng = new Random(7);
+float[][] queries = [.. Enumerable.Range(0, Math.Max(batch, singles)).Select(_ => Enumerable.Range(0, dim).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray())];
+double bytes = elements * 4.0;
+
+// Memory bandwidth: sum the corpus with Vector256 on every core (the same read single-query search has to do).
+double ReadSeconds()
+{
+    var partial = new float[threads];
+    long t0 = Stopwatch.GetTimestamp();
+    Parallel.For(0, threads, t =>
+    {
+        int from = (int)(elements * t / threads), to = (int)(elements * (t + 1) / threads);
+        var acc0 = Vector256<float>.Zero; var acc1 = acc0; var acc2 = acc0; var acc3 = acc0;
+        var span = corpus.AsSpan(from, to - from);
+        int i = 0;
+        for (; i + 32 <= span.Length; i += 32)
+        {
+            acc0 += Vector256.Create(span.Slice(i, 8));
+            acc1 += Vector256.Create(span.Slice(i + 8, 8));
+            acc2 += Vector256.Create(span.Slice(i + 16, 8));
+            acc3 += Vector256.Create(span.Slice(i + 24, 8));
+        }
+        float sum = Vector256.Sum(acc0 + acc1 + acc2 + acc3);
+        for (; i < span.Length; i++) sum += span[i];
+        partial[t] = sum;
+    });
+    double s = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+    GC.KeepAlive(partial.Sum());
+    return s;
+}
+
+// GEMM peak: C[n × n] = A[n × kk] · Bᵀ, a compute-bound shape of the same inner dimension, and a square one.
+double GemmGflops(int m, int n, int kk)
+{
+    var a = new float[m * kk]; var b = new float[n * kk]; var c = new float[m * n];
+    for (int i = 0; i < a.Length; i++) a[i] = (i % 7) * 0.1f;
+    for (int i = 0; i < b.Length; i++) b[i] = (i % 5) * 0.1f;
+    Blas.Sgemm(false, true, m, n, kk, 1f, a, kk, b, kk, 0f, c, n);
+    var times = new List<double>();
+    for (int r = 0; r < reps; r++)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        Blas.Sgemm(false, true, m, n, kk, 1f, a, kk, b, kk, 0f, c, n);
+        times.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+    }
+    return 2.0 * m * n * kk / Median(times) / 1e9;
+}
+
+void Emit(object o) => Console.WriteLine(JsonSerializer.Serialize(o));
+string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+
+ReadSeconds();
+var read = Enumerable.Range(0, reps).Select(_ => ReadSeconds()).ToList();
+double bandwidth = bytes / Median(read) / 1e9;
+Emit(new { engine = "skald", what = "bandwidth", rows, dim, threads, gb_per_s = bandwidth, load });
+
+// One query at a time: the scan path (RowDots on every core).
+ExactSearch.TopK([queries[0]], corpus, rows, dim, k);
+var single = new List<double>();
+for (int r = 0; r < Math.Max(reps, singles); r++)
+{
+    long t0 = Stopwatch.GetTimestamp();
+    ExactSearch.TopK([queries[r % singles]], corpus, rows, dim, k);
+    single.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+}
+double singleS = Median(single);
+Emit(new { engine = "skald", what = "query", rows, dim, k, ms = singleS * 1e3, gb_per_s = bytes / singleS / 1e9,
+    pct_bandwidth = 100 * bytes / singleS / 1e9 / bandwidth, load });
+
+// The previous single-query path for comparison: a 1 × chunk GEMM per chunk (the GEMM alone, no heap).
+var gemv = new float[ExactSearch.ChunkRows];
+var gemvTimes = new List<double>();
+for (int r = 0; r < reps; r++)
+{
+    long t0 = Stopwatch.GetTimestamp();
+    for (int start = 0; start < rows; start += ExactSearch.ChunkRows)
+    {
+        int count = Math.Min(ExactSearch.ChunkRows, rows - start);
+        Blas.Sgemm(false, true, 1, count, dim, 1f, queries[r % singles], dim, corpus.AsSpan(start * dim, count * dim), dim, 0f, gemv.AsSpan(0, count), count);
+    }
+    gemvTimes.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+}
+double gemvS = Median(gemvTimes);
+Emit(new { engine = "skald", what = "query_gemm_path", rows, dim, ms = gemvS * 1e3, gb_per_s = bytes / gemvS / 1e9,
+    pct_bandwidth = 100 * bytes / gemvS / 1e9 / bandwidth, load });
+
+double peakSquare = GemmGflops(1024, 1024, 1024);
+double peakShape = GemmGflops(batch, ExactSearch.ChunkRows, dim);
+double peak = Math.Max(peakSquare, peakShape);
+Emit(new { engine = "skald", what = "gemm", square_1024_gflops = peakSquare, chunk_shape_gflops = peakShape, peak_gflops = peak, load });
+
+var batchQueries = queries[..batch];
+ExactSearch.TopK(batchQueries, corpus, Math.Min(rows, 4 * ExactSearch.ChunkRows), dim, k);
+var batched = new List<double>();
+for (int r = 0; r < Math.Max(2, reps / 2); r++)
+{
+    long t0 = Stopwatch.GetTimestamp();
+    ExactSearch.TopK(batchQueries, corpus, rows, dim, k);
+    batched.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+}
+double batchS = Median(batched), gflops = 2.0 * batch * rows * dim / batchS / 1e9;
+Emit(new { engine = "skald", what = "batch", rows, dim, k, queries = batch, ms = batchS * 1e3, queries_per_s = batch / batchS,
+    gflops, pct_gemm_peak = 100 * gflops / peak, backend = Blas.Backend.GetType().Name, load });
+
+static double Median(List<double> v)
+{
+    var s = v.Order().ToArray();
+    return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+}

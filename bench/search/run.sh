@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Exact top-k search: Skald (bench/search) and numpy, interleaved for --rounds rounds, then medians and ratios.
+# Usage: bash bench/search/run.sh [--rounds 3] [--rows 1000000] [--dim 384] [--batch 256]
+# Bounded: about 15 s per program per round at 1M × 384 on 2 quiet cores (2.5 min at load 50); peak memory ≈ 1.6 GB
+# per program (one at a time).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+rounds=3; pass=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --rounds) rounds="$2"; shift 2 ;;
+    *) pass+=("$1" "$2"); shift 2 ;;
+  esac
+done
+threads=$(nproc)
+dotnet build "$here/Skald.Bench.Search.csproj" -c Release -v q -nologo >/dev/null
+dll="$here/bin/Release/net10.0/Skald.Bench.Search.dll"
+out=$(mktemp)
+for ((r = 1; r <= rounds; r++)); do
+  dotnet "$dll" "${pass[@]}" | tee -a "$out"
+  OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads /usr/bin/python3 "$here/search_numpy.py" "${pass[@]}" | tee -a "$out"
+done
+/usr/bin/python3 - "$out" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+def med(engine, what, key):
+    v = [r[key] for r in rows if r["engine"] == engine and r["what"] == what and key in r]
+    return statistics.median(v) if v else float("nan")
+bw = med("skald", "bandwidth", "gb_per_s")
+peak = med("skald", "gemm", "peak_gflops")
+sq, nq = med("skald", "query", "ms"), med("numpy", "query", "ms")
+sb, nb = med("skald", "batch", "gflops"), med("numpy", "batch", "gflops")
+loads = sorted(float(r["load"]) for r in rows if r.get("load", "?") != "?")
+summary = {
+    "summary": "search", "rounds": len([r for r in rows if r["engine"] == "skald" and r["what"] == "query"]),
+    "bandwidth_gb_per_s": bw, "gemm_peak_gflops": peak, "numpy_gemm_1024_gflops": med("numpy", "gemm", "square_1024_gflops"),
+    "query_ms": {"skald": sq, "numpy": nq}, "query_pct_bandwidth": {"skald": med("skald", "query", "gb_per_s") / bw * 100,
+                                                                  "numpy": med("numpy", "query", "gb_per_s") / bw * 100},
+    "query_speedup_vs_numpy": nq / sq, "query_ms_previous_gemm_path": med("skald", "query_gemm_path", "ms"),
+    "batch_gflops": {"skald": sb, "numpy": nb}, "batch_pct_gemm_peak": {"skald": sb / peak * 100, "numpy": nb / peak * 100},
+    "batch_pct_best_gemm_in_run": sb / max(peak, med("numpy", "gemm", "square_1024_gflops")) * 100,
+    "batch_speedup_vs_numpy": sb / nb, "load_min_max": [loads[0], loads[-1]] if loads else None,
+}
+print(json.dumps(summary))
+PY
+rm -f "$out"

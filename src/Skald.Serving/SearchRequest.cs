@@ -1,0 +1,12 @@
+using Skald.Retrieval.Index;
+using Skald.Retrieval.Search;
+
+namespace Skald.Serving;
+
+/// <summary>A parsed <c>POST /v1/search</c> body (Skald's own endpoint; <see cref="SearchRequestReader"/> reads it).</summary>
+/// <param name="Query">The query text (not empty).</param>
+/// <param name="TopK">Hits to return (<c>top_k</c>, or <c>k</c>).</param>
+/// <param name="Mode">Dense, BM25 or hybrid (<c>mode</c>; default hybrid, as <c>skald search</c>).</param>
+/// <param name="Fusion">Hybrid fusion (<c>fusion</c>, <c>alpha</c>, <c>normalization</c>, <c>rrf_k</c>, <c>candidates</c>).</param>
+/// <param name="Model">The model the client named (any name is accepted; responses name the served model).</param>
+public sealed record SearchRequest(string Query, int TopK, SearchMode Mode, FusionOptions Fusion, string? Model);

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Skald.Retrieval.Index;
+using Skald.Retrieval.Search;
+
+namespace Skald.Serving;
+
+/// <summary>
+/// Reads a <c>POST /v1/search</c> body: <c>{"query": TEXT, "top_k": 10, "mode": "dense"|"bm25"|"hybrid",
+/// "fusion": "convex"|"rrf"|"rerank", "alpha": 0.3, "normalization": "zscore"|"minmax", "rrf_k": 60,
+/// "candidates": 100, "model": NAME}</c>; only <c>query</c> is required and the rest default as <c>skald search</c>
+/// does. Unknown fields are ignored. Every problem is an <see cref="ApiException"/> 400 naming the field.
+/// </summary>
+internal static class SearchRequestReader
+{
+    /// <summary>The largest <c>top_k</c> and <c>candidates</c> a request may ask for.</summary>
+    public const int MaxTopK = 1000;
+
+    public static SearchRequest Read(ReadOnlyMemory<byte> body)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 8 });
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest($"the request body is not valid JSON ({e.Message})");
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                throw ApiException.BadRequest("the request body must be a JSON object with a \"query\" field");
+            if (!root.TryGetProperty("query", out var q) || q.ValueKind != JsonValueKind.String)
+                throw ApiException.BadRequest("\"query\" is required: the query text as a string", "query");
+            string query = q.GetString()!;
+            if (query.Trim().Length == 0) throw ApiException.BadRequest("\"query\" is empty", "query");
+            string? model = null;
+            if (root.TryGetProperty("model", out var m) && m.ValueKind != JsonValueKind.Null)
+                model = m.ValueKind == JsonValueKind.String ? m.GetString() : throw ApiException.BadRequest("\"model\" must be a string", "model");
+            int topK = Int(root, "top_k", null) ?? Int(root, "k", null) ?? 10;
+            if (topK is < 1 or > MaxTopK) throw ApiException.BadRequest($"top_k {topK} is outside 1..{MaxTopK}", "top_k");
+            var mode = Choice(root, "mode", "hybrid", "dense", "bm25", "hybrid") switch
+            {
+                "dense" => SearchMode.Dense,
+                "bm25" => SearchMode.Bm25,
+                _ => SearchMode.Hybrid,
+            };
+            var fusion = FusionOptions.Default;
+            fusion = fusion with { Mode = FusionOptions.ParseMode(Choice(root, "fusion", "convex", "convex", "rrf", "rerank"))!.Value };
+            if (Number(root, "alpha") is double alpha)
+                fusion = alpha is >= 0 and <= 1 ? fusion with { Alpha = alpha } : throw ApiException.BadRequest($"alpha {alpha} is outside [0, 1]", "alpha");
+            fusion = fusion with { Normalization = FusionOptions.ParseNormalization(Choice(root, "normalization", "zscore", "zscore", "minmax"))!.Value };
+            if (Int(root, "rrf_k", 1) is int rrfK) fusion = fusion with { RrfK = rrfK };
+            if (Int(root, "candidates", 1) is int candidates)
+                fusion = candidates <= MaxTopK ? fusion with { Candidates = candidates }
+                    : throw ApiException.BadRequest($"candidates {candidates} is more than {MaxTopK}", "candidates");
+            return new SearchRequest(query, topK, mode, fusion, model);
+        }
+    }
+
+    private static int? Int(JsonElement root, string name, int? min)
+    {
+        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt32(out int n))
+            throw ApiException.BadRequest($"{name} must be an integer", name);
+        if (min is int lo && n < lo) throw ApiException.BadRequest($"{name} {n} is less than {lo}", name);
+        return n;
+    }
+
+    private static double? Number(JsonElement root, string name)
+    {
+        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        return v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw ApiException.BadRequest($"{name} must be a number", name);
+    }
+
+    private static string Choice(JsonElement root, string name, string fallback, params string[] allowed)
+    {
+        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return fallback;
+        string? s = v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        if (s is null || !allowed.Contains(s, StringComparer.Ordinal))
+            throw ApiException.BadRequest($"{name} must be one of {string.Join(", ", allowed.Select(a => $"\"{a}\""))}", name);
+        return s;
+    }
+}

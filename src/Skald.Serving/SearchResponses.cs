@@ -1,0 +1,56 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Skald.Retrieval.Index;
+
+namespace Skald.Serving;
+
+/// <summary>
+/// Writes the <c>POST /v1/search</c> answer, shaped like OpenAI's lists: <c>{object: "list", data: [{object:
+/// "search_result", index, row, id, score, document, source, start, end, title, text}], model, mode, fusion, usage}</c>
+/// (<c>fusion</c> only for hybrid search; the hit fields are those of <c>skald search --format json</c>).
+/// </summary>
+internal static class SearchResponses
+{
+    private static readonly JsonWriterOptions Writing = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static async Task Results(HttpResponse response, SearchRequest request, IReadOnlyList<IndexHit> hits, long tokens, string model)
+    {
+        response.StatusCode = 200;
+        response.ContentType = "application/json";
+        using (var w = new Utf8JsonWriter(response.BodyWriter, Writing))
+        {
+            w.WriteStartObject();
+            w.WriteString("object", "list");
+            w.WriteStartArray("data");
+            for (int i = 0; i < hits.Count; i++)
+            {
+                var h = hits[i];
+                w.WriteStartObject();
+                w.WriteString("object", "search_result");
+                w.WriteNumber("index", i);
+                w.WriteNumber("row", h.Row);
+                w.WriteString("id", h.Record.Id);
+                w.WriteNumber("score", h.Score);
+                w.WriteString("document", h.Record.Document);
+                w.WriteString("source", h.Record.Source);
+                w.WriteNumber("start", h.Record.Start);
+                w.WriteNumber("end", h.Record.End);
+                w.WriteString("title", h.Record.Title);
+                w.WriteString("text", h.Record.Text);
+                w.WriteEndObject();
+                if (w.BytesPending > 1 << 16) w.Flush();
+            }
+            w.WriteEndArray();
+            w.WriteString("model", model);
+            w.WriteString("mode", request.Mode.ToString().ToLowerInvariant());
+            if (request.Mode == SearchMode.Hybrid) w.WriteString("fusion", request.Fusion.Describe());
+            w.WriteStartObject("usage");
+            w.WriteNumber("prompt_tokens", tokens);
+            w.WriteNumber("total_tokens", tokens);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        await response.BodyWriter.FlushAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,149 @@
+using System.Text.Json;
+using Skald.Models;
+using Skald.Retrieval.Index;
+using static Skald.Serving.Tests.ServerFixture;
+
+namespace Skald.Serving.Tests;
+
+/// <summary>
+/// <c>POST /v1/search</c> on a real server over loopback, over an index that <c>skald index build</c> made of the sample
+/// documents with the fixture model: the same hits and scores as <c>skald search</c>, OpenAI-style 400s on bad input,
+/// and no start with an index of another model.
+/// </summary>
+public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.IndexedServer>
+{
+    private readonly IndexedServer fixture;
+
+    public SearchEndpointTests(IndexedServer fixture) => this.fixture = fixture;
+
+    /// <summary>An index of samples/documents and a server answering /v1/search over it.</summary>
+    public sealed class IndexedServer : IAsyncLifetime
+    {
+        public string Folder { get; } = Path.Combine(TestPaths.NewTempDir(), "idx");
+
+        public SearchIndex Index { get; private set; } = null!;
+
+        public EmbeddingServer Server { get; private set; } = null!;
+
+        public HttpClient Client { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
+
+        public async Task InitializeAsync()
+        {
+            var r = SkaldProcess.Run("index", "build", "--model", ModelDir, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"),
+                "--output", Folder, "--language", "nb", "-q");
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            Index = SearchIndex.Open(Folder);
+            Server = await EmbeddingServer.StartAsync(SentenceEncoder.Load(ModelDir), Index, "127.0.0.1", 0);
+            Client.BaseAddress = Server.Address;
+        }
+
+        public async Task DisposeAsync()
+        {
+            Client.Dispose();
+            await Server.DisposeAsync();
+            Index.Dispose();
+        }
+    }
+
+    private static (string[] Ids, float[] Scores) Hits(JsonElement results) =>
+        ([.. results.EnumerateArray().Select(h => h.GetProperty("id").GetString()!)],
+         [.. results.EnumerateArray().Select(h => h.GetProperty("score").GetSingle())]);
+
+    [Theory]
+    [InlineData("Hvor kan jeg parkere sykkelen?", "dense", null)]
+    [InlineData("glutenfrit brød i kantinen", "bm25", null)]
+    [InlineData("Hvor kan jeg parkere sykkelen?", "hybrid", null)]
+    [InlineData("hur ansöker jag om semester", "hybrid", "rrf")]
+    public async Task HitsEqualSkaldSearch(string query, string mode, string? fusion)
+    {
+        var args = new List<string> { "search", "--index", fixture.Folder, "--query", query, "--mode", mode, "--top-k", "7", "--format", "json" };
+        if (fusion is not null) args.AddRange(["--fusion", fusion]);
+        var r = SkaldProcess.Run([.. args]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var (ids, scores) = Hits(JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results"));
+        Assert.NotEmpty(ids);
+
+        var (status, body) = await PostAsync(fixture.Client, Json(new { query, mode, top_k = 7, fusion, model = "bert-cased-mean" }), path: "v1/search");
+        Assert.Equal(200, status);
+        Assert.Equal("list", body.GetProperty("object").GetString());
+        Assert.Equal("bert-cased-mean", body.GetProperty("model").GetString());
+        Assert.Equal(mode, body.GetProperty("mode").GetString());
+        Assert.Equal(mode == "hybrid", body.TryGetProperty("fusion", out _));
+        var data = body.GetProperty("data");
+        var (gotIds, gotScores) = Hits(data);
+        Assert.Equal(ids, gotIds);
+        for (int i = 0; i < ids.Length; i++) Assert.True(Math.Abs(scores[i] - gotScores[i]) <= 1e-4f, $"hit {i}: {scores[i]} vs {gotScores[i]}");
+        int rank = 0;
+        foreach (var h in data.EnumerateArray())
+        {
+            Assert.Equal("search_result", h.GetProperty("object").GetString());
+            Assert.Equal(rank++, h.GetProperty("index").GetInt32());
+            var record = fixture.Index.Records[h.GetProperty("row").GetInt32()];
+            Assert.Equal(record.Id, h.GetProperty("id").GetString());
+            Assert.Equal(record.Text, h.GetProperty("text").GetString());
+            Assert.Equal(record.Source, h.GetProperty("source").GetString());
+        }
+        int tokens = body.GetProperty("usage").GetProperty("prompt_tokens").GetInt32();
+        Assert.Equal(mode == "bm25", tokens == 0);
+    }
+
+    [Theory]
+    [InlineData("{\"query\": ", null)]
+    [InlineData("[\"a query\"]", null)]
+    [InlineData("{\"top_k\": 3}", "query")]
+    [InlineData("{\"query\": \"   \"}", "query")]
+    [InlineData("{\"query\": 42}", "query")]
+    [InlineData("{\"query\": \"sykkel\", \"top_k\": 0}", "top_k")]
+    [InlineData("{\"query\": \"sykkel\", \"top_k\": 100000}", "top_k")]
+    [InlineData("{\"query\": \"sykkel\", \"top_k\": \"ten\"}", "top_k")]
+    [InlineData("{\"query\": \"sykkel\", \"k\": 2.5}", "k")]
+    [InlineData("{\"query\": \"sykkel\", \"mode\": \"fuzzy\"}", "mode")]
+    [InlineData("{\"query\": \"sykkel\", \"fusion\": \"max\"}", "fusion")]
+    [InlineData("{\"query\": \"sykkel\", \"alpha\": 2}", "alpha")]
+    [InlineData("{\"query\": \"sykkel\", \"normalization\": 1}", "normalization")]
+    [InlineData("{\"query\": \"sykkel\", \"candidates\": 0}", "candidates")]
+    [InlineData("{\"query\": \"sykkel\", \"model\": [1]}", "model")]
+    public async Task BadInputIsA400AndTheServerKeepsServing(string json, string? param)
+    {
+        var (status, body) = await PostAsync(fixture.Client, json, path: "v1/search");
+        Assert.Equal(400, status);
+        var error = Error(body);
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        if (param is not null) Assert.Equal(param, error.GetProperty("param").GetString());
+        var (ok, _) = await PostAsync(fixture.Client, Json(new { query = "sykkel", top_k = 1 }), path: "v1/search");
+        Assert.Equal(200, ok);
+    }
+
+    [Fact]
+    public async Task AQueryLongerThanTheModelIsA400NotACrash()
+    {
+        string longQuery = string.Join(' ', Enumerable.Repeat("sykkelparkering", 400));
+        var (status, body) = await PostAsync(fixture.Client, Json(new { query = longQuery, mode = "dense" }), path: "v1/search");
+        Assert.Equal(400, status);
+        Assert.Equal("context_length_exceeded", Error(body).GetProperty("code").GetString());
+        (status, _) = await PostAsync(fixture.Client, Json(new { query = longQuery, mode = "bm25" }), path: "v1/search");
+        Assert.Equal(200, status); // BM25 embeds nothing
+    }
+
+    [Fact]
+    public async Task AnIndexOfAnotherModelDoesNotStart()
+    {
+        string other = TestPaths.FixtureModel("bert-uncased-max");
+        await Assert.ThrowsAsync<ArgumentException>(() => EmbeddingServer.StartAsync(SentenceEncoder.Load(other), fixture.Index, "127.0.0.1", 0));
+        var r = SkaldProcess.Run("serve", "--model", other, "--index", fixture.Folder, "--port", "0");
+        SkaldProcess.AssertUserError(r, 1, "was built with the model", "bert-cased-mean");
+        Assert.Single(r.Stderr.Trim().Split('\n'));
+        r = SkaldProcess.Run("serve", "--model", ModelDir, "--index", Path.Combine(TestPaths.NewTempDir(), "none"), "--port", "0");
+        SkaldProcess.AssertUserError(r, 1, "not a Skald index");
+    }
+
+    [Fact]
+    public async Task WithoutAnIndexThereIsNoSearchEndpoint()
+    {
+        await using var server = await StartAsync(new EmbeddingServiceOptions());
+        using var client = new HttpClient { BaseAddress = server.Address };
+        var (status, body) = await PostAsync(client, Json(new { query = "sykkel" }), path: "v1/search");
+        Assert.Equal(404, status);
+        Error(body);
+    }
+}

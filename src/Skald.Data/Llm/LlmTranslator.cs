@@ -25,13 +25,22 @@ public static class LlmTranslator
         if (!Names.TryGetValue(to, out var names) || !names.TryGetValue(from, out var source) || from == to)
             throw new DataException($"unknown language pair {from} → {to} (nb, nn, da and sv to one another)");
         string target = names[to];
-        return to switch
+        var (system, user) = to switch
         {
             "nn" => ($"Du omset tekst frå {source} til {target}.", $"Omset teksten til {target}. Svar berre med omsetjinga.\n\nTekst:\n{text}"),
             "da" => ($"Du oversætter tekst fra {source} til {target}.", $"Oversæt teksten til {target}. Svar kun med oversættelsen.\n\nTekst:\n{text}"),
             "sv" => ($"Du översätter text från {source} till {target}.", $"Översätt texten till {target}. Svara bara med översättningen.\n\nText:\n{text}"),
             _ => ($"Du oversetter tekst fra {source} til {target}.", $"Oversett teksten til {target}. Svar bare med oversettelsen.\n\nTekst:\n{text}"),
         };
+        if (!text.Contains('⟦')) return (system, user);
+        string keep = to switch // the markers stand for code and placeholders (ShieldedText): they must come back as they are
+        {
+            "nn" => " Merke som ⟦0⟧ skal stå uendra.",
+            "da" => " Markører som ⟦0⟧ skal stå uændret.",
+            "sv" => " Markörer som ⟦0⟧ ska stå oförändrade.",
+            _ => " Merker som ⟦0⟧ skal stå uendret.",
+        };
+        return (system + keep, user);
     }
 
     /// <summary>The translations of <paramref name="texts"/>, in order.</summary>

@@ -6,7 +6,8 @@ namespace Skald.Data.Translate;
 /// <summary>
 /// Translates chosen columns of a data file (any format the training reader reads) and writes JSON lines: either the
 /// same rows with those columns translated, or — for parallel data such as NorSBERT's Bokmål↔Nynorsk stage — one
-/// (anchor = original, positive = translation) row per translated cell.
+/// (anchor = original, positive = translation) row per translated cell. Code blocks, inline code, URLs and placeholders
+/// are kept byte for byte (<see cref="ShieldedText"/>).
 /// </summary>
 public static class DatasetTranslator
 {
@@ -21,7 +22,7 @@ public static class DatasetTranslator
         foreach (var (r, (_, values)) in rows.Select((x, r) => (r, x)))
             foreach (int c in idx)
                 if (!string.IsNullOrWhiteSpace(values[c])) cells.Add((r, c));
-        var translated = translate([.. cells.Select(x => rows[x.Row].Values[x.Col]!)]);
+        var translated = ShieldedText.TranslateAll([.. cells.Select(x => rows[x.Row].Values[x.Col]!)], translate); // code and placeholders kept
         if (translated.Count != cells.Count) throw new DataException($"the translator returned {translated.Count} texts for {cells.Count}");
         if (parallel)
         {

@@ -47,6 +47,12 @@ public static class Int8Weights
         Forms.AddOrUpdate(weight, form);
     }
 
+    /// <summary>The parameters that hold an int8 form now (any model's).</summary>
+    public static IEnumerable<Parameter> Quantized()
+    {
+        foreach (var (p, _) in Forms) yield return p;
+    }
+
     /// <summary>Forgets the int8 form of <paramref name="weight"/> (the next <see cref="For"/> quantises the values anew).</summary>
     public static void Drop(Parameter weight) => Forms.Remove(weight ?? throw new ArgumentNullException(nameof(weight)));
 }

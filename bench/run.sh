@@ -19,6 +19,8 @@ skald() { dotnet bench/results/bin/Skald.Bench.dll "$@"; }
   /usr/bin/python3 fixtures/models/bench_torch.py --dir "$models" --seconds "$secs" || echo '{"engine":"pytorch","error":"failed"}'
   node fixtures/models/bench_onnx.mjs --dir "$models" --seconds "$secs" || echo '{"engine":"onnxruntime","error":"failed"}'
   skald --gemm managed "$models/bert-384" "$models/bert-768"
+  skald --gemm managed --packed "$models/bert-384" "$models/bert-768"
+  skald --gemm managed --packed --int8 "$models/bert-384" "$models/bert-768"
   skald --gemm openblas "$models/bert-384" "$models/bert-768" || echo '{"engine":"skald-openblas","error":"OpenBLAS not found"}'
 } | tee "$out"
 echo "results: $out"

@@ -52,6 +52,22 @@ public sealed class QuantizeCommandTests
     }
 
     [Fact]
+    public void WithoutAvx2OrVnniInt8FallsBackToFloat32WithOneNotice()
+    {
+        // DOTNET_EnableAVX2=0 hides AVX2 (and so AVX-VNNI) from the runtime: a CPU without the int8 instructions.
+        string model = TestPaths.FixtureModel("bert-cased-mean");
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "texts.txt"), output = Path.Combine(dir, "out.jsonl");
+        File.WriteAllLines(input, ["Hei verden", "Fjorden ligg stille i morgonsola."]);
+        var r = SkaldProcess.RunWith(null, new Dictionary<string, string> { ["DOTNET_EnableAVX2"] = "0" },
+            "encode", "--model", model, "--input", input, "--output", output, "--quantize", "int8");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("--quantize int8: this CPU has neither AVX-VNNI nor AVX2; encoding in float32", r.Stderr);
+        Assert.DoesNotContain("   at ", r.Stderr);
+        Assert.Equal(2, ReadJsonl(output).Length);
+    }
+
+    [Fact]
     public void UnknownQuantizationIsAUsageError() =>
         SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", "m", "--input", "i.txt", "--output", "o.jsonl", "--quantize", "int4"),
             2, "--quantize must be one of int8");

@@ -6,15 +6,17 @@ using Skald.Tensors.Gemm;
 
 // Encoder throughput: tokens/s of the transformer forward pass on fixed synthetic ids, for each model folder given.
 // Usage: dotnet run -c Release --project bench/Skald.Bench -- [--gemm openblas|managed] [--packed] [--batch N]
-//   [--seconds S] MODEL_DIR...   (--packed: weights read pre-packed, as SentenceEncoder.Encode reads them)
+//   [--seconds S] [--int8] MODEL_DIR...   (--packed: weights read pre-packed, as SentenceEncoder.Encode reads them;
+//   --int8: Linear layers in int8, Tape.QuantizeLinear, plus the cosine of its mean-pooled states to float32's)
 // Ids are the same formula as fixtures/models/bench_torch.py and bench_onnx.mjs: 1000 + (b·131 + t·17) mod 20000.
 var dirs = new List<string>();
-bool packed = false;
+bool packed = false, int8 = false;
 int batch = 32;
 double seconds = 5;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--packed") packed = true;
+    else if (args[i] == "--int8") int8 = true;
     else if (args[i] == "--batch") batch = int.Parse(args[++i]);
     else if (args[i] == "--seconds") seconds = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
     else if (args[i] == "--gemm")
@@ -35,7 +37,7 @@ var results = new List<object>();
 foreach (var dir in dirs)
 {
     var encoder = ArchitectureRegistry.Load(dir);
-    var tape = new Tape(recording: false) { PackWeights = packed };
+    var tape = new Tape(recording: false) { PackWeights = packed, QuantizeLinear = int8 };
     foreach (int seq in new[] { 32, 128 })
     {
         var ids = new int[batch * seq];
@@ -55,6 +57,14 @@ foreach (var dir in dirs)
             encoder.Forward(tape, tokens);
         }
         Forward(); // warm-up
+        double minCosine = double.NaN;
+        if (int8)
+        {
+            var reference = new Tape(recording: false) { PackWeights = true };
+            var f32 = encoder.Forward(reference, tokens).Span.ToArray();
+            var q8 = encoder.Forward(tape, tokens).Span.ToArray(); // [B·T, C]
+            minCosine = Enumerable.Range(0, batch).Min(b => MeanPooledCosine(f32, q8, b, seq, encoder.HiddenSize));
+        }
         int iterations = 0;
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed.TotalSeconds < seconds || iterations < 3)
@@ -65,9 +75,33 @@ foreach (var dir in dirs)
         double tokensPerSecond = (double)iterations * batch * seq / sw.Elapsed.TotalSeconds;
         results.Add(new
         {
-            engine = "skald-" + Blas.Backend.Name + (packed ? "+pk" : ""), model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
+            engine = "skald-" + Blas.Backend.Name + (packed ? "+pk" : "") + (int8 ? "+int8" : ""), model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
             hidden = encoder.HiddenSize, batch, seq, tokens_per_s = Math.Round(tokensPerSecond),
+            min_cosine_vs_f32 = double.IsNaN(minCosine) ? (double?)null : Math.Round(minCosine, 5),
+            int8_kernel = int8 ? Skald.Tensors.Quantization.Int8Gemm.Best?.ToString() ?? "none (float32)" : null,
         });
         Console.WriteLine(JsonSerializer.Serialize(results[^1]));
     }
+}
+
+// Cosine of sequence b's mean-pooled hidden states in two [B·T, C] outputs.
+static double MeanPooledCosine(float[] x, float[] y, int b, int seq, int c)
+{
+    var (mx, my) = (new double[c], new double[c]);
+    for (int t = 0; t < seq; t++)
+    {
+        for (int i = 0; i < c; i++)
+        {
+            mx[i] += x[(b * seq + t) * c + i];
+            my[i] += y[(b * seq + t) * c + i];
+        }
+    }
+    double dot = 0, nx = 0, ny = 0;
+    for (int i = 0; i < c; i++)
+    {
+        dot += mx[i] * my[i];
+        nx += mx[i] * mx[i];
+        ny += my[i] * my[i];
+    }
+    return dot / Math.Sqrt(nx * ny);
 }

@@ -27,6 +27,7 @@ internal static class Cli
         {
             CliOptions.Quiet,
             new EncodeCommand(),
+            new QuantizeCommand(),
             new TokenizeCommand(),
             new Command("tokenizer", "Tokenizer tools") { new TokenizerTrainCommand() },
             new InfoCommand(),

@@ -102,6 +102,19 @@ public sealed class SentenceEncoder
         set => inference.PackWeights = value;
     }
 
+    /// <summary>
+    /// Whether <see cref="Encode(IReadOnlyList{string}, EncodeOptions?)"/> multiplies the Linear layers in int8
+    /// (<see cref="Tensors.Quantization.Int8Gemm"/>: per-row int8 weights, activations quantised per token; embeddings,
+    /// norms and attention stay float32). Approximate (cosine ≥ 0.99 to float32); float32 on a CPU without AVX2 or
+    /// AVX-VNNI (<see cref="Tensors.Quantization.Int8Gemm.Best"/> null). On for a folder saved by
+    /// <see cref="Quantization.Int8Checkpoint.Save"/>.
+    /// </summary>
+    public bool QuantizeInt8
+    {
+        get => inference.QuantizeLinear;
+        set => inference.QuantizeLinear = value;
+    }
+
     /// <summary>The id padding is filled with (the tokenizer's pad token, else config.json's pad_token_id).</summary>
     public int PadId { get; }
 
@@ -138,7 +151,9 @@ public sealed class SentenceEncoder
         foreach (var adapter in adapters ?? []) PeftAdapters.Merge(adapter, encoder.Parameters);
         if (adapters is { Count: > 0 } && File.Exists(Path.Combine(adapters[^1], Llm2VecConfig.FileName)))
             folder = folder.WithLlm2VecConfig(adapters[^1]);
-        return Create(folder, tokenizer, encoder);
+        var model = Create(folder, tokenizer, encoder);
+        Quantization.Int8Checkpoint.AttachIfQuantized(model); // a saved int8 folder: its int8 weights, int8 on
+        return model;
     }
 
     /// <summary>

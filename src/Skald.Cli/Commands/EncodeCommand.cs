@@ -24,6 +24,7 @@ internal sealed class EncodeCommand : Command
     private readonly Option<string> weights = CliOptions.Choice("--weights",
         "How the model's weight matrices are held in memory: f32, or bf16 (half the memory, computed in float32; checkpoints stored wider are rounded, adapters merged in float32 then rounded)",
         "f32", "f32", "bf16");
+    private readonly Option<string> quantize = QuantizeOption.Create();
     private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order (e.g. LLM2Vec's MNTP, then supervised), comma-separated", "DIR[,DIR...]");
 
     public EncodeCommand() : base("encode", "Embed texts with a model: one embedding per input line, in input order")
@@ -39,6 +40,7 @@ internal sealed class EncodeCommand : Command
         Options.Add(normalize);
         Options.Add(adapters);
         Options.Add(weights);
+        Options.Add(quantize);
         CliOptions.AtMostOne(this, promptName, prompt);
         CliOptions.AtMostOne(this, promptName, instruction);
         CliOptions.AtMostOne(this, prompt, instruction);
@@ -68,6 +70,7 @@ internal sealed class EncodeCommand : Command
         if (world.Size > 1) texts = texts.Skip(shard.Start).Take(shard.Count).ToList();
         var encoder = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet), HubModels.ResolveAll(CliOptions.Items(p.GetValue(adapters)), quiet),
             InfoCommand.Precision(p.GetValue(weights)));
+        QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet);
         var embeddings = ProgressView.Run("encoding", texts.Count >= 64, quiet, bar => encoder.Encode(texts, new EncodeOptions
         {
             BatchSize = p.GetValue(batchSize) ?? 32,

@@ -41,11 +41,12 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<string> fusion = CliOptions.OptionalChoice("--fusion",
         "hybrid: reciprocal-rank fusion, convex combination of normalised scores, or BM25's top 100 re-ranked by the dense score (default: convex, z-score, alpha 0.3; measured, see README)", "rrf", "convex", "rerank");
     private readonly Option<double?> alpha = CliOptions.Number("--alpha", "hybrid convex: weight of the dense score (1: dense only, 0: BM25 only) [default: 0.3]", v => v is >= 0 and <= 1, "a number in [0, 1]");
+    private readonly Option<string> quantize = QuantizeOption.Create();
     private readonly Option<string> normalization = CliOptions.OptionalChoice("--normalization", "hybrid convex: score normalisation per side (default: zscore)", "minmax", "zscore");
 
     public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {
-        foreach (var o in new Option[] { model, task, type, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, cache, k1, b, noStem, fusion, alpha, normalization })
+        foreach (var o in new Option[] { model, task, type, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, cache, k1, b, noStem, fusion, alpha, normalization, quantize })
             Options.Add(o);
         foreach (var o in generation.Options) Options.Add(o);
         foreach (var o in remote.All) Options.Add(o);
@@ -113,7 +114,7 @@ internal sealed class EvaluateCommand : Command
             if (p.GetValue(normalization) is { } n) fused = fused with { Normalization = FusionOptions.ParseNormalization(n)!.Value };
             string dir = HubModels.Resolve(hybrid.Model, p.GetValue(CliOptions.Quiet));
             if (!Directory.Exists(dir)) throw new InputException($"{dir}: model folder not found");
-            return new HybridRetriever(new Bm25Model(bm25), new DenseRetriever(EvaluationEmbeddingModel.Load(dir, options), longDocuments), fused);
+            return new HybridRetriever(new Bm25Model(bm25), new DenseRetriever(Quantized(EvaluationEmbeddingModel.Load(dir, options), p), longDocuments), fused);
         }
         if (p.GetValue(fusion) is not null || p.GetValue(alpha) is not null || p.GetValue(normalization) is not null)
             throw new InputException("--fusion, --alpha and --normalization apply to hybrid:DIR models only");
@@ -130,6 +131,12 @@ internal sealed class EvaluateCommand : Command
         }
         spec = HubModels.Resolve(spec, p.GetValue(CliOptions.Quiet));
         if (!Directory.Exists(spec)) throw new InputException($"{spec}: model folder not found (or use --model bm25)");
-        return EvaluationEmbeddingModel.Load(spec, options);
+        return Quantized(EvaluationEmbeddingModel.Load(spec, options), p);
+    }
+
+    private EvaluationEmbeddingModel Quantized(EvaluationEmbeddingModel model, ParseResult p)
+    {
+        QuantizeOption.Apply(model.Encoder, p.GetValue(quantize), p.GetValue(CliOptions.Quiet));
+        return model;
     }
 }

@@ -23,6 +23,7 @@ internal sealed class ServeCommand : Command
         "Environment variable holding the API key clients must send as 'Authorization: Bearer KEY'", "VAR");
     private readonly Option<string> modelName = CliOptions.Text("--model-name", "Model id in responses and /v1/models (default: the folder's name)", "NAME");
     private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order, comma-separated", "DIR[,DIR...]");
+    private readonly Option<string> quantize = QuantizeOption.Create();
     private readonly Option<string> weights = CliOptions.Choice("--weights",
         "How the model's weight matrices are held in memory: f32, or bf16 (half the memory, computed in float32)", "f32", "f32", "bf16");
     private readonly Option<bool> truncate = CliOptions.Flag("--truncate",
@@ -44,6 +45,7 @@ internal sealed class ServeCommand : Command
         Options.Add(modelName);
         Options.Add(adapters);
         Options.Add(weights);
+        Options.Add(quantize);
         Options.Add(truncate);
         Options.Add(maxInputs);
         Options.Add(maxBodyMb);
@@ -78,6 +80,7 @@ internal sealed class ServeCommand : Command
         using var searchIndex = indexDir is null ? null : OpenIndex(indexDir);
         var encoder = SentenceEncoder.Load(p.GetValue(model)!, [.. CliOptions.Items(p.GetValue(adapters))],
             InfoCommand.Precision(p.GetValue(weights)));
+        QuantizeOption.Apply(encoder, p.GetValue(quantize), p.GetValue(CliOptions.Quiet));
         var options = new EmbeddingServiceOptions
         {
             ModelName = p.GetValue(modelName),

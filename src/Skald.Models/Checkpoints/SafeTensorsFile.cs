@@ -130,9 +130,13 @@ public sealed unsafe class SafeTensorsFile : IDisposable
                 var doubles = new ReadOnlySpan<double>(src, n);
                 for (int k = 0; k < n; k++) destination[k] = (float)doubles[k];
                 break;
+            case SafeTensorsDType.I8 when Skald.Models.Quantization.Int8Checkpoint.ScaleOf(this, info) is { } scale:
+                Skald.Models.Quantization.Int8Checkpoint.Dequantize(new ReadOnlySpan<sbyte>(src, n),
+                    new ReadOnlySpan<float>(basePtr + dataStart + scale.Begin, scale.Shape[0]), destination);
+                break;
             default:
                 throw new ModelFormatException(
-                    $"{Path}: tensor \"{info.Name}\" has dtype {info.DType}; Skald reads F32, F16, BF16 and F64 weights");
+                    $"{Path}: tensor \"{info.Name}\" has dtype {info.DType}; Skald reads F32, F16, BF16 and F64 weights (and I8 with a \"_scale\")");
         }
         Release(src, info.End - info.Begin);
     }

@@ -16,7 +16,8 @@ public static partial class Ops
     /// (<see cref="Parameter.Lora"/>) adds scale·(dropout(x)·Aᵀ)·Bᵀ; a frozen weight (<see cref="Parameter.RequiresGrad"/>
     /// false) gets no gradient. A bfloat16 weight (<see cref="WeightPrecision.BFloat16"/>) is widened by the GEMM; it
     /// cannot be trained through (a recording pass throws). On a tape with <see cref="Tape.PackWeights"/> that does not
-    /// record, a float32 weight is read from its pre-packed copy (the same result, bit for bit).
+    /// record, a float32 weight is read from its pre-packed copy (the same result, bit for bit); with
+    /// <see cref="Tape.QuantizeLinear"/> it is multiplied in int8 instead (<see cref="Quantization.Int8Gemm"/>).
     /// </summary>
     public static Variable Linear(Tape tape, Variable x, Parameter weight, Parameter? bias)
     {
@@ -29,6 +30,10 @@ public static partial class Ops
         {
             Kernels.Linear.Forward(x.Span, weight.BFloat16Data.Span, b, y.Span, n, inF, outF);
             if (tape.Records(y)) weight.EnsureTrainable();
+        }
+        else if (tape.QuantizeLinear && !tape.Recording && Quantization.Int8Weights.For(weight) is { } int8)
+        {
+            Quantization.Int8Gemm.Linear(x.Span, int8, b, y.Span, n); // int8 weights, activations quantised per row
         }
         else if (tape.PackWeights && !tape.Recording && weight.PackedForLinear() is { } packed)
         {

@@ -62,6 +62,13 @@ public sealed class Tape
     public bool PackWeights { get; set; }
 
     /// <summary>
+    /// Whether a pass that does not record multiplies float32 Linear weights in int8 (per-row int8 weights kept beside
+    /// each parameter, activations quantised per row on the fly; <see cref="Quantization.Int8Gemm"/>). Approximate;
+    /// falls back to float32 on a CPU without AVX2 or AVX-VNNI. Off by default; ignored while <see cref="Recording"/>.
+    /// </summary>
+    public bool QuantizeLinear { get; set; }
+
+    /// <summary>
     /// Activation recomputation (gradient checkpointing, torch.utils.checkpoint): a recording pass keeps only each
     /// <see cref="Layer{TState}"/>'s input and output and runs the layer again, recording, during <see cref="Backward"/>.
     /// Gradients are bit-identical to a pass without it; memory is one layer's activations plus the layer boundaries.

@@ -1,0 +1,27 @@
+using System.CommandLine;
+using Skald.Cli.Output;
+using Skald.Models;
+using Skald.Tensors.Quantization;
+
+namespace Skald.Cli.CommandLine;
+
+/// <summary>The one <c>--quantize</c> load option of the commands that encode with a local model.</summary>
+internal static class QuantizeOption
+{
+    /// <summary>A new <c>--quantize int8</c> option.</summary>
+    public static Option<string> Create() => CliOptions.OptionalChoice("--quantize",
+        "int8: multiply the Linear layers with int8 weights (one scale per output row) and activations quantised per token " +
+        "(embeddings, norms and attention stay float32; AVX-VNNI or AVX2, else float32 with a notice). A folder saved by " +
+        "`skald quantize` is int8 without it", "int8");
+
+    /// <summary>Turns int8 on for <paramref name="encoder"/> when asked (a one-line notice when this CPU cannot); returns it.</summary>
+    public static SentenceEncoder Apply(SentenceEncoder encoder, string? value, bool quiet)
+    {
+        if (value != "int8") return encoder;
+        if (Int8Gemm.Best is null)
+            Terminal.Log("--quantize int8: this CPU has neither AVX-VNNI nor AVX2; encoding in float32", quiet);
+        else
+            encoder.QuantizeInt8 = true;
+        return encoder;
+    }
+}

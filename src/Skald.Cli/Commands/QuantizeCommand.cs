@@ -1,0 +1,40 @@
+using System.CommandLine;
+using Skald.Cli.CommandLine;
+using Skald.Cli.IO;
+using Skald.Cli.Output;
+using Skald.Models;
+using Skald.Models.Quantization;
+using Skald.Tensors.Quantization;
+
+namespace Skald.Cli.Commands;
+
+/// <summary><c>skald quantize</c>: a model folder saved with int8 Linear weights (loaded back as int8, no re-quantising).</summary>
+internal sealed class QuantizeCommand : Command
+{
+    private readonly Option<string> model = CliOptions.Text("--model", "Model folder (sentence-transformers or plain Hugging Face), or a hub id org/name[@revision]", "DIR|ID", required: true);
+    private readonly Option<string> output = CliOptions.Text("--output", "New folder for the int8 model (must not exist or be empty)", "DIR", required: true);
+    private readonly Option<string> to = CliOptions.Choice("--to", "Weight format: int8 (one float32 scale per output row)", "int8", "int8");
+
+    public QuantizeCommand() : base("quantize", "Save a model with int8 Linear weights (a quarter of their float32 size); encode/evaluate/serve load it as int8")
+    {
+        Options.Add(model);
+        Options.Add(output);
+        Options.Add(to);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        bool quiet = p.GetValue(CliOptions.Quiet);
+        if (Int8Gemm.Best is null) throw new InputException("skald quantize: this CPU has neither AVX-VNNI nor AVX2, which int8 needs");
+        string dir = p.GetValue(output)!;
+        if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
+            throw new InputException($"{dir}: the output folder exists and is not empty");
+        var encoder = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet));
+        if (encoder.Transformer.Parameters.Count == 0 || encoder.Folder.IsStatic)
+            throw new InputException($"{encoder.Folder.Path}: a static embedding model has no Linear layers to quantise");
+        var keys = Int8Checkpoint.Save(encoder, dir);
+        Terminal.Log($"wrote {dir}: {keys.Count} Linear weights in int8 ({Int8Checkpoint.ConfigFile})", quiet);
+        return 0;
+    }
+}

@@ -1,0 +1,154 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Skald.Models.Checkpoints;
+using Skald.Tensors.Autograd;
+using Skald.Tensors.Quantization;
+
+namespace Skald.Models.Quantization;
+
+/// <summary>
+/// A saved int8 model (<c>skald quantize</c>): a copy of the model folder whose transformer checkpoint
+/// (model.safetensors) holds each Linear weight as I8 [out, in] under its own key plus an F32 [out] per-row scale under
+/// <c>{key}_scale</c> (w ≈ scale[j] · q[j, k]); every other tensor stays F32, and quantization_config.json
+/// (<c>"quant_method": "skald-int8"</c>, the quantised keys) marks the folder. Loading it attaches the stored int8
+/// values to the weights as they are (no re-quantisation) and turns int8 inference on; readers that want float32 get
+/// scale · q.
+/// </summary>
+public static class Int8Checkpoint
+{
+    /// <summary>The marker file in the transformer folder.</summary>
+    public const string ConfigFile = "quantization_config.json";
+
+    /// <summary>Suffix of a quantised weight's scale key.</summary>
+    public const string ScaleSuffix = "_scale";
+
+    private const string Method = "skald-int8";
+
+    private static readonly string[] WeightFiles = [".safetensors", ".bin", ".pt", ".h5", ".msgpack", ".ckpt", ".index.json"];
+
+    /// <summary>Whether <paramref name="transformerPath"/> holds a saved int8 model.</summary>
+    public static bool IsQuantized(string transformerPath) => File.Exists(Path.Combine(transformerPath, ConfigFile));
+
+    /// <summary>
+    /// Writes <paramref name="model"/> quantised to <paramref name="output"/> (must not exist or be empty): the folder
+    /// copied, the transformer's weights replaced. The Linear weights are the ones an int8 forward multiplies (found by
+    /// encoding one text). Returns the quantised keys. Throws <see cref="PlatformNotSupportedException"/> on a CPU
+    /// without int8 kernels.
+    /// </summary>
+    public static IReadOnlyList<string> Save(SentenceEncoder model, string output)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (Int8Gemm.Best is null) throw new PlatformNotSupportedException("this CPU has neither AVX-VNNI nor AVX2: int8 quantisation needs one");
+        bool was = model.QuantizeInt8;
+        model.QuantizeInt8 = true;
+        model.Encode(["kvantisering"]); // every Linear weight the forward uses now has its int8 form
+        model.QuantizeInt8 = was;
+        var transformer = model.Transformer.Parameters;
+        var inTransformer = new HashSet<Parameter>(transformer, ReferenceEqualityComparer.Instance);
+        var quantised = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
+        foreach (var p in Int8Weights.Quantized())
+        {
+            if (inTransformer.Contains(p)) quantised.Add(p);
+            foreach (var part in p.Parts)
+            {
+                if (inTransformer.Contains(part)) quantised.Add(part);
+            }
+        }
+        CopyFolder(model.Folder.Path, output, Path.GetFullPath(model.Folder.TransformerPath));
+        var entries = new List<MixedSafeTensorsWriter.Entry>();
+        var keys = new List<string>();
+        var row = Array.Empty<sbyte>();
+        foreach (var p in transformer)
+        {
+            if (!quantised.Contains(p) || Int8Weights.For(p) is not { } q)
+            {
+                entries.Add(new(p.Name, p.Shape, p.Data.ToArray(), null));
+                continue;
+            }
+            var values = new sbyte[(long)q.N * q.K];
+            for (int j = 0; j < q.N; j++) q.CopyRow(j, values.AsSpan(j * q.K, q.K));
+            entries.Add(new(p.Name, p.Shape, null, values));
+            entries.Add(new(p.Name + ScaleSuffix, [q.N], q.Scales[..q.N], null));
+            keys.Add(p.Name);
+        }
+        string target = Path.Combine(output, Path.GetRelativePath(model.Folder.Path, model.Folder.TransformerPath));
+        MixedSafeTensorsWriter.Write(Path.Combine(target, "model.safetensors"), entries,
+            new Dictionary<string, string> { ["format"] = "pt", ["quant_method"] = Method });
+        var config = new JsonObject
+        {
+            ["quant_method"] = Method,
+            ["version"] = 1,
+            ["weights"] = "int8, symmetric, one float32 scale per output row: w[j, k] = {key}_scale[j] * {key}[j, k]",
+            ["activations"] = "quantised per row (token) at run time, asymmetric unsigned",
+            ["quantized_keys"] = new JsonArray([.. keys.Select(k => (JsonNode)k)]),
+        };
+        File.WriteAllText(Path.Combine(target, ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        return keys;
+    }
+
+    /// <summary>
+    /// When the model's folder is a saved int8 model, attaches the stored int8 weights to its parameters and turns
+    /// int8 inference on. Returns whether it did.
+    /// </summary>
+    internal static bool AttachIfQuantized(SentenceEncoder model)
+    {
+        string dir = model.Folder.TransformerPath;
+        if (!IsQuantized(dir)) return false;
+        string file = Path.Combine(dir, "model.safetensors");
+        using var st = SafeTensorsFile.Open(file);
+        foreach (var p in model.Transformer.Parameters)
+        {
+            if (!st.Tensors.TryGetValue(p.Name, out var info) || info.DType != SafeTensorsDType.I8) continue;
+            var scale = ScaleOf(st, info) ?? throw new ModelFormatException($"{file}: int8 tensor \"{p.Name}\" has no F32 \"{p.Name}{ScaleSuffix}\" of {info.Shape[0]} values");
+            var values = ReadBytes(file, info);
+            var scales = ReadBytes(file, scale);
+            Int8Weights.Attach(p, Int8Matrix.FromQuantized(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(values),
+                System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(scales), info.Shape[0], info.Shape[1]));
+        }
+        model.QuantizeInt8 = true;
+        return true;
+    }
+
+    /// <summary>The F32 per-row scale of a 2-D I8 tensor, or null when the file has none that fits.</summary>
+    internal static SafeTensorInfo? ScaleOf(SafeTensorsFile file, SafeTensorInfo info) =>
+        info.Shape.Length == 2 && file.Tensors.TryGetValue(info.Name + ScaleSuffix, out var s)
+        && s.DType == SafeTensorsDType.F32 && s.Shape.Length == 1 && s.Shape[0] == info.Shape[0] ? s : null;
+
+    /// <summary>destination[j, k] = scales[j] · q[j, k] (the float32 view of an int8 weight).</summary>
+    internal static void Dequantize(ReadOnlySpan<sbyte> q, ReadOnlySpan<float> scales, Span<float> destination)
+    {
+        int rows = scales.Length, k = rows == 0 ? 0 : q.Length / rows;
+        for (int j = 0; j < rows; j++)
+        {
+            for (int c = 0; c < k; c++) destination[j * k + c] = scales[j] * q[j * k + c];
+        }
+    }
+
+    private static byte[] ReadBytes(string path, SafeTensorInfo info)
+    {
+        using var fs = File.OpenRead(path);
+        var len = new byte[8];
+        fs.ReadExactly(len);
+        long dataStart = 8 + (long)BitConverter.ToUInt64(len);
+        fs.Position = dataStart + info.Begin;
+        var data = new byte[info.End - info.Begin];
+        fs.ReadExactly(data);
+        return data;
+    }
+
+    private static void CopyFolder(string source, string output, string transformerDir)
+    {
+        if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
+            throw new IOException($"{output}: the output folder exists and is not empty");
+        foreach (string dir in Directory.EnumerateDirectories(source, "*", SearchOption.AllDirectories))
+            Directory.CreateDirectory(Path.Combine(output, Path.GetRelativePath(source, dir)));
+        Directory.CreateDirectory(output);
+        foreach (string file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            string name = Path.GetFileName(file);
+            bool weights = Path.GetFullPath(Path.GetDirectoryName(file)!) == transformerDir.TrimEnd(Path.DirectorySeparatorChar)
+                && WeightFiles.Any(e => name.EndsWith(e, StringComparison.OrdinalIgnoreCase));
+            if (!weights) File.Copy(file, Path.Combine(output, Path.GetRelativePath(source, file)));
+        }
+    }
+}

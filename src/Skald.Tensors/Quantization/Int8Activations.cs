@@ -1,0 +1,83 @@
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Skald.Tensors.Quantization;
+
+/// <summary>
+/// Dynamic quantisation of activations, one row (token) at a time, asymmetric unsigned:
+/// x ≈ scale · (q − zero), q in [0, levels], where lo = min(0, min x), hi = max(0, max x), scale = (hi − lo) / levels,
+/// zero = round(−lo / scale). <c>levels</c> is 255 (8 bits, for vpdpbusd) or 127 (7 bits, so that vpmaddubsw's
+/// pairwise int16 sums, at most 2 · 127 · 128, never saturate). The vector path and its scalar twin give the same bytes.
+/// </summary>
+public static class Int8Activations
+{
+    /// <summary>
+    /// Quantises row-major x [m, k] into q [m, ldq] (ldq ≥ k; columns k..ldq are set to 0), with per-row
+    /// <paramref name="scales"/> and <paramref name="zeros"/> [m].
+    /// </summary>
+    public static void Quantize(ReadOnlySpan<float> x, int m, int k, int levels, Span<byte> q, int ldq,
+        Span<float> scales, Span<int> zeros, bool vectorized = true)
+    {
+        if (levels is not (127 or 255)) throw new ArgumentOutOfRangeException(nameof(levels), "levels is 127 or 255");
+        if (ldq < k || x.Length < (long)m * k || q.Length < (long)m * ldq || scales.Length < m || zeros.Length < m)
+            throw new ArgumentException("buffers too small for [m, k]");
+        for (int i = 0; i < m; i++)
+            QuantizeRow(x.Slice(i * k, k), levels, q.Slice(i * ldq, ldq), out scales[i], out zeros[i], vectorized);
+    }
+
+    /// <summary>One row: the codes into <paramref name="q"/> (its tail beyond x's length zeroed), the scale and zero point.</summary>
+    internal static void QuantizeRow(ReadOnlySpan<float> x, int levels, Span<byte> q, out float scale, out int zero, bool vectorized)
+    {
+        int k = x.Length;
+        float lo = MathF.Min(0f, TensorPrimitives.Min(x)), hi = MathF.Max(0f, TensorPrimitives.Max(x));
+        q[k..].Clear();
+        if (!(hi > lo) || !float.IsFinite(hi - lo))
+        {
+            // All zero (or not finite): every code 0 with zero point 0 and scale 0 gives y = bias.
+            scale = 0f;
+            zero = 0;
+            q[..k].Clear();
+            return;
+        }
+        scale = (hi - lo) / levels;
+        float inv = 1f / scale;
+        float z = Math.Clamp(MathF.Round(-lo * inv), 0f, levels);
+        zero = (int)z;
+        int c = 0;
+        if (vectorized && Avx.IsSupported)
+            c = RowAvx(x, q, inv, z, levels);
+        for (; c < k; c++) q[c] = (byte)Math.Clamp(MathF.Round(x[c] * inv) + z, 0f, levels);
+    }
+
+    // 32 values a step: round(x·inv) + z, clamped to [0, levels], converted exactly and narrowed to bytes.
+    private static unsafe int RowAvx(ReadOnlySpan<float> x, Span<byte> q, float inv, float z, int levels)
+    {
+        int k = x.Length, c = 0;
+        var vInv = Vector256.Create(inv);
+        var vZ = Vector256.Create(z);
+        var vMax = Vector256.Create((float)levels);
+        fixed (float* px = x)
+        fixed (byte* pq = q)
+        {
+            for (; c + 32 <= k; c += 32)
+            {
+                var i0 = Code(Avx.LoadVector256(px + c), vInv, vZ, vMax);
+                var i1 = Code(Avx.LoadVector256(px + c + 8), vInv, vZ, vMax);
+                var i2 = Code(Avx.LoadVector256(px + c + 16), vInv, vZ, vMax);
+                var i3 = Code(Avx.LoadVector256(px + c + 24), vInv, vZ, vMax);
+                var s0 = Vector256.Narrow(i0, i1).AsUInt16();
+                var s1 = Vector256.Narrow(i2, i3).AsUInt16();
+                Vector256.Narrow(s0, s1).Store(pq + c);
+            }
+        }
+        return c;
+    }
+
+    private static Vector256<int> Code(Vector256<float> x, Vector256<float> inv, Vector256<float> z, Vector256<float> max)
+    {
+        var v = Avx.Add(Avx.RoundToNearestInteger(Avx.Multiply(x, inv)), z);
+        v = Avx.Min(Avx.Max(v, Vector256<float>.Zero), max);
+        return Avx.ConvertToVector256Int32WithTruncation(v);
+    }
+}

@@ -1,0 +1,151 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Skald.Tensors.Quantization;
+
+/// <summary>
+/// The int8 Linear: y[m, N] = x[m, K] · Wᵀ + b with W an <see cref="Int8Matrix"/> (per-row symmetric int8) and x
+/// quantised per row on the fly (<see cref="Int8Activations"/>: u8 codes, scale, zero point). Integer products are
+/// accumulated exactly in int32 by 4 × 16 tiles (<see cref="Int8TileVnni"/>, <see cref="Int8TileAvx2"/>, or the scalar
+/// twin <see cref="Int8TileScalar"/>); the store dequantises each tile:
+/// y[i, j] = (acc[i, j] − zero[i] · rowsum[j]) · (scale[i] · wscale[j]) + b[j].
+/// Work splits over panels of 16 output columns; rows go in blocks of 64 so one block's codes stay in L2 while the
+/// panels pass through L1.
+/// </summary>
+public static unsafe class Int8Gemm
+{
+    /// <summary>Rows of a tile.</summary>
+    internal const int TileRows = 4;
+
+    private const int RowBlock = 64;
+
+    [ThreadStatic] private static byte[]? codes;
+    [ThreadStatic] private static float[]? rowScales;
+    [ThreadStatic] private static int[]? rowZeros;
+
+    /// <summary>
+    /// The fastest kernel this CPU runs (AVX-VNNI, else AVX2), or null when it has neither (then callers keep float32).
+    /// </summary>
+    public static Int8Kernel? Best { get; } =
+        AvxVnni.IsSupported ? Int8Kernel.AvxVnni : Avx2.IsSupported ? Int8Kernel.Avx2 : null;
+
+    /// <summary>Whether <paramref name="kernel"/> runs on this CPU (the scalar twin always does).</summary>
+    public static bool IsSupported(Int8Kernel kernel) => kernel switch
+    {
+        Int8Kernel.AvxVnni => AvxVnni.IsSupported,
+        Int8Kernel.Avx2 => Avx2.IsSupported,
+        _ => true,
+    };
+
+    /// <summary>Activation levels a kernel's codes use: 255 for VNNI, 127 for AVX2 (no int16 saturation).</summary>
+    public static int ActivationLevels(Int8Kernel kernel) => kernel == Int8Kernel.AvxVnni ? 255 : 127;
+
+    /// <summary>
+    /// y[m, N] = x[m, K] · Wᵀ + bias (bias may be empty) with <paramref name="kernel"/> (default <see cref="Best"/>)
+    /// and activation codes of <paramref name="levels"/> levels (default: the kernel's own).
+    /// </summary>
+    public static void Linear(ReadOnlySpan<float> x, Int8Matrix weight, ReadOnlySpan<float> bias, Span<float> y, int m,
+        Int8Kernel? kernel = null, int? levels = null)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        var use = kernel ?? Best ?? throw new PlatformNotSupportedException("this CPU has neither AVX-VNNI nor AVX2 for int8 GEMM");
+        if (!IsSupported(use)) throw new PlatformNotSupportedException($"this CPU does not run the {use} int8 kernel");
+        int k = weight.K, n = weight.N, kp = weight.PaddedK;
+        if (x.Length < (long)m * k || y.Length < (long)m * n || (!bias.IsEmpty && bias.Length < n))
+            throw new ArgumentException($"x needs [{m}, {k}], y [{m}, {n}] and bias {n} values");
+        if (m <= 0) return;
+        int mp = (m + TileRows - 1) / TileRows * TileRows;
+        var q = Grow(ref codes, mp * kp);
+        var scales = Grow(ref rowScales, mp);
+        var zeros = Grow(ref rowZeros, mp);
+        q.AsSpan(m * kp, (mp - m) * kp).Clear();
+        int lv = levels ?? ActivationLevels(use);
+        fixed (float* px = x)
+        fixed (float* py = y)
+        fixed (float* pb = bias)
+        {
+            nint xa = (nint)px, ya = (nint)py, ba = bias.IsEmpty ? 0 : (nint)pb;
+            Parallelism.For(m, 16, (r0, r1) =>
+            {
+                for (int i = r0; i < r1; i++)
+                {
+                    Int8Activations.QuantizeRow(new ReadOnlySpan<float>((float*)xa + (long)i * k, k), lv,
+                        q.AsSpan(i * kp, kp), out scales[i], out zeros[i], vectorized: true);
+                }
+            });
+            int panels = weight.PaddedN / Int8Matrix.PanelWidth;
+            Parallelism.For(panels, 1, (p0, p1) => Panels(use, weight, q, scales, zeros, m, (float*)ba, (float*)ya, p0, p1));
+        }
+    }
+
+    private static void Panels(Int8Kernel kernel, Int8Matrix w, byte[] q, float[] scales, int[] zeros, int m,
+        float* bias, float* y, int p0, int p1)
+    {
+        int kp = w.PaddedK, groups = kp / Int8Matrix.GroupDepth, n = w.N;
+        int* acc = stackalloc int[TileRows * Int8Matrix.PanelWidth];
+        fixed (byte* pq = q)
+        fixed (sbyte* pw = w.Packed)
+        fixed (float* ps = scales, pws = w.Scales)
+        fixed (int* pz = zeros, prs = w.RowSums)
+        {
+            for (int b0 = 0; b0 < m; b0 += RowBlock)
+            {
+                int b1 = Math.Min(m, b0 + RowBlock);
+                for (int p = p0; p < p1; p++)
+                {
+                    sbyte* panel = pw + (long)p * kp * Int8Matrix.PanelWidth;
+                    int col0 = p * Int8Matrix.PanelWidth, cols = Math.Min(Int8Matrix.PanelWidth, n - col0);
+                    for (int r = b0; r < b1; r += TileRows)
+                    {
+                        byte* a = pq + (long)r * kp;
+                        switch (kernel)
+                        {
+                            case Int8Kernel.AvxVnni: Int8TileVnni.Tile(a, kp, panel, groups, acc); break;
+                            case Int8Kernel.Avx2: Int8TileAvx2.Tile(a, kp, panel, groups, acc); break;
+                            default: Int8TileScalar.Tile(a, kp, panel, groups, acc); break;
+                        }
+                        Store(acc, r, Math.Min(TileRows, m - r), col0, cols, ps, pz, pws, prs, bias, y, n);
+                    }
+                }
+            }
+        }
+    }
+
+    // y[row, col0..col0+cols] = (acc − zero·rowsum) · (scale · wscale) + bias, a tile's rows; the same arithmetic in
+    // the vector and the scalar branch (int32 subtract, exact int→float, one multiply, one add).
+    private static void Store(int* acc, int row0, int rows, int col0, int cols, float* scales, int* zeros,
+        float* wScales, int* rowSums, float* bias, float* y, int ldy)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float s = scales[row0 + r];
+            int z = zeros[row0 + r];
+            int* ar = acc + r * Int8Matrix.PanelWidth;
+            float* yr = y + (long)(row0 + r) * ldy + col0;
+            int c = 0;
+            if (Avx2.IsSupported && cols == Int8Matrix.PanelWidth)
+            {
+                var vz = Vector256.Create(z);
+                var vs = Vector256.Create(s);
+                for (; c < Int8Matrix.PanelWidth; c += 8)
+                {
+                    var centred = Avx2.Subtract(Avx.LoadVector256(ar + c), Avx2.MultiplyLow(vz, Avx.LoadVector256(rowSums + col0 + c)));
+                    var v = Avx.Multiply(Avx.ConvertToVector256Single(centred), Avx.Multiply(vs, Avx.LoadVector256(wScales + col0 + c)));
+                    if (bias != null) v = Avx.Add(v, Avx.LoadVector256(bias + col0 + c));
+                    Avx.Store(yr + c, v);
+                }
+            }
+            for (; c < cols; c++)
+            {
+                float v = (float)(ar[c] - z * rowSums[col0 + c]) * (s * wScales[col0 + c]);
+                yr[c] = bias != null ? v + bias[col0 + c] : v;
+            }
+        }
+    }
+
+    private static T[] Grow<T>(ref T[]? buffer, int length)
+    {
+        if (buffer is null || buffer.Length < length) buffer = new T[Math.Max(length, (buffer?.Length ?? 0) * 3 / 2)];
+        return buffer;
+    }
+}

@@ -1,0 +1,73 @@
+using Skald.Models.Quantization;
+using Skald.Tensors.Quantization;
+using Skald.Tests;
+
+namespace Skald.Models.Tests.Quantization;
+
+/// <summary>
+/// Int8 inference of a whole encoder: embeddings within cosine 0.99 of float32 on the fixture texts, and a saved int8
+/// folder (<see cref="Int8Checkpoint"/>) that loads back with the very same int8 weights (no re-quantisation).
+/// </summary>
+public sealed class Int8EncodeTests
+{
+    private static readonly string[] Texts = [.. File.ReadLines(Path.Combine(TestPaths.FixtureModel(""), "texts.txt")).Where(t => t.Length > 0).Take(24)];
+
+    private static double Cosine(float[] a, float[] b)
+    {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            dot += a[i] * b[i];
+            na += a[i] * a[i];
+            nb += b[i] * b[i];
+        }
+        return dot / Math.Sqrt(na * nb);
+    }
+
+    [Theory]
+    [InlineData("bert-cased-mean")]
+    [InlineData("bert-uncased-max")]
+    public void Int8EmbeddingsAreWithinCosine099OfFloat32(string fixture)
+    {
+        var model = SentenceEncoder.Load(TestPaths.FixtureModel(fixture));
+        var f32 = model.Encode(Texts);
+        model.QuantizeInt8 = true;
+        var i8 = model.Encode(Texts);
+        if (Int8Gemm.Best is null)
+        {
+            Assert.Equal(f32, i8); // no int8 instructions: float32, same result
+            return;
+        }
+        Assert.NotEqual(f32[0], i8[0]);
+        double worst = Enumerable.Range(0, Texts.Length).Min(i => Cosine(f32[i], i8[i]));
+        Assert.True(worst >= 0.99, $"worst cosine {worst:F5} to float32");
+        model.QuantizeInt8 = false;
+        Assert.Equal(f32, model.Encode(Texts)); // off again: float32 bit for bit
+    }
+
+    [Fact]
+    public void SavedInt8FolderLoadsBackWithTheSameWeightsAndEmbeddings()
+    {
+        if (Int8Gemm.Best is null) return; // Save needs an int8 kernel; covered by the cosine test's fallback branch
+        var model = SentenceEncoder.Load(TestPaths.FixtureModel("bert-cased-mean"));
+        model.QuantizeInt8 = true;
+        var expected = model.Encode(Texts);
+        string dir = Path.Combine(TestPaths.NewTempDir(), "int8");
+        var keys = Int8Checkpoint.Save(model, dir);
+        Assert.Contains("encoder.layer.0.attention.self.query.weight", keys);
+        Assert.Contains("encoder.layer.1.output.dense.weight", keys);
+        Assert.DoesNotContain(keys, k => k.Contains("embeddings") || k.Contains("LayerNorm"));
+        Assert.True(File.Exists(Path.Combine(dir, Int8Checkpoint.ConfigFile)));
+        Assert.True(File.Exists(Path.Combine(dir, "1_Pooling", "config.json")));
+        Assert.True(new FileInfo(Path.Combine(dir, "model.safetensors")).Length
+            < new FileInfo(Path.Combine(TestPaths.FixtureModel("bert-cased-mean"), "model.safetensors")).Length);
+
+        var loaded = SentenceEncoder.Load(dir);
+        Assert.True(loaded.QuantizeInt8);
+        Assert.Equal(expected, loaded.Encode(Texts)); // the stored int8 values, not re-quantised ones
+        loaded.QuantizeInt8 = false; // float32 reads scale · q
+        var dequantised = loaded.Encode(Texts);
+        for (int i = 0; i < Texts.Length; i++) Assert.True(Cosine(expected[i], dequantised[i]) >= 0.99);
+        Assert.Throws<IOException>(() => Int8Checkpoint.Save(model, dir));
+    }
+}

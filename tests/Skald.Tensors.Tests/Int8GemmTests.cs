@@ -1,0 +1,145 @@
+using Skald.Tensors.Autograd;
+using Skald.Tensors.Quantization;
+
+namespace Skald.Tensors.Tests;
+
+/// <summary>
+/// The int8 Linear (<see cref="Int8Gemm"/>): every vector tile equals the scalar twin exactly (integer products are
+/// exact, the store is shared), the activation quantiser's vector path equals its scalar twin, the result approximates
+/// the float32 product, and a stacked weight's int8 form is its parts' rows.
+/// </summary>
+public sealed class Int8GemmTests
+{
+    private static readonly (int M, int K, int N)[] Shapes = [(1, 1, 1), (3, 5, 7), (7, 37, 21), (33, 384, 48), (70, 130, 100)];
+
+    private static float[] Random(Random rng, int count, float scale = 1f)
+    {
+        var v = new float[count];
+        for (int i = 0; i < count; i++) v[i] = (float)(rng.NextDouble() * 2 - 1) * scale;
+        return v;
+    }
+
+    private static void SameAsScalar(Int8Kernel kernel)
+    {
+        var rng = new Random(7 + (int)kernel);
+        foreach (var (m, k, n) in Shapes)
+        foreach (bool withBias in new[] { false, true })
+        {
+            var x = Random(rng, m * k, 3f);
+            if (m > 2) x.AsSpan(k, k).Clear(); // an all-zero row
+            var w = Int8Matrix.Quantize(Random(rng, n * k, 0.2f), n, k);
+            var bias = withBias ? Random(rng, n) : [];
+            int levels = Int8Gemm.ActivationLevels(kernel);
+            var fast = new float[m * n];
+            var twin = new float[m * n];
+            Int8Gemm.Linear(x, w, bias, fast, m, kernel);
+            Int8Gemm.Linear(x, w, bias, twin, m, Int8Kernel.Scalar, levels);
+            Assert.True(fast.AsSpan().SequenceEqual(twin), $"{kernel} differs from the scalar twin at [{m}, {k}]·[{n}, {k}]ᵀ, bias {withBias}");
+        }
+    }
+
+    [KernelFact(Int8Kernel.Avx2)]
+    public void Avx2TileEqualsScalarTwinExactly() => SameAsScalar(Int8Kernel.Avx2);
+
+    [KernelFact(Int8Kernel.AvxVnni)]
+    public void VnniTileEqualsScalarTwinExactly() => SameAsScalar(Int8Kernel.AvxVnni);
+
+    [Theory]
+    [InlineData(127)]
+    [InlineData(255)]
+    public void ActivationQuantiserVectorPathEqualsScalarTwin(int levels)
+    {
+        var rng = new Random(levels);
+        foreach (int k in new[] { 1, 31, 32, 100, 384 })
+        {
+            int m = 5, ldq = k + 3;
+            var x = Random(rng, m * k, 4f);
+            for (int i = 0; i < k; i++) x[2 * k + i] = MathF.Abs(x[2 * k + i]); // a row without negatives: zero point 0
+            var (qa, sa, za) = (new byte[m * ldq], new float[m], new int[m]);
+            var (qb, sb, zb) = (new byte[m * ldq], new float[m], new int[m]);
+            qa.AsSpan().Fill(9);
+            Int8Activations.Quantize(x, m, k, levels, qa, ldq, sa, za);
+            Int8Activations.Quantize(x, m, k, levels, qb, ldq, sb, zb, vectorized: false);
+            Assert.Equal(qb, qa);
+            Assert.Equal(sb, sa);
+            Assert.Equal(zb, za);
+            Assert.All(qa, b => Assert.InRange(b, 0, levels));
+            for (int i = 0; i < m; i++)
+            {
+                Assert.Equal(0, qa[i * ldq + k]); // padding cleared
+                for (int c = 0; c < k; c++) Assert.InRange(sa[i] * (qa[i * ldq + c] - za[i]) - x[i * k + c], -sa[i] * 0.51f, sa[i] * 0.51f);
+            }
+        }
+    }
+
+    [Fact]
+    public void ScalarTwinApproximatesTheFloatProduct()
+    {
+        var rng = new Random(3);
+        int m = 16, k = 256, n = 40;
+        var x = Random(rng, m * k);
+        var wf = Random(rng, n * k, 0.1f);
+        var bias = Random(rng, n);
+        var exact = new float[m * n];
+        Kernels.Linear.Forward(x, wf, bias, exact, m, k, n);
+        foreach (int levels in new[] { 127, 255 })
+        {
+            var y = new float[m * n];
+            Int8Gemm.Linear(x, Int8Matrix.Quantize(wf, n, k), bias, y, m, Int8Kernel.Scalar, levels);
+            double err = 0, norm = 0;
+            for (int i = 0; i < y.Length; i++)
+            {
+                err += (y[i] - exact[i]) * (y[i] - exact[i]);
+                norm += exact[i] * exact[i];
+            }
+            Assert.True(Math.Sqrt(err / norm) < (levels == 255 ? 0.01 : 0.02), $"relative error {Math.Sqrt(err / norm)} with {levels} levels");
+        }
+    }
+
+    [Fact]
+    public void WeightQuantisationRoundTripsAndStacksPartsBitForBit()
+    {
+        var rng = new Random(11);
+        var w = Random(rng, 20 * 9);
+        var m = Int8Matrix.Quantize(w, 20, 9);
+        var values = new sbyte[20 * 9];
+        for (int j = 0; j < 20; j++) m.CopyRow(j, values.AsSpan(j * 9, 9));
+        var again = Int8Matrix.FromQuantized(values, m.Scales.AsSpan(0, 20), 20, 9);
+        Assert.Equal(m.Dequantize(), again.Dequantize());
+        var deq = m.Dequantize();
+        for (int i = 0; i < w.Length; i++) Assert.InRange(deq[i] - w[i], -m.Scales[i / 9] * 0.5001f, m.Scales[i / 9] * 0.5001f);
+
+        if (Int8Gemm.Best is null) return;
+        var (whole, parts) = Parameter.Stack("qkv", [("q", [20, 9]), ("k", [20, 9])], weightDecay: true);
+        w.CopyTo(parts[0].Data.Span);
+        Random(rng, 180).CopyTo(parts[1].Data.Span);
+        var direct = Int8Matrix.Quantize(whole.Data.Span, 40, 9);
+        Int8Weights.Attach(parts[0], Int8Weights.For(parts[0])!);
+        Int8Weights.Attach(parts[1], Int8Weights.For(parts[1])!);
+        var stacked = Int8Weights.For(whole)!;
+        Assert.Equal(direct.Dequantize(), stacked.Dequantize());
+        Assert.Equal(direct.Packed, stacked.Packed);
+        Assert.Equal(direct.RowSums, stacked.RowSums);
+    }
+
+    [Fact]
+    public void QuantizedTapeRunsLinearInInt8()
+    {
+        var rng = new Random(5);
+        var weight = new Parameter("w", Random(rng, 24 * 32, 0.2f), [24, 32], weightDecay: true);
+        var x = Random(rng, 6 * 32);
+        var plain = new Tape(recording: false);
+        var quant = new Tape(recording: false) { QuantizeLinear = true };
+        var yf = Ops.Linear(plain, plain.Constant(x, 6, 32), weight, null).Span.ToArray();
+        var yq = Ops.Linear(quant, quant.Constant(x, 6, 32), weight, null).Span.ToArray();
+        if (Int8Gemm.Best is null)
+        {
+            Assert.Equal(yf, yq); // no int8 instructions: float32
+            return;
+        }
+        Assert.NotEqual(yf, yq);
+        var expected = new float[6 * 24];
+        Int8Gemm.Linear(x, Int8Weights.For(weight)!, [], expected, 6);
+        Assert.Equal(expected, yq);
+    }
+}

@@ -1,0 +1,14 @@
+using Skald.Tensors.Quantization;
+
+namespace Skald.Tensors.Tests;
+
+/// <summary>A fact that runs only on a CPU with the given int8 kernel's instructions (skipped with the reason otherwise).</summary>
+public sealed class KernelFactAttribute : FactAttribute
+{
+    /// <summary>Skips unless <paramref name="kernel"/> runs here.</summary>
+    public KernelFactAttribute(Int8Kernel kernel)
+    {
+        if (!Int8Gemm.IsSupported(kernel))
+            Skip = $"this CPU lacks the {kernel} instructions (check /proc/cpuinfo for {(kernel == Int8Kernel.AvxVnni ? "avx_vnni" : "avx2")}); its exactness test runs where they exist";
+    }
+}

@@ -35,6 +35,7 @@ public sealed partial class Tokenizer
         _model = model;
         _postProcessor = postProcessor;
         _added = added;
+        _fast = CreateFastPath(normalizer, preTokenizer, model);
         TruncationMaxLength = truncationMaxLength;
         if (padToken is null && padId is null)
         {
@@ -229,7 +230,8 @@ public sealed partial class Tokenizer
     }
 
     private Encoding EncodeCore(string a, string? b, bool addSpecialTokens, int maxLength) =>
-        EncodeCore(a, b, addSpecialTokens, maxLength > 0 ? new TruncationOptions(maxLength) : null);
+        (b is null && maxLength <= 0 ? TryFastEncode(a, addSpecialTokens) : null)
+        ?? EncodeCore(a, b, addSpecialTokens, maxLength > 0 ? new TruncationOptions(maxLength) : null);
 
     private Encoding EncodeCore(string a, string? b, bool addSpecialTokens, TruncationOptions? truncation)
     {
@@ -251,6 +253,7 @@ public sealed partial class Tokenizer
     /// </summary>
     internal RawEncoding EncodeSequence(string text, int sequenceId, TruncationOptions? truncation = null)
     {
+        if (TryFastSequence(text, truncation, out var fast)) return ToRaw(fast, sequenceId);
         var pts = _added.ExtractAndNormalize(text, _normalizer);
         _preTokenizer?.PreTokenize(pts);
         var enc = new RawEncoding();

@@ -13,6 +13,7 @@ internal sealed class WordPieceModel : IModel
     private readonly string _unkToken;
     private readonly string _prefix;
     private readonly int _maxChars;
+    private readonly int _maxKey;
 
     /// <summary>Creates the model; <paramref name="vocab"/> maps token to id.</summary>
     public WordPieceModel(Dictionary<string, int> vocab, string unkToken, string continuingSubwordPrefix, int maxInputCharsPerWord)
@@ -25,6 +26,7 @@ internal sealed class WordPieceModel : IModel
         int max = vocab.Count == 0 ? 0 : vocab.Values.Max() + 1;
         _byId = new string[max];
         foreach (var (tok, id) in vocab) if (id >= 0) _byId[id] = tok;
+        _maxKey = vocab.Count == 0 ? 0 : vocab.Keys.Max(k => k.Length);
     }
 
     /// <inheritdoc/>
@@ -45,35 +47,44 @@ internal sealed class WordPieceModel : IModel
     /// <inheritdoc/>
     public void Tokenize(ReadOnlySpan<char> text, List<Token> output)
     {
-        if (TextUtil.CodePoints(text) > _maxChars)
+        var buf = TokenBuffer.ForThread();
+        int first = buf.Count;
+        TokenizeInto(text, buf);
+        for (int i = first; i < buf.Count; i++) output.Add(new Token(buf.Ids[i], buf.Values[i], buf.Starts[i], buf.Ends[i]));
+        buf.Count = first;
+    }
+
+    /// <summary>
+    /// Appends the tokens of one word to <paramref name="buf"/> (offsets in UTF-16 units of <paramref name="text"/>):
+    /// greedy longest match first, continuation pieces looked up as prefix + piece through a span-keyed lookup (no
+    /// strings made). Candidates longer than the longest vocabulary entry are never hashed.
+    /// </summary>
+    public void TokenizeInto(ReadOnlySpan<char> text, TokenBuffer buf)
+    {
+        if (text.Length > _maxChars && TextUtil.CodePoints(text) > _maxChars)
         {
-            output.Add(Unk(text.Length));
+            AddUnk(buf, text.Length);
             return;
         }
-        int first = output.Count;
-        int need = text.Length + _prefix.Length;
-        Span<char> buf = need <= 256 ? stackalloc char[256] : new char[need];
-        _prefix.AsSpan().CopyTo(buf);
+        int first = buf.Count;
+        int plen = _prefix.Length;
+        char[] key = buf.KeyScratch(Math.Min(text.Length, _maxKey) + plen);
+        _prefix.AsSpan().CopyTo(key);
         int start = 0;
         while (start < text.Length)
         {
-            int end = text.Length;
+            int room = start > 0 ? _maxKey - plen : _maxKey;
+            int end = room < text.Length - start ? start + Math.Max(room, 0) : text.Length;
+            // Never cut a surrogate pair: a key ending in a lone high surrogate cannot be in the vocabulary.
+            if (end < text.Length && end > start && char.IsLowSurrogate(text[end]) && char.IsHighSurrogate(text[end - 1])) end--;
             bool found = false;
+            if (start > 0) text[start..end].CopyTo(key.AsSpan(plen));
             while (start < end)
             {
-                scoped ReadOnlySpan<char> sub;
-                if (start > 0)
+                scoped ReadOnlySpan<char> sub = start > 0 ? key.AsSpan(0, plen + end - start) : text[..end];
+                if (_lookup.TryGetValue(sub, out string? k, out int id))
                 {
-                    text[start..end].CopyTo(buf[_prefix.Length..]);
-                    sub = buf[..(_prefix.Length + end - start)];
-                }
-                else
-                {
-                    sub = text[..end];
-                }
-                if (_lookup.TryGetValue(sub, out string? key, out int id))
-                {
-                    output.Add(new Token(id, key, start, end));
+                    buf.Add(id, k, start, end);
                     found = true;
                     break;
                 }
@@ -81,12 +92,18 @@ internal sealed class WordPieceModel : IModel
             }
             if (!found)
             {
-                output.RemoveRange(first, output.Count - first);
-                output.Add(Unk(text.Length));
+                buf.Count = first;
+                AddUnk(buf, text.Length);
                 return;
             }
             start = end;
         }
+    }
+
+    private void AddUnk(TokenBuffer buf, int length)
+    {
+        var t = Unk(length);
+        buf.Add(t.Id, t.Value, t.Start, t.End);
     }
 
     private Token Unk(int length)

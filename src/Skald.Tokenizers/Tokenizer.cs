@@ -219,9 +219,16 @@ public sealed partial class Tokenizer
     /// </summary>
     private static void ForEachText(int count, Action<int> body)
     {
+        // Contiguous chunks (a few per core): one delegate call per text but little scheduling per text, and each
+        // thread walks neighbouring results, so the output array is not written by two cores on one cache line.
+        int chunk = Math.Max(8, count / (Environment.ProcessorCount * 8));
         try
         {
-            Parallel.For(0, count, body);
+            Parallel.For(0, (count + chunk - 1) / chunk, c =>
+            {
+                int end = Math.Min(count, (c + 1) * chunk);
+                for (int i = c * chunk; i < end; i++) body(i);
+            });
         }
         catch (AggregateException e)
         {

@@ -13,7 +13,7 @@ internal sealed class WordPieceModel : IModel
     private readonly string _unkToken;
     private readonly string _prefix;
     private readonly int _maxChars;
-    private readonly int _maxKey;
+    private readonly WordPieceTrie _trie;
 
     /// <summary>Creates the model; <paramref name="vocab"/> maps token to id.</summary>
     public WordPieceModel(Dictionary<string, int> vocab, string unkToken, string continuingSubwordPrefix, int maxInputCharsPerWord)
@@ -26,7 +26,7 @@ internal sealed class WordPieceModel : IModel
         int max = vocab.Count == 0 ? 0 : vocab.Values.Max() + 1;
         _byId = new string[max];
         foreach (var (tok, id) in vocab) if (id >= 0) _byId[id] = tok;
-        _maxKey = vocab.Count == 0 ? 0 : vocab.Keys.Max(k => k.Length);
+        _trie = new WordPieceTrie(vocab, continuingSubwordPrefix);
     }
 
     /// <inheritdoc/>
@@ -56,8 +56,8 @@ internal sealed class WordPieceModel : IModel
 
     /// <summary>
     /// Appends the tokens of one word to <paramref name="buf"/> (offsets in UTF-16 units of <paramref name="text"/>):
-    /// greedy longest match first, continuation pieces looked up as prefix + piece through a span-keyed lookup (no
-    /// strings made). Candidates longer than the longest vocabulary entry are never hashed.
+    /// greedy longest match first, as HF's loop over ever shorter substrings, found by one walk of the vocabulary trie
+    /// per piece (<see cref="TokenizeByLookup"/> is HF's loop itself, kept as the reference the tests compare with).
     /// </summary>
     public void TokenizeInto(ReadOnlySpan<char> text, TokenBuffer buf)
     {
@@ -67,21 +67,52 @@ internal sealed class WordPieceModel : IModel
             return;
         }
         int first = buf.Count;
-        int plen = _prefix.Length;
-        char[] key = buf.KeyScratch(Math.Min(text.Length, _maxKey) + plen);
+        int start = 0;
+        while (start < text.Length)
+        {
+            int root = start > 0 ? _trie.ContinuationRoot : 0;
+            int id = -1;
+            string? token = null;
+            int end = root < 0 ? -1 : _trie.Longest(text, start, root, out id, out token);
+            if (end < 0)
+            {
+                buf.Count = first;
+                AddUnk(buf, text.Length);
+                return;
+            }
+            buf.Add(id, token!, start, end);
+            start = end;
+        }
+    }
+
+    /// <summary>HF's loop: for each piece, look up ever shorter substrings (prefixed after the first) until one is in the vocabulary.</summary>
+    internal void TokenizeByLookup(ReadOnlySpan<char> text, TokenBuffer buf)
+    {
+        if (TextUtil.CodePoints(text) > _maxChars)
+        {
+            AddUnk(buf, text.Length);
+            return;
+        }
+        int first = buf.Count;
+        char[] key = buf.KeyScratch(text.Length + _prefix.Length);
         _prefix.AsSpan().CopyTo(key);
         int start = 0;
         while (start < text.Length)
         {
-            int room = start > 0 ? _maxKey - plen : _maxKey;
-            int end = room < text.Length - start ? start + Math.Max(room, 0) : text.Length;
-            // Never cut a surrogate pair: a key ending in a lone high surrogate cannot be in the vocabulary.
-            if (end < text.Length && end > start && char.IsLowSurrogate(text[end]) && char.IsHighSurrogate(text[end - 1])) end--;
+            int end = text.Length;
             bool found = false;
-            if (start > 0) text[start..end].CopyTo(key.AsSpan(plen));
             while (start < end)
             {
-                scoped ReadOnlySpan<char> sub = start > 0 ? key.AsSpan(0, plen + end - start) : text[..end];
+                scoped ReadOnlySpan<char> sub;
+                if (start > 0)
+                {
+                    text[start..end].CopyTo(key.AsSpan(_prefix.Length));
+                    sub = key.AsSpan(0, _prefix.Length + end - start);
+                }
+                else
+                {
+                    sub = text[..end];
+                }
                 if (_lookup.TryGetValue(sub, out string? k, out int id))
                 {
                     buf.Add(id, k, start, end);

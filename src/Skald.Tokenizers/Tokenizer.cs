@@ -263,7 +263,7 @@ public sealed partial class Tokenizer
         if (TryFastSequence(text, truncation, out var fast)) return ToRaw(fast, sequenceId);
         var pts = _added.ExtractAndNormalize(text, _normalizer);
         _preTokenizer?.PreTokenize(pts);
-        var enc = new RawEncoding();
+        var enc = new RawEncoding(text.Length / 3 + 4);
         var tokens = new List<Token>();
         var splits = pts.Splits;
         int limit = truncation is { MaxLength: > 0 } ? truncation.MaxLength : int.MaxValue;
@@ -285,7 +285,19 @@ public sealed partial class Tokenizer
         {
             var split = splits[k];
             var ns = split.Normalized;
-            foreach (var tok in TokensOf(split, tokens))
+            List<Token> pieceTokens;
+            if (split.Tokens is not null || fromEnd)
+            {
+                pieceTokens = TokensOf(split, tokens);
+            }
+            else
+            {
+                // Forward pass: each piece is tokenized once, into one reused list.
+                tokens.Clear();
+                _model.Tokenize(ns.Span, tokens);
+                pieceTokens = tokens;
+            }
+            foreach (var tok in pieceTokens)
                 enc.Add(tok.Id, tok.Value, ns.ToOriginal(tok.Start, tok.End), sequenceId, 0, sequenceId);
         }
         return enc;

@@ -22,7 +22,7 @@ foreach (var path in args.Skip(2))
     var tk = Load(path, out string? why);
     if (tk is null)
     {
-        Console.WriteLine(JsonSerializer.Serialize(new { engine = "ml-tokenizers", tokenizer = name, skipped = why }));
+        Console.Error.WriteLine($"ml-tokenizers: {name} skipped ({why})");
         continue;
     }
     var skald = Skald.Tokenizers.Tokenizer.FromFile(path);
@@ -39,27 +39,34 @@ foreach (var path in args.Skip(2))
             firstMismatch ??= t;
         }
     }
-    double one = Measure(1), two = Measure(Environment.ProcessorCount);
+    double one = Measure(1, out double cpuOne), two = Measure(Environment.ProcessorCount, out double cpuAll);
     Console.WriteLine(JsonSerializer.Serialize(new
     {
         engine = "ml-tokenizers", tokenizer = name, threads = Environment.ProcessorCount, lines = texts.Length,
         mb = bytes / 1e6, tokens, id_mismatches = mismatches, first_mismatch = firstMismatch,
         mb_per_s = Math.Round(two, 2), mb_per_s_1t = Math.Round(one, 2),
+        cpu_mb_per_s = Math.Round(cpuAll, 2), cpu_mb_per_s_1t = Math.Round(cpuOne, 2),
     }));
 
-    double Measure(int threads)
+    // MB/s of wall time; cpu: MB per second of the process's CPU time.
+    double Measure(int threads, out double cpu)
     {
         var opts = new ParallelOptions { MaxDegreeOfParallelism = threads };
         void Round() => Parallel.For(0, texts.Length, opts, i => tk.EncodeToIds(texts[i]));
         Round(); // warm-up
         int rounds = 0;
+        var proc = Process.GetCurrentProcess();
+        var cpu0 = proc.TotalProcessorTime;
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed.TotalSeconds < seconds || rounds < 2)
         {
             Round();
             rounds++;
         }
-        return bytes * rounds / sw.Elapsed.TotalSeconds / 1e6;
+        double wall = sw.Elapsed.TotalSeconds;
+        proc.Refresh();
+        cpu = bytes * rounds / (proc.TotalProcessorTime - cpu0).TotalSeconds / 1e6;
+        return bytes * rounds / wall / 1e6;
     }
 }
 return 0;

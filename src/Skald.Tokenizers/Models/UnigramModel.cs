@@ -75,10 +75,13 @@ internal sealed class UnigramModel : IModel
         int size = text.Length;
         if (size == 0) return;
         double unkScore = _minScore - UnkPenalty;
-        var bestScore = new double[size + 1];
-        var startsAt = new int[size + 1];
-        var bestId = new int[size + 1];
-        Array.Fill(startsAt, -1);
+        var scratch = t_scratch ??= new Scratch();
+        scratch.Ensure(size + 1);
+        var bestScore = scratch.BestScore;
+        var startsAt = scratch.StartsAt;
+        var bestId = scratch.BestId;
+        bestScore[0] = 0;
+        startsAt.AsSpan(0, size + 1).Fill(-1);
         int pos = 0;
         while (pos < size)
         {
@@ -116,7 +119,8 @@ internal sealed class UnigramModel : IModel
         }
 
         // Backtrack, fusing consecutive unknown pieces.
-        var pieces = new List<(int Start, int End)>();
+        var pieces = scratch.Pieces;
+        pieces.Clear();
         int endsAt = size;
         int fuseEnd = -1;
         while (endsAt > 0)
@@ -151,6 +155,27 @@ internal sealed class UnigramModel : IModel
             }
             if (_byteFallback && TryByteFallback(span, s, e, output)) continue;
             output.Add(new Token(_unkId ?? throw new TokenizerException("Unigram: encountered an unknown token but unk_id is missing"), span.ToString(), s, e));
+        }
+    }
+
+    [ThreadStatic]
+    private static Scratch? t_scratch;
+
+    /// <summary>Per-thread lattice arrays (only [0, size] is used; startsAt is reset and bestScore[0] zeroed per word).</summary>
+    private sealed class Scratch
+    {
+        public double[] BestScore = new double[64];
+        public int[] StartsAt = new int[64];
+        public int[] BestId = new int[64];
+        public readonly List<(int Start, int End)> Pieces = new(32);
+
+        public void Ensure(int n)
+        {
+            if (n <= StartsAt.Length) return;
+            int cap = Math.Max(n, StartsAt.Length * 2);
+            BestScore = new double[cap];
+            StartsAt = new int[cap];
+            BestId = new int[cap];
         }
     }
 

@@ -52,7 +52,9 @@ foreach (var path in args.Skip(2))
     double Measure(int threads, out double cpu)
     {
         var opts = new ParallelOptions { MaxDegreeOfParallelism = threads };
-        void Round() => Parallel.For(0, texts.Length, opts, i => tk.EncodeToIds(texts[i]));
+        // Results are kept, as Skald's EncodeBatch (and its one-thread loop) keep theirs.
+        var kept = new IReadOnlyList<int>[texts.Length];
+        void Round() => Parallel.For(0, texts.Length, opts, i => kept[i] = tk.EncodeToIds(texts[i]));
         Round(); // warm-up
         int rounds = 0;
         var proc = Process.GetCurrentProcess();

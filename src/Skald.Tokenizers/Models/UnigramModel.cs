@@ -15,8 +15,7 @@ internal sealed class UnigramModel : IModel
     private readonly (string Piece, double Score)[] _vocab;
     private readonly Dictionary<string, int> _ids;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
-    private readonly Dictionary<long, int> _edges = [];
-    private readonly List<int> _terminal = [-1];
+    private readonly VocabularyTrie _trie;
     private readonly int? _unkId;
     private readonly bool _byteFallback;
     private readonly double _minScore = double.PositiveInfinity;
@@ -34,24 +33,7 @@ internal sealed class UnigramModel : IModel
             if (vocab[i].Score < _minScore) _minScore = vocab[i].Score;
         }
         _lookup = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
-        foreach (var (piece, id) in _ids) Insert(piece, id);
-    }
-
-    private void Insert(string piece, int id)
-    {
-        int node = 0;
-        foreach (char c in piece)
-        {
-            long key = ((long)node << 16) | c;
-            if (!_edges.TryGetValue(key, out int next))
-            {
-                next = _terminal.Count;
-                _terminal.Add(-1);
-                _edges[key] = next;
-            }
-            node = next;
-        }
-        if (piece.Length > 0) _terminal[node] = id;
+        _trie = new VocabularyTrie(_ids, "");
     }
 
     /// <inheritdoc/>
@@ -91,8 +73,9 @@ internal sealed class UnigramModel : IModel
             int node = 0;
             for (int i = pos; i < size; i++)
             {
-                if (!_edges.TryGetValue(((long)node << 16) | text[i], out node)) break;
-                int id = _terminal[node];
+                node = _trie.Next(node, text[i]);
+                if (node < 0) break;
+                int id = _trie.TerminalId(node);
                 if (id < 0) continue;
                 int keyPos = i + 1;
                 double cand = _vocab[id].Score + here;

@@ -13,7 +13,7 @@ internal sealed class WordPieceModel : IModel
     private readonly string _unkToken;
     private readonly string _prefix;
     private readonly int _maxChars;
-    private readonly WordPieceTrie _trie;
+    private readonly VocabularyTrie _trie;
 
     /// <summary>Creates the model; <paramref name="vocab"/> maps token to id.</summary>
     public WordPieceModel(Dictionary<string, int> vocab, string unkToken, string continuingSubwordPrefix, int maxInputCharsPerWord)
@@ -26,7 +26,7 @@ internal sealed class WordPieceModel : IModel
         int max = vocab.Count == 0 ? 0 : vocab.Values.Max() + 1;
         _byId = new string[max];
         foreach (var (tok, id) in vocab) if (id >= 0) _byId[id] = tok;
-        _trie = new WordPieceTrie(vocab, continuingSubwordPrefix);
+        _trie = new VocabularyTrie(vocab, continuingSubwordPrefix);
     }
 
     /// <inheritdoc/>

@@ -4,12 +4,13 @@ using System.Runtime.CompilerServices;
 namespace Skald.Tokenizers.Models;
 
 /// <summary>
-/// A char trie over a WordPiece vocabulary for greedy longest-match-first: walking the text from a position once finds
-/// the longest vocabulary entry starting there (what HF finds by trying ever shorter substrings), one table probe per
-/// char instead of one string hash per candidate. Continuation pieces are the entries under the prefix's node
-/// ("##"). Edges live in one open-addressing table keyed by (node, char).
+/// A char trie over a vocabulary. WordPiece's greedy longest-match-first walks the text from a position once to find
+/// the longest entry starting there (what HF finds by trying ever shorter substrings), one table probe per char
+/// instead of one string hash per candidate; continuation pieces are the entries under the prefix's node ("##").
+/// Unigram's lattice walks it to find every entry starting at a position. Edges live in one open-addressing table
+/// keyed by (node, char).
 /// </summary>
-internal sealed class WordPieceTrie
+internal sealed class VocabularyTrie
 {
     private readonly long[] _keys;   // (node << 16 | char) + 1; 0 = empty slot
     private readonly int[] _targets;
@@ -19,7 +20,7 @@ internal sealed class WordPieceTrie
     private readonly string?[] _tokens;
 
     /// <summary>Builds the trie of <paramref name="vocab"/>; <see cref="ContinuationRoot"/> is the node of <paramref name="prefix"/>.</summary>
-    public WordPieceTrie(Dictionary<string, int> vocab, string prefix)
+    public VocabularyTrie(IReadOnlyDictionary<string, int> vocab, string prefix)
     {
         var edges = new Dictionary<long, int>();
         var ids = new List<int> { -1 };
@@ -70,6 +71,10 @@ internal sealed class WordPieceTrie
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Slot(long key) => (int)((ulong)(key * unchecked((long)0x9E3779B97F4A7C15)) >> _shift) & _mask;
+
+    /// <summary>The id of the entry that ends at <paramref name="node"/>, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int TerminalId(int node) => _ids[node];
 
     /// <summary>The child of <paramref name="node"/> by <paramref name="c"/>, or -1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

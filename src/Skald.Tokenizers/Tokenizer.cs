@@ -35,6 +35,7 @@ public sealed partial class Tokenizer
         _model = model;
         _postProcessor = postProcessor;
         _added = added;
+        _fast = CreateFastPath(normalizer, preTokenizer, model);
         TruncationMaxLength = truncationMaxLength;
         if (padToken is null && padId is null)
         {
@@ -218,9 +219,16 @@ public sealed partial class Tokenizer
     /// </summary>
     private static void ForEachText(int count, Action<int> body)
     {
+        // Contiguous chunks (a few per core): one delegate call per text but little scheduling per text, and each
+        // thread walks neighbouring results, so the output array is not written by two cores on one cache line.
+        int chunk = Math.Max(8, count / (Environment.ProcessorCount * 8));
         try
         {
-            Parallel.For(0, count, body);
+            Parallel.For(0, (count + chunk - 1) / chunk, c =>
+            {
+                int end = Math.Min(count, (c + 1) * chunk);
+                for (int i = c * chunk; i < end; i++) body(i);
+            });
         }
         catch (AggregateException e)
         {
@@ -229,7 +237,8 @@ public sealed partial class Tokenizer
     }
 
     private Encoding EncodeCore(string a, string? b, bool addSpecialTokens, int maxLength) =>
-        EncodeCore(a, b, addSpecialTokens, maxLength > 0 ? new TruncationOptions(maxLength) : null);
+        (b is null && maxLength <= 0 ? TryFastEncode(a, addSpecialTokens) : null)
+        ?? EncodeCore(a, b, addSpecialTokens, maxLength > 0 ? new TruncationOptions(maxLength) : null);
 
     private Encoding EncodeCore(string a, string? b, bool addSpecialTokens, TruncationOptions? truncation)
     {
@@ -251,9 +260,10 @@ public sealed partial class Tokenizer
     /// </summary>
     internal RawEncoding EncodeSequence(string text, int sequenceId, TruncationOptions? truncation = null)
     {
+        if (TryFastSequence(text, truncation, out var fast)) return ToRaw(fast, sequenceId);
         var pts = _added.ExtractAndNormalize(text, _normalizer);
         _preTokenizer?.PreTokenize(pts);
-        var enc = new RawEncoding();
+        var enc = new RawEncoding(text.Length / 3 + 4);
         var tokens = new List<Token>();
         var splits = pts.Splits;
         int limit = truncation is { MaxLength: > 0 } ? truncation.MaxLength : int.MaxValue;
@@ -275,7 +285,19 @@ public sealed partial class Tokenizer
         {
             var split = splits[k];
             var ns = split.Normalized;
-            foreach (var tok in TokensOf(split, tokens))
+            List<Token> pieceTokens;
+            if (split.Tokens is not null || fromEnd)
+            {
+                pieceTokens = TokensOf(split, tokens);
+            }
+            else
+            {
+                // Forward pass: each piece is tokenized once, into one reused list.
+                tokens.Clear();
+                _model.Tokenize(ns.Span, tokens);
+                pieceTokens = tokens;
+            }
+            foreach (var tok in pieceTokens)
                 enc.Add(tok.Id, tok.Value, ns.ToOriginal(tok.Start, tok.End), sequenceId, 0, sequenceId);
         }
         return enc;

@@ -46,6 +46,18 @@ internal sealed class AddedVocabulary
     /// <summary>Content of an added token id.</summary>
     public bool TryGetToken(int id, out AddedToken? token) => _byId.TryGetValue(id, out token);
 
+    /// <summary>
+    /// False only when no added token can occur in <paramref name="text"/> (so extraction would leave it whole):
+    /// no normalized added tokens exist and no raw one matches.
+    /// </summary>
+    public bool MayMatch(string text)
+    {
+        if (!_normalized.IsEmpty) return true;
+        if (_raw.IsEmpty) return false;
+        var span = text.AsSpan();
+        return span.IndexOfAny(_raw.FirstChars) >= 0 && _raw.FindNext(span, 0, out _, out _, out _);
+    }
+
     /// <summary>Splits out added tokens and normalizes the rest (HF's extract_and_normalize).</summary>
     public PreTokenizedString ExtractAndNormalize(string text, INormalizer? normalizer)
     {
@@ -140,7 +152,10 @@ internal sealed class AddedVocabulary
                 if (!_byFirst.TryGetValue(p.Pattern[0], out var list)) _byFirst[p.Pattern[0]] = list = [];
                 list.Add(p);
             }
+            FirstChars = System.Buffers.SearchValues.Create(_byFirst.Keys.ToArray());
         }
+
+        public System.Buffers.SearchValues<char> FirstChars { get; }
 
         public bool IsEmpty => _byFirst.Count == 0;
 

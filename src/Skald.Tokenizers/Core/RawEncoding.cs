@@ -3,18 +3,34 @@ namespace Skald.Tokenizers.Core;
 /// <summary>Mutable encoding used inside the tokenizer's component chain; offsets are UTF-16 units of its own sequence.</summary>
 internal sealed class RawEncoding
 {
+    /// <summary>An empty encoding.</summary>
+    public RawEncoding() : this(0)
+    {
+    }
+
+    /// <summary>An empty encoding with room for <paramref name="capacity"/> tokens.</summary>
+    public RawEncoding(int capacity)
+    {
+        Ids = new(capacity);
+        Tokens = new(capacity);
+        Offsets = new(capacity);
+        TypeIds = new(capacity);
+        SpecialMask = new(capacity);
+        SequenceIds = new(capacity);
+    }
+
     /// <summary>Token ids.</summary>
-    public List<int> Ids { get; } = [];
+    public List<int> Ids { get; }
     /// <summary>Token strings.</summary>
-    public List<string> Tokens { get; } = [];
+    public List<string> Tokens { get; }
     /// <summary>Offsets into the original text of the sequence (UTF-16 units).</summary>
-    public List<(int Start, int End)> Offsets { get; } = [];
+    public List<(int Start, int End)> Offsets { get; }
     /// <summary>Type (segment) ids.</summary>
-    public List<int> TypeIds { get; } = [];
+    public List<int> TypeIds { get; }
     /// <summary>1 for special tokens added by the post-processor.</summary>
-    public List<int> SpecialMask { get; } = [];
+    public List<int> SpecialMask { get; }
     /// <summary>Which input sequence (0 = A, 1 = B) each token's offsets refer to; -1 for added specials.</summary>
-    public List<int> SequenceIds { get; } = [];
+    public List<int> SequenceIds { get; }
 
     /// <summary>Parts cut off by truncation (HF's overflowing).</summary>
     public List<RawEncoding> Overflowing { get; private set; } = [];

@@ -90,10 +90,12 @@ internal sealed class BpeModel : IModel
             output.AddRange(cached);
             return;
         }
-        var tokens = Merge(text);
-        // ConcurrentDictionary.Count takes every lock: keep our own (approximate) count instead.
-        if (Volatile.Read(ref _cached) < CacheCapacity && _cacheLookup.TryAdd(text, tokens)) Interlocked.Increment(ref _cached);
-        output.AddRange(tokens);
+        int first = output.Count;
+        Merge(text, output);
+        // ConcurrentDictionary.Count takes every lock: keep our own (approximate) count instead. Once the cache is
+        // full (as HF's, it then takes no more words) the tokens go straight to the output, no array made.
+        if (Volatile.Read(ref _cached) < CacheCapacity && _cacheLookup.TryAdd(text, output.GetRange(first, output.Count - first).ToArray()))
+            Interlocked.Increment(ref _cached);
     }
 
     private struct Symbol
@@ -102,9 +104,17 @@ internal sealed class BpeModel : IModel
         public bool Removed;
     }
 
-    private Token[] Merge(ReadOnlySpan<char> text)
+    [ThreadStatic]
+    private static List<Symbol>? t_symbols;
+
+    [ThreadStatic]
+    private static PriorityQueue<(int Pos, int NewId), long>? t_queue;
+
+    /// <summary>Appends the merged tokens of <paramref name="text"/> to <paramref name="output"/> (per-thread scratch, nothing kept).</summary>
+    private void Merge(ReadOnlySpan<char> text, List<Token> output)
     {
-        var symbols = new List<Symbol>(text.Length);
+        var symbols = t_symbols ??= new List<Symbol>(64);
+        symbols.Clear();
         string? prefix = Options.ContinuingSubwordPrefix, suffix = Options.EndOfWordSuffix;
         int unkStart = -1, unkEnd = -1;
         Span<byte> bytes = stackalloc byte[64];
@@ -146,10 +156,8 @@ internal sealed class BpeModel : IModel
         }
         if (unkStart >= 0) Add(symbols, _unkId, unkStart, unkEnd);
         MergeAll(symbols);
-        var result = new List<Token>(symbols.Count);
         foreach (var sym in symbols)
-            if (!sym.Removed) result.Add(new Token(sym.Id, _byId[sym.Id]!, sym.Start, sym.End));
-        return [.. result];
+            if (!sym.Removed) output.Add(new Token(sym.Id, _byId[sym.Id]!, sym.Start, sym.End));
     }
 
     private bool TryBytes(ReadOnlySpan<char> s, Span<byte> bytes, out int count)
@@ -179,7 +187,8 @@ internal sealed class BpeModel : IModel
     private void MergeAll(List<Symbol> symbols)
     {
         if (symbols.Count < 2 || _merges.Count == 0) return;
-        var queue = new PriorityQueue<(int Pos, int NewId), long>(symbols.Count);
+        var queue = t_queue ??= new PriorityQueue<(int Pos, int NewId), long>(64);
+        queue.Clear();
         for (int i = 0; i + 1 < symbols.Count; i++)
             if (_merges.TryGetValue(Key(symbols[i].Id, symbols[i + 1].Id), out var m))
                 queue.Enqueue((i, m.NewId), ((long)m.Rank << 32) | (uint)i);

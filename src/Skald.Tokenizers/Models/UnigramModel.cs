@@ -15,8 +15,7 @@ internal sealed class UnigramModel : IModel
     private readonly (string Piece, double Score)[] _vocab;
     private readonly Dictionary<string, int> _ids;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
-    private readonly Dictionary<long, int> _edges = [];
-    private readonly List<int> _terminal = [-1];
+    private readonly VocabularyTrie _trie;
     private readonly int? _unkId;
     private readonly bool _byteFallback;
     private readonly double _minScore = double.PositiveInfinity;
@@ -34,24 +33,7 @@ internal sealed class UnigramModel : IModel
             if (vocab[i].Score < _minScore) _minScore = vocab[i].Score;
         }
         _lookup = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
-        foreach (var (piece, id) in _ids) Insert(piece, id);
-    }
-
-    private void Insert(string piece, int id)
-    {
-        int node = 0;
-        foreach (char c in piece)
-        {
-            long key = ((long)node << 16) | c;
-            if (!_edges.TryGetValue(key, out int next))
-            {
-                next = _terminal.Count;
-                _terminal.Add(-1);
-                _edges[key] = next;
-            }
-            node = next;
-        }
-        if (piece.Length > 0) _terminal[node] = id;
+        _trie = new VocabularyTrie(_ids, "");
     }
 
     /// <inheritdoc/>
@@ -75,10 +57,13 @@ internal sealed class UnigramModel : IModel
         int size = text.Length;
         if (size == 0) return;
         double unkScore = _minScore - UnkPenalty;
-        var bestScore = new double[size + 1];
-        var startsAt = new int[size + 1];
-        var bestId = new int[size + 1];
-        Array.Fill(startsAt, -1);
+        var scratch = t_scratch ??= new Scratch();
+        scratch.Ensure(size + 1);
+        var bestScore = scratch.BestScore;
+        var startsAt = scratch.StartsAt;
+        var bestId = scratch.BestId;
+        bestScore[0] = 0;
+        startsAt.AsSpan(0, size + 1).Fill(-1);
         int pos = 0;
         while (pos < size)
         {
@@ -88,8 +73,9 @@ internal sealed class UnigramModel : IModel
             int node = 0;
             for (int i = pos; i < size; i++)
             {
-                if (!_edges.TryGetValue(((long)node << 16) | text[i], out node)) break;
-                int id = _terminal[node];
+                node = _trie.Next(node, text[i]);
+                if (node < 0) break;
+                int id = _trie.TerminalId(node);
                 if (id < 0) continue;
                 int keyPos = i + 1;
                 double cand = _vocab[id].Score + here;
@@ -116,7 +102,8 @@ internal sealed class UnigramModel : IModel
         }
 
         // Backtrack, fusing consecutive unknown pieces.
-        var pieces = new List<(int Start, int End)>();
+        var pieces = scratch.Pieces;
+        pieces.Clear();
         int endsAt = size;
         int fuseEnd = -1;
         while (endsAt > 0)
@@ -151,6 +138,27 @@ internal sealed class UnigramModel : IModel
             }
             if (_byteFallback && TryByteFallback(span, s, e, output)) continue;
             output.Add(new Token(_unkId ?? throw new TokenizerException("Unigram: encountered an unknown token but unk_id is missing"), span.ToString(), s, e));
+        }
+    }
+
+    [ThreadStatic]
+    private static Scratch? t_scratch;
+
+    /// <summary>Per-thread lattice arrays (only [0, size] is used; startsAt is reset and bestScore[0] zeroed per word).</summary>
+    private sealed class Scratch
+    {
+        public double[] BestScore = new double[64];
+        public int[] StartsAt = new int[64];
+        public int[] BestId = new int[64];
+        public readonly List<(int Start, int End)> Pieces = new(32);
+
+        public void Ensure(int n)
+        {
+            if (n <= StartsAt.Length) return;
+            int cap = Math.Max(n, StartsAt.Length * 2);
+            BestScore = new double[cap];
+            StartsAt = new int[cap];
+            BestId = new int[cap];
         }
     }
 

@@ -13,6 +13,7 @@ internal sealed class WordPieceModel : IModel
     private readonly string _unkToken;
     private readonly string _prefix;
     private readonly int _maxChars;
+    private readonly VocabularyTrie _trie;
 
     /// <summary>Creates the model; <paramref name="vocab"/> maps token to id.</summary>
     public WordPieceModel(Dictionary<string, int> vocab, string unkToken, string continuingSubwordPrefix, int maxInputCharsPerWord)
@@ -25,6 +26,7 @@ internal sealed class WordPieceModel : IModel
         int max = vocab.Count == 0 ? 0 : vocab.Values.Max() + 1;
         _byId = new string[max];
         foreach (var (tok, id) in vocab) if (id >= 0) _byId[id] = tok;
+        _trie = new VocabularyTrie(vocab, continuingSubwordPrefix);
     }
 
     /// <inheritdoc/>
@@ -45,15 +47,55 @@ internal sealed class WordPieceModel : IModel
     /// <inheritdoc/>
     public void Tokenize(ReadOnlySpan<char> text, List<Token> output)
     {
-        if (TextUtil.CodePoints(text) > _maxChars)
+        var buf = TokenBuffer.ForThread();
+        int first = buf.Count;
+        TokenizeInto(text, buf);
+        for (int i = first; i < buf.Count; i++) output.Add(new Token(buf.Ids[i], buf.Values[i], buf.Starts[i], buf.Ends[i]));
+        buf.Count = first;
+    }
+
+    /// <summary>
+    /// Appends the tokens of one word to <paramref name="buf"/> (offsets in UTF-16 units of <paramref name="text"/>):
+    /// greedy longest match first, as HF's loop over ever shorter substrings, found by one walk of the vocabulary trie
+    /// per piece (<see cref="TokenizeByLookup"/> is HF's loop itself, kept as the reference the tests compare with).
+    /// </summary>
+    public void TokenizeInto(ReadOnlySpan<char> text, TokenBuffer buf)
+    {
+        if (text.Length > _maxChars && TextUtil.CodePoints(text) > _maxChars)
         {
-            output.Add(Unk(text.Length));
+            AddUnk(buf, text.Length);
             return;
         }
-        int first = output.Count;
-        int need = text.Length + _prefix.Length;
-        Span<char> buf = need <= 256 ? stackalloc char[256] : new char[need];
-        _prefix.AsSpan().CopyTo(buf);
+        int first = buf.Count;
+        int start = 0;
+        while (start < text.Length)
+        {
+            int root = start > 0 ? _trie.ContinuationRoot : 0;
+            int id = -1;
+            string? token = null;
+            int end = root < 0 ? -1 : _trie.Longest(text, start, root, out id, out token);
+            if (end < 0)
+            {
+                buf.Count = first;
+                AddUnk(buf, text.Length);
+                return;
+            }
+            buf.Add(id, token!, start, end);
+            start = end;
+        }
+    }
+
+    /// <summary>HF's loop: for each piece, look up ever shorter substrings (prefixed after the first) until one is in the vocabulary.</summary>
+    internal void TokenizeByLookup(ReadOnlySpan<char> text, TokenBuffer buf)
+    {
+        if (TextUtil.CodePoints(text) > _maxChars)
+        {
+            AddUnk(buf, text.Length);
+            return;
+        }
+        int first = buf.Count;
+        char[] key = buf.KeyScratch(text.Length + _prefix.Length);
+        _prefix.AsSpan().CopyTo(key);
         int start = 0;
         while (start < text.Length)
         {
@@ -64,16 +106,16 @@ internal sealed class WordPieceModel : IModel
                 scoped ReadOnlySpan<char> sub;
                 if (start > 0)
                 {
-                    text[start..end].CopyTo(buf[_prefix.Length..]);
-                    sub = buf[..(_prefix.Length + end - start)];
+                    text[start..end].CopyTo(key.AsSpan(_prefix.Length));
+                    sub = key.AsSpan(0, _prefix.Length + end - start);
                 }
                 else
                 {
                     sub = text[..end];
                 }
-                if (_lookup.TryGetValue(sub, out string? key, out int id))
+                if (_lookup.TryGetValue(sub, out string? k, out int id))
                 {
-                    output.Add(new Token(id, key, start, end));
+                    buf.Add(id, k, start, end);
                     found = true;
                     break;
                 }
@@ -81,12 +123,18 @@ internal sealed class WordPieceModel : IModel
             }
             if (!found)
             {
-                output.RemoveRange(first, output.Count - first);
-                output.Add(Unk(text.Length));
+                buf.Count = first;
+                AddUnk(buf, text.Length);
                 return;
             }
             start = end;
         }
+    }
+
+    private void AddUnk(TokenBuffer buf, int length)
+    {
+        var t = Unk(length);
+        buf.Add(t.Id, t.Value, t.Start, t.End);
     }
 
     private Token Unk(int length)

@@ -14,7 +14,8 @@ internal sealed record BertPreTokenizer : IPreTokenizer
         pts.SplitPieces(static ns => Splitting.FindChars(ns, IsBertPunctuation), SplitBehavior.Isolated);
     }
 
-    private static bool IsBertPunctuation(int cp) => cp < 0x80
+    /// <summary>BERT punctuation: ASCII symbol ranges and Unicode punctuation.</summary>
+    public static bool IsBertPunctuation(int cp) => cp < 0x80
         ? cp is (>= 33 and <= 47) or (>= 58 and <= 64) or (>= 91 and <= 96) or (>= 123 and <= 126)
         : UnicodeData.Is(cp, UnicodeData.Punctuation);
 }

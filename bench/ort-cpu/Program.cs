@@ -5,7 +5,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 
 // ONNX Runtime in C# (Microsoft.ML.OnnxRuntime), the peer of bench/Skald.Bench: tokens/s of the exported BERT
 // (model.onnx from fixtures/models/export_bench_models.py) on the same synthetic ids, batch and thread count.
-// Usage: dotnet run -c Release --project bench/ort -- [--threads 2] [--batch 32] [--seconds 5] [--seqs 32,128] MODEL_DIR...
+// Usage: dotnet run -c Release --project bench/ort-cpu -- [--threads 2] [--batch 32] [--seconds 5] [--seqs 32,128] MODEL_DIR...
 // Session: intra-op threads = --threads, inter-op 1, sequential, all graph optimisations, no spinning (so the CPU
 // time printed next to the wall time is work, not waiting). Ids: 1000 + (b·131 + t·17) mod 20000, mask all ones.
 var dirs = new List<string>();

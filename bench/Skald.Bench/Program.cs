@@ -6,19 +6,22 @@ using Skald.Tensors.Gemm;
 
 // Encoder throughput: tokens/s of the transformer forward pass on fixed synthetic ids, for each model folder given.
 // Usage: dotnet run -c Release --project bench/Skald.Bench -- [--gemm openblas|managed] [--packed] [--batch N]
-//   [--seconds S] [--int8] MODEL_DIR...   (--packed: weights read pre-packed, as SentenceEncoder.Encode reads them;
-//   --int8: Linear layers in int8, Tape.QuantizeLinear, plus the cosine of its mean-pooled states to float32's)
+//   [--seconds S] [--seqs 32,128] [--int8] MODEL_DIR...   (--packed: weights read pre-packed, as SentenceEncoder.Encode
+//   reads them; --int8: Linear layers in int8, Tape.QuantizeLinear, plus the cosine of its mean-pooled states to float32's)
+// Prints wall-clock tokens/s and tokens per CPU second (the process's CPU time: comparable on a loaded machine).
 // Ids are the same formula as fixtures/models/bench_torch.py and bench_onnx.mjs: 1000 + (b·131 + t·17) mod 20000.
 var dirs = new List<string>();
 bool packed = false, int8 = false;
 int batch = 32;
 double seconds = 5;
+int[] seqs = [32, 128];
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--packed") packed = true;
     else if (args[i] == "--int8") int8 = true;
     else if (args[i] == "--batch") batch = int.Parse(args[++i]);
     else if (args[i] == "--seconds") seconds = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
+    else if (args[i] == "--seqs") seqs = [.. args[++i].Split(',').Select(int.Parse)];
     else if (args[i] == "--gemm")
     {
         Blas.Backend = args[++i] switch
@@ -38,7 +41,7 @@ foreach (var dir in dirs)
 {
     var encoder = ArchitectureRegistry.Load(dir);
     var tape = new Tape(recording: false) { PackWeights = packed, QuantizeLinear = int8 };
-    foreach (int seq in new[] { 32, 128 })
+    foreach (int seq in seqs)
     {
         var ids = new int[batch * seq];
         var mask = new int[batch * seq];
@@ -65,6 +68,8 @@ foreach (var dir in dirs)
             var q8 = encoder.Forward(tape, tokens).Span.ToArray(); // [B·T, C]
             minCosine = Enumerable.Range(0, batch).Min(b => MeanPooledCosine(f32, q8, b, seq, encoder.HiddenSize));
         }
+        var process = Process.GetCurrentProcess();
+        var cpu0 = process.TotalProcessorTime;
         int iterations = 0;
         var sw = Stopwatch.StartNew();
         while (sw.Elapsed.TotalSeconds < seconds || iterations < 3)
@@ -73,12 +78,15 @@ foreach (var dir in dirs)
             iterations++;
         }
         double tokensPerSecond = (double)iterations * batch * seq / sw.Elapsed.TotalSeconds;
+        process.Refresh();
+        double cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
         results.Add(new
         {
             engine = "skald-" + Blas.Backend.Name + (packed ? "+pk" : "") + (int8 ? "+int8" : ""), model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
             hidden = encoder.HiddenSize, batch, seq, tokens_per_s = Math.Round(tokensPerSecond),
             min_cosine_vs_f32 = double.IsNaN(minCosine) ? (double?)null : Math.Round(minCosine, 5),
             int8_kernel = int8 ? Skald.Tensors.Quantization.Int8Gemm.Best?.ToString() ?? "none (float32)" : null,
+            tokens_per_cpu_s = Math.Round((double)iterations * batch * seq / cpu),
         });
         Console.WriteLine(JsonSerializer.Serialize(results[^1]));
     }

@@ -161,8 +161,8 @@ public sealed class BertModel : ITransformer
             // BertSelfOutput: h = LayerNorm(dropout(ctx · Woᵀ + b) + x).                                   [B·T, C]
             var a = Ops.Linear(tape, ctx, attnOutWeight, attnOutBias);
             var h = Ops.AddDropoutLayerNorm(tape, a, x, attnLnWeight, attnLnBias, cfg.LayerNormEps, p);
-            // BertIntermediate: act(h · Wiᵀ + bi)                                                          [B·T, I]
-            var mid = Ops.Activation(tape, Ops.Linear(tape, h, interWeight, interBias), act);
+            // BertIntermediate: act(h · Wiᵀ + bi) (fused into the GEMM's store when inferring)              [B·T, I]
+            var mid = Ops.LinearActivation(tape, h, interWeight, interBias, act);
             // BertOutput: LayerNorm(dropout(mid · Woᵀ + bo) + h)                                           [B·T, C]
             var o = Ops.Linear(tape, mid, outWeight, outBias);
             return Ops.AddDropoutLayerNorm(tape, o, h, outLnWeight, outLnBias, cfg.LayerNormEps, p);

@@ -10,7 +10,7 @@ public static partial class Ops
     /// maskBias: [B·T] additive key mask (0 keeps, float.MinValue removes). Without dropout this is the kernel's
     /// <see cref="Kernels.Attention"/>'s BERT Forward/Backward; with dropout (seeded from
     /// <see cref="Tape.Random"/>) the probabilities are masked (mask regenerated in backward) before P·V, as HF applies
-    /// attention_probs_dropout_prob.
+    /// attention_probs_dropout_prob. A pass that does not record and has no dropout keeps no probabilities.
     /// </summary>
     public static Variable Attention(Tape tape, Variable qkv, ReadOnlyMemory<float> maskBias, int batch, int seq,
         int heads, float dropout)
@@ -19,8 +19,10 @@ public static partial class Ops
         if (qkv.Cols != 3 * c || c != heads * d || qkv.Rows != n) throw new ArgumentException("qkv must be [B·T, 3C] with C = H·D");
         float scale = 1f / MathF.Sqrt(d);
         int pCount = batch * heads * seq * seq;
-        var probs = tape.Save(pCount); // [B, H, T, T]
         var ctx = tape.NewVariable(n, c);
+        // [B, H, T, T] only when a backward pass or the dropout path reads it; inference keeps one block of query rows
+        // at a time (the kernel's blocked path).
+        var probs = tape.Records(ctx) || dropout > 0f ? tape.Save(pCount) : Memory<float>.Empty;
         var q = qkv.Span;
         Kernels.Attention.Forward(q, q[c..], q[(2 * c)..], 3 * c, maskBias.Span, ctx.Span, probs.Span, batch, seq, heads,
             d, scale);

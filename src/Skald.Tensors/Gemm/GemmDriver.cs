@@ -20,7 +20,9 @@ internal readonly unsafe struct KernelSpec(
 /// <summary>
 /// The operands of one product, as raw pointers (row-major, BLAS semantics). B is float32 (<see cref="B"/>) or, when
 /// <see cref="B16"/> is set, bfloat16 widened while packing, or, when <see cref="PackedB"/> is set, already packed in
-/// the kernel's panel layout (<see cref="PackedMatrix"/>: NR-wide panels of all K rows, panel j at j·K·NR).
+/// the kernel's panel layout (<see cref="PackedMatrix"/>: NR-wide panels of all K rows, panel j at j·K·NR). When
+/// <see cref="Epilogue"/> is set, it maps every finished row segment of C in place (x, y, count), while the tile is
+/// still in cache (a fused activation: the same result as mapping C afterwards).
 /// </summary>
 internal unsafe struct GemmArgs
 {
@@ -30,6 +32,7 @@ internal unsafe struct GemmArgs
     public float* A, B, C;
     public ushort* B16;
     public float* PackedB;
+    public delegate*<float*, float*, int, void> Epilogue;
 }
 
 /// <summary>
@@ -52,6 +55,7 @@ internal static unsafe partial class GemmDriver
         if (g.K == 0 || g.Alpha == 0f)
         {
             GemmChecks.ScaleC(m1 - m0, n1 - n0, g.Beta, g.C + (long)m0 * g.Ldc + n0, g.Ldc);
+            if (g.Epilogue != null) ApplyEpilogue(g.Epilogue, g.C + (long)m0 * g.Ldc + n0, g.Ldc, m1 - m0, n1 - n0);
             return;
         }
         var ws = workspace ??= new Workspace();
@@ -80,6 +84,7 @@ internal static unsafe partial class GemmDriver
                     panelStride = (long)kc * nr;
                 }
                 float beta = pc == 0 ? g.Beta : 1f;
+                var epilogue = pc + kc >= g.K ? g.Epilogue : null; // after the last slice only
                 for (int ic = m0; ic < m1; ic += spec.MC)
                 {
                     int mc = Math.Min(spec.MC, m1 - ic);
@@ -103,11 +108,18 @@ internal static unsafe partial class GemmDriver
                                 spec.Kernel(kc, ap, bp, tile, nr, 0f);
                                 MergeEdge(tile, nr, c, g.Ldc, rows, cols, beta);
                             }
+                            if (epilogue != null) ApplyEpilogue(epilogue, c, g.Ldc, rows, cols);
                         }
                     }
                 }
             }
         }
+    }
+
+    /// <summary>Maps rows × cols of C (row stride ldc) in place, row by row.</summary>
+    private static void ApplyEpilogue(delegate*<float*, float*, int, void> f, float* c, int ldc, int rows, int cols)
+    {
+        for (int r = 0; r < rows; r++) f(c + (long)r * ldc, c + (long)r * ldc, cols);
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

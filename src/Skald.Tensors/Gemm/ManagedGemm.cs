@@ -125,7 +125,13 @@ public sealed unsafe class ManagedGemm : IGemmBackend
     /// bit-identical to <see cref="Sgemm"/> on the unpacked matrix, at any thread count.
     /// </summary>
     public void SgemmPacked(bool transA, int m, float alpha, ReadOnlySpan<float> a, int lda, PackedMatrix b,
-        float beta, Span<float> c, int ldc)
+        float beta, Span<float> c, int ldc) => SgemmPackedThen(transA, m, alpha, a, lda, b, beta, c, ldc, null);
+
+    /// <summary>
+    /// <see cref="SgemmPacked"/> with an in-place row map applied to every tile of C after its last K slice (null: none).
+    /// </summary>
+    internal void SgemmPackedThen(bool transA, int m, float alpha, ReadOnlySpan<float> a, int lda, PackedMatrix b,
+        float beta, Span<float> c, int ldc, delegate*<float*, float*, int, void> epilogue)
     {
         ArgumentNullException.ThrowIfNull(b);
         if (!Accepts(b)) throw new ArgumentException($"B was packed for {b.Kernel}, not {Name}.", nameof(b));
@@ -137,7 +143,7 @@ public sealed unsafe class ManagedGemm : IGemmBackend
             var g = new GemmArgs
             {
                 TransA = transA, M = m, N = n, K = k, Lda = lda, Ldb = n, Ldc = ldc,
-                Alpha = alpha, Beta = beta, A = pa, C = pc, PackedB = b.Panels,
+                Alpha = alpha, Beta = beta, A = pa, C = pc, PackedB = b.Panels, Epilogue = epilogue,
             };
             Run(g, ThreadCap);
             GC.KeepAlive(b);

@@ -14,6 +14,17 @@ public static unsafe partial class Activations
     private const float SqrtTwoOverPi = 0.79788456080286536f;
     private const float TanhCoeff = 0.044715f;
 
+    /// <summary>
+    /// The SIMD row kernel (x, y, count; x and y may alias) of an activation that has one, for fusing into a GEMM's
+    /// store (<see cref="LinearActivation"/>); null for the others.
+    /// </summary>
+    internal static delegate*<float*, float*, int, void> RowKernel(Autograd.ActivationKind kind) => kind switch
+    {
+        Autograd.ActivationKind.Gelu => &GeluKernel,
+        Autograd.ActivationKind.GeluTanh => &GeluTanhKernel,
+        _ => null,
+    };
+
     /// <summary>Exact GELU: x · Φ(x) = 0.5 · x · (1 + erf(x / √2)) (HF "gelu"). x, y: [n].</summary>
     public static void Gelu(ReadOnlySpan<float> x, Span<float> y) => VectorMath.Map(x, y, &GeluKernel);
 

@@ -8,10 +8,14 @@ public static unsafe partial class Attention
 {
     private const int BlockRows = 32;
 
+    /// <summary>Score elements of one block without a window (16 K floats, 64 KB: stays in L2).</summary>
+    private const int DenseBlockElements = 16384;
+
     /// <summary>
     /// Attention by blocks of query rows, for windowed attention with banded probabilities
     /// (<see cref="AttentionLayout.Band"/>) and for any attention whose caller keeps no probabilities (ip = 0, no backward):
-    /// per (batch, head), query rows in blocks of <see cref="BlockRows"/>; a block's scores are computed only against
+    /// per (batch, head), query rows in blocks of <see cref="BlockRows"/> (without a window, as many as
+    /// <see cref="DenseBlockElements"/> allows); a block's scores are computed only against
     /// the keys its rows may attend to (with a window one GEMM [rows, band + rows − 1]), each row's softmax only over
     /// its own keys, its band stored when kept, and the block's output is one GEMM against those keys' values. With a
     /// window, compute and memory are linear in T; without one, memory is [rows, T] per thread instead of [T, T] per
@@ -23,6 +27,9 @@ public static unsafe partial class Attention
         AttentionLayout l, AttentionScoring sc, float dropout, ulong seed)
     {
         int seq = l.Seq, band = l.Band, left = sc.Window - 1, rows = Math.Min(BlockRows, seq);
+        // Without a window every block spans all T keys: take as many rows as fit DenseBlockElements (T = 128: one
+        // block), so K and V are packed once per (batch, head) rather than once per 32 rows.
+        if (sc.BandWidth == 0) rows = Math.Min(seq, Math.Max(BlockRows, DenseBlockElements / Math.Max(1, seq)));
         int maxCols = sc.BandWidth > 0 ? Math.Min(seq, sc.BandWidth + rows - 1) : seq;
         bool keep = ip != 0;
         Parallelism.For(l.Batch * l.Heads, 1, (w0, w1) =>

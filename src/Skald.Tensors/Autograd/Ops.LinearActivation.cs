@@ -1,0 +1,35 @@
+namespace Skald.Tensors.Autograd;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// y = act(x · Wᵀ + b): <see cref="Activation"/>(<see cref="Linear"/>(x, W, b)). On a tape that does not record and
+    /// reads weights pre-packed (<see cref="Tape.PackWeights"/>), a float32 weight without LoRA and a GELU are one fused
+    /// pass (<see cref="Kernels.LinearActivation"/>: the activation applied in the GEMM's store); otherwise, and always
+    /// when recording, the two ops with their own backward passes.
+    /// </summary>
+    public static Variable LinearActivation(Tape tape, Variable x, Parameter weight, Parameter? bias, ActivationKind kind)
+    {
+        if (!tape.Recording && tape.PackWeights && Kernels.LinearActivation.Fuses(kind) && FusableWeight(weight)
+            && weight.Shape.Length == 2 && weight.Shape[1] == x.Cols && weight.PackedForLinear() is { } packed)
+        {
+            int n = x.Rows, inF = x.Cols, outF = weight.Shape[0];
+            var y = tape.NewVariable(n, outF);
+            Kernels.LinearActivation.Forward(x.Span, weight.Values.Span, packed, bias is null ? default : bias.Data.Span,
+                y.Span, n, inF, outF, kind);
+            return y;
+        }
+        return Activation(tape, Linear(tape, x, weight, bias), kind);
+    }
+
+    private static bool FusableWeight(Parameter weight)
+    {
+        if (weight.Precision != WeightPrecision.Float32 || weight.Lora is not null) return false;
+        var parts = weight.Parts;
+        for (int i = 0; i < parts.Count; i++)
+        {
+            if (parts[i].Lora is not null) return false;
+        }
+        return true;
+    }
+}

@@ -22,6 +22,13 @@ public interface ILoss
     /// </summary>
     bool SpansRanks => false;
 
+    /// <summary>
+    /// Under mpirun: whether every rank is given the whole global batch and picks its own shard (masked-LM and MNTP
+    /// draw the masks over the whole batch, so each example is masked as in one process); false: the trainer gives
+    /// each rank its <c>Shard</c> of the rows.
+    /// </summary>
+    bool TakesGlobalBatch => false;
+
     /// <summary>Forward + backward over one batch; returns the (unscaled) loss.</summary>
     float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f);
 }

@@ -47,16 +47,6 @@ internal sealed class EncodeCommand : Command
         SetAction(Run);
     }
 
-    /// <summary>Every rank's block of embeddings, in rank order (= input order), on every rank.</summary>
-    private static float[][] Gather(ICommunicator world, float[][] local, int total, int dim)
-    {
-        var flat = new float[local.Length * dim];
-        for (int i = 0; i < local.Length; i++) local[i].CopyTo(flat, i * dim);
-        var all = new float[(long)total * dim];
-        world.AllGather(flat, all, Shard.Counts(total, world.Size, dim));
-        return [.. Enumerable.Range(0, total).Select(i => all.AsSpan(i * dim, dim).ToArray())];
-    }
-
     private int Run(ParseResult p)
     {
         string outputPath = p.GetValue(output)!;
@@ -83,7 +73,7 @@ internal sealed class EncodeCommand : Command
         }));
         if (world.Size > 1)
         {
-            embeddings = Gather(world, embeddings, all.Count, encoder.Dimension);
+            embeddings = RowGather.Gather(world, embeddings, all.Count, encoder.Dimension);
             if (world.Rank != 0) return 0;
         }
         EmbeddingOutput.Write(outputPath, embeddings, encoder.Dimension);

@@ -53,9 +53,21 @@ public sealed class MaskedLanguageModelingLoss : ILoss
     /// <summary>The head's parameters (the decoder weight is the word-embedding table).</summary>
     public IReadOnlyList<Parameter> Parameters => Head.Parameters;
 
+    /// <summary>Runs data-parallel: each rank masks the whole batch and trains on its shard (<see cref="MaskedShard"/>).</summary>
+    public bool SpansRanks => true;
+
     /// <inheritdoc />
-    public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f) =>
-        Loss(EmbeddingLoss.AsEncoder(model), batch.Columns[0], backward: true, gradientScale);
+    public bool TakesGlobalBatch => true;
+
+    /// <inheritdoc />
+    public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f)
+    {
+        var encoder = EmbeddingLoss.AsEncoder(model);
+        if (encoder.Communicator.Size == 1) return Loss(encoder, batch.Columns[0], backward: true, gradientScale);
+        var (tokens, targets) = Mask(encoder, batch.Columns[0]); // the whole batch: the draws of one process
+        return MaskedShard.Mean(encoder.Communicator, tokens, targets, (_, g) => g.Count(id => id >= 0),
+            (t, g, n) => Sum(encoder, t, g, backward: true, gradientScale / n, out _));
+    }
 
     /// <summary>
     /// Masks <paramref name="texts"/> (drawing from the model's generator), runs encoder and head with the model's
@@ -65,6 +77,16 @@ public sealed class MaskedLanguageModelingLoss : ILoss
     public float Loss(TrainableEncoder model, IReadOnlyList<string> texts, bool backward, float gradientScale = 1f)
     {
         ArgumentNullException.ThrowIfNull(model);
+        var (tokens, targets) = Mask(model, texts);
+        return Loss(model, tokens, targets, backward, gradientScale);
+    }
+
+    /// <summary>
+    /// Tokenizes, pads and masks <paramref name="texts"/> (drawing from the model's generator, in token order); the
+    /// targets [B·T] hold the original id of each position to predict, −1 elsewhere (none when nothing is predictable).
+    /// </summary>
+    private (TokenBatch Tokens, int[] Targets) Mask(TrainableEncoder model, IReadOnlyList<string> texts)
+    {
         var encodings = model.Tokenize(texts);
         var tokens = TokenBatch.Pad(encodings, model.PadId);
         int vocab = model.Config.VocabSize;
@@ -81,11 +103,11 @@ public sealed class MaskedLanguageModelingLoss : ILoss
             // Always predict something: the first predictable real token of the first text.
             int t = Enumerable.Range(0, encodings[0].Ids.Length)
                 .FirstOrDefault(t => encodings[0].SpecialTokensMask[t] == 0 && Predictable(tokens, t, tokens.Ids[t]), -1);
-            if (t < 0) return 0f;
+            if (t < 0) return (tokens, targets);
             targets[t] = tokens.Ids[t];
             tokens.Ids[t] = MaskId;
         }
-        return Loss(model, tokens, targets, backward, gradientScale);
+        return (tokens, targets);
     }
 
     /// <summary>
@@ -98,6 +120,17 @@ public sealed class MaskedLanguageModelingLoss : ILoss
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokens);
         ArgumentNullException.ThrowIfNull(targets);
+        double sum = Sum(model, tokens, targets, backward, gradientScale, out int n, divide: true);
+        return n == 0 ? 0f : (float)(sum / n);
+    }
+
+    /// <summary>
+    /// Σ of the cross-entropy over the <paramref name="n"/> target positions; with <paramref name="backward"/> adds
+    /// <paramref name="gradientScale"/> × its gradient (÷ n when <paramref name="divide"/>: the mean's) to the parameters.
+    /// </summary>
+    private double Sum(TrainableEncoder model, TokenBatch tokens, int[] targets, bool backward, float gradientScale, out int n,
+        bool divide = false)
+    {
         var rows = new List<int>();
         var labels = new List<int>();
         for (int i = 0; i < targets.Length; i++)
@@ -108,25 +141,26 @@ public sealed class MaskedLanguageModelingLoss : ILoss
             rows.Add(Head.PredictsNextToken ? i - 1 : i);
             labels.Add(targets[i]);
         }
-        if (rows.Count == 0) return 0f;
+        n = rows.Count;
+        if (n == 0) return 0;
 
         model.Configure(tape, record: backward, dropout: backward);
         try
         {
             var x = Ops.SelectRows(tape, model.Model.Transformer.Forward(tape, tokens), [.. rows]); // [m, C]
             var h = Head.Transform(tape, x);                                                      // [m, C]
-            var all = Enumerable.Range(0, rows.Count).ToArray();
+            var all = Enumerable.Range(0, n).ToArray();
             if (backward && hiddenGrad.Length < h.Length) hiddenGrad = new float[h.Length];
             var grad = backward ? hiddenGrad.AsSpan(0, h.Length) : default;
             grad.Clear();
-            double loss = projection.Run(h.Span, h.Cols, all, labels, Head.Decoder, Head.DecoderBias, Head.SoftCap, gradientScale / rows.Count,
-                grad, Head.ExcludedIds);
+            double loss = projection.Run(h.Span, h.Cols, all, labels, Head.Decoder, Head.DecoderBias, Head.SoftCap,
+                divide ? gradientScale / n : gradientScale, grad, Head.ExcludedIds);
             if (backward)
             {
                 tape.Seed(h, grad);
                 tape.Backward();
             }
-            return (float)(loss / rows.Count);
+            return loss;
         }
         finally
         {

@@ -48,6 +48,12 @@ public sealed class MaskedNextTokenLoss : ILoss
     /// <summary>The decoder's LM head.</summary>
     public LmHead Head { get; }
 
+    /// <summary>Runs data-parallel: each rank masks the whole batch and trains on its shard (<see cref="MaskedShard"/>).</summary>
+    public bool SpansRanks => true;
+
+    /// <inheritdoc />
+    public bool TakesGlobalBatch => true;
+
     /// <inheritdoc />
     public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f)
     {
@@ -55,7 +61,9 @@ public sealed class MaskedNextTokenLoss : ILoss
         var encodings = encoder.Tokenize(batch.Columns[0]);
         var tokens = TokenBatch.Pad(encodings, encoder.PadId);
         var targets = TokenMasking.Apply(encodings, tokens, encoder.Random, maskProbability, MaskId, Head.VocabSize, allMask, out _);
-        return Loss(encoder, tokens, targets, backward: true, gradientScale);
+        if (encoder.Communicator.Size == 1) return Loss(encoder, tokens, targets, backward: true, gradientScale);
+        return MaskedShard.Mean(encoder.Communicator, tokens, targets, (t, g) => Predicted(t, g).Rows.Count,
+            (t, g, n) => Sum(encoder, t, g, backward: true, gradientScale / n, out _));
     }
 
     /// <summary>
@@ -65,7 +73,13 @@ public sealed class MaskedNextTokenLoss : ILoss
     /// </summary>
     public float Loss(TrainableEncoder model, TokenBatch tokens, int[] targets, bool backward, float gradientScale = 1f)
     {
-        // Position i (masked, i ≥ 1) is predicted from row i − 1 of the same sequence.
+        double sum = Sum(model, tokens, targets, backward, gradientScale, out int n, divide: true);
+        return n == 0 ? 0f : (float)(sum / n);
+    }
+
+    /// <summary>The rows predicting each masked position (i − 1 for position i ≥ 1 of a sequence) and their targets.</summary>
+    private static (List<int> Rows, List<int> Labels) Predicted(TokenBatch tokens, int[] targets)
+    {
         var rows = new List<int>();
         var labels = new List<int>();
         for (int b = 0; b < tokens.Batch; b++)
@@ -78,26 +92,38 @@ public sealed class MaskedNextTokenLoss : ILoss
                 labels.Add(targets[i]);
             }
         }
-        if (rows.Count == 0) return 0f;
+        return (rows, labels);
+    }
+
+    /// <summary>
+    /// Σ of the cross-entropy over the <paramref name="n"/> predicted positions; with <paramref name="backward"/> adds
+    /// <paramref name="gradientScale"/> × its gradient (÷ n when <paramref name="divide"/>: the mean's) to the parameters.
+    /// </summary>
+    private double Sum(TrainableEncoder model, TokenBatch tokens, int[] targets, bool backward, float gradientScale, out int n,
+        bool divide = false)
+    {
+        var (rows, labels) = Predicted(tokens, targets);
+        n = rows.Count;
+        if (n == 0) return 0;
 
         model.Configure(tape, record: backward, dropout: backward);
         try
         {
             var hidden = model.Model.Transformer.Forward(tape, tokens); // [B·T, C]
-            int c = hidden.Cols, n = rows.Count;
+            int c = hidden.Cols;
             if (backward)
             {
                 if (hiddenGrad.Length < hidden.Length) hiddenGrad = new float[hidden.Length];
                 hiddenGrad.AsSpan(0, hidden.Length).Clear();
             }
-            double loss = projection.Run(hidden.Span, c, rows, labels, Head.Weight, null, Head.SoftCap, gradientScale / n,
-                backward ? hiddenGrad.AsSpan(0, hidden.Length) : default);
+            double loss = projection.Run(hidden.Span, c, rows, labels, Head.Weight, null, Head.SoftCap,
+                divide ? gradientScale / n : gradientScale, backward ? hiddenGrad.AsSpan(0, hidden.Length) : default);
             if (backward)
             {
                 tape.Seed(hidden, hiddenGrad.AsSpan(0, hidden.Length));
                 tape.Backward();
             }
-            return (float)(loss / n);
+            return loss;
         }
         finally
         {

@@ -101,7 +101,8 @@ public sealed class SentenceTrainer(TrainerSetup setup)
                     pos = 0;
                 }
                 var pb = plan[pos++];
-                var batch = setup.Train[pb.Dataset].Batch(comm.Size == 1 ? (IReadOnlyList<int>)pb.Rows : LocalRows(pb.Rows, comm));
+                var batch = setup.Train[pb.Dataset].Batch(comm.Size == 1 || setup.Loss.TakesGlobalBatch
+                    ? (IReadOnlyList<int>)pb.Rows : LocalRows(pb.Rows, comm));
                 float loss = setup.Loss.ComputeAndBackward(model, batch, 1f / t.GradientAccumulationSteps);
                 if (!float.IsFinite(loss)) throw Diverged(step + 1, $"the loss is {loss}", store);
                 lossSum += loss;

@@ -3,14 +3,19 @@ using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Data.Ingest;
+using Skald.Distributed;
 using Skald.Evaluation.Models;
 using Skald.Retrieval;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Index;
+using Skald.Retrieval.Models;
 
 namespace Skald.Cli.Commands.Index;
 
-/// <summary><c>skald index build</c>: an index folder (embeddings, BM25, records) over documents or a BEIR corpus.</summary>
+/// <summary>
+/// <c>skald index build</c>: an index folder (embeddings, BM25, records) over documents or a BEIR corpus. Under mpirun
+/// each rank embeds a shard of the records and rank 0 writes the index in input order.
+/// </summary>
 internal sealed class IndexBuildCommand : Command
 {
     private readonly Option<string> model = CliOptions.Text("--model", "Embedding model folder", "DIR", required: true);
@@ -40,8 +45,17 @@ internal sealed class IndexBuildCommand : Command
             var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
             var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, m => Terminal.Log(m, quiet));
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var manifest = IndexBuilder.Build(p.GetValue(output)!, embedder, dir, records, new Bm25Options(), p.GetValue(language),
-                p.GetValue(corpus) is null ? chunk : 0, p.GetValue(corpus) is null ? overlap : 0, IndexOptions.Progress(quiet));
+            IEmbeddingModel vectors = embedder;
+            var progress = IndexOptions.Progress(quiet);
+            if (Cli.World.Size > 1)
+            {
+                vectors = EmbedAcrossRanks(Cli.World, embedder, records, progress);
+                Terminal.Log($"embedded {records.Count} row(s) on {Cli.World.Size} ranks", quiet);
+                if (Cli.World.Rank != 0) return 0; // rank 0 writes the index
+                progress = null;
+            }
+            var manifest = IndexBuilder.Build(p.GetValue(output)!, vectors, dir, records, new Bm25Options(), p.GetValue(language),
+                p.GetValue(corpus) is null ? chunk : 0, p.GetValue(corpus) is null ? overlap : 0, progress);
             Terminal.Log($"indexed {manifest.Rows} row(s) of {records.Select(r => r.Document).Distinct().Count()} document(s) with {manifest.ModelName} " +
                 $"({manifest.Dimension}-d, {manifest.Similarity}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
             return 0;
@@ -50,5 +64,24 @@ internal sealed class IndexBuildCommand : Command
         {
             throw new InputException(e.Message);
         }
+    }
+
+    /// <summary>
+    /// Under mpirun: each rank embeds its <see cref="Shard"/> of the records (as documents, in batches of
+    /// <see cref="IndexBuilder.EmbedBatch"/>), the blocks are gathered in input order, and the index is built from them.
+    /// </summary>
+    private static PrecomputedEmbeddings EmbedAcrossRanks(ICommunicator world, IEmbeddingModel embedder, IReadOnlyList<IndexRecord> records,
+        Action<int, int>? progress)
+    {
+        var texts = records.Select(r => r.FullText).ToList();
+        var shard = Shard.Of(texts.Count, world.Rank, world.Size);
+        var local = new List<float[]>(shard.Count);
+        for (int start = 0; start < shard.Count; start += IndexBuilder.EmbedBatch)
+        {
+            int n = Math.Min(IndexBuilder.EmbedBatch, shard.Count - start);
+            local.AddRange(embedder.Embed(texts.GetRange(shard.Start + start, n), TextRole.Document));
+            progress?.Invoke(start + n, shard.Count);
+        }
+        return new PrecomputedEmbeddings(embedder, texts, RowGather.Gather(world, local, texts.Count, embedder.Dimension));
     }
 }

@@ -1,0 +1,45 @@
+using Skald.Models.Modules;
+using Skald.Retrieval.Models;
+
+namespace Skald.Cli.Commands.Index;
+
+/// <summary>
+/// The embedding model of <c>skald index build</c> under mpirun, on rank 0: every rank embedded its shard of the
+/// records and the vectors were gathered (<see cref="Skald.Distributed.RowGather"/>); the index builder asks for the
+/// records' texts in order, and gets the gathered vectors back in that order (each text is checked against the one
+/// embedded for its row). Name, dimension, similarity and splitting are the real model's.
+/// </summary>
+internal sealed class PrecomputedEmbeddings(IEmbeddingModel model, IReadOnlyList<string> texts, float[][] vectors) : IEmbeddingModel
+{
+    private int next;
+
+    /// <inheritdoc />
+    public string Name => model.Name;
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, string> Metadata => model.Metadata;
+
+    /// <inheritdoc />
+    public int Dimension => model.Dimension;
+
+    /// <inheritdoc />
+    public SimilarityFunction Similarity => model.Similarity;
+
+    /// <inheritdoc />
+    public float[][] Embed(IReadOnlyList<string> batch, TextRole role)
+    {
+        if (role != TextRole.Document || next + batch.Count > texts.Count)
+            throw new InvalidOperationException($"the index builder asked for {batch.Count} {role} text(s) after {next} of {texts.Count} embedded documents");
+        var result = new float[batch.Count][];
+        for (int i = 0; i < batch.Count; i++, next++)
+        {
+            if (!string.Equals(batch[i], texts[next], StringComparison.Ordinal))
+                throw new InvalidOperationException($"the index builder asked for another text at row {next} than the ranks embedded");
+            result[i] = vectors[next];
+        }
+        return result;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> SplitToFit(string text, TextRole role) => model.SplitToFit(text, role);
+}

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Skald.Cli.CommandLine;
+using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Training.Config;
 using Skald.Training.Trainer;
@@ -31,6 +32,7 @@ internal sealed class TrainCommand : Command
         bool quiet = p.GetValue(CliOptions.Quiet);
         var progress = new TrainProgress(loaded.Training.LoggingSteps, quiet);
         var world = Cli.World;
+        HubModels.Prefetch(loaded, quiet || world.Rank != 0); // download bars; the run then reads the cache
         var setup = TrainingRun.Build(loaded, progress.Report, quiet ? null : m => Terminal.Log(m, quiet), world);
         Terminal.Log($"training {loaded.Model.Path} on {setup.Train.Sum(d => d.Count):N0} rows " +
                      $"({string.Join(", ", setup.Train.Select(d => Path.GetFileName(d.Name)))}), loss {loaded.Loss.Type}, world_size {world.Size}" +

@@ -32,6 +32,26 @@ internal static class HubModels
             HubTask.Resolve(dataset, split, new Reporter(p => bar.Report(p.Bytes, p.TotalBytes, $"{p.Files}/{p.TotalFiles} files"))));
     }
 
+    /// <summary>
+    /// Fetches a training config's hub models, adapters and datasets into the cache with download bars, so that the
+    /// run's own resolution (<see cref="HubResolver.Locate"/>, <see cref="HubResolver.LocateDataset"/>) finds them cached.
+    /// </summary>
+    public static void Prefetch(Skald.Training.Config.TrainingConfig config, bool quiet)
+    {
+        if (config.Model.Path.Length > 0) Resolve(config.Model.Path, quiet);
+        ResolveAll(config.Model.Adapters, quiet);
+        foreach (string train in config.Data.Train) Dataset(train, "train", quiet);
+        if (config.Data.Eval is { } eval) Dataset(eval, "validation", quiet);
+    }
+
+    private static void Dataset(string pathOrId, string split, bool quiet)
+    {
+        if (File.Exists(pathOrId) || Directory.Exists(pathOrId) || DatasetRef.TryParse(pathOrId) is not { } dataset) return;
+        using var resolver = new HubResolver(HubSettings.FromEnvironment());
+        ProgressView.Run($"downloading {dataset}", !resolver.Settings.Offline, quiet, bar =>
+            resolver.ResolveDataset(dataset, split, new Reporter(p => bar.Report(p.Bytes, p.TotalBytes, $"{p.Files}/{p.TotalFiles} files"))));
+    }
+
     /// <summary>Each item of a comma-separated list resolved (adapters).</summary>
     public static List<string> ResolveAll(IEnumerable<string> items, bool quiet) => [.. items.Select(i => Resolve(i, quiet))];
 

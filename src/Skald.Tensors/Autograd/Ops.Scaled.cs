@@ -109,14 +109,9 @@ public static partial class Ops
         float lam = l[index], keep = 1f - lam;
         float gain = gainIndex < 0 ? 1f : Softplus(l[gainIndex]);
         var y = tape.NewVariable(a.Rows, a.Cols);
-        var ys = y.Span;
-        var av = a.Span;
-        var bv = b.Span;
-        for (int i = 0; i < ys.Length; i++)
-        {
-            float m = keep * av[i] + lam * bv[i];
-            ys[i] = gainIndex < 0 ? m : gain * m;
-        }
+        // y = (g(1 − λᵢ))·a + (gλᵢ)·b, two SIMD passes (the gain folded into both coefficients).
+        TensorPrimitives.Multiply(a.Span, gain * keep, y.Span);
+        TensorPrimitives.MultiplyAdd(b.Span, gain * lam, y.Span, y.Span);
         if (tape.Records(y)) RecordMix(tape, a, b, lambdas, index, gainIndex, y);
         return y;
     }

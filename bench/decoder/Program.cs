@@ -1,5 +1,5 @@
 // Decoder benchmark (Qwen2.5-0.5B shapes): encode throughput and a LoRA training step; twin of bench_torch_decoder.py.
-// Usage: dotnet Skald.Bench.Decoder.dll encode|train MODEL_DIR [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2]
+// Usage: dotnet Skald.Bench.Decoder.dll encode|train MODEL_DIR [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2] [--pack 1|0 (encode)]
 // One JSON line per measurement on stdout, progress on stderr.
 using System.Diagnostics;
 using System.Text.Json;
@@ -19,7 +19,7 @@ if (args.Length < 2 || args[0] is not ("encode" or "train"))
     return 2;
 }
 string mode = args[0], folder = args[1];
-int batch = 8, seq = 128, warmup = 1, iters = 3, threads = 2;
+int batch = 8, seq = 128, warmup = 1, iters = 3, threads = 2, pack = 1;
 for (int i = 2; i + 1 < args.Length; i += 2)
 {
     int v = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
@@ -30,11 +30,12 @@ for (int i = 2; i + 1 < args.Length; i += 2)
         case "--warmup": warmup = v; break;
         case "--iters": iters = v; break;
         case "--threads": threads = v; break;
+        case "--pack": pack = v; break;
         default: throw new ArgumentException($"unknown option {args[i]}");
     }
 }
 Parallelism.MaxThreads = threads;
-if (mode == "encode") Bench.Encode(folder, batch, seq, warmup, iters);
+if (mode == "encode") Bench.Encode(folder, batch, seq, warmup, iters, pack != 0);
 else Bench.Train(folder, batch, seq, warmup, iters);
 return 0;
 
@@ -45,12 +46,12 @@ internal static class Bench
     private const float Alpha = 32f, LearningRate = 1e-4f, WeightDecay = 0.01f, Clip = 1f, Scale = 20f;
 
     /// <summary>SentenceEncoder.Forward (transformer → mean pooling) on a non-recording tape, causal then bidirectional.</summary>
-    public static void Encode(string folder, int batch, int seq, int warmup, int iters)
+    public static void Encode(string folder, int batch, int seq, int warmup, int iters, bool pack)
     {
         var encoder = SentenceEncoder.Load(folder);
         var decoder = (IDecoder)encoder.Transformer;
         var (tokens, checksum) = Tokens(1, batch, seq, decoder.Config.VocabSize);
-        var tape = new Tape(recording: false);
+        var tape = new Tape(recording: false) { PackWeights = pack }; // as SentenceEncoder.Encode (weights pre-packed)
         foreach (var attention in new[] { AttentionMode.Causal, AttentionMode.Bidirectional })
         {
             decoder.AttentionMode = attention;
@@ -66,7 +67,7 @@ internal static class Bench
                 ["measurement"] = "encode", ["attention"] = name, ["batch"] = batch, ["seq"] = seq, ["iters"] = times.Count,
                 ["s_per_batch"] = Math.Round(mean, 3), ["best_s"] = Math.Round(times.Min(), 3),
                 ["tokens_per_s"] = Math.Round(batch * seq / mean, 1), ["pooling"] = encoder.Pooling.Modes.ToString(),
-                ["ids_checksum"] = checksum,
+                ["ids_checksum"] = checksum, ["packed"] = pack,
             });
         }
     }

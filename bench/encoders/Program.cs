@@ -1,6 +1,7 @@
 // Encoder benchmark at a published base model's shapes with random weights (--arch norbert3: ltg/norbert3-base;
 // modernbert: answerdotai/ModernBERT-base); twin of bench_torch_encoders.py.
-// Usage: dotnet Skald.Bench.Encoders.dll [--arch norbert3|modernbert] [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2]
+// Usage: dotnet Skald.Bench.Encoders.dll [--arch norbert3|modernbert] [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2] [--pack 1|0]
+//        [--memory T [--layers N]]: peak RSS of one sequence of T tokens through the first N layers
 // One JSON line on stdout (tokens/s of last hidden state + mean pooling), progress on stderr.
 using System.Diagnostics;
 using System.Text.Json;
@@ -9,7 +10,7 @@ using Skald.Tensors;
 using Skald.Tensors.Autograd;
 using Skald.Tensors.Gemm;
 
-int batch = 8, seq = 128, warmup = 1, iters = 3, threads = 2;
+int batch = 8, seq = 128, warmup = 1, iters = 3, threads = 2, pack = 1, layers = 0, memory = 0;
 string arch = "norbert3";
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
@@ -26,6 +27,9 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--warmup": warmup = v; break;
         case "--iters": iters = v; break;
         case "--threads": threads = v; break;
+        case "--pack": pack = v; break;
+        case "--layers": layers = v; break;
+        case "--memory": memory = v; break;
         default: throw new ArgumentException($"unknown option {args[i]}");
     }
 }
@@ -48,8 +52,11 @@ var configs = new Dictionary<string, string>
          "norm_bias": false, "attention_bias": false, "mlp_bias": false, "pad_token_id": 50283}
         """,
 };
+if (memory > 0) (batch, seq) = (1, memory);
+string json = configs[arch];
+if (layers > 0) json = System.Text.RegularExpressions.Regex.Replace(json, "\"num_hidden_layers\": \\d+", $"\"num_hidden_layers\": {layers}");
 string dir = Directory.CreateTempSubdirectory("encoder-bench").FullName;
-File.WriteAllText(Path.Combine(dir, "config.json"), configs[arch]);
+File.WriteAllText(Path.Combine(dir, "config.json"), json);
 var config = TransformerConfig.Load(Path.Combine(dir, "config.json"));
 Directory.Delete(dir, true);
 var model = ArchitectureRegistry.Initialize(config, 1);
@@ -69,7 +76,21 @@ for (int i = 0; i < ids.Length; i++)
 var mask = new int[ids.Length];
 Array.Fill(mask, 1);
 var tokens = new TokenBatch(ids, mask, new int[ids.Length], batch, seq);
-var tape = new Tape(recording: false);
+var tape = new Tape(recording: false) { PackWeights = pack != 0 }; // as SentenceEncoder.Encode (weights pre-packed)
+if (memory > 0)
+{
+    // One sequence of T tokens through the first --layers layers: peak RSS (VmHWM) and the tape arena's capacity.
+    var sw0 = Stopwatch.StartNew();
+    model.Forward(tape, tokens);
+    Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["engine"] = "skald", ["measurement"] = "memory", ["model"] = $"{arch}-base (random)", ["seq"] = seq,
+        ["layers"] = config.NumLayers, ["s"] = Math.Round(sw0.Elapsed.TotalSeconds, 2),
+        ["arena_mb"] = tape.Arena.CapacityFloats * 4 / 1048576,
+        ["peak_rss_mb"] = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576,
+    }));
+    return 0;
+}
 var pooled = new float[batch * config.HiddenSize];
 var times = new List<double>();
 double cpu = 0;
@@ -99,7 +120,7 @@ Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
     ["engine"] = "skald", ["measurement"] = "encode", ["model"] = $"{arch}-base (random)", ["batch"] = batch, ["seq"] = seq,
     ["iters"] = times.Count, ["s_per_batch"] = Math.Round(mean, 3), ["best_s"] = Math.Round(times.Min(), 3),
     ["tokens_per_s"] = Math.Round(batch * seq / mean, 1), ["cpu_s"] = Math.Round(cpu / times.Count, 3),
-    ["threads"] = Parallelism.MaxThreads, ["gemm"] = Blas.Backend.GetType().Name, ["ids_checksum"] = checksum,
+    ["threads"] = Parallelism.MaxThreads, ["packed"] = pack != 0, ["gemm"] = Blas.Backend.GetType().Name, ["ids_checksum"] = checksum,
     ["pooled_0"] = Math.Round(pooled[0], 6),
 }));
 return 0;

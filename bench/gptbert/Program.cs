@@ -1,6 +1,6 @@
 // NorBERT4 / GPT-BERT benchmark (ltg/norbert4-base shapes, random weights): encode throughput, and peak memory of one
 // long sequence; twin of bench_torch_gptbert.py.
-// Usage: dotnet Skald.Bench.GptBert.dll encode [--batch 8] [--seq 128] [--iters 3] [--threads 2]
+// Usage: dotnet Skald.Bench.GptBert.dll encode [--batch 8] [--seq 128] [--iters 3] [--threads 2] [--pack 1|0]
 //        dotnet Skald.Bench.GptBert.dll memory --seq 4096 [--layers 4] [--threads 2]
 // One JSON line per measurement on stdout.
 using System.Diagnostics;
@@ -15,7 +15,7 @@ if (args.Length < 1 || args[0] is not ("encode" or "memory"))
     return 2;
 }
 string mode = args[0];
-int batch = 8, seq = 128, iters = 3, threads = 2, layers = mode == "memory" ? 4 : 24;
+int batch = 8, seq = 128, iters = 3, threads = 2, pack = 1, layers = mode == "memory" ? 4 : 24;
 for (int i = 1; i + 1 < args.Length; i += 2)
 {
     int v = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
@@ -26,6 +26,7 @@ for (int i = 1; i + 1 < args.Length; i += 2)
         case "--iters": iters = v; break;
         case "--layers": layers = v; break;
         case "--threads": threads = v; break;
+        case "--pack": pack = v; break;
         default: throw new ArgumentException($"unknown option {args[i]}");
     }
 }
@@ -48,7 +49,7 @@ var rng = new Random(5);
 var ids = new int[batch * seq];
 for (int i = 0; i < ids.Length; i++) ids[i] = rng.Next(5, config.VocabSize);
 var tokens = new TokenBatch(ids, Enumerable.Repeat(1, ids.Length).ToArray(), new int[ids.Length], batch, seq);
-var tape = new Tape(recording: false);
+var tape = new Tape(recording: false) { PackWeights = pack != 0 }; // as SentenceEncoder.Encode (weights pre-packed)
 if (mode == "memory")
 {
     var sw = Stopwatch.StartNew();
@@ -60,17 +61,20 @@ if (mode == "memory")
 }
 model.Forward(tape, tokens); // warm-up
 var times = new List<double>();
+double cpu = 0; // process CPU seconds (all threads) over the timed iterations
 for (int i = 0; i < iters; i++)
 {
     tape.Reset();
+    var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
     var sw = Stopwatch.StartNew();
     model.Forward(tape, tokens);
     times.Add(sw.Elapsed.TotalSeconds);
+    cpu += (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
     Console.Error.WriteLine($"skald encode {i + 1}/{iters}: {times[^1]:F2} s");
 }
 Emit(new() { ["engine"] = "skald", ["measurement"] = "encode", ["batch"] = batch, ["seq"] = seq, ["layers"] = layers,
-    ["threads"] = threads, ["best_s"] = Math.Round(times.Min(), 3),
-    ["tokens_per_s"] = Math.Round(batch * seq / times.Average(), 1),
+    ["threads"] = threads, ["packed"] = pack != 0, ["best_s"] = Math.Round(times.Min(), 3),
+    ["tokens_per_s"] = Math.Round(batch * seq / times.Average(), 1), ["cpu_s"] = Math.Round(cpu / iters, 3),
     ["peak_rss_mb"] = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576 });
 return 0;
 

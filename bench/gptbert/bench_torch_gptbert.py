@@ -65,14 +65,17 @@ def main():
             return
         model(ids, mask)
         times = []
+        cpu = 0.0
         for n in range(a.iters):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             model(ids, mask)
             times.append(time.perf_counter() - t)
+            cpu += time.process_time() - c
             print(f"pytorch encode {n + 1}/{a.iters}: {times[-1]:.2f} s", file=sys.stderr)
     print(json.dumps({"engine": "pytorch", "measurement": "encode", "batch": batch, "seq": a.seq, "layers": layers,
                       "threads": a.threads, "best_s": round(min(times), 3),
                       "tokens_per_s": round(batch * a.seq / (sum(times) / len(times)), 1),
+                      "cpu_s": round(cpu / len(times), 3),
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
 
 

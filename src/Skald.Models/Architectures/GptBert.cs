@@ -165,10 +165,10 @@ public sealed class GptBert : ITransformer
     /// <summary>SelfAttention with QK-LayerNorm, RoPE and the value residual.</summary>
     private sealed class SelfAttention
     {
-        private readonly Parameter wq, wk, qkScale;  // qk_proj.weights.{0,1}: [H·D, C] each; qk_proj.scale: [C]
+        private readonly Parameter wqk, qkScale;     // qk_proj.weights.{0,1}: [H·D, C] each, stacked [2·H·D, C]; qk_proj.scale: [C]
         private readonly Parameter wv, vScale;       // v_proj.weight: [H·D, C]; v_proj.scale: [C]
         private readonly Parameter wo, oScale;       // out_proj.weight: [C, H·D]; out_proj.scale: [H·D]
-        private readonly Parameter qScale, kScale;   // q_scale, k_scale: [H, D]
+        private readonly Parameter qkHeadScale;      // q_scale, k_scale: [H, D] each, stacked [2H, D]
         private readonly Parameter lambdas;          // lambdas: [1]
         private readonly int heads, d, c;
         private readonly float eps;
@@ -177,15 +177,14 @@ public sealed class GptBert : ITransformer
         {
             (heads, d, c, eps) = (cfg.NumHeads, cfg.HeadSize, cfg.HiddenSize, cfg.LayerNormEps);
             int hd = heads * d;
-            wq = p.Tensor("qk_proj.weights.0", hd, c);
-            wk = p.Tensor("qk_proj.weights.1", hd, c);
+            // q and k in one GEMM against [weights.0; weights.1], then one per-head norm and one RoPE over their 2H heads.
+            wqk = p.Stack(["qk_proj.weights.0", "qk_proj.weights.1"], "", hd, c).Stacked;
             qkScale = p.Tensor("qk_proj.scale", c);
             wv = p.Tensor("v_proj.weight", hd, c);
             vScale = p.Tensor("v_proj.scale", c);
             wo = p.Tensor("out_proj.weight", c, hd);
             oScale = p.Tensor("out_proj.scale", hd);
-            kScale = p.Tensor("k_scale", heads, d);
-            qScale = p.Tensor("q_scale", heads, d);
+            qkHeadScale = p.Stack(["q_scale", "k_scale"], "", heads, d).Stacked;
             lambdas = p.Tensor("lambdas", 1);
         }
 
@@ -198,10 +197,10 @@ public sealed class GptBert : ITransformer
         {
             var v = vIn is null ? v1 : Ops.Mix(tape, Value(tape, vIn), v1, lambdas, 0);
             var n = Ops.ScaledLayerNorm(tape, qkIn, c, eps, qkScale);
-            var q = Ops.ScaledLayerNorm(tape, Ops.Linear(tape, n, wq, null), d, eps, qScale); // [B·T, H·D]
-            var k = Ops.ScaledLayerNorm(tape, Ops.Linear(tape, n, wk, null), d, eps, kScale);
-            q = Ops.Rope(tape, q, rope, seq);
-            k = Ops.Rope(tape, k, rope, seq);
+            // [q | k] [B·T, 2·H·D] = RoPE((1 + [q_scale | k_scale]) · LN_head(n·[Wq; Wk]ᵀ)), split into q, k [B·T, H·D].
+            var qk = Ops.Rope(tape, Ops.ScaledLayerNorm(tape, Ops.Linear(tape, n, wqk, null), d, eps, qkHeadScale), rope, seq);
+            var q = Ops.Columns(tape, qk, 0, heads * d);
+            var k = Ops.Columns(tape, qk, heads * d, heads * d);
             var ctx = Ops.DecoderAttention(tape, q, k, v, maskBias, batch, seq, heads, heads, scoring, tape.Dropout);
             var o = Ops.Linear(tape, Ops.ScaledLayerNorm(tape, ctx, heads * d, eps, oScale), wo, null);
             return Ops.Dropout(tape, o, tape.Dropout);

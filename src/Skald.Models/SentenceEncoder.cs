@@ -39,7 +39,14 @@ public sealed class SentenceEncoder
         PadId = tokenizer.PadTokenId ?? transformer.Config.PadTokenId;
         PaddingSide = folder.PaddingSide ?? tokenizer.PaddingSide;
         Parameters = [.. transformer.Parameters, .. dense.SelectMany(d => d.Parameters)];
+        PackWeights = Parameters.Where(p => p.Precision == WeightPrecision.Float32).Sum(p => (long)p.Length) * sizeof(float) <= PackWeightsLimitBytes;
     }
+
+    /// <summary>
+    /// Models with more float32 weights than this (1 GiB: a 270M-parameter model) are not pre-packed by default, so
+    /// that encoding a 0.5–3B decoder costs no second copy of its weights (<see cref="PackWeights"/>).
+    /// </summary>
+    public const long PackWeightsLimitBytes = 1L << 30;
 
     /// <summary>The folder's module chain (modules.json, pooling and dense configs).</summary>
     public ModelFolder Folder { get; }
@@ -93,8 +100,9 @@ public sealed class SentenceEncoder
     /// <summary>
     /// Whether <see cref="Encode(IReadOnlyList{string}, EncodeOptions?)"/> multiplies by copies of the float32 Linear
     /// weights pre-packed for the GEMM (made on first use; the same embeddings bit for bit, faster for small batches;
-    /// costs one float32 copy of those weights, dropped when training changes them). Default true; bfloat16 weights are
-    /// never packed.
+    /// costs one float32 copy of those weights, dropped when training changes them). Default true up to
+    /// <see cref="PackWeightsLimitBytes"/> of float32 weights, false above (set it to trade memory for speed); bfloat16
+    /// weights are never packed.
     /// </summary>
     public bool PackWeights
     {

@@ -3,7 +3,7 @@
 # pre-packed), same ids, batch 32, 2 threads, sequence 32 and 128; prints the median ratio per (model, seq) in wall
 # time and in CPU time (tokens per CPU second: what survives a loaded machine). Not part of CI. Needs the bench models
 # (fixtures/models/export_bench_models.py writes model.safetensors and model.onnx) and NuGet for the ORT package.
-#   bash bench/ort-cpu/run.sh [--rounds 3] [--seconds 3] [--models DIR]
+#   bash bench/ort/run.sh [--rounds 3] [--seconds 3] [--models DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=3 secs=3 models=fixtures/models/.bench
@@ -12,19 +12,19 @@ while [ $# -gt 0 ]; do
     --rounds) rounds=$2; shift 2 ;;
     --seconds) secs=$2; shift 2 ;;
     --models) models=$2; shift 2 ;;
-    *) echo "usage: bash bench/ort-cpu/run.sh [--rounds N] [--seconds S] [--models DIR]" >&2; exit 2 ;;
+    *) echo "usage: bash bench/ort/run.sh [--rounds N] [--seconds S] [--models DIR]" >&2; exit 2 ;;
   esac
 done
 if [ ! -f "$models/bert-384/model.onnx" ]; then
   /usr/bin/python3 fixtures/models/export_bench_models.py --out "$models"
 fi
 mkdir -p bench/results
-out=bench/results/ort-cpu-$(date +%Y%m%d-%H%M%S).jsonl
-dotnet build -c Release bench/ort-cpu -v q -nologo -o bench/results/ort-cpu-bin >/dev/null
+out=bench/results/ort-$(date +%Y%m%d-%H%M%S).jsonl
+dotnet build -c Release bench/ort -v q -nologo -o bench/results/ort-bin >/dev/null
 dotnet build -c Release bench/Skald.Bench -v q -nologo -o bench/results/bin >/dev/null
 for r in $(seq 1 "$rounds"); do
   echo "{\"measurement\":\"load\",\"round\":$r,\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$out"
-  dotnet bench/results/ort-cpu-bin/Skald.Bench.OrtCpu.dll --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
+  dotnet bench/results/ort-bin/Skald.Bench.Ort.dll --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
   dotnet bench/results/bin/Skald.Bench.dll --packed --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
 done
 /usr/bin/python3 - "$out" <<'PY'

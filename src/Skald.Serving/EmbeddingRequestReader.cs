@@ -13,16 +13,7 @@ internal static class EmbeddingRequestReader
 {
     public static EmbeddingRequest Read(ReadOnlyMemory<byte> body, int maxInputs)
     {
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 8 });
-        }
-        catch (JsonException e)
-        {
-            throw ApiException.BadRequest($"the request body is not valid JSON ({e.Message})");
-        }
-        using (doc)
+        using (var doc = JsonBody.Parse(body))
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)

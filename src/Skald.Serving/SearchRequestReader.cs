@@ -17,16 +17,7 @@ internal static class SearchRequestReader
 
     public static SearchRequest Read(ReadOnlyMemory<byte> body)
     {
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 8 });
-        }
-        catch (JsonException e)
-        {
-            throw ApiException.BadRequest($"the request body is not valid JSON ({e.Message})");
-        }
-        using (doc)
+        using (var doc = JsonBody.Parse(body))
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)

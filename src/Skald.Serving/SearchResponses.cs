@@ -32,12 +32,7 @@ internal static class SearchResponses
                 w.WriteNumber("row", h.Row);
                 w.WriteString("id", h.Record.Id);
                 w.WriteNumber("score", h.Score);
-                w.WriteString("document", h.Record.Document);
-                w.WriteString("source", h.Record.Source);
-                w.WriteNumber("start", h.Record.Start);
-                w.WriteNumber("end", h.Record.End);
-                w.WriteString("title", h.Record.Title);
-                w.WriteString("text", h.Record.Text);
+                h.Record.WriteLocation(w);
                 w.WriteEndObject();
                 if (w.BytesPending > 1 << 16) w.Flush();
             }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Skald.Retrieval.Index;
@@ -22,4 +23,18 @@ public sealed record IndexRecord(
     /// <summary>Title and text as one string, as the models and BM25 see them.</summary>
     [JsonIgnore]
     public string FullText => Title.Length == 0 ? Text : Title + " " + Text;
+
+    /// <summary>
+    /// Writes <c>document</c>, <c>source</c>, <c>start</c>, <c>end</c>, <c>title</c> and <c>text</c> into the JSON object
+    /// open on <paramref name="w"/>: a search hit's fields after its id and score (<c>skald search</c>, <c>/v1/search</c>).
+    /// </summary>
+    public void WriteLocation(Utf8JsonWriter w)
+    {
+        w.WriteString("document", Document);
+        w.WriteString("source", Source);
+        w.WriteNumber("start", Start);
+        w.WriteNumber("end", End);
+        w.WriteString("title", Title);
+        w.WriteString("text", Text);
+    }
 }

@@ -85,12 +85,7 @@ internal sealed class SearchCommand : Command
                 w.WriteStartObject();
                 w.WriteString("id", h.Record.Id);
                 w.WriteNumber("score", h.Score);
-                w.WriteString("document", h.Record.Document);
-                w.WriteString("source", h.Record.Source);
-                w.WriteNumber("start", h.Record.Start);
-                w.WriteNumber("end", h.Record.End);
-                w.WriteString("title", h.Record.Title);
-                w.WriteString("text", h.Record.Text);
+                h.Record.WriteLocation(w);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

@@ -24,7 +24,8 @@ public interface ILoss
 
     /// <summary>
     /// Under mpirun: whether every rank is given the whole global batch and picks its own shard (masked-LM and MNTP
-    /// draw the masks over the whole batch, so each example is masked as in one process); false: the trainer gives
+    /// draw the masks over the whole batch, so each example is masked as in one process; causal-LM SFT pads it as one
+    /// process does and divides by its global count of response tokens); false: the trainer gives
     /// each rank its <c>Shard</c> of the rows.
     /// </summary>
     bool TakesGlobalBatch => false;

@@ -108,13 +108,24 @@ public sealed class CausalLmLoss : ILoss
         return (new TokenBatch(ids, mask, new int[batch * seq], batch, seq), labels);
     }
 
+    /// <summary>
+    /// Runs data-parallel (<c>mpirun</c>): every rank builds the whole global batch, keeps its rows and divides by the
+    /// global count of response tokens (<see cref="MaskedShard"/>), so the loss and the summed gradients are one process's.
+    /// </summary>
+    public bool SpansRanks => true;
+
+    /// <inheritdoc />
+    public bool TakesGlobalBatch => true;
+
     /// <inheritdoc />
     public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f)
     {
         var encoder = EmbeddingLoss.AsEncoder(model);
         if (batch.Columns.Count < 2) throw new ArgumentException("causal_lm batches have (prompt, response) columns");
-        var (tokens, labels) = Batch(batch.Columns[0], batch.Columns[1]);
-        return Loss(encoder, tokens, labels, backward: true, gradientScale);
+        var (tokens, labels) = Batch(batch.Columns[0], batch.Columns[1]); // the whole batch, padded as one process pads it
+        if (encoder.Communicator.Size == 1) return Loss(encoder, tokens, labels, backward: true, gradientScale);
+        return MaskedShard.Mean(encoder.Communicator, tokens, labels, Count,
+            (t, l, n) => Sum(encoder, t, l, backward: true, gradientScale / n));
     }
 
     /// <summary>
@@ -127,7 +138,32 @@ public sealed class CausalLmLoss : ILoss
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(labels);
         if (labels.Length != tokens.Count) throw new ArgumentException("one label per token", nameof(labels));
+        int n = Count(tokens, labels);
+        return n == 0 ? 0f : (float)(Sum(model, tokens, labels, backward, gradientScale / n) / n);
+    }
+
+    /// <summary>The number of labelled positions that are predicted (all but a row's first): the mean's divisor.</summary>
+    private static int Count(TokenBatch tokens, int[] labels)
+    {
+        int n = 0;
+        for (int b = 0; b < tokens.Batch; b++)
+        {
+            for (int t = 1; t < tokens.Seq; t++)
+            {
+                if (labels[b * tokens.Seq + t] >= 0) n++;
+            }
+        }
+        return n;
+    }
+
+    /// <summary>
+    /// Σ of the cross-entropy over the labelled positions of <paramref name="tokens"/>; with <paramref name="backward"/>
+    /// adds <paramref name="scale"/> × its gradient (the caller's 1 / divisor included) to the parameters.
+    /// </summary>
+    private double Sum(TrainableEncoder model, TokenBatch tokens, int[] labels, bool backward, float scale)
+    {
         var rows = new List<int>();
         var targets = new List<int>();
         for (int b = 0; b < tokens.Batch; b++)
@@ -140,26 +176,25 @@ public sealed class CausalLmLoss : ILoss
                 targets.Add(labels[i + 1]);
             }
         }
-        if (rows.Count == 0) return 0f;
+        if (rows.Count == 0) return 0;
 
         model.Configure(tape, record: backward, dropout: backward);
         try
         {
             var hidden = model.Model.Transformer.Forward(tape, tokens); // [B·T, C]
-            int n = rows.Count;
             if (backward)
             {
                 if (hiddenGrad.Length < hidden.Length) hiddenGrad = new float[hidden.Length];
                 hiddenGrad.AsSpan(0, hidden.Length).Clear();
             }
-            double loss = projection.Run(hidden.Span, hidden.Cols, rows, targets, Head.Weight, null, Head.SoftCap, gradientScale / n,
+            double loss = projection.Run(hidden.Span, hidden.Cols, rows, targets, Head.Weight, null, Head.SoftCap, scale,
                 backward ? hiddenGrad.AsSpan(0, hidden.Length) : default);
             if (backward)
             {
                 tape.Seed(hidden, hiddenGrad.AsSpan(0, hidden.Length));
                 tape.Backward();
             }
-            return (float)(loss / n);
+            return loss;
         }
         finally
         {

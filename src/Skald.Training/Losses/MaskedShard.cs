@@ -4,8 +4,9 @@ using Skald.Models.Architectures;
 namespace Skald.Training.Losses;
 
 /// <summary>
-/// Data-parallel token losses (masked-LM, MNTP) over a global batch: every rank tokenizes, pads and masks the WHOLE
-/// batch with the same draws as one process would (so each example gets the mask it gets without mpirun), keeps its
+/// Data-parallel token losses (masked-LM, MNTP, causal-LM SFT) over a global batch: every rank tokenizes, pads and
+/// masks the WHOLE batch with the same draws as one process would (so each example gets the mask it gets without
+/// mpirun; SFT draws nothing and divides by the global count of response tokens), keeps its
 /// <see cref="Shard"/> of the rows (padded to the global batch's length, as one process pads them), divides by the
 /// global number of predicted tokens and sums the ranks' loss sums, so the summed gradients and the logged loss equal
 /// the one-process values whatever the number of ranks.

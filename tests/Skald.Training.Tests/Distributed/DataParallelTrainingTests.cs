@@ -8,14 +8,15 @@ namespace Skald.Training.Tests.Distributed;
 
 /// <summary>
 /// <c>mpirun -np 2 skald train</c> against one process with the same config: the global batch is split across the
-/// ranks and the loss spans them, so losses and weights agree within rounding (MNRL, CachedMNRL, LoRA, masked-LM, MNTP); a killed rank
+/// ranks and the loss spans them, so losses and weights agree within rounding (MNRL, CachedMNRL, LoRA, masked-LM, MNTP,
+/// causal-LM SFT with length-grouped batches); a killed rank
 /// ends the job and the same command resumes.
 /// </summary>
 public sealed class DataParallelTrainingTests(ITestOutputHelper output)
 {
     private readonly string dir = InfraPaths.NewTempDir();
 
-    private string Config(string name, string model, string data, string extra) => InfraPaths.WriteFile(dir, name + ".yaml", $"""
+    private string Config(string name, string model, string data, string extra, string training = "") => InfraPaths.WriteFile(dir, name + ".yaml", $"""
         model:
           path: {model}
           dropout: 0
@@ -28,6 +29,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
           max_steps: 5
           logging_steps: 1
           seed: 7
+        {training}
         output:
           dir: {Path.Combine(dir, name)}
           save_steps: 5
@@ -40,11 +42,18 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     [InlineData("lora")]
     [InlineData("mlm")]
     [InlineData("mntp")]
+    [InlineData("sft")]
     public void TwoRanksTrainAsOneProcessWithTheWholeBatch(string kind)
     {
-        string model = InfraPaths.FixtureModel(kind switch { "lora" => "decoder-qwen2", "mntp" => "decoder-llama3", _ => "bert-cased-mean" });
-        string data = InfraPaths.WriteFile(dir, "pairs.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
-            $"{{\"anchor\": \"Hvor ligger hus nummer {i} ved elva?\", \"positive\": \"Hus {i} ligger ved sjøen, {i * 7} meter unna.\"}}\n")));
+        string model = InfraPaths.FixtureModel(kind switch { "lora" => "decoder-qwen2", "mntp" or "sft" => "decoder-llama3", _ => "bert-cased-mean" });
+        string data = kind == "sft"
+            // Instruction rows of different lengths: length-grouped batches pad, and each rank's share of the
+            // response tokens differs from step to step, so the loss must be divided by the global count.
+            ? InfraPaths.WriteFile(dir, "sft.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
+                $"{{\"instruction\": \"Skriv tallet {i}{string.Concat(Enumerable.Repeat(" igjen", i % 5))}.\", \"input\": \"{(i % 3 == 0 ? "" : "hus " + i)}\", " +
+                $"\"output\": \"Tallet er {i}{string.Concat(Enumerable.Repeat(", og så " + (i * 3), i % 7))}.\"}}\n")))
+            : InfraPaths.WriteFile(dir, "pairs.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
+                $"{{\"anchor\": \"Hvor ligger hus nummer {i} ved elva?\", \"positive\": \"Hus {i} ligger ved sjøen, {i * 7} meter unna.\"}}\n")));
         string extra = kind switch
         {
             "cached_mnrl" => "loss:\n  type: cached_mnrl\n  mini_batch_size: 4",
@@ -52,9 +61,11 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             // Masked-LM and MNTP read column 0 (the anchors); every rank masks the whole batch as one process does.
             "mlm" => "loss:\n  type: mlm",
             "mntp" => "  attention: bidirectional\nloss:\n  type: mntp",
+            "sft" => "loss:\n  type: causal_lm\n  max_seq_length: 320",
             _ => "",
         };
-        string one = Config("one", model, data, extra), two = Config("two", model, data, extra);
+        string training = kind == "sft" ? "  group_by_length: true" : "";
+        string one = Config("one", model, data, extra, training), two = Config("two", model, data, extra, training);
 
         var single = SkaldProcess.RunWith(dir, new Dictionary<string, string> { ["SKALD_THREADS"] = "1" }, "train", "--config", one);
         Assert.True(single.ExitCode == 0, single.Stderr);
@@ -161,18 +172,6 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
         Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "full", "final", "model.safetensors")),
             File.ReadAllBytes(Path.Combine(dir, "killed", "final", "model.safetensors")));
         Assert.Equal(File.ReadAllLines(Path.Combine(dir, "full", "metrics.jsonl")), File.ReadAllLines(Path.Combine(dir, "killed", "metrics.jsonl")));
-    }
-
-    [MpiFact]
-    public void ALossThatCannotSpanRanksIsRefusedInOneLine()
-    {
-        string data = InfraPaths.WriteFile(dir, "sft.jsonl", string.Concat(Enumerable.Range(0, 20).Select(i =>
-            $"{{\"instruction\": \"Skriv tallet {i}.\", \"output\": \"Tallet er {i}.\"}}\n")));
-        string config = Config("sft", InfraPaths.FixtureModel("decoder-llama3"), data, "loss:\n  type: causal_lm");
-        var r = MpiRun.Run(2, dir, "train", "--config", config);
-        Assert.NotEqual(0, r.ExitCode);
-        Assert.Matches(@"skald: error: (\(rank 1\) )?loss.type causal_lm does not run under mpirun yet", r.Stderr); // either rank may report first
-        Assert.DoesNotContain("   at ", r.Stderr);
     }
 
     private double[] Losses(string run) =>

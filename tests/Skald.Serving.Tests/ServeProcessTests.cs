@@ -6,14 +6,19 @@ using static Skald.Serving.Tests.ServerFixture;
 
 namespace Skald.Serving.Tests;
 
-/// <summary>The real <c>skald serve</c> process: starts, answers, stops cleanly on SIGINT; refuses bad starts in one line.</summary>
+/// <summary>The real <c>skald serve</c> process: starts, answers, stops cleanly on SIGINT and SIGTERM; refuses bad starts in one line.</summary>
 public sealed partial class ServeProcessTests
 {
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int signal);
 
+    [SigintFact]
+    public Task ServesAndStopsOnSigint() => ServesAndStopsOn(2); // SIGINT, as Ctrl+C sends
+
     [Fact]
-    public async Task ServesAndStopsOnSigint()
+    public Task ServesAndStopsOnSigterm() => ServesAndStopsOn(15); // SIGTERM, as systemd, Docker and Kubernetes send
+
+    private static async Task ServesAndStopsOn(int signal)
     {
         var psi = SkaldProcess.StartInfo(null, "serve", "--model", ModelDir, "--port", "0", "--model-name", "nb-test");
         using var process = Process.Start(psi)!;
@@ -31,9 +36,9 @@ public sealed partial class ServeProcessTests
             Assert.Equal(200, status);
             Assert.Equal(3, Embeddings(body, "nb-test").Length);
 
-            Assert.Equal(0, kill(process.Id, 2)); // SIGINT, as Ctrl+C sends
+            Assert.Equal(0, kill(process.Id, signal));
             var rest = process.StandardError.ReadToEndAsync();
-            Assert.True(process.WaitForExit(90_000), "skald serve did not stop on SIGINT within 90 s"); // generous: CI runs the test projects side by side on 2 cores
+            Assert.True(process.WaitForExit(90_000), $"skald serve did not stop on signal {signal} within 90 s"); // generous: CI runs the test projects side by side on 2 cores
             Assert.Equal(0, process.ExitCode);
             string err = await rest;
             Assert.Contains("stopped", err);

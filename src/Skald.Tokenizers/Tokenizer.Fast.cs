@@ -10,6 +10,7 @@ namespace Skald.Tokenizers;
 public sealed partial class Tokenizer
 {
     private readonly BertWordPieceFastPath? _fast;
+    private readonly ByteLevelBpeFastPath? _byteLevelFast;
 
     /// <summary>
     /// False makes every text take the general pipeline (tests compare the two). Set it before sharing the instance.
@@ -17,7 +18,7 @@ public sealed partial class Tokenizer
     internal bool UseFastPath { get; set; } = true;
 
     /// <summary>True when this tokenizer's pipeline has a fused fast path.</summary>
-    internal bool HasFastPath => _fast is not null;
+    internal bool HasFastPath => _fast is not null || _byteLevelFast is not null;
 
     /// <summary>True when <paramref name="text"/> would take the fast path (tests check the fast path is really exercised).</summary>
     internal bool TakesFastPath(string text) => TryFastSequence(text, null, out _);
@@ -31,11 +32,12 @@ public sealed partial class Tokenizer
     private bool TryFastSequence(string text, TruncationOptions? truncation, out TokenBuffer buffer)
     {
         buffer = null!;
-        if (_fast is null || !UseFastPath) return false;
+        if ((_fast is null && _byteLevelFast is null) || !UseFastPath) return false;
         if (truncation is { MaxLength: > 0, Direction: TruncationDirection.Left }) return false;
         if (_added.MayMatch(text)) return false;
         buffer = TokenBuffer.ForThread();
-        return _fast.TryEncode(text, truncation is { MaxLength: > 0 } ? truncation.MaxLength : int.MaxValue, buffer);
+        int limit = truncation is { MaxLength: > 0 } ? truncation.MaxLength : int.MaxValue;
+        return _fast is not null ? _fast.TryEncode(text, limit, buffer) : _byteLevelFast!.TryEncode(text, limit, buffer);
     }
 
     /// <summary>The buffer's tokens as an internal encoding of sequence <paramref name="sequenceId"/>.</summary>

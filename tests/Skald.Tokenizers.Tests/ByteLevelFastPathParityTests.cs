@@ -14,7 +14,7 @@ public sealed class ByteLevelFastPathParityTests
     [
         "it's we'RE they'll I'D you've 'm 'S", "123 4567 89012345 ١٢٣ ⅷ", "  \n\n  \r\n\t x  y   ", "a\u3000b\u00A0c\u2028d",
         "lone \uDC00 low and \uD800 high \uD800", new string('x', 300), string.Concat(Enumerable.Repeat("ab", 200)),
-        "😀😀😀 🇳🇴 👍🏽", "ÆØÅ æøå: «sitat» — ‘x’ …", "   ", "!!!???...", "\r\r\n\n", "x\n", " y",
+        "😀😀😀 🇳🇴 👍🏽", "added <|begin_of_text|> inside <|end_of_text|>", "ÆØÅ æøå: «sitat» — ‘x’ …", "   ", "!!!???...", "\r\r\n\n", "x\n", " y",
     ];
 
     private static (Tokenizer Fast, Tokenizer Slow) Load(string name)
@@ -45,6 +45,7 @@ public sealed class ByteLevelFastPathParityTests
         Assert.True(want.Ids.SequenceEqual(got.Ids), $"ids differ for {where}: [{string.Join(",", want.Ids)}] vs [{string.Join(",", got.Ids)}]");
         Assert.True(want.Tokens.SequenceEqual(got.Tokens), $"tokens differ for {where}");
         Assert.True(want.Offsets.SequenceEqual(got.Offsets), $"offsets differ for {where}: {string.Join(" ", want.Offsets)} vs {string.Join(" ", got.Offsets)}");
+        Assert.True(want.TypeIds.SequenceEqual(got.TypeIds), $"type ids differ for {where}");
         Assert.True(want.SpecialTokensMask.SequenceEqual(got.SpecialTokensMask), $"special mask differs for {where}");
         Assert.True(want.AttentionMask.SequenceEqual(got.AttentionMask), $"attention mask differs for {where}");
         Assert.Equal(want.Overflowing.Count, got.Overflowing.Count);

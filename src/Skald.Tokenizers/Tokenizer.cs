@@ -36,6 +36,8 @@ public sealed partial class Tokenizer
         _postProcessor = postProcessor;
         _added = added;
         _fast = CreateFastPath(normalizer, preTokenizer, model);
+        _byteLevelFast = _fast is null ? ByteLevelBpeFastPath.TryCreate(normalizer, preTokenizer, model) : null;
+        (_fastTemplate, _fastSpecials) = SingleTemplate(postProcessor);
         TruncationMaxLength = truncationMaxLength;
         if (padToken is null && padId is null)
         {

@@ -76,6 +76,24 @@ internal sealed class BpeModel : IModel
 
     private static long Key(int a, int b) => ((long)a << 32) | (uint)b;
 
+    /// <summary>The merge of the pair (<paramref name="a"/>, <paramref name="b"/>): its rank and the merged id (fused fast paths).</summary>
+    internal bool TryGetMerge(int a, int b, out int rank, out int newId)
+    {
+        if (_merges.TryGetValue(Key(a, b), out var m))
+        {
+            (rank, newId) = m;
+            return true;
+        }
+        (rank, newId) = (int.MaxValue, -1);
+        return false;
+    }
+
+    /// <summary>The id of vocabulary entry <paramref name="token"/>, or -1 (no string made).</summary>
+    internal int IdOf(ReadOnlySpan<char> token) => _lookup.TryGetValue(token, out _, out int id) ? id : -1;
+
+    /// <summary>The vocabulary string of a model id (the id must be valid).</summary>
+    internal string ValueOf(int id) => _byId[id]!;
+
     /// <inheritdoc/>
     public void Tokenize(ReadOnlySpan<char> text, List<Token> output)
     {

@@ -13,6 +13,9 @@ internal sealed class ByteLevelPreTokenizer(bool addPrefixSpace, bool useRegex, 
 {
     private static readonly Lazy<OnigRegex> Gpt2 = new(() => new OnigRegex(ByteLevelAlphabet.Gpt2Pattern));
 
+    /// <summary>The GPT-2 split regex used when <see cref="UseRegex"/> is set.</summary>
+    internal static OnigRegex Gpt2Regex => Gpt2.Value;
+
     /// <summary>add_prefix_space.</summary>
     public bool AddPrefixSpace { get; } = addPrefixSpace;
 

@@ -18,6 +18,9 @@ internal sealed class SplitPreTokenizer : IPreTokenizer
         Invert = invert;
     }
 
+    /// <summary>The regex, or null for a literal pattern.</summary>
+    internal OnigRegex? Regex => _regex;
+
     /// <summary>The delimiter behaviour.</summary>
     public SplitBehavior Behavior { get; }
 

@@ -142,6 +142,26 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     }
 
     /// <summary>
+    /// Reads a tensor as IEEE float16 into <paramref name="destination"/> (length = element count): F16 copied bit for
+    /// bit, other float types rounded to nearest even (BF16 and F64 through float32; beyond ±65504 becomes infinite).
+    /// </summary>
+    public void ReadFloat16(SafeTensorInfo info, Span<ushort> destination)
+    {
+        if (destination.Length != info.ElementCount)
+            throw new ArgumentException($"destination holds {destination.Length} values, tensor {info.Name} has {info.ElementCount}");
+        if (info.DType == SafeTensorsDType.F16)
+        {
+            byte* src = basePtr + dataStart + info.Begin;
+            new ReadOnlySpan<ushort>(src, destination.Length).CopyTo(destination);
+            Release(src, info.End - info.Begin);
+            return;
+        }
+        var wide = new float[destination.Length];
+        ReadFloat32(info, wide);
+        Skald.Tensors.Kernels.F16.FromSingle(wide, destination);
+    }
+
+    /// <summary>
     /// Reads a tensor as bfloat16 into <paramref name="destination"/> (length = element count): BF16 copied, other
     /// float types rounded to nearest even (F64 through float32).
     /// </summary>

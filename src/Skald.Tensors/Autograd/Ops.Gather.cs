@@ -27,8 +27,7 @@ public static partial class Ops
     {
         int rows = table.Shape[0], c = table.Shape[1];
         if ((uint)id >= (uint)rows) throw new ArgumentException($"token id {id} is outside the vocabulary of {rows}");
-        if (table.Precision == WeightPrecision.BFloat16) Bf16.ToSingle(table.BFloat16Data.Span.Slice(id * c, c), destination);
-        else table.Data.Span.Slice(id * c, c).CopyTo(destination);
+        table.Widen(id * c, destination[..c]);
     }
 
     private static void RecordGather(Tape tape, int[] ids, Parameter table, Variable y) =>

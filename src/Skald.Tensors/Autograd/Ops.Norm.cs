@@ -41,7 +41,7 @@ public static partial class Ops
         return y;
     }
 
-    /// <summary>destination += row <paramref name="id"/> of <paramref name="table"/> (float32 or bfloat16).</summary>
+    /// <summary>destination += row <paramref name="id"/> of <paramref name="table"/> (float32, bfloat16 or float16).</summary>
     private static void AddTableRow(Parameter table, int id, Span<float> destination)
     {
         int c = destination.Length;
@@ -50,8 +50,15 @@ public static partial class Ops
             TensorPrimitives.Add(destination, table.Data.Span.Slice(id * c, c), destination);
             return;
         }
-        var row = table.BFloat16Data.Span.Slice(id * c, c);
-        for (int j = 0; j < c; j++) destination[j] += Bf16.ToSingle(row[j]);
+        var row = table.Bits16.Span.Slice(id * c, c);
+        if (table.Precision == WeightPrecision.Float16)
+        {
+            for (int j = 0; j < c; j++) destination[j] += F16.ToSingle(row[j]);
+        }
+        else
+        {
+            for (int j = 0; j < c; j++) destination[j] += Bf16.ToSingle(row[j]);
+        }
     }
 
     private static void RecordEmbeddings(Tape tape, int[] ids, int[] positions, int[] typeIds, Parameter word,

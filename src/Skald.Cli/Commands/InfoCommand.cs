@@ -40,7 +40,7 @@ internal sealed class InfoCommand : Command
         long asF32 = m.WeightBytes + (narrow ? 2 * matrices : 0);
         string other = narrow
             ? $"float32 would take {Size(asF32)}"
-            : $"{Size(asF32 - 2 * matrices)} with --weights bf16 or f16";
+            : $"{Size(asF32 - 2 * matrices)} with --weights bf16";
         string held = m.WeightPrecision switch
         {
             WeightPrecision.BFloat16 => "bfloat16 matrices, float32 norms and biases",

@@ -33,9 +33,6 @@ public static partial class Ops
         if (dropout > 0f) Kernels.Dropout.Apply(y.Span, y.Span, dropout, seed);
         if (tape.Records(y))
         {
-            word.EnsureTrainable();
-            position.EnsureTrainable();
-            type.EnsureTrainable();
             RecordEmbeddings(tape, ids, positions, typeIds, word, position, type, gamma, beta, sum, mean, rstd, dropout, seed, y);
         }
         return y;

@@ -149,16 +149,29 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     {
         if (destination.Length != info.ElementCount)
             throw new ArgumentException($"destination holds {destination.Length} values, tensor {info.Name} has {info.ElementCount}");
-        if (info.DType == SafeTensorsDType.F16)
+        byte* src = basePtr + dataStart + info.Begin;
+        int n = destination.Length;
+        switch (info.DType)
         {
-            byte* src = basePtr + dataStart + info.Begin;
-            new ReadOnlySpan<ushort>(src, destination.Length).CopyTo(destination);
-            Release(src, info.End - info.Begin);
-            return;
+            case SafeTensorsDType.F16:
+                new ReadOnlySpan<ushort>(src, n).CopyTo(destination);
+                break;
+            case SafeTensorsDType.F32:
+                Skald.Tensors.Kernels.F16.FromSingle(new ReadOnlySpan<float>(src, n), destination);
+                break;
+            case SafeTensorsDType.BF16: // value by value: no float32 copy of the tensor
+                var raw = new ReadOnlySpan<ushort>(src, n);
+                for (int k = 0; k < n; k++) destination[k] = Skald.Tensors.Kernels.F16.FromSingle(Skald.Tensors.Kernels.Bf16.ToSingle(raw[k]));
+                break;
+            case SafeTensorsDType.F64:
+                var doubles = new ReadOnlySpan<double>(src, n);
+                for (int k = 0; k < n; k++) destination[k] = Skald.Tensors.Kernels.F16.FromSingle((float)doubles[k]);
+                break;
+            default:
+                throw new ModelFormatException(
+                    $"{Path}: tensor \"{info.Name}\" has dtype {info.DType}; Skald reads F32, F16, BF16 and F64 weights");
         }
-        var wide = new float[destination.Length];
-        ReadFloat32(info, wide);
-        Skald.Tensors.Kernels.F16.FromSingle(wide, destination);
+        Release(src, info.End - info.Begin);
     }
 
     /// <summary>

@@ -1,5 +1,5 @@
-// Peak RSS and throughput of encoding with a randomly initialised decoder, weights held as float32 or bfloat16.
-// Usage: dotnet Skald.Bench.EncodeMemory.dll <dir> <f32|bf16> [batch=8] [seq=128] [batches=3]
+// Peak RSS and throughput of encoding with a randomly initialised decoder, weights held as float32, bfloat16 or float16.
+// Usage: dotnet Skald.Bench.EncodeMemory.dll <dir> <f32|bf16|f16> [batch=8] [seq=128] [batches=3]
 //        [hidden=896] [layers=24] [heads=14] [kv=2] [intermediate=4864] [vocab=151936]
 // The first run with a new folder writes the model (Qwen2, tied embeddings, BF16 safetensors as Qwen releases them,
 // the fixture tokenizer). Run each precision in its own process: the peaks are the process's.
@@ -13,7 +13,7 @@ using Skald.Tensors;
 using Skald.Tensors.Autograd;
 
 string dir = args[0];
-var precision = args[1] == "bf16" ? WeightPrecision.BFloat16 : WeightPrecision.Float32;
+var precision = args[1] switch { "bf16" => WeightPrecision.BFloat16, "f16" => WeightPrecision.Float16, _ => WeightPrecision.Float32 };
 int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
 int batch = Arg(2, 8), seq = Arg(3, 128), batches = Arg(4, 3);
 int hidden = Arg(5, 896), layers = Arg(6, 24), heads = Arg(7, 14), kv = Arg(8, 2), inter = Arg(9, 4864), vocab = Arg(10, 151936);

@@ -87,15 +87,15 @@ public sealed class SentenceEncoder
     /// <summary>Total parameter count (transformer + dense).</summary>
     public long ParameterCount => Parameters.Sum(p => (long)p.Length);
 
-    /// <summary>Bytes the weights take in memory (4 a float32 value, 2 a bfloat16 one; a tied head counted once).</summary>
+    /// <summary>Bytes the weights take in memory (4 a float32 value, 2 a bfloat16 or float16 one; a tied head counted once).</summary>
     public long WeightBytes => Parameters.Sum(p => p.Bytes);
 
     /// <summary>
-    /// How the transformer's weight matrices are held: <see cref="WeightPrecision.BFloat16"/> when any parameter is
-    /// bfloat16 (then the model is for inference only).
+    /// How the transformer's weight matrices are held: <see cref="WeightPrecision.BFloat16"/> or
+    /// <see cref="WeightPrecision.Float16"/> when any parameter is so (then the base is frozen: inference or LoRA).
     /// </summary>
     public WeightPrecision WeightPrecision =>
-        Parameters.Any(p => p.Precision == WeightPrecision.BFloat16) ? WeightPrecision.BFloat16 : WeightPrecision.Float32;
+        Parameters.FirstOrDefault(p => p.Precision != WeightPrecision.Float32)?.Precision ?? WeightPrecision.Float32;
 
     /// <summary>
     /// Whether <see cref="Encode(IReadOnlyList{string}, EncodeOptions?)"/> multiplies by copies of the float32 Linear
@@ -141,8 +141,8 @@ public sealed class SentenceEncoder
     /// (<see cref="HubResolver.Locate"/>; its errors are <see cref="HubException"/>).
     /// <para>
     /// <paramref name="precision"/> <see cref="WeightPrecision.BFloat16"/> keeps the transformer's 2-D weights (linear
-    /// layers, embedding tables) in bfloat16, half the memory of float32, computing in float32: for inference only
-    /// (training such a model fails with one message). Checkpoints stored wider are rounded to nearest even; adapters
+    /// layers, embedding tables) in bfloat16, half the memory of float32, computing in float32; <see cref="WeightPrecision.Float16"/>
+    /// likewise in IEEE float16 (an F16 checkpoint kept exactly). Such a base is frozen: inference, or LoRA training. Checkpoints stored wider are rounded to nearest even; adapters
     /// are merged in float32 and the merged weight rounded. Static models and Dense modules stay float32.
     /// </para>
     /// </summary>

@@ -22,8 +22,8 @@ internal sealed class EncodeCommand : Command
         "LLM2Vec models: the instruction paired with every input (give it to queries); attended to, left out of pooling", "TEXT");
     private readonly Option<bool> normalize = CliOptions.Flag("--normalize", "Scale every embedding to unit length");
     private readonly Option<string> weights = CliOptions.Choice("--weights",
-        "How the model's weight matrices are held in memory: f32, or bf16 (half the memory, computed in float32; checkpoints stored wider are rounded, adapters merged in float32 then rounded)",
-        "f32", "f32", "bf16");
+        "How the model's weight matrices are held in memory: f32, or bf16 / f16 (half the memory, computed in float32; f16 keeps F16 checkpoints exactly; checkpoints stored wider are rounded, adapters merged in float32 then rounded)",
+        "f32", "f32", "bf16", "f16");
     private readonly Option<string> quantize = QuantizeOption.Create();
     private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order (e.g. LLM2Vec's MNTP, then supervised), comma-separated", "DIR[,DIR...]");
 

@@ -12,7 +12,7 @@ internal sealed class InfoCommand : Command
 {
     private readonly Option<string> model = CliOptions.Text("--model", "Model folder to describe", "DIR", required: true);
     private readonly Option<string> weights = CliOptions.Choice("--weights",
-        "Load the weight matrices as f32 or bf16 (the memory line reports that precision)", "f32", "f32", "bf16");
+        "Load the weight matrices as f32, bf16 or f16 (the memory line reports that precision)", "f32", "f32", "bf16", "f16");
 
     public InfoCommand() : base("info", "Describe a model folder: architecture, size, pooling, tokenizer, prompts")
     {
@@ -23,7 +23,7 @@ internal sealed class InfoCommand : Command
 
     /// <summary>The <c>--weights</c> value as a <see cref="WeightPrecision"/>.</summary>
     internal static WeightPrecision Precision(string? value) =>
-        value == "bf16" ? WeightPrecision.BFloat16 : WeightPrecision.Float32;
+        value switch { "bf16" => WeightPrecision.BFloat16, "f16" => WeightPrecision.Float16, _ => WeightPrecision.Float32 };
 
     private static string Size(long bytes) => bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):F2} GiB" : $"{bytes / (double)(1L << 20):F1} MiB";
 
@@ -36,11 +36,18 @@ internal sealed class InfoCommand : Command
         Console.WriteLine($"architecture:     {cfg.Architecture ?? cfg.ModelType} (model_type {cfg.ModelType})");
         Console.WriteLine($"parameters:       {m.ParameterCount:N0}");
         long matrices = m.Transformer.Parameters.Where(x => x.Shape.Length == 2).Sum(x => (long)x.Length);
-        long asF32 = m.WeightBytes + (m.WeightPrecision == WeightPrecision.BFloat16 ? 2 * matrices : 0);
-        string other = m.WeightPrecision == WeightPrecision.BFloat16
+        bool narrow = m.WeightPrecision != WeightPrecision.Float32;
+        long asF32 = m.WeightBytes + (narrow ? 2 * matrices : 0);
+        string other = narrow
             ? $"float32 would take {Size(asF32)}"
             : $"{Size(asF32 - 2 * matrices)} with --weights bf16";
-        Console.WriteLine($"weight memory:    {Size(m.WeightBytes)} ({(m.WeightPrecision == WeightPrecision.BFloat16 ? "bfloat16 matrices, float32 norms and biases" : "float32")}; {other})");
+        string held = m.WeightPrecision switch
+        {
+            WeightPrecision.BFloat16 => "bfloat16 matrices, float32 norms and biases",
+            WeightPrecision.Float16 => "float16 matrices, float32 norms and biases",
+            _ => "float32",
+        };
+        Console.WriteLine($"weight memory:    {Size(m.WeightBytes)} ({held}; {other})");
         Console.WriteLine($"layers:           {cfg.NumLayers}, hidden {cfg.HiddenSize}, heads {cfg.NumHeads}, intermediate {cfg.IntermediateSize}, {cfg.HiddenAct}");
         Console.WriteLine($"embedding dim:    {m.Dimension}");
         Console.WriteLine($"max length:       {m.MaxSeqLength} tokens");

@@ -38,7 +38,7 @@ public static class ArchitectureRegistry
 
     /// <summary>
     /// Loads the transformer in <paramref name="folder"/> (config.json + safetensors), its 2-D weights held as
-    /// <paramref name="precision"/> (bfloat16: inference only).
+    /// <paramref name="precision"/> (bfloat16 / float16: a frozen base).
     /// </summary>
     public static ITransformer Load(string folder, WeightPrecision precision = WeightPrecision.Float32)
     {

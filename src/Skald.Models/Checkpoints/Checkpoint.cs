@@ -142,6 +142,18 @@ public sealed class Checkpoint : IDisposable
         entry.File.ReadBFloat16(entry.Info, destination);
     }
 
+    /// <summary>
+    /// Reads a tensor of shape <paramref name="expectedShape"/> as 16-bit values of <paramref name="format"/>
+    /// (<see cref="Skald.Tensors.WeightPrecision.BFloat16"/> or <see cref="Skald.Tensors.WeightPrecision.Float16"/>;
+    /// rounded unless stored so).
+    /// </summary>
+    public void ReadInto(string key, Skald.Tensors.WeightPrecision format, Span<ushort> destination, params int[] expectedShape)
+    {
+        var entry = Entry(key, expectedShape);
+        if (format == Skald.Tensors.WeightPrecision.Float16) entry.File.ReadFloat16(entry.Info, destination);
+        else entry.File.ReadBFloat16(entry.Info, destination);
+    }
+
     private (SafeTensorsFile File, SafeTensorInfo Info) Entry(string key, int[] expectedShape)
     {
         if (!byKey.TryGetValue(key, out var entry))

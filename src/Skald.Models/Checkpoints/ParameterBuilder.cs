@@ -71,7 +71,7 @@ public sealed class ParameterBuilder
         if (Narrow(shape))
         {
             var bits = new ushort[count];
-            p = new Parameter(source.NamePrefix + key, bits, shape, WeightDecayFor(key));
+            p = new Parameter(source.NamePrefix + key, bits, source.Precision, shape, WeightDecayFor(key));
             Fill(key, bits, shape);
         }
         else
@@ -94,10 +94,10 @@ public sealed class ParameterBuilder
         var keys = names.Select(n => Key(leaf.Length == 0 ? n : $"{n}.{leaf}")).ToArray(); // "": the names are the keys
         var (whole, parts) = Parameter.Stack(source.NamePrefix + Key($"{{{string.Join(",", names)}}}.{leaf}"),
             keys.Select(k => (source.NamePrefix + k, shape)).ToArray(), WeightDecayFor(keys[0]),
-            Narrow(shape) ? WeightPrecision.BFloat16 : WeightPrecision.Float32);
+            Narrow(shape) ? source.Precision : WeightPrecision.Float32);
         for (int i = 0; i < parts.Length; i++)
         {
-            if (Narrow(shape)) Fill(keys[i], parts[i].BFloat16Data.Span, shape);
+            if (Narrow(shape)) Fill(keys[i], parts[i].Bits16.Span, shape);
             else Fill(keys[i], parts[i].Data.Span, shape);
             source.All.Add(parts[i]);
         }
@@ -108,7 +108,7 @@ public sealed class ParameterBuilder
     public static bool WeightDecayFor(string key) =>
         !(key.EndsWith(".bias", StringComparison.Ordinal) || key.Contains("norm", StringComparison.OrdinalIgnoreCase));
 
-    private bool Narrow(int[] shape) => source.Precision == WeightPrecision.BFloat16 && shape.Length == 2;
+    private bool Narrow(int[] shape) => source.Precision != WeightPrecision.Float32 && shape.Length == 2;
 
     private void Fill(string key, Span<float> values, int[] shape)
     {
@@ -126,10 +126,10 @@ public sealed class ParameterBuilder
         {
             var wide = new float[values.Length];
             init(key, wide);
-            Bf16.FromSingle(wide, values);
+            F16.FromSingle(source.Precision, wide, values);
             return;
         }
-        source.Weights!.ReadInto(StoredKey(key), values, shape);
+        source.Weights!.ReadInto(StoredKey(key), source.Precision, values, shape);
     }
 
     // Old TF-converted checkpoints name LayerNorm parameters gamma/beta; transformers renames them on load, and so

@@ -142,6 +142,39 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     }
 
     /// <summary>
+    /// Reads a tensor as IEEE float16 into <paramref name="destination"/> (length = element count): F16 copied bit for
+    /// bit, other float types rounded to nearest even (BF16 and F64 through float32; beyond ±65504 becomes infinite).
+    /// </summary>
+    public void ReadFloat16(SafeTensorInfo info, Span<ushort> destination)
+    {
+        if (destination.Length != info.ElementCount)
+            throw new ArgumentException($"destination holds {destination.Length} values, tensor {info.Name} has {info.ElementCount}");
+        byte* src = basePtr + dataStart + info.Begin;
+        int n = destination.Length;
+        switch (info.DType)
+        {
+            case SafeTensorsDType.F16:
+                new ReadOnlySpan<ushort>(src, n).CopyTo(destination);
+                break;
+            case SafeTensorsDType.F32:
+                Skald.Tensors.Kernels.F16.FromSingle(new ReadOnlySpan<float>(src, n), destination);
+                break;
+            case SafeTensorsDType.BF16: // value by value: no float32 copy of the tensor
+                var raw = new ReadOnlySpan<ushort>(src, n);
+                for (int k = 0; k < n; k++) destination[k] = Skald.Tensors.Kernels.F16.FromSingle(Skald.Tensors.Kernels.Bf16.ToSingle(raw[k]));
+                break;
+            case SafeTensorsDType.F64:
+                var doubles = new ReadOnlySpan<double>(src, n);
+                for (int k = 0; k < n; k++) destination[k] = Skald.Tensors.Kernels.F16.FromSingle((float)doubles[k]);
+                break;
+            default:
+                throw new ModelFormatException(
+                    $"{Path}: tensor \"{info.Name}\" has dtype {info.DType}; Skald reads F32, F16, BF16 and F64 weights");
+        }
+        Release(src, info.End - info.Begin);
+    }
+
+    /// <summary>
     /// Reads a tensor as bfloat16 into <paramref name="destination"/> (length = element count): BF16 copied, other
     /// float types rounded to nearest even (F64 through float32).
     /// </summary>

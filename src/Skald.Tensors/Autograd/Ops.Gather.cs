@@ -6,7 +6,7 @@ public static partial class Ops
 {
     /// <summary>
     /// nn.Embedding: y[i] = table[ids[i]] for ids [n] → [n, C]. The gradient scatter-adds into the table rows. A
-    /// bfloat16 table has its selected rows widened (inference only).
+    /// 16-bit (bfloat16 or float16) table has its selected rows widened (frozen).
     /// </summary>
     public static Variable Gather(Tape tape, int[] ids, Parameter table)
     {
@@ -14,11 +14,7 @@ public static partial class Ops
         int n = ids.Length, rows = table.Shape[0], c = table.Shape[1];
         var y = tape.NewVariable(n, c);
         for (int i = 0; i < n; i++) TableRow(table, ids[i], y.Span.Slice(i * c, c));
-        if (tape.Records(y))
-        {
-            table.EnsureTrainable();
-            RecordGather(tape, ids, table, y);
-        }
+        if (tape.Records(y)) RecordGather(tape, ids, table, y); // a 16-bit table is frozen: no gradient of its own
         return y;
     }
 
@@ -27,8 +23,7 @@ public static partial class Ops
     {
         int rows = table.Shape[0], c = table.Shape[1];
         if ((uint)id >= (uint)rows) throw new ArgumentException($"token id {id} is outside the vocabulary of {rows}");
-        if (table.Precision == WeightPrecision.BFloat16) Bf16.ToSingle(table.BFloat16Data.Span.Slice(id * c, c), destination);
-        else table.Data.Span.Slice(id * c, c).CopyTo(destination);
+        table.Widen(id * c, destination[..c]);
     }
 
     private static void RecordGather(Tape tape, int[] ids, Parameter table, Variable y) =>

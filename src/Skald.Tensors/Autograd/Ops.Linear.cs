@@ -14,8 +14,9 @@ public static partial class Ops
     /// y[n, out] = x[n, in] · Wᵀ + b (W: [out, in], as PyTorch). <paramref name="bias"/> may be null. A stacked
     /// parameter (<see cref="Parameter.Stack"/>) computes all its parts in one GEMM. A weight with a LoRA adapter
     /// (<see cref="Parameter.Lora"/>) adds scale·(dropout(x)·Aᵀ)·Bᵀ; a frozen weight (<see cref="Parameter.RequiresGrad"/>
-    /// false) gets no gradient. A bfloat16 weight (<see cref="WeightPrecision.BFloat16"/>) is widened by the GEMM; it
-    /// cannot be trained through (a recording pass throws). On a tape with <see cref="Tape.PackWeights"/> that does not
+    /// false) gets no gradient. A 16-bit weight (<see cref="WeightPrecision.BFloat16"/>, <see cref="WeightPrecision.Float16"/>)
+    /// is widened by the GEMM, forward and backward; it is frozen (no gradient of its own) but passes the gradient on to x,
+    /// so LoRA adapters train on a 16-bit base. On a tape with <see cref="Tape.PackWeights"/> that does not
     /// record, a float32 weight is read from its pre-packed copy (the same result, bit for bit); with
     /// <see cref="Tape.QuantizeLinear"/> it is multiplied in int8 instead (<see cref="Quantization.Int8Gemm"/>).
     /// </summary>
@@ -26,10 +27,9 @@ public static partial class Ops
             throw new ArgumentException($"{weight.Name}: shape [{string.Join(", ", weight.Shape)}] does not take {inF} inputs");
         var y = tape.NewVariable(n, outF);
         var b = bias is null ? default : bias.Data.Span;
-        if (weight.Precision == WeightPrecision.BFloat16)
+        if (weight.Precision != WeightPrecision.Float32)
         {
-            Kernels.Linear.Forward(x.Span, weight.BFloat16Data.Span, b, y.Span, n, inF, outF);
-            if (tape.Records(y)) weight.EnsureTrainable();
+            Kernels.Linear.Forward(x.Span, weight.Bits16.Span, weight.Precision, b, y.Span, n, inF, outF);
         }
         else if (tape.QuantizeLinear && !tape.Recording && Quantization.Int8Weights.For(weight) is { } int8)
         {
@@ -66,7 +66,7 @@ public static partial class Ops
         return [.. adapters ?? [], new LowRank(lora, u, col)];
     }
 
-    // dx = dy · W;  dW += dyᵀ · x;  db += Σ_rows dy;  per LoRA term (dyₜ = dy[:, col..col+out]):
+    // dx = dy · W (a 16-bit W widened by the GEMM);  dW += dyᵀ · x (never for 16-bit W: frozen);  db += Σ_rows dy;  per LoRA term (dyₜ = dy[:, col..col+out]):
     // dB += scale·dyₜᵀ·u;  du = scale·dyₜ·B (u's own ops carry it on to A and x).
     private static void RecordLinear(Tape tape, Variable x, Parameter weight, Parameter? bias, LowRank[]? adapters, Variable y) =>
         tape.Record(y, () =>
@@ -83,7 +83,10 @@ public static partial class Ops
             if (x.RequiresGrad)
             {
                 var g = tape.GradFor(x, out bool acc);
-                Blas.Sgemm(false, false, n, inF, outF, 1f, dy, outF, weight.Data.Span, inF, acc ? 1f : 0f, g, inF);
+                if (weight.Precision == WeightPrecision.Float32)
+                    Blas.Sgemm(false, false, n, inF, outF, 1f, dy, outF, weight.Values.Span, inF, acc ? 1f : 0f, g, inF);
+                else
+                    Blas.Sgemm16(weight.Precision, false, false, n, inF, outF, 1f, dy, outF, weight.Bits16.Span, inF, acc ? 1f : 0f, g, inF);
             }
             if (weight.RequiresGrad) Blas.Sgemm(true, false, outF, inF, n, 1f, dy, outF, x.Span, inF, 1f, weight.Grad.Span, inF);
             if (bias is { RequiresGrad: true }) AddRowSums(dy, bias.Grad.Span, n, outF);

@@ -33,15 +33,12 @@ public static partial class Ops
         if (dropout > 0f) Kernels.Dropout.Apply(y.Span, y.Span, dropout, seed);
         if (tape.Records(y))
         {
-            word.EnsureTrainable();
-            position.EnsureTrainable();
-            type.EnsureTrainable();
             RecordEmbeddings(tape, ids, positions, typeIds, word, position, type, gamma, beta, sum, mean, rstd, dropout, seed, y);
         }
         return y;
     }
 
-    /// <summary>destination += row <paramref name="id"/> of <paramref name="table"/> (float32 or bfloat16).</summary>
+    /// <summary>destination += row <paramref name="id"/> of <paramref name="table"/> (float32, bfloat16 or float16).</summary>
     private static void AddTableRow(Parameter table, int id, Span<float> destination)
     {
         int c = destination.Length;
@@ -50,8 +47,15 @@ public static partial class Ops
             TensorPrimitives.Add(destination, table.Data.Span.Slice(id * c, c), destination);
             return;
         }
-        var row = table.BFloat16Data.Span.Slice(id * c, c);
-        for (int j = 0; j < c; j++) destination[j] += Bf16.ToSingle(row[j]);
+        var row = table.Bits16.Span.Slice(id * c, c);
+        if (table.Precision == WeightPrecision.Float16)
+        {
+            for (int j = 0; j < c; j++) destination[j] += F16.ToSingle(row[j]);
+        }
+        else
+        {
+            for (int j = 0; j < c; j++) destination[j] += Bf16.ToSingle(row[j]);
+        }
     }
 
     private static void RecordEmbeddings(Tape tape, int[] ids, int[] positions, int[] typeIds, Parameter word,

@@ -14,10 +14,10 @@ namespace Skald.Tensors.Autograd;
 /// through the stacked view.
 /// </para>
 /// <para>
-/// A parameter may hold bfloat16 values instead (<see cref="Precision"/>, <see cref="BFloat16Data"/>): half the memory,
-/// widened to float32 by the ops that read it (the GEMM while packing, the gather per row). Such a parameter is for
-/// inference only: it has no gradient, <see cref="RequiresGrad"/> is false and cannot be set, and <see cref="Data"/>
-/// throws.
+/// A parameter may hold bfloat16 or float16 values instead (<see cref="Precision"/>, <see cref="Bits16"/>): half the
+/// memory, widened to float32 by the ops that read it (the GEMM while packing, the gather per row). Such a parameter is
+/// frozen: it has no gradient, <see cref="RequiresGrad"/> is false and cannot be set, and <see cref="Data"/> throws;
+/// gradients still flow through it to its inputs (LoRA on a frozen 16-bit base).
 /// </para>
 /// </summary>
 public sealed class Parameter
@@ -33,11 +33,24 @@ public sealed class Parameter
     {
     }
 
-    /// <summary>Creates an inference-only parameter over bfloat16 <paramref name="data"/> (not copied).</summary>
+    /// <summary>Creates a frozen parameter over bfloat16 <paramref name="data"/> (not copied).</summary>
     public Parameter(string name, ushort[] data, int[] shape, bool weightDecay)
-        : this(name, new Storage(data), 0, shape, weightDecay)
+        : this(name, new Storage(data, WeightPrecision.BFloat16), 0, shape, weightDecay)
     {
     }
+
+    /// <summary>
+    /// Creates a frozen parameter over 16-bit <paramref name="data"/> (not copied) of <paramref name="format"/>:
+    /// <see cref="WeightPrecision.BFloat16"/> or <see cref="WeightPrecision.Float16"/>.
+    /// </summary>
+    public Parameter(string name, ushort[] data, WeightPrecision format, int[] shape, bool weightDecay)
+        : this(name, new Storage(data, Narrow(format)), 0, shape, weightDecay)
+    {
+    }
+
+    private static WeightPrecision Narrow(WeightPrecision format) => format == WeightPrecision.Float32
+        ? throw new ArgumentException("16-bit values need BFloat16 or Float16", nameof(format))
+        : format;
 
     private Parameter(string name, Storage storage, int offset, int[] shape, bool weightDecay)
     {
@@ -62,11 +75,11 @@ public sealed class Parameter
     /// <summary>Number of values.</summary>
     public int Length { get; }
 
-    /// <summary>How the values are held: float32, or bfloat16 (inference only).</summary>
-    public WeightPrecision Precision => storage.Values is null ? WeightPrecision.BFloat16 : WeightPrecision.Float32;
+    /// <summary>How the values are held: float32, or bfloat16 / float16 (frozen).</summary>
+    public WeightPrecision Precision => storage.Precision;
 
     /// <summary>Bytes the values take (4 or 2 a value; gradients not counted).</summary>
-    public long Bytes => Length * (Precision == WeightPrecision.BFloat16 ? 2L : 4L);
+    public long Bytes => Length * (Precision == WeightPrecision.Float32 ? 4L : 2L);
 
     /// <summary>Whether AdamW applies weight decay (false for biases and LayerNorm weights, as HF Trainer).</summary>
     public bool WeightDecay { get; }
@@ -74,7 +87,7 @@ public sealed class Parameter
     /// <summary>
     /// Whether backward passes compute this parameter's gradient (PyTorch's <c>requires_grad</c>). False freezes it:
     /// the GEMM for its gradient is skipped and no gradient memory is allocated for it (LoRA trains only adapters). The
-    /// stacked whole of <see cref="Stack"/> requires a gradient while any of its parts does. Always false for bfloat16
+    /// stacked whole of <see cref="Stack"/> requires a gradient while any of its parts does. Always false for 16-bit
     /// parameters (setting it true throws).
     /// </summary>
     public bool RequiresGrad
@@ -137,10 +150,22 @@ public sealed class Parameter
         }
     }
 
-    /// <summary>The bfloat16 values (row-major) of a <see cref="WeightPrecision.BFloat16"/> parameter; throws for float32.</summary>
-    public Memory<ushort> BFloat16Data => storage.Bf16 is { } v
+    /// <summary>The bfloat16 values (row-major) of a <see cref="WeightPrecision.BFloat16"/> parameter; throws otherwise.</summary>
+    public Memory<ushort> BFloat16Data => storage.Bf16 is { } v && storage.Precision == WeightPrecision.BFloat16
+        ? v.AsMemory(offset, Length)
+        : throw new InvalidOperationException($"{Name} holds {storage.Precision} values (use {(storage.Bf16 is null ? "Data" : "Bits16")})");
+
+    /// <summary>The 16-bit values (row-major; bfloat16 or float16 as <see cref="Precision"/>); throws for float32.</summary>
+    public Memory<ushort> Bits16 => storage.Bf16 is { } v
         ? v.AsMemory(offset, Length)
         : throw new InvalidOperationException($"{Name} holds float32 values (use Data)");
+
+    /// <summary>Values [<paramref name="start"/>, start + destination.Length) as float32, whatever the precision.</summary>
+    public void Widen(int start, Span<float> destination)
+    {
+        if (storage.Bf16 is { } bits) Kernels.F16.ToSingle(storage.Precision, bits.AsSpan(offset + start, destination.Length), destination);
+        else Values.Span.Slice(start, destination.Length).CopyTo(destination);
+    }
 
     /// <summary>Accumulated gradient (allocated zeroed on first access); throws for a bfloat16 parameter.</summary>
     /// <remarks>Getting it drops the packed copy (<see cref="PackedForLinear"/>): an optimizer step reads it first.</remarks>
@@ -184,8 +209,8 @@ public sealed class Parameter
     }
 
     /// <summary>
-    /// Runs <paramref name="change"/> over the values as float32: in place for float32; for bfloat16 widened into a
-    /// temporary, changed, then rounded back to nearest (how merging an adapter into bfloat16 weights works).
+    /// Runs <paramref name="change"/> over the values as float32: in place for float32; for 16-bit widened into a
+    /// temporary, changed, then rounded back to nearest (how merging an adapter into 16-bit weights works).
     /// </summary>
     public void Update<TState>(TState state, SpanAction<float, TState> change)
     {
@@ -196,16 +221,17 @@ public sealed class Parameter
             change(Data.Span, state);
             return;
         }
-        var values = BFloat16Data.Span;
+        var values = Bits16.Span;
         var wide = new float[Length];
-        Bf16.ToSingle(values, wide);
+        Kernels.F16.ToSingle(storage.Precision, values, wide);
         change(wide, state);
-        Bf16.FromSingle(wide, values);
+        Kernels.F16.FromSingle(storage.Precision, wide, values);
     }
 
     private string InferenceOnlyMessage() =>
-        $"{Name} holds bfloat16 weights, which are for inference only (the model was loaded with WeightPrecision.BFloat16 / " +
-        "--weights bf16); training needs float32 weights: load the model with WeightPrecision.Float32 (the default)";
+        $"{Name} holds {(storage.Precision == WeightPrecision.Float16 ? "float16" : "bfloat16")} weights, which are frozen (the model " +
+        $"was loaded with WeightPrecision.{storage.Precision}); training them needs float32 weights: load the model with " +
+        "WeightPrecision.Float32 (the default), or train LoRA adapters on the frozen 16-bit base";
 
     /// <summary>
     /// Parameters stacked along their first axis in one buffer: part i is a view of rows [Σ₍ⱼ₍ᵢ₎ rowsⱼ, …) of
@@ -214,7 +240,7 @@ public sealed class Parameter
     /// <param name="wholeName">Name of the stacked view (not a checkpoint key; the parts are).</param>
     /// <param name="parts">Name and shape of each part.</param>
     /// <param name="weightDecay">Weight-decay flag of all of them.</param>
-    /// <param name="precision">How the values are held (bfloat16: inference only).</param>
+    /// <param name="precision">How the values are held (bfloat16 / float16: frozen).</param>
     public static (Parameter Whole, Parameter[] Parts) Stack(string wholeName, IReadOnlyList<(string Name, int[] Shape)> parts,
         bool weightDecay, WeightPrecision precision = WeightPrecision.Float32)
     {
@@ -228,7 +254,7 @@ public sealed class Parameter
         }
         int[] wholeShape = [rows, .. tail];
         long total = wholeShape.Aggregate(1L, (a, d) => a * d);
-        var storage = precision == WeightPrecision.BFloat16 ? new Storage(new ushort[total]) : new Storage(new float[total]);
+        var storage = precision == WeightPrecision.Float32 ? new Storage(new float[total]) : new Storage(new ushort[total], precision);
         var views = new Parameter[parts.Count];
         int at = 0;
         for (int i = 0; i < parts.Count; i++)
@@ -249,11 +275,18 @@ public sealed class Parameter
 
         public Storage(float[] values) => Values = values;
 
-        public Storage(ushort[] bf16) => Bf16 = bf16;
+        public Storage(ushort[] bits, WeightPrecision precision)
+        {
+            Bf16 = bits;
+            Precision = precision;
+        }
 
         public float[]? Values { get; }
 
+        /// <summary>16-bit values (bfloat16 or float16 as <see cref="Precision"/>), or null.</summary>
         public ushort[]? Bf16 { get; }
+
+        public WeightPrecision Precision { get; }
 
         public int Count => Values?.Length ?? Bf16!.Length;
 

@@ -50,6 +50,22 @@ public static class Blas
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<ushort> b, int ldb, float beta, Span<float> c, int ldc)
         => Backend.SgemmBf16(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 
+    /// <inheritdoc cref="IGemmBackend.SgemmF16"/>
+    public static void SgemmF16(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<ushort> b, int ldb, float beta, Span<float> c, int ldc)
+        => Backend.SgemmF16(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+
+    /// <summary>
+    /// <see cref="SgemmBf16"/> or <see cref="SgemmF16"/> by <paramref name="format"/> (<see cref="WeightPrecision.BFloat16"/>
+    /// or <see cref="WeightPrecision.Float16"/>).
+    /// </summary>
+    public static void Sgemm16(WeightPrecision format, bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<ushort> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        if (format == WeightPrecision.Float16) Backend.SgemmF16(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        else Backend.SgemmBf16(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    }
+
     /// <inheritdoc cref="IGemmBackend.SgemmBatched"/>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void SgemmBatched(bool transA, bool transB, int m, int n, int k, float alpha,

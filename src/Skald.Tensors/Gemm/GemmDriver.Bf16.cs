@@ -8,8 +8,8 @@ namespace Skald.Tensors.Gemm;
 internal static unsafe partial class GemmDriver
 {
     /// <summary>
-    /// <see cref="PackB"/> for a bfloat16 B (<see cref="GemmArgs.B16"/>): the same panels, each value widened to float32
-    /// (a 16-bit shift, exact) as it is packed. Transposed B (x·Wᵀ, the Linear layer) goes through 8×8 AVX2 widening
+    /// <see cref="PackB"/> for a 16-bit B (<see cref="GemmArgs.B16"/>, bfloat16 or, with <see cref="GemmArgs.B16Half"/>,
+    /// float16): the same panels, each value widened to float32 (exact) as it is packed. Transposed B (x·Wᵀ, the Linear layer) goes through 8×8 AVX2 widening
     /// transposes; the rest is scalar, the twin being <see cref="ReferenceGemm.SgemmBf16"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -25,7 +25,8 @@ internal static unsafe partial class GemmDriver
                 {
                     ushort* src = g.B16 + (long)(p0 + p) * g.Ldb + j0 + jr;
                     float* d = dst + p * nr;
-                    Bf16.ToSingle(new ReadOnlySpan<ushort>(src, cols), new Span<float>(d, cols));
+                    if (g.B16Half) F16.ToSingle(new ReadOnlySpan<ushort>(src, cols), new Span<float>(d, cols));
+                    else Bf16.ToSingle(new ReadOnlySpan<ushort>(src, cols), new Span<float>(d, cols));
                     for (int j = cols; j < nr; j++) d[j] = 0f;
                 }
                 continue;
@@ -38,11 +39,15 @@ internal static unsafe partial class GemmDriver
                 for (; j8 + 8 <= cols; j8 += 8)
                 {
                     ushort* src = g.B16 + (long)(j0 + jr + j8) * g.Ldb + p0;
-                    for (int p = 0; p < kc8; p += 8) Transpose8x8Bf16(src + p, g.Ldb, dst + p * nr + j8, nr);
+                    for (int p = 0; p < kc8; p += 8)
+                    {
+                        if (g.B16Half) Transpose8x8F16(src + p, g.Ldb, dst + p * nr + j8, nr);
+                        else Transpose8x8Bf16(src + p, g.Ldb, dst + p * nr + j8, nr);
+                    }
                     for (int j = j8; j < j8 + 8; j++)
                     {
                         ushort* s = g.B16 + (long)(j0 + jr + j) * g.Ldb + p0;
-                        for (int p = kc8; p < kc; p++) dst[p * nr + j] = Bf16.ToSingle(s[p]);
+                        for (int p = kc8; p < kc; p++) dst[p * nr + j] = Widen(g.B16Half, s[p]);
                     }
                 }
             }
@@ -50,7 +55,7 @@ internal static unsafe partial class GemmDriver
             {
                 ushort* src = g.B16 + (long)(j0 + jr + j) * g.Ldb + p0;
                 float* d = dst + j;
-                for (int p = 0; p < kc; p++) d[p * nr] = Bf16.ToSingle(src[p]);
+                for (int p = 0; p < kc; p++) d[p * nr] = Widen(g.B16Half, src[p]);
             }
             if (cols < nr)
             {
@@ -65,6 +70,21 @@ internal static unsafe partial class GemmDriver
     private static void Transpose8x8Bf16(ushort* src, int lds, float* dst, int ldd) =>
         StoreTransposed(Widen(src), Widen(src + lds), Widen(src + 2 * lds), Widen(src + 3 * lds), Widen(src + 4 * lds),
             Widen(src + 5 * lds), Widen(src + 6 * lds), Widen(src + 7 * lds), dst, ldd);
+
+    /// <summary>dst[p·ldd + j] = float(src[j·lds + p]) for an 8×8 block of float16 (AVX2 widen, then transpose).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8F16(ushort* src, int lds, float* dst, int ldd) =>
+        StoreTransposed(WidenHalf(src), WidenHalf(src + lds), WidenHalf(src + 2 * lds), WidenHalf(src + 3 * lds),
+            WidenHalf(src + 4 * lds), WidenHalf(src + 5 * lds), WidenHalf(src + 6 * lds), WidenHalf(src + 7 * lds), dst, ldd);
+
+    /// <summary>8 float16 → 8 float32: zero-extend to 32 bits, then <see cref="F16.Widen(Vector256{uint})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> WidenHalf(ushort* src) =>
+        F16.Widen(Avx2.ConvertToVector256Int32(Sse2.LoadVector128(src)).AsUInt32());
+
+    /// <summary>One 16-bit value of either format as float32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Widen(bool half, ushort bits) => half ? F16.ToSingle(bits) : Bf16.ToSingle(bits);
 
     /// <summary>8 bfloat16 → 8 float32: zero-extend to 32 bits, shift into the upper half.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

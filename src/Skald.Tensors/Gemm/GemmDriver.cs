@@ -19,7 +19,7 @@ internal readonly unsafe struct KernelSpec(
 
 /// <summary>
 /// The operands of one product, as raw pointers (row-major, BLAS semantics). B is float32 (<see cref="B"/>) or, when
-/// <see cref="B16"/> is set, bfloat16 widened while packing, or, when <see cref="PackedB"/> is set, already packed in
+/// <see cref="B16"/> is set, bfloat16 (float16 with <see cref="B16Half"/>) widened while packing, or, when <see cref="PackedB"/> is set, already packed in
 /// the kernel's panel layout (<see cref="PackedMatrix"/>: NR-wide panels of all K rows, panel j at j·K·NR). When
 /// <see cref="Epilogue"/> is set, it maps every finished row segment of C in place (x, y, count), while the tile is
 /// still in cache (a fused activation: the same result as mapping C afterwards).
@@ -31,6 +31,7 @@ internal unsafe struct GemmArgs
     public float Alpha, Beta;
     public float* A, B, C;
     public ushort* B16;
+    public bool B16Half;
     public float* PackedB;
     public delegate*<float*, float*, int, void> Epilogue;
 }

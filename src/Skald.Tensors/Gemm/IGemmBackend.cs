@@ -22,6 +22,13 @@ public interface IGemmBackend
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<ushort> b, int ldb, float beta, Span<float> c, int ldc);
 
     /// <summary>
+    /// <see cref="Sgemm"/> with B in IEEE float16 (<paramref name="b"/> holds the bits of each <see cref="Half"/>):
+    /// computed in float32, B widened exactly as it is read, as <see cref="SgemmBf16"/>.
+    /// </summary>
+    void SgemmF16(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<ushort> b, int ldb, float beta, Span<float> c, int ldc);
+
+    /// <summary>
     /// <paramref name="batch"/> independent products; matrix i of A starts at i·<paramref name="strideA"/>, and so on.
     /// Parallel over the batch (each product single-threaded) when the batch is large enough.
     /// </summary>

@@ -154,6 +154,16 @@ public sealed unsafe class ManagedGemm : IGemmBackend
     /// <remarks>B's panels are widened while packed (no float32 copy of B); the unpacked few-rows path is not used.</remarks>
     public void SgemmBf16(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<ushort> b, int ldb, float beta, Span<float> c, int ldc)
+        => Sgemm16(false, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+
+    /// <inheritdoc />
+    /// <remarks>As <see cref="SgemmBf16"/>: B's panels are widened while packed.</remarks>
+    public void SgemmF16(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<ushort> b, int ldb, float beta, Span<float> c, int ldc)
+        => Sgemm16(true, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+
+    private void Sgemm16(bool half, bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<ushort> b, int ldb, float beta, Span<float> c, int ldc)
     {
         GemmChecks.Validate(transA, transB, m, n, k, lda, ldb, ldc, a.Length, b.Length, c.Length);
         if (m == 0 || n == 0) return;
@@ -163,7 +173,7 @@ public sealed unsafe class ManagedGemm : IGemmBackend
             var g = new GemmArgs
             {
                 TransA = transA, TransB = transB, M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc,
-                Alpha = alpha, Beta = beta, A = pa, B16 = pb, C = pc,
+                Alpha = alpha, Beta = beta, A = pa, B16 = pb, B16Half = half, C = pc,
             };
             Run(g, ThreadCap);
         }

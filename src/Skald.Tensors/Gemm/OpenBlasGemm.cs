@@ -133,6 +133,15 @@ public sealed unsafe class OpenBlasGemm : IGemmBackend
     }
 
     /// <inheritdoc />
+    /// <remarks>As <see cref="SgemmBf16"/>: B is widened a block of columns at a time.</remarks>
+    public void SgemmF16(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<ushort> b, int ldb, float beta, Span<float> c, int ldc)
+    {
+        GemmChecks.Validate(transA, transB, m, n, k, lda, ldb, ldc, a.Length, b.Length, c.Length);
+        Bf16Tiles.Run(this, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, half: true);
+    }
+
+    /// <inheritdoc />
     public void SgemmBatched(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, long strideA, ReadOnlySpan<float> b, int ldb, long strideB,
         float beta, Span<float> c, int ldc, long strideC, int batch)

@@ -33,6 +33,16 @@ public sealed class ReferenceGemm : IGemmBackend
     /// <remarks>The scalar twin of the bfloat16 packing paths: each B value widened where it is read.</remarks>
     public void SgemmBf16(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<ushort> b, int ldb, float beta, Span<float> c, int ldc)
+        => Sgemm16(false, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+
+    /// <inheritdoc />
+    /// <remarks>The scalar twin of the float16 packing paths: each B value widened where it is read.</remarks>
+    public void SgemmF16(bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<ushort> b, int ldb, float beta, Span<float> c, int ldc)
+        => Sgemm16(true, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+
+    private static void Sgemm16(bool half, bool transA, bool transB, int m, int n, int k, float alpha,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<ushort> b, int ldb, float beta, Span<float> c, int ldc)
     {
         for (int i = 0; i < m; i++)
         {
@@ -42,7 +52,8 @@ public sealed class ReferenceGemm : IGemmBackend
                 for (int p = 0; p < k; p++)
                 {
                     float av = transA ? a[p * lda + i] : a[i * lda + p];
-                    float bv = Bf16.ToSingle(transB ? b[j * ldb + p] : b[p * ldb + j]);
+                    ushort bits = transB ? b[j * ldb + p] : b[p * ldb + j];
+                    float bv = half ? F16.ToSingle(bits) : Bf16.ToSingle(bits);
                     sum += (double)av * bv;
                 }
                 float prev = beta == 0f ? 0f : beta * c[i * ldc + j];

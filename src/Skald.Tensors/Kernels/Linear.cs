@@ -40,12 +40,20 @@ public static class Linear
     /// </summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<ushort> weight, ReadOnlySpan<float> bias,
         Span<float> y, int n, int inFeatures, int outFeatures)
+        => Forward(x, weight, WeightPrecision.BFloat16, bias, y, n, inFeatures, outFeatures);
+
+    /// <summary>
+    /// Forward with a 16-bit weight of <paramref name="format"/> (bfloat16 or float16), widened by the GEMM as it packs
+    /// (<see cref="Blas.Sgemm16"/>).
+    /// </summary>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<ushort> weight, WeightPrecision format,
+        ReadOnlySpan<float> bias, Span<float> y, int n, int inFeatures, int outFeatures)
     {
         if (!bias.IsEmpty)
         {
             for (int i = 0; i < n; i++) bias.CopyTo(y.Slice(i * outFeatures, outFeatures));
         }
-        Blas.SgemmBf16(false, true, n, outFeatures, inFeatures, 1f, x, inFeatures, weight, inFeatures,
+        Blas.Sgemm16(format, false, true, n, outFeatures, inFeatures, 1f, x, inFeatures, weight, inFeatures,
             bias.IsEmpty ? 0f : 1f, y, outFeatures);
     }
 

@@ -26,10 +26,6 @@ public sealed class TrainableEncoder : ITrainableModel
 
     private TrainableEncoder(SentenceEncoder model, float dropout, ulong seed)
     {
-        if (model.WeightPrecision != WeightPrecision.Float32)
-            throw new TrainingException(
-                $"{model.Folder.Path}: the model was loaded with {model.WeightPrecision} weights, which are for inference only; " +
-                "training needs float32 weights: load it with WeightPrecision.Float32 (the default; no --weights bf16)");
         Model = model;
         MaxSeqLength = model.MaxSeqLength;
         Dropout = dropout;
@@ -132,11 +128,16 @@ public sealed class TrainableEncoder : ITrainableModel
 
     /// <summary>
     /// Starts a training-mode pass (dropout as <see cref="Dropout"/> when <paramref name="dropout"/>), recorded for a
-    /// backward pass when <paramref name="record"/>. One pass at a time; dispose it to end it.
+    /// backward pass when <paramref name="record"/>. One pass at a time; dispose it to end it. A model loaded with 16-bit
+    /// weights records only with LoRA enabled (the base is frozen; gradients flow through it to the adapters).
     /// </summary>
     public EncoderPass BeginPass(bool record = true, bool dropout = true)
     {
         if (passOpen) throw new InvalidOperationException("another pass of this model is still open (dispose it first)");
+        if (record && Lora is null && Model.WeightPrecision != WeightPrecision.Float32)
+            throw new TrainingException(
+                $"{Model.Folder.Path}: the model was loaded with {Model.WeightPrecision} weights, which are frozen: train LoRA " +
+                "adapters on them (EnableLora), or load it with WeightPrecision.Float32 (the default) to train the weights");
         passOpen = true;
         Configure(tape, record, dropout);
         return new EncoderPass(this, tape);

@@ -3,7 +3,7 @@ using Skald.Tensors.Kernels;
 
 namespace Skald.Tensors.Tests.Autograd;
 
-/// <summary>bfloat16 parameters: inference-only storage read by Linear and Gather as float32.</summary>
+/// <summary>bfloat16 parameters: frozen storage read by Linear and Gather as float32.</summary>
 public sealed class Bf16ParameterTests
 {
     [Fact]
@@ -15,7 +15,7 @@ public sealed class Bf16ParameterTests
         Assert.False(p.RequiresGrad);
         p.RequiresGrad = false; // allowed
         var e = Assert.Throws<InvalidOperationException>(() => p.RequiresGrad = true);
-        Assert.Contains("inference only", e.Message);
+        Assert.Contains("frozen", e.Message);
         Assert.Throws<InvalidOperationException>(() => p.Data);
         Assert.Throws<InvalidOperationException>(() => p.Grad);
         var f = new Parameter("f", new float[12], [3, 4], weightDecay: true);
@@ -66,13 +66,17 @@ public sealed class Bf16ParameterTests
     }
 
     [Fact]
-    public void ARecordingPassThroughBf16WeightsFailsWithTheInferenceOnlyMessage()
+    public void ARecordingPassThroughBf16WeightsIsFrozenButPassesGradientsOn()
     {
         var w = new Parameter("layer.weight", new ushort[8], [2, 4], weightDecay: true);
         var tape = new Tape();
-        var e = Assert.Throws<InvalidOperationException>(() => Ops.Linear(tape, tape.Constant(new float[4], 1, 4, requiresGrad: true), w, null));
-        Assert.Contains("layer.weight holds bfloat16 weights, which are for inference only", e.Message);
-        Assert.Throws<InvalidOperationException>(() => Ops.Gather(new Tape(), [1], w));
+        var x = tape.Constant(new float[4], 1, 4, requiresGrad: true);
+        var y = Ops.Linear(tape, x, w, null);
+        tape.Seed(y, [1f, 1f]);
+        tape.Backward(); // dx = dy·W; no gradient of W
+        Assert.False(w.RequiresGrad);
+        var e = Assert.Throws<InvalidOperationException>(() => w.Grad);
+        Assert.Contains("layer.weight holds bfloat16 weights, which are frozen", e.Message);
     }
 
     [Fact]

@@ -35,6 +35,10 @@ for (int i = 0; i < args.Length; i++)
         default: dirs.Add(args[i]); break;
     }
 }
+// libtorch's OpenMP spins while waiting by default; on a shared 2-core machine that costs it several times its step
+// time (measured: 44 s vs 2.4 s for a small step at load 30). PASSIVE, as bench/training/bench_torch_train.py sets it
+// for PyTorch; libgomp reads it from the C environment when it loads, hence setenv before the first torch call.
+if (Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is null) NativeEnv.setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
 torch.set_num_threads(threads);
 torch.set_num_interop_threads(1);
 var process = Process.GetCurrentProcess();
@@ -46,6 +50,7 @@ foreach (var dir in dirs)
     string model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir));
     if (!train)
     {
+        double? probe = ProbeDiff(bert, dir);
         foreach (int t in seqs)
         {
             var ids = new long[batch * t];
@@ -79,6 +84,7 @@ foreach (var dir in dirs)
                 tokens_per_s = Math.Round((double)iterations * batch * t / wall),
                 tokens_per_cpu_s = Math.Round((double)iterations * batch * t / cpu),
                 peak_rss_mb = Math.Round(process.PeakWorkingSet64 / 1048576.0, 1),
+                probe_max_abs_diff = probe,
             }));
         }
     }
@@ -86,4 +92,29 @@ foreach (var dir in dirs)
     {
         TrainStep.Run(bert, engine, model, batch, seq, columns, steps, warmup, dropout, threads);
     }
+}
+
+// Largest |difference| between this model's hidden states and the bench model's probe.json (written by the PyTorch
+// exporter) on the probe's unpadded rows, first 8 channels: shows the peer computes the same function as Skald.
+static double? ProbeDiff(TorchBert bert, string dir)
+{
+    string path = Path.Combine(dir, "probe.json");
+    if (!File.Exists(path)) return null;
+    using var doc = JsonDocument.Parse(File.ReadAllText(path));
+    var root = doc.RootElement;
+    var rows = root.GetProperty("input_ids").EnumerateArray().ToArray();
+    var masks = root.GetProperty("attention_mask").EnumerateArray().ToArray();
+    var expected = root.GetProperty("last_hidden_state_first8").EnumerateArray().ToArray();
+    double max = 0;
+    for (int r = 0; r < rows.Length; r++)
+    {
+        if (masks[r].EnumerateArray().Any(m => m.GetInt32() == 0)) continue; // no padding path in this peer
+        long[] ids = [.. rows[r].EnumerateArray().Select(x => x.GetInt64())];
+        using var mode = torch.inference_mode();
+        using var scope = torch.NewDisposeScope();
+        var hidden = bert.Forward(torch.tensor(ids, [1, ids.Length]), 0.0)[0].narrow(1, 0, 8).contiguous().data<float>().ToArray();
+        var want = expected[r].EnumerateArray().SelectMany(t => t.EnumerateArray().Select(x => x.GetDouble())).ToArray();
+        for (int i = 0; i < want.Length; i++) max = Math.Max(max, Math.Abs(hidden[i] - want[i]));
+    }
+    return Math.Round(max, 7);
 }

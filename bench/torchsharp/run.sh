@@ -5,19 +5,23 @@
 # (1000 + (b·131 + t·17) mod 20000), batch 32, 2 threads; the step: 32 triplets × 128 tokens, dropout 0.1, clipping 1.0,
 # AdamW. Prints median ratios per (model, seq) in wall time and in CPU time (tokens per CPU second: what survives a
 # loaded machine), and the step's GFLOP/s against the GEMM's. Not part of CI; needs NuGet for TorchSharp-cpu.
-#   bash bench/torchsharp/run.sh [--rounds 2] [--seconds 2] [--models DIR] [--steps 1] [--no-train] [--no-encode]
+# Time: the encode rounds take ~1–2 min each; one step of 32×3×128 tokens is ~40 CPU s per side (plus a warm-up step),
+# so the step runs in the first --train-rounds rounds only (default 1). Measured at load average 25 on 2 cores: builds
+# ~6 min, each encode round ~5 min, the step (warm-up + 1 timed, both sides) ~7 min; a quiet machine needs far less.
+#   bash bench/torchsharp/run.sh [--rounds 2] [--train-rounds 1] [--seconds 2] [--models DIR] [--steps 1] [--no-train] [--no-encode]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rounds=2 secs=2 models=fixtures/models/.bench steps=1 train=1 encode=1
+rounds=2 train_rounds=1 secs=2 models=fixtures/models/.bench steps=1 train=1 encode=1
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) rounds=$2; shift 2 ;;
+    --train-rounds) train_rounds=$2; shift 2 ;;
     --seconds) secs=$2; shift 2 ;;
     --models) models=$2; shift 2 ;;
     --steps) steps=$2; shift 2 ;;
     --no-train) train=0; shift ;;
     --no-encode) encode=0; shift ;;
-    *) echo "usage: bash bench/torchsharp/run.sh [--rounds N] [--seconds S] [--models DIR] [--steps N] [--no-train] [--no-encode]" >&2; exit 2 ;;
+    *) echo "usage: bash bench/torchsharp/run.sh [--rounds N] [--train-rounds N] [--seconds S] [--models DIR] [--steps N] [--no-train] [--no-encode]" >&2; exit 2 ;;
   esac
 done
 if [ ! -f "$models/bert-384/model.safetensors" ]; then
@@ -38,7 +42,7 @@ for r in $(seq 1 "$rounds"); do
     dotnet "$ts" --threads 2 --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
     dotnet bench/results/bin/Skald.Bench.dll --packed --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
   fi
-  if [ "$train" = 1 ]; then
+  if [ "$train" = 1 ] && [ "$r" -le "$train_rounds" ]; then
     dotnet "$ts" --train --threads 2 --batch 32 --seq 128 --columns 3 --steps "$steps" --warmup 1 "$models/bert-384" 2>/dev/null | tee -a "$out"
     dotnet bench/results/training-bin/Skald.Bench.Training.dll "$models/bert-384" 32 128 "$steps" 1 0.1 3 2>/dev/null | tee -a "$out"
   fi

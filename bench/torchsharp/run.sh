@@ -29,6 +29,7 @@ if [ ! -f "$models/bert-384/model.safetensors" ]; then
 fi
 mkdir -p bench/results
 out=bench/results/torchsharp-$(date +%Y%m%d-%H%M%S).jsonl
+: > "$out"
 dotnet build -c Release bench/torchsharp -v q -nologo -o bench/results/torchsharp-bin >/dev/null
 # Debian 12's libstdc++ lacks GLIBCXX_3.4.32, which TorchSharp's GCC 13 build names but never calls (see the script).
 /usr/bin/python3 bench/torchsharp/weak_glibcxx.py bench/results/torchsharp-bin/runtimes/linux-x64/native/libLibTorchSharp.so >&2

@@ -39,18 +39,6 @@ public sealed class ByteLevelFastPathParityTests
         }
     }
 
-    private static void AssertSame(Encoding want, Encoding got, string text)
-    {
-        string where = $"text \"{text}\"";
-        Assert.True(want.Ids.SequenceEqual(got.Ids), $"ids differ for {where}: [{string.Join(",", want.Ids)}] vs [{string.Join(",", got.Ids)}]");
-        Assert.True(want.Tokens.SequenceEqual(got.Tokens), $"tokens differ for {where}");
-        Assert.True(want.Offsets.SequenceEqual(got.Offsets), $"offsets differ for {where}: {string.Join(" ", want.Offsets)} vs {string.Join(" ", got.Offsets)}");
-        Assert.True(want.TypeIds.SequenceEqual(got.TypeIds), $"type ids differ for {where}");
-        Assert.True(want.SpecialTokensMask.SequenceEqual(got.SpecialTokensMask), $"special mask differs for {where}");
-        Assert.True(want.AttentionMask.SequenceEqual(got.AttentionMask), $"attention mask differs for {where}");
-        Assert.Equal(want.Overflowing.Count, got.Overflowing.Count);
-    }
-
     [Theory]
     [MemberData(nameof(Fixtures))]
     public void FastPathMatchesGeneralPipeline(string fixture)
@@ -61,9 +49,9 @@ public sealed class ByteLevelFastPathParityTests
         foreach (var text in AllTexts())
         {
             if (fast.TakesFastPath(text)) taken++;
-            AssertSame(slow.Encode(text), fast.Encode(text), text);
-            AssertSame(slow.Encode(text), fast.Encode(text), text); // second time from the word cache
-            AssertSame(slow.Encode(text, addSpecialTokens: false), fast.Encode(text, addSpecialTokens: false), text);
+            EncodingAssert.Same(slow.Encode(text), fast.Encode(text), text);
+            EncodingAssert.Same(slow.Encode(text), fast.Encode(text), text); // second time from the word cache
+            EncodingAssert.Same(slow.Encode(text, addSpecialTokens: false), fast.Encode(text, addSpecialTokens: false), text);
         }
         Assert.True(taken > 1000, $"only {taken} texts took the fast path");
     }
@@ -76,12 +64,12 @@ public sealed class ByteLevelFastPathParityTests
         var texts = AllTexts().ToArray();
         var want = texts.Select(t => slow.Encode(t)).ToArray();
         var got = fast.EncodeBatch(texts);
-        for (int i = 0; i < texts.Length; i++) AssertSame(want[i], got[i], texts[i]);
+        for (int i = 0; i < texts.Length; i++) EncodingAssert.Same(want[i], got[i], texts[i]);
         for (int i = 0; i + 1 < texts.Length; i += 7)
         {
-            AssertSame(slow.EncodePair(texts[i], texts[i + 1]), fast.EncodePair(texts[i], texts[i + 1]), texts[i]);
+            EncodingAssert.Same(slow.EncodePair(texts[i], texts[i + 1]), fast.EncodePair(texts[i], texts[i + 1]), texts[i]);
             foreach (int max in new[] { 3, 8, 17 })
-                AssertSame(slow.Encode(texts[i], maxLength: max), fast.Encode(texts[i], maxLength: max), texts[i]);
+                EncodingAssert.Same(slow.Encode(texts[i], maxLength: max), fast.Encode(texts[i], maxLength: max), texts[i]);
         }
     }
 

@@ -117,16 +117,14 @@ public sealed class EncodeCommandTests
         Assert.Contains("attention:        bidirectional (LLM2Vec), padding left", l.Stdout);
     }
 
-    [Fact]
-    public void F16WeightsEncodeAsTheReferenceAndInfoSaysSo()
+    /// <summary>`skald encode --weights WEIGHTS` on a fixture stored in that precision equals its float32 reference within 1e-5.</summary>
+    private static void EncodesAsReference(string fixture, string weights)
     {
-        // xlmr-cls-f16 is stored in float16 and its reference computed in float32 from those values: f16 in memory (kept
-        // bit for bit, widened exactly in the GEMM) gives the same embeddings.
-        var (texts, expected) = Expected("xlmr-cls-f16");
+        var (texts, expected) = Expected(fixture);
         string dir = TestPaths.NewTempDir();
         string input = Path.Combine(dir, "texts.txt"), output = Path.Combine(dir, "out.jsonl");
         File.WriteAllLines(input, texts);
-        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("xlmr-cls-f16"), "--input", input, "--output", output, "--weights", "f16");
+        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel(fixture), "--input", input, "--output", output, "--weights", weights);
         Assert.True(r.ExitCode == 0, r.Stderr);
         var lines = File.ReadAllLines(output);
         Assert.Equal(texts.Count, lines.Length);
@@ -135,6 +133,14 @@ public sealed class EncodeCommandTests
             var actual = JsonSerializer.Deserialize<float[]>(lines[i])!;
             for (int j = 0; j < actual.Length; j++) Assert.True(MathF.Abs(actual[j] - expected[i][j]) <= 1e-5f, $"line {i + 1} component {j}");
         }
+    }
+
+    [Fact]
+    public void F16WeightsEncodeAsTheReferenceAndInfoSaysSo()
+    {
+        // xlmr-cls-f16 is stored in float16 and its reference computed in float32 from those values: f16 in memory (kept
+        // bit for bit, widened exactly in the GEMM) gives the same embeddings.
+        EncodesAsReference("xlmr-cls-f16", "f16");
         var info = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("xlmr-cls-f16"), "--weights", "f16");
         Assert.True(info.ExitCode == 0, info.Stderr);
         Assert.Contains("(float16 matrices, float32 norms and biases;", info.Stdout.Split('\n').Single(l => l.StartsWith("weight memory:", StringComparison.Ordinal)));
@@ -145,19 +151,7 @@ public sealed class EncodeCommandTests
     {
         // bert-bf16 is stored in bfloat16 and its reference computed in float32 from those values: bf16 in memory gives
         // the same embeddings.
-        var (texts, expected) = Expected("bert-bf16");
-        string dir = TestPaths.NewTempDir();
-        string input = Path.Combine(dir, "texts.txt"), output = Path.Combine(dir, "out.jsonl");
-        File.WriteAllLines(input, texts);
-        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-bf16"), "--input", input, "--output", output, "--weights", "bf16");
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        var lines = File.ReadAllLines(output);
-        Assert.Equal(texts.Count, lines.Length);
-        for (int i = 0; i < lines.Length; i++)
-        {
-            var actual = JsonSerializer.Deserialize<float[]>(lines[i])!;
-            for (int j = 0; j < actual.Length; j++) Assert.True(MathF.Abs(actual[j] - expected[i][j]) <= 1e-5f, $"line {i + 1} component {j}");
-        }
+        EncodesAsReference("bert-bf16", "bf16");
         var f32 = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("bert-bf16"));
         var bf16 = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("bert-bf16"), "--weights", "bf16");
         Assert.True(f32.ExitCode == 0 && bf16.ExitCode == 0, f32.Stderr + bf16.Stderr);

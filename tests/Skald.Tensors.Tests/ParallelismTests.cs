@@ -20,6 +20,48 @@ public sealed class ParallelismTests
     }
 
     [Fact]
+    public void ChunkedHandsAStalledThreadsWorkToTheOthers()
+    {
+        // The chunk holding index 0 stalls until every other index is done: with one fixed half per thread (the old
+        // split) indices 1..3 would sit behind the stall on the same thread and the wait would time out.
+        const int count = 8;
+        var done = new int[count];
+        int others = 0;
+        using var allOthers = new ManualResetEventSlim(false);
+        bool stalledUntilOthersFinished = false;
+        Parallelism.Chunked(count, threads: 2, maxChunks: count, (s, e) =>
+        {
+            for (int i = s; i < e; i++)
+            {
+                if (i == 0)
+                {
+                    stalledUntilOthersFinished = allOthers.Wait(TimeSpan.FromSeconds(30));
+                }
+                else if (Interlocked.Increment(ref others) == count - 1)
+                {
+                    allOthers.Set();
+                }
+                Interlocked.Increment(ref done[i]);
+            }
+        });
+        Assert.True(stalledUntilOthersFinished);
+        Assert.All(done, d => Assert.Equal(1, d));
+    }
+
+    [Fact]
+    public void ChunkedBoundsDependOnlyOnTheArguments()
+    {
+        var seen = new System.Collections.Concurrent.ConcurrentBag<(int, int)>();
+        Parallelism.Chunked(1000, threads: 2, maxChunks: 1000, (s, e) => seen.Add((s, e)));
+        var expected = Enumerable.Range(0, 2 * Parallelism.ChunksPerThread)
+            .Select(c => Parallelism.Split(1000, 2 * Parallelism.ChunksPerThread, c));
+        Assert.Equal(expected.OrderBy(r => r.Start), seen.OrderBy(r => r.Item1).Select(r => (Start: r.Item1, End: r.Item2)));
+        int calls = 0;
+        Parallelism.Chunked(5, threads: 2, maxChunks: 1, (s, e) => { calls++; Assert.Equal((0, 5), (s, e)); });
+        Assert.Equal(1, calls);
+    }
+
+    [Fact]
     public void MaxThreadsIsAtLeastOneAndThreadsFollowsIt()
     {
         int saved = Parallelism.MaxThreads;

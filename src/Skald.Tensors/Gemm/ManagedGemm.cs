@@ -277,10 +277,6 @@ public sealed unsafe class ManagedGemm : IGemmBackend
             body(0, count);
             return;
         }
-        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, t =>
-        {
-            (int start, int end) = Parallelism.Split(count, parts, t);
-            if (end > start) body(start, end);
-        });
+        Parallelism.Chunked(count, parts, count / Math.Max(1, minPerThread), body);
     }
 }

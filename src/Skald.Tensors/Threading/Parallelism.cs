@@ -16,8 +16,9 @@ public static class Parallelism
     }
 
     /// <summary>
-    /// Runs <paramref name="body"/> over contiguous sub-ranges [start, end) covering [0, <paramref name="count"/>), one
-    /// range per thread. Runs inline on the caller when one thread suffices. <paramref name="minPerThread"/> is the
+    /// Runs <paramref name="body"/> over contiguous sub-ranges [start, end) covering [0, <paramref name="count"/>),
+    /// claimed dynamically by the threads (<see cref="Chunked"/>; no range shorter than <paramref name="minPerThread"/>
+    /// unless the count is). Runs inline on the caller when one thread suffices. <paramref name="minPerThread"/> is the
     /// smallest range worth a thread of its own.
     /// </summary>
     internal static void For(int count, int minPerThread, Action<int, int> body)
@@ -29,11 +30,38 @@ public static class Parallelism
             body(0, count);
             return;
         }
-        var options = new ParallelOptions { MaxDegreeOfParallelism = threads };
-        Parallel.For(0, threads, options, t =>
+        Chunked(count, threads, Math.Max(threads, count / Math.Max(1, minPerThread)), body);
+    }
+
+    /// <summary>Chunks per thread that <see cref="Chunked"/> aims for: enough that a thread which loses its core for
+    /// a while (another process, a page fault) leaves its unclaimed chunks to the others instead of making them wait.</summary>
+    internal const int ChunksPerThread = 4;
+
+    /// <summary>
+    /// Runs <paramref name="body"/> over near-equal contiguous chunks of [0, <paramref name="count"/>) on at most
+    /// <paramref name="threads"/> threads (the caller is one of them): min(count, <paramref name="maxChunks"/>,
+    /// threads · <see cref="ChunksPerThread"/>) chunks, claimed one at a time from a shared counter, so the work
+    /// follows whichever thread is running rather than a fixed half per thread. The chunk bounds depend only on the
+    /// arguments, never on which thread runs a chunk.
+    /// </summary>
+    internal static void Chunked(int count, int threads, int maxChunks, Action<int, int> body)
+    {
+        int chunks = Math.Max(1, Math.Min(count, Math.Min(maxChunks, threads * ChunksPerThread)));
+        if (threads <= 1 || chunks == 1)
         {
-            (int start, int end) = Split(count, threads, t);
-            if (end > start) body(start, end);
+            body(0, count);
+            return;
+        }
+        var next = new int[1];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Min(threads, chunks) };
+        Parallel.For(0, Math.Min(threads, chunks), options, _ =>
+        {
+            int c;
+            while ((c = Interlocked.Increment(ref next[0]) - 1) < chunks)
+            {
+                (int start, int end) = Split(count, chunks, c);
+                if (end > start) body(start, end);
+            }
         });
     }
 

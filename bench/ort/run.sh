@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Encode, Skald vs ONNX Runtime 1.31 in C# (Microsoft.ML.OnnxRuntime), interleaved: ROUNDS × (ORT, Skald with weights
-# pre-packed), same ids, batch 32, 2 threads, sequence 32 and 128; prints the median ratio per (model, seq) in wall
-# time and in CPU time (tokens per CPU second: what survives a loaded machine). Not part of CI. Needs the bench models
-# (fixtures/models/export_bench_models.py writes model.safetensors and model.onnx) and NuGet for the ORT package.
-#   bash bench/ort/run.sh [--rounds 3] [--seconds 3] [--models DIR]
+# pre-packed[, Skald int8 with --int8]), same ids, batch 32, 2 threads, sequence 32 and 128; prints the median ratio
+# per (model, seq) in wall time and in CPU time (tokens per CPU second: what survives a loaded machine). Not part of
+# CI. Needs the bench models (fixtures/models/export_bench_models.py writes model.safetensors and model.onnx) and
+# NuGet for the ORT package.
+#   bash bench/ort/run.sh [--rounds 3] [--seconds 3] [--models DIR] [--int8]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rounds=3 secs=3 models=fixtures/models/.bench
+rounds=3 secs=3 models=fixtures/models/.bench int8=0
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) rounds=$2; shift 2 ;;
     --seconds) secs=$2; shift 2 ;;
     --models) models=$2; shift 2 ;;
-    *) echo "usage: bash bench/ort/run.sh [--rounds N] [--seconds S] [--models DIR]" >&2; exit 2 ;;
+    --int8) int8=1; shift ;;
+    *) echo "usage: bash bench/ort/run.sh [--rounds N] [--seconds S] [--models DIR] [--int8]" >&2; exit 2 ;;
   esac
 done
 if [ ! -f "$models/bert-384/model.onnx" ]; then
@@ -26,6 +28,9 @@ for r in $(seq 1 "$rounds"); do
   echo "{\"measurement\":\"load\",\"round\":$r,\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$out"
   dotnet bench/results/ort-bin/Skald.Bench.Ort.dll --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
   dotnet bench/results/bin/Skald.Bench.dll --packed --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
+  if [ "$int8" = 1 ]; then
+    dotnet bench/results/bin/Skald.Bench.dll --packed --int8 --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
+  fi
 done
 /usr/bin/python3 - "$out" <<'PY'
 import json, statistics, sys
@@ -33,7 +38,7 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 runs = {}
 for r in rows:
     if "tokens_per_s" not in r: continue
-    side = "ort" if r["engine"].startswith("onnxruntime") else "skald"
+    side = "ort" if r["engine"].startswith("onnxruntime") else "int8" if r.get("int8_kernel") else "skald"
     runs.setdefault((r["model"], r["seq"]), {}).setdefault(side, []).append(r)
 for (model, seq), s in sorted(runs.items()):
     if "ort" not in s or "skald" not in s: continue
@@ -41,5 +46,10 @@ for (model, seq), s in sorted(runs.items()):
     print(f"{model} seq {seq}: Skald/ORT wall {med('skald', 'tokens_per_s') / med('ort', 'tokens_per_s'):.2f}x, "
           f"CPU time {med('skald', 'tokens_per_cpu_s') / med('ort', 'tokens_per_cpu_s'):.2f}x "
           f"(tokens/CPU s {med('skald', 'tokens_per_cpu_s'):.0f} vs {med('ort', 'tokens_per_cpu_s'):.0f}; {len(s['ort'])} rounds)")
+    if "int8" in s:
+        print(f"{model} seq {seq}: Skald int8/ORT float32 wall {med('int8', 'tokens_per_s') / med('ort', 'tokens_per_s'):.2f}x, "
+              f"CPU time {med('int8', 'tokens_per_cpu_s') / med('ort', 'tokens_per_cpu_s'):.2f}x; int8/Skald float32 wall "
+              f"{med('int8', 'tokens_per_s') / med('skald', 'tokens_per_s'):.2f}x; min cosine "
+              f"{min(x['min_cosine_vs_f32'] for x in s['int8']):.5f}")
 PY
 echo "results: $out"

@@ -2,8 +2,8 @@
 # Tokenizer batch-encoding throughput, Skald vs HF tokenizers (node encodeBatch) vs Microsoft.ML.Tokenizers 2.0
 # (where it loads the same tokenizer; its ids are checked against Skald's), same texts, same thread count (2):
 # WordPiece, byte-level BPE (Llama 3 style) and Unigram (Precompiled). The engines run interleaved ROUNDS times;
-# stdout gets one JSON line per engine and tokenizer with the median mb_per_s (and mb_per_s_1t, one thread, where
-# the engine reports it); ratios go to stderr. Not part of CI. Needs node and `npm ci` in fixtures/tokenizers, and
+# stdout gets one JSON line per engine and tokenizer with the median mb_per_s (and mb_per_s_1t, one thread, the
+# CPU-time figures and Skald's GC pause share, where the engine reports them); ratios go to stderr. Not part of CI. Needs node and `npm ci` in fixtures/tokenizers, and
 # ../shared/data/text.
 #   bash bench/tokenizers/run.sh [SECONDS] [ROUNDS]
 set -euo pipefail

@@ -14,7 +14,7 @@ for (const r of rows) {
 const result = new Map();
 for (const [key, rs] of groups) {
   const line = { ...rs[0], mb_per_s: median(rs.map((r) => r.mb_per_s)), runs: rs.map((r) => r.mb_per_s), loadavg: load, date: new Date().toISOString() };
-  for (const f of ['mb_per_s_1t', 'cpu_mb_per_s', 'cpu_mb_per_s_1t'])
+  for (const f of ['mb_per_s_1t', 'cpu_mb_per_s', 'cpu_mb_per_s_1t', 'gc_pause_pct', 'gc_pause_pct_1t', 'gen0_per_round', 'gen0_per_round_1t'])
     if (rs[0][f] !== undefined) line[f] = median(rs.map((r) => r[f]));
   delete line.rounds;
   result.set(key, line);
@@ -28,5 +28,5 @@ for (const [key, s] of result) {
     if (e2 === 'skald' || t2 !== tok) continue;
     console.error(`${tok}: skald/${e2} = ${(s.mb_per_s / p.mb_per_s).toFixed(2)}x (${s.mb_per_s} vs ${p.mb_per_s} MB/s)`);
   }
-  if (s.mb_per_s_1t !== undefined) console.error(`${tok}: skald ${s.threads} threads / 1 thread = ${(s.mb_per_s / s.mb_per_s_1t).toFixed(2)} (wall), CPU-time MB/s ${s.cpu_mb_per_s} vs ${s.cpu_mb_per_s_1t}`);
+  if (s.mb_per_s_1t !== undefined) console.error(`${tok}: skald ${s.threads} threads / 1 thread = ${(s.mb_per_s / s.mb_per_s_1t).toFixed(2)} (wall), CPU-time MB/s ${s.cpu_mb_per_s} vs ${s.cpu_mb_per_s_1t} (${(s.cpu_mb_per_s / s.cpu_mb_per_s_1t).toFixed(2)}), GC pause ${s.gc_pause_pct}% vs ${s.gc_pause_pct_1t}% of wall`);
 }

@@ -47,12 +47,12 @@ public sealed partial class Tokenizer
         return EncodeCore(a, b, addSpecialTokens, truncation);
     }
 
-    /// <summary>Encodes many pairs in parallel; the result order matches the input order.</summary>
+    /// <summary>Encodes many pairs, in parallel when the batch is large enough to profit; the result order matches the input order.</summary>
     public IReadOnlyList<Encoding> EncodePairBatch(IReadOnlyList<(string A, string B)> pairs, TruncationOptions? truncation = null, bool addSpecialTokens = true)
     {
         ArgumentNullException.ThrowIfNull(pairs);
         var results = new Encoding[pairs.Count];
-        ForEachText(pairs.Count, i => results[i] = EncodeCore(pairs[i].A, pairs[i].B, addSpecialTokens, truncation));
+        ForEachText(pairs.Count, i => (pairs[i].A?.Length ?? 0) + (pairs[i].B?.Length ?? 0), i => results[i] = EncodeCore(pairs[i].A, pairs[i].B, addSpecialTokens, truncation));
         return results;
     }
 

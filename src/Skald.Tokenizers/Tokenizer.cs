@@ -201,42 +201,24 @@ public sealed partial class Tokenizer
         return EncodeCore(a, b, addSpecialTokens, maxLength);
     }
 
-    /// <summary>Encodes many texts in parallel; the result order matches the input order.</summary>
+    /// <summary>
+    /// Encodes many texts, in parallel when the batch is large enough to profit (see <see cref="Core.ParallelBatch"/>;
+    /// a small batch runs on the calling thread); the result order matches the input order.
+    /// </summary>
     public IReadOnlyList<Encoding> EncodeBatch(IReadOnlyList<string> texts, bool addSpecialTokens = true, int maxLength = 0)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var results = new Encoding[texts.Count];
-        if (texts.Count < 4)
-        {
-            for (int i = 0; i < texts.Count; i++) results[i] = Encode(texts[i], addSpecialTokens, maxLength);
-            return results;
-        }
-        ForEachText(texts.Count, i => results[i] = Encode(texts[i], addSpecialTokens, maxLength));
+        ForEachText(texts.Count, i => texts[i]?.Length ?? 0, i => results[i] = Encode(texts[i], addSpecialTokens, maxLength));
         return results;
     }
 
-    /// <summary>
-    /// Parallel.For over texts that surfaces the first failure itself (a tokenizer error such as an unknown word without
-    /// an unk token, or a runaway regex, fails every text alike: one message, not an AggregateException of hundreds).
-    /// </summary>
-    private static void ForEachText(int count, Action<int> body)
-    {
-        // Contiguous chunks (a few per core): one delegate call per text but little scheduling per text, and each
-        // thread walks neighbouring results, so the output array is not written by two cores on one cache line.
-        int chunk = Math.Max(8, count / (Environment.ProcessorCount * 8));
-        try
-        {
-            Parallel.For(0, (count + chunk - 1) / chunk, c =>
-            {
-                int end = Math.Min(count, (c + 1) * chunk);
-                for (int i = c * chunk; i < end; i++) body(i);
-            });
-        }
-        catch (AggregateException e)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
-        }
-    }
+    /// <summary>Most threads a batch may use; 0: the processor count. Set it before sharing the instance (tests use 1 and 2).</summary>
+    internal int MaxBatchThreads { get; set; }
+
+    /// <summary>Runs <paramref name="body"/> for each item of a batch (sizes in chars from <paramref name="chars"/>) on up to <see cref="MaxBatchThreads"/> threads.</summary>
+    private void ForEachText(int count, Func<int, int> chars, Action<int> body) =>
+        Core.ParallelBatch.Run(count, chars, body, MaxBatchThreads);
 
     private Encoding EncodeCore(string a, string? b, bool addSpecialTokens, int maxLength) =>
         (b is null && maxLength <= 0 ? TryFastEncode(a, addSpecialTokens) : null)

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Skald.Tokenizers.Models;
 using Skald.Tokenizers.Normalizers;
 using Skald.Tokenizers.PreTokenizers;
@@ -10,14 +11,15 @@ namespace Skald.Tokenizers.Core;
 /// prefix/suffix/byte fallback whose vocabulary holds all 256 byte characters. Each piece of the original text is
 /// turned into UTF-8 bytes (a lone surrogate as U+FFFD, as the general pipeline does), the bytes into their byte
 /// token ids, and the ids are merged by rank (leftmost lowest rank first, which is exactly the order of HF's
-/// heap on (rank, position)). No strings are made per piece: words are cached per thread (no locks, no sharing
-/// between cores) as ids plus byte ends; Llama 3's split regex runs as a hand-written scanner, and offsets come from each byte's original character. Same ids, tokens and
+/// heap on (rank, position)). No strings are made per piece: words are cached as ids plus byte ends in one cache
+/// shared by all threads (lock-free reads; a per-thread cache made every new thread-pool thread start cold and
+/// doubled the cache's memory traffic, so a batch on two threads cost more CPU than on one); Llama 3's split regex runs as a hand-written scanner, and offsets come from each byte's original character. Same ids, tokens and
 /// offsets as the general pipeline (tests compare the two).
 /// </summary>
 /// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/models/bpe/word.rs (merge_all)</remarks>
 internal sealed class ByteLevelBpeFastPath
 {
-    /// <summary>Words cached per thread (HF keeps 10,000 shared); the cache only saves work, never changes ids.</summary>
+    /// <summary>Words cached (HF keeps 10,000); the cache only saves work, never changes ids.</summary>
     private const int CacheCapacity = 100_000;
 
     /// <summary>Longer words (in bytes) go through the model's heap merge instead of the quadratic scan.</summary>
@@ -28,6 +30,9 @@ internal sealed class ByteLevelBpeFastPath
     private readonly BpeModel _model;
     private readonly int[] _byteIds;
     private readonly ThreadLocal<Scratch> _scratch = new(() => new Scratch());
+    private readonly ConcurrentDictionary<string, int[]> _cache = new(Environment.ProcessorCount, 1024, StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private int _cached;
 
     private ByteLevelBpeFastPath(OnigRegex regex, BpeModel model, int[] byteIds)
     {
@@ -35,6 +40,7 @@ internal sealed class ByteLevelBpeFastPath
         _llama3 = regex.Pattern == Llama3SplitScanner.Pattern;
         _model = model;
         _byteIds = byteIds;
+        _lookup = _cache.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     /// <summary>The fast path for this pipeline, or null when it does not apply.</summary>
@@ -92,10 +98,11 @@ internal sealed class ByteLevelBpeFastPath
     {
         int nb = ToBytes(text, start, end, s);
         var piece = text.AsSpan(start, end - start);
-        if (!s.Lookup.TryGetValue(piece, out int[]? entry))
+        if (!_lookup.TryGetValue(piece, out int[]? entry))
         {
             entry = Merge(nb, s);
-            if (s.Cache.Count < CacheCapacity) s.Cache[piece.ToString()] = entry;
+            // ConcurrentDictionary.Count takes every lock: an approximate count of our own bounds the cache.
+            if (Volatile.Read(ref _cached) < CacheCapacity && _lookup.TryAdd(piece, entry)) Interlocked.Increment(ref _cached);
         }
         int n = entry.Length >> 1, from = 0;
         for (int k = 0; k < n; k++)
@@ -201,19 +208,15 @@ internal sealed class ByteLevelBpeFastPath
         return result;
     }
 
-    /// <summary>One thread's scratch arrays and word cache.</summary>
+    /// <summary>One thread's scratch arrays.</summary>
     private sealed class Scratch
     {
         public readonly List<(int Start, int End)> Matches = new(256);
         public readonly List<Token> Tokens = new(64);
-        public readonly Dictionary<string, int[]> Cache = new(1024);
-        public readonly Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Lookup;
         public byte[] Bytes = new byte[256];
         public char[] Chars = new char[256];
         public int[] OrgStart = new int[256], OrgEnd = new int[256];
         public int[] Ids = new int[256], Ends = new int[256], Ranks = new int[256], Merged = new int[256];
-
-        public Scratch() => Lookup = Cache.GetAlternateLookup<ReadOnlySpan<char>>();
 
         /// <summary>Makes every per-byte array hold at least <paramref name="need"/> entries.</summary>
         public void Ensure(int need)

@@ -73,7 +73,7 @@ internal sealed class RawEncoding
     /// <summary>Tokens [start, stop) as a new encoding without overflowing.</summary>
     public RawEncoding Slice(int start, int stop)
     {
-        var r = new RawEncoding();
+        var r = new RawEncoding(stop - start);
         for (int i = start; i < stop; i++) r.Add(Ids[i], Tokens[i], Offsets[i], TypeIds[i], SpecialMask[i], SequenceIds[i]);
         return r;
     }

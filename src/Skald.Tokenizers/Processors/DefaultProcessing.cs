@@ -10,7 +10,7 @@ internal static class DefaultProcessing
     public static RawEncoding Merge(RawEncoding a, RawEncoding? b)
     {
         if (b is null) return a;
-        var r = new RawEncoding();
+        var r = new RawEncoding(a.Count + b.Count);
         r.MergeWith(a);
         r.MergeWith(b);
         return r;
@@ -23,7 +23,9 @@ internal static class DefaultProcessing
         if (b is not null) list.Add(b);
         for (int i = 0; i < list.Count; i++) list[i].SetTypeIds(i);
         var result = processor.ProcessEncodings(list, addSpecialTokens);
-        var r = new RawEncoding();
+        int n = 0;
+        foreach (var e in result) n += e.Count;
+        var r = new RawEncoding(n);
         foreach (var e in result) r.MergeWith(e);
         return r;
     }
@@ -31,7 +33,7 @@ internal static class DefaultProcessing
     /// <summary>A special-token encoding (offsets (0, 0), special mask 1).</summary>
     public static RawEncoding Special(IReadOnlyList<int> ids, IReadOnlyList<string> tokens, int typeId)
     {
-        var r = new RawEncoding();
+        var r = new RawEncoding(ids.Count);
         for (int i = 0; i < ids.Count; i++) r.Add(ids[i], tokens[i], (0, 0), typeId, 1, -1);
         return r;
     }

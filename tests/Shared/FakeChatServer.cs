@@ -61,17 +61,13 @@ internal sealed class FakeChatServer : LocalHttpServer
         switch (script(passage, n))
         {
             case Reply.TooMany:
-                res.StatusCode = 429;
-                res.AddHeader("Retry-After", "0");
-                await WriteAsync(res, "{\"error\":{\"message\":\"slow down\",\"type\":\"rate_limit\"}}");
+                await TooManyRequestsAsync(res);
                 return;
             case Reply.ServerError:
-                res.StatusCode = 500;
-                await WriteAsync(res, "{\"error\":{\"message\":\"boom\"}}");
+                await ServerErrorAsync(res);
                 return;
             case Reply.NotFound:
-                res.StatusCode = 404;
-                await WriteAsync(res, "<html>no such page</html>");
+                await WriteAsync(res, 404, "<html>no such page</html>");
                 return;
             case Reply.Garbage:
                 res.StatusCode = 200;

@@ -75,23 +75,18 @@ internal sealed class FakeEmbeddingServer : LocalHttpServer
         switch (reply)
         {
             case Reply.TooMany:
-                res.StatusCode = 429;
-                res.AddHeader("Retry-After", "0");
-                await WriteAsync(res, "{\"error\":{\"message\":\"slow down\",\"type\":\"rate_limit\"}}");
+                await TooManyRequestsAsync(res);
                 return;
             case Reply.ServerError:
-                res.StatusCode = 500;
-                await WriteAsync(res, "{\"error\":{\"message\":\"boom\"}}");
+                await ServerErrorAsync(res);
                 return;
             case Reply.Unauthorized:
-                res.StatusCode = 401;
-                await WriteAsync(res, "{\"error\":{\"message\":\"Incorrect API key provided\",\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}");
+                await WriteAsync(res, 401, "{\"error\":{\"message\":\"Incorrect API key provided\",\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}");
                 return;
         }
         if (ctx.Request.Url?.AbsolutePath != "/v1/embeddings")
         {
-            res.StatusCode = 404;
-            await WriteAsync(res, "{\"error\":{\"message\":\"no such route\"}}");
+            await WriteAsync(res, 404, "{\"error\":{\"message\":\"no such route\"}}");
             return;
         }
         using var doc = JsonDocument.Parse(body);

@@ -48,6 +48,23 @@ internal abstract class LocalHttpServer : IDisposable
     /// <summary>Writes <paramref name="body"/> as UTF-8 with its length, then closes the response.</summary>
     protected static Task WriteAsync(HttpListenerResponse res, string body) => WriteAsync(res, Encoding.UTF8.GetBytes(body));
 
+    /// <summary>Sets the status, writes <paramref name="body"/> as UTF-8 with its length, then closes the response.</summary>
+    protected static Task WriteAsync(HttpListenerResponse res, int status, string body)
+    {
+        res.StatusCode = status;
+        return WriteAsync(res, body);
+    }
+
+    /// <summary>An OpenAI-style rate-limit answer: 429 with <c>Retry-After: 0</c> (retry at once).</summary>
+    protected static Task TooManyRequestsAsync(HttpListenerResponse res)
+    {
+        res.AddHeader("Retry-After", "0");
+        return WriteAsync(res, 429, "{\"error\":{\"message\":\"slow down\",\"type\":\"rate_limit\"}}");
+    }
+
+    /// <summary>An OpenAI-style server error: 500.</summary>
+    protected static Task ServerErrorAsync(HttpListenerResponse res) => WriteAsync(res, 500, "{\"error\":{\"message\":\"boom\"}}");
+
     /// <summary>Writes <paramref name="body"/> with its length, then closes the response.</summary>
     protected static async Task WriteAsync(HttpListenerResponse res, byte[] body)
     {

@@ -56,6 +56,17 @@ internal static class DatasetFiles
         return [.. chosen.Order(StringComparer.Ordinal)];
     }
 
+    /// <summary>
+    /// The splits the files ending in one of <paramref name="extensions"/> name (in the subset asked for, if any), sorted;
+    /// files that name none are the train split.
+    /// </summary>
+    public static IReadOnlyList<string> Splits(DatasetRef dataset, IReadOnlyList<string> files, string[] extensions) =>
+    [
+        .. files.Where(f => extensions.Any(e => f.EndsWith(e, StringComparison.OrdinalIgnoreCase))
+                && (dataset.Subset is not { } subset || Folders(f).Contains(subset, StringComparer.Ordinal)))
+            .Select(f => SplitOf(f) ?? "train").Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal),
+    ];
+
     private static string[] Folders(string file) => file.Split('/')[..^1];
 
     /// <summary>The split a file names (a known split's name), or null.</summary>

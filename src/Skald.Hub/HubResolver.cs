@@ -102,12 +102,16 @@ public sealed class HubResolver(HubSettings settings) : IDisposable
     {
         var id = dataset.Id.Type == HubRepoType.Dataset ? dataset.Id : dataset.Id.AsDataset();
         var (snapshot, commit, files) = await SnapshotAsync(id, ct);
-        var (corpus, queries, data) = TaskFiles.Select(dataset with { Id = id }, files ?? SnapshotFiles(snapshot), defaultSplit);
+        var known = files ?? SnapshotFiles(snapshot);
+        var (corpus, queries, data) = TaskFiles.Select(dataset with { Id = id }, known, defaultSplit);
         string[] all = [.. corpus, .. queries, .. data];
         if (files is null) VerifyCached(id, snapshot, all);
         else await Download(id, () => FetchAsync(id, commit, all, progress, ct));
         List<string> Local(IEnumerable<string> names) => [.. names.Select(f => Cache.PointerPath(id, commit, f))];
-        return new HubTaskFiles(id, commit, dataset.Subset, dataset.Split ?? defaultSplit, Local(corpus), Local(queries), Local(data));
+        return new HubTaskFiles(id, commit, dataset.Subset, dataset.Split ?? defaultSplit, Local(corpus), Local(queries), Local(data))
+        {
+            Splits = corpus.Count > 0 ? [] : TaskFiles.Splits(dataset, known),
+        };
     }
 
     /// <summary>The cached snapshot folder of the revision (its ref, or the commit itself), or null.</summary>

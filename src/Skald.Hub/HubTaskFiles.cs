@@ -15,6 +15,12 @@ namespace Skald.Hub;
 public sealed record HubTaskFiles(HubId Id, string Commit, string? Subset, string Split,
     IReadOnlyList<string> Corpus, IReadOnlyList<string> Queries, IReadOnlyList<string> Files)
 {
+    /// <summary>
+    /// The splits the repository's data files name (files naming none are train; offline, those in the cache), for a
+    /// task that is not a retrieval task; empty for a retrieval task. A classification task fits on train.
+    /// </summary>
+    public IReadOnlyList<string> Splits { get; init; } = [];
+
     /// <summary>True when the repository is a retrieval task (it has a corpus and queries).</summary>
     public bool IsRetrieval => Corpus.Count > 0;
 

@@ -26,6 +26,9 @@ internal static class TaskFiles
         return (corpus, queries, DatasetFiles.Select(dataset, rest, defaultSplit, QrelsExtensions));
     }
 
+    /// <summary>The splits a task that is not a retrieval task could take its files from (see <see cref="DatasetFiles.Splits"/>).</summary>
+    public static IReadOnlyList<string> Splits(DatasetRef dataset, IReadOnlyList<string> files) => DatasetFiles.Splits(dataset, files, DataExtensions);
+
     /// <summary>The data files under a folder named <paramref name="part"/> or whose name begins with it.</summary>
     private static List<string> Part(IReadOnlyList<string> files, string part) =>
         [.. files.Where(f => TextExtensions.Any(e => f.EndsWith(e, StringComparison.OrdinalIgnoreCase)) && Names(f, part)).Order(StringComparer.Ordinal)];

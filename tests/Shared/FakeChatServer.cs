@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
@@ -12,16 +11,13 @@ namespace Skald.Tests;
 /// the passage and how often it was asked: good numbered lists wrapped in chatter, 429 with Retry-After, 500, a slow
 /// reply, or garbage. Good answers are deterministic per passage, in the prompt's language.
 /// </summary>
-internal sealed class FakeChatServer : IDisposable
+internal sealed class FakeChatServer : LocalHttpServer
 {
     /// <summary>What to answer.</summary>
     public enum Reply { Good, Chatter, TooMany, ServerError, Slow, Garbage, NotFound }
 
-    private readonly HttpListener listener = new();
     private readonly Func<string, int, Reply> script;
-    private readonly CancellationTokenSource stop = new();
     private readonly ConcurrentDictionary<string, int> asked = new(StringComparer.Ordinal);
-
     private readonly Func<string, string>? answer;
 
     /// <summary>A server answering by <paramref name="script"/>; a good answer is <paramref name="answer"/>(passage) when given, else numbered questions.</summary>
@@ -30,18 +26,10 @@ internal sealed class FakeChatServer : IDisposable
         this.script = script;
         this.answer = answer;
         ReplyDelayMs = replyDelayMs;
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
-        Url = $"http://127.0.0.1:{port}/v1";
-        _ = Task.Run(Loop);
     }
 
     /// <summary>Base URL to give the client.</summary>
-    public string Url { get; }
+    public string Url => Endpoint + "/v1";
 
     /// <summary>Delay before every good answer.</summary>
     public int ReplyDelayMs { get; set; }
@@ -57,99 +45,52 @@ internal sealed class FakeChatServer : IDisposable
         return [.. sentences.Select(s => $"{lead} {char.ToLowerInvariant(s[0])}{s[1..]}?")];
     }
 
-    private async Task Loop()
+    /// <inheritdoc/>
+    protected override async Task HandleAsync(HttpListenerContext ctx)
     {
-        while (!stop.IsCancellationRequested)
+        string body = await new StreamReader(ctx.Request.InputStream, Encoding.UTF8).ReadToEndAsync();
+        using var doc = JsonDocument.Parse(body);
+        var messages = doc.RootElement.GetProperty("messages");
+        string system = messages[0].GetProperty("content").GetString()!, user = messages[1].GetProperty("content").GetString()!;
+        int at = user.LastIndexOf(":\n", StringComparison.Ordinal);
+        string passage = user[(at + 2)..];
+        Requests.Enqueue(passage);
+        int n = asked.AddOrUpdate(passage, 1, (_, v) => v + 1);
+        string language = system.Contains("svenska") ? "sv" : system.Contains("dansk") ? "da" : system.Contains("nynorsk") ? "nn" : "nb";
+        var res = ctx.Response;
+        switch (script(passage, n))
         {
-            HttpListenerContext ctx;
-            try
-            {
-                ctx = await listener.GetContextAsync();
-            }
-            catch (Exception) when (stop.IsCancellationRequested || !listener.IsListening)
-            {
+            case Reply.TooMany:
+                await TooManyRequestsAsync(res);
                 return;
-            }
-            _ = Task.Run(() => Handle(ctx));
+            case Reply.ServerError:
+                await ServerErrorAsync(res);
+                return;
+            case Reply.NotFound:
+                await WriteAsync(res, 404, "<html>no such page</html>");
+                return;
+            case Reply.Garbage:
+                res.StatusCode = 200;
+                res.ContentType = "application/json";
+                await WriteAsync(res, "<html>this is not json</html>");
+                return;
+            case Reply.Slow:
+                await Task.Delay(3000);
+                break;
         }
-    }
-
-    private async Task Handle(HttpListenerContext ctx)
-    {
-        try
+        if (ReplyDelayMs > 0) await Task.Delay(ReplyDelayMs);
+        var qs = Questions(passage, language);
+        string content = answer is not null ? answer(passage)
+            : script(passage, 0) == Reply.Chatter
+            ? "Selvsagt! Her er spørsmålene:\n\n" + string.Concat(qs.Select((q, i) => $"**{i + 1})** \"{q}\"\n")) + "\nHåper dette hjelper!"
+            : string.Concat(qs.Select((q, i) => $"{i + 1}. {q}\n"));
+        res.StatusCode = 200;
+        res.ContentType = "application/json";
+        await WriteAsync(res, JsonSerializer.Serialize(new
         {
-            string body = await new StreamReader(ctx.Request.InputStream, Encoding.UTF8).ReadToEndAsync();
-            using var doc = JsonDocument.Parse(body);
-            var messages = doc.RootElement.GetProperty("messages");
-            string system = messages[0].GetProperty("content").GetString()!, user = messages[1].GetProperty("content").GetString()!;
-            int at = user.LastIndexOf(":\n", StringComparison.Ordinal);
-            string passage = user[(at + 2)..];
-            Requests.Enqueue(passage);
-            int n = asked.AddOrUpdate(passage, 1, (_, v) => v + 1);
-            string language = system.Contains("svenska") ? "sv" : system.Contains("dansk") ? "da" : system.Contains("nynorsk") ? "nn" : "nb";
-            var res = ctx.Response;
-            switch (script(passage, n))
-            {
-                case Reply.TooMany:
-                    res.StatusCode = 429;
-                    res.AddHeader("Retry-After", "0");
-                    await Write(res, "{\"error\":{\"message\":\"slow down\",\"type\":\"rate_limit\"}}");
-                    return;
-                case Reply.ServerError:
-                    res.StatusCode = 500;
-                    await Write(res, "{\"error\":{\"message\":\"boom\"}}");
-                    return;
-                case Reply.NotFound:
-                    res.StatusCode = 404;
-                    await Write(res, "<html>no such page</html>");
-                    return;
-                case Reply.Garbage:
-                    res.StatusCode = 200;
-                    res.ContentType = "application/json";
-                    await Write(res, "<html>this is not json</html>");
-                    return;
-                case Reply.Slow:
-                    await Task.Delay(3000);
-                    break;
-            }
-            if (ReplyDelayMs > 0) await Task.Delay(ReplyDelayMs);
-            var qs = Questions(passage, language);
-            string content = answer is not null ? answer(passage)
-                : script(passage, 0) == Reply.Chatter
-                ? "Selvsagt! Her er spørsmålene:\n\n" + string.Concat(qs.Select((q, i) => $"**{i + 1})** \"{q}\"\n")) + "\nHåper dette hjelper!"
-                : string.Concat(qs.Select((q, i) => $"{i + 1}. {q}\n"));
-            res.StatusCode = 200;
-            res.ContentType = "application/json";
-            await Write(res, JsonSerializer.Serialize(new
-            {
-                id = "chatcmpl-1", @object = "chat.completion", created = 1700000000, model = "fake",
-                choices = new[] { new { index = 0, message = new { role = "assistant", content }, finish_reason = "stop" } },
-                usage = new { prompt_tokens = 1, completion_tokens = 1, total_tokens = 2 },
-            }));
-        }
-        catch (Exception) when (stop.IsCancellationRequested)
-        {
-        }
-        catch (HttpListenerException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
-
-    private static async Task Write(HttpListenerResponse res, string body)
-    {
-        var bytes = Encoding.UTF8.GetBytes(body);
-        res.ContentLength64 = bytes.Length;
-        await res.OutputStream.WriteAsync(bytes);
-        res.Close();
-    }
-
-    public void Dispose()
-    {
-        stop.Cancel();
-        listener.Stop();
-        listener.Close();
+            id = "chatcmpl-1", @object = "chat.completion", created = 1700000000, model = "fake",
+            choices = new[] { new { index = 0, message = new { role = "assistant", content }, finish_reason = "stop" } },
+            usage = new { prompt_tokens = 1, completion_tokens = 1, total_tokens = 2 },
+        }));
     }
 }

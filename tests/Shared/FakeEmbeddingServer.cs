@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -14,14 +13,12 @@ namespace Skald.Tests;
 /// with Retry-After, 500, or 401; with <see cref="ApiKey"/> set, a request without that Bearer key gets 401. Usage
 /// counts one token per word (at least one per input). Answers in float or base64 as the request asks.
 /// </summary>
-internal sealed class FakeEmbeddingServer : IDisposable
+internal sealed class FakeEmbeddingServer : LocalHttpServer
 {
     /// <summary>What to answer.</summary>
     public enum Reply { Good, TooMany, ServerError, Unauthorized }
 
-    private readonly HttpListener listener = new();
     private readonly Func<int, Reply> script;
-    private readonly CancellationTokenSource stop = new();
     private int requests, texts;
 
     /// <summary>A server answering by <paramref name="script"/> (null: always good).</summary>
@@ -29,18 +26,10 @@ internal sealed class FakeEmbeddingServer : IDisposable
     {
         this.script = script ?? (_ => Reply.Good);
         Dimension = dimension;
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
-        Url = $"http://127.0.0.1:{port}/v1";
-        _ = Task.Run(Loop);
     }
 
     /// <summary>Base URL to give the client (up to /v1).</summary>
-    public string Url { get; }
+    public string Url => Endpoint + "/v1";
 
     /// <summary>Embedding width.</summary>
     public int Dimension { get; }
@@ -75,98 +64,50 @@ internal sealed class FakeEmbeddingServer : IDisposable
     private static string[] Words(string text) =>
         text.ToLowerInvariant().Split([' ', '\t', '\n', '.', ',', '?', '!', ':', ';'], StringSplitOptions.RemoveEmptyEntries);
 
-    private async Task Loop()
+    /// <inheritdoc/>
+    protected override async Task HandleAsync(HttpListenerContext ctx)
     {
-        while (!stop.IsCancellationRequested)
+        int n = Interlocked.Increment(ref requests);
+        var res = ctx.Response;
+        string body = await new StreamReader(ctx.Request.InputStream, Encoding.UTF8).ReadToEndAsync();
+        var reply = script(n);
+        if (ApiKey is not null && ctx.Request.Headers["Authorization"] != "Bearer " + ApiKey) reply = Reply.Unauthorized;
+        switch (reply)
         {
-            HttpListenerContext ctx;
-            try
-            {
-                ctx = await listener.GetContextAsync();
-            }
-            catch (Exception) when (stop.IsCancellationRequested || !listener.IsListening)
-            {
+            case Reply.TooMany:
+                await TooManyRequestsAsync(res);
                 return;
-            }
-            _ = Task.Run(() => Handle(ctx));
-        }
-    }
-
-    private async Task Handle(HttpListenerContext ctx)
-    {
-        try
-        {
-            int n = Interlocked.Increment(ref requests);
-            var res = ctx.Response;
-            string body = await new StreamReader(ctx.Request.InputStream, Encoding.UTF8).ReadToEndAsync();
-            var reply = script(n);
-            if (ApiKey is not null && ctx.Request.Headers["Authorization"] != "Bearer " + ApiKey) reply = Reply.Unauthorized;
-            switch (reply)
-            {
-                case Reply.TooMany:
-                    res.StatusCode = 429;
-                    res.AddHeader("Retry-After", "0");
-                    await Write(res, "{\"error\":{\"message\":\"slow down\",\"type\":\"rate_limit\"}}");
-                    return;
-                case Reply.ServerError:
-                    res.StatusCode = 500;
-                    await Write(res, "{\"error\":{\"message\":\"boom\"}}");
-                    return;
-                case Reply.Unauthorized:
-                    res.StatusCode = 401;
-                    await Write(res, "{\"error\":{\"message\":\"Incorrect API key provided\",\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}");
-                    return;
-            }
-            if (ctx.Request.Url?.AbsolutePath != "/v1/embeddings")
-            {
-                res.StatusCode = 404;
-                await Write(res, "{\"error\":{\"message\":\"no such route\"}}");
+            case Reply.ServerError:
+                await ServerErrorAsync(res);
                 return;
-            }
-            using var doc = JsonDocument.Parse(body);
-            var root = doc.RootElement;
-            var input = root.GetProperty("input");
-            string[] items = input.ValueKind == JsonValueKind.String ? [input.GetString()!] : [.. input.EnumerateArray().Select(e => e.GetString()!)];
-            bool base64 = root.TryGetProperty("encoding_format", out var f) && f.GetString() == "base64";
-            Interlocked.Add(ref texts, items.Length);
-            int tokens = items.Sum(TokenCount);
-            var data = items.Select((t, i) =>
-            {
-                var v = Embed(t, Dimension);
-                object embedding = base64 ? Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.AsSpan()).ToArray()) : v;
-                return new { @object = "embedding", index = i, embedding };
-            }).ToArray();
-            res.StatusCode = 200;
-            res.ContentType = "application/json";
-            await Write(res, JsonSerializer.Serialize(new
-            {
-                @object = "list", data, model = root.TryGetProperty("model", out var m) ? m.GetString() : "fake",
-                usage = new { prompt_tokens = tokens, total_tokens = tokens },
-            }));
+            case Reply.Unauthorized:
+                await WriteAsync(res, 401, "{\"error\":{\"message\":\"Incorrect API key provided\",\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}");
+                return;
         }
-        catch (Exception) when (stop.IsCancellationRequested)
+        if (ctx.Request.Url?.AbsolutePath != "/v1/embeddings")
         {
+            await WriteAsync(res, 404, "{\"error\":{\"message\":\"no such route\"}}");
+            return;
         }
-        catch (HttpListenerException)
+        using var doc = JsonDocument.Parse(body);
+        var root = doc.RootElement;
+        var input = root.GetProperty("input");
+        string[] items = input.ValueKind == JsonValueKind.String ? [input.GetString()!] : [.. input.EnumerateArray().Select(e => e.GetString()!)];
+        bool base64 = root.TryGetProperty("encoding_format", out var f) && f.GetString() == "base64";
+        Interlocked.Add(ref texts, items.Length);
+        int tokens = items.Sum(TokenCount);
+        var data = items.Select((t, i) =>
         {
-        }
-        catch (ObjectDisposedException)
+            var v = Embed(t, Dimension);
+            object embedding = base64 ? Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.AsSpan()).ToArray()) : v;
+            return new { @object = "embedding", index = i, embedding };
+        }).ToArray();
+        res.StatusCode = 200;
+        res.ContentType = "application/json";
+        await WriteAsync(res, JsonSerializer.Serialize(new
         {
-        }
-    }
-
-    private static async Task Write(HttpListenerResponse res, string body)
-    {
-        var bytes = Encoding.UTF8.GetBytes(body);
-        res.ContentLength64 = bytes.Length;
-        await res.OutputStream.WriteAsync(bytes);
-        res.Close();
-    }
-
-    public void Dispose()
-    {
-        stop.Cancel();
-        listener.Stop();
-        listener.Close();
+            @object = "list", data, model = root.TryGetProperty("model", out var m) ? m.GetString() : "fake",
+            usage = new { prompt_tokens = tokens, total_tokens = tokens },
+        }));
     }
 }

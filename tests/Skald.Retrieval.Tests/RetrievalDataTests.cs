@@ -17,13 +17,24 @@ public sealed class RetrievalDataTests
         Assert.Equal(1, data.UnjudgedQueries);
     }
 
+    [Fact]
+    public void IdStandsInForAMissingUnderscoreId()
+    {
+        const string corpus = "{\"id\":\"d1\",\"text\":\"one\"}\n{\"_id\":\"d2\",\"id\":\"ignored\",\"text\":\"two\"}\n";
+        const string queries = "{\"id\":\"q1\",\"text\":\"one?\"}\n{\"id\":\"q2\",\"text\":\"two?\"}\n";
+        var data = RetrievalData.Load(BeirFolder.Write(corpus, queries, "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\n"));
+        Assert.Equal(["d1", "d2"], data.Corpus.Select(d => d.Id).ToArray());
+        Assert.Equal(["q1", "q2"], data.Queries.Select(q => q.Id).ToArray());
+    }
+
     [Theory]
     [InlineData(Corpus, Queries, null, "missing qrels")]
     [InlineData(Corpus, Queries, "query-id\tcorpus-id\tscore\nq9\td1\t1\n", "test.tsv:2: query id \"q9\" is not in")]
     [InlineData(Corpus, Queries, "query-id\tcorpus-id\tscore\nq1\td9\t1\n", "test.tsv:2: corpus id \"d9\" is not in")]
     [InlineData("", Queries, "q1\td1\t1\n", "the corpus is empty")]
     [InlineData(Corpus + "{\"_id\": \"d3\", \n", Queries, "q1\td1\t1\n", "corpus.jsonl:3: malformed JSON")]
-    [InlineData(Corpus, "{\"text\":\"no id\"}\n", "q1\td1\t1\n", "queries.jsonl:1: missing field \"_id\"")]
+    [InlineData(Corpus, "{\"text\":\"no id\"}\n", "q1\td1\t1\n", "queries.jsonl:1: missing field \"_id\" (or \"id\")")]
+    [InlineData(Corpus + "{\"_id\":null,\"text\":\"three\"}\n", Queries, "q1\td1\t1\n", "corpus.jsonl:3: missing field \"_id\" (or \"id\")")]
     [InlineData(Corpus, Queries, "q1 d1 1\n", "test.tsv:1: expected 3 tab-separated fields")]
     [InlineData(Corpus, Queries, "q1\td1\thigh\n", "test.tsv:1: score \"high\" is not an integer")]
     [InlineData(Corpus + Corpus, Queries, "q1\td1\t1\n", "duplicate document id \"d1\"")]

@@ -11,8 +11,9 @@ namespace Skald.Evaluation.Data;
 /// layouts; <see cref="HubResolver.ResolveTask"/>) turned into the local layout <see cref="TaskDefinition"/> reads: its
 /// files are fetched into the shared hub cache, then a small view in the temp folder links to them under the names the
 /// readers expect, <c>{name}/corpus.parquet</c>, <c>{name}/queries.parquet</c>, <c>{name}/qrels/{split}.parquet</c> for a
-/// retrieval task (several shards are joined into one JSON-lines or TSV file there), <c>{name}.parquet</c> otherwise, so
-/// the task is named after the repository.
+/// retrieval task (several shards are joined into one JSON-lines or TSV file there), <c>{name}/train.parquet</c> and
+/// <c>{name}/test.parquet</c> for a classification task, <c>{name}.parquet</c> otherwise, so the task is named after the
+/// repository.
 /// </summary>
 public static class HubTask
 {
@@ -26,19 +27,27 @@ public static class HubTask
         return Resolve(dataset, split, progress);
     }
 
-    /// <summary>The local task folder or file of <paramref name="dataset"/>, with settings from the environment.</summary>
+    /// <summary>
+    /// The local task folder or file of <paramref name="dataset"/>, with settings from the environment. A split of
+    /// labelled texts (columns <c>text</c> and <c>label</c>) in a repository that also has a train split is a
+    /// classification task: the train split is fetched too (see <see cref="ClassificationView"/>).
+    /// </summary>
     public static string Resolve(DatasetRef dataset, string split, IProgress<HubProgress>? progress = null)
     {
         using var resolver = new HubResolver(HubSettings.FromEnvironment());
-        return View(resolver.ResolveTask(dataset, split, progress), resolver.Cache.Root);
+        var task = resolver.ResolveTask(dataset, split, progress);
+        if (MayBeClassification(task))
+        {
+            var train = resolver.ResolveTask(dataset with { Split = "train" }, "train", progress);
+            if (!train.Files.SequenceEqual(task.Files, StringComparer.Ordinal)) return ClassificationView(task, train, resolver.Cache.Root);
+        }
+        return View(task, resolver.Cache.Root);
     }
 
     /// <summary>The view of <paramref name="task"/> (from the cache at <paramref name="cacheRoot"/>) in the temp folder.</summary>
     public static string View(HubTaskFiles task, string cacheRoot)
     {
-        string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(cacheRoot)))[..12];
-        string root = Path.Combine(Path.GetTempPath(), "skald-tasks", hash, task.Id.FolderName, task.Commit,
-            task.Subset is null ? task.Split : task.Subset + "--" + task.Split);
+        string root = Root(task, cacheRoot);
         if (!task.IsRetrieval)
         {
             if (task.Files.Count != 1)
@@ -53,6 +62,41 @@ public static class HubTask
         Part(folder, "queries", task.Queries);
         Qrels(Path.Combine(folder, "qrels"), task.Split, task.Files);
         return folder;
+    }
+
+    /// <summary>
+    /// The view of a classification task in the temp folder: <c>{name}/train.parquet|.jsonl</c> (the files of
+    /// <paramref name="train"/>) and <c>{name}/test.parquet|.jsonl</c> (the split of <paramref name="task"/>, whatever
+    /// its name), the layout <see cref="Evaluators.ClassificationEvaluator"/> reads.
+    /// </summary>
+    public static string ClassificationView(HubTaskFiles task, HubTaskFiles train, string cacheRoot)
+    {
+        string folder = Path.Combine(Root(task, cacheRoot), task.Name);
+        Part(folder, "train", train.Files);
+        Part(folder, "test", task.Files);
+        return folder;
+    }
+
+    /// <summary>Whether the task's split is labelled texts and the repository has a train split besides it.</summary>
+    private static bool MayBeClassification(HubTaskFiles task)
+    {
+        if (task.IsRetrieval || task.Split is "train" or "training" || !task.Splits.Contains("train") || task.Files.Count == 0) return false;
+        try
+        {
+            return TaskDefinition.Infer(task.Files[0]) == TaskKind.Clustering; // the columns text and label
+        }
+        catch (EvaluationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The temp folder for the views of one split of one commit (per hub cache).</summary>
+    private static string Root(HubTaskFiles task, string cacheRoot)
+    {
+        string hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(cacheRoot)))[..12];
+        return Path.Combine(Path.GetTempPath(), "skald-tasks", hash, task.Id.FolderName, task.Commit,
+            task.Subset is null ? task.Split : task.Subset + "--" + task.Split);
     }
 
     /// <summary><c>{stem}.parquet</c> or <c>{stem}.jsonl</c> linking to the one shard, or a JSON-lines file joining them.</summary>

@@ -8,6 +8,9 @@ namespace Skald.Retrieval.Data;
 /// </summary>
 public sealed class RetrievalData
 {
+    /// <summary>The fields a corpus or query row's id may be in, preferred first (BEIR's <c>_id</c>; <c>id</c> in some hub datasets).</summary>
+    private static readonly string[] IdFields = ["_id", "id"];
+
     private RetrievalData(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<(string Id, string Text)> queries,
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> qrels, int unjudgedQueries)
     {
@@ -29,12 +32,15 @@ public sealed class RetrievalData
     /// <summary>Queries in queries.jsonl without any qrels line (not evaluated, as in MTEB).</summary>
     public int UnjudgedQueries { get; }
 
-    /// <summary>A BEIR <c>corpus.jsonl</c> (<c>_id</c>, optional <c>title</c>, <c>text</c>); empty or duplicate ids throw <see cref="EvaluationException"/>.</summary>
+    /// <summary>
+    /// A BEIR <c>corpus.jsonl</c> (<c>_id</c> — or <c>id</c>, as some hub datasets name it —, optional <c>title</c>,
+    /// <c>text</c>); missing, empty or duplicate ids throw <see cref="EvaluationException"/>.
+    /// </summary>
     public static List<CorpusDocument> LoadCorpus(string corpusPath)
     {
         var corpus = DataFiles.ReadJsonLines(corpusPath, (e, line) =>
-            new CorpusDocument(DataFiles.String(e, "_id", corpusPath, line), DataFiles.OptionalString(e, "title"),
-                DataFiles.String(e, "text", corpusPath, line, allowEmpty: true)), "_id", "text");
+            new CorpusDocument(Id(e, corpusPath, line), DataFiles.OptionalString(e, "title"),
+                DataFiles.String(e, "text", corpusPath, line, allowEmpty: true)), "text");
         if (corpus.Count == 0) throw new EvaluationException($"{corpusPath}: the corpus is empty");
         var docIds = new HashSet<string>(StringComparer.Ordinal);
         foreach (var d in corpus)
@@ -46,10 +52,11 @@ public sealed class RetrievalData
 
     /// <summary>
     /// Loads <c>corpus.jsonl</c> (<c>_id</c>, <c>text</c>, optional <c>title</c>), <c>queries.jsonl</c> (<c>_id</c>,
-    /// <c>text</c>) and <c>qrels/SPLIT.tsv</c> (<c>query-id corpus-id score</c>; the header is optional; when the split
-    /// file is missing and qrels/ holds exactly one .tsv, that one). Every qrels id must exist in the corpus/queries.
-    /// <paramref name="limit"/> keeps the first N judged queries. Each file may be Parquet instead, with the same columns:
-    /// <c>corpus.parquet</c>, <c>queries.parquet</c>, <c>qrels/SPLIT.parquet</c> (as the hub publishes BEIR data).
+    /// <c>text</c>; in both an <c>id</c> field stands in for a missing <c>_id</c>) and <c>qrels/SPLIT.tsv</c>
+    /// (<c>query-id corpus-id score</c>; the header is optional; when the split file is missing and qrels/ holds exactly
+    /// one .tsv, that one). Every qrels id must exist in the corpus/queries. <paramref name="limit"/> keeps the first N
+    /// judged queries. Each file may be Parquet instead, with the same columns: <c>corpus.parquet</c>,
+    /// <c>queries.parquet</c>, <c>qrels/SPLIT.parquet</c> (as the hub publishes BEIR data).
     /// </summary>
     public static RetrievalData Load(string folder, string split = "test", int? limit = null)
     {
@@ -59,7 +66,7 @@ public sealed class RetrievalData
         var corpus = LoadCorpus(corpusPath);
         var docIds = corpus.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
         var queries = DataFiles.ReadJsonLines(queriesPath, (e, line) =>
-            (DataFiles.String(e, "_id", queriesPath, line), DataFiles.String(e, "text", queriesPath, line)), "_id", "text");
+            (Id(e, queriesPath, line), DataFiles.String(e, "text", queriesPath, line)), "text");
         var queryIds = new HashSet<string>(StringComparer.Ordinal);
         foreach (var q in queries)
         {
@@ -113,6 +120,16 @@ public sealed class RetrievalData
             }
         }
         return Judged(corpus, queries, id => qrels.GetValueOrDefault(id), limit);
+    }
+
+    /// <summary>A corpus or query row's id: its <c>_id</c> field, else its <c>id</c> field; neither is one line naming the file and row.</summary>
+    private static string Id(System.Text.Json.JsonElement e, string path, int line)
+    {
+        foreach (string field in IdFields)
+        {
+            if (e.TryGetProperty(field, out var v) && v.ValueKind != System.Text.Json.JsonValueKind.Null) return DataFiles.String(e, field, path, line);
+        }
+        throw new EvaluationException($"{path}:{line}: missing field \"_id\" (or \"id\")");
     }
 
     private static RetrievalData Judged(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<(string Id, string Text)> queries,

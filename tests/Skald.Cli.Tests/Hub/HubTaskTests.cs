@@ -6,8 +6,9 @@ namespace Skald.Cli.Tests.Hub;
 /// <summary>
 /// <c>skald evaluate --task org/name[@rev][:split]</c> and a benchmark suite's <c>"dataset"</c> task against
 /// <see cref="MockHub"/>: an MTEB-style retrieval repository (corpus / queries / qrels Parquet configurations, the corpus
-/// in two shards) and an STS repository score exactly as their local Parquet twins, only the split asked for is
-/// fetched, the task is named after the repository, and a second run works offline (issue 17).
+/// in two shards, ids in <c>_id</c> or <c>id</c>), an STS repository and a classification repository (train and test
+/// splits) score exactly as their local Parquet twins, only the split(s) needed are fetched, the task is named after the
+/// repository, and a second run works offline (issue 17).
 /// </summary>
 public sealed class HubTaskTests
 {
@@ -27,9 +28,9 @@ public sealed class HubTaskTests
 
     private static string[] Ids(string prefix, int from, int count) => [.. Enumerable.Range(from, count).Select(i => prefix + i)];
 
-    private static byte[] Corpus(int from, int count) => ParquetFixture.Bytes(("_id", Ids("d", from, count)), ("text", Docs[from..(from + count)]));
+    private static byte[] Corpus(int from, int count, string id = "_id") => ParquetFixture.Bytes((id, Ids("d", from, count)), ("text", Docs[from..(from + count)]));
 
-    private static byte[] Queries() => ParquetFixture.Bytes(("_id", Ids("q", 0, Questions.Length)), ("text", Questions));
+    private static byte[] Queries(string id = "_id") => ParquetFixture.Bytes((id, Ids("q", 0, Questions.Length)), ("text", Questions));
 
     private static byte[] Qrels(int take) => ParquetFixture.Bytes(("query-id", Qid[..take]), ("corpus-id", Did[..take]), ("score", Grade[..take]));
 
@@ -104,6 +105,61 @@ public sealed class HubTaskTests
         Assert.NotEqual(remote["metrics"]!.ToJsonString(), dev["metrics"]!.ToJsonString());
         const string Dev = "default/dev-00000-of-00001.parquet";
         Assert.Equal([$"GET /cdn/{MockRepo.Etag(Dev, repo.Files[Dev])}"], hub.Requests.Skip(before).Where(q => q.StartsWith("GET /cdn/", StringComparison.Ordinal)).ToArray());
+    }
+
+    [Fact]
+    public void CorporaAndQueriesWithAnIdColumnScoreAsTheirUnderscoreIdTwin()
+    {
+        // the corpus in two shards (joined into JSON lines) and the queries in one (read as Parquet), both keyed by "id"
+        var repo = new MockRepo("skald-test/byer-id-nb", new Dictionary<string, byte[]>
+        {
+            ["corpus/corpus-00000-of-00002.parquet"] = Corpus(0, 3, "id"),
+            ["corpus/corpus-00001-of-00002.parquet"] = Corpus(3, 2, "id"),
+            ["queries/queries-00000-of-00001.parquet"] = Queries("id"),
+            ["default/test-00000-of-00001.parquet"] = Qrels(5),
+        }, dataset: true);
+        var noIds = new MockRepo("skald-test/no-ids", new Dictionary<string, byte[]>
+        {
+            ["corpus/corpus-00000-of-00001.parquet"] = Corpus(0, Docs.Length, "doc"),
+            ["queries/queries-00000-of-00001.parquet"] = Queries(),
+            ["default/test-00000-of-00001.parquet"] = Qrels(5),
+        }, dataset: true);
+        using var hub = new MockHub(repo, noIds);
+        string dir = TestPaths.NewTempDir(), home = Path.Combine(dir, "hf");
+        var local = Evaluate(dir, null, LocalRetrieval(dir));
+        var remote = Evaluate(dir, Env(home, hub.Endpoint), repo.Id);
+        Assert.Equal(local["metrics"]!.ToJsonString(), remote["metrics"]!.ToJsonString());
+
+        SkaldProcess.AssertUserError(SkaldProcess.RunWith(dir, Env(home, hub.Endpoint), "evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"),
+            "--task", noIds.Id), 1, "corpus.parquet:1: missing field \"_id\" (or \"id\")");
+    }
+
+    [Fact]
+    public void AClassificationDatasetFitsOnTrainAndScoresOnTestAsItsLocalTwin()
+    {
+        string[] texts = ["Kampen endte 2-1.", "Laget vant serien.", "Renten stiger igjen.", "Børsen falt i dag.", "Keeperen reddet straffen.", "Inflasjonen er høy."];
+        long[] labels = [0, 0, 1, 1, 0, 1];
+        byte[] Split(Range r) => ParquetFixture.Bytes(("text", texts[r]), ("label", labels[r]));
+        var repo = new MockRepo("skald-test/nyheter-classification-nb", new Dictionary<string, byte[]>
+        {
+            ["data/train-00000-of-00001.parquet"] = Split(0..4),
+            ["data/test-00000-of-00001.parquet"] = Split(4..6),
+        }, dataset: true);
+        using var hub = new MockHub(repo);
+        string dir = TestPaths.NewTempDir(), home = Path.Combine(dir, "hf"), twin = Path.Combine(dir, "nyheter-classification-nb");
+        Directory.CreateDirectory(twin);
+        File.WriteAllBytes(Path.Combine(twin, "train.parquet"), Split(0..4));
+        File.WriteAllBytes(Path.Combine(twin, "test.parquet"), Split(4..6));
+        var local = Evaluate(dir, null, twin);
+        var remote = Evaluate(dir, Env(home, hub.Endpoint), repo.Id);
+        Assert.Equal("classification", (string?)remote["type"]);
+        Assert.Equal("nyheter-classification-nb", (string?)remote["task"]);
+        Assert.Equal(local["metrics"]!.ToJsonString(), remote["metrics"]!.ToJsonString());
+        Assert.Equal("4", (string?)remote["metadata"]?["train"]);
+
+        // offline, the cache alone answers with both splits
+        var offline = Evaluate(dir, Env(home, $"http://127.0.0.1:{MockHub.FreePort()}", offline: true), repo.Id);
+        Assert.Equal(local["metrics"]!.ToJsonString(), offline["metrics"]!.ToJsonString());
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
@@ -18,13 +17,11 @@ namespace Skald.Cli.Tests.Hub;
 /// <see cref="Renamed"/> (a relative 307 to the new id) and <see cref="CdnDelay"/>.
 /// Every request is logged (<see cref="Requests"/>).
 /// </summary>
-internal sealed class MockHub : IDisposable
+internal sealed class MockHub : LocalHttpServer
 {
     public const string Token = "hf_mock_secret";
-    private readonly HttpListener listener = new();
     private readonly Dictionary<string, MockRepo> repos = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (MockRepo Repo, string Name)> blobs = new(StringComparer.Ordinal);
-    private readonly Task loop;
 
     public MockHub(params MockRepo[] served)
     {
@@ -33,16 +30,7 @@ internal sealed class MockHub : IDisposable
             repos[r.Key] = r;
             foreach (var (name, content) in r.Files) if (MockRepo.IsLfs(name)) blobs[MockRepo.Etag(name, content)] = (r, name);
         }
-        Port = FreePort();
-        Endpoint = $"http://127.0.0.1:{Port}";
-        listener.Prefixes.Add(Endpoint + "/");
-        listener.Start();
-        loop = Task.Run(Serve);
     }
-
-    public int Port { get; }
-
-    public string Endpoint { get; }
 
     /// <summary>"METHOD path [range]" of every request, in arrival order.</summary>
     public ConcurrentQueue<string> Requests { get; } = new();
@@ -59,67 +47,35 @@ internal sealed class MockHub : IDisposable
     /// <summary>Milliseconds the CDN route waits before sending a body (to make two downloads overlap).</summary>
     public int CdnDelay { get; set; }
 
-    /// <summary>A port on 127.0.0.1 that nothing listens on (for "no network").</summary>
-    public static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
-
-    private async Task Serve()
-    {
-        while (listener.IsListening)
-        {
-            HttpListenerContext ctx;
-            try
-            {
-                ctx = await listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-            _ = Task.Run(() => Handle(ctx));
-        }
-    }
-
-    private void Handle(HttpListenerContext ctx)
+    /// <inheritdoc/>
+    protected override Task HandleAsync(HttpListenerContext ctx)
     {
         var req = ctx.Request;
         var res = ctx.Response;
         string path = req.RawUrl!.Split('?')[0];
         Requests.Enqueue($"{req.HttpMethod} {path} {req.Headers["Range"]}".TrimEnd());
-        try
+        string[] parts = path.TrimStart('/').Split('/');
+        int at = parts.Length >= 4 && parts[0] == "api" ? 2 : 0;
+        if (parts.Length >= at + 2 && Renamed.TryGetValue(parts[at] + "/" + parts[at + 1], out var moved))
         {
-            string[] parts = path.TrimStart('/').Split('/');
-            int at = parts.Length >= 4 && parts[0] == "api" ? 2 : 0;
-            if (parts.Length >= at + 2 && Renamed.TryGetValue(parts[at] + "/" + parts[at + 1], out var moved))
-            {
-                res.StatusCode = 307;
-                res.Headers["Location"] = "/" + string.Join('/', [.. parts[..at], moved, .. parts[(at + 2)..]]);
-                res.Close();
-                return;
-            }
-            if (parts.Length >= 5 && parts[0] == "api" && parts[1] is ("models" or "datasets") && parts[4] == "revision")
-                Revision(req, res, (parts[1] == "datasets" ? "datasets/" : "") + parts[2] + "/" + parts[3], Uri.UnescapeDataString(string.Join('/', parts[5..])));
-            else if (parts.Length >= 6 && parts[0] == "datasets" && parts[3] == "resolve")
-                Resolve(req, res, "datasets/" + parts[1] + "/" + parts[2], Uri.UnescapeDataString(parts[4]), Uri.UnescapeDataString(string.Join('/', parts[5..])));
-            else if (parts.Length >= 5 && parts[2] == "resolve")
-                Resolve(req, res, parts[0] + "/" + parts[1], Uri.UnescapeDataString(parts[3]), Uri.UnescapeDataString(string.Join('/', parts[4..])));
-            else if (parts.Length == 2 && parts[0] == "cdn" && blobs.TryGetValue(parts[1], out var blob))
-            {
-                if (CdnDelay > 0 && req.HttpMethod == "GET") Thread.Sleep(CdnDelay);
-                Send(req, res, blob.Repo, blob.Name);
-            }
-            else Error(res, 404, "EntryNotFound");
+            res.StatusCode = 307;
+            res.Headers["Location"] = "/" + string.Join('/', [.. parts[..at], moved, .. parts[(at + 2)..]]);
+            res.Close();
+            return Task.CompletedTask;
         }
-        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
+        if (parts.Length >= 5 && parts[0] == "api" && parts[1] is ("models" or "datasets") && parts[4] == "revision")
+            Revision(req, res, (parts[1] == "datasets" ? "datasets/" : "") + parts[2] + "/" + parts[3], Uri.UnescapeDataString(string.Join('/', parts[5..])));
+        else if (parts.Length >= 6 && parts[0] == "datasets" && parts[3] == "resolve")
+            Resolve(req, res, "datasets/" + parts[1] + "/" + parts[2], Uri.UnescapeDataString(parts[4]), Uri.UnescapeDataString(string.Join('/', parts[5..])));
+        else if (parts.Length >= 5 && parts[2] == "resolve")
+            Resolve(req, res, parts[0] + "/" + parts[1], Uri.UnescapeDataString(parts[3]), Uri.UnescapeDataString(string.Join('/', parts[4..])));
+        else if (parts.Length == 2 && parts[0] == "cdn" && blobs.TryGetValue(parts[1], out var blob))
         {
-            // the client went away
+            if (CdnDelay > 0 && req.HttpMethod == "GET") Thread.Sleep(CdnDelay);
+            Send(req, res, blob.Repo, blob.Name);
         }
+        else Error(res, 404, "EntryNotFound");
+        return Task.CompletedTask;
     }
 
     private MockRepo? Find(HttpListenerRequest req, HttpListenerResponse res, string id, string revision)
@@ -225,16 +181,5 @@ internal sealed class MockHub : IDisposable
         res.ContentLength64 = body.Length;
         res.OutputStream.Write(body);
         res.Close();
-    }
-
-    public void Dispose()
-    {
-        listener.Stop();
-        listener.Close();
-        try
-        {
-            loop.Wait(5000);
-        }
-        catch (AggregateException) { }
     }
 }

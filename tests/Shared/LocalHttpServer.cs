@@ -1,0 +1,126 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Skald.Tests;
+
+/// <summary>
+/// The part every fake HTTP server of the tests shares: an <see cref="HttpListener"/> on 127.0.0.1 only, on a free port,
+/// an accept loop that hands each request to <see cref="HandleAsync"/> on the thread pool (so slow answers overlap), and
+/// disposal that stops the listener and waits for the loop. A request whose client went away, or that arrives while the
+/// server stops, ends quietly. Subclasses keep only their own request handling.
+/// </summary>
+internal abstract class LocalHttpServer : IDisposable
+{
+    private readonly HttpListener listener = new();
+    private readonly CancellationTokenSource stop = new();
+    private readonly Task loop;
+
+    /// <summary>Starts listening on a free port of 127.0.0.1.</summary>
+    protected LocalHttpServer()
+    {
+        Port = FreePort();
+        Endpoint = $"http://127.0.0.1:{Port}";
+        listener.Prefixes.Add(Endpoint + "/");
+        listener.Start();
+        loop = Task.Run(Serve);
+    }
+
+    /// <summary>The port listened on.</summary>
+    public int Port { get; }
+
+    /// <summary><c>http://127.0.0.1:PORT</c>, without a trailing slash.</summary>
+    public string Endpoint { get; }
+
+    /// <summary>A port on 127.0.0.1 that nothing listens on (also for "no network").</summary>
+    public static int FreePort()
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        int port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+
+    /// <summary>Answers one request (and closes or aborts its response).</summary>
+    protected abstract Task HandleAsync(HttpListenerContext ctx);
+
+    /// <summary>Writes <paramref name="body"/> as UTF-8 with its length, then closes the response.</summary>
+    protected static Task WriteAsync(HttpListenerResponse res, string body) => WriteAsync(res, Encoding.UTF8.GetBytes(body));
+
+    /// <summary>Sets the status, writes <paramref name="body"/> as UTF-8 with its length, then closes the response.</summary>
+    protected static Task WriteAsync(HttpListenerResponse res, int status, string body)
+    {
+        res.StatusCode = status;
+        return WriteAsync(res, body);
+    }
+
+    /// <summary>An OpenAI-style rate-limit answer: 429 with <c>Retry-After: 0</c> (retry at once).</summary>
+    protected static Task TooManyRequestsAsync(HttpListenerResponse res)
+    {
+        res.AddHeader("Retry-After", "0");
+        return WriteAsync(res, 429, "{\"error\":{\"message\":\"slow down\",\"type\":\"rate_limit\"}}");
+    }
+
+    /// <summary>An OpenAI-style server error: 500.</summary>
+    protected static Task ServerErrorAsync(HttpListenerResponse res) => WriteAsync(res, 500, "{\"error\":{\"message\":\"boom\"}}");
+
+    /// <summary>Writes <paramref name="body"/> with its length, then closes the response.</summary>
+    protected static async Task WriteAsync(HttpListenerResponse res, byte[] body)
+    {
+        res.ContentLength64 = body.Length;
+        await res.OutputStream.WriteAsync(body);
+        res.Close();
+    }
+
+    private async Task Serve()
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            HttpListenerContext ctx;
+            try
+            {
+                ctx = await listener.GetContextAsync();
+            }
+            catch (Exception e) when (stop.IsCancellationRequested || !listener.IsListening
+                || e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+            _ = Task.Run(() => Dispatch(ctx));
+        }
+    }
+
+    private async Task Dispatch(HttpListenerContext ctx)
+    {
+        try
+        {
+            await HandleAsync(ctx);
+        }
+        catch (Exception) when (stop.IsCancellationRequested)
+        {
+            // stopping
+        }
+        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
+        {
+            // the client went away
+        }
+    }
+
+    /// <summary>Stops the listener and waits (up to 5 s) for the accept loop to end.</summary>
+    public void Dispose()
+    {
+        stop.Cancel();
+        listener.Stop();
+        listener.Close();
+        try
+        {
+            loop.Wait(5000);
+        }
+        catch (AggregateException)
+        {
+        }
+        stop.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -168,7 +168,7 @@ public sealed class SentenceEncoder
     /// This model with its decoder's attention set to <paramref name="mode"/>. Bidirectional on a plain decoder folder
     /// (no modules.json, no llm2vec_config.json) makes it an LLM2Vec model with LLM2Vec's defaults, as LLM2Vec's
     /// recipe trains it: its inputs, left padding, pooling over the text's tokens (<see cref="ModelFolder.AsLlm2Vec"/>).
-    /// The transformer is shared with this instance.
+    /// The transformer is shared with this instance, and so are <see cref="PackWeights"/> and <see cref="QuantizeInt8"/>.
     /// </summary>
     public SentenceEncoder WithAttention(AttentionMode mode)
     {
@@ -177,6 +177,8 @@ public sealed class SentenceEncoder
         var model = mode == AttentionMode.Bidirectional && !Folder.IsSentenceTransformers && Folder.Llm2Vec is null
             ? Create(Folder.AsLlm2Vec(), Tokenizer, Transformer)
             : this;
+        model.PackWeights = PackWeights;
+        model.QuantizeInt8 = QuantizeInt8; // an int8 folder stays int8 when switched
         decoder.AttentionMode = mode;
         return model;
     }

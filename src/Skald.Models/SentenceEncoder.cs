@@ -113,7 +113,9 @@ public sealed class SentenceEncoder
     /// <summary>
     /// Whether <see cref="Encode(IReadOnlyList{string}, EncodeOptions?)"/> multiplies the Linear layers in int8
     /// (<see cref="Tensors.Quantization.Int8Gemm"/>: per-row int8 weights, activations quantised per token; embeddings,
-    /// norms and attention stay float32). Approximate (cosine ≥ 0.99 to float32); float32 on a CPU without AVX2 or
+    /// norms and attention stay float32), on every architecture (stacked and fused projections included); 16-bit weights
+    /// (<see cref="WeightPrecision.BFloat16"/>, <see cref="WeightPrecision.Float16"/>) stay 16-bit. Approximate
+    /// (cosine ≥ 0.99 to float32); float32 on a CPU without AVX2 or
     /// AVX-VNNI (<see cref="Tensors.Quantization.Int8Gemm.Best"/> null). On for a folder saved by
     /// <see cref="Quantization.Int8Checkpoint.Save"/>.
     /// </summary>

@@ -97,6 +97,19 @@ public sealed class QuantizeCommandTests
     }
 
     [Fact]
+    public void Int8With16BitWeightsSaysTheyStay16Bit()
+    {
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "texts.txt"), output = Path.Combine(dir, "out.jsonl");
+        File.WriteAllLines(input, ["Hei verden"]);
+        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("decoder-qwen2"), "--input", input, "--output", output,
+            "--weights", "bf16", "--quantize", "int8");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        if (!r.Stderr.Contains("neither AVX-VNNI nor AVX2"))
+            Assert.Contains("the 16-bit weights (--weights bf16/f16) stay 16-bit", r.Stderr);
+    }
+
+    [Fact]
     public void UnknownQuantizationIsAUsageError() =>
         SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", "m", "--input", "i.txt", "--output", "o.jsonl", "--quantize", "int4"),
             2, "--quantize must be one of int8");

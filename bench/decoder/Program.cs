@@ -1,5 +1,6 @@
 // Decoder benchmark (Qwen2.5-0.5B shapes): encode throughput and a LoRA training step; twin of bench_torch_decoder.py.
 // Usage: dotnet Skald.Bench.Decoder.dll encode|train MODEL_DIR [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2] [--pack 1|0 (encode)]
+//        [--int8 1 (encode: also with the Linear layers in int8, as skald encode --quantize int8; engine skald-int8)]
 // One JSON line per measurement on stdout, progress on stderr.
 using System.Diagnostics;
 using System.Text.Json;
@@ -19,7 +20,7 @@ if (args.Length < 2 || args[0] is not ("encode" or "train"))
     return 2;
 }
 string mode = args[0], folder = args[1];
-int batch = 8, seq = 128, warmup = 1, iters = 3, threads = 2, pack = 1;
+int batch = 8, seq = 128, warmup = 1, iters = 3, threads = 2, pack = 1, int8 = 0;
 for (int i = 2; i + 1 < args.Length; i += 2)
 {
     int v = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
@@ -31,11 +32,12 @@ for (int i = 2; i + 1 < args.Length; i += 2)
         case "--iters": iters = v; break;
         case "--threads": threads = v; break;
         case "--pack": pack = v; break;
+        case "--int8": int8 = v; break;
         default: throw new ArgumentException($"unknown option {args[i]}");
     }
 }
 Parallelism.MaxThreads = threads;
-if (mode == "encode") Bench.Encode(folder, batch, seq, warmup, iters, pack != 0);
+if (mode == "encode") Bench.Encode(folder, batch, seq, warmup, iters, pack != 0, int8 != 0);
 else Bench.Train(folder, batch, seq, warmup, iters);
 return 0;
 
@@ -45,32 +47,57 @@ internal static class Bench
     private const int Rank = 16;
     private const float Alpha = 32f, LearningRate = 1e-4f, WeightDecay = 0.01f, Clip = 1f, Scale = 20f;
 
-    /// <summary>SentenceEncoder.Forward (transformer → mean pooling) on a non-recording tape, causal then bidirectional.</summary>
-    public static void Encode(string folder, int batch, int seq, int warmup, int iters, bool pack)
+    /// <summary>
+    /// SentenceEncoder.Forward (transformer → mean pooling) on a non-recording tape, causal then bidirectional; with
+    /// <paramref name="int8"/> each also on a tape that multiplies the Linear layers in int8 (its cosine to float32 and
+    /// the float32/int8 CPU-time ratio in the line).
+    /// </summary>
+    public static void Encode(string folder, int batch, int seq, int warmup, int iters, bool pack, bool int8)
     {
         var encoder = SentenceEncoder.Load(folder);
         var decoder = (IDecoder)encoder.Transformer;
         var (tokens, checksum) = Tokens(1, batch, seq, decoder.Config.VocabSize);
-        var tape = new Tape(recording: false) { PackWeights = pack }; // as SentenceEncoder.Encode (weights pre-packed)
         foreach (var attention in new[] { AttentionMode.Causal, AttentionMode.Bidirectional })
         {
             decoder.AttentionMode = attention;
             string name = attention == AttentionMode.Causal ? "causal" : "bidirectional";
-            var times = Timed(() =>
+            float[]? fp32 = null;
+            double fp32Cpu = 0;
+            foreach (bool quantize in int8 ? new[] { false, true } : [false])
             {
-                tape.Reset();
-                encoder.Forward(tape, tokens);
-            }, warmup, iters, $"encode {name}");
-            double mean = times.Average();
-            Emit(new Dictionary<string, object>
-            {
-                ["measurement"] = "encode", ["attention"] = name, ["batch"] = batch, ["seq"] = seq, ["iters"] = times.Count,
-                ["s_per_batch"] = Math.Round(mean, 3), ["best_s"] = Math.Round(times.Min(), 3),
-                ["tokens_per_s"] = Math.Round(batch * seq / mean, 1), ["pooling"] = encoder.Pooling.Modes.ToString(),
-                ["ids_checksum"] = checksum, ["packed"] = pack,
-            });
+                var tape = new Tape(recording: false) { PackWeights = pack, QuantizeLinear = quantize }; // as SentenceEncoder.Encode
+                float[] pooled = [];
+                var times = Timed(() =>
+                {
+                    tape.Reset();
+                    pooled = encoder.Forward(tape, tokens).Span.ToArray(); // [B, C]
+                }, warmup, iters, $"encode {name}{(quantize ? " int8" : "")}");
+                double mean = times.Average();
+                var row = new Dictionary<string, object>
+                {
+                    ["measurement"] = "encode", ["attention"] = name, ["batch"] = batch, ["seq"] = seq, ["iters"] = times.Count,
+                    ["s_per_batch"] = Math.Round(mean, 3), ["best_s"] = Math.Round(times.Min(), 3),
+                    ["tokens_per_s"] = Math.Round(batch * seq / mean, 1), ["pooling"] = encoder.Pooling.Modes.ToString(),
+                    ["ids_checksum"] = checksum, ["packed"] = pack,
+                };
+                if (!quantize)
+                {
+                    (fp32, fp32Cpu) = (pooled, cpuPerIteration);
+                }
+                else
+                {
+                    int c = pooled.Length / batch;
+                    row["int8_kernel"] = Skald.Tensors.Quantization.Int8Gemm.Best?.ToString() ?? "none (float32)";
+                    row["cosine_min_vs_fp32"] = Math.Round(Enumerable.Range(0, batch).Min(b => Cosine(fp32!.AsSpan(b * c, c), pooled.AsSpan(b * c, c))), 5);
+                    row["cpu_ratio_fp32_over_int8"] = Math.Round(fp32Cpu / cpuPerIteration, 2);
+                }
+                Emit(row, quantize ? "skald-int8" : "skald");
+            }
         }
     }
+
+    private static double Cosine(ReadOnlySpan<float> a, ReadOnlySpan<float> b) =>
+        System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(a, b);
 
     /// <summary>
     /// One LoRA step as skald train runs it (and as LoraTrainingTests writes it out): forward anchors and positives on a
@@ -179,10 +206,10 @@ internal static class Bench
         return times;
     }
 
-    private static void Emit(Dictionary<string, object> fields)
+    private static void Emit(Dictionary<string, object> fields, string engine = "skald")
     {
         fields["cpu_s"] = Math.Round(cpuPerIteration, 3);
-        fields["engine"] = "skald";
+        fields["engine"] = engine;
         fields["gemm"] = Blas.Backend.GetType().Name;
         fields["threads"] = Parallelism.MaxThreads;
         fields["peak_rss_mb"] = Status("VmHWM:");

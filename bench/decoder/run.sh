@@ -2,15 +2,18 @@
 # Decoder benchmark, Skald vs PyTorch in one run, same ids, 2 threads each: encode (batch 8 × 128, causal and
 # bidirectional) and a LoRA training step (r 16, MNRL over 2 × 8 × 128 tokens) on a random decoder with Qwen2.5-0.5B's
 # shapes. Not part of CI; takes several minutes. Needs /usr/bin/python3 with torch (apt python3-torch) and numpy.
-#   bash bench/decoder/run.sh [--iters N] [--train-iters N]
+#   bash bench/decoder/run.sh [--iters N] [--train-iters N (0: no training step)] [--int8]
+# --int8 adds Skald encode with its Linear layers in int8 (skald encode --quantize int8) after each float32 encode.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 iters=3
 train_iters=2
+int8=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --iters) iters=$2; shift 2 ;;
     --train-iters) train_iters=$2; shift 2 ;;
+    --int8) int8=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -28,9 +31,11 @@ load() { echo "{\"measurement\":\"load\",\"when\":\"$1\",\"date\":\"$(date -Is)\
 {
   load start
   torch encode "$model" --iters "$iters" || echo '{"engine":"pytorch","measurement":"encode","error":"failed"}'
-  skald encode "$model" --iters "$iters" || echo '{"engine":"skald","measurement":"encode","error":"failed"}'
-  torch train "$model" --iters "$train_iters" || echo '{"engine":"pytorch","measurement":"lora_step","error":"failed"}'
-  skald train "$model" --iters "$train_iters" || echo '{"engine":"skald","measurement":"lora_step","error":"failed"}'
+  skald encode "$model" --iters "$iters" --int8 "$int8" || echo '{"engine":"skald","measurement":"encode","error":"failed"}'
+  if [ "$train_iters" -gt 0 ]; then
+    torch train "$model" --iters "$train_iters" || echo '{"engine":"pytorch","measurement":"lora_step","error":"failed"}'
+    skald train "$model" --iters "$train_iters" || echo '{"engine":"skald","measurement":"lora_step","error":"failed"}'
+  fi
   load end
 } | tee "$out"
 echo "results: $out"
@@ -53,6 +58,13 @@ for m, att in (("encode", "causal"), ("encode", "bidirectional"), ("lora_step", 
           f"{s['peak_rss_mb']:>19.0f}{t['peak_rss_mb']:>9.0f}")
     if m == "lora_step":
         print(f"{'  steps/s':<24}{s['steps_per_s']:>15.4f}{t['steps_per_s']:>9.4f}")
+    q = res.get(("skald-int8", m, att))
+    if q:
+        print(f"{'  int8':<24}{q['tokens_per_s']:>15.1f}{t['tokens_per_s']:>9.1f}"
+              f"{q['tokens_per_s'] / t['tokens_per_s']:>6.2f}x{t['best_s'] / q['best_s']:>15.2f}x"
+              f"{q['cpu_s']:>12.1f}{t['cpu_s']:>9.1f}{t['cpu_s'] / q['cpu_s']:>6.2f}x"
+              f"{q['peak_rss_mb']:>19.0f}{t['peak_rss_mb']:>9.0f}   int8/fp32 cosine (min) {q['cosine_min_vs_fp32']:.5f},"
+              f" fp32/int8 CPU {q['cpu_ratio_fp32_over_int8']:.2f}x")
 for r in rows:
     if r["measurement"] == "load":
         print(f"load average at {r['when']}: {r['loadavg']} ({r['date']})")

@@ -1,8 +1,9 @@
 // Encoder benchmark at a published base model's shapes with random weights (--arch norbert3: ltg/norbert3-base;
 // modernbert: answerdotai/ModernBERT-base); twin of bench_torch_encoders.py.
-// Usage: dotnet Skald.Bench.Encoders.dll [--arch norbert3|modernbert] [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2] [--pack 1|0]
+// Usage: dotnet Skald.Bench.Encoders.dll [--arch norbert3|modernbert] [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2] [--pack 1|0] [--int8 1|0]
 //        [--memory T [--layers N]]: peak RSS of one sequence of T tokens through the first N layers
-// One JSON line on stdout (tokens/s of last hidden state + mean pooling), progress on stderr.
+// One JSON line on stdout (tokens/s of last hidden state + mean pooling), progress on stderr; with --int8 1 a second
+// line (engine skald-int8: the Linear layers in int8, as skald encode --quantize int8) with its cosine to float32.
 using System.Diagnostics;
 using System.Text.Json;
 using Skald.Models.Architectures;
@@ -10,7 +11,7 @@ using Skald.Tensors;
 using Skald.Tensors.Autograd;
 using Skald.Tensors.Gemm;
 
-int batch = 8, seq = 128, warmup = 1, iters = 3, threads = 2, pack = 1, layers = 0, memory = 0;
+int batch = 8, seq = 128, warmup = 1, iters = 3, threads = 2, pack = 1, layers = 0, memory = 0, int8 = 0;
 string arch = "norbert3";
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
@@ -30,6 +31,7 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--pack": pack = v; break;
         case "--layers": layers = v; break;
         case "--memory": memory = v; break;
+        case "--int8": int8 = v; break;
         default: throw new ArgumentException($"unknown option {args[i]}");
     }
 }
@@ -91,36 +93,66 @@ if (memory > 0)
     }));
     return 0;
 }
-var pooled = new float[batch * config.HiddenSize];
-var times = new List<double>();
-double cpu = 0;
-for (int it = 0; it < warmup + iters; it++)
-{
-    var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-    var sw = Stopwatch.StartNew();
-    tape.Reset();
-    var h = model.Forward(tape, tokens).Span; // [B·T, C]
-    pooled.AsSpan().Clear();
-    for (int b = 0; b < batch; b++)
-        for (int t = 0; t < seq; t++)
-            System.Numerics.Tensors.TensorPrimitives.Add(pooled.AsSpan(b * config.HiddenSize, config.HiddenSize),
-                h.Slice((b * seq + t) * config.HiddenSize, config.HiddenSize), pooled.AsSpan(b * config.HiddenSize, config.HiddenSize));
-    System.Numerics.Tensors.TensorPrimitives.Multiply(pooled, 1f / seq, pooled);
-    sw.Stop();
-    Console.Error.WriteLine($"encode {it}: {sw.Elapsed.TotalSeconds:F3} s{(it < warmup ? " (warm-up)" : "")}");
-    if (it >= warmup)
-    {
-        times.Add(sw.Elapsed.TotalSeconds);
-        cpu += (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
-    }
-}
-double mean = times.Average();
-Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
-{
-    ["engine"] = "skald", ["measurement"] = "encode", ["model"] = $"{arch}-base (random)", ["batch"] = batch, ["seq"] = seq,
-    ["iters"] = times.Count, ["s_per_batch"] = Math.Round(mean, 3), ["best_s"] = Math.Round(times.Min(), 3),
-    ["tokens_per_s"] = Math.Round(batch * seq / mean, 1), ["cpu_s"] = Math.Round(cpu / times.Count, 3),
-    ["threads"] = Parallelism.MaxThreads, ["packed"] = pack != 0, ["gemm"] = Blas.Backend.GetType().Name, ["ids_checksum"] = checksum,
-    ["pooled_0"] = Math.Round(pooled[0], 6),
-}));
+// Float32, then (--int8 1) the same ids on a tape that multiplies the Linear layers in int8 (skald encode --quantize int8).
+var (fp32, fp32Pooled) = Encode(tape, "skald");
+if (int8 == 0) return 0;
+_ = Encode(new Tape(recording: false) { PackWeights = pack != 0, QuantizeLinear = true }, "skald-int8",
+    fp32Pooled, fp32.Cpu);
 return 0;
+
+// warm-up + iters forward passes and mean pooling; one JSON line; cosine and CPU ratio against a float32 run if given.
+((double Cpu, double Mean) Run, float[] Pooled) Encode(Tape t, string engine, float[]? reference = null, double refCpu = 0)
+{
+    var pooled = new float[batch * config.HiddenSize];
+    var times = new List<double>();
+    double cpu = 0;
+    for (int it = 0; it < warmup + iters; it++)
+    {
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        t.Reset();
+        var h = model.Forward(t, tokens).Span; // [B·T, C]
+        pooled.AsSpan().Clear();
+        for (int b = 0; b < batch; b++)
+            for (int s = 0; s < seq; s++)
+                System.Numerics.Tensors.TensorPrimitives.Add(pooled.AsSpan(b * config.HiddenSize, config.HiddenSize),
+                    h.Slice((b * seq + s) * config.HiddenSize, config.HiddenSize), pooled.AsSpan(b * config.HiddenSize, config.HiddenSize));
+        System.Numerics.Tensors.TensorPrimitives.Multiply(pooled, 1f / seq, pooled);
+        sw.Stop();
+        Console.Error.WriteLine($"{engine} encode {it}: {sw.Elapsed.TotalSeconds:F3} s{(it < warmup ? " (warm-up)" : "")}");
+        if (it >= warmup)
+        {
+            times.Add(sw.Elapsed.TotalSeconds);
+            cpu += (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+        }
+    }
+    double mean = times.Average();
+    var row = new Dictionary<string, object>
+    {
+        ["engine"] = engine, ["measurement"] = "encode", ["model"] = $"{arch}-base (random)", ["batch"] = batch, ["seq"] = seq,
+        ["iters"] = times.Count, ["s_per_batch"] = Math.Round(mean, 3), ["best_s"] = Math.Round(times.Min(), 3),
+        ["tokens_per_s"] = Math.Round(batch * seq / mean, 1), ["cpu_s"] = Math.Round(cpu / times.Count, 3),
+        ["threads"] = Parallelism.MaxThreads, ["packed"] = pack != 0, ["gemm"] = Blas.Backend.GetType().Name, ["ids_checksum"] = checksum,
+        ["pooled_0"] = Math.Round(pooled[0], 6),
+    };
+    if (reference is not null)
+    {
+        row["int8_kernel"] = Skald.Tensors.Quantization.Int8Gemm.Best?.ToString() ?? "none (float32)";
+        row["cosine_min_vs_fp32"] = Math.Round(Enumerable.Range(0, batch).Min(b => Cosine(reference, pooled, b * config.HiddenSize, config.HiddenSize)), 5);
+        row["cpu_ratio_fp32_over_int8"] = Math.Round(refCpu / (cpu / times.Count), 2);
+    }
+    Console.WriteLine(JsonSerializer.Serialize(row));
+    return ((cpu / times.Count, mean), pooled);
+}
+
+static double Cosine(float[] a, float[] b, int offset, int n)
+{
+    double dot = 0, na = 0, nb = 0;
+    for (int i = offset; i < offset + n; i++)
+    {
+        dot += a[i] * b[i];
+        na += a[i] * a[i];
+        nb += b[i] * b[i];
+    }
+    return dot / Math.Sqrt(na * nb);
+}

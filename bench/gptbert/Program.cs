@@ -1,6 +1,7 @@
 // NorBERT4 / GPT-BERT benchmark (ltg/norbert4-base shapes, random weights): encode throughput, and peak memory of one
 // long sequence; twin of bench_torch_gptbert.py.
 // Usage: dotnet Skald.Bench.GptBert.dll encode [--batch 8] [--seq 128] [--iters 3] [--threads 2] [--pack 1|0]
+//          [--int8 1: also with the Linear layers in int8, as skald encode --quantize int8; engine skald-int8]
 //        dotnet Skald.Bench.GptBert.dll memory --seq 4096 [--layers 4] [--threads 2]
 // One JSON line per measurement on stdout.
 using System.Diagnostics;
@@ -15,7 +16,7 @@ if (args.Length < 1 || args[0] is not ("encode" or "memory"))
     return 2;
 }
 string mode = args[0];
-int batch = 8, seq = 128, iters = 3, threads = 2, pack = 1, layers = mode == "memory" ? 4 : 24;
+int batch = 8, seq = 128, iters = 3, threads = 2, pack = 1, int8 = 0, layers = mode == "memory" ? 4 : 24;
 for (int i = 1; i + 1 < args.Length; i += 2)
 {
     int v = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
@@ -27,6 +28,7 @@ for (int i = 1; i + 1 < args.Length; i += 2)
         case "--layers": layers = v; break;
         case "--threads": threads = v; break;
         case "--pack": pack = v; break;
+        case "--int8": int8 = v; break;
         default: throw new ArgumentException($"unknown option {args[i]}");
     }
 }
@@ -59,23 +61,46 @@ if (mode == "memory")
         ["peak_rss_mb"] = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576 });
     return 0;
 }
-model.Forward(tape, tokens); // warm-up
-var times = new List<double>();
-double cpu = 0; // process CPU seconds (all threads) over the timed iterations
-for (int i = 0; i < iters; i++)
+var (fp32, fp32Cpu) = Encode(tape, "skald");
+if (int8 != 0)
 {
-    tape.Reset();
-    var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
-    var sw = Stopwatch.StartNew();
-    model.Forward(tape, tokens);
-    times.Add(sw.Elapsed.TotalSeconds);
-    cpu += (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
-    Console.Error.WriteLine($"skald encode {i + 1}/{iters}: {times[^1]:F2} s");
+    var (q, qCpu) = Encode(new Tape(recording: false) { PackWeights = pack != 0, QuantizeLinear = true }, "skald-int8");
+    int c = config.HiddenSize;
+    double cosine = Enumerable.Range(0, batch).Min(b => System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(
+        fp32.AsSpan(b * c, c), q.AsSpan(b * c, c)));
+    Emit(new() { ["engine"] = "skald-int8", ["measurement"] = "int8_vs_fp32", ["cosine_min_vs_fp32"] = Math.Round(cosine, 5),
+        ["cpu_ratio_fp32_over_int8"] = Math.Round(fp32Cpu / qCpu, 2),
+        ["int8_kernel"] = Skald.Tensors.Quantization.Int8Gemm.Best?.ToString() ?? "none (float32)" });
 }
-Emit(new() { ["engine"] = "skald", ["measurement"] = "encode", ["batch"] = batch, ["seq"] = seq, ["layers"] = layers,
-    ["threads"] = threads, ["packed"] = pack != 0, ["best_s"] = Math.Round(times.Min(), 3),
-    ["tokens_per_s"] = Math.Round(batch * seq / times.Average(), 1), ["cpu_s"] = Math.Round(cpu / iters, 3),
-    ["peak_rss_mb"] = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576 });
 return 0;
+
+// A warm-up and --iters timed forward passes on t; one JSON line; returns the mean-pooled last hidden states [B, C]
+// and the process CPU seconds per pass.
+(float[] Pooled, double Cpu) Encode(Tape t, string engine)
+{
+    model.Forward(t, tokens); // warm-up
+    var times = new List<double>();
+    double cpu = 0; // process CPU seconds (all threads) over the timed iterations
+    float[] pooled = new float[batch * config.HiddenSize];
+    for (int i = 0; i < iters; i++)
+    {
+        t.Reset();
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        var h = model.Forward(t, tokens).Span; // [B·T, C]
+        times.Add(sw.Elapsed.TotalSeconds);
+        cpu += (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+        Console.Error.WriteLine($"{engine} encode {i + 1}/{iters}: {times[^1]:F2} s");
+        pooled.AsSpan().Clear();
+        int c = config.HiddenSize;
+        for (int r = 0; r < batch * seq; r++)
+            System.Numerics.Tensors.TensorPrimitives.Add(pooled.AsSpan(r / seq * c, c), h.Slice(r * c, c), pooled.AsSpan(r / seq * c, c));
+    }
+    Emit(new() { ["engine"] = engine, ["measurement"] = "encode", ["batch"] = batch, ["seq"] = seq, ["layers"] = layers,
+        ["threads"] = threads, ["packed"] = pack != 0, ["best_s"] = Math.Round(times.Min(), 3),
+        ["tokens_per_s"] = Math.Round(batch * seq / times.Average(), 1), ["cpu_s"] = Math.Round(cpu / iters, 3),
+        ["peak_rss_mb"] = Process.GetCurrentProcess().PeakWorkingSet64 / 1048576 });
+    return (pooled, cpu / iters);
+}
 
 static void Emit(Dictionary<string, object> row) => Console.WriteLine(JsonSerializer.Serialize(row));

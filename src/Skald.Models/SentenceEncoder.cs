@@ -113,7 +113,9 @@ public sealed class SentenceEncoder
     /// <summary>
     /// Whether <see cref="Encode(IReadOnlyList{string}, EncodeOptions?)"/> multiplies the Linear layers in int8
     /// (<see cref="Tensors.Quantization.Int8Gemm"/>: per-row int8 weights, activations quantised per token; embeddings,
-    /// norms and attention stay float32). Approximate (cosine ≥ 0.99 to float32); float32 on a CPU without AVX2 or
+    /// norms and attention stay float32), on every architecture (stacked and fused projections included); 16-bit weights
+    /// (<see cref="WeightPrecision.BFloat16"/>, <see cref="WeightPrecision.Float16"/>) stay 16-bit. Approximate
+    /// (cosine ≥ 0.99 to float32); float32 on a CPU without AVX2 or
     /// AVX-VNNI (<see cref="Tensors.Quantization.Int8Gemm.Best"/> null). On for a folder saved by
     /// <see cref="Quantization.Int8Checkpoint.Save"/>.
     /// </summary>
@@ -168,7 +170,7 @@ public sealed class SentenceEncoder
     /// This model with its decoder's attention set to <paramref name="mode"/>. Bidirectional on a plain decoder folder
     /// (no modules.json, no llm2vec_config.json) makes it an LLM2Vec model with LLM2Vec's defaults, as LLM2Vec's
     /// recipe trains it: its inputs, left padding, pooling over the text's tokens (<see cref="ModelFolder.AsLlm2Vec"/>).
-    /// The transformer is shared with this instance.
+    /// The transformer is shared with this instance, and so are <see cref="PackWeights"/> and <see cref="QuantizeInt8"/>.
     /// </summary>
     public SentenceEncoder WithAttention(AttentionMode mode)
     {
@@ -177,6 +179,8 @@ public sealed class SentenceEncoder
         var model = mode == AttentionMode.Bidirectional && !Folder.IsSentenceTransformers && Folder.Llm2Vec is null
             ? Create(Folder.AsLlm2Vec(), Tokenizer, Transformer)
             : this;
+        model.PackWeights = PackWeights;
+        model.QuantizeInt8 = QuantizeInt8; // an int8 folder stays int8 when switched
         decoder.AttentionMode = mode;
         return model;
     }

@@ -51,6 +51,35 @@ public sealed class QuantizeCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("quantize", "--model", model, "--output", folder), 1, "exists and is not empty");
     }
 
+    [Theory]
+    [InlineData("decoder-qwen2")]
+    [InlineData("norbert3-tiny-st")]
+    [InlineData("norbert4-tiny")]
+    public void Int8EncodeOfDecodersAndNorbertIsCloseToFloat32AndMatchesItsSavedFolder(string fixture)
+    {
+        string model = TestPaths.FixtureModel(fixture);
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "texts.txt"), f32 = Path.Combine(dir, "f32.jsonl"), i8 = Path.Combine(dir, "i8.jsonl"), saved = Path.Combine(dir, "saved.jsonl");
+        File.WriteAllLines(input, File.ReadLines(Path.Combine(TestPaths.FixtureModel(""), "texts.txt")).Where(t => t.Length > 0).Take(8));
+        var r = SkaldProcess.Run("encode", "--model", model, "--input", input, "--output", f32);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        r = SkaldProcess.Run("encode", "--model", model, "--input", input, "--output", i8, "--quantize", "int8");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        if (r.Stderr.Contains("neither AVX-VNNI nor AVX2")) return; // float32 here: nothing int8 to compare
+        var (a, b) = (ReadJsonl(f32), ReadJsonl(i8));
+        for (int i = 0; i < a.Length; i++)
+        {
+            Assert.NotEqual(a[i], b[i]); // int8, not float32 under another name
+            Assert.True(Cosine(a[i], b[i]) >= 0.99, $"{fixture} text {i + 1}: cosine {Cosine(a[i], b[i])}");
+        }
+        string folder = Path.Combine(dir, "int8-model");
+        r = SkaldProcess.Run("quantize", "--model", model, "--output", folder);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        r = SkaldProcess.Run("encode", "--model", folder, "--input", input, "--output", saved);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(File.ReadAllText(i8), File.ReadAllText(saved));
+    }
+
     [Fact]
     public void WithoutAvx2OrVnniInt8FallsBackToFloat32WithOneNotice()
     {
@@ -65,6 +94,19 @@ public sealed class QuantizeCommandTests
         Assert.Contains("--quantize int8: this CPU has neither AVX-VNNI nor AVX2; encoding in float32", r.Stderr);
         Assert.DoesNotContain("   at ", r.Stderr);
         Assert.Equal(2, ReadJsonl(output).Length);
+    }
+
+    [Fact]
+    public void Int8With16BitWeightsSaysTheyStay16Bit()
+    {
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "texts.txt"), output = Path.Combine(dir, "out.jsonl");
+        File.WriteAllLines(input, ["Hei verden"]);
+        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("decoder-qwen2"), "--input", input, "--output", output,
+            "--weights", "bf16", "--quantize", "int8");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        if (!r.Stderr.Contains("neither AVX-VNNI nor AVX2"))
+            Assert.Contains("the 16-bit weights (--weights bf16/f16) stay 16-bit", r.Stderr);
     }
 
     [Fact]

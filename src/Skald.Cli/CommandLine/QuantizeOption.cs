@@ -22,6 +22,8 @@ internal static class QuantizeOption
             Terminal.Log("--quantize int8: this CPU has neither AVX-VNNI nor AVX2; encoding in float32", quiet);
         else
             encoder.QuantizeInt8 = true;
+        if (Int8Gemm.Best is not null && encoder.Transformer.Parameters.Any(w => w.Precision != Skald.Tensors.WeightPrecision.Float32))
+            Terminal.Log("--quantize int8: the 16-bit weights (--weights bf16/f16) stay 16-bit; only float32 weights are multiplied in int8", quiet);
         return encoder;
     }
 }

@@ -6,11 +6,13 @@ public static partial class Ops
     /// y = act(x · Wᵀ + b): <see cref="Activation"/>(<see cref="Linear"/>(x, W, b)). On a tape that does not record and
     /// reads weights pre-packed (<see cref="Tape.PackWeights"/>), a float32 weight without LoRA and a GELU are one fused
     /// pass (<see cref="Kernels.LinearActivation"/>: the activation applied in the GEMM's store); otherwise, and always
-    /// when recording, the two ops with their own backward passes.
+    /// when recording, the two ops with their own backward passes. On a tape with <see cref="Tape.QuantizeLinear"/> a
+    /// weight that has an int8 form is never fused: <see cref="Linear"/> multiplies it in int8, then the activation.
     /// </summary>
     public static Variable LinearActivation(Tape tape, Variable x, Parameter weight, Parameter? bias, ActivationKind kind)
     {
         if (!tape.Recording && tape.PackWeights && Kernels.LinearActivation.Fuses(kind) && FusableWeight(weight)
+            && !(tape.QuantizeLinear && Quantization.Int8Weights.For(weight) is not null)
             && weight.Shape.Length == 2 && weight.Shape[1] == x.Cols && weight.PackedForLinear() is { } packed)
         {
             int n = x.Rows, inF = x.Cols, outF = weight.Shape[0];

@@ -139,6 +139,39 @@ public sealed class Bf16BaseTrainTests
     }
 
     [Fact]
+    public void MntpLoraStepThroughA16BitLmHeadEqualsTheStepOnItsFloat32Upcast()
+    {
+        // MNTP's vocabulary projection runs outside the tape on the LM head (untied here; tied heads are the embedding table).
+        var texts = new TrainingBatch([["spørsmål om toget i dag", "hej hallo", "en litt lengre setning om været", "kva tid går bussen?"]]);
+        (float Loss, float[][] Grads) Step(WeightPrecision p)
+        {
+            var model = Skald.Training.Modeling.TrainableEncoder.For(SentenceEncoder.Load(Base, precision: p).WithAttention(Skald.Models.Architectures.AttentionMode.Bidirectional), dropout: 0f, seed: 5);
+            model.EnableLora(new Skald.Models.Adapters.LoraConfig { R = 4, Alpha = 8, Dropout = 0f, TargetModules = ["q_proj", "v_proj", "down_proj"] }, seed: 3);
+            var rng = new Random(17);
+            foreach (var b in model.Parameters.Where(q => q.Name.Contains("lora_B", StringComparison.Ordinal)))
+            {
+                var v = b.Data.Span;
+                for (int i = 0; i < v.Length; i++) v[i] = (float)(rng.NextDouble() - 0.5) * 0.2f;
+            }
+            model.ZeroGradients();
+            float loss = new Skald.Training.Losses.MaskedNextTokenLoss(model, 0.4f, allMask: false).ComputeAndBackward(model, texts);
+            return (loss, [.. model.Parameters.Select(q => q.Grad.ToArray())]);
+        }
+
+        var half = Step(WeightPrecision.BFloat16);
+        var full = Step(WeightPrecision.Float32);
+        Assert.True(full.Loss > 0f);
+        Assert.Equal(full.Loss, half.Loss, 1e-5f);
+        Assert.Contains(half.Grads, g => g.Any(v => v != 0f));
+        for (int k = 0; k < full.Grads.Length; k++)
+        {
+            float scale = Math.Max(1e-6f, full.Grads[k].Max(MathF.Abs));
+            for (int i = 0; i < full.Grads[k].Length; i++)
+                Assert.True(Math.Abs(full.Grads[k][i] - half.Grads[k][i]) <= 1e-5 * scale, $"grad {k}[{i}]: {full.Grads[k][i]:R} vs {half.Grads[k][i]:R}");
+        }
+    }
+
+    [Fact]
     public void AutoKeepsA16BitCheckpointIn16BitsOnlyUnderLora()
     {
         string dir = NewDir();

@@ -1,6 +1,6 @@
 // Peak RSS of LoRA training steps on a randomly initialised Qwen2-style decoder, with or without gradient checkpointing.
 // Usage: dotnet Skald.Bench.DecoderMemory.dll <dir> <checkpointing 0|1> [hidden=512] [layers=8] [heads=8] [kv=4]
-//        [intermediate=1536] [vocab=32000] [batch=8] [seq=128] [steps=2]
+//        [intermediate=1536] [vocab=32000] [batch=8] [seq=128] [steps=2] [weights=f32|bf16|f16]
 // Run each setting in its own process: the peak is the process's (runtime, weights, adapters, Adam, activations).
 using System.Diagnostics;
 using System.Globalization;
@@ -18,6 +18,14 @@ bool checkpointing = args[1] == "1";
 int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
 int hidden = Arg(2, 512), layers = Arg(3, 8), heads = Arg(4, 8), kv = Arg(5, 4), inter = Arg(6, 1536), vocab = Arg(7, 32000);
 int batch = Arg(8, 8), seq = Arg(9, 128), steps = Arg(10, 2);
+// How the frozen base's weight matrices are held (skald train's model.weights): float32, or bfloat16 / float16.
+string weights = args.Length > 11 ? args[11] : "f32";
+var precision = weights switch
+{
+    "bf16" => Skald.Tensors.WeightPrecision.BFloat16,
+    "f16" => Skald.Tensors.WeightPrecision.Float16,
+    _ => Skald.Tensors.WeightPrecision.Float32,
+};
 
 if (!File.Exists(Path.Combine(dir, "model.safetensors")))
 {
@@ -39,7 +47,7 @@ if (!File.Exists(Path.Combine(dir, "model.safetensors")))
 }
 
 // LLM2Vec's SimCSE setting: bidirectional, attention dropout 0.3, LoRA r 16 / alpha 32 / dropout 0.05 on every projection.
-var model = TrainableEncoder.Load(dir, dropout: 0.3f, seed: 1);
+var model = TrainableEncoder.For(Skald.Models.SentenceEncoder.Load(dir, precision: precision), dropout: 0.3f, seed: 1);
 ((IDecoder)model.Model.Transformer).AttentionMode = AttentionMode.Bidirectional;
 model.EnableLora(new LoraConfig
 {
@@ -87,7 +95,7 @@ process.Refresh();
 long baseParams = model.Model.Parameters.Sum(p => (long)p.Length);
 Console.WriteLine(JsonSerializer.Serialize(new
 {
-    checkpointing, hidden, layers, heads, kv, intermediate = inter, vocab, batch, seq, steps,
+    checkpointing, weights, weight_mb = model.Model.WeightBytes >> 20, hidden, layers, heads, kv, intermediate = inter, vocab, batch, seq, steps,
     base_parameters = baseParams, lora_parameters = model.Parameters.Sum(p => (long)p.Length),
     rss_before_steps_mb = before >> 20, peak_rss_mb = process.PeakWorkingSet64 >> 20, peak_is_of_the_steps = peakReset,
     step_seconds = times.Select(t => Math.Round(t, 2)).ToArray(), last_loss = last,

@@ -39,6 +39,12 @@ public sealed class CliErrorTests
     public void MalformedSetIsAUsageErrorBeforeAnythingRuns(string verb, string assignment, string fragment) =>
         SkaldProcess.AssertUserError(SkaldProcess.Run(verb, "--config", "does-not-matter.yaml", "--set", assignment), 2, fragment);
 
+    /// <summary>A full fine-tune (no lora section) cannot hold its weights in 16 bits: one line naming model.weights.</summary>
+    [Fact]
+    public void SixteenBitWeightsForAFullFineTuneAreOneLine() =>
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(TestPaths.RepoRoot, "train", "--config", "configs/train-example.yaml", "--set", "model.weights=bf16"), 1,
+            "--set model.weights: model.weights bf16 keeps the base frozen in 16 bits, so it needs a lora section", "use model.weights: f32");
+
     [Fact]
     public void MissingInputFileIsNamed()
     {

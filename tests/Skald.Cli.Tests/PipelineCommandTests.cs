@@ -60,6 +60,27 @@ public sealed class PipelineCommandTests
         Assert.Contains("mntp", File.ReadAllText(Path.Combine(outDir, "runs", "simcse", "checkpoints", "step-20", "trainer_state.json")));
     }
 
+    /// <summary>
+    /// The same recipe with the base held in bfloat16 (each train stage's <c>weights: bf16</c>, i.e. model.weights): the
+    /// adapters train on the frozen 16-bit base and the supervised stage saves merged float32 weights.
+    /// </summary>
+    [Fact]
+    public void TheLlm2VecRecipeRunsOnABf16Base()
+    {
+        string outDir = Path.Combine(TestPaths.NewTempDir(), "llm2vec-bf16");
+        var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", "configs/llm2vec-example.yaml", "--set", $"output={outDir}",
+            "--set", "mntp.weights=bf16", "--set", "simcse.weights=bf16", "--set", "supervised.weights=bf16");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        foreach (var adapter in new[] { "mntp", "simcse" })
+            Assert.True(File.Exists(Path.Combine(outDir, adapter, "adapter_model.safetensors")), adapter);
+        string merged = Path.Combine(outDir, "supervised", "model.safetensors");
+        using (var st = Skald.Models.Checkpoints.SafeTensorsFile.Open(merged))
+            Assert.All(st.Tensors.Values, t => Assert.Equal(Skald.Models.Checkpoints.SafeTensorsDType.F32, t.DType));
+        Assert.Contains("| supervised |", r.Stdout);
+        // Each train stage held the base in bfloat16 (the stage's weights key reached model.weights).
+        Assert.Equal(3, r.Stderr.Split('\n').Count(l => l.Contains("weight matrices are held in bfloat16", StringComparison.Ordinal)));
+    }
+
     /// <summary>configs/norsbert4-two-stage.yaml as shipped (tiny NorBERT4): Bokmål ↔ Nynorsk MNRL, then NLI triplets.</summary>
     [Fact]
     public void TheNorSbert4RecipeRunsOnGptBert()

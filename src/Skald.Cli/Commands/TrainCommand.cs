@@ -38,6 +38,7 @@ internal sealed class TrainCommand : Command
                      $"({string.Join(", ", setup.Train.Select(d => Path.GetFileName(d.Name)))}), loss {loaded.Loss.Type}, world_size {world.Size}" +
                      (world.Size > 1 ? $" (batch {loaded.Training.BatchSize} split across the ranks, {Skald.Tensors.Parallelism.MaxThreads} threads each)" : "") +
                      (loaded.QuickTest ? " [quick test]" : ""), quiet);
+        if (BaseWeights.Describe(setup.Model) is { } weights) Terminal.Log(weights, quiet);
         var result = ProgressView.Run("training", show: true, quiet, view =>
         {
             progress.View = view;

@@ -35,12 +35,14 @@ internal static class Stages
     /// <summary>
     /// Runs a `skald train` config with model.path = <paramref name="modelPath"/> (and model.adapters =
     /// <paramref name="adapters"/> when given) into runs/NAME beside <paramref name="modelDir"/>, then moves the final
-    /// model (or LoRA adapter) to <paramref name="modelDir"/>.
+    /// model (or LoRA adapter) to <paramref name="modelDir"/>. <paramref name="weights"/> (the stage's <c>weights</c>)
+    /// sets model.weights.
     /// </summary>
     public static string Train(string configPath, string modelPath, string modelDir, double stepScale, Action<string> log,
-        IReadOnlyList<string>? adapters = null, IReadOnlyList<string>? data = null)
+        IReadOnlyList<string>? adapters = null, IReadOnlyList<string>? data = null, string? weights = null)
     {
         string[] overrides = [$"model.path={modelPath}", $"output.dir={RunDir(modelDir)}"];
+        if (weights is not null) overrides = [.. overrides, $"model.weights={weights}"];
         if (data is { Count: > 0 }) // data.train from the pipeline (e.g. a mine_negatives stage)
             overrides = [.. overrides, "data.train=[" + string.Join(", ", data.Select(d => System.Text.Json.JsonSerializer.Serialize(d))) + "]"];
         if (adapters is { Count: > 0 })
@@ -48,7 +50,9 @@ internal static class Stages
         var config = ConfigLoader.Load(configPath, overrides);
         if (stepScale != 1.0 && config.Training.MaxSteps > 0)
             config = config with { Training = config.Training with { MaxSteps = Math.Max(2, (int)Math.Round(config.Training.MaxSteps * stepScale)) } };
-        return Run(TrainingRun.Build(config, Progress("loss", log)), modelDir);
+        var setup = TrainingRun.Build(config, Progress("loss", log));
+        if (BaseWeights.Describe(setup.Model) is { } line) log("    " + line);
+        return Run(setup, modelDir);
     }
 
     /// <summary>

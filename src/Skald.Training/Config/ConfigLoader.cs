@@ -178,6 +178,7 @@ public static class ConfigLoader
             Type = modelType, Tokenizer = m.Path("tokenizer"), Dimension = m.Int("dim", 256, 1), Normalize = m.Bool("normalize", true),
             Adapters = m.PathList("adapters"),
             Attention = m.Str("attention") is null ? null : m.Choice("attention", "causal", "causal", "bidirectional"),
+            Weights = m.Choice("weights", "f32", "f32", "bf16", "f16", "auto"),
         };
         if (model.Dropout >= 1) throw new TrainingException($"{m.Where("dropout")}: model.dropout must be below 1");
         if (modelType == "transformer")
@@ -240,6 +241,12 @@ public static class ConfigLoader
             throw new TrainingException(
                 $"{t.Where("max_steps")}: training.max_steps must be a positive number of steps, or -1 to train for training.epochs");
         t.Done();
+
+        // A 16-bit base is frozen (Parameter keeps no float32 copy to update): only LoRA adapters can train on it.
+        if (model.Weights is "bf16" or "f16" && (!tree.ContainsKey("lora") || modelType == "static"))
+            throw new TrainingException($"{m.Where("weights")}: model.weights {model.Weights} keeps the base frozen in 16 bits, so it " +
+                (modelType == "static" ? "is not for a static model" : "needs a lora section (LoRA adapters train on the frozen base)") +
+                "; use model.weights: f32 to train the weights themselves");
 
         var l = S("loss");
         var loss = new LossSection

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using Skald.Tensors;
 using Skald.Tensors.Autograd;
 using Skald.Tensors.Gemm;
 
@@ -10,7 +11,8 @@ namespace Skald.Training.Losses;
 /// z = h·Wᵀ (+ b) [m, V], then c·tanh(z/c) when soft-capped; loss_r = logsumexp(z_r) − z_r[label_r]. Backward:
 /// dz = (softmax(z) − onehot)·scale (through the cap: ·(1 − (z/c)²)), dh = dz·W, dW += dzᵀ·h and db += Σ dz for the
 /// head parameters that require gradients. With <c>excluded</c> = n the logits of ids 0..n−1 are −∞ (NorBERT3's masked-LM
-/// class never predicts its special tokens): they leave the softmax and get no gradient. Buffers grow once and are reused.
+/// class never predicts its special tokens): they leave the softmax and get no gradient. A 16-bit head (a frozen bfloat16 /
+/// float16 base, LoRA training) is widened inside the GEMMs. Buffers grow once and are reused.
 /// </summary>
 internal sealed class VocabularyCrossEntropy
 {
@@ -47,7 +49,8 @@ internal sealed class VocabularyCrossEntropy
         var h = chunkHidden.AsSpan(0, m * c);
         var z = logits.AsSpan(0, m * v);
         for (int r = 0; r < m; r++) hidden.Slice(rows[start + r] * c, c).CopyTo(h.Slice(r * c, c));
-        Blas.Sgemm(false, true, m, v, c, 1f, h, c, weight.Data.Span, c, 0f, z, v); // [m, C]·[V, C]ᵀ
+        if (weight.Precision == WeightPrecision.Float32) Blas.Sgemm(false, true, m, v, c, 1f, h, c, weight.Data.Span, c, 0f, z, v); // [m, C]·[V, C]ᵀ
+        else Blas.Sgemm16(weight.Precision, false, true, m, v, c, 1f, h, c, weight.Bits16.Span, c, 0f, z, v); // a frozen 16-bit head, widened in the GEMM
         for (int r = 0; r < m; r++)
         {
             var row = z.Slice(r * v, v);
@@ -79,7 +82,8 @@ internal sealed class VocabularyCrossEntropy
         }
         if (!backward) return loss;
         var dh = chunkGrad.AsSpan(0, m * c);
-        Blas.Sgemm(false, false, m, c, v, 1f, z, v, weight.Data.Span, c, 0f, dh, c); // [m, V]·[V, C]
+        if (weight.Precision == WeightPrecision.Float32) Blas.Sgemm(false, false, m, c, v, 1f, z, v, weight.Data.Span, c, 0f, dh, c); // [m, V]·[V, C]
+        else Blas.Sgemm16(weight.Precision, false, false, m, c, v, 1f, z, v, weight.Bits16.Span, c, 0f, dh, c);
         for (int r = 0; r < m; r++)
         {
             var dst = hiddenGrad.Slice(rows[start + r] * c, c);

@@ -192,19 +192,23 @@ public sealed class TrainableEncoder : ITrainableModel
     /// <summary>
     /// Saves the model (<see cref="ITrainableModel.Save"/>); with LoRA the adapter folder peft loads
     /// (adapter_config.json, adapter_model.safetensors, the card as README.md), or with <see cref="SaveMerged"/> the model
-    /// with the adapters merged in (they are detached).
+    /// with the adapters merged in (they are detached). Merged weights are written in float32: on a 16-bit base
+    /// (bfloat16/float16) W + scale·B·A is computed in float32 from the widened W and written unrounded (a small update
+    /// would partly vanish in a 16-bit rounding); the weights in memory are then merged and rounded back to 16 bits.
     /// </summary>
     public void Save(string folder, string? modelCard = null, IReadOnlyList<Parameter>? head = null)
     {
         if (Lora is null || SaveMerged)
         {
+            bool narrow = Model.WeightPrecision != WeightPrecision.Float32;
+            if (Lora is not null && !narrow) PeftAdapters.MergeAttached(Model.Parameters); // in place, no copy of the weights
+            Output.ModelSaver.Save(Model, folder, modelCard, head); // merges still-attached adapters into float32 copies
             if (Lora is not null)
             {
-                PeftAdapters.MergeAttached(Model.Parameters);
+                if (narrow) PeftAdapters.MergeAttached(Model.Parameters);
                 Lora = null;
                 trainable = null;
             }
-            Output.ModelSaver.Save(Model, folder, modelCard, head);
             return;
         }
         if (head is { Count: > 0 }) throw new InvalidOperationException("a loss head cannot be saved with a LoRA adapter");

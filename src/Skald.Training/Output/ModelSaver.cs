@@ -5,6 +5,7 @@ using Skald.Models;
 using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Models.Modules;
+using Skald.Tensors;
 using Skald.Training.Config;
 using Skald.Training.Losses;
 using Skald.Training.Static;
@@ -46,7 +47,11 @@ public static class ModelSaver
     /// <summary>Key prefix of BERT's encoder in a checkpoint with a head (<c>BertForMaskedLM</c>).</summary>
     public const string EncoderPrefix = "bert.";
 
-    /// <summary>Writes <paramref name="model"/> with its current weights (and a loss's <paramref name="head"/>) to <paramref name="folder"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="model"/> with its current weights (and a loss's <paramref name="head"/>) to
+    /// <paramref name="folder"/>, in float32: 16-bit weights are widened and attached LoRA adapters merged into the
+    /// written copy (<see cref="Float32Values"/>).
+    /// </summary>
     public static void Save(SentenceEncoder model, string folder, string? modelCard = null, IReadOnlyList<Parameter>? head = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -98,7 +103,7 @@ public static class ModelSaver
         string prefix = head.Count > 0 ? layout.EncoderPrefix : "";
         string Key(string name) => layout.IsHeadKey(name) ? name : prefix + name;
         var transformer = parameters.Where(p => !p.Name.Contains('/')).Concat(head)
-            .Select(p => new TensorToWrite(Key(p.Name), p.Shape, p.Data)).ToList();
+            .Select(p => new TensorToWrite(Key(p.Name), p.Shape, Float32Values(p))).ToList();
         var trained = transformer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         using (var original = Checkpoint.OpenFolder(source.TransformerPath, [.. ArchitectureRegistry.KeyPrefixes(model.Transformer.Config)]))
         {
@@ -159,7 +164,7 @@ public static class ModelSaver
             File.Copy(Path.Combine(srcPath, "config.json"), Path.Combine(d, "config.json"));
             SafeTensorsWriter.Write(Path.Combine(d, "model.safetensors"), parameters
                 .Where(p => p.Name.StartsWith(name + "/", StringComparison.Ordinal))
-                .Select(p => new TensorToWrite(p.Name[(name.Length + 1)..], p.Shape, p.Data)));
+                .Select(p => new TensorToWrite(p.Name[(name.Length + 1)..], p.Shape, Float32Values(p))));
             modules.Add(Module(idx++, name, "sentence_transformers.models.Dense"));
         }
         if (source.Normalize)
@@ -171,6 +176,21 @@ public static class ModelSaver
         WriteJson(Path.Combine(dir, "modules.json"), modules);
         WriteJson(Path.Combine(dir, "config_sentence_transformers.json"), SentenceTransformersConfig(source));
         if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
+    }
+
+    /// <summary>
+    /// The float32 values written for <paramref name="p"/>: its own values, widened when it is held in 16 bits, with an
+    /// attached LoRA adapter merged in float32 (W + scale·B·A, peft's merge, never rounded to 16 bits). A float32
+    /// parameter without an adapter is written from its own buffer, no copy.
+    /// </summary>
+    public static ReadOnlyMemory<float> Float32Values(Parameter p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        if (p.Precision == WeightPrecision.Float32 && p.Lora is null) return p.Data;
+        var values = new float[p.Length];
+        p.Widen(0, values);
+        p.Lora?.MergeInto(values);
+        return values;
     }
 
     /// <summary>

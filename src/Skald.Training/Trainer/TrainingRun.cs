@@ -58,7 +58,8 @@ public static class TrainingRun
         foreach (var d in train) CheckColumns(config.Loss, d);
         BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates, log);
         CheckWritable(config.Output.Dir);
-        var encoder = SentenceEncoder.Load(ModelPath(config, comm), config.Model.Adapters);
+        string modelPath = ModelPath(config, comm);
+        var encoder = SentenceEncoder.Load(modelPath, config.Model.Adapters, BaseWeights.Resolve(config, modelPath));
         if (config.Model.Attention is { } attention)
         {
             try

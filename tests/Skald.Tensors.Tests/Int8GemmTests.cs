@@ -193,6 +193,27 @@ public sealed class Int8GemmTests
     }
 
     [Fact]
+    public void ActivationScaleComesFromTheRowsMinAndMaxAndNonFiniteRowsQuantiseToZeros()
+    {
+        var rng = new Random(17);
+        foreach (int k in new[] { 1, 7, 8, 9, 384 })
+        {
+            var x = Random(rng, 3 * k, 5f);
+            x[k + k / 2] = float.NaN;
+            x[2 * k + k - 1] = float.PositiveInfinity;
+            var (q, scales, zeros) = (new byte[3 * k], new float[3], new int[3]);
+            q.AsSpan().Fill(7);
+            Int8Activations.Quantize(x, 3, k, 127, q, k, scales, zeros);
+            var row = x.AsSpan(0, k);
+            float lo = MathF.Min(0f, System.Numerics.Tensors.TensorPrimitives.Min(row)), hi = MathF.Max(0f, System.Numerics.Tensors.TensorPrimitives.Max(row));
+            Assert.Equal(hi > lo ? (hi - lo) / 127 : 0f, scales[0]);
+            Assert.Equal([0f, 0f], scales[1..]);
+            Assert.Equal([0, 0], zeros[1..]);
+            Assert.All(q.AsSpan(k).ToArray(), b => Assert.Equal(0, b));
+        }
+    }
+
+    [Fact]
     public void DefaultWeightLevelsAreTheBestKernels()
     {
         var rng = new Random(13);

@@ -93,6 +93,7 @@ public sealed class Int8GemmTests
     public void VnniTileEqualsScalarTwinExactly() => SameAsScalar(Int8Kernel.AvxVnni, Int8Gemm.WeightLevels(Int8Kernel.AvxVnni));
 
     [Theory]
+    [InlineData(63)]
     [InlineData(127)]
     [InlineData(255)]
     public void ActivationQuantiserVectorPathEqualsScalarTwin(int levels)

@@ -7,8 +7,8 @@ namespace Skald.Tensors.Quantization;
 /// <summary>
 /// Dynamic quantisation of activations, one row (token) at a time, asymmetric unsigned:
 /// x ≈ scale · (q − zero), q in [0, levels], where lo = min(0, min x), hi = max(0, max x), scale = (hi − lo) / levels,
-/// zero = round(−lo / scale). <c>levels</c> is 255 (8 bits, for vpdpbusd) or 127 (7 bits, so that vpmaddubsw's
-/// pairwise int16 sums, at most 2 · 127 · 128, never saturate). The vector path and its scalar twin give the same bytes.
+/// zero = round(−lo / scale). <c>levels</c> is 255 (8 bits, for vpdpbusd), 127 (7 bits, so that vpmaddubsw's
+/// pairwise int16 sums, at most 2 · 127 · 128, never saturate) or 63 (6 bits: the AVX2 tile may add four groups). The vector path and its scalar twin give the same bytes.
 /// </summary>
 public static class Int8Activations
 {
@@ -19,7 +19,7 @@ public static class Int8Activations
     public static void Quantize(ReadOnlySpan<float> x, int m, int k, int levels, Span<byte> q, int ldq,
         Span<float> scales, Span<int> zeros, bool vectorized = true)
     {
-        if (levels is not (127 or 255)) throw new ArgumentOutOfRangeException(nameof(levels), "levels is 127 or 255");
+        if (levels is not (63 or 127 or 255)) throw new ArgumentOutOfRangeException(nameof(levels), "levels is 63, 127 or 255");
         if (ldq < k || x.Length < (long)m * k || q.Length < (long)m * ldq || scales.Length < m || zeros.Length < m)
             throw new ArgumentException("buffers too small for [m, k]");
         for (int i = 0; i < m; i++)

@@ -7,7 +7,10 @@ using Skald.Tensors.Quantization;
 // The Linear layers of a 12×384 BERT (x[M, in] · Wᵀ, W [out, in]), float32 with the pre-packed weight (what
 // SentenceEncoder.Encode uses) against int8 (Int8Gemm: activation quantisation + tiles + dequantising store), in
 // interleaved rounds. Reports GOP/s (2·M·N·K per product) per CPU second of the process, which a shared machine
-// disturbs less than wall time. Usage: dotnet run -c Release --project bench/int8 -- [--threads 1] [--rounds 3]
+// disturbs less than wall time. On AVX2 it also times the variants of the tile (Int8TileAvx2): int8_w8 = 8-bit weights
+// (the tile that widens every group, as before 7-bit weights), int8 = the default (7-bit weights, two groups added in
+// int16), int8_a6 = 6-bit activations too (four groups), each with its relative error to float32.
+// Usage: dotnet run -c Release --project bench/int8 -- [--threads 1] [--rounds 3]
 int threads = 1, rounds = 3;
 for (int i = 0; i < args.Length; i++)
 {
@@ -34,6 +37,16 @@ for (int r = 1; r <= rounds; r++)
         var y = new float[m * n];
         var packed = Blas.Pack(true, k, n, w, k);
         var q = Int8Matrix.Quantize(w, n, k);
+        var q8 = Int8Matrix.Quantize(w, n, k, 127);
+        bool avx2 = Int8Gemm.Best == Int8Kernel.Avx2;
+        var exact = new float[m * n];
+        Skald.Tensors.Kernels.Linear.Forward(x, w, bias, exact, m, k, n);
+        double Error()
+        {
+            double e = 0, s = 0;
+            for (int i = 0; i < exact.Length; i++) { e += (y[i] - exact[i]) * (y[i] - exact[i]); s += exact[i] * exact[i]; }
+            return Math.Round(Math.Sqrt(e / s), 5);
+        }
         double flops = 2.0 * m * n * k;
         double Measure(Action run)
         {
@@ -49,11 +62,18 @@ for (int r = 1; r <= rounds; r++)
             return flops * iters / Math.Max(1e-9, CpuSeconds() - c0) / 1e9;
         }
         double f32 = Measure(() => Skald.Tensors.Kernels.Linear.Forward(x, w, packed, bias, y, m, k, n));
+        double i8w8 = avx2 ? Measure(() => Int8Gemm.Linear(x, q8, bias, y, m)) : 0;
+        double errW8 = Error();
         double i8 = Measure(() => Int8Gemm.Linear(x, q, bias, y, m));
+        double err = Error();
+        double i8a6 = avx2 ? Measure(() => Int8Gemm.Linear(x, q, bias, y, m, Int8Kernel.Avx2, 63)) : 0;
+        double errA6 = Error();
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             round = r, shape = $"{m}x{k}x{n}", what, threads, kernel = Int8Gemm.Best?.ToString(),
             f32_gflops_per_cpu_s = Math.Round(f32, 1), int8_gops_per_cpu_s = Math.Round(i8, 1), ratio = Math.Round(i8 / f32, 2),
+            int8_w8 = Math.Round(i8w8, 1), ratio_w8 = Math.Round(i8w8 / f32, 2), int8_a6 = Math.Round(i8a6, 1), ratio_a6 = Math.Round(i8a6 / f32, 2),
+            rel_err = err, rel_err_w8 = errW8, rel_err_a6 = errA6,
             load = File.ReadAllText("/proc/loadavg").Split(' ')[0],
         }));
     }

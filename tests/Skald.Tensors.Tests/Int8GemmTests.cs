@@ -5,8 +5,9 @@ namespace Skald.Tensors.Tests;
 
 /// <summary>
 /// The int8 Linear (<see cref="Int8Gemm"/>): every vector tile equals the scalar twin exactly (integer products are
-/// exact, the store is shared), the activation quantiser's vector path equals its scalar twin, the result approximates
-/// the float32 product, and a stacked weight's int8 form is its parts' rows.
+/// exact, the store is shared) — each AVX2 variant (widening every group, every 2 or 4 groups) included, also at the
+/// codes' bounds —, the activation quantiser's vector path equals its scalar twin, the result approximates the float32
+/// product, a stacked weight's int8 form is its parts' rows, and a quantising tape runs Linear and Linear + GELU in int8.
 /// </summary>
 public sealed class Int8GemmTests
 {
@@ -19,32 +20,80 @@ public sealed class Int8GemmTests
         return v;
     }
 
-    private static void SameAsScalar(Int8Kernel kernel)
+    private static void SameAsScalar(Int8Kernel kernel, int weightLevels, int? activationLevels = null)
     {
-        var rng = new Random(7 + (int)kernel);
+        var rng = new Random(7 + (int)kernel + weightLevels);
+        int levels = activationLevels ?? Int8Gemm.ActivationLevels(kernel);
         foreach (var (m, k, n) in Shapes)
         foreach (bool withBias in new[] { false, true })
         {
             var x = Random(rng, m * k, 3f);
             if (m > 2) x.AsSpan(k, k).Clear(); // an all-zero row
-            var w = Int8Matrix.Quantize(Random(rng, n * k, 0.2f), n, k);
+            var w = Int8Matrix.Quantize(Random(rng, n * k, 0.2f), n, k, weightLevels);
             var bias = withBias ? Random(rng, n) : [];
-            int levels = Int8Gemm.ActivationLevels(kernel);
             var fast = new float[m * n];
             var twin = new float[m * n];
-            Int8Gemm.Linear(x, w, bias, fast, m, kernel);
+            Int8Gemm.Linear(x, w, bias, fast, m, kernel, activationLevels);
             Int8Gemm.Linear(x, w, bias, twin, m, Int8Kernel.Scalar, levels);
             Assert.True(fast.AsSpan().SequenceEqual(twin), $"{kernel} differs from the scalar twin at [{m}, {k}]·[{n}, {k}]ᵀ, bias {withBias}");
         }
     }
 
+    // Codes at their bounds: every activation code 127 (or 63) against weights ±L in runs, so that each int16 sum the
+    // AVX2 tile forms is as large as the code bounds allow (a tile adding one group too many saturates and differs).
+    private static void SameAsScalarAtBounds(int weightLevels, int activationLevels)
+    {
+        int m = 8, k = 96, n = 32;
+        var x = new float[m * k];
+        x.AsSpan().Fill(1f); // no negatives: zero point 0, every code the largest
+        var wf = new float[n * k];
+        for (int j = 0; j < n; j++)
+        {
+            for (int c = 0; c < k; c++) wf[j * k + c] = j % 2 == 0 ? 1f : (c < k / 2 ? -1f : 1f);
+        }
+        var w = Int8Matrix.Quantize(wf, n, k, weightLevels);
+        var fast = new float[m * n];
+        var twin = new float[m * n];
+        Int8Gemm.Linear(x, w, [], fast, m, Int8Kernel.Avx2, activationLevels);
+        Int8Gemm.Linear(x, w, [], twin, m, Int8Kernel.Scalar, activationLevels);
+        Assert.Equal(twin, fast);
+    }
+
     [KernelFact(Int8Kernel.Avx2)]
-    public void Avx2TileEqualsScalarTwinExactly() => SameAsScalar(Int8Kernel.Avx2);
+    public void Avx2TileEqualsScalarTwinExactly() => SameAsScalar(Int8Kernel.Avx2, Int8Gemm.WeightLevels(Int8Kernel.Avx2));
+
+    [KernelFact(Int8Kernel.Avx2)]
+    public void Avx2TileWith8BitWeightsEqualsScalarTwinExactly() => SameAsScalar(Int8Kernel.Avx2, 127);
+
+    [KernelFact(Int8Kernel.Avx2)]
+    public void Avx2TileWith6BitActivationsEqualsScalarTwinExactly() => SameAsScalar(Int8Kernel.Avx2, 63, 63);
+
+    [KernelFact(Int8Kernel.Avx2)]
+    public void Avx2TilesEqualScalarTwinAtTheCodeBounds()
+    {
+        SameAsScalarAtBounds(127, 127);
+        SameAsScalarAtBounds(63, 127);
+        SameAsScalarAtBounds(63, 63);
+    }
+
+    [Fact]
+    public void Avx2TileAddsAsManyGroupsInInt16AsTheCodesAllow()
+    {
+        Assert.Equal(63, Int8Gemm.WeightLevels(Int8Kernel.Avx2));
+        Assert.Equal(127, Int8Gemm.WeightLevels(Int8Kernel.AvxVnni));
+        Assert.Equal(2, Int8TileAvx2.Sums(127, 63)); // the AVX2 default: 2 · 2 · 127 · 63 = 32004
+        Assert.Equal(1, Int8TileAvx2.Sums(127, 127)); // 8-bit weights (an older saved folder)
+        Assert.Equal(1, Int8TileAvx2.Sums(127, 128));
+        Assert.Equal(4, Int8TileAvx2.Sums(63, 63)); // 4 · 2 · 63 · 63 = 31752
+        Assert.Equal(2, Int8TileAvx2.Sums(63, 127));
+        Assert.Equal(48, Int8Matrix.Quantize(new float[37], 1, 37).PaddedK); // whole runs of 4 groups: no tile has a tail
+    }
 
     [KernelFact(Int8Kernel.AvxVnni)]
-    public void VnniTileEqualsScalarTwinExactly() => SameAsScalar(Int8Kernel.AvxVnni);
+    public void VnniTileEqualsScalarTwinExactly() => SameAsScalar(Int8Kernel.AvxVnni, Int8Gemm.WeightLevels(Int8Kernel.AvxVnni));
 
     [Theory]
+    [InlineData(63)]
     [InlineData(127)]
     [InlineData(255)]
     public void ActivationQuantiserVectorPathEqualsScalarTwin(int levels)
@@ -72,8 +121,12 @@ public sealed class Int8GemmTests
         }
     }
 
-    [Fact]
-    public void ScalarTwinApproximatesTheFloatProduct()
+    [Theory]
+    [InlineData(127, 255, 0.005)]
+    [InlineData(127, 127, 0.008)]
+    [InlineData(63, 127, 0.01)]
+    [InlineData(63, 63, 0.016)]
+    public void ScalarTwinApproximatesTheFloatProduct(int weightLevels, int activationLevels, double tolerance)
     {
         var rng = new Random(3);
         int m = 16, k = 256, n = 40;
@@ -82,18 +135,15 @@ public sealed class Int8GemmTests
         var bias = Random(rng, n);
         var exact = new float[m * n];
         Kernels.Linear.Forward(x, wf, bias, exact, m, k, n);
-        foreach (int levels in new[] { 127, 255 })
+        var y = new float[m * n];
+        Int8Gemm.Linear(x, Int8Matrix.Quantize(wf, n, k, weightLevels), bias, y, m, Int8Kernel.Scalar, activationLevels);
+        double err = 0, norm = 0;
+        for (int i = 0; i < y.Length; i++)
         {
-            var y = new float[m * n];
-            Int8Gemm.Linear(x, Int8Matrix.Quantize(wf, n, k), bias, y, m, Int8Kernel.Scalar, levels);
-            double err = 0, norm = 0;
-            for (int i = 0; i < y.Length; i++)
-            {
-                err += (y[i] - exact[i]) * (y[i] - exact[i]);
-                norm += exact[i] * exact[i];
-            }
-            Assert.True(Math.Sqrt(err / norm) < (levels == 255 ? 0.01 : 0.02), $"relative error {Math.Sqrt(err / norm)} with {levels} levels");
+            err += (y[i] - exact[i]) * (y[i] - exact[i]);
+            norm += exact[i] * exact[i];
         }
+        Assert.True(Math.Sqrt(err / norm) < tolerance, $"relative error {Math.Sqrt(err / norm)} with {weightLevels}/{activationLevels} levels");
     }
 
     [Fact]
@@ -141,5 +191,63 @@ public sealed class Int8GemmTests
         var expected = new float[6 * 24];
         Int8Gemm.Linear(x, Int8Weights.For(weight)!, [], expected, 6);
         Assert.Equal(expected, yq);
+    }
+
+    [Fact]
+    public void ActivationScaleComesFromTheRowsMinAndMaxAndNonFiniteRowsQuantiseToZeros()
+    {
+        var rng = new Random(17);
+        foreach (int k in new[] { 1, 7, 8, 9, 384 })
+        {
+            var x = Random(rng, 3 * k, 5f);
+            x[k + k / 2] = float.NaN;
+            x[2 * k + k - 1] = float.PositiveInfinity;
+            var (q, scales, zeros) = (new byte[3 * k], new float[3], new int[3]);
+            q.AsSpan().Fill(7);
+            Int8Activations.Quantize(x, 3, k, 127, q, k, scales, zeros);
+            var row = x.AsSpan(0, k);
+            float lo = MathF.Min(0f, System.Numerics.Tensors.TensorPrimitives.Min(row)), hi = MathF.Max(0f, System.Numerics.Tensors.TensorPrimitives.Max(row));
+            Assert.Equal(hi > lo ? (hi - lo) / 127 : 0f, scales[0]);
+            Assert.Equal([0f, 0f], scales[1..]);
+            Assert.Equal([0, 0], zeros[1..]);
+            Assert.All(q.AsSpan(k).ToArray(), b => Assert.Equal(0, b));
+        }
+    }
+
+    [Fact]
+    public void DefaultWeightLevelsAreTheBestKernels()
+    {
+        var rng = new Random(13);
+        var m = Int8Matrix.Quantize(Random(rng, 24 * 40), 24, 40);
+        Assert.Equal(Int8Gemm.WeightLevels(Int8Gemm.Best ?? Int8Kernel.Avx2), m.MaxMagnitude); // each row's max reaches ±L
+        var values = new sbyte[] { 5, -128, 127, 0 };
+        Assert.Equal(128, Int8Matrix.FromQuantized(values, [1f], 1, 4).MaxMagnitude); // stored values as they are
+    }
+
+    [Theory]
+    [InlineData(48)]
+    [InlineData(40)]
+    public void QuantizedTapeRunsLinearGeluInInt8WithTheActivationInTheStore(int outF)
+    {
+        var rng = new Random(outF);
+        int n = 9, inF = 64;
+        var weight = new Parameter("w", Random(rng, outF * inF, 0.2f), [outF, inF], weightDecay: true);
+        var bias = new Parameter("b", Random(rng, outF, 0.5f), [outF], weightDecay: false);
+        var x = Random(rng, n * inF);
+        var tape = new Tape(recording: false) { PackWeights = true, QuantizeLinear = true };
+        var fused = Ops.LinearActivation(tape, tape.Constant(x, n, inF), weight, bias, ActivationKind.Gelu).Span.ToArray();
+        var plain = new Tape(recording: false) { PackWeights = true };
+        var f32 = Ops.LinearActivation(plain, plain.Constant(x, n, inF), weight, bias, ActivationKind.Gelu).Span.ToArray();
+        if (Int8Gemm.Best is null)
+        {
+            Assert.Equal(f32, fused); // no int8 instructions: float32
+            return;
+        }
+        var expected = new float[n * outF];
+        Int8Gemm.Linear(x, Int8Weights.For(weight)!, bias.Data.Span, expected, n);
+        Kernels.Activations.Gelu(expected, expected);
+        Assert.Equal(expected, fused); // int8 Linear then GELU, the activation mapped in the int8 store
+        Assert.NotEqual(f32, fused);
+        for (int i = 0; i < f32.Length; i++) Assert.InRange(fused[i] - f32[i], -0.05f, 0.05f);
     }
 }

@@ -5,12 +5,21 @@ public static partial class Ops
     /// <summary>
     /// y = act(x · Wᵀ + b): <see cref="Activation"/>(<see cref="Linear"/>(x, W, b)). On a tape that does not record and
     /// reads weights pre-packed (<see cref="Tape.PackWeights"/>), a float32 weight without LoRA and a GELU are one fused
-    /// pass (<see cref="Kernels.LinearActivation"/>: the activation applied in the GEMM's store); otherwise, and always
-    /// when recording, the two ops with their own backward passes. On a tape with <see cref="Tape.QuantizeLinear"/> a
-    /// weight that has an int8 form is never fused: <see cref="Linear"/> multiplies it in int8, then the activation.
+    /// pass (<see cref="Kernels.LinearActivation"/>: the activation applied in the GEMM's store); with
+    /// <see cref="Tape.QuantizeLinear"/> such a weight is multiplied in int8 and the activation applied in the int8
+    /// GEMM's store (<see cref="Quantization.Int8Gemm"/>; the same values as int8 <see cref="Linear"/> then the
+    /// activation). Otherwise, and always when recording, the two ops with their own backward passes.
     /// </summary>
-    public static Variable LinearActivation(Tape tape, Variable x, Parameter weight, Parameter? bias, ActivationKind kind)
+    public static unsafe Variable LinearActivation(Tape tape, Variable x, Parameter weight, Parameter? bias, ActivationKind kind)
     {
+        if (!tape.Recording && tape.QuantizeLinear && Kernels.Activations.RowKernel(kind) is var f && f != null
+            && FusableWeight(weight) && weight.Shape.Length == 2 && weight.Shape[1] == x.Cols
+            && Quantization.Int8Weights.For(weight) is { } int8)
+        {
+            var y = tape.NewVariable(x.Rows, weight.Shape[0]);
+            Quantization.Int8Gemm.LinearActivation(x.Span, int8, bias is null ? default : bias.Data.Span, y.Span, x.Rows, f);
+            return y;
+        }
         if (!tape.Recording && tape.PackWeights && Kernels.LinearActivation.Fuses(kind) && FusableWeight(weight)
             && !(tape.QuantizeLinear && Quantization.Int8Weights.For(weight) is not null)
             && weight.Shape.Length == 2 && weight.Shape[1] == x.Cols && weight.PackedForLinear() is { } packed)

@@ -7,8 +7,8 @@ namespace Skald.Tensors.Quantization;
 /// <summary>
 /// Dynamic quantisation of activations, one row (token) at a time, asymmetric unsigned:
 /// x ≈ scale · (q − zero), q in [0, levels], where lo = min(0, min x), hi = max(0, max x), scale = (hi − lo) / levels,
-/// zero = round(−lo / scale). <c>levels</c> is 255 (8 bits, for vpdpbusd) or 127 (7 bits, so that vpmaddubsw's
-/// pairwise int16 sums, at most 2 · 127 · 128, never saturate). The vector path and its scalar twin give the same bytes.
+/// zero = round(−lo / scale). <c>levels</c> is 255 (8 bits, for vpdpbusd), 127 (7 bits, so that vpmaddubsw's
+/// pairwise int16 sums, at most 2 · 127 · 128, never saturate) or 63 (6 bits: the AVX2 tile may add four groups). The vector path and its scalar twin give the same bytes.
 /// </summary>
 public static class Int8Activations
 {
@@ -19,7 +19,7 @@ public static class Int8Activations
     public static void Quantize(ReadOnlySpan<float> x, int m, int k, int levels, Span<byte> q, int ldq,
         Span<float> scales, Span<int> zeros, bool vectorized = true)
     {
-        if (levels is not (127 or 255)) throw new ArgumentOutOfRangeException(nameof(levels), "levels is 127 or 255");
+        if (levels is not (63 or 127 or 255)) throw new ArgumentOutOfRangeException(nameof(levels), "levels is 63, 127 or 255");
         if (ldq < k || x.Length < (long)m * k || q.Length < (long)m * ldq || scales.Length < m || zeros.Length < m)
             throw new ArgumentException("buffers too small for [m, k]");
         for (int i = 0; i < m; i++)
@@ -30,7 +30,8 @@ public static class Int8Activations
     internal static void QuantizeRow(ReadOnlySpan<float> x, int levels, Span<byte> q, out float scale, out int zero, bool vectorized)
     {
         int k = x.Length;
-        float lo = MathF.Min(0f, TensorPrimitives.Min(x)), hi = MathF.Max(0f, TensorPrimitives.Max(x));
+        var (min, max) = Avx.IsSupported ? MinMaxAvx(x) : (TensorPrimitives.Min(x), TensorPrimitives.Max(x));
+        float lo = MathF.Min(0f, min), hi = MathF.Max(0f, max);
         q[k..].Clear();
         if (!(hi > lo) || !float.IsFinite(hi - lo))
         {
@@ -48,6 +49,44 @@ public static class Int8Activations
         if (vectorized && Avx.IsSupported)
             c = RowAvx(x, q, inv, z, levels);
         for (; c < k; c++) q[c] = (byte)Math.Clamp(MathF.Round(x[c] * inv) + z, 0f, levels);
+    }
+
+    // The row's min and max in one pass (TensorPrimitives' Min and Max take one each); NaN when x holds a NaN or an
+    // infinity (x − x is then NaN), like Min/Max with a NaN, so the row quantises to zeros either way.
+    private static unsafe (float Min, float Max) MinMaxAvx(ReadOnlySpan<float> x)
+    {
+        int k = x.Length, c = 0;
+        if (k == 0) return (float.NaN, float.NaN);
+        fixed (float* px = x)
+        {
+            float min = px[0], max = px[0], bad = 0f;
+            if (k >= 8)
+            {
+                var vMin = Avx.LoadVector256(px);
+                var vMax = vMin;
+                var vBad = Vector256<float>.Zero;
+                for (c = 0; c + 8 <= k; c += 8)
+                {
+                    var v = Avx.LoadVector256(px + c);
+                    vMin = Avx.Min(vMin, v);
+                    vMax = Avx.Max(vMax, v);
+                    vBad = Avx.Add(vBad, Avx.Subtract(v, v));
+                }
+                for (int i = 0; i < 8; i++)
+                {
+                    min = MathF.Min(min, vMin.GetElement(i));
+                    max = MathF.Max(max, vMax.GetElement(i));
+                    bad += vBad.GetElement(i);
+                }
+            }
+            for (; c < k; c++)
+            {
+                min = MathF.Min(min, px[c]);
+                max = MathF.Max(max, px[c]);
+                bad += px[c] - px[c];
+            }
+            return float.IsNaN(bad) ? (float.NaN, float.NaN) : (min, max);
+        }
     }
 
     // 32 values a step: round(x·inv) + z, clamped to [0, levels], converted exactly and narrowed to bytes.

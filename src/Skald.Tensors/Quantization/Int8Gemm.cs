@@ -8,7 +8,11 @@ namespace Skald.Tensors.Quantization;
 /// quantised per row on the fly (<see cref="Int8Activations"/>: u8 codes, scale, zero point). Integer products are
 /// accumulated exactly in int32 by 4 × 16 tiles (<see cref="Int8TileVnni"/>, <see cref="Int8TileAvx2"/>, or the scalar
 /// twin <see cref="Int8TileScalar"/>); the store dequantises each tile:
-/// y[i, j] = (acc[i, j] − zero[i] · rowsum[j]) · (scale[i] · wscale[j]) + b[j].
+/// y[i, j] = (acc[i, j] − zero[i] · rowsum[j]) · (scale[i] · wscale[j]) + b[j], and may map it by an activation
+/// (GELU: <see cref="Autograd.Ops.LinearActivation"/> on a quantising tape) while it is in cache.
+/// On AVX2 the weights are 7-bit (<see cref="WeightLevels"/>) so that the tile adds two groups' vpmaddubsw results in
+/// int16 before widening (<see cref="Int8TileAvx2.Sums"/>); a matrix with 8-bit values (an older saved folder) runs
+/// the tile that widens every group, as exactly.
 /// Work splits over panels of 16 output columns; rows go in blocks of 64 so one block's codes stay in L2 while the
 /// panels pass through L1.
 /// </summary>
@@ -41,11 +45,28 @@ public static unsafe class Int8Gemm
     public static int ActivationLevels(Int8Kernel kernel) => kernel == Int8Kernel.AvxVnni ? 255 : 127;
 
     /// <summary>
+    /// Weight levels (|q| ≤ levels) a kernel's matrices are quantised to: 127 for VNNI (plain s8), 63 for AVX2 and the
+    /// scalar twin (7 bits: two vpmaddubsw results of 7-bit activations add in int16 without saturating, 2 · 2 · 127 · 63
+    /// = 32004 ≤ 32767).
+    /// </summary>
+    public static int WeightLevels(Int8Kernel kernel) => kernel == Int8Kernel.AvxVnni ? 127 : 63;
+
+    /// <summary>
     /// y[m, N] = x[m, K] · Wᵀ + bias (bias may be empty) with <paramref name="kernel"/> (default <see cref="Best"/>)
     /// and activation codes of <paramref name="levels"/> levels (default: the kernel's own).
     /// </summary>
     public static void Linear(ReadOnlySpan<float> x, Int8Matrix weight, ReadOnlySpan<float> bias, Span<float> y, int m,
-        Int8Kernel? kernel = null, int? levels = null)
+        Int8Kernel? kernel = null, int? levels = null) => Run(x, weight, bias, y, m, kernel, levels, null);
+
+    /// <summary>
+    /// y = act(x · Wᵀ + b) with the activation's row kernel (<see cref="Kernels.Activations.RowKernel"/>) applied to
+    /// each tile in the store: the same values as <see cref="Linear"/> followed by the activation over y.
+    /// </summary>
+    internal static void LinearActivation(ReadOnlySpan<float> x, Int8Matrix weight, ReadOnlySpan<float> bias, Span<float> y,
+        int m, delegate*<float*, float*, int, void> activation) => Run(x, weight, bias, y, m, null, null, activation);
+
+    private static void Run(ReadOnlySpan<float> x, Int8Matrix weight, ReadOnlySpan<float> bias, Span<float> y, int m,
+        Int8Kernel? kernel, int? levels, delegate*<float*, float*, int, void> activation)
     {
         ArgumentNullException.ThrowIfNull(weight);
         var use = kernel ?? Best ?? throw new PlatformNotSupportedException("this CPU has neither AVX-VNNI nor AVX2 for int8 GEMM");
@@ -53,19 +74,24 @@ public static unsafe class Int8Gemm
         int k = weight.K, n = weight.N, kp = weight.PaddedK;
         if (x.Length < (long)m * k || y.Length < (long)m * n || (!bias.IsEmpty && bias.Length < n))
             throw new ArgumentException($"x needs [{m}, {k}], y [{m}, {n}] and bias {n} values");
+        int lv = levels ?? ActivationLevels(use);
+        if (lv is not (63 or 127 or 255)) throw new ArgumentOutOfRangeException(nameof(levels), lv, "activation levels are 63, 127 or 255");
+        if (use == Int8Kernel.Avx2 && lv > 127) throw new ArgumentOutOfRangeException(nameof(levels), lv, "the AVX2 tile takes at most 127 activation levels");
         if (m <= 0) return;
         int mp = (m + TileRows - 1) / TileRows * TileRows;
         var q = Grow(ref codes, mp * kp);
         var scales = Grow(ref rowScales, mp);
         var zeros = Grow(ref rowZeros, mp);
         q.AsSpan(m * kp, (mp - m) * kp).Clear();
-        int lv = levels ?? ActivationLevels(use);
+        // The AVX2 tile: how many groups it adds in int16 for these codes (1 for 8-bit weights, 2 for 7-bit, 4 when the
+        // activations are 6-bit too); the other kernels ignore it.
+        int sums = use == Int8Kernel.Avx2 ? Int8TileAvx2.Sums(lv, weight.MaxMagnitude) : 1;
         fixed (float* px = x)
         fixed (float* py = y)
         fixed (float* pb = bias)
         {
-            nint xa = (nint)px, ya = (nint)py, ba = bias.IsEmpty ? 0 : (nint)pb;
-            Parallelism.For(m, 16, (r0, r1) =>
+            nint xa = (nint)px, ya = (nint)py, ba = bias.IsEmpty ? 0 : (nint)pb, act = (nint)activation;
+            Parallelism.For(m, 64, (r0, r1) =>
             {
                 for (int i = r0; i < r1; i++)
                 {
@@ -74,12 +100,13 @@ public static unsafe class Int8Gemm
                 }
             });
             int panels = weight.PaddedN / Int8Matrix.PanelWidth;
-            Parallelism.For(panels, 1, (p0, p1) => Panels(use, weight, q, scales, zeros, m, (float*)ba, (float*)ya, p0, p1));
+            Parallelism.For(panels, 1, (p0, p1) =>
+                Panels(use, sums, weight, q, scales, zeros, m, (float*)ba, (float*)ya, (delegate*<float*, float*, int, void>)act, p0, p1));
         }
     }
 
-    private static void Panels(Int8Kernel kernel, Int8Matrix w, byte[] q, float[] scales, int[] zeros, int m,
-        float* bias, float* y, int p0, int p1)
+    private static void Panels(Int8Kernel kernel, int sums, Int8Matrix w, byte[] q, float[] scales, int[] zeros, int m,
+        float* bias, float* y, delegate*<float*, float*, int, void> activation, int p0, int p1)
     {
         int kp = w.PaddedK, groups = kp / Int8Matrix.GroupDepth, n = w.N;
         int* acc = stackalloc int[TileRows * Int8Matrix.PanelWidth];
@@ -101,10 +128,12 @@ public static unsafe class Int8Gemm
                         switch (kernel)
                         {
                             case Int8Kernel.AvxVnni: Int8TileVnni.Tile(a, kp, panel, groups, acc); break;
+                            case Int8Kernel.Avx2 when sums == 4: Int8TileAvx2.Tile4(a, kp, panel, groups, acc); break;
+                            case Int8Kernel.Avx2 when sums == 2: Int8TileAvx2.Tile2(a, kp, panel, groups, acc); break;
                             case Int8Kernel.Avx2: Int8TileAvx2.Tile(a, kp, panel, groups, acc); break;
                             default: Int8TileScalar.Tile(a, kp, panel, groups, acc); break;
                         }
-                        Store(acc, r, Math.Min(TileRows, m - r), col0, cols, ps, pz, pws, prs, bias, y, n);
+                        Store(acc, r, Math.Min(TileRows, m - r), col0, cols, ps, pz, pws, prs, bias, y, n, activation);
                     }
                 }
             }
@@ -112,9 +141,10 @@ public static unsafe class Int8Gemm
     }
 
     // y[row, col0..col0+cols] = (acc − zero·rowsum) · (scale · wscale) + bias, a tile's rows; the same arithmetic in
-    // the vector and the scalar branch (int32 subtract, exact int→float, one multiply, one add).
+    // the vector and the scalar branch (int32 subtract, exact int→float, one multiply, one add); then the activation, if
+    // any, over the tile row's outputs.
     private static void Store(int* acc, int row0, int rows, int col0, int cols, float* scales, int* zeros,
-        float* wScales, int* rowSums, float* bias, float* y, int ldy)
+        float* wScales, int* rowSums, float* bias, float* y, int ldy, delegate*<float*, float*, int, void> activation)
     {
         for (int r = 0; r < rows; r++)
         {
@@ -140,6 +170,7 @@ public static unsafe class Int8Gemm
                 float v = (float)(ar[c] - z * rowSums[col0 + c]) * (s * wScales[col0 + c]);
                 yr[c] = bias != null ? v + bias[col0 + c] : v;
             }
+            if (activation != null) activation(yr, yr, cols);
         }
     }
 

@@ -6,7 +6,10 @@ public enum Int8Kernel
     /// <summary>Plain C# integer loops: the reference every vector path must match exactly (too slow to serve).</summary>
     Scalar,
 
-    /// <summary>AVX2: vpmaddubsw (u8·s8 pairs to int16) then vpmaddwd by ones (to int32); 7-bit activations.</summary>
+    /// <summary>
+    /// AVX2: vpmaddubsw (u8·s8 pairs to int16), two groups' results added in int16, then vpmaddwd by ones (to int32);
+    /// 7-bit activations and 7-bit weights (8-bit weights widen every group).
+    /// </summary>
     Avx2,
 
     /// <summary>AVX-VNNI: 256-bit vpdpbusd (four u8·s8 products summed into each int32 lane); 8-bit activations.</summary>

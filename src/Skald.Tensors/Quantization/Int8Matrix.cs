@@ -2,11 +2,13 @@ namespace Skald.Tensors.Quantization;
 
 /// <summary>
 /// A [N, K] weight (PyTorch's Linear [out, in]) quantised per output row, symmetric: w[j, k] ≈ Scales[j] · q[j, k] with
-/// q in [-127, 127] and Scales[j] = max_k |w[j, k]| / 127. Held in the int8 GEMM's panel layout
+/// q in [−L, L] and Scales[j] = max_k |w[j, k]| / L, L the weight levels of the kernel that will multiply it
+/// (<see cref="Int8Gemm.WeightLevels"/>: 127 for VNNI, 63 for AVX2, whose tile may then add two vpmaddubsw results in
+/// int16 before widening; <see cref="MaxMagnitude"/> tells the GEMM what the values allow). Held in the int8 GEMM's panel layout
 /// (<see cref="Int8Gemm"/>): panels of <see cref="PanelWidth"/> rows of W (output columns of y), each panel a run of
 /// K/4 groups, a group holding 4 consecutive k of the 16 rows (rows 0–7 in its first 32 bytes, 8–15 in the next 32),
-/// so one 256-bit load feeds one vpdpbusd / vpmaddubsw. K is padded to a multiple of 4 and N to a multiple of 16 with
-/// zeros (scale 0). <see cref="RowSums"/>[j] = Σ_k q[j, k] corrects for the activations' zero point.
+/// so one 256-bit load feeds one vpdpbusd / vpmaddubsw. K is padded to a multiple of 16 (<see cref="KStep"/>: four
+/// groups, what the AVX2 tile may add in int16, so no tile has a tail) and N to a multiple of 16 with zeros (scale 0). <see cref="RowSums"/>[j] = Σ_k q[j, k] corrects for the activations' zero point.
 /// </summary>
 public sealed class Int8Matrix
 {
@@ -16,11 +18,14 @@ public sealed class Int8Matrix
     /// <summary>Consecutive k values in one 32-bit group (what vpdpbusd sums per lane).</summary>
     public const int GroupDepth = 4;
 
+    /// <summary>K is padded to a multiple of this (four groups).</summary>
+    public const int KStep = 4 * GroupDepth;
+
     private Int8Matrix(int n, int k)
     {
         N = n;
         K = k;
-        PaddedK = (k + GroupDepth - 1) / GroupDepth * GroupDepth;
+        PaddedK = (k + KStep - 1) / KStep * KStep;
         PaddedN = (n + PanelWidth - 1) / PanelWidth * PanelWidth;
         Packed = GC.AllocateArray<sbyte>(PaddedN * PaddedK, pinned: true);
         Scales = new float[PaddedN];
@@ -33,7 +38,7 @@ public sealed class Int8Matrix
     /// <summary>Input features (columns of W).</summary>
     public int K { get; }
 
-    /// <summary>K rounded up to a multiple of <see cref="GroupDepth"/>.</summary>
+    /// <summary>K rounded up to a multiple of <see cref="KStep"/>.</summary>
     public int PaddedK { get; }
 
     /// <summary>N rounded up to a multiple of <see cref="PanelWidth"/>.</summary>
@@ -48,6 +53,12 @@ public sealed class Int8Matrix
     /// <summary>Per-row sum of the int8 values [PaddedN].</summary>
     internal int[] RowSums { get; }
 
+    /// <summary>
+    /// The largest |q| of the values (at most 128): the GEMM's AVX2 tile sums more products in int16 when it is small
+    /// (a saved folder with 8-bit values still runs, through the one-group tile).
+    /// </summary>
+    public int MaxMagnitude { get; private set; }
+
     /// <summary>Bytes held (int8 values, scales and row sums).</summary>
     public long Bytes => Packed.Length + 8L * PaddedN;
 
@@ -56,9 +67,20 @@ public sealed class Int8Matrix
         (j / PanelWidth) * PaddedK * PanelWidth + (k / GroupDepth) * PanelWidth * GroupDepth
         + (j % PanelWidth) * GroupDepth + k % GroupDepth;
 
-    /// <summary>Quantises a row-major [n, k] float32 weight: q = round(w / s) (to even), s = max|w| / 127 per row.</summary>
-    public static Int8Matrix Quantize(ReadOnlySpan<float> weight, int n, int k)
+    /// <summary>
+    /// Quantises a row-major [n, k] float32 weight for the fastest kernel here (<see cref="Int8Gemm.Best"/>; its
+    /// <see cref="Int8Gemm.WeightLevels"/>).
+    /// </summary>
+    public static Int8Matrix Quantize(ReadOnlySpan<float> weight, int n, int k) =>
+        Quantize(weight, n, k, Int8Gemm.WeightLevels(Int8Gemm.Best ?? Int8Kernel.Avx2));
+
+    /// <summary>
+    /// Quantises a row-major [n, k] float32 weight: q = round(w / s) (to even), s = max|w| / <paramref name="levels"/>
+    /// per row, <paramref name="levels"/> in 1..127.
+    /// </summary>
+    public static Int8Matrix Quantize(ReadOnlySpan<float> weight, int n, int k, int levels)
     {
+        if (levels is < 1 or > 127) throw new ArgumentOutOfRangeException(nameof(levels), levels, "weight levels are 1..127");
         if (n <= 0 || k <= 0 || weight.Length < (long)n * k)
             throw new ArgumentException($"a [{n}, {k}] weight needs {(long)n * k} values, got {weight.Length}", nameof(weight));
         var m = new Int8Matrix(n, k);
@@ -68,9 +90,9 @@ public sealed class Int8Matrix
             var w = weight.Slice(j * k, k);
             float amax = System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(w);
             amax = MathF.Abs(amax);
-            float s = amax / 127f;
+            float s = amax / levels;
             for (int c = 0; c < k; c++)
-                row[c] = s == 0f || !float.IsFinite(s) ? (sbyte)0 : (sbyte)Math.Clamp(MathF.Round(w[c] / s), -127f, 127f);
+                row[c] = s == 0f || !float.IsFinite(s) ? (sbyte)0 : (sbyte)Math.Clamp(MathF.Round(w[c] / s), -levels, levels);
             m.SetRow(j, row, float.IsFinite(s) ? s : 0f);
         }
         return m;
@@ -135,12 +157,14 @@ public sealed class Int8Matrix
 
     private void SetRow(int j, ReadOnlySpan<sbyte> q, float scale)
     {
-        int sum = 0;
+        int sum = 0, max = MaxMagnitude;
         for (int c = 0; c < K; c++)
         {
             Packed[IndexOf(j, c)] = q[c];
             sum += q[c];
+            max = Math.Max(max, Math.Abs((int)q[c]));
         }
+        MaxMagnitude = max;
         Scales[j] = scale;
         RowSums[j] = sum;
     }

@@ -5,8 +5,9 @@ using Skald.Tests;
 namespace Skald.Models.Tests.Quantization;
 
 /// <summary>
-/// Int8 inference of a whole encoder: embeddings within cosine 0.99 of float32 on the fixture texts, and a saved int8
-/// folder (<see cref="Int8Checkpoint"/>) that loads back with the very same int8 weights (no re-quantisation).
+/// Int8 inference of a whole encoder: embeddings within cosine 0.999 of float32 on the fixture texts (issue 16 asks 0.99),
+/// a saved int8 folder (<see cref="Int8Checkpoint"/>) that loads back with the very same int8 weights (no
+/// re-quantisation), and a folder saved with 8-bit weights (before AVX2 used 7-bit ones) that still loads and runs.
 /// </summary>
 public sealed class Int8EncodeTests
 {
@@ -27,7 +28,7 @@ public sealed class Int8EncodeTests
     [Theory]
     [InlineData("bert-cased-mean")]
     [InlineData("bert-uncased-max")]
-    public void Int8EmbeddingsAreWithinCosine099OfFloat32(string fixture)
+    public void Int8EmbeddingsAreWithinCosine0999OfFloat32(string fixture)
     {
         var model = SentenceEncoder.Load(TestPaths.FixtureModel(fixture));
         var f32 = model.Encode(Texts);
@@ -40,7 +41,7 @@ public sealed class Int8EncodeTests
         }
         Assert.NotEqual(f32[0], i8[0]);
         double worst = Enumerable.Range(0, Texts.Length).Min(i => Cosine(f32[i], i8[i]));
-        Assert.True(worst >= 0.99, $"worst cosine {worst:F5} to float32");
+        Assert.True(worst >= 0.999, $"worst cosine {worst:F5} to float32");
         model.QuantizeInt8 = false;
         Assert.Equal(f32, model.Encode(Texts)); // off again: float32 bit for bit
     }
@@ -69,5 +70,24 @@ public sealed class Int8EncodeTests
         var dequantised = loaded.Encode(Texts);
         for (int i = 0; i < Texts.Length; i++) Assert.True(Cosine(expected[i], dequantised[i]) >= 0.99);
         Assert.Throws<IOException>(() => Int8Checkpoint.Save(model, dir));
+    }
+
+    [Fact]
+    public void AFolderSavedWith8BitWeightsLoadsAndEncodesWithThem()
+    {
+        if (Int8Gemm.Best is null) return; // Save needs an int8 kernel
+        var model = SentenceEncoder.Load(TestPaths.FixtureModel("bert-cased-mean"));
+        foreach (var p in model.Transformer.Parameters.Where(p => p.Shape.Length == 2 && p.Name.EndsWith(".weight") && !p.Name.Contains("embeddings")))
+            Int8Weights.Attach(p, Int8Matrix.Quantize(p.Data.Span, p.Shape[0], p.Shape[1], 127)); // as older versions quantised
+        model.QuantizeInt8 = true;
+        var expected = model.Encode(Texts);
+        string dir = Path.Combine(TestPaths.NewTempDir(), "int8-w8");
+        Int8Checkpoint.Save(model, dir);
+
+        var loaded = SentenceEncoder.Load(dir);
+        var weight = loaded.Transformer.Parameters.First(p => p.Name == "encoder.layer.0.intermediate.dense.weight");
+        Assert.True(loaded.QuantizeInt8);
+        Assert.Equal(expected, loaded.Encode(Texts)); // the 8-bit values as stored, multiplied exactly
+        Assert.True(Int8Weights.Kept(weight)!.MaxMagnitude > Int8Gemm.WeightLevels(Int8Kernel.Avx2));
     }
 }

@@ -176,6 +176,32 @@ public sealed class LayerKernelTests
     }
 
     [Fact]
+    public unsafe void DropoutVectorPathGivesTheScalarTwinsBits()
+    {
+        var x = TestUtil.RandomArray(new Random(52), 1000);
+        x[3] = float.PositiveInfinity;
+        x[17] = -0f;
+        foreach (float p in new[] { 0.1f, 0.5f, 0.9f, 1e-7f })
+        {
+            uint threshold = (uint)Math.Ceiling(p * 16777216.0);
+            float scale = 1f / (1f - p);
+            foreach (long first in new long[] { 0, 1, 5, 123_456_789_012 })
+            {
+                foreach (int n in new[] { 0, 1, 7, 8, 9, 15, 16, 17, 31, 1000 })
+                {
+                    float[] fast = new float[n], slow = new float[n];
+                    fixed (float* px = x, pf = fast, ps = slow)
+                    {
+                        Dropout.ApplyRange(px, pf, first, n, 0xDEADBEEF12345UL, threshold, scale);
+                        Dropout.ApplyRangeScalar(px, ps, first, n, 0xDEADBEEF12345UL, threshold, scale);
+                    }
+                    Assert.Equal(slow.Select(BitConverter.SingleToInt32Bits), fast.Select(BitConverter.SingleToInt32Bits));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void SkaldRandomIsDeterministicAndInRange()
     {
         var a = new SkaldRandom(123);

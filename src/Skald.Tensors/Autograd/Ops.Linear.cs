@@ -92,8 +92,21 @@ public static partial class Ops
             if (bias is { RequiresGrad: true }) AddRowSums(dy, bias.Grad.Span, n, outF);
         });
 
-    private static void AddRowSums(ReadOnlySpan<float> dy, Span<float> db, int n, int cols)
+    /// <summary>db[cols] += Σ_rows dy[n, cols]: row blocks in parallel, their partials added in block order (the same
+    /// bytes at any thread count).</summary>
+    private static unsafe void AddRowSums(ReadOnlySpan<float> dy, Span<float> db, int n, int cols)
     {
-        for (int r = 0; r < n; r++) TensorPrimitives.Add(db, dy.Slice(r * cols, cols), db);
+        float[] sum = System.Buffers.ArrayPool<float>.Shared.Rent(cols);
+        fixed (float* pdy = dy)
+        {
+            nint idy = (nint)pdy;
+            Parallelism.ForReduce(n, Math.Max(1, 16384 / Math.Max(cols, 1)), cols, sum, (r0, r1, partial) =>
+            {
+                for (int r = r0; r < r1; r++)
+                    TensorPrimitives.Add(partial, new ReadOnlySpan<float>((float*)idy + (long)r * cols, cols), partial);
+            });
+        }
+        TensorPrimitives.Add(db[..cols], sum.AsSpan(0, cols), db[..cols]);
+        System.Buffers.ArrayPool<float>.Shared.Return(sum);
     }
 }

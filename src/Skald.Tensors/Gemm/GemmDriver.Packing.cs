@@ -54,7 +54,18 @@ internal static unsafe partial class GemmDriver
             }
             else
             {
-                // A[i, p] = a[p·lda + i]: each p contributes MR contiguous values.
+                // A[i, p] = a[p·lda + i]: each p contributes MR contiguous values (whole panels 4 lanes at a time).
+                if (rows == mr && (mr & 3) == 0 && Vector128.IsHardwareAccelerated)
+                {
+                    var av = Vector128.Create(alpha);
+                    for (int p = 0; p < kc; p++)
+                    {
+                        float* src = g.A + (long)(p0 + p) * g.Lda + i0 + ir;
+                        float* d = dst + p * mr;
+                        for (int r = 0; r < mr; r += 4) Vector128.Store(Vector128.Load(src + r) * av, d + r);
+                    }
+                    continue;
+                }
                 for (int p = 0; p < kc; p++)
                 {
                     float* src = g.A + (long)(p0 + p) * g.Lda + i0 + ir;
@@ -79,7 +90,14 @@ internal static unsafe partial class GemmDriver
             int cols = Math.Min(nr, nc - jr);
             if (!g.TransB)
             {
-                // B[p, j] = b[p·ldb + j]: contiguous rows.
+                // B[p, j] = b[p·ldb + j]: contiguous rows (whole panels 8 lanes at a time, no call per row).
+                if (cols == nr && (nr & 7) == 0 && Vector256.IsHardwareAccelerated)
+                {
+                    float* src = g.B + (long)p0 * g.Ldb + j0 + jr;
+                    for (int p = 0; p < kc; p++, src += g.Ldb)
+                        for (int j = 0; j < nr; j += 8) Vector256.Store(Vector256.Load(src + j), dst + p * nr + j);
+                    continue;
+                }
                 for (int p = 0; p < kc; p++)
                 {
                     float* src = g.B + (long)(p0 + p) * g.Ldb + j0 + jr;

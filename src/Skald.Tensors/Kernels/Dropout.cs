@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Skald.Tensors.Kernels;
 
@@ -28,12 +30,16 @@ public static class Dropout
                 float scale = 1f / (1f - p);
                 uint threshold = (uint)Math.Ceiling(p * 16777216.0);
                 int threads = Math.Max(1, Math.Min(Parallelism.MaxThreads, n / 65536));
+                if (threads == 1)
+                {
+                    ApplyRange(px, py, 0, n, seed, threshold, scale);
+                    return;
+                }
                 Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
                 {
                     long start = (long)n * t / threads, end = (long)n * (t + 1) / threads;
                     float* xs = (float*)ix, ys = (float*)iy;
-                    for (long i = start; i < end; i++)
-                        ys[i] = Keep(seed, (ulong)i, threshold) ? xs[i] * scale : 0f;
+                    ApplyRange(xs + start, ys + start, start, end - start, seed, threshold, scale);
                 });
             }
         }
@@ -55,16 +61,80 @@ public static class Dropout
         }
         float scale = 1f / (1f - p);
         uint threshold = (uint)Math.Ceiling(p * 16777216.0);
-        for (int i = 0; i < x.Length; i++) y[i] = Keep(seed, (ulong)(firstIndex + i), threshold) ? x[i] * scale : 0f;
+        unsafe
+        {
+            fixed (float* px = x, py = y) ApplyRange(px, py, firstIndex, x.Length, seed, threshold, scale);
+        }
     }
 
     /// <summary>The multiplier of element <paramref name="index"/> (0 or 1/(1 − p)).</summary>
     public static float Multiplier(float p, ulong seed, long index) =>
         p == 0f ? 1f : Keep(seed, (ulong)index, (uint)Math.Ceiling(p * 16777216.0)) ? 1f / (1f - p) : 0f;
 
+    /// <summary>
+    /// y[i] = x[i]·scale or 0 for the elements firstIndex … firstIndex + count − 1 of the mask (x and y may alias): eight
+    /// hashes at a time with AVX2 (the 64-bit products as 32×32-bit partial products), the tail by
+    /// <see cref="ApplyRangeScalar"/>, its scalar twin; both give the same bits.
+    /// </summary>
+    internal static unsafe void ApplyRange(float* x, float* y, long firstIndex, long count, ulong seed, uint threshold, float scale)
+    {
+        long i = 0;
+        if (Avx2.IsSupported && count >= 8)
+        {
+            // z_k = seed + (firstIndex + k + 1)·γ, advanced by 8γ per step (wrapping, as the scalar hash).
+            ulong z0 = seed + (ulong)(firstIndex + 1) * Golden;
+            var lo = Vector256.Create(z0, z0 + Golden, z0 + unchecked(2 * Golden), z0 + unchecked(3 * Golden));
+            var hi = lo + Vector256.Create(unchecked(4 * Golden));
+            var step = Vector256.Create(unchecked(8 * Golden));
+            var limit = Vector256.Create((long)threshold - 1);
+            var vscale = Vector256.Create(scale);
+            var gather = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+            for (; i + 8 <= count; i += 8)
+            {
+                var keepLo = Avx2.CompareGreaterThan(Hash(lo).AsInt64(), limit).AsInt32();
+                var keepHi = Avx2.CompareGreaterThan(Hash(hi).AsInt64(), limit).AsInt32();
+                // The low 32 bits of each 64-bit lane mask, in order: lanes 0–3 from keepLo, 4–7 from keepHi.
+                var mask = Vector256.Create(
+                    Avx2.PermuteVar8x32(keepLo, gather).GetLower(),
+                    Avx2.PermuteVar8x32(keepHi, gather).GetLower()).AsSingle();
+                Avx.Store(y + i, Avx.And(Avx.Multiply(Avx.LoadVector256(x + i), vscale), mask));
+                lo += step;
+                hi += step;
+            }
+        }
+        if (i < count) ApplyRangeScalar(x + i, y + i, firstIndex + i, count - i, seed, threshold, scale);
+    }
+
+    /// <summary>The scalar twin of <see cref="ApplyRange"/> (and its tail).</summary>
+    internal static unsafe void ApplyRangeScalar(float* x, float* y, long firstIndex, long count, ulong seed, uint threshold, float scale)
+    {
+        for (long i = 0; i < count; i++) y[i] = Keep(seed, (ulong)(firstIndex + i), threshold) ? x[i] * scale : 0f;
+    }
+
+    private const ulong Golden = 0x9E3779B97F4A7C15UL;
+
+    /// <summary>The SplitMix64 finaliser of four lanes, shifted right by 40 (the top 24 bits, as <see cref="Keep"/> compares).</summary>
+    private static Vector256<ulong> Hash(Vector256<ulong> z)
+    {
+        z = MulLow(z ^ Avx2.ShiftRightLogical(z, 30), 0xBF58476D1CE4E5B9UL);
+        z = MulLow(z ^ Avx2.ShiftRightLogical(z, 27), 0x94D049BB133111EBUL);
+        z ^= Avx2.ShiftRightLogical(z, 31);
+        return Avx2.ShiftRightLogical(z, 40);
+    }
+
+    /// <summary>The low 64 bits of z·c per lane: zL·cL + ((zH·cL + zL·cH) &lt;&lt; 32) with 32×32→64-bit products.</summary>
+    private static Vector256<ulong> MulLow(Vector256<ulong> z, ulong c)
+    {
+        var cLo = Vector256.Create(c & 0xFFFFFFFFUL).AsUInt32();
+        var cHi = Vector256.Create(c >> 32).AsUInt32();
+        var zu = z.AsUInt32();
+        var cross = Avx2.Multiply(Avx2.ShiftRightLogical(z, 32).AsUInt32(), cLo) + Avx2.Multiply(zu, cHi);
+        return Avx2.Multiply(zu, cLo) + Avx2.ShiftLeftLogical(cross, 32);
+    }
+
     private static bool Keep(ulong seed, ulong i, uint threshold)
     {
-        ulong z = seed + (i + 1) * 0x9E3779B97F4A7C15UL;
+        ulong z = seed + (i + 1) * Golden;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
         z ^= z >> 31;

@@ -76,6 +76,31 @@ public sealed class OpsGradientTests
         for (int i = 0; i < a.Length; i++) Assert.Equal(expect[i], a[i], 5);
     }
 
+    [Fact]
+    public void AttentionWithDropout_IsDroppedProbabilitiesTimesV()
+    {
+        // The op's output is dropout(P)·V with the mask Dropout gives the [B, H, T, T] probabilities for the op's seed
+        // (the first draw of the tape's generator), checked against the kernel's double-precision reference.
+        int batch = 2, seq = 5, heads = 2, d = 4, c = heads * d;
+        const float p = 0.3f;
+        var qkv = Random(batch * seq * 3 * c, 5);
+        var mask = new float[batch * seq];
+        mask[9] = float.MinValue;
+        var tape = new Tape(recording: false) { Random = new SkaldRandom(17) };
+        var a = Ops.Attention(tape, tape.Constant(qkv, batch * seq, 3 * c), mask, batch, seq, heads, p).Span.ToArray();
+        ulong seed = new SkaldRandom(17).NextUInt64();
+        var probs = new float[batch * heads * seq * seq];
+        var expect = new float[batch * seq * c];
+        var layout = new Kernels.AttentionLayout(batch, seq, heads, heads, d, 3 * c, 3 * c, c);
+        Kernels.Attention.ForwardReference(qkv, qkv.AsSpan(c), qkv.AsSpan(2 * c), mask, expect, probs, layout,
+            new Kernels.AttentionScoring(1f / MathF.Sqrt(d)), p, seed);
+        for (int i = 0; i < a.Length; i++) Assert.Equal(expect[i], a[i], 5);
+        var undropped = new float[batch * seq * c];
+        Kernels.Attention.ForwardReference(qkv, qkv.AsSpan(c), qkv.AsSpan(2 * c), mask, undropped, probs, layout,
+            new Kernels.AttentionScoring(1f / MathF.Sqrt(d)));
+        Assert.Contains(Enumerable.Range(0, a.Length), i => Math.Abs(undropped[i] - a[i]) > 1e-3); // the mask did act
+    }
+
     [Theory]
     [InlineData(0f)]
     [InlineData(0.25f)]

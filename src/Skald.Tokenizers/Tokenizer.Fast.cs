@@ -11,6 +11,7 @@ public sealed partial class Tokenizer
 {
     private readonly BertWordPieceFastPath? _fast;
     private readonly ByteLevelBpeFastPath? _byteLevelFast;
+    private readonly UnigramFastPath? _unigramFast;
     private readonly List<TemplatePiece>? _fastTemplate;
     private readonly IReadOnlyDictionary<string, (int[] Ids, string[] Tokens)>? _fastSpecials;
 
@@ -20,7 +21,7 @@ public sealed partial class Tokenizer
     internal bool UseFastPath { get; set; } = true;
 
     /// <summary>True when this tokenizer's pipeline has a fused fast path.</summary>
-    internal bool HasFastPath => _fast is not null || _byteLevelFast is not null;
+    internal bool HasFastPath => _fast is not null || _byteLevelFast is not null || _unigramFast is not null;
 
     /// <summary>True when <paramref name="text"/> would take the fast path (tests check the fast path is really exercised).</summary>
     internal bool TakesFastPath(string text) => TryFastSequence(text, null, out _);
@@ -34,12 +35,14 @@ public sealed partial class Tokenizer
     private bool TryFastSequence(string text, TruncationOptions? truncation, out TokenBuffer buffer)
     {
         buffer = null!;
-        if ((_fast is null && _byteLevelFast is null) || !UseFastPath) return false;
+        if (!HasFastPath || !UseFastPath) return false;
         if (truncation is { MaxLength: > 0, Direction: TruncationDirection.Left }) return false;
         if (_added.MayMatch(text)) return false;
         buffer = TokenBuffer.ForThread();
         int limit = truncation is { MaxLength: > 0 } ? truncation.MaxLength : int.MaxValue;
-        return _fast is not null ? _fast.TryEncode(text, limit, buffer) : _byteLevelFast!.TryEncode(text, limit, buffer);
+        return _fast is not null ? _fast.TryEncode(text, limit, buffer)
+            : _byteLevelFast is not null ? _byteLevelFast.TryEncode(text, limit, buffer)
+            : _unigramFast!.TryEncode(text, limit, buffer);
     }
 
     /// <summary>The buffer's tokens as an internal encoding of sequence <paramref name="sequenceId"/>.</summary>

@@ -37,6 +37,7 @@ public sealed partial class Tokenizer
         _added = added;
         _fast = CreateFastPath(normalizer, preTokenizer, model);
         _byteLevelFast = _fast is null ? ByteLevelBpeFastPath.TryCreate(normalizer, preTokenizer, model) : null;
+        _unigramFast = _fast is null && _byteLevelFast is null ? UnigramFastPath.TryCreate(normalizer, preTokenizer, model) : null;
         (_fastTemplate, _fastSpecials) = SingleTemplate(postProcessor);
         TruncationMaxLength = truncationMaxLength;
         if (padToken is null && padId is null)

@@ -51,11 +51,53 @@ internal sealed class UnigramModel : IModel
     /// <inheritdoc/>
     public string? IdToToken(int id) => (uint)id < (uint)_vocab.Length ? _vocab[id].Piece : null;
 
+    /// <summary>True when unknown pieces become &lt;0xXX&gt; byte tokens.</summary>
+    public bool ByteFallback => _byteFallback;
+
     /// <inheritdoc/>
     public void Tokenize(ReadOnlySpan<char> text, List<Token> output)
     {
+        if (text.Length == 0) return;
+        var pieces = Segment(text);
+        for (int k = pieces.Count - 1; k >= 0; k--)
+        {
+            var (s, e) = pieces[k];
+            var span = text[s..e];
+            if (_lookup.TryGetValue(span, out string? key, out int id))
+            {
+                output.Add(new Token(id, key, s, e));
+                continue;
+            }
+            if (_byteFallback && TryByteFallback(span, s, e, output)) continue;
+            output.Add(new Token(UnkIdOrThrow(), span.ToString(), s, e));
+        }
+    }
+
+    /// <summary>
+    /// Tokenizes <paramref name="text"/> (non-empty) straight into <paramref name="buf"/> with offsets relative to
+    /// the text, exactly as <see cref="Tokenize"/> would; only for a model without byte fallback.
+    /// </summary>
+    internal void TokenizeInto(ReadOnlySpan<char> text, TokenBuffer buf)
+    {
+        var pieces = Segment(text);
+        for (int k = pieces.Count - 1; k >= 0; k--)
+        {
+            var (s, e) = pieces[k];
+            var span = text[s..e];
+            if (_lookup.TryGetValue(span, out string? key, out int id)) buf.Add(id, key, s, e);
+            else buf.Add(UnkIdOrThrow(), span.ToString(), s, e);
+        }
+    }
+
+    private int UnkIdOrThrow() => _unkId ?? throw new TokenizerException("Unigram: encountered an unknown token but unk_id is missing");
+
+    /// <summary>
+    /// Viterbi over the thread's reused lattice arrays, then the backtrack (consecutive unknowns fused): the best
+    /// pieces [start, end) of the non-empty <paramref name="text"/>, last piece first, in the thread's reused list.
+    /// </summary>
+    private List<(int Start, int End)> Segment(ReadOnlySpan<char> text)
+    {
         int size = text.Length;
-        if (size == 0) return;
         double unkScore = _minScore - UnkPenalty;
         var scratch = t_scratch ??= new Scratch();
         scratch.Ensure(size + 1);
@@ -95,13 +137,13 @@ internal sealed class UnigramModel : IModel
                 {
                     bestScore[target] = cand;
                     startsAt[target] = pos;
-                    bestId[target] = _unkId ?? throw new TokenizerException("Unigram: encountered an unknown token but unk_id is missing");
+                    bestId[target] = UnkIdOrThrow();
                 }
             }
             pos += mblen;
         }
 
-        // Backtrack, fusing consecutive unknown pieces.
+        // Backtrack, fusing consecutive unknown pieces (collected last first).
         var pieces = scratch.Pieces;
         pieces.Clear();
         int endsAt = size;
@@ -126,19 +168,7 @@ internal sealed class UnigramModel : IModel
             endsAt = s;
         }
         if (fuseEnd >= 0) pieces.Add((0, fuseEnd));
-        pieces.Reverse();
-
-        foreach (var (s, e) in pieces)
-        {
-            var span = text[s..e];
-            if (_lookup.TryGetValue(span, out string? key, out int id))
-            {
-                output.Add(new Token(id, key, s, e));
-                continue;
-            }
-            if (_byteFallback && TryByteFallback(span, s, e, output)) continue;
-            output.Add(new Token(_unkId ?? throw new TokenizerException("Unigram: encountered an unknown token but unk_id is missing"), span.ToString(), s, e));
-        }
+        return pieces;
     }
 
     [ThreadStatic]

@@ -18,6 +18,15 @@ internal sealed class ReplaceNormalizer : INormalizer
         _content = content;
     }
 
+    /// <summary>The literal pattern, or null for a regex pattern.</summary>
+    internal string? Literal => _literal;
+
+    /// <summary>The regex pattern, or null for a literal one.</summary>
+    internal OnigRegex? Regex => _regex;
+
+    /// <summary>The replacement text.</summary>
+    internal string Content => _content;
+
     /// <inheritdoc/>
     public void Normalize(NormalizedString ns)
     {

@@ -38,17 +38,7 @@ public sealed class Int8ArchitectureTests(ITestOutputHelper output)
         return mode == "bi" ? model.WithAttention(AttentionMode.Bidirectional) : model;
     }
 
-    private static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return dot / Math.Sqrt(na * nb);
-    }
+    private static double Cosine(float[] a, float[] b) => global::Skald.Tests.TestVectors.Cosine(a, b);
 
     [Theory]
     [MemberData(nameof(Fixtures))]

@@ -141,15 +141,5 @@ internal static class StaticFixtures
         return (double)hits / anchors.Length;
     }
 
-    public static double Cosine(float[] a, float[] b)
-    {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            dot += (double)a[i] * b[i];
-            na += (double)a[i] * a[i];
-            nb += (double)b[i] * b[i];
-        }
-        return dot / Math.Sqrt(Math.Max(na * nb, 1e-30));
-    }
+    public static double Cosine(float[] a, float[] b) => global::Skald.Tests.TestVectors.Cosine(a, b);
 }

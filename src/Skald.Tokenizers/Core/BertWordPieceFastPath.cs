@@ -81,13 +81,7 @@ internal sealed class BertWordPieceFastPath
     {
         int first = buf.Count;
         _model.TokenizeInto(buf.Text.AsSpan(start, end - start), buf);
-        var origin = buf.Origin;
-        for (int k = first; k < buf.Count; k++)
-        {
-            // Every normalized unit comes from one BMP char: its original range is [origin, origin + 1).
-            buf.Starts[k] = origin[start + buf.Starts[k]];
-            buf.Ends[k] = origin[start + buf.Ends[k] - 1] + 1;
-        }
+        buf.MapPieceToOriginal(first, start);
     }
 
     /// <summary>Normalizes into buf.Text with each unit's original index in buf.Origin; false if a char is unsafe.</summary>

@@ -53,6 +53,20 @@ internal sealed class TokenBuffer
         Count++;
     }
 
+    /// <summary>
+    /// Turns the offsets of tokens [<paramref name="first"/>, <see cref="Count"/>), which a model wrote relative to the
+    /// normalized piece starting at <see cref="Text"/>[<paramref name="pieceStart"/>], into offsets in the original text
+    /// through <see cref="Origin"/> (every normalized unit comes from one BMP char: its range is [origin, origin + 1)).
+    /// </summary>
+    public void MapPieceToOriginal(int first, int pieceStart)
+    {
+        for (int k = first; k < Count; k++)
+        {
+            Starts[k] = Origin[pieceStart + Starts[k]];
+            Ends[k] = Origin[pieceStart + Ends[k] - 1] + 1;
+        }
+    }
+
     /// <summary>Makes sure the text scratch holds at least <paramref name="need"/> units.</summary>
     public void EnsureText(int need)
     {

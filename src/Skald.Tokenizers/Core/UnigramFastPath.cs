@@ -95,13 +95,7 @@ internal sealed class UnigramFastPath
         if (buf.Count >= limit) return false;
         int first = buf.Count;
         _model.TokenizeInto(buf.Text.AsSpan(start, end - start), buf);
-        var origin = buf.Origin;
-        for (int k = first; k < buf.Count; k++)
-        {
-            // Every normalized unit comes from one BMP char: its original range is [origin, origin + 1).
-            buf.Starts[k] = origin[start + buf.Starts[k]];
-            buf.Ends[k] = origin[start + buf.Ends[k] - 1] + 1;
-        }
+        buf.MapPieceToOriginal(first, start);
         return true;
     }
 

@@ -3,7 +3,8 @@
 # pre-packed[, Skald int8 with --int8]), same ids, batch 32, 2 threads, sequence 32 and 128; prints the median ratio
 # per (model, seq) in wall time and in CPU time (tokens per CPU second: what survives a loaded machine). Not part of
 # CI. Needs the bench models (fixtures/models/export_bench_models.py writes model.safetensors and model.onnx) and
-# NuGet for the ORT package.
+# NuGet for the ORT package. With --int8 it adds Skald int8 and, where /usr/bin/python3 has the Debian python3-onnx
+# package, ONNX Runtime int8 (model.int8.onnx from fixtures/models/quantize_onnx.py: MatMuls dynamically quantised).
 #   bash bench/ort/run.sh [--rounds 3] [--seconds 3] [--models DIR] [--int8]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,6 +21,17 @@ done
 if [ ! -f "$models/bert-384/model.onnx" ]; then
   /usr/bin/python3 fixtures/models/export_bench_models.py --out "$models"
 fi
+ortint8=0
+if [ "$int8" = 1 ]; then
+  if /usr/bin/python3 -c "import onnx" 2>/dev/null; then
+    ortint8=1
+    for m in bert-384 bert-768; do
+      [ -f "$models/$m/model.int8.onnx" ] || /usr/bin/python3 fixtures/models/quantize_onnx.py "$models/$m" >&2
+    done
+  else
+    echo "note: no python3-onnx (apt-get install python3-onnx): ONNX Runtime int8 is not measured" >&2
+  fi
+fi
 mkdir -p bench/results
 out=bench/results/ort-$(date +%Y%m%d-%H%M%S).jsonl
 dotnet build -c Release bench/ort -v q -nologo -o bench/results/ort-bin >/dev/null
@@ -31,6 +43,9 @@ for r in $(seq 1 "$rounds"); do
   if [ "$int8" = 1 ]; then
     dotnet bench/results/bin/Skald.Bench.dll --packed --int8 --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
   fi
+  if [ "$ortint8" = 1 ]; then
+    dotnet bench/results/ort-bin/Skald.Bench.Ort.dll --onnx model.int8.onnx --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
+  fi
 done
 /usr/bin/python3 - "$out" <<'PY'
 import json, statistics, sys
@@ -38,7 +53,9 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 runs = {}
 for r in rows:
     if "tokens_per_s" not in r: continue
-    side = "ort" if r["engine"].startswith("onnxruntime") else "int8" if r.get("int8_kernel") else "skald"
+    ort = r["engine"].startswith("onnxruntime")
+    side = ("ort-int8" if r.get("onnx_file", "model.onnx") != "model.onnx" else "ort") if ort else \
+        "int8" if r.get("int8_kernel") else "skald"
     runs.setdefault((r["model"], r["seq"]), {}).setdefault(side, []).append(r)
 for (model, seq), s in sorted(runs.items()):
     if "ort" not in s or "skald" not in s: continue
@@ -51,5 +68,10 @@ for (model, seq), s in sorted(runs.items()):
               f"CPU time {med('int8', 'tokens_per_cpu_s') / med('ort', 'tokens_per_cpu_s'):.2f}x; int8/Skald float32 wall "
               f"{med('int8', 'tokens_per_s') / med('skald', 'tokens_per_s'):.2f}x; min cosine "
               f"{min(x['min_cosine_vs_f32'] for x in s['int8']):.5f}")
+    if "int8" in s and "ort-int8" in s:
+        print(f"{model} seq {seq}: Skald int8/ORT int8 wall {med('int8', 'tokens_per_s') / med('ort-int8', 'tokens_per_s'):.2f}x, "
+              f"CPU time {med('int8', 'tokens_per_cpu_s') / med('ort-int8', 'tokens_per_cpu_s'):.2f}x; ORT int8/ORT float32 wall "
+              f"{med('ort-int8', 'tokens_per_s') / med('ort', 'tokens_per_s'):.2f}x; ORT int8 min cosine "
+              f"{min(x['min_cosine_vs_f32'] for x in s['ort-int8']):.5f}")
 PY
 echo "results: $out"

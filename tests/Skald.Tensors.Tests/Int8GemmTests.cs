@@ -41,7 +41,7 @@ public sealed class Int8GemmTests
 
     // Codes at their bounds: every activation code 127 (or 63) against weights ±L in runs, so that each int16 sum the
     // AVX2 tile forms is as large as the code bounds allow (a tile adding one group too many saturates and differs).
-    private static void SameAsScalarAtBounds(int weightLevels, int activationLevels)
+    private static void SameAsScalarAtBounds(int weightLevels, int activationLevels, Int8Kernel kernel = Int8Kernel.Avx2)
     {
         int m = 8, k = 96, n = 32;
         var x = new float[m * k];
@@ -54,7 +54,7 @@ public sealed class Int8GemmTests
         var w = Int8Matrix.Quantize(wf, n, k, weightLevels);
         var fast = new float[m * n];
         var twin = new float[m * n];
-        Int8Gemm.Linear(x, w, [], fast, m, Int8Kernel.Avx2, activationLevels);
+        Int8Gemm.Linear(x, w, [], fast, m, kernel, activationLevels);
         Int8Gemm.Linear(x, w, [], twin, m, Int8Kernel.Scalar, activationLevels);
         Assert.Equal(twin, fast);
     }
@@ -81,6 +81,8 @@ public sealed class Int8GemmTests
     {
         Assert.Equal(63, Int8Gemm.WeightLevels(Int8Kernel.Avx2));
         Assert.Equal(127, Int8Gemm.WeightLevels(Int8Kernel.AvxVnni));
+        Assert.Equal(63, Int8Gemm.WeightLevels(Int8Kernel.Avx512BW));
+        Assert.Equal(127, Int8Gemm.ActivationLevels(Int8Kernel.Avx512BW));
         Assert.Equal(2, Int8TileAvx2.Sums(127, 63)); // the AVX2 default: 2 · 2 · 127 · 63 = 32004
         Assert.Equal(1, Int8TileAvx2.Sums(127, 127)); // 8-bit weights (an older saved folder)
         Assert.Equal(1, Int8TileAvx2.Sums(127, 128));
@@ -91,6 +93,26 @@ public sealed class Int8GemmTests
 
     [KernelFact(Int8Kernel.AvxVnni)]
     public void VnniTileEqualsScalarTwinExactly() => SameAsScalar(Int8Kernel.AvxVnni, Int8Gemm.WeightLevels(Int8Kernel.AvxVnni));
+
+    [KernelFact(Int8Kernel.AvxVnni)]
+    public void VnniTileWith7BitWeightsEqualsScalarTwinExactly() => SameAsScalar(Int8Kernel.AvxVnni, 63);
+
+    [KernelFact(Int8Kernel.Avx512BW)]
+    public void Avx512TileEqualsScalarTwinExactly() => SameAsScalar(Int8Kernel.Avx512BW, Int8Gemm.WeightLevels(Int8Kernel.Avx512BW));
+
+    [KernelFact(Int8Kernel.Avx512BW)]
+    public void Avx512TileWith8BitWeightsEqualsScalarTwinExactly() => SameAsScalar(Int8Kernel.Avx512BW, 127);
+
+    [KernelFact(Int8Kernel.Avx512BW)]
+    public void Avx512TileWith6BitActivationsEqualsScalarTwinExactly() => SameAsScalar(Int8Kernel.Avx512BW, 63, 63);
+
+    [KernelFact(Int8Kernel.Avx512BW)]
+    public void Avx512TilesEqualScalarTwinAtTheCodeBounds()
+    {
+        SameAsScalarAtBounds(127, 127, Int8Kernel.Avx512BW);
+        SameAsScalarAtBounds(63, 127, Int8Kernel.Avx512BW);
+        SameAsScalarAtBounds(63, 63, Int8Kernel.Avx512BW);
+    }
 
     [Theory]
     [InlineData(63)]

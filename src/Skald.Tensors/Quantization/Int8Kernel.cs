@@ -14,4 +14,10 @@ public enum Int8Kernel
 
     /// <summary>AVX-VNNI: 256-bit vpdpbusd (four u8·s8 products summed into each int32 lane); 8-bit activations.</summary>
     AvxVnni,
+
+    /// <summary>
+    /// AVX-512BW: <see cref="Avx2"/>'s arithmetic on 512-bit vectors (one zmm per 16-column panel group), 8-row tiles;
+    /// 7-bit activations and 7-bit weights (8-bit weights widen every group).
+    /// </summary>
+    Avx512BW,
 }

@@ -9,7 +9,7 @@ using Skald.Tensors.Gemm;
 //   [--seconds S] [--seqs 32,128] [--int8] MODEL_DIR...   (--packed: weights read pre-packed, as SentenceEncoder.Encode
 //   reads them; --int8: Linear layers in int8, Tape.QuantizeLinear, plus the cosine of its mean-pooled states to float32's;
 //   --int8-only: the same with the float32 Linear weights dropped once quantised, Tape.KeepInt8Only, as
-//   skald encode --quantize int8 runs: run it in its own process for its peak RSS)
+//   skald encode --quantize int8 runs, without the float32 pass: run it in its own process for its peak RSS)
 // Prints wall-clock tokens/s, tokens per CPU second (the process's CPU time: comparable on a loaded machine) and the
 // process's peak RSS so far (VmHWM).
 // Ids are the same formula as fixtures/models/bench_torch.py and bench_onnx.mjs: 1000 + (b·131 + t·17) mod 20000.
@@ -64,15 +64,15 @@ foreach (var dir in dirs)
             encoder.Forward(tape, tokens);
         }
         double minCosine = double.NaN;
-        if (int8 && !encoder.Parameters.Any(p => p.IsInt8Only)) // float32 first: an int8-only run has none afterwards
+        if (int8 && !int8Only) // (--int8-only: no float32 pass, so the peak RSS is the int8 model's; its embeddings are --int8's bit for bit)
         {
-            var reference = new Tape(recording: false) { PackWeights = !int8Only };
+            var reference = new Tape(recording: false) { PackWeights = true };
             var f32 = encoder.Forward(reference, tokens).Span.ToArray();
             var q8 = encoder.Forward(tape, tokens).Span.ToArray(); // [B·T, C]
             minCosine = Enumerable.Range(0, batch).Min(b => MeanPooledCosine(f32, q8, b, seq, encoder.HiddenSize));
-            if (int8Only) GC.Collect(); // the dropped float32 weights
         }
-        Forward(); // warm-up
+        Forward(); // warm-up (--int8-only: the float32 Linear weights are dropped here)
+        if (int8Only) GC.Collect();
         var process = Process.GetCurrentProcess();
         var cpu0 = process.TotalProcessorTime;
         int iterations = 0;

@@ -7,11 +7,14 @@ using Skald.Tensors.Gemm;
 // Encoder throughput: tokens/s of the transformer forward pass on fixed synthetic ids, for each model folder given.
 // Usage: dotnet run -c Release --project bench/Skald.Bench -- [--gemm openblas|managed] [--packed] [--batch N]
 //   [--seconds S] [--seqs 32,128] [--int8] MODEL_DIR...   (--packed: weights read pre-packed, as SentenceEncoder.Encode
-//   reads them; --int8: Linear layers in int8, Tape.QuantizeLinear, plus the cosine of its mean-pooled states to float32's)
-// Prints wall-clock tokens/s and tokens per CPU second (the process's CPU time: comparable on a loaded machine).
+//   reads them; --int8: Linear layers in int8, Tape.QuantizeLinear, plus the cosine of its mean-pooled states to float32's;
+//   --int8-only: the same with the float32 Linear weights dropped once quantised, Tape.KeepInt8Only, as
+//   skald encode --quantize int8 runs, without the float32 pass: run it in its own process for its peak RSS)
+// Prints wall-clock tokens/s, tokens per CPU second (the process's CPU time: comparable on a loaded machine) and the
+// process's peak RSS so far (VmHWM).
 // Ids are the same formula as fixtures/models/bench_torch.py and bench_onnx.mjs: 1000 + (b·131 + t·17) mod 20000.
 var dirs = new List<string>();
-bool packed = false, int8 = false;
+bool packed = false, int8 = false, int8Only = false;
 int batch = 32;
 double seconds = 5;
 int[] seqs = [32, 128];
@@ -19,6 +22,7 @@ for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--packed") packed = true;
     else if (args[i] == "--int8") int8 = true;
+    else if (args[i] == "--int8-only") int8 = int8Only = true;
     else if (args[i] == "--batch") batch = int.Parse(args[++i]);
     else if (args[i] == "--seconds") seconds = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
     else if (args[i] == "--seqs") seqs = [.. args[++i].Split(',').Select(int.Parse)];
@@ -40,7 +44,7 @@ var results = new List<object>();
 foreach (var dir in dirs)
 {
     var encoder = ArchitectureRegistry.Load(dir);
-    var tape = new Tape(recording: false) { PackWeights = packed, QuantizeLinear = int8 };
+    var tape = new Tape(recording: false) { PackWeights = packed, QuantizeLinear = int8, KeepInt8Only = int8Only };
     foreach (int seq in seqs)
     {
         var ids = new int[batch * seq];
@@ -59,15 +63,16 @@ foreach (var dir in dirs)
             tape.Reset();
             encoder.Forward(tape, tokens);
         }
-        Forward(); // warm-up
         double minCosine = double.NaN;
-        if (int8)
+        if (int8 && !int8Only) // (--int8-only: no float32 pass, so the peak RSS is the int8 model's; its embeddings are --int8's bit for bit)
         {
             var reference = new Tape(recording: false) { PackWeights = true };
             var f32 = encoder.Forward(reference, tokens).Span.ToArray();
             var q8 = encoder.Forward(tape, tokens).Span.ToArray(); // [B·T, C]
             minCosine = Enumerable.Range(0, batch).Min(b => MeanPooledCosine(f32, q8, b, seq, encoder.HiddenSize));
         }
+        Forward(); // warm-up (--int8-only: the float32 Linear weights are dropped here)
+        if (int8Only) GC.Collect();
         var process = Process.GetCurrentProcess();
         var cpu0 = process.TotalProcessorTime;
         int iterations = 0;
@@ -82,14 +87,28 @@ foreach (var dir in dirs)
         double cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
         results.Add(new
         {
-            engine = "skald-" + Blas.Backend.Name + (packed ? "+pk" : "") + (int8 ? "+int8" : ""), model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
+            engine = "skald-" + Blas.Backend.Name + (packed ? "+pk" : "") + (int8Only ? "+int8only" : int8 ? "+int8" : ""), model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
             hidden = encoder.HiddenSize, batch, seq, tokens_per_s = Math.Round(tokensPerSecond),
             min_cosine_vs_f32 = double.IsNaN(minCosine) ? (double?)null : Math.Round(minCosine, 5),
             int8_kernel = int8 ? Skald.Tensors.Quantization.Int8Gemm.Best?.ToString() ?? "none (float32)" : null,
             tokens_per_cpu_s = Math.Round((double)iterations * batch * seq / cpu),
+            weights_mb = Math.Round(encoder.Parameters.Sum(p => p.Bytes) / 1048576.0, 1),
+            peak_rss_mb = PeakRssMb(),
         });
         Console.WriteLine(JsonSerializer.Serialize(results[^1]));
     }
+}
+
+// VmHWM of /proc/self/status in MB (-1 where there is none).
+static double PeakRssMb()
+{
+    if (!File.Exists("/proc/self/status")) return -1;
+    foreach (var line in File.ReadLines("/proc/self/status"))
+    {
+        if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+            return Math.Round(long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), System.Globalization.CultureInfo.InvariantCulture) / 1024.0, 1);
+    }
+    return -1;
 }
 
 // Cosine of sequence b's mean-pooled hidden states in two [B·T, C] outputs.

@@ -1,6 +1,7 @@
 // Decoder benchmark (Qwen2.5-0.5B shapes): encode throughput and a LoRA training step; twin of bench_torch_decoder.py.
 // Usage: dotnet Skald.Bench.Decoder.dll encode|train MODEL_DIR [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2] [--pack 1|0 (encode)]
-//        [--int8 1 (encode: also with the Linear layers in int8, as skald encode --quantize int8; engine skald-int8)]
+//        [--int8 1 (encode: also with the Linear layers in int8, float32 kept beside them: engine skald-int8)]
+//        [--int8 2 (encode: only the inference-only int8 model, as skald encode --quantize int8: engine skald-int8only)]
 // One JSON line per measurement on stdout, progress on stderr.
 using System.Diagnostics;
 using System.Text.Json;
@@ -37,7 +38,8 @@ for (int i = 2; i + 1 < args.Length; i += 2)
     }
 }
 Parallelism.MaxThreads = threads;
-if (mode == "encode") Bench.Encode(folder, batch, seq, warmup, iters, pack != 0, int8 != 0);
+if (mode == "encode" && int8 == 2) Bench.EncodeInt8Only(folder, batch, seq, warmup, iters);
+else if (mode == "encode") Bench.Encode(folder, batch, seq, warmup, iters, pack != 0, int8 != 0);
 else Bench.Train(folder, batch, seq, warmup, iters);
 return 0;
 
@@ -93,6 +95,48 @@ internal static class Bench
                 }
                 Emit(row, quantize ? "skald-int8" : "skald");
             }
+        }
+    }
+
+    /// <summary>
+    /// The inference-only int8 model in its own process (so that its peak RSS is its own): <see cref="SentenceEncoder.KeepInt8Only"/>
+    /// (the float32 Linear weights dropped as they are quantised), then the encode batches on a non-recording tape,
+    /// causal then bidirectional. The line carries the weights' bytes after quantising, the float32 bytes released,
+    /// the quantising seconds and a checksum of the pooled values.
+    /// </summary>
+    public static void EncodeInt8Only(string folder, int batch, int seq, int warmup, int iters)
+    {
+        var encoder = SentenceEncoder.Load(folder);
+        var decoder = (IDecoder)encoder.Transformer;
+        var (tokens, checksum) = Tokens(1, batch, seq, decoder.Config.VocabSize);
+        long before = encoder.WeightBytes;
+        var sw = Stopwatch.StartNew();
+        long released = encoder.KeepInt8Only();
+        double quantiseS = sw.Elapsed.TotalSeconds;
+        double peakAfterQuantise = Status("VmHWM:");
+        foreach (var attention in new[] { AttentionMode.Causal, AttentionMode.Bidirectional })
+        {
+            decoder.AttentionMode = attention;
+            string name = attention == AttentionMode.Causal ? "causal" : "bidirectional";
+            var tape = new Tape(recording: false) { QuantizeLinear = true }; // as SentenceEncoder.Encode on this model
+            float[] pooled = [];
+            var times = Timed(() =>
+            {
+                tape.Reset();
+                pooled = encoder.Forward(tape, tokens).Span.ToArray();
+            }, warmup, iters, $"encode {name} int8-only");
+            double mean = times.Average();
+            Emit(new Dictionary<string, object>
+            {
+                ["measurement"] = "encode", ["attention"] = name, ["batch"] = batch, ["seq"] = seq, ["iters"] = times.Count,
+                ["s_per_batch"] = Math.Round(mean, 3), ["best_s"] = Math.Round(times.Min(), 3),
+                ["tokens_per_s"] = Math.Round(batch * seq / mean, 1), ["ids_checksum"] = checksum,
+                ["int8_kernel"] = Skald.Tensors.Quantization.Int8Gemm.Best?.ToString() ?? "none (float32)",
+                ["weights_mb_float32"] = before >> 20, ["weights_mb_int8only"] = encoder.WeightBytes >> 20,
+                ["released_mb"] = released >> 20, ["quantise_s"] = Math.Round(quantiseS, 2),
+                ["peak_rss_mb_after_quantise"] = peakAfterQuantise,
+                ["pooled_sum"] = Math.Round(pooled.Sum(v => (double)v), 4),
+            }, "skald-int8only");
         }
     }
 

@@ -3,7 +3,9 @@
 # bidirectional) and a LoRA training step (r 16, MNRL over 2 × 8 × 128 tokens) on a random decoder with Qwen2.5-0.5B's
 # shapes. Not part of CI; takes several minutes. Needs /usr/bin/python3 with torch (apt python3-torch) and numpy.
 #   bash bench/decoder/run.sh [--iters N] [--train-iters N (0: no training step)] [--int8]
-# --int8 adds Skald encode with its Linear layers in int8 (skald encode --quantize int8) after each float32 encode.
+# --int8 adds Skald encode with its Linear layers in int8 after each float32 encode (float32 kept beside them, same
+# process: the cosine and the float32/int8 ratio), then the inference-only int8 model (skald encode --quantize int8:
+# the float32 Linear weights dropped) in its own process, whose peak RSS is its own.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 iters=3
@@ -32,6 +34,9 @@ load() { echo "{\"measurement\":\"load\",\"when\":\"$1\",\"date\":\"$(date -Is)\
   load start
   torch encode "$model" --iters "$iters" || echo '{"engine":"pytorch","measurement":"encode","error":"failed"}'
   skald encode "$model" --iters "$iters" --int8 "$int8" || echo '{"engine":"skald","measurement":"encode","error":"failed"}'
+  if [ "$int8" = 1 ]; then
+    skald encode "$model" --iters "$iters" --int8 2 || echo '{"engine":"skald-int8only","measurement":"encode","error":"failed"}'
+  fi
   if [ "$train_iters" -gt 0 ]; then
     torch train "$model" --iters "$train_iters" || echo '{"engine":"pytorch","measurement":"lora_step","error":"failed"}'
     skald train "$model" --iters "$train_iters" || echo '{"engine":"skald","measurement":"lora_step","error":"failed"}'
@@ -65,6 +70,13 @@ for m, att in (("encode", "causal"), ("encode", "bidirectional"), ("lora_step", 
               f"{q['cpu_s']:>12.1f}{t['cpu_s']:>9.1f}{t['cpu_s'] / q['cpu_s']:>6.2f}x"
               f"{q['peak_rss_mb']:>19.0f}{t['peak_rss_mb']:>9.0f}   int8/fp32 cosine (min) {q['cosine_min_vs_fp32']:.5f},"
               f" fp32/int8 CPU {q['cpu_ratio_fp32_over_int8']:.2f}x")
+    q = res.get(("skald-int8only", m, att))
+    if q:
+        print(f"{'  int8 only':<24}{q['tokens_per_s']:>15.1f}{t['tokens_per_s']:>9.1f}"
+              f"{q['tokens_per_s'] / t['tokens_per_s']:>6.2f}x{t['best_s'] / q['best_s']:>15.2f}x"
+              f"{q['cpu_s']:>12.1f}{t['cpu_s']:>9.1f}{t['cpu_s'] / q['cpu_s']:>6.2f}x"
+              f"{q['peak_rss_mb']:>19.0f}{t['peak_rss_mb']:>9.0f}   weights {q['weights_mb_float32']} -> {q['weights_mb_int8only']} MB,"
+              f" quantised in {q['quantise_s']} s")
 for r in rows:
     if r["measurement"] == "load":
         print(f"load average at {r['when']}: {r['loadavg']} ({r['date']})")

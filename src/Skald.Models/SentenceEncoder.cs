@@ -18,7 +18,7 @@ namespace Skald.Models;
 /// float s = model.Similarity(e[0], e[1]);
 /// </code>
 /// </summary>
-public sealed class SentenceEncoder
+public sealed partial class SentenceEncoder
 {
     private readonly DenseModule[] dense;
     private readonly DenseModule[] queryDense; // a Router folder's query-route adapter (empty otherwise)
@@ -110,21 +110,6 @@ public sealed class SentenceEncoder
         set => inference.PackWeights = value;
     }
 
-    /// <summary>
-    /// Whether <see cref="Encode(IReadOnlyList{string}, EncodeOptions?)"/> multiplies the Linear layers in int8
-    /// (<see cref="Tensors.Quantization.Int8Gemm"/>: per-row int8 weights, activations quantised per token; embeddings,
-    /// norms and attention stay float32), on every architecture (stacked and fused projections included); 16-bit weights
-    /// (<see cref="WeightPrecision.BFloat16"/>, <see cref="WeightPrecision.Float16"/>) stay 16-bit. Approximate
-    /// (cosine ≥ 0.99 to float32); float32 on a CPU without AVX2 or
-    /// AVX-VNNI (<see cref="Tensors.Quantization.Int8Gemm.Best"/> null). On for a folder saved by
-    /// <see cref="Quantization.Int8Checkpoint.Save"/>.
-    /// </summary>
-    public bool QuantizeInt8
-    {
-        get => inference.QuantizeLinear;
-        set => inference.QuantizeLinear = value;
-    }
-
     /// <summary>The id padding is filled with (the tokenizer's pad token, else config.json's pad_token_id).</summary>
     public int PadId { get; }
 
@@ -157,12 +142,13 @@ public sealed class SentenceEncoder
         var tokenizer = folder.LoadTokenizer();
         ITransformer encoder = folder.IsStatic
             ? StaticEmbeddingModel.Load(folder.TransformerPath)
-            : ArchitectureRegistry.Load(folder.TransformerPath, precision);
+            : ArchitectureRegistry.Load(folder.TransformerPath, precision,
+                keepInt8: adapters is not { Count: > 0 } && Quantization.Int8Checkpoint.IsQuantized(folder.TransformerPath));
         foreach (var adapter in adapters ?? []) PeftAdapters.Merge(adapter, encoder.Parameters);
         if (adapters is { Count: > 0 } && File.Exists(Path.Combine(adapters[^1], Llm2VecConfig.FileName)))
             folder = folder.WithLlm2VecConfig(adapters[^1]);
         var model = Create(folder, tokenizer, encoder);
-        Quantization.Int8Checkpoint.AttachIfQuantized(model); // a saved int8 folder: its int8 weights, int8 on
+        Quantization.Int8Checkpoint.AttachIfQuantized(model, adapters is { Count: > 0 }); // a saved int8 folder: int8 only
         return model;
     }
 
@@ -170,7 +156,8 @@ public sealed class SentenceEncoder
     /// This model with its decoder's attention set to <paramref name="mode"/>. Bidirectional on a plain decoder folder
     /// (no modules.json, no llm2vec_config.json) makes it an LLM2Vec model with LLM2Vec's defaults, as LLM2Vec's
     /// recipe trains it: its inputs, left padding, pooling over the text's tokens (<see cref="ModelFolder.AsLlm2Vec"/>).
-    /// The transformer is shared with this instance, and so are <see cref="PackWeights"/> and <see cref="QuantizeInt8"/>.
+    /// The transformer is shared with this instance, and so are <see cref="PackWeights"/>, <see cref="QuantizeInt8"/> and
+    /// an int8-only model's int8 weights (<see cref="KeepInt8Only"/>): switching attention needs no float32 values.
     /// </summary>
     public SentenceEncoder WithAttention(AttentionMode mode)
     {
@@ -180,7 +167,8 @@ public sealed class SentenceEncoder
             ? Create(Folder.AsLlm2Vec(), Tokenizer, Transformer)
             : this;
         model.PackWeights = PackWeights;
-        model.QuantizeInt8 = QuantizeInt8; // an int8 folder stays int8 when switched
+        model.inference.QuantizeLinear = QuantizeInt8; // an int8 folder stays int8 when switched
+        model.inference.KeepInt8Only = inference.KeepInt8Only;
         decoder.AttentionMode = mode;
         return model;
     }

@@ -11,17 +11,21 @@ internal static class QuantizeOption
     /// <summary>A new <c>--quantize int8</c> option.</summary>
     public static Option<string> Create() => CliOptions.OptionalChoice("--quantize",
         "int8: multiply the Linear layers with int8 weights (one scale per output row) and activations quantised per token " +
-        "(embeddings, norms and attention stay float32; AVX-VNNI or AVX2, else float32 with a notice). A folder saved by " +
+        "(embeddings, norms and attention stay float32; AVX-VNNI or AVX2, else float32 with a notice); the float32 copies of " +
+        "those weights are dropped, so the model takes less memory. A folder saved by " +
         "`skald quantize` is int8 without it", "int8");
 
-    /// <summary>Turns int8 on for <paramref name="encoder"/> when asked (a one-line notice when this CPU cannot); returns it.</summary>
+    /// <summary>
+    /// Makes <paramref name="encoder"/> an inference-only int8 model when asked (<see cref="SentenceEncoder.KeepInt8Only"/>;
+    /// a one-line notice when this CPU cannot); returns it.
+    /// </summary>
     public static SentenceEncoder Apply(SentenceEncoder encoder, string? value, bool quiet)
     {
         if (value != "int8") return encoder;
         if (Int8Gemm.Best is null)
             Terminal.Log("--quantize int8: this CPU has neither AVX-VNNI nor AVX2; encoding in float32", quiet);
         else
-            encoder.QuantizeInt8 = true;
+            encoder.KeepInt8Only(); // inference only: the float32 Linear weights are dropped once quantised
         if (Int8Gemm.Best is not null && encoder.Transformer.Parameters.Any(w => w.Precision != Skald.Tensors.WeightPrecision.Float32))
             Terminal.Log("--quantize int8: the 16-bit weights (--weights bf16/f16) stay 16-bit; only float32 weights are multiplied in int8", quiet);
         return encoder;

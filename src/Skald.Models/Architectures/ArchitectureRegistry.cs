@@ -38,15 +38,17 @@ public static class ArchitectureRegistry
 
     /// <summary>
     /// Loads the transformer in <paramref name="folder"/> (config.json + safetensors), its 2-D weights held as
-    /// <paramref name="precision"/> (bfloat16 / float16: a frozen base).
+    /// <paramref name="precision"/> (bfloat16 / float16: a frozen base). With <paramref name="keepInt8"/> the int8
+    /// tensors of a saved int8 model stay int8 (int8-only parameters, no float32 copy made); otherwise they are
+    /// dequantised.
     /// </summary>
-    public static ITransformer Load(string folder, WeightPrecision precision = WeightPrecision.Float32)
+    public static ITransformer Load(string folder, WeightPrecision precision = WeightPrecision.Float32, bool keepInt8 = false)
     {
         if (!Directory.Exists(folder)) throw new ModelFormatException($"{folder}: model folder not found");
         var config = TransformerConfig.Load(Path.Combine(folder, "config.json"));
         var entry = EntryFor(config);
         using var weights = Checkpoint.OpenFolder(folder, entry.KeyPrefixes);
-        return entry.Build(config, ParameterBuilder.FromCheckpoint(weights, precision: precision));
+        return entry.Build(config, ParameterBuilder.FromCheckpoint(weights, precision: precision, keepInt8: keepInt8));
     }
 
     /// <summary>The key prefixes checkpoints of <paramref name="config"/>'s architecture may carry (stripped on load).</summary>

@@ -154,6 +154,23 @@ public sealed class Checkpoint : IDisposable
         else entry.File.ReadBFloat16(entry.Info, destination);
     }
 
+    /// <summary>
+    /// Whether <paramref name="key"/> is stored as int8 with a per-row scale (a saved int8 model's Linear weight).
+    /// </summary>
+    public bool IsInt8(string key) => byKey.TryGetValue(key, out var entry) && entry.Info.DType == SafeTensorsDType.I8
+        && Skald.Models.Quantization.Int8Checkpoint.ScaleOf(entry.File, entry.Info) is not null;
+
+    /// <summary>
+    /// Reads an int8 tensor (<see cref="IsInt8"/>) of shape <paramref name="expectedShape"/> as stored: values and
+    /// per-row scales. Throws when it is not one.
+    /// </summary>
+    public void ReadInt8Into(string key, Span<sbyte> values, Span<float> scales, params int[] expectedShape)
+    {
+        var entry = Entry(key, expectedShape);
+        if (!entry.File.TryReadInt8(entry.Info, values, scales))
+            throw new ModelFormatException($"{Description}: tensor \"{key}\" is not int8 with a per-row scale");
+    }
+
     private (SafeTensorsFile File, SafeTensorInfo Info) Entry(string key, int[] expectedShape)
     {
         if (!byKey.TryGetValue(key, out var entry))

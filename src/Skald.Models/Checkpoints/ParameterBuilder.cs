@@ -16,6 +16,9 @@ public delegate void ParameterInitializer(string key, Span<float> values);
 /// <see cref="Parameters"/> under its key, which is what saving, the optimizer and adapters use. With
 /// <see cref="WeightPrecision.BFloat16"/> every 2-D tensor (the weights of linear layers, embedding tables) is made a
 /// bfloat16 parameter, read as such (rounded to nearest even when stored wider); 1-D tensors (norms, biases) stay float32.
+/// With <c>keepInt8</c> (<see cref="FromCheckpoint"/>), a tensor stored as int8 with a per-row scale (a saved int8
+/// model's Linear weight; a stack when all its parts are) becomes an int8-only parameter
+/// (<see cref="Parameter.IsInt8Only"/>): its float32 values are never made.
 /// </summary>
 public sealed class ParameterBuilder
 {
@@ -32,9 +35,14 @@ public sealed class ParameterBuilder
     /// Parameters read from <paramref name="weights"/>; each is named <paramref name="namePrefix"/> + key; 2-D ones held
     /// as <paramref name="precision"/>.
     /// </summary>
+    /// <param name="weights">The checkpoint.</param>
+    /// <param name="namePrefix">Prefix of every parameter's name.</param>
+    /// <param name="precision">How 2-D float tensors are held.</param>
+    /// <param name="keepInt8">Whether int8 tensors (with a per-row scale) stay int8 (int8-only parameters) instead of
+    /// being dequantised to float32.</param>
     public static ParameterBuilder FromCheckpoint(Checkpoint weights, string namePrefix = "",
-        WeightPrecision precision = WeightPrecision.Float32) =>
-        new(new Source(weights, null, namePrefix, precision), "");
+        WeightPrecision precision = WeightPrecision.Float32, bool keepInt8 = false) =>
+        new(new Source(weights, null, namePrefix, precision) { KeepInt8 = keepInt8 }, "");
 
     /// <summary>New parameters filled by <paramref name="initializer"/>; 2-D ones held as <paramref name="precision"/>.</summary>
     public static ParameterBuilder FromInitializer(ParameterInitializer initializer, string namePrefix = "",
@@ -68,7 +76,14 @@ public sealed class ParameterBuilder
         string key = Key(leaf);
         long count = shape.Aggregate(1L, (a, d) => a * d);
         Parameter p;
-        if (Narrow(shape))
+        if (Int8(key, shape))
+        {
+            var (values, scales) = (new sbyte[count], new float[shape[0]]);
+            source.Weights!.ReadInt8Into(StoredKey(key), values, scales, shape);
+            p = new Parameter(source.NamePrefix + key, Skald.Tensors.Quantization.Int8Matrix.FromQuantized(values, scales, shape[0], shape[1]),
+                WeightDecayFor(key));
+        }
+        else if (Narrow(shape))
         {
             var bits = new ushort[count];
             p = new Parameter(source.NamePrefix + key, bits, source.Precision, shape, WeightDecayFor(key));
@@ -92,6 +107,7 @@ public sealed class ParameterBuilder
     public (Parameter Stacked, Parameter[] Parts) Stack(IReadOnlyList<string> names, string leaf, params int[] shape)
     {
         var keys = names.Select(n => Key(leaf.Length == 0 ? n : $"{n}.{leaf}")).ToArray(); // "": the names are the keys
+        if (keys.All(k => Int8(k, shape))) return StackInt8(keys, names, leaf, shape);
         var (whole, parts) = Parameter.Stack(source.NamePrefix + Key($"{{{string.Join(",", names)}}}.{leaf}"),
             keys.Select(k => (source.NamePrefix + k, shape)).ToArray(), WeightDecayFor(keys[0]),
             Narrow(shape) ? source.Precision : WeightPrecision.Float32);
@@ -103,6 +119,27 @@ public sealed class ParameterBuilder
         }
         return (whole, parts);
     }
+
+    private (Parameter Stacked, Parameter[] Parts) StackInt8(string[] keys, IReadOnlyList<string> names, string leaf, int[] shape)
+    {
+        int rows = shape[0] * keys.Length, k = shape[1];
+        var values = new sbyte[(long)rows * k];
+        var scales = new float[rows];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            source.Weights!.ReadInt8Into(StoredKey(keys[i]), values.AsSpan(i * shape[0] * k, shape[0] * k),
+                scales.AsSpan(i * shape[0], shape[0]), shape);
+        }
+        var whole = Skald.Tensors.Quantization.Int8Matrix.FromQuantized(values, scales, rows, k);
+        var (stacked, parts) = Parameter.StackInt8(source.NamePrefix + Key($"{{{string.Join(",", names)}}}.{leaf}"),
+            keys.Select(key => (source.NamePrefix + key, shape)).ToArray(), WeightDecayFor(keys[0]), whole);
+        foreach (var part in parts) source.All.Add(part);
+        return (stacked, parts);
+    }
+
+    // A 2-D tensor stored as int8 with a scale, kept so (keepInt8, a CPU with an int8 kernel).
+    private bool Int8(string key, int[] shape) => source.KeepInt8 && shape.Length == 2
+        && Skald.Tensors.Quantization.Int8Gemm.Best is not null && source.Weights!.IsInt8(StoredKey(key));
 
     /// <summary>HF Trainer's rule: no weight decay for biases and normalisation weights (LayerNorm, layer_norm, RMSNorm).</summary>
     public static bool WeightDecayFor(string key) =>
@@ -147,5 +184,7 @@ public sealed class ParameterBuilder
         WeightPrecision Precision)
     {
         public List<Parameter> All { get; } = [];
+
+        public bool KeepInt8 { get; init; }
     }
 }

@@ -208,6 +208,23 @@ public sealed unsafe class SafeTensorsFile : IDisposable
     }
 
     /// <summary>
+    /// Reads a 2-D I8 tensor that has an F32 per-row scale (<c>{name}_scale</c>, a saved int8 model) as it is stored:
+    /// its int8 values into <paramref name="values"/> and its scales into <paramref name="scales"/>. Returns false
+    /// (reading nothing) for any other tensor.
+    /// </summary>
+    public bool TryReadInt8(SafeTensorInfo info, Span<sbyte> values, Span<float> scales)
+    {
+        if (info.DType != SafeTensorsDType.I8 || Skald.Models.Quantization.Int8Checkpoint.ScaleOf(this, info) is not { } scale) return false;
+        if (values.Length != info.ElementCount || scales.Length != info.Shape[0])
+            throw new ArgumentException($"destination holds {values.Length} values and {scales.Length} scales, tensor {info.Name} has {info.ElementCount} and {info.Shape[0]}");
+        byte* src = basePtr + dataStart + info.Begin;
+        new ReadOnlySpan<sbyte>(src, values.Length).CopyTo(values);
+        new ReadOnlySpan<float>(basePtr + dataStart + scale.Begin, scales.Length).CopyTo(scales);
+        Release(src, info.End - info.Begin);
+        return true;
+    }
+
+    /// <summary>
     /// Drops the mapped pages of a tensor that has been copied out from this process's resident memory (Linux
     /// madvise MADV_DONTNEED; the file stays mapped and a later read faults the pages in again from the page cache),
     /// so loading holds each tensor once, not the whole checkpoint beside the copied weights.

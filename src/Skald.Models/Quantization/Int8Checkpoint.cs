@@ -33,7 +33,8 @@ public static class Int8Checkpoint
     /// Writes <paramref name="model"/> quantised to <paramref name="output"/> (must not exist or be empty): the folder
     /// copied, the transformer's weights replaced. The Linear weights are the ones an int8 forward multiplies (found by
     /// encoding one text). Returns the quantised keys. Throws <see cref="PlatformNotSupportedException"/> on a CPU
-    /// without int8 kernels.
+    /// without int8 kernels. An int8-only model (<see cref="SentenceEncoder.KeepInt8Only"/>) is saved from its int8
+    /// forms as they are.
     /// </summary>
     public static IReadOnlyList<string> Save(SentenceEncoder model, string output)
     {
@@ -46,6 +47,7 @@ public static class Int8Checkpoint
         var transformer = model.Transformer.Parameters;
         var inTransformer = new HashSet<Parameter>(transformer, ReferenceEqualityComparer.Instance);
         var quantised = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
+        foreach (var p in transformer.Where(p => p.IsInt8Only)) quantised.Add(p); // loaded int8-only
         foreach (var p in Int8Weights.Quantized())
         {
             if (inTransformer.Contains(p)) quantised.Add(p);
@@ -87,25 +89,33 @@ public static class Int8Checkpoint
     }
 
     /// <summary>
-    /// When the model's folder is a saved int8 model, attaches the stored int8 weights to its parameters and turns
-    /// int8 inference on. Returns whether it did.
+    /// When the model's folder is a saved int8 model, makes it an inference-only int8 model and returns true: the
+    /// weights loaded int8-only (<see cref="Parameter.IsInt8Only"/>) stay so, the stored int8 values of any other I8
+    /// tensor are attached to its float32 parameter, and int8 inference is on (<see cref="SentenceEncoder.IsInt8Only"/>).
+    /// With <paramref name="adaptersMerged"/> the weights were dequantised to merge adapters into them: they are
+    /// quantised anew instead (<see cref="SentenceEncoder.KeepInt8Only"/>), so the int8 model includes the adapters.
     /// </summary>
-    internal static bool AttachIfQuantized(SentenceEncoder model)
+    internal static bool AttachIfQuantized(SentenceEncoder model, bool adaptersMerged = false)
     {
         string dir = model.Folder.TransformerPath;
         if (!IsQuantized(dir)) return false;
+        if (adaptersMerged)
+        {
+            if (model.KeepInt8Only() == 0) model.QuantizeInt8 = true;
+            return true;
+        }
         string file = Path.Combine(dir, "model.safetensors");
         using var st = SafeTensorsFile.Open(file);
         foreach (var p in model.Transformer.Parameters)
         {
-            if (!st.Tensors.TryGetValue(p.Name, out var info) || info.DType != SafeTensorsDType.I8) continue;
+            if (p.IsInt8Only || !st.Tensors.TryGetValue(p.Name, out var info) || info.DType != SafeTensorsDType.I8) continue;
             var scale = ScaleOf(st, info) ?? throw new ModelFormatException($"{file}: int8 tensor \"{p.Name}\" has no F32 \"{p.Name}{ScaleSuffix}\" of {info.Shape[0]} values");
             var values = ReadBytes(file, info);
             var scales = ReadBytes(file, scale);
             Int8Weights.Attach(p, Int8Matrix.FromQuantized(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(values),
                 System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(scales), info.Shape[0], info.Shape[1]));
         }
-        model.QuantizeInt8 = true;
+        model.MarkInt8Only();
         return true;
     }
 

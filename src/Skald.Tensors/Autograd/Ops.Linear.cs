@@ -18,7 +18,8 @@ public static partial class Ops
     /// is widened by the GEMM, forward and backward; it is frozen (no gradient of its own) but passes the gradient on to x,
     /// so LoRA adapters train on a 16-bit base. On a tape with <see cref="Tape.PackWeights"/> that does not
     /// record, a float32 weight is read from its pre-packed copy (the same result, bit for bit); with
-    /// <see cref="Tape.QuantizeLinear"/> it is multiplied in int8 instead (<see cref="Quantization.Int8Gemm"/>).
+    /// <see cref="Tape.QuantizeLinear"/> it is multiplied in int8 instead (<see cref="Quantization.Int8Gemm"/>), as an
+    /// int8-only weight (<see cref="Parameter.IsInt8Only"/>) always is there; on a recording tape such a weight throws.
     /// </summary>
     public static Variable Linear(Tape tape, Variable x, Parameter weight, Parameter? bias)
     {
@@ -31,7 +32,8 @@ public static partial class Ops
         {
             Kernels.Linear.Forward(x.Span, weight.Bits16.Span, weight.Precision, b, y.Span, n, inF, outF);
         }
-        else if (tape.QuantizeLinear && !tape.Recording && Quantization.Int8Weights.For(weight) is { } int8)
+        else if ((tape.QuantizeLinear || weight.IsInt8Only) && !tape.Recording
+            && Quantization.Int8Weights.For(weight, tape.KeepInt8Only) is { } int8)
         {
             Quantization.Int8Gemm.Linear(x.Span, int8, b, y.Span, n); // int8 weights, activations quantised per row
         }

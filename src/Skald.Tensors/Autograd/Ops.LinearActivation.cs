@@ -12,16 +12,16 @@ public static partial class Ops
     /// </summary>
     public static unsafe Variable LinearActivation(Tape tape, Variable x, Parameter weight, Parameter? bias, ActivationKind kind)
     {
-        if (!tape.Recording && tape.QuantizeLinear && Kernels.Activations.RowKernel(kind) is var f && f != null
+        if (!tape.Recording && (tape.QuantizeLinear || weight.IsInt8Only) && Kernels.Activations.RowKernel(kind) is var f && f != null
             && FusableWeight(weight) && weight.Shape.Length == 2 && weight.Shape[1] == x.Cols
-            && Quantization.Int8Weights.For(weight) is { } int8)
+            && Quantization.Int8Weights.For(weight, tape.KeepInt8Only) is { } int8)
         {
             var y = tape.NewVariable(x.Rows, weight.Shape[0]);
             Quantization.Int8Gemm.LinearActivation(x.Span, int8, bias is null ? default : bias.Data.Span, y.Span, x.Rows, f);
             return y;
         }
         if (!tape.Recording && tape.PackWeights && Kernels.LinearActivation.Fuses(kind) && FusableWeight(weight)
-            && !(tape.QuantizeLinear && Quantization.Int8Weights.For(weight) is not null)
+            && !((tape.QuantizeLinear || weight.IsInt8Only) && Quantization.Int8Weights.For(weight) is not null)
             && weight.Shape.Length == 2 && weight.Shape[1] == x.Cols && weight.PackedForLinear() is { } packed)
         {
             int n = x.Rows, inF = x.Cols, outF = weight.Shape[0];

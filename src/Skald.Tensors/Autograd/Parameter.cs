@@ -19,6 +19,14 @@ namespace Skald.Tensors.Autograd;
 /// frozen: it has no gradient, <see cref="RequiresGrad"/> is false and cannot be set, and <see cref="Data"/> throws;
 /// gradients still flow through it to its inputs (LoRA on a frozen 16-bit base).
 /// </para>
+/// <para>
+/// A float32 [out, in] Linear weight may hold its int8 form only (<see cref="IsInt8Only"/>: an inference-only int8
+/// model): <see cref="ReleaseFloat32"/> drops the float32 values for it, and a saved int8 model is loaded so
+/// (<see cref="Parameter(string, Quantization.Int8Matrix, bool)"/>, <see cref="StackInt8"/>). Such a parameter still
+/// reports <see cref="WeightPrecision.Float32"/> (what its values approximate) but is frozen like a 16-bit one, and
+/// everything that needs the float32 values (<see cref="Data"/>, <see cref="Grad"/>, <see cref="Update{TState}"/>,
+/// training, adapters merged, a float32 save) throws one message saying so: there is no silent re-materialisation.
+/// </para>
 /// </summary>
 public sealed class Parameter
 {
@@ -45,6 +53,15 @@ public sealed class Parameter
     /// </summary>
     public Parameter(string name, ushort[] data, WeightPrecision format, int[] shape, bool weightDecay)
         : this(name, new Storage(data, Narrow(format)), 0, shape, weightDecay)
+    {
+    }
+
+    /// <summary>
+    /// Creates a frozen [<paramref name="form"/>.N, <paramref name="form"/>.K] parameter that holds only the int8
+    /// <paramref name="form"/> (no float32 values: an inference-only int8 weight, see <see cref="IsInt8Only"/>).
+    /// </summary>
+    public Parameter(string name, Quantization.Int8Matrix form, bool weightDecay)
+        : this(name, new Storage(form ?? throw new ArgumentNullException(nameof(form))), 0, [form.N, form.K], weightDecay)
     {
     }
 
@@ -78,8 +95,74 @@ public sealed class Parameter
     /// <summary>How the values are held: float32, or bfloat16 / float16 (frozen).</summary>
     public WeightPrecision Precision => storage.Precision;
 
-    /// <summary>Bytes the values take (4 or 2 a value; gradients not counted).</summary>
-    public long Bytes => Length * (Precision == WeightPrecision.Float32 ? 4L : 2L);
+    /// <summary>
+    /// Bytes the values take (4 or 2 a value; gradients not counted); for an int8-only weight its int8 form
+    /// (1 a value plus 8 a row for the scale and row sum, padding not counted).
+    /// </summary>
+    public long Bytes => storage.Int8 is not null
+        ? Length + 8L * (Shape.Length == 0 ? 1 : Shape[0])
+        : Length * (Precision == WeightPrecision.Float32 ? 4L : 2L);
+
+    /// <summary>
+    /// Whether this weight holds only its int8 form (<see cref="ReleaseFloat32"/>, or loaded from a saved int8 model):
+    /// no float32 values, frozen; the Linear op multiplies it in int8 on any tape that does not record.
+    /// </summary>
+    public bool IsInt8Only => storage.Int8 is not null;
+
+    /// <summary>
+    /// The int8 form of the whole storage this parameter views (of the stacked whole for a part, with the part's rows
+    /// from <see cref="RowOffset"/>), or null when the float32 values are held.
+    /// </summary>
+    internal Quantization.Int8Matrix? Int8Storage => storage.Int8;
+
+    /// <summary>Whether this parameter views all of its storage (a plain parameter or a stacked whole, not a part).</summary>
+    internal bool CoversStorage => offset == 0 && Length == storage.Count;
+
+    /// <summary>
+    /// Makes this float32 [out, in] weight int8-only: keeps <paramref name="form"/> (its int8 form, as
+    /// <see cref="Quantization.Int8Weights.For(Parameter, bool)"/> made it) and drops the float32 values, their gradient
+    /// and packed copy, so the weight takes ~¼ of the memory. It must view all of its storage (a plain weight, or the
+    /// whole of a <see cref="Stack"/>, whose parts become int8-only with it) and have no LoRA adapter. Irreversible:
+    /// what needs float32 afterwards throws (load the model again for it).
+    /// </summary>
+    public void ReleaseFloat32(Quantization.Int8Matrix form)
+    {
+        ArgumentNullException.ThrowIfNull(form);
+        if (storage.Int8 is not null) return;
+        if (storage.Values is null) throw new InvalidOperationException($"{Name}: only float32 weights can be released for int8 (this one holds {Precision})");
+        if (Shape.Length != 2 || form.N != Shape[0] || form.K != Shape[1])
+            throw new ArgumentException($"{Name}: an int8 [{form.N}, {form.K}] form does not fit [{string.Join(", ", Shape)}]", nameof(form));
+        if (!CoversStorage) throw new InvalidOperationException($"{Name} is a part of a stacked weight: release the stacked whole");
+        if (lora is not null || parts.Any(p => p.lora is not null))
+            throw new InvalidOperationException($"{Name} has a LoRA adapter: merge or remove it before keeping the weight in int8 only");
+        storage.ReleaseToInt8(form);
+        requiresGrad = false;
+        foreach (var p in parts) p.requiresGrad = false;
+    }
+
+    /// <summary>
+    /// Parameters stacked along their first axis that hold only the int8 <paramref name="whole"/> (rows in part order,
+    /// as <see cref="Stack"/> lays float32 ones out): how a saved int8 model's stacked projections are loaded without
+    /// float32 values. Every part is [rows, whole.K].
+    /// </summary>
+    public static (Parameter Whole, Parameter[] Parts) StackInt8(string wholeName, IReadOnlyList<(string Name, int[] Shape)> parts,
+        bool weightDecay, Quantization.Int8Matrix whole)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        ArgumentNullException.ThrowIfNull(whole);
+        if (parts.Count == 0) throw new ArgumentException("nothing to stack", nameof(parts));
+        if (parts.Any(p => p.Shape.Length != 2 || p.Shape[1] != whole.K) || parts.Sum(p => p.Shape[0]) != whole.N)
+            throw new ArgumentException($"{wholeName}: the parts do not stack to the int8 [{whole.N}, {whole.K}]", nameof(parts));
+        var storage = new Storage(whole);
+        var views = new Parameter[parts.Count];
+        int at = 0;
+        for (int i = 0; i < parts.Count; i++)
+        {
+            views[i] = new Parameter(parts[i].Name, storage, at, parts[i].Shape, weightDecay);
+            at += views[i].Length;
+        }
+        return (new Parameter(wholeName, storage, 0, [whole.N, whole.K], weightDecay) { parts = views }, views);
+    }
 
     /// <summary>Whether AdamW applies weight decay (false for biases and LayerNorm weights, as HF Trainer).</summary>
     public bool WeightDecay { get; }
@@ -202,7 +285,7 @@ public sealed class Parameter
         return packed;
     }
 
-    /// <summary>Throws the one message for training through a bfloat16 parameter; returns for float32.</summary>
+    /// <summary>Throws the one message for training through a 16-bit or int8-only parameter; returns for float32.</summary>
     public void EnsureTrainable()
     {
         if (storage.Values is null) throw new InvalidOperationException(InferenceOnlyMessage());
@@ -228,8 +311,11 @@ public sealed class Parameter
         Kernels.F16.FromSingle(storage.Precision, wide, values);
     }
 
-    private string InferenceOnlyMessage() =>
-        $"{Name} holds {(storage.Precision == WeightPrecision.Float16 ? "float16" : "bfloat16")} weights, which are frozen (the model " +
+    private string InferenceOnlyMessage() => storage.Int8 is not null
+        ? $"{Name} holds int8 weights only (an inference-only int8 model: SentenceEncoder.KeepInt8Only, --quantize int8, or " +
+          "a folder saved by `skald quantize`); training, LoRA, merging adapters and saving float32 weights need the float32 " +
+          "values: load the model again without int8"
+        : $"{Name} holds {(storage.Precision == WeightPrecision.Float16 ? "float16" : "bfloat16")} weights, which are frozen (the model " +
         $"was loaded with WeightPrecision.{storage.Precision}); training them needs float32 weights: load the model with " +
         "WeightPrecision.Float32 (the default), or train LoRA adapters on the frozen 16-bit base";
 
@@ -275,20 +361,41 @@ public sealed class Parameter
 
         public Storage(float[] values) => Values = values;
 
+        public Storage(Quantization.Int8Matrix form)
+        {
+            Int8 = form;
+            int8Count = (long)form.N * form.K;
+        }
+
         public Storage(ushort[] bits, WeightPrecision precision)
         {
             Bf16 = bits;
             Precision = precision;
         }
 
-        public float[]? Values { get; }
+        public float[]? Values { get; private set; }
+
+        /// <summary>The int8 form that replaced the float32 values (an int8-only weight), or null.</summary>
+        public Quantization.Int8Matrix? Int8 { get; private set; }
+
+        private long int8Count;
 
         /// <summary>16-bit values (bfloat16 or float16 as <see cref="Precision"/>), or null.</summary>
         public ushort[]? Bf16 { get; }
 
         public WeightPrecision Precision { get; }
 
-        public int Count => Values?.Length ?? Bf16!.Length;
+        public long Count => Values?.Length ?? Bf16?.Length ?? int8Count;
+
+        /// <summary>Drops the float32 values (and their gradient and packed copy) for <paramref name="form"/>.</summary>
+        public void ReleaseToInt8(Quantization.Int8Matrix form)
+        {
+            int8Count = Values!.Length;
+            Int8 = form;
+            Packed = null;
+            gradient = null;
+            Values = null;
+        }
 
         public float[] Gradient => gradient ??= new float[Values!.Length];
 

@@ -69,6 +69,14 @@ public sealed class Tape
     public bool QuantizeLinear { get; set; }
 
     /// <summary>
+    /// With <see cref="QuantizeLinear"/>, whether each float32 Linear weight this tape quantises then keeps only its
+    /// int8 form (<see cref="Parameter.ReleaseFloat32"/>: the float32 values dropped; an inference-only int8 model).
+    /// Weights that are already int8-only (<see cref="Parameter.IsInt8Only"/>) are multiplied in int8 on any tape that
+    /// does not record, with or without these flags.
+    /// </summary>
+    public bool KeepInt8Only { get; set; }
+
+    /// <summary>
     /// Activation recomputation (gradient checkpointing, torch.utils.checkpoint): a recording pass keeps only each
     /// <see cref="Layer{TState}"/>'s input and output and runs the layer again, recording, during <see cref="Backward"/>.
     /// Gradients are bit-identical to a pass without it; memory is one layer's activations plus the layer boundaries.

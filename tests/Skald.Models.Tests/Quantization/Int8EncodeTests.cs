@@ -56,9 +56,13 @@ public sealed class Int8EncodeTests
         var loaded = SentenceEncoder.Load(dir);
         Assert.True(loaded.QuantizeInt8);
         Assert.Equal(expected, loaded.Encode(Texts)); // the stored int8 values, not re-quantised ones
-        loaded.QuantizeInt8 = false; // float32 reads scale · q
-        var dequantised = loaded.Encode(Texts);
-        for (int i = 0; i < Texts.Length; i++) Assert.True(Cosine(expected[i], dequantised[i]) >= 0.99);
+        Assert.True(loaded.IsInt8Only); // loaded without float32 Linear weights: no going back to float32
+        Assert.Throws<InvalidOperationException>(() => loaded.QuantizeInt8 = false);
+        var dequantised = global::Skald.Models.Architectures.ArchitectureRegistry.Load(dir); // float32 readers get scale · q
+        var stored = loaded.Transformer.Parameters.First(p => p.Name == "encoder.layer.0.attention.self.query.weight");
+        var read = dequantised.Parameters.First(p => p.Name == stored.Name);
+        Assert.False(read.IsInt8Only);
+        Assert.Equal(Int8Weights.For(stored)!.Dequantize(), read.Data.ToArray());
         Assert.Throws<IOException>(() => Int8Checkpoint.Save(model, dir));
     }
 

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Skald.Tensors.Gemm;
 
 internal static unsafe partial class GemmDriver
@@ -60,6 +62,18 @@ internal static unsafe partial class GemmDriver
     /// <summary>Rows × cols of C (row stride ldc) := the row <paramref name="bias"/>.</summary>
     private static void FillRows(float* c, int ldc, int rows, int cols, float* bias)
     {
+        if (cols == 32 && Vector512.IsHardwareAccelerated)
+        {
+            // The whole AVX-512 tile: two vector stores per row (no copy call per 128-byte row).
+            var lo = Vector512.Load(bias);
+            var hi = Vector512.Load(bias + 16);
+            for (int r = 0; r < rows; r++)
+            {
+                lo.Store(c + (long)r * ldc);
+                hi.Store(c + (long)r * ldc + 16);
+            }
+            return;
+        }
         var src = new ReadOnlySpan<float>(bias, cols);
         for (int r = 0; r < rows; r++) src.CopyTo(new Span<float>(c + (long)r * ldc, cols));
     }

@@ -159,13 +159,12 @@ public sealed class BertModel : ITransformer
             var qkv = Ops.Linear(tape, x, qkvWeight, qkvBias);
             var ctx = Ops.Attention(tape, qkv, maskBias, batch, seq, cfg.NumHeads, p);
             // BertSelfOutput: h = LayerNorm(dropout(ctx · Woᵀ + b) + x).                                   [B·T, C]
-            var a = Ops.Linear(tape, ctx, attnOutWeight, attnOutBias);
-            var h = Ops.AddDropoutLayerNorm(tape, a, x, attnLnWeight, attnLnBias, cfg.LayerNormEps, p);
+            // (one fused pass when inferring with pre-packed weights: Ops.LinearAddLayerNorm)
+            var h = Ops.LinearAddLayerNorm(tape, ctx, attnOutWeight, attnOutBias, x, attnLnWeight, attnLnBias, cfg.LayerNormEps, p);
             // BertIntermediate: act(h · Wiᵀ + bi) (fused into the GEMM's store when inferring)              [B·T, I]
             var mid = Ops.LinearActivation(tape, h, interWeight, interBias, act);
             // BertOutput: LayerNorm(dropout(mid · Woᵀ + bo) + h)                                           [B·T, C]
-            var o = Ops.Linear(tape, mid, outWeight, outBias);
-            return Ops.AddDropoutLayerNorm(tape, o, h, outLnWeight, outLnBias, cfg.LayerNormEps, p);
+            return Ops.LinearAddLayerNorm(tape, mid, outWeight, outBias, h, outLnWeight, outLnBias, cfg.LayerNormEps, p);
         }
     }
 }

@@ -41,6 +41,18 @@ internal static unsafe partial class GemmDriver
                             for (int p = kc8; p < kc; p++) dst[p * mr + r] = alpha * s[p];
                         }
                     }
+                    // A 4-row group left (the 12-row AVX-512 panel: rows 8..11) by 4×8 transposes into the panel.
+                    if (r8 + 4 <= rows)
+                    {
+                        float* src = g.A + (long)(i0 + ir + r8) * g.Lda + p0;
+                        for (int p = 0; p < kc8; p += 8) Transpose4x8(src + p, g.Lda, dst + p * mr + r8, mr, alpha);
+                        for (int r = r8; r < r8 + 4; r++)
+                        {
+                            float* s = g.A + (long)(i0 + ir + r) * g.Lda + p0;
+                            for (int p = kc8; p < kc; p++) dst[p * mr + r] = alpha * s[p];
+                        }
+                        r8 += 4;
+                    }
                 }
                 for (int r = r8; r < rows; r++)
                 {
@@ -169,6 +181,40 @@ internal static unsafe partial class GemmDriver
             r7 *= av;
         }
         StoreTransposed(r0, r1, r2, r3, r4, r5, r6, r7, dst, ldd);
+    }
+
+    /// <summary>dst[p·ldd + r] = alpha·src[r·lds + p] for 4 rows × 8 columns (eight 4-float stores).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose4x8(float* src, int lds, float* dst, int ldd, float alpha)
+    {
+        var r0 = Avx.LoadVector256(src);
+        var r1 = Avx.LoadVector256(src + lds);
+        var r2 = Avx.LoadVector256(src + 2 * lds);
+        var r3 = Avx.LoadVector256(src + 3 * lds);
+        if (alpha != 1f)
+        {
+            var av = Vector256.Create(alpha);
+            r0 *= av;
+            r1 *= av;
+            r2 *= av;
+            r3 *= av;
+        }
+        var t0 = Avx.UnpackLow(r0, r1);
+        var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3);
+        var t3 = Avx.UnpackHigh(r2, r3);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); // column 0 | column 4
+        var u1 = Avx.Shuffle(t0, t2, 0xEE); // column 1 | column 5
+        var u2 = Avx.Shuffle(t1, t3, 0x44); // column 2 | column 6
+        var u3 = Avx.Shuffle(t1, t3, 0xEE); // column 3 | column 7
+        u0.GetLower().Store(dst);
+        u1.GetLower().Store(dst + ldd);
+        u2.GetLower().Store(dst + 2 * ldd);
+        u3.GetLower().Store(dst + 3 * ldd);
+        u0.GetUpper().Store(dst + 4 * ldd);
+        u1.GetUpper().Store(dst + 5 * ldd);
+        u2.GetUpper().Store(dst + 6 * ldd);
+        u3.GetUpper().Store(dst + 7 * ldd);
     }
 
     /// <summary>dst[p·4 + r] = alpha·src[r·lds + p] for 4 rows × 8 columns (32 contiguous floats out).</summary>

@@ -34,6 +34,17 @@ internal unsafe struct GemmArgs
     public bool B16Half;
     public float* PackedB;
     public delegate*<float*, float*, int, void> Epilogue;
+
+    /// <summary>Pre-packed B only: when set, C starts as this row of N values on every row (beta is ignored), the
+    /// same as copying it into each row of C and running with beta 1.</summary>
+    public float* Bias;
+
+    /// <summary>Pre-packed B only: called as (<see cref="RowsDoneContext"/>, row0, row1) once rows [row0, row1) of C
+    /// are final (all N columns, every K slice, the epilogue applied); the caller must let one thread own whole rows.</summary>
+    public delegate*<void*, int, int, void> RowsDone;
+
+    /// <summary>The first argument of <see cref="RowsDone"/>.</summary>
+    public void* RowsDoneContext;
 }
 
 /// <summary>
@@ -55,14 +66,22 @@ internal static unsafe partial class GemmDriver
         if (m1 <= m0 || n1 <= n0) return;
         if (g.K == 0 || g.Alpha == 0f)
         {
-            GemmChecks.ScaleC(m1 - m0, n1 - n0, g.Beta, g.C + (long)m0 * g.Ldc + n0, g.Ldc);
-            if (g.Epilogue != null) ApplyEpilogue(g.Epilogue, g.C + (long)m0 * g.Ldc + n0, g.Ldc, m1 - m0, n1 - n0);
+            float* c0 = g.C + (long)m0 * g.Ldc + n0;
+            if (g.Bias != null) FillRows(c0, g.Ldc, m1 - m0, n1 - n0, g.Bias + n0);
+            else GemmChecks.ScaleC(m1 - m0, n1 - n0, g.Beta, c0, g.Ldc);
+            if (g.Epilogue != null) ApplyEpilogue(g.Epilogue, c0, g.Ldc, m1 - m0, n1 - n0);
+            if (g.RowsDone != null) g.RowsDone(g.RowsDoneContext, m0, m1);
+            return;
+        }
+        if (g.PackedB != null)
+        {
+            RunPacked(spec, g, m0, m1, n0, n1);
             return;
         }
         var ws = workspace ??= new Workspace();
         int nr = spec.NR, mr = spec.MR;
         int mcMax = Math.Min(spec.MC, (m1 - m0 + mr - 1) / mr * mr);
-        int ncMax = g.PackedB == null ? Math.Min(spec.NC, (n1 - n0 + nr - 1) / nr * nr) : 0;
+        int ncMax = Math.Min(spec.NC, (n1 - n0 + nr - 1) / nr * nr);
         float* packA = ws.Get(spec.KC * mcMax, spec.KC * ncMax, mr * nr, out float* packB, out float* tile);
         for (int jc = n0; jc < n1; jc += spec.NC)
         {
@@ -70,20 +89,10 @@ internal static unsafe partial class GemmDriver
             for (int pc = 0; pc < g.K; pc += spec.KC)
             {
                 int kc = Math.Min(spec.KC, g.K - pc);
-                float* bBlock;
-                long panelStride;
-                if (g.PackedB != null)
-                {
-                    bBlock = g.PackedB + (long)(jc / nr) * g.K * nr + (long)pc * nr;
-                    panelStride = (long)g.K * nr;
-                }
-                else
-                {
-                    if (g.B16 == null) PackB(g, pc, kc, jc, nc, packB, nr);
-                    else PackB16(g, pc, kc, jc, nc, packB, nr);
-                    bBlock = packB;
-                    panelStride = (long)kc * nr;
-                }
+                if (g.B16 == null) PackB(g, pc, kc, jc, nc, packB, nr);
+                else PackB16(g, pc, kc, jc, nc, packB, nr);
+                float* bBlock = packB;
+                long panelStride = (long)kc * nr;
                 float beta = pc == 0 ? g.Beta : 1f;
                 var epilogue = pc + kc >= g.K ? g.Epilogue : null; // after the last slice only
                 for (int ic = m0; ic < m1; ic += spec.MC)

@@ -150,6 +150,36 @@ public sealed unsafe class ManagedGemm : IGemmBackend
         }
     }
 
+    /// <summary>
+    /// C = A·B + bias (every row; <paramref name="bias"/> empty: none) with B pre-packed, in one parallel pass that
+    /// also applies <paramref name="epilogue"/> to every finished tile (null: none) and calls
+    /// <paramref name="rowsDone"/>(<paramref name="context"/>, row0, row1) once per block of final rows (null: none;
+    /// the threads then split C by rows, so each block is whole rows). The bias is placed in each tile just before its
+    /// first K slice: bit-identical to copying it into C and running <see cref="SgemmPacked"/> with beta 1.
+    /// </summary>
+    internal void SgemmPackedFused(int m, ReadOnlySpan<float> a, int lda, PackedMatrix b, ReadOnlySpan<float> bias,
+        Span<float> c, int ldc, delegate*<float*, float*, int, void> epilogue, delegate*<void*, int, int, void> rowsDone,
+        void* context)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        if (!Accepts(b)) throw new ArgumentException($"B was packed for {b.Kernel}, not {Name}.", nameof(b));
+        int n = b.N, k = b.K;
+        GemmChecks.Validate(false, false, m, n, k, lda, Math.Max(1, n), ldc, a.Length, long.MaxValue, c.Length);
+        if (!bias.IsEmpty && bias.Length < n) throw new ArgumentException($"bias needs {n} elements.", nameof(bias));
+        if (m == 0 || n == 0) return;
+        fixed (float* pa = a, pc = c, pbias = bias)
+        {
+            var g = new GemmArgs
+            {
+                M = m, N = n, K = k, Lda = lda, Ldb = n, Ldc = ldc, Alpha = 1f, Beta = 0f, A = pa, C = pc,
+                PackedB = b.Panels, Epilogue = epilogue, Bias = bias.IsEmpty ? null : pbias,
+                RowsDone = rowsDone, RowsDoneContext = context,
+            };
+            Run(g, ThreadCap);
+            GC.KeepAlive(b);
+        }
+    }
+
     /// <inheritdoc />
     /// <remarks>B's panels are widened while packed (no float32 copy of B); the unpacked few-rows path is not used.</remarks>
     public void SgemmBf16(bool transA, bool transB, int m, int n, int k, float alpha,
@@ -253,7 +283,7 @@ public sealed unsafe class ManagedGemm : IGemmBackend
         // Split the larger side of C into per-thread blocks aligned to the register tile; each thread packs its own
         // panels (duplicating only the O(k·n) or O(k·m) packing of the shared operand).
         int mr = s.MR, nr = s.NR;
-        bool splitRows = g.M >= g.N;
+        bool splitRows = g.M >= g.N || g.RowsDone != null;
         int units = splitRows ? (g.M + mr - 1) / mr : (g.N + nr - 1) / nr;
         int parts = Math.Min(threads, units);
         if (parts <= 1)

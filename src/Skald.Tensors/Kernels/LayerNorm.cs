@@ -105,6 +105,26 @@ public static unsafe class LayerNorm
         }
     }
 
+    /// <summary>
+    /// Rows [r0, r1) of y [rows, cols] in place: y = LayerNorm(y + residual) (residual may be null: none), each row as
+    /// <see cref="Forward"/> computes it (the same bytes as adding the residual with a vector add, then
+    /// <see cref="Forward"/>). For a GEMM that hands over its finished rows (<see cref="LinearAddLayerNorm"/>).
+    /// </summary>
+    internal static void AddForwardRowsInPlace(float* y, float* residual, float* gamma, float* beta, float* mean,
+        float* rstd, int r0, int r1, int cols, float eps)
+    {
+        for (int r = r0; r < r1; r++)
+        {
+            float* row = y + (long)r * cols;
+            if (residual != null)
+            {
+                var span = new Span<float>(row, cols);
+                TensorPrimitives.Add(span, new ReadOnlySpan<float>(residual + (long)r * cols, cols), span);
+            }
+            ForwardRow(row, gamma, beta, row, mean + r, rstd + r, cols, eps);
+        }
+    }
+
     private static int MinRows(int cols) => Math.Max(1, 16384 / Math.Max(cols, 1));
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -24,9 +24,17 @@ public static class Linear
     /// result as the unpacked forward, bit for bit, without packing W on every call (W itself is read only when the
     /// backend does not take <paramref name="packed"/>).
     /// </summary>
-    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, PackedMatrix? packed,
+    public static unsafe void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, PackedMatrix? packed,
         ReadOnlySpan<float> bias, Span<float> y, int n, int inFeatures, int outFeatures)
     {
+        if (packed is not null && packed.K == inFeatures && packed.N == outFeatures
+            && Blas.Backend is ManagedGemm managed && managed.Accepts(packed))
+        {
+            // The bias goes into each tile of y inside the parallel GEMM (no serial copy of it into every row first).
+            managed.SgemmPackedFused(n, x, inFeatures, packed, bias.IsEmpty ? default : bias[..outFeatures],
+                y[..(n * outFeatures)], outFeatures, null, null, null);
+            return;
+        }
         if (!bias.IsEmpty)
         {
             for (int i = 0; i < n; i++) bias.CopyTo(y.Slice(i * outFeatures, outFeatures));

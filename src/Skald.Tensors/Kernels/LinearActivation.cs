@@ -28,12 +28,9 @@ public static unsafe class LinearActivation
         if (f != null && packed is not null && packed.K == inFeatures && packed.N == outFeatures
             && Blas.Backend is ManagedGemm managed && managed.Accepts(packed))
         {
-            if (!bias.IsEmpty)
-            {
-                if (bias.Length < outFeatures) throw new ArgumentException("bias needs out elements.", nameof(bias));
-                for (int i = 0; i < n; i++) bias[..outFeatures].CopyTo(y.Slice(i * outFeatures, outFeatures));
-            }
-            managed.SgemmPackedThen(false, n, 1f, x, inFeatures, packed, bias.IsEmpty ? 0f : 1f, y, outFeatures, f);
+            if (!bias.IsEmpty && bias.Length < outFeatures) throw new ArgumentException("bias needs out elements.", nameof(bias));
+            managed.SgemmPackedFused(n, x, inFeatures, packed, bias.IsEmpty ? default : bias[..outFeatures],
+                y[..(n * outFeatures)], outFeatures, f, null, null);
             return;
         }
         Linear.Forward(x, weight, packed, bias, y, n, inFeatures, outFeatures);

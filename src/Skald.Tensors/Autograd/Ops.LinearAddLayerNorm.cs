@@ -1,0 +1,31 @@
+namespace Skald.Tensors.Autograd;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// BertSelfOutput / BertOutput: y = LayerNorm(dropout(x · Wᵀ + b) + residual), that is
+    /// <see cref="AddDropoutLayerNorm"/>(<see cref="Linear"/>(x, W, b), residual). On a tape that does not record and
+    /// reads weights pre-packed (<see cref="Tape.PackWeights"/>), without dropout, with a float32 weight without LoRA and
+    /// not multiplied in int8, one fused pass (<see cref="Kernels.LinearAddLayerNorm"/>: the same bytes); otherwise,
+    /// and always when recording, the two ops with their own backward passes.
+    /// </summary>
+    public static Variable LinearAddLayerNorm(Tape tape, Variable x, Parameter weight, Parameter? bias, Variable residual,
+        Parameter gamma, Parameter beta, float eps, float dropout)
+    {
+        if (!tape.Recording && tape.PackWeights && dropout == 0f && FusableWeight(weight)
+            && !(tape.QuantizeLinear && Quantization.Int8Weights.For(weight) is not null)
+            && weight.Shape.Length == 2 && weight.Shape[1] == x.Cols && residual.Rows == x.Rows
+            && residual.Cols == weight.Shape[0] && weight.PackedForLinear() is { } packed)
+        {
+            int n = x.Rows, inF = x.Cols, outF = weight.Shape[0];
+            var mean = tape.Save(n);
+            var rstd = tape.Save(n);
+            var y = tape.NewVariable(n, outF);
+            Kernels.LinearAddLayerNorm.Forward(x.Span, weight.Values.Span, packed,
+                bias is null ? default : bias.Values.Span, residual.Span, gamma.Values.Span, beta.Values.Span,
+                y.Span, mean.Span, rstd.Span, n, inF, outF, eps);
+            return y;
+        }
+        return AddDropoutLayerNorm(tape, Linear(tape, x, weight, bias), residual, gamma, beta, eps, dropout);
+    }
+}

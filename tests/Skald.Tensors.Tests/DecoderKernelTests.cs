@@ -53,6 +53,45 @@ public sealed class DecoderKernelTests
         Assert.Equal(x.AsSpan(seq * width, width).ToArray(), y.AsSpan(seq * width, width).ToArray());
     }
 
+    [Theory]
+    [InlineData(16, 16)]
+    [InlineData(64, 32)] // partial rotary
+    [InlineData(6, 6)]   // head smaller than a vector
+    public void StridedRopeRotatesTheLeadingColumnsOnly(int headDim, int rotaryDim)
+    {
+        // The q and k of a fused [rows, 3C] qkv: width 2C rotated at row stride 3C, the v columns untouched; SIMD against
+        // the scalar twin, the same values as the contiguous kernel, in place too, and the backward inverts the forward.
+        int seq = 5, batch = 2, heads = 2, c = heads * headDim, width = 2 * c, ld = 3 * c, rows = batch * seq;
+        var table = new RopeTable(headDim, 10000, null, rotaryDim / (double)headDim);
+        var (cos, sin) = table.Get(seq);
+        var x = TestUtil.RandomArray(new Random(6), rows * ld);
+        var y = TestUtil.RandomArray(new Random(7), rows * ld);
+        var ye = (float[])y.Clone();
+        var untouched = (float[])y.Clone();
+        Rope.Forward(x, y, cos, sin, rows, seq, width, ld, headDim, rotaryDim);
+        Rope.ForwardReference(x, ye, cos, sin, rows, seq, width, headDim, rotaryDim, ld: ld);
+        TestUtil.AssertClose(ye, y, 1e-6, 1e-6, "strided rope");
+        var contiguousX = new float[rows * width];
+        var contiguousY = new float[rows * width];
+        for (int r = 0; r < rows; r++) x.AsSpan(r * ld, width).CopyTo(contiguousX.AsSpan(r * width));
+        Rope.Forward(contiguousX, contiguousY, cos, sin, rows, seq, width, headDim, rotaryDim);
+        for (int r = 0; r < rows; r++)
+        {
+            Assert.Equal(contiguousY.AsSpan(r * width, width).ToArray(), y.AsSpan(r * ld, width).ToArray());
+            Assert.Equal(untouched.AsSpan(r * ld + width, c).ToArray(), y.AsSpan(r * ld + width, c).ToArray());
+        }
+        var inPlace = (float[])x.Clone();
+        Rope.Forward(inPlace, inPlace, cos, sin, rows, seq, width, ld, headDim, rotaryDim);
+        for (int r = 0; r < rows; r++)
+        {
+            Assert.Equal(y.AsSpan(r * ld, width).ToArray(), inPlace.AsSpan(r * ld, width).ToArray());
+            Assert.Equal(x.AsSpan(r * ld + width, c).ToArray(), inPlace.AsSpan(r * ld + width, c).ToArray());
+        }
+        Rope.Backward(inPlace, inPlace, cos, sin, rows, seq, width, ld, headDim, rotaryDim);
+        TestUtil.AssertClose(x, inPlace, 1e-5, 1e-5, "strided rotation then inverse rotation");
+        Assert.Throws<ArgumentException>(() => Rope.Forward(x, y, cos, sin, rows, seq, width, width - 1, headDim, rotaryDim));
+    }
+
     [Fact]
     public void RopeTablesFollowTransformersFormulas()
     {

@@ -160,14 +160,12 @@ public sealed class ModernBert : ITransformer
         public Variable Forward(Tape tape, Variable x, ReadOnlyMemory<float> maskBias, int batch, int seq, RopeTable rope,
             AttentionScoring scoring)
         {
-            int c = cfg.HiddenSize, heads = cfg.NumHeads;
+            int heads = cfg.NumHeads;
             var h = attnNorm is null ? x : Ops.LayerNormalization(tape, x, attnNorm, attnNormBias, cfg.LayerNormEps);
-            // ModernBertAttention: qkv [B·T, 3C] = h·Wqkvᵀ; q, k rotated; ctx [B·T, C] = attention per head; Wo.
-            var qkv = Ops.Linear(tape, h, wqkv, wqkvBias);
-            var q = Ops.Rope(tape, Ops.Columns(tape, qkv, 0, c), rope, seq);
-            var k = Ops.Rope(tape, Ops.Columns(tape, qkv, c, c), rope, seq);
-            var v = Ops.Columns(tape, qkv, 2 * c, c);
-            var ctx = Ops.DecoderAttention(tape, q, k, v, maskBias, batch, seq, heads, heads, scoring, tape.Dropout);
+            // ModernBertAttention: qkv [B·T, 3C] = h·Wqkvᵀ; q, k rotated (in place when nothing records); ctx [B·T, C]
+            // = attention per head reading q, k, v from qkv's columns; Wo.
+            var qkv = Ops.RopeQk(tape, Ops.Linear(tape, h, wqkv, wqkvBias), rope, seq);
+            var ctx = Ops.FusedQkvAttention(tape, qkv, maskBias, batch, seq, heads, scoring, tape.Dropout);
             var a = Ops.Add(tape, x, Ops.Linear(tape, ctx, wo, woBias));
             // ModernBertMLP: Wo(act(input) ⊙ gate), [input; gate] = mlp_norm(a)·Wiᵀ.                    [B·T, C]
             var m = Ops.Linear(tape, Ops.LayerNormalization(tape, a, mlpNorm, mlpNormBias, cfg.LayerNormEps), wi, wiBias);

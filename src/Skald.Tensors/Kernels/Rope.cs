@@ -47,20 +47,35 @@ public static unsafe class Rope
         int rows, int seq, int width, int headDim, int rotaryDim) =>
         Rotate(dy, dx, cos, sin, rows, seq, width, headDim, rotaryDim, -1f, default);
 
-    /// <summary>Scalar double-precision twin of <see cref="Forward"/> (sign −1: of <see cref="Backward"/>).</summary>
+    /// <summary>
+    /// Forward on the first <paramref name="width"/> columns of rows with stride <paramref name="ld"/> ≥ width (x and y
+    /// share the stride; columns width..ld are not touched): the q and k columns of a fused qkv [B·T, 3C] rotated in one
+    /// call (width 2C, ld 3C), in place when x and y alias.
+    /// </summary>
+    public static void Forward(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin,
+        int rows, int seq, int width, int ld, int headDim, int rotaryDim) =>
+        Rotate(x, y, cos, sin, rows, seq, width, headDim, rotaryDim, 1f, default, ld);
+
+    /// <summary>Backward of the strided <see cref="Forward(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, int, int, int)"/> (dx may alias dy).</summary>
+    public static void Backward(ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin,
+        int rows, int seq, int width, int ld, int headDim, int rotaryDim) =>
+        Rotate(dy, dx, cos, sin, rows, seq, width, headDim, rotaryDim, -1f, default, ld);
+
+    /// <summary>Scalar double-precision twin of the <c>Forward</c> overloads (sign −1: of <c>Backward</c>; ld 0: rows of width).</summary>
     public static void ForwardReference(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> cos,
         ReadOnlySpan<float> sin, int rows, int seq, int width, int headDim, int rotaryDim, float sign = 1f,
-        ReadOnlySpan<int> positions = default)
+        ReadOnlySpan<int> positions = default, int ld = 0)
     {
         if (!positions.IsEmpty) CheckPositions(positions, cos.Length, rotaryDim);
-        Check(x.Length, y.Length, cos.Length, sin.Length, rows, positions.IsEmpty ? seq : 1, width, headDim, rotaryDim);
+        if (ld == 0) ld = width;
+        Check(x.Length, y.Length, cos.Length, sin.Length, rows, positions.IsEmpty ? seq : 1, width, headDim, rotaryDim, ld);
         int h = rotaryDim / 2;
         for (int r = 0; r < rows; r++)
         {
             int pos = positions.IsEmpty ? r % seq : positions[r];
             for (int head = 0; head < width / headDim; head++)
             {
-                int o = r * width + head * headDim;
+                int o = r * ld + head * headDim;
                 for (int i = 0; i < h; i++)
                 {
                     double c = cos[pos * h + i], s = sign * (double)sin[pos * h + i], a = x[o + i], b = x[o + h + i];
@@ -74,9 +89,10 @@ public static unsafe class Rope
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rotate(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin,
-        int rows, int seq, int width, int headDim, int rotaryDim, float sign, ReadOnlySpan<int> positions)
+        int rows, int seq, int width, int headDim, int rotaryDim, float sign, ReadOnlySpan<int> positions, int ld = 0)
     {
-        Check(x.Length, y.Length, cos.Length, sin.Length, rows, seq, width, headDim, rotaryDim);
+        if (ld == 0) ld = width;
+        Check(x.Length, y.Length, cos.Length, sin.Length, rows, seq, width, headDim, rotaryDim, ld);
         if (rows == 0) return;
         fixed (float* px = x, py = y, pc = cos, ps = sin)
         fixed (int* ppos = positions)
@@ -91,7 +107,7 @@ public static unsafe class Rope
                     float* c = (float*)ic + pos * h, s = (float*)isn + pos * h;
                     for (int head = 0; head < heads; head++)
                     {
-                        long o = (long)r * width + (long)head * headDim;
+                        long o = (long)r * ld + (long)head * headDim;
                         RotateHead((float*)ix + o, (float*)iy + o, c, s, h, sign);
                         for (int i = rotaryDim; i < headDim; i++) ((float*)iy)[o + i] = ((float*)ix)[o + i];
                     }
@@ -132,13 +148,14 @@ public static unsafe class Rope
     }
 
     private static void Check(int xLength, int yLength, int cosLength, int sinLength, int rows, int seq, int width,
-        int headDim, int rotaryDim)
+        int headDim, int rotaryDim, int ld)
     {
+        if (ld < width) throw new ArgumentException($"row stride {ld} is below the width {width}");
         if (rows < 0 || seq <= 0 || headDim <= 0 || width % headDim != 0)
             throw new ArgumentException($"width {width} must be a multiple of head_dim {headDim}; seq must be positive");
         if (rotaryDim <= 0 || rotaryDim > headDim || rotaryDim % 2 != 0)
             throw new ArgumentException($"rotary dimensions {rotaryDim} must be even and at most head_dim {headDim}");
-        long need = (long)rows * width;
+        long need = rows == 0 ? 0 : (long)(rows - 1) * ld + width;
         if (xLength < need || yLength < need) throw new ArgumentException($"x and y need {need} elements.");
         long table = (long)Math.Min(seq, Math.Max(rows, 1)) * (rotaryDim / 2);
         if (cosLength < table || sinLength < table) throw new ArgumentException($"cos/sin tables need {table} elements.");

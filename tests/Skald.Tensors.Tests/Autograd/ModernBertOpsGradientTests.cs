@@ -6,7 +6,8 @@ namespace Skald.Tensors.Tests.Autograd;
 
 /// <summary>
 /// Finite-difference checks of what ModernBERT added: LayerNorm without bias (norm_bias false) and Ops.Columns (the
-/// fused Wqkv output split into q, k, v), also when a variable's columns feed several consumers.
+/// fused Wqkv output split into q, k, v), also when a variable's columns feed several consumers; RoPE on the q and k
+/// columns of the fused Wqkv output and attention reading q, k, v from it in place (the ops ModernBERT runs).
 /// </summary>
 public sealed class ModernBertOpsGradientTests
 {
@@ -74,6 +75,70 @@ public sealed class ModernBertOpsGradientTests
             return Ops.Add(t, Ops.Add(t, Ops.GatedActivation(t, Ops.Columns(t, v[0], 0, 8), GateFunction.Gelu), Ops.Add(t, q, w)),
                 Ops.Add(t, k, Ops.Activation(t, kk, ActivationKind.Tanh)));
         }, [new Input(Random(5 * 12, 26), 5, 12)], [], eps: 1e-3);
+    }
+
+    [Theory]
+    [InlineData(0, 0f)]   // global layer: every key
+    [InlineData(2, 0f)]   // local layer: window narrower than T (banded probabilities)
+    [InlineData(2, 0.3f)] // attention dropout
+    public void RopeQkThenFusedQkvAttention(int window, float dropout)
+    {
+        int batch = 2, seq = 5, heads = 2, d = 4, c = heads * d;
+        var table = new RopeTable(d, 10000);
+        var maskBias = new float[batch * seq];
+        maskBias[9] = float.MinValue; // a padded key in the second row
+        var sc = new AttentionScoring(0.5f, Causal: false, Window: window);
+        Check((t, v) => Ops.FusedQkvAttention(t, Ops.RopeQk(t, v[0], table, seq), maskBias, batch, seq, heads, sc, dropout),
+            [new Input(Random(batch * seq * 3 * c, 41), batch * seq, 3 * c)], [], eps: 1e-2);
+    }
+
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(0, false)]
+    [InlineData(3, true)]
+    [InlineData(3, false)]
+    public void FusedQkvPathIsTheColumnsPath(int window, bool recording)
+    {
+        // RopeQk + FusedQkvAttention give the bits of Columns + Rope + DecoderAttention (what ModernBERT ran before), and
+        // the same input gradient; on a non-recording tape RopeQk rotates in place.
+        int batch = 2, seq = 7, heads = 3, d = 8, c = heads * d, n = batch * seq;
+        var table = new RopeTable(d, 160000);
+        var maskBias = new float[n];
+        maskBias[n - 1] = float.MinValue;
+        var sc = new AttentionScoring(1f / MathF.Sqrt(d), Causal: false, Window: window);
+        var x = Random(n * 3 * c, 42);
+        var r = Random(n * c, 43);
+        (float[] Y, float[] Dx) Run(bool fused)
+        {
+            var t = new Tape(recording: recording);
+            var qkv = t.Constant(x, n, 3 * c, requiresGrad: recording);
+            Variable y;
+            if (fused) y = Ops.FusedQkvAttention(t, Ops.RopeQk(t, qkv, table, seq), maskBias, batch, seq, heads, sc);
+            else
+            {
+                var q = Ops.Rope(t, Ops.Columns(t, qkv, 0, c), table, seq);
+                var k = Ops.Rope(t, Ops.Columns(t, qkv, c, c), table, seq);
+                y = Ops.DecoderAttention(t, q, k, Ops.Columns(t, qkv, 2 * c, c), maskBias, batch, seq, heads, heads, sc);
+            }
+            var output = y.Span.ToArray();
+            if (!recording) return (output, []);
+            t.Seed(y, r);
+            t.Backward();
+            return (output, qkv.Grad.ToArray());
+        }
+        var (y0, dx0) = Run(false);
+        var (y1, dx1) = Run(true);
+        Assert.Equal(y0, y1);
+        if (recording) TestUtil.AssertClose(dx0, dx1, 1e-6, 1e-5, "qkv gradient");
+    }
+
+    [Fact]
+    public void RopeQkRefusesAWidthThatIsNotThreeHeadMultiples()
+    {
+        var t = new Tape(recording: false);
+        Assert.Throws<ArgumentException>(() => Ops.RopeQk(t, t.Constant(new float[2 * 12], 2, 12), new RopeTable(8, 10000), 2));
+        Assert.Throws<ArgumentException>(() =>
+            Ops.FusedQkvAttention(t, t.Constant(new float[2 * 12], 2, 12), default, 1, 2, 3, new AttentionScoring(1f)));
     }
 
     [Fact]

@@ -1,0 +1,79 @@
+using Skald.Tensors.Kernels;
+
+namespace Skald.Tensors.Autograd;
+
+public static partial class Ops
+{
+    /// <summary>
+    /// RoPE (<see cref="Kernels.Rope"/>, row r at position r mod <paramref name="seq"/>) on the q and k columns of a fused
+    /// qkv [B·T, 3C] (ModernBERT's Wqkv output: q, k, v of C = H·D columns each); the v columns pass through. The same
+    /// values as rotating <c>Columns(qkv, 0, C)</c> and <c>Columns(qkv, C, C)</c> with <see cref="Rope(Tape, Variable, RopeTable, int)"/>,
+    /// without the three column copies. When the tape does not record qkv (inference), qkv is rotated in place and
+    /// returned, so it must have no other consumer; otherwise the result is a new variable and the backward pass rotates
+    /// the q and k gradients back (angle −θ).
+    /// </summary>
+    public static Variable RopeQk(Tape tape, Variable qkv, RopeTable table, int seq)
+    {
+        int c = qkv.Cols / 3;
+        if (qkv.Cols != 3 * c || c % table.HeadDim != 0)
+            throw new ArgumentException($"qkv must be [B·T, 3C] with C a multiple of head_dim {table.HeadDim}, got {qkv.Cols} columns");
+        var (cos, sin) = table.Get(seq);
+        int rows = qkv.Rows, ld = 3 * c;
+        if (!tape.Records(qkv))
+        {
+            Kernels.Rope.Forward(qkv.Span, qkv.Span, cos, sin, rows, seq, 2 * c, ld, table.HeadDim, table.RotaryDim);
+            return qkv;
+        }
+        var y = tape.NewVariable(rows, ld);
+        Kernels.Rope.Forward(qkv.Span, y.Span, cos, sin, rows, seq, 2 * c, ld, table.HeadDim, table.RotaryDim);
+        CopyColumns(qkv.Span, y.Span, rows, ld, 2 * c, c);
+        tape.Record(y, () => tape.WriteGrad(qkv, dx =>
+        {
+            Kernels.Rope.Backward(y.Grad, dx, cos, sin, rows, seq, 2 * c, ld, table.HeadDim, table.RotaryDim);
+            CopyColumns(y.Grad, dx, rows, ld, 2 * c, c);
+        }));
+        return y;
+    }
+
+    /// <summary>
+    /// Attention (<see cref="Kernels.Attention"/>) reading q, k, v in place from a fused qkv [B·T, 3C] (row stride 3C):
+    /// the same as <see cref="DecoderAttention"/> on <c>Columns(qkv, 0, C)</c>, <c>Columns(qkv, C, C)</c>,
+    /// <c>Columns(qkv, 2C, C)</c> with H = Hkv = <paramref name="heads"/>, without the copies. Like
+    /// <see cref="DecoderAttention"/> it keeps the probabilities (the band under a window narrower than T) on every tape,
+    /// so recording and inference passes take the same kernel path. The backward pass writes dq, dk, dv into qkv's
+    /// gradient. → [B·T, C].
+    /// </summary>
+    public static Variable FusedQkvAttention(Tape tape, Variable qkv, ReadOnlyMemory<float> maskBias, int batch, int seq,
+        int heads, AttentionScoring scoring, float dropout = 0f)
+    {
+        int c = qkv.Cols / 3, d = heads > 0 ? c / heads : 0;
+        if (heads <= 0 || qkv.Cols != 3 * c || c != heads * d || qkv.Rows != batch * seq)
+            throw new ArgumentException($"qkv must be [B·T, 3C] with C = H·D (H {heads}), got [{qkv.Rows}, {qkv.Cols}]");
+        var layout = AttentionLayout.For(batch, seq, heads, heads, d, scoring) with { LdQ = 3 * c, LdKv = 3 * c };
+        var probs = tape.Save(checked((int)layout.ProbsLength));
+        var y = tape.NewVariable(qkv.Rows, c);
+        ulong seed = DropoutSeed(tape, dropout);
+        var q = qkv.Span;
+        Kernels.Attention.Forward(q, q[c..], q[(2 * c)..], maskBias.Span, y.Span, probs.Span, layout, scoring, dropout, seed);
+        if (tape.Records(y))
+        {
+            tape.Record(y, () =>
+            {
+                if (!qkv.RequiresGrad) return;
+                var g = ExclusiveGrad(tape, qkv, out bool scratch);
+                var dq = g.AsSpan(0, qkv.Length);
+                var x = qkv.Span;
+                Kernels.Attention.Backward(y.Grad, x, x[c..], x[(2 * c)..], probs.Span, dq, dq[c..], dq[(2 * c)..], layout,
+                    scoring, dropout, seed);
+                Finish(tape, qkv, g, scratch);
+            });
+        }
+        return y;
+    }
+
+    /// <summary>Copies columns [start, start + count) of rows with stride ld from x to y.</summary>
+    private static void CopyColumns(ReadOnlySpan<float> x, Span<float> y, int rows, int ld, int start, int count)
+    {
+        for (int r = 0; r < rows; r++) x.Slice(r * ld + start, count).CopyTo(y.Slice(r * ld + start, count));
+    }
+}

@@ -42,16 +42,7 @@ internal static unsafe partial class GemmDriver
                         float* ap = packA + (long)ir * kc;
                         float* c = g.C + (long)(ic + ir) * g.Ldc + jr;
                         if (fillBias) FillRows(c, g.Ldc, rows, cols, g.Bias + jr);
-                        if (rows == mr && cols == nr)
-                        {
-                            spec.Kernel(kc, ap, bp, c, g.Ldc, beta);
-                        }
-                        else
-                        {
-                            spec.Kernel(kc, ap, bp, tile, nr, 0f);
-                            MergeEdge(tile, nr, c, g.Ldc, rows, cols, beta);
-                        }
-                        if (epilogue != null) ApplyEpilogue(epilogue, c, g.Ldc, rows, cols);
+                        Tile(spec, kc, ap, bp, c, g.Ldc, rows, cols, beta, tile, epilogue);
                     }
                 }
             }

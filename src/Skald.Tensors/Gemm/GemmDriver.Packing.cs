@@ -187,26 +187,7 @@ internal static unsafe partial class GemmDriver
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Transpose4x8(float* src, int lds, float* dst, int ldd, float alpha)
     {
-        var r0 = Avx.LoadVector256(src);
-        var r1 = Avx.LoadVector256(src + lds);
-        var r2 = Avx.LoadVector256(src + 2 * lds);
-        var r3 = Avx.LoadVector256(src + 3 * lds);
-        if (alpha != 1f)
-        {
-            var av = Vector256.Create(alpha);
-            r0 *= av;
-            r1 *= av;
-            r2 *= av;
-            r3 *= av;
-        }
-        var t0 = Avx.UnpackLow(r0, r1);
-        var t1 = Avx.UnpackHigh(r0, r1);
-        var t2 = Avx.UnpackLow(r2, r3);
-        var t3 = Avx.UnpackHigh(r2, r3);
-        var u0 = Avx.Shuffle(t0, t2, 0x44); // column 0 | column 4
-        var u1 = Avx.Shuffle(t0, t2, 0xEE); // column 1 | column 5
-        var u2 = Avx.Shuffle(t1, t3, 0x44); // column 2 | column 6
-        var u3 = Avx.Shuffle(t1, t3, 0xEE); // column 3 | column 7
+        TransposeColumns4x8(src, lds, alpha, out var u0, out var u1, out var u2, out var u3);
         u0.GetLower().Store(dst);
         u1.GetLower().Store(dst + ldd);
         u2.GetLower().Store(dst + 2 * ldd);
@@ -217,9 +198,24 @@ internal static unsafe partial class GemmDriver
         u3.GetUpper().Store(dst + 7 * ldd);
     }
 
-    /// <summary>dst[p·4 + r] = alpha·src[r·lds + p] for 4 rows × 8 columns (32 contiguous floats out).</summary>
+    /// <summary>dst[p·4 + r] = alpha·src[r·lds + p] for 4 rows × 8 columns (32 contiguous floats out, four 8-float stores).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Transpose4x8(float* src, int lds, float* dst, float alpha)
+    {
+        TransposeColumns4x8(src, lds, alpha, out var u0, out var u1, out var u2, out var u3);
+        Avx.Store(dst, Avx.Permute2x128(u0, u1, 0x20));
+        Avx.Store(dst + 8, Avx.Permute2x128(u2, u3, 0x20));
+        Avx.Store(dst + 16, Avx.Permute2x128(u0, u1, 0x31));
+        Avx.Store(dst + 24, Avx.Permute2x128(u2, u3, 0x31));
+    }
+
+    /// <summary>
+    /// Loads 4 rows × 8 columns of src (scaled by alpha) and returns its columns in pairs: u0 = column 0 | column 4,
+    /// u1 = 1 | 5, u2 = 2 | 6, u3 = 3 | 7 (each half the 4 rows' values of one column).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransposeColumns4x8(float* src, int lds, float alpha, out Vector256<float> u0, out Vector256<float> u1,
+        out Vector256<float> u2, out Vector256<float> u3)
     {
         var r0 = Avx.LoadVector256(src);
         var r1 = Avx.LoadVector256(src + lds);
@@ -237,14 +233,10 @@ internal static unsafe partial class GemmDriver
         var t1 = Avx.UnpackHigh(r0, r1);  // a2 b2 a3 b3 | a6 b6 a7 b7
         var t2 = Avx.UnpackLow(r2, r3);
         var t3 = Avx.UnpackHigh(r2, r3);
-        var u0 = Avx.Shuffle(t0, t2, 0x44); // column 0 | column 4
-        var u1 = Avx.Shuffle(t0, t2, 0xEE); // column 1 | column 5
-        var u2 = Avx.Shuffle(t1, t3, 0x44); // column 2 | column 6
-        var u3 = Avx.Shuffle(t1, t3, 0xEE); // column 3 | column 7
-        Avx.Store(dst, Avx.Permute2x128(u0, u1, 0x20));
-        Avx.Store(dst + 8, Avx.Permute2x128(u2, u3, 0x20));
-        Avx.Store(dst + 16, Avx.Permute2x128(u0, u1, 0x31));
-        Avx.Store(dst + 24, Avx.Permute2x128(u2, u3, 0x31));
+        u0 = Avx.Shuffle(t0, t2, 0x44);
+        u1 = Avx.Shuffle(t0, t2, 0xEE);
+        u2 = Avx.Shuffle(t1, t3, 0x44);
+        u3 = Avx.Shuffle(t1, t3, 0xEE);
     }
 
     /// <summary>Stores the 8×8 block whose rows are r0…r7 transposed: dst[p·ldd + j] = r_j[p] (the packers' one transpose).</summary>

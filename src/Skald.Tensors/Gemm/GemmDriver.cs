@@ -109,21 +109,32 @@ internal static unsafe partial class GemmDriver
                             int rows = Math.Min(mr, mc - ir);
                             float* ap = packA + (long)ir * kc;
                             float* c = cBlock + (long)ir * g.Ldc + jr;
-                            if (rows == mr && cols == nr)
-                            {
-                                spec.Kernel(kc, ap, bp, c, g.Ldc, beta);
-                            }
-                            else
-                            {
-                                spec.Kernel(kc, ap, bp, tile, nr, 0f);
-                                MergeEdge(tile, nr, c, g.Ldc, rows, cols, beta);
-                            }
-                            if (epilogue != null) ApplyEpilogue(epilogue, c, g.Ldc, rows, cols);
+                            Tile(spec, kc, ap, bp, c, g.Ldc, rows, cols, beta, tile, epilogue);
                         }
                     }
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// One register tile: C[rows, cols] (row stride ldc) = beta·C + A-panel · B-panel over kc, straight into C when the tile
+    /// is full, else through <paramref name="tile"/> [mr · nr] and merged; then the epilogue, if any, over the tile.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void Tile(in KernelSpec spec, int kc, float* ap, float* bp, float* c, int ldc, int rows, int cols,
+        float beta, float* tile, delegate*<float*, float*, int, void> epilogue)
+    {
+        if (rows == spec.MR && cols == spec.NR)
+        {
+            spec.Kernel(kc, ap, bp, c, ldc, beta);
+        }
+        else
+        {
+            spec.Kernel(kc, ap, bp, tile, spec.NR, 0f);
+            MergeEdge(tile, spec.NR, c, ldc, rows, cols, beta);
+        }
+        if (epilogue != null) ApplyEpilogue(epilogue, c, ldc, rows, cols);
     }
 
     /// <summary>Maps rows × cols of C (row stride ldc) in place, row by row.</summary>

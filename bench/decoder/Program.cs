@@ -2,6 +2,7 @@
 // Usage: dotnet Skald.Bench.Decoder.dll encode|train MODEL_DIR [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2] [--pack 1|0 (encode)]
 //        [--int8 1 (encode: also with the Linear layers in int8, float32 kept beside them: engine skald-int8)]
 //        [--int8 2 (encode: only the inference-only int8 model, as skald encode --quantize int8: engine skald-int8only)]
+//        [--attention causal|bidirectional|both (encode; default both)]
 // One JSON line per measurement on stdout, progress on stderr.
 using System.Diagnostics;
 using System.Text.Json;
@@ -22,9 +23,30 @@ if (args.Length < 2 || args[0] is not ("encode" or "train"))
 }
 string mode = args[0], folder = args[1];
 int batch = 8, seq = 128, warmup = 1, iters = 3, threads = 2, pack = 1, int8 = 0;
+AttentionMode[] attentions = [AttentionMode.Causal, AttentionMode.Bidirectional];
+if ((args.Length - 2) % 2 != 0)
+{
+    Console.Error.WriteLine($"option {args[^1]} has no value");
+    return 2;
+}
 for (int i = 2; i + 1 < args.Length; i += 2)
 {
-    int v = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
+    if (args[i] == "--attention")
+    {
+        switch (args[i + 1])
+        {
+            case "causal": attentions = [AttentionMode.Causal]; break;
+            case "bidirectional": attentions = [AttentionMode.Bidirectional]; break;
+            case "both": break;
+            default: Console.Error.WriteLine($"--attention {args[i + 1]}: expected causal, bidirectional or both"); return 2;
+        }
+        continue;
+    }
+    if (!int.TryParse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture, out int v))
+    {
+        Console.Error.WriteLine($"{args[i]} {args[i + 1]}: not an integer");
+        return 2;
+    }
     switch (args[i])
     {
         case "--batch": batch = v; break;
@@ -34,12 +56,17 @@ for (int i = 2; i + 1 < args.Length; i += 2)
         case "--threads": threads = v; break;
         case "--pack": pack = v; break;
         case "--int8": int8 = v; break;
-        default: throw new ArgumentException($"unknown option {args[i]}");
+        default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
+if (!File.Exists(Path.Combine(folder, "config.json")))
+{
+    Console.Error.WriteLine($"{Path.Combine(folder, "config.json")}: not found (write the model with fixtures/models/export_bench_decoder.py)");
+    return 1;
+}
 Parallelism.MaxThreads = threads;
-if (mode == "encode" && int8 == 2) Bench.EncodeInt8Only(folder, batch, seq, warmup, iters);
-else if (mode == "encode") Bench.Encode(folder, batch, seq, warmup, iters, pack != 0, int8 != 0);
+if (mode == "encode" && int8 == 2) Bench.EncodeInt8Only(folder, batch, seq, warmup, iters, attentions);
+else if (mode == "encode") Bench.Encode(folder, batch, seq, warmup, iters, pack != 0, int8 != 0, attentions);
 else Bench.Train(folder, batch, seq, warmup, iters);
 return 0;
 
@@ -50,16 +77,17 @@ internal static class Bench
     private const float Alpha = 32f, LearningRate = 1e-4f, WeightDecay = 0.01f, Clip = 1f, Scale = 20f;
 
     /// <summary>
-    /// SentenceEncoder.Forward (transformer → mean pooling) on a non-recording tape, causal then bidirectional; with
+    /// SentenceEncoder.Forward (transformer → mean pooling) on a non-recording tape, causal then bidirectional (or the
+    /// one of <paramref name="attentions"/>); with
     /// <paramref name="int8"/> each also on a tape that multiplies the Linear layers in int8 (its cosine to float32 and
     /// the float32/int8 CPU-time ratio in the line).
     /// </summary>
-    public static void Encode(string folder, int batch, int seq, int warmup, int iters, bool pack, bool int8)
+    public static void Encode(string folder, int batch, int seq, int warmup, int iters, bool pack, bool int8, AttentionMode[] attentions)
     {
         var encoder = SentenceEncoder.Load(folder);
         var decoder = (IDecoder)encoder.Transformer;
         var (tokens, checksum) = Tokens(1, batch, seq, decoder.Config.VocabSize);
-        foreach (var attention in new[] { AttentionMode.Causal, AttentionMode.Bidirectional })
+        foreach (var attention in attentions)
         {
             decoder.AttentionMode = attention;
             string name = attention == AttentionMode.Causal ? "causal" : "bidirectional";
@@ -104,7 +132,7 @@ internal static class Bench
     /// causal then bidirectional. The line carries the weights' bytes after quantising, the float32 bytes released,
     /// the quantising seconds and a checksum of the pooled values.
     /// </summary>
-    public static void EncodeInt8Only(string folder, int batch, int seq, int warmup, int iters)
+    public static void EncodeInt8Only(string folder, int batch, int seq, int warmup, int iters, AttentionMode[] attentions)
     {
         var encoder = SentenceEncoder.Load(folder);
         var decoder = (IDecoder)encoder.Transformer;
@@ -114,7 +142,7 @@ internal static class Bench
         long released = encoder.KeepInt8Only();
         double quantiseS = sw.Elapsed.TotalSeconds;
         double peakAfterQuantise = Status("VmHWM:");
-        foreach (var attention in new[] { AttentionMode.Causal, AttentionMode.Bidirectional })
+        foreach (var attention in attentions)
         {
             decoder.AttentionMode = attention;
             string name = attention == AttentionMode.Causal ? "causal" : "bidirectional";

@@ -3,34 +3,76 @@ using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
-// ONNX Runtime in C# (Microsoft.ML.OnnxRuntime), the peer of bench/Skald.Bench: tokens/s of the exported BERT
-// (model.onnx from fixtures/models/export_bench_models.py) on the same synthetic ids, batch and thread count.
+// ONNX Runtime in C# (Microsoft.ML.OnnxRuntime), the peer of bench/Skald.Bench and bench/decoder: tokens/s of an
+// exported model on the same synthetic ids, batch and thread count.
 // Usage: dotnet run -c Release --project bench/ort -- [--threads 2] [--batch 32] [--seconds 5] [--seqs 32,128]
-//        [--onnx model.int8.onnx] MODEL_DIR...
-// --onnx names the graph file in each folder (default model.onnx); for any other file (the int8 graph written by
-// fixtures/models/quantize_onnx.py) the line adds min_cosine_vs_f32: the smallest cosine over the first batch between
-// its mean-pooled states and model.onnx's.
+//        [--onnx model.int8.onnx] [--decoder] MODEL_DIR...
+// BERT (default): model.onnx from fixtures/models/export_bench_models.py; ids 1000 + (b·131 + t·17) mod 20000, mask all
+// ones, token_type_ids zero where the graph has them. --onnx names the graph file in each folder (default model.onnx);
+// for any other file (the int8 graph written by fixtures/models/quantize_onnx.py) the line adds min_cosine_vs_f32:
+// the smallest cosine over the first batch between its mean-pooled states and model.onnx's.
+// --decoder: the Qwen2.5-0.5B-shaped decoder of fixtures/models/export_bench_decoder_onnx.py (inputs input_ids and
+// attention_mask, causal, last_hidden_state); defaults batch 8, seqs 128 (bench/decoder's shape) and bench/decoder's ids
+// (splitmix64 seed 1 mod vocab_size of config.json, DecoderIds). Where the folder has model.onnx.reference.bin
+// (PyTorch's states on the 8 × 128 ids) the line adds max_abs_diff_vs_pytorch.
 // Session: intra-op threads = --threads, inter-op 1, sequential, all graph optimisations, no spinning (so the CPU
-// time printed next to the wall time is work, not waiting). Ids: 1000 + (b·131 + t·17) mod 20000, mask all ones.
+// time printed next to the wall time is work, not waiting). Every line has tokens_per_s (wall), tokens_per_cpu_s
+// (process CPU time, all threads) and peak_rss_mb (VmHWM: the whole process so far, so a later line's peak includes
+// the earlier models' sessions as far as they were resident at once).
 var dirs = new List<string>();
-int threads = 2, batch = 32;
+int threads = 2;
+int? batchOption = null;
 double seconds = 5;
-int[] seqs = [32, 128];
+int[]? seqOption = null;
 string file = "model.onnx";
-for (int i = 0; i < args.Length; i++)
+bool decoder = false;
+try
 {
-    switch (args[i])
+    for (int i = 0; i < args.Length; i++)
     {
-        case "--threads": threads = int.Parse(args[++i]); break;
-        case "--batch": batch = int.Parse(args[++i]); break;
-        case "--seconds": seconds = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
-        case "--seqs": seqs = [.. args[++i].Split(',').Select(int.Parse)]; break;
-        case "--onnx": file = args[++i]; break;
-        default: dirs.Add(args[i]); break;
+        switch (args[i])
+        {
+            case "--threads": threads = int.Parse(args[++i]); break;
+            case "--batch": batchOption = int.Parse(args[++i]); break;
+            case "--seconds": seconds = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture); break;
+            case "--seqs": seqOption = [.. args[++i].Split(',').Select(int.Parse)]; break;
+            case "--onnx": file = args[++i]; break;
+            case "--decoder": decoder = true; break;
+            default:
+                if (args[i].StartsWith("--", StringComparison.Ordinal)) throw new FormatException($"unknown option {args[i]}");
+                dirs.Add(args[i]);
+                break;
+        }
     }
+}
+catch (Exception e) when (e is FormatException or IndexOutOfRangeException or OverflowException)
+{
+    Console.Error.WriteLine($"bench/ort: bad arguments ({e.Message}); usage: [--threads N] [--batch N] [--seconds S] [--seqs 32,128] [--onnx FILE] [--decoder] MODEL_DIR...");
+    return 2;
+}
+int batch = batchOption ?? (decoder ? 8 : 32);
+int[] seqs = seqOption ?? (decoder ? [128] : [32, 128]);
+if (dirs.Count == 0)
+{
+    Console.Error.WriteLine("bench/ort: no MODEL_DIR given");
+    return 2;
 }
 foreach (var dir in dirs)
 {
+    string path = Path.Combine(dir, file);
+    if (!File.Exists(path))
+    {
+        Console.Error.WriteLine(decoder
+            ? $"bench/ort: {path}: not found (write it with /usr/bin/python3 fixtures/models/export_bench_decoder_onnx.py {dir})"
+            : $"bench/ort: {path}: not found (write it with /usr/bin/python3 fixtures/models/export_bench_models.py)");
+        return 1;
+    }
+    int vocab = 0;
+    if (decoder && !DecoderIds.TryVocab(dir, out vocab, out string? error))
+    {
+        Console.Error.WriteLine($"bench/ort: {error}");
+        return 1;
+    }
     using var options = new SessionOptions
     {
         IntraOpNumThreads = threads,
@@ -39,19 +81,36 @@ foreach (var dir in dirs)
         GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
     };
     options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-    using var session = new InferenceSession(Path.Combine(dir, file), options);
-    using var reference = file == "model.onnx" ? null : new InferenceSession(Path.Combine(dir, "model.onnx"), options);
+    var load = Stopwatch.StartNew();
+    InferenceSession session;
+    InferenceSession? reference;
+    double? maxDiff;
+    double loadS;
+    try
+    {
+        session = new InferenceSession(path, options);
+        reference = file == "model.onnx" ? null : new InferenceSession(Path.Combine(dir, "model.onnx"), options);
+        loadS = load.Elapsed.TotalSeconds;
+        maxDiff = decoder ? DecoderIds.MaxAbsDiffVsPyTorch(session, dir, vocab) : null;
+    }
+    catch (Exception e) when (e is OnnxRuntimeException or InvalidDataException or IOException)
+    {
+        Console.Error.WriteLine($"bench/ort: {path}: {e.Message.ReplaceLineEndings(" ")}");
+        return 1;
+    }
+    using var sessionScope = session;
+    using var referenceScope = reference;
     bool hasTypes = session.InputMetadata.ContainsKey("token_type_ids");
     foreach (int seq in seqs)
     {
-        var ids = new DenseTensor<long>([batch, seq]);
+        var ids = decoder ? DecoderIds.Tensor(batch, seq, vocab) : new DenseTensor<long>([batch, seq]);
         var mask = new DenseTensor<long>([batch, seq]);
         var types = new DenseTensor<long>([batch, seq]);
         for (int b = 0; b < batch; b++)
         {
             for (int t = 0; t < seq; t++)
             {
-                ids[b, t] = 1000 + (b * 131 + t * 17) % 20000;
+                if (!decoder) ids[b, t] = 1000 + (b * 131 + t * 17) % 20000;
                 mask[b, t] = 1;
             }
         }
@@ -67,7 +126,7 @@ foreach (var dir in dirs)
         }
         double? minCosine = reference is null ? null : MinCosine(session, reference, feeds, batch, seq);
         Run();
-        Run(); // warm-up
+        if (!decoder) Run(); // warm-up (the decoder's batches take seconds: one is enough)
         var process = Process.GetCurrentProcess();
         var cpu0 = process.TotalProcessorTime;
         int iterations = 0;
@@ -85,13 +144,21 @@ foreach (var dir in dirs)
             engine = "onnxruntime-csharp " + typeof(InferenceSession).Assembly.GetName().Version?.ToString(3),
             onnx_file = file,
             model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
+            attention = decoder ? "causal" : null,
             threads, batch, seq, iterations, seconds = Math.Round(wall, 3),
+            s_per_batch = Math.Round(wall / iterations, 3),
+            cpu_s = Math.Round(cpu / iterations, 3),
             tokens_per_s = Math.Round((double)iterations * batch * seq / wall),
             tokens_per_cpu_s = Math.Round((double)iterations * batch * seq / cpu),
+            session_load_s = Math.Round(loadS, 2),
+            peak_rss_mb = DecoderIds.StatusMb("VmHWM:"),
+            rss_mb = DecoderIds.StatusMb("VmRSS:"),
             min_cosine_vs_f32 = minCosine is { } c ? Math.Round(c, 5) : (double?)null,
+            max_abs_diff_vs_pytorch = maxDiff,
         }, new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
     }
 }
+return 0;
 
 // The smallest cosine, over the batch, between the two sessions' mean-pooled last hidden states (mask all ones).
 static double MinCosine(InferenceSession a, InferenceSession b, List<NamedOnnxValue> feeds, int batch, int seq)

@@ -6,18 +6,29 @@
 # NuGet for the ORT package. With --int8 it adds Skald int8 and, where /usr/bin/python3 has the Debian python3-onnx
 # package, ONNX Runtime int8 (model.int8.onnx from fixtures/models/quantize_onnx.py: MatMuls dynamically quantised).
 #   bash bench/ort/run.sh [--rounds 3] [--seconds 3] [--models DIR] [--int8]
+# --decoder: the same for the Qwen2.5-0.5B-shaped decoder instead (MODELS/qwen2-0.5b: safetensors from
+# fixtures/models/export_bench_decoder.py, model.onnx from fixtures/models/export_bench_decoder_onnx.py, both written
+# when missing), bench/decoder's shape and ids (batch 8 × 128, causal, 2 threads): ROUNDS × (ORT, Skald float32 —
+# bench/decoder encode, weights pre-packed[, Skald int8-only with --int8: bench/decoder --int8 2]), each in its own
+# process so that each peak RSS (VmHWM) is its own; prints median ratios in wall and CPU time and the peak RSS.
+#   bash bench/ort/run.sh --decoder [--rounds 2] [--iters 2] [--models DIR] [--int8]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rounds=3 secs=3 models=fixtures/models/.bench int8=0
+rounds=3 secs=3 models=fixtures/models/.bench int8=0 decoder=0 iters=2
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) rounds=$2; shift 2 ;;
     --seconds) secs=$2; shift 2 ;;
     --models) models=$2; shift 2 ;;
     --int8) int8=1; shift ;;
-    *) echo "usage: bash bench/ort/run.sh [--rounds N] [--seconds S] [--models DIR] [--int8]" >&2; exit 2 ;;
+    --decoder) decoder=1; shift ;;
+    --iters) iters=$2; shift 2 ;;
+    *) echo "usage: bash bench/ort/run.sh [--rounds N] [--seconds S] [--models DIR] [--int8] [--decoder [--iters N]]" >&2; exit 2 ;;
   esac
 done
+if [ "$decoder" = 1 ]; then
+  exec bash bench/ort/run_decoder.sh "$rounds" "$iters" "$models" "$int8"
+fi
 if [ ! -f "$models/bert-384/model.onnx" ]; then
   /usr/bin/python3 fixtures/models/export_bench_models.py --out "$models"
 fi

@@ -65,9 +65,17 @@ if (!File.Exists(Path.Combine(folder, "config.json")))
     return 1;
 }
 Parallelism.MaxThreads = threads;
-if (mode == "encode" && int8 == 2) Bench.EncodeInt8Only(folder, batch, seq, warmup, iters, attentions);
-else if (mode == "encode") Bench.Encode(folder, batch, seq, warmup, iters, pack != 0, int8 != 0, attentions);
-else Bench.Train(folder, batch, seq, warmup, iters);
+try
+{
+    if (mode == "encode" && int8 == 2) Bench.EncodeInt8Only(folder, batch, seq, warmup, iters, attentions);
+    else if (mode == "encode") Bench.Encode(folder, batch, seq, warmup, iters, pack != 0, int8 != 0, attentions);
+    else Bench.Train(folder, batch, seq, warmup, iters);
+}
+catch (Exception e) when (e is ModelFormatException or IOException)
+{
+    Console.Error.WriteLine(e.Message); // names the file
+    return 1;
+}
 return 0;
 
 internal static class Bench

@@ -48,10 +48,10 @@ internal static class DecoderIds
     }
 
     /// <summary>
-    /// The largest |ORT − PyTorch| over last_hidden_state on the 8 × 128 reference ids, or null when the folder has no
-    /// model.onnx.reference.bin.
+    /// The largest |ORT − PyTorch| over last_hidden_state on the 8 × 128 reference ids and the smallest cosine, over the
+    /// batch, between the two mean-pooled states; null when the folder has no model.onnx.reference.bin.
     /// </summary>
-    public static double? MaxAbsDiffVsPyTorch(InferenceSession session, string dir, int vocab)
+    public static (double MaxAbsDiff, double MinCosine)? VsPyTorch(InferenceSession session, string dir, int vocab)
     {
         string path = Path.Combine(dir, "model.onnx.reference.bin");
         if (!File.Exists(path)) return null;
@@ -70,7 +70,27 @@ internal static class DecoderIds
         var expected = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes);
         double max = 0;
         for (int i = 0; i < y.Length; i++) max = Math.Max(max, Math.Abs(y[i] - expected[i]));
-        return Math.Round(max, 7);
+        int rowLength = y.Length / ReferenceBatch, hidden = rowLength / ReferenceSeq;
+        double minCosine = 1;
+        for (int b = 0; b < ReferenceBatch; b++)
+        {
+            var pa = new double[hidden];
+            var pb = new double[hidden];
+            for (int i = 0; i < rowLength; i++)
+            {
+                pa[i % hidden] += y[b * rowLength + i];
+                pb[i % hidden] += expected[b * rowLength + i];
+            }
+            double dot = 0, na = 0, nb = 0;
+            for (int h = 0; h < hidden; h++)
+            {
+                dot += pa[h] * pb[h];
+                na += pa[h] * pa[h];
+                nb += pb[h] * pb[h];
+            }
+            minCosine = Math.Min(minCosine, dot / Math.Sqrt(na * nb));
+        }
+        return (Math.Round(max, 7), Math.Round(minCosine, 6));
     }
 
     /// <summary>A kB line of /proc/self/status (VmHWM: peak RSS, VmRSS: current) in MB, or null off Linux.</summary>

@@ -5,6 +5,8 @@
 # CI. Needs the bench models (fixtures/models/export_bench_models.py writes model.safetensors and model.onnx) and
 # NuGet for the ORT package. With --int8 it adds Skald int8 and, where /usr/bin/python3 has the Debian python3-onnx
 # package, ONNX Runtime int8 (model.int8.onnx from fixtures/models/quantize_onnx.py: MatMuls dynamically quantised).
+# Peak RSS (VmHWM) per side: both programs run bert-384 then bert-768 in one process, so the 768 figure is the
+# process's peak over both models.
 #   bash bench/ort/run.sh [--rounds 3] [--seconds 3] [--models DIR] [--int8]
 # --decoder: the same for the Qwen2.5-0.5B-shaped decoder instead (MODELS/qwen2-0.5b: safetensors from
 # fixtures/models/export_bench_decoder.py, model.onnx from fixtures/models/export_bench_decoder_onnx.py, both written
@@ -73,7 +75,8 @@ for (model, seq), s in sorted(runs.items()):
     med = lambda side, key: statistics.median(x[key] for x in s[side])
     print(f"{model} seq {seq}: Skald/ORT wall {med('skald', 'tokens_per_s') / med('ort', 'tokens_per_s'):.2f}x, "
           f"CPU time {med('skald', 'tokens_per_cpu_s') / med('ort', 'tokens_per_cpu_s'):.2f}x "
-          f"(tokens/CPU s {med('skald', 'tokens_per_cpu_s'):.0f} vs {med('ort', 'tokens_per_cpu_s'):.0f}; {len(s['ort'])} rounds)")
+          f"(tokens/CPU s {med('skald', 'tokens_per_cpu_s'):.0f} vs {med('ort', 'tokens_per_cpu_s'):.0f}; {len(s['ort'])} rounds); "
+          f"peak RSS MB Skald {max(x.get('peak_rss_mb', -1) for x in s['skald']):.0f} vs ORT {max(x.get('peak_rss_mb', -1) for x in s['ort']):.0f}")
     if "int8" in s:
         print(f"{model} seq {seq}: Skald int8/ORT float32 wall {med('int8', 'tokens_per_s') / med('ort', 'tokens_per_s'):.2f}x, "
               f"CPU time {med('int8', 'tokens_per_cpu_s') / med('ort', 'tokens_per_cpu_s'):.2f}x; int8/Skald float32 wall "

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Decoder encode, Skald vs ONNX Runtime 1.31 in C#, interleaved (called by `bash bench/ort/run.sh --decoder`, which
 # documents it): bash bench/ort/run_decoder.sh ROUNDS ITERS MODELS INT8(0|1)
+# Each round, each in its own process (so that each peak RSS is its own): ORT float32, Skald float32 with the weights
+# pre-packed (bench/decoder's default), Skald float32 not pre-packed (--pack 0: what SentenceEncoder does for models
+# over 1 GiB); with INT8=1 also ORT int8 (model.int8.onnx of fixtures/models/quantize_onnx.py, written when missing and
+# python3-onnx is there) and Skald int8-only (bench/decoder --int8 2, as skald encode --quantize int8).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=$1 iters=$2 models=$3 int8=$4
@@ -11,21 +15,33 @@ fi
 if [ ! -f "$model/model.onnx" ] || [ ! -f "$model/model.onnx.data" ]; then
   /usr/bin/python3 fixtures/models/export_bench_decoder_onnx.py "$model" >&2
 fi
+ortint8=0
+if [ "$int8" = 1 ]; then
+  if [ -f "$model/model.int8.onnx" ]; then
+    ortint8=1
+  elif /usr/bin/python3 -c "import onnx" 2>/dev/null; then
+    /usr/bin/python3 fixtures/models/quantize_onnx.py "$model" >&2 && ortint8=1
+  else
+    echo "note: no python3-onnx (apt-get install python3-onnx): ONNX Runtime int8 is not measured" >&2
+  fi
+fi
 mkdir -p bench/results
 out=bench/results/ort-decoder-$(date +%Y%m%d-%H%M%S).jsonl
 dotnet build -c Release bench/ort -v q -nologo -o bench/results/ort-bin >/dev/null
 dotnet build -c Release bench/decoder -v q -nologo -o bench/results/decoder-bin >/dev/null
-load() { echo "{\"measurement\":\"load\",\"round\":$1,\"date\":\"$(date -Is)\",\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"; }
+load() { echo "{\"measurement\":\"load\",\"round\":\"$1\",\"date\":\"$(date -Is)\",\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"; }
+ort() { dotnet bench/results/ort-bin/Skald.Bench.Ort.dll --decoder --seconds 1 "$@" "$model" | tee -a "$out"; }
+skald() {
+  dotnet bench/results/decoder-bin/Skald.Bench.Decoder.dll encode "$model" --attention causal --iters "$iters" "$@" \
+    2> >(grep -v '^encode ' >&2) | tee -a "$out"
+}
 for r in $(seq 1 "$rounds"); do
   load "$r" | tee -a "$out"
-  # ORT: one warm-up batch, then at least 3 timed batches (--seconds 1 ends there).
-  dotnet bench/results/ort-bin/Skald.Bench.Ort.dll --decoder --seconds 1 "$model" | tee -a "$out"
-  dotnet bench/results/decoder-bin/Skald.Bench.Decoder.dll encode "$model" --attention causal --iters "$iters" \
-    2> >(grep -v '^encode ' >&2) | tee -a "$out"
-  if [ "$int8" = 1 ]; then
-    dotnet bench/results/decoder-bin/Skald.Bench.Decoder.dll encode "$model" --attention causal --iters "$iters" --int8 2 \
-      2> >(grep -v '^encode ' >&2) | tee -a "$out"
-  fi
+  ort # one warm-up batch, then at least 3 timed batches (--seconds 1 ends there)
+  skald --pack 1
+  skald --pack 0
+  if [ "$ortint8" = 1 ]; then ort --onnx model.int8.onnx; fi
+  if [ "$int8" = 1 ]; then skald --int8 2; fi
 done
 load end | tee -a "$out"
 /usr/bin/python3 - "$out" <<'PY'
@@ -35,23 +51,28 @@ sides = {}
 for r in rows:
     if "tokens_per_s" not in r:
         continue
-    side = "ort" if r["engine"].startswith("onnxruntime") else r["engine"]
+    if r["engine"].startswith("onnxruntime"):
+        side = "ORT float32" if r["onnx_file"] == "model.onnx" else "ORT int8"
+    elif r["engine"] == "skald":
+        side = "Skald float32 pre-packed" if r["packed"] else "Skald float32 not pre-packed"
+    else:
+        side = "Skald int8-only" if r["engine"] == "skald-int8only" else r["engine"]
     r = dict(r, tokens_per_cpu_s=r.get("tokens_per_cpu_s") or r["batch"] * r["seq"] / r["cpu_s"])
     sides.setdefault(side, []).append(r)
-if "ort" not in sides:
-    sys.exit("no ONNX Runtime line")
+if "ORT float32" not in sides:
+    sys.exit("no ONNX Runtime float32 line")
 med = lambda side, key: statistics.median(x[key] for x in sides[side])
-o = sides["ort"][0]
-print(f"decoder {o['model']} {o['batch']} x {o['seq']} causal, {o['threads']} threads; ORT vs PyTorch max abs diff "
-      f"{o.get('max_abs_diff_vs_pytorch')}; {len(sides['ort'])} rounds")
-print(f"  ORT float32: {med('ort', 'tokens_per_s'):.1f} tokens/s, {med('ort', 'tokens_per_cpu_s'):.1f} tokens/CPU s, "
-      f"peak RSS {max(x['peak_rss_mb'] for x in sides['ort']):.0f} MB")
-for side, name in (("skald", "Skald float32"), ("skald-int8only", "Skald int8-only")):
-    if side not in sides:
-        continue
-    print(f"  {name}: {med(side, 'tokens_per_s'):.1f} tokens/s, {med(side, 'tokens_per_cpu_s'):.1f} tokens/CPU s, "
-          f"peak RSS {max(x['peak_rss_mb'] for x in sides[side]):.0f} MB; vs ORT float32: wall "
-          f"{med(side, 'tokens_per_s') / med('ort', 'tokens_per_s'):.2f}x, CPU time "
-          f"{med(side, 'tokens_per_cpu_s') / med('ort', 'tokens_per_cpu_s'):.2f}x")
+o = sides["ORT float32"][0]
+print(f"decoder {o['model']}, {o['batch']} x {o['seq']} causal, {o['threads']} threads, medians of "
+      f"{len(sides['ORT float32'])} rounds; ORT float32 vs PyTorch: max abs diff {o.get('max_abs_diff_vs_pytorch')}")
+print(f"{'':<30}{'tokens/s':>10}{'tokens/CPU s':>14}{'peak RSS MB':>13}{'wall vs ORT f32':>17}{'CPU vs ORT f32':>16}")
+for side, xs in sides.items():
+    extra = f"   min cosine vs PyTorch {min(x['min_cosine_vs_pytorch'] for x in xs)}" if "min_cosine_vs_pytorch" in xs[0] else ""
+    print(f"{side:<30}{med(side, 'tokens_per_s'):>10.1f}{med(side, 'tokens_per_cpu_s'):>14.1f}"
+          f"{max(x['peak_rss_mb'] for x in xs):>13.0f}{med(side, 'tokens_per_s') / med('ORT float32', 'tokens_per_s'):>16.2f}x"
+          f"{med(side, 'tokens_per_cpu_s') / med('ORT float32', 'tokens_per_cpu_s'):>15.2f}x{extra}")
+if "ORT int8" in sides and "Skald int8-only" in sides:
+    print(f"Skald int8-only vs ORT int8: wall {med('Skald int8-only', 'tokens_per_s') / med('ORT int8', 'tokens_per_s'):.2f}x, "
+          f"CPU time {med('Skald int8-only', 'tokens_per_cpu_s') / med('ORT int8', 'tokens_per_cpu_s'):.2f}x")
 PY
 echo "results: $out"

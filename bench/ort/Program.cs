@@ -6,7 +6,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 // ONNX Runtime in C# (Microsoft.ML.OnnxRuntime), the peer of bench/Skald.Bench and bench/decoder: tokens/s of an
 // exported model on the same synthetic ids, batch and thread count.
 // Usage: dotnet run -c Release --project bench/ort -- [--threads 2] [--batch 32] [--seconds 5] [--seqs 32,128]
-//        [--onnx model.int8.onnx] [--decoder] MODEL_DIR...
+//        [--onnx model.int8.onnx] [--decoder] [--optimized-graph FILE] MODEL_DIR...
 // BERT (default): model.onnx from fixtures/models/export_bench_models.py; ids 1000 + (b·131 + t·17) mod 20000, mask all
 // ones, token_type_ids zero where the graph has them. --onnx names the graph file in each folder (default model.onnx);
 // for any other file (the int8 graph written by fixtures/models/quantize_onnx.py) the line adds min_cosine_vs_f32:
@@ -17,6 +17,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 // (PyTorch's states on the 8 × 128 ids) the line adds max_abs_diff_vs_pytorch and min_cosine_vs_pytorch (mean-pooled);
 // with --onnx (model.int8.onnx of quantize_onnx.py) no second session is loaded (min_cosine_vs_f32 is left out), so
 // that the peak RSS is the graph's own.
+// --optimized-graph FILE writes the graph as ORT optimised it (to see which fusions ran; weights in FILE.data).
 // Session: intra-op threads = --threads, inter-op 1, sequential, all graph optimisations, no spinning (so the CPU
 // time printed next to the wall time is work, not waiting). Every line has tokens_per_s (wall), tokens_per_cpu_s
 // (process CPU time, all threads) and peak_rss_mb (VmHWM: the whole process so far, so a later line's peak includes
@@ -28,6 +29,7 @@ double seconds = 5;
 int[]? seqOption = null;
 string file = "model.onnx";
 bool decoder = false;
+string? optimizedGraph = null;
 try
 {
     for (int i = 0; i < args.Length; i++)
@@ -40,6 +42,7 @@ try
             case "--seqs": seqOption = [.. args[++i].Split(',').Select(int.Parse)]; break;
             case "--onnx": file = args[++i]; break;
             case "--decoder": decoder = true; break;
+            case "--optimized-graph": optimizedGraph = args[++i]; break;
             default:
                 if (args[i].StartsWith("--", StringComparison.Ordinal)) throw new FormatException($"unknown option {args[i]}");
                 dirs.Add(args[i]);
@@ -49,7 +52,7 @@ try
 }
 catch (Exception e) when (e is FormatException or IndexOutOfRangeException or OverflowException)
 {
-    Console.Error.WriteLine($"bench/ort: bad arguments ({e.Message}); usage: [--threads N] [--batch N] [--seconds S] [--seqs 32,128] [--onnx FILE] [--decoder] MODEL_DIR...");
+    Console.Error.WriteLine($"bench/ort: bad arguments ({e.Message}); usage: [--threads N] [--batch N] [--seconds S] [--seqs 32,128] [--onnx FILE] [--decoder] [--optimized-graph FILE] MODEL_DIR...");
     return 2;
 }
 int batch = batchOption ?? (decoder ? 8 : 32);
@@ -83,6 +86,13 @@ foreach (var dir in dirs)
         GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
     };
     options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+    if (optimizedGraph is not null)
+    {
+        // The graph after ORT's optimisations (which fusions ran), weights in FILE.data beside it.
+        options.OptimizedModelFilePath = optimizedGraph;
+        options.AddSessionConfigEntry("session.optimized_model_external_initializers_file_name", Path.GetFileName(optimizedGraph) + ".data");
+        options.AddSessionConfigEntry("session.optimized_model_external_initializers_min_size_in_bytes", "1024");
+    }
     var load = Stopwatch.StartNew();
     InferenceSession session;
     InferenceSession? reference;

@@ -18,7 +18,7 @@ using Skald.Training.Optim;
 
 if (args.Length < 2 || args[0] is not ("encode" or "train"))
 {
-    Console.Error.WriteLine("usage: encode|train MODEL_DIR [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2]");
+    Console.Error.WriteLine("usage: encode|train MODEL_DIR [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2] [--pack 1|0] [--int8 0|1|2] [--attention causal|bidirectional|both]");
     return 2;
 }
 string mode = args[0], folder = args[1];

@@ -14,8 +14,10 @@ public static class Parallelism
     /// <summary>The engine's pool (workers start on the first parallel region).</summary>
     internal static readonly IntraOpPool Pool = new(maxThreads - 1, SpinFromEnvironment());
 
-    /// <summary>Whether regions run on <see cref="Pool"/> (default) or through Parallel.For (<c>SKALD_THREADPOOL=dotnet</c>).</summary>
-    internal static bool UsePool { get; set; } =
+    /// <summary>Whether parallel regions run on the engine's own pool (default) or through Parallel.For and the .NET
+    /// thread pool (false; the default when the environment sets <c>SKALD_THREADPOOL=dotnet</c>). Results are the
+    /// same bytes either way; only the scheduling differs.</summary>
+    public static bool OwnPool { get; set; } =
         !string.Equals(Environment.GetEnvironmentVariable("SKALD_THREADPOOL"), "dotnet", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Upper bound on threads used by one operation (default <see cref="Environment.ProcessorCount"/>, minimum 1).
@@ -82,7 +84,7 @@ public static class Parallelism
             body(0, elements);
             return;
         }
-        if (UsePool && Pool.TryRun(units, chunks, threads, body, unit, elements)) return;
+        if (OwnPool && Pool.TryRun(units, chunks, threads, body, unit, elements)) return;
         var next = new int[1];
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Min(threads, chunks) };
         Parallel.For(0, Math.Min(threads, chunks), options, _ =>

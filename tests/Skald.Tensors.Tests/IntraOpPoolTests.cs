@@ -7,7 +7,6 @@ public sealed class IntraOpPoolTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
     [Theory]
-    [InlineData(0, 0.0)]
     [InlineData(1, 0.0)]
     [InlineData(1, 50.0)]
     [InlineData(3, 0.0)]
@@ -36,6 +35,13 @@ public sealed class IntraOpPoolTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public void APoolWithoutWorkersDeclinesAndRunsNothing()
+    {
+        using var pool = new IntraOpPool(0, 10);
+        Assert.False(pool.TryRun(10, 5, 2, (_, _) => Assert.Fail("ran"), 1, 10));
     }
 
     [Fact]
@@ -189,7 +195,7 @@ public sealed class IntraOpPoolTests
     {
         using var pool = new IntraOpPool(3, 10);
         Assert.Equal(0, pool.Workers); // started on first use
-        foreach (int target in new[] { 3, 1, 5, 0, 2 })
+        foreach (int target in new[] { 3, 1, 5, 2 })
         {
             pool.TargetWorkers = target;
             var threadIds = new ConcurrentDictionary<int, byte>();
@@ -206,6 +212,7 @@ public sealed class IntraOpPoolTests
         }
         pool.TargetWorkers = 0; // idle: stops at once
         Assert.Equal(0, pool.Workers);
+        Assert.False(pool.TryRun(10, 5, 2, (_, _) => { }, 1, 10));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace Skald.Tensors;
@@ -95,8 +96,10 @@ internal sealed class IntraOpPool : IDisposable
     /// Runs <paramref name="body"/> over the <paramref name="chunkCount"/> chunks of [0, <paramref name="units"/>) on
     /// the caller and up to <paramref name="threadCount"/> - 1 workers; a chunk [u0, u1) of units is handed to the body as
     /// [min(<paramref name="elements"/>, u0·<paramref name="unit"/>), min(<paramref name="elements"/>, u1·<paramref name="unit"/>)).
-    /// Returns false (running nothing) when another thread holds the pool. Rethrows the first exception a body threw.
+    /// Returns false (running nothing) when another thread holds the pool or the pool has no worker. Rethrows the first
+    /// exception a body threw.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool TryRun(int units, int chunkCount, int threadCount, Action<int, int> body, int unit, int elements)
     {
         if (Interlocked.CompareExchange(ref busy, 1, 0) != 0) return false;
@@ -104,6 +107,7 @@ internal sealed class IntraOpPool : IDisposable
         {
             if (workerCount != Volatile.Read(ref targetWorkers)) Resize();
             int helpers = Math.Min(workerCount, Math.Min(threadCount, chunkCount) - 1);
+            if (workerCount == 0) return false; // MaxThreads 1 and a GEMM asking for more: Parallel.For, as asked
             this.body = body;
             count = units;
             chunks = chunkCount;
@@ -157,6 +161,7 @@ internal sealed class IntraOpPool : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunChunks()
     {
         Action<int, int> run = body!;
@@ -178,6 +183,7 @@ internal sealed class IntraOpPool : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WaitForHelpers()
     {
         long deadline = Stopwatch.GetTimestamp() + Volatile.Read(ref spinTicks);
@@ -186,6 +192,7 @@ internal sealed class IntraOpPool : IDisposable
         done.Reset();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WorkerLoop(object? slot)
     {
         int w = (int)slot!;
@@ -217,6 +224,7 @@ internal sealed class IntraOpPool : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void TryJoin(long s)
     {
         while ((s & Closed) == 0 && (s & CountMask) < Volatile.Read(ref joinCap))

@@ -38,6 +38,19 @@ public sealed class IntraOpPoolTests
     }
 
     [Fact]
+    public void ARegionAllocatesNothingOnTheCaller()
+    {
+        using var pool = new IntraOpPool(2, 50);
+        var sums = new long[1];
+        Action<int, int> body = (s, e) => Interlocked.Add(ref sums[0], e - s);
+        for (int r = 0; r < 100; r++) pool.TryRun(1000, 12, 3, body, 1, 1000); // workers started, code jitted
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int r = 0; r < 1000; r++) Assert.True(pool.TryRun(1000, 12, 3, body, 1, 1000));
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(1100L * 1000, sums[0]);
+    }
+
+    [Fact]
     public void APoolWithoutWorkersDeclinesAndRunsNothing()
     {
         using var pool = new IntraOpPool(0, 10);

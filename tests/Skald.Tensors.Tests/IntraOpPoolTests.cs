@@ -51,6 +51,24 @@ public sealed class IntraOpPoolTests
     }
 
     [Fact]
+    public void ParallelismForOnThePoolAllocatesNothing()
+    {
+        // Per call, since a call made while another test holds the shared pool takes Parallel.For (which allocates).
+        var sums = new long[1];
+        Action<int, int> body = (s, e) => Interlocked.Add(ref sums[0], e - s);
+        int clean = 0;
+        for (int r = 0; r < 300; r++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Parallelism.For(4096, 64, body);
+            Parallelism.ForAligned(4096, 256, 64, body);
+            if (GC.GetAllocatedBytesForCurrentThread() == before) clean++;
+        }
+        Assert.Equal(300L * 2 * 4096, sums[0]);
+        Assert.True(clean > 0, "every call allocated");
+    }
+
+    [Fact]
     public void APoolWithoutWorkersDeclinesAndRunsNothing()
     {
         using var pool = new IntraOpPool(0, 10);

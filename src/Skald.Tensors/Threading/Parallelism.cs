@@ -85,6 +85,13 @@ public static class Parallelism
             return;
         }
         if (OwnPool && Pool.TryRun(units, chunks, threads, body, unit, elements)) return;
+        RunOnDotnetPool(units, chunks, threads, body, unit, elements);
+    }
+
+    /// <summary><see cref="Run"/> through Parallel.For (a method of its own: its closure would otherwise be allocated
+    /// on every call, pool path included).</summary>
+    private static void RunOnDotnetPool(int units, int chunks, int threads, Action<int, int> body, int unit, int elements)
+    {
         var next = new int[1];
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Min(threads, chunks) };
         Parallel.For(0, Math.Min(threads, chunks), options, _ =>

@@ -70,8 +70,10 @@ public sealed class ParallelismTests
             Assert.Equal(Environment.ProcessorCount, saved);
             Parallelism.MaxThreads = 0;
             Assert.Equal(1, Parallelism.MaxThreads);
+            Assert.Equal(0, Parallelism.Pool.TargetWorkers); // the pool keeps MaxThreads - 1 workers
             Assert.Equal(1, Parallelism.Threads(1000, 1));
             Parallelism.MaxThreads = 4;
+            Assert.Equal(3, Parallelism.Pool.TargetWorkers);
             Assert.Equal(4, Parallelism.Threads(1000, 1));
             Assert.Equal(2, Parallelism.Threads(1000, 500));
             Assert.Equal(1, Parallelism.Threads(10, 500));
@@ -79,6 +81,25 @@ public sealed class ParallelismTests
         finally
         {
             Parallelism.MaxThreads = saved;
+        }
+        Assert.Equal(saved - 1, Parallelism.Pool.TargetWorkers);
+    }
+
+    [Fact]
+    public void ForAlignedCoversTheRangeOnAlignedBounds()
+    {
+        foreach (int count in new[] { 1, 63, 64, 65, 1000, 100_001 })
+        {
+            var hits = new int[count];
+            var ranges = new System.Collections.Concurrent.ConcurrentBag<(int Start, int End)>();
+            Parallelism.ForAligned(count, 256, 64, (s, e) =>
+            {
+                ranges.Add((s, e));
+                for (int i = s; i < e; i++) Interlocked.Increment(ref hits[i]);
+            });
+            Assert.All(hits, h => Assert.Equal(1, h));
+            Assert.All(ranges, r => Assert.Equal(0, r.Start % 64));
+            Assert.All(ranges.Where(r => r.End != count), r => Assert.Equal(0, r.End % 64));
         }
     }
 

@@ -2,17 +2,34 @@ namespace Skald.Tensors;
 
 /// <summary>
 /// The single intra-op parallelism setting of the engine: every multi-threaded kernel (managed GEMM, attention,
-/// layer norm, ...) and the OpenBLAS backend use at most <see cref="MaxThreads"/> threads per operation.
+/// layer norm, ...) and the OpenBLAS backend use at most <see cref="MaxThreads"/> threads per operation. Parallel
+/// regions run on the engine's own pool (the caller plus <see cref="MaxThreads"/> - 1 long-lived workers that spin
+/// briefly between regions); <c>SKALD_THREADPOOL=dotnet</c> runs them through <see cref="Parallel.For(int, int, Action{int})"/>
+/// instead, and <c>SKALD_POOL_SPIN_US</c> sets how long an idle worker spins before it blocks (default 50).
 /// </summary>
 public static class Parallelism
 {
     private static int maxThreads = Environment.ProcessorCount;
 
-    /// <summary>Upper bound on threads used by one operation (default <see cref="Environment.ProcessorCount"/>, minimum 1).</summary>
+    /// <summary>The engine's pool (workers start on the first parallel region).</summary>
+    internal static readonly IntraOpPool Pool = new(maxThreads - 1, SpinFromEnvironment());
+
+    /// <summary>Whether parallel regions run on the engine's own pool (default) or through Parallel.For and the .NET
+    /// thread pool (false; the default when the environment sets <c>SKALD_THREADPOOL=dotnet</c>). Results are the
+    /// same bytes either way; only the scheduling differs.</summary>
+    public static bool OwnPool { get; set; } =
+        !string.Equals(Environment.GetEnvironmentVariable("SKALD_THREADPOOL"), "dotnet", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Upper bound on threads used by one operation (default <see cref="Environment.ProcessorCount"/>, minimum 1).
+    /// Setting it resizes the engine's pool to the new value minus one workers.</summary>
     public static int MaxThreads
     {
         get => maxThreads;
-        set => maxThreads = value < 1 ? 1 : value;
+        set
+        {
+            maxThreads = value < 1 ? 1 : value;
+            Pool.TargetWorkers = maxThreads - 1;
+        }
     }
 
     /// <summary>
@@ -52,6 +69,29 @@ public static class Parallelism
             body(0, count);
             return;
         }
+        Run(count, chunks, threads, body, 1, count);
+    }
+
+    /// <summary>
+    /// Runs the <paramref name="chunks"/> chunks of [0, <paramref name="units"/>) on up to <paramref name="threads"/>
+    /// threads, handing the body units scaled by <paramref name="unit"/> and capped at <paramref name="elements"/>. A
+    /// nested call (from inside a region) runs inline; a call while another thread holds the pool goes to Parallel.For.
+    /// </summary>
+    private static void Run(int units, int chunks, int threads, Action<int, int> body, int unit, int elements)
+    {
+        if (IntraOpPool.InRegion)
+        {
+            body(0, elements);
+            return;
+        }
+        if (OwnPool && Pool.TryRun(units, chunks, threads, body, unit, elements)) return;
+        RunOnDotnetPool(units, chunks, threads, body, unit, elements);
+    }
+
+    /// <summary><see cref="Run"/> through Parallel.For (a method of its own: its closure would otherwise be allocated
+    /// on every call, pool path included).</summary>
+    private static void RunOnDotnetPool(int units, int chunks, int threads, Action<int, int> body, int unit, int elements)
+    {
         var next = new int[1];
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Min(threads, chunks) };
         Parallel.For(0, Math.Min(threads, chunks), options, _ =>
@@ -59,8 +99,9 @@ public static class Parallelism
             int c;
             while ((c = Interlocked.Increment(ref next[0]) - 1) < chunks)
             {
-                (int start, int end) = Split(count, chunks, c);
-                if (end > start) body(start, end);
+                (int start, int end) = Split(units, chunks, c);
+                int s = (int)Math.Min(elements, (long)start * unit), e = (int)Math.Min(elements, (long)end * unit);
+                if (e > s) body(s, e);
             }
         });
     }
@@ -116,8 +157,22 @@ public static class Parallelism
     {
         if (count <= 0) return;
         int units = (int)(((long)count + align - 1) / align);
-        For(units, Math.Max(1, minPerThread / align), (u0, u1) =>
-            body((int)Math.Min(count, (long)u0 * align), (int)Math.Min(count, (long)u1 * align)));
+        int minUnits = Math.Max(1, minPerThread / align);
+        int threads = Threads(units, minUnits);
+        int chunks = Math.Max(1, Math.Min(units, Math.Min(Math.Max(threads, units / minUnits), threads * ChunksPerThread)));
+        if (threads <= 1 || chunks == 1)
+        {
+            body(0, count);
+            return;
+        }
+        Run(units, chunks, threads, body, align, count);
+    }
+
+    private static double SpinFromEnvironment()
+    {
+        string? text = Environment.GetEnvironmentVariable("SKALD_POOL_SPIN_US");
+        return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture,
+            out double us) && us >= 0 ? us : 50;
     }
 
     /// <summary>Number of threads <see cref="For"/> would use.</summary>

@@ -1,0 +1,272 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+
+namespace Skald.Tensors;
+
+/// <summary>
+/// The engine's own intra-op thread pool behind <see cref="Parallelism"/>: long-lived background workers plus the
+/// calling thread run one parallel region at a time. A region publishes (count, chunks, body); every thread in it
+/// claims chunk indices from one shared counter, and chunk c always covers <see cref="Parallelism.Split"/>(count,
+/// chunks, c), so which thread runs a chunk never changes a result. Between regions a worker spins for
+/// <see cref="SpinMicroseconds"/> watching for the next one, then blocks on its own event (a BERT layer runs its
+/// regions back to back, so most regions find the workers awake and pay no wake-up). Allocates nothing per region.
+/// </summary>
+/// <remarks>
+/// Region protocol: <c>state</c> packs the region's generation (high 32 bits), a closed flag and the number of
+/// workers inside the region (low 16 bits). A worker joins by a compare-exchange that checks the generation it saw,
+/// that the region is open and below its cap, so it can only enter the region whose fields it then reads. The caller
+/// runs chunks until none is left, sets the closed flag, and waits until the workers inside have left (the last one
+/// out sets <c>done</c>); only then does it publish the next region. One caller at a time: <see cref="TryRun"/>
+/// returns false when another thread holds the pool, and a body that calls <see cref="Parallelism"/> again sees
+/// <see cref="InRegion"/> and runs inline.
+/// </remarks>
+internal sealed class IntraOpPool : IDisposable
+{
+    /// <summary>Most workers a pool keeps (the joined count has 16 bits).</summary>
+    internal const int MaxWorkers = 255;
+
+    private const long Closed = 1L << 16;
+    private const long CountMask = Closed - 1;
+    private const int SpinUnit = 20;
+
+    [ThreadStatic] private static bool inRegion;
+
+    private readonly Thread?[] threads = new Thread?[MaxWorkers];
+    private readonly ManualResetEventSlim?[] wake = new ManualResetEventSlim?[MaxWorkers];
+    private readonly int[] sleeping = new int[MaxWorkers];
+    private readonly int[] retire = new int[MaxWorkers];
+    private readonly long[] startGeneration = new long[MaxWorkers];
+    private readonly ManualResetEventSlim done = new(false, 1);
+    private int workerCount;
+    private int targetWorkers;
+    private int busy;
+    private long spinTicks;
+
+    // The published region (written by the caller only while no worker is inside).
+    private Action<int, int>? body;
+    private int count, chunks, scale, limit, joinCap;
+    private Exception? error;
+    private int next;
+    private long state = Closed;
+
+    /// <summary>A pool that will keep <paramref name="workers"/> background threads (started on first use).</summary>
+    internal IntraOpPool(int workers, double spinMicroseconds)
+    {
+        TargetWorkers = workers;
+        SpinMicroseconds = spinMicroseconds;
+    }
+
+    /// <summary>True on a pool worker, and on a caller while it runs its share of a region: a parallel call made
+    /// there is nested and runs inline.</summary>
+    internal static bool InRegion => inRegion;
+
+    /// <summary>Workers the pool keeps: extra workers stop at once when the pool is idle (else at the next region);
+    /// missing ones start with the next region.</summary>
+    internal int TargetWorkers
+    {
+        get => Volatile.Read(ref targetWorkers);
+        set
+        {
+            int target = Math.Clamp(value, 0, MaxWorkers);
+            Volatile.Write(ref targetWorkers, target);
+            if (target >= Volatile.Read(ref workerCount) || Interlocked.CompareExchange(ref busy, 1, 0) != 0) return;
+            try
+            {
+                Resize();
+            }
+            finally
+            {
+                Volatile.Write(ref busy, 0);
+            }
+        }
+    }
+
+    /// <summary>Background workers currently running.</summary>
+    internal int Workers => Volatile.Read(ref workerCount);
+
+    /// <summary>How long an idle worker (and a caller waiting for the last chunk) spins before blocking.</summary>
+    internal double SpinMicroseconds
+    {
+        get => Volatile.Read(ref spinTicks) * 1e6 / Stopwatch.Frequency;
+        set => Volatile.Write(ref spinTicks, (long)(Math.Max(0, value) * Stopwatch.Frequency / 1e6));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> over the <paramref name="chunkCount"/> chunks of [0, <paramref name="units"/>) on
+    /// the caller and up to <paramref name="threadCount"/> - 1 workers; a chunk [u0, u1) of units is handed to the body as
+    /// [min(<paramref name="elements"/>, u0·<paramref name="unit"/>), min(<paramref name="elements"/>, u1·<paramref name="unit"/>)).
+    /// Returns false (running nothing) when another thread holds the pool or the pool has no worker. Rethrows the first
+    /// exception a body threw.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal bool TryRun(int units, int chunkCount, int threadCount, Action<int, int> body, int unit, int elements)
+    {
+        if (Interlocked.CompareExchange(ref busy, 1, 0) != 0) return false;
+        try
+        {
+            if (workerCount != Volatile.Read(ref targetWorkers)) Resize();
+            int helpers = Math.Min(workerCount, Math.Min(threadCount, chunkCount) - 1);
+            if (workerCount == 0) return false; // MaxThreads 1 and a GEMM asking for more: Parallel.For, as asked
+            this.body = body;
+            count = units;
+            chunks = chunkCount;
+            scale = unit;
+            limit = elements;
+            error = null;
+            next = 0;
+            joinCap = helpers;
+            if (helpers > 0)
+            {
+                long generation = (long)((ulong)Volatile.Read(ref state) >> 32) + 1;
+                Interlocked.Exchange(ref state, generation << 32);
+                for (int w = 0; w < helpers; w++)
+                    if (Volatile.Read(ref sleeping[w]) != 0) wake[w]!.Set();
+            }
+            inRegion = true;
+            try
+            {
+                RunChunks();
+            }
+            finally
+            {
+                inRegion = false;
+            }
+            if (helpers > 0 && (Interlocked.Or(ref state, Closed) & CountMask) != 0) WaitForHelpers();
+            this.body = null;
+            Exception? failure = error;
+            error = null;
+            if (failure is not null) ExceptionDispatchInfo.Capture(failure).Throw();
+            return true;
+        }
+        finally
+        {
+            Volatile.Write(ref busy, 0);
+        }
+    }
+
+    /// <summary>Stops the workers (waits for them to exit).</summary>
+    public void Dispose()
+    {
+        SpinWait spin = default;
+        while (Interlocked.CompareExchange(ref busy, 1, 0) != 0) spin.SpinOnce();
+        try
+        {
+            Volatile.Write(ref targetWorkers, 0);
+            Resize();
+        }
+        finally
+        {
+            Volatile.Write(ref busy, 0);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunChunks()
+    {
+        Action<int, int> run = body!;
+        int n = count, parts = chunks, unit = scale, end = limit;
+        try
+        {
+            int c;
+            while ((c = Interlocked.Increment(ref next) - 1) < parts)
+            {
+                long u0 = (long)n * c / parts, u1 = (long)n * (c + 1) / parts;
+                int s = (int)Math.Min(end, u0 * unit), e = (int)Math.Min(end, u1 * unit);
+                if (e > s) run(s, e);
+            }
+        }
+        catch (Exception ex)
+        {
+            Interlocked.CompareExchange(ref error, ex, null);
+            Volatile.Write(ref next, parts); // the others stop claiming
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void WaitForHelpers()
+    {
+        long deadline = Stopwatch.GetTimestamp() + Volatile.Read(ref spinTicks);
+        while (!done.IsSet && Stopwatch.GetTimestamp() < deadline) Thread.SpinWait(SpinUnit);
+        done.Wait(); // the last worker out always sets it: consume that signal before the next region
+        done.Reset();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void WorkerLoop(object? slot)
+    {
+        int w = (int)slot!;
+        inRegion = true; // anything a worker runs is inside a region
+        ManualResetEventSlim signal = wake[w]!;
+        long seen = Volatile.Read(ref startGeneration[w]);
+        long deadline = Stopwatch.GetTimestamp() + Volatile.Read(ref spinTicks);
+        while (Volatile.Read(ref retire[w]) == 0)
+        {
+            long s = Volatile.Read(ref state);
+            if ((long)((ulong)s >> 32) != seen)
+            {
+                seen = (long)((ulong)s >> 32);
+                TryJoin(s);
+                deadline = Stopwatch.GetTimestamp() + Volatile.Read(ref spinTicks);
+            }
+            else if (Stopwatch.GetTimestamp() < deadline)
+            {
+                Thread.SpinWait(SpinUnit);
+            }
+            else
+            {
+                signal.Reset();
+                Interlocked.Exchange(ref sleeping[w], 1); // full fence: the caller's publish or this re-check sees the other
+                if ((long)((ulong)Volatile.Read(ref state) >> 32) == seen && Volatile.Read(ref retire[w]) == 0) signal.Wait();
+                Volatile.Write(ref sleeping[w], 0);
+                deadline = Stopwatch.GetTimestamp() + Volatile.Read(ref spinTicks);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void TryJoin(long s)
+    {
+        while ((s & Closed) == 0 && (s & CountMask) < Volatile.Read(ref joinCap))
+        {
+            long seen = Interlocked.CompareExchange(ref state, s + 1, s);
+            if (seen == s)
+            {
+                RunChunks();
+                long after = Interlocked.Decrement(ref state);
+                if ((after & Closed) != 0 && (after & CountMask) == 0) done.Set();
+                return;
+            }
+            if (seen >> 32 != s >> 32) return; // a newer region: the worker loop picks it up
+            s = seen;
+        }
+    }
+
+    /// <summary>Starts or stops workers to reach the target; the caller holds <c>busy</c>, so no region is running.</summary>
+    private void Resize()
+    {
+        int target = Volatile.Read(ref targetWorkers);
+        for (int w = target; w < workerCount; w++)
+        {
+            Volatile.Write(ref retire[w], 1);
+            wake[w]!.Set();
+        }
+        for (int w = target; w < workerCount; w++)
+        {
+            threads[w]!.Join();
+            threads[w] = null;
+        }
+        long generation = (long)((ulong)Volatile.Read(ref state) >> 32);
+        for (int w = workerCount; w < target; w++)
+        {
+            wake[w] ??= new ManualResetEventSlim(false, 1);
+            wake[w]!.Reset();
+            retire[w] = 0;
+            sleeping[w] = 0;
+            startGeneration[w] = generation;
+            threads[w] = new Thread(WorkerLoop) { IsBackground = true, Name = $"Skald intra-op {w + 1}" };
+            threads[w]!.Start(w);
+        }
+        workerCount = target;
+    }
+}

@@ -6,7 +6,8 @@ namespace Skald.Tensors.Gemm;
 /// <summary>A micro-kernel with its tile (MR×NR) and cache-block sizes (KC: depth, MC: rows of A, NC: columns of B).</summary>
 internal readonly unsafe struct KernelSpec(
     string name, int mr, int nr, int kcBlock, int mcBlock, int ncBlock,
-    delegate*<int, float*, float*, float*, int, float, void> kernel)
+    delegate*<int, float*, float*, float*, int, float, void> kernel,
+    delegate*<int, float*, nint, float*, float*, int, float, void> direct = null)
 {
     public readonly string Name = name;
     public readonly int MR = mr;
@@ -15,6 +16,12 @@ internal readonly unsafe struct KernelSpec(
     public readonly int MC = mcBlock;
     public readonly int NC = ncBlock;
     public readonly delegate*<int, float*, float*, float*, int, float, void> Kernel = kernel;
+
+    /// <summary>
+    /// The same tile reading A in place (kc, a, lda, b, c, ldc, beta: MR whole rows of row-major A, alpha 1) with the
+    /// same FMA order, so the bits equal <see cref="Kernel"/>'s on the packed panel; null when the kernel has none.
+    /// </summary>
+    public readonly delegate*<int, float*, nint, float*, float*, int, float, void> Direct = direct;
 }
 
 /// <summary>

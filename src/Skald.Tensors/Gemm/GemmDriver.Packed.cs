@@ -29,7 +29,7 @@ internal static unsafe partial class GemmDriver
             int mc = Math.Min(spec.MC, m1 - ic);
             // Whole MR-row panels of a row-major A with alpha 1 are read in place by the direct kernel (same bits, no
             // packing); only a last partial panel is packed (zero-padded), at the start of packA.
-            int direct = spec.Direct != null && !g.TransA && g.Alpha == 1f ? mc / mr * mr : 0;
+            int direct = spec.Direct != null && ReadAInPlace && !g.TransA && g.Alpha == 1f ? mc / mr * mr : 0;
             for (int pc = 0; pc < g.K; pc += spec.KC)
             {
                 int kc = Math.Min(spec.KC, g.K - pc);
@@ -38,38 +38,53 @@ internal static unsafe partial class GemmDriver
                 float beta = pc == 0 ? (g.Bias != null ? 1f : g.Beta) : 1f;
                 var epilogue = pc + kc >= g.K ? g.Epilogue : null; // after the last slice only
                 float* bBlock = g.PackedB + (long)pc * nr;
-                float* aBlock = g.A + (long)ic * g.Lda + pc;
-                // Direct: per block of DirectPanels B panels (kept in L2), each A tile (12 rows, kept in L1) sweeps them.
-                for (int jb = n0; jb < n1; jb += DirectPanels * nr)
-                {
-                    int jbEnd = direct > 0 ? Math.Min(n1, jb + DirectPanels * nr) : n1;
-                    for (int ir = 0; ir < direct; ir += mr)
-                    {
-                        float* ar = aBlock + (long)ir * g.Lda;
-                        for (int jr = jb; jr < jbEnd; jr += nr)
-                        {
-                            int cols = Math.Min(nr, n1 - jr);
-                            float* c = g.C + (long)(ic + ir) * g.Ldc + jr;
-                            if (fillBias) FillRows(c, g.Ldc, mr, cols, g.Bias + jr);
-                            DirectTile(spec, kc, ar, g.Lda, bBlock + jr / nr * panelStride, c, g.Ldc, cols, beta, tile, epilogue);
-                        }
-                    }
-                    for (int jr = jb; jr < jbEnd; jr += nr)
-                    {
-                        int cols = Math.Min(nr, n1 - jr);
-                        float* bp = bBlock + jr / nr * panelStride;
-                        for (int ir = direct; ir < mc; ir += mr)
-                        {
-                            int rows = Math.Min(mr, mc - ir);
-                            float* c = g.C + (long)(ic + ir) * g.Ldc + jr;
-                            if (fillBias) FillRows(c, g.Ldc, rows, cols, g.Bias + jr);
-                            Tile(spec, kc, packA + (long)(ir - direct) * kc, bp, c, g.Ldc, rows, cols, beta, tile, epilogue);
-                        }
-                    }
-                    if (direct == 0) break;
-                }
+                Sweep(spec, g, ic, mc, direct, pc, kc, bBlock + n0 / nr * panelStride, panelStride, n0, n1 - n0, beta,
+                    fillBias, epilogue, packA, tile);
             }
             if (g.RowsDone != null) g.RowsDone(g.RowsDoneContext, ic, ic + mc);
+        }
+    }
+
+    /// <summary>
+    /// One MC-row block × KC slice against B panels (panel x/NR of the columns [j0, j0 + nc) at bBase + x/NR·panelStride):
+    /// rows [ic, ic + direct) as whole MR-row tiles of A read in place (per block of <see cref="DirectPanels"/> panels,
+    /// each A tile sweeping them), rows [ic + direct, ic + mc) from the packed panels at packA (direct = 0: all packed,
+    /// each B panel sweeping the A panels). C starts as the bias row first when fillBias.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Sweep(in KernelSpec spec, in GemmArgs g, int ic, int mc, int direct, int pc, int kc, float* bBase,
+        long panelStride, int j0, int nc, float beta, bool fillBias, delegate*<float*, float*, int, void> epilogue,
+        float* packA, float* tile)
+    {
+        int nr = spec.NR, mr = spec.MR;
+        float* aBlock = g.A + (long)ic * g.Lda + pc;
+        float* cBlock = g.C + (long)ic * g.Ldc + j0;
+        for (int jb = 0, jbEnd; jb < nc; jb = jbEnd)
+        {
+            jbEnd = direct > 0 ? Math.Min(nc, jb + DirectPanels * nr) : nc;
+            for (int ir = 0; ir < direct; ir += mr)
+            {
+                float* ar = aBlock + (long)ir * g.Lda;
+                for (int jr = jb; jr < jbEnd; jr += nr)
+                {
+                    int cols = Math.Min(nr, nc - jr);
+                    float* c = cBlock + (long)ir * g.Ldc + jr;
+                    if (fillBias) FillRows(c, g.Ldc, mr, cols, g.Bias + j0 + jr);
+                    DirectTile(spec, kc, ar, g.Lda, bBase + jr / nr * panelStride, c, g.Ldc, cols, beta, tile, epilogue);
+                }
+            }
+            for (int jr = jb; jr < jbEnd; jr += nr)
+            {
+                int cols = Math.Min(nr, nc - jr);
+                float* bp = bBase + jr / nr * panelStride;
+                for (int ir = direct; ir < mc; ir += mr)
+                {
+                    int rows = Math.Min(mr, mc - ir);
+                    float* c = cBlock + (long)ir * g.Ldc + jr;
+                    if (fillBias) FillRows(c, g.Ldc, rows, cols, g.Bias + j0 + jr);
+                    Tile(spec, kc, packA + (long)(ir - direct) * kc, bp, c, g.Ldc, rows, cols, beta, tile, epilogue);
+                }
+            }
         }
     }
 

@@ -29,7 +29,7 @@ internal static unsafe partial class GemmDriver
             int mc = Math.Min(spec.MC, m1 - ic);
             // Whole MR-row panels of a row-major A with alpha 1 are read in place by the direct kernel (same bits, no
             // packing); only a last partial panel is packed (zero-padded), at the start of packA.
-            int direct = spec.Direct != null && ReadAInPlace && !g.TransA && g.Alpha == 1f ? mc / mr * mr : 0;
+            int direct = ReadsAInPlace(spec, g) ? mc / mr * mr : 0;
             for (int pc = 0; pc < g.K; pc += spec.KC)
             {
                 int kc = Math.Min(spec.KC, g.K - pc);

@@ -4,7 +4,7 @@ using Skald.Tensors.Gemm;
 
 // GFLOP/s of the GEMM backends on the shapes that dominate sentence-transformer inference.
 // Usage: dotnet run -c Release --project bench/gemm [-- --threads N] [--quick] [--only NAME] [--cpu] [--variants]
-// [--shapes skinny|large]. Ratios are OpenBLAS time / this time (> 1: faster than OpenBLAS); "+pk" rows read the B
+// [--shapes skinny|large|encode] (encode: the Linear shapes of a 12x384 / 12x768 BERT at 32 x 32 tokens). Ratios are OpenBLAS time / this time (> 1: faster than OpenBLAS); "+pk" rows read the B
 // operand pre-packed (PackedMatrix), as an encoder's inference pass reads its weights.
 int threads = Environment.ProcessorCount;
 bool quick = false;
@@ -54,14 +54,21 @@ var shapes = new (string Label, bool TransA, bool TransB, int M, int N, int K, i
     ("128 x 1536 x 384 (x.W^T)", false, true, 128, 1536, 384, 1),
     ("128 x 384 x 1536 (x.W^T)", false, true, 128, 384, 1536, 1),
     ("64 x 1536 x 1536 (x.W^T)", false, true, 64, 1536, 1536, 1),
+    ("1024 x 384 x 384 (x.W^T, 32x32 tokens)", false, true, 1024, 384, 384, 1),
+    ("1024 x 1152 x 384 (x.W^T, QKV)", false, true, 1024, 1152, 384, 1),
+    ("1024 x 1536 x 384 (x.W^T)", false, true, 1024, 1536, 384, 1),
+    ("1024 x 384 x 1536 (x.W^T)", false, true, 1024, 384, 1536, 1),
+    ("1024 x 2304 x 768 (x.W^T, QKV)", false, true, 1024, 2304, 768, 1),
+    ("1024 x 768 x 3072 (x.W^T)", false, true, 1024, 768, 3072, 1),
     ("384 x [128 x 128 x 32] (Q.K^T)", false, true, 128, 128, 32, 384),
     ("384 x [128 x 32 x 128] (P.V)", false, false, 128, 32, 128, 384),
 };
 
 foreach (var s in shapes)
 {
-    bool skinny = s.M <= 128 && s.Batch == 1;
-    if ((shapeSet == "skinny" && !skinny) || (shapeSet == "large" && (skinny || s.Batch > 1))) continue;
+    bool skinny = s.M <= 128 && s.Batch == 1, encode = s.M == 1024 && s.Batch == 1;
+    if ((shapeSet == "skinny" && !skinny) || (shapeSet == "large" && (skinny || encode || s.Batch > 1))
+        || (shapeSet == "encode" && !encode)) continue;
     int lda = s.TransA ? s.M : s.K, ldb = s.TransB ? s.K : s.N, ldc = s.N;
     long sa = (long)s.M * s.K, sb = (long)s.K * s.N, sc = (long)s.M * s.N;
     var rng = new Random(1);

@@ -6,7 +6,8 @@ namespace Skald.Tensors.Gemm;
 /// <summary>A micro-kernel with its tile (MR×NR) and cache-block sizes (KC: depth, MC: rows of A, NC: columns of B).</summary>
 internal readonly unsafe struct KernelSpec(
     string name, int mr, int nr, int kcBlock, int mcBlock, int ncBlock,
-    delegate*<int, float*, float*, float*, int, float, void> kernel)
+    delegate*<int, float*, float*, float*, int, float, void> kernel,
+    delegate*<int, float*, nint, float*, float*, int, float, void> direct = null)
 {
     public readonly string Name = name;
     public readonly int MR = mr;
@@ -15,6 +16,12 @@ internal readonly unsafe struct KernelSpec(
     public readonly int MC = mcBlock;
     public readonly int NC = ncBlock;
     public readonly delegate*<int, float*, float*, float*, int, float, void> Kernel = kernel;
+
+    /// <summary>
+    /// The same tile reading A in place (kc, a, lda, b, c, ldc, beta: MR whole rows of row-major A, alpha 1) with the
+    /// same FMA order, so the bits equal <see cref="Kernel"/>'s on the packed panel; null when the kernel has none.
+    /// </summary>
+    public readonly delegate*<int, float*, nint, float*, float*, int, float, void> Direct = direct;
 }
 
 /// <summary>
@@ -59,6 +66,10 @@ internal static unsafe partial class GemmDriver
 {
     [ThreadStatic] private static Workspace? workspace;
 
+    /// <summary>Whether kernels with a <see cref="KernelSpec.Direct"/> variant read a row-major A in place (alpha 1);
+    /// off: A is always packed (the same bits; for tests and side-by-side measurement).</summary>
+    internal static bool ReadAInPlace = true;
+
     /// <summary>Computes rows [m0, m1) × columns [n0, n1) of C; n0 is a multiple of NR when B is pre-packed.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Run(in KernelSpec spec, in GemmArgs g, int m0, int m1, int n0, int n1)
@@ -83,6 +94,7 @@ internal static unsafe partial class GemmDriver
         int mcMax = Math.Min(spec.MC, (m1 - m0 + mr - 1) / mr * mr);
         int ncMax = Math.Min(spec.NC, (n1 - n0 + nr - 1) / nr * nr);
         float* packA = ws.Get(spec.KC * mcMax, spec.KC * ncMax, mr * nr, out float* packB, out float* tile);
+        bool directA = ReadsAInPlace(spec, g);
         for (int jc = n0; jc < n1; jc += spec.NC)
         {
             int nc = Math.Min(spec.NC, n1 - jc);
@@ -98,24 +110,22 @@ internal static unsafe partial class GemmDriver
                 for (int ic = m0; ic < m1; ic += spec.MC)
                 {
                     int mc = Math.Min(spec.MC, m1 - ic);
-                    PackA(g, ic, mc, pc, kc, packA, mr);
-                    float* cBlock = g.C + (long)ic * g.Ldc + jc;
-                    for (int jr = 0; jr < nc; jr += nr)
-                    {
-                        int cols = Math.Min(nr, nc - jr);
-                        float* bp = bBlock + jr / nr * panelStride;
-                        for (int ir = 0; ir < mc; ir += mr)
-                        {
-                            int rows = Math.Min(mr, mc - ir);
-                            float* ap = packA + (long)ir * kc;
-                            float* c = cBlock + (long)ir * g.Ldc + jr;
-                            Tile(spec, kc, ap, bp, c, g.Ldc, rows, cols, beta, tile, epilogue);
-                        }
-                    }
+                    // Whole row panels of a row-major A with alpha 1 are read in place (see RunPacked).
+                    int direct = directA ? mc / mr * mr : 0;
+                    if (direct < mc) PackA(g, ic + direct, mc - direct, pc, kc, packA, mr);
+                    Sweep(spec, g, ic, mc, direct, pc, kc, bBlock, panelStride, jc, nc, beta, false, epilogue, packA, tile);
                 }
             }
         }
     }
+
+    /// <summary>
+    /// Whether the direct kernel reads A in place: row-major A, alpha 1, and a row stride that is not a multiple of
+    /// 4 KB (1024 floats; such rows all fall in the same L1 sets, and measured slower than packing: BERT-base's
+    /// intermediate width 3072).
+    /// </summary>
+    private static bool ReadsAInPlace(in KernelSpec spec, in GemmArgs g) =>
+        spec.Direct != null && ReadAInPlace && !g.TransA && g.Alpha == 1f && g.Lda % 1024 != 0;
 
     /// <summary>
     /// One register tile: C[rows, cols] (row stride ldc) = beta·C + A-panel · B-panel over kc, straight into C when the tile

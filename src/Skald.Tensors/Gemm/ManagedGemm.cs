@@ -78,7 +78,8 @@ public sealed unsafe class ManagedGemm : IGemmBackend
     private static KernelSpec Spec(ManagedGemmKernel kernel) => kernel switch
     {
         ManagedGemmKernel.Vector512 =>
-            new KernelSpec("managed-avx512", MicroKernels.MR512, 32, 256, 144, 512, &MicroKernels.Kernel12x32V512),
+            new KernelSpec("managed-avx512", MicroKernels.MR512, 32, 256, 144, 512, &MicroKernels.Kernel12x32V512,
+                &MicroKernels.Kernel12x32V512Direct),
         ManagedGemmKernel.Vector256 =>
             (new KernelSpec("managed-avx2-6x16", MicroKernels.MR, 16, 256, 144, 3072, &MicroKernels.Kernel6x16V256)),
         ManagedGemmKernel.Vector256Wide =>

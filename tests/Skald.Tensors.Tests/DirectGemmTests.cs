@@ -1,0 +1,94 @@
+using Skald.Tensors.Gemm;
+
+namespace Skald.Tensors.Tests;
+
+/// <summary>
+/// The AVX-512 tile that reads A in place (<see cref="MicroKernels.Kernel12x32V512Direct"/>, used by pre-packed products
+/// and unpacked-B products with a row-major A and alpha 1): the same bits as its scalar twin and as the packed-A
+/// kernel, and products through it bit-identical to the always-packing AVX2 tile at any thread count, with and without
+/// a fused bias.
+/// </summary>
+public sealed unsafe class DirectGemmTests
+{
+    [Theory]
+    [InlineData(1, 0f)]
+    [InlineData(7, 1f)]
+    [InlineData(256, 0f)]
+    [InlineData(300, -0.5f)]
+    public void DirectKernelMatchesItsScalarTwinAndThePackedKernel(int kc, float beta)
+    {
+        var rng = new Random(kc);
+        const int mr = MicroKernels.MR512, nr = 32;
+        int lda = kc + 5, ldc = nr + 3;
+        var a = TestUtil.RandomArray(rng, mr * lda);
+        var b = TestUtil.RandomArray(rng, kc * nr);
+        var c0 = TestUtil.RandomArray(rng, mr * ldc);
+        var packedA = new float[kc * mr];
+        for (int p = 0; p < kc; p++)
+            for (int r = 0; r < mr; r++) packedA[p * mr + r] = a[r * lda + p];
+        var direct = (float[])c0.Clone();
+        var scalar = (float[])c0.Clone();
+        var packed = (float[])c0.Clone();
+        fixed (float* pa = a, pb = b, pp = packedA, cd = direct, cs = scalar, cp = packed)
+        {
+            MicroKernels.Kernel12x32V512Direct(kc, pa, lda, pb, cd, ldc, beta);
+            MicroKernels.Kernel12x32DirectScalar(kc, pa, lda, pb, cs, ldc, beta);
+            MicroKernels.Kernel12x32V512(kc, pp, pb, cp, ldc, beta);
+        }
+        Assert.True(scalar.AsSpan().SequenceEqual(direct), $"kc={kc}: direct differs from its scalar twin");
+        Assert.True(packed.AsSpan().SequenceEqual(direct), $"kc={kc}: direct differs from the packed-A kernel");
+    }
+
+    [Fact]
+    public void ProductsReadingAInPlaceEqualTheAlwaysPackingTile()
+    {
+        // m > DotGemm.MaxRows (the unpacked product then takes the blocked path too); partial row panels, partial and
+        // several 8-panel column blocks, several KC slices; alpha 1 reads A in place, alpha 0.5 packs it.
+        var rng = new Random(21);
+        foreach (var (m, n, k) in new[] { (17, 33, 7), (24, 300, 300), (37, 100, 600), (145, 1100, 257), (300, 64, 40) })
+        foreach (var (alpha, beta) in new[] { (1f, 0f), (1f, 1f), (0.5f, -1f) })
+        {
+            int lda = k + 3, ldb = k + 1, ldc = n + 2;
+            var a = TestUtil.RandomArray(rng, m * lda);
+            var b = TestUtil.RandomArray(rng, n * ldb);
+            var c0 = TestUtil.RandomArray(rng, m * ldc);
+            // The 6×16 AVX2 tile packs A always and has the same KC: every C element is the same FMA chain.
+            var expected = (float[])c0.Clone();
+            new ManagedGemm(ManagedGemmKernel.Vector256) { MaxThreads = 1 }
+                .Sgemm(false, true, m, n, k, alpha, a, lda, b, ldb, beta, expected, ldc);
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                var gemm = new ManagedGemm(ManagedGemmKernel.Vector512) { MaxThreads = threads };
+                var c = (float[])c0.Clone();
+                gemm.SgemmPacked(false, m, alpha, a, lda, gemm.Pack(true, k, n, b, ldb), beta, c, ldc);
+                string what = $"m={m} n={n} k={k} alpha={alpha} beta={beta} threads={threads}";
+                Assert.True(expected.AsSpan().SequenceEqual(c), what + ": packed");
+                c = (float[])c0.Clone();
+                gemm.Sgemm(false, true, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+                Assert.True(expected.AsSpan().SequenceEqual(c), what + ": unpacked");
+            }
+        }
+    }
+
+    [Fact]
+    public void FusedBiasReadingAInPlaceEqualsBiasThenBetaOne()
+    {
+        var rng = new Random(22);
+        int m = 61, n = 290, k = 300, lda = k + 1;
+        var a = TestUtil.RandomArray(rng, m * lda);
+        var b = TestUtil.RandomArray(rng, n * k);
+        var bias = TestUtil.RandomArray(rng, n);
+        var expected = new float[m * n];
+        for (int i = 0; i < m; i++) bias.CopyTo(expected, i * n);
+        foreach (int threads in new[] { 1, 2 })
+        {
+            var gemm = new ManagedGemm(ManagedGemmKernel.Vector512) { MaxThreads = threads };
+            var packed = gemm.Pack(true, k, n, b, k);
+            var viaBeta = (float[])expected.Clone();
+            gemm.SgemmPacked(false, m, 1f, a, lda, packed, 1f, viaBeta, n);
+            var fused = new float[m * n];
+            gemm.SgemmPackedFused(m, a, lda, packed, bias, fused, n, null, null, null);
+            Assert.True(viaBeta.AsSpan().SequenceEqual(fused), $"threads={threads}");
+        }
+    }
+}

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -12,10 +13,6 @@ namespace Skald.Tensors.Kernels;
 /// </summary>
 internal static unsafe class VectorMath
 {
-    private static readonly Vector512<float> E0 = Vector512.Create(ErfTable.C0), E1 = Vector512.Create(ErfTable.C1),
-        E2 = Vector512.Create(ErfTable.C2), E3 = Vector512.Create(ErfTable.C3), E4 = Vector512.Create(ErfTable.C4),
-        E5 = Vector512.Create(ErfTable.C5);
-
     /// <summary>Elements per thread below which element-wise kernels stay on the calling thread.</summary>
     public const int ElementsPerThread = 1 << 15;
 
@@ -53,11 +50,11 @@ internal static unsafe class VectorMath
         var fi = Avx512F.Min(Vector512.Create(15f), Vector512.Floor(s));
         var t = (s - fi) - Avx512F.Min(Vector512.Create(0.5f), fi);
         var i = Avx512F.ConvertToVector512Int32WithTruncation(fi);
-        var p = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(E5, i), t, Avx512F.PermuteVar16x32(E4, i));
-        p = Vector512.FusedMultiplyAdd(p, t, Avx512F.PermuteVar16x32(E3, i));
-        p = Vector512.FusedMultiplyAdd(p, t, Avx512F.PermuteVar16x32(E2, i));
-        p = Vector512.FusedMultiplyAdd(p, t, Avx512F.PermuteVar16x32(E1, i));
-        p = Vector512.FusedMultiplyAdd(p, t, Avx512F.PermuteVar16x32(E0, i));
+        var p = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32(Column(ErfTable.C5), i), t, Avx512F.PermuteVar16x32(Column(ErfTable.C4), i));
+        p = Vector512.FusedMultiplyAdd(p, t, Avx512F.PermuteVar16x32(Column(ErfTable.C3), i));
+        p = Vector512.FusedMultiplyAdd(p, t, Avx512F.PermuteVar16x32(Column(ErfTable.C2), i));
+        p = Vector512.FusedMultiplyAdd(p, t, Avx512F.PermuteVar16x32(Column(ErfTable.C1), i));
+        p = Vector512.FusedMultiplyAdd(p, t, Avx512F.PermuteVar16x32(Column(ErfTable.C0), i));
         return p | (x & sign);
     }
 
@@ -80,19 +77,27 @@ internal static unsafe class VectorMath
         var t = (s - fi) - Avx.Min(Vector256.Create(0.5f), fi);
         var i = Avx.ConvertToVector256Int32WithTruncation(fi);
         var upper = Avx2.CompareGreaterThan(i, Vector256.Create(7)).AsSingle();
-        var p = Vector256.FusedMultiplyAdd(Pick(E5, i, upper), t, Pick(E4, i, upper));
-        p = Vector256.FusedMultiplyAdd(p, t, Pick(E3, i, upper));
-        p = Vector256.FusedMultiplyAdd(p, t, Pick(E2, i, upper));
-        p = Vector256.FusedMultiplyAdd(p, t, Pick(E1, i, upper));
-        p = Vector256.FusedMultiplyAdd(p, t, Pick(E0, i, upper));
+        var p = Vector256.FusedMultiplyAdd(Pick(ErfTable.C5, i, upper), t, Pick(ErfTable.C4, i, upper));
+        p = Vector256.FusedMultiplyAdd(p, t, Pick(ErfTable.C3, i, upper));
+        p = Vector256.FusedMultiplyAdd(p, t, Pick(ErfTable.C2, i, upper));
+        p = Vector256.FusedMultiplyAdd(p, t, Pick(ErfTable.C1, i, upper));
+        p = Vector256.FusedMultiplyAdd(p, t, Pick(ErfTable.C0, i, upper));
         return p | (x & sign);
     }
 
     // Entry i of a 16-entry column per lane: vpermps reads the low 3 bits of i in each half, the blend takes the upper
     // half's where i > 7.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Pick(Vector512<float> column, Vector256<int> i, Vector256<float> upper) =>
-        Avx.BlendVariable(Avx2.PermuteVar8x32(column.GetLower(), i), Avx2.PermuteVar8x32(column.GetUpper(), i), upper);
+    private static Vector256<float> Pick(ReadOnlySpan<float> column, Vector256<int> i, Vector256<float> upper)
+    {
+        ref float c = ref MemoryMarshal.GetReference(column);
+        return Avx.BlendVariable(Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref c), i),
+            Avx2.PermuteVar8x32(Vector256.LoadUnsafe(ref c, 8), i), upper);
+    }
+
+    // A 16-entry column of the table as one vector (a load from the assembly's constant data: no static base).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Column(ReadOnlySpan<float> column) => Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(column));
 
     /// <summary>Runs kernel(x, y, count) over [0, length) in parallel chunks (x and y may alias).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -113,15 +113,17 @@ public static class Int8Activations
                 max1 = Avx512F.Max(max1, v1);
                 bad = Avx512F.Add(bad, Avx512F.Add(Avx512F.Subtract(v0, v0), Avx512F.Subtract(v1, v1)));
             }
+            // Halving folds down to one lane (min and max are exact in any order; a NaN in bad survives any sum).
             var vMin = Avx512F.Min(min0, min1);
             var vMax = Avx512F.Max(max0, max1);
-            float min = px[0], max = px[0], b = 0f;
-            for (int i = 0; i < 16; i++)
-            {
-                min = MathF.Min(min, vMin.GetElement(i));
-                max = MathF.Max(max, vMax.GetElement(i));
-                b += bad.GetElement(i);
-            }
+            var m8 = Avx.Min(vMin.GetLower(), vMin.GetUpper());
+            var x8 = Avx.Max(vMax.GetLower(), vMax.GetUpper());
+            var m4 = Sse.Min(m8.GetLower(), m8.GetUpper());
+            var x4 = Sse.Max(x8.GetLower(), x8.GetUpper());
+            m4 = Sse.Min(m4, Sse.MoveHighToLow(m4, m4));
+            x4 = Sse.Max(x4, Sse.MoveHighToLow(x4, x4));
+            float min = MathF.Min(m4.ToScalar(), m4.GetElement(1)), max = MathF.Max(x4.ToScalar(), x4.GetElement(1));
+            float b = Vector512.Sum(bad);
             for (; c < k; c++)
             {
                 min = MathF.Min(min, px[c]);

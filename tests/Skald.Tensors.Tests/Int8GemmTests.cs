@@ -301,4 +301,39 @@ public sealed class Int8GemmTests
         Kernels.Activations.GeluTanh(twin, twin);
         TestUtil.AssertClose(twin, fused, 1e-6, 1e-6, "GELU (tanh) row kernel in the store"); // (its lanes and tail may round apart)
     }
+
+    [Theory]
+    [InlineData(9)] // panels split
+    [InlineData(0)] // rows split (set below from the processor count)
+    public void LinearAddLayerNormGivesTheBytesOfTheProductThenTheAddThenLayerNorm(int rows)
+    {
+        if (Int8Gemm.Best is null) return;
+        int m = rows > 0 ? rows : 4 * 64 * Environment.ProcessorCount + 11, k = 48, n = 40;
+        var rng = new Random(m);
+        var x = Random(rng, m * k, 2f);
+        var w = Int8Matrix.Quantize(Random(rng, n * k, 0.3f), n, k);
+        var (bias, residual, gamma, beta) = (Random(rng, n), Random(rng, m * n, 2f), Random(rng, n), Random(rng, n));
+        var expected = new float[m * n];
+        Int8Gemm.Linear(x, w, bias, expected, m);
+        System.Numerics.Tensors.TensorPrimitives.Add(expected, residual, expected);
+        var (meanE, rstdE) = (new float[m], new float[m]);
+        Kernels.LayerNorm.Forward(expected, gamma, beta, expected, meanE, rstdE, m, n, 1e-12f);
+        var y = new float[m * n];
+        var (mean, rstd) = (new float[m], new float[m]);
+        Int8Gemm.LinearAddLayerNorm(x, w, bias, residual, gamma, beta, y, mean, rstd, m, 1e-12f);
+        Assert.True(expected.AsSpan().SequenceEqual(y), "fused int8 product + add + LayerNorm differs");
+        Assert.Equal(meanE, mean);
+        Assert.Equal(rstdE, rstd);
+        // Through the tape: the fused op equals the int8 Linear followed by AddDropoutLayerNorm.
+        var weight = new Parameter("w", Random(rng, n * k, 0.3f), [n, k], weightDecay: true);
+        var b = new Parameter("b", bias, [n], weightDecay: false);
+        var g = new Parameter("g", gamma, [n], weightDecay: false);
+        var be = new Parameter("be", beta, [n], weightDecay: false);
+        var tape = new Tape(recording: false) { PackWeights = true, QuantizeLinear = true };
+        var fused = Ops.LinearAddLayerNorm(tape, tape.Constant(x, m, k), weight, b, tape.Constant(residual, m, n), g, be, 1e-12f, 0f)
+            .Span.ToArray();
+        var two = Ops.AddDropoutLayerNorm(tape, Ops.Linear(tape, tape.Constant(x, m, k), weight, b), tape.Constant(residual, m, n),
+            g, be, 1e-12f, 0f).Span.ToArray();
+        Assert.Equal(two, fused);
+    }
 }

@@ -76,7 +76,7 @@ public static unsafe class Int8Gemm
     /// and activation codes of <paramref name="levels"/> levels (default: the kernel's own).
     /// </summary>
     public static void Linear(ReadOnlySpan<float> x, Int8Matrix weight, ReadOnlySpan<float> bias, Span<float> y, int m,
-        Int8Kernel? kernel = null, int? levels = null) => Run(x, weight, bias, y, m, kernel, levels, null, false);
+        Int8Kernel? kernel = null, int? levels = null) => Run(x, weight, bias, y, m, kernel, levels, null, false, null);
 
     /// <summary>
     /// y = act(x · Wᵀ + b) with the activation applied to each tile in the store: GELU on the tile's registers
@@ -90,11 +90,40 @@ public static unsafe class Int8Gemm
         var f = Kernels.Activations.RowKernel(kind);
         if (f == null) throw new ArgumentOutOfRangeException(nameof(kind), kind, "no row kernel for this activation");
         bool gelu = kind == Autograd.ActivationKind.Gelu;
-        Run(x, weight, bias, y, m, null, null, gelu ? null : f, gelu);
+        Run(x, weight, bias, y, m, null, null, gelu ? null : f, gelu, null);
+    }
+
+    /// <summary>
+    /// y = LayerNorm(x · Wᵀ + b + residual) in place over y's rows (BERT's output projections), mean and rstd [m] as
+    /// <see cref="Kernels.LayerNorm.Forward"/> keeps them: the same bytes as <see cref="Linear"/>, a vector add of the
+    /// residual and <see cref="Kernels.LayerNorm.Forward"/>. When the product splits by rows each thread normalises its
+    /// row blocks as soon as their panels are done (still in cache, no further fork); else one parallel pass after it.
+    /// </summary>
+    internal static void LinearAddLayerNorm(ReadOnlySpan<float> x, Int8Matrix weight, ReadOnlySpan<float> bias,
+        ReadOnlySpan<float> residual, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y, Span<float> mean,
+        Span<float> rstd, int m, float eps)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        int n = weight.N;
+        if (residual.Length < (long)m * n || gamma.Length < n || (!beta.IsEmpty && beta.Length < n) || mean.Length < m
+            || rstd.Length < m)
+            throw new ArgumentException($"residual needs [{m}, {n}], gamma (and beta, if any) {n}, mean and rstd {m} values");
+        fixed (float* pr = residual, pg = gamma, pb = beta, pm = mean, ps = rstd)
+        {
+            var norm = new RowNorm { Residual = pr, Gamma = pg, Beta = beta.IsEmpty ? null : pb, Mean = pm, Rstd = ps, Eps = eps };
+            Run(x, weight, bias, y, m, null, null, null, false, &norm);
+        }
+    }
+
+    // What a product followed by residual add and LayerNorm needs beside y (on the caller's stack during the product).
+    private struct RowNorm
+    {
+        public float* Residual, Gamma, Beta, Mean, Rstd;
+        public float Eps;
     }
 
     private static void Run(ReadOnlySpan<float> x, Int8Matrix weight, ReadOnlySpan<float> bias, Span<float> y, int m,
-        Int8Kernel? kernel, int? levels, delegate*<float*, float*, int, void> activation, bool gelu)
+        Int8Kernel? kernel, int? levels, delegate*<float*, float*, int, void> activation, bool gelu, RowNorm* norm)
     {
         ArgumentNullException.ThrowIfNull(weight);
         var use = kernel ?? Best ?? throw new PlatformNotSupportedException("this CPU has neither AVX-VNNI nor AVX2 for int8 GEMM");
@@ -119,7 +148,7 @@ public static unsafe class Int8Gemm
         fixed (float* py = y)
         fixed (float* pb = bias)
         {
-            nint xa = (nint)px, ya = (nint)py, ba = bias.IsEmpty ? 0 : (nint)pb, act = (nint)activation;
+            nint xa = (nint)px, ya = (nint)py, ba = bias.IsEmpty ? 0 : (nint)pb, act = (nint)activation, na = (nint)norm;
             int panels = weight.PaddedN / Int8Matrix.PanelWidth, blocks = (m + RowBlock - 1) / RowBlock;
             if (blocks >= RowSplitBlocksPerThread * Parallelism.MaxThreads)
             {
@@ -131,14 +160,19 @@ public static unsafe class Int8Gemm
                     QuantizeRows((float*)xa, k, lv, q, kp, scales, zeros, r0, r1);
                     Panels(use, sums, weight, q, scales, zeros, r0, r1, (float*)ba, (float*)ya,
                         (delegate*<float*, float*, int, void>)act, gelu, 0, panels);
+                    if (na != 0) Normalize((RowNorm*)na, (float*)ya, n, r0, r1);
                 });
                 return;
             }
             Parallelism.For(m, 64, (r0, r1) => QuantizeRows((float*)xa, k, lv, q, kp, scales, zeros, r0, r1));
             Parallelism.For(panels, 1, (p0, p1) =>
                 Panels(use, sums, weight, q, scales, zeros, 0, m, (float*)ba, (float*)ya, (delegate*<float*, float*, int, void>)act, gelu, p0, p1));
+            if (norm != null) Parallelism.For(m, Math.Max(1, 16384 / n), (r0, r1) => Normalize((RowNorm*)na, (float*)ya, n, r0, r1));
         }
     }
+
+    private static void Normalize(RowNorm* c, float* y, int n, int r0, int r1) =>
+        Kernels.LayerNorm.AddForwardRowsInPlace(y, c->Residual, c->Gamma, c->Beta, c->Mean, c->Rstd, r0, r1, n, c->Eps);
 
     private static void QuantizeRows(float* x, int k, int levels, byte[] q, int kp, float[] scales, int[] zeros, int r0, int r1)
     {

@@ -17,7 +17,7 @@ public static partial class Ops
             && Quantization.Int8Weights.For(weight, tape.KeepInt8Only) is { } int8)
         {
             var y = tape.NewVariable(x.Rows, weight.Shape[0]);
-            Quantization.Int8Gemm.LinearActivation(x.Span, int8, bias is null ? default : bias.Data.Span, y.Span, x.Rows, f);
+            Quantization.Int8Gemm.LinearActivation(x.Span, int8, bias is null ? default : bias.Data.Span, y.Span, x.Rows, kind);
             return y;
         }
         if (!tape.Recording && tape.PackWeights && Kernels.LinearActivation.Fuses(kind) && FusableWeight(weight)

@@ -6,8 +6,10 @@ public static partial class Ops
     /// BertSelfOutput / BertOutput: y = LayerNorm(dropout(x · Wᵀ + b) + residual), that is
     /// <see cref="AddDropoutLayerNorm"/>(<see cref="Linear"/>(x, W, b), residual). On a tape that does not record and
     /// reads weights pre-packed (<see cref="Tape.PackWeights"/>), without dropout, with a float32 weight without LoRA and
-    /// not multiplied in int8, one fused pass (<see cref="Kernels.LinearAddLayerNorm"/>: the same bytes); otherwise,
-    /// and always when recording, the two ops with their own backward passes.
+    /// not multiplied in int8, one fused pass (<see cref="Kernels.LinearAddLayerNorm"/>: the same bytes); multiplied in
+    /// int8 (<see cref="Tape.QuantizeLinear"/> or an int8-only weight), the int8 product with the add and LayerNorm on
+    /// its finished rows (<see cref="Quantization.Int8Gemm"/>: the same bytes as the int8 Linear and the two ops);
+    /// otherwise, and always when recording, the two ops with their own backward passes.
     /// </summary>
     public static Variable LinearAddLayerNorm(Tape tape, Variable x, Parameter weight, Parameter? bias, Variable residual,
         Parameter gamma, Parameter beta, float eps, float dropout)
@@ -24,6 +26,18 @@ public static partial class Ops
             Kernels.LinearAddLayerNorm.Forward(x.Span, weight.Values.Span, packed,
                 bias is null ? default : bias.Values.Span, residual.Span, gamma.Values.Span, beta.Values.Span,
                 y.Span, mean.Span, rstd.Span, n, inF, outF, eps);
+            return y;
+        }
+        if (!tape.Recording && dropout == 0f && (tape.QuantizeLinear || weight.IsInt8Only) && FusableWeight(weight)
+            && weight.Shape.Length == 2 && weight.Shape[1] == x.Cols && residual.Rows == x.Rows
+            && residual.Cols == weight.Shape[0] && Quantization.Int8Weights.For(weight, tape.KeepInt8Only) is { } int8)
+        {
+            int n = x.Rows;
+            var mean = tape.Save(n);
+            var rstd = tape.Save(n);
+            var y = tape.NewVariable(n, weight.Shape[0]);
+            Quantization.Int8Gemm.LinearAddLayerNorm(x.Span, int8, bias is null ? default : bias.Data.Span, residual.Span,
+                gamma.Data.Span, beta.Data.Span, y.Span, mean.Span, rstd.Span, n, eps);
             return y;
         }
         return AddDropoutLayerNorm(tape, Linear(tape, x, weight, bias), residual, gamma, beta, eps, dropout);

@@ -30,7 +30,7 @@ public static class Int8Activations
     internal static void QuantizeRow(ReadOnlySpan<float> x, int levels, Span<byte> q, out float scale, out int zero, bool vectorized)
     {
         int k = x.Length;
-        var (min, max) = Avx.IsSupported ? MinMaxAvx(x) : (TensorPrimitives.Min(x), TensorPrimitives.Max(x));
+        var (min, max) = Avx512F.IsSupported ? MinMax512(x) : Avx.IsSupported ? MinMaxAvx(x) : (TensorPrimitives.Min(x), TensorPrimitives.Max(x));
         float lo = MathF.Min(0f, min), hi = MathF.Max(0f, max);
         q[k..].Clear();
         if (!(hi > lo) || !float.IsFinite(hi - lo))
@@ -46,7 +46,9 @@ public static class Int8Activations
         float z = Math.Clamp(MathF.Round(-lo * inv), 0f, levels);
         zero = (int)z;
         int c = 0;
-        if (vectorized && Avx.IsSupported)
+        if (vectorized && Avx512F.IsSupported)
+            c = Row512(x, q, inv, z, levels);
+        else if (vectorized && Avx.IsSupported)
             c = RowAvx(x, q, inv, z, levels);
         for (; c < k; c++) q[c] = (byte)Math.Clamp(MathF.Round(x[c] * inv) + z, 0f, levels);
     }
@@ -87,6 +89,70 @@ public static class Int8Activations
             }
             return float.IsNaN(bad) ? (float.NaN, float.NaN) : (min, max);
         }
+    }
+
+    // MinMaxAvx on 16 lanes, two accumulators of each so that the loop is not one dependency chain.
+    private static unsafe (float Min, float Max) MinMax512(ReadOnlySpan<float> x)
+    {
+        int k = x.Length, c = 0;
+        if (k < 32) return MinMaxAvx(x);
+        fixed (float* px = x)
+        {
+            var min0 = Avx512F.LoadVector512(px);
+            var max0 = min0;
+            var min1 = min0;
+            var max1 = min0;
+            var bad = Vector512<float>.Zero;
+            for (; c + 32 <= k; c += 32)
+            {
+                var v0 = Avx512F.LoadVector512(px + c);
+                var v1 = Avx512F.LoadVector512(px + c + 16);
+                min0 = Avx512F.Min(min0, v0);
+                max0 = Avx512F.Max(max0, v0);
+                min1 = Avx512F.Min(min1, v1);
+                max1 = Avx512F.Max(max1, v1);
+                bad = Avx512F.Add(bad, Avx512F.Add(Avx512F.Subtract(v0, v0), Avx512F.Subtract(v1, v1)));
+            }
+            // Halving folds down to one lane (min and max are exact in any order; a NaN in bad survives any sum).
+            var vMin = Avx512F.Min(min0, min1);
+            var vMax = Avx512F.Max(max0, max1);
+            var m8 = Avx.Min(vMin.GetLower(), vMin.GetUpper());
+            var x8 = Avx.Max(vMax.GetLower(), vMax.GetUpper());
+            var m4 = Sse.Min(m8.GetLower(), m8.GetUpper());
+            var x4 = Sse.Max(x8.GetLower(), x8.GetUpper());
+            m4 = Sse.Min(m4, Sse.MoveHighToLow(m4, m4));
+            x4 = Sse.Max(x4, Sse.MoveHighToLow(x4, x4));
+            float min = MathF.Min(m4.ToScalar(), m4.GetElement(1)), max = MathF.Max(x4.ToScalar(), x4.GetElement(1));
+            float b = Vector512.Sum(bad);
+            for (; c < k; c++)
+            {
+                min = MathF.Min(min, px[c]);
+                max = MathF.Max(max, px[c]);
+                b += px[c] - px[c];
+            }
+            return float.IsNaN(b) ? (float.NaN, float.NaN) : (min, max);
+        }
+    }
+
+    // RowAvx on 16 lanes: round(x·inv) + z clamped to [0, levels], converted exactly and narrowed to bytes (vpmovdb).
+    private static unsafe int Row512(ReadOnlySpan<float> x, Span<byte> q, float inv, float z, int levels)
+    {
+        int k = x.Length, c = 0;
+        var vInv = Vector512.Create(inv);
+        var vZ = Vector512.Create(z);
+        var vMax = Vector512.Create((float)levels);
+        fixed (float* px = x)
+        fixed (byte* pq = q)
+        {
+            for (; c + 16 <= k; c += 16)
+            {
+                // RoundScale 8: to nearest even, no precision exception (MathF.Round's rounding).
+                var v = Avx512F.Add(Avx512F.RoundScale(Avx512F.Multiply(Avx512F.LoadVector512(px + c), vInv), 8), vZ);
+                v = Avx512F.Min(Avx512F.Max(v, Vector512<float>.Zero), vMax);
+                Avx512F.ConvertToVector128Byte(Avx512F.ConvertToVector512Int32WithTruncation(v)).Store(pq + c);
+            }
+        }
+        return c;
     }
 
     // 32 values a step: round(x·inv) + z, clamped to [0, levels], converted exactly and narrowed to bytes.

@@ -26,6 +26,10 @@ public static unsafe class Int8Gemm
 
     private const int RowBlock = 64;
 
+    // Row blocks per thread from which the work splits by rows (each thread all panels of its blocks) rather than by
+    // panels (every thread all rows): enough blocks that dynamic claiming still balances the threads.
+    private const int RowSplitBlocksPerThread = 4;
+
     [ThreadStatic] private static byte[]? codes;
     [ThreadStatic] private static float[]? rowScales;
     [ThreadStatic] private static int[]? rowZeros;
@@ -72,17 +76,54 @@ public static unsafe class Int8Gemm
     /// and activation codes of <paramref name="levels"/> levels (default: the kernel's own).
     /// </summary>
     public static void Linear(ReadOnlySpan<float> x, Int8Matrix weight, ReadOnlySpan<float> bias, Span<float> y, int m,
-        Int8Kernel? kernel = null, int? levels = null) => Run(x, weight, bias, y, m, kernel, levels, null);
+        Int8Kernel? kernel = null, int? levels = null) => Run(x, weight, bias, y, m, kernel, levels, null, false, null);
 
     /// <summary>
-    /// y = act(x · Wᵀ + b) with the activation's row kernel (<see cref="Kernels.Activations.RowKernel"/>) applied to
-    /// each tile in the store: the same values as <see cref="Linear"/> followed by the activation over y.
+    /// y = act(x · Wᵀ + b) with the activation applied to each tile in the store: GELU on the tile's registers
+    /// (<see cref="Kernels.Activations.GeluOf(Vector512{float})"/>), another activation with a row kernel
+    /// (<see cref="Kernels.Activations.RowKernel"/>) over each stored tile row; the same values as <see cref="Linear"/>
+    /// followed by the activation over y.
     /// </summary>
     internal static void LinearActivation(ReadOnlySpan<float> x, Int8Matrix weight, ReadOnlySpan<float> bias, Span<float> y,
-        int m, delegate*<float*, float*, int, void> activation) => Run(x, weight, bias, y, m, null, null, activation);
+        int m, Autograd.ActivationKind kind)
+    {
+        var f = Kernels.Activations.RowKernel(kind);
+        if (f == null) throw new ArgumentOutOfRangeException(nameof(kind), kind, "no row kernel for this activation");
+        bool gelu = kind == Autograd.ActivationKind.Gelu;
+        Run(x, weight, bias, y, m, null, null, gelu ? null : f, gelu, null);
+    }
+
+    /// <summary>
+    /// y = LayerNorm(x · Wᵀ + b + residual) in place over y's rows (BERT's output projections), mean and rstd [m] as
+    /// <see cref="Kernels.LayerNorm.Forward"/> keeps them: the same bytes as <see cref="Linear"/>, a vector add of the
+    /// residual and <see cref="Kernels.LayerNorm.Forward"/>. When the product splits by rows each thread normalises its
+    /// row blocks as soon as their panels are done (still in cache, no further fork); else one parallel pass after it.
+    /// </summary>
+    internal static void LinearAddLayerNorm(ReadOnlySpan<float> x, Int8Matrix weight, ReadOnlySpan<float> bias,
+        ReadOnlySpan<float> residual, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> y, Span<float> mean,
+        Span<float> rstd, int m, float eps)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        int n = weight.N;
+        if (residual.Length < (long)m * n || gamma.Length < n || (!beta.IsEmpty && beta.Length < n) || mean.Length < m
+            || rstd.Length < m)
+            throw new ArgumentException($"residual needs [{m}, {n}], gamma (and beta, if any) {n}, mean and rstd {m} values");
+        fixed (float* pr = residual, pg = gamma, pb = beta, pm = mean, ps = rstd)
+        {
+            var norm = new RowNorm { Residual = pr, Gamma = pg, Beta = beta.IsEmpty ? null : pb, Mean = pm, Rstd = ps, Eps = eps };
+            Run(x, weight, bias, y, m, null, null, null, false, &norm);
+        }
+    }
+
+    // What a product followed by residual add and LayerNorm needs beside y (on the caller's stack during the product).
+    private struct RowNorm
+    {
+        public float* Residual, Gamma, Beta, Mean, Rstd;
+        public float Eps;
+    }
 
     private static void Run(ReadOnlySpan<float> x, Int8Matrix weight, ReadOnlySpan<float> bias, Span<float> y, int m,
-        Int8Kernel? kernel, int? levels, delegate*<float*, float*, int, void> activation)
+        Int8Kernel? kernel, int? levels, delegate*<float*, float*, int, void> activation, bool gelu, RowNorm* norm)
     {
         ArgumentNullException.ThrowIfNull(weight);
         var use = kernel ?? Best ?? throw new PlatformNotSupportedException("this CPU has neither AVX-VNNI nor AVX2 for int8 GEMM");
@@ -107,23 +148,44 @@ public static unsafe class Int8Gemm
         fixed (float* py = y)
         fixed (float* pb = bias)
         {
-            nint xa = (nint)px, ya = (nint)py, ba = bias.IsEmpty ? 0 : (nint)pb, act = (nint)activation;
-            Parallelism.For(m, 64, (r0, r1) =>
+            nint xa = (nint)px, ya = (nint)py, ba = bias.IsEmpty ? 0 : (nint)pb, act = (nint)activation, na = (nint)norm;
+            int panels = weight.PaddedN / Int8Matrix.PanelWidth, blocks = (m + RowBlock - 1) / RowBlock;
+            if (blocks >= RowSplitBlocksPerThread * Parallelism.MaxThreads)
             {
-                for (int i = r0; i < r1; i++)
+                // Enough rows: each thread quantises its own row blocks and runs every panel over them, one fork and
+                // join per product instead of two, and the codes used by the thread that made them.
+                Parallelism.For(blocks, 1, (c0, c1) =>
                 {
-                    Int8Activations.QuantizeRow(new ReadOnlySpan<float>((float*)xa + (long)i * k, k), lv,
-                        q.AsSpan(i * kp, kp), out scales[i], out zeros[i], vectorized: true);
-                }
-            });
-            int panels = weight.PaddedN / Int8Matrix.PanelWidth;
+                    int r0 = c0 * RowBlock, r1 = Math.Min(m, c1 * RowBlock);
+                    QuantizeRows((float*)xa, k, lv, q, kp, scales, zeros, r0, r1);
+                    Panels(use, sums, weight, q, scales, zeros, r0, r1, (float*)ba, (float*)ya,
+                        (delegate*<float*, float*, int, void>)act, gelu, 0, panels);
+                    if (na != 0) Normalize((RowNorm*)na, (float*)ya, n, r0, r1);
+                });
+                return;
+            }
+            Parallelism.For(m, 64, (r0, r1) => QuantizeRows((float*)xa, k, lv, q, kp, scales, zeros, r0, r1));
             Parallelism.For(panels, 1, (p0, p1) =>
-                Panels(use, sums, weight, q, scales, zeros, m, (float*)ba, (float*)ya, (delegate*<float*, float*, int, void>)act, p0, p1));
+                Panels(use, sums, weight, q, scales, zeros, 0, m, (float*)ba, (float*)ya, (delegate*<float*, float*, int, void>)act, gelu, p0, p1));
+            if (norm != null) Parallelism.For(m, Math.Max(1, 16384 / n), (r0, r1) => Normalize((RowNorm*)na, (float*)ya, n, r0, r1));
         }
     }
 
-    private static void Panels(Int8Kernel kernel, int sums, Int8Matrix w, byte[] q, float[] scales, int[] zeros, int m,
-        float* bias, float* y, delegate*<float*, float*, int, void> activation, int p0, int p1)
+    private static void Normalize(RowNorm* c, float* y, int n, int r0, int r1) =>
+        Kernels.LayerNorm.AddForwardRowsInPlace(y, c->Residual, c->Gamma, c->Beta, c->Mean, c->Rstd, r0, r1, n, c->Eps);
+
+    private static void QuantizeRows(float* x, int k, int levels, byte[] q, int kp, float[] scales, int[] zeros, int r0, int r1)
+    {
+        for (int i = r0; i < r1; i++)
+        {
+            Int8Activations.QuantizeRow(new ReadOnlySpan<float>(x + (long)i * k, k), levels, q.AsSpan(i * kp, kp),
+                out scales[i], out zeros[i], vectorized: true);
+        }
+    }
+
+    // Rows [row0, m) by blocks of RowBlock, panels [p0, p1) of each block, a tile at a time.
+    private static void Panels(Int8Kernel kernel, int sums, Int8Matrix w, byte[] q, float[] scales, int[] zeros, int row0,
+        int m, float* bias, float* y, delegate*<float*, float*, int, void> activation, bool gelu, int p0, int p1)
     {
         int kp = w.PaddedK, groups = kp / Int8Matrix.GroupDepth, n = w.N;
         int* acc = stackalloc int[MaxTileRows * Int8Matrix.PanelWidth];
@@ -133,7 +195,7 @@ public static unsafe class Int8Gemm
         fixed (float* ps = scales, pws = w.Scales)
         fixed (int* pz = zeros, prs = w.RowSums)
         {
-            for (int b0 = 0; b0 < m; b0 += RowBlock)
+            for (int b0 = row0; b0 < m; b0 += RowBlock)
             {
                 int b1 = Math.Min(m, b0 + RowBlock);
                 for (int p = p0; p < p1; p++)
@@ -154,7 +216,7 @@ public static unsafe class Int8Gemm
                             case Int8Kernel.Avx2: Int8TileAvx2.Tile(a, kp, panel, groups, acc); break;
                             default: Int8TileScalar.Tile(a, kp, panel, groups, acc); break;
                         }
-                        Store(acc, r, Math.Min(step, m - r), col0, cols, ps, pz, pws, prs, bias, y, n, activation);
+                        Store(acc, r, Math.Min(step, m - r), col0, cols, ps, pz, pws, prs, bias, y, n, activation, gelu);
                     }
                 }
             }
@@ -163,9 +225,10 @@ public static unsafe class Int8Gemm
 
     // y[row, col0..col0+cols] = (acc − zero·rowsum) · (scale · wscale) + bias, a tile's rows; the same arithmetic in
     // the vector and the scalar branch (int32 subtract, exact int→float, one multiply, one add); then the activation, if
-    // any, over the tile row's outputs.
+    // any: GELU (gelu) on the registers before the store, another (a row kernel) over the tile row's outputs after it.
     private static void Store(int* acc, int row0, int rows, int col0, int cols, float* scales, int* zeros,
-        float* wScales, int* rowSums, float* bias, float* y, int ldy, delegate*<float*, float*, int, void> activation)
+        float* wScales, int* rowSums, float* bias, float* y, int ldy, delegate*<float*, float*, int, void> activation,
+        bool gelu)
     {
         if (Avx512F.IsSupported && cols == Int8Matrix.PanelWidth)
         {
@@ -180,9 +243,12 @@ public static unsafe class Int8Gemm
                     Avx512F.MultiplyLow(Vector512.Create(zeros[row0 + r]), rs));
                 var v = Avx512F.Multiply(Avx512F.ConvertToVector512Single(centred), Avx512F.Multiply(Vector512.Create(scales[row0 + r]), ws));
                 if (bias != null) v = Avx512F.Add(v, vb);
+                if (gelu) v = Kernels.Activations.GeluOf(v);
                 Avx512F.Store(yr, v);
-                if (activation != null) activation(yr, yr, cols);
             }
+            // (A row kernel in its own loop: a call inside the one above would spill the tile's vectors every row.)
+            for (int r = 0; activation != null && r < rows; r++)
+                activation(y + (long)(row0 + r) * ldy + col0, y + (long)(row0 + r) * ldy + col0, cols);
             return;
         }
         for (int r = 0; r < rows; r++)
@@ -201,13 +267,15 @@ public static unsafe class Int8Gemm
                     var centred = Avx2.Subtract(Avx.LoadVector256(ar + c), Avx2.MultiplyLow(vz, Avx.LoadVector256(rowSums + col0 + c)));
                     var v = Avx.Multiply(Avx.ConvertToVector256Single(centred), Avx.Multiply(vs, Avx.LoadVector256(wScales + col0 + c)));
                     if (bias != null) v = Avx.Add(v, Avx.LoadVector256(bias + col0 + c));
+                    if (gelu) v = Kernels.Activations.GeluOf(v);
                     Avx.Store(yr + c, v);
                 }
             }
             for (; c < cols; c++)
             {
                 float v = (float)(ar[c] - z * rowSums[col0 + c]) * (s * wScales[col0 + c]);
-                yr[c] = bias != null ? v + bias[col0 + c] : v;
+                if (bias != null) v += bias[col0 + c];
+                yr[c] = gelu ? Kernels.Activations.GeluOf(v) : v;
             }
             if (activation != null) activation(yr, yr, cols);
         }

@@ -33,10 +33,27 @@ public sealed class ExactSearchTests
         Assert.Equal(2, flat[0][0].Index);
     }
 
+    [Fact]
+    public void EqualScoresAndTieKeysKeepTheLowestRowsWhateverThreadScoredThem()
+    {
+        // Every row scores the same and has the same tie key: the threads claim stripes of rows in no fixed order,
+        // and the kept hits must still be the k lowest rows, best (lowest) first.
+        int rows = 3 * ExactSearch.ChunkRows + 5, dim = 8, k = 12;
+        var flat = Enumerable.Repeat(0.5f, rows * dim).ToArray();
+        var ties = Enumerable.Repeat(7, rows).ToArray();
+        for (int run = 0; run < 3; run++)
+        {
+            var hits = ExactSearch.TopK([Enumerable.Repeat(1f, dim).ToArray()], flat, rows, dim, k, ties)[0];
+            Assert.Equal(Enumerable.Range(0, k), hits.Select(h => h.Index));
+        }
+    }
+
     [Theory]
     [InlineData(384, 7)]
     [InlineData(13, 9)]
     [InlineData(5, 4)]
+    [InlineData(20, 9)]
+    [InlineData(16, 5)]
     public void RowDotsMatchItsScalarTwin(int dim, int count)
     {
         var rng = new Random(dim + count);

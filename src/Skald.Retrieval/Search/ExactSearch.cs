@@ -21,6 +21,10 @@ public static class ExactSearch
     /// <summary>Rows per stripe of the scan (their scores stay in L1 until the heap has seen them).</summary>
     private const int ScanStripe = 256;
 
+    /// <summary>Rows a scanning thread claims at once (a run of stripes): long enough for the hardware prefetcher to
+    /// stream, short enough that a thread which loses its core leaves most of a chunk to the others.</summary>
+    private const int ScanClaim = 64 * ScanStripe;
+
     /// <summary>Queries per GEMM block (bounds the score block at QueryBlock × ChunkRows floats).</summary>
     public const int QueryBlock = 512;
 
@@ -50,7 +54,7 @@ public static class ExactSearch
     public static Hit[][] TopK(IReadOnlyList<float[]> queries, float[] corpus, int rows, int dim, int k, IReadOnlyList<int>? tieKeys = null)
     {
         if ((long)rows * dim > corpus.Length) throw new ArgumentException("corpus matrix is smaller than rows × dim");
-        return TopK(queries, rows, dim, (start, count) => corpus.AsMemory(start * dim, count * dim), k, tieKeys);
+        return TopK(queries, rows, dim, (start, count) => corpus.AsMemory(start * dim, count * dim), k, tieKeys, rows);
     }
 
     /// <summary>
@@ -59,7 +63,12 @@ public static class ExactSearch
     /// (e.g. read from a memory-mapped file; the memory may be reused by the next call).
     /// </summary>
     public static Hit[][] TopK(IReadOnlyList<float[]> queries, int rows, int dim, Func<int, int, ReadOnlyMemory<float>> chunk,
-        int k, IReadOnlyList<int>? tieKeys = null)
+        int k, IReadOnlyList<int>? tieKeys = null) => TopK(queries, rows, dim, chunk, k, tieKeys, ChunkRows);
+
+    /// <summary>The search, with the scan's chunk size: a corpus already in one matrix is scanned as a single chunk
+    /// (one parallel region over the whole corpus instead of one fork and join per <see cref="ChunkRows"/> rows).</summary>
+    private static Hit[][] TopK(IReadOnlyList<float[]> queries, int rows, int dim, Func<int, int, ReadOnlyMemory<float>> chunk,
+        int k, IReadOnlyList<int>? tieKeys, int scanChunkRows)
     {
         if (rows == 0 || queries.Count == 0) return [.. queries.Select(_ => Array.Empty<Hit>())];
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
@@ -75,7 +84,7 @@ public static class ExactSearch
         for (int i = 0; i < nq; i++) heaps[i] = new TopKHeap(k);
         if (nq <= ScanQueries)
         {
-            Scan(q, nq, rows, dim, chunk, k, tieKeys, heaps);
+            Scan(q, nq, rows, dim, chunk, k, tieKeys, heaps, Math.Max(ChunkRows, scanChunkRows));
             return [.. heaps.Select(h => h.ToSortedArray())];
         }
         int chunkRows = Math.Min(ChunkRows, rows), qBlock = Math.Min(QueryBlock, nq);
@@ -111,12 +120,15 @@ public static class ExactSearch
     /// <summary>
     /// Few queries: a GEMM would be a matrix-vector product bound by memory anyway, so each chunk is split among the
     /// cores and scanned by <see cref="RowDots"/> (every row read once, a stripe of scores in L1, a per-thread heap per
-    /// query); the heaps are merged at the end. Nothing is allocated per chunk but the parallel loop's closure.
+    /// query); the heaps are merged at the end. The threads claim runs of <see cref="ScanClaim"/> rows from a
+    /// shared counter, so a thread that loses its core leaves its share to the others; the result does not depend on
+    /// which thread scored a row (<see cref="TopKHeap"/> orders hits totally). Nothing is allocated per chunk but the
+    /// parallel loop's closure.
     /// </summary>
     private static void Scan(float[] q, int nq, int rows, int dim, Func<int, int, ReadOnlyMemory<float>> chunk, int k,
-        IReadOnlyList<int>? tieKeys, TopKHeap[] heaps)
+        IReadOnlyList<int>? tieKeys, TopKHeap[] heaps, int scanChunkRows)
     {
-        int chunkRows = Math.Min(ChunkRows, rows);
+        int chunkRows = Math.Min(scanChunkRows, rows);
         int workers = Math.Clamp(chunkRows / ScanStripe, 1, Environment.ProcessorCount);
         var local = new TopKHeap[workers][];
         var stripes = new float[workers][];
@@ -131,27 +143,31 @@ public static class ExactSearch
         {
             int count = Math.Min(chunkRows, rows - start);
             var block = chunk(start, count);
-            int per = (count + workers - 1) / workers, baseRow = start;
+            int baseRow = start;
+            var next = new int[1];
             Parallel.For(0, workers, parallel, w =>
             {
-                int from = w * per, to = Math.Min(count, from + per);
                 var span = block.Span;
                 var stripe = stripes[w];
-                for (int s0 = from; s0 < to; s0 += ScanStripe)
+                int c0;
+                while ((c0 = Interlocked.Add(ref next[0], ScanClaim) - ScanClaim) < count)
                 {
-                    int n = Math.Min(ScanStripe, to - s0);
-                    var rowsSpan = span.Slice(s0 * dim, n * dim);
-                    for (int i = 0; i < nq; i++)
+                    for (int s0 = c0; s0 < Math.Min(count, c0 + ScanClaim); s0 += ScanStripe)
                     {
-                        var heap = local[w][i];
-                        var scores = stripe.AsSpan(0, n);
-                        RowDots.Dots(q.AsSpan(i * dim, dim), rowsSpan, dim, scores);
-                        for (int j = 0; j < n; j++)
+                        int n = Math.Min(ScanStripe, count - s0);
+                        var rowsSpan = span.Slice(s0 * dim, n * dim);
+                        for (int i = 0; i < nq; i++)
                         {
-                            float v = scores[j];
-                            if (v < heap.Threshold) continue;
-                            int row = baseRow + s0 + j;
-                            heap.Add(row, v, tieKeys is null ? -row : tieKeys[row]);
+                            var heap = local[w][i];
+                            var scores = stripe.AsSpan(0, n);
+                            RowDots.Dots(q.AsSpan(i * dim, dim), rowsSpan, dim, scores);
+                            for (int j = 0; j < n; j++)
+                            {
+                                float v = scores[j];
+                                if (v < heap.Threshold) continue;
+                                int row = baseRow + s0 + j;
+                                heap.Add(row, v, tieKeys is null ? -row : tieKeys[row]);
+                            }
                         }
                     }
                 }

@@ -6,7 +6,7 @@ namespace Skald.Retrieval.Search;
 
 /// <summary>
 /// Inner products of one query with a block of corpus rows, the memory-bound core of single-query exact search: each
-/// row is read once, four rows at a time against the same query registers (Vector256 FMA), so the loop runs at the
+/// row is read once, four rows at a time against the same query registers (Vector512 FMA where present, else Vector256), so the loop runs at the
 /// speed memory delivers the rows. <see cref="DotsScalar"/> is the scalar twin the tests compare it with.
 /// </summary>
 internal static class RowDots
@@ -23,7 +23,7 @@ internal static class RowDots
         }
         ref float qr = ref MemoryMarshal.GetReference(q);
         ref float rr = ref MemoryMarshal.GetReference(rows);
-        int r = 0;
+        int r = Vector512.IsHardwareAccelerated && dim >= Vector512<float>.Count ? Dots512(ref qr, ref rr, dim, scores) : 0;
         for (; r + 4 <= count; r += 4)
         {
             ref float r0 = ref Unsafe.Add(ref rr, (nint)r * dim);
@@ -55,6 +55,46 @@ internal static class RowDots
             scores[r + 3] = s3;
         }
         for (; r < count; r++) scores[r] = System.Numerics.Tensors.TensorPrimitives.Dot(q, rows.Slice(r * dim, dim));
+    }
+
+    /// <summary>
+    /// The rows of <see cref="Dots"/> in groups of four on 512-bit registers (half the loads and FMAs of the 256-bit
+    /// loop per row); returns how many rows it scored (a multiple of four), the caller scores the rest.
+    /// </summary>
+    private static int Dots512(ref float qr, ref float rr, int dim, Span<float> scores)
+    {
+        int count = scores.Length, r = 0;
+        for (; r + 4 <= count; r += 4)
+        {
+            ref float r0 = ref Unsafe.Add(ref rr, (nint)r * dim);
+            ref float r1 = ref Unsafe.Add(ref r0, dim);
+            ref float r2 = ref Unsafe.Add(ref r1, dim);
+            ref float r3 = ref Unsafe.Add(ref r2, dim);
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            int i = 0;
+            for (; i + Vector512<float>.Count <= dim; i += Vector512<float>.Count)
+            {
+                var qv = Vector512.LoadUnsafe(ref qr, (nuint)i);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r0, (nuint)i), qv, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r1, (nuint)i), qv, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r2, (nuint)i), qv, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref r3, (nuint)i), qv, a3);
+            }
+            float s0 = Vector512.Sum(a0), s1 = Vector512.Sum(a1), s2 = Vector512.Sum(a2), s3 = Vector512.Sum(a3);
+            for (; i < dim; i++)
+            {
+                float qi = Unsafe.Add(ref qr, i);
+                s0 += Unsafe.Add(ref r0, i) * qi;
+                s1 += Unsafe.Add(ref r1, i) * qi;
+                s2 += Unsafe.Add(ref r2, i) * qi;
+                s3 += Unsafe.Add(ref r3, i) * qi;
+            }
+            scores[r] = s0;
+            scores[r + 1] = s1;
+            scores[r + 2] = s2;
+            scores[r + 3] = s3;
+        }
+        return r;
     }
 
     /// <summary>The scalar twin of <see cref="Dots"/>: one multiply-add at a time, in index order.</summary>

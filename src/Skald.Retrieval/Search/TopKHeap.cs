@@ -2,7 +2,8 @@ namespace Skald.Retrieval.Search;
 
 /// <summary>
 /// A bounded min-heap keeping the <c>k</c> best (score, tie-key) pairs. Higher score wins; on equal scores the higher
-/// tie-key wins (pass each document's rank in ordinal id order to reproduce trec_eval's "doc id descending").
+/// tie-key wins (pass each document's rank in ordinal id order to reproduce trec_eval's "doc id descending"), and on
+/// equal tie-keys the lower index, so the kept set does not depend on the order entries were offered in.
 /// </summary>
 internal sealed class TopKHeap
 {
@@ -36,7 +37,7 @@ internal sealed class TopKHeap
             scores[i] = score; indices[i] = index; keys[i] = key;
             SiftUp(i);
         }
-        else if (Better(score, key, scores[0], keys[0]))
+        else if (Better(score, key, index, scores[0], keys[0], indices[0]))
         {
             scores[0] = score; indices[0] = index; keys[0] = key;
             SiftDown(0);
@@ -53,18 +54,19 @@ internal sealed class TopKHeap
     public Hit[] ToSortedArray()
     {
         var order = Enumerable.Range(0, Count).ToArray();
-        Array.Sort(order, (a, b) => Better(scores[a], keys[a], scores[b], keys[b]) ? -1 : Better(scores[b], keys[b], scores[a], keys[a]) ? 1 : 0);
+        Array.Sort(order, (a, b) => Better(scores[a], keys[a], indices[a], scores[b], keys[b], indices[b]) ? -1 : Better(scores[b], keys[b], indices[b], scores[a], keys[a], indices[a]) ? 1 : 0);
         return [.. order.Select(i => new Hit(indices[i], scores[i]))];
     }
 
-    private static bool Better(float s1, int k1, float s2, int k2) => s1 > s2 || (s1 == s2 && k1 > k2);
+    private static bool Better(float s1, int k1, int i1, float s2, int k2, int i2) =>
+        s1 > s2 || (s1 == s2 && (k1 > k2 || (k1 == k2 && i1 < i2)));
 
     private void SiftUp(int i)
     {
         while (i > 0)
         {
             int parent = (i - 1) / 2;
-            if (!Better(scores[parent], keys[parent], scores[i], keys[i])) break;
+            if (!Better(scores[parent], keys[parent], indices[parent], scores[i], keys[i], indices[i])) break;
             Swap(i, parent);
             i = parent;
         }
@@ -75,8 +77,8 @@ internal sealed class TopKHeap
         while (true)
         {
             int l = 2 * i + 1, r = l + 1, worst = i;
-            if (l < Count && Better(scores[worst], keys[worst], scores[l], keys[l])) worst = l;
-            if (r < Count && Better(scores[worst], keys[worst], scores[r], keys[r])) worst = r;
+            if (l < Count && Better(scores[worst], keys[worst], indices[worst], scores[l], keys[l], indices[l])) worst = l;
+            if (r < Count && Better(scores[worst], keys[worst], indices[worst], scores[r], keys[r], indices[r])) worst = r;
             if (worst == i) return;
             Swap(i, worst);
             i = worst;

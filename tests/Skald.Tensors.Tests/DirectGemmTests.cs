@@ -31,12 +31,39 @@ public sealed unsafe class DirectGemmTests
         var packed = (float[])c0.Clone();
         fixed (float* pa = a, pb = b, pp = packedA, cd = direct, cs = scalar, cp = packed)
         {
-            MicroKernels.Kernel12x32V512Direct(kc, pa, lda, pb, cd, ldc, beta);
-            MicroKernels.Kernel12x32DirectScalar(kc, pa, lda, pb, cs, ldc, beta);
+            MicroKernels.Kernel12x32V512Direct(kc, pa, lda, pb, cd, ldc, beta, null);
+            MicroKernels.Kernel12x32DirectScalar(kc, pa, lda, pb, cs, ldc, beta, null);
             MicroKernels.Kernel12x32V512(kc, pp, pb, cp, ldc, beta);
         }
         Assert.True(scalar.AsSpan().SequenceEqual(direct), $"kc={kc}: direct differs from its scalar twin");
         Assert.True(packed.AsSpan().SequenceEqual(direct), $"kc={kc}: direct differs from the packed-A kernel");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(37)]
+    [InlineData(384)]
+    public void DirectKernelWithABiasRowEqualsFillingCWithItAndBetaOne(int kc)
+    {
+        var rng = new Random(kc + 11);
+        const int mr = MicroKernels.MR512, nr = 32;
+        int lda = kc + 3, ldc = nr + 5;
+        var a = TestUtil.RandomArray(rng, mr * lda);
+        var b = TestUtil.RandomArray(rng, kc * nr);
+        var bias = TestUtil.RandomArray(rng, nr);
+        var stale = TestUtil.RandomArray(rng, mr * ldc); // whatever C held before: the bias store must ignore it
+        var fused = (float[])stale.Clone();
+        var scalar = (float[])stale.Clone();
+        var filled = (float[])stale.Clone();
+        for (int r = 0; r < mr; r++) bias.CopyTo(filled, r * ldc);
+        fixed (float* pa = a, pb = b, pbias = bias, cf = fused, cs = scalar, cb = filled)
+        {
+            MicroKernels.Kernel12x32V512Direct(kc, pa, lda, pb, cf, ldc, 0.25f, pbias);
+            MicroKernels.Kernel12x32DirectScalar(kc, pa, lda, pb, cs, ldc, 0.25f, pbias);
+            MicroKernels.Kernel12x32V512Direct(kc, pa, lda, pb, cb, ldc, 1f, null);
+        }
+        Assert.True(scalar.AsSpan().SequenceEqual(fused), $"kc={kc}: the bias store differs from its scalar twin");
+        Assert.True(filled.AsSpan().SequenceEqual(fused), $"kc={kc}: the bias store differs from bias-filled C with beta 1");
     }
 
     [Fact]

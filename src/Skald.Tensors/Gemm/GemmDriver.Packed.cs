@@ -69,8 +69,8 @@ internal static unsafe partial class GemmDriver
                 {
                     int cols = Math.Min(nr, nc - jr);
                     float* c = cBlock + (long)ir * g.Ldc + jr;
-                    if (fillBias) FillRows(c, g.Ldc, mr, cols, g.Bias + j0 + jr);
-                    DirectTile(spec, kc, ar, g.Lda, bBase + jr / nr * panelStride, c, g.Ldc, cols, beta, tile, epilogue);
+                    float* bias = fillBias ? g.Bias + j0 + jr : null;
+                    DirectTile(spec, kc, ar, g.Lda, bBase + jr / nr * panelStride, c, g.Ldc, cols, beta, bias, tile, epilogue);
                 }
             }
             for (int jr = jb; jr < jbEnd; jr += nr)
@@ -91,18 +91,23 @@ internal static unsafe partial class GemmDriver
     /// <summary>B panels per block in the direct order (8 × KC 256 × 32 floats: 256 KB, in L2).</summary>
     private const int DirectPanels = 8;
 
-    /// <summary><see cref="Tile"/> for MR whole rows of A read in place (row stride lda) by <see cref="KernelSpec.Direct"/>.</summary>
+    /// <summary>
+    /// <see cref="Tile"/> for MR whole rows of A read in place (row stride lda) by <see cref="KernelSpec.Direct"/>; with a
+    /// <paramref name="bias"/> row, C starts as it (a full tile: added in the kernel's store, beta ignored; an edge tile:
+    /// filled first, then beta 1).
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static void DirectTile(in KernelSpec spec, int kc, float* a, int lda, float* bp, float* c, int ldc, int cols,
-        float beta, float* tile, delegate*<float*, float*, int, void> epilogue)
+        float beta, float* bias, float* tile, delegate*<float*, float*, int, void> epilogue)
     {
         if (cols == spec.NR)
         {
-            spec.Direct(kc, a, lda, bp, c, ldc, beta);
+            spec.Direct(kc, a, lda, bp, c, ldc, beta, bias);
         }
         else
         {
-            spec.Direct(kc, a, lda, bp, tile, spec.NR, 0f);
+            if (bias != null) FillRows(c, ldc, spec.MR, cols, bias);
+            spec.Direct(kc, a, lda, bp, tile, spec.NR, 0f, null);
             MergeEdge(tile, spec.NR, c, ldc, spec.MR, cols, beta);
         }
         if (epilogue != null) ApplyEpilogue(epilogue, c, ldc, spec.MR, cols);

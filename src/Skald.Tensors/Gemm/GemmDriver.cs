@@ -7,7 +7,7 @@ namespace Skald.Tensors.Gemm;
 internal readonly unsafe struct KernelSpec(
     string name, int mr, int nr, int kcBlock, int mcBlock, int ncBlock,
     delegate*<int, float*, float*, float*, int, float, void> kernel,
-    delegate*<int, float*, nint, float*, float*, int, float, void> direct = null)
+    delegate*<int, float*, nint, float*, float*, int, float, float*, void> direct = null)
 {
     public readonly string Name = name;
     public readonly int MR = mr;
@@ -21,7 +21,7 @@ internal readonly unsafe struct KernelSpec(
     /// The same tile reading A in place (kc, a, lda, b, c, ldc, beta: MR whole rows of row-major A, alpha 1) with the
     /// same FMA order, so the bits equal <see cref="Kernel"/>'s on the packed panel; null when the kernel has none.
     /// </summary>
-    public readonly delegate*<int, float*, nint, float*, float*, int, float, void> Direct = direct;
+    public readonly delegate*<int, float*, nint, float*, float*, int, float, float*, void> Direct = direct;
 }
 
 /// <summary>

@@ -8,10 +8,12 @@ internal static unsafe partial class MicroKernels
     /// <see cref="Kernel12x32V512"/> with A read in place: A row r is a + r·lda (row-major, 12 whole rows, alpha 1), so
     /// no packed A panel is needed. Each C element gets the same FMA chain in the same k order as the packed kernel, so
     /// the bits are the same. Rows 0–3, 4–7 and 8–11 are addressed from three base pointers with strides lda, 2·lda and
-    /// 3·lda (base + index·4 addressing, no per-row pointer).
+    /// 3·lda (base + index·4 addressing, no per-row pointer). With a <paramref name="bias"/> row (32 values) every row
+    /// of C is stored as bias + sum and beta is ignored: the same bits as filling C with the bias and running with beta 1,
+    /// without writing and reading the tile twice.
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void Kernel12x32V512Direct(int kc, float* a, nint lda, float* b, float* c, int ldc, float beta)
+    public static void Kernel12x32V512Direct(int kc, float* a, nint lda, float* b, float* c, int ldc, float beta, float* bias)
     {
         Vector512<float> c00 = default, c01 = default;
         Vector512<float> c10 = default, c11 = default;
@@ -70,6 +72,24 @@ internal static unsafe partial class MicroKernels
             c110 = Vector512.FusedMultiplyAdd(av, b0, c110);
             c111 = Vector512.FusedMultiplyAdd(av, b1, c111);
         }
+        if (bias != null)
+        {
+            var lo = Vector512.Load(bias);
+            var hi = Vector512.Load(bias + 16);
+            StoreBias(c, lo, hi, c00, c01);
+            StoreBias(c + ldc, lo, hi, c10, c11);
+            StoreBias(c + 2 * ldc, lo, hi, c20, c21);
+            StoreBias(c + 3 * ldc, lo, hi, c30, c31);
+            StoreBias(c + 4 * ldc, lo, hi, c40, c41);
+            StoreBias(c + 5 * ldc, lo, hi, c50, c51);
+            StoreBias(c + 6 * ldc, lo, hi, c60, c61);
+            StoreBias(c + 7 * ldc, lo, hi, c70, c71);
+            StoreBias(c + 8 * ldc, lo, hi, c80, c81);
+            StoreBias(c + 9 * ldc, lo, hi, c90, c91);
+            StoreBias(c + 10 * ldc, lo, hi, c100, c101);
+            StoreBias(c + 11 * ldc, lo, hi, c110, c111);
+            return;
+        }
         Store(c, beta, c00, c01);
         Store(c + ldc, beta, c10, c11);
         Store(c + 2 * ldc, beta, c20, c21);
@@ -84,11 +104,20 @@ internal static unsafe partial class MicroKernels
         Store(c + 11 * ldc, beta, c110, c111);
     }
 
+    /// <summary>One row of the tile stored as the bias row plus its sums (<c>C + sum</c> with C holding the bias: same bits).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static void StoreBias(float* c, Vector512<float> biasLo, Vector512<float> biasHi, Vector512<float> lo, Vector512<float> hi)
+    {
+        (biasLo + lo).Store(c);
+        (biasHi + hi).Store(c + 16);
+    }
+
     /// <summary>
     /// Scalar twin of <see cref="Kernel12x32V512Direct"/>: per C element one fused multiply-add chain in k order from 0,
-    /// then beta·C added as the vector store does (beta 0: stored; 1: C + sum; else fma(beta, C, sum)). Same bits.
+    /// then beta·C added as the vector store does (beta 0: stored; 1: C + sum; else fma(beta, C, sum)), or with a bias row
+    /// bias[j] + sum. Same bits.
     /// </summary>
-    public static void Kernel12x32DirectScalar(int kc, float* a, nint lda, float* b, float* c, int ldc, float beta)
+    public static void Kernel12x32DirectScalar(int kc, float* a, nint lda, float* b, float* c, int ldc, float beta, float* bias)
     {
         for (int r = 0; r < MR512; r++)
         {
@@ -97,7 +126,7 @@ internal static unsafe partial class MicroKernels
                 float sum = 0f;
                 for (int p = 0; p < kc; p++) sum = MathF.FusedMultiplyAdd(a[r * lda + p], b[p * 32 + j], sum);
                 float* cj = c + (long)r * ldc + j;
-                *cj = beta == 0f ? sum : beta == 1f ? *cj + sum : MathF.FusedMultiplyAdd(beta, *cj, sum);
+                *cj = bias != null ? bias[j] + sum : beta == 0f ? sum : beta == 1f ? *cj + sum : MathF.FusedMultiplyAdd(beta, *cj, sum);
             }
         }
     }

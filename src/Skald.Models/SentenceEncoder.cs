@@ -44,7 +44,8 @@ public sealed partial class SentenceEncoder
 
     /// <summary>
     /// Models with more float32 weights than this (1 GiB: a 270M-parameter model) are not pre-packed by default, so
-    /// that encoding a 0.5–3B decoder costs no second copy of its weights (<see cref="PackWeights"/>).
+    /// that encoding a 0.5–3B decoder costs no second copy of its weights (<see cref="PackWeights"/>);
+    /// <see cref="KeepPackedOnly"/> pre-packs any model without a second copy (the packed form replaces the values).
     /// </summary>
     public const long PackWeightsLimitBytes = 1L << 30;
 
@@ -102,7 +103,8 @@ public sealed partial class SentenceEncoder
     /// weights pre-packed for the GEMM (made on first use; the same embeddings bit for bit, faster for small batches;
     /// costs one float32 copy of those weights, dropped when training changes them). Default true up to
     /// <see cref="PackWeightsLimitBytes"/> of float32 weights, false above (set it to trade memory for speed); bfloat16
-    /// weights are never packed.
+    /// weights are never packed. A packed-only model (<see cref="KeepPackedOnly"/>) reads its packed weights whatever
+    /// this says.
     /// </summary>
     public bool PackWeights
     {
@@ -157,7 +159,8 @@ public sealed partial class SentenceEncoder
     /// (no modules.json, no llm2vec_config.json) makes it an LLM2Vec model with LLM2Vec's defaults, as LLM2Vec's
     /// recipe trains it: its inputs, left padding, pooling over the text's tokens (<see cref="ModelFolder.AsLlm2Vec"/>).
     /// The transformer is shared with this instance, and so are <see cref="PackWeights"/>, <see cref="QuantizeInt8"/> and
-    /// an int8-only model's int8 weights (<see cref="KeepInt8Only"/>): switching attention needs no float32 values.
+    /// an int8-only model's int8 weights (<see cref="KeepInt8Only"/>) or a packed-only model's packed ones
+    /// (<see cref="KeepPackedOnly"/>): switching attention needs no float32 values and re-packs nothing.
     /// </summary>
     public SentenceEncoder WithAttention(AttentionMode mode)
     {
@@ -169,6 +172,7 @@ public sealed partial class SentenceEncoder
         model.PackWeights = PackWeights;
         model.inference.QuantizeLinear = QuantizeInt8; // an int8 folder stays int8 when switched
         model.inference.KeepInt8Only = inference.KeepInt8Only;
+        model.inference.KeepPackedOnly = inference.KeepPackedOnly;
         decoder.AttentionMode = mode;
         return model;
     }

@@ -17,13 +17,22 @@ internal static class QuantizeOption
 
     /// <summary>
     /// Makes <paramref name="encoder"/> an inference-only int8 model when asked (<see cref="SentenceEncoder.KeepInt8Only"/>;
-    /// a one-line notice when this CPU cannot); returns it.
+    /// a one-line notice when this CPU cannot), else a packed-only one (<see cref="SentenceEncoder.KeepPackedOnly"/>: the
+    /// float32 Linear weights held once, in the GEMM's packed layout; the same embeddings bit for bit): the commands
+    /// that take this option only encode. Returns it.
     /// </summary>
     public static SentenceEncoder Apply(SentenceEncoder encoder, string? value, bool quiet)
     {
-        if (value != "int8") return encoder;
+        if (value != "int8")
+        {
+            if (!encoder.IsInt8Only) encoder.KeepPackedOnly(); // inference only: each float32 Linear weight kept packed, once
+            return encoder;
+        }
         if (Int8Gemm.Best is null)
+        {
             Terminal.Log("--quantize int8: this CPU has neither AVX-VNNI nor AVX2; encoding in float32", quiet);
+            encoder.KeepPackedOnly();
+        }
         else
             encoder.KeepInt8Only(); // inference only: the float32 Linear weights are dropped once quantised
         if (Int8Gemm.Best is not null && encoder.Transformer.Parameters.Any(w => w.Precision != Skald.Tensors.WeightPrecision.Float32))

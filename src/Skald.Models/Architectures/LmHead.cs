@@ -17,6 +17,7 @@ public sealed class LmHead
         if (weight.Shape.Length != 2) throw new ArgumentException($"{weight.Name} must be [vocab, hidden]");
         Weight = weight;
         Tied = tied;
+        if (tied) weight.Tied = true; // the embedding lookup reads its float32 rows: never released to a packed or int8 form
         SoftCap = softCap;
     }
 

@@ -64,7 +64,7 @@ public static class Int8Checkpoint
         {
             if (!quantised.Contains(p) || Int8Weights.For(p) is not { } q)
             {
-                entries.Add(new(p.Name, p.Shape, p.Data.ToArray(), null));
+                entries.Add(new(p.Name, p.Shape, Float32Copy(p), null));
                 continue;
             }
             var values = new sbyte[(long)q.N * q.K];
@@ -86,6 +86,15 @@ public static class Int8Checkpoint
         };
         File.WriteAllText(Path.Combine(target, ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
         return keys;
+    }
+
+    /// <summary>A copy of the float32 values (read out of the panels for a packed-only weight).</summary>
+    private static float[] Float32Copy(Parameter p)
+    {
+        if (!p.IsPackedOnly) return p.Data.ToArray();
+        var values = new float[p.Length];
+        p.Widen(0, values);
+        return values;
     }
 
     /// <summary>

@@ -19,7 +19,8 @@ public static partial class Ops
     /// so LoRA adapters train on a 16-bit base. On a tape with <see cref="Tape.PackWeights"/> that does not
     /// record, a float32 weight is read from its pre-packed copy (the same result, bit for bit); with
     /// <see cref="Tape.QuantizeLinear"/> it is multiplied in int8 instead (<see cref="Quantization.Int8Gemm"/>), as an
-    /// int8-only weight (<see cref="Parameter.IsInt8Only"/>) always is there; on a recording tape such a weight throws.
+    /// int8-only weight (<see cref="Parameter.IsInt8Only"/>) always is there; a packed-only weight
+    /// (<see cref="Parameter.IsPackedOnly"/>) is always read packed there; on a recording tape such weights throw.
     /// </summary>
     public static Variable Linear(Tape tape, Variable x, Parameter weight, Parameter? bias)
     {
@@ -37,9 +38,9 @@ public static partial class Ops
         {
             Quantization.Int8Gemm.Linear(x.Span, int8, b, y.Span, n); // int8 weights, activations quantised per row
         }
-        else if (tape.PackWeights && !tape.Recording && weight.PackedForLinear() is { } packed)
+        else if ((tape.PackWeights || weight.IsPackedOnly) && !tape.Recording && weight.PackedForLinear(tape.KeepPackedOnly) is { } packed)
         {
-            Kernels.Linear.Forward(x.Span, weight.Values.Span, packed, b, y.Span, n, inF, outF);
+            Kernels.Linear.Forward(x.Span, weight.ValuesIfHeld, packed, b, y.Span, n, inF, outF);
         }
         else
         {

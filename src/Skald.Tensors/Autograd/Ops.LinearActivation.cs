@@ -20,13 +20,13 @@ public static partial class Ops
             Quantization.Int8Gemm.LinearActivation(x.Span, int8, bias is null ? default : bias.Data.Span, y.Span, x.Rows, kind);
             return y;
         }
-        if (!tape.Recording && tape.PackWeights && Kernels.LinearActivation.Fuses(kind) && FusableWeight(weight)
+        if (!tape.Recording && (tape.PackWeights || weight.IsPackedOnly) && Kernels.LinearActivation.Fuses(kind) && FusableWeight(weight)
             && !((tape.QuantizeLinear || weight.IsInt8Only) && Quantization.Int8Weights.For(weight) is not null)
-            && weight.Shape.Length == 2 && weight.Shape[1] == x.Cols && weight.PackedForLinear() is { } packed)
+            && weight.Shape.Length == 2 && weight.Shape[1] == x.Cols && weight.PackedForLinear(tape.KeepPackedOnly) is { } packed)
         {
             int n = x.Rows, inF = x.Cols, outF = weight.Shape[0];
             var y = tape.NewVariable(n, outF);
-            Kernels.LinearActivation.Forward(x.Span, weight.Values.Span, packed, bias is null ? default : bias.Data.Span,
+            Kernels.LinearActivation.Forward(x.Span, weight.ValuesIfHeld, packed, bias is null ? default : bias.Data.Span,
                 y.Span, n, inF, outF, kind);
             return y;
         }

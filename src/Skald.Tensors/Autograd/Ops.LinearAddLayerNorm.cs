@@ -14,16 +14,16 @@ public static partial class Ops
     public static Variable LinearAddLayerNorm(Tape tape, Variable x, Parameter weight, Parameter? bias, Variable residual,
         Parameter gamma, Parameter beta, float eps, float dropout)
     {
-        if (!tape.Recording && tape.PackWeights && dropout == 0f && FusableWeight(weight)
+        if (!tape.Recording && (tape.PackWeights || weight.IsPackedOnly) && dropout == 0f && FusableWeight(weight)
             && !(tape.QuantizeLinear && Quantization.Int8Weights.For(weight) is not null)
             && weight.Shape.Length == 2 && weight.Shape[1] == x.Cols && residual.Rows == x.Rows
-            && residual.Cols == weight.Shape[0] && weight.PackedForLinear() is { } packed)
+            && residual.Cols == weight.Shape[0] && weight.PackedForLinear(tape.KeepPackedOnly) is { } packed)
         {
             int n = x.Rows, inF = x.Cols, outF = weight.Shape[0];
             var mean = tape.Save(n);
             var rstd = tape.Save(n);
             var y = tape.NewVariable(n, outF);
-            Kernels.LinearAddLayerNorm.Forward(x.Span, weight.Values.Span, packed,
+            Kernels.LinearAddLayerNorm.Forward(x.Span, weight.ValuesIfHeld, packed,
                 bias is null ? default : bias.Values.Span, residual.Span, gamma.Values.Span, beta.Values.Span,
                 y.Span, mean.Span, rstd.Span, n, inF, outF, eps);
             return y;

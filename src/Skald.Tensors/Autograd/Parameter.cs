@@ -27,8 +27,14 @@ namespace Skald.Tensors.Autograd;
 /// everything that needs the float32 values (<see cref="Data"/>, <see cref="Grad"/>, <see cref="Update{TState}"/>,
 /// training, adapters merged, a float32 save) throws one message saying so: there is no silent re-materialisation.
 /// </para>
+/// <para>
+/// A float32 [out, in] Linear weight may likewise hold only its GEMM-packed form (<see cref="IsPackedOnly"/>: packed-only
+/// inference, <see cref="ReleaseToPacked"/>): the forward reads the packed panels, the same bits as the float32 values;
+/// <see cref="Widen"/> reads the values back out of the panels (saving, int8 quantisation), and what would change or
+/// train them refuses with one message.
+/// </para>
 /// </summary>
-public sealed class Parameter
+public sealed partial class Parameter
 {
     private readonly Storage storage;
     private readonly int offset;
@@ -129,7 +135,8 @@ public sealed class Parameter
     {
         ArgumentNullException.ThrowIfNull(form);
         if (storage.Int8 is not null) return;
-        if (storage.Values is null) throw new InvalidOperationException($"{Name}: only float32 weights can be released for int8 (this one holds {Precision})");
+        if (storage.Values is null && storage.PackedOnly is null)
+            throw new InvalidOperationException($"{Name}: only float32 weights can be released for int8 (this one holds {Precision})");
         if (Shape.Length != 2 || form.N != Shape[0] || form.K != Shape[1])
             throw new ArgumentException($"{Name}: an int8 [{form.N}, {form.K}] form does not fit [{string.Join(", ", Shape)}]", nameof(form));
         if (!CoversStorage) throw new InvalidOperationException($"{Name} is a part of a stacked weight: release the stacked whole");
@@ -222,7 +229,7 @@ public sealed class Parameter
     public int RowOffset => Shape.Length == 0 || Length == 0 ? 0 : offset / (Length / Shape[0]);
 
     /// <summary>Values (row-major); throws for a bfloat16 parameter (use <see cref="BFloat16Data"/>).</summary>
-    /// <remarks>Getting it drops the packed copy (<see cref="PackedForLinear"/>): the caller may write through it.</remarks>
+    /// <remarks>Getting it drops the packed copy (<see cref="PackedForLinear()"/>): the caller may write through it.</remarks>
     public Memory<float> Data
     {
         get
@@ -247,11 +254,16 @@ public sealed class Parameter
     public void Widen(int start, Span<float> destination)
     {
         if (storage.Bf16 is { } bits) Kernels.F16.ToSingle(storage.Precision, bits.AsSpan(offset + start, destination.Length), destination);
+        else if (storage.PackedOnly is { } packed)
+        {
+            if (start < 0 || start + (long)destination.Length > Length) throw new ArgumentOutOfRangeException(nameof(start));
+            Gemm.PackedUnpack.CopyRowMajor(packed, offset + (long)start, destination);
+        }
         else Values.Span.Slice(start, destination.Length).CopyTo(destination);
     }
 
     /// <summary>Accumulated gradient (allocated zeroed on first access); throws for a bfloat16 parameter.</summary>
-    /// <remarks>Getting it drops the packed copy (<see cref="PackedForLinear"/>): an optimizer step reads it first.</remarks>
+    /// <remarks>Getting it drops the packed copy (<see cref="PackedForLinear()"/>): an optimizer step reads it first.</remarks>
     public Memory<float> Grad
     {
         get
@@ -276,6 +288,7 @@ public sealed class Parameter
     /// </summary>
     internal Gemm.PackedMatrix? PackedForLinear()
     {
+        if (storage.PackedOnly is { } only) return PackedOnlyForLinear(only);
         if (storage.Values is not { } v || Shape.Length != 2) return null;
         if (storage.Packed is { } kept && kept.Offset == offset && kept.Matrix.N == Shape[0] && kept.Matrix.K == Shape[1]
             && Gemm.Blas.Backend is Gemm.ManagedGemm managed && managed.Accepts(kept.Matrix))
@@ -311,7 +324,8 @@ public sealed class Parameter
         Kernels.F16.FromSingle(storage.Precision, wide, values);
     }
 
-    private string InferenceOnlyMessage() => storage.Int8 is not null
+    private string InferenceOnlyMessage() => storage.PackedOnly is not null ? PackedOnlyMessage()
+        : storage.Int8 is not null
         ? $"{Name} holds int8 weights only (an inference-only int8 model: SentenceEncoder.KeepInt8Only, --quantize int8, or " +
           "a folder saved by `skald quantize`); training, LoRA, merging adapters and saving float32 weights need the float32 " +
           "values: load the model again without int8"
@@ -353,59 +367,4 @@ public sealed class Parameter
 
     /// <summary>A packed copy of the view starting at <paramref name="Offset"/> of the storage.</summary>
     private sealed record PackedView(int Offset, Gemm.PackedMatrix Matrix);
-
-    /// <summary>Values and the lazily allocated gradient shared by a parameter and its stacked views.</summary>
-    private sealed class Storage
-    {
-        private float[]? gradient;
-
-        public Storage(float[] values) => Values = values;
-
-        public Storage(Quantization.Int8Matrix form)
-        {
-            Int8 = form;
-            int8Count = (long)form.N * form.K;
-        }
-
-        public Storage(ushort[] bits, WeightPrecision precision)
-        {
-            Bf16 = bits;
-            Precision = precision;
-        }
-
-        public float[]? Values { get; private set; }
-
-        /// <summary>The int8 form that replaced the float32 values (an int8-only weight), or null.</summary>
-        public Quantization.Int8Matrix? Int8 { get; private set; }
-
-        private long int8Count;
-
-        /// <summary>16-bit values (bfloat16 or float16 as <see cref="Precision"/>), or null.</summary>
-        public ushort[]? Bf16 { get; }
-
-        public WeightPrecision Precision { get; }
-
-        public long Count => Values?.Length ?? Bf16?.Length ?? int8Count;
-
-        /// <summary>Drops the float32 values (and their gradient and packed copy) for <paramref name="form"/>.</summary>
-        public void ReleaseToInt8(Quantization.Int8Matrix form)
-        {
-            int8Count = Values!.Length;
-            Int8 = form;
-            Packed = null;
-            gradient = null;
-            Values = null;
-        }
-
-        public float[] Gradient => gradient ??= new float[Values!.Length];
-
-        /// <summary>The packed copy of one view, or null.</summary>
-        public PackedView? Packed
-        {
-            get => Volatile.Read(ref packed);
-            set => Volatile.Write(ref packed, value);
-        }
-
-        private PackedView? packed;
-    }
 }

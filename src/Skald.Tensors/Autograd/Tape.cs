@@ -62,6 +62,15 @@ public sealed class Tape
     public bool PackWeights { get; set; }
 
     /// <summary>
+    /// With <see cref="PackWeights"/>, whether each float32 Linear weight this tape packs then keeps only its packed
+    /// form (<see cref="Parameter.ReleaseToPacked"/>: the float32 values dropped; packed-only inference, the same bits).
+    /// Weights that cannot be released (parts of a stack, <see cref="Parameter.Tied"/> ones, ones with LoRA) stay as
+    /// they are. Packed-only weights (<see cref="Parameter.IsPackedOnly"/>) are read packed on any tape that does not
+    /// record, with or without these flags.
+    /// </summary>
+    public bool KeepPackedOnly { get; set; }
+
+    /// <summary>
     /// Whether a pass that does not record multiplies float32 Linear weights in int8 (per-row int8 weights kept beside
     /// each parameter, activations quantised per row on the fly; <see cref="Quantization.Int8Gemm"/>). Approximate;
     /// falls back to float32 on a CPU without AVX2 or AVX-VNNI. Off by default; ignored while <see cref="Recording"/>.

@@ -54,7 +54,7 @@ public static class Int8Weights
         if (parts.Count > 0 && parts.All(p => Forms.TryGetValue(p, out _)))
             made = Int8Matrix.Concat([.. parts.Select(p => Forms.TryGetValue(p, out var f) ? f : throw new InvalidOperationException())]);
         else
-            made = Int8Matrix.Quantize(weight.Values.Span, weight.Shape[0], weight.Shape[1]);
+            made = Int8Matrix.Quantize(weight.IsPackedOnly ? Unpacked(weight) : weight.Values.Span, weight.Shape[0], weight.Shape[1]);
         Forms.AddOrUpdate(weight, made);
         if (release) Release(weight, made);
         return made;
@@ -62,9 +62,17 @@ public static class Int8Weights
 
     private static long releasedSinceCollect;
 
+    /// <summary>A packed-only weight's values read out of its panels (the same bits; one weight at a time).</summary>
+    private static float[] Unpacked(Parameter weight)
+    {
+        var values = new float[weight.Length];
+        weight.Widen(0, values);
+        return values;
+    }
+
     private static void Release(Parameter weight, Int8Matrix form)
     {
-        if (!weight.CoversStorage || weight.Lora is not null || weight.Parts.Any(p => p.Lora is not null)) return;
+        if (!weight.CoversStorage || weight.Tied || weight.Lora is not null || weight.Parts.Any(p => p.Lora is not null)) return;
         long bytes = 4L * weight.Length;
         weight.ReleaseFloat32(form);
         // Let the garbage collector take back the dropped float32 arrays now and then, so that the int8 forms made next

@@ -1,0 +1,116 @@
+using Skald.Models.Architectures;
+using Skald.Models.Quantization;
+using Skald.Tensors.Autograd;
+using Skald.Tensors.Gemm;
+using Skald.Tensors.Quantization;
+using Skald.Tests;
+
+namespace Skald.Models.Tests.Quantization;
+
+/// <summary>
+/// Packed-only models (<see cref="SentenceEncoder.KeepPackedOnly"/>) on every architecture's fixture: no Linear weight
+/// holds float32 values beside its packed form any more (the embedding tables, and an LM head tied to one, untouched),
+/// the embeddings equal those of the pre-packed model that keeps its float32 weights bit for bit, switching attention
+/// and int8 quantisation work from the packed form, and what needs the float32 values refuses with one line.
+/// </summary>
+public sealed class PackedOnlyModelTests
+{
+    private static readonly string[] Texts = [.. File.ReadLines(Path.Combine(TestPaths.FixtureModel(""), "texts.txt")).Where(t => t.Length > 0).Take(12)];
+
+    private static readonly string[] NotLinear = ["embed", "lm_head", "q_scale", "k_scale"];
+
+    /// <summary>The fixtures of <see cref="Int8ArchitectureTests"/>, plus the BERT every other test uses.</summary>
+    public static TheoryData<string, string> Fixtures
+    {
+        get
+        {
+            var data = Int8ArchitectureTests.Fixtures;
+            data.Add("bert-cased-mean", "");
+            return data;
+        }
+    }
+
+    private static SentenceEncoder Load(string path, string mode)
+    {
+        var model = SentenceEncoder.Load(path);
+        return mode == "bi" ? model.WithAttention(AttentionMode.Bidirectional) : model;
+    }
+
+    private static bool IsLinear(Parameter p) =>
+        p.Shape.Length == 2 && p.Precision == Skald.Tensors.WeightPrecision.Float32 && !NotLinear.Any(p.Name.Contains);
+
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void PackedOnlyModelHoldsNoFloat32LinearValuesAndEncodesBitForBitAsPrePacked(string fixture, string mode)
+    {
+        if (Blas.Backend is not ManagedGemm) return; // no packed operand: KeepPackedOnly releases nothing (returns 0)
+        string path = TestPaths.FixtureModel(fixture);
+        var retaining = Load(path, mode);
+        retaining.PackWeights = true;
+        var expected = retaining.Encode(Texts);
+        Assert.False(retaining.IsPackedOnly);
+        Assert.DoesNotContain(retaining.Parameters, p => p.IsPackedOnly);
+
+        var model = Load(path, mode);
+        long released = model.KeepPackedOnly();
+        var linear = model.Parameters.Where(IsLinear).ToList();
+        if (linear.Count == 0) return; // a 16-bit fixture: nothing float32 to pack
+        var stillFloat = linear.Where(p => !p.IsPackedOnly).Select(p => p.Name).ToList();
+        Assert.True(stillFloat.Count == 0, $"{fixture}: Linear weights that kept their float32 values: {string.Join(", ", stillFloat)}");
+        Assert.All(model.Parameters.Where(p => !IsLinear(p)), p => Assert.False(p.IsPackedOnly)); // embeddings, norms, biases
+        Assert.True(model.IsPackedOnly && model.PackWeights);
+        Assert.Equal(linear.Sum(p => 4L * p.Length), released);
+        Assert.Equal(expected, model.Encode(Texts)); // the same packed panels: the same embeddings bit for bit
+        Assert.Equal(0, model.KeepPackedOnly());
+        if (model.Transformer is IDecoder { LmHead: { Tied: true } head }) // tied to the embedding table: kept float32
+        {
+            Assert.True(head.Weight.Tied);
+            Assert.False(head.Weight.IsPackedOnly);
+        }
+    }
+
+    [Theory]
+    [InlineData("bert-cased-mean")]
+    [InlineData("decoder-qwen2")]
+    public void WhatNeedsFloat32RefusesWithOneLineAndTheRestWorksFromThePanels(string fixture)
+    {
+        if (Blas.Backend is not ManagedGemm) return;
+        var model = SentenceEncoder.Load(TestPaths.FixtureModel(fixture));
+        var float32 = SentenceEncoder.Load(TestPaths.FixtureModel(fixture));
+        float32.PackWeights = true;
+        model.KeepPackedOnly();
+        var weight = model.Transformer.Parameters.First(p => p.IsPackedOnly);
+        foreach (var e in new[]
+        {
+            Assert.Throws<InvalidOperationException>(() => weight.Data), // merging adapters, writing to it
+            Assert.Throws<InvalidOperationException>(() => weight.RequiresGrad = true), // training it
+            Assert.Throws<InvalidOperationException>(() => model.Forward(new Tape(recording: true), model.Prepare(Texts[..2]))), // training through it
+        })
+        {
+            Assert.Contains("holds only its GEMM-packed form", e.Message);
+            Assert.DoesNotContain('\n', e.Message);
+        }
+        Assert.StartsWith(weight.Name, Assert.Throws<InvalidOperationException>(() => weight.Data).Message);
+        if (model.Transformer is IDecoder decoder) // switching attention needs no float32 values, re-packs nothing
+        {
+            var tied = decoder.EmbedTokens;
+            Assert.True(tied.Tied && !tied.IsPackedOnly); // qwen2 ties its head to the embedding table
+            var bi = model.WithAttention(AttentionMode.Bidirectional);
+            Assert.True(bi.IsPackedOnly);
+            var expected = float32.WithAttention(AttentionMode.Bidirectional).Encode(Texts);
+            Assert.Equal(expected, bi.Encode(Texts));
+        }
+        if (Int8Gemm.Best is not null) // int8 quantisation reads the values out of the panels: the same int8 file
+        {
+            string a = Path.Combine(TestPaths.NewTempDir(), "a"), b = Path.Combine(TestPaths.NewTempDir(), "b");
+            var keys = Int8Checkpoint.Save(float32, a);
+            Assert.Equal(keys, Int8Checkpoint.Save(model, b));
+            string file = Path.Combine(Path.GetRelativePath(model.Folder.Path, model.Folder.TransformerPath), "model.safetensors");
+            Assert.Equal(File.ReadAllBytes(Path.Combine(a, file)), File.ReadAllBytes(Path.Combine(b, file)));
+            model.KeepInt8Only(); // packed-only → int8-only: the same int8 weights as quantised from float32
+            float32.KeepInt8Only();
+            Assert.True(model.IsInt8Only);
+            Assert.Equal(float32.Encode(Texts), model.Encode(Texts));
+        }
+    }
+}

@@ -1,5 +1,6 @@
 // Decoder benchmark (Qwen2.5-0.5B shapes): encode throughput and a LoRA training step; twin of bench_torch_decoder.py.
-// Usage: dotnet Skald.Bench.Decoder.dll encode|train MODEL_DIR [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2] [--pack 1|0 (encode)]
+// Usage: dotnet Skald.Bench.Decoder.dll encode|train MODEL_DIR [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2] [--pack 1|0|2 (encode)]
+//        [--pack 2 (encode: the packed-only model, SentenceEncoder.KeepPackedOnly, as skald encode runs: pre-packed, one copy of the weights)]
 //        [--int8 1 (encode: also with the Linear layers in int8, float32 kept beside them: engine skald-int8)]
 //        [--int8 2 (encode: only the inference-only int8 model, as skald encode --quantize int8: engine skald-int8only)]
 //        [--attention causal|bidirectional|both (encode; default both)]
@@ -18,7 +19,7 @@ using Skald.Training.Optim;
 
 if (args.Length < 2 || args[0] is not ("encode" or "train"))
 {
-    Console.Error.WriteLine("usage: encode|train MODEL_DIR [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2] [--pack 1|0] [--int8 0|1|2] [--attention causal|bidirectional|both]");
+    Console.Error.WriteLine("usage: encode|train MODEL_DIR [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2] [--pack 1|0|2] [--int8 0|1|2] [--attention causal|bidirectional|both]");
     return 2;
 }
 string mode = args[0], folder = args[1];
@@ -68,7 +69,7 @@ Parallelism.MaxThreads = threads;
 try
 {
     if (mode == "encode" && int8 == 2) Bench.EncodeInt8Only(folder, batch, seq, warmup, iters, attentions);
-    else if (mode == "encode") Bench.Encode(folder, batch, seq, warmup, iters, pack != 0, int8 != 0, attentions);
+    else if (mode == "encode") Bench.Encode(folder, batch, seq, warmup, iters, pack, int8 != 0, attentions);
     else Bench.Train(folder, batch, seq, warmup, iters);
 }
 catch (Exception e) when (e is ModelFormatException or IOException)
@@ -90,9 +91,13 @@ internal static class Bench
     /// <paramref name="int8"/> each also on a tape that multiplies the Linear layers in int8 (its cosine to float32 and
     /// the float32/int8 CPU-time ratio in the line).
     /// </summary>
-    public static void Encode(string folder, int batch, int seq, int warmup, int iters, bool pack, bool int8, AttentionMode[] attentions)
+    public static void Encode(string folder, int batch, int seq, int warmup, int iters, int packMode, bool int8, AttentionMode[] attentions)
     {
         var encoder = SentenceEncoder.Load(folder);
+        bool pack = packMode != 0, packedOnly = packMode == 2;
+        var sw = Stopwatch.StartNew();
+        long released = packedOnly ? encoder.KeepPackedOnly() : 0; // each Linear weight packed, its float32 values dropped
+        double packS = sw.Elapsed.TotalSeconds;
         var decoder = (IDecoder)encoder.Transformer;
         var (tokens, checksum) = Tokens(1, batch, seq, decoder.Config.VocabSize);
         foreach (var attention in attentions)
@@ -118,6 +123,14 @@ internal static class Bench
                     ["tokens_per_s"] = Math.Round(batch * seq / mean, 1), ["pooling"] = encoder.Pooling.Modes.ToString(),
                     ["ids_checksum"] = checksum, ["packed"] = pack,
                 };
+                if (packedOnly)
+                {
+                    row["packed_only"] = true;
+                    row["released_mb"] = released >> 20;
+                    row["pack_s"] = Math.Round(packS, 2);
+                    row["pooled_sum"] = Math.Round(pooled.Sum(v => (double)v), 4);
+                }
+                else if (pack && !quantize) row["pooled_sum"] = Math.Round(pooled.Sum(v => (double)v), 4);
                 if (!quantize)
                 {
                     (fp32, fp32Cpu) = (pooled, cpuPerIteration);

@@ -5,7 +5,8 @@
 # CI. Needs the bench models (fixtures/models/export_bench_models.py writes model.safetensors and model.onnx) and
 # NuGet for the ORT package. With --int8 it adds Skald int8 and, where /usr/bin/python3 has the Debian python3-onnx
 # package, ONNX Runtime int8 (model.int8.onnx from fixtures/models/quantize_onnx.py: MatMuls dynamically quantised).
-# Peak RSS (VmHWM) per side: both programs run bert-384 then bert-768 in one process, so the 768 figure is the
+# Each round also runs Skald packed-only (--packed-only: Tape.KeepPackedOnly, the float32 Linear values dropped once
+# packed, as SentenceEncoder.KeepPackedOnly and skald encode run; the same bits as --packed). Peak RSS (VmHWM) per side: both programs run bert-384 then bert-768 in one process, so the 768 figure is the
 # process's peak over both models.
 #   bash bench/ort/run.sh [--rounds 3] [--seconds 3] [--models DIR] [--int8]
 # --decoder: the same for the Qwen2.5-0.5B-shaped decoder instead (MODELS/qwen2-0.5b: safetensors from
@@ -53,6 +54,7 @@ for r in $(seq 1 "$rounds"); do
   echo "{\"measurement\":\"load\",\"round\":$r,\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$out"
   dotnet bench/results/ort-bin/Skald.Bench.Ort.dll --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
   dotnet bench/results/bin/Skald.Bench.dll --packed --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
+  dotnet bench/results/bin/Skald.Bench.dll --packed-only --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
   if [ "$int8" = 1 ]; then
     dotnet bench/results/bin/Skald.Bench.dll --packed --int8 --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
   fi
@@ -68,7 +70,7 @@ for r in rows:
     if "tokens_per_s" not in r: continue
     ort = r["engine"].startswith("onnxruntime")
     side = ("ort-int8" if r.get("onnx_file", "model.onnx") != "model.onnx" else "ort") if ort else \
-        "int8" if r.get("int8_kernel") else "skald"
+        "int8" if r.get("int8_kernel") else "packed-only" if r["engine"].endswith("+pkonly") else "skald"
     runs.setdefault((r["model"], r["seq"]), {}).setdefault(side, []).append(r)
 for (model, seq), s in sorted(runs.items()):
     if "ort" not in s or "skald" not in s: continue
@@ -77,6 +79,11 @@ for (model, seq), s in sorted(runs.items()):
           f"CPU time {med('skald', 'tokens_per_cpu_s') / med('ort', 'tokens_per_cpu_s'):.2f}x "
           f"(tokens/CPU s {med('skald', 'tokens_per_cpu_s'):.0f} vs {med('ort', 'tokens_per_cpu_s'):.0f}; {len(s['ort'])} rounds); "
           f"peak RSS MB Skald {max(x.get('peak_rss_mb', -1) for x in s['skald']):.0f} vs ORT {max(x.get('peak_rss_mb', -1) for x in s['ort']):.0f}")
+    if "packed-only" in s:
+        print(f"{model} seq {seq}: Skald packed-only/ORT wall {med('packed-only', 'tokens_per_s') / med('ort', 'tokens_per_s'):.2f}x, "
+              f"CPU time {med('packed-only', 'tokens_per_cpu_s') / med('ort', 'tokens_per_cpu_s'):.2f}x; packed-only/pre-packed CPU time "
+              f"{med('packed-only', 'tokens_per_cpu_s') / med('skald', 'tokens_per_cpu_s'):.2f}x; "
+              f"peak RSS MB {max(x.get('peak_rss_mb', -1) for x in s['packed-only']):.0f}")
     if "int8" in s:
         print(f"{model} seq {seq}: Skald int8/ORT float32 wall {med('int8', 'tokens_per_s') / med('ort', 'tokens_per_s'):.2f}x, "
               f"CPU time {med('int8', 'tokens_per_cpu_s') / med('ort', 'tokens_per_cpu_s'):.2f}x; int8/Skald float32 wall "

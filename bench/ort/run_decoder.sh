@@ -3,7 +3,7 @@
 # documents it): bash bench/ort/run_decoder.sh ROUNDS ITERS MODELS INT8(0|1)
 # Each round, each in its own process (so that each peak RSS is its own): ORT float32, Skald float32 with the weights
 # pre-packed (bench/decoder's default), Skald float32 not pre-packed (--pack 0: what SentenceEncoder does for models
-# over 1 GiB); with INT8=1 also ORT int8 (model.int8.onnx of fixtures/models/quantize_onnx.py, written when missing and
+# over 1 GiB), Skald float32 packed-only (--pack 2: SentenceEncoder.KeepPackedOnly, as skald encode runs); with INT8=1 also ORT int8 (model.int8.onnx of fixtures/models/quantize_onnx.py, written when missing and
 # python3-onnx is there) and Skald int8-only (bench/decoder --int8 2, as skald encode --quantize int8).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -40,6 +40,7 @@ for r in $(seq 1 "$rounds"); do
   ort # one warm-up batch, then at least 3 timed batches (--seconds 1 ends there)
   skald --pack 1
   skald --pack 0
+  skald --pack 2
   if [ "$ortint8" = 1 ]; then ort --onnx model.int8.onnx; fi
   if [ "$int8" = 1 ]; then skald --int8 2; fi
 done
@@ -54,7 +55,8 @@ for r in rows:
     if r["engine"].startswith("onnxruntime"):
         side = "ORT float32" if r["onnx_file"] == "model.onnx" else "ORT int8"
     elif r["engine"] == "skald":
-        side = "Skald float32 pre-packed" if r["packed"] else "Skald float32 not pre-packed"
+        side = ("Skald float32 packed-only" if r.get("packed_only") else
+                "Skald float32 pre-packed" if r["packed"] else "Skald float32 not pre-packed")
     else:
         side = "Skald int8-only" if r["engine"] == "skald-int8only" else r["engine"]
     r = dict(r, tokens_per_cpu_s=r.get("tokens_per_cpu_s") or r["batch"] * r["seq"] / r["cpu_s"])

@@ -85,6 +85,25 @@ public sealed class PackedOnlyParameterTests
         Assert.Equal(values.AsSpan(50, 100).ToArray(), slice);
     }
 
+    [Theory]
+    [InlineData(ManagedGemmKernel.Vector512)]
+    [InlineData(ManagedGemmKernel.Vector256)]
+    [InlineData(ManagedGemmKernel.Vector256Wide)]
+    [InlineData(ManagedGemmKernel.Vector128)]
+    public void UnpackingReadsTheExactValuesOfEveryKernelsPanels(ManagedGemmKernel kernel)
+    {
+        var gemm = new ManagedGemm(kernel); // each kernel's panel width (ragged last panel: 37 rows)
+        var w = TestUtil.RandomArray(new Random(11), 37 * 29);
+        var packed = gemm.Pack(true, 29, 37, w, 29);
+        var all = new float[w.Length];
+        PackedUnpack.CopyRowMajor(packed, 0, all);
+        Assert.Equal(w, all);
+        var slice = new float[300];
+        PackedUnpack.CopyRowMajor(packed, 101, slice);
+        Assert.Equal(w.AsSpan(101, 300).ToArray(), slice);
+        Assert.Throws<ArgumentOutOfRangeException>(() => PackedUnpack.CopyRowMajor(packed, w.Length - 5, new float[6]));
+    }
+
     [Fact]
     public void Int8QuantisationWorksFromThePackedForm()
     {

@@ -13,7 +13,8 @@ internal static class QuantizeOption
         "int8: multiply the Linear layers with int8 weights (one scale per output row) and activations quantised per token " +
         "(embeddings, norms and attention stay float32; AVX-512BW, AVX-VNNI or AVX2, else float32 with a notice); the float32 copies of " +
         "those weights are dropped, so the model takes less memory. A folder saved by " +
-        "`skald quantize` is int8 without it", "int8");
+        "`skald quantize` is int8 without it. Without it the float32 Linear weights are held once, in the GEMM's packed " +
+        "layout (the same embeddings bit for bit)", "int8");
 
     /// <summary>
     /// Makes <paramref name="encoder"/> an inference-only int8 model when asked (<see cref="SentenceEncoder.KeepInt8Only"/>;

@@ -46,7 +46,6 @@ for (int i = 0; i < args.Length; i++)
 var results = new List<object>();
 foreach (var dir in dirs)
 {
-    GC.Collect(); // the previous model is garbage: free it before this one loads (bench/ort disposes its session likewise)
     var encoder = ArchitectureRegistry.Load(dir);
     var tape = new Tape(recording: false) { PackWeights = packed, QuantizeLinear = int8, KeepInt8Only = int8Only, KeepPackedOnly = packedOnly };
     foreach (int seq in seqs)

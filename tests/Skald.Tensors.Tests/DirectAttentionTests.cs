@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using Skald.Tensors.Autograd;
 using Skald.Tensors.Kernels;
 
 namespace Skald.Tensors.Tests;
@@ -6,7 +7,8 @@ namespace Skald.Tensors.Tests;
 /// <summary>
 /// The direct inference attention kernel (no packing, no probabilities kept): its Vector512 tiles against their scalar
 /// twin (same bits), the kernel against the double-accumulating <see cref="Attention.ForwardReference(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, AttentionLayout, AttentionScoring, float, ulong)"/>,
-/// the same bytes for any partition of the work, and the public entry taking it when no probabilities are kept.
+/// the same bytes for any partition of the work, <see cref="Attention.ForwardInference"/> taking it, and the ops taking
+/// it only on a non-recording tape with <see cref="Tape.DirectAttention"/>.
 /// </summary>
 public sealed class DirectAttentionTests
 {
@@ -70,14 +72,14 @@ public sealed class DirectAttentionTests
             Attention.ForwardDirect(q, k, v, x.Mask, o, l, sc, vectorized: true, chunks);
             Assert.True(scalar.AsSpan().SequenceEqual(o), $"{name}: Vector512 with {chunks} chunks differs from the scalar twin");
         }
-        // The public entry without probabilities takes the direct kernel (same bits); with them, the packed GEMMs.
-        var viaForward = new float[x.OutLength];
-        Attention.Forward(q, k, v, x.Mask, viaForward, default, l, sc);
-        if (Attention.DirectEnabled && seq <= Attention.DirectMaxSeq)
-            Assert.True(scalar.AsSpan().SequenceEqual(viaForward), $"{name}: Attention.Forward without probabilities");
+        // The public inference entry takes the direct kernel (same bits); Forward keeps the packed GEMMs.
+        var viaInference = new float[x.OutLength];
+        Attention.ForwardInference(q, k, v, x.Mask, viaInference, l, sc);
+        Assert.True(Attention.UsesDirect(l));
+        Assert.True(scalar.AsSpan().SequenceEqual(viaInference), $"{name}: Attention.ForwardInference");
         var kept = new float[x.OutLength];
         Attention.Forward(q, k, v, x.Mask, kept, new float[l.ProbsLength], l, sc);
-        TestUtil.AssertCloseScaled(kept, viaForward, 2e-6, $"{name}: with vs without probabilities");
+        TestUtil.AssertCloseScaled(kept, viaInference, 2e-6, $"{name}: Forward vs ForwardInference");
     }
 
     [Fact]
@@ -99,5 +101,104 @@ public sealed class DirectAttentionTests
         Attention.ForwardReference(qkv, qkv.AsSpan(c), qkv.AsSpan(2 * c), default, expected, new float[l.ProbsLength], l, sc);
         for (int r = 0; r < batch * seq; r++)
             TestUtil.AssertCloseScaled(expected.AsSpan(r * ldOut, c), o.AsSpan(r * ldOut, c), 2e-6, $"row {r}");
+    }
+
+    [Theory]
+    [InlineData(16, 16)]
+    [InlineData(37, 64)]
+    [InlineData(50, 21)]
+    [InlineData(7, 33)]
+    public unsafe void TransposeMatchesTheDefinition(int rows, int cols)
+    {
+        int ldSrc = cols + 9, ldDst = rows + 20;
+        var src = TestUtil.RandomArray(new Random(rows), rows * ldSrc);
+        foreach (bool vectorized in new[] { false, true })
+        {
+            var dst = new float[cols * ldDst];
+            Array.Fill(dst, 3f);
+            fixed (float* ps = src, pd = dst) AttentionTile.Transpose(ps, ldSrc, rows, cols, pd, ldDst, vectorized);
+            for (int i = 0; i < cols; i++)
+            for (int j = 0; j < ldDst; j++)
+                Assert.Equal(j < rows ? src[j * ldSrc + i] : 3f, dst[i * ldDst + j]);
+        }
+    }
+
+    [Fact]
+    public unsafe void FusedSoftmaxRowMatchesTheReference()
+    {
+        var rng = new Random(3);
+        foreach (int len in new[] { 1, 5, 16, 17, 32, 45, 128, 131 })
+        foreach (bool masked in new[] { false, true })
+        {
+            var x = TestUtil.RandomArray(rng, len, 6f);
+            var mask = new float[len];
+            if (masked) for (int i = 0; i < len; i += 3) mask[i] = i == 0 && len > 1 ? float.MinValue : -0.5f * i;
+            var biased = new float[len];
+            for (int i = 0; i < len; i++) biased[i] = x[i] + mask[i];
+            var expected = new float[len];
+            Softmax.ForwardReference(biased, expected, 1, len);
+            var row = new float[(len + 15) & ~15];
+            x.CopyTo(row, 0);
+            fixed (float* pr = row, pm = mask) AttentionSoftmax.Row(pr, masked ? pm : null, len);
+            TestUtil.AssertClose(expected, row.AsSpan(0, len), 2e-6, 1e-7, $"softmax row of {len}");
+            for (int i = len; i < row.Length; i++) Assert.Equal(0f, row[i]);
+        }
+        var allMasked = new float[16];
+        Array.Fill(allMasked, float.NegativeInfinity);
+        fixed (float* p = allMasked) AttentionSoftmax.Row(p, null, 3);
+        Assert.Equal(new[] { 1f / 3, 1f / 3, 1f / 3 }, allMasked[..3]);
+    }
+
+    [Fact]
+    public void SoftmaxExpIsWithinAFewUlpOnTheNonPositiveRange()
+    {
+        var rng = new Random(9);
+        double worst = 0;
+        for (int n = 0; n < 4096; n++)
+        {
+            var x = new float[16];
+            for (int j = 0; j < 16; j++) x[j] = n < 16 ? -j * 1e-3f * n : (float)(-rng.NextDouble() * 87);
+            var e = AttentionSoftmax.Exp(Vector512.Create(x));
+            for (int j = 0; j < 16; j++) worst = Math.Max(worst, Math.Abs(e[j] - Math.Exp(x[j])) / Math.Exp(x[j]));
+        }
+        Assert.True(worst < 3e-7, $"relative error {worst:E3}");
+        var edge = AttentionSoftmax.Exp(Vector512.Create(float.NegativeInfinity, float.MinValue, -88f, -87.5f, 0f, float.NaN,
+            -1e-30f, -0.5f, -1f, -2f, -10f, -20f, -40f, -60f, -80f, -86.9f));
+        Assert.Equal(0f, edge[0]);
+        Assert.Equal(0f, edge[1]);
+        Assert.Equal(0f, edge[2]);
+        Assert.Equal(0f, edge[3]);
+        Assert.Equal(1f, edge[4]);
+        Assert.True(float.IsNaN(edge[5]));
+        Assert.Equal(1f, edge[6]);
+        for (int j = 7; j < 16; j++) Assert.True(edge[j] > 0f, $"lane {j}");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void OpsUseTheDirectKernelOnlyOnADirectAttentionInferenceTape(bool decoder)
+    {
+        int batch = 2, seq = 20, heads = 4, kvHeads = decoder ? 2 : 4, d = 16, c = heads * d;
+        var rng = new Random(12);
+        var qkv = TestUtil.RandomArray(rng, batch * seq * 3 * c, 2f);
+        var mask = new float[batch * seq];
+        mask[2 * seq - 1] = float.MinValue;
+        var sc = new AttentionScoring(0.25f, decoder);
+        float[] Run(bool recording, bool direct)
+        {
+            var tape = new Tape(recording: recording) { DirectAttention = direct };
+            var x = tape.Constant(qkv, batch * seq, 3 * c, requiresGrad: true);
+            if (!decoder) return Ops.Attention(tape, x, mask, batch, seq, heads, 0f).Span.ToArray();
+            var q = Ops.Columns(tape, x, 0, c);
+            var k = Ops.Columns(tape, x, c, kvHeads * d);
+            var v = Ops.Columns(tape, x, 2 * c, kvHeads * d);
+            return Ops.DecoderAttention(tape, q, k, v, mask, batch, seq, heads, kvHeads, sc).Span.ToArray();
+        }
+        var recorded = Run(true, true);
+        Assert.Equal(recorded, Run(false, false));   // unrecorded passes without the flag: the recording pass's bits
+        var direct = Run(false, true);
+        TestUtil.AssertCloseScaled(recorded, direct, 2e-6, "direct vs recorded");
+        if (Vector512.IsHardwareAccelerated) Assert.NotEqual(recorded, direct); // the flag did reach the kernel
     }
 }

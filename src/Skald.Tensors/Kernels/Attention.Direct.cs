@@ -9,19 +9,36 @@ public static unsafe partial class Attention
     /// <summary>Longest sequence the direct inference kernel takes (longer ones go through the packed GEMMs).</summary>
     internal const int DirectMaxSeq = 512;
 
-    /// <summary>Whether inference attention (no probabilities kept, no dropout) uses <see cref="DirectForward"/>; a
-    /// switch for A/B benchmarks (environment SKALD_ATTENTION_DIRECT=0 turns it off).</summary>
-    internal static readonly bool DirectEnabled = Environment.GetEnvironmentVariable("SKALD_ATTENTION_DIRECT") != "0";
+    /// <summary>Whether <see cref="ForwardInference"/> takes the direct kernel for <paramref name="l"/>.</summary>
+    internal static bool UsesDirect(AttentionLayout l) => l.Seq <= DirectMaxSeq && Vector512.IsHardwareAccelerated;
 
-    private static bool UsesDirect(AttentionLayout l, float dropout, bool keepProbs) =>
-        DirectEnabled && !keepProbs && dropout == 0f && l.Seq <= DirectMaxSeq && Vector512.IsHardwareAccelerated;
+    /// <summary>
+    /// Inference forward (no probabilities kept, no dropout, no backward): the same attention as
+    /// <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, AttentionLayout, AttentionScoring, float, ulong)"/>
+    /// with empty probabilities, through a kernel that packs neither operand when the CPU has AVX-512 and
+    /// T ≤ <see cref="DirectMaxSeq"/> (Q·Kᵀ and P·V as row-broadcast FMA tiles over a per-thread transposed K, the
+    /// softmax fused per row). Its sums run in another order than the GEMMs', so results differ from
+    /// <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, AttentionLayout, AttentionScoring, float, ulong)"/>'s
+    /// in the last bits: passes that must match a recording pass bit for bit (checkpointing, GradCache) use that one.
+    /// The result does not depend on the thread count.
+    /// </summary>
+    public static void ForwardInference(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
+        ReadOnlySpan<float> maskBias, Span<float> output, AttentionLayout l, AttentionScoring sc)
+    {
+        if (!UsesDirect(l))
+        {
+            Forward(q, k, v, maskBias, output, default, l, sc);
+            return;
+        }
+        ForwardDirect(q, k, v, maskBias, output, l, sc, vectorized: true);
+    }
 
     /// <summary>
     /// Inference attention without packing (no probabilities kept, no dropout): per (batch, query head) — one work
     /// item, in parallel — K of its key/value head is transposed once into a per-thread [D, T] buffer (kept while the
     /// next heads of the work range share it: grouped-query), then query rows in tiles of
     /// <see cref="AttentionTile.Rows"/>: S = scale·Q·Kᵀ over the keys the tile may attend to (Q read in place, row
-    /// broadcast times rows of Kᵀ), each row scored as <see cref="ScoreSegment"/> over its own keys (0 elsewhere),
+    /// broadcast times rows of Kᵀ), each row soft-capped and given the <see cref="AttentionSoftmax"/> of its own keys + mask (0 elsewhere),
     /// then out = P·V (P broadcast times rows of V, read in place). Each output element is one FMA chain in a fixed
     /// order, so the result does not depend on the thread count, and <paramref name="vectorized"/> = false (the scalar
     /// twin, the same chains with <see cref="MathF.FusedMultiplyAdd"/>) gives the same bits.
@@ -61,8 +78,8 @@ public static unsafe partial class Attention
     {
         const int rowsPer = AttentionTile.Rows;
         int seq = l.Seq, d = l.HeadDim;
-        int ss = (seq + 15) & ~15;      // score row stride: every column the tiles compute
-        int kts = ss + 16;              // Kᵀ row stride: a tile may start at any key and run to a whole vector
+        int kts = ((seq + 15) & ~15) + 16; // Kᵀ row stride: a tile may start at any key and run to a whole vector
+        int ss = kts;                      // score row stride: the columns the tiles compute, and the softmax's last vector
         int dp = (d + 15) & ~15;
         int ktLen = d * kts, sLen = rowsPer * ss, qLen = rowsPer * d, oLen = rowsPer * dp;
         float[] scratch = ArrayPool<float>.Shared.Rent(ktLen + sLen + qLen + oLen);
@@ -79,11 +96,7 @@ public static unsafe partial class Attention
                 if (cached != b * l.KvHeads + kvh)
                 {
                     cached = b * l.KvHeads + kvh;
-                    for (int t = 0; t < seq; t++)
-                    {
-                        float* kr = kh + (long)t * l.LdKv;
-                        for (int i = 0; i < d; i++) kt[(long)i * kts + t] = kr[i];
-                    }
+                    AttentionTile.Transpose(kh, l.LdKv, seq, d, kt, kts, vectorized);
                 }
                 for (int t0 = 0; t0 < seq; t0 += rowsPer)
                 {
@@ -112,8 +125,9 @@ public static unsafe partial class Attention
                             continue;
                         }
                         var (lo, hi) = sc.KeyRange(t0 + r, seq);
-                        var mask = hasMask ? new ReadOnlySpan<float>((float*)imask + (long)b * seq + lo, hi - lo) : default;
-                        ScoreSegment(row + (lo - s0), mask, hi - lo, sc);
+                        float* seg = row + (lo - s0);
+                        if (sc.SoftCap > 0f) SoftCap(seg, hi - lo, sc.SoftCap);
+                        AttentionSoftmax.Row(seg, hasMask ? (float*)imask + (long)b * seq + lo : null, hi - lo);
                         new Span<float>(row, lo - s0).Clear();
                         new Span<float>(row + (hi - s0), s1 - hi).Clear();
                     }
@@ -140,5 +154,13 @@ public static unsafe partial class Attention
             }
         }
         ArrayPool<float>.Shared.Return(scratch);
+    }
+
+    private static void SoftCap(float* seg, int len, float cap)
+    {
+        var rs = new Span<float>(seg, len);
+        System.Numerics.Tensors.TensorPrimitives.Divide(rs, cap, rs);
+        System.Numerics.Tensors.TensorPrimitives.Tanh(rs, rs);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(rs, cap, rs);
     }
 }

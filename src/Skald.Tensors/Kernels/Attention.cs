@@ -68,11 +68,6 @@ public static unsafe partial class Attention
         fixed (float* pq = q, pk = k, pv = v, pmask = maskBias, pout = output, pprobs = probs)
         {
             nint iq = (nint)pq, ik = (nint)pk, iv = (nint)pv, imask = (nint)pmask, iout = (nint)pout, ip = (nint)pprobs;
-            if (UsesDirect(l, dropout, !probs.IsEmpty))
-            {
-                DirectForward(iq, ik, iv, imask, hasMask, iout, l, sc, vectorized: true);
-                return;
-            }
             if (l.Band > 0 || probs.IsEmpty)
             {
                 ForwardBanded(iq, ik, iv, imask, hasMask, iout, probs.IsEmpty ? 0 : ip, l, sc, dropout, seed);

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Skald.Tensors.Kernels;
 
@@ -27,6 +28,120 @@ internal static unsafe class AttentionTile
     /// <summary>C[rows, cols] = A·B for fewer than 16 columns (a head dim off the vector width): the scalar chains.</summary>
     public static void MultiplyTail(float* a, int lda, float* b, int ldb, int k, float* c, int ldc, int cols, int rows) =>
         Scalar(a, lda, b, ldb, k, 1f, c, ldc, cols, rows);
+
+    /// <summary>
+    /// dst[i, t] = src[t, i] for t &lt; rows, i &lt; cols (row strides ldSrc, ldDst): 16×16 blocks in registers
+    /// (vectorized), the edges one element at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Transpose(float* src, int ldSrc, int rows, int cols, float* dst, int ldDst, bool vectorized)
+    {
+        int t0 = 0, i0 = 0;
+        if (vectorized && Avx512F.IsSupported)
+        {
+            for (; t0 + 16 <= rows; t0 += 16)
+            for (i0 = 0; i0 + 16 <= cols; i0 += 16)
+                Transpose16(src + (long)t0 * ldSrc + i0, ldSrc, dst + (long)i0 * ldDst + t0, ldDst);
+            i0 = cols & ~15;
+            if (i0 < cols) ScalarTranspose(src, ldSrc, 0, t0, i0, cols, dst, ldDst);
+        }
+        ScalarTranspose(src, ldSrc, t0, rows, 0, cols, dst, ldDst);
+    }
+
+    private static void ScalarTranspose(float* src, int ldSrc, int t0, int t1, int i0, int i1, float* dst, int ldDst)
+    {
+        for (int t = t0; t < t1; t++)
+        {
+            float* s = src + (long)t * ldSrc;
+            for (int i = i0; i < i1; i++) dst[(long)i * ldDst + t] = s[i];
+        }
+    }
+
+    /// <summary>16×16 block: dst row i (stride ldDst) gets column i of the 16 src rows (stride ldSrc).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose16(float* src, nint ldSrc, float* dst, nint ldDst)
+    {
+        var r0 = Vector512.Load(src + 0 * ldSrc);
+        var r1 = Vector512.Load(src + 1 * ldSrc);
+        var r2 = Vector512.Load(src + 2 * ldSrc);
+        var r3 = Vector512.Load(src + 3 * ldSrc);
+        var r4 = Vector512.Load(src + 4 * ldSrc);
+        var r5 = Vector512.Load(src + 5 * ldSrc);
+        var r6 = Vector512.Load(src + 6 * ldSrc);
+        var r7 = Vector512.Load(src + 7 * ldSrc);
+        var r8 = Vector512.Load(src + 8 * ldSrc);
+        var r9 = Vector512.Load(src + 9 * ldSrc);
+        var r10 = Vector512.Load(src + 10 * ldSrc);
+        var r11 = Vector512.Load(src + 11 * ldSrc);
+        var r12 = Vector512.Load(src + 12 * ldSrc);
+        var r13 = Vector512.Load(src + 13 * ldSrc);
+        var r14 = Vector512.Load(src + 14 * ldSrc);
+        var r15 = Vector512.Load(src + 15 * ldSrc);
+        var t0 = Avx512F.UnpackLow(r0, r1);
+        var t1 = Avx512F.UnpackHigh(r0, r1);
+        var t2 = Avx512F.UnpackLow(r2, r3);
+        var t3 = Avx512F.UnpackHigh(r2, r3);
+        var t4 = Avx512F.UnpackLow(r4, r5);
+        var t5 = Avx512F.UnpackHigh(r4, r5);
+        var t6 = Avx512F.UnpackLow(r6, r7);
+        var t7 = Avx512F.UnpackHigh(r6, r7);
+        var t8 = Avx512F.UnpackLow(r8, r9);
+        var t9 = Avx512F.UnpackHigh(r8, r9);
+        var t10 = Avx512F.UnpackLow(r10, r11);
+        var t11 = Avx512F.UnpackHigh(r10, r11);
+        var t12 = Avx512F.UnpackLow(r12, r13);
+        var t13 = Avx512F.UnpackHigh(r12, r13);
+        var t14 = Avx512F.UnpackLow(r14, r15);
+        var t15 = Avx512F.UnpackHigh(r14, r15);
+        r0 = Avx512F.Shuffle(t0, t2, 0x44);
+        r1 = Avx512F.Shuffle(t0, t2, 0xEE);
+        r2 = Avx512F.Shuffle(t1, t3, 0x44);
+        r3 = Avx512F.Shuffle(t1, t3, 0xEE);
+        r4 = Avx512F.Shuffle(t4, t6, 0x44);
+        r5 = Avx512F.Shuffle(t4, t6, 0xEE);
+        r6 = Avx512F.Shuffle(t5, t7, 0x44);
+        r7 = Avx512F.Shuffle(t5, t7, 0xEE);
+        r8 = Avx512F.Shuffle(t8, t10, 0x44);
+        r9 = Avx512F.Shuffle(t8, t10, 0xEE);
+        r10 = Avx512F.Shuffle(t9, t11, 0x44);
+        r11 = Avx512F.Shuffle(t9, t11, 0xEE);
+        r12 = Avx512F.Shuffle(t12, t14, 0x44);
+        r13 = Avx512F.Shuffle(t12, t14, 0xEE);
+        r14 = Avx512F.Shuffle(t13, t15, 0x44);
+        r15 = Avx512F.Shuffle(t13, t15, 0xEE);
+        var x0 = Avx512F.Shuffle4x128(r0, r4, 0x44);
+        var x1 = Avx512F.Shuffle4x128(r0, r4, 0xEE);
+        var y0 = Avx512F.Shuffle4x128(r8, r12, 0x44);
+        var y1 = Avx512F.Shuffle4x128(r8, r12, 0xEE);
+        Avx512F.Shuffle4x128(x0, y0, 0x88).Store(dst + 0 * ldDst);
+        Avx512F.Shuffle4x128(x0, y0, 0xDD).Store(dst + 4 * ldDst);
+        Avx512F.Shuffle4x128(x1, y1, 0x88).Store(dst + 8 * ldDst);
+        Avx512F.Shuffle4x128(x1, y1, 0xDD).Store(dst + 12 * ldDst);
+        x0 = Avx512F.Shuffle4x128(r1, r5, 0x44);
+        x1 = Avx512F.Shuffle4x128(r1, r5, 0xEE);
+        y0 = Avx512F.Shuffle4x128(r9, r13, 0x44);
+        y1 = Avx512F.Shuffle4x128(r9, r13, 0xEE);
+        Avx512F.Shuffle4x128(x0, y0, 0x88).Store(dst + 1 * ldDst);
+        Avx512F.Shuffle4x128(x0, y0, 0xDD).Store(dst + 5 * ldDst);
+        Avx512F.Shuffle4x128(x1, y1, 0x88).Store(dst + 9 * ldDst);
+        Avx512F.Shuffle4x128(x1, y1, 0xDD).Store(dst + 13 * ldDst);
+        x0 = Avx512F.Shuffle4x128(r2, r6, 0x44);
+        x1 = Avx512F.Shuffle4x128(r2, r6, 0xEE);
+        y0 = Avx512F.Shuffle4x128(r10, r14, 0x44);
+        y1 = Avx512F.Shuffle4x128(r10, r14, 0xEE);
+        Avx512F.Shuffle4x128(x0, y0, 0x88).Store(dst + 2 * ldDst);
+        Avx512F.Shuffle4x128(x0, y0, 0xDD).Store(dst + 6 * ldDst);
+        Avx512F.Shuffle4x128(x1, y1, 0x88).Store(dst + 10 * ldDst);
+        Avx512F.Shuffle4x128(x1, y1, 0xDD).Store(dst + 14 * ldDst);
+        x0 = Avx512F.Shuffle4x128(r3, r7, 0x44);
+        x1 = Avx512F.Shuffle4x128(r3, r7, 0xEE);
+        y0 = Avx512F.Shuffle4x128(r11, r15, 0x44);
+        y1 = Avx512F.Shuffle4x128(r11, r15, 0xEE);
+        Avx512F.Shuffle4x128(x0, y0, 0x88).Store(dst + 3 * ldDst);
+        Avx512F.Shuffle4x128(x0, y0, 0xDD).Store(dst + 7 * ldDst);
+        Avx512F.Shuffle4x128(x1, y1, 0x88).Store(dst + 11 * ldDst);
+        Avx512F.Shuffle4x128(x1, y1, 0xDD).Store(dst + 15 * ldDst);
+    }
 
     /// <summary>Scalar twin: the same FMA chains as the Vector512 kernels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

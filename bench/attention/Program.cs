@@ -8,10 +8,16 @@ using Skald.Tensors.Kernels;
 // ForwardInference) against Attention.ForwardInference (the direct kernel), interleaved in rounds in one process;
 // prints one JSON line per shape with the process CPU time per call of each and their ratio.
 //   dotnet Skald.Bench.Attention.dll [--threads 1] [--seconds 2 (per shape and variant)] [--rounds 6] [--only NAME]
+// Whole model (ModelAb): Tape.DirectAttention off vs on, iterations interleaved in one process:
+//   dotnet Skald.Bench.Attention.dll --model DIR [--threads 2] [--batch 32] [--seqs 32,128] [--iterations 10] [--pack 1|0]
 int threads = 1;
 double seconds = 2;
 string? only = null;
 int rounds = 6;
+string? model = null;
+int batch = 32, iterations = 10;
+int[] seqs = [32, 128];
+bool pack = true;
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -20,10 +26,20 @@ for (int i = 0; i < args.Length; i++)
         case "--seconds": seconds = double.Parse(args[++i]); break;
         case "--only": only = args[++i]; break;
         case "--rounds": rounds = int.Parse(args[++i]); break;
+        case "--model": model = args[++i]; break;
+        case "--batch": batch = int.Parse(args[++i]); break;
+        case "--seqs": seqs = [.. args[++i].Split(',').Select(int.Parse)]; break;
+        case "--iterations": iterations = int.Parse(args[++i]); break;
+        case "--pack": pack = args[++i] != "0"; break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
 Parallelism.MaxThreads = threads;
+if (model is not null)
+{
+    Skald.Bench.Attention.ModelAb.Run(model, batch, seqs, iterations, pack);
+    return 0;
+}
 var shapes = new (string Name, int Batch, int Seq, int Heads, int KvHeads, bool Causal, bool Fused)[]
 {
     ("bert-384 seq 32", 32, 32, 6, 6, false, true),

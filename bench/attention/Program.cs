@@ -50,6 +50,9 @@ var shapes = new (string Name, int Batch, int Seq, int Heads, int KvHeads, bool 
     ("qwen2-0.5b bidirectional seq 128", 8, 128, 14, 2, false, false),
     ("bert-384 seq 256", 32, 256, 6, 6, false, true),
     ("bert-384 seq 512", 8, 512, 6, 6, false, true),
+    ("bert-384 seq 1024", 2, 1024, 6, 6, false, true),
+    ("bert-384 seq 2048", 1, 2048, 6, 6, false, true),
+    ("qwen2-0.5b causal seq 2048", 1, 2048, 14, 2, true, false),
 };
 const int d = 64;
 var rng = new Random(1);

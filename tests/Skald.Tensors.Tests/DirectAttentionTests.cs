@@ -201,4 +201,19 @@ public sealed class DirectAttentionTests
         TestUtil.AssertCloseScaled(recorded, direct, 2e-6, "direct vs recorded");
         if (Vector512.IsHardwareAccelerated) Assert.NotEqual(recorded, direct); // the flag did reach the kernel
     }
+
+    [Fact]
+    public void InferenceBeyondTheDirectBoundFallsBackToTheGemmPath()
+    {
+        int seq = Attention.DirectMaxSeq + 1, d = 4;
+        var l = AttentionLayout.Dense(1, seq, 1, 1, d);
+        var sc = new AttentionScoring(0.5f, true);
+        var rng = new Random(4);
+        float[] q = TestUtil.RandomArray(rng, seq * d), k = TestUtil.RandomArray(rng, seq * d), v = TestUtil.RandomArray(rng, seq * d);
+        Assert.False(Attention.UsesDirect(l));
+        float[] o = new float[seq * d], expected = new float[seq * d];
+        Attention.ForwardInference(q, k, v, default, o, l, sc);
+        Attention.ForwardReference(q, k, v, default, expected, new float[l.ProbsLength], l, sc);
+        TestUtil.AssertCloseScaled(expected, o, 2e-6, "beyond the bound");
+    }
 }

@@ -7,7 +7,7 @@ namespace Skald.Tensors.Kernels;
 public static unsafe partial class Attention
 {
     /// <summary>
-    /// Longest sequence the direct inference kernel takes: measured 1.5× faster than the packed GEMMs still at 2048
+    /// Longest sequence the direct inference kernel takes: measured 1.4–1.6× faster than the packed GEMMs still at 1024–2048
     /// (bench/attention, 2026-12-01); longer ones go through the blocked GEMM path, whose scratch does not grow with T.
     /// </summary>
     internal const int DirectMaxSeq = 2048;
@@ -63,7 +63,7 @@ public static unsafe partial class Attention
                 (int)((long)count * (c + 1) / chunks)));
     }
 
-    /// <summary>Public-span entry of <see cref="DirectForward"/> for tests: output only (no probabilities).</summary>
+    /// <summary>Span entry of <see cref="DirectForward"/> (<see cref="ForwardInference"/>, tests): output only, no probabilities.</summary>
     internal static void ForwardDirect(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
         ReadOnlySpan<float> maskBias, Span<float> output, AttentionLayout l, AttentionScoring sc, bool vectorized,
         int chunks = 0)

@@ -11,12 +11,14 @@ using Skald.Tensors.Gemm;
 //   --int8-only: the same with the float32 Linear weights dropped once quantised, Tape.KeepInt8Only, as
 //   skald encode --quantize int8 runs, without the float32 pass: run it in its own process for its peak RSS;
 //   --packed-only: --packed with each float32 Linear weight's values dropped once packed, Tape.KeepPackedOnly, as
-//   SentenceEncoder.KeepPackedOnly and skald encode run: the same bits as --packed, one copy of the weights)
+//   SentenceEncoder.KeepPackedOnly and skald encode run: the same bits as --packed, one copy of the weights;
+//   --packed-attention: attention through the per-head packed GEMMs instead of Tape.DirectAttention, which
+//   SentenceEncoder.Encode's tape turns on; engine name +gemm-attn)
 // Prints wall-clock tokens/s, tokens per CPU second (the process's CPU time: comparable on a loaded machine) and the
 // process's peak RSS so far (VmHWM).
 // Ids are the same formula as fixtures/models/bench_torch.py and bench_onnx.mjs: 1000 + (b·131 + t·17) mod 20000.
 var dirs = new List<string>();
-bool packed = false, int8 = false, int8Only = false, packedOnly = false;
+bool packed = false, int8 = false, int8Only = false, packedOnly = false, directAttention = true;
 int batch = 32;
 double seconds = 5;
 int[] seqs = [32, 128];
@@ -24,6 +26,7 @@ for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--packed") packed = true;
     else if (args[i] == "--packed-only") packed = packedOnly = true;
+    else if (args[i] == "--packed-attention") directAttention = false;
     else if (args[i] == "--int8") int8 = true;
     else if (args[i] == "--int8-only") int8 = int8Only = true;
     else if (args[i] == "--batch") batch = int.Parse(args[++i]);
@@ -47,7 +50,7 @@ var results = new List<object>();
 foreach (var dir in dirs)
 {
     var encoder = ArchitectureRegistry.Load(dir);
-    var tape = new Tape(recording: false) { PackWeights = packed, QuantizeLinear = int8, KeepInt8Only = int8Only, KeepPackedOnly = packedOnly };
+    var tape = new Tape(recording: false) { PackWeights = packed, QuantizeLinear = int8, KeepInt8Only = int8Only, KeepPackedOnly = packedOnly, DirectAttention = directAttention };
     foreach (int seq in seqs)
     {
         var ids = new int[batch * seq];
@@ -90,7 +93,7 @@ foreach (var dir in dirs)
         double cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
         results.Add(new
         {
-            engine = "skald-" + Blas.Backend.Name + (packedOnly ? "+pkonly" : packed ? "+pk" : "") + (int8Only ? "+int8only" : int8 ? "+int8" : ""), model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
+            engine = "skald-" + Blas.Backend.Name + (packedOnly ? "+pkonly" : packed ? "+pk" : "") + (directAttention ? "" : "+gemm-attn") + (int8Only ? "+int8only" : int8 ? "+int8" : ""), model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
             hidden = encoder.HiddenSize, batch, seq, tokens_per_s = Math.Round(tokensPerSecond),
             min_cosine_vs_f32 = double.IsNaN(minCosine) ? (double?)null : Math.Round(minCosine, 5),
             int8_kernel = int8 ? Skald.Tensors.Quantization.Int8Gemm.Best?.ToString() ?? "none (float32)" : null,

@@ -3,7 +3,7 @@
 //        [--pack 2 (encode: the packed-only model, SentenceEncoder.KeepPackedOnly, as skald encode runs: pre-packed, one copy of the weights)]
 //        [--int8 1 (encode: also with the Linear layers in int8, float32 kept beside them: engine skald-int8)]
 //        [--int8 2 (encode: only the inference-only int8 model, as skald encode --quantize int8: engine skald-int8only)]
-//        [--attention causal|bidirectional|both (encode; default both)]
+//        [--attention causal|bidirectional|both (encode; default both)] [--direct-attention 1|0 (encode; default 1, as SentenceEncoder.Encode)]
 // One JSON line per measurement on stdout, progress on stderr.
 using System.Diagnostics;
 using System.Text.Json;
@@ -19,11 +19,11 @@ using Skald.Training.Optim;
 
 if (args.Length < 2 || args[0] is not ("encode" or "train"))
 {
-    Console.Error.WriteLine("usage: encode|train MODEL_DIR [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2] [--pack 1|0|2] [--int8 0|1|2] [--attention causal|bidirectional|both]");
+    Console.Error.WriteLine("usage: encode|train MODEL_DIR [--batch 8] [--seq 128] [--warmup 1] [--iters 3] [--threads 2] [--pack 1|0|2] [--int8 0|1|2] [--direct-attention 1|0] [--attention causal|bidirectional|both]");
     return 2;
 }
 string mode = args[0], folder = args[1];
-int batch = 8, seq = 128, warmup = 1, iters = 3, threads = 2, pack = 1, int8 = 0;
+int batch = 8, seq = 128, warmup = 1, iters = 3, threads = 2, pack = 1, int8 = 0, direct = 1;
 AttentionMode[] attentions = [AttentionMode.Causal, AttentionMode.Bidirectional];
 if ((args.Length - 2) % 2 != 0)
 {
@@ -57,6 +57,7 @@ for (int i = 2; i + 1 < args.Length; i += 2)
         case "--threads": threads = v; break;
         case "--pack": pack = v; break;
         case "--int8": int8 = v; break;
+        case "--direct-attention": direct = v; break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
@@ -68,6 +69,7 @@ if (!File.Exists(Path.Combine(folder, "config.json")))
 Parallelism.MaxThreads = threads;
 try
 {
+    Bench.DirectAttention = direct != 0;
     if (mode == "encode" && int8 == 2) Bench.EncodeInt8Only(folder, batch, seq, warmup, iters, attentions);
     else if (mode == "encode") Bench.Encode(folder, batch, seq, warmup, iters, pack, int8 != 0, attentions);
     else Bench.Train(folder, batch, seq, warmup, iters);
@@ -83,6 +85,9 @@ internal static class Bench
 {
     private static readonly string[] Targets = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
     private const int Rank = 16;
+
+    /// <summary>Encode tapes' <see cref="Tape.DirectAttention"/> (on, as SentenceEncoder.Encode; --direct-attention 0 for the A/B).</summary>
+    public static bool DirectAttention = true;
     private const float Alpha = 32f, LearningRate = 1e-4f, WeightDecay = 0.01f, Clip = 1f, Scale = 20f;
 
     /// <summary>
@@ -108,7 +113,7 @@ internal static class Bench
             double fp32Cpu = 0;
             foreach (bool quantize in int8 ? new[] { false, true } : [false])
             {
-                var tape = new Tape(recording: false) { PackWeights = pack, QuantizeLinear = quantize }; // as SentenceEncoder.Encode
+                var tape = new Tape(recording: false) { PackWeights = pack, QuantizeLinear = quantize, DirectAttention = DirectAttention }; // as SentenceEncoder.Encode
                 float[] pooled = [];
                 var times = Timed(() =>
                 {
@@ -167,7 +172,7 @@ internal static class Bench
         {
             decoder.AttentionMode = attention;
             string name = attention == AttentionMode.Causal ? "causal" : "bidirectional";
-            var tape = new Tape(recording: false) { QuantizeLinear = true }; // as SentenceEncoder.Encode on this model
+            var tape = new Tape(recording: false) { QuantizeLinear = true, DirectAttention = DirectAttention }; // as SentenceEncoder.Encode on this model
             float[] pooled = [];
             var times = Timed(() =>
             {

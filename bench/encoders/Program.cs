@@ -78,7 +78,7 @@ for (int i = 0; i < ids.Length; i++)
 var mask = new int[ids.Length];
 Array.Fill(mask, 1);
 var tokens = new TokenBatch(ids, mask, new int[ids.Length], batch, seq);
-var tape = new Tape(recording: false) { PackWeights = pack != 0 }; // as SentenceEncoder.Encode (weights pre-packed)
+var tape = new Tape(recording: false) { PackWeights = pack != 0, DirectAttention = true }; // as SentenceEncoder.Encode (weights pre-packed)
 if (memory > 0)
 {
     // One sequence of T tokens through the first --layers layers: peak RSS (VmHWM) and the tape arena's capacity.

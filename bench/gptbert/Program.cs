@@ -51,7 +51,7 @@ var rng = new Random(5);
 var ids = new int[batch * seq];
 for (int i = 0; i < ids.Length; i++) ids[i] = rng.Next(5, config.VocabSize);
 var tokens = new TokenBatch(ids, Enumerable.Repeat(1, ids.Length).ToArray(), new int[ids.Length], batch, seq);
-var tape = new Tape(recording: false) { PackWeights = pack != 0 }; // as SentenceEncoder.Encode (weights pre-packed)
+var tape = new Tape(recording: false) { PackWeights = pack != 0, DirectAttention = true }; // as SentenceEncoder.Encode (weights pre-packed)
 if (mode == "memory")
 {
     var sw = Stopwatch.StartNew();
@@ -64,7 +64,7 @@ if (mode == "memory")
 var (fp32, fp32Cpu) = Encode(tape, "skald");
 if (int8 != 0)
 {
-    var (q, qCpu) = Encode(new Tape(recording: false) { PackWeights = pack != 0, QuantizeLinear = true }, "skald-int8");
+    var (q, qCpu) = Encode(new Tape(recording: false) { PackWeights = pack != 0, QuantizeLinear = true, DirectAttention = true }, "skald-int8");
     int c = config.HiddenSize;
     double cosine = Enumerable.Range(0, batch).Min(b => System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(
         fp32.AsSpan(b * c, c), q.AsSpan(b * c, c)));

@@ -22,7 +22,7 @@ public sealed partial class SentenceEncoder
 {
     private readonly DenseModule[] dense;
     private readonly DenseModule[] queryDense; // a Router folder's query-route adapter (empty otherwise)
-    private readonly Tape inference = new(recording: false) { PackWeights = true }; // grow-only activation memory of Encode, reused
+    private readonly Tape inference = new(recording: false) { PackWeights = true, DirectAttention = true }; // grow-only activation memory of Encode, reused
     private readonly Lock gate = new();
 
     private SentenceEncoder(ModelFolder folder, Tokenizer tokenizer, ITransformer transformer, PoolingConfig pooling,

@@ -35,7 +35,7 @@ internal sealed class DynamicBatcher : IDisposable
     private readonly Queue<Piece> queue = new();
     private readonly object gate = new(); // Monitor: Wait/PulseAll need it
     private readonly Thread worker;
-    private readonly Tape tape = new(recording: false); // the worker's activation memory, reused pass after pass
+    private readonly Tape tape = new(recording: false) { DirectAttention = true }; // the worker's activation memory, reused pass after pass
     private int pending;
     private bool stopping;
     private bool draining; // the host is stopping: run what is queued without waiting to fill batches

@@ -24,6 +24,12 @@ public static partial class Ops
         var probs = tape.Records(ctx) || dropout > 0f ? tape.Save(pCount) : Memory<float>.Empty;
         var q = qkv.Span;
         ulong seed = DropoutSeed(tape, dropout);
+        if (UsesInferenceAttention(tape, ctx, dropout))
+        {
+            Kernels.Attention.ForwardInference(q, q[c..], q[(2 * c)..], maskBias.Span, ctx.Span, Layout(batch, seq, heads, d),
+                new AttentionScoring(1f / MathF.Sqrt(d)));
+            return ctx;
+        }
         Kernels.Attention.Forward(q, q[c..], q[(2 * c)..], maskBias.Span, ctx.Span, probs.Span, Layout(batch, seq, heads, d),
             new AttentionScoring(1f / MathF.Sqrt(d)), dropout, seed);
         if (tape.Records(ctx)) RecordAttention(tape, qkv, probs, ctx, batch, seq, heads, dropout, seed);
@@ -46,4 +52,11 @@ public static partial class Ops
     /// <summary>BERT's layout on a fused qkv: q, k, v rows of stride 3C, the context rows of stride C.</summary>
     private static AttentionLayout Layout(int batch, int seq, int heads, int d) =>
         new(batch, seq, heads, heads, d, 3 * heads * d, 3 * heads * d, heads * d);
+
+    /// <summary>
+    /// Whether an attention op producing <paramref name="y"/> runs <see cref="Kernels.Attention.ForwardInference"/>:
+    /// a pass that does not record it, on a tape with <see cref="Tape.DirectAttention"/>, without dropout.
+    /// </summary>
+    private static bool UsesInferenceAttention(Tape tape, Variable y, float dropout) =>
+        tape.DirectAttention && !tape.Records(y) && dropout == 0f;
 }

@@ -91,10 +91,16 @@ public static partial class Ops
             throw new ArgumentException($"q must be [B·T, H·D] and k, v [B·T, Hkv·D] (H {heads}, Hkv {kvHeads})");
         // A window narrower than the sequence keeps only the band of probabilities ([B, H, T, band], linear in T).
         var layout = AttentionLayout.For(batch, seq, heads, kvHeads, d, scoring);
-        // Kept on inference tapes too: the same layout and kernel path whether or not the pass records, so inference,
-        // training without dropout, GradCache's unrecorded first pass and checkpointed layers agree bit for bit.
-        var probs = tape.Save(checked((int)layout.ProbsLength));
+        // Kept on inference tapes too (unless the tape asks for Tape.DirectAttention): the same layout and kernel path
+        // whether or not the pass records, so training without dropout, GradCache's unrecorded first pass and
+        // checkpointed layers agree bit for bit.
         var y = tape.NewVariable(q.Rows, q.Cols);
+        if (UsesInferenceAttention(tape, y, dropout))
+        {
+            Kernels.Attention.ForwardInference(q.Span, k.Span, v.Span, maskBias.Span, y.Span, layout, scoring);
+            return y;
+        }
+        var probs = tape.Save(checked((int)layout.ProbsLength));
         ulong seed = DropoutSeed(tape, dropout);
         // y[B·T, H·D] = dropout(P)·V; probs [B, H, T, T or band] keeps the undropped softmax for the backward pass.
         Kernels.Attention.Forward(q.Span, k.Span, v.Span, maskBias.Span, y.Span, probs.Span, layout, scoring, dropout, seed);

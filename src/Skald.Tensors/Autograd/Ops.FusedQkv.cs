@@ -39,8 +39,9 @@ public static partial class Ops
     /// Attention (<see cref="Kernels.Attention"/>) reading q, k, v in place from a fused qkv [B·T, 3C] (row stride 3C):
     /// the same as <see cref="DecoderAttention"/> on <c>Columns(qkv, 0, C)</c>, <c>Columns(qkv, C, C)</c>,
     /// <c>Columns(qkv, 2C, C)</c> with H = Hkv = <paramref name="heads"/>, without the copies. Like
-    /// <see cref="DecoderAttention"/> it keeps the probabilities (the band under a window narrower than T) on every tape,
-    /// so recording and inference passes take the same kernel path. The backward pass writes dq, dk, dv into qkv's
+    /// <see cref="DecoderAttention"/> it keeps the probabilities (the band under a window narrower than T) on every tape
+    /// but a non-recording one with <see cref="Tape.DirectAttention"/>, so recording and unrecorded passes take the same
+    /// kernel path. The backward pass writes dq, dk, dv into qkv's
     /// gradient. → [B·T, C].
     /// </summary>
     public static Variable FusedQkvAttention(Tape tape, Variable qkv, ReadOnlyMemory<float> maskBias, int batch, int seq,
@@ -50,8 +51,14 @@ public static partial class Ops
         if (heads <= 0 || qkv.Cols != 3 * c || c != heads * d || qkv.Rows != batch * seq)
             throw new ArgumentException($"qkv must be [B·T, 3C] with C = H·D (H {heads}), got [{qkv.Rows}, {qkv.Cols}]");
         var layout = AttentionLayout.For(batch, seq, heads, heads, d, scoring) with { LdQ = 3 * c, LdKv = 3 * c };
-        var probs = tape.Save(checked((int)layout.ProbsLength));
         var y = tape.NewVariable(qkv.Rows, c);
+        if (UsesInferenceAttention(tape, y, dropout))
+        {
+            var x = qkv.Span;
+            Kernels.Attention.ForwardInference(x, x[c..], x[(2 * c)..], maskBias.Span, y.Span, layout, scoring);
+            return y;
+        }
+        var probs = tape.Save(checked((int)layout.ProbsLength));
         ulong seed = DropoutSeed(tape, dropout);
         var q = qkv.Span;
         Kernels.Attention.Forward(q, q[c..], q[(2 * c)..], maskBias.Span, y.Span, probs.Span, layout, scoring, dropout, seed);

@@ -92,6 +92,15 @@ public sealed class Tape
     /// </summary>
     public bool Checkpointing { get; set; }
 
+    /// <summary>
+    /// Whether a pass that does not record computes attention without dropout through
+    /// <see cref="Kernels.Attention.ForwardInference"/> (no probabilities kept, no packing of the per-head products):
+    /// faster, but its sums run in another order, so outputs differ from a recording pass's in the last bits. Off by
+    /// default (GradCache's unrecorded first pass and checkpointed layers must match the recording pass bit for bit);
+    /// an encoder's inference tape turns it on. Ignored while <see cref="Recording"/>.
+    /// </summary>
+    public bool DirectAttention { get; set; }
+
     /// <summary>Recorded ops not yet run backward.</summary>
     public int Count => entries.Count;
 

@@ -1,0 +1,169 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Skald.Tensors.Kernels;
+
+public static unsafe partial class Attention
+{
+    /// <summary>
+    /// Longest sequence the direct inference kernel takes: measured 1.4–1.6× faster than the packed GEMMs still at 1024–2048
+    /// (bench/attention, 2026-12-01); longer ones go through the blocked GEMM path, whose scratch does not grow with T.
+    /// </summary>
+    internal const int DirectMaxSeq = 2048;
+
+    /// <summary>Whether <see cref="ForwardInference"/> takes the direct kernel for <paramref name="l"/>.</summary>
+    internal static bool UsesDirect(AttentionLayout l) => l.Seq <= DirectMaxSeq && Vector512.IsHardwareAccelerated;
+
+    /// <summary>
+    /// Inference forward (no probabilities kept, no dropout, no backward): the same attention as
+    /// <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, AttentionLayout, AttentionScoring, float, ulong)"/>
+    /// with empty probabilities, through a kernel that packs neither operand when the CPU has AVX-512 and
+    /// T ≤ <see cref="DirectMaxSeq"/> (Q·Kᵀ and P·V as row-broadcast FMA tiles over a per-thread transposed K, the
+    /// softmax fused per row). Its sums run in another order than the GEMMs', so results differ from
+    /// <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, AttentionLayout, AttentionScoring, float, ulong)"/>'s
+    /// in the last bits: passes that must match a recording pass bit for bit (checkpointing, GradCache) use that one.
+    /// The result does not depend on the thread count.
+    /// </summary>
+    public static void ForwardInference(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
+        ReadOnlySpan<float> maskBias, Span<float> output, AttentionLayout l, AttentionScoring sc)
+    {
+        if (!UsesDirect(l))
+        {
+            Forward(q, k, v, maskBias, output, default, l, sc);
+            return;
+        }
+        ForwardDirect(q, k, v, maskBias, output, l, sc, vectorized: true);
+    }
+
+    /// <summary>
+    /// Inference attention without packing (no probabilities kept, no dropout): per (batch, query head) — one work
+    /// item, in parallel — K of its key/value head is transposed once into a per-thread [D, T] buffer (kept while the
+    /// next heads of the work range share it: grouped-query), then query rows in tiles of
+    /// <see cref="AttentionTile.Rows"/>: S = scale·Q·Kᵀ over the keys the tile may attend to (Q read in place, row
+    /// broadcast times rows of Kᵀ), each row soft-capped and given the <see cref="AttentionSoftmax"/> of its own keys + mask (0 elsewhere),
+    /// then out = P·V (P broadcast times rows of V, read in place). Each output element is one FMA chain in a fixed
+    /// order, so the result does not depend on the thread count, and <paramref name="vectorized"/> = false (the scalar
+    /// twin, the same chains with <see cref="MathF.FusedMultiplyAdd"/>) gives the same bits.
+    /// <paramref name="chunks"/> &gt; 0 splits the work items into that many ranges on the .NET thread pool (tests:
+    /// determinism across partitions); 0 uses the intra-op pool.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void DirectForward(nint iq, nint ik, nint iv, nint imask, bool hasMask, nint iout, AttentionLayout l,
+        AttentionScoring sc, bool vectorized, int chunks = 0)
+    {
+        int count = l.Batch * l.Heads;
+        if (chunks <= 0)
+        {
+            Parallelism.For(count, 1, (w0, w1) => DirectRange(iq, ik, iv, imask, hasMask, iout, l, sc, vectorized, w0, w1));
+            return;
+        }
+        System.Threading.Tasks.Parallel.For(0, chunks, c =>
+            DirectRange(iq, ik, iv, imask, hasMask, iout, l, sc, vectorized, (int)((long)count * c / chunks),
+                (int)((long)count * (c + 1) / chunks)));
+    }
+
+    /// <summary>Span entry of <see cref="DirectForward"/> (<see cref="ForwardInference"/>, tests): output only, no probabilities.</summary>
+    internal static void ForwardDirect(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,
+        ReadOnlySpan<float> maskBias, Span<float> output, AttentionLayout l, AttentionScoring sc, bool vectorized,
+        int chunks = 0)
+    {
+        Check(q, k, v, output.Length, 0, maskBias.Length, l);
+        CheckBand(l, sc);
+        if (l.Batch == 0 || l.Seq == 0 || l.Heads == 0) return;
+        fixed (float* pq = q, pk = k, pv = v, pmask = maskBias, pout = output)
+            DirectForward((nint)pq, (nint)pk, (nint)pv, (nint)pmask, !maskBias.IsEmpty, (nint)pout, l, sc, vectorized, chunks);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DirectRange(nint iq, nint ik, nint iv, nint imask, bool hasMask, nint iout, AttentionLayout l,
+        AttentionScoring sc, bool vectorized, int w0, int w1)
+    {
+        const int rowsPer = AttentionTile.Rows;
+        int seq = l.Seq, d = l.HeadDim;
+        int kts = ((seq + 15) & ~15) + 16; // Kᵀ row stride: a tile may start at any key and run to a whole vector
+        int ss = kts;                      // score row stride: the columns the tiles compute, and the softmax's last vector
+        int dp = (d + 15) & ~15;
+        int ktLen = d * kts, sLen = rowsPer * ss, qLen = rowsPer * d, oLen = rowsPer * dp;
+        float[] scratch = ArrayPool<float>.Shared.Rent(ktLen + sLen + qLen + oLen);
+        new Span<float>(scratch).Clear(); // Kᵀ's padding columns stay 0 (finite scores that no row reads)
+        fixed (float* buf = scratch)
+        {
+            float* kt = buf, s = buf + ktLen, qt = s + sLen, ot = qt + qLen;
+            int cached = -1;
+            for (int w = w0; w < w1; w++)
+            {
+                int b = w / l.Heads, h = w % l.Heads, kvh = h / l.Group;
+                float* qh = (float*)iq + QOffset(l, b, h), oh = (float*)iout + OutOffset(l, b, h);
+                float* kh = (float*)ik + KvOffset(l, b, kvh), vh = (float*)iv + KvOffset(l, b, kvh);
+                if (cached != b * l.KvHeads + kvh)
+                {
+                    cached = b * l.KvHeads + kvh;
+                    AttentionTile.Transpose(kh, l.LdKv, seq, d, kt, kts, vectorized);
+                }
+                for (int t0 = 0; t0 < seq; t0 += rowsPer)
+                {
+                    int m = Math.Min(rowsPer, seq - t0);
+                    int s0 = sc.KeyRange(t0, seq).Lo, s1 = sc.KeyRange(t0 + m - 1, seq).Hi, n = s1 - s0;
+                    float* a = qh + (long)t0 * l.LdQ;
+                    int lda = l.LdQ;
+                    if (m < rowsPer)
+                    {
+                        // A partial tile reads its rows from a copy padded with zero rows (never past q's end).
+                        new Span<float>(qt, qLen).Clear();
+                        for (int r = 0; r < m; r++) new ReadOnlySpan<float>(a + (long)r * l.LdQ, d).CopyTo(new Span<float>(qt + r * d, d));
+                        a = qt;
+                        lda = d;
+                    }
+                    // S[rows, n] = scale · Q[t0:t0+rows] · Kᵀ[:, s0:s1], whole vectors of keys
+                    int nv = (n + 15) & ~15;
+                    for (int c = 0; c < nv; c += 32)
+                        AttentionTile.Multiply(a, lda, kt + s0 + c, kts, d, sc.Scale, s + c, ss, Math.Min(32, nv - c), vectorized);
+                    for (int r = 0; r < rowsPer; r++)
+                    {
+                        float* row = s + (long)r * ss;
+                        if (r >= m)
+                        {
+                            new Span<float>(row, n).Clear();
+                            continue;
+                        }
+                        var (lo, hi) = sc.KeyRange(t0 + r, seq);
+                        float* seg = row + (lo - s0);
+                        if (sc.SoftCap > 0f) SoftCap(seg, hi - lo, sc.SoftCap);
+                        AttentionSoftmax.Row(seg, hasMask ? (float*)imask + (long)b * seq + lo : null, hi - lo);
+                        new Span<float>(row, lo - s0).Clear();
+                        new Span<float>(row + (hi - s0), s1 - hi).Clear();
+                    }
+                    // out[t0:t0+rows] = P[rows, n] · V[s0:s1]; a partial tile or a head dim off the vector width
+                    // goes through the padded tile ot.
+                    bool direct = m == rowsPer;
+                    float* c0 = direct ? oh + (long)t0 * l.LdOut : ot;
+                    int ldc = direct ? l.LdOut : dp;
+                    float* v0 = vh + (long)s0 * l.LdKv;
+                    int dv = d & ~15;
+                    for (int c = 0; c < dv; c += 32)
+                        AttentionTile.Multiply(s, ss, v0 + c, l.LdKv, n, 1f, c0 + c, ldc, Math.Min(32, dv - c), vectorized);
+                    if (dv < d) AttentionTile.MultiplyTail(s, ss, v0 + dv, l.LdKv, n, ot + dv, dp, d - dv, m);
+                    if (!direct || dv < d)
+                    {
+                        for (int r = 0; r < m; r++)
+                        {
+                            float* dst = oh + (long)(t0 + r) * l.LdOut;
+                            if (direct) new ReadOnlySpan<float>(ot + r * dp + dv, d - dv).CopyTo(new Span<float>(dst + dv, d - dv));
+                            else new ReadOnlySpan<float>(ot + r * dp, d).CopyTo(new Span<float>(dst, d));
+                        }
+                    }
+                }
+            }
+        }
+        ArrayPool<float>.Shared.Return(scratch);
+    }
+
+    private static void SoftCap(float* seg, int len, float cap)
+    {
+        var rs = new Span<float>(seg, len);
+        System.Numerics.Tensors.TensorPrimitives.Divide(rs, cap, rs);
+        System.Numerics.Tensors.TensorPrimitives.Tanh(rs, rs);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(rs, cap, rs);
+    }
+}

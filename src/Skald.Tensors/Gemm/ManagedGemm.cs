@@ -26,9 +26,10 @@ public enum ManagedGemmKernel
 /// is strided), a register-tile micro-kernel (12×32 Vector512; 4×24 Vector256, the AVX2 default, or 6×16; 6×8
 /// Vector128), KC/MC/NC cache blocking, and parallelism over row or column blocks (up to <see cref="MaxThreads"/>,
 /// default <see cref="Parallelism.MaxThreads"/>). A constant B (a weight) can be packed once (<see cref="Pack"/>,
-/// <see cref="SgemmPacked"/>). Every C element is the same FMA chain whatever the thread count, tile or packing path,
-/// so results are bit-identical across them (except that with AVX-512 an unpacked x·Wᵀ with m ≤ 16 takes the dot
-/// product path, <see cref="DotGemm"/>). Packing buffers are per-thread and reused, so steady-state calls allocate
+/// <see cref="SgemmPacked"/>). Every C element is the same FMA chain per K slice whatever the thread count or packing
+/// path, so results are bit-identical across them (except that with AVX-512 an unpacked x·Wᵀ with m ≤ 16 takes the dot
+/// product path, <see cref="DotGemm"/>); the AVX2 and Vector128 tiles share KC 256 and agree with each other, the
+/// AVX-512 tile slices K 768 deep (<see cref="KC512"/>). Packing buffers are per-thread and reused, so steady-state calls allocate
 /// no packing memory.
 /// </summary>
 public sealed unsafe class ManagedGemm : IGemmBackend

@@ -88,8 +88,11 @@ internal static unsafe partial class GemmDriver
         }
     }
 
-    /// <summary>B panels per block in the direct order (8 × KC 256 × 32 floats: 256 KB, in L2).</summary>
-    private const int DirectPanels = 8;
+    /// <summary>
+    /// B panels per block in the direct order (4 × KC 768 × 32 floats: 384 KB, in L2 beside the A block; 8 measured the
+    /// same). Settable for bench/kernel only.
+    /// </summary>
+    internal static int DirectPanels = 4;
 
     /// <summary>
     /// <see cref="Tile"/> for MR whole rows of A read in place (row stride lda) by <see cref="KernelSpec.Direct"/>; with a

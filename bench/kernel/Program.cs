@@ -1,0 +1,27 @@
+using Skald.Bench.Kernel;
+using Skald.Tensors;
+using Skald.Tensors.Gemm;
+
+// AVX-512 SGEMM efficiency (issue 16): the direct 12x32 micro-kernel alone (operands hot in L1/L2, one thread) and
+// the whole pre-packed GEMM at the BERT / Qwen2.5 Linear shapes, variants interleaved round by round in one process,
+// timed with CPU time (thread CPU for the kernel, process CPU for the GEMM; wall printed too).
+// Usage: dotnet run -c Release --project bench/kernel [-- kernel|gemm|all] [--threads N] [--seconds S] [--rounds R]
+//   [--only SUBSTRING (kernel) | NAME,NAME (gemm)] [--shapes bert|qwen|all] [--unpacked (gemm: B packed per call)]
+string mode = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "all";
+int threads = Environment.ProcessorCount, rounds = 5;
+double seconds = 0.4;
+string? only = null, shapeSet = "all";
+for (int i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--threads") threads = int.Parse(args[++i]);
+    else if (args[i] == "--seconds") seconds = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
+    else if (args[i] == "--rounds") rounds = int.Parse(args[++i]);
+    else if (args[i] == "--only") only = args[++i];
+    else if (args[i] == "--shapes") shapeSet = args[++i];
+}
+Parallelism.MaxThreads = threads;
+const double PeakPerCore = 205.0; // GFLOP/s, a 12-chain Vector512 FMA loop on this Zen 5 core (bench/README.md)
+Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load {File.ReadAllText("/proc/loadavg").Trim()}, " +
+                  $"threads={threads}, peak {PeakPerCore} GFLOP/s per core");
+if (mode is "kernel" or "all") KernelBench.Run(rounds, seconds, only);
+if (mode is "gemm" or "all") WholeGemmBench.Run(rounds, seconds, threads, only, shapeSet!, PeakPerCore, args.Contains("--unpacked"));

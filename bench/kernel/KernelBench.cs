@@ -22,7 +22,6 @@ internal static unsafe class KernelBench
         var variants = new List<Variant>
         {
             new("prod 12x32", 12, 32, &MicroKernels.Kernel12x32V512Direct),
-            new("copy 12x32", 12, 32, &Variants.K12x32),
             new("12x32 unroll4", 12, 32, &Variants.K12x32U4),
             new("12x32 pfB+4", 12, 32, &Variants.K12x32Pf4),
             new("12x32 pfB+8", 12, 32, &Variants.K12x32Pf8),

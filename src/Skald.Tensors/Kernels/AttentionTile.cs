@@ -109,38 +109,28 @@ internal static unsafe class AttentionTile
         r13 = Avx512F.Shuffle(t12, t14, 0xEE);
         r14 = Avx512F.Shuffle(t13, t15, 0x44);
         r15 = Avx512F.Shuffle(t13, t15, 0xEE);
-        var x0 = Avx512F.Shuffle4x128(r0, r4, 0x44);
-        var x1 = Avx512F.Shuffle4x128(r0, r4, 0xEE);
-        var y0 = Avx512F.Shuffle4x128(r8, r12, 0x44);
-        var y1 = Avx512F.Shuffle4x128(r8, r12, 0xEE);
-        Avx512F.Shuffle4x128(x0, y0, 0x88).Store(dst + 0 * ldDst);
+        StoreLanes(r0, r4, r8, r12, dst, ldDst);
+        StoreLanes(r1, r5, r9, r13, dst + ldDst, ldDst);
+        StoreLanes(r2, r6, r10, r14, dst + 2 * ldDst, ldDst);
+        StoreLanes(r3, r7, r11, r15, dst + 3 * ldDst, ldDst);
+    }
+
+    /// <summary>
+    /// Last stage of <see cref="Transpose16"/>: the 128-bit lanes of four shuffled rows (a, b from the first half of the
+    /// rows, c, d from the second) combined into output rows 0, 4, 8 and 12 after <paramref name="dst"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreLanes(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d,
+        float* dst, nint ldDst)
+    {
+        var x0 = Avx512F.Shuffle4x128(a, b, 0x44);
+        var x1 = Avx512F.Shuffle4x128(a, b, 0xEE);
+        var y0 = Avx512F.Shuffle4x128(c, d, 0x44);
+        var y1 = Avx512F.Shuffle4x128(c, d, 0xEE);
+        Avx512F.Shuffle4x128(x0, y0, 0x88).Store(dst);
         Avx512F.Shuffle4x128(x0, y0, 0xDD).Store(dst + 4 * ldDst);
         Avx512F.Shuffle4x128(x1, y1, 0x88).Store(dst + 8 * ldDst);
         Avx512F.Shuffle4x128(x1, y1, 0xDD).Store(dst + 12 * ldDst);
-        x0 = Avx512F.Shuffle4x128(r1, r5, 0x44);
-        x1 = Avx512F.Shuffle4x128(r1, r5, 0xEE);
-        y0 = Avx512F.Shuffle4x128(r9, r13, 0x44);
-        y1 = Avx512F.Shuffle4x128(r9, r13, 0xEE);
-        Avx512F.Shuffle4x128(x0, y0, 0x88).Store(dst + 1 * ldDst);
-        Avx512F.Shuffle4x128(x0, y0, 0xDD).Store(dst + 5 * ldDst);
-        Avx512F.Shuffle4x128(x1, y1, 0x88).Store(dst + 9 * ldDst);
-        Avx512F.Shuffle4x128(x1, y1, 0xDD).Store(dst + 13 * ldDst);
-        x0 = Avx512F.Shuffle4x128(r2, r6, 0x44);
-        x1 = Avx512F.Shuffle4x128(r2, r6, 0xEE);
-        y0 = Avx512F.Shuffle4x128(r10, r14, 0x44);
-        y1 = Avx512F.Shuffle4x128(r10, r14, 0xEE);
-        Avx512F.Shuffle4x128(x0, y0, 0x88).Store(dst + 2 * ldDst);
-        Avx512F.Shuffle4x128(x0, y0, 0xDD).Store(dst + 6 * ldDst);
-        Avx512F.Shuffle4x128(x1, y1, 0x88).Store(dst + 10 * ldDst);
-        Avx512F.Shuffle4x128(x1, y1, 0xDD).Store(dst + 14 * ldDst);
-        x0 = Avx512F.Shuffle4x128(r3, r7, 0x44);
-        x1 = Avx512F.Shuffle4x128(r3, r7, 0xEE);
-        y0 = Avx512F.Shuffle4x128(r11, r15, 0x44);
-        y1 = Avx512F.Shuffle4x128(r11, r15, 0xEE);
-        Avx512F.Shuffle4x128(x0, y0, 0x88).Store(dst + 3 * ldDst);
-        Avx512F.Shuffle4x128(x0, y0, 0xDD).Store(dst + 7 * ldDst);
-        Avx512F.Shuffle4x128(x1, y1, 0x88).Store(dst + 11 * ldDst);
-        Avx512F.Shuffle4x128(x1, y1, 0xDD).Store(dst + 15 * ldDst);
     }
 
     /// <summary>Scalar twin: the same FMA chains as the Vector512 kernels.</summary>

@@ -76,11 +76,12 @@ public static class Int8Weights
         long bytes = 4L * weight.Length;
         weight.ReleaseFloat32(form);
         // Let the garbage collector take back the dropped float32 arrays now and then, so that the int8 forms made next
-        // reuse their memory instead of raising the peak (quantising a 0.5B model drops ~1.4 GB).
+        // reuse their memory instead of raising the peak (quantising a 0.5B model drops ~1.4 GB): aggressive, so that the
+        // freed pages go back to the system (the decoder's int8-only peak 1.97 GB instead of 2.06).
         if (Interlocked.Add(ref releasedSinceCollect, bytes) >= 128L << 20)
         {
             Interlocked.Exchange(ref releasedSinceCollect, 0);
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
     }
 

@@ -2,7 +2,6 @@ namespace Skald.Tensors.Autograd;
 
 public sealed partial class Parameter
 {
-    private static long releasedSinceCollect;
     private Gemm.PackedMatrix? partPacked; // a part of a packed-only stack multiplied alone: its rows packed on their own
 
     /// <summary>
@@ -56,14 +55,7 @@ public sealed partial class Parameter
         var packed = PackedForLinear();
         if (!release || packed is null || storage.PackedOnly is not null || WhyNotPackedOnly() is not null) return packed;
         long bytes = ReleaseToPacked();
-        // Let the garbage collector take back the dropped float32 arrays now and then, so that the packed copies made
-        // next reuse their memory instead of raising the peak (a 0.5B decoder drops 1.37 GB): aggressive, so that the freed
-        // pages go back to the system before the packed copies (on the pinned heap) take new ones.
-        if (Interlocked.Add(ref releasedSinceCollect, bytes) >= 128L << 20)
-        {
-            Interlocked.Exchange(ref releasedSinceCollect, 0);
-            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        }
+        ReleasedMemory.Note(bytes);
         return storage.PackedOnly;
     }
 

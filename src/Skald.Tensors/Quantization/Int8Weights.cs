@@ -60,8 +60,6 @@ public static class Int8Weights
         return made;
     }
 
-    private static long releasedSinceCollect;
-
     /// <summary>A packed-only weight's values read out of its panels (the same bits; one weight at a time).</summary>
     private static float[] Unpacked(Parameter weight)
     {
@@ -75,14 +73,7 @@ public static class Int8Weights
         if (!weight.CoversStorage || weight.Tied || weight.Lora is not null || weight.Parts.Any(p => p.Lora is not null)) return;
         long bytes = 4L * weight.Length;
         weight.ReleaseFloat32(form);
-        // Let the garbage collector take back the dropped float32 arrays now and then, so that the int8 forms made next
-        // reuse their memory instead of raising the peak (quantising a 0.5B model drops ~1.4 GB): aggressive, so that the
-        // freed pages go back to the system (the decoder's int8-only peak 1.97 GB instead of 2.06).
-        if (Interlocked.Add(ref releasedSinceCollect, bytes) >= 128L << 20)
-        {
-            Interlocked.Exchange(ref releasedSinceCollect, 0);
-            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        }
+        Autograd.ReleasedMemory.Note(bytes); // aggressive: the decoder's int8-only peak 1.97 GB (a forced collection: 2.06)
     }
 
     /// <summary>Rows [start, start + count) of <paramref name="whole"/> as their own matrix (values unchanged).</summary>

@@ -22,14 +22,6 @@ internal static unsafe class KernelBench
         var variants = new List<Variant>
         {
             new("prod 12x32", 12, 32, &MicroKernels.Kernel12x32V512Direct),
-            new("12x32 unroll4", 12, 32, &Variants.K12x32U4),
-            new("12x32 pfB+4", 12, 32, &Variants.K12x32Pf4),
-            new("12x32 pfB+8", 12, 32, &Variants.K12x32Pf8),
-            new("12x32 u4 pfB+8", 12, 32, &Variants.K12x32U4Pf8),
-            new("14x32", 14, 32, &Variants.K14x32),
-            new("14x32 pfB+8", 14, 32, &Variants.K14x32Pf8),
-            new("8x48", 8, 48, &Variants.K8x48),
-            new("6x64", 6, 64, &Variants.K6x64),
         };
         if (only != null) variants = variants.Where(v => v.Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToList();
         foreach (var (label, l2) in new[] { ("L1 (kc 128, 1 tile x 1 panel)", false), ("L2 sweep (kc 256, 144 rows x 384 cols)", true) })

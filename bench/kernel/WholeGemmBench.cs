@@ -33,10 +33,6 @@ internal static unsafe class WholeGemmBench
             new("kc 1024", new ManagedGemm(ManagedGemmKernel.Vector512, With(prod, kc: 1024)), panels),
             new("panels 8", new ManagedGemm(ManagedGemmKernel.Vector512, prod), 8),
             new("mc 288", new ManagedGemm(ManagedGemmKernel.Vector512, With(prod, mc: 288)), panels),
-            new("pfB+8", new ManagedGemm(ManagedGemmKernel.Vector512, With(prod, direct: &Variants.K12x32Pf8)), panels),
-            new("pfB+8 L2+64", new ManagedGemm(ManagedGemmKernel.Vector512, With(prod, direct: &Variants.K12x32Pf8L2)), panels),
-            new("pfC", new ManagedGemm(ManagedGemmKernel.Vector512, With(prod, direct: &Variants.K12x32PfC)), panels),
-            new("u4 pfB+8", new ManagedGemm(ManagedGemmKernel.Vector512, With(prod, direct: &Variants.K12x32U4Pf8)), panels),
         };
         if (only != null) variants = variants.Where(v => v.Name == "prod" || only.Split(',').Contains(v.Name)).ToList();
         Console.WriteLine($"-- whole GEMM, M = 1024, B {(unpacked ? "packed per call (x·Wᵀ)" : "pre-packed")}, {threads} thread(s); GFLOP/s per CPU s (wall), CPU figure as % of {peakPerCore} per core");

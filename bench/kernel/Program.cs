@@ -6,11 +6,13 @@ using Skald.Tensors.Gemm;
 // the whole pre-packed GEMM at the BERT / Qwen2.5 Linear shapes, variants interleaved round by round in one process,
 // timed with CPU time (thread CPU for the kernel, process CPU for the GEMM; wall printed too).
 // Usage: dotnet run -c Release --project bench/kernel [-- kernel|gemm|all] [--threads N] [--seconds S] [--rounds R]
-//   [--only SUBSTRING (kernel) | NAME,NAME (gemm)] [--shapes bert|qwen|all] [--unpacked (gemm: B packed per call)]
+//   [--only SUBSTRING (kernel) | NAME,NAME (gemm, forward)] [--shapes bert|qwen|all] [--unpacked (gemm: B packed per call)]
+//   forward --model DIR [--batch 32] [--seq 32] [--passes 15]: whole forward passes, engine settings alternating per pass
 string mode = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "all";
 int threads = Environment.ProcessorCount, rounds = 5;
 double seconds = 0.4;
-string? only = null, shapeSet = "all";
+string? only = null, shapeSet = "all", model = null;
+int batch = 32, seq = 32, passes = 15;
 for (int i = 0; i < args.Length; i++)
 {
     if (args[i] == "--threads") threads = int.Parse(args[++i]);
@@ -18,10 +20,15 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--rounds") rounds = int.Parse(args[++i]);
     else if (args[i] == "--only") only = args[++i];
     else if (args[i] == "--shapes") shapeSet = args[++i];
+    else if (args[i] == "--model") model = args[++i];
+    else if (args[i] == "--batch") batch = int.Parse(args[++i]);
+    else if (args[i] == "--seq") seq = int.Parse(args[++i]);
+    else if (args[i] == "--passes") passes = int.Parse(args[++i]);
 }
 Parallelism.MaxThreads = threads;
 const double PeakPerCore = 205.0; // GFLOP/s, a 12-chain Vector512 FMA loop on this Zen 5 core (bench/README.md)
 Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load {File.ReadAllText("/proc/loadavg").Trim()}, " +
                   $"threads={threads}, peak {PeakPerCore} GFLOP/s per core");
 if (mode is "kernel" or "all") KernelBench.Run(rounds, seconds, only);
+if (mode == "forward") ForwardBench.Run(model ?? throw new ArgumentException("forward needs --model DIR"), batch, seq, passes, only);
 if (mode is "gemm" or "all") WholeGemmBench.Run(rounds, seconds, threads, only, shapeSet!, PeakPerCore, args.Contains("--unpacked"));

@@ -89,7 +89,7 @@ internal static unsafe partial class GemmDriver
     }
 
     /// <summary>
-    /// B panels per block in the direct order (4 × KC 768 × 32 floats: 384 KB, in L2 beside the A block; 8 measured the
+    /// B panels per block in the direct order (4 × KC 1024 × 32 floats: 512 KB, in L2 beside the A block; 8 measured the
     /// same). Settable for bench/kernel only.
     /// </summary>
     internal static int DirectPanels = 4;

@@ -29,7 +29,7 @@ public enum ManagedGemmKernel
 /// <see cref="SgemmPacked"/>). Every C element is the same FMA chain per K slice whatever the thread count or packing
 /// path, so results are bit-identical across them (except that with AVX-512 an unpacked x·Wᵀ with m ≤ 16 takes the dot
 /// product path, <see cref="DotGemm"/>); the AVX2 and Vector128 tiles share KC 256 and agree with each other, the
-/// AVX-512 tile slices K 768 deep (<see cref="KC512"/>). Packing buffers are per-thread and reused, so steady-state calls allocate
+/// AVX-512 tile slices K 1024 deep (<see cref="KC512"/>). Packing buffers are per-thread and reused, so steady-state calls allocate
 /// no packing memory.
 /// </summary>
 public sealed unsafe class ManagedGemm : IGemmBackend
@@ -53,7 +53,7 @@ public sealed unsafe class ManagedGemm : IGemmBackend
     }
 
     /// <summary>Depth of a K slice for the AVX-512 tile (the AVX2 and Vector128 tiles use 256).</summary>
-    internal const int KC512 = 768;
+    internal const int KC512 = 1024;
 
     /// <summary>A given kernel spec (benchmarks of tile and block variants; the spec's kernels must be bit-compatible).</summary>
     internal ManagedGemm(ManagedGemmKernel kernel, in KernelSpec spec)
@@ -92,8 +92,9 @@ public sealed unsafe class ManagedGemm : IGemmBackend
     private static KernelSpec Spec(ManagedGemmKernel kernel) => kernel switch
     {
         ManagedGemmKernel.Vector512 =>
-            // KC 768 (not 256): the K of a BERT-base Linear in one slice, fewer passes over C; measured 7% less CPU per
-            // product and 3-6% per BERT forward (bench/kernel, bench/README.md). Bits differ from the KC-256 AVX2 tiles.
+            // KC 1024 (not 256): a BERT-base or Qwen2.5-0.5B Linear's whole K in one slice, fewer passes over C; 768
+            // measured 7% less CPU per product than 256 and 3-6% per BERT forward, 1024 another 3-4% at Qwen's K 896
+            // and the same at BERT's (bench/kernel, bench/README.md). Bits differ from the KC-256 AVX2 tiles.
             new KernelSpec("managed-avx512", MicroKernels.MR512, 32, KC512, 144, 512, &MicroKernels.Kernel12x32V512,
                 &MicroKernels.Kernel12x32V512Direct),
         ManagedGemmKernel.Vector256 =>

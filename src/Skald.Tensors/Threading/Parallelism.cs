@@ -52,7 +52,7 @@ public static class Parallelism
 
     /// <summary>Chunks per thread that <see cref="Chunked"/> aims for: enough that a thread which loses its core for
     /// a while (another process, a page fault) leaves its unclaimed chunks to the others instead of making them wait.</summary>
-    internal const int ChunksPerThread = 4;
+    internal static int ChunksPerThread = 4; // settable for bench/kernel's forward A/B only
 
     /// <summary>
     /// Runs <paramref name="body"/> over near-equal contiguous chunks of [0, <paramref name="count"/>) on at most

@@ -10,7 +10,8 @@ namespace Skald.Bench.Kernel;
 /// Whole encoder forward passes with engine settings switched between passes in one process (packed-only weights, the
 /// inference tape <c>skald encode</c> runs): variants alternate pass by pass, so load and frequency drift hit all
 /// alike; medians of process CPU and wall per pass. Variants: the production settings, K slices 768 deep, the pool's
-/// spin at 500 µs and 2 ms (default 50 µs), 8 and 16 chunks per thread (default <see cref="Parallelism.ChunksPerThread"/>).
+/// spin at 500 µs and 2 ms (default 50 µs), uniform chunks instead of guided ones (<see cref="IntraOpPool.Guided"/>) and
+/// other guided floors, 8 and 16 chunks per thread (default <see cref="Parallelism.ChunksPerThread"/>).
 /// </summary>
 internal static unsafe class ForwardBench
 {
@@ -31,6 +32,9 @@ internal static unsafe class ForwardBench
             new("kc 768", () => Blas.Backend = kc768, () => Blas.Backend = prodGemm),
             new("spin 2000", () => Parallelism.Pool.SpinMicroseconds = 2000, () => Parallelism.Pool.SpinMicroseconds = spin),
             new("spin 500", () => Parallelism.Pool.SpinMicroseconds = 500, () => Parallelism.Pool.SpinMicroseconds = spin),
+            new("uniform", () => IntraOpPool.Guided = false, () => IntraOpPool.Guided = true),
+            new("floor 2", () => IntraOpPool.GuidedFloor = 2, () => IntraOpPool.GuidedFloor = 4),
+            new("floor 8", () => IntraOpPool.GuidedFloor = 8, () => IntraOpPool.GuidedFloor = 4),
             new("chunks 8", () => Parallelism.ChunksPerThread = 8, () => Parallelism.ChunksPerThread = chunks),
             new("chunks 16", () => Parallelism.ChunksPerThread = 16, () => Parallelism.ChunksPerThread = chunks),
         };

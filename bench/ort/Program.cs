@@ -6,7 +6,7 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 // ONNX Runtime in C# (Microsoft.ML.OnnxRuntime), the peer of bench/Skald.Bench and bench/decoder: tokens/s of an
 // exported model on the same synthetic ids, batch and thread count.
 // Usage: dotnet run -c Release --project bench/ort -- [--threads 2] [--batch 32] [--seconds 5] [--seqs 32,128]
-//        [--onnx model.int8.onnx] [--decoder] [--optimized-graph FILE] MODEL_DIR...
+//        [--onnx model.int8.onnx] [--decoder] [--optimized-graph FILE] [--spin] MODEL_DIR...
 // BERT (default): model.onnx from fixtures/models/export_bench_models.py; ids 1000 + (b·131 + t·17) mod 20000, mask all
 // ones, token_type_ids zero where the graph has them. --onnx names the graph file in each folder (default model.onnx);
 // for any other file (the int8 graph written by fixtures/models/quantize_onnx.py) the line adds min_cosine_vs_f32:
@@ -19,7 +19,8 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 // that the peak RSS is the graph's own.
 // --optimized-graph FILE writes the graph as ORT optimised it (to see which fusions ran; weights in FILE.data).
 // Session: intra-op threads = --threads, inter-op 1, sequential, all graph optimisations, no spinning (so the CPU
-// time printed next to the wall time is work, not waiting). Every line has tokens_per_s (wall), tokens_per_cpu_s
+// time printed next to the wall time is work, not waiting); --spin keeps ORT's default, intra-op threads spinning
+// between and at the end of parallel sections (engine name "+spin"), which is ORT's best wall time. Every line has tokens_per_s (wall), tokens_per_cpu_s
 // (process CPU time, all threads) and peak_rss_mb (VmHWM: the whole process so far, so a later line's peak includes
 // the earlier models' sessions as far as they were resident at once).
 var dirs = new List<string>();
@@ -30,6 +31,7 @@ int[]? seqOption = null;
 string file = "model.onnx";
 bool decoder = false;
 string? optimizedGraph = null;
+bool spin = false;
 try
 {
     for (int i = 0; i < args.Length; i++)
@@ -43,6 +45,7 @@ try
             case "--onnx": file = args[++i]; break;
             case "--decoder": decoder = true; break;
             case "--optimized-graph": optimizedGraph = args[++i]; break;
+            case "--spin": spin = true; break;
             default:
                 if (args[i].StartsWith("--", StringComparison.Ordinal)) throw new FormatException($"unknown option {args[i]}");
                 dirs.Add(args[i]);
@@ -52,7 +55,7 @@ try
 }
 catch (Exception e) when (e is FormatException or IndexOutOfRangeException or OverflowException)
 {
-    Console.Error.WriteLine($"bench/ort: bad arguments ({e.Message}); usage: [--threads N] [--batch N] [--seconds S] [--seqs 32,128] [--onnx FILE] [--decoder] [--optimized-graph FILE] MODEL_DIR...");
+    Console.Error.WriteLine($"bench/ort: bad arguments ({e.Message}); usage: [--threads N] [--batch N] [--seconds S] [--seqs 32,128] [--onnx FILE] [--decoder] [--optimized-graph FILE] [--spin] MODEL_DIR...");
     return 2;
 }
 int batch = batchOption ?? (decoder ? 8 : 32);
@@ -85,7 +88,7 @@ foreach (var dir in dirs)
         ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
     };
-    options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+    options.AddSessionConfigEntry("session.intra_op.allow_spinning", spin ? "1" : "0");
     if (optimizedGraph is not null)
     {
         // The graph after ORT's optimisations (which fusions ran), weights in FILE.data beside it.
@@ -153,7 +156,7 @@ foreach (var dir in dirs)
         double cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
         Console.WriteLine(JsonSerializer.Serialize(new
         {
-            engine = "onnxruntime-csharp " + typeof(InferenceSession).Assembly.GetName().Version?.ToString(3),
+            engine = "onnxruntime-csharp " + typeof(InferenceSession).Assembly.GetName().Version?.ToString(3) + (spin ? "+spin" : ""),
             onnx_file = file,
             model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
             attention = decoder ? "causal" : null,

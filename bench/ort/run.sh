@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Encode, Skald vs ONNX Runtime 1.31 in C# (Microsoft.ML.OnnxRuntime), interleaved: ROUNDS × (ORT, Skald with weights
-# pre-packed[, Skald int8 with --int8]), same ids, batch 32, 2 threads, sequence 32 and 128; prints the median ratio
+# pre-packed[, Skald int8 with --int8]), same ids, batch 32, 2 threads, sequence 32 and 128; ORT runs twice a round,
+# without intra-op spinning (its CPU time is work) and with it (--spin, ORT's default: its best wall time, since
+# Skald's own pool spins too, bounded by the region just run); prints the median ratio
 # per (model, seq) in wall time and in CPU time (tokens per CPU second: what survives a loaded machine). Not part of
 # CI. Needs the bench models (fixtures/models/export_bench_models.py writes model.safetensors and model.onnx) and
 # NuGet for the ORT package. With --int8 it adds Skald int8 and, where /usr/bin/python3 has the Debian python3-onnx
@@ -53,6 +55,7 @@ dotnet build -c Release bench/Skald.Bench -v q -nologo -o bench/results/bin >/de
 for r in $(seq 1 "$rounds"); do
   echo "{\"measurement\":\"load\",\"round\":$r,\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$out"
   dotnet bench/results/ort-bin/Skald.Bench.Ort.dll --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
+  dotnet bench/results/ort-bin/Skald.Bench.Ort.dll --spin --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
   dotnet bench/results/bin/Skald.Bench.dll --packed --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
   dotnet bench/results/bin/Skald.Bench.dll --packed-only --seconds "$secs" "$models/bert-384" "$models/bert-768" | tee -a "$out"
   if [ "$int8" = 1 ]; then
@@ -69,7 +72,7 @@ runs = {}
 for r in rows:
     if "tokens_per_s" not in r: continue
     ort = r["engine"].startswith("onnxruntime")
-    side = ("ort-int8" if r.get("onnx_file", "model.onnx") != "model.onnx" else "ort") if ort else \
+    side = ("ort-int8" if r.get("onnx_file", "model.onnx") != "model.onnx" else "ort-spin" if r["engine"].endswith("+spin") else "ort") if ort else \
         "int8" if r.get("int8_kernel") else "packed-only" if r["engine"].endswith("+pkonly") else "skald"
     runs.setdefault((r["model"], r["seq"]), {}).setdefault(side, []).append(r)
 for (model, seq), s in sorted(runs.items()):
@@ -79,6 +82,10 @@ for (model, seq), s in sorted(runs.items()):
           f"CPU time {med('skald', 'tokens_per_cpu_s') / med('ort', 'tokens_per_cpu_s'):.2f}x "
           f"(tokens/CPU s {med('skald', 'tokens_per_cpu_s'):.0f} vs {med('ort', 'tokens_per_cpu_s'):.0f}; {len(s['ort'])} rounds); "
           f"peak RSS MB Skald {max(x.get('peak_rss_mb', -1) for x in s['skald']):.0f} vs ORT {max(x.get('peak_rss_mb', -1) for x in s['ort']):.0f}")
+    if "ort-spin" in s:
+        print(f"{model} seq {seq}: Skald/ORT spinning wall {med('skald', 'tokens_per_s') / med('ort-spin', 'tokens_per_s'):.2f}x, "
+              f"CPU time {med('skald', 'tokens_per_cpu_s') / med('ort-spin', 'tokens_per_cpu_s'):.2f}x; ORT spinning/not wall "
+              f"{med('ort-spin', 'tokens_per_s') / med('ort', 'tokens_per_s'):.2f}x")
     if "packed-only" in s:
         print(f"{model} seq {seq}: Skald packed-only/ORT wall {med('packed-only', 'tokens_per_s') / med('ort', 'tokens_per_s'):.2f}x, "
               f"CPU time {med('packed-only', 'tokens_per_cpu_s') / med('ort', 'tokens_per_cpu_s'):.2f}x; packed-only/pre-packed CPU time "

@@ -30,7 +30,7 @@ public sealed class IntraOpPoolTests
                         for (int i = s; i < e; i++) Interlocked.Increment(ref hits[i]);
                     }, 1, count));
                     Assert.All(hits, h => Assert.Equal(1, h));
-                    var expected = Enumerable.Range(0, chunks).Select(c => Parallelism.Split(count, chunks, c)).Where(r => r.End > r.Start);
+                    var expected = ChunkModel.Bounds(count, chunks, threads); // guided from 2 chunks per thread
                     Assert.Equal(expected.OrderBy(r => r.Start), ranges.OrderBy(r => r.Item1).Select(r => (Start: r.Item1, End: r.Item2)));
                 }
             }

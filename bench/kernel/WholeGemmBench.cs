@@ -28,14 +28,12 @@ internal static unsafe class WholeGemmBench
         {
             new("prod", new ManagedGemm(ManagedGemmKernel.Vector512, prod), panels),
             new("kc 256 panels 8", new ManagedGemm(ManagedGemmKernel.Vector512, With(prod, kc: 256)), 8),
-            new("kc 384", new ManagedGemm(ManagedGemmKernel.Vector512, With(prod, kc: 384)), panels),
             new("kc 512", new ManagedGemm(ManagedGemmKernel.Vector512, With(prod, kc: 512)), panels),
+            new("kc 768", new ManagedGemm(ManagedGemmKernel.Vector512, With(prod, kc: 768)), panels),
             new("kc 896", new ManagedGemm(ManagedGemmKernel.Vector512, With(prod, kc: 896)), panels),
-            new("kc 1024", new ManagedGemm(ManagedGemmKernel.Vector512, With(prod, kc: 1024)), panels),
+            new("panels 2", new ManagedGemm(ManagedGemmKernel.Vector512, prod), 2),
             new("panels 8", new ManagedGemm(ManagedGemmKernel.Vector512, prod), 8),
-            new("kc 1024 panels 2", new ManagedGemm(ManagedGemmKernel.Vector512, With(prod, kc: 1024)), 2),
-            new("kc 1024 mc 288", new ManagedGemm(ManagedGemmKernel.Vector512, With(prod, kc: 1024, mc: 288)), panels),
-            new("kc 1024 mc 72", new ManagedGemm(ManagedGemmKernel.Vector512, With(prod, kc: 1024, mc: 72)), panels),
+            new("mc 72", new ManagedGemm(ManagedGemmKernel.Vector512, With(prod, mc: 72)), panels),
             new("mc 288", new ManagedGemm(ManagedGemmKernel.Vector512, With(prod, mc: 288)), panels),
         };
         if (only != null) variants = variants.Where(v => v.Name == "prod" || only.Split(',').Contains(v.Name)).ToList();

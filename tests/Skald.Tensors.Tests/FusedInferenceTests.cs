@@ -14,7 +14,7 @@ public sealed class FusedInferenceTests
     [Theory]
     [InlineData(1, 7, 5, ActivationKind.Gelu, true)]
     [InlineData(33, 100, 50, ActivationKind.Gelu, false)]
-    [InlineData(70, 600, 130, ActivationKind.Gelu, true)]       // 3 KC slices: the epilogue runs once, at the end
+    [InlineData(70, 2100, 130, ActivationKind.Gelu, true)]      // 3 KC slices (1024 deep; 9 at 256): the epilogue runs once, at the end
     [InlineData(130, 384, 1536, ActivationKind.Gelu, true)]     // BERT's intermediate at hidden 384
     [InlineData(29, 520, 77, ActivationKind.GeluTanh, true)]
     public void FusedActivationEqualsTwoPassesAndTheScalarTwin(int n, int inF, int outF, ActivationKind kind, bool withBias)

@@ -53,7 +53,7 @@ internal static unsafe partial class GemmDriver
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Sweep(in KernelSpec spec, in GemmArgs g, int ic, int mc, int direct, int pc, int kc, float* bBase,
-        long panelStride, int j0, int nc, float beta, bool fillBias, delegate*<float*, float*, int, void> epilogue,
+        long panelStride, int j0, int nc, float beta, bool fillBias, delegate*<float*, int, int, int, void> epilogue,
         float* packA, float* tile)
     {
         int nr = spec.NR, mr = spec.MR;
@@ -101,7 +101,7 @@ internal static unsafe partial class GemmDriver
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static void DirectTile(in KernelSpec spec, int kc, float* a, int lda, float* bp, float* c, int ldc, int cols,
-        float beta, float* bias, float* tile, delegate*<float*, float*, int, void> epilogue)
+        float beta, float* bias, float* tile, delegate*<float*, int, int, int, void> epilogue)
     {
         if (cols == spec.NR)
         {

@@ -40,7 +40,7 @@ internal unsafe struct GemmArgs
     public ushort* B16;
     public bool B16Half;
     public float* PackedB;
-    public delegate*<float*, float*, int, void> Epilogue;
+    public delegate*<float*, int, int, int, void> Epilogue; // in place on a finished tile: (c, ldc, rows, cols)
 
     /// <summary>Pre-packed B only: when set, C starts as this row of N values on every row (beta is ignored), the
     /// same as copying it into each row of C and running with beta 1.</summary>
@@ -133,7 +133,7 @@ internal static unsafe partial class GemmDriver
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static void Tile(in KernelSpec spec, int kc, float* ap, float* bp, float* c, int ldc, int rows, int cols,
-        float beta, float* tile, delegate*<float*, float*, int, void> epilogue)
+        float beta, float* tile, delegate*<float*, int, int, int, void> epilogue)
     {
         if (rows == spec.MR && cols == spec.NR)
         {
@@ -147,11 +147,10 @@ internal static unsafe partial class GemmDriver
         if (epilogue != null) ApplyEpilogue(epilogue, c, ldc, rows, cols);
     }
 
-    /// <summary>Maps rows × cols of C (row stride ldc) in place, row by row.</summary>
-    private static void ApplyEpilogue(delegate*<float*, float*, int, void> f, float* c, int ldc, int rows, int cols)
-    {
-        for (int r = 0; r < rows; r++) f(c + (long)r * ldc, c + (long)r * ldc, cols);
-    }
+    /// <summary>Maps rows × cols of C (row stride ldc) in place: one call per tile (a call per 32-float row cost the
+    /// GELU epilogue as much again as its arithmetic).</summary>
+    private static void ApplyEpilogue(delegate*<float*, int, int, int, void> f, float* c, int ldc, int rows, int cols) =>
+        f(c, ldc, rows, cols);
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void MergeEdge(float* tile, int nr, float* c, int ldc, int rows, int cols, float beta)

@@ -146,10 +146,11 @@ public sealed unsafe class ManagedGemm : IGemmBackend
         float beta, Span<float> c, int ldc) => SgemmPackedThen(transA, m, alpha, a, lda, b, beta, c, ldc, null);
 
     /// <summary>
-    /// <see cref="SgemmPacked"/> with an in-place row map applied to every tile of C after its last K slice (null: none).
+    /// <see cref="SgemmPacked"/> with an in-place tile map (c, ldc, rows, cols) applied to every tile of C after its last K
+    /// slice (null: none).
     /// </summary>
     internal void SgemmPackedThen(bool transA, int m, float alpha, ReadOnlySpan<float> a, int lda, PackedMatrix b,
-        float beta, Span<float> c, int ldc, delegate*<float*, float*, int, void> epilogue)
+        float beta, Span<float> c, int ldc, delegate*<float*, int, int, int, void> epilogue)
     {
         ArgumentNullException.ThrowIfNull(b);
         if (!Accepts(b)) throw new ArgumentException($"B was packed for {b.Kernel}, not {Name}.", nameof(b));
@@ -176,7 +177,7 @@ public sealed unsafe class ManagedGemm : IGemmBackend
     /// first K slice: bit-identical to copying it into C and running <see cref="SgemmPacked"/> with beta 1.
     /// </summary>
     internal void SgemmPackedFused(int m, ReadOnlySpan<float> a, int lda, PackedMatrix b, ReadOnlySpan<float> bias,
-        Span<float> c, int ldc, delegate*<float*, float*, int, void> epilogue, delegate*<void*, int, int, void> rowsDone,
+        Span<float> c, int ldc, delegate*<float*, int, int, int, void> epilogue, delegate*<void*, int, int, void> rowsDone,
         void* context)
     {
         ArgumentNullException.ThrowIfNull(b);

@@ -25,6 +25,35 @@ public static unsafe partial class Activations
         _ => null,
     };
 
+    /// <summary>
+    /// The in-place tile kernel (c, ldc, rows, cols) of an activation that has a row kernel (<see cref="RowKernel"/>),
+    /// for a float32 GEMM's store: the row kernel's lanes over each row, one call per tile; null for the others.
+    /// </summary>
+    internal static delegate*<float*, int, int, int, void> TileKernel(Autograd.ActivationKind kind) => kind switch
+    {
+        Autograd.ActivationKind.Gelu => &GeluTile,
+        Autograd.ActivationKind.GeluTanh => &GeluTanhTile,
+        _ => null,
+    };
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void GeluTile(float* c, int ldc, int rows, int cols)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float* row = c + (long)r * ldc;
+            int i = 0;
+            if (Vector512.IsHardwareAccelerated)
+                for (; i <= cols - 16; i += 16) GeluOf(Vector512.Load(row + i)).Store(row + i);
+            if (i < cols) GeluKernel(row + i, row + i, cols - i);
+        }
+    }
+
+    private static void GeluTanhTile(float* c, int ldc, int rows, int cols)
+    {
+        for (int r = 0; r < rows; r++) GeluTanhKernel(c + (long)r * ldc, c + (long)r * ldc, cols);
+    }
+
     /// <summary>Exact GELU: x · Φ(x) = 0.5 · x · (1 + erf(x / √2)) (HF "gelu"). x, y: [n].</summary>
     public static void Gelu(ReadOnlySpan<float> x, Span<float> y) => VectorMath.Map(x, y, &GeluKernel);
 

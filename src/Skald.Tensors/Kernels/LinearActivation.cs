@@ -12,7 +12,7 @@ namespace Skald.Tensors.Kernels;
 public static unsafe class LinearActivation
 {
     /// <summary>Whether <see cref="Forward"/> fuses <paramref name="kind"/> (else it runs the two passes).</summary>
-    public static bool Fuses(ActivationKind kind) => Activations.RowKernel(kind) != null;
+    public static bool Fuses(ActivationKind kind) => Activations.TileKernel(kind) != null;
 
     /// <summary>
     /// y = act(x · Wᵀ + b). With the weight pre-packed for the managed backend (<paramref name="packed"/>, see
@@ -24,7 +24,7 @@ public static unsafe class LinearActivation
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, PackedMatrix? packed,
         ReadOnlySpan<float> bias, Span<float> y, int n, int inFeatures, int outFeatures, ActivationKind kind)
     {
-        var f = Activations.RowKernel(kind);
+        var f = Activations.TileKernel(kind);
         if (f != null && packed is not null && packed.K == inFeatures && packed.N == outFeatures
             && Blas.Backend is ManagedGemm managed && managed.Accepts(packed))
         {

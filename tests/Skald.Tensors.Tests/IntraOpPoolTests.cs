@@ -264,4 +264,27 @@ public sealed class IntraOpPoolTests
             Assert.True(most <= 3, $"{most} threads inside a 3-thread region");
         }
     }
+
+    [Fact]
+    public void AThreadSpinsAsLongAsItsLastRegionTookUpToTwoMilliseconds()
+    {
+        long ms = System.Diagnostics.Stopwatch.Frequency / 1000, spin = ms / 20; // the default 50 µs
+        Assert.Equal(1000 + spin, IntraOpPool.SpinDeadline(1000, spin, ms / 100));     // a short region: the spin time
+        Assert.Equal(1000 + ms, IntraOpPool.SpinDeadline(1000, spin, ms));             // a 1 ms share: 1 ms
+        Assert.Equal(1000 + 2 * ms, IntraOpPool.SpinDeadline(1000, spin, 50 * ms));    // a 50 ms share: capped at 2 ms
+        Assert.Equal(1000 + 3 * ms, IntraOpPool.SpinDeadline(1000, 3 * ms, 50 * ms));  // SKALD_POOL_SPIN_US above the cap
+    }
+
+    [Fact]
+    public void GuidedChunksShrinkTowardTheEndAndNeverExceedTheUniformSize()
+    {
+        using var pool = new IntraOpPool(1, 0);
+        var ranges = new ConcurrentBag<(int Start, int End)>();
+        Assert.True(pool.TryRun(86, 8, 2, (s, e) => ranges.Add((s, e)), 1, 86)); // a 1,024-row product: 86 row tiles
+        var sizes = ranges.OrderBy(r => r.Start).Select(r => r.End - r.Start).ToArray();
+        Assert.Equal(86, sizes.Sum());
+        Assert.All(sizes, size => Assert.InRange(size, 1, 11));  // never above ⌈86 / 8⌉
+        Assert.True(sizes[^1] <= 2, string.Join(",", sizes));   // the last chunk: the floor, 86 / 32
+        Assert.True(sizes.Length > 8, string.Join(",", sizes));
+    }
 }

@@ -7,12 +7,13 @@ namespace Skald.Tensors;
 /// <summary>
 /// The engine's own intra-op thread pool behind <see cref="Parallelism"/>: long-lived background workers plus the
 /// calling thread run one parallel region at a time. A region publishes (count, chunks, body); every thread in it
-/// claims chunk indices from one shared counter, and chunk c always covers <see cref="Parallelism.Split"/>(count,
-/// chunks, c), so which thread runs a chunk never changes a result. Between regions a worker spins watching for the
-/// next one, for <see cref="SpinMicroseconds"/> or, if longer, as long as its share of the region it just left took,
-/// then blocks on its own event (a BERT layer runs its regions back to back with short serial steps between them, so
-/// most regions find the workers awake and pay no wake-up, which on a VM costs a futex call and a vCPU wake; a spin
-/// bounded by the work just done costs at most that much CPU again). Allocates nothing per region.
+/// claims chunk indices from one shared counter, and chunk c's bounds depend only on the region's arguments
+/// (<see cref="Parallelism.Split"/>, or the guided plan, see <see cref="Guided"/>), so which thread runs a chunk never
+/// changes a result. Between regions a worker spins watching for the next one, for <see cref="SpinMicroseconds"/> or,
+/// if longer, as long as its share of the region it just left took (at most 2 ms), then blocks on its own event (a
+/// BERT layer runs its regions back to back with short serial steps between them, so most regions find the workers
+/// awake and pay no wake-up, which on a VM costs a futex call and a vCPU wake; a spin bounded by the work just done
+/// costs at most that much CPU again). Allocates nothing per region.
 /// </summary>
 /// <remarks>
 /// Region protocol: <c>state</c> packs the region's generation (high 32 bits), a closed flag and the number of
@@ -32,6 +33,17 @@ internal sealed class IntraOpPool : IDisposable
     private const long Closed = 1L << 16;
     private const long CountMask = Closed - 1;
     private const int SpinUnit = 20;
+
+    /// <summary>Cap on the spin that follows a region's length (2 ms): long regions (a training step's products) would
+    /// otherwise spin a core for as long again while the caller does serial work, taking it from other threads.</summary>
+    internal static readonly long MaxAdaptiveSpinTicks = Stopwatch.Frequency / 500;
+
+    /// <summary>
+    /// Until when a thread spins before blocking, from <paramref name="now"/>: the pool's spin time or, if longer, the
+    /// <paramref name="workTicks"/> the thread just spent in (or waiting on) a region, capped at 2 ms.
+    /// </summary>
+    internal static long SpinDeadline(long now, long spinTicks, long workTicks) =>
+        now + Math.Max(spinTicks, Math.Min(workTicks, MaxAdaptiveSpinTicks));
 
     [ThreadStatic] private static bool inRegion;
 
@@ -227,9 +239,9 @@ internal sealed class IntraOpPool : IDisposable
 
     /// <summary>
     /// Waits for the workers still inside the region (each finishing its last chunk). Spins for the pool's spin time
-    /// or, if longer, as long as the region has run so far, then blocks: a worker inside is running a chunk about as
-    /// long as the caller's own, and on a VM a blocked caller's wake-up costs a futex call and a vCPU wake (spinning
-    /// 2 ms instead of 50 µs made a 12×384 BERT pass at batch 32 × 32 about 7% faster in wall time,
+    /// or, if longer, as long as the region has run so far (at most 2 ms), then blocks: a worker inside is running a
+    /// chunk no longer than the caller's own, and on a VM a blocked caller's wake-up costs a futex call and a vCPU
+    /// wake (spinning 2 ms instead of 50 µs made a 12×384 BERT pass at batch 32 × 32 about 7% faster in wall time,
     /// bench/kernel forward). The spin is bounded by the region's own length, so a worker that lost its core costs
     /// at most as much CPU again.
     /// </summary>
@@ -237,7 +249,7 @@ internal sealed class IntraOpPool : IDisposable
     private void WaitForHelpers(long started)
     {
         long now = Stopwatch.GetTimestamp();
-        long deadline = now + Math.Max(Volatile.Read(ref spinTicks), now - started);
+        long deadline = SpinDeadline(now, Volatile.Read(ref spinTicks), now - started);
         while (!done.IsSet && Stopwatch.GetTimestamp() < deadline) Thread.SpinWait(SpinUnit);
         done.Wait(); // the last worker out always sets it: consume that signal before the next region
         done.Reset();
@@ -262,7 +274,7 @@ internal sealed class IntraOpPool : IDisposable
                 long left = Stopwatch.GetTimestamp();
                 // Spin at least as long as the share of the region just run (a pass's serial steps between its
                 // regions, such as a layer's output copy, are shorter than its products), at least the spin time.
-                deadline = left + Math.Max(Volatile.Read(ref spinTicks), left - joined);
+                deadline = SpinDeadline(left, Volatile.Read(ref spinTicks), left - joined);
             }
             else if (Stopwatch.GetTimestamp() < deadline)
             {

@@ -53,17 +53,7 @@ foreach (var dir in dirs)
     var tape = new Tape(recording: false) { PackWeights = packed, QuantizeLinear = int8, KeepInt8Only = int8Only, KeepPackedOnly = packedOnly, DirectAttention = directAttention };
     foreach (int seq in seqs)
     {
-        var ids = new int[batch * seq];
-        var mask = new int[batch * seq];
-        for (int b = 0; b < batch; b++)
-        {
-            for (int t = 0; t < seq; t++)
-            {
-                ids[b * seq + t] = 1000 + (b * 131 + t * 17) % 20000;
-                mask[b * seq + t] = 1;
-            }
-        }
-        var tokens = new TokenBatch(ids, mask, new int[batch * seq], batch, seq);
+        var tokens = Skald.Bench.Common.SyntheticBatch.Create(batch, seq);
         void Forward()
         {
             tape.Reset();

@@ -18,15 +18,7 @@ internal static class ModelAb
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir));
         foreach (int seq in seqs)
         {
-            var ids = new int[batch * seq];
-            var mask = new int[batch * seq];
-            for (int b = 0; b < batch; b++)
-            for (int t = 0; t < seq; t++)
-            {
-                ids[b * seq + t] = 1000 + (b * 131 + t * 17) % 20000;
-                mask[b * seq + t] = 1;
-            }
-            var tokens = new TokenBatch(ids, mask, new int[batch * seq], batch, seq);
+            var tokens = Skald.Bench.Common.SyntheticBatch.Create(batch, seq);
             var tapes = new[]
             {
                 new Tape(recording: false) { PackWeights = pack, DirectAttention = false },

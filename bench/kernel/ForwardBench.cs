@@ -41,15 +41,7 @@ internal static unsafe class ForwardBench
         if (only != null) variants = variants.Where(v => v.Name == "prod" || only.Split(',').Contains(v.Name)).ToList();
         var encoder = ArchitectureRegistry.Load(dir);
         var tape = new Tape(recording: false) { PackWeights = true, KeepPackedOnly = true, DirectAttention = true };
-        var ids = new int[batch * seq];
-        var mask = new int[batch * seq];
-        for (int b = 0; b < batch; b++)
-            for (int t = 0; t < seq; t++)
-            {
-                ids[b * seq + t] = 1000 + (b * 131 + t * 17) % 20000;
-                mask[b * seq + t] = 1;
-            }
-        var tokens = new TokenBatch(ids, mask, new int[batch * seq], batch, seq);
+        var tokens = Skald.Bench.Common.SyntheticBatch.Create(batch, seq);
         void Forward()
         {
             tape.Reset();

@@ -252,7 +252,7 @@ public sealed unsafe class ManagedGemm : IGemmBackend
             var s = spec;
             long perItem = (long)m * n * Math.Max(k, 1);
             int minPerThread = (int)Math.Clamp(ParallelThreshold / Math.Max(perItem, 1), 1, batch);
-            ParallelRanges(batch, minPerThread, threads, (start, end) =>
+            ParallelRanges(batch, minPerThread, threads, true, (start, end) =>
             {
                 for (int i = start; i < end; i++)
                 {
@@ -291,7 +291,7 @@ public sealed unsafe class ManagedGemm : IGemmBackend
         {
             int quads = (g.N + 3) / 4;
             int dotThreads = work < ParallelThreshold ? 1 : Math.Min(threads, quads);
-            ParallelRanges(quads, 1, dotThreads, (q0, q1) => DotGemm.Run(g, q0 * 4, Math.Min(g.N, q1 * 4)));
+            ParallelRanges(quads, 1, dotThreads, true, (q0, q1) => DotGemm.Run(g, q0 * 4, Math.Min(g.N, q1 * 4)));
             return;
         }
         if (threads <= 1 || work < ParallelThreshold)
@@ -310,7 +310,9 @@ public sealed unsafe class ManagedGemm : IGemmBackend
             GemmDriver.Run(s, g, 0, g.M, 0, g.N);
             return;
         }
-        ParallelRanges(units, 1, parts, (u0, u1) =>
+        // Guided chunks only for a pre-packed B: unpacked, every chunk packs its own panels of the shared operand, and
+        // guided's extra tail chunks doubled that packing in a training step (PackB 10% of its CPU).
+        ParallelRanges(units, 1, parts, g.PackedB != null, (u0, u1) =>
         {
             if (splitRows) GemmDriver.Run(s, g, u0 * mr, Math.Min(g.M, u1 * mr), 0, g.N);
             else GemmDriver.Run(s, g, 0, g.M, u0 * nr, Math.Min(g.N, u1 * nr));
@@ -318,7 +320,7 @@ public sealed unsafe class ManagedGemm : IGemmBackend
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void ParallelRanges(int count, int minPerThread, int threads, Action<int, int> body)
+    private static void ParallelRanges(int count, int minPerThread, int threads, bool guided, Action<int, int> body)
     {
         int parts = Math.Max(1, Math.Min(threads, count / Math.Max(1, minPerThread)));
         if (parts == 1)
@@ -326,6 +328,6 @@ public sealed unsafe class ManagedGemm : IGemmBackend
             body(0, count);
             return;
         }
-        Parallelism.Chunked(count, parts, count / Math.Max(1, minPerThread), body);
+        Parallelism.Chunked(count, parts, count / Math.Max(1, minPerThread), body, guided);
     }
 }

@@ -117,7 +117,8 @@ internal sealed class IntraOpPool : IDisposable
     /// exception a body threw.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal bool TryRun(int units, int chunkCount, int threadCount, Action<int, int> body, int unit, int elements)
+    internal bool TryRun(int units, int chunkCount, int threadCount, Action<int, int> body, int unit, int elements,
+        bool allowGuided = true)
     {
         if (Interlocked.CompareExchange(ref busy, 1, 0) != 0) return false;
         try
@@ -128,7 +129,7 @@ internal sealed class IntraOpPool : IDisposable
             if (workerCount == 0) return false; // MaxThreads 1 and a GEMM asking for more: Parallel.For, as asked
             this.body = body;
             count = units;
-            guided = Guided && chunkCount >= 2 * threadCount && Plan(units, chunkCount, threadCount);
+            guided = allowGuided && Guided && chunkCount >= 2 * threadCount && Plan(units, chunkCount, threadCount);
             chunks = guided ? plannedChunks : chunkCount;
             scale = unit;
             limit = elements;

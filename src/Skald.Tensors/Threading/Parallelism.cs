@@ -59,9 +59,11 @@ public static class Parallelism
     /// <paramref name="threads"/> threads (the caller is one of them): min(count, <paramref name="maxChunks"/>,
     /// threads · <see cref="ChunksPerThread"/>) chunks, claimed one at a time from a shared counter, so the work
     /// follows whichever thread is running rather than a fixed half per thread. The chunk bounds depend only on the
-    /// arguments, never on which thread runs a chunk.
+    /// arguments, never on which thread runs a chunk. <paramref name="guided"/> false keeps uniform chunks where each
+    /// chunk pays a setup of its own (a product packing its shared operand per chunk; see
+    /// <see cref="IntraOpPool.Guided"/>).
     /// </summary>
-    internal static void Chunked(int count, int threads, int maxChunks, Action<int, int> body)
+    internal static void Chunked(int count, int threads, int maxChunks, Action<int, int> body, bool guided = true)
     {
         int chunks = Math.Max(1, Math.Min(count, Math.Min(maxChunks, threads * ChunksPerThread)));
         if (threads <= 1 || chunks == 1)
@@ -69,7 +71,7 @@ public static class Parallelism
             body(0, count);
             return;
         }
-        Run(count, chunks, threads, body, 1, count);
+        Run(count, chunks, threads, body, 1, count, guided);
     }
 
     /// <summary>
@@ -77,14 +79,15 @@ public static class Parallelism
     /// threads, handing the body units scaled by <paramref name="unit"/> and capped at <paramref name="elements"/>. A
     /// nested call (from inside a region) runs inline; a call while another thread holds the pool goes to Parallel.For.
     /// </summary>
-    private static void Run(int units, int chunks, int threads, Action<int, int> body, int unit, int elements)
+    private static void Run(int units, int chunks, int threads, Action<int, int> body, int unit, int elements,
+        bool guided = true)
     {
         if (IntraOpPool.InRegion)
         {
             body(0, elements);
             return;
         }
-        if (OwnPool && Pool.TryRun(units, chunks, threads, body, unit, elements)) return;
+        if (OwnPool && Pool.TryRun(units, chunks, threads, body, unit, elements, guided)) return;
         RunOnDotnetPool(units, chunks, threads, body, unit, elements);
     }
 

@@ -55,6 +55,11 @@ public sealed class ParallelismTests
         Parallelism.Chunked(1000, threads: 2, maxChunks: 1000, (s, e) => seen.Add((s, e)));
         var expected = ChunkModel.Bounds(1000, 2 * Parallelism.ChunksPerThread, 2); // 8 chunks on 2 threads: guided
         Assert.Equal(expected.OrderBy(r => r.Start), seen.OrderBy(r => r.Item1).Select(r => (Start: r.Item1, End: r.Item2)));
+        var uniform = new System.Collections.Concurrent.ConcurrentBag<(int, int)>(); // an unpacked product's choice
+        Parallelism.Chunked(1000, threads: 2, maxChunks: 1000, (s, e) => uniform.Add((s, e)), guided: false);
+        var split = Enumerable.Range(0, 2 * Parallelism.ChunksPerThread)
+            .Select(c => Parallelism.Split(1000, 2 * Parallelism.ChunksPerThread, c));
+        Assert.Equal(split, uniform.OrderBy(r => r.Item1).Select(r => (Start: r.Item1, End: r.Item2)));
         int calls = 0;
         Parallelism.Chunked(5, threads: 2, maxChunks: 1, (s, e) => { calls++; Assert.Equal((0, 5), (s, e)); });
         Assert.Equal(1, calls);

@@ -119,4 +119,18 @@ public sealed class ParallelismTests
         new ManagedGemm { MaxThreads = 4 }.Sgemm(false, true, m, n, k, 1f, a, k, b, k, 0f, c4, n);
         Assert.Equal(c1, c4); // each C element is produced by one thread in the same order: bit-identical
     }
+
+    [Fact]
+    public void TheParallelForFallbackCutsARegionAsThePoolDoes()
+    {
+        // A region that finds the pool busy (a second caller) runs through Parallel.For: the same guided or uniform
+        // chunks, so its bounds, like its results, do not depend on which path ran.
+        foreach (bool guided in new[] { true, false })
+        {
+            var seen = new System.Collections.Concurrent.ConcurrentBag<(int, int)>();
+            Parallelism.RunOnDotnetPool(86, 8, 2, (s, e) => seen.Add((s, e)), 1, 86, guided);
+            var expected = guided ? ChunkModel.Bounds(86, 8, 2) : ChunkModel.Bounds(86, 8, 8); // 8 threads: uniform
+            Assert.Equal(expected, seen.OrderBy(r => r.Item1).Select(r => (Start: r.Item1, End: r.Item2)));
+        }
+    }
 }

@@ -72,6 +72,9 @@ internal sealed class IntraOpPool : IDisposable
     {
         TargetWorkers = workers;
         SpinMicroseconds = spinMicroseconds;
+        // The caller's event creates its lock object the first time a wait blocks. Now that the caller mostly spins,
+        // that first block could fall in any later region and allocate there: block once here (1 ms) instead.
+        done.Wait(1);
     }
 
     /// <summary>True on a pool worker, and on a caller while it runs its share of a region: a parallel call made
@@ -129,7 +132,7 @@ internal sealed class IntraOpPool : IDisposable
             if (workerCount == 0) return false; // MaxThreads 1 and a GEMM asking for more: Parallel.For, as asked
             this.body = body;
             count = units;
-            guided = allowGuided && Guided && chunkCount >= 2 * threadCount && Plan(units, chunkCount, threadCount);
+            guided = UsesGuided(allowGuided, chunkCount, threadCount) && Plan(units, chunkCount, threadCount);
             chunks = guided ? plannedChunks : chunkCount;
             scale = unit;
             limit = elements;
@@ -180,11 +183,28 @@ internal sealed class IntraOpPool : IDisposable
     /// <summary>See <see cref="Guided"/> (bench/kernel's A/B sets it).</summary>
     internal static int GuidedFloor = 4;
 
-    private const int MaxGuidedChunks = 128;
+    internal const int MaxGuidedChunks = 128;
     private int plannedChunks;
 
     /// <summary>The guided chunk starts of a region into <c>starts</c> (see <see cref="Guided"/>).</summary>
     private bool Plan(int units, int uniformChunks, int threads)
+    {
+        plannedChunks = PlanGuided(units, uniformChunks, threads, starts);
+        return true;
+    }
+
+    /// <summary>
+    /// Whether a region of <paramref name="chunks"/> uniform chunks on <paramref name="threads"/> threads is cut into
+    /// guided chunks instead (<see cref="Guided"/>; <paramref name="allowed"/>: the caller's choice).
+    /// </summary>
+    internal static bool UsesGuided(bool allowed, int chunks, int threads) => allowed && Guided && chunks >= 2 * threads;
+
+    /// <summary>
+    /// The guided chunk starts of [0, <paramref name="units"/>) into <paramref name="starts"/> (chunk c is
+    /// [starts[c], starts[c + 1]); room for <see cref="MaxGuidedChunks"/> + 1 entries); returns the chunk count. Used by
+    /// the pool and by <see cref="Parallelism"/>'s Parallel.For fallback alike, so both cut a region the same way.
+    /// </summary>
+    internal static int PlanGuided(int units, int uniformChunks, int threads, Span<int> starts)
     {
         int most = (units + uniformChunks - 1) / uniformChunks;
         int floor = Math.Max(1, units / (uniformChunks * Math.Max(1, GuidedFloor)));
@@ -196,8 +216,7 @@ internal sealed class IntraOpPool : IDisposable
             start = k == MaxGuidedChunks - 1 ? units : Math.Min(units, start + size);
             starts[++k] = start;
         }
-        plannedChunks = k;
-        return true;
+        return k;
     }
 
     /// <summary>Stops the workers (waits for them to exit).</summary>

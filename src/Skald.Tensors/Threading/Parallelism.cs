@@ -88,13 +88,20 @@ public static class Parallelism
             return;
         }
         if (OwnPool && Pool.TryRun(units, chunks, threads, body, unit, elements, guided)) return;
-        RunOnDotnetPool(units, chunks, threads, body, unit, elements);
+        RunOnDotnetPool(units, chunks, threads, body, unit, elements, guided);
     }
 
     /// <summary><see cref="Run"/> through Parallel.For (a method of its own: its closure would otherwise be allocated
     /// on every call, pool path included).</summary>
-    private static void RunOnDotnetPool(int units, int chunks, int threads, Action<int, int> body, int unit, int elements)
+    internal static void RunOnDotnetPool(int units, int chunks, int threads, Action<int, int> body, int unit, int elements,
+        bool guided)
     {
+        int[]? starts = null; // the pool's guided cut, so results and bounds never depend on which path ran
+        if (IntraOpPool.UsesGuided(guided, chunks, threads))
+        {
+            starts = new int[IntraOpPool.MaxGuidedChunks + 1];
+            chunks = IntraOpPool.PlanGuided(units, chunks, threads, starts);
+        }
         var next = new int[1];
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Min(threads, chunks) };
         Parallel.For(0, Math.Min(threads, chunks), options, _ =>
@@ -102,7 +109,7 @@ public static class Parallelism
             int c;
             while ((c = Interlocked.Increment(ref next[0]) - 1) < chunks)
             {
-                (int start, int end) = Split(units, chunks, c);
+                (int start, int end) = starts is null ? Split(units, chunks, c) : (starts[c], starts[c + 1]);
                 int s = (int)Math.Min(elements, (long)start * unit), e = (int)Math.Min(elements, (long)end * unit);
                 if (e > s) body(s, e);
             }

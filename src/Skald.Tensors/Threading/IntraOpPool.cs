@@ -132,8 +132,8 @@ internal sealed class IntraOpPool : IDisposable
             if (workerCount == 0) return false; // MaxThreads 1 and a GEMM asking for more: Parallel.For, as asked
             this.body = body;
             count = units;
-            guided = UsesGuided(allowGuided, chunkCount, threadCount) && Plan(units, chunkCount, threadCount);
-            chunks = guided ? plannedChunks : chunkCount;
+            guided = UsesGuided(allowGuided, chunkCount, threadCount);
+            chunks = guided ? PlanGuided(units, chunkCount, threadCount, starts) : chunkCount;
             scale = unit;
             limit = elements;
             error = null;
@@ -184,14 +184,6 @@ internal sealed class IntraOpPool : IDisposable
     internal static int GuidedFloor = 4;
 
     internal const int MaxGuidedChunks = 128;
-    private int plannedChunks;
-
-    /// <summary>The guided chunk starts of a region into <c>starts</c> (see <see cref="Guided"/>).</summary>
-    private bool Plan(int units, int uniformChunks, int threads)
-    {
-        plannedChunks = PlanGuided(units, uniformChunks, threads, starts);
-        return true;
-    }
 
     /// <summary>
     /// Whether a region of <paramref name="chunks"/> uniform chunks on <paramref name="threads"/> threads is cut into

@@ -55,7 +55,8 @@ public static class Parallelism
     internal static int ChunksPerThread = 4; // settable for bench/kernel's forward A/B only
 
     /// <summary>
-    /// Runs <paramref name="body"/> over near-equal contiguous chunks of [0, <paramref name="count"/>) on at most
+    /// Runs <paramref name="body"/> over contiguous chunks of [0, <paramref name="count"/>) (near-equal, or guided:
+    /// shrinking toward the end, <see cref="IntraOpPool.Guided"/>) on at most
     /// <paramref name="threads"/> threads (the caller is one of them): min(count, <paramref name="maxChunks"/>,
     /// threads · <see cref="ChunksPerThread"/>) chunks, claimed one at a time from a shared counter, so the work
     /// follows whichever thread is running rather than a fixed half per thread. The chunk bounds depend only on the

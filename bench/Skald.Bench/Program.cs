@@ -17,7 +17,15 @@ using Skald.Tensors.Gemm;
 // Prints wall-clock tokens/s, tokens per CPU second (the process's CPU time: comparable on a loaded machine) and the
 // process's peak RSS so far (VmHWM).
 // Ids are the same formula as fixtures/models/bench_torch.py and bench_onnx.mjs: 1000 + (b·131 + t·17) mod 20000.
+// --texts IDS [--orders order,sorted]: instead of the synthetic ids, real texts (bench/common/TextBatches: one tokenized
+//   text per line), batches of --batch in file order and sorted by length, each padded to its longest text; lines
+//   count real tokens (real_tokens_per_s) and texts, and say how much of the padded batches was padding.
+// --write-ids OUT --from TEXT_FILE --max-len N [--count N] MODEL_DIR: writes that ids file from the first N non-empty
+//   lines of TEXT_FILE with the model's tokenizer.json (special tokens added, truncated to N tokens), and exits.
 var dirs = new List<string>();
+string? textsFile = null, writeIds = null, fromText = null;
+string[] orders = ["order", "sorted"];
+int maxLen = 128, count = 1024;
 bool packed = false, int8 = false, int8Only = false, packedOnly = false, directAttention = true;
 int batch = 32;
 double seconds = 5;
@@ -32,6 +40,12 @@ for (int i = 0; i < args.Length; i++)
     else if (args[i] == "--batch") batch = int.Parse(args[++i]);
     else if (args[i] == "--seconds") seconds = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
     else if (args[i] == "--seqs") seqs = [.. args[++i].Split(',').Select(int.Parse)];
+    else if (args[i] == "--texts") textsFile = args[++i];
+    else if (args[i] == "--orders") orders = args[++i].Split(',');
+    else if (args[i] == "--write-ids") writeIds = args[++i];
+    else if (args[i] == "--from") fromText = args[++i];
+    else if (args[i] == "--max-len") maxLen = int.Parse(args[++i]);
+    else if (args[i] == "--count") count = int.Parse(args[++i]);
     else if (args[i] == "--gemm")
     {
         Blas.Backend = args[++i] switch
@@ -46,9 +60,24 @@ for (int i = 0; i < args.Length; i++)
         dirs.Add(args[i]);
     }
 }
+if (writeIds is not null)
+{
+    if (fromText is null || dirs.Count != 1) throw new ArgumentException("--write-ids OUT needs --from TEXT_FILE and one MODEL_DIR");
+    var tokenizer = Skald.Tokenizers.Tokenizer.FromFile(Path.Combine(dirs[0], "tokenizer.json"));
+    var lines = File.ReadLines(fromText).Where(l => l.Trim().Length > 0).Take(count)
+        .Select(l => string.Join(' ', tokenizer.Encode(l.Trim(), true, maxLen).Ids));
+    File.WriteAllLines(writeIds + ".tmp", lines);
+    File.Move(writeIds + ".tmp", writeIds, overwrite: true);
+    return;
+}
 var results = new List<object>();
 foreach (var dir in dirs)
 {
+    if (textsFile is not null)
+    {
+        TextRuns(dir, textsFile);
+        continue;
+    }
     var encoder = ArchitectureRegistry.Load(dir);
     var tape = new Tape(recording: false) { PackWeights = packed, QuantizeLinear = int8, KeepInt8Only = int8Only, KeepPackedOnly = packedOnly, DirectAttention = directAttention };
     foreach (int seq in seqs)
@@ -92,6 +121,52 @@ foreach (var dir in dirs)
             peak_rss_mb = PeakRssMb(),
         });
         Console.WriteLine(JsonSerializer.Serialize(results[^1]));
+    }
+}
+
+// Real texts (--texts): every batch of the file once per pass, for each order, on the same tape settings.
+void TextRuns(string dir, string file)
+{
+    var encoder = ArchitectureRegistry.Load(dir);
+    var tape = new Tape(recording: false) { PackWeights = packed, KeepPackedOnly = packedOnly, DirectAttention = directAttention };
+    var texts = Skald.Bench.Common.TextBatches.Read(file);
+    foreach (var order in orders)
+    {
+        var batches = Skald.Bench.Common.TextBatches.Make(texts, batch, order)
+            .Select(b => new TokenBatch(b.Ids, b.Mask, new int[b.Ids.Length], b.Size, b.Seq)).ToList();
+        long real = batches.Sum(b => (long)b.Mask.Count(m => m != 0)), padded = batches.Sum(b => (long)b.Count);
+        void Pass()
+        {
+            foreach (var b in batches)
+            {
+                tape.Reset();
+                encoder.Forward(tape, b);
+            }
+        }
+        Pass(); // warm-up
+        if (packedOnly) GC.Collect();
+        var process = Process.GetCurrentProcess();
+        var cpu0 = process.TotalProcessorTime;
+        int passes = 0;
+        var sw = Stopwatch.StartNew();
+        while (sw.Elapsed.TotalSeconds < seconds || passes < 2)
+        {
+            Pass();
+            passes++;
+        }
+        process.Refresh();
+        double wall = sw.Elapsed.TotalSeconds, cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            engine = "skald-" + Blas.Backend.Name + (packedOnly ? "+pkonly" : packed ? "+pk" : "") + (directAttention ? "" : "+gemm-attn"),
+            model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)), hidden = encoder.HiddenSize,
+            texts = Path.GetFileName(file), order, batch, seq = texts.Max(t => t.Length), text_count = texts.Count,
+            padding = Math.Round(1 - (double)real / padded, 3),
+            texts_per_s = Math.Round((double)passes * texts.Count / wall, 1),
+            real_tokens_per_s = Math.Round(passes * real / wall),
+            real_tokens_per_cpu_s = Math.Round(passes * real / cpu),
+            peak_rss_mb = PeakRssMb(),
+        }));
     }
 }
 

@@ -32,6 +32,8 @@ string file = "model.onnx";
 bool decoder = false;
 string? optimizedGraph = null;
 bool spin = false;
+string? textsFile = null;
+string[] orders = ["order", "sorted"];
 try
 {
     for (int i = 0; i < args.Length; i++)
@@ -46,6 +48,8 @@ try
             case "--decoder": decoder = true; break;
             case "--optimized-graph": optimizedGraph = args[++i]; break;
             case "--spin": spin = true; break;
+            case "--texts": textsFile = args[++i]; break;
+            case "--orders": orders = args[++i].Split(','); break;
             default:
                 if (args[i].StartsWith("--", StringComparison.Ordinal)) throw new FormatException($"unknown option {args[i]}");
                 dirs.Add(args[i]);
@@ -116,6 +120,11 @@ foreach (var dir in dirs)
     using var sessionScope = session;
     using var referenceScope = reference;
     bool hasTypes = session.InputMetadata.ContainsKey("token_type_ids");
+    if (textsFile is not null)
+    {
+        foreach (var order in orders) TextRun(session, hasTypes, dir, textsFile, order, batch, seconds, threads, spin);
+        continue;
+    }
     foreach (int seq in seqs)
     {
         var ids = decoder ? DecoderIds.Tensor(batch, seq, vocab) : new DenseTensor<long>([batch, seq]);
@@ -175,6 +184,63 @@ foreach (var dir in dirs)
     }
 }
 return 0;
+
+// Real texts (--texts): every batch of the file (bench/common/TextBatches, the same batches Skald.Bench runs) once per
+// pass; the line counts texts and real tokens.
+static void TextRun(InferenceSession session, bool hasTypes, string dir, string file, string order, int batch,
+    double seconds, int threads, bool spin)
+{
+    var texts = Skald.Bench.Common.TextBatches.Read(file);
+    var batches = Skald.Bench.Common.TextBatches.Make(texts, batch, order);
+    var feeds = batches.Select(b =>
+    {
+        var ids = new DenseTensor<long>([b.Size, b.Seq]);
+        var mask = new DenseTensor<long>([b.Size, b.Seq]);
+        for (int i = 0; i < b.Ids.Length; i++)
+        {
+            ids.Buffer.Span[i] = b.Ids[i];
+            mask.Buffer.Span[i] = b.Mask[i];
+        }
+        var f = new List<NamedOnnxValue>
+        {
+            NamedOnnxValue.CreateFromTensor("input_ids", ids),
+            NamedOnnxValue.CreateFromTensor("attention_mask", mask),
+        };
+        if (hasTypes) f.Add(NamedOnnxValue.CreateFromTensor("token_type_ids", new DenseTensor<long>([b.Size, b.Seq])));
+        return f;
+    }).ToList();
+    long real = batches.Sum(b => (long)b.RealTokens), padded = batches.Sum(b => (long)b.Ids.Length);
+    void Pass()
+    {
+        foreach (var f in feeds)
+        {
+            using var outputs = session.Run(f);
+        }
+    }
+    Pass(); // warm-up
+    var process = Process.GetCurrentProcess();
+    var cpu0 = process.TotalProcessorTime;
+    int passes = 0;
+    var sw = Stopwatch.StartNew();
+    while (sw.Elapsed.TotalSeconds < seconds || passes < 2)
+    {
+        Pass();
+        passes++;
+    }
+    process.Refresh();
+    double wall = sw.Elapsed.TotalSeconds, cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
+    Console.WriteLine(JsonSerializer.Serialize(new
+    {
+        engine = "onnxruntime-csharp " + typeof(InferenceSession).Assembly.GetName().Version?.ToString(3) + (spin ? "+spin" : ""),
+        model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir)),
+        texts = Path.GetFileName(file), order, threads, batch, seq = texts.Max(t => t.Length), text_count = texts.Count,
+        padding = Math.Round(1 - (double)real / padded, 3),
+        texts_per_s = Math.Round((double)passes * texts.Count / wall, 1),
+        real_tokens_per_s = Math.Round(passes * real / wall),
+        real_tokens_per_cpu_s = Math.Round(passes * real / cpu),
+        peak_rss_mb = DecoderIds.StatusMb("VmHWM:"),
+    }));
+}
 
 // The smallest cosine, over the batch, between the two sessions' mean-pooled last hidden states (mask all ones).
 static double MinCosine(InferenceSession a, InferenceSession b, List<NamedOnnxValue> feeds, int batch, int seq)

@@ -17,9 +17,12 @@
 # bench/decoder encode, weights pre-packed[, Skald int8-only with --int8: bench/decoder --int8 2]), each in its own
 # process so that each peak RSS (VmHWM) is its own; prints median ratios in wall and CPU time and the peak RSS.
 #   bash bench/ort/run.sh --decoder [--rounds 2] [--iters 2] [--models DIR] [--int8]
+# --texts [FILE]: real texts instead of the synthetic full batches (bench/ort/run_texts.sh: the first 1,024 lines of
+# FILE, default ../shared/data/text/ud-nb.txt, at most 32 and 128 tokens, batches in file order and sorted by length).
+#   bash bench/ort/run.sh --texts [FILE] [--rounds 3] [--seconds 3] [--models DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rounds=3 secs=3 models=fixtures/models/.bench int8=0 decoder=0 iters=2
+rounds=3 secs=3 models=fixtures/models/.bench int8=0 decoder=0 iters=2 texts=
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) rounds=$2; shift 2 ;;
@@ -27,10 +30,15 @@ while [ $# -gt 0 ]; do
     --models) models=$2; shift 2 ;;
     --int8) int8=1; shift ;;
     --decoder) decoder=1; shift ;;
+    --texts) texts=../shared/data/text/ud-nb.txt; shift; if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then texts=$1; shift; fi ;;
     --iters) iters=$2; shift 2 ;;
-    *) echo "usage: bash bench/ort/run.sh [--rounds N] [--seconds S] [--models DIR] [--int8] [--decoder [--iters N]]" >&2; exit 2 ;;
+    *) echo "usage: bash bench/ort/run.sh [--rounds N] [--seconds S] [--models DIR] [--int8] [--decoder [--iters N]] [--texts [FILE]]" >&2; exit 2 ;;
   esac
 done
+if [ -n "$texts" ]; then
+  [ -f "$models/bert-384/model.onnx" ] || /usr/bin/python3 fixtures/models/export_bench_models.py --out "$models"
+  exec bash bench/ort/run_texts.sh "$rounds" "$secs" "$models" "$texts"
+fi
 if [ "$decoder" = 1 ]; then
   exec bash bench/ort/run_decoder.sh "$rounds" "$iters" "$models" "$int8"
 fi

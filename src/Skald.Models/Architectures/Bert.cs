@@ -69,20 +69,38 @@ public sealed class BertModel : ITransformer
                 for (int t = 0; t < seq; t++) positions[b * seq + t] = XlmRoberta.PositionId(row, t, Config.PadTokenId);
             }
         }
-        var x = embeddings.Forward(tape, tokens.Ids, positions, tokens.TypeIds); // [B·T, C]
-        // Additive key mask [B·T]: 0 keeps a key, float.MinValue removes it (HF's extended attention mask).
-        var maskBias = tape.Save(n);
-        var mb = maskBias.Span;
-        for (int i = 0; i < n; i++) mb[i] = tokens.Mask[i] != 0 ? 0f : float.MinValue;
-        foreach (var layer in layers) x = tape.Layer(x, new LayerStep(layer, maskBias, batch, seq), LayerStep.Run);
-        return x;
+        // Inference skips the padding: the real tokens run back to back [N, C] through every layer, each sequence
+        // attending to its own tokens (what the key mask leaves of the padded batch), and are put back into [B·T, C]
+        // at the end, the padding rows 0.
+        var unpadded = Ops.RunsUnpadded(tape, tape.Dropout) ? UnpaddedRows.FromMask(tokens.Mask, batch, seq) : null;
+        Variable x;
+        LayerRows rows;
+        if (unpadded is not null)
+        {
+            x = embeddings.Forward(tape, unpadded.Select(tokens.Ids), unpadded.Select(positions), unpadded.Select(tokens.TypeIds)); // [N, C]
+            rows = new LayerRows(default, batch, seq, unpadded);
+        }
+        else
+        {
+            x = embeddings.Forward(tape, tokens.Ids, positions, tokens.TypeIds); // [B·T, C]
+            // Additive key mask [B·T]: 0 keeps a key, float.MinValue removes it (HF's extended attention mask).
+            var maskBias = tape.Save(n);
+            var mb = maskBias.Span;
+            for (int i = 0; i < n; i++) mb[i] = tokens.Mask[i] != 0 ? 0f : float.MinValue;
+            rows = new LayerRows(maskBias, batch, seq, null);
+        }
+        foreach (var layer in layers) x = tape.Layer(x, new LayerStep(layer, rows), LayerStep.Run);
+        return unpadded is null ? x : Ops.ScatterRows(tape, x, unpadded.Index, n);
     }
 
+    /// <summary>How a layer's rows are laid out: padded [B·T] with the additive key mask, or unpadded (Unpadded set).</summary>
+    private readonly record struct LayerRows(Memory<float> MaskBias, int Batch, int Seq, UnpaddedRows? Unpadded);
+
     /// <summary>A layer and its inputs besides x, for <see cref="Tape.Layer{TState}"/> (kept, or checkpointed).</summary>
-    private readonly record struct LayerStep(Layer Layer, Memory<float> MaskBias, int Batch, int Seq)
+    private readonly record struct LayerStep(Layer Layer, LayerRows Rows)
     {
         public static readonly Func<Tape, Variable, LayerStep, Variable> Run =
-            static (tape, x, s) => s.Layer.Forward(tape, x, s.MaskBias, s.Batch, s.Seq);
+            static (tape, x, s) => s.Layer.Forward(tape, x, s.Rows);
     }
 
     /// <summary>
@@ -151,13 +169,16 @@ public sealed class BertModel : ITransformer
             outLnBias = p.Tensor("output.LayerNorm.bias", c);
         }
 
-        /// <summary>x [B·T, C] → [B·T, C].</summary>
-        public Variable Forward(Tape tape, Variable x, Memory<float> maskBias, int batch, int seq)
+        /// <summary>x [B·T, C] → [B·T, C] (unpadded: [N, C] → [N, C]).</summary>
+        public Variable Forward(Tape tape, Variable x, LayerRows rows)
         {
             float p = tape.Dropout;
-            // BertSelfAttention: qkv [B·T, 3C] = x · Wqkvᵀ + b; ctx [B·T, C] = dropout(softmax(q·kᵀ/√D + mask)) · v per head.
+            // BertSelfAttention: qkv [B·T, 3C] = x · Wqkvᵀ + b; ctx [B·T, C] = dropout(softmax(q·kᵀ/√D + mask)) · v per head
+            // (unpadded: each sequence's own tokens, no mask).
             var qkv = Ops.Linear(tape, x, qkvWeight, qkvBias);
-            var ctx = Ops.Attention(tape, qkv, maskBias, batch, seq, cfg.NumHeads, p);
+            var ctx = rows.Unpadded is { } u
+                ? Ops.Attention(tape, qkv, u, cfg.NumHeads)
+                : Ops.Attention(tape, qkv, rows.MaskBias, rows.Batch, rows.Seq, cfg.NumHeads, p);
             // BertSelfOutput: h = LayerNorm(dropout(ctx · Woᵀ + b) + x).                                   [B·T, C]
             // (one fused pass when inferring with pre-packed weights: Ops.LinearAddLayerNorm)
             var h = Ops.LinearAddLayerNorm(tape, ctx, attnOutWeight, attnOutBias, x, attnLnWeight, attnLnBias, cfg.LayerNormEps, p);

@@ -36,6 +36,31 @@ public static partial class Ops
         return ctx;
     }
 
+    /// <summary>
+    /// <see cref="Attention(Tape, Variable, ReadOnlyMemory{float}, int, int, int, float)"/> on unpadded rows: qkv
+    /// [N, 3C] holds the real tokens of <paramref name="rows"/> back to back, and each sequence attends to its own
+    /// tokens only, which is what the padded op computes for real tokens with the padding masked. Inference only
+    /// (<see cref="RunsUnpadded"/>): it keeps no probabilities and records nothing.
+    /// </summary>
+    public static Variable Attention(Tape tape, Variable qkv, UnpaddedRows rows, int heads)
+    {
+        if (!RunsUnpadded(tape, 0f)) throw new InvalidOperationException("unpadded attention runs on a non-recording tape with DirectAttention only");
+        int c = qkv.Cols / 3, d = heads > 0 ? c / heads : 0;
+        if (heads <= 0 || qkv.Cols != 3 * c || c != heads * d || qkv.Rows != rows.Count)
+            throw new ArgumentException($"qkv must be [N, 3C] = [{rows.Count}, 3·H·D] (H {heads}), got [{qkv.Rows}, {qkv.Cols}]");
+        var ctx = tape.NewVariable(qkv.Rows, c);
+        var q = qkv.Span;
+        Kernels.Attention.ForwardInferenceUnpadded(q, q[c..], q[(2 * c)..], ctx.Span, rows.Offsets,
+            Layout(rows.Batch, rows.Longest, heads, d), new AttentionScoring(1f / MathF.Sqrt(d)));
+        return ctx;
+    }
+
+    /// <summary>
+    /// Whether a pass on <paramref name="tape"/> may run unpadded (<see cref="UnpaddedRows"/>): it records nothing,
+    /// the tape asks for <see cref="Tape.DirectAttention"/> (an encoder's inference tape) and there is no dropout.
+    /// </summary>
+    public static bool RunsUnpadded(Tape tape, float dropout) => tape.DirectAttention && !tape.Recording && dropout == 0f;
+
     private static void RecordAttention(Tape tape, Variable qkv, Memory<float> probs, Variable ctx, int batch, int seq,
         int heads, float dropout, ulong seed) => tape.Record(ctx, () =>
     {

@@ -30,6 +30,32 @@ public static partial class Ops
     }));
 
     /// <summary>
+    /// The inverse of <see cref="SelectRows"/> for distinct rows: y [total, C] is 0 except y[rows[i]] = x[i] (unpadded
+    /// token states put back into their padded batch, <see cref="UnpaddedRows"/>); the gradient is dy's rows gathered.
+    /// </summary>
+    public static Variable ScatterRows(Tape tape, Variable x, int[] rows, int total)
+    {
+        if (rows.Length != x.Rows) throw new ArgumentException($"rows has {rows.Length} entries for x's {x.Rows} rows", nameof(rows));
+        int c = x.Cols;
+        var y = tape.NewVariable(total, c);
+        var ys = y.Span;
+        ys.Clear();
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if ((uint)rows[i] >= (uint)total) throw new ArgumentOutOfRangeException(nameof(rows), $"row {rows[i]} is outside [0, {total})");
+            x.Span.Slice(i * c, c).CopyTo(ys.Slice(rows[i] * c, c));
+        }
+        if (tape.Records(y))
+        {
+            tape.Record(y, () => tape.WriteGrad(x, dx =>
+            {
+                for (int i = 0; i < rows.Length; i++) y.Grad.Slice(rows[i] * c, c).CopyTo(dx.Slice(i * c, c));
+            }));
+        }
+        return y;
+    }
+
+    /// <summary>
     /// y = x[:, start..start + count) for x [N, C] → [N, count] (a fused projection's parts, such as ModernBERT's Wqkv
     /// output split into q, k, v); the gradient adds into those columns of dx.
     /// </summary>

@@ -50,17 +50,17 @@ public static unsafe partial class Attention
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void DirectForward(nint iq, nint ik, nint iv, nint imask, bool hasMask, nint iout, AttentionLayout l,
-        AttentionScoring sc, bool vectorized, int chunks = 0)
+        AttentionScoring sc, bool vectorized, int chunks = 0, nint offsets = 0)
     {
         int count = l.Batch * l.Heads;
         if (chunks <= 0)
         {
-            Parallelism.For(count, 1, (w0, w1) => DirectRange(iq, ik, iv, imask, hasMask, iout, l, sc, vectorized, w0, w1));
+            Parallelism.For(count, 1, (w0, w1) => DirectRange(iq, ik, iv, imask, hasMask, iout, l, sc, vectorized, w0, w1, offsets));
             return;
         }
         System.Threading.Tasks.Parallel.For(0, chunks, c =>
             DirectRange(iq, ik, iv, imask, hasMask, iout, l, sc, vectorized, (int)((long)count * c / chunks),
-                (int)((long)count * (c + 1) / chunks)));
+                (int)((long)count * (c + 1) / chunks), offsets));
     }
 
     /// <summary>Span entry of <see cref="DirectForward"/> (<see cref="ForwardInference"/>, tests): output only, no probabilities.</summary>
@@ -77,11 +77,11 @@ public static unsafe partial class Attention
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DirectRange(nint iq, nint ik, nint iv, nint imask, bool hasMask, nint iout, AttentionLayout l,
-        AttentionScoring sc, bool vectorized, int w0, int w1)
+        AttentionScoring sc, bool vectorized, int w0, int w1, nint offsets)
     {
         const int rowsPer = AttentionTile.Rows;
-        int seq = l.Seq, d = l.HeadDim;
-        int kts = ((seq + 15) & ~15) + 16; // Kᵀ row stride: a tile may start at any key and run to a whole vector
+        int d = l.HeadDim;
+        int kts = ((l.Seq + 15) & ~15) + 16; // Kᵀ row stride: a tile may start at any key and run to a whole vector
         int ss = kts;                      // score row stride: the columns the tiles compute, and the softmax's last vector
         int dp = (d + 15) & ~15;
         int ktLen = d * kts, sLen = rowsPer * ss, qLen = rowsPer * d, oLen = rowsPer * dp;
@@ -94,8 +94,11 @@ public static unsafe partial class Attention
             for (int w = w0; w < w1; w++)
             {
                 int b = w / l.Heads, h = w % l.Heads, kvh = h / l.Group;
-                float* qh = (float*)iq + QOffset(l, b, h), oh = (float*)iout + OutOffset(l, b, h);
-                float* kh = (float*)ik + KvOffset(l, b, kvh), vh = (float*)iv + KvOffset(l, b, kvh);
+                // Sequence b's first row and length: b·T and T padded; offsets[b] and its length unpadded.
+                long row0 = offsets == 0 ? (long)b * l.Seq : ((int*)offsets)[b];
+                int seq = offsets == 0 ? l.Seq : ((int*)offsets)[b + 1] - (int)row0;
+                float* qh = (float*)iq + row0 * l.LdQ + (long)h * d, oh = (float*)iout + row0 * l.LdOut + (long)h * d;
+                float* kh = (float*)ik + row0 * l.LdKv + (long)kvh * d, vh = (float*)iv + row0 * l.LdKv + (long)kvh * d;
                 if (cached != b * l.KvHeads + kvh)
                 {
                     cached = b * l.KvHeads + kvh;

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Encode on real texts, Skald vs ONNX Runtime 1.31 in C#, interleaved (bash bench/ort/run.sh --texts [FILE]): the
+# first 1,024 sentences of FILE (default ../shared/data/text/ud-nb.txt, the shared suite's Bokmål running text),
+# tokenized by each bench model's own tokenizer.json and truncated to 32 and 128 tokens (bench/Skald.Bench
+# --write-ids), in batches of 32 taken in file order (as texts reach a server) and sorted longest first (as
+# sentence-transformers' encode and SentenceEncoder.Encode batch them); both engines get the same batches, each padded
+# to its longest text (bench/common/TextBatches). ORT computes the padding; Skald's inference skips it (UnpaddedRows).
+# ROUNDS × (ORT, ORT spinning, Skald packed-only); prints the median ratio of texts/s (wall) and of real tokens per CPU
+# second per (model, max length, order), and the batches' padding.
+#   bash bench/ort/run_texts.sh ROUNDS SECONDS MODELS FILE
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds=$1 secs=$2 models=$3 text=$4
+if [ ! -f "$text" ]; then
+  echo "bench/ort: $text: not found (the shared suite's text; give another with --texts FILE)" >&2
+  exit 1
+fi
+mkdir -p bench/results
+out=bench/results/ort-texts-$(date +%Y%m%d-%H%M%S).jsonl
+dotnet build -c Release bench/ort -v q -nologo -o bench/results/ort-bin >/dev/null
+dotnet build -c Release bench/Skald.Bench -v q -nologo -o bench/results/bin >/dev/null
+for m in bert-384 bert-768; do
+  for n in 32 128; do
+    dotnet bench/results/bin/Skald.Bench.dll --write-ids "bench/results/texts-$m-$n.ids" --from "$text" --max-len $n \
+      --count 1024 "$models/$m"
+  done
+done
+for r in $(seq 1 "$rounds"); do
+  echo "{\"measurement\":\"load\",\"round\":$r,\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$out"
+  for m in bert-384 bert-768; do
+    for n in 32 128; do
+      ids=bench/results/texts-$m-$n.ids
+      dotnet bench/results/ort-bin/Skald.Bench.Ort.dll --texts "$ids" --seconds "$secs" "$models/$m" | tee -a "$out"
+      dotnet bench/results/ort-bin/Skald.Bench.Ort.dll --spin --texts "$ids" --seconds "$secs" "$models/$m" | tee -a "$out"
+      dotnet bench/results/bin/Skald.Bench.dll --packed-only --texts "$ids" --seconds "$secs" "$models/$m" | tee -a "$out"
+    done
+  done
+done
+/usr/bin/python3 - "$out" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+runs = {}
+for r in rows:
+    if "texts_per_s" not in r: continue
+    side = ("ort-spin" if r["engine"].endswith("+spin") else "ort") if r["engine"].startswith("onnxruntime") else "skald"
+    runs.setdefault((r["model"], r["seq"], r["order"]), {}).setdefault(side, []).append(r)
+for (model, seq, order), s in sorted(runs.items()):
+    if "ort" not in s or "skald" not in s: continue
+    med = lambda side, key: statistics.median(x[key] for x in s[side])
+    line = (f"{model} max {seq} {order}: padding {s['ort'][0]['padding']:.0%}; Skald/ORT texts/s wall "
+            f"{med('skald', 'texts_per_s') / med('ort', 'texts_per_s'):.2f}x ({med('skald', 'texts_per_s'):.0f} vs "
+            f"{med('ort', 'texts_per_s'):.0f}), per CPU s {med('skald', 'real_tokens_per_cpu_s') / med('ort', 'real_tokens_per_cpu_s'):.2f}x")
+    if "ort-spin" in s:
+        line += f"; vs ORT spinning wall {med('skald', 'texts_per_s') / med('ort-spin', 'texts_per_s'):.2f}x"
+    print(line + f" ({len(s['ort'])} rounds)")
+PY
+echo "results: $out"

@@ -1,0 +1,52 @@
+using Skald.Models.Architectures;
+using Skald.Tensors.Autograd;
+
+namespace Skald.Models.Tests;
+
+/// <summary>
+/// BERT and XLM-R inference skip the padding (<see cref="UnpaddedRows"/>): the real tokens' states equal the padded
+/// pass's (the key mask removes exactly what the unpadded pass never computes), the padding rows are 0, and a
+/// recording pass stays padded. PyTorch parity on padded batches is <see cref="ParityTests"/>.
+/// </summary>
+public sealed class UnpaddedForwardTests
+{
+    [Theory]
+    [InlineData("bert-cased-mean")]
+    [InlineData("xlmr-cls-f16")]
+    public void RealTokensMatchThePaddedPassAndPaddingIsZero(string name)
+    {
+        var model = SentenceEncoder.Load(TestPaths.FixtureModel(name));
+        var texts = ParityTests.ReadExpected(Path.Combine(TestPaths.FixtureModel(name), "expected.jsonl")).Select(e => e.Text).ToList();
+        var tokens = TokenBatch.Pad(model.Tokenize(texts), model.PadId, model.PaddingSide);
+        Assert.Contains(0, tokens.Mask); // the batch really has padding
+        int c = model.Transformer.HiddenSize;
+
+        var unpadded = model.Transformer.Forward(new Tape(recording: false) { DirectAttention = true }, tokens).Span.ToArray();
+        // Without DirectAttention the pass stays padded (the blocked attention path, the mask on the keys).
+        var padded = model.Transformer.Forward(new Tape(recording: false), tokens).Span.ToArray();
+        float worst = 0f;
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            var u = unpadded.AsSpan(i * c, c);
+            if (tokens.Mask[i] == 0)
+            {
+                Assert.True(u.IndexOfAnyExcept(0f) < 0, $"padding row {i} is not 0");
+                Assert.True(padded.AsSpan(i * c, c).IndexOfAnyExcept(0f) >= 0, "the padded pass computes its padding rows");
+                continue;
+            }
+            for (int j = 0; j < c; j++) worst = MathF.Max(worst, MathF.Abs(u[j] - padded[i * c + j]));
+        }
+        Assert.True(worst <= 2e-5f, $"{name}: real tokens differ by {worst:E2}");
+    }
+
+    [Fact]
+    public void ARecordingPassStaysPadded()
+    {
+        var model = SentenceEncoder.Load(TestPaths.FixtureModel("bert-cased-mean"));
+        var tokens = TokenBatch.Pad(model.Tokenize(["Hei", "Dette er en lengre setning enn den første."]), model.PadId, model.PaddingSide);
+        var y = model.Transformer.Forward(new Tape(recording: true) { DirectAttention = true }, tokens);
+        int c = model.Transformer.HiddenSize, pad = Array.IndexOf(tokens.Mask, 0);
+        Assert.True(pad >= 0);
+        Assert.True(y.Span.Slice(pad * c, c).IndexOfAnyExcept(0f) >= 0);
+    }
+}

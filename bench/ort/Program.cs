@@ -222,7 +222,7 @@ static void TextRun(InferenceSession session, bool hasTypes, string dir, string 
     var cpu0 = process.TotalProcessorTime;
     int passes = 0;
     var sw = Stopwatch.StartNew();
-    while (sw.Elapsed.TotalSeconds < seconds || passes < 2)
+    while (sw.Elapsed.TotalSeconds < seconds || passes < 1)
     {
         Pass();
         passes++;

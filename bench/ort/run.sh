@@ -17,7 +17,7 @@
 # bench/decoder encode, weights pre-packed[, Skald int8-only with --int8: bench/decoder --int8 2]), each in its own
 # process so that each peak RSS (VmHWM) is its own; prints median ratios in wall and CPU time and the peak RSS.
 #   bash bench/ort/run.sh --decoder [--rounds 2] [--iters 2] [--models DIR] [--int8]
-# --texts [FILE]: real texts instead of the synthetic full batches (bench/ort/run_texts.sh: the first 1,024 lines of
+# --texts [FILE]: real texts instead of the synthetic full batches (bench/ort/run_texts.sh: the first 512 lines of
 # FILE, default ../shared/data/text/ud-nb.txt, at most 32 and 128 tokens, batches in file order and sorted by length).
 #   bash bench/ort/run.sh --texts [FILE] [--rounds 3] [--seconds 3] [--models DIR]
 set -euo pipefail

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Encode on real texts, Skald vs ONNX Runtime 1.31 in C#, interleaved (bash bench/ort/run.sh --texts [FILE]): the
-# first 1,024 sentences of FILE (default ../shared/data/text/ud-nb.txt, the shared suite's Bokmål running text),
+# first 512 sentences of FILE (default ../shared/data/text/ud-nb.txt, the shared suite's Bokmål running text),
 # tokenized by each bench model's own tokenizer.json and truncated to 32 and 128 tokens (bench/Skald.Bench
 # --write-ids), in batches of 32 taken in file order (as texts reach a server) and sorted longest first (as
 # sentence-transformers' encode and SentenceEncoder.Encode batch them); both engines get the same batches, each padded
@@ -22,7 +22,7 @@ dotnet build -c Release bench/Skald.Bench -v q -nologo -o bench/results/bin >/de
 for m in bert-384 bert-768; do
   for n in 32 128; do
     dotnet bench/results/bin/Skald.Bench.dll --write-ids "bench/results/texts-$m-$n.ids" --from "$text" --max-len $n \
-      --count 1024 "$models/$m"
+      --count 512 "$models/$m"
   done
 done
 for r in $(seq 1 "$rounds"); do

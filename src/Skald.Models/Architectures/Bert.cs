@@ -69,35 +69,17 @@ public sealed class BertModel : ITransformer
                 for (int t = 0; t < seq; t++) positions[b * seq + t] = XlmRoberta.PositionId(row, t, Config.PadTokenId);
             }
         }
-        // Inference skips the padding: the real tokens run back to back [N, C] through every layer, each sequence
-        // attending to its own tokens (what the key mask leaves of the padded batch), and are put back into [B·T, C]
-        // at the end, the padding rows 0.
-        var unpadded = Ops.RunsUnpadded(tape, tape.Dropout) ? UnpaddedRows.FromMask(tokens.Mask, batch, seq) : null;
-        Variable x;
-        LayerRows rows;
-        if (unpadded is not null)
-        {
-            x = embeddings.Forward(tape, unpadded.Select(tokens.Ids), unpadded.Select(positions), unpadded.Select(tokens.TypeIds)); // [N, C]
-            rows = new LayerRows(default, batch, seq, unpadded);
-        }
-        else
-        {
-            x = embeddings.Forward(tape, tokens.Ids, positions, tokens.TypeIds); // [B·T, C]
-            // Additive key mask [B·T]: 0 keeps a key, float.MinValue removes it (HF's extended attention mask).
-            var maskBias = tape.Save(n);
-            var mb = maskBias.Span;
-            for (int i = 0; i < n; i++) mb[i] = tokens.Mask[i] != 0 ? 0f : float.MinValue;
-            rows = new LayerRows(maskBias, batch, seq, null);
-        }
+        // Inference skips the padding (BatchRows): the real tokens run back to back [N, C] through every layer, each
+        // sequence attending to its own tokens (what the key mask leaves of the padded batch), and are put back into
+        // [B·T, C] at the end, the padding rows 0.
+        var rows = BatchRows.For(tape, tokens);
+        var x = embeddings.Forward(tape, rows.Select(tokens.Ids), rows.Select(positions), rows.Select(tokens.TypeIds)); // [B·T or N, C]
         foreach (var layer in layers) x = tape.Layer(x, new LayerStep(layer, rows), LayerStep.Run);
-        return unpadded is null ? x : Ops.ScatterRows(tape, x, unpadded.Index, n);
+        return rows.Restore(tape, x);
     }
 
-    /// <summary>How a layer's rows are laid out: padded [B·T] with the additive key mask, or unpadded (Unpadded set).</summary>
-    private readonly record struct LayerRows(Memory<float> MaskBias, int Batch, int Seq, UnpaddedRows? Unpadded);
-
     /// <summary>A layer and its inputs besides x, for <see cref="Tape.Layer{TState}"/> (kept, or checkpointed).</summary>
-    private readonly record struct LayerStep(Layer Layer, LayerRows Rows)
+    private readonly record struct LayerStep(Layer Layer, BatchRows Rows)
     {
         public static readonly Func<Tape, Variable, LayerStep, Variable> Run =
             static (tape, x, s) => s.Layer.Forward(tape, x, s.Rows);
@@ -170,7 +152,7 @@ public sealed class BertModel : ITransformer
         }
 
         /// <summary>x [B·T, C] → [B·T, C] (unpadded: [N, C] → [N, C]).</summary>
-        public Variable Forward(Tape tape, Variable x, LayerRows rows)
+        public Variable Forward(Tape tape, Variable x, BatchRows rows)
         {
             float p = tape.Dropout;
             // BertSelfAttention: qkv [B·T, 3C] = x · Wqkvᵀ + b; ctx [B·T, C] = dropout(softmax(q·kᵀ/√D + mask)) · v per head

@@ -50,13 +50,14 @@ internal sealed class DecoderSelfAttention
     }
 
     /// <summary>
-    /// x [B·T, C] → attention output after o_proj [B·T, C]. With a <paramref name="cache"/> (generation, non-recording)
+    /// x [B·T, C] → attention output after o_proj [B·T, C] (unpadded <paramref name="rows"/>: [N, C] → [N, C]). With a <paramref name="cache"/> (generation, non-recording)
     /// x holds only the step's new tokens: RoPE at the cache's positions, their keys and values appended, the queries
     /// attending to every cached key (the first step, an empty cache, attends within the prompt as without one).
     /// </summary>
-    public Variable Forward(Tape tape, Variable x, ReadOnlyMemory<float> maskBias, int batch, int seq, RopeTable rope,
-        AttentionScoring scoring, KvCache? cache = null)
+    public Variable Forward(Tape tape, Variable x, BatchRows rows, RopeTable rope, AttentionScoring scoring, KvCache? cache = null)
     {
+        var maskBias = rows.MaskBias;
+        int batch = rows.Batch, seq = rows.Seq;
         var qs = Ops.Linear(tape, x, q, qBias);  // [B·T, H·D]
         var ks = Ops.Linear(tape, x, k, kBias);  // [B·T, Hkv·D]
         var vs = Ops.Linear(tape, x, v, vBias);  // [B·T, Hkv·D]
@@ -74,6 +75,13 @@ internal sealed class DecoderSelfAttention
                 ? Ops.DecoderAttention(tape, qs, ks, vs, maskBias, batch, seq, heads, kvHeads, scoring)
                 : Ops.CachedAttention(tape, qs, cache.Keys(layer), cache.Values(layer), cache.KeyBias, layout, scoring);
             return Ops.Linear(tape, cached, o, oBias);
+        }
+        if (rows.Unpadded is { } u && rows.Positions is { } positions)
+        {
+            // Unpadded inference rows [N, ·]: each at its padded row's position, each sequence attending to its own.
+            qs = Ops.Rope(tape, qs, rope, positions);
+            ks = Ops.Rope(tape, ks, rope, positions);
+            return Ops.Linear(tape, Ops.DecoderAttention(tape, qs, ks, vs, u, heads, kvHeads, scoring), o, oBias);
         }
         qs = Ops.Rope(tape, qs, rope, seq);
         ks = Ops.Rope(tape, ks, rope, seq);

@@ -71,25 +71,25 @@ public sealed class Llama : IDecoder
     {
         DecoderSelfAttention.CheckCache(tape, cache, AttentionMode);
         cache?.Begin(tokens);
-        var x = Ops.Gather(tape, tokens.Ids, EmbedTokens); // [B·T, C]
-        var maskBias = DecoderSelfAttention.KeyMaskBias(tape, tokens);
+        // Inference without a cache skips the padding (BatchRows): [N, C] through the layers, [B·T, C] out.
+        var rows = BatchRows.For(tape, tokens, mayUnpad: cache is null);
+        var x = Ops.Gather(tape, rows.Select(tokens.Ids), EmbedTokens); // [B·T or N, C]
         float scale = DecoderSelfAttention.Scale(Config);
         for (int i = 0; i < layers.Length; i++)
         {
             var scoring = new AttentionScoring(scale, AttentionMode == AttentionMode.Causal,
                 Config.IsSliding(i) ? Config.SlidingWindow : 0, Config.AttnLogitSoftcapping);
-            x = tape.Layer(x, new LayerStep(layers[i], maskBias, tokens.Batch, tokens.Seq, rope, scoring, cache), LayerStep.Run);
+            x = tape.Layer(x, new LayerStep(layers[i], rows, rope, scoring, cache), LayerStep.Run);
         }
         cache?.Commit(tokens);
-        return Ops.RmsNorm(tape, x, norm, Config.RmsNormEps);
+        return rows.Restore(tape, Ops.RmsNorm(tape, x, norm, Config.RmsNormEps));
     }
 
     /// <summary>A layer and its inputs besides x, for <see cref="Tape.Layer{TState}"/> (kept, or checkpointed).</summary>
-    private readonly record struct LayerStep(Layer Layer, ReadOnlyMemory<float> MaskBias, int Batch, int Seq, RopeTable Rope,
-        AttentionScoring Scoring, KvCache? Cache)
+    private readonly record struct LayerStep(Layer Layer, BatchRows Rows, RopeTable Rope, AttentionScoring Scoring, KvCache? Cache)
     {
         public static readonly Func<Tape, Variable, LayerStep, Variable> Run =
-            static (tape, x, s) => s.Layer.Forward(tape, x, s.MaskBias, s.Batch, s.Seq, s.Rope, s.Scoring, s.Cache);
+            static (tape, x, s) => s.Layer.Forward(tape, x, s.Rows, s.Rope, s.Scoring, s.Cache);
     }
 
     /// <summary>
@@ -125,11 +125,10 @@ public sealed class Llama : IDecoder
             mlp = new GatedMlp(cfg, p.Sub("mlp"), gate);
         }
 
-        /// <summary>x [B·T, C] → [B·T, C].</summary>
-        public Variable Forward(Tape tape, Variable x, ReadOnlyMemory<float> maskBias, int batch, int seq, RopeTable rope,
-            AttentionScoring scoring, KvCache? cache)
+        /// <summary>x [B·T, C] → [B·T, C] (unpadded rows: [N, C] → [N, C]).</summary>
+        public Variable Forward(Tape tape, Variable x, BatchRows rows, RopeTable rope, AttentionScoring scoring, KvCache? cache)
         {
-            var a = attention.Forward(tape, Ops.RmsNorm(tape, x, inputNorm, cfg.RmsNormEps), maskBias, batch, seq, rope, scoring, cache);
+            var a = attention.Forward(tape, Ops.RmsNorm(tape, x, inputNorm, cfg.RmsNormEps), rows, rope, scoring, cache);
             var h = Ops.Add(tape, x, a);
             var m = mlp.Forward(tape, Ops.RmsNorm(tape, h, postAttentionNorm, cfg.RmsNormEps));
             return Ops.Add(tape, h, m);

@@ -29,7 +29,7 @@ public static partial class Ops
     /// Causal attention of the new tokens q [B·Tn, H·D] against a key/value cache [B, Hkv, Capacity, D]
     /// (<see cref="CachedAttention"/>; the new tokens' keys and values already appended) → [B·Tn, H·D].
     /// Inference only: a recording tape is refused (training runs whole sequences through
-    /// <see cref="DecoderAttention"/>).
+    /// <see cref="DecoderAttention(Tape, Variable, Variable, Variable, ReadOnlyMemory{float}, int, int, int, int, AttentionScoring, float)"/>).
     /// </summary>
     public static Variable CachedAttention(Tape tape, Variable q, ReadOnlyMemory<float> keys, ReadOnlyMemory<float> values,
         ReadOnlyMemory<float> keyBias, KvCacheLayout layout, AttentionScoring scoring)

@@ -108,6 +108,26 @@ public static partial class Ops
         return y;
     }
 
+    /// <summary>
+    /// <see cref="DecoderAttention(Tape, Variable, Variable, Variable, ReadOnlyMemory{float}, int, int, int, int, AttentionScoring, float)"/>
+    /// on unpadded rows: q [N, H·D], k and v [N, Hkv·D] hold the real tokens of <paramref name="rows"/> back to back,
+    /// each sequence attending to its own tokens under <paramref name="scoring"/> (causality and windows count within
+    /// the sequence, as they do over a padded row's real tokens). Inference only (<see cref="RunsUnpadded"/>).
+    /// </summary>
+    public static Variable DecoderAttention(Tape tape, Variable q, Variable k, Variable v, UnpaddedRows rows, int heads,
+        int kvHeads, AttentionScoring scoring)
+    {
+        if (!RunsUnpadded(tape, 0f)) throw new InvalidOperationException("unpadded attention runs on a non-recording tape with DirectAttention only");
+        int d = heads > 0 ? q.Cols / heads : 0;
+        if (heads <= 0 || kvHeads <= 0 || q.Cols != heads * d || k.Cols != kvHeads * d || v.Cols != k.Cols || q.Rows != rows.Count
+            || k.Rows != q.Rows || v.Rows != q.Rows)
+            throw new ArgumentException($"q must be [N, H·D] and k, v [N, Hkv·D] with N = {rows.Count} (H {heads}, Hkv {kvHeads})");
+        var y = tape.NewVariable(q.Rows, q.Cols);
+        Kernels.Attention.ForwardInferenceUnpadded(q.Span, k.Span, v.Span, y.Span, rows.Offsets,
+            AttentionLayout.Dense(rows.Batch, rows.Longest, heads, kvHeads, d), scoring);
+        return y;
+    }
+
     // dq, dk, dv from dy and the saved probabilities (mask regenerated from the seed).
     private static void RecordDecoderAttention(Tape tape, Variable q, Variable k, Variable v, Memory<float> probs,
         AttentionLayout layout, AttentionScoring scoring, float dropout, ulong seed, Variable y) => tape.Record(y, () =>

@@ -37,9 +37,9 @@ public static partial class Ops
 
     /// <summary>
     /// Attention (<see cref="Kernels.Attention"/>) reading q, k, v in place from a fused qkv [B·T, 3C] (row stride 3C):
-    /// the same as <see cref="DecoderAttention"/> on <c>Columns(qkv, 0, C)</c>, <c>Columns(qkv, C, C)</c>,
+    /// the same as <see cref="DecoderAttention(Tape, Variable, Variable, Variable, ReadOnlyMemory{float}, int, int, int, int, AttentionScoring, float)"/> on <c>Columns(qkv, 0, C)</c>, <c>Columns(qkv, C, C)</c>,
     /// <c>Columns(qkv, 2C, C)</c> with H = Hkv = <paramref name="heads"/>, without the copies. Like
-    /// <see cref="DecoderAttention"/> it keeps the probabilities (the band under a window narrower than T) on every tape
+    /// <see cref="DecoderAttention(Tape, Variable, Variable, Variable, ReadOnlyMemory{float}, int, int, int, int, AttentionScoring, float)"/> it keeps the probabilities (the band under a window narrower than T) on every tape
     /// but a non-recording one with <see cref="Tape.DirectAttention"/>, so recording and unrecorded passes take the same
     /// kernel path. The backward pass writes dq, dk, dv into qkv's
     /// gradient. → [B·T, C].

@@ -6,7 +6,7 @@ namespace Skald.Tensors.Tests;
 /// The KV-cache attention kernel (<see cref="CachedAttention"/>) against its scalar twin and against the full-sequence
 /// attention kernel: attending from the last Tn tokens to a cache of all T keys equals the last Tn rows of causal
 /// attention over the whole sequence, with left padding, grouped-query heads, windows and soft-capping; and
-/// <see cref="Rope.ForwardAt"/> against its twin and against the row-mod-T form.
+/// <see cref="Rope.ForwardAt(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, int, int, int)"/> against its twin and against the row-mod-T form.
 /// </summary>
 public sealed class CachedAttentionKernelTests
 {
@@ -73,5 +73,27 @@ public sealed class CachedAttentionKernelTests
         Assert.Equal(rowForm, at);
         TestUtil.AssertClose(twin, at, 1e-6, 1e-6, "rope at positions vs twin");
         Assert.Throws<ArgumentException>(() => Rope.ForwardAt(x, at, cos, sin, [.. positions[..^1], 10_000], width, headDim, headDim));
+    }
+
+    [Fact]
+    public void StridedRopeAtPositionsRotatesQAndKColumnsOnly()
+    {
+        // A fused qkv [N, 3C]: the q and k columns (width 2C, stride 3C) rotated in place, v untouched; against the twin
+        // and against the strided row form on the same positions.
+        int headDim = 8, heads = 2, c = heads * headDim, seq = 6, n = 2 * seq;
+        var (cos, sin) = new RopeTable(headDim, 10000).Get(seq);
+        var x = TestUtil.RandomArray(new Random(5), n * 3 * c);
+        int[] positions = [.. Enumerable.Range(0, n).Select(r => r % seq)];
+        var inPlace = (float[])x.Clone();
+        Rope.ForwardAt(inPlace, inPlace, cos, sin, positions, 2 * c, 3 * c, headDim, headDim);
+        var rowForm = new float[x.Length];
+        x.CopyTo(rowForm, 0);
+        Rope.Forward(x, rowForm, cos, sin, n, seq, 2 * c, 3 * c, headDim, headDim);
+        var twin = (float[])x.Clone();
+        Rope.ForwardReference(x, twin, cos, sin, n, 1, 2 * c, headDim, headDim, 1f, positions, 3 * c);
+        Assert.Equal(rowForm, inPlace);
+        TestUtil.AssertClose(twin, inPlace, 1e-6, 1e-6, "strided rope at positions vs twin");
+        for (int r = 0; r < n; r++)
+            Assert.True(x.AsSpan(r * 3 * c + 2 * c, c).SequenceEqual(inPlace.AsSpan(r * 3 * c + 2 * c, c)), $"row {r}: v changed");
     }
 }

@@ -69,26 +69,25 @@ public sealed class ModernBert : ITransformer
     {
         if (tokens.Seq > MaxSequenceLength)
             throw new ArgumentException($"sequence length {tokens.Seq} exceeds the model's {MaxSequenceLength} positions");
-        // ModernBertEmbeddings: LayerNorm(tok_embeddings[id]) (embedding_dropout not applied).           [B·T, C]
-        var x = Ops.LayerNormalization(tape, Ops.Gather(tape, tokens.Ids, TokEmbeddings), embedNorm, embedNormBias, Config.LayerNormEps);
-        var maskBias = DecoderSelfAttention.KeyMaskBias(tape, tokens); // [B·T]: 0 keeps a key, float.MinValue drops padding
+        // Inference skips the padding (BatchRows; transformers' ModernBERT unpads too): [N, C] through the layers.
+        var rows = BatchRows.For(tape, tokens);
+        // ModernBertEmbeddings: LayerNorm(tok_embeddings[id]) (embedding_dropout not applied).    [B·T or N, C]
+        var x = Ops.LayerNormalization(tape, Ops.Gather(tape, rows.Select(tokens.Ids), TokEmbeddings), embedNorm, embedNormBias, Config.LayerNormEps);
         float scale = (float)(1.0 / Math.Sqrt(Config.HeadSize));
         for (int i = 0; i < layers.Length; i++)
         {
             bool local = Config.IsSliding(i);
             var scoring = new AttentionScoring(scale, Causal: false, Window: local ? Config.SlidingWindow : 0);
-            x = tape.Layer(x, new LayerStep(layers[i], maskBias, tokens.Batch, tokens.Seq, local ? localRope : globalRope, scoring),
-                LayerStep.Run);
+            x = tape.Layer(x, new LayerStep(layers[i], rows, local ? localRope : globalRope, scoring), LayerStep.Run);
         }
-        return Ops.LayerNormalization(tape, x, finalNorm, finalNormBias, Config.LayerNormEps);
+        return rows.Restore(tape, Ops.LayerNormalization(tape, x, finalNorm, finalNormBias, Config.LayerNormEps));
     }
 
     /// <summary>A layer and its inputs besides x, for <see cref="Tape.Layer{TState}"/> (kept, or checkpointed).</summary>
-    private readonly record struct LayerStep(Layer Layer, ReadOnlyMemory<float> MaskBias, int Batch, int Seq, RopeTable Rope,
-        AttentionScoring Scoring)
+    private readonly record struct LayerStep(Layer Layer, BatchRows Rows, RopeTable Rope, AttentionScoring Scoring)
     {
         public static readonly Func<Tape, Variable, LayerStep, Variable> Run =
-            static (tape, x, s) => s.Layer.Forward(tape, x, s.MaskBias, s.Batch, s.Seq, s.Rope, s.Scoring);
+            static (tape, x, s) => s.Layer.Forward(tape, x, s.Rows, s.Rope, s.Scoring);
     }
 
     /// <summary>
@@ -156,16 +155,17 @@ public sealed class ModernBert : ITransformer
             mlpWoBias = cfg.MlpBias ? mlp.Tensor("Wo.bias", c) : null;
         }
 
-        /// <summary>x [B·T, C] → [B·T, C].</summary>
-        public Variable Forward(Tape tape, Variable x, ReadOnlyMemory<float> maskBias, int batch, int seq, RopeTable rope,
-            AttentionScoring scoring)
+        /// <summary>x [B·T, C] → [B·T, C] (unpadded rows: [N, C] → [N, C]).</summary>
+        public Variable Forward(Tape tape, Variable x, BatchRows rows, RopeTable rope, AttentionScoring scoring)
         {
             int heads = cfg.NumHeads;
             var h = attnNorm is null ? x : Ops.LayerNormalization(tape, x, attnNorm, attnNormBias, cfg.LayerNormEps);
             // ModernBertAttention: qkv [B·T, 3C] = h·Wqkvᵀ; q, k rotated (in place when nothing records); ctx [B·T, C]
             // = attention per head reading q, k, v from qkv's columns; Wo.
-            var qkv = Ops.RopeQk(tape, Ops.Linear(tape, h, wqkv, wqkvBias), rope, seq);
-            var ctx = Ops.FusedQkvAttention(tape, qkv, maskBias, batch, seq, heads, scoring, tape.Dropout);
+            var qkv = Ops.Linear(tape, h, wqkv, wqkvBias);
+            var ctx = rows.Unpadded is { } u && rows.Positions is { } positions
+                ? Ops.FusedQkvAttention(tape, Ops.RopeQk(tape, qkv, rope, positions), u, heads, scoring)
+                : Ops.FusedQkvAttention(tape, Ops.RopeQk(tape, qkv, rope, rows.Seq), rows.MaskBias, rows.Batch, rows.Seq, heads, scoring, tape.Dropout);
             var a = Ops.Add(tape, x, Ops.Linear(tape, ctx, wo, woBias));
             // ModernBertMLP: Wo(act(input) ⊙ gate), [input; gate] = mlp_norm(a)·Wiᵀ.                    [B·T, C]
             var m = Ops.Linear(tape, Ops.LayerNormalization(tape, a, mlpNorm, mlpNormBias, cfg.LayerNormEps), wi, wiBias);

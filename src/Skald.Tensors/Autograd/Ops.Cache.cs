@@ -5,7 +5,7 @@ namespace Skald.Tensors.Autograd;
 public static partial class Ops
 {
     /// <summary>
-    /// Rotary position embeddings at explicit positions (<see cref="Kernels.Rope.ForwardAt"/>): row r of x [N, H·D] is
+    /// Rotary position embeddings at explicit positions (<see cref="Kernels.Rope.ForwardAt(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, int, int, int)"/>): row r of x [N, H·D] is
     /// the token at <paramref name="positions"/>[r] (a decoding step's new tokens, a left-padded row's real-token
     /// positions). Returns a new variable.
     /// </summary>

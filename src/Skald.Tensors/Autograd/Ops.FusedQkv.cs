@@ -36,6 +36,41 @@ public static partial class Ops
     }
 
     /// <summary>
+    /// <see cref="RopeQk(Tape, Variable, RopeTable, int)"/> on unpadded rows (<see cref="UnpaddedRows"/>): row r of qkv
+    /// [N, 3C] is rotated to <paramref name="positions"/>[r], in place. Inference only (<see cref="RunsUnpadded"/>).
+    /// </summary>
+    public static Variable RopeQk(Tape tape, Variable qkv, RopeTable table, ReadOnlyMemory<int> positions)
+    {
+        if (!RunsUnpadded(tape, 0f)) throw new InvalidOperationException("RoPE at explicit positions on a fused qkv runs on inference tapes only");
+        int c = qkv.Cols / 3;
+        if (qkv.Cols != 3 * c || c % table.HeadDim != 0 || positions.Length != qkv.Rows)
+            throw new ArgumentException($"qkv must be [N, 3C] with C a multiple of head_dim {table.HeadDim} and N = {positions.Length}, got [{qkv.Rows}, {qkv.Cols}]");
+        int max = 0;
+        foreach (int p in positions.Span) max = Math.Max(max, p);
+        var (cos, sin) = table.Get(max + 1);
+        Kernels.Rope.ForwardAt(qkv.Span, qkv.Span, cos, sin, positions.Span, 2 * c, 3 * c, table.HeadDim, table.RotaryDim);
+        return qkv;
+    }
+
+    /// <summary>
+    /// <see cref="FusedQkvAttention(Tape, Variable, ReadOnlyMemory{float}, int, int, int, AttentionScoring, float)"/> on
+    /// unpadded rows: qkv [N, 3C] holds the real tokens of <paramref name="rows"/> back to back, each sequence attending
+    /// to its own (windows count within the sequence). Inference only (<see cref="RunsUnpadded"/>). → [N, C].
+    /// </summary>
+    public static Variable FusedQkvAttention(Tape tape, Variable qkv, UnpaddedRows rows, int heads, AttentionScoring scoring)
+    {
+        if (!RunsUnpadded(tape, 0f)) throw new InvalidOperationException("unpadded attention runs on a non-recording tape with DirectAttention only");
+        int c = qkv.Cols / 3, d = heads > 0 ? c / heads : 0;
+        if (heads <= 0 || qkv.Cols != 3 * c || c != heads * d || qkv.Rows != rows.Count)
+            throw new ArgumentException($"qkv must be [N, 3C] = [{rows.Count}, 3·H·D] (H {heads}), got [{qkv.Rows}, {qkv.Cols}]");
+        var y = tape.NewVariable(qkv.Rows, c);
+        var x = qkv.Span;
+        Kernels.Attention.ForwardInferenceUnpadded(x, x[c..], x[(2 * c)..], y.Span, rows.Offsets,
+            AttentionLayout.Dense(rows.Batch, rows.Longest, heads, heads, d) with { LdQ = 3 * c, LdKv = 3 * c }, scoring);
+        return y;
+    }
+
+    /// <summary>
     /// Attention (<see cref="Kernels.Attention"/>) reading q, k, v in place from a fused qkv [B·T, 3C] (row stride 3C):
     /// the same as <see cref="DecoderAttention(Tape, Variable, Variable, Variable, ReadOnlyMemory{float}, int, int, int, int, AttentionScoring, float)"/> on <c>Columns(qkv, 0, C)</c>, <c>Columns(qkv, C, C)</c>,
     /// <c>Columns(qkv, 2C, C)</c> with H = Hkv = <paramref name="heads"/>, without the copies. Like

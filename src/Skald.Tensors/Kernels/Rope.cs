@@ -31,7 +31,18 @@ public static unsafe class Rope
         Rotate(x, y, cos, sin, positions.Length, 1, width, headDim, rotaryDim, 1f, positions);
     }
 
-    /// <summary>Backward of <see cref="ForwardAt"/> (the rotation by −θ at the same positions; dx may alias dy).</summary>
+    /// <summary>
+    /// <see cref="ForwardAt(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, int, int, int)"/> on the first <paramref name="width"/> columns of rows with stride <paramref name="ld"/>
+    /// (the q and k columns of a fused qkv, in place when x and y alias): row r is the token at positions[r].
+    /// </summary>
+    public static void ForwardAt(ReadOnlySpan<float> x, Span<float> y, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin,
+        ReadOnlySpan<int> positions, int width, int ld, int headDim, int rotaryDim)
+    {
+        CheckPositions(positions, cos.Length, rotaryDim);
+        Rotate(x, y, cos, sin, positions.Length, 1, width, headDim, rotaryDim, 1f, positions, ld);
+    }
+
+    /// <summary>Backward of <see cref="ForwardAt(ReadOnlySpan{float}, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{int}, int, int, int)"/> (the rotation by −θ at the same positions; dx may alias dy).</summary>
     public static void BackwardAt(ReadOnlySpan<float> dy, Span<float> dx, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin,
         ReadOnlySpan<int> positions, int width, int headDim, int rotaryDim)
     {

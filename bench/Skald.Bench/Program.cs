@@ -128,6 +128,7 @@ foreach (var dir in dirs)
 void TextRuns(string dir, string file)
 {
     var encoder = ArchitectureRegistry.Load(dir);
+    if (encoder is IDecoder decoder) decoder.AttentionMode = AttentionMode.Causal; // as bench/ort's decoder graph
     var tape = new Tape(recording: false) { PackWeights = packed, KeepPackedOnly = packedOnly, DirectAttention = directAttention };
     var texts = Skald.Bench.Common.TextBatches.Read(file);
     foreach (var order in orders)

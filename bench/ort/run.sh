@@ -20,6 +20,7 @@
 # --texts [FILE]: real texts instead of the synthetic full batches (bench/ort/run_texts.sh: the first 512 lines of
 # FILE, default ../shared/data/text/ud-nb.txt, at most 32 and 128 tokens, batches in file order and sorted by length).
 #   bash bench/ort/run.sh --texts [FILE] [--rounds 3] [--seconds 3] [--models DIR]
+# --decoder --texts [FILE]: the same on the Qwen2.5-0.5B-shaped decoder (128 sentences, at most 128 tokens, batches of 8).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=3 secs=3 models=fixtures/models/.bench int8=0 decoder=0 iters=2 texts=
@@ -35,6 +36,11 @@ while [ $# -gt 0 ]; do
     *) echo "usage: bash bench/ort/run.sh [--rounds N] [--seconds S] [--models DIR] [--int8] [--decoder [--iters N]] [--texts [FILE]]" >&2; exit 2 ;;
   esac
 done
+if [ -n "$texts" ] && [ "$decoder" = 1 ]; then
+  [ -f "$models/qwen2-0.5b/model.safetensors.index.json" ] || /usr/bin/python3 fixtures/models/export_bench_decoder.py --out "$models/qwen2-0.5b" >&2
+  [ -f "$models/qwen2-0.5b/model.onnx" ] || /usr/bin/python3 fixtures/models/export_bench_decoder_onnx.py "$models/qwen2-0.5b" >&2
+  exec bash bench/ort/run_texts.sh "$rounds" "$secs" "$models" "$texts" 1
+fi
 if [ -n "$texts" ]; then
   [ -f "$models/bert-384/model.onnx" ] || /usr/bin/python3 fixtures/models/export_bench_models.py --out "$models"
   exec bash bench/ort/run_texts.sh "$rounds" "$secs" "$models" "$texts"

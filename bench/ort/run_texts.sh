@@ -7,10 +7,17 @@
 # to its longest text (bench/common/TextBatches). ORT computes the padding; Skald's inference skips it (UnpaddedRows).
 # ROUNDS × (ORT, ORT spinning, Skald packed-only); prints the median ratio of texts/s (wall) and of real tokens per CPU
 # second per (model, max length, order), and the batches' padding.
-#   bash bench/ort/run_texts.sh ROUNDS SECONDS MODELS FILE
+# With DECODER=1 (bash bench/ort/run.sh --decoder --texts): the Qwen2.5-0.5B-shaped decoder instead (causal, its own
+# tokenizer.json, the first 128 sentences at most 128 tokens, batches of 8: bench/decoder's batch).
+#   bash bench/ort/run_texts.sh ROUNDS SECONDS MODELS FILE [DECODER]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rounds=$1 secs=$2 models=$3 text=$4
+rounds=$1 secs=$2 models=$3 text=$4 decoder=${5:-0}
+if [ "$decoder" = 1 ]; then
+  names=qwen2-0.5b lengths=128 count=128 batch=8 flag=--decoder
+else
+  names="bert-384 bert-768" lengths="32 128" count=512 batch=32 flag=
+fi
 if [ ! -f "$text" ]; then
   echo "bench/ort: $text: not found (the shared suite's text; give another with --texts FILE)" >&2
   exit 1
@@ -19,20 +26,20 @@ mkdir -p bench/results
 out=bench/results/ort-texts-$(date +%Y%m%d-%H%M%S).jsonl
 dotnet build -c Release bench/ort -v q -nologo -o bench/results/ort-bin >/dev/null
 dotnet build -c Release bench/Skald.Bench -v q -nologo -o bench/results/bin >/dev/null
-for m in bert-384 bert-768; do
-  for n in 32 128; do
+for m in $names; do
+  for n in $lengths; do
     dotnet bench/results/bin/Skald.Bench.dll --write-ids "bench/results/texts-$m-$n.ids" --from "$text" --max-len $n \
-      --count 512 "$models/$m"
+      --count $count "$models/$m"
   done
 done
 for r in $(seq 1 "$rounds"); do
   echo "{\"measurement\":\"load\",\"round\":$r,\"loadavg\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" | tee -a "$out"
-  for m in bert-384 bert-768; do
-    for n in 32 128; do
+  for m in $names; do
+    for n in $lengths; do
       ids=bench/results/texts-$m-$n.ids
-      dotnet bench/results/ort-bin/Skald.Bench.Ort.dll --texts "$ids" --seconds "$secs" "$models/$m" | tee -a "$out"
-      dotnet bench/results/ort-bin/Skald.Bench.Ort.dll --spin --texts "$ids" --seconds "$secs" "$models/$m" | tee -a "$out"
-      dotnet bench/results/bin/Skald.Bench.dll --packed-only --texts "$ids" --seconds "$secs" "$models/$m" | tee -a "$out"
+      dotnet bench/results/ort-bin/Skald.Bench.Ort.dll $flag --batch $batch --texts "$ids" --seconds "$secs" "$models/$m" | tee -a "$out"
+      dotnet bench/results/ort-bin/Skald.Bench.Ort.dll $flag --batch $batch --spin --texts "$ids" --seconds "$secs" "$models/$m" | tee -a "$out"
+      dotnet bench/results/bin/Skald.Bench.dll --packed-only --batch $batch --texts "$ids" --seconds "$secs" "$models/$m" | tee -a "$out"
     done
   done
 done

@@ -14,6 +14,8 @@ public sealed class UnpaddedForwardTests
     [InlineData("bert-cased-mean")]
     [InlineData("xlmr-cls-f16")]
     [InlineData("modernbert-st-mean")]
+    [InlineData("norbert4-tiny")]
+    [InlineData("norbert3-tiny-st")]
     public void RealTokensMatchThePaddedPassAndPaddingIsZero(string name)
     {
         var model = SentenceEncoder.Load(TestPaths.FixtureModel(name));

@@ -67,8 +67,9 @@ public sealed class GptBert : ITransformer
     /// <inheritdoc />
     public Variable Forward(Tape tape, TokenBatch tokens)
     {
-        var e = embedding.Forward(tape, tokens.Ids, Config.LayerNormEps);          // [B·T, C]
-        var maskBias = DecoderSelfAttention.KeyMaskBias(tape, tokens);
+        // Inference skips the padding (BatchRows): [N, C] through the layers, [B·T, C] out.
+        var rows = BatchRows.For(tape, tokens);
+        var e = embedding.Forward(tape, rows.Select(tokens.Ids), Config.LayerNormEps); // [B·T or N, C]
         // Layer 0's value, the value residual every later layer mixes in (v1): computed before the layers so that it
         // outlives each layer's activations. Layer 0's input is h = e, so its v_in is (1 − λ0)e + λ0e.
         var v1 = layers[0].FirstValue(tape, e);                                    // [B·T, H·D]
@@ -78,19 +79,17 @@ public sealed class GptBert : ITransformer
         {
             bool global = settings.IsGlobal(i);
             var scoring = new AttentionScoring(scale, settings.Causal, settings.Window(i) + 1);
-            h = tape.Layer(h, new LayerStep(layers[i], e, v1, i == 0, maskBias, tokens.Batch, tokens.Seq,
-                global ? globalRope : localRope, scoring), LayerStep.Run);
+            h = tape.Layer(h, new LayerStep(layers[i], e, v1, i == 0, rows, global ? globalRope : localRope, scoring), LayerStep.Run);
         }
-        return h;
+        return rows.Restore(tape, h);
     }
 
     /// <summary>A layer and its inputs besides h, for <see cref="Tape.Layer{TState}"/> (kept, or checkpointed).</summary>
-    private readonly record struct LayerStep(Layer Layer, Variable Embeddings, Variable V1, bool First,
-        ReadOnlyMemory<float> MaskBias, int Batch, int Seq, RopeTable Rope, AttentionScoring Scoring)
+    private readonly record struct LayerStep(Layer Layer, Variable Embeddings, Variable V1, bool First, BatchRows Rows,
+        RopeTable Rope, AttentionScoring Scoring)
     {
         public static readonly Func<Tape, Variable, LayerStep, Variable> Run =
-            static (tape, h, s) => s.Layer.Forward(tape, h, s.Embeddings, s.V1, s.First, s.MaskBias, s.Batch, s.Seq,
-                s.Rope, s.Scoring);
+            static (tape, h, s) => s.Layer.Forward(tape, h, s.Embeddings, s.V1, s.First, s.Rows, s.Rope, s.Scoring);
     }
 
     /// <summary>
@@ -148,14 +147,14 @@ public sealed class GptBert : ITransformer
         /// <summary>Layer 0's value from its input h = e.</summary>
         public Variable FirstValue(Tape tape, Variable e) => attention.Value(tape, Ops.Mix(tape, e, e, lambdas, 0));
 
-        /// <summary>h [B·T, C] → [B·T, C].</summary>
-        public Variable Forward(Tape tape, Variable h, Variable e, Variable v1, bool first, ReadOnlyMemory<float> maskBias,
-            int batch, int seq, RopeTable rope, AttentionScoring scoring)
+        /// <summary>h [B·T, C] → [B·T, C] (unpadded rows: [N, C] → [N, C]).</summary>
+        public Variable Forward(Tape tape, Variable h, Variable e, Variable v1, bool first, BatchRows rows, RopeTable rope,
+            AttentionScoring scoring)
         {
             var qkIn = Ops.Mix(tape, h, e, lambdas, 1);
             var mlpIn = Ops.Mix(tape, h, e, lambdas, 3, gainIndex: 2);
             var vIn = first ? null : Ops.Mix(tape, h, e, lambdas, 0);
-            var a = attention.Forward(tape, vIn, qkIn, v1, maskBias, batch, seq, rope, scoring);
+            var a = attention.Forward(tape, vIn, qkIn, v1, rows, rope, scoring);
             mlpIn = Ops.Add(tape, mlpIn, a);
             var residual = Ops.Mix(tape, h, e, lambdas, 5, gainIndex: 4);
             return Ops.Add(tape, Ops.Add(tape, residual, a), mlp.Forward(tape, mlpIn));
@@ -191,17 +190,21 @@ public sealed class GptBert : ITransformer
         /// <summary>v = v_proj(pre_v_norm(x)): [B·T, C] → [B·T, H·D].</summary>
         public Variable Value(Tape tape, Variable x) => Ops.Linear(tape, Ops.ScaledLayerNorm(tape, x, c, eps, vScale), wv, null);
 
-        /// <summary>vIn (null in layer 0, whose value is v1), qkIn [B·T, C] → [B·T, C].</summary>
-        public Variable Forward(Tape tape, Variable? vIn, Variable qkIn, Variable v1, ReadOnlyMemory<float> maskBias,
-            int batch, int seq, RopeTable rope, AttentionScoring scoring)
+        /// <summary>vIn (null in layer 0, whose value is v1), qkIn [B·T, C] → [B·T, C] (unpadded rows: N rows).</summary>
+        public Variable Forward(Tape tape, Variable? vIn, Variable qkIn, Variable v1, BatchRows rows, RopeTable rope,
+            AttentionScoring scoring)
         {
             var v = vIn is null ? v1 : Ops.Mix(tape, Value(tape, vIn), v1, lambdas, 0);
             var n = Ops.ScaledLayerNorm(tape, qkIn, c, eps, qkScale);
             // [q | k] [B·T, 2·H·D] = RoPE((1 + [q_scale | k_scale]) · LN_head(n·[Wq; Wk]ᵀ)), split into q, k [B·T, H·D].
-            var qk = Ops.Rope(tape, Ops.ScaledLayerNorm(tape, Ops.Linear(tape, n, wqk, null), d, eps, qkHeadScale), rope, seq);
+            // (unpadded: each row at its padded row's position, each sequence attending to its own tokens)
+            var normed = Ops.ScaledLayerNorm(tape, Ops.Linear(tape, n, wqk, null), d, eps, qkHeadScale);
+            var qk = rows.Positions is { } positions ? Ops.Rope(tape, normed, rope, positions) : Ops.Rope(tape, normed, rope, rows.Seq);
             var q = Ops.Columns(tape, qk, 0, heads * d);
             var k = Ops.Columns(tape, qk, heads * d, heads * d);
-            var ctx = Ops.DecoderAttention(tape, q, k, v, maskBias, batch, seq, heads, heads, scoring, tape.Dropout);
+            var ctx = rows.Unpadded is { } u
+                ? Ops.DecoderAttention(tape, q, k, v, u, heads, heads, scoring)
+                : Ops.DecoderAttention(tape, q, k, v, rows.MaskBias, rows.Batch, rows.Seq, heads, heads, scoring, tape.Dropout);
             var o = Ops.Linear(tape, Ops.ScaledLayerNorm(tape, ctx, heads * d, eps, oScale), wo, null);
             return Ops.Dropout(tape, o, tape.Dropout);
         }

@@ -27,11 +27,14 @@ public sealed class Norbert : ITransformer
     private readonly Layer[] layers;        // transformer.layers.{i}.*
     private readonly float[] onesC, zerosC, onesI, zerosI;
     private readonly ConcurrentDictionary<int, int[]> buckets = new();
+    private readonly Func<int, int[]> bucketsFor;   // T → [T, T] buckets, cached per length
 
     /// <summary>Builds the model's parameters through <paramref name="p"/> (checkpoint keys without prefix).</summary>
     public Norbert(TransformerConfig config, ParameterBuilder p)
     {
         Config = config;
+        bucketsFor = t => buckets.GetOrAdd(t, static (t, c) => RelativeAttention.BucketIndices(t, c.PositionBucketSize,
+            c.MaxPositionEmbeddings), Config);
         embedding = new Embedding(config, p.Sub("embedding"));
         var transformer = p.Sub("transformer");
         layers = new Layer[config.NumLayers];
@@ -61,32 +64,28 @@ public sealed class Norbert : ITransformer
     /// <inheritdoc />
     public Variable Forward(Tape tape, TokenBatch tokens)
     {
-        int batch = tokens.Batch, seq = tokens.Seq, n = tokens.Count;
-        if (seq > MaxSequenceLength)
-            throw new ArgumentException($"sequence length {seq} exceeds the model's {MaxSequenceLength} positions");
-        var x = embedding.Words(tape, tokens.Ids, onesC, zerosC);   // [B·T, C]
+        if (tokens.Seq > MaxSequenceLength)
+            throw new ArgumentException($"sequence length {tokens.Seq} exceeds the model's {MaxSequenceLength} positions");
+        // Inference skips the padding (BatchRows): [N, C] through the layers, [B·T, C] out. Padded, the additive key
+        // mask stands for upstream's −∞ fill of padded keys before the softmax (exp gives 0 either way).
+        var rows = BatchRows.For(tape, tokens);
+        var x = embedding.Words(tape, rows.Select(tokens.Ids), onesC, zerosC); // [B·T or N, C]
         var rel = embedding.Relative(tape);                          // [R, C], shared by all layers
-        var idx = buckets.GetOrAdd(seq, static (t, c) => RelativeAttention.BucketIndices(t, c.PositionBucketSize,
-            c.MaxPositionEmbeddings), Config);                       // [T, T]
-        // Additive key mask [B·T]: upstream fills padded keys with −∞ before the softmax (exp gives 0 either way).
-        var maskBias = tape.Save(n);
-        var mb = maskBias.Span;
-        for (int i = 0; i < n; i++) mb[i] = tokens.Mask[i] != 0 ? 0f : float.MinValue;
         var norms = new PlainNorms(onesC, zerosC, onesI, zerosI);
         foreach (var layer in layers)
-            x = tape.Layer(x, new LayerStep(layer, rel, idx, maskBias, norms, batch, seq), LayerStep.Run);
-        return x;
+            x = tape.Layer(x, new LayerStep(layer, rel, bucketsFor, rows, norms), LayerStep.Run);
+        return rows.Restore(tape, x);
     }
 
     /// <summary>The 1/0 vectors the affine-free LayerNorms run with ([C] and [I]).</summary>
     private readonly record struct PlainNorms(float[] OnesC, float[] ZerosC, float[] OnesI, float[] ZerosI);
 
     /// <summary>A layer and its inputs besides x, for <see cref="Tape.Layer{TState}"/> (kept, or checkpointed).</summary>
-    private readonly record struct LayerStep(Layer Layer, Variable Relative, int[] Buckets, Memory<float> MaskBias,
-        PlainNorms Norms, int Batch, int Seq)
+    private readonly record struct LayerStep(Layer Layer, Variable Relative, Func<int, int[]> Buckets, BatchRows Rows,
+        PlainNorms Norms)
     {
         public static readonly Func<Tape, Variable, LayerStep, Variable> Run = static (tape, x, s) =>
-            s.Layer.Forward(tape, x, s.Relative, s.Buckets, s.MaskBias, s.Norms, s.Batch, s.Seq);
+            s.Layer.Forward(tape, x, s.Relative, s.Buckets, s.Rows, s.Norms);
     }
 
     /// <summary>
@@ -180,9 +179,11 @@ public sealed class Norbert : ITransformer
             down = p.Tensor("mlp.mlp.4.weight", c, inter);
         }
 
-        /// <summary>x [B·T, C] → [B·T, C]; rel [R, C] the LayerNorm'd relative embedding.</summary>
-        public Variable Forward(Tape tape, Variable x, Variable rel, int[] idx, Memory<float> maskBias, PlainNorms norms,
-            int batch, int seq)
+        /// <summary>
+        /// x [B·T, C] → [B·T, C] (unpadded rows: [N, C] → [N, C]); rel [R, C] the LayerNorm'd relative embedding;
+        /// buckets(T) the [T, T] bucket of every (query, key) pair.
+        /// </summary>
+        public Variable Forward(Tape tape, Variable x, Variable rel, Func<int, int[]> buckets, BatchRows rows, PlainNorms norms)
         {
             float p = tape.Dropout, eps = cfg.LayerNormEps;
             // Attention: h = pre_layer_norm(x); qk [B·T, 2C], v [B·T, C]; pos [R, 2C] = in_proj_qk(dropout(rel)).
@@ -190,7 +191,9 @@ public sealed class Norbert : ITransformer
             var qk = Ops.Linear(tape, h, qkWeight, qkBias);
             var v = Ops.Linear(tape, h, vWeight, vBias);
             var pos = Ops.Linear(tape, Ops.Dropout(tape, rel, p), qkWeight, qkBias);
-            var ctx = Ops.RelativeAttention(tape, qk, v, pos, idx, maskBias, batch, seq, cfg.NumHeads, p); // [B·T, C]
+            var ctx = rows.Unpadded is { } u                                                                // [B·T, C]
+                ? Ops.RelativeAttention(tape, qk, v, pos, buckets, u, cfg.NumHeads)
+                : Ops.RelativeAttention(tape, qk, v, pos, buckets(rows.Seq), rows.MaskBias, rows.Batch, rows.Seq, cfg.NumHeads, p);
             var a = Ops.LayerNormalization(tape, Ops.Linear(tape, ctx, outWeight, outBias), postWeight, postBias, eps);
             x = Ops.Add(tape, x, Ops.Dropout(tape, a, p));
             // FeedForward: LN → W1 [2I] → x ⊙ gelu_new(gate) [I] → LN → W2 [C] → dropout.

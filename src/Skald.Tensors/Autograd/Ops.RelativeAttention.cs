@@ -27,6 +27,45 @@ public static partial class Ops
         return y;
     }
 
+    /// <summary>
+    /// <see cref="RelativeAttention(Tape, Variable, Variable, Variable, int[], ReadOnlyMemory{float}, int, int, int, float)"/>
+    /// on unpadded rows: qk [N, 2C] and v [N, C] hold the real tokens of <paramref name="rows"/> back to back; each
+    /// sequence of length L attends to its own tokens with the buckets <paramref name="indices"/>(L) [L, L] and no key
+    /// mask. Inference only (<see cref="RunsUnpadded"/>): one kernel call per sequence, the probabilities in a scratch
+    /// buffer that is returned. → [N, C].
+    /// </summary>
+    public static Variable RelativeAttention(Tape tape, Variable qk, Variable v, Variable pos, Func<int, int[]> indices,
+        UnpaddedRows rows, int heads)
+    {
+        if (!RunsUnpadded(tape, 0f)) throw new InvalidOperationException("unpadded attention runs on a non-recording tape with DirectAttention only");
+        int c = v.Cols, d = c / heads, r = pos.Rows;
+        if (c != heads * d || qk.Cols != 2 * c || pos.Cols != 2 * c || qk.Rows != rows.Count || v.Rows != qk.Rows)
+            throw new ArgumentException("qk must be [N, 2C], v [N, C] and pos [R, 2C] with C = H·D");
+        float scale = 1f / MathF.Sqrt(3f * d);
+        var y = tape.NewVariable(qk.Rows, c);
+        int longest = rows.Longest;
+        float[] probs = System.Buffers.ArrayPool<float>.Shared.Rent(Math.Max(1, heads * longest * longest));
+        float[] mask = System.Buffers.ArrayPool<float>.Shared.Rent(Math.Max(1, longest));
+        Array.Clear(mask, 0, longest);
+        try
+        {
+            for (int b = 0; b < rows.Batch; b++)
+            {
+                int r0 = rows.Offsets[b], len = rows.Offsets[b + 1] - r0;
+                if (len == 0) continue;
+                Kernels.RelativeAttention.Forward(qk.Span.Slice(r0 * 2 * c, len * 2 * c), v.Span.Slice(r0 * c, len * c), pos.Span,
+                    indices(len), mask.AsSpan(0, len), y.Span.Slice(r0 * c, len * c), probs.AsSpan(0, heads * len * len), 1, len,
+                    heads, d, r, scale);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(probs);
+            System.Buffers.ArrayPool<float>.Shared.Return(mask);
+        }
+        return y;
+    }
+
     private static void RecordRelativeAttention(Tape tape, Variable qk, Variable v, Variable pos, int[] idx,
         Memory<float> probs, int batch, int seq, int heads, float dropout, ulong seed, Variable y) => tape.Record(y, () =>
     {

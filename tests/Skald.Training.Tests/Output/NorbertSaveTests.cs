@@ -66,8 +66,11 @@ public sealed class NorbertSaveTests
         var trained = setup.Model.Encode(Texts);
         var again = reloaded.Encode(Texts);
         var untrained = SentenceEncoder.Load(source).Encode(Texts);
+        // The training model's Encode runs its padded pass; the reloaded SentenceEncoder skips the padding (BatchRows):
+        // the same values up to summation order.
         for (int i = 0; i < Texts.Length; i++)
-            for (int k = 0; k < trained[i].Length; k++) Assert.Equal(trained[i][k], again[i][k], 5);
+            for (int k = 0; k < trained[i].Length; k++)
+                Assert.True(MathF.Abs(trained[i][k] - again[i][k]) <= 2e-5f, $"text {i} component {k}: {trained[i][k]} vs {again[i][k]}");
         Assert.NotEqual(untrained[0], again[0]);
     }
 

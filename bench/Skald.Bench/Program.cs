@@ -130,7 +130,7 @@ void TextRuns(string dir, string file)
     var encoder = ArchitectureRegistry.Load(dir);
     if (encoder is IDecoder decoder) decoder.AttentionMode = AttentionMode.Causal; // as bench/ort's decoder graph
     var tape = new Tape(recording: false) { PackWeights = packed, KeepPackedOnly = packedOnly, DirectAttention = directAttention };
-    var texts = Skald.Bench.Common.TextBatches.Read(file);
+    var texts = Skald.Bench.Common.TextBatches.ReadOrExit(file);
     foreach (var order in orders)
     {
         var batches = Skald.Bench.Common.TextBatches.Make(texts, batch, order)
@@ -144,19 +144,7 @@ void TextRuns(string dir, string file)
                 encoder.Forward(tape, b);
             }
         }
-        Pass(); // warm-up
-        if (packedOnly) GC.Collect();
-        var process = Process.GetCurrentProcess();
-        var cpu0 = process.TotalProcessorTime;
-        int passes = 0;
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed.TotalSeconds < seconds || passes < 1)
-        {
-            Pass();
-            passes++;
-        }
-        process.Refresh();
-        double wall = sw.Elapsed.TotalSeconds, cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
+        var (passes, wall, cpu) = Skald.Bench.Common.TextBatches.Time(Pass, seconds, packedOnly ? () => GC.Collect() : null);
         Console.WriteLine(JsonSerializer.Serialize(new
         {
             engine = "skald-" + Blas.Backend.Name + (packedOnly ? "+pkonly" : packed ? "+pk" : "") + (directAttention ? "" : "+gemm-attn"),

@@ -20,6 +20,24 @@ internal static class TextBatches
         public int RealTokens => Mask.Count(m => m != 0);
     }
 
+    /// <summary>
+    /// <see cref="Read"/>, or one line on stderr naming the file (and line) and exit code 1 for a missing or malformed
+    /// file.
+    /// </summary>
+    public static List<int[]> ReadOrExit(string path)
+    {
+        try
+        {
+            return Read(path);
+        }
+        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"bench: {e.Message}");
+            Environment.Exit(1);
+            return [];
+        }
+    }
+
     /// <summary>The texts of an ids file: one int array per non-empty line.</summary>
     public static List<int[]> Read(string path)
     {
@@ -40,6 +58,28 @@ internal static class TextBatches
         }
         if (texts.Count == 0) throw new FormatException($"{path}: no texts");
         return texts;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="pass"/> (every batch once) as warm-up, lets <paramref name="settle"/> run (a GC after
+    /// weights were dropped), then whole passes for at least <paramref name="seconds"/> and at least once: the passes,
+    /// their wall seconds and the process's CPU seconds over them.
+    /// </summary>
+    public static (int Passes, double Wall, double Cpu) Time(Action pass, double seconds, Action? settle = null)
+    {
+        pass();
+        settle?.Invoke();
+        var process = System.Diagnostics.Process.GetCurrentProcess();
+        var cpu0 = process.TotalProcessorTime;
+        int passes = 0;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (sw.Elapsed.TotalSeconds < seconds || passes < 1)
+        {
+            pass();
+            passes++;
+        }
+        process.Refresh();
+        return (passes, sw.Elapsed.TotalSeconds, (process.TotalProcessorTime - cpu0).TotalSeconds);
     }
 
     /// <summary>Batches of <paramref name="size"/> texts in <paramref name="order"/> ("order" or "sorted").</summary>

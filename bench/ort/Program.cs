@@ -190,7 +190,7 @@ return 0;
 static void TextRun(InferenceSession session, bool hasTypes, string dir, string file, string order, int batch,
     double seconds, int threads, bool spin)
 {
-    var texts = Skald.Bench.Common.TextBatches.Read(file);
+    var texts = Skald.Bench.Common.TextBatches.ReadOrExit(file);
     var batches = Skald.Bench.Common.TextBatches.Make(texts, batch, order);
     var feeds = batches.Select(b =>
     {
@@ -217,18 +217,7 @@ static void TextRun(InferenceSession session, bool hasTypes, string dir, string 
             using var outputs = session.Run(f);
         }
     }
-    Pass(); // warm-up
-    var process = Process.GetCurrentProcess();
-    var cpu0 = process.TotalProcessorTime;
-    int passes = 0;
-    var sw = Stopwatch.StartNew();
-    while (sw.Elapsed.TotalSeconds < seconds || passes < 1)
-    {
-        Pass();
-        passes++;
-    }
-    process.Refresh();
-    double wall = sw.Elapsed.TotalSeconds, cpu = (process.TotalProcessorTime - cpu0).TotalSeconds;
+    var (passes, wall, cpu) = Skald.Bench.Common.TextBatches.Time(Pass, seconds);
     Console.WriteLine(JsonSerializer.Serialize(new
     {
         engine = "onnxruntime-csharp " + typeof(InferenceSession).Assembly.GetName().Version?.ToString(3) + (spin ? "+spin" : ""),

@@ -99,6 +99,7 @@ public sealed class UnpaddedAttentionTests
         Assert.Equal(7, rows.Count);
         Assert.Equal([10, 11, 14, 15, 16, 17, 21], rows.Select([.. Enumerable.Range(10, 12)]));
         Assert.Null(UnpaddedRows.FromMask([1, 1, 1, 1], 2, 2));
+        Assert.Null(UnpaddedRows.FromMask([0, 0, 0, 0], 2, 2));
     }
 
     [Fact]

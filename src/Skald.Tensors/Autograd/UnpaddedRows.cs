@@ -36,14 +36,14 @@ public sealed class UnpaddedRows
 
     /// <summary>
     /// The real tokens (mask ≠ 0) of a [B, T] mask, row by row in order, whichever side a row is padded on; null when
-    /// there is no padding (nothing to save).
+    /// there is no padding (nothing to save) or no real token at all (the padded pass handles that degenerate batch).
     /// </summary>
     public static UnpaddedRows? FromMask(ReadOnlySpan<int> mask, int batch, int seq)
     {
         if (mask.Length != batch * seq) throw new ArgumentException($"mask must be [B, T] = [{batch}, {seq}]", nameof(mask));
         int real = 0;
         foreach (int m in mask) if (m != 0) real++;
-        if (real == mask.Length) return null;
+        if (real == mask.Length || real == 0) return null;
         var index = new int[real];
         var offsets = new int[batch + 1];
         int n = 0, longest = 0;

@@ -9,6 +9,7 @@ public sealed class NormSoftmaxTests
     [InlineData(3, 7)]
     [InlineData(5, 384)]
     [InlineData(100, 385)]
+    [InlineData(7, 100)]
     [InlineData(200, 768)]
     public void LayerNormForwardMatchesReference(int rows, int cols)
     {

@@ -299,7 +299,10 @@ public sealed partial class SentenceEncoder
         return Folder.Normalize || normalize ? Ops.Normalize(tape, y) : y;
     }
 
-    /// <summary>The transformer's token states [B·T, C] for <paramref name="tokens"/> (inference), copied to <paramref name="hidden"/>.</summary>
+    /// <summary>
+    /// The transformer's token states [B·T, C] for <paramref name="tokens"/> (inference, which skips the padding: its
+    /// rows are 0), copied to <paramref name="hidden"/>.
+    /// </summary>
     public void TokenStates(TokenBatch tokens, Span<float> hidden)
     {
         lock (gate)

@@ -21,6 +21,11 @@ public interface ITransformer
     /// <summary>Its parameters under their checkpoint keys (without the architecture's key prefix).</summary>
     IReadOnlyList<Parameter> Parameters { get; }
 
-    /// <summary>Token states [B·T, C] for <paramref name="tokens"/> on <paramref name="tape"/>.</summary>
+    /// <summary>
+    /// Token states [B·T, C] for <paramref name="tokens"/> on <paramref name="tape"/>. On an inference tape that may
+    /// skip the padding (<see cref="Ops.RunsUnpadded"/>: not recording, <see cref="Tape.DirectAttention"/>) only the
+    /// real tokens are computed and the padding rows come back 0; otherwise the padding rows hold whatever the padded
+    /// pass computes there (nothing pooling reads).
+    /// </summary>
     Variable Forward(Tape tape, TokenBatch tokens);
 }

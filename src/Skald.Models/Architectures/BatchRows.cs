@@ -32,7 +32,10 @@ internal sealed record BatchRows(Memory<float> MaskBias, int Batch, int Seq, Unp
             for (int i = 0; i < positions.Length; i++) positions[i] = u.Index[i] % tokens.Seq;
             return new BatchRows(Memory<float>.Empty, tokens.Batch, tokens.Seq, u, positions);
         }
-        return new BatchRows(DecoderSelfAttention.KeyMaskBias(tape, tokens), tokens.Batch, tokens.Seq, null, null);
+        var mask = tape.Save(tokens.Count);
+        var m = mask.Span;
+        for (int i = 0; i < m.Length; i++) m[i] = tokens.Mask[i] != 0 ? 0f : float.MinValue;
+        return new BatchRows(mask, tokens.Batch, tokens.Seq, null, null);
     }
 
     /// <summary>A per-token array [B·T] for the rows that run: itself padded, its real tokens' entries unpadded.</summary>

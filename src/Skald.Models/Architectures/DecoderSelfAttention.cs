@@ -90,15 +90,6 @@ internal sealed class DecoderSelfAttention
         return Ops.Linear(tape, ctx, o, oBias);
     }
 
-    /// <summary>The additive key mask [B·T] of a batch (0 keeps a key, float.MinValue removes a padding token).</summary>
-    public static Memory<float> KeyMaskBias(Tape tape, TokenBatch tokens)
-    {
-        var mask = tape.Save(tokens.Count);
-        var m = mask.Span;
-        for (int i = 0; i < m.Length; i++) m[i] = tokens.Mask[i] != 0 ? 0f : float.MinValue;
-        return mask;
-    }
-
     /// <summary>A cache is for generation: a non-recording tape and causal attention (one line otherwise).</summary>
     public static void CheckCache(Tape tape, KvCache? cache, AttentionMode mode)
     {

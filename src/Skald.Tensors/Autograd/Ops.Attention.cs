@@ -44,7 +44,7 @@ public static partial class Ops
     /// </summary>
     public static Variable Attention(Tape tape, Variable qkv, UnpaddedRows rows, int heads)
     {
-        if (!RunsUnpadded(tape, 0f)) throw new InvalidOperationException("unpadded attention runs on a non-recording tape with DirectAttention only");
+        RequireUnpadded(tape, "Attention");
         int c = qkv.Cols / 3, d = heads > 0 ? c / heads : 0;
         if (heads <= 0 || qkv.Cols != 3 * c || c != heads * d || qkv.Rows != rows.Count)
             throw new ArgumentException($"qkv must be [N, 3C] = [{rows.Count}, 3·H·D] (H {heads}), got [{qkv.Rows}, {qkv.Cols}]");
@@ -60,6 +60,13 @@ public static partial class Ops
     /// the tape asks for <see cref="Tape.DirectAttention"/> (an encoder's inference tape) and there is no dropout.
     /// </summary>
     public static bool RunsUnpadded(Tape tape, float dropout) => tape.DirectAttention && !tape.Recording && dropout == 0f;
+
+    /// <summary>The guard of the ops over <see cref="UnpaddedRows"/>: one line unless <see cref="RunsUnpadded"/> holds.</summary>
+    private static void RequireUnpadded(Tape tape, string op)
+    {
+        if (!RunsUnpadded(tape, 0f))
+            throw new InvalidOperationException($"{op} over unpadded rows runs on a non-recording tape with DirectAttention only");
+    }
 
     private static void RecordAttention(Tape tape, Variable qkv, Memory<float> probs, Variable ctx, int batch, int seq,
         int heads, float dropout, ulong seed) => tape.Record(ctx, () =>

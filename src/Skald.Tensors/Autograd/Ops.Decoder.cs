@@ -117,7 +117,7 @@ public static partial class Ops
     public static Variable DecoderAttention(Tape tape, Variable q, Variable k, Variable v, UnpaddedRows rows, int heads,
         int kvHeads, AttentionScoring scoring)
     {
-        if (!RunsUnpadded(tape, 0f)) throw new InvalidOperationException("unpadded attention runs on a non-recording tape with DirectAttention only");
+        RequireUnpadded(tape, "DecoderAttention");
         int d = heads > 0 ? q.Cols / heads : 0;
         if (heads <= 0 || kvHeads <= 0 || q.Cols != heads * d || k.Cols != kvHeads * d || v.Cols != k.Cols || q.Rows != rows.Count
             || k.Rows != q.Rows || v.Rows != q.Rows)

@@ -41,7 +41,7 @@ public static partial class Ops
     /// </summary>
     public static Variable RopeQk(Tape tape, Variable qkv, RopeTable table, ReadOnlyMemory<int> positions)
     {
-        if (!RunsUnpadded(tape, 0f)) throw new InvalidOperationException("RoPE at explicit positions on a fused qkv runs on inference tapes only");
+        RequireUnpadded(tape, "RopeQk");
         int c = qkv.Cols / 3;
         if (qkv.Cols != 3 * c || c % table.HeadDim != 0 || positions.Length != qkv.Rows)
             throw new ArgumentException($"qkv must be [N, 3C] with C a multiple of head_dim {table.HeadDim} and N = {positions.Length}, got [{qkv.Rows}, {qkv.Cols}]");
@@ -59,7 +59,7 @@ public static partial class Ops
     /// </summary>
     public static Variable FusedQkvAttention(Tape tape, Variable qkv, UnpaddedRows rows, int heads, AttentionScoring scoring)
     {
-        if (!RunsUnpadded(tape, 0f)) throw new InvalidOperationException("unpadded attention runs on a non-recording tape with DirectAttention only");
+        RequireUnpadded(tape, "FusedQkvAttention");
         int c = qkv.Cols / 3, d = heads > 0 ? c / heads : 0;
         if (heads <= 0 || qkv.Cols != 3 * c || c != heads * d || qkv.Rows != rows.Count)
             throw new ArgumentException($"qkv must be [N, 3C] = [{rows.Count}, 3·H·D] (H {heads}), got [{qkv.Rows}, {qkv.Cols}]");

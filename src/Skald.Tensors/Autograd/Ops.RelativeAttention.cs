@@ -37,7 +37,7 @@ public static partial class Ops
     public static Variable RelativeAttention(Tape tape, Variable qk, Variable v, Variable pos, Func<int, int[]> indices,
         UnpaddedRows rows, int heads)
     {
-        if (!RunsUnpadded(tape, 0f)) throw new InvalidOperationException("unpadded attention runs on a non-recording tape with DirectAttention only");
+        RequireUnpadded(tape, "RelativeAttention");
         int c = v.Cols, d = c / heads, r = pos.Rows;
         if (c != heads * d || qk.Cols != 2 * c || pos.Cols != 2 * c || qk.Rows != rows.Count || v.Rows != qk.Rows)
             throw new ArgumentException("qk must be [N, 2C], v [N, C] and pos [R, 2C] with C = H·D");

@@ -104,7 +104,7 @@ public sealed class BertModel : ITransformer
     /// <summary>BertEmbeddings: LayerNorm(word[id] + position[pos] + token_type[tt]), then dropout.</summary>
     private sealed class Embeddings(TransformerConfig cfg, ParameterBuilder p)
     {
-        public readonly Parameter Word = p.Tensor("word_embeddings.weight", cfg.VocabSize, cfg.HiddenSize);             // [V, C]
+        public readonly Parameter Word = p.Table("word_embeddings.weight", cfg.VocabSize, cfg.HiddenSize);             // [V, C]
         private readonly Parameter position = p.Tensor("position_embeddings.weight", cfg.MaxPositionEmbeddings, cfg.HiddenSize); // [P, C]
         private readonly Parameter type = p.Tensor("token_type_embeddings.weight", cfg.TypeVocabSize, cfg.HiddenSize);  // [TV, C]
         private readonly Parameter lnWeight = p.Tensor("LayerNorm.weight", cfg.HiddenSize);                              // [C]

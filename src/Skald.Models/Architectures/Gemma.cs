@@ -32,7 +32,7 @@ public sealed class Gemma : IDecoder
     {
         Config = config;
         var gate = ActivationNames.GateFromHiddenAct(config.HiddenAct, config.Source, "hidden_activation");
-        EmbedTokens = p.Tensor("embed_tokens.weight", config.VocabSize, config.HiddenSize);
+        EmbedTokens = p.Table("embed_tokens.weight", config.VocabSize, config.HiddenSize);
         layers = new Layer[config.NumLayers];
         for (int i = 0; i < layers.Length; i++) layers[i] = new Layer(config, p.Sub("layers", i), gate, i);
         norm = p.Tensor("norm.weight", config.HiddenSize);

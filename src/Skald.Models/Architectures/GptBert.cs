@@ -119,7 +119,7 @@ public sealed class GptBert : ITransformer
     /// <summary>Embedding: word_embedding → affine-free LayerNorm → · (1 + word_scale) → dropout.</summary>
     private sealed class Embedding(TransformerConfig cfg, ParameterBuilder p)
     {
-        private readonly Parameter word = p.Tensor("word_embedding.weight", cfg.VocabSize, cfg.HiddenSize); // [V, C]
+        private readonly Parameter word = p.Table("word_embedding.weight", cfg.VocabSize, cfg.HiddenSize); // [V, C]
         private readonly Parameter wordScale = p.Tensor("word_scale", cfg.HiddenSize);                    // [C]
 
         public Variable Forward(Tape tape, int[] ids, float eps)

@@ -38,7 +38,7 @@ public sealed class ModernBert : ITransformer
         Config = config;
         int c = config.HiddenSize;
         var embeddings = p.Sub("embeddings");
-        TokEmbeddings = embeddings.Tensor("tok_embeddings.weight", config.VocabSize, c);
+        TokEmbeddings = embeddings.Table("tok_embeddings.weight", config.VocabSize, c);
         (embedNorm, embedNormBias) = Norm(config, embeddings, "norm");
         var gate = ActivationNames.GateFromHiddenAct(config.HiddenAct, config.Source, "hidden_activation");
         layers = new Layer[config.NumLayers];

@@ -134,7 +134,7 @@ public sealed class Norbert : ITransformer
         public Embedding(TransformerConfig cfg, ParameterBuilder p)
         {
             int c = cfg.HiddenSize, r = 2 * cfg.PositionBucketSize - 1;
-            Word = p.Tensor("word_embedding.weight", cfg.VocabSize, c);
+            Word = p.Table("word_embedding.weight", cfg.VocabSize, c);
             relative = p.Tensor("relative_embedding", r, c);
             relLnWeight = p.Tensor("relative_layer_norm.weight", c);
             relLnBias = p.Tensor("relative_layer_norm.bias", c);

@@ -48,7 +48,7 @@ public sealed class StaticEmbeddingModel : ITransformer
         var info = weights.Shape(key);
         if (info.Length != 2)
             throw new ModelFormatException($"{weights.Description}: tensor \"{key}\" must be [vocabulary, dimension], found [{string.Join(", ", info)}]");
-        var table = ParameterBuilder.FromCheckpoint(weights).Tensor(key, info);
+        var table = ParameterBuilder.FromCheckpoint(weights).Table(key, info[0], info[1]);
         var config = new TransformerConfig
         {
             ModelType = "static", VocabSize = info[0], HiddenSize = info[1], NumLayers = 0, NumHeads = 1,

@@ -155,6 +155,34 @@ public sealed class Checkpoint : IDisposable
     }
 
     /// <summary>
+    /// Maps tensor <paramref name="key"/> of shape <paramref name="expectedShape"/> from its file, read-only, for a
+    /// parameter held as <paramref name="precision"/> (<see cref="Skald.Tensors.Autograd.Parameter.IsMapped"/>); null
+    /// when its values would need rounding for that precision or are not stored as F32, BF16 or F16 (read it instead),
+    /// or when the file cannot be mapped.
+    /// </summary>
+    public Skald.Tensors.Memory.MappedValues? Map(string key, Skald.Tensors.WeightPrecision precision, params int[] expectedShape)
+    {
+        var (file, info) = Entry(key, expectedShape);
+        Skald.Tensors.WeightPrecision? stored = info.DType switch
+        {
+            SafeTensorsDType.F32 => Skald.Tensors.WeightPrecision.Float32,
+            SafeTensorsDType.BF16 => Skald.Tensors.WeightPrecision.BFloat16,
+            SafeTensorsDType.F16 => Skald.Tensors.WeightPrecision.Float16,
+            _ => null,
+        };
+        if (stored is not { } format || info.ElementCount == 0
+            || (precision != Skald.Tensors.WeightPrecision.Float32 && precision != format)) return null;
+        try
+        {
+            return Skald.Tensors.Memory.MappedValues.Open(file.Path, file.FileOffset(info), info.ElementCount, format);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // read into memory instead
+        }
+    }
+
+    /// <summary>
     /// Whether <paramref name="key"/> is stored as int8 with a per-row scale (a saved int8 model's Linear weight).
     /// </summary>
     public bool IsInt8(string key) => byKey.TryGetValue(key, out var entry) && entry.Info.DType == SafeTensorsDType.I8

@@ -100,6 +100,27 @@ public sealed class ParameterBuilder
     }
 
     /// <summary>
+    /// The embedding table <paramref name="leaf"/> of shape [<paramref name="rows"/>, <paramref name="dim"/>], which the
+    /// forward reads by rows (<c>Ops.Gather</c>). Read from a checkpoint whose stored values this builder's precision
+    /// holds exactly (F32, BF16 or F16 for float32; the same 16-bit format otherwise), it stays in the file,
+    /// memory-mapped (<see cref="Parameter.IsMapped"/>): only the pages of the rows gathered become resident, which for a
+    /// multilingual vocabulary is most of a small model's weights. Training, or anything else that needs the whole
+    /// table, copies it into memory on first use. Otherwise it is <see cref="Tensor"/>.
+    /// </summary>
+    public Parameter Table(string leaf, int rows, int dim)
+    {
+        string key = Key(leaf);
+        if (source.Weights is { } weights && weights.Contains(StoredKey(key)) && !Int8(key, [rows, dim])
+            && weights.Map(StoredKey(key), source.Precision, rows, dim) is { } mapped)
+        {
+            var p = new Parameter(source.NamePrefix + key, mapped, source.Precision, [rows, dim], WeightDecayFor(key));
+            source.All.Add(p);
+            return p;
+        }
+        return Tensor(leaf, rows, dim);
+    }
+
+    /// <summary>
     /// Tensors <c>{name}.{leaf}</c> for each of <paramref name="names"/>, each of shape <paramref name="shape"/>, stored
     /// one after another so that <c>Stacked</c> (shape [names·shape[0], ...]) multiplies by all of them at once. The
     /// parts are the parameters (saved, decayed and targeted by their own keys); the stacked view is for the forward.

@@ -95,6 +95,9 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         }
     }
 
+    /// <summary>The byte offset of <paramref name="info"/>'s first value from the start of the file.</summary>
+    public long FileOffset(SafeTensorInfo info) => dataStart + info.Begin;
+
     /// <summary>Reads a tensor as float32 into a new array.</summary>
     public float[] ReadFloat32(string name)
     {
@@ -224,31 +227,8 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         return true;
     }
 
-    /// <summary>
-    /// Drops the mapped pages of a tensor that has been copied out from this process's resident memory (Linux
-    /// madvise MADV_DONTNEED; the file stays mapped and a later read faults the pages in again from the page cache),
-    /// so loading holds each tensor once, not the whole checkpoint beside the copied weights.
-    /// </summary>
-    private static void Release(byte* start, long length)
-    {
-        if (!canRelease || length <= 0) return;
-        long page = Environment.SystemPageSize;
-        long from = (long)start & ~(page - 1), to = ((long)start + length + page - 1) & ~(page - 1);
-        try
-        {
-            _ = Madvise((nint)from, (nuint)(to - from), MadviseDontNeed); // advice only: a failure changes nothing
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            canRelease = false;
-        }
-    }
-
-    private const int MadviseDontNeed = 4;
-    private static bool canRelease = OperatingSystem.IsLinux();
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "madvise", SetLastError = false)]
-    private static extern int Madvise(nint address, nuint length, int advice);
+    // Loading holds each tensor once, not the whole checkpoint's mapped pages beside the copied weights.
+    private static void Release(byte* start, long length) => Skald.Tensors.Memory.MappedPages.Release(start, length);
 
     /// <inheritdoc />
     public void Dispose()

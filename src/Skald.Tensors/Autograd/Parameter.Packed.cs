@@ -62,7 +62,7 @@ public sealed partial class Parameter
     /// <summary>Why this weight cannot become packed-only (one line naming it), or null when it can.</summary>
     internal string? WhyNotPackedOnly()
     {
-        if (storage.Values is null)
+        if (!storage.HoldsFloat32)
             return $"{Name}: only float32 weights can be kept packed only (this one holds {(storage.Int8 is not null ? "int8" : Precision.ToString())} values)";
         if (Shape.Length != 2) return $"{Name}: only [out, in] weights can be kept packed only";
         if (!CoversStorage) return $"{Name} is a part of a stacked weight: release the stacked whole";

@@ -6,8 +6,23 @@ public sealed partial class Parameter
     private sealed class Storage
     {
         private float[]? gradient;
+        private float[]? values;
+        private ushort[]? bits;
+        private Memory.MappedValues? mapped;
 
-        public Storage(float[] values) => Values = values;
+        public Storage(float[] values) => this.values = values;
+
+        /// <summary>
+        /// Values left in their file (<paramref name="mapped"/>), held as <paramref name="precision"/> once copied into
+        /// memory: float32 (widened from any stored format), or the stored 16-bit format itself.
+        /// </summary>
+        public Storage(Memory.MappedValues mapped, WeightPrecision precision)
+        {
+            if (precision != WeightPrecision.Float32 && precision != mapped.Format)
+                throw new ArgumentException($"{mapped.Path}: {mapped.Format} values cannot be held as {precision} without rounding", nameof(precision));
+            this.mapped = mapped;
+            Precision = precision;
+        }
 
         public Storage(Quantization.Int8Matrix form)
         {
@@ -17,11 +32,36 @@ public sealed partial class Parameter
 
         public Storage(ushort[] bits, WeightPrecision precision)
         {
-            Bf16 = bits;
+            this.bits = bits;
             Precision = precision;
         }
 
-        public float[]? Values { get; private set; }
+        /// <summary>
+        /// The float32 values, or null when held otherwise (16-bit, int8, packed). Values still mapped are copied into
+        /// memory on the first get (what needs them all: training, <c>Data</c>, packing); <see cref="Mapped"/> then
+        /// becomes null.
+        /// </summary>
+        public float[]? Values => values ?? (HoldsFloat32 ? Load().Values : null);
+
+        /// <summary>Whether the values are float32 (held in memory, or mapped and float32 once copied).</summary>
+        public bool HoldsFloat32 => values is not null || (mapped is not null && Precision == WeightPrecision.Float32);
+
+        /// <summary>The values still left in their file (read by rows without copying the rest), or null.</summary>
+        public Memory.MappedValues? Mapped => Volatile.Read(ref mapped);
+
+        private Storage Load()
+        {
+            lock (this)
+            {
+                if (mapped is { } m)
+                {
+                    if (Precision == WeightPrecision.Float32) Volatile.Write(ref values, m.ToSingle());
+                    else Volatile.Write(ref bits, m.ToBits16());
+                    Volatile.Write(ref mapped, null); // readers that took the mapping keep it alive; the finalizer unmaps it
+                }
+            }
+            return this;
+        }
 
         /// <summary>The int8 form that replaced the float32 values (an int8-only weight), or null.</summary>
         public Quantization.Int8Matrix? Int8 { get; private set; }
@@ -31,12 +71,18 @@ public sealed partial class Parameter
 
         private long releasedCount; // the value count once the float32 values are dropped
 
-        /// <summary>16-bit values (bfloat16 or float16 as <see cref="Precision"/>), or null.</summary>
-        public ushort[]? Bf16 { get; }
+        /// <summary>
+        /// 16-bit values (bfloat16 or float16 as <see cref="Precision"/>), or null; copied into memory on the first get
+        /// when still mapped.
+        /// </summary>
+        public ushort[]? Bf16 => bits ?? (Holds16 ? Load().bits : null);
+
+        /// <summary>Whether the values are 16-bit (held in memory, or mapped).</summary>
+        public bool Holds16 => bits is not null || (mapped is not null && Precision != WeightPrecision.Float32);
 
         public WeightPrecision Precision { get; }
 
-        public long Count => Values?.Length ?? Bf16?.Length ?? releasedCount;
+        public long Count => values?.Length ?? bits?.Length ?? mapped?.Count ?? releasedCount;
 
         /// <summary>
         /// Drops the float32 values (and their gradient and packed copy, or the packed form of a packed-only weight) for
@@ -44,22 +90,24 @@ public sealed partial class Parameter
         /// </summary>
         public void ReleaseToInt8(Quantization.Int8Matrix form)
         {
-            releasedCount = Values?.Length ?? releasedCount;
+            releasedCount = Count;
             Int8 = form;
             PackedOnly = null;
             Packed = null;
             gradient = null;
-            Values = null;
+            values = null;
+            mapped = null;
         }
 
         /// <summary>Drops the float32 values and their gradient, keeping <paramref name="packed"/> (of the whole storage) only.</summary>
         public void ReleaseToPacked(Gemm.PackedMatrix packed)
         {
-            releasedCount = Values!.Length;
+            releasedCount = Count;
             PackedOnly = packed;
             Packed = null;
             gradient = null;
-            Values = null;
+            values = null;
+            mapped = null;
         }
 
         /// <summary>Replaces a packed-only weight's packed form (re-packed for another kernel from its own values).</summary>

@@ -71,6 +71,26 @@ public sealed partial class Parameter
     {
     }
 
+    /// <summary>
+    /// Creates a parameter whose values stay in their file, memory-mapped (<see cref="IsMapped"/>): an embedding table
+    /// read by rows, so only the rows gathered become resident. <paramref name="precision"/> is how the values are held
+    /// once something needs them all (training, <see cref="Data"/>): float32 (widened exactly from any stored format) or
+    /// the stored 16-bit format itself. Until then the parameter behaves as one of that precision.
+    /// </summary>
+    public Parameter(string name, Memory.MappedValues values, WeightPrecision precision, int[] shape, bool weightDecay)
+        : this(name, new Storage(values ?? throw new ArgumentNullException(nameof(values)), precision), 0, shape, weightDecay)
+    {
+    }
+
+    /// <summary>
+    /// Whether the values are still memory-mapped from their file (an embedding table loaded by
+    /// <c>ParameterBuilder.Table</c>): <see cref="Widen"/> (the gather, saving) reads them there, touching only the pages
+    /// of the rows it reads; whatever needs all of them as an array (<see cref="Data"/>, <see cref="Grad"/>,
+    /// <see cref="Bits16"/>, <see cref="Update{TState}"/>, packing for a Linear) copies them into memory once, after which
+    /// this is false.
+    /// </summary>
+    public bool IsMapped => storage.Mapped is not null;
+
     private static WeightPrecision Narrow(WeightPrecision format) => format == WeightPrecision.Float32
         ? throw new ArgumentException("16-bit values need BFloat16 or Float16", nameof(format))
         : format;
@@ -86,7 +106,7 @@ public sealed partial class Parameter
         Shape = shape;
         Length = (int)count;
         WeightDecay = weightDecay;
-        requiresGrad = storage.Values is not null;
+        requiresGrad = storage.HoldsFloat32;
     }
 
     /// <summary>Checkpoint key.</summary>
@@ -135,7 +155,7 @@ public sealed partial class Parameter
     {
         ArgumentNullException.ThrowIfNull(form);
         if (storage.Int8 is not null) return;
-        if (storage.Values is null && storage.PackedOnly is null)
+        if (!storage.HoldsFloat32 && storage.PackedOnly is null)
             throw new InvalidOperationException($"{Name}: only float32 weights can be released for int8 (this one holds {Precision})");
         if (Shape.Length != 2 || form.N != Shape[0] || form.K != Shape[1])
             throw new ArgumentException($"{Name}: an int8 [{form.N}, {form.K}] form does not fit [{string.Join(", ", Shape)}]", nameof(form));
@@ -243,7 +263,7 @@ public sealed partial class Parameter
     /// <summary>The bfloat16 values (row-major) of a <see cref="WeightPrecision.BFloat16"/> parameter; throws otherwise.</summary>
     public Memory<ushort> BFloat16Data => storage.Bf16 is { } v && storage.Precision == WeightPrecision.BFloat16
         ? v.AsMemory(offset, Length)
-        : throw new InvalidOperationException($"{Name} holds {storage.Precision} values (use {(storage.Bf16 is null ? "Data" : "Bits16")})");
+        : throw new InvalidOperationException($"{Name} holds {storage.Precision} values (use {(storage.Holds16 ? "Bits16" : "Data")})");
 
     /// <summary>The 16-bit values (row-major; bfloat16 or float16 as <see cref="Precision"/>); throws for float32.</summary>
     public Memory<ushort> Bits16 => storage.Bf16 is { } v
@@ -253,7 +273,12 @@ public sealed partial class Parameter
     /// <summary>Values [<paramref name="start"/>, start + destination.Length) as float32, whatever the precision.</summary>
     public void Widen(int start, Span<float> destination)
     {
-        if (storage.Bf16 is { } bits) Kernels.F16.ToSingle(storage.Precision, bits.AsSpan(offset + start, destination.Length), destination);
+        if (storage.Mapped is { } mapped)
+        {
+            if (start < 0 || start + (long)destination.Length > Length) throw new ArgumentOutOfRangeException(nameof(start));
+            mapped.Widen(offset + (long)start, destination);
+        }
+        else if (storage.Bf16 is { } bits) Kernels.F16.ToSingle(storage.Precision, bits.AsSpan(offset + start, destination.Length), destination);
         else if (storage.PackedOnly is { } packed)
         {
             if (start < 0 || start + (long)destination.Length > Length) throw new ArgumentOutOfRangeException(nameof(start));
@@ -268,7 +293,7 @@ public sealed partial class Parameter
     {
         get
         {
-            if (storage.Values is null) throw new InvalidOperationException(InferenceOnlyMessage());
+            if (!storage.HoldsFloat32) throw new InvalidOperationException(InferenceOnlyMessage());
             storage.Packed = null;
             return storage.Gradient.AsMemory(offset, Length);
         }
@@ -301,7 +326,7 @@ public sealed partial class Parameter
     /// <summary>Throws the one message for training through a 16-bit or int8-only parameter; returns for float32.</summary>
     public void EnsureTrainable()
     {
-        if (storage.Values is null) throw new InvalidOperationException(InferenceOnlyMessage());
+        if (!storage.HoldsFloat32) throw new InvalidOperationException(InferenceOnlyMessage());
     }
 
     /// <summary>
@@ -312,7 +337,7 @@ public sealed partial class Parameter
     {
         ArgumentNullException.ThrowIfNull(change);
         storage.Packed = null;
-        if (storage.Bf16 is null)
+        if (!storage.Holds16)
         {
             change(Data.Span, state);
             return;

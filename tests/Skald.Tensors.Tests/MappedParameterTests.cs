@@ -1,0 +1,173 @@
+using Skald.Tensors.Autograd;
+using Skald.Tensors.Kernels;
+using Skald.Tensors.Memory;
+
+namespace Skald.Tensors.Tests;
+
+/// <summary>
+/// Values left in their file (<see cref="MappedValues"/>) and parameters over them (<see cref="Parameter.IsMapped"/>):
+/// rows read from the mapping are the stored values (float32 copied, bfloat16 / float16 widened exactly, at an offset
+/// that is not page-aligned), a gather on an inference tape reads them without copying the table, whatever needs all
+/// the values copies them once (after which the parameter is an ordinary one and the file is never written), and
+/// gathers racing that copy read the same rows.
+/// </summary>
+public sealed class MappedParameterTests : IDisposable
+{
+    private const int Rows = 37, Dim = 24, Skip = 13; // 13 bytes before the values: an unaligned start
+    private readonly string dir = Path.Combine(Path.GetTempPath(), "skald-mapped-" + Guid.NewGuid().ToString("N"));
+
+    public MappedParameterTests() => Directory.CreateDirectory(dir);
+
+    public void Dispose()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        try { Directory.Delete(dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    private static float[] RandomValues(int seed)
+    {
+        var rng = new Random(seed);
+        var v = new float[Rows * Dim];
+        for (int i = 0; i < v.Length; i++) v[i] = (float)(rng.NextDouble() * 8 - 4);
+        return v;
+    }
+
+    /// <summary>Writes <paramref name="values"/> in <paramref name="format"/> after <see cref="Skip"/> bytes; returns the path and the stored values widened one by one.</summary>
+    private (string Path, float[] Widened, ushort[] Bits) Write(float[] values, WeightPrecision format)
+    {
+        string path = Path.Combine(dir, $"{format}-{Guid.NewGuid():N}.bin");
+        using var fs = File.Create(path);
+        fs.Write(new byte[Skip]);
+        var widened = new float[values.Length];
+        var bits = new ushort[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (format == WeightPrecision.Float32)
+            {
+                fs.Write(BitConverter.GetBytes(values[i]));
+                widened[i] = values[i];
+                continue;
+            }
+            bits[i] = format == WeightPrecision.BFloat16 ? Bf16.FromSingle(values[i]) : F16.FromSingle(values[i]);
+            fs.Write(BitConverter.GetBytes(bits[i]));
+            widened[i] = format == WeightPrecision.BFloat16 ? Bf16.ToSingle(bits[i]) : F16.ToSingle(bits[i]);
+        }
+        return (path, widened, bits);
+    }
+
+    [Theory]
+    [InlineData(WeightPrecision.Float32)]
+    [InlineData(WeightPrecision.BFloat16)]
+    [InlineData(WeightPrecision.Float16)]
+    public void RowsReadFromTheMappingAreTheStoredValues(WeightPrecision format)
+    {
+        var (path, widened, _) = Write(RandomValues(1), format);
+        using var mapped = MappedValues.Open(path, Skip, Rows * Dim, format);
+        Assert.Equal(Rows * Dim, mapped.Count);
+        var row = new float[Dim];
+        foreach (int r in new[] { 0, 5, Rows - 1 })
+        {
+            mapped.Widen(r * Dim, row);
+            Assert.Equal(widened.AsSpan(r * Dim, Dim).ToArray(), row);
+        }
+        Assert.Equal(widened, mapped.ToSingle());
+        Assert.Throws<ArgumentOutOfRangeException>(() => mapped.Widen(Rows * Dim - 3, new float[4]));
+    }
+
+    [Fact]
+    public void TheMappingRefusesRangesPastTheFileAndReadsAfterDispose()
+    {
+        var (path, _, bits) = Write(RandomValues(2), WeightPrecision.BFloat16);
+        Assert.Throws<IOException>(() => MappedValues.Open(path, Skip + 2, Rows * Dim, WeightPrecision.BFloat16));
+        var mapped = MappedValues.Open(path, Skip, Rows * Dim, WeightPrecision.BFloat16);
+        Assert.Equal(bits, mapped.ToBits16());
+        using (var f32 = MappedValues.Open(path, 0, 8, WeightPrecision.Float32))
+            Assert.Throws<InvalidOperationException>(() => f32.ToBits16());
+        mapped.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => mapped.Widen(0, new float[Dim]));
+    }
+
+    [Theory]
+    [InlineData(WeightPrecision.Float32)]
+    [InlineData(WeightPrecision.BFloat16)]
+    [InlineData(WeightPrecision.Float16)]
+    public void AnInferenceGatherReadsMappedRowsWithoutCopyingTheTable(WeightPrecision format)
+    {
+        var (path, widened, _) = Write(RandomValues(3), format);
+        var table = new Parameter("embed.weight", MappedValues.Open(path, Skip, Rows * Dim, format), WeightPrecision.Float32, [Rows, Dim], true);
+        Assert.True(table.IsMapped);
+        Assert.Equal(WeightPrecision.Float32, table.Precision);
+        Assert.True(table.RequiresGrad); // held as float32 once copied: trainable
+        int[] ids = [4, 0, 36, 4, 11];
+        var y = Ops.Gather(new Tape(recording: false), ids, table).Span.ToArray();
+        for (int i = 0; i < ids.Length; i++) Assert.Equal(widened.AsSpan(ids[i] * Dim, Dim).ToArray(), y.AsSpan(i * Dim, Dim).ToArray());
+        Assert.True(table.IsMapped, "a gather on an inference tape copied the table");
+    }
+
+    [Fact]
+    public void WhatNeedsAllTheValuesCopiesThemOnceAndNeverWritesTheFile()
+    {
+        var values = RandomValues(4);
+        var (path, _, _) = Write(values, WeightPrecision.Float32);
+        byte[] before = File.ReadAllBytes(path);
+        var table = new Parameter("embed.weight", MappedValues.Open(path, Skip, Rows * Dim, WeightPrecision.Float32), WeightPrecision.Float32, [Rows, Dim], true);
+
+        // A recording gather and its backward: the gradient (and so the values) come into memory.
+        var tape = new Tape();
+        var y = Ops.Gather(tape, [3, 3, 9], table);
+        tape.Seed(y, Enumerable.Repeat(1f, 3 * Dim).ToArray());
+        tape.Backward();
+        Assert.False(table.IsMapped);
+        Assert.Equal(2f, table.Grad.Span[3 * Dim]);
+        Assert.Equal(values, table.Data.ToArray());
+
+        table.Data.Span[3 * Dim] += 1f; // an optimizer step writes the copy, not the file
+        var row = new float[Dim];
+        table.Widen(3 * Dim, row);
+        Assert.Equal(values[3 * Dim] + 1f, row[0]);
+        Assert.Equal(before, File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void SixteenBitTablesStayInTheirFormatAndFrozen()
+    {
+        var (path, widened, bits) = Write(RandomValues(5), WeightPrecision.BFloat16);
+        Assert.Throws<ArgumentException>(() => new Parameter("t", MappedValues.Open(path, Skip, Rows * Dim, WeightPrecision.BFloat16),
+            WeightPrecision.Float16, [Rows, Dim], true)); // bfloat16 cannot be held as float16 without rounding
+        var table = new Parameter("t", MappedValues.Open(path, Skip, Rows * Dim, WeightPrecision.BFloat16), WeightPrecision.BFloat16, [Rows, Dim], true);
+        Assert.Equal(WeightPrecision.BFloat16, table.Precision);
+        Assert.False(table.RequiresGrad);
+        Assert.Throws<InvalidOperationException>(table.EnsureTrainable);
+        var row = new float[Dim];
+        table.Widen(Dim, row);
+        Assert.Equal(widened.AsSpan(Dim, Dim).ToArray(), row);
+        Assert.True(table.IsMapped);
+        Assert.Equal(bits, table.Bits16.ToArray()); // copied into memory as stored
+        Assert.False(table.IsMapped);
+    }
+
+    [Fact]
+    public void GathersRacingTheCopyReadTheSameRows()
+    {
+        var (path, widened, _) = Write(RandomValues(6), WeightPrecision.Float32);
+        for (int round = 0; round < 20; round++)
+        {
+            var table = new Parameter("t", MappedValues.Open(path, Skip, Rows * Dim, WeightPrecision.Float32), WeightPrecision.Float32, [Rows, Dim], true);
+            var readers = Enumerable.Range(0, 3).Select(t => Task.Run(() =>
+            {
+                var row = new float[Dim];
+                for (int i = 0; i < 2000; i++)
+                {
+                    int r = (i * 7 + t) % Rows;
+                    table.Widen(r * Dim, row);
+                    if (!row.AsSpan().SequenceEqual(widened.AsSpan(r * Dim, Dim))) return false;
+                }
+                return true;
+            })).ToArray();
+            _ = table.Data; // the copy, while the readers run
+            Assert.All(readers.Select(t => t.Result), Assert.True);
+            Assert.False(table.IsMapped);
+        }
+    }
+}

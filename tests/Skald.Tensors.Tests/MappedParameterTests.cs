@@ -81,9 +81,8 @@ public sealed class MappedParameterTests : IDisposable
         var (path, _, bits) = Write(RandomValues(2), WeightPrecision.BFloat16);
         Assert.Throws<IOException>(() => MappedValues.Open(path, Skip + 2, Rows * Dim, WeightPrecision.BFloat16));
         var mapped = MappedValues.Open(path, Skip, Rows * Dim, WeightPrecision.BFloat16);
-        Assert.Equal(bits, mapped.ToBits16());
-        using (var f32 = MappedValues.Open(path, 0, 8, WeightPrecision.Float32))
-            Assert.Throws<InvalidOperationException>(() => f32.ToBits16());
+        Assert.Equal(bits, mapped.ToBits16(WeightPrecision.BFloat16));
+        Assert.Throws<ArgumentException>(() => mapped.ToBits16(WeightPrecision.Float32));
         mapped.Dispose();
         Assert.Throws<ObjectDisposedException>(() => mapped.Widen(0, new float[Dim]));
     }
@@ -133,8 +132,6 @@ public sealed class MappedParameterTests : IDisposable
     public void SixteenBitTablesStayInTheirFormatAndFrozen()
     {
         var (path, widened, bits) = Write(RandomValues(5), WeightPrecision.BFloat16);
-        Assert.Throws<ArgumentException>(() => new Parameter("t", MappedValues.Open(path, Skip, Rows * Dim, WeightPrecision.BFloat16),
-            WeightPrecision.Float16, [Rows, Dim], true)); // bfloat16 cannot be held as float16 without rounding
         var table = new Parameter("t", MappedValues.Open(path, Skip, Rows * Dim, WeightPrecision.BFloat16), WeightPrecision.BFloat16, [Rows, Dim], true);
         Assert.Equal(WeightPrecision.BFloat16, table.Precision);
         Assert.False(table.RequiresGrad);
@@ -144,6 +141,29 @@ public sealed class MappedParameterTests : IDisposable
         Assert.Equal(widened.AsSpan(Dim, Dim).ToArray(), row);
         Assert.True(table.IsMapped);
         Assert.Equal(bits, table.Bits16.ToArray()); // copied into memory as stored
+        Assert.False(table.IsMapped);
+    }
+
+    [Theory]
+    [InlineData(WeightPrecision.Float32, WeightPrecision.BFloat16)]
+    [InlineData(WeightPrecision.Float32, WeightPrecision.Float16)]
+    [InlineData(WeightPrecision.Float16, WeightPrecision.BFloat16)]
+    [InlineData(WeightPrecision.BFloat16, WeightPrecision.Float16)]
+    public void ATableHeldNarrowerThanStoredReadsRoundedRows(WeightPrecision stored, WeightPrecision heldAs)
+    {
+        var (path, widened, _) = Write(RandomValues(7), stored);
+        var table = new Parameter("t", MappedValues.Open(path, Skip, Rows * Dim, stored), heldAs, [Rows, Dim], true);
+        // What reading the whole tensor rounded to heldAs holds, value by value.
+        var rounded = widened.Select(v => heldAs == WeightPrecision.BFloat16 ? Bf16.FromSingle(v) : F16.FromSingle(v)).ToArray();
+        var row = new float[Dim];
+        table.Widen(5 * Dim, row);
+        for (int j = 0; j < Dim; j++)
+        {
+            float expected = heldAs == WeightPrecision.BFloat16 ? Bf16.ToSingle(rounded[5 * Dim + j]) : F16.ToSingle(rounded[5 * Dim + j]);
+            Assert.Equal(expected, row[j]);
+        }
+        Assert.True(table.IsMapped);
+        Assert.Equal(rounded, table.Bits16.ToArray());
         Assert.False(table.IsMapped);
     }
 

@@ -156,9 +156,9 @@ public sealed class Checkpoint : IDisposable
 
     /// <summary>
     /// Maps tensor <paramref name="key"/> of shape <paramref name="expectedShape"/> from its file, read-only, for a
-    /// parameter held as <paramref name="precision"/> (<see cref="Skald.Tensors.Autograd.Parameter.IsMapped"/>); null
-    /// when its values would need rounding for that precision or are not stored as F32, BF16 or F16 (read it instead),
-    /// or when the file cannot be mapped.
+    /// parameter held as <paramref name="precision"/> (<see cref="Skald.Tensors.Autograd.Parameter.IsMapped"/>, which
+    /// rounds rows to a narrower precision as they are read); null when it is not stored as F32, BF16 or F16 (read it
+    /// instead) or the file cannot be mapped.
     /// </summary>
     public Skald.Tensors.Memory.MappedValues? Map(string key, Skald.Tensors.WeightPrecision precision, params int[] expectedShape)
     {
@@ -170,8 +170,7 @@ public sealed class Checkpoint : IDisposable
             SafeTensorsDType.F16 => Skald.Tensors.WeightPrecision.Float16,
             _ => null,
         };
-        if (stored is not { } format || info.ElementCount == 0
-            || (precision != Skald.Tensors.WeightPrecision.Float32 && precision != format)) return null;
+        if (stored is not { } format || info.ElementCount == 0) return null;
         try
         {
             return Skald.Tensors.Memory.MappedValues.Open(file.Path, file.FileOffset(info), info.ElementCount, format);

@@ -101,11 +101,11 @@ public sealed class ParameterBuilder
 
     /// <summary>
     /// The embedding table <paramref name="leaf"/> of shape [<paramref name="rows"/>, <paramref name="dim"/>], which the
-    /// forward reads by rows (<c>Ops.Gather</c>). Read from a checkpoint whose stored values this builder's precision
-    /// holds exactly (F32, BF16 or F16 for float32; the same 16-bit format otherwise), it stays in the file,
-    /// memory-mapped (<see cref="Parameter.IsMapped"/>): only the pages of the rows gathered become resident, which for a
-    /// multilingual vocabulary is most of a small model's weights. Training, or anything else that needs the whole
-    /// table, copies it into memory on first use. Otherwise it is <see cref="Tensor"/>.
+    /// forward reads by rows (<c>Ops.Gather</c>). Read from a checkpoint that stores it as F32, BF16 or F16, it stays in
+    /// the file, memory-mapped (<see cref="Parameter.IsMapped"/>): only the pages of the rows gathered become resident,
+    /// which for a multilingual vocabulary is most of a small model's weights. Its rows read as the builder's precision
+    /// would hold them (rounded to a narrower 16-bit format, as <see cref="Tensor"/> reads it). Training, or anything
+    /// else that needs the whole table, copies it into memory on first use. Otherwise it is <see cref="Tensor"/>.
     /// </summary>
     public Parameter Table(string leaf, int rows, int dim)
     {

@@ -13,13 +13,11 @@ public sealed partial class Parameter
         public Storage(float[] values) => this.values = values;
 
         /// <summary>
-        /// Values left in their file (<paramref name="mapped"/>), held as <paramref name="precision"/> once copied into
-        /// memory: float32 (widened from any stored format), or the stored 16-bit format itself.
+        /// Values left in their file (<paramref name="mapped"/>), held as <paramref name="precision"/>: read so (widened
+        /// exactly, or rounded to a narrower 16-bit format first) and copied into memory so when needed whole.
         /// </summary>
         public Storage(Memory.MappedValues mapped, WeightPrecision precision)
         {
-            if (precision != WeightPrecision.Float32 && precision != mapped.Format)
-                throw new ArgumentException($"{mapped.Path}: {mapped.Format} values cannot be held as {precision} without rounding", nameof(precision));
             this.mapped = mapped;
             Precision = precision;
         }
@@ -56,7 +54,7 @@ public sealed partial class Parameter
                 if (mapped is { } m)
                 {
                     if (Precision == WeightPrecision.Float32) Volatile.Write(ref values, m.ToSingle());
-                    else Volatile.Write(ref bits, m.ToBits16());
+                    else Volatile.Write(ref bits, m.ToBits16(Precision));
                     Volatile.Write(ref mapped, null); // readers that took the mapping keep it alive; the finalizer unmaps it
                 }
             }

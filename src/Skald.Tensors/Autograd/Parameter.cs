@@ -73,9 +73,10 @@ public sealed partial class Parameter
 
     /// <summary>
     /// Creates a parameter whose values stay in their file, memory-mapped (<see cref="IsMapped"/>): an embedding table
-    /// read by rows, so only the rows gathered become resident. <paramref name="precision"/> is how the values are held
-    /// once something needs them all (training, <see cref="Data"/>): float32 (widened exactly from any stored format) or
-    /// the stored 16-bit format itself. Until then the parameter behaves as one of that precision.
+    /// read by rows, so only the rows gathered become resident. <paramref name="precision"/> is how the values are held:
+    /// float32 (widened exactly from any stored format) or a 16-bit format (rounded to nearest even when stored in
+    /// another), read so by rows and copied into memory so when something needs them all (training, <see cref="Data"/>,
+    /// <see cref="Bits16"/>).
     /// </summary>
     public Parameter(string name, Memory.MappedValues values, WeightPrecision precision, int[] shape, bool weightDecay)
         : this(name, new Storage(values ?? throw new ArgumentNullException(nameof(values)), precision), 0, shape, weightDecay)
@@ -276,7 +277,7 @@ public sealed partial class Parameter
         if (storage.Mapped is { } mapped)
         {
             if (start < 0 || start + (long)destination.Length > Length) throw new ArgumentOutOfRangeException(nameof(start));
-            mapped.Widen(offset + (long)start, destination);
+            mapped.Widen(offset + (long)start, destination, storage.Precision);
         }
         else if (storage.Bf16 is { } bits) Kernels.F16.ToSingle(storage.Precision, bits.AsSpan(offset + start, destination.Length), destination);
         else if (storage.PackedOnly is { } packed)

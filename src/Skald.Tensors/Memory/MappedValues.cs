@@ -94,6 +94,24 @@ public sealed unsafe class MappedValues : IDisposable
         GC.KeepAlive(this); // the mapping must outlive the read
     }
 
+    /// <summary>
+    /// Values [<paramref name="start"/>, start + destination.Length) as a parameter held as <paramref name="heldAs"/>
+    /// reads them: widened exactly, after rounding to nearest even to <paramref name="heldAs"/> when that is a 16-bit
+    /// format other than <see cref="Format"/> (the values a checkpoint reader rounding the whole tensor would hold).
+    /// </summary>
+    public void Widen(long start, Span<float> destination, WeightPrecision heldAs)
+    {
+        Widen(start, destination);
+        if (heldAs == WeightPrecision.Float32 || heldAs == Format) return;
+        Span<ushort> bits = stackalloc ushort[256];
+        for (int at = 0; at < destination.Length; at += bits.Length)
+        {
+            var part = destination.Slice(at, Math.Min(bits.Length, destination.Length - at));
+            Kernels.F16.FromSingle(heldAs, part, bits[..part.Length]);
+            Kernels.F16.ToSingle(heldAs, bits[..part.Length], part);
+        }
+    }
+
     /// <summary>All values as float32, in a new array; the pages read are given back (<see cref="MappedPages"/>).</summary>
     public float[] ToSingle()
     {
@@ -108,13 +126,30 @@ public sealed unsafe class MappedValues : IDisposable
         return result;
     }
 
-    /// <summary>All values as stored 16-bit bits, in a new array (bfloat16 or float16 only); the pages read are given back.</summary>
-    public ushort[] ToBits16()
+    /// <summary>
+    /// All values as 16-bit <paramref name="format"/> (bfloat16 or float16) in a new array: copied when stored so,
+    /// else rounded to nearest even; the pages read are given back.
+    /// </summary>
+    public ushort[] ToBits16(WeightPrecision format)
     {
-        if (Format == WeightPrecision.Float32) throw new InvalidOperationException($"{Path}: the mapped values are float32, not 16-bit");
+        if (format == WeightPrecision.Float32) throw new ArgumentException("16-bit values need BFloat16 or Float16", nameof(format));
         var result = new ushort[Count];
-        new ReadOnlySpan<ushort>(Start, checked((int)Count)).CopyTo(result);
-        MappedPages.Release(Start, Count * 2);
+        if (format == Format)
+        {
+            new ReadOnlySpan<ushort>(Start, checked((int)Count)).CopyTo(result);
+            MappedPages.Release(Start, Count * 2);
+        }
+        else
+        {
+            var wide = new float[Math.Min(Chunk, Count)];
+            for (long at = 0; at < Count; at += Chunk)
+            {
+                int n = (int)Math.Min(Chunk, Count - at);
+                Widen(at, wide.AsSpan(0, n));
+                Kernels.F16.FromSingle(format, wide.AsSpan(0, n), result.AsSpan((int)at, n));
+                MappedPages.Release(Start + at * ValueBytes, (long)n * ValueBytes);
+            }
+        }
         GC.KeepAlive(this);
         return result;
     }

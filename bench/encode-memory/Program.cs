@@ -20,6 +20,12 @@ int hidden = Arg(5, 896), layers = Arg(6, 24), heads = Arg(7, 14), kv = Arg(8, 2
 
 if (!File.Exists(Path.Combine(dir, "model.safetensors")))
 {
+    if (File.Exists(Path.Combine(dir, "config.json")))
+    {
+        // Another model's folder (a sharded checkpoint, e.g. bench/ort's qwen2-0.5b): never write over it.
+        Console.Error.WriteLine($"{dir} holds another model (config.json but no model.safetensors): give this bench a folder of its own");
+        return 2;
+    }
     Directory.CreateDirectory(dir);
     string configPath = Path.Combine(dir, "config.json");
     File.WriteAllText(configPath, string.Create(CultureInfo.InvariantCulture, $$"""
@@ -35,7 +41,7 @@ if (!File.Exists(Path.Combine(dir, "model.safetensors")))
     while (!File.Exists(Path.Combine(root, "Skald.slnx"))) root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("repository root not found");
     File.Copy(Path.Combine(root, "fixtures", "models", "decoder-qwen2", "tokenizer.json"), Path.Combine(dir, "tokenizer.json"), overwrite: true);
     Console.Error.WriteLine($"wrote {dir}; run again to measure (a fresh process)");
-    return;
+    return 0;
 }
 
 static long Status(string field)
@@ -87,3 +93,4 @@ Console.WriteLine(JsonSerializer.Serialize(new
     managed_bytes_allocated_per_batch = allocatedPerBatch, gemm = Skald.Tensors.Gemm.Blas.Backend.Name,
     first_values = first,
 }));
+return 0;

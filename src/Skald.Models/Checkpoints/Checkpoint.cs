@@ -155,14 +155,14 @@ public sealed class Checkpoint : IDisposable
     }
 
     /// <summary>
-    /// Maps tensor <paramref name="key"/> of shape <paramref name="expectedShape"/> from its file, read-only, for a
-    /// parameter held as <paramref name="precision"/> (<see cref="Skald.Tensors.Autograd.Parameter.IsMapped"/>, which
-    /// rounds rows to a narrower precision as they are read); null when it is not stored as F32, BF16 or F16 (read it
-    /// instead) or the file cannot be mapped.
+    /// The 2-D tensor <paramref name="key"/> of shape [<paramref name="rows"/>, <paramref name="rowLength"/>] left in its
+    /// file, read by rows (<see cref="Skald.Tensors.Memory.FileValues"/>, for a
+    /// <see cref="Skald.Tensors.Autograd.Parameter.IsFileBacked"/> table); null when it is not stored as F32, BF16 or
+    /// F16 (read it instead) or the file cannot be opened again.
     /// </summary>
-    public Skald.Tensors.Memory.MappedValues? Map(string key, Skald.Tensors.WeightPrecision precision, params int[] expectedShape)
+    public Skald.Tensors.Memory.FileValues? LeaveInFile(string key, int rows, int rowLength)
     {
-        var (file, info) = Entry(key, expectedShape);
+        var (file, info) = Entry(key, [rows, rowLength]);
         Skald.Tensors.WeightPrecision? stored = info.DType switch
         {
             SafeTensorsDType.F32 => Skald.Tensors.WeightPrecision.Float32,
@@ -170,10 +170,10 @@ public sealed class Checkpoint : IDisposable
             SafeTensorsDType.F16 => Skald.Tensors.WeightPrecision.Float16,
             _ => null,
         };
-        if (stored is not { } format || info.ElementCount == 0) return null;
+        if (stored is not { } format || rows == 0 || rowLength == 0) return null;
         try
         {
-            return Skald.Tensors.Memory.MappedValues.Open(file.Path, file.FileOffset(info), info.ElementCount, format);
+            return Skald.Tensors.Memory.FileValues.Open(file.Path, file.FileOffset(info), rows, rowLength, format);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

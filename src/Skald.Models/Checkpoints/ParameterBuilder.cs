@@ -102,8 +102,8 @@ public sealed class ParameterBuilder
     /// <summary>
     /// The embedding table <paramref name="leaf"/> of shape [<paramref name="rows"/>, <paramref name="dim"/>], which the
     /// forward reads by rows (<c>Ops.Gather</c>). Read from a checkpoint that stores it as F32, BF16 or F16, it stays in
-    /// the file, memory-mapped (<see cref="Parameter.IsMapped"/>): only the pages of the rows gathered become resident,
-    /// which for a multilingual vocabulary is most of a small model's weights. Its rows read as the builder's precision
+    /// the file (<see cref="Parameter.IsFileBacked"/>): the process keeps only the rows gathered, read on first use, while a
+    /// multilingual vocabulary table is most of a small model's weights. Its rows read as the builder's precision
     /// would hold them (rounded to a narrower 16-bit format, as <see cref="Tensor"/> reads it). Training, or anything
     /// else that needs the whole table, copies it into memory on first use. Otherwise it is <see cref="Tensor"/>.
     /// </summary>
@@ -111,9 +111,9 @@ public sealed class ParameterBuilder
     {
         string key = Key(leaf);
         if (source.Weights is { } weights && weights.Contains(StoredKey(key)) && !Int8(key, [rows, dim])
-            && weights.Map(StoredKey(key), source.Precision, rows, dim) is { } mapped)
+            && weights.LeaveInFile(StoredKey(key), rows, dim) is { } inFile)
         {
-            var p = new Parameter(source.NamePrefix + key, mapped, source.Precision, [rows, dim], WeightDecayFor(key));
+            var p = new Parameter(source.NamePrefix + key, inFile, source.Precision, [rows, dim], WeightDecayFor(key));
             source.All.Add(p);
             return p;
         }

@@ -88,10 +88,10 @@ public static class Int8Checkpoint
         return keys;
     }
 
-    /// <summary>A copy of the float32 values (read out of the panels for a packed-only weight, or the file for a mapped one).</summary>
+    /// <summary>A copy of the float32 values (read out of the panels for a packed-only weight, or the file for a file-backed one).</summary>
     private static float[] Float32Copy(Parameter p)
     {
-        if (!p.IsPackedOnly && !p.IsMapped) return p.Data.ToArray();
+        if (!p.IsPackedOnly && !p.IsFileBacked) return p.Data.ToArray();
         var values = new float[p.Length];
         p.Widen(0, values);
         return values;

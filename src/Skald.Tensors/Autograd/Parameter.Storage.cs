@@ -8,17 +8,17 @@ public sealed partial class Parameter
         private float[]? gradient;
         private float[]? values;
         private ushort[]? bits;
-        private Memory.MappedValues? mapped;
+        private Memory.FileValues? file;
 
         public Storage(float[] values) => this.values = values;
 
         /// <summary>
-        /// Values left in their file (<paramref name="mapped"/>), held as <paramref name="precision"/>: read so (widened
+        /// Values left in their file (<paramref name="file"/>), held as <paramref name="precision"/>: read so (widened
         /// exactly, or rounded to a narrower 16-bit format first) and copied into memory so when needed whole.
         /// </summary>
-        public Storage(Memory.MappedValues mapped, WeightPrecision precision)
+        public Storage(Memory.FileValues file, WeightPrecision precision)
         {
-            this.mapped = mapped;
+            this.file = file;
             Precision = precision;
         }
 
@@ -35,27 +35,27 @@ public sealed partial class Parameter
         }
 
         /// <summary>
-        /// The float32 values, or null when held otherwise (16-bit, int8, packed). Values still mapped are copied into
-        /// memory on the first get (what needs them all: training, <c>Data</c>, packing); <see cref="Mapped"/> then
+        /// The float32 values, or null when held otherwise (16-bit, int8, packed). Values still in their file are copied into
+        /// memory on the first get (what needs them all: training, <c>Data</c>, packing); <see cref="File"/> then
         /// becomes null.
         /// </summary>
         public float[]? Values => values ?? (HoldsFloat32 ? Load().Values : null);
 
-        /// <summary>Whether the values are float32 (held in memory, or mapped and float32 once copied).</summary>
-        public bool HoldsFloat32 => values is not null || (mapped is not null && Precision == WeightPrecision.Float32);
+        /// <summary>Whether the values are float32 (held in memory, or in their file and float32 once copied).</summary>
+        public bool HoldsFloat32 => values is not null || (file is not null && Precision == WeightPrecision.Float32);
 
         /// <summary>The values still left in their file (read by rows without copying the rest), or null.</summary>
-        public Memory.MappedValues? Mapped => Volatile.Read(ref mapped);
+        public Memory.FileValues? File => Volatile.Read(ref file);
 
         private Storage Load()
         {
             lock (this)
             {
-                if (mapped is { } m)
+                if (file is { } m)
                 {
                     if (Precision == WeightPrecision.Float32) Volatile.Write(ref values, m.ToSingle());
                     else Volatile.Write(ref bits, m.ToBits16(Precision));
-                    Volatile.Write(ref mapped, null); // readers that took the mapping keep it alive; the finalizer unmaps it
+                    Volatile.Write(ref file, null); // readers that took it finish their rows; its handle closes when unreachable
                 }
             }
             return this;
@@ -71,16 +71,16 @@ public sealed partial class Parameter
 
         /// <summary>
         /// 16-bit values (bfloat16 or float16 as <see cref="Precision"/>), or null; copied into memory on the first get
-        /// when still mapped.
+        /// when still in their file.
         /// </summary>
         public ushort[]? Bf16 => bits ?? (Holds16 ? Load().bits : null);
 
-        /// <summary>Whether the values are 16-bit (held in memory, or mapped).</summary>
-        public bool Holds16 => bits is not null || (mapped is not null && Precision != WeightPrecision.Float32);
+        /// <summary>Whether the values are 16-bit (held in memory, or in their file).</summary>
+        public bool Holds16 => bits is not null || (file is not null && Precision != WeightPrecision.Float32);
 
         public WeightPrecision Precision { get; }
 
-        public long Count => values?.Length ?? bits?.Length ?? mapped?.Count ?? releasedCount;
+        public long Count => values?.Length ?? bits?.Length ?? file?.Count ?? releasedCount;
 
         /// <summary>
         /// Drops the float32 values (and their gradient and packed copy, or the packed form of a packed-only weight) for
@@ -94,7 +94,7 @@ public sealed partial class Parameter
             Packed = null;
             gradient = null;
             values = null;
-            mapped = null;
+            file = null;
         }
 
         /// <summary>Drops the float32 values and their gradient, keeping <paramref name="packed"/> (of the whole storage) only.</summary>
@@ -105,7 +105,7 @@ public sealed partial class Parameter
             Packed = null;
             gradient = null;
             values = null;
-            mapped = null;
+            file = null;
         }
 
         /// <summary>Replaces a packed-only weight's packed form (re-packed for another kernel from its own values).</summary>

@@ -72,25 +72,25 @@ public sealed partial class Parameter
     }
 
     /// <summary>
-    /// Creates a parameter whose values stay in their file, memory-mapped (<see cref="IsMapped"/>): an embedding table
-    /// read by rows, so only the rows gathered become resident. <paramref name="precision"/> is how the values are held:
+    /// Creates a parameter whose values stay in their file (<see cref="IsFileBacked"/>): an embedding table read by rows,
+    /// so the process holds only the rows gathered. <paramref name="precision"/> is how the values are held:
     /// float32 (widened exactly from any stored format) or a 16-bit format (rounded to nearest even when stored in
     /// another), read so by rows and copied into memory so when something needs them all (training, <see cref="Data"/>,
     /// <see cref="Bits16"/>).
     /// </summary>
-    public Parameter(string name, Memory.MappedValues values, WeightPrecision precision, int[] shape, bool weightDecay)
+    public Parameter(string name, Memory.FileValues values, WeightPrecision precision, int[] shape, bool weightDecay)
         : this(name, new Storage(values ?? throw new ArgumentNullException(nameof(values)), precision), 0, shape, weightDecay)
     {
     }
 
     /// <summary>
-    /// Whether the values are still memory-mapped from their file (an embedding table loaded by
-    /// <c>ParameterBuilder.Table</c>): <see cref="Widen"/> (the gather, saving) reads them there, touching only the pages
-    /// of the rows it reads; whatever needs all of them as an array (<see cref="Data"/>, <see cref="Grad"/>,
+    /// Whether the values are still in their file (an embedding table loaded by <c>ParameterBuilder.Table</c>):
+    /// <see cref="Widen"/> (the gather, saving) reads them there, keeping each row read by a gather (<see cref="Memory.FileValues"/>);
+    /// whatever needs all of them as an array (<see cref="Data"/>, <see cref="Grad"/>,
     /// <see cref="Bits16"/>, <see cref="Update{TState}"/>, packing for a Linear) copies them into memory once, after which
     /// this is false.
     /// </summary>
-    public bool IsMapped => storage.Mapped is not null;
+    public bool IsFileBacked => storage.File is not null;
 
     private static WeightPrecision Narrow(WeightPrecision format) => format == WeightPrecision.Float32
         ? throw new ArgumentException("16-bit values need BFloat16 or Float16", nameof(format))
@@ -274,10 +274,10 @@ public sealed partial class Parameter
     /// <summary>Values [<paramref name="start"/>, start + destination.Length) as float32, whatever the precision.</summary>
     public void Widen(int start, Span<float> destination)
     {
-        if (storage.Mapped is { } mapped)
+        if (storage.File is { } file)
         {
             if (start < 0 || start + (long)destination.Length > Length) throw new ArgumentOutOfRangeException(nameof(start));
-            mapped.Widen(offset + (long)start, destination, storage.Precision);
+            file.Widen(offset + (long)start, destination, storage.Precision);
         }
         else if (storage.Bf16 is { } bits) Kernels.F16.ToSingle(storage.Precision, bits.AsSpan(offset + start, destination.Length), destination);
         else if (storage.PackedOnly is { } packed)

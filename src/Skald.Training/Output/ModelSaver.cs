@@ -181,14 +181,14 @@ public static class ModelSaver
     /// <summary>
     /// The float32 values written for <paramref name="p"/>: its own values, widened when it is held in 16 bits, with an
     /// attached LoRA adapter merged in float32 (W + scale·B·A, peft's merge, never rounded to 16 bits), read back out of
-    /// the GEMM's panels for a packed-only weight (<see cref="Parameter.IsPackedOnly"/>: the same bits), or out of the file for a mapped one
-    /// (<see cref="Parameter.IsMapped"/>, which stays mapped). A float32
+    /// the GEMM's panels for a packed-only weight (<see cref="Parameter.IsPackedOnly"/>: the same bits), or out of the file for a file-backed one
+    /// (<see cref="Parameter.IsFileBacked"/>, which stays so). A float32
     /// parameter without an adapter is written from its own buffer, no copy.
     /// </summary>
     public static ReadOnlyMemory<float> Float32Values(Parameter p)
     {
         ArgumentNullException.ThrowIfNull(p);
-        if (p.Precision == WeightPrecision.Float32 && p.Lora is null && !p.IsPackedOnly && !p.IsMapped) return p.Data;
+        if (p.Precision == WeightPrecision.Float32 && p.Lora is null && !p.IsPackedOnly && !p.IsFileBacked) return p.Data;
         var values = new float[p.Length];
         p.Widen(0, values);
         p.Lora?.MergeInto(values);

@@ -5,18 +5,18 @@ using Skald.Tensors.Memory;
 namespace Skald.Tensors.Tests;
 
 /// <summary>
-/// Values left in their file (<see cref="MappedValues"/>) and parameters over them (<see cref="Parameter.IsMapped"/>):
+/// Values left in their file (<see cref="FileValues"/>) and parameters over them (<see cref="Parameter.IsFileBacked"/>):
 /// rows read from the mapping are the stored values (float32 copied, bfloat16 / float16 widened exactly, at an offset
 /// that is not page-aligned), a gather on an inference tape reads them without copying the table, whatever needs all
 /// the values copies them once (after which the parameter is an ordinary one and the file is never written), and
 /// gathers racing that copy read the same rows.
 /// </summary>
-public sealed class MappedParameterTests : IDisposable
+public sealed class FileBackedParameterTests : IDisposable
 {
     private const int Rows = 37, Dim = 24, Skip = 13; // 13 bytes before the values: an unaligned start
-    private readonly string dir = Path.Combine(Path.GetTempPath(), "skald-mapped-" + Guid.NewGuid().ToString("N"));
+    private readonly string dir = Path.Combine(Path.GetTempPath(), "skald-filevalues-" + Guid.NewGuid().ToString("N"));
 
-    public MappedParameterTests() => Directory.CreateDirectory(dir);
+    public FileBackedParameterTests() => Directory.CreateDirectory(dir);
 
     public void Dispose()
     {
@@ -60,48 +60,62 @@ public sealed class MappedParameterTests : IDisposable
     [InlineData(WeightPrecision.Float32)]
     [InlineData(WeightPrecision.BFloat16)]
     [InlineData(WeightPrecision.Float16)]
-    public void RowsReadFromTheMappingAreTheStoredValues(WeightPrecision format)
+    public void RowsReadFromTheFileAreTheStoredValuesAndOnlyGatheredRowsAreKept(WeightPrecision format)
     {
         var (path, widened, _) = Write(RandomValues(1), format);
-        using var mapped = MappedValues.Open(path, Skip, Rows * Dim, format);
-        Assert.Equal(Rows * Dim, mapped.Count);
+        using var values = FileValues.Open(path, Skip, Rows, Dim, format);
+        Assert.Equal(Rows * Dim, values.Count);
         var row = new float[Dim];
-        foreach (int r in new[] { 0, 5, Rows - 1 })
+        foreach (int r in new[] { 0, 5, Rows - 1, 5 })
         {
-            mapped.Widen(r * Dim, row);
+            values.Widen(r * Dim, row, format);
             Assert.Equal(widened.AsSpan(r * Dim, Dim).ToArray(), row);
         }
-        Assert.Equal(widened, mapped.ToSingle());
-        Assert.Throws<ArgumentOutOfRangeException>(() => mapped.Widen(Rows * Dim - 3, new float[4]));
+        Assert.Equal(3, values.KeptRows); // row 5 once
+        var span = new float[Dim + 7]; // a range that is not one row: read, not kept
+        values.Widen(2 * Dim + 3, span, format);
+        Assert.Equal(widened.AsSpan(2 * Dim + 3, Dim + 7).ToArray(), span);
+        Assert.Equal(widened, values.ToSingle());
+        Assert.Equal(3, values.KeptRows);
+        Assert.Throws<ArgumentOutOfRangeException>(() => values.Widen(Rows * Dim - 3, new float[4], format));
     }
 
     [Fact]
-    public void TheMappingRefusesRangesPastTheFileAndReadsAfterDispose()
+    public void TheFileMustHoldTheTableAndAClosedOneRefusesReads()
     {
         var (path, _, bits) = Write(RandomValues(2), WeightPrecision.BFloat16);
-        Assert.Throws<IOException>(() => MappedValues.Open(path, Skip + 2, Rows * Dim, WeightPrecision.BFloat16));
-        var mapped = MappedValues.Open(path, Skip, Rows * Dim, WeightPrecision.BFloat16);
-        Assert.Equal(bits, mapped.ToBits16(WeightPrecision.BFloat16));
-        Assert.Throws<ArgumentException>(() => mapped.ToBits16(WeightPrecision.Float32));
-        mapped.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => mapped.Widen(0, new float[Dim]));
+        Assert.Throws<IOException>(() => FileValues.Open(path, Skip + 2, Rows, Dim, WeightPrecision.BFloat16));
+        var values = FileValues.Open(path, Skip, Rows, Dim, WeightPrecision.BFloat16);
+        Assert.Equal(bits, values.ToBits16(WeightPrecision.BFloat16));
+        Assert.Throws<ArgumentException>(() => values.ToBits16(WeightPrecision.Float32));
+        values.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => values.Widen(0, new float[Dim], WeightPrecision.BFloat16));
+
+        // Cut short after opening (a file replaced in place): one line naming the file, not a crash.
+        var (shortPath, _, _) = Write(RandomValues(2), WeightPrecision.Float32);
+        using var cut = FileValues.Open(shortPath, Skip, Rows, Dim, WeightPrecision.Float32);
+        using (var fs = new FileStream(shortPath, FileMode.Open, FileAccess.Write)) fs.SetLength(Skip + 4 * Dim);
+        var e = Assert.Throws<IOException>(() => cut.Widen(5 * Dim, new float[Dim], WeightPrecision.Float32));
+        Assert.Contains(shortPath, e.Message);
     }
 
     [Theory]
     [InlineData(WeightPrecision.Float32)]
     [InlineData(WeightPrecision.BFloat16)]
     [InlineData(WeightPrecision.Float16)]
-    public void AnInferenceGatherReadsMappedRowsWithoutCopyingTheTable(WeightPrecision format)
+    public void AnInferenceGatherReadsItsRowsWithoutCopyingTheTable(WeightPrecision format)
     {
         var (path, widened, _) = Write(RandomValues(3), format);
-        var table = new Parameter("embed.weight", MappedValues.Open(path, Skip, Rows * Dim, format), WeightPrecision.Float32, [Rows, Dim], true);
-        Assert.True(table.IsMapped);
+        var values = FileValues.Open(path, Skip, Rows, Dim, format);
+        var table = new Parameter("embed.weight", values, WeightPrecision.Float32, [Rows, Dim], true);
+        Assert.True(table.IsFileBacked);
         Assert.Equal(WeightPrecision.Float32, table.Precision);
         Assert.True(table.RequiresGrad); // held as float32 once copied: trainable
         int[] ids = [4, 0, 36, 4, 11];
         var y = Ops.Gather(new Tape(recording: false), ids, table).Span.ToArray();
         for (int i = 0; i < ids.Length; i++) Assert.Equal(widened.AsSpan(ids[i] * Dim, Dim).ToArray(), y.AsSpan(i * Dim, Dim).ToArray());
-        Assert.True(table.IsMapped, "a gather on an inference tape copied the table");
+        Assert.True(table.IsFileBacked, "a gather on an inference tape copied the table");
+        Assert.Equal(4, values.KeptRows); // the distinct rows gathered
     }
 
     [Fact]
@@ -110,14 +124,14 @@ public sealed class MappedParameterTests : IDisposable
         var values = RandomValues(4);
         var (path, _, _) = Write(values, WeightPrecision.Float32);
         byte[] before = File.ReadAllBytes(path);
-        var table = new Parameter("embed.weight", MappedValues.Open(path, Skip, Rows * Dim, WeightPrecision.Float32), WeightPrecision.Float32, [Rows, Dim], true);
+        var table = new Parameter("embed.weight", FileValues.Open(path, Skip, Rows, Dim, WeightPrecision.Float32), WeightPrecision.Float32, [Rows, Dim], true);
 
         // A recording gather and its backward: the gradient (and so the values) come into memory.
         var tape = new Tape();
         var y = Ops.Gather(tape, [3, 3, 9], table);
         tape.Seed(y, Enumerable.Repeat(1f, 3 * Dim).ToArray());
         tape.Backward();
-        Assert.False(table.IsMapped);
+        Assert.False(table.IsFileBacked);
         Assert.Equal(2f, table.Grad.Span[3 * Dim]);
         Assert.Equal(values, table.Data.ToArray());
 
@@ -132,16 +146,16 @@ public sealed class MappedParameterTests : IDisposable
     public void SixteenBitTablesStayInTheirFormatAndFrozen()
     {
         var (path, widened, bits) = Write(RandomValues(5), WeightPrecision.BFloat16);
-        var table = new Parameter("t", MappedValues.Open(path, Skip, Rows * Dim, WeightPrecision.BFloat16), WeightPrecision.BFloat16, [Rows, Dim], true);
+        var table = new Parameter("t", FileValues.Open(path, Skip, Rows, Dim, WeightPrecision.BFloat16), WeightPrecision.BFloat16, [Rows, Dim], true);
         Assert.Equal(WeightPrecision.BFloat16, table.Precision);
         Assert.False(table.RequiresGrad);
         Assert.Throws<InvalidOperationException>(table.EnsureTrainable);
         var row = new float[Dim];
         table.Widen(Dim, row);
         Assert.Equal(widened.AsSpan(Dim, Dim).ToArray(), row);
-        Assert.True(table.IsMapped);
+        Assert.True(table.IsFileBacked);
         Assert.Equal(bits, table.Bits16.ToArray()); // copied into memory as stored
-        Assert.False(table.IsMapped);
+        Assert.False(table.IsFileBacked);
     }
 
     [Theory]
@@ -152,7 +166,7 @@ public sealed class MappedParameterTests : IDisposable
     public void ATableHeldNarrowerThanStoredReadsRoundedRows(WeightPrecision stored, WeightPrecision heldAs)
     {
         var (path, widened, _) = Write(RandomValues(7), stored);
-        var table = new Parameter("t", MappedValues.Open(path, Skip, Rows * Dim, stored), heldAs, [Rows, Dim], true);
+        var table = new Parameter("t", FileValues.Open(path, Skip, Rows, Dim, stored), heldAs, [Rows, Dim], true);
         // What reading the whole tensor rounded to heldAs holds, value by value.
         var rounded = widened.Select(v => heldAs == WeightPrecision.BFloat16 ? Bf16.FromSingle(v) : F16.FromSingle(v)).ToArray();
         var row = new float[Dim];
@@ -162,9 +176,9 @@ public sealed class MappedParameterTests : IDisposable
             float expected = heldAs == WeightPrecision.BFloat16 ? Bf16.ToSingle(rounded[5 * Dim + j]) : F16.ToSingle(rounded[5 * Dim + j]);
             Assert.Equal(expected, row[j]);
         }
-        Assert.True(table.IsMapped);
+        Assert.True(table.IsFileBacked);
         Assert.Equal(rounded, table.Bits16.ToArray());
-        Assert.False(table.IsMapped);
+        Assert.False(table.IsFileBacked);
     }
 
     [Fact]
@@ -173,7 +187,7 @@ public sealed class MappedParameterTests : IDisposable
         var (path, widened, _) = Write(RandomValues(6), WeightPrecision.Float32);
         for (int round = 0; round < 20; round++)
         {
-            var table = new Parameter("t", MappedValues.Open(path, Skip, Rows * Dim, WeightPrecision.Float32), WeightPrecision.Float32, [Rows, Dim], true);
+            var table = new Parameter("t", FileValues.Open(path, Skip, Rows, Dim, WeightPrecision.Float32), WeightPrecision.Float32, [Rows, Dim], true);
             var readers = Enumerable.Range(0, 3).Select(t => Task.Run(() =>
             {
                 var row = new float[Dim];
@@ -187,7 +201,7 @@ public sealed class MappedParameterTests : IDisposable
             })).ToArray();
             _ = table.Data; // the copy, while the readers run
             Assert.All(readers.Select(t => t.Result), Assert.True);
-            Assert.False(table.IsMapped);
+            Assert.False(table.IsFileBacked);
         }
     }
 }

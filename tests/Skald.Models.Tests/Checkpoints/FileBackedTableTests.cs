@@ -7,11 +7,12 @@ namespace Skald.Models.Tests.Checkpoints;
 
 /// <summary>
 /// Every architecture's vocabulary table is loaded through <see cref="ParameterBuilder.Table"/>: it stays in the
-/// safetensors file, memory-mapped, when the load's precision holds the stored values exactly. Its values are the file's
-/// (read independently by <see cref="Checkpoint.Read"/>), embeddings are bit for bit those of the same table copied into
-/// memory, and packed-only and int8-only inference leave it mapped (only the rows texts use become resident).
+/// safetensors file (<see cref="Parameter.IsFileBacked"/>), whatever the load's precision. Its rows are the file's (read
+/// independently by <see cref="Checkpoint.Read"/>, and rounded as that reader rounds for a 16-bit load), embeddings are
+/// bit for bit those of the same table copied into memory, and packed-only and int8-only inference leave it in the
+/// file (only the rows texts use are held).
 /// </summary>
-public sealed class MappedTableTests
+public sealed class FileBackedTableTests
 {
     private static readonly string[] Leaves = ["word_embeddings.weight", "word_embedding.weight", "embed_tokens.weight", "tok_embeddings.weight"];
 
@@ -29,20 +30,20 @@ public sealed class MappedTableTests
     [InlineData("decoder-qwen2")]
     [InlineData("decoder-gemma2")]
     [InlineData("decoder-llama3-bf16")]
-    public void TheVocabularyTableStaysMappedAndHoldsTheFilesValues(string name)
+    public void TheVocabularyTableStaysInTheFileAndHoldsItsValues(string name)
     {
         string path = TestPaths.FixtureModel(name);
         var table = TableOf(ArchitectureRegistry.Load(path).Parameters);
-        Assert.True(table.IsMapped, $"{name}: {table.Name} was copied into memory");
+        Assert.True(table.IsFileBacked, $"{name}: {table.Name} was copied into memory");
         Assert.Equal(WeightPrecision.Float32, table.Precision);
 
         using var weights = Checkpoint.OpenFolder(path, "bert.", "roberta.", "model.");
         string key = weights.Keys.Single(k => Leaves.Any(l => k.EndsWith(l, StringComparison.Ordinal)));
         var expected = weights.Read(key, table.Shape);
-        var mapped = new float[table.Length];
-        table.Widen(0, mapped);
-        Assert.Equal(expected, mapped);
-        Assert.True(table.IsMapped);
+        var read = new float[table.Length];
+        table.Widen(0, read);
+        Assert.Equal(expected, read);
+        Assert.True(table.IsFileBacked);
     }
 
     [Theory]
@@ -50,18 +51,18 @@ public sealed class MappedTableTests
     [InlineData("xlmr-cls-f16")]
     [InlineData("norbert3-tiny-st")]
     [InlineData("decoder-qwen2")]
-    public void EmbeddingsThroughTheMappedTableEqualThoseOfTheCopiedTable(string name)
+    public void EmbeddingsThroughTheFileBackedTableEqualThoseOfTheCopiedTable(string name)
     {
         var model = SentenceEncoder.Load(TestPaths.FixtureModel(name));
         string[] texts = ["Hei verden", "Dette er en lengre setning, med komma.", "Hej"];
         var table = TableOf(model.Parameters);
-        Assert.True(table.IsMapped);
-        var mapped = model.Encode(texts);
-        Assert.True(table.IsMapped, "encoding copied the table");
+        Assert.True(table.IsFileBacked);
+        var fromFile = model.Encode(texts);
+        Assert.True(table.IsFileBacked, "encoding copied the table");
         _ = table.Data; // copied into memory
-        Assert.False(table.IsMapped);
+        Assert.False(table.IsFileBacked);
         var copied = model.Encode(texts);
-        for (int i = 0; i < texts.Length; i++) Assert.Equal(copied[i], mapped[i]);
+        for (int i = 0; i < texts.Length; i++) Assert.Equal(copied[i], fromFile[i]);
     }
 
     [Theory]
@@ -71,13 +72,13 @@ public sealed class MappedTableTests
     [InlineData("xlmr-cls-f16", WeightPrecision.BFloat16)]
     [InlineData("bert-cased-mean", WeightPrecision.BFloat16)]
     [InlineData("decoder-qwen2", WeightPrecision.Float16)]
-    public void ASixteenBitLoadMapsTheTableAndReadsTheRoundedValues(string name, WeightPrecision precision)
+    public void ASixteenBitLoadLeavesTheTableInTheFileAndReadsTheRoundedValues(string name, WeightPrecision precision)
     {
         string path = TestPaths.FixtureModel(name);
         var table = TableOf(ArchitectureRegistry.Load(path, precision).Parameters);
-        Assert.True(table.IsMapped);
+        Assert.True(table.IsFileBacked);
         Assert.Equal(precision, table.Precision);
-        // The checkpoint reader's rounding of the whole tensor (its own code path) is what the mapped rows read.
+        // The checkpoint reader's rounding of the whole tensor (its own code path) is what the rows read from the file are.
         using var weights = Checkpoint.OpenFolder(path, "bert.", "roberta.", "model.");
         string key = weights.Keys.Single(k => Leaves.Any(l => k.EndsWith(l, StringComparison.Ordinal)));
         var expected = new ushort[table.Length];
@@ -88,18 +89,18 @@ public sealed class MappedTableTests
         table.Widen(0, rows);
         Assert.Equal(widened, rows);
         Assert.Equal(expected, table.Bits16.ToArray());
-        Assert.False(table.IsMapped);
+        Assert.False(table.IsFileBacked);
     }
 
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void PackedOnlyAndInt8OnlyInferenceLeaveTheTableMapped(bool int8)
+    public void PackedOnlyAndInt8OnlyInferenceLeaveTheTableInTheFile(bool int8)
     {
         var model = SentenceEncoder.Load(TestPaths.FixtureModel("decoder-qwen2"));
         if (int8) model.KeepInt8Only();
         else model.KeepPackedOnly();
         model.Encode(["Hei verden", "Hej"]);
-        Assert.True(TableOf(model.Parameters).IsMapped);
+        Assert.True(TableOf(model.Parameters).IsFileBacked);
     }
 }

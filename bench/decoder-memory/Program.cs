@@ -1,6 +1,6 @@
 // Peak RSS of LoRA training steps on a randomly initialised Qwen2-style decoder, with or without gradient checkpointing.
 // Usage: dotnet Skald.Bench.DecoderMemory.dll <dir> <checkpointing 0|1> [hidden=512] [layers=8] [heads=8] [kv=4]
-//        [intermediate=1536] [vocab=32000] [batch=8] [seq=128] [steps=2] [weights=f32|bf16|f16]
+//        [intermediate=1536] [vocab=32000] [batch=8] [seq=128] [steps=2] [weights=f32|bf16|f16|int8]
 // Run each setting in its own process: the peak is the process's (runtime, weights, adapters, Adam, activations).
 using System.Diagnostics;
 using System.Globalization;
@@ -18,7 +18,8 @@ bool checkpointing = args[1] == "1";
 int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], CultureInfo.InvariantCulture) : fallback;
 int hidden = Arg(2, 512), layers = Arg(3, 8), heads = Arg(4, 8), kv = Arg(5, 4), inter = Arg(6, 1536), vocab = Arg(7, 32000);
 int batch = Arg(8, 8), seq = Arg(9, 128), steps = Arg(10, 2);
-// How the frozen base's weight matrices are held (skald train's model.weights): float32, or bfloat16 / float16.
+// How the frozen base's weight matrices are held (skald train's model.weights): float32, bfloat16 / float16, or int8
+// (loaded float32, then its Linear weights kept int8 only, as model.weights: int8 does before attaching the adapters).
 string weights = args.Length > 11 ? args[11] : "f32";
 var precision = weights switch
 {
@@ -47,7 +48,9 @@ if (!File.Exists(Path.Combine(dir, "model.safetensors")))
 }
 
 // LLM2Vec's SimCSE setting: bidirectional, attention dropout 0.3, LoRA r 16 / alpha 32 / dropout 0.05 on every projection.
-var model = TrainableEncoder.For(Skald.Models.SentenceEncoder.Load(dir, precision: precision), dropout: 0.3f, seed: 1);
+var encoder = Skald.Models.SentenceEncoder.Load(dir, precision: precision);
+if (weights == "int8") encoder.KeepInt8Only();
+var model = TrainableEncoder.For(encoder, dropout: 0.3f, seed: 1);
 ((IDecoder)model.Model.Transformer).AttentionMode = AttentionMode.Bidirectional;
 model.EnableLora(new LoraConfig
 {

@@ -40,8 +40,9 @@ public sealed partial class SentenceEncoder
     /// forward multiplies (found by encoding one text) keeps only its int8 form (<see cref="Parameter.ReleaseFloat32"/>),
     /// each one's float32 values dropped as soon as its form is made, so the model never holds both copies of all of
     /// them. Embedding tables, norms, biases and 16-bit weights stay as they are. The embeddings are those of
-    /// <see cref="QuantizeInt8"/> bit for bit. Afterwards training, LoRA, merging adapters and saving float32 weights
-    /// refuse with one message (load the model again for those); <see cref="Quantization.Int8Checkpoint.Save"/> and
+    /// <see cref="QuantizeInt8"/> bit for bit. Afterwards training the weights, merging adapters and saving float32
+    /// weights refuse with one message (load the model again for those), while LoRA adapters train on the int8 base
+    /// (a recording pass multiplies it dequantised: <c>model.weights: int8</c>); <see cref="Quantization.Int8Checkpoint.Save"/> and
     /// <see cref="WithAttention"/> still work. Returns the float32 bytes released; 0 on a CPU without int8 kernels
     /// (<see cref="Int8Gemm.Best"/> null: the model stays float32).
     /// </summary>

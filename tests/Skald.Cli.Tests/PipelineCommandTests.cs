@@ -81,6 +81,22 @@ public sealed class PipelineCommandTests
         Assert.Equal(3, r.Stderr.Split('\n').Count(l => l.Contains("weight matrices are held in bfloat16", StringComparison.Ordinal)));
     }
 
+    /// <summary>
+    /// The recipe's adapter stages on an int8 base (<c>weights: int8</c>: the Linear weights held in int8, multiplied
+    /// dequantised while the adapters train); the supervised stage, which saves merged float32 weights, stays float32.
+    /// </summary>
+    [Fact]
+    public void TheLlm2VecAdapterStagesRunOnAnInt8Base()
+    {
+        string outDir = Path.Combine(TestPaths.NewTempDir(), "llm2vec-int8");
+        var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", "configs/llm2vec-example.yaml", "--set", $"output={outDir}",
+            "--set", "mntp.weights=int8", "--set", "simcse.weights=int8");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        foreach (var adapter in new[] { "mntp", "simcse" })
+            Assert.True(File.Exists(Path.Combine(outDir, adapter, "adapter_model.safetensors")), adapter);
+        Assert.Equal(2, r.Stderr.Split('\n').Count(l => l.Contains("Linear weights are held in int8", StringComparison.Ordinal)));
+    }
+
     /// <summary>configs/norsbert4-two-stage.yaml as shipped (tiny NorBERT4): Bokmål ↔ Nynorsk MNRL, then NLI triplets.</summary>
     [Fact]
     public void TheNorSbert4RecipeRunsOnGptBert()

@@ -113,7 +113,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
         string config = s.Keys.Path("config", required: true)!, model = s.Keys.Path("model", required: true)!;
         var adapters = s.Keys.PathList("adapters");
         var data = s.Keys.PathList("data");
-        string? weights = s.Keys.Str("weights") is null ? null : s.Keys.Choice("weights", "f32", "f32", "bf16", "f16", "auto");
+        string? weights = s.Keys.Str("weights") is null ? null : s.Keys.Choice("weights", "f32", "f32", "bf16", "f16", "int8", "auto");
         return target => Stages.Train(config, Ref(model), target, 1.0, log, [.. adapters.Select(Ref)], [.. data.Select(Ref)], weights);
     }
 

@@ -20,7 +20,9 @@ public static partial class Ops
     /// record, a float32 weight is read from its pre-packed copy (the same result, bit for bit); with
     /// <see cref="Tape.QuantizeLinear"/> it is multiplied in int8 instead (<see cref="Quantization.Int8Gemm"/>), as an
     /// int8-only weight (<see cref="Parameter.IsInt8Only"/>) always is there; a packed-only weight
-    /// (<see cref="Parameter.IsPackedOnly"/>) is always read packed there; on a recording tape such weights throw.
+    /// (<see cref="Parameter.IsPackedOnly"/>) is always read packed there; on a recording tape a packed-only weight
+    /// throws, while an int8-only one is multiplied dequantised (float32 Scales[j]·q[j, k], forward and backward, as
+    /// QLoRA computes in the dequantised type): frozen, it passes the gradient on, so LoRA adapters train on an int8 base.
     /// </summary>
     public static Variable Linear(Tape tape, Variable x, Parameter weight, Parameter? bias)
     {
@@ -41,6 +43,13 @@ public static partial class Ops
         else if ((tape.PackWeights || weight.IsPackedOnly) && !tape.Recording && weight.PackedForLinear(tape.KeepPackedOnly) is { } packed)
         {
             Kernels.Linear.Forward(x.Span, weight.ValuesIfHeld, packed, b, y.Span, n, inF, outF);
+        }
+        else if (weight.IsInt8Only)
+        {
+            var w = tape.Rent(outF * inF); // [out, in] dequantised, for this product only
+            weight.DequantizeInt8(w);
+            Kernels.Linear.Forward(x.Span, w.AsSpan(0, outF * inF), b, y.Span, n, inF, outF);
+            tape.Return(w);
         }
         else
         {
@@ -69,7 +78,7 @@ public static partial class Ops
         return [.. adapters ?? [], new LowRank(lora, u, col)];
     }
 
-    // dx = dy · W (a 16-bit W widened by the GEMM);  dW += dyᵀ · x (never for 16-bit W: frozen);  db += Σ_rows dy;  per LoRA term (dyₜ = dy[:, col..col+out]):
+    // dx = dy · W (a 16-bit W widened by the GEMM, an int8 one dequantised);  dW += dyᵀ · x (never for 16-bit W: frozen);  db += Σ_rows dy;  per LoRA term (dyₜ = dy[:, col..col+out]):
     // dB += scale·dyₜᵀ·u;  du = scale·dyₜ·B (u's own ops carry it on to A and x).
     private static void RecordLinear(Tape tape, Variable x, Parameter weight, Parameter? bias, LowRank[]? adapters, Variable y) =>
         tape.Record(y, () =>
@@ -86,7 +95,14 @@ public static partial class Ops
             if (x.RequiresGrad)
             {
                 var g = tape.GradFor(x, out bool acc);
-                if (weight.Precision == WeightPrecision.Float32)
+                if (weight.IsInt8Only)
+                {
+                    var w = tape.Rent(outF * inF);
+                    weight.DequantizeInt8(w);
+                    Blas.Sgemm(false, false, n, inF, outF, 1f, dy, outF, w, inF, acc ? 1f : 0f, g, inF);
+                    tape.Return(w);
+                }
+                else if (weight.Precision == WeightPrecision.Float32)
                     Blas.Sgemm(false, false, n, inF, outF, 1f, dy, outF, weight.Values.Span, inF, acc ? 1f : 0f, g, inF);
                 else
                     Blas.Sgemm16(weight.Precision, false, false, n, inF, outF, 1f, dy, outF, weight.Bits16.Span, inF, acc ? 1f : 0f, g, inF);

@@ -142,6 +142,16 @@ public sealed partial class Parameter
     /// </summary>
     internal Quantization.Int8Matrix? Int8Storage => storage.Int8;
 
+    /// <summary>
+    /// This int8-only weight dequantised, row-major [out, in], into <paramref name="destination"/> (a part's own rows of
+    /// its stacked whole): what a recording pass multiplies by (LoRA on an int8 base).
+    /// </summary>
+    internal void DequantizeInt8(Span<float> destination)
+    {
+        var form = storage.Int8 ?? throw new InvalidOperationException($"{Name} is not int8-only");
+        form.DequantizeRows(RowOffset, Shape[0], destination);
+    }
+
     /// <summary>Whether this parameter views all of its storage (a plain parameter or a stacked whole, not a part).</summary>
     internal bool CoversStorage => offset == 0 && Length == storage.Count;
 
@@ -353,8 +363,8 @@ public sealed partial class Parameter
     private string InferenceOnlyMessage() => storage.PackedOnly is not null ? PackedOnlyMessage()
         : storage.Int8 is not null
         ? $"{Name} holds int8 weights only (an inference-only int8 model: SentenceEncoder.KeepInt8Only, --quantize int8, or " +
-          "a folder saved by `skald quantize`); training, LoRA, merging adapters and saving float32 weights need the float32 " +
-          "values: load the model again without int8"
+          "a folder saved by `skald quantize`); training the weights, merging adapters and saving float32 weights need the " +
+          "float32 values: load the model again without int8 (LoRA adapters do train on it: model.weights: int8)"
         : $"{Name} holds {(storage.Precision == WeightPrecision.Float16 ? "float16" : "bfloat16")} weights, which are frozen (the model " +
         $"was loaded with WeightPrecision.{storage.Precision}); training them needs float32 weights: load the model with " +
         "WeightPrecision.Float32 (the default), or train LoRA adapters on the frozen 16-bit base";

@@ -148,11 +148,25 @@ public sealed class Int8Matrix
     public float[] Dequantize()
     {
         var w = new float[(long)N * K];
-        for (int j = 0; j < N; j++)
-        {
-            for (int c = 0; c < K; c++) w[(long)j * K + c] = Scales[j] * Packed[IndexOf(j, c)];
-        }
+        DequantizeRows(0, N, w);
         return w;
+    }
+
+    /// <summary>
+    /// Rows [<paramref name="first"/>, first + <paramref name="count"/>) dequantised (Scales[j] · q[j, k]) into
+    /// <paramref name="destination"/>, row-major [count, K]: the float32 weights a training pass through an int8 base
+    /// multiplies by.
+    /// </summary>
+    public void DequantizeRows(int first, int count, Span<float> destination)
+    {
+        if (first < 0 || count < 0 || first + count > N) throw new ArgumentOutOfRangeException(nameof(first));
+        if (destination.Length < (long)count * K) throw new ArgumentException("destination is shorter than the rows", nameof(destination));
+        for (int j = 0; j < count; j++)
+        {
+            var row = destination.Slice(j * K, K);
+            float scale = Scales[first + j];
+            for (int c = 0; c < K; c++) row[c] = scale * Packed[IndexOf(first + j, c)];
+        }
     }
 
     private void SetRow(int j, ReadOnlySpan<sbyte> q, float scale)

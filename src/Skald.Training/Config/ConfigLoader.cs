@@ -178,7 +178,7 @@ public static class ConfigLoader
             Type = modelType, Tokenizer = m.Path("tokenizer"), Dimension = m.Int("dim", 256, 1), Normalize = m.Bool("normalize", true),
             Adapters = m.PathList("adapters"),
             Attention = m.Str("attention") is null ? null : m.Choice("attention", "causal", "causal", "bidirectional"),
-            Weights = m.Choice("weights", "f32", "f32", "bf16", "f16", "auto"),
+            Weights = m.Choice("weights", "f32", "f32", "bf16", "f16", "int8", "auto"),
         };
         if (model.Dropout >= 1) throw new TrainingException($"{m.Where("dropout")}: model.dropout must be below 1");
         if (modelType == "transformer")
@@ -242,9 +242,10 @@ public static class ConfigLoader
                 $"{t.Where("max_steps")}: training.max_steps must be a positive number of steps, or -1 to train for training.epochs");
         t.Done();
 
-        // A 16-bit base is frozen (Parameter keeps no float32 copy to update): only LoRA adapters can train on it.
-        if (model.Weights is "bf16" or "f16" && (!tree.ContainsKey("lora") || modelType == "static"))
-            throw new TrainingException($"{m.Where("weights")}: model.weights {model.Weights} keeps the base frozen in 16 bits, so it " +
+        // A 16-bit or int8 base is frozen (Parameter keeps no float32 copy to update): only LoRA adapters can train on it.
+        if (model.Weights is "bf16" or "f16" or "int8" && (!tree.ContainsKey("lora") || modelType == "static"))
+            throw new TrainingException($"{m.Where("weights")}: model.weights {model.Weights} keeps the base frozen in " +
+                (model.Weights == "int8" ? "int8" : "16 bits") + ", so it " +
                 (modelType == "static" ? "is not for a static model" : "needs a lora section (LoRA adapters train on the frozen base)") +
                 "; use model.weights: f32 to train the weights themselves");
 
@@ -284,6 +285,10 @@ public static class ConfigLoader
                 Save = r.Choice("save", "adapter", "adapter", "merged"),
             };
             if (lora.Dropout >= 1) throw new TrainingException($"{r.Where("dropout")}: lora.dropout must be below 1");
+            if (lora.Save == "merged" && model.Weights == "int8")
+                throw new TrainingException($"{r.Where("save")}: lora.save merged writes float32 weights, which an int8 base " +
+                    "(model.weights: int8) no longer holds; save the adapter and merge it onto the float32 base when loading " +
+                    "(skald encode --adapter, SentenceEncoder.Load(path, [adapter]))");
             r.Done();
         }
 

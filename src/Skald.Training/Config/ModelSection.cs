@@ -29,8 +29,10 @@ public sealed record ModelSection(string Path, float Dropout = 0.1f)
     /// <summary>
     /// How the base's weight matrices are held in memory, as <c>skald encode --weights</c>: <c>f32</c> (the default),
     /// <c>bf16</c> or <c>f16</c> (half the memory, computed in float32; only for a frozen base, i.e. with a <c>lora</c>
-    /// section), or <c>auto</c> (the checkpoint's own 16-bit format when it is stored in F16/BF16 and the base is frozen,
-    /// else f32).
+    /// section), <c>int8</c> (a quarter of the memory: the Linear weights quantised per output row as
+    /// <c>skald encode --quantize int8</c> does, multiplied dequantised while training; only with a <c>lora</c> section
+    /// saving the adapter), or <c>auto</c> (the checkpoint's own 16-bit format when it is stored in F16/BF16 and the base
+    /// is frozen, else f32).
     /// </summary>
     public string Weights { get; init; } = "f32";
 }

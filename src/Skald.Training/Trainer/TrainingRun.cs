@@ -71,6 +71,7 @@ public static class TrainingRun
                 throw new TrainingException($"model.attention: {e.Message}", e);
             }
         }
+        if (BaseWeights.Quantize(config, encoder) is { } notice) log?.Invoke(notice);
         var model = TrainableEncoder.For(encoder, config.Model.Dropout, config.Training.Seed);
         if (config.Data.Instruction is { } instruction)
         {

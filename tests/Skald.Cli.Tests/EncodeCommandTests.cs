@@ -164,6 +164,9 @@ public sealed class EncodeCommandTests
         Assert.Contains($"; {bf16Size} with --weights bf16)", f32Line);
         Assert.Contains($"float32 would take {f32Size})", bf16Line);
         Assert.NotEqual(f32Size, bf16Size);
+        // The vocabulary table stays in the safetensors file, whatever the precision.
+        foreach (var info in new[] { f32, bf16 })
+            Assert.Contains("in the file:      embeddings.word_embeddings.weight [800, 32], ", info.Stdout);
         var bad = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("bert-bf16"), "--weights", "fp8");
         Assert.Equal(2, bad.ExitCode);
     }

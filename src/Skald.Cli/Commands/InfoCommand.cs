@@ -48,6 +48,8 @@ internal sealed class InfoCommand : Command
             _ => "float32",
         };
         Console.WriteLine($"weight memory:    {Size(m.WeightBytes)} ({held}; {other})");
+        foreach (var t in m.Parameters.Where(x => x.IsFileBacked))
+            Console.WriteLine($"in the file:      {t.Name} [{string.Join(", ", t.Shape)}], {Size(t.Bytes)} of the above: its rows are read as texts use them");
         Console.WriteLine($"layers:           {cfg.NumLayers}, hidden {cfg.HiddenSize}, heads {cfg.NumHeads}, intermediate {cfg.IntermediateSize}, {cfg.HiddenAct}");
         Console.WriteLine($"embedding dim:    {m.Dimension}");
         Console.WriteLine($"max length:       {m.MaxSeqLength} tokens");

@@ -9,8 +9,14 @@ public sealed record LoraSection
     /// <summary>Rank r.</summary>
     public int R { get; init; } = 16;
 
-    /// <summary>lora_alpha (scale = alpha / r).</summary>
+    /// <summary>lora_alpha (scale = alpha / r, or alpha / √r with <see cref="UseRsLora"/>).</summary>
     public float Alpha { get; init; } = 32;
+
+    /// <summary>
+    /// peft's <c>use_rslora</c> (rank-stabilised LoRA, Kalajdzievski 2023): scale the update by alpha / √r instead of
+    /// alpha / r, so that higher ranks keep learning; written to adapter_config.json as peft reads it.
+    /// </summary>
+    public bool UseRsLora { get; init; }
 
     /// <summary>lora_dropout on the adapters' input during training.</summary>
     public float Dropout { get; init; } = 0.05f;

@@ -168,6 +168,40 @@ public sealed class LoraTrainingTests
         Assert.NotEqual(untrained.Encode(texts)[0], a[0]);
     }
 
+    /// <summary>
+    /// <c>lora.use_rslora</c>: the adapters scale their update by alpha / √r (peft's rsLoRA), the saved
+    /// adapter_config.json says so, and loading it back applies the same scale (the reloaded model embeds as the trained
+    /// one; with alpha / r it would not).
+    /// </summary>
+    [Fact]
+    public void RsLoraScalesByTheRootOfTheRankAndRoundTrips()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "skald-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        string data = Path.Combine(dir, "pairs.jsonl");
+        File.WriteAllLines(data, Enumerable.Range(0, 16).Select(i => $"{{\"anchor\": \"spørsmål {i}\", \"positive\": \"svar {i}\"}}"));
+        var config = ConfigLoader.Parse($$"""
+            model: {path: {{Decoder}}, dropout: 0, attention: bidirectional}
+            data: {train: {{data}}}
+            training: {batch_size: 8, learning_rate: 1.0e-2, max_steps: 2}
+            lora: {r: 4, alpha: 8, dropout: 0, use_rslora: true}
+            output: {dir: {{Path.Combine(dir, "out")}}, save_steps: 0, tensorboard: false}
+            """, "rslora.yaml");
+        Assert.True(config.Lora!.UseRsLora);
+        var setup = TrainingRun.Build(config);
+        var model = (Skald.Training.Modeling.TrainableEncoder)setup.Model;
+        var adapters = model.Model.Parameters.Where(p => p.Lora is not null).Select(p => p.Lora!).ToList();
+        Assert.NotEmpty(adapters);
+        Assert.All(adapters, a => Assert.Equal(8f / MathF.Sqrt(4f), a.Scale)); // alpha / √r = 4, not alpha / r = 2
+        var run = new SentenceTrainer(setup).Run();
+        using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.ModelPath, "adapter_config.json"))))
+            Assert.True(doc.RootElement.GetProperty("use_rslora").GetBoolean());
+        string[] texts = ["spørsmål 3", "svar 7"];
+        var trained = model.Model.Encode(texts);
+        var reloaded = SentenceEncoder.Load(Decoder, [run.ModelPath]).Encode(texts);
+        for (int i = 0; i < texts.Length; i++) Near(trained[i], reloaded[i], 1e-5f, "reloaded rsLoRA adapter");
+    }
+
     [Fact]
     public void BadAdaptersAndTargetsAreOneClearLine()
     {

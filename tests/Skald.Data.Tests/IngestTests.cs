@@ -81,6 +81,47 @@ public sealed class IngestTests
     }
 
     [Fact]
+    public void DocxTableRowsAreOneParagraphEachInDocumentOrder()
+    {
+        string dir = TestPaths.NewTempDir();
+        string path = Path.Combine(dir, "byer.docx");
+        using (var doc = DocumentFormat.OpenXml.Packaging.WordprocessingDocument.Create(path, DocumentFormat.OpenXml.WordprocessingDocumentType.Document))
+        {
+            var main = doc.AddMainDocumentPart();
+            main.Document = new DocumentFormat.OpenXml.Wordprocessing.Document(new DocumentFormat.OpenXml.Wordprocessing.Body());
+            var body = main.Document.Body!;
+            static DocumentFormat.OpenXml.Wordprocessing.Paragraph P(string text) =>
+                new(new DocumentFormat.OpenXml.Wordprocessing.Run(new DocumentFormat.OpenXml.Wordprocessing.Text(text)));
+            static DocumentFormat.OpenXml.Wordprocessing.TableRow Row(params string[][] cells) => new(cells.Select(c =>
+                new DocumentFormat.OpenXml.Wordprocessing.TableCell(c.Select(P))));
+            body.AppendChild(P("Byene langs kysten er store."));
+            body.AppendChild(new DocumentFormat.OpenXml.Wordprocessing.Table(
+                Row(["By"], ["Innbyggere"], ["Landsdel"]),
+                Row(["Bergen"], ["291 000"], ["Vestlandet", "(Hordaland)"]),
+                Row([""], [""], [""]), // an empty row: nothing
+                Row(["Tromsø"], [""], ["Nord-Norge"])));
+            // A content control around a paragraph is read through.
+            body.AppendChild(new DocumentFormat.OpenXml.Wordprocessing.SdtBlock(
+                new DocumentFormat.OpenXml.Wordprocessing.SdtContentBlock(P("Tabellen viser tre byer."))));
+            main.Document.Save();
+        }
+        var blocks = Skald.Data.Ingest.Readers.DocxReader.Read(path);
+        Assert.Equal(["Byene langs kysten er store.", "By | Innbyggere | Landsdel", "Bergen | 291 000 | Vestlandet (Hordaland)",
+            "Tromsø | Nord-Norge", "Tabellen viser tre byer."], blocks.Select(b => b.Text));
+        Assert.All(blocks, b => Assert.Equal(BlockKind.Paragraph, b.Kind));
+    }
+
+    [Fact]
+    public void HtmlTableRowsAreOneParagraphEach()
+    {
+        var blocks = Skald.Data.Ingest.Readers.HtmlReader.Parse(
+            "<html><body><h1>Byer</h1><table><thead><tr><th>By</th><th>Innbyggere</th></tr></thead>" +
+            "<tbody><tr><td>Bergen</td><td> 291 000 </td></tr><tr><td></td><td></td></tr>" +
+            "<tr><td>Tromsø</td><td><table><tr><td>77 000</td><td>2024</td></tr></table></td></tr></tbody></table><p>Etter tabellen.</p></body></html>");
+        Assert.Equal(["Byer", "By | Innbyggere", "Bergen | 291 000", "Tromsø", "77 000 | 2024", "Etter tabellen."], blocks.Select(b => b.Text.Trim()));
+    }
+
+    [Fact]
     public void PdfLinesHyphenatedAtTheEndAreJoined()
     {
         string dir = TestPaths.NewTempDir();

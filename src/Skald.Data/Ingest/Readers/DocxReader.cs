@@ -1,12 +1,15 @@
+using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Wordprocessing;
 
 namespace Skald.Data.Ingest.Readers;
 
 /// <summary>
-/// .docx (Open XML SDK): every paragraph of the main document body in order (table cells included); a paragraph whose
-/// style is Title or a heading (Heading1–9, or a localised "Overskrift"/"Rubrik" style, or one with an outline level)
-/// is a heading. Tabs and line breaks inside a paragraph become spaces.
+/// .docx (Open XML SDK): the main document body's paragraphs and tables in order. A paragraph whose style is Title or a
+/// heading (Heading1–9, or a localised "Overskrift"/"Rubrik" style, or one with an outline level) is a heading; a
+/// table row is one paragraph, its cells' text joined by " | " (a nested table's text stays in its cell), so a row's
+/// facts stay together in a chunk. Content controls and other wrappers are read through. Tabs and line breaks inside a
+/// paragraph become spaces.
 /// </summary>
 public static class DocxReader
 {
@@ -17,21 +20,48 @@ public static class DocxReader
         var body = doc.MainDocumentPart?.Document?.Body ?? throw new DataException($"{path}: no document body");
         var styles = doc.MainDocumentPart.StyleDefinitionsPart?.Styles;
         var blocks = new List<DocumentBlock>();
-        foreach (var p in body.Descendants<Paragraph>())
-        {
-            var sb = new System.Text.StringBuilder();
-            foreach (var el in p.Descendants())
-            {
-                switch (el)
-                {
-                    case Text t: sb.Append(t.Text); break;
-                    case TabChar or Break or CarriageReturn: sb.Append(' '); break;
-                }
-            }
-            if (sb.ToString().Trim().Length == 0) continue;
-            blocks.Add(new DocumentBlock(IsHeading(p, styles) ? BlockKind.Heading : BlockKind.Paragraph, sb.ToString()));
-        }
+        Walk(body, styles, blocks);
         return blocks;
+    }
+
+    private static void Walk(OpenXmlElement parent, Styles? styles, List<DocumentBlock> blocks)
+    {
+        foreach (var element in parent.ChildElements)
+        {
+            switch (element)
+            {
+                case Paragraph p:
+                    string text = TextOf(p);
+                    if (text.Trim().Length > 0) blocks.Add(new DocumentBlock(IsHeading(p, styles) ? BlockKind.Heading : BlockKind.Paragraph, text));
+                    break;
+                case Table table:
+                    foreach (var row in table.Elements<TableRow>())
+                    {
+                        var cells = row.Elements<TableCell>()
+                            .Select(c => string.Join(" ", c.Descendants<Paragraph>().Select(TextOf).Select(t => t.Trim()).Where(t => t.Length > 0)))
+                            .Where(c => c.Length > 0).ToList();
+                        if (cells.Count > 0) blocks.Add(new DocumentBlock(BlockKind.Paragraph, string.Join(" | ", cells)));
+                    }
+                    break;
+                default:
+                    Walk(element, styles, blocks); // content controls (sdt), custom XML, smart tags
+                    break;
+            }
+        }
+    }
+
+    private static string TextOf(Paragraph p)
+    {
+        var sb = new System.Text.StringBuilder();
+        foreach (var el in p.Descendants())
+        {
+            switch (el)
+            {
+                case Text t: sb.Append(t.Text); break;
+                case TabChar or Break or CarriageReturn: sb.Append(' '); break;
+            }
+        }
+        return sb.ToString();
     }
 
     private static bool IsHeading(Paragraph p, Styles? styles)

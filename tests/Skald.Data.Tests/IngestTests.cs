@@ -122,6 +122,16 @@ public sealed class IngestTests
     }
 
     [Fact]
+    public void MarkdownTableRowsAreOneParagraphEach()
+    {
+        var blocks = Skald.Data.Ingest.Readers.MarkdownReader.Parse(
+            "# Byer\n\nFør tabellen.\n| By | Innbyggere |\n|---|---:|\n| **Bergen** | 291 000 |\n| Tromsø | |\n\n" +
+            "Navn | Fylke\n--- | ---\nAlta | Finnmark\n\nEtter tabellen, med a | b i teksten.\n"); // a blank line ends a table (GFM)
+        Assert.Equal(["Byer", "Før tabellen.", "By | Innbyggere", "Bergen | 291 000", "Tromsø", "Navn | Fylke", "Alta | Finnmark",
+            "Etter tabellen, med a   b i teksten."], blocks.Select(b => b.Text.Trim()));
+    }
+
+    [Fact]
     public void PdfLinesHyphenatedAtTheEndAreJoined()
     {
         string dir = TestPaths.NewTempDir();

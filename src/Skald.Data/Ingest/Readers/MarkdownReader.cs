@@ -5,8 +5,9 @@ namespace Skald.Data.Ingest.Readers;
 
 /// <summary>
 /// .md: ATX headings (<c># Title</c>) and setext headings (a line under-lined with === or ---) become headings; fenced
-/// code, HTML comments and tables' rules are dropped; list markers, emphasis, inline code ticks, links
-/// (<c>[text](url)</c> → text) and images are reduced to their text.
+/// code, HTML comments and tables' rules are dropped; a table row (GFM: the header row above the rule and the rows
+/// after it) is one paragraph, its cells joined by " | ", as .docx and .html rows are; list markers, emphasis, inline
+/// code ticks, links (<c>[text](url)</c> → text) and images are reduced to their text.
 /// </summary>
 public static partial class MarkdownReader
 {
@@ -18,7 +19,7 @@ public static partial class MarkdownReader
     {
         var blocks = new List<DocumentBlock>();
         var para = new StringBuilder();
-        bool fenced = false;
+        bool fenced = false, inTable = false;
         var lines = HtmlComment().Replace(text, "").Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
         for (int i = 0; i < lines.Length; i++)
         {
@@ -31,7 +32,16 @@ public static partial class MarkdownReader
                 continue;
             }
             if (fenced) continue;
-            if (trimmed.Length == 0 || TableRule().IsMatch(trimmed)) { Flush(blocks, para); continue; }
+            if (trimmed.Length == 0) { Flush(blocks, para); inTable = false; continue; }
+            if (TableRule().IsMatch(trimmed)) { Flush(blocks, para); inTable = true; continue; }
+            if (trimmed.Contains('|') && (inTable || (i + 1 < lines.Length && TableRule().IsMatch(lines[i + 1].Trim()))))
+            {
+                Flush(blocks, para);
+                var cells = trimmed.Trim('|').Split('|').Select(c => Inline(c)).Where(c => c.Length > 0).ToList();
+                if (cells.Count > 0) blocks.Add(new DocumentBlock(BlockKind.Paragraph, string.Join(" | ", cells)));
+                continue;
+            }
+            inTable = false;
             var atx = Atx().Match(trimmed);
             if (atx.Success)
             {

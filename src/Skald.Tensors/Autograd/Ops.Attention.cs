@@ -44,15 +44,9 @@ public static partial class Ops
     /// </summary>
     public static Variable Attention(Tape tape, Variable qkv, UnpaddedRows rows, int heads)
     {
-        RequireUnpadded(tape, "Attention");
-        int c = qkv.Cols / 3, d = heads > 0 ? c / heads : 0;
-        if (heads <= 0 || qkv.Cols != 3 * c || c != heads * d || qkv.Rows != rows.Count)
-            throw new ArgumentException($"qkv must be [N, 3C] = [{rows.Count}, 3·H·D] (H {heads}), got [{qkv.Rows}, {qkv.Cols}]");
-        var ctx = tape.NewVariable(qkv.Rows, c);
-        var q = qkv.Span;
-        Kernels.Attention.ForwardInferenceUnpadded(q, q[c..], q[(2 * c)..], ctx.Span, rows.Offsets,
-            Layout(rows.Batch, rows.Longest, heads, d), new AttentionScoring(1f / MathF.Sqrt(d)));
-        return ctx;
+        int d = heads > 0 ? qkv.Cols / 3 / heads : 0;
+        // The fused-QKV op over unpadded rows with BERT's scores (1/√d, no mask beyond the sequence): one kernel call.
+        return FusedQkvAttention(tape, qkv, rows, heads, new AttentionScoring(1f / MathF.Sqrt(Math.Max(d, 1))));
     }
 
     /// <summary>

@@ -9,7 +9,8 @@ namespace Skald.Models.Adapters;
 /// <c>adapter_config.json</c>: rank <see cref="R"/>, <see cref="Alpha"/> (scale = alpha / r, or alpha / √r with
 /// rsLoRA), <see cref="Dropout"/> and the target modules — a list (a module matches when its name equals an entry or
 /// ends with "." + entry) or a regular expression (matching the whole module name). Options Skald does not implement
-/// (DoRA, fan_in_fan_out, bias other than "none", modules_to_save, per-layer ranks or layers) are refused by name.
+/// (fan_in_fan_out, bias other than "none", modules_to_save, per-layer ranks or layers) are refused by name. DoRA
+/// (<see cref="UseDora"/>) is read and written.
 /// The defaults are LLM2Vec's.
 /// </summary>
 /// <remarks>Upstream: https://github.com/huggingface/peft/blob/v0.17.1/src/peft/tuners/lora/config.py and
@@ -36,6 +37,12 @@ public sealed record LoraConfig
 
     /// <summary>rsLoRA: scale = alpha / √r.</summary>
     public bool UseRsLora { get; init; }
+
+    /// <summary>
+    /// DoRA (peft's <c>use_dora</c>): each adapter also has a magnitude vector m [out], and the layer outputs
+    /// (m/‖W + scale·B·A‖)⊙ its adapted product (<see cref="Skald.Tensors.Autograd.LoraAdapter.Magnitude"/>).
+    /// </summary>
+    public bool UseDora { get; init; }
 
     /// <summary>The base model the adapter was trained on (informational).</summary>
     public string? BaseModel { get; init; }
@@ -74,7 +81,6 @@ public sealed record LoraConfig
         }
         string? type = Str(root, "peft_type");
         if (type != "LORA") throw new ModelFormatException($"{path}: peft_type \"{type}\" is not supported (only LORA)");
-        if (Bool(root, "use_dora")) throw new ModelFormatException($"{path}: use_dora: DoRA adapters are not supported yet");
         if (Bool(root, "fan_in_fan_out")) throw new ModelFormatException($"{path}: fan_in_fan_out: true is for GPT-2 Conv1D layers, not supported");
         if (Str(root, "bias") is { } bias && bias != "none") throw new ModelFormatException($"{path}: bias \"{bias}\" is not supported (only \"none\")");
         foreach (var key in new[] { "modules_to_save", "layers_to_transform", "rank_pattern", "alpha_pattern", "layer_replication" })
@@ -89,7 +95,7 @@ public sealed record LoraConfig
         float alpha = root.TryGetProperty("lora_alpha", out var av) && av.ValueKind == JsonValueKind.Number && av.TryGetSingle(out float a) ? a
             : throw new ModelFormatException($"{path}: lora_alpha is missing");
         float dropout = root.TryGetProperty("lora_dropout", out var dv) && dv.ValueKind == JsonValueKind.Number && dv.TryGetSingle(out float d) ? d : 0f;
-        var config = new LoraConfig { R = r, Alpha = alpha, Dropout = dropout, UseRsLora = Bool(root, "use_rslora"), BaseModel = Str(root, "base_model_name_or_path") };
+        var config = new LoraConfig { R = r, Alpha = alpha, Dropout = dropout, UseRsLora = Bool(root, "use_rslora"), UseDora = Bool(root, "use_dora"), BaseModel = Str(root, "base_model_name_or_path") };
         return root.TryGetProperty("target_modules", out var tm) ? tm.ValueKind switch
         {
             JsonValueKind.String => config with { TargetPattern = tm.GetString(), TargetModules = [] },
@@ -111,7 +117,7 @@ public sealed record LoraConfig
         ["bias"] = "none",
         ["fan_in_fan_out"] = false,
         ["use_rslora"] = UseRsLora,
-        ["use_dora"] = false,
+        ["use_dora"] = UseDora,
         ["init_lora_weights"] = true,
         ["modules_to_save"] = null,
         ["inference_mode"] = true,

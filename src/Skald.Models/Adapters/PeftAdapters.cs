@@ -10,8 +10,9 @@ namespace Skald.Models.Adapters;
 /// LoRA adapters on a model's linear weights, in peft's layout: new adapters (A kaiming-uniform, B zero, as peft's
 /// default init, so the model starts unchanged), adapters read from a folder and merged into the weights
 /// (W' = W + scale·B·A), and adapters written as a folder peft loads (<c>adapter_config.json</c> +
-/// <c>adapter_model.safetensors</c> with keys <c>base_model.model.{module}.lora_A.weight</c> / <c>lora_B.weight</c>,
-/// module names as in the base model, e.g. LLM2Vec's <c>layers.0.self_attn.q_proj</c>).
+/// <c>adapter_model.safetensors</c> with keys <c>base_model.model.{module}.lora_A.weight</c> / <c>lora_B.weight</c>
+/// (and <c>lora_magnitude_vector</c> with DoRA), module names as in the base model, e.g. LLM2Vec's
+/// <c>layers.0.self_attn.q_proj</c>).
 /// </summary>
 /// <remarks>Upstream: https://github.com/huggingface/peft/blob/v0.17.1/src/peft/tuners/lora/layer.py (update_layer,
 /// reset_lora_parameters, merge) and https://github.com/huggingface/peft/blob/v0.17.1/src/peft/utils/save_and_load.py</remarks>
@@ -29,7 +30,8 @@ public static class PeftAdapters
     /// <summary>
     /// Attaches new adapters to every 2-D <c>*.weight</c> whose module <paramref name="config"/> targets and freezes
     /// all of <paramref name="parameters"/> (only adapters train). A ~ U(−1/√in, 1/√in) (kaiming_uniform with a = √5),
-    /// B = 0. Returns the adapters in parameter order.
+    /// B = 0; with DoRA the magnitude starts at the weight's row norms ‖W[j]‖ (peft's init), so the model starts
+    /// unchanged either way. Returns the adapters in parameter order.
     /// </summary>
     public static IReadOnlyList<LoraAdapter> Attach(IReadOnlyList<Parameter> parameters, LoraConfig config, SkaldRandom random)
     {
@@ -45,6 +47,13 @@ public static class PeftAdapters
             var av = a.Data.Span;
             for (int i = 0; i < av.Length; i++) av[i] = (2 * random.NextFloat() - 1) * bound;
             var adapter = new LoraAdapter(a, b, config.Scale, config.Dropout);
+            if (config.UseDora)
+            {
+                var norms = new float[outF];
+                adapter.WeightNorms(p, norms); // B = 0: ‖W[j]‖
+                adapter = new LoraAdapter(a, b, config.Scale, config.Dropout,
+                    new Parameter(module + ".lora_magnitude_vector", norms, [outF], weightDecay: true));
+            }
             try
             {
                 p.Lora = adapter;
@@ -67,7 +76,7 @@ public static class PeftAdapters
 
     /// <summary>
     /// Reads the adapter in <paramref name="folder"/> and merges it into <paramref name="parameters"/>' weights
-    /// (W += scale·B·A). Keys are matched after dropping <c>base_model.model.</c> and, when needed, one leading module
+    /// (W += scale·B·A; with DoRA, W' = (m/‖W + scale·B·A‖)⊙(W + scale·B·A) row by row). Keys are matched after dropping <c>base_model.model.</c> and, when needed, one leading module
     /// (<c>model.</c> of a ForCausalLM checkpoint). Returns the number of weights changed.
     /// </summary>
     public static int Merge(string folder, IReadOnlyList<Parameter> parameters)
@@ -94,7 +103,19 @@ public static class PeftAdapters
             var a = new Parameter(key, st.ReadFloat32(key), infoA.Shape, weightDecay: false);
             var b = new Parameter(keyB, st.ReadFloat32(keyB), infoB.Shape, weightDecay: false);
             float scale = config.UseRsLora ? config.Alpha / MathF.Sqrt(infoA.Shape[0]) : config.Alpha / infoA.Shape[0];
-            new LoraAdapter(a, b, scale, 0f).MergeInto(weight); // bfloat16 weights: merged in float32, then rounded
+            Parameter? magnitude = null;
+            string keyM = module + ".lora_magnitude_vector";
+            if (config.UseDora)
+            {
+                if (!st.Tensors.TryGetValue(keyM, out var infoM))
+                    throw new ModelFormatException($"{file}: {key} has no {keyM} (use_dora is true in {ConfigFile})");
+                if (infoM.Shape.Length != 1 || infoM.Shape[0] != weight.Shape[0])
+                    throw new ModelFormatException($"{file}: {keyM} [{string.Join(", ", infoM.Shape)}] does not fit {weight.Name}'s {weight.Shape[0]} outputs");
+                magnitude = new Parameter(keyM, st.ReadFloat32(keyM), infoM.Shape, weightDecay: false);
+            }
+            else if (st.Tensors.ContainsKey(keyM))
+                throw new ModelFormatException($"{file}: {keyM} is a DoRA magnitude but {ConfigFile} does not set use_dora");
+            new LoraAdapter(a, b, scale, 0f, magnitude).MergeInto(weight); // bfloat16 weights: merged in float32, then rounded
             merged++;
         }
         if (merged == 0) throw new ModelFormatException($"{file}: no lora_A / lora_B tensors");
@@ -121,6 +142,7 @@ public static class PeftAdapters
             if (p.Lora is not { } lora) continue;
             tensors.Add(new TensorToWrite(KeyPrefix + config.ModulePrefix + lora.A.Name, lora.A.Shape, lora.A.Data));
             tensors.Add(new TensorToWrite(KeyPrefix + config.ModulePrefix + lora.B.Name, lora.B.Shape, lora.B.Data));
+            if (lora.Magnitude is { } m) tensors.Add(new TensorToWrite(KeyPrefix + config.ModulePrefix + m.Name, m.Shape, m.Data));
         }
         if (tensors.Count == 0) throw new InvalidOperationException("no adapters are attached");
         string full = Path.GetFullPath(folder);

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Numerics.Tensors;
 using Skald.Tensors.Gemm;
 
 namespace Skald.Tensors.Autograd;
@@ -7,22 +9,36 @@ namespace Skald.Tensors.Autograd;
 /// scale = lora_alpha / r, so the layer computes y = x·Wᵀ + b + scale·(dropout(x)·Aᵀ)·Bᵀ and merging gives
 /// W' = W + scale·B·A. Attach it with <see cref="Parameter.Lora"/>. Dropout is active in training passes only
 /// (<see cref="Tape.Training"/>).
+/// <para>
+/// With a <see cref="Magnitude"/> m [out] it is DoRA (Liu et al. 2024, peft's <c>use_dora</c>): the adapted weight
+/// W + scale·B·A is split into its row norms ν = ‖W + scale·B·A‖ (per output, over the inputs) and its direction, and
+/// the output takes the trained magnitude instead: y = b + (m/ν)⊙(x·Wᵀ + scale·(x·Aᵀ)·Bᵀ). ν is recomputed from A and B
+/// on every pass but gets no gradient (the paper's section 4.3, as peft detaches it); with dropout in training, peft's
+/// form y = x·Wᵀ + b + (m/ν − 1)⊙(x̃·Wᵀ) + (m/ν)⊙scale·(x̃·Aᵀ)·Bᵀ with x̃ = dropout(x). Merging gives
+/// W' = (m/ν)⊙(W + scale·B·A), row by row.
+/// </para>
 /// </summary>
-/// <remarks>Upstream: https://github.com/huggingface/peft/blob/v0.17.1/src/peft/tuners/lora/layer.py</remarks>
+/// <remarks>Upstream: https://github.com/huggingface/peft/blob/v0.17.1/src/peft/tuners/lora/layer.py,
+/// https://github.com/huggingface/peft/blob/v0.17.1/src/peft/tuners/lora/dora.py (DoraLinearLayer) and
+/// https://github.com/huggingface/peft/blob/v0.17.1/src/peft/tuners/lora/variants.py (DoraLinearVariant)</remarks>
 public sealed class LoraAdapter
 {
-    /// <summary>An adapter over <paramref name="a"/> [r, in] and <paramref name="b"/> [out, r].</summary>
-    public LoraAdapter(Parameter a, Parameter b, float scale, float dropout)
+    /// <summary>An adapter over <paramref name="a"/> [r, in] and <paramref name="b"/> [out, r]; with
+    /// <paramref name="magnitude"/> [out] a DoRA adapter.</summary>
+    public LoraAdapter(Parameter a, Parameter b, float scale, float dropout, Parameter? magnitude = null)
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
         if (a.Shape.Length != 2 || b.Shape.Length != 2 || b.Shape[1] != a.Shape[0])
             throw new ArgumentException($"LoRA A [{string.Join(", ", a.Shape)}] and B [{string.Join(", ", b.Shape)}] do not share a rank");
         if (!(dropout is >= 0f and < 1f)) throw new ArgumentOutOfRangeException(nameof(dropout), "dropout must be in [0, 1)");
+        if (magnitude is not null && (magnitude.Shape.Length != 1 || magnitude.Shape[0] != b.Shape[0]))
+            throw new ArgumentException($"DoRA magnitude [{string.Join(", ", magnitude.Shape)}] does not fit B's {b.Shape[0]} outputs");
         A = a;
         B = b;
         Scale = scale;
         Dropout = dropout;
+        Magnitude = magnitude;
     }
 
     /// <summary>lora_A [r, in].</summary>
@@ -30,6 +46,12 @@ public sealed class LoraAdapter
 
     /// <summary>lora_B [out, r].</summary>
     public Parameter B { get; }
+
+    /// <summary>DoRA's lora_magnitude_vector m [out]; null for plain LoRA.</summary>
+    public Parameter? Magnitude { get; }
+
+    /// <summary>The adapter's own parameters: A and B, and the magnitude with DoRA (what an optimiser trains).</summary>
+    public IReadOnlyList<Parameter> Parameters => Magnitude is { } m ? [A, B, m] : [A, B];
 
     /// <summary>The rank r.</summary>
     public int Rank => A.Shape[0];
@@ -41,8 +63,35 @@ public sealed class LoraAdapter
     public float Dropout { get; }
 
     /// <summary>
-    /// W += scale·B·A into the parameter <paramref name="weight"/>: in place for float32; for bfloat16 computed in
-    /// float32, then rounded to nearest (<see cref="Parameter.Update{TState}"/>).
+    /// ν[j] = ‖W[j] + scale·(B·A)[j]‖₂ for every output j of <paramref name="weight"/> (the weight this adapter is on, of
+    /// any precision: rows widened to float32 in blocks), into <paramref name="norms"/> [out]: DoRA's weight norm, and
+    /// with B = 0 the initial magnitude.
+    /// </summary>
+    public void WeightNorms(Parameter weight, Span<float> norms)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        int outF = B.Shape[0], inF = A.Shape[1], r = Rank;
+        if (weight.Shape.Length != 2 || weight.Shape[0] != outF || weight.Shape[1] != inF)
+            throw new ArgumentException($"{weight.Name} [{string.Join(", ", weight.Shape)}] is not the adapter's [{outF}, {inF}]");
+        if (norms.Length < outF) throw new ArgumentException($"norms holds {norms.Length} values, the weight has {outF} rows");
+        const int Block = 64;
+        float[] buffer = ArrayPool<float>.Shared.Rent(Block * inF);
+        var a = A.Data.Span;
+        var b = B.Data.Span;
+        for (int row0 = 0; row0 < outF; row0 += Block)
+        {
+            int rows = Math.Min(Block, outF - row0);
+            var w = buffer.AsSpan(0, rows * inF); // [rows, in]
+            weight.Widen(row0 * inF, w);
+            Blas.Sgemm(false, false, rows, inF, r, Scale, b[(row0 * r)..], r, a, inF, 1f, w, inF);
+            for (int j = 0; j < rows; j++) norms[row0 + j] = TensorPrimitives.Norm(w.Slice(j * inF, inF));
+        }
+        ArrayPool<float>.Shared.Return(buffer);
+    }
+
+    /// <summary>
+    /// W += scale·B·A (with DoRA then each row times m/‖row‖) into the parameter <paramref name="weight"/>: in place for
+    /// float32; for bfloat16 computed in float32, then rounded to nearest (<see cref="Parameter.Update{TState}"/>).
     /// </summary>
     public void MergeInto(Parameter weight)
     {
@@ -50,11 +99,19 @@ public sealed class LoraAdapter
         weight.Update(this, static (w, adapter) => adapter.MergeInto(w));
     }
 
-    /// <summary>W += scale·B·A ([out, r]·[r, in]), in place (peft's merge).</summary>
+    /// <summary>W += scale·B·A ([out, r]·[r, in]), in place (peft's merge); with DoRA each merged row W'[j] then times
+    /// m[j] / ‖W'[j]‖ (peft's DoRA merge: the norm of the merged row, before the magnitude).</summary>
     public void MergeInto(Span<float> weight)
     {
         int outF = B.Shape[0], inF = A.Shape[1], r = Rank;
         if (weight.Length != outF * inF) throw new ArgumentException($"the weight has {weight.Length} values, the adapter makes [{outF}, {inF}]");
         Blas.Sgemm(false, false, outF, inF, r, Scale, B.Data.Span, r, A.Data.Span, inF, 1f, weight, inF);
+        if (Magnitude is null) return;
+        var m = Magnitude.Data.Span;
+        for (int j = 0; j < outF; j++)
+        {
+            var row = weight.Slice(j * inF, inF);
+            TensorPrimitives.Multiply(row, m[j] / TensorPrimitives.Norm(row), row);
+        }
     }
 }

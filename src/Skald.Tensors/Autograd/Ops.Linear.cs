@@ -31,62 +31,109 @@ public static partial class Ops
             throw new ArgumentException($"{weight.Name}: shape [{string.Join(", ", weight.Shape)}] does not take {inF} inputs");
         var y = tape.NewVariable(n, outF);
         var b = bias is null ? default : bias.Data.Span;
-        if (weight.Precision != WeightPrecision.Float32)
-        {
-            Kernels.Linear.Forward(x.Span, weight.Bits16.Span, weight.Precision, b, y.Span, n, inF, outF);
-        }
-        else if ((tape.QuantizeLinear || weight.IsInt8Only) && !tape.Recording
+        if (weight.Precision == WeightPrecision.Float32 && (tape.QuantizeLinear || weight.IsInt8Only) && !tape.Recording
             && Quantization.Int8Weights.For(weight, tape.KeepInt8Only) is { } int8)
         {
             Quantization.Int8Gemm.Linear(x.Span, int8, b, y.Span, n); // int8 weights, activations quantised per row
         }
-        else if ((tape.PackWeights || weight.IsPackedOnly) && !tape.Recording && weight.PackedForLinear(tape.KeepPackedOnly) is { } packed)
+        else if (weight.Precision == WeightPrecision.Float32 && (tape.PackWeights || weight.IsPackedOnly) && !tape.Recording
+            && weight.PackedForLinear(tape.KeepPackedOnly) is { } packed)
         {
             Kernels.Linear.Forward(x.Span, weight.ValuesIfHeld, packed, b, y.Span, n, inF, outF);
         }
-        else if (weight.IsInt8Only)
-        {
-            var w = tape.Rent(outF * inF); // [out, in] dequantised, for this product only
-            weight.DequantizeInt8(w);
-            Kernels.Linear.Forward(x.Span, w.AsSpan(0, outF * inF), b, y.Span, n, inF, outF);
-            tape.Return(w);
-        }
         else
         {
-            Kernels.Linear.Forward(x.Span, weight.Data.Span, b, y.Span, n, inF, outF);
+            Multiply(tape, x.Span, weight, b, y.Span, n); // float32 values, 16-bit widened, int8-only dequantised
         }
         LowRank[]? adapters = null;
-        if (weight.Lora is { } lora) adapters = AddLowRank(tape, x, y, lora, 0, adapters);
+        if (weight.Lora is { } lora) adapters = AddLowRank(tape, x, y, weight, b, lora, 0, adapters);
         var parts = weight.Parts;
         for (int i = 0; i < parts.Count; i++) // (indexed: no enumerator on the inference path)
         {
-            if (parts[i].Lora is { } partLora) adapters = AddLowRank(tape, x, y, partLora, parts[i].RowOffset, adapters);
+            if (parts[i].Lora is { } partLora)
+                adapters = AddLowRank(tape, x, y, parts[i], b.IsEmpty ? b : b[parts[i].RowOffset..], partLora, parts[i].RowOffset, adapters);
         }
         if (tape.Records(y)) RecordLinear(tape, x, weight, bias, adapters, y);
         return y;
     }
 
-    /// <summary>A LoRA term of one Linear: its adapter, u = dropout(x)·Aᵀ [n, r] and the first output column it adds to.</summary>
-    private readonly record struct LowRank(LoraAdapter Lora, Variable U, int Col);
+    /// <summary>
+    /// A LoRA term of one Linear: its adapter, u = dropout(x)·Aᵀ [n, r], the first output column it adds to, the weight
+    /// (or stacked part) it is on, and with DoRA what its backward needs.
+    /// </summary>
+    private readonly record struct LowRank(LoraAdapter Lora, Variable U, int Col, Parameter Owner, DoraSaved? Dora);
 
-    // LoRA, in place: u = dropout(x)·Aᵀ [n, r] (its own ops), then y[:, col..col+out] += scale·u·Bᵀ (one GEMM, beta 1).
-    private static LowRank[] AddLowRank(Tape tape, Variable x, Variable y, LoraAdapter lora, int col, LowRank[]? adapters)
+    // LoRA, in place: u = dropout(x)·Aᵀ [n, r] (its own ops), then y[:, col..col+out] += scale·u·Bᵀ (one GEMM, beta 1);
+    // DoRA: AddDecomposed.
+    private static LowRank[] AddLowRank(Tape tape, Variable x, Variable y, Parameter owner, ReadOnlySpan<float> bias, LoraAdapter lora,
+        int col, LowRank[]? adapters)
     {
+        if (lora.Magnitude is not null) return [.. adapters ?? [], AddDecomposed(tape, x, y, owner, bias, lora, col)];
         var u = Linear(tape, Dropout(tape, x, tape.Training ? lora.Dropout : 0f), lora.A, null); // [n, r]
         int n = y.Rows, r = lora.Rank, outF = lora.B.Shape[0];
         Blas.Sgemm(false, true, n, outF, r, lora.Scale, u.Span, r, lora.B.Data.Span, r, 1f, y.Span[col..], y.Cols);
-        return [.. adapters ?? [], new LowRank(lora, u, col)];
+        return [.. adapters ?? [], new LowRank(lora, u, col, owner, null)];
+    }
+
+    /// <summary>
+    /// y[n, out] = x[n, in]·Wᵀ + b for a weight a recording pass can multiply: float32 values, 16-bit bits (widened by
+    /// the GEMM) or an int8-only weight dequantised for this product. <paramref name="bias"/> may be empty.
+    /// </summary>
+    private static void Multiply(Tape tape, ReadOnlySpan<float> x, Parameter weight, ReadOnlySpan<float> bias, Span<float> y, int n)
+    {
+        int outF = weight.Shape[0], inF = weight.Shape[1];
+        if (weight.Precision != WeightPrecision.Float32)
+        {
+            Kernels.Linear.Forward(x, weight.Bits16.Span, weight.Precision, bias, y, n, inF, outF);
+        }
+        else if (weight.IsInt8Only)
+        {
+            var w = tape.Rent(outF * inF); // [out, in] dequantised, for this product only
+            weight.DequantizeInt8(w);
+            Kernels.Linear.Forward(x, w.AsSpan(0, outF * inF), bias, y, n, inF, outF);
+            tape.Return(w);
+        }
+        else
+        {
+            Kernels.Linear.Forward(x, weight.Values.Span, bias, y, n, inF, outF);
+        }
+    }
+
+    /// <summary>
+    /// g[n, in] = beta·g + dy[n, out]·W (the input gradient through <paramref name="weight"/> [out, in], dy's rows
+    /// <paramref name="ldy"/> apart): float32 values, 16-bit widened by the GEMM, int8-only dequantised.
+    /// </summary>
+    private static void MultiplyBack(Tape tape, Parameter weight, ReadOnlySpan<float> dy, int ldy, int n, Span<float> g, float beta)
+    {
+        int outF = weight.Shape[0], inF = weight.Shape[1];
+        if (weight.IsInt8Only)
+        {
+            var w = tape.Rent(outF * inF);
+            weight.DequantizeInt8(w);
+            Blas.Sgemm(false, false, n, inF, outF, 1f, dy, ldy, w, inF, beta, g, inF);
+            tape.Return(w);
+        }
+        else if (weight.Precision == WeightPrecision.Float32)
+            Blas.Sgemm(false, false, n, inF, outF, 1f, dy, ldy, weight.Values.Span, inF, beta, g, inF);
+        else
+            Blas.Sgemm16(weight.Precision, false, false, n, inF, outF, 1f, dy, ldy, weight.Bits16.Span, inF, beta, g, inF);
     }
 
     // dx = dy · W (a 16-bit W widened by the GEMM, an int8 one dequantised);  dW += dyᵀ · x (never for 16-bit W: frozen);  db += Σ_rows dy;  per LoRA term (dyₜ = dy[:, col..col+out]):
-    // dB += scale·dyₜᵀ·u;  du = scale·dyₜ·B (u's own ops carry it on to A and x).
+    // dB += scale·dyₜᵀ·u;  du = scale·dyₜ·B (u's own ops carry it on to A and x); a DoRA term: BackwardDecomposed.
     private static void RecordLinear(Tape tape, Variable x, Parameter weight, Parameter? bias, LowRank[]? adapters, Variable y) =>
         tape.Record(y, () =>
         {
             int n = x.Rows, inF = x.Cols, outF = weight.Shape[0];
             var dy = y.Grad;
-            foreach (var (lora, u, col) in adapters ?? [])
+            foreach (var term in adapters ?? [])
             {
+                if (term.Dora is not null)
+                {
+                    BackwardDecomposed(tape, term, y);
+                    continue;
+                }
+                var (lora, u, col, _, _) = term;
                 int r = lora.Rank, outPart = lora.B.Shape[0];
                 if (lora.B.RequiresGrad)
                     Blas.Sgemm(true, false, outPart, r, n, lora.Scale, dy[col..], outF, u.Span, r, 1f, lora.B.Grad.Span, r);
@@ -95,17 +142,7 @@ public static partial class Ops
             if (x.RequiresGrad)
             {
                 var g = tape.GradFor(x, out bool acc);
-                if (weight.IsInt8Only)
-                {
-                    var w = tape.Rent(outF * inF);
-                    weight.DequantizeInt8(w);
-                    Blas.Sgemm(false, false, n, inF, outF, 1f, dy, outF, w, inF, acc ? 1f : 0f, g, inF);
-                    tape.Return(w);
-                }
-                else if (weight.Precision == WeightPrecision.Float32)
-                    Blas.Sgemm(false, false, n, inF, outF, 1f, dy, outF, weight.Values.Span, inF, acc ? 1f : 0f, g, inF);
-                else
-                    Blas.Sgemm16(weight.Precision, false, false, n, inF, outF, 1f, dy, outF, weight.Bits16.Span, inF, acc ? 1f : 0f, g, inF);
+                MultiplyBack(tape, weight, dy, outF, n, g, acc ? 1f : 0f);
             }
             if (weight.RequiresGrad) Blas.Sgemm(true, false, outF, inF, n, 1f, dy, outF, x.Span, inF, 1f, weight.Grad.Span, inF);
             if (bias is { RequiresGrad: true }) AddRowSums(dy, bias.Grad.Span, n, outF);

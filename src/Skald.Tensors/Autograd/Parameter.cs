@@ -281,10 +281,18 @@ public sealed partial class Parameter
         ? v.AsMemory(offset, Length)
         : throw new InvalidOperationException($"{Name} holds float32 values (use Data)");
 
-    /// <summary>Values [<paramref name="start"/>, start + destination.Length) as float32, whatever the precision.</summary>
+    /// <summary>Values [<paramref name="start"/>, start + destination.Length) as float32, whatever the precision (an
+    /// int8-only weight dequantised, whole rows only).</summary>
     public void Widen(int start, Span<float> destination)
     {
-        if (storage.File is { } file)
+        if (storage.Int8 is { } form)
+        {
+            int k = Shape.Length == 2 ? Shape[1] : 0;
+            if (k == 0 || start < 0 || start % k != 0 || destination.Length % k != 0 || start + (long)destination.Length > Length)
+                throw new ArgumentOutOfRangeException(nameof(start), $"{Name}: an int8 weight widens whole rows only");
+            form.DequantizeRows(RowOffset + start / k, destination.Length / k, destination);
+        }
+        else if (storage.File is { } file)
         {
             if (start < 0 || start + (long)destination.Length > Length) throw new ArgumentOutOfRangeException(nameof(start));
             file.Widen(offset + (long)start, destination, storage.Precision);

@@ -281,6 +281,7 @@ public static class ConfigLoader
                 R = r.Int("r", 16, 1),
                 Alpha = r.Float("alpha", 32f, 0),
                 UseRsLora = r.Bool("use_rslora", false),
+                UseDora = r.Bool("use_dora", false),
                 Dropout = r.Float("dropout", 0.05f, 0, 1),
                 TargetModules = r.PathList("target_modules") is { Count: > 0 } targets ? targets : Models.Adapters.LoraConfig.DecoderProjections,
                 Save = r.Choice("save", "adapter", "adapter", "merged"),

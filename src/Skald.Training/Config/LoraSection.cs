@@ -18,6 +18,13 @@ public sealed record LoraSection
     /// </summary>
     public bool UseRsLora { get; init; }
 
+    /// <summary>
+    /// peft's <c>use_dora</c> (weight-decomposed LoRA, Liu et al. 2024): each adapted layer also trains a magnitude per
+    /// output, and its output is (m/‖W + scale·B·A‖)⊙ the adapted product; saved as peft saves it
+    /// (<c>lora_magnitude_vector</c>), merged exactly with <c>save: merged</c>.
+    /// </summary>
+    public bool UseDora { get; init; }
+
     /// <summary>lora_dropout on the adapters' input during training.</summary>
     public float Dropout { get; init; } = 0.05f;
 

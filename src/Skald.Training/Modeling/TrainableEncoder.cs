@@ -103,7 +103,7 @@ public sealed class TrainableEncoder : ITrainableModel
     {
         if (Lora is not null) throw new InvalidOperationException("LoRA is already enabled");
         var adapters = PeftAdapters.Attach(Model.Parameters, config, new SkaldRandom(seed));
-        trainable = [.. adapters.SelectMany(a => new[] { a.A, a.B })];
+        trainable = [.. adapters.SelectMany(a => a.Parameters)];
         Lora = config with { BaseModel = Source.Path };
     }
 

@@ -88,7 +88,7 @@ public static class TrainingRun
                 bool sft = config.Loss.Type == "causal_lm";
                 model.EnableLora(new LoraConfig
                 {
-                    R = lora.R, Alpha = lora.Alpha, UseRsLora = lora.UseRsLora, Dropout = lora.Dropout, TargetModules = lora.TargetModules,
+                    R = lora.R, Alpha = lora.Alpha, UseRsLora = lora.UseRsLora, UseDora = lora.UseDora, Dropout = lora.Dropout, TargetModules = lora.TargetModules,
                     TaskType = sft ? "CAUSAL_LM" : null, ModulePrefix = sft ? "model." : "",
                 }, config.Training.Seed + 1);
             }

@@ -38,23 +38,28 @@ public sealed class LoraTrainingTests
             Assert.True(Math.Abs(expected[i] - actual[i]) <= atol + 1e-4f * Math.Abs(expected[i]), $"{what}[{i}]: expected {expected[i]}, got {actual[i]}");
     }
 
-    [Fact]
-    public void ThreeStepsAndTheMergedModelEqualPyTorch()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // DoRA: make_lora_reference.py --dora
+    public void ThreeStepsAndTheMergedModelEqualPyTorch(bool dora)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Skald.Tests.Repository.Root, "fixtures", "training", "lora.json")));
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Skald.Tests.Repository.Root, "fixtures", "training", dora ? "dora.json" : "lora.json")));
         var r = doc.RootElement;
         var model = TrainableEncoder.Load(Decoder, dropout: 0f);
         var decoder = Assert.IsAssignableFrom<IDecoder>(model.Model.Transformer);
         decoder.AttentionMode = AttentionMode.Bidirectional;
+        var before = model.Model.Forward(new Tensors.Autograd.Tape(recording: false), Pad([[5, 6, 7, 8]]), normalize: true).Span.ToArray();
         model.EnableLora(new LoraConfig
         {
-            R = r.GetProperty("rank").GetInt32(), Alpha = r.GetProperty("alpha").GetSingle(), Dropout = 0f,
+            R = r.GetProperty("rank").GetInt32(), Alpha = r.GetProperty("alpha").GetSingle(), Dropout = 0f, UseDora = dora,
             TargetModules = [.. r.GetProperty("targets").EnumerateArray().Select(t => t.GetString()!)],
         }, seed: 1);
         var byName = model.Parameters.ToDictionary(p => p.Name);
-        Assert.Equal(2 * 7 * 2, byName.Count); // 2 layers × 7 projections × (A, B)
+        Assert.Equal(2 * 7 * (dora ? 3 : 2), byName.Count); // 2 layers × 7 projections × (A, B[, magnitude])
         foreach (var a in r.GetProperty("initial_a").EnumerateObject()) Floats(a.Value).CopyTo(byName[a.Name + ".lora_A.weight"].Data.Span);
         Assert.All(model.Model.Parameters, p => Assert.False(p.RequiresGrad));
+        // Attached adapters leave the model unchanged (B = 0; DoRA's magnitude = the row norms).
+        Near(before, model.Model.Forward(new Tensors.Autograd.Tape(recording: false), Pad([[5, 6, 7, 8]]), normalize: true).Span, 1e-6f, "unchanged");
 
         var adam = new AdamW(model.Parameters, weightDecay: r.GetProperty("weight_decay").GetSingle());
         var loss = new MultipleNegativesRankingLoss(20f);
@@ -83,6 +88,11 @@ public sealed class LoraTrainingTests
         Assert.Equal(3, step);
         foreach (var a in r.GetProperty("final_a").EnumerateObject()) Near(Floats(a.Value), byName[a.Name + ".lora_A.weight"].Data.Span, 2e-5f, a.Name + " A");
         foreach (var b in r.GetProperty("final_b").EnumerateObject()) Near(Floats(b.Value), byName[b.Name + ".lora_B.weight"].Data.Span, 2e-5f, b.Name + " B");
+        if (dora)
+        {
+            foreach (var m in r.GetProperty("final_m").EnumerateObject())
+                Near(Floats(m.Value), byName[m.Name + ".lora_magnitude_vector"].Data.Span, 2e-5f, m.Name + " magnitude");
+        }
         Assert.All(model.Model.Parameters, p => Assert.Equal(0f, p.Grad.Span.ToArray().Select(Math.Abs).Sum())); // frozen: untouched
 
         // The adapter saved in peft's layout, merged into a freshly loaded base, gives PyTorch's merged-model embeddings.
@@ -92,9 +102,12 @@ public sealed class LoraTrainingTests
         {
             Assert.Contains("base_model.model.layers.1.mlp.up_proj.lora_A.weight", st.Tensors.Keys);
             Assert.Equal([72, 4], st.Tensors["base_model.model.layers.1.mlp.up_proj.lora_B.weight"].Shape);
+            Assert.Equal(dora, st.Tensors.TryGetValue("base_model.model.layers.1.mlp.up_proj.lora_magnitude_vector", out var magnitude));
+            if (dora) Assert.Equal([72], magnitude!.Shape);
         }
         var config = LoraConfig.Read(Path.Combine(dir, "adapter_config.json"));
         Assert.Equal(2f, config.Scale);
+        Assert.Equal(dora, config.UseDora);
         var merged = SentenceEncoder.Load(Decoder, [dir]);
         ((IDecoder)merged.Transformer).AttentionMode = AttentionMode.Bidirectional;
         var anchorRows = r.GetProperty("batches")[0].EnumerateArray().Select(row => row[0].EnumerateArray().Select(i => i.GetInt32()).ToArray()).ToArray();
@@ -202,15 +215,86 @@ public sealed class LoraTrainingTests
         for (int i = 0; i < texts.Length; i++) Near(trained[i], reloaded[i], 1e-5f, "reloaded rsLoRA adapter");
     }
 
+    /// <summary>
+    /// <c>lora.use_dora</c> through <c>skald train</c>: the magnitudes train (with lora dropout), are checkpointed and
+    /// resumed exactly, are saved as peft saves them, and the reloaded adapter and the merged model embed as the trained
+    /// model does.
+    /// </summary>
+    [Fact]
+    public void DoraTrainsResumesAndRoundTripsAsAnAdapterOrMerged()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "skald-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        string data = Path.Combine(dir, "pairs.jsonl");
+        File.WriteAllLines(data, Enumerable.Range(0, 32).Select(i => $"{{\"anchor\": \"spørsmål {i}\", \"positive\": \"svar {i}\"}}"));
+        TrainingConfig Config(string name, string save) => ConfigLoader.Parse($$"""
+            model: {path: {{Decoder}}, dropout: 0, attention: bidirectional}
+            data: {train: {{data}}}
+            training: {batch_size: 8, learning_rate: 1.0e-2, max_steps: 4}
+            lora: {r: 4, alpha: 8, dropout: 0.1, use_dora: true, save: {{save}}}
+            output: {dir: {{Path.Combine(dir, name)}}, save_steps: 2, tensorboard: false}
+            """, "dora.yaml");
+        var setup = TrainingRun.Build(Config("full", "adapter"));
+        Assert.True(setup.Config.Lora!.UseDora);
+        var model = (TrainableEncoder)setup.Model;
+        var magnitudes = model.Parameters.Where(p => p.Name.EndsWith(".lora_magnitude_vector", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2 * 7, magnitudes.Count);
+        var initial = magnitudes.Select(m => m.Data.ToArray()).ToList();
+        var full = new SentenceTrainer(setup).Run();
+        Assert.Contains(magnitudes.Zip(initial), pair => !pair.First.Data.Span.SequenceEqual(pair.Second)); // they trained
+        using (var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(full.ModelPath, "adapter_config.json"))))
+            Assert.True(doc.RootElement.GetProperty("use_dora").GetBoolean());
+        using (var st = SafeTensorsFile.Open(Path.Combine(full.ModelPath, "adapter_model.safetensors")))
+            Assert.Equal([64], st.Tensors["base_model.model.layers.0.self_attn.q_proj.lora_magnitude_vector"].Shape);
+
+        var cut = Config("cut", "adapter");
+        Assert.Throws<OperationCanceledException>(() => new SentenceTrainer(TrainingRun.Build(cut,
+            p => { if (p.Step == 3) throw new OperationCanceledException(); })).Run());
+        var resumed = new SentenceTrainer(TrainingRun.Build(cut)).Run();
+        Assert.EndsWith("step-2", resumed.ResumedFrom);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(full.ModelPath, "adapter_model.safetensors")),
+            File.ReadAllBytes(Path.Combine(resumed.ModelPath, "adapter_model.safetensors")));
+
+        string[] texts = ["spørsmål 3", "svar 7"];
+        var trained = model.Model.Encode(texts);
+        var viaAdapter = SentenceEncoder.Load(Decoder, [full.ModelPath]).Encode(texts);
+        var viaMerged = SentenceEncoder.Load(new SentenceTrainer(TrainingRun.Build(Config("merged", "merged"))).Run().ModelPath).Encode(texts);
+        var untrained = SentenceEncoder.Load(Decoder).WithAttention(AttentionMode.Bidirectional).Encode(texts);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            Near(trained[i], viaAdapter[i], 1e-5f, "reloaded DoRA adapter");
+            Near(trained[i], viaMerged[i], 1e-5f, "merged DoRA model");
+        }
+        Assert.NotEqual(untrained[0], trained[0]);
+    }
+
     [Fact]
     public void BadAdaptersAndTargetsAreOneClearLine()
     {
         string dir = Path.Combine(Path.GetTempPath(), "skald-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
-        File.WriteAllText(Path.Combine(dir, "adapter_config.json"), """{"peft_type": "LORA", "r": 4, "lora_alpha": 8, "use_dora": true, "target_modules": ["q_proj"]}""");
+        File.WriteAllText(Path.Combine(dir, "adapter_config.json"), """{"peft_type": "LORA", "r": 4, "lora_alpha": 8, "fan_in_fan_out": true, "target_modules": ["q_proj"]}""");
+        var conv = Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(Decoder, [dir]));
+        Assert.Contains("fan_in_fan_out", conv.Message);
+        Assert.Contains("adapter_config.json", conv.Message);
+
+        // DoRA: use_dora without the magnitudes, or magnitudes without use_dora, name the tensor and the setting.
+        TensorToWrite[] fitting =
+        [
+            new("base_model.model.layers.0.self_attn.q_proj.lora_A.weight", [2, 64], new float[128]),
+            new("base_model.model.layers.0.self_attn.q_proj.lora_B.weight", [64, 2], new float[128]),
+        ];
+        SafeTensorsWriter.Write(Path.Combine(dir, "adapter_model.safetensors"), fitting);
+        File.WriteAllText(Path.Combine(dir, "adapter_config.json"), """{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "use_dora": true, "target_modules": ["q_proj"]}""");
         var dora = Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(Decoder, [dir]));
+        Assert.Contains("q_proj.lora_magnitude_vector", dora.Message);
         Assert.Contains("use_dora", dora.Message);
-        Assert.Contains("adapter_config.json", dora.Message);
+        SafeTensorsWriter.Write(Path.Combine(dir, "adapter_model.safetensors"),
+            [.. fitting, new("base_model.model.layers.0.self_attn.q_proj.lora_magnitude_vector", [64], new float[64])]);
+        File.WriteAllText(Path.Combine(dir, "adapter_config.json"), """{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q_proj"]}""");
+        var plain = Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(Decoder, [dir]));
+        Assert.Contains("q_proj.lora_magnitude_vector", plain.Message);
+        Assert.Contains("use_dora", plain.Message);
 
         // An adapter for another base: shapes that do not fit name the tensor.
         File.WriteAllText(Path.Combine(dir, "adapter_config.json"), """{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q_proj"]}""");

@@ -55,6 +55,11 @@ public sealed class DataCommandTests
         Assert.Equal(["viktig.txt"], Directory.GetFileSystemEntries(occupied).Select(Path.GetFileName));
         r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--generator", "magic");
         Assert.Equal(2, r.ExitCode);
+        r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--ocr-languages", "nor, dan");
+        SkaldProcess.AssertUserError(r, 2, "--ocr-languages", "joined by '+'");
+        r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--ocr", "maybe");
+        Assert.Equal(2, r.ExitCode);
+        Assert.False(Directory.Exists(output));
     }
 
     [Theory]

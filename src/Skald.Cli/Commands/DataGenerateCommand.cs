@@ -43,12 +43,14 @@ internal sealed class DataGenerateCommand : Command
     private readonly Option<double?> retryDelay = CliOptions.Number("--retry-delay", "llm: first retry wait in seconds (doubled each retry, with jitter) when the server sends no Retry-After", v => v >= 0, "a number ≥ 0", defaultValue: 2, helpName: "SECONDS");
     private readonly Option<int?> maxRequests = CliOptions.Int("--max-requests", "llm: request budget of this run (retries included); the journal keeps what was done");
     private readonly Option<string> journal = CliOptions.Text("--journal", "llm: resume journal (default: OUTPUT.journal.jsonl beside the output folder)", "FILE");
+    private readonly OcrOptions ocr = new();
 
     public DataGenerateCommand() : base("generate", "Make training and evaluation data from a folder of documents (BEIR folder + pairs.jsonl)")
     {
         foreach (var o in new Option[] { documents, output, generator, tokenizer, chunkTokens, overlapTokens, textColumn, perChunk, noHeadings, testFraction, minWords, maxWords, seed, roundTrip, roundTripK,
             llmUrl, llmModel, apiKeyEnv, language, concurrency, maxRetries, timeout, retryDelay, maxRequests, journal })
             Options.Add(o);
+        foreach (var o in ocr.All) Options.Add(o);
         SetAction(Run);
     }
 
@@ -64,10 +66,12 @@ internal sealed class DataGenerateCommand : Command
         bool useLlm = p.GetValue(generator) == "llm";
         var llm = useLlm ? LlmSettingsFrom(p) : null; // option mistakes before any work
         Skald.Data.IO.AtomicOutput.CheckFolder(p.GetValue(output)!, BeirWriter.Marker); // and a bad output folder before paying for requests
-        var ingest = DocumentIngest.Ingest(CliOptions.Items(p.GetValue(documents)), chunking, p.GetValue(textColumn)!);
+        var pdfOcr = ocr.From(p);
+        var ingest = DocumentIngest.Ingest(CliOptions.Items(p.GetValue(documents)), chunking, p.GetValue(textColumn)!, pdfOcr);
         if (!quiet)
         {
             foreach (var s in ingest.Skipped) Console.WriteLine($"skipped {s.Path}: {s.Reason}");
+            foreach (var n in ingest.Notices) Console.WriteLine($"not read: {n}");
             Console.WriteLine($"{ingest.Documents.Count} document(s), {ingest.Chunks.Count} chunk(s) of at most {chunking.ChunkTokens} {chunking.Counter.Name}");
         }
         var filter = new FilterOptions { MinQueryWords = p.GetValue(minWords) ?? 4, MaxQueryWords = p.GetValue(maxWords) ?? 64 };

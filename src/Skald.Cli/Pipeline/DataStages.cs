@@ -20,7 +20,8 @@ internal static class DataStages
 {
     /// <summary>
     /// Keys: documents (list), generator (ict | llm), tokenizer, chunk_tokens, overlap_tokens, questions_per_chunk,
-    /// test_fraction, seed; with generator llm also llm, llm_model, api_key_env, language, concurrency.
+    /// test_fraction, seed, ocr (auto | off: scanned PDF pages), ocr_languages; with generator llm also llm, llm_model,
+    /// api_key_env, language, concurrency.
     /// </summary>
     public static Func<string, string> Generate(StageConfig s, Func<string, string> resolve, Action<string> log)
     {
@@ -28,6 +29,17 @@ internal static class DataStages
         string generator = s.Keys.Choice("generator", "ict", "ict", "llm");
         string? tokenizer = s.Keys.Path("tokenizer");
         int chunkTokens = s.Keys.Int("chunk_tokens", 256, 1), overlap = s.Keys.Int("overlap_tokens", 32, 0);
+        bool ocrOn = s.Keys.Choice("ocr", "auto", "auto", "off") == "auto";
+        string ocrLanguages = s.Keys.Str("ocr_languages") ?? Skald.Data.Ingest.Readers.PdfOcr.DefaultLanguages;
+        Skald.Data.Ingest.Readers.PdfOcr ocr;
+        try
+        {
+            ocr = new Skald.Data.Ingest.Readers.PdfOcr(ocrOn, ocrLanguages);
+        }
+        catch (Skald.Data.DataException e)
+        {
+            throw new InputException($"{s.Where}: ocr_languages: {e.Message}");
+        }
         int? perChunk = s.Keys.IntOrNull("questions_per_chunk", 1);
         double testFraction = s.Keys.Double("test_fraction", 0.2, 0, 0.99);
         int seed = s.Keys.Int("seed", 42, 0);
@@ -40,8 +52,9 @@ internal static class DataStages
         {
             var counter = tokenizer is null ? TokenCounter.Words
                 : TokenCounter.For(Skald.Tokenizers.Tokenizer.FromFile(Directory.Exists(resolve(tokenizer)) ? Path.Combine(resolve(tokenizer), "tokenizer.json") : resolve(tokenizer)), tokenizer);
-            var ingest = DocumentIngest.Ingest([.. documents.Select(resolve)], new ChunkOptions { ChunkTokens = chunkTokens, OverlapTokens = overlap, Counter = counter });
+            var ingest = DocumentIngest.Ingest([.. documents.Select(resolve)], new ChunkOptions { ChunkTokens = chunkTokens, OverlapTokens = overlap, Counter = counter }, ocr: ocr);
             foreach (var skipped in ingest.Skipped) log($"    skipped {skipped.Path}: {skipped.Reason}");
+            foreach (var notice in ingest.Notices) log($"    not read: {notice}");
             GeneratedSet set;
             if (generator == "llm")
             {

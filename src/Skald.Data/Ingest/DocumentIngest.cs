@@ -5,8 +5,8 @@ namespace Skald.Data.Ingest;
 /// <summary>
 /// Reads a user's documents (files, or folders searched recursively in name order) into cleaned
 /// <see cref="SourceDocument"/>s and sentence-aligned <see cref="Chunk"/>s. Formats by extension: .txt, .md, .html/.htm,
-/// .docx, .pdf, .jsonl. A file that cannot be read, or has no text, is listed in <see cref="IngestResult.Skipped"/> and
-/// the rest go on; finding no document at all is a <see cref="DataException"/>.
+/// .docx, .pdf (scanned pages by OCR, <see cref="PdfOcr"/>), .jsonl. A file that cannot be read, or has no text, is listed
+/// in <see cref="IngestResult.Skipped"/> and the rest go on; finding no document at all is a <see cref="DataException"/>.
 /// </summary>
 public static class DocumentIngest
 {
@@ -18,9 +18,12 @@ public static class DocumentIngest
     /// <param name="inputs">Files and folders.</param>
     /// <param name="options">Chunking options.</param>
     /// <param name="textColumn">The column of .jsonl files holding the text.</param>
-    public static IngestResult Ingest(IReadOnlyList<string> inputs, ChunkOptions options, string textColumn = "text")
+    /// <param name="ocr">OCR of scanned PDF pages (default <see cref="PdfOcr.Auto"/>: when tesseract and pdftoppm are installed).</param>
+    public static IngestResult Ingest(IReadOnlyList<string> inputs, ChunkOptions options, string textColumn = "text", PdfOcr? ocr = null)
     {
+        ocr ??= PdfOcr.Auto;
         var skipped = new List<SkippedFile>();
+        var notices = new List<string>();
         var files = ListFiles(inputs, skipped);
         var documents = new List<SourceDocument>();
         foreach (var file in files)
@@ -28,7 +31,7 @@ public static class DocumentIngest
             List<(string Source, List<DocumentBlock> Blocks)> read;
             try
             {
-                read = ReadFile(file, textColumn);
+                read = ReadFile(file, textColumn, ocr, notices);
             }
             catch (DataException e) when (Path.GetExtension(file).Equals(".jsonl", StringComparison.OrdinalIgnoreCase) && e.Message.Contains("no string column", StringComparison.Ordinal))
             {
@@ -52,7 +55,7 @@ public static class DocumentIngest
                 : $"no readable text in {string.Join(", ", inputs)} ({skipped.Count} file(s) skipped: {skipped[0].Path}: {skipped[0].Reason}{(skipped.Count > 1 ? ", ..." : "")})");
         var chunks = new List<Chunk>();
         for (int d = 0; d < documents.Count; d++) chunks.AddRange(Chunker.Split(documents[d], d, options));
-        return new IngestResult(documents, chunks, skipped);
+        return new IngestResult(documents, chunks, skipped) { Notices = notices };
     }
 
     /// <summary>Cleans blocks and joins them into a document (null when nothing is left).</summary>
@@ -71,14 +74,14 @@ public static class DocumentIngest
         return spans.Any(s => s.Item1 == BlockKind.Paragraph) ? new SourceDocument(source, text.ToString(), spans) : null;
     }
 
-    private static List<(string, List<DocumentBlock>)> ReadFile(string file, string textColumn) =>
+    private static List<(string, List<DocumentBlock>)> ReadFile(string file, string textColumn, PdfOcr ocr, List<string> notices) =>
         Path.GetExtension(file).ToLowerInvariant() switch
         {
             ".txt" => [(file, PlainTextReader.Read(file))],
             ".md" or ".markdown" => [(file, MarkdownReader.Read(file))],
             ".html" or ".htm" => [(file, HtmlReader.Read(file))],
             ".docx" => [(file, DocxReader.Read(file))],
-            ".pdf" => [(file, PdfReader.Read(file))],
+            ".pdf" => [(file, PdfReader.Read(file, ocr, notices))],
             ".jsonl" => JsonlReader.Read(file, textColumn),
             var ext => throw new DataException($"unsupported file type '{ext}'"),
         };

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Text;
-
 namespace Skald.Data.Translate;
 
 /// <summary>
@@ -30,7 +27,7 @@ public sealed class ApertiumTranslator
     public string Mode { get; }
 
     /// <summary>True when the <c>apertium</c> program is on the PATH.</summary>
-    public static bool IsInstalled() => FindProgram("apertium") is not null;
+    public static bool IsInstalled() => IO.ExternalProgram.Find("apertium") is not null;
 
     /// <summary>True when the pair for <paramref name="from"/> → <paramref name="to"/> is installed.</summary>
     public static bool HasPair(string from, string to) =>
@@ -68,20 +65,8 @@ public sealed class ApertiumTranslator
 
     private string Run(string input)
     {
-        var psi = new ProcessStartInfo("apertium") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, StandardInputEncoding = new UTF8Encoding(false), StandardOutputEncoding = Encoding.UTF8 };
-        psi.ArgumentList.Add("-u");
-        psi.ArgumentList.Add(Mode);
-        using var p = Process.Start(psi) ?? throw new DataException("apertium could not be started");
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.StandardInput.Write(input);
-        p.StandardInput.Close();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new DataException($"apertium {Mode} failed (exit {p.ExitCode}): {stderr.Result.Split('\n')[0].Trim()}");
-        return stdout.Result;
+        var (exit, output, error) = IO.ExternalProgram.Run("apertium", ["-u", Mode], input);
+        if (exit != 0) throw new DataException($"apertium {Mode} failed (exit {exit}): {IO.ExternalProgram.FirstLine(error)}");
+        return output;
     }
-
-    private static string? FindProgram(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
 }

@@ -17,10 +17,12 @@ internal sealed class IndexAddCommand : Command
     private readonly Option<string> corpus = IndexOptions.Corpus();
     private readonly Option<string> textColumn = CliOptions.Text("--text-column", "The text field of .jsonl documents", "NAME", "text");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
+    private readonly OcrOptions ocr = new();
 
     public IndexAddCommand() : base("add", "Add documents to an index (a document added again replaces its old rows; deleted rows are compacted away)")
     {
         foreach (var o in new Option[] { index, documents, corpus, textColumn, batchSize }) Options.Add(o);
+        foreach (var o in ocr.All) Options.Add(o);
         SetAction(Run);
     }
 
@@ -39,7 +41,7 @@ internal sealed class IndexAddCommand : Command
                 ChunkTokens = manifest.ChunkTokens > 0 ? manifest.ChunkTokens : 200, OverlapTokens = manifest.OverlapTokens,
                 Counter = TokenCounter.For(embedder.Encoder.Tokenizer, manifest.Model),
             };
-            var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, m => Terminal.Log(m, quiet));
+            var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet));
             var (added, replaced) = IndexBuilder.Add(folder, embedder, records, IndexOptions.Progress(quiet));
             Terminal.Log($"added {added} row(s){(replaced > 0 ? $", replacing {replaced} row(s) of re-added documents" : "")} to {folder}", quiet);
             return 0;

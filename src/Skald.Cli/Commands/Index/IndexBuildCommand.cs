@@ -27,10 +27,12 @@ internal sealed class IndexBuildCommand : Command
     private readonly Option<int?> overlapTokens = CliOptions.Int("--overlap-tokens", "Trailing sentences up to this many tokens start the next chunk too", min: 0, defaultValue: 32);
     private readonly Option<string> textColumn = CliOptions.Text("--text-column", "The text field of .jsonl documents", "NAME", "text");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
+    private readonly OcrOptions ocr = new();
 
     public IndexBuildCommand() : base("build", "Build a search index over documents (chunked) or a BEIR corpus: embeddings, BM25 and metadata")
     {
         foreach (var o in new Option[] { model, output, documents, corpus, language, chunkTokens, overlapTokens, textColumn, batchSize }) Options.Add(o);
+        foreach (var o in ocr.All) Options.Add(o);
         SetAction(Run);
     }
 
@@ -43,7 +45,7 @@ internal sealed class IndexBuildCommand : Command
             var embedder = EvaluationEmbeddingModel.Load(dir, new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32 });
             int chunk = p.GetValue(chunkTokens) ?? 200, overlap = p.GetValue(overlapTokens) ?? 32;
             var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
-            var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, m => Terminal.Log(m, quiet));
+            var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet));
             var clock = System.Diagnostics.Stopwatch.StartNew();
             IEmbeddingModel vectors = embedder;
             var progress = IndexOptions.Progress(quiet);

@@ -12,8 +12,8 @@ namespace Skald.Cli.Commands.Index;
 /// </summary>
 internal static class IndexSources
 {
-    /// <summary>Reads the records; <paramref name="log"/> hears about skipped files.</summary>
-    public static List<IndexRecord> Read(string? documents, string? corpus, ChunkOptions chunking, string textColumn, Action<string> log)
+    /// <summary>Reads the records (scanned PDF pages as <paramref name="ocr"/> says); <paramref name="log"/> hears about skipped files and unread pages.</summary>
+    public static List<IndexRecord> Read(string? documents, string? corpus, ChunkOptions chunking, string textColumn, Skald.Data.Ingest.Readers.PdfOcr ocr, Action<string> log)
     {
         if ((documents is null) == (corpus is null)) throw new UsageException("give either --documents or --corpus");
         if (corpus is not null)
@@ -23,8 +23,9 @@ internal static class IndexSources
             return [.. RetrievalData.LoadCorpus(path).Select(d => new IndexRecord(d.Id, d.Id, full, 0, d.Text.Length, d.Title, d.Text))];
         }
         var inputs = CliOptions.Items(documents).Select(Path.GetFullPath).ToArray();
-        var ingest = DocumentIngest.Ingest(inputs, chunking, textColumn);
+        var ingest = DocumentIngest.Ingest(inputs, chunking, textColumn, ocr);
         foreach (var s in ingest.Skipped) log($"skipped {s.Path}: {s.Reason}");
+        foreach (var n in ingest.Notices) log($"not read: {n}");
         var perDocument = new Dictionary<string, int>(StringComparer.Ordinal);
         var records = new List<IndexRecord>(ingest.Chunks.Count);
         foreach (var c in ingest.Chunks)

@@ -1,22 +1,58 @@
 using UglyToad.PdfPig;
+using UglyToad.PdfPig.Content;
 using UglyToad.PdfPig.DocumentLayoutAnalysis.TextExtractor;
 
 namespace Skald.Data.Ingest.Readers;
 
 /// <summary>
 /// .pdf (PdfPig, pure .NET): each page's text in content order (PdfPig's ContentOrderTextExtractor), split into
-/// paragraphs at blank lines; words hyphenated at a line end are joined by the clean-up. A PDF without a text layer
-/// (scanned pages) yields nothing and is listed as empty.
+/// paragraphs at blank lines; words hyphenated at a line end are joined by the clean-up. A page without a text layer
+/// but with an image (a scanned page) is read by OCR (<see cref="PdfOcr"/>) when it is on and installed; otherwise it is
+/// reported in <c>notices</c>, and a PDF of scanned pages only is a <see cref="DataException"/> saying why.
 /// </summary>
 public static class PdfReader
 {
-    /// <summary>The paragraphs of the file at <paramref name="path"/>.</summary>
-    public static List<DocumentBlock> Read(string path)
+    /// <summary>The paragraphs of the file at <paramref name="path"/>, scanned pages read as <paramref name="ocr"/> says;
+    /// what could not be read is added to <paramref name="notices"/>, one line each.</summary>
+    public static List<DocumentBlock> Read(string path, PdfOcr ocr, List<string> notices)
     {
+        ArgumentNullException.ThrowIfNull(ocr);
+        ArgumentNullException.ThrowIfNull(notices);
         using var doc = PdfDocument.Open(path);
         var blocks = new List<DocumentBlock>();
+        var unread = new List<int>();
+        int recognised = 0;
         foreach (var page in doc.GetPages())
-            blocks.AddRange(PlainTextReader.Paragraphs(ContentOrderTextExtractor.GetText(page)));
+        {
+            if (!IsScanned(page))
+            {
+                blocks.AddRange(PlainTextReader.Paragraphs(ContentOrderTextExtractor.GetText(page)));
+                continue;
+            }
+            if (ocr.Unavailable is not null)
+            {
+                unread.Add(page.Number);
+                continue;
+            }
+            try
+            {
+                blocks.AddRange(PlainTextReader.Paragraphs(ocr.Recognize(path, page.Number)));
+                recognised++;
+            }
+            catch (DataException e)
+            {
+                notices.Add($"{path}: page {page.Number}: {e.Message}");
+            }
+        }
+        if (unread.Count > 0)
+        {
+            string what = $"{(unread.Count == 1 ? "page " : "pages ")}{string.Join(", ", unread)} {(unread.Count == 1 ? "has" : "have")} no text layer (scanned)";
+            if (blocks.Count == 0 && recognised == 0) throw new DataException($"{path}: {what}; {ocr.Unavailable}");
+            notices.Add($"{path}: {what}, not read: {ocr.Unavailable}");
+        }
         return blocks;
     }
+
+    /// <summary>A page with no letters but an image: what a scanner makes.</summary>
+    private static bool IsScanned(Page page) => page.Letters.Count == 0 && page.GetImages().Any();
 }

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using Skald.Data.Ingest;
+using Skald.Data.Ingest.Readers;
+using UglyToad.PdfPig.Core;
+using UglyToad.PdfPig.Writer;
+
+namespace Skald.Data.Tests;
+
+/// <summary>
+/// Scanned PDF pages (an image, no text layer) read by OCR (tesseract over pdftoppm's rendering), and what ingestion
+/// says when OCR is off or not installed. The scanned PDFs are made here: our text in a PDF, rendered by pdftoppm,
+/// and the picture put alone on a page of a new PDF.
+/// </summary>
+public sealed class PdfOcrTests
+{
+    private const string Sentence = "Toget til Bergen går klokka sju fra perrong fire.";
+    private const string Second = "Husk billett og varme klær før turen over fjellet.";
+
+    /// <summary>A one-page PDF holding only a picture of <paramref name="lines"/> (as a scanner makes it).</summary>
+    private static string Scanned(string dir, string name, params string[] lines)
+    {
+        string text = TestDocuments.Pdf(dir, "tekst-" + name, lines);
+        string image = Path.Combine(dir, Path.GetFileNameWithoutExtension(name));
+        var psi = new ProcessStartInfo("pdftoppm") { RedirectStandardError = true };
+        foreach (var a in new[] { "-r", "200", "-gray", "-png", "-singlefile", text, image }) psi.ArgumentList.Add(a);
+        using (var p = Process.Start(psi)!)
+        {
+            p.WaitForExit();
+            Assert.Equal(0, p.ExitCode);
+        }
+        var builder = new PdfDocumentBuilder();
+        var page = builder.AddPage(595, 842);
+        page.AddPng(File.ReadAllBytes(image + ".png"), new PdfRectangle(0, 0, 595, 842));
+        string path = Path.Combine(dir, name);
+        File.WriteAllBytes(path, builder.Build());
+        return path;
+    }
+
+    private static string Words(string text) => string.Join(' ', text.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
+
+    [OcrFact]
+    public void AScannedPageIsReadByOcr()
+    {
+        string dir = TestPaths.NewTempDir();
+        string path = Scanned(dir, "skannet.pdf", Sentence, "", Second);
+        var result = DocumentIngest.Ingest([path], new ChunkOptions());
+        Assert.Empty(result.Skipped);
+        Assert.Empty(result.Notices);
+        var doc = Assert.Single(result.Documents);
+        Assert.Contains(Words(TestDocuments.PdfText(Sentence)), Words(doc.Text));
+        Assert.Contains(Words(TestDocuments.PdfText(Second)), Words(doc.Text));
+    }
+
+    [OcrFact]
+    public void WithOcrOffAScannedPdfIsSkippedAndAMixedOneKeepsItsText()
+    {
+        string dir = TestPaths.NewTempDir();
+        string scanned = Scanned(dir, "skannet.pdf", Sentence);
+        var off = DocumentIngest.Ingest([scanned, TestDocuments.Text(dir)], new ChunkOptions(), ocr: PdfOcr.Off);
+        var skipped = Assert.Single(off.Skipped);
+        Assert.Equal(scanned, skipped.Path);
+        Assert.Contains("page 1 has no text layer (scanned)", skipped.Reason);
+        Assert.Contains("OCR is off", skipped.Reason);
+
+        // Two pages, one typed and one scanned: the typed one is kept and the scanned one named in a notice.
+        string typed = TestDocuments.Pdf(dir, "typed.pdf", Second);
+        var builder = new PdfDocumentBuilder();
+        using (var a = UglyToad.PdfPig.PdfDocument.Open(typed))
+            builder.AddPage(a, 1);
+        using (var b = UglyToad.PdfPig.PdfDocument.Open(scanned))
+            builder.AddPage(b, 1);
+        string mixed = Path.Combine(dir, "blandet.pdf");
+        File.WriteAllBytes(mixed, builder.Build());
+        var result = DocumentIngest.Ingest([mixed], new ChunkOptions(), ocr: PdfOcr.Off);
+        Assert.Equal(TestDocuments.PdfText(Second), Assert.Single(result.Documents).Text);
+        var notice = Assert.Single(result.Notices);
+        Assert.StartsWith(mixed + ": page 2 has no text layer (scanned), not read: OCR is off", notice);
+
+        var read = DocumentIngest.Ingest([mixed], new ChunkOptions());
+        Assert.Empty(read.Notices);
+        Assert.Contains(Words(TestDocuments.PdfText(Sentence)), Words(Assert.Single(read.Documents).Text));
+    }
+
+    [OcrFact]
+    public void MissingProgramsAndLanguagesAreOneLineNamingWhatToInstall()
+    {
+        var noTesseract = new PdfOcr(true, "nor", name => name == "pdftoppm" ? "/usr/bin/pdftoppm" : null);
+        Assert.Equal($"OCR needs tesseract on the PATH ({PdfOcr.Packages})", noTesseract.Unavailable);
+        var none = new PdfOcr(true, "nor", _ => null);
+        Assert.StartsWith("OCR needs tesseract and pdftoppm on the PATH", none.Unavailable);
+        var klingon = new PdfOcr(true, "tlh");
+        Assert.StartsWith("tesseract has none of the OCR languages tlh installed (it has ", klingon.Unavailable);
+        Assert.Contains("nor", klingon.Unavailable);
+        Assert.Null(new PdfOcr(true, "tlh+nor").Unavailable); // the installed ones are used
+        var bad = Assert.Throws<DataException>(() => new PdfOcr(true, "nor, dan"));
+        Assert.Contains("joined by '+'", bad.Message);
+    }
+}

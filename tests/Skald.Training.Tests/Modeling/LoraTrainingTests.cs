@@ -117,6 +117,18 @@ public sealed class LoraTrainingTests
         Near(expected, embeddings, 1e-5f, "merged embedding");
     }
 
+    /// <summary>A run of <paramref name="cut"/> killed at step 3 resumes from its step-2 checkpoint and saves the adapter
+    /// <paramref name="full"/> saved, byte for byte.</summary>
+    private static void AssertKilledRunResumesExactly(TrainingConfig cut, TrainingResult full)
+    {
+        Assert.Throws<OperationCanceledException>(() => new SentenceTrainer(TrainingRun.Build(cut,
+            p => { if (p.Step == 3) throw new OperationCanceledException(); })).Run());
+        var resumed = new SentenceTrainer(TrainingRun.Build(cut)).Run();
+        Assert.EndsWith("step-2", resumed.ResumedFrom);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(full.ModelPath, "adapter_model.safetensors")),
+            File.ReadAllBytes(Path.Combine(resumed.ModelPath, "adapter_model.safetensors")));
+    }
+
     [Fact]
     public void SkaldTrainWithLoraSavesAnAdapterOrAMergedModelAndResumes()
     {
@@ -151,13 +163,7 @@ public sealed class LoraTrainingTests
         using (var ckpt = SafeTensorsFile.Open(Path.Combine(dir, "full", "checkpoints", "step-6", "model.safetensors")))
             Assert.All(ckpt.Tensors.Keys, k => Assert.Contains(".lora_", k)); // checkpoints hold the adapters only
 
-        var cut = Config(Path.Combine(dir, "cut"), "adapter");
-        Assert.Throws<OperationCanceledException>(() => new SentenceTrainer(TrainingRun.Build(cut,
-            p => { if (p.Step == 3) throw new OperationCanceledException(); })).Run());
-        var resumed = new SentenceTrainer(TrainingRun.Build(cut)).Run();
-        Assert.EndsWith("step-2", resumed.ResumedFrom);
-        Assert.Equal(File.ReadAllBytes(Path.Combine(full.ModelPath, "adapter_model.safetensors")),
-            File.ReadAllBytes(Path.Combine(resumed.ModelPath, "adapter_model.safetensors")));
+        AssertKilledRunResumesExactly(Config(Path.Combine(dir, "cut"), "adapter"), full);
 
         // lora.save: merged writes the whole model with the adapter merged in: it embeds as base + adapter does.
         var mergedRun = new SentenceTrainer(TrainingRun.Build(Config(Path.Combine(dir, "merged"), "merged"))).Run();
@@ -247,13 +253,7 @@ public sealed class LoraTrainingTests
         using (var st = SafeTensorsFile.Open(Path.Combine(full.ModelPath, "adapter_model.safetensors")))
             Assert.Equal([64], st.Tensors["base_model.model.layers.0.self_attn.q_proj.lora_magnitude_vector"].Shape);
 
-        var cut = Config("cut", "adapter");
-        Assert.Throws<OperationCanceledException>(() => new SentenceTrainer(TrainingRun.Build(cut,
-            p => { if (p.Step == 3) throw new OperationCanceledException(); })).Run());
-        var resumed = new SentenceTrainer(TrainingRun.Build(cut)).Run();
-        Assert.EndsWith("step-2", resumed.ResumedFrom);
-        Assert.Equal(File.ReadAllBytes(Path.Combine(full.ModelPath, "adapter_model.safetensors")),
-            File.ReadAllBytes(Path.Combine(resumed.ModelPath, "adapter_model.safetensors")));
+        AssertKilledRunResumesExactly(Config("cut", "adapter"), full);
 
         string[] texts = ["spørsmål 3", "svar 7"];
         var trained = model.Model.Encode(texts);

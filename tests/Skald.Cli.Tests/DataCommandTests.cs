@@ -163,17 +163,20 @@ public sealed class DataCommandTests
         Assert.False(Directory.Exists(output));
     }
 
-    [Fact]
-    public void AdaptExampleRecipeRunsOfflineAndTheTunedModelBeatsTheUntrainedOneOnHeldOutQueries()
+    [Theory]
+    [InlineData("configs/adapt-example.yaml", "bert")]
+    [InlineData("configs/adapt-static-example.yaml", "static")] // a static embedding model instead of a small BERT
+    public void AdaptExampleRecipeRunsOfflineAndTheTunedModelBeatsTheUntrainedOneOnHeldOutQueries(string recipe, string tuned)
     {
         string output = Path.Combine(TestPaths.NewTempDir(), "adapt");
-        var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", "configs/adapt-example.yaml", "--set", $"output={output}");
+        var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", recipe, "--set", $"output={output}");
         Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
         string row = r.Stdout.Split('\n').Single(l => l.StartsWith("| held-out-retrieval |", StringComparison.Ordinal));
         var cells = row.Split('|', StringSplitOptions.TrimEntries).Where(c => c.Length > 0).ToArray();
         double Score(string c) => double.Parse(c.Trim('*'), System.Globalization.CultureInfo.InvariantCulture);
-        double bm25 = Score(cells[^3]), untrained = Score(cells[^2]), tuned = Score(cells[^1]);
-        Assert.True(tuned > untrained + 3, $"tuned {tuned} vs untrained {untrained} (bm25 {bm25})");
+        double bm25 = Score(cells[^3]), untrained = Score(cells[^2]), trained = Score(cells[^1]);
+        Assert.True(trained > untrained + 3, $"tuned {trained} vs untrained {untrained} (bm25 {bm25})");
+        Assert.Equal(tuned == "static", Directory.Exists(Path.Combine(output, tuned, "0_StaticEmbedding")));
         Assert.True(File.Exists(Path.Combine(output, "mined.jsonl")));
         Assert.True(File.Exists(Path.Combine(output, "generate", "qrels", "test.tsv")));
     }

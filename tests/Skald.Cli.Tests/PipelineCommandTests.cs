@@ -159,4 +159,41 @@ public sealed class PipelineCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config), 1,
             "pipeline.yaml:3: unknown stage type \"tokeniser\"");
     }
+
+    [Fact]
+    public void AStaticStageStartsANewModelOrDistillsAnEncoder()
+    {
+        string outDir = Path.Combine(TestPaths.NewTempDir(), "p");
+        string teacher = TestPaths.FixtureModel("bert-cased-mean");
+        string config = Write($$"""
+            output: {{outDir}}
+            stages:
+              - {name: tok, type: tokenizer, corpus: samples/data/corpus.txt, vocab_size: 300}
+              - {name: fresh, type: static, tokenizer: tok, dim: 16, seed: 3}
+              - {name: distilled, type: static, model: {{teacher}}, dim: 8, corpus: [samples/data/corpus.txt]}
+            """);
+        var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
+        Assert.True(r.ExitCode == 0, r.Stderr + r.Stdout);
+        int Vocab(string tokenizerJson) => Skald.Tokenizers.Tokenizer.FromFile(tokenizerJson).VocabSize;
+        using (var fresh = Skald.Models.Checkpoints.SafeTensorsFile.Open(Path.Combine(outDir, "fresh", "0_StaticEmbedding", "model.safetensors")))
+            Assert.Equal([Vocab(Path.Combine(outDir, "tok", "tokenizer.json")), 16], Assert.Single(fresh.Tensors).Value.Shape);
+        using (var distilled = Skald.Models.Checkpoints.SafeTensorsFile.Open(Path.Combine(outDir, "distilled", "0_StaticEmbedding", "model.safetensors")))
+            Assert.Equal([Vocab(Path.Combine(teacher, "tokenizer.json")), 8], Assert.Single(distilled.Tensors).Value.Shape);
+        Assert.Contains("distilled", r.Stdout + r.Stderr);
+
+        config = Write("""
+            output: out/x
+            stages:
+              - {name: both, type: static, tokenizer: a.json, model: b}
+            """);
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config), 1,
+            "either tokenizer (a new model with a random table) or model (distilled from that encoder)");
+        config = Write("""
+            output: out/x
+            stages:
+              - {name: fresh, type: static, tokenizer: a.json, corpus: [c.txt]}
+            """);
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config), 1,
+            "fresh.corpus", "SIF weights of a distilled model");
+    }
 }

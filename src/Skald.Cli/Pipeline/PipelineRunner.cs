@@ -10,7 +10,7 @@ namespace Skald.Cli.Pipeline;
 
 /// <summary>
 /// `skald pipeline --config FILE`: runs the stages of a pipeline file in order. Each stage writes OUTPUT/NAME; a value
-/// that names an earlier stage stands for that stage's output. Stage types: tokenizer, new_bert, mlm, train (a
+/// that names an earlier stage stands for that stage's output. Stage types: tokenizer, new_bert, static, mlm, train (a
 /// `skald train` YAML config), benchmark, generate and mine_negatives (DataStages), translate, answer and
 /// evaluate_generation (StudyStages). See configs/pipeline-example.yaml. Every stage's keys are read (types and
 /// unknown keys checked) before the first stage runs.
@@ -18,7 +18,7 @@ namespace Skald.Cli.Pipeline;
 internal sealed class PipelineRunner(string configPath, Action<string> log, Action<BenchmarkReport> printReport,
     IReadOnlyList<string>? overrides = null)
 {
-    private static readonly string[] Types = ["tokenizer", "new_bert", "mlm", "train", "benchmark", "generate", "mine_negatives", "translate", "answer", "evaluate_generation"];
+    private static readonly string[] Types = ["tokenizer", "new_bert", "static", "mlm", "train", "benchmark", "generate", "mine_negatives", "translate", "answer", "evaluate_generation"];
 
     private readonly Dictionary<string, string> outputs = new(StringComparer.Ordinal);
 
@@ -33,6 +33,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
             {
                 "tokenizer" => Tokenizer(stage),
                 "new_bert" => NewBert(stage),
+                "static" => Static(stage),
                 "mlm" => Mlm(stage),
                 "train" => Train(stage),
                 "benchmark" => Benchmark(stage),
@@ -88,6 +89,40 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
             s.Keys.Int("intermediate", 512, 1), s.Keys.Int("max_positions", 128, 1));
         ulong seed = (ulong)s.Keys.Long("seed", 42, 0);
         return target => RandomBert.Create(target, Ref(tokenizer), shape, seed);
+    }
+
+    /// <summary>
+    /// A static embedding model (sentence-transformers' StaticEmbedding): new, over <c>tokenizer</c>, with a random
+    /// N(0, 1) table (the base a static training stage starts from), or distilled from the encoder <c>model</c>
+    /// (Model2Vec-style: the vocabulary embedded, PCA to <c>dim</c>, SIF weights from <c>corpus</c> when given).
+    /// Keys: tokenizer | model, dim (256), normalize (true), seed (42, new), corpus (distilled).
+    /// </summary>
+    private Func<string, string> Static(StageConfig s)
+    {
+        string? tokenizer = s.Keys.Path("tokenizer"), model = s.Keys.Path("model");
+        if ((tokenizer is null) == (model is null))
+            throw new InputException($"{s.Where}: a static stage takes either tokenizer (a new model with a random table) or model (distilled from that encoder)");
+        int dim = s.Keys.Int("dim", 256, 1);
+        bool normalize = s.Keys.Bool("normalize", true);
+        ulong seed = (ulong)s.Keys.Long("seed", 42, 0);
+        var corpus = s.Keys.PathList("corpus");
+        if (tokenizer is not null && corpus.Count > 0)
+            throw new InputException($"{s.Keys.Where("corpus")}: {s.Name}.corpus gives the SIF weights of a distilled model (model:), not of a new one (tokenizer:)");
+        return target =>
+        {
+            if (tokenizer is not null)
+            {
+                string file = Ref(tokenizer);
+                if (Directory.Exists(file)) file = Path.Combine(file, "tokenizer.json");
+                return Training.Static.StaticModelWriter.CreateRandom(target, file, dim, normalize, seed);
+            }
+            var teacher = Skald.Models.SentenceEncoder.Load(Ref(model!));
+            var text = corpus.Count > 0 ? corpus.Select(Ref).SelectMany(TextInput.ReadLinesOf).ToList() : null;
+            var table = Training.Static.StaticDistiller.Distill(teacher, dim, new Training.Static.StaticDistillOptions { Corpus = text });
+            table.Save(target, normalize);
+            log($"    distilled {teacher.Folder.Path} into a {table.Dimension}-d static model");
+            return target;
+        };
     }
 
     private Func<string, string> Mlm(StageConfig s)

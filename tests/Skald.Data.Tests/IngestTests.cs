@@ -162,11 +162,14 @@ public sealed class IngestTests
         File.WriteAllBytes(Path.Combine(dir, "ødelagt.pdf"), "%PDF-1.4 dette er ikke en pdf"u8.ToArray());
         File.WriteAllBytes(Path.Combine(dir, "ødelagt.docx"), [1, 2, 3]);
         File.WriteAllBytes(Path.Combine(dir, "latin1.txt"), [0x62, 0xE6, 0x72]);
-        File.WriteAllText(Path.Combine(dir, "bilde.png"), "x");
+        File.WriteAllText(Path.Combine(dir, "bilde.gif"), "x");
+        File.WriteAllText(Path.Combine(dir, "ødelagt.png"), "x");
         var result = DocumentIngest.Ingest([dir], new ChunkOptions());
         Assert.Single(result.Documents);
         var skipped = result.Skipped.ToDictionary(s => Path.GetFileName(s.Path), s => s.Reason);
-        Assert.Equal(["bilde.png", "latin1.txt", "tom.txt", "ødelagt.docx", "ødelagt.pdf"], skipped.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["bilde.gif", "latin1.txt", "tom.txt", "ødelagt.docx", "ødelagt.pdf", "ødelagt.png"], skipped.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("unsupported file type '.gif'", skipped["bilde.gif"]);
+        Assert.Contains("image", skipped["ødelagt.png"]); // tesseract could not read it, or OCR is not installed
         Assert.Equal("no text", skipped["tom.txt"]);
         Assert.Equal("not valid UTF-8 text", skipped["latin1.txt"]);
         Assert.StartsWith("unreadable (", skipped["ødelagt.pdf"]);

@@ -8,7 +8,7 @@ public sealed class OcrFactAttribute : FactAttribute
     /// <inheritdoc/>
     public override string? Skip
     {
-        get => base.Skip ?? (new PdfOcr(true, "nor").Unavailable is { } reason ? $"OCR cannot run here: {reason}" : null);
+        get => base.Skip ?? (new Ocr(true, "nor").Unavailable is { } reason ? $"OCR cannot run here: {reason}" : null);
         set => base.Skip = value;
     }
 }

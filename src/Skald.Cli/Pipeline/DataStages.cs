@@ -30,11 +30,11 @@ internal static class DataStages
         string? tokenizer = s.Keys.Path("tokenizer");
         int chunkTokens = s.Keys.Int("chunk_tokens", 256, 1), overlap = s.Keys.Int("overlap_tokens", 32, 0);
         bool ocrOn = s.Keys.Choice("ocr", "auto", "auto", "off") == "auto";
-        string ocrLanguages = s.Keys.Str("ocr_languages") ?? Skald.Data.Ingest.Readers.PdfOcr.DefaultLanguages;
-        Skald.Data.Ingest.Readers.PdfOcr ocr;
+        string ocrLanguages = s.Keys.Str("ocr_languages") ?? Skald.Data.Ingest.Readers.Ocr.DefaultLanguages;
+        Skald.Data.Ingest.Readers.Ocr ocr;
         try
         {
-            ocr = new Skald.Data.Ingest.Readers.PdfOcr(ocrOn, ocrLanguages);
+            ocr = new Skald.Data.Ingest.Readers.Ocr(ocrOn, ocrLanguages);
         }
         catch (Skald.Data.DataException e)
         {

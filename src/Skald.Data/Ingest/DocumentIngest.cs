@@ -5,23 +5,23 @@ namespace Skald.Data.Ingest;
 /// <summary>
 /// Reads a user's documents (files, or folders searched recursively in name order) into cleaned
 /// <see cref="SourceDocument"/>s and sentence-aligned <see cref="Chunk"/>s. Formats by extension: .txt, .md, .html/.htm,
-/// .docx, .pdf (scanned pages by OCR, <see cref="PdfOcr"/>), .jsonl. A file that cannot be read, or has no text, is listed
+/// .docx, .pdf (scanned pages by OCR, <see cref="Ocr"/>), .jsonl, and images by OCR (.png, .jpg, .tif). A file that cannot be read, or has no text, is listed
 /// in <see cref="IngestResult.Skipped"/> and the rest go on; finding no document at all is a <see cref="DataException"/>.
 /// </summary>
 public static class DocumentIngest
 {
     /// <summary>The extensions read (lower case, with the dot).</summary>
-    public static readonly IReadOnlySet<string> Extensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-    { ".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf", ".jsonl" };
+    public static readonly IReadOnlySet<string> Extensions = new HashSet<string>(
+        [".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf", ".jsonl", .. ImageReader.Extensions], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Reads and chunks every document under <paramref name="inputs"/>.</summary>
     /// <param name="inputs">Files and folders.</param>
     /// <param name="options">Chunking options.</param>
     /// <param name="textColumn">The column of .jsonl files holding the text.</param>
-    /// <param name="ocr">OCR of scanned PDF pages (default <see cref="PdfOcr.Auto"/>: when tesseract and pdftoppm are installed).</param>
-    public static IngestResult Ingest(IReadOnlyList<string> inputs, ChunkOptions options, string textColumn = "text", PdfOcr? ocr = null)
+    /// <param name="ocr">OCR of scanned PDF pages and image files (default <see cref="Ocr.Auto"/>: when tesseract, and for PDF pages pdftoppm, are installed).</param>
+    public static IngestResult Ingest(IReadOnlyList<string> inputs, ChunkOptions options, string textColumn = "text", Ocr? ocr = null)
     {
-        ocr ??= PdfOcr.Auto;
+        ocr ??= Ocr.Auto;
         var skipped = new List<SkippedFile>();
         var notices = new List<string>();
         var files = ListFiles(inputs, skipped);
@@ -74,7 +74,7 @@ public static class DocumentIngest
         return spans.Any(s => s.Item1 == BlockKind.Paragraph) ? new SourceDocument(source, text.ToString(), spans) : null;
     }
 
-    private static List<(string, List<DocumentBlock>)> ReadFile(string file, string textColumn, PdfOcr ocr, List<string> notices) =>
+    private static List<(string, List<DocumentBlock>)> ReadFile(string file, string textColumn, Ocr ocr, List<string> notices) =>
         Path.GetExtension(file).ToLowerInvariant() switch
         {
             ".txt" => [(file, PlainTextReader.Read(file))],
@@ -83,6 +83,7 @@ public static class DocumentIngest
             ".docx" => [(file, DocxReader.Read(file))],
             ".pdf" => [(file, PdfReader.Read(file, ocr, notices))],
             ".jsonl" => JsonlReader.Read(file, textColumn),
+            var image when ImageReader.Extensions.Contains(image) => [(file, ImageReader.Read(file, ocr))],
             var ext => throw new DataException($"unsupported file type '{ext}'"),
         };
 

@@ -9,7 +9,7 @@ internal static class IndexOptions
 {
     /// <summary>--documents PATH[,PATH...].</summary>
     public static Option<string> Documents() => CliOptions.Text("--documents",
-        "Documents to index: files or folders (searched recursively), comma-separated; .txt .md .html .docx .pdf .jsonl; chunked", "PATH[,PATH...]");
+        "Documents to index: files or folders (searched recursively), comma-separated; .txt .md .html .docx .pdf .jsonl, images (.png .jpg .tif) by OCR; chunked", "PATH[,PATH...]");
 
     /// <summary>--corpus FILE.</summary>
     public static Option<string> Corpus() => CliOptions.Text("--corpus", "A BEIR corpus.jsonl (or its folder) instead: one row per document, not chunked", "FILE");

@@ -13,7 +13,7 @@ namespace Skald.Cli.Commands.Index;
 internal static class IndexSources
 {
     /// <summary>Reads the records (scanned PDF pages as <paramref name="ocr"/> says); <paramref name="log"/> hears about skipped files and unread pages.</summary>
-    public static List<IndexRecord> Read(string? documents, string? corpus, ChunkOptions chunking, string textColumn, Skald.Data.Ingest.Readers.PdfOcr ocr, Action<string> log)
+    public static List<IndexRecord> Read(string? documents, string? corpus, ChunkOptions chunking, string textColumn, Skald.Data.Ingest.Readers.Ocr ocr, Action<string> log)
     {
         if ((documents is null) == (corpus is null)) throw new UsageException("give either --documents or --corpus");
         if (corpus is not null)

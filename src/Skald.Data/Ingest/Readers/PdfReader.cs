@@ -7,14 +7,14 @@ namespace Skald.Data.Ingest.Readers;
 /// <summary>
 /// .pdf (PdfPig, pure .NET): each page's text in content order (PdfPig's ContentOrderTextExtractor), split into
 /// paragraphs at blank lines; words hyphenated at a line end are joined by the clean-up. A page without a text layer
-/// but with an image (a scanned page) is read by OCR (<see cref="PdfOcr"/>) when it is on and installed; otherwise it is
+/// but with an image (a scanned page) is read by OCR (<see cref="Ocr"/>) when it is on and installed; otherwise it is
 /// reported in <c>notices</c>, and a PDF of scanned pages only is a <see cref="DataException"/> saying why.
 /// </summary>
 public static class PdfReader
 {
     /// <summary>The paragraphs of the file at <paramref name="path"/>, scanned pages read as <paramref name="ocr"/> says;
     /// what could not be read is added to <paramref name="notices"/>, one line each.</summary>
-    public static List<DocumentBlock> Read(string path, PdfOcr ocr, List<string> notices)
+    public static List<DocumentBlock> Read(string path, Ocr ocr, List<string> notices)
     {
         ArgumentNullException.ThrowIfNull(ocr);
         ArgumentNullException.ThrowIfNull(notices);
@@ -29,14 +29,14 @@ public static class PdfReader
                 blocks.AddRange(PlainTextReader.Paragraphs(ContentOrderTextExtractor.GetText(page)));
                 continue;
             }
-            if (ocr.Unavailable is not null)
+            if (ocr.PdfUnavailable is not null)
             {
                 unread.Add(page.Number);
                 continue;
             }
             try
             {
-                blocks.AddRange(PlainTextReader.Paragraphs(ocr.Recognize(path, page.Number)));
+                blocks.AddRange(PlainTextReader.Paragraphs(ocr.ReadPdfPage(path, page.Number)));
                 recognised++;
             }
             catch (DataException e)
@@ -47,8 +47,8 @@ public static class PdfReader
         if (unread.Count > 0)
         {
             string what = $"{(unread.Count == 1 ? "page " : "pages ")}{string.Join(", ", unread)} {(unread.Count == 1 ? "has" : "have")} no text layer (scanned)";
-            if (blocks.Count == 0 && recognised == 0) throw new DataException($"{path}: {what}; {ocr.Unavailable}");
-            notices.Add($"{path}: {what}, not read: {ocr.Unavailable}");
+            if (blocks.Count == 0 && recognised == 0) throw new DataException($"{path}: {what}; {ocr.PdfUnavailable}");
+            notices.Add($"{path}: {what}, not read: {ocr.PdfUnavailable}");
         }
         return blocks;
     }

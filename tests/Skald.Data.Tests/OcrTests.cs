@@ -7,20 +7,20 @@ using UglyToad.PdfPig.Writer;
 namespace Skald.Data.Tests;
 
 /// <summary>
-/// Scanned PDF pages (an image, no text layer) read by OCR (tesseract over pdftoppm's rendering), and what ingestion
-/// says when OCR is off or not installed. The scanned PDFs are made here: our text in a PDF, rendered by pdftoppm,
-/// and the picture put alone on a page of a new PDF.
+/// Scanned PDF pages (an image, no text layer) and image files read by OCR (tesseract, over pdftoppm's rendering for
+/// PDF pages), and what ingestion says when OCR is off or not installed. The scans are made here: our text in a PDF,
+/// rendered by pdftoppm, and the picture saved as a file or put alone on a page of a new PDF.
 /// </summary>
-public sealed class PdfOcrTests
+public sealed class OcrTests
 {
     private const string Sentence = "Toget til Bergen går klokka sju fra perrong fire.";
     private const string Second = "Husk billett og varme klær før turen over fjellet.";
 
-    /// <summary>A one-page PDF holding only a picture of <paramref name="lines"/> (as a scanner makes it).</summary>
-    private static string Scanned(string dir, string name, params string[] lines)
+    /// <summary>A PNG picture of <paramref name="lines"/> typeset on an A4 page, at 200 dpi.</summary>
+    private static string Picture(string dir, string name, params string[] lines)
     {
-        string text = TestDocuments.Pdf(dir, "tekst-" + name, lines);
-        string image = Path.Combine(dir, Path.GetFileNameWithoutExtension(name));
+        string text = TestDocuments.Pdf(dir, "tekst-" + name + ".pdf", lines);
+        string image = Path.Combine(dir, name);
         var psi = new ProcessStartInfo("pdftoppm") { RedirectStandardError = true };
         foreach (var a in new[] { "-r", "200", "-gray", "-png", "-singlefile", text, image }) psi.ArgumentList.Add(a);
         using (var p = Process.Start(psi)!)
@@ -28,9 +28,16 @@ public sealed class PdfOcrTests
             p.WaitForExit();
             Assert.Equal(0, p.ExitCode);
         }
+        return image + ".png";
+    }
+
+    /// <summary>A one-page PDF holding only a picture of <paramref name="lines"/> (as a scanner makes it).</summary>
+    private static string Scanned(string dir, string name, params string[] lines)
+    {
+        string image = Picture(dir, Path.GetFileNameWithoutExtension(name), lines);
         var builder = new PdfDocumentBuilder();
         var page = builder.AddPage(595, 842);
-        page.AddPng(File.ReadAllBytes(image + ".png"), new PdfRectangle(0, 0, 595, 842));
+        page.AddPng(File.ReadAllBytes(image), new PdfRectangle(0, 0, 595, 842));
         string path = Path.Combine(dir, name);
         File.WriteAllBytes(path, builder.Build());
         return path;
@@ -56,7 +63,7 @@ public sealed class PdfOcrTests
     {
         string dir = TestPaths.NewTempDir();
         string scanned = Scanned(dir, "skannet.pdf", Sentence);
-        var off = DocumentIngest.Ingest([scanned, TestDocuments.Text(dir)], new ChunkOptions(), ocr: PdfOcr.Off);
+        var off = DocumentIngest.Ingest([scanned, TestDocuments.Text(dir)], new ChunkOptions(), ocr: Ocr.Off);
         var skipped = Assert.Single(off.Skipped);
         Assert.Equal(scanned, skipped.Path);
         Assert.Contains("page 1 has no text layer (scanned)", skipped.Reason);
@@ -71,7 +78,7 @@ public sealed class PdfOcrTests
             builder.AddPage(b, 1);
         string mixed = Path.Combine(dir, "blandet.pdf");
         File.WriteAllBytes(mixed, builder.Build());
-        var result = DocumentIngest.Ingest([mixed], new ChunkOptions(), ocr: PdfOcr.Off);
+        var result = DocumentIngest.Ingest([mixed], new ChunkOptions(), ocr: Ocr.Off);
         Assert.Equal(TestDocuments.PdfText(Second), Assert.Single(result.Documents).Text);
         var notice = Assert.Single(result.Notices);
         Assert.StartsWith(mixed + ": page 2 has no text layer (scanned), not read: OCR is off", notice);
@@ -82,17 +89,37 @@ public sealed class PdfOcrTests
     }
 
     [OcrFact]
+    public void AnImageFileIsReadByOcrOrListedAsNotRead()
+    {
+        string dir = TestPaths.NewTempDir();
+        string image = Picture(dir, "oppslag", Sentence, "", Second);
+        var result = DocumentIngest.Ingest([image], new ChunkOptions());
+        var doc = Assert.Single(result.Documents);
+        Assert.Equal(image, doc.Source);
+        Assert.Contains(Words(TestDocuments.PdfText(Sentence)), Words(doc.Text));
+        Assert.Contains(Words(TestDocuments.PdfText(Second)), Words(doc.Text));
+        var off = DocumentIngest.Ingest([image, TestDocuments.Text(dir)], new ChunkOptions(), ocr: Ocr.Off);
+        var skipped = Assert.Single(off.Skipped);
+        Assert.Equal((image, "an image, not read: OCR is off"), (skipped.Path, skipped.Reason));
+    }
+
+    [OcrFact]
     public void MissingProgramsAndLanguagesAreOneLineNamingWhatToInstall()
     {
-        var noTesseract = new PdfOcr(true, "nor", name => name == "pdftoppm" ? "/usr/bin/pdftoppm" : null);
-        Assert.Equal($"OCR needs tesseract on the PATH ({PdfOcr.Packages})", noTesseract.Unavailable);
-        var none = new PdfOcr(true, "nor", _ => null);
-        Assert.StartsWith("OCR needs tesseract and pdftoppm on the PATH", none.Unavailable);
-        var klingon = new PdfOcr(true, "tlh");
+        var noTesseract = new Ocr(true, "nor", name => name == "pdftoppm" ? "/usr/bin/pdftoppm" : null);
+        Assert.Equal($"OCR needs tesseract on the PATH ({Ocr.Packages})", noTesseract.Unavailable);
+        Assert.Equal(noTesseract.Unavailable, noTesseract.PdfUnavailable);
+        var none = new Ocr(true, "nor", _ => null);
+        Assert.StartsWith("OCR needs tesseract on the PATH", none.Unavailable);
+        Assert.StartsWith("OCR needs tesseract and pdftoppm on the PATH", none.PdfUnavailable);
+        var noPdftoppm = new Ocr(true, "nor", name => name == "tesseract" ? Skald.Data.IO.ExternalProgram.Find("tesseract") : null);
+        Assert.Null(noPdftoppm.Unavailable); // images need tesseract only
+        Assert.Equal($"OCR of PDF pages needs pdftoppm on the PATH ({Ocr.Packages})", noPdftoppm.PdfUnavailable);
+        var klingon = new Ocr(true, "tlh");
         Assert.StartsWith("tesseract has none of the OCR languages tlh installed (it has ", klingon.Unavailable);
         Assert.Contains("nor", klingon.Unavailable);
-        Assert.Null(new PdfOcr(true, "tlh+nor").Unavailable); // the installed ones are used
-        var bad = Assert.Throws<DataException>(() => new PdfOcr(true, "nor, dan"));
+        Assert.Null(new Ocr(true, "tlh+nor").Unavailable); // the installed ones are used
+        var bad = Assert.Throws<DataException>(() => new Ocr(true, "nor, dan"));
         Assert.Contains("joined by '+'", bad.Message);
     }
 }

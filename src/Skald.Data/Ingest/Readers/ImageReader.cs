@@ -1,0 +1,27 @@
+namespace Skald.Data.Ingest.Readers;
+
+/// <summary>
+/// Image files (.png, .jpg/.jpeg, .tif/.tiff: a scan, a photographed page, a screenshot): the text <see cref="Ocr"/>
+/// reads, split into paragraphs at blank lines. Without OCR the file is a <see cref="DataException"/> saying what to
+/// install (listed as skipped).
+/// </summary>
+public static class ImageReader
+{
+    /// <summary>The extensions read (lower case, with the dot).</summary>
+    public static readonly IReadOnlySet<string> Extensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".png", ".jpg", ".jpeg", ".tif", ".tiff" };
+
+    /// <summary>The paragraphs OCR reads in the image at <paramref name="path"/>.</summary>
+    public static List<DocumentBlock> Read(string path, Ocr ocr)
+    {
+        ArgumentNullException.ThrowIfNull(ocr);
+        if (ocr.Unavailable is { } reason) throw new DataException($"{path}: an image, not read: {reason}");
+        try
+        {
+            return PlainTextReader.Paragraphs(ocr.ReadImage(path));
+        }
+        catch (DataException e)
+        {
+            throw new DataException($"{path}: {e.Message}", e);
+        }
+    }
+}

@@ -355,8 +355,11 @@ public sealed partial class SentenceEncoder
             var p = Tokenizer.Encode(Folder.PrepareText(prompt), true, maxLength);
             promptLength = p.Length - (p.Length > 0 && p.SpecialTokensMask[^1] == 1 ? 1 : 0);
         }
-        // StaticEmbedding tokenizes the raw text without special tokens (sentence-transformers' StaticEmbedding.tokenize).
-        return new ModelInputs(Tokenizer.EncodeBatch(prepared, !Folder.IsStatic, maxLength), promptLength, null, IsQueryRoute(options));
+        // StaticEmbedding tokenizes the raw text without special tokens (sentence-transformers' StaticEmbedding.tokenize);
+        // a Model2Vec folder as model2vec's StaticModel.tokenize does (unknown tokens dropped).
+        var encodings = Folder.IsModel2Vec ? Model2VecInputs.Tokenize(Tokenizer, prepared, maxLength)
+            : Tokenizer.EncodeBatch(prepared, !Folder.IsStatic, maxLength);
+        return new ModelInputs(encodings, promptLength, null, IsQueryRoute(options));
     }
 
     /// <summary>Whether <paramref name="options"/> put texts on the query route (a Router folder's default_route when it names none).</summary>

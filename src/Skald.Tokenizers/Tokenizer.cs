@@ -181,6 +181,12 @@ public sealed partial class Tokenizer
         return _added.TryGetId(token, out int id) ? id : _model.TokenToId(token);
     }
 
+    /// <summary>
+    /// The id of the model's unknown token (HF's <c>get_vocab()[model.unk_token]</c>: WordPiece, BPE with an unk_token,
+    /// WordLevel), or null when the model has none or it is not in the vocabulary (Unigram has an unk id but no unk_token).
+    /// </summary>
+    public int? UnknownTokenId => _model.UnkToken is { } unk ? TokenToId(unk) : null;
+
     /// <summary>Token of an id (added tokens first, then the model vocabulary).</summary>
     public string? IdToToken(int id) => _added.TryGetToken(id, out var t) ? t!.Content : _model.IdToToken(id);
 

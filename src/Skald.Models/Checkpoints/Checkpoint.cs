@@ -120,6 +120,13 @@ public sealed class Checkpoint : IDisposable
         ? entry.Info.Shape
         : throw new ModelFormatException($"{Description}: missing tensor \"{key}\"");
 
+    /// <summary>Reads a 1-D integer tensor of <paramref name="length"/> indices, each in [0, <paramref name="bound"/>).</summary>
+    public int[] ReadIndices(string key, int length, int bound)
+    {
+        var entry = Entry(key, [length]);
+        return entry.File.ReadIndices(entry.Info.Name, bound);
+    }
+
     /// <summary>Reads a float tensor and checks its shape; a missing key or wrong shape names both.</summary>
     public float[] Read(string key, params int[] expectedShape)
     {

@@ -108,6 +108,33 @@ public sealed unsafe class SafeTensorsFile : IDisposable
         return result;
     }
 
+    /// <summary>Reads an integer tensor (I64, I32, U32, I16, U16, U8, I8) as int indices, each in [0, <paramref name="bound"/>).</summary>
+    public int[] ReadIndices(string name, int bound)
+    {
+        var info = tensors.TryGetValue(name, out var i) ? i
+            : throw new ModelFormatException($"{Path}: tensor \"{name}\" not found");
+        byte* src = basePtr + dataStart + info.Begin;
+        var result = new int[info.ElementCount];
+        for (int k = 0; k < result.Length; k++)
+        {
+            long v = info.DType switch
+            {
+                SafeTensorsDType.I64 => ((long*)src)[k],
+                SafeTensorsDType.I32 => ((int*)src)[k],
+                SafeTensorsDType.U32 => ((uint*)src)[k],
+                SafeTensorsDType.I16 => ((short*)src)[k],
+                SafeTensorsDType.U16 => ((ushort*)src)[k],
+                SafeTensorsDType.U8 => src[k],
+                SafeTensorsDType.I8 => ((sbyte*)src)[k],
+                _ => throw new ModelFormatException($"{Path}: tensor \"{name}\" has dtype {info.DType}; indices are integers (I64, I32, ...)"),
+            };
+            if (v < 0 || v >= bound) throw new ModelFormatException($"{Path}: tensor \"{name}\"[{k}] = {v} is outside [0, {bound})");
+            result[k] = (int)v;
+        }
+        Release(src, info.End - info.Begin);
+        return result;
+    }
+
     /// <summary>Reads a tensor as float32 into <paramref name="destination"/> (length = element count).</summary>
     public void ReadFloat32(SafeTensorInfo info, Span<float> destination)
     {

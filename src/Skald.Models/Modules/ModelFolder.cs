@@ -45,6 +45,16 @@ public sealed record ModelFolder
     /// <summary>True when the first module is a StaticEmbedding (no special tokens, no stripping, mean of token rows).</summary>
     public bool IsStatic { get; init; }
 
+    /// <summary>
+    /// A Model2Vec folder (config.json's model_type "model2vec", no modules.json): a StaticEmbedding at the root,
+    /// Normalize when config.json says normalize, and model2vec's <c>encode</c> inputs: unknown tokens dropped
+    /// (<see cref="Tokenizer.UnknownTokenId"/>), at most 512 tokens.
+    /// </summary>
+    public bool IsModel2Vec { get; init; }
+
+    /// <summary>model2vec's default max_length of <c>StaticModel.encode</c>.</summary>
+    public const int Model2VecMaxLength = 512;
+
     /// <summary>True when modules.json was present.</summary>
     public bool IsSentenceTransformers { get; init; }
 
@@ -105,6 +115,11 @@ public sealed record ModelFolder
         string modulesPath = System.IO.Path.Combine(path, "modules.json");
         var folder = new ModelFolder { Path = path, TransformerPath = path };
         if (File.Exists(modulesPath)) folder = ReadModules(folder, modulesPath);
+        else if (Model2VecNormalize(path) is { } normalize)
+        {
+            folder = Chain(folder, normalize ? [("StaticEmbedding", path), ("Normalize", path)] : [("StaticEmbedding", path)],
+                System.IO.Path.Combine(path, "config.json")) with { IsModel2Vec = true, MaxSeqLength = Model2VecMaxLength };
+        }
         string stPath = System.IO.Path.Combine(folder.TransformerPath, "sentence_bert_config.json");
         if (File.Exists(stPath))
         {
@@ -128,6 +143,16 @@ public sealed record ModelFolder
             folder = folder.WithLlm2VecConfig(path);
         }
         return folder;
+    }
+
+    /// <summary>config.json's normalize when it describes a Model2Vec model (model_type "model2vec"), else null.</summary>
+    private static bool? Model2VecNormalize(string path)
+    {
+        string file = System.IO.Path.Combine(path, "config.json");
+        if (!File.Exists(file)) return null;
+        using var doc = JsonFiles.Read(file);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object || JsonFiles.Str(doc.RootElement, "model_type", file) != "model2vec") return null;
+        return JsonFiles.Bool(doc.RootElement, "normalize", file);
     }
 
     /// <summary>

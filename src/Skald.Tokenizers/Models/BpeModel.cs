@@ -53,6 +53,9 @@ internal sealed class BpeModel : IModel
     /// <summary>The options.</summary>
     public BpeOptions Options { get; }
 
+    /// <inheritdoc/>
+    public string? UnkToken => Options.UnkToken;
+
     /// <summary>The merges in rank order.</summary>
     public IReadOnlyList<(string A, string B)> Merges { get; }
 

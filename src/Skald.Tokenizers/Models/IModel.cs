@@ -22,4 +22,7 @@ internal interface IModel
 
     /// <summary>Token of <paramref name="id"/>.</summary>
     string? IdToToken(int id);
+
+    /// <summary>The model's unknown token (HF's <c>model.unk_token</c>: WordPiece, BPE when set, WordLevel), or null (Unigram, which has an unk id but no unk_token).</summary>
+    string? UnkToken { get; }
 }

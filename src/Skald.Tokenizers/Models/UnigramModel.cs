@@ -11,6 +11,9 @@ namespace Skald.Tokenizers.Models;
 /// <remarks>Upstream: https://github.com/huggingface/tokenizers/blob/v0.23.1/tokenizers/src/models/unigram/model.rs</remarks>
 internal sealed class UnigramModel : IModel
 {
+    /// <inheritdoc/>
+    public string? UnkToken => null; // HF's Unigram has unk_id, not unk_token
+
     private const double UnkPenalty = 10.0;
     private readonly (string Piece, double Score)[] _vocab;
     private readonly Dictionary<string, int> _ids;

@@ -11,6 +11,9 @@ internal sealed class WordPieceModel : IModel
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly string[] _byId;
     private readonly string _unkToken;
+
+    /// <inheritdoc/>
+    public string? UnkToken => _unkToken;
     private readonly string _prefix;
     private readonly int _maxChars;
     private readonly VocabularyTrie _trie;

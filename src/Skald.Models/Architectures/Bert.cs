@@ -92,7 +92,7 @@ public sealed class BertModel : ITransformer
     public static ParameterInitializer Initializer(TransformerConfig config, SkaldRandom random, float range = 0.02f) => (key, values) =>
     {
         if (key.EndsWith(".bias", StringComparison.Ordinal)) values.Clear();
-        else if (key.Contains("LayerNorm", StringComparison.Ordinal)) values.Fill(1f);
+        else if (key.Contains("LayerNorm", StringComparison.Ordinal) || key.Contains("layer_norm", StringComparison.Ordinal)) values.Fill(1f); // nn.LayerNorm (RoBERTa's lm_head.layer_norm)
         else
         {
             for (int i = 0; i < values.Length; i++) values[i] = (float)(random.NextGaussian() * range);

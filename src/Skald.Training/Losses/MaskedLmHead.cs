@@ -39,18 +39,18 @@ public abstract class MaskedLmHead
     /// <summary>The mask token's id when the tokenizer names none ([MASK] / &lt;mask&gt;), e.g. from config.json.</summary>
     public virtual int? MaskTokenId => null;
 
-    /// <summary>The head of <paramref name="model"/>'s architecture (BERT family, ModernBERT, NorBERT3, NorBERT4); new heads draw from <paramref name="seed"/>.</summary>
+    /// <summary>The head of <paramref name="model"/>'s architecture (BERT, XLM-R/RoBERTa, ModernBERT, NorBERT3, NorBERT4); new heads draw from <paramref name="seed"/>.</summary>
     public static MaskedLmHead For(TrainableEncoder model, ulong seed)
     {
         ArgumentNullException.ThrowIfNull(model);
         return model.Model.Transformer switch
         {
-            BertModel bert when model.Config.ModelType == "bert" => new BertMaskedLmHead(model, bert, seed),
+            BertModel bert when model.Config.ModelType is "bert" or "xlm-roberta" or "roberta" => new BertMaskedLmHead(model, bert, seed),
             ModernBert modern => new ModernBertMaskedLmHead(model, modern, seed),
             Norbert norbert => new NorbertMaskedLmHead(model, norbert, seed),
             GptBert gptBert => new GptBertMaskedLmHead(model, gptBert, seed),
             _ => throw new ArgumentException(
-                $"loss.type mlm needs a BERT, ModernBERT, NorBERT3 or NorBERT4 model (model_type bert, modernbert, norbert, gptbert); {model.Source.Path} is {model.Config.ModelType}"),
+                $"loss.type mlm needs a BERT, XLM-R/RoBERTa, ModernBERT, NorBERT3 or NorBERT4 model (model_type bert, xlm-roberta, roberta, modernbert, norbert, gptbert); {model.Source.Path} is {model.Config.ModelType}"),
         };
     }
 

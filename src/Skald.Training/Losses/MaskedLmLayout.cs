@@ -19,6 +19,15 @@ public sealed record MaskedLmLayout(string EncoderPrefix, string Architecture, I
     /// <summary>BertForMaskedLM: <c>bert.*</c>, <c>cls.predictions.{transform.*, bias}</c>.</summary>
     public static MaskedLmLayout Bert { get; } = new("bert.", "BertForMaskedLM", ["cls."], "cls.predictions.decoder");
 
+    /// <summary>
+    /// XLMRobertaForMaskedLM: <c>roberta.*</c>, <c>lm_head.{dense, layer_norm}.*</c>, <c>lm_head.bias</c>; the decoder's
+    /// weight and bias are tied (to the word embeddings and to <c>lm_head.bias</c>) and left out.
+    /// </summary>
+    public static MaskedLmLayout XlmRoberta { get; } = new("roberta.", "XLMRobertaForMaskedLM", ["lm_head."], "lm_head.decoder");
+
+    /// <summary>RobertaForMaskedLM: as <see cref="XlmRoberta"/>.</summary>
+    public static MaskedLmLayout Roberta { get; } = XlmRoberta with { Architecture = "RobertaForMaskedLM" };
+
     /// <summary>ModernBertForMaskedLM: <c>model.*</c>, <c>head.{dense, norm}.*</c>, <c>decoder.bias</c>.</summary>
     public static MaskedLmLayout ModernBert { get; } = new("model.", "ModernBertForMaskedLM", ["head.", "decoder."], "decoder.weight");
 
@@ -39,6 +48,8 @@ public sealed record MaskedLmLayout(string EncoderPrefix, string Architecture, I
         Skald.Models.Architectures.ModernBert => ModernBert,
         Skald.Models.Architectures.Norbert => Norbert,
         Skald.Models.Architectures.GptBert => GptBert,
+        BertModel { Config.ModelType: "xlm-roberta" } => XlmRoberta,
+        BertModel { Config.ModelType: "roberta" } => Roberta,
         _ => Bert,
     };
 

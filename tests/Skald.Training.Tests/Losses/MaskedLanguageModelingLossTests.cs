@@ -156,9 +156,10 @@ public sealed class MaskedLanguageModelingLossTests
     public void NonBertModelsAndBadProbabilitiesAreClearErrors()
     {
         string corpus = Corpus(50), outDir = Path.Combine(Path.GetTempPath(), "skald-tests", Guid.NewGuid().ToString("N"));
-        var xlmr = Config(Path.Combine(Skald.Tests.Repository.Root, "fixtures", "models", "xlmr-cls-f16"), corpus, outDir, steps: 2);
-        var e = Assert.Throws<TrainingException>(() => TrainingRun.Build(xlmr));
-        Assert.Contains("BERT", e.Message);
+        var decoder = Config(Path.Combine(Skald.Tests.Repository.Root, "fixtures", "models", "decoder-qwen2"), corpus, outDir, steps: 2);
+        var e = Assert.Throws<TrainingException>(() => TrainingRun.Build(decoder));
+        Assert.Contains("BERT, XLM-R/RoBERTa", e.Message);
+        Assert.Contains("qwen2", e.Message);
         var bad = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(
             "model: {path: x}\ndata: {train: y}\nloss: {type: mlm, mask_probability: 1}\noutput: {dir: z}", "bad.yaml"));
         Assert.Contains("loss.mask_probability", bad.Message);

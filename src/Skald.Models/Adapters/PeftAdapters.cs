@@ -31,7 +31,9 @@ public static class PeftAdapters
     /// Attaches new adapters to every 2-D <c>*.weight</c> whose module <paramref name="config"/> targets and freezes
     /// all of <paramref name="parameters"/> (only adapters train). A ~ U(−1/√in, 1/√in) (kaiming_uniform with a = √5),
     /// B = 0; with DoRA the magnitude starts at the weight's row norms ‖W[j]‖ (peft's init), so the model starts
-    /// unchanged either way. Returns the adapters in parameter order.
+    /// unchanged either way. A targeted vocabulary table (<see cref="Parameter.IsTable"/>, e.g. <c>embed_tokens</c>)
+    /// gets peft's Embedding LoRA instead: <c>lora_embedding_A</c> [r, V] = 0, <c>lora_embedding_B</c> [C, r] ~ N(0, 1).
+    /// Returns the adapters in parameter order.
     /// </summary>
     public static IReadOnlyList<LoraAdapter> Attach(IReadOnlyList<Parameter> parameters, LoraConfig config, SkaldRandom random)
     {
@@ -41,6 +43,11 @@ public static class PeftAdapters
             p.RequiresGrad = false;
             if (Module(p) is not { } module || !config.Targets(module)) continue;
             int outF = p.Shape[0], inF = p.Shape[1];
+            if (p.IsTable)
+            {
+                adapters.Add(AttachToTable(p, module, config, random));
+                continue;
+            }
             var a = new Parameter(module + ".lora_A.weight", new float[config.R * inF], [config.R, inF], weightDecay: true);
             var b = new Parameter(module + ".lora_B.weight", new float[outF * config.R], [outF, config.R], weightDecay: true);
             float bound = 1f / MathF.Sqrt(inF);
@@ -118,8 +125,39 @@ public static class PeftAdapters
             new LoraAdapter(a, b, scale, 0f, magnitude).MergeInto(weight); // bfloat16 weights: merged in float32, then rounded
             merged++;
         }
-        if (merged == 0) throw new ModelFormatException($"{file}: no lora_A / lora_B tensors");
+        foreach (var (key, infoA) in st.Tensors.Where(t => t.Key.EndsWith(".lora_embedding_A", StringComparison.Ordinal)).OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            string module = key[..^".lora_embedding_A".Length];
+            string keyB = module + ".lora_embedding_B";
+            if (!st.Tensors.TryGetValue(keyB, out var infoB)) throw new ModelFormatException($"{file}: {key} has no {keyB}");
+            var table = Find(module, byName) ?? throw new ModelFormatException(
+                $"{file}: {key} names no table of this model (is the adapter for another base model?)");
+            if (infoA.Shape.Length != 2 || infoB.Shape.Length != 2 || infoA.Shape[1] != table.Shape[0] || infoB.Shape[0] != table.Shape[1]
+                || infoB.Shape[1] != infoA.Shape[0])
+                throw new ModelFormatException(
+                    $"{file}: {key} [{string.Join(", ", infoA.Shape)}] / lora_embedding_B [{string.Join(", ", infoB.Shape)}] do not fit {table.Name} " +
+                    $"[{string.Join(", ", table.Shape)}] (an adapter for a different base model?)");
+            float scale = config.UseRsLora ? config.Alpha / MathF.Sqrt(infoA.Shape[0]) : config.Alpha / infoA.Shape[0];
+            LoraAdapter.ForTable(new Parameter(key, st.ReadFloat32(key), infoA.Shape, weightDecay: false),
+                new Parameter(keyB, st.ReadFloat32(keyB), infoB.Shape, weightDecay: false), scale).MergeInto(table);
+            merged++;
+        }
+        if (merged == 0) throw new ModelFormatException($"{file}: no lora_A / lora_B (or lora_embedding_A / _B) tensors");
         return merged;
+    }
+
+    // peft's Embedding LoRA on a [V, C] table: A [r, V] zeros, B [C, r] ~ N(0, 1) (update_layer_embedding, reset_lora_parameters).
+    private static LoraAdapter AttachToTable(Parameter table, string module, LoraConfig config, SkaldRandom random)
+    {
+        if (config.UseDora) throw new ModelFormatException($"lora.use_dora: DoRA on the embedding table {module} is not supported (leave it out of target_modules)");
+        int vocab = table.Shape[0], dim = table.Shape[1];
+        var a = new Parameter(module + ".lora_embedding_A", new float[config.R * vocab], [config.R, vocab], weightDecay: true);
+        var b = new Parameter(module + ".lora_embedding_B", new float[dim * config.R], [dim, config.R], weightDecay: true);
+        var bv = b.Data.Span;
+        for (int i = 0; i < bv.Length; i++) bv[i] = (float)random.NextGaussian();
+        var adapter = LoraAdapter.ForTable(a, b, config.Scale);
+        table.Lora = adapter;
+        return adapter;
     }
 
     /// <summary>Merges every attached adapter into its weight and detaches it (peft's merge_and_unload).</summary>

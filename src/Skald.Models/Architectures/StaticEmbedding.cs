@@ -80,6 +80,6 @@ public sealed class StaticEmbeddingModel : ITransformer
             embeddings.AsSpan((mapping?[id] ?? id) * dim, dim).CopyTo(row);
             if (scale is not null) System.Numerics.Tensors.TensorPrimitives.Multiply(row, scale[id], row);
         }
-        return new Parameter(key, table, [vocab, dim], weightDecay: false);
+        return new Parameter(key, table, [vocab, dim], weightDecay: false) { IsTable = true };
     }
 }

@@ -113,11 +113,13 @@ public sealed class ParameterBuilder
         if (source.Weights is { } weights && weights.Contains(StoredKey(key)) && !Int8(key, [rows, dim])
             && weights.LeaveInFile(StoredKey(key), rows, dim) is { } inFile)
         {
-            var p = new Parameter(source.NamePrefix + key, inFile, source.Precision, [rows, dim], WeightDecayFor(key));
+            var p = new Parameter(source.NamePrefix + key, inFile, source.Precision, [rows, dim], WeightDecayFor(key)) { IsTable = true };
             source.All.Add(p);
             return p;
         }
-        return Tensor(leaf, rows, dim);
+        var table = Tensor(leaf, rows, dim);
+        table.IsTable = true;
+        return table;
     }
 
     /// <summary>

@@ -17,6 +17,11 @@ namespace Skald.Tensors.Autograd;
 /// form y = x·Wᵀ + b + (m/ν − 1)⊙(x̃·Wᵀ) + (m/ν)⊙scale·(x̃·Aᵀ)·Bᵀ with x̃ = dropout(x). Merging gives
 /// W' = (m/ν)⊙(W + scale·B·A), row by row.
 /// </para>
+/// <para>
+/// On a [V, C] lookup table (<see cref="Parameter.IsTable"/>) it is peft's Embedding LoRA (<see cref="ForTable"/>):
+/// A [r, V], B [C, r], row id of the table gets scale·B·A[:, id] where it is gathered, and merging gives
+/// W' = W + scale·(B·A)ᵀ; no dropout (peft applies none there).
+/// </para>
 /// </summary>
 /// <remarks>Upstream: https://github.com/huggingface/peft/blob/v0.17.1/src/peft/tuners/lora/layer.py,
 /// https://github.com/huggingface/peft/blob/v0.17.1/src/peft/tuners/lora/dora.py (DoraLinearLayer) and
@@ -41,7 +46,16 @@ public sealed class LoraAdapter
         Magnitude = magnitude;
     }
 
-    /// <summary>lora_A [r, in].</summary>
+    /// <summary>
+    /// peft's Embedding LoRA over a [V, C] table (A [r, V] = lora_embedding_A, B [C, r] = lora_embedding_B), not a
+    /// Linear one.
+    /// </summary>
+    public bool Embedding { get; private init; }
+
+    /// <summary>An Embedding LoRA adapter over a [V, C] table: <paramref name="a"/> [r, V], <paramref name="b"/> [C, r].</summary>
+    public static LoraAdapter ForTable(Parameter a, Parameter b, float scale) => new(a, b, scale, 0f) { Embedding = true };
+
+    /// <summary>lora_A [r, in] (lora_embedding_A [r, V] on a table).</summary>
     public Parameter A { get; }
 
     /// <summary>lora_B [out, r].</summary>
@@ -70,6 +84,7 @@ public sealed class LoraAdapter
     public void WeightNorms(Parameter weight, Span<float> norms)
     {
         ArgumentNullException.ThrowIfNull(weight);
+        if (Embedding) throw new InvalidOperationException($"{weight.Name}: DoRA on an embedding table is not supported");
         int outF = B.Shape[0], inF = A.Shape[1], r = Rank;
         if (weight.Shape.Length != 2 || weight.Shape[0] != outF || weight.Shape[1] != inF)
             throw new ArgumentException($"{weight.Name} [{string.Join(", ", weight.Shape)}] is not the adapter's [{outF}, {inF}]");
@@ -105,6 +120,12 @@ public sealed class LoraAdapter
     {
         int outF = B.Shape[0], inF = A.Shape[1], r = Rank;
         if (weight.Length != outF * inF) throw new ArgumentException($"the weight has {weight.Length} values, the adapter makes [{outF}, {inF}]");
+        if (Embedding)
+        {
+            // [V, C] += scale·Aᵀ·Bᵀ (= scale·(B·A)ᵀ, peft's Embedding get_delta_weight).
+            Blas.Sgemm(true, true, inF, outF, r, Scale, A.Data.Span, inF, B.Data.Span, r, 1f, weight, outF);
+            return;
+        }
         Blas.Sgemm(false, false, outF, inF, r, Scale, B.Data.Span, r, A.Data.Span, inF, 1f, weight, inF);
         if (Magnitude is null) return;
         var m = Magnitude.Data.Span;

@@ -46,7 +46,7 @@ public static partial class Ops
             Multiply(tape, x.Span, weight, b, y.Span, n); // float32 values, 16-bit widened, int8-only dequantised
         }
         LowRank[]? adapters = null;
-        if (weight.Lora is { } lora) adapters = AddLowRank(tape, x, y, weight, b, lora, 0, adapters);
+        if (weight.Lora is { Embedding: false } lora) adapters = AddLowRank(tape, x, y, weight, b, lora, 0, adapters); // (not a tied table's)
         var parts = weight.Parts;
         for (int i = 0; i < parts.Count; i++) // (indexed: no enumerator on the inference path)
         {

@@ -25,6 +25,10 @@ public static partial class Ops
             AddTableRow(position, positions[i], dst);
             AddTableRow(type, typeIds[i], dst);
         }
+        // peft's Embedding LoRA on any of the three tables, added before the LayerNorm.
+        var wordU = word.Lora is { Embedding: true } wl ? AddTableLowRank(tape, ids, wl, s) : default;
+        var positionU = position.Lora is { Embedding: true } pl ? AddTableLowRank(tape, positions, pl, s) : default;
+        var typeU = type.Lora is { Embedding: true } tl ? AddTableLowRank(tape, typeIds, tl, s) : default;
         var mean = tape.Save(n);
         var rstd = tape.Save(n);
         var y = tape.NewVariable(n, c);
@@ -33,7 +37,10 @@ public static partial class Ops
         if (dropout > 0f) Kernels.Dropout.Apply(y.Span, y.Span, dropout, seed);
         if (tape.Records(y))
         {
-            RecordEmbeddings(tape, ids, positions, typeIds, word, position, type, gamma, beta, sum, mean, rstd, dropout, seed, y);
+            (int[], Parameter, Memory<float>)[]? lowRanks =
+                word.Lora is { Embedding: true } || position.Lora is { Embedding: true } || type.Lora is { Embedding: true }
+                    ? [(ids, word, wordU), (positions, position, positionU), (typeIds, type, typeU)] : null;
+            RecordEmbeddings(tape, ids, positions, typeIds, word, position, type, gamma, beta, sum, mean, rstd, dropout, seed, lowRanks, y);
         }
         return y;
     }
@@ -60,7 +67,7 @@ public static partial class Ops
 
     private static void RecordEmbeddings(Tape tape, int[] ids, int[] positions, int[] typeIds, Parameter word,
         Parameter position, Parameter type, Parameter gamma, Parameter beta, Memory<float> sum, Memory<float> mean,
-        Memory<float> rstd, float dropout, ulong seed, Variable y) => tape.Record(y, () =>
+        Memory<float> rstd, float dropout, ulong seed, (int[] Ids, Parameter Table, Memory<float> U)[]? lowRanks, Variable y) => tape.Record(y, () =>
     {
         int n = ids.Length, c = word.Shape[1];
         var dyArr = tape.Rent(n * c);
@@ -72,6 +79,10 @@ public static partial class Ops
         if (word.RequiresGrad) Embedding.Backward(ids, ds, word.Grad.Span, n, c);
         if (position.RequiresGrad) Embedding.Backward(positions, ds, position.Grad.Span, n, c);
         if (type.RequiresGrad) Embedding.Backward(typeIds, ds, type.Grad.Span, n, c);
+        foreach (var (tableIds, table, u) in lowRanks ?? [])
+        {
+            if (table.Lora is { Embedding: true } lora) BackwardTableLowRank(tape, tableIds, lora, u, ds);
+        }
         tape.Return(dyArr);
         tape.Return(dsArr);
     });

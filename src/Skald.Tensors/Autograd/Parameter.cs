@@ -233,6 +233,12 @@ public sealed partial class Parameter
     private bool requiresGrad;
 
     /// <summary>
+    /// A [rows, dim] lookup table read by row (<c>Ops.Gather</c>, <c>Ops.Embeddings</c>): a vocabulary, position or type
+    /// table. A LoRA adapter on it is peft's Embedding LoRA (<see cref="LoraAdapter.ForTable"/>).
+    /// </summary>
+    public bool IsTable { get; set; }
+
+    /// <summary>
     /// A low-rank adapter added to this weight's linear map (peft's LoRA): <c>Ops.Linear</c> computes
     /// y = x·Wᵀ + b + scale·(dropout(x)·Aᵀ)·Bᵀ. Null: the plain weight. Only [out, in] weights take one (not the
     /// whole of a stack, but each part: the stacked GEMM then adds each part's update to its rows).
@@ -245,7 +251,9 @@ public sealed partial class Parameter
             if (value is not null)
             {
                 if (Shape.Length != 2) throw new ArgumentException($"{Name}: LoRA needs a [out, in] weight");
-                if (value.A.Shape[1] != Shape[1] || value.B.Shape[0] != Shape[0])
+                if (value.Embedding != IsTable)
+                    throw new ArgumentException($"{Name}: {(IsTable ? "a table takes an Embedding LoRA adapter (LoraAdapter.ForTable)" : "an Embedding LoRA adapter goes on a table")}");
+                if (value.Embedding ? value.A.Shape[1] != Shape[0] || value.B.Shape[0] != Shape[1] : value.A.Shape[1] != Shape[1] || value.B.Shape[0] != Shape[0])
                     throw new ArgumentException(
                         $"{Name}: adapter A [{string.Join(", ", value.A.Shape)}] / B [{string.Join(", ", value.B.Shape)}] does not fit the weight [{Shape[0]}, {Shape[1]}]");
             }

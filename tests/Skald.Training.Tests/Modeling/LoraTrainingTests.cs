@@ -188,6 +188,25 @@ public sealed class LoraTrainingTests
     }
 
     /// <summary>
+    /// A `skald train` config: LoRA (r 4, alpha 8, no dropout, and <paramref name="lora"/>) on the bidirectional decoder,
+    /// <paramref name="steps"/> steps over 16 pairs, in a new folder.
+    /// </summary>
+    private static TrainingConfig SmallRun(int steps, string lora)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "skald-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        string data = Path.Combine(dir, "pairs.jsonl");
+        File.WriteAllLines(data, Enumerable.Range(0, 16).Select(i => $"{{\"anchor\": \"spørsmål {i}\", \"positive\": \"svar {i}\"}}"));
+        return ConfigLoader.Parse($$"""
+            model: {path: {{Decoder}}, dropout: 0, attention: bidirectional}
+            data: {train: {{data}}}
+            training: {batch_size: 8, learning_rate: 1.0e-2, max_steps: {{steps}}}
+            lora: {r: 4, alpha: 8, dropout: 0, {{lora}}}
+            output: {dir: {{Path.Combine(dir, "out")}}, save_steps: 0, tensorboard: false}
+            """, "lora.yaml");
+    }
+
+    /// <summary>
     /// <c>lora.use_rslora</c>: the adapters scale their update by alpha / √r (peft's rsLoRA), the saved
     /// adapter_config.json says so, and loading it back applies the same scale (the reloaded model embeds as the trained
     /// one; with alpha / r it would not).
@@ -195,17 +214,7 @@ public sealed class LoraTrainingTests
     [Fact]
     public void RsLoraScalesByTheRootOfTheRankAndRoundTrips()
     {
-        string dir = Path.Combine(Path.GetTempPath(), "skald-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        string data = Path.Combine(dir, "pairs.jsonl");
-        File.WriteAllLines(data, Enumerable.Range(0, 16).Select(i => $"{{\"anchor\": \"spørsmål {i}\", \"positive\": \"svar {i}\"}}"));
-        var config = ConfigLoader.Parse($$"""
-            model: {path: {{Decoder}}, dropout: 0, attention: bidirectional}
-            data: {train: {{data}}}
-            training: {batch_size: 8, learning_rate: 1.0e-2, max_steps: 2}
-            lora: {r: 4, alpha: 8, dropout: 0, use_rslora: true}
-            output: {dir: {{Path.Combine(dir, "out")}}, save_steps: 0, tensorboard: false}
-            """, "rslora.yaml");
+        var config = SmallRun(2, "use_rslora: true");
         Assert.True(config.Lora!.UseRsLora);
         var setup = TrainingRun.Build(config);
         var model = (Skald.Training.Modeling.TrainableEncoder)setup.Model;
@@ -266,6 +275,38 @@ public sealed class LoraTrainingTests
             Near(trained[i], viaMerged[i], 1e-5f, "merged DoRA model");
         }
         Assert.NotEqual(untrained[0], trained[0]);
+    }
+
+    /// <summary>
+    /// <c>target_modules: [embed_tokens, ...]</c>: the vocabulary table gets peft's Embedding LoRA (lora_embedding_A
+    /// [r, V] from zero, lora_embedding_B [C, r]), it trains, is saved under peft's keys, and the reloaded adapter embeds
+    /// as the trained model does.
+    /// </summary>
+    [Fact]
+    public void LoraOnTheEmbeddingTableTrainsAndRoundTrips()
+    {
+        var config = SmallRun(3, "target_modules: [embed_tokens, q_proj]");
+        var setup = TrainingRun.Build(config);
+        var model = (TrainableEncoder)setup.Model;
+        var table = model.Model.Parameters.Single(p => p.Name == "embed_tokens.weight");
+        var adapter = Assert.IsType<Tensors.Autograd.LoraAdapter>(table.Lora);
+        Assert.True(adapter.Embedding);
+        int vocab = table.Shape[0];
+        Assert.Equal([4, vocab], adapter.A.Shape);
+        Assert.All(adapter.A.Data.ToArray(), x => Assert.Equal(0f, x)); // peft: A from zero, B ~ N(0, 1)
+        var run = new SentenceTrainer(setup).Run();
+        Assert.Contains(adapter.A.Data.ToArray(), x => x != 0f); // it trained
+        using (var st = SafeTensorsFile.Open(Path.Combine(run.ModelPath, "adapter_model.safetensors")))
+        {
+            Assert.Equal([4, vocab], st.Tensors["base_model.model.embed_tokens.lora_embedding_A"].Shape);
+            Assert.Equal([64, 4], st.Tensors["base_model.model.embed_tokens.lora_embedding_B"].Shape);
+            Assert.Contains("base_model.model.layers.0.self_attn.q_proj.lora_A.weight", st.Tensors.Keys);
+        }
+        string[] texts = ["spørsmål 3", "svar 7"];
+        var trained = model.Model.Encode(texts);
+        var reloaded = SentenceEncoder.Load(Decoder, [run.ModelPath]).Encode(texts);
+        for (int i = 0; i < texts.Length; i++) Near(trained[i], reloaded[i], 1e-5f, "reloaded embedding adapter");
+        Assert.NotEqual(SentenceEncoder.Load(Decoder).WithAttention(AttentionMode.Bidirectional).Encode(texts)[0], trained[0]);
     }
 
     [Fact]

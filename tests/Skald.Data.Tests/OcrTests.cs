@@ -59,6 +59,32 @@ public sealed class OcrTests
     }
 
     [OcrFact]
+    public void AScanWithAStampIsReadByOcrAndAScanWithATextLayerFromTheLayer()
+    {
+        string dir = TestPaths.NewTempDir();
+        string image = Picture(dir, "side", Sentence);
+        string Stamped(string name, string text)
+        {
+            var builder = new PdfDocumentBuilder();
+            var font = builder.AddStandard14Font(UglyToad.PdfPig.Fonts.Standard14Fonts.Standard14Font.Helvetica);
+            var page = builder.AddPage(595, 842);
+            page.AddPng(File.ReadAllBytes(image), new PdfRectangle(0, 0, 595, 842));
+            page.AddText(text, 8, new PdfPoint(500, 20), font);
+            string path = Path.Combine(dir, name);
+            File.WriteAllBytes(path, builder.Build());
+            return path;
+        }
+        // A page number stamped on a scan: OCR reads the page (the stamp with it).
+        var stamped = Assert.Single(DocumentIngest.Ingest([Stamped("stemplet.pdf", "Side 1 av 3")], new ChunkOptions()).Documents);
+        Assert.Contains(Words(TestDocuments.PdfText(Sentence)), Words(stamped.Text));
+        // A scan carrying its own text layer (more than a stamp): the layer is the text, no OCR.
+        string layer = "Dette er tekstlaget som skanneren har lagt under bildet av siden.";
+        Assert.True(layer.Count(char.IsLetter) > PdfReader.StampLetters);
+        var layered = Assert.Single(DocumentIngest.Ingest([Stamped("lag.pdf", layer)], new ChunkOptions()).Documents);
+        Assert.Equal(layer, layered.Text);
+    }
+
+    [OcrFact]
     public void WithOcrOffAScannedPdfIsSkippedAndAMixedOneKeepsItsText()
     {
         string dir = TestPaths.NewTempDir();

@@ -6,8 +6,8 @@ namespace Skald.Data.Ingest.Readers;
 
 /// <summary>
 /// .pdf (PdfPig, pure .NET): each page's text in content order (PdfPig's ContentOrderTextExtractor), split into
-/// paragraphs at blank lines; words hyphenated at a line end are joined by the clean-up. A page without a text layer
-/// but with an image (a scanned page) is read by OCR (<see cref="Ocr"/>) when it is on and installed; otherwise it is
+/// paragraphs at blank lines; words hyphenated at a line end are joined by the clean-up. A scanned page (an image over
+/// half of it, no text layer or only a stamp) is read by OCR (<see cref="Ocr"/>) when it is on and installed; otherwise it is
 /// reported in <c>notices</c>, and a PDF of scanned pages only is a <see cref="DataException"/> saying why.
 /// </summary>
 public static class PdfReader
@@ -53,6 +53,18 @@ public static class PdfReader
         return blocks;
     }
 
-    /// <summary>A page with no letters but an image: what a scanner makes.</summary>
-    private static bool IsScanned(Page page) => page.Letters.Count == 0 && page.GetImages().Any();
+    /// <summary>
+    /// What a scanner makes: a page with an image over at least half of it and at most <see cref="StampLetters"/> letters
+    /// of text (none, or a stamp such as a page or case number: OCR of the rendered page reads the stamp too). A scan
+    /// with its own OCR text layer has more letters, and that layer is read.
+    /// </summary>
+    private static bool IsScanned(Page page)
+    {
+        if (page.Letters.Count(l => !string.IsNullOrWhiteSpace(l.Value)) > StampLetters) return false;
+        double area = page.Width * page.Height;
+        return page.GetImages().Any(i => Math.Abs(i.BoundingBox.Width * i.BoundingBox.Height) >= 0.5 * area);
+    }
+
+    /// <summary>The most letters a scanned page's own text (a stamp) may have.</summary>
+    public const int StampLetters = 40;
 }

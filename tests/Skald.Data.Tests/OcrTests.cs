@@ -50,7 +50,9 @@ public sealed class OcrTests
     {
         string dir = TestPaths.NewTempDir();
         string path = Scanned(dir, "skannet.pdf", Sentence, "", Second);
-        var result = DocumentIngest.Ingest([path], new ChunkOptions());
+        var heard = new List<string>();
+        var result = DocumentIngest.Ingest([path], new ChunkOptions(), progress: heard.Add);
+        Assert.Equal([$"{path}: page 1 of 1 read by OCR"], heard);
         Assert.Empty(result.Skipped);
         Assert.Empty(result.Notices);
         var doc = Assert.Single(result.Documents);
@@ -119,7 +121,9 @@ public sealed class OcrTests
     {
         string dir = TestPaths.NewTempDir();
         string image = Picture(dir, "oppslag", Sentence, "", Second);
-        var result = DocumentIngest.Ingest([image], new ChunkOptions());
+        var heard = new List<string>();
+        var result = DocumentIngest.Ingest([image], new ChunkOptions(), progress: heard.Add);
+        Assert.Equal([$"{image}: read by OCR"], heard);
         var doc = Assert.Single(result.Documents);
         Assert.Equal(image, doc.Source);
         Assert.Contains(Words(TestDocuments.PdfText(Sentence)), Words(doc.Text));

@@ -67,7 +67,8 @@ internal sealed class DataGenerateCommand : Command
         var llm = useLlm ? LlmSettingsFrom(p) : null; // option mistakes before any work
         Skald.Data.IO.AtomicOutput.CheckFolder(p.GetValue(output)!, BeirWriter.Marker); // and a bad output folder before paying for requests
         var pdfOcr = ocr.From(p);
-        var ingest = DocumentIngest.Ingest(CliOptions.Items(p.GetValue(documents)), chunking, p.GetValue(textColumn)!, pdfOcr);
+        var ingest = DocumentIngest.Ingest(CliOptions.Items(p.GetValue(documents)), chunking, p.GetValue(textColumn)!, pdfOcr,
+            quiet ? null : Console.WriteLine);
         if (!quiet)
         {
             foreach (var s in ingest.Skipped) Console.WriteLine($"skipped {s.Path}: {s.Reason}");

@@ -19,7 +19,9 @@ public static class DocumentIngest
     /// <param name="options">Chunking options.</param>
     /// <param name="textColumn">The column of .jsonl files holding the text.</param>
     /// <param name="ocr">OCR of scanned PDF pages and image files (default <see cref="Ocr.Auto"/>: when tesseract, and for PDF pages pdftoppm, are installed).</param>
-    public static IngestResult Ingest(IReadOnlyList<string> inputs, ChunkOptions options, string textColumn = "text", Ocr? ocr = null)
+    /// <param name="progress">Hears one line per page or image read by OCR (seconds each).</param>
+    public static IngestResult Ingest(IReadOnlyList<string> inputs, ChunkOptions options, string textColumn = "text", Ocr? ocr = null,
+        Action<string>? progress = null)
     {
         ocr ??= Ocr.Auto;
         var skipped = new List<SkippedFile>();
@@ -31,7 +33,7 @@ public static class DocumentIngest
             List<(string Source, List<DocumentBlock> Blocks)> read;
             try
             {
-                read = ReadFile(file, textColumn, ocr, notices);
+                read = ReadFile(file, textColumn, ocr, notices, progress);
             }
             catch (DataException e) when (Path.GetExtension(file).Equals(".jsonl", StringComparison.OrdinalIgnoreCase) && e.Message.Contains("no string column", StringComparison.Ordinal))
             {
@@ -74,16 +76,17 @@ public static class DocumentIngest
         return spans.Any(s => s.Item1 == BlockKind.Paragraph) ? new SourceDocument(source, text.ToString(), spans) : null;
     }
 
-    private static List<(string, List<DocumentBlock>)> ReadFile(string file, string textColumn, Ocr ocr, List<string> notices) =>
+    private static List<(string, List<DocumentBlock>)> ReadFile(string file, string textColumn, Ocr ocr, List<string> notices,
+        Action<string>? progress) =>
         Path.GetExtension(file).ToLowerInvariant() switch
         {
             ".txt" => [(file, PlainTextReader.Read(file))],
             ".md" or ".markdown" => [(file, MarkdownReader.Read(file))],
             ".html" or ".htm" => [(file, HtmlReader.Read(file))],
             ".docx" => [(file, DocxReader.Read(file))],
-            ".pdf" => [(file, PdfReader.Read(file, ocr, notices))],
+            ".pdf" => [(file, PdfReader.Read(file, ocr, notices, progress))],
             ".jsonl" => JsonlReader.Read(file, textColumn),
-            var image when ImageReader.Extensions.Contains(image) => [(file, ImageReader.Read(file, ocr))],
+            var image when ImageReader.Extensions.Contains(image) => [(file, ImageReader.Read(file, ocr, progress))],
             var ext => throw new DataException($"unsupported file type '{ext}'"),
         };
 

@@ -23,7 +23,7 @@ internal static class IndexSources
             return [.. RetrievalData.LoadCorpus(path).Select(d => new IndexRecord(d.Id, d.Id, full, 0, d.Text.Length, d.Title, d.Text))];
         }
         var inputs = CliOptions.Items(documents).Select(Path.GetFullPath).ToArray();
-        var ingest = DocumentIngest.Ingest(inputs, chunking, textColumn, ocr);
+        var ingest = DocumentIngest.Ingest(inputs, chunking, textColumn, ocr, log);
         foreach (var s in ingest.Skipped) log($"skipped {s.Path}: {s.Reason}");
         foreach (var n in ingest.Notices) log($"not read: {n}");
         var perDocument = new Dictionary<string, int>(StringComparer.Ordinal);

@@ -10,14 +10,16 @@ public static class ImageReader
     /// <summary>The extensions read (lower case, with the dot).</summary>
     public static readonly IReadOnlySet<string> Extensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ".png", ".jpg", ".jpeg", ".tif", ".tiff" };
 
-    /// <summary>The paragraphs OCR reads in the image at <paramref name="path"/>.</summary>
-    public static List<DocumentBlock> Read(string path, Ocr ocr)
+    /// <summary>The paragraphs OCR reads in the image at <paramref name="path"/>; <paramref name="progress"/> hears when it is read.</summary>
+    public static List<DocumentBlock> Read(string path, Ocr ocr, Action<string>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(ocr);
         if (ocr.Unavailable is { } reason) throw new DataException($"{path}: an image, not read: {reason}");
         try
         {
-            return PlainTextReader.Paragraphs(ocr.ReadImage(path));
+            var blocks = PlainTextReader.Paragraphs(ocr.ReadImage(path));
+            progress?.Invoke($"{path}: read by OCR");
+            return blocks;
         }
         catch (DataException e)
         {

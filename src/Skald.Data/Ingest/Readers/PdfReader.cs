@@ -13,8 +13,9 @@ namespace Skald.Data.Ingest.Readers;
 public static class PdfReader
 {
     /// <summary>The paragraphs of the file at <paramref name="path"/>, scanned pages read as <paramref name="ocr"/> says;
-    /// what could not be read is added to <paramref name="notices"/>, one line each.</summary>
-    public static List<DocumentBlock> Read(string path, Ocr ocr, List<string> notices)
+    /// what could not be read is added to <paramref name="notices"/>, one line each; <paramref name="progress"/> hears each
+    /// page OCR has read.</summary>
+    public static List<DocumentBlock> Read(string path, Ocr ocr, List<string> notices, Action<string>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(ocr);
         ArgumentNullException.ThrowIfNull(notices);
@@ -38,6 +39,7 @@ public static class PdfReader
             {
                 blocks.AddRange(PlainTextReader.Paragraphs(ocr.ReadPdfPage(path, page.Number)));
                 recognised++;
+                progress?.Invoke($"{path}: page {page.Number} of {doc.NumberOfPages} read by OCR");
             }
             catch (DataException e)
             {

@@ -37,6 +37,7 @@ public static class PeftAdapters
     /// </summary>
     public static IReadOnlyList<LoraAdapter> Attach(IReadOnlyList<Parameter> parameters, LoraConfig config, SkaldRandom random)
     {
+        config = ResolveTargets(config, parameters);
         var adapters = new List<LoraAdapter>();
         foreach (var p in parameters)
         {
@@ -144,6 +145,27 @@ public static class PeftAdapters
         }
         if (merged == 0) throw new ModelFormatException($"{file}: no lora_A / lora_B (or lora_embedding_A / _B) tensors");
         return merged;
+    }
+
+    /// <summary>peft's special target <c>all-linear</c>.</summary>
+    public const string AllLinear = "all-linear";
+
+    /// <summary>
+    /// <paramref name="config"/> with peft's <c>target_modules: all-linear</c> spelt out as the names (last key part) of
+    /// every linear layer of <paramref name="parameters"/> — each 2-D <c>*.weight</c> that is not a lookup table
+    /// (<see cref="Parameter.IsTable"/>) or the output layer <c>lm_head</c> — as peft writes them to adapter_config.json;
+    /// any other config unchanged.
+    /// </summary>
+    public static LoraConfig ResolveTargets(LoraConfig config, IReadOnlyList<Parameter> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(parameters);
+        bool all = string.Equals(config.TargetPattern, AllLinear, StringComparison.OrdinalIgnoreCase)
+            || config.TargetPattern is null && config.TargetModules is [var only] && string.Equals(only, AllLinear, StringComparison.OrdinalIgnoreCase);
+        if (!all) return config;
+        var names = parameters.Where(p => !p.IsTable).Select(Module).OfType<string>()
+            .Select(m => m[(m.LastIndexOf('.') + 1)..]).Where(n => n != "lm_head").Distinct(StringComparer.Ordinal).ToList();
+        return config with { TargetPattern = null, TargetModules = names };
     }
 
     // peft's Embedding LoRA on a [V, C] table: A [r, V] zeros, B [C, r] ~ N(0, 1) (update_layer_embedding, reset_lora_parameters).

@@ -105,8 +105,8 @@ public sealed class BertModel : ITransformer
     private sealed class Embeddings(TransformerConfig cfg, ParameterBuilder p)
     {
         public readonly Parameter Word = p.Table("word_embeddings.weight", cfg.VocabSize, cfg.HiddenSize);             // [V, C]
-        private readonly Parameter position = p.Tensor("position_embeddings.weight", cfg.MaxPositionEmbeddings, cfg.HiddenSize); // [P, C]
-        private readonly Parameter type = p.Tensor("token_type_embeddings.weight", cfg.TypeVocabSize, cfg.HiddenSize);  // [TV, C]
+        private readonly Parameter position = p.Table("position_embeddings.weight", cfg.MaxPositionEmbeddings, cfg.HiddenSize, leaveInFile: false); // [P, C]
+        private readonly Parameter type = p.Table("token_type_embeddings.weight", cfg.TypeVocabSize, cfg.HiddenSize, leaveInFile: false);  // [TV, C]
         private readonly Parameter lnWeight = p.Tensor("LayerNorm.weight", cfg.HiddenSize);                              // [C]
         private readonly Parameter lnBias = p.Tensor("LayerNorm.bias", cfg.HiddenSize);                                  // [C]
 

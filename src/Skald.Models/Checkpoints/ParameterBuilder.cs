@@ -105,12 +105,14 @@ public sealed class ParameterBuilder
     /// the file (<see cref="Parameter.IsFileBacked"/>): the process keeps only the rows gathered, read on first use, while a
     /// multilingual vocabulary table is most of a small model's weights. Its rows read as the builder's precision
     /// would hold them (rounded to a narrower 16-bit format, as <see cref="Tensor"/> reads it). Training, or anything
-    /// else that needs the whole table, copies it into memory on first use. Otherwise it is <see cref="Tensor"/>.
+    /// else that needs the whole table, copies it into memory on first use. Otherwise it is <see cref="Tensor"/>. With
+    /// <paramref name="leaveInFile"/> false (a small position or type table) it is read into memory. Either way it is
+    /// <see cref="Parameter.IsTable"/>: LoRA on it is peft's Embedding LoRA, and <c>all-linear</c> leaves it out.
     /// </summary>
-    public Parameter Table(string leaf, int rows, int dim)
+    public Parameter Table(string leaf, int rows, int dim, bool leaveInFile = true)
     {
         string key = Key(leaf);
-        if (source.Weights is { } weights && weights.Contains(StoredKey(key)) && !Int8(key, [rows, dim])
+        if (leaveInFile && source.Weights is { } weights && weights.Contains(StoredKey(key)) && !Int8(key, [rows, dim])
             && weights.LeaveInFile(StoredKey(key), rows, dim) is { } inFile)
         {
             var p = new Parameter(source.NamePrefix + key, inFile, source.Precision, [rows, dim], WeightDecayFor(key)) { IsTable = true };

@@ -102,6 +102,7 @@ public sealed class TrainableEncoder : ITrainableModel
     public void EnableLora(LoraConfig config, ulong seed)
     {
         if (Lora is not null) throw new InvalidOperationException("LoRA is already enabled");
+        config = PeftAdapters.ResolveTargets(config, Model.Parameters); // all-linear spelt out, as peft saves it
         var adapters = PeftAdapters.Attach(Model.Parameters, config, new SkaldRandom(seed));
         trainable = [.. adapters.SelectMany(a => a.Parameters)];
         Lora = config with { BaseModel = Source.Path };

@@ -309,6 +309,28 @@ public sealed class LoraTrainingTests
         Assert.NotEqual(SentenceEncoder.Load(Decoder).WithAttention(AttentionMode.Bidirectional).Encode(texts)[0], trained[0]);
     }
 
+    /// <summary>
+    /// peft's <c>target_modules: all-linear</c>: every linear layer (not the lookup tables, not lm_head), written to
+    /// adapter_config.json spelt out as peft does; on a BERT the position and type tables are left out too.
+    /// </summary>
+    [Fact]
+    public void AllLinearTargetsEveryLinearLayerAndIsSavedSpeltOut()
+    {
+        var config = SmallRun(1, "target_modules: all-linear");
+        var setup = TrainingRun.Build(config);
+        var model = (TrainableEncoder)setup.Model;
+        Assert.Equal(LoraConfig.DecoderProjections.Order(), model.Lora!.TargetModules.Order());
+        Assert.Equal(2 * 7, model.Model.Parameters.Count(p => p.Lora is not null));
+        Assert.Null(model.Model.Parameters.Single(p => p.Name == "embed_tokens.weight").Lora);
+        var run = new SentenceTrainer(setup).Run();
+        Assert.Equal(LoraConfig.DecoderProjections.Order(), LoraConfig.Read(Path.Combine(run.ModelPath, "adapter_config.json")).TargetModules.Order());
+
+        var bert = SentenceEncoder.Load(Path.Combine(Skald.Tests.Repository.Root, "fixtures", "models", "bert-cased-mean"));
+        var resolved = PeftAdapters.ResolveTargets(new LoraConfig { TargetPattern = "all-linear", TargetModules = [] }, bert.Transformer.Parameters);
+        Assert.Null(resolved.TargetPattern);
+        Assert.Equal(["dense", "key", "query", "value"], resolved.TargetModules.Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public void BadAdaptersAndTargetsAreOneClearLine()
     {

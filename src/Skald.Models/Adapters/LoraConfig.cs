@@ -8,9 +8,11 @@ namespace Skald.Models.Adapters;
 /// The LoRA settings of peft's <c>LoraConfig</c> that Skald supports, as read from and written to
 /// <c>adapter_config.json</c>: rank <see cref="R"/>, <see cref="Alpha"/> (scale = alpha / r, or alpha / √r with
 /// rsLoRA), <see cref="Dropout"/> and the target modules — a list (a module matches when its name equals an entry or
-/// ends with "." + entry) or a regular expression (matching the whole module name). Options Skald does not implement
-/// (fan_in_fan_out, bias other than "none", modules_to_save, per-layer ranks or layers) are refused by name. DoRA
-/// (<see cref="UseDora"/>) is read and written.
+/// ends with "." + entry) or a regular expression (matching the whole module name). DoRA (<see cref="UseDora"/>) is read
+/// and written; of a saved adapter, <c>alpha_pattern</c> gives a module its own alpha (<see cref="AlphaFor"/>), while
+/// <c>rank_pattern</c>, <c>layers_to_transform</c> and <c>layers_pattern</c> need nothing more (the saved tensors say which
+/// modules have an adapter and of what rank). Options Skald does not implement (fan_in_fan_out, bias other than "none",
+/// modules_to_save, layer_replication) are refused by name.
 /// The defaults are LLM2Vec's.
 /// </summary>
 /// <remarks>Upstream: https://github.com/huggingface/peft/blob/v0.17.1/src/peft/tuners/lora/config.py and
@@ -43,6 +45,26 @@ public sealed record LoraConfig
     /// (m/‖W + scale·B·A‖)⊙ its adapted product (<see cref="Skald.Tensors.Autograd.LoraAdapter.Magnitude"/>).
     /// </summary>
     public bool UseDora { get; init; }
+
+    /// <summary>peft's alpha_pattern: a module name pattern (matching the end of a module's name) → its lora_alpha.</summary>
+    public IReadOnlyDictionary<string, float> AlphaPattern { get; init; } = new Dictionary<string, float>();
+
+    /// <summary>
+    /// lora_alpha of <paramref name="module"/> (its name in the model, e.g. <c>model.layers.0.self_attn.q_proj</c>): the
+    /// first <see cref="AlphaPattern"/> key k with the name matching <c>(.*\.)?(k)$</c>, else <see cref="Alpha"/> (peft's
+    /// get_pattern_key).
+    /// </summary>
+    public float AlphaFor(string module)
+    {
+        foreach (var (pattern, alpha) in AlphaPattern)
+        {
+            if (Regex.IsMatch(module, "^(.*\\.)?(" + pattern + ")$", RegexOptions.CultureInvariant)) return alpha;
+        }
+        return Alpha;
+    }
+
+    /// <summary>The scale of an adapter of rank <paramref name="rank"/> on <paramref name="module"/>: its alpha / r (or / √r with rsLoRA).</summary>
+    public float ScaleFor(string module, int rank) => UseRsLora ? AlphaFor(module) / MathF.Sqrt(rank) : AlphaFor(module) / rank;
 
     /// <summary>The base model the adapter was trained on (informational).</summary>
     public string? BaseModel { get; init; }
@@ -83,7 +105,7 @@ public sealed record LoraConfig
         if (type != "LORA") throw new ModelFormatException($"{path}: peft_type \"{type}\" is not supported (only LORA)");
         if (Bool(root, "fan_in_fan_out")) throw new ModelFormatException($"{path}: fan_in_fan_out: true is for GPT-2 Conv1D layers, not supported");
         if (Str(root, "bias") is { } bias && bias != "none") throw new ModelFormatException($"{path}: bias \"{bias}\" is not supported (only \"none\")");
-        foreach (var key in new[] { "modules_to_save", "layers_to_transform", "rank_pattern", "alpha_pattern", "layer_replication" })
+        foreach (var key in new[] { "modules_to_save", "layer_replication" })
         {
             if (root.TryGetProperty(key, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined)
                 && !(v.ValueKind == JsonValueKind.Object && !v.EnumerateObject().Any())
@@ -95,7 +117,20 @@ public sealed record LoraConfig
         float alpha = root.TryGetProperty("lora_alpha", out var av) && av.ValueKind == JsonValueKind.Number && av.TryGetSingle(out float a) ? a
             : throw new ModelFormatException($"{path}: lora_alpha is missing");
         float dropout = root.TryGetProperty("lora_dropout", out var dv) && dv.ValueKind == JsonValueKind.Number && dv.TryGetSingle(out float d) ? d : 0f;
-        var config = new LoraConfig { R = r, Alpha = alpha, Dropout = dropout, UseRsLora = Bool(root, "use_rslora"), UseDora = Bool(root, "use_dora"), BaseModel = Str(root, "base_model_name_or_path") };
+        var alphas = new Dictionary<string, float>(StringComparer.Ordinal);
+        if (root.TryGetProperty("alpha_pattern", out var ap) && ap.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var kv in ap.EnumerateObject())
+            {
+                alphas[kv.Name] = kv.Value.ValueKind == JsonValueKind.Number && kv.Value.TryGetSingle(out float pa) ? pa
+                    : throw new ModelFormatException($"{path}: alpha_pattern[\"{kv.Name}\"] must be a number");
+            }
+        }
+        var config = new LoraConfig
+        {
+            R = r, Alpha = alpha, Dropout = dropout, UseRsLora = Bool(root, "use_rslora"), UseDora = Bool(root, "use_dora"),
+            BaseModel = Str(root, "base_model_name_or_path"), AlphaPattern = alphas,
+        };
         return root.TryGetProperty("target_modules", out var tm) ? tm.ValueKind switch
         {
             JsonValueKind.String => config with { TargetPattern = tm.GetString(), TargetModules = [] },

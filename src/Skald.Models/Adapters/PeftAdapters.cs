@@ -110,7 +110,7 @@ public static class PeftAdapters
                     $"[{string.Join(", ", weight.Shape)}] (an adapter for a different base model?)");
             var a = new Parameter(key, st.ReadFloat32(key), infoA.Shape, weightDecay: false);
             var b = new Parameter(keyB, st.ReadFloat32(keyB), infoB.Shape, weightDecay: false);
-            float scale = config.UseRsLora ? config.Alpha / MathF.Sqrt(infoA.Shape[0]) : config.Alpha / infoA.Shape[0];
+            float scale = config.ScaleFor(module[(module.StartsWith(KeyPrefix, StringComparison.Ordinal) ? KeyPrefix.Length : 0)..], infoA.Shape[0]);
             Parameter? magnitude = null;
             string keyM = module + ".lora_magnitude_vector";
             if (config.UseDora)
@@ -138,7 +138,7 @@ public static class PeftAdapters
                 throw new ModelFormatException(
                     $"{file}: {key} [{string.Join(", ", infoA.Shape)}] / lora_embedding_B [{string.Join(", ", infoB.Shape)}] do not fit {table.Name} " +
                     $"[{string.Join(", ", table.Shape)}] (an adapter for a different base model?)");
-            float scale = config.UseRsLora ? config.Alpha / MathF.Sqrt(infoA.Shape[0]) : config.Alpha / infoA.Shape[0];
+            float scale = config.ScaleFor(module[(module.StartsWith(KeyPrefix, StringComparison.Ordinal) ? KeyPrefix.Length : 0)..], infoA.Shape[0]);
             LoraAdapter.ForTable(new Parameter(key, st.ReadFloat32(key), infoA.Shape, weightDecay: false),
                 new Parameter(keyB, st.ReadFloat32(keyB), infoB.Shape, weightDecay: false), scale).MergeInto(table);
             merged++;

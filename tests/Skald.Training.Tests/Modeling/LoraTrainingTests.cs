@@ -331,6 +331,49 @@ public sealed class LoraTrainingTests
         Assert.Equal(["dense", "key", "query", "value"], resolved.TargetModules.Order(StringComparer.Ordinal));
     }
 
+    /// <summary>
+    /// A saved adapter with peft's per-module settings: alpha_pattern gives q_proj its own alpha (scale 16/2, k_proj the
+    /// default 8/2), rank_pattern and layers_to_transform are read from the tensors; the merged weights are computed here.
+    /// </summary>
+    [Fact]
+    public void AlphaPatternScalesItsModulesAndRankPatternAndLayersAreAccepted()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "skald-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "adapter_config.json"), """
+            {"peft_type": "LORA", "r": 4, "lora_alpha": 8, "target_modules": ["q_proj", "k_proj"], "layers_to_transform": [0],
+             "rank_pattern": {"q_proj": 2, "k_proj": 2}, "alpha_pattern": {"q_proj": 16}}
+            """);
+        var rng = new Random(3);
+        float[] Values(int n) => [.. Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() - 0.5))];
+        var base_ = SentenceEncoder.Load(Decoder).Transformer.Parameters.ToDictionary(p => p.Name);
+        var adapters = new Dictionary<string, (float[] A, float[] B, int Out, float Scale)>
+        {
+            ["q_proj"] = (Values(2 * 64), Values(64 * 2), 64, 16f / 2), ["k_proj"] = (Values(2 * 64), Values(32 * 2), 32, 8f / 2),
+        };
+        SafeTensorsWriter.Write(Path.Combine(dir, "adapter_model.safetensors"), [.. adapters.SelectMany(kv => new[]
+        {
+            new TensorToWrite($"base_model.model.layers.0.self_attn.{kv.Key}.lora_A.weight", [2, 64], kv.Value.A),
+            new TensorToWrite($"base_model.model.layers.0.self_attn.{kv.Key}.lora_B.weight", [kv.Value.Out, 2], kv.Value.B),
+        })]);
+        var merged = SentenceEncoder.Load(Decoder, [dir]).Transformer.Parameters.ToDictionary(p => p.Name);
+        foreach (var (module, (a, b, outF, scale)) in adapters)
+        {
+            string key = $"layers.0.self_attn.{module}.weight";
+            var w = base_[key].Data.ToArray();
+            var m = merged[key].Data.ToArray();
+            for (int o = 0; o < outF; o++)
+            {
+                for (int k = 0; k < 64; k++)
+                {
+                    double expected = w[o * 64 + k] + scale * (b[o * 2] * a[k] + b[o * 2 + 1] * a[64 + k]);
+                    Assert.True(Math.Abs(expected - m[o * 64 + k]) <= 1e-5, $"{module}[{o}, {k}]: expected {expected}, got {m[o * 64 + k]}");
+                }
+            }
+        }
+        Assert.Equal(base_["layers.1.self_attn.q_proj.weight"].Data.ToArray(), merged["layers.1.self_attn.q_proj.weight"].Data.ToArray());
+    }
+
     [Fact]
     public void BadAdaptersAndTargetsAreOneClearLine()
     {

@@ -11,8 +11,9 @@ namespace Skald.Models.Adapters;
 /// ends with "." + entry) or a regular expression (matching the whole module name). DoRA (<see cref="UseDora"/>) is read
 /// and written; of a saved adapter, <c>alpha_pattern</c> gives a module its own alpha (<see cref="AlphaFor"/>), while
 /// <c>rank_pattern</c>, <c>layers_to_transform</c> and <c>layers_pattern</c> need nothing more (the saved tensors say which
-/// modules have an adapter and of what rank). Options Skald does not implement (fan_in_fan_out, bias other than "none",
-/// modules_to_save, layer_replication) are refused by name.
+/// modules have an adapter and of what rank); <c>modules_to_save</c> names modules whose whole tensors the adapter file
+/// holds (<see cref="ModulesToSave"/>). Options Skald does not implement (fan_in_fan_out, bias other than "none",
+/// layer_replication) are refused by name.
 /// The defaults are LLM2Vec's.
 /// </summary>
 /// <remarks>Upstream: https://github.com/huggingface/peft/blob/v0.17.1/src/peft/tuners/lora/config.py and
@@ -45,6 +46,9 @@ public sealed record LoraConfig
     /// (m/‖W + scale·B·A‖)⊙ its adapted product (<see cref="Skald.Tensors.Autograd.LoraAdapter.Magnitude"/>).
     /// </summary>
     public bool UseDora { get; init; }
+
+    /// <summary>peft's modules_to_save: modules trained whole, whose tensors the adapter file holds under their own keys.</summary>
+    public IReadOnlyList<string> ModulesToSave { get; init; } = [];
 
     /// <summary>peft's alpha_pattern: a module name pattern (matching the end of a module's name) → its lora_alpha.</summary>
     public IReadOnlyDictionary<string, float> AlphaPattern { get; init; } = new Dictionary<string, float>();
@@ -105,7 +109,7 @@ public sealed record LoraConfig
         if (type != "LORA") throw new ModelFormatException($"{path}: peft_type \"{type}\" is not supported (only LORA)");
         if (Bool(root, "fan_in_fan_out")) throw new ModelFormatException($"{path}: fan_in_fan_out: true is for GPT-2 Conv1D layers, not supported");
         if (Str(root, "bias") is { } bias && bias != "none") throw new ModelFormatException($"{path}: bias \"{bias}\" is not supported (only \"none\")");
-        foreach (var key in new[] { "modules_to_save", "layer_replication" })
+        foreach (var key in new[] { "layer_replication" })
         {
             if (root.TryGetProperty(key, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined)
                 && !(v.ValueKind == JsonValueKind.Object && !v.EnumerateObject().Any())
@@ -130,6 +134,9 @@ public sealed record LoraConfig
         {
             R = r, Alpha = alpha, Dropout = dropout, UseRsLora = Bool(root, "use_rslora"), UseDora = Bool(root, "use_dora"),
             BaseModel = Str(root, "base_model_name_or_path"), AlphaPattern = alphas,
+            ModulesToSave = root.TryGetProperty("modules_to_save", out var ms) && ms.ValueKind == JsonValueKind.Array
+                ? [.. ms.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw new ModelFormatException($"{path}: modules_to_save must be a list of module names"))]
+                : [],
         };
         return root.TryGetProperty("target_modules", out var tm) ? tm.ValueKind switch
         {

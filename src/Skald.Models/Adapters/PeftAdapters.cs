@@ -143,6 +143,7 @@ public static class PeftAdapters
                 new Parameter(keyB, st.ReadFloat32(keyB), infoB.Shape, weightDecay: false), scale).MergeInto(table);
             merged++;
         }
+        if (config.ModulesToSave.Count > 0) merged += ReplaceSavedModules(file, st, config, byName);
         if (merged == 0) throw new ModelFormatException($"{file}: no lora_A / lora_B (or lora_embedding_A / _B) tensors");
         return merged;
     }
@@ -221,6 +222,30 @@ public static class PeftAdapters
     /// <summary>The module of a 2-D <c>*.weight</c> parameter (its key without <c>.weight</c>), else null.</summary>
     private static string? Module(Parameter p) =>
         p.Shape.Length == 2 && p.Name.EndsWith(".weight", StringComparison.Ordinal) ? p.Name[..^".weight".Length] : null;
+
+    private static readonly string[] AdapterSuffixes = [".lora_A.weight", ".lora_B.weight", ".lora_magnitude_vector", ".lora_embedding_A", ".lora_embedding_B"];
+
+    // modules_to_save: the file's other tensors (base_model.model.{module}.{leaf}) replace the model's, whole.
+    private static int ReplaceSavedModules(string file, SafeTensorsFile st, LoraConfig config, Dictionary<string, Parameter> byName)
+    {
+        int replaced = 0;
+        foreach (var (key, info) in st.Tensors.Where(t => !AdapterSuffixes.Any(s => t.Key.EndsWith(s, StringComparison.Ordinal))).OrderBy(t => t.Key, StringComparer.Ordinal))
+        {
+            string name = key.StartsWith(KeyPrefix, StringComparison.Ordinal) ? key[KeyPrefix.Length..] : key;
+            int dot = name.LastIndexOf('.');
+            string module = dot > 0 ? name[..dot] : name;
+            if (!config.ModulesToSave.Any(m => module == m || module.EndsWith("." + m, StringComparison.Ordinal)))
+                throw new ModelFormatException($"{file}: {key} is neither an adapter tensor nor in modules_to_save ({string.Join(", ", config.ModulesToSave)})");
+            int first = name.IndexOf('.');
+            var p = byName.GetValueOrDefault(name) ?? (first > 0 ? byName.GetValueOrDefault(name[(first + 1)..]) : null)
+                ?? throw new ModelFormatException($"{file}: {key} (modules_to_save) names no tensor of this model (a task head is not part of the encoder)");
+            if (!info.Shape.SequenceEqual(p.Shape))
+                throw new ModelFormatException($"{file}: {key} [{string.Join(", ", info.Shape)}] does not fit {p.Name} [{string.Join(", ", p.Shape)}]");
+            p.Update(st.ReadFloat32(key), static (w, values) => values.AsSpan().CopyTo(w));
+            replaced++;
+        }
+        return replaced;
+    }
 
     private static Parameter? Find(string module, Dictionary<string, Parameter> byName)
     {

@@ -374,6 +374,31 @@ public sealed class LoraTrainingTests
         Assert.Equal(base_["layers.1.self_attn.q_proj.weight"].Data.ToArray(), merged["layers.1.self_attn.q_proj.weight"].Data.ToArray());
     }
 
+    /// <summary>peft's modules_to_save: the adapter file's whole copy of a module replaces the model's tensor.</summary>
+    [Fact]
+    public void ModulesToSaveReplaceTheirTensors()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "skald-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "adapter_config.json"),
+            """{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q_proj"], "modules_to_save": ["embed_tokens"]}""");
+        int vocab = SentenceEncoder.Load(Decoder).Transformer.Parameters.Single(p => p.Name == "embed_tokens.weight").Shape[0];
+        var table = Enumerable.Range(0, vocab * 64).Select(i => (float)Math.Sin(i)).ToArray();
+        TensorToWrite[] tensors =
+        [
+            new("base_model.model.layers.0.self_attn.q_proj.lora_A.weight", [2, 64], new float[128]),
+            new("base_model.model.layers.0.self_attn.q_proj.lora_B.weight", [64, 2], new float[128]),
+            new("base_model.model.embed_tokens.weight", [vocab, 64], table),
+        ];
+        SafeTensorsWriter.Write(Path.Combine(dir, "adapter_model.safetensors"), tensors);
+        var loaded = SentenceEncoder.Load(Decoder, [dir]).Transformer.Parameters.Single(p => p.Name == "embed_tokens.weight");
+        Assert.Equal(table, loaded.Data.ToArray());
+
+        SafeTensorsWriter.Write(Path.Combine(dir, "adapter_model.safetensors"), [.. tensors, new("base_model.model.score.weight", [2, 64], new float[128])]);
+        var e = Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(Decoder, [dir]));
+        Assert.Contains("score.weight is neither an adapter tensor nor in modules_to_save", e.Message);
+    }
+
     [Fact]
     public void BadAdaptersAndTargetsAreOneClearLine()
     {

@@ -196,4 +196,23 @@ public sealed class PipelineCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config), 1,
             "fresh.corpus", "SIF weights of a distilled model");
     }
+
+    [Fact]
+    public void OcrKeysOfAGenerateStageAreCheckedBeforeAnyStageRuns()
+    {
+        string config = Write("""
+            output: out/x
+            stages:
+              - {name: gen, type: generate, documents: [samples/documents], ocr: maybe}
+            """);
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config), 1,
+            "pipeline.yaml:3: gen.ocr must be one of auto, off, got 'maybe'");
+        config = Write("""
+            output: out/x
+            stages:
+              - {name: gen, type: generate, documents: [samples/documents], ocr_languages: "nor, dan"}
+            """);
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config), 1,
+            "ocr_languages", "joined by '+'");
+    }
 }

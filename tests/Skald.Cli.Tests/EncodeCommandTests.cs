@@ -218,4 +218,25 @@ public sealed class EncodeCommandTests
         }
         return dst;
     }
+
+    [Fact]
+    public void InfoNamesAModel2VecFolderAndEncodeRunsIt()
+    {
+        string dir = TestPaths.NewTempDir();
+        string tokenizer = Path.Combine(TestPaths.FixtureModel("bert-cased-mean"), "tokenizer.json");
+        File.Copy(tokenizer, Path.Combine(dir, "tokenizer.json"));
+        int vocab = Skald.Tokenizers.Tokenizer.FromFile(tokenizer).IdBound;
+        Skald.Models.Checkpoints.SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"),
+            [new("embeddings", [vocab, 8], Enumerable.Range(0, vocab * 8).Select(i => (float)Math.Cos(i)).ToArray())]);
+        File.WriteAllText(Path.Combine(dir, "config.json"), """{"model_type": "model2vec", "normalize": true, "hidden_dim": 8}""");
+        var r = SkaldProcess.Run("info", "--model", dir);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("format:           Model2Vec", r.Stdout);
+        Assert.Contains("embedding dim:    8", r.Stdout);
+        string input = Path.Combine(dir, "in.txt"), output = Path.Combine(dir, "out.jsonl");
+        File.WriteAllText(input, "Toget går klokka sju.\n");
+        r = SkaldProcess.Run("encode", "--model", dir, "--input", input, "--output", output);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Single(File.ReadAllLines(output));
+    }
 }

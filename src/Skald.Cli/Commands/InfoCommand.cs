@@ -34,6 +34,7 @@ internal sealed class InfoCommand : Command
         var modes = Enum.GetValues<PoolingMode>().Where(x => x != PoolingMode.None && m.Pooling.Modes.HasFlag(x));
         Console.WriteLine($"model:            {m.Folder.Path}");
         Console.WriteLine($"architecture:     {cfg.Architecture ?? cfg.ModelType} (model_type {cfg.ModelType})");
+        if (m.Folder.IsModel2Vec) Console.WriteLine("format:           Model2Vec (inputs as model2vec's encode: no special tokens, unknown tokens dropped)");
         Console.WriteLine($"parameters:       {m.ParameterCount:N0}");
         long matrices = m.Transformer.Parameters.Where(x => x.Shape.Length == 2).Sum(x => (long)x.Length);
         bool narrow = m.WeightPrecision != WeightPrecision.Float32;

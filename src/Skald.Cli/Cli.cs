@@ -28,6 +28,7 @@ internal static class Cli
             CliOptions.Quiet,
             new EncodeCommand(),
             new QuantizeCommand(),
+            new MergeCommand(),
             new TokenizeCommand(),
             new Command("tokenizer", "Tokenizer tools") { new TokenizerTrainCommand() },
             new InfoCommand(),

@@ -120,6 +120,13 @@ internal static class CliOptions
         return option;
     }
 
+    /// <summary>Throws the one message for an output folder that exists and holds something (a verb writes a new folder).</summary>
+    public static void RequireNewFolder(string dir)
+    {
+        if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
+            throw new IO.InputException($"{dir}: the output folder exists and is not empty");
+    }
+
     /// <summary>Splits a comma-separated option value into its non-empty, trimmed items.</summary>
     public static string[] Items(string? value) =>
         (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -50,8 +50,7 @@ internal sealed class AdapterTrainCommand : Command
     {
         bool quiet = p.GetValue(CliOptions.Quiet);
         string outputPath = p.GetValue(output)!;
-        if (Directory.Exists(outputPath) && Directory.EnumerateFileSystemEntries(outputPath).Any())
-            throw new InputException($"{outputPath}: the output folder exists and is not empty");
+        CliOptions.RequireNewFolder(outputPath);
         var (queries, passages) = ReadPairs(p.GetValue(data)!);
         int[] train, test;
         if (p.GetValue(evalData) is { } evalFile)

@@ -28,8 +28,7 @@ internal sealed class QuantizeCommand : Command
         bool quiet = p.GetValue(CliOptions.Quiet);
         if (Int8Gemm.Best is null) throw new InputException("skald quantize: this CPU has neither AVX-VNNI nor AVX2, which int8 needs");
         string dir = p.GetValue(output)!;
-        if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
-            throw new InputException($"{dir}: the output folder exists and is not empty");
+        CliOptions.RequireNewFolder(dir);
         var encoder = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet));
         if (encoder.Transformer.Parameters.Count == 0 || encoder.Folder.IsStatic)
             throw new InputException($"{encoder.Folder.Path}: a static embedding model has no Linear layers to quantise");

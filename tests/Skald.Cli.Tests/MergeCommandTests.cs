@@ -1,0 +1,76 @@
+using Skald.Models.Checkpoints;
+
+namespace Skald.Cli.Tests;
+
+/// <summary>
+/// <c>skald merge</c>: a PEFT adapter (LoRA on q_proj, DoRA on k_proj of the tiny decoder, written here) merged into its
+/// base and saved: the merged folder encodes as the base with <c>--adapters</c> does; bad input is one line.
+/// </summary>
+public sealed class MergeCommandTests
+{
+    private static string Adapter(string dir, bool dora)
+    {
+        string adapter = Path.Combine(dir, dora ? "dora" : "lora");
+        Directory.CreateDirectory(adapter);
+        File.WriteAllText(Path.Combine(adapter, "adapter_config.json"),
+            $$"""{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "use_dora": {{(dora ? "true" : "false")}}, "target_modules": ["q_proj", "k_proj"]}""");
+        var rng = new Random(dora ? 2 : 1);
+        float[] Values(int n, double scale) => [.. Enumerable.Range(0, n).Select(_ => (float)((rng.NextDouble() - 0.5) * scale))];
+        var tensors = new List<TensorToWrite>();
+        foreach (var (module, outF) in new[] { ("q_proj", 64), ("k_proj", 32) })
+        {
+            string key = $"base_model.model.layers.0.self_attn.{module}";
+            tensors.Add(new TensorToWrite(key + ".lora_A.weight", [2, 64], Values(2 * 64, 1)));
+            tensors.Add(new TensorToWrite(key + ".lora_B.weight", [outF, 2], Values(outF * 2, 1)));
+            if (dora) tensors.Add(new TensorToWrite(key + ".lora_magnitude_vector", [outF], Values(outF, 0.2).Select(v => v + 1f).ToArray()));
+        }
+        SafeTensorsWriter.Write(Path.Combine(adapter, "adapter_model.safetensors"), tensors);
+        return adapter;
+    }
+
+    private static float[][] Encode(string dir, string model, string? adapters, string name)
+    {
+        string input = Path.Combine(dir, "in.txt"), output = Path.Combine(dir, name + ".jsonl");
+        File.WriteAllText(input, "Toget går klokka sju.\nKor mykje kostar billetten?\n");
+        string[] args = adapters is null ? ["encode", "--model", model, "--input", input, "--output", output]
+            : ["encode", "--model", model, "--adapters", adapters, "--input", input, "--output", output];
+        var r = SkaldProcess.Run(args);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return [.. File.ReadAllLines(output).Select(l => System.Text.Json.JsonSerializer.Deserialize<float[]>(l)!)];
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TheMergedFolderEncodesAsTheBaseWithTheAdapter(bool dora)
+    {
+        string dir = TestPaths.NewTempDir(), model = TestPaths.FixtureModel("decoder-qwen2"), adapter = Adapter(dir, dora);
+        string merged = Path.Combine(dir, "merged");
+        var r = SkaldProcess.Run("merge", "--model", model, "--adapters", adapter, "--output", merged);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.False(File.Exists(Path.Combine(merged, "adapter_config.json")));
+        var viaAdapter = Encode(dir, model, adapter, "adapter");
+        var viaMerged = Encode(dir, merged, null, "merged");
+        var plain = Encode(dir, model, null, "plain");
+        for (int i = 0; i < viaAdapter.Length; i++)
+        {
+            for (int d = 0; d < viaAdapter[i].Length; d++)
+                Assert.True(Math.Abs(viaAdapter[i][d] - viaMerged[i][d]) <= 1e-5, $"text {i}, dimension {d}: {viaAdapter[i][d]} vs {viaMerged[i][d]}");
+        }
+        Assert.NotEqual(plain[0], viaMerged[0]);
+    }
+
+    [Fact]
+    public void BadInputIsOneLine()
+    {
+        string dir = TestPaths.NewTempDir(), model = TestPaths.FixtureModel("decoder-qwen2");
+        string occupied = Path.Combine(dir, "occupied");
+        Directory.CreateDirectory(occupied);
+        File.WriteAllText(Path.Combine(occupied, "x.txt"), "x");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", Adapter(dir, false), "--output", occupied), 1,
+            "exists and is not empty");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", Path.Combine(dir, "none"), "--output", Path.Combine(dir, "out")), 1,
+            "adapter_config.json");
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+    }
+}

@@ -65,13 +65,13 @@ public sealed class OcrTests
     {
         string dir = TestPaths.NewTempDir();
         string image = Picture(dir, "side", Sentence);
-        string Stamped(string name, string text)
+        string Stamped(string name, string text, double x = 500)
         {
             var builder = new PdfDocumentBuilder();
             var font = builder.AddStandard14Font(UglyToad.PdfPig.Fonts.Standard14Fonts.Standard14Font.Helvetica);
             var page = builder.AddPage(595, 842);
             page.AddPng(File.ReadAllBytes(image), new PdfRectangle(0, 0, 595, 842));
-            page.AddText(text, 8, new PdfPoint(500, 20), font);
+            page.AddText(text, 8, new PdfPoint(x, 20), font);
             string path = Path.Combine(dir, name);
             File.WriteAllBytes(path, builder.Build());
             return path;
@@ -82,8 +82,31 @@ public sealed class OcrTests
         // A scan carrying its own text layer (more than a stamp): the layer is the text, no OCR.
         string layer = "Dette er tekstlaget som skanneren har lagt under bildet av siden.";
         Assert.True(layer.Count(char.IsLetter) > PdfReader.StampLetters);
-        var layered = Assert.Single(DocumentIngest.Ingest([Stamped("lag.pdf", layer)], new ChunkOptions()).Documents);
+        var layered = Assert.Single(DocumentIngest.Ingest([Stamped("lag.pdf", layer, x: 40)], new ChunkOptions()).Documents);
         Assert.Equal(layer, layered.Text);
+    }
+
+    [OcrFact]
+    public void APictureOnATypedPageIsReadByOcrAfterThePageText()
+    {
+        string dir = TestPaths.NewTempDir();
+        string image = Picture(dir, "brev", Sentence);
+        const string Typed = "Vedlagt følger brevet fra kommunen om den nye bussruten til skolen.";
+        var builder = new PdfDocumentBuilder();
+        var font = builder.AddStandard14Font(UglyToad.PdfPig.Fonts.Standard14Fonts.Standard14Font.Helvetica);
+        var page = builder.AddPage(595, 842);
+        page.AddText(TestDocuments.PdfText(Typed), 10, new PdfPoint(40, 800), font);
+        page.AddPng(File.ReadAllBytes(image), new PdfRectangle(0, 0, 595, 421)); // the lower half: a letter pasted in
+        string path = Path.Combine(dir, "vedlegg.pdf");
+        File.WriteAllBytes(path, builder.Build());
+        var heard = new List<string>();
+        var doc = Assert.Single(DocumentIngest.Ingest([path], new ChunkOptions(), progress: heard.Add).Documents);
+        Assert.StartsWith(TestDocuments.PdfText(Typed), doc.Text);
+        Assert.Contains(Words(TestDocuments.PdfText(Sentence)), Words(doc.Text));
+        Assert.Equal([$"{path}: a picture on page 1 of 1 read by OCR"], heard);
+        var off = DocumentIngest.Ingest([path], new ChunkOptions(), ocr: Ocr.Off);
+        Assert.Equal(TestDocuments.PdfText(Typed), Assert.Single(off.Documents).Text);
+        Assert.Empty(off.Notices);
     }
 
     [OcrFact]

@@ -20,6 +20,9 @@ public sealed partial class Ocr
     /// <summary>What to install for OCR on Debian/Ubuntu.</summary>
     public const string Packages = "apt-get install tesseract-ocr tesseract-ocr-nor tesseract-ocr-dan tesseract-ocr-swe poppler-utils";
 
+    /// <summary>The resolution PDF pages are rendered at for OCR.</summary>
+    public const int Dpi = 300;
+
     /// <summary>The longest a page or image may take to render or read.</summary>
     public static readonly TimeSpan PageTimeout = TimeSpan.FromMinutes(5);
 
@@ -75,8 +78,11 @@ public sealed partial class Ocr
         return read.Output.Replace("\f", "\n", StringComparison.Ordinal);
     }
 
-    /// <summary>The text Tesseract reads on page <paramref name="pageNumber"/> (1-based) of <paramref name="pdf"/>.</summary>
-    public string ReadPdfPage(string pdf, int pageNumber)
+    /// <summary>
+    /// The text Tesseract reads on page <paramref name="pageNumber"/> (1-based) of <paramref name="pdf"/>, or in its
+    /// <paramref name="region"/> only: (left, top, width, height) in points from the page's top-left corner.
+    /// </summary>
+    public string ReadPdfPage(string pdf, int pageNumber, (double Left, double Top, double Width, double Height)? region = null)
     {
         var s = setup.Value;
         if (s.PdfReason is not null) throw new DataException(s.PdfReason);
@@ -86,7 +92,13 @@ public sealed partial class Ocr
         {
             string page = pageNumber.ToString(CultureInfo.InvariantCulture);
             string image = Path.Combine(dir, "page");
-            var render = ExternalProgram.Run(s.Pdftoppm, ["-r", "300", "-gray", "-png", "-singlefile", "-f", page, "-l", page, pdf, image], timeout: PageTimeout);
+            List<string> args = ["-r", Dpi.ToString(CultureInfo.InvariantCulture), "-gray", "-png", "-singlefile", "-f", page, "-l", page];
+            if (region is var (left, top, width, height))
+            {
+                static string Pixels(double points) => ((int)Math.Round(points * Dpi / 72.0)).ToString(CultureInfo.InvariantCulture);
+                args.AddRange(["-x", Pixels(left), "-y", Pixels(top), "-W", Pixels(width), "-H", Pixels(height)]);
+            }
+            var render = ExternalProgram.Run(s.Pdftoppm, [.. args, pdf, image], timeout: PageTimeout);
             if (render.ExitCode != 0 || !File.Exists(image + ".png"))
                 throw new DataException($"pdftoppm could not render the page (exit {render.ExitCode}): {ExternalProgram.FirstLine(render.Error)}");
             return ReadImage(image + ".png");

@@ -28,6 +28,7 @@ public static class PdfReader
             if (!IsScanned(page))
             {
                 blocks.AddRange(PlainTextReader.Paragraphs(ContentOrderTextExtractor.GetText(page)));
+                if (ocr.PdfUnavailable is null) ReadPictures(path, doc.NumberOfPages, page, ocr, blocks, notices, progress);
                 continue;
             }
             if (ocr.PdfUnavailable is not null)
@@ -53,6 +54,39 @@ public static class PdfReader
             notices.Add($"{path}: {what}, not read: {ocr.PdfUnavailable}");
         }
         return blocks;
+    }
+
+    /// <summary>The smallest share of a typed page a picture covers to be read by OCR (smaller ones are logos and icons).</summary>
+    public const double PictureShare = 0.2;
+
+    // A typed page's large pictures (a scanned letter pasted in, a figure with words) that no text layer covers: each read
+    // by OCR over its own region, after the page's text.
+    private static void ReadPictures(string path, int pages, Page page, Ocr ocr, List<DocumentBlock> blocks, List<string> notices,
+        Action<string>? progress)
+    {
+        if (page.Rotation.Value != 0) return; // the region would need turning; the page's text is kept
+        var media = page.MediaBox.Bounds;
+        double area = page.Width * page.Height;
+        foreach (var image in page.GetImages())
+        {
+            var box = image.BoundingBox;
+            if (Math.Abs(box.Width * box.Height) < PictureShare * area) continue;
+            double left = Math.Min(box.Left, box.Right), right = Math.Max(box.Left, box.Right);
+            double bottom = Math.Min(box.Bottom, box.Top), top = Math.Max(box.Bottom, box.Top);
+            int covered = page.Letters.Count(l => !string.IsNullOrWhiteSpace(l.Value) && l.BoundingBox.Centroid is var c
+                && c.X >= left && c.X <= right && c.Y >= bottom && c.Y <= top);
+            if (covered > StampLetters) continue; // the picture has its own text layer
+            try
+            {
+                blocks.AddRange(PlainTextReader.Paragraphs(ocr.ReadPdfPage(path, page.Number,
+                    (left - media.Left, media.Top - top, right - left, top - bottom))));
+                progress?.Invoke($"{path}: a picture on page {page.Number} of {pages} read by OCR");
+            }
+            catch (DataException e)
+            {
+                notices.Add($"{path}: page {page.Number}, a picture: {e.Message}");
+            }
+        }
     }
 
     /// <summary>

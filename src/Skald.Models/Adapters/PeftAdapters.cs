@@ -110,7 +110,7 @@ public static class PeftAdapters
                     $"[{string.Join(", ", weight.Shape)}] (an adapter for a different base model?)");
             var a = new Parameter(key, st.ReadFloat32(key), infoA.Shape, weightDecay: false);
             var b = new Parameter(keyB, st.ReadFloat32(keyB), infoB.Shape, weightDecay: false);
-            float scale = config.ScaleFor(module[(module.StartsWith(KeyPrefix, StringComparison.Ordinal) ? KeyPrefix.Length : 0)..], infoA.Shape[0]);
+            float scale = config.ScaleFor(Unprefixed(module), infoA.Shape[0]);
             Parameter? magnitude = null;
             string keyM = module + ".lora_magnitude_vector";
             if (config.UseDora)
@@ -138,7 +138,7 @@ public static class PeftAdapters
                 throw new ModelFormatException(
                     $"{file}: {key} [{string.Join(", ", infoA.Shape)}] / lora_embedding_B [{string.Join(", ", infoB.Shape)}] do not fit {table.Name} " +
                     $"[{string.Join(", ", table.Shape)}] (an adapter for a different base model?)");
-            float scale = config.ScaleFor(module[(module.StartsWith(KeyPrefix, StringComparison.Ordinal) ? KeyPrefix.Length : 0)..], infoA.Shape[0]);
+            float scale = config.ScaleFor(Unprefixed(module), infoA.Shape[0]);
             LoraAdapter.ForTable(new Parameter(key, st.ReadFloat32(key), infoA.Shape, weightDecay: false),
                 new Parameter(keyB, st.ReadFloat32(keyB), infoB.Shape, weightDecay: false), scale).MergeInto(table);
             merged++;
@@ -231,7 +231,7 @@ public static class PeftAdapters
         int replaced = 0;
         foreach (var (key, info) in st.Tensors.Where(t => !AdapterSuffixes.Any(s => t.Key.EndsWith(s, StringComparison.Ordinal))).OrderBy(t => t.Key, StringComparer.Ordinal))
         {
-            string name = key.StartsWith(KeyPrefix, StringComparison.Ordinal) ? key[KeyPrefix.Length..] : key;
+            string name = Unprefixed(key);
             int dot = name.LastIndexOf('.');
             string module = dot > 0 ? name[..dot] : name;
             if (!config.ModulesToSave.Any(m => module == m || module.EndsWith("." + m, StringComparison.Ordinal)))
@@ -247,9 +247,12 @@ public static class PeftAdapters
         return replaced;
     }
 
+    /// <summary>An adapter key's module name in the model: without <c>base_model.model.</c>.</summary>
+    private static string Unprefixed(string key) => key.StartsWith(KeyPrefix, StringComparison.Ordinal) ? key[KeyPrefix.Length..] : key;
+
     private static Parameter? Find(string module, Dictionary<string, Parameter> byName)
     {
-        string name = module.StartsWith(KeyPrefix, StringComparison.Ordinal) ? module[KeyPrefix.Length..] : module;
+        string name = Unprefixed(module);
         if (byName.TryGetValue(name + ".weight", out var p)) return p;
         int dot = name.IndexOf('.');
         return dot > 0 && byName.TryGetValue(name[(dot + 1)..] + ".weight", out p) ? p : null;

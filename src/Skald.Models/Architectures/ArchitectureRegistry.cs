@@ -51,6 +51,13 @@ public static class ArchitectureRegistry
         return entry.Build(config, ParameterBuilder.FromCheckpoint(weights, precision: precision, keepInt8: keepInt8));
     }
 
+    /// <summary>
+    /// The transformer of <paramref name="config"/>'s architecture built through <paramref name="p"/> (a checkpoint opened
+    /// with <see cref="KeyPrefixes"/>), for callers that read more than the transformer from the same checkpoint (a
+    /// cross-encoder's classification head).
+    /// </summary>
+    public static ITransformer Build(TransformerConfig config, ParameterBuilder p) => EntryFor(config).Build(config, p);
+
     /// <summary>The key prefixes checkpoints of <paramref name="config"/>'s architecture may carry (stripped on load).</summary>
     public static IReadOnlyList<string> KeyPrefixes(TransformerConfig config) => EntryFor(config).KeyPrefixes;
 

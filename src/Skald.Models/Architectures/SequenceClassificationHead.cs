@@ -1,0 +1,139 @@
+using Skald.Models.Checkpoints;
+using Skald.Models.Modules;
+using Skald.Tensors;
+using Skald.Tensors.Autograd;
+
+namespace Skald.Models.Architectures;
+
+/// <summary>
+/// The head of transformers' <c>*ForSequenceClassification</c> classes over an encoder's token states: what a
+/// sentence-transformers CrossEncoder (a reranker) puts on top of the transformer. One computation per key layout, run
+/// with or without recording like the architectures:
+/// <list type="bullet">
+/// <item>BertForSequenceClassification
+/// (https://github.com/huggingface/transformers/blob/8ec58104181bfb34d824d89bccc009b4f6be6e0e/src/transformers/models/bert/modeling_bert.py):
+/// the pooler's <c>pooler.dense</c> [C, C] + tanh on the first token, dropout, <c>classifier</c> [L, C].</item>
+/// <item>XLMRobertaForSequenceClassification / RobertaForSequenceClassification
+/// (https://github.com/huggingface/transformers/blob/c919542dd33c97943005f9a6e298e23d9ba6f009/src/transformers/models/xlm_roberta/modeling_xlm_roberta.py,
+/// the classification head): the first token (&lt;s&gt;), dropout, <c>classifier.dense</c> [C, C], tanh, dropout,
+/// <c>classifier.out_proj</c> [L, C]; no pooler.</item>
+/// <item>ModernBertForSequenceClassification
+/// (https://github.com/huggingface/transformers/blob/1ae3d1e0c46618caf8bbe15c404293d0d1f8b8ee/src/transformers/models/modernbert/modeling_modernbert.py):
+/// the first token or the masked mean (<c>classifier_pooling</c> cls | mean) of the final-normed states,
+/// <c>head.dense</c> [C, C] (a bias with classifier_bias), classifier_activation, <c>head.norm</c> (a bias with
+/// norm_bias), dropout, <c>classifier</c> [L, C].</item>
+/// </list>
+/// Logits come out raw, [B, L]; the activation a CrossEncoder applies is its own (<see cref="CrossEncoders.ScoreActivation"/>).
+/// </summary>
+public sealed class SequenceClassificationHead
+{
+    private readonly Parameter dense;              // pooler.dense | classifier.dense | head.dense: [C, C]
+    private readonly Parameter? denseBias;         // [C] (ModernBERT: classifier_bias)
+    private readonly Parameter? normWeight;        // head.norm.weight: [C] (ModernBERT)
+    private readonly Parameter? normBias;          // head.norm.bias: [C] (ModernBERT: norm_bias)
+    private readonly Parameter outWeight;          // classifier | classifier.out_proj: [L, C]
+    private readonly Parameter outBias;            // [L]
+    private readonly ActivationKind activation;
+    private readonly PoolingConfig pooling;
+    private readonly float eps;
+
+    /// <summary>Builds the head of <paramref name="config"/>'s architecture with <paramref name="numLabels"/> outputs through <paramref name="p"/>.</summary>
+    public SequenceClassificationHead(TransformerConfig config, ParameterBuilder p, int numLabels, PoolingMode poolingMode = PoolingMode.Cls)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(p);
+        if (numLabels < 1) throw new ArgumentOutOfRangeException(nameof(numLabels), "a classifier has at least one label");
+        Layout = LayoutFor(config);
+        NumLabels = numLabels;
+        int c = config.HiddenSize;
+        eps = config.LayerNormEps;
+        pooling = new PoolingConfig(c, Layout == HeadLayout.ModernBert ? poolingMode : PoolingMode.Cls);
+        switch (Layout)
+        {
+            case HeadLayout.Bert:
+                dense = p.Tensor("pooler.dense.weight", c, c);
+                denseBias = p.Tensor("pooler.dense.bias", c);
+                outWeight = p.Tensor("classifier.weight", numLabels, c);
+                outBias = p.Tensor("classifier.bias", numLabels);
+                activation = ActivationKind.Tanh;
+                break;
+            case HeadLayout.Roberta:
+                var head = p.Sub("classifier");
+                dense = head.Tensor("dense.weight", c, c);
+                denseBias = head.Tensor("dense.bias", c);
+                outWeight = head.Tensor("out_proj.weight", numLabels, c);
+                outBias = head.Tensor("out_proj.bias", numLabels);
+                activation = ActivationKind.Tanh;
+                break;
+            default:
+                var h = p.Sub("head");
+                dense = h.Tensor("dense.weight", c, c);
+                denseBias = config.ClassifierBias ? h.Tensor("dense.bias", c) : null;
+                normWeight = h.Tensor("norm.weight", c);
+                normBias = config.NormBias ? h.Tensor("norm.bias", c) : null;
+                outWeight = p.Tensor("classifier.weight", numLabels, c);
+                outBias = p.Tensor("classifier.bias", numLabels);
+                activation = ActivationNames.FromHiddenAct(config.ClassifierActivation, config.Source);
+                break;
+        }
+        Parameters = new[] { dense, denseBias, normWeight, normBias, outWeight, outBias }.OfType<Parameter>().ToArray();
+    }
+
+    /// <summary>Which class's keys the head has.</summary>
+    public HeadLayout Layout { get; }
+
+    /// <summary>Number of outputs (config.json's num_labels).</summary>
+    public int NumLabels { get; }
+
+    /// <summary>Its parameters under their checkpoint keys.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>How the first layer's keys read for each layout.</summary>
+    public enum HeadLayout
+    {
+        /// <summary>BertForSequenceClassification: <c>pooler.dense</c>, <c>classifier</c>.</summary>
+        Bert,
+        /// <summary>(XLM-)RobertaForSequenceClassification: <c>classifier.dense</c>, <c>classifier.out_proj</c>.</summary>
+        Roberta,
+        /// <summary>ModernBertForSequenceClassification: <c>head.dense</c>, <c>head.norm</c>, <c>classifier</c>.</summary>
+        ModernBert,
+    }
+
+    /// <summary>The layout for <paramref name="config"/>'s model_type; other architectures have no head here yet.</summary>
+    public static HeadLayout LayoutFor(TransformerConfig config) => config.ModelType switch
+    {
+        "bert" => HeadLayout.Bert,
+        "xlm-roberta" or "roberta" or "camembert" => HeadLayout.Roberta,
+        "modernbert" => HeadLayout.ModernBert,
+        _ => throw new ModelFormatException(
+            $"{config.Source}: sequence classification (a cross-encoder) is supported for bert, xlm-roberta, roberta, camembert and modernbert, not \"{config.ModelType}\""),
+    };
+
+    /// <summary>
+    /// Logits [B, L] from the transformer's token states <paramref name="hidden"/> [B·T, C] for <paramref name="tokens"/>.
+    /// Dropout acts where transformers' train mode applies it, with the tape's rate (<see cref="Tape.Dropout"/>).
+    /// </summary>
+    public Variable Forward(Tape tape, Variable hidden, TokenBatch tokens)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        ArgumentNullException.ThrowIfNull(tokens);
+        float p = tape.Dropout;
+        var x = Modules.Pooling.Forward(tape, hidden, tokens.Mask, tokens.Batch, tokens.Seq, pooling); // [B, C]
+        switch (Layout)
+        {
+            case HeadLayout.Bert:
+                // pooled = tanh(first · Wpᵀ + bp); logits = dropout(pooled) · Wcᵀ + bc
+                x = Ops.Activation(tape, Ops.Linear(tape, x, dense, denseBias), activation);
+                return Ops.Linear(tape, Ops.Dropout(tape, x, p), outWeight, outBias);
+            case HeadLayout.Roberta:
+                // logits = dropout(tanh(dropout(first) · Wdᵀ + bd)) · Woᵀ + bo
+                x = Ops.Activation(tape, Ops.Linear(tape, Ops.Dropout(tape, x, p), dense, denseBias), activation);
+                return Ops.Linear(tape, Ops.Dropout(tape, x, p), outWeight, outBias);
+            default:
+                // logits = dropout(LayerNorm(act(pooled · Wdᵀ [+ bd]))) · Wcᵀ + bc (ModernBERT's classifier_dropout: 0 unless set)
+                x = Ops.Activation(tape, Ops.Linear(tape, x, dense, denseBias), activation);
+                x = Ops.LayerNormalization(tape, x, normWeight!, normBias, eps);
+                return Ops.Linear(tape, x, outWeight, outBias);
+        }
+    }
+}

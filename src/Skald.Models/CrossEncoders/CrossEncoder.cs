@@ -1,0 +1,233 @@
+using Skald.Hub;
+using Skald.Models.Architectures;
+using Skald.Models.Checkpoints;
+using Skald.Models.Modules;
+using Skald.Tensors;
+using Skald.Tensors.Autograd;
+using Skald.Tokenizers;
+
+namespace Skald.Models.CrossEncoders;
+
+/// <summary>
+/// A cross-encoder (a reranker): tokenizer → transformer → sequence-classification head, scoring a (query, document)
+/// pair in one pass over both texts, as sentence-transformers' CrossEncoder does
+/// (https://github.com/UKPLab/sentence-transformers/blob/dfcbbd93056c6292ee6a245c0740683a270df0b1/sentence_transformers/cross_encoder/CrossEncoder.py,
+/// v5.1.2). Loads the folders that class saves and transformers' <c>*ForSequenceClassification</c> folders of BERT,
+/// XLM-R / RoBERTa and ModernBERT (<c>cross-encoder/ms-marco-MiniLM-L6-v2</c>, <c>BAAI/bge-reranker-v2-m3</c>,
+/// <c>Alibaba-NLP/gte-reranker-modernbert-base</c>). The pass is the architecture's one definition
+/// (<see cref="Forward"/>), here on a tape that does not record.
+/// <code>
+/// var reranker = CrossEncoder.Load("models/bge-reranker-v2-m3");
+/// var ranked = reranker.Rank("Hvor ligger Bergen?", documents, topK: 5);
+/// </code>
+/// </summary>
+public sealed class CrossEncoder
+{
+    private readonly Tape inference = new(recording: false) { PackWeights = true, DirectAttention = true };
+    private readonly Lock gate = new();
+
+    private CrossEncoder(string path, Tokenizer tokenizer, ITransformer transformer, SequenceClassificationHead head,
+        CrossEncoderConfig config, int maxLength, PaddingSide paddingSide)
+    {
+        Path = path;
+        Tokenizer = tokenizer;
+        Transformer = transformer;
+        Head = head;
+        Config = config;
+        MaxLength = maxLength;
+        PaddingSide = paddingSide;
+        PadId = tokenizer.PadTokenId ?? transformer.Config.PadTokenId;
+        Parameters = [.. transformer.Parameters, .. head.Parameters];
+        PackWeights = Parameters.Where(p => p.Precision == WeightPrecision.Float32).Sum(p => (long)p.Length) * sizeof(float)
+            <= SentenceEncoder.PackWeightsLimitBytes;
+    }
+
+    /// <summary>The folder it was loaded from.</summary>
+    public string Path { get; }
+
+    /// <summary>The tokenizer (tokenizer.json), which writes both texts into one input.</summary>
+    public Tokenizer Tokenizer { get; }
+
+    /// <summary>The transformer.</summary>
+    public ITransformer Transformer { get; }
+
+    /// <summary>The classification head.</summary>
+    public SequenceClassificationHead Head { get; }
+
+    /// <summary>Activation, label names and pooling from config.json.</summary>
+    public CrossEncoderConfig Config { get; }
+
+    /// <summary>Outputs per pair (1 for a reranker).</summary>
+    public int NumLabels => Head.NumLabels;
+
+    /// <summary>What scores go through unless a call says otherwise.</summary>
+    public ScoreActivation Activation => Config.Activation;
+
+    /// <summary>
+    /// Longest input in tokens, both texts and the special tokens included: the tokenizer's model_max_length capped by
+    /// the model's positions (sentence-transformers from v4.0.2); longer pairs are cut longest first.
+    /// </summary>
+    public int MaxLength { get; }
+
+    /// <summary>The side batches are padded on (the tokenizer's; scores do not depend on it).</summary>
+    public PaddingSide PaddingSide { get; }
+
+    /// <summary>The id padding is filled with.</summary>
+    public int PadId { get; }
+
+    /// <summary>The transformer's parameters, then the head's, under their checkpoint keys.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>Whether the float32 Linear weights are multiplied pre-packed (as <see cref="SentenceEncoder.PackWeights"/>).</summary>
+    public bool PackWeights
+    {
+        get => inference.PackWeights;
+        set => inference.PackWeights = value;
+    }
+
+    /// <summary>
+    /// Loads a cross-encoder folder (or hub id <c>org/name[@revision]</c>, resolved in the Hugging Face cache): config.json
+    /// with a <c>*ForSequenceClassification</c> checkpoint, tokenizer.json. Errors are <see cref="ModelFormatException"/>,
+    /// <see cref="TokenizerException"/> or <see cref="HubException"/>, each one line naming the file or key.
+    /// </summary>
+    public static CrossEncoder Load(string path, WeightPrecision precision = WeightPrecision.Float32)
+    {
+        path = HubResolver.Locate(path);
+        var folder = ModelFolder.Read(path);
+        if (folder.IsSentenceTransformers || folder.IsStatic)
+            throw new ModelFormatException(
+                $"{path}: a sentence-transformers embedding model (modules.json), not a cross-encoder; rerank with a model that scores pairs");
+        string configPath = System.IO.Path.Combine(folder.TransformerPath, "config.json");
+        var config = TransformerConfig.Load(configPath);
+        var layout = SequenceClassificationHead.LayoutFor(config);
+        var tokenizer = folder.LoadTokenizer();
+        using var weights = Checkpoint.OpenFolder(folder.TransformerPath, [.. ArchitectureRegistry.KeyPrefixes(config)]);
+        string outKey = layout == SequenceClassificationHead.HeadLayout.Roberta ? "classifier.out_proj.weight" : "classifier.weight";
+        if (!weights.Contains(outKey))
+            throw new ModelFormatException(
+                $"{weights.Description}: no classifier weights ({outKey}): not a sequence-classification model (a cross-encoder)" +
+                (config.Architecture is { } a ? $"; config.json's architectures says {a}" : ""));
+        var shape = weights.Shape(outKey);
+        if (shape.Length != 2 || shape[1] != config.HiddenSize)
+            throw new ModelFormatException($"{weights.Description}: {outKey} has shape [{string.Join(", ", shape)}], expected [num_labels, {config.HiddenSize}]");
+        var settings = CrossEncoderConfig.Read(configPath, shape[0]);
+        var p = ParameterBuilder.FromCheckpoint(weights, precision: precision);
+        var transformer = ArchitectureRegistry.Build(config, p);
+        var head = new SequenceClassificationHead(config, p, shape[0], settings.Pooling);
+        if (tokenizer.IdBound > config.VocabSize)
+            throw new ModelFormatException(
+                $"{System.IO.Path.Combine(folder.TransformerPath, "tokenizer.json")}: token ids go up to {tokenizer.IdBound - 1} but the " +
+                $"model's embedding table has {config.VocabSize} rows (vocab_size): the tokenizer does not belong to this model");
+        int max = Math.Min(folder.TokenizerMaxLength() ?? transformer.MaxSequenceLength, transformer.MaxSequenceLength);
+        return new CrossEncoder(path, tokenizer, transformer, head, settings, max, folder.PaddingSide ?? tokenizer.PaddingSide);
+    }
+
+    /// <summary>
+    /// Logits [B, L] for one padded batch of pairs on <paramref name="tape"/>: transformer → head. Inference and training
+    /// run this same pass (a recording tape trains it).
+    /// </summary>
+    public Variable Forward(Tape tape, TokenBatch tokens) => Head.Forward(tape, Transformer.Forward(tape, tokens), tokens);
+
+    /// <summary>
+    /// The token ids the model sees for each pair: <c>[CLS] a [SEP] b [SEP]</c> (or the tokenizer's pair template),
+    /// truncated longest first to <paramref name="maxLength"/> (default <see cref="MaxLength"/>), as the Hugging Face
+    /// tokenizer sentence-transformers calls does.
+    /// </summary>
+    public IReadOnlyList<Encoding> Tokenize(IReadOnlyList<(string Query, string Document)> pairs, int? maxLength = null)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        int max = Math.Min(maxLength ?? MaxLength, Transformer.MaxSequenceLength);
+        if (max < 1) throw new ArgumentOutOfRangeException(nameof(maxLength), "the maximum length must be at least 1");
+        for (int i = 0; i < pairs.Count; i++)
+        {
+            if (pairs[i].Query is null || pairs[i].Document is null) throw new ArgumentException($"pair {i} holds a null text", nameof(pairs));
+        }
+        return Tokenizer.EncodePairBatch(pairs, new TruncationOptions(max));
+    }
+
+    /// <summary>
+    /// The model's outputs for each pair, [pairs][<see cref="NumLabels"/>], after the activation (and softmax when asked),
+    /// in the order given (sentence-transformers' predict). Batches are formed longest first; a pair's scores do not
+    /// depend on its batch.
+    /// </summary>
+    public float[][] Predict(IReadOnlyList<(string Query, string Document)> pairs, CrossEncoderOptions? options = null)
+    {
+        options ??= new CrossEncoderOptions();
+        if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1");
+        var encodings = Tokenize(pairs, options.MaxLength);
+        var order = Enumerable.Range(0, pairs.Count).OrderByDescending(i => encodings[i].Ids.Length).ToArray();
+        var activation = options.Activation ?? Activation;
+        var result = new float[pairs.Count][];
+        for (int start = 0; start < order.Length; start += options.BatchSize)
+        {
+            int b = Math.Min(options.BatchSize, order.Length - start);
+            var batch = new Encoding[b];
+            for (int i = 0; i < b; i++) batch[i] = encodings[order[start + i]];
+            var tokens = TokenBatch.Pad(batch, PadId, PaddingSide);
+            lock (gate)
+            {
+                inference.Reset();
+                var logits = Forward(inference, tokens).Span; // [b, L]
+                for (int i = 0; i < b; i++)
+                {
+                    var row = logits.Slice(i * NumLabels, NumLabels).ToArray();
+                    Activate(row, activation, options.ApplySoftmax);
+                    if (!row.All(float.IsFinite))
+                        throw new ModelFormatException(
+                            $"{Path}: the model gives a non-finite score (NaN or infinity) for pair {order[start + i] + 1}; its weights or config.json are broken");
+                    result[order[start + i]] = row;
+                }
+            }
+            options.Progress?.Invoke(start + b, order.Length);
+        }
+        return result;
+    }
+
+    /// <summary>One score per pair (a one-label model: a reranker), in the order given.</summary>
+    public float[] Score(IReadOnlyList<(string Query, string Document)> pairs, CrossEncoderOptions? options = null)
+    {
+        RequireOneLabel("Score");
+        return [.. Predict(pairs, options).Select(s => s[0])];
+    }
+
+    /// <summary>
+    /// <paramref name="documents"/> ordered by their score against <paramref name="query"/>, highest first, equal scores
+    /// in the order given (sentence-transformers' rank); the first <paramref name="topK"/> when given.
+    /// </summary>
+    public IReadOnlyList<RankedDocument> Rank(string query, IReadOnlyList<string> documents, int? topK = null, CrossEncoderOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentNullException.ThrowIfNull(documents);
+        RequireOneLabel("Rank");
+        if (topK is < 1) throw new ArgumentOutOfRangeException(nameof(topK), "topK must be at least 1");
+        var scores = Score(documents.Select(d => (query, d)).ToArray(), options);
+        var ranked = scores.Select((s, i) => new RankedDocument(i, s)).OrderByDescending(r => r.Score); // stable: ties keep their order
+        return [.. topK is { } k ? ranked.Take(k) : ranked];
+    }
+
+    private void RequireOneLabel(string what)
+    {
+        if (NumLabels != 1)
+            throw new InvalidOperationException(
+                $"{Path}: {what} needs a model with one output (a reranker); this one has {NumLabels} labels ({string.Join(", ", Config.Labels)}): use Predict");
+    }
+
+    /// <summary>Applies <paramref name="activation"/> to one pair's logits, then softmax over them when asked.</summary>
+    public static void Activate(Span<float> logits, ScoreActivation activation, bool softmax)
+    {
+        for (int i = 0; i < logits.Length; i++)
+        {
+            logits[i] = activation switch
+            {
+                ScoreActivation.Sigmoid => 1f / (1f + MathF.Exp(-logits[i])),
+                ScoreActivation.Tanh => MathF.Tanh(logits[i]),
+                _ => logits[i],
+            };
+        }
+        if (!softmax) return;
+        float max = float.NegativeInfinity, sum = 0;
+        foreach (float v in logits) max = MathF.Max(max, v);
+        for (int i = 0; i < logits.Length; i++) sum += logits[i] = MathF.Exp(logits[i] - max);
+        for (int i = 0; i < logits.Length; i++) logits[i] /= sum;
+    }
+}

@@ -1,0 +1,20 @@
+namespace Skald.Models.CrossEncoders;
+
+/// <summary>How <see cref="CrossEncoder.Predict"/> scores pairs (sentence-transformers' CrossEncoder.predict arguments).</summary>
+public sealed record CrossEncoderOptions
+{
+    /// <summary>Pairs per forward pass (32, as sentence-transformers).</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Longest input in tokens, special tokens included (default: the model's <see cref="CrossEncoder.MaxLength"/>).</summary>
+    public int? MaxLength { get; init; }
+
+    /// <summary>The activation for this call instead of the model's (<see cref="CrossEncoder.Activation"/>).</summary>
+    public ScoreActivation? Activation { get; init; }
+
+    /// <summary>Softmax over the labels after the activation (predict's apply_softmax; with one label every score is 1).</summary>
+    public bool ApplySoftmax { get; init; }
+
+    /// <summary>Called after each batch with (pairs done, pairs in all).</summary>
+    public Action<int, int>? Progress { get; init; }
+}

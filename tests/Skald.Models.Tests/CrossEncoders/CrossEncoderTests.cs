@@ -1,0 +1,142 @@
+using System.Text.Json;
+using Skald.Models.CrossEncoders;
+using Xunit.Abstractions;
+
+namespace Skald.Models.Tests.CrossEncoders;
+
+/// <summary>
+/// Cross-encoders against fixtures/models/make_cross_encoders.py: BERT, XLM-R and ModernBERT sequence-classification
+/// folders, token ids from the real HF tokenizers library (pairs, longest_first truncation), logits from plain-PyTorch
+/// re-implementations of the transformers heads; 1e-5 absolute.
+/// </summary>
+public sealed class CrossEncoderTests(ITestOutputHelper output)
+{
+    private const float Tolerance = 1e-5f;
+
+    public static TheoryData<string> Folders => ["ce-bert", "ce-xlmr", "ce-modernbert"];
+
+    private sealed record Expected(string Query, string Document, int[] Ids, int[] TypeIds, float[] Logits, float[] Scores);
+
+    private static List<Expected> Read(string name) =>
+        File.ReadLines(Path.Combine(TestPaths.FixtureModel(name), "expected.jsonl")).Where(l => l.Length > 0).Select(l =>
+        {
+            using var doc = JsonDocument.Parse(l);
+            var r = doc.RootElement;
+            int[] Ints(string k) => r.GetProperty(k).EnumerateArray().Select(x => x.GetInt32()).ToArray();
+            float[] Floats(string k) => r.GetProperty(k).EnumerateArray().Select(x => x.GetSingle()).ToArray();
+            return new Expected(r.GetProperty("query").GetString()!, r.GetProperty("document").GetString()!,
+                Ints("ids"), Ints("type_ids"), Floats("logits"), Floats("scores"));
+        }).ToList();
+
+    [Theory]
+    [MemberData(nameof(Folders))]
+    public void ScoresMatchThePyTorchReference(string name)
+    {
+        var model = CrossEncoder.Load(TestPaths.FixtureModel(name));
+        var expected = Read(name);
+        var pairs = expected.Select(e => (e.Query, e.Document)).ToArray();
+        var encodings = model.Tokenize(pairs);
+        for (int i = 0; i < pairs.Length; i++)
+        {
+            Assert.Equal(expected[i].Ids, encodings[i].Ids);
+            Assert.Equal(expected[i].TypeIds, encodings[i].TypeIds);
+        }
+        float worst = 0;
+        var scores = model.Predict(pairs, new CrossEncoderOptions { BatchSize = 5 });
+        var logits = model.Predict(pairs, new CrossEncoderOptions { BatchSize = 7, Activation = ScoreActivation.Identity });
+        for (int i = 0; i < pairs.Length; i++)
+        {
+            Assert.Equal(expected[i].Scores.Length, scores[i].Length);
+            for (int j = 0; j < scores[i].Length; j++)
+            {
+                worst = Math.Max(worst, Math.Abs(expected[i].Scores[j] - scores[i][j]));
+                worst = Math.Max(worst, Math.Abs(expected[i].Logits[j] - logits[i][j]));
+            }
+        }
+        output.WriteLine($"{name}: {pairs.Length} pairs, {model.NumLabels} labels, {model.Activation}, max |diff| {worst:E2}");
+        Assert.True(worst <= Tolerance, $"max |diff| {worst}");
+    }
+
+    [Fact]
+    public void TheFolderDecidesTheActivationLabelsAndLength()
+    {
+        var bert = CrossEncoder.Load(TestPaths.FixtureModel("ce-bert"));
+        Assert.Equal((1, ScoreActivation.Sigmoid, 40), (bert.NumLabels, bert.Activation, bert.MaxLength));
+        var xlmr = CrossEncoder.Load(TestPaths.FixtureModel("ce-xlmr"));
+        Assert.Equal((3, ScoreActivation.Identity, 48), (xlmr.NumLabels, xlmr.Activation, xlmr.MaxLength)); // no key: Identity for 3 labels
+        Assert.Equal(["contradiction", "entailment", "neutral"], xlmr.Config.Labels);
+        var modern = CrossEncoder.Load(TestPaths.FixtureModel("ce-modernbert"));
+        Assert.Equal((1, ScoreActivation.Identity, 60), (modern.NumLabels, modern.Activation, modern.MaxLength));
+    }
+
+    [Fact]
+    public void OlderFoldersNameTheActivationAtTheTopAndOneLabelDefaultsToSigmoid()
+    {
+        using var dir = new TempCopy("ce-bert");
+        var config = Path.Combine(dir.Path, "config.json");
+        string json = File.ReadAllText(config);
+        File.WriteAllText(config, json.Replace("\"sentence_transformers\"", "\"sbert_ce_default_activation_function\": \"torch.nn.modules.linear.Identity\", \"unused\"", StringComparison.Ordinal));
+        Assert.Equal(ScoreActivation.Identity, CrossEncoder.Load(dir.Path).Activation);
+        File.WriteAllText(config, json.Replace("\"sentence_transformers\"", "\"unused\"", StringComparison.Ordinal));
+        Assert.Equal(ScoreActivation.Sigmoid, CrossEncoder.Load(dir.Path).Activation);
+        File.WriteAllText(config, json.Replace("torch.nn.modules.activation.Sigmoid", "torch.nn.modules.activation.Softsign", StringComparison.Ordinal));
+        var e = Assert.Throws<ModelFormatException>(() => CrossEncoder.Load(dir.Path));
+        Assert.Contains("sentence_transformers.activation_fn", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Softsign", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RankOrdersByScoreKeepsTiesInOrderAndCutsAtTopK()
+    {
+        var model = CrossEncoder.Load(TestPaths.FixtureModel("ce-bert"));
+        var expected = Read("ce-bert");
+        string query = expected[0].Query;
+        var docs = expected.Where(e => e.Query == query).Select(e => e.Document).ToList();
+        docs.Add(docs[1]); // the same document twice: equal scores, the earlier first
+        var scores = model.Score(docs.Select(d => (query, d)).ToArray());
+        var ranked = model.Rank(query, docs);
+        Assert.Equal(docs.Count, ranked.Count);
+        var order = Enumerable.Range(0, docs.Count).OrderByDescending(i => scores[i]).ToArray(); // stable
+        Assert.Equal(order, ranked.Select(r => r.Index).ToArray());
+        Assert.True(ranked.Select(r => r.Index).ToList().IndexOf(1) < ranked.Select(r => r.Index).ToList().IndexOf(docs.Count - 1));
+        for (int i = 0; i < ranked.Count; i++) Assert.Equal(scores[ranked[i].Index], ranked[i].Score);
+        Assert.Equal(ranked.Take(2), model.Rank(query, docs, topK: 2));
+    }
+
+    [Fact]
+    public void SoftmaxIsOverTheLabelsAfterTheActivation()
+    {
+        var model = CrossEncoder.Load(TestPaths.FixtureModel("ce-xlmr"));
+        var e = Read("ce-xlmr")[3];
+        var p = model.Predict([(e.Query, e.Document)], new CrossEncoderOptions { ApplySoftmax = true })[0];
+        double max = e.Logits.Max(), sum = e.Logits.Sum(l => Math.Exp(l - max));
+        for (int j = 0; j < 3; j++) Assert.Equal(Math.Exp(e.Logits[j] - max) / sum, p[j], 1e-5);
+        Assert.Throws<InvalidOperationException>(() => model.Rank(e.Query, [e.Document]));
+    }
+
+    [Fact]
+    public void AnEmbeddingModelOrAHeadlessCheckpointIsRefusedInOneLine()
+    {
+        var st = Assert.Throws<ModelFormatException>(() => CrossEncoder.Load(TestPaths.FixtureModel("bert-cased-mean")));
+        Assert.Contains("not a cross-encoder", st.Message, StringComparison.Ordinal);
+        var plain = Assert.Throws<ModelFormatException>(() => CrossEncoder.Load(TestPaths.FixtureModel("plain-bert")));
+        Assert.Contains("classifier.weight", plain.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', plain.Message);
+    }
+
+    /// <summary>A fixture folder copied to a temporary directory, deleted on dispose.</summary>
+    private sealed class TempCopy : IDisposable
+    {
+        public TempCopy(string fixture)
+        {
+            Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "skald-ce-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(Path);
+            foreach (var f in Directory.GetFiles(TestPaths.FixtureModel(fixture)))
+                File.Copy(f, System.IO.Path.Combine(Path, System.IO.Path.GetFileName(f)));
+        }
+
+        public string Path { get; }
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+}

@@ -44,6 +44,7 @@ internal static class Cli
             new Command("adapter", "Query adapters over frozen or remote embedding models") { new AdapterTrainCommand() },
             new Commands.Index.IndexCommand(),
             new Commands.Index.SearchCommand(),
+            new RerankCommand(),
             new MpiCheckCommand(),
         };
         return root;

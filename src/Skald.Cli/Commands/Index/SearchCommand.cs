@@ -5,6 +5,7 @@ using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Evaluation.Models;
+using Skald.Models.CrossEncoders;
 using Skald.Retrieval;
 using Skald.Retrieval.Index;
 using Skald.Retrieval.Models;
@@ -22,10 +23,13 @@ internal sealed class SearchCommand : Command
     private readonly Option<string> format = CliOptions.Choice("--format", "table, or json (one object with every field)", "table", "table", "json");
     private readonly Option<string> fusion = CliOptions.OptionalChoice("--fusion", "hybrid: rrf, convex or rerank (default: convex, z-score, alpha 0.3; measured, see README)", "rrf", "convex", "rerank");
     private readonly Option<double?> alpha = CliOptions.Number("--alpha", "hybrid convex: weight of the dense score", v => v is >= 0 and <= 1, "a number in [0, 1]");
+    private readonly Option<string> rerank = CliOptions.Text("--rerank",
+        "A cross-encoder (reranker) folder or hub id: the first --rerank-candidates results are scored against the query by it and shown best first, with its scores", "DIR|ID");
+    private readonly Option<int?> candidates = CliOptions.Int("--rerank-candidates", "With --rerank: how many results the reranker scores", defaultValue: 50);
 
     public SearchCommand() : base("search", "Search an index made by 'skald index build'")
     {
-        foreach (var o in new Option[] { index, query, mode, topK, format, fusion, alpha }) Options.Add(o);
+        foreach (var o in new Option[] { index, query, mode, topK, format, fusion, alpha, rerank, candidates }) Options.Add(o);
         SetAction(Run);
     }
 
@@ -47,14 +51,17 @@ internal sealed class SearchCommand : Command
                 if (!Directory.Exists(model)) throw new InputException($"{p.GetValue(index)}: its model {model} is not there any more (--mode bm25 still works)");
                 vector = EvaluationEmbeddingModel.Load(model).Embed([text], TextRole.Query)[0];
             }
-            var hits = searchIndex.Search(text, vector, searchMode, p.GetValue(topK) ?? 10, options);
+            int k = p.GetValue(topK) ?? 10;
+            string? reranker = p.GetValue(rerank);
+            var hits = searchIndex.Search(text, vector, searchMode, reranker is null ? k : Math.Max(k, p.GetValue(candidates) ?? 50), options);
+            if (reranker is not null) hits = Rerank(reranker, text, hits, k, p.GetValue(CliOptions.Quiet));
             if (p.GetValue(format) == "json") WriteJson(text, p.GetValue(mode)!, hits);
             else
             {
                 var table = new ResultTable($"{hits.Count} result(s) for \"{text}\" ({p.GetValue(mode)})", "#", "score", "id", "text");
                 for (int i = 0; i < hits.Count; i++)
                     table.Add((i + 1).ToString(CultureInfo.InvariantCulture), hits[i].Score.ToString("F4", CultureInfo.InvariantCulture),
-                        hits[i].Record.Id, Snippet(hits[i].Record.FullText));
+                        hits[i].Record.Id, Snippets.Of(hits[i].Record.FullText));
                 table.Write(Terminal.Stdout(p.GetValue(CliOptions.Quiet)), Console.Out);
             }
             return 0;
@@ -65,10 +72,14 @@ internal sealed class SearchCommand : Command
         }
     }
 
-    private static string Snippet(string s)
+    /// <summary>The cross-encoder's best <paramref name="k"/> of <paramref name="hits"/>, each with its score.</summary>
+    private static IReadOnlyList<IndexHit> Rerank(string model, string query, IReadOnlyList<IndexHit> hits, int k, bool quiet)
     {
-        s = s.ReplaceLineEndings(" ");
-        return s.Length <= 100 ? s : s[..97] + "...";
+        var crossEncoder = CrossEncoder.Load(HubModels.Resolve(model, quiet));
+        if (crossEncoder.NumLabels != 1)
+            throw new InputException($"{model}: a classifier with {crossEncoder.NumLabels} labels, not a reranker (one score per pair)");
+        if (hits.Count == 0) return hits;
+        return [.. crossEncoder.Rank(query, [.. hits.Select(h => h.Record.FullText)], k).Select(r => hits[r.Index] with { Score = r.Score })];
     }
 
     private static void WriteJson(string text, string mode, IReadOnlyList<IndexHit> hits)

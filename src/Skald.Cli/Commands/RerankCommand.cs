@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Skald.Cli.CommandLine;
+using Skald.Cli.IO;
+using Skald.Cli.Output;
+using Skald.Models.CrossEncoders;
+
+namespace Skald.Cli.Commands;
+
+/// <summary><c>skald rerank</c>: a cross-encoder scores each document against one query; the documents come out best first.</summary>
+internal sealed class RerankCommand : Command
+{
+    private readonly Option<string> model = CliOptions.Text("--model",
+        "Cross-encoder folder (a reranker: sentence-transformers CrossEncoder or *ForSequenceClassification with one label), or a hub id org/name[@revision]",
+        "DIR|ID", required: true);
+    private readonly Option<string> query = CliOptions.Text("--query", "The query text", "TEXT", required: true);
+    private readonly Option<string> documents = CliOptions.Text("--documents", "Documents: .txt (one per line) or .jsonl (a \"text\" field per line)", "FILE", required: true);
+    private readonly Option<int?> topK = CliOptions.Int("--top-k", "Results to show (default: all)");
+    private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Pairs per forward pass", defaultValue: 32);
+    private readonly Option<int?> maxLength = CliOptions.Int("--max-length", "Cut each pair to N tokens, longest text first (default: the model's)");
+    private readonly Option<string> format = CliOptions.Choice("--format", "table, or json (one object with every field)", "table", "table", "json");
+
+    public RerankCommand() : base("rerank", "Order documents by a cross-encoder's score against a query (best first)")
+    {
+        foreach (var o in new Option[] { model, query, documents, topK, batchSize, maxLength, format }) Options.Add(o);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        bool quiet = p.GetValue(CliOptions.Quiet);
+        string text = p.GetValue(query)!;
+        if (text.Trim().Length == 0) throw new UsageException("--query is empty");
+        var docs = TextInput.Read(p.GetValue(documents)!, allowBlank: false);
+        var reranker = CrossEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet));
+        if (reranker.NumLabels != 1)
+            throw new InputException(
+                $"{p.GetValue(model)}: a classifier with {reranker.NumLabels} labels ({string.Join(", ", reranker.Config.Labels)}), not a reranker (one score per pair)");
+        var ranked = ProgressView.Run("reranking", docs.Count >= 64, quiet, bar => reranker.Rank(text, docs, p.GetValue(topK),
+            new CrossEncoderOptions
+            {
+                BatchSize = p.GetValue(batchSize) ?? 32,
+                MaxLength = p.GetValue(maxLength),
+                Progress = (done, total) => bar.Report(done, total),
+            }));
+        if (p.GetValue(format) == "json") WriteJson(text, ranked, docs);
+        else
+        {
+            var table = new ResultTable($"{ranked.Count} of {docs.Count} document(s) for \"{text}\"", "#", "score", "line", "text");
+            for (int i = 0; i < ranked.Count; i++)
+            {
+                table.Add((i + 1).ToString(CultureInfo.InvariantCulture), ranked[i].Score.ToString("F4", CultureInfo.InvariantCulture),
+                    (ranked[i].Index + 1).ToString(CultureInfo.InvariantCulture), Snippets.Of(docs[ranked[i].Index]));
+            }
+            table.Write(Terminal.Stdout(quiet), Console.Out);
+        }
+        return 0;
+    }
+
+    private static void WriteJson(string text, IReadOnlyList<RankedDocument> ranked, IReadOnlyList<string> docs)
+    {
+        using var stdout = Console.OpenStandardOutput();
+        using (var w = new Utf8JsonWriter(stdout, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            w.WriteString("query", text);
+            w.WriteStartArray("results");
+            foreach (var r in ranked)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("index", r.Index);
+                w.WriteNumber("score", r.Score);
+                w.WriteString("text", docs[r.Index]);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        stdout.Write("\n"u8);
+    }
+}

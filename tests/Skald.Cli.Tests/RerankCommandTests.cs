@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Text.Json;
+using Skald.Models.CrossEncoders;
+
+namespace Skald.Cli.Tests;
+
+/// <summary><c>skald rerank</c> and <c>skald search --rerank</c> through the real CLI, on the tiny cross-encoder fixtures.</summary>
+public sealed class RerankCommandTests
+{
+    private static readonly string Reranker = TestPaths.FixtureModel("ce-bert");
+
+    private static string Documents(params string[] lines)
+    {
+        string file = Path.Combine(TestPaths.NewTempDir(), "docs.txt");
+        File.WriteAllLines(file, lines);
+        return file;
+    }
+
+    [Fact]
+    public void RerankPrintsTheDocumentsBestFirstWithTheLibrarysScores()
+    {
+        string[] docs = ["Fjorden ligg stille i morgonsola.", "Bussen går 07:45 fra Jernbanetorget, spor 3.", "Blåbærsyltetøy på vaffel er best.", "Räksmörgås med ägg och majonnäs."];
+        const string query = "Kva tid går neste ferje over fjorden?";
+        var r = SkaldProcess.Run("rerank", "--model", Reranker, "--query", query, "--documents", Documents(docs), "--format", "json", "--top-k", "3");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var results = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results");
+        var expected = CrossEncoder.Load(Reranker).Rank(query, docs, topK: 3);
+        Assert.Equal(3, results.GetArrayLength());
+        for (int i = 0; i < 3; i++)
+        {
+            var h = results[i];
+            Assert.Equal(expected[i].Index, h.GetProperty("index").GetInt32());
+            Assert.Equal(expected[i].Score, h.GetProperty("score").GetSingle(), 6);
+            Assert.Equal(docs[expected[i].Index], h.GetProperty("text").GetString());
+        }
+
+        var table = SkaldProcess.Run("rerank", "--model", Reranker, "--query", query, "--documents", Documents(docs));
+        Assert.True(table.ExitCode == 0, table.Stderr);
+        Assert.Contains(docs[expected[0].Index], table.Stdout, StringComparison.Ordinal);
+        Assert.Contains(expected[0].Score.ToString("F4", CultureInfo.InvariantCulture), table.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AClassifierAnEmbeddingModelAndABlankLineAreOneLineErrors()
+    {
+        string docs = Documents("en", "to");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", TestPaths.FixtureModel("ce-xlmr"), "--query", "q", "--documents", docs), 1, "3 labels");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--query", "q", "--documents", docs), 1, "not a cross-encoder");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", Reranker, "--query", "q", "--documents", Documents("en", "", "to")), 1, ":2: blank line");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", Reranker, "--query", " ", "--documents", docs), 2, "--query is empty");
+    }
+
+    [Fact]
+    public void SearchRerankScoresTheRetrievedCandidatesWithTheCrossEncoder()
+    {
+        string docs = Path.Combine(TestPaths.NewTempDir(), "docs");
+        Directory.CreateDirectory(docs);
+        foreach (var f in Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "samples", "documents"))) File.Copy(f, Path.Combine(docs, Path.GetFileName(f)));
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var build = SkaldProcess.Run("index", "build", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--documents", docs, "--output", folder, "--language", "nb", "-q");
+        Assert.True(build.ExitCode == 0, build.Stderr);
+        const string query = "Hvor kan jeg parkere sykkelen?";
+
+        var plain = SkaldProcess.Run("search", "--index", folder, "--query", query, "--mode", "bm25", "--top-k", "8", "--format", "json");
+        Assert.True(plain.ExitCode == 0, plain.Stderr);
+        var candidates = JsonDocument.Parse(plain.Stdout).RootElement.GetProperty("results").EnumerateArray()
+            .Select(h => (Id: h.GetProperty("id").GetString()!, Text: FullText(h))).ToList();
+
+        var r = SkaldProcess.Run("search", "--index", folder, "--query", query, "--mode", "bm25", "--top-k", "3", "--rerank", Reranker,
+            "--rerank-candidates", "8", "--format", "json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var hits = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results");
+        var expected = CrossEncoder.Load(Reranker).Rank(query, candidates.Select(c => c.Text).ToList(), topK: 3);
+        Assert.Equal(3, hits.GetArrayLength());
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(candidates[expected[i].Index].Id, hits[i].GetProperty("id").GetString());
+            Assert.Equal(expected[i].Score, hits[i].GetProperty("score").GetSingle(), 6);
+        }
+    }
+
+    private static string FullText(JsonElement hit)
+    {
+        string title = hit.GetProperty("title").GetString()!, text = hit.GetProperty("text").GetString()!;
+        return title.Length == 0 ? text : title + " " + text;
+    }
+}

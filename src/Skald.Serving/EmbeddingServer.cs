@@ -13,7 +13,7 @@ namespace Skald.Serving;
 
 /// <summary>
 /// <c>skald serve</c>'s stand-alone server: Kestrel on one address with <c>/v1/embeddings</c>, <c>/v1/models</c>,
-/// <c>/health</c>, <c>/metrics</c> and, given an index, <c>/v1/search</c>. Start it with a loaded model (so a model that fails to load never leaves a
+/// <c>/health</c>, <c>/metrics</c>, given an index <c>/v1/search</c> and given a cross-encoder <c>/v1/rerank</c>. Start it with a loaded model (so a model that fails to load never leaves a
 /// server half up); an address in use is an <see cref="IOException"/> with one clear line. Stopping (Ctrl+C, SIGTERM
 /// or <see cref="DisposeAsync"/>) stops accepting, lets in-flight requests finish, then stops the batcher.
 /// </summary>
@@ -53,8 +53,17 @@ public sealed class EmbeddingServer : IAsyncDisposable
     /// serving <c>POST /v1/search</c> over <paramref name="index"/> when it is not null (the caller disposes it after
     /// the server). An index built with another model is an <see cref="ArgumentException"/> before anything listens.
     /// </summary>
-    public static async Task<EmbeddingServer> StartAsync(SentenceEncoder encoder, SearchIndex? index, string host, int port,
-        EmbeddingServiceOptions? options = null, CancellationToken cancel = default)
+    public static Task<EmbeddingServer> StartAsync(SentenceEncoder encoder, SearchIndex? index, string host, int port,
+        EmbeddingServiceOptions? options = null, CancellationToken cancel = default) =>
+        StartAsync(encoder, index, null, host, port, options, cancel);
+
+    /// <summary>
+    /// As <see cref="StartAsync(SentenceEncoder, SearchIndex?, string, int, EmbeddingServiceOptions?, CancellationToken)"/>,
+    /// also serving <c>POST /v1/rerank</c> with <paramref name="rerank"/>'s cross-encoder when it is not null (which then
+    /// reranks <c>/v1/search</c>'s hits too).
+    /// </summary>
+    public static async Task<EmbeddingServer> StartAsync(SentenceEncoder encoder, SearchIndex? index, RerankService? rerank,
+        string host, int port, EmbeddingServiceOptions? options = null, CancellationToken cancel = default)
     {
         if (index is not null) SearchService.CheckModel(index, encoder);
         var ip = host == "localhost" ? IPAddress.Loopback
@@ -75,8 +84,9 @@ public sealed class EmbeddingServer : IAsyncDisposable
         app.MapSkaldEmbeddings(service);
         app.MapSkaldHealth(service);
         app.MapSkaldMetrics(service);
-        if (index is not null) app.MapSkaldSearch(service, index);
-        string search = index is null ? "" : "POST /v1/search, ";
+        if (index is not null) app.MapSkaldSearch(service, index, rerank: rerank);
+        if (rerank is not null) app.MapSkaldRerank(service, rerank);
+        string search = (index is null ? "" : "POST /v1/search, ") + (rerank is null ? "" : "POST /v1/rerank, ");
         app.MapFallback(ctx => ApiResponses.Error(ctx.Response, new ApiException(404,
             $"no endpoint {ctx.Request.Method} {ctx.Request.Path} here (POST /v1/embeddings, {search}GET /v1/models, /health, /metrics)",
             "invalid_request_error", null, "unknown_url")));

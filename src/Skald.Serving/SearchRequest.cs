@@ -9,4 +9,11 @@ namespace Skald.Serving;
 /// <param name="Mode">Dense, BM25 or hybrid (<c>mode</c>; default hybrid, as <c>skald search</c>).</param>
 /// <param name="Fusion">Hybrid fusion (<c>fusion</c>, <c>alpha</c>, <c>normalization</c>, <c>rrf_k</c>, <c>candidates</c>).</param>
 /// <param name="Model">The model the client named (any name is accepted; responses name the served model).</param>
-public sealed record SearchRequest(string Query, int TopK, SearchMode Mode, FusionOptions Fusion, string? Model);
+/// <param name="Rerank">Whether a served reranker (<see cref="SearchService.Reranker"/>) orders the hits (request field <c>rerank</c>).</param>
+/// <param name="RerankCandidates">How many hits the reranker scores (<c>rerank_candidates</c>).</param>
+public sealed record SearchRequest(string Query, int TopK, SearchMode Mode, FusionOptions Fusion, string? Model,
+    bool Rerank = true, int RerankCandidates = SearchRequest.DefaultRerankCandidates)
+{
+    /// <summary>How many hits a served reranker scores unless the request says (<c>rerank_candidates</c>).</summary>
+    public const int DefaultRerankCandidates = 50;
+}

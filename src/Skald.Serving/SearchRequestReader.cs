@@ -7,7 +7,7 @@ namespace Skald.Serving;
 /// <summary>
 /// Reads a <c>POST /v1/search</c> body: <c>{"query": TEXT, "top_k": 10, "mode": "dense"|"bm25"|"hybrid",
 /// "fusion": "convex"|"rrf"|"rerank", "alpha": 0.3, "normalization": "zscore"|"minmax", "rrf_k": 60,
-/// "candidates": 100, "model": NAME}</c>; only <c>query</c> is required and the rest default as <c>skald search</c>
+/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50}</c>; only <c>query</c> is required and the rest default as <c>skald search</c>
 /// does. Unknown fields are ignored. Every problem is an <see cref="ApiException"/> 400 naming the field.
 /// </summary>
 internal static class SearchRequestReader
@@ -46,7 +46,20 @@ internal static class SearchRequestReader
             if (Int(root, "candidates", 1) is int candidates)
                 fusion = candidates <= MaxTopK ? fusion with { Candidates = candidates }
                     : throw ApiException.BadRequest($"candidates {candidates} is more than {MaxTopK}", "candidates");
-            return new SearchRequest(query, topK, mode, fusion, model);
+            bool rerank = true;
+            if (root.TryGetProperty("rerank", out var rr) && rr.ValueKind != JsonValueKind.Null)
+            {
+                rerank = rr.ValueKind switch
+                {
+                    JsonValueKind.True => true,
+                    JsonValueKind.False => false,
+                    _ => throw ApiException.BadRequest("rerank must be true or false", "rerank"),
+                };
+            }
+            int rerankCandidates = Int(root, "rerank_candidates", 1) ?? SearchRequest.DefaultRerankCandidates;
+            if (rerankCandidates > MaxTopK)
+                throw ApiException.BadRequest($"rerank_candidates {rerankCandidates} is more than {MaxTopK}", "rerank_candidates");
+            return new SearchRequest(query, topK, mode, fusion, model, rerank, rerankCandidates);
         }
     }
 

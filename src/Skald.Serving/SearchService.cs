@@ -11,12 +11,17 @@ namespace Skald.Serving;
 public sealed class SearchService
 {
     /// <summary>Searches <paramref name="index"/> with <paramref name="embeddings"/>' model; throws <see cref="ArgumentException"/> when they do not match.</summary>
-    public SearchService(EmbeddingService embeddings, SearchIndex index)
+    /// <remarks>With <paramref name="rerank"/>, requests are reranked by its cross-encoder unless they say <c>"rerank": false</c>.</remarks>
+    public SearchService(EmbeddingService embeddings, SearchIndex index, RerankService? rerank = null)
     {
         CheckModel(index, embeddings.Encoder);
         Embeddings = embeddings;
         Index = index;
+        Reranker = rerank;
     }
+
+    /// <summary>The cross-encoder that reranks the hits, if any.</summary>
+    public RerankService? Reranker { get; }
 
     /// <summary>The model embedding the queries.</summary>
     public EmbeddingService Embeddings { get; }
@@ -53,7 +58,10 @@ public sealed class SearchService
             vector = embedded.Embeddings[0];
             tokens = embedded.PromptTokens;
         }
-        var hits = Index.Search(request.Query, vector, request.Mode, request.TopK, request.Fusion);
-        return (hits, tokens);
+        if (Reranker is null || !request.Rerank) return (Index.Search(request.Query, vector, request.Mode, request.TopK, request.Fusion), tokens);
+        var candidates = Index.Search(request.Query, vector, request.Mode, Math.Max(request.TopK, request.RerankCandidates), request.Fusion);
+        if (candidates.Count == 0) return (candidates, tokens);
+        var (ranked, read) = await Task.Run(() => Reranker.Rerank(request.Query, [.. candidates.Select(h => h.Record.FullText)], request.TopK)).ConfigureAwait(false);
+        return ([.. ranked.Select(r => candidates[r.Index] with { Score = r.Score })], tokens + read);
     }
 }

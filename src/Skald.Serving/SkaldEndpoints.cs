@@ -60,7 +60,9 @@ public static class SkaldEndpoints
     /// Serves <c>POST {path}</c> (default <c>/v1/search</c>) over <paramref name="index"/>, embedding queries with
     /// <paramref name="service"/>'s model, which must be the one the index was built with (else
     /// <see cref="ArgumentException"/>, before anything is mapped). Returns the search service. The caller owns the
-    /// index and disposes it after the app stops:
+    /// index and disposes it after the app stops. With <paramref name="rerank"/> the first <c>rerank_candidates</c> hits
+    /// (50 unless the request says) are scored by its cross-encoder and answered best first with its scores, unless the
+    /// request says <c>"rerank": false</c>:
     /// <code>
     /// var embeddings = app.MapSkaldEmbeddings(encoder);
     /// using var index = SearchIndex.Open("idx");
@@ -68,9 +70,9 @@ public static class SkaldEndpoints
     /// </code>
     /// </summary>
     public static SearchService MapSkaldSearch(this IEndpointRouteBuilder endpoints, EmbeddingService service,
-        Skald.Retrieval.Index.SearchIndex index, string path = "/v1/search")
+        Skald.Retrieval.Index.SearchIndex index, string path = "/v1/search", RerankService? rerank = null)
     {
-        var search = new SearchService(service, index);
+        var search = new SearchService(service, index, rerank);
         var auth = new ApiKeyCheck(service.Options.ApiKey);
         endpoints.MapPost(path, ctx => Handle(ctx, service, "search", auth, async () =>
         {
@@ -80,6 +82,29 @@ public static class SkaldEndpoints
             await SearchResponses.Results(ctx.Response, request, hits, tokens, service.ModelName).ConfigureAwait(false);
         }));
         return search;
+    }
+
+    /// <summary>
+    /// Serves <c>POST {path}</c> (default <c>/v1/rerank</c>): <paramref name="rerank"/>'s cross-encoder scores the request's
+    /// documents against its query (Jina's / Cohere's / llama.cpp's rerank shape, <see cref="RerankRequestReader"/>),
+    /// behind <paramref name="service"/>'s API key and counted in its metrics.
+    /// <code>
+    /// var embeddings = app.MapSkaldEmbeddings(encoder);
+    /// app.MapSkaldRerank(embeddings, new RerankService(CrossEncoder.Load("models/reranker")));   // POST /v1/rerank
+    /// </code>
+    /// </summary>
+    public static void MapSkaldRerank(this IEndpointRouteBuilder endpoints, EmbeddingService service, RerankService rerank,
+        string path = "/v1/rerank")
+    {
+        ArgumentNullException.ThrowIfNull(rerank);
+        var auth = new ApiKeyCheck(service.Options.ApiKey);
+        endpoints.MapPost(path, ctx => Handle(ctx, service, "rerank", auth, async () =>
+        {
+            var body = await RequestBody.ReadAsync(ctx.Request, service.Options.MaxBodyBytes).ConfigureAwait(false);
+            var request = RerankRequestReader.Read(body, rerank.MaxDocuments);
+            var (ranked, tokens) = await rerank.RerankAsync(request).ConfigureAwait(false);
+            await RerankResponses.Results(ctx.Response, request, ranked, tokens, rerank.ModelName).ConfigureAwait(false);
+        }));
     }
 
     /// <summary>Maps <c>GET {path}</c> to the Prometheus text of the service's metrics (behind the API key, if set).</summary>

@@ -3,6 +3,7 @@ using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Models;
+using Skald.Models.CrossEncoders;
 using Skald.Retrieval;
 using Skald.Retrieval.Index;
 using Skald.Serving;
@@ -34,9 +35,11 @@ internal sealed class ServeCommand : Command
     private readonly Option<int?> maxBatchTokens = CliOptions.Int("--max-batch-tokens", "Most padded tokens in one forward pass of the batcher", defaultValue: 16384);
     private readonly Option<string> index = CliOptions.Text("--index",
         "Also serve POST /v1/search over this index (made by 'skald index build' with the same --model)", "DIR");
+    private readonly Option<string> reranker = CliOptions.Text("--reranker",
+        "Also serve POST /v1/rerank with this cross-encoder (a reranker folder or hub id), which then reranks /v1/search's hits too", "DIR|ID");
     private readonly Option<int?> maxWaitMs = CliOptions.Int("--max-wait-ms", "How long the batcher waits for more inputs to fill a batch", min: 0, defaultValue: 3);
 
-    public ServeCommand() : base("serve", "Serve a model as an OpenAI-compatible embeddings API: POST /v1/embeddings, GET /v1/models, /health, /metrics")
+    public ServeCommand() : base("serve", "Serve a model as an OpenAI-compatible embeddings API: POST /v1/embeddings, GET /v1/models, /health, /metrics (and /v1/search with --index, /v1/rerank with --reranker)")
     {
         Options.Add(model);
         Options.Add(port);
@@ -53,6 +56,7 @@ internal sealed class ServeCommand : Command
         Options.Add(maxBatchTokens);
         Options.Add(maxWaitMs);
         Options.Add(index);
+        Options.Add(reranker);
         SetAction(Run);
     }
 
@@ -81,6 +85,14 @@ internal sealed class ServeCommand : Command
         var encoder = SentenceEncoder.Load(p.GetValue(model)!, [.. CliOptions.Items(p.GetValue(adapters))],
             InfoCommand.Precision(p.GetValue(weights)));
         QuantizeOption.Apply(encoder, p.GetValue(quantize), p.GetValue(CliOptions.Quiet));
+        RerankService? rerank = null;
+        if (p.GetValue(reranker) is { } rerankModel)
+        {
+            var crossEncoder = CrossEncoder.Load(HubModels.Resolve(rerankModel, quiet));
+            if (crossEncoder.NumLabels != 1)
+                throw new InputException($"{rerankModel}: a classifier with {crossEncoder.NumLabels} labels, not a reranker (one score per pair)");
+            rerank = new RerankService(crossEncoder);
+        }
         var options = new EmbeddingServiceOptions
         {
             ModelName = p.GetValue(modelName),
@@ -95,14 +107,15 @@ internal sealed class ServeCommand : Command
         EmbeddingServer server;
         try
         {
-            server = EmbeddingServer.StartAsync(encoder, searchIndex, address, portNumber, options).GetAwaiter().GetResult();
+            server = EmbeddingServer.StartAsync(encoder, searchIndex, rerank, address, portNumber, options).GetAwaiter().GetResult();
         }
         catch (ArgumentException e) when (searchIndex is not null)
         {
             throw new InputException(e.Message);
         }
         Terminal.Log($"serving {server.Service.ModelName} (dimension {encoder.Dimension}, max {encoder.MaxSeqLength} tokens) on {server.Address}" +
-            (searchIndex is null ? "" : $", searching {searchIndex.LiveCount} rows of {indexDir}") + (key is null ? "" : " (API key required)") + "; Ctrl+C stops", quiet);
+            (searchIndex is null ? "" : $", searching {searchIndex.LiveCount} rows of {indexDir}") +
+            (rerank is null ? "" : $", reranking with {rerank.ModelName}") + (key is null ? "" : " (API key required)") + "; Ctrl+C stops", quiet);
         server.WaitForShutdownAsync().GetAwaiter().GetResult();
         server.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Terminal.Log("stopped", quiet);

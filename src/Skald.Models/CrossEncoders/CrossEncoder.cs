@@ -150,14 +150,21 @@ public sealed class CrossEncoder
     /// in the order given (sentence-transformers' predict). Batches are formed longest first; a pair's scores do not
     /// depend on its batch.
     /// </summary>
-    public float[][] Predict(IReadOnlyList<(string Query, string Document)> pairs, CrossEncoderOptions? options = null)
+    public float[][] Predict(IReadOnlyList<(string Query, string Document)> pairs, CrossEncoderOptions? options = null) =>
+        Predict(Tokenize(pairs, options?.MaxLength), options);
+
+    /// <summary>
+    /// As <see cref="Predict(IReadOnlyList{ValueTuple{string, string}}, CrossEncoderOptions?)"/> over pairs already
+    /// tokenized by <see cref="Tokenize"/> (a server counts their tokens first).
+    /// </summary>
+    public float[][] Predict(IReadOnlyList<Encoding> encodings, CrossEncoderOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(encodings);
         options ??= new CrossEncoderOptions();
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1");
-        var encodings = Tokenize(pairs, options.MaxLength);
-        var order = Enumerable.Range(0, pairs.Count).OrderByDescending(i => encodings[i].Ids.Length).ToArray();
+        var order = Enumerable.Range(0, encodings.Count).OrderByDescending(i => encodings[i].Ids.Length).ToArray();
         var activation = options.Activation ?? Activation;
-        var result = new float[pairs.Count][];
+        var result = new float[encodings.Count][];
         for (int start = 0; start < order.Length; start += options.BatchSize)
         {
             int b = Math.Min(options.BatchSize, order.Length - start);
@@ -200,7 +207,13 @@ public sealed class CrossEncoder
         ArgumentNullException.ThrowIfNull(documents);
         RequireOneLabel("Rank");
         if (topK is < 1) throw new ArgumentOutOfRangeException(nameof(topK), "topK must be at least 1");
-        var scores = Score(documents.Select(d => (query, d)).ToArray(), options);
+        return Order(Score(documents.Select(d => (query, d)).ToArray(), options), topK);
+    }
+
+    /// <summary>Indices of <paramref name="scores"/> highest first, equal scores in index order; the first <paramref name="topK"/> when given.</summary>
+    public static IReadOnlyList<RankedDocument> Order(IReadOnlyList<float> scores, int? topK = null)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
         var ranked = scores.Select((s, i) => new RankedDocument(i, s)).OrderByDescending(r => r.Score); // stable: ties keep their order
         return [.. topK is { } k ? ranked.Take(k) : ranked];
     }

@@ -1,6 +1,6 @@
 namespace Skald.Models.CrossEncoders;
 
-/// <summary>How <see cref="CrossEncoder.Predict"/> scores pairs (sentence-transformers' CrossEncoder.predict arguments).</summary>
+/// <summary>How a <see cref="CrossEncoder"/> scores pairs (sentence-transformers' CrossEncoder.predict arguments).</summary>
 public sealed record CrossEncoderOptions
 {
     /// <summary>Pairs per forward pass (32, as sentence-transformers).</summary>

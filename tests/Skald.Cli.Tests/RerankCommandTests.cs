@@ -84,4 +84,36 @@ public sealed class RerankCommandTests
         string title = hit.GetProperty("title").GetString()!, text = hit.GetProperty("text").GetString()!;
         return title.Length == 0 ? text : title + " " + text;
     }
+
+    private static string Task(bool withCandidates)
+    {
+        string[] texts = ["Fjorden ligg stille i morgonsola.", "Bussen går 07:45 fra Jernbanetorget.", "Blåbærsyltetøy på vaffel er best.", "Kva tid går ferja?"];
+        string dir = BeirFolder.Write(string.Join("\n", texts.Select((t, i) => $"{{\"_id\": \"d{i}\", \"text\": \"{t}\"}}")),
+            "{\"_id\": \"q1\", \"text\": \"Kva tid går neste ferje over fjorden?\"}\n{\"_id\": \"q2\", \"text\": \"Blåbær på vaffel\"}",
+            "q1\td3\t1\nq1\td0\t1\nq2\td2\t1\n");
+        if (withCandidates)
+        {
+            File.WriteAllText(Path.Combine(dir, "top_ranked.jsonl"),
+                "{\"query-id\": \"q1\", \"corpus-ids\": [\"d0\", \"d1\", \"d3\"]}\n{\"query-id\": \"q2\", \"corpus-ids\": [\"d2\", \"d1\"]}\n");
+        }
+        return dir;
+    }
+
+    [Fact]
+    public void EvaluateScoresARerankingTaskWithACrossEncoderAndReranksBm25()
+    {
+        var r = SkaldProcess.Run("evaluate", "--model", Reranker, "--task", Task(withCandidates: true), "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var result = JsonDocument.Parse(r.Stdout).RootElement;
+        Assert.Equal("reranking", result.GetProperty("type").GetString());
+        Assert.Equal("map_at_1000", result.GetProperty("main_metric").GetString());
+
+        var two = SkaldProcess.Run("evaluate", "--model", "bm25", "--rerank", Reranker, "--rerank-candidates", "3", "--task", Task(withCandidates: false), "-q");
+        Assert.True(two.ExitCode == 0, two.Stderr);
+        var meta = JsonDocument.Parse(two.Stdout).RootElement.GetProperty("metadata");
+        Assert.Equal("3", meta.GetProperty("model.rerank_candidates").GetString());
+
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Reranker, "--task", Task(withCandidates: false)), 1, "--rerank");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "bm25", "--task", Task(withCandidates: true)), 1, "cannot score a reranking task's candidates");
+    }
 }

@@ -6,6 +6,8 @@ using Skald.Evaluation;
 using Skald.Evaluation.Data;
 using Skald.Evaluation.Evaluators;
 using Skald.Evaluation.Models;
+using Skald.Hub;
+using Skald.Models.CrossEncoders;
 using Skald.Retrieval;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Models;
@@ -20,7 +22,7 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<string> model = CliOptions.Text("--model", "Model folder, bm25, hybrid:DIR (BM25 + the model's dense retrieval, fused; also hybrid-rrf:DIR, hybrid-convex-0.3:DIR, hybrid-rerank:DIR), or openai:URL#MODEL (an OpenAI-compatible embeddings API); for --type generation a decoder that answers the task's prompts", "DIR|bm25|hybrid:DIR|openai:URL#MODEL");
     private readonly Option<string> task = CliOptions.Text("--task", "Task folder or file (BEIR folder for retrieval; JSONL/CSV for the others), or a hub dataset id org/name[@rev][:split]", "PATH|ID", required: true);
     private readonly Option<string> type = CliOptions.OptionalChoice("--type",
-        "Task type (default: guessed from the task's files)", "retrieval", "sts", "pairs", "triplets", "classification", "clustering", "bitext", "generation");
+        "Task type (default: guessed from the task's files)", "retrieval", "reranking", "sts", "pairs", "triplets", "classification", "clustering", "bitext", "generation");
     private readonly Option<string> output = CliOptions.Text("--output", "Write the MTEB-style results JSON here (default: stdout)", "FILE");
     private readonly Option<string> name = CliOptions.Text("--name", "Task name in the results (default: the folder or file name)", "NAME");
     private readonly Option<string> language = CliOptions.Text("--language", "Language code recorded in the results (e.g. nb, da, sv)", "CODE");
@@ -43,10 +45,13 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<double?> alpha = CliOptions.Number("--alpha", "hybrid convex: weight of the dense score (1: dense only, 0: BM25 only) [default: 0.3]", v => v is >= 0 and <= 1, "a number in [0, 1]");
     private readonly Option<string> quantize = QuantizeOption.Create();
     private readonly Option<string> normalization = CliOptions.OptionalChoice("--normalization", "hybrid convex: score normalisation per side (default: zscore)", "minmax", "zscore");
+    private readonly Option<string> rerank = CliOptions.Text("--rerank",
+        "Retrieval: a cross-encoder (reranker folder or hub id) reorders --model's top --rerank-candidates per query (two-stage retrieval)", "DIR|ID");
+    private readonly Option<int?> rerankCandidates = CliOptions.Int("--rerank-candidates", "With --rerank: first-stage hits reranked per query", defaultValue: 100);
 
     public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {
-        foreach (var o in new Option[] { model, task, type, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, cache, k1, b, noStem, fusion, alpha, normalization, quantize })
+        foreach (var o in new Option[] { model, task, type, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates })
             Options.Add(o);
         foreach (var o in generation.Options) Options.Add(o);
         foreach (var o in remote.All) Options.Add(o);
@@ -69,7 +74,7 @@ internal sealed class EvaluateCommand : Command
                 Split = p.GetValue(split) ?? "test",
                 LongDocuments = p.GetValue(chunk) ? LongDocuments.Chunk : LongDocuments.Truncate,
             };
-            var result = TaskEvaluator.Create(definition, retrieval).Evaluate(CreateModel(p, retrieval.LongDocuments));
+            var result = TaskEvaluator.Create(definition, retrieval).Evaluate(WithReranker(p, retrieval.LongDocuments));
             string json = result.ToJson();
             if (outputPath is null) Console.WriteLine(json);
             else AtomicFile.Write(outputPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));
@@ -85,6 +90,35 @@ internal sealed class EvaluateCommand : Command
         {
             throw new InputException(e.Message);
         }
+    }
+
+    /// <summary>
+    /// A cross-encoder given as --model (it scores a reranking task's candidates), or --model's retrieval reranked by the
+    /// --rerank cross-encoder, or --model as it is.
+    /// </summary>
+    private IEvaluationModel WithReranker(ParseResult p, LongDocuments longDocuments)
+    {
+        bool quiet = p.GetValue(CliOptions.Quiet);
+        var ceOptions = new CrossEncoderOptions { BatchSize = p.GetValue(batchSize) ?? 32 };
+        string spec = p.GetValue(model)!;
+        string local = Directory.Exists(spec) ? spec : HubId.TryParse(spec) is not null ? HubModels.Resolve(spec, quiet) : spec;
+        if (Directory.Exists(local) && CrossEncoder.IsCrossEncoder(local))
+        {
+            if (p.GetValue(rerank) is not null) throw new UsageException("--model is a cross-encoder already; --rerank takes the cross-encoder when --model is the first stage");
+            return new CrossEncoderRetriever(LoadReranker(local), options: ceOptions);
+        }
+        var first = CreateModel(p, longDocuments);
+        if (p.GetValue(rerank) is not { } reranker) return first;
+        var stage = first as IRetrievalModel ?? new DenseRetriever((IEmbeddingModel)first, longDocuments);
+        return new CrossEncoderRetriever(LoadReranker(HubModels.Resolve(reranker, quiet)), stage, p.GetValue(rerankCandidates) ?? 100, ceOptions);
+    }
+
+    private static CrossEncoder LoadReranker(string dir)
+    {
+        if (!Directory.Exists(dir)) throw new InputException($"{dir}: model folder not found");
+        var ce = CrossEncoder.Load(dir);
+        if (ce.NumLabels != 1) throw new InputException($"{dir}: a classifier with {ce.NumLabels} labels, not a reranker (one score per pair)");
+        return ce;
     }
 
     /// <summary>bm25 (with --k1/--b/--no-stem), hybrid:DIR (with --fusion/--alpha/--normalization), openai:URL#MODEL, or a model folder.</summary>

@@ -42,7 +42,7 @@ public static class BenchmarkRunner
         {
             foreach (var task in suite.Tasks)
             {
-                if (m.RetrievalOnly && task.Kind != TaskKind.Retrieval)
+                if (m.RetrievalOnly && task.Kind is not (TaskKind.Retrieval or TaskKind.Reranking))
                 {
                     skipped.Add($"{m.Name} / {task.Name}");
                     continue;

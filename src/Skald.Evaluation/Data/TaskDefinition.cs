@@ -35,7 +35,8 @@ public sealed record TaskDefinition
         "classification" => TaskKind.Classification,
         "clustering" => TaskKind.Clustering,
         "bitext" or "bitext-mining" or "bitextmining" => TaskKind.Bitext,
-        _ => throw new EvaluationException($"unknown task type \"{name}\" (retrieval, sts, pairs, triplets, classification, clustering, bitext)"),
+        "reranking" => TaskKind.Reranking,
+        _ => throw new EvaluationException($"unknown task type \"{name}\" (retrieval, reranking, sts, pairs, triplets, classification, clustering, bitext)"),
     };
 
     /// <summary>A task for a path, inferring the type from the layout when <paramref name="kind"/> is null.</summary>
@@ -54,7 +55,7 @@ public sealed record TaskDefinition
     }
 
     /// <summary>
-    /// Infers the type from the layout of ../shared/data: a folder with corpus.jsonl → retrieval; with train.jsonl and
+    /// Infers the type from the layout of ../shared/data: a folder with corpus.jsonl → retrieval (reranking when it has top_ranked); with train.jsonl and
     /// test.jsonl → classification; a .tsv whose header has "label" → pairs, "score" → sts; a .jsonl whose first object
     /// has "anchor" → triplets, "source" → bitext, "text" + "label" → clustering. Each .jsonl may be a .parquet with the
     /// same columns, and a .parquet file is told by its columns as the .tsv and .jsonl ones are.
@@ -64,7 +65,7 @@ public sealed record TaskDefinition
         if (Directory.Exists(path))
         {
             if (File.Exists(DataFiles.InFolder(path, "corpus")) || Directory.Exists(System.IO.Path.Combine(path, "qrels")))
-                return TaskKind.Retrieval;
+                return RetrievalData.HasCandidates(path) ? TaskKind.Reranking : TaskKind.Retrieval;
             if (File.Exists(DataFiles.InFolder(path, "train")) && File.Exists(DataFiles.InFolder(path, "test")))
                 return TaskKind.Classification;
             if (File.Exists(DataFiles.InFolder(path, "test"))) return TaskKind.Clustering;

@@ -20,4 +20,9 @@ public enum TaskKind
     Clustering,
     /// <summary>Bitext mining JSONL.</summary>
     Bitext,
+    /// <summary>
+    /// Reranking: a BEIR retrieval folder with each query's candidates (<c>top_ranked</c>, MTEB v2's reranking layout);
+    /// the model orders only those.
+    /// </summary>
+    Reranking,
 }

@@ -1,4 +1,5 @@
 using Skald.Evaluation.Data;
+using Skald.Retrieval;
 using Skald.Retrieval.Data;
 using Skald.Retrieval.Metrics;
 using Skald.Retrieval.Models;
@@ -19,17 +20,23 @@ public sealed class RetrievalEvaluator(TaskDefinition task, RetrievalOptions? op
     private readonly RetrievalOptions options = options ?? new RetrievalOptions();
 
     /// <inheritdoc/>
-    public override string MainMetric => "ndcg_at_10";
+    /// <remarks>A reranking task's is MTEB v2's for most reranking tasks, map_at_1000 (MAP over all candidates).</remarks>
+    public override string MainMetric => Task.Kind == TaskKind.Reranking ? "map_at_1000" : "ndcg_at_10";
 
     /// <inheritdoc/>
     protected override SortedDictionary<string, double> Compute(IEvaluationModel model, IDictionary<string, string> metadata)
     {
         var data = RetrievalData.Load(Task.Path, options.Split, Task.Limit);
+        if ((data.Candidates is not null) != (Task.Kind == TaskKind.Reranking))
+            throw new EvaluationException(data.Candidates is null
+                ? $"{Task.Path}: a reranking task needs each query's candidates (top_ranked/{options.Split}.jsonl or top_ranked.jsonl)"
+                : $"{Task.Path}: has candidates (top_ranked), so it is a reranking task; evaluate it as one (--type reranking)");
         IRetrievalModel retriever = model as IRetrievalModel
             ?? new DenseRetriever(RequireEmbeddings(model), options.LongDocuments);
         var metrics = RetrievalScorer.Score(retriever, data, options.TopK, Task.Language);
         metadata["documents"] = Str(data.Corpus.Count);
         metadata["queries"] = Str(data.Queries.Count);
+        if (data.Candidates is { } c) metadata["candidates"] = Str(c.Sum(x => x.Length));
         metadata["queries_without_relevant"] = Str(data.Qrels.Values.Count(j => !j.Values.Any(g => g >= 1)));
         if (data.UnjudgedQueries > 0) metadata["queries_without_qrels_skipped"] = Str(data.UnjudgedQueries);
         foreach (var (k, v) in retriever.Metadata) metadata.TryAdd("model." + k, v);

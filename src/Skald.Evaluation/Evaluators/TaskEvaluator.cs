@@ -54,7 +54,7 @@ public abstract class TaskEvaluator
     /// <summary>An evaluator for a task definition.</summary>
     public static TaskEvaluator Create(TaskDefinition task, RetrievalOptions? retrieval = null) => task.Kind switch
     {
-        TaskKind.Retrieval => new RetrievalEvaluator(task, retrieval),
+        TaskKind.Retrieval or TaskKind.Reranking => new RetrievalEvaluator(task, retrieval),
         TaskKind.Sts => new StsEvaluator(task),
         TaskKind.Pairs => new PairClassificationEvaluator(task),
         TaskKind.Triplets => new TripletEvaluator(task),

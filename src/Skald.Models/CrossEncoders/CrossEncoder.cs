@@ -123,6 +123,28 @@ public sealed class CrossEncoder
     }
 
     /// <summary>
+    /// Whether <paramref name="folder"/> holds a cross-encoder: a config.json whose architectures names a
+    /// <c>*ForSequenceClassification</c> class (as sentence-transformers' CrossEncoder decides) and no modules.json.
+    /// </summary>
+    public static bool IsCrossEncoder(string folder)
+    {
+        string config = System.IO.Path.Combine(folder, "config.json");
+        if (!File.Exists(config) || File.Exists(System.IO.Path.Combine(folder, "modules.json"))) return false;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(config));
+            return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && doc.RootElement.TryGetProperty("architectures", out var a) && a.ValueKind == System.Text.Json.JsonValueKind.Array
+                && a.EnumerateArray().Any(x => x.ValueKind == System.Text.Json.JsonValueKind.String
+                    && x.GetString()!.EndsWith("ForSequenceClassification", StringComparison.Ordinal));
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false; // loading it says what is wrong
+        }
+    }
+
+    /// <summary>
     /// Logits [B, L] for one padded batch of pairs on <paramref name="tape"/>: transformer → head. Inference and training
     /// run this same pass (a recording tape trains it).
     /// </summary>

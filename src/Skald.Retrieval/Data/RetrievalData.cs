@@ -12,13 +12,28 @@ public sealed class RetrievalData
     private static readonly string[] IdFields = ["_id", "id"];
 
     private RetrievalData(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<(string Id, string Text)> queries,
-        IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> qrels, int unjudgedQueries)
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> qrels, int unjudgedQueries, IReadOnlyList<int[]>? candidates = null)
     {
         Corpus = corpus;
         Queries = queries;
         Qrels = qrels;
         UnjudgedQueries = unjudgedQueries;
+        Candidates = candidates;
     }
+
+    /// <summary>
+    /// A reranking task's candidates (MTEB's <c>top_ranked</c>): for each of <see cref="Queries"/>, the corpus indices
+    /// the model is to order, in the file's order (empty for a query the file does not list, which then scores 0, as in
+    /// MTEB); null for a plain retrieval task, where the whole corpus is searched.
+    /// </summary>
+    public IReadOnlyList<int[]>? Candidates { get; }
+
+    /// <summary>
+    /// Whether <paramref name="folder"/> is a reranking task: a retrieval folder with <c>top_ranked/SPLIT.jsonl</c> or
+    /// <c>top_ranked.jsonl</c>.
+    /// </summary>
+    public static bool HasCandidates(string folder) =>
+        Directory.Exists(System.IO.Path.Combine(folder, "top_ranked")) || File.Exists(System.IO.Path.Combine(folder, "top_ranked.jsonl"));
 
     /// <summary>Corpus in file order.</summary>
     public IReadOnlyList<CorpusDocument> Corpus { get; }
@@ -90,7 +105,51 @@ public sealed class RetrievalData
             judged[p[1]] = grade;
         }
         if (qrels.Count == 0) throw new EvaluationException($"{qrelsPath}: no relevance judgements");
-        return Judged(corpus, queries, id => qrels.TryGetValue(id, out var j) ? j : null, limit);
+        var data = Judged(corpus, queries, id => qrels.TryGetValue(id, out var j) ? j : null, limit);
+        return HasCandidates(folder) ? data.WithCandidates(FindTopRanked(folder, split), queryIds) : data;
+    }
+
+    /// <summary>
+    /// This data with the candidates of <paramref name="path"/>: JSON lines <c>{"query-id": ID, "corpus-ids": [ID, ...]}</c>
+    /// (MTEB v2's top_ranked columns). Every id must be in the queries (<paramref name="queryIds"/>) and the corpus;
+    /// a query listed twice or a document listed twice for one query is an error naming the line.
+    /// </summary>
+    private RetrievalData WithCandidates(string path, HashSet<string> queryIds)
+    {
+        var docIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < Corpus.Count; i++) docIndex[Corpus[i].Id] = i;
+        var byQuery = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        DataFiles.ReadJsonLines(path, (e, line) =>
+        {
+            string qid = DataFiles.String(e, "query-id", path, line);
+            if (!queryIds.Contains(qid)) throw new EvaluationException($"{path}:{line}: query id \"{qid}\" is not in the queries");
+            if (!e.TryGetProperty("corpus-ids", out var ids) || ids.ValueKind != System.Text.Json.JsonValueKind.Array)
+                throw new EvaluationException($"{path}:{line}: missing field \"corpus-ids\" (an array of corpus ids)");
+            var seen = new HashSet<int>();
+            var list = new List<int>(ids.GetArrayLength());
+            foreach (var id in ids.EnumerateArray())
+            {
+                string? docId = id.ValueKind == System.Text.Json.JsonValueKind.String ? id.GetString() : null;
+                if (docId is null || !docIndex.TryGetValue(docId, out int d))
+                    throw new EvaluationException($"{path}:{line}: corpus id {id.GetRawText()} is not in the corpus");
+                if (!seen.Add(d)) throw new EvaluationException($"{path}:{line}: corpus id \"{docId}\" is listed twice");
+                list.Add(d);
+            }
+            if (!byQuery.TryAdd(qid, [.. list])) throw new EvaluationException($"{path}:{line}: query id \"{qid}\" is listed twice");
+            return 0;
+        }, "query-id", "corpus-ids");
+        return new RetrievalData(Corpus, Queries, Qrels, UnjudgedQueries, [.. Queries.Select(q => byQuery.GetValueOrDefault(q.Id) ?? [])]);
+    }
+
+    private static string FindTopRanked(string folder, string split)
+    {
+        string single = System.IO.Path.Combine(folder, "top_ranked.jsonl"), dir = System.IO.Path.Combine(folder, "top_ranked");
+        string path = System.IO.Path.Combine(dir, split + ".jsonl");
+        if (File.Exists(path)) return path;
+        if (File.Exists(single)) return single;
+        var all = Directory.Exists(dir) ? Directory.GetFiles(dir, "*.jsonl") : [];
+        if (all.Length == 1) return all[0];
+        throw new EvaluationException($"{folder}: no top_ranked/{split}.jsonl" + (all.Length > 1 ? $" among {string.Join(", ", all.Select(System.IO.Path.GetFileName))}; choose a split" : ""));
     }
 
     /// <summary>

@@ -23,7 +23,9 @@ public static class RetrievalScorer
         string? language = null, IReadOnlyList<int>? cutoffs = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
-        var hits = retriever.Search(data.Corpus, [.. data.Queries.Select(q => q.Text)], topK, language);
+        var hits = data.Candidates is { } candidates
+            ? Rerank(retriever, data, candidates, topK, language)
+            : retriever.Search(data.Corpus, [.. data.Queries.Select(q => q.Text)], topK, language);
         var runs = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         for (int i = 0; i < data.Queries.Count; i++)
         {
@@ -31,5 +33,15 @@ public static class RetrievalScorer
             runs[data.Queries[i].Id] = [.. ranked.Select(r => r.DocId)];
         }
         return RankingMetrics.Evaluate(runs, data.Qrels, cutoffs);
+    }
+
+    /// <summary>A reranking task: each query's candidates scored by the model, its best <paramref name="topK"/> of them.</summary>
+    private static Hit[][] Rerank(IEvaluationModel model, RetrievalData data, IReadOnlyList<int[]> candidates, int topK, string? language)
+    {
+        var scorer = model as ICandidateScorer
+            ?? throw new EvaluationException($"{model.Name} cannot score a reranking task's candidates (top_ranked); evaluate an embedding model or a cross-encoder on it");
+        var scores = scorer.ScoreCandidates(data.Corpus, [.. data.Queries.Select(q => q.Text)], candidates, language);
+        return [.. candidates.Select((c, qi) => c.Select((d, j) => new Hit(d, scores[qi][j])).OrderByDescending(h => h.Score)
+            .ThenByDescending(h => data.Corpus[h.Index].Id, StringComparer.Ordinal).Take(topK).ToArray())]; // trec_eval's tie rule at the cut
     }
 }

@@ -8,7 +8,7 @@ namespace Skald.Retrieval.Search;
 /// their role prompts, exact top-k by <see cref="ExactSearch"/> under the model's similarity (cosine: vectors
 /// normalised, then inner product; dot: raw inner product; Euclidean/Manhattan are ranked by cosine).
 /// </summary>
-public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocuments = LongDocuments.Truncate) : IRetrievalModel
+public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocuments = LongDocuments.Truncate) : IRetrievalModel, ICandidateScorer
 {
     /// <summary>The embedding model.</summary>
     public IEmbeddingModel Model { get; } = model;
@@ -60,6 +60,20 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
             }
             return result.ToArray();
         })];
+    }
+
+    /// <summary>
+    /// The similarity of each query to each of its candidates (documents embedded once however many queries list them;
+    /// long documents truncated).
+    /// </summary>
+    public float[][] ScoreCandidates(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<string> queries, IReadOnlyList<int[]> candidates, string? language)
+    {
+        var needed = candidates.SelectMany(c => c).Distinct().Order().ToArray();
+        var docs = EmbedDocuments([.. needed.Select(i => corpus[i].FullText)]);
+        var row = new Dictionary<int, int>(needed.Length);
+        for (int i = 0; i < needed.Length; i++) row[needed[i]] = i;
+        var q = EmbedQueries(queries);
+        return [.. candidates.Select((c, qi) => c.Select(d => System.Numerics.Tensors.TensorPrimitives.Dot(q[qi], docs[row[d]])).ToArray())];
     }
 
     private float[][] Prepare(float[][] v) => Model.Similarity == SimilarityFunction.Dot ? v : ExactSearch.Normalize(v);

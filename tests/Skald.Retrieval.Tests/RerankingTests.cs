@@ -1,0 +1,119 @@
+using Skald.Models.CrossEncoders;
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Data;
+using Skald.Retrieval.Models;
+using Skald.Retrieval.Scoring;
+using Skald.Retrieval.Search;
+
+namespace Skald.Retrieval.Tests;
+
+/// <summary>
+/// Reranking tasks (a BEIR folder with MTEB v2's <c>top_ranked</c>: each query's candidates) and two-stage retrieval
+/// with a cross-encoder. Expected metrics are worked out by hand from the model's scores.
+/// </summary>
+public sealed class RerankingTests
+{
+    private const string Corpus = """
+        {"_id": "a", "title": "", "text": "same"}
+        {"_id": "b", "title": "", "text": "other"}
+        {"_id": "c", "title": "", "text": "near"}
+        {"_id": "d", "title": "", "text": "same"}
+        """;
+
+    private const string Queries = """
+        {"_id": "q1", "text": "q"}
+        {"_id": "q2", "text": "q"}
+        {"_id": "q3", "text": "q"}
+        """;
+
+    private static readonly Dictionary<string, float[]> Vectors = new()
+    {
+        ["q"] = [1, 0], ["same"] = [1, 0.1f], ["near"] = [1, 0.9f], ["other"] = [0, 1],
+    };
+
+    private static string Task(string topRanked, string qrels = "query-id\tcorpus-id\tscore\nq1\tb\t1\nq1\tc\t1\nq2\ta\t1\nq3\ta\t1\n")
+    {
+        string dir = BeirFolder.Write(Corpus, Queries, qrels);
+        File.WriteAllText(Path.Combine(dir, "top_ranked.jsonl"), topRanked);
+        return dir;
+    }
+
+    [Fact]
+    public void OnlyTheCandidatesAreRankedAndAQueryWithoutAListScoresZero()
+    {
+        // q1: candidates b, c (a, d would win in the whole corpus): cosine c (0.74) > b (0): both relevant, AP 1.
+        // q2: candidates b, c, a: a first (cosine 0.995): AP 1, MRR 1. q3: no list: an empty run, 0 (MTEB).
+        string dir = Task("""
+            {"query-id": "q1", "corpus-ids": ["b", "c"]}
+            {"query-id": "q2", "corpus-ids": ["b", "c", "a"]}
+            """);
+        var data = RetrievalData.Load(dir);
+        Assert.Equal([[1, 2], [1, 2, 0], []], data.Candidates!);
+        var m = RetrievalScorer.Score(new DenseRetriever(new TableModel(Vectors)), data);
+        Assert.Equal(2.0 / 3, m["map_at_1000"], 12);
+        Assert.Equal(2.0 / 3, m["mrr_at_10"], 12);
+        Assert.Equal(2.0 / 3, m["recall_at_1000"], 12);
+
+        // The same folder without its list is a plain retrieval task: the whole corpus is searched.
+        File.Delete(Path.Combine(dir, "top_ranked.jsonl"));
+        var plain = RetrievalData.Load(dir);
+        Assert.Null(plain.Candidates);
+        Assert.True(RetrievalScorer.Score(new DenseRetriever(new TableModel(Vectors)), plain)["map_at_1000"] < 2.0 / 3);
+    }
+
+    [Theory]
+    [InlineData("{\"query-id\": \"q9\", \"corpus-ids\": [\"a\"]}", "top_ranked.jsonl:1: query id \"q9\"")]
+    [InlineData("{\"query-id\": \"q1\", \"corpus-ids\": [\"a\", \"z\"]}", "top_ranked.jsonl:1: corpus id \"z\" is not in the corpus")]
+    [InlineData("{\"query-id\": \"q1\", \"corpus-ids\": [\"a\", \"a\"]}", "top_ranked.jsonl:1: corpus id \"a\" is listed twice")]
+    [InlineData("{\"query-id\": \"q1\", \"corpus-ids\": [\"a\"]}\n{\"query-id\": \"q1\", \"corpus-ids\": [\"b\"]}", "top_ranked.jsonl:2: query id \"q1\" is listed twice")]
+    [InlineData("{\"query-id\": \"q1\"}", "top_ranked.jsonl:1: missing field \"corpus-ids\"")]
+    public void BadCandidateListsNameTheLine(string topRanked, string message)
+    {
+        var e = Assert.Throws<EvaluationException>(() => RetrievalData.Load(Task(topRanked)));
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bm25CannotScoreCandidates()
+    {
+        var data = RetrievalData.Load(Task("{\"query-id\": \"q1\", \"corpus-ids\": [\"a\"]}"));
+        var e = Assert.Throws<EvaluationException>(() => RetrievalScorer.Score(new Bm25Model(), data));
+        Assert.Contains("cannot score a reranking task's candidates", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ACrossEncoderOrdersTheCandidatesByItsScores()
+    {
+        var model = CrossEncoder.Load(TestPaths.FixtureModel("ce-bert"));
+        string[] texts = ["Fjorden ligg stille i morgonsola.", "Bussen går 07:45 fra Jernbanetorget.", "Blåbærsyltetøy på vaffel er best.", "Kva tid går ferja?"];
+        const string query = "Kva tid går neste ferje over fjorden?";
+        string dir = BeirFolder.Write(string.Join("\n", texts.Select((t, i) => $"{{\"_id\": \"d{i}\", \"text\": \"{t}\"}}")),
+            $"{{\"_id\": \"q\", \"text\": \"{query}\"}}", "q\td1\t1\nq\td3\t1\n");
+        File.WriteAllText(Path.Combine(dir, "top_ranked.jsonl"), "{\"query-id\": \"q\", \"corpus-ids\": [\"d0\", \"d1\", \"d2\", \"d3\"]}");
+        var scores = model.Score(texts.Select(t => (query, t)).ToArray());
+        // AP by hand: the ranks (1-based) of d1 and d3 in descending score order (ties: id descending, as trec_eval).
+        var order = Enumerable.Range(0, 4).OrderByDescending(i => scores[i]).ThenByDescending(i => i).ToList();
+        int r1 = order.IndexOf(1) + 1, r3 = order.IndexOf(3) + 1;
+        double ap = (1.0 / Math.Min(r1, r3) + 2.0 / Math.Max(r1, r3)) / 2;
+
+        var m = RetrievalScorer.Score(new CrossEncoderRetriever(model), RetrievalData.Load(dir));
+        Assert.Equal(ap, m["map_at_1000"], 12);
+        Assert.Equal(1.0 / Math.Min(r1, r3), m["mrr_at_10"], 12);
+    }
+
+    [Fact]
+    public void TwoStageRetrievalReranksTheFirstStagesCandidatesOnly()
+    {
+        var model = CrossEncoder.Load(TestPaths.FixtureModel("ce-bert"));
+        CorpusDocument[] corpus = [new("a", "", "same"), new("b", "", "other"), new("c", "", "near"), new("d", "", "same")];
+        var dense = new DenseRetriever(new TableModel(Vectors));
+        var retriever = new CrossEncoderRetriever(model, dense, candidates: 2);
+        var hits = retriever.Search(corpus, ["q"], 10, null)[0];
+        // The dense top 2 are a and d (the same text); c and b are never scored.
+        Assert.Equal([0, 3], hits.Select(h => h.Index).Order().ToArray());
+        float s = model.Score([("q", "same")])[0];
+        Assert.All(hits, h => Assert.Equal(s, h.Score, 5));
+        var e = Assert.Throws<EvaluationException>(() => new CrossEncoderRetriever(model).Search(corpus, ["q"], 10, null));
+        Assert.Contains("--rerank", e.Message, StringComparison.Ordinal);
+    }
+}

@@ -50,20 +50,6 @@ public static class AtomicOutput
     /// </summary>
     public static void WriteFolder(string folder, string marker, Action<string> fill)
     {
-        string full = CheckFolder(folder, marker);
-        Skald.Models.Checkpoints.StagingPaths.Recover(full);
-        string tmp = Skald.Models.Checkpoints.StagingPaths.Temp(full), old = Skald.Models.Checkpoints.StagingPaths.Old(full);
-        Directory.CreateDirectory(tmp);
-        try
-        {
-            fill(tmp);
-            if (Directory.Exists(full)) Directory.Move(full, old);
-            Directory.Move(tmp, full);
-            if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
-        }
-        finally
-        {
-            if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
-        }
+        Skald.Models.Checkpoints.StagingPaths.ReplaceFolder(CheckFolder(folder, marker), fill);
     }
 }

@@ -110,6 +110,22 @@ public sealed class SequenceClassificationHead
     };
 
     /// <summary>
+    /// A new head's values, as transformers initialises a *ForSequenceClassification head the checkpoint lacks: Linear
+    /// weights N(0, initializer_range²), biases 0, norm weights 1. (ModernBERT draws its head from truncated normals of
+    /// other widths; any small random start serves, and is what this gives.)
+    /// </summary>
+    public static ParameterInitializer Initializer(TransformerConfig config, SkaldRandom random) => (key, values) =>
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (key.EndsWith(".bias", StringComparison.Ordinal)) values.Clear();
+        else if (key.Contains("norm", StringComparison.Ordinal)) values.Fill(1f);
+        else
+        {
+            for (int i = 0; i < values.Length; i++) values[i] = (float)(random.NextGaussian() * config.InitializerRange);
+        }
+    };
+
+    /// <summary>
     /// Logits [B, L] from the transformer's token states <paramref name="hidden"/> [B·T, C] for <paramref name="tokens"/>.
     /// Dropout acts where transformers' train mode applies it, with the tape's rate (<see cref="Tape.Dropout"/>).
     /// </summary>

@@ -45,6 +45,34 @@ public static class StagingPaths
         }
     }
 
+    /// <summary>
+    /// Writes the folder <paramref name="target"/> atomically: <paramref name="fill"/> fills a temporary sibling, which
+    /// then replaces <paramref name="target"/> (an existing one is moved aside first and deleted after), so a reader
+    /// sees the old folder or the new one, never half of one. Leftovers of killed writers are cleaned up first
+    /// (<see cref="Recover"/>); the parent folder is created.
+    /// </summary>
+    public static void ReplaceFolder(string target, Action<string> fill)
+    {
+        ArgumentNullException.ThrowIfNull(fill);
+        string full = Path.GetFullPath(target);
+        string parent = Path.GetDirectoryName(full) ?? throw new ArgumentException("cannot write a root folder", nameof(target));
+        Directory.CreateDirectory(parent);
+        Recover(full);
+        string tmp = Temp(full), old = Old(full);
+        Directory.CreateDirectory(tmp);
+        try
+        {
+            fill(tmp);
+            if (Directory.Exists(full)) Directory.Move(full, old);
+            Directory.Move(tmp, full);
+            if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+        }
+        finally
+        {
+            if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+        }
+    }
+
     private static string Sibling(string target, string kind, string tag)
     {
         string full = Path.GetFullPath(target);

@@ -199,6 +199,12 @@ public sealed class TrainableEncoder : ITrainableModel
     /// </summary>
     public void Save(string folder, string? modelCard = null, IReadOnlyList<Parameter>? head = null)
     {
+        if (Classifier is { } classifier)
+        {
+            if (Lora is not null) throw new InvalidOperationException("a cross-encoder is not trained with LoRA adapters yet");
+            CrossEncoders.CrossEncoderSaver.Save(Model, classifier, folder, modelCard);
+            return;
+        }
         if (Lora is null || SaveMerged)
         {
             bool narrow = Model.WeightPrecision != WeightPrecision.Float32;
@@ -217,6 +223,12 @@ public sealed class TrainableEncoder : ITrainableModel
         Output.ModelSaver.WriteLlm2VecConfig(Model, folder);
         if (modelCard is not null) File.WriteAllText(Path.Combine(folder, "README.md"), modelCard);
     }
+
+    /// <summary>
+    /// The cross-encoder loss whose classification head this model trains with, if any (set by the loss): then
+    /// <see cref="Save"/> writes a cross-encoder folder (<c>*ForSequenceClassification</c>) instead of an embedding model.
+    /// </summary>
+    public CrossEncoders.ICrossEncoderLoss? Classifier { get; set; }
 
     /// <summary>Pad token id of the tokenizer (or config).</summary>
     internal int PadId => Model.PadId;

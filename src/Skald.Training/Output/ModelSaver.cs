@@ -64,23 +64,7 @@ public static class ModelSaver
                 table.Data, table.Shape[1], model.Folder.Normalize, modelCard);
             return;
         }
-        string full = Path.GetFullPath(folder);
-        string parent = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(parent);
-        StagingPaths.Recover(full);
-        string tmp = StagingPaths.Temp(full), old = StagingPaths.Old(full);
-        Directory.CreateDirectory(tmp);
-        try
-        {
-            Write(model, head, tmp, modelCard);
-            if (Directory.Exists(full)) Directory.Move(full, old);
-            Directory.Move(tmp, full);
-            if (Directory.Exists(old)) Directory.Delete(old, true);
-        }
-        finally
-        {
-            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-        }
+        StagingPaths.ReplaceFolder(folder, tmp => Write(model, head, tmp, modelCard));
     }
 
     private static void Write(SentenceEncoder model, IReadOnlyList<Parameter> head, string dir, string? modelCard)
@@ -303,6 +287,6 @@ public static class ModelSaver
         };
     }
 
-    private static void WriteJson(string path, JsonNode node) =>
+    internal static void WriteJson(string path, JsonNode node) =>
         File.WriteAllText(path, node.ToJsonString(Indented), new UTF8Encoding(false));
 }

@@ -54,23 +54,7 @@ public static class StaticModelWriter
         ArgumentOutOfRangeException.ThrowIfLessThan(dim, 1);
         if (table.Length % dim != 0) throw new ArgumentException($"a table of {table.Length} values has no {dim} columns", nameof(table));
         int vocab = table.Length / dim;
-        string full = Path.GetFullPath(dir);
-        string parent = Path.GetDirectoryName(full) ?? throw new ArgumentException("cannot save to a root folder", nameof(dir));
-        Directory.CreateDirectory(parent);
-        StagingPaths.Recover(full);
-        string tmp = StagingPaths.Temp(full), old = StagingPaths.Old(full);
-        Directory.CreateDirectory(tmp);
-        try
-        {
-            Write(tmp, tokenizerJson, table, vocab, dim, normalize, modelCard ?? ModelCard(vocab, dim, normalize));
-            if (Directory.Exists(full)) Directory.Move(full, old);
-            Directory.Move(tmp, full);
-            if (Directory.Exists(old)) Directory.Delete(old, true);
-        }
-        finally
-        {
-            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-        }
+        StagingPaths.ReplaceFolder(dir, tmp => Write(tmp, tokenizerJson, table, vocab, dim, normalize, modelCard ?? ModelCard(vocab, dim, normalize)));
     }
 
     /// <summary>

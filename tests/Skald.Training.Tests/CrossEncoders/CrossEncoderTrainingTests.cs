@@ -1,0 +1,109 @@
+using System.Text.Json;
+using Skald.Models.Checkpoints;
+using Skald.Models.CrossEncoders;
+using Skald.Training.CrossEncoders;
+using Skald.Training.Modeling;
+using Skald.Training.Optim;
+using Xunit.Abstractions;
+
+namespace Skald.Training.Tests.CrossEncoders;
+
+/// <summary>
+/// Training a cross-encoder against torch autograd (fixtures/training/make_cross_encoder_reference.py: the ce-bert
+/// fixture, BCE with logits with and without pos_weight, 3 AdamW steps with HF's no-decay groups, clip 1.0, dropout
+/// off): per-step loss and gradient norm within 1e-4 relative, every final weight (encoder, pooler, classifier) within
+/// 1e-4; and the saved folder loads as a <see cref="CrossEncoder"/> giving the trained model's scores.
+/// </summary>
+public sealed class CrossEncoderTrainingTests(ITestOutputHelper output)
+{
+    [Theory]
+    [InlineData("plain")]
+    [InlineData("pos_weight")]
+    public void ThreeStepsMatchPyTorch(string name)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("cross_encoder.json")));
+        var r = doc.RootElement;
+        var run = r.GetProperty("runs").EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
+        var model = TrainableEncoder.Load(CorePaths.FixtureModel("ce-bert"), dropout: 0f);
+        float posWeight = run.GetProperty("pos_weight").ValueKind == JsonValueKind.Number ? run.GetProperty("pos_weight").GetSingle() : 1f;
+        var loss = new BinaryCrossEntropyLoss(model, posWeight);
+        var parameters = model.Parameters.Concat(loss.Parameters).ToList();
+        var opt = new AdamW(parameters, weightDecay: r.GetProperty("weight_decay").GetSingle());
+        float lr = r.GetProperty("lr").GetSingle(), clip = r.GetProperty("clip").GetSingle();
+        double worstLoss = 0, worstNorm = 0;
+        foreach (var step in run.GetProperty("steps").EnumerateArray())
+        {
+            var pairs = step.GetProperty("pairs").EnumerateArray().Select(p => (p[0].GetString()!, p[1].GetString()!)).ToArray();
+            string[] queries = [.. pairs.Select(p => p.Item1)], docs = [.. pairs.Select(p => p.Item2)];
+            var encodings = loss.Tokenize(model, queries, docs);
+            var ids = step.GetProperty("ids").EnumerateArray().ToArray();
+            var types = step.GetProperty("type_ids").EnumerateArray().ToArray();
+            for (int i = 0; i < pairs.Length; i++)
+            {
+                Assert.Equal(ids[i].EnumerateArray().Select(x => x.GetInt32()), encodings[i].Ids);
+                Assert.Equal(types[i].EnumerateArray().Select(x => x.GetInt32()), encodings[i].TypeIds);
+            }
+            float[] labels = [.. step.GetProperty("labels").EnumerateArray().Select(x => x.GetSingle())];
+            model.ZeroGradients();
+            foreach (var p in loss.Parameters) p.Grad.Span.Clear();
+            float value = loss.ComputeAndBackward(model, new TrainingBatch([queries, docs], labels));
+            float norm = GradientClipping.ClipGlobalNorm(parameters, clip);
+            opt.Step(lr);
+            double expLoss = step.GetProperty("loss").GetDouble(), expNorm = step.GetProperty("grad_norm").GetDouble();
+            worstLoss = Math.Max(worstLoss, Math.Abs(value - expLoss) / Math.Abs(expLoss));
+            worstNorm = Math.Max(worstNorm, Math.Abs(norm - expNorm) / expNorm);
+            output.WriteLine($"{name}: loss {value:F6} (torch {expLoss:F6}), grad norm {norm:F4} (torch {expNorm:F4})");
+        }
+        // As in TrainingParityTests: the attention key bias has no true gradient, only rounding noise that Adam scales up.
+        double worstWeight = 0, worstKeyBias = 0;
+        string worstKey = "";
+        using (var final = Checkpoint.OpenFile(CorePaths.TrainingFixture($"cross_encoder_{name}_final.safetensors")))
+        {
+            Assert.Equal(final.Keys.Order(StringComparer.Ordinal), parameters.Select(p => p.Name).Order(StringComparer.Ordinal));
+            foreach (var p in parameters)
+            {
+                var expected = final.Read(p.Name, p.Shape);
+                for (int i = 0; i < expected.Length; i++)
+                {
+                    double d = Math.Abs(expected[i] - p.Data.Span[i]);
+                    if (p.Name.EndsWith("attention.self.key.bias", StringComparison.Ordinal)) worstKeyBias = Math.Max(worstKeyBias, d);
+                    else if (d > worstWeight) (worstWeight, worstKey) = (d, $"{p.Name}[{i}]");
+                }
+            }
+        }
+        output.WriteLine($"{name}: worst relative loss {worstLoss:E2}, grad norm {worstNorm:E2}, weight {worstWeight:E2} at {worstKey} (key biases {worstKeyBias:E2})");
+        Assert.True(worstLoss <= 1e-4, $"loss differs by {worstLoss:E2} relative");
+        Assert.True(worstNorm <= 1e-4, $"gradient norm differs by {worstNorm:E2} relative");
+        Assert.True(worstKeyBias <= 3 * lr, $"key biases differ by {worstKeyBias:E2}");
+        Assert.True(worstWeight <= 1e-4, $"weights differ by {worstWeight:E2} at {worstKey}");
+    }
+
+    [Fact]
+    public void TheSavedFolderIsACrossEncoderWithTheTrainedScores()
+    {
+        var model = TrainableEncoder.Load(CorePaths.FixtureModel("bert-cased-mean"), dropout: 0f); // an embedding model: a new head
+        var loss = new BinaryCrossEntropyLoss(model, seed: 7);
+        string[] queries = ["Hvor ligger Bergen?", "Kva tid går ferja?"], docs = ["Bergen ligger på Vestlandet.", "Biblioteket er stengt."];
+        model.ZeroGradients();
+        loss.ComputeAndBackward(model, new TrainingBatch([queries, docs], [1f, 0f]));
+        new AdamW([.. model.Parameters, .. loss.Parameters]).Step(1e-3f);
+        var logits = loss.Logits(model, queries, docs);
+
+        string dir = Path.Combine(TestPaths.NewTempDir(), "reranker");
+        model.Save(dir, "# card");
+        Assert.False(File.Exists(Path.Combine(dir, "modules.json")));
+        Assert.True(CrossEncoder.IsCrossEncoder(dir));
+        var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "config.json"))).RootElement;
+        Assert.Equal("BertForSequenceClassification", config.GetProperty("architectures")[0].GetString());
+        Assert.Equal("torch.nn.modules.activation.Sigmoid", config.GetProperty("sentence_transformers").GetProperty("activation_fn").GetString());
+        using (var saved = Checkpoint.OpenFile(Path.Combine(dir, "model.safetensors")))
+        {
+            Assert.Contains("bert.pooler.dense.weight", saved.Keys);
+            Assert.Contains("classifier.weight", saved.Keys);
+            Assert.Contains("bert.encoder.layer.0.attention.self.query.weight", saved.Keys);
+        }
+        var reranker = CrossEncoder.Load(dir);
+        var scores = reranker.Score([.. queries.Zip(docs)]);
+        for (int i = 0; i < 2; i++) Assert.Equal(1 / (1 + Math.Exp(-logits[i])), scores[i], 5);
+    }
+}

@@ -19,7 +19,6 @@ public static class ModelCard
         IReadOnlyDictionary<string, double> finalMetrics, TrainerState state, int steps)
     {
         var c = setup.Config;
-        var src = setup.Model.Source;
         string baseModel = c.Model.Path.Length > 0 && !Directory.Exists(c.Model.Path) && Skald.Hub.HubId.TryParse(c.Model.Path) is { } hubId
             ? hubId.Repo
             : c.Model.Path.Length > 0
@@ -29,69 +28,9 @@ public static class ModelCard
         int rows = setup.Train.Sum(d => d.Count);
         string lossName = LossClass(c.Loss.Type);
         var sb = new StringBuilder();
-        sb.AppendLine("---");
-        sb.AppendLine($"base_model: {baseModel}");
-        sb.AppendLine("library_name: sentence-transformers");
-        sb.AppendLine("pipeline_tag: sentence-similarity");
-        sb.AppendLine("tags:");
-        foreach (var tag in new[] { "sentence-transformers", "sentence-similarity", "feature-extraction", "generated_from_trainer",
-                     $"dataset_size:{rows}", $"loss:{lossName}", "skald" })
-            sb.AppendLine($"- {tag}");
-        if (finalMetrics.Count > 0)
-        {
-            sb.AppendLine("metrics:");
-            foreach (var k in finalMetrics.Keys) sb.AppendLine($"- {k}");
-        }
-        sb.AppendLine("---");
-        sb.AppendLine();
-        sb.AppendLine($"# {name}");
-        sb.AppendLine();
-        sb.AppendLine($"This is a [sentence-transformers](https://www.SBERT.net) model finetuned from `{baseModel}` with Skald " +
-                      $"on {rows:N0} training rows. It maps sentences & paragraphs to a {setup.Model.Dimension}-dimensional dense vector " +
-                      "space and can be used for semantic textual similarity, semantic search, paraphrase mining, text classification, " +
-                      "clustering, and more.");
-        sb.AppendLine();
-        sb.AppendLine("## Model Details");
-        sb.AppendLine();
-        sb.AppendLine("### Model Description");
-        sb.AppendLine("- **Model Type:** Sentence Transformer");
-        sb.AppendLine($"- **Base model:** `{baseModel}`");
-        sb.AppendLine($"- **Output Dimensionality:** {setup.Model.Dimension} dimensions");
-        sb.AppendLine($"- **Similarity Function:** {SimilarityName(src.Similarity)}");
-        sb.AppendLine($"- **Training Dataset{(setup.Train.Count > 1 ? "s" : "")}:** {string.Join(", ", setup.Train.Select(d => Path.GetFileName(d.Name)))}");
-        sb.AppendLine();
-        sb.AppendLine("### Full Model Architecture");
-        sb.AppendLine();
-        sb.AppendLine("```");
-        sb.AppendLine("SentenceTransformer(");
-        if (src.IsStatic) sb.AppendLine($"  (0): StaticEmbedding({{'embedding_dim': {setup.Model.Dimension}}})");
-        else sb.AppendLine("  (0): Transformer()");
-        if (!src.IsStatic) sb.AppendLine($"  (1): Pooling({{'word_embedding_dimension': {src.Pooling?.Dimension.ToString(Inv) ?? "?"}, 'modes': '{src.Pooling?.Modes.ToString() ?? "Mean"}'}})");
-        int idx = src.IsStatic ? 1 : 2;
-        foreach (var d in src.DensePaths) sb.AppendLine($"  ({idx++}): Dense('{Path.GetFileName(d)}')");
-        if (src.Normalize) sb.AppendLine($"  ({idx}): Normalize()");
-        sb.AppendLine(")");
-        sb.AppendLine("```");
-        sb.AppendLine();
-        sb.AppendLine("## Usage");
-        sb.AppendLine();
-        sb.AppendLine("### Direct Usage (Sentence Transformers)");
-        sb.AppendLine();
-        sb.AppendLine("```python");
-        sb.AppendLine("from sentence_transformers import SentenceTransformer");
-        sb.AppendLine();
-        sb.AppendLine("model = SentenceTransformer(\"path/to/this/folder\")");
-        sb.AppendLine("embeddings = model.encode([\"Hvor ligger legekontoret?\", \"Legekontoret ligger i sentrum.\"])");
-        sb.AppendLine("similarities = model.similarity(embeddings, embeddings)");
-        sb.AppendLine("```");
-        sb.AppendLine();
-        sb.AppendLine("### Direct Usage (Skald)");
-        sb.AppendLine();
-        sb.AppendLine("```csharp");
-        sb.AppendLine("var model = Skald.Models.SentenceEncoder.Load(\"path/to/this/folder\");");
-        sb.AppendLine("float[][] embeddings = model.Encode([\"Hvor ligger legekontoret?\", \"Legekontoret ligger i sentrum.\"]);");
-        sb.AppendLine("```");
-        sb.AppendLine();
+        if (setup.Loss is CrossEncoders.ICrossEncoderLoss crossEncoder)
+            CrossEncoders.CrossEncoderCard.WriteIntro(sb, setup, crossEncoder, baseModel, c.Output.ModelName, rows, lossName, finalMetrics.Keys);
+        else WriteIntro(sb, setup, baseModel, name, rows, lossName, finalMetrics.Keys);
         sb.AppendLine("## Evaluation");
         sb.AppendLine();
         sb.AppendLine("### Metrics");
@@ -157,6 +96,76 @@ public static class ModelCard
         return sb.ToString();
     }
 
+    /// <summary>The front matter, description, architecture and usage of an embedding model's card.</summary>
+    private static void WriteIntro(StringBuilder sb, TrainerSetup setup, string baseModel, string name, int rows, string lossName,
+        IEnumerable<string> metrics)
+    {
+        var src = setup.Model.Source;
+        sb.AppendLine("---");
+        sb.AppendLine($"base_model: {baseModel}");
+        sb.AppendLine("library_name: sentence-transformers");
+        sb.AppendLine("pipeline_tag: sentence-similarity");
+        sb.AppendLine("tags:");
+        foreach (var tag in new[] { "sentence-transformers", "sentence-similarity", "feature-extraction", "generated_from_trainer",
+                     $"dataset_size:{rows}", $"loss:{lossName}", "skald" })
+            sb.AppendLine($"- {tag}");
+        if (metrics.Any())
+        {
+            sb.AppendLine("metrics:");
+            foreach (var k in metrics) sb.AppendLine($"- {k}");
+        }
+        sb.AppendLine("---");
+        sb.AppendLine();
+        sb.AppendLine($"# {name}");
+        sb.AppendLine();
+        sb.AppendLine($"This is a [sentence-transformers](https://www.SBERT.net) model finetuned from `{baseModel}` with Skald " +
+                      $"on {rows:N0} training rows. It maps sentences & paragraphs to a {setup.Model.Dimension}-dimensional dense vector " +
+                      "space and can be used for semantic textual similarity, semantic search, paraphrase mining, text classification, " +
+                      "clustering, and more.");
+        sb.AppendLine();
+        sb.AppendLine("## Model Details");
+        sb.AppendLine();
+        sb.AppendLine("### Model Description");
+        sb.AppendLine("- **Model Type:** Sentence Transformer");
+        sb.AppendLine($"- **Base model:** `{baseModel}`");
+        sb.AppendLine($"- **Output Dimensionality:** {setup.Model.Dimension} dimensions");
+        sb.AppendLine($"- **Similarity Function:** {SimilarityName(src.Similarity)}");
+        sb.AppendLine($"- **Training Dataset{(setup.Train.Count > 1 ? "s" : "")}:** {string.Join(", ", setup.Train.Select(d => Path.GetFileName(d.Name)))}");
+        sb.AppendLine();
+        sb.AppendLine("### Full Model Architecture");
+        sb.AppendLine();
+        sb.AppendLine("```");
+        sb.AppendLine("SentenceTransformer(");
+        if (src.IsStatic) sb.AppendLine($"  (0): StaticEmbedding({{'embedding_dim': {setup.Model.Dimension}}})");
+        else sb.AppendLine("  (0): Transformer()");
+        if (!src.IsStatic) sb.AppendLine($"  (1): Pooling({{'word_embedding_dimension': {src.Pooling?.Dimension.ToString(Inv) ?? "?"}, 'modes': '{src.Pooling?.Modes.ToString() ?? "Mean"}'}})");
+        int idx = src.IsStatic ? 1 : 2;
+        foreach (var d in src.DensePaths) sb.AppendLine($"  ({idx++}): Dense('{Path.GetFileName(d)}')");
+        if (src.Normalize) sb.AppendLine($"  ({idx}): Normalize()");
+        sb.AppendLine(")");
+        sb.AppendLine("```");
+        sb.AppendLine();
+        sb.AppendLine("## Usage");
+        sb.AppendLine();
+        sb.AppendLine("### Direct Usage (Sentence Transformers)");
+        sb.AppendLine();
+        sb.AppendLine("```python");
+        sb.AppendLine("from sentence_transformers import SentenceTransformer");
+        sb.AppendLine();
+        sb.AppendLine("model = SentenceTransformer(\"path/to/this/folder\")");
+        sb.AppendLine("embeddings = model.encode([\"Hvor ligger legekontoret?\", \"Legekontoret ligger i sentrum.\"])");
+        sb.AppendLine("similarities = model.similarity(embeddings, embeddings)");
+        sb.AppendLine("```");
+        sb.AppendLine();
+        sb.AppendLine("### Direct Usage (Skald)");
+        sb.AppendLine();
+        sb.AppendLine("```csharp");
+        sb.AppendLine("var model = Skald.Models.SentenceEncoder.Load(\"path/to/this/folder\");");
+        sb.AppendLine("float[][] embeddings = model.Encode([\"Hvor ligger legekontoret?\", \"Legekontoret ligger i sentrum.\"]);");
+        sb.AppendLine("```");
+        sb.AppendLine();
+    }
+
     /// <summary>sentence-transformers' class name for a config loss type.</summary>
     public static string LossClass(string type) => type switch
     {
@@ -166,11 +175,13 @@ public static class ModelCard
         "cosent" => "CoSENTLoss",
         "simcse" => "MultipleNegativesRankingLoss (unsupervised SimCSE)",
         "matryoshka" => "MatryoshkaLoss",
+        "bce" => "BinaryCrossEntropyLoss",
         _ => type,
     };
 
     private static string LossParameters(Config.LossSection l) => l.Type switch
     {
+        "bce" => $"{{\"activation_fn\": \"torch.nn.modules.linear.Identity\", \"pos_weight\": {(l.PosWeight == 1f ? "null" : F(l.PosWeight))}}}",
         "mnrl" or "simcse" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"cos_sim\", \"symmetric\": {B(l.Symmetric)}}}",
         "cached_mnrl" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"cos_sim\", \"mini_batch_size\": {l.MiniBatchSize}}}",
         "triplet" => $"{{\"distance_metric\": \"TripletDistanceMetric.EUCLIDEAN\", \"triplet_margin\": {F(l.Margin)}}}",

@@ -4,6 +4,7 @@ using Skald.Models.Adapters;
 using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Training.Config;
+using Skald.Training.CrossEncoders;
 using Skald.Training.Data;
 using Skald.Training.Data.Instructions;
 using Skald.Training.Evaluation;
@@ -108,6 +109,12 @@ public static class TrainingRun
         {
             train = [.. train.Select(d => MeasureInstructions(causal, d, config.Training.GroupByLength, log))];
             evaluators = eval is null ? [] : [new CausalLmEvaluator(causal, eval)];
+        }
+        if (loss is ICrossEncoderLoss crossEncoder)
+        {
+            if (config.Evaluation.Retrieval is not null)
+                throw new TrainingException("evaluation.retrieval is for embedding models; a cross-encoder (loss.type bce) is evaluated on its eval rows (data.eval or data.eval_split)");
+            evaluators = eval is null ? [] : [new CrossEncoderEvaluator(crossEncoder, eval)];
         }
         var t = config.Training;
         var adam = new AdamW([.. model.Parameters, .. loss.Parameters], t.AdamBeta1, t.AdamBeta2, t.AdamEpsilon, t.WeightDecay);
@@ -231,17 +238,24 @@ public static class TrainingRun
     /// <summary>The loss named by <c>loss.type</c> for <paramref name="model"/>.</summary>
     public static ILoss CreateLoss(LossSection l, TrainableEncoder model)
     {
-        if (l.Type is not ("mlm" or "mntp")) return CreateLoss(l, model.Dimension);
+        if (l.Type is not ("mlm" or "mntp" or "bce")) return CreateLoss(l, model.Dimension);
         if (model.Source.IsStatic) throw new TrainingException($"loss.type {l.Type} needs a transformer, not a static model");
         try
         {
-            return l.Type == "mlm"
-                ? new MaskedLanguageModelingLoss(model, l.MaskProbability ?? 0.15f, seed: 42)
-                : new MaskedNextTokenLoss(model, l.MaskProbability ?? 0.2f, l.MaskCollator == "all_mask");
+            return l.Type switch
+            {
+                "mlm" => new MaskedLanguageModelingLoss(model, l.MaskProbability ?? 0.15f, seed: 42),
+                "bce" => new BinaryCrossEntropyLoss(model, l.PosWeight, seed: 42),
+                _ => new MaskedNextTokenLoss(model, l.MaskProbability ?? 0.2f, l.MaskCollator == "all_mask"),
+            };
         }
         catch (ArgumentException e)
         {
             throw new TrainingException(e.Message, e);
+        }
+        catch (ModelFormatException e) when (l.Type == "bce")
+        {
+            throw new TrainingException($"loss.type bce: {e.Message}", e);
         }
     }
 
@@ -289,9 +303,22 @@ public static class TrainingRun
             "mnrl" or "cached_mnrl" when d.Columns.Count < 2 => "needs (anchor, positive[, negative...]) text columns",
             "triplet" when d.Columns.Count != 3 => "needs exactly (anchor, positive, negative) text columns",
             "cosent" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a score column",
+            "bce" when d.Columns.Count != 2 || d.Labels is null => "needs (query, document) text columns and a label column (1 relevant, 0 not, or a score in [0, 1])",
+            "bce" when OutsideUnit(d.Labels!) is int row
+                => $"needs labels in [0, 1]; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             _ => null,
         };
         if (problem is not null) throw new TrainingException($"{d.Name}: loss.type {type} {problem}; {have}");
+    }
+
+    /// <summary>The first label outside [0, 1] (or NaN), if any.</summary>
+    private static int? OutsideUnit(IReadOnlyList<float> labels)
+    {
+        for (int i = 0; i < labels.Count; i++)
+        {
+            if (!(labels[i] >= 0 && labels[i] <= 1)) return i;
+        }
+        return null;
     }
 
     /// <summary>Evaluators: triplet accuracy (3+ columns) and in-set retrieval (2+ columns, no labels) on the eval rows, plus a BEIR folder.</summary>

@@ -1,0 +1,75 @@
+using System.Text;
+using Skald.Models.CrossEncoders;
+using Skald.Training.Trainer;
+
+namespace Skald.Training.CrossEncoders;
+
+/// <summary>
+/// The cross-encoder part of a model card (front matter, description, architecture, usage), in the shape
+/// sentence-transformers' CrossEncoder trainer writes; the rest of the card is <see cref="Output.ModelCard"/>'s.
+/// </summary>
+public static class CrossEncoderCard
+{
+    /// <summary>Writes the card's beginning, up to its Evaluation section.</summary>
+    public static void WriteIntro(StringBuilder sb, TrainerSetup setup, ICrossEncoderLoss loss, string baseModel, string? name, int rows,
+        string lossName, IEnumerable<string> metrics)
+    {
+        ArgumentNullException.ThrowIfNull(sb);
+        ArgumentNullException.ThrowIfNull(setup);
+        ArgumentNullException.ThrowIfNull(loss);
+        var encoder = Losses.EmbeddingLoss.AsEncoder(setup.Model);
+        var (architecture, _) = CrossEncoderSaver.ClassOf(encoder.Config.ModelType);
+        sb.AppendLine("---");
+        sb.AppendLine($"base_model: {baseModel}");
+        sb.AppendLine("library_name: sentence-transformers");
+        sb.AppendLine("pipeline_tag: text-ranking");
+        sb.AppendLine("tags:");
+        foreach (var tag in new[] { "sentence-transformers", "cross-encoder", "reranker", "generated_from_trainer", $"dataset_size:{rows}", $"loss:{lossName}", "skald" })
+            sb.AppendLine($"- {tag}");
+        if (metrics.Any())
+        {
+            sb.AppendLine("metrics:");
+            foreach (var k in metrics) sb.AppendLine($"- {k}");
+        }
+        sb.AppendLine("---");
+        sb.AppendLine();
+        sb.AppendLine($"# {name ?? $"CrossEncoder based on {baseModel}"}");
+        sb.AppendLine();
+        sb.AppendLine($"This is a [Cross Encoder](https://www.sbert.net/docs/cross_encoder/usage/usage.html) model finetuned from `{baseModel}` with " +
+                      $"Skald on {rows:N0} training rows. It computes a score for a pair of texts (a query and a document) and can be used " +
+                      "for text reranking and semantic search.");
+        sb.AppendLine();
+        sb.AppendLine("## Model Details");
+        sb.AppendLine();
+        sb.AppendLine("### Model Description");
+        sb.AppendLine("- **Model Type:** Cross Encoder");
+        sb.AppendLine($"- **Base model:** `{baseModel}`");
+        sb.AppendLine($"- **Architecture:** {architecture}");
+        sb.AppendLine($"- **Maximum Sequence Length:** {encoder.Model.MaxSeqLength} tokens");
+        sb.AppendLine("- **Number of Output Labels:** 1 label");
+        sb.AppendLine($"- **Activation:** {CrossEncoderConfig.TorchName(loss.Activation)}");
+        sb.AppendLine();
+        sb.AppendLine("## Usage");
+        sb.AppendLine();
+        sb.AppendLine("### Direct Usage (Sentence Transformers)");
+        sb.AppendLine();
+        sb.AppendLine("```python");
+        sb.AppendLine("from sentence_transformers import CrossEncoder");
+        sb.AppendLine();
+        sb.AppendLine("model = CrossEncoder(\"path/to/this/folder\")");
+        sb.AppendLine("ranks = model.rank(\"Hvor ligger legekontoret?\", [\"Legekontoret ligger i sentrum.\", \"Bussen går klokka sju.\"])");
+        sb.AppendLine("```");
+        sb.AppendLine();
+        sb.AppendLine("### Direct Usage (Skald)");
+        sb.AppendLine();
+        sb.AppendLine("```csharp");
+        sb.AppendLine("var model = Skald.Models.CrossEncoders.CrossEncoder.Load(\"path/to/this/folder\");");
+        sb.AppendLine("var ranked = model.Rank(\"Hvor ligger legekontoret?\", [\"Legekontoret ligger i sentrum.\", \"Bussen går klokka sju.\"]);");
+        sb.AppendLine("```");
+        sb.AppendLine();
+        sb.AppendLine("```sh");
+        sb.AppendLine("skald rerank --model path/to/this/folder --query \"Hvor ligger legekontoret?\" --documents docs.txt");
+        sb.AppendLine("```");
+        sb.AppendLine();
+    }
+}

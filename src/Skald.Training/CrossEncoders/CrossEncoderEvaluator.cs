@@ -1,0 +1,82 @@
+using Skald.Retrieval.Metrics;
+using Skald.Training.Data;
+using Skald.Training.Evaluation;
+using Skald.Training.Losses;
+
+namespace Skald.Training.CrossEncoders;
+
+/// <summary>
+/// Evaluation of a cross-encoder during training on (query, document, label) rows, as sentence-transformers'
+/// CrossEncoderRerankingEvaluator reports it: the rows of each query are its candidates, those labelled ≥ 0.5 are
+/// relevant, and the model orders them by its logit; a query without a relevant row is left out. Reported (with
+/// Skald.Retrieval's one ranking-metric implementation, ties by document descending as trec_eval):
+/// <c>eval_reranking_ndcg@10</c> (first: the default for picking the best model), <c>eval_reranking_mrr@10</c> and
+/// <c>eval_reranking_map</c> (MAP over all of a query's candidates).
+/// </summary>
+public sealed class CrossEncoderEvaluator : IEvaluator
+{
+    private readonly ICrossEncoderLoss loss;
+    private readonly List<(string Query, string[] Documents, int[] Relevant)> queries = [];
+
+    /// <summary>Evaluates <paramref name="loss"/>'s model on <paramref name="rows"/> (two text columns and labels).</summary>
+    public CrossEncoderEvaluator(ICrossEncoderLoss loss, TextDataset rows)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Columns.Count != 2 || rows.Labels is null)
+            throw new Config.TrainingException($"{rows.Name}: evaluating a cross-encoder needs (query, document) rows with a label");
+        this.loss = loss;
+        foreach (var group in Enumerable.Range(0, rows.Count).GroupBy(i => rows.Rows[i][0], StringComparer.Ordinal))
+        {
+            var idx = group.ToArray();
+            if (!idx.Any(i => rows.Labels[i] >= 0.5f)) continue;
+            queries.Add((group.Key, [.. idx.Select(i => rows.Rows[i][1])], [.. idx.Select(i => rows.Labels[i] >= 0.5f ? 1 : 0)]));
+        }
+        if (queries.Count == 0)
+            throw new Config.TrainingException($"{rows.Name}: no query of the evaluation rows has a relevant document (label ≥ 0.5)");
+    }
+
+    /// <inheritdoc />
+    public string Name => "reranking";
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> MetricNames => ["eval_reranking_ndcg@10", "eval_reranking_mrr@10", "eval_reranking_map"];
+
+    /// <summary>Queries evaluated (those with a relevant row).</summary>
+    public int QueryCount => queries.Count;
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize)
+    {
+        var encoder = EmbeddingLoss.AsEncoder(model);
+        var pairs = queries.SelectMany(q => q.Documents.Select(d => (q.Query, d))).ToList();
+        var scores = new float[pairs.Count];
+        // Longest first in batches, as inference does: little padding.
+        var order = Enumerable.Range(0, pairs.Count).OrderByDescending(i => pairs[i].Query.Length + pairs[i].d.Length).ToArray();
+        for (int s = 0; s < order.Length; s += batchSize)
+        {
+            var part = order.AsSpan(s, Math.Min(batchSize, order.Length - s)).ToArray();
+            var logits = loss.Logits(encoder, [.. part.Select(i => pairs[i].Query)], [.. part.Select(i => pairs[i].d)]);
+            for (int j = 0; j < part.Length; j++) scores[part[j]] = logits[j];
+        }
+        var runs = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var qrels = new Dictionary<string, IReadOnlyDictionary<string, int>>(StringComparer.Ordinal);
+        int k = 0;
+        for (int q = 0; q < queries.Count; q++)
+        {
+            string qid = "q" + q.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var docs = queries[q].Documents.Select((_, j) => ("d" + j.ToString("D6", System.Globalization.CultureInfo.InvariantCulture), scores[k + j])).ToList();
+            runs[qid] = [.. RankingMetrics.Rank(docs).Select(r => r.DocId)];
+            qrels[qid] = docs.Select((d, j) => (d.Item1, queries[q].Relevant[j])).ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
+            k += queries[q].Documents.Length;
+        }
+        int all = Math.Max(10, queries.Max(q => q.Documents.Length)); // MAP over every candidate
+        var m = RankingMetrics.Evaluate(runs, qrels, all == 10 ? [10] : [10, all]);
+        return new Dictionary<string, double>
+        {
+            ["eval_reranking_ndcg@10"] = m["ndcg_at_10"],
+            ["eval_reranking_mrr@10"] = m["mrr_at_10"],
+            ["eval_reranking_map"] = m[$"map_at_{all}"],
+        };
+    }
+}

@@ -1,0 +1,108 @@
+using System.Text.Json;
+using Skald.Models.CrossEncoders;
+using Skald.Training.Config;
+using Skald.Training.CrossEncoders;
+using Skald.Training.Trainer;
+
+namespace Skald.Training.Tests.CrossEncoders;
+
+/// <summary>
+/// <c>loss.type: bce</c> through the trainer (<see cref="TrainingRun"/>, as <c>skald train</c> runs it): a cross-encoder
+/// trained from an embedding model's folder (a new head) evaluates on its eval rows, resumes a killed run exactly,
+/// saves a folder <see cref="CrossEncoder"/> loads with a cross-encoder card, and bad configs are one line each.
+/// </summary>
+public sealed class CrossEncoderRunTests
+{
+    private static readonly string Bert = CorePaths.FixtureModel("bert-cased-mean");
+
+    private static string Rows(string dir, string name, int n, Func<int, string>? label = null)
+    {
+        string path = Path.Combine(dir, name);
+        File.WriteAllLines(path, Enumerable.Range(0, n).Select(i =>
+            $"{{\"query\": \"Hvor ligger hus {i / 2}?\", \"document\": \"{(i % 2 == 0 ? $"Hus {i / 2} ligger ved sjøen." : $"Katten heter {i}.")}\", " +
+            $"\"label\": {label?.Invoke(i) ?? (i % 2 == 0 ? "1" : "0")}}}"));
+        return path;
+    }
+
+    private static TrainingConfig Config(string dir, string outName, string extra = "", Func<int, string>? label = null) => ConfigLoader.Parse($$"""
+        model: {path: {{Bert}}, dropout: 0.1}
+        data: {train: {{Rows(dir, "train.jsonl", 24, label)}}, eval: {{Rows(dir, "eval.jsonl", 8)}}}
+        training: {batch_size: 4, learning_rate: 1.0e-3, max_steps: 6}
+        loss: {type: bce{{extra}}}
+        evaluation: {steps: 3}
+        output: {dir: {{Path.Combine(dir, outName)}}, save_steps: 2, tensorboard: false}
+        """, "ce.yaml");
+
+    [Fact]
+    public void TrainsEvaluatesResumesAndSavesACrossEncoder()
+    {
+        string dir = TestPaths.NewTempDir();
+        var full = new SentenceTrainer(TrainingRun.Build(Config(dir, "full"))).Run();
+        Assert.Contains("eval_reranking_ndcg@10", full.FinalMetrics.Keys);
+        Assert.Contains("eval_reranking_map", full.FinalMetrics.Keys);
+        Assert.InRange(full.FinalMetrics["eval_reranking_mrr@10"], 0.5, 1.0); // a relevant document among 2: rank 1 or 2
+
+        var reranker = CrossEncoder.Load(full.ModelPath);
+        Assert.Equal(ScoreActivation.Sigmoid, reranker.Activation);
+        string card = File.ReadAllText(Path.Combine(full.ModelPath, "README.md"));
+        Assert.Contains("pipeline_tag: text-ranking", card, StringComparison.Ordinal);
+        Assert.Contains("loss:BinaryCrossEntropyLoss", card, StringComparison.Ordinal);
+        Assert.Contains("from sentence_transformers import CrossEncoder", card, StringComparison.Ordinal);
+
+        // Killed after step 3, resumed from the step-2 checkpoint (head included): the same weights byte for byte.
+        var cut = Config(dir, "cut");
+        Assert.Throws<OperationCanceledException>(() => new SentenceTrainer(TrainingRun.Build(cut,
+            p => { if (p.Step == 3) throw new OperationCanceledException(); })).Run());
+        var resumed = new SentenceTrainer(TrainingRun.Build(cut)).Run();
+        Assert.EndsWith("step-2", resumed.ResumedFrom);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(full.ModelPath, "model.safetensors")),
+            File.ReadAllBytes(Path.Combine(resumed.ModelPath, "model.safetensors")));
+    }
+
+    [Fact]
+    public void TheHeadOfACrossEncoderFolderIsTrainedOnAndAMultiLabelOneIsRefused()
+    {
+        string dir = TestPaths.NewTempDir();
+        var config = Config(dir, "out");
+        var setup = TrainingRun.Build(config with { Model = config.Model with { Path = CorePaths.FixtureModel("ce-bert") } });
+        var loss = Assert.IsType<BinaryCrossEntropyLoss>(setup.Loss);
+        var stored = CrossEncoder.Load(CorePaths.FixtureModel("ce-bert"));
+        var head = stored.Head.Parameters.Single(p => p.Name == "classifier.weight");
+        Assert.Equal(head.Data.ToArray(), loss.Head.Parameters.Single(p => p.Name == "classifier.weight").Data.ToArray());
+
+        var e = Assert.Throws<TrainingException>(() => TrainingRun.Build(config with { Model = config.Model with { Path = CorePaths.FixtureModel("ce-xlmr") } }));
+        Assert.Contains("out_proj.weight", e.Message, StringComparison.Ordinal);
+        Assert.Contains("3", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("", "2", "needs labels in [0, 1]; row 1 has 2")]
+    [InlineData(", pos_weight: 0", null, "pos_weight")]
+    public void BadLabelsAndSettingsAreOneLine(string extra, string? label, string message)
+    {
+        string dir = TestPaths.NewTempDir();
+        var e = Assert.ThrowsAny<Exception>(() => new SentenceTrainer(TrainingRun.Build(Config(dir, "out", extra, label is null ? null : _ => label))).Run());
+        Assert.IsType<TrainingException>(e);
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void LoraAndAPairFileWithoutLabelsAreRefused()
+    {
+        string dir = TestPaths.NewTempDir();
+        var lora = Assert.Throws<TrainingException>(() => ConfigLoader.Parse($$"""
+            model: {path: {{Bert}}}
+            data: {train: x.jsonl}
+            loss: {type: bce}
+            lora: {r: 4}
+            """, "ce.yaml"));
+        Assert.Contains("LoRA on a cross-encoder", lora.Message, StringComparison.Ordinal);
+
+        string pairs = Path.Combine(dir, "pairs.jsonl");
+        File.WriteAllLines(pairs, Enumerable.Range(0, 8).Select(i => $"{{\"query\": \"q {i}\", \"document\": \"d {i}\"}}"));
+        var config = Config(dir, "out");
+        var e = Assert.ThrowsAny<Exception>(() => new SentenceTrainer(TrainingRun.Build(config with { Data = config.Data with { Train = [pairs] } })).Run());
+        Assert.Contains("needs (query, document) text columns and a label column", e.Message, StringComparison.Ordinal);
+    }
+}

@@ -252,10 +252,10 @@ public static class ConfigLoader
         var l = S("loss");
         var loss = new LossSection
         {
-            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce"),
+            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl"),
             MaskProbability = l.Str("mask_probability") is null ? null : l.Float("mask_probability", 0.15f, 0, 1),
             MaskCollator = l.Choice("mask_collator", "default", "default", "all_mask"),
-            Scale = l.Float("scale", 20f, 0),
+            Scale = l.Float("scale", l.Str("type") == "ce_mnrl" ? 10f : 20f, 0),
             Symmetric = l.Bool("symmetric", false),
             MiniBatchSize = l.Int("mini_batch_size", 32, 1),
             Margin = l.Float("margin", 5f, 0),
@@ -264,12 +264,13 @@ public static class ConfigLoader
             MatryoshkaWeights = l.FloatList("matryoshka_weights"),
             MaxSeqLength = l.IntOrNull("max_seq_length", 2),
             PosWeight = l.Float("pos_weight", 1f, 0),
+            NumNegatives = l.Str("num_negatives") is "all" ? null : l.Int("num_negatives", 4, 0),
         };
         if (loss.PosWeight <= 0) throw new TrainingException($"{l.Where("pos_weight")}: loss.pos_weight must be above 0");
         // A cross-encoder's rows repeat their query (one per candidate): that is no in-batch duplicate to avoid.
         if (loss.Type == "bce" && !noDuplicatesSet) training = training with { NoDuplicates = false };
-        if (loss.Type == "bce" && tree.ContainsKey("lora"))
-            throw new TrainingException($"{l.Where("type")}: loss.type bce trains a cross-encoder's weights and head; LoRA on a cross-encoder is not there yet (remove the lora section)");
+        if (loss.Type is "bce" or "ce_mnrl" && tree.ContainsKey("lora"))
+            throw new TrainingException($"{l.Where("type")}: loss.type {loss.Type} trains a cross-encoder's weights and head; LoRA on a cross-encoder is not there yet (remove the lora section)");
         // Supervised fine-tuning has no in-batch negatives: repeated prompts in a batch are fine unless asked otherwise.
         if (loss.Type == "causal_lm" && !noDuplicatesSet) training = training with { NoDuplicates = false };
         if (loss.MatryoshkaWeights is not null && loss.MatryoshkaDims is not null && loss.MatryoshkaWeights.Count != loss.MatryoshkaDims.Count)

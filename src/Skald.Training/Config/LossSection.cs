@@ -3,7 +3,7 @@ namespace Skald.Training.Config;
 /// <summary><c>loss</c>: the objective.</summary>
 public sealed record LossSection
 {
-    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c>, <c>mntp</c>, <c>causal_lm</c> or <c>bce</c> (a cross-encoder).</summary>
+    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c>, <c>mntp</c>, <c>causal_lm</c>, or for a cross-encoder <c>bce</c> or <c>ce_mnrl</c>.</summary>
     public string Type { get; init; } = "mnrl";
 
     /// <summary>Masked-LM / MNTP: share of non-special tokens selected for prediction (null: 0.15 for mlm, 0.2 for mntp).</summary>
@@ -35,6 +35,9 @@ public sealed record LossSection
 
     /// <summary>causal_lm: longest training sequence in tokens (prompt + response + EOS); null: the model's max_seq_length.</summary>
     public int? MaxSeqLength { get; init; }
+
+    /// <summary>ce_mnrl: in-batch negatives drawn per anchor (null: every other candidate of the batch).</summary>
+    public int? NumNegatives { get; init; } = 4;
 
     /// <summary>bce: the weight of the positive term (torch's pos_weight; above 1 favours recall of relevant pairs).</summary>
     public float PosWeight { get; init; } = 1f;

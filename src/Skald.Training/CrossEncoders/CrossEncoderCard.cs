@@ -11,7 +11,7 @@ namespace Skald.Training.CrossEncoders;
 public static class CrossEncoderCard
 {
     /// <summary>Writes the card's beginning, up to its Evaluation section.</summary>
-    public static void WriteIntro(StringBuilder sb, TrainerSetup setup, ICrossEncoderLoss loss, string baseModel, string? name, int rows,
+    public static void WriteIntro(StringBuilder sb, TrainerSetup setup, CrossEncoderLoss loss, string baseModel, string? name, int rows,
         string lossName, IEnumerable<string> metrics)
     {
         ArgumentNullException.ThrowIfNull(sb);

@@ -6,35 +6,56 @@ using Skald.Training.Losses;
 namespace Skald.Training.CrossEncoders;
 
 /// <summary>
-/// Evaluation of a cross-encoder during training on (query, document, label) rows, as sentence-transformers'
-/// CrossEncoderRerankingEvaluator reports it: the rows of each query are its candidates, those labelled ≥ 0.5 are
-/// relevant, and the model orders them by its logit; a query without a relevant row is left out. Reported (with
+/// Evaluation of a cross-encoder during training on its evaluation rows, as sentence-transformers'
+/// CrossEncoderRerankingEvaluator reports it: each query's documents are its candidates, the relevant ones (label ≥ 0.5,
+/// or the positive column) marked, and the model orders them by its logit; a query without a relevant one is left out. Reported (with
 /// Skald.Retrieval's one ranking-metric implementation, ties by document descending as trec_eval):
 /// <c>eval_reranking_ndcg@10</c> (first: the default for picking the best model), <c>eval_reranking_mrr@10</c> and
 /// <c>eval_reranking_map</c> (MAP over all of a query's candidates).
 /// </summary>
 public sealed class CrossEncoderEvaluator : IEvaluator
 {
-    private readonly ICrossEncoderLoss loss;
+    private readonly CrossEncoderLoss loss;
     private readonly List<(string Query, string[] Documents, int[] Relevant)> queries = [];
 
-    /// <summary>Evaluates <paramref name="loss"/>'s model on <paramref name="rows"/> (two text columns and labels).</summary>
-    public CrossEncoderEvaluator(ICrossEncoderLoss loss, TextDataset rows)
+    /// <summary>
+    /// Evaluates <paramref name="loss"/>'s model on <paramref name="rows"/>: (query, document) rows with a label, or
+    /// (anchor, positive, negative...) rows without one (the positive relevant, the negatives not). Rows of the same
+    /// query are one query. Unlabelled (anchor, positive) pairs have no negatives of their own: every query then gets
+    /// the other rows' positives as candidates too (the first <see cref="MaxInSetCandidates"/> documents).
+    /// </summary>
+    public CrossEncoderEvaluator(CrossEncoderLoss loss, TextDataset rows)
     {
         ArgumentNullException.ThrowIfNull(loss);
         ArgumentNullException.ThrowIfNull(rows);
-        if (rows.Columns.Count != 2 || rows.Labels is null)
-            throw new Config.TrainingException($"{rows.Name}: evaluating a cross-encoder needs (query, document) rows with a label");
+        if (rows.Columns.Count < 2 || (rows.Labels is not null && rows.Columns.Count != 2))
+            throw new Config.TrainingException($"{rows.Name}: evaluating a cross-encoder needs (query, document) rows with a label, or (anchor, positive[, negative...]) rows");
         this.loss = loss;
-        foreach (var group in Enumerable.Range(0, rows.Count).GroupBy(i => rows.Rows[i][0], StringComparer.Ordinal))
+        var judged = new List<(string Query, string Document, bool Relevant)>();
+        for (int i = 0; i < rows.Count; i++)
         {
-            var idx = group.ToArray();
-            if (!idx.Any(i => rows.Labels[i] >= 0.5f)) continue;
-            queries.Add((group.Key, [.. idx.Select(i => rows.Rows[i][1])], [.. idx.Select(i => rows.Labels[i] >= 0.5f ? 1 : 0)]));
+            var r = rows.Rows[i];
+            if (rows.Labels is { } labels) judged.Add((r[0], r[1], labels[i] >= 0.5f));
+            else for (int c = 1; c < r.Length; c++) judged.Add((r[0], r[c], c == 1));
+        }
+        if (rows.Labels is null && rows.Columns.Count == 2)
+        {
+            var pool = rows.Rows.Select(r => r[1]).Distinct(StringComparer.Ordinal).Take(MaxInSetCandidates).ToList();
+            judged.AddRange(rows.Rows.SelectMany(r => pool.Select(d => (r[0], d, false))));
+        }
+        foreach (var group in judged.GroupBy(j => j.Query, StringComparer.Ordinal))
+        {
+            // A document judged several times for a query is one candidate, relevant when any judgement says so.
+            var docs = group.GroupBy(j => j.Document, StringComparer.Ordinal).Select(g => (Doc: g.Key, Relevant: g.Any(x => x.Relevant))).ToList();
+            if (!docs.Any(d => d.Relevant)) continue;
+            queries.Add((group.Key, [.. docs.Select(d => d.Doc)], [.. docs.Select(d => d.Relevant ? 1 : 0)]));
         }
         if (queries.Count == 0)
-            throw new Config.TrainingException($"{rows.Name}: no query of the evaluation rows has a relevant document (label ≥ 0.5)");
+            throw new Config.TrainingException($"{rows.Name}: no query of the evaluation rows has a relevant document");
     }
+
+    /// <summary>At most this many documents are added to every query as in-set candidates for (anchor, positive) pairs.</summary>
+    public const int MaxInSetCandidates = 100;
 
     /// <inheritdoc />
     public string Name => "reranking";

@@ -20,7 +20,7 @@ namespace Skald.Training.CrossEncoders;
 public static class CrossEncoderSaver
 {
     /// <summary>Saves <paramref name="model"/>'s transformer with <paramref name="loss"/>'s head to <paramref name="folder"/>.</summary>
-    public static void Save(SentenceEncoder model, ICrossEncoderLoss loss, string folder, string? modelCard = null)
+    public static void Save(SentenceEncoder model, CrossEncoderLoss loss, string folder, string? modelCard = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(loss);
@@ -38,7 +38,7 @@ public static class CrossEncoderSaver
         _ => throw new ArgumentException($"no sequence-classification class for model_type \"{modelType}\""),
     };
 
-    private static void Write(SentenceEncoder model, ICrossEncoderLoss loss, string dir, string? modelCard)
+    private static void Write(SentenceEncoder model, CrossEncoderLoss loss, string dir, string? modelCard)
     {
         var config = model.Transformer.Config;
         var (architecture, prefix) = ClassOf(config.ModelType);

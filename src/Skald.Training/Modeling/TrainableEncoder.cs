@@ -228,7 +228,7 @@ public sealed class TrainableEncoder : ITrainableModel
     /// The cross-encoder loss whose classification head this model trains with, if any (set by the loss): then
     /// <see cref="Save"/> writes a cross-encoder folder (<c>*ForSequenceClassification</c>) instead of an embedding model.
     /// </summary>
-    public CrossEncoders.ICrossEncoderLoss? Classifier { get; set; }
+    public CrossEncoders.CrossEncoderLoss? Classifier { get; set; }
 
     /// <summary>Pad token id of the tokenizer (or config).</summary>
     internal int PadId => Model.PadId;

@@ -28,7 +28,7 @@ public static class ModelCard
         int rows = setup.Train.Sum(d => d.Count);
         string lossName = LossClass(c.Loss.Type);
         var sb = new StringBuilder();
-        if (setup.Loss is CrossEncoders.ICrossEncoderLoss crossEncoder)
+        if (setup.Loss is CrossEncoders.CrossEncoderLoss crossEncoder)
             CrossEncoders.CrossEncoderCard.WriteIntro(sb, setup, crossEncoder, baseModel, c.Output.ModelName, rows, lossName, finalMetrics.Keys);
         else WriteIntro(sb, setup, baseModel, name, rows, lossName, finalMetrics.Keys);
         sb.AppendLine("## Evaluation");
@@ -176,11 +176,13 @@ public static class ModelCard
         "simcse" => "MultipleNegativesRankingLoss (unsupervised SimCSE)",
         "matryoshka" => "MatryoshkaLoss",
         "bce" => "BinaryCrossEntropyLoss",
+        "ce_mnrl" => "MultipleNegativesRankingLoss (cross-encoder)",
         _ => type,
     };
 
     private static string LossParameters(Config.LossSection l) => l.Type switch
     {
+        "ce_mnrl" => $"{{\"scale\": {F(l.Scale)}, \"num_negatives\": {(l.NumNegatives is int k ? k.ToString(Inv) : "null")}, \"activation_fn\": \"torch.nn.modules.activation.Sigmoid\"}}",
         "bce" => $"{{\"activation_fn\": \"torch.nn.modules.linear.Identity\", \"pos_weight\": {(l.PosWeight == 1f ? "null" : F(l.PosWeight))}}}",
         "mnrl" or "simcse" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"cos_sim\", \"symmetric\": {B(l.Symmetric)}}}",
         "cached_mnrl" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"cos_sim\", \"mini_batch_size\": {l.MiniBatchSize}}}",

@@ -110,10 +110,10 @@ public static class TrainingRun
             train = [.. train.Select(d => MeasureInstructions(causal, d, config.Training.GroupByLength, log))];
             evaluators = eval is null ? [] : [new CausalLmEvaluator(causal, eval)];
         }
-        if (loss is ICrossEncoderLoss crossEncoder)
+        if (loss is CrossEncoderLoss crossEncoder)
         {
             if (config.Evaluation.Retrieval is not null)
-                throw new TrainingException("evaluation.retrieval is for embedding models; a cross-encoder (loss.type bce) is evaluated on its eval rows (data.eval or data.eval_split)");
+                throw new TrainingException($"evaluation.retrieval is for embedding models; a cross-encoder (loss.type {config.Loss.Type}) is evaluated on its eval rows (data.eval or data.eval_split)");
             evaluators = eval is null ? [] : [new CrossEncoderEvaluator(crossEncoder, eval)];
         }
         var t = config.Training;
@@ -238,7 +238,7 @@ public static class TrainingRun
     /// <summary>The loss named by <c>loss.type</c> for <paramref name="model"/>.</summary>
     public static ILoss CreateLoss(LossSection l, TrainableEncoder model)
     {
-        if (l.Type is not ("mlm" or "mntp" or "bce")) return CreateLoss(l, model.Dimension);
+        if (l.Type is not ("mlm" or "mntp" or "bce" or "ce_mnrl")) return CreateLoss(l, model.Dimension);
         if (model.Source.IsStatic) throw new TrainingException($"loss.type {l.Type} needs a transformer, not a static model");
         try
         {
@@ -246,6 +246,7 @@ public static class TrainingRun
             {
                 "mlm" => new MaskedLanguageModelingLoss(model, l.MaskProbability ?? 0.15f, seed: 42),
                 "bce" => new BinaryCrossEntropyLoss(model, l.PosWeight, seed: 42),
+                "ce_mnrl" => new CrossEncoderMnrlLoss(model, l.NumNegatives, l.Scale, seed: 42),
                 _ => new MaskedNextTokenLoss(model, l.MaskProbability ?? 0.2f, l.MaskCollator == "all_mask"),
             };
         }
@@ -253,9 +254,9 @@ public static class TrainingRun
         {
             throw new TrainingException(e.Message, e);
         }
-        catch (ModelFormatException e) when (l.Type == "bce")
+        catch (ModelFormatException e) when (l.Type is "bce" or "ce_mnrl")
         {
-            throw new TrainingException($"loss.type bce: {e.Message}", e);
+            throw new TrainingException($"loss.type {l.Type}: {e.Message}", e);
         }
     }
 
@@ -300,7 +301,7 @@ public static class TrainingRun
         {
             "mlm" or "mntp" when d.Columns.Count < 1 => "needs a text column",
             "causal_lm" when d.Columns.Count != 2 => "needs (prompt, response) rows (Alpaca or chat-style instruction data)",
-            "mnrl" or "cached_mnrl" when d.Columns.Count < 2 => "needs (anchor, positive[, negative...]) text columns",
+            "mnrl" or "cached_mnrl" or "ce_mnrl" when d.Columns.Count < 2 => "needs (anchor, positive[, negative...]) text columns",
             "triplet" when d.Columns.Count != 3 => "needs exactly (anchor, positive, negative) text columns",
             "cosent" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a score column",
             "bce" when d.Columns.Count != 2 || d.Labels is null => "needs (query, document) text columns and a label column (1 relevant, 0 not, or a score in [0, 1])",

@@ -105,4 +105,37 @@ public sealed class CrossEncoderRunTests
         var e = Assert.ThrowsAny<Exception>(() => new SentenceTrainer(TrainingRun.Build(config with { Data = config.Data with { Train = [pairs] } })).Run());
         Assert.Contains("needs (query, document) text columns and a label column", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void MultipleNegativesRankingTrainsFromTripletsAndResumesWithTheSameDraws()
+    {
+        string dir = TestPaths.NewTempDir();
+        string triplets = Path.Combine(dir, "triplets.jsonl");
+        File.WriteAllLines(triplets, Enumerable.Range(0, 24).Select(i =>
+            $"{{\"anchor\": \"Hvor ligger hus {i}?\", \"positive\": \"Hus {i} ligger ved sjøen.\", \"negative\": \"Katten {i} sover.\"}}"));
+        TrainingConfig Run(string name) => ConfigLoader.Parse($$"""
+            model: {path: {{Bert}}, dropout: 0.1}
+            data: {train: {{triplets}}, eval_split: 0.25}
+            training: {batch_size: 4, learning_rate: 1.0e-3, max_steps: 6}
+            loss: {type: ce_mnrl, num_negatives: 2}
+            evaluation: {steps: 3}
+            output: {dir: {{Path.Combine(dir, name)}}, save_steps: 2, tensorboard: false}
+            """, "ce.yaml");
+        var config = Run("full");
+        Assert.Equal((2, 10f), (config.Loss.NumNegatives!.Value, config.Loss.Scale));
+        var setup = TrainingRun.Build(config);
+        Assert.IsType<CrossEncoderMnrlLoss>(setup.Loss);
+        var full = new SentenceTrainer(setup).Run();
+        Assert.Contains("eval_reranking_ndcg@10", full.FinalMetrics.Keys);
+        Assert.Equal(ScoreActivation.Sigmoid, CrossEncoder.Load(full.ModelPath).Activation);
+
+        var cut = Run("cut");
+        Assert.Throws<OperationCanceledException>(() => new SentenceTrainer(TrainingRun.Build(cut,
+            p => { if (p.Step == 3) throw new OperationCanceledException(); })).Run());
+        var resumed = new SentenceTrainer(TrainingRun.Build(cut)).Run();
+        Assert.EndsWith("step-2", resumed.ResumedFrom);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(full.ModelPath, "model.safetensors")),
+            File.ReadAllBytes(Path.Combine(resumed.ModelPath, "model.safetensors")));
+        Assert.Null(ConfigLoader.Parse($"model: {{path: {Bert}}}\ndata: {{train: x.jsonl}}\nloss: {{type: ce_mnrl, num_negatives: all}}\noutput: {{dir: out}}", "all.yaml").Loss.NumNegatives);
+    }
 }

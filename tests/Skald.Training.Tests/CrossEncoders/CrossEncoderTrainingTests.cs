@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Skald.Models.Checkpoints;
 using Skald.Models.CrossEncoders;
+using Skald.Tensors;
 using Skald.Training.CrossEncoders;
 using Skald.Training.Modeling;
 using Skald.Training.Optim;
@@ -54,6 +55,67 @@ public sealed class CrossEncoderTrainingTests(ITestOutputHelper output)
             worstNorm = Math.Max(worstNorm, Math.Abs(norm - expNorm) / expNorm);
             output.WriteLine($"{name}: loss {value:F6} (torch {expLoss:F6}), grad norm {norm:F4} (torch {expNorm:F4})");
         }
+        AssertFinalWeights(name, parameters, lr, worstLoss, worstNorm);
+    }
+
+    [Theory]
+    [InlineData("mnrl_hard")]
+    [InlineData("mnrl_all")]
+    public void MultipleNegativesRankingMatchesPyTorch(string name)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("cross_encoder.json")));
+        var r = doc.RootElement;
+        var run = r.GetProperty("runs").EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
+        var model = TrainableEncoder.Load(CorePaths.FixtureModel("ce-bert"), dropout: 0f);
+        int? negatives = run.GetProperty("num_negatives").ValueKind == JsonValueKind.Number ? run.GetProperty("num_negatives").GetInt32() : null;
+        var loss = new CrossEncoderMnrlLoss(model, negatives);
+        var parameters = model.Parameters.Concat(loss.Parameters).ToList();
+        var opt = new AdamW(parameters, weightDecay: r.GetProperty("weight_decay").GetSingle());
+        float lr = r.GetProperty("lr").GetSingle(), clip = r.GetProperty("clip").GetSingle();
+        double worstLoss = 0, worstNorm = 0;
+        foreach (var step in run.GetProperty("steps").EnumerateArray())
+        {
+            var rows = step.GetProperty("rows").EnumerateArray().Select(x => x.EnumerateArray().Select(t => t.GetString()!).ToArray()).ToArray();
+            model.ZeroGradients();
+            foreach (var p in loss.Parameters) p.Grad.Span.Clear();
+            float value = loss.ComputeAndBackward(model, new TrainingBatch([.. Enumerable.Range(0, 3).Select(c => (IReadOnlyList<string>)[.. rows.Select(x => x[c])])]));
+            float norm = GradientClipping.ClipGlobalNorm(parameters, clip);
+            opt.Step(lr);
+            double expLoss = step.GetProperty("loss").GetDouble(), expNorm = step.GetProperty("grad_norm").GetDouble();
+            worstLoss = Math.Max(worstLoss, Math.Abs(value - expLoss) / Math.Abs(expLoss));
+            worstNorm = Math.Max(worstNorm, Math.Abs(norm - expNorm) / expNorm);
+            output.WriteLine($"{name}: loss {value:F6} (torch {expLoss:F6}), grad norm {norm:F4} (torch {expNorm:F4})");
+        }
+        AssertFinalWeights(name, parameters, lr, worstLoss, worstNorm);
+    }
+
+    [Theory]
+    [InlineData(5, 3, 2)]
+    [InlineData(4, 2, 7)]
+    [InlineData(3, 1, 9)]
+    public void InBatchNegativesAreOthersCandidatesDrawnWithoutReplacement(int batch, int columns, int k)
+    {
+        var model = TrainableEncoder.Load(CorePaths.FixtureModel("ce-bert"), dropout: 0f);
+        var loss = new CrossEncoderMnrlLoss(model, k);
+        int total = batch * columns, available = total - columns;
+        var seen = new HashSet<int>();
+        for (int round = 0; round < 50; round++)
+        {
+            var drawn = loss.InBatchNegatives(batch, columns);
+            for (int i = 0; i < batch; i++)
+            {
+                Assert.Equal(k >= total ? available : Math.Min(k, available), drawn[i].Length);
+                Assert.Equal(drawn[i].Length, drawn[i].Distinct().Count());
+                Assert.All(drawn[i], j => Assert.NotEqual(i, j % batch)); // never the anchor's own positive or hard negatives
+                Assert.All(drawn[i], j => Assert.InRange(j, 0, total - 1));
+                if (i == 0) seen.UnionWith(drawn[i]);
+            }
+        }
+        Assert.Equal(available, seen.Count); // over many draws every other candidate comes up
+    }
+
+    private void AssertFinalWeights(string name, List<Parameter> parameters, float lr, double worstLoss, double worstNorm)
+    {
         // As in TrainingParityTests: the attention key bias has no true gradient, only rounding noise that Adam scales up.
         double worstWeight = 0, worstKeyBias = 0;
         string worstKey = "";

@@ -1,0 +1,101 @@
+using Skald.Models.Architectures;
+using Skald.Models.CrossEncoders;
+using Skald.Tensors;
+using Skald.Tensors.Autograd;
+using Skald.Tokenizers;
+using Skald.Training.Modeling;
+
+namespace Skald.Training.CrossEncoders;
+
+/// <summary>
+/// A loss that trains the model as a cross-encoder. It owns the classification head (read from the source folder, or
+/// new: <see cref="ClassifierHeads"/>), as masked-LM owns its head; the model is then saved as a cross-encoder folder
+/// (<see cref="TrainableEncoder.Classifier"/>) and evaluated by scoring pairs (<see cref="CrossEncoderEvaluator"/>).
+/// Each (query, document) pair is one input of the transformer, cut longest first to the model's length; the pass is
+/// the architecture's one definition followed by the head, recorded on the loss's tape.
+/// </summary>
+public abstract class CrossEncoderLoss : ILoss
+{
+    private readonly Tape tape = new();
+    private readonly int maxLength;
+
+    /// <summary>Builds the head over <paramref name="model"/> (new values drawn from <paramref name="seed"/>) and attaches the loss to it.</summary>
+    protected CrossEncoderLoss(TrainableEncoder model, ulong seed)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        (Head, Settings) = ClassifierHeads.For(model, seed);
+        maxLength = Math.Min(model.Model.MaxSeqLength, model.Model.Transformer.MaxSequenceLength);
+        model.Classifier = this;
+    }
+
+    /// <summary>The classification head trained with the model.</summary>
+    public SequenceClassificationHead Head { get; }
+
+    /// <summary>The source folder's cross-encoder settings.</summary>
+    public CrossEncoderConfig Settings { get; }
+
+    /// <summary>The activation the saved model applies to its logits (Sigmoid, sentence-transformers' default for one label: scores in (0, 1)).</summary>
+    public ScoreActivation Activation => ScoreActivation.Sigmoid;
+
+    /// <inheritdoc />
+    public abstract string Name { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<Parameter> Parameters => Head.Parameters;
+
+    /// <inheritdoc />
+    public abstract float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f);
+
+    /// <summary>The pairs as the model reads them.</summary>
+    public IReadOnlyList<Encoding> Tokenize(TrainableEncoder model, IReadOnlyList<string> queries, IReadOnlyList<string> documents)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model.Tokenizer.EncodePairBatch([.. queries.Zip(documents)], new TruncationOptions(maxLength));
+    }
+
+    /// <summary>Logits [B] of pairs with the current weights, without dropout or recording (evaluation).</summary>
+    public float[] Logits(TrainableEncoder model, IReadOnlyList<string> queries, IReadOnlyList<string> documents)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        model.Configure(tape, record: false, dropout: false);
+        try
+        {
+            return Forward(model, queries, documents).Span.ToArray();
+        }
+        finally
+        {
+            tape.Reset();
+        }
+    }
+
+    /// <summary>
+    /// One recorded training pass: logits z [B] of the pairs, then <paramref name="lossAndGradient"/> fills ∂L/∂z (scaled
+    /// as it likes) and returns L; the gradient flows back through the head and the transformer.
+    /// </summary>
+    protected float Train(TrainableEncoder model, IReadOnlyList<string> queries, IReadOnlyList<string> documents,
+        Func<ReadOnlySpan<float>, float[], float> lossAndGradient)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(lossAndGradient);
+        model.Configure(tape, record: true, dropout: true);
+        try
+        {
+            var z = Forward(model, queries, documents); // [B, 1]
+            var grad = new float[z.Length];
+            float loss = lossAndGradient(z.Span, grad);
+            tape.Seed(z, grad);
+            tape.Backward();
+            return loss;
+        }
+        finally
+        {
+            tape.Reset();
+        }
+    }
+
+    private Variable Forward(TrainableEncoder model, IReadOnlyList<string> queries, IReadOnlyList<string> documents)
+    {
+        var tokens = TokenBatch.Pad(Tokenize(model, queries, documents), model.PadId);
+        return Head.Forward(tape, model.Model.Transformer.Forward(tape, tokens), tokens);
+    }
+}

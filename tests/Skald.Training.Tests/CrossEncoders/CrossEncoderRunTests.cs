@@ -138,4 +138,19 @@ public sealed class CrossEncoderRunTests
             File.ReadAllBytes(Path.Combine(resumed.ModelPath, "model.safetensors")));
         Assert.Null(ConfigLoader.Parse($"model: {{path: {Bert}}}\ndata: {{train: x.jsonl}}\nloss: {{type: ce_mnrl, num_negatives: all}}\noutput: {{dir: out}}", "all.yaml").Loss.NumNegatives);
     }
+
+    [Fact]
+    public void ShippedRerankerRecipeRunsAsAQuickTestOnTheTinyModel()
+    {
+        string outDir = Path.Combine(TestPaths.NewTempDir(), "recipe");
+        var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "train", "--config", "configs/reranker-example.yaml", "--quick-test",
+            "--set", $"model.path={Bert}", "--set", "training.max_steps=3", "--set", "training.batch_size=4",
+            "--set", $"output.dir={outDir}");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("[quick test]", r.Stderr, StringComparison.Ordinal);
+        Assert.True(CrossEncoder.IsCrossEncoder(Path.Combine(outDir, "final")));
+        Assert.Contains("eval_reranking_ndcg@10", File.ReadAllText(Path.Combine(outDir, "metrics.jsonl")), StringComparison.Ordinal);
+        var ranked = CrossEncoder.Load(Path.Combine(outDir, "final")).Rank("Hvor ligger Bergen?", ["Bergen ligger på Vestlandet.", "Katten sover."]);
+        Assert.Equal(2, ranked.Count);
+    }
 }

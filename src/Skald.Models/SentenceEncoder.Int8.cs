@@ -46,20 +46,7 @@ public sealed partial class SentenceEncoder
     /// <see cref="WithAttention"/> still work. Returns the float32 bytes released; 0 on a CPU without int8 kernels
     /// (<see cref="Int8Gemm.Best"/> null: the model stays float32).
     /// </summary>
-    public long KeepInt8Only()
-    {
-        if (Int8Gemm.Best is null) return 0;
-        long before = Parameters.Where(p => !p.IsInt8Only && p.Precision == WeightPrecision.Float32).Sum(p => 4L * p.Length);
-        lock (gate)
-        {
-            inference.QuantizeLinear = true;
-            inference.KeepInt8Only = true;
-        }
-        Encode(["kvantisering"]); // every Linear weight the forward multiplies: quantised, its float32 dropped
-        GC.Collect(); // give the dropped float32 arrays back before the first real batch
-        long after = Parameters.Where(p => !p.IsInt8Only && p.Precision == WeightPrecision.Float32).Sum(p => 4L * p.Length);
-        return before - after;
-    }
+    public long KeepInt8Only() => InferenceWeights.KeepInt8Only(inference, gate, Parameters, () => Encode(["kvantisering"]));
 
     /// <summary>Turns int8 inference on, releasing each float32 Linear weight the forward quantises (a saved int8 folder).</summary>
     internal void MarkInt8Only()

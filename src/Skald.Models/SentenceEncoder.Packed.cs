@@ -26,19 +26,6 @@ public sealed partial class SentenceEncoder
     /// work. Returns the float32 bytes released (0 when the GEMM backend takes no packed weights, e.g. OpenBLAS: then
     /// nothing changes but <see cref="PackWeights"/>).
     /// </summary>
-    public long KeepPackedOnly()
-    {
-        long before = Float32Bytes();
-        lock (gate)
-        {
-            inference.PackWeights = true;
-            inference.KeepPackedOnly = true;
-        }
-        Encode(["pakking"]); // every Linear weight the forward multiplies: packed, its float32 values dropped
-        GC.Collect(); // give the dropped float32 arrays back before the first real batch
-        return before - Float32Bytes();
-    }
+    public long KeepPackedOnly() => InferenceWeights.KeepPackedOnly(inference, gate, Parameters, () => Encode(["pakking"]));
 
-    private long Float32Bytes() => Parameters
-        .Where(p => !p.IsInt8Only && !p.IsPackedOnly && p.Precision == WeightPrecision.Float32).Sum(p => 4L * p.Length);
 }

@@ -40,4 +40,18 @@ internal static class QuantizeOption
             Terminal.Log("--quantize int8: the 16-bit weights (--weights bf16/f16) stay 16-bit; only float32 weights are multiplied in int8", quiet);
         return encoder;
     }
+
+    /// <summary>As <see cref="Apply(SentenceEncoder, string?, bool)"/> for a cross-encoder (a reranker).</summary>
+    public static Skald.Models.CrossEncoders.CrossEncoder Apply(Skald.Models.CrossEncoders.CrossEncoder model, string? value, bool quiet)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (value != "int8") model.KeepPackedOnly();
+        else if (Int8Gemm.Best is null)
+        {
+            Terminal.Log("--quantize int8: this CPU has neither AVX-VNNI nor AVX2; scoring in float32", quiet);
+            model.KeepPackedOnly();
+        }
+        else model.KeepInt8Only();
+        return model;
+    }
 }

@@ -105,12 +105,13 @@ internal sealed class EvaluateCommand : Command
         if (Directory.Exists(local) && CrossEncoder.IsCrossEncoder(local))
         {
             if (p.GetValue(rerank) is not null) throw new UsageException("--model is a cross-encoder already; --rerank takes the cross-encoder when --model is the first stage");
-            return new CrossEncoderRetriever(LoadReranker(local), options: ceOptions);
+            return new CrossEncoderRetriever(QuantizeOption.Apply(LoadReranker(local), p.GetValue(quantize), quiet), options: ceOptions);
         }
         var first = CreateModel(p, longDocuments);
         if (p.GetValue(rerank) is not { } reranker) return first;
         var stage = first as IRetrievalModel ?? new DenseRetriever((IEmbeddingModel)first, longDocuments);
-        return new CrossEncoderRetriever(LoadReranker(HubModels.Resolve(reranker, quiet)), stage, p.GetValue(rerankCandidates) ?? 100, ceOptions);
+        var ce = QuantizeOption.Apply(LoadReranker(HubModels.Resolve(reranker, quiet)), p.GetValue(quantize), quiet);
+        return new CrossEncoderRetriever(ce, stage, p.GetValue(rerankCandidates) ?? 100, ceOptions);
     }
 
     private static CrossEncoder LoadReranker(string dir)

@@ -20,10 +20,11 @@ internal sealed class RerankCommand : Command
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Pairs per forward pass", defaultValue: 32);
     private readonly Option<int?> maxLength = CliOptions.Int("--max-length", "Cut each pair to N tokens, longest text first (default: the model's)");
     private readonly Option<string> format = CliOptions.Choice("--format", "table, or json (one object with every field)", "table", "table", "json");
+    private readonly Option<string> quantize = QuantizeOption.Create();
 
     public RerankCommand() : base("rerank", "Order documents by a cross-encoder's score against a query (best first)")
     {
-        foreach (var o in new Option[] { model, query, documents, topK, batchSize, maxLength, format }) Options.Add(o);
+        foreach (var o in new Option[] { model, query, documents, topK, batchSize, maxLength, format, quantize }) Options.Add(o);
         SetAction(Run);
     }
 
@@ -37,6 +38,7 @@ internal sealed class RerankCommand : Command
         if (reranker.NumLabels != 1)
             throw new InputException(
                 $"{p.GetValue(model)}: a classifier with {reranker.NumLabels} labels ({string.Join(", ", reranker.Config.Labels)}), not a reranker (one score per pair)");
+        QuantizeOption.Apply(reranker, p.GetValue(quantize), quiet);
         var ranked = ProgressView.Run("reranking", docs.Count >= 64, quiet, bar => reranker.Rank(text, docs, p.GetValue(topK),
             new CrossEncoderOptions
             {

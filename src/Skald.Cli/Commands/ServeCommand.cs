@@ -91,7 +91,7 @@ internal sealed class ServeCommand : Command
             var crossEncoder = CrossEncoder.Load(HubModels.Resolve(rerankModel, quiet));
             if (crossEncoder.NumLabels != 1)
                 throw new InputException($"{rerankModel}: a classifier with {crossEncoder.NumLabels} labels, not a reranker (one score per pair)");
-            rerank = new RerankService(crossEncoder);
+            rerank = new RerankService(QuantizeOption.Apply(crossEncoder, p.GetValue(quantize), quiet));
         }
         var options = new EmbeddingServiceOptions
         {

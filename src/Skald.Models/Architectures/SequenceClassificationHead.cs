@@ -133,8 +133,23 @@ public sealed class SequenceClassificationHead
     {
         ArgumentNullException.ThrowIfNull(tape);
         ArgumentNullException.ThrowIfNull(tokens);
+        // The head's products are [B, C] · [C, C]: nothing to gain from int8 (--quantize int8), and a score read from one
+        // row is more sensitive to rounding than the transformer's states; they stay float32.
+        bool quantize = tape.QuantizeLinear;
+        tape.QuantizeLinear = false;
+        try
+        {
+            return Head(tape, Modules.Pooling.Forward(tape, hidden, tokens.Mask, tokens.Batch, tokens.Seq, pooling)); // [B, C] → [B, L]
+        }
+        finally
+        {
+            tape.QuantizeLinear = quantize;
+        }
+    }
+
+    private Variable Head(Tape tape, Variable x)
+    {
         float p = tape.Dropout;
-        var x = Modules.Pooling.Forward(tape, hidden, tokens.Mask, tokens.Batch, tokens.Seq, pooling); // [B, C]
         switch (Layout)
         {
             case HeadLayout.Bert:

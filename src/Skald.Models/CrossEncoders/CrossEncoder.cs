@@ -86,6 +86,24 @@ public sealed class CrossEncoder
     }
 
     /// <summary>
+    /// Makes this an inference-only model whose float32 Linear weights are held once, in the GEMM's packed layout (as
+    /// <see cref="SentenceEncoder.KeepPackedOnly"/>; the same scores bit for bit). Returns the float32 bytes released.
+    /// </summary>
+    public long KeepPackedOnly() => InferenceWeights.KeepPackedOnly(inference, gate, Parameters, Warm);
+
+    /// <summary>
+    /// Makes this an inference-only int8 model (as <see cref="SentenceEncoder.KeepInt8Only"/>: per-row int8 weights,
+    /// activations quantised per token, the float32 Linear weights dropped; embeddings, norms, attention and the head's
+    /// small products stay as the kernels decide). Returns the float32 bytes released; 0 on a CPU without int8 kernels.
+    /// </summary>
+    public long KeepInt8Only() => InferenceWeights.KeepInt8Only(inference, gate, Parameters, Warm);
+
+    /// <summary>Whether the Linear layers run in int8 (<see cref="KeepInt8Only"/>).</summary>
+    public bool IsInt8Only => inference.KeepInt8Only;
+
+    private void Warm() => Predict([("kvantisering", "pakking")]);
+
+    /// <summary>
     /// Loads a cross-encoder folder (or hub id <c>org/name[@revision]</c>, resolved in the Hugging Face cache): config.json
     /// with a <c>*ForSequenceClassification</c> checkpoint, tokenizer.json. Errors are <see cref="ModelFormatException"/>,
     /// <see cref="TokenizerException"/> or <see cref="HubException"/>, each one line naming the file or key.

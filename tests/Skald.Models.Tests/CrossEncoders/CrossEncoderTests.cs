@@ -124,6 +124,49 @@ public sealed class CrossEncoderTests(ITestOutputHelper output)
         Assert.DoesNotContain('\n', plain.Message);
     }
 
+    [Theory]
+    [MemberData(nameof(Folders))]
+    public void PackedOnlyScoresAreBitForBitAndInt8ScoresStayClose(string name)
+    {
+        var pairs = Read(name).Select(e => (e.Query, e.Document)).ToArray();
+        var identity = new CrossEncoderOptions { Activation = ScoreActivation.Identity };
+        var reference = CrossEncoder.Load(TestPaths.FixtureModel(name)).Predict(pairs, identity);
+        var packed = CrossEncoder.Load(TestPaths.FixtureModel(name));
+        Assert.True(packed.KeepPackedOnly() > 0);
+        Assert.Equal(reference, packed.Predict(pairs, identity));
+        var int8 = CrossEncoder.Load(TestPaths.FixtureModel(name));
+        if (int8.KeepInt8Only() == 0)
+        {
+            output.WriteLine("no int8 kernel on this CPU: float32");
+            return;
+        }
+        Assert.True(int8.IsInt8Only);
+        var q = int8.Predict(pairs, identity);
+        var all = reference.SelectMany(r => r).ToArray();
+        double spread = Math.Sqrt(all.Select(x => (x - all.Average()) * (x - all.Average())).Average());
+        double worst = reference.Zip(q).SelectMany(t => t.First.Zip(t.Second, (a, b) => Math.Abs(a - b))).Max();
+        // Rank agreement per label over all pairs (what a reranker's user sees), and no logit far off.
+        double rho = Enumerable.Range(0, reference[0].Length).Min(j => Spearman([.. reference.Select(r => (double)r[j])], [.. q.Select(r => (double)r[j])]));
+        output.WriteLine($"{name}: int8 logits within {worst:E2} (spread of the logits {spread:E2}), Spearman {rho:F4}");
+        Assert.True(rho >= 0.97, $"int8 scores rank the pairs with Spearman {rho:F4}");
+        Assert.True(worst <= 0.2 * spread, $"int8 moves a logit by {worst:E2}, the logits spread {spread:E2}");
+    }
+
+    private static double Spearman(double[] a, double[] b)
+    {
+        static double[] Ranks(double[] v)
+        {
+            var order = Enumerable.Range(0, v.Length).OrderBy(i => v[i]).ToArray();
+            var r = new double[v.Length];
+            for (int i = 0; i < order.Length; i++) r[order[i]] = i;
+            return r;
+        }
+        double[] ra = Ranks(a), rb = Ranks(b);
+        double ma = ra.Average(), mb = rb.Average();
+        double cov = ra.Zip(rb, (x, y) => (x - ma) * (y - mb)).Sum();
+        return cov / Math.Sqrt(ra.Sum(x => (x - ma) * (x - ma)) * rb.Sum(y => (y - mb) * (y - mb)));
+    }
+
     /// <summary>A fixture folder copied to a temporary directory, deleted on dispose.</summary>
     private sealed class TempCopy : IDisposable
     {

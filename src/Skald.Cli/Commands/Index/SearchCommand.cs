@@ -79,6 +79,7 @@ internal sealed class SearchCommand : Command
         if (crossEncoder.NumLabels != 1)
             throw new InputException($"{model}: a classifier with {crossEncoder.NumLabels} labels, not a reranker (one score per pair)");
         if (hits.Count == 0) return hits;
+        QuantizeOption.Apply(crossEncoder, null, quiet); // inference only: its float32 Linear weights held once, packed
         return [.. crossEncoder.Rank(query, [.. hits.Select(h => h.Record.FullText)], k).Select(r => hits[r.Index] with { Score = r.Score })];
     }
 

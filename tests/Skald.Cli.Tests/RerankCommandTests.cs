@@ -114,6 +114,9 @@ public sealed class RerankCommandTests
         Assert.Equal("3", meta.GetProperty("model.rerank_candidates").GetString());
 
         SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Reranker, "--task", Task(withCandidates: false)), 1, "--rerank");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "bm25", "--task", Task(withCandidates: true)), 1, "cannot score a reranking task's candidates");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "hybrid:" + TestPaths.FixtureModel("bert-cased-mean"), "--task", Task(withCandidates: true)), 1,
+            "cannot score a reranking task's candidates");
+        var bm25 = SkaldProcess.Run("evaluate", "--model", "bm25", "--task", Task(withCandidates: true), "-q"); // BM25 scores the candidates
+        Assert.True(bm25.ExitCode == 0, bm25.Stderr);
     }
 }

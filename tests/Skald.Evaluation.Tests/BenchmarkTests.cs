@@ -140,4 +140,38 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
         Assert.Equal(expectedBars, int.Parse(m.Groups[1].Value));
         Assert.Contains("<svg id=\"chart-tasks\"", dom);
     }
+
+    [Fact]
+    public void ACrossEncoderInTheModelListReranksBm25AndScoresRerankingTasks()
+    {
+        string dir = TestPaths.NewTempDir();
+        string[] texts = ["Fjorden ligg stille i morgonsola.", "Bussen går 07:45 fra Jernbanetorget.", "Blåbærsyltetøy på vaffel er best.", "Kva tid går ferja over fjorden?"];
+        string Beir(string name, bool candidates)
+        {
+            string task = Path.Combine(dir, name);
+            Directory.CreateDirectory(Path.Combine(task, "qrels"));
+            File.WriteAllLines(Path.Combine(task, "corpus.jsonl"), texts.Select((t, i) => $"{{\"_id\": \"d{i}\", \"text\": \"{t}\"}}"));
+            File.WriteAllLines(Path.Combine(task, "queries.jsonl"), ["{\"_id\": \"q1\", \"text\": \"Når går ferja over fjorden?\"}", "{\"_id\": \"q2\", \"text\": \"vaffel med syltetøy\"}"]);
+            File.WriteAllText(Path.Combine(task, "qrels", "test.tsv"), "q1\td3\t1\nq2\td2\t1\n");
+            if (candidates) File.WriteAllText(Path.Combine(task, "top_ranked.jsonl"), "{\"query-id\": \"q1\", \"corpus-ids\": [\"d0\", \"d3\"]}\n{\"query-id\": \"q2\", \"corpus-ids\": [\"d1\", \"d2\", \"d3\"]}\n");
+            return task;
+        }
+        string sts = Path.Combine(dir, "sts.tsv");
+        File.WriteAllText(sts, "sentence1\tsentence2\tscore\nHei\tHallo\t4\nHund\tKatt\t1\nBil\tBuss\t2\n");
+        string suite = Path.Combine(dir, "suite.json");
+        File.WriteAllText(suite, $$"""{"tasks": [{"path": "{{Beir("ret", false)}}", "language": "nb"}, {"path": "{{Beir("rerank", true)}}", "language": "nb"}, {"path": "{{sts}}", "language": "nb"}]}""");
+        string ce = TestPaths.FixtureModel("ce-bert");
+        var report = BenchmarkRunner.Run(Suite.Load(suite), ["bm25", ce]);
+        const string name = "bm25>ce-bert";
+        Assert.Contains(name, report.Board.Models);
+        Assert.NotNull(report.Board.Score(name, "ret"));
+        Assert.Null(report.Board.Score(name, "sts")); // retrieval and reranking only
+        var reranked = report.Board.Results[(name, "rerank")];
+        Assert.Equal("reranking", reranked.Type);
+        Assert.Equal("map_at_1000", reranked.MainMetric);
+        // The same numbers as evaluating the cross-encoder on the task alone.
+        var alone = TaskEvaluator.Create(Data.TaskDefinition.FromPath(Path.Combine(dir, "rerank"), language: "nb"))
+            .Evaluate(new Skald.Retrieval.Search.CrossEncoderRetriever(Skald.Models.CrossEncoders.CrossEncoder.Load(ce)));
+        Assert.Equal(alone.MainScore, reranked.MainScore, 12);
+    }
 }

@@ -74,10 +74,19 @@ public sealed class RerankingTests
     }
 
     [Fact]
-    public void Bm25CannotScoreCandidates()
+    public void Bm25ScoresCandidatesWithTheWholeCorpussStatistics()
     {
+        CorpusDocument[] corpus = [new("d0", "", "fjorden er stille"), new("d1", "", "bussen går tidlig"), new("d2", "", "ferja går over fjorden"), new("d3", "", "ferja")];
+        var bm25 = new Bm25Model(new Bm25Options { Stem = false });
+        var scores = bm25.ScoreCandidates(corpus, ["går ferja"], [[1, 0, 3]], null)[0];
+        var full = bm25.Search(corpus, ["går ferja"], 10, null)[0].ToDictionary(h => h.Index, h => h.Score);
+        Assert.Equal(full[1], scores[0]); // the same score as searching the whole corpus: its statistics, not the candidates'
+        Assert.Equal(0f, scores[1]);      // no term in common
+        Assert.Equal(full[3], scores[2]);
+        Assert.True(scores[2] > 0 && scores[0] > 0);
         var data = RetrievalData.Load(Task("{\"query-id\": \"q1\", \"corpus-ids\": [\"a\"]}"));
-        var e = Assert.Throws<EvaluationException>(() => RetrievalScorer.Score(new Bm25Model(), data));
+        var hybrid = new HybridRetriever(bm25, new DenseRetriever(new TableModel(Vectors)));
+        var e = Assert.Throws<EvaluationException>(() => RetrievalScorer.Score(hybrid, data));
         Assert.Contains("cannot score a reranking task's candidates", e.Message, StringComparison.Ordinal);
     }
 

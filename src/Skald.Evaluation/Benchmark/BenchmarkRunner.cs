@@ -3,6 +3,7 @@ using System.Text;
 using Skald.Evaluation.Data;
 using Skald.Evaluation.Evaluators;
 using Skald.Evaluation.Models;
+using Skald.Models.CrossEncoders;
 using Skald.Retrieval;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Models;
@@ -15,7 +16,8 @@ namespace Skald.Evaluation.Benchmark;
 /// Runs every task of a suite for every model. A model is a model folder, <c>bm25</c> (the BM25 baseline; retrieval
 /// tasks only, the others are left empty and get no Borda votes), or <c>hybrid:DIR</c> (BM25 fused with the model in
 /// DIR, <see cref="HybridSpec"/> names the fusion; retrieval only), or <c>openai:URL#MODEL</c> (a remote OpenAI-compatible embeddings API,
-/// <see cref="RemoteEmbeddingModel"/>). Each (model, task) result is cached as JSON under
+/// <see cref="RemoteEmbeddingModel"/>), or a cross-encoder folder (BM25's top 100 reranked by it, and a reranking task's
+/// candidates scored; retrieval and reranking only). Each (model, task) result is cached as JSON under
 /// <c>CACHE/results/MODELKEY/TASK-TASKKEY.json</c>; the keys hash the model folder's files (or BM25's settings) and the
 /// task's data files and settings, so a rerun computes only what is new or changed. Embeddings are cached under
 /// <c>CACHE/embeddings</c> (<see cref="EmbeddingCache"/>).
@@ -42,7 +44,8 @@ public static class BenchmarkRunner
         {
             foreach (var task in suite.Tasks)
             {
-                if (m.RetrievalOnly && task.Kind is not (TaskKind.Retrieval or TaskKind.Reranking))
+                if ((m.RetrievalOnly && task.Kind is not (TaskKind.Retrieval or TaskKind.Reranking))
+                    || (task.Kind == TaskKind.Reranking && m.Model is not (IEmbeddingModel or ICandidateScorer))) // a hybrid searches, it cannot score given candidates
                 {
                     skipped.Add($"{m.Name} / {task.Name}");
                     continue;
@@ -159,6 +162,17 @@ public static class BenchmarkRunner
                     () => new RemoteEmbeddingModel(new OpenAiEmbeddingClient(settings), embeddingOptions));
             }
             CheckFolder(spec);
+            if (CrossEncoder.IsCrossEncoder(spec))
+            {
+                // A reranker: BM25's top 100 reordered on retrieval tasks, the candidates scored on reranking tasks.
+                return new ModelSlot("bm25>" + FolderName(spec), "rerank-" + EmbeddingCache.ModelKey(spec, CodeVersion + "|bm25|100"), true, () =>
+                {
+                    var model = CrossEncoder.Load(spec);
+                    model.KeepPackedOnly();
+                    return new CrossEncoderRetriever(model, new Bm25Model(), 100,
+                        new CrossEncoderOptions { BatchSize = embeddingOptions.BatchSize });
+                });
+            }
             if (RemoteAdapterFolder.Is(spec))
             {
                 var adapter = RemoteAdapterFolder.Read(spec);

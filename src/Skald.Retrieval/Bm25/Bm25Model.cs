@@ -7,7 +7,7 @@ namespace Skald.Retrieval.Bm25;
 /// Okapi BM25 over title + text with the Scandinavian-aware <see cref="Analyzer"/>, usable as a "model" in every
 /// retrieval task. The index of the last corpus is kept, so several query sets over one corpus index it once.
 /// </summary>
-public sealed class Bm25Model(Bm25Options? options = null) : IRetrievalModel
+public sealed class Bm25Model(Bm25Options? options = null) : IRetrievalModel, ICandidateScorer
 {
     private readonly Bm25Options options = options ?? new Bm25Options();
     private readonly Dictionary<string, string> metadata = [];
@@ -38,6 +38,20 @@ public sealed class Bm25Model(Bm25Options? options = null) : IRetrievalModel
         var results = new Hit[queries.Count][];
         Parallel.For(0, queries.Count, i => results[i] = index.Search(analyzer.Analyze(queries[i]), topK, tie));
         return results;
+    }
+
+    /// <summary>
+    /// BM25 scores of each query's candidates, with the whole corpus's statistics (a candidate sharing no term with the
+    /// query scores 0).
+    /// </summary>
+    public float[][] ScoreCandidates(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<string> queries, IReadOnlyList<int[]> candidates, string? language)
+    {
+        var all = Search(corpus, queries, corpus.Count, language);
+        return [.. candidates.Select((c, qi) =>
+        {
+            var byDoc = all[qi].ToDictionary(h => h.Index, h => h.Score);
+            return c.Select(d => byDoc.GetValueOrDefault(d)).ToArray();
+        })];
     }
 
     private (Bm25Index, Analyzer) IndexFor(IReadOnlyList<CorpusDocument> corpus, string? language)

@@ -22,17 +22,22 @@ namespace Skald.Models.Architectures;
 /// the first token or the masked mean (<c>classifier_pooling</c> cls | mean) of the final-normed states,
 /// <c>head.dense</c> [C, C] (a bias with classifier_bias), classifier_activation, <c>head.norm</c> (a bias with
 /// norm_bias), dropout, <c>classifier</c> [L, C].</item>
+/// <item>LlamaForSequenceClassification and its kin (Mistral, Qwen2, Qwen3, Gemma; transformers'
+/// GenericForSequenceClassification,
+/// https://github.com/huggingface/transformers/blob/v4.56.1/src/transformers/modeling_layers.py): <c>score</c> [L, C]
+/// without bias on the last real token of the decoder's final-normed states (transformers takes the last token that is
+/// not the pad id; Skald the last the attention mask marks).</item>
 /// </list>
 /// Logits come out raw, [B, L]; the activation a CrossEncoder applies is its own (<see cref="CrossEncoders.ScoreActivation"/>).
 /// </summary>
 public sealed class SequenceClassificationHead
 {
-    private readonly Parameter dense;              // pooler.dense | classifier.dense | head.dense: [C, C]
+    private readonly Parameter? dense;             // pooler.dense | classifier.dense | head.dense: [C, C] (none on a decoder)
     private readonly Parameter? denseBias;         // [C] (ModernBERT: classifier_bias)
     private readonly Parameter? normWeight;        // head.norm.weight: [C] (ModernBERT)
     private readonly Parameter? normBias;          // head.norm.bias: [C] (ModernBERT: norm_bias)
-    private readonly Parameter outWeight;          // classifier | classifier.out_proj: [L, C]
-    private readonly Parameter outBias;            // [L]
+    private readonly Parameter outWeight;          // classifier | classifier.out_proj | score: [L, C]
+    private readonly Parameter? outBias;           // [L] (none on a decoder's score)
     private readonly ActivationKind activation;
     private readonly PoolingConfig pooling;
     private readonly float eps;
@@ -47,7 +52,12 @@ public sealed class SequenceClassificationHead
         NumLabels = numLabels;
         int c = config.HiddenSize;
         eps = config.LayerNormEps;
-        pooling = new PoolingConfig(c, Layout == HeadLayout.ModernBert ? poolingMode : PoolingMode.Cls);
+        pooling = new PoolingConfig(c, Layout switch
+        {
+            HeadLayout.ModernBert => poolingMode,
+            HeadLayout.Decoder => PoolingMode.LastToken,
+            _ => PoolingMode.Cls,
+        });
         switch (Layout)
         {
             case HeadLayout.Bert:
@@ -64,6 +74,10 @@ public sealed class SequenceClassificationHead
                 outWeight = head.Tensor("out_proj.weight", numLabels, c);
                 outBias = head.Tensor("out_proj.bias", numLabels);
                 activation = ActivationKind.Tanh;
+                break;
+            case HeadLayout.Decoder:
+                outWeight = p.Tensor("score.weight", numLabels, c);
+                activation = ActivationKind.Identity;
                 break;
             default:
                 var h = p.Sub("head");
@@ -97,6 +111,8 @@ public sealed class SequenceClassificationHead
         Roberta,
         /// <summary>ModernBertForSequenceClassification: <c>head.dense</c>, <c>head.norm</c>, <c>classifier</c>.</summary>
         ModernBert,
+        /// <summary>A decoder's *ForSequenceClassification: <c>score</c> on the last token.</summary>
+        Decoder,
     }
 
     /// <summary>The layout for <paramref name="config"/>'s model_type; other architectures have no head here yet.</summary>
@@ -105,8 +121,9 @@ public sealed class SequenceClassificationHead
         "bert" => HeadLayout.Bert,
         "xlm-roberta" or "roberta" or "camembert" => HeadLayout.Roberta,
         "modernbert" => HeadLayout.ModernBert,
+        "llama" or "mistral" or "qwen2" or "qwen3" or "gemma" or "gemma2" or "gemma3_text" => HeadLayout.Decoder,
         _ => throw new ModelFormatException(
-            $"{config.Source}: sequence classification (a cross-encoder) is supported for bert, xlm-roberta, roberta, camembert and modernbert, not \"{config.ModelType}\""),
+            $"{config.Source}: sequence classification (a cross-encoder) is supported for bert, xlm-roberta, roberta, camembert, modernbert and the decoders (llama, mistral, qwen2, qwen3, gemma, gemma2, gemma3_text), not \"{config.ModelType}\""),
     };
 
     /// <summary>
@@ -152,17 +169,20 @@ public sealed class SequenceClassificationHead
         float p = tape.Dropout;
         switch (Layout)
         {
+            case HeadLayout.Decoder:
+                // logits = last · Wsᵀ (no dropout: transformers' score head has none)
+                return Ops.Linear(tape, x, outWeight, null);
             case HeadLayout.Bert:
                 // pooled = tanh(first · Wpᵀ + bp); logits = dropout(pooled) · Wcᵀ + bc
-                x = Ops.Activation(tape, Ops.Linear(tape, x, dense, denseBias), activation);
+                x = Ops.Activation(tape, Ops.Linear(tape, x, dense!, denseBias), activation);
                 return Ops.Linear(tape, Ops.Dropout(tape, x, p), outWeight, outBias);
             case HeadLayout.Roberta:
                 // logits = dropout(tanh(dropout(first) · Wdᵀ + bd)) · Woᵀ + bo
-                x = Ops.Activation(tape, Ops.Linear(tape, Ops.Dropout(tape, x, p), dense, denseBias), activation);
+                x = Ops.Activation(tape, Ops.Linear(tape, Ops.Dropout(tape, x, p), dense!, denseBias), activation);
                 return Ops.Linear(tape, Ops.Dropout(tape, x, p), outWeight, outBias);
             default:
                 // logits = dropout(LayerNorm(act(pooled · Wdᵀ [+ bd]))) · Wcᵀ + bc (ModernBERT's classifier_dropout: 0 unless set)
-                x = Ops.Activation(tape, Ops.Linear(tape, x, dense, denseBias), activation);
+                x = Ops.Activation(tape, Ops.Linear(tape, x, dense!, denseBias), activation);
                 x = Ops.LayerNormalization(tape, x, normWeight!, normBias, eps);
                 return Ops.Linear(tape, x, outWeight, outBias);
         }

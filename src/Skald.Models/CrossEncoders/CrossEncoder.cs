@@ -120,7 +120,12 @@ public sealed class CrossEncoder
         var layout = SequenceClassificationHead.LayoutFor(config);
         var tokenizer = folder.LoadTokenizer();
         using var weights = Checkpoint.OpenFolder(folder.TransformerPath, [.. ArchitectureRegistry.KeyPrefixes(config)]);
-        string outKey = layout == SequenceClassificationHead.HeadLayout.Roberta ? "classifier.out_proj.weight" : "classifier.weight";
+        string outKey = layout switch
+        {
+            SequenceClassificationHead.HeadLayout.Roberta => "classifier.out_proj.weight",
+            SequenceClassificationHead.HeadLayout.Decoder => "score.weight",
+            _ => "classifier.weight",
+        };
         if (!weights.Contains(outKey))
             throw new ModelFormatException(
                 $"{weights.Description}: no classifier weights ({outKey}): not a sequence-classification model (a cross-encoder)" +

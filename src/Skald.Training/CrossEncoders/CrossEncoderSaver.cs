@@ -35,6 +35,13 @@ public static class CrossEncoderSaver
         "roberta" => ("RobertaForSequenceClassification", "roberta."),
         "camembert" => ("CamembertForSequenceClassification", "roberta."),
         "modernbert" => ("ModernBertForSequenceClassification", "model."),
+        "llama" => ("LlamaForSequenceClassification", "model."),
+        "mistral" => ("MistralForSequenceClassification", "model."),
+        "qwen2" => ("Qwen2ForSequenceClassification", "model."),
+        "qwen3" => ("Qwen3ForSequenceClassification", "model."),
+        "gemma" => ("GemmaForSequenceClassification", "model."),
+        "gemma2" => ("Gemma2ForSequenceClassification", "model."),
+        "gemma3_text" => ("Gemma3TextForSequenceClassification", "model."),
         _ => throw new ArgumentException($"no sequence-classification class for model_type \"{modelType}\""),
     };
 
@@ -44,8 +51,8 @@ public static class CrossEncoderSaver
         var (architecture, prefix) = ClassOf(config.ModelType);
         bool modern = loss.Head.Layout == SequenceClassificationHead.HeadLayout.ModernBert;
         // The head's own keys sit at the top; everything else (BERT's pooler too) belongs to the encoder.
-        string Key(string name) => name.StartsWith("classifier.", StringComparison.Ordinal) || (modern && name.StartsWith("head.", StringComparison.Ordinal))
-            ? name : prefix + name;
+        string Key(string name) => name.StartsWith("classifier.", StringComparison.Ordinal) || name.StartsWith("score.", StringComparison.Ordinal)
+            || (modern && name.StartsWith("head.", StringComparison.Ordinal)) ? name : prefix + name;
         var tensors = model.Transformer.Parameters.Concat(loss.Head.Parameters)
             .Select(p => new TensorToWrite(Key(p.Name), p.Shape, ModelSaver.Float32Values(p))).ToList();
         SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"), tensors);

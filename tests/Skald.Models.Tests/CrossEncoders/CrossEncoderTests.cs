@@ -13,7 +13,7 @@ public sealed class CrossEncoderTests(ITestOutputHelper output)
 {
     private const float Tolerance = 1e-5f;
 
-    public static TheoryData<string> Folders => ["ce-bert", "ce-xlmr", "ce-modernbert"];
+    public static TheoryData<string> Folders => ["ce-bert", "ce-xlmr", "ce-modernbert", "ce-qwen3"];
 
     private sealed record Expected(string Query, string Document, int[] Ids, int[] TypeIds, float[] Logits, float[] Scores);
 
@@ -67,6 +67,9 @@ public sealed class CrossEncoderTests(ITestOutputHelper output)
         Assert.Equal(["contradiction", "entailment", "neutral"], xlmr.Config.Labels);
         var modern = CrossEncoder.Load(TestPaths.FixtureModel("ce-modernbert"));
         Assert.Equal((1, ScoreActivation.Identity, 60), (modern.NumLabels, modern.Activation, modern.MaxLength));
+        var qwen = CrossEncoder.Load(TestPaths.FixtureModel("ce-qwen3"));
+        Assert.Equal((1, ScoreActivation.Sigmoid, 48), (qwen.NumLabels, qwen.Activation, qwen.MaxLength));
+        Assert.Equal(Skald.Models.Architectures.SequenceClassificationHead.HeadLayout.Decoder, qwen.Head.Layout);
     }
 
     [Fact]

@@ -140,10 +140,12 @@ public sealed class CrossEncoderTrainingTests(ITestOutputHelper output)
         Assert.True(worstWeight <= 1e-4, $"weights differ by {worstWeight:E2} at {worstKey}");
     }
 
-    [Fact]
-    public void TheSavedFolderIsACrossEncoderWithTheTrainedScores()
+    [Theory]
+    [InlineData("bert-cased-mean", "BertForSequenceClassification", "bert.pooler.dense.weight", "classifier.weight")]
+    [InlineData("decoder-qwen3", "Qwen3ForSequenceClassification", "model.layers.0.self_attn.q_proj.weight", "score.weight")]
+    public void TheSavedFolderIsACrossEncoderWithTheTrainedScores(string source, string architecture, string encoderKey, string headKey)
     {
-        var model = TrainableEncoder.Load(CorePaths.FixtureModel("bert-cased-mean"), dropout: 0f); // an embedding model: a new head
+        var model = TrainableEncoder.Load(CorePaths.FixtureModel(source), dropout: 0f); // an embedding model or a decoder: a new head
         var loss = new BinaryCrossEntropyLoss(model, seed: 7);
         string[] queries = ["Hvor ligger Bergen?", "Kva tid går ferja?"], docs = ["Bergen ligger på Vestlandet.", "Biblioteket er stengt."];
         model.ZeroGradients();
@@ -156,13 +158,12 @@ public sealed class CrossEncoderTrainingTests(ITestOutputHelper output)
         Assert.False(File.Exists(Path.Combine(dir, "modules.json")));
         Assert.True(CrossEncoder.IsCrossEncoder(dir));
         var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "config.json"))).RootElement;
-        Assert.Equal("BertForSequenceClassification", config.GetProperty("architectures")[0].GetString());
+        Assert.Equal(architecture, config.GetProperty("architectures")[0].GetString());
         Assert.Equal("torch.nn.modules.activation.Sigmoid", config.GetProperty("sentence_transformers").GetProperty("activation_fn").GetString());
         using (var saved = Checkpoint.OpenFile(Path.Combine(dir, "model.safetensors")))
         {
-            Assert.Contains("bert.pooler.dense.weight", saved.Keys);
-            Assert.Contains("classifier.weight", saved.Keys);
-            Assert.Contains("bert.encoder.layer.0.attention.self.query.weight", saved.Keys);
+            Assert.Contains(encoderKey, saved.Keys);
+            Assert.Contains(headKey, saved.Keys);
         }
         var reranker = CrossEncoder.Load(dir);
         var scores = reranker.Score([.. queries.Zip(docs)]);

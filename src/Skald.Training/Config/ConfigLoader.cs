@@ -269,8 +269,7 @@ public static class ConfigLoader
         if (loss.PosWeight <= 0) throw new TrainingException($"{l.Where("pos_weight")}: loss.pos_weight must be above 0");
         // A cross-encoder's rows repeat their query (one per candidate): that is no in-batch duplicate to avoid.
         if (loss.Type == "bce" && !noDuplicatesSet) training = training with { NoDuplicates = false };
-        if (loss.Type is "bce" or "ce_mnrl" && tree.ContainsKey("lora"))
-            throw new TrainingException($"{l.Where("type")}: loss.type {loss.Type} trains a cross-encoder's weights and head; LoRA on a cross-encoder is not there yet (remove the lora section)");
+
         // Supervised fine-tuning has no in-batch negatives: repeated prompts in a batch are fine unless asked otherwise.
         if (loss.Type == "causal_lm" && !noDuplicatesSet) training = training with { NoDuplicates = false };
         if (loss.MatryoshkaWeights is not null && loss.MatryoshkaDims is not null && loss.MatryoshkaWeights.Count != loss.MatryoshkaDims.Count)
@@ -294,6 +293,9 @@ public static class ConfigLoader
                 Save = r.Choice("save", "adapter", "adapter", "merged"),
             };
             if (lora.Dropout >= 1) throw new TrainingException($"{r.Where("dropout")}: lora.dropout must be below 1");
+            if (loss.Type is "bce" or "ce_mnrl" && lora.Save != "merged")
+                throw new TrainingException($"{r.Where("save")}: a cross-encoder (loss.type {loss.Type}) trained with LoRA is saved with its adapters merged " +
+                    "(lora.save: merged); peft's SEQ_CLS adapter folders are not written yet");
             if (lora.Save == "merged" && model.Weights == "int8")
                 throw new TrainingException($"{r.Where("save")}: lora.save merged writes float32 weights, which an int8 base " +
                     "(model.weights: int8) no longer holds; save the adapter and merge it onto the float32 base when loading " +

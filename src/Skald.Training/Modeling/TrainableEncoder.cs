@@ -201,7 +201,8 @@ public sealed class TrainableEncoder : ITrainableModel
     {
         if (Classifier is { } classifier)
         {
-            if (Lora is not null) throw new InvalidOperationException("a cross-encoder is not trained with LoRA adapters yet");
+            // With LoRA the adapters are merged into the written copies (ModelSaver.Float32Values): a cross-encoder
+            // folder, whatever lora.save says (peft SEQ_CLS adapter folders are not written).
             CrossEncoders.CrossEncoderSaver.Save(Model, classifier, folder, modelCard);
             return;
         }

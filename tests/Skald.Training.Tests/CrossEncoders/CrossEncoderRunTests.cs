@@ -96,8 +96,9 @@ public sealed class CrossEncoderRunTests
             data: {train: x.jsonl}
             loss: {type: bce}
             lora: {r: 4}
+            output: {dir: out}
             """, "ce.yaml"));
-        Assert.Contains("LoRA on a cross-encoder", lora.Message, StringComparison.Ordinal);
+        Assert.Contains("lora.save: merged", lora.Message, StringComparison.Ordinal);
 
         string pairs = Path.Combine(dir, "pairs.jsonl");
         File.WriteAllLines(pairs, Enumerable.Range(0, 8).Select(i => $"{{\"query\": \"q {i}\", \"document\": \"d {i}\"}}"));
@@ -152,5 +153,28 @@ public sealed class CrossEncoderRunTests
         Assert.Contains("eval_reranking_ndcg@10", File.ReadAllText(Path.Combine(outDir, "metrics.jsonl")), StringComparison.Ordinal);
         var ranked = CrossEncoder.Load(Path.Combine(outDir, "final")).Rank("Hvor ligger Bergen?", ["Bergen ligger på Vestlandet.", "Katten sover."]);
         Assert.Equal(2, ranked.Count);
+    }
+
+    [Fact]
+    public void LoraTrainsTheAdaptersAndTheHeadAndSavesThemMerged()
+    {
+        string dir = TestPaths.NewTempDir();
+        var config = Config(dir, "lora");
+        config = config with
+        {
+            Lora = new LoraSection { R = 4, Alpha = 8, Dropout = 0, TargetModules = ["query", "value"], Save = "merged" },
+            Training = config.Training with { LearningRate = 1e-2f },
+        };
+        var setup = TrainingRun.Build(config);
+        var model = Assert.IsType<Skald.Training.Modeling.TrainableEncoder>(setup.Model);
+        var loss = Assert.IsType<BinaryCrossEntropyLoss>(setup.Loss);
+        Assert.All(model.Parameters, p => Assert.Contains("lora_", p.Name, StringComparison.Ordinal)); // only adapters train in the model
+        var headBefore = loss.Parameters.Select(p => p.Data.ToArray()).ToList();
+        var run = new SentenceTrainer(setup).Run();
+        Assert.Contains(loss.Parameters, p => !p.Data.ToArray().SequenceEqual(headBefore[loss.Parameters.ToList().IndexOf(p)])); // the head trained
+        string[] queries = ["Hvor ligger hus 3?", "Hvor ligger hus 3?"], docs = ["Hus 3 ligger ved sjøen.", "Katten heter 7."];
+        var trained = loss.Logits(model, queries, docs);
+        var saved = CrossEncoder.Load(run.ModelPath).Predict([.. queries.Zip(docs)], new CrossEncoderOptions { Activation = ScoreActivation.Identity });
+        for (int i = 0; i < 2; i++) Assert.Equal(trained[i], saved[i][0], 4);
     }
 }

@@ -21,10 +21,11 @@ internal sealed class RerankCommand : Command
     private readonly Option<int?> maxLength = CliOptions.Int("--max-length", "Cut each pair to N tokens, longest text first (default: the model's)");
     private readonly Option<string> format = CliOptions.Choice("--format", "table, or json (one object with every field)", "table", "table", "json");
     private readonly Option<string> quantize = QuantizeOption.Create();
+    private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order (a SEQ_CLS adapter may bring the head), comma-separated", "DIR[,DIR...]");
 
     public RerankCommand() : base("rerank", "Order documents by a cross-encoder's score against a query (best first)")
     {
-        foreach (var o in new Option[] { model, query, documents, topK, batchSize, maxLength, format, quantize }) Options.Add(o);
+        foreach (var o in new Option[] { model, query, documents, topK, batchSize, maxLength, format, quantize, adapters }) Options.Add(o);
         SetAction(Run);
     }
 
@@ -34,7 +35,7 @@ internal sealed class RerankCommand : Command
         string text = p.GetValue(query)!;
         if (text.Trim().Length == 0) throw new UsageException("--query is empty");
         var docs = TextInput.Read(p.GetValue(documents)!, allowBlank: false);
-        var reranker = CrossEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet));
+        var reranker = CrossEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet), HubModels.ResolveAll(CliOptions.Items(p.GetValue(adapters)), quiet));
         if (reranker.NumLabels != 1)
             throw new InputException(
                 $"{p.GetValue(model)}: a classifier with {reranker.NumLabels} labels ({string.Join(", ", reranker.Config.Labels)}), not a reranker (one score per pair)");

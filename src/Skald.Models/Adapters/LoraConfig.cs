@@ -161,7 +161,7 @@ public sealed record LoraConfig
         ["use_rslora"] = UseRsLora,
         ["use_dora"] = UseDora,
         ["init_lora_weights"] = true,
-        ["modules_to_save"] = null,
+        ["modules_to_save"] = ModulesToSave.Count == 0 ? null : new JsonArray([.. ModulesToSave.Select(m => JsonValue.Create(m))]),
         ["inference_mode"] = true,
         ["revision"] = null,
     };

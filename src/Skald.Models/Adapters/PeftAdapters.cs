@@ -87,7 +87,13 @@ public static class PeftAdapters
     /// (W += scale·B·A; with DoRA, W' = (m/‖W + scale·B·A‖)⊙(W + scale·B·A) row by row). Keys are matched after dropping <c>base_model.model.</c> and, when needed, one leading module
     /// (<c>model.</c> of a ForCausalLM checkpoint). Returns the number of weights changed.
     /// </summary>
-    public static int Merge(string folder, IReadOnlyList<Parameter> parameters)
+    public static int Merge(string folder, IReadOnlyList<Parameter> parameters) => Merge(folder, parameters, null);
+
+    /// <summary>
+    /// As <see cref="Merge(string, IReadOnlyList{Parameter})"/>; the parameters the adapter's modules_to_save tensors
+    /// replaced are added to <paramref name="replaced"/>.
+    /// </summary>
+    public static int Merge(string folder, IReadOnlyList<Parameter> parameters, ICollection<Parameter>? replaced)
     {
         var config = LoraConfig.Read(Path.Combine(folder, ConfigFile));
         string file = Path.Combine(folder, WeightsFile);
@@ -143,7 +149,7 @@ public static class PeftAdapters
                 new Parameter(keyB, st.ReadFloat32(keyB), infoB.Shape, weightDecay: false), scale).MergeInto(table);
             merged++;
         }
-        if (config.ModulesToSave.Count > 0) merged += ReplaceSavedModules(file, st, config, byName);
+        if (config.ModulesToSave.Count > 0) merged += ReplaceSavedModules(file, st, config, byName, replaced);
         if (merged == 0) throw new ModelFormatException($"{file}: no lora_A / lora_B (or lora_embedding_A / _B) tensors");
         return merged;
     }
@@ -194,8 +200,12 @@ public static class PeftAdapters
         }
     }
 
-    /// <summary>Writes the attached adapters of <paramref name="parameters"/> as a peft adapter folder (atomically).</summary>
-    public static void Save(string folder, IReadOnlyList<Parameter> parameters, LoraConfig config)
+    /// <summary>
+    /// Writes the attached adapters of <paramref name="parameters"/> as a peft adapter folder (atomically), with
+    /// <paramref name="savedModules"/> beside them: whole tensors of the config's modules_to_save (a cross-encoder's
+    /// head), under their module keys without <c>base_model.model.</c>.
+    /// </summary>
+    public static void Save(string folder, IReadOnlyList<Parameter> parameters, LoraConfig config, IReadOnlyList<TensorToWrite>? savedModules = null)
     {
         var tensors = new List<TensorToWrite>();
         foreach (var p in parameters)
@@ -206,17 +216,13 @@ public static class PeftAdapters
             if (lora.Magnitude is { } m) tensors.Add(new TensorToWrite(KeyPrefix + config.ModulePrefix + m.Name, m.Shape, m.Data));
         }
         if (tensors.Count == 0) throw new InvalidOperationException("no adapters are attached");
-        string full = Path.GetFullPath(folder);
-        string parent = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(parent);
-        StagingPaths.Recover(full);
-        string tmp = StagingPaths.Temp(full);
-        Directory.CreateDirectory(tmp);
-        SafeTensorsWriter.Write(Path.Combine(tmp, WeightsFile), tensors);
-        File.WriteAllText(Path.Combine(tmp, ConfigFile),
-            config.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }), new UTF8Encoding(false));
-        if (Directory.Exists(full)) Directory.Delete(full, true);
-        Directory.Move(tmp, full);
+        foreach (var t in savedModules ?? []) tensors.Add(t with { Name = KeyPrefix + t.Name });
+        StagingPaths.ReplaceFolder(folder, tmp =>
+        {
+            SafeTensorsWriter.Write(Path.Combine(tmp, WeightsFile), tensors);
+            File.WriteAllText(Path.Combine(tmp, ConfigFile),
+                config.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }), new UTF8Encoding(false));
+        });
     }
 
     /// <summary>The module of a 2-D <c>*.weight</c> parameter (its key without <c>.weight</c>), else null.</summary>
@@ -226,15 +232,18 @@ public static class PeftAdapters
     private static readonly string[] AdapterSuffixes = [".lora_A.weight", ".lora_B.weight", ".lora_magnitude_vector", ".lora_embedding_A", ".lora_embedding_B"];
 
     // modules_to_save: the file's other tensors (base_model.model.{module}.{leaf}) replace the model's, whole.
-    private static int ReplaceSavedModules(string file, SafeTensorsFile st, LoraConfig config, Dictionary<string, Parameter> byName)
+    private static int ReplaceSavedModules(string file, SafeTensorsFile st, LoraConfig config, Dictionary<string, Parameter> byName,
+        ICollection<Parameter>? replacedParameters)
     {
         int replaced = 0;
         foreach (var (key, info) in st.Tensors.Where(t => !AdapterSuffixes.Any(s => t.Key.EndsWith(s, StringComparison.Ordinal))).OrderBy(t => t.Key, StringComparer.Ordinal))
         {
             string name = Unprefixed(key);
-            int dot = name.LastIndexOf('.');
-            string module = dot > 0 ? name[..dot] : name;
-            if (!config.ModulesToSave.Any(m => module == m || module.EndsWith("." + m, StringComparison.Ordinal)))
+            // The tensor belongs to a saved module when its path, or a part of it (bert.pooler of bert.pooler.dense.weight), is one.
+            var parts = name.Split('.');
+            bool saved = Enumerable.Range(1, parts.Length - 1).Select(n => string.Join('.', parts, 0, n))
+                .Any(module => config.ModulesToSave.Any(m => module == m || module.EndsWith("." + m, StringComparison.Ordinal)));
+            if (!saved)
                 throw new ModelFormatException($"{file}: {key} is neither an adapter tensor nor in modules_to_save ({string.Join(", ", config.ModulesToSave)})");
             int first = name.IndexOf('.');
             var p = byName.GetValueOrDefault(name) ?? (first > 0 ? byName.GetValueOrDefault(name[(first + 1)..]) : null)
@@ -242,6 +251,7 @@ public static class PeftAdapters
             if (!info.Shape.SequenceEqual(p.Shape))
                 throw new ModelFormatException($"{file}: {key} [{string.Join(", ", info.Shape)}] does not fit {p.Name} [{string.Join(", ", p.Shape)}]");
             p.Update(st.ReadFloat32(key), static (w, values) => values.AsSpan().CopyTo(w));
+            replacedParameters?.Add(p);
             replaced++;
         }
         return replaced;

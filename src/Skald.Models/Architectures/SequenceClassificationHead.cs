@@ -126,6 +126,76 @@ public sealed class SequenceClassificationHead
             $"{config.Source}: sequence classification (a cross-encoder) is supported for bert, xlm-roberta, roberta, camembert, modernbert and the decoders (llama, mistral, qwen2, qwen3, gemma, gemma2, gemma3_text), not \"{config.ModelType}\""),
     };
 
+    /// <summary>The <c>*ForSequenceClassification</c> class and the key prefix of its encoder, for a model_type.</summary>
+    public static (string Architecture, string EncoderPrefix) ClassFor(string modelType) => modelType switch
+    {
+        "bert" => ("BertForSequenceClassification", "bert."),
+        "xlm-roberta" => ("XLMRobertaForSequenceClassification", "roberta."),
+        "roberta" => ("RobertaForSequenceClassification", "roberta."),
+        "camembert" => ("CamembertForSequenceClassification", "roberta."),
+        "modernbert" => ("ModernBertForSequenceClassification", "model."),
+        "llama" => ("LlamaForSequenceClassification", "model."),
+        "mistral" => ("MistralForSequenceClassification", "model."),
+        "qwen2" => ("Qwen2ForSequenceClassification", "model."),
+        "qwen3" => ("Qwen3ForSequenceClassification", "model."),
+        "gemma" => ("GemmaForSequenceClassification", "model."),
+        "gemma2" => ("Gemma2ForSequenceClassification", "model."),
+        "gemma3_text" => ("Gemma3TextForSequenceClassification", "model."),
+        _ => throw new ArgumentException($"no sequence-classification class for model_type \"{modelType}\""),
+    };
+
+    /// <summary>
+    /// The key a parameter of the whole classifier has in its checkpoint: the head's own keys (<c>classifier.*</c>,
+    /// <c>score.*</c>, ModernBERT's <c>head.*</c>) at the top, everything else (BERT's pooler too) under the encoder's prefix.
+    /// </summary>
+    public string CheckpointKey(string name, string encoderPrefix)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        bool top = name.StartsWith("classifier.", StringComparison.Ordinal) || name.StartsWith("score.", StringComparison.Ordinal)
+            || (Layout == HeadLayout.ModernBert && name.StartsWith("head.", StringComparison.Ordinal));
+        return top ? name : encoderPrefix + name;
+    }
+
+    /// <summary>The modules a peft SEQ_CLS adapter saves whole for this head (its modules_to_save).</summary>
+    public IReadOnlyList<string> SavedModules => Layout switch
+    {
+        HeadLayout.Bert => ["classifier", "pooler"],
+        HeadLayout.ModernBert => ["head", "classifier"],
+        HeadLayout.Decoder => ["score"],
+        _ => ["classifier"],
+    };
+
+    /// <summary>
+    /// The head over <paramref name="checkpoint"/> (opened with the architecture's key prefixes), as transformers'
+    /// <c>from_pretrained</c> builds it: every head tensor the checkpoint holds is read (a cross-encoder's whole head, a
+    /// BERT checkpoint's pooler), the others are new (<see cref="Initializer"/> from <paramref name="seed"/>) and listed in
+    /// <paramref name="missing"/>.
+    /// </summary>
+    public static SequenceClassificationHead FromCheckpoint(TransformerConfig config, Checkpoint checkpoint, int numLabels,
+        PoolingMode pooling, ulong seed, out IReadOnlyList<Parameter> missing)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var init = Initializer(config, new SkaldRandom(seed));
+        var absent = new HashSet<string>(StringComparer.Ordinal);
+        var builder = ParameterBuilder.FromInitializer((key, values) =>
+        {
+            if (!checkpoint.Contains(key))
+            {
+                absent.Add(key);
+                init(key, values);
+                return;
+            }
+            var shape = checkpoint.Shape(key);
+            if (shape.Aggregate(1L, (a, d) => a * d) != values.Length)
+                throw new ModelFormatException(
+                    $"{checkpoint.Description}: {key} has shape [{string.Join(", ", shape)}]; a head with {numLabels} label(s) needs {values.Length} values");
+            checkpoint.ReadInto(key, values, shape);
+        });
+        var head = new SequenceClassificationHead(config, builder, numLabels, pooling);
+        missing = [.. head.Parameters.Where(p => absent.Contains(p.Name))];
+        return head;
+    }
+
     /// <summary>
     /// A new head's values, as transformers initialises a *ForSequenceClassification head the checkpoint lacks: Linear
     /// weights N(0, initializer_range²), biases 0, norm weights 1. (ModernBERT draws its head from truncated normals of

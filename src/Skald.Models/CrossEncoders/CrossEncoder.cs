@@ -1,4 +1,5 @@
 using Skald.Hub;
+using Skald.Models.Adapters;
 using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Models.Modules;
@@ -105,14 +106,17 @@ public sealed class CrossEncoder
 
     /// <summary>
     /// Loads a cross-encoder folder (or hub id <c>org/name[@revision]</c>, resolved in the Hugging Face cache): config.json
-    /// with a <c>*ForSequenceClassification</c> checkpoint, tokenizer.json. Errors are <see cref="ModelFormatException"/>,
+    /// with a <c>*ForSequenceClassification</c> checkpoint, tokenizer.json. <paramref name="adapters"/> are peft LoRA
+    /// folders merged in order (a SEQ_CLS adapter's modules_to_save bring the head when the base model has none, as
+    /// peft loads an adapter trained on a new head). Errors are <see cref="ModelFormatException"/>,
     /// <see cref="TokenizerException"/> or <see cref="HubException"/>, each one line naming the file or key.
     /// </summary>
-    public static CrossEncoder Load(string path, WeightPrecision precision = WeightPrecision.Float32)
+    public static CrossEncoder Load(string path, IReadOnlyList<string>? adapters = null, WeightPrecision precision = WeightPrecision.Float32)
     {
         path = HubResolver.Locate(path);
+        var adapterPaths = adapters?.Select(a => HubResolver.Locate(a)).ToList() ?? [];
         var folder = ModelFolder.Read(path);
-        if (folder.IsSentenceTransformers || folder.IsStatic)
+        if (folder.IsStatic || (folder.IsSentenceTransformers && adapterPaths.Count == 0))
             throw new ModelFormatException(
                 $"{path}: a sentence-transformers embedding model (modules.json), not a cross-encoder; rerank with a model that scores pairs");
         string configPath = System.IO.Path.Combine(folder.TransformerPath, "config.json");
@@ -126,23 +130,39 @@ public sealed class CrossEncoder
             SequenceClassificationHead.HeadLayout.Decoder => "score.weight",
             _ => "classifier.weight",
         };
-        if (!weights.Contains(outKey))
-            throw new ModelFormatException(
+        int labels = weights.Contains(outKey) ? Labels(weights.Shape(outKey), config, $"{weights.Description}: {outKey}")
+            : adapterPaths.Count > 0 ? AdapterLabels(adapterPaths[^1], outKey, config)
+            : throw new ModelFormatException(
                 $"{weights.Description}: no classifier weights ({outKey}): not a sequence-classification model (a cross-encoder)" +
                 (config.Architecture is { } a ? $"; config.json's architectures says {a}" : ""));
-        var shape = weights.Shape(outKey);
-        if (shape.Length != 2 || shape[1] != config.HiddenSize)
-            throw new ModelFormatException($"{weights.Description}: {outKey} has shape [{string.Join(", ", shape)}], expected [num_labels, {config.HiddenSize}]");
-        var settings = CrossEncoderConfig.Read(configPath, shape[0]);
-        var p = ParameterBuilder.FromCheckpoint(weights, precision: precision);
-        var transformer = ArchitectureRegistry.Build(config, p);
-        var head = new SequenceClassificationHead(config, p, shape[0], settings.Pooling);
+        var settings = CrossEncoderConfig.Read(configPath, labels);
+        var transformer = ArchitectureRegistry.Build(config, ParameterBuilder.FromCheckpoint(weights, precision: precision));
+        var head = SequenceClassificationHead.FromCheckpoint(config, weights, labels, settings.Pooling, 0, out var missing);
+        var replaced = new HashSet<Parameter>();
+        foreach (var adapter in adapterPaths) PeftAdapters.Merge(adapter, [.. transformer.Parameters, .. head.Parameters], replaced);
+        if (missing.FirstOrDefault(m => !replaced.Contains(m)) is { } absent)
+            throw new ModelFormatException($"{path}: the head's {absent.Name} is neither in the model nor in its adapters' modules_to_save");
         if (tokenizer.IdBound > config.VocabSize)
             throw new ModelFormatException(
                 $"{System.IO.Path.Combine(folder.TransformerPath, "tokenizer.json")}: token ids go up to {tokenizer.IdBound - 1} but the " +
                 $"model's embedding table has {config.VocabSize} rows (vocab_size): the tokenizer does not belong to this model");
         int max = Math.Min(folder.TokenizerMaxLength() ?? transformer.MaxSequenceLength, transformer.MaxSequenceLength);
         return new CrossEncoder(path, tokenizer, transformer, head, settings, max, folder.PaddingSide ?? tokenizer.PaddingSide);
+    }
+
+    private static int Labels(int[] shape, TransformerConfig config, string what) => shape.Length == 2 && shape[1] == config.HiddenSize
+        ? shape[0]
+        : throw new ModelFormatException($"{what} has shape [{string.Join(", ", shape)}], expected [num_labels, {config.HiddenSize}]");
+
+    /// <summary>The number of labels of the head a peft SEQ_CLS adapter brings (its modules_to_save output layer).</summary>
+    private static int AdapterLabels(string adapter, string outKey, TransformerConfig config)
+    {
+        string file = System.IO.Path.Combine(adapter, PeftAdapters.WeightsFile);
+        if (!File.Exists(file)) throw new ModelFormatException($"{adapter}: {PeftAdapters.WeightsFile} not found");
+        using var st = SafeTensorsFile.Open(file);
+        string key = PeftAdapters.KeyPrefix + outKey;
+        return st.Tensors.TryGetValue(key, out var info) ? Labels(info.Shape, config, $"{file}: {key}")
+            : throw new ModelFormatException($"{file}: the base model has no classifier and the adapter saves none ({key}, peft's modules_to_save)");
     }
 
     /// <summary>

@@ -293,9 +293,6 @@ public static class ConfigLoader
                 Save = r.Choice("save", "adapter", "adapter", "merged"),
             };
             if (lora.Dropout >= 1) throw new TrainingException($"{r.Where("dropout")}: lora.dropout must be below 1");
-            if (loss.Type is "bce" or "ce_mnrl" && lora.Save != "merged")
-                throw new TrainingException($"{r.Where("save")}: a cross-encoder (loss.type {loss.Type}) trained with LoRA is saved with its adapters merged " +
-                    "(lora.save: merged); peft's SEQ_CLS adapter folders are not written yet");
             if (lora.Save == "merged" && model.Weights == "int8")
                 throw new TrainingException($"{r.Where("save")}: lora.save merged writes float32 weights, which an int8 base " +
                     "(model.weights: int8) no longer holds; save the adapter and merge it onto the float32 base when loading " +

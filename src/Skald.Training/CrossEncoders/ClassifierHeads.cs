@@ -2,7 +2,6 @@ using Skald.Models;
 using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Models.CrossEncoders;
-using Skald.Tensors;
 using Skald.Training.Modeling;
 
 namespace Skald.Training.CrossEncoders;
@@ -24,22 +23,14 @@ public static class ClassifierHeads
         SequenceClassificationHead.LayoutFor(config); // other architectures: one line naming model_type
         string configPath = Path.Combine(model.Source.TransformerPath, "config.json");
         var settings = CrossEncoderConfig.Read(configPath, 1);
-        var init = SequenceClassificationHead.Initializer(config, new SkaldRandom(seed));
         using var checkpoint = Checkpoint.OpenFolder(model.Source.TransformerPath, [.. ArchitectureRegistry.KeyPrefixes(config)]);
-        var builder = ParameterBuilder.FromInitializer((key, values) =>
+        try
         {
-            if (!checkpoint.Contains(key))
-            {
-                init(key, values);
-                return;
-            }
-            var shape = checkpoint.Shape(key);
-            if (shape.Aggregate(1L, (a, d) => a * d) != values.Length)
-                throw new ModelFormatException(
-                    $"{checkpoint.Description}: {key} has shape [{string.Join(", ", shape)}]; a one-label (reranker) head needs {values.Length} values " +
-                    "(a classifier with more labels cannot be trained as a reranker)");
-            checkpoint.ReadInto(key, values, shape);
-        });
-        return (new SequenceClassificationHead(config, builder, 1, settings.Pooling), settings);
+            return (SequenceClassificationHead.FromCheckpoint(config, checkpoint, 1, settings.Pooling, seed, out _), settings);
+        }
+        catch (ModelFormatException e)
+        {
+            throw new ModelFormatException(e.Message + " (a classifier with more labels cannot be trained as a reranker)", e);
+        }
     }
 }

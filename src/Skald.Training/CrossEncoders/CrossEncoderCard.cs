@@ -18,7 +18,7 @@ public static class CrossEncoderCard
         ArgumentNullException.ThrowIfNull(setup);
         ArgumentNullException.ThrowIfNull(loss);
         var encoder = Losses.EmbeddingLoss.AsEncoder(setup.Model);
-        var (architecture, _) = CrossEncoderSaver.ClassOf(encoder.Config.ModelType);
+        var (architecture, _) = Models.Architectures.SequenceClassificationHead.ClassFor(encoder.Config.ModelType);
         sb.AppendLine("---");
         sb.AppendLine($"base_model: {baseModel}");
         sb.AppendLine("library_name: sentence-transformers");

@@ -19,6 +19,18 @@ namespace Skald.Training.CrossEncoders;
 /// </summary>
 public static class CrossEncoderSaver
 {
+    /// <summary>
+    /// <paramref name="loss"/>'s head as peft's modules_to_save tensors (their keys in the classifier, without
+    /// <c>base_model.model.</c>), for a SEQ_CLS adapter folder.
+    /// </summary>
+    public static IReadOnlyList<TensorToWrite> HeadTensors(SentenceEncoder model, CrossEncoderLoss loss)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(loss);
+        string prefix = SequenceClassificationHead.ClassFor(model.Transformer.Config.ModelType).EncoderPrefix;
+        return [.. loss.Head.Parameters.Select(p => new TensorToWrite(loss.Head.CheckpointKey(p.Name, prefix), p.Shape, p.Data.ToArray()))];
+    }
+
     /// <summary>Saves <paramref name="model"/>'s transformer with <paramref name="loss"/>'s head to <paramref name="folder"/>.</summary>
     public static void Save(SentenceEncoder model, CrossEncoderLoss loss, string folder, string? modelCard = null)
     {
@@ -27,34 +39,12 @@ public static class CrossEncoderSaver
         StagingPaths.ReplaceFolder(folder, dir => Write(model, loss, dir, modelCard));
     }
 
-    /// <summary>The <c>*ForSequenceClassification</c> class and the key prefix of its encoder, for a model_type.</summary>
-    public static (string Architecture, string Prefix) ClassOf(string modelType) => modelType switch
-    {
-        "bert" => ("BertForSequenceClassification", "bert."),
-        "xlm-roberta" => ("XLMRobertaForSequenceClassification", "roberta."),
-        "roberta" => ("RobertaForSequenceClassification", "roberta."),
-        "camembert" => ("CamembertForSequenceClassification", "roberta."),
-        "modernbert" => ("ModernBertForSequenceClassification", "model."),
-        "llama" => ("LlamaForSequenceClassification", "model."),
-        "mistral" => ("MistralForSequenceClassification", "model."),
-        "qwen2" => ("Qwen2ForSequenceClassification", "model."),
-        "qwen3" => ("Qwen3ForSequenceClassification", "model."),
-        "gemma" => ("GemmaForSequenceClassification", "model."),
-        "gemma2" => ("Gemma2ForSequenceClassification", "model."),
-        "gemma3_text" => ("Gemma3TextForSequenceClassification", "model."),
-        _ => throw new ArgumentException($"no sequence-classification class for model_type \"{modelType}\""),
-    };
-
     private static void Write(SentenceEncoder model, CrossEncoderLoss loss, string dir, string? modelCard)
     {
         var config = model.Transformer.Config;
-        var (architecture, prefix) = ClassOf(config.ModelType);
-        bool modern = loss.Head.Layout == SequenceClassificationHead.HeadLayout.ModernBert;
-        // The head's own keys sit at the top; everything else (BERT's pooler too) belongs to the encoder.
-        string Key(string name) => name.StartsWith("classifier.", StringComparison.Ordinal) || name.StartsWith("score.", StringComparison.Ordinal)
-            || (modern && name.StartsWith("head.", StringComparison.Ordinal)) ? name : prefix + name;
+        var (architecture, prefix) = SequenceClassificationHead.ClassFor(config.ModelType);
         var tensors = model.Transformer.Parameters.Concat(loss.Head.Parameters)
-            .Select(p => new TensorToWrite(Key(p.Name), p.Shape, ModelSaver.Float32Values(p))).ToList();
+            .Select(p => new TensorToWrite(loss.Head.CheckpointKey(p.Name, prefix), p.Shape, ModelSaver.Float32Values(p))).ToList();
         SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"), tensors);
 
         string source = Path.Combine(model.Folder.TransformerPath, "config.json");

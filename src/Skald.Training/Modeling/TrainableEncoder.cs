@@ -201,9 +201,16 @@ public sealed class TrainableEncoder : ITrainableModel
     {
         if (Classifier is { } classifier)
         {
-            // With LoRA the adapters are merged into the written copies (ModelSaver.Float32Values): a cross-encoder
-            // folder, whatever lora.save says (peft SEQ_CLS adapter folders are not written).
-            CrossEncoders.CrossEncoderSaver.Save(Model, classifier, folder, modelCard);
+            if (Lora is null || SaveMerged)
+            {
+                CrossEncoders.CrossEncoderSaver.Save(Model, classifier, folder, modelCard); // adapters merged into the written copies
+                return;
+            }
+            // peft's SEQ_CLS adapter: the adapters under the classifier's module paths, the head whole (modules_to_save).
+            string prefix = Models.Architectures.SequenceClassificationHead.ClassFor(Config.ModelType).EncoderPrefix;
+            PeftAdapters.Save(folder, Model.Parameters, Lora with { TaskType = "SEQ_CLS", ModulePrefix = prefix, ModulesToSave = classifier.Head.SavedModules },
+                CrossEncoders.CrossEncoderSaver.HeadTensors(Model, classifier));
+            if (modelCard is not null) File.WriteAllText(Path.Combine(folder, "README.md"), modelCard);
             return;
         }
         if (Lora is null || SaveMerged)

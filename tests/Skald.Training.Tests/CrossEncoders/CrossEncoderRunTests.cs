@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skald.Models;
 using Skald.Models.CrossEncoders;
 using Skald.Training.Config;
 using Skald.Training.CrossEncoders;
@@ -88,18 +89,9 @@ public sealed class CrossEncoderRunTests
     }
 
     [Fact]
-    public void LoraAndAPairFileWithoutLabelsAreRefused()
+    public void APairFileWithoutLabelsIsRefused()
     {
         string dir = TestPaths.NewTempDir();
-        var lora = Assert.Throws<TrainingException>(() => ConfigLoader.Parse($$"""
-            model: {path: {{Bert}}}
-            data: {train: x.jsonl}
-            loss: {type: bce}
-            lora: {r: 4}
-            output: {dir: out}
-            """, "ce.yaml"));
-        Assert.Contains("lora.save: merged", lora.Message, StringComparison.Ordinal);
-
         string pairs = Path.Combine(dir, "pairs.jsonl");
         File.WriteAllLines(pairs, Enumerable.Range(0, 8).Select(i => $"{{\"query\": \"q {i}\", \"document\": \"d {i}\"}}"));
         var config = Config(dir, "out");
@@ -155,14 +147,16 @@ public sealed class CrossEncoderRunTests
         Assert.Equal(2, ranked.Count);
     }
 
-    [Fact]
-    public void LoraTrainsTheAdaptersAndTheHeadAndSavesThemMerged()
+    [Theory]
+    [InlineData("merged")]
+    [InlineData("adapter")]
+    public void LoraTrainsTheAdaptersAndTheHeadAndSavesThemMergedOrAsAPeftSeqClsAdapter(string save)
     {
         string dir = TestPaths.NewTempDir();
         var config = Config(dir, "lora");
         config = config with
         {
-            Lora = new LoraSection { R = 4, Alpha = 8, Dropout = 0, TargetModules = ["query", "value"], Save = "merged" },
+            Lora = new LoraSection { R = 4, Alpha = 8, Dropout = 0, TargetModules = ["query", "value"], Save = save },
             Training = config.Training with { LearningRate = 1e-2f },
         };
         var setup = TrainingRun.Build(config);
@@ -174,7 +168,26 @@ public sealed class CrossEncoderRunTests
         Assert.Contains(loss.Parameters, p => !p.Data.ToArray().SequenceEqual(headBefore[loss.Parameters.ToList().IndexOf(p)])); // the head trained
         string[] queries = ["Hvor ligger hus 3?", "Hvor ligger hus 3?"], docs = ["Hus 3 ligger ved sjøen.", "Katten heter 7."];
         var trained = loss.Logits(model, queries, docs);
-        var saved = CrossEncoder.Load(run.ModelPath).Predict([.. queries.Zip(docs)], new CrossEncoderOptions { Activation = ScoreActivation.Identity });
+        var identity = new CrossEncoderOptions { Activation = ScoreActivation.Identity };
+        CrossEncoder reloaded;
+        if (save == "merged") reloaded = CrossEncoder.Load(run.ModelPath);
+        else
+        {
+            // peft's layout: SEQ_CLS, the adapters under bert., the head whole (modules_to_save), the base without a head.
+            var adapterConfig = JsonDocument.Parse(File.ReadAllText(Path.Combine(run.ModelPath, "adapter_config.json"))).RootElement;
+            Assert.Equal("SEQ_CLS", adapterConfig.GetProperty("task_type").GetString());
+            Assert.Equal(["classifier", "pooler"], adapterConfig.GetProperty("modules_to_save").EnumerateArray().Select(x => x.GetString()));
+            using (var st = Skald.Models.Checkpoints.SafeTensorsFile.Open(Path.Combine(run.ModelPath, "adapter_model.safetensors")))
+            {
+                Assert.Contains("base_model.model.bert.encoder.layer.0.attention.self.query.lora_A.weight", st.Tensors.Keys);
+                Assert.Contains("base_model.model.classifier.weight", st.Tensors.Keys);
+                Assert.Contains("base_model.model.bert.pooler.dense.weight", st.Tensors.Keys);
+            }
+            reloaded = CrossEncoder.Load(Bert, [run.ModelPath]);
+            var noHead = Assert.Throws<ModelFormatException>(() => CrossEncoder.Load(Bert));
+            Assert.Contains("not a cross-encoder", noHead.Message, StringComparison.Ordinal);
+        }
+        var saved = reloaded.Predict([.. queries.Zip(docs)], identity);
         for (int i = 0; i < 2; i++) Assert.Equal(trained[i], saved[i][0], 4);
     }
 }

@@ -16,42 +16,54 @@ internal static class ApiResponses
     private static readonly JsonWriterOptions Writing = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary><c>{object: "list", data: [{object: "embedding", index, embedding}], model, usage}</c>.</summary>
-    public static async Task Embeddings(HttpResponse response, EmbeddingResult result, string model, bool base64)
+    public static Task Embeddings(HttpResponse response, EmbeddingResult result, string model, bool base64) => Streamed(response, w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("object", "list");
+        w.WriteStartArray("data");
+        for (int i = 0; i < result.Embeddings.Length; i++)
+        {
+            w.WriteStartObject();
+            w.WriteString("object", "embedding");
+            w.WriteNumber("index", i);
+            if (base64)
+            {
+                w.WriteBase64String("embedding", LittleEndianBytes(result.Embeddings[i]));
+            }
+            else
+            {
+                w.WriteStartArray("embedding");
+                foreach (float v in result.Embeddings[i]) w.WriteNumberValue(v);
+                w.WriteEndArray();
+            }
+            w.WriteEndObject();
+            if (w.BytesPending > 1 << 16) w.Flush();
+        }
+        w.WriteEndArray();
+        w.WriteString("model", model);
+        Usage(w, result.PromptTokens);
+        w.WriteEndObject();
+    });
+
+    /// <summary>
+    /// A 200 JSON answer written by <paramref name="write"/> straight into the response's pipe (a long list is flushed
+    /// as it grows: <c>if (w.BytesPending &gt; 1 &lt;&lt; 16) w.Flush()</c> in the loop).
+    /// </summary>
+    public static async Task Streamed(HttpResponse response, Action<Utf8JsonWriter> write)
     {
         response.StatusCode = 200;
         response.ContentType = "application/json";
-        using (var w = new Utf8JsonWriter(response.BodyWriter, Writing))
-        {
-            w.WriteStartObject();
-            w.WriteString("object", "list");
-            w.WriteStartArray("data");
-            for (int i = 0; i < result.Embeddings.Length; i++)
-            {
-                w.WriteStartObject();
-                w.WriteString("object", "embedding");
-                w.WriteNumber("index", i);
-                if (base64)
-                {
-                    w.WriteBase64String("embedding", LittleEndianBytes(result.Embeddings[i]));
-                }
-                else
-                {
-                    w.WriteStartArray("embedding");
-                    foreach (float v in result.Embeddings[i]) w.WriteNumberValue(v);
-                    w.WriteEndArray();
-                }
-                w.WriteEndObject();
-                if (w.BytesPending > 1 << 16) w.Flush();
-            }
-            w.WriteEndArray();
-            w.WriteString("model", model);
-            w.WriteStartObject("usage");
-            w.WriteNumber("prompt_tokens", result.PromptTokens);
-            w.WriteNumber("total_tokens", result.PromptTokens);
-            w.WriteEndObject();
-            w.WriteEndObject();
-        }
+        using (var w = new Utf8JsonWriter(response.BodyWriter, Writing)) write(w);
         await response.BodyWriter.FlushAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>OpenAI's <c>usage</c> object: every token read is a prompt token.</summary>
+    public static void Usage(Utf8JsonWriter w, long tokens)
+    {
+        w.WriteStartObject("usage");
+        w.WriteNumber("prompt_tokens", tokens);
+        w.WriteNumber("total_tokens", tokens);
+        w.WriteEndObject();
     }
 
     /// <summary><c>{object: "list", data: [{id, object: "model", created, owned_by}]}</c>.</summary>

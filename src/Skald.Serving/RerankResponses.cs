@@ -1,5 +1,3 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Skald.Models.CrossEncoders;
 
@@ -12,13 +10,8 @@ namespace Skald.Serving;
 /// </summary>
 internal static class RerankResponses
 {
-    private static readonly JsonWriterOptions Writing = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    public static async Task Results(HttpResponse response, RerankRequest request, IReadOnlyList<RankedDocument> ranked, long tokens, string model)
-    {
-        response.StatusCode = 200;
-        response.ContentType = "application/json";
-        using (var w = new Utf8JsonWriter(response.BodyWriter, Writing))
+    public static Task Results(HttpResponse response, RerankRequest request, IReadOnlyList<RankedDocument> ranked, long tokens, string model) =>
+        ApiResponses.Streamed(response, w =>
         {
             w.WriteStartObject();
             w.WriteString("object", "list");
@@ -39,12 +32,7 @@ internal static class RerankResponses
                 if (w.BytesPending > 1 << 16) w.Flush();
             }
             w.WriteEndArray();
-            w.WriteStartObject("usage");
-            w.WriteNumber("prompt_tokens", tokens);
-            w.WriteNumber("total_tokens", tokens);
+            ApiResponses.Usage(w, tokens);
             w.WriteEndObject();
-            w.WriteEndObject();
-        }
-        await response.BodyWriter.FlushAsync().ConfigureAwait(false);
-    }
+        });
 }

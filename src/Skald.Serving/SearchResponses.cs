@@ -1,5 +1,3 @@
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Skald.Retrieval.Index;
 
@@ -12,13 +10,8 @@ namespace Skald.Serving;
 /// </summary>
 internal static class SearchResponses
 {
-    private static readonly JsonWriterOptions Writing = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    public static async Task Results(HttpResponse response, SearchRequest request, IReadOnlyList<IndexHit> hits, long tokens, string model)
-    {
-        response.StatusCode = 200;
-        response.ContentType = "application/json";
-        using (var w = new Utf8JsonWriter(response.BodyWriter, Writing))
+    public static Task Results(HttpResponse response, SearchRequest request, IReadOnlyList<IndexHit> hits, long tokens, string model) =>
+        ApiResponses.Streamed(response, w =>
         {
             w.WriteStartObject();
             w.WriteString("object", "list");
@@ -40,12 +33,7 @@ internal static class SearchResponses
             w.WriteString("model", model);
             w.WriteString("mode", request.Mode.ToString().ToLowerInvariant());
             if (request.Mode == SearchMode.Hybrid) w.WriteString("fusion", request.Fusion.Describe());
-            w.WriteStartObject("usage");
-            w.WriteNumber("prompt_tokens", tokens);
-            w.WriteNumber("total_tokens", tokens);
+            ApiResponses.Usage(w, tokens);
             w.WriteEndObject();
-            w.WriteEndObject();
-        }
-        await response.BodyWriter.FlushAsync().ConfigureAwait(false);
-    }
+        });
 }

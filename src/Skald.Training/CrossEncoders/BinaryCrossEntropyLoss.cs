@@ -23,14 +23,28 @@ public sealed class BinaryCrossEntropyLoss : CrossEncoderLoss
     /// <inheritdoc />
     public override string Name => "bce";
 
+    /// <summary>
+    /// Under mpirun each rank reads its shard of the batch; every term is one pair's, so dividing by the global number of
+    /// pairs makes the summed gradients and the loss one process's.
+    /// </summary>
+    public override bool SpansRanks => true;
+
     /// <inheritdoc />
     public override float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f)
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Columns.Count != 2 || batch.Labels is not { } labels)
             throw new ArgumentException("loss.type bce needs (query, document) rows with a label", nameof(batch));
-        int n = batch.Count;
-        return Train(Losses.EmbeddingLoss.AsEncoder(model), batch.Columns[0], batch.Columns[1], (z, grad) =>
+        var encoder = Losses.EmbeddingLoss.AsEncoder(model);
+        var comm = encoder.Communicator;
+        int n = batch.Count, total = n;
+        if (comm.Size > 1)
+        {
+            var counts = new int[comm.Size];
+            comm.AllGather(n, counts);
+            total = counts.Sum();
+        }
+        float local = Train(encoder, batch.Columns[0], batch.Columns[1], (z, grad) =>
         {
             double loss = 0;
             for (int i = 0; i < n; i++)
@@ -39,10 +53,14 @@ public sealed class BinaryCrossEntropyLoss : CrossEncoderLoss
                 // −[w·y·log σ(x) + (1 − y)·log(1 − σ(x))] = w·y·softplus(−x) + (1 − y)·softplus(x)
                 loss += posWeight * y * Softplus(-x) + (1 - y) * Softplus(x);
                 double sigma = 1 / (1 + Math.Exp(-x));
-                grad[i] = (float)(((posWeight * y + 1 - y) * sigma - posWeight * y) * gradientScale / n);
+                grad[i] = (float)(((posWeight * y + 1 - y) * sigma - posWeight * y) * gradientScale / total);
             }
-            return (float)(loss / n);
+            return (float)(loss / total);
         });
+        if (comm.Size == 1) return local;
+        var parts = new float[comm.Size];
+        comm.AllGather([local], parts, [.. Enumerable.Repeat(1, comm.Size)]);
+        return parts.Sum();
     }
 
     private static double Softplus(double x) => x > 0 ? x + double.LogP1(Math.Exp(-x)) : double.LogP1(Math.Exp(x));

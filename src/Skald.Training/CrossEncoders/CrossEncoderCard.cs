@@ -19,20 +19,7 @@ public static class CrossEncoderCard
         ArgumentNullException.ThrowIfNull(loss);
         var encoder = Losses.EmbeddingLoss.AsEncoder(setup.Model);
         var (architecture, _) = Models.Architectures.SequenceClassificationHead.ClassFor(encoder.Config.ModelType);
-        sb.AppendLine("---");
-        sb.AppendLine($"base_model: {baseModel}");
-        sb.AppendLine("library_name: sentence-transformers");
-        sb.AppendLine("pipeline_tag: text-ranking");
-        sb.AppendLine("tags:");
-        foreach (var tag in new[] { "sentence-transformers", "cross-encoder", "reranker", "generated_from_trainer", $"dataset_size:{rows}", $"loss:{lossName}", "skald" })
-            sb.AppendLine($"- {tag}");
-        if (metrics.Any())
-        {
-            sb.AppendLine("metrics:");
-            foreach (var k in metrics) sb.AppendLine($"- {k}");
-        }
-        sb.AppendLine("---");
-        sb.AppendLine();
+        Output.ModelCard.FrontMatter(sb, baseModel, "text-ranking", ["sentence-transformers", "cross-encoder", "reranker"], rows, lossName, metrics);
         sb.AppendLine($"# {name ?? $"CrossEncoder based on {baseModel}"}");
         sb.AppendLine();
         sb.AppendLine($"This is a [Cross Encoder](https://www.sbert.net/docs/cross_encoder/usage/usage.html) model finetuned from `{baseModel}` with " +

@@ -44,6 +44,9 @@ public abstract class CrossEncoderLoss : ILoss
     public IReadOnlyList<Parameter> Parameters => Head.Parameters;
 
     /// <inheritdoc />
+    public virtual bool SpansRanks => false;
+
+    /// <inheritdoc />
     public abstract float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f);
 
     /// <summary>The pairs as the model reads them.</summary>

@@ -101,21 +101,7 @@ public static class ModelCard
         IEnumerable<string> metrics)
     {
         var src = setup.Model.Source;
-        sb.AppendLine("---");
-        sb.AppendLine($"base_model: {baseModel}");
-        sb.AppendLine("library_name: sentence-transformers");
-        sb.AppendLine("pipeline_tag: sentence-similarity");
-        sb.AppendLine("tags:");
-        foreach (var tag in new[] { "sentence-transformers", "sentence-similarity", "feature-extraction", "generated_from_trainer",
-                     $"dataset_size:{rows}", $"loss:{lossName}", "skald" })
-            sb.AppendLine($"- {tag}");
-        if (metrics.Any())
-        {
-            sb.AppendLine("metrics:");
-            foreach (var k in metrics) sb.AppendLine($"- {k}");
-        }
-        sb.AppendLine("---");
-        sb.AppendLine();
+        FrontMatter(sb, baseModel, "sentence-similarity", ["sentence-transformers", "sentence-similarity", "feature-extraction"], rows, lossName, metrics);
         sb.AppendLine($"# {name}");
         sb.AppendLine();
         sb.AppendLine($"This is a [sentence-transformers](https://www.SBERT.net) model finetuned from `{baseModel}` with Skald " +
@@ -163,6 +149,29 @@ public static class ModelCard
         sb.AppendLine("var model = Skald.Models.SentenceEncoder.Load(\"path/to/this/folder\");");
         sb.AppendLine("float[][] embeddings = model.Encode([\"Hvor ligger legekontoret?\", \"Legekontoret ligger i sentrum.\"]);");
         sb.AppendLine("```");
+        sb.AppendLine();
+    }
+
+    /// <summary>
+    /// The YAML front matter of a card as sentence-transformers writes it: base model, library, pipeline tag, the kind's
+    /// tags with the trainer's, and the metric names; then a blank line.
+    /// </summary>
+    internal static void FrontMatter(StringBuilder sb, string baseModel, string pipelineTag, IEnumerable<string> kindTags, int rows, string lossName,
+        IEnumerable<string> metrics)
+    {
+        sb.AppendLine("---");
+        sb.AppendLine($"base_model: {baseModel}");
+        sb.AppendLine("library_name: sentence-transformers");
+        sb.AppendLine($"pipeline_tag: {pipelineTag}");
+        sb.AppendLine("tags:");
+        foreach (var tag in kindTags.Concat(["generated_from_trainer", $"dataset_size:{rows}", $"loss:{lossName}", "skald"]))
+            sb.AppendLine($"- {tag}");
+        if (metrics.Any())
+        {
+            sb.AppendLine("metrics:");
+            foreach (var k in metrics) sb.AppendLine($"- {k}");
+        }
+        sb.AppendLine("---");
         sb.AppendLine();
     }
 

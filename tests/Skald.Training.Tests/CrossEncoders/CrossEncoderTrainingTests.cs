@@ -20,19 +20,9 @@ public sealed class CrossEncoderTrainingTests(ITestOutputHelper output)
     [Theory]
     [InlineData("plain")]
     [InlineData("pos_weight")]
-    public void ThreeStepsMatchPyTorch(string name)
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("cross_encoder.json")));
-        var r = doc.RootElement;
-        var run = r.GetProperty("runs").EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
-        var model = TrainableEncoder.Load(CorePaths.FixtureModel("ce-bert"), dropout: 0f);
-        float posWeight = run.GetProperty("pos_weight").ValueKind == JsonValueKind.Number ? run.GetProperty("pos_weight").GetSingle() : 1f;
-        var loss = new BinaryCrossEntropyLoss(model, posWeight);
-        var parameters = model.Parameters.Concat(loss.Parameters).ToList();
-        var opt = new AdamW(parameters, weightDecay: r.GetProperty("weight_decay").GetSingle());
-        float lr = r.GetProperty("lr").GetSingle(), clip = r.GetProperty("clip").GetSingle();
-        double worstLoss = 0, worstNorm = 0;
-        foreach (var step in run.GetProperty("steps").EnumerateArray())
+    public void ThreeStepsMatchPyTorch(string name) => RunReference(name,
+        (model, run) => new BinaryCrossEntropyLoss(model, run.GetProperty("pos_weight").ValueKind == JsonValueKind.Number ? run.GetProperty("pos_weight").GetSingle() : 1f),
+        (model, loss, step) =>
         {
             var pairs = step.GetProperty("pairs").EnumerateArray().Select(p => (p[0].GetString()!, p[1].GetString()!)).ToArray();
             string[] queries = [.. pairs.Select(p => p.Item1)], docs = [.. pairs.Select(p => p.Item2)];
@@ -44,41 +34,42 @@ public sealed class CrossEncoderTrainingTests(ITestOutputHelper output)
                 Assert.Equal(ids[i].EnumerateArray().Select(x => x.GetInt32()), encodings[i].Ids);
                 Assert.Equal(types[i].EnumerateArray().Select(x => x.GetInt32()), encodings[i].TypeIds);
             }
-            float[] labels = [.. step.GetProperty("labels").EnumerateArray().Select(x => x.GetSingle())];
-            model.ZeroGradients();
-            foreach (var p in loss.Parameters) p.Grad.Span.Clear();
-            float value = loss.ComputeAndBackward(model, new TrainingBatch([queries, docs], labels));
-            float norm = GradientClipping.ClipGlobalNorm(parameters, clip);
-            opt.Step(lr);
-            double expLoss = step.GetProperty("loss").GetDouble(), expNorm = step.GetProperty("grad_norm").GetDouble();
-            worstLoss = Math.Max(worstLoss, Math.Abs(value - expLoss) / Math.Abs(expLoss));
-            worstNorm = Math.Max(worstNorm, Math.Abs(norm - expNorm) / expNorm);
-            output.WriteLine($"{name}: loss {value:F6} (torch {expLoss:F6}), grad norm {norm:F4} (torch {expNorm:F4})");
-        }
-        AssertFinalWeights(name, parameters, lr, worstLoss, worstNorm);
-    }
+            return new TrainingBatch([queries, docs], [.. step.GetProperty("labels").EnumerateArray().Select(x => x.GetSingle())]);
+        });
 
     [Theory]
     [InlineData("mnrl_hard")]
     [InlineData("mnrl_all")]
-    public void MultipleNegativesRankingMatchesPyTorch(string name)
+    public void MultipleNegativesRankingMatchesPyTorch(string name) => RunReference(name,
+        (model, run) => new CrossEncoderMnrlLoss(model, run.GetProperty("num_negatives").ValueKind == JsonValueKind.Number ? run.GetProperty("num_negatives").GetInt32() : null),
+        (_, _, step) =>
+        {
+            var rows = step.GetProperty("rows").EnumerateArray().Select(x => x.EnumerateArray().Select(t => t.GetString()!).ToArray()).ToArray();
+            return new TrainingBatch([.. Enumerable.Range(0, 3).Select(c => (IReadOnlyList<string>)[.. rows.Select(x => x[c])])]);
+        });
+
+    /// <summary>
+    /// The reference run <paramref name="name"/>: the loss <paramref name="create"/> makes over ce-bert, each step's batch
+    /// from <paramref name="batch"/>, AdamW with the file's settings; losses, gradient norms and final weights compared.
+    /// </summary>
+    private void RunReference(string name, Func<TrainableEncoder, JsonElement, CrossEncoderLoss> create,
+        Func<TrainableEncoder, CrossEncoderLoss, JsonElement, TrainingBatch> batch)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("cross_encoder.json")));
         var r = doc.RootElement;
         var run = r.GetProperty("runs").EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
         var model = TrainableEncoder.Load(CorePaths.FixtureModel("ce-bert"), dropout: 0f);
-        int? negatives = run.GetProperty("num_negatives").ValueKind == JsonValueKind.Number ? run.GetProperty("num_negatives").GetInt32() : null;
-        var loss = new CrossEncoderMnrlLoss(model, negatives);
+        var loss = create(model, run);
         var parameters = model.Parameters.Concat(loss.Parameters).ToList();
         var opt = new AdamW(parameters, weightDecay: r.GetProperty("weight_decay").GetSingle());
         float lr = r.GetProperty("lr").GetSingle(), clip = r.GetProperty("clip").GetSingle();
         double worstLoss = 0, worstNorm = 0;
         foreach (var step in run.GetProperty("steps").EnumerateArray())
         {
-            var rows = step.GetProperty("rows").EnumerateArray().Select(x => x.EnumerateArray().Select(t => t.GetString()!).ToArray()).ToArray();
+            var b = batch(model, loss, step);
             model.ZeroGradients();
             foreach (var p in loss.Parameters) p.Grad.Span.Clear();
-            float value = loss.ComputeAndBackward(model, new TrainingBatch([.. Enumerable.Range(0, 3).Select(c => (IReadOnlyList<string>)[.. rows.Select(x => x[c])])]));
+            float value = loss.ComputeAndBackward(model, b);
             float norm = GradientClipping.ClipGlobalNorm(parameters, clip);
             opt.Step(lr);
             double expLoss = step.GetProperty("loss").GetDouble(), expNorm = step.GetProperty("grad_norm").GetDouble();

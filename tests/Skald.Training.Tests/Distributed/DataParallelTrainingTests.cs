@@ -9,7 +9,7 @@ namespace Skald.Training.Tests.Distributed;
 /// <summary>
 /// <c>mpirun -np 2 skald train</c> against one process with the same config: the global batch is split across the
 /// ranks and the loss spans them, so losses and weights agree within rounding (MNRL, CachedMNRL, LoRA, masked-LM, MNTP,
-/// causal-LM SFT with length-grouped batches); a killed rank
+/// causal-LM SFT with length-grouped batches, a cross-encoder's BCE); a killed rank
 /// ends the job and the same command resumes.
 /// </summary>
 public sealed class DataParallelTrainingTests(ITestOutputHelper output)
@@ -43,6 +43,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     [InlineData("mlm")]
     [InlineData("mntp")]
     [InlineData("sft")]
+    [InlineData("bce")]
     public void TwoRanksTrainAsOneProcessWithTheWholeBatch(string kind)
     {
         string model = InfraPaths.FixtureModel(kind switch { "lora" => "decoder-qwen2", "mntp" or "sft" => "decoder-llama3", _ => "bert-cased-mean" });
@@ -52,6 +53,10 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             ? InfraPaths.WriteFile(dir, "sft.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
                 $"{{\"instruction\": \"Skriv tallet {i}{string.Concat(Enumerable.Repeat(" igjen", i % 5))}.\", \"input\": \"{(i % 3 == 0 ? "" : "hus " + i)}\", " +
                 $"\"output\": \"Tallet er {i}{string.Concat(Enumerable.Repeat(", og så " + (i * 3), i % 7))}.\"}}\n")))
+            : kind == "bce"
+            // A cross-encoder's labelled pairs: each rank scores its shard, the loss is the mean over the whole batch.
+            ? InfraPaths.WriteFile(dir, "labelled.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
+                $"{{\"query\": \"Hvor ligger hus nummer {i / 2} ved elva?\", \"document\": \"{(i % 2 == 0 ? $"Hus {i / 2} ligger ved sjøen." : $"Katten {i} sover.")}\", \"label\": {i % 2 ^ 1}}}\n")))
             : InfraPaths.WriteFile(dir, "pairs.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
                 $"{{\"anchor\": \"Hvor ligger hus nummer {i} ved elva?\", \"positive\": \"Hus {i} ligger ved sjøen, {i * 7} meter unna.\"}}\n")));
         string extra = kind switch
@@ -62,6 +67,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             "mlm" => "loss:\n  type: mlm",
             "mntp" => "  attention: bidirectional\nloss:\n  type: mntp",
             "sft" => "loss:\n  type: causal_lm\n  max_seq_length: 320",
+            "bce" => "loss:\n  type: bce",
             _ => "",
         };
         string training = kind == "sft" ? "  group_by_length: true" : "";

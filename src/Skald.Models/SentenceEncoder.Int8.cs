@@ -14,7 +14,7 @@ public sealed partial class SentenceEncoder
     /// (cosine ≥ 0.99 to float32); float32 on a CPU without AVX2 or AVX-VNNI (<see cref="Int8Gemm.Best"/> null).
     /// Setting it keeps the float32 weights beside their int8 forms (both engines on one model, for comparisons);
     /// <see cref="KeepInt8Only"/> is the inference-only int8 model that holds the int8 forms alone. On for a folder saved
-    /// by <see cref="Quantization.Int8Checkpoint.Save"/>. Setting it false on an int8-only model throws.
+    /// by <see cref="Quantization.Int8Checkpoint.Save(SentenceEncoder, string)"/>. Setting it false on an int8-only model throws.
     /// </summary>
     public bool QuantizeInt8
     {
@@ -31,7 +31,7 @@ public sealed partial class SentenceEncoder
 
     /// <summary>
     /// Whether any weight of this model holds its int8 form only (<see cref="KeepInt8Only"/>, or a folder saved by
-    /// <see cref="Quantization.Int8Checkpoint.Save"/>): then it encodes in int8 and cannot go back to float32.
+    /// <see cref="Quantization.Int8Checkpoint.Save(SentenceEncoder, string)"/>): then it encodes in int8 and cannot go back to float32.
     /// </summary>
     public bool IsInt8Only => inference.KeepInt8Only || Parameters.Any(p => p.IsInt8Only);
 
@@ -42,7 +42,7 @@ public sealed partial class SentenceEncoder
     /// them. Embedding tables, norms, biases and 16-bit weights stay as they are. The embeddings are those of
     /// <see cref="QuantizeInt8"/> bit for bit. Afterwards training the weights, merging adapters and saving float32
     /// weights refuse with one message (load the model again for those), while LoRA adapters train on the int8 base
-    /// (a recording pass multiplies it dequantised: <c>model.weights: int8</c>); <see cref="Quantization.Int8Checkpoint.Save"/> and
+    /// (a recording pass multiplies it dequantised: <c>model.weights: int8</c>); <see cref="Quantization.Int8Checkpoint.Save(SentenceEncoder, string)"/> and
     /// <see cref="WithAttention"/> still work. Returns the float32 bytes released; 0 on a CPU without int8 kernels
     /// (<see cref="Int8Gemm.Best"/> null: the model stays float32).
     /// </summary>

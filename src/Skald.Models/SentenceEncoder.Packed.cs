@@ -22,7 +22,7 @@ public sealed partial class SentenceEncoder
     /// (<see cref="Parameter.Tied"/>). The embeddings are those of pre-packed float32 encoding bit for bit, at the
     /// memory of not pre-packing. Afterwards training, LoRA and merging adapters refuse with one message naming the
     /// weight (load the model again for those); saving (<c>ModelSaver</c>, which reads the values out of the panels),
-    /// <see cref="KeepInt8Only"/>, <see cref="Quantization.Int8Checkpoint.Save"/> and <see cref="WithAttention"/> still
+    /// <see cref="KeepInt8Only"/>, <see cref="Quantization.Int8Checkpoint.Save(SentenceEncoder, string)"/> and <see cref="WithAttention"/> still
     /// work. Returns the float32 bytes released (0 when the GEMM backend takes no packed weights, e.g. OpenBLAS: then
     /// nothing changes but <see cref="PackWeights"/>).
     /// </summary>

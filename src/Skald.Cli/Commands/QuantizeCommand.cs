@@ -11,7 +11,7 @@ namespace Skald.Cli.Commands;
 /// <summary><c>skald quantize</c>: a model folder saved with int8 Linear weights (loaded back as int8, no re-quantising).</summary>
 internal sealed class QuantizeCommand : Command
 {
-    private readonly Option<string> model = CliOptions.Text("--model", "Model folder (sentence-transformers or plain Hugging Face), or a hub id org/name[@revision]", "DIR|ID", required: true);
+    private readonly Option<string> model = CliOptions.Text("--model", "Model folder (sentence-transformers, plain Hugging Face, or a cross-encoder), or a hub id org/name[@revision]", "DIR|ID", required: true);
     private readonly Option<string> output = CliOptions.Text("--output", "New folder for the int8 model (must not exist or be empty)", "DIR", required: true);
     private readonly Option<string> to = CliOptions.Choice("--to", "Weight format: int8 (one float32 scale per output row)", "int8", "int8");
 
@@ -29,7 +29,14 @@ internal sealed class QuantizeCommand : Command
         if (Int8Gemm.Best is null) throw new InputException("skald quantize: this CPU has neither AVX-VNNI nor AVX2, which int8 needs");
         string dir = p.GetValue(output)!;
         CliOptions.RequireNewFolder(dir);
-        var encoder = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet));
+        string source = HubModels.Resolve(p.GetValue(model)!, quiet);
+        if (Directory.Exists(source) && Skald.Models.CrossEncoders.CrossEncoder.IsCrossEncoder(source))
+        {
+            var crossKeys = Int8Checkpoint.Save(Skald.Models.CrossEncoders.CrossEncoder.Load(source), dir);
+            Terminal.Log($"wrote {dir}: a cross-encoder with {crossKeys.Count} Linear weights in int8 ({Int8Checkpoint.ConfigFile}), its head in float32", quiet);
+            return 0;
+        }
+        var encoder = SentenceEncoder.Load(source);
         if (encoder.Transformer.Parameters.Count == 0 || encoder.Folder.IsStatic)
             throw new InputException($"{encoder.Folder.Path}: a static embedding model has no Linear layers to quantise");
         var keys = Int8Checkpoint.Save(encoder, dir);

@@ -104,6 +104,19 @@ public sealed class CrossEncoder
 
     private void Warm() => Predict([("kvantisering", "pakking")]);
 
+    /// <summary>Scores one pair in int8, so every Linear weight the forward multiplies has its int8 form (for saving).</summary>
+    internal void QuantizeOnce()
+    {
+        bool was;
+        lock (gate)
+        {
+            was = inference.QuantizeLinear;
+            inference.QuantizeLinear = true;
+        }
+        Warm();
+        lock (gate) inference.QuantizeLinear = was;
+    }
+
     /// <summary>
     /// Loads a cross-encoder folder (or hub id <c>org/name[@revision]</c>, resolved in the Hugging Face cache): config.json
     /// with a <c>*ForSequenceClassification</c> checkpoint, tokenizer.json. <paramref name="adapters"/> are peft LoRA
@@ -136,7 +149,9 @@ public sealed class CrossEncoder
                 $"{weights.Description}: no classifier weights ({outKey}): not a sequence-classification model (a cross-encoder)" +
                 (config.Architecture is { } a ? $"; config.json's architectures says {a}" : ""));
         var settings = CrossEncoderConfig.Read(configPath, labels);
-        var transformer = ArchitectureRegistry.Build(config, ParameterBuilder.FromCheckpoint(weights, precision: precision));
+        bool int8 = Quantization.Int8Checkpoint.IsQuantized(folder.TransformerPath);
+        var transformer = ArchitectureRegistry.Build(config, ParameterBuilder.FromCheckpoint(weights, precision: precision,
+            keepInt8: int8 && adapterPaths.Count == 0)); // a saved int8 folder: the int8 values kept (with adapters: dequantised, merged, quantised anew)
         var head = SequenceClassificationHead.FromCheckpoint(config, weights, labels, settings.Pooling, 0, out var missing);
         var replaced = new HashSet<Parameter>();
         foreach (var adapter in adapterPaths) PeftAdapters.Merge(adapter, [.. transformer.Parameters, .. head.Parameters], replaced);
@@ -147,7 +162,9 @@ public sealed class CrossEncoder
                 $"{System.IO.Path.Combine(folder.TransformerPath, "tokenizer.json")}: token ids go up to {tokenizer.IdBound - 1} but the " +
                 $"model's embedding table has {config.VocabSize} rows (vocab_size): the tokenizer does not belong to this model");
         int max = Math.Min(folder.TokenizerMaxLength() ?? transformer.MaxSequenceLength, transformer.MaxSequenceLength);
-        return new CrossEncoder(path, tokenizer, transformer, head, settings, max, folder.PaddingSide ?? tokenizer.PaddingSide);
+        var model = new CrossEncoder(path, tokenizer, transformer, head, settings, max, folder.PaddingSide ?? tokenizer.PaddingSide);
+        if (int8) model.KeepInt8Only(); // int8-only weights run in int8; others (merged adapters) are quantised now
+        return model;
     }
 
     private static int Labels(int[] shape, TransformerConfig config, string what) => shape.Length == 2 && shape[1] == config.HiddenSize

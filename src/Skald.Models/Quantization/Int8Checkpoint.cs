@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Skald.Models.Checkpoints;
+using Skald.Models.Modules;
 using Skald.Tensors.Autograd;
 using Skald.Tensors.Quantization;
 
@@ -44,7 +45,28 @@ public static class Int8Checkpoint
         model.QuantizeInt8 = true;
         model.Encode(["kvantisering"]); // every Linear weight the forward uses now has its int8 form
         model.QuantizeInt8 = was;
-        var transformer = model.Transformer.Parameters;
+        return Write(model.Folder, model.Transformer.Parameters, [], output);
+    }
+
+    /// <summary>
+    /// As <see cref="Save(SentenceEncoder, string)"/> for a cross-encoder: its transformer's Linear weights in int8 (found
+    /// by scoring one pair), the classification head in float32 beside them (as int8 inference keeps it).
+    /// </summary>
+    public static IReadOnlyList<string> Save(CrossEncoders.CrossEncoder model, string output)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (Int8Gemm.Best is null) throw new PlatformNotSupportedException("this CPU has neither AVX-VNNI nor AVX2: int8 quantisation needs one");
+        model.QuantizeOnce();
+        return Write(ModelFolder.Read(model.Path), model.Transformer.Parameters, model.Head.Parameters, output);
+    }
+
+    /// <summary>
+    /// Copies <paramref name="folder"/> to <paramref name="output"/> and writes its transformer checkpoint: each of
+    /// <paramref name="transformer"/>'s weights with an int8 form (made by the pass just run, or loaded int8-only) as I8
+    /// plus its scale, every other tensor and <paramref name="float32"/> as F32.
+    /// </summary>
+    private static IReadOnlyList<string> Write(ModelFolder folder, IReadOnlyList<Parameter> transformer, IReadOnlyList<Parameter> float32, string output)
+    {
         var inTransformer = new HashSet<Parameter>(transformer, ReferenceEqualityComparer.Instance);
         var quantised = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
         foreach (var p in transformer.Where(p => p.IsInt8Only)) quantised.Add(p); // loaded int8-only
@@ -56,10 +78,9 @@ public static class Int8Checkpoint
                 if (inTransformer.Contains(part)) quantised.Add(part);
             }
         }
-        CopyFolder(model.Folder.Path, output, Path.GetFullPath(model.Folder.TransformerPath));
+        CopyFolder(folder.Path, output, Path.GetFullPath(folder.TransformerPath));
         var entries = new List<MixedSafeTensorsWriter.Entry>();
         var keys = new List<string>();
-        var row = Array.Empty<sbyte>();
         foreach (var p in transformer)
         {
             if (!quantised.Contains(p) || Int8Weights.For(p) is not { } q)
@@ -73,7 +94,8 @@ public static class Int8Checkpoint
             entries.Add(new(p.Name + ScaleSuffix, [q.N], q.Scales[..q.N], null));
             keys.Add(p.Name);
         }
-        string target = Path.Combine(output, Path.GetRelativePath(model.Folder.Path, model.Folder.TransformerPath));
+        foreach (var p in float32) entries.Add(new(p.Name, p.Shape, Float32Copy(p), null));
+        string target = Path.Combine(output, Path.GetRelativePath(folder.Path, folder.TransformerPath));
         MixedSafeTensorsWriter.Write(Path.Combine(target, "model.safetensors"), entries,
             new Dictionary<string, string> { ["format"] = "pt", ["quant_method"] = Method });
         var config = new JsonObject

@@ -119,4 +119,17 @@ public sealed class RerankCommandTests
         var bm25 = SkaldProcess.Run("evaluate", "--model", "bm25", "--task", Task(withCandidates: true), "-q"); // BM25 scores the candidates
         Assert.True(bm25.ExitCode == 0, bm25.Stderr);
     }
+
+    [Fact]
+    public void CausalLmRerankersNameTheirMissingAnswerTokenOrTheMissingRoomInOneLine()
+    {
+        // The library's scores are checked against PyTorch in CrossEncoderTests; the tiny decoder's 128 positions hold
+        // less than Qwen3-Reranker's prompt, which the command line uses.
+        string qwen = TestPaths.FixtureModel("decoder-qwen3"), docs = Documents("Fjorden ligg stille.", "Bussen går 07:45.");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", qwen, "--causal-lm", "--query", "ferje", "--documents", docs), 1, "no token \"yes\"");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", qwen, "--causal-lm", "--answer-tokens", "y,n", "--query", "ferje", "--documents", docs), 1,
+            "leave no room for the pair");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", qwen, "--causal-lm", "--answer-tokens", "y", "--query", "q", "--documents", docs), 2, "two tokens");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", Reranker, "--instruction", "x", "--query", "q", "--documents", docs), 2, "--causal-lm");
+    }
 }

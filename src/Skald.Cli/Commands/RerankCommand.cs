@@ -21,11 +21,15 @@ internal sealed class RerankCommand : Command
     private readonly Option<int?> maxLength = CliOptions.Int("--max-length", "Cut each pair to N tokens, longest text first (default: the model's)");
     private readonly Option<string> format = CliOptions.Choice("--format", "table, or json (one object with every field)", "table", "table", "json");
     private readonly Option<string> quantize = QuantizeOption.Create();
+    private readonly Option<bool> causalLm = CliOptions.Flag("--causal-lm",
+        "The model is a causal LM that answers yes or no (Qwen3-Reranker as published): the score is P(yes) against no at the end of Qwen3-Reranker's prompt");
+    private readonly Option<string> instruction = CliOptions.Text("--instruction", "With --causal-lm: the task instruction in the prompt (default: Qwen3-Reranker's web-search one)", "TEXT");
+    private readonly Option<string> answers = CliOptions.Text("--answer-tokens", "With --causal-lm: the yes and no tokens whose logits are read", "YES,NO", "yes,no");
     private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order (a SEQ_CLS adapter may bring the head), comma-separated", "DIR[,DIR...]");
 
     public RerankCommand() : base("rerank", "Order documents by a cross-encoder's score against a query (best first)")
     {
-        foreach (var o in new Option[] { model, query, documents, topK, batchSize, maxLength, format, quantize, adapters }) Options.Add(o);
+        foreach (var o in new Option[] { model, query, documents, topK, batchSize, maxLength, format, quantize, adapters, causalLm, instruction, answers }) Options.Add(o);
         SetAction(Run);
     }
 
@@ -35,7 +39,13 @@ internal sealed class RerankCommand : Command
         string text = p.GetValue(query)!;
         if (text.Trim().Length == 0) throw new UsageException("--query is empty");
         var docs = TextInput.Read(p.GetValue(documents)!, allowBlank: false);
-        var reranker = CrossEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet), HubModels.ResolveAll(CliOptions.Items(p.GetValue(adapters)), quiet));
+        if (p.GetValue(instruction) is not null && !p.GetValue(causalLm)) throw new UsageException("--instruction is for --causal-lm rerankers");
+        var tokens = CliOptions.Items(p.GetValue(answers));
+        if (tokens.Length != 2) throw new UsageException("--answer-tokens takes two tokens, yes and no (e.g. yes,no)");
+        string source = HubModels.Resolve(p.GetValue(model)!, quiet);
+        var reranker = p.GetValue(causalLm)
+            ? CrossEncoder.FromCausalLm(source, tokens[0], tokens[1], PromptedPairs.Qwen3Reranker with { Instruction = p.GetValue(instruction) ?? PromptedPairs.Qwen3Reranker.Instruction })
+            : CrossEncoder.Load(source, HubModels.ResolveAll(CliOptions.Items(p.GetValue(adapters)), quiet));
         if (reranker.NumLabels != 1)
             throw new InputException(
                 $"{p.GetValue(model)}: a classifier with {reranker.NumLabels} labels ({string.Join(", ", reranker.Config.Labels)}), not a reranker (one score per pair)");

@@ -118,6 +118,34 @@ public sealed class CrossEncoderTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ACausalLmRerankerReadsYesAgainstNoAtTheLastTokenOfItsPrompt()
+    {
+        var lines = File.ReadAllLines(Path.Combine(TestPaths.FixtureModel("ce-qwen3"), "expected_causal_lm.jsonl"));
+        using var meta = JsonDocument.Parse(lines[0]);
+        string M(string k) => meta.RootElement.GetProperty(k).GetString()!;
+        var prompt = new PromptedPairs(M("prefix"), M("body"), M("suffix"), M("instruction"));
+        var model = CrossEncoder.FromCausalLm(TestPaths.FixtureModel("decoder-qwen3"), M("yes"), M("no"), prompt);
+        var rows = lines.Skip(1).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var pairs = rows.Select(r => (r.GetProperty("query").GetString()!, r.GetProperty("document").GetString()!)).ToArray();
+        var encodings = model.Tokenize(pairs);
+        for (int i = 0; i < pairs.Length; i++) Assert.Equal(rows[i].GetProperty("ids").EnumerateArray().Select(x => x.GetInt32()), encodings[i].Ids);
+        var scores = model.Score(pairs, new CrossEncoderOptions { BatchSize = 5 });
+        var logits = model.Predict(pairs, new CrossEncoderOptions { Activation = ScoreActivation.Identity });
+        double worst = 0;
+        for (int i = 0; i < pairs.Length; i++)
+        {
+            worst = Math.Max(worst, Math.Abs(rows[i].GetProperty("score").GetSingle() - scores[i]));
+            worst = Math.Max(worst, Math.Abs(rows[i].GetProperty("logit").GetSingle() - logits[i][0]));
+        }
+        output.WriteLine($"causal-LM reranker: {pairs.Length} pairs, max |diff| {worst:E2}");
+        Assert.True(worst <= Tolerance, $"max |diff| {worst}");
+        Assert.Equal("<Instruct>: Given a web search query, retrieve relevant passages that answer the query\n<Query>: q\n<Document>: d",
+            PromptedPairs.Qwen3Reranker.Format("q", "d"));
+        Assert.Contains("no token \"ja\"", Assert.Throws<ModelFormatException>(() => CrossEncoder.FromCausalLm(TestPaths.FixtureModel("decoder-qwen3"), "ja", "n")).Message,
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnEmbeddingModelOrAHeadlessCheckpointIsRefusedInOneLine()
     {
         var st = Assert.Throws<ModelFormatException>(() => CrossEncoder.Load(TestPaths.FixtureModel("bert-cased-mean")));

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Skald.Models;
 using Skald.Models.CrossEncoders;
-using Skald.Retrieval.Index;
 using static Skald.Serving.Tests.ServerFixture;
 
 namespace Skald.Serving.Tests;
@@ -18,32 +17,9 @@ public sealed class RerankEndpointTests : IClassFixture<RerankEndpointTests.Rera
     public RerankEndpointTests(RerankServer fixture) => this.fixture = fixture;
 
     /// <summary>A server with an embedding model, an index of samples/documents and a reranker.</summary>
-    public sealed class RerankServer : IAsyncLifetime
+    public sealed class RerankServer : SearchEndpointTests.IndexedServer
     {
-        public string Folder { get; } = Path.Combine(TestPaths.NewTempDir(), "idx");
-
-        public SearchIndex Index { get; private set; } = null!;
-
-        public EmbeddingServer Server { get; private set; } = null!;
-
-        public HttpClient Client { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
-
-        public async Task InitializeAsync()
-        {
-            var r = SkaldProcess.Run("index", "build", "--model", ModelDir, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"),
-                "--output", Folder, "--language", "nb", "-q");
-            Assert.True(r.ExitCode == 0, r.Stderr);
-            Index = SearchIndex.Open(Folder);
-            Server = await EmbeddingServer.StartAsync(SentenceEncoder.Load(ModelDir), Index, new RerankService(CrossEncoder.Load(Reranker)), "127.0.0.1", 0);
-            Client.BaseAddress = Server.Address;
-        }
-
-        public async Task DisposeAsync()
-        {
-            Client.Dispose();
-            await Server.DisposeAsync();
-            Index.Dispose();
-        }
+        protected override RerankService? Reranker() => new(CrossEncoder.Load(TestPaths.FixtureModel("ce-bert")));
     }
 
     private static readonly string[] Docs =

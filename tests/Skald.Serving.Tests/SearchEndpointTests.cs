@@ -16,8 +16,8 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
 
     public SearchEndpointTests(IndexedServer fixture) => this.fixture = fixture;
 
-    /// <summary>An index of samples/documents and a server answering /v1/search over it.</summary>
-    public sealed class IndexedServer : IAsyncLifetime
+    /// <summary>An index of samples/documents and a server answering /v1/search over it (with <see cref="Reranker"/>, /v1/rerank too).</summary>
+    public class IndexedServer : IAsyncLifetime
     {
         public string Folder { get; } = Path.Combine(TestPaths.NewTempDir(), "idx");
 
@@ -33,9 +33,12 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
                 "--output", Folder, "--language", "nb", "-q");
             Assert.True(r.ExitCode == 0, r.Stderr);
             Index = SearchIndex.Open(Folder);
-            Server = await EmbeddingServer.StartAsync(SentenceEncoder.Load(ModelDir), Index, "127.0.0.1", 0);
+            Server = await EmbeddingServer.StartAsync(SentenceEncoder.Load(ModelDir), Index, Reranker(), "127.0.0.1", 0);
             Client.BaseAddress = Server.Address;
         }
+
+        /// <summary>The reranker the server also serves, if any.</summary>
+        protected virtual RerankService? Reranker() => null;
 
         public async Task DisposeAsync()
         {

@@ -131,5 +131,33 @@ public sealed class RerankCommandTests
             "leave no room for the pair");
         SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", qwen, "--causal-lm", "--answer-tokens", "y", "--query", "q", "--documents", docs), 2, "two tokens");
         SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", Reranker, "--instruction", "x", "--query", "q", "--documents", docs), 2, "--causal-lm");
+        // serve checks the prompt when it loads the reranker, before it listens
+        SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--reranker", qwen, "--reranker-causal-lm",
+            "--port", "0"), 1, "no token \"yes\"");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--reranker-causal-lm"), 2, "--reranker DIR");
+    }
+
+    [Fact]
+    public void QuantizeSavesAnInt8CrossEncoderThatScoresAsInt8Inference()
+    {
+        string dir = Path.Combine(TestPaths.NewTempDir(), "ce-int8");
+        var r = SkaldProcess.Run("quantize", "--model", Reranker, "--output", dir);
+        if (Skald.Tensors.Quantization.Int8Gemm.Best is null)
+        {
+            SkaldProcess.AssertUserError(r, 1, "int8");
+            return;
+        }
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("cross-encoder", r.Stderr, StringComparison.Ordinal);
+        var saved = CrossEncoder.Load(dir);
+        Assert.True(saved.IsInt8Only);
+        Assert.All(saved.Transformer.Parameters.Where(p => p.Shape.Length == 2 && p.Name.Contains("encoder.layer", StringComparison.Ordinal)),
+            p => Assert.True(p.IsInt8Only, p.Name)); // loaded as int8, not re-quantised from float32
+        var live = CrossEncoder.Load(Reranker);
+        live.KeepInt8Only();
+        (string, string)[] pairs = [("Hvor ligger Bergen?", "Bergen ligger på Vestlandet."), ("Kva tid går ferja?", "Katten sover.")];
+        Assert.Equal(live.Score(pairs), saved.Score(pairs)); // the same int8 values: the same scores
+        var rerank = SkaldProcess.Run("rerank", "--model", dir, "--query", "Hvor ligger Bergen?", "--documents", Documents("Bergen ligger på Vestlandet.", "Katten sover."));
+        Assert.True(rerank.ExitCode == 0, rerank.Stderr);
     }
 }

@@ -37,6 +37,8 @@ internal sealed class ServeCommand : Command
         "Also serve POST /v1/search over this index (made by 'skald index build' with the same --model)", "DIR");
     private readonly Option<string> reranker = CliOptions.Text("--reranker",
         "Also serve POST /v1/rerank with this cross-encoder (a reranker folder or hub id), which then reranks /v1/search's hits too", "DIR|ID");
+    private readonly Option<bool> rerankerCausalLm = CliOptions.Flag("--reranker-causal-lm",
+        "The --reranker is a causal LM that answers yes or no (Qwen3-Reranker as published; as skald rerank --causal-lm)");
     private readonly Option<int?> maxWaitMs = CliOptions.Int("--max-wait-ms", "How long the batcher waits for more inputs to fill a batch", min: 0, defaultValue: 3);
 
     public ServeCommand() : base("serve", "Serve a model as an OpenAI-compatible embeddings API: POST /v1/embeddings, GET /v1/models, /health, /metrics (and /v1/search with --index, /v1/rerank with --reranker)")
@@ -57,6 +59,7 @@ internal sealed class ServeCommand : Command
         Options.Add(maxWaitMs);
         Options.Add(index);
         Options.Add(reranker);
+        Options.Add(rerankerCausalLm);
         SetAction(Run);
     }
 
@@ -78,6 +81,7 @@ internal sealed class ServeCommand : Command
         {
             throw new UsageException($"--host {address} accepts connections from other machines: give an API key with --api-key-env VAR");
         }
+        if (p.GetValue(rerankerCausalLm) && p.GetValue(reranker) is null) throw new UsageException("--reranker-causal-lm needs --reranker DIR");
         string? indexDir = p.GetValue(index);
         if (indexDir is not null && p.GetValue(adapters) is not null)
             throw new UsageException("--index with --adapters: an index is built with the plain model; serve it without adapters");
@@ -88,7 +92,8 @@ internal sealed class ServeCommand : Command
         RerankService? rerank = null;
         if (p.GetValue(reranker) is { } rerankModel)
         {
-            var crossEncoder = CrossEncoder.Load(HubModels.Resolve(rerankModel, quiet));
+            string source = HubModels.Resolve(rerankModel, quiet);
+            var crossEncoder = p.GetValue(rerankerCausalLm) ? CrossEncoder.FromCausalLm(source) : CrossEncoder.Load(source);
             if (crossEncoder.NumLabels != 1)
                 throw new InputException($"{rerankModel}: a classifier with {crossEncoder.NumLabels} labels, not a reranker (one score per pair)");
             rerank = new RerankService(QuantizeOption.Apply(crossEncoder, p.GetValue(quantize), quiet));

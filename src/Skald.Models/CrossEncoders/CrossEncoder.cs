@@ -239,8 +239,10 @@ public sealed class CrossEncoder
             for (int i = 0; i < values.Length; i++) values[i] = rowYes[i] - rowNo[i];
         }), 1);
         int max = Math.Min(folder.TokenizerMaxLength() ?? transformer.MaxSequenceLength, transformer.MaxSequenceLength);
-        return new CrossEncoder(path, tokenizer, transformer, head, new CrossEncoderConfig(ScoreActivation.Sigmoid, [yes], PoolingMode.Cls),
+        var model = new CrossEncoder(path, tokenizer, transformer, head, new CrossEncoderConfig(ScoreActivation.Sigmoid, [yes], PoolingMode.Cls),
             max, folder.PaddingSide ?? tokenizer.PaddingSide) { prompt = prompt ?? PromptedPairs.Qwen3Reranker };
+        model.Tokenize([("", "")]); // a prompt longer than the model's positions: one line now, not at the first request
+        return model;
     }
 
     /// <summary>The prompt a causal-LM reranker writes pairs into (<see cref="FromCausalLm"/>); null for a classifier.</summary>

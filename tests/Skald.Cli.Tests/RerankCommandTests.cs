@@ -135,6 +135,11 @@ public sealed class RerankCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--reranker", qwen, "--reranker-causal-lm",
             "--port", "0"), 1, "no token \"yes\"");
         SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--reranker-causal-lm"), 2, "--reranker DIR");
+        // evaluate and search take the same flag for their --rerank model
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "bm25", "--rerank", qwen, "--rerank-causal-lm", "--task", Task(withCandidates: false)), 1,
+            "no token \"yes\"");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "bm25", "--rerank-causal-lm", "--task", Task(withCandidates: false)), 2, "--rerank DIR");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", "nowhere", "--query", "q", "--rerank-causal-lm"), 2, "--rerank DIR");
     }
 
     [Fact]

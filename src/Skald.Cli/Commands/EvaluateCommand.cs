@@ -48,10 +48,11 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<string> rerank = CliOptions.Text("--rerank",
         "Retrieval: a cross-encoder (reranker folder or hub id) reorders --model's top --rerank-candidates per query (two-stage retrieval)", "DIR|ID");
     private readonly Option<int?> rerankCandidates = CliOptions.Int("--rerank-candidates", "With --rerank: first-stage hits reranked per query", defaultValue: 100);
+    private readonly Option<bool> rerankCausalLm = CliOptions.Flag("--rerank-causal-lm", "The --rerank model is a causal LM that answers yes or no (Qwen3-Reranker as published; as skald rerank --causal-lm)");
 
     public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {
-        foreach (var o in new Option[] { model, task, type, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates })
+        foreach (var o in new Option[] { model, task, type, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm })
             Options.Add(o);
         foreach (var o in generation.Options) Options.Add(o);
         foreach (var o in remote.All) Options.Add(o);
@@ -105,21 +106,14 @@ internal sealed class EvaluateCommand : Command
         if (Directory.Exists(local) && CrossEncoder.IsCrossEncoder(local))
         {
             if (p.GetValue(rerank) is not null) throw new UsageException("--model is a cross-encoder already; --rerank takes the cross-encoder when --model is the first stage");
-            return new CrossEncoderRetriever(QuantizeOption.Apply(LoadReranker(local), p.GetValue(quantize), quiet), options: ceOptions);
+            return new CrossEncoderRetriever(QuantizeOption.Apply(Rerankers.Load(local, quiet), p.GetValue(quantize), quiet), options: ceOptions);
         }
+        if (p.GetValue(rerankCausalLm) && p.GetValue(rerank) is null) throw new UsageException("--rerank-causal-lm needs --rerank DIR");
         var first = CreateModel(p, longDocuments);
         if (p.GetValue(rerank) is not { } reranker) return first;
         var stage = first as IRetrievalModel ?? new DenseRetriever((IEmbeddingModel)first, longDocuments);
-        var ce = QuantizeOption.Apply(LoadReranker(HubModels.Resolve(reranker, quiet)), p.GetValue(quantize), quiet);
+        var ce = QuantizeOption.Apply(Rerankers.Load(reranker, quiet, p.GetValue(rerankCausalLm)), p.GetValue(quantize), quiet);
         return new CrossEncoderRetriever(ce, stage, p.GetValue(rerankCandidates) ?? 100, ceOptions);
-    }
-
-    private static CrossEncoder LoadReranker(string dir)
-    {
-        if (!Directory.Exists(dir)) throw new InputException($"{dir}: model folder not found");
-        var ce = CrossEncoder.Load(dir);
-        if (ce.NumLabels != 1) throw new InputException($"{dir}: a classifier with {ce.NumLabels} labels, not a reranker (one score per pair)");
-        return ce;
     }
 
     /// <summary>bm25 (with --k1/--b/--no-stem), hybrid:DIR (with --fusion/--alpha/--normalization), openai:URL#MODEL, or a model folder.</summary>

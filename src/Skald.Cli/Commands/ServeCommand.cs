@@ -92,10 +92,7 @@ internal sealed class ServeCommand : Command
         RerankService? rerank = null;
         if (p.GetValue(reranker) is { } rerankModel)
         {
-            string source = HubModels.Resolve(rerankModel, quiet);
-            var crossEncoder = p.GetValue(rerankerCausalLm) ? CrossEncoder.FromCausalLm(source) : CrossEncoder.Load(source);
-            if (crossEncoder.NumLabels != 1)
-                throw new InputException($"{rerankModel}: a classifier with {crossEncoder.NumLabels} labels, not a reranker (one score per pair)");
+            var crossEncoder = Rerankers.Load(rerankModel, quiet, p.GetValue(rerankerCausalLm));
             rerank = new RerankService(QuantizeOption.Apply(crossEncoder, p.GetValue(quantize), quiet));
         }
         var options = new EmbeddingServiceOptions

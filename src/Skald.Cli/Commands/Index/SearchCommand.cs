@@ -26,10 +26,11 @@ internal sealed class SearchCommand : Command
     private readonly Option<string> rerank = CliOptions.Text("--rerank",
         "A cross-encoder (reranker) folder or hub id: the first --rerank-candidates results are scored against the query by it and shown best first, with its scores", "DIR|ID");
     private readonly Option<int?> candidates = CliOptions.Int("--rerank-candidates", "With --rerank: how many results the reranker scores", defaultValue: 50);
+    private readonly Option<bool> causalLm = CliOptions.Flag("--rerank-causal-lm", "The --rerank model is a causal LM that answers yes or no (Qwen3-Reranker as published; as skald rerank --causal-lm)");
 
     public SearchCommand() : base("search", "Search an index made by 'skald index build'")
     {
-        foreach (var o in new Option[] { index, query, mode, topK, format, fusion, alpha, rerank, candidates }) Options.Add(o);
+        foreach (var o in new Option[] { index, query, mode, topK, format, fusion, alpha, rerank, candidates, causalLm }) Options.Add(o);
         SetAction(Run);
     }
 
@@ -37,6 +38,7 @@ internal sealed class SearchCommand : Command
     {
         string text = p.GetValue(query)!;
         if (text.Trim().Length == 0) throw new UsageException("--query is empty");
+        if (p.GetValue(causalLm) && p.GetValue(rerank) is null) throw new UsageException("--rerank-causal-lm needs --rerank DIR");
         var searchMode = p.GetValue(mode) switch { "dense" => SearchMode.Dense, "bm25" => SearchMode.Bm25, _ => SearchMode.Hybrid };
         var options = FusionOptions.Default;
         if (p.GetValue(fusion) is { } f) options = options with { Mode = FusionOptions.ParseMode(f)!.Value };
@@ -54,7 +56,7 @@ internal sealed class SearchCommand : Command
             int k = p.GetValue(topK) ?? 10;
             string? reranker = p.GetValue(rerank);
             var hits = searchIndex.Search(text, vector, searchMode, reranker is null ? k : Math.Max(k, p.GetValue(candidates) ?? 50), options);
-            if (reranker is not null) hits = Rerank(reranker, text, hits, k, p.GetValue(CliOptions.Quiet));
+            if (reranker is not null) hits = Rerank(reranker, p.GetValue(causalLm), text, hits, k, p.GetValue(CliOptions.Quiet));
             if (p.GetValue(format) == "json") WriteJson(text, p.GetValue(mode)!, hits);
             else
             {
@@ -73,11 +75,9 @@ internal sealed class SearchCommand : Command
     }
 
     /// <summary>The cross-encoder's best <paramref name="k"/> of <paramref name="hits"/>, each with its score.</summary>
-    private static IReadOnlyList<IndexHit> Rerank(string model, string query, IReadOnlyList<IndexHit> hits, int k, bool quiet)
+    private static IReadOnlyList<IndexHit> Rerank(string model, bool causalLm, string query, IReadOnlyList<IndexHit> hits, int k, bool quiet)
     {
-        var crossEncoder = CrossEncoder.Load(HubModels.Resolve(model, quiet));
-        if (crossEncoder.NumLabels != 1)
-            throw new InputException($"{model}: a classifier with {crossEncoder.NumLabels} labels, not a reranker (one score per pair)");
+        var crossEncoder = Rerankers.Load(model, quiet, causalLm);
         if (hits.Count == 0) return hits;
         QuantizeOption.Apply(crossEncoder, null, quiet); // inference only: its float32 Linear weights held once, packed
         return [.. crossEncoder.Rank(query, [.. hits.Select(h => h.Record.FullText)], k).Select(r => hits[r.Index] with { Score = r.Score })];

@@ -1,0 +1,112 @@
+namespace Skald.Retrieval.Quantization;
+
+/// <summary>
+/// Quantizes float embeddings to a lower <see cref="EmbeddingPrecision"/>, as sentence-transformers'
+/// <c>quantize_embeddings</c> does (the same bytes: float32 arithmetic as numpy does it, truncation toward zero),
+/// except that values outside the calibration range are held to the format's ends (numpy wraps them around) and a
+/// dimension whose range is one value maps to the format's bottom (numpy divides 0 by 0 there).
+/// </summary>
+public static class EmbeddingQuantizer
+{
+    /// <summary>The precision named <paramref name="name"/> (float32, int8, uint8, binary, ubinary; any case).</summary>
+    public static EmbeddingPrecision Parse(string name) => name.ToLowerInvariant() switch
+    {
+        "float32" => EmbeddingPrecision.Float32,
+        "int8" => EmbeddingPrecision.Int8,
+        "uint8" => EmbeddingPrecision.Uint8,
+        "binary" => EmbeddingPrecision.Binary,
+        "ubinary" => EmbeddingPrecision.Ubinary,
+        _ => throw new ArgumentException($"unknown embedding precision '{name}' (float32, int8, uint8, binary or ubinary)"),
+    };
+
+    /// <summary>The name of <paramref name="precision"/> (as <see cref="Parse"/> reads it).</summary>
+    public static string Name(EmbeddingPrecision precision) => precision.ToString().ToLowerInvariant();
+
+    /// <summary>Whether the precision packs one bit per dimension.</summary>
+    public static bool IsBinary(EmbeddingPrecision precision) =>
+        precision is EmbeddingPrecision.Binary or EmbeddingPrecision.Ubinary;
+
+    /// <summary>Whether the precision needs calibration ranges.</summary>
+    public static bool NeedsRanges(EmbeddingPrecision precision) =>
+        precision is EmbeddingPrecision.Int8 or EmbeddingPrecision.Uint8;
+
+    /// <summary>Bytes one quantized embedding of <paramref name="dim"/> dimensions takes (binary: dim a multiple of 8).</summary>
+    public static int BytesPerRow(EmbeddingPrecision precision, int dim)
+    {
+        if (IsBinary(precision) && dim % 8 != 0)
+            throw new ArgumentException($"{Name(precision)} embeddings need a dimension divisible by 8, not {dim}");
+        return precision switch
+        {
+            EmbeddingPrecision.Float32 => dim * sizeof(float),
+            EmbeddingPrecision.Int8 or EmbeddingPrecision.Uint8 => dim,
+            _ => dim / 8,
+        };
+    }
+
+    /// <summary>
+    /// Quantizes every row (all of one dimension). <paramref name="ranges"/> is used by int8 / uint8 and, when null,
+    /// computed from <paramref name="embeddings"/> themselves (better: from a larger calibration set, e.g. the corpus).
+    /// </summary>
+    public static QuantizedEmbeddings Quantize(IReadOnlyList<float[]> embeddings, EmbeddingPrecision precision,
+        QuantizationRanges? ranges = null)
+    {
+        int dim = embeddings.Count == 0 ? ranges?.Dimension ?? 0 : embeddings[0].Length;
+        if (NeedsRanges(precision) && embeddings.Count > 0) ranges ??= QuantizationRanges.FromEmbeddings(embeddings);
+        if (!NeedsRanges(precision)) ranges = null;
+        int width = BytesPerRow(precision, dim);
+        var data = new byte[(long)embeddings.Count * width];
+        for (int r = 0; r < embeddings.Count; r++)
+        {
+            if (embeddings[r].Length != dim)
+                throw new ArgumentException($"embedding {r} has {embeddings[r].Length} values, expected {dim}");
+            QuantizeRow(embeddings[r], precision, ranges, data.AsSpan(r * width, width));
+        }
+        return new QuantizedEmbeddings(precision, embeddings.Count, dim, data, ranges);
+    }
+
+    /// <summary>One embedding into <paramref name="destination"/> (<see cref="BytesPerRow"/> bytes; int8 as two's complement).</summary>
+    public static void QuantizeRow(ReadOnlySpan<float> x, EmbeddingPrecision precision, QuantizationRanges? ranges,
+        Span<byte> destination)
+    {
+        int width = BytesPerRow(precision, x.Length);
+        if (destination.Length < width) throw new ArgumentException($"destination holds {destination.Length} bytes, {width} needed");
+        switch (precision)
+        {
+            case EmbeddingPrecision.Float32:
+                System.Runtime.InteropServices.MemoryMarshal.AsBytes(x).CopyTo(destination);
+                break;
+            case EmbeddingPrecision.Int8:
+            case EmbeddingPrecision.Uint8:
+                if (ranges is null) throw new ArgumentException($"{Name(precision)} needs calibration ranges");
+                if (ranges.Dimension != x.Length)
+                    throw new ArgumentException($"ranges cover {ranges.Dimension} dimensions, the embedding has {x.Length}");
+                bool signed = precision == EmbeddingPrecision.Int8;
+                for (int d = 0; d < x.Length; d++)
+                    destination[d] = (byte)Level(x[d], ranges.Minima[d], ranges.Step(d), signed);
+                break;
+            default:
+                int flip = precision == EmbeddingPrecision.Binary ? 0x80 : 0;
+                for (int b = 0; b < width; b++)
+                {
+                    int bits = 0;
+                    for (int i = 0; i < 8; i++) bits = (bits << 1) | (x[b * 8 + i] > 0f ? 1 : 0);
+                    destination[b] = (byte)(bits ^ flip); // packed − 128 as a signed byte = the packed byte with its top bit flipped
+                }
+                break;
+        }
+    }
+
+    /// <summary>
+    /// One value's level: numpy's <c>((x − start) / step − 128).astype(int8)</c> (or without the 128 for uint8), each
+    /// operation rounded to float32, truncated toward zero, held to the format's range.
+    /// </summary>
+    internal static int Level(float x, float start, float step, bool signed)
+    {
+        int lo = signed ? -128 : 0, hi = signed ? 127 : 255;
+        if (!(step > 0f)) return lo;
+        float v = (x - start) / step;
+        if (signed) v -= 128f;
+        if (float.IsNaN(v)) return lo;
+        return (int)Math.Clamp(MathF.Truncate(v), lo, hi);
+    }
+}

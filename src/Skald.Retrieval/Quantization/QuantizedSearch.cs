@@ -1,0 +1,113 @@
+using System.Numerics.Tensors;
+using Skald.Retrieval.Search;
+
+namespace Skald.Retrieval.Quantization;
+
+/// <summary>
+/// Exact top-k search over quantized embeddings, as sentence-transformers' <c>semantic_search_faiss</c> /
+/// <c>semantic_search_usearch</c> with exact search: the float queries are quantized like the corpus, every corpus row
+/// is scored in its own format (binary / ubinary: the ±1 dot product of the sign bits, dimension − 2·Hamming
+/// distance, the same order as faiss's Hamming search; int8 / uint8: the integer dot product of the levels), and with
+/// rescoring the best k·multiplier rows are scored again by the float query against the rows' quantized values
+/// (int8 / uint8 levels, binary bits as 0 or 1, as sentence-transformers does) or, when the caller has them, against
+/// the rows' float embeddings (<see cref="FloatRow"/>: full precision for the few candidates, e.g. read from a
+/// memory-mapped file), and the best k kept. Ties go to the higher tie key, then the lower row, as
+/// <see cref="ExactSearch"/>. The corpus is scanned in stripes claimed by the cores, each with its own heaps.
+/// </summary>
+public static class QuantizedSearch
+{
+    /// <summary>Rows a worker claims at once.</summary>
+    private const int Claim = 4096;
+
+    /// <summary>
+    /// Top-<paramref name="k"/> rows of <paramref name="corpus"/> for each float query, best first.
+    /// </summary>
+    /// <param name="queries">Float query embeddings (normalised like the corpus was before quantizing).</param>
+    /// <param name="corpus">The quantized corpus (float32 is searched by <see cref="ExactSearch"/>).</param>
+    /// <param name="k">Hits per query.</param>
+    /// <param name="rescoreMultiplier">0: the quantized scores are final; m ≥ 1: rescore the best k·m rows.</param>
+    /// <param name="tieKeys">Optional tie-breaker per row (higher wins on equal scores).</param>
+    /// <param name="floatRows">Rescore against these float rows instead of the quantized values (null: quantized).</param>
+    public static Hit[][] TopK(IReadOnlyList<float[]> queries, QuantizedEmbeddings corpus, int k, int rescoreMultiplier,
+        IReadOnlyList<int>? tieKeys = null, FloatRow? floatRows = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(rescoreMultiplier);
+        if (corpus.Rows == 0 || queries.Count == 0) return [.. queries.Select(_ => Array.Empty<Hit>())];
+        foreach (var q in queries)
+            if (q.Length != corpus.Dimension) throw new ArgumentException($"a query has {q.Length} values, the corpus {corpus.Dimension}");
+        if (corpus.Precision == EmbeddingPrecision.Float32)
+        {
+            var floats = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(corpus.Data.AsSpan(0, corpus.Rows * corpus.RowBytes)).ToArray();
+            return ExactSearch.TopK(queries, floats, corpus.Rows, corpus.Dimension, k, tieKeys);
+        }
+        int first = (int)Math.Min(corpus.Rows, (long)k * Math.Max(1, rescoreMultiplier));
+        var quantizedQueries = EmbeddingQuantizer.Quantize(queries, corpus.Precision, corpus.Ranges);
+        var candidates = FirstStage(quantizedQueries, corpus, first, tieKeys);
+        if (rescoreMultiplier == 0) return candidates;
+        var result = new Hit[queries.Count][];
+        Parallel.For(0, queries.Count, qi =>
+        {
+            var heap = new TopKHeap(Math.Min(k, corpus.Rows));
+            foreach (var hit in candidates[qi])
+            {
+                float score = floatRows is null
+                    ? QuantizedDots.Rescore(queries[qi], corpus.Row(hit.Index), corpus.Precision)
+                    : TensorPrimitives.Dot(queries[qi], floatRows(hit.Index));
+                heap.Add(hit.Index, score, tieKeys is null ? -hit.Index : tieKeys[hit.Index]);
+            }
+            result[qi] = heap.ToSortedArray();
+        });
+        return result;
+    }
+
+    /// <summary>The best <paramref name="k"/> rows per quantized query by the format's own score.</summary>
+    private static Hit[][] FirstStage(QuantizedEmbeddings queries, QuantizedEmbeddings corpus, int k, IReadOnlyList<int>? tieKeys)
+    {
+        int nq = queries.Rows, rows = corpus.Rows;
+        int workers = Math.Clamp(rows / Claim, 1, Environment.ProcessorCount);
+        var local = new TopKHeap[workers][];
+        for (int w = 0; w < workers; w++)
+        {
+            local[w] = new TopKHeap[nq];
+            for (int i = 0; i < nq; i++) local[w][i] = new TopKHeap(k);
+        }
+        var next = new int[1];
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+        {
+            int r0;
+            while ((r0 = Interlocked.Add(ref next[0], Claim) - Claim) < rows)
+            {
+                int r1 = Math.Min(rows, r0 + Claim);
+                for (int i = 0; i < nq; i++)
+                {
+                    var heap = local[w][i];
+                    var q = queries.Row(i);
+                    for (int r = r0; r < r1; r++)
+                    {
+                        float score = Score(q, corpus.Row(r), corpus.Precision, corpus.Dimension);
+                        if (score < heap.Threshold) continue;
+                        heap.Add(r, score, tieKeys is null ? -r : tieKeys[r]);
+                    }
+                }
+            }
+        });
+        var merged = new Hit[nq][];
+        for (int i = 0; i < nq; i++)
+        {
+            var heap = new TopKHeap(k);
+            for (int w = 0; w < workers; w++) local[w][i].AddAllTo(heap);
+            merged[i] = heap.ToSortedArray();
+        }
+        return merged;
+    }
+
+    /// <summary>A quantized row's score against a quantized query (higher is more similar).</summary>
+    internal static float Score(ReadOnlySpan<byte> query, ReadOnlySpan<byte> row, EmbeddingPrecision precision, int dimension) =>
+        precision switch
+        {
+            EmbeddingPrecision.Int8 => QuantizedDots.DotInt8(query, row),
+            EmbeddingPrecision.Uint8 => QuantizedDots.DotUint8(query, row),
+            _ => dimension - 2 * QuantizedDots.Hamming(query, row),
+        };
+}

@@ -1,0 +1,169 @@
+using System.Text.Json;
+using Skald.Retrieval.Quantization;
+using Skald.Tests;
+
+namespace Skald.Retrieval.Tests;
+
+/// <summary>
+/// Embedding quantization and quantized search against fixtures/quantization/make_quantization.py (numpy, following
+/// sentence-transformers' quantize_embeddings and semantic_search_* rescoring), plus hand-worked edge cases.
+/// </summary>
+public sealed class QuantizationTests
+{
+    private static readonly JsonElement Reference = JsonDocument.Parse(File.ReadAllText(
+        Path.Combine(Repository.Root, "fixtures", "quantization", "quantization.json"))).RootElement;
+
+    private static float[][] Matrix(string name) =>
+        [.. Reference.GetProperty(name).EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetSingle()).ToArray())];
+
+    private static QuantizationRanges Ranges()
+    {
+        var r = Matrix("ranges");
+        return new QuantizationRanges(r[0], r[1]);
+    }
+
+    public static TheoryData<string> Precisions => new() { "int8", "uint8", "binary", "ubinary" };
+
+    [Theory]
+    [MemberData(nameof(Precisions))]
+    public void QuantizedBytesEqualNumpy(string name)
+    {
+        var precision = EmbeddingQuantizer.Parse(name);
+        var c = Reference.GetProperty("cases").EnumerateArray().Single(e => e.GetProperty("precision").GetString() == name);
+        var ranges = EmbeddingQuantizer.NeedsRanges(precision) ? Ranges() : null;
+        foreach (var (matrix, key) in new[] { ("corpus", "corpus_bytes"), ("queries", "query_bytes") })
+        {
+            var q = EmbeddingQuantizer.Quantize(Matrix(matrix), precision, ranges);
+            var expected = c.GetProperty(key).EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => (byte)v.GetInt32())).ToArray();
+            Assert.Equal(expected, q.Data);
+        }
+    }
+
+    [Fact]
+    public void RangesFromTheCorpusEqualNumpy()
+    {
+        var ranges = QuantizationRanges.FromEmbeddings(Matrix("corpus"));
+        var expected = Matrix("ranges");
+        Assert.Equal(expected[0], ranges.Minima);
+        Assert.Equal(expected[1], ranges.Maxima);
+    }
+
+    [Theory]
+    [MemberData(nameof(Precisions))]
+    public void SearchAndRescoringEqualTheReference(string name)
+    {
+        var precision = EmbeddingQuantizer.Parse(name);
+        var c = Reference.GetProperty("cases").EnumerateArray().Single(e => e.GetProperty("precision").GetString() == name);
+        var corpus = EmbeddingQuantizer.Quantize(Matrix("corpus"), precision, EmbeddingQuantizer.NeedsRanges(precision) ? Ranges() : null);
+        int k = Reference.GetProperty("k").GetInt32();
+        foreach (var byMultiplier in c.GetProperty("hits").EnumerateObject())
+        {
+            var hits = QuantizedSearch.TopK(Matrix("queries"), corpus, k, int.Parse(byMultiplier.Name));
+            AssertHits(byMultiplier.Value, hits);
+        }
+    }
+
+    [Fact]
+    public void RescoringWithFloatRowsEqualsTheReference()
+    {
+        var floats = Matrix("corpus");
+        var corpus = EmbeddingQuantizer.Quantize(floats, EmbeddingPrecision.Ubinary);
+        var hits = QuantizedSearch.TopK(Matrix("queries"), corpus, Reference.GetProperty("k").GetInt32(), 3, floatRows: r => floats[r]);
+        AssertHits(Reference.GetProperty("ubinary_float_rescore_x3"), hits);
+    }
+
+    private static void AssertHits(JsonElement expected, Search.Hit[][] hits)
+    {
+        var rows = expected.EnumerateArray().ToArray();
+        Assert.Equal(rows.Length, hits.Length);
+        for (int q = 0; q < rows.Length; q++)
+        {
+            var want = rows[q].EnumerateArray().Select(h => (Index: h[0].GetInt32(), Score: h[1].GetDouble())).ToArray();
+            Assert.Equal(want.Select(w => w.Index), hits[q].Select(h => h.Index));
+            for (int j = 0; j < want.Length; j++)
+                Assert.True(Math.Abs(want[j].Score - hits[q][j].Score) <= 1e-5 * Math.Max(1, Math.Abs(want[j].Score)),
+                    $"query {q} hit {j}: {hits[q][j].Score} against {want[j].Score}");
+        }
+    }
+
+    [Fact]
+    public void ValuesOutsideTheRangeAreHeldToTheEnds()
+    {
+        var ranges = new QuantizationRanges([0f, -1f], [2.55f, 1f]);
+        // step 0.01: 3.0 is level 300 → 255 (uint8) / 127 (int8); −1 is below the start → 0 / −128; 1.275 → ⌊127.5⌋ = 127;
+        // the top of [−1, 1] is 2 / (2 / 255) = 254.99998 in float32 (numpy gives the same), so level 254.
+        var u = EmbeddingQuantizer.Quantize([[3f, -2f], [-1f, 1f], [1.275f, 0f]], EmbeddingPrecision.Uint8, ranges);
+        Assert.Equal(new byte[] { 255, 0, 0, 254, 127, 127 }, u.Data);
+        var s = EmbeddingQuantizer.Quantize([[3f, -2f], [1.275f, 0f]], EmbeddingPrecision.Int8, ranges);
+        // int8: level − 128, truncated toward zero: 1.275 → 127.5 − 128 = −0.5 → 0; 0 on [−1, 1] → 127.5 − 128 → 0.
+        Assert.Equal(new sbyte[] { 127, -128, 0, 0 }, s.Data.Select(b => (sbyte)b));
+    }
+
+    [Fact]
+    public void AConstantDimensionMapsToTheBottom()
+    {
+        var ranges = new QuantizationRanges([0.5f], [0.5f]);
+        Assert.Equal(new byte[] { 0 }, EmbeddingQuantizer.Quantize([[0.5f]], EmbeddingPrecision.Uint8, ranges).Data);
+        Assert.Equal(new sbyte[] { -128 }, EmbeddingQuantizer.Quantize([[0.5f]], EmbeddingPrecision.Int8, ranges).Data.Select(b => (sbyte)b));
+    }
+
+    [Fact]
+    public void BitsArePackedFirstDimensionHigh()
+    {
+        float[] x = [1f, -1f, 0f, 2f, -3f, 0.5f, 0f, 7f, -1f, -1f, -1f, -1f, -1f, -1f, -1f, 0.1f];
+        var u = EmbeddingQuantizer.Quantize([x], EmbeddingPrecision.Ubinary);
+        Assert.Equal(new byte[] { 0b1001_0101, 0b0000_0001 }, u.Data);
+        var b = EmbeddingQuantizer.Quantize([x], EmbeddingPrecision.Binary);
+        Assert.Equal(new sbyte[] { 0b1001_0101 - 128, 1 - 128 }, b.Data.Select(v => (sbyte)v));
+    }
+
+    [Fact]
+    public void BinaryNeedsADimensionDivisibleByEight()
+    {
+        var e = Assert.Throws<ArgumentException>(() => EmbeddingQuantizer.Quantize([new float[12]], EmbeddingPrecision.Binary));
+        Assert.Contains("divisible by 8", e.Message);
+        Assert.Throws<ArgumentException>(() => EmbeddingQuantizer.Parse("int4"));
+    }
+
+    [Fact]
+    public void SimdDotsEqualTheirScalarTwins()
+    {
+        var rng = new Random(3);
+        foreach (int n in new[] { 1, 31, 32, 33, 384, 1000 })
+        {
+            var a = new byte[n];
+            var b = new byte[n];
+            rng.NextBytes(a);
+            rng.NextBytes(b);
+            a[0] = 0x80; b[0] = 0x80; // −128 · −128, the largest int8 product
+            Assert.Equal(QuantizedDots.DotInt8Scalar(a, b), QuantizedDots.DotInt8(a, b));
+            Assert.Equal(QuantizedDots.DotUint8Scalar(a, b), QuantizedDots.DotUint8(a, b));
+            int hamming = 0;
+            for (int i = 0; i < n; i++) hamming += System.Numerics.BitOperations.PopCount((uint)(a[i] ^ b[i]));
+            Assert.Equal(hamming, QuantizedDots.Hamming(a, b));
+        }
+    }
+
+    [Fact]
+    public void ManyRowsAcrossWorkersEqualOneBruteForcePass()
+    {
+        var rng = new Random(11);
+        int rows = 20_000, dim = 64;
+        var corpus = Enumerable.Range(0, rows).Select(_ => Enumerable.Range(0, dim).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray()).ToArray();
+        var queries = corpus.Take(3).Select(r => r.Select(v => v + 0.05f * ((float)rng.NextDouble() - 0.5f)).ToArray()).ToArray();
+        foreach (var precision in new[] { EmbeddingPrecision.Int8, EmbeddingPrecision.Ubinary })
+        {
+            var q = EmbeddingQuantizer.Quantize(corpus, precision);
+            var qq = EmbeddingQuantizer.Quantize(queries, precision, q.Ranges);
+            var hits = QuantizedSearch.TopK(queries, q, 25, 0);
+            for (int i = 0; i < queries.Length; i++)
+            {
+                var brute = Enumerable.Range(0, rows)
+                    .Select(r => (r, s: QuantizedSearch.Score(qq.Row(i), q.Row(r), precision, dim)))
+                    .OrderByDescending(p => p.s).ThenBy(p => p.r).Take(25).ToArray();
+                Assert.Equal(brute.Select(b => b.r), hits[i].Select(h => h.Index));
+                Assert.Equal(i, hits[i][0].Index); // a query near row i finds it first
+            }
+        }
+    }
+}

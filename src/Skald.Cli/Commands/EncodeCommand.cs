@@ -4,6 +4,7 @@ using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Distributed;
 using Skald.Models;
+using Skald.Retrieval.Quantization;
 using Skald.Tensors;
 
 namespace Skald.Cli.Commands;
@@ -25,6 +26,9 @@ internal sealed class EncodeCommand : Command
         "How the model's weight matrices are held in memory: f32, or bf16 / f16 (half the memory, computed in float32; f16 keeps F16 checkpoints exactly; checkpoints stored wider are rounded, adapters merged in float32 then rounded)",
         "f32", "f32", "bf16", "f16");
     private readonly Option<string> quantize = QuantizeOption.Create();
+    private readonly PrecisionOptions precision = new("Embeddings: write them", rescoring: false);
+    private readonly Option<string> ranges = CliOptions.Text("--ranges",
+        "--precision int8/uint8: calibration ranges, float32 [2, D] .npy (minima, then maxima: sentence-transformers' ranges; e.g. the NAME.ranges.npy written when the corpus was encoded); default: from the texts encoded, written beside the output as NAME.ranges.npy", "FILE");
     private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order (e.g. LLM2Vec's MNTP, then supervised), comma-separated", "DIR[,DIR...]");
 
     public EncodeCommand() : base("encode", "Embed texts with a model: one embedding per input line, in input order")
@@ -41,6 +45,8 @@ internal sealed class EncodeCommand : Command
         Options.Add(adapters);
         Options.Add(weights);
         Options.Add(quantize);
+        foreach (var o in precision.All) Options.Add(o);
+        Options.Add(ranges);
         CliOptions.AtMostOne(this, promptName, prompt);
         CliOptions.AtMostOne(this, promptName, instruction);
         CliOptions.AtMostOne(this, prompt, instruction);
@@ -52,6 +58,9 @@ internal sealed class EncodeCommand : Command
         string outputPath = p.GetValue(output)!;
         bool quiet = p.GetValue(CliOptions.Quiet);
         EmbeddingOutput.CheckExtension(outputPath);
+        var format = precision.Of(p);
+        if (p.GetValue(ranges) is not null && !EmbeddingQuantizer.NeedsRanges(format))
+            throw new UsageException("--ranges applies with --precision int8|uint8");
         OutputPath.NotAnInput(outputPath, p.GetValue(input));
         var texts = TextInput.Read(p.GetValue(input)!, allowBlank: false);
         var world = Cli.World;
@@ -76,8 +85,50 @@ internal sealed class EncodeCommand : Command
             embeddings = RowGather.Gather(world, embeddings, all.Count, encoder.Dimension);
             if (world.Rank != 0) return 0;
         }
-        EmbeddingOutput.Write(outputPath, embeddings, encoder.Dimension);
-        Terminal.Log($"wrote {embeddings.Length} embeddings of dimension {encoder.Dimension} to {outputPath}", quiet);
+        if (format == EmbeddingPrecision.Float32)
+        {
+            EmbeddingOutput.Write(outputPath, embeddings, encoder.Dimension);
+            Terminal.Log($"wrote {embeddings.Length} embeddings of dimension {encoder.Dimension} to {outputPath}", quiet);
+            return 0;
+        }
+        WriteQuantized(outputPath, embeddings, format, p.GetValue(ranges), quiet);
         return 0;
     }
+
+    /// <summary>The embeddings in <paramref name="format"/>; int8/uint8 ranges read from --ranges or computed and written beside the output.</summary>
+    private static void WriteQuantized(string outputPath, float[][] embeddings, EmbeddingPrecision format, string? rangesPath, bool quiet)
+    {
+        QuantizationRanges? calibration = null;
+        if (EmbeddingQuantizer.NeedsRanges(format) && rangesPath is not null)
+        {
+            var m = NpyFile.ReadFloatMatrix(rangesPath);
+            if (m.Length != 2) throw new InputException($"{rangesPath}: ranges have shape [2, D] (minima, maxima), this one has {m.Length} rows");
+            try { calibration = new QuantizationRanges(m[0], m[1]); }
+            catch (ArgumentException e) { throw new InputException($"{rangesPath}: {e.Message}"); }
+            if (embeddings.Length > 0 && calibration.Dimension != embeddings[0].Length)
+                throw new InputException($"{rangesPath}: ranges for {calibration.Dimension} dimensions, the model's embeddings have {embeddings[0].Length}");
+        }
+        else if (EmbeddingQuantizer.NeedsRanges(format) && embeddings.Length > 0)
+        {
+            calibration = QuantizationRanges.FromEmbeddings(embeddings);
+            if (embeddings.Length < 100)
+                Terminal.Log($"note: {EmbeddingQuantizer.Name(format)} ranges from only {embeddings.Length} texts; ranges from a larger set (--ranges) quantize more stably", quiet);
+        }
+        QuantizedEmbeddings q;
+        try { q = EmbeddingQuantizer.Quantize(embeddings, format, calibration); }
+        catch (ArgumentException e) { throw new InputException($"--precision {EmbeddingQuantizer.Name(format)}: {e.Message}"); }
+        EmbeddingOutput.Write(outputPath, q);
+        string written = $"wrote {q.Rows} {EmbeddingQuantizer.Name(format)} embeddings ({q.RowBytes} bytes each) to {outputPath}";
+        if (rangesPath is null && calibration is not null)
+        {
+            string beside = RangesPathFor(outputPath);
+            EmbeddingOutput.WriteRanges(beside, calibration);
+            written += $"; their ranges to {beside}";
+        }
+        Terminal.Log(written, quiet);
+    }
+
+    /// <summary>Where the ranges of OUTPUT.ext go: OUTPUT.ranges.npy.</summary>
+    internal static string RangesPathFor(string outputPath) =>
+        Path.Combine(Path.GetDirectoryName(outputPath) ?? "", Path.GetFileNameWithoutExtension(outputPath) + ".ranges.npy");
 }

@@ -48,12 +48,14 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<string> rerank = CliOptions.Text("--rerank",
         "Retrieval: a cross-encoder (reranker folder or hub id) reorders --model's top --rerank-candidates per query (two-stage retrieval)", "DIR|ID");
     private readonly Option<int?> rerankCandidates = CliOptions.Int("--rerank-candidates", "With --rerank: first-stage hits reranked per query", defaultValue: 100);
+    private readonly PrecisionOptions precision = new("Retrieval: search the documents' embeddings", rescoring: true);
     private readonly Option<bool> rerankCausalLm = CliOptions.Flag("--rerank-causal-lm", "The --rerank model is a causal LM that answers yes or no (Qwen3-Reranker as published; as skald rerank --causal-lm)");
 
     public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {
         foreach (var o in new Option[] { model, task, type, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm })
             Options.Add(o);
+        foreach (var o in precision.All) Options.Add(o);
         foreach (var o in generation.Options) Options.Add(o);
         foreach (var o in remote.All) Options.Add(o);
         SetAction(Run);
@@ -74,8 +76,11 @@ internal sealed class EvaluateCommand : Command
             {
                 Split = p.GetValue(split) ?? "test",
                 LongDocuments = p.GetValue(chunk) ? LongDocuments.Chunk : LongDocuments.Truncate,
+                Quantization = precision.Search(p),
             };
-            var result = TaskEvaluator.Create(definition, retrieval).Evaluate(WithReranker(p, retrieval.LongDocuments));
+            if (retrieval.Quantization is not null && definition.Kind != TaskKind.Retrieval)
+                throw new UsageException($"--precision applies to retrieval tasks; this one is {definition.Kind.ToString().ToLowerInvariant()}");
+            var result = TaskEvaluator.Create(definition, retrieval).Evaluate(WithReranker(p, retrieval));
             string json = result.ToJson();
             if (outputPath is null) Console.WriteLine(json);
             else AtomicFile.Write(outputPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));
@@ -97,7 +102,7 @@ internal sealed class EvaluateCommand : Command
     /// A cross-encoder given as --model (it scores a reranking task's candidates), or --model's retrieval reranked by the
     /// --rerank cross-encoder, or --model as it is.
     /// </summary>
-    private IEvaluationModel WithReranker(ParseResult p, LongDocuments longDocuments)
+    private IEvaluationModel WithReranker(ParseResult p, RetrievalOptions retrieval)
     {
         bool quiet = p.GetValue(CliOptions.Quiet);
         var ceOptions = new CrossEncoderOptions { BatchSize = p.GetValue(batchSize) ?? 32 };
@@ -106,18 +111,19 @@ internal sealed class EvaluateCommand : Command
         if (Directory.Exists(local) && CrossEncoder.IsCrossEncoder(local))
         {
             if (p.GetValue(rerank) is not null) throw new UsageException("--model is a cross-encoder already; --rerank takes the cross-encoder when --model is the first stage");
+            if (retrieval.Quantization is not null) throw new UsageException("--precision applies to embedding models, not to a cross-encoder");
             return new CrossEncoderRetriever(QuantizeOption.Apply(Rerankers.Load(local, quiet), p.GetValue(quantize), quiet), options: ceOptions);
         }
         if (p.GetValue(rerankCausalLm) && p.GetValue(rerank) is null) throw new UsageException("--rerank-causal-lm needs --rerank DIR");
-        var first = CreateModel(p, longDocuments);
+        var first = CreateModel(p, retrieval);
         if (p.GetValue(rerank) is not { } reranker) return first;
-        var stage = first as IRetrievalModel ?? new DenseRetriever((IEmbeddingModel)first, longDocuments);
+        var stage = first as IRetrievalModel ?? new DenseRetriever((IEmbeddingModel)first, retrieval.LongDocuments, retrieval.Quantization);
         var ce = QuantizeOption.Apply(Rerankers.Load(reranker, quiet, p.GetValue(rerankCausalLm)), p.GetValue(quantize), quiet);
         return new CrossEncoderRetriever(ce, stage, p.GetValue(rerankCandidates) ?? 100, ceOptions);
     }
 
     /// <summary>bm25 (with --k1/--b/--no-stem), hybrid:DIR (with --fusion/--alpha/--normalization), openai:URL#MODEL, or a model folder.</summary>
-    private IEvaluationModel CreateModel(ParseResult p, LongDocuments longDocuments)
+    private IEvaluationModel CreateModel(ParseResult p, RetrievalOptions retrieval)
     {
         string spec = p.GetValue(model)!;
         var defaults = new Bm25Parameters();
@@ -126,7 +132,11 @@ internal sealed class EvaluateCommand : Command
             Parameters = new Bm25Parameters(p.GetValue(k1) ?? defaults.K1, p.GetValue(b) ?? defaults.B),
             Stem = !p.GetValue(noStem),
         };
-        if (spec.Equals("bm25", StringComparison.OrdinalIgnoreCase)) return new Bm25Model(bm25);
+        if (spec.Equals("bm25", StringComparison.OrdinalIgnoreCase))
+        {
+            if (retrieval.Quantization is not null) throw new UsageException("--precision applies to embedding models, not to bm25");
+            return new Bm25Model(bm25);
+        }
         var options = new EvaluationEmbeddingOptions
         {
             BatchSize = p.GetValue(batchSize) ?? 32,
@@ -143,7 +153,7 @@ internal sealed class EvaluateCommand : Command
             if (p.GetValue(normalization) is { } n) fused = fused with { Normalization = FusionOptions.ParseNormalization(n)!.Value };
             string dir = HubModels.Resolve(hybrid.Model, p.GetValue(CliOptions.Quiet));
             if (!Directory.Exists(dir)) throw new InputException($"{dir}: model folder not found");
-            return new HybridRetriever(new Bm25Model(bm25), new DenseRetriever(Quantized(EvaluationEmbeddingModel.Load(dir, options), p), longDocuments), fused);
+            return new HybridRetriever(new Bm25Model(bm25), new DenseRetriever(Quantized(EvaluationEmbeddingModel.Load(dir, options), p), retrieval.LongDocuments, retrieval.Quantization), fused);
         }
         if (p.GetValue(fusion) is not null || p.GetValue(alpha) is not null || p.GetValue(normalization) is not null)
             throw new InputException("--fusion, --alpha and --normalization apply to hybrid:DIR models only");

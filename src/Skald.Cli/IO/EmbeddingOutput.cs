@@ -1,9 +1,13 @@
 using System.Globalization;
 using System.Text;
+using Skald.Retrieval.Quantization;
 
 namespace Skald.Cli.IO;
 
-/// <summary>Writes embeddings as <c>.jsonl</c> (one JSON array per line) or <c>.npy</c> (float32 [N, D]).</summary>
+/// <summary>
+/// Writes embeddings as <c>.jsonl</c> (one JSON array per line) or <c>.npy</c> (float32 [N, D]); quantized ones as
+/// integer arrays or int8 / uint8 .npy (binary: [N, D/8] packed bytes).
+/// </summary>
 internal static class EmbeddingOutput
 {
     public static void CheckExtension(string path)
@@ -39,16 +43,50 @@ internal static class EmbeddingOutput
         }
     }
 
-    /// <summary>NumPy format 1.0: magic, header length, a Python dict literal padded to 64 bytes, raw little-endian data.</summary>
+    /// <summary>float32 [N, D] as .npy.</summary>
     internal static void WriteNpy(Stream s, float[][] rows, int dim)
     {
-        string dict = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows.Length}, {dim}), }}";
-        int total = 10 + dict.Length + 1;
-        int pad = (64 - total % 64) % 64;
-        string header = dict + new string(' ', pad) + "\n";
-        s.Write([0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0]);
-        s.Write(BitConverter.GetBytes((ushort)header.Length));
-        s.Write(Encoding.ASCII.GetBytes(header));
+        NpyFile.WriteHeader(s, "<f4", rows.Length, dim);
         foreach (var row in rows) s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(row.AsSpan()));
     }
+
+    /// <summary>
+    /// Quantized embeddings: .npy int8 (int8, binary) or uint8 (uint8, ubinary), [N, bytes per row], as
+    /// sentence-transformers' quantize_embeddings returns them; .jsonl one array of those integers per line.
+    /// </summary>
+    public static void Write(string path, QuantizedEmbeddings q)
+    {
+        bool signed = q.Precision is EmbeddingPrecision.Int8 or EmbeddingPrecision.Binary;
+        if (Path.GetExtension(path).Equals(".npy", StringComparison.OrdinalIgnoreCase))
+            AtomicFile.Write(path, s =>
+            {
+                NpyFile.WriteHeader(s, signed ? "|i1" : "|u1", q.Rows, q.RowBytes);
+                s.Write(q.Data.AsSpan(0, q.Rows * q.RowBytes));
+            });
+        else
+            AtomicFile.Write(path, s =>
+            {
+                using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+                for (int r = 0; r < q.Rows; r++)
+                {
+                    var row = q.Row(r);
+                    w.Write('[');
+                    for (int i = 0; i < row.Length; i++)
+                    {
+                        if (i > 0) w.Write(',');
+                        w.Write((signed ? (sbyte)row[i] : (int)row[i]).ToString(CultureInfo.InvariantCulture));
+                    }
+                    w.Write("]\n");
+                }
+            });
+    }
+
+    /// <summary>Calibration ranges as sentence-transformers' <c>ranges</c> array: float32 [2, D], minima then maxima.</summary>
+    public static void WriteRanges(string path, QuantizationRanges ranges) =>
+        AtomicFile.Write(path, s =>
+        {
+            NpyFile.WriteHeader(s, "<f4", 2, ranges.Dimension);
+            foreach (var row in new[] { ranges.Minima, ranges.Maxima })
+                foreach (float v in row) s.Write(BitConverter.GetBytes(v));
+        });
 }

@@ -1,3 +1,4 @@
+using Skald.Retrieval.Quantization;
 using Skald.Retrieval.Search;
 
 namespace Skald.Evaluation.Evaluators;
@@ -13,4 +14,7 @@ public sealed record RetrievalOptions
 
     /// <summary>Truncate (MTEB) or chunk long documents for embedding models.</summary>
     public LongDocuments LongDocuments { get; init; } = LongDocuments.Truncate;
+
+    /// <summary>Embedding models: search quantized document embeddings (null: float32).</summary>
+    public QuantizedSearchOptions? Quantization { get; init; }
 }

@@ -1,14 +1,18 @@
 using Skald.Retrieval.Models;
 using Skald.Models.Modules;
+using Skald.Retrieval.Quantization;
 
 namespace Skald.Retrieval.Search;
 
 /// <summary>
 /// Dense retrieval with an <see cref="IEmbeddingModel"/>: queries and documents (title + " " + text) embedded with
 /// their role prompts, exact top-k by <see cref="ExactSearch"/> under the model's similarity (cosine: vectors
-/// normalised, then inner product; dot: raw inner product; Euclidean/Manhattan are ranked by cosine).
+/// normalised, then inner product; dot: raw inner product; Euclidean/Manhattan are ranked by cosine). With
+/// <paramref name="quantization"/> the document vectors are quantized (calibrated on themselves) and searched by
+/// <see cref="QuantizedSearch"/> with float queries, as sentence-transformers' quantized semantic search.
 /// </summary>
-public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocuments = LongDocuments.Truncate) : IRetrievalModel, ICandidateScorer
+public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocuments = LongDocuments.Truncate,
+    QuantizedSearchOptions? quantization = null) : IRetrievalModel, ICandidateScorer
 {
     /// <summary>The embedding model.</summary>
     public IEmbeddingModel Model { get; } = model;
@@ -20,7 +24,8 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     public IReadOnlyDictionary<string, string> Metadata => new Dictionary<string, string>(Model.Metadata)
     {
         ["long_documents"] = longDocuments == LongDocuments.Chunk ? "chunk (best chunk)" : "truncate",
-        ["search"] = Model.Similarity == SimilarityFunction.Dot ? "exact top-k, dot product" : "exact top-k, cosine",
+        ["search"] = (Model.Similarity == SimilarityFunction.Dot ? "exact top-k, dot product" : "exact top-k, cosine")
+            + (quantization is { Precision: not EmbeddingPrecision.Float32 } q ? $", {q.Describe()}" : ""),
     };
 
     /// <summary>Document vectors, prepared for search (normalised unless the similarity is dot).</summary>
@@ -35,7 +40,7 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
         var tie = TieKeys.For(corpus);
         var q = EmbedQueries(queries);
         if (longDocuments == LongDocuments.Truncate)
-            return ExactSearch.TopK(q, EmbedDocuments([.. corpus.Select(d => d.FullText)]), topK, tie);
+            return TopK(q, EmbedDocuments([.. corpus.Select(d => d.FullText)]), topK, tie);
         var pieces = new List<string>();
         var owner = new List<int>();
         int maxPieces = 1;
@@ -47,7 +52,7 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
         }
         var pieceTie = owner.Select(d => tie[d]).ToArray();
         int k = (int)Math.Min(pieces.Count, (long)Math.Min(topK, corpus.Count) * maxPieces);
-        var hits = ExactSearch.TopK(q, EmbedDocuments(pieces), k, pieceTie);
+        var hits = TopK(q, EmbedDocuments(pieces), k, pieceTie);
         // A document's first appearance in piece order is its best piece: keep the first topK distinct documents.
         return [.. hits.Select(h =>
         {
@@ -74,6 +79,28 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
         for (int i = 0; i < needed.Length; i++) row[needed[i]] = i;
         var q = EmbedQueries(queries);
         return [.. candidates.Select((c, qi) => c.Select(d => System.Numerics.Tensors.TensorPrimitives.Dot(q[qi], docs[row[d]])).ToArray())];
+    }
+
+    /// <summary>
+    /// Exact top-k of the float document vectors, or of their quantized form: then, as a search system would answer
+    /// for its first page, the best <see cref="QuantizedSearchOptions.RescoredHits"/> come rescored from the best
+    /// RescoredHits·multiplier quantized hits, and the rest of the k follow in the quantized order (their scores are
+    /// placeholders below the rescored ones that keep that order).
+    /// </summary>
+    private Hit[][] TopK(float[][] queries, float[][] documents, int k, IReadOnlyList<int> tie)
+    {
+        if (quantization is not { Precision: not EmbeddingPrecision.Float32 } q || documents.Length == 0)
+            return ExactSearch.TopK(queries, documents, k, tie);
+        var quantized = EmbeddingQuantizer.Quantize(documents, q.Precision);
+        var listed = QuantizedSearch.TopK(queries, quantized, k, 0, tie);
+        if (q.RescoreMultiplier == 0) return listed;
+        var head = QuantizedSearch.TopK(queries, quantized, Math.Min(k, q.RescoredHits), q.RescoreMultiplier, tie);
+        return [.. listed.Select((all, i) =>
+        {
+            var top = head[i].Select(h => h.Index).ToHashSet();
+            float below = head[i].Length == 0 ? 0f : head[i][^1].Score;
+            return head[i].Concat(all.Where(h => !top.Contains(h.Index)).Select((h, j) => new Hit(h.Index, below - 1f - j))).Take(k).ToArray();
+        })];
     }
 
     private float[][] Prepare(float[][] v) => Model.Similarity == SimilarityFunction.Dot ? v : ExactSearch.Normalize(v);

@@ -1,0 +1,50 @@
+using System.CommandLine;
+using Skald.Retrieval.Quantization;
+
+namespace Skald.Cli.CommandLine;
+
+/// <summary>
+/// The embedding-precision options (<c>--precision</c>, <c>--rescore-multiplier</c>) of the commands that store or
+/// search embeddings, and the one reading of them.
+/// </summary>
+internal sealed class PrecisionOptions
+{
+    /// <summary>A pair of options; <paramref name="what"/> says what is quantized.</summary>
+    public PrecisionOptions(string what, bool rescoring)
+    {
+        Precision = CliOptions.OptionalChoice("--precision",
+            $"{what} in this number format (sentence-transformers' quantize_embeddings): int8 / uint8 (one byte per dimension, " +
+            "255 steps over each dimension's range in the corpus), binary / ubinary (one bit per dimension: 32× smaller; " +
+            "the dimension must be divisible by 8); default float32", "float32", "int8", "uint8", "binary", "ubinary");
+        RescoreMultiplier = rescoring
+            ? CliOptions.Int("--rescore-multiplier", "With --precision: the top hits are rescored with the float query from the best k·N quantized ones (evaluate: the top 10 from 10·N; 0: keep the quantized scores)", min: 0, defaultValue: 2)
+            : null;
+    }
+
+    /// <summary><c>--precision</c>.</summary>
+    public Option<string> Precision { get; }
+
+    /// <summary><c>--rescore-multiplier</c> (null when the command does not search).</summary>
+    public Option<int?>? RescoreMultiplier { get; }
+
+    /// <summary>The options to add to a command.</summary>
+    public IEnumerable<Option> All => RescoreMultiplier is null ? [Precision] : [Precision, RescoreMultiplier];
+
+    /// <summary>The chosen precision (float32 when not given).</summary>
+    public EmbeddingPrecision Of(ParseResult p) =>
+        p.GetValue(Precision) is { } name ? EmbeddingQuantizer.Parse(name) : EmbeddingPrecision.Float32;
+
+    /// <summary>Quantized search settings, or null for float32 (a --rescore-multiplier without --precision is a usage error).</summary>
+    public QuantizedSearchOptions? Search(ParseResult p)
+    {
+        var precision = Of(p);
+        int multiplier = RescoreMultiplier is null ? 2 : p.GetValue(RescoreMultiplier) ?? 2;
+        if (precision == EmbeddingPrecision.Float32)
+        {
+            if (RescoreMultiplier is not null && p.GetResult(RescoreMultiplier) is { Implicit: false })
+                throw new UsageException("--rescore-multiplier applies with --precision int8|uint8|binary|ubinary only");
+            return null;
+        }
+        return new QuantizedSearchOptions(precision, multiplier);
+    }
+}

@@ -1,0 +1,20 @@
+namespace Skald.Retrieval.Quantization;
+
+/// <summary>
+/// Dense retrieval over quantized document embeddings (<see cref="QuantizedSearch"/>): the documents' embeddings are
+/// quantized to <paramref name="Precision"/> (int8 / uint8 calibrated on the corpus's own embeddings), queries stay
+/// float, and the best <see cref="RescoredHits"/> are rescored from the best RescoredHits·<paramref name="RescoreMultiplier"/>
+/// (0: no rescoring; sentence-transformers' default multiplier is 2).
+/// </summary>
+public sealed record QuantizedSearchOptions(EmbeddingPrecision Precision, int RescoreMultiplier = 2)
+{
+    /// <summary>Hits rescored per query in evaluation: a first page, the main metric's cut-off (nDCG@10).</summary>
+    public int RescoredHits { get; init; } = 10;
+
+    /// <summary>A description for results metadata, e.g. "ubinary, top 10 rescored from the best 20".</summary>
+    public string Describe() => Precision == EmbeddingPrecision.Float32
+        ? "float32"
+        : EmbeddingQuantizer.Name(Precision) + (RescoreMultiplier > 0
+            ? $", top {RescoredHits} rescored from the best {RescoredHits * RescoreMultiplier}"
+            : ", not rescored");
+}

@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Skald.Retrieval.Quantization;
+using Skald.Tests;
+
+namespace Skald.Cli.Tests;
+
+/// <summary><c>--precision</c> on encode and evaluate: quantized files as numpy reads them, calibration ranges, errors.</summary>
+public sealed class EmbeddingPrecisionCommandTests
+{
+    private static readonly string Model = TestPaths.FixtureModel("bert-cased-mean");
+
+    private static string Texts()
+    {
+        string path = Path.Combine(TestPaths.NewTempDir(), "texts.txt");
+        File.WriteAllText(path, "Fjorden ligg stille.\nBussen går 07:45 frå kaia.\nLegekontoret ligger i sentrum.\nHvor ligger apoteket?\n");
+        return path;
+    }
+
+    /// <summary>The data of a 2-D .npy file: dtype, shape and raw bytes (header parsed by hand).</summary>
+    private static (string Descr, int Rows, int Cols, byte[] Data) ReadNpy(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        int length = BitConverter.ToUInt16(bytes, 8);
+        string header = System.Text.Encoding.ASCII.GetString(bytes, 10, length);
+        string descr = header.Split("'descr': '")[1].Split('\'')[0];
+        var shape = header.Split("'shape': (")[1].Split(')')[0].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        return (descr, int.Parse(shape[0]), int.Parse(shape[1]), bytes[(10 + length)..]);
+    }
+
+    private static float[][] Floats(string npy)
+    {
+        var (descr, rows, cols, data) = ReadNpy(npy);
+        Assert.Equal("<f4", descr);
+        return [.. Enumerable.Range(0, rows).Select(r => Enumerable.Range(0, cols).Select(c => BitConverter.ToSingle(data, (r * cols + c) * 4)).ToArray())];
+    }
+
+    [Theory]
+    [InlineData("int8", "|i1", 32)]
+    [InlineData("uint8", "|u1", 32)]
+    [InlineData("binary", "|i1", 4)]
+    [InlineData("ubinary", "|u1", 4)]
+    public void EncodeWritesTheQuantizedEmbeddingsOfTheFloatOnes(string precision, string descr, int width)
+    {
+        string texts = Texts(), dir = TestPaths.NewTempDir();
+        var f = SkaldProcess.Run("encode", "--model", Model, "--input", texts, "--output", Path.Combine(dir, "f.npy"), "--normalize", "-q");
+        Assert.True(f.ExitCode == 0, f.Stderr);
+        var floats = Floats(Path.Combine(dir, "f.npy"));
+        string output = Path.Combine(dir, "q.npy");
+        var r = SkaldProcess.Run("encode", "--model", Model, "--input", texts, "--output", output, "--normalize", "--precision", precision);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var (d, rows, cols, data) = ReadNpy(output);
+        Assert.Equal((descr, 4, width), (d, rows, cols));
+        var format = EmbeddingQuantizer.Parse(precision);
+        var expected = EmbeddingQuantizer.Quantize(floats, format, EmbeddingQuantizer.NeedsRanges(format) ? QuantizationRanges.FromEmbeddings(floats) : null);
+        Assert.Equal(expected.Data, data);
+        Assert.Equal(EmbeddingQuantizer.NeedsRanges(format), File.Exists(Path.Combine(dir, "q.ranges.npy")));
+        if (!EmbeddingQuantizer.NeedsRanges(format)) return;
+        Assert.Contains("q.ranges.npy", r.Stderr + r.Stdout);
+        var ranges = Floats(Path.Combine(dir, "q.ranges.npy"));
+        Assert.Equal(expected.Ranges!.Minima, ranges[0]);
+        Assert.Equal(expected.Ranges.Maxima, ranges[1]);
+
+        // Queries quantized with the corpus's ranges: the first text alone, the same bytes as its row above.
+        string one = Path.Combine(dir, "one.txt");
+        File.WriteAllText(one, "Fjorden ligg stille.\n");
+        var again = SkaldProcess.Run("encode", "--model", Model, "--input", one, "--output", Path.Combine(dir, "one.jsonl"), "--normalize",
+            "--precision", precision, "--ranges", Path.Combine(dir, "q.ranges.npy"), "-q");
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        var values = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "one.jsonl"))).RootElement.EnumerateArray().Select(v => v.GetInt32()).ToArray();
+        Assert.Equal(expected.Row(0).ToArray().Select(b => precision == "int8" ? (int)(sbyte)b : b), values);
+        Assert.False(File.Exists(Path.Combine(dir, "one.ranges.npy")));
+    }
+
+    [Fact]
+    public void BadRangesAndMisplacedOptionsGetOneLine()
+    {
+        string texts = Texts(), dir = TestPaths.NewTempDir();
+        string bad = Path.Combine(dir, "bad.npy");
+        File.WriteAllText(bad, "not numpy");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Model, "--input", texts, "--output", Path.Combine(dir, "o.npy"),
+            "--precision", "int8", "--ranges", bad), 1, "bad.npy", "not a .npy file");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Model, "--input", texts, "--output", Path.Combine(dir, "o.npy"),
+            "--ranges", bad), 2, "--ranges applies with --precision int8|uint8");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Model, "--input", texts, "--output", Path.Combine(dir, "o.npy"),
+            "--precision", "int4"), 2, "--precision");
+        // ranges of another width
+        var f = SkaldProcess.Run("encode", "--model", Model, "--input", texts, "--output", Path.Combine(dir, "u.npy"), "--precision", "uint8", "-q");
+        Assert.True(f.ExitCode == 0, f.Stderr);
+        var wrong = File.ReadAllBytes(Path.Combine(dir, "u.ranges.npy"));
+        string wrongPath = Path.Combine(dir, "wrong.npy");
+        File.WriteAllBytes(wrongPath, wrong[..^8]);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Model, "--input", texts, "--output", Path.Combine(dir, "o.npy"),
+            "--precision", "int8", "--ranges", wrongPath), 1, "wrong.npy", "bytes of data");
+    }
+
+    private static string Task() => BeirFolder.Write(
+        "{\"_id\": \"d0\", \"text\": \"Fjorden ligg stille om morgonen.\"}\n{\"_id\": \"d1\", \"text\": \"Bussen går 07:45 frå kaia.\"}\n" +
+        "{\"_id\": \"d2\", \"text\": \"Legekontoret ligger i sentrum.\"}\n{\"_id\": \"d3\", \"text\": \"Apoteket stenger klokka fire.\"}\n",
+        "{\"_id\": \"q1\", \"text\": \"Når går bussen?\"}\n{\"_id\": \"q2\", \"text\": \"Hvor er legekontoret?\"}\n",
+        "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\n");
+
+    [Fact]
+    public void EvaluateSearchesQuantizedEmbeddingsAndSaysSo()
+    {
+        string task = Task();
+        var r = SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--precision", "ubinary", "--rescore-multiplier", "3", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var meta = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("metadata");
+        Assert.Contains("ubinary, top 10 rescored from the best 30", meta.GetProperty("model.search").GetString());
+        var hybrid = SkaldProcess.Run("evaluate", "--model", "hybrid:" + Model, "--task", task, "--precision", "int8", "-q");
+        Assert.True(hybrid.ExitCode == 0, hybrid.Stderr);
+
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "bm25", "--task", task, "--precision", "binary"), 2, "not to bm25");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--rescore-multiplier", "4"), 2, "--rescore-multiplier");
+    }
+}

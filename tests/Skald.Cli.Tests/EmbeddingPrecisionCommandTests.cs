@@ -113,4 +113,66 @@ public sealed class EmbeddingPrecisionCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "bm25", "--task", task, "--precision", "binary"), 2, "not to bm25");
         SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--rescore-multiplier", "4"), 2, "--rescore-multiplier");
     }
+
+    private static JsonElement Search(string folder, string mode, params string[] extra)
+    {
+        var r = SkaldProcess.Run(["search", "--index", folder, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", mode, "--top-k", "5", "--format", "json", .. extra]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results");
+    }
+
+    private static string BuildIndex(string? precision)
+    {
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        string[] args = ["index", "build", "--model", Model, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"), "--output", folder, "--language", "nb", "-q"];
+        var r = SkaldProcess.Run(precision is null ? args : [.. args, "--precision", precision]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return folder;
+    }
+
+    [Fact]
+    public void ABinaryIndexSearchesItsBitsAndRescoresWithTheFloatRows()
+    {
+        string plain = BuildIndex(null), bits = BuildIndex("ubinary");
+        var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(bits, "index.json"))).RootElement;
+        Assert.Equal("ubinary", manifest.GetProperty("precision").GetString());
+        int rows = manifest.GetProperty("rows").GetInt32();
+        Assert.Equal(rows * 4L, new FileInfo(Path.Combine(bits, "embeddings.q")).Length); // 32 dimensions: 4 bytes a row
+        Assert.False(File.Exists(Path.Combine(plain, "embeddings.q")));
+
+        // Rescoring at least every row with its float embedding is exact search: the float index's answer.
+        var exact = Search(plain, "dense");
+        var rescored = Search(bits, "dense", "--rescore-multiplier", rows.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(exact.EnumerateArray().Select(h => h.GetProperty("id").GetString()), rescored.EnumerateArray().Select(h => h.GetProperty("id").GetString()));
+        foreach (var (e, q) in exact.EnumerateArray().Zip(rescored.EnumerateArray()))
+            Assert.Equal(e.GetProperty("score").GetSingle(), q.GetProperty("score").GetSingle(), 5); // the same dot, summed in another order
+        // Without rescoring the scores are the bits' ±1 dot products: whole numbers of the same parity as 32, at most 32.
+        foreach (var h in Search(bits, "dense", "--rescore-multiplier", "0").EnumerateArray())
+        {
+            float score = h.GetProperty("score").GetSingle();
+            Assert.True(score == MathF.Round(score) && score <= 32 && ((int)score & 1) == 0, $"score {score}");
+        }
+        Assert.Equal(5, Search(bits, "hybrid").GetArrayLength());
+    }
+
+    [Fact]
+    public void AnInt8IndexKeepsItsRangesWhenDocumentsAreAdded()
+    {
+        string folder = BuildIndex("int8");
+        var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
+        var min = manifest.GetProperty("quantization_min").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+        Assert.Equal(32, min.Length);
+        string extra = TestPaths.NewTempDir();
+        File.WriteAllText(Path.Combine(extra, "ny.txt"), "Sykkelparkeringen ligger bak stasjonen. Den er åpen hele døgnet.");
+        var add = SkaldProcess.Run("index", "add", "--index", folder, "--documents", extra, "-q");
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        var after = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
+        Assert.Equal("int8", after.GetProperty("precision").GetString());
+        Assert.Equal(min, after.GetProperty("quantization_min").EnumerateArray().Select(v => v.GetSingle()));
+        Assert.Equal(after.GetProperty("rows").GetInt32() * 32L, new FileInfo(Path.Combine(folder, "embeddings.q")).Length);
+        Assert.Equal(5, Search(folder, "dense").GetArrayLength());
+
+        File.WriteAllBytes(Path.Combine(folder, "embeddings.q"), new byte[3]);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", folder, "--query", "sykkel", "--mode", "dense"), 1, "embeddings.q", "need");
+    }
 }

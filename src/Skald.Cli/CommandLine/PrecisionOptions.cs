@@ -17,9 +17,13 @@ internal sealed class PrecisionOptions
             "255 steps over each dimension's range in the corpus), binary / ubinary (one bit per dimension: 32× smaller; " +
             "the dimension must be divisible by 8); default float32", "float32", "int8", "uint8", "binary", "ubinary");
         RescoreMultiplier = rescoring
-            ? CliOptions.Int("--rescore-multiplier", "With --precision: the top hits are rescored with the float query from the best k·N quantized ones (evaluate: the top 10 from 10·N; 0: keep the quantized scores)", min: 0, defaultValue: 2)
+            ? RescoreOption("With --precision: the top hits are rescored with the float query from the best k·N quantized ones (evaluate: the top 10 from 10·N; 0: keep the quantized scores)")
             : null;
     }
+
+    /// <summary>A new <c>--rescore-multiplier N</c> option (an integer ≥ 0, default 2, sentence-transformers' default).</summary>
+    public static Option<int?> RescoreOption(string description) =>
+        CliOptions.Int("--rescore-multiplier", description, min: 0, defaultValue: 2);
 
     /// <summary><c>--precision</c>.</summary>
     public Option<string> Precision { get; }

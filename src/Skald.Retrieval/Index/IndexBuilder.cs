@@ -25,9 +25,14 @@ public static class IndexBuilder
     /// <param name="chunkTokens">Chunk budget used (0: whole documents), recorded.</param>
     /// <param name="overlapTokens">Chunk overlap used, recorded.</param>
     /// <param name="progress">Called with (rows embedded, total).</param>
+    /// <param name="precision">The number format dense search reads (int8 / uint8 calibrated on these rows; rows added
+    /// later keep those ranges).</param>
     public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<IndexRecord> records,
-        Bm25Options bm25, string? language, int chunkTokens, int overlapTokens, Action<int, int>? progress = null)
+        Bm25Options bm25, string? language, int chunkTokens, int overlapTokens, Action<int, int>? progress = null,
+        Quantization.EmbeddingPrecision precision = Quantization.EmbeddingPrecision.Float32)
     {
+        try { Quantization.EmbeddingQuantizer.BytesPerRow(precision, model.Dimension); } // a binary index needs a dimension divisible by 8
+        catch (ArgumentException e) { throw new EvaluationException($"{folder}: {e.Message}"); }
         CheckUnique(records, []);
         var analyzer = new Bm25Model(bm25).AnalyzerFor(language, out string stemming);
         var manifest = new IndexManifest
@@ -42,8 +47,15 @@ public static class IndexBuilder
             Stemming = stemming,
             ChunkTokens = chunkTokens,
             OverlapTokens = overlapTokens,
+            Precision = Quantization.EmbeddingQuantizer.Name(precision),
         };
         var vectors = Embed(model, records, manifest.Similarity != "dot", progress);
+        if (Quantization.EmbeddingQuantizer.NeedsRanges(precision))
+        {
+            if (vectors.Length == 0) throw new EvaluationException($"{folder}: an {manifest.Precision} index calibrates on its documents, and there are none");
+            var ranges = Quantization.QuantizationRanges.FromEmbeddings(vectors);
+            manifest = manifest with { QuantizationMin = [.. ranges.Minima], QuantizationMax = [.. ranges.Maxima] };
+        }
         IndexWriter.Write(folder, manifest, records, vectors.Select(v => (ReadOnlyMemory<float>)v), Analyse(analyzer, records, bm25.Parameters));
         return manifest with { Rows = records.Count };
     }

@@ -50,6 +50,36 @@ public sealed record IndexManifest
     /// <summary>Overlap between consecutive chunks in tokens.</summary>
     [JsonPropertyName("overlap_tokens")] public int OverlapTokens { get; init; }
 
+    /// <summary>
+    /// The number format dense search reads (<see cref="Quantization.EmbeddingQuantizer.Parse"/>): "float32" searches
+    /// <c>embeddings.f32</c>; int8, uint8, binary or ubinary search <c>embeddings.q</c>, held in memory, and rescore the
+    /// best hits with the float rows (indexes written before this field are float32).
+    /// </summary>
+    [JsonPropertyName("precision")] public string Precision { get; init; } = "float32";
+
+    /// <summary>int8 / uint8: each dimension's calibration minimum (from the rows the index was built with).</summary>
+    [JsonPropertyName("quantization_min")] public float[]? QuantizationMin { get; init; }
+
+    /// <summary>int8 / uint8: each dimension's calibration maximum.</summary>
+    [JsonPropertyName("quantization_max")] public float[]? QuantizationMax { get; init; }
+
     /// <summary>When the index was last written (UTC, ISO 8601).</summary>
     [JsonPropertyName("updated")] public string Updated { get; init; } = "";
+
+    /// <summary>The precision as a value (an unknown name throws <see cref="EvaluationException"/>).</summary>
+    internal Quantization.EmbeddingPrecision EmbeddingPrecision()
+    {
+        try { return Quantization.EmbeddingQuantizer.Parse(Precision); }
+        catch (ArgumentException e) { throw new EvaluationException($"{IndexWriter.ManifestFile}: {e.Message}"); }
+    }
+
+    /// <summary>The int8 / uint8 calibration ranges, else null.</summary>
+    internal Quantization.QuantizationRanges? Ranges()
+    {
+        if (!Quantization.EmbeddingQuantizer.NeedsRanges(EmbeddingPrecision())) return null;
+        if (QuantizationMin is null || QuantizationMax is null)
+            throw new EvaluationException($"{IndexWriter.ManifestFile}: precision {Precision} needs quantization_min and quantization_max");
+        try { return new Quantization.QuantizationRanges(QuantizationMin, QuantizationMax); }
+        catch (ArgumentException e) { throw new EvaluationException($"{IndexWriter.ManifestFile}: {e.Message}"); }
+    }
 }

@@ -9,7 +9,9 @@ namespace Skald.Retrieval.Index;
 /// <summary>
 /// Writes an index folder: <c>index.json</c> (<see cref="IndexManifest"/>), <c>embeddings.f32</c> (rows × dim
 /// little-endian float32, read back memory-mapped), <c>records.jsonl</c> (one <see cref="IndexRecord"/> per row),
-/// <c>bm25.bin</c> (<see cref="Bm25Index.Write"/>) and <c>tombstones.txt</c> (deleted rows). A whole folder is built as
+/// <c>bm25.bin</c> (<see cref="Bm25Index.Write"/>), <c>tombstones.txt</c> (deleted rows) and, for an index of quantized
+/// embeddings (<see cref="IndexManifest.Precision"/>), <c>embeddings.q</c> (rows × the precision's bytes, made from the
+/// float rows as they are written, with the manifest's ranges). A whole folder is built as
 /// a staging sibling and moved into place (<see cref="StagingPaths"/>), so a reader never sees half an index; a delete
 /// replaces only the tombstone file, through a temporary sibling and a rename.
 /// </summary>
@@ -20,6 +22,9 @@ public static class IndexWriter
 
     /// <summary>Embeddings file name.</summary>
     public const string EmbeddingsFile = "embeddings.f32";
+
+    /// <summary>Quantized embeddings file name.</summary>
+    public const string QuantizedFile = "embeddings.q";
 
     /// <summary>Records file name.</summary>
     public const string RecordsFile = "records.jsonl";
@@ -54,15 +59,26 @@ public static class IndexWriter
         try
         {
             int rows = 0;
+            var precision = manifest.EmbeddingPrecision();
+            var ranges = manifest.Ranges();
+            bool quantize = precision != Quantization.EmbeddingPrecision.Float32;
+            var row = quantize ? new byte[Quantization.EmbeddingQuantizer.BytesPerRow(precision, manifest.Dimension)] : [];
             using (var fs = Create(Path.Combine(tmp, EmbeddingsFile)))
+            using (var qs = quantize ? Create(Path.Combine(tmp, QuantizedFile)) : null)
             {
                 foreach (var v in vectors)
                 {
                     if (v.Length != manifest.Dimension) throw new ArgumentException($"row {rows} has {v.Length} values, expected {manifest.Dimension}");
                     fs.Write(MemoryMarshal.AsBytes(v.Span));
+                    if (qs is not null)
+                    {
+                        Quantization.EmbeddingQuantizer.QuantizeRow(v.Span, precision, ranges, row);
+                        qs.Write(row);
+                    }
                     rows++;
                 }
                 fs.Flush(true);
+                qs?.Flush(true);
             }
             if (rows != records.Count) throw new ArgumentException($"{rows} vectors for {records.Count} records");
             using (var fs = Create(Path.Combine(tmp, RecordsFile)))

@@ -1,26 +1,31 @@
 using System.Numerics.Tensors;
 using System.Text.Json;
 using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Quantization;
 using Skald.Retrieval.Search;
 
 namespace Skald.Retrieval.Index;
 
 /// <summary>
 /// An open index folder (<see cref="IndexWriter"/> describes the files): the embeddings memory-mapped
-/// (<see cref="MappedRows"/>), searched exactly by <see cref="ExactSearch"/>; the saved <see cref="Bm25Index"/>; and
+/// (<see cref="MappedRows"/>), searched exactly by <see cref="ExactSearch"/> or, in an index of quantized embeddings,
+/// the quantized rows held in memory searched by <see cref="QuantizedSearch"/> and the best hits rescored with their
+/// float rows read from the mapping (only those pages are touched); the saved <see cref="Bm25Index"/>; and
 /// both fused by <see cref="Fusion"/> for hybrid search. Deleted rows (tombstones) are skipped until the next
 /// compaction. Immutable once open, so one instance serves concurrent searches.
 /// </summary>
 public sealed class SearchIndex : IDisposable
 {
     private readonly MappedRows vectors;
+    private readonly QuantizedEmbeddings? quantized;
     private readonly Bm25Index bm25;
     private readonly Analyzer analyzer;
     private readonly int[] tieKeys;
 
     private SearchIndex(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records, HashSet<int> deleted,
-        MappedRows vectors, Bm25Index bm25, Analyzer analyzer)
+        MappedRows vectors, QuantizedEmbeddings? quantized, Bm25Index bm25, Analyzer analyzer)
     {
+        this.quantized = quantized;
         Folder = folder;
         Manifest = manifest;
         Records = records;
@@ -74,8 +79,23 @@ public sealed class SearchIndex : IDisposable
         using (var fs = File.OpenRead(bm25Path)) bm25 = Bm25Index.Read(fs, bm25Path);
         if (bm25.DocumentCount != manifest.Rows) throw new EvaluationException($"{bm25Path}: {bm25.DocumentCount} documents, the manifest {manifest.Rows} rows");
         var analyzer = new Bm25Model(new Bm25Options { Stem = manifest.Stemming.StartsWith("snowball", StringComparison.Ordinal) }).AnalyzerFor(manifest.Language, out _);
+        var quantized = ReadQuantized(folder, manifest);
         var rows = new MappedRows(Path.Combine(folder, IndexWriter.EmbeddingsFile), manifest.Rows, manifest.Dimension);
-        return new SearchIndex(folder, manifest, records, deleted, rows, bm25, analyzer);
+        return new SearchIndex(folder, manifest, records, deleted, rows, quantized, bm25, analyzer);
+    }
+
+    /// <summary>The quantized rows of an index that has them (read whole: a 32nd of the float file for binary).</summary>
+    private static QuantizedEmbeddings? ReadQuantized(string folder, IndexManifest manifest)
+    {
+        var precision = manifest.EmbeddingPrecision();
+        if (precision == EmbeddingPrecision.Float32) return null;
+        string path = Path.Combine(folder, IndexWriter.QuantizedFile);
+        if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (a {manifest.Precision} index; index damaged?)");
+        int width = EmbeddingQuantizer.BytesPerRow(precision, manifest.Dimension);
+        var data = File.ReadAllBytes(path);
+        if (data.LongLength != (long)manifest.Rows * width)
+            throw new EvaluationException($"{path}: {data.LongLength} bytes, the manifest's {manifest.Rows} rows of {width} need {(long)manifest.Rows * width}");
+        return new QuantizedEmbeddings(precision, manifest.Rows, manifest.Dimension, data, manifest.Ranges());
     }
 
     /// <summary>The stored vector of a row [dim] (a view of the mapping).</summary>
@@ -83,10 +103,14 @@ public sealed class SearchIndex : IDisposable
 
     /// <summary>
     /// The best <paramref name="topK"/> live rows for one query. <paramref name="queryVector"/> (the model's query
-    /// embedding; normalised here when the index is cosine) is needed for dense and hybrid search.
+    /// embedding; normalised here when the index is cosine) is needed for dense and hybrid search. In an index of
+    /// quantized embeddings the best k·<paramref name="rescoreMultiplier"/> quantized hits are rescored with their float
+    /// rows (0: the quantized scores are final).
     /// </summary>
-    public IReadOnlyList<IndexHit> Search(string query, float[]? queryVector, SearchMode mode, int topK, FusionOptions? fusion = null)
+    public IReadOnlyList<IndexHit> Search(string query, float[]? queryVector, SearchMode mode, int topK, FusionOptions? fusion = null,
+        int rescoreMultiplier = 2)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(rescoreMultiplier);
         ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
         fusion ??= FusionOptions.Default;
         float[]? q = null;
@@ -98,20 +122,23 @@ public sealed class SearchIndex : IDisposable
         }
         Hit[] hits = mode switch
         {
-            SearchMode.Dense => Dense(q!, topK),
+            SearchMode.Dense => Dense(q!, topK, rescoreMultiplier),
             SearchMode.Bm25 => Sparse(query, topK),
             _ when fusion.Mode == HybridMode.Rerank =>
                 Fusion.Rerank(Sparse(query, fusion.Candidates), r => TensorPrimitives.Dot(q, vectors.Row(r)), topK, tieKeys),
-            _ => Fusion.Fuse(Sparse(query, fusion.Candidates), Dense(q!, fusion.Candidates), fusion, topK, tieKeys),
+            _ => Fusion.Fuse(Sparse(query, fusion.Candidates), Dense(q!, fusion.Candidates, rescoreMultiplier), fusion, topK, tieKeys),
         };
         return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
     }
 
-    /// <summary>Exact dense top-k among live rows.</summary>
-    private Hit[] Dense(float[] q, int k)
+    /// <summary>Exact dense top-k among live rows (of the quantized rows, rescored, when the index has them).</summary>
+    private Hit[] Dense(float[] q, int k, int rescoreMultiplier)
     {
         if (LiveCount == 0) return [];
-        var hits = ExactSearch.TopK([q], vectors.Rows, vectors.Dimension, vectors.Block, Math.Min(k + Deleted.Count, vectors.Rows), tieKeys)[0];
+        int wanted = Math.Min(k + Deleted.Count, vectors.Rows);
+        var hits = quantized is null
+            ? ExactSearch.TopK([q], vectors.Rows, vectors.Dimension, vectors.Block, wanted, tieKeys)[0]
+            : QuantizedSearch.TopK([q], quantized, wanted, rescoreMultiplier, tieKeys, vectors.Row)[0];
         return [.. hits.Where(h => !Deleted.Contains(h.Index)).Take(k)];
     }
 

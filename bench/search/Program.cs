@@ -6,6 +6,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.Intrinsics;
 using System.Text.Json;
+using Skald.Retrieval.Quantization;
 using Skald.Retrieval.Search;
 using Skald.Tensors.Gemm;
 
@@ -139,6 +140,35 @@ for (int r = 0; r < Math.Max(2, reps / 2); r++)
 double batchS = Median(batched), gflops = 2.0 * batch * rows * dim / batchS / 1e9;
 Emit(new { engine = "skald", what = "batch", rows, dim, k, queries = batch, ms = batchS * 1e3, queries_per_s = batch / batchS,
     gflops, pct_gemm_peak = 100 * gflops / peak, backend = Blas.Backend.GetType().Name, load });
+
+// Quantized corpora (sentence-transformers' precisions): one query and the batch, the best k rescored with the float
+// rows from the best 4·k (as a binary index with its float file on disk would), against float search, with recall@k
+// (random vectors: the hardest case for bits, real embeddings keep more).
+var exactTop = queries[..singles].Select(q => ExactSearch.TopK([q], corpus, rows, dim, k)[0].Select(h => h.Index).ToHashSet()).ToArray();
+foreach (var precision in new[] { EmbeddingPrecision.Ubinary, EmbeddingPrecision.Int8 })
+{
+    long q0 = Stopwatch.GetTimestamp();
+    var quantized = EmbeddingQuantizer.Quantize(corpus, dim, precision);
+    double quantizeS = Stopwatch.GetElapsedTime(q0).TotalSeconds;
+    FloatRow floats = r => corpus.AsSpan(r * dim, dim);
+    QuantizedSearch.TopK([queries[0]], quantized, k, 4, null, floats);
+    var times = new List<double>();
+    double recall = 0;
+    for (int r = 0; r < singles; r++)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        var hits = QuantizedSearch.TopK([queries[r]], quantized, k, 4, null, floats)[0];
+        times.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
+        recall += hits.Count(h => exactTop[r].Contains(h.Index)) / (double)k / singles;
+    }
+    long b0 = Stopwatch.GetTimestamp();
+    QuantizedSearch.TopK(batchQueries, quantized, k, 4, null, floats);
+    double quantBatchS = Stopwatch.GetElapsedTime(b0).TotalSeconds;
+    Emit(new { engine = "skald", what = "quantized", precision = EmbeddingQuantizer.Name(precision), rows, dim, k, rescore_multiplier = 4,
+        corpus_mb = quantized.Data.LongLength / 1e6, float_corpus_mb = bytes / 1e6, quantize_s = quantizeS,
+        query_ms = Median(times) * 1e3, query_speedup_vs_float = singleS / Median(times), recall_at_k = recall,
+        batch_queries_per_s = batch / quantBatchS, batch_speedup_vs_float = batchS / quantBatchS, load });
+}
 
 static double Median(List<double> v)
 {

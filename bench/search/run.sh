@@ -41,6 +41,15 @@ summary = {
     "batch_pct_best_gemm_in_run": sb / max(peak, med("numpy", "gemm", "square_1024_gflops")) * 100,
     "batch_speedup_vs_numpy": sb / nb, "load_min_max": [loads[0], loads[-1]] if loads else None,
 }
+def medq(engine, precision, key):
+    v = [r[key] for r in rows if r["engine"] == engine and r["what"] == "quantized" and r["precision"] == precision and key in r]
+    return statistics.median(v) if v else float("nan")
+for p in ("ubinary", "int8"):
+    summary[p] = {"query_ms": {"skald": medq("skald", p, "query_ms"), "numpy": medq("numpy", p, "query_ms")},
+                  "query_speedup_vs_skald_float": medq("skald", p, "query_speedup_vs_float"),
+                  "batch_speedup_vs_skald_float": medq("skald", p, "batch_speedup_vs_float"),
+                  "recall_at_k": medq("skald", p, "recall_at_k"), "corpus_mb": medq("skald", p, "corpus_mb")}
+    summary[p]["query_speedup_vs_numpy"] = summary[p]["query_ms"]["numpy"] / summary[p]["query_ms"]["skald"]
 print(json.dumps(summary))
 PY
 rm -f "$out"

@@ -144,14 +144,16 @@ public sealed class QuantizationTests
         }
     }
 
-    [Fact]
-    public void ManyRowsAcrossWorkersEqualOneBruteForcePass()
+    [Theory]
+    [InlineData(3)] // scanned row by row
+    [InlineData(6)] // int8 / uint8: the levels through the float GEMM (exact integers); bits: scanned
+    public void ManyRowsAcrossWorkersEqualOneBruteForcePass(int queryCount)
     {
         var rng = new Random(11);
         int rows = 20_000, dim = 64;
         var corpus = Enumerable.Range(0, rows).Select(_ => Enumerable.Range(0, dim).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray()).ToArray();
-        var queries = corpus.Take(3).Select(r => r.Select(v => v + 0.05f * ((float)rng.NextDouble() - 0.5f)).ToArray()).ToArray();
-        foreach (var precision in new[] { EmbeddingPrecision.Int8, EmbeddingPrecision.Ubinary })
+        var queries = corpus.Take(queryCount).Select(r => r.Select(v => v + 0.05f * ((float)rng.NextDouble() - 0.5f)).ToArray()).ToArray();
+        foreach (var precision in new[] { EmbeddingPrecision.Int8, EmbeddingPrecision.Uint8, EmbeddingPrecision.Ubinary })
         {
             var q = EmbeddingQuantizer.Quantize(corpus, precision);
             var qq = EmbeddingQuantizer.Quantize(queries, precision, q.Ranges);
@@ -159,11 +161,26 @@ public sealed class QuantizationTests
             for (int i = 0; i < queries.Length; i++)
             {
                 var brute = Enumerable.Range(0, rows)
-                    .Select(r => (r, s: QuantizedSearch.Score(qq.Row(i), q.Row(r), precision, dim)))
+                    .Select(r => (r, s: Brute(qq.Row(i), q.Row(r), precision)))
                     .OrderByDescending(p => p.s).ThenBy(p => p.r).Take(25).ToArray();
                 Assert.Equal(brute.Select(b => b.r), hits[i].Select(h => h.Index));
-                Assert.Equal(i, hits[i][0].Index); // a query near row i finds it first
+                Assert.Equal(brute.Select(b => (float)b.s), hits[i].Select(h => h.Score));
+                if (precision != EmbeddingPrecision.Uint8) Assert.Equal(i, hits[i][0].Index); // a query near row i finds it first
             }
         }
+    }
+
+    /// <summary>The first-stage score written out: integer dot of the levels, or 64 − 2·(differing bits).</summary>
+    private static int Brute(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b, EmbeddingPrecision precision)
+    {
+        int s = 0;
+        for (int i = 0; i < a.Length; i++)
+            s += precision switch
+            {
+                EmbeddingPrecision.Int8 => (sbyte)a[i] * (sbyte)b[i],
+                EmbeddingPrecision.Uint8 => a[i] * b[i],
+                _ => -2 * System.Numerics.BitOperations.PopCount((uint)(a[i] ^ b[i])),
+            };
+        return precision == EmbeddingPrecision.Ubinary ? 64 + s : s;
     }
 }

@@ -7,8 +7,10 @@ namespace Skald.Retrieval.Tests;
 /// <summary><see cref="DenseRetriever"/> over quantized document embeddings: a rescored first page, then the quantized order.</summary>
 public sealed class QuantizedRetrievalTests
 {
-    [Fact]
-    public void TheFirstPageIsRescoredAndTheRestKeepsTheQuantizedOrder()
+    [Theory]
+    [InlineData(true)]  // rescored with the float embeddings (as an index does)
+    [InlineData(false)] // with the bits as 0 / 1 (sentence-transformers' semantic_search_*)
+    public void TheFirstPageIsRescoredAndTheRestKeepsTheQuantizedOrder(bool floats)
     {
         var rng = new Random(9);
         int docs = 40, dim = 16;
@@ -21,7 +23,7 @@ public sealed class QuantizedRetrievalTests
         }
         vectors["query"] = [.. vectors["text 7"].Select(v => v + 0.2f * ((float)rng.NextDouble() - 0.5f))];
         var retriever = new DenseRetriever(new TableModel(vectors), LongDocuments.Truncate,
-            new QuantizedSearchOptions(EmbeddingPrecision.Ubinary, RescoreMultiplier: 2) { RescoredHits = 3 });
+            new QuantizedSearchOptions(EmbeddingPrecision.Ubinary, RescoreMultiplier: 2) { RescoredHits = 3, RescoreWithFloats = floats });
         var hits = retriever.Search(corpus, ["query"], 15, null)[0];
 
         // Independently: unit vectors, sign bits, the ±1 score; ties to the larger document id (the higher tie key).
@@ -31,14 +33,14 @@ public sealed class QuantizedRetrievalTests
             .Select(d => (d, s: Unit(vectors[$"text {d}"]).Zip(q, (a, b) => (a > 0) == (b > 0) ? 1 : -1).Sum()))
             .OrderByDescending(p => p.s).ThenByDescending(p => p.d).Select(p => p.d).ToList();
         var page = first.Take(6)
-            .Select(d => (d, s: Unit(vectors[$"text {d}"]).Zip(q, (a, b) => a > 0 ? b : 0f).Sum()))
+            .Select(d => (d, s: Unit(vectors[$"text {d}"]).Zip(q, (a, b) => floats ? a * b : a > 0 ? b : 0f).Sum()))
             .OrderByDescending(p => p.s).ThenByDescending(p => p.d).Take(3).Select(p => p.d).ToList();
         var expected = page.Concat(first.Where(d => !page.Contains(d))).Take(15).ToList();
 
         Assert.Equal(expected, hits.Select(h => h.Index));
         for (int i = 1; i < hits.Length; i++) Assert.True(hits[i].Score < hits[i - 1].Score, $"scores fall at {i}");
         Assert.Equal(7, hits[0].Index);
-        Assert.Contains("ubinary, top 3 rescored from the best 6", retriever.Metadata["search"]);
+        Assert.Contains($"ubinary, top 3 rescored from the best 6 with the {(floats ? "float" : "quantized")} embeddings", retriever.Metadata["search"]);
     }
 
     [Fact]

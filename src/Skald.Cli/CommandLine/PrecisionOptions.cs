@@ -19,7 +19,13 @@ internal sealed class PrecisionOptions
         RescoreMultiplier = rescoring
             ? RescoreOption("With --precision: the top hits are rescored with the float query from the best k·N quantized ones (evaluate: the top 10 from 10·N; 0: keep the quantized scores)")
             : null;
+        RescoreQuantized = rescoring
+            ? CliOptions.Flag("--rescore-quantized", "With --precision: rescore against the documents' quantized values (sentence-transformers' semantic_search_*), not their float embeddings (what a Skald index does)")
+            : null;
     }
+
+    /// <summary><c>--rescore-quantized</c> (null when the command does not search).</summary>
+    public Option<bool>? RescoreQuantized { get; }
 
     /// <summary>A new <c>--rescore-multiplier N</c> option (an integer ≥ 0, default 2, sentence-transformers' default).</summary>
     public static Option<int?> RescoreOption(string description) =>
@@ -32,7 +38,7 @@ internal sealed class PrecisionOptions
     public Option<int?>? RescoreMultiplier { get; }
 
     /// <summary>The options to add to a command.</summary>
-    public IEnumerable<Option> All => RescoreMultiplier is null ? [Precision] : [Precision, RescoreMultiplier];
+    public IEnumerable<Option> All => RescoreMultiplier is null || RescoreQuantized is null ? [Precision] : [Precision, RescoreMultiplier, RescoreQuantized];
 
     /// <summary>The chosen precision (float32 when not given).</summary>
     public EmbeddingPrecision Of(ParseResult p) =>
@@ -47,8 +53,10 @@ internal sealed class PrecisionOptions
         {
             if (RescoreMultiplier is not null && p.GetResult(RescoreMultiplier) is { Implicit: false })
                 throw new UsageException("--rescore-multiplier applies with --precision int8|uint8|binary|ubinary only");
+            if (RescoreQuantized is not null && p.GetValue(RescoreQuantized))
+                throw new UsageException("--rescore-quantized applies with --precision int8|uint8|binary|ubinary only");
             return null;
         }
-        return new QuantizedSearchOptions(precision, multiplier);
+        return new QuantizedSearchOptions(precision, multiplier) { RescoreWithFloats = RescoreQuantized is null || !p.GetValue(RescoreQuantized) };
     }
 }

@@ -64,6 +64,24 @@ public static class EmbeddingQuantizer
         return new QuantizedEmbeddings(precision, embeddings.Count, dim, data, ranges);
     }
 
+    /// <summary>
+    /// As <see cref="Quantize(IReadOnlyList{float[]}, EmbeddingPrecision, QuantizationRanges?)"/> for a row-major matrix
+    /// of <paramref name="dimension"/>-wide rows (no per-row arrays: a million-row corpus in one buffer).
+    /// </summary>
+    public static QuantizedEmbeddings Quantize(ReadOnlySpan<float> matrix, int dimension, EmbeddingPrecision precision,
+        QuantizationRanges? ranges = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        if (matrix.Length % dimension != 0) throw new ArgumentException($"{matrix.Length} values are not rows of {dimension}");
+        int rows = matrix.Length / dimension;
+        if (NeedsRanges(precision) && rows > 0) ranges ??= QuantizationRanges.FromRows(matrix, dimension);
+        if (!NeedsRanges(precision)) ranges = null;
+        int width = BytesPerRow(precision, dimension);
+        var data = new byte[(long)rows * width];
+        for (int r = 0; r < rows; r++) QuantizeRow(matrix.Slice(r * dimension, dimension), precision, ranges, data.AsSpan(r * width, width));
+        return new QuantizedEmbeddings(precision, rows, dimension, data, ranges);
+    }
+
     /// <summary>One embedding into <paramref name="destination"/> (<see cref="BytesPerRow"/> bytes; int8 as two's complement).</summary>
     public static void QuantizeRow(ReadOnlySpan<float> x, EmbeddingPrecision precision, QuantizationRanges? ranges,
         Span<byte> destination)
@@ -81,8 +99,9 @@ public static class EmbeddingQuantizer
                 if (ranges.Dimension != x.Length)
                     throw new ArgumentException($"ranges cover {ranges.Dimension} dimensions, the embedding has {x.Length}");
                 bool signed = precision == EmbeddingPrecision.Int8;
-                for (int d = 0; d < x.Length; d++)
-                    destination[d] = (byte)Level(x[d], ranges.Minima[d], ranges.Step(d), signed);
+                var starts = ranges.Starts;
+                var steps = ranges.Steps;
+                for (int d = 0; d < x.Length; d++) destination[d] = (byte)Level(x[d], starts[d], steps[d], signed);
                 break;
             default:
                 int flip = precision == EmbeddingPrecision.Binary ? 0x80 : 0;

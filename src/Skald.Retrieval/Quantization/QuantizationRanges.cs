@@ -9,6 +9,7 @@ public sealed class QuantizationRanges
 {
     private readonly float[] minima;
     private readonly float[] maxima;
+    private readonly float[] steps;
 
     /// <summary>Ranges from explicit minima and maxima (same length, min ≤ max, finite).</summary>
     public QuantizationRanges(IReadOnlyList<float> minima, IReadOnlyList<float> maxima)
@@ -25,6 +26,8 @@ public sealed class QuantizationRanges
             if (this.minima[d] > this.maxima[d])
                 throw new ArgumentException($"ranges: dimension {d} has min {this.minima[d]} above max {this.maxima[d]}");
         }
+        steps = new float[this.minima.Length];
+        for (int d = 0; d < steps.Length; d++) steps[d] = (this.maxima[d] - this.minima[d]) / 255f;
     }
 
     /// <summary>Dimensions covered.</summary>
@@ -55,6 +58,24 @@ public sealed class QuantizationRanges
         return new QuantizationRanges(lo, hi);
     }
 
-    /// <summary>The width of one of dimension <paramref name="d"/>'s 255 steps, in float32 as numpy computes it.</summary>
-    internal float Step(int d) => (maxima[d] - minima[d]) / 255f;
+    /// <summary>The minima and maxima of a row-major matrix of <paramref name="dimension"/>-wide rows (at least one row).</summary>
+    public static QuantizationRanges FromRows(ReadOnlySpan<float> matrix, int dimension)
+    {
+        if (matrix.Length < dimension || matrix.Length % dimension != 0)
+            throw new ArgumentException($"{matrix.Length} values are not one or more rows of {dimension}");
+        var lo = matrix[..dimension].ToArray();
+        var hi = matrix[..dimension].ToArray();
+        for (int start = dimension; start < matrix.Length; start += dimension)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Min(lo, matrix.Slice(start, dimension), lo);
+            System.Numerics.Tensors.TensorPrimitives.Max(hi, matrix.Slice(start, dimension), hi);
+        }
+        return new QuantizationRanges(lo, hi);
+    }
+
+    /// <summary>Each dimension's start (its minimum), for the quantizer's loop.</summary>
+    internal ReadOnlySpan<float> Starts => minima;
+
+    /// <summary>The width of each dimension's 255 steps, (max − min) / 255 in float32 as numpy computes it.</summary>
+    internal ReadOnlySpan<float> Steps => steps;
 }

@@ -65,6 +65,7 @@ public static class QuantizedSearch
     private static Hit[][] FirstStage(QuantizedEmbeddings queries, QuantizedEmbeddings corpus, int k, IReadOnlyList<int>? tieKeys)
     {
         int nq = queries.Rows, rows = corpus.Rows;
+        if (nq > ExactSearch.ScanQueries && ExactInFloat(corpus.Precision, corpus.Dimension)) return LevelsByGemm(queries, corpus, k, tieKeys);
         int workers = Math.Clamp(rows / Claim, 1, Environment.ProcessorCount);
         var local = new TopKHeap[workers][];
         for (int w = 0; w < workers; w++)
@@ -79,6 +80,11 @@ public static class QuantizedSearch
             while ((r0 = Interlocked.Add(ref next[0], Claim) - Claim) < rows)
             {
                 int r1 = Math.Min(rows, r0 + Claim);
+                if (EmbeddingQuantizer.IsBinary(corpus.Precision) && corpus.RowBytes % 8 == 0)
+                {
+                    for (int i = 0; i < nq; i++) ScanBits(queries.Row(i), corpus, r0, r1, local[w][i], tieKeys);
+                    continue;
+                }
                 for (int i = 0; i < nq; i++)
                 {
                     var heap = local[w][i];
@@ -100,6 +106,66 @@ public static class QuantizedSearch
             merged[i] = heap.ToSortedArray();
         }
         return merged;
+    }
+
+    /// <summary>
+    /// Whether every partial sum of an int8 / uint8 dot product is an integer below 2^24, so float32 arithmetic gives
+    /// it exactly: |a·b| ≤ 16,384 for int8 (dimension ≤ 1,024), ≤ 65,025 for uint8 (dimension ≤ 258).
+    /// </summary>
+    private static bool ExactInFloat(EmbeddingPrecision precision, int dimension) => precision switch
+    {
+        EmbeddingPrecision.Int8 => dimension <= 1024,
+        EmbeddingPrecision.Uint8 => dimension <= 258,
+        _ => false,
+    };
+
+    /// <summary>
+    /// Many queries over int8 / uint8 levels: the levels as floats through <see cref="ExactSearch"/>'s GEMM path, one
+    /// chunk converted at a time; the scores are the integer dot products exactly (<see cref="ExactInFloat"/>), so the
+    /// hits equal the scan's.
+    /// </summary>
+    private static Hit[][] LevelsByGemm(QuantizedEmbeddings queries, QuantizedEmbeddings corpus, int k, IReadOnlyList<int>? tieKeys)
+    {
+        int dim = corpus.Dimension;
+        bool signed = corpus.Precision == EmbeddingPrecision.Int8;
+        float[] Levels(ReadOnlySpan<byte> bytes, float[] into)
+        {
+            if (signed) TensorPrimitives.ConvertChecked<sbyte, float>(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, sbyte>(bytes), into);
+            else TensorPrimitives.ConvertChecked<byte, float>(bytes, into);
+            return into;
+        }
+        var q = new float[queries.Rows][];
+        for (int i = 0; i < q.Length; i++) q[i] = Levels(queries.Row(i), new float[dim]);
+        var buffer = new float[Math.Min(ExactSearch.ChunkRows, corpus.Rows) * dim];
+        return ExactSearch.TopK(q, corpus.Rows, dim, (start, count) =>
+        {
+            Levels(corpus.Data.AsSpan(start * corpus.RowBytes, count * corpus.RowBytes), buffer);
+            return buffer.AsMemory(0, count * dim);
+        }, k, tieKeys);
+    }
+
+    /// <summary>
+    /// Rows [r0, r1) of a binary corpus whose rows are whole 8-byte words against one query: popcount of the XOR word
+    /// by word, a row skipped as soon as it cannot beat the heap's worst (its distance bound is checked once per row),
+    /// the score dimension − 2·distance as <see cref="Score"/> gives it.
+    /// </summary>
+    private static unsafe void ScanBits(ReadOnlySpan<byte> query, QuantizedEmbeddings corpus, int r0, int r1, TopKHeap heap,
+        IReadOnlyList<int>? tieKeys)
+    {
+        int words = corpus.RowBytes / 8, dim = corpus.Dimension;
+        fixed (byte* qb = query, cb = corpus.Data)
+        {
+            ulong* q = (ulong*)qb;
+            ulong* row = (ulong*)(cb + (long)r0 * corpus.RowBytes);
+            for (int r = r0; r < r1; r++, row += words)
+            {
+                int distance = 0;
+                for (int w = 0; w < words; w++) distance += System.Numerics.BitOperations.PopCount(row[w] ^ q[w]);
+                float score = dim - 2 * distance;
+                if (score < heap.Threshold) continue;
+                heap.Add(r, score, tieKeys is null ? -r : tieKeys[r]);
+            }
+        }
     }
 
     /// <summary>A quantized row's score against a quantized query (higher is more similar).</summary>

@@ -11,10 +11,16 @@ public sealed record QuantizedSearchOptions(EmbeddingPrecision Precision, int Re
     /// <summary>Hits rescored per query in evaluation: a first page, the main metric's cut-off (nDCG@10).</summary>
     public int RescoredHits { get; init; } = 10;
 
-    /// <summary>A description for results metadata, e.g. "ubinary, top 10 rescored from the best 20".</summary>
+    /// <summary>
+    /// Rescore against the documents' float embeddings (true, the default: what a Skald index does with its float file)
+    /// or against their quantized values (false: sentence-transformers' semantic_search_faiss / _usearch).
+    /// </summary>
+    public bool RescoreWithFloats { get; init; } = true;
+
+    /// <summary>A description for results metadata, e.g. "ubinary, top 10 rescored from the best 20 with the float embeddings".</summary>
     public string Describe() => Precision == EmbeddingPrecision.Float32
         ? "float32"
         : EmbeddingQuantizer.Name(Precision) + (RescoreMultiplier > 0
-            ? $", top {RescoredHits} rescored from the best {RescoredHits * RescoreMultiplier}"
+            ? $", top {RescoredHits} rescored from the best {RescoredHits * RescoreMultiplier} with the {(RescoreWithFloats ? "float" : "quantized")} embeddings"
             : ", not rescored");
 }

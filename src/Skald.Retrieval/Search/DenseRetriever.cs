@@ -94,7 +94,8 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
         var quantized = EmbeddingQuantizer.Quantize(documents, q.Precision);
         var listed = QuantizedSearch.TopK(queries, quantized, k, 0, tie);
         if (q.RescoreMultiplier == 0) return listed;
-        var head = QuantizedSearch.TopK(queries, quantized, Math.Min(k, q.RescoredHits), q.RescoreMultiplier, tie);
+        var head = QuantizedSearch.TopK(queries, quantized, Math.Min(k, q.RescoredHits), q.RescoreMultiplier, tie,
+            q.RescoreWithFloats ? r => documents[r] : null);
         return [.. listed.Select((all, i) =>
         {
             var top = head[i].Select(h => h.Index).ToHashSet();

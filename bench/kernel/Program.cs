@@ -8,6 +8,7 @@ using Skald.Tensors.Gemm;
 // Usage: dotnet run -c Release --project bench/kernel [-- kernel|gemm|all] [--threads N] [--seconds S] [--rounds R]
 //   [--only SUBSTRING (kernel) | NAME,NAME (gemm, forward)] [--shapes bert|qwen|all] [--unpacked (gemm: B packed per call)]
 //   forward --model DIR [--batch 32] [--seq 32] [--passes 15]: whole forward passes, engine settings alternating per pass
+//   strassen [--batch 36] [--seq 32] [--shapes ...]: one level of Strassen against the plain product, M = batch·seq
 string mode = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "all";
 int threads = Environment.ProcessorCount, rounds = 5;
 double seconds = 0.4;

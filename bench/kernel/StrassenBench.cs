@@ -4,7 +4,13 @@ using Skald.Tensors.Gemm;
 
 namespace Skald.Bench.Kernel;
 
-/// <summary>Prototype: one level of Strassen over the pre-packed GEMM (single thread), against prod.</summary>
+/// <summary>
+/// One level of Strassen's algorithm over the pre-packed GEMM (single thread) against the production product, to
+/// measure whether 7 half-size products instead of 8 pay on this host (bench/kernel/README.md: they do not). C = A·Wᵀ
+/// with A [M, K] and W [N, K] split in halves: M1 = (A11 + A22)(B11 + B22), M2 = (A21 + A22)B11, M3 = A11(B12 − B22),
+/// M4 = A22(B21 − B11), M5 = (A11 + A12)B22, M6 = (A21 − A11)(B11 + B12), M7 = (A12 − A22)(B21 + B22);
+/// C11 = M1 + M4 − M5 + M7, C12 = M3 + M5, C21 = M2 + M4, C22 = M1 − M2 + M3 + M6. M must be a multiple of 24.
+/// </summary>
 internal static unsafe class StrassenBench
 {
     public static void Run(int rounds, double seconds, string shapeSet, int m)

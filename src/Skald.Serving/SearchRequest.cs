@@ -11,9 +11,15 @@ namespace Skald.Serving;
 /// <param name="Model">The model the client named (any name is accepted; responses name the served model).</param>
 /// <param name="Rerank">Whether a served reranker (<see cref="SearchService.Reranker"/>) orders the hits (request field <c>rerank</c>).</param>
 /// <param name="RerankCandidates">How many hits the reranker scores (<c>rerank_candidates</c>).</param>
+/// <param name="RescoreMultiplier">An index of quantized embeddings: dense hits rescored from the best k·this
+/// (<c>rescore_multiplier</c>; 0: the quantized scores).</param>
 public sealed record SearchRequest(string Query, int TopK, SearchMode Mode, FusionOptions Fusion, string? Model,
-    bool Rerank = true, int RerankCandidates = SearchRequest.DefaultRerankCandidates)
+    bool Rerank = true, int RerankCandidates = SearchRequest.DefaultRerankCandidates,
+    int RescoreMultiplier = SearchRequest.DefaultRescoreMultiplier)
 {
+    /// <summary>The rescoring depth of a quantized index unless the request says (sentence-transformers' default).</summary>
+    public const int DefaultRescoreMultiplier = 2;
+
     /// <summary>How many hits a served reranker scores unless the request says (<c>rerank_candidates</c>).</summary>
     public const int DefaultRerankCandidates = 50;
 }

@@ -7,7 +7,7 @@ namespace Skald.Serving;
 /// <summary>
 /// Reads a <c>POST /v1/search</c> body: <c>{"query": TEXT, "top_k": 10, "mode": "dense"|"bm25"|"hybrid",
 /// "fusion": "convex"|"rrf"|"rerank", "alpha": 0.3, "normalization": "zscore"|"minmax", "rrf_k": 60,
-/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50}</c>; only <c>query</c> is required and the rest default as <c>skald search</c>
+/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50, "rescore_multiplier": 2}</c>; only <c>query</c> is required and the rest default as <c>skald search</c>
 /// does. Unknown fields are ignored. Every problem is an <see cref="ApiException"/> 400 naming the field.
 /// </summary>
 internal static class SearchRequestReader
@@ -59,7 +59,10 @@ internal static class SearchRequestReader
             int rerankCandidates = Int(root, "rerank_candidates", 1) ?? SearchRequest.DefaultRerankCandidates;
             if (rerankCandidates > MaxTopK)
                 throw ApiException.BadRequest($"rerank_candidates {rerankCandidates} is more than {MaxTopK}", "rerank_candidates");
-            return new SearchRequest(query, topK, mode, fusion, model, rerank, rerankCandidates);
+            int rescore = Int(root, "rescore_multiplier", 0) ?? SearchRequest.DefaultRescoreMultiplier;
+            if ((long)rescore * Math.Max(topK, fusion.Candidates) > MaxTopK * 100L)
+                throw ApiException.BadRequest($"rescore_multiplier {rescore} asks to rescore more than {MaxTopK * 100} hits", "rescore_multiplier");
+            return new SearchRequest(query, topK, mode, fusion, model, rerank, rerankCandidates, rescore);
         }
     }
 

@@ -106,6 +106,8 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
     [InlineData("{\"query\": \"sykkel\", \"normalization\": 1}", "normalization")]
     [InlineData("{\"query\": \"sykkel\", \"candidates\": 0}", "candidates")]
     [InlineData("{\"query\": \"sykkel\", \"model\": [1]}", "model")]
+    [InlineData("{\"query\": \"sykkel\", \"rescore_multiplier\": -1}", "rescore_multiplier")]
+    [InlineData("{\"query\": \"sykkel\", \"top_k\": 1000, \"rescore_multiplier\": 1000}", "rescore_multiplier")]
     public async Task BadInputIsA400AndTheServerKeepsServing(string json, string? param)
     {
         var (status, body) = await PostAsync(fixture.Client, json, path: "v1/search");

@@ -15,14 +15,7 @@ internal static unsafe class StrassenBench
 {
     public static void Run(int rounds, double seconds, string shapeSet, int m)
     {
-        var shapes = new List<(string Label, int K, int N)>();
-        if (shapeSet is "bert" or "all")
-            shapes.AddRange([("bert384 qkv", 384, 1152), ("bert384 out", 384, 384), ("bert384 up", 384, 1536),
-                ("bert384 down", 1536, 384), ("bert768 qkv", 768, 2304), ("bert768 out", 768, 768),
-                ("bert768 up", 768, 3072), ("bert768 down", 3072, 768)]);
-        if (shapeSet is "qwen" or "all")
-            shapes.AddRange([("qwen0.5 qkv", 896, 1152), ("qwen0.5 o", 896, 896), ("qwen0.5 gate+up", 896, 9728),
-                ("qwen0.5 down", 4864, 896)]);
+        var shapes = WholeGemmBench.Shapes(shapeSet);
         Parallelism.MaxThreads = 1;
         var gemm = new ManagedGemm(ManagedGemmKernel.Vector512);
         var rng = new Random(7);

@@ -14,14 +14,7 @@ internal static unsafe class WholeGemmBench
     public static void Run(int rounds, double seconds, int threads, string? only, string shapeSet, double peakPerCore,
         bool unpacked)
     {
-        var shapes = new List<(string Label, int K, int N)>();
-        if (shapeSet is "bert" or "all")
-            shapes.AddRange([("bert384 qkv", 384, 1152), ("bert384 out", 384, 384), ("bert384 up", 384, 1536),
-                ("bert384 down", 1536, 384), ("bert768 qkv", 768, 2304), ("bert768 out", 768, 768),
-                ("bert768 up", 768, 3072), ("bert768 down", 3072, 768)]);
-        if (shapeSet is "qwen" or "all")
-            shapes.AddRange([("qwen0.5 qkv", 896, 1152), ("qwen0.5 o", 896, 896), ("qwen0.5 gate+up", 896, 9728),
-                ("qwen0.5 down", 4864, 896)]);
+        var shapes = Shapes(shapeSet);
         var prod = ManagedGemm.SpecOf(ManagedGemmKernel.Vector512);
         int panels = GemmDriver.DirectPanels;
         var variants = new List<Variant>
@@ -83,6 +76,20 @@ internal static unsafe class WholeGemmBench
             Console.WriteLine($"{label + $" ({k}, {n})",-28} " + string.Join(" ", cells));
         }
         Console.WriteLine($"{"sum of CPU s, vs prod",-28} " + string.Join(" ", totals.Select(t => $"{t / totals[0],22:F3}")));
+    }
+
+    /// <summary>The Linear (K, N) shapes of BERT-384, BERT-768 and Qwen2.5-0.5B ("bert", "qwen" or "all").</summary>
+    internal static List<(string Label, int K, int N)> Shapes(string shapeSet)
+    {
+        var shapes = new List<(string Label, int K, int N)>();
+        if (shapeSet is "bert" or "all")
+            shapes.AddRange([("bert384 qkv", 384, 1152), ("bert384 out", 384, 384), ("bert384 up", 384, 1536),
+                ("bert384 down", 1536, 384), ("bert768 qkv", 768, 2304), ("bert768 out", 768, 768),
+                ("bert768 up", 768, 3072), ("bert768 down", 3072, 768)]);
+        if (shapeSet is "qwen" or "all")
+            shapes.AddRange([("qwen0.5 qkv", 896, 1152), ("qwen0.5 o", 896, 896), ("qwen0.5 gate+up", 896, 9728),
+                ("qwen0.5 down", 4864, 896)]);
+        return shapes;
     }
 
     private static KernelSpec With(in KernelSpec s, int kc = 0, int mc = 0,

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Skald.Evaluation.Benchmark;
 using Skald.Evaluation.Evaluators;
+using Skald.Evaluation.Models;
 using Skald.Retrieval;
 using Xunit.Abstractions;
 
@@ -173,5 +174,30 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
         var alone = TaskEvaluator.Create(Data.TaskDefinition.FromPath(Path.Combine(dir, "rerank"), language: "nb"))
             .Evaluate(new Skald.Retrieval.Search.CrossEncoderRetriever(Skald.Models.CrossEncoders.CrossEncoder.Load(ce)));
         Assert.Equal(alone.MainScore, reranked.MainScore, 12);
+    }
+
+    [Fact]
+    public void AnyFirstStageCanBeRerankedByACrossEncoder()
+    {
+        string dir = TestPaths.NewTempDir();
+        string task = BeirFolder.Write(
+            "{\"_id\": \"d0\", \"text\": \"Fjorden ligg stille i morgonsola.\"}\n{\"_id\": \"d1\", \"text\": \"Bussen går 07:45 fra Jernbanetorget.\"}\n" +
+            "{\"_id\": \"d2\", \"text\": \"Blåbærsyltetøy på vaffel er best.\"}\n{\"_id\": \"d3\", \"text\": \"Kva tid går ferja over fjorden?\"}\n",
+            "{\"_id\": \"q1\", \"text\": \"Når går ferja over fjorden?\"}\n{\"_id\": \"q2\", \"text\": \"vaffel med syltetøy\"}\n",
+            "q1\td3\t1\nq2\td2\t1\n");
+        string suite = Path.Combine(dir, "suite.json");
+        File.WriteAllText(suite, $$"""{"tasks": [{"path": "{{task}}", "language": "nb"}]}""");
+        string ce = TestPaths.FixtureModel("ce-bert"), dense = TestPaths.FixtureModel("bert-cased-mean");
+        var report = BenchmarkRunner.Run(Suite.Load(suite), [$"{dense}>{ce}", $"hybrid:{dense}>{ce}"]);
+        const string name = "bert-cased-mean>ce-bert";
+        Assert.Contains(name, report.Board.Models);
+        Assert.Contains("bm25+bert-cased-mean>ce-bert", report.Board.Models);
+        // The same numbers as the cross-encoder reordering the dense model's hits on the task alone.
+        var alone = TaskEvaluator.Create(Data.TaskDefinition.FromPath(task, language: "nb")).Evaluate(
+            new Skald.Retrieval.Search.CrossEncoderRetriever(Skald.Models.CrossEncoders.CrossEncoder.Load(ce),
+                new Skald.Retrieval.Search.DenseRetriever(EvaluationEmbeddingModel.Load(dense, new EvaluationEmbeddingOptions())), 100));
+        Assert.Equal(alone.MainScore, report.Board.Results[(name, Path.GetFileName(task))].MainScore, 12);
+        var e = Assert.Throws<Skald.Retrieval.EvaluationException>(() => BenchmarkRunner.Run(Suite.Load(suite), [$"bm25>{dense}"]));
+        Assert.Contains("must be a cross-encoder folder", e.Message);
     }
 }

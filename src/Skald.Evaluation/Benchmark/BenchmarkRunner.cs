@@ -140,6 +140,15 @@ public static class BenchmarkRunner
                 CacheDirectory = options.CacheDirectory is null ? null : Path.Combine(options.CacheDirectory, "embeddings"),
             };
             string embeddingSettings = $"{embeddingOptions.MaxLength}|{embeddingOptions.QueryPrompt}|{embeddingOptions.DocumentPrompt}";
+            if (TwoStage(spec) is var (first, reranker))
+            {
+                // FIRST>CE: any first stage (a model folder, bm25, hybrid:DIR, openai:...) reranked by a cross-encoder.
+                var stage = Create(first, options);
+                return new ModelSlot(stage.Name + ">" + FolderName(reranker),
+                    "rerank-" + EmbeddingCache.ModelKey(reranker, CodeVersion + "|" + stage.Key + "|100"), true,
+                    () => Reranking(reranker, stage.Model as IRetrievalModel
+                        ?? new DenseRetriever((IEmbeddingModel)stage.Model, options.Retrieval.LongDocuments), embeddingOptions.BatchSize));
+            }
             if (spec.Equals("bm25", StringComparison.OrdinalIgnoreCase))
             {
                 var o = new Bm25Options();
@@ -165,13 +174,8 @@ public static class BenchmarkRunner
             if (CrossEncoder.IsCrossEncoder(spec))
             {
                 // A reranker: BM25's top 100 reordered on retrieval tasks, the candidates scored on reranking tasks.
-                return new ModelSlot("bm25>" + FolderName(spec), "rerank-" + EmbeddingCache.ModelKey(spec, CodeVersion + "|bm25|100"), true, () =>
-                {
-                    var model = CrossEncoder.Load(spec);
-                    model.KeepPackedOnly();
-                    return new CrossEncoderRetriever(model, new Bm25Model(), 100,
-                        new CrossEncoderOptions { BatchSize = embeddingOptions.BatchSize });
-                });
+                return new ModelSlot("bm25>" + FolderName(spec), "rerank-" + EmbeddingCache.ModelKey(spec, CodeVersion + "|bm25|100"), true,
+                    () => Reranking(spec, new Bm25Model(), embeddingOptions.BatchSize));
             }
             if (RemoteAdapterFolder.Is(spec))
             {
@@ -182,6 +186,29 @@ public static class BenchmarkRunner
             }
             return new ModelSlot(FolderName(spec), FolderName(spec) + "-" + EmbeddingCache.ModelKey(spec, CodeVersion + embeddingSettings), false,
                 () => EvaluationEmbeddingModel.Load(spec, embeddingOptions));
+        }
+
+        /// <summary>
+        /// A spec FIRST&gt;CE whose part after the last '&gt;' is a cross-encoder folder: (FIRST, CE); else null (a folder
+        /// whose own name holds '&gt;' stays a folder).
+        /// </summary>
+        private static (string First, string Reranker)? TwoStage(string spec)
+        {
+            int cut = spec.LastIndexOf('>');
+            if (cut <= 0 || cut == spec.Length - 1 || Directory.Exists(spec)) return null;
+            string reranker = spec[(cut + 1)..];
+            CheckFolder(reranker);
+            if (!CrossEncoder.IsCrossEncoder(reranker))
+                throw new EvaluationException($"{spec}: the part after '>' must be a cross-encoder folder (a reranker), and {reranker} is not one");
+            return (spec[..cut], reranker);
+        }
+
+        /// <summary>The cross-encoder in <paramref name="dir"/> (packed-only) reordering the top 100 of <paramref name="first"/>.</summary>
+        private static CrossEncoderRetriever Reranking(string dir, IRetrievalModel first, int batchSize)
+        {
+            var model = CrossEncoder.Load(dir);
+            model.KeepPackedOnly();
+            return new CrossEncoderRetriever(model, first, 100, new CrossEncoderOptions { BatchSize = batchSize });
         }
 
         private static void CheckFolder(string dir)

@@ -47,6 +47,9 @@ public abstract class CrossEncoderLoss : ILoss
     public virtual bool SpansRanks => false;
 
     /// <inheritdoc />
+    public virtual bool TakesGlobalBatch => false;
+
+    /// <inheritdoc />
     public abstract float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f);
 
     /// <summary>The pairs as the model reads them.</summary>

@@ -12,7 +12,10 @@ namespace Skald.Training.CrossEncoders;
 /// a = scale·σ(z) and the loss is the mean over anchors of cross-entropy with the positive as the class:
 /// L_i = log Σ_j e^(a_ij) − a_i0, so ∂L_i/∂z_ij = (softmax(a_i)_j − [j = 0])·scale·σ(z_ij)·(1 − σ(z_ij)).
 /// With <c>num_negatives</c> null (or at least the candidates there are) every other candidate of the batch is used.
-/// The draws come from the model's random generator, so a resumed run draws as the uninterrupted one.
+/// The draws come from the model's random generator, so a resumed run draws as the uninterrupted one. Under mpirun
+/// every rank is given the whole global batch, draws the negatives as one process does, scores the pairs of its own
+/// shard of anchors and divides by the global number of anchors, so the loss and the summed gradients are one
+/// process's (without dropout: with it the ranks' generators drift apart, as for masked-LM).
 /// </summary>
 public sealed class CrossEncoderMnrlLoss : CrossEncoderLoss
 {
@@ -32,6 +35,12 @@ public sealed class CrossEncoderMnrlLoss : CrossEncoderLoss
 
     /// <inheritdoc />
     public override string Name => "ce_mnrl";
+
+    /// <inheritdoc />
+    public override bool SpansRanks => true;
+
+    /// <inheritdoc />
+    public override bool TakesGlobalBatch => true;
 
     /// <summary>
     /// For each of <paramref name="batch"/> anchors, the flattened candidate indices (column·B + row over the
@@ -68,40 +77,48 @@ public sealed class CrossEncoderMnrlLoss : CrossEncoderLoss
         int b = batch.Count, hard = batch.Columns.Count - 2;
         var anchors = batch.Columns[0];
         var candidates = batch.Columns.Skip(1).SelectMany(c => c).ToArray(); // column·B + row
-        var negatives = InBatchNegatives(b, batch.Columns.Count - 1);
-        int drawn = negatives.Length == 0 ? 0 : negatives[0].Length, width = 1 + drawn + hard;
-        // Pairs column by column (pair j·B + i is anchor i's j-th option): the positive, the drawn negatives, the hard ones.
-        var queries = new string[width * b];
-        var documents = new string[width * b];
-        for (int i = 0; i < b; i++)
+        var negatives = InBatchNegatives(b, batch.Columns.Count - 1); // the whole batch's draws, on every rank
+        var encoder = Losses.EmbeddingLoss.AsEncoder(model);
+        var comm = encoder.Communicator;
+        var shard = Skald.Distributed.Shard.Of(b, comm.Rank, comm.Size); // this rank's anchors (all of them in one process)
+        int n = shard.Count, drawn = negatives.Length == 0 ? 0 : negatives[0].Length, width = 1 + drawn + hard;
+        // Pairs column by column (pair j·n + i is anchor i's j-th option): the positive, the drawn negatives, the hard ones.
+        var queries = new string[width * n];
+        var documents = new string[width * n];
+        for (int i = 0; i < n; i++)
         {
+            int row = shard.Start + i;
             for (int j = 0; j < width; j++)
             {
-                queries[j * b + i] = anchors[i];
-                documents[j * b + i] = j == 0 ? batch.Columns[1][i]
-                    : j <= drawn ? candidates[negatives[i][j - 1]]
-                    : batch.Columns[1 + j - drawn][i];
+                queries[j * n + i] = anchors[row];
+                documents[j * n + i] = j == 0 ? batch.Columns[1][row]
+                    : j <= drawn ? candidates[negatives[row][j - 1]]
+                    : batch.Columns[1 + j - drawn][row];
             }
         }
-        return Train(Losses.EmbeddingLoss.AsEncoder(model), queries, documents, (z, grad) =>
+        float local = n == 0 ? 0f : Train(encoder, queries, documents, (z, grad) =>
         {
             double loss = 0;
             var a = new double[width];
-            for (int i = 0; i < b; i++)
+            for (int i = 0; i < n; i++)
             {
                 double max = double.NegativeInfinity;
-                for (int j = 0; j < width; j++) max = Math.Max(max, a[j] = scale * Sigmoid(z[j * b + i]));
+                for (int j = 0; j < width; j++) max = Math.Max(max, a[j] = scale * Sigmoid(z[j * n + i]));
                 double sum = 0;
                 for (int j = 0; j < width; j++) sum += Math.Exp(a[j] - max);
                 loss += max + Math.Log(sum) - a[0];
                 for (int j = 0; j < width; j++)
                 {
-                    double s = Sigmoid(z[j * b + i]), p = Math.Exp(a[j] - max) / sum;
-                    grad[j * b + i] = (float)((p - (j == 0 ? 1 : 0)) * scale * s * (1 - s) * gradientScale / b);
+                    double s = Sigmoid(z[j * n + i]), p = Math.Exp(a[j] - max) / sum;
+                    grad[j * n + i] = (float)((p - (j == 0 ? 1 : 0)) * scale * s * (1 - s) * gradientScale / b);
                 }
             }
             return (float)(loss / b);
         });
+        if (comm.Size == 1) return local;
+        var parts = new float[comm.Size];
+        comm.AllGather([local], parts, [.. Enumerable.Repeat(1, comm.Size)]);
+        return parts.Sum();
     }
 
     private static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));

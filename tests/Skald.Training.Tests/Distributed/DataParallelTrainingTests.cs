@@ -44,6 +44,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     [InlineData("mntp")]
     [InlineData("sft")]
     [InlineData("bce")]
+    [InlineData("ce_mnrl")]
     public void TwoRanksTrainAsOneProcessWithTheWholeBatch(string kind)
     {
         string model = InfraPaths.FixtureModel(kind switch { "lora" => "decoder-qwen2", "mntp" or "sft" => "decoder-llama3", _ => "bert-cased-mean" });
@@ -68,6 +69,9 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             "mntp" => "  attention: bidirectional\nloss:\n  type: mntp",
             "sft" => "loss:\n  type: causal_lm\n  max_seq_length: 320",
             "bce" => "loss:\n  type: bce",
+            // A cross-encoder's in-batch negatives: every rank draws them over the whole batch as one process does
+            // and scores its shard of the anchors.
+            "ce_mnrl" => "loss:\n  type: ce_mnrl\n  num_negatives: 3",
             _ => "",
         };
         string training = kind == "sft" ? "  group_by_length: true" : "";

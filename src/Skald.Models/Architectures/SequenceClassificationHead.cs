@@ -156,6 +156,36 @@ public sealed class SequenceClassificationHead
         return top ? name : encoderPrefix + name;
     }
 
+    /// <summary>The key of the head's output weight [num_labels, hidden] in a checkpoint of this layout.</summary>
+    public static string OutputKey(HeadLayout layout) => layout switch
+    {
+        HeadLayout.Roberta => "classifier.out_proj.weight",
+        HeadLayout.Decoder => "score.weight",
+        _ => "classifier.weight",
+    };
+
+    /// <summary>
+    /// The number of labels of the classifier <paramref name="checkpoint"/> holds (its output weight's rows), or null when
+    /// it holds none; a weight of another width is one line naming it.
+    /// </summary>
+    public static int? LabelsIn(TransformerConfig config, Checkpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        string key = OutputKey(LayoutFor(config));
+        return checkpoint.Contains(key) ? Labels(checkpoint.Shape(key), config, $"{checkpoint.Description}: {key}") : null;
+    }
+
+    /// <summary>The rows of an output weight of shape <paramref name="shape"/> ([num_labels, hidden]).</summary>
+    public static int Labels(int[] shape, TransformerConfig config, string what)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(config);
+        return shape.Length == 2 && shape[1] == config.HiddenSize
+            ? shape[0]
+            : throw new ModelFormatException($"{what} has shape [{string.Join(", ", shape)}], expected [num_labels, {config.HiddenSize}]");
+    }
+
     /// <summary>The modules a peft SEQ_CLS adapter saves whole for this head (its modules_to_save).</summary>
     public IReadOnlyList<string> SavedModules => Layout switch
     {

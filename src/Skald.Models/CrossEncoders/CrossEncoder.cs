@@ -138,17 +138,12 @@ public sealed class CrossEncoder
         var layout = SequenceClassificationHead.LayoutFor(config);
         var tokenizer = folder.LoadTokenizer();
         using var weights = Checkpoint.OpenFolder(folder.TransformerPath, [.. ArchitectureRegistry.KeyPrefixes(config)]);
-        string outKey = layout switch
-        {
-            SequenceClassificationHead.HeadLayout.Roberta => "classifier.out_proj.weight",
-            SequenceClassificationHead.HeadLayout.Decoder => "score.weight",
-            _ => "classifier.weight",
-        };
-        int labels = weights.Contains(outKey) ? Labels(weights.Shape(outKey), config, $"{weights.Description}: {outKey}")
-            : adapterPaths.Count > 0 ? AdapterLabels(adapterPaths[^1], outKey, config)
+        string outKey = SequenceClassificationHead.OutputKey(layout);
+        int labels = SequenceClassificationHead.LabelsIn(config, weights)
+            ?? (adapterPaths.Count > 0 ? AdapterLabels(adapterPaths[^1], outKey, config)
             : throw new ModelFormatException(
                 $"{weights.Description}: no classifier weights ({outKey}): not a sequence-classification model (a cross-encoder)" +
-                (config.Architecture is { } a ? $"; config.json's architectures says {a}" : ""));
+                (config.Architecture is { } a ? $"; config.json's architectures says {a}" : "")));
         var settings = CrossEncoderConfig.Read(configPath, labels);
         bool int8 = Quantization.Int8Checkpoint.IsQuantized(folder.TransformerPath);
         var transformer = ArchitectureRegistry.Build(config, ParameterBuilder.FromCheckpoint(weights, precision: precision,
@@ -168,10 +163,6 @@ public sealed class CrossEncoder
         return model;
     }
 
-    private static int Labels(int[] shape, TransformerConfig config, string what) => shape.Length == 2 && shape[1] == config.HiddenSize
-        ? shape[0]
-        : throw new ModelFormatException($"{what} has shape [{string.Join(", ", shape)}], expected [num_labels, {config.HiddenSize}]");
-
     /// <summary>The number of labels of the head a peft SEQ_CLS adapter brings (its modules_to_save output layer).</summary>
     private static int AdapterLabels(string adapter, string outKey, TransformerConfig config)
     {
@@ -179,7 +170,7 @@ public sealed class CrossEncoder
         if (!File.Exists(file)) throw new ModelFormatException($"{adapter}: {PeftAdapters.WeightsFile} not found");
         using var st = SafeTensorsFile.Open(file);
         string key = PeftAdapters.KeyPrefix + outKey;
-        return st.Tensors.TryGetValue(key, out var info) ? Labels(info.Shape, config, $"{file}: {key}")
+        return st.Tensors.TryGetValue(key, out var info) ? SequenceClassificationHead.Labels(info.Shape, config, $"{file}: {key}")
             : throw new ModelFormatException($"{file}: the base model has no classifier and the adapter saves none ({key}, peft's modules_to_save)");
     }
 

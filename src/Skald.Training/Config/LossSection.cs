@@ -3,7 +3,7 @@ namespace Skald.Training.Config;
 /// <summary><c>loss</c>: the objective.</summary>
 public sealed record LossSection
 {
-    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c>, <c>mntp</c>, <c>causal_lm</c>, or for a cross-encoder <c>bce</c> or <c>ce_mnrl</c>.</summary>
+    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c>, <c>mntp</c>, <c>causal_lm</c>, or for a cross-encoder <c>bce</c>, <c>ce_mnrl</c> or (more than one label) <c>cross_entropy</c>.</summary>
     public string Type { get; init; } = "mnrl";
 
     /// <summary>Masked-LM / MNTP: share of non-special tokens selected for prediction (null: 0.15 for mlm, 0.2 for mntp).</summary>
@@ -38,6 +38,9 @@ public sealed record LossSection
 
     /// <summary>ce_mnrl: in-batch negatives drawn per anchor (null: every other candidate of the batch).</summary>
     public int? NumNegatives { get; init; } = 4;
+
+    /// <summary>cross_entropy: the classifier's number of labels (null: the model folder's classifier's).</summary>
+    public int? NumLabels { get; init; }
 
     /// <summary>bce: the weight of the positive term (torch's pos_weight; above 1 favours recall of relevant pairs).</summary>
     public float PosWeight { get; init; } = 1f;

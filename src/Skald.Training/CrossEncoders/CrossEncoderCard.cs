@@ -19,12 +19,15 @@ public static class CrossEncoderCard
         ArgumentNullException.ThrowIfNull(loss);
         var encoder = Losses.EmbeddingLoss.AsEncoder(setup.Model);
         var (architecture, _) = Models.Architectures.SequenceClassificationHead.ClassFor(encoder.Config.ModelType);
-        Output.ModelCard.FrontMatter(sb, baseModel, "text-ranking", ["sentence-transformers", "cross-encoder", "reranker"], rows, lossName, metrics);
+        bool classifier = loss.Head.NumLabels > 1;
+        Output.ModelCard.FrontMatter(sb, baseModel, classifier ? "text-classification" : "text-ranking",
+            ["sentence-transformers", "cross-encoder", classifier ? "text-classification" : "reranker"], rows, lossName, metrics);
         sb.AppendLine($"# {name ?? $"CrossEncoder based on {baseModel}"}");
         sb.AppendLine();
         sb.AppendLine($"This is a [Cross Encoder](https://www.sbert.net/docs/cross_encoder/usage/usage.html) model finetuned from `{baseModel}` with " +
-                      $"Skald on {rows:N0} training rows. It computes a score for a pair of texts (a query and a document) and can be used " +
-                      "for text reranking and semantic search.");
+                      $"Skald on {rows:N0} training rows. " + (classifier
+                          ? $"It classifies a pair of texts into {loss.Head.NumLabels} labels ({string.Join(", ", loss.Settings.Labels)})."
+                          : "It computes a score for a pair of texts (a query and a document) and can be used for text reranking and semantic search."));
         sb.AppendLine();
         sb.AppendLine("## Model Details");
         sb.AppendLine();
@@ -33,7 +36,7 @@ public static class CrossEncoderCard
         sb.AppendLine($"- **Base model:** `{baseModel}`");
         sb.AppendLine($"- **Architecture:** {architecture}");
         sb.AppendLine($"- **Maximum Sequence Length:** {encoder.Model.MaxSeqLength} tokens");
-        sb.AppendLine("- **Number of Output Labels:** 1 label");
+        sb.AppendLine(classifier ? $"- **Number of Output Labels:** {loss.Head.NumLabels} labels" : "- **Number of Output Labels:** 1 label");
         sb.AppendLine($"- **Activation:** {CrossEncoderConfig.TorchName(loss.Activation)}");
         sb.AppendLine();
         sb.AppendLine("## Usage");
@@ -44,13 +47,22 @@ public static class CrossEncoderCard
         sb.AppendLine("from sentence_transformers import CrossEncoder");
         sb.AppendLine();
         sb.AppendLine("model = CrossEncoder(\"path/to/this/folder\")");
-        sb.AppendLine("ranks = model.rank(\"Hvor ligger legekontoret?\", [\"Legekontoret ligger i sentrum.\", \"Bussen går klokka sju.\"])");
+        sb.AppendLine(classifier
+            ? "scores = model.predict([(\"Det regner i Bergen.\", \"Det er vått i Bergen.\")])"
+            : "ranks = model.rank(\"Hvor ligger legekontoret?\", [\"Legekontoret ligger i sentrum.\", \"Bussen går klokka sju.\"])");
         sb.AppendLine("```");
         sb.AppendLine();
         sb.AppendLine("### Direct Usage (Skald)");
         sb.AppendLine();
         sb.AppendLine("```csharp");
         sb.AppendLine("var model = Skald.Models.CrossEncoders.CrossEncoder.Load(\"path/to/this/folder\");");
+        if (classifier)
+        {
+            sb.AppendLine("var scores = model.Predict([(\"Det regner i Bergen.\", \"Det er vått i Bergen.\")]); // one logit per label");
+            sb.AppendLine("```");
+            sb.AppendLine();
+            return;
+        }
         sb.AppendLine("var ranked = model.Rank(\"Hvor ligger legekontoret?\", [\"Legekontoret ligger i sentrum.\", \"Bussen går klokka sju.\"]);");
         sb.AppendLine("```");
         sb.AppendLine();

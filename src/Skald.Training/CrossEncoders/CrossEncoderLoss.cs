@@ -19,11 +19,14 @@ public abstract class CrossEncoderLoss : ILoss
     private readonly Tape tape = new();
     private readonly int maxLength;
 
-    /// <summary>Builds the head over <paramref name="model"/> (new values drawn from <paramref name="seed"/>) and attaches the loss to it.</summary>
-    protected CrossEncoderLoss(TrainableEncoder model, ulong seed)
+    /// <summary>
+    /// Builds the head over <paramref name="model"/> (new values drawn from <paramref name="seed"/>) with
+    /// <paramref name="numLabels"/> outputs (null: the folder's classifier's) and attaches the loss to it.
+    /// </summary>
+    protected CrossEncoderLoss(TrainableEncoder model, ulong seed, int? numLabels = 1)
     {
         ArgumentNullException.ThrowIfNull(model);
-        (Head, Settings) = ClassifierHeads.For(model, seed);
+        (Head, Settings) = ClassifierHeads.For(model, seed, numLabels);
         maxLength = Math.Min(model.Model.MaxSeqLength, model.Model.Transformer.MaxSequenceLength);
         model.Classifier = this;
     }
@@ -34,8 +37,11 @@ public abstract class CrossEncoderLoss : ILoss
     /// <summary>The source folder's cross-encoder settings.</summary>
     public CrossEncoderConfig Settings { get; }
 
-    /// <summary>The activation the saved model applies to its logits (Sigmoid, sentence-transformers' default for one label: scores in (0, 1)).</summary>
-    public ScoreActivation Activation => ScoreActivation.Sigmoid;
+    /// <summary>
+    /// The activation the saved model applies to its logits, sentence-transformers' default: Sigmoid for one label
+    /// (scores in (0, 1)), Identity for more (logits; <c>Predict</c> can apply a softmax).
+    /// </summary>
+    public ScoreActivation Activation => Head.NumLabels == 1 ? ScoreActivation.Sigmoid : ScoreActivation.Identity;
 
     /// <inheritdoc />
     public abstract string Name { get; }
@@ -59,7 +65,7 @@ public abstract class CrossEncoderLoss : ILoss
         return model.Tokenizer.EncodePairBatch([.. queries.Zip(documents)], new TruncationOptions(maxLength));
     }
 
-    /// <summary>Logits [B] of pairs with the current weights, without dropout or recording (evaluation).</summary>
+    /// <summary>Logits [B·L] of pairs (row-major, L = the head's labels) with the current weights, without dropout or recording (evaluation).</summary>
     public float[] Logits(TrainableEncoder model, IReadOnlyList<string> queries, IReadOnlyList<string> documents)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -75,7 +81,7 @@ public abstract class CrossEncoderLoss : ILoss
     }
 
     /// <summary>
-    /// One recorded training pass: logits z [B] of the pairs, then <paramref name="lossAndGradient"/> fills ∂L/∂z (scaled
+    /// One recorded training pass: logits z [B·L] of the pairs (row-major), then <paramref name="lossAndGradient"/> fills ∂L/∂z (scaled
     /// as it likes) and returns L; the gradient flows back through the head and the transformer.
     /// </summary>
     protected float Train(TrainableEncoder model, IReadOnlyList<string> queries, IReadOnlyList<string> documents,
@@ -86,7 +92,7 @@ public abstract class CrossEncoderLoss : ILoss
         model.Configure(tape, record: true, dropout: true);
         try
         {
-            var z = Forward(model, queries, documents); // [B, 1]
+            var z = Forward(model, queries, documents); // [B, L]
             var grad = new float[z.Length];
             float loss = lossAndGradient(z.Span, grad);
             tape.Seed(z, grad);

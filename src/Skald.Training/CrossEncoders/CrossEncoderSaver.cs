@@ -13,7 +13,8 @@ namespace Skald.Training.CrossEncoders;
 /// <c>AutoModelForSequenceClassification</c> and Skald's <see cref="CrossEncoder"/> load: <c>model.safetensors</c>
 /// with the encoder under its class's prefix (<c>bert.</c>, <c>roberta.</c>, <c>model.</c>; BERT's pooler under
 /// <c>bert.pooler</c>) and the head at the top (<c>classifier.*</c>, ModernBERT's <c>head.*</c>); config.json with
-/// architectures <c>*ForSequenceClassification</c>, one label (<c>id2label</c>) and
+/// architectures <c>*ForSequenceClassification</c>, the labels (<c>id2label</c> / <c>label2id</c>: the source's names,
+/// else LABEL_i) and
 /// <c>sentence_transformers.activation_fn</c>; the tokenizer files; the model card as README.md. No modules.json:
 /// the folder is not an embedding model. Written atomically.
 /// </summary>
@@ -50,8 +51,16 @@ public static class CrossEncoderSaver
         string source = Path.Combine(model.Folder.TransformerPath, "config.json");
         var json = JsonNode.Parse(File.ReadAllText(source)) as JsonObject ?? throw new ModelFormatException($"{source}: expected a JSON object");
         json["architectures"] = new JsonArray(architecture);
-        json["id2label"] = new JsonObject { ["0"] = "LABEL_0" };
-        json["label2id"] = new JsonObject { ["LABEL_0"] = 0 };
+        var id2label = new JsonObject();
+        var label2id = new JsonObject();
+        for (int i = 0; i < loss.Head.NumLabels; i++)
+        {
+            string name = loss.Settings.Labels[i];
+            id2label[i.ToString(System.Globalization.CultureInfo.InvariantCulture)] = name;
+            label2id[name] = i;
+        }
+        json["id2label"] = id2label;
+        json["label2id"] = label2id;
         json.Remove("num_labels");
         json.Remove("sbert_ce_default_activation_function");
         json[CrossEncoderConfig.SettingsKey] = new JsonObject

@@ -186,6 +186,7 @@ public static class ModelCard
         "matryoshka" => "MatryoshkaLoss",
         "bce" => "BinaryCrossEntropyLoss",
         "ce_mnrl" => "MultipleNegativesRankingLoss (cross-encoder)",
+        "cross_entropy" => "CrossEntropyLoss",
         _ => type,
     };
 
@@ -193,6 +194,7 @@ public static class ModelCard
     {
         "ce_mnrl" => $"{{\"scale\": {F(l.Scale)}, \"num_negatives\": {(l.NumNegatives is int k ? k.ToString(Inv) : "null")}, \"activation_fn\": \"torch.nn.modules.activation.Sigmoid\"}}",
         "bce" => $"{{\"activation_fn\": \"torch.nn.modules.linear.Identity\", \"pos_weight\": {(l.PosWeight == 1f ? "null" : F(l.PosWeight))}}}",
+        "cross_entropy" => "{\"activation_fn\": \"torch.nn.modules.linear.Identity\"}",
         "mnrl" or "simcse" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"cos_sim\", \"symmetric\": {B(l.Symmetric)}}}",
         "cached_mnrl" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"cos_sim\", \"mini_batch_size\": {l.MiniBatchSize}}}",
         "triplet" => $"{{\"distance_metric\": \"TripletDistanceMetric.EUCLIDEAN\", \"triplet_margin\": {F(l.Margin)}}}",

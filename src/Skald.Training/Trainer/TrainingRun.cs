@@ -114,7 +114,9 @@ public static class TrainingRun
         {
             if (config.Evaluation.Retrieval is not null)
                 throw new TrainingException($"evaluation.retrieval is for embedding models; a cross-encoder (loss.type {config.Loss.Type}) is evaluated on its eval rows (data.eval or data.eval_split)");
-            evaluators = eval is null ? [] : [new CrossEncoderEvaluator(crossEncoder, eval)];
+            evaluators = eval is null ? []
+                : crossEncoder.Head.NumLabels > 1 ? [new CrossEncoderClassificationEvaluator(crossEncoder, eval)]
+                : [new CrossEncoderEvaluator(crossEncoder, eval)];
         }
         var t = config.Training;
         var adam = new AdamW([.. model.Parameters, .. loss.Parameters], t.AdamBeta1, t.AdamBeta2, t.AdamEpsilon, t.WeightDecay);
@@ -238,7 +240,7 @@ public static class TrainingRun
     /// <summary>The loss named by <c>loss.type</c> for <paramref name="model"/>.</summary>
     public static ILoss CreateLoss(LossSection l, TrainableEncoder model)
     {
-        if (l.Type is not ("mlm" or "mntp" or "bce" or "ce_mnrl")) return CreateLoss(l, model.Dimension);
+        if (l.Type is not ("mlm" or "mntp" or "bce" or "ce_mnrl" or "cross_entropy")) return CreateLoss(l, model.Dimension);
         if (model.Source.IsStatic) throw new TrainingException($"loss.type {l.Type} needs a transformer, not a static model");
         try
         {
@@ -247,6 +249,7 @@ public static class TrainingRun
                 "mlm" => new MaskedLanguageModelingLoss(model, l.MaskProbability ?? 0.15f, seed: 42),
                 "bce" => new BinaryCrossEntropyLoss(model, l.PosWeight, seed: 42),
                 "ce_mnrl" => new CrossEncoderMnrlLoss(model, l.NumNegatives, l.Scale, seed: 42),
+                "cross_entropy" => new CrossEncoderCrossEntropyLoss(model, l.NumLabels, seed: 42),
                 _ => new MaskedNextTokenLoss(model, l.MaskProbability ?? 0.2f, l.MaskCollator == "all_mask"),
             };
         }
@@ -254,7 +257,7 @@ public static class TrainingRun
         {
             throw new TrainingException(e.Message, e);
         }
-        catch (ModelFormatException e) when (l.Type is "bce" or "ce_mnrl")
+        catch (ModelFormatException e) when (l.Type is "bce" or "ce_mnrl" or "cross_entropy")
         {
             throw new TrainingException($"loss.type {l.Type}: {e.Message}", e);
         }
@@ -307,9 +310,23 @@ public static class TrainingRun
             "bce" when d.Columns.Count != 2 || d.Labels is null => "needs (query, document) text columns and a label column (1 relevant, 0 not, or a score in [0, 1])",
             "bce" when OutsideUnit(d.Labels!) is int row
                 => $"needs labels in [0, 1]; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+            "cross_entropy" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a class label column (0, 1, 2, ...)",
+            "cross_entropy" when NotAClass(d.Labels!, l.NumLabels) is int row
+                => $"needs class labels 0 … {(l.NumLabels is int n ? (n - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : "num_labels − 1")}; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             _ => null,
         };
         if (problem is not null) throw new TrainingException($"{d.Name}: loss.type {type} {problem}; {have}");
+    }
+
+    /// <summary>The first label that is not a whole number in [0, numLabels) (any non-negative one when null), if any.</summary>
+    private static int? NotAClass(IReadOnlyList<float> labels, int? numLabels)
+    {
+        for (int i = 0; i < labels.Count; i++)
+        {
+            float y = labels[i];
+            if (!(y >= 0 && y == MathF.Floor(y) && (numLabels is not int n || y < n))) return i;
+        }
+        return null;
     }
 
     /// <summary>The first label outside [0, 1] (or NaN), if any.</summary>

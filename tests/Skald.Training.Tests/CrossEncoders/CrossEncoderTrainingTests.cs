@@ -37,6 +37,17 @@ public sealed class CrossEncoderTrainingTests(ITestOutputHelper output)
             return new TrainingBatch([queries, docs], [.. step.GetProperty("labels").EnumerateArray().Select(x => x.GetSingle())]);
         });
 
+    [Fact]
+    public void CrossEntropyOverThreeLabelsMatchesPyTorch() => RunReference("cross_entropy",
+        (model, run) => new CrossEncoderCrossEntropyLoss(model, run.GetProperty("num_labels").GetInt32()),
+        (model, loss, step) =>
+        {
+            Assert.Equal(3, loss.Head.NumLabels);
+            var pairs = step.GetProperty("pairs").EnumerateArray().Select(p => (p[0].GetString()!, p[1].GetString()!)).ToArray();
+            return new TrainingBatch([[.. pairs.Select(p => p.Item1)], [.. pairs.Select(p => p.Item2)]],
+                [.. step.GetProperty("labels").EnumerateArray().Select(x => (float)x.GetInt32())]);
+        });
+
     [Theory]
     [InlineData("mnrl_hard")]
     [InlineData("mnrl_all")]
@@ -58,7 +69,8 @@ public sealed class CrossEncoderTrainingTests(ITestOutputHelper output)
         using var doc = JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("cross_encoder.json")));
         var r = doc.RootElement;
         var run = r.GetProperty("runs").EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
-        var model = TrainableEncoder.Load(CorePaths.FixtureModel("ce-bert"), dropout: 0f);
+        string folder = run.TryGetProperty("model", out var m) ? Path.Combine(CorePaths.RepoRoot, m.GetString()!) : CorePaths.FixtureModel("ce-bert");
+        var model = TrainableEncoder.Load(folder, dropout: 0f);
         var loss = create(model, run);
         var parameters = model.Parameters.Concat(loss.Parameters).ToList();
         var opt = new AdamW(parameters, weightDecay: r.GetProperty("weight_decay").GetSingle());

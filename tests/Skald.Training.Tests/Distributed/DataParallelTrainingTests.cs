@@ -45,6 +45,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     [InlineData("sft")]
     [InlineData("bce")]
     [InlineData("ce_mnrl")]
+    [InlineData("cross_entropy")]
     public void TwoRanksTrainAsOneProcessWithTheWholeBatch(string kind)
     {
         string model = InfraPaths.FixtureModel(kind switch { "lora" => "decoder-qwen2", "mntp" or "sft" => "decoder-llama3", _ => "bert-cased-mean" });
@@ -58,6 +59,10 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             // A cross-encoder's labelled pairs: each rank scores its shard, the loss is the mean over the whole batch.
             ? InfraPaths.WriteFile(dir, "labelled.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
                 $"{{\"query\": \"Hvor ligger hus nummer {i / 2} ved elva?\", \"document\": \"{(i % 2 == 0 ? $"Hus {i / 2} ligger ved sjøen." : $"Katten {i} sover.")}\", \"label\": {i % 2 ^ 1}}}\n")))
+            : kind == "cross_entropy"
+            // A 3-label classifier of pairs: each rank scores its shard, the loss is the mean over the whole batch.
+            ? InfraPaths.WriteFile(dir, "nli.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
+                $"{{\"sentence1\": \"Hus {i / 3} ligger ved sjøen.\", \"sentence2\": \"{(i % 3) switch { 0 => "Huset er ved vannet.", 1 => $"Huset har {i} vinduer.", _ => "Huset ligger i fjellet." }}\", \"label\": {i % 3}}}\n")))
             : InfraPaths.WriteFile(dir, "pairs.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
                 $"{{\"anchor\": \"Hvor ligger hus nummer {i} ved elva?\", \"positive\": \"Hus {i} ligger ved sjøen, {i * 7} meter unna.\"}}\n")));
         string extra = kind switch
@@ -72,6 +77,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             // A cross-encoder's in-batch negatives: every rank draws them over the whole batch as one process does
             // and scores its shard of the anchors.
             "ce_mnrl" => "loss:\n  type: ce_mnrl\n  num_negatives: 3",
+            "cross_entropy" => "loss:\n  type: cross_entropy\n  num_labels: 3",
             _ => "",
         };
         string training = kind == "sft" ? "  group_by_length: true" : "";

@@ -1,0 +1,91 @@
+using Skald.Models.CrossEncoders;
+using Skald.Training.Config;
+using Skald.Training.CrossEncoders;
+using Skald.Training.Trainer;
+
+namespace Skald.Training.Tests.CrossEncoders;
+
+/// <summary>
+/// <c>loss.type: cross_entropy</c> through the trainer: a classifier of pairs with more than one label (NLI-style),
+/// from a 3-label cross-encoder folder or from an embedding model with <c>loss.num_labels</c>; classification metrics
+/// on the eval rows, exact resume, a saved folder <see cref="CrossEncoder"/> loads with its label names, bad labels one line.
+/// </summary>
+public sealed class CrossEncoderClassificationRunTests
+{
+    private static readonly string[] Premises = ["Det regner i Bergen.", "Katten sover på sofaen.", "Ferja går klokka sju.", "Biblioteket åbner klokken ni."];
+
+    private static string Rows(string dir, string name, int n, Func<int, string>? label = null)
+    {
+        string path = Path.Combine(dir, name);
+        File.WriteAllLines(path, Enumerable.Range(0, n).Select(i =>
+            $"{{\"sentence1\": \"{Premises[i / 3 % Premises.Length]}\", \"sentence2\": \"{(i % 3) switch { 0 => "Det stemmer.", 1 => $"Noe annet nummer {i}.", _ => "Det stemmer ikke." }}\", " +
+            $"\"label\": {label?.Invoke(i) ?? (i % 3).ToString(System.Globalization.CultureInfo.InvariantCulture)}}}"));
+        return path;
+    }
+
+    private static TrainingConfig Config(string dir, string outName, string model, string extra = "", Func<int, string>? label = null) => ConfigLoader.Parse($$"""
+        model: {path: {{model}}, dropout: 0.1}
+        data: {train: {{Rows(dir, "train.jsonl", 24, label)}}, eval: {{Rows(dir, "eval.jsonl", 9)}}}
+        training: {batch_size: 4, learning_rate: 1.0e-3, max_steps: 6}
+        loss: {type: cross_entropy{{extra}}}
+        evaluation: {steps: 3}
+        output: {dir: {{Path.Combine(dir, outName)}}, save_steps: 2, tensorboard: false}
+        """, "nli.yaml");
+
+    [Fact]
+    public void TrainsAThreeLabelClassifierEvaluatesResumesAndSavesIt()
+    {
+        string dir = TestPaths.NewTempDir(), nli = CorePaths.TrainingFixture("ce-bert-nli");
+        var setup = TrainingRun.Build(Config(dir, "full", nli));
+        var loss = Assert.IsType<CrossEncoderCrossEntropyLoss>(setup.Loss);
+        Assert.Equal(3, loss.Head.NumLabels); // the folder's classifier, no num_labels needed
+        var full = new SentenceTrainer(setup).Run();
+        Assert.Contains("eval_classification_f1_macro", full.FinalMetrics.Keys);
+        Assert.InRange(full.FinalMetrics["eval_classification_accuracy"], 0, 1);
+
+        var model = CrossEncoder.Load(full.ModelPath);
+        Assert.Equal(3, model.NumLabels);
+        Assert.Equal(["entailment", "neutral", "contradiction"], model.Config.Labels);
+        Assert.Equal(ScoreActivation.Identity, model.Activation);
+        Assert.Equal(3, model.Predict([("Det regner i Bergen.", "Det stemmer.")])[0].Length);
+        string card = File.ReadAllText(Path.Combine(full.ModelPath, "README.md"));
+        Assert.Contains("pipeline_tag: text-classification", card, StringComparison.Ordinal);
+        Assert.Contains("loss:CrossEntropyLoss", card, StringComparison.Ordinal);
+        Assert.Contains("entailment, neutral, contradiction", card, StringComparison.Ordinal);
+
+        // Killed after step 3, resumed from the step-2 checkpoint: the same weights byte for byte.
+        var cut = Config(dir, "cut", nli);
+        Assert.Throws<OperationCanceledException>(() => new SentenceTrainer(TrainingRun.Build(cut,
+            p => { if (p.Step == 3) throw new OperationCanceledException(); })).Run());
+        var resumed = new SentenceTrainer(TrainingRun.Build(cut)).Run();
+        Assert.EndsWith("step-2", resumed.ResumedFrom);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(full.ModelPath, "model.safetensors")),
+            File.ReadAllBytes(Path.Combine(resumed.ModelPath, "model.safetensors")));
+    }
+
+    [Fact]
+    public void AnEmbeddingModelGetsANewHeadOfNumLabels()
+    {
+        string dir = TestPaths.NewTempDir(), bert = CorePaths.FixtureModel("bert-cased-mean");
+        var result = new SentenceTrainer(TrainingRun.Build(Config(dir, "out", bert, ", num_labels: 3"))).Run();
+        var model = CrossEncoder.Load(result.ModelPath);
+        Assert.Equal(3, model.NumLabels);
+        Assert.Equal(["LABEL_0", "LABEL_1", "LABEL_2"], model.Config.Labels);
+    }
+
+    [Theory]
+    [InlineData("", "bert-cased-mean", null, "set loss.num_labels")]
+    [InlineData(", num_labels: 3", "bert-cased-mean", "3", "needs class labels 0 … 2; row 1 has 3")]
+    [InlineData(", num_labels: 3", "bert-cased-mean", "0.5", "row 1 has 0.5")]
+    [InlineData(", num_labels: 4", "nli", null, "has 3 label(s), and this loss trains 4")]
+    [InlineData(", num_labels: 1", "bert-cased-mean", null, "num_labels")]
+    public void BadLabelsAndSettingsAreOneLine(string extra, string model, string? label, string message)
+    {
+        string dir = TestPaths.NewTempDir();
+        string folder = model == "nli" ? CorePaths.TrainingFixture("ce-bert-nli") : CorePaths.FixtureModel(model);
+        var e = Assert.ThrowsAny<Exception>(() => new SentenceTrainer(TrainingRun.Build(Config(dir, "out", folder, extra, label is null ? null : _ => label))).Run());
+        Assert.IsType<TrainingException>(e);
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+}

@@ -66,14 +66,17 @@ public sealed class DataCommandTests
     [InlineData("bm25", "triplet")]
     [InlineData("model", "n-tuple")]
     [InlineData("bm25", "labeled-pair")]
+    [InlineData("bm25>ce", "triplet")]
     public void MineNegativesOnGeneratedPairsNeverReturnsAPositive(string scorer, string format)
     {
         string dir = TestPaths.NewTempDir(), data = Path.Combine(dir, "data"), mined = Path.Combine(dir, "mined.jsonl");
         Assert.Equal(0, SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", data, "--chunk-tokens", "40").ExitCode);
-        string model = scorer == "bm25" ? "bm25" : TestPaths.FixtureModel("bert-cased-mean");
-        var r = SkaldProcess.Run("data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined, "--model", model,
-            "--corpus", Path.Combine(data, "corpus.jsonl"), "--num-negatives", "2", "--format", format, "--relative-margin", "none");
+        string model = scorer.StartsWith("bm25", StringComparison.Ordinal) ? "bm25" : TestPaths.FixtureModel("bert-cased-mean");
+        string[] rescore = scorer == "bm25>ce" ? ["--cross-encoder", TestPaths.FixtureModel("ce-bert")] : [];
+        var r = SkaldProcess.Run(["data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined, "--model", model,
+            "--corpus", Path.Combine(data, "corpus.jsonl"), "--num-negatives", "2", "--format", format, "--relative-margin", "none", .. rescore]);
         Assert.True(r.ExitCode == 0, r.Stderr);
+        if (rescore.Length > 0) Assert.Contains("by bm25, rescored by ce-bert", r.Stdout);
         var pairs = File.ReadAllLines(Path.Combine(data, "pairs.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
             .GroupBy(e => e.GetProperty("anchor").GetString()!).ToDictionary(g => g.Key, g => g.Select(e => e.GetProperty("positive").GetString()!).ToHashSet());
         var rows = File.ReadAllLines(mined).Select(l => JsonDocument.Parse(l).RootElement).ToList();

@@ -33,10 +33,12 @@ internal sealed class DataMineNegativesCommand : Command
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per embedding batch", defaultValue: 32);
     private readonly Option<string> cache = CliOptions.Text("--cache", "Embedding cache folder (the one skald evaluate uses)", "DIR");
     private readonly Option<int?> seed = CliOptions.Int("--seed", "Seed of random sampling", min: 0, defaultValue: 42);
+    private readonly Option<string> crossEncoder = CliOptions.Text("--cross-encoder",
+        "Rescore --model's candidates and the positives with this cross-encoder (reranker folder or hub id): margins, max/min score and the ranking then use its scores, in (0, 1) for a reranker (mine_hard_negatives' cross_encoder)", "DIR|ID");
 
     public DataMineNegativesCommand() : base("mine-negatives", "Add hard negatives to (anchor, positive) pairs (sentence-transformers' mine_hard_negatives)")
     {
-        foreach (var o in new Option[] { data, output, model, corpus, numNegatives, rangeMin, rangeMax, absoluteMargin, relativeMargin, maxScore, minScore, sampling, format, language, batchSize, cache, seed })
+        foreach (var o in new Option[] { data, output, model, corpus, numNegatives, rangeMin, rangeMax, absoluteMargin, relativeMargin, maxScore, minScore, sampling, format, language, batchSize, cache, seed, crossEncoder })
             Options.Add(o);
         SetAction(Run);
     }
@@ -69,6 +71,9 @@ internal sealed class DataMineNegativesCommand : Command
             : Directory.Exists(spec)
                 ? new DenseCandidateScorer(EvaluationEmbeddingModel.Load(spec, new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, CacheDirectory = p.GetValue(cache) }))
                 : throw new InputException($"{spec}: model folder not found (or use --model bm25)");
+        if (p.GetValue(crossEncoder) is { } ce)
+            scorer = new CrossEncoderCandidateScorer(scorer, QuantizeOption.Apply(Rerankers.Load(ce, quiet), null, quiet),
+                new Skald.Models.CrossEncoders.CrossEncoderOptions { BatchSize = p.GetValue(batchSize) ?? 32 });
         var mined = HardNegativeMiner.Mine(pairs, (set.Columns[0], set.Columns[1]), scorer, options, extra);
         MinedDataWriter.Write(mined, p.GetValue(output)!);
         if (!quiet)

@@ -37,13 +37,7 @@ public sealed class BinaryCrossEntropyLoss : CrossEncoderLoss
             throw new ArgumentException("loss.type bce needs (query, document) rows with a label", nameof(batch));
         var encoder = Losses.EmbeddingLoss.AsEncoder(model);
         var comm = encoder.Communicator;
-        int n = batch.Count, total = n;
-        if (comm.Size > 1)
-        {
-            var counts = new int[comm.Size];
-            comm.AllGather(n, counts);
-            total = counts.Sum();
-        }
+        int n = batch.Count, total = GlobalCount(comm, n);
         float local = Train(encoder, batch.Columns[0], batch.Columns[1], (z, grad) =>
         {
             double loss = 0;
@@ -57,10 +51,7 @@ public sealed class BinaryCrossEntropyLoss : CrossEncoderLoss
             }
             return (float)(loss / total);
         });
-        if (comm.Size == 1) return local;
-        var parts = new float[comm.Size];
-        comm.AllGather([local], parts, [.. Enumerable.Repeat(1, comm.Size)]);
-        return parts.Sum();
+        return SumAcrossRanks(comm, local);
     }
 
     private static double Softplus(double x) => x > 0 ? x + double.LogP1(Math.Exp(-x)) : double.LogP1(Math.Exp(x));

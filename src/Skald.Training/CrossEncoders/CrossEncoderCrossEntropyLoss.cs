@@ -44,13 +44,7 @@ public sealed class CrossEncoderCrossEntropyLoss : CrossEncoderLoss
         }
         var encoder = Losses.EmbeddingLoss.AsEncoder(model);
         var comm = encoder.Communicator;
-        int total = n;
-        if (comm.Size > 1)
-        {
-            var counts = new int[comm.Size];
-            comm.AllGather(n, counts);
-            total = counts.Sum();
-        }
+        int total = GlobalCount(comm, n);
         float local = Train(encoder, batch.Columns[0], batch.Columns[1], (z, grad) =>
         {
             double loss = 0;
@@ -66,9 +60,6 @@ public sealed class CrossEncoderCrossEntropyLoss : CrossEncoderLoss
             }
             return (float)(loss / total);
         });
-        if (comm.Size == 1) return local;
-        var parts = new float[comm.Size];
-        comm.AllGather([local], parts, [.. Enumerable.Repeat(1, comm.Size)]);
-        return parts.Sum();
+        return SumAcrossRanks(comm, local);
     }
 }

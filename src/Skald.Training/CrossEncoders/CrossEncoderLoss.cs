@@ -105,6 +105,26 @@ public abstract class CrossEncoderLoss : ILoss
         }
     }
 
+    /// <summary>The rows of the whole batch across the ranks, of which this rank holds <paramref name="local"/> (all of them in one process).</summary>
+    protected static int GlobalCount(Skald.Distributed.ICommunicator comm, int local)
+    {
+        ArgumentNullException.ThrowIfNull(comm);
+        if (comm.Size == 1) return local;
+        var counts = new int[comm.Size];
+        comm.AllGather(local, counts);
+        return counts.Sum();
+    }
+
+    /// <summary>The sum over the ranks of each rank's share of the loss (already divided by the global count).</summary>
+    protected static float SumAcrossRanks(Skald.Distributed.ICommunicator comm, float local)
+    {
+        ArgumentNullException.ThrowIfNull(comm);
+        if (comm.Size == 1) return local;
+        var parts = new float[comm.Size];
+        comm.AllGather([local], parts, [.. Enumerable.Repeat(1, comm.Size)]);
+        return parts.Sum();
+    }
+
     private Variable Forward(TrainableEncoder model, IReadOnlyList<string> queries, IReadOnlyList<string> documents)
     {
         var tokens = TokenBatch.Pad(Tokenize(model, queries, documents), model.PadId);

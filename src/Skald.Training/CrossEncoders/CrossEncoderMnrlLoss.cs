@@ -115,10 +115,7 @@ public sealed class CrossEncoderMnrlLoss : CrossEncoderLoss
             }
             return (float)(loss / b);
         });
-        if (comm.Size == 1) return local;
-        var parts = new float[comm.Size];
-        comm.AllGather([local], parts, [.. Enumerable.Repeat(1, comm.Size)]);
-        return parts.Sum();
+        return SumAcrossRanks(comm, local);
     }
 
     private static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));

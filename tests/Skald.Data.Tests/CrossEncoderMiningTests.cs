@@ -1,0 +1,64 @@
+using Skald.Data.Negatives;
+using Skald.Models.CrossEncoders;
+using Skald.Retrieval.Search;
+using Skald.Tests;
+
+namespace Skald.Data.Tests;
+
+/// <summary>
+/// Mining with a cross-encoder (<see cref="CrossEncoderCandidateScorer"/>, mine_hard_negatives' cross_encoder): the
+/// first stage's candidates and the positives get the fixture reranker's scores, the candidates are reordered by them,
+/// and the miner's rules read that scale.
+/// </summary>
+public sealed class CrossEncoderMiningTests
+{
+    private static readonly string[] Corpus =
+    [
+        "Bergen ligger på Vestlandet.", "Ferja går klokka sju.", "Biblioteket åbner klokken ni.", "Kanelboller smaker godt.",
+        "Det regner i Bergen.", "Bussen går fra Jernbanetorget.",
+    ];
+
+    /// <summary>A first stage that lists every passage in corpus order with falling scores.</summary>
+    private sealed class InOrder : ICandidateScorer
+    {
+        public string Name => "in-order";
+
+        public (Hit[][] Candidates, float[][] PositiveScores) Score(IReadOnlyList<string> queries, IReadOnlyList<string> corpus, IReadOnlyList<int[]> positives, int k) =>
+            ([.. queries.Select(_ => Enumerable.Range(0, Math.Min(k, corpus.Count)).Select(i => new Hit(i, 1f - i * 0.1f)).ToArray())],
+             [.. positives.Select(p => p.Select(_ => 2f).ToArray())]);
+    }
+
+    [Fact]
+    public void CandidatesAndPositivesTakeTheCrossEncodersScoresAndOrder()
+    {
+        var ce = CrossEncoder.Load(TestPaths.FixtureModel("ce-bert"));
+        var scorer = new CrossEncoderCandidateScorer(new InOrder(), ce);
+        string[] queries = ["Hvor ligger Bergen?", "Når går ferja?"];
+        var (candidates, positives) = scorer.Score(queries, Corpus, [[0], [1, 5]], 6);
+        for (int q = 0; q < queries.Length; q++)
+        {
+            // Independently: the reranker's score of every (query, passage) pair, sorted high to low (ties in corpus order).
+            var expected = Corpus.Select((d, i) => (i, s: ce.Score([(queries[q], d)])[0])).OrderByDescending(x => x.s).ThenBy(x => x.i).ToArray();
+            Assert.Equal(expected.Select(x => x.i), candidates[q].Select(h => h.Index));
+            for (int j = 0; j < expected.Length; j++) Assert.Equal(expected[j].s, candidates[q][j].Score, 5);
+            Assert.All(candidates[q], h => Assert.InRange(h.Score, 0f, 1f)); // a reranker's sigmoid
+        }
+        Assert.Equal(ce.Score([(queries[1], Corpus[1]), (queries[1], Corpus[5])]), positives[1], new ToleranceComparer(1e-5f));
+        Assert.StartsWith("in-order, rescored by ce-bert", scorer.Name);
+
+        // The miner's max_score reads the cross-encoder's scale: nothing above the threshold is chosen.
+        float threshold = candidates[0].Select(h => h.Score).Order().ElementAt(3);
+        var mined = HardNegativeMiner.Mine([(queries[0], Corpus[0])], ("anchor", "positive"), scorer,
+            new MiningOptions { NumNegatives = 5, RelativeMargin = null, MaxScore = threshold }, Corpus[1..]);
+        var chosen = mined.Rows.Select(r => r[2]).ToList();
+        Assert.NotEmpty(chosen);
+        Assert.All(chosen, d => Assert.True(ce.Score([(queries[0], d)])[0] <= threshold, d));
+    }
+
+    private sealed class ToleranceComparer(float tolerance) : IEqualityComparer<float>
+    {
+        public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
+
+        public int GetHashCode(float obj) => 0;
+    }
+}

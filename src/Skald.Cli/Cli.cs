@@ -45,6 +45,7 @@ internal static class Cli
             new Commands.Index.IndexCommand(),
             new Commands.Index.SearchCommand(),
             new RerankCommand(),
+            new ClassifyCommand(),
             new MpiCheckCommand(),
         };
         return root;

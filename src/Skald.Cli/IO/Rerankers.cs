@@ -8,17 +8,18 @@ internal static class Rerankers
     /// <summary>
     /// The reranker at <paramref name="pathOrId"/>: a cross-encoder with one label (with <paramref name="adapters"/>
     /// merged), or with <paramref name="causalLm"/> a causal LM answering <paramref name="prompt"/> (default
-    /// Qwen3-Reranker's) with <paramref name="yes"/> or <paramref name="no"/>. A classifier with several labels is one line.
+    /// Qwen3-Reranker's) with <paramref name="yes"/> or <paramref name="no"/>. A classifier with several labels is one line,
+    /// unless <paramref name="anyLabels"/> (skald classify).
     /// </summary>
     public static CrossEncoder Load(string pathOrId, bool quiet, bool causalLm = false, IReadOnlyList<string>? adapters = null,
-        string yes = "yes", string no = "no", PromptedPairs? prompt = null)
+        string yes = "yes", string no = "no", PromptedPairs? prompt = null, bool anyLabels = false)
     {
         string source = HubModels.Resolve(pathOrId, quiet);
         if (!causalLm && !Directory.Exists(source)) throw new InputException($"{source}: model folder not found");
         var model = causalLm
             ? CrossEncoder.FromCausalLm(source, yes, no, prompt)
             : CrossEncoder.Load(source, HubModels.ResolveAll(adapters ?? [], quiet));
-        return model.NumLabels == 1 ? model
+        return model.NumLabels == 1 || anyLabels ? model
             : throw new InputException(
                 $"{pathOrId}: a classifier with {model.NumLabels} labels ({string.Join(", ", model.Config.Labels)}), not a reranker (one score per pair)");
     }

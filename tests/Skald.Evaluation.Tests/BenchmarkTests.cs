@@ -200,4 +200,26 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
         var e = Assert.Throws<Skald.Retrieval.EvaluationException>(() => BenchmarkRunner.Run(Suite.Load(suite), [$"bm25>{dense}"]));
         Assert.Contains("must be a cross-encoder folder", e.Message);
     }
+
+    [Fact]
+    public void APrecisionSearchesQuantizedEmbeddingsAndIsPartOfTheCacheKey()
+    {
+        string dir = TestPaths.NewTempDir(), cache = Path.Combine(dir, "cache");
+        string task = BeirFolder.Write(
+            "{\"_id\": \"d0\", \"text\": \"Fjorden ligg stille.\"}\n{\"_id\": \"d1\", \"text\": \"Bussen går 07:45.\"}\n{\"_id\": \"d2\", \"text\": \"Vaffel med syltetøy.\"}\n",
+            "{\"_id\": \"q1\", \"text\": \"Når går bussen?\"}\n", "q1\td1\t1\n");
+        string suite = Path.Combine(dir, "suite.json");
+        File.WriteAllText(suite, $$"""{"tasks": [{"path": "{{task}}", "language": "nb"}]}""");
+        string model = TestPaths.FixtureModel("bert-cased-mean");
+        var plain = BenchmarkRunner.Run(Suite.Load(suite), [model], new BenchmarkOptions { CacheDirectory = cache });
+        var bits = BenchmarkRunner.Run(Suite.Load(suite), [model], new BenchmarkOptions
+        {
+            CacheDirectory = cache,
+            Retrieval = new RetrievalOptions { Quantization = new Skald.Retrieval.Quantization.QuantizedSearchOptions(Skald.Retrieval.Quantization.EmbeddingPrecision.Ubinary, 4) },
+        });
+        Assert.Equal(1, bits.Computed); // not the float result from the cache
+        var result = bits.Board.Results[("bert-cased-mean", Path.GetFileName(task))];
+        Assert.Contains("ubinary", result.Metadata["model.search"]);
+        Assert.DoesNotContain("ubinary", plain.Board.Results[("bert-cased-mean", Path.GetFileName(task))].Metadata["model.search"]);
+    }
 }

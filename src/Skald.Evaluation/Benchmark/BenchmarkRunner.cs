@@ -147,7 +147,8 @@ public static class BenchmarkRunner
                 return new ModelSlot(stage.Name + ">" + FolderName(reranker),
                     "rerank-" + EmbeddingCache.ModelKey(reranker, CodeVersion + "|" + stage.Key + "|100"), true,
                     () => Reranking(reranker, stage.Model as IRetrievalModel
-                        ?? new DenseRetriever((IEmbeddingModel)stage.Model, options.Retrieval.LongDocuments), embeddingOptions.BatchSize));
+                        ?? new DenseRetriever((IEmbeddingModel)stage.Model, options.Retrieval.LongDocuments, options.Retrieval.Quantization),
+                        embeddingOptions.BatchSize));
             }
             if (spec.Equals("bm25", StringComparison.OrdinalIgnoreCase))
             {
@@ -161,7 +162,8 @@ public static class BenchmarkRunner
                 string fusion = hybrid.Options.Describe();
                 return new ModelSlot("bm25+" + FolderName(dir) + (hybrid.Prefix.Length > "hybrid".Length ? "/" + hybrid.Prefix["hybrid-".Length..] : ""),
                     "hybrid-" + EmbeddingCache.ModelKey(dir, CodeVersion + embeddingSettings + "|" + fusion), true,
-                    () => new HybridRetriever(new Bm25Model(), new DenseRetriever(EvaluationEmbeddingModel.Load(dir, embeddingOptions), options.Retrieval.LongDocuments), hybrid.Options));
+                    () => new HybridRetriever(new Bm25Model(), new DenseRetriever(EvaluationEmbeddingModel.Load(dir, embeddingOptions), options.Retrieval.LongDocuments,
+                        options.Retrieval.Quantization), hybrid.Options));
             }
             if (RemoteModelSpec.IsRemote(spec))
             {

@@ -24,6 +24,25 @@ public sealed class EmbeddingGeneratorTests
     }
 
     [Fact]
+    public async Task TheBinaryGeneratorGivesTheSignBitsOfTheEmbeddings()
+    {
+        var model = SentenceEncoder.Load(TestPaths.FixtureModel("bert-cased-mean"));
+        using IEmbeddingGenerator<string, BinaryEmbedding> generator = new SkaldBinaryEmbeddingGenerator(model, modelId: "tiny");
+        string[] texts = ["Hvor ligger biblioteket?", "Biblioteket ligger i sentrum."];
+        var generated = await generator.GenerateAsync(texts);
+        var direct = model.Encode(texts);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            Assert.Equal(model.Dimension, generated[i].Dimensions);
+            for (int d = 0; d < model.Dimension; d++) Assert.Equal(direct[i][d] > 0, generated[i].Vector[d]);
+            Assert.Equal("tiny", generated[i].ModelId);
+        }
+        Assert.Contains(false, direct[0].Select(v => v > 0)); // both signs occur: the bits are not all equal
+        Assert.Contains(true, direct[0].Select(v => v > 0));
+        Assert.Equal(model.Dimension, generator.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelDimensions);
+    }
+
+    [Fact]
     public async Task WrongDimensionsRequestIsRefused()
     {
         var model = SentenceEncoder.Load(TestPaths.FixtureModel("bert-cased-mean"));

@@ -1,0 +1,66 @@
+using Microsoft.Extensions.AI;
+
+namespace Skald.Models;
+
+/// <summary>
+/// What Skald's Microsoft.Extensions.AI generators share: a <see cref="SentenceEncoder"/> embedding the inputs with
+/// default <see cref="EncodeOptions"/>, the metadata, the services; a subclass turns each float vector into its
+/// <typeparamref name="TEmbedding"/>.
+/// </summary>
+public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerator<string, TEmbedding>
+    where TEmbedding : Embedding
+{
+    private readonly SentenceEncoder encoder;
+    private readonly EncodeOptions defaults;
+    private readonly EmbeddingGeneratorMetadata metadata;
+
+    /// <summary>Wraps an encoder; <paramref name="defaults"/> apply to every call (prompt, batch size).</summary>
+    protected EncoderEmbeddingGenerator(SentenceEncoder encoder, EncodeOptions? defaults, string? modelId)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        this.encoder = encoder;
+        this.defaults = defaults ?? new EncodeOptions();
+        metadata = new EmbeddingGeneratorMetadata("skald", null, modelId ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(encoder.Folder.Path)), encoder.Dimension);
+    }
+
+    /// <summary>The embedding of one input from its float vector.</summary>
+    protected abstract TEmbedding Create(float[] vector);
+
+    /// <inheritdoc />
+    public Task<GeneratedEmbeddings<TEmbedding>> GenerateAsync(IEnumerable<string> values,
+        EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var texts = values.ToList();
+        if (options?.Dimensions is int d && d != encoder.Dimension)
+            throw new NotSupportedException($"this model produces {encoder.Dimension}-dimensional embeddings, not {d}");
+        return Task.Run(() =>
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var vectors = encoder.Encode(texts, defaults);
+            var now = DateTimeOffset.UtcNow;
+            var list = vectors.Select(v =>
+            {
+                var e = Create(v);
+                e.CreatedAt = now;
+                e.ModelId = metadata.DefaultModelId;
+                return e;
+            });
+            return new GeneratedEmbeddings<TEmbedding>(list);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null) return null;
+        if (serviceType == typeof(EmbeddingGeneratorMetadata)) return metadata;
+        if (serviceType.IsInstanceOfType(this)) return this;
+        if (serviceType.IsInstanceOfType(encoder)) return encoder;
+        return null;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => GC.SuppressFinalize(this);
+}

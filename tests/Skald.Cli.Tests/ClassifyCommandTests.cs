@@ -59,4 +59,17 @@ public sealed class ClassifyCommandTests
         File.WriteAllText(single, "bare en tekst\n");
         SkaldProcess.AssertUserError(SkaldProcess.Run("classify", "--model", TestPaths.FixtureModel("ce-bert"), "--input", single, "--output", output), 1, "two text columns");
     }
+
+    [Fact]
+    public void InfoDescribesACrossEncoderByItsLabelsNotAsAnEmbeddingModel()
+    {
+        var r = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("ce-xlmr"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("cross-encoder:    3 label(s) (contradiction, entailment, neutral), activation Identity", r.Stdout);
+        Assert.DoesNotContain("pooling:", r.Stdout);
+        Assert.DoesNotContain("similarity:", r.Stdout);
+        var embedding = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("bert-cased-mean"));
+        Assert.Contains("pooling:", embedding.Stdout);
+        Assert.DoesNotContain("cross-encoder:", embedding.Stdout);
+    }
 }

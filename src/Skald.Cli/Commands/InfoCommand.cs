@@ -29,13 +29,16 @@ internal sealed class InfoCommand : Command
 
     private int Run(ParseResult p)
     {
-        var m = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, p.GetValue(CliOptions.Quiet)), precision: Precision(p.GetValue(weights)));
+        string path = HubModels.Resolve(p.GetValue(model)!, p.GetValue(CliOptions.Quiet));
+        var m = SentenceEncoder.Load(path, precision: Precision(p.GetValue(weights)));
         var cfg = m.Transformer.Config;
+        var crossEncoder = Skald.Models.CrossEncoders.CrossEncoder.IsCrossEncoder(path) ? Skald.Models.CrossEncoders.CrossEncoder.Load(path) : null;
         var modes = Enum.GetValues<PoolingMode>().Where(x => x != PoolingMode.None && m.Pooling.Modes.HasFlag(x));
         Console.WriteLine($"model:            {m.Folder.Path}");
         Console.WriteLine($"architecture:     {cfg.Architecture ?? cfg.ModelType} (model_type {cfg.ModelType})");
         if (m.Folder.IsModel2Vec) Console.WriteLine("format:           Model2Vec (inputs as model2vec's encode: no special tokens, unknown tokens dropped)");
-        Console.WriteLine($"parameters:       {m.ParameterCount:N0}");
+        Console.WriteLine($"parameters:       {m.ParameterCount:N0}" +
+            (crossEncoder is null ? "" : $" + {crossEncoder.Head.Parameters.Sum(x => (long)x.Length):N0} in the classification head"));
         long matrices = m.Transformer.Parameters.Where(x => x.Shape.Length == 2).Sum(x => (long)x.Length);
         bool narrow = m.WeightPrecision != WeightPrecision.Float32;
         long asF32 = m.WeightBytes + (narrow ? 2 * matrices : 0);
@@ -52,6 +55,16 @@ internal sealed class InfoCommand : Command
         foreach (var t in m.Parameters.Where(x => x.IsFileBacked))
             Console.WriteLine($"in the file:      {t.Name} [{string.Join(", ", t.Shape)}], {Size(t.Bytes)} of the above: its rows are read as texts use them");
         Console.WriteLine($"layers:           {cfg.NumLayers}, hidden {cfg.HiddenSize}, heads {cfg.NumHeads}, intermediate {cfg.IntermediateSize}, {cfg.HiddenAct}");
+        if (crossEncoder is not null)
+        {
+            // A cross-encoder scores pairs: no embedding, pooling or similarity to describe.
+            Console.WriteLine($"cross-encoder:    {crossEncoder.NumLabels} label(s) ({string.Join(", ", crossEncoder.Config.Labels)}), activation " +
+                $"{crossEncoder.Activation}; {(crossEncoder.NumLabels == 1 ? "a reranker (skald rerank, classify)" : "a classifier of pairs (skald classify)")}");
+            Console.WriteLine($"max length:       {crossEncoder.MaxLength} tokens per pair");
+            Console.WriteLine($"tokenizer:        {m.Tokenizer.ModelKind}, vocabulary {m.Tokenizer.VocabSize:N0}");
+            Console.WriteLine($"gemm backend:     {Skald.Tensors.Gemm.Blas.Backend.Name}");
+            return 0;
+        }
         Console.WriteLine($"embedding dim:    {m.Dimension}");
         Console.WriteLine($"max length:       {m.MaxSeqLength} tokens");
         string source = m.Folder.Llm2Vec is { } l2v

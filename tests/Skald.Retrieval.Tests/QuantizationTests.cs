@@ -126,6 +126,27 @@ public sealed class QuantizationTests
     }
 
     [Fact]
+    public void SimdLevelsEqualTheirScalarTwin()
+    {
+        var rng = new Random(5);
+        foreach (int n in new[] { 1, 7, 8, 9, 33, 384 })
+        {
+            var x = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 3 - 1.5)).ToArray();
+            var starts = Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() - 1)).ToArray();
+            var steps = Enumerable.Range(0, n).Select(i => i % 5 == 4 ? 0f : (float)(rng.NextDouble() * 0.01)).ToArray(); // some constant dimensions
+            if (n > 2) { x[1] = float.NaN; x[2] = 1e30f; } // NaN and far outside the range
+            foreach (bool signed in new[] { true, false })
+            {
+                var vector = new byte[n];
+                var scalar = new byte[n];
+                EmbeddingQuantizer.Levels(x, starts, steps, signed, vector);
+                EmbeddingQuantizer.LevelsScalar(x, starts, steps, signed, scalar);
+                Assert.Equal(scalar, vector);
+            }
+        }
+    }
+
+    [Fact]
     public void SimdDotsEqualTheirScalarTwins()
     {
         var rng = new Random(3);

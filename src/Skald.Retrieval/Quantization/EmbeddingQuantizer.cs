@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Skald.Retrieval.Quantization;
 
 /// <summary>
@@ -98,10 +100,7 @@ public static class EmbeddingQuantizer
                 if (ranges is null) throw new ArgumentException($"{Name(precision)} needs calibration ranges");
                 if (ranges.Dimension != x.Length)
                     throw new ArgumentException($"ranges cover {ranges.Dimension} dimensions, the embedding has {x.Length}");
-                bool signed = precision == EmbeddingPrecision.Int8;
-                var starts = ranges.Starts;
-                var steps = ranges.Steps;
-                for (int d = 0; d < x.Length; d++) destination[d] = (byte)Level(x[d], starts[d], steps[d], signed);
+                Levels(x, ranges.Starts, ranges.Steps, precision == EmbeddingPrecision.Int8, destination);
                 break;
             default:
                 int flip = precision == EmbeddingPrecision.Binary ? 0x80 : 0;
@@ -113,6 +112,40 @@ public static class EmbeddingQuantizer
                 }
                 break;
         }
+    }
+
+    /// <summary>
+    /// Every value's <see cref="Level"/> into <paramref name="destination"/> (int8 as two's complement), 8 lanes at a time
+    /// with the same float32 operations (subtract, divide, subtract 128, truncate, hold to the range), so the bytes equal
+    /// <see cref="LevelsScalar"/>'s.
+    /// </summary>
+    internal static void Levels(ReadOnlySpan<float> x, ReadOnlySpan<float> starts, ReadOnlySpan<float> steps, bool signed, Span<byte> destination)
+    {
+        int d = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var lo = Vector256.Create(signed ? -128f : 0f);
+            var hi = Vector256.Create(signed ? 127f : 255f);
+            var offset = Vector256.Create(signed ? 128f : 0f);
+            for (; d <= x.Length - 8; d += 8)
+            {
+                var step = Vector256.Create(steps.Slice(d, 8));
+                var v = (Vector256.Create(x.Slice(d, 8)) - Vector256.Create(starts.Slice(d, 8))) / step - offset;
+                // A lane counts when its step is positive and its value is a number; the others take the bottom level.
+                var valid = Vector256.GreaterThan(step, Vector256<float>.Zero)
+                    & Vector256.Equals(v, v);
+                var t = Vector256.Min(Vector256.Max(Vector256.Truncate(v), lo), hi);
+                var levels = Vector256.ConvertToInt32(Vector256.ConditionalSelect(valid, t, lo));
+                for (int l = 0; l < 8; l++) destination[d + l] = (byte)levels.GetElement(l);
+            }
+        }
+        LevelsScalar(x[d..], starts[d..], steps[d..], signed, destination[d..]);
+    }
+
+    /// <summary>Scalar twin of <see cref="Levels"/>: <see cref="Level"/> value by value.</summary>
+    internal static void LevelsScalar(ReadOnlySpan<float> x, ReadOnlySpan<float> starts, ReadOnlySpan<float> steps, bool signed, Span<byte> destination)
+    {
+        for (int d = 0; d < x.Length; d++) destination[d] = (byte)Level(x[d], starts[d], steps[d], signed);
     }
 
     /// <summary>

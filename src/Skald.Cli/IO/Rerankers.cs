@@ -21,6 +21,6 @@ internal static class Rerankers
             : CrossEncoder.Load(source, HubModels.ResolveAll(adapters ?? [], quiet));
         return model.NumLabels == 1 || anyLabels ? model
             : throw new InputException(
-                $"{pathOrId}: a classifier with {model.NumLabels} labels ({string.Join(", ", model.Config.Labels)}), not a reranker (one score per pair)");
+                $"{pathOrId}: a classifier with {model.NumLabels} labels ({string.Join(", ", model.Config.Labels)}), not a reranker (one score per pair); skald classify scores its labels");
     }
 }

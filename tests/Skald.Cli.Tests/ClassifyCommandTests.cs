@@ -68,6 +68,10 @@ public sealed class ClassifyCommandTests
         Assert.Contains("cross-encoder:    3 label(s) (contradiction, entailment, neutral), activation Identity", r.Stdout);
         Assert.DoesNotContain("pooling:", r.Stdout);
         Assert.DoesNotContain("similarity:", r.Stdout);
+        string docs = Path.Combine(TestPaths.NewTempDir(), "docs.txt");
+        File.WriteAllText(docs, "Fjorden ligg stille.\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("rerank", "--model", TestPaths.FixtureModel("ce-xlmr"), "--query", "q", "--documents", docs), 1,
+            "a classifier with 3 labels", "skald classify");
         var embedding = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("bert-cased-mean"));
         Assert.Contains("pooling:", embedding.Stdout);
         Assert.DoesNotContain("cross-encoder:", embedding.Stdout);

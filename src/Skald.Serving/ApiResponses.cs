@@ -15,9 +15,16 @@ internal static class ApiResponses
     // JSON for API clients, not HTML: quotes and non-ASCII letters in messages and model names stay readable.
     private static readonly JsonWriterOptions Writing = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary><c>{object: "list", data: [{object: "embedding", index, embedding}], model, usage}</c>.</summary>
-    public static Task Embeddings(HttpResponse response, EmbeddingResult result, string model, bool base64) => Streamed(response, w =>
+    /// <summary>
+    /// <c>{object: "list", data: [{object: "embedding", index, embedding}], model, usage}</c>; with a binary
+    /// <paramref name="output"/> each embedding is its packed sign bits (integers, or the bytes in base64).
+    /// </summary>
+    public static Task Embeddings(HttpResponse response, EmbeddingResult result, string model, bool base64,
+        Skald.Retrieval.Quantization.EmbeddingPrecision output = Skald.Retrieval.Quantization.EmbeddingPrecision.Float32) => Streamed(response, w =>
     {
+        bool bits = output != Skald.Retrieval.Quantization.EmbeddingPrecision.Float32;
+        byte[] packed = bits && result.Embeddings.Length > 0
+            ? new byte[Skald.Retrieval.Quantization.EmbeddingQuantizer.BytesPerRow(output, result.Embeddings[0].Length)] : [];
         w.WriteStartObject();
         w.WriteString("object", "list");
         w.WriteStartArray("data");
@@ -26,7 +33,18 @@ internal static class ApiResponses
             w.WriteStartObject();
             w.WriteString("object", "embedding");
             w.WriteNumber("index", i);
-            if (base64)
+            if (bits)
+            {
+                Skald.Retrieval.Quantization.EmbeddingQuantizer.QuantizeRow(result.Embeddings[i], output, null, packed);
+                if (base64) w.WriteBase64String("embedding", packed);
+                else
+                {
+                    w.WriteStartArray("embedding");
+                    foreach (byte b in packed) w.WriteNumberValue(output == Skald.Retrieval.Quantization.EmbeddingPrecision.Binary ? (sbyte)b : b);
+                    w.WriteEndArray();
+                }
+            }
+            else if (base64)
             {
                 w.WriteBase64String("embedding", LittleEndianBytes(result.Embeddings[i]));
             }

@@ -14,4 +14,11 @@ public sealed record EmbeddingRequest(EmbeddingInputs Inputs, string? Model, boo
     /// absent): the Router's default route (document) and no prompt, as before.
     /// </summary>
     public string? InputType { get; init; }
+
+    /// <summary>
+    /// Skald's extension <c>output_dtype</c> (Voyage AI's name and values): "float" (default), or "binary" / "ubinary":
+    /// the sign bits packed 8 to a byte as sentence-transformers' quantize_embeddings packs them (after
+    /// <c>dimensions</c>), as integers (binary: each byte minus 128) or, with base64, the bytes themselves.
+    /// </summary>
+    public Skald.Retrieval.Quantization.EmbeddingPrecision OutputType { get; init; } = Skald.Retrieval.Quantization.EmbeddingPrecision.Float32;
 }

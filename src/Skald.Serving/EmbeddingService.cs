@@ -48,6 +48,9 @@ public sealed class EmbeddingService : IDisposable
     {
         if (request.Dimensions is int d && d > Encoder.Dimension)
             throw ApiException.BadRequest($"dimensions {d} is larger than the model's {Encoder.Dimension}", "dimensions");
+        if (Skald.Retrieval.Quantization.EmbeddingQuantizer.IsBinary(request.OutputType) && (request.Dimensions ?? Encoder.Dimension) % 8 != 0)
+            throw ApiException.BadRequest($"output_dtype {Skald.Retrieval.Quantization.EmbeddingQuantizer.Name(request.OutputType)} packs 8 dimensions a byte; " +
+                $"{request.Dimensions ?? Encoder.Dimension} is not divisible by 8 (ask for dimensions that are)", "output_dtype");
         var inputs = Prepare(request.Inputs, request.InputType);
         var embeddings = await batcher.Submit(inputs).ConfigureAwait(false);
         if (request.Dimensions is int n)

@@ -57,6 +57,31 @@ public sealed class EmbeddingsEndpointTests(ServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task OutputDtypeBinaryGivesThePackedSignBits()
+    {
+        var expected = fixture.Reference.Encode(Texts[..3]);
+        // Independently: bit d of byte d/8 (first dimension high) is set when dimension d is above 0.
+        byte[] Pack(float[] v) => [.. Enumerable.Range(0, v.Length / 8).Select(b => (byte)Enumerable.Range(0, 8).Sum(i => v[b * 8 + i] > 0 ? 1 << (7 - i) : 0))];
+        var (status, body) = await PostAsync(fixture.Client, Json(new { input = Texts[..3], model = "m", output_dtype = "ubinary" }));
+        Assert.Equal(200, status);
+        var (_, signed) = await PostAsync(fixture.Client, Json(new { input = Texts[..3], model = "m", output_dtype = "binary" }));
+        var (_, base64) = await PostAsync(fixture.Client, Json(new { input = Texts[..3], model = "m", output_dtype = "ubinary", encoding_format = "base64" }));
+        for (int i = 0; i < 3; i++)
+        {
+            var bytes = Pack(expected[i]);
+            Assert.Equal(bytes.Select(b => (int)b), body.GetProperty("data")[i].GetProperty("embedding").EnumerateArray().Select(v => v.GetInt32()));
+            Assert.Equal(bytes.Select(b => b - 128), signed.GetProperty("data")[i].GetProperty("embedding").EnumerateArray().Select(v => v.GetInt32()));
+            Assert.Equal(bytes, base64.GetProperty("data")[i].GetProperty("embedding").GetBytesFromBase64());
+        }
+        (status, body) = await PostAsync(fixture.Client, Json(new { input = "x", model = "m", output_dtype = "binary", dimensions = 12 }));
+        Assert.Equal(400, status);
+        Assert.Equal("output_dtype", Error(body).GetProperty("param").GetString());
+        (status, body) = await PostAsync(fixture.Client, Json(new { input = "x", model = "m", output_dtype = "int8" }));
+        Assert.Equal(400, status);
+        Assert.Contains("calibration ranges", Error(body).GetProperty("message").GetString());
+    }
+
+    [Fact]
     public async Task DimensionsTruncatesAndRenormalises()
     {
         var (status, body) = await PostAsync(fixture.Client, Json(new { input = Texts[..3], model = "m", dimensions = 8 }));

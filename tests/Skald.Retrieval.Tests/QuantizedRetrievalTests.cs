@@ -55,4 +55,14 @@ public sealed class QuantizedRetrievalTests
         Assert.Equal([1, 0, 2], hits.Select(h => h.Index));
         Assert.Equal([8f, 6f, -6f], hits.Select(h => h.Score)); // dimensions − 2·Hamming
     }
+
+    [Fact]
+    public void BitsOfAWidthNotDivisibleByEightAreOneLine()
+    {
+        var vectors = new Dictionary<string, float[]> { ["query"] = new float[12], ["a"] = new float[12] };
+        var retriever = new DenseRetriever(new TableModel(vectors), LongDocuments.Truncate, new QuantizedSearchOptions(EmbeddingPrecision.Ubinary));
+        var e = Assert.Throws<EvaluationException>(() => retriever.Search([new("a", "", "a")], ["query"], 1, null));
+        Assert.Contains("divisible by 8", e.Message);
+        Assert.StartsWith("table: ", e.Message);
+    }
 }

@@ -70,6 +70,8 @@ internal sealed class EncodeCommand : Command
         var encoder = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet), HubModels.ResolveAll(CliOptions.Items(p.GetValue(adapters)), quiet),
             InfoCommand.Precision(p.GetValue(weights)));
         QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet);
+        if (EmbeddingQuantizer.IsBinary(format) && encoder.Dimension % 8 != 0) // before encoding anything
+            throw new InputException($"--precision {EmbeddingQuantizer.Name(format)} packs 8 dimensions a byte; this model's {encoder.Dimension} are not divisible by 8");
         var embeddings = ProgressView.Run("encoding", texts.Count >= 64, quiet, bar => encoder.Encode(texts, new EncodeOptions
         {
             BatchSize = p.GetValue(batchSize) ?? 32,

@@ -91,7 +91,9 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     {
         if (quantization is not { Precision: not EmbeddingPrecision.Float32 } q || documents.Length == 0)
             return ExactSearch.TopK(queries, documents, k, tie);
-        var quantized = EmbeddingQuantizer.Quantize(documents, q.Precision);
+        QuantizedEmbeddings quantized;
+        try { quantized = EmbeddingQuantizer.Quantize(documents, q.Precision); }
+        catch (ArgumentException e) { throw new EvaluationException($"{Model.Name}: {e.Message}"); } // e.g. bits of a width not divisible by 8
         var listed = QuantizedSearch.TopK(queries, quantized, k, 0, tie);
         if (q.RescoreMultiplier == 0) return listed;
         var head = QuantizedSearch.TopK(queries, quantized, Math.Min(k, q.RescoredHits), q.RescoreMultiplier, tie,

@@ -44,11 +44,23 @@ public static class QuantizedSearch
         int first = (int)Math.Min(corpus.Rows, (long)k * Math.Max(1, rescoreMultiplier));
         var quantizedQueries = EmbeddingQuantizer.Quantize(queries, corpus.Precision, corpus.Ranges);
         var candidates = FirstStage(quantizedQueries, corpus, first, tieKeys);
-        if (rescoreMultiplier == 0) return candidates;
+        return rescoreMultiplier == 0 ? candidates : Rescore(queries, corpus, candidates, k, tieKeys, floatRows);
+    }
+
+    /// <summary>
+    /// The best <paramref name="k"/> of each query's <paramref name="candidates"/> (rows of <paramref name="corpus"/>)
+    /// scored again by the float query: against the rows' quantized values, or their float rows when
+    /// <paramref name="floatRows"/> is given; best first, ties as <see cref="TopK"/>.
+    /// </summary>
+    public static Hit[][] Rescore(IReadOnlyList<float[]> queries, QuantizedEmbeddings corpus, IReadOnlyList<IReadOnlyList<Hit>> candidates,
+        int k, IReadOnlyList<int>? tieKeys = null, FloatRow? floatRows = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        if (candidates.Count != queries.Count) throw new ArgumentException($"{candidates.Count} candidate lists for {queries.Count} queries");
         var result = new Hit[queries.Count][];
         Parallel.For(0, queries.Count, qi =>
         {
-            var heap = new TopKHeap(Math.Min(k, corpus.Rows));
+            var heap = new TopKHeap(Math.Max(1, Math.Min(k, candidates[qi].Count)));
             foreach (var hit in candidates[qi])
             {
                 float score = floatRows is null

@@ -94,9 +94,11 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
         QuantizedEmbeddings quantized;
         try { quantized = EmbeddingQuantizer.Quantize(documents, q.Precision); }
         catch (ArgumentException e) { throw new EvaluationException($"{Model.Name}: {e.Message}"); } // e.g. bits of a width not divisible by 8
-        var listed = QuantizedSearch.TopK(queries, quantized, k, 0, tie);
-        if (q.RescoreMultiplier == 0) return listed;
-        var head = QuantizedSearch.TopK(queries, quantized, Math.Min(k, q.RescoredHits), q.RescoreMultiplier, tie,
+        // One quantized scan: deep enough for the listed k and for the candidates of the rescored page.
+        int page = Math.Min(k, q.RescoredHits), pool = page * q.RescoreMultiplier;
+        var listed = QuantizedSearch.TopK(queries, quantized, Math.Max(k, pool), 0, tie);
+        if (q.RescoreMultiplier == 0) return [.. listed.Select(h => h.Take(k).ToArray())];
+        var head = QuantizedSearch.Rescore(queries, quantized, [.. listed.Select(h => (IReadOnlyList<Hit>)h.Take(pool).ToArray())], page, tie,
             q.RescoreWithFloats ? r => documents[r] : null);
         return [.. listed.Select((all, i) =>
         {

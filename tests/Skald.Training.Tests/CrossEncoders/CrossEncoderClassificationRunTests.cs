@@ -54,13 +54,7 @@ public sealed class CrossEncoderClassificationRunTests
         Assert.Contains("entailment, neutral, contradiction", card, StringComparison.Ordinal);
 
         // Killed after step 3, resumed from the step-2 checkpoint: the same weights byte for byte.
-        var cut = Config(dir, "cut", nli);
-        Assert.Throws<OperationCanceledException>(() => new SentenceTrainer(TrainingRun.Build(cut,
-            p => { if (p.Step == 3) throw new OperationCanceledException(); })).Run());
-        var resumed = new SentenceTrainer(TrainingRun.Build(cut)).Run();
-        Assert.EndsWith("step-2", resumed.ResumedFrom);
-        Assert.Equal(File.ReadAllBytes(Path.Combine(full.ModelPath, "model.safetensors")),
-            File.ReadAllBytes(Path.Combine(resumed.ModelPath, "model.safetensors")));
+        CrossEncoderRunTests.AssertKilledRunResumesExactly(Config(dir, "cut", nli), full);
     }
 
     [Fact]

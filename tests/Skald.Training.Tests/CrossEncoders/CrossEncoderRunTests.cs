@@ -55,7 +55,7 @@ public sealed class CrossEncoderRunTests
     }
 
     /// <summary>A run of <paramref name="cut"/> killed at step 3 resumes from its step-2 checkpoint and saves what <paramref name="full"/> saved, byte for byte.</summary>
-    private static void AssertKilledRunResumesExactly(TrainingConfig cut, TrainingResult full)
+    internal static void AssertKilledRunResumesExactly(TrainingConfig cut, TrainingResult full)
     {
         Assert.Throws<OperationCanceledException>(() => new SentenceTrainer(TrainingRun.Build(cut,
             p => { if (p.Step == 3) throw new OperationCanceledException(); })).Run());

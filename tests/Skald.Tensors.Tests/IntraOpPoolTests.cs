@@ -44,10 +44,17 @@ public sealed class IntraOpPoolTests
         var sums = new long[1];
         Action<int, int> body = (s, e) => Interlocked.Add(ref sums[0], e - s);
         for (int r = 0; r < 100; r++) pool.TryRun(1000, 12, 3, body, 1, 1000); // workers started, code jitted
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int r = 0; r < 1000; r++) Assert.True(pool.TryRun(1000, 12, 3, body, 1, 1000));
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.Equal(1100L * 1000, sums[0]);
+        // The thread's allocation counter is known to drift now and then when other threads' collections run in
+        // between (dotnet/runtime#74388), so five windows of 1,000 regions each: a per-region allocation fails all five.
+        var allocated = new List<long>();
+        for (int window = 0; window < 5 && (allocated.Count == 0 || allocated[^1] != 0); window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int r = 0; r < 1000; r++) Assert.True(pool.TryRun(1000, 12, 3, body, 1, 1000));
+            allocated.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        Assert.True(allocated[^1] == 0, $"bytes allocated per window of 1,000 regions: {string.Join(", ", allocated)}");
+        Assert.Equal((100L + 1000 * allocated.Count) * 1000, sums[0]);
     }
 
     [Fact]

@@ -13,9 +13,10 @@ namespace Skald.Serving;
 /// <param name="RerankCandidates">How many hits the reranker scores (<c>rerank_candidates</c>).</param>
 /// <param name="RescoreMultiplier">An index of quantized embeddings: dense hits rescored from the best k·this
 /// (<c>rescore_multiplier</c>; 0: the quantized scores).</param>
+/// <param name="Probes">An IVF index: lists dense search scans (<c>probes</c>; 0: the index's default).</param>
 public sealed record SearchRequest(string Query, int TopK, SearchMode Mode, FusionOptions Fusion, string? Model,
     bool Rerank = true, int RerankCandidates = SearchRequest.DefaultRerankCandidates,
-    int RescoreMultiplier = SearchRequest.DefaultRescoreMultiplier)
+    int RescoreMultiplier = SearchRequest.DefaultRescoreMultiplier, int Probes = 0)
 {
     /// <summary>The rescoring depth of a quantized index unless the request says (sentence-transformers' default).</summary>
     public const int DefaultRescoreMultiplier = 2;

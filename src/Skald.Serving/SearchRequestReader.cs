@@ -7,7 +7,7 @@ namespace Skald.Serving;
 /// <summary>
 /// Reads a <c>POST /v1/search</c> body: <c>{"query": TEXT, "top_k": 10, "mode": "dense"|"bm25"|"hybrid",
 /// "fusion": "convex"|"rrf"|"rerank", "alpha": 0.3, "normalization": "zscore"|"minmax", "rrf_k": 60,
-/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50, "rescore_multiplier": 2}</c>; only <c>query</c> is required and the rest default as <c>skald search</c>
+/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50, "rescore_multiplier": 2, "probes": N}</c>; only <c>query</c> is required and the rest default as <c>skald search</c>
 /// does. Unknown fields are ignored. Every problem is an <see cref="ApiException"/> 400 naming the field.
 /// </summary>
 internal static class SearchRequestReader
@@ -62,7 +62,8 @@ internal static class SearchRequestReader
             int rescore = Int(root, "rescore_multiplier", 0) ?? SearchRequest.DefaultRescoreMultiplier;
             if ((long)rescore * Math.Max(topK, fusion.Candidates) > MaxTopK * 100L)
                 throw ApiException.BadRequest($"rescore_multiplier {rescore} asks to rescore more than {MaxTopK * 100} hits", "rescore_multiplier");
-            return new SearchRequest(query, topK, mode, fusion, model, rerank, rerankCandidates, rescore);
+            int probes = Int(root, "probes", 1) ?? 0;
+            return new SearchRequest(query, topK, mode, fusion, model, rerank, rerankCandidates, rescore, probes);
         }
     }
 

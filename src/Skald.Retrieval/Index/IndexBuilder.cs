@@ -1,5 +1,6 @@
 using Skald.Models.Modules;
 using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Ivf;
 using Skald.Retrieval.Models;
 using Skald.Retrieval.Search;
 
@@ -7,8 +8,10 @@ namespace Skald.Retrieval.Index;
 
 /// <summary>
 /// Makes and changes index folders: <see cref="Build"/> embeds records (document role, the model's prompts) and
-/// indexes them for BM25; <see cref="Add"/> appends records (a document added again replaces its old rows) and
-/// compacts away deleted rows while it rewrites the folder; <see cref="Delete"/> only writes tombstones.
+/// indexes them for BM25 (and, for an IVF index, trains the lists' centroids and stores the rows grouped by list);
+/// <see cref="Add"/> appends records (a document added again replaces its old rows; an IVF index's new rows join their
+/// nearest lists, the centroids unchanged) and compacts away deleted rows while it rewrites the folder;
+/// <see cref="Delete"/> only writes tombstones.
 /// </summary>
 public static class IndexBuilder
 {
@@ -27,10 +30,13 @@ public static class IndexBuilder
     /// <param name="progress">Called with (rows embedded, total).</param>
     /// <param name="precision">The number format dense search reads (int8 / uint8 calibrated on these rows; rows added
     /// later keep those ranges).</param>
+    /// <param name="ivf">Build inverted lists for approximate dense search (null: exact search).</param>
     public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<IndexRecord> records,
         Bm25Options bm25, string? language, int chunkTokens, int overlapTokens, Action<int, int>? progress = null,
-        Quantization.EmbeddingPrecision precision = Quantization.EmbeddingPrecision.Float32)
+        Quantization.EmbeddingPrecision precision = Quantization.EmbeddingPrecision.Float32, IvfOptions? ivf = null)
     {
+        if (ivf is not null && ivf.Lists > records.Count)
+            throw new EvaluationException($"{folder}: {ivf.Lists} IVF lists need at least as many rows, and there are {records.Count}");
         try { Quantization.EmbeddingQuantizer.BytesPerRow(precision, model.Dimension); } // a binary index needs a dimension divisible by 8
         catch (ArgumentException e) { throw new EvaluationException($"{folder}: {e.Message}"); }
         CheckUnique(records, []);
@@ -50,13 +56,21 @@ public static class IndexBuilder
             Precision = Quantization.EmbeddingQuantizer.Name(precision),
         };
         var vectors = Embed(model, records, manifest.Similarity != "dot", progress);
+        InvertedLists? lists = null;
+        if (ivf is not null && records.Count > 0)
+        {
+            lists = InvertedLists.Train(vectors, ivf.ListsFor(records.Count), ivf.Training, out var order);
+            vectors = [.. order.Select(i => vectors[i])];
+            records = [.. order.Select(i => records[i])];
+            manifest = manifest with { IvfLists = lists.Lists, IvfProbes = ivf.ProbesFor(lists.Lists) };
+        }
         if (Quantization.EmbeddingQuantizer.NeedsRanges(precision))
         {
             if (vectors.Length == 0) throw new EvaluationException($"{folder}: an {manifest.Precision} index calibrates on its documents, and there are none");
             var ranges = Quantization.QuantizationRanges.FromEmbeddings(vectors);
             manifest = manifest with { QuantizationMin = [.. ranges.Minima], QuantizationMax = [.. ranges.Maxima] };
         }
-        IndexWriter.Write(folder, manifest, records, vectors.Select(v => (ReadOnlyMemory<float>)v), Analyse(analyzer, records, bm25.Parameters));
+        IndexWriter.Write(folder, manifest, records, vectors.Select(v => (ReadOnlyMemory<float>)v), Analyse(analyzer, records, bm25.Parameters), lists);
         return manifest with { Rows = records.Count };
     }
 
@@ -84,12 +98,23 @@ public static class IndexBuilder
             keptRecords = [.. keptRows.Select(r => index.Records[r])];
             CheckUnique(records, keptRecords);
             fresh = Embed(model, records, index.Normalized, progress);
-            var all = keptRecords.Concat(records).ToList();
+            // Sources of the rows to write: kept row i is source i, new row j is source keptRows.Count + j. An IVF index
+            // keeps each old row in its list and puts each new row in its nearest: list by list, sources in order.
+            int[] sources = [.. Enumerable.Range(0, keptRows.Count + fresh.Length)];
+            InvertedLists? lists = null;
+            if (index.Lists is { } old)
+            {
+                var listOf = keptRows.Select(old.ListOf).Concat(old.Assign(fresh)).ToArray();
+                sources = [.. sources.OrderBy(i => listOf[i]).ThenBy(i => i)];
+                var sizes = new int[old.Lists];
+                foreach (int l in listOf) sizes[l]++;
+                lists = old.WithSizes(sizes);
+            }
+            var all = sources.Select(i => i < keptRecords.Count ? keptRecords[i] : records[i - keptRecords.Count]).ToList();
             var analyzer = new Bm25Model(new Bm25Options { Stem = manifest.Stemming.StartsWith("snowball", StringComparison.Ordinal) })
                 .AnalyzerFor(manifest.Language, out _);
             var bm25 = Analyse(analyzer, all, new Bm25Parameters(manifest.K1, manifest.B));
-            // The old rows are streamed from the mapping of the index being replaced; the new folder is staged beside it.
-            IndexWriter.Write(folder, manifest, all, OldThenNew(index, keptRows, fresh), bm25);
+            IndexWriter.Write(folder, manifest, all, Rows(index, keptRows, fresh, sources), bm25, lists);
         }
         return (records.Count, replaced);
     }
@@ -115,15 +140,20 @@ public static class IndexBuilder
         return deleted.Count - before;
     }
 
-    private static IEnumerable<ReadOnlyMemory<float>> OldThenNew(SearchIndex index, List<int> keptRows, float[][] fresh)
+    /// <summary>The rows to write, by source: kept rows read from the old index's mapping, then fresh ones.</summary>
+    private static IEnumerable<ReadOnlyMemory<float>> Rows(SearchIndex index, List<int> keptRows, float[][] fresh, int[] sources)
     {
         var row = new float[index.Manifest.Dimension];
-        foreach (int r in keptRows)
+        foreach (int i in sources)
         {
-            index.Vector(r).CopyTo(row);
+            if (i >= keptRows.Count)
+            {
+                yield return fresh[i - keptRows.Count];
+                continue;
+            }
+            index.Vector(keptRows[i]).CopyTo(row);
             yield return row;
         }
-        foreach (var v in fresh) yield return v;
     }
 
     private static float[][] Embed(IEmbeddingModel model, IReadOnlyList<IndexRecord> records, bool normalize, Action<int, int>? progress)

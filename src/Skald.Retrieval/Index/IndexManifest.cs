@@ -63,6 +63,16 @@ public sealed record IndexManifest
     /// <summary>int8 / uint8: each dimension's calibration maximum.</summary>
     [JsonPropertyName("quantization_max")] public float[]? QuantizationMax { get; init; }
 
+    /// <summary>
+    /// Inverted lists of an approximate (IVF) index: the rows are stored grouped by their nearest of this many k-means
+    /// centroids (<c>ivf.bin</c>, <see cref="Ivf.InvertedLists"/>) and dense search scans only the lists nearest the
+    /// query; 0: no lists, every dense search is exact.
+    /// </summary>
+    [JsonPropertyName("ivf_lists")] public int IvfLists { get; init; }
+
+    /// <summary>Lists an IVF index's dense search probes unless a search asks for another number.</summary>
+    [JsonPropertyName("ivf_probes")] public int IvfProbes { get; init; }
+
     /// <summary>When the index was last written (UTC, ISO 8601).</summary>
     [JsonPropertyName("updated")] public string Updated { get; init; } = "";
 

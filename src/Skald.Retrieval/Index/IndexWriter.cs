@@ -11,7 +11,8 @@ namespace Skald.Retrieval.Index;
 /// little-endian float32, read back memory-mapped), <c>records.jsonl</c> (one <see cref="IndexRecord"/> per row),
 /// <c>bm25.bin</c> (<see cref="Bm25Index.Write"/>), <c>tombstones.txt</c> (deleted rows) and, for an index of quantized
 /// embeddings (<see cref="IndexManifest.Precision"/>), <c>embeddings.q</c> (rows × the precision's bytes, made from the
-/// float rows as they are written, with the manifest's ranges). A whole folder is built as
+/// float rows as they are written, with the manifest's ranges) and, for an IVF index (<see cref="IndexManifest.IvfLists"/>),
+/// <c>ivf.bin</c> (the rows then come grouped by list). A whole folder is built as
 /// a staging sibling and moved into place (<see cref="StagingPaths"/>), so a reader never sees half an index; a delete
 /// replaces only the tombstone file, through a temporary sibling and a rename.
 /// </summary>
@@ -32,6 +33,9 @@ public static class IndexWriter
     /// <summary>BM25 index file name.</summary>
     public const string Bm25File = "bm25.bin";
 
+    /// <summary>An IVF index's centroids and list starts (<see cref="Ivf.InvertedLists"/>).</summary>
+    public const string IvfFile = "ivf.bin";
+
     /// <summary>Deleted rows, one row number a line.</summary>
     public const string TombstonesFile = "tombstones.txt";
 
@@ -41,12 +45,15 @@ public static class IndexWriter
 
     /// <summary>
     /// Writes (or replaces) the index in <paramref name="folder"/>. An existing folder is replaced only when it is
-    /// empty or already an index; <paramref name="vectors"/> yields one row [dim] per record, in order.
+    /// empty or already an index; <paramref name="vectors"/> yields one row [dim] per record, in order (an IVF index's
+    /// rows in <paramref name="lists"/>' order).
     /// </summary>
     public static void Write(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records,
-        IEnumerable<ReadOnlyMemory<float>> vectors, Bm25Index bm25)
+        IEnumerable<ReadOnlyMemory<float>> vectors, Bm25Index bm25, Ivf.InvertedLists? lists = null)
     {
         if (bm25.DocumentCount != records.Count) throw new ArgumentException("the BM25 index must cover every record", nameof(bm25));
+        if ((manifest.IvfLists > 0) != (lists is not null) || (lists is not null && (lists.Lists != manifest.IvfLists || lists.Rows != records.Count)))
+            throw new ArgumentException($"the manifest's {manifest.IvfLists} IVF lists do not match the lists given for {records.Count} records", nameof(lists));
         string full = Path.GetFullPath(folder);
         string parent = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(parent)) throw new EvaluationException($"{folder}: parent folder {parent} does not exist");
@@ -91,6 +98,12 @@ public static class IndexWriter
             using (var fs = Create(Path.Combine(tmp, Bm25File)))
             {
                 bm25.Write(fs);
+                fs.Flush(true);
+            }
+            if (lists is not null)
+            {
+                using var fs = Create(Path.Combine(tmp, IvfFile));
+                lists.Write(fs);
                 fs.Flush(true);
             }
             File.WriteAllText(Path.Combine(tmp, TombstonesFile), "");

@@ -44,6 +44,13 @@ internal sealed unsafe class MappedRows : IDisposable
         return new ReadOnlySpan<float>(data + (long)row * Dimension, Dimension);
     }
 
+    /// <summary>Rows [start, start + count) as a span [count × dim] over the mapping (count × dim must fit an int).</summary>
+    public ReadOnlySpan<float> Span(int start, int count)
+    {
+        if (start < 0 || count < 0 || start + count > Rows) throw new ArgumentOutOfRangeException(nameof(count));
+        return new ReadOnlySpan<float>(data + (long)start * Dimension, checked(count * Dimension));
+    }
+
     /// <summary>Rows [start, start + count) as one block [count × dim] over the mapping (count × dim must fit an int).</summary>
     public ReadOnlyMemory<float> Block(int start, int count)
     {

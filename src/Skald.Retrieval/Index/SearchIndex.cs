@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Text.Json;
 using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Ivf;
 using Skald.Retrieval.Quantization;
 using Skald.Retrieval.Search;
 
@@ -10,7 +11,8 @@ namespace Skald.Retrieval.Index;
 /// An open index folder (<see cref="IndexWriter"/> describes the files): the embeddings memory-mapped
 /// (<see cref="MappedRows"/>), searched exactly by <see cref="ExactSearch"/> or, in an index of quantized embeddings,
 /// the quantized rows held in memory searched by <see cref="QuantizedSearch"/> and the best hits rescored with their
-/// float rows read from the mapping (only those pages are touched); the saved <see cref="Bm25Index"/>; and
+/// float rows read from the mapping (only those pages are touched), in an IVF index only the rows of the lists nearest
+/// the query (<see cref="IvfSearch"/>); the saved <see cref="Bm25Index"/>; and
 /// both fused by <see cref="Fusion"/> for hybrid search. Deleted rows (tombstones) are skipped until the next
 /// compaction. Immutable once open, so one instance serves concurrent searches.
 /// </summary>
@@ -18,13 +20,15 @@ public sealed class SearchIndex : IDisposable
 {
     private readonly MappedRows vectors;
     private readonly QuantizedEmbeddings? quantized;
+    private readonly InvertedLists? lists;
     private readonly Bm25Index bm25;
     private readonly Analyzer analyzer;
     private readonly int[] tieKeys;
 
     private SearchIndex(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records, HashSet<int> deleted,
-        MappedRows vectors, QuantizedEmbeddings? quantized, Bm25Index bm25, Analyzer analyzer)
+        MappedRows vectors, QuantizedEmbeddings? quantized, InvertedLists? lists, Bm25Index bm25, Analyzer analyzer)
     {
+        this.lists = lists;
         this.quantized = quantized;
         Folder = folder;
         Manifest = manifest;
@@ -50,6 +54,9 @@ public sealed class SearchIndex : IDisposable
 
     /// <summary>Rows that are not deleted.</summary>
     public int LiveCount => Records.Count - Deleted.Count;
+
+    /// <summary>An IVF index's lists (null: dense search is exact).</summary>
+    public InvertedLists? Lists => lists;
 
     /// <summary>Whether stored vectors are unit length (cosine similarity), so queries must be normalised too.</summary>
     public bool Normalized => Manifest.Similarity != "dot";
@@ -80,8 +87,16 @@ public sealed class SearchIndex : IDisposable
         if (bm25.DocumentCount != manifest.Rows) throw new EvaluationException($"{bm25Path}: {bm25.DocumentCount} documents, the manifest {manifest.Rows} rows");
         var analyzer = new Bm25Model(new Bm25Options { Stem = manifest.Stemming.StartsWith("snowball", StringComparison.Ordinal) }).AnalyzerFor(manifest.Language, out _);
         var quantized = ReadQuantized(folder, manifest);
+        InvertedLists? lists = null;
+        if (manifest.IvfLists < 0 || manifest.IvfProbes < 0) throw new EvaluationException($"{manifestPath}: ivf_lists {manifest.IvfLists}, ivf_probes {manifest.IvfProbes}");
+        if (manifest.IvfLists > 0)
+        {
+            string ivfPath = Path.Combine(folder, IndexWriter.IvfFile);
+            lists = InvertedLists.Read(ivfPath, manifest.Dimension, manifest.Rows);
+            if (lists.Lists != manifest.IvfLists) throw new EvaluationException($"{ivfPath}: {lists.Lists} lists, the manifest {manifest.IvfLists}");
+        }
         var rows = new MappedRows(Path.Combine(folder, IndexWriter.EmbeddingsFile), manifest.Rows, manifest.Dimension);
-        return new SearchIndex(folder, manifest, records, deleted, rows, quantized, bm25, analyzer);
+        return new SearchIndex(folder, manifest, records, deleted, rows, quantized, lists, bm25, analyzer);
     }
 
     /// <summary>The quantized rows of an index that has them (read whole: a 32nd of the float file for binary).</summary>
@@ -105,12 +120,15 @@ public sealed class SearchIndex : IDisposable
     /// The best <paramref name="topK"/> live rows for one query. <paramref name="queryVector"/> (the model's query
     /// embedding; normalised here when the index is cosine) is needed for dense and hybrid search. In an index of
     /// quantized embeddings the best k·<paramref name="rescoreMultiplier"/> quantized hits are rescored with their float
-    /// rows (0: the quantized scores are final).
+    /// rows (0: the quantized scores are final). An IVF index scans the <paramref name="probes"/> lists nearest the query
+    /// (0: the manifest's <see cref="IndexManifest.IvfProbes"/>).
     /// </summary>
     public IReadOnlyList<IndexHit> Search(string query, float[]? queryVector, SearchMode mode, int topK, FusionOptions? fusion = null,
-        int rescoreMultiplier = 2)
+        int rescoreMultiplier = 2, int probes = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rescoreMultiplier);
+        ArgumentOutOfRangeException.ThrowIfNegative(probes);
+        if (probes == 0) probes = Math.Max(1, Manifest.IvfProbes);
         ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
         fusion ??= FusionOptions.Default;
         float[]? q = null;
@@ -122,23 +140,28 @@ public sealed class SearchIndex : IDisposable
         }
         Hit[] hits = mode switch
         {
-            SearchMode.Dense => Dense(q!, topK, rescoreMultiplier),
+            SearchMode.Dense => Dense(q!, topK, rescoreMultiplier, probes),
             SearchMode.Bm25 => Sparse(query, topK),
             _ when fusion.Mode == HybridMode.Rerank =>
                 Fusion.Rerank(Sparse(query, fusion.Candidates), r => TensorPrimitives.Dot(q, vectors.Row(r)), topK, tieKeys),
-            _ => Fusion.Fuse(Sparse(query, fusion.Candidates), Dense(q!, fusion.Candidates, rescoreMultiplier), fusion, topK, tieKeys),
+            _ => Fusion.Fuse(Sparse(query, fusion.Candidates), Dense(q!, fusion.Candidates, rescoreMultiplier, probes), fusion, topK, tieKeys),
         };
         return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
     }
 
-    /// <summary>Exact dense top-k among live rows (of the quantized rows, rescored, when the index has them).</summary>
-    private Hit[] Dense(float[] q, int k, int rescoreMultiplier)
+    /// <summary>Dense top-k among live rows (of the quantized rows, rescored, when the index has them; in the probed
+    /// lists of an IVF index, else exact).</summary>
+    private Hit[] Dense(float[] q, int k, int rescoreMultiplier, int probes)
     {
         if (LiveCount == 0) return [];
         int wanted = Math.Min(k + Deleted.Count, vectors.Rows);
-        var hits = quantized is null
-            ? ExactSearch.TopK([q], vectors.Rows, vectors.Dimension, vectors.Block, wanted, tieKeys)[0]
-            : QuantizedSearch.TopK([q], quantized, wanted, rescoreMultiplier, tieKeys, vectors.Row)[0];
+        var hits = (lists, quantized) switch
+        {
+            (null, null) => ExactSearch.TopK([q], vectors.Rows, vectors.Dimension, vectors.Block, wanted, tieKeys)[0],
+            (null, _) => QuantizedSearch.TopK([q], quantized, wanted, rescoreMultiplier, tieKeys, vectors.Row)[0],
+            (_, null) => IvfSearch.TopK([q], lists, probes, vectors.Span, wanted, tieKeys)[0],
+            _ => IvfSearch.TopK([q], lists, probes, quantized, wanted, rescoreMultiplier, tieKeys, vectors.Row)[0],
+        };
         return [.. hits.Where(h => !Deleted.Contains(h.Index)).Take(k)];
     }
 

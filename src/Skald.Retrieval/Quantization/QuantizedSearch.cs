@@ -161,7 +161,7 @@ public static class QuantizedSearch
     /// by word, a row skipped as soon as it cannot beat the heap's worst (its distance bound is checked once per row),
     /// the score dimension − 2·distance as <see cref="Score"/> gives it.
     /// </summary>
-    private static unsafe void ScanBits(ReadOnlySpan<byte> query, QuantizedEmbeddings corpus, int r0, int r1, TopKHeap heap,
+    internal static unsafe void ScanBits(ReadOnlySpan<byte> query, QuantizedEmbeddings corpus, int r0, int r1, TopKHeap heap,
         IReadOnlyList<int>? tieKeys)
     {
         int words = corpus.RowBytes / 8, dim = corpus.Dimension;

@@ -1,0 +1,195 @@
+using System.Buffers.Binary;
+using Skald.Retrieval.Search;
+
+namespace Skald.Retrieval.Ivf;
+
+/// <summary>
+/// The coarse quantizer of an inverted-file (IVF) index, faiss's <c>IndexIVFFlat</c> layout: <see cref="Lists"/>
+/// centroids from <see cref="KMeans"/>, and the rows stored grouped by their nearest centroid, so list l is the
+/// contiguous rows [<see cref="Start"/>(l), <see cref="Start"/>(l + 1)) of the embeddings (and of quantized embeddings,
+/// which follow the same row order). A search probes the lists whose centroids are nearest the query
+/// (<see cref="Probe"/>) and scores only their rows (<see cref="IvfSearch"/>); probing every list is exact search.
+/// Saved as <c>ivf.bin</c>: 8 bytes "SKALDIVF", int32 lists, int32 dimension, the centroids as float32 [lists × dim]
+/// and the list starts as int32 [lists + 1], all little-endian.
+/// </summary>
+public sealed class InvertedLists
+{
+    private static ReadOnlySpan<byte> Magic => "SKALDIVF"u8;
+
+    private readonly float[] centroids;
+    private readonly int[] starts;
+    private readonly float[] halfNorms;
+
+    /// <summary>Wraps centroids [lists × dim] and list starts [lists + 1] (0 first, non-decreasing).</summary>
+    public InvertedLists(float[] centroids, int[] starts, int dimension)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dimension, 1);
+        int lists = starts.Length - 1;
+        if (lists < 1 || centroids.Length != lists * dimension)
+            throw new ArgumentException($"{starts.Length} list starts and {centroids.Length} centroid values do not make lists of {dimension}-d centroids");
+        if (starts[0] != 0) throw new ArgumentException("the first list must start at row 0", nameof(starts));
+        for (int l = 0; l < lists; l++)
+            if (starts[l + 1] < starts[l]) throw new ArgumentException($"list {l} ends before it starts", nameof(starts));
+        this.centroids = centroids;
+        this.starts = starts;
+        Dimension = dimension;
+        halfNorms = KMeans.HalfNorms(centroids, lists, dimension);
+    }
+
+    /// <summary>Number of lists (centroids).</summary>
+    public int Lists => starts.Length - 1;
+
+    /// <summary>Centroid width.</summary>
+    public int Dimension { get; }
+
+    /// <summary>Rows in all lists.</summary>
+    public int Rows => starts[^1];
+
+    /// <summary>The centroids, row-major [lists × dim].</summary>
+    public ReadOnlySpan<float> Centroids => centroids;
+
+    /// <summary>First row of list <paramref name="list"/> (<see cref="Lists"/> gives <see cref="Rows"/>).</summary>
+    public int Start(int list) => starts[list];
+
+    /// <summary>The list holding row <paramref name="row"/>.</summary>
+    public int ListOf(int row)
+    {
+        if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row));
+        int i = Array.BinarySearch(starts, row);
+        if (i < 0) return ~i - 1;
+        while (i + 1 < starts.Length && starts[i + 1] == row) i++; // empty lists start where the next one does
+        return i;
+    }
+
+    /// <summary>
+    /// Default list count for <paramref name="rows"/> rows: 4·√rows (faiss's rule of thumb is 4–16·√rows), at most one
+    /// list per 39 rows (faiss's least training points per centroid), at least 1.
+    /// </summary>
+    public static int AutoLists(int rows) => (int)Math.Clamp(Math.Round(4 * Math.Sqrt(rows)), 1, Math.Max(1, rows / 39));
+
+    /// <summary>Default lists probed per query: a sixteenth of the lists, at least 1 (about 6% of the rows scanned).</summary>
+    public static int AutoProbes(int lists) => Math.Max(1, (lists + 15) / 16);
+
+    /// <summary>
+    /// Trains <paramref name="lists"/> centroids on <paramref name="rows"/> and groups the rows by nearest centroid;
+    /// <paramref name="order"/>[i] is the input row stored at row i (rows keep their input order within a list).
+    /// </summary>
+    public static InvertedLists Train(IReadOnlyList<float[]> rows, int lists, KMeansOptions? options, out int[] order)
+    {
+        if (rows.Count == 0) throw new ArgumentException("no rows to train lists on", nameof(rows));
+        int dim = rows[0].Length;
+        var trained = KMeans.Train(rows, lists, options);
+        var assignment = AssignRows(rows, trained, lists, dim);
+        return Group(trained, dim, assignment, out order);
+    }
+
+    /// <summary>
+    /// Lists with these centroids holding rows of the given lists (<paramref name="assignment"/>[i]: input row i's
+    /// list); <paramref name="order"/> as in <see cref="Train"/>.
+    /// </summary>
+    public static InvertedLists Group(float[] centroids, int dimension, IReadOnlyList<int> assignment, out int[] order)
+    {
+        int lists = centroids.Length / dimension;
+        var starts = new int[lists + 1];
+        foreach (int a in assignment)
+        {
+            if ((uint)a >= (uint)lists) throw new ArgumentException($"list {a} is not below {lists}", nameof(assignment));
+            starts[a + 1]++;
+        }
+        for (int l = 0; l < lists; l++) starts[l + 1] += starts[l];
+        var next = starts[..^1];
+        order = new int[assignment.Count];
+        for (int i = 0; i < assignment.Count; i++) order[next[assignment[i]]++] = i;
+        return new InvertedLists(centroids, starts, dimension);
+    }
+
+    /// <summary>The nearest list of each row (rows of this dimension).</summary>
+    public int[] Assign(IReadOnlyList<float[]> rows) => AssignRows(rows, centroids, Lists, Dimension);
+
+    /// <summary>The same centroids with new list sizes (rows regrouped by the caller in list order).</summary>
+    public InvertedLists WithSizes(IReadOnlyList<int> sizes)
+    {
+        if (sizes.Count != Lists) throw new ArgumentException($"{sizes.Count} sizes for {Lists} lists", nameof(sizes));
+        var s = new int[Lists + 1];
+        for (int l = 0; l < Lists; l++) s[l + 1] = s[l] + sizes[l];
+        return new InvertedLists(centroids, s, Dimension);
+    }
+
+    /// <summary>
+    /// The <paramref name="nearest"/>.Length lists whose centroids are nearest <paramref name="query"/> in Euclidean
+    /// distance (largest q·c − ½‖c‖², the order rows were assigned by), nearest first, the lower list on a tie.
+    /// </summary>
+    public void Probe(ReadOnlySpan<float> query, Span<int> nearest)
+    {
+        if (query.Length != Dimension) throw new ArgumentException($"a query of {query.Length} values for {Dimension}-d lists", nameof(query));
+        int p = Math.Min(nearest.Length, Lists);
+        var scores = new float[Lists];
+        RowDots.Dots(query, centroids, Dimension, scores);
+        var heap = new TopKHeap(p);
+        for (int l = 0; l < Lists; l++)
+        {
+            float s = scores[l] - halfNorms[l];
+            if (s >= heap.Threshold) heap.Add(l, s, -l);
+        }
+        var best = heap.ToSortedArray();
+        for (int i = 0; i < best.Length; i++) nearest[i] = best[i].Index;
+    }
+
+    /// <summary>Writes <c>ivf.bin</c>'s bytes (the class summary gives the layout).</summary>
+    public void Write(Stream stream)
+    {
+        Span<byte> header = stackalloc byte[16];
+        Magic.CopyTo(header);
+        BinaryPrimitives.WriteInt32LittleEndian(header[8..], Lists);
+        BinaryPrimitives.WriteInt32LittleEndian(header[12..], Dimension);
+        stream.Write(header);
+        stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(centroids.AsSpan()));
+        stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(starts.AsSpan()));
+    }
+
+    /// <summary>
+    /// Reads <paramref name="path"/>, checking it against the index's dimension and rows; a damaged file throws
+    /// <see cref="EvaluationException"/> naming it.
+    /// </summary>
+    public static InvertedLists Read(string path, int dimension, int rows)
+    {
+        if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (an IVF index; index damaged?)");
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < 16 || !bytes.AsSpan(0, 8).SequenceEqual(Magic)) throw new EvaluationException($"{path}: not a Skald IVF file");
+        int lists = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8)), dim = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12));
+        if (dim != dimension) throw new EvaluationException($"{path}: {dim}-d centroids, the index holds {dimension}-d vectors");
+        if (lists < 1 || bytes.LongLength != 16 + 4L * lists * dim + 4L * (lists + 1))
+            throw new EvaluationException($"{path}: {bytes.Length} bytes do not hold {lists} lists of {dim}-d centroids");
+        var c = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes.AsSpan(16, 4 * lists * dim)).ToArray();
+        var s = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(bytes.AsSpan(16 + 4 * lists * dim)).ToArray();
+        if (s[^1] != rows) throw new EvaluationException($"{path}: the lists hold {s[^1]} rows, the index {rows}");
+        try
+        {
+            return new InvertedLists(c, s, dim);
+        }
+        catch (ArgumentException e)
+        {
+            throw new EvaluationException($"{path}: {e.Message}");
+        }
+    }
+
+    /// <summary>Nearest centroids of rows held as separate arrays, copied through the GEMM in blocks.</summary>
+    private static int[] AssignRows(IReadOnlyList<float[]> rows, ReadOnlySpan<float> centroids, int lists, int dim)
+    {
+        const int Block = 8192;
+        var assignment = new int[rows.Count];
+        var buffer = new float[Math.Min(Block, rows.Count) * dim];
+        for (int start = 0; start < rows.Count; start += Block)
+        {
+            int m = Math.Min(Block, rows.Count - start);
+            for (int i = 0; i < m; i++)
+            {
+                var r = rows[start + i];
+                if (r.Length != dim) throw new ArgumentException($"row {start + i} has {r.Length} values, expected {dim}", nameof(rows));
+                r.CopyTo(buffer, i * dim);
+            }
+            KMeans.Assign(buffer.AsSpan(0, m * dim), m, dim, centroids, lists, assignment.AsSpan(start, m));
+        }
+        return assignment;
+    }
+}

@@ -1,0 +1,117 @@
+using Skald.Retrieval.Quantization;
+using Skald.Retrieval.Search;
+
+namespace Skald.Retrieval.Ivf;
+
+/// <summary>
+/// Approximate top-k search over an inverted-file index (<see cref="InvertedLists"/>), faiss's <c>IndexIVFFlat</c>
+/// search: each query probes its <c>probes</c> nearest lists and scores only their rows, by inner product with the
+/// float rows (<see cref="RowDots"/>, stripes of 256 rows) or, in an index of quantized embeddings, by the format's
+/// own score as <see cref="QuantizedSearch"/> does, the best k·multiplier of them rescored. Probing every list gives
+/// exactly <see cref="ExactSearch"/>'s hits. Ties go to the higher tie key, then the lower row. Queries run in
+/// parallel; one query runs on its thread (a few thousand rows: a fork would cost more than it saves).
+/// </summary>
+public static class IvfSearch
+{
+    private const int Stripe = 256;
+
+    /// <summary>Top-<paramref name="k"/> rows for each query among its <paramref name="probes"/> nearest lists, best first.</summary>
+    /// <param name="queries">Query vectors (normalised like the rows for cosine).</param>
+    /// <param name="lists">The index's lists; row order of <paramref name="rows"/> follows them.</param>
+    /// <param name="probes">Lists scanned per query (at least 1; more than the lists scans them all).</param>
+    /// <param name="rows">The float rows by block.</param>
+    /// <param name="k">Hits per query.</param>
+    /// <param name="tieKeys">Optional tie-breaker per row (higher wins on equal scores).</param>
+    public static Hit[][] TopK(IReadOnlyList<float[]> queries, InvertedLists lists, int probes, FloatBlock rows, int k,
+        IReadOnlyList<int>? tieKeys = null)
+    {
+        Check(queries, lists, probes, k);
+        int dim = lists.Dimension;
+        return Each(queries, lists, probes, Math.Min(k, Math.Max(1, lists.Rows)), (i, probed, heap) =>
+        {
+            var q = queries[i];
+            var stripe = new float[Stripe];
+            foreach (int l in probed)
+            {
+                int end = lists.Start(l + 1);
+                for (int s0 = lists.Start(l); s0 < end; s0 += Stripe)
+                {
+                    int n = Math.Min(Stripe, end - s0);
+                    var scores = stripe.AsSpan(0, n);
+                    RowDots.Dots(q, rows(s0, n), dim, scores);
+                    for (int j = 0; j < n; j++)
+                    {
+                        if (scores[j] < heap.Threshold) continue;
+                        int row = s0 + j;
+                        heap.Add(row, scores[j], tieKeys is null ? -row : tieKeys[row]);
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>
+    /// As <see cref="TopK(IReadOnlyList{float[]}, InvertedLists, int, FloatBlock, int, IReadOnlyList{int}?)"/> over
+    /// quantized rows (in the lists' row order): the probed rows scored in the quantized format, the best
+    /// k·<paramref name="rescoreMultiplier"/> rescored as <see cref="QuantizedSearch.Rescore"/> does (0: the quantized
+    /// scores are final), against <paramref name="floatRows"/> when given.
+    /// </summary>
+    public static Hit[][] TopK(IReadOnlyList<float[]> queries, InvertedLists lists, int probes, QuantizedEmbeddings corpus, int k,
+        int rescoreMultiplier, IReadOnlyList<int>? tieKeys = null, FloatRow? floatRows = null)
+    {
+        Check(queries, lists, probes, k);
+        ArgumentOutOfRangeException.ThrowIfNegative(rescoreMultiplier);
+        if (corpus.Precision == EmbeddingPrecision.Float32) throw new ArgumentException("float32 rows are searched by the float overload", nameof(corpus));
+        if (corpus.Rows != lists.Rows) throw new ArgumentException($"{corpus.Rows} quantized rows, the lists hold {lists.Rows}", nameof(corpus));
+        var quantized = EmbeddingQuantizer.Quantize(queries, corpus.Precision, corpus.Ranges);
+        int first = (int)Math.Min(Math.Max(1, corpus.Rows), (long)k * Math.Max(1, rescoreMultiplier));
+        bool words = EmbeddingQuantizer.IsBinary(corpus.Precision) && corpus.RowBytes % 8 == 0;
+        var candidates = Each(queries, lists, probes, first, (i, probed, heap) =>
+        {
+            var qq = quantized.Row(i);
+            foreach (int l in probed)
+            {
+                int r0 = lists.Start(l), r1 = lists.Start(l + 1);
+                if (words)
+                {
+                    QuantizedSearch.ScanBits(qq, corpus, r0, r1, heap, tieKeys);
+                    continue;
+                }
+                for (int r = r0; r < r1; r++)
+                {
+                    float score = QuantizedSearch.Score(qq, corpus.Row(r), corpus.Precision, corpus.Dimension);
+                    if (score < heap.Threshold) continue;
+                    heap.Add(r, score, tieKeys is null ? -r : tieKeys[r]);
+                }
+            }
+        });
+        return rescoreMultiplier == 0 ? candidates : QuantizedSearch.Rescore(queries, corpus, candidates, k, tieKeys, floatRows);
+    }
+
+    private static void Check(IReadOnlyList<float[]> queries, InvertedLists lists, int probes, int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(probes, 1);
+        foreach (var q in queries)
+            if (q.Length != lists.Dimension) throw new ArgumentException($"a query has {q.Length} values, the index {lists.Dimension}", nameof(queries));
+    }
+
+    /// <summary>Runs <paramref name="scan"/> (query index, probed lists, heap) per query over its probed lists (nearest first) into a heap of <paramref name="k"/>.</summary>
+    private static Hit[][] Each(IReadOnlyList<float[]> queries, InvertedLists lists, int probes, int k,
+        Action<int, int[], TopKHeap> scan)
+    {
+        var result = new Hit[queries.Count][];
+        if (lists.Rows == 0) return [.. queries.Select(_ => Array.Empty<Hit>())];
+        void One(int i)
+        {
+            var probed = new int[Math.Min(probes, lists.Lists)];
+            lists.Probe(queries[i], probed);
+            var heap = new TopKHeap(k);
+            scan(i, probed, heap);
+            result[i] = heap.ToSortedArray();
+        }
+        if (queries.Count == 1) One(0);
+        else Parallel.For(0, queries.Count, One);
+        return result;
+    }
+}

@@ -107,6 +107,37 @@ public sealed class IndexCommandTests
     }
 
     [Fact]
+    public void AnIvfIndexProbesItsListsAndAllOfThemIsTheExactIndex()
+    {
+        Build(out string plain);
+        string folder = Path.Combine(TestPaths.NewTempDir(), "ivf");
+        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--language", "nb",
+            "--ivf-lists", "3", "--ivf-probes", "1");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("IVF: 3 lists, 1 probed per search", r.Stderr);
+        var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
+        Assert.Equal(3, manifest.GetProperty("ivf_lists").GetInt32());
+        Assert.Equal(1, manifest.GetProperty("ivf_probes").GetInt32());
+        Assert.True(File.Exists(Path.Combine(folder, "ivf.bin")));
+        static string[] Ids(JsonElement hits) => [.. hits.EnumerateArray().Select(h => Path.GetFileName(h.GetProperty("id").GetString()!))]; // the plain index is of a copy
+        var exact = Search(plain, "Hvor kan jeg parkere sykkelen?", "dense", 8);
+        var all = SkaldProcess.Run("search", "--index", folder, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--top-k", "8",
+            "--format", "json", "--probes", "3");
+        Assert.True(all.ExitCode == 0, all.Stderr);
+        Assert.Equal(Ids(exact), Ids(JsonDocument.Parse(all.Stdout).RootElement.GetProperty("results")));
+        int rows = manifest.GetProperty("rows").GetInt32();
+        var one = Search(folder, "Hvor kan jeg parkere sykkelen?", "dense", rows); // the index's 1 probe: rows of one list only
+        Assert.True(one.GetArrayLength() < rows && one.GetArrayLength() > 0, $"{one.GetArrayLength()} of {rows} rows from one of three lists");
+        var oneIds = Ids(one).ToHashSet();
+        Assert.Equal(Ids(Search(plain, "Hvor kan jeg parkere sykkelen?", "dense", rows)).Where(oneIds.Contains), Ids(one)); // exact order within the list
+
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--ivf-lists", "some"), 2, "--ivf-lists");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--ivf-probes", "2"), 2, "--ivf-probes needs --ivf-lists");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--ivf-lists", "100000"), 1, "IVF lists need at least as many rows");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", folder, "--query", "x", "--probes", "0"), 2, "--probes");
+    }
+
+    [Fact]
     public void BadInputGetsOneLine()
     {
         string notIndex = TestPaths.NewTempDir();

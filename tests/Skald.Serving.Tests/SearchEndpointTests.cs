@@ -7,7 +7,8 @@ namespace Skald.Serving.Tests;
 
 /// <summary>
 /// <c>POST /v1/search</c> on a real server over loopback, over an index that <c>skald index build</c> made of the sample
-/// documents with the fixture model: the same hits and scores as <c>skald search</c>, OpenAI-style 400s on bad input,
+/// documents with the fixture model (in 3 IVF lists, all probed unless a request asks for fewer): the same hits and
+/// scores as <c>skald search</c>, OpenAI-style 400s on bad input,
 /// and no start with an index of another model.
 /// </summary>
 public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.IndexedServer>
@@ -30,7 +31,7 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
         public async Task InitializeAsync()
         {
             var r = SkaldProcess.Run("index", "build", "--model", ModelDir, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"),
-                "--output", Folder, "--language", "nb", "-q");
+                "--output", Folder, "--language", "nb", "--ivf-lists", "3", "--ivf-probes", "3", "-q");
             Assert.True(r.ExitCode == 0, r.Stderr);
             Index = SearchIndex.Open(Folder);
             Server = await EmbeddingServer.StartAsync(SentenceEncoder.Load(ModelDir), Index, Reranker(), "127.0.0.1", 0);
@@ -53,20 +54,22 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
          [.. results.EnumerateArray().Select(h => h.GetProperty("score").GetSingle())]);
 
     [Theory]
-    [InlineData("Hvor kan jeg parkere sykkelen?", "dense", null)]
-    [InlineData("glutenfrit brød i kantinen", "bm25", null)]
-    [InlineData("Hvor kan jeg parkere sykkelen?", "hybrid", null)]
-    [InlineData("hur ansöker jag om semester", "hybrid", "rrf")]
-    public async Task HitsEqualSkaldSearch(string query, string mode, string? fusion)
+    [InlineData("Hvor kan jeg parkere sykkelen?", "dense", null, null)]
+    [InlineData("glutenfrit brød i kantinen", "bm25", null, null)]
+    [InlineData("Hvor kan jeg parkere sykkelen?", "hybrid", null, null)]
+    [InlineData("hur ansöker jag om semester", "hybrid", "rrf", null)]
+    [InlineData("Hvor kan jeg parkere sykkelen?", "dense", null, 1)]
+    public async Task HitsEqualSkaldSearch(string query, string mode, string? fusion, int? probes)
     {
         var args = new List<string> { "search", "--index", fixture.Folder, "--query", query, "--mode", mode, "--top-k", "7", "--format", "json" };
         if (fusion is not null) args.AddRange(["--fusion", fusion]);
+        if (probes is not null) args.AddRange(["--probes", "1"]);
         var r = SkaldProcess.Run([.. args]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         var (ids, scores) = Hits(JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results"));
         Assert.NotEmpty(ids);
 
-        var (status, body) = await PostAsync(fixture.Client, Json(new { query, mode, top_k = 7, fusion, model = "bert-cased-mean" }), path: "v1/search");
+        var (status, body) = await PostAsync(fixture.Client, Json(new { query, mode, top_k = 7, fusion, model = "bert-cased-mean", probes }), path: "v1/search");
         Assert.Equal(200, status);
         Assert.Equal("list", body.GetProperty("object").GetString());
         Assert.Equal("bert-cased-mean", body.GetProperty("model").GetString());
@@ -107,6 +110,7 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
     [InlineData("{\"query\": \"sykkel\", \"candidates\": 0}", "candidates")]
     [InlineData("{\"query\": \"sykkel\", \"model\": [1]}", "model")]
     [InlineData("{\"query\": \"sykkel\", \"rescore_multiplier\": -1}", "rescore_multiplier")]
+    [InlineData("{\"query\": \"sykkel\", \"probes\": 0}", "probes")]
     [InlineData("{\"query\": \"sykkel\", \"top_k\": 1000, \"rescore_multiplier\": 1000}", "rescore_multiplier")]
     public async Task BadInputIsA400AndTheServerKeepsServing(string json, string? param)
     {

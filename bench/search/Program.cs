@@ -6,11 +6,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.Intrinsics;
 using System.Text.Json;
+using Skald.Retrieval.Ivf;
 using Skald.Retrieval.Quantization;
 using Skald.Retrieval.Search;
 using Skald.Tensors.Gemm;
 
-int rows = 1_000_000, dim = 384, k = 10, batch = 256, reps = 5, singles = 8;
+int rows = 1_000_000, dim = 384, k = 10, batch = 256, reps = 5, singles = 8, ivf = 0;
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
     int v = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
@@ -21,6 +22,7 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--k": k = v; break;
         case "--batch": batch = v; break;
         case "--reps": reps = v; break;
+        case "--ivf": ivf = v; break;
         default: throw new ArgumentException($"unknown option {args[i]}");
     }
 }
@@ -168,6 +170,65 @@ foreach (var precision in new[] { EmbeddingPrecision.Ubinary, EmbeddingPrecision
         corpus_mb = quantized.Data.LongLength / 1e6, float_corpus_mb = bytes / 1e6, quantize_s = quantizeS,
         query_ms = Median(times) * 1e3, query_speedup_vs_float = singleS / Median(times), recall_at_k = recall,
         batch_queries_per_s = batch / quantBatchS, batch_speedup_vs_float = batchS / quantBatchS, load });
+}
+
+// IVF (--ivf 1): the corpus rewritten as clustered unit vectors (20,000 random centres, each row its centre plus noise
+// of the same norm: random vectors have no neighbourhoods for lists to find), lists trained and rows grouped as
+// `skald index build --ivf-lists` does, then one query at a time at several probe counts against the exact scan of the
+// same corpus, with recall@k.
+if (ivf != 0)
+{
+    var centres = new float[20_000 * dim];
+    for (int i = 0; i < centres.Length; i++) centres[i] = (float)(rng.NextDouble() - 0.5);
+    Parallel.For(0, threads, t =>
+    {
+        var local = new Random(100 + t);
+        for (int r = (int)((long)rows * t / threads); r < (int)((long)rows * (t + 1) / threads); r++)
+        {
+            var row = corpus.AsSpan(r * dim, dim);
+            centres.AsSpan(local.Next(20_000) * dim, dim).CopyTo(row);
+            for (int d = 0; d < dim; d++) row[d] += (float)(local.NextDouble() - 0.5); // the centres' own spread per dimension
+            float norm = MathF.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot(row, row));
+            System.Numerics.Tensors.TensorPrimitives.Divide(row, norm, row);
+        }
+    });
+    var asRows = Enumerable.Range(0, rows).Select(r => corpus[(r * dim)..((r + 1) * dim)]).ToArray();
+    var ivfQueries = ExactSearch.Normalize([.. Enumerable.Range(0, 32).Select(i =>
+    {
+        var q = centres[(rng.Next(20_000) * dim)..][..dim];
+        for (int d = 0; d < dim; d++) q[d] += (float)(rng.NextDouble() - 0.5);
+        return q;
+    })]);
+    int nlists = InvertedLists.AutoLists(rows);
+    long t0 = Stopwatch.GetTimestamp();
+    var lists = InvertedLists.Train(asRows, nlists, null, out var order);
+    double trainS = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+    for (int r = 0; r < rows; r++) asRows[order[r]].CopyTo(corpus, (long)r * dim);
+    asRows = null;
+    var exactTimes = new List<double>();
+    var truth = ivfQueries.Select(q =>
+    {
+        long e0 = Stopwatch.GetTimestamp();
+        var top = ExactSearch.TopK([q], corpus, rows, dim, k)[0].Select(h => h.Index).ToHashSet();
+        exactTimes.Add(Stopwatch.GetElapsedTime(e0).TotalSeconds);
+        return top;
+    }).ToArray();
+    double exactMs = Median(exactTimes) * 1e3;
+    foreach (int probes in new[] { 8, 32, InvertedLists.AutoProbes(nlists), 4 * InvertedLists.AutoProbes(nlists) })
+    {
+        IvfSearch.TopK([ivfQueries[0]], lists, probes, (s0, c) => corpus.AsSpan(s0 * dim, c * dim), k);
+        var times = new List<double>();
+        double recall = 0;
+        for (int i = 0; i < ivfQueries.Length; i++)
+        {
+            long q0 = Stopwatch.GetTimestamp();
+            var hits = IvfSearch.TopK([ivfQueries[i]], lists, probes, (s0, c) => corpus.AsSpan(s0 * dim, c * dim), k)[0];
+            times.Add(Stopwatch.GetElapsedTime(q0).TotalSeconds);
+            recall += hits.Count(h => truth[i].Contains(h.Index)) / (double)k / ivfQueries.Length;
+        }
+        Emit(new { engine = "skald", what = "ivf", rows, dim, k, lists = nlists, probes, train_s = trainS, query_ms = Median(times) * 1e3,
+            exact_query_ms = exactMs, speedup_vs_exact = exactMs / (Median(times) * 1e3), recall_at_k = recall, load });
+    }
 }
 
 static double Median(List<double> v)

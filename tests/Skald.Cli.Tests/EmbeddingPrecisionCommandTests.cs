@@ -114,6 +114,25 @@ public sealed class EmbeddingPrecisionCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--rescore-multiplier", "4"), 2, "--rescore-multiplier");
     }
 
+    [Fact]
+    public void EvaluateSearchesAsAnIvfIndexAndSaysSo()
+    {
+        string task = Task();
+        double Score(params string[] extra)
+        {
+            var r = SkaldProcess.Run(["evaluate", "--model", Model, "--task", task, "-q", .. extra]);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            return JsonDocument.Parse(r.Stdout).RootElement.GetProperty("main_score").GetDouble();
+        }
+        Assert.Equal(Score(), Score("--ivf-lists", "2", "--ivf-probes", "2")); // every list probed: exact
+        var one = SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--ivf-lists", "2", "--ivf-probes", "1", "--precision", "int8", "-q");
+        Assert.True(one.ExitCode == 0, one.Stderr);
+        Assert.Contains("IVF top-k (2 lists, 1 probed), cosine, int8", JsonDocument.Parse(one.Stdout).RootElement.GetProperty("metadata").GetProperty("model.search").GetString());
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--ivf-probes", "1"), 2, "--ivf-probes needs --ivf-lists");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "bm25", "--task", task, "--ivf-lists", "2"), 2, "not to bm25");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--ivf-lists", "0"), 2, "--ivf-lists");
+    }
+
     private static JsonElement Search(string folder, string mode, params string[] extra)
     {
         var r = SkaldProcess.Run(["search", "--index", folder, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", mode, "--top-k", "5", "--format", "json", .. extra]);

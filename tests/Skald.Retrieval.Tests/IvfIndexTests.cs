@@ -45,9 +45,9 @@ public sealed class IvfIndexTests
         var (model, records, queries) = Corpus(1500);
         string exactFolder = Folder(), ivfFolder = Folder();
         Build(exactFolder, model, records, null);
-        var manifest = Build(ivfFolder, model, records, new IvfOptions { Lists = 24 });
+        var manifest = Build(ivfFolder, model, records, new IvfOptions { Lists = 24, Probes = 2 });
         Assert.Equal(24, manifest.IvfLists);
-        Assert.Equal(2, manifest.IvfProbes); // ⌈24 / 16⌉
+        Assert.Equal(2, manifest.IvfProbes);
         Assert.True(File.Exists(Path.Combine(ivfFolder, IndexWriter.IvfFile)));
         using var exact = SearchIndex.Open(exactFolder);
         using var ivf = SearchIndex.Open(ivfFolder);
@@ -110,6 +110,34 @@ public sealed class IvfIndexTests
         using var ivf = SearchIndex.Open(ivfFolder);
         Assert.True(File.Exists(Path.Combine(ivfFolder, IndexWriter.QuantizedFile)));
         foreach (var q in queries) Assert.Equal(Ids(exact, q, 10), Ids(ivf, q, 10, probes: 20));
+    }
+
+    [Fact]
+    public void DenseRetrieverWithListsAnswersAsAnIvfIndex()
+    {
+        var (model, records, queries) = Corpus(1200, seed: 5);
+        var corpus = records.Select(r => new Models.CorpusDocument(r.Id, "", r.Text)).ToList();
+        var texts = Enumerable.Range(0, queries.Length).Select(i => $"spørsmål {i}").ToList();
+        var exact = new DenseRetriever(model).Search(corpus, texts, 10, null);
+        var all = new DenseRetriever(model, ivf: new IvfOptions { Lists = 16, Probes = 16 }).Search(corpus, texts, 10, null);
+        var one = new DenseRetriever(model, ivf: new IvfOptions { Lists = 16, Probes = 1 });
+        var few = one.Search(corpus, texts, 10, null);
+        Assert.Contains("IVF top-k (16 lists, 1 probed)", one.Metadata["search"]);
+        // The lists a query probes, trained as the retriever trains them (same seed): hits come from its nearest list only.
+        var vectors = ExactSearch.Normalize(model.Embed([.. records.Select(r => r.Text)], Models.TextRole.Document));
+        var lists = InvertedLists.Train(vectors, 16, null, out var order);
+        var listOf = new int[order.Length];
+        for (int r = 0; r < order.Length; r++) listOf[order[r]] = lists.ListOf(r);
+        for (int q = 0; q < queries.Length; q++)
+        {
+            Assert.Equal(exact[q].Select(h => h.Index), all[q].Select(h => h.Index)); // scores: the GEMM's sums against the scan's
+            Assert.All(exact[q].Zip(all[q]), p => Assert.Equal(p.First.Score, p.Second.Score, 1e-5f));
+            var probed = new int[1];
+            lists.Probe(ExactSearch.Normalize([queries[q]])[0], probed);
+            Assert.All(few[q], h => Assert.Equal(probed[0], listOf[h.Index]));
+            var inList = exact[q].Where(h => listOf[h.Index] == probed[0]).Select(h => h.Index).ToArray();
+            Assert.Equal(inList, few[q].Select(h => h.Index).Take(inList.Length)); // exact order within the list
+        }
     }
 
     [Fact]

@@ -24,13 +24,17 @@ public sealed class IvfTests
     private static float[][] Rows(float[] flat, int dim) => [.. Enumerable.Range(0, flat.Length / dim).Select(i => flat[(i * dim)..((i + 1) * dim)])];
 
     [Fact]
-    public void LloydStepsEqualNumpyIncludingAnEmptyClusterRelocated()
+    public void SphericalLloydStepsEqualNumpyIncludingAnEmptyClusterRelocated()
     {
         int n = Int("n"), dim = Int("dim"), k = Int("k");
         var centroids = KMeans.Lloyd(Floats("data"), n, dim, Floats("initial"), k, Int("iterations"));
         var expected = Floats("centroids");
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], centroids[i], 4e-6f);
-        Assert.True(Floats("initial")[(k - 1) * dim] == 50f && centroids[(k - 1) * dim] < 20f, "the far centroid was not relocated");
+        var initial = Floats("initial");
+        Assert.Equal(initial[..dim], initial[((k - 1) * dim)..]); // the last starts as a copy of the first, so it starts empty
+        Assert.NotEqual(centroids[..dim], centroids[((k - 1) * dim)..]);
+        for (int j = 0; j < k; j++)
+            Assert.Equal(1f, MathF.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot(centroids.AsSpan(j * dim, dim), centroids.AsSpan(j * dim, dim))), 1e-5f);
         var assignment = new int[n];
         KMeans.Assign(Floats("data"), n, dim, centroids, k, assignment);
         Assert.Equal(Ints("assignment"), assignment);
@@ -149,6 +153,8 @@ public sealed class IvfTests
         Assert.Equal(1, InvertedLists.AutoLists(10));
         Assert.Equal(4000, InvertedLists.AutoLists(1_000_000));
         Assert.Equal(250, InvertedLists.AutoProbes(4000));
+        Assert.Equal(8, InvertedLists.AutoProbes(24));
+        Assert.Equal(5, InvertedLists.AutoProbes(5));
         Assert.Equal(1, InvertedLists.AutoProbes(1));
     }
 

@@ -48,6 +48,7 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<string> rerank = CliOptions.Text("--rerank",
         "Retrieval: a cross-encoder (reranker folder or hub id) reorders --model's top --rerank-candidates per query (two-stage retrieval)", "DIR|ID");
     private readonly Option<int?> rerankCandidates = CliOptions.Int("--rerank-candidates", "With --rerank: first-stage hits reranked per query", defaultValue: 100);
+    private readonly IvfCommandOptions ivf = new("Retrieval tasks: search as an IVF index would");
     private readonly PrecisionOptions precision = new("Retrieval: search the documents' embeddings", rescoring: true);
     private readonly Option<bool> rerankCausalLm = CliOptions.Flag("--rerank-causal-lm", "The --rerank model is a causal LM that answers yes or no (Qwen3-Reranker as published; as skald rerank --causal-lm)");
 
@@ -56,6 +57,7 @@ internal sealed class EvaluateCommand : Command
         foreach (var o in new Option[] { model, task, type, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm })
             Options.Add(o);
         foreach (var o in precision.All) Options.Add(o);
+        foreach (var o in ivf.All) Options.Add(o);
         foreach (var o in generation.Options) Options.Add(o);
         foreach (var o in remote.All) Options.Add(o);
         SetAction(Run);
@@ -77,9 +79,12 @@ internal sealed class EvaluateCommand : Command
                 Split = p.GetValue(split) ?? "test",
                 LongDocuments = p.GetValue(chunk) ? LongDocuments.Chunk : LongDocuments.Truncate,
                 Quantization = precision.Search(p),
+                Ivf = ivf.Of(p),
             };
             if (retrieval.Quantization is not null && definition.Kind != TaskKind.Retrieval)
                 throw new UsageException($"--precision applies to retrieval tasks; this one is {definition.Kind.ToString().ToLowerInvariant()}");
+            if (retrieval.Ivf is not null && definition.Kind != TaskKind.Retrieval)
+                throw new UsageException($"--ivf-lists applies to retrieval tasks; this one is {definition.Kind.ToString().ToLowerInvariant()}");
             var result = TaskEvaluator.Create(definition, retrieval).Evaluate(WithReranker(p, retrieval));
             string json = result.ToJson();
             if (outputPath is null) Console.WriteLine(json);
@@ -112,12 +117,13 @@ internal sealed class EvaluateCommand : Command
         {
             if (p.GetValue(rerank) is not null) throw new UsageException("--model is a cross-encoder already; --rerank takes the cross-encoder when --model is the first stage");
             if (retrieval.Quantization is not null) throw new UsageException("--precision applies to embedding models, not to a cross-encoder");
+            if (retrieval.Ivf is not null) throw new UsageException("--ivf-lists applies to embedding models, not to a cross-encoder");
             return new CrossEncoderRetriever(QuantizeOption.Apply(Rerankers.Load(local, quiet), p.GetValue(quantize), quiet), options: ceOptions);
         }
         if (p.GetValue(rerankCausalLm) && p.GetValue(rerank) is null) throw new UsageException("--rerank-causal-lm needs --rerank DIR");
         var first = CreateModel(p, retrieval);
         if (p.GetValue(rerank) is not { } reranker) return first;
-        var stage = first as IRetrievalModel ?? new DenseRetriever((IEmbeddingModel)first, retrieval.LongDocuments, retrieval.Quantization);
+        var stage = first as IRetrievalModel ?? new DenseRetriever((IEmbeddingModel)first, retrieval.LongDocuments, retrieval.Quantization, retrieval.Ivf);
         var ce = QuantizeOption.Apply(Rerankers.Load(reranker, quiet, p.GetValue(rerankCausalLm)), p.GetValue(quantize), quiet);
         return new CrossEncoderRetriever(ce, stage, p.GetValue(rerankCandidates) ?? 100, ceOptions);
     }
@@ -135,6 +141,7 @@ internal sealed class EvaluateCommand : Command
         if (spec.Equals("bm25", StringComparison.OrdinalIgnoreCase))
         {
             if (retrieval.Quantization is not null) throw new UsageException("--precision applies to embedding models, not to bm25");
+            if (retrieval.Ivf is not null) throw new UsageException("--ivf-lists applies to embedding models, not to bm25");
             return new Bm25Model(bm25);
         }
         var options = new EvaluationEmbeddingOptions
@@ -153,7 +160,7 @@ internal sealed class EvaluateCommand : Command
             if (p.GetValue(normalization) is { } n) fused = fused with { Normalization = FusionOptions.ParseNormalization(n)!.Value };
             string dir = HubModels.Resolve(hybrid.Model, p.GetValue(CliOptions.Quiet));
             if (!Directory.Exists(dir)) throw new InputException($"{dir}: model folder not found");
-            return new HybridRetriever(new Bm25Model(bm25), new DenseRetriever(Quantized(EvaluationEmbeddingModel.Load(dir, options), p), retrieval.LongDocuments, retrieval.Quantization), fused);
+            return new HybridRetriever(new Bm25Model(bm25), new DenseRetriever(Quantized(EvaluationEmbeddingModel.Load(dir, options), p), retrieval.LongDocuments, retrieval.Quantization, retrieval.Ivf), fused);
         }
         if (p.GetValue(fusion) is not null || p.GetValue(alpha) is not null || p.GetValue(normalization) is not null)
             throw new InputException("--fusion, --alpha and --normalization apply to hybrid:DIR models only");

@@ -17,4 +17,7 @@ public sealed record RetrievalOptions
 
     /// <summary>Embedding models: search quantized document embeddings (null: float32).</summary>
     public QuantizedSearchOptions? Quantization { get; init; }
+
+    /// <summary>Embedding models: approximate search over inverted lists, as an IVF index (null: exact).</summary>
+    public Skald.Retrieval.Ivf.IvfOptions? Ivf { get; init; }
 }

@@ -5,7 +5,8 @@ namespace Skald.Retrieval.Ivf;
 
 /// <summary>
 /// The coarse quantizer of an inverted-file (IVF) index, faiss's <c>IndexIVFFlat</c> layout: <see cref="Lists"/>
-/// centroids from <see cref="KMeans"/>, and the rows stored grouped by their nearest centroid, so list l is the
+/// unit centroids from <see cref="KMeans"/>, and the rows stored grouped by their most similar centroid (largest inner
+/// product), so list l is the
 /// contiguous rows [<see cref="Start"/>(l), <see cref="Start"/>(l + 1)) of the embeddings (and of quantized embeddings,
 /// which follow the same row order). A search probes the lists whose centroids are nearest the query
 /// (<see cref="Probe"/>) and scores only their rows (<see cref="IvfSearch"/>); probing every list is exact search.
@@ -18,7 +19,6 @@ public sealed class InvertedLists
 
     private readonly float[] centroids;
     private readonly int[] starts;
-    private readonly float[] halfNorms;
 
     /// <summary>Wraps centroids [lists × dim] and list starts [lists + 1] (0 first, non-decreasing).</summary>
     public InvertedLists(float[] centroids, int[] starts, int dimension)
@@ -33,7 +33,6 @@ public sealed class InvertedLists
         this.centroids = centroids;
         this.starts = starts;
         Dimension = dimension;
-        halfNorms = KMeans.HalfNorms(centroids, lists, dimension);
     }
 
     /// <summary>Number of lists (centroids).</summary>
@@ -67,8 +66,11 @@ public sealed class InvertedLists
     /// </summary>
     public static int AutoLists(int rows) => (int)Math.Clamp(Math.Round(4 * Math.Sqrt(rows)), 1, Math.Max(1, rows / 39));
 
-    /// <summary>Default lists probed per query: a sixteenth of the lists, at least 1 (about 6% of the rows scanned).</summary>
-    public static int AutoProbes(int lists) => Math.Max(1, (lists + 15) / 16);
+    /// <summary>
+    /// Default lists probed per query: a sixteenth of the lists (about 6% of the rows scanned), at least 8 or all of
+    /// them (faiss's users rarely go below 8; with few lists each one is a large share of the rows).
+    /// </summary>
+    public static int AutoProbes(int lists) => Math.Max((lists + 15) / 16, Math.Min(lists, 8));
 
     /// <summary>
     /// Trains <paramref name="lists"/> centroids on <paramref name="rows"/> and groups the rows by nearest centroid;
@@ -116,8 +118,8 @@ public sealed class InvertedLists
     }
 
     /// <summary>
-    /// The <paramref name="nearest"/>.Length lists whose centroids are nearest <paramref name="query"/> in Euclidean
-    /// distance (largest q·c − ½‖c‖², the order rows were assigned by), nearest first, the lower list on a tie.
+    /// The <paramref name="nearest"/>.Length lists whose centroids have the largest inner product with
+    /// <paramref name="query"/> (the order rows were assigned by), nearest first, the lower list on a tie.
     /// </summary>
     public void Probe(ReadOnlySpan<float> query, Span<int> nearest)
     {
@@ -128,8 +130,7 @@ public sealed class InvertedLists
         var heap = new TopKHeap(p);
         for (int l = 0; l < Lists; l++)
         {
-            float s = scores[l] - halfNorms[l];
-            if (s >= heap.Threshold) heap.Add(l, s, -l);
+            if (scores[l] >= heap.Threshold) heap.Add(l, scores[l], -l);
         }
         var best = heap.ToSortedArray();
         for (int i = 0; i < best.Length; i++) nearest[i] = best[i].Index;

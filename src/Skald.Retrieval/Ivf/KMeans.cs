@@ -4,15 +4,19 @@ using Skald.Tensors.Gemm;
 namespace Skald.Retrieval.Ivf;
 
 /// <summary>
-/// k-means by Lloyd's iterations in squared Euclidean distance: the coarse quantizer of an inverted-file index
-/// (<see cref="InvertedLists"/>), as faiss's <c>Clustering</c> trains one. Each step assigns every point to its nearest
-/// centroid, found as the largest x·c − ½‖c‖² (the same order as ‖x − c‖², from one GEMM of the points against the
-/// centroids, the lowest centroid index winning a tie), then moves every centroid to the mean of its points (summed in
-/// double). A centroid left without points takes the point farthest from its own centroid that no other empty centroid
-/// took in that step (empty clusters in index order, the farthest point first). Training draws a sample of the rows
-/// (<see cref="KMeansOptions.PointsPerCentroid"/> per centroid) and starts from distinct sample points, both from a seeded
-/// generator, so a build is repeatable. Math, checked against NumPy in <c>fixtures/ivf/make_kmeans.py</c>:
-/// assignment a(x) = argmaxⱼ (x·cⱼ − ½‖cⱼ‖²); update cⱼ = (1/|Sⱼ|) Σ_{x ∈ Sⱼ} x.
+/// Spherical k-means by Lloyd's iterations: the coarse quantizer of an inverted-file index (<see cref="InvertedLists"/>),
+/// as faiss's <c>Clustering</c> trains one with <c>spherical = true</c>, its setting for inner-product search. Centroids
+/// are unit vectors; each step assigns every point to the centroid of largest inner product (one GEMM of the points
+/// against the centroids, the lowest centroid index winning a tie), then moves every centroid to the normalised mean of
+/// its points (summed in double). A centroid left without points takes the (normalised) point least similar to its own
+/// centroid that no other empty centroid took in that step (empty clusters in index order, the least similar point
+/// first). Training draws a sample of the rows (<see cref="KMeansOptions.PointsPerCentroid"/> per centroid) and starts
+/// from distinct sample points, both from a seeded generator, so a build is repeatable. Why inner product and not
+/// Euclidean distance: the mean of q·x over a list's rows is q·(their mean), so probing by q·c ranks lists by how
+/// similar their rows are to the query on average; a Euclidean probe (q·c − ½‖c‖²) also favours diffuse lists, whose
+/// means are short, and on the shared suite's question-to-passage tasks it found far fewer relevant passages. Math,
+/// checked against NumPy in <c>fixtures/ivf/make_kmeans.py</c>: a(x) = argmaxⱼ x·cⱼ; cⱼ = mⱼ / ‖mⱼ‖ with
+/// mⱼ = (1/|Sⱼ|) Σ_{x ∈ Sⱼ} x.
 /// </summary>
 public static class KMeans
 {
@@ -41,12 +45,12 @@ public static class KMeans
         }
         int[] first = Draw(n, k, random);
         var initial = new float[k * dim];
-        for (int j = 0; j < k; j++) Array.Copy(data, (long)first[j] * dim, initial, (long)j * dim, dim);
+        for (int j = 0; j < k; j++) Unit(data.AsSpan((int)((long)first[j] * dim), dim), initial.AsSpan(j * dim, dim));
         return Lloyd(data, n, dim, initial, k, options.Iterations);
     }
 
     /// <summary>
-    /// <paramref name="iterations"/> Lloyd steps from <paramref name="initial"/> [k × dim] over the points
+    /// <paramref name="iterations"/> Lloyd steps from <paramref name="initial"/> [k × dim] (unit vectors) over the points
     /// <paramref name="data"/> [n × dim]; returns the centroids (stops early once no assignment changes).
     /// </summary>
     public static float[] Lloyd(float[] data, int n, int dim, float[] initial, int k, int iterations)
@@ -56,12 +60,12 @@ public static class KMeans
         var centroids = (float[])initial.Clone();
         var assignment = new int[n];
         var previous = new int[n];
-        var distance = new float[n];
+        var similarity = new float[n];
         var sums = new double[k * dim];
         var sizes = new int[k];
         for (int it = 0; it < iterations; it++)
         {
-            Assign(data, n, dim, centroids, k, assignment, distance);
+            Assign(data, n, dim, centroids, k, assignment, similarity);
             if (it > 0 && assignment.AsSpan().SequenceEqual(previous)) break;
             assignment.CopyTo(previous, 0);
             Array.Clear(sums);
@@ -77,23 +81,26 @@ public static class KMeans
             for (int c = 0; c < k; c++)
             {
                 if (sizes[c] == 0) continue;
-                for (int d = 0; d < dim; d++) centroids[c * dim + d] = (float)(sums[c * dim + d] / sizes[c]);
+                double norm = 0;
+                for (int d = 0; d < dim; d++) norm += sums[c * dim + d] * sums[c * dim + d];
+                if (norm == 0) continue; // points that cancel out: the centroid stays
+                double scale = 1 / Math.Sqrt(norm);
+                for (int d = 0; d < dim; d++) centroids[c * dim + d] = (float)(sums[c * dim + d] * scale);
             }
-            Relocate(data, n, dim, centroids, k, sizes, distance);
+            Relocate(data, n, dim, centroids, k, sizes, similarity);
         }
         return centroids;
     }
 
     /// <summary>
-    /// The nearest centroid of each point: <paramref name="assignment"/>[i] = argmaxⱼ (xᵢ·cⱼ − ½‖cⱼ‖²), lowest j on a
-    /// tie; <paramref name="distance"/> (if not empty) gets ‖xᵢ − c‖² for that centroid. Points go through the GEMM in
-    /// blocks whose score block stays under 16 MB.
+    /// The most similar centroid of each point: <paramref name="assignment"/>[i] = argmaxⱼ xᵢ·cⱼ, lowest j on a tie;
+    /// <paramref name="similarity"/> (if not empty) gets that largest xᵢ·cⱼ. Points go through the GEMM in blocks whose
+    /// score block stays under 16 MB.
     /// </summary>
     public static void Assign(ReadOnlySpan<float> data, int n, int dim, ReadOnlySpan<float> centroids, int k, Span<int> assignment,
-        Span<float> distance = default)
+        Span<float> similarity = default)
     {
         if (centroids.Length < k * dim) throw new ArgumentException($"{k} centroids of {dim} need {k * dim} values", nameof(centroids));
-        var half = HalfNorms(centroids, k, dim);
         int block = Math.Clamp(ScoreBlock / k, 1, Math.Max(1, n));
         var scores = new float[(long)block * k];
         var best = new int[block];
@@ -110,51 +117,41 @@ public static class KMeans
                 {
                     var row = scores.AsSpan(i * k, k);
                     int arg = 0;
-                    float max = row[0] - half[0];
+                    float max = row[0];
                     for (int j = 1; j < k; j++)
                     {
-                        float s = row[j] - half[j];
-                        if (s > max) { max = s; arg = j; }
+                        if (row[j] > max) { max = row[j]; arg = j; }
                     }
                     best[i] = arg;
                     top[i] = max;
                 }
             });
             best.AsSpan(0, m).CopyTo(assignment.Slice(start, m));
-            if (distance.IsEmpty) continue;
-            for (int i = 0; i < m; i++)
-            {
-                var xi = x.Slice(i * dim, dim);
-                distance[start + i] = Math.Max(0f, TensorPrimitives.Dot(xi, xi) - 2f * top[i]);
-            }
+            if (!similarity.IsEmpty) top.AsSpan(0, m).CopyTo(similarity.Slice(start, m));
         }
     }
 
-    /// <summary>½‖cⱼ‖² for each centroid.</summary>
-    internal static float[] HalfNorms(ReadOnlySpan<float> centroids, int k, int dim)
+    /// <summary><paramref name="into"/> = <paramref name="x"/> / ‖x‖ (a zero vector stays zero).</summary>
+    private static void Unit(ReadOnlySpan<float> x, Span<float> into)
     {
-        var half = new float[k];
-        for (int j = 0; j < k; j++)
-        {
-            var c = centroids.Slice(j * dim, dim);
-            half[j] = 0.5f * TensorPrimitives.Dot(c, c);
-        }
-        return half;
+        float norm = MathF.Sqrt(TensorPrimitives.Dot(x, x));
+        if (norm == 0) into.Clear();
+        else TensorPrimitives.Divide(x, norm, into);
     }
 
-    /// <summary>Empty clusters take the farthest points (see the class summary).</summary>
-    private static void Relocate(float[] data, int n, int dim, float[] centroids, int k, int[] sizes, float[] distance)
+    /// <summary>Empty clusters take the least similar points (see the class summary).</summary>
+    private static void Relocate(float[] data, int n, int dim, float[] centroids, int k, int[] sizes, float[] similarity)
     {
         int empty = 0;
         for (int c = 0; c < k; c++) if (sizes[c] == 0) empty++;
         if (empty == 0) return;
         var order = Enumerable.Range(0, n).ToArray();
-        Array.Sort(order, (a, b) => distance[b] != distance[a] ? distance[b].CompareTo(distance[a]) : a.CompareTo(b));
+        Array.Sort(order, (a, b) => similarity[a] != similarity[b] ? similarity[a].CompareTo(similarity[b]) : a.CompareTo(b));
         int next = 0;
         for (int c = 0; c < k && next < n; c++)
         {
             if (sizes[c] != 0) continue;
-            Array.Copy(data, (long)order[next++] * dim, centroids, (long)c * dim, dim);
+            Unit(data.AsSpan((int)((long)order[next++] * dim), dim), centroids.AsSpan(c * dim, dim));
         }
     }
 

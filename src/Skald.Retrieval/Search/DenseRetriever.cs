@@ -1,5 +1,6 @@
-using Skald.Retrieval.Models;
 using Skald.Models.Modules;
+using Skald.Retrieval.Ivf;
+using Skald.Retrieval.Models;
 using Skald.Retrieval.Quantization;
 
 namespace Skald.Retrieval.Search;
@@ -9,10 +10,12 @@ namespace Skald.Retrieval.Search;
 /// their role prompts, exact top-k by <see cref="ExactSearch"/> under the model's similarity (cosine: vectors
 /// normalised, then inner product; dot: raw inner product; Euclidean/Manhattan are ranked by cosine). With
 /// <paramref name="quantization"/> the document vectors are quantized (calibrated on themselves) and searched by
-/// <see cref="QuantizedSearch"/> with float queries, as sentence-transformers' quantized semantic search.
+/// <see cref="QuantizedSearch"/> with float queries, as sentence-transformers' quantized semantic search. With
+/// <paramref name="ivf"/> the search is approximate, as an IVF index answers (<c>index build --ivf-lists</c>): lists
+/// trained on the corpus's own vectors, each query scanning its nearest lists (<see cref="IvfSearch"/>).
 /// </summary>
 public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocuments = LongDocuments.Truncate,
-    QuantizedSearchOptions? quantization = null) : IRetrievalModel, ICandidateScorer
+    QuantizedSearchOptions? quantization = null, IvfOptions? ivf = null) : IRetrievalModel, ICandidateScorer
 {
     /// <summary>The embedding model.</summary>
     public IEmbeddingModel Model { get; } = model;
@@ -24,7 +27,9 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     public IReadOnlyDictionary<string, string> Metadata => new Dictionary<string, string>(Model.Metadata)
     {
         ["long_documents"] = longDocuments == LongDocuments.Chunk ? "chunk (best chunk)" : "truncate",
-        ["search"] = (Model.Similarity == SimilarityFunction.Dot ? "exact top-k, dot product" : "exact top-k, cosine")
+        ["search"] = (ivf is null ? "exact top-k" : $"IVF top-k ({(ivf.Lists > 0 ? ivf.Lists + " lists" : "4·√N lists")}, " +
+                $"{(ivf.Probes > 0 ? ivf.Probes + " probed" : "a sixteenth (at least 8) probed")})")
+            + (Model.Similarity == SimilarityFunction.Dot ? ", dot product" : ", cosine")
             + (quantization is { Precision: not EmbeddingPrecision.Float32 } q ? $", {q.Describe()}" : ""),
     };
 
@@ -89,14 +94,33 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     /// </summary>
     private Hit[][] TopK(float[][] queries, float[][] documents, int k, IReadOnlyList<int> tie)
     {
+        if (ivf is null || documents.Length == 0) return TopK(queries, documents, k, tie, null);
+        // An IVF index's layout: the documents grouped by list, tie keys with them; hits mapped back to the corpus.
+        var lists = InvertedLists.Train(documents, Math.Min(documents.Length, ivf.ListsFor(documents.Length)), ivf.Training, out var order);
+        var hits = TopK(queries, [.. order.Select(i => documents[i])], k, [.. order.Select(i => tie[i])], lists);
+        return [.. hits.Select(h => h.Select(x => new Hit(order[x.Index], x.Score)).ToArray())];
+    }
+
+    /// <summary>The search over documents in <paramref name="lists"/>' order (null: exact).</summary>
+    private Hit[][] TopK(float[][] queries, float[][] documents, int k, IReadOnlyList<int> tie, InvertedLists? lists)
+    {
+        int probes = lists is null ? 0 : ivf!.ProbesFor(lists.Lists);
         if (quantization is not { Precision: not EmbeddingPrecision.Float32 } q || documents.Length == 0)
-            return ExactSearch.TopK(queries, documents, k, tie);
+        {
+            if (lists is null) return ExactSearch.TopK(queries, documents, k, tie);
+            int dim = documents[0].Length;
+            var flat = new float[checked(documents.Length * dim)];
+            for (int i = 0; i < documents.Length; i++) documents[i].CopyTo(flat, i * dim);
+            return IvfSearch.TopK(queries, lists, probes, (s, c) => flat.AsSpan(s * dim, c * dim), k, tie);
+        }
         QuantizedEmbeddings quantized;
         try { quantized = EmbeddingQuantizer.Quantize(documents, q.Precision); }
         catch (ArgumentException e) { throw new EvaluationException($"{Model.Name}: {e.Message}"); } // e.g. bits of a width not divisible by 8
         // One quantized scan: deep enough for the listed k and for the candidates of the rescored page.
         int page = Math.Min(k, q.RescoredHits), pool = page * q.RescoreMultiplier;
-        var listed = QuantizedSearch.TopK(queries, quantized, Math.Max(k, pool), 0, tie);
+        var listed = lists is null
+            ? QuantizedSearch.TopK(queries, quantized, Math.Max(k, pool), 0, tie)
+            : IvfSearch.TopK(queries, lists, probes, quantized, Math.Max(k, pool), 0, tie);
         if (q.RescoreMultiplier == 0) return [.. listed.Select(h => h.Take(k).ToArray())];
         var head = QuantizedSearch.Rescore(queries, quantized, [.. listed.Select(h => (IReadOnlyList<Hit>)h.Take(pool).ToArray())], page, tie,
             q.RescoreWithFloats ? r => documents[r] : null);

@@ -8,7 +8,6 @@ using Skald.Evaluation.Models;
 using Skald.Retrieval;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Index;
-using Skald.Retrieval.Ivf;
 using Skald.Retrieval.Models;
 
 namespace Skald.Cli.Commands.Index;
@@ -29,9 +28,7 @@ internal sealed class IndexBuildCommand : Command
     private readonly Option<string> textColumn = CliOptions.Text("--text-column", "The text field of .jsonl documents", "NAME", "text");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
     private readonly OcrOptions ocr = new();
-    private readonly Option<string> ivfLists = CliOptions.Text("--ivf-lists",
-        "Approximate dense search (IVF, as faiss's IndexIVFFlat): store the rows grouped by their nearest of N k-means centroids and scan only the lists nearest each query; auto: 4·√rows, at most rows/39", "N|auto");
-    private readonly Option<int?> ivfProbes = CliOptions.Int("--ivf-probes", "With --ivf-lists: lists a search scans unless it asks for another number (default: a sixteenth of the lists)");
+    private readonly IvfCommandOptions ivf = new("The index");
     private readonly PrecisionOptions precision = new("Dense search: read the embeddings (held in memory; the float32 ones stay on disk to rescore the best hits)", rescoring: false);
 
     public IndexBuildCommand() : base("build", "Build a search index over documents (chunked) or a BEIR corpus: embeddings, BM25 and metadata")
@@ -39,15 +36,14 @@ internal sealed class IndexBuildCommand : Command
         foreach (var o in new Option[] { model, output, documents, corpus, language, chunkTokens, overlapTokens, textColumn, batchSize }) Options.Add(o);
         foreach (var o in ocr.All) Options.Add(o);
         foreach (var o in precision.All) Options.Add(o);
-        Options.Add(ivfLists);
-        Options.Add(ivfProbes);
+        foreach (var o in ivf.All) Options.Add(o);
         SetAction(Run);
     }
 
     private int Run(ParseResult p)
     {
         bool quiet = p.GetValue(CliOptions.Quiet);
-        var ivf = Ivf(p);
+        var lists = ivf.Of(p);
         try
         {
             string dir = IndexOptions.ModelFolder(p.GetValue(model)!, quiet);
@@ -66,7 +62,7 @@ internal sealed class IndexBuildCommand : Command
                 progress = null;
             }
             var manifest = IndexBuilder.Build(p.GetValue(output)!, vectors, dir, records, new Bm25Options(), p.GetValue(language),
-                p.GetValue(corpus) is null ? chunk : 0, p.GetValue(corpus) is null ? overlap : 0, progress, precision.Of(p), ivf);
+                p.GetValue(corpus) is null ? chunk : 0, p.GetValue(corpus) is null ? overlap : 0, progress, precision.Of(p), lists);
             Terminal.Log($"indexed {manifest.Rows} row(s) of {records.Select(r => r.Document).Distinct().Count()} document(s) with {manifest.ModelName} " +
                 $"({manifest.Dimension}-d, {manifest.Similarity}{(manifest.Precision == "float32" ? "" : ", searched as " + manifest.Precision)}{(manifest.IvfLists == 0 ? "" : $", IVF: {manifest.IvfLists} lists, {manifest.IvfProbes} probed per search")}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
             return 0;
@@ -75,22 +71,6 @@ internal sealed class IndexBuildCommand : Command
         {
             throw new InputException(e.Message);
         }
-    }
-
-    /// <summary>--ivf-lists and --ivf-probes as options (null: no lists).</summary>
-    private IvfOptions? Ivf(ParseResult p)
-    {
-        string? lists = p.GetValue(ivfLists);
-        int? probes = p.GetValue(ivfProbes);
-        if (lists is null)
-        {
-            if (probes is not null) throw new UsageException("--ivf-probes needs --ivf-lists");
-            return null;
-        }
-        int count = 0;
-        if (lists != "auto" && (!int.TryParse(lists, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out count) || count < 1))
-            throw new UsageException($"--ivf-lists: '{lists}' is not a positive number or auto");
-        return new IvfOptions { Lists = count, Probes = probes ?? 0 };
     }
 
     /// <summary>

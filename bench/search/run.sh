@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Exact top-k search: Skald (bench/search) and numpy, interleaved for --rounds rounds, then medians and ratios.
-# Usage: bash bench/search/run.sh [--rounds 3] [--rows 1000000] [--dim 384] [--batch 256]
+# Usage: bash bench/search/run.sh [--rounds 3] [--rows 1000000] [--dim 384] [--batch 256] [--ivf 1]
+# --ivf 1 adds the IVF lines (Skald only: a clustered corpus, lists trained, one query at several probe counts against
+# the exact scan, recall@10); it adds about a minute per round at 1M rows.
 # Bounded: about 15 s per program per round at 1M × 384 on 2 quiet cores (2.5 min at load 50); peak memory ≈ 1.6 GB
 # per program (one at a time).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-rounds=3; pass=()
+rounds=3; pass=(); ivf=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
+    --ivf) ivf=(--ivf "$2"); shift 2 ;;
     *) pass+=("$1" "$2"); shift 2 ;;
   esac
 done
@@ -17,7 +20,7 @@ dotnet build "$here/Skald.Bench.Search.csproj" -c Release -v q -nologo >/dev/nul
 dll="$here/bin/Release/net10.0/Skald.Bench.Search.dll"
 out=$(mktemp)
 for ((r = 1; r <= rounds; r++)); do
-  dotnet "$dll" "${pass[@]}" | tee -a "$out"
+  dotnet "$dll" "${pass[@]}" "${ivf[@]}" | tee -a "$out"
   OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads /usr/bin/python3 "$here/search_numpy.py" "${pass[@]}" | tee -a "$out"
 done
 /usr/bin/python3 - "$out" <<'PY'
@@ -50,6 +53,14 @@ for p in ("ubinary", "int8"):
                   "batch_speedup_vs_skald_float": medq("skald", p, "batch_speedup_vs_float"),
                   "recall_at_k": medq("skald", p, "recall_at_k"), "corpus_mb": medq("skald", p, "corpus_mb")}
     summary[p]["query_speedup_vs_numpy"] = summary[p]["query_ms"]["numpy"] / summary[p]["query_ms"]["skald"]
+ivf = sorted({r["probes"] for r in rows if r["what"] == "ivf"})
+if ivf:
+    def medi(probes, key):
+        return statistics.median([r[key] for r in rows if r["what"] == "ivf" and r["probes"] == probes])
+    summary["ivf"] = [{"probes": p, "query_ms": medi(p, "query_ms"), "exact_query_ms": medi(p, "exact_query_ms"),
+                       "speedup_vs_exact": medi(p, "speedup_vs_exact"), "recall_at_k": medi(p, "recall_at_k")} for p in ivf]
+    summary["ivf_lists"] = next(r["lists"] for r in rows if r["what"] == "ivf")
+    summary["ivf_train_s"] = statistics.median([r["train_s"] for r in rows if r["what"] == "ivf"])
 print(json.dumps(summary))
 PY
 rm -f "$out"

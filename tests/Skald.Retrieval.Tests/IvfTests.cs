@@ -79,6 +79,24 @@ public sealed class IvfTests
     }
 
     [Fact]
+    public void ALoneQueryWhoseListsAreLongIsSharedAmongTheCoresAndStaysExact()
+    {
+        // 20,000 × 256 = 5.1M values ≥ the split threshold of 4M: the lone query's lists are claimed by the cores.
+        var (rows, queries) = Clustered(seed: 13, n: 20_000, dim: 256, clusters: 50, nq: 3);
+        var lists = InvertedLists.Train(rows, 40, null, out var order);
+        var stored = order.Select(i => rows[i]).ToArray();
+        var flat = stored.SelectMany(r => r).ToArray();
+        var ranges = QuantizationRanges.FromEmbeddings(stored);
+        var int8 = EmbeddingQuantizer.Quantize(stored, EmbeddingPrecision.Int8, ranges);
+        foreach (var q in queries)
+        {
+            var exact = ExactSearch.TopK([q], stored, 25)[0];
+            Assert.Equal(exact, IvfSearch.TopK([q], lists, 40, (s, c) => flat.AsSpan(s * 256, c * 256), 25)[0]);
+            Assert.Equal(QuantizedSearch.TopK([q], int8, 25, 0)[0], IvfSearch.TopK([q], lists, 40, int8, 25, 0)[0]);
+        }
+    }
+
+    [Fact]
     public void FewProbesFindMostTrueNeighboursOfClusteredData()
     {
         var (rows, queries) = Clustered(seed: 7, n: 20_000, dim: 32, clusters: 200, nq: 100);

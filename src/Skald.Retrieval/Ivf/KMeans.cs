@@ -12,9 +12,10 @@ namespace Skald.Retrieval.Ivf;
 /// centroid that no other empty centroid took in that step (empty clusters in index order, the least similar point
 /// first). Training draws a sample of the rows (<see cref="KMeansOptions.PointsPerCentroid"/> per centroid) and starts
 /// from distinct sample points, both from a seeded generator, so a build is repeatable. Why inner product and not
-/// Euclidean distance: the mean of q·x over a list's rows is q·(their mean), so probing by q·c ranks lists by how
-/// similar their rows are to the query on average; a Euclidean probe (q·c − ½‖c‖²) also favours diffuse lists, whose
-/// means are short, and on the shared suite's question-to-passage tasks it found far fewer relevant passages. Math,
+/// Euclidean distance: the search scores rows by inner product, and the mean of q·x over a list's rows is q·(their
+/// mean), so probing by q·c ranks lists by how similar their rows are to the query on average (a Euclidean probe,
+/// q·c − ½‖c‖², also weighs how spread a list is; on the shared suite's tasks the two scored within a few points of
+/// each other, either way round). Math,
 /// checked against NumPy in <c>fixtures/ivf/make_kmeans.py</c>: a(x) = argmaxⱼ x·cⱼ; cⱼ = mⱼ / ‖mⱼ‖ with
 /// mⱼ = (1/|Sⱼ|) Σ_{x ∈ Sⱼ} x.
 /// </summary>

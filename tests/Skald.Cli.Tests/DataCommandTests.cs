@@ -72,7 +72,7 @@ public sealed class DataCommandTests
         string dir = TestPaths.NewTempDir(), data = Path.Combine(dir, "data"), mined = Path.Combine(dir, "mined.jsonl");
         Assert.Equal(0, SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", data, "--chunk-tokens", "40").ExitCode);
         string model = scorer.StartsWith("bm25", StringComparison.Ordinal) ? "bm25" : TestPaths.FixtureModel("bert-cased-mean");
-        string[] rescore = scorer == "bm25>ce" ? ["--cross-encoder", TestPaths.FixtureModel("ce-bert")] : [];
+        string[] rescore = scorer == "bm25>ce" ? ["--cross-encoder", TestPaths.FixtureModel("ce-bert"), "--margins"] : [];
         var r = SkaldProcess.Run(["data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined, "--model", model,
             "--corpus", Path.Combine(data, "corpus.jsonl"), "--num-negatives", "2", "--format", format, "--relative-margin", "none", .. rescore]);
         Assert.True(r.ExitCode == 0, r.Stderr);
@@ -91,7 +91,11 @@ public sealed class DataCommandTests
                 _ => row.GetProperty("label").GetInt32() == 0 ? [row.GetProperty("positive").GetString()!] : [],
             };
             foreach (var n in negatives) Assert.DoesNotContain(n, pairs[anchor]);
+            if (rescore.Length > 0) Assert.InRange(row.GetProperty("label").GetSingle(), -1f, 1f); // a margin of two reranker scores
         }
+        if (rescore.Length > 0)
+            SkaldProcess.AssertUserError(SkaldProcess.Run("data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined,
+                "--model", "bm25", "--format", "n-tuple", "--margins"), 2, "--margins applies to --format triplet");
         r = SkaldProcess.Run("data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined, "--model", Path.Combine(dir, "ingen"));
         SkaldProcess.AssertUserError(r, 1, "model folder not found");
     }

@@ -55,6 +55,26 @@ public sealed class CrossEncoderMiningTests
         Assert.All(chosen, d => Assert.True(ce.Score([(queries[0], d)])[0] <= threshold, d));
     }
 
+    [Fact]
+    public void MarginsAreTheCrossEncodersPositiveScoreMinusTheNegatives()
+    {
+        var ce = CrossEncoder.Load(TestPaths.FixtureModel("ce-bert"));
+        var scorer = new CrossEncoderCandidateScorer(new InOrder(), ce);
+        (string, string)[] pairs = [("Hvor ligger Bergen?", Corpus[0]), ("Når går ferja?", Corpus[1]), ("Når går ferja?", Corpus[5])];
+        var mined = HardNegativeMiner.Mine(pairs, ("anchor", "positive"), scorer,
+            new MiningOptions { NumNegatives = 2, RelativeMargin = null, Margins = true }, Corpus);
+        Assert.Equal(["anchor", "positive", "negative", "label"], mined.Columns);
+        Assert.Equal(2 * 2 + 2, mined.Rows.Count); // two negatives for each of the three pairs, the second anchor's twice
+        foreach (var row in mined.Rows)
+        {
+            // Independently: the reranker's score of (anchor, positive) minus its score of (anchor, negative).
+            float expected = ce.Score([(row[0], row[1])])[0] - ce.Score([(row[0], row[2])])[0];
+            Assert.Equal(expected, float.Parse(row[3], System.Globalization.CultureInfo.InvariantCulture), 5);
+        }
+        Assert.Throws<DataException>(() => HardNegativeMiner.Mine(pairs, ("anchor", "positive"), scorer,
+            new MiningOptions { Format = MiningFormat.NTuple, Margins = true }, Corpus));
+    }
+
     private sealed class ToleranceComparer(float tolerance) : IEqualityComparer<float>
     {
         public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;

@@ -36,9 +36,12 @@ internal sealed class DataMineNegativesCommand : Command
     private readonly Option<string> crossEncoder = CliOptions.Text("--cross-encoder",
         "Rescore --model's candidates and the positives with this cross-encoder (reranker folder or hub id): margins, max/min score and the ranking then use its scores, in (0, 1) for a reranker (mine_hard_negatives' cross_encoder)", "DIR|ID");
 
+    private readonly Option<bool> margins = CliOptions.Flag("--margins",
+        "Triplets: add a label column, score(anchor, positive) − score(anchor, negative) by the scorer (the cross-encoder's with --cross-encoder): the teacher margins loss.type margin_mse trains on");
+
     public DataMineNegativesCommand() : base("mine-negatives", "Add hard negatives to (anchor, positive) pairs (sentence-transformers' mine_hard_negatives)")
     {
-        foreach (var o in new Option[] { data, output, model, corpus, numNegatives, rangeMin, rangeMax, absoluteMargin, relativeMargin, maxScore, minScore, sampling, format, language, batchSize, cache, seed, crossEncoder })
+        foreach (var o in new Option[] { data, output, model, corpus, numNegatives, rangeMin, rangeMax, absoluteMargin, relativeMargin, maxScore, minScore, sampling, format, language, batchSize, cache, seed, crossEncoder, margins })
             Options.Add(o);
         SetAction(Run);
     }
@@ -55,8 +58,9 @@ internal sealed class DataMineNegativesCommand : Command
             NumNegatives = p.GetValue(numNegatives) ?? 3, RangeMin = p.GetValue(rangeMin) ?? 0, RangeMax = p.GetValue(rangeMax),
             AbsoluteMargin = p.GetValue(absoluteMargin), RelativeMargin = relative, MaxScore = p.GetValue(maxScore), MinScore = p.GetValue(minScore),
             Sampling = p.GetValue(sampling) == "random" ? SamplingStrategy.Random : SamplingStrategy.Top,
-            Format = HardNegativeMiner.ParseFormat(p.GetValue(format)!), Seed = p.GetValue(seed) ?? 42,
+            Format = HardNegativeMiner.ParseFormat(p.GetValue(format)!), Seed = p.GetValue(seed) ?? 42, Margins = p.GetValue(margins),
         };
+        if (options.Margins && options.Format != MiningFormat.Triplet) throw new UsageException("--margins applies to --format triplet");
         if (options.RangeMax is { } rm && rm <= options.RangeMin) throw new UsageException($"option --range-max ({rm}) must be above --range-min ({options.RangeMin})");
         if (!Path.GetExtension(p.GetValue(output)!).Equals(".jsonl", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"option --output must name a .jsonl file, got '{p.GetValue(output)}'");

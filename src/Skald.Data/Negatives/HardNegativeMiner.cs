@@ -25,6 +25,7 @@ public static class HardNegativeMiner
         ICandidateScorer scorer, MiningOptions options, IReadOnlyList<string>? extraCorpus = null)
     {
         if (pairs.Count == 0) throw new DataException("no (anchor, positive) pairs to mine negatives for");
+        if (options.Margins && options.Format != MiningFormat.Triplet) throw new DataException("margins are written for the triplet format only");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.NumNegatives, 1);
         // Corpus: positives then extra passages, one entry per key.
         var corpus = new List<string>();
@@ -89,17 +90,17 @@ public static class HardNegativeMiner
             if (chosen.Count < options.NumNegatives) anchorsShort++;
             negatives[q] = chosen;
         }
-        return new MinedData(Columns(columns, options), Rows(queries, corpus, positives, negatives, options), removed, anchorsShort, rangeMax);
+        return new MinedData(Columns(columns, options), Rows(queries, corpus, positives, positiveScores, negatives, options), removed, anchorsShort, rangeMax);
     }
 
     private static List<string> Columns((string Anchor, string Positive) c, MiningOptions options) => options.Format switch
     {
-        MiningFormat.Triplet => [c.Anchor, c.Positive, "negative"],
+        MiningFormat.Triplet => options.Margins ? [c.Anchor, c.Positive, "negative", "label"] : [c.Anchor, c.Positive, "negative"],
         MiningFormat.LabeledPair => [c.Anchor, c.Positive, "label"],
         _ => [c.Anchor, c.Positive, .. Enumerable.Range(1, options.NumNegatives).Select(i => $"negative_{i}")],
     };
 
-    private static List<string[]> Rows(List<string> queries, List<string> corpus, List<List<int>> positives,
+    private static List<string[]> Rows(List<string> queries, List<string> corpus, List<List<int>> positives, float[][] positiveScores,
         List<(int Row, float Score)>[] negatives, MiningOptions options)
     {
         var rows = new List<string[]>();
@@ -109,8 +110,14 @@ public static class HardNegativeMiner
             switch (options.Format)
             {
                 case MiningFormat.Triplet:
-                    foreach (int p in positives[q])
-                        foreach (var n in negs) rows.Add([queries[q], corpus[p], corpus[n.Row]]);
+                    for (int i = 0; i < positives[q].Count; i++)
+                    {
+                        foreach (var n in negs)
+                        {
+                            string[] row = [queries[q], corpus[positives[q][i]], corpus[n.Row]];
+                            rows.Add(options.Margins ? [.. row, (positiveScores[q][i] - n.Score).ToString("R", CultureInfo.InvariantCulture)] : row);
+                        }
+                    }
                     break;
                 case MiningFormat.LabeledPair:
                     foreach (int p in positives[q]) rows.Add([queries[q], corpus[p], "1"]);

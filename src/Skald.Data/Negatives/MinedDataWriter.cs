@@ -2,7 +2,7 @@ using Skald.Data.IO;
 
 namespace Skald.Data.Negatives;
 
-/// <summary>Writes mined data as JSON lines (one object per row; a <c>label</c> column as a number), atomically.</summary>
+/// <summary>Writes mined data as JSON lines (one object per row; a <c>label</c> column as a number: 1 / 0, or a margin), atomically.</summary>
 public static class MinedDataWriter
 {
     /// <summary>Writes <paramref name="data"/> to <paramref name="path"/> (.jsonl).</summary>
@@ -15,7 +15,7 @@ public static class MinedDataWriter
         {
             for (int c = 0; c < data.Columns.Count; c++)
             {
-                if (data.Columns[c] == "label") w.WriteNumber("label", int.Parse(row[c], System.Globalization.CultureInfo.InvariantCulture));
+                if (data.Columns[c] == "label") w.WriteNumber("label", float.Parse(row[c], System.Globalization.CultureInfo.InvariantCulture));
                 else w.WriteString(data.Columns[c], row[c]);
             }
         }));

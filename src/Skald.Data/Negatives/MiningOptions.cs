@@ -36,6 +36,13 @@ public sealed record MiningOptions
     /// <summary>Triplets, n-tuples or labelled pairs.</summary>
     public MiningFormat Format { get; init; } = MiningFormat.Triplet;
 
+    /// <summary>
+    /// Triplets only: add a <c>label</c> column, the scorer's margin score(anchor, positive) − score(anchor, negative)
+    /// (a cross-encoder's, with one), the label MarginMSE trains a bi-encoder on (sentence-transformers' recipe writes
+    /// both scores, <c>output_scores</c>; a margin is what its loss computes from them).
+    /// </summary>
+    public bool Margins { get; init; }
+
     /// <summary>Seed of random sampling.</summary>
     public int Seed { get; init; } = 42;
 }

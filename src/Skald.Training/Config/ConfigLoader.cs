@@ -252,14 +252,14 @@ public static class ConfigLoader
         var l = S("loss");
         var loss = new LossSection
         {
-            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy"),
+            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse"),
             MaskProbability = l.Str("mask_probability") is null ? null : l.Float("mask_probability", 0.15f, 0, 1),
             MaskCollator = l.Choice("mask_collator", "default", "default", "all_mask"),
             Scale = l.Float("scale", l.Str("type") == "ce_mnrl" ? 10f : 20f, 0),
             Symmetric = l.Bool("symmetric", false),
             MiniBatchSize = l.Int("mini_batch_size", 32, 1),
             Margin = l.Float("margin", 5f, 0),
-            MatryoshkaInner = l.Choice("matryoshka_inner", "mnrl", "mnrl", "cosent", "triplet"),
+            MatryoshkaInner = l.Choice("matryoshka_inner", "mnrl", "mnrl", "cosent", "triplet", "margin_mse"),
             MatryoshkaDims = l.IntList("matryoshka_dims"),
             MatryoshkaWeights = l.FloatList("matryoshka_weights"),
             MaxSeqLength = l.IntOrNull("max_seq_length", 2),

@@ -182,6 +182,7 @@ public static class ModelCard
         "cached_mnrl" => "CachedMultipleNegativesRankingLoss",
         "triplet" => "TripletLoss",
         "cosent" => "CoSENTLoss",
+        "margin_mse" => "MarginMSELoss",
         "simcse" => "MultipleNegativesRankingLoss (unsupervised SimCSE)",
         "matryoshka" => "MatryoshkaLoss",
         "bce" => "BinaryCrossEntropyLoss",
@@ -199,6 +200,7 @@ public static class ModelCard
         "cached_mnrl" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"cos_sim\", \"mini_batch_size\": {l.MiniBatchSize}}}",
         "triplet" => $"{{\"distance_metric\": \"TripletDistanceMetric.EUCLIDEAN\", \"triplet_margin\": {F(l.Margin)}}}",
         "cosent" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"pairwise_cos_sim\"}}",
+        "margin_mse" => "{\"similarity_fct\": \"pairwise_dot_score\"}",
         _ => $"{{\"loss\": \"{LossClass(l.MatryoshkaInner)}\", \"matryoshka_dims\": [{string.Join(", ", l.MatryoshkaDims ?? [])}], " +
              $"\"matryoshka_weights\": [{string.Join(", ", (l.MatryoshkaWeights ?? []).Select(F))}]}}",
     };

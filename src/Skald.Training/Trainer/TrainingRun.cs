@@ -270,6 +270,7 @@ public static class TrainingRun
         "cached_mnrl" => new CachedMultipleNegativesRankingLoss(l.Scale, l.MiniBatchSize),
         "triplet" => new TripletLoss(l.Margin),
         "cosent" => new CoSENTLoss(l.Scale),
+        "margin_mse" => new MarginMseLoss(),
         "simcse" => new SimCseLoss(new MultipleNegativesRankingLoss(l.Scale)),
         "matryoshka" => new MatryoshkaLoss(Inner(l), MatryoshkaDims(l, dimension), l.MatryoshkaWeights?.ToArray()),
         _ => throw new TrainingException($"loss.type '{l.Type}' is not supported"),
@@ -279,6 +280,7 @@ public static class TrainingRun
     {
         "cosent" => new CoSENTLoss(l.Scale),
         "triplet" => new TripletLoss(l.Margin),
+        "margin_mse" => new MarginMseLoss(),
         _ => new MultipleNegativesRankingLoss(l.Scale, l.Symmetric),
     };
 
@@ -307,6 +309,8 @@ public static class TrainingRun
             "mnrl" or "cached_mnrl" or "ce_mnrl" when d.Columns.Count < 2 => "needs (anchor, positive[, negative...]) text columns",
             "triplet" when d.Columns.Count != 3 => "needs exactly (anchor, positive, negative) text columns",
             "cosent" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a score column",
+            "margin_mse" when d.Columns.Count != 3 || d.Labels is null
+                => "needs (query, positive, negative) text columns and a label column (a teacher's margin score(q, pos) − score(q, neg))",
             "bce" when d.Columns.Count != 2 || d.Labels is null => "needs (query, document) text columns and a label column (1 relevant, 0 not, or a score in [0, 1])",
             "bce" when OutsideUnit(d.Labels!) is int row
                 => $"needs labels in [0, 1]; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",

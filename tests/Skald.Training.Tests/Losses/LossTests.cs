@@ -10,7 +10,7 @@ public sealed class LossTests
     private static readonly JsonElement Reference =
         JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("losses.json"))).RootElement;
 
-    public static TheoryData<string> Cases => ["mnrl", "mnrl_symmetric", "cosent", "triplet", "triplet_margin_0.5", "matryoshka_mnrl"];
+    public static TheoryData<string> Cases => ["mnrl", "mnrl_symmetric", "cosent", "triplet", "triplet_margin_0.5", "matryoshka_mnrl", "margin_mse"];
 
     private static IEmbeddingLoss Create(string name) => name switch
     {
@@ -20,6 +20,7 @@ public sealed class LossTests
         "triplet" => new TripletLoss(),
         "triplet_margin_0.5" => new TripletLoss(0.5f),
         "matryoshka_mnrl" => new MatryoshkaLoss(new MultipleNegativesRankingLoss(), [16, 8], [1f, 0.5f]),
+        "margin_mse" => new MarginMseLoss(),
         _ => throw new ArgumentException(name),
     };
 
@@ -49,7 +50,7 @@ public sealed class LossTests
     public void GradientMatchesFiniteDifferences(string name)
     {
         var loss = Create(name);
-        int ncol = name is "mnrl" or "triplet" or "triplet_margin_0.5" or "matryoshka_mnrl" ? 3 : 2;
+        int ncol = name is "mnrl" or "triplet" or "triplet_margin_0.5" or "matryoshka_mnrl" or "margin_mse" ? 3 : 2;
         var columns = Columns(ncol);
         var labels = Reference.GetProperty("labels").EnumerateArray().Select(x => x.GetSingle()).ToArray();
         var grads = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();

@@ -182,5 +182,18 @@ public sealed class TrainCliTests(ITestOutputHelper output)
         string data = InfraPaths.WriteFile(dir, "pairs.jsonl", Pairs(20));
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "o")), "--set", "loss.type=triplet"), 1,
             "pairs.jsonl: loss.type triplet needs exactly (anchor, positive, negative) text columns; the file has 2 (anchor, positive)");
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "o")), "--set", "loss.type=margin_mse"), 1,
+            "pairs.jsonl: loss.type margin_mse needs (query, positive, negative) text columns and a label column");
+    }
+
+    [Fact]
+    public void MarginMseTrainsOnMarginLabelledTripletsAndTheCardNamesIt()
+    {
+        string data = InfraPaths.WriteFile(dir, "margins.jsonl", string.Concat(Enumerable.Range(0, 16).Select(i => FormattableString.Invariant(
+            $"{{\"query\": \"Hvor ligger hus nummer {i}?\", \"positive\": \"Hus {i} ligger ved sjøen.\", \"negative\": \"Bussen går klokka {i}.\", \"label\": {0.3 + 0.02 * i:R}}}\n"))));
+        string outDir = Path.Combine(dir, "margin");
+        var r = SkaldProcess.RunIn(dir, "train", "--config", Config(data, outDir), "--set", "loss.type=margin_mse", "--set", "training.max_steps=4", "--quiet");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("MarginMSELoss", File.ReadAllText(Path.Combine(outDir, "final", "README.md")));
     }
 }

@@ -16,12 +16,13 @@ public sealed class TrainingParityTests(ITestOutputHelper output)
     [Theory]
     [InlineData("mnrl")]
     [InlineData("cosent")]
+    [InlineData("margin_mse")]
     public void FiveSteps_MatchPyTorch(string name)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture(name + ".json")));
         var r = doc.RootElement;
         var model = TrainableEncoder.Load(CorePaths.FixtureModel("bert-cased-mean"), dropout: 0f);
-        ILoss loss = name == "mnrl" ? new MultipleNegativesRankingLoss() : new CoSENTLoss();
+        ILoss loss = name switch { "mnrl" => new MultipleNegativesRankingLoss(), "margin_mse" => new MarginMseLoss(), _ => new CoSENTLoss() };
         var opt = new AdamW(model.Parameters, weightDecay: r.GetProperty("weight_decay").GetSingle());
         float lr = r.GetProperty("lr").GetSingle(), clip = r.GetProperty("clip").GetSingle();
         double worstLoss = 0, worstNorm = 0;

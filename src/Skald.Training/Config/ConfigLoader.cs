@@ -252,7 +252,7 @@ public static class ConfigLoader
         var l = S("loss");
         var loss = new LossSection
         {
-            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse"),
+            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse"),
             MaskProbability = l.Str("mask_probability") is null ? null : l.Float("mask_probability", 0.15f, 0, 1),
             MaskCollator = l.Choice("mask_collator", "default", "default", "all_mask"),
             Scale = l.Float("scale", l.Str("type") == "ce_mnrl" ? 10f : 20f, 0),
@@ -266,7 +266,10 @@ public static class ConfigLoader
             PosWeight = l.Float("pos_weight", 1f, 0),
             NumNegatives = l.Str("num_negatives") is "all" ? null : l.Int("num_negatives", 4, 0),
             NumLabels = l.IntOrNull("num_labels", 2),
+            Teacher = l.Str("teacher"),
         };
+        if (loss.Type == "mse" && loss.Teacher is null)
+            throw new TrainingException($"{l.Where("type")}: loss.type mse distils a teacher: set loss.teacher to its model folder");
         if (loss.PosWeight <= 0) throw new TrainingException($"{l.Where("pos_weight")}: loss.pos_weight must be above 0");
         // A cross-encoder's rows repeat their query (one per candidate): that is no in-batch duplicate to avoid.
         if (loss.Type is "bce" or "cross_entropy" && !noDuplicatesSet) training = training with { NoDuplicates = false };

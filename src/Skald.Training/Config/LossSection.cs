@@ -3,8 +3,11 @@ namespace Skald.Training.Config;
 /// <summary><c>loss</c>: the objective.</summary>
 public sealed record LossSection
 {
-    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c>, <c>mntp</c>, <c>causal_lm</c>, or for a cross-encoder <c>bce</c>, <c>ce_mnrl</c> or (more than one label) <c>cross_entropy</c>.</summary>
+    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c>, <c>mntp</c>, <c>causal_lm</c>, <c>margin_mse</c>, <c>mse</c> (distillation from <see cref="Teacher"/>), or for a cross-encoder <c>bce</c>, <c>ce_mnrl</c> or (more than one label) <c>cross_entropy</c>.</summary>
     public string Type { get; init; } = "mnrl";
+
+    /// <summary><c>mse</c>: the teacher model folder whose embeddings of column 0 the student learns (same width).</summary>
+    public string? Teacher { get; init; }
 
     /// <summary>Masked-LM / MNTP: share of non-special tokens selected for prediction (null: 0.15 for mlm, 0.2 for mntp).</summary>
     public float? MaskProbability { get; init; }

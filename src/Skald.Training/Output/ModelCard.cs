@@ -183,6 +183,7 @@ public static class ModelCard
         "triplet" => "TripletLoss",
         "cosent" => "CoSENTLoss",
         "margin_mse" => "MarginMSELoss",
+        "mse" => "MSELoss (distilled from a teacher)",
         "simcse" => "MultipleNegativesRankingLoss (unsupervised SimCSE)",
         "matryoshka" => "MatryoshkaLoss",
         "bce" => "BinaryCrossEntropyLoss",
@@ -201,6 +202,7 @@ public static class ModelCard
         "triplet" => $"{{\"distance_metric\": \"TripletDistanceMetric.EUCLIDEAN\", \"triplet_margin\": {F(l.Margin)}}}",
         "cosent" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"pairwise_cos_sim\"}}",
         "margin_mse" => "{\"similarity_fct\": \"pairwise_dot_score\"}",
+        "mse" => "{}",
         _ => $"{{\"loss\": \"{LossClass(l.MatryoshkaInner)}\", \"matryoshka_dims\": [{string.Join(", ", l.MatryoshkaDims ?? [])}], " +
              $"\"matryoshka_weights\": [{string.Join(", ", (l.MatryoshkaWeights ?? []).Select(F))}]}}",
     };

@@ -271,10 +271,29 @@ public static class TrainingRun
         "triplet" => new TripletLoss(l.Margin),
         "cosent" => new CoSENTLoss(l.Scale),
         "margin_mse" => new MarginMseLoss(),
+        "mse" => new MseLoss(Teacher(l.Teacher ?? throw new TrainingException("loss.type mse needs loss.teacher"), dimension)),
         "simcse" => new SimCseLoss(new MultipleNegativesRankingLoss(l.Scale)),
         "matryoshka" => new MatryoshkaLoss(Inner(l), MatryoshkaDims(l, dimension), l.MatryoshkaWeights?.ToArray()),
         _ => throw new TrainingException($"loss.type '{l.Type}' is not supported"),
     };
+
+    /// <summary>The frozen teacher of <c>loss.type: mse</c>: its embeddings of a batch's first column (no prompt).</summary>
+    private static Func<IReadOnlyList<string>, float[][]> Teacher(string folder, int dimension)
+    {
+        if (!Directory.Exists(folder)) throw new TrainingException($"{folder}: loss.teacher model folder not found");
+        SentenceEncoder teacher;
+        try
+        {
+            teacher = SentenceEncoder.Load(folder);
+        }
+        catch (ModelFormatException e)
+        {
+            throw new TrainingException($"loss.teacher: {e.Message}", e);
+        }
+        if (teacher.Dimension != dimension)
+            throw new TrainingException($"loss.teacher {folder} makes {teacher.Dimension}-d embeddings, the student {dimension}-d (MSE distillation needs the same width)");
+        return texts => teacher.Encode(texts);
+    }
 
     private static IEmbeddingLoss Inner(LossSection l) => l.MatryoshkaInner switch
     {
@@ -309,6 +328,7 @@ public static class TrainingRun
             "mnrl" or "cached_mnrl" or "ce_mnrl" when d.Columns.Count < 2 => "needs (anchor, positive[, negative...]) text columns",
             "triplet" when d.Columns.Count != 3 => "needs exactly (anchor, positive, negative) text columns",
             "cosent" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a score column",
+            "mse" when d.Columns.Count < 1 => "needs a text column (the source; further columns, e.g. translations, learn the source's teacher embedding too)",
             "margin_mse" when d.Columns.Count != 3 || d.Labels is null
                 => "needs (query, positive, negative) text columns and a label column (a teacher's margin score(q, pos) − score(q, neg))",
             "bce" when d.Columns.Count != 2 || d.Labels is null => "needs (query, document) text columns and a label column (1 relevant, 0 not, or a score in [0, 1])",

@@ -73,6 +73,41 @@ public sealed class LossTests
     }
 
     [Fact]
+    public void Mse_MatchesTorchAndFiniteDifferences()
+    {
+        var c = Reference.GetProperty("cases").EnumerateArray().Single(x => x.GetProperty("name").GetString() == "mse");
+        var all = Columns(3);
+        var columns = all[..2];
+        var target = all[2];
+        var grads = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
+        float loss = MseLoss.Compute(columns, target, grads);
+        double expected = c.GetProperty("loss").GetDouble();
+        Assert.True(Math.Abs(loss - expected) <= 1e-5 * Math.Abs(expected), $"loss {loss} vs {expected}");
+        int k = 0;
+        foreach (var g in c.GetProperty("grads").EnumerateArray())
+        {
+            var flat = g.EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(x => x.GetDouble()).ToArray();
+            for (int i = 0; i < flat.Length; i++) Assert.True(Math.Abs(grads[k].Data[i] - flat[i]) <= 1e-7 + 1e-5 * Math.Abs(flat[i]), $"mse grad {k}[{i}]");
+            k++;
+        }
+        var scratch = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
+        for (int col = 0; col < 2; col++)
+        {
+            for (int i = 0; i < columns[col].Data.Length; i += 5)
+            {
+                float old = columns[col].Data[i];
+                columns[col].Data[i] = old + 1e-3f;
+                double plus = MseLoss.Compute(columns, target, scratch);
+                columns[col].Data[i] = old - 1e-3f;
+                double minus = MseLoss.Compute(columns, target, scratch);
+                columns[col].Data[i] = old;
+                double numeric = (plus - minus) / ((double)(old + 1e-3f) - (old - 1e-3f));
+                Assert.True(Math.Abs(grads[col].Data[i] - numeric) <= 1e-4 + 1e-2 * Math.Abs(numeric), $"mse [{col}][{i}]: {grads[col].Data[i]} vs {numeric}");
+            }
+        }
+    }
+
+    [Fact]
     public void SimCse_PairsTextsWithThemselves()
     {
         var b = UnsupervisedSimCse.Pairs(["a", "b"]);

@@ -187,6 +187,23 @@ public sealed class TrainCliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void MseDistilsATeacherOnParallelRowsAndNeedsOne()
+    {
+        string data = InfraPaths.WriteFile(dir, "bitext.jsonl", string.Concat(Enumerable.Range(0, 16).Select(i =>
+            $"{{\"nb\": \"Hus nummer {i} ligger ved sjøen.\", \"sv\": \"Hus nummer {i} ligger vid sjön.\"}}\n")));
+        string teacher = Path.Combine(InfraPaths.RepoRoot, "fixtures", "training", "teacher");
+        string outDir = Path.Combine(dir, "mse");
+        var r = SkaldProcess.RunIn(dir, "train", "--config", Config(data, outDir), "--set", "loss.type=mse", "--set", $"loss.teacher={teacher}",
+            "--set", "training.max_steps=4", "--quiet");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("MSELoss", File.ReadAllText(Path.Combine(outDir, "final", "README.md")));
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, outDir), "--set", "loss.type=mse"), 1,
+            "loss.type mse distils a teacher: set loss.teacher");
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, outDir), "--set", "loss.type=mse",
+            "--set", "loss.teacher=" + InfraPaths.FixtureModel("decoder-qwen2")), 1, "makes 64-d embeddings, the student 32-d");
+    }
+
+    [Fact]
     public void MarginMseTrainsOnMarginLabelledTripletsAndTheCardNamesIt()
     {
         string data = InfraPaths.WriteFile(dir, "margins.jsonl", string.Concat(Enumerable.Range(0, 16).Select(i => FormattableString.Invariant(

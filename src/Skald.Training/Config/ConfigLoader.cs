@@ -252,13 +252,13 @@ public static class ConfigLoader
         var l = S("loss");
         var loss = new LossSection
         {
-            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse"),
+            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist"),
             MaskProbability = l.Str("mask_probability") is null ? null : l.Float("mask_probability", 0.15f, 0, 1),
             MaskCollator = l.Choice("mask_collator", "default", "default", "all_mask"),
-            Scale = l.Float("scale", l.Str("type") == "ce_mnrl" ? 10f : 20f, 0),
+            Scale = l.Float("scale", l.Str("type") switch { "ce_mnrl" => 10f, "gist" => 100f, _ => 20f }, 0),
             Symmetric = l.Bool("symmetric", false),
             MiniBatchSize = l.Int("mini_batch_size", 32, 1),
-            Margin = l.Float("margin", 5f, 0),
+            Margin = l.Float("margin", l.Str("type") == "gist" ? 0f : 5f, 0),
             MatryoshkaInner = l.Choice("matryoshka_inner", "mnrl", "mnrl", "cosent", "triplet", "margin_mse"),
             MatryoshkaDims = l.IntList("matryoshka_dims"),
             MatryoshkaWeights = l.FloatList("matryoshka_weights"),
@@ -267,7 +267,13 @@ public static class ConfigLoader
             NumNegatives = l.Str("num_negatives") is "all" ? null : l.Int("num_negatives", 4, 0),
             NumLabels = l.IntOrNull("num_labels", 2),
             Teacher = l.Str("teacher"),
+            Guide = l.Str("guide"),
+            MarginStrategy = l.Choice("margin_strategy", "absolute", "absolute", "relative"),
+            ContrastAnchors = l.Bool("contrast_anchors", true),
+            ContrastPositives = l.Bool("contrast_positives", true),
         };
+        if (loss.Type == "gist" && loss.Guide is null)
+            throw new TrainingException($"{l.Where("type")}: loss.type gist screens negatives with a guide model: set loss.guide to its model folder");
         if (loss.Type == "mse" && loss.Teacher is null)
             throw new TrainingException($"{l.Where("type")}: loss.type mse distils a teacher: set loss.teacher to its model folder");
         if (loss.PosWeight <= 0) throw new TrainingException($"{l.Where("pos_weight")}: loss.pos_weight must be above 0");

@@ -3,11 +3,24 @@ namespace Skald.Training.Config;
 /// <summary><c>loss</c>: the objective.</summary>
 public sealed record LossSection
 {
-    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c>, <c>mntp</c>, <c>causal_lm</c>, <c>margin_mse</c>, <c>mse</c> (distillation from <see cref="Teacher"/>), or for a cross-encoder <c>bce</c>, <c>ce_mnrl</c> or (more than one label) <c>cross_entropy</c>.</summary>
+    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c>, <c>mntp</c>, <c>causal_lm</c>, <c>margin_mse</c>, <c>mse</c> (distillation from <see cref="Teacher"/>), <c>gist</c> (MNRL screened by <see cref="Guide"/>), or for a cross-encoder <c>bce</c>, <c>ce_mnrl</c> or (more than one label) <c>cross_entropy</c>.</summary>
     public string Type { get; init; } = "mnrl";
 
     /// <summary><c>mse</c>: the teacher model folder whose embeddings of column 0 the student learns (same width).</summary>
     public string? Teacher { get; init; }
+
+    /// <summary><c>gist</c>: the guide model folder whose similarities screen the in-batch negatives.</summary>
+    public string? Guide { get; init; }
+
+    /// <summary><c>gist</c>: <c>absolute</c> (drop a candidate the guide rates above its positive − margin) or <c>relative</c>
+    /// (above positive · (1 − margin)).</summary>
+    public string MarginStrategy { get; init; } = "absolute";
+
+    /// <summary><c>gist</c>: also contrast each anchor with the other anchors.</summary>
+    public bool ContrastAnchors { get; init; } = true;
+
+    /// <summary><c>gist</c>: also contrast each positive with the other positives.</summary>
+    public bool ContrastPositives { get; init; } = true;
 
     /// <summary>Masked-LM / MNTP: share of non-special tokens selected for prediction (null: 0.15 for mlm, 0.2 for mntp).</summary>
     public float? MaskProbability { get; init; }
@@ -15,7 +28,7 @@ public sealed record LossSection
     /// <summary>MNTP: <c>default</c> (80% mask, 10% random, 10% kept, as BERT) or <c>all_mask</c> (LLM2Vec's second collator).</summary>
     public string MaskCollator { get; init; } = "default";
 
-    /// <summary>Similarity scale (inverse temperature) of MNRL, cached MNRL, SimCSE and CoSENT.</summary>
+    /// <summary>Similarity scale (inverse temperature) of MNRL, cached MNRL, SimCSE, CoSENT and GISTEmbed (its temperature 0.01 is scale 100, the default for gist).</summary>
     public float Scale { get; init; } = 20f;
 
     /// <summary>MNRL: also rank anchors given the positive.</summary>
@@ -24,7 +37,7 @@ public sealed record LossSection
     /// <summary>Cached MNRL: rows per forward/backward chunk.</summary>
     public int MiniBatchSize { get; init; } = 32;
 
-    /// <summary>Triplet loss margin (Euclidean distance).</summary>
+    /// <summary>Triplet loss margin (Euclidean distance); gist: the false-negative margin (default 0).</summary>
     public float Margin { get; init; } = 5f;
 
     /// <summary>Matryoshka: the loss applied to every truncated embedding (<c>mnrl</c>, <c>cosent</c>, <c>triplet</c>).</summary>

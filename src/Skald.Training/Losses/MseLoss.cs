@@ -46,10 +46,7 @@ public sealed class MseLoss(Func<IReadOnlyList<string>, float[][]> teacher) : IL
     {
         var encoder = EmbeddingLoss.AsEncoder(model);
         EmbeddingLoss.CheckBatch(batch);
-        var rows = teacher(batch.Columns[0]);
-        int dim = rows.Length == 0 ? 0 : rows[0].Length;
-        var target = new EmbeddingBatch(rows.Length, dim);
-        for (int i = 0; i < rows.Length; i++) rows[i].CopyTo(target.Row(i));
+        var target = EmbeddingBatch.FromRows(teacher(batch.Columns[0]));
         using var pass = encoder.BeginPass(record: true);
         var columns = batch.Columns.Select((c, i) => pass.Forward(encoder.Prepare(c, query: i == 0))).ToArray();
         var grads = columns.Select(c => new EmbeddingBatch(c.Rows, c.Dim)).ToArray();

@@ -17,6 +17,18 @@ public sealed class EmbeddingBatch
         Dim = dim;
     }
 
+    /// <summary>A copy of <paramref name="rows"/> (all of one width) as one matrix.</summary>
+    public static EmbeddingBatch FromRows(IReadOnlyList<float[]> rows)
+    {
+        var batch = new EmbeddingBatch(rows.Count, rows.Count == 0 ? 0 : rows[0].Length);
+        for (int i = 0; i < rows.Count; i++)
+        {
+            if (rows[i].Length != batch.Dim) throw new ArgumentException($"row {i} has {rows[i].Length} values, row 0 {batch.Dim}", nameof(rows));
+            rows[i].CopyTo(batch.Row(i));
+        }
+        return batch;
+    }
+
     /// <summary>Values.</summary>
     public float[] Data { get; }
 

@@ -184,6 +184,7 @@ public static class ModelCard
         "cosent" => "CoSENTLoss",
         "margin_mse" => "MarginMSELoss",
         "mse" => "MSELoss (distilled from a teacher)",
+        "gist" => "GISTEmbedLoss",
         "simcse" => "MultipleNegativesRankingLoss (unsupervised SimCSE)",
         "matryoshka" => "MatryoshkaLoss",
         "bce" => "BinaryCrossEntropyLoss",
@@ -203,6 +204,8 @@ public static class ModelCard
         "cosent" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"pairwise_cos_sim\"}}",
         "margin_mse" => "{\"similarity_fct\": \"pairwise_dot_score\"}",
         "mse" => "{}",
+        "gist" => $"{{\"temperature\": {F(1f / l.Scale)}, \"margin_strategy\": \"{l.MarginStrategy}\", \"margin\": {F(l.Margin)}, " +
+                  $"\"contrast_anchors\": {B(l.ContrastAnchors)}, \"contrast_positives\": {B(l.ContrastPositives)}}}",
         _ => $"{{\"loss\": \"{LossClass(l.MatryoshkaInner)}\", \"matryoshka_dims\": [{string.Join(", ", l.MatryoshkaDims ?? [])}], " +
              $"\"matryoshka_weights\": [{string.Join(", ", (l.MatryoshkaWeights ?? []).Select(F))}]}}",
     };

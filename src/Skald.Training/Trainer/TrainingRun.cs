@@ -271,28 +271,33 @@ public static class TrainingRun
         "triplet" => new TripletLoss(l.Margin),
         "cosent" => new CoSENTLoss(l.Scale),
         "margin_mse" => new MarginMseLoss(),
-        "mse" => new MseLoss(Teacher(l.Teacher ?? throw new TrainingException("loss.type mse needs loss.teacher"), dimension)),
+        "mse" => new MseLoss(Frozen(l.Teacher ?? throw new TrainingException("loss.type mse needs loss.teacher"), "loss.teacher", dimension)),
+        "gist" => new GistEmbedLoss(Frozen(l.Guide ?? throw new TrainingException("loss.type gist needs loss.guide"), "loss.guide", null),
+            1f / l.Scale, l.Margin, l.MarginStrategy == "relative", l.ContrastAnchors, l.ContrastPositives),
         "simcse" => new SimCseLoss(new MultipleNegativesRankingLoss(l.Scale)),
         "matryoshka" => new MatryoshkaLoss(Inner(l), MatryoshkaDims(l, dimension), l.MatryoshkaWeights?.ToArray()),
         _ => throw new TrainingException($"loss.type '{l.Type}' is not supported"),
     };
 
-    /// <summary>The frozen teacher of <c>loss.type: mse</c>: its embeddings of a batch's first column (no prompt).</summary>
-    private static Func<IReadOnlyList<string>, float[][]> Teacher(string folder, int dimension)
+    /// <summary>
+    /// A frozen model the loss consults (<c>loss.teacher</c> of mse, <c>loss.guide</c> of gist): its embeddings of a
+    /// batch's texts (no prompt), by the inference engine; <paramref name="dimension"/>: the width it must have, if any.
+    /// </summary>
+    private static Func<IReadOnlyList<string>, float[][]> Frozen(string folder, string key, int? dimension)
     {
-        if (!Directory.Exists(folder)) throw new TrainingException($"{folder}: loss.teacher model folder not found");
-        SentenceEncoder teacher;
+        if (!Directory.Exists(folder)) throw new TrainingException($"{folder}: {key} model folder not found");
+        SentenceEncoder frozen;
         try
         {
-            teacher = SentenceEncoder.Load(folder);
+            frozen = SentenceEncoder.Load(folder);
         }
         catch (ModelFormatException e)
         {
-            throw new TrainingException($"loss.teacher: {e.Message}", e);
+            throw new TrainingException($"{key}: {e.Message}", e);
         }
-        if (teacher.Dimension != dimension)
-            throw new TrainingException($"loss.teacher {folder} makes {teacher.Dimension}-d embeddings, the student {dimension}-d (MSE distillation needs the same width)");
-        return texts => teacher.Encode(texts);
+        if (dimension is int d && frozen.Dimension != d)
+            throw new TrainingException($"{key} {folder} makes {frozen.Dimension}-d embeddings, the student {d}-d (MSE distillation needs the same width)");
+        return texts => frozen.Encode(texts);
     }
 
     private static IEmbeddingLoss Inner(LossSection l) => l.MatryoshkaInner switch
@@ -328,6 +333,7 @@ public static class TrainingRun
             "mnrl" or "cached_mnrl" or "ce_mnrl" when d.Columns.Count < 2 => "needs (anchor, positive[, negative...]) text columns",
             "triplet" when d.Columns.Count != 3 => "needs exactly (anchor, positive, negative) text columns",
             "cosent" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a score column",
+            "gist" when d.Columns.Count is not (2 or 3) => "needs (anchor, positive[, negative]) text columns",
             "mse" when d.Columns.Count < 1 => "needs a text column (the source; further columns, e.g. translations, learn the source's teacher embedding too)",
             "margin_mse" when d.Columns.Count != 3 || d.Labels is null
                 => "needs (query, positive, negative) text columns and a label column (a teacher's margin score(q, pos) − score(q, neg))",

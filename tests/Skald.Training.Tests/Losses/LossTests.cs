@@ -72,6 +72,47 @@ public sealed class LossTests
         }
     }
 
+    [Theory]
+    [InlineData("gist", 3)]
+    [InlineData("gist_relative_pairs", 2)]
+    public void Gist_MatchesTorchAndFiniteDifferences(string name, int ncol)
+    {
+        var c = Reference.GetProperty("cases").EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
+        int rows = Reference.GetProperty("rows").GetInt32(), dim = Reference.GetProperty("dim").GetInt32();
+        var guides = Reference.GetProperty("guides").EnumerateArray().Take(ncol).Select(g =>
+            new EmbeddingBatch([.. g.EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(x => x.GetSingle())], rows, dim)).ToArray();
+        var columns = Columns(ncol);
+        float Run(EmbeddingBatch[] cols, EmbeddingBatch[] into) => name == "gist"
+            ? GistEmbedLoss.Compute(cols, guides, into)
+            : GistEmbedLoss.Compute(cols, guides, into, temperature: 0.05f, margin: 0.1f, relativeMargin: true, contrastPositives: false);
+        var grads = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
+        float loss = Run(columns, grads);
+        double expected = c.GetProperty("loss").GetDouble();
+        Assert.True(Math.Abs(loss - expected) <= 1e-5 * Math.Abs(expected) + 1e-6, $"loss {loss} vs {expected}");
+        int k = 0;
+        foreach (var g in c.GetProperty("grads").EnumerateArray())
+        {
+            var flat = g.EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(x => x.GetDouble()).ToArray();
+            for (int i = 0; i < flat.Length; i++) Assert.True(Math.Abs(grads[k].Data[i] - flat[i]) <= 1e-5 + 1e-4 * Math.Abs(flat[i]), $"{name} grad {k}[{i}]: {grads[k].Data[i]} vs {flat[i]}");
+            k++;
+        }
+        var scratch = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
+        for (int col = 0; col < ncol; col++)
+        {
+            for (int i = 0; i < columns[col].Data.Length; i += 7)
+            {
+                float old = columns[col].Data[i];
+                columns[col].Data[i] = old + 1e-3f;
+                double plus = Run(columns, scratch);
+                columns[col].Data[i] = old - 1e-3f;
+                double minus = Run(columns, scratch);
+                columns[col].Data[i] = old;
+                double numeric = (plus - minus) / ((double)(old + 1e-3f) - (old - 1e-3f));
+                Assert.True(Math.Abs(grads[col].Data[i] - numeric) <= 5e-3 + 2e-2 * Math.Abs(numeric), $"{name} [{col}][{i}]: {grads[col].Data[i]} vs {numeric}");
+            }
+        }
+    }
+
     [Fact]
     public void Mse_MatchesTorchAndFiniteDifferences()
     {

@@ -204,6 +204,22 @@ public sealed class TrainCliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void GistTrainsWithAGuideAndNeedsOne()
+    {
+        string data = InfraPaths.WriteFile(dir, "gist.jsonl", Pairs(16));
+        string guide = Path.Combine(InfraPaths.RepoRoot, "fixtures", "training", "teacher");
+        string outDir = Path.Combine(dir, "gist");
+        var r = SkaldProcess.RunIn(dir, "train", "--config", Config(data, outDir), "--set", "loss.type=gist", "--set", $"loss.guide={guide}",
+            "--set", "loss.margin_strategy=relative", "--set", "loss.margin=0.05", "--set", "training.max_steps=4", "--quiet");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string card = File.ReadAllText(Path.Combine(outDir, "final", "README.md"));
+        Assert.Contains("GISTEmbedLoss", card);
+        Assert.Contains("\"margin_strategy\": \"relative\"", card);
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, outDir), "--set", "loss.type=gist"), 1,
+            "loss.type gist screens negatives with a guide model: set loss.guide");
+    }
+
+    [Fact]
     public void MarginMseTrainsOnMarginLabelledTripletsAndTheCardNamesIt()
     {
         string data = InfraPaths.WriteFile(dir, "margins.jsonl", string.Concat(Enumerable.Range(0, 16).Select(i => FormattableString.Invariant(

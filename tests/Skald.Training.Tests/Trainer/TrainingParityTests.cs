@@ -18,6 +18,7 @@ public sealed class TrainingParityTests(ITestOutputHelper output)
     [InlineData("cosent")]
     [InlineData("margin_mse")]
     [InlineData("mse")]
+    [InlineData("gist")]
     public void FiveSteps_MatchPyTorch(string name)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture(name + ".json")));
@@ -25,21 +26,25 @@ public sealed class TrainingParityTests(ITestOutputHelper output)
         var model = TrainableEncoder.Load(CorePaths.FixtureModel("bert-cased-mean"), dropout: 0f);
         // mse: the teacher is the inference engine's SentenceEncoder over fixtures/training/teacher; its embeddings of each
         // step's anchors are checked against the ones PyTorch computed before the student trains on them.
-        var teacher = name == "mse" ? Skald.Models.SentenceEncoder.Load(CorePaths.TrainingFixture("teacher")) : null;
-        var expectedTeacher = new Queue<float[][]>(r.GetProperty("steps").EnumerateArray().Where(s => s.TryGetProperty("teacher", out _))
-            .Select(s => s.GetProperty("teacher").EnumerateArray().Select(e => e.EnumerateArray().Select(x => x.GetSingle()).ToArray()).ToArray()));
+        var teacher = name is "mse" or "gist" ? Skald.Models.SentenceEncoder.Load(CorePaths.TrainingFixture("teacher")) : null;
+        // gist: the same fixture as the guide, checked column by column (anchor, positive, negative of each step).
+        var expectedTeacher = new Queue<float[][]>(r.GetProperty("steps").EnumerateArray()
+            .SelectMany(s => s.TryGetProperty("teacher", out var t) ? [t] : s.TryGetProperty("guides", out var g) ? g.EnumerateArray().ToArray() : [])
+            .Select(m => m.EnumerateArray().Select(e => e.EnumerateArray().Select(x => x.GetSingle()).ToArray()).ToArray()));
+        float[][] Frozen(IReadOnlyList<string> texts)
+        {
+            var mine = teacher!.Encode(texts);
+            var theirs = expectedTeacher.Dequeue();
+            for (int i = 0; i < mine.Length; i++)
+                for (int j = 0; j < mine[i].Length; j++) Assert.Equal(theirs[i][j], mine[i][j], 1e-5f);
+            return mine;
+        }
         ILoss loss = name switch
         {
             "mnrl" => new MultipleNegativesRankingLoss(),
             "margin_mse" => new MarginMseLoss(),
-            "mse" => new MseLoss(texts =>
-            {
-                var mine = teacher!.Encode(texts);
-                var theirs = expectedTeacher.Dequeue();
-                for (int i = 0; i < mine.Length; i++)
-                    for (int j = 0; j < mine[i].Length; j++) Assert.Equal(theirs[i][j], mine[i][j], 1e-5f);
-                return mine;
-            }),
+            "mse" => new MseLoss(Frozen),
+            "gist" => new GistEmbedLoss(Frozen),
             _ => new CoSENTLoss(),
         };
         var opt = new AdamW(model.Parameters, weightDecay: r.GetProperty("weight_decay").GetSingle());
@@ -87,7 +92,7 @@ public sealed class TrainingParityTests(ITestOutputHelper output)
             }
         }
         output.WriteLine($"{name}: worst relative loss difference {worstLoss:E2}, worst relative grad-norm difference {worstNorm:E2}, worst weight difference {worstWeight:E2} at {worstKey} (attention key biases: {worstKeyBias:E2})");
-        Assert.Empty(expectedTeacher); // mse: the teacher embedded every step's anchors
+        Assert.Empty(expectedTeacher); // mse / gist: the frozen model embedded every step's texts
         Assert.True(worstLoss <= 1e-4, $"loss differs by {worstLoss:E2} relative");
         Assert.True(worstKeyBias <= 5 * lr, $"key biases differ by {worstKeyBias:E2}");
         Assert.True(worstWeight <= 1e-4, $"weights differ by {worstWeight:E2} at {worstKey}");

@@ -252,14 +252,14 @@ public static class ConfigLoader
         var l = S("loss");
         var loss = new LossSection
         {
-            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist"),
+            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist", "angle"),
             MaskProbability = l.Str("mask_probability") is null ? null : l.Float("mask_probability", 0.15f, 0, 1),
             MaskCollator = l.Choice("mask_collator", "default", "default", "all_mask"),
             Scale = l.Float("scale", l.Str("type") switch { "ce_mnrl" => 10f, "gist" => 100f, _ => 20f }, 0),
             Symmetric = l.Bool("symmetric", false),
             MiniBatchSize = l.Int("mini_batch_size", 32, 1),
             Margin = l.Float("margin", l.Str("type") == "gist" ? 0f : 5f, 0),
-            MatryoshkaInner = l.Choice("matryoshka_inner", "mnrl", "mnrl", "cosent", "triplet", "margin_mse"),
+            MatryoshkaInner = l.Choice("matryoshka_inner", "mnrl", "mnrl", "cosent", "triplet", "margin_mse", "angle"),
             MatryoshkaDims = l.IntList("matryoshka_dims"),
             MatryoshkaWeights = l.FloatList("matryoshka_weights"),
             MaxSeqLength = l.IntOrNull("max_seq_length", 2),
@@ -272,6 +272,9 @@ public static class ConfigLoader
             ContrastAnchors = l.Bool("contrast_anchors", true),
             ContrastPositives = l.Bool("contrast_positives", true),
         };
+        if (loss.Type == "gist" && loss.Margin >= 1)
+            throw new TrainingException($"{l.Where("margin")}: loss.margin {loss.Margin.ToString(System.Globalization.CultureInfo.InvariantCulture)} would drop every gist negative " +
+                "(its margins are gaps between cosine similarities, below 1; 0 drops what the guide rates above the positive)");
         if (loss.Type == "gist" && loss.Guide is null)
             throw new TrainingException($"{l.Where("type")}: loss.type gist screens negatives with a guide model: set loss.guide to its model folder");
         if (loss.Type == "mse" && loss.Teacher is null)

@@ -4,7 +4,8 @@ namespace Skald.Training.Losses;
 
 /// <summary>
 /// sentence-transformers' CoSENTLoss: pairs (sentence1, sentence2) with float labels; s_i = scale · cos(u_i, v_i);
-/// loss = log(1 + Σ_{label_i &lt; label_j} exp(s_i − s_j)) (logsumexp over 0 and those differences).
+/// loss = log(1 + Σ_{label_i &lt; label_j} exp(s_i − s_j)) (logsumexp over 0 and those differences). The ranking part
+/// (<see cref="Rank"/>) is shared with <see cref="AnglELoss"/>, which only changes the pair similarity.
 /// </summary>
 public sealed class CoSENTLoss(float scale = 20f) : EmbeddingLoss
 {
@@ -25,23 +26,8 @@ public sealed class CoSENTLoss(float scale = 20f) : EmbeddingLoss
         var (v, vn) = CosineMath.Normalize(columns[1]);
         var s = new double[b];
         for (int i = 0; i < b; i++) s[i] = Scale * CosineMath.Dot(u, i, v, i, d);
-        var terms = new List<double> { 0.0 };
-        for (int i = 0; i < b; i++)
-        {
-            for (int j = 0; j < b; j++) if (labels[i] < labels[j]) terms.Add(s[i] - s[j]);
-        }
-        double lse = CosineMath.LogSumExp(terms.ToArray());
         var dsim = new double[b];
-        for (int i = 0; i < b; i++)
-        {
-            for (int j = 0; j < b; j++)
-            {
-                if (!(labels[i] < labels[j])) continue;
-                double w = Math.Exp(s[i] - s[j] - lse);
-                dsim[i] += w;
-                dsim[j] -= w;
-            }
-        }
+        double loss = Rank(s, labels, dsim);
         var du = new double[b * d];
         var dv = new double[b * d];
         for (int i = 0; i < b; i++)
@@ -55,6 +41,33 @@ public sealed class CoSENTLoss(float scale = 20f) : EmbeddingLoss
         }
         CosineMath.Backward(u, un, du, gradients[0]);
         CosineMath.Backward(v, vn, dv, gradients[1]);
-        return (float)lse;
+        return (float)loss;
+    }
+
+    /// <summary>
+    /// The ranking loss of scaled pair scores <paramref name="s"/>: log(1 + Σ_{label_i &lt; label_j} exp(s_i − s_j));
+    /// <paramref name="dsim"/> gets d(loss)/d(s_i).
+    /// </summary>
+    internal static double Rank(double[] s, IReadOnlyList<float> labels, double[] dsim)
+    {
+        int b = s.Length;
+        var terms = new List<double> { 0.0 };
+        for (int i = 0; i < b; i++)
+        {
+            for (int j = 0; j < b; j++) if (labels[i] < labels[j]) terms.Add(s[i] - s[j]);
+        }
+        double lse = CosineMath.LogSumExp(terms.ToArray());
+        Array.Clear(dsim);
+        for (int i = 0; i < b; i++)
+        {
+            for (int j = 0; j < b; j++)
+            {
+                if (!(labels[i] < labels[j])) continue;
+                double w = Math.Exp(s[i] - s[j] - lse);
+                dsim[i] += w;
+                dsim[j] -= w;
+            }
+        }
+        return lse;
     }
 }

@@ -182,6 +182,7 @@ public static class ModelCard
         "cached_mnrl" => "CachedMultipleNegativesRankingLoss",
         "triplet" => "TripletLoss",
         "cosent" => "CoSENTLoss",
+        "angle" => "AnglELoss",
         "margin_mse" => "MarginMSELoss",
         "mse" => "MSELoss (distilled from a teacher)",
         "gist" => "GISTEmbedLoss",
@@ -202,6 +203,7 @@ public static class ModelCard
         "cached_mnrl" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"cos_sim\", \"mini_batch_size\": {l.MiniBatchSize}}}",
         "triplet" => $"{{\"distance_metric\": \"TripletDistanceMetric.EUCLIDEAN\", \"triplet_margin\": {F(l.Margin)}}}",
         "cosent" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"pairwise_cos_sim\"}}",
+        "angle" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"pairwise_angle_sim\"}}",
         "margin_mse" => "{\"similarity_fct\": \"pairwise_dot_score\"}",
         "mse" => "{}",
         "gist" => $"{{\"temperature\": {F(1f / l.Scale)}, \"margin_strategy\": \"{l.MarginStrategy}\", \"margin\": {F(l.Margin)}, " +

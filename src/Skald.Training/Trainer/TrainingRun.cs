@@ -270,6 +270,7 @@ public static class TrainingRun
         "cached_mnrl" => new CachedMultipleNegativesRankingLoss(l.Scale, l.MiniBatchSize),
         "triplet" => new TripletLoss(l.Margin),
         "cosent" => new CoSENTLoss(l.Scale),
+        "angle" => new AnglELoss(l.Scale),
         "margin_mse" => new MarginMseLoss(),
         "mse" => new MseLoss(Frozen(l.Teacher ?? throw new TrainingException("loss.type mse needs loss.teacher"), "loss.teacher", dimension)),
         "gist" => new GistEmbedLoss(Frozen(l.Guide ?? throw new TrainingException("loss.type gist needs loss.guide"), "loss.guide", null),
@@ -305,6 +306,7 @@ public static class TrainingRun
         "cosent" => new CoSENTLoss(l.Scale),
         "triplet" => new TripletLoss(l.Margin),
         "margin_mse" => new MarginMseLoss(),
+        "angle" => new AnglELoss(l.Scale),
         _ => new MultipleNegativesRankingLoss(l.Scale, l.Symmetric),
     };
 
@@ -332,7 +334,7 @@ public static class TrainingRun
             "causal_lm" when d.Columns.Count != 2 => "needs (prompt, response) rows (Alpaca or chat-style instruction data)",
             "mnrl" or "cached_mnrl" or "ce_mnrl" when d.Columns.Count < 2 => "needs (anchor, positive[, negative...]) text columns",
             "triplet" when d.Columns.Count != 3 => "needs exactly (anchor, positive, negative) text columns",
-            "cosent" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a score column",
+            "cosent" or "angle" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a score column",
             "gist" when d.Columns.Count is not (2 or 3) => "needs (anchor, positive[, negative]) text columns",
             "mse" when d.Columns.Count < 1 => "needs a text column (the source; further columns, e.g. translations, learn the source's teacher embedding too)",
             "margin_mse" when d.Columns.Count != 3 || d.Labels is null

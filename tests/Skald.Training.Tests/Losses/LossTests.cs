@@ -10,7 +10,7 @@ public sealed class LossTests
     private static readonly JsonElement Reference =
         JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("losses.json"))).RootElement;
 
-    public static TheoryData<string> Cases => ["mnrl", "mnrl_symmetric", "cosent", "triplet", "triplet_margin_0.5", "matryoshka_mnrl", "margin_mse"];
+    public static TheoryData<string> Cases => ["mnrl", "mnrl_symmetric", "cosent", "triplet", "triplet_margin_0.5", "matryoshka_mnrl", "margin_mse", "angle"];
 
     private static IEmbeddingLoss Create(string name) => name switch
     {
@@ -21,6 +21,7 @@ public sealed class LossTests
         "triplet_margin_0.5" => new TripletLoss(0.5f),
         "matryoshka_mnrl" => new MatryoshkaLoss(new MultipleNegativesRankingLoss(), [16, 8], [1f, 0.5f]),
         "margin_mse" => new MarginMseLoss(),
+        "angle" => new AnglELoss(),
         _ => throw new ArgumentException(name),
     };
 

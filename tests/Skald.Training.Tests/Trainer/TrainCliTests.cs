@@ -217,6 +217,19 @@ public sealed class TrainCliTests(ITestOutputHelper output)
         Assert.Contains("\"margin_strategy\": \"relative\"", card);
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, outDir), "--set", "loss.type=gist"), 1,
             "loss.type gist screens negatives with a guide model: set loss.guide");
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, outDir, "loss:\n  type: gist\n  margin: 5.0\n")), 1,
+            "loss.margin 5 would drop every gist negative");
+    }
+
+    [Fact]
+    public void AnglETrainsOnScoredPairsAndTheCardNamesIt()
+    {
+        string data = InfraPaths.WriteFile(dir, "sts.jsonl", string.Concat(Enumerable.Range(0, 16).Select(i => FormattableString.Invariant(
+            $"{{\"sentence1\": \"Hus nummer {i} ligger ved sjøen.\", \"sentence2\": \"Huset ligger {i} meter fra sjøen.\", \"score\": {i / 16.0:R}}}\n"))));
+        string outDir = Path.Combine(dir, "angle");
+        var r = SkaldProcess.RunIn(dir, "train", "--config", Config(data, outDir), "--set", "loss.type=angle", "--set", "training.max_steps=4", "--quiet");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("AnglELoss", File.ReadAllText(Path.Combine(outDir, "final", "README.md")));
     }
 
     [Fact]

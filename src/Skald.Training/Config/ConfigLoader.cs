@@ -252,13 +252,13 @@ public static class ConfigLoader
         var l = S("loss");
         var loss = new LossSection
         {
-            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist", "angle"),
+            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist", "angle", "contrastive", "online_contrastive"),
             MaskProbability = l.Str("mask_probability") is null ? null : l.Float("mask_probability", 0.15f, 0, 1),
             MaskCollator = l.Choice("mask_collator", "default", "default", "all_mask"),
             Scale = l.Float("scale", l.Str("type") switch { "ce_mnrl" => 10f, "gist" => 100f, _ => 20f }, 0),
             Symmetric = l.Bool("symmetric", false),
             MiniBatchSize = l.Int("mini_batch_size", 32, 1),
-            Margin = l.Float("margin", l.Str("type") == "gist" ? 0f : 5f, 0),
+            Margin = l.Float("margin", l.Str("type") switch { "gist" => 0f, "contrastive" or "online_contrastive" => 0.5f, _ => 5f }, 0),
             MatryoshkaInner = l.Choice("matryoshka_inner", "mnrl", "mnrl", "cosent", "triplet", "margin_mse", "angle"),
             MatryoshkaDims = l.IntList("matryoshka_dims"),
             MatryoshkaWeights = l.FloatList("matryoshka_weights"),

@@ -3,7 +3,7 @@ namespace Skald.Training.Config;
 /// <summary><c>loss</c>: the objective.</summary>
 public sealed record LossSection
 {
-    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c>, <c>mntp</c>, <c>causal_lm</c>, <c>margin_mse</c>, <c>mse</c> (distillation from <see cref="Teacher"/>), <c>gist</c> (MNRL screened by <see cref="Guide"/>), or for a cross-encoder <c>bce</c>, <c>ce_mnrl</c> or (more than one label) <c>cross_entropy</c>.</summary>
+    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c>, <c>mntp</c>, <c>causal_lm</c>, <c>margin_mse</c>, <c>mse</c> (distillation from <see cref="Teacher"/>), <c>gist</c> (MNRL screened by <see cref="Guide"/>), <c>angle</c>, <c>contrastive</c>, <c>online_contrastive</c>, or for a cross-encoder <c>bce</c>, <c>ce_mnrl</c> or (more than one label) <c>cross_entropy</c>.</summary>
     public string Type { get; init; } = "mnrl";
 
     /// <summary><c>mse</c>: the teacher model folder whose embeddings of column 0 the student learns (same width).</summary>
@@ -37,7 +37,8 @@ public sealed record LossSection
     /// <summary>Cached MNRL: rows per forward/backward chunk.</summary>
     public int MiniBatchSize { get; init; } = 32;
 
-    /// <summary>Triplet loss margin (Euclidean distance); gist: the false-negative margin (default 0).</summary>
+    /// <summary>Triplet loss margin (Euclidean distance); gist: the false-negative margin (default 0); contrastive and
+    /// online_contrastive: the cosine distance dissimilar pairs are pushed beyond (default 0.5).</summary>
     public float Margin { get; init; } = 5f;
 
     /// <summary>Matryoshka: the loss applied to every truncated embedding (<c>mnrl</c>, <c>cosent</c>, <c>triplet</c>).</summary>

@@ -183,6 +183,8 @@ public static class ModelCard
         "triplet" => "TripletLoss",
         "cosent" => "CoSENTLoss",
         "angle" => "AnglELoss",
+        "contrastive" => "ContrastiveLoss",
+        "online_contrastive" => "OnlineContrastiveLoss",
         "margin_mse" => "MarginMSELoss",
         "mse" => "MSELoss (distilled from a teacher)",
         "gist" => "GISTEmbedLoss",
@@ -204,6 +206,8 @@ public static class ModelCard
         "triplet" => $"{{\"distance_metric\": \"TripletDistanceMetric.EUCLIDEAN\", \"triplet_margin\": {F(l.Margin)}}}",
         "cosent" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"pairwise_cos_sim\"}}",
         "angle" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"pairwise_angle_sim\"}}",
+        "contrastive" => $"{{\"distance_metric\": \"SiameseDistanceMetric.COSINE_DISTANCE\", \"margin\": {F(l.Margin)}, \"size_average\": true}}",
+        "online_contrastive" => $"{{\"distance_metric\": \"SiameseDistanceMetric.COSINE_DISTANCE\", \"margin\": {F(l.Margin)}}}",
         "margin_mse" => "{\"similarity_fct\": \"pairwise_dot_score\"}",
         "mse" => "{}",
         "gist" => $"{{\"temperature\": {F(1f / l.Scale)}, \"margin_strategy\": \"{l.MarginStrategy}\", \"margin\": {F(l.Margin)}, " +

@@ -271,6 +271,8 @@ public static class TrainingRun
         "triplet" => new TripletLoss(l.Margin),
         "cosent" => new CoSENTLoss(l.Scale),
         "angle" => new AnglELoss(l.Scale),
+        "contrastive" => new ContrastiveLoss(l.Margin),
+        "online_contrastive" => new OnlineContrastiveLoss(l.Margin),
         "margin_mse" => new MarginMseLoss(),
         "mse" => new MseLoss(Frozen(l.Teacher ?? throw new TrainingException("loss.type mse needs loss.teacher"), "loss.teacher", dimension)),
         "gist" => new GistEmbedLoss(Frozen(l.Guide ?? throw new TrainingException("loss.type gist needs loss.guide"), "loss.guide", null),
@@ -335,6 +337,10 @@ public static class TrainingRun
             "mnrl" or "cached_mnrl" or "ce_mnrl" when d.Columns.Count < 2 => "needs (anchor, positive[, negative...]) text columns",
             "triplet" when d.Columns.Count != 3 => "needs exactly (anchor, positive, negative) text columns",
             "cosent" or "angle" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a score column",
+            "contrastive" or "online_contrastive" when d.Columns.Count != 2 || d.Labels is null
+                => "needs (sentence1, sentence2) text columns and a label column (1 similar, 0 not)",
+            "contrastive" or "online_contrastive" when NotBinary(d.Labels!) is int row
+                => $"needs labels 0 or 1; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             "gist" when d.Columns.Count is not (2 or 3) => "needs (anchor, positive[, negative]) text columns",
             "mse" when d.Columns.Count < 1 => "needs a text column (the source; further columns, e.g. translations, learn the source's teacher embedding too)",
             "margin_mse" when d.Columns.Count != 3 || d.Labels is null
@@ -357,6 +363,16 @@ public static class TrainingRun
         {
             float y = labels[i];
             if (!(y >= 0 && y == MathF.Floor(y) && (numLabels is not int n || y < n))) return i;
+        }
+        return null;
+    }
+
+    /// <summary>The first label that is neither 0 nor 1, if any.</summary>
+    private static int? NotBinary(IReadOnlyList<float> labels)
+    {
+        for (int i = 0; i < labels.Count; i++)
+        {
+            if (labels[i] is not (0f or 1f)) return i;
         }
         return null;
     }

@@ -10,7 +10,7 @@ public sealed class LossTests
     private static readonly JsonElement Reference =
         JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("losses.json"))).RootElement;
 
-    public static TheoryData<string> Cases => ["mnrl", "mnrl_symmetric", "cosent", "triplet", "triplet_margin_0.5", "matryoshka_mnrl", "margin_mse", "angle"];
+    public static TheoryData<string> Cases => ["mnrl", "mnrl_symmetric", "cosent", "triplet", "triplet_margin_0.5", "matryoshka_mnrl", "margin_mse", "angle", "contrastive", "online_contrastive"];
 
     private static IEmbeddingLoss Create(string name) => name switch
     {
@@ -22,6 +22,8 @@ public sealed class LossTests
         "matryoshka_mnrl" => new MatryoshkaLoss(new MultipleNegativesRankingLoss(), [16, 8], [1f, 0.5f]),
         "margin_mse" => new MarginMseLoss(),
         "angle" => new AnglELoss(),
+        "contrastive" => new ContrastiveLoss(),
+        "online_contrastive" => new OnlineContrastiveLoss(),
         _ => throw new ArgumentException(name),
     };
 
@@ -32,7 +34,7 @@ public sealed class LossTests
         var c = Reference.GetProperty("cases").EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
         int ncol = c.GetProperty("grads").GetArrayLength();
         var columns = Columns(ncol);
-        var labels = Reference.GetProperty("labels").EnumerateArray().Select(x => x.GetSingle()).ToArray();
+        var labels = Labels(name);
         var grads = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
         float loss = Create(name).Compute(columns, labels, grads);
         double expected = c.GetProperty("loss").GetDouble();
@@ -53,7 +55,7 @@ public sealed class LossTests
         var loss = Create(name);
         int ncol = name is "mnrl" or "triplet" or "triplet_margin_0.5" or "matryoshka_mnrl" or "margin_mse" ? 3 : 2;
         var columns = Columns(ncol);
-        var labels = Reference.GetProperty("labels").EnumerateArray().Select(x => x.GetSingle()).ToArray();
+        var labels = Labels(name);
         var grads = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
         loss.Compute(columns, labels, grads);
         var scratch = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
@@ -155,6 +157,13 @@ public sealed class LossTests
         var b = UnsupervisedSimCse.Pairs(["a", "b"]);
         Assert.Equal(2, b.Columns.Count);
         Assert.Equal(b.Columns[0], b.Columns[1]);
+    }
+
+    /// <summary>The reference's labels; the contrastive losses read them as 0/1 (above 0.5 is 1), as the script does.</summary>
+    private static float[] Labels(string name)
+    {
+        var labels = Reference.GetProperty("labels").EnumerateArray().Select(x => x.GetSingle()).ToArray();
+        return name.EndsWith("contrastive", StringComparison.Ordinal) ? [.. labels.Select(l => l > 0.5f ? 1f : 0f)] : labels;
     }
 
     private static EmbeddingBatch[] Columns(int n)

@@ -232,6 +232,23 @@ public sealed class TrainCliTests(ITestOutputHelper output)
         Assert.Contains("AnglELoss", File.ReadAllText(Path.Combine(outDir, "final", "README.md")));
     }
 
+    [Theory]
+    [InlineData("contrastive", "ContrastiveLoss")]
+    [InlineData("online_contrastive", "OnlineContrastiveLoss")]
+    public void ContrastiveLossesTrainOnZeroOneLabelsOnly(string type, string card)
+    {
+        string Pairs01(string label) => string.Concat(Enumerable.Range(0, 16).Select(i => FormattableString.Invariant(
+            $"{{\"sentence1\": \"Hus nummer {i} ligger ved sjøen.\", \"sentence2\": \"{(i % 2 == 0 ? $"Huset ligger {i} meter fra sjøen." : $"Bussen går klokka {i}.")}\", \"label\": {(i % 2 == 0 ? "1" : label)}}}\n")));
+        string data = InfraPaths.WriteFile(dir, type + ".jsonl", Pairs01("0"));
+        string outDir = Path.Combine(dir, type);
+        var r = SkaldProcess.RunIn(dir, "train", "--config", Config(data, outDir), "--set", $"loss.type={type}", "--set", "training.max_steps=4", "--quiet");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains(card, File.ReadAllText(Path.Combine(outDir, "final", "README.md")));
+        string scored = InfraPaths.WriteFile(dir, type + "-scored.jsonl", Pairs01("0.3"));
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(scored, outDir), "--set", $"loss.type={type}"), 1,
+            $"loss.type {type} needs labels 0 or 1; row 2 has 0.3");
+    }
+
     [Fact]
     public void MarginMseTrainsOnMarginLabelledTripletsAndTheCardNamesIt()
     {

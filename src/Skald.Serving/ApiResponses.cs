@@ -16,15 +16,22 @@ internal static class ApiResponses
     private static readonly JsonWriterOptions Writing = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>
-    /// <c>{object: "list", data: [{object: "embedding", index, embedding}], model, usage}</c>; with a binary
-    /// <paramref name="output"/> each embedding is its packed sign bits (integers, or the bytes in base64).
+    /// <c>{object: "list", data: [{object: "embedding", index, embedding}], model, usage}</c>; with a quantized
+    /// <paramref name="output"/> each embedding is its packed sign bits or its int8 / uint8 levels (from
+    /// <paramref name="ranges"/>, their first dimensions when <c>dimensions</c> shortened the embeddings): integers, or
+    /// the bytes in base64.
     /// </summary>
     public static Task Embeddings(HttpResponse response, EmbeddingResult result, string model, bool base64,
-        Skald.Retrieval.Quantization.EmbeddingPrecision output = Skald.Retrieval.Quantization.EmbeddingPrecision.Float32) => Streamed(response, w =>
+        Skald.Retrieval.Quantization.EmbeddingPrecision output = Skald.Retrieval.Quantization.EmbeddingPrecision.Float32,
+        Skald.Retrieval.Quantization.QuantizationRanges? ranges = null) => Streamed(response, w =>
     {
         bool bits = output != Skald.Retrieval.Quantization.EmbeddingPrecision.Float32;
         byte[] packed = bits && result.Embeddings.Length > 0
             ? new byte[Skald.Retrieval.Quantization.EmbeddingQuantizer.BytesPerRow(output, result.Embeddings[0].Length)] : [];
+        if (ranges is not null && result.Embeddings.Length > 0 && ranges.Dimension > result.Embeddings[0].Length)
+            ranges = new Skald.Retrieval.Quantization.QuantizationRanges([.. ranges.Minima.Take(result.Embeddings[0].Length)],
+                [.. ranges.Maxima.Take(result.Embeddings[0].Length)]);
+        bool signed = output is Skald.Retrieval.Quantization.EmbeddingPrecision.Binary or Skald.Retrieval.Quantization.EmbeddingPrecision.Int8;
         w.WriteStartObject();
         w.WriteString("object", "list");
         w.WriteStartArray("data");
@@ -35,12 +42,13 @@ internal static class ApiResponses
             w.WriteNumber("index", i);
             if (bits)
             {
-                Skald.Retrieval.Quantization.EmbeddingQuantizer.QuantizeRow(result.Embeddings[i], output, null, packed);
+                Skald.Retrieval.Quantization.EmbeddingQuantizer.QuantizeRow(result.Embeddings[i], output,
+                    Skald.Retrieval.Quantization.EmbeddingQuantizer.NeedsRanges(output) ? ranges : null, packed);
                 if (base64) w.WriteBase64String("embedding", packed);
                 else
                 {
                     w.WriteStartArray("embedding");
-                    foreach (byte b in packed) w.WriteNumberValue(output == Skald.Retrieval.Quantization.EmbeddingPrecision.Binary ? (sbyte)b : b);
+                    foreach (byte b in packed) w.WriteNumberValue(signed ? (sbyte)b : b);
                     w.WriteEndArray();
                 }
             }

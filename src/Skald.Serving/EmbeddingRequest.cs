@@ -16,9 +16,10 @@ public sealed record EmbeddingRequest(EmbeddingInputs Inputs, string? Model, boo
     public string? InputType { get; init; }
 
     /// <summary>
-    /// Skald's extension <c>output_dtype</c> (Voyage AI's name and values): "float" (default), or "binary" / "ubinary":
+    /// Skald's extension <c>output_dtype</c> (Voyage AI's name and values): "float" (default); "binary" / "ubinary":
     /// the sign bits packed 8 to a byte as sentence-transformers' quantize_embeddings packs them (after
-    /// <c>dimensions</c>), as integers (binary: each byte minus 128) or, with base64, the bytes themselves.
+    /// <c>dimensions</c>), as integers (binary: each byte minus 128) or, with base64, the bytes themselves; "int8" /
+    /// "uint8": one level per dimension from the server's calibration ranges (<see cref="EmbeddingServiceOptions.Ranges"/>).
     /// </summary>
     public Skald.Retrieval.Quantization.EmbeddingPrecision OutputType { get; init; } = Skald.Retrieval.Quantization.EmbeddingPrecision.Float32;
 }

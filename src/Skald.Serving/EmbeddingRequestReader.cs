@@ -6,7 +6,7 @@ namespace Skald.Serving;
 /// Reads a create-embedding request body as OpenAI's API defines it
 /// (<see href="https://platform.openai.com/docs/api-reference/embeddings/create"/>): <c>input</c> is a string, an array
 /// of strings, an array of token ids, or an array of token-id arrays; <c>encoding_format</c> is "float" (default) or
-/// "base64"; <c>dimensions</c> a positive integer; <c>output_dtype</c> (Skald's extension) "float", "binary" or "ubinary". Unknown fields (<c>user</c>, ...) are ignored. Every problem is an
+/// "base64"; <c>dimensions</c> a positive integer; <c>output_dtype</c> (Skald's extension) "float", "int8", "uint8", "binary" or "ubinary". Unknown fields (<c>user</c>, ...) are ignored. Every problem is an
 /// <see cref="ApiException"/> 400 naming the field.
 /// </summary>
 internal static class EmbeddingRequestReader
@@ -61,10 +61,10 @@ internal static class EmbeddingRequestReader
             "float" => Skald.Retrieval.Quantization.EmbeddingPrecision.Float32,
             "binary" => Skald.Retrieval.Quantization.EmbeddingPrecision.Binary,
             "ubinary" => Skald.Retrieval.Quantization.EmbeddingPrecision.Ubinary,
-            "int8" or "uint8" => throw ApiException.BadRequest(
-                "output_dtype int8 and uint8 need calibration ranges, which this server has none of: use \"float\" (and skald encode --precision) or \"binary\" / \"ubinary\"", "output_dtype"),
-            var other => throw ApiException.BadRequest($"output_dtype \"{other}\" is not supported: use \"float\", \"binary\" or \"ubinary\"", "output_dtype"),
-        } : throw ApiException.BadRequest("output_dtype must be \"float\", \"binary\" or \"ubinary\"", "output_dtype");
+            "int8" => Skald.Retrieval.Quantization.EmbeddingPrecision.Int8,
+            "uint8" => Skald.Retrieval.Quantization.EmbeddingPrecision.Uint8,
+            var other => throw ApiException.BadRequest($"output_dtype \"{other}\" is not supported: use \"float\", \"int8\", \"uint8\", \"binary\" or \"ubinary\"", "output_dtype"),
+        } : throw ApiException.BadRequest("output_dtype must be \"float\", \"int8\", \"uint8\", \"binary\" or \"ubinary\"", "output_dtype");
     }
 
     private static int? Dimensions(JsonElement root)

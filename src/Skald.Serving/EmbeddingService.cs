@@ -51,6 +51,13 @@ public sealed class EmbeddingService : IDisposable
         if (Skald.Retrieval.Quantization.EmbeddingQuantizer.IsBinary(request.OutputType) && (request.Dimensions ?? Encoder.Dimension) % 8 != 0)
             throw ApiException.BadRequest($"output_dtype {Skald.Retrieval.Quantization.EmbeddingQuantizer.Name(request.OutputType)} packs 8 dimensions a byte; " +
                 $"{request.Dimensions ?? Encoder.Dimension} is not divisible by 8 (ask for dimensions that are)", "output_dtype");
+        if (Skald.Retrieval.Quantization.EmbeddingQuantizer.NeedsRanges(request.OutputType))
+        {
+            string name = Skald.Retrieval.Quantization.EmbeddingQuantizer.Name(request.OutputType);
+            if (Options.Ranges is null)
+                throw ApiException.BadRequest($"output_dtype {name} needs calibration ranges, which this server was not given (skald serve --ranges FILE): " +
+                    "use \"float\", \"binary\" or \"ubinary\"", "output_dtype");
+        }
         var inputs = Prepare(request.Inputs, request.InputType);
         var embeddings = await batcher.Submit(inputs).ConfigureAwait(false);
         if (request.Dimensions is int n)

@@ -15,6 +15,13 @@ public sealed record EmbeddingServiceOptions
     /// </summary>
     public string? ApiKey { get; init; }
 
+    /// <summary>
+    /// Calibration ranges for <c>output_dtype</c> int8 / uint8 (sentence-transformers' ranges, e.g. the
+    /// <c>NAME.ranges.npy</c> <c>skald encode --precision int8</c> wrote beside the corpus's embeddings, so queries are
+    /// quantized as the corpus was); null: those output types are refused.
+    /// </summary>
+    public Skald.Retrieval.Quantization.QuantizationRanges? Ranges { get; init; }
+
     /// <summary>Most inputs in one request (more: 400).</summary>
     public int MaxInputs { get; init; } = 2048;
 

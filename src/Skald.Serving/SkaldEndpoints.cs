@@ -46,7 +46,7 @@ public static class SkaldEndpoints
             var body = await RequestBody.ReadAsync(ctx.Request, service.Options.MaxBodyBytes).ConfigureAwait(false);
             var request = EmbeddingRequestReader.Read(body, service.Options.MaxInputs);
             var result = await service.EmbedAsync(request).ConfigureAwait(false);
-            await ApiResponses.Embeddings(ctx.Response, result, service.ModelName, request.Base64, request.OutputType).ConfigureAwait(false);
+            await ApiResponses.Embeddings(ctx.Response, result, service.ModelName, request.Base64, request.OutputType, service.Options.Ranges).ConfigureAwait(false);
         }));
         endpoints.MapGet("/v1/models", ctx => Handle(ctx, service, "models", auth, () => ApiResponses.Models(ctx.Response, service)));
         endpoints.MapGet("/v1/models/{id}", ctx => Handle(ctx, service, "models", auth, () =>

@@ -115,6 +115,20 @@ public sealed class EmbeddingPrecisionCommandTests
     }
 
     [Fact]
+    public void ServeRefusesRangesOfAnotherWidthOrADamagedFile()
+    {
+        string dir = TestPaths.NewTempDir(), texts = Path.Combine(dir, "t.txt");
+        File.WriteAllText(texts, "Fjorden ligg stille.\nBussen går 07:45.\nApoteket stenger klokka fire.\n");
+        var wide = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("decoder-qwen2"), "--input", texts, "--output", Path.Combine(dir, "q.npy"),
+            "--precision", "int8", "-q");
+        Assert.True(wide.ExitCode == 0, wide.Stderr);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", Model, "--port", "0", "--ranges", Path.Combine(dir, "q.ranges.npy")), 1,
+            "q.ranges.npy", "ranges must be [2, 32]");
+        File.WriteAllBytes(Path.Combine(dir, "bad.npy"), File.ReadAllBytes(Path.Combine(dir, "q.ranges.npy"))[..40]);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", Model, "--port", "0", "--ranges", Path.Combine(dir, "bad.npy")), 1, "bad.npy");
+    }
+
+    [Fact]
     public void EvaluateSearchesAsAnIvfIndexAndSaysSo()
     {
         string task = Task();

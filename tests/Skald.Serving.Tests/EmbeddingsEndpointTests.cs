@@ -78,7 +78,41 @@ public sealed class EmbeddingsEndpointTests(ServerFixture fixture) : IClassFixtu
         Assert.Equal("output_dtype", Error(body).GetProperty("param").GetString());
         (status, body) = await PostAsync(fixture.Client, Json(new { input = "x", model = "m", output_dtype = "int8" }));
         Assert.Equal(400, status);
-        Assert.Contains("calibration ranges", Error(body).GetProperty("message").GetString());
+        Assert.Contains("needs calibration ranges, which this server was not given (skald serve --ranges FILE)", Error(body).GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task OutputDtypeInt8AndUint8AreTheLevelsOfTheServersRanges()
+    {
+        // Ranges calibrated on the first five texts (as skald encode --precision int8 writes them for a corpus).
+        var calibration = fixture.Reference.Encode(Texts[..5]);
+        var ranges = Skald.Retrieval.Quantization.QuantizationRanges.FromEmbeddings(calibration);
+        await using var server = await StartAsync(new EmbeddingServiceOptions { Ranges = ranges });
+        using var client = new HttpClient { BaseAddress = server.Address };
+        var expected = fixture.Reference.Encode(Texts[..3]);
+        byte[] Levels(float[] v, Skald.Retrieval.Quantization.EmbeddingPrecision p, Skald.Retrieval.Quantization.QuantizationRanges r)
+        {
+            var row = new byte[v.Length];
+            Skald.Retrieval.Quantization.EmbeddingQuantizer.QuantizeRow(v, p, r, row); // the quantizer's bytes equal numpy's (QuantizationTests)
+            return row;
+        }
+        var (status, int8) = await PostAsync(client, Json(new { input = Texts[..3], model = "m", output_dtype = "int8" }));
+        Assert.Equal(200, status);
+        var (_, uint8) = await PostAsync(client, Json(new { input = Texts[..3], model = "m", output_dtype = "uint8", encoding_format = "base64" }));
+        var (_, shortened) = await PostAsync(client, Json(new { input = Texts[..3], model = "m", output_dtype = "int8", dimensions = 16 }));
+        var firstSixteen = new Skald.Retrieval.Quantization.QuantizationRanges([.. ranges.Minima.Take(16)], [.. ranges.Maxima.Take(16)]);
+        var (_, truncated) = await PostAsync(client, Json(new { input = Texts[..3], model = "m", dimensions = 16 }));
+        var truncatedFloats = Embeddings(truncated);
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.Equal(Levels(expected[i], Skald.Retrieval.Quantization.EmbeddingPrecision.Int8, ranges).Select(b => (int)(sbyte)b),
+                int8.GetProperty("data")[i].GetProperty("embedding").EnumerateArray().Select(v => v.GetInt32()));
+            Assert.Equal(Levels(expected[i], Skald.Retrieval.Quantization.EmbeddingPrecision.Uint8, ranges),
+                uint8.GetProperty("data")[i].GetProperty("embedding").GetBytesFromBase64());
+            Assert.Equal(Levels(truncatedFloats[i], Skald.Retrieval.Quantization.EmbeddingPrecision.Int8, firstSixteen).Select(b => (int)(sbyte)b),
+                shortened.GetProperty("data")[i].GetProperty("embedding").EnumerateArray().Select(v => v.GetInt32()));
+        }
+        Assert.Contains(int8.GetProperty("data")[0].GetProperty("embedding").EnumerateArray(), v => v.GetInt32() < 0); // signed levels
     }
 
     [Fact]

@@ -39,6 +39,8 @@ internal sealed class ServeCommand : Command
         "Also serve POST /v1/rerank with this cross-encoder (a reranker folder or hub id), which then reranks /v1/search's hits too", "DIR|ID");
     private readonly Option<bool> rerankerCausalLm = CliOptions.Flag("--reranker-causal-lm",
         "The --reranker is a causal LM that answers yes or no (Qwen3-Reranker as published; as skald rerank --causal-lm)");
+    private readonly Option<string> ranges = CliOptions.Text("--ranges",
+        "Calibration ranges for output_dtype int8 / uint8 in /v1/embeddings: float32 [2, D] .npy (minima, then maxima; e.g. the NAME.ranges.npy skald encode --precision int8 wrote beside the corpus's embeddings)", "FILE");
     private readonly Option<int?> maxWaitMs = CliOptions.Int("--max-wait-ms", "How long the batcher waits for more inputs to fill a batch", min: 0, defaultValue: 3);
 
     public ServeCommand() : base("serve", "Serve a model as an OpenAI-compatible embeddings API: POST /v1/embeddings, GET /v1/models, /health, /metrics (and /v1/search with --index, /v1/rerank with --reranker)")
@@ -60,6 +62,7 @@ internal sealed class ServeCommand : Command
         Options.Add(index);
         Options.Add(reranker);
         Options.Add(rerankerCausalLm);
+        Options.Add(ranges);
         SetAction(Run);
     }
 
@@ -105,6 +108,7 @@ internal sealed class ServeCommand : Command
             MaxBatchSize = p.GetValue(maxBatchSize) ?? 32,
             MaxBatchTokens = p.GetValue(maxBatchTokens) ?? 16384,
             MaxWait = TimeSpan.FromMilliseconds(p.GetValue(maxWaitMs) ?? 3),
+            Ranges = p.GetValue(ranges) is { } file ? ReadRanges(file, encoder.Dimension) : null,
         };
         EmbeddingServer server;
         try
@@ -122,6 +126,22 @@ internal sealed class ServeCommand : Command
         server.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Terminal.Log("stopped", quiet);
         return 0;
+    }
+
+    /// <summary>--ranges: a [2, D] float32 .npy of the model's width.</summary>
+    private static Skald.Retrieval.Quantization.QuantizationRanges ReadRanges(string path, int dimension)
+    {
+        var m = NpyFile.ReadFloatMatrix(path);
+        if (m.Length != 2 || m[0].Length != dimension)
+            throw new InputException($"{path}: ranges must be [2, {dimension}] (minima, maxima for this model's {dimension} dimensions), got [{m.Length}, {(m.Length == 0 ? 0 : m[0].Length)}]");
+        try
+        {
+            return new Skald.Retrieval.Quantization.QuantizationRanges(m[0], m[1]);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InputException($"{path}: {e.Message}");
+        }
     }
 
     private static SearchIndex OpenIndex(string folder)

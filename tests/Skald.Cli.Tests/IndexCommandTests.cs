@@ -131,6 +131,21 @@ public sealed class IndexCommandTests
         var oneIds = Ids(one).ToHashSet();
         Assert.Equal(Ids(Search(plain, "Hvor kan jeg parkere sykkelen?", "dense", rows)).Where(oneIds.Contains), Ids(one)); // exact order within the list
 
+        var info = SkaldProcess.Run("index", "info", "--index", folder, "--format", "json");
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        var described = JsonDocument.Parse(info.Stdout).RootElement;
+        Assert.Equal(rows, described.GetProperty("rows").GetInt32());
+        Assert.Equal(3, described.GetProperty("ivf_lists").GetInt32());
+        Assert.Equal(1, described.GetProperty("ivf_probes").GetInt32());
+        int smallest = described.GetProperty("ivf_rows_per_list_min").GetInt32(), largest = described.GetProperty("ivf_rows_per_list_max").GetInt32();
+        Assert.True(smallest <= described.GetProperty("ivf_rows_per_list_median").GetInt32() && largest >= (rows + 2) / 3, $"{smallest}..{largest} of {rows}");
+        Assert.InRange(one.GetArrayLength(), smallest, largest); // one probe returned one whole list
+        var table = SkaldProcess.Run("index", "info", "--index", plain);
+        Assert.True(table.ExitCode == 0, table.Stderr);
+        Assert.Contains("float32", table.Stdout);
+        Assert.Contains("| ivf_lists | 0 |", table.Stdout);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "info", "--index", Path.Combine(folder, "nowhere")), 1, "not a Skald index");
+
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--ivf-lists", "some"), 2, "--ivf-lists");
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--ivf-probes", "2"), 2, "--ivf-probes needs --ivf-lists");
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--ivf-lists", "100000"), 1, "IVF lists need at least as many rows");

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Skald.Cli.CommandLine;
+using Skald.Cli.IO;
+using Skald.Cli.Output;
+using Skald.Retrieval;
+using Skald.Retrieval.Index;
+
+namespace Skald.Cli.Commands.Index;
+
+/// <summary>
+/// <c>skald index info</c>: what an index holds and how it searches: model, rows (live and deleted), documents,
+/// precision, inverted lists (how evenly the rows fill them), BM25 settings, chunking and the files' sizes.
+/// </summary>
+internal sealed class IndexInfoCommand : Command
+{
+    private readonly Option<string> index = IndexOptions.Index();
+    private readonly Option<string> format = CliOptions.Choice("--format", "table, or json (one object)", "table", "table", "json");
+
+    public IndexInfoCommand() : base("info", "Describe an index: model, rows, precision, IVF lists, BM25 settings and file sizes")
+    {
+        Options.Add(index);
+        Options.Add(format);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        string folder = p.GetValue(index)!;
+        try
+        {
+            using var open = SearchIndex.Open(folder);
+            var fields = Describe(open);
+            if (p.GetValue(format) == "json")
+            {
+                Console.WriteLine(JsonSerializer.Serialize(fields.ToDictionary(f => f.Key, f => f.Value)));
+                return 0;
+            }
+            var table = new ResultTable($"index {folder}", "field", "value");
+            foreach (var (key, value) in fields) table.Add(key, Convert.ToString(value, CultureInfo.InvariantCulture) ?? "");
+            table.Write(Terminal.Stdout(p.GetValue(CliOptions.Quiet)), Console.Out);
+            return 0;
+        }
+        catch (EvaluationException e)
+        {
+            throw new InputException(e.Message);
+        }
+    }
+
+    /// <summary>The fields shown, in order (numbers stay numbers for --format json).</summary>
+    private static List<KeyValuePair<string, object>> Describe(SearchIndex index)
+    {
+        var m = index.Manifest;
+        var fields = new List<KeyValuePair<string, object>>
+        {
+            new("model", m.Model),
+            new("dimension", m.Dimension),
+            new("similarity", m.Similarity),
+            new("rows", m.Rows),
+            new("live_rows", index.LiveCount),
+            new("deleted_rows", index.Deleted.Count),
+            new("documents", index.Records.Where((_, r) => !index.Deleted.Contains(r)).Select(r => r.Document).Distinct(StringComparer.Ordinal).Count()),
+            new("precision", m.Precision),
+            new("ivf_lists", m.IvfLists),
+        };
+        if (index.Lists is { } lists)
+        {
+            var sizes = Enumerable.Range(0, lists.Lists).Select(l => lists.Start(l + 1) - lists.Start(l)).Order().ToArray();
+            fields.Add(new("ivf_probes", m.IvfProbes));
+            fields.Add(new("ivf_rows_per_list_min", sizes[0]));
+            fields.Add(new("ivf_rows_per_list_median", sizes[sizes.Length / 2]));
+            fields.Add(new("ivf_rows_per_list_max", sizes[^1]));
+            fields.Add(new("ivf_empty_lists", sizes.Count(s => s == 0)));
+        }
+        fields.Add(new("bm25", $"k1 {m.K1.ToString(CultureInfo.InvariantCulture)}, b {m.B.ToString(CultureInfo.InvariantCulture)}, stemming {m.Stemming}"));
+        fields.Add(new("chunk_tokens", m.ChunkTokens));
+        fields.Add(new("overlap_tokens", m.OverlapTokens));
+        fields.Add(new("updated", m.Updated));
+        fields.Add(new("bytes_on_disk", Directory.EnumerateFiles(index.Folder).Sum(f => new FileInfo(f).Length)));
+        return fields;
+    }
+}

@@ -95,7 +95,7 @@ public sealed class DataCommandTests
         }
         if (rescore.Length > 0)
             SkaldProcess.AssertUserError(SkaldProcess.Run("data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined,
-                "--model", "bm25", "--format", "n-tuple", "--margins"), 2, "--margins applies to --format triplet");
+                "--model", "bm25", "--format", "labeled-pair", "--margins"), 2, "--margins applies to --format triplet or n-tuple");
         r = SkaldProcess.Run("data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined, "--model", Path.Combine(dir, "ingen"));
         SkaldProcess.AssertUserError(r, 1, "model folder not found");
     }

@@ -71,8 +71,19 @@ public sealed class CrossEncoderMiningTests
             float expected = ce.Score([(row[0], row[1])])[0] - ce.Score([(row[0], row[2])])[0];
             Assert.Equal(expected, float.Parse(row[3], System.Globalization.CultureInfo.InvariantCulture), 5);
         }
+        var tuples = HardNegativeMiner.Mine(pairs, ("anchor", "positive"), scorer,
+            new MiningOptions { NumNegatives = 2, RelativeMargin = null, Format = MiningFormat.NTuple, Margins = true }, Corpus);
+        Assert.Equal(["anchor", "positive", "negative_1", "negative_2", "label"], tuples.Columns);
+        Assert.Equal(3, tuples.Rows.Count);
+        foreach (var row in tuples.Rows)
+        {
+            var margins = System.Text.Json.JsonDocument.Parse(row[4]).RootElement.EnumerateArray().Select(e => e.GetSingle()).ToArray();
+            Assert.Equal(2, margins.Length);
+            for (int j = 0; j < 2; j++)
+                Assert.Equal(ce.Score([(row[0], row[1])])[0] - ce.Score([(row[0], row[2 + j])])[0], margins[j], 5);
+        }
         Assert.Throws<DataException>(() => HardNegativeMiner.Mine(pairs, ("anchor", "positive"), scorer,
-            new MiningOptions { Format = MiningFormat.NTuple, Margins = true }, Corpus));
+            new MiningOptions { Format = MiningFormat.LabeledPair, Margins = true }, Corpus));
     }
 
     private sealed class ToleranceComparer(float tolerance) : IEqualityComparer<float>

@@ -37,7 +37,7 @@ internal sealed class DataMineNegativesCommand : Command
         "Rescore --model's candidates and the positives with this cross-encoder (reranker folder or hub id): margins, max/min score and the ranking then use its scores, in (0, 1) for a reranker (mine_hard_negatives' cross_encoder)", "DIR|ID");
 
     private readonly Option<bool> margins = CliOptions.Flag("--margins",
-        "Triplets: add a label column, score(anchor, positive) − score(anchor, negative) by the scorer (the cross-encoder's with --cross-encoder): the teacher margins loss.type margin_mse trains on");
+        "Triplets and n-tuples: add a label column, score(anchor, positive) − score(anchor, negative) by the scorer (the cross-encoder's with --cross-encoder; a list for n-tuples): the teacher margins loss.type margin_mse trains on");
 
     public DataMineNegativesCommand() : base("mine-negatives", "Add hard negatives to (anchor, positive) pairs (sentence-transformers' mine_hard_negatives)")
     {
@@ -60,7 +60,7 @@ internal sealed class DataMineNegativesCommand : Command
             Sampling = p.GetValue(sampling) == "random" ? SamplingStrategy.Random : SamplingStrategy.Top,
             Format = HardNegativeMiner.ParseFormat(p.GetValue(format)!), Seed = p.GetValue(seed) ?? 42, Margins = p.GetValue(margins),
         };
-        if (options.Margins && options.Format != MiningFormat.Triplet) throw new UsageException("--margins applies to --format triplet");
+        if (options.Margins && options.Format == MiningFormat.LabeledPair) throw new UsageException("--margins applies to --format triplet or n-tuple");
         if (options.RangeMax is { } rm && rm <= options.RangeMin) throw new UsageException($"option --range-max ({rm}) must be above --range-min ({options.RangeMin})");
         if (!Path.GetExtension(p.GetValue(output)!).Equals(".jsonl", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"option --output must name a .jsonl file, got '{p.GetValue(output)}'");

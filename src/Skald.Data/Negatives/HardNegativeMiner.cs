@@ -25,7 +25,7 @@ public static class HardNegativeMiner
         ICandidateScorer scorer, MiningOptions options, IReadOnlyList<string>? extraCorpus = null)
     {
         if (pairs.Count == 0) throw new DataException("no (anchor, positive) pairs to mine negatives for");
-        if (options.Margins && options.Format != MiningFormat.Triplet) throw new DataException("margins are written for the triplet format only");
+        if (options.Margins && options.Format == MiningFormat.LabeledPair) throw new DataException("margins are written for the triplet and n-tuple formats");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.NumNegatives, 1);
         // Corpus: positives then extra passages, one entry per key.
         var corpus = new List<string>();
@@ -97,7 +97,7 @@ public static class HardNegativeMiner
     {
         MiningFormat.Triplet => options.Margins ? [c.Anchor, c.Positive, "negative", "label"] : [c.Anchor, c.Positive, "negative"],
         MiningFormat.LabeledPair => [c.Anchor, c.Positive, "label"],
-        _ => [c.Anchor, c.Positive, .. Enumerable.Range(1, options.NumNegatives).Select(i => $"negative_{i}")],
+        _ => [c.Anchor, c.Positive, .. Enumerable.Range(1, options.NumNegatives).Select(i => $"negative_{i}"), .. options.Margins ? new[] { "label" } : []],
     };
 
     private static List<string[]> Rows(List<string> queries, List<string> corpus, List<List<int>> positives, float[][] positiveScores,
@@ -125,7 +125,14 @@ public static class HardNegativeMiner
                     break;
                 default:
                     if (negs.Count < options.NumNegatives) break;
-                    foreach (int p in positives[q]) rows.Add([queries[q], corpus[p], .. negs.Select(n => corpus[n.Row])]);
+                    for (int i = 0; i < positives[q].Count; i++)
+                    {
+                        string[] row = [queries[q], corpus[positives[q][i]], .. negs.Select(n => corpus[n.Row])];
+                        float positive = positiveScores[q][i];
+                        rows.Add(options.Margins
+                            ? [.. row, "[" + string.Join(", ", negs.Select(n => (positive - n.Score).ToString("R", CultureInfo.InvariantCulture))) + "]"]
+                            : row);
+                    }
                     break;
             }
         }

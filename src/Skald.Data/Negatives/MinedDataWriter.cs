@@ -15,7 +15,12 @@ public static class MinedDataWriter
         {
             for (int c = 0; c < data.Columns.Count; c++)
             {
-                if (data.Columns[c] == "label") w.WriteNumber("label", float.Parse(row[c], System.Globalization.CultureInfo.InvariantCulture));
+                if (data.Columns[c] == "label" && row[c].StartsWith('['))
+                {
+                    w.WritePropertyName("label");
+                    w.WriteRawValue(row[c]);
+                }
+                else if (data.Columns[c] == "label") w.WriteNumber("label", float.Parse(row[c], System.Globalization.CultureInfo.InvariantCulture));
                 else w.WriteString(data.Columns[c], row[c]);
             }
         }));

@@ -37,9 +37,10 @@ public sealed record MiningOptions
     public MiningFormat Format { get; init; } = MiningFormat.Triplet;
 
     /// <summary>
-    /// Triplets only: add a <c>label</c> column, the scorer's margin score(anchor, positive) − score(anchor, negative)
-    /// (a cross-encoder's, with one), the label MarginMSE trains a bi-encoder on (sentence-transformers' recipe writes
-    /// both scores, <c>output_scores</c>; a margin is what its loss computes from them).
+    /// Triplets and n-tuples: add a <c>label</c> column, the scorer's margin score(anchor, positive) − score(anchor,
+    /// negative) (a cross-encoder's, with one; for n-tuples a list, one per negative), the labels MarginMSE trains a
+    /// bi-encoder on (sentence-transformers' recipe writes both scores, <c>output_scores</c>; a margin is what its loss
+    /// computes from them).
     /// </summary>
     public bool Margins { get; init; }
 

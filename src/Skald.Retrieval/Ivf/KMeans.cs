@@ -35,7 +35,8 @@ public static class KMeans
         if (vectors.Count < k) throw new ArgumentException($"{k} centroids need at least {k} points, got {vectors.Count}", nameof(vectors));
         int dim = vectors[0].Length;
         var random = new Random(options.Seed);
-        int n = (int)Math.Min(vectors.Count, (long)k * options.PointsPerCentroid);
+        int n = (int)Math.Min(Math.Min(vectors.Count, (long)k * options.PointsPerCentroid), Array.MaxLength / dim); // one array
+        if (n < k) throw new ArgumentException($"{k} centroids of {dim} dimensions do not fit one training sample", nameof(k));
         int[] sample = Draw(vectors.Count, n, random);
         var data = new float[(long)n * dim];
         for (int i = 0; i < n; i++)

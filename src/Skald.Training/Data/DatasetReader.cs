@@ -8,7 +8,7 @@ namespace Skald.Training.Data;
 /// <summary>
 /// Reads training data: JSONL (one object per line), CSV (RFC 4180, header row), TSV (header row, tab-separated,
 /// no quoting), Parquet (<see cref="Retrieval.Data.ParquetTableReader"/>; "line" in messages is the row number) or plain text (.txt: one text per non-blank line, a single column <c>text</c>, for SimCSE). Columns are inputs by position; a column named <c>label</c>, <c>labels</c>, <c>score</c> or
-/// <c>scores</c> is the label. Problems are a <see cref="TrainingException"/> naming file and line.
+/// <c>scores</c> is the label: a number, or in JSONL a list of numbers of the same length on every row. Problems are a <see cref="TrainingException"/> naming file and line.
 /// </summary>
 public static class DatasetReader
 {
@@ -94,6 +94,7 @@ public static class DatasetReader
         if (inputs.Length == 0) throw new TrainingException($"{path}: no text columns, only '{header[labelIndex]}'");
         var outRows = new List<string[]>(rows.Count);
         var labels = labelIndex >= 0 ? new List<float>(rows.Count) : null;
+        int width = 0;
         foreach (var (line, values) in rows)
         {
             var r = new string[inputs.Length];
@@ -106,14 +107,31 @@ public static class DatasetReader
             outRows.Add(r);
             if (labels is not null)
             {
-                string? s = values[labelIndex];
-                if (!float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out float f) || !float.IsFinite(f))
-                    throw new TrainingException($"{path}:{line}: column '{header[labelIndex]}' must be a number, got '{s}'");
-                labels.Add(f);
+                var numbers = Numbers(values[labelIndex], path, line, header[labelIndex]);
+                if (width == 0) width = numbers.Length;
+                else if (numbers.Length != width)
+                    throw new TrainingException($"{path}:{line}: column '{header[labelIndex]}' has {numbers.Length} number(s), the first row {width}");
+                labels.AddRange(numbers);
             }
         }
         return new TextDataset(path, inputs.Select(i => header[i]).ToArray(), outRows, labels,
             labelIndex >= 0 ? header[labelIndex] : null);
+    }
+
+    /// <summary>A label cell: one number, or (JSONL) a non-empty array of numbers.</summary>
+    private static float[] Numbers(string? s, string path, int line, string column)
+    {
+        if (s is not null && s.StartsWith('['))
+        {
+            using var doc = JsonDocument.Parse(s);
+            var items = doc.RootElement.EnumerateArray().ToArray();
+            if (items.Length > 0 && items.All(e => e.ValueKind == JsonValueKind.Number && float.IsFinite(e.GetSingle())))
+                return [.. items.Select(e => e.GetSingle())];
+            throw new TrainingException($"{path}:{line}: column '{column}' must be a number or a non-empty list of numbers, got {s}");
+        }
+        if (!float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out float f) || !float.IsFinite(f))
+            throw new TrainingException($"{path}:{line}: column '{column}' must be a number, got '{s}'");
+        return [f];
     }
 
     private static RawTable ReadJsonLines(string path, string[] lines)
@@ -153,7 +171,7 @@ public static class DatasetReader
                     {
                         JsonValueKind.String => Retrieval.Data.DataFiles.TextOrNull(p.Value)
                             ?? throw new TrainingException($"{path}:{line}: {Retrieval.Data.DataFiles.LoneSurrogate(p.Name)}"),
-                        JsonValueKind.Number when LabelNames.Contains(p.Name) => p.Value.GetRawText(),
+                        JsonValueKind.Number or JsonValueKind.Array when LabelNames.Contains(p.Name) => p.Value.GetRawText(),
                         JsonValueKind.Null => null,
                         _ => throw new TrainingException($"{path}:{line}: column '{p.Name}' must be a string"),
                     };

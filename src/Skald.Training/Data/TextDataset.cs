@@ -4,15 +4,18 @@ namespace Skald.Training.Data;
 
 /// <summary>
 /// A table of training texts as sentence-transformers sees a dataset: input columns by position (anchor, positive,
-/// negatives...) and an optional <c>label</c>/<c>score</c> column.
+/// negatives...) and an optional <c>label</c>/<c>score</c> column: one number per row, or (JSONL arrays) a list of
+/// <see cref="LabelWidth"/> numbers per row, stored flat (row r's at [r·width, (r + 1)·width)).
 /// </summary>
 public sealed class TextDataset
 {
-    /// <summary>Creates a dataset; every row has one text per column.</summary>
+    /// <summary>Creates a dataset; every row has one text per column and, with labels, the same number of labels.</summary>
     public TextDataset(string name, IReadOnlyList<string> columns, IReadOnlyList<string[]> rows, IReadOnlyList<float>? labels = null,
         string? labelColumn = null)
     {
-        if (labels is not null && labels.Count != rows.Count) throw new ArgumentException("one label per row");
+        if (labels is not null && (rows.Count == 0 ? labels.Count != 0 : labels.Count == 0 || labels.Count % rows.Count != 0))
+            throw new ArgumentException("the same number of labels for every row");
+        LabelWidth = labels is null || rows.Count == 0 ? 1 : labels.Count / rows.Count;
         Name = name;
         Columns = columns;
         Rows = rows;
@@ -29,8 +32,11 @@ public sealed class TextDataset
     /// <summary>Rows: one text per input column.</summary>
     public IReadOnlyList<string[]> Rows { get; }
 
-    /// <summary>Label per row (from a <c>label</c> or <c>score</c> column), or null.</summary>
+    /// <summary>Labels (from a <c>label</c> or <c>score</c> column), <see cref="LabelWidth"/> per row, or null.</summary>
     public IReadOnlyList<float>? Labels { get; }
+
+    /// <summary>Labels per row: 1 for a number, the list's length for JSONL arrays.</summary>
+    public int LabelWidth { get; }
 
     /// <summary>Name of the label column, when there is one.</summary>
     public string? LabelColumn { get; }
@@ -51,11 +57,11 @@ public sealed class TextDataset
 
     /// <summary>The first <paramref name="n"/> rows.</summary>
     public TextDataset Take(int n) => n >= Count ? this
-        : new TextDataset(Name, Columns, Rows.Take(n).ToArray(), Labels?.Take(n).ToArray(), LabelColumn);
+        : new TextDataset(Name, Columns, Rows.Take(n).ToArray(), Labels?.Take(n * LabelWidth).ToArray(), LabelColumn);
 
     /// <summary>A subset by row indices (in the given order).</summary>
     public TextDataset Select(IReadOnlyList<int> indices) =>
-        new(Name, Columns, indices.Select(i => Rows[i]).ToArray(), Labels is null ? null : indices.Select(i => Labels[i]).ToArray(), LabelColumn);
+        new(Name, Columns, indices.Select(i => Rows[i]).ToArray(), LabelsOf(indices), LabelColumn);
 
     /// <summary>
     /// Holds out <paramref name="split"/> rows (a fraction in (0, 1) or a count ≥ 1), chosen with a seeded shuffle;
@@ -82,7 +88,17 @@ public sealed class TextDataset
             for (int i = 0; i < col.Length; i++) col[i] = Rows[indices[i]][c];
             columns[c] = col;
         }
-        return new TrainingBatch(columns, Labels is null ? null : indices.Select(i => Labels[i]).ToArray());
+        return new TrainingBatch(columns, LabelsOf(indices));
+    }
+
+    /// <summary>The labels of rows <paramref name="indices"/>, flat, or null.</summary>
+    private float[]? LabelsOf(IReadOnlyList<int> indices)
+    {
+        if (Labels is null) return null;
+        var labels = new float[indices.Count * LabelWidth];
+        for (int i = 0; i < indices.Count; i++)
+            for (int j = 0; j < LabelWidth; j++) labels[i * LabelWidth + j] = Labels[indices[i] * LabelWidth + j];
+        return labels;
     }
 
     /// <summary>Fisher–Yates shuffle with <paramref name="random"/>.</summary>

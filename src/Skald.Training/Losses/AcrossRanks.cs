@@ -40,8 +40,9 @@ internal static class AcrossRanks
         float[]? allLabels = null;
         if (labels is not null)
         {
-            allLabels = new float[total];
-            comm.AllGather(labels.ToArray(), allLabels, perRank);
+            int width = columns[0].Rows == 0 ? 1 : labels.Count / columns[0].Rows; // the same on every rank
+            allLabels = new float[total * width];
+            comm.AllGather(labels.ToArray(), allLabels, perRank.Select(n => n * width).ToArray());
         }
         var allGrads = all.Select(e => new EmbeddingBatch(e.Rows, e.Dim)).ToArray();
         float value = loss.Compute(all, allLabels, allGrads);

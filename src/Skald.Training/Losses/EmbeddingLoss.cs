@@ -49,7 +49,7 @@ public abstract class EmbeddingLoss : ILoss, IEmbeddingLoss
         {
             if (c.Count != batch.Count) throw new ArgumentException("columns have different numbers of rows", nameof(batch));
         }
-        if (batch.Labels is { } l && l.Count != batch.Count)
+        if (batch.Labels is { } l && (l.Count == 0 || l.Count % batch.Count != 0))
             throw new ArgumentException($"{l.Count} labels for {batch.Count} rows", nameof(batch));
     }
 

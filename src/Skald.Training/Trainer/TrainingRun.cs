@@ -343,8 +343,11 @@ public static class TrainingRun
                 => $"needs labels 0 or 1; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             "gist" when d.Columns.Count is not (2 or 3) => "needs (anchor, positive[, negative]) text columns",
             "mse" when d.Columns.Count < 1 => "needs a text column (the source; further columns, e.g. translations, learn the source's teacher embedding too)",
-            "margin_mse" when d.Columns.Count != 3 || d.Labels is null
-                => "needs (query, positive, negative) text columns and a label column (a teacher's margin score(q, pos) − score(q, neg))",
+            "margin_mse" when d.Columns.Count < 3 || d.Labels is null
+                => "needs (query, positive, negative[, negative...]) text columns and a label column (a teacher's margin score(q, pos) − score(q, neg), a list of them for several negatives)",
+            "margin_mse" when d.LabelWidth != d.Columns.Count - 2 && d.LabelWidth != d.Columns.Count - 1
+                => $"with {d.Columns.Count - 2} negative column(s) needs {d.Columns.Count - 2} margin(s) or {d.Columns.Count - 1} scores (positive, then each negative) per row, not {d.LabelWidth}",
+            not "margin_mse" when d.LabelWidth > 1 => $"reads one label per row, not lists of {d.LabelWidth}",
             "bce" when d.Columns.Count != 2 || d.Labels is null => "needs (query, document) text columns and a label column (1 relevant, 0 not, or a score in [0, 1])",
             "bce" when OutsideUnit(d.Labels!) is int row
                 => $"needs labels in [0, 1]; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",

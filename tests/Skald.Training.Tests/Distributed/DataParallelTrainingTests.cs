@@ -46,6 +46,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     [InlineData("bce")]
     [InlineData("ce_mnrl")]
     [InlineData("cross_entropy")]
+    [InlineData("margin_mse")]
     public void TwoRanksTrainAsOneProcessWithTheWholeBatch(string kind)
     {
         string model = InfraPaths.FixtureModel(kind switch { "lora" => "decoder-qwen2", "mntp" or "sft" => "decoder-llama3", _ => "bert-cased-mean" });
@@ -63,6 +64,10 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             // A 3-label classifier of pairs: each rank scores its shard, the loss is the mean over the whole batch.
             ? InfraPaths.WriteFile(dir, "nli.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
                 $"{{\"sentence1\": \"Hus {i / 3} ligger ved sjøen.\", \"sentence2\": \"{(i % 3) switch { 0 => "Huset er ved vannet.", 1 => $"Huset har {i} vinduer.", _ => "Huset ligger i fjellet." }}\", \"label\": {i % 3}}}\n")))
+            : kind == "margin_mse"
+            // Two negatives with a margin each: the ranks gather two labels a row with the embeddings.
+            ? InfraPaths.WriteFile(dir, "margins.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i => FormattableString.Invariant(
+                $"{{\"query\": \"Hvor ligger hus nummer {i}?\", \"positive\": \"Hus {i} ligger ved sjøen.\", \"negative_1\": \"Bussen går klokka {i}.\", \"negative_2\": \"Kafeen stenger {i % 9}.\", \"label\": [{0.2 + 0.01 * i:R}, {0.6 - 0.005 * i:R}]}}\n"))))
             : InfraPaths.WriteFile(dir, "pairs.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
                 $"{{\"anchor\": \"Hvor ligger hus nummer {i} ved elva?\", \"positive\": \"Hus {i} ligger ved sjøen, {i * 7} meter unna.\"}}\n")));
         string extra = kind switch
@@ -78,6 +83,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             // and scores its shard of the anchors.
             "ce_mnrl" => "loss:\n  type: ce_mnrl\n  num_negatives: 3",
             "cross_entropy" => "loss:\n  type: cross_entropy\n  num_labels: 3",
+            "margin_mse" => "loss:\n  type: margin_mse",
             _ => "",
         };
         string training = kind == "sft" ? "  group_by_length: true" : "";

@@ -116,6 +116,46 @@ public sealed class LossTests
         }
     }
 
+    [Theory]
+    [InlineData("margin_mse_two_negatives", "margins2")]
+    [InlineData("margin_mse_scores", "scores3")]
+    public void MarginMseWithSeveralNegatives_MatchesTorchAndFiniteDifferences(string name, string labelKey)
+    {
+        var c = Reference.GetProperty("cases").EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
+        int rows = Reference.GetProperty("rows").GetInt32(), dim = Reference.GetProperty("dim").GetInt32();
+        var extra = new EmbeddingBatch([.. Reference.GetProperty("extra").EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(x => x.GetSingle())], rows, dim);
+        var columns = Columns(3).Append(extra).ToArray();
+        var labels = Reference.GetProperty(labelKey).EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(x => x.GetSingle()).ToArray(); // flat, row by row
+        var loss = new MarginMseLoss();
+        var grads = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
+        float value = loss.Compute(columns, labels, grads);
+        double expected = c.GetProperty("loss").GetDouble();
+        Assert.True(Math.Abs(value - expected) <= 1e-5 * Math.Abs(expected), $"loss {value} vs {expected}");
+        int k = 0;
+        foreach (var g in c.GetProperty("grads").EnumerateArray())
+        {
+            var flat = g.EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(x => x.GetDouble()).ToArray();
+            for (int i = 0; i < flat.Length; i++) Assert.True(Math.Abs(grads[k].Data[i] - flat[i]) <= 1e-5 + 1e-5 * Math.Abs(flat[i]), $"{name} grad {k}[{i}]: {grads[k].Data[i]} vs {flat[i]}");
+            k++;
+        }
+        var scratch = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
+        for (int col = 0; col < columns.Length; col++)
+        {
+            for (int i = 0; i < columns[col].Data.Length; i += 7)
+            {
+                float old = columns[col].Data[i];
+                columns[col].Data[i] = old + 1e-3f;
+                double plus = loss.Compute(columns, labels, scratch);
+                columns[col].Data[i] = old - 1e-3f;
+                double minus = loss.Compute(columns, labels, scratch);
+                columns[col].Data[i] = old;
+                double numeric = (plus - minus) / ((double)(old + 1e-3f) - (old - 1e-3f));
+                Assert.True(Math.Abs(grads[col].Data[i] - numeric) <= 2e-3 + 2e-2 * Math.Abs(numeric), $"{name} [{col}][{i}]: {grads[col].Data[i]} vs {numeric}");
+            }
+        }
+        Assert.Throws<ArgumentException>(() => loss.Compute(columns, labels[..rows], grads)); // one label per row for two negatives
+    }
+
     [Fact]
     public void Mse_MatchesTorchAndFiniteDifferences()
     {

@@ -222,6 +222,30 @@ public sealed class TrainCliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void MarginMseReadsAListOfMarginsForSeveralNegatives()
+    {
+        string Rows(Func<int, string> label) => string.Concat(Enumerable.Range(0, 16).Select(i => FormattableString.Invariant(
+            $"{{\"query\": \"Hvor ligger hus {i}?\", \"positive\": \"Hus {i} ligger ved sjøen.\", \"negative_1\": \"Bussen går klokka {i}.\", \"negative_2\": \"Kafeen stenger {i}.\", \"label\": {label(i)}}}\n")));
+        string data = InfraPaths.WriteFile(dir, "tuples.jsonl", Rows(i => FormattableString.Invariant($"[{0.3 + 0.01 * i:R}, {0.5 - 0.01 * i:R}]")));
+        string outDir = Path.Combine(dir, "tuples");
+        var r = SkaldProcess.RunIn(dir, "train", "--config", Config(data, outDir), "--set", "loss.type=margin_mse", "--set", "training.max_steps=4", "--quiet");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string scores = InfraPaths.WriteFile(dir, "scores.jsonl", Rows(_ => "[0.9, 0.2, 0.1]")); // positive, then each negative
+        r = SkaldProcess.RunIn(dir, "train", "--config", Config(scores, Path.Combine(dir, "scores")), "--set", "loss.type=margin_mse", "--set", "training.max_steps=2", "--quiet");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string wrong = InfraPaths.WriteFile(dir, "wrong.jsonl", Rows(_ => "[0.1, 0.2, 0.3, 0.4]"));
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(wrong, outDir), "--set", "loss.type=margin_mse"), 1,
+            "wrong.jsonl: loss.type margin_mse with 2 negative column(s) needs 2 margin(s) or 3 scores");
+        string ragged = InfraPaths.WriteFile(dir, "ragged.jsonl", Rows(i => i == 3 ? "[0.1]" : "[0.1, 0.2]"));
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(ragged, outDir), "--set", "loss.type=margin_mse"), 1,
+            "ragged.jsonl:4: column 'label' has 1 number(s), the first row 2");
+        string pairs = InfraPaths.WriteFile(dir, "listpairs.jsonl", string.Concat(Enumerable.Range(0, 16).Select(i =>
+            $"{{\"sentence1\": \"Hus {i}.\", \"sentence2\": \"Huset {i}.\", \"score\": [0.5, 0.5]}}\n")));
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(pairs, outDir), "--set", "loss.type=cosent"), 1,
+            "loss.type cosent reads one label per row, not lists of 2");
+    }
+
+    [Fact]
     public void AnglETrainsOnScoredPairsAndTheCardNamesIt()
     {
         string data = InfraPaths.WriteFile(dir, "sts.jsonl", string.Concat(Enumerable.Range(0, 16).Select(i => FormattableString.Invariant(

@@ -41,7 +41,7 @@ public abstract class CrossEncoderLoss : ILoss
     /// The activation the saved model applies to its logits, sentence-transformers' default: Sigmoid for one label
     /// (scores in (0, 1)), Identity for more (logits; <c>Predict</c> can apply a softmax).
     /// </summary>
-    public ScoreActivation Activation => Head.NumLabels == 1 ? ScoreActivation.Sigmoid : ScoreActivation.Identity;
+    public virtual ScoreActivation Activation => Head.NumLabels == 1 ? ScoreActivation.Sigmoid : ScoreActivation.Identity;
 
     /// <inheritdoc />
     public abstract string Name { get; }

@@ -62,6 +62,9 @@ public static class CrossEncoderSaver
         json["id2label"] = id2label;
         json["label2id"] = label2id;
         json.Remove("num_labels");
+        // transformers' loss choice for a head of several labels: several may be true at once (bce), or one class.
+        if (loss is BinaryCrossEntropyLoss && loss.Head.NumLabels > 1) json["problem_type"] = "multi_label_classification";
+        else json.Remove("problem_type");
         json.Remove("sbert_ce_default_activation_function");
         json[CrossEncoderConfig.SettingsKey] = new JsonObject
         {

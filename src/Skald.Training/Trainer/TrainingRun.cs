@@ -114,7 +114,8 @@ public static class TrainingRun
         {
             if (config.Evaluation.Retrieval is not null)
                 throw new TrainingException($"evaluation.retrieval is for embedding models; a cross-encoder (loss.type {config.Loss.Type}) is evaluated on its eval rows (data.eval or data.eval_split)");
-            evaluators = eval is null ? []
+            // A multi-label classifier (bce over several labels) has no evaluator yet.
+            evaluators = eval is null || crossEncoder is BinaryCrossEntropyLoss { Head.NumLabels: > 1 } ? []
                 : crossEncoder.Head.NumLabels > 1 ? [new CrossEncoderClassificationEvaluator(crossEncoder, eval)]
                 : [new CrossEncoderEvaluator(crossEncoder, eval)];
         }
@@ -247,7 +248,7 @@ public static class TrainingRun
             return l.Type switch
             {
                 "mlm" => new MaskedLanguageModelingLoss(model, l.MaskProbability ?? 0.15f, seed: 42),
-                "bce" => new BinaryCrossEntropyLoss(model, l.PosWeight, seed: 42),
+                "bce" => new BinaryCrossEntropyLoss(model, l.PosWeight, seed: 42, numLabels: l.NumLabels ?? 1),
                 "ce_mnrl" => new CrossEncoderMnrlLoss(model, l.NumNegatives, l.Scale, seed: 42),
                 "cross_entropy" => new CrossEncoderCrossEntropyLoss(model, l.NumLabels, seed: 42),
                 _ => new MaskedNextTokenLoss(model, l.MaskProbability ?? 0.2f, l.MaskCollator == "all_mask"),
@@ -347,7 +348,9 @@ public static class TrainingRun
                 => "needs (query, positive, negative[, negative...]) text columns and a label column (a teacher's margin score(q, pos) − score(q, neg), a list of them for several negatives)",
             "margin_mse" when d.LabelWidth != d.Columns.Count - 2 && d.LabelWidth != d.Columns.Count - 1
                 => $"with {d.Columns.Count - 2} negative column(s) needs {d.Columns.Count - 2} margin(s) or {d.Columns.Count - 1} scores (positive, then each negative) per row, not {d.LabelWidth}",
-            not "margin_mse" when d.LabelWidth > 1 => $"reads one label per row, not lists of {d.LabelWidth}",
+            "bce" when d.LabelWidth != (l.NumLabels ?? 1)
+                => $"with num_labels {l.NumLabels ?? 1} needs {l.NumLabels ?? 1} label(s) per row{(l.NumLabels is > 1 ? " (a JSONL list, each in [0, 1])" : "")}, not {d.LabelWidth}",
+            not ("margin_mse" or "bce") when d.LabelWidth > 1 => $"reads one label per row, not lists of {d.LabelWidth}",
             "bce" when d.Columns.Count != 2 || d.Labels is null => "needs (query, document) text columns and a label column (1 relevant, 0 not, or a score in [0, 1])",
             "bce" when OutsideUnit(d.Labels!) is int row
                 => $"needs labels in [0, 1]; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",

@@ -58,6 +58,47 @@ public sealed class CrossEncoderClassificationRunTests
     }
 
     [Fact]
+    public void BceOverSeveralLabelsTrainsAMultiLabelClassifierWithSigmoidScores()
+    {
+        string dir = TestPaths.NewTempDir(), nli = CorePaths.TrainingFixture("ce-bert-nli");
+        string[] sets = ["[1, 0, 1]", "[0, 1, 0]", "[1, 1, 0]", "[0, 0, 1]"];
+        var config = ConfigLoader.Parse($$"""
+            model: {path: {{nli}}, dropout: 0.1}
+            data: {train: {{Rows(dir, "multi.jsonl", 24, i => sets[i % 4])}}}
+            training: {batch_size: 4, learning_rate: 1.0e-3, max_steps: 4}
+            loss: {type: bce, num_labels: 3}
+            output: {dir: {{Path.Combine(dir, "multi")}}, save_steps: 2, tensorboard: false}
+            """, "multi.yaml");
+        var setup = TrainingRun.Build(config);
+        Assert.Equal(3, Assert.IsType<BinaryCrossEntropyLoss>(setup.Loss).Head.NumLabels);
+        var result = new SentenceTrainer(setup).Run();
+        var model = CrossEncoder.Load(result.ModelPath);
+        Assert.Equal(3, model.NumLabels);
+        Assert.Equal(ScoreActivation.Sigmoid, model.Activation);
+        var scores = model.Predict([("Det regner i Bergen.", "Det stemmer.")])[0];
+        Assert.Equal(3, scores.Length);
+        Assert.All(scores, v => Assert.InRange(v, 0f, 1f));
+        Assert.True(Math.Abs(scores.Sum() - 1f) > 1e-4f, "independent sigmoids, not a softmax"); // three sigmoids sum to 1 only by chance
+        Assert.Contains("\"multi_label_classification\"", File.ReadAllText(Path.Combine(result.ModelPath, "config.json")));
+
+        // One number per row for a 3-label bce, and lists for a 1-label one, are one line each.
+        var e = Assert.Throws<TrainingException>(() => TrainingRun.Build(ConfigLoader.Parse($$"""
+            model: {path: {{nli}}}
+            data: {train: {{Rows(dir, "single.jsonl", 8, _ => "1")}}}
+            loss: {type: bce, num_labels: 3}
+            output: {dir: {{Path.Combine(dir, "x")}}}
+            """, "x.yaml")));
+        Assert.Contains("loss.type bce with num_labels 3 needs 3 label(s) per row (a JSONL list, each in [0, 1]), not 1", e.Message);
+        e = Assert.Throws<TrainingException>(() => TrainingRun.Build(ConfigLoader.Parse($$"""
+            model: {path: {{CorePaths.FixtureModel("ce-bert")}}}
+            data: {train: {{Rows(dir, "lists.jsonl", 8, _ => "[1, 0]")}}}
+            loss: {type: bce}
+            output: {dir: {{Path.Combine(dir, "y")}}}
+            """, "y.yaml")));
+        Assert.Contains("loss.type bce with num_labels 1 needs 1 label(s) per row, not 2", e.Message);
+    }
+
+    [Fact]
     public void AnEmbeddingModelGetsANewHeadOfNumLabels()
     {
         string dir = TestPaths.NewTempDir(), bert = CorePaths.FixtureModel("bert-cased-mean");

@@ -48,6 +48,18 @@ public sealed class CrossEncoderTrainingTests(ITestOutputHelper output)
                 [.. step.GetProperty("labels").EnumerateArray().Select(x => (float)x.GetInt32())]);
         });
 
+    [Fact]
+    public void MultiLabelBinaryCrossEntropyMatchesPyTorch() => RunReference("multi_label",
+        (model, run) => new BinaryCrossEntropyLoss(model, numLabels: run.GetProperty("num_labels").GetInt32()),
+        (model, loss, step) =>
+        {
+            Assert.Equal(3, loss.Head.NumLabels);
+            Assert.Equal(Skald.Models.CrossEncoders.ScoreActivation.Sigmoid, loss.Activation); // each label a yes/no of its own
+            var pairs = step.GetProperty("pairs").EnumerateArray().Select(p => (p[0].GetString()!, p[1].GetString()!)).ToArray();
+            return new TrainingBatch([[.. pairs.Select(p => p.Item1)], [.. pairs.Select(p => p.Item2)]],
+                [.. step.GetProperty("labels").EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(x => x.GetSingle())]); // flat, row by row
+        });
+
     [Theory]
     [InlineData("mnrl_hard")]
     [InlineData("mnrl_all")]

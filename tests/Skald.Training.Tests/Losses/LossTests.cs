@@ -31,21 +31,11 @@ public sealed class LossTests
     [MemberData(nameof(Cases))]
     public void MatchesTorch(string name)
     {
-        var c = Reference.GetProperty("cases").EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
-        int ncol = c.GetProperty("grads").GetArrayLength();
+        int ncol = Case(name).GetProperty("grads").GetArrayLength();
         var columns = Columns(ncol);
         var labels = Labels(name);
-        var grads = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
-        float loss = Create(name).Compute(columns, labels, grads);
-        double expected = c.GetProperty("loss").GetDouble();
-        Assert.True(Math.Abs(loss - expected) <= 1e-5 * Math.Abs(expected) + 1e-6, $"loss {loss} vs {expected}");
-        int k = 0;
-        foreach (var g in c.GetProperty("grads").EnumerateArray())
-        {
-            var flat = g.EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(x => x.GetDouble()).ToArray();
-            for (int i = 0; i < flat.Length; i++) Assert.True(Math.Abs(grads[k].Data[i] - flat[i]) <= 1e-6 + 1e-5 * Math.Abs(flat[i]), $"{name} grad {k}[{i}]: {grads[k].Data[i]} vs {flat[i]}");
-            k++;
-        }
+        var grads = Zeros(columns);
+        AssertTorch(name, Create(name).Compute(columns, labels, grads), grads, gradAbs: 1e-6);
     }
 
     [Theory]
@@ -54,25 +44,8 @@ public sealed class LossTests
     {
         var loss = Create(name);
         int ncol = name is "mnrl" or "triplet" or "triplet_margin_0.5" or "matryoshka_mnrl" or "margin_mse" ? 3 : 2;
-        var columns = Columns(ncol);
         var labels = Labels(name);
-        var grads = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
-        loss.Compute(columns, labels, grads);
-        var scratch = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
-        for (int c = 0; c < ncol; c++)
-        {
-            for (int i = 0; i < columns[c].Data.Length; i += 7)
-            {
-                float old = columns[c].Data[i];
-                columns[c].Data[i] = old + 1e-3f;
-                double plus = loss.Compute(columns, labels, scratch);
-                columns[c].Data[i] = old - 1e-3f;
-                double minus = loss.Compute(columns, labels, scratch);
-                columns[c].Data[i] = old;
-                double numeric = (plus - minus) / ((double)(old + 1e-3f) - (old - 1e-3f));
-                Assert.True(Math.Abs(grads[c].Data[i] - numeric) <= 2e-3 + 2e-2 * Math.Abs(numeric), $"{name} [{c}][{i}]: {grads[c].Data[i]} vs {numeric}");
-            }
-        }
+        AssertFiniteDifferences(name, Columns(ncol), (cols, into) => loss.Compute(cols, labels, into), abs: 2e-3);
     }
 
     [Theory]
@@ -80,40 +53,16 @@ public sealed class LossTests
     [InlineData("gist_relative_pairs", 2)]
     public void Gist_MatchesTorchAndFiniteDifferences(string name, int ncol)
     {
-        var c = Reference.GetProperty("cases").EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
         int rows = Reference.GetProperty("rows").GetInt32(), dim = Reference.GetProperty("dim").GetInt32();
         var guides = Reference.GetProperty("guides").EnumerateArray().Take(ncol).Select(g =>
             new EmbeddingBatch([.. g.EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(x => x.GetSingle())], rows, dim)).ToArray();
-        var columns = Columns(ncol);
         float Run(EmbeddingBatch[] cols, EmbeddingBatch[] into) => name == "gist"
             ? GistEmbedLoss.Compute(cols, guides, into)
             : GistEmbedLoss.Compute(cols, guides, into, temperature: 0.05f, margin: 0.1f, relativeMargin: true, contrastPositives: false);
-        var grads = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
-        float loss = Run(columns, grads);
-        double expected = c.GetProperty("loss").GetDouble();
-        Assert.True(Math.Abs(loss - expected) <= 1e-5 * Math.Abs(expected) + 1e-6, $"loss {loss} vs {expected}");
-        int k = 0;
-        foreach (var g in c.GetProperty("grads").EnumerateArray())
-        {
-            var flat = g.EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(x => x.GetDouble()).ToArray();
-            for (int i = 0; i < flat.Length; i++) Assert.True(Math.Abs(grads[k].Data[i] - flat[i]) <= 1e-5 + 1e-4 * Math.Abs(flat[i]), $"{name} grad {k}[{i}]: {grads[k].Data[i]} vs {flat[i]}");
-            k++;
-        }
-        var scratch = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
-        for (int col = 0; col < ncol; col++)
-        {
-            for (int i = 0; i < columns[col].Data.Length; i += 7)
-            {
-                float old = columns[col].Data[i];
-                columns[col].Data[i] = old + 1e-3f;
-                double plus = Run(columns, scratch);
-                columns[col].Data[i] = old - 1e-3f;
-                double minus = Run(columns, scratch);
-                columns[col].Data[i] = old;
-                double numeric = (plus - minus) / ((double)(old + 1e-3f) - (old - 1e-3f));
-                Assert.True(Math.Abs(grads[col].Data[i] - numeric) <= 5e-3 + 2e-2 * Math.Abs(numeric), $"{name} [{col}][{i}]: {grads[col].Data[i]} vs {numeric}");
-            }
-        }
+        var columns = Columns(ncol);
+        var grads = Zeros(columns);
+        AssertTorch(name, Run(columns, grads), grads, gradAbs: 1e-5, gradRel: 1e-4);
+        AssertFiniteDifferences(name, columns, Run, abs: 5e-3);
     }
 
     [Theory]
@@ -121,72 +70,70 @@ public sealed class LossTests
     [InlineData("margin_mse_scores", "scores3")]
     public void MarginMseWithSeveralNegatives_MatchesTorchAndFiniteDifferences(string name, string labelKey)
     {
-        var c = Reference.GetProperty("cases").EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
         int rows = Reference.GetProperty("rows").GetInt32(), dim = Reference.GetProperty("dim").GetInt32();
         var extra = new EmbeddingBatch([.. Reference.GetProperty("extra").EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(x => x.GetSingle())], rows, dim);
         var columns = Columns(3).Append(extra).ToArray();
         var labels = Reference.GetProperty(labelKey).EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(x => x.GetSingle()).ToArray(); // flat, row by row
         var loss = new MarginMseLoss();
-        var grads = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
-        float value = loss.Compute(columns, labels, grads);
-        double expected = c.GetProperty("loss").GetDouble();
-        Assert.True(Math.Abs(value - expected) <= 1e-5 * Math.Abs(expected), $"loss {value} vs {expected}");
-        int k = 0;
-        foreach (var g in c.GetProperty("grads").EnumerateArray())
-        {
-            var flat = g.EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(x => x.GetDouble()).ToArray();
-            for (int i = 0; i < flat.Length; i++) Assert.True(Math.Abs(grads[k].Data[i] - flat[i]) <= 1e-5 + 1e-5 * Math.Abs(flat[i]), $"{name} grad {k}[{i}]: {grads[k].Data[i]} vs {flat[i]}");
-            k++;
-        }
-        var scratch = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
-        for (int col = 0; col < columns.Length; col++)
-        {
-            for (int i = 0; i < columns[col].Data.Length; i += 7)
-            {
-                float old = columns[col].Data[i];
-                columns[col].Data[i] = old + 1e-3f;
-                double plus = loss.Compute(columns, labels, scratch);
-                columns[col].Data[i] = old - 1e-3f;
-                double minus = loss.Compute(columns, labels, scratch);
-                columns[col].Data[i] = old;
-                double numeric = (plus - minus) / ((double)(old + 1e-3f) - (old - 1e-3f));
-                Assert.True(Math.Abs(grads[col].Data[i] - numeric) <= 2e-3 + 2e-2 * Math.Abs(numeric), $"{name} [{col}][{i}]: {grads[col].Data[i]} vs {numeric}");
-            }
-        }
+        var grads = Zeros(columns);
+        AssertTorch(name, loss.Compute(columns, labels, grads), grads, gradAbs: 1e-5);
+        AssertFiniteDifferences(name, columns, (cols, into) => loss.Compute(cols, labels, into), abs: 2e-3);
         Assert.Throws<ArgumentException>(() => loss.Compute(columns, labels[..rows], grads)); // one label per row for two negatives
     }
 
     [Fact]
     public void Mse_MatchesTorchAndFiniteDifferences()
     {
-        var c = Reference.GetProperty("cases").EnumerateArray().Single(x => x.GetProperty("name").GetString() == "mse");
         var all = Columns(3);
-        var columns = all[..2];
-        var target = all[2];
-        var grads = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
-        float loss = MseLoss.Compute(columns, target, grads);
+        var (columns, target) = (all[..2], all[2]);
+        var grads = Zeros(columns);
+        AssertTorch("mse", MseLoss.Compute(columns, target, grads), grads, gradAbs: 1e-7);
+        AssertFiniteDifferences("mse", columns, (cols, into) => MseLoss.Compute(cols, target, into), abs: 1e-4, rel: 1e-2, stride: 5);
+    }
+
+    private static JsonElement Case(string name) =>
+        Reference.GetProperty("cases").EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);
+
+    private static EmbeddingBatch[] Zeros(IEnumerable<EmbeddingBatch> like) => [.. like.Select(x => new EmbeddingBatch(x.Rows, x.Dim))];
+
+    /// <summary>The loss and gradients of case <paramref name="name"/> against torch's (float64 reference).</summary>
+    private static void AssertTorch(string name, float loss, IReadOnlyList<EmbeddingBatch> grads, double gradAbs, double gradRel = 1e-5)
+    {
+        var c = Case(name);
         double expected = c.GetProperty("loss").GetDouble();
-        Assert.True(Math.Abs(loss - expected) <= 1e-5 * Math.Abs(expected), $"loss {loss} vs {expected}");
+        Assert.True(Math.Abs(loss - expected) <= 1e-5 * Math.Abs(expected) + 1e-6, $"{name}: loss {loss} vs {expected}");
         int k = 0;
         foreach (var g in c.GetProperty("grads").EnumerateArray())
         {
             var flat = g.EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(x => x.GetDouble()).ToArray();
-            for (int i = 0; i < flat.Length; i++) Assert.True(Math.Abs(grads[k].Data[i] - flat[i]) <= 1e-7 + 1e-5 * Math.Abs(flat[i]), $"mse grad {k}[{i}]");
+            for (int i = 0; i < flat.Length; i++)
+                Assert.True(Math.Abs(grads[k].Data[i] - flat[i]) <= gradAbs + gradRel * Math.Abs(flat[i]), $"{name} grad {k}[{i}]: {grads[k].Data[i]} vs {flat[i]}");
             k++;
         }
-        var scratch = columns.Select(x => new EmbeddingBatch(x.Rows, x.Dim)).ToArray();
-        for (int col = 0; col < 2; col++)
+    }
+
+    /// <summary>
+    /// Central differences (step 1e-3) of <paramref name="run"/> at every <paramref name="stride"/>-th value of each
+    /// column against the gradient it computes.
+    /// </summary>
+    private static void AssertFiniteDifferences(string name, EmbeddingBatch[] columns, Func<EmbeddingBatch[], EmbeddingBatch[], float> run,
+        double abs, double rel = 2e-2, int stride = 7)
+    {
+        var grads = Zeros(columns);
+        run(columns, grads);
+        var scratch = Zeros(columns);
+        for (int c = 0; c < columns.Length; c++)
         {
-            for (int i = 0; i < columns[col].Data.Length; i += 5)
+            for (int i = 0; i < columns[c].Data.Length; i += stride)
             {
-                float old = columns[col].Data[i];
-                columns[col].Data[i] = old + 1e-3f;
-                double plus = MseLoss.Compute(columns, target, scratch);
-                columns[col].Data[i] = old - 1e-3f;
-                double minus = MseLoss.Compute(columns, target, scratch);
-                columns[col].Data[i] = old;
+                float old = columns[c].Data[i];
+                columns[c].Data[i] = old + 1e-3f;
+                double plus = run(columns, scratch);
+                columns[c].Data[i] = old - 1e-3f;
+                double minus = run(columns, scratch);
+                columns[c].Data[i] = old;
                 double numeric = (plus - minus) / ((double)(old + 1e-3f) - (old - 1e-3f));
-                Assert.True(Math.Abs(grads[col].Data[i] - numeric) <= 1e-4 + 1e-2 * Math.Abs(numeric), $"mse [{col}][{i}]: {grads[col].Data[i]} vs {numeric}");
+                Assert.True(Math.Abs(grads[c].Data[i] - numeric) <= abs + rel * Math.Abs(numeric), $"{name} [{c}][{i}]: {grads[c].Data[i]} vs {numeric}");
             }
         }
     }

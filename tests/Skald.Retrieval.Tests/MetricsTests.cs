@@ -69,4 +69,18 @@ public sealed class MetricsTests
         Assert.Equal(1, c, 12);
         Assert.Equal(0, v, 12);
     }
+
+    [Fact]
+    public void MultiLabelF1AndSubsetAccuracyFollowSklearnsDefinitions()
+    {
+        // Hand-worked: label 0 has tp 1, fp 0, fn 1 (F1 2/3); label 1 tp 2, fp 1, fn 0 (F1 4/5); all: tp 3, fp 1, fn 1.
+        bool[] truth = [true, false, true, true, false, true];
+        bool[] predicted = [true, true, false, true, false, true];
+        Assert.Equal((2.0 / 3 + 0.8) / 2, Skald.Retrieval.Metrics.ClassificationMetrics.MultiLabelMacroF1(truth, predicted, 2), 12);
+        Assert.Equal(0.75, Skald.Retrieval.Metrics.ClassificationMetrics.MultiLabelMicroF1(truth, predicted, 2), 12);
+        Assert.Equal(1.0 / 3, Skald.Retrieval.Metrics.ClassificationMetrics.SubsetAccuracy(truth, predicted, 2), 12);
+        // A label nobody has and nobody predicts counts as F1 0 in the macro mean (zero_division 0).
+        Assert.Equal(0.5, Skald.Retrieval.Metrics.ClassificationMetrics.MultiLabelMacroF1([true, false], [true, false], 2), 12);
+        Assert.Throws<ArgumentException>(() => Skald.Retrieval.Metrics.ClassificationMetrics.MultiLabelMicroF1(truth, predicted[..5], 2));
+    }
 }

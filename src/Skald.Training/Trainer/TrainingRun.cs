@@ -114,8 +114,8 @@ public static class TrainingRun
         {
             if (config.Evaluation.Retrieval is not null)
                 throw new TrainingException($"evaluation.retrieval is for embedding models; a cross-encoder (loss.type {config.Loss.Type}) is evaluated on its eval rows (data.eval or data.eval_split)");
-            // A multi-label classifier (bce over several labels) has no evaluator yet.
-            evaluators = eval is null || crossEncoder is BinaryCrossEntropyLoss { Head.NumLabels: > 1 } ? []
+            evaluators = eval is null ? []
+                : crossEncoder is BinaryCrossEntropyLoss { Head.NumLabels: > 1 } ? [new CrossEncoderMultiLabelEvaluator(crossEncoder, eval)]
                 : crossEncoder.Head.NumLabels > 1 ? [new CrossEncoderClassificationEvaluator(crossEncoder, eval)]
                 : [new CrossEncoderEvaluator(crossEncoder, eval)];
         }

@@ -64,14 +64,18 @@ public sealed class CrossEncoderClassificationRunTests
         string[] sets = ["[1, 0, 1]", "[0, 1, 0]", "[1, 1, 0]", "[0, 0, 1]"];
         var config = ConfigLoader.Parse($$"""
             model: {path: {{nli}}, dropout: 0.1}
-            data: {train: {{Rows(dir, "multi.jsonl", 24, i => sets[i % 4])}}}
+            data: {train: {{Rows(dir, "multi.jsonl", 24, i => sets[i % 4])}}, eval: {{Rows(dir, "multi-eval.jsonl", 8, i => sets[i % 4])}}}
             training: {batch_size: 4, learning_rate: 1.0e-3, max_steps: 4}
             loss: {type: bce, num_labels: 3}
+            evaluation: {steps: 2}
             output: {dir: {{Path.Combine(dir, "multi")}}, save_steps: 2, tensorboard: false}
             """, "multi.yaml");
         var setup = TrainingRun.Build(config);
         Assert.Equal(3, Assert.IsType<BinaryCrossEntropyLoss>(setup.Loss).Head.NumLabels);
         var result = new SentenceTrainer(setup).Run();
+        Assert.Equal("eval_multilabel_f1_macro", setup.Evaluators.Single().MetricNames[0]);
+        foreach (var metric in new[] { "eval_multilabel_f1_macro", "eval_multilabel_f1_micro", "eval_multilabel_subset_accuracy" })
+            Assert.InRange(result.FinalMetrics[metric], 0, 1);
         var model = CrossEncoder.Load(result.ModelPath);
         Assert.Equal(3, model.NumLabels);
         Assert.Equal(ScoreActivation.Sigmoid, model.Activation);

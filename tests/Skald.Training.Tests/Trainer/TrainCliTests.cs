@@ -183,7 +183,7 @@ public sealed class TrainCliTests(ITestOutputHelper output)
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "o")), "--set", "loss.type=triplet"), 1,
             "pairs.jsonl: loss.type triplet needs exactly (anchor, positive, negative) text columns; the file has 2 (anchor, positive)");
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "o")), "--set", "loss.type=margin_mse"), 1,
-            "pairs.jsonl: loss.type margin_mse needs (query, positive, negative) text columns and a label column");
+            "pairs.jsonl: loss.type margin_mse needs (query, positive, negative[, negative...]) text columns and a label column");
     }
 
     [Fact]

@@ -76,4 +76,25 @@ public sealed class ClassifyCommandTests
         Assert.Contains("pooling:", embedding.Stdout);
         Assert.DoesNotContain("cross-encoder:", embedding.Stdout);
     }
+
+    [Fact]
+    public void AMultiLabelClassifierIsDescribedSoAndRefusesASoftmax()
+    {
+        // ce-xlmr with transformers' problem_type multi_label_classification (what training bce over several labels writes).
+        string folder = Path.Combine(TestPaths.NewTempDir(), "multi");
+        Directory.CreateDirectory(folder);
+        foreach (var f in Directory.GetFiles(TestPaths.FixtureModel("ce-xlmr"))) File.Copy(f, Path.Combine(folder, Path.GetFileName(f)));
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "config.json")))!.AsObject();
+        config["problem_type"] = "multi_label_classification";
+        File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString());
+        var info = SkaldProcess.Run("info", "--model", folder);
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        Assert.Contains("a multi-label classifier of pairs", info.Stdout);
+        Assert.DoesNotContain("multi-label", SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("ce-xlmr")).Stdout);
+        string dir = TestPaths.NewTempDir();
+        SkaldProcess.AssertUserError(SkaldProcess.Run("classify", "--model", folder, "--input", Pairs(dir), "--output", Path.Combine(dir, "o.jsonl"), "--softmax"), 2,
+            "is a multi-label classifier");
+        var r = SkaldProcess.Run("classify", "--model", folder, "--input", Pairs(dir), "--output", Path.Combine(dir, "o.jsonl"), "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+    }
 }

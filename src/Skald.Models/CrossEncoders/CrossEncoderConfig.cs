@@ -14,7 +14,9 @@ namespace Skald.Models.CrossEncoders;
 /// <param name="Activation">What scores go through (<see cref="ScoreActivation"/>).</param>
 /// <param name="Labels">Label names by index (id2label; LABEL_i where it names none).</param>
 /// <param name="Pooling">ModernBERT's classifier_pooling (first token or masked mean); the first token elsewhere.</param>
-public sealed record CrossEncoderConfig(ScoreActivation Activation, IReadOnlyList<string> Labels, PoolingMode Pooling)
+/// <param name="MultiLabel">transformers' <c>problem_type: multi_label_classification</c>: several labels may be true at
+/// once, each scored by its own sigmoid (a softmax across them means nothing).</param>
+public sealed record CrossEncoderConfig(ScoreActivation Activation, IReadOnlyList<string> Labels, PoolingMode Pooling, bool MultiLabel = false)
 {
     /// <summary>The key sentence-transformers (v4 and later) keeps its settings under.</summary>
     public const string SettingsKey = "sentence_transformers";
@@ -50,7 +52,9 @@ public sealed record CrossEncoderConfig(ScoreActivation Activation, IReadOnlyLis
             "mean" => PoolingMode.Mean,
             _ => throw new ModelFormatException($"{path}: classifier_pooling \"{pooling}\" is not supported (cls, mean)"),
         };
-        return new CrossEncoderConfig(activation, labels, mode);
+        bool multiLabel = numLabels > 1 && r.TryGetProperty("problem_type", out var pt) && pt.ValueKind == JsonValueKind.String
+            && pt.GetString() == "multi_label_classification";
+        return new CrossEncoderConfig(activation, labels, mode, multiLabel);
     }
 
     /// <summary>

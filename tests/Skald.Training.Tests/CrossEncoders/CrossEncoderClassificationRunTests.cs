@@ -84,6 +84,7 @@ public sealed class CrossEncoderClassificationRunTests
         Assert.All(scores, v => Assert.InRange(v, 0f, 1f));
         Assert.True(Math.Abs(scores.Sum() - 1f) > 1e-4f, "independent sigmoids, not a softmax"); // three sigmoids sum to 1 only by chance
         Assert.Contains("\"multi_label_classification\"", File.ReadAllText(Path.Combine(result.ModelPath, "config.json")));
+        Assert.True(model.Config.MultiLabel);
 
         // One number per row for a 3-label bce, and lists for a 1-label one, are one line each.
         var e = Assert.Throws<TrainingException>(() => TrainingRun.Build(ConfigLoader.Parse($$"""

@@ -35,14 +35,7 @@ public static class IvfSearch
             for (int s0 = lists.Start(l); s0 < end; s0 += Stripe)
             {
                 int n = Math.Min(Stripe, end - s0);
-                var scores = stripe[..n];
-                RowDots.Dots(q, rows(s0, n), dim, scores);
-                for (int j = 0; j < n; j++)
-                {
-                    if (scores[j] < heap.Threshold) continue;
-                    int row = s0 + j;
-                    heap.Add(row, scores[j], tieKeys is null ? -row : tieKeys[row]);
-                }
+                RowDots.Offer(q, rows(s0, n), dim, s0, stripe[..n], heap, tieKeys);
             }
         });
     }
@@ -62,23 +55,8 @@ public static class IvfSearch
         if (corpus.Rows != lists.Rows) throw new ArgumentException($"{corpus.Rows} quantized rows, the lists hold {lists.Rows}", nameof(corpus));
         var quantized = EmbeddingQuantizer.Quantize(queries, corpus.Precision, corpus.Ranges);
         int first = (int)Math.Min(Math.Max(1, corpus.Rows), (long)k * Math.Max(1, rescoreMultiplier));
-        bool words = EmbeddingQuantizer.IsBinary(corpus.Precision) && corpus.RowBytes % 8 == 0;
         var candidates = Each(queries, lists, probes, first, (i, l, heap) =>
-        {
-            var qq = quantized.Row(i);
-            int r0 = lists.Start(l), r1 = lists.Start(l + 1);
-            if (words)
-            {
-                QuantizedSearch.ScanBits(qq, corpus, r0, r1, heap, tieKeys);
-                return;
-            }
-            for (int r = r0; r < r1; r++)
-            {
-                float score = QuantizedSearch.Score(qq, corpus.Row(r), corpus.Precision, corpus.Dimension);
-                if (score < heap.Threshold) continue;
-                heap.Add(r, score, tieKeys is null ? -r : tieKeys[r]);
-            }
-        });
+            QuantizedSearch.ScanRows(quantized.Row(i), corpus, lists.Start(l), lists.Start(l + 1), heap, tieKeys));
         return rescoreMultiplier == 0 ? candidates : QuantizedSearch.Rescore(queries, corpus, candidates, k, tieKeys, floatRows);
     }
 

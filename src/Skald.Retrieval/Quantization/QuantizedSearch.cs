@@ -92,22 +92,7 @@ public static class QuantizedSearch
             while ((r0 = Interlocked.Add(ref next[0], Claim) - Claim) < rows)
             {
                 int r1 = Math.Min(rows, r0 + Claim);
-                if (EmbeddingQuantizer.IsBinary(corpus.Precision) && corpus.RowBytes % 8 == 0)
-                {
-                    for (int i = 0; i < nq; i++) ScanBits(queries.Row(i), corpus, r0, r1, local[w][i], tieKeys);
-                    continue;
-                }
-                for (int i = 0; i < nq; i++)
-                {
-                    var heap = local[w][i];
-                    var q = queries.Row(i);
-                    for (int r = r0; r < r1; r++)
-                    {
-                        float score = Score(q, corpus.Row(r), corpus.Precision, corpus.Dimension);
-                        if (score < heap.Threshold) continue;
-                        heap.Add(r, score, tieKeys is null ? -r : tieKeys[r]);
-                    }
-                }
+                for (int i = 0; i < nq; i++) ScanRows(queries.Row(i), corpus, r0, r1, local[w][i], tieKeys);
             }
         });
         var merged = new Hit[nq][];
@@ -157,11 +142,31 @@ public static class QuantizedSearch
     }
 
     /// <summary>
+    /// Rows [r0, r1) of <paramref name="corpus"/> scored in its own format against one quantized query and offered to
+    /// <paramref name="heap"/> (binary rows of whole 8-byte words by <see cref="ScanBits"/>, others by <see cref="Score"/>).
+    /// </summary>
+    internal static void ScanRows(ReadOnlySpan<byte> query, QuantizedEmbeddings corpus, int r0, int r1, TopKHeap heap,
+        IReadOnlyList<int>? tieKeys)
+    {
+        if (EmbeddingQuantizer.IsBinary(corpus.Precision) && corpus.RowBytes % 8 == 0)
+        {
+            ScanBits(query, corpus, r0, r1, heap, tieKeys);
+            return;
+        }
+        for (int r = r0; r < r1; r++)
+        {
+            float score = Score(query, corpus.Row(r), corpus.Precision, corpus.Dimension);
+            if (score < heap.Threshold) continue;
+            heap.Add(r, score, tieKeys is null ? -r : tieKeys[r]);
+        }
+    }
+
+    /// <summary>
     /// Rows [r0, r1) of a binary corpus whose rows are whole 8-byte words against one query: popcount of the XOR word
     /// by word, a row skipped as soon as it cannot beat the heap's worst (its distance bound is checked once per row),
     /// the score dimension − 2·distance as <see cref="Score"/> gives it.
     /// </summary>
-    internal static unsafe void ScanBits(ReadOnlySpan<byte> query, QuantizedEmbeddings corpus, int r0, int r1, TopKHeap heap,
+    private static unsafe void ScanBits(ReadOnlySpan<byte> query, QuantizedEmbeddings corpus, int r0, int r1, TopKHeap heap,
         IReadOnlyList<int>? tieKeys)
     {
         int words = corpus.RowBytes / 8, dim = corpus.Dimension;

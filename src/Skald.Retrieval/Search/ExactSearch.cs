@@ -157,18 +157,7 @@ public static class ExactSearch
                         int n = Math.Min(ScanStripe, count - s0);
                         var rowsSpan = span.Slice(s0 * dim, n * dim);
                         for (int i = 0; i < nq; i++)
-                        {
-                            var heap = local[w][i];
-                            var scores = stripe.AsSpan(0, n);
-                            RowDots.Dots(q.AsSpan(i * dim, dim), rowsSpan, dim, scores);
-                            for (int j = 0; j < n; j++)
-                            {
-                                float v = scores[j];
-                                if (v < heap.Threshold) continue;
-                                int row = baseRow + s0 + j;
-                                heap.Add(row, v, tieKeys is null ? -row : tieKeys[row]);
-                            }
-                        }
+                            RowDots.Offer(q.AsSpan(i * dim, dim), rowsSpan, dim, baseRow + s0, stripe.AsSpan(0, n), local[w][i], tieKeys);
                     }
                 }
             });

@@ -11,6 +11,24 @@ namespace Skald.Retrieval.Search;
 /// </summary>
 internal static class RowDots
 {
+    /// <summary>
+    /// The dots of a stripe of rows (numbered from <paramref name="firstRow"/>) into <paramref name="scores"/>, each
+    /// offered to <paramref name="heap"/> (ties: the row's tie key, else the lower row): the scan step exact and IVF
+    /// search share.
+    /// </summary>
+    public static void Offer(ReadOnlySpan<float> q, ReadOnlySpan<float> rows, int dim, int firstRow, Span<float> scores, TopKHeap heap,
+        IReadOnlyList<int>? tieKeys)
+    {
+        Dots(q, rows, dim, scores);
+        for (int j = 0; j < scores.Length; j++)
+        {
+            float v = scores[j];
+            if (v < heap.Threshold) continue;
+            int row = firstRow + j;
+            heap.Add(row, v, tieKeys is null ? -row : tieKeys[row]);
+        }
+    }
+
     /// <summary>scores[r] = q · rows[r·dim, (r+1)·dim) for r &lt; scores.Length; rows is row-major [scores.Length × dim].</summary>
     public static void Dots(ReadOnlySpan<float> q, ReadOnlySpan<float> rows, int dim, Span<float> scores)
     {

@@ -30,7 +30,7 @@ namespace Skald.Models.Architectures;
 /// linear in T there. Positions are 0..T−1 of the padded row, as upstream (right padding: the real tokens' positions;
 /// RoPE depends on differences only). Fields nest like the checkpoint keys (no prefix): <c>embedding.*</c>,
 /// <c>encoder.layers.{i}.{lambdas, attention.*, mlp.*}</c>; a masked-LM checkpoint's <c>classifier.*</c> is read by the
-/// masked-LM loss's head (Skald.Training's GptBertMaskedLmHead), not here.
+/// masked-LM head (Skald.Models.MaskedLm.GptBertMaskedLmHead), not here.
 /// </summary>
 public sealed class GptBert : ITransformer
 {

@@ -1,3 +1,4 @@
+using Skald.Models.MaskedLm;
 using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Tensors;
@@ -34,7 +35,7 @@ public sealed class MaskedLanguageModelingLoss : ILoss
     {
         ArgumentNullException.ThrowIfNull(model);
         if (maskProbability is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(maskProbability), "mask_probability must be in (0, 1)");
-        Head = MaskedLmHead.For(model, seed);
+        Head = MaskedLmHead.For(model.Model.Transformer, model.Source.TransformerPath, seed);
         this.maskProbability = maskProbability;
         MaskId = model.Tokenizer.TokenToId("[MASK]") ?? model.Tokenizer.TokenToId("<mask>")
             ?? Head.MaskTokenId

@@ -1,3 +1,4 @@
+using Skald.Models.MaskedLm;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;

@@ -1,3 +1,4 @@
+using Skald.Models.MaskedLm;
 using Skald.Models.Architectures;
 using Skald.Training.Losses;
 using Skald.Training.Modeling;

@@ -1,3 +1,4 @@
+using Skald.Models.MaskedLm;
 using System.Text.Json;
 using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;

@@ -1,6 +1,6 @@
 using Skald.Models.Architectures;
 
-namespace Skald.Training.Losses;
+namespace Skald.Models.MaskedLm;
 
 /// <summary>
 /// How transformers' <c>*ForMaskedLM</c> lays out a checkpoint with its head, for saving a masked-LM run: the encoder's

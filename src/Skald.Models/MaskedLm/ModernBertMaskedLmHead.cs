@@ -1,8 +1,8 @@
 using Skald.Models.Architectures;
 using Skald.Tensors;
-using Skald.Training.Modeling;
+using Skald.Tensors.Autograd;
 
-namespace Skald.Training.Losses;
+namespace Skald.Models.MaskedLm;
 
 /// <summary>
 /// ModernBertForMaskedLM's head
@@ -21,16 +21,16 @@ public sealed class ModernBertMaskedLmHead : MaskedLmHead
     private readonly float eps;
 
     /// <summary>The head over <paramref name="modernBert"/> (the source folder's when present, else new from <paramref name="seed"/>).</summary>
-    public ModernBertMaskedLmHead(TrainableEncoder model, ModernBert modernBert, ulong seed)
+    public ModernBertMaskedLmHead(string transformerPath, ModernBert modernBert, ulong seed)
     {
-        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(transformerPath);
         ArgumentNullException.ThrowIfNull(modernBert);
-        var cfg = model.Config;
+        var cfg = modernBert.Config;
         int c = cfg.HiddenSize;
         eps = cfg.LayerNormEps;
         act = ActivationNames.FromHiddenAct(cfg.ClassifierActivation, cfg.Source);
         Decoder = modernBert.TokEmbeddings;
-        var builder = Builder(model, "model.", "head.dense.weight", ModernBert.Initializer(cfg, new SkaldRandom(seed)), out var weights);
+        var builder = Builder(transformerPath, "model.", "head.dense.weight", ModernBert.Initializer(cfg, new SkaldRandom(seed)), out var weights);
         using (weights)
         {
             var head = builder.Sub("head");

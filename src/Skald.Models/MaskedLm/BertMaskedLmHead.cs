@@ -1,8 +1,8 @@
 using Skald.Models.Architectures;
 using Skald.Tensors;
-using Skald.Training.Modeling;
+using Skald.Tensors.Autograd;
 
-namespace Skald.Training.Losses;
+namespace Skald.Models.MaskedLm;
 
 /// <summary>
 /// The masked-LM head of the BERT family, one computation under two key layouts: BertForMaskedLM's
@@ -26,19 +26,19 @@ public sealed class BertMaskedLmHead : MaskedLmHead
     private readonly float eps;
 
     /// <summary>The head over <paramref name="bert"/> (the source folder's when present, else new from <paramref name="seed"/>).</summary>
-    public BertMaskedLmHead(TrainableEncoder model, BertModel bert, ulong seed)
+    public BertMaskedLmHead(string transformerPath, BertModel bert, ulong seed)
     {
-        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(transformerPath);
         ArgumentNullException.ThrowIfNull(bert);
-        int c = model.Config.HiddenSize, vocab = model.Config.VocabSize;
-        eps = model.Config.LayerNormEps;
+        int c = bert.Config.HiddenSize, vocab = bert.Config.VocabSize;
+        eps = bert.Config.LayerNormEps;
         Decoder = bert.WordEmbeddings;
         Layout = MaskedLmLayout.For(bert);
         bool roberta = Layout != MaskedLmLayout.Bert;
         // BERT: cls.predictions.{transform.{dense, LayerNorm}, bias}; RoBERTa: lm_head.{dense, layer_norm, bias}.
         string transformPrefix = roberta ? RobertaPrefix : Prefix + ".transform", norm = roberta ? "layer_norm" : "LayerNorm";
-        var builder = Builder(model, Layout.EncoderPrefix, transformPrefix + ".dense.weight",
-            BertModel.Initializer(model.Config, new SkaldRandom(seed)), out var weights);
+        var builder = Builder(transformerPath, Layout.EncoderPrefix, transformPrefix + ".dense.weight",
+            BertModel.Initializer(bert.Config, new SkaldRandom(seed)), out var weights);
         using (weights)
         {
             var head = builder.Sub(roberta ? RobertaPrefix : Prefix);

@@ -1,8 +1,8 @@
 using Skald.Models.Architectures;
 using Skald.Tensors;
-using Skald.Training.Modeling;
+using Skald.Tensors.Autograd;
 
-namespace Skald.Training.Losses;
+namespace Skald.Models.MaskedLm;
 
 /// <summary>
 /// NorbertForMaskedLM's head (NorBERT3 / LTG-BERT), from
@@ -25,17 +25,17 @@ public sealed class NorbertMaskedLmHead : MaskedLmHead
     private readonly float eps;
 
     /// <summary>The head over <paramref name="norbert"/> (the source folder's when present, else new from <paramref name="seed"/>).</summary>
-    public NorbertMaskedLmHead(TrainableEncoder model, Norbert norbert, ulong seed)
+    public NorbertMaskedLmHead(string transformerPath, Norbert norbert, ulong seed)
     {
-        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(transformerPath);
         ArgumentNullException.ThrowIfNull(norbert);
-        var cfg = model.Config;
+        var cfg = norbert.Config;
         int c = cfg.HiddenSize;
         eps = cfg.LayerNormEps;
         ones = [.. Enumerable.Repeat(1f, c)];
         zeros = new float[c];
         Decoder = norbert.WordEmbeddings;
-        var builder = Builder(model, "norbert3.", "classifier.nonlinearity.1.weight", Norbert.Initializer(cfg, new SkaldRandom(seed)), out var weights);
+        var builder = Builder(transformerPath, "norbert3.", "classifier.nonlinearity.1.weight", Norbert.Initializer(cfg, new SkaldRandom(seed)), out var weights);
         using (weights)
         {
             var head = builder.Sub("classifier.nonlinearity");

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Skald.Models.Architectures;
 using Skald.Tensors;
-using Skald.Training.Modeling;
+using Skald.Tensors.Autograd;
 
-namespace Skald.Training.Losses;
+namespace Skald.Models.MaskedLm;
 
 /// <summary>
 /// GptBertForMaskedLM's head (NorBERT4 / GPT-BERT), from
@@ -30,16 +30,16 @@ public sealed class GptBertMaskedLmHead : MaskedLmHead
     private readonly float eps;
 
     /// <summary>The head over <paramref name="gptBert"/> (the source folder's when present, else new from <paramref name="seed"/>).</summary>
-    public GptBertMaskedLmHead(TrainableEncoder model, GptBert gptBert, ulong seed)
+    public GptBertMaskedLmHead(string transformerPath, GptBert gptBert, ulong seed)
     {
-        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(transformerPath);
         ArgumentNullException.ThrowIfNull(gptBert);
-        var cfg = model.Config;
+        var cfg = gptBert.Config;
         int c = cfg.HiddenSize, vocab = cfg.VocabSize;
         eps = cfg.LayerNormEps;
         var word = gptBert.Parameters.Single(p => p.Name == MaskedLmLayout.GptBert.TiedTo);
         Decoder = word;
-        var builder = Builder(model, "", "classifier.projection.weight", GptBert.Initializer(cfg, new SkaldRandom(seed)), out var weights);
+        var builder = Builder(transformerPath, "", "classifier.projection.weight", GptBert.Initializer(cfg, new SkaldRandom(seed)), out var weights);
         using (weights)
         {
             var head = builder.Sub("classifier");
@@ -54,7 +54,7 @@ public sealed class GptBertMaskedLmHead : MaskedLmHead
             }
         }
         Parameters = Decoder == word ? [projection, projectionScale, bias, decoderScale] : [projection, projectionScale, bias, decoderScale, Decoder];
-        MaskTokenId = ReadMaskTokenId(Path.Combine(model.Source.TransformerPath, "config.json"));
+        MaskTokenId = ReadMaskTokenId(Path.Combine(transformerPath, "config.json"));
     }
 
     /// <inheritdoc />

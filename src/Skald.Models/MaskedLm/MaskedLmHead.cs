@@ -1,9 +1,9 @@
 using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Tensors;
-using Skald.Training.Modeling;
+using Skald.Tensors.Autograd;
 
-namespace Skald.Training.Losses;
+namespace Skald.Models.MaskedLm;
 
 /// <summary>
 /// The prediction head of a masked-LM model: a transform of the selected hidden rows ([m, C] → [m, C]) followed by a
@@ -39,26 +39,31 @@ public abstract class MaskedLmHead
     /// <summary>The mask token's id when the tokenizer names none ([MASK] / &lt;mask&gt;), e.g. from config.json.</summary>
     public virtual int? MaskTokenId => null;
 
-    /// <summary>The head of <paramref name="model"/>'s architecture (BERT, XLM-R/RoBERTa, ModernBERT, NorBERT3, NorBERT4); new heads draw from <paramref name="seed"/>.</summary>
-    public static MaskedLmHead For(TrainableEncoder model, ulong seed)
+    /// <summary>
+    /// The masked-LM head of <paramref name="transformer"/>'s architecture (BERT, XLM-R/RoBERTa, ModernBERT, NorBERT3,
+    /// NorBERT4), read from the checkpoint in <paramref name="transformerPath"/> when it holds one, else new from
+    /// <paramref name="seed"/>; <paramref name="purpose"/> names what needs it in the error for other architectures.
+    /// </summary>
+    public static MaskedLmHead For(ITransformer transformer, string transformerPath, ulong seed, string purpose = "loss.type mlm")
     {
-        ArgumentNullException.ThrowIfNull(model);
-        return model.Model.Transformer switch
+        ArgumentNullException.ThrowIfNull(transformer);
+        ArgumentNullException.ThrowIfNull(transformerPath);
+        return transformer switch
         {
-            BertModel bert when model.Config.ModelType is "bert" or "xlm-roberta" or "roberta" => new BertMaskedLmHead(model, bert, seed),
-            ModernBert modern => new ModernBertMaskedLmHead(model, modern, seed),
-            Norbert norbert => new NorbertMaskedLmHead(model, norbert, seed),
-            GptBert gptBert => new GptBertMaskedLmHead(model, gptBert, seed),
+            BertModel bert when transformer.Config.ModelType is "bert" or "xlm-roberta" or "roberta" => new BertMaskedLmHead(transformerPath, bert, seed),
+            ModernBert modern => new ModernBertMaskedLmHead(transformerPath, modern, seed),
+            Norbert norbert => new NorbertMaskedLmHead(transformerPath, norbert, seed),
+            GptBert gptBert => new GptBertMaskedLmHead(transformerPath, gptBert, seed),
             _ => throw new ArgumentException(
-                $"loss.type mlm needs a BERT, XLM-R/RoBERTa, ModernBERT, NorBERT3 or NorBERT4 model (model_type bert, xlm-roberta, roberta, modernbert, norbert, gptbert); {model.Source.Path} is {model.Config.ModelType}"),
+                $"{purpose} needs a BERT, XLM-R/RoBERTa, ModernBERT, NorBERT3 or NorBERT4 model (model_type bert, xlm-roberta, roberta, modernbert, norbert, gptbert); {transformerPath} is {transformer.Config.ModelType}"),
         };
     }
 
     /// <summary>The builder under which the head's keys are read: the source checkpoint when it holds <paramref name="probe"/>, else <paramref name="initializer"/>.</summary>
-    private protected static ParameterBuilder Builder(TrainableEncoder model, string prefix, string probe, ParameterInitializer initializer,
+    private protected static ParameterBuilder Builder(string transformerPath, string prefix, string probe, ParameterInitializer initializer,
         out IDisposable? weights)
     {
-        var checkpoint = Checkpoint.OpenFolder(model.Source.TransformerPath, prefix);
+        var checkpoint = Checkpoint.OpenFolder(transformerPath, prefix);
         if (checkpoint.Contains(probe))
         {
             weights = checkpoint;

@@ -1,6 +1,7 @@
 using Skald.Hub;
 using Skald.Models.Adapters;
 using Skald.Models.Architectures;
+using Skald.Models.MaskedLm;
 using Skald.Models.Modules;
 using Skald.Tensors;
 using Skald.Tensors.Autograd;
@@ -26,8 +27,9 @@ public sealed partial class SentenceEncoder
     private readonly Lock gate = new();
 
     private SentenceEncoder(ModelFolder folder, Tokenizer tokenizer, ITransformer transformer, PoolingConfig pooling,
-        DenseModule[] dense, DenseModule[] queryDense, int maxSeqLength)
+        DenseModule[] dense, DenseModule[] queryDense, int maxSeqLength, MaskedLmHead? spladeHead = null)
     {
+        SpladeHead = spladeHead;
         this.queryDense = queryDense;
         Folder = folder;
         Tokenizer = tokenizer;
@@ -35,10 +37,10 @@ public sealed partial class SentenceEncoder
         Pooling = pooling;
         this.dense = dense;
         MaxSeqLength = maxSeqLength;
-        Dimension = dense.Length > 0 ? dense[^1].OutFeatures : pooling.OutputDimension;
+        Dimension = spladeHead is not null ? spladeHead.Decoder.Shape[0] : dense.Length > 0 ? dense[^1].OutFeatures : pooling.OutputDimension;
         PadId = tokenizer.PadTokenId ?? transformer.Config.PadTokenId;
         PaddingSide = folder.PaddingSide ?? tokenizer.PaddingSide;
-        Parameters = [.. transformer.Parameters, .. dense.SelectMany(d => d.Parameters)];
+        Parameters = [.. transformer.Parameters, .. spladeHead?.Parameters ?? [], .. dense.SelectMany(d => d.Parameters)];
         PackWeights = Parameters.Where(p => p.Precision == WeightPrecision.Float32).Sum(p => (long)p.Length) * sizeof(float) <= PackWeightsLimitBytes;
     }
 
@@ -177,7 +179,8 @@ public sealed partial class SentenceEncoder
         return model;
     }
 
-    private static SentenceEncoder Create(ModelFolder folder, Tokenizer tokenizer, ITransformer encoder)
+    private static SentenceEncoder Create(ModelFolder folder, Tokenizer tokenizer, ITransformer encoder, bool newSpladeHead = false,
+        ulong seed = 42)
     {
         string path = folder.Path;
         if (folder.Bidirectional && encoder is IDecoder decoder) decoder.AttentionMode = AttentionMode.Bidirectional;
@@ -208,7 +211,8 @@ public sealed partial class SentenceEncoder
         if (queryWidth != width)
             throw new ModelFormatException($"{path}: the query route gives {queryWidth} values but the document route {width}; both must agree");
         int max = folder.MaxSeqLength ?? folder.TokenizerMaxLength() ?? encoder.MaxSequenceLength;
-        return new SentenceEncoder(folder, tokenizer, encoder, pooling, dense, queryDense, Math.Min(max, encoder.MaxSequenceLength));
+        var spladeHead = folder.Splade is { } splade ? LoadSpladeHead(folder, splade, encoder, newSpladeHead, seed) : null;
+        return new SentenceEncoder(folder, tokenizer, encoder, pooling, dense, queryDense, Math.Min(max, encoder.MaxSequenceLength), spladeHead);
     }
 
     /// <summary>Embeds one text.</summary>
@@ -294,6 +298,11 @@ public sealed partial class SentenceEncoder
     public Variable Forward(Tape tape, TokenBatch tokens, int promptLength = 0, bool normalize = false, int[]? embedMask = null)
     {
         var hidden = Transformer.Forward(tape, tokens); // [B·T, C]
+        if (SpladeHead is not null)
+        {
+            var sparse = SpladeForward(tape, hidden, tokens); // [B, V]
+            return Folder.Normalize || normalize ? Ops.Normalize(tape, sparse) : sparse;
+        }
         var y = Modules.Pooling.Forward(tape, hidden, tokens.Mask, tokens.Batch, tokens.Seq, Pooling, promptLength, embedMask); // [B, k·C]
         foreach (var d in dense) y = d.Forward(tape, y);
         return Folder.Normalize || normalize ? Ops.Normalize(tape, y) : y;

@@ -36,6 +36,9 @@ public abstract class MaskedLmHead
     /// <summary>c when the logits are soft-capped as c·tanh(z/c) before the softmax (0: none).</summary>
     public virtual float SoftCap => 0f;
 
+    /// <summary>Whether the head was read from the checkpoint (false: initialised, the source had none).</summary>
+    public bool FromCheckpoint { get; private set; }
+
     /// <summary>The mask token's id when the tokenizer names none ([MASK] / &lt;mask&gt;), e.g. from config.json.</summary>
     public virtual int? MaskTokenId => null;
 
@@ -60,12 +63,13 @@ public abstract class MaskedLmHead
     }
 
     /// <summary>The builder under which the head's keys are read: the source checkpoint when it holds <paramref name="probe"/>, else <paramref name="initializer"/>.</summary>
-    private protected static ParameterBuilder Builder(string transformerPath, string prefix, string probe, ParameterInitializer initializer,
+    private protected ParameterBuilder Builder(string transformerPath, string prefix, string probe, ParameterInitializer initializer,
         out IDisposable? weights)
     {
         var checkpoint = Checkpoint.OpenFolder(transformerPath, prefix);
         if (checkpoint.Contains(probe))
         {
+            FromCheckpoint = true;
             weights = checkpoint;
             return ParameterBuilder.FromCheckpoint(checkpoint);
         }

@@ -39,6 +39,12 @@ public sealed record ModelFolder
     /// <summary>A Router folder's default_route (the route of texts with no task); null when the folder has no Router.</summary>
     public string? DefaultRoute { get; init; }
 
+    /// <summary>
+    /// A sentence-transformers SparseEncoder folder (MLMTransformer → SpladePooling): its SpladePooling module; the
+    /// embeddings are the pooled masked-LM logits, one value per vocabulary entry. Null for other folders.
+    /// </summary>
+    public SpladeConfig? Splade { get; init; }
+
     /// <summary>Whether a Normalize module ends the module chain.</summary>
     public bool Normalize { get; init; }
 
@@ -70,7 +76,7 @@ public sealed record ModelFolder
     /// <summary>default_prompt_name.</summary>
     public string? DefaultPromptName { get; init; }
 
-    /// <summary>similarity_fn_name (cosine when absent).</summary>
+    /// <summary>similarity_fn_name (when absent: cosine, a sparse encoder's dot).</summary>
     public SimilarityFunction Similarity { get; init; } = SimilarityFunction.Cosine;
 
     /// <summary>
@@ -263,8 +269,9 @@ public sealed record ModelFolder
     {
         string? transformer = null;
         PoolingConfig? pooling = null;
+        SpladeConfig? splade = null;
         var dense = new List<string>();
-        bool normalize = false, isStatic = false;
+        bool normalize = false, isStatic = false, maskedLm = false;
         int index = 0;
         foreach (var (type, modPath) in entries)
         {
@@ -274,11 +281,24 @@ public sealed record ModelFolder
                 case "Transformer" when index == 0:
                     transformer = modPath;
                     break;
+                case "MLMTransformer" when index == 0:
+                    transformer = modPath;
+                    maskedLm = true;
+                    break;
+                case "SpladePooling" when maskedLm && splade is null:
+                    splade = SpladeConfig.Load(System.IO.Path.Combine(modPath, "config.json"));
+                    break;
+                case "Normalize" when splade is not null:
+                    normalize = true;
+                    break;
+                case "MLMTransformer" or "SpladePooling":
+                    throw new ModelFormatException(
+                        $"{modulesPath}: module {index} ({shortType}) is out of order; Skald runs a sparse encoder as MLMTransformer → SpladePooling");
                 case "StaticEmbedding" when index == 0:
                     transformer = modPath;
                     isStatic = true;
                     break;
-                case "Pooling" when transformer is not null && !isStatic && pooling is null:
+                case "Pooling" when transformer is not null && !isStatic && !maskedLm && pooling is null:
                     pooling = PoolingConfig.Load(System.IO.Path.Combine(modPath, "config.json"));
                     break;
                 case "Dense" when (pooling is not null || isStatic) && !normalize:
@@ -296,11 +316,13 @@ public sealed record ModelFolder
             index++;
         }
         if (transformer is null) throw new ModelFormatException($"{modulesPath}: no Transformer or StaticEmbedding module first");
-        if (pooling is null && !isStatic) throw new ModelFormatException($"{modulesPath}: no Pooling module");
+        if (maskedLm && splade is null) throw new ModelFormatException($"{modulesPath}: an MLMTransformer needs a SpladePooling module after it");
+        if (pooling is null && !isStatic && !maskedLm) throw new ModelFormatException($"{modulesPath}: no Pooling module");
         return folder with
         {
             TransformerPath = transformer, Pooling = pooling, DensePaths = dense, Normalize = normalize,
-            IsSentenceTransformers = true, IsStatic = isStatic,
+            IsSentenceTransformers = true, IsStatic = isStatic, Splade = splade,
+            Similarity = splade is not null ? SimilarityFunction.Dot : folder.Similarity,
         };
     }
 
@@ -325,7 +347,9 @@ public sealed record ModelFolder
         {
             Prompts = prompts,
             DefaultPromptName = def,
-            Similarity = sim is null ? SimilarityFunction.Cosine : Similarities.Parse(sim, cfgPath),
+            // A SparseEncoder's default is the dot product (SparseEncoder.similarity_fn_name), others' cosine.
+            Similarity = sim is not null ? Similarities.Parse(sim, cfgPath)
+                : folder.Splade is not null ? SimilarityFunction.Dot : SimilarityFunction.Cosine,
         };
     }
 }

@@ -1,0 +1,86 @@
+using Skald.Models.Architectures;
+using Skald.Models.MaskedLm;
+using Skald.Models.Modules;
+using Skald.Tensors.Autograd;
+
+namespace Skald.Models;
+
+/// <summary>A sparse (SPLADE) encoder: sentence-transformers' SparseEncoder, MLMTransformer → SpladePooling.</summary>
+public sealed partial class SentenceEncoder
+{
+    /// <summary>
+    /// The masked-LM head of a sparse encoder (<see cref="ModelFolder.Splade"/>): its logits over the vocabulary,
+    /// pooled by SpladePooling, are the embedding (<see cref="Dimension"/> = the vocabulary size); null for dense models.
+    /// </summary>
+    public MaskedLmHead? SpladeHead { get; }
+
+    /// <summary>Whether this is a sparse encoder (SPLADE): embeddings over the vocabulary, mostly zeros.</summary>
+    public bool IsSparse => SpladeHead is not null;
+
+    /// <summary>
+    /// This model as a sparse encoder pooling with <paramref name="splade"/>: the same transformer (shared, as
+    /// <see cref="WithAttention"/> shares it) under its architecture's masked-LM head, read from the checkpoint when it
+    /// has one and otherwise initialised from <paramref name="seed"/> as transformers does (a model to train, as
+    /// sentence-transformers' SparseEncoder makes of a plain checkpoint). Its folder saves as a SparseEncoder folder.
+    /// </summary>
+    public SentenceEncoder AsSparse(SpladeConfig splade, ulong seed = 42)
+    {
+        ArgumentNullException.ThrowIfNull(splade);
+        if (Folder.IsStatic || Folder.Llm2Vec is not null || dense.Length > 0 || queryDense.Length > 0)
+            throw new ModelFormatException($"{Folder.Path}: a sparse encoder is an MLMTransformer with SpladePooling; this folder's chain has other modules");
+        var folder = Folder with { Splade = splade, Pooling = null, Normalize = false, Similarity = SimilarityFunction.Dot, IsSentenceTransformers = true };
+        return Create(folder, Tokenizer, Transformer, newSpladeHead: true, seed);
+    }
+
+    /// <summary>The sparse embeddings of <paramref name="texts"/>: each text's non-zero vocabulary entries (<see cref="Encode(IReadOnlyList{string}, EncodeOptions?)"/>, kept sparse).</summary>
+    public SparseEmbedding[] EncodeSparse(IReadOnlyList<string> texts, EncodeOptions? options = null, int? maxActiveDims = null)
+    {
+        if (!IsSparse) throw new ModelFormatException($"{Folder.Path}: not a sparse encoder (no SpladePooling module)");
+        return [.. Encode(texts, options).Select(e => SparseEmbedding.FromDense(e, maxActiveDims))];
+    }
+
+    private static MaskedLmHead LoadSpladeHead(ModelFolder folder, SpladeConfig splade, ITransformer encoder, bool initialise, ulong seed)
+    {
+        MaskedLmHead head;
+        try
+        {
+            head = MaskedLmHead.For(encoder, folder.TransformerPath, seed, "a sparse encoder (SpladePooling)");
+        }
+        catch (ArgumentException e)
+        {
+            throw new ModelFormatException(e.Message);
+        }
+        if (!head.FromCheckpoint && !initialise)
+            throw new ModelFormatException(
+                $"{folder.TransformerPath}: the checkpoint has no masked-LM head ({head.Layout.Architecture}'s), which a sparse encoder's MLMTransformer needs");
+        if (head.SoftCap > 0f || head.PredictsNextToken || head.ExcludedIds > 0)
+            throw new ModelFormatException(
+                $"{folder.TransformerPath}: sparse encoders over {head.Layout.Architecture} (shifted, soft-capped or partial logits) are not there yet; BERT, XLM-R/RoBERTa and ModernBERT heads are");
+        int vocab = head.Decoder.Shape[0];
+        if (splade.Dimension is { } d && d != vocab)
+            throw new ModelFormatException($"{folder.Path}: SpladePooling word_embedding_dimension {d} differs from the vocabulary size {vocab}");
+        return head;
+    }
+
+    /// <summary>
+    /// hidden [B·T, C] → the head over the real tokens only → SpladePooling → [B, V]. Padding rows never reach the head:
+    /// the rows are gathered first, each with its text.
+    /// </summary>
+    private Variable SpladeForward(Tape tape, Variable hidden, TokenBatch tokens)
+    {
+        var head = SpladeHead!;
+        var splade = Folder.Splade!;
+        int count = 0;
+        foreach (int m in tokens.Mask) count += m != 0 ? 1 : 0;
+        var rows = new int[count];
+        var owner = new int[count];
+        for (int i = 0, k = 0; i < tokens.Mask.Length; i++)
+        {
+            if (tokens.Mask[i] == 0) continue;
+            rows[k] = i;
+            owner[k++] = i / tokens.Seq;
+        }
+        var h = head.Transform(tape, Ops.SelectRows(tape, hidden, rows)); // [m, C]
+        return Ops.SpladePooling(tape, h, owner, tokens.Batch, head.Decoder, head.DecoderBias, splade.Activation, splade.Strategy);
+    }
+}

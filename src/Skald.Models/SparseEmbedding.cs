@@ -1,0 +1,52 @@
+namespace Skald.Models;
+
+/// <summary>
+/// A sparse embedding: the non-zero entries of a vector over the vocabulary, indices ascending (what a sparse encoder
+/// gives, and sentence-transformers' sparse COO rows hold).
+/// </summary>
+/// <param name="Indices">Vocabulary ids with a non-zero value, ascending.</param>
+/// <param name="Values">Their values.</param>
+public sealed record SparseEmbedding(int[] Indices, float[] Values)
+{
+    /// <summary>Non-zero entries (sentence-transformers' active dims).</summary>
+    public int Count => Indices.Length;
+
+    /// <summary>
+    /// The non-zero entries of <paramref name="dense"/>; with <paramref name="maxActiveDims"/> only that many of the
+    /// largest (sentence-transformers' <c>max_active_dims</c>: the top-k values kept, ties to the lower index).
+    /// </summary>
+    public static SparseEmbedding FromDense(ReadOnlySpan<float> dense, int? maxActiveDims = null)
+    {
+        if (maxActiveDims is < 1) throw new ArgumentOutOfRangeException(nameof(maxActiveDims), "max_active_dims must be at least 1");
+        var indices = new List<int>();
+        for (int i = 0; i < dense.Length; i++)
+        {
+            if (dense[i] != 0f) indices.Add(i);
+        }
+        if (maxActiveDims is { } k && indices.Count > k)
+        {
+            var values = dense.ToArray();
+            indices = [.. indices.OrderByDescending(i => values[i]).ThenBy(i => i).Take(k).Order()];
+        }
+        var kept = indices.ToArray();
+        var v = new float[kept.Length];
+        for (int j = 0; j < kept.Length; j++) v[j] = dense[kept[j]];
+        return new SparseEmbedding(kept, v);
+    }
+
+    /// <summary>Σ a[i]·b[i] over the entries both hold (the dot product of the dense vectors).</summary>
+    public static float Dot(SparseEmbedding a, SparseEmbedding b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        double s = 0;
+        for (int i = 0, j = 0; i < a.Indices.Length && j < b.Indices.Length;)
+        {
+            int x = a.Indices[i], y = b.Indices[j];
+            if (x == y) s += (double)a.Values[i++] * b.Values[j++];
+            else if (x < y) i++;
+            else j++;
+        }
+        return (float)s;
+    }
+}

@@ -172,16 +172,23 @@ public static class ConfigLoader
         SectionReader S(string name) => new(name, tree.TryGetValue(name, out var k) ? k : [], origin);
 
         var m = S("model");
-        string modelType = m.Choice("type", "transformer", "transformer", "static");
+        string modelType = m.Choice("type", "transformer", "transformer", "static", "splade");
         var model = new ModelSection(m.Path("path") ?? "", m.Float("dropout", 0.1f, 0, 1))
         {
             Type = modelType, Tokenizer = m.Path("tokenizer"), Dimension = m.Int("dim", 256, 1), Normalize = m.Bool("normalize", true),
             Adapters = m.PathList("adapters"),
             Attention = m.Str("attention") is null ? null : m.Choice("attention", "causal", "causal", "bidirectional"),
             Weights = m.Choice("weights", "f32", "f32", "bf16", "f16", "int8", "auto"),
+            PoolingStrategy = m.Choice("pooling_strategy", "max", "max", "sum"),
+            ActivationFunction = m.Choice("activation_function", "relu", "relu", "log1p_relu"),
         };
+        foreach (var key in new[] { "pooling_strategy", "activation_function" })
+        {
+            if (m.Str(key) is not null && modelType != "splade")
+                throw new TrainingException($"{m.Where(key)}: model.{key} is SpladePooling's (model.type: splade)");
+        }
         if (model.Dropout >= 1) throw new TrainingException($"{m.Where("dropout")}: model.dropout must be below 1");
-        if (modelType == "transformer")
+        if (modelType is "transformer" or "splade")
         {
             if (model.Path.Length == 0) throw new TrainingException($"{m.Where("path")}: model.path is required");
             foreach (var key in new[] { "tokenizer", "dim", "normalize" })
@@ -252,10 +259,10 @@ public static class ConfigLoader
         var l = S("loss");
         var loss = new LossSection
         {
-            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist", "angle", "contrastive", "online_contrastive"),
+            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist", "angle", "contrastive", "online_contrastive", "splade"),
             MaskProbability = l.Str("mask_probability") is null ? null : l.Float("mask_probability", 0.15f, 0, 1),
             MaskCollator = l.Choice("mask_collator", "default", "default", "all_mask"),
-            Scale = l.Float("scale", l.Str("type") switch { "ce_mnrl" => 10f, "gist" => 100f, _ => 20f }, 0),
+            Scale = l.Float("scale", l.Str("type") switch { "ce_mnrl" => 10f, "gist" => 100f, "splade" => 1f, _ => 20f }, 0),
             Symmetric = l.Bool("symmetric", false),
             MiniBatchSize = l.Int("mini_batch_size", 32, 1),
             Margin = l.Float("margin", l.Str("type") switch { "gist" => 0f, "contrastive" or "online_contrastive" => 0.5f, _ => 5f }, 0),
@@ -271,7 +278,18 @@ public static class ConfigLoader
             MarginStrategy = l.Choice("margin_strategy", "absolute", "absolute", "relative"),
             ContrastAnchors = l.Bool("contrast_anchors", true),
             ContrastPositives = l.Bool("contrast_positives", true),
+            SpladeInner = l.Choice("splade_inner", "mnrl", "mnrl", "margin_mse"),
+            DocumentRegularizerWeight = l.Float("document_regularizer_weight", 3e-5f, 0),
+            QueryRegularizerWeight = l.Float("query_regularizer_weight", 5e-5f, 0),
+            DocumentRegularizerOnly = l.Bool("use_document_regularizer_only", false),
         };
+        foreach (var key in new[] { "splade_inner", "document_regularizer_weight", "query_regularizer_weight", "use_document_regularizer_only" })
+        {
+            if (l.Str(key) is not null && loss.Type != "splade")
+                throw new TrainingException($"{l.Where(key)}: loss.{key} is SpladeLoss's (loss.type: splade)");
+        }
+        if (loss.DocumentRegularizerOnly && l.Str("query_regularizer_weight") is not null)
+            throw new TrainingException($"{l.Where("query_regularizer_weight")}: with use_document_regularizer_only every column is a document; there is no query term to weigh");
         if (loss.Type == "gist" && loss.Margin >= 1)
             throw new TrainingException($"{l.Where("margin")}: loss.margin {loss.Margin.ToString(System.Globalization.CultureInfo.InvariantCulture)} would drop every gist negative " +
                 "(its margins are gaps between cosine similarities, below 1; 0 drops what the guide rates above the positive)");

@@ -3,7 +3,7 @@ namespace Skald.Training.Config;
 /// <summary><c>loss</c>: the objective.</summary>
 public sealed record LossSection
 {
-    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c>, <c>mntp</c>, <c>causal_lm</c>, <c>margin_mse</c>, <c>mse</c> (distillation from <see cref="Teacher"/>), <c>gist</c> (MNRL screened by <see cref="Guide"/>), <c>angle</c>, <c>contrastive</c>, <c>online_contrastive</c>, or for a cross-encoder <c>bce</c>, <c>ce_mnrl</c> or (more than one label) <c>cross_entropy</c>.</summary>
+    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c>, <c>mntp</c>, <c>causal_lm</c>, <c>margin_mse</c>, <c>mse</c> (distillation from <see cref="Teacher"/>), <c>gist</c> (MNRL screened by <see cref="Guide"/>), <c>angle</c>, <c>contrastive</c>, <c>online_contrastive</c>, <c>splade</c> (a sparse encoder: <see cref="SpladeInner"/> plus FLOPS regularisers), or for a cross-encoder <c>bce</c>, <c>ce_mnrl</c> or (more than one label) <c>cross_entropy</c>.</summary>
     public string Type { get; init; } = "mnrl";
 
     /// <summary><c>mse</c>: the teacher model folder whose embeddings of column 0 the student learns (same width).</summary>
@@ -49,6 +49,18 @@ public sealed record LossSection
 
     /// <summary>Matryoshka: weight per width (null: all 1).</summary>
     public IReadOnlyList<float>? MatryoshkaWeights { get; init; }
+
+    /// <summary>splade: the loss the FLOPS regularisers are added to: <c>mnrl</c> (SparseMultipleNegativesRankingLoss: dot product, scale 1 by default) or <c>margin_mse</c>.</summary>
+    public string SpladeInner { get; init; } = "mnrl";
+
+    /// <summary>splade: λ_d, the weight of the documents' FLOPS term (document_regularizer_weight).</summary>
+    public float DocumentRegularizerWeight { get; init; } = 3e-5f;
+
+    /// <summary>splade: λ_q, the weight of the queries' FLOPS term (query_regularizer_weight); 0: none.</summary>
+    public float QueryRegularizerWeight { get; init; } = 5e-5f;
+
+    /// <summary>splade: regularise every column as documents, no query term (use_document_regularizer_only, for symmetric pairs).</summary>
+    public bool DocumentRegularizerOnly { get; init; }
 
     /// <summary>causal_lm: longest training sequence in tokens (prompt + response + EOS); null: the model's max_seq_length.</summary>
     public int? MaxSeqLength { get; init; }

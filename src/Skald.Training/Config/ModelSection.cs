@@ -6,10 +6,18 @@ namespace Skald.Training.Config;
 public sealed record ModelSection(string Path, float Dropout = 0.1f)
 {
     /// <summary>
-    /// <c>transformer</c> (a folder with a transformer, the default) or <c>static</c> (a StaticEmbedding model: the
-    /// folder at <see cref="Path"/>, or a new one over <see cref="Tokenizer"/> with <see cref="Dimension"/> columns).
+    /// <c>transformer</c> (a folder with a transformer, the default), <c>static</c> (a StaticEmbedding model: the
+    /// folder at <see cref="Path"/>, or a new one over <see cref="Tokenizer"/> with <see cref="Dimension"/> columns) or
+    /// <c>splade</c> (a sparse encoder: the folder's masked-LM head, read or initialised, with SpladePooling as
+    /// <see cref="PoolingStrategy"/> and <see cref="ActivationFunction"/> say; a SparseEncoder folder is one already).
     /// </summary>
     public string Type { get; init; } = "transformer";
+
+    /// <summary>splade: SpladePooling's pooling_strategy, <c>max</c> (default) or <c>sum</c>.</summary>
+    public string PoolingStrategy { get; init; } = "max";
+
+    /// <summary>splade: SpladePooling's activation_function, <c>relu</c> (default) or <c>log1p_relu</c>.</summary>
+    public string ActivationFunction { get; init; } = "relu";
 
     /// <summary>A new static model's tokenizer.json (or a folder holding one).</summary>
     public string? Tokenizer { get; init; }

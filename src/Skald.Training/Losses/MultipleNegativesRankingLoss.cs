@@ -7,9 +7,14 @@ namespace Skald.Training.Losses;
 /// then any number of hard-negative columns. scores[i, j] = scale · cos(anchor_i, candidate_j) over the candidates
 /// positives ++ negatives (all rows of the batch); loss = mean_i CE(scores_i, i). With <c>symmetric</c> the loss is
 /// the mean of that and the positive→anchor direction CE(scores[:, :B]ᵀ_j, j), as MultipleNegativesSymmetricRankingLoss.
+/// With <c>dot</c> the scores are scale · anchor · candidate, unnormalised: SparseMultipleNegativesRankingLoss (scale 1),
+/// a sparse encoder's.
 /// </summary>
-public sealed class MultipleNegativesRankingLoss(float scale = 20f, bool symmetric = false) : EmbeddingLoss
+public sealed class MultipleNegativesRankingLoss(float scale = 20f, bool symmetric = false, bool dot = false) : EmbeddingLoss
 {
+    /// <summary>Whether the scores are dot products instead of cosine similarities.</summary>
+    public bool Dot { get; } = dot;
+
     /// <summary>Multiplier of the cosine similarities (inverse temperature).</summary>
     public float Scale { get; } = scale;
 
@@ -25,12 +30,12 @@ public sealed class MultipleNegativesRankingLoss(float scale = 20f, bool symmetr
     {
         RequireColumns(columns, 2, null, "MultipleNegativesRankingLoss");
         int b = columns[0].Rows, d = columns[0].Dim, k = columns.Count - 1, m = k * b;
-        var (a, aNorm) = CosineMath.Normalize(columns[0]);
+        var (a, aNorm) = Prepare(columns[0]);
         var cand = new double[m * d];
         var cNorm = new double[m];
         for (int i = 0; i < k; i++)
         {
-            var (u, n) = CosineMath.Normalize(columns[i + 1]);
+            var (u, n) = Prepare(columns[i + 1]);
             u.CopyTo(cand, i * b * d);
             n.CopyTo(cNorm, i * b);
         }
@@ -81,12 +86,27 @@ public sealed class MultipleNegativesRankingLoss(float scale = 20f, bool symmetr
                 }
             }
         }
-        CosineMath.Backward(a, aNorm, da, gradients[0]);
+        Back(a, aNorm, da, gradients[0]);
         for (int i = 0; i < k; i++)
         {
-            CosineMath.Backward(cand[(i * b * d)..((i + 1) * b * d)], cNorm[(i * b)..((i + 1) * b)],
+            Back(cand[(i * b * d)..((i + 1) * b * d)], cNorm[(i * b)..((i + 1) * b)],
                 dc[(i * b * d)..((i + 1) * b * d)], gradients[i + 1]);
         }
         return (float)loss;
+    }
+
+    /// <summary>The rows the scores multiply: unit rows and their norms (cosine), or the rows as they are (dot).</summary>
+    private (double[] Rows, double[] Norms) Prepare(EmbeddingBatch x) =>
+        Dot ? (Array.ConvertAll(x.Data, v => (double)v), new double[x.Rows]) : CosineMath.Normalize(x);
+
+    /// <summary>d(rows) → d(embeddings): through the normalisation (cosine), or as it is (dot).</summary>
+    private void Back(double[] rows, double[] norms, double[] dRows, EmbeddingBatch dx)
+    {
+        if (!Dot)
+        {
+            CosineMath.Backward(rows, norms, dRows, dx);
+            return;
+        }
+        for (int i = 0; i < dRows.Length; i++) dx.Data[i] = (float)dRows[i];
     }
 }

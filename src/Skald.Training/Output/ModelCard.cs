@@ -193,6 +193,7 @@ public static class ModelCard
         "bce" => "BinaryCrossEntropyLoss",
         "ce_mnrl" => "MultipleNegativesRankingLoss (cross-encoder)",
         "cross_entropy" => "CrossEntropyLoss",
+        "splade" => "SpladeLoss",
         _ => type,
     };
 
@@ -210,6 +211,9 @@ public static class ModelCard
         "online_contrastive" => $"{{\"distance_metric\": \"SiameseDistanceMetric.COSINE_DISTANCE\", \"margin\": {F(l.Margin)}}}",
         "margin_mse" => "{\"similarity_fct\": \"pairwise_dot_score\"}",
         "mse" => "{}",
+        "splade" => $"{{\"loss\": \"{(l.SpladeInner == "margin_mse" ? "SparseMarginMSELoss" : $"SparseMultipleNegativesRankingLoss(scale={F(l.Scale)}, similarity_fct='dot_score')")}\", " +
+                    $"\"document_regularizer_weight\": {F(l.DocumentRegularizerWeight)}" +
+                    (l.DocumentRegularizerOnly ? ", \"use_document_regularizer_only\": true}" : $", \"query_regularizer_weight\": {F(l.QueryRegularizerWeight)}}}"),
         "gist" => $"{{\"temperature\": {F(1f / l.Scale)}, \"margin_strategy\": \"{l.MarginStrategy}\", \"margin\": {F(l.Margin)}, " +
                   $"\"contrast_anchors\": {B(l.ContrastAnchors)}, \"contrast_positives\": {B(l.ContrastPositives)}}}",
         _ => $"{{\"loss\": \"{LossClass(l.MatryoshkaInner)}\", \"matryoshka_dims\": [{string.Join(", ", l.MatryoshkaDims ?? [])}], " +

@@ -71,7 +71,13 @@ public static class ModelSaver
     private static void Write(SentenceEncoder model, IReadOnlyList<Parameter> head, string dir, string? modelCard)
     {
         var source = model.Folder;
-        var parameters = model.Parameters;
+        if (model.SpladeHead is { } splade)
+        {
+            if (head.Count > 0) throw new ArgumentException("a sparse encoder saves its own masked-LM head", nameof(head));
+            head = splade.Parameters; // saved in the *ForMaskedLM layout, as MLMTransformer's save_pretrained does
+        }
+        var inHead = head.ToHashSet();
+        var parameters = model.Parameters.Where(p => !inHead.Contains(p)).ToList();
         var denseNames = source.DensePaths.Select(p => Path.GetRelativePath(source.Path, p).Replace('\\', '/')).ToList();
         foreach (var p in parameters)
         {
@@ -134,6 +140,12 @@ public static class ModelSaver
             return;
         }
         WriteJson(Path.Combine(dir, "sentence_bert_config.json"), SentenceBertConfig(model));
+        if (source.Splade is { } pooling)
+        {
+            WriteSparseModules(model, pooling, dir);
+            if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
+            return;
+        }
 
         var modules = new JsonArray { Module(0, "", "sentence_transformers.models.Transformer") };
         // 1: Pooling.
@@ -161,6 +173,26 @@ public static class ModelSaver
         WriteJson(Path.Combine(dir, "modules.json"), modules);
         WriteJson(Path.Combine(dir, "config_sentence_transformers.json"), SentenceTransformersConfig(source));
         if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
+    }
+
+    /// <summary>
+    /// A SparseEncoder's modules: MLMTransformer in the root (written above), 1_SpladePooling/config.json, a Normalize
+    /// when the source had one; config_sentence_transformers.json with model_type SparseEncoder.
+    /// </summary>
+    private static void WriteSparseModules(SentenceEncoder model, SpladeConfig pooling, string dir)
+    {
+        var modules = new JsonArray { Module(0, "", SpladeConfig.TransformerModuleType), Module(1, "1_SpladePooling", SpladeConfig.ModuleType) };
+        Directory.CreateDirectory(Path.Combine(dir, "1_SpladePooling"));
+        File.WriteAllText(Path.Combine(dir, "1_SpladePooling", "config.json"), pooling.ToJson(model.Dimension), new UTF8Encoding(false));
+        if (model.Folder.Normalize)
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "2_Normalize"));
+            modules.Add(Module(2, "2_Normalize", "sentence_transformers.models.Normalize"));
+        }
+        WriteJson(Path.Combine(dir, "modules.json"), modules);
+        var config = SentenceTransformersConfig(model.Folder);
+        config["model_type"] = "SparseEncoder";
+        WriteJson(Path.Combine(dir, "config_sentence_transformers.json"), config);
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using Skald.Models;
 using Skald.Models.Adapters;
 using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
+using Skald.Models.Modules;
 using Skald.Training.Config;
 using Skald.Training.CrossEncoders;
 using Skald.Training.Data;
@@ -72,6 +73,21 @@ public static class TrainingRun
                 throw new TrainingException($"model.attention: {e.Message}", e);
             }
         }
+        if (config.Model.Type == "splade" && !encoder.IsSparse)
+        {
+            try
+            {
+                encoder = encoder.AsSparse(new SpladeConfig(
+                    SpladeConfig.ParseStrategy(config.Model.PoolingStrategy, "model.pooling_strategy"),
+                    SpladeConfig.ParseActivation(config.Model.ActivationFunction, "model.activation_function")), config.Training.Seed);
+            }
+            catch (ModelFormatException e)
+            {
+                throw new TrainingException($"model.type splade: {e.Message}", e);
+            }
+        }
+        if (config.Loss.Type == "splade" && !encoder.IsSparse)
+            throw new TrainingException($"{config.Model.Path}: loss.type splade trains a sparse encoder; set model.type: splade (or start from a SparseEncoder folder)");
         if (BaseWeights.Quantize(config, encoder) is { } notice) log?.Invoke(notice);
         var model = TrainableEncoder.For(encoder, config.Model.Dropout, config.Training.Seed);
         if (config.Data.Instruction is { } instruction)
@@ -280,6 +296,8 @@ public static class TrainingRun
             1f / l.Scale, l.Margin, l.MarginStrategy == "relative", l.ContrastAnchors, l.ContrastPositives),
         "simcse" => new SimCseLoss(new MultipleNegativesRankingLoss(l.Scale)),
         "matryoshka" => new MatryoshkaLoss(Inner(l), MatryoshkaDims(l, dimension), l.MatryoshkaWeights?.ToArray()),
+        "splade" => new SpladeLoss(l.SpladeInner == "margin_mse" ? new MarginMseLoss() : new MultipleNegativesRankingLoss(l.Scale, l.Symmetric, dot: true),
+            l.DocumentRegularizerWeight, l.DocumentRegularizerOnly ? null : l.QueryRegularizerWeight, l.DocumentRegularizerOnly),
         _ => throw new TrainingException($"loss.type '{l.Type}' is not supported"),
     };
 
@@ -329,7 +347,7 @@ public static class TrainingRun
     /// <summary>Checks a training file has the columns its loss needs.</summary>
     public static void CheckColumns(LossSection l, TextDataset d)
     {
-        string type = l.Type == "matryoshka" ? l.MatryoshkaInner : l.Type;
+        string type = l.Type switch { "matryoshka" => l.MatryoshkaInner, "splade" => l.SpladeInner, _ => l.Type };
         string have = $"the file has {d.Columns.Count} ({string.Join(", ", d.Columns)}{(d.LabelColumn is null ? "" : " + " + d.LabelColumn)})";
         string? problem = type switch
         {

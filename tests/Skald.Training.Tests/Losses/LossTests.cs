@@ -10,7 +10,8 @@ public sealed class LossTests
     private static readonly JsonElement Reference =
         JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("losses.json"))).RootElement;
 
-    public static TheoryData<string> Cases => ["mnrl", "mnrl_symmetric", "cosent", "triplet", "triplet_margin_0.5", "matryoshka_mnrl", "margin_mse", "angle", "contrastive", "online_contrastive"];
+    public static TheoryData<string> Cases => ["mnrl", "mnrl_symmetric", "cosent", "triplet", "triplet_margin_0.5", "matryoshka_mnrl", "margin_mse", "angle", "contrastive", "online_contrastive",
+        "sparse_mnrl", "splade_mnrl", "splade_document_only"];
 
     private static IEmbeddingLoss Create(string name) => name switch
     {
@@ -24,6 +25,9 @@ public sealed class LossTests
         "angle" => new AnglELoss(),
         "contrastive" => new ContrastiveLoss(),
         "online_contrastive" => new OnlineContrastiveLoss(),
+        "sparse_mnrl" => new MultipleNegativesRankingLoss(1f, dot: true),
+        "splade_mnrl" => new SpladeLoss(new MultipleNegativesRankingLoss(1f, dot: true), 0.03f, 0.05f),
+        "splade_document_only" => new SpladeLoss(new MultipleNegativesRankingLoss(1f, dot: true), 0.03f, documentsOnly: true),
         _ => throw new ArgumentException(name),
     };
 
@@ -43,7 +47,7 @@ public sealed class LossTests
     public void GradientMatchesFiniteDifferences(string name)
     {
         var loss = Create(name);
-        int ncol = name is "mnrl" or "triplet" or "triplet_margin_0.5" or "matryoshka_mnrl" or "margin_mse" ? 3 : 2;
+        int ncol = name is "mnrl" or "sparse_mnrl" or "splade_mnrl" or "splade_document_only" or "triplet" or "triplet_margin_0.5" or "matryoshka_mnrl" or "margin_mse" ? 3 : 2;
         var labels = Labels(name);
         AssertFiniteDifferences(name, Columns(ncol), (cols, into) => loss.Compute(cols, labels, into), abs: 2e-3);
     }

@@ -14,7 +14,7 @@ internal sealed class EncodeCommand : Command
 {
     private readonly Option<string> model = CliOptions.Text("--model", "Model folder (sentence-transformers or plain Hugging Face), or a hub id org/name[@revision] (downloaded to the Hugging Face cache)", "DIR|ID", required: true);
     private readonly Option<string> input = CliOptions.Text("--input", "Texts: .txt (one per line) or .jsonl (a \"text\" field per line)", "FILE", required: true);
-    private readonly Option<string> output = CliOptions.Text("--output", "Embeddings: .jsonl (one JSON array per line) or .npy (float32 [N, D])", "FILE", required: true);
+    private readonly Option<string> output = CliOptions.Text("--output", "Embeddings: .jsonl (one JSON array per line; a sparse encoder's as {indices, values, tokens}) or .npy (float32 [N, D])", "FILE", required: true);
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
     private readonly Option<int?> maxLength = CliOptions.Int("--max-length", "Truncate texts to N tokens (default: the model's max_seq_length)");
     private readonly Option<string> promptName = CliOptions.Text("--prompt-name", "Prepend the model's prompt of this name (config_sentence_transformers.json)", "NAME");
@@ -29,6 +29,8 @@ internal sealed class EncodeCommand : Command
     private readonly PrecisionOptions precision = new("Embeddings: write them", rescoring: false);
     private readonly Option<string> ranges = CliOptions.Text("--ranges",
         "--precision int8/uint8: calibration ranges, float32 [2, D] .npy (minima, then maxima: sentence-transformers' ranges; e.g. the NAME.ranges.npy written when the corpus was encoded); default: from the texts encoded, written beside the output as NAME.ranges.npy", "FILE");
+    private readonly Option<int?> maxActiveDims = CliOptions.Int("--max-active-dims",
+        "Sparse encoders (SPLADE): keep each embedding's N largest weights (sentence-transformers' max_active_dims)");
     private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order (e.g. LLM2Vec's MNTP, then supervised), comma-separated", "DIR[,DIR...]");
 
     public EncodeCommand() : base("encode", "Embed texts with a model: one embedding per input line, in input order")
@@ -47,6 +49,7 @@ internal sealed class EncodeCommand : Command
         Options.Add(quantize);
         foreach (var o in precision.All) Options.Add(o);
         Options.Add(ranges);
+        Options.Add(maxActiveDims);
         CliOptions.AtMostOne(this, promptName, prompt);
         CliOptions.AtMostOne(this, promptName, instruction);
         CliOptions.AtMostOne(this, prompt, instruction);
@@ -70,6 +73,12 @@ internal sealed class EncodeCommand : Command
         var encoder = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet), HubModels.ResolveAll(CliOptions.Items(p.GetValue(adapters)), quiet),
             InfoCommand.Precision(p.GetValue(weights)));
         QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet);
+        int? active = p.GetValue(maxActiveDims);
+        if (active is not null && !encoder.IsSparse)
+            throw new UsageException("--max-active-dims is for sparse encoders (SPLADE); this model's embeddings are dense");
+        if (active is < 1) throw new UsageException("--max-active-dims must be at least 1");
+        if (encoder.IsSparse && format != EmbeddingPrecision.Float32)
+            throw new UsageException("--precision quantizes dense embeddings; a sparse encoder's are written as float32 (indices and values)");
         if (EmbeddingQuantizer.IsBinary(format) && encoder.Dimension % 8 != 0) // before encoding anything
             throw new InputException($"--precision {EmbeddingQuantizer.Name(format)} packs 8 dimensions a byte; this model's {encoder.Dimension} are not divisible by 8");
         var embeddings = ProgressView.Run("encoding", texts.Count >= 64, quiet, bar => encoder.Encode(texts, new EncodeOptions
@@ -87,6 +96,17 @@ internal sealed class EncodeCommand : Command
             embeddings = RowGather.Gather(world, embeddings, all.Count, encoder.Dimension);
             if (world.Rank != 0) return 0;
         }
+        if (encoder.IsSparse)
+        {
+            var sparse = embeddings.Select(e => SparseEmbedding.FromDense(e, active)).ToArray();
+            if (Path.GetExtension(outputPath).Equals(".npy", StringComparison.OrdinalIgnoreCase))
+                EmbeddingOutput.Write(outputPath, [.. sparse.Select(e => Dense(e, encoder.Dimension))], encoder.Dimension);
+            else
+                EmbeddingOutput.WriteSparse(outputPath, sparse, encoder.Tokenizer.IdToToken);
+            Terminal.Log($"wrote {sparse.Length} sparse embeddings over {encoder.Dimension} vocabulary entries " +
+                $"({(sparse.Length == 0 ? 0 : sparse.Average(e => e.Count)):F1} active on average) to {outputPath}", quiet);
+            return 0;
+        }
         if (format == EmbeddingPrecision.Float32)
         {
             EmbeddingOutput.Write(outputPath, embeddings, encoder.Dimension);
@@ -95,6 +115,14 @@ internal sealed class EncodeCommand : Command
         }
         WriteQuantized(outputPath, embeddings, format, p.GetValue(ranges), quiet);
         return 0;
+    }
+
+    /// <summary>A sparse embedding as its dense vector [<paramref name="dimension"/>].</summary>
+    private static float[] Dense(SparseEmbedding e, int dimension)
+    {
+        var row = new float[dimension];
+        for (int i = 0; i < e.Count; i++) row[e.Indices[i]] = e.Values[i];
+        return row;
     }
 
     /// <summary>The embeddings in <paramref name="format"/>; int8/uint8 ranges read from --ranges or computed and written beside the output.</summary>

@@ -123,7 +123,7 @@ internal sealed class EvaluateCommand : Command
         if (p.GetValue(rerankCausalLm) && p.GetValue(rerank) is null) throw new UsageException("--rerank-causal-lm needs --rerank DIR");
         var first = CreateModel(p, retrieval);
         if (p.GetValue(rerank) is not { } reranker) return first;
-        var stage = first as IRetrievalModel ?? new DenseRetriever((IEmbeddingModel)first, retrieval.LongDocuments, retrieval.Quantization, retrieval.Ivf);
+        var stage = first as IRetrievalModel ?? EmbeddingRetriever.For((IEmbeddingModel)first, retrieval.LongDocuments, retrieval.Quantization, retrieval.Ivf);
         var ce = QuantizeOption.Apply(Rerankers.Load(reranker, quiet, p.GetValue(rerankCausalLm)), p.GetValue(quantize), quiet);
         return new CrossEncoderRetriever(ce, stage, p.GetValue(rerankCandidates) ?? 100, ceOptions);
     }

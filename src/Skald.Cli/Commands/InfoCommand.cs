@@ -70,7 +70,10 @@ internal sealed class InfoCommand : Command
         string source = m.Folder.Llm2Vec is { } l2v
             ? $" (llm2vec_config.json pooling_mode {l2v.PoolingModeName}{(l2v.SkipInstruction ? ", instruction excluded" : "")})"
             : m.Folder.IsSentenceTransformers ? "" : " (default: no modules.json)";
-        Console.WriteLine($"pooling:          {string.Join("+", modes).ToLowerInvariant()}{(m.Pooling.IncludePrompt ? "" : " (prompt excluded)")}{source}");
+        if (m.Folder.Splade is { } splade)
+            Console.WriteLine($"pooling:          SPLADE, {SpladeConfig.Name(splade.Strategy)} of {SpladeConfig.Name(splade.Activation)}-activated masked-LM logits ({m.SpladeHead!.Layout.Architecture}'s head): a sparse encoder, one weight per vocabulary entry");
+        else
+            Console.WriteLine($"pooling:          {string.Join("+", modes).ToLowerInvariant()}{(m.Pooling.IncludePrompt ? "" : " (prompt excluded)")}{source}");
         Console.WriteLine($"attention:        {(m.Folder.Bidirectional ? "bidirectional (LLM2Vec)" : "as the architecture defines")}, padding {m.PaddingSide.ToString().ToLowerInvariant()}");
         foreach (var d in m.Dense) Console.WriteLine($"dense:            {d.InFeatures} → {d.OutFeatures}, {d.ActivationFunction}");
         Console.WriteLine($"normalize:        {(m.Folder.Normalize ? "yes" : "no")}");

@@ -43,6 +43,26 @@ internal static class EmbeddingOutput
         }
     }
 
+    /// <summary>
+    /// A sparse encoder's embeddings as .jsonl: one object per line, <c>{"indices": [...], "values": [...], "tokens": [...]}</c>
+    /// (the non-zero vocabulary ids ascending, their weights, and the tokens they are, as SparseEncoder.decode names them).
+    /// </summary>
+    public static void WriteSparse(string path, IReadOnlyList<Skald.Models.SparseEmbedding> rows, Func<int, string?> token) =>
+        AtomicFile.Write(path, s =>
+        {
+            using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+            var sb = new StringBuilder();
+            foreach (var row in rows)
+            {
+                sb.Clear().Append("{\"indices\":[").AppendJoin(',', row.Indices.Select(i => i.ToString(CultureInfo.InvariantCulture)))
+                    .Append("],\"values\":[").AppendJoin(',', row.Values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))
+                    .Append("],\"tokens\":").Append(System.Text.Json.JsonSerializer.Serialize(row.Indices.Select(i => token(i) ?? "").ToArray()))
+                    .Append('}');
+                w.Write(sb);
+                w.Write('\n');
+            }
+        });
+
     /// <summary>float32 [N, D] as .npy.</summary>
     internal static void WriteNpy(Stream s, float[][] rows, int dim)
     {

@@ -147,7 +147,7 @@ public static class BenchmarkRunner
                 return new ModelSlot(stage.Name + ">" + FolderName(reranker),
                     "rerank-" + EmbeddingCache.ModelKey(reranker, CodeVersion + "|" + stage.Key + "|100"), true,
                     () => Reranking(reranker, stage.Model as IRetrievalModel
-                        ?? new DenseRetriever((IEmbeddingModel)stage.Model, options.Retrieval.LongDocuments, options.Retrieval.Quantization, options.Retrieval.Ivf),
+                        ?? EmbeddingRetriever.For((IEmbeddingModel)stage.Model, options.Retrieval.LongDocuments, options.Retrieval.Quantization, options.Retrieval.Ivf),
                         embeddingOptions.BatchSize));
             }
             if (spec.Equals("bm25", StringComparison.OrdinalIgnoreCase))

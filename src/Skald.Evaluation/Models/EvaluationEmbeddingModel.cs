@@ -21,7 +21,8 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel
         Encoder = encoder;
         this.options = options ?? new EvaluationEmbeddingOptions();
         Name = this.options.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelPath)));
-        if (this.options.CacheDirectory is { } dir)
+        // A sparse encoder's rows are vocabulary-wide: a dense cache of them would outweigh the corpus, so none is kept.
+        if (this.options.CacheDirectory is { } dir && !encoder.IsSparse)
             cache = new EmbeddingCache(dir, EmbeddingCache.ModelKey(modelPath, $"max={this.options.MaxLength}"), encoder.Dimension);
         metadata = new Dictionary<string, string>
         {
@@ -51,6 +52,9 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel
 
     /// <inheritdoc/>
     public SimilarityFunction Similarity => Encoder.SimilarityFunction;
+
+    /// <inheritdoc/>
+    public bool IsSparse => Encoder.IsSparse;
 
     /// <summary>Token limit in effect (including special tokens and the prompt).</summary>
     public int MaxTokens => Math.Min(options.MaxLength ?? Encoder.MaxSeqLength, Encoder.MaxSeqLength);

@@ -11,6 +11,12 @@ public interface IEmbeddingModel : IEvaluationModel
     /// <summary>The model's own similarity function.</summary>
     SimilarityFunction Similarity { get; }
 
+    /// <summary>
+    /// Whether the vectors are a sparse encoder's (SPLADE: one weight per vocabulary entry, mostly zeros): searched
+    /// through an inverted index (<see cref="Sparse.SparseRetriever"/>) instead of a dense scan.
+    /// </summary>
+    bool IsSparse => false;
+
     /// <summary>Embeds texts in the given role; result i belongs to text i.</summary>
     float[][] Embed(IReadOnlyList<string> texts, TextRole role);
 

@@ -76,7 +76,7 @@ public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrie
     /// <inheritdoc />
     public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize)
     {
-        var retriever = new DenseRetriever(TrainingEmbeddingModel.For(model, batchSize));
+        var retriever = EmbeddingRetriever.For(TrainingEmbeddingModel.For(model, batchSize));
         var m = RetrievalScorer.Score(retriever, Data, topK: K, cutoffs: [K]);
         return new Dictionary<string, double>
         {

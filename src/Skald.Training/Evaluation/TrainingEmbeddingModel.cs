@@ -23,10 +23,12 @@ public sealed class TrainingEmbeddingModel : IEmbeddingModel
     /// <param name="prompts">Role prompts (sentence-transformers' prompts).</param>
     /// <param name="name">Name in reports.</param>
     /// <param name="encodeQueries">Queries' own encode (an LLM2Vec model's, with its instruction); null: <paramref name="encode"/> with the role prompt.</param>
+    /// <param name="sparse">Whether the vectors are a sparse encoder's (searched through an inverted index).</param>
     public TrainingEmbeddingModel(Func<IReadOnlyList<string>, float[][]> encode, int dimension, SimilarityFunction similarity,
         IReadOnlyDictionary<string, string>? prompts = null, string name = "training",
-        Func<IReadOnlyList<string>, float[][]>? encodeQueries = null)
+        Func<IReadOnlyList<string>, float[][]>? encodeQueries = null, bool sparse = false)
     {
+        IsSparse = sparse;
         this.encode = encode;
         this.encodeQueries = encodeQueries;
         this.prompts = prompts ?? new Dictionary<string, string>();
@@ -43,7 +45,8 @@ public sealed class TrainingEmbeddingModel : IEmbeddingModel
         new(texts => model.Encode(texts, batchSize), model.Dimension, model.Source.Similarity, model.Source.Prompts,
             encodeQueries: model is Modeling.TrainableEncoder { QueryInstruction: not null } encoder
                 ? texts => encoder.Encode(texts, batchSize, query: true)
-                : null);
+                : null,
+            sparse: model is Modeling.TrainableEncoder { Model.IsSparse: true });
 
     /// <inheritdoc/>
     public string Name { get; }
@@ -56,6 +59,9 @@ public sealed class TrainingEmbeddingModel : IEmbeddingModel
 
     /// <inheritdoc/>
     public SimilarityFunction Similarity { get; }
+
+    /// <inheritdoc/>
+    public bool IsSparse { get; }
 
     /// <inheritdoc/>
     public float[][] Embed(IReadOnlyList<string> texts, TextRole role)

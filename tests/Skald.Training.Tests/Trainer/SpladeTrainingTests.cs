@@ -161,6 +161,18 @@ public sealed class SpladeTrainingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void TheExampleConfigTrainsTheFixtureAsItsHeaderSays()
+    {
+        string config = Path.Combine(InfraPaths.RepoRoot, "configs", "splade-example.yaml");
+        string outDir = Path.Combine(dir, "example");
+        var r = SkaldProcess.RunIn(InfraPaths.RepoRoot, "train", "--config", config, "--quick-test", "--set", "model.path=fixtures/models/splade-bert-tiny",
+            "--set", "training.batch_size=8", "--set", $"output.dir={outDir}", "--quiet");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.True(SentenceEncoder.Load(Path.Combine(outDir, "final")).IsSparse);
+        Assert.Contains("eval_", File.ReadAllText(Path.Combine(outDir, "metrics.jsonl"))); // evaluated over the inverted index
+    }
+
+    [Fact]
     public void MisusesAreOneClearLine()
     {
         string data = InfraPaths.WriteFile(dir, "triplets.jsonl", Triplets(8));

@@ -35,6 +35,8 @@ public static class IndexBuilder
         Bm25Options bm25, string? language, int chunkTokens, int overlapTokens, Action<int, int>? progress = null,
         Quantization.EmbeddingPrecision precision = Quantization.EmbeddingPrecision.Float32, IvfOptions? ivf = null)
     {
+        if (model.IsSparse && (ivf is not null || precision != Quantization.EmbeddingPrecision.Float32))
+            throw new EvaluationException($"{folder}: {(ivf is not null ? "--ivf-lists" : "--precision")} is for dense embedding models; a sparse encoder's index is an inverted index of its vocabulary weights");
         if (ivf is not null && ivf.Lists > records.Count)
             throw new EvaluationException($"{folder}: {ivf.Lists} IVF lists need at least as many rows, and there are {records.Count}");
         try { Quantization.EmbeddingQuantizer.BytesPerRow(precision, model.Dimension); } // a binary index needs a dimension divisible by 8
@@ -54,7 +56,14 @@ public static class IndexBuilder
             ChunkTokens = chunkTokens,
             OverlapTokens = overlapTokens,
             Precision = Quantization.EmbeddingQuantizer.Name(precision),
+            Sparse = model.IsSparse,
         };
+        if (model.IsSparse)
+        {
+            var rows = EmbedSparse(model, records, progress);
+            IndexWriter.Write(folder, manifest with { Similarity = "dot" }, records, [], Analyse(analyzer, records, bm25.Parameters), sparse: rows);
+            return manifest with { Similarity = "dot", Rows = records.Count };
+        }
         var vectors = Embed(model, records, manifest.Similarity != "dot", progress);
         InvertedLists? lists = null;
         if (ivf is not null && records.Count > 0)
@@ -90,13 +99,24 @@ public static class IndexBuilder
         using (var index = SearchIndex.Open(folder))
         {
             manifest = index.Manifest;
-            if (model.Dimension != manifest.Dimension)
-                throw new EvaluationException($"{folder}: the index holds {manifest.Dimension}-d vectors of {manifest.Model}; this model makes {model.Dimension}-d");
+            if (model.Dimension != manifest.Dimension || model.IsSparse != manifest.Sparse)
+                throw new EvaluationException($"{folder}: the index holds {manifest.Dimension}-d {(manifest.Sparse ? "sparse" : "dense")} vectors of {manifest.Model}; " +
+                    $"this model makes {model.Dimension}-d {(model.IsSparse ? "sparse" : "dense")} ones");
             var newDocuments = records.Select(r => r.Document).ToHashSet(StringComparer.Ordinal);
             keptRows = [.. Enumerable.Range(0, index.Records.Count).Where(r => !index.Deleted.Contains(r) && !newDocuments.Contains(index.Records[r].Document))];
             replaced = index.LiveCount - keptRows.Count;
             keptRecords = [.. keptRows.Select(r => index.Records[r])];
             CheckUnique(records, keptRecords);
+            if (manifest.Sparse)
+            {
+                var added = EmbedSparse(model, records, progress);
+                var every = keptRecords.Concat(records).ToList();
+                var sparseAnalyzer = new Bm25Model(new Bm25Options { Stem = manifest.Stemming.StartsWith("snowball", StringComparison.Ordinal) })
+                    .AnalyzerFor(manifest.Language, out _);
+                IndexWriter.Write(folder, manifest, every, [], Analyse(sparseAnalyzer, every, new Bm25Parameters(manifest.K1, manifest.B)),
+                    sparse: keptRows.Select(r => index.SparseRow(r)!).Concat(added));
+                return (records.Count, replaced);
+            }
             fresh = Embed(model, records, index.Normalized, progress);
             // Sources of the rows to write: kept row i is source i, new row j is source keptRows.Count + j. An IVF index
             // keeps each old row in its list and puts each new row in its nearest: list by list, sources in order.
@@ -165,6 +185,20 @@ public static class IndexBuilder
             var v = model.Embed([.. Enumerable.Range(start, n).Select(i => records[i].FullText)], TextRole.Document);
             if (normalize) v = ExactSearch.Normalize(v);
             Array.Copy(v, 0, result, start, n);
+            progress?.Invoke(start + n, records.Count);
+        }
+        return result;
+    }
+
+    /// <summary>A sparse encoder's rows, embedded <see cref="EmbedBatch"/> texts at a time and kept sparse.</summary>
+    private static Skald.Models.SparseEmbedding[] EmbedSparse(IEmbeddingModel model, IReadOnlyList<IndexRecord> records, Action<int, int>? progress)
+    {
+        var result = new Skald.Models.SparseEmbedding[records.Count];
+        for (int start = 0; start < records.Count; start += EmbedBatch)
+        {
+            int n = Math.Min(EmbedBatch, records.Count - start);
+            var v = model.Embed([.. Enumerable.Range(start, n).Select(i => records[i].FullText)], TextRole.Document);
+            for (int i = 0; i < n; i++) result[start + i] = Skald.Models.SparseEmbedding.FromDense(v[i]);
             progress?.Invoke(start + n, records.Count);
         }
         return result;

@@ -73,6 +73,13 @@ public sealed record IndexManifest
     /// <summary>Lists an IVF index's dense search probes unless a search asks for another number.</summary>
     [JsonPropertyName("ivf_probes")] public int IvfProbes { get; init; }
 
+    /// <summary>
+    /// A sparse encoder's index (SPLADE): the rows are stored as their non-zero vocabulary entries
+    /// (<c>embeddings.sparse</c>, <see cref="Sparse.SparseRows"/>) and searched through an inverted index by dot product;
+    /// no <c>embeddings.f32</c>, precision float32, no IVF lists.
+    /// </summary>
+    [JsonPropertyName("sparse")] public bool Sparse { get; init; }
+
     /// <summary>When the index was last written (UTC, ISO 8601).</summary>
     [JsonPropertyName("updated")] public string Updated { get; init; } = "";
 

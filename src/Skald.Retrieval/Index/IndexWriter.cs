@@ -24,6 +24,9 @@ public static class IndexWriter
     /// <summary>Embeddings file name.</summary>
     public const string EmbeddingsFile = "embeddings.f32";
 
+    /// <summary>A sparse index's rows (<see cref="Sparse.SparseRows"/>), in place of <see cref="EmbeddingsFile"/>.</summary>
+    public const string SparseFile = "embeddings.sparse";
+
     /// <summary>Quantized embeddings file name.</summary>
     public const string QuantizedFile = "embeddings.q";
 
@@ -46,11 +49,16 @@ public static class IndexWriter
     /// <summary>
     /// Writes (or replaces) the index in <paramref name="folder"/>. An existing folder is replaced only when it is
     /// empty or already an index; <paramref name="vectors"/> yields one row [dim] per record, in order (an IVF index's
-    /// rows in <paramref name="lists"/>' order).
+    /// rows in <paramref name="lists"/>' order); a sparse index (<see cref="IndexManifest.Sparse"/>) takes its rows as
+    /// <paramref name="sparse"/> instead, and <paramref name="vectors"/> is empty.
     /// </summary>
     public static void Write(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records,
-        IEnumerable<ReadOnlyMemory<float>> vectors, Bm25Index bm25, Ivf.InvertedLists? lists = null)
+        IEnumerable<ReadOnlyMemory<float>> vectors, Bm25Index bm25, Ivf.InvertedLists? lists = null,
+        IEnumerable<Skald.Models.SparseEmbedding>? sparse = null)
     {
+        if (manifest.Sparse != (sparse is not null)) throw new ArgumentException("a sparse index takes sparse rows, a dense one none", nameof(sparse));
+        if (manifest.Sparse && (lists is not null || manifest.Precision != "float32"))
+            throw new ArgumentException("a sparse index has no IVF lists or quantized rows", nameof(manifest));
         if (bm25.DocumentCount != records.Count) throw new ArgumentException("the BM25 index must cover every record", nameof(bm25));
         if ((manifest.IvfLists > 0) != (lists is not null) || (lists is not null && (lists.Lists != manifest.IvfLists || lists.Rows != records.Count)))
             throw new ArgumentException($"the manifest's {manifest.IvfLists} IVF lists do not match the lists given for {records.Count} records", nameof(lists));
@@ -66,11 +74,18 @@ public static class IndexWriter
         try
         {
             int rows = 0;
+            if (sparse is not null)
+            {
+                using var ss = Create(Path.Combine(tmp, SparseFile));
+                rows = Sparse.SparseRows.Write(ss, sparse, manifest.Dimension);
+                ss.Flush(true);
+                if (vectors.Any()) throw new ArgumentException("a sparse index takes no dense rows", nameof(vectors));
+            }
             var precision = manifest.EmbeddingPrecision();
             var ranges = manifest.Ranges();
             bool quantize = precision != Quantization.EmbeddingPrecision.Float32;
             var row = quantize ? new byte[Quantization.EmbeddingQuantizer.BytesPerRow(precision, manifest.Dimension)] : [];
-            using (var fs = Create(Path.Combine(tmp, EmbeddingsFile)))
+            using (var fs = sparse is null ? Create(Path.Combine(tmp, EmbeddingsFile)) : Stream.Null)
             using (var qs = quantize ? Create(Path.Combine(tmp, QuantizedFile)) : null)
             {
                 foreach (var v in vectors)
@@ -84,7 +99,7 @@ public static class IndexWriter
                     }
                     rows++;
                 }
-                fs.Flush(true);
+                (fs as FileStream)?.Flush(true);
                 qs?.Flush(true);
             }
             if (rows != records.Count) throw new ArgumentException($"{rows} vectors for {records.Count} records");

@@ -4,6 +4,7 @@ using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Ivf;
 using Skald.Retrieval.Quantization;
 using Skald.Retrieval.Search;
+using Skald.Retrieval.Sparse;
 
 namespace Skald.Retrieval.Index;
 
@@ -13,12 +14,15 @@ namespace Skald.Retrieval.Index;
 /// the quantized rows held in memory searched by <see cref="QuantizedSearch"/> and the best hits rescored with their
 /// float rows read from the mapping (only those pages are touched), in an IVF index only the rows of the lists nearest
 /// the query (<see cref="IvfSearch"/>); the saved <see cref="Bm25Index"/>; and
-/// both fused by <see cref="Fusion"/> for hybrid search. Deleted rows (tombstones) are skipped until the next
+/// both fused by <see cref="Fusion"/> for hybrid search. A sparse encoder's index (<see cref="IndexManifest.Sparse"/>)
+/// holds its rows' non-zero entries in memory and searches them through a <see cref="SparseIndex"/> instead. Deleted rows (tombstones) are skipped until the next
 /// compaction. Immutable once open, so one instance serves concurrent searches.
 /// </summary>
 public sealed class SearchIndex : IDisposable
 {
-    private readonly MappedRows vectors;
+    private readonly MappedRows? vectors;      // dense rows (null in a sparse index)
+    private readonly Skald.Models.SparseEmbedding[]? sparseRows; // a sparse index's rows
+    private readonly SparseIndex? sparseIndex;
     private readonly QuantizedEmbeddings? quantized;
     private readonly InvertedLists? lists;
     private readonly Bm25Index bm25;
@@ -26,8 +30,11 @@ public sealed class SearchIndex : IDisposable
     private readonly int[] tieKeys;
 
     private SearchIndex(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records, HashSet<int> deleted,
-        MappedRows vectors, QuantizedEmbeddings? quantized, InvertedLists? lists, Bm25Index bm25, Analyzer analyzer)
+        MappedRows? vectors, QuantizedEmbeddings? quantized, InvertedLists? lists, Bm25Index bm25, Analyzer analyzer,
+        Skald.Models.SparseEmbedding[]? sparseRows = null)
     {
+        this.sparseRows = sparseRows;
+        if (sparseRows is not null) sparseIndex = SparseIndex.Build(sparseRows, manifest.Dimension);
         this.lists = lists;
         this.quantized = quantized;
         Folder = folder;
@@ -95,6 +102,12 @@ public sealed class SearchIndex : IDisposable
             lists = InvertedLists.Read(ivfPath, manifest.Dimension, manifest.Rows);
             if (lists.Lists != manifest.IvfLists) throw new EvaluationException($"{ivfPath}: {lists.Lists} lists, the manifest {manifest.IvfLists}");
         }
+        if (manifest.Sparse)
+        {
+            if (quantized is not null || lists is not null) throw new EvaluationException($"{manifestPath}: a sparse index has no quantized rows or IVF lists");
+            var sparse = SparseRows.Read(Path.Combine(folder, IndexWriter.SparseFile), manifest.Rows, manifest.Dimension);
+            return new SearchIndex(folder, manifest, records, deleted, null, null, null, bm25, analyzer, sparse);
+        }
         var rows = new MappedRows(Path.Combine(folder, IndexWriter.EmbeddingsFile), manifest.Rows, manifest.Dimension);
         return new SearchIndex(folder, manifest, records, deleted, rows, quantized, lists, bm25, analyzer);
     }
@@ -113,8 +126,18 @@ public sealed class SearchIndex : IDisposable
         return new QuantizedEmbeddings(precision, manifest.Rows, manifest.Dimension, data, manifest.Ranges());
     }
 
-    /// <summary>The stored vector of a row [dim] (a view of the mapping).</summary>
-    public ReadOnlySpan<float> Vector(int row) => vectors.Row(row);
+    /// <summary>The stored vector of a row [dim] (a view of the mapping; a sparse index's row written out dense).</summary>
+    public ReadOnlySpan<float> Vector(int row)
+    {
+        if (vectors is not null) return vectors.Row(row);
+        var dense = new float[Manifest.Dimension];
+        var e = sparseRows![row];
+        for (int j = 0; j < e.Count; j++) dense[e.Indices[j]] = e.Values[j];
+        return dense;
+    }
+
+    /// <summary>A sparse index's row (its non-zero entries); null in a dense index.</summary>
+    public Skald.Models.SparseEmbedding? SparseRow(int row) => sparseRows?[row];
 
     /// <summary>
     /// The best <paramref name="topK"/> live rows for one query. <paramref name="queryVector"/> (the model's query
@@ -138,12 +161,13 @@ public sealed class SearchIndex : IDisposable
                 throw new ArgumentException($"dense search needs a query vector of {Manifest.Dimension} values", nameof(queryVector));
             q = Normalized ? ExactSearch.Normalize([queryVector])[0] : queryVector;
         }
+        if (sparseIndex is not null) return SparseSearch(query, q, mode, topK, fusion);
         Hit[] hits = mode switch
         {
             SearchMode.Dense => Dense(q!, topK, rescoreMultiplier, probes),
             SearchMode.Bm25 => Sparse(query, topK),
             _ when fusion.Mode == HybridMode.Rerank =>
-                Fusion.Rerank(Sparse(query, fusion.Candidates), r => TensorPrimitives.Dot(q, vectors.Row(r)), topK, tieKeys),
+                Fusion.Rerank(Sparse(query, fusion.Candidates), r => TensorPrimitives.Dot(q, vectors!.Row(r)), topK, tieKeys),
             _ => Fusion.Fuse(Sparse(query, fusion.Candidates), Dense(q!, fusion.Candidates, rescoreMultiplier, probes), fusion, topK, tieKeys),
         };
         return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
@@ -154,15 +178,36 @@ public sealed class SearchIndex : IDisposable
     private Hit[] Dense(float[] q, int k, int rescoreMultiplier, int probes)
     {
         if (LiveCount == 0) return [];
-        int wanted = Math.Min(k + Deleted.Count, vectors.Rows);
+        int wanted = Math.Min(k + Deleted.Count, vectors!.Rows);
         var hits = (lists, quantized) switch
         {
-            (null, null) => ExactSearch.TopK([q], vectors.Rows, vectors.Dimension, vectors.Block, wanted, tieKeys)[0],
+            (null, null) => ExactSearch.TopK([q], vectors!.Rows, vectors.Dimension, vectors.Block, wanted, tieKeys)[0],
             (null, _) => QuantizedSearch.TopK([q], quantized, wanted, rescoreMultiplier, tieKeys, vectors.Row)[0],
             (_, null) => IvfSearch.TopK([q], lists, probes, vectors.Span, wanted, tieKeys)[0],
             _ => IvfSearch.TopK([q], lists, probes, quantized, wanted, rescoreMultiplier, tieKeys, vectors.Row)[0],
         };
         return [.. hits.Where(h => !Deleted.Contains(h.Index)).Take(k)];
+    }
+
+    /// <summary>A sparse index's search: the query's non-zero entries through the inverted index, fused with BM25 as dense search is.</summary>
+    private List<IndexHit> SparseSearch(string query, float[]? queryVector, SearchMode mode, int topK, FusionOptions fusion)
+    {
+        var q = queryVector is null ? null : Skald.Models.SparseEmbedding.FromDense(queryVector);
+        Hit[] Learned(int k)
+        {
+            if (LiveCount == 0) return [];
+            var hits = sparseIndex!.TopK([q!], Math.Min(k + Deleted.Count, Records.Count), tieKeys)[0];
+            return [.. hits.Where(h => !Deleted.Contains(h.Index)).Take(k)];
+        }
+        Hit[] hits = mode switch
+        {
+            SearchMode.Dense => Learned(topK),
+            SearchMode.Bm25 => Sparse(query, topK),
+            _ when fusion.Mode == HybridMode.Rerank =>
+                Fusion.Rerank(Sparse(query, fusion.Candidates), r => Skald.Models.SparseEmbedding.Dot(q!, sparseRows![r]), topK, tieKeys),
+            _ => Fusion.Fuse(Sparse(query, fusion.Candidates), Learned(fusion.Candidates), fusion, topK, tieKeys),
+        };
+        return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
     }
 
     /// <summary>BM25 top-k among live rows (only rows sharing a term with the query).</summary>
@@ -174,7 +219,7 @@ public sealed class SearchIndex : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose() => vectors.Dispose();
+    public void Dispose() => vectors?.Dispose();
 
     private static List<IndexRecord> ReadRecords(string path, int rows)
     {

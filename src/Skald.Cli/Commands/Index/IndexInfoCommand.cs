@@ -64,6 +64,12 @@ internal sealed class IndexInfoCommand : Command
             new("precision", m.Precision),
             new("ivf_lists", m.IvfLists),
         };
+        if (m.Sparse)
+        {
+            var live = Enumerable.Range(0, index.Records.Count).Where(r => !index.Deleted.Contains(r)).Select(r => index.SparseRow(r)!.Count).ToArray();
+            fields.Add(new("vectors", "sparse (a sparse encoder's vocabulary weights, searched through an inverted index)"));
+            fields.Add(new("active_dims_mean", live.Length == 0 ? 0 : Math.Round(live.Average(), 1)));
+        }
         if (index.Lists is { } lists)
         {
             var sizes = Enumerable.Range(0, lists.Lists).Select(l => lists.Start(l + 1) - lists.Start(l)).Order().ToArray();

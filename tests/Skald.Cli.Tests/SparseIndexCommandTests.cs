@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Skald.Models;
+
+namespace Skald.Cli.Tests;
+
+/// <summary>
+/// <c>skald index</c> / <c>search</c> with a sparse encoder (fixtures/models/splade-bert-tiny): the rows stored as their
+/// non-zero entries, dense-mode scores equal to the model's sparse dot products, hybrid, delete and add, info, and the
+/// dense-only options refused.
+/// </summary>
+public sealed class SparseIndexCommandTests
+{
+    private static readonly string Model = TestPaths.FixtureModel("splade-bert-tiny");
+    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+
+    private static JsonElement Search(string folder, string query, string mode, int k)
+    {
+        var r = SkaldProcess.Run("search", "--index", folder, "--query", query, "--mode", mode, "--top-k", k.ToString(System.Globalization.CultureInfo.InvariantCulture), "--format", "json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results").Clone();
+    }
+
+    [Fact]
+    public void ASparseIndexStoresEntriesAndScoresAreTheModelsDotProducts()
+    {
+        string docs = Path.Combine(TestPaths.NewTempDir(), "docs");
+        Directory.CreateDirectory(docs);
+        foreach (var f in Directory.GetFiles(Documents)) File.Copy(f, Path.Combine(docs, Path.GetFileName(f)));
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", folder, "--language", "nb", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using (var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))))
+        {
+            Assert.True(manifest.RootElement.GetProperty("sparse").GetBoolean());
+            Assert.Equal("dot", manifest.RootElement.GetProperty("similarity").GetString());
+            Assert.Equal(800, manifest.RootElement.GetProperty("dimension").GetInt32());
+        }
+        Assert.True(File.Exists(Path.Combine(folder, "embeddings.sparse")));
+        Assert.False(File.Exists(Path.Combine(folder, "embeddings.f32")));
+
+        var encoder = SentenceEncoder.Load(Model);
+        const string query = "Hvor kan jeg parkere sykkelen?";
+        var q = encoder.EncodeSparse([query])[0];
+        var hits = Search(folder, query, "dense", 4);
+        Assert.Equal(4, hits.GetArrayLength());
+        float previous = float.PositiveInfinity;
+        foreach (var h in hits.EnumerateArray())
+        {
+            string title = h.GetProperty("title").GetString()!, text = h.GetProperty("text").GetString()!;
+            var d = encoder.EncodeSparse([title.Length == 0 ? text : title + " " + text])[0];
+            float score = h.GetProperty("score").GetSingle();
+            Assert.Equal(SparseEmbedding.Dot(q, d), score, 3);
+            Assert.True(score <= previous);
+            previous = score;
+        }
+        Assert.Equal(5, Search(folder, query, "hybrid", 5).GetArrayLength());
+
+        var info = SkaldProcess.Run("index", "info", "--index", folder);
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        Assert.Contains("sparse", info.Stdout);
+        Assert.Contains("active_dims_mean", info.Stdout);
+
+        var del = SkaldProcess.Run("index", "delete", "--index", folder, "--source", Path.Combine(docs, "kantine.md"));
+        Assert.True(del.ExitCode == 0, del.Stderr);
+        foreach (var mode in new[] { "dense", "hybrid" })
+            foreach (var h in Search(folder, "glutenfrit brød", mode, 50).EnumerateArray())
+                Assert.DoesNotContain("kantine.md", h.GetProperty("source").GetString());
+        string extra = Path.Combine(TestPaths.NewTempDir(), "fjordhest.txt");
+        File.WriteAllText(extra, "Fjordhesten Blakken står i stallen bak kontoret. Han får høy hver morgen klokken sju.");
+        var add = SkaldProcess.Run("index", "add", "--index", folder, "--documents", extra);
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        Assert.Empty(File.ReadAllText(Path.Combine(folder, "tombstones.txt")).Trim()); // compacted
+        // (The random fixture model ranks by its biases more than by words: look for the new row among all of them.)
+        var added = Search(folder, "Fjordhesten Blakken", "dense", 100).EnumerateArray()
+            .Single(h => h.GetProperty("id").GetString() == Path.GetFullPath(extra) + "#c0");
+        var fjord = encoder.EncodeSparse([added.GetProperty("text").GetString()!])[0];
+        Assert.Equal(SparseEmbedding.Dot(encoder.EncodeSparse(["Fjordhesten Blakken"])[0], fjord), added.GetProperty("score").GetSingle(), 3);
+        // The kept rows survive the rewrite unchanged: the first query ranks the same documents with the same scores.
+        var after = Search(folder, query, "dense", 4).EnumerateArray().Where(h => !h.GetProperty("source").GetString()!.EndsWith("fjordhest.txt")).ToList();
+        Assert.Contains(after, h => h.GetProperty("id").GetString() == hits[0].GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public void DenseOnlyOptionsAreRefused()
+    {
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", folder,
+            "--precision", "int8"), 1, "--precision is for dense embedding models");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", folder,
+            "--ivf-lists", "2"), 1, "--ivf-lists is for dense embedding models");
+    }
+}

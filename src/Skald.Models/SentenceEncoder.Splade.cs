@@ -53,9 +53,9 @@ public sealed partial class SentenceEncoder
         if (!head.FromCheckpoint && !initialise)
             throw new ModelFormatException(
                 $"{folder.TransformerPath}: the checkpoint has no masked-LM head ({head.Layout.Architecture}'s), which a sparse encoder's MLMTransformer needs");
-        if (head.SoftCap > 0f || head.PredictsNextToken || head.ExcludedIds > 0)
+        if (head.SoftCap > 0f || head.PredictsNextToken)
             throw new ModelFormatException(
-                $"{folder.TransformerPath}: sparse encoders over {head.Layout.Architecture} (shifted, soft-capped or partial logits) are not there yet; BERT, XLM-R/RoBERTa and ModernBERT heads are");
+                $"{folder.TransformerPath}: a sparse encoder over {head.Layout.Architecture} is not there yet: its logits are soft-capped to 30·sigmoid(z/7.5), all positive, so SPLADE's relu would keep every vocabulary entry; BERT, XLM-R/RoBERTa, ModernBERT and NorBERT3 heads work");
         int vocab = head.Decoder.Shape[0];
         if (splade.Dimension is { } d && d != vocab)
             throw new ModelFormatException($"{folder.Path}: SpladePooling word_embedding_dimension {d} differs from the vocabulary size {vocab}");
@@ -81,6 +81,6 @@ public sealed partial class SentenceEncoder
             owner[k++] = i / tokens.Seq;
         }
         var h = head.Transform(tape, Ops.SelectRows(tape, hidden, rows)); // [m, C]
-        return Ops.SpladePooling(tape, h, owner, tokens.Batch, head.Decoder, head.DecoderBias, splade.Activation, splade.Strategy);
+        return Ops.SpladePooling(tape, h, owner, tokens.Batch, head.Decoder, head.DecoderBias, splade.Activation, splade.Strategy, head.ExcludedIds);
     }
 }

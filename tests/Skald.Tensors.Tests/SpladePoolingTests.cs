@@ -16,11 +16,13 @@ public sealed class SpladePoolingTests
     private static int[] Owners() => [.. Enumerable.Range(0, 70).Select(r => r % 7 == 0 ? 2 : r % 3 == 0 ? 1 : r < 40 ? 0 : 2)];
 
     [Theory]
-    [InlineData(SpladeStrategy.Max, SpladeActivation.Relu)]
-    [InlineData(SpladeStrategy.Max, SpladeActivation.Log1pRelu)]
-    [InlineData(SpladeStrategy.Sum, SpladeActivation.Relu)]
-    [InlineData(SpladeStrategy.Sum, SpladeActivation.Log1pRelu)]
-    public void PoolsAsTheMaterialisedLogitsDoAndItsGradientsAreTheFiniteDifferences(SpladeStrategy strategy, SpladeActivation activation)
+    [InlineData(SpladeStrategy.Max, SpladeActivation.Relu, 0)]
+    [InlineData(SpladeStrategy.Max, SpladeActivation.Log1pRelu, 0)]
+    [InlineData(SpladeStrategy.Sum, SpladeActivation.Relu, 0)]
+    [InlineData(SpladeStrategy.Sum, SpladeActivation.Log1pRelu, 0)]
+    [InlineData(SpladeStrategy.Max, SpladeActivation.Relu, 9)] // ids 0..8 excluded (their logits −∞)
+    [InlineData(SpladeStrategy.Sum, SpladeActivation.Log1pRelu, 9)]
+    public void PoolsAsTheMaterialisedLogitsDoAndItsGradientsAreTheFiniteDifferences(SpladeStrategy strategy, SpladeActivation activation, int excluded)
     {
         var rng = new Random(11);
         int[] owner = Owners();
@@ -37,7 +39,7 @@ public sealed class SpladePoolingTests
             {
                 double z = bias[v];
                 for (int k = 0; k < C; k++) z += (double)h[r * C + k] * w[v * C + k];
-                logits[r * V + v] = (float)z;
+                logits[r * V + v] = v < excluded ? float.NegativeInfinity : (float)z;
             }
         }
         var expected = new float[batch * V];
@@ -49,10 +51,10 @@ public sealed class SpladePoolingTests
         var hv = tape.Constant(h, m, C, requiresGrad: true);
         var wp = new Parameter("w", (float[])w.Clone(), [V, C], true);
         var bp = new Parameter("b", (float[])bias.Clone(), [V], false);
-        var y = Ops.SpladePooling(tape, hv, owner, batch, wp, bp, activation, strategy);
+        var y = Ops.SpladePooling(tape, hv, owner, batch, wp, bp, activation, strategy, excluded);
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], y.Span[i], 1e-5f);
         var inference = new Tape(recording: false);
-        var yi = Ops.SpladePooling(inference, inference.Constant(h, m, C), owner, batch, wp, bp, activation, strategy);
+        var yi = Ops.SpladePooling(inference, inference.Constant(h, m, C), owner, batch, wp, bp, activation, strategy, excluded);
         Assert.Equal(y.Span.ToArray(), yi.Span.ToArray()); // recording changes nothing in the values
 
         tape.Seed(y, g);
@@ -61,13 +63,14 @@ public sealed class SpladePoolingTests
         {
             var t = new Tape(recording: false);
             var p = Ops.SpladePooling(t, t.Constant(hs, m, C), owner, batch, new Parameter("w", ws, [V, C], true),
-                new Parameter("b", bs, [V], false), activation, strategy);
+                new Parameter("b", bs, [V], false), activation, strategy, excluded);
             return GradCheck.Dot(g, p.Span);
         }
         GradCheck.Check("dh", h, p => Loss(p, w, bias), hv.Grad.ToArray(), h: 2e-3f);
         GradCheck.Check("dW", w, p => Loss(h, p, bias), wp.Grad.ToArray(), h: 2e-3f);
         GradCheck.Check("db", bias, p => Loss(h, w, p), bp.Grad.ToArray(), h: 2e-3f);
         Assert.Contains(wp.Grad.ToArray(), x => x != 0f);
+        Assert.All(bp.Grad.ToArray()[..excluded], x => Assert.Equal(0f, x)); // excluded ids get nothing
     }
 
     [Fact]

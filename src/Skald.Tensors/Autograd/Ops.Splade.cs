@@ -16,10 +16,12 @@ public static partial class Ops
     /// exists whole) activated and pooled per text (<see cref="Kernels.SpladePooling"/>): y [batch, V]. hidden [m, C] holds
     /// real tokens only; row r belongs to text <paramref name="owner"/>[r]. The decoder is read in any form a Linear
     /// takes (float32, 16-bit, int8-only). Backward: max sends dy·f'(z) to the one row that held each maximum (dh, dW,
-    /// db as sparse row updates); sum recomputes each chunk's logits and runs the dense products.
+    /// db as sparse row updates); sum recomputes each chunk's logits and runs the dense products. With
+    /// <paramref name="excluded"/> = n the entries of ids 0..n−1 are 0 and get no gradient (a class whose logits there
+    /// are −∞: NorbertForMaskedLM's special tokens).
     /// </summary>
     public static Variable SpladePooling(Tape tape, Variable hidden, int[] owner, int batch, Parameter decoder, Parameter? bias,
-        SpladeActivation activation, SpladeStrategy strategy)
+        SpladeActivation activation, SpladeStrategy strategy, int excluded = 0)
     {
         ArgumentNullException.ThrowIfNull(owner);
         int m = hidden.Rows, c = hidden.Cols;
@@ -28,6 +30,7 @@ public static partial class Ops
         int v = decoder.Shape[0];
         if (bias is not null && bias.Length != v) throw new ArgumentException($"{bias.Name}: {bias.Length} values for {v} logits");
         if (owner.Length != m) throw new ArgumentException($"owner has {owner.Length} entries for {m} rows", nameof(owner));
+        if ((uint)excluded > (uint)v) throw new ArgumentOutOfRangeException(nameof(excluded), $"{excluded} excluded ids of {v}");
         foreach (int b in owner)
         {
             if ((uint)b >= (uint)batch) throw new ArgumentOutOfRangeException(nameof(owner), $"text {b} is outside [0, {batch})");
@@ -51,11 +54,19 @@ public static partial class Ops
                 var row = z.AsSpan(r * v, v);
                 int b = owner[r0 + r];
                 if (max) Kernels.SpladePooling.MaxInto(row, ys.Slice(b * v, v), record ? slots.Slice(b * v, v) : default, r0 + r);
-                else Kernels.SpladePooling.SumInto(row, ys.Slice(b * v, v), activation);
+                else Kernels.SpladePooling.SumInto(row[excluded..], ys.Slice(b * v + excluded, v - excluded), activation);
             }
         }
         tape.Return(z);
         Memory<float> peak = default;
+        if (max && excluded > 0)
+        {
+            for (int b = 0; b < batch; b++)
+            {
+                ys.Slice(b * v, excluded).Fill(float.NegativeInfinity); // f(−∞) = 0
+                if (record) slots.Slice(b * v, excluded).Fill(-1);       // no gradient
+            }
+        }
         if (max)
         {
             if (record)
@@ -68,7 +79,7 @@ public static partial class Ops
         if (record)
         {
             if (max) RecordSpladeMax(tape, hidden, decoder, bias, activation, argmax, peak, y);
-            else RecordSpladeSum(tape, hidden, owner, decoder, bias, activation, y);
+            else RecordSpladeSum(tape, hidden, owner, decoder, bias, activation, excluded, y);
         }
         return y;
     }
@@ -147,7 +158,7 @@ public static partial class Ops
 
     // Sum: per chunk, z again, dz = dy[owner]·f'(z) (in place), then dh = dz·W, dW += dzᵀ·h, db += Σ_rows dz.
     private static void RecordSpladeSum(Tape tape, Variable hidden, int[] owner, Parameter decoder, Parameter? bias,
-        SpladeActivation activation, Variable y) => tape.Record(y, () =>
+        SpladeActivation activation, int excluded, Variable y) => tape.Record(y, () =>
     {
         int m = hidden.Rows, c = hidden.Cols, v = y.Cols;
         var dy = y.Grad;
@@ -161,7 +172,10 @@ public static partial class Ops
             var dz = z.AsSpan(0, rows * v);
             Multiply(tape, h, decoder, b16, dz, rows);
             for (int r = 0; r < rows; r++)
-                Kernels.SpladePooling.SumBackward(dz.Slice(r * v, v), dy.Slice(owner[r0 + r] * v, v), activation);
+            {
+                dz.Slice(r * v, excluded).Clear();
+                Kernels.SpladePooling.SumBackward(dz.Slice(r * v + excluded, v - excluded), dy.Slice(owner[r0 + r] * v + excluded, v - excluded), activation);
+            }
             if (dh is not null) MultiplyBack(tape, decoder, dz, v, rows, dh.AsSpan(r0 * c, rows * c), 0f);
             if (decoder.RequiresGrad) Blas.Sgemm(true, false, v, c, rows, 1f, dz, v, h, c, 1f, decoder.Grad.Span, c); // [V, rows]·[rows, C]
             if (bias is { RequiresGrad: true })

@@ -161,6 +161,22 @@ public sealed class SpladeTrainingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void NorbertTrainsIntoASparseEncoderWithItsHeadAndLayout()
+    {
+        string data = InfraPaths.WriteFile(dir, "triplets.jsonl", Triplets(12));
+        string outDir = Path.Combine(dir, "norbert");
+        var r = SkaldProcess.RunIn(dir, "train", "--config", Config(InfraPaths.FixtureModel("norbert3-tiny"), data, outDir),
+            "--set", "model.type=splade", "--set", "training.max_steps=3", "--quiet");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var model = SentenceEncoder.Load(Path.Combine(outDir, "final"));
+        Assert.True(model.IsSparse);
+        Assert.Equal(107, model.SpladeHead!.ExcludedIds);
+        Assert.Contains("NorbertForMaskedLM", File.ReadAllText(Path.Combine(outDir, "final", "config.json")));
+        Assert.True(File.Exists(Path.Combine(outDir, "final", "modeling_norbert.py"))); // the custom code travels along
+        Assert.All(model.Encode("Hvor ligger hus nummer 3?")[..107], x => Assert.Equal(0f, x));
+    }
+
+    [Fact]
     public void TheExampleConfigTrainsTheFixtureAsItsHeaderSays()
     {
         string config = Path.Combine(InfraPaths.RepoRoot, "configs", "splade-example.yaml");

@@ -257,24 +257,8 @@ internal static class Bench
     }
 
     /// <summary>batch × seq ids from splitmix64(seed) mod vocab (bench_torch_decoder.py has the same), full mask.</summary>
-    private static (TokenBatch Tokens, long Checksum) Tokens(ulong seed, int batch, int seq, int vocab)
-    {
-        var ids = new int[batch * seq];
-        ulong state = seed;
-        long sum = 0;
-        for (int i = 0; i < ids.Length; i++)
-        {
-            state += 0x9E3779B97F4A7C15UL;
-            ulong z = state;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            ids[i] = (int)((z ^ (z >> 31)) % (ulong)vocab);
-            sum += ids[i];
-        }
-        var mask = new int[ids.Length];
-        Array.Fill(mask, 1);
-        return (new TokenBatch(ids, mask, new int[ids.Length], batch, seq), sum);
-    }
+    private static (TokenBatch Tokens, long Checksum) Tokens(ulong seed, int batch, int seq, int vocab) =>
+        Skald.Bench.Common.SplitMixTokens.Create(seed, batch, seq, vocab);
 
     private static TokenBatch Slice(TokenBatch all, int first, int count)
     {

@@ -39,21 +39,11 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "fixtures" / "models"))
 import ref_decoder as R  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+from splitmix import splitmix_ids  # noqa: E402
+
 TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 RANK, ALPHA, LR, WD, CLIP, SCALE = 16, 32.0, 1e-4, 0.01, 1.0, 20.0
-MASK64 = (1 << 64) - 1
-
-
-def splitmix_ids(seed, count, vocab):
-    """splitmix64 from `seed`, each output mod vocab (Program.cs has the same)."""
-    state, out = seed, []
-    for _ in range(count):
-        state = (state + 0x9E3779B97F4A7C15) & MASK64
-        z = state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
-        out.append((z ^ (z >> 31)) % vocab)
-    return out
 
 
 def status_mb(key):

@@ -6,6 +6,7 @@
 // line (engine skald-int8: the Linear layers in int8, as skald encode --quantize int8) with its cosine to float32.
 using System.Diagnostics;
 using System.Text.Json;
+using Skald.Bench.Common;
 using Skald.Models.Architectures;
 using Skald.Tensors;
 using Skald.Tensors.Autograd;
@@ -63,21 +64,7 @@ var config = TransformerConfig.Load(Path.Combine(dir, "config.json"));
 Directory.Delete(dir, true);
 var model = ArchitectureRegistry.Initialize(config, 1);
 // Token ids: splitmix64(1) mod vocab, as bench_torch_encoders.py draws them; every row full length.
-var ids = new int[batch * seq];
-ulong state = 1;
-long checksum = 0;
-for (int i = 0; i < ids.Length; i++)
-{
-    state += 0x9E3779B97F4A7C15UL;
-    ulong z = state;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-    ids[i] = (int)((z ^ (z >> 31)) % (ulong)config.VocabSize);
-    checksum += ids[i];
-}
-var mask = new int[ids.Length];
-Array.Fill(mask, 1);
-var tokens = new TokenBatch(ids, mask, new int[ids.Length], batch, seq);
+var (tokens, checksum) = SplitMixTokens.Create(1, batch, seq, config.VocabSize);
 var tape = new Tape(recording: false) { PackWeights = pack != 0, DirectAttention = true }; // as SentenceEncoder.Encode (weights pre-packed)
 if (memory > 0)
 {

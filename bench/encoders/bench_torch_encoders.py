@@ -23,6 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures" / "model
 import ref_modernbert as M  # noqa: E402
 import ref_norbert as R  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "common"))
+from splitmix import splitmix_ids  # noqa: E402
+
 CONFIG = {"hidden_size": 768, "intermediate_size": 2048, "layer_norm_eps": 1e-07, "max_position_embeddings": 512,
           "num_attention_heads": 12, "num_hidden_layers": 12, "position_bucket_size": 32, "vocab_size": 50000}
 
@@ -68,19 +71,6 @@ def modernbert_weights(cfg):
     return w
 
 
-def ids_of(batch, seq, vocab):
-    """splitmix64(1) mod vocab, as Program.cs."""
-    mask64 = (1 << 64) - 1
-    state, out = 1, []
-    for _ in range(batch * seq):
-        state = (state + 0x9E3779B97F4A7C15) & mask64
-        z = state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask64
-        out.append((z ^ (z >> 31)) % vocab)
-    return torch.tensor(out).view(batch, seq)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--arch", choices=["norbert3", "modernbert"], default="norbert3")
@@ -96,7 +86,7 @@ def main():
     else:
         cfg, w = MODERNBERT, modernbert_weights(MODERNBERT)
         model, pool = (lambda i, m: M.forward(MODERNBERT, w, i, m)), M.mean_pool
-    ids = ids_of(args.batch, args.seq, cfg["vocab_size"])
+    ids = torch.tensor(splitmix_ids(1, args.batch * args.seq, cfg["vocab_size"])).view(args.batch, args.seq)
     mask = torch.ones_like(ids)
     times, cpu = [], 0.0
     with torch.inference_mode():

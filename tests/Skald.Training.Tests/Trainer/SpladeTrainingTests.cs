@@ -203,5 +203,20 @@ public sealed class SpladeTrainingTests(ITestOutputHelper output) : IDisposable
             "--set", "model.type=splade"), 1, "a sparse encoder (SpladePooling) needs a BERT, XLM-R/RoBERTa, ModernBERT, NorBERT3 or NorBERT4 model");
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(model, data, Path.Combine(dir, "o")),
             "--set", "model.type=splade", "--set", "loss.splade_inner=margin_mse"), 1, "loss.type margin_mse needs (query, positive, negative[, negative...]) text columns and a label column");
+        string mlm = InfraPaths.WriteFile(dir, "mlm.yaml", $"""
+            model:
+              path: {CorePaths.FixtureModel("splade-bert-tiny")}
+            data:
+              train: {data}
+            training:
+              batch_size: 4
+              max_steps: 1
+            output:
+              dir: {Path.Combine(dir, "mlm")}
+            loss:
+              type: mlm
+            """);
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", mlm), 1,
+            "a sparse encoder trains with embedding losses (loss.type splade); for loss.type mlm start from its base checkpoint");
     }
 }

@@ -80,6 +80,9 @@ public sealed class SparseEncodeCommandTests
         Assert.Contains("sparse inverted index, exact top-k, dot product", json);
         Assert.Contains("corpus_active_dims", json);
         Assert.Contains("ndcg_at_10", json);
+        var hybrid = SkaldProcess.Run("evaluate", "--model", "hybrid:" + Model, "--task", task, "--fusion", "rerank", "--output", results);
+        Assert.True(hybrid.ExitCode == 0, hybrid.Stderr);
+        Assert.Contains("sparse inverted index", File.ReadAllText(results)); // BM25 fused with the sparse encoder's own search
         SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--ivf-lists", "2"), 1,
             "--ivf-lists is for dense embedding models; a sparse encoder searches its own inverted index");
     }

@@ -102,6 +102,32 @@ public sealed class SparseRetrievalTests
         Assert.Contains("--long-documents chunk", e.Message);
     }
 
+    /// <summary>A first stage that returns fixed hits (BM25's part in a hybrid).</summary>
+    private sealed class FixedHits(Hit[] hits) : IRetrievalModel
+    {
+        public string Name => "fixed";
+        public IReadOnlyDictionary<string, string> Metadata { get; } = new Dictionary<string, string>();
+        public Hit[][] Search(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<string> queries, int topK, string? language) =>
+            [.. queries.Select(_ => hits.Take(topK).ToArray())];
+    }
+
+    [Fact]
+    public void HybridRerankOrdersTheFirstStagesCandidatesByTheSparseScore()
+    {
+        var rng = new Random(12);
+        var v = Vectors(rng, 30, 1, 100, 8);
+        var corpus = Enumerable.Range(0, 30).Select(i => new CorpusDocument($"d{i:00}", "", $"doc {i}")).ToList();
+        var first = new FixedHits([new Hit(3, 9f), new Hit(17, 8f), new Hit(8, 7f), new Hit(25, 6f)]);
+        var model = new SparseTable(v);
+        var hits = new HybridRetriever(first, EmbeddingRetriever.For(model), new FusionOptions(HybridMode.Rerank)).Search(corpus, ["query 0"], 4, null)[0];
+        double Dot(int d) => v["query 0"].Zip(v[$"doc {d}"], (x, y) => (double)x * y).Sum();
+        Assert.Equal(new[] { 3, 17, 8, 25 }.OrderByDescending(Dot).ThenByDescending(d => d), hits.Select(h => h.Index));
+        // Fusion takes the sparse retriever's own top-N beside the first stage's.
+        var fused = new HybridRetriever(first, EmbeddingRetriever.For(model)).Search(corpus, ["query 0"], 10, null)[0];
+        int best = Enumerable.Range(0, 30).OrderByDescending(Dot).ThenByDescending(d => d).First();
+        Assert.Contains(fused, h => h.Index == best);
+    }
+
     [Fact]
     public void MaxActiveDimsKeepsTheLargestWeights()
     {

@@ -160,7 +160,7 @@ internal sealed class EvaluateCommand : Command
             if (p.GetValue(normalization) is { } n) fused = fused with { Normalization = FusionOptions.ParseNormalization(n)!.Value };
             string dir = HubModels.Resolve(hybrid.Model, p.GetValue(CliOptions.Quiet));
             if (!Directory.Exists(dir)) throw new InputException($"{dir}: model folder not found");
-            return new HybridRetriever(new Bm25Model(bm25), new DenseRetriever(Quantized(EvaluationEmbeddingModel.Load(dir, options), p), retrieval.LongDocuments, retrieval.Quantization, retrieval.Ivf), fused);
+            return new HybridRetriever(new Bm25Model(bm25), EmbeddingRetriever.For(Quantized(EvaluationEmbeddingModel.Load(dir, options), p), retrieval.LongDocuments, retrieval.Quantization, retrieval.Ivf), fused);
         }
         if (p.GetValue(fusion) is not null || p.GetValue(alpha) is not null || p.GetValue(normalization) is not null)
             throw new InputException("--fusion, --alpha and --normalization apply to hybrid:DIR models only");

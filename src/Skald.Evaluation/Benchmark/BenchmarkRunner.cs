@@ -162,7 +162,7 @@ public static class BenchmarkRunner
                 string fusion = hybrid.Options.Describe();
                 return new ModelSlot("bm25+" + FolderName(dir) + (hybrid.Prefix.Length > "hybrid".Length ? "/" + hybrid.Prefix["hybrid-".Length..] : ""),
                     "hybrid-" + EmbeddingCache.ModelKey(dir, CodeVersion + embeddingSettings + "|" + fusion), true,
-                    () => new HybridRetriever(new Bm25Model(), new DenseRetriever(EvaluationEmbeddingModel.Load(dir, embeddingOptions), options.Retrieval.LongDocuments,
+                    () => new HybridRetriever(new Bm25Model(), EmbeddingRetriever.For(EvaluationEmbeddingModel.Load(dir, embeddingOptions), options.Retrieval.LongDocuments,
                         options.Retrieval.Quantization, options.Retrieval.Ivf), hybrid.Options));
             }
             if (RemoteModelSpec.IsRemote(spec))

@@ -3,14 +3,15 @@ using Skald.Retrieval.Models;
 namespace Skald.Retrieval.Search;
 
 /// <summary>
-/// BM25 (or any first-stage system) combined with an embedding model: each side's top <see cref="FusionOptions.Candidates"/>
-/// (BM25's, and the dense model's exact top-N) fused by <see cref="Fusion"/>, or BM25's candidates re-ranked by the
-/// dense score alone (<see cref="HybridMode.Rerank"/>).
+/// BM25 (or any first-stage system) combined with an embedding model's retriever: each side's top
+/// <see cref="FusionOptions.Candidates"/> (BM25's, and the model's top-N: a dense model's exact search, a sparse
+/// encoder's inverted index) fused by <see cref="Fusion"/>, or BM25's candidates re-ranked by the model's score alone
+/// (<see cref="HybridMode.Rerank"/>, through <see cref="ICandidateScorer"/>).
 /// </summary>
 /// <param name="sparse">First stage (BM25).</param>
-/// <param name="dense">Embedding model.</param>
+/// <param name="dense">The embedding model's retriever (<see cref="EmbeddingRetriever.For"/>).</param>
 /// <param name="options">Fusion mode and its parameters (default: <see cref="FusionOptions.Default"/>).</param>
-public sealed class HybridRetriever(IRetrievalModel sparse, DenseRetriever dense, FusionOptions? options = null) : IRetrievalModel
+public sealed class HybridRetriever(IRetrievalModel sparse, IRetrievalModel dense, FusionOptions? options = null) : IRetrievalModel
 {
     private readonly FusionOptions options = options ?? FusionOptions.Default;
 
@@ -33,12 +34,15 @@ public sealed class HybridRetriever(IRetrievalModel sparse, DenseRetriever dense
             var second = dense.Search(corpus, queries, options.Candidates, language);
             return [.. first.Select((f, qi) => Fusion.Fuse(f, second[qi], options, topK, tie))];
         }
-        var needed = first.SelectMany(h => h.Select(x => x.Index)).Distinct().Order().ToArray();
-        var docVectors = dense.EmbedDocuments([.. needed.Select(i => corpus[i].FullText)]);
-        var byIndex = new Dictionary<int, float[]>();
-        for (int i = 0; i < needed.Length; i++) byIndex[needed[i]] = docVectors[i];
-        var q = dense.EmbedQueries(queries);
+        if (dense is not ICandidateScorer scorer)
+            throw new EvaluationException($"{dense.Name}: re-ranking BM25's candidates needs a model that scores given documents");
+        var candidates = first.Select(h => h.Select(x => x.Index).ToArray()).ToList();
+        var scores = scorer.ScoreCandidates(corpus, queries, candidates, language); // each document embedded once
         return [.. first.Select((f, qi) =>
-            Fusion.Rerank(f, d => System.Numerics.Tensors.TensorPrimitives.Dot(q[qi], byIndex[d]), topK, tie))];
+        {
+            var byIndex = new Dictionary<int, float>(candidates[qi].Length);
+            for (int i = 0; i < candidates[qi].Length; i++) byIndex[candidates[qi][i]] = scores[qi][i];
+            return Fusion.Rerank(f, d => byIndex[d], topK, tie);
+        })];
     }
 }

@@ -1,12 +1,14 @@
 using System.Globalization;
 using Parquet;
+using Parquet.Data;
 using Parquet.Schema;
 namespace Skald.Retrieval.Data;
 
 /// <summary>
 /// Reads a Parquet file (how Hugging Face publishes datasets) through Parquet.Net into a table of text: the top-level
 /// columns in schema order, every row group in order; strings as they are, numbers written invariantly, booleans as 0/1,
-/// nulls as missing. Nested, list or binary columns are an error naming the column. Row numbers count from 1 over the
+/// nulls as missing; a list of numbers (a LIST column, or a legacy repeated one) as its JSON text <c>[0.3,0.5]</c>, which
+/// the training reader takes as list-valued labels. Other nested, list or binary columns are an error naming the column. Row numbers count from 1 over the
 /// whole file. Used by the evaluation readers (<see cref="DataFiles"/>) and the training reader alike; problems are an
 /// <see cref="EvaluationException"/> naming the file (and column).
 /// </summary>
@@ -54,13 +56,21 @@ public static class ParquetTableReader
         await using var stream = File.OpenRead(path);
         await using var reader = await ParquetReader.CreateAsync(stream);
         var fields = reader.Schema.Fields;
+        var data = new List<DataField>();
         foreach (var f in fields)
         {
-            if (f is not DataField d || d.IsArray)
-                throw new EvaluationException($"{path}: column '{f.Name}' is a {f.SchemaType.ToString().ToLowerInvariant()} column; only text and number columns are read");
+            // A LIST column is read through its element; a legacy repeated column is its own element.
+            var d = f switch
+            {
+                ListField { Item: DataField item } when NumberType(item.ClrType) => item,
+                DataField plain when !plain.IsArray || NumberType(plain.ClrType) => plain,
+                _ => null,
+            };
+            if (d is null || d.MaxRepetitionLevel > 1)
+                throw new EvaluationException($"{path}: column '{f.Name}' is a {f.SchemaType.ToString().ToLowerInvariant()} column; only text and number columns, and lists of numbers, are read");
+            data.Add(d);
         }
-        var data = fields.Cast<DataField>().ToList();
-        var header = data.Select(d => d.Name).ToList();
+        var header = fields.Select(f => f.Name).ToList();
         var rows = new List<(int, string?[])>();
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
@@ -81,6 +91,7 @@ public static class ParquetTableReader
     private static async ValueTask<string?[]> ReadColumn(ParquetRowGroupReader group, DataField field, int n, string path)
     {
         Type t = field.ClrType;
+        if (field.MaxRepetitionLevel == 1) return await Lists(group, field, n, path);
         if (t == typeof(ReadOnlyMemory<char>) || t == typeof(string))
         {
             var values = new string?[n];
@@ -96,6 +107,56 @@ public static class ParquetTableReader
         if (t == typeof(byte)) return await Numbers<byte>(group, field, n, v => v.ToString(CultureInfo.InvariantCulture));
         if (t == typeof(bool)) return await Numbers<bool>(group, field, n, v => v ? "1" : "0");
         throw new EvaluationException($"{path}: column '{field.Name}' has type {t.Name}; only text and number columns are read");
+    }
+
+    /// <summary>Whether a column of this CLR type is read as numbers.</summary>
+    private static bool NumberType(Type t) =>
+        t == typeof(float) || t == typeof(double) || t == typeof(int) || t == typeof(long) || t == typeof(short) || t == typeof(sbyte) || t == typeof(byte);
+
+    /// <summary>
+    /// A list-of-numbers column, row by row as JSON text: the values stitched back into rows by their repetition levels
+    /// (0 starts a row), a value present where the definition level is the field's maximum. A null list is missing; a
+    /// null element makes the row an error naming it.
+    /// </summary>
+    private static async ValueTask<string?[]> Lists(ParquetRowGroupReader group, DataField field, int n, string path)
+    {
+        using var raw = await group.ReadRawColumnDataBaseAsync(field);
+        var values = raw switch
+        {
+            RawColumnData<float> c => c.Values.ToArray().Select(v => (double)v).ToArray(),
+            RawColumnData<double> c => c.Values.ToArray(),
+            RawColumnData<int> c => c.Values.ToArray().Select(v => (double)v).ToArray(),
+            RawColumnData<long> c => c.Values.ToArray().Select(v => (double)v).ToArray(),
+            RawColumnData<short> c => c.Values.ToArray().Select(v => (double)v).ToArray(),
+            RawColumnData<sbyte> c => c.Values.ToArray().Select(v => (double)v).ToArray(),
+            RawColumnData<byte> c => c.Values.ToArray().Select(v => (double)v).ToArray(),
+            _ => throw new EvaluationException($"{path}: column '{field.Path}' holds {field.ClrType.Name} lists; only lists of numbers are read"),
+        };
+        var rep = raw.RepetitionLevels.ToArray();
+        var def = raw.DefinitionLevels.ToArray();
+        var rows = new string?[n];
+        var current = new List<string>();
+        int row = -1, next = 0;
+        bool present = false;
+        void Close()
+        {
+            if (row >= 0 && row < n) rows[row] = present ? "[" + string.Join(",", current) + "]" : null;
+        }
+        for (int i = 0; i < rep.Length; i++)
+        {
+            if (rep[i] == 0)
+            {
+                Close();
+                row++;
+                current.Clear();
+                present = def[i] > 0 || field.MaxDefinitionLevel == 0; // 0: the whole list is null
+            }
+            if (def[i] == field.MaxDefinitionLevel) current.Add(values[next++].ToString("R", CultureInfo.InvariantCulture));
+            else if (def[i] == field.MaxDefinitionLevel - 1 && field.IsNullable)
+                throw new EvaluationException($"{path}: column '{field.Path}' row {row + 1} holds a null inside its list");
+        }
+        Close();
+        return rows;
     }
 
     private static async ValueTask<string?[]> Numbers<T>(ParquetRowGroupReader group, DataField field, int n, Func<T, string> format)

@@ -8,7 +8,8 @@ namespace Skald.Training.Data;
 /// <summary>
 /// Reads training data: JSONL (one object per line), CSV (RFC 4180, header row), TSV (header row, tab-separated,
 /// no quoting), Parquet (<see cref="Retrieval.Data.ParquetTableReader"/>; "line" in messages is the row number) or plain text (.txt: one text per non-blank line, a single column <c>text</c>, for SimCSE). Columns are inputs by position; a column named <c>label</c>, <c>labels</c>, <c>score</c> or
-/// <c>scores</c> is the label: a number, or in JSONL a list of numbers of the same length on every row. Problems are a <see cref="TrainingException"/> naming file and line.
+/// <c>scores</c> is the label: a number, or a list of numbers of the same length on every row (a JSONL array, a CSV/TSV
+/// cell "[0.3, 0.5]", a Parquet list of numbers). Problems are a <see cref="TrainingException"/> naming file and line.
 /// </summary>
 public static class DatasetReader
 {
@@ -118,13 +119,24 @@ public static class DatasetReader
             labelIndex >= 0 ? header[labelIndex] : null);
     }
 
-    /// <summary>A label cell: one number, or (JSONL) a non-empty array of numbers.</summary>
+    /// <summary>
+    /// A label cell: one number, or a non-empty list of numbers: a JSONL array, a CSV/TSV cell written as one
+    /// (<c>"[0.3, 0.5]"</c>) or a Parquet list column (read as that text).
+    /// </summary>
     private static float[] Numbers(string? s, string path, int line, string column)
     {
-        if (s is not null && s.StartsWith('['))
+        if (s is not null && s.TrimStart().StartsWith('['))
         {
-            using var doc = JsonDocument.Parse(s);
-            var items = doc.RootElement.EnumerateArray().ToArray();
+            JsonElement[] items;
+            try
+            {
+                using var doc = JsonDocument.Parse(s);
+                items = doc.RootElement.ValueKind == JsonValueKind.Array ? [.. doc.RootElement.EnumerateArray().Select(e => e.Clone())] : [];
+            }
+            catch (JsonException)
+            {
+                items = [];
+            }
             if (items.Length > 0 && items.All(e => e.ValueKind == JsonValueKind.Number && float.IsFinite(e.GetSingle())))
                 return [.. items.Select(e => e.GetSingle())];
             throw new TrainingException($"{path}:{line}: column '{column}' must be a number or a non-empty list of numbers, got {s}");

@@ -177,6 +177,19 @@ public sealed class SpladeTrainingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void MarginMseDistillsIntoASparseEncoder()
+    {
+        string data = InfraPaths.WriteFile(dir, "margins.jsonl", string.Concat(Enumerable.Range(0, 12).Select(i => FormattableString.Invariant(
+            $"{{\"query\": \"Hvor ligger hus {i}?\", \"positive\": \"Hus {i} ligger ved sjøen.\", \"negative\": \"Bussen går {i}.\", \"label\": {0.2 + 0.05 * i:R}}}\n"))));
+        string outDir = Path.Combine(dir, "margin");
+        var r = SkaldProcess.RunIn(dir, "train", "--config", Config(CorePaths.FixtureModel("splade-bert-tiny"), data, outDir),
+            "--set", "loss.splade_inner=margin_mse", "--set", "training.max_steps=3", "--quiet");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("SparseMarginMSELoss", File.ReadAllText(Path.Combine(outDir, "final", "README.md")));
+        Assert.True(SentenceEncoder.Load(Path.Combine(outDir, "final")).IsSparse);
+    }
+
+    [Fact]
     public void TheExampleConfigTrainsTheFixtureAsItsHeaderSays()
     {
         string config = Path.Combine(InfraPaths.RepoRoot, "configs", "splade-example.yaml");

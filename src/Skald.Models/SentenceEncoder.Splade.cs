@@ -14,6 +14,12 @@ public sealed partial class SentenceEncoder
     /// </summary>
     public MaskedLmHead? SpladeHead { get; }
 
+    /// <summary>
+    /// An inference-free sparse encoder's query side (a Router's SparseStaticEmbedding): texts on the "query" route are
+    /// embedded by it, with no transformer; null otherwise.
+    /// </summary>
+    public SparseStaticEmbedding? StaticQuery { get; private set; }
+
     /// <summary>Whether this is a sparse encoder (SPLADE): embeddings over the vocabulary, mostly zeros.</summary>
     public bool IsSparse => SpladeHead is not null;
 

@@ -212,7 +212,14 @@ public sealed partial class SentenceEncoder
             throw new ModelFormatException($"{path}: the query route gives {queryWidth} values but the document route {width}; both must agree");
         int max = folder.MaxSeqLength ?? folder.TokenizerMaxLength() ?? encoder.MaxSequenceLength;
         var spladeHead = folder.Splade is { } splade ? LoadSpladeHead(folder, splade, encoder, newSpladeHead, seed) : null;
-        return new SentenceEncoder(folder, tokenizer, encoder, pooling, dense, queryDense, Math.Min(max, encoder.MaxSequenceLength), spladeHead);
+        var model = new SentenceEncoder(folder, tokenizer, encoder, pooling, dense, queryDense, Math.Min(max, encoder.MaxSequenceLength), spladeHead);
+        if (folder.QueryStaticPath is { } staticQuery)
+        {
+            if (spladeHead is null) throw new ModelFormatException($"{staticQuery}: a SparseStaticEmbedding query route needs a sparse document route");
+            model.StaticQuery = SparseStaticEmbedding.Load(staticQuery, model.Dimension, tokenizer,
+                new ModelFolder { Path = staticQuery, TransformerPath = staticQuery }.TokenizerMaxLength() ?? model.MaxSeqLength);
+        }
+        return model;
     }
 
     /// <summary>Embeds one text.</summary>
@@ -279,6 +286,12 @@ public sealed partial class SentenceEncoder
     /// </summary>
     public Variable Forward(Tape tape, ModelInputs inputs, bool normalize = false)
     {
+        if (inputs.Query && StaticQuery is { } staticQuery)
+        {
+            var weights = tape.NewVariable(inputs.Count, Dimension); // [B, V]: no transformer on this route
+            staticQuery.Embed(inputs.Encodings, weights.Span);
+            return normalize ? Ops.Normalize(tape, weights) : weights;
+        }
         var tokens = TokenBatch.Pad(inputs.Encodings, PadId, PaddingSide);
         int[]? embedMask = inputs.EmbedCounts is { } counts ? Llm2VecInputs.EmbedMask(tokens, counts) : null;
         bool adapt = inputs.Query && queryDense.Length > 0;
@@ -352,6 +365,8 @@ public sealed partial class SentenceEncoder
             throw new ModelFormatException(
                 $"{Folder.Path}: instructions are for LLM2Vec models ({Llm2VecConfig.FileName}); give a sentence-transformers model a prompt (EncodeOptions.Prompt, --prompt)");
         string? prompt = ResolvePrompt(options);
+        if (StaticQuery is { } sparseQuery && IsQueryRoute(options)) // as SparseStaticEmbedding tokenizes: the text as it is
+            return new ModelInputs(sparseQuery.Tokenize([.. texts.Select((t, i) => (prompt ?? "") + (t ?? throw new ArgumentException($"text {i} is null")))]), 0, null, true);
         var prepared = new string[texts.Count];
         for (int i = 0; i < texts.Count; i++)
             prepared[i] = Folder.PrepareText((prompt ?? "") + (texts[i] ?? throw new ArgumentException($"text {i} is null")));

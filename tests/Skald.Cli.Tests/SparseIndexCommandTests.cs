@@ -80,6 +80,25 @@ public sealed class SparseIndexCommandTests
         Assert.Contains(after, h => h.GetProperty("id").GetString() == hits[0].GetProperty("id").GetString());
     }
 
+    /// <summary>An inference-free sparse encoder: documents indexed with SPLADE, queries embedded by their tokens' static weights.</summary>
+    [Fact]
+    public void AnInferenceFreeModelSearchesWithStaticQueryWeights()
+    {
+        string model = TestPaths.FixtureModel("splade-router-tiny");
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var r = SkaldProcess.Run("index", "build", "--model", model, "--documents", Documents, "--output", folder, "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var encoder = SentenceEncoder.Load(model);
+        const string query = "Hvor kan jeg parkere sykkelen?";
+        var q = encoder.EncodeSparse([query], new EncodeOptions { Route = "query" })[0];
+        foreach (var h in Search(folder, query, "dense", 3).EnumerateArray())
+        {
+            string title = h.GetProperty("title").GetString()!, text = h.GetProperty("text").GetString()!;
+            var d = encoder.EncodeSparse([title.Length == 0 ? text : title + " " + text])[0];
+            Assert.Equal(SparseEmbedding.Dot(q, d), h.GetProperty("score").GetSingle(), 3);
+        }
+    }
+
     [Fact]
     public void DenseOnlyOptionsAreRefused()
     {

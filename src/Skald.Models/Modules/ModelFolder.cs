@@ -36,6 +36,12 @@ public sealed record ModelFolder
     /// </summary>
     public IReadOnlyList<string> QueryDensePaths { get; init; } = [];
 
+    /// <summary>
+    /// An inference-free sparse encoder's query module folder (a Router whose "query" route is a SparseStaticEmbedding,
+    /// <see cref="Modules.SparseStaticEmbedding"/>); null otherwise.
+    /// </summary>
+    public string? QueryStaticPath { get; init; }
+
     /// <summary>A Router folder's default_route (the route of texts with no task); null when the folder has no Router.</summary>
     public string? DefaultRoute { get; init; }
 
@@ -258,7 +264,7 @@ public sealed record ModelFolder
             var router = RouterConfig.Read(entries[0].Path);
             return Chain(folder, router.DocumentModules, router.File) with
             {
-                QueryDensePaths = router.QueryDensePaths, DefaultRoute = router.DefaultRoute,
+                QueryDensePaths = router.QueryDensePaths, DefaultRoute = router.DefaultRoute, QueryStaticPath = router.QueryStaticPath,
             };
         }
         return Chain(folder, entries, modulesPath);

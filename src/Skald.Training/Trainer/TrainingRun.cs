@@ -86,6 +86,8 @@ public static class TrainingRun
                 throw new TrainingException($"model.type splade: {e.Message}", e);
             }
         }
+        if (encoder.StaticQuery is not null)
+            throw new TrainingException($"{config.Model.Path}: training an inference-free sparse encoder (a Router with a SparseStaticEmbedding query route) is not there yet; it encodes, indexes and evaluates");
         if (encoder.IsSparse && config.Loss.Type is "mlm" or "mntp" or "causal_lm" or "bce" or "ce_mnrl" or "cross_entropy")
             throw new TrainingException($"{config.Model.Path}: a sparse encoder trains with embedding losses (loss.type splade); for loss.type {config.Loss.Type} start from its base checkpoint");
         if (config.Loss.Type == "splade" && !encoder.IsSparse)

@@ -216,6 +216,8 @@ public sealed class SpladeTrainingTests(ITestOutputHelper output) : IDisposable
             "--set", "model.type=splade"), 1, "a sparse encoder (SpladePooling) needs a BERT, XLM-R/RoBERTa, ModernBERT, NorBERT3 or NorBERT4 model");
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(model, data, Path.Combine(dir, "o")),
             "--set", "model.type=splade", "--set", "loss.splade_inner=margin_mse"), 1, "loss.type margin_mse needs (query, positive, negative[, negative...]) text columns and a label column");
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(CorePaths.FixtureModel("splade-router-tiny"), data, Path.Combine(dir, "o"))), 1,
+            "training an inference-free sparse encoder (a Router with a SparseStaticEmbedding query route) is not there yet");
         string mlm = InfraPaths.WriteFile(dir, "mlm.yaml", $"""
             model:
               path: {CorePaths.FixtureModel("splade-bert-tiny")}

@@ -19,11 +19,12 @@ internal static class ApiResponses
     /// <c>{object: "list", data: [{object: "embedding", index, embedding}], model, usage}</c>; with a quantized
     /// <paramref name="output"/> each embedding is its packed sign bits or its int8 / uint8 levels (from
     /// <paramref name="ranges"/>, their first dimensions when <c>dimensions</c> shortened the embeddings): integers, or
-    /// the bytes in base64.
+    /// the bytes in base64; with <paramref name="sparse"/> each is <c>{"indices": [...], "values": [...]}</c>, its
+    /// non-zero entries (a sparse encoder's).
     /// </summary>
     public static Task Embeddings(HttpResponse response, EmbeddingResult result, string model, bool base64,
         Skald.Retrieval.Quantization.EmbeddingPrecision output = Skald.Retrieval.Quantization.EmbeddingPrecision.Float32,
-        Skald.Retrieval.Quantization.QuantizationRanges? ranges = null) => Streamed(response, w =>
+        Skald.Retrieval.Quantization.QuantizationRanges? ranges = null, bool sparse = false) => Streamed(response, w =>
     {
         bool bits = output != Skald.Retrieval.Quantization.EmbeddingPrecision.Float32;
         byte[] packed = bits && result.Embeddings.Length > 0
@@ -40,7 +41,25 @@ internal static class ApiResponses
             w.WriteStartObject();
             w.WriteString("object", "embedding");
             w.WriteNumber("index", i);
-            if (bits)
+            if (sparse)
+            {
+                var row = result.Embeddings[i];
+                w.WriteStartObject("embedding");
+                w.WriteStartArray("indices");
+                for (int j = 0; j < row.Length; j++)
+                {
+                    if (row[j] != 0f) w.WriteNumberValue(j);
+                }
+                w.WriteEndArray();
+                w.WriteStartArray("values");
+                foreach (float v in row)
+                {
+                    if (v != 0f) w.WriteNumberValue(v);
+                }
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+            else if (bits)
             {
                 Skald.Retrieval.Quantization.EmbeddingQuantizer.QuantizeRow(result.Embeddings[i], output,
                     Skald.Retrieval.Quantization.EmbeddingQuantizer.NeedsRanges(output) ? ranges : null, packed);

@@ -22,4 +22,10 @@ public sealed record EmbeddingRequest(EmbeddingInputs Inputs, string? Model, boo
     /// "uint8": one level per dimension from the server's calibration ranges (<see cref="EmbeddingServiceOptions.Ranges"/>).
     /// </summary>
     public Skald.Retrieval.Quantization.EmbeddingPrecision OutputType { get; init; } = Skald.Retrieval.Quantization.EmbeddingPrecision.Float32;
+
+    /// <summary>
+    /// Skald's extension <c>encoding_format: "sparse"</c>, for a sparse encoder (SPLADE): each embedding as its non-zero
+    /// entries, <c>{"indices": [...], "values": [...]}</c> (indices ascending), the form sparse-vector stores take.
+    /// </summary>
+    public bool Sparse { get; init; }
 }

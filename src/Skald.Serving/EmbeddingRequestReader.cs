@@ -6,7 +6,7 @@ namespace Skald.Serving;
 /// Reads a create-embedding request body as OpenAI's API defines it
 /// (<see href="https://platform.openai.com/docs/api-reference/embeddings/create"/>): <c>input</c> is a string, an array
 /// of strings, an array of token ids, or an array of token-id arrays; <c>encoding_format</c> is "float" (default) or
-/// "base64"; <c>dimensions</c> a positive integer; <c>output_dtype</c> (Skald's extension) "float", "int8", "uint8", "binary" or "ubinary". Unknown fields (<c>user</c>, ...) are ignored. Every problem is an
+/// "base64" or, for a sparse encoder (Skald's extension), "sparse"; <c>dimensions</c> a positive integer; <c>output_dtype</c> (Skald's extension) "float", "int8", "uint8", "binary" or "ubinary". Unknown fields (<c>user</c>, ...) are ignored. Every problem is an
 /// <see cref="ApiException"/> 400 naming the field.
 /// </summary>
 internal static class EmbeddingRequestReader
@@ -27,6 +27,7 @@ internal static class EmbeddingRequestReader
             {
                 InputType = InputType(root),
                 OutputType = OutputType(root),
+                Sparse = root.TryGetProperty("encoding_format", out var format) && format.ValueKind == JsonValueKind.String && format.GetString() == "sparse",
             };
         }
     }
@@ -36,10 +37,10 @@ internal static class EmbeddingRequestReader
         if (!root.TryGetProperty("encoding_format", out var f) || f.ValueKind == JsonValueKind.Null) return false;
         return f.ValueKind == JsonValueKind.String ? f.GetString() switch
         {
-            "float" => false,
+            "float" or "sparse" => false,
             "base64" => true,
-            var other => throw ApiException.BadRequest($"encoding_format \"{other}\" is not supported: use \"float\" or \"base64\"", "encoding_format"),
-        } : throw ApiException.BadRequest("encoding_format must be \"float\" or \"base64\"", "encoding_format");
+            var other => throw ApiException.BadRequest($"encoding_format \"{other}\" is not supported: use \"float\", \"base64\" or (a sparse encoder) \"sparse\"", "encoding_format"),
+        } : throw ApiException.BadRequest("encoding_format must be \"float\", \"base64\" or \"sparse\"", "encoding_format");
     }
 
     private static string? InputType(JsonElement root)

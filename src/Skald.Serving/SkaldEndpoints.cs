@@ -45,8 +45,16 @@ public static class SkaldEndpoints
         {
             var body = await RequestBody.ReadAsync(ctx.Request, service.Options.MaxBodyBytes).ConfigureAwait(false);
             var request = EmbeddingRequestReader.Read(body, service.Options.MaxInputs);
+            if (request.Sparse)
+            {
+                if (!service.Encoder.IsSparse)
+                    throw ApiException.BadRequest($"encoding_format \"sparse\" is for sparse encoders; '{service.ModelName}' makes dense embeddings", "encoding_format");
+                if (request.Dimensions is not null || request.OutputType != Skald.Retrieval.Quantization.EmbeddingPrecision.Float32)
+                    throw ApiException.BadRequest("encoding_format \"sparse\" takes neither dimensions nor output_dtype", request.Dimensions is not null ? "dimensions" : "output_dtype");
+            }
             var result = await service.EmbedAsync(request).ConfigureAwait(false);
-            await ApiResponses.Embeddings(ctx.Response, result, service.ModelName, request.Base64, request.OutputType, service.Options.Ranges).ConfigureAwait(false);
+            await ApiResponses.Embeddings(ctx.Response, result, service.ModelName, request.Base64, request.OutputType, service.Options.Ranges,
+                request.Sparse).ConfigureAwait(false);
         }));
         endpoints.MapGet("/v1/models", ctx => Handle(ctx, service, "models", auth, () => ApiResponses.Models(ctx.Response, service)));
         endpoints.MapGet("/v1/models/{id}", ctx => Handle(ctx, service, "models", auth, () =>

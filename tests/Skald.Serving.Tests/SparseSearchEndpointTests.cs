@@ -36,4 +36,41 @@ public sealed class SparseSearchEndpointTests
         Assert.Equal(expected.Select(e => e.Item1), got.Select(g => g.Item1));
         for (int i = 0; i < got.Count; i++) Assert.Equal(expected[i].Item2, got[i].Item2, 4);
     }
+
+    [Theory]
+    [InlineData("splade-bert-tiny", null)]
+    [InlineData("splade-router-tiny", "query")] // inference-free: queries are their tokens' static weights
+    [InlineData("splade-router-tiny", "document")]
+    public async Task SparseEncodingFormatGivesTheNonZeroEntries(string name, string? inputType)
+    {
+        var encoder = SentenceEncoder.Load(TestPaths.FixtureModel(name));
+        string[] texts = ["Hvor kan jeg parkere sykkelen?", "Kantinen serverer suppe på fredager."];
+        var expected = encoder.EncodeSparse(texts, new EncodeOptions { Route = inputType });
+        await using var server = await EmbeddingServer.StartAsync(encoder, "127.0.0.1", 0);
+        using var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(60) };
+        var (status, body) = await PostAsync(client, Json(new { input = texts, encoding_format = "sparse", input_type = inputType }));
+        Assert.Equal(200, status);
+        int i = 0;
+        foreach (var item in body.GetProperty("data").EnumerateArray())
+        {
+            var e = item.GetProperty("embedding");
+            Assert.Equal(expected[i].Indices, e.GetProperty("indices").EnumerateArray().Select(x => x.GetInt32()));
+            Assert.Equal(expected[i].Values, e.GetProperty("values").EnumerateArray().Select(x => x.GetSingle()));
+            i++;
+        }
+        Assert.Equal(2, i);
+        var (bad, error) = await PostAsync(client, Json(new { input = "x", encoding_format = "sparse", dimensions = 8 }));
+        Assert.Equal(400, bad);
+        Assert.Equal("dimensions", Error(error).GetProperty("param").GetString());
+    }
+
+    [Fact]
+    public async Task SparseEncodingFormatOnADenseModelIsA400()
+    {
+        await using var server = await EmbeddingServer.StartAsync(SentenceEncoder.Load(ModelDir), "127.0.0.1", 0);
+        using var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(60) };
+        var (status, body) = await PostAsync(client, Json(new { input = "x", encoding_format = "sparse" }));
+        Assert.Equal(400, status);
+        Assert.Contains("is for sparse encoders", Error(body).GetProperty("message").GetString());
+    }
 }

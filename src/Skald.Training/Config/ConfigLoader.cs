@@ -259,7 +259,7 @@ public static class ConfigLoader
         var l = S("loss");
         var loss = new LossSection
         {
-            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist", "angle", "contrastive", "online_contrastive", "splade"),
+            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist", "angle", "contrastive", "online_contrastive", "splade", "distill_kl"),
             MaskProbability = l.Str("mask_probability") is null ? null : l.Float("mask_probability", 0.15f, 0, 1),
             MaskCollator = l.Choice("mask_collator", "default", "default", "all_mask"),
             Scale = l.Float("scale", l.Str("type") switch { "ce_mnrl" => 10f, "gist" => 100f, "splade" => 1f, _ => 20f }, 0),
@@ -278,7 +278,8 @@ public static class ConfigLoader
             MarginStrategy = l.Choice("margin_strategy", "absolute", "absolute", "relative"),
             ContrastAnchors = l.Bool("contrast_anchors", true),
             ContrastPositives = l.Bool("contrast_positives", true),
-            SpladeInner = l.Choice("splade_inner", "mnrl", "mnrl", "margin_mse"),
+            SpladeInner = l.Choice("splade_inner", "mnrl", "mnrl", "margin_mse", "distill_kl"),
+            Temperature = l.Float("temperature", 1f, 0),
             DocumentRegularizerWeight = l.Float("document_regularizer_weight", 3e-5f, 0),
             QueryRegularizerWeight = l.Float("query_regularizer_weight", 5e-5f, 0),
             DocumentRegularizerOnly = l.Bool("use_document_regularizer_only", false),
@@ -288,6 +289,9 @@ public static class ConfigLoader
             if (l.Str(key) is not null && loss.Type != "splade")
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is SpladeLoss's (loss.type: splade)");
         }
+        if (l.Str("temperature") is not null && loss.Type != "distill_kl" && !(loss.Type == "splade" && loss.SpladeInner == "distill_kl"))
+            throw new TrainingException($"{l.Where("temperature")}: loss.temperature is DistillKLDivLoss's (loss.type: distill_kl, or splade with splade_inner: distill_kl)");
+        if (loss.Temperature <= 0) throw new TrainingException($"{l.Where("temperature")}: loss.temperature must be above 0");
         if (loss.DocumentRegularizerOnly && l.Str("query_regularizer_weight") is not null)
             throw new TrainingException($"{l.Where("query_regularizer_weight")}: with use_document_regularizer_only every column is a document; there is no query term to weigh");
         if (loss.Type == "gist" && loss.Margin >= 1)

@@ -194,6 +194,7 @@ public static class ModelCard
         "ce_mnrl" => "MultipleNegativesRankingLoss (cross-encoder)",
         "cross_entropy" => "CrossEntropyLoss",
         "splade" => "SpladeLoss",
+        "distill_kl" => "DistillKLDivLoss",
         _ => type,
     };
 
@@ -211,7 +212,8 @@ public static class ModelCard
         "online_contrastive" => $"{{\"distance_metric\": \"SiameseDistanceMetric.COSINE_DISTANCE\", \"margin\": {F(l.Margin)}}}",
         "margin_mse" => "{\"similarity_fct\": \"pairwise_dot_score\"}",
         "mse" => "{}",
-        "splade" => $"{{\"loss\": \"{(l.SpladeInner == "margin_mse" ? "SparseMarginMSELoss" : $"SparseMultipleNegativesRankingLoss(scale={F(l.Scale)}, similarity_fct='dot_score')")}\", " +
+        "distill_kl" => $"{{\"similarity_fct\": \"pairwise_dot_score\", \"temperature\": {F(l.Temperature)}}}",
+        "splade" => $"{{\"loss\": \"{l.SpladeInner switch { "margin_mse" => "SparseMarginMSELoss", "distill_kl" => $"SparseDistillKLDivLoss(temperature={F(l.Temperature)})", _ => $"SparseMultipleNegativesRankingLoss(scale={F(l.Scale)}, similarity_fct='dot_score')" }}\", " +
                     $"\"document_regularizer_weight\": {F(l.DocumentRegularizerWeight)}" +
                     (l.DocumentRegularizerOnly ? ", \"use_document_regularizer_only\": true}" : $", \"query_regularizer_weight\": {F(l.QueryRegularizerWeight)}}}"),
         "gist" => $"{{\"temperature\": {F(1f / l.Scale)}, \"margin_strategy\": \"{l.MarginStrategy}\", \"margin\": {F(l.Margin)}, " +

@@ -295,12 +295,18 @@ public static class TrainingRun
         "contrastive" => new ContrastiveLoss(l.Margin),
         "online_contrastive" => new OnlineContrastiveLoss(l.Margin),
         "margin_mse" => new MarginMseLoss(),
+        "distill_kl" => new DistillKLDivLoss(l.Temperature),
         "mse" => new MseLoss(Frozen(l.Teacher ?? throw new TrainingException("loss.type mse needs loss.teacher"), "loss.teacher", dimension)),
         "gist" => new GistEmbedLoss(Frozen(l.Guide ?? throw new TrainingException("loss.type gist needs loss.guide"), "loss.guide", null),
             1f / l.Scale, l.Margin, l.MarginStrategy == "relative", l.ContrastAnchors, l.ContrastPositives),
         "simcse" => new SimCseLoss(new MultipleNegativesRankingLoss(l.Scale)),
         "matryoshka" => new MatryoshkaLoss(Inner(l), MatryoshkaDims(l, dimension), l.MatryoshkaWeights?.ToArray()),
-        "splade" => new SpladeLoss(l.SpladeInner == "margin_mse" ? new MarginMseLoss() : new MultipleNegativesRankingLoss(l.Scale, l.Symmetric, dot: true),
+        "splade" => new SpladeLoss(l.SpladeInner switch
+            {
+                "margin_mse" => new MarginMseLoss(),
+                "distill_kl" => new DistillKLDivLoss(l.Temperature),
+                _ => new MultipleNegativesRankingLoss(l.Scale, l.Symmetric, dot: true),
+            },
             l.DocumentRegularizerWeight, l.DocumentRegularizerOnly ? null : l.QueryRegularizerWeight, l.DocumentRegularizerOnly),
         _ => throw new TrainingException($"loss.type '{l.Type}' is not supported"),
     };
@@ -368,11 +374,15 @@ public static class TrainingRun
             "mse" when d.Columns.Count < 1 => "needs a text column (the source; further columns, e.g. translations, learn the source's teacher embedding too)",
             "margin_mse" when d.Columns.Count < 3 || d.Labels is null
                 => "needs (query, positive, negative[, negative...]) text columns and a label column (a teacher's margin score(q, pos) − score(q, neg), a list of them for several negatives)",
+            "distill_kl" when d.Columns.Count < 3 || d.Labels is null
+                => "needs (query, positive, negative[, negative...]) text columns and a label column (the teacher's scores of the positive, then of each negative)",
+            "distill_kl" when d.LabelWidth != d.Columns.Count - 1
+                => $"with {d.Columns.Count - 2} negative column(s) needs {d.Columns.Count - 1} teacher scores (positive, then each negative) per row, not {d.LabelWidth}",
             "margin_mse" when d.LabelWidth != d.Columns.Count - 2 && d.LabelWidth != d.Columns.Count - 1
                 => $"with {d.Columns.Count - 2} negative column(s) needs {d.Columns.Count - 2} margin(s) or {d.Columns.Count - 1} scores (positive, then each negative) per row, not {d.LabelWidth}",
             "bce" when d.LabelWidth != (l.NumLabels ?? 1)
                 => $"with num_labels {l.NumLabels ?? 1} needs {l.NumLabels ?? 1} label(s) per row{(l.NumLabels is > 1 ? " (a JSONL list, each in [0, 1])" : "")}, not {d.LabelWidth}",
-            not ("margin_mse" or "bce") when d.LabelWidth > 1 => $"reads one label per row, not lists of {d.LabelWidth}",
+            not ("margin_mse" or "bce" or "distill_kl") when d.LabelWidth > 1 => $"reads one label per row, not lists of {d.LabelWidth}",
             "bce" when d.Columns.Count != 2 || d.Labels is null => "needs (query, document) text columns and a label column (1 relevant, 0 not, or a score in [0, 1])",
             "bce" when OutsideUnit(d.Labels!) is int row
                 => $"needs labels in [0, 1]; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",

@@ -85,6 +85,22 @@ public sealed class LossTests
         Assert.Throws<ArgumentException>(() => loss.Compute(columns, labels[..rows], grads)); // one label per row for two negatives
     }
 
+    [Theory]
+    [InlineData("distill_kl", 1f)]
+    [InlineData("distill_kl_t2", 2f)]
+    public void DistillKLDiv_MatchesTorchAndFiniteDifferences(string name, float temperature)
+    {
+        int rows = Reference.GetProperty("rows").GetInt32(), dim = Reference.GetProperty("dim").GetInt32();
+        var extra = new EmbeddingBatch([.. Reference.GetProperty("extra").EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(x => x.GetSingle())], rows, dim);
+        var columns = Columns(3).Append(extra).ToArray();
+        var labels = Reference.GetProperty("scores3").EnumerateArray().SelectMany(r => r.EnumerateArray()).Select(x => x.GetSingle()).ToArray();
+        var loss = new DistillKLDivLoss(temperature);
+        var grads = Zeros(columns);
+        AssertTorch(name, loss.Compute(columns, labels, grads), grads, gradAbs: 1e-6);
+        AssertFiniteDifferences(name, columns, (cols, into) => loss.Compute(cols, labels, into), abs: 2e-3);
+        Assert.Throws<ArgumentException>(() => loss.Compute(columns, labels[..(2 * rows)], grads)); // three scores a row, not two
+    }
+
     [Fact]
     public void Mse_MatchesTorchAndFiniteDifferences()
     {

@@ -189,6 +189,44 @@ public sealed class SpladeTrainingTests(ITestOutputHelper output) : IDisposable
         Assert.True(SentenceEncoder.Load(Path.Combine(outDir, "final")).IsSparse);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void DistillKLDivTrainsOnTeacherScoresDenseAndSparse(bool sparse)
+    {
+        string Rows(string scores) => string.Concat(Enumerable.Range(0, 12).Select(i => FormattableString.Invariant(
+            $"{{\"query\": \"Hvor ligger hus {i}?\", \"positive\": \"Hus {i} ligger ved sjøen.\", \"negative_1\": \"Bussen går {i}.\", \"negative_2\": \"Kafeen stenger {i}.\", \"label\": [{0.9 - 0.01 * i:R}, {scores}]}}\n")));
+        string data = InfraPaths.WriteFile(dir, "scores.jsonl", Rows("0.2, 0.1"));
+        string wrong = InfraPaths.WriteFile(dir, "wrong.jsonl", Rows("0.2"));
+        string outDir = Path.Combine(dir, sparse ? "kl-sparse" : "kl-dense");
+        string config = sparse ? Config(CorePaths.FixtureModel("splade-bert-tiny"), data, outDir)
+            : InfraPaths.WriteFile(dir, "kl.yaml", $"""
+                model:
+                  path: {CorePaths.FixtureModel("bert-cased-mean")}
+                data:
+                  train: {data}
+                training:
+                  batch_size: 4
+                  max_steps: 3
+                output:
+                  dir: {outDir}
+                loss:
+                  type: distill_kl
+                  temperature: 2
+                """);
+        List<string> Args(string train)
+        {
+            var a = new List<string> { "train", "--config", config, "--set", $"data.train={train}", "--set", "training.max_steps=3", "--quiet" };
+            if (sparse) a.AddRange(["--set", "loss.splade_inner=distill_kl", "--set", "loss.temperature=2"]);
+            return a;
+        }
+        var r = SkaldProcess.RunIn(dir, [.. Args(data)]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains(sparse ? "SparseDistillKLDivLoss(temperature=2)" : "DistillKLDivLoss", File.ReadAllText(Path.Combine(outDir, "final", "README.md")));
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, [.. Args(wrong)]), 1,
+            "with 2 negative column(s) needs 3 teacher scores (positive, then each negative) per row, not 2");
+    }
+
     [Fact]
     public void TheExampleConfigTrainsTheFixtureAsItsHeaderSays()
     {

@@ -122,14 +122,7 @@ public sealed class SpladeTrainingTests(ITestOutputHelper output) : IDisposable
             Assert.True(Math.Abs(mine - theirs) <= 1e-4 * Math.Abs(theirs) + 1e-7, $"{what}: {mine} vs PyTorch {theirs}");
         foreach (var step in r.GetProperty("steps").EnumerateArray())
         {
-            var columns = step.GetProperty("columns").EnumerateArray()
-                .Select(c => (IReadOnlyList<string>)[.. c.EnumerateArray().Select(t => t.GetString()!)]).ToArray();
-            var ids = step.GetProperty("ids").EnumerateArray().ToArray();
-            for (int c = 0; c < columns.Length; c++)
-            {
-                var mine = model.Tokenize(columns[c]);
-                for (int i = 0; i < mine.Count; i++) Assert.Equal(ids[c][i].EnumerateArray().Select(x => x.GetInt32()), mine[i].Ids);
-            }
+            var columns = TrainingParityTests.StepColumns(step, model);
             model.ZeroGradients();
             float value = loss.ComputeAndBackward(model, new TrainingBatch(columns));
             float norm = GradientClipping.ClipGlobalNorm(model.Parameters, clip);

@@ -52,15 +52,7 @@ public sealed class TrainingParityTests(ITestOutputHelper output)
         double worstLoss = 0, worstNorm = 0;
         foreach (var step in r.GetProperty("steps").EnumerateArray())
         {
-            var columns = step.GetProperty("columns").EnumerateArray()
-                .Select(c => (IReadOnlyList<string>)[.. c.EnumerateArray().Select(t => t.GetString()!)]).ToArray();
-            var ids = step.GetProperty("ids").EnumerateArray().ToArray();
-            for (int c = 0; c < columns.Length; c++)
-            {
-                var mine = model.Tokenize(columns[c]);
-                var theirs = ids[c].EnumerateArray().Select(e => e.EnumerateArray().Select(x => x.GetInt32()).ToArray()).ToArray();
-                for (int i = 0; i < mine.Count; i++) Assert.Equal(theirs[i], mine[i].Ids);
-            }
+            var columns = StepColumns(step, model);
             IReadOnlyList<float>? labels = step.GetProperty("labels").ValueKind == JsonValueKind.Array
                 ? [.. step.GetProperty("labels").EnumerateArray().Select(x => x.GetSingle())] : null;
             model.ZeroGradients();
@@ -96,6 +88,24 @@ public sealed class TrainingParityTests(ITestOutputHelper output)
         Assert.True(worstLoss <= 1e-4, $"loss differs by {worstLoss:E2} relative");
         Assert.True(worstKeyBias <= 5 * lr, $"key biases differ by {worstKeyBias:E2}");
         Assert.True(worstWeight <= 1e-4, $"weights differ by {worstWeight:E2} at {worstKey}");
+    }
+
+    /// <summary>
+    /// A reference step's text columns, after checking that <paramref name="model"/> tokenizes each as the reference's
+    /// HF tokenizer did (its "ids").
+    /// </summary>
+    internal static IReadOnlyList<string>[] StepColumns(JsonElement step, TrainableEncoder model)
+    {
+        var columns = step.GetProperty("columns").EnumerateArray()
+            .Select(c => (IReadOnlyList<string>)[.. c.EnumerateArray().Select(t => t.GetString()!)]).ToArray();
+        var ids = step.GetProperty("ids").EnumerateArray().ToArray();
+        for (int c = 0; c < columns.Length; c++)
+        {
+            var mine = model.Tokenize(columns[c]);
+            var theirs = ids[c].EnumerateArray().Select(e => e.EnumerateArray().Select(x => x.GetInt32()).ToArray()).ToArray();
+            for (int i = 0; i < mine.Count; i++) Assert.Equal(theirs[i], mine[i].Ids);
+        }
+        return columns;
     }
 
     [Theory]

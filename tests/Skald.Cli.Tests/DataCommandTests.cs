@@ -62,6 +62,54 @@ public sealed class DataCommandTests
         Assert.False(Directory.Exists(output));
     }
 
+    /// <summary>
+    /// --scores lists the cross-encoder's scores (positive, then each negative) where --margins writes their
+    /// differences: the two runs agree, and distill_kl trains on the scores.
+    /// </summary>
+    [Fact]
+    public void MineNegativesScoresAreTheMarginsTermsAndDistillKlTrainsOnThem()
+    {
+        string dir = TestPaths.NewTempDir(), data = Path.Combine(dir, "data");
+        Assert.Equal(0, SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", data, "--chunk-tokens", "40").ExitCode);
+        List<JsonElement> Mine(string flag)
+        {
+            string mined = Path.Combine(dir, flag[2..] + ".jsonl");
+            var r = SkaldProcess.Run("data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", mined, "--model", "bm25",
+                "--corpus", Path.Combine(data, "corpus.jsonl"), "--num-negatives", "2", "--format", "n-tuple", "--relative-margin", "none",
+                "--cross-encoder", TestPaths.FixtureModel("ce-bert"), flag);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            return [.. File.ReadAllLines(mined).Select(l => JsonDocument.Parse(l).RootElement)];
+        }
+        var margins = Mine("--margins");
+        var scores = Mine("--scores");
+        Assert.Equal(margins.Count, scores.Count);
+        for (int i = 0; i < scores.Count; i++)
+        {
+            var s = scores[i].GetProperty("label").EnumerateArray().Select(x => x.GetSingle()).ToArray();
+            var m = margins[i].GetProperty("label").EnumerateArray().Select(x => x.GetSingle()).ToArray();
+            Assert.Equal(3, s.Length);
+            for (int j = 0; j < 2; j++) Assert.Equal(m[j], s[0] - s[1 + j], 5);
+        }
+        string config = Path.Combine(dir, "kl.yaml");
+        File.WriteAllText(config, $"""
+            model:
+              path: {TestPaths.FixtureModel("bert-cased-mean")}
+            data:
+              train: {Path.Combine(dir, "scores.jsonl")}
+            training:
+              batch_size: 4
+              max_steps: 2
+            output:
+              dir: {Path.Combine(dir, "kl")}
+            loss:
+              type: distill_kl
+            """);
+        var train = SkaldProcess.Run("train", "--config", config, "--quiet");
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "mine-negatives", "--data", Path.Combine(data, "pairs.jsonl"), "--output", Path.Combine(dir, "x.jsonl"),
+            "--model", "bm25", "--margins", "--scores"), 2, "--margins", "--scores");
+    }
+
     [Theory]
     [InlineData("bm25", "triplet")]
     [InlineData("model", "n-tuple")]

@@ -36,13 +36,16 @@ internal sealed class DataMineNegativesCommand : Command
     private readonly Option<string> crossEncoder = CliOptions.Text("--cross-encoder",
         "Rescore --model's candidates and the positives with this cross-encoder (reranker folder or hub id): margins, max/min score and the ranking then use its scores, in (0, 1) for a reranker (mine_hard_negatives' cross_encoder)", "DIR|ID");
 
+    private readonly Option<bool> scores = CliOptions.Flag("--scores",
+        "Triplets and n-tuples: add a label column listing the scorer's scores, the positive's then each negative's (the cross-encoder's with --cross-encoder; sentence-transformers' output_scores): the teacher scores loss.type distill_kl trains on");
     private readonly Option<bool> margins = CliOptions.Flag("--margins",
         "Triplets and n-tuples: add a label column, score(anchor, positive) − score(anchor, negative) by the scorer (the cross-encoder's with --cross-encoder; a list for n-tuples): the teacher margins loss.type margin_mse trains on");
 
     public DataMineNegativesCommand() : base("mine-negatives", "Add hard negatives to (anchor, positive) pairs (sentence-transformers' mine_hard_negatives)")
     {
-        foreach (var o in new Option[] { data, output, model, corpus, numNegatives, rangeMin, rangeMax, absoluteMargin, relativeMargin, maxScore, minScore, sampling, format, language, batchSize, cache, seed, crossEncoder, margins })
+        foreach (var o in new Option[] { data, output, model, corpus, numNegatives, rangeMin, rangeMax, absoluteMargin, relativeMargin, maxScore, minScore, sampling, format, language, batchSize, cache, seed, crossEncoder, margins, scores })
             Options.Add(o);
+        CliOptions.AtMostOne(this, margins, scores);
         SetAction(Run);
     }
 
@@ -58,9 +61,10 @@ internal sealed class DataMineNegativesCommand : Command
             NumNegatives = p.GetValue(numNegatives) ?? 3, RangeMin = p.GetValue(rangeMin) ?? 0, RangeMax = p.GetValue(rangeMax),
             AbsoluteMargin = p.GetValue(absoluteMargin), RelativeMargin = relative, MaxScore = p.GetValue(maxScore), MinScore = p.GetValue(minScore),
             Sampling = p.GetValue(sampling) == "random" ? SamplingStrategy.Random : SamplingStrategy.Top,
-            Format = HardNegativeMiner.ParseFormat(p.GetValue(format)!), Seed = p.GetValue(seed) ?? 42, Margins = p.GetValue(margins),
+            Format = HardNegativeMiner.ParseFormat(p.GetValue(format)!), Seed = p.GetValue(seed) ?? 42, Margins = p.GetValue(margins), Scores = p.GetValue(scores),
         };
         if (options.Margins && options.Format == MiningFormat.LabeledPair) throw new UsageException("--margins applies to --format triplet or n-tuple");
+        if (options.Scores && options.Format == MiningFormat.LabeledPair) throw new UsageException("--scores applies to --format triplet or n-tuple");
         if (options.RangeMax is { } rm && rm <= options.RangeMin) throw new UsageException($"option --range-max ({rm}) must be above --range-min ({options.RangeMin})");
         if (!Path.GetExtension(p.GetValue(output)!).Equals(".jsonl", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"option --output must name a .jsonl file, got '{p.GetValue(output)}'");

@@ -25,7 +25,8 @@ public static class HardNegativeMiner
         ICandidateScorer scorer, MiningOptions options, IReadOnlyList<string>? extraCorpus = null)
     {
         if (pairs.Count == 0) throw new DataException("no (anchor, positive) pairs to mine negatives for");
-        if (options.Margins && options.Format == MiningFormat.LabeledPair) throw new DataException("margins are written for the triplet and n-tuple formats");
+        if ((options.Margins || options.Scores) && options.Format == MiningFormat.LabeledPair) throw new DataException("margins and scores are written for the triplet and n-tuple formats");
+        if (options.Margins && options.Scores) throw new DataException("write margins or scores, not both");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.NumNegatives, 1);
         // Corpus: positives then extra passages, one entry per key.
         var corpus = new List<string>();
@@ -95,9 +96,9 @@ public static class HardNegativeMiner
 
     private static List<string> Columns((string Anchor, string Positive) c, MiningOptions options) => options.Format switch
     {
-        MiningFormat.Triplet => options.Margins ? [c.Anchor, c.Positive, "negative", "label"] : [c.Anchor, c.Positive, "negative"],
+        MiningFormat.Triplet => options.Margins || options.Scores ? [c.Anchor, c.Positive, "negative", "label"] : [c.Anchor, c.Positive, "negative"],
         MiningFormat.LabeledPair => [c.Anchor, c.Positive, "label"],
-        _ => [c.Anchor, c.Positive, .. Enumerable.Range(1, options.NumNegatives).Select(i => $"negative_{i}"), .. options.Margins ? new[] { "label" } : []],
+        _ => [c.Anchor, c.Positive, .. Enumerable.Range(1, options.NumNegatives).Select(i => $"negative_{i}"), .. options.Margins || options.Scores ? new[] { "label" } : []],
     };
 
     private static List<string[]> Rows(List<string> queries, List<string> corpus, List<List<int>> positives, float[][] positiveScores,
@@ -115,7 +116,9 @@ public static class HardNegativeMiner
                         foreach (var n in negs)
                         {
                             string[] row = [queries[q], corpus[positives[q][i]], corpus[n.Row]];
-                            rows.Add(options.Margins ? [.. row, (positiveScores[q][i] - n.Score).ToString("R", CultureInfo.InvariantCulture)] : row);
+                            rows.Add(options.Margins ? [.. row, (positiveScores[q][i] - n.Score).ToString("R", CultureInfo.InvariantCulture)]
+                                : options.Scores ? [.. row, List([positiveScores[q][i], n.Score])]
+                                : row);
                         }
                     }
                     break;
@@ -129,8 +132,8 @@ public static class HardNegativeMiner
                     {
                         string[] row = [queries[q], corpus[positives[q][i]], .. negs.Select(n => corpus[n.Row])];
                         float positive = positiveScores[q][i];
-                        rows.Add(options.Margins
-                            ? [.. row, "[" + string.Join(", ", negs.Select(n => (positive - n.Score).ToString("R", CultureInfo.InvariantCulture))) + "]"]
+                        rows.Add(options.Margins ? [.. row, List([.. negs.Select(n => positive - n.Score)])]
+                            : options.Scores ? [.. row, List([positive, .. negs.Select(n => n.Score)])]
                             : row);
                     }
                     break;
@@ -138,6 +141,10 @@ public static class HardNegativeMiner
         }
         return rows;
     }
+
+    /// <summary>A list label as the writer takes it: <c>[a, b, ...]</c>, each number round-tripping.</summary>
+    private static string List(IEnumerable<float> values) =>
+        "[" + string.Join(", ", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]";
 
     /// <summary>The format's name on the command line.</summary>
     public static MiningFormat ParseFormat(string s) => s switch

@@ -44,6 +44,13 @@ public sealed record MiningOptions
     /// </summary>
     public bool Margins { get; init; }
 
+    /// <summary>
+    /// Triplets and n-tuples: add a <c>label</c> column with the scorer's scores themselves, a list: score(anchor,
+    /// positive), then score(anchor, negative_j) per negative (sentence-transformers' <c>output_scores</c>), the labels
+    /// DistillKLDivLoss (<c>loss.type: distill_kl</c>) and MarginMSE's score form train on. Not with <see cref="Margins"/>.
+    /// </summary>
+    public bool Scores { get; init; }
+
     /// <summary>Seed of random sampling.</summary>
     public int Seed { get; init; } = 42;
 }

@@ -283,8 +283,11 @@ public static class ConfigLoader
             DocumentRegularizerWeight = l.Float("document_regularizer_weight", 3e-5f, 0),
             QueryRegularizerWeight = l.Float("query_regularizer_weight", 5e-5f, 0),
             DocumentRegularizerOnly = l.Bool("use_document_regularizer_only", false),
+            DocumentRegularizerThreshold = l.IntOrNull("document_regularizer_threshold", 0),
+            QueryRegularizerThreshold = l.IntOrNull("query_regularizer_threshold", 0),
         };
-        foreach (var key in new[] { "splade_inner", "document_regularizer_weight", "query_regularizer_weight", "use_document_regularizer_only" })
+        foreach (var key in new[] { "splade_inner", "document_regularizer_weight", "query_regularizer_weight", "use_document_regularizer_only",
+                     "document_regularizer_threshold", "query_regularizer_threshold" })
         {
             if (l.Str(key) is not null && loss.Type != "splade")
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is SpladeLoss's (loss.type: splade)");

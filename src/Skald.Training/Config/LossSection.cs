@@ -62,6 +62,12 @@ public sealed record LossSection
     /// <summary>splade: λ_q, the weight of the queries' FLOPS term (query_regularizer_weight); 0: none.</summary>
     public float QueryRegularizerWeight { get; init; } = 5e-5f;
 
+    /// <summary>splade: rows with at most this many active entries leave the documents' FLOPS term (FlopsLoss threshold; null: none).</summary>
+    public int? DocumentRegularizerThreshold { get; init; }
+
+    /// <summary>splade: the same for the queries' FLOPS term.</summary>
+    public int? QueryRegularizerThreshold { get; init; }
+
     /// <summary>splade: regularise every column as documents, no query term (use_document_regularizer_only, for symmetric pairs).</summary>
     public bool DocumentRegularizerOnly { get; init; }
 

@@ -215,6 +215,8 @@ public static class ModelCard
         "distill_kl" => $"{{\"similarity_fct\": \"pairwise_dot_score\", \"temperature\": {F(l.Temperature)}}}",
         "splade" => $"{{\"loss\": \"{l.SpladeInner switch { "margin_mse" => "SparseMarginMSELoss", "distill_kl" => $"SparseDistillKLDivLoss(temperature={F(l.Temperature)})", _ => $"SparseMultipleNegativesRankingLoss(scale={F(l.Scale)}, similarity_fct='dot_score')" }}\", " +
                     $"\"document_regularizer_weight\": {F(l.DocumentRegularizerWeight)}" +
+                    (l.DocumentRegularizerThreshold is int dt ? $", \"document_regularizer_threshold\": {dt}" : "") +
+                    (l.QueryRegularizerThreshold is int qt ? $", \"query_regularizer_threshold\": {qt}" : "") +
                     (l.DocumentRegularizerOnly ? ", \"use_document_regularizer_only\": true}" : $", \"query_regularizer_weight\": {F(l.QueryRegularizerWeight)}}}"),
         "gist" => $"{{\"temperature\": {F(1f / l.Scale)}, \"margin_strategy\": \"{l.MarginStrategy}\", \"margin\": {F(l.Margin)}, " +
                   $"\"contrast_anchors\": {B(l.ContrastAnchors)}, \"contrast_positives\": {B(l.ContrastPositives)}}}",

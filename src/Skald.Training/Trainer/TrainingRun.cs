@@ -307,7 +307,8 @@ public static class TrainingRun
                 "distill_kl" => new DistillKLDivLoss(l.Temperature),
                 _ => new MultipleNegativesRankingLoss(l.Scale, l.Symmetric, dot: true),
             },
-            l.DocumentRegularizerWeight, l.DocumentRegularizerOnly ? null : l.QueryRegularizerWeight, l.DocumentRegularizerOnly),
+            l.DocumentRegularizerWeight, l.DocumentRegularizerOnly ? null : l.QueryRegularizerWeight, l.DocumentRegularizerOnly,
+            l.DocumentRegularizerThreshold, l.QueryRegularizerThreshold),
         _ => throw new TrainingException($"loss.type '{l.Type}' is not supported"),
     };
 

@@ -101,6 +101,26 @@ public sealed class LossTests
         Assert.Throws<ArgumentException>(() => loss.Compute(columns, labels[..(2 * rows)], grads)); // three scores a row, not two
     }
 
+    /// <summary>
+    /// SpladeLoss with FLOPS thresholds over relu of the columns (5–13 of 16 entries active): rows with at most 8
+    /// (documents) / 9 (queries) active entries leave the regularisers. Torch parity only: a finite difference of a zero
+    /// entry would change how many are active.
+    /// </summary>
+    [Fact]
+    public void SpladeThresholds_MatchTorch()
+    {
+        var columns = Columns(3);
+        foreach (var c in columns)
+        {
+            for (int i = 0; i < c.Data.Length; i++) c.Data[i] = Math.Max(c.Data[i], 0f);
+        }
+        var grads = Zeros(columns);
+        var loss = new SpladeLoss(new MultipleNegativesRankingLoss(1f, dot: true), 0.03f, 0.05f, documentThreshold: 8, queryThreshold: 9);
+        AssertTorch("splade_thresholds", loss.Compute(columns, null, grads), grads, gradAbs: 1e-6);
+        var plain = new SpladeLoss(new MultipleNegativesRankingLoss(1f, dot: true), 0.03f, 0.05f);
+        Assert.NotEqual(plain.Compute(columns, null, Zeros(columns)), loss.Compute(columns, null, Zeros(columns))); // the thresholds matter here
+    }
+
     [Fact]
     public void Mse_MatchesTorchAndFiniteDifferences()
     {

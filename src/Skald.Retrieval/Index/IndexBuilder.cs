@@ -190,13 +190,13 @@ public static class IndexBuilder
         return result;
     }
 
-    /// <summary>A sparse encoder's rows, embedded <see cref="EmbedBatch"/> texts at a time and kept sparse.</summary>
+    /// <summary>A sparse encoder's rows, embedded <see cref="Sparse.SparseRetriever.BlockTexts"/> texts at a time and kept sparse.</summary>
     private static Skald.Models.SparseEmbedding[] EmbedSparse(IEmbeddingModel model, IReadOnlyList<IndexRecord> records, Action<int, int>? progress)
     {
         var result = new Skald.Models.SparseEmbedding[records.Count];
-        for (int start = 0; start < records.Count; start += EmbedBatch)
+        for (int start = 0; start < records.Count; start += Sparse.SparseRetriever.BlockTexts)
         {
-            int n = Math.Min(EmbedBatch, records.Count - start);
+            int n = Math.Min(Sparse.SparseRetriever.BlockTexts, records.Count - start);
             var v = model.Embed([.. Enumerable.Range(start, n).Select(i => records[i].FullText)], TextRole.Document);
             for (int i = 0; i < n; i++) result[start + i] = Skald.Models.SparseEmbedding.FromDense(v[i]);
             progress?.Invoke(start + n, records.Count);

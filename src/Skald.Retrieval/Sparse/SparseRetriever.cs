@@ -14,8 +14,11 @@ namespace Skald.Retrieval.Sparse;
 /// </summary>
 public sealed class SparseRetriever(IEmbeddingModel model, int? maxActiveDims = null) : IRetrievalModel, ICandidateScorer
 {
-    /// <summary>Texts embedded at once before their vectors are made sparse.</summary>
-    public const int BlockTexts = 256;
+    /// <summary>
+    /// Texts embedded at once before their vectors are made sparse: the block's dense rows are its only vocabulary-wide
+    /// memory (64 × 250,002 floats = 64 MB for XLM-R's vocabulary).
+    /// </summary>
+    public const int BlockTexts = 64;
 
     private double queryActive = double.NaN, documentActive = double.NaN;
 

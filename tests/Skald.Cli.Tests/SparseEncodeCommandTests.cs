@@ -56,6 +56,10 @@ public sealed class SparseEncodeCommandTests
         Assert.True(info.ExitCode == 0, info.Stderr);
         Assert.Contains("SPLADE, max of relu-activated masked-LM logits (BertForMaskedLM's head)", info.Stdout);
         Assert.Contains("similarity:       dot", info.Stdout);
+        Assert.DoesNotContain("inference-free", info.Stdout);
+        var router = SkaldProcess.Run("info", "--model", TestPaths.FixtureModel("splade-router-tiny"));
+        Assert.True(router.ExitCode == 0, router.Stderr);
+        Assert.Contains("queries:          inference-free", router.Stdout);
         string dir = TestPaths.NewTempDir();
         string input = Path.Combine(dir, "t.txt");
         File.WriteAllText(input, "Hei verden\n");

@@ -71,7 +71,11 @@ internal sealed class InfoCommand : Command
             ? $" (llm2vec_config.json pooling_mode {l2v.PoolingModeName}{(l2v.SkipInstruction ? ", instruction excluded" : "")})"
             : m.Folder.IsSentenceTransformers ? "" : " (default: no modules.json)";
         if (m.Folder.Splade is { } splade)
+        {
             Console.WriteLine($"pooling:          SPLADE, {SpladeConfig.Name(splade.Strategy)} of {SpladeConfig.Name(splade.Activation)}-activated masked-LM logits ({m.SpladeHead!.Layout.Architecture}'s head): a sparse encoder, one weight per vocabulary entry");
+            if (m.StaticQuery is not null)
+                Console.WriteLine("queries:          inference-free: the query route (SparseStaticEmbedding) weighs each token a query holds, no transformer");
+        }
         else
             Console.WriteLine($"pooling:          {string.Join("+", modes).ToLowerInvariant()}{(m.Pooling.IncludePrompt ? "" : " (prompt excluded)")}{source}");
         Console.WriteLine($"attention:        {(m.Folder.Bidirectional ? "bidirectional (LLM2Vec)" : "as the architecture defines")}, padding {m.PaddingSide.ToString().ToLowerInvariant()}");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skald.Models;
 
 namespace Skald.Cli.Tests;
 
@@ -63,6 +64,15 @@ public sealed class SparseEncodeCommandTests
         string dir = TestPaths.NewTempDir();
         string input = Path.Combine(dir, "t.txt");
         File.WriteAllText(input, "Hei verden\n");
+        // --route query: the inference-free query side (the tokens' static weights), as the library gives it.
+        string queries = Path.Combine(dir, "q.jsonl");
+        var encoded = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("splade-router-tiny"), "--input", input, "--output", queries, "--route", "query");
+        Assert.True(encoded.ExitCode == 0, encoded.Stderr);
+        var expected = SentenceEncoder.Load(TestPaths.FixtureModel("splade-router-tiny")).EncodeSparse(["Hei verden"], new EncodeOptions { Route = "query" })[0];
+        using (var row = JsonDocument.Parse(File.ReadAllLines(queries)[0]))
+            Assert.Equal(expected.Indices, row.RootElement.GetProperty("indices").EnumerateArray().Select(x => x.GetInt32()));
+        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Model, "--input", input, "--output", queries, "--route", "query"), 2,
+            "--route is for Router models");
         SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--input", input,
             "--output", Path.Combine(dir, "o.jsonl"), "--max-active-dims", "4"), 2, "--max-active-dims is for sparse encoders");
         SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Model, "--input", input,

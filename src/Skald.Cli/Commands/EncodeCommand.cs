@@ -29,6 +29,8 @@ internal sealed class EncodeCommand : Command
     private readonly PrecisionOptions precision = new("Embeddings: write them", rescoring: false);
     private readonly Option<string> ranges = CliOptions.Text("--ranges",
         "--precision int8/uint8: calibration ranges, float32 [2, D] .npy (minima, then maxima: sentence-transformers' ranges; e.g. the NAME.ranges.npy written when the corpus was encoded); default: from the texts encoded, written beside the output as NAME.ranges.npy", "FILE");
+    private readonly Option<string> route = CliOptions.Text("--route",
+        "Router models: embed the texts on this route, query or document (sentence-transformers' encode_query / encode_document; default: the folder's default_route)", "query|document");
     private readonly Option<int?> maxActiveDims = CliOptions.Int("--max-active-dims",
         "Sparse encoders (SPLADE): keep each embedding's N largest weights (sentence-transformers' max_active_dims)");
     private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order (e.g. LLM2Vec's MNTP, then supervised), comma-separated", "DIR[,DIR...]");
@@ -50,6 +52,7 @@ internal sealed class EncodeCommand : Command
         foreach (var o in precision.All) Options.Add(o);
         Options.Add(ranges);
         Options.Add(maxActiveDims);
+        Options.Add(route);
         CliOptions.AtMostOne(this, promptName, prompt);
         CliOptions.AtMostOne(this, promptName, instruction);
         CliOptions.AtMostOne(this, prompt, instruction);
@@ -73,6 +76,10 @@ internal sealed class EncodeCommand : Command
         var encoder = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet), HubModels.ResolveAll(CliOptions.Items(p.GetValue(adapters)), quiet),
             InfoCommand.Precision(p.GetValue(weights)));
         QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet);
+        if (p.GetValue(route) is { } r && r is not ("query" or "document"))
+            throw new UsageException($"--route must be query or document, not '{r}'");
+        if (p.GetValue(route) is not null && encoder.Folder.DefaultRoute is null)
+            throw new UsageException("--route is for Router models (a query route beside the document route); this model has one route");
         int? active = p.GetValue(maxActiveDims);
         if (active is not null && !encoder.IsSparse)
             throw new UsageException("--max-active-dims is for sparse encoders (SPLADE); this model's embeddings are dense");
@@ -89,6 +96,7 @@ internal sealed class EncodeCommand : Command
             Prompt = p.GetValue(prompt),
             Instruction = p.GetValue(instruction),
             Normalize = p.GetValue(normalize),
+            Route = p.GetValue(route),
             Progress = (done, total) => bar.Report(done, total),
         }));
         if (world.Size > 1)

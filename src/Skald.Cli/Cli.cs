@@ -29,6 +29,7 @@ internal static class Cli
             new EncodeCommand(),
             new QuantizeCommand(),
             new MergeCommand(),
+            new UploadCommand(),
             new TokenizeCommand(),
             new Command("tokenizer", "Tokenizer tools") { new TokenizerTrainCommand() },
             new InfoCommand(),

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Polly;
-using Polly.Retry;
 
 namespace Skald.Hub;
 
@@ -20,37 +18,13 @@ namespace Skald.Hub;
 internal sealed class HubClient : IDisposable
 {
     private const int MaxResumes = 5; // http_get's _nb_retries: resumes after a dropped body without progress
-    private readonly HttpClient http;
-    private readonly ResiliencePipeline<HttpResponseMessage> pipeline;
+    private readonly HubHttp http;
     private readonly HubSettings settings;
 
     public HubClient(HubSettings settings)
     {
         this.settings = settings;
-        var handler = new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            ConnectTimeout = TimeSpan.FromSeconds(settings.TimeoutSeconds),
-        };
-        http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds) };
-        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("skald", typeof(HubClient).Assembly.GetName().Version?.ToString(3)));
-        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
-        if (settings.Retries > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
-            {
-                MaxRetryAttempts = settings.Retries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(250),
-                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                    .Handle<HttpRequestException>()
-                    .Handle<TaskCanceledException>(e => e.InnerException is TimeoutException)
-                    .HandleResult(r => (int)r.StatusCode is 408 or 429 or >= 500),
-            });
-        }
-        pipeline = builder.Build();
+        http = new HubHttp(settings);
     }
 
     /// <summary>The commit hash <paramref name="id"/>'s revision points to and the repository's file names.</summary>
@@ -160,24 +134,15 @@ internal sealed class HubClient : IDisposable
         }
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri url, bool token, long range, CancellationToken ct)
-    {
-        try
+    private Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri url, bool token, long range, CancellationToken ct) =>
+        http.SendAsync(() =>
         {
-            return await pipeline.ExecuteAsync(async c =>
-            {
-                using var request = new HttpRequestMessage(method, url);
-                if (token && settings.Token is { } t) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", t);
-                request.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("identity"));
-                if (range > 0) request.Headers.Range = new RangeHeaderValue(range, null);
-                return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, c);
-            }, ct);
-        }
-        catch (Exception e) when (!ct.IsCancellationRequested && e is HttpRequestException or TaskCanceledException)
-        {
-            throw new HubUnreachableException($"cannot reach {settings.Endpoint} ({Reason(e)})", e);
-        }
-    }
+            var request = new HttpRequestMessage(method, url);
+            if (token && settings.Token is { } t) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", t);
+            request.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("identity"));
+            if (range > 0) request.Headers.Range = new RangeHeaderValue(range, null);
+            return request;
+        }, retry: true, ct);
 
     /// <summary>Turns a failed answer into one line (404 repo / revision / file, 401/403 access), or marks the hub unreachable (5xx).</summary>
     private void Check(HttpResponseMessage r, HubId id, string? file)
@@ -202,15 +167,7 @@ internal sealed class HubClient : IDisposable
         throw new HubException($"{id}: the hub answered HTTP {code} for {r.RequestMessage?.RequestUri}");
     }
 
-    private static string? Header(HttpResponseMessage r, string name) =>
-        r.Headers.TryGetValues(name, out var v) || r.Content.Headers.TryGetValues(name, out v) ? v.FirstOrDefault() : null;
-
-    private static string Reason(Exception e) => e switch
-    {
-        TaskCanceledException => "timed out",
-        HttpRequestException { InnerException: { } inner } => inner.Message,
-        _ => e.Message,
-    };
+    private static string? Header(HttpResponseMessage r, string name) => HubHttp.Header(r, name);
 
     public void Dispose() => http.Dispose();
 }

@@ -51,6 +51,9 @@ public sealed partial record HubId(string Repo, string Revision)
     /// <inheritdoc/>
     public override string ToString() => Revision == DefaultRevision ? Repo : $"{Repo}@{Revision}";
 
+    /// <summary>True when <paramref name="text"/> names a repository alone, <c>org/name</c> without a revision (where an upload goes).</summary>
+    public static bool IsRepoId(string? text) => TryParse(text) is not null && !text!.Contains('@', StringComparison.Ordinal);
+
     /// <summary>True for a 40-digit lower-case hexadecimal commit hash.</summary>
     public static bool IsCommitHash(string? text) => text is not null && CommitPattern().IsMatch(text);
 

@@ -32,6 +32,7 @@ internal sealed class TrainCommand : Command
         bool quiet = p.GetValue(CliOptions.Quiet);
         var progress = new TrainProgress(loaded.Training.LoggingSteps, quiet);
         var world = Cli.World;
+        if (world.Rank == 0) HubPush.Check(loaded.Output);
         HubModels.Prefetch(loaded, quiet || world.Rank != 0); // download bars; the run then reads the cache
         var setup = TrainingRun.Build(loaded, progress.Report, quiet ? null : m => Terminal.Log(m, quiet), world);
         Terminal.Log($"training {loaded.Model.Path} on {setup.Train.Sum(d => d.Count):N0} rows " +
@@ -44,6 +45,7 @@ internal sealed class TrainCommand : Command
             progress.View = view;
             return new SentenceTrainer(setup).Run();
         });
+        if (world.Rank == 0) HubPush.Push(loaded.Output, result.ModelPath, quiet);
         if (quiet) return 0;
         var metrics = new ResultTable("final metrics", "metric", "value");
         foreach (var (k, v) in result.FinalMetrics) metrics.Add(k, v.ToString("F4", CultureInfo.InvariantCulture));

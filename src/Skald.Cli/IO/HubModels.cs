@@ -17,7 +17,7 @@ internal static class HubModels
         if (Directory.Exists(pathOrId) || File.Exists(pathOrId) || HubId.TryParse(pathOrId) is not { } id) return pathOrId;
         using var resolver = new HubResolver(HubSettings.FromEnvironment());
         return ProgressView.Run($"downloading {id}", !resolver.Settings.Offline, quiet, bar =>
-            resolver.Resolve(id, new Reporter(p => bar.Report(p.Bytes, p.TotalBytes, $"{p.Files}/{p.TotalFiles} files"))));
+            resolver.Resolve(id, new HubProgressReporter(p => bar.Report(p.Bytes, p.TotalBytes, $"{p.Files}/{p.TotalFiles} files"))));
     }
 
     /// <summary>
@@ -29,7 +29,7 @@ internal static class HubModels
         if (Directory.Exists(pathOrId) || File.Exists(pathOrId) || DatasetRef.TryParse(pathOrId) is not { } dataset) return pathOrId;
         bool offline = HubSettings.FromEnvironment().Offline;
         return ProgressView.Run($"downloading {dataset}", !offline, quiet, bar =>
-            HubTask.Resolve(dataset, split, new Reporter(p => bar.Report(p.Bytes, p.TotalBytes, $"{p.Files}/{p.TotalFiles} files"))));
+            HubTask.Resolve(dataset, split, new HubProgressReporter(p => bar.Report(p.Bytes, p.TotalBytes, $"{p.Files}/{p.TotalFiles} files"))));
     }
 
     /// <summary>
@@ -49,14 +49,9 @@ internal static class HubModels
         if (File.Exists(pathOrId) || Directory.Exists(pathOrId) || DatasetRef.TryParse(pathOrId) is not { } dataset) return;
         using var resolver = new HubResolver(HubSettings.FromEnvironment());
         ProgressView.Run($"downloading {dataset}", !resolver.Settings.Offline, quiet, bar =>
-            resolver.ResolveDataset(dataset, split, new Reporter(p => bar.Report(p.Bytes, p.TotalBytes, $"{p.Files}/{p.TotalFiles} files"))));
+            resolver.ResolveDataset(dataset, split, new HubProgressReporter(p => bar.Report(p.Bytes, p.TotalBytes, $"{p.Files}/{p.TotalFiles} files"))));
     }
 
     /// <summary>Each item of a comma-separated list resolved (adapters).</summary>
     public static List<string> ResolveAll(IEnumerable<string> items, bool quiet) => [.. items.Select(i => Resolve(i, quiet))];
-
-    private sealed class Reporter(Action<HubProgress> report) : IProgress<HubProgress>
-    {
-        public void Report(HubProgress value) => report(value);
-    }
 }

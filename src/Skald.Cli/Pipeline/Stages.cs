@@ -1,4 +1,5 @@
 using System.Globalization;
+using Skald.Cli.IO;
 using Skald.Evaluation.Benchmark;
 using Skald.Tokenizers.Training;
 using Skald.Training.Config;
@@ -50,9 +51,12 @@ internal static class Stages
         var config = ConfigLoader.Load(configPath, overrides);
         if (stepScale != 1.0 && config.Training.MaxSteps > 0)
             config = config with { Training = config.Training with { MaxSteps = Math.Max(2, (int)Math.Round(config.Training.MaxSteps * stepScale)) } };
+        HubPush.Check(config.Output);
         var setup = TrainingRun.Build(config, Progress("loss", log));
         if (BaseWeights.Describe(setup.Model) is { } line) log("    " + line);
-        return Run(setup, modelDir);
+        string done = Run(setup, modelDir);
+        if (HubPush.Push(config.Output, done, quiet: true) is { } url) log($"    pushed {done} to {config.Output.HubModelId}: {url}");
+        return done;
     }
 
     /// <summary>

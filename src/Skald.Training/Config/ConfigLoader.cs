@@ -360,7 +360,14 @@ public static class ConfigLoader
             Resume = o.Bool("resume", true),
             Tensorboard = o.Bool("tensorboard", true),
             ModelName = o.Str("model_name"),
+            PushToHub = o.Bool("push_to_hub", false),
+            HubModelId = o.Str("hub_model_id"),
+            HubPrivateRepo = o.Bool("hub_private_repo", false),
         };
+        if (output.PushToHub && output.HubModelId is null)
+            throw new TrainingException($"{o.Where("push_to_hub")}: output.push_to_hub needs output.hub_model_id, the repository (org/name) the final model goes to");
+        if (output.HubModelId is { } hubId && !Skald.Hub.HubId.IsRepoId(hubId))
+            throw new TrainingException($"{o.Where("hub_model_id")}: output.hub_model_id \"{hubId}\" is not a hub repository id (org/name)");
         o.Done();
 
         return new TrainingConfig

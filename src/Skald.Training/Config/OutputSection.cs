@@ -20,4 +20,16 @@ public sealed record OutputSection
 
     /// <summary>Name used in the model card (null: the output folder's name).</summary>
     public string? ModelName { get; init; }
+
+    /// <summary>
+    /// Upload the final model to the hub repository <see cref="HubModelId"/> once training ends (transformers'
+    /// <c>push_to_hub</c>; the CLI checks for a token before training starts).
+    /// </summary>
+    public bool PushToHub { get; init; }
+
+    /// <summary>The hub repository <c>org/name</c> the final model goes to (transformers' <c>hub_model_id</c>); needed with <see cref="PushToHub"/>.</summary>
+    public string? HubModelId { get; init; }
+
+    /// <summary>Create that repository private when it does not exist yet (transformers' <c>hub_private_repo</c>).</summary>
+    public bool HubPrivateRepo { get; init; }
 }

@@ -17,7 +17,7 @@ namespace Skald.Cli.Tests.Hub;
 /// <see cref="Renamed"/> (a relative 307 to the new id) and <see cref="CdnDelay"/>.
 /// Every request is logged (<see cref="Requests"/>).
 /// </summary>
-internal sealed class MockHub : LocalHttpServer
+internal sealed partial class MockHub : LocalHttpServer
 {
     public const string Token = "hf_mock_secret";
     private readonly Dictionary<string, MockRepo> repos = new(StringComparer.Ordinal);
@@ -55,6 +55,7 @@ internal sealed class MockHub : LocalHttpServer
         string path = req.RawUrl!.Split('?')[0];
         Requests.Enqueue($"{req.HttpMethod} {path} {req.Headers["Range"]}".TrimEnd());
         string[] parts = path.TrimStart('/').Split('/');
+        if (HandleUpload(ctx, path, parts)) return Task.CompletedTask;
         int at = parts.Length >= 4 && parts[0] == "api" ? 2 : 0;
         if (parts.Length >= at + 2 && Renamed.TryGetValue(parts[at] + "/" + parts[at + 1], out var moved))
         {

@@ -10,13 +10,13 @@ namespace Skald.Cli.Tests.Hub;
 /// </summary>
 internal sealed class MockRepo
 {
-    public MockRepo(string id, IReadOnlyDictionary<string, byte[]> files, bool isPrivate = false, bool dataset = false)
+    public MockRepo(string id, IReadOnlyDictionary<string, byte[]> files, bool isPrivate = false, bool dataset = false, string? commit = null)
     {
         Id = id;
         Files = files;
         Private = isPrivate;
         Dataset = dataset;
-        Commit = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes((dataset ? "dataset commit of " : "commit of ") + id)));
+        Commit = commit ?? Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes((dataset ? "dataset commit of " : "commit of ") + id)));
     }
 
     public string Id { get; }

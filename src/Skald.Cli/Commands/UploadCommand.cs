@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Globalization;
+using Skald.Cli.CommandLine;
+using Skald.Cli.IO;
+using Skald.Cli.Output;
+using Skald.Hub;
+
+namespace Skald.Cli.Commands;
+
+/// <summary>
+/// <c>skald upload</c>: a model (or any) folder to a Hugging Face hub repository in one commit (huggingface_hub's
+/// <c>hf upload</c>: the repository created when missing, unchanged files left out, large files over LFS, a cut-off run
+/// resumed by running it again). Prints the commit's address on stdout.
+/// </summary>
+internal sealed class UploadCommand : Command
+{
+    private readonly Option<string> folder = CliOptions.Text("--folder", "The local folder to upload (a model folder skald train, merge or quantize wrote, or any other)", "DIR", required: true);
+    private readonly Option<string> repo = CliOptions.Text("--repo", "The hub repository, org/name (created when missing)", "ID", required: true);
+    private readonly Option<string> pathInRepo = CliOptions.Text("--path-in-repo", "Folder inside the repository the files go to (default: its root)", "PATH", "");
+    private readonly Option<string> revision = CliOptions.Text("--revision", "Branch the commit goes to", "BRANCH", HubId.DefaultRevision);
+    private readonly Option<string> type = CliOptions.Choice("--repo-type", "Kind of repository", "model", "model", "dataset");
+    private readonly Option<bool> isPrivate = CliOptions.Flag("--private", "Create the repository private (a repository that exists keeps its visibility)");
+    private readonly Option<string> message = CliOptions.Text("--commit-message", "The commit's title", "TEXT", "Upload folder with Skald");
+    private readonly Option<string> description = CliOptions.Text("--commit-description", "The commit's description", "TEXT", "");
+    private readonly Option<bool> pullRequest = CliOptions.Flag("--create-pr", "Open a pull request against the default branch instead of committing to it");
+    private readonly Option<string> include = CliOptions.Text("--include", "Only files whose path in the folder matches one of these patterns (fnmatch: * also crosses /; dir/ = everything under dir)", "GLOB[,GLOB...]");
+    private readonly Option<string> exclude = CliOptions.Text("--exclude", "Leave out files matching these patterns (.git and .cache/huggingface always are)", "GLOB[,GLOB...]");
+
+    public UploadCommand() : base("upload", "Upload a folder to a Hugging Face hub repository in one commit (needs HF_TOKEN with write access; HF_ENDPOINT for a mirror)")
+    {
+        Options.Add(folder);
+        Options.Add(repo);
+        Options.Add(pathInRepo);
+        Options.Add(revision);
+        Options.Add(type);
+        Options.Add(isPrivate);
+        Options.Add(message);
+        Options.Add(description);
+        Options.Add(pullRequest);
+        Options.Add(include);
+        Options.Add(exclude);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        bool quiet = p.GetValue(CliOptions.Quiet);
+        string id = p.GetValue(repo)!;
+        if (!HubId.IsRepoId(id))
+            throw new UsageException($"--repo \"{id}\" is not a hub repository id (org/name)");
+        if (p.GetValue(pullRequest) && p.GetResult(revision) is { Implicit: false })
+            throw new UsageException("--create-pr opens the pull request against the default branch: leave out --revision");
+        var request = new HubUploadRequest
+        {
+            Repo = id,
+            Folder = p.GetValue(folder)!,
+            PathInRepo = p.GetValue(pathInRepo)!,
+            Revision = p.GetValue(revision)!,
+            Type = p.GetValue(type) == "dataset" ? HubRepoType.Dataset : HubRepoType.Model,
+            Private = p.GetValue(isPrivate) ? true : null,
+            Message = p.GetValue(message),
+            Description = p.GetValue(description)!,
+            CreatePullRequest = p.GetValue(pullRequest),
+            Include = CliOptions.Items(p.GetValue(include)),
+            Exclude = CliOptions.Items(p.GetValue(exclude)),
+        };
+        using var uploader = new HubUploader(HubSettings.FromEnvironment());
+        var done = ProgressView.Run($"uploading to {id}", true, quiet, bar =>
+            uploader.UploadFolder(request, new HubProgressReporter(r => bar.Report(r.Bytes, r.TotalBytes, $"{r.Files}/{r.TotalFiles} large files"))));
+        if (done.FilesCommitted == 0)
+            Terminal.Log($"nothing changed: {id} {request.Revision} already holds these {done.FilesUnchanged} file(s) (commit {done.CommitOid[..Math.Min(12, done.CommitOid.Length)]})", quiet);
+        else
+            Terminal.Log(string.Create(CultureInfo.InvariantCulture,
+                $"committed {done.FilesCommitted} file(s) to {id}{(done.PullRequestUrl is null ? "" : " as a pull request")}: {done.LargeFilesSent} large file(s) sent ({done.BytesSent / 1048576.0:0.#} MB), {done.LargeFilesPresent} already on the hub, {done.FilesUnchanged} unchanged"), quiet);
+        Console.Out.WriteLine(done.PullRequestUrl ?? done.CommitUrl);
+        return 0;
+    }
+}

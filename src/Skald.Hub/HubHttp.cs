@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Polly;
+using Polly.Retry;
+
+namespace Skald.Hub;
+
+/// <summary>
+/// The one HTTP client of the hub routes (downloads and uploads): no automatic redirects or decompression, the settings'
+/// timeout, Skald's user agent, and Polly's exponential back-off around requests that may be repeated (connection
+/// errors, timeouts, 408, 429, 5xx). A request that cannot be answered becomes <see cref="HubUnreachableException"/>.
+/// </summary>
+internal sealed class HubHttp : IDisposable
+{
+    private readonly HttpClient http;
+    private readonly ResiliencePipeline<HttpResponseMessage> retrying;
+
+    public HubHttp(HubSettings settings)
+    {
+        Settings = settings;
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            ConnectTimeout = TimeSpan.FromSeconds(settings.TimeoutSeconds),
+        };
+        http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds) };
+        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("skald", typeof(HubHttp).Assembly.GetName().Version?.ToString(3)));
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
+        if (settings.Retries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = settings.Retries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(250),
+                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
+                    .Handle<HttpRequestException>()
+                    .Handle<TaskCanceledException>(e => e.InnerException is TimeoutException)
+                    .HandleResult(r => (int)r.StatusCode is 408 or 429 or >= 500),
+            });
+        }
+        retrying = builder.Build();
+    }
+
+    /// <summary>The hub's address, token and limits.</summary>
+    public HubSettings Settings { get; }
+
+    /// <summary>
+    /// Sends the request <paramref name="make"/> builds (called again for each attempt, so a body is read afresh),
+    /// retried on transient failures when <paramref name="retry"/> (never for a request whose repetition would change
+    /// the result twice, such as a commit), reading only the answer's headers before returning.
+    /// </summary>
+    public async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> make, bool retry, CancellationToken ct)
+    {
+        try
+        {
+            if (!retry)
+            {
+                using var once = make();
+                return await http.SendAsync(once, HttpCompletionOption.ResponseHeadersRead, ct);
+            }
+            return await retrying.ExecuteAsync(async c =>
+            {
+                using var request = make();
+                return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, c);
+            }, ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested && e is HttpRequestException or TaskCanceledException)
+        {
+            throw new HubUnreachableException($"cannot reach {Settings.Endpoint} ({Reason(e)})", e);
+        }
+    }
+
+    /// <summary>A header of the answer or of its content, or null.</summary>
+    public static string? Header(HttpResponseMessage r, string name) =>
+        r.Headers.TryGetValues(name, out var v) || r.Content.Headers.TryGetValues(name, out v) ? v.FirstOrDefault() : null;
+
+    private static string Reason(Exception e) => e switch
+    {
+        TaskCanceledException => "timed out",
+        HttpRequestException { InnerException: { } inner } => inner.Message,
+        _ => e.Message,
+    };
+
+    public void Dispose() => http.Dispose();
+}

@@ -1,0 +1,46 @@
+namespace Skald.Hub;
+
+/// <summary>
+/// What <see cref="HubUploader"/> commits: the files of a local folder (filtered by <see cref="Include"/> and
+/// <see cref="Exclude"/>, <c>.git</c> and <c>.cache/huggingface</c> always left out) into one commit of a hub repository,
+/// as huggingface_hub's <c>upload_folder</c> and the <c>hf upload</c> command do. The repository is created first when it
+/// does not exist.
+/// </summary>
+public sealed record HubUploadRequest
+{
+    /// <summary>The repository id, <c>org/name</c> (or <c>user/name</c>).</summary>
+    public required string Repo { get; init; }
+
+    /// <summary>The local folder whose files are uploaded (sub-folders included).</summary>
+    public required string Folder { get; init; }
+
+    /// <summary>A model (default) or a dataset repository.</summary>
+    public HubRepoType Type { get; init; } = HubRepoType.Model;
+
+    /// <summary>The branch the commit goes to (huggingface_hub's default: main).</summary>
+    public string Revision { get; init; } = HubId.DefaultRevision;
+
+    /// <summary>The folder inside the repository the files go to ("" for its root).</summary>
+    public string PathInRepo { get; init; } = "";
+
+    /// <summary>The commit's title; null for "Upload folder with Skald".</summary>
+    public string? Message { get; init; }
+
+    /// <summary>The commit's description (may be empty).</summary>
+    public string Description { get; init; } = "";
+
+    /// <summary>Whether a repository that has to be created is private; null leaves the hub's default (public).</summary>
+    public bool? Private { get; init; }
+
+    /// <summary>Open a pull request against the default branch instead of committing to <see cref="Revision"/>.</summary>
+    public bool CreatePullRequest { get; init; }
+
+    /// <summary>
+    /// Patterns a file's path in the folder must match to be uploaded (fnmatch, as huggingface_hub's allow_patterns:
+    /// <c>*</c> also matches <c>/</c>; a pattern ending in <c>/</c> means everything under that folder); empty: every file.
+    /// </summary>
+    public IReadOnlyList<string> Include { get; init; } = [];
+
+    /// <summary>Patterns of paths left out (huggingface_hub's ignore_patterns), on top of <c>.git</c> and <c>.cache/huggingface</c>.</summary>
+    public IReadOnlyList<string> Exclude { get; init; } = [];
+}

@@ -1,0 +1,136 @@
+namespace Skald.Hub;
+
+/// <summary>
+/// Uploads a local folder to a Hugging Face hub repository in one commit, as huggingface_hub's <c>create_repo(exist_ok=True)</c>
+/// + <c>upload_folder</c> (and <c>hf upload</c>) do over the git-lfs protocol: the repository is created when missing,
+/// files the branch already holds with the same content are left out (no empty commit when nothing changed), large files
+/// go to the hub's storage first (those it already stores are not sent again, so a run cut off midway resumes where it
+/// stopped), then one commit names them all. Needs a token with write access (<c>HF_TOKEN</c> or <c>$HF_HOME/token</c>).
+/// Not there: the Xet protocol (the hub still takes LFS uploads), deleting remote files, several commits for very large
+/// folders.
+/// </summary>
+public sealed class HubUploader(HubSettings settings) : IDisposable
+{
+    private readonly HubHttp http = new(settings);
+
+    /// <summary>The hub's address and token.</summary>
+    public HubSettings Settings { get; } = settings;
+
+    /// <summary>Uploads <paramref name="request"/>'s folder; see <see cref="UploadFolderAsync"/>.</summary>
+    public HubCommit UploadFolder(HubUploadRequest request, IProgress<HubProgress>? progress = null) =>
+        UploadFolderAsync(request, progress, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Commits the files of <paramref name="request"/>'s folder to its repository and returns what was done.
+    /// <paramref name="progress"/> counts the large files' bytes sent (of those the hub does not have yet). Every
+    /// refusal or unreachable hub is a <see cref="HubException"/> with one line.
+    /// </summary>
+    public async Task<HubCommit> UploadFolderAsync(HubUploadRequest request, IProgress<HubProgress>? progress = null, CancellationToken ct = default)
+    {
+        string repo = request.Repo;
+        if (!HubId.IsRepoId(repo))
+            throw new HubException($"\"{repo}\" is not a hub repository id (org/name)");
+        if (HubId.TryParse("x/x@" + request.Revision) is null)
+            throw new HubException($"\"{request.Revision}\" is not a branch name the hub accepts");
+        if (Settings.Offline) throw new HubException("HF_HUB_OFFLINE is set: uploading needs the hub");
+        if (Settings.Token is null)
+            throw new HubException($"uploading to {Settings.Endpoint} needs a token with write access: set HF_TOKEN or write it to $HF_HOME/token");
+        var files = Collect(request);
+        if (files.Count == 0)
+            throw new HubException($"{request.Folder}: no files to upload{(request.Include.Count + request.Exclude.Count > 0 ? " (after --include / --exclude)" : "")}");
+        try
+        {
+            return await UploadAsync(request, files, progress, ct);
+        }
+        catch (HubUnreachableException e)
+        {
+            throw new HubException($"{repo}: {e.Message}; run again to resume (large files already sent are not sent again)", e);
+        }
+    }
+
+    private async Task<HubCommit> UploadAsync(HubUploadRequest request, List<UploadFile> files, IProgress<HubProgress>? progress, CancellationToken ct)
+    {
+        var client = new HubUploadClient(http);
+        string repo = request.Repo;
+        await client.CreateRepoAsync(request.Type, repo, request.Private, ct);
+        var modes = await client.PreuploadAsync(request.Type, repo, request.Revision, request.CreatePullRequest, files, ct);
+        var commit = new List<(UploadFile File, bool Lfs)>();
+        int unchanged = 0;
+        foreach (var f in files)
+        {
+            if (!modes.TryGetValue(f.PathInRepo, out var mode))
+                throw new HubException($"{repo}: the hub's preupload answer does not mention {f.PathInRepo}");
+            if (mode.Ignored) continue; // the repository's .gitignore drops it
+            bool lfs = mode.Lfs && f.Size > 0; // an empty file cannot be an LFS object
+            if (mode.RemoteOid is { } remote && remote == (lfs ? f.Sha256 : f.GitSha1))
+            {
+                unchanged++;
+                continue;
+            }
+            commit.Add((f, lfs));
+        }
+        if (commit.Count == 0)
+        {
+            var current = await CurrentCommitAsync(request, ct);
+            return new HubCommit(repo, current, CommitPage(request, current), null, 0, unchanged, 0, 0, 0);
+        }
+        var large = commit.Where(c => c.Lfs).Select(c => c.File).DistinctBy(f => f.Sha256).ToList();
+        int sentFiles = 0, present = 0;
+        long sentBytes = 0;
+        if (large.Count > 0)
+        {
+            var actions = await client.LfsBatchAsync(request.Type, repo, request.CreatePullRequest ? null : request.Revision, large, ct);
+            var toSend = large.Where(f => actions.TryGetValue(f.Sha256, out var a) && a is not null).ToList();
+            present = large.Count - toSend.Count;
+            long total = toSend.Sum(f => f.Size);
+            progress?.Report(new HubProgress(0, total, 0, toSend.Count));
+            foreach (var f in toSend)
+            {
+                await client.UploadAsync(repo, f, actions[f.Sha256]!, n =>
+                {
+                    sentBytes += n;
+                    progress?.Report(new HubProgress(sentBytes, total, sentFiles, toSend.Count));
+                }, ct);
+                sentFiles++;
+                progress?.Report(new HubProgress(sentBytes, total, sentFiles, toSend.Count));
+            }
+        }
+        var (oid, url, pr) = await client.CommitAsync(request.Type, repo, request.Revision, request.CreatePullRequest,
+            request.Message ?? "Upload folder with Skald", request.Description, commit, ct);
+        return new HubCommit(repo, oid, url.Length > 0 ? url : CommitPage(request, oid), pr, commit.Count, unchanged, sentFiles, present, sentBytes);
+    }
+
+    /// <summary>The folder's files to upload, in path order, with their repository paths (under <see cref="HubUploadRequest.PathInRepo"/>).</summary>
+    private static List<UploadFile> Collect(HubUploadRequest request)
+    {
+        if (!Directory.Exists(request.Folder)) throw new HubException($"{request.Folder}: no such folder");
+        string prefix = request.PathInRepo.Trim('/') is { Length: > 0 } p ? p + "/" : "";
+        if (prefix.Split('/').Any(part => part is ".git" or ".cache" or ".." or "."))
+            throw new HubException($"\"{request.PathInRepo}\": a path in the repository may not go through .git, .cache or ..");
+        var paths = Directory.EnumerateFiles(request.Folder, "*", SearchOption.AllDirectories)
+            .Select(f => (Full: f, Relative: Path.GetRelativePath(request.Folder, f).Replace('\\', '/')))
+            .Where(f => PathPattern.Keeps(f.Relative, request.Include, request.Exclude))
+            .OrderBy(f => f.Relative, StringComparer.Ordinal);
+        return [.. paths.Select(f => UploadFile.Read(prefix + f.Relative, f.Full))];
+    }
+
+    private async Task<string> CurrentCommitAsync(HubUploadRequest request, CancellationToken ct)
+    {
+        using var client = new HubClient(Settings);
+        var id = new HubId(request.Repo, request.Revision) { Type = request.Type };
+        try
+        {
+            return (await client.RevisionAsync(id, ct)).Commit;
+        }
+        catch (HubAccessException e)
+        {
+            throw new HubException(e.Message, e);
+        }
+    }
+
+    private string CommitPage(HubUploadRequest request, string oid) =>
+        $"{Settings.Endpoint}/{(request.Type == HubRepoType.Dataset ? "datasets/" : "")}{request.Repo}/commit/{oid}";
+
+    /// <inheritdoc/>
+    public void Dispose() => http.Dispose();
+}

@@ -29,6 +29,7 @@ internal static class Cli
             new EncodeCommand(),
             new QuantizeCommand(),
             new MergeCommand(),
+            new DownloadCommand(),
             new UploadCommand(),
             new TokenizeCommand(),
             new Command("tokenizer", "Tokenizer tools") { new TokenizerTrainCommand() },

@@ -6,9 +6,10 @@ namespace Skald.Hub;
 /// <param name="CommitUrl">The hub's page of that commit.</param>
 /// <param name="PullRequestUrl">The pull request opened, when one was asked for.</param>
 /// <param name="FilesCommitted">Files in the commit (0 when nothing had changed: then no commit is made).</param>
+/// <param name="FilesDeleted">Files of the repository the commit deleted (<see cref="HubUploadRequest.Delete"/>).</param>
 /// <param name="FilesUnchanged">Files left out because the repository already holds the same content at that path.</param>
 /// <param name="LargeFilesSent">Large (LFS) files whose bytes were sent.</param>
 /// <param name="LargeFilesPresent">Large files the hub already stored (an earlier, interrupted upload or another repository), not sent again.</param>
 /// <param name="BytesSent">Bytes of large files sent.</param>
 public sealed record HubCommit(string Repo, string CommitOid, string CommitUrl, string? PullRequestUrl, int FilesCommitted,
-    int FilesUnchanged, int LargeFilesSent, int LargeFilesPresent, long BytesSent);
+    int FilesDeleted, int FilesUnchanged, int LargeFilesSent, int LargeFilesPresent, long BytesSent);

@@ -150,12 +150,17 @@ internal sealed class HubUploadClient(HubHttp http)
         }
     }
 
-    /// <summary>Posts the commit (never retried: a lost answer would otherwise commit twice) and returns its oid, page and pull request.</summary>
+    /// <summary>
+    /// Posts the commit, deletions first, then the files (never retried: a lost answer would otherwise commit twice),
+    /// and returns its oid, page and pull request.
+    /// </summary>
     public async Task<(string Oid, string Url, string? PullRequest)> CommitAsync(HubRepoType type, string repo, string revision,
-        bool pullRequest, string summary, string description, IReadOnlyList<(UploadFile File, bool Lfs)> files, CancellationToken ct)
+        bool pullRequest, string summary, string description, IReadOnlyList<string> deleted, IReadOnlyList<(UploadFile File, bool Lfs)> files,
+        CancellationToken ct)
     {
         var ndjson = new StringBuilder();
         ndjson.Append(JsonSerializer.Serialize(new { key = "header", value = new { summary, description } })).Append('\n');
+        foreach (string path in deleted) ndjson.Append(JsonSerializer.Serialize(new { key = "deletedFile", value = new { path } })).Append('\n');
         foreach (var (file, lfs) in files)
         {
             string line = lfs

@@ -43,4 +43,11 @@ public sealed record HubUploadRequest
 
     /// <summary>Patterns of paths left out (huggingface_hub's ignore_patterns), on top of <c>.git</c> and <c>.cache/huggingface</c>.</summary>
     public IReadOnlyList<string> Exclude { get; init; } = [];
+
+    /// <summary>
+    /// Patterns of files in the repository (under <see cref="PathInRepo"/>, matched on the path below it) that the same
+    /// commit deletes unless the folder uploads a file at that path (huggingface_hub's delete_patterns; <c>*</c> makes the
+    /// repository's folder hold exactly the local one). <c>.gitattributes</c> is never deleted.
+    /// </summary>
+    public IReadOnlyList<string> Delete { get; init; } = [];
 }

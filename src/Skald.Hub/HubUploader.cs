@@ -6,8 +6,8 @@ namespace Skald.Hub;
 /// files the branch already holds with the same content are left out (no empty commit when nothing changed), large files
 /// go to the hub's storage first (those it already stores are not sent again, so a run cut off midway resumes where it
 /// stopped), then one commit names them all. Needs a token with write access (<c>HF_TOKEN</c> or <c>$HF_HOME/token</c>).
-/// Not there: the Xet protocol (the hub still takes LFS uploads), deleting remote files, several commits for very large
-/// folders.
+/// Files of the repository matching <see cref="HubUploadRequest.Delete"/> are deleted in the same commit. Not there: the
+/// Xet protocol (the hub still takes LFS uploads), several commits for very large folders.
 /// </summary>
 public sealed class HubUploader(HubSettings settings) : IDisposable
 {
@@ -69,10 +69,11 @@ public sealed class HubUploader(HubSettings settings) : IDisposable
             }
             commit.Add((f, lfs));
         }
-        if (commit.Count == 0)
+        List<string> deleted = request.Delete.Count == 0 ? [] : await DeletionsAsync(request, files, ct);
+        if (commit.Count == 0 && deleted.Count == 0)
         {
             var current = await CurrentCommitAsync(request, ct);
-            return new HubCommit(repo, current, CommitPage(request, current), null, 0, unchanged, 0, 0, 0);
+            return new HubCommit(repo, current, CommitPage(request, current), null, 0, 0, unchanged, 0, 0, 0);
         }
         var large = commit.Where(c => c.Lfs).Select(c => c.File).DistinctBy(f => f.Sha256).ToList();
         int sentFiles = 0, present = 0;
@@ -96,8 +97,8 @@ public sealed class HubUploader(HubSettings settings) : IDisposable
             }
         }
         var (oid, url, pr) = await client.CommitAsync(request.Type, repo, request.Revision, request.CreatePullRequest,
-            request.Message ?? "Upload folder with Skald", request.Description, commit, ct);
-        return new HubCommit(repo, oid, url.Length > 0 ? url : CommitPage(request, oid), pr, commit.Count, unchanged, sentFiles, present, sentBytes);
+            request.Message ?? "Upload folder with Skald", request.Description, deleted, commit, ct);
+        return new HubCommit(repo, oid, url.Length > 0 ? url : CommitPage(request, oid), pr, commit.Count, deleted.Count, unchanged, sentFiles, present, sentBytes);
     }
 
     /// <summary>The folder's files to upload, in path order, with their repository paths (under <see cref="HubUploadRequest.PathInRepo"/>).</summary>
@@ -112,6 +113,29 @@ public sealed class HubUploader(HubSettings settings) : IDisposable
             .Where(f => PathPattern.Keeps(f.Relative, request.Include, request.Exclude))
             .OrderBy(f => f.Relative, StringComparer.Ordinal);
         return [.. paths.Select(f => UploadFile.Read(prefix + f.Relative, f.Full))];
+    }
+
+    /// <summary>
+    /// The repository's files under the request's folder that its delete patterns match (on the path below that
+    /// folder), except .gitattributes and the paths the upload writes (huggingface_hub's _prepare_folder_deletions).
+    /// </summary>
+    private async Task<List<string>> DeletionsAsync(HubUploadRequest request, List<UploadFile> files, CancellationToken ct)
+    {
+        using var client = new HubClient(Settings);
+        var id = new HubId(request.Repo, request.CreatePullRequest ? HubId.DefaultRevision : request.Revision) { Type = request.Type };
+        IReadOnlyList<string> remote;
+        try
+        {
+            remote = (await client.RevisionAsync(id, ct)).Files;
+        }
+        catch (HubAccessException e)
+        {
+            throw new HubException(e.Message, e);
+        }
+        string prefix = request.PathInRepo.Trim('/') is { Length: > 0 } p ? p + "/" : "";
+        var written = files.Select(f => f.PathInRepo).ToHashSet(StringComparer.Ordinal);
+        return [.. remote.Where(f => f.StartsWith(prefix, StringComparison.Ordinal) && f != ".gitattributes" && !written.Contains(f)
+            && request.Delete.Any(pattern => PathPattern.Matches(f[prefix.Length..], pattern))).Order(StringComparer.Ordinal)];
     }
 
     private async Task<string> CurrentCommitAsync(HubUploadRequest request, CancellationToken ct)

@@ -25,6 +25,7 @@ internal sealed class UploadCommand : Command
     private readonly Option<bool> pullRequest = CliOptions.Flag("--create-pr", "Open a pull request against the default branch instead of committing to it");
     private readonly Option<string> include = CliOptions.Text("--include", "Only files whose path in the folder matches one of these patterns (fnmatch: * also crosses /; dir/ = everything under dir)", "GLOB[,GLOB...]");
     private readonly Option<string> exclude = CliOptions.Text("--exclude", "Leave out files matching these patterns (.git and .cache/huggingface always are)", "GLOB[,GLOB...]");
+    private readonly Option<string> delete = CliOptions.Text("--delete", "Delete the repository's files (under --path-in-repo) matching these patterns in the same commit, unless uploaded again (* makes it mirror the folder; .gitattributes stays)", "GLOB[,GLOB...]");
 
     public UploadCommand() : base("upload", "Upload a folder to a Hugging Face hub repository in one commit (needs HF_TOKEN with write access; HF_ENDPOINT for a mirror)")
     {
@@ -39,6 +40,7 @@ internal sealed class UploadCommand : Command
         Options.Add(pullRequest);
         Options.Add(include);
         Options.Add(exclude);
+        Options.Add(delete);
         SetAction(Run);
     }
 
@@ -63,15 +65,16 @@ internal sealed class UploadCommand : Command
             CreatePullRequest = p.GetValue(pullRequest),
             Include = CliOptions.Items(p.GetValue(include)),
             Exclude = CliOptions.Items(p.GetValue(exclude)),
+            Delete = CliOptions.Items(p.GetValue(delete)),
         };
         using var uploader = new HubUploader(HubSettings.FromEnvironment());
         var done = ProgressView.Run($"uploading to {id}", true, quiet, bar =>
             uploader.UploadFolder(request, new HubProgressReporter(r => bar.Report(r.Bytes, r.TotalBytes, $"{r.Files}/{r.TotalFiles} large files"))));
-        if (done.FilesCommitted == 0)
+        if (done.FilesCommitted + done.FilesDeleted == 0)
             Terminal.Log($"nothing changed: {id} {request.Revision} already holds these {done.FilesUnchanged} file(s) (commit {done.CommitOid[..Math.Min(12, done.CommitOid.Length)]})", quiet);
         else
             Terminal.Log(string.Create(CultureInfo.InvariantCulture,
-                $"committed {done.FilesCommitted} file(s) to {id}{(done.PullRequestUrl is null ? "" : " as a pull request")}: {done.LargeFilesSent} large file(s) sent ({done.BytesSent / 1048576.0:0.#} MB), {done.LargeFilesPresent} already on the hub, {done.FilesUnchanged} unchanged"), quiet);
+                $"committed {done.FilesCommitted} file(s){(done.FilesDeleted > 0 ? $" and {done.FilesDeleted} deletion(s)" : "")} to {id}{(done.PullRequestUrl is null ? "" : " as a pull request")}: {done.LargeFilesSent} large file(s) sent ({done.BytesSent / 1048576.0:0.#} MB), {done.LargeFilesPresent} already on the hub, {done.FilesUnchanged} unchanged"), quiet);
         Console.Out.WriteLine(done.PullRequestUrl ?? done.CommitUrl);
         return 0;
     }

@@ -46,7 +46,7 @@ internal static class HubPush
             throw new HubException($"{e.Message} (the trained model is in {modelPath}; upload it with skald upload --folder {modelPath} --repo {repo})", e);
         }
         Terminal.Log(string.Create(CultureInfo.InvariantCulture,
-            $"pushed {modelPath} to {repo}: {(done.FilesCommitted == 0 ? "nothing had changed" : $"{done.FilesCommitted} file(s) committed")} ({done.CommitUrl})"), quiet);
+            $"pushed {modelPath} to {repo}: {(done.FilesCommitted + done.FilesDeleted == 0 ? "nothing had changed" : $"{done.FilesCommitted} file(s) committed")} ({done.CommitUrl})"), quiet);
         return done.CommitUrl;
     }
 }

@@ -201,6 +201,38 @@ public sealed class HubUploadTests
     }
 
     [Fact]
+    public void DeletePatternsRemoveStaleFilesInTheSameCommit()
+    {
+        using var hub = new MockHub();
+        string folder = Path.Combine(TestPaths.NewTempDir(), "model");
+        Write(folder, "model-00001-of-00002.safetensors", RandomBytes(900, 9));
+        Write(folder, "model-00002-of-00002.safetensors", RandomBytes(800, 10));
+        Write(folder, "model.safetensors.index.json", "{\"weight_map\": {}}"u8.ToArray());
+        Write(folder, "config.json", "{\"model_type\": \"bert\"}"u8.ToArray());
+        string home = Path.Combine(Path.GetDirectoryName(folder)!, "hf");
+        Assert.Equal(0, Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--repo", "org/sync").ExitCode);
+        Assert.Equal(0, Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--repo", "org/sync", "--path-in-repo", "copy").ExitCode);
+
+        // the model is saved again in one file: without deleting, the old index would still send loaders to the shards
+        foreach (string f in Directory.GetFiles(folder, "model*")) File.Delete(f);
+        Write(folder, "model.safetensors", RandomBytes(1500, 11));
+        var copy = Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--repo", "org/sync", "--path-in-repo", "copy", "--delete", "*.json");
+        Assert.True(copy.ExitCode == 0, copy.Stderr);
+        // config.json is uploaded again unchanged, so it is not deleted; the shards do not match *.json
+        Assert.Equal([("deletedFile", "copy/model.safetensors.index.json"), ("lfsFile", "copy/model.safetensors")], hub.Commits.Last().Lines);
+        Assert.Contains("committed 1 file(s) and 1 deletion(s) to org/sync", copy.Stderr);
+
+        // * from the root: the repository becomes the folder (copy/ included: fnmatch's * crosses '/'), .gitattributes stays
+        var r = Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--repo", "org/sync", "--delete", "*");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string[] deleted = ["copy/config.json", "copy/model-00001-of-00002.safetensors", "copy/model-00002-of-00002.safetensors", "copy/model.safetensors",
+            "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json"];
+        Assert.Equal([.. deleted.Select(d => ("deletedFile", d)), ("lfsFile", "model.safetensors")], hub.Commits.Last().Lines);
+        Assert.Contains("committed 1 file(s) and 7 deletion(s) to org/sync: 0 large file(s) sent (0 MB), 1 already on the hub, 1 unchanged", r.Stderr);
+        Assert.Equal([".gitattributes", "config.json", "model.safetensors"], hub.FilesOf("org/sync").Keys.Order(StringComparer.Ordinal).ToArray());
+    }
+
+    [Fact]
     public void EveryRefusalIsOneLine()
     {
         using var hub = new MockHub();

@@ -109,8 +109,9 @@ internal sealed partial class MockHub
                 Refuse(res, 409, null, "You already created this model repo");
                 return;
             }
-            repos[key] = new MockRepo(id, new Dictionary<string, byte[]>(), (string?)body["visibility"] == "private", type == "dataset",
-                Sha1("initial commit of " + key));
+            // a new repository holds .gitattributes, as the hub's do
+            repos[key] = new MockRepo(id, new Dictionary<string, byte[]> { [".gitattributes"] = "*.safetensors filter=lfs diff=lfs merge=lfs -text\n"u8.ToArray() },
+                (string?)body["visibility"] == "private", type == "dataset", Sha1("initial commit of " + key));
         }
         Created.Enqueue((id, (string?)body["visibility"], type));
         Json(res, 200, new JsonObject { ["url"] = $"{Endpoint}/{key}" });
@@ -247,7 +248,15 @@ internal sealed partial class MockHub
             var v = line["value"]!;
             string path = (string)v["path"]!;
             seen.Add((k, path));
-            if (k == "file" && (string?)v["encoding"] == "base64") files[path] = Convert.FromBase64String((string)v["content"]!);
+            if (k == "deletedFile")
+            {
+                if (!files.Remove(path))
+                {
+                    Refuse(res, 404, "EntryNotFound", $"A file with this name doesn't exist ({path})");
+                    return;
+                }
+            }
+            else if (k == "file" && (string?)v["encoding"] == "base64") files[path] = Convert.FromBase64String((string)v["content"]!);
             else if (k == "lfsFile" && lfsStore.TryGetValue((string)v["oid"]!, out var blob) && blob.Length == (long)v["size"]!) files[path] = blob;
             else
             {

@@ -12,20 +12,25 @@ namespace Skald.Hub;
 /// </summary>
 internal sealed class HubHttp : IDisposable
 {
+    private readonly SocketsHttpHandler handler;
     private readonly HttpClient http;
+    private readonly HttpClient streaming; // no whole-request timeout: a large body that keeps moving takes what it takes
     private readonly ResiliencePipeline<HttpResponseMessage> retrying;
 
     public HubHttp(HubSettings settings)
     {
         Settings = settings;
-        var handler = new SocketsHttpHandler
+        handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
             AutomaticDecompression = DecompressionMethods.None,
             ConnectTimeout = TimeSpan.FromSeconds(settings.TimeoutSeconds),
         };
-        http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds) };
-        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("skald", typeof(HubHttp).Assembly.GetName().Version?.ToString(3)));
+        var agent = new ProductInfoHeaderValue("skald", typeof(HubHttp).Assembly.GetName().Version?.ToString(3));
+        http = new HttpClient(handler, disposeHandler: false) { Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds) };
+        http.DefaultRequestHeaders.UserAgent.Add(agent);
+        streaming = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+        streaming.DefaultRequestHeaders.UserAgent.Add(agent);
         var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
         if (settings.Retries > 0)
         {
@@ -50,21 +55,24 @@ internal sealed class HubHttp : IDisposable
     /// <summary>
     /// Sends the request <paramref name="make"/> builds (called again for each attempt, so a body is read afresh),
     /// retried on transient failures when <paramref name="retry"/> (never for a request whose repetition would change
-    /// the result twice, such as a commit), reading only the answer's headers before returning.
+    /// the result twice, such as a commit), reading only the answer's headers before returning. With
+    /// <paramref name="streaming"/> (a large upload body) the request has no overall time limit: the caller cancels
+    /// <paramref name="ct"/> when the body stops moving instead.
     /// </summary>
-    public async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> make, bool retry, CancellationToken ct)
+    public async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> make, bool retry, CancellationToken ct, bool streaming = false)
     {
+        var client = streaming ? this.streaming : http;
         try
         {
             if (!retry)
             {
                 using var once = make();
-                return await http.SendAsync(once, HttpCompletionOption.ResponseHeadersRead, ct);
+                return await client.SendAsync(once, HttpCompletionOption.ResponseHeadersRead, ct);
             }
             return await retrying.ExecuteAsync(async c =>
             {
                 using var request = make();
-                return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, c);
+                return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, c);
             }, ct);
         }
         catch (Exception e) when (!ct.IsCancellationRequested && e is HttpRequestException or TaskCanceledException)
@@ -84,5 +92,10 @@ internal sealed class HubHttp : IDisposable
         _ => e.Message,
     };
 
-    public void Dispose() => http.Dispose();
+    public void Dispose()
+    {
+        http.Dispose();
+        streaming.Dispose();
+        handler.Dispose();
+    }
 }

@@ -125,7 +125,7 @@ internal sealed class HubUploadClient(HubHttp http)
             for (int i = 0; i < parts.Count; i++)
             {
                 long offset = i * chunk, length = Math.Min(chunk, file.Size - offset);
-                using var response = await http.SendAsync(() => Put(parts[i], file, offset, length), retry: true, ct);
+                using var response = await PutAsync(parts[i], file, offset, length, ct);
                 if (!response.IsSuccessStatusCode) throw await RefusedAsync(response, repo, $"part {i + 1} of {file.PathInRepo}");
                 string? etag = response.Headers.ETag?.Tag ?? HubHttp.Header(response, "ETag");
                 if (string.IsNullOrEmpty(etag)) throw new HubException($"{repo}: the storage answered part {i + 1} of {file.PathInRepo} without an ETag");
@@ -138,7 +138,7 @@ internal sealed class HubUploadClient(HubHttp http)
         }
         else
         {
-            using var response = await http.SendAsync(() => Put(action.Href, file, 0, file.Size), retry: true, ct);
+            using var response = await PutAsync(action.Href, file, 0, file.Size, ct);
             if (!response.IsSuccessStatusCode) throw await RefusedAsync(response, repo, $"the bytes of {file.PathInRepo}");
             sent(file.Size);
         }
@@ -202,12 +202,39 @@ internal sealed class HubUploadClient(HubHttp http)
         return request;
     }
 
+    /// <summary>
+    /// PUTs <paramref name="length"/> bytes of <paramref name="file"/> from <paramref name="offset"/> with no limit on the
+    /// whole request, only on a stall: when no byte has been read for the settings' timeout (or the storage takes that
+    /// long to answer after the last one), the attempt is dropped and retried, then given up with one line.
+    /// </summary>
+    private async Task<HttpResponseMessage> PutAsync(string url, UploadFile file, long offset, long length, CancellationToken ct)
+    {
+        var timeout = TimeSpan.FromSeconds(Settings.TimeoutSeconds);
+        for (int attempt = 0; ; attempt++)
+        {
+            using var stall = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            stall.CancelAfter(timeout);
+            try
+            {
+                return await http.SendAsync(() => Put(url, file, offset, length, () => stall.CancelAfter(timeout)), retry: true, stall.Token, streaming: true);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested && attempt < Settings.Retries)
+            {
+                // stalled: a fresh attempt with a fresh connection
+            }
+            catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+            {
+                throw new HubUnreachableException($"sending {file.PathInRepo} stalled (nothing moved for {timeout.TotalSeconds:0} s)", e);
+            }
+        }
+    }
+
     // The storage address is signed: no token goes with the bytes (huggingface_hub sends none either).
-    private static HttpRequestMessage Put(string url, UploadFile file, long offset, long length)
+    private static HttpRequestMessage Put(string url, UploadFile file, long offset, long length, Action moved)
     {
         var stream = new FileStream(file.FullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
         stream.Seek(offset, SeekOrigin.Begin);
-        var content = new StreamContent(new SliceStream(stream, length), 1 << 20);
+        var content = new StreamContent(new SliceStream(stream, length, moved), 1 << 16);
         content.Headers.ContentLength = length; // signed storage addresses take no chunked bodies
         return new HttpRequestMessage(HttpMethod.Put, url) { Content = content };
     }

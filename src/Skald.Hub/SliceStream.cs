@@ -1,7 +1,10 @@
 namespace Skald.Hub;
 
-/// <summary>At most <c>length</c> bytes of another stream from its position: one part of a multipart upload (the inner stream is disposed with it).</summary>
-internal sealed class SliceStream(Stream inner, long size) : Stream
+/// <summary>
+/// At most <c>size</c> bytes of another stream from its position (one part of a multipart upload; the inner stream is
+/// disposed with it), calling <c>moved</c> after every read so that an upload can tell a slow body from a stalled one.
+/// </summary>
+internal sealed class SliceStream(Stream inner, long size, Action? moved = null) : Stream
 {
     private readonly long size = size;
     private long left = size;
@@ -19,6 +22,7 @@ internal sealed class SliceStream(Stream inner, long size) : Stream
         if (left <= 0) return 0;
         int n = inner.Read(buffer[..(int)Math.Min(buffer.Length, left)]);
         left -= n;
+        moved?.Invoke();
         return n;
     }
 
@@ -27,6 +31,7 @@ internal sealed class SliceStream(Stream inner, long size) : Stream
         if (left <= 0) return 0;
         int n = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, left)], cancellationToken);
         left -= n;
+        moved?.Invoke();
         return n;
     }
 

@@ -153,14 +153,15 @@ public static class ModelCard
     }
 
     /// <summary>
-    /// The YAML front matter of a card as sentence-transformers writes it: base model, library, pipeline tag, the kind's
-    /// tags with the trainer's, and the metric names; then a blank line.
+    /// The YAML front matter of a card as sentence-transformers writes it: base model (only a hub id, as
+    /// sentence-transformers writes it only for a model on the hub: a local folder's name would make the hub refuse the
+    /// card on upload), library, pipeline tag, the kind's tags with the trainer's, and the metric names; then a blank line.
     /// </summary>
     internal static void FrontMatter(StringBuilder sb, string baseModel, string pipelineTag, IEnumerable<string> kindTags, int rows, string lossName,
         IEnumerable<string> metrics)
     {
         sb.AppendLine("---");
-        sb.AppendLine($"base_model: {baseModel}");
+        if (Skald.Hub.HubId.IsRepoId(baseModel)) sb.AppendLine($"base_model: {baseModel}"); // the hub refuses a card whose base_model is no model id
         sb.AppendLine("library_name: sentence-transformers");
         sb.AppendLine($"pipeline_tag: {pipelineTag}");
         sb.AppendLine("tags:");

@@ -129,7 +129,7 @@ public static class StaticModelWriter
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.Append("---\n");
-        if (baseModel is not null) sb.Append(inv, $"base_model: {baseModel}\n");
+        if (Skald.Hub.HubId.IsRepoId(baseModel)) sb.Append(inv, $"base_model: {baseModel}\n"); // only a hub id (see ModelCard.FrontMatter)
         sb.Append("library_name: sentence-transformers\npipeline_tag: sentence-similarity\ntags:\n- sentence-transformers\n")
           .Append("- sentence-similarity\n- feature-extraction\n- static-embeddings\n---\n\n");
         sb.Append("# Static embedding model\n\n")

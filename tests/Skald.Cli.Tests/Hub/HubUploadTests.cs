@@ -232,6 +232,39 @@ public sealed class HubUploadTests
         Assert.Equal([".gitattributes", "config.json", "model.safetensors"], hub.FilesOf("org/sync").Keys.Order(StringComparer.Ordinal).ToArray());
     }
 
+    private static HubSettings Settings(MockHub hub, string home, double timeoutSeconds) =>
+        HubSettings.From(name => name switch { "HF_ENDPOINT" => hub.Endpoint, "HF_TOKEN" => MockHub.Token, "HF_HOME" => home, _ => null })
+        with { TimeoutSeconds = timeoutSeconds, Retries = 0 };
+
+    [Fact]
+    public void ASlowStorageLinkIsNotTakenForAStalledOne()
+    {
+        // 64 MiB read 1 MiB per 80 ms take about 5 s: longer than the 2 s timeout, which may only cut a body that stops moving
+        using var hub = new MockHub { StorageThrottle = (1 << 20, 80) };
+        string folder = Path.Combine(TestPaths.NewTempDir(), "model");
+        byte[] weights = RandomBytes(64 << 20, 12);
+        Write(folder, "model.safetensors", weights);
+        using var uploader = new HubUploader(Settings(hub, Path.Combine(folder, "..", "hf"), timeoutSeconds: 2));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var done = uploader.UploadFolder(new HubUploadRequest { Repo = "org/slow", Folder = folder });
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(2.5), $"the storage took {clock.Elapsed}: not slower than the timeout, so this proves nothing");
+        Assert.Equal((1, 1), (done.FilesCommitted, done.LargeFilesSent));
+        Assert.Equal(weights, hub.FilesOf("org/slow")["model.safetensors"]);
+    }
+
+    [Fact]
+    public void AStalledStorageLinkIsOneLine()
+    {
+        using var hub = new MockHub { StorageHangMs = 4000 };
+        string folder = Path.Combine(TestPaths.NewTempDir(), "model");
+        Write(folder, "model.safetensors", RandomBytes(3000, 13));
+        using var uploader = new HubUploader(Settings(hub, Path.Combine(folder, "..", "hf"), timeoutSeconds: 1));
+        var e = Assert.Throws<HubException>(() => uploader.UploadFolder(new HubUploadRequest { Repo = "org/stall", Folder = folder }));
+        Assert.Contains("sending model.safetensors stalled", e.Message);
+        Assert.Contains("run again", e.Message);
+        Assert.Empty(hub.Commits);
+    }
+
     [Fact]
     public void EveryRefusalIsOneLine()
     {

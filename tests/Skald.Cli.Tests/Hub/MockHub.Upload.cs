@@ -35,6 +35,12 @@ internal sealed partial class MockHub
     /// <summary>LFS oids whose storage PUT is answered 500 this many more times.</summary>
     public ConcurrentDictionary<string, int> FailStorage { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>When set, storage PUT bodies are read this many bytes at a time with this many milliseconds between reads (a slow link).</summary>
+    public (int Bytes, int DelayMs)? StorageThrottle { get; set; }
+
+    /// <summary>Milliseconds a storage PUT waits before reading its body at all (a stalled link).</summary>
+    public int StorageHangMs { get; set; }
+
     /// <summary>Objects larger than this go as a multipart upload (default: never).</summary>
     public long MultipartAbove { get; set; } = long.MaxValue;
 
@@ -167,7 +173,8 @@ internal sealed partial class MockHub
     private void Storage(HttpListenerRequest req, HttpListenerResponse res, string[] p)
     {
         string oid = p[1];
-        byte[] body = ReadBody(req);
+        if (StorageHangMs > 0) Thread.Sleep(StorageHangMs);
+        byte[] body = StorageThrottle is { } t ? ReadSlowly(req, t.Bytes, t.DelayMs) : ReadBody(req);
         if (req.HttpMethod == "PUT" && p.Length == 2)
         {
             if (FailStorage.TryGetValue(oid, out int fails) && fails > 0)
@@ -287,6 +294,19 @@ internal sealed partial class MockHub
     {
         using var ms = new MemoryStream();
         req.InputStream.CopyTo(ms);
+        return ms.ToArray();
+    }
+
+    private static byte[] ReadSlowly(HttpListenerRequest req, int bytes, int delayMs)
+    {
+        using var ms = new MemoryStream();
+        var buffer = new byte[bytes];
+        int n;
+        while ((n = req.InputStream.ReadAtLeast(buffer, bytes, throwOnEndOfStream: false)) > 0)
+        {
+            ms.Write(buffer, 0, n);
+            Thread.Sleep(delayMs);
+        }
         return ms.ToArray();
     }
 

@@ -61,7 +61,10 @@ public sealed class TrainerTests
         Assert.True(rows[^1]["eval_pairs_mrr@10"] > 0.2);
         Assert.Equal(40 * 8 / 64.0, rows[^1]["epoch"]!.Value, 6);
         Assert.True(File.Exists(Path.Combine(result.ModelPath, "model.safetensors")));
-        Assert.Contains("eval_pairs_ndcg@10", File.ReadAllText(Path.Combine(result.ModelPath, "README.md")));
+        string card = File.ReadAllText(Path.Combine(result.ModelPath, "README.md"));
+        Assert.Contains("eval_pairs_ndcg@10", card);
+        // a base that is no hub id (a local folder) is named in the text only: the hub refuses a base_model that is no model id
+        Assert.StartsWith("---\nlibrary_name: sentence-transformers\n", card.ReplaceLineEndings("\n"));
         Assert.Equal(2, Directory.GetDirectories(Path.Combine(outDir, "checkpoints"), "step-*").Length); // save_total_limit
         Assert.Equal(0.2f, model.Dropout);
     }

@@ -1,6 +1,6 @@
 namespace Skald.Hub;
 
-/// <summary>What an upload did (<see cref="HubUploader.UploadFolderAsync"/>).</summary>
+/// <summary>What an upload did (<see cref="HubUploader.UploadAsync"/>).</summary>
 /// <param name="Repo">The repository id.</param>
 /// <param name="CommitOid">The new commit's hash, or the branch's current one when nothing had changed.</param>
 /// <param name="CommitUrl">The hub's page of that commit.</param>

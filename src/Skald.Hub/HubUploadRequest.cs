@@ -11,8 +11,11 @@ public sealed record HubUploadRequest
     /// <summary>The repository id, <c>org/name</c> (or <c>user/name</c>).</summary>
     public required string Repo { get; init; }
 
-    /// <summary>The local folder whose files are uploaded (sub-folders included).</summary>
-    public required string Folder { get; init; }
+    /// <summary>
+    /// The local folder whose files are uploaded (sub-folders included), or one file (then <see cref="PathInRepo"/> is its
+    /// path in the repository, its name by default, as <c>hf upload</c> takes it).
+    /// </summary>
+    public required string Source { get; init; }
 
     /// <summary>A model (default) or a dataset repository.</summary>
     public HubRepoType Type { get; init; } = HubRepoType.Model;
@@ -20,7 +23,7 @@ public sealed record HubUploadRequest
     /// <summary>The branch the commit goes to (huggingface_hub's default: main).</summary>
     public string Revision { get; init; } = HubId.DefaultRevision;
 
-    /// <summary>The folder inside the repository the files go to ("" for its root).</summary>
+    /// <summary>The folder inside the repository the files go to ("" for its root); for one file, its path there.</summary>
     public string PathInRepo { get; init; } = "";
 
     /// <summary>The commit's title; null for "Upload folder with Skald".</summary>

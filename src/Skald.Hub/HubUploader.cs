@@ -16,16 +16,16 @@ public sealed class HubUploader(HubSettings settings) : IDisposable
     /// <summary>The hub's address and token.</summary>
     public HubSettings Settings { get; } = settings;
 
-    /// <summary>Uploads <paramref name="request"/>'s folder; see <see cref="UploadFolderAsync"/>.</summary>
-    public HubCommit UploadFolder(HubUploadRequest request, IProgress<HubProgress>? progress = null) =>
-        UploadFolderAsync(request, progress, CancellationToken.None).GetAwaiter().GetResult();
+    /// <summary>Uploads <paramref name="request"/>'s folder or file; see <see cref="UploadAsync"/>.</summary>
+    public HubCommit Upload(HubUploadRequest request, IProgress<HubProgress>? progress = null) =>
+        UploadAsync(request, progress, CancellationToken.None).GetAwaiter().GetResult();
 
     /// <summary>
-    /// Commits the files of <paramref name="request"/>'s folder to its repository and returns what was done.
+    /// Commits the files of <paramref name="request"/>'s folder (or its one file) to its repository and returns what was done.
     /// <paramref name="progress"/> counts the large files' bytes sent (of those the hub does not have yet). Every
     /// refusal or unreachable hub is a <see cref="HubException"/> with one line.
     /// </summary>
-    public async Task<HubCommit> UploadFolderAsync(HubUploadRequest request, IProgress<HubProgress>? progress = null, CancellationToken ct = default)
+    public async Task<HubCommit> UploadAsync(HubUploadRequest request, IProgress<HubProgress>? progress = null, CancellationToken ct = default)
     {
         string repo = request.Repo;
         if (!HubId.IsRepoId(repo))
@@ -37,10 +37,10 @@ public sealed class HubUploader(HubSettings settings) : IDisposable
             throw new HubException($"uploading to {Settings.Endpoint} needs a token with write access: set HF_TOKEN or write it to $HF_HOME/token");
         var files = Collect(request);
         if (files.Count == 0)
-            throw new HubException($"{request.Folder}: no files to upload{(request.Include.Count + request.Exclude.Count > 0 ? " (after --include / --exclude)" : "")}");
+            throw new HubException($"{request.Source}: no files to upload{(request.Include.Count + request.Exclude.Count > 0 ? " (after --include / --exclude)" : "")}");
         try
         {
-            return await UploadAsync(request, files, progress, ct);
+            return await CommitAsync(request, files, progress, ct);
         }
         catch (HubUnreachableException e)
         {
@@ -48,7 +48,7 @@ public sealed class HubUploader(HubSettings settings) : IDisposable
         }
     }
 
-    private async Task<HubCommit> UploadAsync(HubUploadRequest request, List<UploadFile> files, IProgress<HubProgress>? progress, CancellationToken ct)
+    private async Task<HubCommit> CommitAsync(HubUploadRequest request, List<UploadFile> files, IProgress<HubProgress>? progress, CancellationToken ct)
     {
         var client = new HubUploadClient(http);
         string repo = request.Repo;
@@ -101,15 +101,20 @@ public sealed class HubUploader(HubSettings settings) : IDisposable
         return new HubCommit(repo, oid, url.Length > 0 ? url : CommitPage(request, oid), pr, commit.Count, deleted.Count, unchanged, sentFiles, present, sentBytes);
     }
 
-    /// <summary>The folder's files to upload, in path order, with their repository paths (under <see cref="HubUploadRequest.PathInRepo"/>).</summary>
+    /// <summary>
+    /// The files to upload, in path order, with their repository paths: a folder's under
+    /// <see cref="HubUploadRequest.PathInRepo"/>, or one file at that path (default: its name).
+    /// </summary>
     private static List<UploadFile> Collect(HubUploadRequest request)
     {
-        if (!Directory.Exists(request.Folder)) throw new HubException($"{request.Folder}: no such folder");
         string prefix = request.PathInRepo.Trim('/') is { Length: > 0 } p ? p + "/" : "";
         if (prefix.Split('/').Any(part => part is ".git" or ".cache" or ".." or "."))
             throw new HubException($"\"{request.PathInRepo}\": a path in the repository may not go through .git, .cache or ..");
-        var paths = Directory.EnumerateFiles(request.Folder, "*", SearchOption.AllDirectories)
-            .Select(f => (Full: f, Relative: Path.GetRelativePath(request.Folder, f).Replace('\\', '/')))
+        if (File.Exists(request.Source))
+            return [UploadFile.Read(prefix.Length > 0 ? prefix.TrimEnd('/') : Path.GetFileName(request.Source), request.Source)];
+        if (!Directory.Exists(request.Source)) throw new HubException($"{request.Source}: no such file or folder");
+        var paths = Directory.EnumerateFiles(request.Source, "*", SearchOption.AllDirectories)
+            .Select(f => (Full: f, Relative: Path.GetRelativePath(request.Source, f).Replace('\\', '/')))
             .Where(f => PathPattern.Keeps(f.Relative, request.Include, request.Exclude))
             .OrderBy(f => f.Relative, StringComparer.Ordinal);
         return [.. paths.Select(f => UploadFile.Read(prefix + f.Relative, f.Full))];

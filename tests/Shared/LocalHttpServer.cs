@@ -12,17 +12,32 @@ namespace Skald.Tests;
 /// </summary>
 internal abstract class LocalHttpServer : IDisposable
 {
-    private readonly HttpListener listener = new();
+    private readonly HttpListener listener;
     private readonly CancellationTokenSource stop = new();
     private readonly Task loop;
 
-    /// <summary>Starts listening on a free port of 127.0.0.1.</summary>
+    /// <summary>
+    /// Starts listening on a free port of 127.0.0.1 (another port when a server of a test running in parallel took the
+    /// one found free before this one could bind it).
+    /// </summary>
     protected LocalHttpServer()
     {
-        Port = FreePort();
-        Endpoint = $"http://127.0.0.1:{Port}";
-        listener.Prefixes.Add(Endpoint + "/");
-        listener.Start();
+        for (int attempt = 0; ; attempt++)
+        {
+            Port = FreePort();
+            Endpoint = $"http://127.0.0.1:{Port}";
+            listener = new HttpListener();
+            listener.Prefixes.Add(Endpoint + "/");
+            try
+            {
+                listener.Start();
+                break;
+            }
+            catch (HttpListenerException) when (attempt < 10)
+            {
+                listener.Close();
+            }
+        }
         loop = Task.Run(Serve);
     }
 

@@ -14,9 +14,10 @@ namespace Skald.Cli.Commands;
 /// </summary>
 internal sealed class UploadCommand : Command
 {
-    private readonly Option<string> folder = CliOptions.Text("--folder", "The local folder to upload (a model folder skald train, merge or quantize wrote, or any other)", "DIR", required: true);
+    private readonly Option<string> folder = CliOptions.Text("--folder", "The local folder to upload (a model folder skald train, merge or quantize wrote, or any other)", "DIR");
+    private readonly Option<string> file = CliOptions.Text("--file", "One file to upload instead of a folder (--path-in-repo is then its path in the repository; default its name)", "FILE");
     private readonly Option<string> repo = CliOptions.Text("--repo", "The hub repository, org/name (created when missing)", "ID", required: true);
-    private readonly Option<string> pathInRepo = CliOptions.Text("--path-in-repo", "Folder inside the repository the files go to (default: its root)", "PATH", "");
+    private readonly Option<string> pathInRepo = CliOptions.Text("--path-in-repo", "Folder inside the repository the files go to (default: its root); with --file, the file's path there", "PATH", "");
     private readonly Option<string> revision = CliOptions.Text("--revision", "Branch the commit goes to", "BRANCH", HubId.DefaultRevision);
     private readonly Option<string> type = CliOptions.Choice("--repo-type", "Kind of repository", "model", "model", "dataset");
     private readonly Option<bool> isPrivate = CliOptions.Flag("--private", "Create the repository private (a repository that exists keeps its visibility)");
@@ -27,9 +28,10 @@ internal sealed class UploadCommand : Command
     private readonly Option<string> exclude = CliOptions.Text("--exclude", "Leave out files matching these patterns (.git and .cache/huggingface always are)", "GLOB[,GLOB...]");
     private readonly Option<string> delete = CliOptions.Text("--delete", "Delete the repository's files (under --path-in-repo) matching these patterns in the same commit, unless uploaded again (* makes it mirror the folder; .gitattributes stays)", "GLOB[,GLOB...]");
 
-    public UploadCommand() : base("upload", "Upload a folder to a Hugging Face hub repository in one commit (needs HF_TOKEN with write access; HF_ENDPOINT for a mirror)")
+    public UploadCommand() : base("upload", "Upload a folder (or a file) to a Hugging Face hub repository in one commit (needs HF_TOKEN with write access; HF_ENDPOINT for a mirror)")
     {
         Options.Add(folder);
+        Options.Add(file);
         Options.Add(repo);
         Options.Add(pathInRepo);
         Options.Add(revision);
@@ -41,6 +43,7 @@ internal sealed class UploadCommand : Command
         Options.Add(include);
         Options.Add(exclude);
         Options.Add(delete);
+        CliOptions.AtMostOne(this, folder, file);
         SetAction(Run);
     }
 
@@ -50,12 +53,15 @@ internal sealed class UploadCommand : Command
         string id = p.GetValue(repo)!;
         if (!HubId.IsRepoId(id))
             throw new UsageException($"--repo \"{id}\" is not a hub repository id (org/name)");
+        if (p.GetValue(folder) is null && p.GetValue(file) is null) throw new UsageException("give --folder DIR or --file FILE to upload");
+        if (p.GetValue(file) is not null && (p.GetValue(include) ?? p.GetValue(exclude) ?? p.GetValue(delete)) is not null)
+            throw new UsageException("--include, --exclude and --delete choose among a folder's files: not with --file");
         if (p.GetValue(pullRequest) && p.GetResult(revision) is { Implicit: false })
             throw new UsageException("--create-pr opens the pull request against the default branch: leave out --revision");
         var request = new HubUploadRequest
         {
             Repo = id,
-            Folder = p.GetValue(folder)!,
+            Source = p.GetValue(file) ?? p.GetValue(folder)!,
             PathInRepo = p.GetValue(pathInRepo)!,
             Revision = p.GetValue(revision)!,
             Type = p.GetValue(type) == "dataset" ? HubRepoType.Dataset : HubRepoType.Model,
@@ -69,7 +75,7 @@ internal sealed class UploadCommand : Command
         };
         using var uploader = new HubUploader(HubSettings.FromEnvironment());
         var done = ProgressView.Run($"uploading to {id}", true, quiet, bar =>
-            uploader.UploadFolder(request, new HubProgressReporter(r => bar.Report(r.Bytes, r.TotalBytes, $"{r.Files}/{r.TotalFiles} large files"))));
+            uploader.Upload(request, new HubProgressReporter(r => bar.Report(r.Bytes, r.TotalBytes, $"{r.Files}/{r.TotalFiles} large files"))));
         if (done.FilesCommitted + done.FilesDeleted == 0)
             Terminal.Log($"nothing changed: {id} {request.Revision} already holds these {done.FilesUnchanged} file(s) (commit {done.CommitOid[..Math.Min(12, done.CommitOid.Length)]})", quiet);
         else

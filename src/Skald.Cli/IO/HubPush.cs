@@ -31,7 +31,7 @@ internal static class HubPush
         var request = new HubUploadRequest
         {
             Repo = repo,
-            Folder = modelPath,
+            Source = modelPath,
             Private = output.HubPrivateRepo ? true : null,
             Message = "Upload model trained with Skald",
         };
@@ -39,7 +39,7 @@ internal static class HubPush
         try
         {
             done = ProgressView.Run($"uploading to {repo}", true, quiet, bar =>
-                uploader.UploadFolder(request, new HubProgressReporter(r => bar.Report(r.Bytes, r.TotalBytes, $"{r.Files}/{r.TotalFiles} large files"))));
+                uploader.Upload(request, new HubProgressReporter(r => bar.Report(r.Bytes, r.TotalBytes, $"{r.Files}/{r.TotalFiles} large files"))));
         }
         catch (HubException e)
         {

@@ -201,6 +201,24 @@ public sealed class HubUploadTests
     }
 
     [Fact]
+    public void OneFileGoesToItsNameOrToTheGivenPath()
+    {
+        using var hub = new MockHub();
+        string folder = Path.Combine(TestPaths.NewTempDir(), "model");
+        byte[] weights = RandomBytes(1200, 14);
+        Write(folder, "sub/model.safetensors", weights);
+        Write(folder, "config.json", "{}"u8.ToArray());
+        string home = Path.Combine(Path.GetDirectoryName(folder)!, "hf");
+        var named = Upload(home, hub.Endpoint, MockHub.Token, "--file", Path.Combine(folder, "sub", "model.safetensors"), "--repo", "org/one");
+        Assert.True(named.ExitCode == 0, named.Stderr);
+        Assert.Equal([("lfsFile", "model.safetensors")], hub.Commits.Last().Lines);
+        var placed = Upload(home, hub.Endpoint, MockHub.Token, "--file", Path.Combine(folder, "config.json"), "--repo", "org/one", "--path-in-repo", "1_Pooling/config.json");
+        Assert.True(placed.ExitCode == 0, placed.Stderr);
+        Assert.Equal([("file", "1_Pooling/config.json")], hub.Commits.Last().Lines);
+        Assert.Equal([".gitattributes", "1_Pooling/config.json", "model.safetensors"], hub.FilesOf("org/one").Keys.Order(StringComparer.Ordinal).ToArray());
+    }
+
+    [Fact]
     public void DeletePatternsRemoveStaleFilesInTheSameCommit()
     {
         using var hub = new MockHub();
@@ -239,15 +257,15 @@ public sealed class HubUploadTests
     [Fact]
     public void ASlowStorageLinkIsNotTakenForAStalledOne()
     {
-        // 64 MiB read 1 MiB per 80 ms take about 5 s: longer than the 2 s timeout, which may only cut a body that stops moving
-        using var hub = new MockHub { StorageThrottle = (1 << 20, 80) };
+        // 64 MiB read 1 MiB per 100 ms take about 6.4 s: longer than the 3 s timeout, which may only cut a body that stops moving
+        using var hub = new MockHub { StorageThrottle = (1 << 20, 100) };
         string folder = Path.Combine(TestPaths.NewTempDir(), "model");
         byte[] weights = RandomBytes(64 << 20, 12);
         Write(folder, "model.safetensors", weights);
-        using var uploader = new HubUploader(Settings(hub, Path.Combine(folder, "..", "hf"), timeoutSeconds: 2));
+        using var uploader = new HubUploader(Settings(hub, Path.Combine(folder, "..", "hf"), timeoutSeconds: 3));
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var done = uploader.UploadFolder(new HubUploadRequest { Repo = "org/slow", Folder = folder });
-        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(2.5), $"the storage took {clock.Elapsed}: not slower than the timeout, so this proves nothing");
+        var done = uploader.Upload(new HubUploadRequest { Repo = "org/slow", Source = folder });
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(4), $"the storage took {clock.Elapsed}: not slower than the timeout, so this proves nothing");
         Assert.Equal((1, 1), (done.FilesCommitted, done.LargeFilesSent));
         Assert.Equal(weights, hub.FilesOf("org/slow")["model.safetensors"]);
     }
@@ -255,11 +273,11 @@ public sealed class HubUploadTests
     [Fact]
     public void AStalledStorageLinkIsOneLine()
     {
-        using var hub = new MockHub { StorageHangMs = 4000 };
+        using var hub = new MockHub { StorageHangMs = 9000 };
         string folder = Path.Combine(TestPaths.NewTempDir(), "model");
         Write(folder, "model.safetensors", RandomBytes(3000, 13));
-        using var uploader = new HubUploader(Settings(hub, Path.Combine(folder, "..", "hf"), timeoutSeconds: 1));
-        var e = Assert.Throws<HubException>(() => uploader.UploadFolder(new HubUploadRequest { Repo = "org/stall", Folder = folder }));
+        using var uploader = new HubUploader(Settings(hub, Path.Combine(folder, "..", "hf"), timeoutSeconds: 3));
+        var e = Assert.Throws<HubException>(() => uploader.Upload(new HubUploadRequest { Repo = "org/stall", Source = folder }));
         Assert.Contains("sending model.safetensors stalled", e.Message);
         Assert.Contains("run again", e.Message);
         Assert.Empty(hub.Commits);
@@ -275,7 +293,12 @@ public sealed class HubUploadTests
         SkaldProcess.AssertUserError(Upload(home, hub.Endpoint, MockHub.ReadOnlyToken, "--folder", folder, "--repo", "org/m"), 1,
             "org/m", "HTTP 403", "write access");
         SkaldProcess.AssertUserError(Upload(home, hub.Endpoint, "hf_wrong", "--folder", folder, "--repo", "org/m"), 1, "org/m", "HTTP 401", "token was refused");
-        SkaldProcess.AssertUserError(Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder + "-missing", "--repo", "org/m"), 1, "no such folder");
+        SkaldProcess.AssertUserError(Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder + "-missing", "--repo", "org/m"), 1, "no such file or folder");
+        SkaldProcess.AssertUserError(Upload(home, hub.Endpoint, MockHub.Token, "--repo", "org/m"), 2, "--folder", "--file");
+        SkaldProcess.AssertUserError(Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--file", Path.Combine(folder, "config.json"), "--repo", "org/m"), 2,
+            "--folder", "--file");
+        SkaldProcess.AssertUserError(Upload(home, hub.Endpoint, MockHub.Token, "--file", Path.Combine(folder, "config.json"), "--repo", "org/m", "--delete", "*"), 2,
+            "--delete", "--file");
         SkaldProcess.AssertUserError(Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--repo", "not a repo"), 2, "--repo", "org/name");
         SkaldProcess.AssertUserError(Upload(home, hub.Endpoint, MockHub.Token, "--folder", folder, "--repo", "org/m", "--revision", "dev", "--create-pr"), 2,
             "--create-pr", "--revision");

@@ -32,5 +32,6 @@ Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load {File.ReadAllTe
                   $"threads={threads}, peak {PeakPerCore} GFLOP/s per core");
 if (mode is "kernel" or "all") KernelBench.Run(rounds, seconds, only);
 if (mode == "forward") ForwardBench.Run(model ?? throw new ArgumentException("forward needs --model DIR"), batch, seq, passes, only);
+if (mode == "gelu") GeluBench.Run(rounds, seconds);
 if (mode == "strassen") StrassenBench.Run(rounds, seconds, shapeSet!, batch * seq);
 if (mode is "gemm" or "all") WholeGemmBench.Run(rounds, seconds, threads, only, shapeSet!, PeakPerCore, args.Contains("--unpacked"));

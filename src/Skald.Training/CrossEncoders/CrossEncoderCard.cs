@@ -12,7 +12,7 @@ public static class CrossEncoderCard
 {
     /// <summary>Writes the card's beginning, up to its Evaluation section.</summary>
     public static void WriteIntro(StringBuilder sb, TrainerSetup setup, CrossEncoderLoss loss, string baseModel, string? name, int rows,
-        string lossName, IEnumerable<string> metrics)
+        string lossName, IEnumerable<string> metrics, string? modelIndex = null)
     {
         ArgumentNullException.ThrowIfNull(sb);
         ArgumentNullException.ThrowIfNull(setup);
@@ -21,7 +21,7 @@ public static class CrossEncoderCard
         var (architecture, _) = Models.Architectures.SequenceClassificationHead.ClassFor(encoder.Config.ModelType);
         bool classifier = loss.Head.NumLabels > 1;
         Output.ModelCard.FrontMatter(sb, baseModel, classifier ? "text-classification" : "text-ranking",
-            ["sentence-transformers", "cross-encoder", classifier ? "text-classification" : "reranker"], rows, lossName, metrics);
+            ["sentence-transformers", "cross-encoder", classifier ? "text-classification" : "reranker"], rows, lossName, metrics, modelIndex);
         sb.AppendLine($"# {name ?? $"CrossEncoder based on {baseModel}"}");
         sb.AppendLine();
         sb.AppendLine($"This is a [Cross Encoder](https://www.sbert.net/docs/cross_encoder/usage/usage.html) model finetuned from `{baseModel}` with " +

@@ -42,6 +42,9 @@ public sealed class CrossEncoderClassificationEvaluator : IEvaluator
     public string Name => "classification";
 
     /// <inheritdoc />
+    public string? Task => "Cross Encoder Classification";
+
+    /// <inheritdoc />
     public IReadOnlyList<string> MetricNames => ["eval_classification_f1_macro", "eval_classification_f1_weighted", "eval_classification_accuracy"];
 
     /// <inheritdoc />

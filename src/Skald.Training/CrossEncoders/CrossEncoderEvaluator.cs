@@ -61,6 +61,9 @@ public sealed class CrossEncoderEvaluator : IEvaluator
     public string Name => "reranking";
 
     /// <inheritdoc />
+    public string? Task => "Cross Encoder Reranking";
+
+    /// <inheritdoc />
     public IReadOnlyList<string> MetricNames => ["eval_reranking_ndcg@10", "eval_reranking_mrr@10", "eval_reranking_map"];
 
     /// <summary>Queries evaluated (those with a relevant row).</summary>

@@ -6,6 +6,12 @@ public interface IEvaluator
     /// <summary>Short name used in metric keys.</summary>
     string Name { get; }
 
+    /// <summary>
+    /// The task as sentence-transformers' evaluator of the same kind describes it (its class name in words, e.g.
+    /// "Information Retrieval"), which names the results in a model card's model-index; null leaves them out of it.
+    /// </summary>
+    string? Task => null;
+
     /// <summary>The keys <see cref="Evaluate"/> returns.</summary>
     IReadOnlyList<string> MetricNames { get; }
 

@@ -23,6 +23,9 @@ public sealed class RetrievalEvaluator(RetrievalData data, string name = "retrie
     public string Name { get; } = name;
 
     /// <inheritdoc />
+    public string? Task => "Information Retrieval";
+
+    /// <inheritdoc />
     public IReadOnlyList<string> MetricNames => [$"eval_{Name}_hit_rate@10", $"eval_{Name}_mrr@10", $"eval_{Name}_ndcg@10"];
 
     /// <summary>The queries, corpus and judgements.</summary>

@@ -17,6 +17,9 @@ public sealed class TripletEvaluator(IReadOnlyList<string[]> triplets, string na
     public string Name { get; } = name;
 
     /// <inheritdoc />
+    public string? Task => "Triplet";
+
+    /// <inheritdoc />
     public IReadOnlyList<string> MetricNames => [$"eval_{Name}_accuracy"];
 
     /// <summary>Builds one from a dataset with at least three input columns.</summary>

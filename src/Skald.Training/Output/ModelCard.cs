@@ -29,8 +29,12 @@ public static class ModelCard
         string lossName = LossClass(c.Loss.Type);
         var sb = new StringBuilder();
         if (setup.Loss is CrossEncoders.CrossEncoderLoss crossEncoder)
-            CrossEncoders.CrossEncoderCard.WriteIntro(sb, setup, crossEncoder, baseModel, c.Output.ModelName, rows, lossName, finalMetrics.Keys);
-        else WriteIntro(sb, setup, baseModel, name, rows, lossName, finalMetrics.Keys);
+        {
+            string title = c.Output.ModelName ?? $"CrossEncoder based on {baseModel}";
+            CrossEncoders.CrossEncoderCard.WriteIntro(sb, setup, crossEncoder, baseModel, c.Output.ModelName, rows, lossName, finalMetrics.Keys,
+                ModelIndex.Yaml(title, setup.Evaluators, finalMetrics));
+        }
+        else WriteIntro(sb, setup, baseModel, name, rows, lossName, finalMetrics.Keys, ModelIndex.Yaml(name, setup.Evaluators, finalMetrics));
         sb.AppendLine("## Evaluation");
         sb.AppendLine();
         sb.AppendLine("### Metrics");
@@ -98,10 +102,11 @@ public static class ModelCard
 
     /// <summary>The front matter, description, architecture and usage of an embedding model's card.</summary>
     private static void WriteIntro(StringBuilder sb, TrainerSetup setup, string baseModel, string name, int rows, string lossName,
-        IEnumerable<string> metrics)
+        IEnumerable<string> metrics, string? modelIndex)
     {
         var src = setup.Model.Source;
-        FrontMatter(sb, baseModel, "sentence-similarity", ["sentence-transformers", "sentence-similarity", "feature-extraction"], rows, lossName, metrics);
+        FrontMatter(sb, baseModel, "sentence-similarity", ["sentence-transformers", "sentence-similarity", "feature-extraction"], rows, lossName, metrics,
+            modelIndex);
         sb.AppendLine($"# {name}");
         sb.AppendLine();
         sb.AppendLine($"This is a [sentence-transformers](https://www.SBERT.net) model finetuned from `{baseModel}` with Skald " +
@@ -158,7 +163,7 @@ public static class ModelCard
     /// card on upload), library, pipeline tag, the kind's tags with the trainer's, and the metric names; then a blank line.
     /// </summary>
     internal static void FrontMatter(StringBuilder sb, string baseModel, string pipelineTag, IEnumerable<string> kindTags, int rows, string lossName,
-        IEnumerable<string> metrics)
+        IEnumerable<string> metrics, string? modelIndex)
     {
         sb.AppendLine("---");
         if (Skald.Hub.HubId.IsRepoId(baseModel)) sb.AppendLine($"base_model: {baseModel}"); // the hub refuses a card whose base_model is no model id
@@ -172,6 +177,7 @@ public static class ModelCard
             sb.AppendLine("metrics:");
             foreach (var k in metrics) sb.AppendLine($"- {k}");
         }
+        if (modelIndex is not null) sb.Append(modelIndex.ReplaceLineEndings(Environment.NewLine));
         sb.AppendLine("---");
         sb.AppendLine();
     }

@@ -65,6 +65,22 @@ public sealed class TrainerTests
         Assert.Contains("eval_pairs_ndcg@10", card);
         // a base that is no hub id (a local folder) is named in the text only: the hub refuses a base_model that is no model id
         Assert.StartsWith("---\nlibrary_name: sentence-transformers\n", card.ReplaceLineEndings("\n"));
+        // the hub's evaluation results (model-index), as sentence-transformers writes them for InformationRetrievalEvaluator
+        string front = card.ReplaceLineEndings("\n")[4..card.ReplaceLineEndings("\n").IndexOf("\n---\n", 4, StringComparison.Ordinal)];
+        var yaml = new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize<Dictionary<string, object>>(front);
+        var index = Assert.Single((List<object>)yaml["model-index"]);
+        var entry = (Dictionary<object, object>)index;
+        Assert.StartsWith("SentenceTransformer based on ", (string)entry["name"]);
+        var reported = (Dictionary<object, object>)Assert.Single((List<object>)entry["results"]);
+        var task = (Dictionary<object, object>)reported["task"];
+        Assert.Equal(("information-retrieval", "Information Retrieval"), ((string)task["type"], (string)task["name"]));
+        var dataset = (Dictionary<object, object>)reported["dataset"];
+        Assert.Equal(("pairs", "pairs"), ((string)dataset["name"], (string)dataset["type"]));
+        var metrics = ((List<object>)reported["metrics"]).Cast<Dictionary<object, object>>().ToList();
+        Assert.Equal(["hit_rate@10", "mrr@10", "ndcg@10"], metrics.Select(m => (string)m["type"]));
+        Assert.Equal(["Hit Rate@10", "Mrr@10", "Ndcg@10"], metrics.Select(m => (string)m["name"]));
+        foreach (var m in metrics)
+            Assert.Equal(result.FinalMetrics[$"eval_pairs_{m["type"]}"], double.Parse((string)m["value"], System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(2, Directory.GetDirectories(Path.Combine(outDir, "checkpoints"), "step-*").Length); // save_total_limit
         Assert.Equal(0.2f, model.Dropout);
     }

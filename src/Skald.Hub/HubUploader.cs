@@ -126,30 +126,23 @@ public sealed class HubUploader(HubSettings settings) : IDisposable
     /// </summary>
     private async Task<List<string>> DeletionsAsync(HubUploadRequest request, List<UploadFile> files, CancellationToken ct)
     {
-        using var client = new HubClient(Settings);
-        var id = new HubId(request.Repo, request.CreatePullRequest ? HubId.DefaultRevision : request.Revision) { Type = request.Type };
-        IReadOnlyList<string> remote;
-        try
-        {
-            remote = (await client.RevisionAsync(id, ct)).Files;
-        }
-        catch (HubAccessException e)
-        {
-            throw new HubException(e.Message, e);
-        }
+        var remote = (await BranchAsync(request, ct)).Files;
         string prefix = request.PathInRepo.Trim('/') is { Length: > 0 } p ? p + "/" : "";
         var written = files.Select(f => f.PathInRepo).ToHashSet(StringComparer.Ordinal);
         return [.. remote.Where(f => f.StartsWith(prefix, StringComparison.Ordinal) && f != ".gitattributes" && !written.Contains(f)
             && request.Delete.Any(pattern => PathPattern.Matches(f[prefix.Length..], pattern))).Order(StringComparer.Ordinal)];
     }
 
-    private async Task<string> CurrentCommitAsync(HubUploadRequest request, CancellationToken ct)
+    private async Task<string> CurrentCommitAsync(HubUploadRequest request, CancellationToken ct) => (await BranchAsync(request, ct)).Commit;
+
+    /// <summary>The commit and files of the branch the upload compares with (the default branch for a pull request).</summary>
+    private async Task<(string Commit, IReadOnlyList<string> Files)> BranchAsync(HubUploadRequest request, CancellationToken ct)
     {
         using var client = new HubClient(Settings);
-        var id = new HubId(request.Repo, request.Revision) { Type = request.Type };
+        var id = new HubId(request.Repo, request.CreatePullRequest ? HubId.DefaultRevision : request.Revision) { Type = request.Type };
         try
         {
-            return (await client.RevisionAsync(id, ct)).Commit;
+            return await client.RevisionAsync(id, ct);
         }
         catch (HubAccessException e)
         {

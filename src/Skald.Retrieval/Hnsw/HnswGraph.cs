@@ -1,0 +1,247 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
+using Skald.Retrieval.Quantization;
+
+namespace Skald.Retrieval.Hnsw;
+
+/// <summary>
+/// A hierarchical navigable small-world graph over an index's rows (Malkov &amp; Yashunin 2016, as hnswlib builds it:
+/// https://github.com/nmslib/hnswlib/blob/c1b9b79af3d10c6ee7b5d0afa1ce851ae975254c/hnswlib/hnswalg.h). Node i is row
+/// i; its level is drawn once (⌊−ln U · 1/ln M⌋, from the seed and i alone) and it has links on every layer up to it:
+/// at most 2M on layer 0, M above. A search enters at <see cref="EntryPoint"/> on the top layer, walks greedily down
+/// to layer 1 and searches layer 0 keeping ef candidates (<see cref="HnswSearch"/>); similarity is the inner product
+/// (rows unit length for cosine). Rows are inserted in order (<see cref="HnswConstruction"/>), so an index's graph
+/// grows with the rows added to it.
+/// Saved as <c>hnsw.bin</c>, little-endian: 8 bytes "SKALDHNS", int32 nodes, M, ef construction, seed, entry point
+/// (−1 when empty), top level; a byte per node (its level); layer 0 as int32 [nodes × (1 + 2M)] (count, then the
+/// links); then for each node above layer 0, in node order, int32 [level × (1 + M)] for layers 1 up.
+/// </summary>
+public sealed class HnswGraph
+{
+    private static ReadOnlySpan<byte> Magic => "SKALDHNS"u8;
+    private const int HeaderBytes = 32;
+    private const int Stripes = 1024;
+
+    private int[] links0;    // [capacity × (1 + 2M)]: count, then links
+    private int[]?[] upper;  // node → [level × (1 + M)] for layers 1..level, null on layer 0 only
+    private byte[] levels;   // [capacity]
+    private readonly object[] stripes = [.. Enumerable.Range(0, Stripes).Select(_ => new object())];
+    private readonly ConcurrentBag<HnswWalker> walkers = [];
+
+    /// <summary>An empty graph with these settings.</summary>
+    public HnswGraph(int m, int efConstruction, int seed)
+    {
+        new HnswOptions { M = m, EfConstruction = efConstruction }.Check();
+        M = m;
+        EfConstruction = Math.Max(efConstruction, m);
+        Seed = seed;
+        links0 = [];
+        upper = [];
+        levels = [];
+    }
+
+    /// <summary>Links per node above layer 0.</summary>
+    public int M { get; }
+
+    /// <summary>Links per node on layer 0 (2M).</summary>
+    public int M0 => 2 * M;
+
+    /// <summary>Candidates kept while a node's links are chosen.</summary>
+    public int EfConstruction { get; }
+
+    /// <summary>Seed of the node levels.</summary>
+    public int Seed { get; }
+
+    /// <summary>Nodes (rows) in the graph.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Where searches start (−1 when empty): a node on the top layer.</summary>
+    public int EntryPoint { get; internal set; } = -1;
+
+    /// <summary>The top layer (−1 when empty).</summary>
+    public int TopLevel { get; internal set; } = -1;
+
+    /// <summary>Guards <see cref="EntryPoint"/> and <see cref="TopLevel"/> while rows are inserted concurrently.</summary>
+    internal object Top { get; } = new();
+
+    /// <summary>Builds a graph over rows [0, <paramref name="rows"/>) of <paramref name="row"/>.</summary>
+    public static HnswGraph Build(int rows, FloatRow row, HnswOptions? options = null, Action<int, int>? progress = null)
+    {
+        options ??= new HnswOptions();
+        options.Check();
+        var graph = new HnswGraph(options.M, options.EfConstruction, options.Seed);
+        graph.Insert(rows, row, options.Threads, progress);
+        return graph;
+    }
+
+    /// <summary>
+    /// Inserts rows [<see cref="Count"/>, <paramref name="rows"/>) of <paramref name="row"/> (the rows already in the
+    /// graph must not have changed). <paramref name="threads"/>: 1 builds the same graph every run, 0 uses every core.
+    /// </summary>
+    public void Insert(int rows, FloatRow row, int threads = 0, Action<int, int>? progress = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows, Count);
+        int first = Count;
+        Grow(rows);
+        for (int i = first; i < rows; i++) InitNode(i);
+        Count = rows;
+        int workers = threads > 0 ? threads : Environment.ProcessorCount;
+        int done = 0;
+        void One(int i, HnswWalker walker)
+        {
+            HnswConstruction.Insert(this, i, row, walker, concurrent: workers > 1);
+            int d = Interlocked.Increment(ref done);
+            if (progress is not null && (d % 4096 == 0 || d == rows - first)) progress(d, rows - first);
+        }
+        if (workers == 1 || rows - first < 2)
+        {
+            var walker = RentWalker();
+            for (int i = first; i < rows; i++) One(i, walker);
+            ReturnWalker(walker);
+            return;
+        }
+        int next = first - 1;
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, _ =>
+        {
+            var walker = RentWalker();
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < rows) One(i, walker);
+            ReturnWalker(walker);
+        });
+    }
+
+    /// <summary>The level of <paramref name="node"/>.</summary>
+    public int Level(int node) => levels[node];
+
+    /// <summary>The links of <paramref name="node"/> on <paramref name="layer"/> (no lock: a graph not being built).</summary>
+    public ReadOnlySpan<int> Links(int node, int layer)
+    {
+        var list = List(node, layer);
+        return list.Slice(1, list[0]);
+    }
+
+    /// <summary>The level a node with this seed is given: ⌊−ln U / ln M⌋ with U in (0, 1] hashed from (seed, node).</summary>
+    public static int LevelFor(int seed, int node, int m)
+    {
+        ulong z = ((ulong)(uint)seed << 32 | (uint)node) + 0x9E3779B97F4A7C15UL; // splitmix64
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z ^= z >> 31;
+        double u = ((z >> 11) + 1) * (1.0 / (1UL << 53)); // (0, 1]
+        return (int)Math.Min(-Math.Log(u) / Math.Log(m), 31);
+    }
+
+    /// <summary>The count-prefixed list of <paramref name="node"/> on <paramref name="layer"/>, [1 + max links].</summary>
+    internal Span<int> List(int node, int layer) => layer == 0
+        ? links0.AsSpan(node * (1 + M0), 1 + M0)
+        : upper[node].AsSpan((layer - 1) * (1 + M), 1 + M);
+
+    /// <summary>The lock guarding <paramref name="node"/>'s lists while rows are inserted concurrently.</summary>
+    internal object LockOf(int node) => stripes[node & (Stripes - 1)];
+
+    /// <summary>A search's scratch (pooled: searches allocate nothing once warm).</summary>
+    internal HnswWalker RentWalker()
+    {
+        if (walkers.TryTake(out var w)) return w;
+        return new HnswWalker(M0);
+    }
+
+    /// <summary>Returns a walker for the next search.</summary>
+    internal void ReturnWalker(HnswWalker walker) => walkers.Add(walker);
+
+    private void Grow(int rows)
+    {
+        if (rows <= levels.Length) return;
+        int capacity = Math.Max(rows, Math.Min(int.MaxValue / (1 + M0), Math.Max(16, levels.Length * 3 / 2)));
+        Array.Resize(ref levels, capacity);
+        Array.Resize(ref upper, capacity);
+        Array.Resize(ref links0, checked(capacity * (1 + M0)));
+    }
+
+    private void InitNode(int node)
+    {
+        int level = LevelFor(Seed, node, M);
+        levels[node] = (byte)level;
+        upper[node] = level == 0 ? null : new int[level * (1 + M)];
+    }
+
+    /// <summary>Writes <c>hnsw.bin</c>'s bytes (the class summary gives the layout).</summary>
+    public void Write(Stream stream)
+    {
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        Magic.CopyTo(header);
+        int[] fields = [Count, M, EfConstruction, Seed, EntryPoint, TopLevel];
+        for (int i = 0; i < fields.Length; i++) BinaryPrimitives.WriteInt32LittleEndian(header[(8 + 4 * i)..], fields[i]);
+        stream.Write(header);
+        stream.Write(levels.AsSpan(0, Count));
+        stream.Write(MemoryMarshal.AsBytes(links0.AsSpan(0, Count * (1 + M0))));
+        for (int i = 0; i < Count; i++)
+            if (upper[i] is { } u) stream.Write(MemoryMarshal.AsBytes(u.AsSpan()));
+    }
+
+    /// <summary>
+    /// Reads <paramref name="path"/>, checking it against the index's rows; a damaged file throws
+    /// <see cref="EvaluationException"/> naming it.
+    /// </summary>
+    public static HnswGraph Read(string path, int rows)
+    {
+        if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (an HNSW index; index damaged?)");
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < HeaderBytes || !bytes.AsSpan(0, 8).SequenceEqual(Magic)) throw new EvaluationException($"{path}: not a Skald HNSW file");
+        int Field(int i) => BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8 + 4 * i));
+        int count = Field(0), m = Field(1), efc = Field(2), seed = Field(3), entry = Field(4), top = Field(5);
+        if (count != rows) throw new EvaluationException($"{path}: a graph of {count} nodes, the index holds {rows} rows");
+        if (m is < 2 or > 100 || efc < m) throw new EvaluationException($"{path}: M {m}, ef construction {efc}");
+        var graph = new HnswGraph(m, efc, seed);
+        graph.Grow(count);
+        graph.Count = count;
+        long offset = HeaderBytes;
+        long need = offset + count + 4L * count * (1 + graph.M0);
+        if (bytes.LongLength < need) throw new EvaluationException($"{path}: {bytes.Length} bytes, too short for {count} nodes");
+        bytes.AsSpan((int)offset, count).CopyTo(graph.levels);
+        offset += count;
+        MemoryMarshal.Cast<byte, int>(bytes.AsSpan((int)offset, 4 * count * (1 + graph.M0))).CopyTo(graph.links0);
+        offset += 4L * count * (1 + graph.M0);
+        for (int i = 0; i < count; i++)
+        {
+            int level = graph.levels[i];
+            if (level == 0) continue;
+            int n = level * (1 + m);
+            if (offset + 4L * n > bytes.LongLength) throw new EvaluationException($"{path}: {bytes.Length} bytes, too short for node {i}'s {level} upper layers");
+            graph.upper[i] = MemoryMarshal.Cast<byte, int>(bytes.AsSpan((int)offset, 4 * n)).ToArray();
+            offset += 4L * n;
+        }
+        if (offset != bytes.LongLength) throw new EvaluationException($"{path}: {bytes.LongLength - offset} bytes after the graph");
+        graph.EntryPoint = entry;
+        graph.TopLevel = top;
+        string? problem = graph.Problem();
+        if (problem is not null) throw new EvaluationException($"{path}: {problem}");
+        return graph;
+    }
+
+    /// <summary>The first broken invariant (a link out of range, to itself, twice, or to a node without that layer;
+    /// too many links; an entry point off the top layer), or null.</summary>
+    internal string? Problem()
+    {
+        if (Count == 0) return EntryPoint == -1 && TopLevel == -1 ? null : $"an empty graph with entry point {EntryPoint}";
+        if ((uint)EntryPoint >= (uint)Count || levels[EntryPoint] != TopLevel) return $"entry point {EntryPoint} is not a node on the top layer {TopLevel}";
+        var seen = new HashSet<int>();
+        for (int i = 0; i < Count; i++)
+        {
+            if (levels[i] > TopLevel) return $"node {i} has level {levels[i]} above the top layer {TopLevel}";
+            for (int layer = 0; layer <= levels[i]; layer++)
+            {
+                var list = List(i, layer);
+                if ((uint)list[0] > (uint)(list.Length - 1)) return $"node {i} has {list[0]} links on layer {layer}";
+                seen.Clear();
+                foreach (int j in list.Slice(1, list[0]))
+                {
+                    if ((uint)j >= (uint)Count || j == i || !seen.Add(j) || levels[j] < layer)
+                        return $"node {i} links to {j} on layer {layer}";
+                }
+            }
+        }
+        return null;
+    }
+}

@@ -1,5 +1,6 @@
 using Skald.Models.Modules;
 using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Hnsw;
 using Skald.Retrieval.Ivf;
 using Skald.Retrieval.Models;
 using Skald.Retrieval.Search;
@@ -8,9 +9,11 @@ namespace Skald.Retrieval.Index;
 
 /// <summary>
 /// Makes and changes index folders: <see cref="Build"/> embeds records (document role, the model's prompts) and
-/// indexes them for BM25 (and, for an IVF index, trains the lists' centroids and stores the rows grouped by list);
-/// <see cref="Add"/> appends records (a document added again replaces its old rows; an IVF index's new rows join their
-/// nearest lists, the centroids unchanged) and compacts away deleted rows while it rewrites the folder;
+/// indexes them for BM25 (and, for an IVF index, trains the lists' centroids and stores the rows grouped by list; for
+/// an HNSW index, links the rows into its graph); <see cref="Add"/> appends records (a document added again replaces
+/// its old rows; an IVF index's new rows join their nearest lists, the centroids unchanged; an HNSW index's new rows
+/// are inserted into its graph, which is built again when rows were dropped) and compacts away deleted rows while it
+/// rewrites the folder;
 /// <see cref="Delete"/> only writes tombstones.
 /// </summary>
 public static class IndexBuilder
@@ -31,12 +34,22 @@ public static class IndexBuilder
     /// <param name="precision">The number format dense search reads (int8 / uint8 calibrated on these rows; rows added
     /// later keep those ranges).</param>
     /// <param name="ivf">Build inverted lists for approximate dense search (null: exact search).</param>
+    /// <param name="hnsw">Build an HNSW graph for approximate dense search (null: exact search; not with
+    /// <paramref name="ivf"/> or a quantized precision).</param>
     public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<IndexRecord> records,
         Bm25Options bm25, string? language, int chunkTokens, int overlapTokens, Action<int, int>? progress = null,
-        Quantization.EmbeddingPrecision precision = Quantization.EmbeddingPrecision.Float32, IvfOptions? ivf = null)
+        Quantization.EmbeddingPrecision precision = Quantization.EmbeddingPrecision.Float32, IvfOptions? ivf = null, HnswOptions? hnsw = null)
     {
-        if (model.IsSparse && (ivf is not null || precision != Quantization.EmbeddingPrecision.Float32))
-            throw new EvaluationException($"{folder}: {(ivf is not null ? "--ivf-lists" : "--precision")} is for dense embedding models; a sparse encoder's index is an inverted index of its vocabulary weights");
+        if (model.IsSparse && (ivf is not null || hnsw is not null || precision != Quantization.EmbeddingPrecision.Float32))
+            throw new EvaluationException($"{folder}: {(ivf is not null ? "--ivf-lists" : hnsw is not null ? "--hnsw" : "--precision")} is for dense embedding models; a sparse encoder's index is an inverted index of its vocabulary weights");
+        if (hnsw is not null)
+        {
+            if (ivf is not null) throw new EvaluationException($"{folder}: --hnsw and --ivf-lists are two kinds of approximate index; choose one");
+            if (precision != Quantization.EmbeddingPrecision.Float32)
+                throw new EvaluationException($"{folder}: an HNSW index walks the float32 rows; --precision {Quantization.EmbeddingQuantizer.Name(precision)} with --hnsw is not there yet");
+            try { hnsw.Check(); }
+            catch (ArgumentException e) { throw new EvaluationException($"{folder}: {e.Message}"); }
+        }
         if (ivf is not null && ivf.Lists > records.Count)
             throw new EvaluationException($"{folder}: {ivf.Lists} IVF lists need at least as many rows, and there are {records.Count}");
         try { Quantization.EmbeddingQuantizer.BytesPerRow(precision, model.Dimension); } // a binary index needs a dimension divisible by 8
@@ -73,13 +86,21 @@ public static class IndexBuilder
             records = [.. order.Select(i => records[i])];
             manifest = manifest with { IvfLists = lists.Lists, IvfProbes = ivf.ProbesFor(lists.Lists) };
         }
+        HnswGraph? graph = null;
+        if (hnsw is not null)
+        {
+            var rows = vectors;
+            graph = HnswGraph.Build(rows.Length, r => rows[r], hnsw);
+            manifest = manifest with { HnswM = graph.M, HnswEfConstruction = graph.EfConstruction, HnswEf = hnsw.EfSearchOrDefault };
+        }
         if (Quantization.EmbeddingQuantizer.NeedsRanges(precision))
         {
             if (vectors.Length == 0) throw new EvaluationException($"{folder}: an {manifest.Precision} index calibrates on its documents, and there are none");
             var ranges = Quantization.QuantizationRanges.FromEmbeddings(vectors);
             manifest = manifest with { QuantizationMin = [.. ranges.Minima], QuantizationMax = [.. ranges.Maxima] };
         }
-        IndexWriter.Write(folder, manifest, records, vectors.Select(v => (ReadOnlyMemory<float>)v), Analyse(analyzer, records, bm25.Parameters), lists);
+        IndexWriter.Write(folder, manifest, records, vectors.Select(v => (ReadOnlyMemory<float>)v), Analyse(analyzer, records, bm25.Parameters), lists,
+            graph: graph);
         return manifest with { Rows = records.Count };
     }
 
@@ -131,12 +152,32 @@ public static class IndexBuilder
                 lists = old.WithSizes(sizes);
             }
             var all = sources.Select(i => i < keptRecords.Count ? keptRecords[i] : records[i - keptRecords.Count]).ToList();
+            var graph = index.Graph is null ? null : Grow(folder, index, keptRows, fresh);
             var analyzer = new Bm25Model(new Bm25Options { Stem = manifest.Stemming.StartsWith("snowball", StringComparison.Ordinal) })
                 .AnalyzerFor(manifest.Language, out _);
             var bm25 = Analyse(analyzer, all, new Bm25Parameters(manifest.K1, manifest.B));
-            IndexWriter.Write(folder, manifest, all, Rows(index, keptRows, fresh, sources), bm25, lists);
+            IndexWriter.Write(folder, manifest, all, Rows(index, keptRows, fresh, sources), bm25, lists, graph: graph);
         }
         return (records.Count, replaced);
+    }
+
+    /// <summary>
+    /// An HNSW index's graph over the kept rows then the fresh ones: the saved graph with the fresh rows inserted when
+    /// every row was kept (node i stays row i), else a graph built again with the same settings (a dropped node's
+    /// links cannot simply be cut without leaving parts of the graph unreachable).
+    /// </summary>
+    private static HnswGraph Grow(string folder, SearchIndex index, List<int> keptRows, float[][] fresh)
+    {
+        var old = index.Graph!;
+        int kept = keptRows.Count;
+        ReadOnlySpan<float> Row(int r) => r < kept ? index.Vector(keptRows[r]) : fresh[r - kept];
+        if (kept == index.Records.Count)
+        {
+            var graph = HnswGraph.Read(Path.Combine(folder, IndexWriter.HnswFile), kept); // a copy: the open index's graph stays as it was
+            graph.Insert(kept + fresh.Length, Row);
+            return graph;
+        }
+        return HnswGraph.Build(kept + fresh.Length, Row, new HnswOptions { M = old.M, EfConstruction = old.EfConstruction, Seed = old.Seed });
     }
 
     /// <summary>

@@ -74,6 +74,18 @@ public sealed record IndexManifest
     [JsonPropertyName("ivf_probes")] public int IvfProbes { get; init; }
 
     /// <summary>
+    /// Links per node of an HNSW index's graph (<c>hnsw.bin</c>, <see cref="Hnsw.HnswGraph"/>): dense search walks the
+    /// graph from its entry point instead of scanning every row; 0: no graph.
+    /// </summary>
+    [JsonPropertyName("hnsw_m")] public int HnswM { get; init; }
+
+    /// <summary>Candidates kept while the HNSW graph's links were chosen (and will be for rows added).</summary>
+    [JsonPropertyName("hnsw_ef_construction")] public int HnswEfConstruction { get; init; }
+
+    /// <summary>Candidates an HNSW index's dense search keeps unless a search asks for another number.</summary>
+    [JsonPropertyName("hnsw_ef")] public int HnswEf { get; init; }
+
+    /// <summary>
     /// A sparse encoder's index (SPLADE): the rows are stored as their non-zero vocabulary entries
     /// (<c>embeddings.sparse</c>, <see cref="Sparse.SparseRows"/>) and searched through an inverted index by dot product;
     /// no <c>embeddings.f32</c>, precision float32, no IVF lists.

@@ -12,7 +12,8 @@ namespace Skald.Retrieval.Index;
 /// <c>bm25.bin</c> (<see cref="Bm25Index.Write"/>), <c>tombstones.txt</c> (deleted rows) and, for an index of quantized
 /// embeddings (<see cref="IndexManifest.Precision"/>), <c>embeddings.q</c> (rows × the precision's bytes, made from the
 /// float rows as they are written, with the manifest's ranges) and, for an IVF index (<see cref="IndexManifest.IvfLists"/>),
-/// <c>ivf.bin</c> (the rows then come grouped by list). A whole folder is built as
+/// <c>ivf.bin</c> (the rows then come grouped by list) and, for an HNSW index (<see cref="IndexManifest.HnswM"/>),
+/// <c>hnsw.bin</c> (<see cref="Hnsw.HnswGraph"/>, node i is row i). A whole folder is built as
 /// a staging sibling and moved into place (<see cref="StagingPaths"/>), so a reader never sees half an index; a delete
 /// replaces only the tombstone file, through a temporary sibling and a rename.
 /// </summary>
@@ -39,6 +40,9 @@ public static class IndexWriter
     /// <summary>An IVF index's centroids and list starts (<see cref="Ivf.InvertedLists"/>).</summary>
     public const string IvfFile = "ivf.bin";
 
+    /// <summary>An HNSW index's graph (<see cref="Hnsw.HnswGraph"/>).</summary>
+    public const string HnswFile = "hnsw.bin";
+
     /// <summary>Deleted rows, one row number a line.</summary>
     public const string TombstonesFile = "tombstones.txt";
 
@@ -50,12 +54,15 @@ public static class IndexWriter
     /// Writes (or replaces) the index in <paramref name="folder"/>. An existing folder is replaced only when it is
     /// empty or already an index; <paramref name="vectors"/> yields one row [dim] per record, in order (an IVF index's
     /// rows in <paramref name="lists"/>' order); a sparse index (<see cref="IndexManifest.Sparse"/>) takes its rows as
-    /// <paramref name="sparse"/> instead, and <paramref name="vectors"/> is empty.
+    /// <paramref name="sparse"/> instead, and <paramref name="vectors"/> is empty; an HNSW index's
+    /// <paramref name="graph"/> has a node per record.
     /// </summary>
     public static void Write(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records,
         IEnumerable<ReadOnlyMemory<float>> vectors, Bm25Index bm25, Ivf.InvertedLists? lists = null,
-        IEnumerable<Skald.Models.SparseEmbedding>? sparse = null)
+        IEnumerable<Skald.Models.SparseEmbedding>? sparse = null, Hnsw.HnswGraph? graph = null)
     {
+        if ((manifest.HnswM > 0) != (graph is not null) || (graph is not null && (graph.M != manifest.HnswM || graph.Count != records.Count)))
+            throw new ArgumentException($"the manifest's HNSW M {manifest.HnswM} does not match the graph given for {records.Count} records", nameof(graph));
         if (manifest.Sparse != (sparse is not null)) throw new ArgumentException("a sparse index takes sparse rows, a dense one none", nameof(sparse));
         if (manifest.Sparse && (lists is not null || manifest.Precision != "float32"))
             throw new ArgumentException("a sparse index has no IVF lists or quantized rows", nameof(manifest));
@@ -119,6 +126,12 @@ public static class IndexWriter
             {
                 using var fs = Create(Path.Combine(tmp, IvfFile));
                 lists.Write(fs);
+                fs.Flush(true);
+            }
+            if (graph is not null)
+            {
+                using var fs = Create(Path.Combine(tmp, HnswFile));
+                graph.Write(fs);
                 fs.Flush(true);
             }
             File.WriteAllText(Path.Combine(tmp, TombstonesFile), "");

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Text.Json;
 using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Hnsw;
 using Skald.Retrieval.Ivf;
 using Skald.Retrieval.Quantization;
 using Skald.Retrieval.Search;
@@ -13,7 +14,7 @@ namespace Skald.Retrieval.Index;
 /// (<see cref="MappedRows"/>), searched exactly by <see cref="ExactSearch"/> or, in an index of quantized embeddings,
 /// the quantized rows held in memory searched by <see cref="QuantizedSearch"/> and the best hits rescored with their
 /// float rows read from the mapping (only those pages are touched), in an IVF index only the rows of the lists nearest
-/// the query (<see cref="IvfSearch"/>); the saved <see cref="Bm25Index"/>; and
+/// the query (<see cref="IvfSearch"/>), in an HNSW index the rows its graph leads to (<see cref="HnswSearch"/>); the saved <see cref="Bm25Index"/>; and
 /// both fused by <see cref="Fusion"/> for hybrid search. A sparse encoder's index (<see cref="IndexManifest.Sparse"/>)
 /// holds its rows' non-zero entries in memory and searches them through a <see cref="SparseIndex"/> instead. Deleted rows (tombstones) are skipped until the next
 /// compaction. Immutable once open, so one instance serves concurrent searches.
@@ -25,14 +26,16 @@ public sealed class SearchIndex : IDisposable
     private readonly SparseIndex? sparseIndex;
     private readonly QuantizedEmbeddings? quantized;
     private readonly InvertedLists? lists;
+    private readonly HnswGraph? graph;
     private readonly Bm25Index bm25;
     private readonly Analyzer analyzer;
     private readonly int[] tieKeys;
 
     private SearchIndex(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records, HashSet<int> deleted,
         MappedRows? vectors, QuantizedEmbeddings? quantized, InvertedLists? lists, Bm25Index bm25, Analyzer analyzer,
-        Skald.Models.SparseEmbedding[]? sparseRows = null)
+        Skald.Models.SparseEmbedding[]? sparseRows = null, HnswGraph? graph = null)
     {
+        this.graph = graph;
         this.sparseRows = sparseRows;
         if (sparseRows is not null) sparseIndex = SparseIndex.Build(sparseRows, manifest.Dimension);
         this.lists = lists;
@@ -64,6 +67,9 @@ public sealed class SearchIndex : IDisposable
 
     /// <summary>An IVF index's lists (null: dense search is exact).</summary>
     public InvertedLists? Lists => lists;
+
+    /// <summary>An HNSW index's graph (null: dense search does not walk a graph).</summary>
+    public HnswGraph? Graph => graph;
 
     /// <summary>Whether stored vectors are unit length (cosine similarity), so queries must be normalised too.</summary>
     public bool Normalized => Manifest.Similarity != "dot";
@@ -102,6 +108,16 @@ public sealed class SearchIndex : IDisposable
             lists = InvertedLists.Read(ivfPath, manifest.Dimension, manifest.Rows);
             if (lists.Lists != manifest.IvfLists) throw new EvaluationException($"{ivfPath}: {lists.Lists} lists, the manifest {manifest.IvfLists}");
         }
+        HnswGraph? graph = null;
+        if (manifest.HnswM < 0 || manifest.HnswEf < 0) throw new EvaluationException($"{manifestPath}: hnsw_m {manifest.HnswM}, hnsw_ef {manifest.HnswEf}");
+        if (manifest.HnswM > 0)
+        {
+            if (lists is not null || quantized is not null || manifest.Sparse)
+                throw new EvaluationException($"{manifestPath}: an HNSW index has float32 dense rows and no IVF lists");
+            string hnswPath = Path.Combine(folder, IndexWriter.HnswFile);
+            graph = HnswGraph.Read(hnswPath, manifest.Rows);
+            if (graph.M != manifest.HnswM) throw new EvaluationException($"{hnswPath}: M {graph.M}, the manifest {manifest.HnswM}");
+        }
         if (manifest.Sparse)
         {
             if (quantized is not null || lists is not null) throw new EvaluationException($"{manifestPath}: a sparse index has no quantized rows or IVF lists");
@@ -109,7 +125,7 @@ public sealed class SearchIndex : IDisposable
             return new SearchIndex(folder, manifest, records, deleted, null, null, null, bm25, analyzer, sparse);
         }
         var rows = new MappedRows(Path.Combine(folder, IndexWriter.EmbeddingsFile), manifest.Rows, manifest.Dimension);
-        return new SearchIndex(folder, manifest, records, deleted, rows, quantized, lists, bm25, analyzer);
+        return new SearchIndex(folder, manifest, records, deleted, rows, quantized, lists, bm25, analyzer, graph: graph);
     }
 
     /// <summary>The quantized rows of an index that has them (read whole: a 32nd of the float file for binary).</summary>
@@ -144,14 +160,17 @@ public sealed class SearchIndex : IDisposable
     /// embedding; normalised here when the index is cosine) is needed for dense and hybrid search. In an index of
     /// quantized embeddings the best k·<paramref name="rescoreMultiplier"/> quantized hits are rescored with their float
     /// rows (0: the quantized scores are final). An IVF index scans the <paramref name="probes"/> lists nearest the query
-    /// (0: the manifest's <see cref="IndexManifest.IvfProbes"/>).
+    /// (0: the manifest's <see cref="IndexManifest.IvfProbes"/>); an HNSW index keeps <paramref name="ef"/> candidates
+    /// (0: the manifest's <see cref="IndexManifest.HnswEf"/>; at least as many as the hits asked for).
     /// </summary>
     public IReadOnlyList<IndexHit> Search(string query, float[]? queryVector, SearchMode mode, int topK, FusionOptions? fusion = null,
-        int rescoreMultiplier = 2, int probes = 0)
+        int rescoreMultiplier = 2, int probes = 0, int ef = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rescoreMultiplier);
         ArgumentOutOfRangeException.ThrowIfNegative(probes);
+        ArgumentOutOfRangeException.ThrowIfNegative(ef);
         if (probes == 0) probes = Math.Max(1, Manifest.IvfProbes);
+        if (ef == 0) ef = Manifest.HnswEf > 0 ? Manifest.HnswEf : HnswOptions.DefaultEfSearch;
         ArgumentOutOfRangeException.ThrowIfLessThan(topK, 1);
         fusion ??= FusionOptions.Default;
         float[]? q = null;
@@ -164,20 +183,21 @@ public sealed class SearchIndex : IDisposable
         if (sparseIndex is not null) return SparseSearch(query, q, mode, topK, fusion);
         Hit[] hits = mode switch
         {
-            SearchMode.Dense => Dense(q!, topK, rescoreMultiplier, probes),
+            SearchMode.Dense => Dense(q!, topK, rescoreMultiplier, probes, ef),
             SearchMode.Bm25 => Sparse(query, topK),
             _ when fusion.Mode == HybridMode.Rerank =>
                 Fusion.Rerank(Sparse(query, fusion.Candidates), r => TensorPrimitives.Dot(q, vectors!.Row(r)), topK, tieKeys),
-            _ => Fusion.Fuse(Sparse(query, fusion.Candidates), Dense(q!, fusion.Candidates, rescoreMultiplier, probes), fusion, topK, tieKeys),
+            _ => Fusion.Fuse(Sparse(query, fusion.Candidates), Dense(q!, fusion.Candidates, rescoreMultiplier, probes, ef), fusion, topK, tieKeys),
         };
         return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
     }
 
     /// <summary>Dense top-k among live rows (of the quantized rows, rescored, when the index has them; in the probed
-    /// lists of an IVF index, else exact).</summary>
-    private Hit[] Dense(float[] q, int k, int rescoreMultiplier, int probes)
+    /// lists of an IVF index, where an HNSW index's graph leads, else exact).</summary>
+    private Hit[] Dense(float[] q, int k, int rescoreMultiplier, int probes, int ef)
     {
         if (LiveCount == 0) return [];
+        if (graph is not null) return HnswSearch.TopK([q], graph, vectors!.Row, Math.Min(k, LiveCount), ef, tieKeys, Deleted)[0];
         int wanted = Math.Min(k + Deleted.Count, vectors!.Rows);
         var hits = (lists, quantized) switch
         {

@@ -1,0 +1,127 @@
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Hnsw;
+using Skald.Retrieval.Index;
+using Skald.Retrieval.Quantization;
+using Skald.Retrieval.Search;
+
+namespace Skald.Retrieval.Tests;
+
+/// <summary>
+/// Index folders with an HNSW graph (<c>index build --hnsw</c>): dense search keeping every row equal to an exact
+/// index's, deleted rows never returned, <c>index add</c> inserting into the graph or building it again after a
+/// compaction, and impossible settings or damaged files named.
+/// </summary>
+public sealed class HnswIndexTests
+{
+    private const int Dim = 16;
+
+    private static (TableModel Model, List<IndexRecord> Records, float[][] Queries) Corpus(int n, int seed = 1)
+    {
+        var (rows, queries) = IvfTests.Clustered(seed, n, Dim, clusters: 25, nq: 12);
+        var vectors = new Dictionary<string, float[]>();
+        var records = new List<IndexRecord>();
+        for (int i = 0; i < n; i++)
+        {
+            string text = $"tekst nummer {i} om emne {i % 7}";
+            vectors[text] = rows[i];
+            records.Add(new IndexRecord($"r{i}", $"doc{i / 4}", $"doc{i / 4}.txt", 0, text.Length, "", text));
+        }
+        for (int i = 0; i < queries.Length; i++) vectors[$"spørsmål {i}"] = queries[i];
+        return (new TableModel(vectors), records, queries);
+    }
+
+    private static string Folder() => Path.Combine(Directory.CreateTempSubdirectory("skald-hnsw-index").FullName, "idx");
+
+    private static IndexManifest Build(string folder, TableModel model, IReadOnlyList<IndexRecord> records, HnswOptions? hnsw,
+        EmbeddingPrecision precision = EmbeddingPrecision.Float32, Ivf.IvfOptions? ivf = null) =>
+        IndexBuilder.Build(folder, model, folder, records, new Bm25Options(), "nb", 0, 0, null, precision, ivf, hnsw);
+
+    private static string[] Ids(SearchIndex index, float[] q, int k, int ef = 0) =>
+        [.. index.Search("x", q, SearchMode.Dense, k, null, 2, 0, ef).Select(h => h.Record.Id)];
+
+    [Fact]
+    public void ASearchKeepingEveryRowEqualsTheExactIndexAndTheDefaultFindsMost()
+    {
+        var (model, records, queries) = Corpus(1500);
+        string exactFolder = Folder(), hnswFolder = Folder();
+        Build(exactFolder, model, records, null);
+        var manifest = Build(hnswFolder, model, records, new HnswOptions { M = 8, EfConstruction = 60, EfSearch = 40 });
+        Assert.Equal((8, 60, 40), (manifest.HnswM, manifest.HnswEfConstruction, manifest.HnswEf));
+        Assert.True(File.Exists(Path.Combine(hnswFolder, IndexWriter.HnswFile)));
+        using var exact = SearchIndex.Open(exactFolder);
+        using var hnsw = SearchIndex.Open(hnswFolder);
+        Assert.Equal(1500, hnsw.Graph!.Count);
+        Assert.Null(hnsw.Graph.Problem());
+        Assert.Equal(records.Select(r => r.Id), hnsw.Records.Select(r => r.Id)); // node i is row i, in input order
+        double found = 0;
+        foreach (var q in queries)
+        {
+            Assert.Equal(Ids(exact, q, 10), Ids(hnsw, q, 10, ef: 1500));
+            found += Ids(exact, q, 10).Intersect(Ids(hnsw, q, 10)).Count() / 10.0 / queries.Length;
+        }
+        Assert.True(found >= 0.9, $"recall@10 {found:F3} at the index's ef 40");
+        var hybrid = hnsw.Search("tekst emne 3", queries[0], SearchMode.Hybrid, 5, null, 2, 0, 1500);
+        Assert.Equal(exact.Search("tekst emne 3", queries[0], SearchMode.Hybrid, 5).Select(h => h.Record.Id), hybrid.Select(h => h.Record.Id));
+    }
+
+    [Fact]
+    public void DeletedRowsAreNeverReturnedAndAddedRowsAreInsertedOrTheGraphIsBuiltAgain()
+    {
+        var (model, records, queries) = Corpus(1000, seed: 2);
+        string folder = Folder();
+        Build(folder, model, records[..800], new HnswOptions { M = 8, EfConstruction = 60 });
+        // Nothing dropped: the saved graph grows, its first 800 nodes' levels and entry as they were.
+        Assert.Equal((100, 0), IndexBuilder.Add(folder, model, records[800..900]));
+        using (var index = SearchIndex.Open(folder))
+        {
+            Assert.Equal(900, index.Graph!.Count);
+            Assert.Null(index.Graph.Problem());
+            Assert.Equal(Enumerable.Range(0, 900).Select(i => HnswGraph.LevelFor(index.Graph.Seed, i, 8)), Enumerable.Range(0, 900).Select(index.Graph.Level));
+            string exactFolder = Folder();
+            Build(exactFolder, model, records[..900], null);
+            using var exact = SearchIndex.Open(exactFolder);
+            foreach (var q in queries) Assert.Equal(Ids(exact, q, 10), Ids(index, q, 10, ef: 900));
+        }
+        Assert.Equal(4, IndexBuilder.Delete(folder, ["doc10"], [])); // rows r40..r43
+        using (var index = SearchIndex.Open(folder))
+            foreach (var q in queries)
+            {
+                var hits = Ids(index, q, 30, ef: 900);
+                Assert.Equal(30, hits.Length);
+                Assert.DoesNotContain(hits, id => id is "r40" or "r41" or "r42" or "r43");
+            }
+        // Rows dropped (doc10 deleted, doc0 replaced): the graph is built again over the compacted rows.
+        var replacement = records[900..].Select(r => r with { Document = r.Id == "r900" ? "doc0" : r.Document }).ToList();
+        Assert.Equal((100, 4), IndexBuilder.Add(folder, model, replacement));
+        using (var index = SearchIndex.Open(folder))
+        {
+            Assert.Equal(900 - 8 + 100, index.Graph!.Count);
+            Assert.Null(index.Graph.Problem());
+            var live = index.Records.ToList();
+            Assert.DoesNotContain(live, r => r.Id is "r41" or "r2");
+            string exactFolder = Folder();
+            Build(exactFolder, model, live, null);
+            using var exact = SearchIndex.Open(exactFolder);
+            foreach (var q in queries) Assert.Equal(Ids(exact, q, 10), Ids(index, q, 10, ef: 1000));
+        }
+    }
+
+    [Fact]
+    public void ImpossibleSettingsAndDamagedFilesAreNamed()
+    {
+        var (model, records, _) = Corpus(60);
+        string Refused(HnswOptions hnsw, EmbeddingPrecision precision = EmbeddingPrecision.Float32, Ivf.IvfOptions? ivf = null) =>
+            Assert.Throws<EvaluationException>(() => Build(Folder(), model, records, hnsw, precision, ivf)).Message;
+        Assert.Contains("--hnsw and --ivf-lists are two kinds of approximate index; choose one", Refused(new HnswOptions(), ivf: new Ivf.IvfOptions()));
+        Assert.Contains("--precision int8 with --hnsw is not there yet", Refused(new HnswOptions(), EmbeddingPrecision.Int8));
+        Assert.Contains("HNSW M 1 is not in 2–100", Refused(new HnswOptions { M = 1 }));
+        string folder = Folder();
+        Build(folder, model, records, new HnswOptions { M = 4 });
+        string path = Path.Combine(folder, IndexWriter.HnswFile);
+        File.WriteAllBytes(path, File.ReadAllBytes(path)[..40]);
+        var damaged = Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder));
+        Assert.StartsWith(path + ": ", damaged.Message);
+        File.Delete(path);
+        Assert.Contains("missing", Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder)).Message);
+    }
+}

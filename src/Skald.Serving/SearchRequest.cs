@@ -14,9 +14,10 @@ namespace Skald.Serving;
 /// <param name="RescoreMultiplier">An index of quantized embeddings: dense hits rescored from the best k·this
 /// (<c>rescore_multiplier</c>; 0: the quantized scores).</param>
 /// <param name="Probes">An IVF index: lists dense search scans (<c>probes</c>; 0: the index's default).</param>
+/// <param name="Ef">An HNSW index: candidates dense search keeps (<c>ef</c>; 0: the index's default).</param>
 public sealed record SearchRequest(string Query, int TopK, SearchMode Mode, FusionOptions Fusion, string? Model,
     bool Rerank = true, int RerankCandidates = SearchRequest.DefaultRerankCandidates,
-    int RescoreMultiplier = SearchRequest.DefaultRescoreMultiplier, int Probes = 0)
+    int RescoreMultiplier = SearchRequest.DefaultRescoreMultiplier, int Probes = 0, int Ef = 0)
 {
     /// <summary>The rescoring depth of a quantized index unless the request says (sentence-transformers' default).</summary>
     public const int DefaultRescoreMultiplier = 2;

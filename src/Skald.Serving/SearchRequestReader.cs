@@ -7,7 +7,7 @@ namespace Skald.Serving;
 /// <summary>
 /// Reads a <c>POST /v1/search</c> body: <c>{"query": TEXT, "top_k": 10, "mode": "dense"|"bm25"|"hybrid",
 /// "fusion": "convex"|"rrf"|"rerank", "alpha": 0.3, "normalization": "zscore"|"minmax", "rrf_k": 60,
-/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50, "rescore_multiplier": 2, "probes": N}</c>; only <c>query</c> is required and the rest default as <c>skald search</c>
+/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50, "rescore_multiplier": 2, "probes": N, "ef": N}</c>; only <c>query</c> is required and the rest default as <c>skald search</c>
 /// does. Unknown fields are ignored. Every problem is an <see cref="ApiException"/> 400 naming the field.
 /// </summary>
 internal static class SearchRequestReader
@@ -63,7 +63,9 @@ internal static class SearchRequestReader
             if ((long)rescore * Math.Max(topK, fusion.Candidates) > MaxTopK * 100L)
                 throw ApiException.BadRequest($"rescore_multiplier {rescore} asks to rescore more than {MaxTopK * 100} hits", "rescore_multiplier");
             int probes = Int(root, "probes", 1) ?? 0;
-            return new SearchRequest(query, topK, mode, fusion, model, rerank, rerankCandidates, rescore, probes);
+            int ef = Int(root, "ef", 1) ?? 0;
+            if (ef > MaxTopK * 100) throw ApiException.BadRequest($"ef {ef} is more than {MaxTopK * 100}", "ef");
+            return new SearchRequest(query, topK, mode, fusion, model, rerank, rerankCandidates, rescore, probes, ef);
         }
     }
 

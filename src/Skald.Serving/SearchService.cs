@@ -59,9 +59,9 @@ public sealed class SearchService
             tokens = embedded.PromptTokens;
         }
         if (Reranker is null || !request.Rerank)
-            return (Index.Search(request.Query, vector, request.Mode, request.TopK, request.Fusion, request.RescoreMultiplier, request.Probes), tokens);
+            return (Index.Search(request.Query, vector, request.Mode, request.TopK, request.Fusion, request.RescoreMultiplier, request.Probes, request.Ef), tokens);
         var candidates = Index.Search(request.Query, vector, request.Mode, Math.Max(request.TopK, request.RerankCandidates), request.Fusion,
-            request.RescoreMultiplier, request.Probes);
+            request.RescoreMultiplier, request.Probes, request.Ef);
         if (candidates.Count == 0) return (candidates, tokens);
         var (ranked, read) = await Task.Run(() => Reranker.Rerank(request.Query, [.. candidates.Select(h => h.Record.FullText)], request.TopK)).ConfigureAwait(false);
         return ([.. ranked.Select(r => candidates[r.Index] with { Score = r.Score })], tokens + read);

@@ -111,6 +111,8 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
     [InlineData("{\"query\": \"sykkel\", \"model\": [1]}", "model")]
     [InlineData("{\"query\": \"sykkel\", \"rescore_multiplier\": -1}", "rescore_multiplier")]
     [InlineData("{\"query\": \"sykkel\", \"probes\": 0}", "probes")]
+    [InlineData("{\"query\": \"sykkel\", \"ef\": 0}", "ef")]
+    [InlineData("{\"query\": \"sykkel\", \"ef\": 100001}", "ef")]
     [InlineData("{\"query\": \"sykkel\", \"top_k\": 1000, \"rescore_multiplier\": 1000}", "rescore_multiplier")]
     public async Task BadInputIsA400AndTheServerKeepsServing(string json, string? param)
     {

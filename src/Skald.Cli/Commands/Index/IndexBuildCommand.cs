@@ -29,6 +29,7 @@ internal sealed class IndexBuildCommand : Command
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
     private readonly OcrOptions ocr = new();
     private readonly IvfCommandOptions ivf = new("The index");
+    private readonly HnswCommandOptions hnsw = new("The index");
     private readonly PrecisionOptions precision = new("Dense search: read the embeddings (held in memory; the float32 ones stay on disk to rescore the best hits)", rescoring: false);
 
     public IndexBuildCommand() : base("build", "Build a search index over documents (chunked) or a BEIR corpus: embeddings, BM25 and metadata")
@@ -37,6 +38,7 @@ internal sealed class IndexBuildCommand : Command
         foreach (var o in ocr.All) Options.Add(o);
         foreach (var o in precision.All) Options.Add(o);
         foreach (var o in ivf.All) Options.Add(o);
+        foreach (var o in hnsw.All) Options.Add(o);
         SetAction(Run);
     }
 
@@ -44,6 +46,8 @@ internal sealed class IndexBuildCommand : Command
     {
         bool quiet = p.GetValue(CliOptions.Quiet);
         var lists = ivf.Of(p);
+        var graph = hnsw.Of(p);
+        if (graph is not null && lists is not null) throw new UsageException("--hnsw and --ivf-lists are two kinds of approximate index; choose one");
         try
         {
             string dir = IndexOptions.ModelFolder(p.GetValue(model)!, quiet);
@@ -62,9 +66,9 @@ internal sealed class IndexBuildCommand : Command
                 progress = null;
             }
             var manifest = IndexBuilder.Build(p.GetValue(output)!, vectors, dir, records, new Bm25Options(), p.GetValue(language),
-                p.GetValue(corpus) is null ? chunk : 0, p.GetValue(corpus) is null ? overlap : 0, progress, precision.Of(p), lists);
+                p.GetValue(corpus) is null ? chunk : 0, p.GetValue(corpus) is null ? overlap : 0, progress, precision.Of(p), lists, graph);
             Terminal.Log($"indexed {manifest.Rows} row(s) of {records.Select(r => r.Document).Distinct().Count()} document(s) with {manifest.ModelName} " +
-                $"({manifest.Dimension}-d, {manifest.Similarity}{(manifest.Precision == "float32" ? "" : ", searched as " + manifest.Precision)}{(manifest.IvfLists == 0 ? "" : $", IVF: {manifest.IvfLists} lists, {manifest.IvfProbes} probed per search")}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
+                $"({manifest.Dimension}-d, {manifest.Similarity}{(manifest.Precision == "float32" ? "" : ", searched as " + manifest.Precision)}{(manifest.IvfLists == 0 ? "" : $", IVF: {manifest.IvfLists} lists, {manifest.IvfProbes} probed per search")}{(manifest.HnswM == 0 ? "" : $", HNSW: M {manifest.HnswM}, ef {manifest.HnswEf} per search")}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
             return 0;
         }
         catch (EvaluationException e)

@@ -11,14 +11,14 @@ namespace Skald.Cli.Commands.Index;
 
 /// <summary>
 /// <c>skald index info</c>: what an index holds and how it searches: model, rows (live and deleted), documents,
-/// precision, inverted lists (how evenly the rows fill them), BM25 settings, chunking and the files' sizes.
+/// precision, inverted lists (how evenly the rows fill them) or HNSW graph, BM25 settings, chunking and the files' sizes.
 /// </summary>
 internal sealed class IndexInfoCommand : Command
 {
     private readonly Option<string> index = IndexOptions.Index();
     private readonly Option<string> format = CliOptions.Choice("--format", "table, or json (one object)", "table", "table", "json");
 
-    public IndexInfoCommand() : base("info", "Describe an index: model, rows, precision, IVF lists, BM25 settings and file sizes")
+    public IndexInfoCommand() : base("info", "Describe an index: model, rows, precision, IVF lists or HNSW graph, BM25 settings and file sizes")
     {
         Options.Add(index);
         Options.Add(format);
@@ -63,12 +63,20 @@ internal sealed class IndexInfoCommand : Command
             new("documents", index.Records.Where((_, r) => !index.Deleted.Contains(r)).Select(r => r.Document).Distinct(StringComparer.Ordinal).Count()),
             new("precision", m.Precision),
             new("ivf_lists", m.IvfLists),
+            new("hnsw_m", m.HnswM),
         };
         if (m.Sparse)
         {
             var live = Enumerable.Range(0, index.Records.Count).Where(r => !index.Deleted.Contains(r)).Select(r => index.SparseRow(r)!.Count).ToArray();
             fields.Add(new("vectors", "sparse (a sparse encoder's vocabulary weights, searched through an inverted index)"));
             fields.Add(new("active_dims_mean", live.Length == 0 ? 0 : Math.Round(live.Average(), 1)));
+        }
+        if (index.Graph is { } graph)
+        {
+            fields.Add(new("hnsw_ef_construction", m.HnswEfConstruction));
+            fields.Add(new("hnsw_ef", m.HnswEf));
+            fields.Add(new("hnsw_levels", graph.TopLevel + 1));
+            fields.Add(new("hnsw_links_per_row_mean", graph.Count == 0 ? 0 : Math.Round(Enumerable.Range(0, graph.Count).Average(r => graph.Links(r, 0).Length), 1)));
         }
         if (index.Lists is { } lists)
         {

@@ -30,11 +30,13 @@ internal sealed class SearchCommand : Command
         "An index of quantized embeddings (index build --precision): dense hits are rescored with their float embeddings from the best k·N quantized ones (0: keep the quantized scores)");
     private readonly Option<int?> probes = CliOptions.Int("--probes",
         "An IVF index (index build --ivf-lists): lists dense search scans, nearest the query first (default: the index's --ivf-probes; more is slower and finds more)");
+    private readonly Option<int?> ef = CliOptions.Int("--ef",
+        "An HNSW index (index build --hnsw): candidates dense search keeps while it walks the graph (default: the index's --hnsw-ef; more is slower and finds more)");
     private readonly Option<bool> causalLm = CliOptions.Flag("--rerank-causal-lm", "The --rerank model is a causal LM that answers yes or no (Qwen3-Reranker as published; as skald rerank --causal-lm)");
 
     public SearchCommand() : base("search", "Search an index made by 'skald index build'")
     {
-        foreach (var o in new Option[] { index, query, mode, topK, format, fusion, alpha, rerank, candidates, causalLm, rescore, probes }) Options.Add(o);
+        foreach (var o in new Option[] { index, query, mode, topK, format, fusion, alpha, rerank, candidates, causalLm, rescore, probes, ef }) Options.Add(o);
         SetAction(Run);
     }
 
@@ -60,7 +62,7 @@ internal sealed class SearchCommand : Command
             int k = p.GetValue(topK) ?? 10;
             string? reranker = p.GetValue(rerank);
             var hits = searchIndex.Search(text, vector, searchMode, reranker is null ? k : Math.Max(k, p.GetValue(candidates) ?? 50), options,
-                p.GetValue(rescore) ?? 2, p.GetValue(probes) ?? 0);
+                p.GetValue(rescore) ?? 2, p.GetValue(probes) ?? 0, p.GetValue(ef) ?? 0);
             if (reranker is not null) hits = Rerank(reranker, p.GetValue(causalLm), text, hits, k, p.GetValue(CliOptions.Quiet));
             if (p.GetValue(format) == "json") WriteJson(text, p.GetValue(mode)!, hits);
             else

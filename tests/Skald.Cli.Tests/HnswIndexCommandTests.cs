@@ -1,0 +1,73 @@
+using System.Text.Json;
+
+namespace Skald.Cli.Tests;
+
+/// <summary><c>skald index build --hnsw</c>, <c>search --ef</c>, <c>index info</c> and <c>index add</c> on an HNSW index, through the real CLI.</summary>
+public sealed class HnswIndexCommandTests
+{
+    private static readonly string Model = TestPaths.FixtureModel("bert-cased-mean");
+    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private const string Query = "Hvor kan jeg parkere sykkelen?";
+
+    private static string[] Ids(string folder, int k, params string[] extra)
+    {
+        var r = SkaldProcess.Run(["search", "--index", folder, "--query", Query, "--mode", "dense", "--top-k", k.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--format", "json", .. extra]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return [.. JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results").EnumerateArray().Select(h => h.GetProperty("id").GetString()!)];
+    }
+
+    private static string Index(params string[] options)
+    {
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var r = SkaldProcess.Run(["index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--language", "nb", .. options]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return folder;
+    }
+
+    [Fact]
+    public void AnHnswIndexWalksItsGraphAndKeepingEveryRowIsTheExactIndex()
+    {
+        string plain = Index("-q");
+        string folder = Index("--hnsw", "4", "--hnsw-ef-construction", "20", "--hnsw-ef", "8");
+        var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
+        Assert.Equal((4, 20, 8), (manifest.GetProperty("hnsw_m").GetInt32(), manifest.GetProperty("hnsw_ef_construction").GetInt32(), manifest.GetProperty("hnsw_ef").GetInt32()));
+        Assert.True(File.Exists(Path.Combine(folder, "hnsw.bin")));
+        int rows = manifest.GetProperty("rows").GetInt32();
+        Assert.Equal(Ids(plain, rows), Ids(folder, rows, "--ef", rows.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(Ids(plain, 3), Ids(folder, 3));
+
+        var info = SkaldProcess.Run("index", "info", "--index", folder, "--format", "json");
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        var described = JsonDocument.Parse(info.Stdout).RootElement;
+        Assert.Equal(4, described.GetProperty("hnsw_m").GetInt32());
+        Assert.Equal(8, described.GetProperty("hnsw_ef").GetInt32());
+        Assert.True(described.GetProperty("hnsw_levels").GetInt32() >= 1);
+        Assert.InRange(described.GetProperty("hnsw_links_per_row_mean").GetDouble(), 1, 8); // at most 2M on layer 0
+
+        string extra = Path.Combine(TestPaths.NewTempDir(), "sykkelbod.txt");
+        File.WriteAllText(extra, "Sykkelboden ligger bak kontoret. Der kan du parkere sykkelen trygt under tak.");
+        var add = SkaldProcess.Run("index", "add", "--index", folder, "--documents", extra);
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        var grown = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
+        Assert.True(grown.GetProperty("rows").GetInt32() > rows);
+        Assert.Equal(4, grown.GetProperty("hnsw_m").GetInt32());
+        var added = SkaldProcess.Run("index", "add", "--index", plain, "--documents", extra, "-q");
+        Assert.True(added.ExitCode == 0, added.Stderr);
+        int all = grown.GetProperty("rows").GetInt32();
+        Assert.Equal(Ids(plain, all), Ids(folder, all, "--ef", all.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
+    public void BadSettingsGetOneLine()
+    {
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        string[] build = ["index", "build", "--model", Model, "--documents", Documents, "--output", folder];
+        SkaldProcess.AssertUserError(SkaldProcess.Run([.. build, "--hnsw-ef", "10"]), 2, "--hnsw-ef needs --hnsw M");
+        SkaldProcess.AssertUserError(SkaldProcess.Run([.. build, "--hnsw", "8", "--ivf-lists", "2"]), 2, "choose one");
+        SkaldProcess.AssertUserError(SkaldProcess.Run([.. build, "--hnsw", "1"]), 2, "--hnsw");
+        SkaldProcess.AssertUserError(SkaldProcess.Run([.. build, "--hnsw", "500"]), 2, "more than 100");
+        SkaldProcess.AssertUserError(SkaldProcess.Run([.. build, "--hnsw", "8", "--precision", "int8"]), 1, "--precision int8 with --hnsw is not there yet");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", folder, "--query", "x", "--ef", "0"), 2, "--ef");
+    }
+}

@@ -70,4 +70,26 @@ public sealed class HnswIndexCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run([.. build, "--hnsw", "8", "--precision", "int8"]), 1, "--precision int8 with --hnsw is not there yet");
         SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", folder, "--query", "x", "--ef", "0"), 2, "--ef");
     }
+
+    [Fact]
+    public void EvaluateSearchesAsAnHnswIndexAndSaysSo()
+    {
+        string task = BeirFolder.Write(
+            "{\"_id\": \"d0\", \"text\": \"Fjorden ligg stille om morgonen.\"}\n{\"_id\": \"d1\", \"text\": \"Bussen går 07:45 frå kaia.\"}\n" +
+            "{\"_id\": \"d2\", \"text\": \"Legekontoret ligger i sentrum.\"}\n{\"_id\": \"d3\", \"text\": \"Apoteket stenger klokka fire.\"}\n",
+            "{\"_id\": \"q1\", \"text\": \"Når går bussen?\"}\n{\"_id\": \"q2\", \"text\": \"Hvor er legekontoret?\"}\n",
+            "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\n");
+        JsonElement Evaluate(params string[] extra)
+        {
+            var r = SkaldProcess.Run(["evaluate", "--model", Model, "--task", task, "-q", .. extra]);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            return JsonDocument.Parse(r.Stdout).RootElement;
+        }
+        var exact = Evaluate();
+        var graph = Evaluate("--hnsw", "4", "--hnsw-ef", "16");
+        Assert.Equal(exact.GetProperty("main_score").GetDouble(), graph.GetProperty("main_score").GetDouble()); // 4 documents, ef 16: every one seen
+        Assert.Equal("HNSW top-k (M 4, ef construction 200, ef 16), cosine", graph.GetProperty("metadata").GetProperty("model.search").GetString());
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "bm25", "--task", task, "--hnsw", "4"), 2, "--hnsw applies to embedding models, not to bm25");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--hnsw", "4", "--ivf-lists", "2"), 2, "choose one");
+    }
 }

@@ -124,4 +124,28 @@ public sealed class HnswIndexTests
         File.Delete(path);
         Assert.Contains("missing", Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder)).Message);
     }
+
+    [Fact]
+    public void DenseRetrieverWithAGraphAnswersAsAnHnswIndex()
+    {
+        var (model, records, queries) = Corpus(1200, seed: 5);
+        var corpus = records.Select(r => new Models.CorpusDocument(r.Id, "", r.Text)).ToList();
+        var texts = Enumerable.Range(0, queries.Length).Select(i => $"spørsmål {i}").ToList();
+        var exact = new DenseRetriever(model).Search(corpus, texts, 10, null);
+        var whole = new DenseRetriever(model, hnsw: new HnswOptions { M = 6, EfConstruction = 30, EfSearch = 1200 }).Search(corpus, texts, 10, null);
+        var small = new DenseRetriever(model, hnsw: new HnswOptions { M = 6, EfConstruction = 30, EfSearch = 10 });
+        Assert.Equal("HNSW top-k (M 6, ef construction 30, ef 10), cosine", small.Metadata["search"]);
+        var few = small.Search(corpus, texts, 10, null);
+        // The graph the retriever builds (one thread, the same seed), searched here with the same ef: the same hits.
+        var vectors = ExactSearch.Normalize(model.Embed([.. records.Select(r => r.Text)], Models.TextRole.Document));
+        var graph = HnswGraph.Build(vectors.Length, r => vectors[r], new HnswOptions { M = 6, EfConstruction = 30, Threads = 1 });
+        var expected = HnswSearch.TopK(ExactSearch.Normalize([.. queries]), graph, r => vectors[r], 10, 10);
+        for (int q = 0; q < queries.Length; q++)
+        {
+            Assert.Equal(exact[q].Select(h => h.Index), whole[q].Select(h => h.Index));
+            Assert.Equal(expected[q].Select(h => h.Index), few[q].Select(h => h.Index));
+        }
+        Assert.Contains("choose one", Assert.Throws<EvaluationException>(() =>
+            new DenseRetriever(model, ivf: new Ivf.IvfOptions(), hnsw: new HnswOptions()).Search(corpus, texts, 10, null)).Message);
+    }
 }

@@ -25,6 +25,7 @@ internal sealed class BenchmarkCommand : Command
     private readonly Option<bool> chunk = CliOptions.Flag("--chunk", "Split long documents into chunks instead of truncating them (retrieval)");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
     private readonly IvfCommandOptions ivf = new("Retrieval tasks: search as an IVF index would");
+    private readonly HnswCommandOptions hnsw = new("Retrieval tasks: search as an HNSW index would");
     private readonly PrecisionOptions precision = new("Retrieval: every embedding model searches its documents' embeddings", rescoring: true);
     private readonly Option<int?> maxLength = CliOptions.Int("--max-length", "Truncate texts to N tokens (default: each model's max_seq_length)");
     private readonly RemoteModels remote = new();
@@ -34,6 +35,7 @@ internal sealed class BenchmarkCommand : Command
         foreach (var o in new Option[] { models, suite, data, output, cache, noCache, limit, chunk, batchSize, maxLength }) Options.Add(o);
         foreach (var o in precision.All) Options.Add(o);
         foreach (var o in ivf.All) Options.Add(o);
+        foreach (var o in hnsw.All) Options.Add(o);
         foreach (var o in remote.All) Options.Add(o);
         CliOptions.AtMostOne(this, cache, noCache);
         SetAction(Run);
@@ -57,6 +59,7 @@ internal sealed class BenchmarkCommand : Command
                     LongDocuments = p.GetValue(chunk) ? LongDocuments.Chunk : LongDocuments.Truncate,
                     Quantization = precision.Search(p),
                     Ivf = ivf.Of(p),
+                    Hnsw = hnsw.Of(p),
                 },
                 Remote = spec => remote.Settings(p, spec),
                 Log = quiet ? null : m => Terminal.Log(m, quiet),

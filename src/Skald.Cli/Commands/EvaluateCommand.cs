@@ -49,6 +49,7 @@ internal sealed class EvaluateCommand : Command
         "Retrieval: a cross-encoder (reranker folder or hub id) reorders --model's top --rerank-candidates per query (two-stage retrieval)", "DIR|ID");
     private readonly Option<int?> rerankCandidates = CliOptions.Int("--rerank-candidates", "With --rerank: first-stage hits reranked per query", defaultValue: 100);
     private readonly IvfCommandOptions ivf = new("Retrieval tasks: search as an IVF index would");
+    private readonly HnswCommandOptions hnsw = new("Retrieval tasks: search as an HNSW index would");
     private readonly PrecisionOptions precision = new("Retrieval: search the documents' embeddings", rescoring: true);
     private readonly Option<bool> rerankCausalLm = CliOptions.Flag("--rerank-causal-lm", "The --rerank model is a causal LM that answers yes or no (Qwen3-Reranker as published; as skald rerank --causal-lm)");
 
@@ -58,6 +59,7 @@ internal sealed class EvaluateCommand : Command
             Options.Add(o);
         foreach (var o in precision.All) Options.Add(o);
         foreach (var o in ivf.All) Options.Add(o);
+        foreach (var o in hnsw.All) Options.Add(o);
         foreach (var o in generation.Options) Options.Add(o);
         foreach (var o in remote.All) Options.Add(o);
         SetAction(Run);
@@ -80,11 +82,13 @@ internal sealed class EvaluateCommand : Command
                 LongDocuments = p.GetValue(chunk) ? LongDocuments.Chunk : LongDocuments.Truncate,
                 Quantization = precision.Search(p),
                 Ivf = ivf.Of(p),
+                Hnsw = hnsw.Of(p),
             };
+            if (retrieval.Ivf is not null && retrieval.Hnsw is not null) throw new UsageException("--hnsw and --ivf-lists are two kinds of approximate index; choose one");
             if (retrieval.Quantization is not null && definition.Kind != TaskKind.Retrieval)
                 throw new UsageException($"--precision applies to retrieval tasks; this one is {definition.Kind.ToString().ToLowerInvariant()}");
-            if (retrieval.Ivf is not null && definition.Kind != TaskKind.Retrieval)
-                throw new UsageException($"--ivf-lists applies to retrieval tasks; this one is {definition.Kind.ToString().ToLowerInvariant()}");
+            if (retrieval.ApproximateOption is { } approximate && definition.Kind != TaskKind.Retrieval)
+                throw new UsageException($"{approximate} applies to retrieval tasks; this one is {definition.Kind.ToString().ToLowerInvariant()}");
             var result = TaskEvaluator.Create(definition, retrieval).Evaluate(WithReranker(p, retrieval));
             string json = result.ToJson();
             if (outputPath is null) Console.WriteLine(json);
@@ -117,13 +121,13 @@ internal sealed class EvaluateCommand : Command
         {
             if (p.GetValue(rerank) is not null) throw new UsageException("--model is a cross-encoder already; --rerank takes the cross-encoder when --model is the first stage");
             if (retrieval.Quantization is not null) throw new UsageException("--precision applies to embedding models, not to a cross-encoder");
-            if (retrieval.Ivf is not null) throw new UsageException("--ivf-lists applies to embedding models, not to a cross-encoder");
+            if (retrieval.ApproximateOption is { } approximate) throw new UsageException($"{approximate} applies to embedding models, not to a cross-encoder");
             return new CrossEncoderRetriever(QuantizeOption.Apply(Rerankers.Load(local, quiet), p.GetValue(quantize), quiet), options: ceOptions);
         }
         if (p.GetValue(rerankCausalLm) && p.GetValue(rerank) is null) throw new UsageException("--rerank-causal-lm needs --rerank DIR");
         var first = CreateModel(p, retrieval);
         if (p.GetValue(rerank) is not { } reranker) return first;
-        var stage = first as IRetrievalModel ?? EmbeddingRetriever.For((IEmbeddingModel)first, retrieval.LongDocuments, retrieval.Quantization, retrieval.Ivf);
+        var stage = first as IRetrievalModel ?? EmbeddingRetriever.For((IEmbeddingModel)first, retrieval.LongDocuments, retrieval.Quantization, retrieval.Ivf, retrieval.Hnsw);
         var ce = QuantizeOption.Apply(Rerankers.Load(reranker, quiet, p.GetValue(rerankCausalLm)), p.GetValue(quantize), quiet);
         return new CrossEncoderRetriever(ce, stage, p.GetValue(rerankCandidates) ?? 100, ceOptions);
     }
@@ -141,7 +145,7 @@ internal sealed class EvaluateCommand : Command
         if (spec.Equals("bm25", StringComparison.OrdinalIgnoreCase))
         {
             if (retrieval.Quantization is not null) throw new UsageException("--precision applies to embedding models, not to bm25");
-            if (retrieval.Ivf is not null) throw new UsageException("--ivf-lists applies to embedding models, not to bm25");
+            if (retrieval.ApproximateOption is { } approximate) throw new UsageException($"{approximate} applies to embedding models, not to bm25");
             return new Bm25Model(bm25);
         }
         var options = new EvaluationEmbeddingOptions
@@ -160,7 +164,7 @@ internal sealed class EvaluateCommand : Command
             if (p.GetValue(normalization) is { } n) fused = fused with { Normalization = FusionOptions.ParseNormalization(n)!.Value };
             string dir = HubModels.Resolve(hybrid.Model, p.GetValue(CliOptions.Quiet));
             if (!Directory.Exists(dir)) throw new InputException($"{dir}: model folder not found");
-            return new HybridRetriever(new Bm25Model(bm25), EmbeddingRetriever.For(Quantized(EvaluationEmbeddingModel.Load(dir, options), p), retrieval.LongDocuments, retrieval.Quantization, retrieval.Ivf), fused);
+            return new HybridRetriever(new Bm25Model(bm25), EmbeddingRetriever.For(Quantized(EvaluationEmbeddingModel.Load(dir, options), p), retrieval.LongDocuments, retrieval.Quantization, retrieval.Ivf, retrieval.Hnsw), fused);
         }
         if (p.GetValue(fusion) is not null || p.GetValue(alpha) is not null || p.GetValue(normalization) is not null)
             throw new InputException("--fusion, --alpha and --normalization apply to hybrid:DIR models only");

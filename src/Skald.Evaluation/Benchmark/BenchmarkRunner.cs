@@ -147,7 +147,7 @@ public static class BenchmarkRunner
                 return new ModelSlot(stage.Name + ">" + FolderName(reranker),
                     "rerank-" + EmbeddingCache.ModelKey(reranker, CodeVersion + "|" + stage.Key + "|100"), true,
                     () => Reranking(reranker, stage.Model as IRetrievalModel
-                        ?? EmbeddingRetriever.For((IEmbeddingModel)stage.Model, options.Retrieval.LongDocuments, options.Retrieval.Quantization, options.Retrieval.Ivf),
+                        ?? EmbeddingRetriever.For((IEmbeddingModel)stage.Model, options.Retrieval.LongDocuments, options.Retrieval.Quantization, options.Retrieval.Ivf, options.Retrieval.Hnsw),
                         embeddingOptions.BatchSize));
             }
             if (spec.Equals("bm25", StringComparison.OrdinalIgnoreCase))
@@ -163,7 +163,7 @@ public static class BenchmarkRunner
                 return new ModelSlot("bm25+" + FolderName(dir) + (hybrid.Prefix.Length > "hybrid".Length ? "/" + hybrid.Prefix["hybrid-".Length..] : ""),
                     "hybrid-" + EmbeddingCache.ModelKey(dir, CodeVersion + embeddingSettings + "|" + fusion), true,
                     () => new HybridRetriever(new Bm25Model(), EmbeddingRetriever.For(EvaluationEmbeddingModel.Load(dir, embeddingOptions), options.Retrieval.LongDocuments,
-                        options.Retrieval.Quantization, options.Retrieval.Ivf), hybrid.Options));
+                        options.Retrieval.Quantization, options.Retrieval.Ivf, options.Retrieval.Hnsw), hybrid.Options));
             }
             if (RemoteModelSpec.IsRemote(spec))
             {

@@ -32,7 +32,7 @@ public sealed class RetrievalEvaluator(TaskDefinition task, RetrievalOptions? op
                 ? $"{Task.Path}: a reranking task needs each query's candidates (top_ranked/{options.Split}.jsonl or top_ranked.jsonl)"
                 : $"{Task.Path}: has candidates (top_ranked), so it is a reranking task; evaluate it as one (--type reranking)");
         IRetrievalModel retriever = model as IRetrievalModel
-            ?? EmbeddingRetriever.For(RequireEmbeddings(model), options.LongDocuments, options.Quantization, options.Ivf);
+            ?? EmbeddingRetriever.For(RequireEmbeddings(model), options.LongDocuments, options.Quantization, options.Ivf, options.Hnsw);
         var metrics = RetrievalScorer.Score(retriever, data, options.TopK, Task.Language);
         metadata["documents"] = Str(data.Corpus.Count);
         metadata["queries"] = Str(data.Queries.Count);

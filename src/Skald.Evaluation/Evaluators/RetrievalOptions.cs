@@ -20,4 +20,10 @@ public sealed record RetrievalOptions
 
     /// <summary>Embedding models: approximate search over inverted lists, as an IVF index (null: exact).</summary>
     public Skald.Retrieval.Ivf.IvfOptions? Ivf { get; init; }
+
+    /// <summary>Embedding models: approximate search over an HNSW graph, as an HNSW index (null: exact).</summary>
+    public Skald.Retrieval.Hnsw.HnswOptions? Hnsw { get; init; }
+
+    /// <summary>The option asking for approximate search (<c>--ivf-lists</c> or <c>--hnsw</c>), or null for exact search.</summary>
+    public string? ApproximateOption => Ivf is not null ? "--ivf-lists" : Hnsw is not null ? "--hnsw" : null;
 }

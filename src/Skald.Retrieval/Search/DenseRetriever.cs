@@ -1,4 +1,5 @@
 using Skald.Models.Modules;
+using Skald.Retrieval.Hnsw;
 using Skald.Retrieval.Ivf;
 using Skald.Retrieval.Models;
 using Skald.Retrieval.Quantization;
@@ -12,10 +13,12 @@ namespace Skald.Retrieval.Search;
 /// <paramref name="quantization"/> the document vectors are quantized (calibrated on themselves) and searched by
 /// <see cref="QuantizedSearch"/> with float queries, as sentence-transformers' quantized semantic search. With
 /// <paramref name="ivf"/> the search is approximate, as an IVF index answers (<c>index build --ivf-lists</c>): lists
-/// trained on the corpus's own vectors, each query scanning its nearest lists (<see cref="IvfSearch"/>).
+/// trained on the corpus's own vectors, each query scanning its nearest lists (<see cref="IvfSearch"/>); with
+/// <paramref name="hnsw"/>, as an HNSW index answers (<c>index build --hnsw</c>): the corpus's vectors linked into a
+/// graph on one thread (so scores repeat run to run) and walked with the options' ef (<see cref="HnswSearch"/>).
 /// </summary>
 public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocuments = LongDocuments.Truncate,
-    QuantizedSearchOptions? quantization = null, IvfOptions? ivf = null) : IRetrievalModel, ICandidateScorer
+    QuantizedSearchOptions? quantization = null, IvfOptions? ivf = null, HnswOptions? hnsw = null) : IRetrievalModel, ICandidateScorer
 {
     /// <summary>The embedding model.</summary>
     public IEmbeddingModel Model { get; } = model;
@@ -27,8 +30,9 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     public IReadOnlyDictionary<string, string> Metadata => new Dictionary<string, string>(Model.Metadata)
     {
         ["long_documents"] = longDocuments == LongDocuments.Chunk ? "chunk (best chunk)" : "truncate",
-        ["search"] = (ivf is null ? "exact top-k" : $"IVF top-k ({(ivf.Lists > 0 ? ivf.Lists + " lists" : "4·√N lists")}, " +
-                $"{(ivf.Probes > 0 ? ivf.Probes + " probed" : "a sixteenth (at least 8) probed")})")
+        ["search"] = (ivf is not null ? $"IVF top-k ({(ivf.Lists > 0 ? ivf.Lists + " lists" : "4·√N lists")}, " +
+                $"{(ivf.Probes > 0 ? ivf.Probes + " probed" : "a sixteenth (at least 8) probed")})"
+                : hnsw is not null ? $"HNSW top-k (M {hnsw.M}, ef construction {hnsw.EfConstruction}, ef {hnsw.EfSearchOrDefault})" : "exact top-k")
             + (Model.Similarity == SimilarityFunction.Dot ? ", dot product" : ", cosine")
             + (quantization is { Precision: not EmbeddingPrecision.Float32 } q ? $", {q.Describe()}" : ""),
     };
@@ -94,6 +98,7 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     /// </summary>
     private Hit[][] TopK(float[][] queries, float[][] documents, int k, IReadOnlyList<int> tie)
     {
+        if (hnsw is not null) return Graph(queries, documents, k, tie);
         if (ivf is null || documents.Length == 0) return TopK(queries, documents, k, tie, null);
         // An IVF index's layout: the documents grouped by list, tie keys with them; hits mapped back to the corpus.
         var lists = InvertedLists.Train(documents, Math.Min(documents.Length, ivf.ListsFor(documents.Length)), ivf.Training, out var order);
@@ -130,6 +135,17 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
             float below = head[i].Length == 0 ? 0f : head[i][^1].Score;
             return head[i].Concat(all.Where(h => !top.Contains(h.Index)).Select((h, j) => new Hit(h.Index, below - 1f - j))).Take(k).ToArray();
         })];
+    }
+
+    /// <summary>The search an HNSW index of these documents answers (float rows; refused with quantization or lists).</summary>
+    private Hit[][] Graph(float[][] queries, float[][] documents, int k, IReadOnlyList<int> tie)
+    {
+        if (ivf is not null) throw new EvaluationException($"{Model.Name}: --hnsw and --ivf-lists are two kinds of approximate index; choose one");
+        if (quantization is { Precision: not EmbeddingPrecision.Float32 } q)
+            throw new EvaluationException($"{Model.Name}: an HNSW index walks the float32 rows; --precision {EmbeddingQuantizer.Name(q.Precision)} with --hnsw is not there yet");
+        if (documents.Length == 0) return [.. queries.Select(_ => Array.Empty<Hit>())];
+        var graph = HnswGraph.Build(documents.Length, r => documents[r], hnsw! with { Threads = 1 });
+        return HnswSearch.TopK(queries, graph, r => documents[r], Math.Min(k, documents.Length), hnsw!.EfSearchOrDefault, tie);
     }
 
     private float[][] Prepare(float[][] v) => Model.Similarity == SimilarityFunction.Dot ? v : ExactSearch.Normalize(v);

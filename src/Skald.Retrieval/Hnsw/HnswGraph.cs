@@ -187,32 +187,34 @@ public sealed class HnswGraph
     public static HnswGraph Read(string path, int rows)
     {
         if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (an HNSW index; index damaged?)");
-        var bytes = File.ReadAllBytes(path);
-        if (bytes.Length < HeaderBytes || !bytes.AsSpan(0, 8).SequenceEqual(Magic)) throw new EvaluationException($"{path}: not a Skald HNSW file");
-        int Field(int i) => BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8 + 4 * i));
-        int count = Field(0), m = Field(1), efc = Field(2), seed = Field(3), entry = Field(4), top = Field(5);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        void Fill(Span<byte> into, string what)
+        {
+            if (stream.ReadAtLeast(into, into.Length, throwOnEndOfStream: false) < into.Length)
+                throw new EvaluationException($"{path}: {stream.Length} bytes, too short for {what}");
+        }
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        if (stream.Length < HeaderBytes) throw new EvaluationException($"{path}: not a Skald HNSW file");
+        Fill(header, "the header");
+        if (!header[..8].SequenceEqual(Magic)) throw new EvaluationException($"{path}: not a Skald HNSW file");
+        int Field(ReadOnlySpan<byte> h, int i) => BinaryPrimitives.ReadInt32LittleEndian(h[(8 + 4 * i)..]);
+        int count = Field(header, 0), m = Field(header, 1), efc = Field(header, 2), seed = Field(header, 3), entry = Field(header, 4), top = Field(header, 5);
         if (count != rows) throw new EvaluationException($"{path}: a graph of {count} nodes, the index holds {rows} rows");
         if (m is < 2 or > 100 || efc < m) throw new EvaluationException($"{path}: M {m}, ef construction {efc}");
         var graph = new HnswGraph(m, efc, seed);
         graph.Grow(count);
         graph.Count = count;
-        long offset = HeaderBytes;
-        long need = offset + count + 4L * count * (1 + graph.M0);
-        if (bytes.LongLength < need) throw new EvaluationException($"{path}: {bytes.Length} bytes, too short for {count} nodes");
-        bytes.AsSpan((int)offset, count).CopyTo(graph.levels);
-        offset += count;
-        MemoryMarshal.Cast<byte, int>(bytes.AsSpan((int)offset, 4 * count * (1 + graph.M0))).CopyTo(graph.links0);
-        offset += 4L * count * (1 + graph.M0);
+        Fill(graph.levels.AsSpan(0, count), $"{count} nodes");
+        Fill(MemoryMarshal.AsBytes(graph.links0.AsSpan(0, count * (1 + graph.M0))), $"{count} nodes' links");
         for (int i = 0; i < count; i++)
         {
             int level = graph.levels[i];
             if (level == 0) continue;
-            int n = level * (1 + m);
-            if (offset + 4L * n > bytes.LongLength) throw new EvaluationException($"{path}: {bytes.Length} bytes, too short for node {i}'s {level} upper layers");
-            graph.upper[i] = MemoryMarshal.Cast<byte, int>(bytes.AsSpan((int)offset, 4 * n)).ToArray();
-            offset += 4L * n;
+            if (level > 31) throw new EvaluationException($"{path}: node {i} has level {level}");
+            var u = graph.upper[i] = new int[level * (1 + m)];
+            Fill(MemoryMarshal.AsBytes(u.AsSpan()), $"node {i}'s {level} upper layers");
         }
-        if (offset != bytes.LongLength) throw new EvaluationException($"{path}: {bytes.LongLength - offset} bytes after the graph");
+        if (stream.Position != stream.Length) throw new EvaluationException($"{path}: {stream.Length - stream.Position} bytes after the graph");
         graph.EntryPoint = entry;
         graph.TopLevel = top;
         string? problem = graph.Problem();

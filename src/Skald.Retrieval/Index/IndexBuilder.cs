@@ -36,9 +36,11 @@ public static class IndexBuilder
     /// <param name="ivf">Build inverted lists for approximate dense search (null: exact search).</param>
     /// <param name="hnsw">Build an HNSW graph for approximate dense search (null: exact search; not with
     /// <paramref name="ivf"/> or a quantized precision).</param>
+    /// <param name="linking">Called with (rows linked into the HNSW graph, total) while it is built.</param>
     public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<IndexRecord> records,
         Bm25Options bm25, string? language, int chunkTokens, int overlapTokens, Action<int, int>? progress = null,
-        Quantization.EmbeddingPrecision precision = Quantization.EmbeddingPrecision.Float32, IvfOptions? ivf = null, HnswOptions? hnsw = null)
+        Quantization.EmbeddingPrecision precision = Quantization.EmbeddingPrecision.Float32, IvfOptions? ivf = null, HnswOptions? hnsw = null,
+        Action<int, int>? linking = null)
     {
         if (model.IsSparse && (ivf is not null || hnsw is not null || precision != Quantization.EmbeddingPrecision.Float32))
             throw new EvaluationException($"{folder}: {(ivf is not null ? "--ivf-lists" : hnsw is not null ? "--hnsw" : "--precision")} is for dense embedding models; a sparse encoder's index is an inverted index of its vocabulary weights");
@@ -90,7 +92,7 @@ public static class IndexBuilder
         if (hnsw is not null)
         {
             var rows = vectors;
-            graph = HnswGraph.Build(rows.Length, r => rows[r], hnsw);
+            graph = HnswGraph.Build(rows.Length, r => rows[r], hnsw, linking);
             manifest = manifest with { HnswM = graph.M, HnswEfConstruction = graph.EfConstruction, HnswEf = hnsw.EfSearchOrDefault };
         }
         if (Quantization.EmbeddingQuantizer.NeedsRanges(precision))
@@ -107,10 +109,10 @@ public static class IndexBuilder
     /// <summary>
     /// Adds <paramref name="records"/> to the index in <paramref name="folder"/>: live rows of a document that is added
     /// again are replaced by the new ones, deleted rows are dropped (compaction), and the folder is rewritten atomically.
-    /// Returns (rows added, rows replaced).
+    /// Returns (rows added, rows replaced); <paramref name="linking"/> as in <see cref="Build"/>.
     /// </summary>
     public static (int Added, int Replaced) Add(string folder, IEmbeddingModel model, IReadOnlyList<IndexRecord> records,
-        Action<int, int>? progress = null)
+        Action<int, int>? progress = null, Action<int, int>? linking = null)
     {
         List<IndexRecord> keptRecords;
         List<int> keptRows;
@@ -152,7 +154,7 @@ public static class IndexBuilder
                 lists = old.WithSizes(sizes);
             }
             var all = sources.Select(i => i < keptRecords.Count ? keptRecords[i] : records[i - keptRecords.Count]).ToList();
-            var graph = index.Graph is null ? null : Grow(folder, index, keptRows, fresh);
+            var graph = index.Graph is null ? null : Grow(folder, index, keptRows, fresh, linking);
             var analyzer = new Bm25Model(new Bm25Options { Stem = manifest.Stemming.StartsWith("snowball", StringComparison.Ordinal) })
                 .AnalyzerFor(manifest.Language, out _);
             var bm25 = Analyse(analyzer, all, new Bm25Parameters(manifest.K1, manifest.B));
@@ -166,7 +168,7 @@ public static class IndexBuilder
     /// every row was kept (node i stays row i), else a graph built again with the same settings (a dropped node's
     /// links cannot simply be cut without leaving parts of the graph unreachable).
     /// </summary>
-    private static HnswGraph Grow(string folder, SearchIndex index, List<int> keptRows, float[][] fresh)
+    private static HnswGraph Grow(string folder, SearchIndex index, List<int> keptRows, float[][] fresh, Action<int, int>? linking)
     {
         var old = index.Graph!;
         int kept = keptRows.Count;
@@ -174,10 +176,10 @@ public static class IndexBuilder
         if (kept == index.Records.Count)
         {
             var graph = HnswGraph.Read(Path.Combine(folder, IndexWriter.HnswFile), kept); // a copy: the open index's graph stays as it was
-            graph.Insert(kept + fresh.Length, Row);
+            graph.Insert(kept + fresh.Length, Row, progress: linking);
             return graph;
         }
-        return HnswGraph.Build(kept + fresh.Length, Row, new HnswOptions { M = old.M, EfConstruction = old.EfConstruction, Seed = old.Seed });
+        return HnswGraph.Build(kept + fresh.Length, Row, new HnswOptions { M = old.M, EfConstruction = old.EfConstruction, Seed = old.Seed }, linking);
     }
 
     /// <summary>

@@ -27,4 +27,8 @@ internal static class IndexOptions
     /// <summary>Progress lines on stderr ("embedded N/M") unless quiet.</summary>
     public static Action<int, int>? Progress(bool quiet) =>
         quiet || Console.IsErrorRedirected ? null : (done, total) => Console.Error.Write($"\rembedded {done}/{total}{(done == total ? "\n" : "")}");
+
+    /// <summary>Progress lines on stderr ("linked N/M rows into the HNSW graph") unless quiet.</summary>
+    public static Action<int, int>? Linking(bool quiet) =>
+        quiet || Console.IsErrorRedirected ? null : (done, total) => Console.Error.Write($"\rlinked {done}/{total} rows into the HNSW graph{(done == total ? "\n" : "")}");
 }

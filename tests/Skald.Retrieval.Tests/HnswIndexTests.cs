@@ -13,22 +13,7 @@ namespace Skald.Retrieval.Tests;
 /// </summary>
 public sealed class HnswIndexTests
 {
-    private const int Dim = 16;
-
-    private static (TableModel Model, List<IndexRecord> Records, float[][] Queries) Corpus(int n, int seed = 1)
-    {
-        var (rows, queries) = IvfTests.Clustered(seed, n, Dim, clusters: 25, nq: 12);
-        var vectors = new Dictionary<string, float[]>();
-        var records = new List<IndexRecord>();
-        for (int i = 0; i < n; i++)
-        {
-            string text = $"tekst nummer {i} om emne {i % 7}";
-            vectors[text] = rows[i];
-            records.Add(new IndexRecord($"r{i}", $"doc{i / 4}", $"doc{i / 4}.txt", 0, text.Length, "", text));
-        }
-        for (int i = 0; i < queries.Length; i++) vectors[$"spørsmål {i}"] = queries[i];
-        return (new TableModel(vectors), records, queries);
-    }
+    private static (TableModel Model, List<IndexRecord> Records, float[][] Queries) Corpus(int n, int seed = 1) => IvfIndexTests.Corpus(n, seed);
 
     private static string Folder() => Path.Combine(Directory.CreateTempSubdirectory("skald-hnsw-index").FullName, "idx");
 

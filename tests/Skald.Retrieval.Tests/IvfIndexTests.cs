@@ -15,7 +15,8 @@ public sealed class IvfIndexTests
 {
     private const int Dim = 16;
 
-    private static (TableModel Model, List<IndexRecord> Records, float[][] Queries) Corpus(int n, int seed = 1)
+    /// <summary>n records of 25 clustered topics (four rows per document) and 12 queries, all through one table model.</summary>
+    internal static (TableModel Model, List<IndexRecord> Records, float[][] Queries) Corpus(int n, int seed = 1)
     {
         var (rows, queries) = IvfTests.Clustered(seed, n + 12, Dim, clusters: 25, nq: 12);
         var vectors = new Dictionary<string, float[]>();

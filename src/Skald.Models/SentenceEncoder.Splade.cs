@@ -18,7 +18,31 @@ public sealed partial class SentenceEncoder
     /// An inference-free sparse encoder's query side (a Router's SparseStaticEmbedding): texts on the "query" route are
     /// embedded by it, with no transformer; null otherwise.
     /// </summary>
-    public SparseStaticEmbedding? StaticQuery { get; private set; }
+    public SparseStaticEmbedding? StaticQuery
+    {
+        get => staticQuery;
+        private set
+        {
+            staticQuery = value;
+            if (value is { Frozen: false }) Parameters = [.. Parameters.Where(p => p != value.Weight), value.Weight]; // trained with the rest
+        }
+    }
+
+    private SparseStaticEmbedding? staticQuery;
+
+    /// <summary>
+    /// Makes this sparse encoder inference-free, as sentence-transformers' Router.for_query_document with a
+    /// SparseStaticEmbedding query route (<c>query_0_SparseStaticEmbedding</c>): texts on the "query" route are embedded
+    /// by a weight per vocabulary entry, all 1 to start (SparseStaticEmbedding's default, to be trained), documents by the
+    /// transformer as before; the model then saves as a Router folder.
+    /// </summary>
+    public void AddStaticQuery()
+    {
+        if (!IsSparse) throw new ModelFormatException($"{Folder.Path}: an inference-free query route needs a sparse encoder (model.type: splade)");
+        if (StaticQuery is not null || Folder.DefaultRoute is not null) throw new ModelFormatException($"{Folder.Path}: already a Router");
+        Folder = Folder with { DefaultRoute = "document" };
+        StaticQuery = SparseStaticEmbedding.Create("query_0_SparseStaticEmbedding/weight", Dimension, Tokenizer, Folder.TokenizerMaxLength() ?? MaxSeqLength);
+    }
 
     /// <summary>Whether this is a sparse encoder (SPLADE): embeddings over the vocabulary, mostly zeros.</summary>
     public bool IsSparse => SpladeHead is not null;

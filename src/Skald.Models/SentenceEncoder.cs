@@ -52,7 +52,7 @@ public sealed partial class SentenceEncoder
     public const long PackWeightsLimitBytes = 1L << 30;
 
     /// <summary>The folder's module chain (modules.json, pooling and dense configs).</summary>
-    public ModelFolder Folder { get; }
+    public ModelFolder Folder { get; private set; }
 
     /// <summary>The tokenizer (from tokenizer.json).</summary>
     public Tokenizer Tokenizer { get; }
@@ -85,7 +85,7 @@ public sealed partial class SentenceEncoder
     /// Every parameter of the chain: the transformer's under their checkpoint keys, then the Dense modules' under
     /// <c>{module folder}/{key}</c>.
     /// </summary>
-    public IReadOnlyList<Parameter> Parameters { get; }
+    public IReadOnlyList<Parameter> Parameters { get; private set; }
 
     /// <summary>Total parameter count (transformer + dense).</summary>
     public long ParameterCount => Parameters.Sum(p => (long)p.Length);
@@ -217,7 +217,8 @@ public sealed partial class SentenceEncoder
         {
             if (spladeHead is null) throw new ModelFormatException($"{staticQuery}: a SparseStaticEmbedding query route needs a sparse document route");
             model.StaticQuery = SparseStaticEmbedding.Load(staticQuery, model.Dimension, tokenizer,
-                new ModelFolder { Path = staticQuery, TransformerPath = staticQuery }.TokenizerMaxLength() ?? model.MaxSeqLength);
+                new ModelFolder { Path = staticQuery, TransformerPath = staticQuery }.TokenizerMaxLength() ?? model.MaxSeqLength,
+                Path.GetRelativePath(folder.Path, staticQuery).Replace('\\', '/') + "/weight");
         }
         return model;
     }
@@ -288,8 +289,7 @@ public sealed partial class SentenceEncoder
     {
         if (inputs.Query && StaticQuery is { } staticQuery)
         {
-            var weights = tape.NewVariable(inputs.Count, Dimension); // [B, V]: no transformer on this route
-            staticQuery.Embed(inputs.Encodings, weights.Span);
+            var weights = Ops.SparseStatic(tape, [.. inputs.Encodings.Select(e => e.Ids)], staticQuery.Weight); // [B, V]: no transformer on this route
             return normalize ? Ops.Normalize(tape, weights) : weights;
         }
         var tokens = TokenBatch.Pad(inputs.Encodings, PadId, PaddingSide);

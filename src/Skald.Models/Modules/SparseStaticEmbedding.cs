@@ -1,4 +1,5 @@
 using Skald.Models.Checkpoints;
+using Skald.Tensors.Autograd;
 using Skald.Tokenizers;
 
 namespace Skald.Models.Modules;
@@ -15,14 +16,23 @@ namespace Skald.Models.Modules;
 /// </remarks>
 public sealed class SparseStaticEmbedding
 {
-    private readonly float[] weights;
-
-    private SparseStaticEmbedding(Tokenizer tokenizer, float[] weights, int maxLength)
+    private SparseStaticEmbedding(Tokenizer tokenizer, Parameter weight, int maxLength, bool frozen)
     {
         Tokenizer = tokenizer;
-        this.weights = weights;
+        Weight = weight;
         MaxLength = maxLength;
+        Frozen = frozen;
+        weight.RequiresGrad = !frozen;
     }
+
+    /// <summary>
+    /// The weight of each vocabulary entry [V], named <c>{module folder}/weight</c> (<c>query_0_SparseStaticEmbedding/weight</c>)
+    /// so that training's learning_rate_mapping can single it out; trained unless <see cref="Frozen"/>.
+    /// </summary>
+    public Parameter Weight { get; }
+
+    /// <summary>The module's <c>frozen</c> setting (config.json): the weights do not train.</summary>
+    public bool Frozen { get; }
 
     /// <summary>The module's tokenizer.</summary>
     public Tokenizer Tokenizer { get; }
@@ -31,14 +41,19 @@ public sealed class SparseStaticEmbedding
     public int MaxLength { get; }
 
     /// <summary>The weight of each vocabulary entry [V].</summary>
-    public ReadOnlySpan<float> Weights => weights;
+    public ReadOnlySpan<float> Weights => Weight.Data.Span;
+
+    /// <summary>A module of <paramref name="dimension"/> weights all 1 (sentence-transformers' default: a new query route to train).</summary>
+    public static SparseStaticEmbedding Create(string name, int dimension, Tokenizer tokenizer, int maxLength) =>
+        new(tokenizer, new Parameter(name, [.. Enumerable.Repeat(1f, dimension)], [dimension], weightDecay: true), maxLength, frozen: false);
 
     /// <summary>
     /// Reads the module folder <paramref name="path"/> (<c>model.safetensors</c> with <c>weight</c>, its tokenizer, else
     /// <paramref name="fallback"/>); <paramref name="dimension"/> is the document side's vocabulary size, which a
-    /// shorter weight vector is padded to (zeros: an IDF table that names fewer tokens).
+    /// shorter weight vector is padded to (zeros: an IDF table that names fewer tokens); <paramref name="name"/> names
+    /// the weight parameter.
     /// </summary>
-    public static SparseStaticEmbedding Load(string path, int dimension, Tokenizer fallback, int maxLength)
+    public static SparseStaticEmbedding Load(string path, int dimension, Tokenizer fallback, int maxLength, string name = "weight")
     {
         float[] w;
         using (var checkpoint = Checkpoint.OpenFolder(path))
@@ -55,7 +70,20 @@ public sealed class SparseStaticEmbedding
         var tokenizer = File.Exists(tokenizerFile) ? Tokenizer.FromFile(tokenizerFile) : fallback;
         if (tokenizer.IdBound > dimension)
             throw new ModelFormatException($"{tokenizerFile}: token ids go up to {tokenizer.IdBound - 1}, the weights cover {dimension}");
-        return new SparseStaticEmbedding(tokenizer, w, maxLength);
+        bool frozen = false;
+        string config = Path.Combine(path, "config.json");
+        if (File.Exists(config))
+        {
+            using var doc = JsonFiles.Read(config);
+            if (doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && doc.RootElement.TryGetProperty("frozen", out var f))
+                frozen = f.ValueKind switch
+                {
+                    System.Text.Json.JsonValueKind.True => true,
+                    System.Text.Json.JsonValueKind.False => false,
+                    _ => throw new ModelFormatException($"{config}: \"frozen\" must be true or false"),
+                };
+        }
+        return new SparseStaticEmbedding(tokenizer, new Parameter(name, w, [dimension], weightDecay: true), maxLength, frozen);
     }
 
     /// <summary>The texts' token ids as the module reads them.</summary>
@@ -64,6 +92,7 @@ public sealed class SparseStaticEmbedding
     /// <summary>Embeddings [rows.Count, V] into <paramref name="y"/>: each text's present tokens' weights.</summary>
     public void Embed(IReadOnlyList<Encoding> rows, Span<float> y)
     {
+        var weights = Weights;
         int v = weights.Length;
         y[..(rows.Count * v)].Clear();
         for (int r = 0; r < rows.Count; r++)

@@ -206,6 +206,12 @@ public sealed partial class Parameter
     public bool WeightDecay { get; }
 
     /// <summary>
+    /// This parameter's learning rate as a multiple of the scheduled one (1 unless a training config's
+    /// learning_rate_mapping gives it another rate: mapped rate / base rate, so it follows the same schedule).
+    /// </summary>
+    public float LearningRateScale { get; set; } = 1f;
+
+    /// <summary>
     /// Whether backward passes compute this parameter's gradient (PyTorch's <c>requires_grad</c>). False freezes it:
     /// the GEMM for its gradient is skipped and no gradient memory is allocated for it (LoRA trains only adapters). The
     /// stacked whole of <see cref="Stack"/> requires a gradient while any of its parts does. Always false for 16-bit

@@ -181,8 +181,9 @@ public static class ConfigLoader
             Weights = m.Choice("weights", "f32", "f32", "bf16", "f16", "int8", "auto"),
             PoolingStrategy = m.Choice("pooling_strategy", "max", "max", "sum"),
             ActivationFunction = m.Choice("activation_function", "relu", "relu", "log1p_relu"),
+            InferenceFree = m.Bool("inference_free", false),
         };
-        foreach (var key in new[] { "pooling_strategy", "activation_function" })
+        foreach (var key in new[] { "pooling_strategy", "activation_function", "inference_free" })
         {
             if (m.Str(key) is not null && modelType != "splade")
                 throw new TrainingException($"{m.Where(key)}: model.{key} is SpladePooling's (model.type: splade)");
@@ -242,7 +243,13 @@ public static class ConfigLoader
             LoggingSteps = t.Int("logging_steps", 10, 1),
             GradientCheckpointing = t.Bool("gradient_checkpointing", false),
             GroupByLength = t.Bool("group_by_length", false),
+            LearningRateMapping = t.NumberMap("learning_rate_mapping", 0),
         };
+        foreach (var (pattern, _) in training.LearningRateMapping)
+        {
+            try { _ = new System.Text.RegularExpressions.Regex(pattern); }
+            catch (ArgumentException bad) { throw new TrainingException($"{t.Where("learning_rate_mapping")}: training.learning_rate_mapping: '{pattern}' is not a regular expression ({bad.Message})"); }
+        }
         bool noDuplicatesSet = t.Str("no_duplicates") is not null;
         if (training.MaxSteps == 0 || training.MaxSteps < -1)
             throw new TrainingException(

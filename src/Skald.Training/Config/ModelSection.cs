@@ -19,6 +19,13 @@ public sealed record ModelSection(string Path, float Dropout = 0.1f)
     /// <summary>splade: SpladePooling's activation_function, <c>relu</c> (default) or <c>log1p_relu</c>.</summary>
     public string ActivationFunction { get; init; } = "relu";
 
+    /// <summary>
+    /// splade: make the model inference-free, as sentence-transformers' Router with a SparseStaticEmbedding query route:
+    /// the first column (queries) is embedded by a trained weight per vocabulary entry (all 1 to start), the others by
+    /// the transformer; saved as a Router folder. A folder that is one already trains so without it.
+    /// </summary>
+    public bool InferenceFree { get; init; }
+
     /// <summary>A new static model's tokenizer.json (or a folder holding one).</summary>
     public string? Tokenizer { get; init; }
 

@@ -141,6 +141,27 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
     }
 
     /// <summary>The raw YAML node of a key (null when absent or null), for values a typed read does not cover.</summary>
+    /// <summary>
+    /// A mapping of names to numbers in file order (<c>learning_rate_mapping: {SparseStaticEmbedding: 1e-3}</c>), each
+    /// at least <paramref name="min"/>; empty when the key is absent.
+    /// </summary>
+    public IReadOnlyList<(string Name, double Value)> NumberMap(string key, double min)
+    {
+        var node = Node(key);
+        if (node is null) return [];
+        if (node is not YamlMappingNode map) throw Bad(key, "must be a mapping of names to numbers");
+        var result = new List<(string, double)>();
+        foreach (var (k, v) in map.Children)
+        {
+            string name = (k as YamlScalarNode)?.Value ?? "";
+            string? text = (v as YamlScalarNode)?.Value;
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) || !double.IsFinite(x) || x < min)
+                throw error($"{Where(key)}: {Name(key)}['{name}'] must be a number of at least {min}, got '{text}'");
+            result.Add((name, x));
+        }
+        return result;
+    }
+
     public YamlNode? Node(string key, bool required = false)
     {
         known.Add(key);

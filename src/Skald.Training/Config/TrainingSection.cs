@@ -27,6 +27,13 @@ public sealed record TrainingSection
     /// <summary>AdamW decoupled weight decay.</summary>
     public float WeightDecay { get; init; } = 0.01f;
 
+    /// <summary>
+    /// sentence-transformers' learning_rate_mapping: parameters whose name matches a pattern (a regular expression,
+    /// searched anywhere in the name; the first pattern that matches wins) train at that learning rate instead of
+    /// <see cref="LearningRate"/>, following the same schedule (e.g. <c>SparseStaticEmbedding: 1e-3</c>).
+    /// </summary>
+    public IReadOnlyList<(string Pattern, double LearningRate)> LearningRateMapping { get; init; } = [];
+
     /// <summary>AdamW β₁.</summary>
     public float AdamBeta1 { get; init; } = 0.9f;
 

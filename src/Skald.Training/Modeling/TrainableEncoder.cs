@@ -116,11 +116,18 @@ public sealed class TrainableEncoder : ITrainableModel
 
     /// <summary>
     /// <see cref="Tokenize"/> with what pooling needs besides the ids (for an LLM2Vec model, the tokens each text
-    /// pools; <paramref name="query"/> texts get <see cref="QueryInstruction"/>), the input of
+    /// pools; <paramref name="query"/> texts get <see cref="QueryInstruction"/>, or an inference-free sparse encoder's
+    /// query route: its SparseStaticEmbedding, as sentence-transformers' router_mapping sends the first column), the input of
     /// <see cref="EncoderPass.Forward(ModelInputs)"/>.
     /// </summary>
     public ModelInputs Prepare(IReadOnlyList<string> texts, bool query = false) =>
-        Model.Prepare(texts, new EncodeOptions { MaxLength = MaxSeqLength, Prompt = "", Instruction = query ? QueryInstruction : null });
+        Model.Prepare(texts, new EncodeOptions
+        {
+            MaxLength = MaxSeqLength,
+            Prompt = "",
+            Instruction = query ? QueryInstruction : null,
+            Route = query && Model.StaticQuery is not null ? "query" : null, // an inference-free model's queries take the static route
+        });
 
     /// <summary>
     /// LLM2Vec models: the instruction the losses give the first column (queries, <c>data.instruction</c>); null: none.

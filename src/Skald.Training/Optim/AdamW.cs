@@ -8,7 +8,8 @@ namespace Skald.Training.Optim;
 /// AdamW with PyTorch's semantics (torch.optim.AdamW, single-tensor path): for each parameter with
 /// <see cref="Parameter.WeightDecay"/>, p ← p·(1 − lr·wd) first (decoupled decay); then m ← β₁m + (1 − β₁)g,
 /// v ← β₂v + (1 − β₂)g², p ← p − (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε). The learning rate of each step comes
-/// from a <see cref="LearningRateSchedule"/>; the moments are the checkpointed state.
+/// from a <see cref="LearningRateSchedule"/>, times the parameter's <see cref="Parameter.LearningRateScale"/>; the
+/// moments are the checkpointed state.
 /// </summary>
 public sealed class AdamW : IOptimizer
 {
@@ -51,12 +52,13 @@ public sealed class AdamW : IOptimizer
     {
         StepCount++;
         double bc1 = 1 - Math.Pow(Beta1, StepCount), bc2 = 1 - Math.Pow(Beta2, StepCount);
-        float stepSize = (float)(learningRate / bc1), bc2Sqrt = (float)Math.Sqrt(bc2);
-        float decay = (float)(1 - (double)learningRate * WeightDecay);
+        float bc2Sqrt = (float)Math.Sqrt(bc2);
         float b1 = Beta1, b2 = Beta2, c1 = (float)(1 - (double)Beta1), c2 = (float)(1 - (double)Beta2), eps = Eps;
         Parallel.For(0, parameters.Length, new ParallelOptions { MaxDegreeOfParallelism = Tensors.Parallelism.MaxThreads }, i =>
         {
             var p = parameters[i];
+            float lr = p.LearningRateScale == 1f ? learningRate : (float)((double)learningRate * p.LearningRateScale); // its own rate (learning_rate_mapping)
+            float stepSize = (float)(lr / bc1), decay = (float)(1 - (double)lr * WeightDecay);
             Update(p.Data.Span, p.Grad.Span, m[i], v[i], p.WeightDecay ? decay : 1f, b1, b2, c1, c2, stepSize, bc2Sqrt, eps);
         });
     }

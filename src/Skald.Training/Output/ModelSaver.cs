@@ -77,7 +77,12 @@ public static class ModelSaver
             head = splade.Parameters; // saved in the *ForMaskedLM layout, as MLMTransformer's save_pretrained does
         }
         var inHead = head.ToHashSet();
-        var parameters = model.Parameters.Where(p => !inHead.Contains(p)).ToList();
+        var parameters = model.Parameters.Where(p => !inHead.Contains(p) && p != model.StaticQuery?.Weight).ToList();
+        if (model.StaticQuery is { } staticQuery)
+        {
+            WriteInferenceFree(model, staticQuery, parameters, head, dir, modelCard);
+            return;
+        }
         var denseNames = source.DensePaths.Select(p => Path.GetRelativePath(source.Path, p).Replace('\\', '/')).ToList();
         foreach (var p in parameters)
         {
@@ -86,6 +91,31 @@ public static class ModelSaver
                 throw new TrainingException($"parameter '{p.Name}': no module folder '{p.Name[..slash]}' in {source.Path}");
         }
 
+        WriteTransformer(model, parameters, head, dir);
+        if (model.Folder.Llm2Vec is not null)
+        {
+            // An LLM2Vec model is a transformer folder plus llm2vec_config.json (a folder cannot be both: see ModelFolder).
+            WriteLlm2VecConfig(model, dir);
+            if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
+            return;
+        }
+        WriteJson(Path.Combine(dir, "sentence_bert_config.json"), SentenceBertConfig(model));
+        if (source.Splade is { } pooling)
+        {
+            WriteSparseModules(model, pooling, dir);
+            if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
+            return;
+        }
+        WriteDenseModules(model, parameters, denseNames, dir, modelCard);
+    }
+
+    /// <summary>
+    /// The transformer module's files in <paramref name="dir"/>: model.safetensors (the trained tensors and the source's
+    /// untrained ones), config.json, the tokenizer files and any custom modeling code.
+    /// </summary>
+    private static void WriteTransformer(SentenceEncoder model, List<Parameter> parameters, IReadOnlyList<Parameter> head, string dir)
+    {
+        var source = model.Folder;
         // 0: Transformer, in the root: the trained tensors, then the source's tensors that were not trained (the pooler,
         // a pre-training head), so the folder holds what the source held, as transformers' save_pretrained would.
         // With a head, the *ForMaskedLM layout: the encoder under "bert." / "model.", the head (cls.* / head.*, decoder.bias)
@@ -132,21 +162,12 @@ public static class ModelSaver
             foreach (var src in Directory.EnumerateFiles(source.TransformerPath, "*.py"))
                 File.Copy(src, Path.Combine(dir, Path.GetFileName(src)));
         }
-        if (model.Folder.Llm2Vec is not null)
-        {
-            // An LLM2Vec model is a transformer folder plus llm2vec_config.json (a folder cannot be both: see ModelFolder).
-            WriteLlm2VecConfig(model, dir);
-            if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
-            return;
-        }
-        WriteJson(Path.Combine(dir, "sentence_bert_config.json"), SentenceBertConfig(model));
-        if (source.Splade is { } pooling)
-        {
-            WriteSparseModules(model, pooling, dir);
-            if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
-            return;
-        }
+    }
 
+    /// <summary>Pooling, Dense and Normalize after a dense model's transformer, modules.json and the sentence-transformers config.</summary>
+    private static void WriteDenseModules(SentenceEncoder model, List<Parameter> parameters, List<string> denseNames, string dir, string? modelCard)
+    {
+        var source = model.Folder;
         var modules = new JsonArray { Module(0, "", "sentence_transformers.models.Transformer") };
         // 1: Pooling.
         Directory.CreateDirectory(Path.Combine(dir, "1_Pooling"));
@@ -172,6 +193,52 @@ public static class ModelSaver
         }
         WriteJson(Path.Combine(dir, "modules.json"), modules);
         WriteJson(Path.Combine(dir, "config_sentence_transformers.json"), SentenceTransformersConfig(source));
+        if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
+    }
+
+    /// <summary>
+    /// An inference-free sparse encoder as sentence-transformers' Router.save lays it out: modules.json = [Router at ""],
+    /// router_config.json routing "query" to <c>query_0_SparseStaticEmbedding</c> (its weight in model.safetensors,
+    /// config.json with <c>frozen</c>, the tokenizer files) and "document" to <c>document_0_MLMTransformer</c> (the
+    /// masked-LM checkpoint) → <c>document_1_SpladePooling</c>; config_sentence_transformers.json with model_type
+    /// SparseEncoder.
+    /// </summary>
+    private static void WriteInferenceFree(SentenceEncoder model, SparseStaticEmbedding query, List<Parameter> parameters,
+        IReadOnlyList<Parameter> head, string dir, string? modelCard)
+    {
+        if (model.Folder.Splade is not { } pooling) throw new InvalidOperationException("an inference-free sparse encoder has a SpladePooling document route");
+        const string Document = "document_0_MLMTransformer", Pooling = "document_1_SpladePooling", Query = "query_0_SparseStaticEmbedding";
+        string transformer = Path.Combine(dir, Document);
+        Directory.CreateDirectory(transformer);
+        WriteTransformer(model, parameters, head, transformer);
+        WriteJson(Path.Combine(transformer, "sentence_bert_config.json"), SentenceBertConfig(model));
+        Directory.CreateDirectory(Path.Combine(dir, Pooling));
+        File.WriteAllText(Path.Combine(dir, Pooling, "config.json"), pooling.ToJson(model.Dimension), new UTF8Encoding(false));
+        string queryDir = Path.Combine(dir, Query);
+        Directory.CreateDirectory(queryDir);
+        SafeTensorsWriter.Write(Path.Combine(queryDir, "model.safetensors"), [new TensorToWrite("weight", query.Weight.Shape, query.Weight.Data)]);
+        WriteJson(Path.Combine(queryDir, "config.json"), new JsonObject { ["frozen"] = query.Frozen });
+        string tokenizerSource = model.Folder.QueryStaticPath is { } q && File.Exists(Path.Combine(q, "tokenizer.json")) ? q : model.Folder.TransformerPath;
+        foreach (var f in TokenizerFiles)
+        {
+            string src = Path.Combine(tokenizerSource, f);
+            if (File.Exists(src)) File.Copy(src, Path.Combine(queryDir, f));
+        }
+        WriteJson(Path.Combine(dir, RouterConfig.FileName), new JsonObject
+        {
+            ["types"] = new JsonObject
+            {
+                [Query] = "sentence_transformers.sparse_encoder.models.SparseStaticEmbedding.SparseStaticEmbedding",
+                [Document] = SpladeConfig.TransformerModuleType + ".MLMTransformer",
+                [Pooling] = SpladeConfig.ModuleType + ".SpladePooling",
+            },
+            ["structure"] = new JsonObject { ["query"] = new JsonArray(Query), ["document"] = new JsonArray(Document, Pooling) },
+            ["parameters"] = new JsonObject { ["default_route"] = "document", ["allow_empty_key"] = true },
+        });
+        WriteJson(Path.Combine(dir, "modules.json"), new JsonArray(Module(0, "", "sentence_transformers.models.Router")));
+        var config = SentenceTransformersConfig(model.Folder);
+        config["model_type"] = "SparseEncoder";
+        WriteJson(Path.Combine(dir, "config_sentence_transformers.json"), config);
         if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
     }
 

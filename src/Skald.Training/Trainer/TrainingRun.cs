@@ -86,8 +86,19 @@ public static class TrainingRun
                 throw new TrainingException($"model.type splade: {e.Message}", e);
             }
         }
-        if (encoder.StaticQuery is not null)
-            throw new TrainingException($"{config.Model.Path}: training an inference-free sparse encoder (a Router with a SparseStaticEmbedding query route) is not there yet; it encodes, indexes and evaluates");
+        if (config.Model.InferenceFree && encoder.StaticQuery is null)
+        {
+            try
+            {
+                encoder.AddStaticQuery();
+            }
+            catch (ModelFormatException e)
+            {
+                throw new TrainingException($"model.inference_free: {e.Message}", e);
+            }
+        }
+        if (encoder.StaticQuery is not null && config.Loss.Type is not ("splade" or "mnrl" or "cached_mnrl"))
+            throw new TrainingException($"{config.Model.Path}: an inference-free sparse encoder trains with loss.type splade (its queries are the first column)");
         if (encoder.IsSparse && config.Loss.Type is "mlm" or "mntp" or "causal_lm" or "bce" or "ce_mnrl" or "cross_entropy")
             throw new TrainingException($"{config.Model.Path}: a sparse encoder trains with embedding losses (loss.type splade); for loss.type {config.Loss.Type} start from its base checkpoint");
         if (config.Loss.Type == "splade" && !encoder.IsSparse)
@@ -140,6 +151,7 @@ public static class TrainingRun
                 : [new CrossEncoderEvaluator(crossEncoder, eval)];
         }
         var t = config.Training;
+        LearningRateMapping.Apply(t, [.. model.Parameters, .. loss.Parameters]);
         var adam = new AdamW([.. model.Parameters, .. loss.Parameters], t.AdamBeta1, t.AdamBeta2, t.AdamEpsilon, t.WeightDecay);
         return new TrainerSetup
         {

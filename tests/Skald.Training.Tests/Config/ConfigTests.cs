@@ -43,7 +43,7 @@ public sealed class ConfigTests
                  })
             Assert.Contains($"\n  {key}:", text);
         // Keys of one model or loss type are listed commented out, as examples.
-        foreach (var key in new[] { "pooling_strategy", "activation_function", "splade_inner", "document_regularizer_weight",
+        foreach (var key in new[] { "pooling_strategy", "activation_function", "inference_free", "learning_rate_mapping", "splade_inner", "document_regularizer_weight",
                      "query_regularizer_weight", "use_document_regularizer_only", "teacher", "guide", "temperature", "document_regularizer_threshold", "query_regularizer_threshold" })
             Assert.Contains($"\n  # {key}:", text);
     }

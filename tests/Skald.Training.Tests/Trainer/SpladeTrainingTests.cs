@@ -112,8 +112,18 @@ public sealed class SpladeTrainingTests(ITestOutputHelper output) : IDisposable
     public void FiveStepsMatchPyTorch()
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("splade.json")));
-        var r = doc.RootElement;
         var model = TrainableEncoder.Load(CorePaths.FixtureModel("splade-bert-tiny"), dropout: 0f);
+        ReplayAgainstPyTorch(model, doc.RootElement, CorePaths.TrainingFixture("splade_final.safetensors"), output);
+    }
+
+    /// <summary>
+    /// Replays a make_splade_reference-style run's steps on <paramref name="model"/> (SpladeLoss over SparseMNRL, AdamW,
+    /// clipping; the columns' ids checked as the model prepares them, the first on the query route): each loss term
+    /// and the grad norm per step within 1e-4 relative, then every final weight in <paramref name="finalWeights"/>
+    /// within 1e-4 (attention key biases, whose true gradient is 0, within 5·lr).
+    /// </summary>
+    internal static void ReplayAgainstPyTorch(TrainableEncoder model, JsonElement r, string finalWeights, ITestOutputHelper output)
+    {
         var loss = new SpladeLoss(new MultipleNegativesRankingLoss(1f, dot: true),
             r.GetProperty("document_regularizer_weight").GetSingle(), r.GetProperty("query_regularizer_weight").GetSingle());
         var opt = new AdamW(model.Parameters, weightDecay: r.GetProperty("weight_decay").GetSingle());
@@ -134,23 +144,18 @@ public sealed class SpladeTrainingTests(ITestOutputHelper output) : IDisposable
             Near(value, step.GetProperty("loss").GetDouble(), "loss");
             Near(norm, step.GetProperty("grad_norm").GetDouble(), "grad norm");
         }
-        double worst = 0, worstKeyBias = 0;
-        using var final = Checkpoint.OpenFile(CorePaths.TrainingFixture("splade_final.safetensors"));
+        using var final = Checkpoint.OpenFile(finalWeights);
         Assert.Equal(final.Keys.Order(), model.Parameters.Select(p => p.Name).Order());
         foreach (var p in model.Parameters)
         {
             var expected = final.Read(p.Name, p.Shape);
-            for (int i = 0; i < expected.Length; i++)
-            {
-                double d = Math.Abs(expected[i] - p.Data.Span[i]);
-                // The attention key bias's true gradient is 0 (softmax ignores it): rounding noise, held to 5·lr as in TrainingParityTests.
-                if (p.Name.EndsWith("attention.self.key.bias", StringComparison.Ordinal)) worstKeyBias = Math.Max(worstKeyBias, d);
-                else worst = Math.Max(worst, d);
-            }
+            double worst = 0;
+            for (int i = 0; i < expected.Length; i++) worst = Math.Max(worst, Math.Abs(expected[i] - p.Data.Span[i]));
+            // The attention key bias's true gradient is 0 (softmax ignores it): rounding noise, held to 5·lr as in TrainingParityTests.
+            double bound = p.Name.EndsWith("attention.self.key.bias", StringComparison.Ordinal) ? 5 * lr : 1e-4;
+            if (worst > 1e-6) output.WriteLine($"{p.Name}: {worst:E2}");
+            Assert.True(worst <= bound, $"{p.Name} differs by {worst:E2}");
         }
-        output.WriteLine($"worst weight difference {worst:E2} (key biases {worstKeyBias:E2})");
-        Assert.True(worst <= 1e-4, $"weights differ by {worst:E2}");
-        Assert.True(worstKeyBias <= 5 * lr, $"key biases differ by {worstKeyBias:E2}");
     }
 
     [Fact]
@@ -247,8 +252,8 @@ public sealed class SpladeTrainingTests(ITestOutputHelper output) : IDisposable
             "--set", "model.type=splade"), 1, "a sparse encoder (SpladePooling) needs a BERT, XLM-R/RoBERTa, ModernBERT, NorBERT3 or NorBERT4 model");
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(model, data, Path.Combine(dir, "o")),
             "--set", "model.type=splade", "--set", "loss.splade_inner=margin_mse"), 1, "loss.type margin_mse needs (query, positive, negative[, negative...]) text columns and a label column");
-        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(CorePaths.FixtureModel("splade-router-tiny"), data, Path.Combine(dir, "o"))), 1,
-            "training an inference-free sparse encoder (a Router with a SparseStaticEmbedding query route) is not there yet");
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(CorePaths.FixtureModel("splade-router-tiny"), data, Path.Combine(dir, "o")),
+            "--set", "loss.splade_inner=margin_mse"), 1, "loss.type margin_mse needs");
         string mlm = InfraPaths.WriteFile(dir, "mlm.yaml", $"""
             model:
               path: {CorePaths.FixtureModel("splade-bert-tiny")}

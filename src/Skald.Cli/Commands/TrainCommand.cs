@@ -32,9 +32,16 @@ internal sealed class TrainCommand : Command
         bool quiet = p.GetValue(CliOptions.Quiet);
         var progress = new TrainProgress(loaded.Training.LoggingSteps, quiet);
         var world = Cli.World;
-        if (world.Rank == 0) HubPush.Check(loaded.Output);
+        if (world.Rank == 0)
+        {
+            HubPush.Check(loaded.Output);
+            HubCheckpoints.Fetch(loaded.Output, quiet); // hub_strategy checkpoint: resume where another machine left off
+        }
+        world.Barrier();
         HubModels.Prefetch(loaded, quiet || world.Rank != 0); // download bars; the run then reads the cache
         var setup = TrainingRun.Build(loaded, progress.Report, quiet ? null : m => Terminal.Log(m, quiet), world);
+        var checkpoints = world.Rank == 0 ? HubCheckpoints.For(loaded.Output, quiet) : null;
+        if (checkpoints is not null) setup = setup with { CheckpointSaved = checkpoints.Saved };
         Terminal.Log($"training {loaded.Model.Path} on {setup.Train.Sum(d => d.Count):N0} rows " +
                      $"({string.Join(", ", setup.Train.Select(d => Path.GetFileName(d.Name)))}), loss {loaded.Loss.Type}, world_size {world.Size}" +
                      (world.Size > 1 ? $" (batch {loaded.Training.BatchSize} split across the ranks, {Skald.Tensors.Parallelism.MaxThreads} threads each)" : "") +
@@ -45,6 +52,7 @@ internal sealed class TrainCommand : Command
             progress.View = view;
             return new SentenceTrainer(setup).Run();
         });
+        checkpoints?.Finish();
         if (world.Rank == 0) HubPush.Push(loaded.Output, result.ModelPath, quiet);
         if (quiet) return 0;
         var metrics = new ResultTable("final metrics", "metric", "value");

@@ -52,9 +52,13 @@ internal static class Stages
         if (stepScale != 1.0 && config.Training.MaxSteps > 0)
             config = config with { Training = config.Training with { MaxSteps = Math.Max(2, (int)Math.Round(config.Training.MaxSteps * stepScale)) } };
         HubPush.Check(config.Output);
+        HubCheckpoints.Fetch(config.Output, quiet: true);
         var setup = TrainingRun.Build(config, Progress("loss", log));
+        var checkpoints = HubCheckpoints.For(config.Output, quiet: true);
+        if (checkpoints is not null) setup = setup with { CheckpointSaved = checkpoints.Saved };
         if (BaseWeights.Describe(setup.Model) is { } line) log("    " + line);
         string done = Run(setup, modelDir);
+        checkpoints?.Finish();
         if (HubPush.Push(config.Output, done, quiet: true) is { } url) log($"    pushed {done} to {config.Output.HubModelId}: {url}");
         return done;
     }

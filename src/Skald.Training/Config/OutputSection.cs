@@ -32,4 +32,12 @@ public sealed record OutputSection
 
     /// <summary>Create that repository private when it does not exist yet (transformers' <c>hub_private_repo</c>).</summary>
     public bool HubPrivateRepo { get; init; }
+
+    /// <summary>
+    /// What goes to the hub during training besides the final model (transformers' <c>hub_strategy</c>): <c>end</c>
+    /// (only the final model, the default), <c>checkpoint</c> (each checkpoint also to the repository's
+    /// <c>last-checkpoint/</c> folder, in the background, so a run started anywhere with the same output settings
+    /// resumes from it) or <c>all_checkpoints</c> (each to <c>checkpoints/step-N/</c>).
+    /// </summary>
+    public string HubStrategy { get; init; } = "end";
 }

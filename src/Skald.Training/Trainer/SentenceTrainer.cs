@@ -164,6 +164,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             {
                 string saved = store.Save(state, parameters, setup.Optimizer.ExportState());
                 setup.Log?.Invoke($"checkpoint {saved}");
+                setup.CheckpointSaved?.Invoke(step, saved);
             }
         }
 
@@ -324,7 +325,8 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             $"training.no_duplicates={c.Training.NoDuplicates}", $"training.group_by_length={c.Training.GroupByLength}", $"loss.max_seq_length={c.Loss.MaxSeqLength}", $"data.prompt_format={c.Data.PromptFormat}", $"loss.type={c.Loss.Type}", $"model.type={c.Model.Type}",
             $"model.splade={(c.Model.Type == "splade" ? c.Model.PoolingStrategy + "/" + c.Model.ActivationFunction : "")}",
             $"model.adapters={string.Join(",", c.Model.Adapters.Select(Path.GetFullPath))}", $"model.attention={c.Model.Attention}",
-            $"lora={(c.Lora is { } l ? $"{l.R}/{l.Alpha}/{string.Join("+", l.TargetModules)}" : "off")}");
+            $"lora={(c.Lora is { } l ? $"{l.R}/{l.Alpha}/{string.Join("+", l.TargetModules)}" : "off")}")
+            + (c.Model.InferenceFree ? ";model.inference_free=true" : ""); // only when on: older checkpoints keep their fingerprint
     }
 
     private static string Difference(string saved, string now)

@@ -1,0 +1,105 @@
+using Skald.Cli.Output;
+using Skald.Hub;
+using Skald.Training;
+using Skald.Training.Config;
+using Skald.Training.Trainer;
+
+namespace Skald.Cli.IO;
+
+/// <summary>
+/// transformers' <c>hub_strategy</c> checkpoint / all_checkpoints (<c>output.hub_strategy</c>): each checkpoint the
+/// trainer writes is copied aside and uploaded in the background to <c>last-checkpoint/</c> (or
+/// <c>checkpoints/step-N/</c>) of <c>output.hub_model_id</c>, one at a time: a checkpoint written while the previous one
+/// is still uploading is not pushed, as transformers skips a push while one is in progress; <see cref="Finish"/> waits
+/// for the last. A failed upload is a warning, never the end of the run (the checkpoints stay on disk).
+/// <see cref="Fetch"/> is the other half: a run that would resume but has no local checkpoint first takes the
+/// repository's <c>last-checkpoint/</c>, so training goes on on another machine.
+/// </summary>
+internal sealed class HubCheckpoints(OutputSection output, bool quiet)
+{
+    /// <summary>The folder in the repository that <c>hub_strategy: checkpoint</c> keeps the latest checkpoint in (transformers' name).</summary>
+    public const string LastCheckpoint = "last-checkpoint";
+
+    private Task<HubCommit>? pending;
+    private int pendingStep;
+
+    /// <summary>A pusher when <paramref name="output"/> pushes checkpoints, else null.</summary>
+    public static HubCheckpoints? For(OutputSection output, bool quiet) =>
+        output.PushToHub && output.HubStrategy != "end" ? new HubCheckpoints(output, quiet) : null;
+
+    /// <summary>The trainer's <see cref="TrainerSetup.CheckpointSaved"/>: starts pushing the checkpoint of <paramref name="step"/>.</summary>
+    public void Saved(int step, string folder)
+    {
+        if (pending is { IsCompleted: false })
+        {
+            Terminal.Log($"hub: the step-{step} checkpoint is not pushed, step {pendingStep}'s is still uploading", quiet);
+            return;
+        }
+        Report();
+        string staging = Path.Combine(output.Dir, ".hub-push");
+        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        Directory.CreateDirectory(staging);
+        foreach (var file in Directory.GetFiles(folder)) File.Copy(file, Path.Combine(staging, Path.GetFileName(file))); // the store may prune it meanwhile
+        var request = new HubUploadRequest
+        {
+            Repo = output.HubModelId!,
+            Source = staging,
+            PathInRepo = output.HubStrategy == "checkpoint" ? LastCheckpoint : $"checkpoints/step-{step}",
+            Private = output.HubPrivateRepo ? true : null,
+            Message = $"Training in progress, step {step}",
+        };
+        pendingStep = step;
+        pending = Task.Run(async () =>
+        {
+            using var uploader = new HubUploader(HubSettings.FromEnvironment());
+            return await uploader.UploadAsync(request).ConfigureAwait(false);
+        });
+    }
+
+    /// <summary>Waits for the upload in progress and reports it.</summary>
+    public void Finish()
+    {
+        try { pending?.Wait(); }
+        catch (AggregateException) { } // reported below
+        Report();
+    }
+
+    private void Report()
+    {
+        if (pending is not { IsCompleted: true } done) return;
+        pending = null;
+        if (done.IsCompletedSuccessfully)
+            Terminal.Log($"hub: pushed the step-{pendingStep} checkpoint to {output.HubModelId} ({done.Result.CommitUrl})", quiet);
+        else
+            Terminal.Log($"hub: warning: pushing the step-{pendingStep} checkpoint failed ({done.Exception?.InnerException?.Message}); it is still in {output.Dir}", quiet);
+    }
+
+    /// <summary>
+    /// Before a run with <c>hub_strategy: checkpoint</c> and <c>output.resume</c> that has no local checkpoint: the
+    /// repository's <c>last-checkpoint/</c> becomes <c>checkpoints/step-N</c> (N from its trainer_state.json), which the
+    /// trainer then resumes from. Nothing happens when the repository or the folder does not exist yet.
+    /// </summary>
+    public static void Fetch(OutputSection output, bool quiet)
+    {
+        if (!output.PushToHub || output.HubStrategy != "checkpoint" || !output.Resume) return;
+        var store = new CheckpointStore(Path.Combine(output.Dir, "checkpoints"), output.SaveTotalLimit);
+        if (store.Latest() is not null) return; // a local checkpoint is newer than or as new as the hub's
+        string incoming = Path.Combine(output.Dir, ".hub-fetch");
+        if (Directory.Exists(incoming)) Directory.Delete(incoming, recursive: true);
+        int files = HubFolderDownload.Download(HubSettings.FromEnvironment(), output.HubModelId!, LastCheckpoint, incoming);
+        if (files == 0)
+        {
+            Terminal.Log($"hub: {output.HubModelId} has no {LastCheckpoint}/ yet; training starts from the beginning", quiet);
+            return;
+        }
+        string statePath = Path.Combine(incoming, "trainer_state.json");
+        if (!File.Exists(statePath)) throw new TrainingException($"{output.HubModelId}/{LastCheckpoint}: no trainer_state.json; not a Skald checkpoint");
+        int step;
+        try { step = TrainerState.FromJson(File.ReadAllText(statePath)).GlobalStep; }
+        catch (System.Text.Json.JsonException e) { throw new TrainingException($"{output.HubModelId}/{LastCheckpoint}/trainer_state.json: not valid ({e.Message})"); }
+        string target = Path.Combine(store.Root, $"step-{step}");
+        Directory.CreateDirectory(store.Root);
+        Directory.Move(incoming, target);
+        Terminal.Log($"hub: fetched {output.HubModelId}/{LastCheckpoint} (step {step}) to resume from", quiet);
+    }
+}

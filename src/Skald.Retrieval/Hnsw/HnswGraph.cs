@@ -77,7 +77,8 @@ public sealed class HnswGraph
 
     /// <summary>
     /// Inserts rows [<see cref="Count"/>, <paramref name="rows"/>) of <paramref name="row"/> (the rows already in the
-    /// graph must not have changed). <paramref name="threads"/>: 1 builds the same graph every run, 0 uses every core.
+    /// graph must not have changed). <paramref name="threads"/>: 1 builds the same graph every run, 0 uses every core
+    /// (one below <see cref="SerialBelow"/> rows).
     /// </summary>
     public void Insert(int rows, FloatRow row, int threads = 0, Action<int, int>? progress = null)
     {
@@ -86,7 +87,7 @@ public sealed class HnswGraph
         Grow(rows);
         for (int i = first; i < rows; i++) InitNode(i);
         Count = rows;
-        int workers = threads > 0 ? threads : Environment.ProcessorCount;
+        int workers = threads > 0 ? threads : rows - first < SerialBelow ? 1 : Environment.ProcessorCount;
         int done = 0;
         void One(int i, HnswWalker walker)
         {
@@ -110,6 +111,12 @@ public sealed class HnswGraph
             ReturnWalker(walker);
         });
     }
+
+    /// <summary>
+    /// Rows inserted on one thread when the caller leaves the thread count to the graph (0): fewer than this take well
+    /// under a second, and one thread builds the same graph on every run.
+    /// </summary>
+    public const int SerialBelow = 4096;
 
     /// <summary>The level of <paramref name="node"/>.</summary>
     public int Level(int node) => levels[node];

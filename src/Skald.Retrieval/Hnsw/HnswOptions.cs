@@ -27,8 +27,8 @@ public sealed record HnswOptions
     /// <summary>Seed of the node levels (a node's level depends only on the seed and its row).</summary>
     public int Seed { get; init; } = 100;
 
-    /// <summary>Rows inserted at once (0: every core). One thread builds the same graph on every run; more threads build
-    /// an equally good one that depends on timing.</summary>
+    /// <summary>Rows inserted at once (0: every core, or one for fewer than <see cref="HnswGraph.SerialBelow"/> rows). One
+    /// thread builds the same graph on every run; more threads build an equally good one that depends on timing.</summary>
     public int Threads { get; init; }
 
     /// <summary>The search default as a number.</summary>

@@ -62,10 +62,18 @@ public sealed class EmbeddingServer : IAsyncDisposable
     /// also serving <c>POST /v1/rerank</c> with <paramref name="rerank"/>'s cross-encoder when it is not null (which then
     /// reranks <c>/v1/search</c>'s hits too).
     /// </summary>
-    public static async Task<EmbeddingServer> StartAsync(SentenceEncoder encoder, SearchIndex? index, RerankService? rerank,
+    public static Task<EmbeddingServer> StartAsync(SentenceEncoder encoder, SearchIndex? index, RerankService? rerank,
+        string host, int port, EmbeddingServiceOptions? options = null, CancellationToken cancel = default) =>
+        StartLiveAsync(encoder, index is null ? null : new LiveIndex(index), rerank, host, port, options, cancel);
+
+    /// <summary>
+    /// As <see cref="StartAsync(SentenceEncoder, SearchIndex?, RerankService?, string, int, EmbeddingServiceOptions?, CancellationToken)"/>
+    /// over an index reopened when it changes on disk (<see cref="LiveIndex"/>; the caller disposes it after the server).
+    /// </summary>
+    public static async Task<EmbeddingServer> StartLiveAsync(SentenceEncoder encoder, LiveIndex? index, RerankService? rerank,
         string host, int port, EmbeddingServiceOptions? options = null, CancellationToken cancel = default)
     {
-        if (index is not null) SearchService.CheckModel(index, encoder);
+        if (index is not null) SearchService.CheckModel(index.Current, encoder);
         var ip = host == "localhost" ? IPAddress.Loopback
             : IPAddress.TryParse(host, out var parsed) ? parsed
             : throw new ArgumentException($"host \"{host}\" is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::)", nameof(host));

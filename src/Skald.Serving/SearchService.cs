@@ -7,16 +7,26 @@ namespace Skald.Serving;
 /// query is embedded by the served model's <see cref="EmbeddingService"/> (the query route and prompt, as
 /// <c>skald search</c> embeds it), then searched exactly as <c>skald search</c> does. The index must have been built
 /// with the served model (<see cref="CheckModel"/>). The index is owned by the caller; searches may run concurrently.
+/// Given a <see cref="LiveIndex"/>, each search holds the version served when it starts, so an index updated on disk
+/// (<c>skald index add</c> / <c>delete</c>) is served from the next search on.
 /// </summary>
 public sealed class SearchService
 {
+    private readonly LiveIndex live;
+
     /// <summary>Searches <paramref name="index"/> with <paramref name="embeddings"/>' model; throws <see cref="ArgumentException"/> when they do not match.</summary>
     /// <remarks>With <paramref name="rerank"/>, requests are reranked by its cross-encoder unless they say <c>"rerank": false</c>.</remarks>
     public SearchService(EmbeddingService embeddings, SearchIndex index, RerankService? rerank = null)
+        : this(embeddings, new LiveIndex(index), rerank)
     {
-        CheckModel(index, embeddings.Encoder);
+    }
+
+    /// <summary>Searches the version of <paramref name="index"/> served at each request (see the class summary).</summary>
+    public SearchService(EmbeddingService embeddings, LiveIndex index, RerankService? rerank = null)
+    {
+        CheckModel(index.Current, embeddings.Encoder);
         Embeddings = embeddings;
-        Index = index;
+        live = index;
         Reranker = rerank;
     }
 
@@ -26,8 +36,8 @@ public sealed class SearchService
     /// <summary>The model embedding the queries.</summary>
     public EmbeddingService Embeddings { get; }
 
-    /// <summary>The index searched.</summary>
-    public SearchIndex Index { get; }
+    /// <summary>The index searched (the version served now).</summary>
+    public SearchIndex Index => live.Current;
 
     /// <summary>
     /// Throws <see cref="ArgumentException"/> (one line naming both) unless <paramref name="index"/> was built with the
@@ -58,9 +68,11 @@ public sealed class SearchService
             vector = embedded.Embeddings[0];
             tokens = embedded.PromptTokens;
         }
+        using var lease = live.Acquire();
+        var index = lease.Index;
         if (Reranker is null || !request.Rerank)
-            return (Index.Search(request.Query, vector, request.Mode, request.TopK, request.Fusion, request.RescoreMultiplier, request.Probes, request.Ef), tokens);
-        var candidates = Index.Search(request.Query, vector, request.Mode, Math.Max(request.TopK, request.RerankCandidates), request.Fusion,
+            return (index.Search(request.Query, vector, request.Mode, request.TopK, request.Fusion, request.RescoreMultiplier, request.Probes, request.Ef), tokens);
+        var candidates = index.Search(request.Query, vector, request.Mode, Math.Max(request.TopK, request.RerankCandidates), request.Fusion,
             request.RescoreMultiplier, request.Probes, request.Ef);
         if (candidates.Count == 0) return (candidates, tokens);
         var (ranked, read) = await Task.Run(() => Reranker.Rerank(request.Query, [.. candidates.Select(h => h.Record.FullText)], request.TopK)).ConfigureAwait(false);

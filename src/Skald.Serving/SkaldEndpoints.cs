@@ -78,7 +78,16 @@ public static class SkaldEndpoints
     /// </code>
     /// </summary>
     public static SearchService MapSkaldSearch(this IEndpointRouteBuilder endpoints, EmbeddingService service,
-        Skald.Retrieval.Index.SearchIndex index, string path = "/v1/search", RerankService? rerank = null)
+        Skald.Retrieval.Index.SearchIndex index, string path = "/v1/search", RerankService? rerank = null) =>
+        endpoints.MapSkaldSearch(service, new Skald.Retrieval.Index.LiveIndex(index), path, rerank);
+
+    /// <summary>
+    /// As <see cref="MapSkaldSearch(IEndpointRouteBuilder, EmbeddingService, Skald.Retrieval.Index.SearchIndex, string, RerankService?)"/>
+    /// over an index reopened when it changes on disk (<see cref="Skald.Retrieval.Index.LiveIndex"/>): each search
+    /// runs on the version served when it starts.
+    /// </summary>
+    public static SearchService MapSkaldSearch(this IEndpointRouteBuilder endpoints, EmbeddingService service,
+        Skald.Retrieval.Index.LiveIndex index, string path = "/v1/search", RerankService? rerank = null)
     {
         var search = new SearchService(service, index, rerank);
         var auth = new ApiKeyCheck(service.Options.ApiKey);

@@ -35,6 +35,9 @@ internal sealed class ServeCommand : Command
     private readonly Option<int?> maxBatchTokens = CliOptions.Int("--max-batch-tokens", "Most padded tokens in one forward pass of the batcher", defaultValue: 16384);
     private readonly Option<string> index = CliOptions.Text("--index",
         "Also serve POST /v1/search over this index (made by 'skald index build' with the same --model)", "DIR");
+    private readonly Option<int?> indexRefresh = CliOptions.Int("--index-refresh",
+        "With --index: seconds between checks for a changed index (skald index add/delete in another process); it is reopened and served from the next search on; 0: never",
+        min: 0, defaultValue: 2, helpName: "SECONDS");
     private readonly Option<string> reranker = CliOptions.Text("--reranker",
         "Also serve POST /v1/rerank with this cross-encoder (a reranker folder or hub id), which then reranks /v1/search's hits too", "DIR|ID");
     private readonly Option<bool> rerankerCausalLm = CliOptions.Flag("--reranker-causal-lm",
@@ -60,6 +63,7 @@ internal sealed class ServeCommand : Command
         Options.Add(maxBatchTokens);
         Options.Add(maxWaitMs);
         Options.Add(index);
+        Options.Add(indexRefresh);
         Options.Add(reranker);
         Options.Add(rerankerCausalLm);
         Options.Add(ranges);
@@ -88,9 +92,11 @@ internal sealed class ServeCommand : Command
         string? indexDir = p.GetValue(index);
         if (indexDir is not null && p.GetValue(adapters) is not null)
             throw new UsageException("--index with --adapters: an index is built with the plain model; serve it without adapters");
-        using var searchIndex = indexDir is null ? null : OpenIndex(indexDir);
         var encoder = SentenceEncoder.Load(p.GetValue(model)!, [.. CliOptions.Items(p.GetValue(adapters))],
             InfoCommand.Precision(p.GetValue(weights)));
+        int refreshSeconds = p.GetValue(indexRefresh) ?? 2;
+        using var searchIndex = indexDir is null ? null
+            : OpenIndex(indexDir, refreshSeconds, m => Terminal.Log(m, quiet), i => SearchService.CheckModel(i, encoder));
         QuantizeOption.Apply(encoder, p.GetValue(quantize), p.GetValue(CliOptions.Quiet));
         RerankService? rerank = null;
         if (p.GetValue(reranker) is { } rerankModel)
@@ -113,14 +119,15 @@ internal sealed class ServeCommand : Command
         EmbeddingServer server;
         try
         {
-            server = EmbeddingServer.StartAsync(encoder, searchIndex, rerank, address, portNumber, options).GetAwaiter().GetResult();
+            server = EmbeddingServer.StartLiveAsync(encoder, searchIndex, rerank, address, portNumber, options).GetAwaiter().GetResult();
         }
         catch (ArgumentException e) when (searchIndex is not null)
         {
             throw new InputException(e.Message);
         }
         Terminal.Log($"serving {server.Service.ModelName} (dimension {encoder.Dimension}, max {encoder.MaxSeqLength} tokens) on {server.Address}" +
-            (searchIndex is null ? "" : $", searching {searchIndex.LiveCount} rows of {indexDir}") +
+            (searchIndex is null ? "" : $", searching {searchIndex.Current.LiveCount} rows of {indexDir}" +
+                (refreshSeconds > 0 ? $" (reopened when it changes, checked every {refreshSeconds} s)" : "")) +
             (rerank is null ? "" : $", reranking with {rerank.ModelName}") + (key is null ? "" : " (API key required)") + "; Ctrl+C stops", quiet);
         server.WaitForShutdownAsync().GetAwaiter().GetResult();
         server.DisposeAsync().AsTask().GetAwaiter().GetResult();
@@ -144,13 +151,17 @@ internal sealed class ServeCommand : Command
         }
     }
 
-    private static SearchIndex OpenIndex(string folder)
+    private static LiveIndex OpenIndex(string folder, int refreshSeconds, Action<string> log, Action<SearchIndex> accept)
     {
         try
         {
-            return SearchIndex.Open(folder);
+            return new LiveIndex(folder, TimeSpan.FromSeconds(refreshSeconds), log, accept);
         }
         catch (EvaluationException e)
+        {
+            throw new InputException(e.Message);
+        }
+        catch (ArgumentException e)
         {
             throw new InputException(e.Message);
         }

@@ -7,13 +7,14 @@ using Skald.Training.Trainer;
 namespace Skald.Cli.IO;
 
 /// <summary>
-/// transformers' <c>hub_strategy</c> checkpoint / all_checkpoints (<c>output.hub_strategy</c>): each checkpoint the
-/// trainer writes is copied aside and uploaded in the background to <c>last-checkpoint/</c> (or
-/// <c>checkpoints/step-N/</c>) of <c>output.hub_model_id</c>, one at a time: a checkpoint written while the previous one
-/// is still uploading is not pushed, as transformers skips a push while one is in progress; <see cref="Finish"/> waits
-/// for the last. A failed upload is a warning, never the end of the run (the checkpoints stay on disk).
-/// <see cref="Fetch"/> is the other half: a run that would resume but has no local checkpoint first takes the
-/// repository's <c>last-checkpoint/</c>, so training goes on on another machine.
+/// transformers' <c>hub_strategy</c> (<c>output.hub_strategy</c>) while training: at each checkpoint the model as it is
+/// then (every_save, and the two below) and the checkpoint itself (checkpoint: to <c>last-checkpoint/</c>;
+/// all_checkpoints: to <c>checkpoints/step-N/</c>) are staged aside and committed to <c>output.hub_model_id</c> in one
+/// commit on a background task, one at a time: a checkpoint written while the previous push is still uploading is not
+/// pushed, as transformers skips a push while one is in progress; <see cref="Finish"/> waits for the last. A failed
+/// push is a warning, never the end of the run (everything stays on disk). <see cref="Fetch"/> is the other half: a run
+/// that would resume but has no local checkpoint first takes the repository's <c>last-checkpoint/</c>, so training
+/// goes on on another machine.
 /// </summary>
 internal sealed class HubCheckpoints(OutputSection output, bool quiet)
 {
@@ -22,29 +23,44 @@ internal sealed class HubCheckpoints(OutputSection output, bool quiet)
 
     private Task<HubCommit>? pending;
     private int pendingStep;
+    private bool toldMerged;
 
-    /// <summary>A pusher when <paramref name="output"/> pushes checkpoints, else null.</summary>
+    /// <summary>A pusher when <paramref name="output"/> pushes during training, else null.</summary>
     public static HubCheckpoints? For(OutputSection output, bool quiet) =>
         output.PushToHub && output.HubStrategy != "end" ? new HubCheckpoints(output, quiet) : null;
 
-    /// <summary>The trainer's <see cref="TrainerSetup.CheckpointSaved"/>: starts pushing the checkpoint of <paramref name="step"/>.</summary>
-    public void Saved(int step, string folder)
+    /// <summary>The trainer's <see cref="TrainerSetup.CheckpointSaved"/>: stages and starts pushing what the strategy pushes.</summary>
+    public void Saved(SavedCheckpoint checkpoint)
     {
+        int step = checkpoint.Step;
         if (pending is { IsCompleted: false })
         {
-            Terminal.Log($"hub: the step-{step} checkpoint is not pushed, step {pendingStep}'s is still uploading", quiet);
+            Terminal.Log($"hub: step {step} is not pushed, step {pendingStep}'s push is still uploading", quiet);
             return;
         }
         Report();
         string staging = Path.Combine(output.Dir, ".hub-push");
         if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
         Directory.CreateDirectory(staging);
-        foreach (var file in Directory.GetFiles(folder)) File.Copy(file, Path.Combine(staging, Path.GetFileName(file))); // the store may prune it meanwhile
+        if (checkpoint.SaveModel is { } save) save(staging); // the model as the final one is written, card included
+        else if (!toldMerged)
+        {
+            toldMerged = true;
+            Terminal.Log("hub: a LoRA model saved merged is pushed when training ends (saving it now would merge the adapters being trained)", quiet);
+        }
+        Directory.CreateDirectory(staging);
+        string? folder = output.HubStrategy switch { "checkpoint" => LastCheckpoint, "all_checkpoints" => $"checkpoints/step-{step}", _ => null };
+        if (folder is not null)
+        {
+            string target = Path.Combine(staging, folder);
+            Directory.CreateDirectory(target);
+            foreach (var file in Directory.GetFiles(checkpoint.Folder)) File.Copy(file, Path.Combine(target, Path.GetFileName(file))); // the store may prune it meanwhile
+        }
+        if (!Directory.EnumerateFileSystemEntries(staging).Any()) return;
         var request = new HubUploadRequest
         {
             Repo = output.HubModelId!,
             Source = staging,
-            PathInRepo = output.HubStrategy == "checkpoint" ? LastCheckpoint : $"checkpoints/step-{step}",
             Private = output.HubPrivateRepo ? true : null,
             Message = $"Training in progress, step {step}",
         };
@@ -69,9 +85,9 @@ internal sealed class HubCheckpoints(OutputSection output, bool quiet)
         if (pending is not { IsCompleted: true } done) return;
         pending = null;
         if (done.IsCompletedSuccessfully)
-            Terminal.Log($"hub: pushed the step-{pendingStep} checkpoint to {output.HubModelId} ({done.Result.CommitUrl})", quiet);
+            Terminal.Log($"hub: pushed step {pendingStep} to {output.HubModelId} ({done.Result.CommitUrl})", quiet);
         else
-            Terminal.Log($"hub: warning: pushing the step-{pendingStep} checkpoint failed ({done.Exception?.InnerException?.Message}); it is still in {output.Dir}", quiet);
+            Terminal.Log($"hub: warning: pushing step {pendingStep} failed ({done.Exception?.InnerException?.Message}); its checkpoint is still in {output.Dir}", quiet);
     }
 
     /// <summary>

@@ -370,11 +370,12 @@ public static class ConfigLoader
             PushToHub = o.Bool("push_to_hub", false),
             HubModelId = o.Str("hub_model_id"),
             HubPrivateRepo = o.Bool("hub_private_repo", false),
-            HubStrategy = o.Choice("hub_strategy", "end", "end", "checkpoint", "all_checkpoints"),
+            HubStrategy = o.Choice("hub_strategy", "every_save", "every_save", "end", "checkpoint", "all_checkpoints"),
         };
-        if (output.HubStrategy != "end" && !output.PushToHub)
+        bool pushesCheckpoints = o.Str("hub_strategy") is not null && output.HubStrategy is "checkpoint" or "all_checkpoints";
+        if (pushesCheckpoints && !output.PushToHub)
             throw new TrainingException($"{o.Where("hub_strategy")}: output.hub_strategy says what goes to the hub during training; set output.push_to_hub: true");
-        if (output.HubStrategy != "end" && output.SaveSteps == 0)
+        if (pushesCheckpoints && output.SaveSteps == 0)
             throw new TrainingException($"{o.Where("hub_strategy")}: output.hub_strategy {output.HubStrategy} pushes checkpoints, and output.save_steps 0 writes none");
         if (output.PushToHub && output.HubModelId is null)
             throw new TrainingException($"{o.Where("push_to_hub")}: output.push_to_hub needs output.hub_model_id, the repository (org/name) the final model goes to");

@@ -34,10 +34,11 @@ public sealed record OutputSection
     public bool HubPrivateRepo { get; init; }
 
     /// <summary>
-    /// What goes to the hub during training besides the final model (transformers' <c>hub_strategy</c>): <c>end</c>
-    /// (only the final model, the default), <c>checkpoint</c> (each checkpoint also to the repository's
-    /// <c>last-checkpoint/</c> folder, in the background, so a run started anywhere with the same output settings
-    /// resumes from it) or <c>all_checkpoints</c> (each to <c>checkpoints/step-N/</c>).
+    /// What goes to the hub during training besides the final model (transformers' <c>hub_strategy</c>, its default
+    /// too): <c>every_save</c> (the model as it is at each checkpoint, to the repository's root, in the background),
+    /// <c>end</c> (only the final model), <c>checkpoint</c> (every_save, and each checkpoint to <c>last-checkpoint/</c>,
+    /// so a run started anywhere with the same output settings resumes from it) or <c>all_checkpoints</c> (every_save,
+    /// and each checkpoint to <c>checkpoints/step-N/</c>).
     /// </summary>
-    public string HubStrategy { get; init; } = "end";
+    public string HubStrategy { get; init; } = "every_save";
 }

@@ -164,7 +164,13 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             {
                 string saved = store.Save(state, parameters, setup.Optimizer.ExportState());
                 setup.Log?.Invoke($"checkpoint {saved}");
-                setup.CheckpointSaved?.Invoke(step, saved);
+                if (setup.CheckpointSaved is { } onSaved)
+                {
+                    var (latest, at, now) = (finalMetrics, step, state);
+                    Action<string>? save = model is Modeling.TrainableEncoder { Lora: not null, SaveMerged: true } ? null
+                        : dir => model.Save(dir, ModelCard.Build(setup, history, latest, now, at), setup.Loss.Parameters);
+                    onSaved(new SavedCheckpoint(step, saved, save));
+                }
             }
         }
 

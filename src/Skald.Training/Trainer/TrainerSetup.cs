@@ -39,8 +39,8 @@ public sealed record TrainerSetup
     /// </summary>
     public ICommunicator Communicator { get; init; } = SingleProcess.Instance;
 
-    /// <summary>Called on rank 0 with (step, folder) after each checkpoint is written (the CLI pushes it to the hub).</summary>
-    public Action<int, string>? CheckpointSaved { get; init; }
+    /// <summary>Called on rank 0 after each checkpoint is written (the CLI pushes it, or the model, to the hub).</summary>
+    public Action<SavedCheckpoint>? CheckpointSaved { get; init; }
 
     /// <summary>One-line notes (resuming, checkpoint written, best model).</summary>
     public Action<string>? Log { get; init; }

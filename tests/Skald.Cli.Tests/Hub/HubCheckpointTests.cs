@@ -36,7 +36,7 @@ public sealed class HubCheckpointTests
         string first = Path.Combine(dir, "machine-a"), second = Path.Combine(dir, "machine-b"), whole = Path.Combine(dir, "uninterrupted");
         var a = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "train", "--config", Config(dir, first, 2, Push + "checkpoint"));
         Assert.True(a.ExitCode == 0, a.Stderr);
-        Assert.Contains("pushed the step-2 checkpoint", a.Stderr);
+        Assert.Contains("hub: pushed step 2", a.Stderr);
         Assert.Contains(hub.Commits, c => c.Summary == "Training in progress, step 2");
         var stored = hub.FilesOf("org/run");
         string local = Path.Combine(first, "checkpoints", "step-2");
@@ -63,7 +63,7 @@ public sealed class HubCheckpointTests
         var stored = hub.FilesOf("org/run");
         Assert.Contains("checkpoints/step-2/trainer_state.json", stored.Keys);
         // Step 4's checkpoint is pushed unless step 2's was still uploading when it was written (then the log says so).
-        Assert.True(stored.ContainsKey("checkpoints/step-4/trainer_state.json") || r.Stderr.Contains("step-4 checkpoint is not pushed", StringComparison.Ordinal), r.Stderr);
+        Assert.True(stored.ContainsKey("checkpoints/step-4/trainer_state.json") || r.Stderr.Contains("step 4 is not pushed", StringComparison.Ordinal), r.Stderr);
         Assert.DoesNotContain(stored.Keys, k => k.StartsWith("last-checkpoint/", StringComparison.Ordinal));
 
         var noPush = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "train", "--config", Config(dir, Path.Combine(dir, "x"), 2, "  hub_strategy: checkpoint"));
@@ -71,7 +71,25 @@ public sealed class HubCheckpointTests
         var noSaves = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "train", "--config",
             Config(dir, Path.Combine(dir, "y"), 2, Push + "checkpoint"), "--set", "output.save_steps=0");
         SkaldProcess.AssertUserError(noSaves, 1, "output.save_steps 0");
-        var unknown = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "train", "--config", Config(dir, Path.Combine(dir, "z"), 2, Push + "every_save"));
+        var unknown = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "train", "--config", Config(dir, Path.Combine(dir, "z"), 2, Push + "sometimes"));
         SkaldProcess.AssertUserError(unknown, 1, "hub_strategy");
+    }
+
+    [Fact]
+    public void ByDefaultTheModelAtEachCheckpointIsPushedAsTransformersDoes()
+    {
+        using var hub = new MockHub();
+        string dir = TestPaths.NewTempDir(), outDir = Path.Combine(dir, "run");
+        var r = SkaldProcess.RunWith(dir, Env(dir, hub.Endpoint), "train", "--config", Config(dir, outDir, 2, "  push_to_hub: true\n  hub_model_id: org/run"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var commits = hub.Commits.ToList();
+        // Two steps: the model pushed at step 2 is the final model, card and all, so the final push has nothing to commit.
+        Assert.Equal(["Training in progress, step 2"], commits.Select(c => c.Summary));
+        Assert.Contains("nothing had changed", r.Stderr);
+        Assert.Contains(commits[0].Lines, l => l.Path == "model.safetensors");
+        Assert.Contains(commits[0].Lines, l => l.Path == "README.md");
+        Assert.DoesNotContain(commits[0].Lines, l => l.Path.StartsWith("last-checkpoint/", StringComparison.Ordinal));
+        var stored = hub.FilesOf("org/run");
+        Assert.Equal(File.ReadAllBytes(Path.Combine(outDir, "final", "model.safetensors")), stored["model.safetensors"]);
     }
 }

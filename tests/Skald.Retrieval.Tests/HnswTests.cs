@@ -47,13 +47,8 @@ public sealed class HnswTests
         var (rows, _) = IvfTests.Clustered(seed: 4, n: 3000, dim: 16, clusters: 30, nq: 1);
         var graph = Graph(rows, m: 6);
         Assert.Null(graph.Problem());
-        var reached = new bool[rows.Length];
-        var stack = new Stack<int>([graph.EntryPoint]);
-        reached[graph.EntryPoint] = true;
-        while (stack.TryPop(out int n))
-            foreach (int j in graph.Links(n, 0))
-                if (!reached[j]) { reached[j] = true; stack.Push(j); }
-        Assert.All(reached, Assert.True);
+        Assert.All(Reached(graph), Assert.True);
+        Assert.Equal(0, graph.Repaired); // hnswlib's construction alone reaches every row of this data
         for (int i = 0; i < rows.Length; i++)
         {
             Assert.InRange(graph.Links(i, 0).Length, 1, 12);
@@ -61,6 +56,42 @@ public sealed class HnswTests
         }
         Assert.Equal(Enumerable.Range(0, rows.Length).Max(graph.Level), graph.TopLevel);
         Assert.Equal(graph.TopLevel, graph.Level(graph.EntryPoint));
+    }
+
+    /// <summary>Which nodes a walk along layer-0 links from the entry point reaches.</summary>
+    private static bool[] Reached(HnswGraph graph)
+    {
+        var reached = new bool[graph.Count];
+        var stack = new Stack<int>([graph.EntryPoint]);
+        reached[graph.EntryPoint] = true;
+        while (stack.TryPop(out int n))
+            foreach (int j in graph.Links(n, 0))
+                if (!reached[j]) { reached[j] = true; stack.Push(j); }
+        return reached;
+    }
+
+    [Fact]
+    public void RowsNoOtherRowLinksToAreLinkedInAndFoundAgain()
+    {
+        var (rows, _) = IvfTests.Clustered(seed: 21, n: 600, dim: 16, clusters: 12, nq: 1);
+        var graph = Graph(rows, m: 4);
+        // Cut every layer-0 link to three rows, as the neighbour heuristic can: no walk reaches them any more.
+        int[] cut = [.. Enumerable.Range(0, rows.Length).Where(r => graph.Level(r) == 0 && r % 97 == 5).Take(3)]; // on layer 0 only: no upper layer leads there either
+        for (int node = 0; node < graph.Count; node++)
+        {
+            var list = graph.List(node, 0);
+            int[] kept = [.. list.Slice(1, list[0]).ToArray().Where(j => !cut.Contains(j))];
+            kept.CopyTo(list[1..]);
+            list[0] = kept.Length;
+        }
+        Assert.All(cut, r => Assert.False(Reached(graph)[r]));
+        Assert.All(cut, r => Assert.NotEqual(r, HnswSearch.TopK([rows[r]], graph, x => rows[x], 1, rows.Length)[0][0].Index));
+
+        int repaired = HnswRepair.Repair(graph, x => rows[x], new HnswWalker(graph.M0));
+        Assert.InRange(repaired, 1, cut.Length); // a row linked in may itself lead to another cut one
+        Assert.All(Reached(graph), Assert.True);
+        Assert.Null(graph.Problem());
+        Assert.All(cut, r => Assert.Equal(r, HnswSearch.TopK([rows[r]], graph, x => rows[x], 1, rows.Length)[0][0].Index));
     }
 
     [Fact]

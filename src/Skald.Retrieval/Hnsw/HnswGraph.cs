@@ -12,7 +12,8 @@ namespace Skald.Retrieval.Hnsw;
 /// at most 2M on layer 0, M above. A search enters at <see cref="EntryPoint"/> on the top layer, walks greedily down
 /// to layer 1 and searches layer 0 keeping ef candidates (<see cref="HnswSearch"/>); similarity is the inner product
 /// (rows unit length for cosine). Rows are inserted in order (<see cref="HnswConstruction"/>), so an index's graph
-/// grows with the rows added to it.
+/// grows with the rows added to it; after each insertion run, rows no reachable node links to are linked in
+/// (<see cref="HnswRepair"/>, a step hnswlib does not take), so a search as wide as the graph finds every row.
 /// Saved as <c>hnsw.bin</c>, little-endian: 8 bytes "SKALDHNS", int32 nodes, M, ef construction, seed, entry point
 /// (−1 when empty), top level; a byte per node (its level); layer 0 as int32 [nodes × (1 + 2M)] (count, then the
 /// links); then for each node above layer 0, in node order, int32 [level × (1 + M)] for layers 1 up.
@@ -100,17 +101,25 @@ public sealed class HnswGraph
             var walker = RentWalker();
             for (int i = first; i < rows; i++) One(i, walker);
             ReturnWalker(walker);
-            return;
         }
-        int next = first - 1;
-        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, _ =>
+        else
         {
-            var walker = RentWalker();
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < rows) One(i, walker);
-            ReturnWalker(walker);
-        });
+            int next = first - 1;
+            Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, _ =>
+            {
+                var walker = RentWalker();
+                int i;
+                while ((i = Interlocked.Increment(ref next)) < rows) One(i, walker);
+                ReturnWalker(walker);
+            });
+        }
+        var repairer = RentWalker();
+        Repaired += HnswRepair.Repair(this, row, repairer); // rows the heuristic left without a way in
+        ReturnWalker(repairer);
     }
+
+    /// <summary>Nodes linked in after insertion because no reachable node linked to them (<see cref="HnswRepair"/>); not saved.</summary>
+    public int Repaired { get; private set; }
 
     /// <summary>
     /// Rows inserted on one thread when the caller leaves the thread count to the graph (0): fewer than this take well

@@ -77,7 +77,7 @@ foreach (int ef in new[] { 16, 32, 64, 128, 256 })
         recall += hits.Count(h => truth.Contains(h.Index)) / (double)k / queries;
     }
     Array.Sort(times);
-    Console.WriteLine(JsonSerializer.Serialize(new { engine = "skald", rows, dim, m, ef_construction = efc, ef, build_s = buildS,
+    Console.WriteLine(JsonSerializer.Serialize(new { engine = "skald", rows, dim, m, ef_construction = efc, ef, build_s = buildS, repaired = graph.Repaired,
         query_ms = times[queries / 2], recall_at_k = recall, threads = Environment.ProcessorCount, load }));
 }
 return 0;

@@ -49,7 +49,7 @@ public sealed class LiveIndex : IDisposable
         try { accept?.Invoke(index); }
         catch { index.Dispose(); throw; }
         current = new Slot(index);
-        if (refresh is { } every && every > TimeSpan.Zero) timer = new Timer(_ => Refresh(), null, every, every);
+        if (refresh is { } every && every > TimeSpan.Zero) timer = new Timer(_ => RefreshQuietly(), null, every, every);
     }
 
     /// <summary>The version served now (for descriptions; searches take a <see cref="Lease"/>).</summary>
@@ -83,7 +83,7 @@ public sealed class LiveIndex : IDisposable
             {
                 fresh = SearchIndex.Open(folder);
             }
-            catch (Exception e) when (e is EvaluationException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is not OutOfMemoryException) // a damaged file may throw anything: the served version stays
             {
                 log?.Invoke($"index {folder} changed but could not be opened ({e.Message}); still serving the previous version");
                 stamp = now;
@@ -105,6 +105,19 @@ public sealed class LiveIndex : IDisposable
             Retire(old);
             log?.Invoke($"index {folder} reopened: {fresh.LiveCount} live rows");
             return true;
+        }
+    }
+
+    /// <summary>The timer's refresh: whatever a damaged folder throws is a line in the log, never the server's end.</summary>
+    private void RefreshQuietly()
+    {
+        try
+        {
+            Refresh();
+        }
+        catch (Exception e)
+        {
+            log?.Invoke($"index {folder} changed but could not be opened ({e.GetType().Name}: {e.Message}); still serving the previous version");
         }
     }
 

@@ -29,6 +29,12 @@ public sealed record EncodeOptions
     /// <summary>L2-normalise the outputs (in addition to any Normalize module of the model).</summary>
     public bool Normalize { get; init; }
 
+    /// <summary>
+    /// A CSR sparse encoder's latents kept per text (sentence-transformers' <c>max_active_dims</c>, which replaces the
+    /// SparseAutoEncoder's k); null: k. Other models ignore it (<see cref="SentenceEncoder.EncodeSparse"/> prunes theirs).
+    /// </summary>
+    public int? MaxActiveDims { get; init; }
+
     /// <summary>Maximum tokens per text including special tokens (default: the model's max_seq_length).</summary>
     public int? MaxLength { get; init; }
 

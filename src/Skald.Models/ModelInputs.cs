@@ -19,9 +19,15 @@ public sealed record ModelInputs(IReadOnlyList<Encoding> Encodings, int PromptLe
     /// <summary>Number of texts.</summary>
     public int Count => Encodings.Count;
 
+    /// <summary>A CSR sparse encoder's latents kept per text (max_active_dims; null: the module's k).</summary>
+    public int? MaxActiveDims { get; init; }
+
     /// <summary>The texts at <paramref name="rows"/>, in that order.</summary>
     public ModelInputs Select(IReadOnlyList<int> rows) =>
-        new([.. rows.Select(i => Encodings[i])], PromptLength, EmbedCounts is null ? null : [.. rows.Select(i => EmbedCounts[i])], Query);
+        new([.. rows.Select(i => Encodings[i])], PromptLength, EmbedCounts is null ? null : [.. rows.Select(i => EmbedCounts[i])], Query)
+        {
+            MaxActiveDims = MaxActiveDims,
+        };
 
     /// <summary>Texts <paramref name="start"/> .. <paramref name="start"/> + <paramref name="count"/> − 1.</summary>
     public ModelInputs Slice(int start, int count) => Select(Enumerable.Range(start, count).ToArray());

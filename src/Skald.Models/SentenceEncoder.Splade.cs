@@ -44,8 +44,11 @@ public sealed partial class SentenceEncoder
         StaticQuery = SparseStaticEmbedding.Create("query_0_SparseStaticEmbedding/weight", Dimension, Tokenizer, Folder.TokenizerMaxLength() ?? MaxSeqLength);
     }
 
-    /// <summary>Whether this is a sparse encoder (SPLADE): embeddings over the vocabulary, mostly zeros.</summary>
-    public bool IsSparse => SpladeHead is not null;
+    /// <summary>
+    /// Whether this is a sparse encoder: SPLADE (embeddings over the vocabulary) or CSR (<see cref="AutoEncoder"/>: k of
+    /// its latents), mostly zeros.
+    /// </summary>
+    public bool IsSparse => SpladeHead is not null || AutoEncoder is not null;
 
     /// <summary>
     /// This model as a sparse encoder pooling with <paramref name="splade"/>: the same transformer (shared, as
@@ -56,7 +59,7 @@ public sealed partial class SentenceEncoder
     public SentenceEncoder AsSparse(SpladeConfig splade, ulong seed = 42)
     {
         ArgumentNullException.ThrowIfNull(splade);
-        if (Folder.IsStatic || Folder.Llm2Vec is not null || dense.Length > 0 || queryDense.Length > 0)
+        if (Folder.IsStatic || Folder.Llm2Vec is not null || dense.Length > 0 || queryDense.Length > 0 || AutoEncoder is not null)
             throw new ModelFormatException($"{Folder.Path}: a sparse encoder is an MLMTransformer with SpladePooling; this folder's chain has other modules");
         var folder = Folder with { Splade = splade, Pooling = null, Normalize = false, Similarity = SimilarityFunction.Dot, IsSentenceTransformers = true };
         return Create(folder, Tokenizer, Transformer, newSpladeHead: true, seed);
@@ -65,7 +68,8 @@ public sealed partial class SentenceEncoder
     /// <summary>The sparse embeddings of <paramref name="texts"/>: each text's non-zero vocabulary entries (<see cref="Encode(IReadOnlyList{string}, EncodeOptions?)"/>, kept sparse).</summary>
     public SparseEmbedding[] EncodeSparse(IReadOnlyList<string> texts, EncodeOptions? options = null, int? maxActiveDims = null)
     {
-        if (!IsSparse) throw new ModelFormatException($"{Folder.Path}: not a sparse encoder (no SpladePooling module)");
+        if (!IsSparse) throw new ModelFormatException($"{Folder.Path}: not a sparse encoder (no SpladePooling or SparseAutoEncoder module)");
+        options = (options ?? new EncodeOptions()) with { MaxActiveDims = maxActiveDims ?? options?.MaxActiveDims }; // a CSR model keeps that many latents
         return [.. Encode(texts, options).Select(e => SparseEmbedding.FromDense(e, maxActiveDims))];
     }
 

@@ -12,7 +12,7 @@ namespace Skald.Models;
 /// <summary>
 /// A sentence-embedding model: tokenizer → transformer → pooling → dense → normalize, loaded from a Hugging Face or
 /// sentence-transformers folder and giving the embeddings sentence-transformers gives. The chain is defined once
-/// (<see cref="Forward(Tape, TokenBatch, int, bool, int[])"/>): encoding runs it on a tape that does not record; training runs it on a recording tape.
+/// (<see cref="Forward(Tape, TokenBatch, int, bool, int[], int?)"/>): encoding runs it on a tape that does not record; training runs it on a recording tape.
 /// <code>
 /// var model = SentenceEncoder.Load("models/nb-sbert-base");
 /// float[][] e = model.Encode(["Hei verden", "Hallo verda"]);
@@ -27,9 +27,10 @@ public sealed partial class SentenceEncoder
     private readonly Lock gate = new();
 
     private SentenceEncoder(ModelFolder folder, Tokenizer tokenizer, ITransformer transformer, PoolingConfig pooling,
-        DenseModule[] dense, DenseModule[] queryDense, int maxSeqLength, MaskedLmHead? spladeHead = null)
+        DenseModule[] dense, DenseModule[] queryDense, int maxSeqLength, MaskedLmHead? spladeHead = null, SparseAutoEncoder? autoEncoder = null)
     {
         SpladeHead = spladeHead;
+        AutoEncoder = autoEncoder;
         this.queryDense = queryDense;
         Folder = folder;
         Tokenizer = tokenizer;
@@ -37,10 +38,12 @@ public sealed partial class SentenceEncoder
         Pooling = pooling;
         this.dense = dense;
         MaxSeqLength = maxSeqLength;
-        Dimension = spladeHead is not null ? spladeHead.Decoder.Shape[0] : dense.Length > 0 ? dense[^1].OutFeatures : pooling.OutputDimension;
+        Dimension = spladeHead is not null ? spladeHead.Decoder.Shape[0] : autoEncoder is not null ? autoEncoder.Config.HiddenDim
+            : dense.Length > 0 ? dense[^1].OutFeatures : pooling.OutputDimension;
         PadId = tokenizer.PadTokenId ?? transformer.Config.PadTokenId;
         PaddingSide = folder.PaddingSide ?? tokenizer.PaddingSide;
-        Parameters = [.. transformer.Parameters, .. spladeHead?.Parameters ?? [], .. dense.SelectMany(d => d.Parameters)];
+        Parameters = [.. transformer.Parameters, .. spladeHead?.Parameters ?? [], .. dense.SelectMany(d => d.Parameters),
+            .. autoEncoder?.Parameters ?? []];
         PackWeights = Parameters.Where(p => p.Precision == WeightPrecision.Float32).Sum(p => (long)p.Length) * sizeof(float) <= PackWeightsLimitBytes;
     }
 
@@ -180,7 +183,7 @@ public sealed partial class SentenceEncoder
     }
 
     private static SentenceEncoder Create(ModelFolder folder, Tokenizer tokenizer, ITransformer encoder, bool newSpladeHead = false,
-        ulong seed = 42)
+        ulong seed = 42, SparseAutoEncoder? newAutoEncoder = null)
     {
         string path = folder.Path;
         if (folder.Bidirectional && encoder is IDecoder decoder) decoder.AttentionMode = AttentionMode.Bidirectional;
@@ -212,7 +215,11 @@ public sealed partial class SentenceEncoder
             throw new ModelFormatException($"{path}: the query route gives {queryWidth} values but the document route {width}; both must agree");
         int max = folder.MaxSeqLength ?? folder.TokenizerMaxLength() ?? encoder.MaxSequenceLength;
         var spladeHead = folder.Splade is { } splade ? LoadSpladeHead(folder, splade, encoder, newSpladeHead, seed) : null;
-        var model = new SentenceEncoder(folder, tokenizer, encoder, pooling, dense, queryDense, Math.Min(max, encoder.MaxSequenceLength), spladeHead);
+        var autoEncoder = newAutoEncoder ?? (folder.AutoEncoderPath is { } saePath ? SparseAutoEncoder.Load(saePath) : null);
+        if (autoEncoder is not null && autoEncoder.Config.InputDim != width)
+            throw new ModelFormatException($"{folder.AutoEncoderPath}: input_dim {autoEncoder.Config.InputDim} does not match the {width} values coming in");
+        var model = new SentenceEncoder(folder, tokenizer, encoder, pooling, dense, queryDense, Math.Min(max, encoder.MaxSequenceLength), spladeHead,
+            autoEncoder);
         if (folder.QueryStaticPath is { } staticQuery)
         {
             if (spladeHead is null) throw new ModelFormatException($"{staticQuery}: a SparseStaticEmbedding query route needs a sparse document route");
@@ -295,7 +302,7 @@ public sealed partial class SentenceEncoder
         var tokens = TokenBatch.Pad(inputs.Encodings, PadId, PaddingSide);
         int[]? embedMask = inputs.EmbedCounts is { } counts ? Llm2VecInputs.EmbedMask(tokens, counts) : null;
         bool adapt = inputs.Query && queryDense.Length > 0;
-        var y = Forward(tape, tokens, inputs.PromptLength, normalize && !adapt, embedMask);
+        var y = Forward(tape, tokens, inputs.PromptLength, normalize && !adapt, embedMask, inputs.MaxActiveDims);
         if (!adapt) return y;
         foreach (var d in queryDense) y = d.Forward(tape, y);
         return normalize ? Ops.Normalize(tape, y) : y;
@@ -308,9 +315,10 @@ public sealed partial class SentenceEncoder
     /// include_prompt = false; with <paramref name="embedMask"/> [B, T] only the tokens it marks are pooled (LLM2Vec's
     /// instruction exclusion, <see cref="Llm2VecInputs.EmbedMask"/>).
     /// </summary>
-    public Variable Forward(Tape tape, TokenBatch tokens, int promptLength = 0, bool normalize = false, int[]? embedMask = null)
+    public Variable Forward(Tape tape, TokenBatch tokens, int promptLength = 0, bool normalize = false, int[]? embedMask = null,
+        int? maxActiveDims = null)
     {
-        var hidden = Transformer.Forward(tape, tokens); // [B·T, C]
+        var hidden = TransformerForward(tape, tokens); // [B·T, C]
         if (SpladeHead is not null)
         {
             var sparse = SpladeForward(tape, hidden, tokens); // [B, V]
@@ -318,6 +326,11 @@ public sealed partial class SentenceEncoder
         }
         var y = Modules.Pooling.Forward(tape, hidden, tokens.Mask, tokens.Batch, tokens.Seq, Pooling, promptLength, embedMask); // [B, k·C]
         foreach (var d in dense) y = d.Forward(tape, y);
+        if (AutoEncoder is { } autoEncoder) // CSR: the dense chain (its Normalize included), then the sparse code [B, H]
+        {
+            y = autoEncoder.Forward(tape, Folder.Normalize ? Ops.Normalize(tape, y) : y, maxActiveDims);
+            return normalize ? Ops.Normalize(tape, y) : y;
+        }
         return Folder.Normalize || normalize ? Ops.Normalize(tape, y) : y;
     }
 
@@ -383,7 +396,7 @@ public sealed partial class SentenceEncoder
         // a Model2Vec folder as model2vec's StaticModel.tokenize does (unknown tokens dropped).
         var encodings = Folder.IsModel2Vec ? Model2VecInputs.Tokenize(Tokenizer, prepared, maxLength)
             : Tokenizer.EncodeBatch(prepared, !Folder.IsStatic, maxLength);
-        return new ModelInputs(encodings, promptLength, null, IsQueryRoute(options));
+        return new ModelInputs(encodings, promptLength, null, IsQueryRoute(options)) { MaxActiveDims = options.MaxActiveDims };
     }
 
     /// <summary>Whether <paramref name="options"/> put texts on the query route (a Router folder's default_route when it names none).</summary>

@@ -51,6 +51,29 @@ public sealed class SparseEncodeCommandTests
     }
 
     [Fact]
+    public void ACsrModelWritesItsLatentsWithoutTokensAndKeepsMaxActiveDims()
+    {
+        string csr = TestPaths.FixtureModel("csr-bert-tiny");
+        var expected = File.ReadLines(Path.Combine(csr, "expected_k4.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "texts.txt"), output = Path.Combine(dir, "out.jsonl");
+        File.WriteAllLines(input, expected.Select(e => e.GetProperty("text").GetString()!));
+        var r = SkaldProcess.Run("encode", "--model", csr, "--input", input, "--output", output, "--max-active-dims", "4");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("sparse embeddings over 128 latents (4.0 active on average)", r.Stderr + r.Stdout);
+        var lines = File.ReadAllLines(output);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            var row = JsonDocument.Parse(lines[i]).RootElement;
+            Assert.False(row.TryGetProperty("tokens", out _)); // latents are no vocabulary entries
+            Assert.Equal(expected[i].GetProperty("indices").EnumerateArray().Select(x => x.GetInt32()), row.GetProperty("indices").EnumerateArray().Select(x => x.GetInt32()));
+        }
+        var info = SkaldProcess.Run("info", "--model", csr);
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        Assert.Contains("CSR, SparseAutoEncoder 32 → 128 latents, top 8 kept", info.Stdout);
+    }
+
+    [Fact]
     public void InfoSaysSparseAndMisusesAreOneLine()
     {
         var info = SkaldProcess.Run("info", "--model", Model);

@@ -82,7 +82,7 @@ internal sealed class EncodeCommand : Command
             throw new UsageException("--route is for Router models (a query route beside the document route); this model has one route");
         int? active = p.GetValue(maxActiveDims);
         if (active is not null && !encoder.IsSparse)
-            throw new UsageException("--max-active-dims is for sparse encoders (SPLADE); this model's embeddings are dense");
+            throw new UsageException("--max-active-dims is for sparse encoders (SPLADE, CSR); this model's embeddings are dense");
         if (active is < 1) throw new UsageException("--max-active-dims must be at least 1");
         if (encoder.IsSparse && format != EmbeddingPrecision.Float32)
             throw new UsageException("--precision quantizes dense embeddings; a sparse encoder's are written as float32 (indices and values)");
@@ -97,6 +97,7 @@ internal sealed class EncodeCommand : Command
             Instruction = p.GetValue(instruction),
             Normalize = p.GetValue(normalize),
             Route = p.GetValue(route),
+            MaxActiveDims = active, // a CSR model keeps that many latents (a SPLADE model's are pruned below)
             Progress = (done, total) => bar.Report(done, total),
         }));
         if (world.Size > 1)
@@ -110,8 +111,8 @@ internal sealed class EncodeCommand : Command
             if (Path.GetExtension(outputPath).Equals(".npy", StringComparison.OrdinalIgnoreCase))
                 EmbeddingOutput.Write(outputPath, [.. sparse.Select(e => Dense(e, encoder.Dimension))], encoder.Dimension);
             else
-                EmbeddingOutput.WriteSparse(outputPath, sparse, encoder.Tokenizer.IdToToken);
-            Terminal.Log($"wrote {sparse.Length} sparse embeddings over {encoder.Dimension} vocabulary entries " +
+                EmbeddingOutput.WriteSparse(outputPath, sparse, encoder.AutoEncoder is null ? encoder.Tokenizer.IdToToken : null);
+            Terminal.Log($"wrote {sparse.Length} sparse embeddings over {encoder.Dimension} {(encoder.AutoEncoder is null ? "vocabulary entries" : "latents")} " +
                 $"({(sparse.Length == 0 ? 0 : sparse.Average(e => e.Count)):F1} active on average) to {outputPath}", quiet);
             return 0;
         }

@@ -81,6 +81,8 @@ internal sealed class InfoCommand : Command
         Console.WriteLine($"attention:        {(m.Folder.Bidirectional ? "bidirectional (LLM2Vec)" : "as the architecture defines")}, padding {m.PaddingSide.ToString().ToLowerInvariant()}");
         foreach (var d in m.Dense) Console.WriteLine($"dense:            {d.InFeatures} → {d.OutFeatures}, {d.ActivationFunction}");
         Console.WriteLine($"normalize:        {(m.Folder.Normalize ? "yes" : "no")}");
+        if (m.AutoEncoder is { Config: var sae })
+            Console.WriteLine($"sparse:           CSR, SparseAutoEncoder {sae.InputDim} → {sae.HiddenDim} latents, top {sae.K} kept{(sae.Normalize ? ", input standardised" : "")}: a sparse encoder");
         Console.WriteLine($"similarity:       {Similarities.Name(m.SimilarityFunction)}");
         Console.WriteLine($"tokenizer:        {m.Tokenizer.ModelKind}, vocabulary {m.Tokenizer.VocabSize:N0}{(m.Folder.DoLowerCase ? ", lower-cased input" : "")}");
         if (m.Folder.Prompts.Count > 0)

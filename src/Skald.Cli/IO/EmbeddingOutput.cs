@@ -45,9 +45,10 @@ internal static class EmbeddingOutput
 
     /// <summary>
     /// A sparse encoder's embeddings as .jsonl: one object per line, <c>{"indices": [...], "values": [...], "tokens": [...]}</c>
-    /// (the non-zero vocabulary ids ascending, their weights, and the tokens they are, as SparseEncoder.decode names them).
+    /// (the non-zero vocabulary ids ascending, their weights, and the tokens they are, as SparseEncoder.decode names them);
+    /// without <paramref name="token"/> (a CSR model's latents are no tokens) no "tokens".
     /// </summary>
-    public static void WriteSparse(string path, IReadOnlyList<Skald.Models.SparseEmbedding> rows, Func<int, string?> token) =>
+    public static void WriteSparse(string path, IReadOnlyList<Skald.Models.SparseEmbedding> rows, Func<int, string?>? token) =>
         AtomicFile.Write(path, s =>
         {
             using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
@@ -55,9 +56,10 @@ internal static class EmbeddingOutput
             foreach (var row in rows)
             {
                 sb.Clear().Append("{\"indices\":[").AppendJoin(',', row.Indices.Select(i => i.ToString(CultureInfo.InvariantCulture)))
-                    .Append("],\"values\":[").AppendJoin(',', row.Values.Select(v => v.ToString("R", CultureInfo.InvariantCulture)))
-                    .Append("],\"tokens\":").Append(System.Text.Json.JsonSerializer.Serialize(row.Indices.Select(i => token(i) ?? "").ToArray()))
-                    .Append('}');
+                    .Append("],\"values\":[").AppendJoin(',', row.Values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))).Append(']');
+                if (token is not null)
+                    sb.Append(",\"tokens\":").Append(System.Text.Json.JsonSerializer.Serialize(row.Indices.Select(i => token(i) ?? "").ToArray()));
+                sb.Append('}');
                 w.Write(sb);
                 w.Write('\n');
             }

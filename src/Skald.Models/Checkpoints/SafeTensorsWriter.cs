@@ -4,16 +4,22 @@ using System.Text.Json;
 
 namespace Skald.Models.Checkpoints;
 
-/// <summary>One tensor to write: key, shape and float32 values (stored as <see cref="SafeTensorsDType"/>).</summary>
+/// <summary>One tensor to write: key, shape and float32 values (stored as <see cref="SafeTensorsDType"/>), or 64-bit integers.</summary>
 public sealed record TensorToWrite(string Name, int[] Shape, ReadOnlyMemory<float> Data)
 {
+    /// <summary>An I64 tensor (a module's integer buffer, as PyTorch saves a long buffer).</summary>
+    public TensorToWrite(string name, int[] shape, long[] values) : this(name, shape, ReadOnlyMemory<float>.Empty) => Int64Values = values;
+
+    /// <summary>The values of an I64 tensor (then <see cref="Data"/> is empty); null for a float tensor.</summary>
+    public long[]? Int64Values { get; }
+
     /// <summary>A tensor over an array.</summary>
     public TensorToWrite(string name, int[] shape, float[] data) : this(name, shape, (ReadOnlyMemory<float>)data)
     {
     }
 }
 
-/// <summary>Writes safetensors files (F32, F16 or BF16) atomically: temporary file, then rename.</summary>
+/// <summary>Writes safetensors files (F32, F16 or BF16, and I64 integer tensors) atomically: temporary file, then rename.</summary>
 public static class SafeTensorsWriter
 {
     /// <summary>Writes <paramref name="tensors"/> in the given order with the given dtype.</summary>
@@ -23,7 +29,7 @@ public static class SafeTensorsWriter
         if (dtype is not (SafeTensorsDType.F32 or SafeTensorsDType.F16 or SafeTensorsDType.BF16))
             throw new ArgumentException($"cannot write dtype {dtype}", nameof(dtype));
         var list = tensors.ToList();
-        int size = SafeTensorsFile.ElementSize(dtype);
+        int floatSize = SafeTensorsFile.ElementSize(dtype);
         using var headerStream = new MemoryStream();
         using (var w = new Utf8JsonWriter(headerStream))
         {
@@ -35,10 +41,12 @@ public static class SafeTensorsWriter
             foreach (var t in list)
             {
                 long count = t.Shape.Aggregate(1L, (a, d) => a * d);
-                if (count != t.Data.Length)
-                    throw new ArgumentException($"tensor {t.Name}: shape [{string.Join(", ", t.Shape)}] holds {count} values, data has {t.Data.Length}");
+                long length = t.Int64Values?.Length ?? t.Data.Length;
+                if (count != length)
+                    throw new ArgumentException($"tensor {t.Name}: shape [{string.Join(", ", t.Shape)}] holds {count} values, data has {length}");
+                int size = t.Int64Values is null ? floatSize : sizeof(long);
                 w.WriteStartObject(t.Name);
-                w.WriteString("dtype", DTypeName(dtype));
+                w.WriteString("dtype", t.Int64Values is null ? DTypeName(dtype) : "I64");
                 w.WriteStartArray("shape");
                 foreach (int d in t.Shape) w.WriteNumberValue(d);
                 w.WriteEndArray();
@@ -63,7 +71,11 @@ public static class SafeTensorsWriter
             {
                 fs.Write(BitConverter.GetBytes((ulong)header.Count));
                 fs.Write(CollectionsMarshal.AsSpan(header));
-                foreach (var t in list) WriteData(fs, t.Data, dtype);
+                foreach (var t in list)
+                {
+                    if (t.Int64Values is { } integers) fs.Write(MemoryMarshal.AsBytes(integers.AsSpan()));
+                    else WriteData(fs, t.Data, dtype);
+                }
                 fs.Flush(true);
             }
             File.Move(tmp, full, overwrite: true);

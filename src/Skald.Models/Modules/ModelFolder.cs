@@ -51,7 +51,13 @@ public sealed record ModelFolder
     /// </summary>
     public SpladeConfig? Splade { get; init; }
 
-    /// <summary>Whether a Normalize module ends the module chain.</summary>
+    /// <summary>
+    /// A CSR sparse encoder's SparseAutoEncoder module folder (sentence-transformers' SparseEncoder over a dense chain:
+    /// Transformer → Pooling → Dense* → Normalize? → SparseAutoEncoder); null for other folders.
+    /// </summary>
+    public string? AutoEncoderPath { get; init; }
+
+    /// <summary>Whether a Normalize module ends the module chain (before the SparseAutoEncoder of a CSR model).</summary>
     public bool Normalize { get; init; }
 
     /// <summary>True when the first module is a StaticEmbedding (no special tokens, no stripping, mean of token rows).</summary>
@@ -276,12 +282,15 @@ public sealed record ModelFolder
         string? transformer = null;
         PoolingConfig? pooling = null;
         SpladeConfig? splade = null;
+        string? autoEncoder = null;
         var dense = new List<string>();
         bool normalize = false, isStatic = false, maskedLm = false;
         int index = 0;
         foreach (var (type, modPath) in entries)
         {
             string shortType = type[(type.LastIndexOf('.') + 1)..];
+            if (autoEncoder is not null)
+                throw new ModelFormatException($"{modulesPath}: module {index} ({shortType}) comes after the SparseAutoEncoder, which Skald runs last");
             switch (shortType)
             {
                 case "Transformer" when index == 0:
@@ -313,7 +322,10 @@ public sealed record ModelFolder
                 case "Normalize" when pooling is not null || isStatic:
                     normalize = true;
                     break;
-                case "Transformer" or "StaticEmbedding" or "Pooling" or "Dense" or "Normalize":
+                case "SparseAutoEncoder" when pooling is not null:
+                    autoEncoder = modPath;
+                    break;
+                case "Transformer" or "StaticEmbedding" or "Pooling" or "Dense" or "Normalize" or "SparseAutoEncoder":
                     throw new ModelFormatException(
                         $"{modulesPath}: module {index} ({shortType}) is out of order; Skald runs Transformer → Pooling → Dense* → Normalize");
                 default:
@@ -327,8 +339,8 @@ public sealed record ModelFolder
         return folder with
         {
             TransformerPath = transformer, Pooling = pooling, DensePaths = dense, Normalize = normalize,
-            IsSentenceTransformers = true, IsStatic = isStatic, Splade = splade,
-            Similarity = splade is not null ? SimilarityFunction.Dot : folder.Similarity,
+            IsSentenceTransformers = true, IsStatic = isStatic, Splade = splade, AutoEncoderPath = autoEncoder,
+            Similarity = splade is not null || autoEncoder is not null ? SimilarityFunction.Dot : folder.Similarity,
         };
     }
 
@@ -355,7 +367,7 @@ public sealed record ModelFolder
             DefaultPromptName = def,
             // A SparseEncoder's default is the dot product (SparseEncoder.similarity_fn_name), others' cosine.
             Similarity = sim is not null ? Similarities.Parse(sim, cfgPath)
-                : folder.Splade is not null ? SimilarityFunction.Dot : SimilarityFunction.Cosine,
+                : folder.Splade is not null || folder.AutoEncoderPath is not null ? SimilarityFunction.Dot : SimilarityFunction.Cosine,
         };
     }
 }

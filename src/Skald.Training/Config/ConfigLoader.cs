@@ -172,7 +172,7 @@ public static class ConfigLoader
         SectionReader S(string name) => new(name, tree.TryGetValue(name, out var k) ? k : [], origin);
 
         var m = S("model");
-        string modelType = m.Choice("type", "transformer", "transformer", "static", "splade");
+        string modelType = m.Choice("type", "transformer", "transformer", "static", "splade", "csr");
         var model = new ModelSection(m.Path("path") ?? "", m.Float("dropout", 0.1f, 0, 1))
         {
             Type = modelType, Tokenizer = m.Path("tokenizer"), Dimension = m.Int("dim", 256, 1), Normalize = m.Bool("normalize", true),
@@ -182,14 +182,24 @@ public static class ConfigLoader
             PoolingStrategy = m.Choice("pooling_strategy", "max", "max", "sum"),
             ActivationFunction = m.Choice("activation_function", "relu", "relu", "log1p_relu"),
             InferenceFree = m.Bool("inference_free", false),
+            CsrHiddenDim = m.IntOrNull("csr_hidden_dim", 1),
+            CsrK = m.IntOrNull("csr_k", 1),
+            CsrKAux = m.IntOrNull("csr_k_aux", 1),
+            CsrDeadThreshold = m.Int("csr_dead_threshold", 30, 0),
+            FreezeTransformer = m.Bool("freeze_transformer", false),
         };
+        foreach (var key in new[] { "csr_hidden_dim", "csr_k", "csr_k_aux", "csr_dead_threshold" })
+        {
+            if (m.Str(key) is not null && modelType != "csr")
+                throw new TrainingException($"{m.Where(key)}: model.{key} is the SparseAutoEncoder's (model.type: csr)");
+        }
         foreach (var key in new[] { "pooling_strategy", "activation_function", "inference_free" })
         {
             if (m.Str(key) is not null && modelType != "splade")
                 throw new TrainingException($"{m.Where(key)}: model.{key} is SpladePooling's (model.type: splade)");
         }
         if (model.Dropout >= 1) throw new TrainingException($"{m.Where("dropout")}: model.dropout must be below 1");
-        if (modelType is "transformer" or "splade")
+        if (modelType is "transformer" or "splade" or "csr")
         {
             if (model.Path.Length == 0) throw new TrainingException($"{m.Where("path")}: model.path is required");
             foreach (var key in new[] { "tokenizer", "dim", "normalize" })
@@ -266,10 +276,10 @@ public static class ConfigLoader
         var l = S("loss");
         var loss = new LossSection
         {
-            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist", "angle", "contrastive", "online_contrastive", "splade", "distill_kl"),
+            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist", "angle", "contrastive", "online_contrastive", "splade", "distill_kl", "csr"),
             MaskProbability = l.Str("mask_probability") is null ? null : l.Float("mask_probability", 0.15f, 0, 1),
             MaskCollator = l.Choice("mask_collator", "default", "default", "all_mask"),
-            Scale = l.Float("scale", l.Str("type") switch { "ce_mnrl" => 10f, "gist" => 100f, "splade" => 1f, _ => 20f }, 0),
+            Scale = l.Float("scale", l.Str("type") switch { "ce_mnrl" => 10f, "gist" => 100f, "splade" or "csr" => 1f, _ => 20f }, 0),
             Symmetric = l.Bool("symmetric", false),
             MiniBatchSize = l.Int("mini_batch_size", 32, 1),
             Margin = l.Float("margin", l.Str("type") switch { "gist" => 0f, "contrastive" or "online_contrastive" => 0.5f, _ => 5f }, 0),
@@ -286,6 +296,10 @@ public static class ConfigLoader
             ContrastAnchors = l.Bool("contrast_anchors", true),
             ContrastPositives = l.Bool("contrast_positives", true),
             SpladeInner = l.Choice("splade_inner", "mnrl", "mnrl", "margin_mse", "distill_kl"),
+            CsrInner = l.Choice("csr_inner", "mnrl", "mnrl", "margin_mse", "distill_kl"),
+            CsrSimilarity = l.Choice("csr_similarity", "dot", "dot", "cosine"),
+            CsrBeta = l.Float("csr_beta", 0.1f, 0),
+            CsrGamma = l.Float("csr_gamma", 1f, 0),
             Temperature = l.Float("temperature", 1f, 0),
             DocumentRegularizerWeight = l.Float("document_regularizer_weight", 3e-5f, 0),
             QueryRegularizerWeight = l.Float("query_regularizer_weight", 5e-5f, 0),
@@ -299,8 +313,16 @@ public static class ConfigLoader
             if (l.Str(key) is not null && loss.Type != "splade")
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is SpladeLoss's (loss.type: splade)");
         }
-        if (l.Str("temperature") is not null && loss.Type != "distill_kl" && !(loss.Type == "splade" && loss.SpladeInner == "distill_kl"))
-            throw new TrainingException($"{l.Where("temperature")}: loss.temperature is DistillKLDivLoss's (loss.type: distill_kl, or splade with splade_inner: distill_kl)");
+        foreach (var key in new[] { "csr_inner", "csr_similarity", "csr_beta", "csr_gamma" })
+        {
+            if (l.Str(key) is not null && loss.Type != "csr")
+                throw new TrainingException($"{l.Where(key)}: loss.{key} is CSRLoss's (loss.type: csr)");
+        }
+        if (l.Str("csr_similarity") is not null && loss.CsrInner != "mnrl")
+            throw new TrainingException($"{l.Where("csr_similarity")}: loss.csr_similarity is for csr_inner: mnrl");
+        if (l.Str("temperature") is not null && loss.Type != "distill_kl" && !(loss.Type == "splade" && loss.SpladeInner == "distill_kl")
+            && !(loss.Type == "csr" && loss.CsrInner == "distill_kl"))
+            throw new TrainingException($"{l.Where("temperature")}: loss.temperature is DistillKLDivLoss's (loss.type: distill_kl, or splade / csr with its inner loss distill_kl)");
         if (loss.Temperature <= 0) throw new TrainingException($"{l.Where("temperature")}: loss.temperature must be above 0");
         if (loss.DocumentRegularizerOnly && l.Str("query_regularizer_weight") is not null)
             throw new TrainingException($"{l.Where("query_regularizer_weight")}: with use_document_regularizer_only every column is a document; there is no query term to weigh");

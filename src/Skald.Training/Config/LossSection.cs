@@ -56,6 +56,18 @@ public sealed record LossSection
     /// <summary>splade: the loss the FLOPS regularisers are added to: <c>mnrl</c> (SparseMultipleNegativesRankingLoss: dot product, scale 1 by default), <c>margin_mse</c> or <c>distill_kl</c>.</summary>
     public string SpladeInner { get; init; } = "mnrl";
 
+    /// <summary>csr: the loss over the sparse codes: <c>mnrl</c> (SparseMultipleNegativesRankingLoss: dot product, scale 1 by default), <c>margin_mse</c> or <c>distill_kl</c>.</summary>
+    public string CsrInner { get; init; } = "mnrl";
+
+    /// <summary>csr: mnrl's similarity, <c>dot</c> (SparseMNRL's default) or <c>cosine</c> (sentence-transformers' CSR example, with scale 20).</summary>
+    public string CsrSimilarity { get; init; } = "dot";
+
+    /// <summary>csr: β, the weight of the auxiliary reconstruction term (CSRLoss beta, 0.1).</summary>
+    public float CsrBeta { get; init; } = 0.1f;
+
+    /// <summary>csr: γ, the weight of the loss over the sparse codes (CSRLoss gamma, 1).</summary>
+    public float CsrGamma { get; init; } = 1f;
+
     /// <summary>splade: λ_d, the weight of the documents' FLOPS term (document_regularizer_weight).</summary>
     public float DocumentRegularizerWeight { get; init; } = 3e-5f;
 

@@ -9,9 +9,29 @@ public sealed record ModelSection(string Path, float Dropout = 0.1f)
     /// <c>transformer</c> (a folder with a transformer, the default), <c>static</c> (a StaticEmbedding model: the
     /// folder at <see cref="Path"/>, or a new one over <see cref="Tokenizer"/> with <see cref="Dimension"/> columns) or
     /// <c>splade</c> (a sparse encoder: the folder's masked-LM head, read or initialised, with SpladePooling as
-    /// <see cref="PoolingStrategy"/> and <see cref="ActivationFunction"/> say; a SparseEncoder folder is one already).
+    /// <see cref="PoolingStrategy"/> and <see cref="ActivationFunction"/> say; a SparseEncoder folder is one already) or
+    /// <c>csr</c> (a CSR sparse encoder: the folder's dense chain with a new SparseAutoEncoder after it, as
+    /// <see cref="CsrHiddenDim"/>, <see cref="CsrK"/>, <see cref="CsrKAux"/> say; a CSR folder is one already).
     /// </summary>
     public string Type { get; init; } = "transformer";
+
+    /// <summary>csr: the SparseAutoEncoder's hidden_dim (null: 4 × the embedding width, as sentence-transformers makes it).</summary>
+    public int? CsrHiddenDim { get; init; }
+
+    /// <summary>csr: latents kept, k (null: a quarter of the embedding width for a sentence-transformers folder, else 256, as sentence-transformers picks).</summary>
+    public int? CsrK { get; init; }
+
+    /// <summary>csr: dead latents the auxiliary reconstruction keeps, k_aux (null: half the width for a sentence-transformers folder, else 512).</summary>
+    public int? CsrKAux { get; init; }
+
+    /// <summary>csr: dead_threshold, the top-k selections after which a silent latent counts as dead (30).</summary>
+    public int CsrDeadThreshold { get; init; } = 30;
+
+    /// <summary>
+    /// Train only the modules after the transformer and pooling (a CSR model's SparseAutoEncoder, Dense modules): the
+    /// transformer is frozen, as sentence-transformers' CSR example freezes <c>model[0]</c>; its forward is not recorded.
+    /// </summary>
+    public bool FreezeTransformer { get; init; }
 
     /// <summary>splade: SpladePooling's pooling_strategy, <c>max</c> (default) or <c>sum</c>.</summary>
     public string PoolingStrategy { get; init; } = "max";

@@ -46,6 +46,29 @@ public sealed class EncoderPass : IDisposable
     }
 
     /// <summary>
+    /// A CSR model's training forward (<see cref="Skald.Models.SentenceEncoder.ForwardAutoEncoder"/>): the sparse code is
+    /// this pass's embedding output (seeded by <see cref="Backward"/>); the dense input and the reconstructions are
+    /// returned for the loss to seed (<see cref="Seed"/>). Recording passes only.
+    /// </summary>
+    public Skald.Models.Modules.AutoEncoderPass ForwardAutoEncoder(ModelInputs inputs)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (!tape.Recording) throw new InvalidOperationException("an autoencoder's training forward needs a recording pass");
+        if (inputs.Count == 0) throw new ArgumentException("no texts to embed", nameof(inputs));
+        var result = model.Model.ForwardAutoEncoder(tape, inputs);
+        outputs.Add(result.Latents);
+        return result;
+    }
+
+    /// <summary>Adds <paramref name="gradient"/> · <paramref name="scale"/> to the gradient of a variable of this pass (before <see cref="Backward"/>).</summary>
+    public void Seed(Variable v, ReadOnlySpan<float> gradient, float scale = 1f)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        ArgumentNullException.ThrowIfNull(v);
+        tape.Seed(v, gradient, scale);
+    }
+
+    /// <summary>
     /// Backpropagates <paramref name="gradients"/>[i] · <paramref name="scale"/> into the i-th forward's embeddings and
     /// accumulates every parameter gradient. Ends the pass's recording.
     /// </summary>

@@ -109,6 +109,22 @@ public sealed class TrainableEncoder : ITrainableModel
     }
 
     /// <summary>
+    /// Trains only the modules after the transformer (Dense modules, a sparse encoder's head or SparseAutoEncoder):
+    /// the transformer's parameters are frozen and its forward is not recorded (<see cref="SentenceEncoder.TransformerFrozen"/>).
+    /// </summary>
+    public void FreezeTransformer()
+    {
+        if (Lora is not null) throw new TrainingException("model.freeze_transformer: LoRA already trains adapters on a frozen base");
+        var transformer = Model.Transformer.Parameters.ToHashSet();
+        var rest = Model.Parameters.Where(p => !transformer.Contains(p)).ToArray();
+        if (rest.Length == 0)
+            throw new TrainingException($"model.freeze_transformer: {Source.Path} has nothing after its transformer to train (no Dense module or sparse head)");
+        foreach (var p in transformer) p.RequiresGrad = false;
+        trainable = rest;
+        Model.TransformerFrozen = true;
+    }
+
+    /// <summary>
     /// Token ids as sentence-transformers' Transformer.tokenize makes them: Python strip(), lower-case when
     /// do_lower_case, special tokens, truncation to <see cref="MaxSeqLength"/>.
     /// </summary>
@@ -168,6 +184,26 @@ public sealed class TrainableEncoder : ITrainableModel
     }
 
     internal void EndPass() => passOpen = false;
+
+    /// <summary>
+    /// The model's state besides its parameters, for a checkpoint: a CSR model's latent statistics
+    /// (<c>{module}/stats_last_nonzero</c>, counts as float32); empty for other models.
+    /// </summary>
+    public IReadOnlyList<Skald.Models.Checkpoints.TensorToWrite> BufferTensors() =>
+        Model.AutoEncoder is { } sae
+            ? [new(StatsName(sae), [sae.Stats.Length], [.. sae.Stats.Select(s => (float)s)])]
+            : [];
+
+    /// <summary>Restores what <see cref="BufferTensors"/> saved (a checkpoint without it, written by an older version, keeps the current state).</summary>
+    public void RestoreBuffers(IReadOnlyDictionary<string, float[]> saved, string source)
+    {
+        if (Model.AutoEncoder is not { } sae || !saved.TryGetValue(StatsName(sae), out var stats)) return;
+        if (stats.Length != sae.Stats.Length)
+            throw new TrainingException($"{source}: '{StatsName(sae)}' holds {stats.Length} values, the model has {sae.Stats.Length} latents");
+        for (int j = 0; j < stats.Length; j++) sae.Stats[j] = (long)stats[j];
+    }
+
+    private static string StatsName(SparseAutoEncoder sae) => sae.Module + "/" + SparseAutoEncoder.StatsKey;
 
     /// <inheritdoc />
     public float[][] Encode(IReadOnlyList<string> texts, int batchSize = 32) => Encode(texts, batchSize, query: false);

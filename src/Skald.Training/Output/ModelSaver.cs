@@ -87,7 +87,7 @@ public static class ModelSaver
         foreach (var p in parameters)
         {
             int slash = p.Name.LastIndexOf('/');
-            if (slash >= 0 && !denseNames.Contains(p.Name[..slash]))
+            if (slash >= 0 && !denseNames.Contains(p.Name[..slash]) && p.Name[..slash] != model.AutoEncoder?.Module)
                 throw new TrainingException($"parameter '{p.Name}': no module folder '{p.Name[..slash]}' in {source.Path}");
         }
 
@@ -189,11 +189,36 @@ public static class ModelSaver
         {
             string name = $"{idx}_Normalize";
             Directory.CreateDirectory(Path.Combine(dir, name));
-            modules.Add(Module(idx, name, "sentence_transformers.models.Normalize"));
+            modules.Add(Module(idx++, name, "sentence_transformers.models.Normalize"));
+        }
+        var config = SentenceTransformersConfig(source);
+        if (model.AutoEncoder is { } autoEncoder)
+        {
+            WriteAutoEncoder(autoEncoder, Path.Combine(dir, autoEncoder.Module));
+            modules.Add(Module(idx, autoEncoder.Module, SparseAutoEncoderConfig.ModuleType));
+            config["model_type"] = "SparseEncoder";
         }
         WriteJson(Path.Combine(dir, "modules.json"), modules);
-        WriteJson(Path.Combine(dir, "config_sentence_transformers.json"), SentenceTransformersConfig(source));
+        WriteJson(Path.Combine(dir, "config_sentence_transformers.json"), config);
         if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
+    }
+
+    /// <summary>
+    /// A CSR model's SparseAutoEncoder folder as sentence-transformers saves it: config.json, and model.safetensors with
+    /// pre_bias, latent_bias, the tied weight under the name safetensors keeps for it (<see cref="SparseAutoEncoder.StoredWeightKey"/>)
+    /// and the I64 buffer stats_last_nonzero (so that training resumes with the dead latents it had).
+    /// </summary>
+    private static void WriteAutoEncoder(SparseAutoEncoder autoEncoder, string dir)
+    {
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "config.json"), autoEncoder.Config.ToJson(), new UTF8Encoding(false));
+        SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"),
+        [
+            new TensorToWrite("pre_bias", autoEncoder.PreBias.Shape, Float32Values(autoEncoder.PreBias)),
+            new TensorToWrite(SparseAutoEncoder.StoredWeightKey, autoEncoder.Weight.Shape, Float32Values(autoEncoder.Weight)),
+            new TensorToWrite("latent_bias", autoEncoder.LatentBias.Shape, Float32Values(autoEncoder.LatentBias)),
+            new TensorToWrite(SparseAutoEncoder.StatsKey, [autoEncoder.Stats.Length], (long[])autoEncoder.Stats.Clone()),
+        ]);
     }
 
     /// <summary>

@@ -40,12 +40,14 @@ public sealed class CheckpointStore(string root, int keep)
     public string? Latest() => List() is { Count: > 0 } l ? l[^1].Path : null;
 
     /// <summary>Writes checkpoint <c>step-N</c> atomically and prunes old ones.</summary>
-    public string Save(TrainerState state, IReadOnlyList<Parameter> parameters, IReadOnlyList<TensorToWrite> optimizerState)
+    /// <remarks><paramref name="buffers"/>: a model's state besides its parameters (a CSR model's latent statistics), saved beside them.</remarks>
+    public string Save(TrainerState state, IReadOnlyList<Parameter> parameters, IReadOnlyList<TensorToWrite> optimizerState,
+        IReadOnlyList<TensorToWrite>? buffers = null)
     {
         string final = System.IO.Path.Combine(Root, Prefix + state.GlobalStep);
         WriteFolder(final, tmp =>
         {
-            SafeTensorsWriter.Write(System.IO.Path.Combine(tmp, "model.safetensors"), Tensors(parameters));
+            SafeTensorsWriter.Write(System.IO.Path.Combine(tmp, "model.safetensors"), Tensors(parameters).Concat(buffers ?? []));
             SafeTensorsWriter.Write(System.IO.Path.Combine(tmp, "optimizer.safetensors"), optimizerState);
             WriteText(System.IO.Path.Combine(tmp, "trainer_state.json"), state.ToJson());
         });

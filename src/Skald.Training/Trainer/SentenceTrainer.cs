@@ -162,7 +162,8 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             };
             if (lead && config.Output.SaveSteps > 0 && step % config.Output.SaveSteps == 0)
             {
-                string saved = store.Save(state, parameters, setup.Optimizer.ExportState());
+                string saved = store.Save(state, parameters, setup.Optimizer.ExportState(),
+                    (model as Modeling.TrainableEncoder)?.BufferTensors());
                 setup.Log?.Invoke($"checkpoint {saved}");
                 if (setup.CheckpointSaved is { } onSaved)
                 {
@@ -259,6 +260,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
                 $"{path} was written with other settings ({Difference(ckpt.State.ConfigFingerprint, fresh.ConfigFingerprint)}); " +
                 "use a new output.dir or set output.resume=false");
         CheckpointStore.Restore(parameters, ckpt.Weights, Path.Combine(path, "model.safetensors"));
+        (setup.Model as Modeling.TrainableEncoder)?.RestoreBuffers(ckpt.Weights, Path.Combine(path, "model.safetensors"));
         try
         {
             setup.Optimizer.ImportState(ckpt.OptimizerState, ckpt.State.GlobalStep);

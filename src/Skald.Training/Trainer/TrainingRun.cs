@@ -86,6 +86,7 @@ public static class TrainingRun
                 throw new TrainingException($"model.type splade: {e.Message}", e);
             }
         }
+        encoder = CsrSetup.Apply(config, encoder);
         if (config.Model.InferenceFree && encoder.StaticQuery is null)
         {
             try
@@ -129,6 +130,11 @@ public static class TrainingRun
                 throw new TrainingException(e.Message, e);
             }
             model.SaveMerged = lora.Save == "merged";
+        }
+        if (config.Model.FreezeTransformer)
+        {
+            if (config.Lora is not null) throw new TrainingException("model.freeze_transformer: a lora section trains adapters on a frozen base already; use one or the other");
+            model.FreezeTransformer();
         }
         if (config.Model.Type == "static" && !model.Source.IsStatic)
             throw new TrainingException($"{config.Model.Path}: model.type is static but the folder holds a transformer");
@@ -313,6 +319,12 @@ public static class TrainingRun
             1f / l.Scale, l.Margin, l.MarginStrategy == "relative", l.ContrastAnchors, l.ContrastPositives),
         "simcse" => new SimCseLoss(new MultipleNegativesRankingLoss(l.Scale)),
         "matryoshka" => new MatryoshkaLoss(Inner(l), MatryoshkaDims(l, dimension), l.MatryoshkaWeights?.ToArray()),
+        "csr" => new CsrLoss(l.CsrInner switch
+            {
+                "margin_mse" => new MarginMseLoss(),
+                "distill_kl" => new DistillKLDivLoss(l.Temperature),
+                _ => new MultipleNegativesRankingLoss(l.Scale, l.Symmetric, dot: l.CsrSimilarity == "dot"),
+            }, l.CsrBeta, l.CsrGamma),
         "splade" => new SpladeLoss(l.SpladeInner switch
             {
                 "margin_mse" => new MarginMseLoss(),
@@ -370,7 +382,7 @@ public static class TrainingRun
     /// <summary>Checks a training file has the columns its loss needs.</summary>
     public static void CheckColumns(LossSection l, TextDataset d)
     {
-        string type = l.Type switch { "matryoshka" => l.MatryoshkaInner, "splade" => l.SpladeInner, _ => l.Type };
+        string type = l.Type switch { "matryoshka" => l.MatryoshkaInner, "splade" => l.SpladeInner, "csr" => l.CsrInner, _ => l.Type };
         string have = $"the file has {d.Columns.Count} ({string.Join(", ", d.Columns)}{(d.LabelColumn is null ? "" : " + " + d.LabelColumn)})";
         string? problem = type switch
         {

@@ -144,6 +144,15 @@ public sealed class SpladeTrainingTests(ITestOutputHelper output) : IDisposable
             Near(value, step.GetProperty("loss").GetDouble(), "loss");
             Near(norm, step.GetProperty("grad_norm").GetDouble(), "grad norm");
         }
+        AssertFinalWeights(model, finalWeights, lr, output);
+    }
+
+    /// <summary>
+    /// Every trained parameter of <paramref name="model"/> equals <paramref name="finalWeights"/>' within 1e-4, the
+    /// attention key biases (true gradient 0, so rounding noise) within 5·<paramref name="lr"/>; the file names exactly the parameters.
+    /// </summary>
+    internal static void AssertFinalWeights(TrainableEncoder model, string finalWeights, float lr, ITestOutputHelper output)
+    {
         using var final = Checkpoint.OpenFile(finalWeights);
         Assert.Equal(final.Keys.Order(), model.Parameters.Select(p => p.Name).Order());
         foreach (var p in model.Parameters)

@@ -74,6 +74,19 @@ public sealed class SparseEncodeCommandTests
     }
 
     [Fact]
+    public void EvaluateKeepsMaxActiveDimsAndRefusesItForADenseModel()
+    {
+        string task = BeirFolder.Write("{\"_id\": \"d1\", \"text\": \"Bussen går klokka sju.\"}\n{\"_id\": \"d2\", \"text\": \"Huset ligger ved sjøen.\"}\n",
+            "{\"_id\": \"q1\", \"text\": \"Når går bussen?\"}\n", "query-id\tcorpus-id\tscore\nq1\td1\t1\n");
+        var r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("csr-bert-tiny"), "--task", task, "--max-active-dims", "3");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("\"model.max_active_dims\": \"3\"", r.Stdout);
+        Assert.Contains("\"model.corpus_active_dims\": \"3.0\"", r.Stdout);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", task, "--max-active-dims", "3"),
+            1, "max_active_dims is for sparse encoders");
+    }
+
+    [Fact]
     public void InfoSaysSparseAndMisusesAreOneLine()
     {
         var info = SkaldProcess.Run("info", "--model", Model);

@@ -33,6 +33,8 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<int?> maxLength = CliOptions.Int("--max-length", "Truncate texts to N tokens (default: the model's max_seq_length)");
     private readonly Option<string> queryPrompt = CliOptions.Text("--query-prompt", "Prepend this text to queries (e.g. \"query: \"); for an LLM2Vec model, the queries' instruction", "TEXT");
     private readonly Option<string> documentPrompt = CliOptions.Text("--document-prompt", "Prepend this text to documents (e.g. \"passage: \")", "TEXT");
+    private readonly Option<int?> maxActiveDims = CliOptions.Int("--max-active-dims",
+        "Sparse encoders: keep the N largest entries of each embedding (a CSR model's autoencoder keeps N latents), as sentence-transformers' max_active_dims");
     private readonly Option<string> cache = CliOptions.Text("--cache", "Folder caching document embeddings between runs", "DIR");
     private readonly Option<double?> k1 = CliOptions.Number("--k1", "BM25 term-frequency saturation k1", v => v >= 0, "a non-negative number");
     private readonly Option<double?> b = CliOptions.Number("--b", "BM25 length normalisation b", v => v >= 0, "a non-negative number");
@@ -55,7 +57,7 @@ internal sealed class EvaluateCommand : Command
 
     public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {
-        foreach (var o in new Option[] { model, task, type, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm })
+        foreach (var o in new Option[] { model, task, type, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm })
             Options.Add(o);
         foreach (var o in precision.All) Options.Add(o);
         foreach (var o in ivf.All) Options.Add(o);
@@ -155,6 +157,7 @@ internal sealed class EvaluateCommand : Command
             QueryPrompt = p.GetValue(queryPrompt),
             DocumentPrompt = p.GetValue(documentPrompt),
             CacheDirectory = p.GetValue(cache),
+            MaxActiveDims = p.GetValue(maxActiveDims),
         };
         if (HybridSpec.TryParse(spec) is { } hybrid)
         {

@@ -1,6 +1,7 @@
 using Skald.Models;
 using Skald.Models.Modules;
 using Skald.Retrieval.Models;
+using Skald.Retrieval;
 
 namespace Skald.Evaluation.Models;
 
@@ -24,6 +25,9 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel
         // A sparse encoder's rows are vocabulary-wide: a dense cache of them would outweigh the corpus, so none is kept.
         if (this.options.CacheDirectory is { } dir && !encoder.IsSparse)
             cache = new EmbeddingCache(dir, EmbeddingCache.ModelKey(modelPath, $"max={this.options.MaxLength}"), encoder.Dimension);
+        if (this.options.MaxActiveDims is { } active && (active < 1 || !encoder.IsSparse))
+            throw new EvaluationException(active < 1 ? "max_active_dims must be at least 1"
+                : $"{modelPath}: max_active_dims is for sparse encoders (SPLADE, CSR); this model's embeddings are dense");
         metadata = new Dictionary<string, string>
         {
             ["path"] = Path.GetFullPath(modelPath),
@@ -33,6 +37,7 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel
             ["query_prompt"] = PromptFor(TextRole.Query) ?? "",
             ["document_prompt"] = PromptFor(TextRole.Document) ?? "",
         };
+        if (this.options.MaxActiveDims is { } dims) metadata["max_active_dims"] = dims.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Loads a model folder.</summary>
@@ -105,7 +110,18 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel
             MaxLength = options.MaxLength,
             Progress = options.Progress,
             Route = route, // a Router folder's routes
+            MaxActiveDims = options.MaxActiveDims, // a CSR model keeps that many latents
         });
+        if (options.MaxActiveDims is { } keep) // a SPLADE model's vectors pruned to their largest entries (a CSR code is already)
+        {
+            for (int u = 0; u < vectors.Length; u++)
+            {
+                var sparse = SparseEmbedding.FromDense(vectors[u], keep);
+                var pruned = new float[vectors[u].Length];
+                for (int j = 0; j < sparse.Count; j++) pruned[sparse.Indices[j]] = sparse.Values[j];
+                vectors[u] = pruned;
+            }
+        }
         EncodedCount += unique.Length;
         var fresh = new List<(TextKey, float[])>(unique.Length);
         for (int u = 0; u < unique.Length; u++)

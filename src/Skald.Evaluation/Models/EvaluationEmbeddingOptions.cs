@@ -15,6 +15,12 @@ public sealed record EvaluationEmbeddingOptions
     /// <summary>Token limit below the model's own.</summary>
     public int? MaxLength { get; init; }
 
+    /// <summary>
+    /// Sparse encoders: keep the N largest entries of each embedding (sentence-transformers' max_active_dims: a CSR
+    /// model's autoencoder keeps N latents, a SPLADE model's vectors are pruned to N); null: all.
+    /// </summary>
+    public int? MaxActiveDims { get; init; }
+
     /// <summary>Embedding cache root folder; null = no disk cache.</summary>
     public string? CacheDirectory { get; init; }
 

@@ -8,8 +8,8 @@ namespace Skald.Retrieval.Tests;
 
 /// <summary>
 /// Index folders with an HNSW graph (<c>index build --hnsw</c>): dense search keeping every row equal to an exact
-/// index's, deleted rows never returned, <c>index add</c> inserting into the graph or building it again after a
-/// compaction, and impossible settings or damaged files named.
+/// index's, deleted rows never returned, <c>index add</c> inserting into the graph (dropped rows kept as tombstones) or,
+/// past a quarter of the rows deleted, compacting and building it again, and impossible settings or damaged files named.
 /// </summary>
 public sealed class HnswIndexTests
 {
@@ -75,17 +75,35 @@ public sealed class HnswIndexTests
                 Assert.Equal(30, hits.Length);
                 Assert.DoesNotContain(hits, id => id is "r40" or "r41" or "r42" or "r43");
             }
-        // Rows dropped (doc10 deleted, doc0 replaced): the graph is built again over the compacted rows.
+        // Rows dropped (doc10 deleted, doc0 replaced), 8 of 1000: they stay in the graph as tombstones, the new rows are
+        // inserted into it (no rebuild: every node keeps its row), and searches return live rows only.
         var replacement = records[900..].Select(r => r with { Document = r.Id == "r900" ? "doc0" : r.Document }).ToList();
         Assert.Equal((100, 4), IndexBuilder.Add(folder, model, replacement));
         using (var index = SearchIndex.Open(folder))
         {
-            Assert.Equal(900 - 8 + 100, index.Graph!.Count);
+            Assert.Equal(1000, index.Graph!.Count);
             Assert.Null(index.Graph.Problem());
-            var live = index.Records.ToList();
-            Assert.DoesNotContain(live, r => r.Id is "r41" or "r2");
+            Assert.Equal(["r0", "r1", "r2", "r3", "r40", "r41", "r42", "r43"], index.Deleted.Order().Select(r => index.Records[r].Id));
+            Assert.Equal(records[..900].Select(r => r.Id), index.Records.Take(900).Select(r => r.Id));
+            var live = Enumerable.Range(0, index.Records.Count).Where(r => !index.Deleted.Contains(r)).Select(r => index.Records[r]).ToList();
+            Assert.Equal(992, live.Count);
             string exactFolder = Folder();
             Build(exactFolder, model, live, null);
+            using var exact = SearchIndex.Open(exactFolder);
+            foreach (var q in queries) Assert.Equal(Ids(exact, q, 10), Ids(index, q, 10, ef: 1000));
+        }
+        // Past a quarter of the rows deleted, the next add compacts them and builds the graph again.
+        Assert.Equal(260, IndexBuilder.Delete(folder, [.. Enumerable.Range(100, 65).Select(d => $"doc{d}")], []));
+        var last = Enumerable.Range(1000, 4).Select(i => $"tekst nummer {i} om emne {i % 7}") // texts the model knows, beyond the 1000 indexed
+            .Select((t, i) => new IndexRecord($"n{i}", "new", "new.txt", 0, t.Length, "", t)).ToList();
+        Assert.Equal((4, 0), IndexBuilder.Add(folder, model, last));
+        using (var index = SearchIndex.Open(folder))
+        {
+            Assert.Equal(1000 - 8 - 260 + 4, index.Graph!.Count);
+            Assert.Empty(index.Deleted);
+            Assert.Null(index.Graph.Problem());
+            string exactFolder = Folder();
+            Build(exactFolder, model, index.Records.ToList(), null);
             using var exact = SearchIndex.Open(exactFolder);
             foreach (var q in queries) Assert.Equal(Ids(exact, q, 10), Ids(index, q, 10, ef: 1000));
         }

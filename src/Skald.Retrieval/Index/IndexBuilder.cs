@@ -107,8 +107,16 @@ public static class IndexBuilder
     }
 
     /// <summary>
+    /// The share of an HNSW index's rows that may be deleted (tombstones) before <see cref="Add"/> compacts the rows and
+    /// builds the graph again: below it, rows dropped by a delete or a replaced document stay in the graph, deleted.
+    /// </summary>
+    public const double HnswDeadShare = 0.25;
+
+    /// <summary>
     /// Adds <paramref name="records"/> to the index in <paramref name="folder"/>: live rows of a document that is added
     /// again are replaced by the new ones, deleted rows are dropped (compaction), and the folder is rewritten atomically.
+    /// An HNSW index keeps the rows it would drop as deleted ones while they are at most <see cref="HnswDeadShare"/> of
+    /// its rows, so the saved graph only grows (no rebuild); beyond that it compacts and builds the graph again.
     /// Returns (rows added, rows replaced); <paramref name="linking"/> as in <see cref="Build"/>.
     /// </summary>
     public static (int Added, int Replaced) Add(string folder, IEmbeddingModel model, IReadOnlyList<IndexRecord> records,
@@ -119,6 +127,7 @@ public static class IndexBuilder
         IndexManifest manifest;
         int replaced;
         float[][] fresh;
+        int[]? tombstones = null;
         using (var index = SearchIndex.Open(folder))
         {
             manifest = index.Manifest;
@@ -130,6 +139,16 @@ public static class IndexBuilder
             replaced = index.LiveCount - keptRows.Count;
             keptRecords = [.. keptRows.Select(r => index.Records[r])];
             CheckUnique(records, keptRecords);
+            int dropped = index.Records.Count - keptRows.Count;
+            if (index.Graph is not null && dropped > 0 && dropped <= HnswDeadShare * (index.Records.Count + records.Count))
+            {
+                // An HNSW index keeps its dropped rows as tombstones (walked through, never returned) and inserts the new
+                // rows into the saved graph, as hnswlib's markDelete leaves them; a compaction rebuilds it later.
+                var dead = Enumerable.Range(0, index.Records.Count).Except(keptRows).ToArray();
+                keptRows = [.. Enumerable.Range(0, index.Records.Count)];
+                keptRecords = [.. index.Records];
+                tombstones = dead;
+            }
             if (manifest.Sparse)
             {
                 var added = EmbedSparse(model, records, progress);
@@ -158,7 +177,7 @@ public static class IndexBuilder
             var analyzer = new Bm25Model(new Bm25Options { Stem = manifest.Stemming.StartsWith("snowball", StringComparison.Ordinal) })
                 .AnalyzerFor(manifest.Language, out _);
             var bm25 = Analyse(analyzer, all, new Bm25Parameters(manifest.K1, manifest.B));
-            IndexWriter.Write(folder, manifest, all, Rows(index, keptRows, fresh, sources), bm25, lists, graph: graph);
+            IndexWriter.Write(folder, manifest, all, Rows(index, keptRows, fresh, sources), bm25, lists, graph: graph, tombstones: tombstones);
         }
         return (records.Count, replaced);
     }

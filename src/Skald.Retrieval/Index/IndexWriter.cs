@@ -55,11 +55,12 @@ public static class IndexWriter
     /// empty or already an index; <paramref name="vectors"/> yields one row [dim] per record, in order (an IVF index's
     /// rows in <paramref name="lists"/>' order); a sparse index (<see cref="IndexManifest.Sparse"/>) takes its rows as
     /// <paramref name="sparse"/> instead, and <paramref name="vectors"/> is empty; an HNSW index's
-    /// <paramref name="graph"/> has a node per record.
+    /// <paramref name="graph"/> has a node per record. <paramref name="tombstones"/>: rows written deleted (an HNSW
+    /// index keeps dropped rows in its graph until a compaction), in the same atomic step.
     /// </summary>
     public static void Write(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records,
         IEnumerable<ReadOnlyMemory<float>> vectors, Bm25Index bm25, Ivf.InvertedLists? lists = null,
-        IEnumerable<Skald.Models.SparseEmbedding>? sparse = null, Hnsw.HnswGraph? graph = null)
+        IEnumerable<Skald.Models.SparseEmbedding>? sparse = null, Hnsw.HnswGraph? graph = null, IReadOnlyCollection<int>? tombstones = null)
     {
         if ((manifest.HnswM > 0) != (graph is not null) || (graph is not null && (graph.M != manifest.HnswM || graph.Count != records.Count)))
             throw new ArgumentException($"the manifest's HNSW M {manifest.HnswM} does not match the graph given for {records.Count} records", nameof(graph));
@@ -134,7 +135,8 @@ public static class IndexWriter
                 graph.Write(fs);
                 fs.Flush(true);
             }
-            File.WriteAllText(Path.Combine(tmp, TombstonesFile), "");
+            File.WriteAllLines(Path.Combine(tmp, TombstonesFile),
+                (tombstones ?? []).Order().Select(r => r.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             File.WriteAllText(Path.Combine(tmp, ManifestFile), JsonSerializer.Serialize(manifest with
             {
                 Rows = rows,

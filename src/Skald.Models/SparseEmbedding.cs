@@ -34,6 +34,16 @@ public sealed record SparseEmbedding(int[] Indices, float[] Values)
         return new SparseEmbedding(kept, v);
     }
 
+    /// <summary>This embedding at unit length (values over their L2 norm; an empty one stays empty), so that dot products are cosines.</summary>
+    public SparseEmbedding Normalized()
+    {
+        double ss = 0;
+        foreach (float v in Values) ss += (double)v * v;
+        if (ss == 0) return this;
+        float scale = (float)(1.0 / Math.Sqrt(ss));
+        return new SparseEmbedding(Indices, [.. Values.Select(v => v * scale)]);
+    }
+
     /// <summary>Σ a[i]·b[i] over the entries both hold (the dot product of the dense vectors).</summary>
     public static float Dot(SparseEmbedding a, SparseEmbedding b)
     {

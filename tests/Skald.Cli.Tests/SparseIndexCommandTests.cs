@@ -20,6 +20,35 @@ public sealed class SparseIndexCommandTests
         return JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results").Clone();
     }
 
+    /// <summary>A CSR model whose similarity is cosine: the index says cosine and the scores are the codes' cosines.</summary>
+    [Fact]
+    public void ACosineCsrIndexScoresAreTheCodesCosines()
+    {
+        string model = Path.Combine(TestPaths.NewTempDir(), "csr");
+        foreach (var f in Directory.EnumerateFiles(TestPaths.FixtureModel("csr-bert-tiny"), "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(model, Path.GetRelativePath(TestPaths.FixtureModel("csr-bert-tiny"), f));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(f, target);
+        }
+        string config = Path.Combine(model, "config_sentence_transformers.json");
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"dot\"", "\"cosine\"", StringComparison.Ordinal));
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var r = SkaldProcess.Run("index", "build", "--model", model, "--documents", Documents, "--output", folder, "--language", "nb", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("\"similarity\": \"cosine\"", File.ReadAllText(Path.Combine(folder, "index.json")));
+        var encoder = SentenceEncoder.Load(model);
+        const string query = "Hvor kan jeg parkere sykkelen?";
+        var q = encoder.EncodeSparse([query])[0];
+        foreach (var h in Search(folder, query, "dense", 4).EnumerateArray())
+        {
+            string title = h.GetProperty("title").GetString()!, text = h.GetProperty("text").GetString()!;
+            var d = encoder.EncodeSparse([title.Length == 0 ? text : title + " " + text])[0];
+            double cosine = SparseEmbedding.Dot(q, d) / Math.Sqrt(SparseEmbedding.Dot(q, q) * SparseEmbedding.Dot(d, d));
+            Assert.Equal(cosine, h.GetProperty("score").GetSingle(), 3);
+        }
+    }
+
     [Fact]
     public void ASparseIndexStoresEntriesAndScoresAreTheModelsDotProducts()
     {

@@ -14,12 +14,12 @@ namespace Skald.Retrieval.Tests;
 /// </summary>
 public sealed class SparseRetrievalTests
 {
-    private sealed class SparseTable(Dictionary<string, float[]> vectors) : IEmbeddingModel
+    private sealed class SparseTable(Dictionary<string, float[]> vectors, SimilarityFunction similarity = SimilarityFunction.Dot) : IEmbeddingModel
     {
         public string Name => "sparse-table";
         public IReadOnlyDictionary<string, string> Metadata { get; } = new Dictionary<string, string>();
         public int Dimension => vectors.Values.First().Length;
-        public SimilarityFunction Similarity => SimilarityFunction.Dot;
+        public SimilarityFunction Similarity => similarity;
         public bool IsSparse => true;
         public float[][] Embed(IReadOnlyList<string> texts, TextRole role) => [.. texts.Select(t => vectors[t])];
         public IReadOnlyList<string> SplitToFit(string text, TextRole role) => [text];
@@ -37,6 +37,30 @@ public sealed class SparseRetrievalTests
         }
         v["doc 5"] = v["doc 2"]; // equal scores for every query: the tie goes to the larger id
         return v;
+    }
+
+    /// <summary>A sparse model whose similarity is cosine (a CSR model made from a cosine embedder) ranks as a cosine scan.</summary>
+    [Fact]
+    public void ACosineModelRanksAsTheDenseCosineScanDoes()
+    {
+        var rng = new Random(8);
+        int docs = 200, queries = 15, dim = 300;
+        var v = Vectors(rng, docs, queries, dim, 10);
+        foreach (var key in v.Keys.Where(k => k.StartsWith("doc", StringComparison.Ordinal)).ToList())
+            v[key] = [.. v[key].Select((x, i) => x * (1 + key.Length % 5 + i % 3))]; // lengths differ, so dot and cosine rank differently
+        var corpus = Enumerable.Range(0, docs).Select(i => new CorpusDocument($"d{i:000}", "", $"doc {i}")).ToList();
+        var texts = Enumerable.Range(0, queries).Select(i => $"query {i}").ToList();
+        var sparse = new SparseRetriever(new SparseTable(v, SimilarityFunction.Cosine)).Search(corpus, texts, 20, null);
+        var cosine = new DenseRetriever(new TableModel(v, SimilarityFunction.Cosine)).Search(corpus, texts, 20, null);
+        var dot = new SparseRetriever(new SparseTable(v)).Search(corpus, texts, 20, null);
+        Assert.Contains(Enumerable.Range(0, queries), q => !dot[q].Select(h => h.Index).SequenceEqual(cosine[q].Select(h => h.Index)));
+        for (int q = 0; q < queries; q++)
+        {
+            Assert.Equal(cosine[q].Select(h => h.Index), sparse[q].Select(h => h.Index));
+            for (int i = 0; i < cosine[q].Length; i++) Assert.Equal(cosine[q][i].Score, sparse[q][i].Score, 5);
+        }
+        Assert.Contains("cosine", new SparseRetriever(new SparseTable(v, SimilarityFunction.Cosine)).Metadata["search"]);
+        Assert.Throws<EvaluationException>(() => new SparseRetriever(new SparseTable(v, SimilarityFunction.Euclidean)).Search(corpus, texts, 5, null));
     }
 
     [Fact]

@@ -75,9 +75,9 @@ public static class IndexBuilder
         };
         if (model.IsSparse)
         {
-            var rows = EmbedSparse(model, records, progress);
-            IndexWriter.Write(folder, manifest with { Similarity = "dot" }, records, [], Analyse(analyzer, records, bm25.Parameters), sparse: rows);
-            return manifest with { Similarity = "dot", Rows = records.Count };
+            var rows = EmbedSparse(model, records, manifest.Similarity == "cosine", progress); // a cosine model's rows at unit length
+            IndexWriter.Write(folder, manifest, records, [], Analyse(analyzer, records, bm25.Parameters), sparse: rows);
+            return manifest with { Rows = records.Count };
         }
         var vectors = Embed(model, records, manifest.Similarity != "dot", progress);
         InvertedLists? lists = null;
@@ -151,7 +151,7 @@ public static class IndexBuilder
             }
             if (manifest.Sparse)
             {
-                var added = EmbedSparse(model, records, progress);
+                var added = EmbedSparse(model, records, manifest.Similarity == "cosine", progress);
                 var every = keptRecords.Concat(records).ToList();
                 var sparseAnalyzer = new Bm25Model(new Bm25Options { Stem = manifest.Stemming.StartsWith("snowball", StringComparison.Ordinal) })
                     .AnalyzerFor(manifest.Language, out _);
@@ -253,14 +253,19 @@ public static class IndexBuilder
     }
 
     /// <summary>A sparse encoder's rows, embedded <see cref="Sparse.SparseRetriever.BlockTexts"/> texts at a time and kept sparse.</summary>
-    private static Skald.Models.SparseEmbedding[] EmbedSparse(IEmbeddingModel model, IReadOnlyList<IndexRecord> records, Action<int, int>? progress)
+    private static Skald.Models.SparseEmbedding[] EmbedSparse(IEmbeddingModel model, IReadOnlyList<IndexRecord> records, bool normalize,
+        Action<int, int>? progress)
     {
         var result = new Skald.Models.SparseEmbedding[records.Count];
         for (int start = 0; start < records.Count; start += Sparse.SparseRetriever.BlockTexts)
         {
             int n = Math.Min(Sparse.SparseRetriever.BlockTexts, records.Count - start);
             var v = model.Embed([.. Enumerable.Range(start, n).Select(i => records[i].FullText)], TextRole.Document);
-            for (int i = 0; i < n; i++) result[start + i] = Skald.Models.SparseEmbedding.FromDense(v[i]);
+            for (int i = 0; i < n; i++)
+            {
+                var e = Skald.Models.SparseEmbedding.FromDense(v[i]);
+                result[start + i] = normalize ? e.Normalized() : e;
+            }
             progress?.Invoke(start + n, records.Count);
         }
         return result;

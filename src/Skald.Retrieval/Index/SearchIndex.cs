@@ -213,6 +213,7 @@ public sealed class SearchIndex : IDisposable
     private List<IndexHit> SparseSearch(string query, float[]? queryVector, SearchMode mode, int topK, FusionOptions fusion)
     {
         var q = queryVector is null ? null : Skald.Models.SparseEmbedding.FromDense(queryVector);
+        if (q is not null && Manifest.Similarity == "cosine") q = q.Normalized(); // the rows are stored at unit length
         Hit[] Learned(int k)
         {
             if (LiveCount == 0) return [];

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Skald.Models;
+using Skald.Models.Modules;
 using Skald.Retrieval.Models;
 using Skald.Retrieval.Search;
 
@@ -8,8 +9,9 @@ namespace Skald.Retrieval.Sparse;
 /// <summary>
 /// Retrieval with a sparse encoder (<see cref="IEmbeddingModel.IsSparse"/>, SPLADE): documents and queries embedded in
 /// blocks of <see cref="BlockTexts"/> texts and kept sparse (so a corpus never exists as [N, V] floats), the documents in
-/// a <see cref="SparseIndex"/>, exact top-k by dot product as sentence-transformers' SparseInformationRetrievalEvaluator
-/// ranks. <see cref="Metadata"/> reports the mean active dimensions of the last search's queries and documents (its
+/// a <see cref="SparseIndex"/>, exact top-k by the model's similarity as sentence-transformers' SparseInformationRetrievalEvaluator
+/// ranks: the dot product, or for a model whose similarity is cosine (a CSR model made from a cosine embedder) the dot
+/// product of the embeddings at unit length. <see cref="Metadata"/> reports the mean active dimensions of the last search's queries and documents (its
 /// <c>query_active_dims</c> / <c>corpus_active_dims</c>).
 /// </summary>
 public sealed class SparseRetriever(IEmbeddingModel model, int? maxActiveDims = null) : IRetrievalModel, ICandidateScorer
@@ -35,7 +37,7 @@ public sealed class SparseRetriever(IEmbeddingModel model, int? maxActiveDims = 
         {
             var m = new Dictionary<string, string>(Model.Metadata)
             {
-                ["search"] = "sparse inverted index, exact top-k, dot product" + (maxActiveDims is int k ? $", max_active_dims {k}" : ""),
+                ["search"] = $"sparse inverted index, exact top-k, {(Cosine ? "cosine" : "dot product")}" + (maxActiveDims is int k ? $", max_active_dims {k}" : ""),
             };
             if (!double.IsNaN(queryActive)) m["query_active_dims"] = queryActive.ToString("F1", CultureInfo.InvariantCulture);
             if (!double.IsNaN(documentActive)) m["corpus_active_dims"] = documentActive.ToString("F1", CultureInfo.InvariantCulture);
@@ -43,7 +45,15 @@ public sealed class SparseRetriever(IEmbeddingModel model, int? maxActiveDims = 
         }
     }
 
-    /// <summary>Sparse embeddings of <paramref name="texts"/> in <paramref name="role"/>, embedded block by block.</summary>
+    /// <summary>Whether the model ranks by cosine (its embeddings are searched at unit length); else by dot product.</summary>
+    private bool Cosine => Model.Similarity switch
+    {
+        SimilarityFunction.Cosine => true,
+        SimilarityFunction.Dot => false,
+        var other => throw new EvaluationException($"{Model.Name}: a sparse encoder is searched by dot product or cosine, not {Skald.Models.Modules.Similarities.Name(other)}"),
+    };
+
+    /// <summary>Sparse embeddings of <paramref name="texts"/> in <paramref name="role"/>, embedded block by block (at unit length for a cosine model).</summary>
     public SparseEmbedding[] Embed(IReadOnlyList<string> texts, TextRole role)
     {
         var result = new SparseEmbedding[texts.Count];
@@ -51,7 +61,12 @@ public sealed class SparseRetriever(IEmbeddingModel model, int? maxActiveDims = 
         {
             int n = Math.Min(BlockTexts, texts.Count - start);
             var block = Model.Embed([.. Enumerable.Range(start, n).Select(i => texts[i])], role);
-            for (int i = 0; i < n; i++) result[start + i] = SparseEmbedding.FromDense(block[i], maxActiveDims);
+            bool cosine = Cosine;
+            for (int i = 0; i < n; i++)
+            {
+                var e = SparseEmbedding.FromDense(block[i], maxActiveDims);
+                result[start + i] = cosine ? e.Normalized() : e;
+            }
         }
         return result;
     }

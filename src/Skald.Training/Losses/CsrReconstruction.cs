@@ -15,7 +15,8 @@ namespace Skald.Training.Losses;
 /// dL_aux/dx     = dL_aux/dt
 /// </code>
 /// Each term is returned unweighted; the weights (CSRLoss's 1, 1/8 and β, over the number of columns) scale the
-/// gradients added here.
+/// gradients added here. Where t has no variance over the rows (a batch of one row) L_aux is 0 with no gradient, where
+/// sentence-transformers divides by zero.
 /// </summary>
 public static class CsrReconstruction
 {
@@ -60,8 +61,12 @@ public static class CsrReconstruction
         }
         num /= n;
         den /= n;
+        // One row (a batch's remainder), or rows whose residuals are all equal, leave nothing to normalise by:
+        // sentence-transformers' quotient is then infinite or NaN and ruins the weights; the term is 0 instead.
+        bool normalisable = den > 0;
+        if (!normalisable) (num, den) = (0, 1);
         double aux = num / den;
-        double gk = 2.0 * weights.K / n, g4k = 2.0 * weights.K4 / n, gAux = 2.0 * weights.Aux / (n * den), gDen = 2.0 * weights.Aux * num / (den * den * n);
+        double gk = 2.0 * weights.K / n, g4k = 2.0 * weights.K4 / n, gAux = normalisable ? 2.0 * weights.Aux / (n * den) : 0, gDen = 2.0 * weights.Aux * num / (den * den * n);
         for (int r = 0; r < rows; r++)
         {
             for (int c = 0; c < dim; c++)

@@ -94,6 +94,18 @@ public sealed class CsrTrainingTests(ITestOutputHelper output) : IDisposable
         Check("dL/dx̂_k", k, LossK, dk);
     }
 
+    [Fact]
+    public void AOneRowBatchHasNoAuxiliaryTermInsteadOfAnInfiniteOne()
+    {
+        float[] x = [0.5f, -0.25f, 1f], k = [0.4f, -0.2f, 0.9f], k4 = [0.1f, 0.2f, 0.3f], aux = [0.3f, 0.1f, -0.2f], preBias = [0.05f, 0f, -0.1f];
+        var (dx, dk, d4k, daux) = (new float[3], new float[3], new float[3], new float[3]);
+        var t = CsrReconstruction.Compute(x, k, k4, aux, preBias, 1, 3, (1f, 0.125f, 0.1f), dx, dk, d4k, daux);
+        Assert.Equal(0, t.Aux);
+        Assert.All(daux, g => Assert.Equal(0f, g));
+        Assert.Equal((0.01 + 0.0025 + 0.01) / 3, t.K, 1e-7); // L_k as usual
+        Assert.All(dx, g => Assert.True(float.IsFinite(g)));
+    }
+
     /// <summary>Central differences of <paramref name="f"/> at every coordinate of <paramref name="x"/> against <paramref name="analytic"/>.</summary>
     private static void Check(string name, float[] x, Func<float[], double> f, float[] analytic)
     {

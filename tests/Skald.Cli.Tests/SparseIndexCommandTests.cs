@@ -128,6 +128,37 @@ public sealed class SparseIndexCommandTests
         }
     }
 
+    /// <summary>--max-active-dims: rows and queries keep their N largest entries; rows added later too; dense models refused.</summary>
+    [Fact]
+    public void MaxActiveDimsPrunesRowsAndQueriesAlike()
+    {
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--max-active-dims", "6", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("\"max_active_dims\": 6", File.ReadAllText(Path.Combine(folder, "index.json")));
+        var encoder = SentenceEncoder.Load(Model);
+        SparseEmbedding Pruned(string text) => SparseEmbedding.FromDense(encoder.Encode(text), 6);
+        const string query = "Hvor kan jeg parkere sykkelen?";
+        var hits = Search(folder, query, "dense", 5);
+        Assert.Equal(5, hits.GetArrayLength());
+        foreach (var h in hits.EnumerateArray())
+        {
+            string title = h.GetProperty("title").GetString()!, text = h.GetProperty("text").GetString()!;
+            Assert.Equal(SparseEmbedding.Dot(Pruned(query), Pruned(title.Length == 0 ? text : title + " " + text)), h.GetProperty("score").GetSingle(), 4);
+        }
+        string extra = Path.Combine(TestPaths.NewTempDir(), "fjordhest.txt");
+        File.WriteAllText(extra, "Fjordhesten Blakken står i stallen og et høy.");
+        var add = SkaldProcess.Run("index", "add", "--index", folder, "--documents", extra, "-q");
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        var info = SkaldProcess.Run("index", "info", "--index", folder, "--format", "json");
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        var fields = JsonDocument.Parse(info.Stdout).RootElement;
+        Assert.Equal(6, fields.GetProperty("max_active_dims").GetInt32());
+        Assert.True(fields.GetProperty("active_dims_mean").GetDouble() <= 6, info.Stdout); // no row above 6, the added one included
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--documents", Documents,
+            "--output", Path.Combine(TestPaths.NewTempDir(), "dense"), "--max-active-dims", "6"), 1, "max_active_dims is for sparse encoders");
+    }
+
     [Fact]
     public void DenseOnlyOptionsAreRefused()
     {

@@ -37,11 +37,15 @@ public static class IndexBuilder
     /// <param name="hnsw">Build an HNSW graph for approximate dense search (null: exact search; not with
     /// <paramref name="ivf"/> or a quantized precision).</param>
     /// <param name="linking">Called with (rows linked into the HNSW graph, total) while it is built.</param>
+    /// <param name="maxActiveDims">A sparse encoder's rows keep their N largest entries, and the index's queries too (0: all; with a CSR model, give the model N as well so that its codes hold N latents).</param>
     public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<IndexRecord> records,
         Bm25Options bm25, string? language, int chunkTokens, int overlapTokens, Action<int, int>? progress = null,
         Quantization.EmbeddingPrecision precision = Quantization.EmbeddingPrecision.Float32, IvfOptions? ivf = null, HnswOptions? hnsw = null,
-        Action<int, int>? linking = null)
+        Action<int, int>? linking = null, int maxActiveDims = 0)
     {
+        if (maxActiveDims < 0 || (maxActiveDims > 0 && !model.IsSparse))
+            throw new EvaluationException(maxActiveDims < 0 ? "max_active_dims must be at least 1"
+                : $"{folder}: --max-active-dims is for sparse encoders (SPLADE, CSR); {model.Name} makes dense embeddings");
         if (model.IsSparse && (ivf is not null || hnsw is not null || precision != Quantization.EmbeddingPrecision.Float32))
             throw new EvaluationException($"{folder}: {(ivf is not null ? "--ivf-lists" : hnsw is not null ? "--hnsw" : "--precision")} is for dense embedding models; a sparse encoder's index is an inverted index of its vocabulary weights");
         if (hnsw is not null)
@@ -72,10 +76,11 @@ public static class IndexBuilder
             OverlapTokens = overlapTokens,
             Precision = Quantization.EmbeddingQuantizer.Name(precision),
             Sparse = model.IsSparse,
+            MaxActiveDims = maxActiveDims,
         };
         if (model.IsSparse)
         {
-            var rows = EmbedSparse(model, records, manifest.Similarity == "cosine", progress); // a cosine model's rows at unit length
+            var rows = EmbedSparse(model, records, manifest.Similarity == "cosine", maxActiveDims, progress); // a cosine model's rows at unit length
             IndexWriter.Write(folder, manifest, records, [], Analyse(analyzer, records, bm25.Parameters), sparse: rows);
             return manifest with { Rows = records.Count };
         }
@@ -151,7 +156,7 @@ public static class IndexBuilder
             }
             if (manifest.Sparse)
             {
-                var added = EmbedSparse(model, records, manifest.Similarity == "cosine", progress);
+                var added = EmbedSparse(model, records, manifest.Similarity == "cosine", manifest.MaxActiveDims, progress);
                 var every = keptRecords.Concat(records).ToList();
                 var sparseAnalyzer = new Bm25Model(new Bm25Options { Stem = manifest.Stemming.StartsWith("snowball", StringComparison.Ordinal) })
                     .AnalyzerFor(manifest.Language, out _);
@@ -254,7 +259,7 @@ public static class IndexBuilder
 
     /// <summary>A sparse encoder's rows, embedded <see cref="Sparse.SparseRetriever.BlockTexts"/> texts at a time and kept sparse.</summary>
     private static Skald.Models.SparseEmbedding[] EmbedSparse(IEmbeddingModel model, IReadOnlyList<IndexRecord> records, bool normalize,
-        Action<int, int>? progress)
+        int maxActiveDims, Action<int, int>? progress)
     {
         var result = new Skald.Models.SparseEmbedding[records.Count];
         for (int start = 0; start < records.Count; start += Sparse.SparseRetriever.BlockTexts)
@@ -263,7 +268,7 @@ public static class IndexBuilder
             var v = model.Embed([.. Enumerable.Range(start, n).Select(i => records[i].FullText)], TextRole.Document);
             for (int i = 0; i < n; i++)
             {
-                var e = Skald.Models.SparseEmbedding.FromDense(v[i]);
+                var e = Skald.Models.SparseEmbedding.FromDense(v[i], maxActiveDims > 0 ? maxActiveDims : null);
                 result[start + i] = normalize ? e.Normalized() : e;
             }
             progress?.Invoke(start + n, records.Count);

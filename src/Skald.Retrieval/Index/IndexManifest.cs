@@ -92,6 +92,12 @@ public sealed record IndexManifest
     /// </summary>
     [JsonPropertyName("sparse")] public bool Sparse { get; init; }
 
+    /// <summary>
+    /// A sparse index built with max_active_dims: every row keeps its N largest entries (a CSR model's code N latents),
+    /// and so does every query's vector; 0: all entries.
+    /// </summary>
+    [JsonPropertyName("max_active_dims")] public int MaxActiveDims { get; init; }
+
     /// <summary>When the index was last written (UTC, ISO 8601).</summary>
     [JsonPropertyName("updated")] public string Updated { get; init; } = "";
 

@@ -212,7 +212,7 @@ public sealed class SearchIndex : IDisposable
     /// <summary>A sparse index's search: the query's non-zero entries through the inverted index, fused with BM25 as dense search is.</summary>
     private List<IndexHit> SparseSearch(string query, float[]? queryVector, SearchMode mode, int topK, FusionOptions fusion)
     {
-        var q = queryVector is null ? null : Skald.Models.SparseEmbedding.FromDense(queryVector);
+        var q = queryVector is null ? null : Skald.Models.SparseEmbedding.FromDense(queryVector, Manifest.MaxActiveDims > 0 ? Manifest.MaxActiveDims : null);
         if (q is not null && Manifest.Similarity == "cosine") q = q.Normalized(); // the rows are stored at unit length
         Hit[] Learned(int k)
         {

@@ -35,7 +35,11 @@ internal sealed class IndexAddCommand : Command
             IndexManifest manifest;
             using (var open = SearchIndex.Open(folder)) manifest = open.Manifest;
             if (!Directory.Exists(manifest.Model)) throw new InputException($"{folder}: its model {manifest.Model} is not there any more");
-            var embedder = EvaluationEmbeddingModel.Load(manifest.Model, new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32 });
+            var embedder = EvaluationEmbeddingModel.Load(manifest.Model, new EvaluationEmbeddingOptions
+            {
+                BatchSize = p.GetValue(batchSize) ?? 32,
+                MaxActiveDims = manifest.MaxActiveDims > 0 ? manifest.MaxActiveDims : null, // rows as the index was built
+            });
             var chunking = new ChunkOptions
             {
                 ChunkTokens = manifest.ChunkTokens > 0 ? manifest.ChunkTokens : 200, OverlapTokens = manifest.OverlapTokens,

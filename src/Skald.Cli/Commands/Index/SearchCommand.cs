@@ -57,7 +57,9 @@ internal sealed class SearchCommand : Command
             {
                 string model = searchIndex.Manifest.Model;
                 if (!Directory.Exists(model)) throw new InputException($"{p.GetValue(index)}: its model {model} is not there any more (--mode bm25 still works)");
-                vector = EvaluationEmbeddingModel.Load(model).Embed([text], TextRole.Query)[0];
+                int active = searchIndex.Manifest.MaxActiveDims;
+                vector = EvaluationEmbeddingModel.Load(model, new EvaluationEmbeddingOptions { MaxActiveDims = active > 0 ? active : null }) // as the rows
+                    .Embed([text], TextRole.Query)[0];
             }
             int k = p.GetValue(topK) ?? 10;
             string? reranker = p.GetValue(rerank);

@@ -28,4 +28,10 @@ public sealed record EmbeddingRequest(EmbeddingInputs Inputs, string? Model, boo
     /// entries, <c>{"indices": [...], "values": [...]}</c> (indices ascending), the form sparse-vector stores take.
     /// </summary>
     public bool Sparse { get; init; }
+
+    /// <summary>
+    /// Skald's extension <c>max_active_dims</c> (sentence-transformers' encode argument), for a sparse encoder: each
+    /// embedding keeps its N largest entries (a CSR model's code at most its k); null: all.
+    /// </summary>
+    public int? MaxActiveDims { get; init; }
 }

@@ -6,7 +6,7 @@ namespace Skald.Serving;
 /// Reads a create-embedding request body as OpenAI's API defines it
 /// (<see href="https://platform.openai.com/docs/api-reference/embeddings/create"/>): <c>input</c> is a string, an array
 /// of strings, an array of token ids, or an array of token-id arrays; <c>encoding_format</c> is "float" (default) or
-/// "base64" or, for a sparse encoder (Skald's extension), "sparse"; <c>dimensions</c> a positive integer; <c>output_dtype</c> (Skald's extension) "float", "int8", "uint8", "binary" or "ubinary". Unknown fields (<c>user</c>, ...) are ignored. Every problem is an
+/// "base64" or, for a sparse encoder (Skald's extension), "sparse"; <c>dimensions</c> a positive integer; <c>output_dtype</c> (Skald's extension) "float", "int8", "uint8", "binary" or "ubinary"; <c>max_active_dims</c> (Skald's extension) a positive integer. Unknown fields (<c>user</c>, ...) are ignored. Every problem is an
 /// <see cref="ApiException"/> 400 naming the field.
 /// </summary>
 internal static class EmbeddingRequestReader
@@ -28,6 +28,7 @@ internal static class EmbeddingRequestReader
                 InputType = InputType(root),
                 OutputType = OutputType(root),
                 Sparse = root.TryGetProperty("encoding_format", out var format) && format.ValueKind == JsonValueKind.String && format.GetString() == "sparse",
+                MaxActiveDims = MaxActiveDims(root),
             };
         }
     }
@@ -66,6 +67,14 @@ internal static class EmbeddingRequestReader
             "uint8" => Skald.Retrieval.Quantization.EmbeddingPrecision.Uint8,
             var other => throw ApiException.BadRequest($"output_dtype \"{other}\" is not supported: use \"float\", \"int8\", \"uint8\", \"binary\" or \"ubinary\"", "output_dtype"),
         } : throw ApiException.BadRequest("output_dtype must be \"float\", \"int8\", \"uint8\", \"binary\" or \"ubinary\"", "output_dtype");
+    }
+
+    private static int? MaxActiveDims(JsonElement root)
+    {
+        if (!root.TryGetProperty("max_active_dims", out var d) || d.ValueKind == JsonValueKind.Null) return null;
+        if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt32(out int n) || n < 1)
+            throw ApiException.BadRequest("max_active_dims must be a positive integer", "max_active_dims");
+        return n;
     }
 
     private static int? Dimensions(JsonElement root)

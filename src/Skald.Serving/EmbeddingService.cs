@@ -46,6 +46,8 @@ public sealed class EmbeddingService : IDisposable
     /// </summary>
     public async Task<EmbeddingResult> EmbedAsync(EmbeddingRequest request)
     {
+        if (request.MaxActiveDims is not null && !Encoder.IsSparse)
+            throw ApiException.BadRequest($"max_active_dims is for sparse encoders; '{ModelName}' makes dense embeddings", "max_active_dims");
         if (request.Dimensions is int d && d > Encoder.Dimension)
             throw ApiException.BadRequest($"dimensions {d} is larger than the model's {Encoder.Dimension}", "dimensions");
         if (Skald.Retrieval.Quantization.EmbeddingQuantizer.IsBinary(request.OutputType) && (request.Dimensions ?? Encoder.Dimension) % 8 != 0)
@@ -63,6 +65,16 @@ public sealed class EmbeddingService : IDisposable
         if (request.Dimensions is int n)
         {
             for (int i = 0; i < embeddings.Length; i++) embeddings[i] = Matryoshka.Truncate(embeddings[i], n);
+        }
+        if (request.MaxActiveDims is int active) // pruned after the shared batch: the N largest entries of each
+        {
+            for (int i = 0; i < embeddings.Length; i++)
+            {
+                var kept = SparseEmbedding.FromDense(embeddings[i], active);
+                var row = new float[embeddings[i].Length];
+                for (int j = 0; j < kept.Count; j++) row[kept.Indices[j]] = kept.Values[j];
+                embeddings[i] = row;
+            }
         }
         long tokens = inputs.Encodings.Sum(e => (long)e.Length);
         Metrics.Embedded(inputs.Count, tokens);

@@ -64,6 +64,32 @@ public sealed class SparseSearchEndpointTests
         Assert.Equal("dimensions", Error(error).GetProperty("param").GetString());
     }
 
+    /// <summary>max_active_dims keeps each embedding's N largest entries (a CSR model's code and a SPLADE vector alike).</summary>
+    [Theory]
+    [InlineData("splade-bert-tiny", 5)]
+    [InlineData("csr-bert-tiny", 4)]
+    public async Task MaxActiveDimsKeepsTheLargestEntries(string name, int active)
+    {
+        var encoder = SentenceEncoder.Load(TestPaths.FixtureModel(name));
+        string[] texts = ["Hvor kan jeg parkere sykkelen?", "Kantinen serverer suppe på fredager."];
+        var expected = texts.Select(t => SparseEmbedding.FromDense(encoder.Encode(t), active)).ToArray();
+        await using var server = await EmbeddingServer.StartAsync(encoder, "127.0.0.1", 0);
+        using var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(60) };
+        var (status, body) = await PostAsync(client, Json(new { input = texts, encoding_format = "sparse", max_active_dims = active }));
+        Assert.Equal(200, status);
+        int i = 0;
+        foreach (var item in body.GetProperty("data").EnumerateArray())
+        {
+            var e = item.GetProperty("embedding");
+            Assert.Equal(active, e.GetProperty("indices").GetArrayLength());
+            Assert.Equal(expected[i].Indices, e.GetProperty("indices").EnumerateArray().Select(x => x.GetInt32()));
+            Assert.Equal(expected[i++].Values, e.GetProperty("values").EnumerateArray().Select(x => x.GetSingle()));
+        }
+        var (bad, error) = await PostAsync(client, Json(new { input = "x", max_active_dims = 0 }));
+        Assert.Equal(400, bad);
+        Assert.Equal("max_active_dims", Error(error).GetProperty("param").GetString());
+    }
+
     [Fact]
     public async Task SparseEncodingFormatOnADenseModelIsA400()
     {
@@ -72,5 +98,8 @@ public sealed class SparseSearchEndpointTests
         var (status, body) = await PostAsync(client, Json(new { input = "x", encoding_format = "sparse" }));
         Assert.Equal(400, status);
         Assert.Contains("is for sparse encoders", Error(body).GetProperty("message").GetString());
+        (status, body) = await PostAsync(client, Json(new { input = "x", max_active_dims = 4 }));
+        Assert.Equal(400, status);
+        Assert.Equal("max_active_dims", Error(body).GetProperty("param").GetString());
     }
 }

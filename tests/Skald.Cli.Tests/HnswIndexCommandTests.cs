@@ -58,6 +58,24 @@ public sealed class HnswIndexCommandTests
         Assert.Equal(Ids(plain, all), Ids(folder, all, "--ef", all.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
+    /// <summary>A graph over int8 rows: built, described, and searched as the exact int8 index when ef covers every row.</summary>
+    [Fact]
+    public void AnInt8IndexWithAGraphSearchesAsTheExactInt8Index()
+    {
+        string graphFolder = Path.Combine(TestPaths.NewTempDir(), "idx"), exactFolder = Path.Combine(TestPaths.NewTempDir(), "exact");
+        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", graphFolder, "--hnsw", "8", "--precision", "int8", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", exactFolder, "--precision", "int8", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var info = SkaldProcess.Run("index", "info", "--index", graphFolder, "--format", "json");
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        var fields = System.Text.Json.JsonDocument.Parse(info.Stdout).RootElement;
+        Assert.Equal("int8", fields.GetProperty("precision").GetString());
+        Assert.Equal(8, fields.GetProperty("hnsw_m").GetInt32());
+        int all = fields.GetProperty("rows").GetInt32();
+        Assert.Equal(Ids(exactFolder, 5), Ids(graphFolder, 5, "--ef", all.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
     [Fact]
     public void BadSettingsGetOneLine()
     {
@@ -67,7 +85,6 @@ public sealed class HnswIndexCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run([.. build, "--hnsw", "8", "--ivf-lists", "2"]), 2, "choose one");
         SkaldProcess.AssertUserError(SkaldProcess.Run([.. build, "--hnsw", "1"]), 2, "--hnsw");
         SkaldProcess.AssertUserError(SkaldProcess.Run([.. build, "--hnsw", "500"]), 2, "more than 100");
-        SkaldProcess.AssertUserError(SkaldProcess.Run([.. build, "--hnsw", "8", "--precision", "int8"]), 1, "--precision int8 with --hnsw is not there yet");
         SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", folder, "--query", "x", "--ef", "0"), 2, "--ef");
     }
 

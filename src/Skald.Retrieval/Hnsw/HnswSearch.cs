@@ -33,19 +33,71 @@ public static class HnswSearch
         return result;
     }
 
+    /// <summary>
+    /// Top-<paramref name="k"/> rows for each query over a graph whose rows are also held quantized (an index built
+    /// with <c>--precision</c>): the walk scores the quantized rows in their own format (the query quantized like them,
+    /// as <see cref="QuantizedSearch"/>'s first stage), keeping max(ef, k·<paramref name="rescoreMultiplier"/>)
+    /// candidates; the best k·multiplier are then rescored by the float query against <paramref name="floatRows"/>
+    /// (or the quantized values when null) and the best k returned. Multiplier 0: the quantized scores are final.
+    /// </summary>
+    public static Hit[][] TopK(IReadOnlyList<float[]> queries, HnswGraph graph, QuantizedEmbeddings corpus, int k, int ef, int rescoreMultiplier,
+        IReadOnlyList<int>? tieKeys = null, IReadOnlySet<int>? excluded = null, FloatRow? floatRows = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ef, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(rescoreMultiplier);
+        foreach (var q in queries)
+            if (q.Length != corpus.Dimension) throw new ArgumentException($"a query has {q.Length} values, the corpus {corpus.Dimension}");
+        int first = (int)Math.Min(Math.Max(1, corpus.Rows), (long)k * Math.Max(1, rescoreMultiplier));
+        var quantized = EmbeddingQuantizer.Quantize(queries, corpus.Precision, corpus.Ranges);
+        var result = new Hit[queries.Count][];
+        void One(int i)
+        {
+            var scorer = new QuantizedScorer(quantized.Row(i), corpus);
+            var candidates = Walk(ref scorer, graph, first, Math.Max(ef, first), tieKeys, excluded);
+            if (rescoreMultiplier == 0)
+            {
+                result[i] = candidates;
+                return;
+            }
+            var heap = new TopKHeap(Math.Max(1, Math.Min(k, candidates.Length))); // rescored on this thread: a lone query stays on the caller's
+            foreach (var hit in candidates)
+            {
+                float score = floatRows is null
+                    ? QuantizedDots.Rescore(queries[i], corpus.Row(hit.Index), corpus.Precision)
+                    : TensorPrimitives.Dot(queries[i], floatRows(hit.Index));
+                heap.Add(hit.Index, score, tieKeys is null ? -hit.Index : tieKeys[hit.Index]);
+            }
+            result[i] = heap.ToSortedArray();
+        }
+        if (queries.Count == 1) One(0);
+        else Parallel.For(0, queries.Count, One);
+        return result;
+    }
+
     private static Hit[] Query(ReadOnlySpan<float> query, HnswGraph graph, FloatRow rows, int k, int ef,
         IReadOnlyList<int>? tieKeys, IReadOnlySet<int>? excluded)
     {
         if (graph.Count == 0) return [];
+        if (query.Length != rows(graph.EntryPoint).Length)
+            throw new ArgumentException($"a query of {query.Length} values for {rows(graph.EntryPoint).Length}-d rows", nameof(query));
+        var scorer = new FloatScorer(query, rows);
+        return Walk(ref scorer, graph, k, ef, tieKeys, excluded);
+    }
+
+    /// <summary>One query's walk: greedy down the upper layers, layer 0 keeping max(ef, k), the best k of those.</summary>
+    private static Hit[] Walk<TScorer>(ref TScorer scorer, HnswGraph graph, int k, int ef, IReadOnlyList<int>? tieKeys, IReadOnlySet<int>? excluded)
+        where TScorer : IRowScorer, allows ref struct
+    {
+        if (graph.Count == 0) return [];
         int node = graph.EntryPoint;
-        if (query.Length != rows(node).Length) throw new ArgumentException($"a query of {query.Length} values for {rows(node).Length}-d rows", nameof(query));
         var walker = graph.RentWalker();
         try
         {
-            float similarity = TensorPrimitives.Dot(query, rows(node));
+            float similarity = scorer.Score(node);
             for (int layer = graph.TopLevel; layer > 0; layer--)
-                walker.Greedy(graph, rows, query, layer, false, ref node, ref similarity);
-            walker.SearchLayer(graph, rows, query, node, similarity, 0, Math.Max(ef, k), false, excluded);
+                walker.Greedy(graph, ref scorer, layer, false, ref node, ref similarity);
+            walker.SearchLayer(graph, ref scorer, node, similarity, 0, Math.Max(ef, k), false, excluded);
             var heap = new TopKHeap(k);
             while (walker.Results.TryDequeue(out int row, out float score)) heap.Add(row, score, tieKeys?[row] ?? 0);
             return heap.ToSortedArray();

@@ -40,6 +40,14 @@ internal sealed class HnswWalker(int maxLinks)
     /// </summary>
     public void Greedy(HnswGraph graph, FloatRow rows, ReadOnlySpan<float> query, int layer, bool concurrent, ref int node, ref float similarity)
     {
+        var scorer = new FloatScorer(query, rows);
+        Greedy(graph, ref scorer, layer, concurrent, ref node, ref similarity);
+    }
+
+    /// <summary><see cref="Greedy(HnswGraph, FloatRow, ReadOnlySpan{float}, int, bool, ref int, ref float)"/> with any scorer.</summary>
+    public void Greedy<TScorer>(HnswGraph graph, ref TScorer scorer, int layer, bool concurrent, ref int node, ref float similarity)
+        where TScorer : IRowScorer, allows ref struct
+    {
         bool changed = true;
         while (changed)
         {
@@ -48,7 +56,7 @@ internal sealed class HnswWalker(int maxLinks)
             for (int j = 0; j < n; j++)
             {
                 int c = links[j];
-                float s = TensorPrimitives.Dot(query, rows(c));
+                float s = scorer.Score(c);
                 if (s > similarity)
                 {
                     similarity = s;
@@ -66,6 +74,15 @@ internal sealed class HnswWalker(int maxLinks)
     /// </summary>
     public void SearchLayer(HnswGraph graph, FloatRow rows, ReadOnlySpan<float> query, int entry, float entrySimilarity,
         int layer, int ef, bool concurrent, IReadOnlySet<int>? excluded = null)
+    {
+        var scorer = new FloatScorer(query, rows);
+        SearchLayer(graph, ref scorer, entry, entrySimilarity, layer, ef, concurrent, excluded);
+    }
+
+    /// <summary><see cref="SearchLayer(HnswGraph, FloatRow, ReadOnlySpan{float}, int, float, int, int, bool, IReadOnlySet{int}?)"/> with any scorer.</summary>
+    public void SearchLayer<TScorer>(HnswGraph graph, ref TScorer scorer, int entry, float entrySimilarity,
+        int layer, int ef, bool concurrent, IReadOnlySet<int>? excluded = null)
+        where TScorer : IRowScorer, allows ref struct
     {
         NextTag(graph.Count);
         candidates.Clear();
@@ -87,7 +104,7 @@ internal sealed class HnswWalker(int maxLinks)
                 int c = links[j];
                 if (visited[c] == tag) continue;
                 visited[c] = tag;
-                float s = TensorPrimitives.Dot(query, rows(c));
+                float s = scorer.Score(c);
                 if (Results.Count >= ef && s <= worst) continue;
                 candidates.Enqueue(c, -s);
                 if (excluded is not null && excluded.Contains(c)) continue;

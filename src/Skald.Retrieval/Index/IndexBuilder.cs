@@ -35,7 +35,8 @@ public static class IndexBuilder
     /// later keep those ranges).</param>
     /// <param name="ivf">Build inverted lists for approximate dense search (null: exact search).</param>
     /// <param name="hnsw">Build an HNSW graph for approximate dense search (null: exact search; not with
-    /// <paramref name="ivf"/> or a quantized precision).</param>
+    /// <paramref name="ivf"/>). The graph is linked over the float32 rows; with a quantized precision its searches walk
+    /// the quantized rows and rescore the best with the float32 ones.</param>
     /// <param name="linking">Called with (rows linked into the HNSW graph, total) while it is built.</param>
     /// <param name="maxActiveDims">A sparse encoder's rows keep their N largest entries, and the index's queries too (0: all; with a CSR model, give the model N as well so that its codes hold N latents).</param>
     public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<IndexRecord> records,
@@ -51,8 +52,6 @@ public static class IndexBuilder
         if (hnsw is not null)
         {
             if (ivf is not null) throw new EvaluationException($"{folder}: --hnsw and --ivf-lists are two kinds of approximate index; choose one");
-            if (precision != Quantization.EmbeddingPrecision.Float32)
-                throw new EvaluationException($"{folder}: an HNSW index walks the float32 rows; --precision {Quantization.EmbeddingQuantizer.Name(precision)} with --hnsw is not there yet");
             try { hnsw.Check(); }
             catch (ArgumentException e) { throw new EvaluationException($"{folder}: {e.Message}"); }
         }

@@ -112,8 +112,8 @@ public sealed class SearchIndex : IDisposable
         if (manifest.HnswM < 0 || manifest.HnswEf < 0) throw new EvaluationException($"{manifestPath}: hnsw_m {manifest.HnswM}, hnsw_ef {manifest.HnswEf}");
         if (manifest.HnswM > 0)
         {
-            if (lists is not null || quantized is not null || manifest.Sparse)
-                throw new EvaluationException($"{manifestPath}: an HNSW index has float32 dense rows and no IVF lists");
+            if (lists is not null || manifest.Sparse)
+                throw new EvaluationException($"{manifestPath}: an HNSW index has dense rows and no IVF lists");
             string hnswPath = Path.Combine(folder, IndexWriter.HnswFile);
             graph = HnswGraph.Read(hnswPath, manifest.Rows);
             if (graph.M != manifest.HnswM) throw new EvaluationException($"{hnswPath}: M {graph.M}, the manifest {manifest.HnswM}");
@@ -197,7 +197,10 @@ public sealed class SearchIndex : IDisposable
     private Hit[] Dense(float[] q, int k, int rescoreMultiplier, int probes, int ef)
     {
         if (LiveCount == 0) return [];
-        if (graph is not null) return HnswSearch.TopK([q], graph, vectors!.Row, Math.Min(k, LiveCount), ef, tieKeys, Deleted)[0];
+        if (graph is not null)
+            return quantized is null
+                ? HnswSearch.TopK([q], graph, vectors!.Row, Math.Min(k, LiveCount), ef, tieKeys, Deleted)[0]
+                : HnswSearch.TopK([q], graph, quantized, Math.Min(k, LiveCount), ef, rescoreMultiplier, tieKeys, Deleted, vectors!.Row)[0];
         int wanted = Math.Min(k + Deleted.Count, vectors!.Rows);
         var hits = (lists, quantized) switch
         {

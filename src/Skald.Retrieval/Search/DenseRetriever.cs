@@ -118,14 +118,30 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
             for (int i = 0; i < documents.Length; i++) documents[i].CopyTo(flat, i * dim);
             return IvfSearch.TopK(queries, lists, probes, (s, c) => flat.AsSpan(s * dim, c * dim), k, tie);
         }
-        QuantizedEmbeddings quantized;
-        try { quantized = EmbeddingQuantizer.Quantize(documents, q.Precision); }
-        catch (ArgumentException e) { throw new EvaluationException($"{Model.Name}: {e.Message}"); } // e.g. bits of a width not divisible by 8
+        QuantizedEmbeddings quantized = Quantize(documents, q);
         // One quantized scan: deep enough for the listed k and for the candidates of the rescored page.
-        int page = Math.Min(k, q.RescoredHits), pool = page * q.RescoreMultiplier;
+        int pool = Math.Min(k, q.RescoredHits) * q.RescoreMultiplier;
         var listed = lists is null
             ? QuantizedSearch.TopK(queries, quantized, Math.Max(k, pool), 0, tie)
             : IvfSearch.TopK(queries, lists, probes, quantized, Math.Max(k, pool), 0, tie);
+        return RescoredPage(queries, documents, quantized, listed, k, q, tie);
+    }
+
+    private QuantizedEmbeddings Quantize(float[][] documents, QuantizedSearchOptions q)
+    {
+        try { return EmbeddingQuantizer.Quantize(documents, q.Precision); }
+        catch (ArgumentException e) { throw new EvaluationException($"{Model.Name}: {e.Message}"); } // e.g. bits of a width not divisible by 8
+    }
+
+    /// <summary>
+    /// The k hits of each query from its quantized hits (<paramref name="listed"/>, best first): the first
+    /// <see cref="QuantizedSearchOptions.RescoredHits"/> rescored from the best RescoredHits·multiplier, the rest after
+    /// them in the quantized order.
+    /// </summary>
+    private static Hit[][] RescoredPage(float[][] queries, float[][] documents, QuantizedEmbeddings quantized, Hit[][] listed, int k,
+        QuantizedSearchOptions q, IReadOnlyList<int> tie)
+    {
+        int page = Math.Min(k, q.RescoredHits), pool = page * q.RescoreMultiplier;
         if (q.RescoreMultiplier == 0) return [.. listed.Select(h => h.Take(k).ToArray())];
         var head = QuantizedSearch.Rescore(queries, quantized, [.. listed.Select(h => (IReadOnlyList<Hit>)h.Take(pool).ToArray())], page, tie,
             q.RescoreWithFloats ? r => documents[r] : null);
@@ -137,15 +153,22 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
         })];
     }
 
-    /// <summary>The search an HNSW index of these documents answers (float rows; refused with quantization or lists).</summary>
+    /// <summary>
+    /// The search an HNSW index of these documents answers: the graph linked over the float rows and walked with them,
+    /// or with quantization over the quantized rows (then rescored as the exact quantized search is).
+    /// </summary>
     private Hit[][] Graph(float[][] queries, float[][] documents, int k, IReadOnlyList<int> tie)
     {
         if (ivf is not null) throw new EvaluationException($"{Model.Name}: --hnsw and --ivf-lists are two kinds of approximate index; choose one");
-        if (quantization is { Precision: not EmbeddingPrecision.Float32 } q)
-            throw new EvaluationException($"{Model.Name}: an HNSW index walks the float32 rows; --precision {EmbeddingQuantizer.Name(q.Precision)} with --hnsw is not there yet");
         if (documents.Length == 0) return [.. queries.Select(_ => Array.Empty<Hit>())];
         var graph = HnswGraph.Build(documents.Length, r => documents[r], hnsw! with { Threads = 1 });
-        return HnswSearch.TopK(queries, graph, r => documents[r], Math.Min(k, documents.Length), hnsw!.EfSearchOrDefault, tie);
+        int ef = hnsw!.EfSearchOrDefault;
+        if (quantization is not { Precision: not EmbeddingPrecision.Float32 } q)
+            return HnswSearch.TopK(queries, graph, r => documents[r], Math.Min(k, documents.Length), ef, tie);
+        var quantized = Quantize(documents, q);
+        int wanted = Math.Min(documents.Length, Math.Max(k, Math.Min(k, q.RescoredHits) * q.RescoreMultiplier));
+        var listed = HnswSearch.TopK(queries, graph, quantized, wanted, ef, 0, tie);
+        return RescoredPage(queries, documents, quantized, listed, k, q, tie);
     }
 
     private float[][] Prepare(float[][] v) => Model.Similarity == SimilarityFunction.Dot ? v : ExactSearch.Normalize(v);

@@ -1,0 +1,12 @@
+namespace Skald.Retrieval.Hnsw;
+
+/// <summary>
+/// How a graph walk scores a row against its query (higher is more similar): the float rows' inner product
+/// (<see cref="FloatScorer"/>) or a quantized format's own score (<see cref="QuantizedScorer"/>). Implemented by ref
+/// structs holding the query, so the walk's generic methods inline the scoring.
+/// </summary>
+internal interface IRowScorer
+{
+    /// <summary>The similarity of row <paramref name="row"/> to the query.</summary>
+    float Score(int row);
+}

@@ -64,41 +64,32 @@ long t0 = Stopwatch.GetTimestamp();
 var graph = HnswGraph.Build(rows, Row, new HnswOptions { M = m, EfConstruction = efc });
 double buildS = Stopwatch.GetElapsedTime(t0).TotalSeconds;
 string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
-foreach (int ef in new[] { 16, 32, 64, 128, 256 })
-{
-    for (int i = 0; i < 20; i++) HnswSearch.TopK([queryRows[i % queries]], graph, Row, k, ef); // warm
-    var times = new double[queries];
-    double recall = 0;
-    for (int i = 0; i < queries; i++)
-    {
-        long q0 = Stopwatch.GetTimestamp();
-        var hits = HnswSearch.TopK([queryRows[i]], graph, Row, k, ef)[0];
-        times[i] = Stopwatch.GetElapsedTime(q0).TotalMilliseconds;
-        var truth = truthFlat[(i * k)..((i + 1) * k)];
-        recall += hits.Count(h => truth.Contains(h.Index)) / (double)k / queries;
-    }
-    Array.Sort(times);
-    Console.WriteLine(JsonSerializer.Serialize(new { engine = "skald", rows, dim, m, ef_construction = efc, ef, build_s = buildS, repaired = graph.Repaired,
-        query_ms = times[queries / 2], recall_at_k = recall, threads = Environment.ProcessorCount, load }));
-}
 // The same graph walked over int8 rows (an index built with --precision int8 --hnsw): the best k·4 rescored with the float rows.
 var int8 = EmbeddingQuantizer.Quantize(Enumerable.Range(0, rows).Select(r => flat[(r * dim)..((r + 1) * dim)]).ToArray(), EmbeddingPrecision.Int8);
-foreach (int ef in new[] { 16, 32, 64, 128, 256 })
+Measure("skald", (q, ef) => HnswSearch.TopK([q], graph, Row, k, ef)[0]);
+Measure("skald-int8", (q, ef) => HnswSearch.TopK([q], graph, int8, k, ef, 4, floatRows: Row)[0]);
+
+// Median time and recall@k of one query at a time, per ef, after at least a second of warm-up (a walk the build never
+// ran, such as the int8 one, must be tiered up by the JIT first).
+void Measure(string engine, Func<float[], int, Hit[]> search)
 {
-    var warm = Stopwatch.StartNew(); // a second of warm-up: the build never ran this walk, so let the JIT tier it up
-    for (int i = 0; i < 20 || warm.ElapsedMilliseconds < 1000; i++) HnswSearch.TopK([queryRows[i % queries]], graph, int8, k, ef, 4, floatRows: Row);
-    var times = new double[queries];
-    double recall = 0;
-    for (int i = 0; i < queries; i++)
+    foreach (int ef in new[] { 16, 32, 64, 128, 256 })
     {
-        long q0 = Stopwatch.GetTimestamp();
-        var hits = HnswSearch.TopK([queryRows[i]], graph, int8, k, ef, 4, floatRows: Row)[0];
-        times[i] = Stopwatch.GetElapsedTime(q0).TotalMilliseconds;
-        var truth = truthFlat[(i * k)..((i + 1) * k)];
-        recall += hits.Count(h => truth.Contains(h.Index)) / (double)k / queries;
+        var warm = Stopwatch.StartNew();
+        for (int i = 0; i < 20 || warm.ElapsedMilliseconds < 1000; i++) search(queryRows[i % queries], ef);
+        var times = new double[queries];
+        double recall = 0;
+        for (int i = 0; i < queries; i++)
+        {
+            long q0 = Stopwatch.GetTimestamp();
+            var hits = search(queryRows[i], ef);
+            times[i] = Stopwatch.GetElapsedTime(q0).TotalMilliseconds;
+            var truth = truthFlat[(i * k)..((i + 1) * k)];
+            recall += hits.Count(h => truth.Contains(h.Index)) / (double)k / queries;
+        }
+        Array.Sort(times);
+        Console.WriteLine(JsonSerializer.Serialize(new { engine, rows, dim, m, ef_construction = efc, ef, build_s = buildS, repaired = graph.Repaired,
+            query_ms = times[queries / 2], recall_at_k = recall, threads = Environment.ProcessorCount, load }));
     }
-    Array.Sort(times);
-    Console.WriteLine(JsonSerializer.Serialize(new { engine = "skald-int8", rows, dim, m, ef_construction = efc, ef, build_s = buildS, repaired = graph.Repaired,
-        query_ms = times[queries / 2], recall_at_k = recall, threads = Environment.ProcessorCount, load }));
 }
 return 0;

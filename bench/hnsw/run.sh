@@ -37,8 +37,9 @@ summary = {"summary": "hnsw", "rows": rows[0]["rows"], "dim": rows[0]["dim"], "m
            "loads": sorted({r["load"] for r in rows}), "per_ef": []}
 summary["build_speedup_vs_hnswlib"] = summary["build_s"]["hnswlib"] / summary["build_s"]["skald"]
 for ef in efs:
-    s, h = med("skald", ef, "query_ms"), med("hnswlib", ef, "query_ms")
-    summary["per_ef"].append({"ef": ef, "query_ms": {"skald": s, "hnswlib": h}, "query_speedup_vs_hnswlib": h / s,
-                              "recall_at_k": {"skald": med("skald", ef, "recall_at_k"), "hnswlib": med("hnswlib", ef, "recall_at_k")}})
+    s, h, q = med("skald", ef, "query_ms"), med("hnswlib", ef, "query_ms"), med("skald-int8", ef, "query_ms")
+    summary["per_ef"].append({"ef": ef, "query_ms": {"skald": s, "hnswlib": h, "skald-int8": q}, "query_speedup_vs_hnswlib": h / s,
+                              "int8_speedup_vs_float": s / q,
+                              "recall_at_k": {e: med(e, ef, "recall_at_k") for e in ("skald", "hnswlib", "skald-int8")}})
 print(json.dumps(summary))
 PY

@@ -16,6 +16,12 @@ public interface ILoss
     IReadOnlyList<Parameter> Parameters => [];
 
     /// <summary>
+    /// Of <see cref="Parameters"/>, those saved with the model (a masked-LM head, in the *ForMaskedLM layout); a
+    /// training-only classifier (SoftmaxLoss's) is not. Default: all of them.
+    /// </summary>
+    IReadOnlyList<Parameter> SavedParameters => Parameters;
+
+    /// <summary>
     /// Whether the loss runs data-parallel (<c>mpirun</c>): given a rank's shard of the batch, it computes the loss of
     /// the whole batch across ranks, so the summed gradients equal one process's. Losses that do not (false) are
     /// refused under mpirun rather than trained with a normalisation that changes with the number of ranks.

@@ -169,7 +169,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
                 {
                     var (latest, at, now) = (finalMetrics, step, state);
                     Action<string>? save = model is Modeling.TrainableEncoder { Lora: not null, SaveMerged: true } ? null
-                        : dir => model.Save(dir, ModelCard.Build(setup, history, latest, now, at), setup.Loss.Parameters);
+                        : dir => model.Save(dir, ModelCard.Build(setup, history, latest, now, at), setup.Loss.SavedParameters);
                     onSaved(new SavedCheckpoint(step, saved, save));
                 }
             }
@@ -191,7 +191,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
                 setup.Log?.Invoke($"loaded the best model (step {state.BestStep}, {state.BestMetricName} = {state.BestMetric:G6})");
             }
             string card = ModelCard.Build(setup, history, finalMetrics, state, step);
-            model.Save(FinalModelPath, card, setup.Loss.Parameters);
+            model.Save(FinalModelPath, card, setup.Loss.SavedParameters);
         }
         comm.Barrier(); // no rank leaves (and finalises MPI) before rank 0 has written the model
         return new TrainingResult(FinalModelPath, step, resumedFrom, finalMetrics, state.BestMetricName, state.BestMetric, state.BestStep);

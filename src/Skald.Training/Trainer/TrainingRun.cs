@@ -309,6 +309,8 @@ public static class TrainingRun
         "cached_mnrl" => new CachedMultipleNegativesRankingLoss(l.Scale, l.MiniBatchSize),
         "triplet" => new TripletLoss(l.Margin),
         "cosent" => new CoSENTLoss(l.Scale),
+        "cosine_similarity" => new CosineSimilarityLoss(),
+        "softmax" => new SoftmaxLoss(dimension, l.NumLabels ?? throw new TrainingException("loss.type softmax needs loss.num_labels (the classes of the label column: 3 for NLI)")),
         "angle" => new AnglELoss(l.Scale),
         "contrastive" => new ContrastiveLoss(l.Margin),
         "online_contrastive" => new OnlineContrastiveLoss(l.Margin),
@@ -391,6 +393,10 @@ public static class TrainingRun
             "mnrl" or "cached_mnrl" or "ce_mnrl" when d.Columns.Count < 2 => "needs (anchor, positive[, negative...]) text columns",
             "triplet" when d.Columns.Count != 3 => "needs exactly (anchor, positive, negative) text columns",
             "cosent" or "angle" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a score column",
+            "cosine_similarity" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a score column (the target cosine similarity)",
+            "softmax" when d.Columns.Count != 2 || d.Labels is null => "needs (premise, hypothesis) text columns and a class label column (0, 1, 2, ...)",
+            "softmax" when NotAClass(d.Labels!, l.NumLabels) is int row
+                => $"needs class labels 0 … {(l.NumLabels is int c ? (c - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : "num_labels − 1")}; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             "contrastive" or "online_contrastive" when d.Columns.Count != 2 || d.Labels is null
                 => "needs (sentence1, sentence2) text columns and a label column (1 similar, 0 not)",
             "contrastive" or "online_contrastive" when NotBinary(d.Labels!) is int row

@@ -11,7 +11,7 @@ public sealed class LossTests
         JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("losses.json"))).RootElement;
 
     public static TheoryData<string> Cases => ["mnrl", "mnrl_symmetric", "cosent", "triplet", "triplet_margin_0.5", "matryoshka_mnrl", "margin_mse", "angle", "contrastive", "online_contrastive",
-        "sparse_mnrl", "splade_mnrl", "splade_document_only"];
+        "sparse_mnrl", "splade_mnrl", "splade_document_only", "cosine_similarity"];
 
     private static IEmbeddingLoss Create(string name) => name switch
     {
@@ -25,6 +25,7 @@ public sealed class LossTests
         "angle" => new AnglELoss(),
         "contrastive" => new ContrastiveLoss(),
         "online_contrastive" => new OnlineContrastiveLoss(),
+        "cosine_similarity" => new CosineSimilarityLoss(),
         "sparse_mnrl" => new MultipleNegativesRankingLoss(1f, dot: true),
         "splade_mnrl" => new SpladeLoss(new MultipleNegativesRankingLoss(1f, dot: true), 0.03f, 0.05f),
         "splade_document_only" => new SpladeLoss(new MultipleNegativesRankingLoss(1f, dot: true), 0.03f, documentsOnly: true),
@@ -130,6 +131,32 @@ public sealed class LossTests
         AssertTorch("mse", MseLoss.Compute(columns, target, grads), grads, gradAbs: 1e-7);
         AssertFiniteDifferences("mse", columns, (cols, into) => MseLoss.Compute(cols, target, into), abs: 1e-4, rel: 1e-2, stride: 5);
     }
+
+    /// <summary>SoftmaxLoss with make_reference.py's classifier: the loss, the columns' and the classifier's gradients against torch, and finite differences.</summary>
+    [Fact]
+    public void Softmax_MatchesTorchAndFiniteDifferences()
+    {
+        var loss = new SoftmaxLoss(Reference.GetProperty("dim").GetInt32(), 3);
+        float[] Floats(string key) => [.. Reference.GetProperty(key).EnumerateArray().SelectMany(Flat).Select(x => x.GetSingle())];
+        Floats("softmax_weight").CopyTo(loss.Weight.Data.Span);
+        Floats("softmax_bias").CopyTo(loss.Bias.Data.Span);
+        float[] labels = [.. Reference.GetProperty("softmax_labels").EnumerateArray().Select(x => (float)x.GetInt32())];
+        var columns = Columns(2);
+        var grads = Zeros(columns);
+        loss.Weight.Grad.Span.Clear();
+        loss.Bias.Grad.Span.Clear();
+        AssertTorch("softmax", loss.Compute(columns, labels, grads), grads, gradAbs: 1e-6);
+        var c = Case("softmax");
+        double[] Expected(string key) => [.. c.GetProperty(key).EnumerateArray().SelectMany(Flat).Select(x => x.GetDouble())];
+        var w = Expected("weight_grad");
+        for (int i = 0; i < w.Length; i++) Assert.True(Math.Abs(loss.Weight.Grad.Span[i] - w[i]) <= 1e-6, $"dW[{i}] {loss.Weight.Grad.Span[i]} vs {w[i]}");
+        var b = Expected("bias_grad");
+        for (int i = 0; i < b.Length; i++) Assert.True(Math.Abs(loss.Bias.Grad.Span[i] - b[i]) <= 1e-6, $"db[{i}] {loss.Bias.Grad.Span[i]} vs {b[i]}");
+        AssertFiniteDifferences("softmax", columns, (cols, into) => loss.Compute(cols, labels, into), abs: 2e-3);
+        Assert.Throws<ArgumentException>(() => loss.Compute(columns, [.. labels.Select(_ => 3f)], grads)); // outside 0..2
+    }
+
+    private static IEnumerable<JsonElement> Flat(JsonElement x) => x.ValueKind == JsonValueKind.Array ? x.EnumerateArray() : [x];
 
     private static JsonElement Case(string name) =>
         Reference.GetProperty("cases").EnumerateArray().Single(x => x.GetProperty("name").GetString() == name);

@@ -253,6 +253,7 @@ public static class ConfigLoader
             LoggingSteps = t.Int("logging_steps", 10, 1),
             GradientCheckpointing = t.Bool("gradient_checkpointing", false),
             GroupByLength = t.Bool("group_by_length", false),
+            GroupByLabel = t.Bool("group_by_label", false),
             LearningRateMapping = t.NumberMap("learning_rate_mapping", 0),
         };
         foreach (var (pattern, _) in training.LearningRateMapping)
@@ -276,7 +277,8 @@ public static class ConfigLoader
         var l = S("loss");
         var loss = new LossSection
         {
-            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist", "angle", "contrastive", "online_contrastive", "splade", "distill_kl", "csr", "cosine_similarity", "softmax"),
+            Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist", "angle", "contrastive", "online_contrastive", "splade", "distill_kl", "csr", "cosine_similarity", "softmax", "batch_hard_triplet",
+                "batch_hard_soft_margin_triplet", "batch_all_triplet"),
             MaskProbability = l.Str("mask_probability") is null ? null : l.Float("mask_probability", 0.15f, 0, 1),
             MaskCollator = l.Choice("mask_collator", "default", "default", "all_mask"),
             Scale = l.Float("scale", l.Str("type") switch { "ce_mnrl" => 10f, "gist" => 100f, "splade" or "csr" => 1f, _ => 20f }, 0),
@@ -339,6 +341,16 @@ public static class ConfigLoader
 
         // Supervised fine-tuning has no in-batch negatives: repeated prompts in a batch are fine unless asked otherwise.
         if (loss.Type == "causal_lm" && !noDuplicatesSet) training = training with { NoDuplicates = false };
+        // Batches grouped by label follow sentence-transformers' GroupByLabelBatchSampler (no duplicate avoidance), which
+        // needs an even batch size.
+        if (training.GroupByLabel)
+        {
+            if (training.BatchSize % 2 != 0)
+                throw new TrainingException($"{t.Where("group_by_label")}: training.group_by_label needs an even training.batch_size, not {training.BatchSize}");
+            if (noDuplicatesSet && training.NoDuplicates)
+                throw new TrainingException($"{t.Where("group_by_label")}: training.group_by_label and no_duplicates are two batch samplers; choose one");
+            training = training with { NoDuplicates = false };
+        }
         if (loss.MatryoshkaWeights is not null && loss.MatryoshkaDims is not null && loss.MatryoshkaWeights.Count != loss.MatryoshkaDims.Count)
             throw new TrainingException($"{l.Where("matryoshka_weights")}: loss.matryoshka_weights needs one weight per entry of loss.matryoshka_dims");
         if (loss.MaskProbability is { } mp && mp is <= 0 or >= 1)

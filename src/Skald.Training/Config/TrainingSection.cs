@@ -72,4 +72,10 @@ public sealed record TrainingSection
     /// tokenized once to measure them; other losses ignore it.
     /// </summary>
     public bool GroupByLength { get; init; }
+
+    /// <summary>
+    /// Batches grouped by label, as sentence-transformers' GroupByLabelBatchSampler makes them for the batch triplet
+    /// losses (every label in a batch at least twice; the batch size must be even); no_duplicates does not apply.
+    /// </summary>
+    public bool GroupByLabel { get; init; }
 }

@@ -46,12 +46,17 @@ public static class BatchPlanner
     /// <see cref="TextDataset.Lengths"/> are length-grouped after the shuffle (<see cref="GroupByLength"/>).
     /// </summary>
     public static IReadOnlyList<PlannedBatch> PlanEpoch(IReadOnlyList<TextDataset> datasets, int batchSize, bool shuffle,
-        bool noDuplicates, string sampling, ulong seed, int epoch, bool groupByLength = false)
+        bool noDuplicates, string sampling, ulong seed, int epoch, bool groupByLength = false, bool groupByLabel = false)
     {
         var random = EpochRandom(seed, epoch);
         var perDataset = new List<List<int[]>>();
         foreach (var d in datasets)
         {
+            if (groupByLabel)
+            {
+                perDataset.Add(GroupByLabel(d, batchSize, shuffle ? random : null));
+                continue;
+            }
             var order = Enumerable.Range(0, d.Count).ToArray();
             if (shuffle) TextDataset.Shuffle(order, random);
             if (groupByLength && d.Lengths is { } lengths) order = GroupByLength(order, lengths, batchSize);
@@ -101,6 +106,35 @@ public static class BatchPlanner
         }
         (result[0], result[longestAt]) = (result[longestAt], result[0]);
         return result;
+    }
+
+    /// <summary>
+    /// sentence-transformers' GroupByLabelBatchSampler: the rows of each label in file order, cut to an even count
+    /// (a label with one row is left out), the labels in a random order (seeded per epoch; file order without
+    /// <paramref name="random"/>), joined and cut into batches, the last one possibly smaller. Every label in a batch
+    /// then has at least two rows, as the batch triplet losses need.
+    /// </summary>
+    /// <remarks>Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/sampler.py</remarks>
+    public static List<int[]> GroupByLabel(TextDataset d, int batchSize, SkaldRandom? random)
+    {
+        if (d.Labels is not { } labels || d.LabelWidth != 1)
+            throw new TrainingException($"{d.Name}: training.group_by_label needs one label per row");
+        var groups = new Dictionary<float, List<int>>();
+        var first = new List<float>();
+        for (int i = 0; i < d.Count; i++)
+        {
+            if (!groups.TryGetValue(labels[i], out var rows))
+            {
+                groups[labels[i]] = rows = [];
+                first.Add(labels[i]);
+            }
+            rows.Add(i);
+        }
+        var kept = first.Where(l => groups[l].Count >= 2).ToArray();
+        int[] labelOrder = [.. Enumerable.Range(0, kept.Length)];
+        if (random is not null) TextDataset.Shuffle(labelOrder, random);
+        var order = labelOrder.Select(i => groups[kept[i]]).SelectMany(rows => rows.Take(rows.Count / 2 * 2)).ToArray();
+        return Chunks(order, batchSize);
     }
 
     private static List<int[]> Chunks(int[] order, int batchSize)

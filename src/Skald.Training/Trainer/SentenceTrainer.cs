@@ -239,7 +239,8 @@ public sealed class SentenceTrainer(TrainerSetup setup)
     }
 
     private IReadOnlyList<PlannedBatch> Plan(int epoch) => BatchPlanner.PlanEpoch(setup.Train, config.Training.BatchSize,
-        config.Training.Shuffle, config.Training.NoDuplicates, config.Data.Sampling, config.Training.Seed, epoch, config.Training.GroupByLength);
+        config.Training.Shuffle, config.Training.NoDuplicates, config.Data.Sampling, config.Training.Seed, epoch, config.Training.GroupByLength,
+        config.Training.GroupByLabel);
 
     private void CheckBestMetric()
     {

@@ -132,6 +132,29 @@ public sealed class LossTests
         AssertFiniteDifferences("mse", columns, (cols, into) => MseLoss.Compute(cols, target, into), abs: 1e-4, rel: 1e-2, stride: 5);
     }
 
+    [Theory]
+    [InlineData("batch_hard_triplet")]
+    [InlineData("batch_hard_triplet_margin_1")]
+    [InlineData("batch_hard_soft_margin_triplet")]
+    [InlineData("batch_all_triplet")]
+    [InlineData("batch_all_triplet_margin_1")]
+    public void BatchTriplet_MatchesTorchAndFiniteDifferences(string name)
+    {
+        var loss = name switch
+        {
+            "batch_hard_triplet" => new BatchTripletLoss(BatchTripletMode.Hard),
+            "batch_hard_triplet_margin_1" => new BatchTripletLoss(BatchTripletMode.Hard, 1f),
+            "batch_hard_soft_margin_triplet" => new BatchTripletLoss(BatchTripletMode.HardSoftMargin),
+            "batch_all_triplet" => new BatchTripletLoss(BatchTripletMode.All),
+            _ => new BatchTripletLoss(BatchTripletMode.All, 1f),
+        };
+        float[] labels = [.. Reference.GetProperty("class_labels").EnumerateArray().Select(x => (float)x.GetInt32())];
+        var columns = Columns(1);
+        var grads = Zeros(columns);
+        AssertTorch(name, loss.Compute(columns, labels, grads), grads, gradAbs: 1e-6);
+        AssertFiniteDifferences(name, columns, (cols, into) => loss.Compute(cols, labels, into), abs: 2e-3);
+    }
+
     /// <summary>SoftmaxLoss with make_reference.py's classifier: the loss, the columns' and the classifier's gradients against torch, and finite differences.</summary>
     [Fact]
     public void Softmax_MatchesTorchAndFiniteDifferences()

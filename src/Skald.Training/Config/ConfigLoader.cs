@@ -278,7 +278,7 @@ public static class ConfigLoader
         var loss = new LossSection
         {
             Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist", "angle", "contrastive", "online_contrastive", "splade", "distill_kl", "csr", "cosine_similarity", "softmax", "batch_hard_triplet",
-                "batch_hard_soft_margin_triplet", "batch_all_triplet"),
+                "batch_hard_soft_margin_triplet", "batch_all_triplet", "batch_semi_hard_triplet"),
             MaskProbability = l.Str("mask_probability") is null ? null : l.Float("mask_probability", 0.15f, 0, 1),
             MaskCollator = l.Choice("mask_collator", "default", "default", "all_mask"),
             Scale = l.Float("scale", l.Str("type") switch { "ce_mnrl" => 10f, "gist" => 100f, "splade" or "csr" => 1f, _ => 20f }, 0),

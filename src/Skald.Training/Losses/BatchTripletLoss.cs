@@ -13,6 +13,10 @@ namespace Skald.Training.Losses;
 ///        d_n(a) = min_k d(a, k) + max_j d(a, j)·(1 − neg(a, k))     (neg: another label; as sentence-transformers writes it)
 ///        loss = mean_a relu(d_p − d_n + margin)      soft margin: mean_a log(1 + exp(d_p − d_n))
 /// all:   loss = Σ_{valid (a, p, n)} relu(d(a, p) − d(a, n) + margin) / (#{those above 1e-16} + 1e-16)
+/// semi-hard: n(a, p) = argmin {d(a, n) : neg(a, n), d(a, n) &gt; d(a, p)}, else argmax {d(a, n) : neg(a, n)};
+///        loss = Σ_{pos (a, p)} relu(d(a, p) − d(a, n(a, p)) + margin) / #pos   (BatchSemiHardTripletLoss.py,
+///        TensorFlow Addons' semi-hard mining; an anchor with no negative compares with 0; a batch with no positive
+///        pair is 0 here, where sentence-transformers divides by zero)
 /// </code>
 /// Gradients go to the distances the selections picked (d_n also to the row maximum where the chosen k is no
 /// negative), then dd(a, b)/de_a = (e_a − e_b)/d(a, b), 0 at d = 0 (the masked square root).
@@ -30,6 +34,7 @@ public sealed class BatchTripletLoss(BatchTripletMode mode, float margin = 5f) :
     {
         BatchTripletMode.Hard => "batch_hard_triplet",
         BatchTripletMode.HardSoftMargin => "batch_hard_soft_margin_triplet",
+        BatchTripletMode.SemiHard => "batch_semi_hard_triplet",
         _ => "batch_all_triplet",
     };
 
@@ -54,7 +59,12 @@ public sealed class BatchTripletLoss(BatchTripletMode mode, float margin = 5f) :
             }
         }
         var dd = new double[b * b]; // d(loss)/d(distance)
-        double loss = Mode == BatchTripletMode.All ? All(d, labels, b, dd) : Hardest(d, labels, b, dd);
+        double loss = Mode switch
+        {
+            BatchTripletMode.All => All(d, labels, b, dd),
+            BatchTripletMode.SemiHard => SemiHard(d, labels, b, dd),
+            _ => Hardest(d, labels, b, dd),
+        };
         var g = gradients[0];
         Array.Clear(g.Data);
         for (int i = 0; i < b; i++)
@@ -110,6 +120,37 @@ public sealed class BatchTripletLoss(BatchTripletMode mode, float margin = 5f) :
             if (p != a && labels[p] == labels[a]) dd[a * b + p] += g;
             dd[a * b + n] -= g;
             if (labels[n] == labels[a]) dd[a * b + top] -= g; // the row maximum added to an invalid negative
+        }
+        return loss;
+    }
+
+    /// <summary>BatchSemiHardTripletLoss over the positive pairs; fills the distances' gradients.</summary>
+    private double SemiHard(double[] d, IReadOnlyList<float> labels, int b, double[] dd)
+    {
+        int positives = 0;
+        for (int a = 0; a < b; a++)
+            for (int p = 0; p < b; p++) positives += p != a && labels[p] == labels[a] ? 1 : 0;
+        if (positives == 0) return 0;
+        double loss = 0;
+        for (int a = 0; a < b; a++)
+        {
+            int far = -1; // the farthest negative (the fallback)
+            for (int k = 0; k < b; k++)
+                if (labels[k] != labels[a] && (far < 0 || d[a * b + k] > d[a * b + far])) far = k;
+            for (int p = 0; p < b; p++)
+            {
+                if (p == a || labels[p] != labels[a]) continue;
+                int n = -1;
+                for (int k = 0; k < b; k++)
+                    if (labels[k] != labels[a] && d[a * b + k] > d[a * b + p] && (n < 0 || d[a * b + k] < d[a * b + n])) n = k;
+                if (n < 0) n = far;
+                double negative = n < 0 ? 0 : d[a * b + n];
+                double t = d[a * b + p] - negative + Margin;
+                if (!(t > 0)) continue;
+                loss += t / positives;
+                dd[a * b + p] += 1.0 / positives;
+                if (n >= 0) dd[a * b + n] -= 1.0 / positives;
+            }
         }
         return loss;
     }

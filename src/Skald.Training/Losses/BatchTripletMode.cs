@@ -9,6 +9,12 @@ public enum BatchTripletMode
     /// <summary>BatchHardSoftMarginTripletLoss: the same triplets, log(1 + exp(d_p − d_n)), no margin.</summary>
     HardSoftMargin,
 
+    /// <summary>
+    /// BatchSemiHardTripletLoss: per (anchor, positive) the nearest negative farther than the positive (else the
+    /// farthest negative), relu(d_p − d_n + margin), summed over the positive pairs' count.
+    /// </summary>
+    SemiHard,
+
     /// <summary>BatchAllTripletLoss: every valid triplet, relu(d_p − d_n + margin), summed over the positive ones' count.</summary>
     All,
 }

@@ -313,6 +313,7 @@ public static class TrainingRun
         "batch_hard_triplet" => new BatchTripletLoss(BatchTripletMode.Hard, l.Margin),
         "batch_hard_soft_margin_triplet" => new BatchTripletLoss(BatchTripletMode.HardSoftMargin),
         "batch_all_triplet" => new BatchTripletLoss(BatchTripletMode.All, l.Margin),
+        "batch_semi_hard_triplet" => new BatchTripletLoss(BatchTripletMode.SemiHard, l.Margin),
         "softmax" => new SoftmaxLoss(dimension, l.NumLabels ?? throw new TrainingException("loss.type softmax needs loss.num_labels (the classes of the label column: 3 for NLI)")),
         "angle" => new AnglELoss(l.Scale),
         "contrastive" => new ContrastiveLoss(l.Margin),
@@ -396,9 +397,9 @@ public static class TrainingRun
             "mnrl" or "cached_mnrl" or "ce_mnrl" when d.Columns.Count < 2 => "needs (anchor, positive[, negative...]) text columns",
             "triplet" when d.Columns.Count != 3 => "needs exactly (anchor, positive, negative) text columns",
             "cosent" or "angle" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a score column",
-            "batch_hard_triplet" or "batch_hard_soft_margin_triplet" or "batch_all_triplet" when d.Columns.Count != 1 || d.Labels is null
+            "batch_hard_triplet" or "batch_hard_soft_margin_triplet" or "batch_semi_hard_triplet" or "batch_all_triplet" when d.Columns.Count != 1 || d.Labels is null
                 => "needs one text column and a class label column (rows of a class are pulled together, other classes pushed away)",
-            "batch_hard_triplet" or "batch_hard_soft_margin_triplet" or "batch_all_triplet" when NotAClass(d.Labels!, null) is int row
+            "batch_hard_triplet" or "batch_hard_soft_margin_triplet" or "batch_semi_hard_triplet" or "batch_all_triplet" when NotAClass(d.Labels!, null) is int row
                 => $"needs whole-number class labels; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             "cosine_similarity" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a score column (the target cosine similarity)",
             "softmax" when d.Columns.Count != 2 || d.Labels is null => "needs (premise, hypothesis) text columns and a class label column (0, 1, 2, ...)",

@@ -138,6 +138,8 @@ public sealed class LossTests
     [InlineData("batch_hard_soft_margin_triplet")]
     [InlineData("batch_all_triplet")]
     [InlineData("batch_all_triplet_margin_1")]
+    [InlineData("batch_semi_hard_triplet")]
+    [InlineData("batch_semi_hard_triplet_margin_1")]
     public void BatchTriplet_MatchesTorchAndFiniteDifferences(string name)
     {
         var loss = name switch
@@ -146,6 +148,8 @@ public sealed class LossTests
             "batch_hard_triplet_margin_1" => new BatchTripletLoss(BatchTripletMode.Hard, 1f),
             "batch_hard_soft_margin_triplet" => new BatchTripletLoss(BatchTripletMode.HardSoftMargin),
             "batch_all_triplet" => new BatchTripletLoss(BatchTripletMode.All),
+            "batch_semi_hard_triplet" => new BatchTripletLoss(BatchTripletMode.SemiHard),
+            "batch_semi_hard_triplet_margin_1" => new BatchTripletLoss(BatchTripletMode.SemiHard, 1f),
             _ => new BatchTripletLoss(BatchTripletMode.All, 1f),
         };
         float[] labels = [.. Reference.GetProperty("class_labels").EnumerateArray().Select(x => (float)x.GetInt32())];

@@ -35,7 +35,7 @@ public sealed class BatchTripletTrainingTests : IDisposable
         Assert.True(seen.Distinct().Count() > 1, "the label order changes with the epoch");
     }
 
-    private string Config(string data, string outDir, string extra = "") => InfraPaths.WriteFile(dir, $"c{Guid.NewGuid():N}.yaml", $"""
+    private string Config(string data, string outDir, string extra = "", string loss = "batch_all_triplet") => InfraPaths.WriteFile(dir, $"c{Guid.NewGuid():N}.yaml", $"""
         model:
           path: {InfraPaths.FixtureModel("bert-cased-mean")}
           dropout: 0.0
@@ -51,17 +51,21 @@ public sealed class BatchTripletTrainingTests : IDisposable
         output:
           dir: {outDir}
         loss:
-          type: batch_all_triplet
+          type: {loss}
         """);
 
     private string Data() => InfraPaths.WriteFile(dir, "classes.jsonl", string.Concat(Enumerable.Range(0, 24).Select(i =>
         $"{{\"text\": \"{(i % 3 == 0 ? "Bussen går klokka" : i % 3 == 1 ? "Kantinen serverer suppe på" : "Fjorden ligg stille ved")} {i}.\", \"label\": {i % 3}}}\n")));
 
-    [Fact]
-    public void BatchAllTripletTrainsOnGroupedBatches()
+    [Theory]
+    [InlineData("batch_all_triplet")]
+    [InlineData("batch_hard_triplet")]
+    [InlineData("batch_hard_soft_margin_triplet")]
+    [InlineData("batch_semi_hard_triplet")]
+    public void TheBatchTripletLossesTrainOnGroupedBatches(string loss)
     {
         string outDir = Path.Combine(dir, "run");
-        var r = SkaldProcess.RunIn(dir, "train", "--config", Config(Data(), outDir), "--quiet");
+        var r = SkaldProcess.RunIn(dir, "train", "--config", Config(Data(), outDir, loss: loss), "--quiet");
         Assert.True(r.ExitCode == 0, r.Stderr);
         var losses = File.ReadLines(Path.Combine(outDir, "metrics.jsonl")).Where(l => l.Contains("\"loss\"", StringComparison.Ordinal)).ToList();
         Assert.Equal(4, losses.Count);

@@ -298,6 +298,7 @@ public static class ConfigLoader
             ContrastAnchors = l.Bool("contrast_anchors", true),
             ContrastPositives = l.Bool("contrast_positives", true),
             SpladeInner = l.Choice("splade_inner", "mnrl", "mnrl", "margin_mse", "distill_kl"),
+            Cached = l.Bool("cached", false),
             CsrInner = l.Choice("csr_inner", "mnrl", "mnrl", "margin_mse", "distill_kl"),
             CsrSimilarity = l.Choice("csr_similarity", "dot", "dot", "cosine"),
             CsrBeta = l.Float("csr_beta", 0.1f, 0),
@@ -315,6 +316,9 @@ public static class ConfigLoader
             if (l.Str(key) is not null && loss.Type != "splade")
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is SpladeLoss's (loss.type: splade)");
         }
+        if (loss.Cached && loss.Type is "mlm" or "mntp" or "causal_lm" or "bce" or "ce_mnrl" or "cross_entropy" or "cached_mnrl" or "csr" or "gist" or "mse" or "simcse")
+            throw new TrainingException($"{l.Where("cached")}: loss.cached takes a loss over embeddings (mnrl, cosent, matryoshka, splade, ...), not loss.type {loss.Type}" +
+                (loss.Type == "cached_mnrl" ? " (it is cached already)" : ""));
         foreach (var key in new[] { "csr_inner", "csr_similarity", "csr_beta", "csr_gamma" })
         {
             if (l.Str(key) is not null && loss.Type != "csr")

@@ -56,6 +56,13 @@ public sealed record LossSection
     /// <summary>splade: the loss the FLOPS regularisers are added to: <c>mnrl</c> (SparseMultipleNegativesRankingLoss: dot product, scale 1 by default), <c>margin_mse</c> or <c>distill_kl</c>.</summary>
     public string SpladeInner { get; init; } = "mnrl";
 
+    /// <summary>
+    /// Any loss over embeddings through GradCache (sentence-transformers' Cached* losses): the batch is embedded in
+    /// chunks of <see cref="MiniBatchSize"/> rows without activations, the loss and its gradient taken over the whole
+    /// batch, then each chunk embedded again and backpropagated; the same gradients as without it, in a chunk's memory.
+    /// </summary>
+    public bool Cached { get; init; }
+
     /// <summary>csr: the loss over the sparse codes: <c>mnrl</c> (SparseMultipleNegativesRankingLoss: dot product, scale 1 by default), <c>margin_mse</c> or <c>distill_kl</c>.</summary>
     public string CsrInner { get; init; } = "mnrl";
 

@@ -26,6 +26,12 @@ public class CachedLoss(IEmbeddingLoss inner, int miniBatchSize = 32) : ILoss
     /// <inheritdoc />
     public bool SpansRanks => true;
 
+    /// <summary>The wrapped loss's own parameters (SoftmaxLoss's classifier), trained through the cache too.</summary>
+    public IReadOnlyList<Skald.Tensors.Autograd.Parameter> Parameters => (Inner as ILoss)?.Parameters ?? [];
+
+    /// <inheritdoc />
+    public IReadOnlyList<Skald.Tensors.Autograd.Parameter> SavedParameters => (Inner as ILoss)?.SavedParameters ?? [];
+
     /// <inheritdoc />
     public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f)
     {

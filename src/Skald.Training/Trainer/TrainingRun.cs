@@ -279,6 +279,13 @@ public static class TrainingRun
     /// <summary>The loss named by <c>loss.type</c> for <paramref name="model"/>.</summary>
     public static ILoss CreateLoss(LossSection l, TrainableEncoder model)
     {
+        if (l.Cached)
+        {
+            if (l.Type is "mlm" or "mntp" or "bce" or "ce_mnrl" or "cross_entropy" or "causal_lm" || CreateLoss(l, model.Dimension) is not IEmbeddingLoss inner)
+                throw new TrainingException($"loss.cached takes a loss over embeddings (mnrl, cosent, matryoshka, splade, ...), not loss.type {l.Type}" +
+                    (l.Type == "cached_mnrl" ? " (it is cached already)" : ""));
+            return new CachedLoss(inner, l.MiniBatchSize);
+        }
         if (l.Type is not ("mlm" or "mntp" or "bce" or "ce_mnrl" or "cross_entropy")) return CreateLoss(l, model.Dimension);
         if (model.Source.IsStatic) throw new TrainingException($"loss.type {l.Type} needs a transformer, not a static model");
         try

@@ -41,6 +41,7 @@ internal static class Cli
             new QuickstartCommand(),
             new PipelineCommand(),
             new DataCommand(),
+            new MineCommand(),
             new ServeCommand(),
             new GenerateCommand(),
             new Command("adapter", "Query adapters over frozen or remote embedding models") { new AdapterTrainCommand() },

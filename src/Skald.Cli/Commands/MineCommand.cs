@@ -1,0 +1,113 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Skald.Cli.CommandLine;
+using Skald.Cli.IO;
+using Skald.Cli.Output;
+using Skald.Models;
+using Skald.Retrieval.Mining;
+
+namespace Skald.Cli.Commands;
+
+/// <summary>
+/// <c>skald mine paraphrases|communities</c>: sentence-transformers' paraphrase mining and community detection over a
+/// model's embeddings of a text file (near-duplicate questions, FAQ clusters, repeated passages).
+/// </summary>
+internal sealed class MineCommand : Command
+{
+    public MineCommand() : base("mine", "Find similar texts with a model: paraphrase pairs, or communities (clusters of near-duplicates)")
+    {
+        Subcommands.Add(Paraphrases());
+        Subcommands.Add(Communities());
+    }
+
+    private static Option<string> Model() => CliOptions.Text("--model", "Model folder or hub id org/name[@revision]", "DIR|ID", required: true);
+
+    private static Option<string> Input() => CliOptions.Text("--input", "Texts: .txt (one per line) or .jsonl (a \"text\" field per line)", "FILE", required: true);
+
+    private static Option<string> Output(string what) => CliOptions.Text("--output", $"{what} as .jsonl (default: stdout)", "FILE");
+
+    private static Option<int?> BatchSize() => CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
+
+    private static Command Paraphrases()
+    {
+        var model = Model();
+        var input = Input();
+        var output = Output("Pairs, best first: {\"score\", \"first\", \"second\", \"text1\", \"text2\"} (0-based line numbers)");
+        var batch = BatchSize();
+        var topK = CliOptions.Int("--top-k", "Nearest other texts each text pairs with", defaultValue: 100);
+        var maxPairs = CliOptions.Int("--max-pairs", "Pairs kept at most (the best)", defaultValue: 500_000);
+        var command = new Command("paraphrases", "All pairs of similar texts by cosine similarity, best first (sentence-transformers' paraphrase_mining)")
+        {
+            model, input, output, batch, topK, maxPairs,
+        };
+        command.SetAction(p =>
+        {
+            if (p.GetValue(topK) is < 1 || p.GetValue(maxPairs) is < 2) throw new UsageException("--top-k must be at least 1 and --max-pairs at least 2");
+            var (texts, embeddings) = Embed(p, model, input, batch);
+            var pairs = ParaphraseMining.Mine(embeddings, p.GetValue(topK) ?? 100, p.GetValue(maxPairs) ?? 500_000);
+            Write(p.GetValue(output), pairs.Select(x => JsonSerializer.Serialize(new
+            {
+                score = Math.Round(x.Score, 6), first = x.First, second = x.Second, text1 = texts[x.First], text2 = texts[x.Second],
+            }, Json)));
+            Terminal.Log($"{pairs.Count} pair(s) among {texts.Count} texts", p.GetValue(CliOptions.Quiet));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Communities()
+    {
+        var model = Model();
+        var input = Input();
+        var output = Output("Communities, largest first: {\"size\", \"members\", \"texts\"} (members 0-based line numbers, the central text first)");
+        var batch = BatchSize();
+        var threshold = CliOptions.Number("--threshold", "Cosine similarity at which texts are close [default: 0.75]", v => v is >= -1 and <= 1, "a number in [-1, 1]");
+        var minSize = CliOptions.Int("--min-size", "Texts a community holds at least", defaultValue: 10);
+        var command = new Command("communities", "Groups of texts all close to a central one, largest first (sentence-transformers' community_detection)")
+        {
+            model, input, output, batch, threshold, minSize,
+        };
+        command.SetAction(p =>
+        {
+            if (p.GetValue(minSize) is < 1) throw new UsageException("--min-size must be at least 1");
+            var (texts, embeddings) = Embed(p, model, input, batch);
+            var found = CommunityDetection.Find(embeddings, (float)(p.GetValue(threshold) ?? 0.75), p.GetValue(minSize) ?? 10);
+            Write(p.GetValue(output), found.Select(c => JsonSerializer.Serialize(new { size = c.Length, members = c, texts = c.Select(i => texts[i]) }, Json)));
+            Terminal.Log($"{found.Count} communit{(found.Count == 1 ? "y" : "ies")} covering {found.Sum(c => c.Length)} of {texts.Count} texts", p.GetValue(CliOptions.Quiet));
+            return 0;
+        });
+        return command;
+    }
+
+    private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static (List<string> Texts, float[][] Embeddings) Embed(ParseResult p, Option<string> model, Option<string> input, Option<int?> batch)
+    {
+        bool quiet = p.GetValue(CliOptions.Quiet);
+        var texts = TextInput.Read(p.GetValue(input)!, allowBlank: false);
+        var encoder = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet));
+        if (encoder.IsSparse) throw new UsageException("mine compares dense embeddings by cosine similarity; this model is a sparse encoder");
+        var embeddings = ProgressView.Run("encoding", texts.Count >= 64, quiet, bar => encoder.Encode(texts, new EncodeOptions
+        {
+            BatchSize = p.GetValue(batch) ?? 32,
+            Progress = (done, total) => bar.Report(done, total),
+        }));
+        return (texts, embeddings);
+    }
+
+    private static void Write(string? path, IEnumerable<string> lines)
+    {
+        if (path is null)
+        {
+            foreach (var line in lines) Console.WriteLine(line);
+            return;
+        }
+        AtomicFile.Write(path, s =>
+        {
+            using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+            foreach (var line in lines) w.Write(line + "\n");
+        });
+    }
+}

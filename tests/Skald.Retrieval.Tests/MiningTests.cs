@@ -1,0 +1,63 @@
+using System.Text.Json;
+using Skald.Retrieval.Mining;
+
+namespace Skald.Retrieval.Tests;
+
+/// <summary>
+/// Paraphrase mining and community detection against fixtures/mining/make_mining_reference.py (sentence-transformers'
+/// util.paraphrase_mining_embeddings and util.community_detection restated in torch).
+/// </summary>
+public sealed class MiningTests
+{
+    private static readonly JsonElement Reference =
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.Fixtures, "mining", "mining.json"))).RootElement;
+
+    private static float[][] Embeddings() =>
+        [.. Reference.GetProperty("embeddings").EnumerateArray().Select(r => r.EnumerateArray().Select(x => x.GetSingle()).ToArray())];
+
+    [Fact]
+    public void ParaphrasePairsAreTheReferences()
+    {
+        var embeddings = Embeddings();
+        foreach (var setting in Reference.GetProperty("paraphrases").EnumerateArray())
+        {
+            int topK = setting.GetProperty("top_k").GetInt32(), maxPairs = setting.GetProperty("max_pairs").GetInt32();
+            var expected = setting.GetProperty("pairs").EnumerateArray()
+                .ToDictionary(p => (p[1].GetInt32(), p[2].GetInt32()), p => p[0].GetDouble());
+            var pairs = ParaphraseMining.Mine(embeddings, topK, maxPairs);
+            Assert.Equal(expected.Count, pairs.Count);
+            foreach (var p in pairs)
+            {
+                Assert.True(p.First < p.Second);
+                Assert.True(expected.TryGetValue((p.First, p.Second), out double score), $"top_k {topK}: pair ({p.First}, {p.Second}) is not the reference's");
+                Assert.Equal(score, p.Score, 1e-5);
+            }
+            for (int i = 1; i < pairs.Count; i++) Assert.True(pairs[i - 1].Score >= pairs[i].Score); // best first
+        }
+    }
+
+    [Fact]
+    public void CommunitiesAreTheReferences()
+    {
+        var embeddings = Embeddings();
+        foreach (var setting in Reference.GetProperty("communities").EnumerateArray())
+        {
+            float threshold = setting.GetProperty("threshold").GetSingle();
+            int minSize = setting.GetProperty("min_size").GetInt32();
+            var expected = setting.GetProperty("communities").EnumerateArray().Select(c => c.EnumerateArray().Select(x => x.GetInt32()).ToArray()).ToList();
+            var found = CommunityDetection.Find(embeddings, threshold, minSize);
+            Assert.Equal(expected.Count, found.Count);
+            for (int c = 0; c < found.Count; c++) Assert.Equal(expected[c], found[c]); // members most similar first, the proposer leading
+        }
+    }
+
+    [Fact]
+    public void SmallInputsAndBadSettings()
+    {
+        Assert.Empty(ParaphraseMining.Mine([[1f, 0f]]));
+        Assert.Empty(CommunityDetection.Find([]));
+        Assert.Equal([[0, 1]], CommunityDetection.Find([[1f, 0f], [1f, 0.01f], [0f, 1f]], 0.9f, 2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ParaphraseMining.Mine([[1f], [2f]], topK: 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CommunityDetection.Find([[1f]], minCommunitySize: 0));
+    }
+}

@@ -48,6 +48,31 @@ public sealed class MineCommandTests
     }
 
     [Fact]
+    public void BitextPairsAreTheLibrarysOverDistinctLines()
+    {
+        string dir = TestPaths.NewTempDir();
+        string source = Path.Combine(dir, "nb.txt"), target = Path.Combine(dir, "nn.txt"), output = Path.Combine(dir, "pairs.jsonl");
+        string[] sources = ["Hvor ligger legekontoret?", "Når går bussen?", "Når går bussen?", "Kantinen serverer suppe."];
+        string[] targets = ["Kantina serverer suppe.", "Kor ligg legekontoret?", "Når går bussen?", "Fjorden ligg stille."];
+        File.WriteAllLines(source, sources);
+        File.WriteAllLines(target, targets);
+        var r = SkaldProcess.Run("mine", "bitext", "--model", Model, "--source", source, "--target", target, "--output", output, "--k", "2", "--min-score", "0.5");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var encoder = SentenceEncoder.Load(Model);
+        string[] distinct = [.. sources.Distinct()];
+        var expected = BitextMining.Mine(encoder.Encode(distinct), encoder.Encode(targets), 2, 0.5);
+        var lines = File.ReadAllLines(output).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.NotEmpty(lines);
+        Assert.Equal(expected.Count, lines.Count);
+        for (int i = 0; i < lines.Count; i++)
+        {
+            Assert.Equal(distinct[expected[i].Source], lines[i].GetProperty("source").GetString());
+            Assert.Equal(targets[expected[i].Target], lines[i].GetProperty("target").GetString());
+            Assert.Equal(Array.IndexOf(sources, distinct[expected[i].Source]) + 1, lines[i].GetProperty("source_line").GetInt32());
+        }
+    }
+
+    [Fact]
     public void MisusesAreOneLine()
     {
         string input = Path.Combine(TestPaths.NewTempDir(), "texts.txt");

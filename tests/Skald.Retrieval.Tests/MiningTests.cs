@@ -52,6 +52,23 @@ public sealed class MiningTests
     }
 
     [Fact]
+    public void BitextPairsAreTheReferences()
+    {
+        var bitext = Reference.GetProperty("bitext");
+        float[][] Rows(string key) => [.. bitext.GetProperty(key).EnumerateArray().Select(r => r.EnumerateArray().Select(x => x.GetSingle()).ToArray())];
+        var source = Rows("source");
+        var target = Rows("target");
+        foreach (var setting in bitext.GetProperty("settings").EnumerateArray())
+        {
+            double minScore = setting.GetProperty("min_score").GetDouble();
+            var expected = setting.GetProperty("pairs").EnumerateArray().Select(p => (Score: p[0].GetDouble(), Source: p[1].GetInt32(), Target: p[2].GetInt32())).ToList();
+            var pairs = BitextMining.Mine(source, target, bitext.GetProperty("k").GetInt32(), minScore);
+            Assert.Equal(expected.Select(e => (e.Source, e.Target)), pairs.Select(p => (p.Source, p.Target)));
+            for (int i = 0; i < pairs.Count; i++) Assert.Equal(expected[i].Score, pairs[i].Score, 1e-5);
+        }
+    }
+
+    [Fact]
     public void SmallInputsAndBadSettings()
     {
         Assert.Empty(ParaphraseMining.Mine([[1f, 0f]]));

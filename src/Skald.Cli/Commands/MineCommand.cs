@@ -11,15 +11,17 @@ using Skald.Retrieval.Mining;
 namespace Skald.Cli.Commands;
 
 /// <summary>
-/// <c>skald mine paraphrases|communities</c>: sentence-transformers' paraphrase mining and community detection over a
-/// model's embeddings of a text file (near-duplicate questions, FAQ clusters, repeated passages).
+/// <c>skald mine paraphrases|communities|bitext</c>: sentence-transformers' paraphrase mining and community detection
+/// over a model's embeddings of a text file (near-duplicate questions, FAQ clusters, repeated passages), and parallel
+/// sentences between two corpora (its parallel-sentence-mining recipe).
 /// </summary>
 internal sealed class MineCommand : Command
 {
-    public MineCommand() : base("mine", "Find similar texts with a model: paraphrase pairs, or communities (clusters of near-duplicates)")
+    public MineCommand() : base("mine", "Find similar texts with a model: paraphrase pairs, communities (clusters of near-duplicates), parallel sentences")
     {
         Subcommands.Add(Paraphrases());
         Subcommands.Add(Communities());
+        Subcommands.Add(Bitext());
     }
 
     private static Option<string> Model() => CliOptions.Text("--model", "Model folder or hub id org/name[@revision]", "DIR|ID", required: true);
@@ -81,14 +83,68 @@ internal sealed class MineCommand : Command
         return command;
     }
 
+    private static Command Bitext()
+    {
+        var model = Model();
+        var source = CliOptions.Text("--source", "Source-language texts: .txt (one per line) or .jsonl (a \"text\" field); repeated lines count once", "FILE", required: true);
+        var target = CliOptions.Text("--target", "Target-language texts, the same formats", "FILE", required: true);
+        var output = Output("Pairs, best first: {\"score\", \"source\", \"target\", \"source_line\", \"target_line\"} (1-based lines of each text's first occurrence)");
+        var batch = BatchSize();
+        var k = CliOptions.Int("--k", "Nearest neighbours that define each text's neighbourhood", defaultValue: 4);
+        var minScore = CliOptions.Number("--min-score", "Lowest margin score kept [default: 1.0; above 1: closer than both neighbourhoods]", v => v > 0, "a positive number");
+        var command = new Command("bitext", "Parallel sentences between two monolingual corpora, by margin-scored nearest neighbours (a multilingual model: Danish and Norwegian, Bokmål and Nynorsk, ...)")
+        {
+            model, source, target, output, batch, k, minScore,
+        };
+        command.SetAction(p =>
+        {
+            if (p.GetValue(k) is < 1) throw new UsageException("--k must be at least 1");
+            bool quiet = p.GetValue(CliOptions.Quiet);
+            var (sourceTexts, sourceLines) = Unique(TextInput.Read(p.GetValue(source)!, allowBlank: false));
+            var (targetTexts, targetLines) = Unique(TextInput.Read(p.GetValue(target)!, allowBlank: false));
+            var encoder = LoadDense(p, model);
+            float[][] Encode(List<string> texts, string what) => ProgressView.Run($"encoding {what}", texts.Count >= 64, quiet,
+                bar => encoder.Encode(texts, new EncodeOptions { BatchSize = p.GetValue(batch) ?? 32, Progress = (done, total) => bar.Report(done, total) }));
+            var pairs = BitextMining.Mine(Encode(sourceTexts, "sources"), Encode(targetTexts, "targets"), p.GetValue(k) ?? 4, p.GetValue(minScore) ?? 1.0);
+            Write(p.GetValue(output), pairs.Select(x => JsonSerializer.Serialize(new
+            {
+                score = Math.Round(x.Score, 6), source = sourceTexts[x.Source], target = targetTexts[x.Target],
+                source_line = sourceLines[x.Source], target_line = targetLines[x.Target],
+            }, Json)));
+            Terminal.Log($"{pairs.Count} pair(s) from {sourceTexts.Count} source and {targetTexts.Count} target texts", quiet);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The distinct texts in first-occurrence order, with their 1-based line numbers.</summary>
+    private static (List<string> Texts, List<int> Lines) Unique(List<string> texts)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var (unique, lines) = (new List<string>(), new List<int>());
+        for (int i = 0; i < texts.Count; i++)
+        {
+            if (!seen.Add(texts[i])) continue;
+            unique.Add(texts[i]);
+            lines.Add(i + 1);
+        }
+        return (unique, lines);
+    }
+
+    private static SentenceEncoder LoadDense(ParseResult p, Option<string> model)
+    {
+        var encoder = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, p.GetValue(CliOptions.Quiet)));
+        if (encoder.IsSparse) throw new UsageException("mine compares dense embeddings by cosine similarity; this model is a sparse encoder");
+        return encoder;
+    }
+
     private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private static (List<string> Texts, float[][] Embeddings) Embed(ParseResult p, Option<string> model, Option<string> input, Option<int?> batch)
     {
         bool quiet = p.GetValue(CliOptions.Quiet);
         var texts = TextInput.Read(p.GetValue(input)!, allowBlank: false);
-        var encoder = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet));
-        if (encoder.IsSparse) throw new UsageException("mine compares dense embeddings by cosine similarity; this model is a sparse encoder");
+        var encoder = LoadDense(p, model);
         var embeddings = ProgressView.Run("encoding", texts.Count >= 64, quiet, bar => encoder.Encode(texts, new EncodeOptions
         {
             BatchSize = p.GetValue(batch) ?? 32,

@@ -35,6 +35,13 @@ public sealed record EncodeOptions
     /// </summary>
     public int? MaxActiveDims { get; init; }
 
+    /// <summary>
+    /// Keep the first N values of each embedding (sentence-transformers' <c>truncate_dim</c>, for Matryoshka-trained
+    /// models): cut after the model's own modules (a Normalize module's unit length is not restored), then normalised
+    /// when <see cref="Normalize"/> is set; null: the full width.
+    /// </summary>
+    public int? TruncateDim { get; init; }
+
     /// <summary>Maximum tokens per text including special tokens (default: the model's max_seq_length).</summary>
     public int? MaxLength { get; init; }
 

@@ -239,9 +239,13 @@ public sealed partial class SentenceEncoder
         options ??= new EncodeOptions();
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1");
         var inputs = Prepare(texts, options);
+        if (options.TruncateDim is { } dims && (dims < 1 || dims > Dimension || IsSparse))
+            throw new ModelFormatException(IsSparse ? $"{Folder.Path}: truncate_dim is for dense embeddings; this is a sparse encoder (use max_active_dims)"
+                : $"{Folder.Path}: truncate_dim {dims} is not in 1..{Dimension} (the model's dimension)");
         var order = Enumerable.Range(0, texts.Count).OrderByDescending(i => inputs.Encodings[i].Ids.Length).ToArray();
         var result = new float[texts.Count][];
-        bool normalize = options.Normalize;
+        int width = options.TruncateDim ?? Dimension;
+        bool normalize = options.Normalize && options.TruncateDim is null; // truncated vectors are normalised after the cut
         for (int start = 0; start < order.Length; start += options.BatchSize)
         {
             int b = Math.Min(options.BatchSize, order.Length - start);
@@ -251,9 +255,17 @@ public sealed partial class SentenceEncoder
                 inference.Reset();
                 var y = Forward(inference, batch, normalize);
                 CheckFinite(y.Span, y.Cols, order.AsSpan(start, b));
-                for (int i = 0; i < b; i++) result[order[start + i]] = y.Span.Slice(i * y.Cols, y.Cols).ToArray();
+                for (int i = 0; i < b; i++) result[order[start + i]] = y.Span.Slice(i * y.Cols, width).ToArray();
             }
             options.Progress?.Invoke(start + b, order.Length);
+        }
+        if (options.TruncateDim is not null && options.Normalize)
+        {
+            foreach (var e in result)
+            {
+                float norm = System.Numerics.Tensors.TensorPrimitives.Norm(e);
+                if (norm > 0) System.Numerics.Tensors.TensorPrimitives.Divide(e, norm, e);
+            }
         }
         return result;
     }

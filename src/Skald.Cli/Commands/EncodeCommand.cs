@@ -33,6 +33,8 @@ internal sealed class EncodeCommand : Command
         "Router models: embed the texts on this route, query or document (sentence-transformers' encode_query / encode_document; default: the folder's default_route)", "query|document");
     private readonly Option<int?> maxActiveDims = CliOptions.Int("--max-active-dims",
         "Sparse encoders (SPLADE): keep each embedding's N largest weights (sentence-transformers' max_active_dims)");
+    private readonly Option<int?> truncateDim = CliOptions.Int("--truncate-dim",
+        "Keep the first N values of each embedding (sentence-transformers' truncate_dim, for Matryoshka models; with --normalize, normalised after the cut)");
     private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order (e.g. LLM2Vec's MNTP, then supervised), comma-separated", "DIR[,DIR...]");
 
     public EncodeCommand() : base("encode", "Embed texts with a model: one embedding per input line, in input order")
@@ -52,6 +54,7 @@ internal sealed class EncodeCommand : Command
         foreach (var o in precision.All) Options.Add(o);
         Options.Add(ranges);
         Options.Add(maxActiveDims);
+        Options.Add(truncateDim);
         Options.Add(route);
         CliOptions.AtMostOne(this, promptName, prompt);
         CliOptions.AtMostOne(this, promptName, instruction);
@@ -86,8 +89,13 @@ internal sealed class EncodeCommand : Command
         if (active is < 1) throw new UsageException("--max-active-dims must be at least 1");
         if (encoder.IsSparse && format != EmbeddingPrecision.Float32)
             throw new UsageException("--precision quantizes dense embeddings; a sparse encoder's are written as float32 (indices and values)");
-        if (EmbeddingQuantizer.IsBinary(format) && encoder.Dimension % 8 != 0) // before encoding anything
-            throw new InputException($"--precision {EmbeddingQuantizer.Name(format)} packs 8 dimensions a byte; this model's {encoder.Dimension} are not divisible by 8");
+        int width = p.GetValue(truncateDim) ?? encoder.Dimension;
+        if (p.GetValue(truncateDim) is { } cut && (cut < 1 || cut > encoder.Dimension))
+            throw new UsageException($"--truncate-dim must be in 1..{encoder.Dimension} (the model's dimension)");
+        if (p.GetValue(truncateDim) is not null && encoder.IsSparse)
+            throw new UsageException("--truncate-dim is for dense embeddings; a sparse encoder takes --max-active-dims");
+        if (EmbeddingQuantizer.IsBinary(format) && width % 8 != 0) // before encoding anything
+            throw new InputException($"--precision {EmbeddingQuantizer.Name(format)} packs 8 dimensions a byte; this model's {width} are not divisible by 8");
         var embeddings = ProgressView.Run("encoding", texts.Count >= 64, quiet, bar => encoder.Encode(texts, new EncodeOptions
         {
             BatchSize = p.GetValue(batchSize) ?? 32,
@@ -98,11 +106,12 @@ internal sealed class EncodeCommand : Command
             Normalize = p.GetValue(normalize),
             Route = p.GetValue(route),
             MaxActiveDims = active, // a CSR model keeps that many latents (a SPLADE model's are pruned below)
+            TruncateDim = p.GetValue(truncateDim),
             Progress = (done, total) => bar.Report(done, total),
         }));
         if (world.Size > 1)
         {
-            embeddings = RowGather.Gather(world, embeddings, all.Count, encoder.Dimension);
+            embeddings = RowGather.Gather(world, embeddings, all.Count, width);
             if (world.Rank != 0) return 0;
         }
         if (encoder.IsSparse)
@@ -118,8 +127,8 @@ internal sealed class EncodeCommand : Command
         }
         if (format == EmbeddingPrecision.Float32)
         {
-            EmbeddingOutput.Write(outputPath, embeddings, encoder.Dimension);
-            Terminal.Log($"wrote {embeddings.Length} embeddings of dimension {encoder.Dimension} to {outputPath}", quiet);
+            EmbeddingOutput.Write(outputPath, embeddings, width);
+            Terminal.Log($"wrote {embeddings.Length} embeddings of dimension {width} to {outputPath}", quiet);
             return 0;
         }
         WriteQuantized(outputPath, embeddings, format, p.GetValue(ranges), quiet);

@@ -35,6 +35,8 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<string> documentPrompt = CliOptions.Text("--document-prompt", "Prepend this text to documents (e.g. \"passage: \")", "TEXT");
     private readonly Option<int?> maxActiveDims = CliOptions.Int("--max-active-dims",
         "Sparse encoders: keep the N largest entries of each embedding (a CSR model's autoencoder keeps N latents), as sentence-transformers' max_active_dims");
+    private readonly Option<int?> truncateDim = CliOptions.Int("--truncate-dim",
+        "Keep the first N values of each embedding (sentence-transformers' truncate_dim: a Matryoshka model at a smaller width)");
     private readonly Option<string> cache = CliOptions.Text("--cache", "Folder caching document embeddings between runs", "DIR");
     private readonly Option<double?> k1 = CliOptions.Number("--k1", "BM25 term-frequency saturation k1", v => v >= 0, "a non-negative number");
     private readonly Option<double?> b = CliOptions.Number("--b", "BM25 length normalisation b", v => v >= 0, "a non-negative number");
@@ -57,7 +59,7 @@ internal sealed class EvaluateCommand : Command
 
     public EvaluateCommand() : base("evaluate", "Evaluate one model (or BM25) on one task; MTEB-style results JSON")
     {
-        foreach (var o in new Option[] { model, task, type, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm })
+        foreach (var o in new Option[] { model, task, type, output, name, language, split, limit, chunk, batchSize, maxLength, queryPrompt, documentPrompt, maxActiveDims, truncateDim, cache, k1, b, noStem, fusion, alpha, normalization, quantize, rerank, rerankCandidates, rerankCausalLm })
             Options.Add(o);
         foreach (var o in precision.All) Options.Add(o);
         foreach (var o in ivf.All) Options.Add(o);
@@ -158,6 +160,7 @@ internal sealed class EvaluateCommand : Command
             DocumentPrompt = p.GetValue(documentPrompt),
             CacheDirectory = p.GetValue(cache),
             MaxActiveDims = p.GetValue(maxActiveDims),
+            TruncateDim = p.GetValue(truncateDim),
         };
         if (HybridSpec.TryParse(spec) is { } hybrid)
         {

@@ -24,19 +24,24 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel
         Name = this.options.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelPath)));
         // A sparse encoder's rows are vocabulary-wide: a dense cache of them would outweigh the corpus, so none is kept.
         if (this.options.CacheDirectory is { } dir && !encoder.IsSparse)
-            cache = new EmbeddingCache(dir, EmbeddingCache.ModelKey(modelPath, $"max={this.options.MaxLength}"), encoder.Dimension);
+            cache = new EmbeddingCache(dir, EmbeddingCache.ModelKey(modelPath, $"max={this.options.MaxLength}" + (this.options.TruncateDim is { } t ? $";truncate={t}" : "")),
+                this.options.TruncateDim ?? encoder.Dimension);
+        if (this.options.TruncateDim is { } cut && (cut < 1 || cut > encoder.Dimension || encoder.IsSparse))
+            throw new EvaluationException(encoder.IsSparse ? $"{modelPath}: truncate_dim is for dense embeddings; this is a sparse encoder (use max_active_dims)"
+                : $"{modelPath}: truncate_dim {cut} is not in 1..{encoder.Dimension} (the model's dimension)");
         if (this.options.MaxActiveDims is { } active && (active < 1 || !encoder.IsSparse))
             throw new EvaluationException(active < 1 ? "max_active_dims must be at least 1"
                 : $"{modelPath}: max_active_dims is for sparse encoders (SPLADE, CSR); this model's embeddings are dense");
         metadata = new Dictionary<string, string>
         {
             ["path"] = Path.GetFullPath(modelPath),
-            ["dimension"] = encoder.Dimension.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["dimension"] = (this.options.TruncateDim ?? encoder.Dimension).ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["max_seq_length"] = MaxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["similarity"] = Similarities.Name(encoder.SimilarityFunction),
             ["query_prompt"] = PromptFor(TextRole.Query) ?? "",
             ["document_prompt"] = PromptFor(TextRole.Document) ?? "",
         };
+        if (this.options.TruncateDim is { } kept) metadata["truncate_dim"] = kept.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (this.options.MaxActiveDims is { } dims) metadata["max_active_dims"] = dims.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
@@ -53,7 +58,7 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel
     public IReadOnlyDictionary<string, string> Metadata => metadata;
 
     /// <inheritdoc/>
-    public int Dimension => Encoder.Dimension;
+    public int Dimension => options.TruncateDim ?? Encoder.Dimension;
 
     /// <inheritdoc/>
     public SimilarityFunction Similarity => Encoder.SimilarityFunction;
@@ -111,6 +116,7 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel
             Progress = options.Progress,
             Route = route, // a Router folder's routes
             MaxActiveDims = options.MaxActiveDims, // a CSR model keeps that many latents
+            TruncateDim = options.TruncateDim,
         });
         if (options.MaxActiveDims is { } keep) // a SPLADE model's vectors pruned to their largest entries (a CSR code is already)
         {

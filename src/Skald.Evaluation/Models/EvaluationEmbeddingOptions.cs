@@ -21,6 +21,9 @@ public sealed record EvaluationEmbeddingOptions
     /// </summary>
     public int? MaxActiveDims { get; init; }
 
+    /// <summary>Keep the first N values of each embedding (sentence-transformers' truncate_dim, Matryoshka models); null: all.</summary>
+    public int? TruncateDim { get; init; }
+
     /// <summary>Embedding cache root folder; null = no disk cache.</summary>
     public string? CacheDirectory { get; init; }
 

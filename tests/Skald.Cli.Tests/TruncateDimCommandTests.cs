@@ -1,0 +1,32 @@
+using System.Text.Json;
+using Skald.Models;
+
+namespace Skald.Cli.Tests;
+
+/// <summary><c>--truncate-dim</c> on <c>skald encode</c> and <c>skald evaluate</c>: the library's truncated embeddings, the width in the results, and one line for a bad width.</summary>
+public sealed class TruncateDimCommandTests
+{
+    private static readonly string Model = TestPaths.FixtureModel("bert-cased-mean");
+
+    [Fact]
+    public void EncodeWritesTheTruncatedEmbeddingsAndEvaluateSaysTheWidth()
+    {
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "texts.txt"), output = Path.Combine(dir, "out.jsonl");
+        string[] texts = ["Hvor ligger legekontoret?", "Bussen går klokka sju."];
+        File.WriteAllLines(input, texts);
+        var r = SkaldProcess.Run("encode", "--model", Model, "--input", input, "--output", output, "--truncate-dim", "8", "--normalize");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var expected = SentenceEncoder.Load(Model).Encode(texts, new EncodeOptions { TruncateDim = 8, Normalize = true });
+        var rows = File.ReadAllLines(output).Select(l => JsonSerializer.Deserialize<float[]>(l)!).ToArray();
+        for (int i = 0; i < texts.Length; i++) Assert.Equal(expected[i], rows[i]);
+
+        string task = BeirFolder.Write("{\"_id\": \"d1\", \"text\": \"Bussen går klokka sju.\"}\n{\"_id\": \"d2\", \"text\": \"Huset ligger ved sjøen.\"}\n",
+            "{\"_id\": \"q1\", \"text\": \"Når går bussen?\"}\n", "query-id\tcorpus-id\tscore\nq1\td1\t1\n");
+        r = SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--truncate-dim", "16");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("\"model.truncate_dim\": \"16\"", r.Stdout);
+        Assert.Contains("\"model.dimension\": \"16\"", r.Stdout);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Model, "--input", input, "--output", output, "--truncate-dim", "64"), 2, "--truncate-dim must be in 1..32");
+    }
+}

@@ -50,7 +50,7 @@ public sealed class SearchService
         string built = Path.TrimEndingDirectorySeparator(Path.GetFullPath(index.Manifest.Model));
         if (!string.Equals(served, built, StringComparison.Ordinal))
             throw new ArgumentException($"the index {index.Folder} was built with the model {built}, not the served {served}; serve that model or rebuild the index with this one");
-        if (index.Manifest.Dimension != encoder.Dimension)
+        if (index.Manifest.Dimension != encoder.Dimension && !(index.Manifest.TruncateDim > 0 && index.Manifest.Dimension < encoder.Dimension))
             throw new ArgumentException($"the index {index.Folder} holds {index.Manifest.Dimension}-value vectors, the served model makes {encoder.Dimension}; rebuild the index");
     }
 

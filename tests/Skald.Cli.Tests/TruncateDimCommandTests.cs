@@ -29,4 +29,29 @@ public sealed class TruncateDimCommandTests
         Assert.Contains("\"model.dimension\": \"16\"", r.Stdout);
         SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Model, "--input", input, "--output", output, "--truncate-dim", "64"), 2, "--truncate-dim must be in 1..32");
     }
+
+    [Fact]
+    public void AnIndexOfTruncatedEmbeddingsCutsItsQueriesAlike()
+    {
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        string documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", documents, "--output", folder, "--truncate-dim", "16", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
+        Assert.Equal(16, manifest.GetProperty("truncate_dim").GetInt32());
+        Assert.Equal(16, manifest.GetProperty("dimension").GetInt32());
+        const string query = "Hvor kan jeg parkere sykkelen?";
+        r = SkaldProcess.Run("search", "--index", folder, "--query", query, "--mode", "dense", "--top-k", "3", "--format", "json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var encoder = SentenceEncoder.Load(Model);
+        float[] Cut(string text, string prompt) => encoder.Encode(text, new EncodeOptions { TruncateDim = 16, Normalize = true, PromptName = prompt });
+        var q = Cut(query, "query"); // the fixture's role prompts, as the index embeds
+
+        foreach (var h in JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results").EnumerateArray())
+        {
+            string title = h.GetProperty("title").GetString()!, text = h.GetProperty("text").GetString()!;
+            var d = Cut(title.Length == 0 ? text : title + " " + text, "passage");
+            Assert.Equal(System.Numerics.Tensors.TensorPrimitives.Dot(q, d), h.GetProperty("score").GetSingle(), 4);
+        }
+    }
 }

@@ -38,11 +38,12 @@ public static class IndexBuilder
     /// <paramref name="ivf"/>). The graph is linked over the float32 rows; with a quantized precision its searches walk
     /// the quantized rows and rescore the best with the float32 ones.</param>
     /// <param name="linking">Called with (rows linked into the HNSW graph, total) while it is built.</param>
+    /// <param name="truncateDim">The model's embeddings were cut to this width (give the model the same cut); recorded so that queries are cut too (0: full width).</param>
     /// <param name="maxActiveDims">A sparse encoder's rows keep their N largest entries, and the index's queries too (0: all; with a CSR model, give the model N as well so that its codes hold N latents).</param>
     public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<IndexRecord> records,
         Bm25Options bm25, string? language, int chunkTokens, int overlapTokens, Action<int, int>? progress = null,
         Quantization.EmbeddingPrecision precision = Quantization.EmbeddingPrecision.Float32, IvfOptions? ivf = null, HnswOptions? hnsw = null,
-        Action<int, int>? linking = null, int maxActiveDims = 0)
+        Action<int, int>? linking = null, int maxActiveDims = 0, int truncateDim = 0)
     {
         if (maxActiveDims < 0 || (maxActiveDims > 0 && !model.IsSparse))
             throw new EvaluationException(maxActiveDims < 0 ? "max_active_dims must be at least 1"
@@ -76,6 +77,7 @@ public static class IndexBuilder
             Precision = Quantization.EmbeddingQuantizer.Name(precision),
             Sparse = model.IsSparse,
             MaxActiveDims = maxActiveDims,
+            TruncateDim = truncateDim,
         };
         if (model.IsSparse)
         {

@@ -98,6 +98,12 @@ public sealed record IndexManifest
     /// </summary>
     [JsonPropertyName("max_active_dims")] public int MaxActiveDims { get; init; }
 
+    /// <summary>
+    /// A dense index built with truncate_dim: the rows are the model's embeddings cut to their first
+    /// <see cref="Dimension"/> values (a Matryoshka width), and so is every query; 0: the model's full width.
+    /// </summary>
+    [JsonPropertyName("truncate_dim")] public int TruncateDim { get; init; }
+
     /// <summary>When the index was last written (UTC, ISO 8601).</summary>
     [JsonPropertyName("updated")] public string Updated { get; init; } = "";
 

@@ -176,6 +176,8 @@ public sealed class SearchIndex : IDisposable
         float[]? q = null;
         if (mode != SearchMode.Bm25)
         {
+            if (queryVector is not null && Manifest.TruncateDim > 0 && queryVector.Length > Manifest.Dimension)
+                queryVector = queryVector[..Manifest.Dimension]; // the model's full query, cut as the rows were
             if (queryVector is null || queryVector.Length != Manifest.Dimension)
                 throw new ArgumentException($"dense search needs a query vector of {Manifest.Dimension} values", nameof(queryVector));
             q = Normalized ? ExactSearch.Normalize([queryVector])[0] : queryVector;

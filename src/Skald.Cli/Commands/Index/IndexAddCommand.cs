@@ -39,6 +39,7 @@ internal sealed class IndexAddCommand : Command
             {
                 BatchSize = p.GetValue(batchSize) ?? 32,
                 MaxActiveDims = manifest.MaxActiveDims > 0 ? manifest.MaxActiveDims : null, // rows as the index was built
+                TruncateDim = manifest.TruncateDim > 0 ? manifest.TruncateDim : null,
             });
             var chunking = new ChunkOptions
             {

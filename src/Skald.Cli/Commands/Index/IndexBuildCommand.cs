@@ -32,11 +32,13 @@ internal sealed class IndexBuildCommand : Command
     private readonly HnswCommandOptions hnsw = new("The index");
     private readonly Option<int?> maxActiveDims = CliOptions.Int("--max-active-dims",
         "Sparse encoders: keep each row's N largest entries (a CSR model's autoencoder keeps N latents); queries get the same");
+    private readonly Option<int?> truncateDim = CliOptions.Int("--truncate-dim",
+        "Dense models: keep the first N values of each embedding (a Matryoshka width); queries are cut the same way");
     private readonly PrecisionOptions precision = new("Dense search: read the embeddings (held in memory; the float32 ones stay on disk to rescore the best hits)", rescoring: false);
 
     public IndexBuildCommand() : base("build", "Build a search index over documents (chunked) or a BEIR corpus: embeddings, BM25 and metadata")
     {
-        foreach (var o in new Option[] { model, output, documents, corpus, language, chunkTokens, overlapTokens, textColumn, batchSize, maxActiveDims }) Options.Add(o);
+        foreach (var o in new Option[] { model, output, documents, corpus, language, chunkTokens, overlapTokens, textColumn, batchSize, maxActiveDims, truncateDim }) Options.Add(o);
         foreach (var o in ocr.All) Options.Add(o);
         foreach (var o in precision.All) Options.Add(o);
         foreach (var o in ivf.All) Options.Add(o);
@@ -53,7 +55,10 @@ internal sealed class IndexBuildCommand : Command
         try
         {
             string dir = IndexOptions.ModelFolder(p.GetValue(model)!, quiet);
-            var embedder = EvaluationEmbeddingModel.Load(dir, new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, MaxActiveDims = p.GetValue(maxActiveDims) });
+            var embedder = EvaluationEmbeddingModel.Load(dir, new EvaluationEmbeddingOptions
+            {
+                BatchSize = p.GetValue(batchSize) ?? 32, MaxActiveDims = p.GetValue(maxActiveDims), TruncateDim = p.GetValue(truncateDim),
+            });
             int chunk = p.GetValue(chunkTokens) ?? 200, overlap = p.GetValue(overlapTokens) ?? 32;
             var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
             var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet));
@@ -68,7 +73,8 @@ internal sealed class IndexBuildCommand : Command
                 progress = null;
             }
             var manifest = IndexBuilder.Build(p.GetValue(output)!, vectors, dir, records, new Bm25Options(), p.GetValue(language),
-                p.GetValue(corpus) is null ? chunk : 0, p.GetValue(corpus) is null ? overlap : 0, progress, precision.Of(p), lists, graph, IndexOptions.Linking(quiet), p.GetValue(maxActiveDims) ?? 0);
+                p.GetValue(corpus) is null ? chunk : 0, p.GetValue(corpus) is null ? overlap : 0, progress, precision.Of(p), lists, graph, IndexOptions.Linking(quiet), p.GetValue(maxActiveDims) ?? 0,
+                p.GetValue(truncateDim) ?? 0);
             Terminal.Log($"indexed {manifest.Rows} row(s) of {records.Select(r => r.Document).Distinct().Count()} document(s) with {manifest.ModelName} " +
                 $"({manifest.Dimension}-d, {manifest.Similarity}{(manifest.Precision == "float32" ? "" : ", searched as " + manifest.Precision)}{(manifest.IvfLists == 0 ? "" : $", IVF: {manifest.IvfLists} lists, {manifest.IvfProbes} probed per search")}{(manifest.HnswM == 0 ? "" : $", HNSW: M {manifest.HnswM}, ef {manifest.HnswEf} per search")}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
             return 0;

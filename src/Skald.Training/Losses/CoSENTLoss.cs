@@ -21,26 +21,12 @@ public sealed class CoSENTLoss(float scale = 20f) : EmbeddingLoss
     {
         RequireColumns(columns, 2, 2, "CoSENTLoss");
         if (labels is null || labels.Count != columns[0].Rows) throw new ArgumentException("CoSENTLoss needs one float label per pair");
-        int b = columns[0].Rows, d = columns[0].Dim;
-        var (u, un) = CosineMath.Normalize(columns[0]);
-        var (v, vn) = CosineMath.Normalize(columns[1]);
-        var s = new double[b];
-        for (int i = 0; i < b; i++) s[i] = Scale * CosineMath.Dot(u, i, v, i, d);
-        var dsim = new double[b];
+        var pairs = new PairCosines(columns[0], columns[1]);
+        var s = pairs.Values.Select(c => Scale * c).ToArray();
+        var dsim = new double[s.Length];
         double loss = Rank(s, labels, dsim);
-        var du = new double[b * d];
-        var dv = new double[b * d];
-        for (int i = 0; i < b; i++)
-        {
-            double g = Scale * dsim[i];
-            for (int t = 0; t < d; t++)
-            {
-                du[i * d + t] = g * v[i * d + t];
-                dv[i * d + t] = g * u[i * d + t];
-            }
-        }
-        CosineMath.Backward(u, un, du, gradients[0]);
-        CosineMath.Backward(v, vn, dv, gradients[1]);
+        for (int i = 0; i < dsim.Length; i++) dsim[i] *= Scale;
+        pairs.Backward(dsim, gradients[0], gradients[1]);
         return (float)loss;
     }
 

@@ -18,25 +18,17 @@ public sealed class CosineSimilarityLoss : EmbeddingLoss
     {
         RequireColumns(columns, 2, 2, "CosineSimilarityLoss");
         if (labels is null || labels.Count != columns[0].Rows) throw new ArgumentException("CosineSimilarityLoss needs one float label per pair");
-        int b = columns[0].Rows, d = columns[0].Dim;
-        var (u, un) = CosineMath.Normalize(columns[0]);
-        var (v, vn) = CosineMath.Normalize(columns[1]);
-        var du = new double[b * d];
-        var dv = new double[b * d];
+        int b = columns[0].Rows;
+        var pairs = new PairCosines(columns[0], columns[1]);
+        var dcos = new double[b];
         double loss = 0;
         for (int i = 0; i < b; i++)
         {
-            double e = CosineMath.Dot(u, i, v, i, d) - labels[i];
+            double e = pairs.Values[i] - labels[i];
             loss += e * e / b;
-            double g = 2 * e / b;
-            for (int t = 0; t < d; t++)
-            {
-                du[i * d + t] = g * v[i * d + t];
-                dv[i * d + t] = g * u[i * d + t];
-            }
+            dcos[i] = 2 * e / b;
         }
-        CosineMath.Backward(u, un, du, gradients[0]);
-        CosineMath.Backward(v, vn, dv, gradients[1]);
+        pairs.Backward(dcos, gradients[0], gradients[1]);
         return (float)loss;
     }
 }

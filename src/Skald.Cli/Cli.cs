@@ -29,6 +29,7 @@ internal static class Cli
             new EncodeCommand(),
             new QuantizeCommand(),
             new MergeCommand(),
+            new TruncateLayersCommand(),
             new DownloadCommand(),
             new UploadCommand(),
             new TokenizeCommand(),

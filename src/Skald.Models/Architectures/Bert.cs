@@ -52,7 +52,13 @@ public sealed class BertModel : ITransformer
     public Parameter WordEmbeddings => embeddings.Word;
 
     /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens)
+    public bool ReportsHiddenStates => true;
+
+    /// <inheritdoc />
+    public Variable Forward(Tape tape, TokenBatch tokens) => Forward(tape, tokens, null);
+
+    /// <inheritdoc />
+    public Variable Forward(Tape tape, TokenBatch tokens, HiddenStates? hiddenStates)
     {
         int batch = tokens.Batch, seq = tokens.Seq, n = tokens.Count;
         if (seq > MaxSequenceLength)
@@ -74,7 +80,11 @@ public sealed class BertModel : ITransformer
         // [B·T, C] at the end, the padding rows 0.
         var rows = BatchRows.For(tape, tokens);
         var x = embeddings.Forward(tape, rows.Select(tokens.Ids), rows.Select(positions), rows.Select(tokens.TypeIds)); // [B·T or N, C]
-        foreach (var layer in layers) x = tape.Layer(x, new LayerStep(layer, rows), LayerStep.Run);
+        foreach (var layer in layers)
+        {
+            x = tape.Layer(x, new LayerStep(layer, rows), LayerStep.Run);
+            hiddenStates?.Add(rows.Restore(tape, x));
+        }
         return rows.Restore(tape, x);
     }
 

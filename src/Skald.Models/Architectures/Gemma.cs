@@ -67,10 +67,18 @@ public sealed class Gemma : IDecoder
     public LmHead? LmHead { get; }         // tied (Gemma's default) or lm_head.weight; final_logit_softcapping
 
     /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens) => Forward(tape, tokens, null);
+    public bool ReportsHiddenStates => true;
 
     /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens, KvCache? cache)
+    public Variable Forward(Tape tape, TokenBatch tokens) => Run(tape, tokens, null, null);
+
+    /// <inheritdoc />
+    public Variable Forward(Tape tape, TokenBatch tokens, KvCache? cache) => Run(tape, tokens, cache, null);
+
+    /// <inheritdoc />
+    public Variable Forward(Tape tape, TokenBatch tokens, HiddenStates? hiddenStates) => Run(tape, tokens, null, hiddenStates);
+
+    private Variable Run(Tape tape, TokenBatch tokens, KvCache? cache, HiddenStates? hiddenStates)
     {
         DecoderSelfAttention.CheckCache(tape, cache, AttentionMode);
         cache?.Begin(tokens);
@@ -85,6 +93,7 @@ public sealed class Gemma : IDecoder
                 sliding ? Config.SlidingWindow : 0, Config.AttnLogitSoftcapping);
             x = tape.Layer(x, new LayerStep(layers[i], rows, sliding ? localRope : rope, scoring, cache),
                 LayerStep.Run);
+            hiddenStates?.Add(rows.Restore(tape, x)); // before the final norm, as the model's hidden_states
         }
         cache?.Commit(tokens);
         return rows.Restore(tape, Ops.RmsNorm(tape, x, norm, Config.RmsNormEps, weightOffset: 1f));

@@ -4,7 +4,7 @@ using Skald.Tensors.Autograd;
 namespace Skald.Models.Architectures;
 
 /// <summary>
-/// A decoder LLM used as an encoder (<see cref="Llama"/>, <see cref="Gemma"/>): <see cref="ITransformer.Forward"/> gives
+/// A decoder LLM used as an encoder (<see cref="Llama"/>, <see cref="Gemma"/>): <see cref="ITransformer.Forward(Tape, TokenBatch)"/> gives
 /// the last hidden state after the final norm (transformers' <c>last_hidden_state</c>); the attention mode can be
 /// switched after loading, and the LM head, when the checkpoint has one (or ties it to the embeddings), projects
 /// hidden states to vocabulary logits.
@@ -21,7 +21,7 @@ public interface IDecoder : ITransformer
     /// The same forward pass over only the new tokens of a generation step: with a <paramref name="cache"/> (non-recording
     /// tape, causal attention) <paramref name="tokens"/> [B, Tn] continues the sequences whose keys and values the cache
     /// holds (the first step: the left-padded prompts); positions continue each row's real tokens, and the new keys and
-    /// values are appended. Without one it is <see cref="ITransformer.Forward"/>.
+    /// values are appended. Without one it is <see cref="ITransformer.Forward(Tape, TokenBatch)"/>.
     /// </summary>
     Variable Forward(Tape tape, TokenBatch tokens, KvCache? cache);
 

@@ -4,7 +4,7 @@ namespace Skald.Models.Architectures;
 
 /// <summary>
 /// An architecture: maps a padded batch of token ids to contextual token states (HF <c>last_hidden_state</c>). The
-/// same <see cref="Forward"/> serves inference (a tape that does not record) and training (a recording tape whose
+/// same <see cref="Forward(Tape, TokenBatch)"/> serves inference (a tape that does not record) and training (a recording tape whose
 /// <see cref="Tape.Dropout"/> and <see cref="Tape.Random"/> switch dropout on).
 /// </summary>
 public interface ITransformer
@@ -28,4 +28,16 @@ public interface ITransformer
     /// pass computes there (nothing pooling reads).
     /// </summary>
     Variable Forward(Tape tape, TokenBatch tokens);
+
+    /// <summary>Whether <see cref="Forward(Tape, TokenBatch, HiddenStates?)"/> can report each layer's output.</summary>
+    bool ReportsHiddenStates => false;
+
+    /// <summary>
+    /// <see cref="Forward(Tape, TokenBatch)"/>, with every layer's output added to <paramref name="hiddenStates"/>
+    /// when given (sentence-transformers' AdaptiveLayerLoss). Architectures that do not say what their per-layer
+    /// outputs are (upstream's custom <c>hidden_states</c>) refuse a collector.
+    /// </summary>
+    Variable Forward(Tape tape, TokenBatch tokens, HiddenStates? hiddenStates) => hiddenStates is null
+        ? Forward(tape, tokens)
+        : throw new NotSupportedException($"per-layer outputs of {Config.ModelType} models are not available yet (BERT, XLM-R, ModernBERT, Llama-family and Gemma models have them)");
 }

@@ -65,7 +65,13 @@ public sealed class ModernBert : ITransformer
     public Parameter TokEmbeddings { get; }
 
     /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens)
+    public bool ReportsHiddenStates => true;
+
+    /// <inheritdoc />
+    public Variable Forward(Tape tape, TokenBatch tokens) => Forward(tape, tokens, null);
+
+    /// <inheritdoc />
+    public Variable Forward(Tape tape, TokenBatch tokens, HiddenStates? hiddenStates)
     {
         if (tokens.Seq > MaxSequenceLength)
             throw new ArgumentException($"sequence length {tokens.Seq} exceeds the model's {MaxSequenceLength} positions");
@@ -79,6 +85,7 @@ public sealed class ModernBert : ITransformer
             bool local = Config.IsSliding(i);
             var scoring = new AttentionScoring(scale, Causal: false, Window: local ? Config.SlidingWindow : 0);
             x = tape.Layer(x, new LayerStep(layers[i], rows, local ? localRope : globalRope, scoring), LayerStep.Run);
+            hiddenStates?.Add(rows.Restore(tape, x)); // before final_norm, as ModernBertModel's all_hidden_states
         }
         return rows.Restore(tape, Ops.LayerNormalization(tape, x, finalNorm, finalNormBias, Config.LayerNormEps));
     }

@@ -115,6 +115,11 @@ public sealed class Checkpoint : IDisposable
     /// <summary>True when the checkpoint has <paramref name="key"/>.</summary>
     public bool Contains(string key) => byKey.ContainsKey(key);
 
+    /// <summary>The stored element type of <paramref name="key"/>.</summary>
+    public SafeTensorsDType DType(string key) => byKey.TryGetValue(key, out var entry)
+        ? entry.Info.DType
+        : throw new ModelFormatException($"{Description}: missing tensor \"{key}\"");
+
     /// <summary>The stored shape of <paramref name="key"/>.</summary>
     public int[] Shape(string key) => byKey.TryGetValue(key, out var entry)
         ? entry.Info.Shape

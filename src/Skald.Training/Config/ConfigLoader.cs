@@ -299,6 +299,12 @@ public static class ConfigLoader
             ContrastPositives = l.Bool("contrast_positives", true),
             SpladeInner = l.Choice("splade_inner", "mnrl", "mnrl", "margin_mse", "distill_kl"),
             Cached = l.Bool("cached", false),
+            AdaptiveLayer = l.Bool("adaptive_layer", false),
+            LayersPerStep = l.Int("n_layers_per_step", 1, int.MinValue),
+            LastLayerWeight = l.Float("last_layer_weight", 1f, 0),
+            PriorLayersWeight = l.Float("prior_layers_weight", 1f, 0),
+            KlDivWeight = l.Float("kl_div_weight", 1f, 0),
+            KlTemperature = l.Float("kl_temperature", 0.3f, 0),
             CsrInner = l.Choice("csr_inner", "mnrl", "mnrl", "margin_mse", "distill_kl"),
             CsrSimilarity = l.Choice("csr_similarity", "dot", "dot", "cosine"),
             CsrBeta = l.Float("csr_beta", 0.1f, 0),
@@ -319,6 +325,16 @@ public static class ConfigLoader
         if (loss.Cached && loss.Type is "mlm" or "mntp" or "causal_lm" or "bce" or "ce_mnrl" or "cross_entropy" or "cached_mnrl" or "csr" or "gist" or "mse" or "simcse")
             throw new TrainingException($"{l.Where("cached")}: loss.cached takes a loss over embeddings (mnrl, cosent, matryoshka, splade, ...), not loss.type {loss.Type}" +
                 (loss.Type == "cached_mnrl" ? " (it is cached already)" : ""));
+        foreach (var key in new[] { "n_layers_per_step", "last_layer_weight", "prior_layers_weight", "kl_div_weight", "kl_temperature" })
+        {
+            if (l.Str(key) is not null && !loss.AdaptiveLayer)
+                throw new TrainingException($"{l.Where(key)}: loss.{key} is AdaptiveLayerLoss's (loss.adaptive_layer: true)");
+        }
+        if (loss.AdaptiveLayer && (loss.Cached || loss.Type is "mlm" or "mntp" or "causal_lm" or "bce" or "ce_mnrl" or "cross_entropy" or "cached_mnrl" or "csr" or "splade" or "gist" or "mse" or "simcse"))
+            throw new TrainingException($"{l.Where("adaptive_layer")}: loss.adaptive_layer takes a loss over a dense model's embeddings (mnrl, cosent, matryoshka, triplet, ...), " +
+                (loss.Cached || loss.Type == "cached_mnrl" ? "not a cached one (upstream refuses it too: every layer's activations are kept)" : $"not loss.type {loss.Type}"));
+        if (loss.AdaptiveLayer && model.FreezeTransformer)
+            throw new TrainingException($"{l.Where("adaptive_layer")}: loss.adaptive_layer trains the transformer's layers; model.freeze_transformer leaves them out");
         foreach (var key in new[] { "csr_inner", "csr_similarity", "csr_beta", "csr_gamma" })
         {
             if (l.Str(key) is not null && loss.Type != "csr")

@@ -63,6 +63,28 @@ public sealed record LossSection
     /// </summary>
     public bool Cached { get; init; }
 
+    /// <summary>
+    /// sentence-transformers' AdaptiveLayerLoss around the loss (around <c>matryoshka</c>: Matryoshka2dLoss): the loss
+    /// is also taken over the embeddings of earlier layers' outputs, with a KL term pulling them towards the last
+    /// layer's, so the model can later run with fewer layers (<c>skald truncate-layers</c>).
+    /// </summary>
+    public bool AdaptiveLayer { get; init; }
+
+    /// <summary>adaptive_layer: earlier layers sampled per step (upstream's n_layers_per_step, 1; ≤ 0: all).</summary>
+    public int LayersPerStep { get; init; } = 1;
+
+    /// <summary>adaptive_layer: weight of the last layer's loss (last_layer_weight, 1).</summary>
+    public float LastLayerWeight { get; init; } = 1f;
+
+    /// <summary>adaptive_layer: weight of the earlier layers' losses (prior_layers_weight, 1).</summary>
+    public float PriorLayersWeight { get; init; } = 1f;
+
+    /// <summary>adaptive_layer: weight of the KL terms (kl_div_weight, 1).</summary>
+    public float KlDivWeight { get; init; } = 1f;
+
+    /// <summary>adaptive_layer: softmax temperature of the KL terms (kl_temperature, 0.3; 0: no KL term).</summary>
+    public float KlTemperature { get; init; } = 0.3f;
+
     /// <summary>csr: the loss over the sparse codes: <c>mnrl</c> (SparseMultipleNegativesRankingLoss: dot product, scale 1 by default), <c>margin_mse</c> or <c>distill_kl</c>.</summary>
     public string CsrInner { get; init; } = "mnrl";
 

@@ -46,6 +46,24 @@ public sealed class EncoderPass : IDisposable
     }
 
     /// <summary>
+    /// Embeds prepared texts from the last layer and from each of <paramref name="layers"/> (0-based prior layers,
+    /// <see cref="Skald.Models.SentenceEncoder.ForwardLayers"/>) in one transformer pass; returns copies. Recording
+    /// passes only: the final embeddings are the next forward output (seeded by <see cref="Backward"/>), then each
+    /// layer's in the order given.
+    /// </summary>
+    public (EmbeddingBatch Final, EmbeddingBatch[] Layers) ForwardLayers(ModelInputs inputs, IReadOnlyList<int> layers)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (!tape.Recording) throw new InvalidOperationException("per-layer embeddings are for training: begin the pass with record: true");
+        if (inputs.Count == 0) throw new ArgumentException("no texts to embed", nameof(inputs));
+        var (final, states) = model.Model.ForwardLayers(tape, inputs, layers);
+        outputs.Add(final);
+        outputs.AddRange(states);
+        static EmbeddingBatch Copy(Variable y) => new(y.Span.ToArray(), y.Rows, y.Cols);
+        return (Copy(final), [.. states.Select(Copy)]);
+    }
+
+    /// <summary>
     /// A CSR model's training forward (<see cref="Skald.Models.SentenceEncoder.ForwardAutoEncoder"/>): the sparse code is
     /// this pass's embedding output (seeded by <see cref="Backward"/>); the dense input and the reconstructions are
     /// returned for the loss to seed (<see cref="Seed"/>). Recording passes only.

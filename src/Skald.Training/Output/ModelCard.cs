@@ -26,7 +26,7 @@ public static class ModelCard
             : $"a new StaticEmbedding over {Path.GetFileName(c.Model.Tokenizer)}";
         string name = c.Output.ModelName ?? $"SentenceTransformer based on {baseModel}";
         int rows = setup.Train.Sum(d => d.Count);
-        string lossName = LossClass(c.Loss.Type);
+        string lossName = c.Loss.AdaptiveLayer ? (c.Loss.Type == "matryoshka" ? "Matryoshka2dLoss" : "AdaptiveLayerLoss") : LossClass(c.Loss.Type);
         var sb = new StringBuilder();
         if (setup.Loss is CrossEncoders.CrossEncoderLoss crossEncoder)
         {
@@ -205,7 +205,12 @@ public static class ModelCard
         _ => type,
     };
 
-    private static string LossParameters(Config.LossSection l) => l.Type switch
+    private static string LossParameters(Config.LossSection l) => l.AdaptiveLayer
+        ? $"{{\"loss\": \"{LossClass(l.Type)}\", \"n_layers_per_step\": {l.LayersPerStep.ToString(Inv)}, \"last_layer_weight\": {F(l.LastLayerWeight)}, " +
+          $"\"prior_layers_weight\": {F(l.PriorLayersWeight)}, \"kl_div_weight\": {F(l.KlDivWeight)}, \"kl_temperature\": {F(l.KlTemperature)}}}"
+        : InnerLossParameters(l);
+
+    private static string InnerLossParameters(Config.LossSection l) => l.Type switch
     {
         "ce_mnrl" => $"{{\"scale\": {F(l.Scale)}, \"num_negatives\": {(l.NumNegatives is int k ? k.ToString(Inv) : "null")}, \"activation_fn\": \"torch.nn.modules.activation.Sigmoid\"}}",
         "bce" => $"{{\"activation_fn\": \"torch.nn.modules.linear.Identity\", \"pos_weight\": {(l.PosWeight == 1f ? "null" : F(l.PosWeight))}}}",

@@ -279,6 +279,15 @@ public static class TrainingRun
     /// <summary>The loss named by <c>loss.type</c> for <paramref name="model"/>.</summary>
     public static ILoss CreateLoss(LossSection l, TrainableEncoder model)
     {
+        if (l.AdaptiveLayer)
+        {
+            if (!model.Model.Transformer.ReportsHiddenStates || model.Model.IsSparse || model.Model.StaticQuery is not null)
+                throw new TrainingException($"loss.adaptive_layer needs a dense model on a BERT, XLM-R, ModernBERT, Llama-family or Gemma transformer, not {model.Source.Path} " +
+                    (model.Model.IsSparse || model.Model.StaticQuery is not null ? "(a sparse encoder)" : $"({model.Config.ModelType})"));
+            if (CreateLoss(l, model.Dimension) is not IEmbeddingLoss inner)
+                throw new TrainingException($"loss.adaptive_layer takes a loss over embeddings, not loss.type {l.Type}");
+            return new AdaptiveLayerLoss(inner, l.LayersPerStep, l.LastLayerWeight, l.PriorLayersWeight, l.KlDivWeight, l.KlTemperature);
+        }
         if (l.Cached)
         {
             if (l.Type is "mlm" or "mntp" or "bce" or "ce_mnrl" or "cross_entropy" or "causal_lm" || CreateLoss(l, model.Dimension) is not IEmbeddingLoss inner)

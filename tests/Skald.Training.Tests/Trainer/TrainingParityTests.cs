@@ -90,6 +90,36 @@ public sealed class TrainingParityTests(ITestOutputHelper output)
         Assert.True(worstWeight <= 1e-4, $"weights differ by {worstWeight:E2} at {worstKey}");
     }
 
+    /// <summary>Within 1e-4 relative (1e-7 absolute) of the reference, naming what differs.</summary>
+    internal static void Near(double mine, double theirs, string what) =>
+        Assert.True(Math.Abs(mine - theirs) <= 1e-4 * Math.Abs(theirs) + 1e-7, $"{what}: {mine} vs PyTorch {theirs}");
+
+    /// <summary>
+    /// Replays a reference run's steps (AdamW with its weight decay at its lr, clipping at its clip) with
+    /// <paramref name="loss"/> on <paramref name="model"/>: each step's ids checked (<see cref="StepColumns"/>), its loss
+    /// and grad norm within 1e-4 relative, <paramref name="check"/> on what else the step records; then every final
+    /// weight against <paramref name="finalWeights"/> (<see cref="SpladeTrainingTests.AssertFinalWeights"/>).
+    /// </summary>
+    internal static void Replay(TrainableEncoder model, JsonElement r, ILoss loss, string finalWeights, ITestOutputHelper output,
+        Action<JsonElement>? check = null)
+    {
+        var opt = new AdamW(model.Parameters, weightDecay: r.GetProperty("weight_decay").GetSingle());
+        float lr = r.GetProperty("lr").GetSingle(), clip = r.GetProperty("clip").GetSingle();
+        foreach (var step in r.GetProperty("steps").EnumerateArray())
+        {
+            var columns = StepColumns(step, model);
+            model.ZeroGradients();
+            float value = loss.ComputeAndBackward(model, new TrainingBatch(columns));
+            float norm = GradientClipping.ClipGlobalNorm(model.Parameters, clip);
+            opt.Step(lr);
+            output.WriteLine($"loss {value:F6} (torch {step.GetProperty("loss").GetDouble():F6}), grad norm {norm:F4} (torch {step.GetProperty("grad_norm").GetDouble():F4})");
+            check?.Invoke(step);
+            Near(value, step.GetProperty("loss").GetDouble(), "loss");
+            Near(norm, step.GetProperty("grad_norm").GetDouble(), "grad norm");
+        }
+        SpladeTrainingTests.AssertFinalWeights(model, finalWeights, lr, output);
+    }
+
     /// <summary>
     /// A reference step's text columns, after checking that <paramref name="model"/> tokenizes each as the reference's
     /// HF tokenizer did (its "ids").

@@ -1,0 +1,40 @@
+using System.CommandLine;
+using Skald.Cli.CommandLine;
+using Skald.Cli.IO;
+using Skald.Cli.Output;
+using Skald.Models;
+
+namespace Skald.Cli.Commands;
+
+/// <summary>
+/// <c>skald truncate-layers</c>: a model folder with only its first N transformer layers (after training with
+/// <c>loss.adaptive_layer</c>, sentence-transformers' AdaptiveLayerLoss / Matryoshka2dLoss), a smaller model of the
+/// same architecture that every loader reads (<see cref="LayerTruncation"/>).
+/// </summary>
+internal sealed class TruncateLayersCommand : Command
+{
+    private readonly Option<string> model = CliOptions.Text("--model", "Model folder, or a hub id org/name[@revision]", "DIR|ID", required: true);
+    private readonly Option<int?> layers = CliOptions.Int("--layers", "Transformer layers to keep (the first N)", min: 1);
+    private readonly Option<string> output = CliOptions.Text("--output", "New folder for the smaller model (must not exist or be empty)", "DIR", required: true);
+
+    public TruncateLayersCommand() : base("truncate-layers", "Save a model with only its first N transformer layers (faster; train with loss.adaptive_layer first)")
+    {
+        Options.Add(model);
+        Options.Add(layers);
+        Options.Add(output);
+        layers.Required = true;
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult p)
+    {
+        bool quiet = p.GetValue(CliOptions.Quiet);
+        string dir = p.GetValue(output)!;
+        CliOptions.RequireNewFolder(dir);
+        string source = HubModels.Resolve(p.GetValue(model)!, quiet);
+        int keep = p.GetValue(layers)!.Value;
+        int total = LayerTruncation.Write(source, keep, dir);
+        Terminal.Log($"wrote {dir}: the first {keep} of {total} layers of {source}", quiet);
+        return 0;
+    }
+}

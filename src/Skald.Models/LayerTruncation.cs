@@ -1,0 +1,86 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Skald.Models.Checkpoints;
+using Skald.Models.Modules;
+
+namespace Skald.Models;
+
+/// <summary>
+/// A model folder cut to its first layers (sentence-transformers' recipe after AdaptiveLayerLoss / Matryoshka2dLoss:
+/// <c>model[0].auto_model.encoder.layer = ...[:n]</c>, then save): the same folder with config.json's
+/// <c>num_hidden_layers</c> (and <c>layer_types</c>) cut to n and the weights of layers n and later left out, every
+/// other tensor kept in its stored precision. Transformers and sentence-transformers load the result as a smaller
+/// model of the same architecture. For BERT, XLM-R, ModernBERT, Llama-family and Gemma transformers (those whose
+/// layers are numbered <c>layer.{i}</c> / <c>layers.{i}</c> in their checkpoint keys).
+/// </summary>
+public static partial class LayerTruncation
+{
+    /// <summary>A checkpoint key's layer number: <c>encoder.layer.3.</c>, <c>model.layers.3.</c>, <c>layers.3.</c>.</summary>
+    [GeneratedRegex(@"(?:^|\.)layers?\.(\d+)\.")]
+    private static partial Regex LayerKey();
+
+    private static readonly string[] WeightFiles = ["model.safetensors", "model.safetensors.index.json"];
+
+    /// <summary>
+    /// Writes <paramref name="source"/> with its first <paramref name="layers"/> layers to <paramref name="output"/>
+    /// (atomically). Returns the source's number of layers.
+    /// </summary>
+    public static int Write(string source, int layers, string output)
+    {
+        var folder = ModelFolder.Read(source);
+        string configPath = Path.Combine(folder.TransformerPath, "config.json");
+        var model = SentenceEncoder.Load(source);
+        if (!model.Transformer.ReportsHiddenStates)
+            throw new ModelFormatException($"{source}: cutting layers is for BERT, XLM-R, ModernBERT, Llama-family and Gemma models, not {model.Transformer.Config.ModelType}");
+        int total = model.Transformer.Config.NumLayers;
+        if (layers < 1 || layers >= total)
+            throw new ModelFormatException($"{source}: the model has {total} layers; keep between 1 and {total - 1} of them, not {layers}");
+        JsonObject config;
+        try
+        {
+            config = JsonNode.Parse(File.ReadAllText(configPath))?.AsObject() ?? throw new ModelFormatException($"{configPath}: not a JSON object");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new ModelFormatException($"{configPath}: invalid JSON ({e.Message})");
+        }
+        config["num_hidden_layers"] = layers;
+        if (config["layer_types"] is JsonArray types && types.Count == total)
+            config["layer_types"] = new JsonArray([.. types.Take(layers).Select(t => t?.DeepClone())]);
+        using var weights = Checkpoint.OpenFolder(folder.TransformerPath);
+        var keep = weights.Keys.Where(k => LayerKey().Match(k) is not { Success: true } m || int.Parse(m.Groups[1].ValueSpan, provider: System.Globalization.CultureInfo.InvariantCulture) < layers)
+            .Order(StringComparer.Ordinal).ToList();
+        static bool IsFloat(SafeTensorsDType t) => t is SafeTensorsDType.F32 or SafeTensorsDType.F16 or SafeTensorsDType.BF16;
+        if (keep.Any(k => weights.DType(k) is SafeTensorsDType.I8 or SafeTensorsDType.U8))
+            throw new ModelFormatException($"{source}: a quantized checkpoint; cut the layers of the float model, then quantize it");
+        keep = [.. keep.Where(k => IsFloat(weights.DType(k)))]; // integer buffers (position_ids) are rebuilt by the loaders
+        var floatTypes = keep.Select(weights.DType).Distinct().ToList();
+        var dtype = floatTypes.Count == 1 ? floatTypes[0] : SafeTensorsDType.F32; // mixed precisions: F32 holds each exactly
+        string transformerRelative = Path.GetRelativePath(folder.Path, folder.TransformerPath);
+        StagingPaths.ReplaceFolder(output, tmp =>
+        {
+            CopyTree(folder.Path, tmp, skip: rel => Path.GetDirectoryName(rel) is var dir && (dir ?? "") == (transformerRelative == "." ? "" : transformerRelative)
+                && (WeightFiles.Contains(Path.GetFileName(rel)) || (Path.GetFileName(rel).StartsWith("model-", StringComparison.Ordinal) && rel.EndsWith(".safetensors", StringComparison.Ordinal))
+                    || Path.GetFileName(rel) == "config.json" || Path.GetFileName(rel) == "README.md"));
+            string target = Path.Combine(tmp, transformerRelative);
+            Directory.CreateDirectory(target);
+            File.WriteAllText(Path.Combine(target, "config.json"), config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+            SafeTensorsWriter.Write(Path.Combine(target, "model.safetensors"),
+                keep.Select(k => new TensorToWrite(k, weights.Shape(k), weights.Read(k, weights.Shape(k)))), dtype);
+        });
+        return total;
+    }
+
+    private static void CopyTree(string from, string to, Func<string, bool> skip)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string rel = Path.GetRelativePath(from, file);
+            if (rel.Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith(".tmp-", StringComparison.Ordinal) || part.StartsWith(".old-", StringComparison.Ordinal))
+                || skip(rel)) continue;
+            string dst = Path.Combine(to, rel);
+            Directory.CreateDirectory(Path.GetDirectoryName(dst)!);
+            File.Copy(file, dst);
+        }
+    }
+}

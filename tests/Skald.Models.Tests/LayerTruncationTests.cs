@@ -1,0 +1,101 @@
+using Skald.Models.Architectures;
+using Skald.Models.Checkpoints;
+using Skald.Tensors.Autograd;
+
+namespace Skald.Models.Tests;
+
+/// <summary>
+/// Per-layer outputs (<see cref="HiddenStates"/>, what AdaptiveLayerLoss pools) and <see cref="LayerTruncation"/>: a
+/// model cut to its first n layers gives, at its last layer, exactly layer n's output of the whole model (with the
+/// final norm of ModernBERT and the decoders applied on top, computed here from the checkpoint's own norm weights),
+/// so each reported layer is what a shorter model of the same weights computes.
+/// </summary>
+public sealed class LayerTruncationTests : IDisposable
+{
+    private readonly string dir = TestPaths.NewTempDir();
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private static readonly string[] Texts = ["Hei", "Dette er en lengre setning enn den første.", "Hej verden, här är en mening på svenska."];
+
+    [Theory]
+    [InlineData("bert-cased-mean", 1, null)]
+    [InlineData("xlmr-cls-f16", 1, null)]
+    [InlineData("modernbert-tiny", 2, "model.final_norm.weight")]
+    [InlineData("modernbert-tiny", 3, "model.final_norm.weight")]
+    [InlineData("decoder-llama3", 1, "model.norm.weight")]
+    [InlineData("decoder-gemma2", 1, "model.norm.weight")]
+    public void ACutModelEndsWhereTheWholeModelsLayerDid(string name, int keep, string? finalNorm)
+    {
+        string source = TestPaths.FixtureModel(name);
+        var whole = SentenceEncoder.Load(source);
+        int total = whole.Transformer.Config.NumLayers;
+        string cut = Path.Combine(dir, $"{name}-{keep}");
+        Assert.Equal(total, LayerTruncation.Write(source, keep, cut));
+
+        var tokens = TokenBatch.Pad(whole.Tokenize(Texts), whole.PadId, whole.PaddingSide);
+        var states = new HiddenStates();
+        var last = whole.Transformer.Forward(new Tape(recording: false) { DirectAttention = true }, tokens, states).Span.ToArray();
+        Assert.Equal(total, states.Layers.Count);
+        int c = whole.Transformer.HiddenSize;
+        var expected = states.Layers[keep - 1].Span.ToArray();
+        if (finalNorm is not null)
+        {
+            using var weights = Checkpoint.OpenFolder(source);
+            var w = weights.Read(finalNorm, c);
+            for (int i = 0; i < tokens.Count; i++) Norm(expected.AsSpan(i * c, c), w, whole.Transformer.Config);
+        }
+        else Assert.Equal(last, states.Layers[^1].Span.ToArray()); // BERT's last layer output is last_hidden_state
+
+        var small = SentenceEncoder.Load(cut);
+        Assert.Equal(keep, small.Transformer.Config.NumLayers);
+        var got = new float[tokens.Count * c];
+        small.TokenStates(tokens, got);
+        float worst = 0;
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            if (tokens.Mask[i] == 0) continue;
+            for (int j = 0; j < c; j++) worst = MathF.Max(worst, MathF.Abs(got[i * c + j] - expected[i * c + j]));
+        }
+        Assert.True(worst <= 2e-5f, $"{name}, {keep} layers: {worst:E2}");
+        using (var written = Checkpoint.OpenFolder(cut))
+        using (var original = Checkpoint.OpenFolder(source))
+        {
+            Assert.DoesNotContain(written.Keys, k => k.Contains($"layers.{keep}.", StringComparison.Ordinal) || k.Contains($"layer.{keep}.", StringComparison.Ordinal));
+            foreach (var k in written.Keys) Assert.Equal(original.DType(k), written.DType(k)); // stored precision kept (xlmr-cls-f16: F16)
+        }
+    }
+
+    /// <summary>
+    /// The final norm as each architecture applies it: LayerNorm without bias (ModernBERT, norm_bias false), RMSNorm
+    /// (Llama), RMSNorm scaling by 1 + w (Gemma).
+    /// </summary>
+    private static void Norm(Span<float> x, float[] w, TransformerConfig config)
+    {
+        double mean = 0, sq = 0;
+        foreach (float v in x) mean += v;
+        mean /= x.Length;
+        if (config.ModelType == "modernbert")
+        {
+            foreach (float v in x) sq += (v - mean) * (v - mean);
+            double inv = 1 / Math.Sqrt(sq / x.Length + config.LayerNormEps);
+            for (int j = 0; j < x.Length; j++) x[j] = (float)((x[j] - mean) * inv * w[j]);
+            return;
+        }
+        foreach (float v in x) sq += v * (double)v;
+        double r = 1 / Math.Sqrt(sq / x.Length + config.RmsNormEps);
+        bool gemma = config.ModelType.StartsWith("gemma", StringComparison.Ordinal);
+        for (int j = 0; j < x.Length; j++) x[j] = (float)(x[j] * r * (gemma ? 1 + w[j] : w[j]));
+    }
+
+    [Fact]
+    public void BadRequestsGetOneLineNamingTheModel()
+    {
+        string source = TestPaths.FixtureModel("bert-cased-mean");
+        var e = Assert.Throws<ModelFormatException>(() => LayerTruncation.Write(source, 2, Path.Combine(dir, "a")));
+        Assert.Contains("has 2 layers; keep between 1 and 1 of them, not 2", e.Message);
+        e = Assert.Throws<ModelFormatException>(() => LayerTruncation.Write(TestPaths.FixtureModel("norbert3-tiny"), 1, Path.Combine(dir, "b")));
+        Assert.Contains("not norbert", e.Message);
+        Assert.False(Directory.Exists(Path.Combine(dir, "a")));
+    }
+}

@@ -60,21 +60,9 @@ public sealed class BertModel : ITransformer
     /// <inheritdoc />
     public Variable Forward(Tape tape, TokenBatch tokens, HiddenStates? hiddenStates)
     {
-        int batch = tokens.Batch, seq = tokens.Seq, n = tokens.Count;
-        if (seq > MaxSequenceLength)
-            throw new ArgumentException($"sequence length {seq} exceeds the model's {MaxSequenceLength} positions");
-        // [B, T]: RoBERTa counts from padding_idx + 1 over non-pad ids; BERT counts real tokens (t when padded right,
-        // the same positions when padded left, so a text's embedding does not depend on the padding side).
-        var positions = tokens.Positions;
-        if (positionsFromPadding)
-        {
-            positions = new int[n];
-            for (int b = 0; b < batch; b++)
-            {
-                var row = tokens.Ids.AsSpan(b * seq, seq);
-                for (int t = 0; t < seq; t++) positions[b * seq + t] = XlmRoberta.PositionId(row, t, Config.PadTokenId);
-            }
-        }
+        if (tokens.Seq > MaxSequenceLength)
+            throw new ArgumentException($"sequence length {tokens.Seq} exceeds the model's {MaxSequenceLength} positions");
+        var positions = Positions(tokens);
         // Inference skips the padding (BatchRows): the real tokens run back to back [N, C] through every layer, each
         // sequence attending to its own tokens (what the key mask leaves of the padded batch), and are put back into
         // [B·T, C] at the end, the padding rows 0.
@@ -88,11 +76,47 @@ public sealed class BertModel : ITransformer
         return rows.Restore(tape, x);
     }
 
+    /// <summary>
+    /// The decoder of BertLMHeadModel over this model's own weights, as TSDAE ties encoder and decoder (transformers'
+    /// <c>tie_encoder_decoder</c>): the embeddings and every layer as in <see cref="Forward(Tape, TokenBatch)"/>, but
+    /// with causal self-attention (is_decoder) and, after it in layer i, <paramref name="cross"/>[i] attending to
+    /// <paramref name="memory"/> [B, C] (add_cross_attention). Token states [B·T, C]; padded passes only.
+    /// </summary>
+    public Variable ForwardDecoder(Tape tape, TokenBatch tokens, Variable memory, IReadOnlyList<BertCrossAttention> cross)
+    {
+        if (cross.Count != layers.Length) throw new ArgumentException($"{cross.Count} cross-attention blocks for {layers.Length} layers", nameof(cross));
+        if (memory.Rows != tokens.Batch || memory.Cols != Config.HiddenSize)
+            throw new ArgumentException($"the memory is [{memory.Rows}, {memory.Cols}], the decoder needs [{tokens.Batch}, {Config.HiddenSize}]", nameof(memory));
+        if (tokens.Seq > MaxSequenceLength)
+            throw new ArgumentException($"sequence length {tokens.Seq} exceeds the model's {MaxSequenceLength} positions");
+        var rows = BatchRows.For(tape, tokens, mayUnpad: false);
+        var x = embeddings.Forward(tape, tokens.Ids, Positions(tokens), tokens.TypeIds); // [B·T, C]
+        for (int i = 0; i < layers.Length; i++) x = tape.Layer(x, new LayerStep(layers[i], rows, cross[i], memory), LayerStep.Run);
+        return x;
+    }
+
+    /// <summary>
+    /// Position ids [B, T]: RoBERTa counts from padding_idx + 1 over non-pad ids; BERT counts real tokens (t when
+    /// padded right, the same positions when padded left, so a text's embedding does not depend on the padding side).
+    /// </summary>
+    private int[] Positions(TokenBatch tokens)
+    {
+        if (!positionsFromPadding) return tokens.Positions;
+        int seq = tokens.Seq;
+        var positions = new int[tokens.Count];
+        for (int b = 0; b < tokens.Batch; b++)
+        {
+            var row = tokens.Ids.AsSpan(b * seq, seq);
+            for (int t = 0; t < seq; t++) positions[b * seq + t] = XlmRoberta.PositionId(row, t, Config.PadTokenId);
+        }
+        return positions;
+    }
+
     /// <summary>A layer and its inputs besides x, for <see cref="Tape.Layer{TState}"/> (kept, or checkpointed).</summary>
-    private readonly record struct LayerStep(Layer Layer, BatchRows Rows)
+    private readonly record struct LayerStep(Layer Layer, BatchRows Rows, BertCrossAttention? Cross = null, Variable? Memory = null)
     {
         public static readonly Func<Tape, Variable, LayerStep, Variable> Run =
-            static (tape, x, s) => s.Layer.Forward(tape, x, s.Rows);
+            static (tape, x, s) => s.Layer.Forward(tape, x, s.Rows, s.Cross, s.Memory);
     }
 
     /// <summary>
@@ -161,23 +185,39 @@ public sealed class BertModel : ITransformer
             outLnBias = p.Tensor("output.LayerNorm.bias", c);
         }
 
-        /// <summary>x [B·T, C] → [B·T, C] (unpadded: [N, C] → [N, C]).</summary>
-        public Variable Forward(Tape tape, Variable x, BatchRows rows)
+        /// <summary>
+        /// x [B·T, C] → [B·T, C] (unpadded: [N, C] → [N, C]). With <paramref name="cross"/> the layer is a decoder's
+        /// (BertLMHeadModel's): causal self-attention, then the cross-attention block over <paramref name="memory"/>.
+        /// </summary>
+        public Variable Forward(Tape tape, Variable x, BatchRows rows, BertCrossAttention? cross = null, Variable? memory = null)
         {
             float p = tape.Dropout;
             // BertSelfAttention: qkv [B·T, 3C] = x · Wqkvᵀ + b; ctx [B·T, C] = dropout(softmax(q·kᵀ/√D + mask)) · v per head
-            // (unpadded: each sequence's own tokens, no mask).
+            // (unpadded: each sequence's own tokens, no mask; a decoder: each token attends to itself and earlier ones).
             var qkv = Ops.Linear(tape, x, qkvWeight, qkvBias);
-            var ctx = rows.Unpadded is { } u
-                ? Ops.Attention(tape, qkv, u, cfg.NumHeads)
-                : Ops.Attention(tape, qkv, rows.MaskBias, rows.Batch, rows.Seq, cfg.NumHeads, p);
+            var ctx = rows.Unpadded is { } u ? Ops.Attention(tape, qkv, u, cfg.NumHeads)
+                : cross is null ? Ops.Attention(tape, qkv, rows.MaskBias, rows.Batch, rows.Seq, cfg.NumHeads, p)
+                : CausalAttention(tape, qkv, rows, p);
             // BertSelfOutput: h = LayerNorm(dropout(ctx · Woᵀ + b) + x).                                   [B·T, C]
             // (one fused pass when inferring with pre-packed weights: Ops.LinearAddLayerNorm)
             var h = Ops.LinearAddLayerNorm(tape, ctx, attnOutWeight, attnOutBias, x, attnLnWeight, attnLnBias, cfg.LayerNormEps, p);
+            // A decoder's crossattention: h = LayerNorm(dropout(Wo · v(memory) + bo) + h), see BertCrossAttention.  [B·T, C]
+            if (cross is not null) h = cross.Forward(tape, h, memory ?? throw new ArgumentNullException(nameof(memory)), rows.Batch, rows.Seq);
             // BertIntermediate: act(h · Wiᵀ + bi) (fused into the GEMM's store when inferring)              [B·T, I]
             var mid = Ops.LinearActivation(tape, h, interWeight, interBias, act);
             // BertOutput: LayerNorm(dropout(mid · Woᵀ + bo) + h)                                           [B·T, C]
             return Ops.LinearAddLayerNorm(tape, mid, outWeight, outBias, h, outLnWeight, outLnBias, cfg.LayerNormEps, p);
+        }
+
+        /// <summary>Causal self-attention on the fused qkv [B·T, 3C] (a decoder's BertSelfAttention under the causal mask).</summary>
+        private Variable CausalAttention(Tape tape, Variable qkv, BatchRows rows, float p)
+        {
+            int c = cfg.HiddenSize;
+            var q = Ops.Columns(tape, qkv, 0, c);
+            var k = Ops.Columns(tape, qkv, c, c);
+            var v = Ops.Columns(tape, qkv, 2 * c, c);
+            var scoring = new Skald.Tensors.Kernels.AttentionScoring(1f / MathF.Sqrt(c / cfg.NumHeads), Causal: true);
+            return Ops.DecoderAttention(tape, q, k, v, rows.MaskBias, rows.Batch, rows.Seq, cfg.NumHeads, cfg.NumHeads, scoring, p);
         }
     }
 }

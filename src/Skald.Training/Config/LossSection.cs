@@ -3,7 +3,7 @@ namespace Skald.Training.Config;
 /// <summary><c>loss</c>: the objective.</summary>
 public sealed record LossSection
 {
-    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c>, <c>mntp</c>, <c>causal_lm</c>, <c>margin_mse</c>, <c>mse</c> (distillation from <see cref="Teacher"/>), <c>gist</c> (MNRL screened by <see cref="Guide"/>), <c>angle</c>, <c>contrastive</c>, <c>online_contrastive</c>, <c>distill_kl</c> (KL divergence to a teacher's scores of the positive and negatives), <c>splade</c> (a sparse encoder: <see cref="SpladeInner"/> plus FLOPS regularisers), or for a cross-encoder <c>bce</c>, <c>ce_mnrl</c> or (more than one label) <c>cross_entropy</c>.</summary>
+    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c>, <c>mntp</c>, <c>causal_lm</c>, <c>margin_mse</c>, <c>mse</c> (distillation from <see cref="Teacher"/>), <c>gist</c> (MNRL screened by <see cref="Guide"/>), <c>angle</c>, <c>contrastive</c>, <c>online_contrastive</c>, <c>distill_kl</c> (KL divergence to a teacher's scores of the positive and negatives), <c>splade</c> (a sparse encoder: <see cref="SpladeInner"/> plus FLOPS regularisers), or for a cross-encoder <c>bce</c>, <c>ce_mnrl</c> or (more than one label) <c>cross_entropy</c>; <c>tsdae</c> (DenoisingAutoEncoderLoss: plain sentences, a tied BERT decoder rebuilds each from the embedding of its damaged copy).</summary>
     public string Type { get; init; } = "mnrl";
 
     /// <summary><c>mse</c>: the teacher model folder whose embeddings of column 0 the student learns (same width).</summary>
@@ -62,6 +62,9 @@ public sealed record LossSection
     /// batch, then each chunk embedded again and backpropagated; the same gradients as without it, in a chunk's memory.
     /// </summary>
     public bool Cached { get; init; }
+
+    /// <summary>tsdae: share of each sentence's words deleted before it is embedded (DenoisingAutoEncoderDataset's del_ratio, 0.6).</summary>
+    public float DeletionRatio { get; init; } = 0.6f;
 
     /// <summary>
     /// sentence-transformers' AdaptiveLayerLoss around the loss (around <c>matryoshka</c>: Matryoshka2dLoss): the loss

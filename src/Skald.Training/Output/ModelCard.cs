@@ -202,6 +202,7 @@ public static class ModelCard
         "cross_entropy" => "CrossEntropyLoss",
         "splade" => "SpladeLoss",
         "distill_kl" => "DistillKLDivLoss",
+        "tsdae" => "DenoisingAutoEncoderLoss",
         _ => type,
     };
 
@@ -224,6 +225,7 @@ public static class ModelCard
         "online_contrastive" => $"{{\"distance_metric\": \"SiameseDistanceMetric.COSINE_DISTANCE\", \"margin\": {F(l.Margin)}}}",
         "margin_mse" => "{\"similarity_fct\": \"pairwise_dot_score\"}",
         "mse" => "{}",
+        "tsdae" => $"{{\"decoder_name_or_path\": null, \"tie_encoder_decoder\": true, \"del_ratio\": {F(l.DeletionRatio)}}}",
         "distill_kl" => $"{{\"similarity_fct\": \"pairwise_dot_score\", \"temperature\": {F(l.Temperature)}}}",
         "splade" => $"{{\"loss\": \"{l.SpladeInner switch { "margin_mse" => "SparseMarginMSELoss", "distill_kl" => $"SparseDistillKLDivLoss(temperature={F(l.Temperature)})", _ => $"SparseMultipleNegativesRankingLoss(scale={F(l.Scale)}, similarity_fct='dot_score')" }}\", " +
                     $"\"document_regularizer_weight\": {F(l.DocumentRegularizerWeight)}" +

@@ -134,25 +134,8 @@ public sealed class AdaptiveLayerLossTests(ITestOutputHelper output) : IDisposab
     {
         string data = InfraPaths.WriteFile(dir, "triplets.jsonl", string.Concat(Enumerable.Range(0, 8).Select(i =>
             $"{{\"anchor\": \"Hvor ligger hus {i}?\", \"positive\": \"Hus {i} ligger ved sjøen.\", \"negative\": \"Bussen går {i}.\"}}\n")));
-        string Config(string model, string loss, out string outDir)
-        {
-            outDir = Path.Combine(dir, Guid.NewGuid().ToString("N"));
-            return InfraPaths.WriteFile(dir, $"c{Guid.NewGuid():N}.yaml", $"""
-                model:
-                  path: {model}
-                data:
-                  train: {data}
-                training:
-                  batch_size: 4
-                  max_steps: 2
-                output:
-                  dir: {outDir}
-                loss:
-                {loss}
-                """);
-        }
         string four = CorePaths.TrainingFixture("bert-4layers");
-        var ok = SkaldProcess.RunIn(dir, "train", "--config", Config(four, "  type: matryoshka\n  matryoshka_dims: [32, 16]\n  adaptive_layer: true\n  kl_temperature: 0.5", out var okDir), "--quiet");
+        var ok = SkaldProcess.RunIn(dir, "train", "--config", TrainConfigs.Write(dir, four, data, "  type: matryoshka\n  matryoshka_dims: [32, 16]\n  adaptive_layer: true\n  kl_temperature: 0.5", out var okDir), "--quiet");
         Assert.True(ok.ExitCode == 0, ok.Stderr);
         string card = File.ReadAllText(Path.Combine(okDir, "final", "README.md"));
         Assert.Contains("Matryoshka2dLoss", card);
@@ -164,11 +147,6 @@ public sealed class AdaptiveLayerLossTests(ITestOutputHelper output) : IDisposab
             (four, "  type: cached_mnrl\n  adaptive_layer: true", "not a cached one"),
             (InfraPaths.FixtureModel("norbert3-tiny"), "  type: mnrl\n  adaptive_layer: true", "(norbert)"),
         })
-        {
-            var r = SkaldProcess.RunIn(dir, "train", "--config", Config(model, loss, out _), "--quiet");
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains(message, r.Stderr);
-            Assert.Single(r.Stderr.Trim().Split('\n'));
-        }
+            TrainConfigs.AssertRefused(dir, TrainConfigs.Write(dir, model, data, loss, out _), message);
     }
 }

@@ -4,6 +4,7 @@ using Skald.Models.Checkpoints;
 using Skald.Models.Modules;
 using Skald.Training.Losses;
 using Skald.Training.Modeling;
+using Skald.Tensors.Autograd;
 using Skald.Training.Optim;
 using Xunit.Abstractions;
 
@@ -138,11 +139,15 @@ public sealed class SpladeTrainingTests(ITestOutputHelper output) : IDisposable
     /// Every trained parameter of <paramref name="model"/> equals <paramref name="finalWeights"/>' within 1e-4, the
     /// attention key biases (true gradient 0, so rounding noise) within 5·<paramref name="lr"/>; the file names exactly the parameters.
     /// </summary>
-    internal static void AssertFinalWeights(TrainableEncoder model, string finalWeights, float lr, ITestOutputHelper output)
+    internal static void AssertFinalWeights(TrainableEncoder model, string finalWeights, float lr, ITestOutputHelper output) =>
+        AssertFinalWeights(model.Parameters, finalWeights, lr, output);
+
+    /// <summary><see cref="AssertFinalWeights(TrainableEncoder, string, float, ITestOutputHelper)"/> for any parameters (a loss's own).</summary>
+    internal static void AssertFinalWeights(IReadOnlyList<Parameter> parameters, string finalWeights, float lr, ITestOutputHelper output)
     {
         using var final = Checkpoint.OpenFile(finalWeights);
-        Assert.Equal(final.Keys.Order(), model.Parameters.Select(p => p.Name).Order());
-        foreach (var p in model.Parameters)
+        Assert.Equal(final.Keys.Order(), parameters.Select(p => p.Name).Order());
+        foreach (var p in parameters)
         {
             var expected = final.Read(p.Name, p.Shape);
             double worst = 0;

@@ -98,19 +98,22 @@ public sealed class TrainingParityTests(ITestOutputHelper output)
     /// Replays a reference run's steps (AdamW with its weight decay at its lr, clipping at its clip) with
     /// <paramref name="loss"/> on <paramref name="model"/>: each step's ids checked (<see cref="StepColumns"/>), its loss
     /// and grad norm within 1e-4 relative, <paramref name="check"/> on what else the step records; then every final
-    /// weight against <paramref name="finalWeights"/> (<see cref="SpladeTrainingTests.AssertFinalWeights"/>).
+    /// weight against <paramref name="finalWeights"/> (<see cref="SpladeTrainingTests.AssertFinalWeights(TrainableEncoder, string, float, ITestOutputHelper)"/>).
     /// </summary>
     internal static void Replay(TrainableEncoder model, JsonElement r, ILoss loss, string finalWeights, ITestOutputHelper output,
         Action<JsonElement>? check = null)
     {
-        var opt = new AdamW(model.Parameters, weightDecay: r.GetProperty("weight_decay").GetSingle());
+        // The loss's own parameters (a decoder, a classifier) train with the model's, as the trainer optimises them.
+        var all = model.Parameters.Concat(loss.Parameters).ToList();
+        var opt = new AdamW(all, weightDecay: r.GetProperty("weight_decay").GetSingle());
         float lr = r.GetProperty("lr").GetSingle(), clip = r.GetProperty("clip").GetSingle();
         foreach (var step in r.GetProperty("steps").EnumerateArray())
         {
             var columns = StepColumns(step, model);
             model.ZeroGradients();
+            foreach (var p in loss.Parameters) p.Grad.Span.Clear();
             float value = loss.ComputeAndBackward(model, new TrainingBatch(columns));
-            float norm = GradientClipping.ClipGlobalNorm(model.Parameters, clip);
+            float norm = GradientClipping.ClipGlobalNorm(all, clip);
             opt.Step(lr);
             output.WriteLine($"loss {value:F6} (torch {step.GetProperty("loss").GetDouble():F6}), grad norm {norm:F4} (torch {step.GetProperty("grad_norm").GetDouble():F4})");
             check?.Invoke(step);

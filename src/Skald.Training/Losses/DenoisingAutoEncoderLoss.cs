@@ -1,0 +1,121 @@
+using Skald.Models.Architectures;
+using Skald.Models.Checkpoints;
+using Skald.Models.MaskedLm;
+using Skald.Tensors;
+using Skald.Training.Data;
+using Skald.Training.Modeling;
+
+namespace Skald.Training.Losses;
+
+/// <summary>
+/// TSDAE (Wang et al. 2021, https://arxiv.org/abs/2104.06979; sentence-transformers' DenoisingAutoEncoderLoss with
+/// tie_encoder_decoder): unsupervised training on plain sentences. Each sentence is damaged (<see cref="WordDeletion"/>,
+/// 60% of the words deleted by default), the model embeds the damaged text, and a BERT decoder that shares every
+/// weight with the encoder (BertLMHeadModel with add_cross_attention, <see cref="BertModel.ForwardDecoder"/>) must
+/// write the original sentence back from that one vector: the input is the original's ids without its last position,
+/// the targets its ids from position 1 on, cross-entropy through the masked-LM head (tied to the word embeddings)
+/// averaged over the targets that are not padding. The decoder's own parameters, a cross-attention block per layer
+/// (new, as transformers initialises them) and the head (the checkpoint's <c>cls.predictions</c> when it has one), train
+/// and checkpoint with the model and are not saved with it: the result is the encoder. Input: one text column (the
+/// noise is drawn each step from the trainer's generator, so a resumed run damages as the uninterrupted one), or two
+/// (damaged, original) taken as they are. BERT and XLM-R encoders whose embedding width is the hidden size.
+/// Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/losses/DenoisingAutoEncoderLoss.py
+/// </summary>
+public sealed class DenoisingAutoEncoderLoss : ILoss
+{
+    private readonly BertModel bert;
+    private readonly BertCrossAttention[] cross;
+    private readonly Tape tape = new();
+    private readonly VocabularyCrossEntropy projection = new();
+
+    /// <summary>The decoder over <paramref name="model"/>'s BERT (new cross-attention and, unless the checkpoint has one, head from <paramref name="seed"/>).</summary>
+    public DenoisingAutoEncoderLoss(TrainableEncoder model, double deletionRatio = 0.6, ulong seed = 42)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (deletionRatio is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(deletionRatio), "deletion_ratio must be in [0, 1)");
+        bert = model.Model.Transformer as BertModel ?? throw new ArgumentException(
+            $"loss.type tsdae decodes with a BERT decoder (BertLMHeadModel) tied to the encoder: it needs a BERT or XLM-R model, {model.Source.Path} is {model.Config.ModelType}");
+        if (model.Dimension != bert.HiddenSize || model.Model.IsSparse)
+            throw new ArgumentException($"loss.type tsdae needs a dense model whose embeddings are as wide as its hidden size ({bert.HiddenSize}); {model.Source.Path} makes {model.Dimension}-d ones");
+        DeletionRatio = deletionRatio;
+        Head = new BertMaskedLmHead(model.Source.TransformerPath, bert, seed);
+        var p = ParameterBuilder.FromInitializer(BertModel.Initializer(bert.Config, new SkaldRandom(seed ^ 0x75DAE)));
+        cross = [.. Enumerable.Range(0, bert.Config.NumLayers).Select(i => new BertCrossAttention(bert.Config, p.Sub("encoder.layer", i).Sub("crossattention")))];
+        Parameters = [.. p.Parameters, .. Head.Parameters];
+    }
+
+    /// <summary>Share of the words deleted from each sentence.</summary>
+    public double DeletionRatio { get; }
+
+    /// <summary>The masked-LM head the decoder predicts through (its decoder weight is the word-embedding table).</summary>
+    public BertMaskedLmHead Head { get; }
+
+    /// <inheritdoc />
+    public string Name => "tsdae";
+
+    /// <summary>The cross-attention blocks (<c>encoder.layer.{i}.crossattention.*</c>) and the head: trained, not saved.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<Parameter> SavedParameters => [];
+
+    /// <summary>The damaged texts of the last step (for tests and logs).</summary>
+    public IReadOnlyList<string> LastDamaged { get; private set; } = [];
+
+    /// <inheritdoc />
+    public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f)
+    {
+        var encoder = EmbeddingLoss.AsEncoder(model);
+        EmbeddingLoss.CheckBatch(batch);
+        var originals = batch.Columns[^1];
+        LastDamaged = batch.Columns.Count > 1 ? batch.Columns[0]
+            : [.. originals.Select(t => WordDeletion.Delete(t, DeletionRatio, encoder.Random))];
+        var target = TokenBatch.Pad(encoder.Prepare(originals).Encodings, encoder.PadId);
+        var (input, rows, labels) = Shift(target);
+        if (rows.Length == 0) return 0f;
+        encoder.Configure(tape, record: true);
+        try
+        {
+            var memory = encoder.Model.Forward(tape, encoder.Prepare(LastDamaged)); // [B, C] sentence embeddings
+            var hidden = bert.ForwardDecoder(tape, input, memory, cross);                       // [B·(T−1), C]
+            var h = Head.Transform(tape, Ops.SelectRows(tape, hidden, rows));                    // [m, C]
+            var grad = new float[h.Length];
+            double sum = projection.Run(h.Span, h.Cols, [.. Enumerable.Range(0, rows.Length)], labels, Head.Decoder, Head.DecoderBias,
+                Head.SoftCap, gradientScale / rows.Length, grad, Head.ExcludedIds);
+            tape.Seed(h, grad);
+            tape.Backward();
+            return (float)(sum / rows.Length);
+        }
+        finally
+        {
+            tape.Reset();
+        }
+    }
+
+    /// <summary>
+    /// The decoder's input (each padded row without its last position) and its targets: row b, position t predicts
+    /// the token at t + 1 unless that is padding (upstream's ignore_index = pad id).
+    /// </summary>
+    private static (TokenBatch Input, int[] Rows, int[] Labels) Shift(TokenBatch target)
+    {
+        int b = target.Batch, t = target.Seq - 1;
+        var ids = new int[b * t];
+        var mask = new int[b * t];
+        var types = new int[b * t];
+        var rows = new List<int>();
+        var labels = new List<int>();
+        for (int r = 0; r < b; r++)
+        {
+            for (int i = 0; i < t; i++)
+            {
+                ids[r * t + i] = target.Ids[r * target.Seq + i];
+                mask[r * t + i] = target.Mask[r * target.Seq + i];
+                types[r * t + i] = target.TypeIds[r * target.Seq + i];
+                if (target.Mask[r * target.Seq + i + 1] == 0) continue;
+                rows.Add(r * t + i);
+                labels.Add(target.Ids[r * target.Seq + i + 1]);
+            }
+        }
+        return (new TokenBatch(ids, mask, types, b, t), [.. rows], [.. labels]);
+    }
+}

@@ -1,0 +1,182 @@
+using System.Text.Json;
+using Skald.Models.Checkpoints;
+using Skald.Tensors;
+using Skald.Training.Data;
+using Skald.Training.Losses;
+using Skald.Training.Modeling;
+using Skald.Training.Trainer;
+using Xunit.Abstractions;
+
+namespace Skald.Training.Tests.Trainer;
+
+/// <summary>
+/// TSDAE (<c>loss.type: tsdae</c>): five AdamW steps of the encoder and its tied BERT decoder against PyTorch
+/// (fixtures/training/make_tsdae_reference.py, BertLMHeadModel with cross-attention written out), the word deletion,
+/// and <c>skald train</c> saving only the encoder or refusing what it cannot train.
+/// </summary>
+public sealed class DenoisingAutoEncoderLossTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string dir = InfraPaths.NewTempDir();
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    /// <summary>
+    /// Each step's loss and grad norm within 1e-4 relative, every final weight of the encoder and of the decoder's own
+    /// parameters (cross-attention, head) within 1e-4, from the reference's initial decoder.
+    /// </summary>
+    [Fact]
+    public void FiveStepsMatchPyTorch()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("tsdae.json")));
+        var r = doc.RootElement;
+        var model = TrainableEncoder.Load(CorePaths.FixtureModel("bert-cased-mean"), dropout: 0f);
+        var loss = new DenoisingAutoEncoderLoss(model, r.GetProperty("deletion_ratio").GetDouble());
+        using (var initial = Checkpoint.OpenFile(CorePaths.TrainingFixture("tsdae_decoder_initial.safetensors")))
+        {
+            Assert.Equal(initial.Keys.Order(), loss.Parameters.Select(p => p.Name).Order()); // the decoder's keys as transformers names them
+            foreach (var p in loss.Parameters) initial.Read(p.Name, p.Shape).CopyTo(p.Data.Span);
+        }
+        TrainingParityTests.Replay(model, r, loss, CorePaths.TrainingFixture("tsdae_final.safetensors"), output,
+            step => Assert.Equal(step.GetProperty("columns")[0].EnumerateArray().Select(t => t.GetString()), loss.LastDamaged));
+        SpladeTrainingTests.AssertFinalWeights(loss.Parameters, CorePaths.TrainingFixture("tsdae_decoder_final.safetensors"), r.GetProperty("lr").GetSingle(), output);
+    }
+
+    /// <summary>
+    /// The reference's damaged sentences are its originals' words in order with some left out (Skald's word split and
+    /// join, which the script restates), and the deletion draws about the ratio, never leaving a text empty.
+    /// </summary>
+    [Fact]
+    public void WordDeletionKeepsOrderAndAboutTheRatio()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("tsdae.json")));
+        foreach (var step in doc.RootElement.GetProperty("steps").EnumerateArray())
+        {
+            var cols = step.GetProperty("columns");
+            for (int i = 0; i < cols[0].GetArrayLength(); i++)
+            {
+                string damaged = cols[0][i].GetString()!, original = cols[1][i].GetString()!;
+                Assert.Equal(original, WordDeletion.Join(WordDeletion.Words(original))); // these sentences round-trip
+                var kept = WordDeletion.Words(damaged);
+                Assert.NotEmpty(kept);
+                int at = 0;
+                var words = WordDeletion.Words(original);
+                foreach (var w in kept)
+                {
+                    while (at < words.Count && words[at] != w) at++;
+                    Assert.True(at < words.Count, $"'{damaged}' is not '{original}' with words left out");
+                    at++;
+                }
+            }
+        }
+        Assert.Equal("Hvor ligger (det) «gamle» huset, egentlig?", WordDeletion.Join(["Hvor", "ligger", "(", "det", ")", "«", "gamle", "»", "huset", ",", "egentlig", "?"]));
+        var random = new SkaldRandom(1);
+        string text = string.Join(' ', Enumerable.Range(0, 50).Select(i => $"ord{i}"));
+        int total = 0;
+        for (int k = 0; k < 200; k++)
+        {
+            int n = WordDeletion.Words(WordDeletion.Delete(text, 0.6, random)).Count;
+            Assert.InRange(n, 1, 50);
+            total += n;
+        }
+        Assert.InRange(total / 200.0 / 50, 0.35, 0.45); // 40% kept
+        Assert.Equal("ett", WordDeletion.Delete("ett", 0.99, random)); // the one word stays
+        Assert.Equal(text, WordDeletion.Delete(text, 0, random));
+    }
+
+    [Fact]
+    public void SkaldTrainSavesTheEncoderOnlyOrRefusesWithOneLine()
+    {
+        string data = InfraPaths.WriteFile(dir, "sentences.txt", string.Concat(Enumerable.Range(0, 12).Select(i =>
+            $"Bussen til sentrum går klokka {i} fra torget ved kirken.\n")));
+        string bert = InfraPaths.FixtureModel("bert-cased-mean");
+        var ok = SkaldProcess.RunIn(dir, "train", "--config", TrainConfigs.Write(dir, bert, data, "  type: tsdae\n  deletion_ratio: 0.5", out var okDir, maxSteps: 3, noDuplicates: false), "--quiet");
+        Assert.True(ok.ExitCode == 0, ok.Stderr);
+        using (var saved = Checkpoint.OpenFolder(Path.Combine(okDir, "final")))
+        using (var source = Checkpoint.OpenFolder(bert))
+        {
+            Assert.Equal(source.Keys.Order(), saved.Keys.Order()); // the encoder's keys: no crossattention, no cls head
+            Assert.NotEqual(source.Read("encoder.layer.0.output.dense.weight", 32, 64), saved.Read("encoder.layer.0.output.dense.weight", 32, 64));
+        }
+        Assert.Contains("DenoisingAutoEncoderLoss", File.ReadAllText(Path.Combine(okDir, "final", "README.md")));
+        foreach (var (model, loss, message) in new[]
+        {
+            (InfraPaths.FixtureModel("modernbert-st-mean"), "  type: tsdae", "needs a BERT or XLM-R model"),
+            (bert, "  type: mnrl\n  deletion_ratio: 0.5", "loss.deletion_ratio is TSDAE's"),
+            (bert, "  type: tsdae\n  cached: true", "loss.cached takes a loss over embeddings"),
+        })
+            TrainConfigs.AssertRefused(dir, TrainConfigs.Write(dir, model, data, loss, out _, noDuplicates: false), message);
+    }
+
+    [Fact]
+    public void TheExampleConfigTrainsTheFixture()
+    {
+        string outDir = Path.Combine(dir, "example");
+        var r = SkaldProcess.RunIn(InfraPaths.RepoRoot, "train", "--config", Path.Combine(InfraPaths.RepoRoot, "configs", "tsdae-example.yaml"),
+            "--quick-test", "--set", "model.path=fixtures/models/bert-cased-mean", "--set", $"output.dir={outDir}", "--quiet");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("eval_", File.ReadAllText(Path.Combine(outDir, "metrics.jsonl")));
+        Assert.True(File.Exists(Path.Combine(outDir, "final", "model.safetensors")));
+    }
+
+    /// <summary>
+    /// After training on eight sentences that differ in one word, the decoder writes each back better from its own
+    /// embedding than from another sentence's: the word only the embedding tells it (the decoder does not just model
+    /// the language).
+    /// </summary>
+    [Fact]
+    public void TheDecoderReadsTheSentenceEmbedding()
+    {
+        string[] originals = [.. new[] { "sju", "åtte", "ni", "ti", "elleve", "tolv", "ett", "to" }.Select(x => $"Toget til Oslo går klokka {x} i dag.")];
+        var model = TrainableEncoder.Load(CorePaths.FixtureModel("bert-cased-mean"), dropout: 0f);
+        var loss = new DenoisingAutoEncoderLoss(model);
+        var all = model.Parameters.Concat(loss.Parameters).ToList();
+        var opt = new Skald.Training.Optim.AdamW(all, weightDecay: 0f);
+        float Step(string[] sources, bool train)
+        {
+            model.ZeroGradients();
+            foreach (var p in loss.Parameters) p.Grad.Span.Clear();
+            float value = loss.ComputeAndBackward(model, new TrainingBatch([sources, originals]));
+            if (train) opt.Step(3e-3f);
+            return value;
+        }
+        float before = Step([.. originals.Skip(1), originals[0]], train: false) - Step(originals, train: false);
+        for (int step = 0; step < 200; step++) Step(originals, train: true);
+        float own = Step(originals, train: false), other = Step([.. originals.Skip(1), originals[0]], train: false);
+        output.WriteLine($"reconstruction loss from its own embedding {own:F3}, from the next sentence's {other:F3} (gap before training {before:F3})");
+        Assert.True(other - own > 0.3f, $"own {own:F3}, other {other:F3}");
+    }
+
+    /// <summary>A run stopped after a checkpoint resumes to the uninterrupted run's bytes (decoder, noise draws and dropout restored).</summary>
+    [Fact]
+    public void InterruptedRunResumesToTheSameWeights()
+    {
+        string data = InfraPaths.WriteFile(dir, "resume.txt", string.Concat(Enumerable.Range(0, 40).Select(i =>
+            $"Skipet {i} seiler nordover langs kysten i morgen tidlig.\n")));
+        Skald.Training.Config.TrainingConfig Config(string outDir) => Skald.Training.Config.ConfigLoader.Parse($"""
+            model:
+              path: {InfraPaths.FixtureModel("bert-cased-mean")}
+              dropout: 0.1
+            data:
+              train: {data}
+            training:
+              batch_size: 4
+              learning_rate: 1.0e-3
+              max_steps: 8
+              no_duplicates: false
+            loss:
+              type: tsdae
+            output:
+              dir: {outDir}
+              save_steps: 4
+              tensorboard: false
+            """, "tsdae.yaml");
+        var full = new SentenceTrainer(TrainingRun.Build(Config(Path.Combine(dir, "full")))).Run();
+        var cut = Config(Path.Combine(dir, "cut"));
+        Assert.Throws<OperationCanceledException>(() => new SentenceTrainer(TrainingRun.Build(cut,
+            p => { if (p.Step == 6) throw new OperationCanceledException(); })).Run());
+        var resumed = new SentenceTrainer(TrainingRun.Build(cut)).Run();
+        Assert.EndsWith("step-4", resumed.ResumedFrom);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(full.ModelPath, "model.safetensors")),
+            File.ReadAllBytes(Path.Combine(resumed.ModelPath, "model.safetensors")));
+    }
+}

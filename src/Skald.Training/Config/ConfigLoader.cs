@@ -323,7 +323,7 @@ public static class ConfigLoader
             if (l.Str(key) is not null && loss.Type != "splade")
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is SpladeLoss's (loss.type: splade)");
         }
-        if (loss.Cached && loss.Type is "mlm" or "mntp" or "causal_lm" or "bce" or "ce_mnrl" or "cross_entropy" or "cached_mnrl" or "csr" or "gist" or "mse" or "simcse" or "tsdae")
+        if (loss.Cached && loss.Type is "mlm" or "mntp" or "causal_lm" or "bce" or "ce_mnrl" or "cross_entropy" or "cached_mnrl" or "csr" or "mse" or "simcse" or "tsdae")
             throw new TrainingException($"{l.Where("cached")}: loss.cached takes a loss over embeddings (mnrl, cosent, matryoshka, splade, ...), not loss.type {loss.Type}" +
                 (loss.Type == "cached_mnrl" ? " (it is cached already)" : ""));
         if (l.Str("deletion_ratio") is not null && loss.Type != "tsdae")

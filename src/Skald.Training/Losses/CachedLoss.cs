@@ -12,19 +12,40 @@ namespace Skald.Training.Losses;
 /// full-batch loss's; activation memory is that of one mini-batch. Under data parallelism each rank embeds its shard
 /// and the loss spans every rank's embeddings (<see cref="AcrossRanks"/>).
 /// </summary>
-public class CachedLoss(IEmbeddingLoss inner, int miniBatchSize = 32) : ILoss
+public class CachedLoss : ILoss
 {
-    /// <summary>The wrapped loss.</summary>
-    public IEmbeddingLoss Inner { get; } = inner ?? throw new ArgumentNullException(nameof(inner));
+    private readonly Func<TrainingBatch, IEmbeddingLoss> innerFor;
+
+    /// <summary>GradCache around <paramref name="inner"/>.</summary>
+    public CachedLoss(IEmbeddingLoss inner, int miniBatchSize = 32)
+        : this(_ => inner, (inner ?? throw new ArgumentNullException(nameof(inner))).Name, miniBatchSize, spansRanks: true) => Inner = inner;
+
+    /// <summary>
+    /// GradCache around a loss made for each batch (<paramref name="innerFor"/>: GISTEmbedLoss with the batch's guide
+    /// embeddings, sentence-transformers' CachedGISTEmbedLoss); <paramref name="spansRanks"/> whether it runs under mpirun.
+    /// </summary>
+    public CachedLoss(Func<TrainingBatch, IEmbeddingLoss> innerFor, string innerName, int miniBatchSize = 32, bool spansRanks = false)
+    {
+        this.innerFor = innerFor ?? throw new ArgumentNullException(nameof(innerFor));
+        InnerName = innerName ?? throw new ArgumentNullException(nameof(innerName));
+        MiniBatchSize = miniBatchSize >= 1 ? miniBatchSize : throw new ArgumentOutOfRangeException(nameof(miniBatchSize));
+        SpansRanks = spansRanks;
+    }
+
+    /// <summary>The wrapped loss (null when it is made per batch).</summary>
+    public IEmbeddingLoss? Inner { get; }
+
+    /// <summary>The wrapped loss's name.</summary>
+    public string InnerName { get; }
 
     /// <summary>Rows per mini-batch.</summary>
-    public int MiniBatchSize { get; } = miniBatchSize >= 1 ? miniBatchSize : throw new ArgumentOutOfRangeException(nameof(miniBatchSize));
+    public int MiniBatchSize { get; }
 
     /// <inheritdoc />
-    public virtual string Name => "cached_" + Inner.Name;
+    public virtual string Name => "cached_" + InnerName;
 
     /// <inheritdoc />
-    public bool SpansRanks => true;
+    public bool SpansRanks { get; }
 
     /// <summary>The wrapped loss's own parameters (SoftmaxLoss's classifier), trained through the cache too.</summary>
     public IReadOnlyList<Skald.Tensors.Autograd.Parameter> Parameters => (Inner as ILoss)?.Parameters ?? [];
@@ -57,7 +78,7 @@ public class CachedLoss(IEmbeddingLoss inner, int miniBatchSize = 32) : ILoss
         }
         var after = encoder.Random.SaveState();
         var grads = embeddings.Select(e => new EmbeddingBatch(e.Rows, e.Dim)).ToArray();
-        float loss = AcrossRanks.Compute(Inner, encoder.Communicator, embeddings, batch.Labels, grads);
+        float loss = AcrossRanks.Compute(innerFor(batch), encoder.Communicator, embeddings, batch.Labels, grads);
         for (int c = 0; c < cols; c++)
         {
             for (int m = 0; m < starts.Length; m++)

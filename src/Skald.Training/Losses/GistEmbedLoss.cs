@@ -20,15 +20,29 @@ public sealed class GistEmbedLoss(Func<IReadOnlyList<string>, float[][]> guide, 
     /// <inheritdoc />
     public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f)
     {
-        var encoder = EmbeddingLoss.AsEncoder(model);
         EmbeddingLoss.CheckBatch(batch);
-        var guides = batch.Columns.Select(c => EmbeddingBatch.FromRows(guide(c))).ToArray();
-        using var pass = encoder.BeginPass(record: true);
-        var columns = batch.Columns.Select((c, i) => pass.Forward(encoder.Prepare(c, query: i == 0))).ToArray();
-        var grads = columns.Select(c => new EmbeddingBatch(c.Rows, c.Dim)).ToArray();
-        float value = Compute(columns, guides, grads, temperature, margin, relativeMargin, contrastAnchors, contrastPositives);
-        pass.Backward(grads, gradientScale);
-        return value;
+        return EmbeddingLoss.ComputeAndBackward(Guided(batch), model, batch, gradientScale);
+    }
+
+    /// <summary>
+    /// The loss over the student's embeddings of <paramref name="batch"/>, with the guide's embeddings of its columns
+    /// computed now (<see cref="CachedLoss"/> embeds the student in chunks around it: CachedGISTEmbedLoss).
+    /// </summary>
+    public IEmbeddingLoss Guided(TrainingBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        EmbeddingBatch[] guides = [.. batch.Columns.Select(c => EmbeddingBatch.FromRows(guide(c)))];
+        return new GuidedBatch(Name, (columns, gradients) =>
+            Compute(columns, guides, gradients, temperature, margin, relativeMargin, contrastAnchors, contrastPositives));
+    }
+
+    /// <summary>One batch's GISTEmbedLoss with its guide embeddings fixed.</summary>
+    private sealed class GuidedBatch(string name, Func<IReadOnlyList<EmbeddingBatch>, IReadOnlyList<EmbeddingBatch>, float> compute) : IEmbeddingLoss
+    {
+        public string Name => name;
+
+        public float Compute(IReadOnlyList<EmbeddingBatch> columns, IReadOnlyList<float>? labels, IReadOnlyList<EmbeddingBatch> gradients) =>
+            compute(columns, gradients);
     }
 
     /// <summary>

@@ -288,6 +288,9 @@ public static class TrainingRun
                 throw new TrainingException($"loss.adaptive_layer takes a loss over embeddings, not loss.type {l.Type}");
             return new AdaptiveLayerLoss(inner, l.LayersPerStep, l.LastLayerWeight, l.PriorLayersWeight, l.KlDivWeight, l.KlTemperature);
         }
+        if (l.Cached && l.Type == "gist") // CachedGISTEmbedLoss: the guide embeds each batch, the student in chunks
+            return CreateLoss(l, model.Dimension) is GistEmbedLoss gist ? new CachedLoss(gist.Guided, gist.Name, l.MiniBatchSize)
+                : throw new TrainingException("loss.type gist: no GISTEmbedLoss");
         if (l.Cached)
         {
             if (l.Type is "mlm" or "mntp" or "bce" or "ce_mnrl" or "cross_entropy" or "causal_lm" or "tsdae" || CreateLoss(l, model.Dimension) is not IEmbeddingLoss inner)

@@ -60,6 +60,34 @@ public sealed class CachedLossTests(ITestOutputHelper output) : IDisposable
         Assert.True(worst <= 1e-5 * scale, $"worst gradient difference {worst:E2} (largest {scale:E2})");
     }
 
+    /// <summary>CachedGISTEmbedLoss (<c>type: gist</c> with <c>cached: true</c>): the guide embeds each batch, the student in chunks, the gradients GISTEmbedLoss's.</summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(5)]
+    public void CachedGistGivesGistsGradients(int miniBatch)
+    {
+        var guide = Skald.Models.SentenceEncoder.Load(CorePaths.TrainingFixture("teacher"));
+        var batch = new TrainingBatch([Anchors, Positives, Negatives]);
+        var model = TrainableEncoder.Load(CorePaths.FixtureModel("bert-cased-mean"), dropout: 0f);
+        (float Loss, float[][] Grads) Run(ILoss loss)
+        {
+            model.ZeroGradients();
+            float value = loss.ComputeAndBackward(model, batch);
+            return (value, [.. model.Parameters.Select(p => p.Grad.ToArray())]);
+        }
+        var gist = new GistEmbedLoss(texts => guide.Encode(texts), margin: 0.05f);
+        var (full, expected) = Run(gist);
+        var cached = new CachedLoss(gist.Guided, gist.Name, miniBatch);
+        Assert.Equal("cached_gist", cached.Name);
+        var (value, got) = Run(cached);
+        Assert.Equal(full, value, 5);
+        double worst = 0, scale = expected.Max(g => g.Max(Math.Abs));
+        for (int k = 0; k < expected.Length; k++)
+            for (int i = 0; i < expected[k].Length; i++) worst = Math.Max(worst, Math.Abs(expected[k][i] - got[k][i]));
+        output.WriteLine($"gist, chunks of {miniBatch}: worst gradient difference {worst:E2} (largest {scale:E2})");
+        Assert.True(worst <= 1e-5 * scale, $"worst gradient difference {worst:E2} (largest {scale:E2})");
+    }
+
     [Fact]
     public void TheConfigKeyCachesOrRefusesWithOneLine()
     {
@@ -80,6 +108,8 @@ public sealed class CachedLossTests(ITestOutputHelper output) : IDisposable
             """);
         var ok = SkaldProcess.RunIn(dir, "train", "--config", Config("  type: cosent\n  cached: true\n  mini_batch_size: 2"), "--quiet");
         Assert.True(ok.ExitCode == 0, ok.Stderr);
+        var gist = SkaldProcess.RunIn(dir, "train", "--config", Config($"  type: gist\n  guide: {CorePaths.TrainingFixture("teacher")}\n  cached: true\n  mini_batch_size: 2"), "--quiet");
+        Assert.True(gist.ExitCode == 0, gist.Stderr);
         var refused = SkaldProcess.RunIn(dir, "train", "--config", Config("  type: cached_mnrl\n  cached: true"), "--quiet");
         Assert.NotEqual(0, refused.ExitCode);
         Assert.Contains("it is cached already", refused.Stderr);

@@ -54,4 +54,22 @@ public sealed class TruncateDimCommandTests
             Assert.Equal(System.Numerics.Tensors.TensorPrimitives.Dot(q, d), h.GetProperty("score").GetSingle(), 4);
         }
     }
+
+    [Fact]
+    public void BenchmarkRanksEachWidthAndRefusesABadOne()
+    {
+        string dir = TestPaths.NewTempDir();
+        string task = BeirFolder.Write("{\"_id\": \"d1\", \"text\": \"Bussen går klokka sju.\"}\n{\"_id\": \"d2\", \"text\": \"Huset ligger ved sjøen.\"}\n",
+            "{\"_id\": \"q1\", \"text\": \"Når går bussen?\"}\n", "query-id\tcorpus-id\tscore\nq1\td1\t1\n");
+        string suite = Path.Combine(dir, "suite.json");
+        File.WriteAllText(suite, $$"""{"tasks": [{"path": "{{task}}", "language": "nb"}]}""");
+        string report = Path.Combine(dir, "report");
+        var r = SkaldProcess.Run("benchmark", "--models", Model, "--suite", suite, "--output", report, "--truncate-dim", "16,8", "--no-cache");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string md = File.ReadAllText(report + ".md");
+        Assert.Contains("bert-cased-mean (16d)", md);
+        Assert.Contains("bert-cased-mean (8d)", md);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("benchmark", "--models", Model, "--suite", suite, "--output", report, "--truncate-dim", "16,x"),
+            2, "--truncate-dim: 'x' is not a whole number of at least 1");
+    }
 }

@@ -222,4 +222,39 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
         Assert.Contains("ubinary", result.Metadata["model.search"]);
         Assert.DoesNotContain("ubinary", plain.Board.Results[("bert-cased-mean", Path.GetFileName(task))].Metadata["model.search"]);
     }
+
+    /// <summary>
+    /// Matryoshka widths and sparse budgets (<see cref="BenchmarkOptions.TruncateDims"/>, <see cref="BenchmarkOptions.MaxActiveDims"/>):
+    /// one ranked entry per width of each dense folder and per count of each sparse one, each equal to evaluating the
+    /// model alone at that setting, and cached under its own key.
+    /// </summary>
+    [Fact]
+    public void WidthsAndActiveDimsAreEntriesOfTheirOwn()
+    {
+        string dir = TestPaths.NewTempDir(), cache = Path.Combine(dir, "cache");
+        string task = BeirFolder.Write(
+            "{\"_id\": \"d0\", \"text\": \"Fjorden ligg stille.\"}\n{\"_id\": \"d1\", \"text\": \"Bussen går 07:45.\"}\n{\"_id\": \"d2\", \"text\": \"Vaffel med syltetøy.\"}\n",
+            "{\"_id\": \"q1\", \"text\": \"Når går bussen?\"}\n{\"_id\": \"q2\", \"text\": \"vaffel\"}\n", "q1\td1\t1\nq2\td2\t1\n");
+        string suite = Path.Combine(dir, "suite.json");
+        File.WriteAllText(suite, $$"""{"tasks": [{"path": "{{task}}", "language": "nb"}]}""");
+        string dense = TestPaths.FixtureModel("bert-cased-mean"), sparse = TestPaths.FixtureModel("splade-bert-tiny");
+        var options = new BenchmarkOptions { CacheDirectory = cache, TruncateDims = [16, 4], MaxActiveDims = [3] };
+        var report = BenchmarkRunner.Run(Suite.Load(suite), [dense, sparse, "bm25"], options);
+        Assert.Equal(["bert-cased-mean (16d)", "bert-cased-mean (4d)", "splade-bert-tiny (3 active)", "bm25"], report.Board.Models);
+        string name = Path.GetFileName(task);
+        foreach (var (entry, embedding) in new[]
+        {
+            ("bert-cased-mean (4d)", (dense, new EvaluationEmbeddingOptions { TruncateDim = 4 })),
+            ("splade-bert-tiny (3 active)", (sparse, new EvaluationEmbeddingOptions { MaxActiveDims = 3 })),
+        })
+        {
+            var alone = TaskEvaluator.Create(Data.TaskDefinition.FromPath(task, language: "nb"))
+                .Evaluate(EvaluationEmbeddingModel.Load(embedding.Item1, embedding.Item2));
+            Assert.Equal(alone.MainScore, report.Board.Results[(entry, name)].MainScore, 12);
+        }
+        Assert.Equal("4", report.Board.Results[("bert-cased-mean (4d)", name)].Metadata["model.truncate_dim"]);
+        var again = BenchmarkRunner.Run(Suite.Load(suite), [dense], options with { TruncateDims = [16, 8] });
+        Assert.Equal(1, again.Computed); // 16 from the cache, 8 new
+        Assert.Equal(1, again.Cached);
+    }
 }

@@ -28,11 +28,15 @@ internal sealed class BenchmarkCommand : Command
     private readonly HnswCommandOptions hnsw = new("Retrieval tasks: search as an HNSW index would");
     private readonly PrecisionOptions precision = new("Retrieval: every embedding model searches its documents' embeddings", rescoring: true);
     private readonly Option<int?> maxLength = CliOptions.Int("--max-length", "Truncate texts to N tokens (default: each model's max_seq_length)");
+    private readonly Option<string> truncateDims = CliOptions.Text("--truncate-dim",
+        "Also evaluate each dense model folder at these widths (sentence-transformers' truncate_dim: a Matryoshka model's first N values), one ranked entry per width, e.g. 256,64", "N[,N...]");
+    private readonly Option<string> maxActiveDims = CliOptions.Text("--max-active-dims",
+        "Evaluate each sparse model folder (SPLADE, CSR) with at most these many active dimensions, one ranked entry per count, e.g. 32,128", "N[,N...]");
     private readonly RemoteModels remote = new();
 
     public BenchmarkCommand() : base("benchmark", "Run every task of a suite for every model; ranking and Markdown/JSON/HTML report")
     {
-        foreach (var o in new Option[] { models, suite, data, output, cache, noCache, limit, chunk, batchSize, maxLength }) Options.Add(o);
+        foreach (var o in new Option[] { models, suite, data, output, cache, noCache, limit, chunk, batchSize, maxLength, truncateDims, maxActiveDims }) Options.Add(o);
         foreach (var o in precision.All) Options.Add(o);
         foreach (var o in ivf.All) Options.Add(o);
         foreach (var o in hnsw.All) Options.Add(o);
@@ -62,6 +66,8 @@ internal sealed class BenchmarkCommand : Command
                     Hnsw = hnsw.Of(p),
                 },
                 Remote = spec => remote.Settings(p, spec),
+                TruncateDims = Counts(p.GetValue(truncateDims), "--truncate-dim"),
+                MaxActiveDims = Counts(p.GetValue(maxActiveDims), "--max-active-dims"),
                 Log = quiet ? null : m => Terminal.Log(m, quiet),
             });
             var paths = report.Write(p.GetValue(output)!);
@@ -85,6 +91,16 @@ internal sealed class BenchmarkCommand : Command
         {
             throw new InputException(e.Message);
         }
+    }
+
+    /// <summary>A comma-separated list of counts of at least 1 (null when the option is absent); a bad one is a usage error.</summary>
+    private static int[]? Counts(string? value, string option)
+    {
+        if (value is null) return null;
+        var items = CliOptions.Items(value);
+        if (items.Length == 0) throw new UsageException($"{option} needs at least one number");
+        return [.. items.Select(item => int.TryParse(item, NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1 ? n
+            : throw new UsageException($"{option}: '{item}' is not a whole number of at least 1"))];
     }
 
     private static string DefaultCache()

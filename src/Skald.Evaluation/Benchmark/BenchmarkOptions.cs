@@ -21,6 +21,18 @@ public sealed record BenchmarkOptions
     /// </summary>
     public Func<Skald.Retrieval.Remote.RemoteModelSpec, Skald.Retrieval.Remote.RemoteEmbeddingSettings>? Remote { get; init; }
 
+    /// <summary>
+    /// Widths each dense model folder is also evaluated at (sentence-transformers' truncate_dim: a Matryoshka model's
+    /// first values), one entry per width named <c>MODEL (Nd)</c>; null: the full width only.
+    /// </summary>
+    public IReadOnlyList<int>? TruncateDims { get; init; }
+
+    /// <summary>
+    /// Active dimensions each sparse model folder (SPLADE, CSR) is evaluated at (max_active_dims), one entry per count
+    /// named <c>MODEL (N active)</c>; null: as the model gives them.
+    /// </summary>
+    public IReadOnlyList<int>? MaxActiveDims { get; init; }
+
     /// <summary>Progress messages.</summary>
     public Action<string>? Log { get; init; }
 }

@@ -3,7 +3,9 @@ using System.Text;
 using Skald.Evaluation.Data;
 using Skald.Evaluation.Evaluators;
 using Skald.Evaluation.Models;
+using Skald.Models;
 using Skald.Models.CrossEncoders;
+using Skald.Models.Modules;
 using Skald.Retrieval;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Models;
@@ -31,7 +33,7 @@ public static class BenchmarkRunner
     {
         options ??= new BenchmarkOptions();
         if (modelSpecs.Count == 0) throw new EvaluationException("no models given");
-        var models = modelSpecs.Select(spec => ModelSlot.Create(spec, options)).ToList();
+        var models = modelSpecs.SelectMany(spec => ModelSlot.Variants(spec, options)).ToList();
         var names = new HashSet<string>();
         foreach (var m in models)
         {
@@ -133,13 +135,41 @@ public static class BenchmarkRunner
         public bool RetrievalOnly { get; }
         public IEvaluationModel Model => model ??= factory();
 
-        public static ModelSlot Create(string spec, BenchmarkOptions options)
+        /// <summary>
+        /// The entries of <paramref name="spec"/>: one, or for a model folder one per width of
+        /// <see cref="BenchmarkOptions.TruncateDims"/> (dense) or per count of <see cref="BenchmarkOptions.MaxActiveDims"/> (sparse).
+        /// </summary>
+        public static IEnumerable<ModelSlot> Variants(string spec, BenchmarkOptions options)
+        {
+            bool folder = Directory.Exists(spec) && !CrossEncoder.IsCrossEncoder(spec) && !RemoteAdapterFolder.Is(spec);
+            if (!folder || (options.TruncateDims is not { Count: > 0 } && options.MaxActiveDims is not { Count: > 0 }))
+                return [Create(spec, options)];
+            ModelFolder source;
+            try
+            {
+                source = ModelFolder.Read(spec);
+            }
+            catch (ModelFormatException e)
+            {
+                throw new EvaluationException(e.Message);
+            }
+            bool sparse = source.Splade is not null || source.AutoEncoderPath is not null;
+            var counts = sparse ? options.MaxActiveDims : options.TruncateDims;
+            if (counts is not { Count: > 0 }) return [Create(spec, options)];
+            return counts.Select(n => Create(spec, options with
+            {
+                Embedding = sparse ? options.Embedding with { MaxActiveDims = n } : options.Embedding with { TruncateDim = n },
+            }, sparse ? $" ({n} active)" : $" ({n}d)"));
+        }
+
+        public static ModelSlot Create(string spec, BenchmarkOptions options, string variant = "")
         {
             var embeddingOptions = options.Embedding with
             {
                 CacheDirectory = options.CacheDirectory is null ? null : Path.Combine(options.CacheDirectory, "embeddings"),
             };
-            string embeddingSettings = $"{embeddingOptions.MaxLength}|{embeddingOptions.QueryPrompt}|{embeddingOptions.DocumentPrompt}";
+            string embeddingSettings = $"{embeddingOptions.MaxLength}|{embeddingOptions.QueryPrompt}|{embeddingOptions.DocumentPrompt}"
+                + (embeddingOptions.TruncateDim is { } cut ? $"|truncate={cut}" : "") + (embeddingOptions.MaxActiveDims is { } active ? $"|active={active}" : "");
             if (TwoStage(spec) is var (first, reranker))
             {
                 // FIRST>CE: any first stage (a model folder, bm25, hybrid:DIR, openai:...) reranked by a cross-encoder.
@@ -186,7 +216,7 @@ public static class BenchmarkRunner
                 return new ModelSlot(FolderName(spec), FolderName(spec) + "-" + EmbeddingCache.ModelKey(spec, CodeVersion + embeddingSettings), false,
                     () => new RemoteEmbeddingModel(new OpenAiEmbeddingClient(settings), embeddingOptions with { Name = FolderName(spec) }, adapter));
             }
-            return new ModelSlot(FolderName(spec), FolderName(spec) + "-" + EmbeddingCache.ModelKey(spec, CodeVersion + embeddingSettings), false,
+            return new ModelSlot(FolderName(spec) + variant, FolderName(spec) + "-" + EmbeddingCache.ModelKey(spec, CodeVersion + embeddingSettings), false,
                 () => EvaluationEmbeddingModel.Load(spec, embeddingOptions));
         }
 

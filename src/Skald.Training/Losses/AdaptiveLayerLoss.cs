@@ -11,7 +11,7 @@ namespace Skald.Training.Losses;
 /// <see cref="KlTemperature"/> · <see cref="KlDivWeight"/> · KL(softmax(last / T) ‖ softmax(layer i / T)) over the
 /// columns' rows stacked (<see cref="LayerKlDivergence"/>). Every embedding comes from one transformer pass per
 /// column, so a step costs one forward and one backward, as upstream's caching of the layer outputs does. Models
-/// trained so keep useful embeddings when their last layers are cut off (<c>skald truncate-layers</c>).
+/// trained so keep useful embeddings when their last layers are cut off (<c>skald truncate-layers</c>). Runs under mpirun.
 /// Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/losses/AdaptiveLayerLoss.py
 /// (2D Matryoshka Sentence Embeddings, https://arxiv.org/abs/2402.14776).
 /// </summary>
@@ -60,12 +60,19 @@ public sealed class AdaptiveLayerLoss : ILoss
     /// <inheritdoc />
     public IReadOnlyList<Skald.Tensors.Autograd.Parameter> SavedParameters => (Inner as ILoss)?.SavedParameters ?? [];
 
+    /// <summary>
+    /// Runs data-parallel: every rank uses rank 0's draw of layers, the inner loss spans the ranks at every layer
+    /// (<see cref="AcrossRanks"/>), and each rank's KL rows are divided by the global row count and summed.
+    /// </summary>
+    public bool SpansRanks => true;
+
     /// <inheritdoc />
     public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f)
     {
         var encoder = EmbeddingLoss.AsEncoder(model);
         EmbeddingLoss.CheckBatch(batch);
-        var layers = Sample(encoder.Model.PriorLayerCount, encoder.Random);
+        var comm = encoder.Communicator;
+        var layers = Shared(Sample(encoder.Model.PriorLayerCount, encoder.Random), comm);
         LastLayers = layers;
         int cols = batch.Columns.Count;
         using var pass = encoder.BeginPass(record: true);
@@ -79,7 +86,16 @@ public sealed class AdaptiveLayerLoss : ILoss
             for (int j = 0; j < layers.Length; j++) perLayer[j][c] = states[j];
         }
         var finalGrads = Zeros(finals);
-        double total = LastLayerWeight * (double)Inner.Compute(finals, batch.Labels, finalGrads);
+        double total = LastLayerWeight * (double)AcrossRanks.Compute(Inner, comm, finals, batch.Labels, finalGrads);
+        // The KL terms are sums over rows: each rank takes its own rows, divided by the rows of every rank.
+        int localRows = finals.Sum(f => f.Rows), globalRows = localRows;
+        if (comm.Size > 1)
+        {
+            var all = new int[comm.Size];
+            comm.AllGather(localRows, all);
+            globalRows = all.Sum();
+        }
+        double share = localRows / (double)Math.Max(globalRows, 1), kl = 0;
         foreach (var g in finalGrads) Scale(g, LastLayerWeight);
         var stackedFinal = KlTemperature > 0 ? EmbeddingBatch.Concat(finals) : null;
         var stackedFinalGrad = stackedFinal is null ? null : new EmbeddingBatch(stackedFinal.Rows, stackedFinal.Dim);
@@ -88,15 +104,22 @@ public sealed class AdaptiveLayerLoss : ILoss
         {
             layerGrads[j] = Zeros(perLayer[j]);
             double w = PriorLayersWeight / (1.0 + layers[j]) / layers.Length;
-            total += w * Inner.Compute(perLayer[j], batch.Labels, layerGrads[j]);
+            total += w * AcrossRanks.Compute(Inner, comm, perLayer[j], batch.Labels, layerGrads[j]);
             foreach (var g in layerGrads[j]) Scale(g, (float)w);
             if (stackedFinal is null) continue;
             var stacked = EmbeddingBatch.Concat(perLayer[j]);
             var stackedGrad = new EmbeddingBatch(stacked.Rows, stacked.Dim);
-            total += LayerKlDivergence.Compute(stackedFinal, stacked, KlTemperature, (double)KlTemperature * KlDivWeight, stackedFinalGrad!, stackedGrad);
+            kl += LayerKlDivergence.Compute(stackedFinal, stacked, KlTemperature, (double)KlTemperature * KlDivWeight * share, stackedFinalGrad!, stackedGrad);
             AddRows(stackedGrad, layerGrads[j]);
         }
         if (stackedFinalGrad is not null) AddRows(stackedFinalGrad, finalGrads);
+        if (comm.Size > 1)
+        {
+            Span<double> sum = [kl];
+            comm.AllReduceSum(sum);
+            kl = sum[0];
+        }
+        total += kl;
         // Backward in the order the pass registered its outputs: per column, the last layer's, then each sampled layer's.
         var seeds = new List<EmbeddingBatch>(cols * (1 + layers.Length));
         for (int c = 0; c < cols; c++)
@@ -125,6 +148,21 @@ public sealed class AdaptiveLayerLoss : ILoss
         var picked = all[..LayersPerStep];
         Array.Sort(picked);
         return picked;
+    }
+
+    /// <summary>Rank 0's draw on every rank (ranks draw dropout for different rows, so their generators part ways).</summary>
+    private static int[] Shared(int[] layers, Skald.Distributed.ICommunicator comm)
+    {
+        if (comm.Size == 1) return layers;
+        var all = new int[comm.Size];
+        comm.AllGather(layers.Length, all);
+        var shared = new int[all[0]];
+        for (int i = 0; i < shared.Length; i++)
+        {
+            comm.AllGather(i < layers.Length ? layers[i] : -1, all);
+            shared[i] = all[0];
+        }
+        return shared;
     }
 
     private static EmbeddingBatch[] Zeros(EmbeddingBatch[] like) => [.. like.Select(e => new EmbeddingBatch(e.Rows, e.Dim))];

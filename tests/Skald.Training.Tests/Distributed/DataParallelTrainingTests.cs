@@ -9,7 +9,7 @@ namespace Skald.Training.Tests.Distributed;
 /// <summary>
 /// <c>mpirun -np 2 skald train</c> against one process with the same config: the global batch is split across the
 /// ranks and the loss spans them, so losses and weights agree within rounding (MNRL, CachedMNRL, LoRA, masked-LM, MNTP,
-/// causal-LM SFT with length-grouped batches, a cross-encoder's BCE); a killed rank
+/// causal-LM SFT with length-grouped batches, a cross-encoder's BCE, AdaptiveLayerLoss); a killed rank
 /// ends the job and the same command resumes.
 /// </summary>
 public sealed class DataParallelTrainingTests(ITestOutputHelper output)
@@ -47,9 +47,11 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     [InlineData("ce_mnrl")]
     [InlineData("cross_entropy")]
     [InlineData("margin_mse")]
+    [InlineData("adaptive_layer")]
     public void TwoRanksTrainAsOneProcessWithTheWholeBatch(string kind)
     {
-        string model = InfraPaths.FixtureModel(kind switch { "lora" => "decoder-qwen2", "mntp" or "sft" => "decoder-llama3", _ => "bert-cased-mean" });
+        string model = kind == "adaptive_layer" ? CorePaths.TrainingFixture("bert-4layers")
+            : InfraPaths.FixtureModel(kind switch { "lora" => "decoder-qwen2", "mntp" or "sft" => "decoder-llama3", _ => "bert-cased-mean" });
         string data = kind == "sft"
             // Instruction rows of different lengths: length-grouped batches pad, and each rank's share of the
             // response tokens differs from step to step, so the loss must be divided by the global count.
@@ -84,6 +86,8 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             "ce_mnrl" => "loss:\n  type: ce_mnrl\n  num_negatives: 3",
             "cross_entropy" => "loss:\n  type: cross_entropy\n  num_labels: 3",
             "margin_mse" => "loss:\n  type: margin_mse",
+            // One of three earlier layers drawn per step (the same on both ranks), the KL rows split between them.
+            "adaptive_layer" => "loss:\n  type: mnrl\n  adaptive_layer: true",
             _ => "",
         };
         string training = kind == "sft" ? "  group_by_length: true" : "";

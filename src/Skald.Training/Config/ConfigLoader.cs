@@ -278,7 +278,7 @@ public static class ConfigLoader
         var loss = new LossSection
         {
             Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist", "angle", "contrastive", "online_contrastive", "splade", "distill_kl", "csr", "cosine_similarity", "softmax", "batch_hard_triplet",
-                "batch_hard_soft_margin_triplet", "batch_all_triplet", "batch_semi_hard_triplet", "tsdae"),
+                "batch_hard_soft_margin_triplet", "batch_all_triplet", "batch_semi_hard_triplet", "tsdae", "mega_batch_margin"),
             MaskProbability = l.Str("mask_probability") is null ? null : l.Float("mask_probability", 0.15f, 0, 1),
             MaskCollator = l.Choice("mask_collator", "default", "default", "all_mask"),
             Scale = l.Float("scale", l.Str("type") switch { "ce_mnrl" => 10f, "gist" => 100f, "splade" or "csr" => 1f, _ => 20f }, 0),
@@ -300,6 +300,8 @@ public static class ConfigLoader
             SpladeInner = l.Choice("splade_inner", "mnrl", "mnrl", "margin_mse", "distill_kl"),
             Cached = l.Bool("cached", false),
             DeletionRatio = l.Float("deletion_ratio", 0.6f, 0, 0.99f),
+            PositiveMargin = l.Float("positive_margin", 0.8f, -1, 1),
+            NegativeMargin = l.Float("negative_margin", 0.3f, -1, 1),
             AdaptiveLayer = l.Bool("adaptive_layer", false),
             LayersPerStep = l.Int("n_layers_per_step", 1, int.MinValue),
             LastLayerWeight = l.Float("last_layer_weight", 1f, 0),
@@ -326,6 +328,11 @@ public static class ConfigLoader
         if (loss.Cached && loss.Type is "mlm" or "mntp" or "causal_lm" or "bce" or "ce_mnrl" or "cross_entropy" or "cached_mnrl" or "csr" or "mse" or "simcse" or "tsdae")
             throw new TrainingException($"{l.Where("cached")}: loss.cached takes a loss over embeddings (mnrl, cosent, matryoshka, splade, ...), not loss.type {loss.Type}" +
                 (loss.Type == "cached_mnrl" ? " (it is cached already)" : ""));
+        foreach (var key in new[] { "positive_margin", "negative_margin" })
+        {
+            if (l.Str(key) is not null && loss.Type != "mega_batch_margin")
+                throw new TrainingException($"{l.Where(key)}: loss.{key} is MegaBatchMarginLoss's (loss.type: mega_batch_margin)");
+        }
         if (l.Str("deletion_ratio") is not null && loss.Type != "tsdae")
             throw new TrainingException($"{l.Where("deletion_ratio")}: loss.deletion_ratio is TSDAE's (loss.type: tsdae)");
         foreach (var key in new[] { "n_layers_per_step", "last_layer_weight", "prior_layers_weight", "kl_div_weight", "kl_temperature" })

@@ -63,6 +63,12 @@ public sealed record LossSection
     /// </summary>
     public bool Cached { get; init; }
 
+    /// <summary>mega_batch_margin: positives below this cosine similarity are pulled up (positive_margin, 0.8).</summary>
+    public float PositiveMargin { get; init; } = 0.8f;
+
+    /// <summary>mega_batch_margin: hardest in-batch negatives above this cosine similarity are pushed down (negative_margin, 0.3).</summary>
+    public float NegativeMargin { get; init; } = 0.3f;
+
     /// <summary>tsdae: share of each sentence's words deleted before it is embedded (DenoisingAutoEncoderDataset's del_ratio, 0.6).</summary>
     public float DeletionRatio { get; init; } = 0.6f;
 

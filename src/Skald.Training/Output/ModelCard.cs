@@ -203,6 +203,7 @@ public static class ModelCard
         "splade" => "SpladeLoss",
         "distill_kl" => "DistillKLDivLoss",
         "tsdae" => "DenoisingAutoEncoderLoss",
+        "mega_batch_margin" => "MegaBatchMarginLoss",
         _ => type,
     };
 
@@ -225,6 +226,7 @@ public static class ModelCard
         "online_contrastive" => $"{{\"distance_metric\": \"SiameseDistanceMetric.COSINE_DISTANCE\", \"margin\": {F(l.Margin)}}}",
         "margin_mse" => "{\"similarity_fct\": \"pairwise_dot_score\"}",
         "mse" => "{}",
+        "mega_batch_margin" => $"{{\"positive_margin\": {F(l.PositiveMargin)}, \"negative_margin\": {F(l.NegativeMargin)}, \"use_mini_batched_version\": false}}",
         "tsdae" => $"{{\"decoder_name_or_path\": null, \"tie_encoder_decoder\": true, \"del_ratio\": {F(l.DeletionRatio)}}}",
         "distill_kl" => $"{{\"similarity_fct\": \"pairwise_dot_score\", \"temperature\": {F(l.Temperature)}}}",
         "splade" => $"{{\"loss\": \"{l.SpladeInner switch { "margin_mse" => "SparseMarginMSELoss", "distill_kl" => $"SparseDistillKLDivLoss(temperature={F(l.Temperature)})", _ => $"SparseMultipleNegativesRankingLoss(scale={F(l.Scale)}, similarity_fct='dot_score')" }}\", " +

@@ -330,6 +330,7 @@ public static class TrainingRun
         "triplet" => new TripletLoss(l.Margin),
         "cosent" => new CoSENTLoss(l.Scale),
         "cosine_similarity" => new CosineSimilarityLoss(),
+        "mega_batch_margin" => new MegaBatchMarginLoss(l.PositiveMargin, l.NegativeMargin),
         "batch_hard_triplet" => new BatchTripletLoss(BatchTripletMode.Hard, l.Margin),
         "batch_hard_soft_margin_triplet" => new BatchTripletLoss(BatchTripletMode.HardSoftMargin),
         "batch_all_triplet" => new BatchTripletLoss(BatchTripletMode.All, l.Margin),
@@ -422,6 +423,7 @@ public static class TrainingRun
                 => "needs one text column and a class label column (rows of a class are pulled together, other classes pushed away)",
             "batch_hard_triplet" or "batch_hard_soft_margin_triplet" or "batch_semi_hard_triplet" or "batch_all_triplet" when NotAClass(d.Labels!, null) is int row
                 => $"needs whole-number class labels; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+            "mega_batch_margin" when d.Columns.Count != 2 => "needs (anchor, positive) text columns (the hardest negative of each anchor is another row's positive)",
             "cosine_similarity" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a score column (the target cosine similarity)",
             "softmax" when d.Columns.Count != 2 || d.Labels is null => "needs (premise, hypothesis) text columns and a class label column (0, 1, 2, ...)",
             "softmax" when NotAClass(d.Labels!, l.NumLabels) is int row

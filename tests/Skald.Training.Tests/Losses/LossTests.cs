@@ -11,7 +11,7 @@ public sealed class LossTests
         JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("losses.json"))).RootElement;
 
     public static TheoryData<string> Cases => ["mnrl", "mnrl_symmetric", "cosent", "triplet", "triplet_margin_0.5", "matryoshka_mnrl", "margin_mse", "angle", "contrastive", "online_contrastive",
-        "sparse_mnrl", "splade_mnrl", "splade_document_only", "cosine_similarity"];
+        "sparse_mnrl", "splade_mnrl", "splade_document_only", "cosine_similarity", "mega_batch_margin", "mega_batch_margin_0.5_0.1"];
 
     private static IEmbeddingLoss Create(string name) => name switch
     {
@@ -26,6 +26,8 @@ public sealed class LossTests
         "contrastive" => new ContrastiveLoss(),
         "online_contrastive" => new OnlineContrastiveLoss(),
         "cosine_similarity" => new CosineSimilarityLoss(),
+        "mega_batch_margin" => new MegaBatchMarginLoss(),
+        "mega_batch_margin_0.5_0.1" => new MegaBatchMarginLoss(0.5f, 0.1f),
         "sparse_mnrl" => new MultipleNegativesRankingLoss(1f, dot: true),
         "splade_mnrl" => new SpladeLoss(new MultipleNegativesRankingLoss(1f, dot: true), 0.03f, 0.05f),
         "splade_document_only" => new SpladeLoss(new MultipleNegativesRankingLoss(1f, dot: true), 0.03f, documentsOnly: true),

@@ -20,7 +20,7 @@ public sealed class CachedLossTests(ITestOutputHelper output) : IDisposable
 
     public static TheoryData<string, int> Cases => new()
     {
-        { "cosent", 2 }, { "cosent", 4 }, { "matryoshka", 3 }, { "softmax", 2 }, { "batch_all_triplet", 4 },
+        { "cosent", 2 }, { "cosent", 4 }, { "matryoshka", 3 }, { "softmax", 2 }, { "batch_all_triplet", 4 }, { "mega_batch_margin", 4 },
     };
 
     [Theory]
@@ -32,6 +32,7 @@ public sealed class CachedLossTests(ITestOutputHelper output) : IDisposable
             "cosent" => new CoSENTLoss(),
             "matryoshka" => new MatryoshkaLoss(new MultipleNegativesRankingLoss(), [32, 16, 8], [1f, 0.5f, 0.25f]),
             "softmax" => new SoftmaxLoss(32, 3, seed: 5),
+            "mega_batch_margin" => new MegaBatchMarginLoss(0.9f, 0.1f),
             _ => new BatchTripletLoss(BatchTripletMode.All),
         };
         var batch = name switch
@@ -39,6 +40,7 @@ public sealed class CachedLossTests(ITestOutputHelper output) : IDisposable
             "cosent" => new TrainingBatch([Anchors, Positives], [0.9f, 0.1f, 0.5f, 0.7f, 0.3f, 0.2f]),
             "matryoshka" => new TrainingBatch([Anchors, Positives, Negatives]),
             "softmax" => new TrainingBatch([Anchors, Positives], [0, 1, 2, 0, 1, 2]),
+            "mega_batch_margin" => new TrainingBatch([Anchors, Positives]),
             _ => new TrainingBatch([[.. Anchors, .. Positives]], [0, 1, 2, 3, 0, 1, 0, 1, 2, 3, 0, 1]),
         };
         var model = TrainableEncoder.Load(CorePaths.FixtureModel("bert-cased-mean"), dropout: 0f);
@@ -110,6 +112,9 @@ public sealed class CachedLossTests(ITestOutputHelper output) : IDisposable
         Assert.True(ok.ExitCode == 0, ok.Stderr);
         var gist = SkaldProcess.RunIn(dir, "train", "--config", Config($"  type: gist\n  guide: {CorePaths.TrainingFixture("teacher")}\n  cached: true\n  mini_batch_size: 2"), "--quiet");
         Assert.True(gist.ExitCode == 0, gist.Stderr);
+        var mega = SkaldProcess.RunIn(dir, "train", "--config", Config("  type: mega_batch_margin\n  positive_margin: 0.7\n  cached: true\n  mini_batch_size: 2"), "--quiet");
+        Assert.True(mega.ExitCode == 0, mega.Stderr);
+        TrainConfigs.AssertRefused(dir, Config("  type: cosent\n  positive_margin: 0.7"), "loss.positive_margin is MegaBatchMarginLoss's");
         var refused = SkaldProcess.RunIn(dir, "train", "--config", Config("  type: cached_mnrl\n  cached: true"), "--quiet");
         Assert.NotEqual(0, refused.ExitCode);
         Assert.Contains("it is cached already", refused.Stderr);

@@ -149,4 +149,33 @@ public sealed class AdaptiveLayerLossTests(ITestOutputHelper output) : IDisposab
         })
             TrainConfigs.AssertRefused(dir, TrainConfigs.Write(dir, model, data, loss, out _), message);
     }
+
+    /// <summary>
+    /// With activation checkpointing (layers run again in the backward pass) the per-layer embeddings and the TSDAE
+    /// decoder's memory get the same gradients as without it.
+    /// </summary>
+    [Theory]
+    [InlineData("adaptive_layer")]
+    [InlineData("tsdae")]
+    public void CheckpointedLayersGiveTheSameGradients(string kind)
+    {
+        float[][] Grads(bool checkpointing)
+        {
+            var model = TrainableEncoder.Load(CorePaths.TrainingFixture("bert-4layers"), dropout: 0f);
+            model.GradientCheckpointing = checkpointing;
+            ILoss loss = kind == "tsdae" ? new DenoisingAutoEncoderLoss(model) : new AdaptiveLayerLoss(new MultipleNegativesRankingLoss(), layersPerStep: -1);
+            var batch = kind == "tsdae"
+                ? new TrainingBatch([["Toget sju.", "Ferja fjorden."], ["Toget går klokka sju.", "Ferja går over fjorden."]])
+                : new TrainingBatch([["Hvor ligger legekontoret?", "Var finns apotek?"], ["Legekontoret ligger i sentrum.", "Apoteket ligger vid torget."]]);
+            model.ZeroGradients();
+            loss.ComputeAndBackward(model, batch);
+            return [.. model.Parameters.Concat(loss.Parameters).Select(p => p.Grad.ToArray())];
+        }
+        var plain = Grads(false);
+        var checkpointed = Grads(true);
+        double worst = 0;
+        for (int k = 0; k < plain.Length; k++)
+            for (int i = 0; i < plain[k].Length; i++) worst = Math.Max(worst, Math.Abs(plain[k][i] - checkpointed[k][i]));
+        Assert.True(worst < 1e-6, $"{kind}: gradients differ by {worst:E2}");
+    }
 }

@@ -1,13 +1,14 @@
 using Skald.Evaluation.Data;
 using Skald.Retrieval.Data;
-using Skald.Retrieval.Metrics;
 using Skald.Retrieval.Models;
+using Skald.Retrieval.Scoring;
 
 namespace Skald.Evaluation.Evaluators;
 
 /// <summary>
 /// STS: Spearman and Pearson correlation between gold scores and the cosine similarity of the two embeddings
-/// (<c>cosine_spearman</c>, main, as MTEB) and the model's own similarity (<c>spearman</c>, <c>pearson</c>).
+/// (<c>cosine_spearman</c>, main, as MTEB) and the model's own similarity (<c>spearman</c>, <c>pearson</c>), computed by
+/// the shared <see cref="PairScorer"/>.
 /// </summary>
 /// <remarks>Upstream: https://github.com/embeddings-benchmark/mteb/blob/1.39.7/mteb/evaluation/evaluators/STSEvaluator.py</remarks>
 public sealed class StsEvaluator(TaskDefinition task) : TaskEvaluator(task)
@@ -19,16 +20,10 @@ public sealed class StsEvaluator(TaskDefinition task) : TaskEvaluator(task)
     protected override SortedDictionary<string, double> Compute(IEvaluationModel model, IDictionary<string, string> metadata)
     {
         var pairs = Datasets.LoadSts(Task.Path, Task.Limit);
-        var gold = pairs.Select(p => p.Score).ToArray();
-        var (cos, own) = PairScoring.Score(RequireEmbeddings(model), [.. pairs.Select(p => p.First)], [.. pairs.Select(p => p.Second)]);
+        var scores = PairScorer.Sts(RequireEmbeddings(model), [.. pairs.Select(p => p.First)], [.. pairs.Select(p => p.Second)],
+            [.. pairs.Select(p => p.Score)], out string? undefined);
         metadata["pairs"] = Str(pairs.Count);
-        if (Correlation.Undefined(gold, cos) is { } why) metadata["note"] = why;
-        return new SortedDictionary<string, double>(StringComparer.Ordinal)
-        {
-            ["cosine_spearman"] = Correlation.Spearman(gold, cos),
-            ["cosine_pearson"] = Correlation.Pearson(gold, cos),
-            ["spearman"] = Correlation.Spearman(gold, own),
-            ["pearson"] = Correlation.Pearson(gold, own),
-        };
+        if (undefined is not null) metadata["note"] = undefined;
+        return scores;
     }
 }

@@ -487,12 +487,16 @@ public static class TrainingRun
         return null;
     }
 
-    /// <summary>Evaluators: triplet accuracy (3+ columns) and in-set retrieval (2+ columns, no labels) on the eval rows, plus a BEIR folder.</summary>
+    /// <summary>
+    /// Evaluators: triplet accuracy (3+ columns), in-set retrieval (2+ columns, no labels), STS correlations or pair
+    /// classification (2 columns and a label: <see cref="LabelledPairsEvaluator"/>) on the eval rows, plus a BEIR folder.
+    /// </summary>
     public static IReadOnlyList<IEvaluator> CreateEvaluators(TrainingConfig config, TextDataset? eval)
     {
         var list = new List<IEvaluator>();
         if (eval is not null && eval.Columns.Count >= 3) list.Add(TripletEvaluator.FromDataset(eval));
         if (eval is not null && eval.Columns.Count >= 2 && eval.Labels is null) list.Add(RetrievalEvaluator.FromPairs(eval));
+        if (eval is not null && LabelledPairsEvaluator.FromDataset(eval) is { } labelled) list.Add(labelled);
         if (config.Evaluation.Retrieval is { } beir) list.Add(RetrievalEvaluator.FromBeir(beir, config.Evaluation.RetrievalMaxQueries));
         return list;
     }

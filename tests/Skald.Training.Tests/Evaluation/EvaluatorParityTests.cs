@@ -66,6 +66,83 @@ public sealed class EvaluatorParityTests
         Assert.Equal(printed.Metrics["accuracy"], during["eval_triplet_accuracy"]);
     }
 
+    /// <summary>
+    /// Scored pairs as evaluation rows give the STS task's numbers of <c>skald evaluate</c>; 0/1 pairs the pair
+    /// classification task's (the one <see cref="Skald.Retrieval.Scoring.PairScorer"/>).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LabelledPairsDuringTrainingEqualSkaldEvaluate(bool binary)
+    {
+        (string, string, double)[] pairs =
+        [
+            ("Bussen går klokka sju.", "Bussen kjører sju om morgenen.", 4.5), ("Katten sover.", "Ferja går over fjorden.", 0.5),
+            ("Huset ligger ved sjøen.", "Huset står ved vannet.", 4.0), ("Jeg liker kaffe.", "Det regner i dag.", 1.0),
+            ("Toget er forsinket.", "Toget kommer for sent.", 3.5), ("Barna leker ute.", "Skipet seiler nordover.", 0.0),
+        ];
+        if (binary) pairs = [.. pairs.Select(p => (p.Item1, p.Item2, p.Item3 >= 2.5 ? 1.0 : 0.0))];
+        string file = Path.Combine(TestPaths.NewTempDir(), binary ? "pairs.tsv" : "sts.tsv");
+        File.WriteAllText(file, (binary ? "sentence1\tsentence2\tlabel\n" : "sentence1\tsentence2\tscore\n")
+            + string.Concat(pairs.Select(p => FormattableString.Invariant($"{p.Item1}\t{p.Item2}\t{p.Item3}\n"))));
+        string folder = TestPaths.FixtureModel("bert-cased-mean");
+        var encoder = SentenceEncoder.Load(folder);
+        var during = new LabelledPairsEvaluator([.. pairs.Select(p => p.Item1)], [.. pairs.Select(p => p.Item2)], [.. pairs.Select(p => p.Item3)], binary)
+            .Evaluate(new EncoderBackedModel(encoder), BatchSize);
+        var task = TaskDefinition.FromPath(file, binary ? TaskKind.Pairs : TaskKind.Sts);
+        var printed = (binary ? (Skald.Evaluation.Evaluators.TaskEvaluator)new Skald.Evaluation.Evaluators.PairClassificationEvaluator(task)
+            : new Skald.Evaluation.Evaluators.StsEvaluator(task)).Evaluate(SkaldEvaluateModel(encoder, folder));
+        string prefix = binary ? "eval_pair_classification_" : "eval_sts_";
+        Assert.Equal(printed.Metrics.Count, during.Count);
+        foreach (var (key, value) in printed.Metrics) Assert.Equal(value, during[prefix + key]);
+        if (!binary)
+        {
+            // Against a direct computation: Spearman's ρ of the gold scores and the cosines of the embeddings.
+            var v = encoder.Encode([.. pairs.Select(p => p.Item1), .. pairs.Select(p => p.Item2)]);
+            var cos = pairs.Select((_, i) => (double)System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(v[i], v[pairs.Length + i])).ToArray();
+            Assert.Equal(Skald.Retrieval.Metrics.Correlation.Spearman([.. pairs.Select(p => p.Item3)], cos), during["eval_sts_cosine_spearman"], 9);
+        }
+    }
+
+    [Fact]
+    public void ACoSentRunIsEvaluatedAndSelectedBySpearman()
+    {
+        string dir = TestPaths.NewTempDir();
+        string Rows(int n, int offset) => string.Concat(Enumerable.Range(offset, n).Select(i => FormattableString.Invariant(
+            $"{{\"sentence1\": \"Hus {i} ligger ved sjøen.\", \"sentence2\": \"{(i % 2 == 0 ? $"Huset {i} står ved vannet." : $"Bussen {i} går nå.")}\", \"score\": {(i % 2 == 0 ? 0.9 : 0.1) + 0.01 * (i % 5)}}}\n")));
+        string train = Path.Combine(dir, "train.jsonl"), eval = Path.Combine(dir, "eval.jsonl"), outDir = Path.Combine(dir, "run");
+        File.WriteAllText(train, Rows(16, 0));
+        File.WriteAllText(eval, Rows(8, 100));
+        string config = Path.Combine(dir, "c.yaml");
+        File.WriteAllText(config, $"""
+            model:
+              path: {TestPaths.FixtureModel("bert-cased-mean")}
+            data:
+              train: {train}
+              eval: {eval}
+            training:
+              batch_size: 4
+              max_steps: 4
+            loss:
+              type: cosent
+            evaluation:
+              steps: 2
+              retrieval: null
+              metric_for_best_model: eval_sts_cosine_spearman
+              load_best_model_at_end: true
+            output:
+              dir: {outDir}
+            """);
+        var r = SkaldProcess.RunIn(dir, "train", "--config", config, "--quiet");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string metrics = File.ReadAllText(Path.Combine(outDir, "metrics.jsonl"));
+        Assert.Contains("\"eval_sts_cosine_spearman\"", metrics);
+        Assert.DoesNotContain("eval_pairs_", metrics); // scored pairs are not a retrieval set
+        string card = File.ReadAllText(Path.Combine(outDir, "final", "README.md"));
+        Assert.Contains("Semantic Similarity", card);
+        Assert.Contains("Best `eval_sts_cosine_spearman`", card);
+    }
+
     [Fact]
     public void TiedScoresAreBrokenTheSameWayByDocumentIdDescending()
     {

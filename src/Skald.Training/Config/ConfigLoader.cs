@@ -62,6 +62,7 @@ public static class ConfigLoader
         {
             Steps = 0,
             RetrievalMaxQueries = Math.Min(c.Evaluation.RetrievalMaxQueries ?? 100, 100),
+            TaskLimit = Math.Min(c.Evaluation.TaskLimit ?? 100, 100),
         },
         Output = c.Output with { SaveSteps = QuickTestSteps },
     };
@@ -415,6 +416,8 @@ public static class ConfigLoader
             Steps = e.Int("steps", 0, 0),
             Retrieval = e.Path("retrieval"),
             RetrievalMaxQueries = e.IntOrNull("retrieval_max_queries", 1),
+            Tasks = e.PathList("tasks"),
+            TaskLimit = e.IntOrNull("task_limit", 1),
             MetricForBestModel = e.Str("metric_for_best_model"),
             GreaterIsBetter = e.Bool("greater_is_better", true),
             LoadBestModelAtEnd = e.Bool("load_best_model_at_end", false),

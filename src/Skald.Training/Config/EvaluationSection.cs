@@ -12,6 +12,15 @@ public sealed record EvaluationSection
     /// <summary>Cap on retrieval queries (null: all).</summary>
     public int? RetrievalMaxQueries { get; init; }
 
+    /// <summary>
+    /// Task files or folders <c>skald evaluate --task</c> reads (retrieval, STS, pairs, triplets, classification,
+    /// clustering, bitext), each scored at every evaluation; metrics <c>eval_TASK_METRIC</c>.
+    /// </summary>
+    public IReadOnlyList<string> Tasks { get; init; } = [];
+
+    /// <summary>Examples per evaluation task (queries for retrieval); null: all.</summary>
+    public int? TaskLimit { get; init; }
+
     /// <summary>Metric that selects the best model (e.g. <c>eval_triplet_accuracy</c>); null: the first one computed.</summary>
     public string? MetricForBestModel { get; init; }
 

@@ -15,6 +15,9 @@ public interface IEvaluator
     /// <summary>The keys <see cref="Evaluate"/> returns.</summary>
     IReadOnlyList<string> MetricNames { get; }
 
+    /// <summary>Whether <see cref="Evaluate"/> reports <paramref name="metric"/> (by default: it is one of <see cref="MetricNames"/>).</summary>
+    bool Provides(string metric) => MetricNames.Contains(metric);
+
     /// <summary>Computes metrics with the model's current weights (inference mode).</summary>
     IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize);
 }

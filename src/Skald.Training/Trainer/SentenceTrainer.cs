@@ -248,9 +248,10 @@ public sealed class SentenceTrainer(TrainerSetup setup)
         var known = setup.Evaluators.SelectMany(e => e.MetricNames).ToList();
         if (known.Count == 0)
             throw new TrainingException(
-                $"evaluation.metric_for_best_model is '{name}' but nothing is evaluated (set data.eval, data.eval_split or evaluation.retrieval)");
-        if (!known.Contains(name))
-            throw new TrainingException($"evaluation.metric_for_best_model '{name}' is not among the metrics ({string.Join(", ", known)})");
+                $"evaluation.metric_for_best_model is '{name}' but nothing is evaluated (set data.eval, data.eval_split, evaluation.retrieval or evaluation.tasks)");
+        if (!setup.Evaluators.Any(e => e.Provides(name)))
+            throw new TrainingException($"evaluation.metric_for_best_model '{name}' is not among the metrics ({string.Join(", ", known)}" +
+                (setup.Evaluators.OfType<Evaluation.TaskFileEvaluator>().Any() ? ", or any metric of an evaluation.tasks task as eval_TASK_METRIC)" : ")"));
     }
 
     private TrainerState Resume(string path, TrainerState fresh, IReadOnlyList<Parameter> parameters)

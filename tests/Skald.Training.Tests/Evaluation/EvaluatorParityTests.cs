@@ -143,6 +143,51 @@ public sealed class EvaluatorParityTests
         Assert.Contains("Best `eval_sts_cosine_spearman`", card);
     }
 
+    /// <summary>
+    /// <c>evaluation.tasks</c>: any task file is scored during training with <c>skald evaluate</c>'s numbers (an STS TSV
+    /// and the bundled retrieval folder here), every metric keyed <c>eval_TASK_METRIC</c> and any of them choosing the
+    /// best model; a task that cannot be read is one line naming it.
+    /// </summary>
+    [Fact]
+    public void TaskFilesAreEvaluatedDuringTrainingAsSkaldEvaluateScoresThem()
+    {
+        string dir = TestPaths.NewTempDir();
+        string sts = Path.Combine(dir, "sts-mini.tsv");
+        File.WriteAllText(sts, "sentence1\tsentence2\tscore\nBussen går klokka sju.\tBussen kjører sju.\t4.5\nKatten sover.\tFerja går.\t0.5\n" +
+            "Huset ligger ved sjøen.\tHuset står ved vannet.\t4\nJeg liker kaffe.\tDet regner.\t1\n");
+        string folder = TestPaths.FixtureModel("bert-cased-mean");
+        var during = new TaskFileEvaluator(sts).Evaluate(TrainableEncoder.Load(folder), BatchSize);
+        var printed = new Skald.Evaluation.Evaluators.StsEvaluator(TaskDefinition.FromPath(sts)).Evaluate(SkaldEvaluateModel(SentenceEncoder.Load(folder), folder));
+        foreach (var (key, value) in printed.Metrics) Assert.Equal(value, during["eval_sts-mini_" + key], 4); // training forward vs inference: within 1e-5 per value
+
+        string train = Path.Combine(dir, "train.jsonl"), outDir = Path.Combine(dir, "run");
+        File.WriteAllText(train, string.Concat(Enumerable.Range(0, 12).Select(i => $"{{\"anchor\": \"Hvor ligger hus {i}?\", \"positive\": \"Hus {i} ligger ved sjøen.\"}}\n")));
+        string Config(string tasks, string best) => InfraPaths.WriteFile(dir, $"c{Guid.NewGuid():N}.yaml", $"""
+            model:
+              path: {folder}
+            data:
+              train: {train}
+            training:
+              batch_size: 4
+              max_steps: 2
+            evaluation:
+              retrieval: null
+              tasks: {tasks}
+              task_limit: 20
+              metric_for_best_model: {best}
+            output:
+              dir: {outDir}
+            """);
+        var r = SkaldProcess.RunIn(dir, "train", "--config", Config($"[{sts}, {SampleRetrieval}]", "eval_retrieval_map_at_10"), "--quiet");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string metrics = File.ReadAllText(Path.Combine(outDir, "metrics.jsonl"));
+        Assert.Contains("\"eval_sts-mini_cosine_spearman\"", metrics);
+        Assert.Contains("\"eval_retrieval_ndcg_at_10\"", metrics);
+        Assert.Contains("Best `eval_retrieval_map_at_10`", File.ReadAllText(Path.Combine(outDir, "final", "README.md")));
+        TrainConfigs.AssertRefused(dir, Config($"[{Path.Combine(dir, "nope.tsv")}]", "eval_nope_ap"), "evaluation.tasks:");
+        TrainConfigs.AssertRefused(dir, Config($"[{sts}]", "eval_sts-mini_nothing_here"), "evaluation.metric_for_best_model 'eval_sts-mini_nothing_here'");
+    }
+
     [Fact]
     public void TiedScoresAreBrokenTheSameWayByDocumentIdDescending()
     {

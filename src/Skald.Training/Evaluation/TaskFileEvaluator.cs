@@ -1,0 +1,68 @@
+using Skald.Evaluation.Data;
+using Skald.Evaluation.Evaluators;
+using Skald.Retrieval;
+using Skald.Training.Config;
+
+namespace Skald.Training.Evaluation;
+
+/// <summary>
+/// Any task <c>skald evaluate --task</c> reads (a BEIR folder, an STS or pair TSV, triplets, a classification or
+/// clustering set, bitext), scored during training by the same <see cref="TaskEvaluator"/> with the current weights
+/// (<c>evaluation.tasks</c>): every metric of the task's result as <c>eval_TASK_METRIC</c> (e.g.
+/// <c>eval_xquad-nb_ndcg_at_10</c>), so the best model can be chosen by any of them.
+/// </summary>
+public sealed class TaskFileEvaluator : IEvaluator
+{
+    private readonly TaskEvaluator inner;
+
+    /// <summary>The task at <paramref name="path"/> (its kind inferred as <c>skald evaluate</c> does), at most <paramref name="limit"/> examples.</summary>
+    public TaskFileEvaluator(string path, int? limit = null)
+    {
+        try
+        {
+            inner = TaskEvaluator.Create(TaskDefinition.FromPath(path, limit: limit));
+        }
+        catch (Exception e) when (e is EvaluationException or ArgumentException or IOException)
+        {
+            throw new TrainingException($"evaluation.tasks: {path}: {e.Message}", e);
+        }
+        Name = string.Concat(inner.Task.Name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <inheritdoc />
+    public string? Task => inner.Task.Kind switch
+    {
+        TaskKind.Retrieval => "Information Retrieval",
+        TaskKind.Reranking => "Reranking",
+        TaskKind.Sts => "Semantic Similarity",
+        TaskKind.Pairs => "Binary Classification",
+        TaskKind.Triplets => "Triplet",
+        TaskKind.Bitext => "Translation",
+        TaskKind.Classification => "Classification",
+        TaskKind.Clustering => "Clustering",
+        _ => null,
+    };
+
+    /// <summary>The task's main metric (the one a model card reports); every other metric of it is also evaluated (<see cref="Provides"/>).</summary>
+    public IReadOnlyList<string> MetricNames => [$"eval_{Name}_{inner.MainMetric}"];
+
+    /// <inheritdoc />
+    public bool Provides(string metric) => metric.StartsWith($"eval_{Name}_", StringComparison.Ordinal);
+
+    /// <inheritdoc />
+    public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize)
+    {
+        try
+        {
+            var result = inner.Evaluate(TrainingEmbeddingModel.For(model, batchSize));
+            return result.Metrics.ToDictionary(kv => $"eval_{Name}_{kv.Key}", kv => kv.Value);
+        }
+        catch (EvaluationException e)
+        {
+            throw new TrainingException($"evaluation.tasks: {inner.Task.Path}: {e.Message}", e);
+        }
+    }
+}

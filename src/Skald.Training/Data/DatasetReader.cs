@@ -15,21 +15,25 @@ public static class DatasetReader
 {
     private static readonly string[] LabelNames = ["label", "labels", "score", "scores"];
 
-    /// <summary>Reads a file by its extension (.jsonl/.json lines, .csv, .tsv, .parquet, .txt).</summary>
-    public static TextDataset Read(string path)
+    /// <summary>
+    /// Reads a file by its extension (.jsonl/.json lines, .csv, .tsv, .parquet, .txt); with <paramref name="columns"/>
+    /// only those input columns, in that order (data.columns: the others are neither kept nor checked, so a corpus
+    /// file's empty titles do not stop a run that reads its texts).
+    /// </summary>
+    public static TextDataset Read(string path, IReadOnlyList<string>? columns = null)
     {
         var (header, rows) = ReadTable(path);
-        return Build(path, header, rows);
+        return Build(path, header, rows, columns);
     }
 
     /// <summary>
     /// Reads the shards of one dataset (e.g. the Parquet files of a hub dataset's split) as one data set named
     /// <paramref name="name"/>: rows in file order; every shard must have the same columns.
     /// </summary>
-    public static TextDataset ReadAll(IReadOnlyList<string> paths, string name)
+    public static TextDataset ReadAll(IReadOnlyList<string> paths, string name, IReadOnlyList<string>? columns = null)
     {
         if (paths.Count == 0) throw new TrainingException($"{name}: no data files");
-        var parts = paths.Select(Read).ToList();
+        var parts = paths.Select(p => Read(p, columns)).ToList();
         var first = parts[0];
         foreach (var p in parts.Skip(1))
         {
@@ -87,11 +91,13 @@ public static class DatasetReader
 
     private sealed record RawTable(List<string> Header, List<(int Line, string?[] Values)> Rows);
 
-    private static TextDataset Build(string path, List<string> header, List<(int Line, string?[] Values)> rows)
+    private static TextDataset Build(string path, List<string> header, List<(int Line, string?[] Values)> rows, IReadOnlyList<string>? columns)
     {
         if (rows.Count == 0) throw new TrainingException($"{path}: no data rows");
         int labelIndex = header.FindIndex(h => LabelNames.Contains(h));
-        var inputs = Enumerable.Range(0, header.Count).Where(i => i != labelIndex).ToArray();
+        var inputs = columns is null ? Enumerable.Range(0, header.Count).Where(i => i != labelIndex).ToArray()
+            : [.. columns.Select(c => header.IndexOf(c) is var i and >= 0 && i != labelIndex ? i
+                : throw new TrainingException($"{path}: no column '{c}' (data.columns; the file has {string.Join(", ", header.Where((_, k) => k != labelIndex))})"))];
         if (inputs.Length == 0) throw new TrainingException($"{path}: no text columns, only '{header[labelIndex]}'");
         var outRows = new List<string[]>(rows.Count);
         var labels = labelIndex >= 0 ? new List<float>(rows.Count) : null;

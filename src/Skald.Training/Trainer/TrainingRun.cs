@@ -191,8 +191,7 @@ public static class TrainingRun
                     throw new TrainingException($"{path}: causal_lm reads one instruction file; this dataset has {files.Count} shards");
                 return InstructionDatasetReader.Read(files[0], chat);
             }
-            var d = files.Count == 1 && files[0] == path ? DatasetReader.Read(path) : DatasetReader.ReadAll(files, path);
-            return config.Data.Columns is { } cols ? d.SelectColumns(cols) : d;
+            return files.Count == 1 && files[0] == path ? DatasetReader.Read(path, config.Data.Columns) : DatasetReader.ReadAll(files, path, config.Data.Columns);
         }
         var train = config.Data.Train.Select(p => Read(p, "train")).ToList();
         TextDataset? eval = config.Data.Eval is { } e ? Read(e, "validation") : null;

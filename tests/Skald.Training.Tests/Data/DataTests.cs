@@ -51,6 +51,24 @@ public sealed class DataTests
         Assert.Contains(fragment, e.Message);
     }
 
+    /// <summary>
+    /// data.columns picks input columns in order and leaves the others unread: a corpus file's empty titles do not stop
+    /// a run over its texts; a missing column is one line naming the file's columns.
+    /// </summary>
+    [Fact]
+    public void SelectedColumnsAloneAreReadAndChecked()
+    {
+        string f = InfraPaths.WriteFile(dir, "corpus.jsonl",
+            "{\"_id\": \"d1\", \"title\": \"\", \"text\": \"Bussen går klokka sju.\"}\n{\"_id\": \"d2\", \"title\": \"Ferje\", \"text\": \"Ferja går.\"}\n");
+        var d = DatasetReader.Read(f, ["text", "_id"]);
+        Assert.Equal(["text", "_id"], d.Columns);
+        Assert.Equal(["Bussen går klokka sju.", "d1"], d.Rows[0]);
+        var whole = Assert.Throws<TrainingException>(() => DatasetReader.Read(f));
+        Assert.Contains(":1: empty text in column 'title'", whole.Message);
+        var missing = Assert.Throws<TrainingException>(() => DatasetReader.Read(f, ["body"]));
+        Assert.Contains("no column 'body' (data.columns; the file has _id, title, text)", missing.Message);
+    }
+
     [Fact]
     public void ReadsPlainTextAsOneColumn()
     {

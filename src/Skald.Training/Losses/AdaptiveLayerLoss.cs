@@ -86,7 +86,9 @@ public sealed class AdaptiveLayerLoss : ILoss
             for (int j = 0; j < layers.Length; j++) perLayer[j][c] = states[j];
         }
         var finalGrads = Zeros(finals);
-        double total = LastLayerWeight * (double)AcrossRanks.Compute(Inner, comm, finals, batch.Labels, finalGrads);
+        double perRank = gradientScale / (double)comm.Size; // the inner loss's own parameters (a classifier) scale as the model's gradients
+        double total = LastLayerWeight * (double)LossParameterGradients.Scaled(Inner, LastLayerWeight * perRank,
+            () => AcrossRanks.Compute(Inner, comm, finals, batch.Labels, finalGrads));
         // The KL terms are sums over rows: each rank takes its own rows, divided by the rows of every rank.
         int localRows = finals.Sum(f => f.Rows), globalRows = localRows;
         if (comm.Size > 1)
@@ -104,7 +106,9 @@ public sealed class AdaptiveLayerLoss : ILoss
         {
             layerGrads[j] = Zeros(perLayer[j]);
             double w = PriorLayersWeight / (1.0 + layers[j]) / layers.Length;
-            total += w * AcrossRanks.Compute(Inner, comm, perLayer[j], batch.Labels, layerGrads[j]);
+            var layerColumns = perLayer[j];
+            var layerGradients = layerGrads[j];
+            total += w * LossParameterGradients.Scaled(Inner, w * perRank, () => AcrossRanks.Compute(Inner, comm, layerColumns, batch.Labels, layerGradients));
             foreach (var g in layerGrads[j]) Scale(g, (float)w);
             if (stackedFinal is null) continue;
             var stacked = EmbeddingBatch.Concat(perLayer[j]);

@@ -78,7 +78,9 @@ public class CachedLoss : ILoss
         }
         var after = encoder.Random.SaveState();
         var grads = embeddings.Select(e => new EmbeddingBatch(e.Rows, e.Dim)).ToArray();
-        float loss = AcrossRanks.Compute(innerFor(batch), encoder.Communicator, embeddings, batch.Labels, grads);
+        var inner = innerFor(batch);
+        float loss = LossParameterGradients.Scaled(Inner ?? inner, gradientScale / (double)encoder.Communicator.Size,
+            () => AcrossRanks.Compute(inner, encoder.Communicator, embeddings, batch.Labels, grads));
         for (int c = 0; c < cols; c++)
         {
             for (int m = 0; m < starts.Length; m++)

@@ -34,7 +34,8 @@ public abstract class EmbeddingLoss : ILoss, IEmbeddingLoss
         using var pass = encoder.BeginPass(record: true);
         var columns = batch.Columns.Select((c, i) => pass.Forward(encoder.Prepare(c, query: i == 0))).ToArray();
         var grads = columns.Select(c => new EmbeddingBatch(c.Rows, c.Dim)).ToArray();
-        float value = AcrossRanks.Compute(loss, encoder.Communicator, columns, batch.Labels, grads);
+        float value = LossParameterGradients.Scaled(loss, gradientScale / (double)encoder.Communicator.Size,
+            () => AcrossRanks.Compute(loss, encoder.Communicator, columns, batch.Labels, grads));
         pass.Backward(grads, gradientScale);
         return value;
     }

@@ -42,7 +42,7 @@ public sealed class MatryoshkaLoss : EmbeddingLoss
             int dim = Dims[k];
             var cut = columns.Select(c => c.Truncate(dim)).ToArray();
             var cutGrads = cut.Select(c => new EmbeddingBatch(c.Rows, dim)).ToArray();
-            total += Weights[k] * (double)Inner.Compute(cut, labels, cutGrads);
+            total += Weights[k] * (double)LossParameterGradients.Scaled(Inner, Weights[k], () => Inner.Compute(cut, labels, cutGrads));
             for (int c = 0; c < columns.Count; c++)
             {
                 for (int r = 0; r < columns[c].Rows; r++)

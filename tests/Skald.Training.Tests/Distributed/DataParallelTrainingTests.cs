@@ -48,6 +48,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     [InlineData("cross_entropy")]
     [InlineData("margin_mse")]
     [InlineData("adaptive_layer")]
+    [InlineData("softmax")]
     public void TwoRanksTrainAsOneProcessWithTheWholeBatch(string kind)
     {
         string model = kind == "adaptive_layer" ? CorePaths.TrainingFixture("bert-4layers")
@@ -62,7 +63,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             // A cross-encoder's labelled pairs: each rank scores its shard, the loss is the mean over the whole batch.
             ? InfraPaths.WriteFile(dir, "labelled.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
                 $"{{\"query\": \"Hvor ligger hus nummer {i / 2} ved elva?\", \"document\": \"{(i % 2 == 0 ? $"Hus {i / 2} ligger ved sjøen." : $"Katten {i} sover.")}\", \"label\": {i % 2 ^ 1}}}\n")))
-            : kind == "cross_entropy"
+            : kind is "cross_entropy" or "softmax"
             // A 3-label classifier of pairs: each rank scores its shard, the loss is the mean over the whole batch.
             ? InfraPaths.WriteFile(dir, "nli.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
                 $"{{\"sentence1\": \"Hus {i / 3} ligger ved sjøen.\", \"sentence2\": \"{(i % 3) switch { 0 => "Huset er ved vannet.", 1 => $"Huset har {i} vinduer.", _ => "Huset ligger i fjellet." }}\", \"label\": {i % 3}}}\n")))
@@ -85,6 +86,8 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             // and scores its shard of the anchors.
             "ce_mnrl" => "loss:\n  type: ce_mnrl\n  num_negatives: 3",
             "cross_entropy" => "loss:\n  type: cross_entropy\n  num_labels: 3",
+            // SoftmaxLoss's classifier: every rank computes it over the gathered batch; the summed gradients are one process's.
+            "softmax" => "loss:\n  type: softmax\n  num_labels: 3",
             "margin_mse" => "loss:\n  type: margin_mse",
             // One of three earlier layers drawn per step (the same on both ranks), the KL rows split between them.
             "adaptive_layer" => "loss:\n  type: mnrl\n  adaptive_layer: true",

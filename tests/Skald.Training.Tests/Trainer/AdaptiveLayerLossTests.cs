@@ -178,4 +178,33 @@ public sealed class AdaptiveLayerLossTests(ITestOutputHelper output) : IDisposab
             for (int i = 0; i < plain[k].Length; i++) worst = Math.Max(worst, Math.Abs(plain[k][i] - checkpointed[k][i]));
         Assert.True(worst < 1e-6, $"{kind}: gradients differ by {worst:E2}");
     }
+
+    /// <summary>
+    /// A loss's own parameters (SoftmaxLoss's classifier) take the same scaling as the model's gradients: the step's
+    /// gradientScale (1/accumulation) and the weight a wrapper gives the call (the last layer's here).
+    /// </summary>
+    [Fact]
+    public void AClassifiersGradientsAreScaledAsTheModelsAre()
+    {
+        var batch = new TrainingBatch([["Hvor ligger legekontoret?", "Var finns apotek?", "Bussen går."], ["Legekontoret ligger i sentrum.", "Apoteket ligger vid torget.", "Katten sover."]], [0, 1, 2]);
+        float[][] Grads(Func<SoftmaxLoss, ILoss> wrap, float scale)
+        {
+            var model = TrainableEncoder.Load(CorePaths.TrainingFixture("bert-4layers"), dropout: 0f);
+            var softmax = new SoftmaxLoss(32, 3, seed: 5);
+            var loss = wrap(softmax);
+            model.ZeroGradients();
+            foreach (var p in softmax.Parameters) p.Grad.Span.Clear();
+            loss.ComputeAndBackward(model, batch, scale);
+            return [.. softmax.Parameters.Concat(model.Parameters).Select(p => p.Grad.ToArray())];
+        }
+        var plain = Grads(s => s, 1f);
+        var half = Grads(s => s, 0.5f);
+        var doubled = Grads(s => new AdaptiveLayerLoss(s, lastLayerWeight: 2f, priorLayersWeight: 0f, klTemperature: 0f), 1f);
+        for (int k = 0; k < plain.Length; k++)
+            for (int i = 0; i < plain[k].Length; i++)
+            {
+                Assert.Equal(0.5 * plain[k][i], half[k][i], 1e-6);
+                Assert.Equal(2 * plain[k][i], doubled[k][i], 1e-5);
+            }
+    }
 }

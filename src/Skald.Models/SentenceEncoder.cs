@@ -141,7 +141,14 @@ public sealed partial class SentenceEncoder
     /// </para>
     /// </summary>
     public static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters = null,
-        WeightPrecision precision = WeightPrecision.Float32)
+        WeightPrecision precision = WeightPrecision.Float32) => Load(path, adapters, precision, "");
+
+    /// <summary>
+    /// <see cref="Load(string, IReadOnlyList{string}?, WeightPrecision)"/> with <paramref name="parameterPrefix"/> in front
+    /// of every parameter's name (the transformer's and the Dense modules'): a second trainable copy of a model, as
+    /// ContrastiveTension trains one beside the model, whose names must differ from the model's in a checkpoint.
+    /// </summary>
+    public static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters, WeightPrecision precision, string parameterPrefix)
     {
         path = HubResolver.Locate(path);
         adapters = adapters?.Select(a => HubResolver.Locate(a)).ToList();
@@ -150,11 +157,11 @@ public sealed partial class SentenceEncoder
         ITransformer encoder = folder.IsStatic
             ? StaticEmbeddingModel.Load(folder.TransformerPath)
             : ArchitectureRegistry.Load(folder.TransformerPath, precision,
-                keepInt8: adapters is not { Count: > 0 } && Quantization.Int8Checkpoint.IsQuantized(folder.TransformerPath));
+                keepInt8: adapters is not { Count: > 0 } && Quantization.Int8Checkpoint.IsQuantized(folder.TransformerPath), parameterPrefix);
         foreach (var adapter in adapters ?? []) PeftAdapters.Merge(adapter, encoder.Parameters);
         if (adapters is { Count: > 0 } && File.Exists(Path.Combine(adapters[^1], Llm2VecConfig.FileName)))
             folder = folder.WithLlm2VecConfig(adapters[^1]);
-        var model = Create(folder, tokenizer, encoder);
+        var model = Create(folder, tokenizer, encoder, parameterPrefix: parameterPrefix);
         Quantization.Int8Checkpoint.AttachIfQuantized(model, adapters is { Count: > 0 }); // a saved int8 folder: int8 only
         return model;
     }
@@ -183,7 +190,7 @@ public sealed partial class SentenceEncoder
     }
 
     private static SentenceEncoder Create(ModelFolder folder, Tokenizer tokenizer, ITransformer encoder, bool newSpladeHead = false,
-        ulong seed = 42, SparseAutoEncoder? newAutoEncoder = null)
+        ulong seed = 42, SparseAutoEncoder? newAutoEncoder = null, string parameterPrefix = "")
     {
         string path = folder.Path;
         if (folder.Bidirectional && encoder is IDecoder decoder) decoder.AttentionMode = AttentionMode.Bidirectional;
@@ -195,7 +202,7 @@ public sealed partial class SentenceEncoder
         if (pooling.Dimension != encoder.HiddenSize)
             throw new ModelFormatException(
                 $"{path}: Pooling word_embedding_dimension {pooling.Dimension} differs from the transformer's hidden_size {encoder.HiddenSize}");
-        var dense = folder.DensePaths.Select(DenseModule.Load).ToArray();
+        var dense = folder.DensePaths.Select(p => DenseModule.Load(p, parameterPrefix)).ToArray();
         int width = pooling.OutputDimension;
         foreach (var (d, p) in dense.Zip(folder.DensePaths))
         {
@@ -203,7 +210,7 @@ public sealed partial class SentenceEncoder
                 throw new ModelFormatException($"{p}: in_features {d.InFeatures} does not match the {width} values coming in");
             width = d.OutFeatures;
         }
-        var queryDense = folder.QueryDensePaths.Select(DenseModule.Load).ToArray();
+        var queryDense = folder.QueryDensePaths.Select(p => DenseModule.Load(p, parameterPrefix)).ToArray();
         int queryWidth = width;
         foreach (var (d, p) in queryDense.Zip(folder.QueryDensePaths))
         {

@@ -40,15 +40,16 @@ public static class ArchitectureRegistry
     /// Loads the transformer in <paramref name="folder"/> (config.json + safetensors), its 2-D weights held as
     /// <paramref name="precision"/> (bfloat16 / float16: a frozen base). With <paramref name="keepInt8"/> the int8
     /// tensors of a saved int8 model stay int8 (int8-only parameters, no float32 copy made); otherwise they are
-    /// dequantised.
+    /// dequantised. <paramref name="namePrefix"/> goes in front of every parameter's name (a second trainable copy of a
+    /// model, whose names must differ from the first's in a checkpoint).
     /// </summary>
-    public static ITransformer Load(string folder, WeightPrecision precision = WeightPrecision.Float32, bool keepInt8 = false)
+    public static ITransformer Load(string folder, WeightPrecision precision = WeightPrecision.Float32, bool keepInt8 = false, string namePrefix = "")
     {
         if (!Directory.Exists(folder)) throw new ModelFormatException($"{folder}: model folder not found");
         var config = TransformerConfig.Load(Path.Combine(folder, "config.json"));
         var entry = EntryFor(config);
         using var weights = Checkpoint.OpenFolder(folder, entry.KeyPrefixes);
-        return entry.Build(config, ParameterBuilder.FromCheckpoint(weights, precision: precision, keepInt8: keepInt8));
+        return entry.Build(config, ParameterBuilder.FromCheckpoint(weights, namePrefix, precision, keepInt8));
     }
 
     /// <summary>

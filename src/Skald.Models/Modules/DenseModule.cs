@@ -44,7 +44,10 @@ public sealed class DenseModule
     public IReadOnlyList<Parameter> Parameters => Bias is null ? [Weight] : [Weight, Bias];
 
     /// <summary>Loads a Dense module folder (config.json + model.safetensors).</summary>
-    public static DenseModule Load(string folder)
+    public static DenseModule Load(string folder) => Load(folder, "");
+
+    /// <summary><see cref="Load(string)"/> with <paramref name="namePrefix"/> in front of the parameters' names.</summary>
+    public static DenseModule Load(string folder, string namePrefix)
     {
         string cfgPath = Path.Combine(folder, "config.json");
         using var doc = JsonFiles.Read(cfgPath);
@@ -56,7 +59,7 @@ public sealed class DenseModule
         _ = ActivationNames.FromTorchClass(act, cfgPath);
         string module = Path.GetFileName(Path.TrimEndingDirectorySeparator(folder));
         using var w = Checkpoint.OpenFolder(folder);
-        var p = ParameterBuilder.FromCheckpoint(w, module + "/").Sub("linear");
+        var p = ParameterBuilder.FromCheckpoint(w, namePrefix + module + "/").Sub("linear");
         var weight = p.Tensor("weight", outF, inF);
         var bias = hasBias ? p.Tensor("bias", outF) : null;
         return new DenseModule(inF, outF, act, weight, bias, cfgPath);

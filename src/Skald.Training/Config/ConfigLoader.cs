@@ -279,7 +279,7 @@ public static class ConfigLoader
         var loss = new LossSection
         {
             Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist", "angle", "contrastive", "online_contrastive", "splade", "distill_kl", "csr", "cosine_similarity", "softmax", "batch_hard_triplet",
-                "batch_hard_soft_margin_triplet", "batch_all_triplet", "batch_semi_hard_triplet", "tsdae", "mega_batch_margin"),
+                "batch_hard_soft_margin_triplet", "batch_all_triplet", "batch_semi_hard_triplet", "tsdae", "mega_batch_margin", "contrastive_tension"),
             MaskProbability = l.Str("mask_probability") is null ? null : l.Float("mask_probability", 0.15f, 0, 1),
             MaskCollator = l.Choice("mask_collator", "default", "default", "all_mask"),
             Scale = l.Float("scale", l.Str("type") switch { "ce_mnrl" => 10f, "gist" => 100f, "splade" or "csr" => 1f, _ => 20f }, 0),
@@ -326,7 +326,7 @@ public static class ConfigLoader
             if (l.Str(key) is not null && loss.Type != "splade")
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is SpladeLoss's (loss.type: splade)");
         }
-        if (loss.Cached && loss.Type is "mlm" or "mntp" or "causal_lm" or "bce" or "ce_mnrl" or "cross_entropy" or "cached_mnrl" or "csr" or "mse" or "simcse" or "tsdae")
+        if (loss.Cached && loss.Type is "mlm" or "mntp" or "causal_lm" or "bce" or "ce_mnrl" or "cross_entropy" or "cached_mnrl" or "csr" or "mse" or "simcse" or "tsdae" or "contrastive_tension")
             throw new TrainingException($"{l.Where("cached")}: loss.cached takes a loss over embeddings (mnrl, cosent, matryoshka, splade, ...), not loss.type {loss.Type}" +
                 (loss.Type == "cached_mnrl" ? " (it is cached already)" : ""));
         foreach (var key in new[] { "positive_margin", "negative_margin" })
@@ -341,7 +341,7 @@ public static class ConfigLoader
             if (l.Str(key) is not null && !loss.AdaptiveLayer)
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is AdaptiveLayerLoss's (loss.adaptive_layer: true)");
         }
-        if (loss.AdaptiveLayer && (loss.Cached || loss.Type is "mlm" or "mntp" or "causal_lm" or "bce" or "ce_mnrl" or "cross_entropy" or "cached_mnrl" or "csr" or "splade" or "gist" or "mse" or "simcse" or "tsdae"))
+        if (loss.AdaptiveLayer && (loss.Cached || loss.Type is "mlm" or "mntp" or "causal_lm" or "bce" or "ce_mnrl" or "cross_entropy" or "cached_mnrl" or "csr" or "splade" or "gist" or "mse" or "simcse" or "tsdae" or "contrastive_tension"))
             throw new TrainingException($"{l.Where("adaptive_layer")}: loss.adaptive_layer takes a loss over a dense model's embeddings (mnrl, cosent, matryoshka, triplet, ...), " +
                 (loss.Cached || loss.Type == "cached_mnrl" ? "not a cached one (upstream refuses it too: every layer's activations are kept)" : $"not loss.type {loss.Type}"));
         if (loss.AdaptiveLayer && model.FreezeTransformer)

@@ -18,7 +18,7 @@ namespace Skald.Training.EmbeddingAdapters;
 /// <c>document_1_Pooling</c>, Dense, Normalize, copied from the base folder); the query route names the same ids, so
 /// the base weights are stored once and both routes share them when Python loads the folder, followed by the adapter's
 /// Dense modules (<c>query_N_Dense</c>). <c>SentenceTransformer(path).encode_query</c> then gives adapter(base(q)),
-/// <c>encode_document</c> base(d), and <see cref="SentenceEncoder.Load"/> reads it back (<see cref="RouterConfig"/>).
+/// <c>encode_document</c> base(d), and <see cref="SentenceEncoder.Load(string, IReadOnlyList{string}?, Skald.Tensors.WeightPrecision)"/> reads it back (<see cref="RouterConfig"/>).
 /// <para>
 /// A remote base model cannot be a sentence-transformers module: <see cref="SaveRemote"/> writes the adapter's Dense
 /// folders and <c>remote_adapter.json</c> naming the remote model (Skald's own format; Python cannot load it).

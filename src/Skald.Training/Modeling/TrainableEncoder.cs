@@ -13,7 +13,7 @@ namespace Skald.Training.Modeling;
 /// <summary>
 /// A <see cref="SentenceEncoder"/> being trained: the same chain (transformer → Pooling → Dense* → Normalize?) run on a
 /// recording tape with dropout, so training and inference share one model definition. Loads any folder
-/// <see cref="SentenceEncoder.Load"/> accepts, transformer or static (whose table trains through the same gather op);
+/// <see cref="SentenceEncoder.Load(string, IReadOnlyList{string}?, Skald.Tensors.WeightPrecision)"/> accepts, transformer or static (whose table trains through the same gather op);
 /// parameters are named by checkpoint key without prefix (Dense: <c>2_Dense/linear.weight</c>). Training forwards go
 /// through <see cref="BeginPass"/> (used by the losses); <see cref="Encode(IReadOnlyList{string}, int)"/> is inference with the current weights.
 /// </summary>
@@ -24,12 +24,33 @@ public sealed class TrainableEncoder : ITrainableModel
     private bool passOpen;
     private Parameter[]? trainable; // the adapters' A and B when LoRA is on
 
-    private TrainableEncoder(SentenceEncoder model, float dropout, ulong seed)
+    private TrainableEncoder(SentenceEncoder model, float dropout, ulong seed) : this(model, dropout, new SkaldRandom(seed))
+    {
+    }
+
+    private TrainableEncoder(SentenceEncoder model, float dropout, SkaldRandom random)
     {
         Model = model;
         MaxSeqLength = model.MaxSeqLength;
         Dropout = dropout;
-        Random = new SkaldRandom(seed);
+        Random = random;
+    }
+
+    /// <summary>
+    /// A second, independent trainable model read again from this one's folder (ContrastiveTension's copy), its parameters
+    /// named with <paramref name="parameterPrefix"/> in front so a checkpoint holds both; it draws dropout from this
+    /// encoder's generator (checkpointed with the run) and shares its length limit and data-parallel group.
+    /// </summary>
+    public TrainableEncoder Copy(string parameterPrefix)
+    {
+        if (Lora is not null || Model.TransformerFrozen || Source.IsStatic || Model.IsSparse)
+            throw new ArgumentException($"{Source.Path}: a trainable copy is made of a dense transformer model trained in full (not LoRA, frozen, static or sparse)");
+        return new TrainableEncoder(SentenceEncoder.Load(Source.Path, null, WeightPrecision.Float32, parameterPrefix), Dropout, Random)
+        {
+            MaxSeqLength = MaxSeqLength,
+            GradientCheckpointing = GradientCheckpointing,
+            Communicator = Communicator,
+        };
     }
 
     /// <summary>

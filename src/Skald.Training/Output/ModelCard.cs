@@ -204,6 +204,7 @@ public static class ModelCard
         "distill_kl" => "DistillKLDivLoss",
         "tsdae" => "DenoisingAutoEncoderLoss",
         "mega_batch_margin" => "MegaBatchMarginLoss",
+        "contrastive_tension" => "ContrastiveTensionLossInBatchNegatives",
         _ => type,
     };
 
@@ -226,6 +227,7 @@ public static class ModelCard
         "online_contrastive" => $"{{\"distance_metric\": \"SiameseDistanceMetric.COSINE_DISTANCE\", \"margin\": {F(l.Margin)}}}",
         "margin_mse" => "{\"similarity_fct\": \"pairwise_dot_score\"}",
         "mse" => "{}",
+        "contrastive_tension" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"cos_sim\"}}",
         "mega_batch_margin" => $"{{\"positive_margin\": {F(l.PositiveMargin)}, \"negative_margin\": {F(l.NegativeMargin)}, \"use_mini_batched_version\": false}}",
         "tsdae" => $"{{\"decoder_name_or_path\": null, \"tie_encoder_decoder\": true, \"del_ratio\": {F(l.DeletionRatio)}}}",
         "distill_kl" => $"{{\"similarity_fct\": \"pairwise_dot_score\", \"temperature\": {F(l.Temperature)}}}",

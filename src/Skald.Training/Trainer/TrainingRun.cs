@@ -292,12 +292,12 @@ public static class TrainingRun
                 : throw new TrainingException("loss.type gist: no GISTEmbedLoss");
         if (l.Cached)
         {
-            if (l.Type is "mlm" or "mntp" or "bce" or "ce_mnrl" or "cross_entropy" or "causal_lm" or "tsdae" || CreateLoss(l, model.Dimension) is not IEmbeddingLoss inner)
+            if (l.Type is "mlm" or "mntp" or "bce" or "ce_mnrl" or "cross_entropy" or "causal_lm" or "tsdae" or "contrastive_tension" || CreateLoss(l, model.Dimension) is not IEmbeddingLoss inner)
                 throw new TrainingException($"loss.cached takes a loss over embeddings (mnrl, cosent, matryoshka, splade, ...), not loss.type {l.Type}" +
                     (l.Type == "cached_mnrl" ? " (it is cached already)" : ""));
             return new CachedLoss(inner, l.MiniBatchSize);
         }
-        if (l.Type is not ("mlm" or "mntp" or "bce" or "ce_mnrl" or "cross_entropy" or "tsdae")) return CreateLoss(l, model.Dimension);
+        if (l.Type is not ("mlm" or "mntp" or "bce" or "ce_mnrl" or "cross_entropy" or "tsdae" or "contrastive_tension")) return CreateLoss(l, model.Dimension);
         if (model.Source.IsStatic) throw new TrainingException($"loss.type {l.Type} needs a transformer, not a static model");
         try
         {
@@ -308,6 +308,7 @@ public static class TrainingRun
                 "ce_mnrl" => new CrossEncoderMnrlLoss(model, l.NumNegatives, l.Scale, seed: 42),
                 "cross_entropy" => new CrossEncoderCrossEntropyLoss(model, l.NumLabels, seed: 42),
                 "tsdae" => new DenoisingAutoEncoderLoss(model, l.DeletionRatio, seed: 42),
+                "contrastive_tension" => new ContrastiveTensionLoss(model, l.Scale),
                 _ => new MaskedNextTokenLoss(model, l.MaskProbability ?? 0.2f, l.MaskCollator == "all_mask"),
             };
         }
@@ -413,6 +414,7 @@ public static class TrainingRun
         string? problem = type switch
         {
             "mlm" or "mntp" when d.Columns.Count < 1 => "needs a text column",
+            "contrastive_tension" when d.Columns.Count != 1 => "needs one text column (plain sentences; set data.columns to pick one)",
             "tsdae" when d.Columns.Count is not (1 or 2) => "needs one text column (sentences, damaged each step) or (damaged, original) text columns",
             "causal_lm" when d.Columns.Count != 2 => "needs (prompt, response) rows (Alpaca or chat-style instruction data)",
             "mnrl" or "cached_mnrl" or "ce_mnrl" when d.Columns.Count < 2 => "needs (anchor, positive[, negative...]) text columns",

@@ -1,0 +1,97 @@
+using Skald.Tensors.Autograd;
+using Skald.Training.Modeling;
+
+namespace Skald.Training.Losses;
+
+/// <summary>
+/// Contrastive Tension with in-batch negatives (Carlsson et al. 2021; sentence-transformers'
+/// ContrastiveTensionLossInBatchNegatives, which upstream recommends over the pair-sampling variant): unsupervised, on
+/// plain sentences. A second, independent copy of the model (<see cref="TrainableEncoder.Copy"/>, its parameters named
+/// <c>contrastive_tension.model1/…</c>) embeds each sentence, the model itself embeds it again, and with
+/// S_ij = cos(copy(s_i), model(s_j))·exp(τ) (τ = <c>logit_scale</c>, learnable, from ln 20) the loss is
+/// (CE(S, i) + CE(Sᵀ, i)) / 2. The copy and τ train with the model (checkpointed, not saved: the model is the result).
+/// Gradients: dS = ((softmax_rows(S) − I) + (softmax_cols(S) − I)) / (2B); dτ = Σ dS ⊙ S; through the cosines × exp(τ).
+/// Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/losses/ContrastiveTensionLoss.py
+/// </summary>
+public sealed class ContrastiveTensionLoss : ILoss
+{
+    /// <summary>Name prefix of the copy's parameters.</summary>
+    public const string CopyPrefix = "contrastive_tension.model1/";
+
+    private readonly TrainableEncoder copy;
+
+    /// <summary>A copy of <paramref name="model"/> read from its folder, and τ = ln <paramref name="scale"/>.</summary>
+    public ContrastiveTensionLoss(TrainableEncoder model, float scale = 20f)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (scale <= 0) throw new ArgumentOutOfRangeException(nameof(scale), "scale must be above 0");
+        copy = model.Copy(CopyPrefix);
+        LogitScale = new Parameter("contrastive_tension.logit_scale", [MathF.Log(scale)], [1], weightDecay: true);
+        Parameters = [.. copy.Parameters, LogitScale];
+    }
+
+    /// <summary>τ, the learnable log of the similarity scale.</summary>
+    public Parameter LogitScale { get; }
+
+    /// <summary>The copy's parameters and τ, trained and checkpointed with the model, not saved with it.</summary>
+    public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<Parameter> SavedParameters => [];
+
+    /// <inheritdoc />
+    public string Name => "contrastive_tension";
+
+    /// <inheritdoc />
+    public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f)
+    {
+        var encoder = EmbeddingLoss.AsEncoder(model);
+        EmbeddingLoss.CheckBatch(batch);
+        var texts = batch.Columns[0];
+        using var first = copy.BeginPass(record: true);
+        using var second = encoder.BeginPass(record: true);
+        var a = first.Forward(copy.Prepare(texts));     // [B, D] sentence_features1 through the copy (model1)
+        var b = second.Forward(encoder.Prepare(texts)); // [B, D] sentence_features2 through the model (model2)
+        int n = a.Rows, d = a.Dim;
+        var (ua, na) = CosineMath.Normalize(a);
+        var (ub, nb) = CosineMath.Normalize(b);
+        double scale = Math.Exp(LogitScale.Data.Span[0]), loss = 0, dTau = 0;
+        var s = new double[n * n];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++) s[i * n + j] = CosineMath.Dot(ua, i, ub, j, d) * scale;
+        var ds = new double[n * n];
+        var row = new double[n];
+        for (int i = 0; i < n; i++) // rows: copy's sentence i against the model's sentences; columns: the transpose
+        {
+            for (int j = 0; j < n; j++) row[j] = s[i * n + j];
+            double lse = CosineMath.LogSumExp(row);
+            loss += (lse - s[i * n + i]) / (2 * n);
+            for (int j = 0; j < n; j++) ds[i * n + j] += (Math.Exp(s[i * n + j] - lse) - (i == j ? 1 : 0)) / (2 * n);
+            for (int j = 0; j < n; j++) row[j] = s[j * n + i];
+            lse = CosineMath.LogSumExp(row);
+            loss += (lse - s[i * n + i]) / (2 * n);
+            for (int j = 0; j < n; j++) ds[j * n + i] += (Math.Exp(s[j * n + i] - lse) - (i == j ? 1 : 0)) / (2 * n);
+        }
+        var dua = new double[ua.Length];
+        var dub = new double[ub.Length];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double g = ds[i * n + j];
+                dTau += g * s[i * n + j];
+                for (int x = 0; x < d; x++)
+                {
+                    dua[i * d + x] += g * scale * ub[j * d + x];
+                    dub[j * d + x] += g * scale * ua[i * d + x];
+                }
+            }
+        var ga = new EmbeddingBatch(n, d);
+        var gb = new EmbeddingBatch(n, d);
+        CosineMath.Backward(ua, na, dua, ga);
+        CosineMath.Backward(ub, nb, dub, gb);
+        LogitScale.Grad.Span[0] += (float)(dTau * gradientScale);
+        first.Backward([ga], gradientScale);
+        second.Backward([gb], gradientScale);
+        return (float)loss;
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Skald.Models.Checkpoints;
+using Skald.Training.Losses;
+using Skald.Training.Modeling;
+using Skald.Training.Trainer;
+using Xunit.Abstractions;
+
+namespace Skald.Training.Tests.Trainer;
+
+/// <summary>
+/// ContrastiveTension with in-batch negatives (<c>loss.type: contrastive_tension</c>): five AdamW steps of the model, its
+/// trained copy and the learnable scale against PyTorch (fixtures/training/make_ct_reference.py), and <c>skald train</c>
+/// saving only the model, resuming exactly, or refusing what it cannot train.
+/// </summary>
+public sealed class ContrastiveTensionLossTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly string dir = InfraPaths.NewTempDir();
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    /// <summary>Each step's loss and grad norm within 1e-4 relative; the model's, the copy's and τ's final values within 1e-4.</summary>
+    [Fact]
+    public void FiveStepsMatchPyTorch()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("ct.json")));
+        var r = doc.RootElement;
+        var model = TrainableEncoder.Load(CorePaths.FixtureModel("bert-cased-mean"), dropout: 0f);
+        var loss = new ContrastiveTensionLoss(model, r.GetProperty("scale").GetSingle());
+        Assert.All(loss.Parameters, p => Assert.StartsWith("contrastive_tension.", p.Name));
+        TrainingParityTests.Replay(model, r, loss, CorePaths.TrainingFixture("ct_final.safetensors"), output);
+        SpladeTrainingTests.AssertFinalWeights(loss.Parameters, CorePaths.TrainingFixture("ct_copy_final.safetensors"), r.GetProperty("lr").GetSingle(), output);
+    }
+
+    [Fact]
+    public void SkaldTrainSavesTheModelResumesAndRefusesWithOneLine()
+    {
+        string data = InfraPaths.WriteFile(dir, "sentences.txt", string.Concat(Enumerable.Range(0, 24).Select(i =>
+            $"Skipet {i} seiler nordover langs kysten i morgen.\n")));
+        string model = InfraPaths.FixtureModel("bert-cased-mean");
+        var ok = SkaldProcess.RunIn(dir, "train", "--config", TrainConfigs.Write(dir, model, data, "  type: contrastive_tension", out var okDir, maxSteps: 3), "--quiet");
+        Assert.True(ok.ExitCode == 0, ok.Stderr);
+        using (var saved = Checkpoint.OpenFolder(Path.Combine(okDir, "final")))
+        using (var source = Checkpoint.OpenFolder(model))
+            Assert.Equal(source.Keys.Order(), saved.Keys.Order()); // the model alone, not its copy
+        Assert.Contains("ContrastiveTensionLossInBatchNegatives", File.ReadAllText(Path.Combine(okDir, "final", "README.md")));
+
+        Skald.Training.Config.TrainingConfig Config(string outDir) => Skald.Training.Config.ConfigLoader.Parse($"""
+            model:
+              path: {model}
+              dropout: 0.1
+            data:
+              train: {data}
+            training:
+              batch_size: 4
+              max_steps: 6
+            loss:
+              type: contrastive_tension
+            output:
+              dir: {outDir}
+              save_steps: 3
+              tensorboard: false
+            """, "ct.yaml");
+        var full = new SentenceTrainer(TrainingRun.Build(Config(Path.Combine(dir, "full")))).Run();
+        var cut = Config(Path.Combine(dir, "cut"));
+        Assert.Throws<OperationCanceledException>(() => new SentenceTrainer(TrainingRun.Build(cut,
+            p => { if (p.Step == 5) throw new OperationCanceledException(); })).Run());
+        var resumed = new SentenceTrainer(TrainingRun.Build(cut)).Run();
+        Assert.EndsWith("step-3", resumed.ResumedFrom);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(full.ModelPath, "model.safetensors")),
+            File.ReadAllBytes(Path.Combine(resumed.ModelPath, "model.safetensors")));
+
+        string pairs = InfraPaths.WriteFile(dir, "pairs.jsonl", "{\"a\": \"Hei.\", \"b\": \"Hallo.\"}\n{\"a\": \"Ja.\", \"b\": \"Nei.\"}\n");
+        TrainConfigs.AssertRefused(dir, TrainConfigs.Write(dir, model, pairs, "  type: contrastive_tension", out _), "needs one text column");
+        TrainConfigs.AssertRefused(dir, TrainConfigs.Write(dir, model, data, "  type: contrastive_tension\n  cached: true", out _), "loss.cached takes a loss over embeddings");
+    }
+}

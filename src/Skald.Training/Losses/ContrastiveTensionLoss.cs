@@ -19,6 +19,7 @@ public sealed class ContrastiveTensionLoss : ILoss
     public const string CopyPrefix = "contrastive_tension.model1/";
 
     private readonly TrainableEncoder copy;
+    private readonly InBatchScores scores;
 
     /// <summary>A copy of <paramref name="model"/> read from its folder, and τ = ln <paramref name="scale"/>.</summary>
     public ContrastiveTensionLoss(TrainableEncoder model, float scale = 20f)
@@ -28,6 +29,7 @@ public sealed class ContrastiveTensionLoss : ILoss
         copy = model.Copy(CopyPrefix);
         LogitScale = new Parameter("contrastive_tension.logit_scale", [MathF.Log(scale)], [1], weightDecay: true);
         Parameters = [.. copy.Parameters, LogitScale];
+        scores = new InBatchScores(LogitScale);
     }
 
     /// <summary>τ, the learnable log of the similarity scale.</summary>
@@ -42,6 +44,9 @@ public sealed class ContrastiveTensionLoss : ILoss
     /// <inheritdoc />
     public string Name => "contrastive_tension";
 
+    /// <summary>Runs data-parallel: each rank embeds its shard with both models and the loss spans every rank's rows.</summary>
+    public bool SpansRanks => true;
+
     /// <inheritdoc />
     public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f)
     {
@@ -50,48 +55,73 @@ public sealed class ContrastiveTensionLoss : ILoss
         var texts = batch.Columns[0];
         using var first = copy.BeginPass(record: true);
         using var second = encoder.BeginPass(record: true);
-        var a = first.Forward(copy.Prepare(texts));     // [B, D] sentence_features1 through the copy (model1)
-        var b = second.Forward(encoder.Prepare(texts)); // [B, D] sentence_features2 through the model (model2)
-        int n = a.Rows, d = a.Dim;
-        var (ua, na) = CosineMath.Normalize(a);
-        var (ub, nb) = CosineMath.Normalize(b);
-        double scale = Math.Exp(LogitScale.Data.Span[0]), loss = 0, dTau = 0;
-        var s = new double[n * n];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++) s[i * n + j] = CosineMath.Dot(ua, i, ub, j, d) * scale;
-        var ds = new double[n * n];
-        var row = new double[n];
-        for (int i = 0; i < n; i++) // rows: copy's sentence i against the model's sentences; columns: the transpose
+        EmbeddingBatch[] columns =
+        [
+            first.Forward(copy.Prepare(texts)),     // [B, D] sentence_features1 through the copy (model1)
+            second.Forward(encoder.Prepare(texts)), // [B, D] sentence_features2 through the model (model2)
+        ];
+        EmbeddingBatch[] grads = [.. columns.Select(c => new EmbeddingBatch(c.Rows, c.Dim))];
+        var comm = encoder.Communicator;
+        float value = LossParameterGradients.Scaled(scores, gradientScale / (double)comm.Size,
+            () => AcrossRanks.Compute(scores, comm, columns, null, grads));
+        first.Backward([grads[0]], gradientScale);
+        second.Backward([grads[1]], gradientScale);
+        return value;
+    }
+
+    /// <summary>
+    /// The loss over the two models' embeddings [B, D] each, with τ its own parameter: S_ij = cos(a_i, b_j)·exp(τ),
+    /// (CE(S, i) + CE(Sᵀ, i)) / 2; d/dS = ((softmax_rows(S) − I) + (softmax_cols(S) − I)) / (2B), dτ += Σ dS ⊙ S.
+    /// </summary>
+    private sealed class InBatchScores(Parameter logitScale) : IEmbeddingLoss, ILoss
+    {
+        public string Name => "contrastive_tension";
+
+        public IReadOnlyList<Parameter> Parameters => [logitScale];
+
+        public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f) =>
+            throw new NotSupportedException("the scores of ContrastiveTensionLoss take two models' embeddings");
+
+        public float Compute(IReadOnlyList<EmbeddingBatch> columns, IReadOnlyList<float>? labels, IReadOnlyList<EmbeddingBatch> gradients)
         {
-            for (int j = 0; j < n; j++) row[j] = s[i * n + j];
-            double lse = CosineMath.LogSumExp(row);
-            loss += (lse - s[i * n + i]) / (2 * n);
-            for (int j = 0; j < n; j++) ds[i * n + j] += (Math.Exp(s[i * n + j] - lse) - (i == j ? 1 : 0)) / (2 * n);
-            for (int j = 0; j < n; j++) row[j] = s[j * n + i];
-            lse = CosineMath.LogSumExp(row);
-            loss += (lse - s[i * n + i]) / (2 * n);
-            for (int j = 0; j < n; j++) ds[j * n + i] += (Math.Exp(s[j * n + i] - lse) - (i == j ? 1 : 0)) / (2 * n);
-        }
-        var dua = new double[ua.Length];
-        var dub = new double[ub.Length];
-        for (int i = 0; i < n; i++)
-            for (int j = 0; j < n; j++)
+            EmbeddingLoss.RequireColumns(columns, 2, 2, "ContrastiveTensionLoss");
+            int n = columns[0].Rows, d = columns[0].Dim;
+            var (ua, na) = CosineMath.Normalize(columns[0]);
+            var (ub, nb) = CosineMath.Normalize(columns[1]);
+            double scale = Math.Exp(logitScale.Data.Span[0]), loss = 0, dTau = 0;
+            var s = new double[n * n];
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++) s[i * n + j] = CosineMath.Dot(ua, i, ub, j, d) * scale;
+            var ds = new double[n * n];
+            var line = new double[n];
+            for (int i = 0; i < n; i++) // row i: copy's sentence i against the model's; column i: the transpose
             {
-                double g = ds[i * n + j];
-                dTau += g * s[i * n + j];
-                for (int x = 0; x < d; x++)
-                {
-                    dua[i * d + x] += g * scale * ub[j * d + x];
-                    dub[j * d + x] += g * scale * ua[i * d + x];
-                }
+                for (int j = 0; j < n; j++) line[j] = s[i * n + j];
+                double lse = CosineMath.LogSumExp(line);
+                loss += (lse - s[i * n + i]) / (2 * n);
+                for (int j = 0; j < n; j++) ds[i * n + j] += (Math.Exp(s[i * n + j] - lse) - (i == j ? 1 : 0)) / (2 * n);
+                for (int j = 0; j < n; j++) line[j] = s[j * n + i];
+                lse = CosineMath.LogSumExp(line);
+                loss += (lse - s[i * n + i]) / (2 * n);
+                for (int j = 0; j < n; j++) ds[j * n + i] += (Math.Exp(s[j * n + i] - lse) - (i == j ? 1 : 0)) / (2 * n);
             }
-        var ga = new EmbeddingBatch(n, d);
-        var gb = new EmbeddingBatch(n, d);
-        CosineMath.Backward(ua, na, dua, ga);
-        CosineMath.Backward(ub, nb, dub, gb);
-        LogitScale.Grad.Span[0] += (float)(dTau * gradientScale);
-        first.Backward([ga], gradientScale);
-        second.Backward([gb], gradientScale);
-        return (float)loss;
+            var dua = new double[ua.Length];
+            var dub = new double[ub.Length];
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    double g = ds[i * n + j];
+                    dTau += g * s[i * n + j];
+                    for (int x = 0; x < d; x++)
+                    {
+                        dua[i * d + x] += g * scale * ub[j * d + x];
+                        dub[j * d + x] += g * scale * ua[i * d + x];
+                    }
+                }
+            CosineMath.Backward(ua, na, dua, gradients[0]);
+            CosineMath.Backward(ub, nb, dub, gradients[1]);
+            logitScale.Grad.Span[0] += (float)dTau;
+            return (float)loss;
+        }
     }
 }

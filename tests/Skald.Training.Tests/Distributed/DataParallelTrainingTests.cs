@@ -9,7 +9,7 @@ namespace Skald.Training.Tests.Distributed;
 /// <summary>
 /// <c>mpirun -np 2 skald train</c> against one process with the same config: the global batch is split across the
 /// ranks and the loss spans them, so losses and weights agree within rounding (MNRL, CachedMNRL, LoRA, masked-LM, MNTP,
-/// causal-LM SFT with length-grouped batches, a cross-encoder's BCE, AdaptiveLayerLoss); a killed rank
+/// causal-LM SFT with length-grouped batches, a cross-encoder's BCE, AdaptiveLayerLoss, SoftmaxLoss, ContrastiveTension); a killed rank
 /// ends the job and the same command resumes.
 /// </summary>
 public sealed class DataParallelTrainingTests(ITestOutputHelper output)
@@ -49,6 +49,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     [InlineData("margin_mse")]
     [InlineData("adaptive_layer")]
     [InlineData("softmax")]
+    [InlineData("contrastive_tension")]
     public void TwoRanksTrainAsOneProcessWithTheWholeBatch(string kind)
     {
         string model = kind == "adaptive_layer" ? CorePaths.TrainingFixture("bert-4layers")
@@ -63,6 +64,9 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             // A cross-encoder's labelled pairs: each rank scores its shard, the loss is the mean over the whole batch.
             ? InfraPaths.WriteFile(dir, "labelled.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
                 $"{{\"query\": \"Hvor ligger hus nummer {i / 2} ved elva?\", \"document\": \"{(i % 2 == 0 ? $"Hus {i / 2} ligger ved sjøen." : $"Katten {i} sover.")}\", \"label\": {i % 2 ^ 1}}}\n")))
+            : kind == "contrastive_tension"
+            // Plain sentences: each rank embeds its shard with the model and its trained copy; the scores span the ranks.
+            ? InfraPaths.WriteFile(dir, "sentences.txt", string.Concat(Enumerable.Range(0, 56).Select(i => $"Hus {i} ligger ved elva, {i * 7} meter fra sjøen.\n")))
             : kind is "cross_entropy" or "softmax"
             // A 3-label classifier of pairs: each rank scores its shard, the loss is the mean over the whole batch.
             ? InfraPaths.WriteFile(dir, "nli.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
@@ -88,6 +92,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             "cross_entropy" => "loss:\n  type: cross_entropy\n  num_labels: 3",
             // SoftmaxLoss's classifier: every rank computes it over the gathered batch; the summed gradients are one process's.
             "softmax" => "loss:\n  type: softmax\n  num_labels: 3",
+            "contrastive_tension" => "loss:\n  type: contrastive_tension",
             "margin_mse" => "loss:\n  type: margin_mse",
             // One of three earlier layers drawn per step (the same on both ranks), the KL rows split between them.
             "adaptive_layer" => "loss:\n  type: mnrl\n  adaptive_layer: true",

@@ -28,7 +28,7 @@ internal sealed class DataMineNegativesCommand : Command
     private readonly Option<double?> maxScore = CliOptions.Number("--max-score", "Drop candidates scoring above X", _ => true, "a number");
     private readonly Option<double?> minScore = CliOptions.Number("--min-score", "Drop candidates scoring below X", _ => true, "a number");
     private readonly Option<string> sampling = CliOptions.Choice("--sampling", "top: the best qualifying candidates; random: a random choice of them", "top", "top", "random");
-    private readonly Option<string> format = CliOptions.Choice("--format", "triplet: (anchor, positive, negative) rows; n-tuple: negative_1..n columns; labeled-pair: (anchor, passage, label)", "triplet", "triplet", "n-tuple", "labeled-pair");
+    private readonly Option<string> format = CliOptions.Choice("--format", "triplet: (anchor, positive, negative) rows; n-tuple: negative_1..n columns; labeled-pair: (anchor, passage, label); labeled-list: (anchor, [positive, negatives...], labels [1, 0, ...]) for the listwise cross-encoder losses", "triplet", "triplet", "n-tuple", "labeled-pair", "labeled-list");
     private readonly Option<string> language = CliOptions.Text("--language", "BM25 stemming language (nb, nn, da, sv, en)", "LANG");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per embedding batch", defaultValue: 32);
     private readonly Option<string> cache = CliOptions.Text("--cache", "Embedding cache folder (the one skald evaluate uses)", "DIR");

@@ -101,7 +101,7 @@ internal static class DataStages
             AbsoluteMargin = s.Keys.Str("absolute_margin") is null ? null : s.Keys.Double("absolute_margin", 0, double.MinValue),
             MaxScore = s.Keys.Str("max_score") is null ? null : s.Keys.Double("max_score", 0, double.MinValue),
             Sampling = s.Keys.Choice("sampling", "top", "top", "random") == "random" ? SamplingStrategy.Random : SamplingStrategy.Top,
-            Format = HardNegativeMiner.ParseFormat(s.Keys.Choice("format", "triplet", "triplet", "n-tuple", "labeled-pair")),
+            Format = HardNegativeMiner.ParseFormat(s.Keys.Choice("format", "triplet", "triplet", "n-tuple", "labeled-pair", "labeled-list")),
         };
         return target =>
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Skald.Data.Generation;
 
 namespace Skald.Data.Negatives;
@@ -25,7 +26,7 @@ public static class HardNegativeMiner
         ICandidateScorer scorer, MiningOptions options, IReadOnlyList<string>? extraCorpus = null)
     {
         if (pairs.Count == 0) throw new DataException("no (anchor, positive) pairs to mine negatives for");
-        if ((options.Margins || options.Scores) && options.Format == MiningFormat.LabeledPair) throw new DataException("margins and scores are written for the triplet and n-tuple formats");
+        if ((options.Margins || options.Scores) && options.Format is MiningFormat.LabeledPair or MiningFormat.LabeledList) throw new DataException("margins and scores are written for the triplet and n-tuple formats");
         if (options.Margins && options.Scores) throw new DataException("write margins or scores, not both");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.NumNegatives, 1);
         // Corpus: positives then extra passages, one entry per key.
@@ -91,13 +92,17 @@ public static class HardNegativeMiner
             if (chosen.Count < options.NumNegatives) anchorsShort++;
             negatives[q] = chosen;
         }
-        return new MinedData(Columns(columns, options), Rows(queries, corpus, positives, positiveScores, negatives, options), removed, anchorsShort, rangeMax);
+        return new MinedData(Columns(columns, options), Rows(queries, corpus, positives, positiveScores, negatives, options), removed, anchorsShort, rangeMax)
+        {
+            ListColumn = options.Format == MiningFormat.LabeledList ? columns.Positive : null,
+        };
     }
 
     private static List<string> Columns((string Anchor, string Positive) c, MiningOptions options) => options.Format switch
     {
         MiningFormat.Triplet => options.Margins || options.Scores ? [c.Anchor, c.Positive, "negative", "label"] : [c.Anchor, c.Positive, "negative"],
         MiningFormat.LabeledPair => [c.Anchor, c.Positive, "label"],
+        MiningFormat.LabeledList => [c.Anchor, c.Positive, "labels"],
         _ => [c.Anchor, c.Positive, .. Enumerable.Range(1, options.NumNegatives).Select(i => $"negative_{i}"), .. options.Margins || options.Scores ? new[] { "label" } : []],
     };
 
@@ -126,6 +131,12 @@ public static class HardNegativeMiner
                     foreach (int p in positives[q]) rows.Add([queries[q], corpus[p], "1"]);
                     foreach (var n in negs) rows.Add([queries[q], corpus[n.Row], "0"]);
                     break;
+                case MiningFormat.LabeledList:
+                    if (negs.Count == 0) break;
+                    foreach (int p in positives[q])
+                        rows.Add([queries[q], JsonSerializer.Serialize<string[]>([corpus[p], .. negs.Select(n => corpus[n.Row])]),
+                            List([1f, .. negs.Select(_ => 0f)])]);
+                    break;
                 default:
                     if (negs.Count < options.NumNegatives) break;
                     for (int i = 0; i < positives[q].Count; i++)
@@ -152,6 +163,7 @@ public static class HardNegativeMiner
         "triplet" => MiningFormat.Triplet,
         "n-tuple" => MiningFormat.NTuple,
         "labeled-pair" => MiningFormat.LabeledPair,
-        _ => throw new DataException(string.Create(CultureInfo.InvariantCulture, $"unknown format '{s}' (triplet, n-tuple, labeled-pair)")),
+        "labeled-list" => MiningFormat.LabeledList,
+        _ => throw new DataException(string.Create(CultureInfo.InvariantCulture, $"unknown format '{s}' (triplet, n-tuple, labeled-pair, labeled-list)")),
     };
 }

@@ -7,4 +7,8 @@ namespace Skald.Data.Negatives;
 /// <param name="AnchorsShort">Anchors that got fewer than the asked number of negatives.</param>
 /// <param name="RangeMax">The candidate depth used.</param>
 public sealed record MinedData(IReadOnlyList<string> Columns, IReadOnlyList<string[]> Rows, IReadOnlyDictionary<string, int> Removed,
-    int AnchorsShort, int RangeMax);
+    int AnchorsShort, int RangeMax)
+{
+    /// <summary>The column whose cells are lists of texts, JSON arrays (the labeled-list format's documents), or null.</summary>
+    public string? ListColumn { get; init; }
+}

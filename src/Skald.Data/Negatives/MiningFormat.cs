@@ -11,4 +11,10 @@ public enum MiningFormat
 
     /// <summary>(anchor, passage, label): label 1 for each positive, 0 for each negative.</summary>
     LabeledPair,
+
+    /// <summary>
+    /// (anchor, [positive, negative_1, …], labels [1, 0, …]): one row per positive with the negatives found (at least
+    /// one), the documents a list of texts: the rows the listwise cross-encoder losses train on.
+    /// </summary>
+    LabeledList,
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Parquet;
 using Parquet.Data;
 using Parquet.Schema;
@@ -8,18 +9,22 @@ namespace Skald.Retrieval.Data;
 /// Reads a Parquet file (how Hugging Face publishes datasets) through Parquet.Net into a table of text: the top-level
 /// columns in schema order, every row group in order; strings as they are, numbers written invariantly, booleans as 0/1,
 /// nulls as missing; a list of numbers (a LIST column, or a legacy repeated one) as its JSON text <c>[0.3,0.5]</c>, which
-/// the training reader takes as list-valued labels. Other nested, list or binary columns are an error naming the column. Row numbers count from 1 over the
+/// the training reader takes as list-valued labels, and (when asked) a list of texts as its JSON text too (the
+/// documents of a listwise row). Other nested, list or binary columns are an error naming the column. Row numbers count from 1 over the
 /// whole file. Used by the evaluation readers (<see cref="DataFiles"/>) and the training reader alike; problems are an
 /// <see cref="EvaluationException"/> naming the file (and column).
 /// </summary>
 public static class ParquetTableReader
 {
-    /// <summary>The header and the rows (row number, one value per column) of the file at <paramref name="path"/>.</summary>
-    public static (List<string> Header, List<(int Line, string?[] Values)> Rows) Read(string path)
+    /// <summary>
+    /// The header and the rows (row number, one value per column) of the file at <paramref name="path"/>; with
+    /// <paramref name="textLists"/> a list-of-texts column is read as each row's JSON array text (else it is an error).
+    /// </summary>
+    public static (List<string> Header, List<(int Line, string?[] Values)> Rows) Read(string path, bool textLists = false)
     {
         try
         {
-            return ReadAsync(path).AsTask().GetAwaiter().GetResult();
+            return ReadAsync(path, textLists).AsTask().GetAwaiter().GetResult();
         }
         catch (Exception e) when (e is not EvaluationException)
         {
@@ -40,6 +45,31 @@ public static class ParquetTableReader
         }
     }
 
+    /// <summary>The top-level columns of the file at <paramref name="path"/> that hold lists of texts (from its schema).</summary>
+    public static List<string> TextListColumns(string path)
+    {
+        try
+        {
+            return TextListColumnsAsync(path).AsTask().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not EvaluationException)
+        {
+            throw new EvaluationException($"{path}: not a readable Parquet file ({e.Message.Split('\n')[0]})");
+        }
+    }
+
+    private static async ValueTask<List<string>> TextListColumnsAsync(string path)
+    {
+        await using var stream = File.OpenRead(path);
+        await using var reader = await ParquetReader.CreateAsync(stream);
+        return [.. reader.Schema.Fields.Where(f => f switch
+        {
+            ListField { Item: DataField item } => TextType(item.ClrType),
+            DataField plain => plain.IsArray && TextType(plain.ClrType),
+            _ => false,
+        }).Select(f => f.Name)];
+    }
+
     /// <summary>The message for a column the reader needs but the file lacks.</summary>
     public static string MissingColumn(string path, string column, IEnumerable<string> found) =>
         $"{path}: no column \"{column}\" (found: {string.Join(", ", found)})";
@@ -51,7 +81,7 @@ public static class ParquetTableReader
         return [.. reader.Schema.Fields.Select(f => f.Name)];
     }
 
-    private static async ValueTask<(List<string>, List<(int, string?[])>)> ReadAsync(string path)
+    private static async ValueTask<(List<string>, List<(int, string?[])>)> ReadAsync(string path, bool textLists)
     {
         await using var stream = File.OpenRead(path);
         await using var reader = await ParquetReader.CreateAsync(stream);
@@ -62,12 +92,12 @@ public static class ParquetTableReader
             // A LIST column is read through its element; a legacy repeated column is its own element.
             var d = f switch
             {
-                ListField { Item: DataField item } when NumberType(item.ClrType) => item,
-                DataField plain when !plain.IsArray || NumberType(plain.ClrType) => plain,
+                ListField { Item: DataField item } when NumberType(item.ClrType) || (textLists && TextType(item.ClrType)) => item,
+                DataField plain when !plain.IsArray || NumberType(plain.ClrType) || (textLists && TextType(plain.ClrType)) => plain,
                 _ => null,
             };
             if (d is null || d.MaxRepetitionLevel > 1)
-                throw new EvaluationException($"{path}: column '{f.Name}' is a {f.SchemaType.ToString().ToLowerInvariant()} column; only text and number columns, and lists of numbers, are read");
+                throw new EvaluationException($"{path}: column '{f.Name}' is a {f.SchemaType.ToString().ToLowerInvariant()} column; only text and number columns, and lists of numbers (or of texts, for listwise rows), are read");
             data.Add(d);
         }
         var header = fields.Select(f => f.Name).ToList();
@@ -109,28 +139,32 @@ public static class ParquetTableReader
         throw new EvaluationException($"{path}: column '{field.Name}' has type {t.Name}; only text and number columns are read");
     }
 
+    /// <summary>Whether a column of this CLR type is read as text.</summary>
+    private static bool TextType(Type t) => t == typeof(string) || t == typeof(ReadOnlyMemory<char>);
+
     /// <summary>Whether a column of this CLR type is read as numbers.</summary>
     private static bool NumberType(Type t) =>
         t == typeof(float) || t == typeof(double) || t == typeof(int) || t == typeof(long) || t == typeof(short) || t == typeof(sbyte) || t == typeof(byte);
 
     /// <summary>
-    /// A list-of-numbers column, row by row as JSON text: the values stitched back into rows by their repetition levels
-    /// (0 starts a row), a value present where the definition level is the field's maximum. A null list is missing; a
-    /// null element makes the row an error naming it.
+    /// A list-of-numbers (or list-of-texts) column, row by row as JSON text: the values stitched back into rows by their
+    /// repetition levels (0 starts a row), a value present where the definition level is the field's maximum. A null
+    /// list is missing; a null element makes the row an error naming it.
     /// </summary>
     private static async ValueTask<string?[]> Lists(ParquetRowGroupReader group, DataField field, int n, string path)
     {
         using var raw = await group.ReadRawColumnDataBaseAsync(field);
-        var values = raw switch
+        string[] items = raw switch
         {
-            RawColumnData<float> c => c.Values.ToArray().Select(v => (double)v).ToArray(),
-            RawColumnData<double> c => c.Values.ToArray(),
-            RawColumnData<int> c => c.Values.ToArray().Select(v => (double)v).ToArray(),
-            RawColumnData<long> c => c.Values.ToArray().Select(v => (double)v).ToArray(),
-            RawColumnData<short> c => c.Values.ToArray().Select(v => (double)v).ToArray(),
-            RawColumnData<sbyte> c => c.Values.ToArray().Select(v => (double)v).ToArray(),
-            RawColumnData<byte> c => c.Values.ToArray().Select(v => (double)v).ToArray(),
-            _ => throw new EvaluationException($"{path}: column '{field.Path}' holds {field.ClrType.Name} lists; only lists of numbers are read"),
+            RawColumnData<ReadOnlyMemory<char>> c => [.. c.Values.ToArray().Select(v => JsonSerializer.Serialize(v.ToString()))],
+            RawColumnData<float> c => Format(c.Values.ToArray().Select(v => (double)v)),
+            RawColumnData<double> c => Format(c.Values.ToArray()),
+            RawColumnData<int> c => Format(c.Values.ToArray().Select(v => (double)v)),
+            RawColumnData<long> c => Format(c.Values.ToArray().Select(v => (double)v)),
+            RawColumnData<short> c => Format(c.Values.ToArray().Select(v => (double)v)),
+            RawColumnData<sbyte> c => Format(c.Values.ToArray().Select(v => (double)v)),
+            RawColumnData<byte> c => Format(c.Values.ToArray().Select(v => (double)v)),
+            _ => throw new EvaluationException($"{path}: column '{field.Path}' holds {field.ClrType.Name} lists; only lists of numbers or texts are read"),
         };
         var rep = raw.RepetitionLevels.ToArray();
         var def = raw.DefinitionLevels.ToArray();
@@ -151,13 +185,15 @@ public static class ParquetTableReader
                 current.Clear();
                 present = def[i] > 0 || field.MaxDefinitionLevel == 0; // 0: the whole list is null
             }
-            if (def[i] == field.MaxDefinitionLevel) current.Add(values[next++].ToString("R", CultureInfo.InvariantCulture));
+            if (def[i] == field.MaxDefinitionLevel) current.Add(items[next++]);
             else if (def[i] == field.MaxDefinitionLevel - 1 && field.IsNullable)
                 throw new EvaluationException($"{path}: column '{field.Path}' row {row + 1} holds a null inside its list");
         }
         Close();
         return rows;
     }
+
+    private static string[] Format(IEnumerable<double> values) => [.. values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))];
 
     private static async ValueTask<string?[]> Numbers<T>(ParquetRowGroupReader group, DataField field, int n, Func<T, string> format)
         where T : struct

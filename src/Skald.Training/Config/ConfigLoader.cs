@@ -279,7 +279,8 @@ public static class ConfigLoader
         var loss = new LossSection
         {
             Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist", "angle", "contrastive", "online_contrastive", "splade", "distill_kl", "csr", "cosine_similarity", "softmax", "batch_hard_triplet",
-                "batch_hard_soft_margin_triplet", "batch_all_triplet", "batch_semi_hard_triplet", "tsdae", "mega_batch_margin", "contrastive_tension"),
+                "batch_hard_soft_margin_triplet", "batch_all_triplet", "batch_semi_hard_triplet", "tsdae", "mega_batch_margin", "contrastive_tension",
+                "ce_mse", "ce_margin_mse", "listnet", "listmle", "plistmle", "lambda", "ranknet"),
             MaskProbability = l.Str("mask_probability") is null ? null : l.Float("mask_probability", 0.15f, 0, 1),
             MaskCollator = l.Choice("mask_collator", "default", "default", "all_mask"),
             Scale = l.Float("scale", l.Str("type") switch { "ce_mnrl" => 10f, "gist" => 100f, "splade" or "csr" => 1f, _ => 20f }, 0),
@@ -319,14 +320,22 @@ public static class ConfigLoader
             DocumentRegularizerOnly = l.Bool("use_document_regularizer_only", false),
             DocumentRegularizerThreshold = l.IntOrNull("document_regularizer_threshold", 0),
             QueryRegularizerThreshold = l.IntOrNull("query_regularizer_threshold", 0),
+            Activation = l.Choice("activation", "identity", "identity", "sigmoid"),
+            WeightingScheme = l.Choice("weighting_scheme", "ndcg_loss2pp", "ndcg_loss2pp", "ndcg_loss2", "ndcg_loss1", "lambda_rank", "none"),
+            K = l.IntOrNull("k", 1),
+            Sigma = l.Float("sigma", 1f, 0),
+            Mu = l.Float("mu", 10f, 0),
+            ReductionLog = l.Choice("reduction_log", "binary", "binary", "natural"),
+            RespectInputOrder = l.Bool("respect_input_order", true),
         };
+        RankingLossKeys.Check(l, loss);
         foreach (var key in new[] { "splade_inner", "document_regularizer_weight", "query_regularizer_weight", "use_document_regularizer_only",
                      "document_regularizer_threshold", "query_regularizer_threshold" })
         {
             if (l.Str(key) is not null && loss.Type != "splade")
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is SpladeLoss's (loss.type: splade)");
         }
-        if (loss.Cached && loss.Type is "mlm" or "mntp" or "causal_lm" or "bce" or "ce_mnrl" or "cross_entropy" or "cached_mnrl" or "csr" or "mse" or "simcse" or "tsdae" or "contrastive_tension")
+        if (loss.Cached && (loss.CrossEncoder || loss.Type is "mlm" or "mntp" or "causal_lm" or "cached_mnrl" or "csr" or "mse" or "simcse" or "tsdae" or "contrastive_tension"))
             throw new TrainingException($"{l.Where("cached")}: loss.cached takes a loss over embeddings (mnrl, cosent, matryoshka, splade, ...), not loss.type {loss.Type}" +
                 (loss.Type == "cached_mnrl" ? " (it is cached already)" : ""));
         foreach (var key in new[] { "positive_margin", "negative_margin" })
@@ -341,7 +350,7 @@ public static class ConfigLoader
             if (l.Str(key) is not null && !loss.AdaptiveLayer)
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is AdaptiveLayerLoss's (loss.adaptive_layer: true)");
         }
-        if (loss.AdaptiveLayer && (loss.Cached || loss.Type is "mlm" or "mntp" or "causal_lm" or "bce" or "ce_mnrl" or "cross_entropy" or "cached_mnrl" or "csr" or "splade" or "gist" or "mse" or "simcse" or "tsdae" or "contrastive_tension"))
+        if (loss.AdaptiveLayer && (loss.Cached || loss.CrossEncoder || loss.Type is "mlm" or "mntp" or "causal_lm" or "cached_mnrl" or "csr" or "splade" or "gist" or "mse" or "simcse" or "tsdae" or "contrastive_tension"))
             throw new TrainingException($"{l.Where("adaptive_layer")}: loss.adaptive_layer takes a loss over a dense model's embeddings (mnrl, cosent, matryoshka, triplet, ...), " +
                 (loss.Cached || loss.Type == "cached_mnrl" ? "not a cached one (upstream refuses it too: every layer's activations are kept)" : $"not loss.type {loss.Type}"));
         if (loss.AdaptiveLayer && model.FreezeTransformer)
@@ -368,7 +377,8 @@ public static class ConfigLoader
             throw new TrainingException($"{l.Where("type")}: loss.type mse distils a teacher: set loss.teacher to its model folder");
         if (loss.PosWeight <= 0) throw new TrainingException($"{l.Where("pos_weight")}: loss.pos_weight must be above 0");
         // A cross-encoder's rows repeat their query (one per candidate): that is no in-batch duplicate to avoid.
-        if (loss.Type is "bce" or "cross_entropy" && !noDuplicatesSet) training = training with { NoDuplicates = false };
+        if ((loss.Type is "bce" or "cross_entropy" or "ce_mse" or "ce_margin_mse" || LossSection.ListwiseTypes.Contains(loss.Type)) && !noDuplicatesSet)
+            training = training with { NoDuplicates = false };
 
         // Supervised fine-tuning has no in-batch negatives: repeated prompts in a batch are fine unless asked otherwise.
         if (loss.Type == "causal_lm" && !noDuplicatesSet) training = training with { NoDuplicates = false };

@@ -3,7 +3,7 @@ namespace Skald.Training.Config;
 /// <summary><c>loss</c>: the objective.</summary>
 public sealed record LossSection
 {
-    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c>, <c>mntp</c>, <c>causal_lm</c>, <c>margin_mse</c>, <c>mse</c> (distillation from <see cref="Teacher"/>), <c>gist</c> (MNRL screened by <see cref="Guide"/>), <c>angle</c>, <c>contrastive</c>, <c>online_contrastive</c>, <c>distill_kl</c> (KL divergence to a teacher's scores of the positive and negatives), <c>splade</c> (a sparse encoder: <see cref="SpladeInner"/> plus FLOPS regularisers), or for a cross-encoder <c>bce</c>, <c>ce_mnrl</c> or (more than one label) <c>cross_entropy</c>; <c>contrastive_tension</c> (ContrastiveTensionLossInBatchNegatives), <c>tsdae</c> (DenoisingAutoEncoderLoss: plain sentences, a tied BERT decoder rebuilds each from the embedding of its damaged copy).</summary>
+    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c>, <c>mntp</c>, <c>causal_lm</c>, <c>margin_mse</c>, <c>mse</c> (distillation from <see cref="Teacher"/>), <c>gist</c> (MNRL screened by <see cref="Guide"/>), <c>angle</c>, <c>contrastive</c>, <c>online_contrastive</c>, <c>distill_kl</c> (KL divergence to a teacher's scores of the positive and negatives), <c>splade</c> (a sparse encoder: <see cref="SpladeInner"/> plus FLOPS regularisers), or for a cross-encoder <c>bce</c>, <c>ce_mnrl</c>, (more than one label) <c>cross_entropy</c>, distillation <c>ce_mse</c> / <c>ce_margin_mse</c>, or learning to rank over lists of documents <c>listnet</c>, <c>listmle</c>, <c>plistmle</c>, <c>lambda</c>, <c>ranknet</c>; <c>contrastive_tension</c> (ContrastiveTensionLossInBatchNegatives), <c>tsdae</c> (DenoisingAutoEncoderLoss: plain sentences, a tied BERT decoder rebuilds each from the embedding of its damaged copy).</summary>
     public string Type { get; init; } = "mnrl";
 
     /// <summary><c>mse</c>: the teacher model folder whose embeddings of column 0 the student learns (same width).</summary>
@@ -132,4 +132,36 @@ public sealed record LossSection
 
     /// <summary>bce: the weight of the positive term (torch's pos_weight; above 1 favours recall of relevant pairs).</summary>
     public float PosWeight { get; init; } = 1f;
+
+    /// <summary>Cross-encoder distillation and listwise losses: <c>identity</c> or <c>sigmoid</c> on the logits before the loss (upstream's activation_fn).</summary>
+    public string Activation { get; init; } = "identity";
+
+    /// <summary>lambda: <c>ndcg_loss2pp</c>, <c>ndcg_loss2</c>, <c>ndcg_loss1</c>, <c>lambda_rank</c> or <c>none</c>.</summary>
+    public string WeightingScheme { get; init; } = "ndcg_loss2pp";
+
+    /// <summary>lambda / ranknet: only the first k positions of each list (by score) count; null: all.</summary>
+    public int? K { get; init; }
+
+    /// <summary>lambda / ranknet: the sharpness σ of the pair probability σ(σ·(x_i − x_j)).</summary>
+    public float Sigma { get; init; } = 1f;
+
+    /// <summary>lambda with ndcg_loss2pp: the weight μ of NDCGLoss2 beside LambdaRank.</summary>
+    public float Mu { get; init; } = 10f;
+
+    /// <summary>lambda / ranknet: <c>binary</c> (log2) or <c>natural</c> logarithm of the pair terms.</summary>
+    public string ReductionLog { get; init; } = "binary";
+
+    /// <summary>listmle / plistmle: the documents are given most relevant first (false: sorted by label).</summary>
+    public bool RespectInputOrder { get; init; } = true;
+
+    /// <summary>The loss types that train a cross-encoder.</summary>
+    public static readonly IReadOnlySet<string> CrossEncoderTypes = new HashSet<string>(StringComparer.Ordinal)
+        { "bce", "ce_mnrl", "cross_entropy", "ce_mse", "ce_margin_mse", "listnet", "listmle", "plistmle", "lambda", "ranknet" };
+
+    /// <summary>The cross-encoder losses over lists of documents (sentence-transformers' learning-to-rank losses).</summary>
+    public static readonly IReadOnlySet<string> ListwiseTypes = new HashSet<string>(StringComparer.Ordinal)
+        { "listnet", "listmle", "plistmle", "lambda", "ranknet" };
+
+    /// <summary>Whether this loss trains a cross-encoder.</summary>
+    public bool CrossEncoder => CrossEncoderTypes.Contains(Type);
 }

@@ -19,8 +19,9 @@ public sealed class CrossEncoderEvaluator : IEvaluator
     private readonly List<(string Query, string[] Documents, int[] Relevant)> queries = [];
 
     /// <summary>
-    /// Evaluates <paramref name="loss"/>'s model on <paramref name="rows"/>: (query, document) rows with a label, or
-    /// (anchor, positive, negative...) rows without one (the positive relevant, the negatives not). Rows of the same
+    /// Evaluates <paramref name="loss"/>'s model on <paramref name="rows"/>: (query, document) rows with a label,
+    /// (anchor, positive, negative...) rows without one (the positive relevant, the negatives not), or listwise rows, a
+    /// query with its documents and one label each (relevant from 0.5 up; padded documents left out). Rows of the same
     /// query are one query. Unlabelled (anchor, positive) pairs have no negatives of their own: every query then gets
     /// the other rows' positives as candidates too (the first <see cref="MaxInSetCandidates"/> documents).
     /// </summary>
@@ -28,14 +29,23 @@ public sealed class CrossEncoderEvaluator : IEvaluator
     {
         ArgumentNullException.ThrowIfNull(loss);
         ArgumentNullException.ThrowIfNull(rows);
-        if (rows.Columns.Count < 2 || (rows.Labels is not null && rows.Columns.Count != 2))
-            throw new Config.TrainingException($"{rows.Name}: evaluating a cross-encoder needs (query, document) rows with a label, or (anchor, positive[, negative...]) rows");
+        bool listwise = rows.Labels is not null && rows.Columns.Count > 2 && rows.LabelWidth == rows.Columns.Count - 1;
+        if (rows.Columns.Count < 2 || (rows.Labels is not null && rows.Columns.Count != 2 && !listwise))
+            throw new Config.TrainingException($"{rows.Name}: evaluating a cross-encoder needs (query, document) rows with a label, (anchor, positive[, negative...]) rows, or a query with a list of documents and their labels");
         this.loss = loss;
         var judged = new List<(string Query, string Document, bool Relevant)>();
         for (int i = 0; i < rows.Count; i++)
         {
             var r = rows.Rows[i];
-            if (rows.Labels is { } labels) judged.Add((r[0], r[1], labels[i] >= 0.5f));
+            if (rows.Labels is { } labels)
+            {
+                int width = rows.LabelWidth;
+                for (int c = 1; c < r.Length; c++)
+                {
+                    float y = labels[i * width + c - 1];
+                    if (!TextLists.IsPadding(y)) judged.Add((r[0], r[c], y >= 0.5f));
+                }
+            }
             else for (int c = 1; c < r.Length; c++) judged.Add((r[0], r[c], c == 1));
         }
         if (rows.Labels is null && rows.Columns.Count == 2)

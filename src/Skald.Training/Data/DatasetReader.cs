@@ -9,7 +9,9 @@ namespace Skald.Training.Data;
 /// Reads training data: JSONL (one object per line), CSV (RFC 4180, header row), TSV (header row, tab-separated,
 /// no quoting), Parquet (<see cref="Retrieval.Data.ParquetTableReader"/>; "line" in messages is the row number) or plain text (.txt: one text per non-blank line, a single column <c>text</c>, for SimCSE). Columns are inputs by position; a column named <c>label</c>, <c>labels</c>, <c>score</c> or
 /// <c>scores</c> is the label: a number, or a list of numbers of the same length on every row (a JSONL array, a CSV/TSV
-/// cell "[0.3, 0.5]", a Parquet list of numbers). Problems are a <see cref="TrainingException"/> naming file and line.
+/// cell "[0.3, 0.5]", a Parquet list of numbers). The last input column of a JSONL or Parquet file may hold lists of texts
+/// (a query's documents, sentence-transformers' listwise rows), each with a label list of the same length
+/// (<see cref="TextLists"/>). Problems are a <see cref="TrainingException"/> naming file and line.
 /// </summary>
 public static class DatasetReader
 {
@@ -22,8 +24,8 @@ public static class DatasetReader
     /// </summary>
     public static TextDataset Read(string path, IReadOnlyList<string>? columns = null)
     {
-        var (header, rows) = ReadTable(path);
-        return Build(path, header, rows, columns);
+        var table = ReadRaw(path, lists: true);
+        return Build(path, table, columns);
     }
 
     /// <summary>
@@ -35,14 +37,20 @@ public static class DatasetReader
         if (paths.Count == 0) throw new TrainingException($"{name}: no data files");
         var parts = paths.Select(p => Read(p, columns)).ToList();
         var first = parts[0];
+        if (parts.Count == 1) return first.Renamed(name);
+        if (first.ListColumn is not null) // shards of listwise rows: each padded to the longest list of all of them
+        {
+            int width = parts.Max(p => p.Columns.Count);
+            parts = [.. parts.Select(p => TextLists.Pad(p, width))];
+            first = parts[0];
+        }
         foreach (var p in parts.Skip(1))
         {
             if (!p.Columns.SequenceEqual(first.Columns) || p.LabelColumn != first.LabelColumn)
                 throw new TrainingException($"{p.Name}: columns {string.Join(", ", p.Columns)} differ from {first.Name}'s ({string.Join(", ", first.Columns)})");
         }
-        if (parts.Count == 1) return new TextDataset(name, first.Columns, first.Rows, first.Labels, first.LabelColumn);
         return new TextDataset(name, first.Columns, [.. parts.SelectMany(p => p.Rows)],
-            first.Labels is null ? null : [.. parts.SelectMany(p => p.Labels!)], first.LabelColumn);
+            first.Labels is null ? null : [.. parts.SelectMany(p => p.Labels!)], first.LabelColumn) { ListColumn = first.ListColumn };
     }
 
     /// <summary>
@@ -50,6 +58,13 @@ public static class DatasetReader
     /// column (null when missing), before the checks <see cref="Read"/> applies (for tools that report on data).
     /// </summary>
     public static (List<string> Header, List<(int Line, string?[] Values)> Rows) ReadTable(string path)
+    {
+        var table = ReadRaw(path, lists: false);
+        return (table.Header, table.Rows);
+    }
+
+    /// <summary>The raw table; with <paramref name="lists"/> a column of lists of texts is read as each row's JSON array text.</summary>
+    private static RawTable ReadRaw(string path, bool lists)
     {
         string ext = Path.GetExtension(path).ToLowerInvariant();
         if (ext is not (".jsonl" or ".csv" or ".tsv" or ".txt" or ".parquet"))
@@ -59,7 +74,8 @@ public static class DatasetReader
             if (!File.Exists(path)) throw new TrainingException($"{path}: cannot read data file (file not found)");
             try
             {
-                return Retrieval.Data.ParquetTableReader.Read(path);
+                var (header, rows) = Retrieval.Data.ParquetTableReader.Read(path, lists);
+                return new RawTable(header, rows, lists ? [.. Retrieval.Data.ParquetTableReader.TextListColumns(path)] : []);
             }
             catch (Retrieval.EvaluationException e)
             {
@@ -79,26 +95,28 @@ public static class DatasetReader
         {
             throw new TrainingException($"{path}: cannot read data file ({e.Message})", e);
         }
-        var table = ext switch
+        return ext switch
         {
-            ".jsonl" => ReadJsonLines(path, lines),
+            ".jsonl" => ReadJsonLines(path, lines, lists),
             ".txt" => new RawTable(["text"], lines.Select((l, i) => (i + 1, new string?[] { l }))
-                .Where(r => !string.IsNullOrWhiteSpace(r.Item2[0])).ToList()),
+                .Where(r => !string.IsNullOrWhiteSpace(r.Item2[0])).ToList(), []),
             _ => ReadDelimited(path, lines, ext == ".csv" ? ',' : '\t'),
         };
-        return (table.Header, table.Rows);
     }
 
-    private sealed record RawTable(List<string> Header, List<(int Line, string?[] Values)> Rows);
+    /// <summary>A file's columns, rows and the columns that hold lists of texts.</summary>
+    private sealed record RawTable(List<string> Header, List<(int Line, string?[] Values)> Rows, HashSet<string> Lists);
 
-    private static TextDataset Build(string path, List<string> header, List<(int Line, string?[] Values)> rows, IReadOnlyList<string>? columns)
+    private static TextDataset Build(string path, RawTable table, IReadOnlyList<string>? columns)
     {
+        var (header, rows) = (table.Header, table.Rows);
         if (rows.Count == 0) throw new TrainingException($"{path}: no data rows");
         int labelIndex = header.FindIndex(h => LabelNames.Contains(h));
         var inputs = columns is null ? Enumerable.Range(0, header.Count).Where(i => i != labelIndex).ToArray()
             : [.. columns.Select(c => header.IndexOf(c) is var i and >= 0 && i != labelIndex ? i
                 : throw new TrainingException($"{path}: no column '{c}' (data.columns; the file has {string.Join(", ", header.Where((_, k) => k != labelIndex))})"))];
         if (inputs.Length == 0) throw new TrainingException($"{path}: no text columns, only '{header[labelIndex]}'");
+        if (inputs.Any(i => table.Lists.Contains(header[i]))) return TextLists.Build(path, header, rows, inputs, labelIndex, table.Lists);
         var outRows = new List<string[]>(rows.Count);
         var labels = labelIndex >= 0 ? new List<float>(rows.Count) : null;
         int width = 0;
@@ -129,7 +147,7 @@ public static class DatasetReader
     /// A label cell: one number, or a non-empty list of numbers: a JSONL array, a CSV/TSV cell written as one
     /// (<c>"[0.3, 0.5]"</c>) or a Parquet list column (read as that text).
     /// </summary>
-    private static float[] Numbers(string? s, string path, int line, string column)
+    internal static float[] Numbers(string? s, string path, int line, string column)
     {
         if (s is not null && s.TrimStart().StartsWith('['))
         {
@@ -152,10 +170,12 @@ public static class DatasetReader
         return [f];
     }
 
-    private static RawTable ReadJsonLines(string path, string[] lines)
+    private static RawTable ReadJsonLines(string path, string[] lines, bool lists)
     {
         List<string>? header = null;
         var rows = new List<(int, string?[])>();
+        var listColumns = new HashSet<string>(StringComparer.Ordinal);
+        var textColumns = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < lines.Length; i++)
         {
             if (string.IsNullOrWhiteSpace(lines[i])) continue;
@@ -190,9 +210,17 @@ public static class DatasetReader
                         JsonValueKind.String => Retrieval.Data.DataFiles.TextOrNull(p.Value)
                             ?? throw new TrainingException($"{path}:{line}: {Retrieval.Data.DataFiles.LoneSurrogate(p.Name)}"),
                         JsonValueKind.Number or JsonValueKind.Array when LabelNames.Contains(p.Name) => p.Value.GetRawText(),
+                        JsonValueKind.Array when lists => p.Value.GetRawText(),
                         JsonValueKind.Null => null,
                         _ => throw new TrainingException($"{path}:{line}: column '{p.Name}' must be a string"),
                     };
+                    if (p.Value.ValueKind is JsonValueKind.String or JsonValueKind.Array && !LabelNames.Contains(p.Name))
+                    {
+                        var (mine, other) = p.Value.ValueKind == JsonValueKind.Array ? (listColumns, textColumns) : (textColumns, listColumns);
+                        mine.Add(p.Name);
+                        if (other.Contains(p.Name))
+                            throw new TrainingException($"{path}:{line}: column '{p.Name}' holds a {(mine == listColumns ? "list" : "text")} here and a {(mine == listColumns ? "text" : "list")} on an earlier line");
+                    }
                     seen++;
                 }
                 if (seen < header.Count)
@@ -203,7 +231,7 @@ public static class DatasetReader
                 rows.Add((line, values));
             }
         }
-        return new RawTable(header ?? [], rows);
+        return new RawTable(header ?? [], rows, listColumns);
     }
 
     private static RawTable ReadDelimited(string path, string[] lines, char sep)
@@ -227,7 +255,7 @@ public static class DatasetReader
             rows.Add((line, fields.ToArray<string?>()));
         }
         if (header is null) throw new TrainingException($"{path}: empty file (a header row is needed)");
-        return new RawTable(header, rows);
+        return new RawTable(header, rows, []);
     }
 
     private static IEnumerable<(int Line, List<string> Fields)> TsvRecords(string[] lines)

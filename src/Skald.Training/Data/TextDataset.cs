@@ -44,6 +44,19 @@ public sealed class TextDataset
     /// <summary>Number of rows.</summary>
     public int Count => Rows.Count;
 
+    /// <summary>
+    /// The file's column of lists of texts (a query's documents), or null. Its lists are the last
+    /// <see cref="ListWidth"/> input columns, <c>NAME[0]</c>, <c>NAME[1]</c>, ..., each row's padded to the longest
+    /// with empty texts whose label is NaN (<see cref="TextLists"/>).
+    /// </summary>
+    public string? ListColumn { get; init; }
+
+    /// <summary>The input columns the list of texts spans (0 without one).</summary>
+    public int ListWidth => ListColumn is null ? 0 : LabelWidth;
+
+    /// <summary>The same rows under another name.</summary>
+    public TextDataset Renamed(string name) => new(name, Columns, Rows, Labels, LabelColumn) { ListColumn = ListColumn, Lengths = Lengths };
+
     /// <summary>Token count per row for length-grouped batches (<c>training.group_by_length</c>), or null.</summary>
     public IReadOnlyList<int>? Lengths { get; init; }
 
@@ -52,16 +65,18 @@ public sealed class TextDataset
     {
         var idx = names.Select(n => Columns.ToList().IndexOf(n) is var i and >= 0 ? i
             : throw new Config.TrainingException($"{Name}: no column '{n}' (data.columns; the file has {string.Join(", ", Columns)})")).ToArray();
-        return new TextDataset(Name, names.ToArray(), Rows.Select(r => idx.Select(i => r[i]).ToArray()).ToArray(), Labels, LabelColumn);
+        if (ListColumn is not null && !Columns.TakeLast(ListWidth).All(names.Contains))
+            throw new Config.TrainingException($"{Name}: data.columns must keep every document of the list column '{ListColumn}'");
+        return new TextDataset(Name, names.ToArray(), Rows.Select(r => idx.Select(i => r[i]).ToArray()).ToArray(), Labels, LabelColumn) { ListColumn = ListColumn };
     }
 
     /// <summary>The first <paramref name="n"/> rows.</summary>
     public TextDataset Take(int n) => n >= Count ? this
-        : new TextDataset(Name, Columns, Rows.Take(n).ToArray(), Labels?.Take(n * LabelWidth).ToArray(), LabelColumn);
+        : new TextDataset(Name, Columns, Rows.Take(n).ToArray(), Labels?.Take(n * LabelWidth).ToArray(), LabelColumn) { ListColumn = ListColumn };
 
     /// <summary>A subset by row indices (in the given order).</summary>
     public TextDataset Select(IReadOnlyList<int> indices) =>
-        new(Name, Columns, indices.Select(i => Rows[i]).ToArray(), LabelsOf(indices), LabelColumn);
+        new(Name, Columns, indices.Select(i => Rows[i]).ToArray(), LabelsOf(indices), LabelColumn) { ListColumn = ListColumn };
 
     /// <summary>
     /// Holds out <paramref name="split"/> rows (a fraction in (0, 1) or a count ≥ 1), chosen with a seeded shuffle;

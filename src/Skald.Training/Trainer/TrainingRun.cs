@@ -100,7 +100,7 @@ public static class TrainingRun
         }
         if (encoder.StaticQuery is not null && config.Loss.Type is not ("splade" or "mnrl" or "cached_mnrl"))
             throw new TrainingException($"{config.Model.Path}: an inference-free sparse encoder trains with loss.type splade (its queries are the first column)");
-        if (encoder.IsSparse && config.Loss.Type is "mlm" or "mntp" or "causal_lm" or "bce" or "ce_mnrl" or "cross_entropy")
+        if (encoder.IsSparse && (config.Loss.CrossEncoder || config.Loss.Type is "mlm" or "mntp" or "causal_lm"))
             throw new TrainingException($"{config.Model.Path}: a sparse encoder trains with embedding losses (loss.type splade); for loss.type {config.Loss.Type} start from its base checkpoint");
         if (config.Loss.Type == "splade" && !encoder.IsSparse)
             throw new TrainingException($"{config.Model.Path}: loss.type splade trains a sparse encoder; set model.type: splade (or start from a SparseEncoder folder)");
@@ -257,7 +257,7 @@ public static class TrainingRun
             log?.Invoke($"note: {d.Name}: {truncated} of {d.Count} rows are longer than {loss.MaxLength} tokens (loss.max_seq_length) and " +
                 $"were cut at the end, keeping their first {loss.MaxLength} tokens" +
                 (empty > 0 ? $"; {empty} of them lost their whole response and train nothing" : ""));
-        return groupByLength ? new TextDataset(d.Name, d.Columns, d.Rows, d.Labels, d.LabelColumn) { Lengths = lengths } : d;
+        return groupByLength ? new TextDataset(d.Name, d.Columns, d.Rows, d.Labels, d.LabelColumn) { Lengths = lengths, ListColumn = d.ListColumn } : d;
     }
 
     /// <summary>The loss named by <c>loss.type</c> for <paramref name="model"/> (causal_lm with the config's length and prompt format).</summary>
@@ -292,12 +292,12 @@ public static class TrainingRun
                 : throw new TrainingException("loss.type gist: no GISTEmbedLoss");
         if (l.Cached)
         {
-            if (l.Type is "mlm" or "mntp" or "bce" or "ce_mnrl" or "cross_entropy" or "causal_lm" or "tsdae" or "contrastive_tension" || CreateLoss(l, model.Dimension) is not IEmbeddingLoss inner)
+            if (l.CrossEncoder || l.Type is "mlm" or "mntp" or "causal_lm" or "tsdae" or "contrastive_tension" || CreateLoss(l, model.Dimension) is not IEmbeddingLoss inner)
                 throw new TrainingException($"loss.cached takes a loss over embeddings (mnrl, cosent, matryoshka, splade, ...), not loss.type {l.Type}" +
                     (l.Type == "cached_mnrl" ? " (it is cached already)" : ""));
             return new CachedLoss(inner, l.MiniBatchSize);
         }
-        if (l.Type is not ("mlm" or "mntp" or "bce" or "ce_mnrl" or "cross_entropy" or "tsdae" or "contrastive_tension")) return CreateLoss(l, model.Dimension);
+        if (!l.CrossEncoder && l.Type is not ("mlm" or "mntp" or "tsdae" or "contrastive_tension")) return CreateLoss(l, model.Dimension);
         if (model.Source.IsStatic) throw new TrainingException($"loss.type {l.Type} needs a transformer, not a static model");
         try
         {
@@ -307,6 +307,7 @@ public static class TrainingRun
                 "bce" => new BinaryCrossEntropyLoss(model, l.PosWeight, seed: 42, numLabels: l.NumLabels ?? 1),
                 "ce_mnrl" => new CrossEncoderMnrlLoss(model, l.NumNegatives, l.Scale, seed: 42),
                 "cross_entropy" => new CrossEncoderCrossEntropyLoss(model, l.NumLabels, seed: 42),
+                _ when l.CrossEncoder => RankingLosses.Create(l, model),
                 "tsdae" => new DenoisingAutoEncoderLoss(model, l.DeletionRatio, seed: 42),
                 "contrastive_tension" => new ContrastiveTensionLoss(model, l.Scale),
                 _ => new MaskedNextTokenLoss(model, l.MaskProbability ?? 0.2f, l.MaskCollator == "all_mask"),
@@ -316,7 +317,7 @@ public static class TrainingRun
         {
             throw new TrainingException(e.Message, e);
         }
-        catch (ModelFormatException e) when (l.Type is "bce" or "ce_mnrl" or "cross_entropy")
+        catch (ModelFormatException e) when (l.CrossEncoder)
         {
             throw new TrainingException($"loss.type {l.Type}: {e.Message}", e);
         }
@@ -445,14 +446,16 @@ public static class TrainingRun
                 => $"with {d.Columns.Count - 2} negative column(s) needs {d.Columns.Count - 2} margin(s) or {d.Columns.Count - 1} scores (positive, then each negative) per row, not {d.LabelWidth}",
             "bce" when d.LabelWidth != (l.NumLabels ?? 1)
                 => $"with num_labels {l.NumLabels ?? 1} needs {l.NumLabels ?? 1} label(s) per row{(l.NumLabels is > 1 ? " (a JSONL list, each in [0, 1])" : "")}, not {d.LabelWidth}",
-            not ("margin_mse" or "bce" or "distill_kl") when d.LabelWidth > 1 => $"reads one label per row, not lists of {d.LabelWidth}",
+            _ when d.ListColumn is not null && !LossSection.ListwiseTypes.Contains(type)
+                => $"reads one text per column; '{d.ListColumn}' holds lists of documents, which the listwise losses read (listnet, listmle, plistmle, lambda, ranknet)",
+            not ("margin_mse" or "bce" or "distill_kl" or "ce_margin_mse" or "listnet" or "listmle" or "plistmle" or "lambda" or "ranknet") when d.LabelWidth > 1 => $"reads one label per row, not lists of {d.LabelWidth}",
             "bce" when d.Columns.Count != 2 || d.Labels is null => "needs (query, document) text columns and a label column (1 relevant, 0 not, or a score in [0, 1])",
             "bce" when OutsideUnit(d.Labels!) is int row
                 => $"needs labels in [0, 1]; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             "cross_entropy" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a class label column (0, 1, 2, ...)",
             "cross_entropy" when NotAClass(d.Labels!, l.NumLabels) is int row
                 => $"needs class labels 0 … {(l.NumLabels is int n ? (n - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : "num_labels − 1")}; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
-            _ => null,
+            _ => RankingLosses.ColumnProblem(type, d),
         };
         if (problem is not null) throw new TrainingException($"{d.Name}: loss.type {type} {problem}; {have}");
     }

@@ -74,6 +74,35 @@ public sealed class MiningTests
     }
 
     [Fact]
+    public void LabeledListsHoldEachPositiveWithItsNegativesAndReadBackAsListwiseRows()
+    {
+        var lists = HardNegativeMiner.Mine(Pairs, ("query", "docs"), Scores(), new MiningOptions { NumNegatives = 2, Format = MiningFormat.LabeledList }, Extra);
+        Assert.Equal(["query", "docs", "labels"], lists.Columns);
+        // The negatives of the first test: q1 N2, P2; q2 N1, N2; q3 N3, P1; one row per (query, positive).
+        Assert.Equal(4, lists.Rows.Count);
+        Assert.Equal(["q1", "[\"P1\",\"N2\",\"P2\"]", "[1, 0, 0]"], lists.Rows[0]);
+        Assert.Equal(["q1", "[\"P1b\",\"N2\",\"P2\"]", "[1, 0, 0]"], lists.Rows[1]);
+        string path = Path.Combine(Path.GetTempPath(), $"skald-lists-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            MinedDataWriter.Write(lists, path);
+            Assert.Equal("{\"query\":\"q2\",\"docs\":[\"P2\",\"N1\",\"N2\"],\"labels\":[1, 0, 0]}", File.ReadAllLines(path)[2]);
+            var d = Skald.Training.Data.DatasetReader.Read(path); // what the listwise cross-encoder losses train on
+            Assert.Equal(["query", "docs[0]", "docs[1]", "docs[2]"], d.Columns);
+            Assert.Equal(["q3", "P3", "N3", "P1"], d.Rows[3]);
+            Assert.Equal([1f, 0f, 0f], d.Labels!.Skip(9));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        var nordic = HardNegativeMiner.Mine([("Hvor?", "På øya.")], ("query", "docs"), Scores(), new MiningOptions { NumNegatives = 1, Format = MiningFormat.LabeledList }, ["Blåbær"]);
+        Assert.Equal("[\"På øya.\",\"Blåbær\"]", nordic.Rows[0][1]);
+        Assert.Throws<Skald.Data.DataException>(() => HardNegativeMiner.Mine(Pairs, ("q", "d"), Scores(),
+            new MiningOptions { NumNegatives = 2, Format = MiningFormat.LabeledList, Margins = true }, Extra));
+    }
+
+    [Fact]
     public void MaxScoreAndRandomSamplingStayWithinTheQualifyingCandidates()
     {
         var options = new MiningOptions { NumNegatives = 2, RelativeMargin = null, MaxScore = 0.65, Sampling = SamplingStrategy.Random };

@@ -134,7 +134,7 @@ public static class HardNegativeMiner
                 case MiningFormat.LabeledList:
                     if (negs.Count == 0) break;
                     foreach (int p in positives[q])
-                        rows.Add([queries[q], JsonSerializer.Serialize<string[]>([corpus[p], .. negs.Select(n => corpus[n.Row])]),
+                        rows.Add([queries[q], JsonSerializer.Serialize<string[]>([corpus[p], .. negs.Select(n => corpus[n.Row])], TextListJson),
                             List([1f, .. negs.Select(_ => 0f)])]);
                     break;
                 default:
@@ -152,6 +152,9 @@ public static class HardNegativeMiner
         }
         return rows;
     }
+
+    /// <summary>A list of texts as JSON, non-ASCII letters as they are (as the JSONL writer writes texts).</summary>
+    private static readonly JsonSerializerOptions TextListJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>A list label as the writer takes it: <c>[a, b, ...]</c>, each number round-tripping.</summary>
     private static string List(IEnumerable<float> values) =>

@@ -40,7 +40,7 @@ public static class DatasetReader
         if (parts.Count == 1) return first.Renamed(name);
         if (first.ListColumn is not null) // shards of listwise rows: each padded to the longest list of all of them
         {
-            int width = parts.Max(p => p.Columns.Count);
+            int width = parts.Max(p => p.ListWidth);
             parts = [.. parts.Select(p => TextLists.Pad(p, width))];
             first = parts[0];
         }

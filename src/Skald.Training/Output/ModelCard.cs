@@ -205,8 +205,18 @@ public static class ModelCard
         "tsdae" => "DenoisingAutoEncoderLoss",
         "mega_batch_margin" => "MegaBatchMarginLoss",
         "contrastive_tension" => "ContrastiveTensionLossInBatchNegatives",
+        "ce_mse" => "MSELoss (cross-encoder)",
+        "ce_margin_mse" => "MarginMSELoss (cross-encoder)",
+        "listnet" => "ListNetLoss",
+        "listmle" => "ListMLELoss",
+        "plistmle" => "PListMLELoss",
+        "lambda" => "LambdaLoss",
+        "ranknet" => "RankNetLoss",
         _ => type,
     };
+
+    private static string Activation(Config.LossSection l) =>
+        l.Activation == "sigmoid" ? "torch.nn.modules.activation.Sigmoid" : "torch.nn.modules.linear.Identity";
 
     private static string LossParameters(Config.LossSection l) => l.AdaptiveLayer
         ? $"{{\"loss\": \"{LossClass(l.Type)}\", \"n_layers_per_step\": {l.LayersPerStep.ToString(Inv)}, \"last_layer_weight\": {F(l.LastLayerWeight)}, " +
@@ -218,6 +228,10 @@ public static class ModelCard
         "ce_mnrl" => $"{{\"scale\": {F(l.Scale)}, \"num_negatives\": {(l.NumNegatives is int k ? k.ToString(Inv) : "null")}, \"activation_fn\": \"torch.nn.modules.activation.Sigmoid\"}}",
         "bce" => $"{{\"activation_fn\": \"torch.nn.modules.linear.Identity\", \"pos_weight\": {(l.PosWeight == 1f ? "null" : F(l.PosWeight))}}}",
         "cross_entropy" => "{\"activation_fn\": \"torch.nn.modules.linear.Identity\"}",
+        "ce_mse" or "ce_margin_mse" or "listnet" => $"{{\"activation_fn\": \"{Activation(l)}\"}}",
+        "listmle" or "plistmle" => $"{{\"activation_fn\": \"{Activation(l)}\", \"respect_input_order\": {B(l.RespectInputOrder)}}}",
+        "lambda" or "ranknet" => $"{{{(l.Type == "lambda" ? $"\"weighting_scheme\": \"{l.WeightingScheme}\", " : "")}\"k\": {(l.K is int k2 ? k2.ToString(Inv) : "null")}, " +
+                                 $"\"sigma\": {F(l.Sigma)}, \"reduction_log\": \"{l.ReductionLog}\", \"activation_fn\": \"{Activation(l)}\"}}",
         "mnrl" or "simcse" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"cos_sim\", \"symmetric\": {B(l.Symmetric)}}}",
         "cached_mnrl" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"cos_sim\", \"mini_batch_size\": {l.MiniBatchSize}}}",
         "triplet" => $"{{\"distance_metric\": \"TripletDistanceMetric.EUCLIDEAN\", \"triplet_margin\": {F(l.Margin)}}}",

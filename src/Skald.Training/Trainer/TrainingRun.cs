@@ -414,6 +414,8 @@ public static class TrainingRun
         string have = $"the file has {d.Columns.Count} ({string.Join(", ", d.Columns)}{(d.LabelColumn is null ? "" : " + " + d.LabelColumn)})";
         string? problem = type switch
         {
+            _ when d.ListColumn is not null && !LossSection.ListwiseTypes.Contains(type)
+                => $"reads one text per column; '{d.ListColumn}' holds lists of documents, which the listwise losses read (listnet, listmle, plistmle, lambda, ranknet)",
             "mlm" or "mntp" when d.Columns.Count < 1 => "needs a text column",
             "contrastive_tension" when d.Columns.Count != 1 => "needs one text column (plain sentences; set data.columns to pick one)",
             "tsdae" when d.Columns.Count is not (1 or 2) => "needs one text column (sentences, damaged each step) or (damaged, original) text columns",
@@ -446,8 +448,6 @@ public static class TrainingRun
                 => $"with {d.Columns.Count - 2} negative column(s) needs {d.Columns.Count - 2} margin(s) or {d.Columns.Count - 1} scores (positive, then each negative) per row, not {d.LabelWidth}",
             "bce" when d.LabelWidth != (l.NumLabels ?? 1)
                 => $"with num_labels {l.NumLabels ?? 1} needs {l.NumLabels ?? 1} label(s) per row{(l.NumLabels is > 1 ? " (a JSONL list, each in [0, 1])" : "")}, not {d.LabelWidth}",
-            _ when d.ListColumn is not null && !LossSection.ListwiseTypes.Contains(type)
-                => $"reads one text per column; '{d.ListColumn}' holds lists of documents, which the listwise losses read (listnet, listmle, plistmle, lambda, ranknet)",
             not ("margin_mse" or "bce" or "distill_kl" or "ce_margin_mse" or "listnet" or "listmle" or "plistmle" or "lambda" or "ranknet") when d.LabelWidth > 1 => $"reads one label per row, not lists of {d.LabelWidth}",
             "bce" when d.Columns.Count != 2 || d.Labels is null => "needs (query, document) text columns and a label column (1 relevant, 0 not, or a score in [0, 1])",
             "bce" when OutsideUnit(d.Labels!) is int row

@@ -50,6 +50,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     [InlineData("adaptive_layer")]
     [InlineData("softmax")]
     [InlineData("contrastive_tension")]
+    [InlineData("lambda")]
     public void TwoRanksTrainAsOneProcessWithTheWholeBatch(string kind)
     {
         string model = kind == "adaptive_layer" ? CorePaths.TrainingFixture("bert-4layers")
@@ -64,6 +65,12 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             // A cross-encoder's labelled pairs: each rank scores its shard, the loss is the mean over the whole batch.
             ? InfraPaths.WriteFile(dir, "labelled.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
                 $"{{\"query\": \"Hvor ligger hus nummer {i / 2} ved elva?\", \"document\": \"{(i % 2 == 0 ? $"Hus {i / 2} ligger ved sjøen." : $"Katten {i} sover.")}\", \"label\": {i % 2 ^ 1}}}\n")))
+            : kind == "lambda"
+            // Listwise rows of 2–4 documents: the ranks' shards hold different numbers of document pairs, and LambdaLoss
+            // is the mean over the pairs of the whole batch.
+            ? InfraPaths.WriteFile(dir, "lists.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
+                $"{{\"query\": \"Hvor ligger hus nummer {i}?\", \"docs\": [{string.Join(", ", new[] { $"\"Hus {i} ligger ved sjøen.\"", $"\"Katten {i} sover.\"", $"\"Hus {i} er rødt.\"", "\"Det regner.\"" }[..(2 + i % 3)])}], " +
+                $"\"labels\": [{string.Join(", ", new[] { 2, 0, 1, 0 }[..(2 + i % 3)])}]}}\n")))
             : kind == "contrastive_tension"
             // Plain sentences: each rank embeds its shard with the model and its trained copy; the scores span the ranks.
             ? InfraPaths.WriteFile(dir, "sentences.txt", string.Concat(Enumerable.Range(0, 56).Select(i => $"Hus {i} ligger ved elva, {i * 7} meter fra sjøen.\n")))
@@ -93,6 +100,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             // SoftmaxLoss's classifier: every rank computes it over the gathered batch; the summed gradients are one process's.
             "softmax" => "loss:\n  type: softmax\n  num_labels: 3",
             "contrastive_tension" => "loss:\n  type: contrastive_tension",
+            "lambda" => "loss:\n  type: lambda",
             "margin_mse" => "loss:\n  type: margin_mse",
             // One of three earlier layers drawn per step (the same on both ranks), the KL rows split between them.
             "adaptive_layer" => "loss:\n  type: mnrl\n  adaptive_layer: true",
@@ -126,7 +134,8 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
         // of up to ±lr whatever its size; one and two ranks sum different noise. Not a bug (PyTorch does the same) and
         // harmless: no value of the key bias changes an output. Both runs move it by at most lr per step (checked
         // below); every other weight must agree within 1e-5.
-        static bool NoiseOnly(string name) => name.EndsWith("attention.self.key.bias", StringComparison.Ordinal);
+        // LambdaLoss's pair terms read differences of logits, so the classifier's bias has no true gradient either.
+        bool NoiseOnly(string name) => name.EndsWith("attention.self.key.bias", StringComparison.Ordinal) || (kind == "lambda" && name == "classifier.bias");
         double worst = 0, moved = 0, noise = 0;
         // The initial weights (possibly sharded); a masked-LM folder's keys carry the "bert." prefix of BertForMaskedLM.
         List<SafeTensorsFile> initial = kind == "lora" ? [] : [.. Directory.GetFiles(model, "model*.safetensors").Select(f => SafeTensorsFile.Open(f))];

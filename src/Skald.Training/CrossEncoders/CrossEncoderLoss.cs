@@ -81,14 +81,31 @@ public abstract class CrossEncoderLoss : ILoss
     }
 
     /// <summary>
-    /// One recorded training pass: logits z [B·L] of the pairs (row-major), then <paramref name="lossAndGradient"/> fills ∂L/∂z (scaled
-    /// as it likes) and returns L; the gradient flows back through the head and the transformer.
+    /// Pairs per mini-batch under GradCache (<c>loss.cached: true</c>, <c>loss.mini_batch_size</c>; sentence-transformers'
+    /// cross-encoder CachedMultipleNegativesRankingLoss), or null: every pair of the batch in one recorded pass.
+    /// </summary>
+    public int? MiniBatchSize
+    {
+        get => miniBatchSize;
+        set => miniBatchSize = value is null or >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "mini_batch_size must be 1 or more");
+    }
+
+    private int? miniBatchSize;
+
+    /// <summary>
+    /// One training pass: logits z [B·L] of the pairs (row-major), then <paramref name="lossAndGradient"/> fills ∂L/∂z (scaled
+    /// as it likes) and returns L; the gradient flows back through the head and the transformer. With
+    /// <see cref="MiniBatchSize"/> it is GradCache: every mini-batch's logits without recording, the loss and ∂L/∂z over the
+    /// whole batch, then each mini-batch again with recording, seeded with its slice of ∂L/∂z; the generator is saved
+    /// before each mini-batch's first pass and restored for its second, so dropout draws the same masks (upstream's
+    /// RandContext), and continues afterwards from where the first passes left it. Activation memory is one mini-batch's.
     /// </summary>
     protected float Train(TrainableEncoder model, IReadOnlyList<string> queries, IReadOnlyList<string> documents,
         Func<ReadOnlySpan<float>, float[], float> lossAndGradient)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(lossAndGradient);
+        if (MiniBatchSize is int size) return TrainCached(model, queries, documents, lossAndGradient, size);
         model.Configure(tape, record: true, dropout: true);
         try
         {
@@ -104,6 +121,47 @@ public abstract class CrossEncoderLoss : ILoss
             tape.Reset();
         }
     }
+
+    private float TrainCached(TrainableEncoder model, IReadOnlyList<string> queries, IReadOnlyList<string> documents,
+        Func<ReadOnlySpan<float>, float[], float> lossAndGradient, int size)
+    {
+        int pairs = queries.Count, width = Head.NumLabels;
+        var starts = Enumerable.Range(0, (pairs + size - 1) / size).Select(i => i * size).ToArray();
+        var states = new ulong[starts.Length][];
+        var z = new float[pairs * width];
+        try
+        {
+            for (int m = 0; m < starts.Length; m++)
+            {
+                int count = Math.Min(size, pairs - starts[m]);
+                states[m] = model.Random.SaveState();
+                model.Configure(tape, record: false, dropout: true);
+                Forward(model, Range(queries, starts[m], count), Range(documents, starts[m], count)).Span.CopyTo(z.AsSpan(starts[m] * width));
+                tape.Reset();
+            }
+            var after = model.Random.SaveState();
+            var grad = new float[z.Length];
+            float loss = lossAndGradient(z, grad);
+            for (int m = 0; m < starts.Length; m++)
+            {
+                int count = Math.Min(size, pairs - starts[m]);
+                model.Random.RestoreState(states[m]);
+                model.Configure(tape, record: true, dropout: true);
+                var part = Forward(model, Range(queries, starts[m], count), Range(documents, starts[m], count));
+                tape.Seed(part, grad.AsSpan(starts[m] * width, count * width).ToArray());
+                tape.Backward();
+                tape.Reset();
+            }
+            model.Random.RestoreState(after);
+            return loss;
+        }
+        finally
+        {
+            tape.Reset();
+        }
+    }
+
+    private static string[] Range(IReadOnlyList<string> texts, int start, int count) => [.. texts.Skip(start).Take(count)];
 
     /// <summary>The rows of the whole batch across the ranks, of which this rank holds <paramref name="local"/> (all of them in one process).</summary>
     protected static int GlobalCount(Skald.Distributed.ICommunicator comm, int local)

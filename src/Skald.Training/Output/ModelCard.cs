@@ -26,7 +26,8 @@ public static class ModelCard
             : $"a new StaticEmbedding over {Path.GetFileName(c.Model.Tokenizer)}";
         string name = c.Output.ModelName ?? $"SentenceTransformer based on {baseModel}";
         int rows = setup.Train.Sum(d => d.Count);
-        string lossName = c.Loss.AdaptiveLayer ? (c.Loss.Type == "matryoshka" ? "Matryoshka2dLoss" : "AdaptiveLayerLoss") : LossClass(c.Loss.Type);
+        string lossName = c.Loss.AdaptiveLayer ? (c.Loss.Type == "matryoshka" ? "Matryoshka2dLoss" : "AdaptiveLayerLoss")
+            : c.Loss.Cached && c.Loss.Type == "ce_mnrl" ? "CachedMultipleNegativesRankingLoss (cross-encoder)" : LossClass(c.Loss.Type);
         var sb = new StringBuilder();
         if (setup.Loss is CrossEncoders.CrossEncoderLoss crossEncoder)
         {
@@ -215,6 +216,8 @@ public static class ModelCard
         _ => type,
     };
 
+    private static string MiniBatch(Config.LossSection l) => l.Cached ? l.MiniBatchSize.ToString(Inv) : "null";
+
     private static string Activation(Config.LossSection l) =>
         l.Activation == "sigmoid" ? "torch.nn.modules.activation.Sigmoid" : "torch.nn.modules.linear.Identity";
 
@@ -225,13 +228,15 @@ public static class ModelCard
 
     private static string InnerLossParameters(Config.LossSection l) => l.Type switch
     {
-        "ce_mnrl" => $"{{\"scale\": {F(l.Scale)}, \"num_negatives\": {(l.NumNegatives is int k ? k.ToString(Inv) : "null")}, \"activation_fn\": \"torch.nn.modules.activation.Sigmoid\"}}",
+        "ce_mnrl" => $"{{\"scale\": {F(l.Scale)}, \"num_negatives\": {(l.NumNegatives is int k ? k.ToString(Inv) : "null")}, \"activation_fn\": \"torch.nn.modules.activation.Sigmoid\"" +
+                     (l.Cached ? $", \"mini_batch_size\": {l.MiniBatchSize.ToString(Inv)}}}" : "}"),
         "bce" => $"{{\"activation_fn\": \"torch.nn.modules.linear.Identity\", \"pos_weight\": {(l.PosWeight == 1f ? "null" : F(l.PosWeight))}}}",
         "cross_entropy" => "{\"activation_fn\": \"torch.nn.modules.linear.Identity\"}",
-        "ce_mse" or "ce_margin_mse" or "listnet" => $"{{\"activation_fn\": \"{Activation(l)}\"}}",
-        "listmle" or "plistmle" => $"{{\"activation_fn\": \"{Activation(l)}\", \"respect_input_order\": {B(l.RespectInputOrder)}}}",
+        "ce_mse" or "ce_margin_mse" => $"{{\"activation_fn\": \"{Activation(l)}\"}}",
+        "listnet" => $"{{\"activation_fn\": \"{Activation(l)}\", \"mini_batch_size\": {MiniBatch(l)}}}",
+        "listmle" or "plistmle" => $"{{\"activation_fn\": \"{Activation(l)}\", \"mini_batch_size\": {MiniBatch(l)}, \"respect_input_order\": {B(l.RespectInputOrder)}}}",
         "lambda" or "ranknet" => $"{{{(l.Type == "lambda" ? $"\"weighting_scheme\": \"{l.WeightingScheme}\", " : "")}\"k\": {(l.K is int k2 ? k2.ToString(Inv) : "null")}, " +
-                                 $"\"sigma\": {F(l.Sigma)}, \"reduction_log\": \"{l.ReductionLog}\", \"activation_fn\": \"{Activation(l)}\"}}",
+                                 $"\"sigma\": {F(l.Sigma)}, \"reduction_log\": \"{l.ReductionLog}\", \"activation_fn\": \"{Activation(l)}\", \"mini_batch_size\": {MiniBatch(l)}}}",
         "mnrl" or "simcse" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"cos_sim\", \"symmetric\": {B(l.Symmetric)}}}",
         "cached_mnrl" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"cos_sim\", \"mini_batch_size\": {l.MiniBatchSize}}}",
         "triplet" => $"{{\"distance_metric\": \"TripletDistanceMetric.EUCLIDEAN\", \"triplet_margin\": {F(l.Margin)}}}",

@@ -290,9 +290,9 @@ public static class TrainingRun
         if (l.Cached && l.Type == "gist") // CachedGISTEmbedLoss: the guide embeds each batch, the student in chunks
             return CreateLoss(l, model.Dimension) is GistEmbedLoss gist ? new CachedLoss(gist.Guided, gist.Name, l.MiniBatchSize)
                 : throw new TrainingException("loss.type gist: no GISTEmbedLoss");
-        if (l.Cached)
+        if (l.Cached && !l.CrossEncoder)
         {
-            if (l.CrossEncoder || l.Type is "mlm" or "mntp" or "causal_lm" or "tsdae" or "contrastive_tension" || CreateLoss(l, model.Dimension) is not IEmbeddingLoss inner)
+            if (l.Type is "mlm" or "mntp" or "causal_lm" or "tsdae" or "contrastive_tension" || CreateLoss(l, model.Dimension) is not IEmbeddingLoss inner)
                 throw new TrainingException($"loss.cached takes a loss over embeddings (mnrl, cosent, matryoshka, splade, ...), not loss.type {l.Type}" +
                     (l.Type == "cached_mnrl" ? " (it is cached already)" : ""));
             return new CachedLoss(inner, l.MiniBatchSize);
@@ -301,7 +301,7 @@ public static class TrainingRun
         if (model.Source.IsStatic) throw new TrainingException($"loss.type {l.Type} needs a transformer, not a static model");
         try
         {
-            return l.Type switch
+            ILoss loss = l.Type switch
             {
                 "mlm" => new MaskedLanguageModelingLoss(model, l.MaskProbability ?? 0.15f, seed: 42),
                 "bce" => new BinaryCrossEntropyLoss(model, l.PosWeight, seed: 42, numLabels: l.NumLabels ?? 1),
@@ -312,6 +312,8 @@ public static class TrainingRun
                 "contrastive_tension" => new ContrastiveTensionLoss(model, l.Scale),
                 _ => new MaskedNextTokenLoss(model, l.MaskProbability ?? 0.2f, l.MaskCollator == "all_mask"),
             };
+            if (loss is CrossEncoderLoss crossEncoder && l.Cached) crossEncoder.MiniBatchSize = l.MiniBatchSize; // GradCache over the pairs
+            return loss;
         }
         catch (ArgumentException e)
         {

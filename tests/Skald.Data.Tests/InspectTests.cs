@@ -41,4 +41,20 @@ public sealed class InspectTests
         Assert.Contains("4 rows, 3 columns (anchor, positive, score), 1 duplicate rows", text);
         Assert.Contains("| anchor | 1 | 1 | 3 | 3 | 3 | 3 | nb 2 sv 1 |", text);
     }
+
+    [Fact]
+    public void AListwiseFileIsReportedOverEveryDocument()
+    {
+        string dir = TestPaths.NewTempDir(), path = Path.Combine(dir, "lists.jsonl");
+        File.WriteAllLines(path,
+        [
+            "{\"query\":\"Hva koster kaffen?\",\"docs\":[\"Kaffen koster ti kroner.\",\"Kantinen stenger klokka fire.\"],\"labels\":[1, 0]}",
+            "{\"query\":\"Hvor er kantinen?\",\"docs\":[\"Kantinen ligger i andre etasje.\",\"Kaffen koster ti kroner.\",\"\"],\"labels\":[1, 0, 0]}",
+        ]);
+        var r = DatasetInspector.Inspect(path, TokenCounter.Words);
+        Assert.Equal(["query", "docs", "labels"], r.Columns.Select(c => c.Name));
+        Assert.Equal([4, 4, 5, 4], r.Columns[1].Lengths); // five documents, one of them empty
+        Assert.Equal(1, r.Columns[1].Empty);
+        Assert.Equal(1, r.Columns[1].Duplicates);
+    }
 }

@@ -33,6 +33,25 @@ public sealed class TranslateTests
     }
 
     [Fact]
+    public void ListsOfDocumentsAreTranslatedOneByOneAndStayLists()
+    {
+        string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "lists.jsonl"), output = Path.Combine(dir, "out.jsonl");
+        File.WriteAllLines(input, ["{\"query\":\"hva koster kaffen?\",\"docs\":[\"ti kroner.\",\"kantinen.\"],\"labels\":[1, 0]}"]);
+        var seen = new List<string>();
+        List<string> Upper(IReadOnlyList<string> texts)
+        {
+            seen.AddRange(texts);
+            return [.. texts.Select(t => t.ToUpperInvariant())];
+        }
+        Assert.Equal(1, DatasetTranslator.Translate(input, output, ["query", "docs"], Upper, parallel: false));
+        Assert.Equal(["hva koster kaffen?", "ti kroner.", "kantinen."], seen);
+        Assert.Equal("{\"query\":\"HVA KOSTER KAFFEN?\",\"docs\":[\"TI KRONER.\",\"KANTINEN.\"],\"labels\":[1, 0]}", File.ReadAllText(output).Trim());
+        var back = Skald.Training.Data.DatasetReader.Read(output); // still listwise rows for training
+        Assert.Equal(["HVA KOSTER KAFFEN?", "TI KRONER.", "KANTINEN."], back.Rows[0]);
+        Assert.Equal([1f, 0f], back.Labels!);
+    }
+
+    [Fact]
     public void AnUnknownPairIsOneClearMessage()
     {
         var e = Assert.Throws<DataException>(() => ApertiumTranslator.Create("nb", "de"));

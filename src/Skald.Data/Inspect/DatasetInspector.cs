@@ -6,19 +6,22 @@ using Skald.Training.Data;
 namespace Skald.Data.Inspect;
 
 /// <summary>
-/// Reports on a data file read by the training reader (<see cref="DatasetReader.ReadTable"/>: JSONL, CSV, TSV, Parquet,
-/// text), without its checks, so empty cells and odd rows are counted rather than fatal.
+/// Reports on a data file read by the training reader (<see cref="DatasetReader.ReadTable(string, out IReadOnlySet{string})"/>:
+/// JSONL, CSV, TSV, Parquet, text), without its checks, so empty cells and odd rows are counted rather than fatal; a column
+/// of lists of texts (listwise rows) is reported over every document of its lists.
 /// </summary>
 public static class DatasetInspector
 {
     /// <summary>The report of the file at <paramref name="path"/>, lengths counted by <paramref name="counter"/>.</summary>
     public static DatasetReport Inspect(string path, TokenCounter counter)
     {
-        var (header, rows) = DatasetReader.ReadTable(path);
+        var (header, rows) = DatasetReader.ReadTable(path, out var lists);
         var columns = new List<ColumnReport>(header.Count);
         for (int c = 0; c < header.Count; c++)
         {
             var cells = rows.Select(r => r.Values[c]).ToList();
+            // A column of lists of texts (a listwise row's documents) is reported over all its documents.
+            if (lists.Contains(header[c])) cells = [.. cells.SelectMany(Documents)];
             var filled = cells.Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!).ToList();
             bool numeric = filled.Count > 0 && filled.All(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
             var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -32,5 +35,12 @@ public static class DatasetInspector
         int dupRows = rows.Count(r => !rowSeen.Add(string.Join("\u0001", r.Values.Select(v => v ?? "\u0002"))));
         var examples = rows.Count == 0 ? [] : new[] { 0, rows.Count / 2, rows.Count - 1 }.Distinct().Select(i => rows[i].Values).ToList();
         return new DatasetReport(path, rows.Count, dupRows, columns, examples, counter.Name);
+    }
+
+    private static IEnumerable<string?> Documents(string? cell)
+    {
+        if (cell is null) return [null];
+        using var doc = System.Text.Json.JsonDocument.Parse(cell);
+        return [.. doc.RootElement.EnumerateArray().Select(e => e.ValueKind == System.Text.Json.JsonValueKind.String ? e.GetString() : null)];
     }
 }

@@ -7,7 +7,8 @@ namespace Skald.Data.Translate;
 /// Translates chosen columns of a data file (any format the training reader reads) and writes JSON lines: either the
 /// same rows with those columns translated, or — for parallel data such as NorSBERT's Bokmål↔Nynorsk stage — one
 /// (anchor = original, positive = translation) row per translated cell. Code blocks, inline code, URLs and placeholders
-/// are kept byte for byte (<see cref="ShieldedText"/>).
+/// are kept byte for byte (<see cref="ShieldedText"/>). A column of lists of texts (a listwise row's documents) is
+/// translated document by document and written back as a list.
 /// </summary>
 public static class DatasetTranslator
 {
@@ -15,31 +16,76 @@ public static class DatasetTranslator
     public static int Translate(string input, string output, IReadOnlyList<string> columns, Func<IReadOnlyList<string>, List<string>> translate, bool parallel)
     {
         if (!Path.GetExtension(output).Equals(".jsonl", StringComparison.OrdinalIgnoreCase)) throw new DataException($"{output}: write translations to a .jsonl file");
-        var (header, rows) = DatasetReader.ReadTable(input);
+        var (header, rows) = DatasetReader.ReadTable(input, out var lists);
         var idx = columns.Select(c => header.IndexOf(c) is var i and >= 0 ? i
             : throw new DataException($"{input}: no column '{c}' (columns: {string.Join(", ", header)})")).ToArray();
-        var cells = new List<(int Row, int Col)>();
+        // A column of lists of texts (listwise rows' documents) is translated document by document.
+        var documents = rows.Select(r => r.Values.Select((v, c) => lists.Contains(header[c]) && v is not null ? Texts(v) : null).ToArray()).ToList();
+        var cells = new List<(int Row, int Col, int Item)>();
         foreach (var (r, (_, values)) in rows.Select((x, r) => (r, x)))
             foreach (int c in idx)
-                if (!string.IsNullOrWhiteSpace(values[c])) cells.Add((r, c));
-        var translated = ShieldedText.TranslateAll([.. cells.Select(x => rows[x.Row].Values[x.Col]!)], translate); // code and placeholders kept
+            {
+                if (documents[r][c] is { } list)
+                {
+                    for (int j = 0; j < list.Length; j++)
+                        if (!string.IsNullOrWhiteSpace(list[j])) cells.Add((r, c, j));
+                }
+                else if (!string.IsNullOrWhiteSpace(values[c])) cells.Add((r, c, -1));
+            }
+        string Text((int Row, int Col, int Item) x) => x.Item < 0 ? rows[x.Row].Values[x.Col]! : documents[x.Row][x.Col]![x.Item];
+        var translated = ShieldedText.TranslateAll([.. cells.Select(Text)], translate); // code and placeholders kept
         if (translated.Count != cells.Count) throw new DataException($"the translator returned {translated.Count} texts for {cells.Count}");
         if (parallel)
         {
-            var pairs = cells.Select((x, i) => (rows[x.Row].Values[x.Col]!, translated[i])).Where(p => p.Item1 != p.Item2).ToList();
+            var pairs = cells.Select((x, i) => (Text(x), translated[i])).Where(p => p.Item1 != p.Item2).ToList();
             AtomicOutput.WriteFile(output, s => JsonLines.Write(s, pairs, (w, p) => { w.WriteString("anchor", p.Item1); w.WriteString("positive", p.Item2); }));
             return pairs.Count;
         }
         var copy = rows.Select(r => (string?[])r.Values.Clone()).ToList();
-        for (int i = 0; i < cells.Count; i++) copy[cells[i].Row][cells[i].Col] = translated[i];
-        AtomicOutput.WriteFile(output, s => JsonLines.Write(s, copy, (w, values) =>
+        for (int i = 0; i < cells.Count; i++)
+        {
+            var (row, col, item) = cells[i];
+            if (item < 0) copy[row][col] = translated[i];
+            else documents[row][col]![item] = translated[i];
+        }
+        AtomicOutput.WriteFile(output, s => JsonLines.Write(s, Enumerable.Range(0, copy.Count).ToList(), (w, r) =>
         {
             for (int c = 0; c < header.Count; c++)
             {
-                if (values[c] is null) w.WriteNull(header[c]);
-                else w.WriteString(header[c], values[c]);
+                if (documents[r][c] is { } list)
+                {
+                    w.WriteStartArray(header[c]);
+                    foreach (var d in list) w.WriteStringValue(d);
+                    w.WriteEndArray();
+                }
+                else if (copy[r][c] is null) w.WriteNull(header[c]);
+                else if (header[c] is "label" or "labels" or "score" or "scores" && IsJsonNumberOrList(copy[r][c]!))
+                {
+                    w.WritePropertyName(header[c]); // a label stays a number or a list of numbers
+                    w.WriteRawValue(copy[r][c]!);
+                }
+                else w.WriteString(header[c], copy[r][c]);
             }
         }));
         return copy.Count;
+    }
+
+    private static bool IsJsonNumberOrList(string cell)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(cell);
+            return doc.RootElement.ValueKind is System.Text.Json.JsonValueKind.Number or System.Text.Json.JsonValueKind.Array;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static string[] Texts(string json)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        return [.. doc.RootElement.EnumerateArray().Select(e => e.ValueKind == System.Text.Json.JsonValueKind.String ? e.GetString() ?? "" : e.GetRawText())];
     }
 }

@@ -63,6 +63,17 @@ public static class DatasetReader
         return (table.Header, table.Rows);
     }
 
+    /// <summary>
+    /// <see cref="ReadTable(string)"/> that also reads columns of lists of texts (JSONL arrays, Parquet lists: listwise
+    /// rows' documents), each cell as its JSON array text; <paramref name="listColumns"/> names those columns.
+    /// </summary>
+    public static (List<string> Header, List<(int Line, string?[] Values)> Rows) ReadTable(string path, out IReadOnlySet<string> listColumns)
+    {
+        var table = ReadRaw(path, lists: true);
+        listColumns = table.Lists;
+        return (table.Header, table.Rows);
+    }
+
     /// <summary>The raw table; with <paramref name="lists"/> a column of lists of texts is read as each row's JSON array text.</summary>
     private static RawTable ReadRaw(string path, bool lists)
     {

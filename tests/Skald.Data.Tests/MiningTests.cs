@@ -100,6 +100,9 @@ public sealed class MiningTests
         Assert.Equal("[\"På øya.\",\"Blåbær\"]", nordic.Rows[0][1]);
         Assert.Throws<Skald.Data.DataException>(() => HardNegativeMiner.Mine(Pairs, ("q", "d"), Scores(),
             new MiningOptions { NumNegatives = 2, Format = MiningFormat.LabeledList, Margins = true }, Extra));
+        // With scores, a list's labels are the scorer's: q1 / P1 0.9, N2 0.7, P2 0.6 (a teacher's, to distil with ListNet).
+        var scored = HardNegativeMiner.Mine(Pairs, ("query", "docs"), Scores(), new MiningOptions { NumNegatives = 2, Format = MiningFormat.LabeledList, Scores = true }, Extra);
+        Assert.Equal(["q1", "[\"P1\",\"N2\",\"P2\"]", "[0.9, 0.7, 0.6]"], scored.Rows[0]);
     }
 
     [Fact]

@@ -37,7 +37,7 @@ internal sealed class DataMineNegativesCommand : Command
         "Rescore --model's candidates and the positives with this cross-encoder (reranker folder or hub id): margins, max/min score and the ranking then use its scores, in (0, 1) for a reranker (mine_hard_negatives' cross_encoder)", "DIR|ID");
 
     private readonly Option<bool> scores = CliOptions.Flag("--scores",
-        "Triplets and n-tuples: add a label column listing the scorer's scores, the positive's then each negative's (the cross-encoder's with --cross-encoder; sentence-transformers' output_scores): the teacher scores loss.type distill_kl trains on");
+        "Triplets and n-tuples: add a label column listing the scorer's scores, the positive's then each negative's (the cross-encoder's with --cross-encoder; sentence-transformers' output_scores): the teacher scores loss.type distill_kl trains on; labeled-list: those scores are the list's labels (listwise distillation, e.g. loss.type listnet)");
     private readonly Option<bool> margins = CliOptions.Flag("--margins",
         "Triplets and n-tuples: add a label column, score(anchor, positive) − score(anchor, negative) by the scorer (the cross-encoder's with --cross-encoder; a list for n-tuples): the teacher margins loss.type margin_mse trains on");
 

@@ -26,7 +26,8 @@ public static class HardNegativeMiner
         ICandidateScorer scorer, MiningOptions options, IReadOnlyList<string>? extraCorpus = null)
     {
         if (pairs.Count == 0) throw new DataException("no (anchor, positive) pairs to mine negatives for");
-        if ((options.Margins || options.Scores) && options.Format is MiningFormat.LabeledPair or MiningFormat.LabeledList) throw new DataException("margins and scores are written for the triplet and n-tuple formats");
+        if (options.Margins && options.Format is MiningFormat.LabeledPair or MiningFormat.LabeledList) throw new DataException("margins are written for the triplet and n-tuple formats");
+        if (options.Scores && options.Format == MiningFormat.LabeledPair) throw new DataException("scores are written for the triplet, n-tuple and labeled-list formats");
         if (options.Margins && options.Scores) throw new DataException("write margins or scores, not both");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.NumNegatives, 1);
         // Corpus: positives then extra passages, one entry per key.
@@ -133,9 +134,9 @@ public static class HardNegativeMiner
                     break;
                 case MiningFormat.LabeledList:
                     if (negs.Count == 0) break;
-                    foreach (int p in positives[q])
-                        rows.Add([queries[q], JsonSerializer.Serialize<string[]>([corpus[p], .. negs.Select(n => corpus[n.Row])], TextListJson),
-                            List([1f, .. negs.Select(_ => 0f)])]);
+                    for (int i = 0; i < positives[q].Count; i++)
+                        rows.Add([queries[q], JsonSerializer.Serialize<string[]>([corpus[positives[q][i]], .. negs.Select(n => corpus[n.Row])], TextListJson),
+                            options.Scores ? List([positiveScores[q][i], .. negs.Select(n => n.Score)]) : List([1f, .. negs.Select(_ => 0f)])]);
                     break;
                 default:
                     if (negs.Count < options.NumNegatives) break;

@@ -33,7 +33,7 @@ public sealed record MiningOptions
     /// <summary>Top or random among the qualifying candidates.</summary>
     public SamplingStrategy Sampling { get; init; } = SamplingStrategy.Top;
 
-    /// <summary>Triplets, n-tuples or labelled pairs.</summary>
+    /// <summary>Triplets, n-tuples, labelled pairs or labelled lists.</summary>
     public MiningFormat Format { get; init; } = MiningFormat.Triplet;
 
     /// <summary>
@@ -48,6 +48,8 @@ public sealed record MiningOptions
     /// Triplets and n-tuples: add a <c>label</c> column with the scorer's scores themselves, a list: score(anchor,
     /// positive), then score(anchor, negative_j) per negative (sentence-transformers' <c>output_scores</c>), the labels
     /// DistillKLDivLoss (<c>loss.type: distill_kl</c>) and MarginMSE's score form train on. Not with <see cref="Margins"/>.
+    /// Labelled lists: the labels are those scores instead of 1 and 0s (a teacher reranker's, to distil with a listwise
+    /// loss such as ListNet).
     /// </summary>
     public bool Scores { get; init; }
 

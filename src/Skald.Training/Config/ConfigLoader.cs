@@ -279,7 +279,7 @@ public static class ConfigLoader
         var loss = new LossSection
         {
             Type = l.Choice("type", "mnrl", "mnrl", "cached_mnrl", "triplet", "cosent", "simcse", "matryoshka", "mlm", "mntp", "causal_lm", "bce", "ce_mnrl", "cross_entropy", "margin_mse", "mse", "gist", "angle", "contrastive", "online_contrastive", "splade", "distill_kl", "csr", "cosine_similarity", "softmax", "batch_hard_triplet",
-                "batch_hard_soft_margin_triplet", "batch_all_triplet", "batch_semi_hard_triplet", "tsdae", "mega_batch_margin", "contrastive_tension",
+                "batch_hard_soft_margin_triplet", "batch_all_triplet", "batch_semi_hard_triplet", "tsdae", "mega_batch_margin", "contrastive_tension", "contrastive_tension_pairs",
                 "ce_mse", "ce_margin_mse", "listnet", "listmle", "plistmle", "lambda", "ranknet"),
             MaskProbability = l.Str("mask_probability") is null ? null : l.Float("mask_probability", 0.15f, 0, 1),
             MaskCollator = l.Choice("mask_collator", "default", "default", "all_mask"),
@@ -327,6 +327,7 @@ public static class ConfigLoader
             Mu = l.Float("mu", 10f, 0),
             ReductionLog = l.Choice("reduction_log", "binary", "binary", "natural"),
             RespectInputOrder = l.Bool("respect_input_order", true),
+            PosNegRatio = l.Int("pos_neg_ratio", 8, 1),
         };
         RankingLossKeys.Check(l, loss);
         foreach (var key in new[] { "splade_inner", "document_regularizer_weight", "query_regularizer_weight", "use_document_regularizer_only",
@@ -335,7 +336,7 @@ public static class ConfigLoader
             if (l.Str(key) is not null && loss.Type != "splade")
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is SpladeLoss's (loss.type: splade)");
         }
-        if (loss.Cached && loss.Type is "mlm" or "mntp" or "causal_lm" or "cached_mnrl" or "csr" or "mse" or "simcse" or "tsdae" or "contrastive_tension")
+        if (loss.Cached && loss.Type is "mlm" or "mntp" or "causal_lm" or "cached_mnrl" or "csr" or "mse" or "simcse" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs")
             throw new TrainingException($"{l.Where("cached")}: loss.cached takes a loss over embeddings (mnrl, cosent, matryoshka, splade, ...) or a cross-encoder's, not loss.type {loss.Type}" +
                 (loss.Type == "cached_mnrl" ? " (it is cached already)" : ""));
         foreach (var key in new[] { "positive_margin", "negative_margin" })
@@ -343,6 +344,8 @@ public static class ConfigLoader
             if (l.Str(key) is not null && loss.Type != "mega_batch_margin")
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is MegaBatchMarginLoss's (loss.type: mega_batch_margin)");
         }
+        if (l.Str("pos_neg_ratio") is not null && loss.Type != "contrastive_tension_pairs")
+            throw new TrainingException($"{l.Where("pos_neg_ratio")}: loss.pos_neg_ratio is the pair-sampling ContrastiveTensionLoss's (loss.type: contrastive_tension_pairs)");
         if (l.Str("deletion_ratio") is not null && loss.Type != "tsdae")
             throw new TrainingException($"{l.Where("deletion_ratio")}: loss.deletion_ratio is TSDAE's (loss.type: tsdae)");
         foreach (var key in new[] { "n_layers_per_step", "last_layer_weight", "prior_layers_weight", "kl_div_weight", "kl_temperature" })
@@ -350,7 +353,7 @@ public static class ConfigLoader
             if (l.Str(key) is not null && !loss.AdaptiveLayer)
                 throw new TrainingException($"{l.Where(key)}: loss.{key} is AdaptiveLayerLoss's (loss.adaptive_layer: true)");
         }
-        if (loss.AdaptiveLayer && (loss.Cached || loss.CrossEncoder || loss.Type is "mlm" or "mntp" or "causal_lm" or "cached_mnrl" or "csr" or "splade" or "gist" or "mse" or "simcse" or "tsdae" or "contrastive_tension"))
+        if (loss.AdaptiveLayer && (loss.Cached || loss.CrossEncoder || loss.Type is "mlm" or "mntp" or "causal_lm" or "cached_mnrl" or "csr" or "splade" or "gist" or "mse" or "simcse" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs"))
             throw new TrainingException($"{l.Where("adaptive_layer")}: loss.adaptive_layer takes a loss over a dense model's embeddings (mnrl, cosent, matryoshka, triplet, ...), " +
                 (loss.Cached || loss.Type == "cached_mnrl" ? "not a cached one (upstream refuses it too: every layer's activations are kept)" : $"not loss.type {loss.Type}"));
         if (loss.AdaptiveLayer && model.FreezeTransformer)

@@ -3,7 +3,7 @@ namespace Skald.Training.Config;
 /// <summary><c>loss</c>: the objective.</summary>
 public sealed record LossSection
 {
-    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c>, <c>mntp</c>, <c>causal_lm</c>, <c>margin_mse</c>, <c>mse</c> (distillation from <see cref="Teacher"/>), <c>gist</c> (MNRL screened by <see cref="Guide"/>), <c>angle</c>, <c>contrastive</c>, <c>online_contrastive</c>, <c>distill_kl</c> (KL divergence to a teacher's scores of the positive and negatives), <c>splade</c> (a sparse encoder: <see cref="SpladeInner"/> plus FLOPS regularisers), or for a cross-encoder <c>bce</c>, <c>ce_mnrl</c>, (more than one label) <c>cross_entropy</c>, distillation <c>ce_mse</c> / <c>ce_margin_mse</c>, or learning to rank over lists of documents <c>listnet</c>, <c>listmle</c>, <c>plistmle</c>, <c>lambda</c>, <c>ranknet</c>; <c>contrastive_tension</c> (ContrastiveTensionLossInBatchNegatives), <c>tsdae</c> (DenoisingAutoEncoderLoss: plain sentences, a tied BERT decoder rebuilds each from the embedding of its damaged copy).</summary>
+    /// <summary><c>mnrl</c>, <c>cached_mnrl</c>, <c>triplet</c>, <c>cosent</c>, <c>simcse</c>, <c>matryoshka</c>, <c>mlm</c>, <c>mntp</c>, <c>causal_lm</c>, <c>margin_mse</c>, <c>mse</c> (distillation from <see cref="Teacher"/>), <c>gist</c> (MNRL screened by <see cref="Guide"/>), <c>angle</c>, <c>contrastive</c>, <c>online_contrastive</c>, <c>distill_kl</c> (KL divergence to a teacher's scores of the positive and negatives), <c>splade</c> (a sparse encoder: <see cref="SpladeInner"/> plus FLOPS regularisers), or for a cross-encoder <c>bce</c>, <c>ce_mnrl</c>, (more than one label) <c>cross_entropy</c>, distillation <c>ce_mse</c> / <c>ce_margin_mse</c>, or learning to rank over lists of documents <c>listnet</c>, <c>listmle</c>, <c>plistmle</c>, <c>lambda</c>, <c>ranknet</c>; <c>contrastive_tension</c> (ContrastiveTensionLossInBatchNegatives), <c>contrastive_tension_pairs</c> (ContrastiveTensionLoss over sampled pairs), <c>tsdae</c> (DenoisingAutoEncoderLoss: plain sentences, a tied BERT decoder rebuilds each from the embedding of its damaged copy).</summary>
     public string Type { get; init; } = "mnrl";
 
     /// <summary><c>mse</c>: the teacher model folder whose embeddings of column 0 the student learns (same width).</summary>
@@ -153,6 +153,9 @@ public sealed record LossSection
 
     /// <summary>listmle / plistmle: the documents are given most relevant first (false: sorted by label).</summary>
     public bool RespectInputOrder { get; init; } = true;
+
+    /// <summary>contrastive_tension_pairs: one pair of a sentence with itself in every this many pairs (upstream's pos_neg_ratio).</summary>
+    public int PosNegRatio { get; init; } = 8;
 
     /// <summary>The loss types that train a cross-encoder.</summary>
     public static readonly IReadOnlySet<string> CrossEncoderTypes = new HashSet<string>(StringComparer.Ordinal)

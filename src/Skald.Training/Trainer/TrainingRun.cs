@@ -292,12 +292,12 @@ public static class TrainingRun
                 : throw new TrainingException("loss.type gist: no GISTEmbedLoss");
         if (l.Cached && !l.CrossEncoder)
         {
-            if (l.Type is "mlm" or "mntp" or "causal_lm" or "tsdae" or "contrastive_tension" || CreateLoss(l, model.Dimension) is not IEmbeddingLoss inner)
+            if (l.Type is "mlm" or "mntp" or "causal_lm" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs" || CreateLoss(l, model.Dimension) is not IEmbeddingLoss inner)
                 throw new TrainingException($"loss.cached takes a loss over embeddings (mnrl, cosent, matryoshka, splade, ...), not loss.type {l.Type}" +
                     (l.Type == "cached_mnrl" ? " (it is cached already)" : ""));
             return new CachedLoss(inner, l.MiniBatchSize);
         }
-        if (!l.CrossEncoder && l.Type is not ("mlm" or "mntp" or "tsdae" or "contrastive_tension")) return CreateLoss(l, model.Dimension);
+        if (!l.CrossEncoder && l.Type is not ("mlm" or "mntp" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs")) return CreateLoss(l, model.Dimension);
         if (model.Source.IsStatic) throw new TrainingException($"loss.type {l.Type} needs a transformer, not a static model");
         try
         {
@@ -310,6 +310,7 @@ public static class TrainingRun
                 _ when l.CrossEncoder => RankingLosses.Create(l, model),
                 "tsdae" => new DenoisingAutoEncoderLoss(model, l.DeletionRatio, seed: 42),
                 "contrastive_tension" => new ContrastiveTensionLoss(model, l.Scale),
+                "contrastive_tension_pairs" => new ContrastiveTensionPairsLoss(model, l.PosNegRatio),
                 _ => new MaskedNextTokenLoss(model, l.MaskProbability ?? 0.2f, l.MaskCollator == "all_mask"),
             };
             if (loss is CrossEncoderLoss crossEncoder && l.Cached) crossEncoder.MiniBatchSize = l.MiniBatchSize; // GradCache over the pairs
@@ -419,7 +420,7 @@ public static class TrainingRun
             _ when d.ListColumn is not null && !LossSection.ListwiseTypes.Contains(type)
                 => $"reads one text per column; '{d.ListColumn}' holds lists of documents, which the listwise losses read (listnet, listmle, plistmle, lambda, ranknet)",
             "mlm" or "mntp" when d.Columns.Count < 1 => "needs a text column",
-            "contrastive_tension" when d.Columns.Count != 1 => "needs one text column (plain sentences; set data.columns to pick one)",
+            "contrastive_tension" or "contrastive_tension_pairs" when d.Columns.Count != 1 => "needs one text column (plain sentences; set data.columns to pick one)",
             "tsdae" when d.Columns.Count is not (1 or 2) => "needs one text column (sentences, damaged each step) or (damaged, original) text columns",
             "causal_lm" when d.Columns.Count != 2 => "needs (prompt, response) rows (Alpaca or chat-style instruction data)",
             "mnrl" or "cached_mnrl" or "ce_mnrl" when d.Columns.Count < 2 => "needs (anchor, positive[, negative...]) text columns",

@@ -31,6 +31,39 @@ public sealed class ContrastiveTensionLossTests(ITestOutputHelper output) : IDis
         SpladeTrainingTests.AssertFinalWeights(loss.Parameters, CorePaths.TrainingFixture("ct_copy_final.safetensors"), r.GetProperty("lr").GetSingle(), output);
     }
 
+    /// <summary>
+    /// The pair-sampling ContrastiveTensionLoss (<c>loss.type: contrastive_tension_pairs</c>): the pairs upstream's loader
+    /// makes of each batch, five AdamW steps of the model and its copy against PyTorch.
+    /// </summary>
+    [Fact]
+    public void SampledPairsFiveStepsMatchPyTorch()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("ct_pairs.json")));
+        var r = doc.RootElement;
+        var model = TrainableEncoder.Load(CorePaths.FixtureModel("bert-cased-mean"), dropout: 0f);
+        int ratio = r.GetProperty("pos_neg_ratio").GetInt32();
+        var loss = new ContrastiveTensionPairsLoss(model, ratio);
+        TrainingParityTests.Replay(model, r, loss, CorePaths.TrainingFixture("ct_pairs_final.safetensors"), output, step =>
+        {
+            var sentences = step.GetProperty("columns")[0].EnumerateArray().Select(t => t.GetString()!).ToArray();
+            var expected = step.GetProperty("pairs").EnumerateArray().Select(p => (p[0].GetString()!, p[1].GetString()!, (float)p[2].GetInt32()));
+            Assert.Equal(expected, ContrastiveTensionPairsLoss.Pairs(sentences, ratio));
+        });
+        SpladeTrainingTests.AssertFinalWeights(loss.Parameters, CorePaths.TrainingFixture("ct_pairs_copy_final.safetensors"), r.GetProperty("lr").GetSingle(), output);
+    }
+
+    [Theory]
+    [InlineData(7, 8, "1,0,0,")]      // 7 sentences: (s0, s0), (s1, s2), (s3, s4), (s5, s6)
+    [InlineData(6, 2, "1,0,1,")]      // (s0, s0), (s1, s2), (s3, s3), (s4, s5)
+    [InlineData(3, 1, "1,1,")]        // every pair identical; the last sentence has no partner
+    public void PairsFollowUpstreamsLoader(int sentences, int ratio, string labels)
+    {
+        var pairs = ContrastiveTensionPairsLoss.Pairs([.. Enumerable.Range(0, sentences).Select(i => $"s{i}")], ratio);
+        Assert.Equal(labels, string.Concat(pairs.Take(labels.Count(c => c == ',')).Select(p => $"{p.Label},")));
+        Assert.All(pairs, p => Assert.Equal(p.Label == 1, p.First == p.Second));
+        Assert.Equal(pairs.SelectMany(p => p.Label == 1 ? new[] { p.First } : [p.First, p.Second]).Distinct(), pairs.SelectMany(p => p.Label == 1 ? new[] { p.First } : [p.First, p.Second])); // each sentence used once
+    }
+
     [Fact]
     public void SkaldTrainSavesTheModelResumesAndRefusesWithOneLine()
     {
@@ -72,5 +105,9 @@ public sealed class ContrastiveTensionLossTests(ITestOutputHelper output) : IDis
         string pairs = InfraPaths.WriteFile(dir, "pairs.jsonl", "{\"a\": \"Hei.\", \"b\": \"Hallo.\"}\n{\"a\": \"Ja.\", \"b\": \"Nei.\"}\n");
         TrainConfigs.AssertRefused(dir, TrainConfigs.Write(dir, model, pairs, "  type: contrastive_tension", out _), "needs one text column");
         TrainConfigs.AssertRefused(dir, TrainConfigs.Write(dir, model, data, "  type: contrastive_tension\n  cached: true", out _), "loss.cached takes a loss over embeddings");
+        TrainConfigs.AssertRefused(dir, TrainConfigs.Write(dir, model, data, "  type: contrastive_tension\n  pos_neg_ratio: 4", out _), "loss.pos_neg_ratio is the pair-sampling ContrastiveTensionLoss's");
+        var pairsRun = SkaldProcess.RunIn(dir, "train", "--config", TrainConfigs.Write(dir, model, data, "  type: contrastive_tension_pairs\n  pos_neg_ratio: 4", out var pairsDir, maxSteps: 2), "--quiet");
+        Assert.True(pairsRun.ExitCode == 0, pairsRun.Stderr);
+        Assert.Contains("loss:ContrastiveTensionLoss", File.ReadAllText(Path.Combine(pairsDir, "final", "README.md")));
     }
 }

@@ -62,29 +62,57 @@ public sealed class DenoisingAutoEncoderLoss : ILoss
     /// <summary>The damaged texts of the last step (for tests and logs).</summary>
     public IReadOnlyList<string> LastDamaged { get; private set; } = [];
 
+    /// <summary>
+    /// Runs data-parallel: every rank damages the whole batch with the generator's draws, as one process does, and
+    /// trains on its shard of the sentences, dividing by the global number of predicted tokens (<see cref="MaskedShard"/>).
+    /// </summary>
+    public bool SpansRanks => true;
+
+    /// <inheritdoc />
+    public bool TakesGlobalBatch => true;
+
     /// <inheritdoc />
     public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f)
     {
         var encoder = EmbeddingLoss.AsEncoder(model);
         EmbeddingLoss.CheckBatch(batch);
         var originals = batch.Columns[^1];
-        LastDamaged = batch.Columns.Count > 1 ? batch.Columns[0]
+        var damaged = batch.Columns.Count > 1 ? batch.Columns[0]
             : [.. originals.Select(t => WordDeletion.Delete(t, DeletionRatio, encoder.Random))];
-        var target = TokenBatch.Pad(encoder.Prepare(originals).Encodings, encoder.PadId);
+        LastDamaged = damaged;
+        var target = TokenBatch.Pad(encoder.Prepare(originals).Encodings, encoder.PadId); // [B, T] the whole batch
+        var comm = encoder.Communicator;
+        if (comm.Size == 1)
+        {
+            int count = Shift(target).Rows.Length;
+            return count == 0 ? 0f : (float)(Sum(encoder, target, damaged, gradientScale / count) / count);
+        }
+        var shard = Skald.Distributed.Shard.Of(target.Batch, comm.Rank, comm.Size);
+        var mine = damaged.Skip(shard.Start).Take(shard.Count).ToArray();
+        return MaskedShard.Mean(comm, target, NextTokens(target), (_, t) => t.Count(id => id >= 0),
+            (rows, _, total) => Sum(encoder, rows, mine, gradientScale / total));
+    }
+
+    /// <summary>
+    /// Σ over the predicted tokens of <paramref name="target"/>'s rows (each read from the embedding of its
+    /// <paramref name="damaged"/> text) of the cross-entropy, its gradients scaled by <paramref name="scale"/>.
+    /// </summary>
+    private double Sum(TrainableEncoder encoder, TokenBatch target, IReadOnlyList<string> damaged, float scale)
+    {
         var (input, rows, labels) = Shift(target);
-        if (rows.Length == 0) return 0f;
+        if (rows.Length == 0) return 0;
         encoder.Configure(tape, record: true);
         try
         {
-            var memory = encoder.Model.Forward(tape, encoder.Prepare(LastDamaged)); // [B, C] sentence embeddings
-            var hidden = bert.ForwardDecoder(tape, input, memory, cross);                       // [B·(T−1), C]
-            var h = Head.Transform(tape, Ops.SelectRows(tape, hidden, rows));                    // [m, C]
+            var memory = encoder.Model.Forward(tape, encoder.Prepare(damaged)); // [B, C] sentence embeddings
+            var hidden = bert.ForwardDecoder(tape, input, memory, cross);        // [B·(T−1), C]
+            var h = Head.Transform(tape, Ops.SelectRows(tape, hidden, rows));     // [m, C]
             var grad = new float[h.Length];
             double sum = projection.Run(h.Span, h.Cols, [.. Enumerable.Range(0, rows.Length)], labels, Head.Decoder, Head.DecoderBias,
-                Head.SoftCap, gradientScale / rows.Length, grad, Head.ExcludedIds);
+                Head.SoftCap, scale, grad, Head.ExcludedIds);
             tape.Seed(h, grad);
             tape.Backward();
-            return (float)(sum / rows.Length);
+            return sum;
         }
         finally
         {
@@ -92,10 +120,17 @@ public sealed class DenoisingAutoEncoderLoss : ILoss
         }
     }
 
-    /// <summary>
-    /// The decoder's input (each padded row without its last position) and its targets: row b, position t predicts
-    /// the token at t + 1 unless that is padding (upstream's ignore_index = pad id).
-    /// </summary>
+    /// <summary>Per position of <paramref name="target"/> [B·T], the next real token (what the decoder predicts there), else −1.</summary>
+    private static int[] NextTokens(TokenBatch target)
+    {
+        var next = new int[target.Batch * target.Seq];
+        Array.Fill(next, -1);
+        for (int r = 0; r < target.Batch; r++)
+            for (int i = 0; i + 1 < target.Seq; i++)
+                if (target.Mask[r * target.Seq + i + 1] != 0) next[r * target.Seq + i] = target.Ids[r * target.Seq + i + 1];
+        return next;
+    }
+
     private static (TokenBatch Input, int[] Rows, int[] Labels) Shift(TokenBatch target)
     {
         int b = target.Batch, t = target.Seq - 1;

@@ -52,6 +52,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
     [InlineData("contrastive_tension")]
     [InlineData("lambda")]
     [InlineData("contrastive_tension_pairs")]
+    [InlineData("tsdae")]
     public void TwoRanksTrainAsOneProcessWithTheWholeBatch(string kind)
     {
         string model = kind == "adaptive_layer" ? CorePaths.TrainingFixture("bert-4layers")
@@ -72,7 +73,7 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             ? InfraPaths.WriteFile(dir, "lists.jsonl", string.Concat(Enumerable.Range(0, 56).Select(i =>
                 $"{{\"query\": \"Hvor ligger hus nummer {i}?\", \"docs\": [{string.Join(", ", new[] { $"\"Hus {i} ligger ved sjøen.\"", $"\"Katten {i} sover.\"", $"\"Hus {i} er rødt.\"", "\"Det regner.\"" }[..(2 + i % 3)])}], " +
                 $"\"labels\": [{string.Join(", ", new[] { 2, 0, 1, 0 }[..(2 + i % 3)])}]}}\n")))
-            : kind is "contrastive_tension" or "contrastive_tension_pairs"
+            : kind is "contrastive_tension" or "contrastive_tension_pairs" or "tsdae"
             // Plain sentences: each rank embeds its shard with the model and its trained copy; the scores span the ranks.
             ? InfraPaths.WriteFile(dir, "sentences.txt", string.Concat(Enumerable.Range(0, 56).Select(i => $"Hus {i} ligger ved elva, {i * 7} meter fra sjøen.\n")))
             : kind is "cross_entropy" or "softmax"
@@ -104,6 +105,8 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper output)
             "lambda" => "loss:\n  type: lambda",
             // Every rank makes the pairs of the whole batch as one process does and embeds its shard of them.
             "contrastive_tension_pairs" => "loss:\n  type: contrastive_tension_pairs\n  pos_neg_ratio: 3",
+            // Every rank damages the whole batch with the same draws, decodes its shard and divides by the global token count.
+            "tsdae" => "loss:\n  type: tsdae",
             "margin_mse" => "loss:\n  type: margin_mse",
             // One of three earlier layers drawn per step (the same on both ranks), the KL rows split between them.
             "adaptive_layer" => "loss:\n  type: mnrl\n  adaptive_layer: true",

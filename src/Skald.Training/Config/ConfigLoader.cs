@@ -328,6 +328,8 @@ public static class ConfigLoader
             ReductionLog = l.Choice("reduction_log", "binary", "binary", "natural"),
             RespectInputOrder = l.Bool("respect_input_order", true),
             PosNegRatio = l.Int("pos_neg_ratio", 8, 1),
+            TieEncoderDecoder = l.Bool("tie_encoder_decoder", true),
+            Decoder = l.Str("decoder"),
         };
         RankingLossKeys.Check(l, loss);
         foreach (var key in new[] { "splade_inner", "document_regularizer_weight", "query_regularizer_weight", "use_document_regularizer_only",
@@ -346,8 +348,13 @@ public static class ConfigLoader
         }
         if (l.Str("pos_neg_ratio") is not null && loss.Type != "contrastive_tension_pairs")
             throw new TrainingException($"{l.Where("pos_neg_ratio")}: loss.pos_neg_ratio is the pair-sampling ContrastiveTensionLoss's (loss.type: contrastive_tension_pairs)");
-        if (l.Str("deletion_ratio") is not null && loss.Type != "tsdae")
-            throw new TrainingException($"{l.Where("deletion_ratio")}: loss.deletion_ratio is TSDAE's (loss.type: tsdae)");
+        foreach (var key in new[] { "deletion_ratio", "tie_encoder_decoder", "decoder" })
+        {
+            if (l.Str(key) is not null && loss.Type != "tsdae")
+                throw new TrainingException($"{l.Where(key)}: loss.{key} is TSDAE's (loss.type: tsdae)");
+        }
+        if (loss.Decoder is not null && loss.TieEncoderDecoder)
+            throw new TrainingException($"{l.Where("decoder")}: loss.decoder is an untied decoder's folder; set loss.tie_encoder_decoder: false (a tied decoder is the encoder itself)");
         foreach (var key in new[] { "n_layers_per_step", "last_layer_weight", "prior_layers_weight", "kl_div_weight", "kl_temperature" })
         {
             if (l.Str(key) is not null && !loss.AdaptiveLayer)

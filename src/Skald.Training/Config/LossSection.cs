@@ -157,6 +157,12 @@ public sealed record LossSection
     /// <summary>contrastive_tension_pairs: one pair of a sentence with itself in every this many pairs (upstream's pos_neg_ratio).</summary>
     public int PosNegRatio { get; init; } = 8;
 
+    /// <summary>tsdae: the decoder shares every weight with the encoder (false: a BERT of its own, from <see cref="Decoder"/>).</summary>
+    public bool TieEncoderDecoder { get; init; } = true;
+
+    /// <summary>tsdae with an untied decoder: the folder it is read from (null: model.path); upstream's decoder_name_or_path.</summary>
+    public string? Decoder { get; init; }
+
     /// <summary>The loss types that train a cross-encoder.</summary>
     public static readonly IReadOnlySet<string> CrossEncoderTypes = new HashSet<string>(StringComparer.Ordinal)
         { "bce", "ce_mnrl", "cross_entropy", "ce_mse", "ce_margin_mse", "listnet", "listmle", "plistmle", "lambda", "ranknet" };

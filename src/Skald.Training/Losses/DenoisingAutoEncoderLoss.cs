@@ -30,19 +30,48 @@ public sealed class DenoisingAutoEncoderLoss : ILoss
 
     /// <summary>The decoder over <paramref name="model"/>'s BERT (new cross-attention and, unless the checkpoint has one, head from <paramref name="seed"/>).</summary>
     public DenoisingAutoEncoderLoss(TrainableEncoder model, double deletionRatio = 0.6, ulong seed = 42)
+        : this(model, deletionRatio, seed, tied: true, decoderPath: null)
+    {
+    }
+
+    /// <summary>
+    /// The decoder over <paramref name="model"/>'s BERT when <paramref name="tied"/>; else (upstream's
+    /// <c>tie_encoder_decoder=False</c>) a BERT of its own, read from <paramref name="decoderPath"/> (null: the
+    /// model's folder) under the names <see cref="DecoderPrefix"/>…, which trains with the encoder and is not saved.
+    /// The new cross-attention and, unless the checkpoint has one, head are drawn from <paramref name="seed"/>.
+    /// </summary>
+    public DenoisingAutoEncoderLoss(TrainableEncoder model, double deletionRatio, ulong seed, bool tied, string? decoderPath)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (deletionRatio is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(deletionRatio), "deletion_ratio must be in [0, 1)");
-        bert = model.Model.Transformer as BertModel ?? throw new ArgumentException(
+        var encoderBert = model.Model.Transformer as BertModel ?? throw new ArgumentException(
             $"loss.type tsdae decodes with a BERT decoder (BertLMHeadModel) tied to the encoder: it needs a BERT or XLM-R model, {model.Source.Path} is {model.Config.ModelType}");
-        if (model.Dimension != bert.HiddenSize || model.Model.IsSparse)
-            throw new ArgumentException($"loss.type tsdae needs a dense model whose embeddings are as wide as its hidden size ({bert.HiddenSize}); {model.Source.Path} makes {model.Dimension}-d ones");
+        if (model.Dimension != encoderBert.HiddenSize || model.Model.IsSparse)
+            throw new ArgumentException($"loss.type tsdae needs a dense model whose embeddings are as wide as its hidden size ({encoderBert.HiddenSize}); {model.Source.Path} makes {model.Dimension}-d ones");
+        if (tied && decoderPath is not null)
+            throw new ArgumentException("loss.decoder is the untied decoder's folder: set loss.tie_encoder_decoder: false to use it");
         DeletionRatio = deletionRatio;
-        Head = new BertMaskedLmHead(model.Source.TransformerPath, bert, seed);
+        string headPath = model.Source.TransformerPath;
+        bert = encoderBert;
+        if (!tied)
+        {
+            string folder = decoderPath ?? model.Source.Path;
+            if (!Directory.Exists(folder)) throw new ArgumentException($"{folder}: loss.decoder folder not found");
+            headPath = Skald.Models.Modules.ModelFolder.Read(folder).TransformerPath;
+            bert = ArchitectureRegistry.Load(headPath, namePrefix: DecoderPrefix) as BertModel
+                ?? throw new ArgumentException($"loss.decoder: {folder} is not a BERT or XLM-R model (the decoder is a BertLMHeadModel)");
+            if (bert.HiddenSize != encoderBert.HiddenSize || bert.Config.VocabSize != encoderBert.Config.VocabSize)
+                throw new ArgumentException($"loss.decoder: {folder} has hidden size {bert.HiddenSize} and {bert.Config.VocabSize} tokens; " +
+                    $"the decoder reads the encoder's {encoderBert.HiddenSize}-d embedding and its tokenization ({encoderBert.Config.VocabSize} tokens)");
+        }
+        Head = new BertMaskedLmHead(headPath, bert, seed);
         var p = ParameterBuilder.FromInitializer(BertModel.Initializer(bert.Config, new SkaldRandom(seed ^ 0x75DAE)));
         cross = [.. Enumerable.Range(0, bert.Config.NumLayers).Select(i => new BertCrossAttention(bert.Config, p.Sub("encoder.layer", i).Sub("crossattention")))];
-        Parameters = [.. p.Parameters, .. Head.Parameters];
+        Parameters = [.. tied ? [] : bert.Parameters, .. p.Parameters, .. Head.Parameters];
     }
+
+    /// <summary>Name prefix of an untied decoder's BERT parameters.</summary>
+    public const string DecoderPrefix = "tsdae.decoder/";
 
     /// <summary>Share of the words deleted from each sentence.</summary>
     public double DeletionRatio { get; }

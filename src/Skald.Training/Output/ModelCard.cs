@@ -250,7 +250,7 @@ public static class ModelCard
         "contrastive_tension" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"cos_sim\"}}",
         "contrastive_tension_pairs" => $"{{\"pos_neg_ratio\": {l.PosNegRatio.ToString(Inv)}}}",
         "mega_batch_margin" => $"{{\"positive_margin\": {F(l.PositiveMargin)}, \"negative_margin\": {F(l.NegativeMargin)}, \"use_mini_batched_version\": false}}",
-        "tsdae" => $"{{\"decoder_name_or_path\": null, \"tie_encoder_decoder\": true, \"del_ratio\": {F(l.DeletionRatio)}}}",
+        "tsdae" => $"{{\"decoder_name_or_path\": {(l.Decoder is null ? "null" : System.Text.Json.JsonSerializer.Serialize(l.Decoder))}, \"tie_encoder_decoder\": {B(l.TieEncoderDecoder)}, \"del_ratio\": {F(l.DeletionRatio)}}}",
         "distill_kl" => $"{{\"similarity_fct\": \"pairwise_dot_score\", \"temperature\": {F(l.Temperature)}}}",
         "splade" => $"{{\"loss\": \"{l.SpladeInner switch { "margin_mse" => "SparseMarginMSELoss", "distill_kl" => $"SparseDistillKLDivLoss(temperature={F(l.Temperature)})", _ => $"SparseMultipleNegativesRankingLoss(scale={F(l.Scale)}, similarity_fct='dot_score')" }}\", " +
                     $"\"document_regularizer_weight\": {F(l.DocumentRegularizerWeight)}" +

@@ -308,7 +308,7 @@ public static class TrainingRun
                 "ce_mnrl" => new CrossEncoderMnrlLoss(model, l.NumNegatives, l.Scale, seed: 42),
                 "cross_entropy" => new CrossEncoderCrossEntropyLoss(model, l.NumLabels, seed: 42),
                 _ when l.CrossEncoder => RankingLosses.Create(l, model),
-                "tsdae" => new DenoisingAutoEncoderLoss(model, l.DeletionRatio, seed: 42),
+                "tsdae" => new DenoisingAutoEncoderLoss(model, l.DeletionRatio, seed: 42, l.TieEncoderDecoder, l.Decoder),
                 "contrastive_tension" => new ContrastiveTensionLoss(model, l.Scale),
                 "contrastive_tension_pairs" => new ContrastiveTensionPairsLoss(model, l.PosNegRatio),
                 _ => new MaskedNextTokenLoss(model, l.MaskProbability ?? 0.2f, l.MaskCollator == "all_mask"),
@@ -320,7 +320,7 @@ public static class TrainingRun
         {
             throw new TrainingException(e.Message, e);
         }
-        catch (ModelFormatException e) when (l.CrossEncoder)
+        catch (ModelFormatException e) when (l.CrossEncoder || l.Type == "tsdae")
         {
             throw new TrainingException($"loss.type {l.Type}: {e.Message}", e);
         }

@@ -42,6 +42,27 @@ public sealed class DenoisingAutoEncoderLossTests(ITestOutputHelper output) : ID
     }
 
     /// <summary>
+    /// <c>tie_encoder_decoder: false</c>: the decoder is a BERT of its own read from the model's checkpoint (names under
+    /// <see cref="DenoisingAutoEncoderLoss.DecoderPrefix"/>), trained beside the encoder; five steps equal PyTorch's
+    /// (the encoder, the decoder's BERT and its new parameters within 1e-4).
+    /// </summary>
+    [Fact]
+    public void AnUntiedDecoderTrainsItsOwnBertAsPyTorch()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(CorePaths.TrainingFixture("tsdae_untied.json")));
+        var r = doc.RootElement;
+        var model = TrainableEncoder.Load(CorePaths.FixtureModel("bert-cased-mean"), dropout: 0f);
+        var loss = new DenoisingAutoEncoderLoss(model, r.GetProperty("deletion_ratio").GetDouble(), 42, tied: false, decoderPath: null);
+        var own = loss.Parameters.Where(p => p.Name.StartsWith(DenoisingAutoEncoderLoss.DecoderPrefix, StringComparison.Ordinal)).ToList();
+        Assert.Equal(model.Model.Transformer.Parameters.Count, own.Count);
+        Assert.DoesNotContain(own, p => model.Parameters.Any(m => ReferenceEquals(m, p))); // not the encoder's
+        using (var initial = Checkpoint.OpenFile(CorePaths.TrainingFixture("tsdae_decoder_initial.safetensors")))
+            foreach (var p in loss.Parameters.Except(own)) initial.Read(p.Name, p.Shape).CopyTo(p.Data.Span);
+        TrainingParityTests.Replay(model, r, loss, CorePaths.TrainingFixture("tsdae_untied_final.safetensors"), output);
+        SpladeTrainingTests.AssertFinalWeights(loss.Parameters, CorePaths.TrainingFixture("tsdae_untied_decoder_final.safetensors"), r.GetProperty("lr").GetSingle(), output);
+    }
+
+    /// <summary>
     /// The reference's damaged sentences are its originals' words in order with some left out (Skald's word split and
     /// join, which the script restates), and the deletion draws about the ratio, never leaving a text empty.
     /// </summary>
@@ -98,11 +119,22 @@ public sealed class DenoisingAutoEncoderLossTests(ITestOutputHelper output) : ID
             Assert.NotEqual(source.Read("encoder.layer.0.output.dense.weight", 32, 64), saved.Read("encoder.layer.0.output.dense.weight", 32, 64));
         }
         Assert.Contains("DenoisingAutoEncoderLoss", File.ReadAllText(Path.Combine(okDir, "final", "README.md")));
+        // An untied decoder trains beside the encoder and is not saved either.
+        var untied = SkaldProcess.RunIn(dir, "train", "--config", TrainConfigs.Write(dir, bert, data, "  type: tsdae\n  tie_encoder_decoder: false", out var untiedDir, maxSteps: 2, noDuplicates: false), "--quiet");
+        Assert.True(untied.ExitCode == 0, untied.Stderr);
+        using (var saved = Checkpoint.OpenFolder(Path.Combine(untiedDir, "final")))
+        using (var source = Checkpoint.OpenFolder(bert))
+            Assert.Equal(source.Keys.Order(), saved.Keys.Order());
+        Assert.Contains("\"tie_encoder_decoder\": false", File.ReadAllText(Path.Combine(untiedDir, "final", "README.md")));
         foreach (var (model, loss, message) in new[]
         {
             (InfraPaths.FixtureModel("modernbert-st-mean"), "  type: tsdae", "needs a BERT or XLM-R model"),
             (bert, "  type: mnrl\n  deletion_ratio: 0.5", "loss.deletion_ratio is TSDAE's"),
             (bert, "  type: tsdae\n  cached: true", "loss.cached takes a loss over embeddings"),
+            (bert, "  type: tsdae\n  decoder: " + bert, "set loss.tie_encoder_decoder: false"),
+            (bert, "  type: mnrl\n  tie_encoder_decoder: false", "loss.tie_encoder_decoder is TSDAE's"),
+            (bert, "  type: tsdae\n  tie_encoder_decoder: false\n  decoder: " + Path.Combine(dir, "nowhere"), "loss.decoder folder not found"),
+            (bert, "  type: tsdae\n  tie_encoder_decoder: false\n  decoder: " + InfraPaths.FixtureModel("modernbert-st-mean"), "is not a BERT or XLM-R model"),
         })
             TrainConfigs.AssertRefused(dir, TrainConfigs.Write(dir, model, data, loss, out _, noDuplicates: false), message);
     }

@@ -31,4 +31,20 @@ public sealed class TaskDefinitionTests
         File.WriteAllText(bad, "sentence1\tsentence2\tscore\na\tb\n");
         Assert.Contains("bad.tsv:2: expected 3 tab-separated fields", Assert.Throws<EvaluationException>(() => Datasets.LoadSts(bad)).Message);
     }
+    [Fact]
+    public void AFileOfRowsListingDocumentsIsARerankingTaskScoredByEvaluate()
+    {
+        string dir = TestPaths.NewTempDir(), lists = Path.Combine(dir, "held-out.jsonl");
+        // mine-negatives --format labeled-list keeps its input's column names: a list under "positive", not a triplet.
+        File.WriteAllLines(lists,
+        [
+            "{\"anchor\": \"one\", \"positive\": [\"one two\", \"three\"], \"labels\": [1, 0]}",
+            "{\"anchor\": \"three\", \"positive\": [\"one two\", \"three four\"], \"labels\": [0, 1]}",
+        ]);
+        Assert.Equal(TaskKind.Reranking, TaskDefinition.Infer(lists));
+        var result = Skald.Evaluation.Evaluators.TaskEvaluator.Create(TaskDefinition.FromPath(lists)).Evaluate(new Skald.Retrieval.Bm25.Bm25Model());
+        Assert.Equal("map_at_1000", result.MainMetric);
+        Assert.Equal(1.0, result.MainScore, 12); // BM25 ranks each query's word-overlapping document first
+        Assert.Equal("2", result.Metadata["queries"]);
+    }
 }

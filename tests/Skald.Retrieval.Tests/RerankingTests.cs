@@ -125,4 +125,46 @@ public sealed class RerankingTests
         var e = Assert.Throws<EvaluationException>(() => new CrossEncoderRetriever(model).Search(corpus, ["q"], 10, null));
         Assert.Contains("--rerank", e.Message, StringComparison.Ordinal);
     }
+    [Fact]
+    public void AFileOfListedCandidatesIsARerankingTask()
+    {
+        // MTEB v1 / sentence-transformers' evaluator rows, and listwise rows with grades; a row without a relevant
+        // document is left out, a document listed twice for a row is one candidate with the higher grade.
+        string dir = TestPaths.NewTempDir(), v1 = Path.Combine(dir, "v1.jsonl"), lists = Path.Combine(dir, "lists.jsonl");
+        File.WriteAllLines(v1,
+        [
+            """{"query": "q", "positive": ["near"], "negative": ["other", "same"]}""",
+            """{"query": "q", "positive": ["other"], "negative": ["near"]}""",
+        ]);
+        var data = RerankingLists.Load(v1);
+        Assert.Equal(["near", "other", "same"], data.Corpus.Select(d => d.Text));
+        Assert.Equal([[0, 1, 2], [1, 0]], data.Candidates!);
+        // Cosines to q: same 0.995 > near 0.74 > other 0. Row 1: near at rank 2, AP 1/2, RR 1/2; row 2: other last of 2, AP 1/2.
+        var m = RetrievalScorer.Score(new DenseRetriever(new TableModel(Vectors)), data);
+        Assert.Equal(0.5, m["map_at_1000"], 12);
+        Assert.Equal(0.5, m["mrr_at_10"], 12);
+
+        File.WriteAllLines(lists,
+        [
+            """{"query": "q", "docs": ["other", "near", "same", "near"], "labels": [2, 0, 1, 1]}""",
+            """{"query": "q", "docs": ["same", "other"], "labels": [0, 0]}""",
+            """{"query": "q", "docs": ["other", "same"], "labels": [0.9, 0.2]}""",
+        ]);
+        data = RerankingLists.Load(lists);
+        Assert.Equal(["q1", "q3"], data.Queries.Select(q => q.Id));
+        Assert.Equal(new Dictionary<string, int> { ["d0"] = 2, ["d1"] = 1, ["d2"] = 1 }, data.Qrels["q1"]);
+        Assert.Equal(new Dictionary<string, int> { ["d0"] = 1, ["d2"] = 0 }, data.Qrels["q3"]); // scores: relevant from 0.5
+        // q1 ranks same (1), near (1), other (2), trec_eval's linear gains: nDCG@10 = (1 + 1/log2 3 + 2/2) / (2 + 1/log2 3 + 1/2).
+        m = RetrievalScorer.Score(new DenseRetriever(new TableModel(Vectors)), RetrievalData.CreateReranking(data.Corpus, [data.Queries[0]],
+            new Dictionary<string, IReadOnlyDictionary<string, int>> { ["q1"] = data.Qrels["q1"] }, new Dictionary<string, int[]> { ["q1"] = data.Candidates![0] }));
+        double ideal = 2 + 1 / Math.Log2(3) + 1 / 2.0, got = 1 + 1 / Math.Log2(3) + 2 / 2.0;
+        Assert.Equal(got / ideal, m["ndcg_at_10"], 12);
+
+        File.WriteAllLines(lists, ["""{"query": "q", "docs": ["other", "near"], "labels": [1]}"""]);
+        var e = Assert.Throws<EvaluationException>(() => RerankingLists.Load(lists));
+        Assert.Equal($"{lists}:1: the 2 documents of \"docs\" need a \"labels\" list of as many numbers", e.Message);
+        File.WriteAllLines(lists, ["""{"query": "q", "title": "t", "docs": ["other"], "labels": [1]}"""]);
+        e = Assert.Throws<EvaluationException>(() => RerankingLists.Load(lists));
+        Assert.Contains("needs one text field, the query (found 2: query, title)", e.Message, StringComparison.Ordinal);
+    }
 }

@@ -159,7 +159,7 @@ internal sealed class AdapterTrainCommand : Command
 
     private static (List<string> Queries, List<string> Passages) ReadPairs(string file)
     {
-        var d = DatasetReader.Read(file);
+        var d = DatasetReader.Read(file).WithoutLists("adapter train");
         var textColumns = d.Columns.Where(c => c != "lang").ToList();
         if (textColumns.Count < 2) throw new InputException($"{file}: needs two text columns (query, passage), found {string.Join(", ", d.Columns)}");
         d = d.SelectColumns(textColumns.Take(2).ToList());

@@ -69,7 +69,7 @@ internal sealed class DataMineNegativesCommand : Command
         if (!Path.GetExtension(p.GetValue(output)!).Equals(".jsonl", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"option --output must name a .jsonl file, got '{p.GetValue(output)}'");
         string path = p.GetValue(data)!;
-        var set = DatasetReader.Read(path);
+        var set = DatasetReader.Read(path).WithoutLists("mine-negatives");
         if (set.Columns.Count < 2) throw new InputException($"{path}: needs two text columns (anchor, positive), found {string.Join(", ", set.Columns)}");
         var pairs = set.Rows.Select(row => (row[0], row[1])).ToList();
         var extra = p.GetValue(corpus) is { } c ? ReadCorpus(c) : null;

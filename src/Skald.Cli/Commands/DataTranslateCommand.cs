@@ -54,7 +54,7 @@ internal sealed class DataTranslateCommand : Command
                 engineName = $"apertium {translator.Mode}";
             }
             var cols = CliOptions.Items(p.GetValue(columns));
-            if (cols.Length == 0) cols = [.. Skald.Training.Data.DatasetReader.Read(input).Columns];
+            if (cols.Length == 0) cols = [.. DatasetTranslator.TextColumns(input)];
             int n = DatasetTranslator.Translate(input, outputPath, cols, translate, p.GetValue(parallel));
             if (!quiet) Console.WriteLine($"wrote {n} rows to {outputPath} ({engineName})");
             return 0;

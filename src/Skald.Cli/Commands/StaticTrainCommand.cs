@@ -43,7 +43,7 @@ internal sealed class StaticTrainCommand : Command
         var positives = new List<string>();
         foreach (var f in CliOptions.Items(p.GetValue(data)))
         {
-            var d = DatasetReader.Read(f);
+            var d = DatasetReader.Read(f).WithoutLists("static train");
             var textColumns = d.Columns.Where(c => c != "lang").ToList();
             if (textColumns.Count < 2) throw new InputException($"{f}: needs at least two text columns (anchor, positive), found {string.Join(", ", d.Columns)}");
             d = d.SelectColumns(textColumns.Take(2).ToList());

@@ -105,7 +105,7 @@ internal static class DataStages
         };
         return target =>
         {
-            var set = DatasetReader.Read(resolve(data));
+            var set = DatasetReader.Read(resolve(data)).WithoutLists("mine-negatives");
             var extra = corpus is null ? null
                 : resolve(corpus).EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
                     ? Skald.Retrieval.Data.DataFiles.ReadJsonLines(resolve(corpus), (e, _) => Skald.Retrieval.Data.DataFiles.OptionalString(e, "text"))

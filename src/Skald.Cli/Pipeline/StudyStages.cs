@@ -57,7 +57,7 @@ internal static class StudyStages
                 var translator = ApertiumTranslator.Create(from, to);
                 translate = texts => translator.Translate(texts);
             }
-            var cols = columns.Count > 0 ? columns : Skald.Training.Data.DatasetReader.Read(input).Columns;
+            var cols = columns.Count > 0 ? columns : Skald.Data.Translate.DatasetTranslator.TextColumns(input);
             int n = DatasetTranslator.Translate(input, file, cols, translate, parallel: false);
             log(string.Create(CultureInfo.InvariantCulture, $"    {n} rows translated {from} → {to} ({engine})"));
             return file;

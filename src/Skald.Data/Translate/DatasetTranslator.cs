@@ -70,6 +70,10 @@ public static class DatasetTranslator
         return copy.Count;
     }
 
+    /// <summary>The columns translated when none are named: every text column of <paramref name="input"/> (lists of texts too), not labels.</summary>
+    public static IReadOnlyList<string> TextColumns(string input) =>
+        [.. DatasetReader.ReadTable(input, out _).Header.Where(h => h is not ("label" or "labels" or "score" or "scores"))];
+
     private static bool IsJsonNumberOrList(string cell)
     {
         try

@@ -57,7 +57,7 @@ public sealed record TaskDefinition
     /// <summary>
     /// Infers the type from the layout of ../shared/data: a folder with corpus.jsonl → retrieval (reranking when it has top_ranked); with train.jsonl and
     /// test.jsonl → classification; a .tsv whose header has "label" → pairs, "score" → sts; a .jsonl whose first object
-    /// has "anchor" → triplets, "source" → bitext, "text" + "label" → clustering. Each .jsonl may be a .parquet with the
+    /// has a list of texts → reranking (<see cref="RerankingLists"/>), "anchor" → triplets, "source" → bitext, "text" + "label" → clustering. Each .jsonl may be a .parquet with the
     /// same columns, and a .parquet file is told by its columns as the .tsv and .jsonl ones are.
     /// </summary>
     public static TaskKind Infer(string path)
@@ -87,6 +87,7 @@ public sealed record TaskDefinition
             {
                 using var doc = JsonDocument.Parse(first);
                 var root = doc.RootElement;
+                if (RerankingLists.IsListRow(root)) return TaskKind.Reranking;
                 if (root.TryGetProperty("anchor", out _)) return TaskKind.Triplets;
                 if (root.TryGetProperty("source", out _)) return TaskKind.Bitext;
                 if (root.TryGetProperty("text", out _) && root.TryGetProperty("label", out _)) return TaskKind.Clustering;
@@ -102,6 +103,7 @@ public sealed record TaskDefinition
     private static TaskKind InferParquet(string path)
     {
         var cols = ParquetTableReader.Columns(path);
+        if (RerankingLists.HasTextLists(path)) return TaskKind.Reranking;
         if (cols.Contains("anchor")) return TaskKind.Triplets;
         if (cols.Contains("source")) return TaskKind.Bitext;
         if (cols.Contains("sentence1") && cols.Contains("label")) return TaskKind.Pairs;

@@ -9,7 +9,8 @@ using Skald.Retrieval.Search;
 namespace Skald.Evaluation.Evaluators;
 
 /// <summary>
-/// Retrieval over a BEIR folder, main metric nDCG@10. Embedding models search exactly (<see cref="DenseRetriever"/>);
+/// Retrieval over a BEIR folder, main metric nDCG@10; reranking of a BEIR folder's top_ranked candidates or of a
+/// file of rows that list them (<see cref="RerankingLists"/>), main metric MAP. Embedding models search exactly (<see cref="DenseRetriever"/>);
 /// retrieval systems (BM25, hybrids) rank themselves. Each query's hits are ranked in trec_eval order and scored by
 /// <see cref="RankingMetrics"/> over the judged queries — all of it by <see cref="RetrievalScorer"/>, the code that
 /// evaluation during training runs too.
@@ -26,7 +27,7 @@ public sealed class RetrievalEvaluator(TaskDefinition task, RetrievalOptions? op
     /// <inheritdoc/>
     protected override SortedDictionary<string, double> Compute(IEvaluationModel model, IDictionary<string, string> metadata)
     {
-        var data = RetrievalData.Load(Task.Path, options.Split, Task.Limit);
+        var data = File.Exists(Task.Path) ? RerankingLists.Load(Task.Path, Task.Limit) : RetrievalData.Load(Task.Path, options.Split, Task.Limit);
         if ((data.Candidates is not null) != (Task.Kind == TaskKind.Reranking))
             throw new EvaluationException(data.Candidates is null
                 ? $"{Task.Path}: a reranking task needs each query's candidates (top_ranked/{options.Split}.jsonl or top_ranked.jsonl)"

@@ -181,6 +181,22 @@ public sealed class RetrievalData
         return Judged(corpus, queries, id => qrels.GetValueOrDefault(id), limit);
     }
 
+    /// <summary>
+    /// A reranking task held in memory: <see cref="Create"/>'s data with each kept query's candidates, the corpus
+    /// indices in <paramref name="candidates"/> (query id → indices, in the order to be listed).
+    /// </summary>
+    public static RetrievalData CreateReranking(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<(string Id, string Text)> queries,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> qrels, IReadOnlyDictionary<string, int[]> candidates, int? limit = null)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        var data = Create(corpus, queries, qrels, limit);
+        foreach (var c in candidates.Values.SelectMany(c => c))
+        {
+            if (c < 0 || c >= corpus.Count) throw new ArgumentException($"candidate {c} is not in the corpus of {corpus.Count}", nameof(candidates));
+        }
+        return new RetrievalData(data.Corpus, data.Queries, data.Qrels, data.UnjudgedQueries, [.. data.Queries.Select(q => candidates.GetValueOrDefault(q.Id) ?? [])]);
+    }
+
     /// <summary>A corpus or query row's id: its <c>_id</c> field, else its <c>id</c> field; neither is one line naming the file and row.</summary>
     private static string Id(System.Text.Json.JsonElement e, string path, int line)
     {

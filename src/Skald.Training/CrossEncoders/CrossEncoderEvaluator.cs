@@ -20,45 +20,53 @@ public sealed class CrossEncoderEvaluator : IEvaluator
 
     /// <summary>
     /// Evaluates <paramref name="loss"/>'s model on <paramref name="rows"/>: (query, document) rows with a label,
-    /// (anchor, positive, negative...) rows without one (the positive relevant, the negatives not), or listwise rows, a
-    /// query with its documents and one label each (relevant from 0.5 up; padded documents left out). Rows of the same
-    /// query are one query. Unlabelled (anchor, positive) pairs have no negatives of their own: every query then gets
-    /// the other rows' positives as candidates too (the first <see cref="MaxInSetCandidates"/> documents).
+    /// (anchor, positive, negative...) rows without one (the positive relevant, the negatives not; MarginMSE's rows,
+    /// whose labels are margins, count as such), or listwise rows, a query with its documents and one label each
+    /// (padded documents left out). Labels judge relevance by what they are: whole numbers from 0 are grades (relevant
+    /// from 1), values within [0, 1] probabilities (relevant from 0.5), anything else a teacher's raw scores, which
+    /// leave each query's best-scored documents relevant. Rows of the same query are one query. Unlabelled (anchor,
+    /// positive) pairs have no negatives of their own: every query then gets the other rows' positives as candidates
+    /// too (the first <see cref="MaxInSetCandidates"/> documents).
     /// </summary>
     public CrossEncoderEvaluator(CrossEncoderLoss loss, TextDataset rows)
     {
         ArgumentNullException.ThrowIfNull(loss);
         ArgumentNullException.ThrowIfNull(rows);
-        bool listwise = rows.Labels is not null && rows.Columns.Count > 2 && rows.LabelWidth == rows.Columns.Count - 1;
-        if (rows.Columns.Count < 2 || (rows.Labels is not null && rows.Columns.Count != 2 && !listwise))
+        var labels = loss is CrossEncoderMseLoss { Margin: true } ? null : rows.Labels;
+        bool perDocument = labels is not null && rows.Columns.Count > 2 && rows.LabelWidth == rows.Columns.Count - 1;
+        if (rows.Columns.Count < 2 || (labels is not null && rows.Columns.Count != 2 && !perDocument))
             throw new Config.TrainingException($"{rows.Name}: evaluating a cross-encoder needs (query, document) rows with a label, (anchor, positive[, negative...]) rows, or a query with a list of documents and their labels");
         this.loss = loss;
-        var judged = new List<(string Query, string Document, bool Relevant)>();
+        var judged = new List<(string Query, string Document, float Label)>();
         for (int i = 0; i < rows.Count; i++)
         {
             var r = rows.Rows[i];
-            if (rows.Labels is { } labels)
+            if (labels is not null)
             {
                 int width = rows.LabelWidth;
                 for (int c = 1; c < r.Length; c++)
                 {
                     float y = labels[i * width + c - 1];
-                    if (!TextLists.IsPadding(y)) judged.Add((r[0], r[c], y >= 0.5f));
+                    if (!TextLists.IsPadding(y)) judged.Add((r[0], r[c], y));
                 }
             }
-            else for (int c = 1; c < r.Length; c++) judged.Add((r[0], r[c], c == 1));
+            else for (int c = 1; c < r.Length; c++) judged.Add((r[0], r[c], c == 1 ? 1 : 0));
         }
-        if (rows.Labels is null && rows.Columns.Count == 2)
+        if (labels is null && rows.Columns.Count == 2)
         {
             var pool = rows.Rows.Select(r => r[1]).Distinct(StringComparer.Ordinal).Take(MaxInSetCandidates).ToList();
-            judged.AddRange(rows.Rows.SelectMany(r => pool.Select(d => (r[0], d, false))));
+            judged.AddRange(rows.Rows.SelectMany(r => pool.Select(d => (r[0], d, 0f))));
         }
+        var present = judged.Select(j => j.Label).ToList();
+        bool grades = present.All(y => y >= 0 && y == MathF.Floor(y)), probabilities = present.All(y => y is >= 0 and <= 1);
         foreach (var group in judged.GroupBy(j => j.Query, StringComparer.Ordinal))
         {
-            // A document judged several times for a query is one candidate, relevant when any judgement says so.
-            var docs = group.GroupBy(j => j.Document, StringComparer.Ordinal).Select(g => (Doc: g.Key, Relevant: g.Any(x => x.Relevant))).ToList();
-            if (!docs.Any(d => d.Relevant)) continue;
-            queries.Add((group.Key, [.. docs.Select(d => d.Doc)], [.. docs.Select(d => d.Relevant ? 1 : 0)]));
+            // A document judged several times for a query is one candidate with its highest label.
+            var docs = group.GroupBy(j => j.Document, StringComparer.Ordinal).Select(g => (Doc: g.Key, Label: g.Max(x => x.Label))).ToList();
+            float best = docs.Max(d => d.Label);
+            bool Relevant(float y) => grades ? y >= 1 : probabilities ? y >= 0.5f : y == best;
+            if (!docs.Any(d => Relevant(d.Label))) continue;
+            queries.Add((group.Key, [.. docs.Select(d => d.Doc)], [.. docs.Select(d => Relevant(d.Label) ? 1 : 0)]));
         }
         if (queries.Count == 0)
             throw new Config.TrainingException($"{rows.Name}: no query of the evaluation rows has a relevant document");

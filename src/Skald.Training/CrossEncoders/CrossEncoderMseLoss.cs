@@ -29,6 +29,9 @@ public sealed class CrossEncoderMseLoss : CrossEncoderLoss
     /// <inheritdoc />
     public override string Name => margin ? "ce_margin_mse" : "ce_mse";
 
+    /// <summary>Whether this is MarginMSE (labels are margins over the negatives), not MSE.</summary>
+    public bool Margin => margin;
+
     /// <inheritdoc />
     public override bool SpansRanks => true;
 

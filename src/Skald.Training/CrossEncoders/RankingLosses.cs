@@ -44,6 +44,8 @@ public static class RankingLosses
                 => $"with {d.Columns.Count - 2} negative column(s) needs {d.Columns.Count - 2} margin(s) or {d.Columns.Count - 1} scores (positive, then each negative) per row, not {d.LabelWidth}",
             "listnet" or "listmle" or "plistmle" or "lambda" or "ranknet" when d.Columns.Count < 2
                 => "needs a query column and documents: a list column with a 'labels' list per row (JSONL or Parquet, as skald data mine-negatives --format labeled-list writes), or (query, document, document...) columns",
+            "listnet" or "listmle" or "plistmle" or "lambda" or "ranknet" when d.ListColumn is not null && d.Columns.Count - d.ListWidth != 1
+                => $"reads one query column before the list '{d.ListColumn}', not {d.Columns.Count - d.ListWidth} (set data.columns)",
             "listnet" or "listmle" or "plistmle" or "lambda" or "ranknet" when d.Labels is not null && d.LabelWidth != documents
                 => $"needs one label per document, {documents} per row, not {d.LabelWidth}",
             _ => null,

@@ -182,9 +182,9 @@ public static class BatchPlanner
     {
         foreach (var t in row)
         {
-            if (texts.Contains(t)) return false;
+            if (t.Length > 0 && texts.Contains(t)) return false; // "" pads a shorter list of documents: no text
         }
-        foreach (var t in row) texts.Add(t);
+        foreach (var t in row) if (t.Length > 0) texts.Add(t);
         return true;
     }
 }

@@ -221,7 +221,8 @@ public static class DatasetReader
                         JsonValueKind.String => Retrieval.Data.DataFiles.TextOrNull(p.Value)
                             ?? throw new TrainingException($"{path}:{line}: {Retrieval.Data.DataFiles.LoneSurrogate(p.Name)}"),
                         JsonValueKind.Number or JsonValueKind.Array when LabelNames.Contains(p.Name) => p.Value.GetRawText(),
-                        JsonValueKind.Array when lists => p.Value.GetRawText(),
+                        JsonValueKind.Array when lists && p.Value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) => p.Value.GetRawText(),
+                        JsonValueKind.Array when lists => throw new TrainingException($"{path}:{line}: column '{p.Name}' must be a non-empty list of texts"),
                         JsonValueKind.Null => null,
                         _ => throw new TrainingException($"{path}:{line}: column '{p.Name}' must be a string"),
                     };

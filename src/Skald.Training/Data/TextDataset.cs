@@ -54,6 +54,10 @@ public sealed class TextDataset
     /// <summary>The input columns the list of texts spans (0 without one).</summary>
     public int ListWidth => ListColumn is null ? 0 : LabelWidth;
 
+    /// <summary>This data set, or one line naming its list column when it holds lists of documents, which <paramref name="reader"/> does not read.</summary>
+    public TextDataset WithoutLists(string reader) => ListColumn is null ? this
+        : throw new Config.TrainingException($"{Name}: '{ListColumn}' holds lists of documents (listwise rows); {reader} reads one text per column");
+
     /// <summary>The same rows under another name.</summary>
     public TextDataset Renamed(string name) => new(name, Columns, Rows, Labels, LabelColumn) { ListColumn = ListColumn, Lengths = Lengths };
 

@@ -58,6 +58,8 @@ public static class TrainingRun
     {
         var comm = communicator ?? SingleProcess.Instance;
         foreach (var d in train) CheckColumns(config.Loss, d);
+        if (eval?.ListColumn is { } list && !LossSection.ListwiseTypes.Contains(config.Loss.Type) && !config.Loss.CrossEncoder)
+            throw new TrainingException($"{eval.Name}: '{list}' holds lists of documents, which a cross-encoder's evaluation reads; loss.type {config.Loss.Type} evaluates one text per column");
         BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates, log);
         CheckWritable(config.Output.Dir);
         string modelPath = ModelPath(config, comm);

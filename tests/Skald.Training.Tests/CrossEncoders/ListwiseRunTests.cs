@@ -138,4 +138,35 @@ public sealed class ListwiseRunTests
         Assert.True(e.Message.Contains(message, StringComparison.Ordinal), e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
+    [Fact]
+    public void LabelsJudgeRelevanceByWhatTheyAre()
+    {
+        var setup = TrainingRun.Build(Config("judge", "{type: listnet}"));
+        var loss = Assert.IsAssignableFrom<CrossEncoderLoss>(setup.Loss);
+        TextDataset Rows(float[] labels) => new("rows", ["query", "docs[0]", "docs[1]", "docs[2]"],
+            [["Hvor?", "Her.", "Der.", "Borte."], ["Når?", "Nå.", "Snart.", ""]], labels) { ListColumn = "docs" };
+        // Grades: relevant from 1; probabilities: from 0.5; a teacher's raw scores: each query's best.
+        Assert.Equal(2, new CrossEncoderEvaluator(loss, Rows([2, 0, 1, 0, 1, float.NaN])).QueryCount);
+        Assert.Equal(1, new CrossEncoderEvaluator(loss, Rows([0.9f, 0.2f, 0.1f, 0.3f, 0.4f, float.NaN])).QueryCount);
+        Assert.Equal(2, new CrossEncoderEvaluator(loss, Rows([7.5f, -2, 3, -1, 4.25f, float.NaN])).QueryCount);
+        // MarginMSE's labels are margins: its rows are judged as (anchor, positive, negative...).
+        var margins = new TextDataset("m", ["query", "positive", "negative_1", "negative_2"],
+            [["Hvor?", "Her.", "Der.", "Borte."]], [3.5f, 1.25f]);
+        var marginLoss = new CrossEncoderMseLoss(setup.Model as Skald.Training.Modeling.TrainableEncoder ?? throw new InvalidOperationException(), margin: true);
+        Assert.Equal(1, new CrossEncoderEvaluator(marginLoss, margins).QueryCount);
+    }
+
+    [Fact]
+    public void ListsStayOutOfEmbeddingEvaluationAndNoDuplicatesIgnoresPadding()
+    {
+        var e = Assert.Throws<TrainingException>(() => TrainingRun.Build(Config("mnrl", "{type: mnrl}"),
+            [new TextDataset("pairs", ["anchor", "positive"], [["a", "b"], ["c", "d"], ["e", "f"], ["g", "h"]])], DatasetReader.Read(Lists("eval-lists.jsonl", 3))));
+        Assert.Contains("'docs' holds lists of documents, which a cross-encoder's evaluation reads", e.Message, StringComparison.Ordinal);
+        // Two padded rows share a batch with no_duplicates on: their empty padding is no text.
+        var d = DatasetReader.Read(Lists("pad.jsonl", 4));
+        var batches = BatchPlanner.PlanEpoch([d], 4, shuffle: false, noDuplicates: true, "proportional", 1, 0);
+        Assert.Equal(4, Assert.Single(batches).Rows.Length);
+        Assert.Contains("holds lists of documents (listwise rows); mine-negatives reads one text per column", Assert.Throws<TrainingException>(() => d.WithoutLists("mine-negatives")).Message, StringComparison.Ordinal);
+        Assert.Equal(["query", "docs"], Skald.Data.Translate.DatasetTranslator.TextColumns(Lists("translate.jsonl", 2)));
+    }
 }

@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text.Json;
+using Skald.Retrieval.Models;
+
+namespace Skald.Retrieval.Data;
+
+/// <summary>
+/// A reranking task in one file (JSONL or Parquet), one query per row with the documents to order:
+/// MTEB v1's reranking rows and sentence-transformers' CrossEncoderRerankingEvaluator samples,
+/// <c>{"query": "...", "positive": ["..."], "negative": ["..."]}</c> (positives grade 1, negatives 0), or
+/// sentence-transformers' listwise rows as <c>mine_hard_negatives(output_format="labeled-list")</c> writes them, one text
+/// field, one list of texts and a label list of the same length, <c>{"query": "...", "docs": [...], "labels": [1, 0]}</c>
+/// (whole non-negative labels are grades, as in qrels; other labels, e.g. a teacher's scores, count as relevant (1) from
+/// 0.5 up). A document listed twice for a row is one candidate with the higher grade; a row with no relevant document
+/// is left out, as MTEB leaves out a sample without positives. Queries are numbered by row (<c>q1</c>, …), documents
+/// by their text across the file.
+/// </summary>
+public static class RerankingLists
+{
+    private static readonly string[] LabelNames = ["labels", "label", "scores", "score"];
+
+    /// <summary>Whether a task file's first row (<paramref name="first"/>) is such a row: it holds a list of texts.</summary>
+    public static bool IsListRow(JsonElement first) =>
+        first.ValueKind == JsonValueKind.Object && first.EnumerateObject().Any(p => IsTextList(p.Value));
+
+    /// <summary>Whether the Parquet file at <paramref name="path"/> has a column of lists of texts.</summary>
+    public static bool HasTextLists(string path) => ParquetTableReader.TextListColumns(path).Count > 0;
+
+    /// <summary>The reranking task in <paramref name="path"/>: its rows' queries, their candidates and grades (at most <paramref name="limit"/> queries).</summary>
+    public static RetrievalData Load(string path, int? limit = null)
+    {
+        if (!File.Exists(path)) throw new EvaluationException($"{path}: file not found");
+        var rows = DataFiles.IsParquet(path) ? ParquetRows(path) : DataFiles.ReadJsonLines(path, (e, line) => Row(e, path, line));
+        var corpus = new List<CorpusDocument>();
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        var queries = new List<(string Id, string Text)>();
+        var qrels = new Dictionary<string, IReadOnlyDictionary<string, int>>(StringComparer.Ordinal);
+        var candidates = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        foreach (var (line, query, documents) in rows)
+        {
+            if (!documents.Any(d => d.Grade > 0)) continue;
+            string qid = "q" + line.ToString(CultureInfo.InvariantCulture);
+            var grades = new Dictionary<string, int>(StringComparer.Ordinal);
+            var order = new List<int>();
+            foreach (var (text, grade) in documents)
+            {
+                if (!ids.TryGetValue(text, out var id))
+                {
+                    ids[text] = id = "d" + corpus.Count.ToString(CultureInfo.InvariantCulture);
+                    corpus.Add(new CorpusDocument(id, "", text));
+                }
+                if (grades.TryGetValue(id, out int had)) grades[id] = Math.Max(had, grade);
+                else
+                {
+                    grades[id] = grade;
+                    order.Add(int.Parse(id.AsSpan(1), CultureInfo.InvariantCulture));
+                }
+            }
+            queries.Add((qid, query));
+            qrels[qid] = grades;
+            candidates[qid] = [.. order];
+        }
+        if (queries.Count == 0) throw new EvaluationException($"{path}: no row has a relevant document");
+        return RetrievalData.CreateReranking(corpus, queries, qrels, candidates, limit);
+    }
+
+    private static (int Line, string Query, List<(string Text, int Grade)> Documents) Row(JsonElement e, string path, int line)
+    {
+        var texts = e.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String && !LabelNames.Contains(p.Name)).ToList();
+        var lists = e.EnumerateObject().Where(p => IsTextList(p.Value)).ToList();
+        if (texts.Count != 1)
+            throw new EvaluationException($"{path}:{line}: a reranking row needs one text field, the query (found {texts.Count}: {string.Join(", ", texts.Select(t => t.Name))})");
+        string query = Text(texts[0].Value, texts[0].Name, path, line);
+        var documents = new List<(string Text, int Grade)>();
+        if (e.TryGetProperty("positive", out var pos) && e.TryGetProperty("negative", out var neg) && IsTextList(pos) && IsTextList(neg))
+        {
+            foreach (var d in pos.EnumerateArray()) documents.Add((Text(d, "positive", path, line), 1));
+            foreach (var d in neg.EnumerateArray()) documents.Add((Text(d, "negative", path, line), 0));
+            return (line, query, documents);
+        }
+        if (lists.Count != 1)
+            throw new EvaluationException($"{path}:{line}: a reranking row needs \"positive\" and \"negative\" lists, or one list of documents with a label list (found lists {string.Join(", ", lists.Select(l => l.Name))})");
+        var labels = LabelNames.Select(n => e.TryGetProperty(n, out var v) ? v : default).FirstOrDefault(v => v.ValueKind == JsonValueKind.Array);
+        var docs = lists[0].Value;
+        if (labels.ValueKind != JsonValueKind.Array || labels.GetArrayLength() != docs.GetArrayLength()
+            || labels.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number || !double.IsFinite(x.GetDouble())))
+            throw new EvaluationException($"{path}:{line}: the {docs.GetArrayLength()} documents of \"{lists[0].Name}\" need a \"labels\" list of as many numbers");
+        var values = labels.EnumerateArray().Select(x => x.GetDouble()).ToArray();
+        bool grades = values.All(v => v >= 0 && v == Math.Floor(v));
+        int j = 0;
+        foreach (var d in docs.EnumerateArray())
+        {
+            double y = values[j++];
+            documents.Add((Text(d, lists[0].Name, path, line), grades ? (int)y : y >= 0.5 ? 1 : 0));
+        }
+        return (line, query, documents);
+    }
+
+    /// <summary>A Parquet file's rows as JSON objects (lists of texts and label lists as arrays), then <see cref="Row"/>.</summary>
+    private static List<(int Line, string Query, List<(string Text, int Grade)> Documents)> ParquetRows(string path)
+    {
+        var (header, rows) = ParquetTableReader.Read(path, textLists: true);
+        var lists = ParquetTableReader.TextListColumns(path);
+        var result = new List<(int Line, string Query, List<(string Text, int Grade)> Documents)>(rows.Count);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        foreach (var (row, values) in rows)
+        {
+            buffer.ResetWrittenCount();
+            using (var w = new Utf8JsonWriter(buffer))
+            {
+                w.WriteStartObject();
+                for (int c = 0; c < header.Count; c++)
+                {
+                    w.WritePropertyName(header[c]);
+                    if (values[c] is not { } v) w.WriteNullValue();
+                    else if (lists.Contains(header[c]) || (LabelNames.Contains(header[c]) && v.StartsWith('['))) w.WriteRawValue(v);
+                    else w.WriteStringValue(v);
+                }
+                w.WriteEndObject();
+            }
+            using var doc = JsonDocument.Parse(buffer.WrittenMemory);
+            result.Add(Row(doc.RootElement, path, row));
+        }
+        return result;
+    }
+
+    private static bool IsTextList(JsonElement v) =>
+        v.ValueKind == JsonValueKind.Array && v.GetArrayLength() > 0 && v.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String);
+
+    private static string Text(JsonElement v, string field, string path, int line)
+    {
+        string? text = DataFiles.TextOrNull(v) ?? throw new EvaluationException($"{path}:{line}: {DataFiles.LoneSurrogate(field)}");
+        if (string.IsNullOrWhiteSpace(text)) throw new EvaluationException($"{path}:{line}: an empty text in \"{field}\"");
+        return text;
+    }
+}

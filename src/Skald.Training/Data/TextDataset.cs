@@ -69,8 +69,8 @@ public sealed class TextDataset
     {
         var idx = names.Select(n => Columns.ToList().IndexOf(n) is var i and >= 0 ? i
             : throw new Config.TrainingException($"{Name}: no column '{n}' (data.columns; the file has {string.Join(", ", Columns)})")).ToArray();
-        if (ListColumn is not null && !Columns.TakeLast(ListWidth).All(names.Contains))
-            throw new Config.TrainingException($"{Name}: data.columns must keep every document of the list column '{ListColumn}'");
+        if (ListColumn is not null && !names.TakeLast(ListWidth).SequenceEqual(Columns.TakeLast(ListWidth)))
+            throw new Config.TrainingException($"{Name}: the documents of the list column '{ListColumn}' must stay, last and in order");
         return new TextDataset(Name, names.ToArray(), Rows.Select(r => idx.Select(i => r[i]).ToArray()).ToArray(), Labels, LabelColumn) { ListColumn = ListColumn };
     }
 

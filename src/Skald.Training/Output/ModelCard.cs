@@ -217,6 +217,15 @@ public static class ModelCard
         _ => type,
     };
 
+    private static string SchemeClass(Config.LossSection l) => "sentence_transformers.cross_encoder.losses.LambdaLoss." + l.WeightingScheme switch
+    {
+        "none" => "NoWeightingScheme",
+        "ndcg_loss1" => "NDCGLoss1Scheme",
+        "ndcg_loss2" => "NDCGLoss2Scheme",
+        "lambda_rank" => "LambdaRankScheme",
+        _ => $"NDCGLoss2PPScheme(mu={F(l.Mu)})",
+    };
+
     private static string MiniBatch(Config.LossSection l) => l.Cached ? l.MiniBatchSize.ToString(Inv) : "null";
 
     private static string Activation(Config.LossSection l) =>
@@ -236,7 +245,7 @@ public static class ModelCard
         "ce_mse" or "ce_margin_mse" => $"{{\"activation_fn\": \"{Activation(l)}\"}}",
         "listnet" => $"{{\"activation_fn\": \"{Activation(l)}\", \"mini_batch_size\": {MiniBatch(l)}}}",
         "listmle" or "plistmle" => $"{{\"activation_fn\": \"{Activation(l)}\", \"mini_batch_size\": {MiniBatch(l)}, \"respect_input_order\": {B(l.RespectInputOrder)}}}",
-        "lambda" or "ranknet" => $"{{{(l.Type == "lambda" ? $"\"weighting_scheme\": \"{l.WeightingScheme}\", " : "")}\"k\": {(l.K is int k2 ? k2.ToString(Inv) : "null")}, " +
+        "lambda" or "ranknet" => $"{{{(l.Type == "lambda" ? $"\"weighting_scheme\": \"{SchemeClass(l)}\", " : "")}\"k\": {(l.K is int k2 ? k2.ToString(Inv) : "null")}, " +
                                  $"\"sigma\": {F(l.Sigma)}, \"reduction_log\": \"{l.ReductionLog}\", \"activation_fn\": \"{Activation(l)}\", \"mini_batch_size\": {MiniBatch(l)}}}",
         "mnrl" or "simcse" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"cos_sim\", \"symmetric\": {B(l.Symmetric)}}}",
         "cached_mnrl" => $"{{\"scale\": {F(l.Scale)}, \"similarity_fct\": \"cos_sim\", \"mini_batch_size\": {l.MiniBatchSize}}}",

@@ -300,7 +300,8 @@ public static class ConfigLoader
             ContrastAnchors = l.Bool("contrast_anchors", true),
             ContrastPositives = l.Bool("contrast_positives", true),
             SpladeInner = l.Choice("splade_inner", "mnrl", "mnrl", "margin_mse", "distill_kl"),
-            Cached = l.Bool("cached", false),
+            // The listwise losses' mini_batch_size (upstream: pairs per forward chunk) runs them through GradCache.
+            Cached = l.Bool("cached", false) || (LossSection.ListwiseTypes.Contains(l.Str("type") ?? "") && l.Str("mini_batch_size") is not null),
             DeletionRatio = l.Float("deletion_ratio", 0.6f, 0, 0.99f),
             PositiveMargin = l.Float("positive_margin", 0.8f, -1, 1),
             NegativeMargin = l.Float("negative_margin", 0.3f, -1, 1),

@@ -138,6 +138,19 @@ public sealed class ListwiseRunTests
         Assert.True(e.Message.Contains(message, StringComparison.Ordinal), e.Message);
         Assert.DoesNotContain('\n', e.Message);
     }
+    [Theory]
+    [InlineData("{type: lambda, mini_batch_size: 3}", 3)]
+    [InlineData("{type: lambda}", null)]
+    [InlineData("{type: ce_mnrl, mini_batch_size: 3}", null)] // only the listwise losses take it alone; ce_mnrl with cached: true
+    public void ListwiseMiniBatchSizeAloneMeansGradCache(string loss, int? expected)
+    {
+        var config = Config("mini", loss);
+        Assert.Equal(expected is not null, config.Loss.Cached);
+        if (config.Loss.Type == "ce_mnrl") return; // its rows are not lists
+        var setup = TrainingRun.Build(config);
+        Assert.Equal(expected, Assert.IsAssignableFrom<CrossEncoderLoss>(setup.Loss).MiniBatchSize);
+    }
+
     [Fact]
     public void LabelsJudgeRelevanceByWhatTheyAre()
     {

@@ -156,6 +156,7 @@ public static class TrainingRun
             evaluators = eval is null ? []
                 : crossEncoder is BinaryCrossEntropyLoss { Head.NumLabels: > 1 } ? [new CrossEncoderMultiLabelEvaluator(crossEncoder, eval)]
                 : crossEncoder.Head.NumLabels > 1 ? [new CrossEncoderClassificationEvaluator(crossEncoder, eval)]
+                : CrossEncoderCorrelationEvaluator.Suits(eval) ? [new CrossEncoderCorrelationEvaluator(crossEncoder, eval)]
                 : [new CrossEncoderEvaluator(crossEncoder, eval)];
         }
         var t = config.Training;

@@ -3,6 +3,7 @@ using Skald.Models;
 using Skald.Models.CrossEncoders;
 using Skald.Training.Config;
 using Skald.Training.CrossEncoders;
+using Skald.Training.Data;
 using Skald.Training.Trainer;
 
 namespace Skald.Training.Tests.CrossEncoders;
@@ -188,5 +189,32 @@ public sealed class CrossEncoderRunTests
         }
         var saved = reloaded.Predict([.. queries.Zip(docs)], identity);
         for (int i = 0; i < 2; i++) Assert.Equal(trained[i], saved[i][0], 4);
+    }
+    [Fact]
+    public void ScoredPairsWithoutRepeatedQueriesAreEvaluatedByCorrelation()
+    {
+        // STS-style rows: every first sentence once, a score each. Expected values computed here from the model's scores.
+        string dir = TestPaths.NewTempDir();
+        string path = Path.Combine(dir, "sts.jsonl");
+        File.WriteAllLines(path, Enumerable.Range(0, 6).Select(i => FormattableString.Invariant(
+            $"{{\"sentence1\": \"Huset {i} ligger ved sjøen.\", \"sentence2\": \"{(i % 2 == 0 ? $"Huset {i} er ved vannet." : $"Katten {i} sover.")}\", \"score\": {0.15 * i:R}}}")));
+        var rows = DatasetReader.Read(path);
+        Assert.True(CrossEncoderCorrelationEvaluator.Suits(rows));
+        var setup = TrainingRun.Build(ConfigLoader.Parse($$"""
+            model: {path: {{Bert}}, dropout: 0.1}
+            data: {train: {{path}}, eval: {{path}}}
+            training: {batch_size: 2, max_steps: 1}
+            loss: {type: ce_mse, activation: sigmoid}
+            output: {dir: {{Path.Combine(dir, "out")}}, tensorboard: false}
+            """, "sts.yaml"));
+        var evaluator = Assert.IsType<CrossEncoderCorrelationEvaluator>(Assert.Single(setup.Evaluators));
+        var loss = Assert.IsAssignableFrom<CrossEncoderLoss>(setup.Loss);
+        var metrics = evaluator.Evaluate(setup.Model, 4);
+        var encoder = (Skald.Training.Modeling.TrainableEncoder)setup.Model;
+        var scores = loss.Logits(encoder, [.. rows.Rows.Select(r => r[0])], [.. rows.Rows.Select(r => r[1])]).Select(z => 1 / (1 + Math.Exp(-z))).ToArray();
+        var gold = rows.Labels!.Select(y => (double)y).ToArray();
+        Assert.Equal(Skald.Retrieval.Metrics.Correlation.Spearman(gold, scores), metrics["eval_correlation_spearman"], 6);
+        Assert.Equal(Skald.Retrieval.Metrics.Correlation.Pearson(gold, scores), metrics["eval_correlation_pearson"], 6);
+        Assert.False(CrossEncoderCorrelationEvaluator.Suits(DatasetReader.Read(Rows(dir, "pairs.jsonl", 8)))); // queries repeat: reranking
     }
 }

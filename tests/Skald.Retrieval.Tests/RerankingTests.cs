@@ -167,4 +167,32 @@ public sealed class RerankingTests
         e = Assert.Throws<EvaluationException>(() => RerankingLists.Load(lists));
         Assert.Contains("needs one text field, the query (found 2: query, title)", e.Message, StringComparison.Ordinal);
     }
+    /// <summary>A row of a Parquet reranking file.</summary>
+    public sealed class ListRow
+    {
+        [System.Text.Json.Serialization.JsonPropertyName("query")]
+        public string Query { get; set; } = "";
+
+        [System.Text.Json.Serialization.JsonPropertyName("docs")]
+        public List<string> Docs { get; set; } = [];
+
+        [System.Text.Json.Serialization.JsonPropertyName("labels")]
+        public List<double> Labels { get; set; } = [];
+    }
+
+    [Fact]
+    public async Task AParquetFileOfListsIsTheSameTask()
+    {
+        string dir = TestPaths.NewTempDir(), path = Path.Combine(dir, "lists.parquet");
+        await Parquet.Serialization.ParquetSerializer.SerializeAsync(new[]
+        {
+            new ListRow { Query = "q", Docs = ["other", "near", "same"], Labels = [2, 0, 1] },
+            new ListRow { Query = "q", Docs = ["same", "other"], Labels = [0, 0] },
+        }, path);
+        Assert.True(RerankingLists.HasTextLists(path));
+        var data = RerankingLists.Load(path);
+        Assert.Equal(["q1"], data.Queries.Select(q => q.Id));
+        Assert.Equal(new Dictionary<string, int> { ["d0"] = 2, ["d1"] = 0, ["d2"] = 1 }, data.Qrels["q1"]);
+        Assert.Equal([[0, 1, 2]], data.Candidates!);
+    }
 }

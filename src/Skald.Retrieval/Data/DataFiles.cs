@@ -11,7 +11,8 @@ public static class DataFiles
 {
     /// <summary>
     /// Reads a JSON-lines file; blank lines are skipped; <paramref name="map"/> gets each object and its 1-based line.
-    /// A <c>.parquet</c> file gives one object per row whose fields are its columns (values as strings, nulls as null);
+    /// A <c>.parquet</c> file gives one object per row whose fields are its columns (values as strings, nulls as null,
+    /// a list of texts as an array of strings);
     /// a column in <paramref name="columns"/> that the file lacks is reported once, naming the file and column.
     /// </summary>
     public static List<T> ReadJsonLines<T>(string path, Func<JsonElement, int, T> map, params string[] columns)
@@ -132,11 +133,12 @@ public static class DataFiles
 
     private static List<T> ReadParquetObjects<T>(string path, Func<JsonElement, int, T> map, string[] columns)
     {
-        var (header, rows) = ParquetTableReader.Read(path);
+        var (header, rows) = ParquetTableReader.Read(path, textLists: true);
         foreach (var c in columns)
         {
             if (!header.Contains(c)) throw new EvaluationException(ParquetTableReader.MissingColumn(path, c, header));
         }
+        var lists = ParquetTableReader.TextListColumns(path);
         var result = new List<T>(rows.Count);
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         foreach (var (row, values) in rows)
@@ -147,8 +149,10 @@ public static class DataFiles
                 w.WriteStartObject();
                 for (int c = 0; c < header.Count; c++)
                 {
-                    if (values[c] is { } v) w.WriteString(header[c], v);
-                    else w.WriteNull(header[c]);
+                    w.WritePropertyName(header[c]);
+                    if (values[c] is not { } v) w.WriteNullValue();
+                    else if (lists.Contains(header[c])) w.WriteRawValue(v); // a JSON array of strings
+                    else w.WriteStringValue(v);
                 }
                 w.WriteEndObject();
             }

@@ -30,7 +30,7 @@ public static class RerankingLists
     public static RetrievalData Load(string path, int? limit = null)
     {
         if (!File.Exists(path)) throw new EvaluationException($"{path}: file not found");
-        var rows = DataFiles.IsParquet(path) ? ParquetRows(path) : DataFiles.ReadJsonLines(path, (e, line) => Row(e, path, line));
+        var rows = DataFiles.ReadJsonLines(path, (e, line) => Row(e, path, line));
         var corpus = new List<CorpusDocument>();
         var ids = new Dictionary<string, string>(StringComparer.Ordinal);
         var queries = new List<(string Id, string Text)>();
@@ -80,7 +80,7 @@ public static class RerankingLists
         }
         if (lists.Count != 1)
             throw new EvaluationException($"{path}:{line}: a reranking row needs \"positive\" and \"negative\" lists, or one list of documents with a label list (found lists {string.Join(", ", lists.Select(l => l.Name))})");
-        var labels = LabelNames.Select(n => e.TryGetProperty(n, out var v) ? v : default).FirstOrDefault(v => v.ValueKind == JsonValueKind.Array);
+        var labels = LabelNames.Select(n => e.TryGetProperty(n, out var v) ? Numbers(v) : default).FirstOrDefault(v => v.ValueKind == JsonValueKind.Array);
         var docs = lists[0].Value;
         if (labels.ValueKind != JsonValueKind.Array || labels.GetArrayLength() != docs.GetArrayLength()
             || labels.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number || !double.IsFinite(x.GetDouble())))
@@ -96,32 +96,19 @@ public static class RerankingLists
         return (line, query, documents);
     }
 
-    /// <summary>A Parquet file's rows as JSON objects (lists of texts and label lists as arrays), then <see cref="Row"/>.</summary>
-    private static List<(int Line, string Query, List<(string Text, int Grade)> Documents)> ParquetRows(string path)
+    /// <summary>A label list: a JSON array, or (a Parquet list of numbers, read as text) a string holding one.</summary>
+    private static JsonElement Numbers(JsonElement v)
     {
-        var (header, rows) = ParquetTableReader.Read(path, textLists: true);
-        var lists = ParquetTableReader.TextListColumns(path);
-        var result = new List<(int Line, string Query, List<(string Text, int Grade)> Documents)>(rows.Count);
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        foreach (var (row, values) in rows)
+        if (v.ValueKind != JsonValueKind.String || v.GetString() is not { } s || !s.StartsWith('[')) return v;
+        try
         {
-            buffer.ResetWrittenCount();
-            using (var w = new Utf8JsonWriter(buffer))
-            {
-                w.WriteStartObject();
-                for (int c = 0; c < header.Count; c++)
-                {
-                    w.WritePropertyName(header[c]);
-                    if (values[c] is not { } v) w.WriteNullValue();
-                    else if (lists.Contains(header[c]) || (LabelNames.Contains(header[c]) && v.StartsWith('['))) w.WriteRawValue(v);
-                    else w.WriteStringValue(v);
-                }
-                w.WriteEndObject();
-            }
-            using var doc = JsonDocument.Parse(buffer.WrittenMemory);
-            result.Add(Row(doc.RootElement, path, row));
+            using var doc = JsonDocument.Parse(s);
+            return doc.RootElement.Clone();
         }
-        return result;
+        catch (JsonException)
+        {
+            return v;
+        }
     }
 
     private static bool IsTextList(JsonElement v) =>

@@ -1,0 +1,93 @@
+using Skald.Training.Config;
+using Skald.Training.CrossEncoders;
+using Skald.Training.Data;
+
+namespace Skald.Training.Trainer;
+
+/// <summary>What each <c>loss.type</c> needs of a training file's columns and labels, as one line naming the file.</summary>
+public static class LossColumns
+{
+    /// <summary>Checks a training file has the columns its loss needs.</summary>
+    public static void Check(LossSection l, TextDataset d)
+    {
+        string type = l.Type switch { "matryoshka" => l.MatryoshkaInner, "splade" => l.SpladeInner, "csr" => l.CsrInner, _ => l.Type };
+        string have = $"the file has {d.Columns.Count} ({string.Join(", ", d.Columns)}{(d.LabelColumn is null ? "" : " + " + d.LabelColumn)})";
+        string? problem = type switch
+        {
+            _ when d.ListColumn is not null && !LossSection.ListwiseTypes.Contains(type)
+                => $"reads one text per column; '{d.ListColumn}' holds lists of documents, which the listwise losses read (listnet, listmle, plistmle, lambda, ranknet)",
+            "mlm" or "mntp" when d.Columns.Count < 1 => "needs a text column",
+            "contrastive_tension" or "contrastive_tension_pairs" when d.Columns.Count != 1 => "needs one text column (plain sentences; set data.columns to pick one)",
+            "tsdae" when d.Columns.Count is not (1 or 2) => "needs one text column (sentences, damaged each step) or (damaged, original) text columns",
+            "causal_lm" when d.Columns.Count != 2 => "needs (prompt, response) rows (Alpaca or chat-style instruction data)",
+            "mnrl" or "cached_mnrl" or "ce_mnrl" when d.Columns.Count < 2 => "needs (anchor, positive[, negative...]) text columns",
+            "triplet" when d.Columns.Count != 3 => "needs exactly (anchor, positive, negative) text columns",
+            "cosent" or "angle" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a score column",
+            "batch_hard_triplet" or "batch_hard_soft_margin_triplet" or "batch_semi_hard_triplet" or "batch_all_triplet" when d.Columns.Count != 1 || d.Labels is null
+                => "needs one text column and a class label column (rows of a class are pulled together, other classes pushed away)",
+            "batch_hard_triplet" or "batch_hard_soft_margin_triplet" or "batch_semi_hard_triplet" or "batch_all_triplet" when NotAClass(d.Labels!, null) is int row
+                => $"needs whole-number class labels; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+            "mega_batch_margin" when d.Columns.Count != 2 => "needs (anchor, positive) text columns (the hardest negative of each anchor is another row's positive)",
+            "cosine_similarity" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a score column (the target cosine similarity)",
+            "softmax" when d.Columns.Count != 2 || d.Labels is null => "needs (premise, hypothesis) text columns and a class label column (0, 1, 2, ...)",
+            "softmax" when NotAClass(d.Labels!, l.NumLabels) is int row
+                => $"needs class labels 0 … {(l.NumLabels is int c ? (c - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : "num_labels − 1")}; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+            "contrastive" or "online_contrastive" when d.Columns.Count != 2 || d.Labels is null
+                => "needs (sentence1, sentence2) text columns and a label column (1 similar, 0 not)",
+            "contrastive" or "online_contrastive" when NotBinary(d.Labels!) is int row
+                => $"needs labels 0 or 1; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+            "gist" when d.Columns.Count is not (2 or 3) => "needs (anchor, positive[, negative]) text columns",
+            "mse" when d.Columns.Count < 1 => "needs a text column (the source; further columns, e.g. translations, learn the source's teacher embedding too)",
+            "margin_mse" when d.Columns.Count < 3 || d.Labels is null
+                => "needs (query, positive, negative[, negative...]) text columns and a label column (a teacher's margin score(q, pos) − score(q, neg), a list of them for several negatives)",
+            "distill_kl" when d.Columns.Count < 3 || d.Labels is null
+                => "needs (query, positive, negative[, negative...]) text columns and a label column (the teacher's scores of the positive, then of each negative)",
+            "distill_kl" when d.LabelWidth != d.Columns.Count - 1
+                => $"with {d.Columns.Count - 2} negative column(s) needs {d.Columns.Count - 1} teacher scores (positive, then each negative) per row, not {d.LabelWidth}",
+            "margin_mse" when d.LabelWidth != d.Columns.Count - 2 && d.LabelWidth != d.Columns.Count - 1
+                => $"with {d.Columns.Count - 2} negative column(s) needs {d.Columns.Count - 2} margin(s) or {d.Columns.Count - 1} scores (positive, then each negative) per row, not {d.LabelWidth}",
+            "bce" when d.LabelWidth != (l.NumLabels ?? 1)
+                => $"with num_labels {l.NumLabels ?? 1} needs {l.NumLabels ?? 1} label(s) per row{(l.NumLabels is > 1 ? " (a JSONL list, each in [0, 1])" : "")}, not {d.LabelWidth}",
+            not ("margin_mse" or "bce" or "distill_kl" or "ce_margin_mse" or "listnet" or "listmle" or "plistmle" or "lambda" or "ranknet") when d.LabelWidth > 1 => $"reads one label per row, not lists of {d.LabelWidth}",
+            "bce" when d.Columns.Count != 2 || d.Labels is null => "needs (query, document) text columns and a label column (1 relevant, 0 not, or a score in [0, 1])",
+            "bce" when OutsideUnit(d.Labels!) is int row
+                => $"needs labels in [0, 1]; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+            "cross_entropy" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a class label column (0, 1, 2, ...)",
+            "cross_entropy" when NotAClass(d.Labels!, l.NumLabels) is int row
+                => $"needs class labels 0 … {(l.NumLabels is int n ? (n - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : "num_labels − 1")}; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+            _ => RankingLosses.ColumnProblem(type, d),
+        };
+        if (problem is not null) throw new TrainingException($"{d.Name}: loss.type {type} {problem}; {have}");
+    }
+
+    /// <summary>The first label that is not a whole number in [0, numLabels) (any non-negative one when null), if any.</summary>
+    private static int? NotAClass(IReadOnlyList<float> labels, int? numLabels)
+    {
+        for (int i = 0; i < labels.Count; i++)
+        {
+            float y = labels[i];
+            if (!(y >= 0 && y == MathF.Floor(y) && (numLabels is not int n || y < n))) return i;
+        }
+        return null;
+    }
+
+    /// <summary>The first label that is neither 0 nor 1, if any.</summary>
+    private static int? NotBinary(IReadOnlyList<float> labels)
+    {
+        for (int i = 0; i < labels.Count; i++)
+        {
+            if (labels[i] is not (0f or 1f)) return i;
+        }
+        return null;
+    }
+
+    /// <summary>The first label outside [0, 1] (or NaN), if any.</summary>
+    private static int? OutsideUnit(IReadOnlyList<float> labels)
+    {
+        for (int i = 0; i < labels.Count; i++)
+        {
+            if (!(labels[i] >= 0 && labels[i] <= 1)) return i;
+        }
+        return null;
+    }
+}

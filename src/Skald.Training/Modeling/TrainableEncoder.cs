@@ -37,21 +37,32 @@ public sealed class TrainableEncoder : ITrainableModel
     }
 
     /// <summary>
-    /// A second, independent trainable model read again from this one's folder (ContrastiveTension's copy), its parameters
-    /// named with <paramref name="parameterPrefix"/> in front so a checkpoint holds both; it draws dropout from this
-    /// encoder's generator (checkpointed with the run) and shares its length limit and data-parallel group.
+    /// A second, independent trainable model read again from this one's folder (ContrastiveTension's copy), with the
+    /// same merged adapters (<see cref="SourceAdapters"/>), its parameters named with <paramref name="parameterPrefix"/>
+    /// in front so a checkpoint holds both; it draws dropout from this encoder's generator (checkpointed with the run)
+    /// and shares its length limit and data-parallel group. With LoRA the copy gets LoRA adapters of its own, equal to
+    /// this model's at the start (A from the same draws, B zero), as a deep copy of a peft model has them, on a base
+    /// held as this one's (16-bit bases stay 16-bit; others float32).
     /// </summary>
     public TrainableEncoder Copy(string parameterPrefix)
     {
-        if (Lora is not null || Model.TransformerFrozen || Source.IsStatic || Model.IsSparse)
-            throw new ArgumentException($"{Source.Path}: a trainable copy is made of a dense transformer model trained in full (not LoRA, frozen, static or sparse)");
-        return new TrainableEncoder(SentenceEncoder.Load(Source.Path, null, WeightPrecision.Float32, parameterPrefix), Dropout, Random)
+        if (Model.TransformerFrozen || Source.IsStatic || Model.IsSparse)
+            throw new ArgumentException($"{Source.Path}: a trainable copy is made of a dense transformer model (not frozen, static or sparse)");
+        var precision = Lora is not null && Model.WeightPrecision is WeightPrecision.BFloat16 or WeightPrecision.Float16 ? Model.WeightPrecision : WeightPrecision.Float32;
+        var copy = new TrainableEncoder(SentenceEncoder.Load(Source.Path, SourceAdapters, precision, parameterPrefix), Dropout, Random)
         {
             MaxSeqLength = MaxSeqLength,
             GradientCheckpointing = GradientCheckpointing,
             Communicator = Communicator,
         };
+        if (Lora is { } lora) copy.EnableLora(lora, loraSeed);
+        return copy;
     }
+
+    /// <summary>The PEFT adapter folders merged into the weights when the model was read (<c>model.adapters</c>), which <see cref="Copy"/> merges too.</summary>
+    public IReadOnlyList<string> SourceAdapters { get; set; } = [];
+
+    private ulong loraSeed;
 
     /// <summary>
     /// The data-parallel group this encoder trains in (<see cref="SingleProcess"/> unless the trainer runs under
@@ -127,6 +138,7 @@ public sealed class TrainableEncoder : ITrainableModel
         var adapters = PeftAdapters.Attach(Model.Parameters, config, new SkaldRandom(seed));
         trainable = [.. adapters.SelectMany(a => a.Parameters)];
         Lora = config with { BaseModel = Source.Path };
+        loraSeed = seed;
     }
 
     /// <summary>

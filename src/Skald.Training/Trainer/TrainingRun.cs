@@ -108,6 +108,7 @@ public static class TrainingRun
             throw new TrainingException($"{config.Model.Path}: loss.type splade trains a sparse encoder; set model.type: splade (or start from a SparseEncoder folder)");
         if (BaseWeights.Quantize(config, encoder) is { } notice) log?.Invoke(notice);
         var model = TrainableEncoder.For(encoder, config.Model.Dropout, config.Training.Seed);
+        model.SourceAdapters = config.Model.Adapters ?? [];
         if (config.Data.Instruction is { } instruction)
         {
             if (encoder.Folder.Llm2Vec is null)

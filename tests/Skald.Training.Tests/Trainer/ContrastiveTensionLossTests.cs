@@ -52,6 +52,55 @@ public sealed class ContrastiveTensionLossTests(ITestOutputHelper output) : IDis
         SpladeTrainingTests.AssertFinalWeights(loss.Parameters, CorePaths.TrainingFixture("ct_pairs_copy_final.safetensors"), r.GetProperty("lr").GetSingle(), output);
     }
 
+    /// <summary>
+    /// With a lora section the copy gets LoRA adapters of its own, equal to the model's at the start (upstream deep-copies
+    /// the peft model), named under the copy's prefix; both train, and only the model's adapters are saved.
+    /// </summary>
+    [Fact]
+    public void WithLoraTheCopyHasAdaptersOfItsOwn()
+    {
+        string data = InfraPaths.WriteFile(dir, "lora-sentences.txt", string.Concat(Enumerable.Range(0, 16).Select(i =>
+            $"Ferja {i} går fra kaia klokka {i + 6} om morgenen.\n")));
+        string outDir = Path.Combine(dir, "lora");
+        var config = Skald.Training.Config.ConfigLoader.Parse($"""
+            model:
+              path: {InfraPaths.FixtureModel("bert-cased-mean")}
+              dropout: 0.1
+            data:
+              train: {data}
+            training:
+              batch_size: 4
+              max_steps: 2
+            loss:
+              type: contrastive_tension
+            lora:
+              r: 4
+              alpha: 8
+              dropout: 0
+              target_modules: [query, value]
+            output:
+              dir: {outDir}
+              tensorboard: false
+            """, "ct-lora.yaml");
+        var setup = TrainingRun.Build(config);
+        var loss = Assert.IsType<ContrastiveTensionLoss>(setup.Loss);
+        var mine = setup.Model.Parameters.ToDictionary(p => p.Name);
+        var copies = loss.Parameters.Where(p => p.Name.StartsWith(ContrastiveTensionLoss.CopyPrefix, StringComparison.Ordinal)).ToList();
+        Assert.Equal(mine.Count, copies.Count); // adapters only: the copy's base is frozen too
+        foreach (var c in copies)
+        {
+            var m = mine[c.Name[ContrastiveTensionLoss.CopyPrefix.Length..]];
+            Assert.Equal(m.Data.ToArray(), c.Data.ToArray()); // A from the same draws, B zero
+            Assert.NotSame(m, c);
+        }
+        var result = new SentenceTrainer(setup).Run();
+        Assert.True(File.Exists(Path.Combine(result.ModelPath, "adapter_model.safetensors")));
+        using var saved = Checkpoint.OpenFile(Path.Combine(result.ModelPath, "adapter_model.safetensors"));
+        Assert.DoesNotContain(saved.Keys, k => k.Contains("contrastive_tension", StringComparison.Ordinal));
+        // The loss is symmetric in the two models, so only dropout (different masks for each) sets them apart.
+        Assert.Contains(copies, c => !c.Data.ToArray().SequenceEqual(mine[c.Name[ContrastiveTensionLoss.CopyPrefix.Length..]].Data.ToArray()));
+    }
+
     [Theory]
     [InlineData(7, 8, "1,0,0,")]      // 7 sentences: (s0, s0), (s1, s2), (s3, s4), (s5, s6)
     [InlineData(6, 2, "1,0,1,")]      // (s0, s0), (s1, s2), (s3, s3), (s4, s5)

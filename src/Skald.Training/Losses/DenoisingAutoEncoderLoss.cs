@@ -24,6 +24,8 @@ namespace Skald.Training.Losses;
 public sealed class DenoisingAutoEncoderLoss : ILoss
 {
     private readonly BertModel bert;
+    private readonly Skald.Tokenizers.Tokenizer? decoderTokenizer;
+    private readonly int decoderPad, decoderLength;
     private readonly BertCrossAttention[] cross;
     private readonly Tape tape = new();
     private readonly VocabularyCrossEntropy projection = new();
@@ -60,9 +62,19 @@ public sealed class DenoisingAutoEncoderLoss : ILoss
             headPath = Skald.Models.Modules.ModelFolder.Read(folder).TransformerPath;
             bert = ArchitectureRegistry.Load(headPath, namePrefix: DecoderPrefix) as BertModel
                 ?? throw new ArgumentException($"loss.decoder: {folder} is not a BERT or XLM-R model (the decoder is a BertLMHeadModel)");
-            if (bert.HiddenSize != encoderBert.HiddenSize || bert.Config.VocabSize != encoderBert.Config.VocabSize)
-                throw new ArgumentException($"loss.decoder: {folder} has hidden size {bert.HiddenSize} and {bert.Config.VocabSize} tokens; " +
-                    $"the decoder reads the encoder's {encoderBert.HiddenSize}-d embedding and its tokenization ({encoderBert.Config.VocabSize} tokens)");
+            if (bert.HiddenSize != encoderBert.HiddenSize)
+                throw new ArgumentException($"loss.decoder: {folder} has hidden size {bert.HiddenSize}; the decoder reads the encoder's {encoderBert.HiddenSize}-d embedding");
+            string tokenizerPath = Path.Combine(headPath, "tokenizer.json");
+            if (decoderPath is not null && File.Exists(tokenizerPath)
+                && !File.ReadAllBytes(tokenizerPath).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(model.Source.TransformerPath, "tokenizer.json"))))
+            {
+                // Another tokenizer: the decoder writes the sentence in its own tokens (upstream tokenizes it again).
+                decoderTokenizer = Skald.Tokenizers.Tokenizer.FromFile(tokenizerPath);
+                decoderPad = decoderTokenizer.PadTokenId ?? bert.Config.PadTokenId;
+                decoderLength = Math.Min(model.MaxSeqLength, bert.MaxSequenceLength);
+            }
+            else if (bert.Config.VocabSize != encoderBert.Config.VocabSize)
+                throw new ArgumentException($"loss.decoder: {folder} has {bert.Config.VocabSize} tokens and no tokenizer.json of its own; the encoder's tokenization has {encoderBert.Config.VocabSize}");
         }
         Head = new BertMaskedLmHead(headPath, bert, seed);
         var p = ParameterBuilder.FromInitializer(BertModel.Initializer(bert.Config, new SkaldRandom(seed ^ 0x75DAE)));
@@ -88,6 +100,9 @@ public sealed class DenoisingAutoEncoderLoss : ILoss
     /// <inheritdoc />
     public IReadOnlyList<Parameter> SavedParameters => [];
 
+    /// <summary>The original texts of the last step as the decoder writes them (its tokenizer's ids, padded).</summary>
+    public TokenBatch? LastTargets { get; private set; }
+
     /// <summary>The damaged texts of the last step (for tests and logs).</summary>
     public IReadOnlyList<string> LastDamaged { get; private set; } = [];
 
@@ -109,7 +124,10 @@ public sealed class DenoisingAutoEncoderLoss : ILoss
         var damaged = batch.Columns.Count > 1 ? batch.Columns[0]
             : [.. originals.Select(t => WordDeletion.Delete(t, DeletionRatio, encoder.Random))];
         LastDamaged = damaged;
-        var target = TokenBatch.Pad(encoder.Prepare(originals).Encodings, encoder.PadId); // [B, T] the whole batch
+        var target = decoderTokenizer is null // [B, T] the whole batch, in the decoder's tokens
+            ? TokenBatch.Pad(encoder.Prepare(originals).Encodings, encoder.PadId)
+            : TokenBatch.Pad(decoderTokenizer.EncodeBatch(originals, addSpecialTokens: true, maxLength: decoderLength), decoderPad);
+        LastTargets = target;
         var comm = encoder.Communicator;
         if (comm.Size == 1)
         {

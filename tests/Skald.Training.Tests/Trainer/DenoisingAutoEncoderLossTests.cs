@@ -63,6 +63,29 @@ public sealed class DenoisingAutoEncoderLossTests(ITestOutputHelper output) : ID
     }
 
     /// <summary>
+    /// An untied decoder with another tokenizer (an XLM-R decoder for a BERT encoder) writes the sentence in its own
+    /// tokens, as upstream tokenizes the target again for it; the loss is its vocabulary's cross-entropy.
+    /// </summary>
+    [Fact]
+    public void ADecoderWithAnotherTokenizerWritesItsOwnTokens()
+    {
+        var model = TrainableEncoder.Load(CorePaths.FixtureModel("bert-cased-mean"), dropout: 0f);
+        string xlmr = CorePaths.FixtureModel("xlmr-mlm-tiny");
+        var loss = new DenoisingAutoEncoderLoss(model, 0.6, 42, tied: false, decoderPath: xlmr);
+        string[] sentences = ["Bussen går klokka sju fra torget.", "Ferja legger til ved kaia i morgon."];
+        model.ZeroGradients();
+        float value = loss.ComputeAndBackward(model, new TrainingBatch([sentences]));
+        var mine = Skald.Tokenizers.Tokenizer.FromFile(Path.Combine(xlmr, "tokenizer.json")).EncodeBatch(sentences);
+        var targets = loss.LastTargets!;
+        for (int r = 0; r < sentences.Length; r++)
+            Assert.Equal(mine[r].Ids, targets.Ids.AsSpan(r * targets.Seq, mine[r].Ids.Length).ToArray());
+        Assert.NotEqual(model.Tokenizer.EncodeBatch(sentences)[0].Ids, mine[0].Ids); // the encoder's tokens differ
+        Assert.InRange(value, 1, 2 * Math.Log(536)); // about ln(vocabulary) for a fresh head over 536 tokens
+        Assert.Contains(loss.Parameters, p => p.Name.StartsWith(DenoisingAutoEncoderLoss.DecoderPrefix, StringComparison.Ordinal) && p.Grad.ToArray().Any(g => g != 0));
+        Assert.Contains(model.Parameters, p => p.Grad.ToArray().Any(g => g != 0)); // the encoder learns through the embedding
+    }
+
+    /// <summary>
     /// The reference's damaged sentences are its originals' words in order with some left out (Skald's word split and
     /// join, which the script restates), and the deletion draws about the ratio, never leaving a text empty.
     /// </summary>

@@ -20,7 +20,7 @@ namespace Skald.Cli.Commands;
 internal sealed class EvaluateCommand : Command
 {
     private readonly Option<string> model = CliOptions.Text("--model", "Model folder, bm25, hybrid:DIR (BM25 + the model's dense retrieval, fused; also hybrid-rrf:DIR, hybrid-convex-0.3:DIR, hybrid-rerank:DIR), a cross-encoder folder (it scores a reranking task's candidates; with --rerank any first stage), or openai:URL#MODEL (an OpenAI-compatible embeddings API); for --type generation a decoder that answers the task's prompts", "DIR|bm25|hybrid:DIR|openai:URL#MODEL");
-    private readonly Option<string> task = CliOptions.Text("--task", "Task folder or file (BEIR folder for retrieval; JSONL/CSV for the others), or a hub dataset id org/name[@rev][:split]", "PATH|ID", required: true);
+    private readonly Option<string> task = CliOptions.Text("--task", "Task folder or file (BEIR folder for retrieval, with top_ranked for reranking; a JSONL/Parquet file of rows listing each query's documents is reranking too; JSONL/CSV for the others), or a hub dataset id org/name[@rev][:split]", "PATH|ID", required: true);
     private readonly Option<string> type = CliOptions.OptionalChoice("--type",
         "Task type (default: guessed from the task's files)", "retrieval", "sts", "pairs", "triplets", "classification", "clustering", "bitext", "reranking", "generation");
     private readonly Option<string> output = CliOptions.Text("--output", "Write the MTEB-style results JSON here (default: stdout)", "FILE");

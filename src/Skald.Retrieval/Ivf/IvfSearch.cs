@@ -74,7 +74,7 @@ public static class IvfSearch
     /// <see cref="SplitElements"/> values has its lists claimed one at a time by the cores, each into its own heap, the
     /// heaps merged (the hits do not depend on which core scanned a list: <see cref="TopKHeap"/> orders them totally).
     /// </summary>
-    private static Hit[][] Each(IReadOnlyList<float[]> queries, InvertedLists lists, int probes, int k,
+    internal static Hit[][] Each(IReadOnlyList<float[]> queries, InvertedLists lists, int probes, int k,
         Action<int, int, TopKHeap> scan)
     {
         var result = new Hit[queries.Count][];

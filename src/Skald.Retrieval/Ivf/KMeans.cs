@@ -17,7 +17,10 @@ namespace Skald.Retrieval.Ivf;
 /// q·c − ½‖c‖², also weighs how spread a list is; on the shared suite's tasks the two scored within a few points of
 /// each other, either way round). Math,
 /// checked against NumPy in <c>fixtures/ivf/make_kmeans.py</c>: a(x) = argmaxⱼ x·cⱼ; cⱼ = mⱼ / ‖mⱼ‖ with
-/// mⱼ = (1/|Sⱼ|) Σ_{x ∈ Sⱼ} x.
+/// mⱼ = (1/|Sⱼ|) Σ_{x ∈ Sⱼ} x. With <see cref="KMeansOptions.Spherical"/> off (a product quantizer's sub-codebooks,
+/// faiss's default L2 clustering) the same steps run in Euclidean terms: a(x) = argminⱼ ‖x − cⱼ‖², computed as
+/// argmaxⱼ x·cⱼ − ½‖cⱼ‖² through the same GEMM; cⱼ = mⱼ unnormalised; starting points as drawn; an empty centroid takes
+/// the point farthest from its own centroid (largest ‖x − c‖²).
 /// </summary>
 public static class KMeans
 {
@@ -45,17 +48,33 @@ public static class KMeans
             if (v.Length != dim) throw new ArgumentException($"row {sample[i]} has {v.Length} values, expected {dim}", nameof(vectors));
             v.CopyTo(data, (long)i * dim);
         }
+        return TrainOn(data, n, dim, k, options, random);
+    }
+
+    /// <summary>
+    /// Trains <paramref name="k"/> centroids on the points <paramref name="data"/> [n × dim] (already the sample), from
+    /// k distinct points drawn by <paramref name="random"/> (normalised when spherical).
+    /// </summary>
+    internal static float[] TrainOn(float[] data, int n, int dim, int k, KMeansOptions options, Random random)
+    {
         int[] first = Draw(n, k, random);
         var initial = new float[k * dim];
-        for (int j = 0; j < k; j++) Unit(data.AsSpan((int)((long)first[j] * dim), dim), initial.AsSpan(j * dim, dim));
-        return Lloyd(data, n, dim, initial, k, options.Iterations);
+        for (int j = 0; j < k; j++)
+        {
+            var x = data.AsSpan((int)((long)first[j] * dim), dim);
+            if (options.Spherical) Unit(x, initial.AsSpan(j * dim, dim));
+            else x.CopyTo(initial.AsSpan(j * dim, dim));
+        }
+        return Lloyd(data, n, dim, initial, k, options.Iterations, options.Spherical);
     }
 
     /// <summary>
     /// <paramref name="iterations"/> Lloyd steps from <paramref name="initial"/> [k × dim] (unit vectors) over the points
     /// <paramref name="data"/> [n × dim]; returns the centroids (stops early once no assignment changes).
+    /// <paramref name="spherical"/>: inner-product steps with unit centroids (true) or Euclidean ones (false; see the
+    /// class summary).
     /// </summary>
-    public static float[] Lloyd(float[] data, int n, int dim, float[] initial, int k, int iterations)
+    public static float[] Lloyd(float[] data, int n, int dim, float[] initial, int k, int iterations, bool spherical = true)
     {
         if (initial.Length != k * dim) throw new ArgumentException($"{k} centroids of {dim} need {k * dim} values", nameof(initial));
         if (data.LongLength < (long)n * dim) throw new ArgumentException($"{n} points of {dim} need {(long)n * dim} values", nameof(data));
@@ -65,9 +84,16 @@ public static class KMeans
         var similarity = new float[n];
         var sums = new double[k * dim];
         var sizes = new int[k];
+        var bias = spherical ? null : new float[k];
+        var squares = spherical ? null : new float[n];
+        if (squares is not null)
+            for (int i = 0; i < n; i++) { var x = data.AsSpan((int)((long)i * dim), dim); squares[i] = TensorPrimitives.Dot(x, x); }
         for (int it = 0; it < iterations; it++)
         {
-            Assign(data, n, dim, centroids, k, assignment, similarity);
+            if (bias is not null) HalfSquaredNorms(centroids, k, dim, bias);
+            Assign(data, n, dim, centroids, k, assignment, similarity, bias);
+            if (squares is not null)
+                for (int i = 0; i < n; i++) similarity[i] = 2 * similarity[i] - squares[i]; // −‖x − c‖²: the farthest is the least similar
             if (it > 0 && assignment.AsSpan().SequenceEqual(previous)) break;
             assignment.CopyTo(previous, 0);
             Array.Clear(sums);
@@ -83,53 +109,74 @@ public static class KMeans
             for (int c = 0; c < k; c++)
             {
                 if (sizes[c] == 0) continue;
+                if (!spherical)
+                {
+                    for (int d = 0; d < dim; d++) centroids[c * dim + d] = (float)(sums[c * dim + d] / sizes[c]);
+                    continue;
+                }
                 double norm = 0;
                 for (int d = 0; d < dim; d++) norm += sums[c * dim + d] * sums[c * dim + d];
                 if (norm == 0) continue; // points that cancel out: the centroid stays
                 double scale = 1 / Math.Sqrt(norm);
                 for (int d = 0; d < dim; d++) centroids[c * dim + d] = (float)(sums[c * dim + d] * scale);
             }
-            Relocate(data, n, dim, centroids, k, sizes, similarity);
+            Relocate(data, n, dim, centroids, k, sizes, similarity, spherical);
         }
         return centroids;
     }
 
+    /// <summary><paramref name="bias"/>[j] = −½‖cⱼ‖²: added to x·cⱼ, the largest is the nearest centroid in Euclidean distance.</summary>
+    internal static void HalfSquaredNorms(ReadOnlySpan<float> centroids, int k, int dim, Span<float> bias)
+    {
+        for (int j = 0; j < k; j++)
+        {
+            var c = centroids.Slice(j * dim, dim);
+            bias[j] = -0.5f * TensorPrimitives.Dot(c, c);
+        }
+    }
+
     /// <summary>
     /// The most similar centroid of each point: <paramref name="assignment"/>[i] = argmaxⱼ xᵢ·cⱼ, lowest j on a tie;
-    /// <paramref name="similarity"/> (if not empty) gets that largest xᵢ·cⱼ. Points go through the GEMM in blocks whose
-    /// score block stays under 16 MB.
+    /// <paramref name="similarity"/> (if not empty) gets that largest xᵢ·cⱼ. With <paramref name="bias"/> [k] the
+    /// scores are xᵢ·cⱼ + biasⱼ (<see cref="HalfSquaredNorms"/>: the nearest centroid in Euclidean distance). Points go
+    /// through the GEMM in blocks whose score block stays under 16 MB.
     /// </summary>
     public static void Assign(ReadOnlySpan<float> data, int n, int dim, ReadOnlySpan<float> centroids, int k, Span<int> assignment,
-        Span<float> similarity = default)
+        Span<float> similarity = default, ReadOnlySpan<float> bias = default)
     {
+        if (!bias.IsEmpty && bias.Length != k) throw new ArgumentException($"{bias.Length} biases for {k} centroids", nameof(bias));
+        var offsets = bias.IsEmpty ? null : bias.ToArray();
         if (centroids.Length < k * dim) throw new ArgumentException($"{k} centroids of {dim} need {k * dim} values", nameof(centroids));
         int block = Math.Clamp(ScoreBlock / k, 1, Math.Max(1, n));
-        var scores = new float[(long)block * k];
+        var scores = System.Buffers.ArrayPool<float>.Shared.Rent(block * k);
         var best = new int[block];
         var top = new float[block];
-        for (int start = 0; start < n; start += block)
+        try
         {
-            int m = Math.Min(block, n - start);
-            var x = data.Slice((int)((long)start * dim), m * dim);
-            // scores[m × k] = X[m × dim] · Cᵀ
-            Blas.Sgemm(false, true, m, k, dim, 1f, x, dim, centroids[..(k * dim)], dim, 0f, scores.AsSpan(0, m * k), k);
-            Parallel.For(0, (m + 255) / 256, b =>
+            for (int start = 0; start < n; start += block)
             {
-                for (int i = b * 256; i < Math.Min(m, b * 256 + 256); i++)
+                int m = Math.Min(block, n - start);
+                var x = data.Slice((int)((long)start * dim), m * dim);
+                // scores[m × k] = X[m × dim] · Cᵀ
+                Blas.Sgemm(false, true, m, k, dim, 1f, x, dim, centroids[..(k * dim)], dim, 0f, scores.AsSpan(0, m * k), k);
+                Parallel.For(0, (m + 255) / 256, b =>
                 {
-                    var row = scores.AsSpan(i * k, k);
-                    int arg = 0;
-                    float max = row[0];
-                    for (int j = 1; j < k; j++)
+                    for (int i = b * 256; i < Math.Min(m, b * 256 + 256); i++)
                     {
-                        if (row[j] > max) { max = row[j]; arg = j; }
+                        var row = scores.AsSpan(i * k, k);
+                        if (offsets is not null) TensorPrimitives.Add(row, offsets, row);
+                        int arg = TensorPrimitives.IndexOfMax(row); // the first (lowest) index of the largest
+                        best[i] = arg;
+                        top[i] = row[arg];
                     }
-                    best[i] = arg;
-                    top[i] = max;
-                }
-            });
-            best.AsSpan(0, m).CopyTo(assignment.Slice(start, m));
-            if (!similarity.IsEmpty) top.AsSpan(0, m).CopyTo(similarity.Slice(start, m));
+                });
+                best.AsSpan(0, m).CopyTo(assignment.Slice(start, m));
+                if (!similarity.IsEmpty) top.AsSpan(0, m).CopyTo(similarity.Slice(start, m));
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(scores);
         }
     }
 
@@ -142,7 +189,7 @@ public static class KMeans
     }
 
     /// <summary>Empty clusters take the least similar points (see the class summary).</summary>
-    private static void Relocate(float[] data, int n, int dim, float[] centroids, int k, int[] sizes, float[] similarity)
+    private static void Relocate(float[] data, int n, int dim, float[] centroids, int k, int[] sizes, float[] similarity, bool spherical)
     {
         int empty = 0;
         for (int c = 0; c < k; c++) if (sizes[c] == 0) empty++;
@@ -153,7 +200,9 @@ public static class KMeans
         for (int c = 0; c < k && next < n; c++)
         {
             if (sizes[c] != 0) continue;
-            Unit(data.AsSpan((int)((long)order[next++] * dim), dim), centroids.AsSpan(c * dim, dim));
+            var x = data.AsSpan((int)((long)order[next++] * dim), dim);
+            if (spherical) Unit(x, centroids.AsSpan(c * dim, dim));
+            else x.CopyTo(centroids.AsSpan(c * dim, dim));
         }
     }
 

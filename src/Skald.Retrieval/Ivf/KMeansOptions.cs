@@ -9,6 +9,12 @@ public sealed record KMeansOptions
     /// <summary>Training points drawn per centroid (the rest of the rows only get assigned; faiss warns below 39).</summary>
     public int PointsPerCentroid { get; init; } = 64;
 
+    /// <summary>
+    /// Inner-product clustering with unit centroids (true, an IVF index's coarse quantizer) or Euclidean clustering
+    /// (false, a product quantizer's sub-codebooks).
+    /// </summary>
+    public bool Spherical { get; init; } = true;
+
     /// <summary>Seed of the sample and the starting centroids.</summary>
     public int Seed { get; init; }
 }

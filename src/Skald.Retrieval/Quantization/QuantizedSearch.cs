@@ -57,17 +57,23 @@ public static class QuantizedSearch
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
         if (candidates.Count != queries.Count) throw new ArgumentException($"{candidates.Count} candidate lists for {queries.Count} queries");
-        var result = new Hit[queries.Count][];
-        Parallel.For(0, queries.Count, qi =>
+        return RescoreBy(queries.Count, candidates, k, tieKeys, (qi, row) => floatRows is null
+            ? QuantizedDots.Rescore(queries[qi], corpus.Row(row), corpus.Precision)
+            : TensorPrimitives.Dot(queries[qi], floatRows(row)));
+    }
+
+    /// <summary>
+    /// The best <paramref name="k"/> of each query's <paramref name="candidates"/> by <paramref name="score"/>(query,
+    /// row), best first, ties to the higher tie key, then the lower row; queries in parallel.
+    /// </summary>
+    internal static Hit[][] RescoreBy(int queries, IReadOnlyList<IReadOnlyList<Hit>> candidates, int k, IReadOnlyList<int>? tieKeys,
+        Func<int, int, float> score)
+    {
+        var result = new Hit[queries][];
+        Parallel.For(0, queries, qi =>
         {
             var heap = new TopKHeap(Math.Max(1, Math.Min(k, candidates[qi].Count)));
-            foreach (var hit in candidates[qi])
-            {
-                float score = floatRows is null
-                    ? QuantizedDots.Rescore(queries[qi], corpus.Row(hit.Index), corpus.Precision)
-                    : TensorPrimitives.Dot(queries[qi], floatRows(hit.Index));
-                heap.Add(hit.Index, score, tieKeys is null ? -hit.Index : tieKeys[hit.Index]);
-            }
+            foreach (var hit in candidates[qi]) heap.Add(hit.Index, score(qi, hit.Index), tieKeys is null ? -hit.Index : tieKeys[hit.Index]);
             result[qi] = heap.ToSortedArray();
         });
         return result;
@@ -78,6 +84,18 @@ public static class QuantizedSearch
     {
         int nq = queries.Rows, rows = corpus.Rows;
         if (nq > ExactSearch.ScanQueries && ExactInFloat(corpus.Precision, corpus.Dimension)) return LevelsByGemm(queries, corpus, k, tieKeys);
+        return Striped(nq, rows, k, (i, r0, r1, heap) => ScanRows(queries.Row(i), corpus, r0, r1, heap, tieKeys));
+    }
+
+    /// <summary>
+    /// Runs <paramref name="scan"/>(query, first row, end row, heap) over rows [0, <paramref name="rows"/>) for each of
+    /// <paramref name="queries"/> queries: the cores claim stripes of rows, each scanning them for every query into its
+    /// own heaps of <paramref name="k"/>, merged at the end (the hits do not depend on which core scanned a stripe:
+    /// <see cref="TopKHeap"/> orders them totally).
+    /// </summary>
+    internal static Hit[][] Striped(int queries, int rows, int k, Action<int, int, int, TopKHeap> scan)
+    {
+        int nq = queries;
         int workers = Math.Clamp(rows / Claim, 1, Environment.ProcessorCount);
         var local = new TopKHeap[workers][];
         for (int w = 0; w < workers; w++)
@@ -92,7 +110,7 @@ public static class QuantizedSearch
             while ((r0 = Interlocked.Add(ref next[0], Claim) - Claim) < rows)
             {
                 int r1 = Math.Min(rows, r0 + Claim);
-                for (int i = 0; i < nq; i++) ScanRows(queries.Row(i), corpus, r0, r1, local[w][i], tieKeys);
+                for (int i = 0; i < nq; i++) scan(i, r0, r1, local[w][i]);
             }
         });
         var merged = new Hit[nq][];

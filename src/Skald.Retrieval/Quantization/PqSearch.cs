@@ -1,0 +1,121 @@
+using System.Numerics.Tensors;
+using Skald.Retrieval.Ivf;
+using Skald.Retrieval.Search;
+
+namespace Skald.Retrieval.Quantization;
+
+/// <summary>
+/// Top-k search over product-quantized rows (<see cref="ProductCodes"/>), faiss's <c>IndexPQ</c> and
+/// <c>IndexIVFPQ</c> with inner product: per query one table of its inner products with every centroid
+/// (<see cref="ProductQuantizer.Table"/>), each code scored by M lookups, q · x̂ = Σₘ T[m][cₘ] (plus q · c_list for
+/// residual codes in an IVF list), and with rescoring the best k·multiplier scored again against the rows' float
+/// embeddings (<see cref="FloatRow"/>, e.g. a memory-mapped file) and the best k kept. Ties go to the higher tie key,
+/// then the lower row. The exact scan is striped over the cores (<see cref="QuantizedSearch"/>'s claims); an IVF search
+/// probes lists as <see cref="IvfSearch"/> does.
+/// </summary>
+public static class PqSearch
+{
+    /// <summary>
+    /// Top-<paramref name="k"/> of every code for each float query, best first; the best k·<paramref name="rescoreMultiplier"/>
+    /// rescored against <paramref name="floatRows"/> when given (0 or no float rows: the codes' scores are final).
+    /// </summary>
+    public static Hit[][] TopK(IReadOnlyList<float[]> queries, ProductCodes corpus, int k, int rescoreMultiplier,
+        IReadOnlyList<int>? tieKeys = null, FloatRow? floatRows = null)
+    {
+        Check(queries, corpus, k, rescoreMultiplier);
+        if (corpus.Residual) throw new ArgumentException("residual codes are searched through their IVF lists", nameof(corpus));
+        if (corpus.Rows == 0 || queries.Count == 0) return [.. queries.Select(_ => Array.Empty<Hit>())];
+        var tables = Tables(queries, corpus.Quantizer);
+        int first = Wanted(corpus.Rows, k, rescoreMultiplier, floatRows);
+        var candidates = QuantizedSearch.Striped(queries.Count, corpus.Rows, first,
+            (i, r0, r1, heap) => ScanRows(tables[i], corpus, r0, r1, 0f, heap, tieKeys));
+        return Rescore(queries, candidates, k, rescoreMultiplier, tieKeys, floatRows);
+    }
+
+    /// <summary>
+    /// Top-<paramref name="k"/> among the codes of each query's <paramref name="probes"/> nearest lists (codes in the
+    /// lists' row order; residual codes scored with q · c_list added), rescored as
+    /// <see cref="TopK(IReadOnlyList{float[]}, ProductCodes, int, int, IReadOnlyList{int}?, FloatRow?)"/>.
+    /// </summary>
+    public static Hit[][] TopK(IReadOnlyList<float[]> queries, InvertedLists lists, int probes, ProductCodes corpus, int k,
+        int rescoreMultiplier, IReadOnlyList<int>? tieKeys = null, FloatRow? floatRows = null)
+    {
+        Check(queries, corpus, k, rescoreMultiplier);
+        ArgumentOutOfRangeException.ThrowIfLessThan(probes, 1);
+        if (corpus.Rows != lists.Rows) throw new ArgumentException($"{corpus.Rows} codes, the lists hold {lists.Rows} rows", nameof(corpus));
+        if (lists.Dimension != corpus.Quantizer.Dimension) throw new ArgumentException("the lists and the codes are of different widths", nameof(lists));
+        var tables = Tables(queries, corpus.Quantizer);
+        int dim = lists.Dimension;
+        int first = Wanted(corpus.Rows, k, rescoreMultiplier, floatRows);
+        var candidates = IvfSearch.Each(queries, lists, probes, first, (i, l, heap) =>
+        {
+            float offset = corpus.Residual ? TensorPrimitives.Dot(queries[i], lists.Centroids.Slice(l * dim, dim)) : 0f;
+            ScanRows(tables[i], corpus, lists.Start(l), lists.Start(l + 1), offset, heap, tieKeys);
+        });
+        return Rescore(queries, candidates, k, rescoreMultiplier, tieKeys, floatRows);
+    }
+
+    /// <summary>
+    /// Codes [r0, r1) scored from one query's table, <paramref name="offset"/> + Σₘ T[m·K + cₘ], offered to
+    /// <paramref name="heap"/>; four rows at a time, each summed in subspace order (as <see cref="ProductQuantizer.Score"/>).
+    /// </summary>
+    internal static unsafe void ScanRows(float[] table, ProductCodes corpus, int r0, int r1, float offset, TopKHeap heap,
+        IReadOnlyList<int>? tieKeys)
+    {
+        int m = corpus.Quantizer.Subspaces, k = corpus.Quantizer.Centroids;
+        fixed (float* t = table)
+        fixed (byte* codes = corpus.Data)
+        {
+            int r = r0;
+            for (; r + 4 <= r1; r += 4)
+            {
+                byte* c0 = codes + (long)r * m, c1 = c0 + m, c2 = c1 + m, c3 = c2 + m;
+                float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                float* tm = t;
+                for (int j = 0; j < m; j++, tm += k)
+                {
+                    s0 += tm[c0[j]];
+                    s1 += tm[c1[j]];
+                    s2 += tm[c2[j]];
+                    s3 += tm[c3[j]];
+                }
+                Offer(r, offset + s0, heap, tieKeys);
+                Offer(r + 1, offset + s1, heap, tieKeys);
+                Offer(r + 2, offset + s2, heap, tieKeys);
+                Offer(r + 3, offset + s3, heap, tieKeys);
+            }
+            for (; r < r1; r++) Offer(r, offset + ProductQuantizer.Score(corpus.Row(r), table, k), heap, tieKeys);
+        }
+    }
+
+    private static void Offer(int row, float score, TopKHeap heap, IReadOnlyList<int>? tieKeys)
+    {
+        if (score < heap.Threshold) return;
+        heap.Add(row, score, tieKeys is null ? -row : tieKeys[row]);
+    }
+
+    private static void Check(IReadOnlyList<float[]> queries, ProductCodes corpus, int k, int rescoreMultiplier)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(rescoreMultiplier);
+        foreach (var q in queries)
+            if (q.Length != corpus.Quantizer.Dimension) throw new ArgumentException($"a query has {q.Length} values, the codes {corpus.Quantizer.Dimension}", nameof(queries));
+    }
+
+    private static float[][] Tables(IReadOnlyList<float[]> queries, ProductQuantizer pq)
+    {
+        var tables = new float[queries.Count][];
+        for (int i = 0; i < tables.Length; i++) pq.Table(queries[i], tables[i] = new float[pq.Subspaces * pq.Centroids]);
+        return tables;
+    }
+
+    /// <summary>Hits the first stage keeps: k·multiplier when float rows rescore them, else k.</summary>
+    private static int Wanted(int rows, int k, int rescoreMultiplier, FloatRow? floatRows) =>
+        (int)Math.Max(1, Math.Min(rows, floatRows is null || rescoreMultiplier == 0 ? k : (long)k * rescoreMultiplier));
+
+    private static Hit[][] Rescore(IReadOnlyList<float[]> queries, Hit[][] candidates, int k, int rescoreMultiplier,
+        IReadOnlyList<int>? tieKeys, FloatRow? floatRows) =>
+        floatRows is null || rescoreMultiplier == 0
+            ? candidates
+            : QuantizedSearch.RescoreBy(queries.Count, candidates, k, tieKeys, (qi, row) => TensorPrimitives.Dot(queries[qi], floatRows(row)));
+}

@@ -1,0 +1,192 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Numerics.Tensors;
+using Skald.Retrieval.Ivf;
+using Skald.Tensors.Gemm;
+
+namespace Skald.Retrieval.Quantization;
+
+/// <summary>
+/// A product quantizer (Jégou, Douze and Schmid 2011; faiss's <c>ProductQuantizer</c>, faiss/impl/ProductQuantizer.cpp
+/// at https://github.com/facebookresearch/faiss/blob/02dbb4e42f49aa2ce57cd78977b0e47a11f7cb91/faiss/impl/ProductQuantizer.cpp):
+/// a D-dimensional row is cut into <see cref="Subspaces"/> (M) sub-vectors of d = D / M values, and each sub-vector is
+/// replaced by the index of its nearest centroid (Euclidean) among the <see cref="Centroids"/> (K ≤ 256) of that
+/// subspace's codebook, one byte. Codebooks are trained by Euclidean k-means (<see cref="KMeans"/> with
+/// <see cref="KMeansOptions.Spherical"/> off) on one seeded sample of the rows, subspace by subspace.
+/// A float query q scores a code c without decoding it (asymmetric distance computation, faiss's inner-product table):
+/// q · x̂ = Σₘ qₘ · C[m][cₘ], so per query a table T[m][j] = qₘ · C[m][j] [M × K] is computed once and a row costs M
+/// lookups (<see cref="Table"/>, <see cref="Score"/>). In an IVF index the codes hold each row's residual from its
+/// list's centroid (faiss's <c>IndexIVFPQ</c> with <c>by_residual</c>), and a row scores q · c_list + Σ T.
+/// Saved as <c>pq.bin</c>: 8 bytes "SKALDPQ1", int32 dimension, int32 M, int32 K, the codebooks as float32
+/// [M × K × d], little-endian.
+/// </summary>
+public sealed class ProductQuantizer
+{
+    private static ReadOnlySpan<byte> Magic => "SKALDPQ1"u8;
+
+    /// <summary>Rows encoded per GEMM block.</summary>
+    private const int EncodeBlock = 1024;
+
+    private readonly float[] codebooks; // [M, K, d]
+    private readonly float[] bias;      // [M, K] −½‖C[m][j]‖²
+
+    /// <summary>Wraps codebooks [<paramref name="subspaces"/> × <paramref name="centroids"/> × dimension / subspaces].</summary>
+    public ProductQuantizer(int dimension, int subspaces, int centroids, float[] codebooks)
+    {
+        if (subspaces < 1 || dimension < 1 || dimension % subspaces != 0)
+            throw new ArgumentException($"{dimension} dimensions do not split into {subspaces} sub-vectors");
+        if (centroids is < 1 or > 256) throw new ArgumentOutOfRangeException(nameof(centroids), centroids, "a byte code needs 1 to 256 centroids");
+        if (codebooks.Length != dimension * centroids)
+            throw new ArgumentException($"{subspaces} codebooks of {centroids} centroids of {dimension / subspaces} values need {dimension * centroids} values, got {codebooks.Length}");
+        Dimension = dimension;
+        Subspaces = subspaces;
+        Centroids = centroids;
+        SubDimension = dimension / subspaces;
+        this.codebooks = codebooks;
+        bias = new float[subspaces * centroids];
+        for (int m = 0; m < subspaces; m++)
+            KMeans.HalfSquaredNorms(Codebook(m), centroids, SubDimension, bias.AsSpan(m * centroids, centroids));
+    }
+
+    /// <summary>Row width D.</summary>
+    public int Dimension { get; }
+
+    /// <summary>Sub-vectors per row (M): bytes per code.</summary>
+    public int Subspaces { get; }
+
+    /// <summary>Centroids per subspace (K).</summary>
+    public int Centroids { get; }
+
+    /// <summary>Values per sub-vector (d = D / M).</summary>
+    public int SubDimension { get; }
+
+    /// <summary>Subspace <paramref name="m"/>'s codebook [K × d].</summary>
+    public ReadOnlySpan<float> Codebook(int m) => codebooks.AsSpan(m * Centroids * SubDimension, Centroids * SubDimension);
+
+    /// <summary>
+    /// Trains codebooks on <paramref name="rows"/> (all of one width): one seeded sample of at most
+    /// K·<see cref="ProductQuantizerOptions.PointsPerCentroid"/> rows, K = min(2^bits, rows), and for each subspace
+    /// Euclidean Lloyd iterations from K distinct sample rows drawn by the same generator. With
+    /// <paramref name="lists"/> (the rows in the lists' order) the codebooks are trained on the rows' residuals from their
+    /// lists' centroids, as <see cref="ProductCodes.Encode"/> encodes them.
+    /// </summary>
+    public static ProductQuantizer Train(IReadOnlyList<float[]> rows, ProductQuantizerOptions options, InvertedLists? lists = null)
+    {
+        if (rows.Count == 0) throw new ArgumentException("no rows to train a product quantizer on", nameof(rows));
+        int dim = rows[0].Length;
+        options.Check(dim);
+        int m = options.Subspaces, d = dim / m, k = Math.Min(1 << options.Bits, rows.Count);
+        var random = new Random(options.Seed);
+        int n = (int)Math.Min(rows.Count, (long)k * options.PointsPerCentroid);
+        int[] sample = Enumerable.Range(0, rows.Count).ToArray();
+        for (int i = 0; i < n; i++)
+        {
+            int j = random.Next(i, rows.Count);
+            (sample[i], sample[j]) = (sample[j], sample[i]);
+        }
+        if (lists is not null && lists.Rows != rows.Count) throw new ArgumentException($"the lists hold {lists.Rows} rows, got {rows.Count}", nameof(lists));
+        int[] listOf = lists is null ? [] : [.. sample.Take(n).Select(lists.ListOf)];
+        var slice = new float[(long)n * d];
+        var codebooks = new float[dim * k];
+        var clustering = new KMeansOptions { Iterations = options.Iterations, Spherical = false };
+        for (int s = 0; s < m; s++)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                var row = rows[sample[i]];
+                if (row.Length != dim) throw new ArgumentException($"row {sample[i]} has {row.Length} values, expected {dim}", nameof(rows));
+                if (lists is null) row.AsSpan(s * d, d).CopyTo(slice.AsSpan(i * d, d));
+                else TensorPrimitives.Subtract(row.AsSpan(s * d, d), lists.Centroids.Slice(listOf[i] * dim + s * d, d), slice.AsSpan(i * d, d));
+            }
+            KMeans.TrainOn(slice, n, d, k, clustering, random).CopyTo(codebooks, s * k * d);
+        }
+        return new ProductQuantizer(dim, m, k, codebooks);
+    }
+
+    /// <summary>
+    /// Codes of <paramref name="count"/> rows [count × D] into <paramref name="codes"/> [count × M]: each sub-vector's
+    /// nearest centroid, argmaxⱼ xₘ·C[m][j] − ½‖C[m][j]‖² (the lowest j on a tie), through one GEMM per subspace and
+    /// block of rows.
+    /// </summary>
+    public void Encode(ReadOnlySpan<float> rows, int count, Span<byte> codes)
+    {
+        if (rows.Length < count * Dimension) throw new ArgumentException($"{count} rows of {Dimension} need {count * Dimension} values", nameof(rows));
+        if (codes.Length < count * Subspaces) throw new ArgumentException($"{count} codes of {Subspaces} bytes need {count * Subspaces}", nameof(codes));
+        int d = SubDimension, k = Centroids;
+        var slice = new float[Math.Min(EncodeBlock, Math.Max(1, count)) * d];
+        var scores = new float[Math.Min(EncodeBlock, Math.Max(1, count)) * k];
+        for (int start = 0; start < count; start += EncodeBlock)
+        {
+            int n = Math.Min(EncodeBlock, count - start);
+            for (int m = 0; m < Subspaces; m++)
+            {
+                for (int i = 0; i < n; i++) rows.Slice((start + i) * Dimension + m * d, d).CopyTo(slice.AsSpan(i * d, d));
+                // scores[n × K] = X_m[n × d] · C_mᵀ
+                Blas.Sgemm(false, true, n, k, d, 1f, slice.AsSpan(0, n * d), d, Codebook(m), d, 0f, scores.AsSpan(0, n * k), k);
+                var b = bias.AsSpan(m * k, k);
+                for (int i = 0; i < n; i++)
+                {
+                    var row = scores.AsSpan(i * k, k);
+                    TensorPrimitives.Add(row, b, row);
+                    codes[(start + i) * Subspaces + m] = (byte)TensorPrimitives.IndexOfMax(row);
+                }
+            }
+        }
+    }
+
+    /// <summary>The row a code stands for: the chosen centroids side by side [D].</summary>
+    public void Decode(ReadOnlySpan<byte> code, Span<float> into)
+    {
+        int d = SubDimension;
+        for (int m = 0; m < Subspaces; m++)
+            Codebook(m).Slice(code[m] * d, d).CopyTo(into.Slice(m * d, d));
+    }
+
+    /// <summary>The query's inner products with every centroid, <paramref name="table"/>[m·K + j] = qₘ · C[m][j] [M × K].</summary>
+    public void Table(ReadOnlySpan<float> query, Span<float> table)
+    {
+        if (query.Length != Dimension) throw new ArgumentException($"a query of {query.Length} values for {Dimension}-d codes", nameof(query));
+        int d = SubDimension, k = Centroids;
+        for (int m = 0; m < Subspaces; m++)
+        {
+            var q = query.Slice(m * d, d);
+            var book = Codebook(m);
+            for (int j = 0; j < k; j++) table[m * k + j] = TensorPrimitives.Dot(q, book.Slice(j * d, d));
+        }
+    }
+
+    /// <summary>q · x̂ of one code from the query's <see cref="Table"/>: Σₘ T[m·K + cₘ], summed in subspace order.</summary>
+    public static float Score(ReadOnlySpan<byte> code, ReadOnlySpan<float> table, int centroids)
+    {
+        float s = 0;
+        for (int m = 0; m < code.Length; m++) s += table[m * centroids + code[m]];
+        return s;
+    }
+
+    /// <summary>Writes <c>pq.bin</c>'s bytes (the class summary gives the layout).</summary>
+    public void Write(Stream stream)
+    {
+        Span<byte> header = stackalloc byte[20];
+        Magic.CopyTo(header);
+        BinaryPrimitives.WriteInt32LittleEndian(header[8..], Dimension);
+        BinaryPrimitives.WriteInt32LittleEndian(header[12..], Subspaces);
+        BinaryPrimitives.WriteInt32LittleEndian(header[16..], Centroids);
+        stream.Write(header);
+        stream.Write(MemoryMarshal.AsBytes(codebooks.AsSpan()));
+    }
+
+    /// <summary>Reads <paramref name="path"/> for an index of <paramref name="dimension"/>-d rows; damage throws
+    /// <see cref="EvaluationException"/> naming the file.</summary>
+    public static ProductQuantizer Read(string path, int dimension)
+    {
+        if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (a PQ index; index damaged?)");
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < 20 || !bytes.AsSpan(0, 8).SequenceEqual(Magic)) throw new EvaluationException($"{path}: not a Skald PQ file");
+        int dim = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8)), m = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12)),
+            k = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(16));
+        if (dim != dimension) throw new EvaluationException($"{path}: codebooks for {dim}-d rows, the index holds {dimension}-d vectors");
+        if (m < 1 || k is < 1 or > 256 || dim % m != 0 || bytes.LongLength != 20 + 4L * dim * k)
+            throw new EvaluationException($"{path}: {bytes.Length} bytes do not hold {m} codebooks of {k} centroids for {dim}-d rows");
+        return new ProductQuantizer(dim, m, k, MemoryMarshal.Cast<byte, float>(bytes.AsSpan(20)).ToArray());
+    }
+}

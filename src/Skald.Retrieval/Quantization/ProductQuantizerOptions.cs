@@ -1,0 +1,48 @@
+namespace Skald.Retrieval.Quantization;
+
+/// <summary>
+/// How <see cref="ProductQuantizer.Train"/> trains (faiss's <c>ProductQuantizer(d, M, nbits)</c> with its default
+/// <c>ClusteringParameters</c>: 25 iterations, at most 256 training points per centroid).
+/// </summary>
+public sealed record ProductQuantizerOptions
+{
+    /// <summary>Sub-vectors a row is cut into (faiss's M; must divide the dimension): one byte per sub-vector.</summary>
+    public int Subspaces { get; init; }
+
+    /// <summary>Bits per code (1–8): 2^bits centroids per sub-vector, fewer when there are fewer training rows.</summary>
+    public int Bits { get; init; } = 8;
+
+    /// <summary>Lloyd iterations per sub-codebook at most.</summary>
+    public int Iterations { get; init; } = 25;
+
+    /// <summary>Training rows drawn per centroid (the same rows for every sub-vector).</summary>
+    public int PointsPerCentroid { get; init; } = 256;
+
+    /// <summary>Seed of the sample and the starting centroids.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Hits rescored per query in evaluation (as <see cref="QuantizedSearchOptions.RescoredHits"/>).</summary>
+    public int RescoredHits { get; init; } = 10;
+
+    /// <summary>Rescore the best RescoredHits·multiplier with the float embeddings (0: the codes' scores are final).</summary>
+    public int RescoreMultiplier { get; init; } = 2;
+
+    /// <summary>One line for results metadata, e.g. "PQ 48 × 8 bits, top 10 rescored from the best 20 with the float embeddings".</summary>
+    public string Describe() => $"PQ {Subspaces} × {Bits} bits" + (RescoreMultiplier > 0
+        ? $", top {RescoredHits} rescored from the best {RescoredHits * RescoreMultiplier} with the float embeddings"
+        : ", not rescored");
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming what does not fit <paramref name="dimension"/>-d rows.</summary>
+    public void Check(int dimension)
+    {
+        if (Subspaces < 1 || dimension % Subspaces != 0)
+            throw new ArgumentException($"{dimension} dimensions do not split into {Subspaces} sub-vectors (PQ needs a divisor of the dimension, e.g. {Divisors(dimension)})");
+        if (Bits is < 1 or > 8) throw new ArgumentException($"PQ codes of {Bits} bits: 1 to 8 are supported");
+        ArgumentOutOfRangeException.ThrowIfLessThan(Iterations, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(PointsPerCentroid, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(RescoreMultiplier);
+    }
+
+    private static string Divisors(int dimension) =>
+        string.Join(", ", Enumerable.Range(1, dimension).Where(m => dimension % m == 0 && dimension / m <= 16 && dimension / m >= 2).Reverse().Take(4));
+}

@@ -1,0 +1,202 @@
+using System.Numerics.Tensors;
+using System.Text.Json;
+using Skald.Retrieval.Ivf;
+using Skald.Retrieval.Quantization;
+using Skald.Retrieval.Search;
+using Skald.Tests;
+
+namespace Skald.Retrieval.Tests;
+
+/// <summary>
+/// Product quantization against fixtures/pq/make_pq.py (NumPy, float64: Euclidean Lloyd steps with the same
+/// empty-cluster rule, codes, asymmetric scores, IVF-PQ by residual), and search quality against exact search.
+/// </summary>
+public sealed class ProductQuantizerTests
+{
+    private static readonly JsonElement Reference = JsonDocument.Parse(File.ReadAllText(
+        Path.Combine(Repository.Root, "fixtures", "pq", "pq.json"))).RootElement;
+
+    private static float[] Floats(string name) => [.. Reference.GetProperty(name).EnumerateArray().Select(v => v.GetSingle())];
+
+    private static int[] Ints(string name) => [.. Reference.GetProperty(name).EnumerateArray().Select(v => v.GetInt32())];
+
+    private static int Int(string name) => Reference.GetProperty(name).GetInt32();
+
+    private static float[][] Rows(float[] flat, int dim) => [.. Enumerable.Range(0, flat.Length / dim).Select(i => flat[(i * dim)..((i + 1) * dim)])];
+
+    private static ProductQuantizer ReferenceQuantizer() => new(Int("dim"), Int("m"), Int("k"), Floats("codebooks"));
+
+    [Fact]
+    public void EuclideanLloydStepsEqualNumpyIncludingAnEmptyClusterRelocated()
+    {
+        int n = Int("n"), dim = Int("dim"), m = Int("m"), k = Int("k"), d = dim / m;
+        var data = Floats("data");
+        var initial = Reference.GetProperty("initial").EnumerateArray().ToArray();
+        var expected = Floats("codebooks");
+        for (int s = 0; s < m; s++)
+        {
+            var slice = Enumerable.Range(0, n).SelectMany(i => data.Skip(i * dim + s * d).Take(d)).ToArray();
+            var init = initial[s].EnumerateArray().Select(v => v.GetSingle()).ToArray();
+            Assert.Equal(init[..d], init[((k - 1) * d)..]); // the last starts as a copy of the first: empty at once
+            var centroids = KMeans.Lloyd(slice, n, d, init, k, Int("iterations"), spherical: false);
+            for (int i = 0; i < k * d; i++) Assert.Equal(expected[s * k * d + i], centroids[i], 2e-5f);
+            Assert.NotEqual(centroids[..d], centroids[((k - 1) * d)..]);
+        }
+    }
+
+    [Fact]
+    public void CodesDecodingAndAsymmetricScoresEqualNumpy()
+    {
+        int dim = Int("dim"), n = Int("n"), m = Int("m");
+        var pq = ReferenceQuantizer();
+        var codes = ProductCodes.Encode(pq, Rows(Floats("data"), dim));
+        Assert.Equal(Ints("codes").Select(c => (byte)c), codes.Data);
+        var queries = Rows(Floats("queries"), dim);
+        var adc = Floats("adc");
+        var table = new float[m * pq.Centroids];
+        var decoded = new float[dim];
+        for (int q = 0; q < queries.Length; q++)
+        {
+            pq.Table(queries[q], table);
+            for (int r = 0; r < n; r++)
+            {
+                Assert.Equal(adc[q * n + r], ProductQuantizer.Score(codes.Row(r), table, pq.Centroids), 1e-4f);
+                pq.Decode(codes.Row(r), decoded);
+                Assert.Equal(adc[q * n + r], TensorPrimitives.Dot(queries[q], decoded), 1e-4f);
+            }
+        }
+        var hits = PqSearch.TopK(queries, codes, Int("top_k"), 0);
+        var flat = Reference.GetProperty("flat").EnumerateArray().ToArray();
+        for (int q = 0; q < queries.Length; q++)
+        {
+            Assert.Equal(flat[q].GetProperty("rows").EnumerateArray().Select(v => v.GetInt32()), hits[q].Select(h => h.Index));
+            var scores = flat[q].GetProperty("scores").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+            for (int i = 0; i < scores.Length; i++) Assert.Equal(scores[i], hits[q][i].Score, 1e-4f);
+        }
+    }
+
+    [Fact]
+    public void ResidualCodesInProbedListsScoreAsNumpy()
+    {
+        int dim = Int("dim"), lists = 3;
+        var data = Rows(Floats("data"), dim);
+        var coarse = Floats("coarse");
+        var ivf = InvertedLists.Group(coarse, dim, ivfAssignment(data, coarse, lists), out var order);
+        Assert.Equal(Ints("order"), order);
+        Assert.Equal(Ints("starts"), Enumerable.Range(0, lists + 1).Select(ivf.Start));
+        var stored = order.Select(i => data[i]).ToArray();
+        var codes = ProductCodes.Encode(ReferenceQuantizer(), stored, ivf);
+        Assert.True(codes.Residual);
+        Assert.Equal(Ints("residual_codes").Select(c => (byte)c), codes.Data);
+        var queries = Rows(Floats("queries"), dim);
+        var hits = PqSearch.TopK(queries, ivf, Int("probes"), codes, Int("top_k"), 0);
+        var expected = Reference.GetProperty("ivf").EnumerateArray().ToArray();
+        for (int q = 0; q < queries.Length; q++)
+        {
+            Assert.Equal(expected[q].GetProperty("rows").EnumerateArray().Select(v => v.GetInt32()), hits[q].Select(h => h.Index));
+            var scores = expected[q].GetProperty("scores").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+            for (int i = 0; i < scores.Length; i++) Assert.Equal(scores[i], hits[q][i].Score, 1e-4f);
+        }
+        Assert.Throws<ArgumentException>(() => PqSearch.TopK(queries, codes, 3, 0)); // residual codes need their lists
+
+        static int[] ivfAssignment(float[][] rows, float[] centroids, int lists)
+        {
+            var a = new int[rows.Length];
+            KMeans.Assign(rows.SelectMany(r => r).ToArray(), rows.Length, rows[0].Length, centroids, lists, a);
+            return a;
+        }
+    }
+
+    [Fact]
+    public void ScanningFourRowsAtATimeEqualsScoringEachAndAnyRowCount()
+    {
+        var (rows, queries) = IvfTests.Clustered(seed: 3, n: 1003, dim: 32, clusters: 20, nq: 3);
+        var pq = ProductQuantizer.Train(rows, new ProductQuantizerOptions { Subspaces = 8, Bits = 6, Seed = 5 });
+        var codes = ProductCodes.Encode(pq, rows);
+        var table = new float[pq.Subspaces * pq.Centroids];
+        foreach (var q in queries)
+        {
+            pq.Table(q, table);
+            var expected = Enumerable.Range(0, rows.Length)
+                .Select(r => (Row: r, Score: ProductQuantizer.Score(codes.Row(r), table, pq.Centroids)))
+                .OrderByDescending(x => x.Score).ThenBy(x => x.Row).Take(rows.Length).ToArray();
+            var hits = PqSearch.TopK([q], codes, rows.Length, 0)[0];
+            Assert.Equal(expected.Select(x => x.Row), hits.Select(h => h.Index));
+            Assert.Equal(expected.Select(x => x.Score), hits.Select(h => h.Score));
+        }
+    }
+
+    [Fact]
+    public void TrainingIsRepeatableAndFewRowsMakeFewerCentroids()
+    {
+        var (rows, _) = IvfTests.Clustered(seed: 4, n: 600, dim: 16, clusters: 10, nq: 1);
+        var options = new ProductQuantizerOptions { Subspaces = 4, Seed = 2 };
+        var a = ProductQuantizer.Train(rows, options);
+        var b = ProductQuantizer.Train(rows, options);
+        Assert.Equal(256, a.Centroids);
+        for (int m = 0; m < 4; m++) Assert.True(a.Codebook(m).SequenceEqual(b.Codebook(m)));
+        Assert.False(a.Codebook(0).SequenceEqual(ProductQuantizer.Train(rows, options with { Seed = 3 }).Codebook(0)));
+        var few = ProductQuantizer.Train(rows[..40], options);
+        Assert.Equal(40, few.Centroids); // fewer rows than 2^8: one centroid per row
+        var codes = ProductCodes.Encode(few, rows[..40]);
+        var decoded = new float[16];
+        for (int r = 0; r < 40; r++)
+        {
+            few.Decode(codes.Row(r), decoded);
+            for (int i = 0; i < 16; i++) Assert.Equal(rows[r][i], decoded[i], 1e-6f); // every training row is a centroid
+        }
+        Assert.Contains("divisor", Assert.Throws<ArgumentException>(() => ProductQuantizer.Train(rows, options with { Subspaces = 5 })).Message);
+        Assert.Throws<ArgumentException>(() => ProductQuantizer.Train(rows, options with { Bits = 9 }));
+    }
+
+    [Fact]
+    public void RescoredCodesFindTheExactNeighboursOfClusteredData()
+    {
+        var (rows, queries) = IvfTests.Clustered(seed: 8, n: 8000, dim: 64, clusters: 100, nq: 50);
+        var exact = ExactSearch.TopK(queries, rows, 10);
+        var pq = ProductQuantizer.Train(rows, new ProductQuantizerOptions { Subspaces = 16 });
+        var codes = ProductCodes.Encode(pq, rows);
+        double Recall(Hit[][] hits) => Enumerable.Range(0, queries.Length)
+            .Average(q => hits[q].Select(h => h.Index).Intersect(exact[q].Select(h => h.Index)).Count() / 10.0);
+        double plain = Recall(PqSearch.TopK(queries, codes, 10, 0));
+        double rescored = Recall(PqSearch.TopK(queries, codes, 10, 10, null, r => rows[r]));
+        Assert.True(plain >= 0.2, $"recall@10 of 16-byte codes: {plain:F3}");
+        Assert.True(rescored >= 0.97 && rescored > plain, $"recall@10 rescored from 100: {rescored:F3} (codes alone {plain:F3})");
+        var rescoredHits = PqSearch.TopK(queries, codes, 10, 10, null, r => rows[r]);
+        for (int q = 0; q < queries.Length; q++)
+            foreach (var h in rescoredHits[q]) Assert.Equal(TensorPrimitives.Dot(queries[q], rows[h.Index]), h.Score); // float scores
+
+        // IVF-PQ by residual: probing every list ranks exactly as scoring every residual code.
+        var lists = InvertedLists.Train(rows, 32, null, out var order);
+        var stored = order.Select(i => rows[i]).ToArray();
+        var residual = ProductCodes.Encode(ProductQuantizer.Train(stored, new ProductQuantizerOptions { Subspaces = 16 }, lists), stored, lists);
+        var all = PqSearch.TopK(queries, lists, lists.Lists, residual, 10, 10, null, r => stored[r]);
+        var exactStored = ExactSearch.TopK(queries, stored, 10);
+        double ivfRecall = Enumerable.Range(0, queries.Length)
+            .Average(q => all[q].Select(h => h.Index).Intersect(exactStored[q].Select(h => h.Index)).Count() / 10.0);
+        Assert.True(ivfRecall >= 0.97, $"IVF-PQ recall@10, every list probed, rescored from 100: {ivfRecall:F3}");
+    }
+
+    [Fact]
+    public void CodebooksRoundTripThroughTheFileAndDamageIsNamed()
+    {
+        var pq = ReferenceQuantizer();
+        string dir = Path.Combine(Path.GetTempPath(), "skald-pq-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string path = Path.Combine(dir, "pq.bin");
+            using (var fs = File.Create(path)) pq.Write(fs);
+            var back = ProductQuantizer.Read(path, pq.Dimension);
+            Assert.Equal((pq.Subspaces, pq.Centroids), (back.Subspaces, back.Centroids));
+            for (int m = 0; m < pq.Subspaces; m++) Assert.True(pq.Codebook(m).SequenceEqual(back.Codebook(m)));
+            Assert.Contains("24-d", Assert.Throws<EvaluationException>(() => ProductQuantizer.Read(path, 24)).Message);
+            File.WriteAllBytes(path, File.ReadAllBytes(path)[..100]);
+            Assert.Contains(path, Assert.Throws<EvaluationException>(() => ProductQuantizer.Read(path, pq.Dimension)).Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}

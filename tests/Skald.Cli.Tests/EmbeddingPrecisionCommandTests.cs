@@ -154,10 +154,10 @@ public sealed class EmbeddingPrecisionCommandTests
         return JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results");
     }
 
-    private static string BuildIndex(string? precision)
+    private static string BuildIndex(string? precision, params string[] extra)
     {
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        string[] args = ["index", "build", "--model", Model, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"), "--output", folder, "--language", "nb", "-q"];
+        string[] args = ["index", "build", "--model", Model, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"), "--output", folder, "--language", "nb", "-q", .. extra];
         var r = SkaldProcess.Run(precision is null ? args : [.. args, "--precision", precision]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return folder;
@@ -207,5 +207,36 @@ public sealed class EmbeddingPrecisionCommandTests
 
         File.WriteAllBytes(Path.Combine(folder, "embeddings.q"), new byte[3]);
         SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", folder, "--query", "sykkel", "--mode", "dense"), 1, "embeddings.q", "need");
+    }
+
+    [Fact]
+    public void AProductQuantizedIndexSearchesItsCodesAndEvaluateSaysSo()
+    {
+        string plain = BuildIndex(null), pq = BuildIndex(null, "--pq", "8");
+        var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(pq, "index.json"))).RootElement;
+        Assert.Equal(8, manifest.GetProperty("pq_subspaces").GetInt32());
+        int rows = manifest.GetProperty("rows").GetInt32();
+        Assert.Equal(rows * 8L, new FileInfo(Path.Combine(pq, "embeddings.pq")).Length); // 32 dimensions in 8 sub-vectors: 8 bytes a row
+        Assert.True(File.Exists(Path.Combine(pq, "pq.bin")));
+        var exact = Search(plain, "dense");
+        var rescored = Search(pq, "dense", "--rescore-multiplier", rows.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(exact.EnumerateArray().Select(h => h.GetProperty("id").GetString()), rescored.EnumerateArray().Select(h => h.GetProperty("id").GetString()));
+        var info = SkaldProcess.Run("index", "info", "--index", pq, "--format", "json");
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        Assert.Equal(8, JsonDocument.Parse(info.Stdout).RootElement.GetProperty("pq_subspaces").GetInt32());
+
+        string task = Task();
+        var r = SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--pq", "8", "--rescore-multiplier", "3", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("PQ 8 × 8 bits, top 10 rescored from the best 30", JsonDocument.Parse(r.Stdout).RootElement.GetProperty("metadata").GetProperty("model.search").GetString());
+
+        string docs = Path.Combine(TestPaths.RepoRoot, "samples", "documents"), output = Path.Combine(TestPaths.NewTempDir(), "idx");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq", "5"), 1, "divisor");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq", "8", "--precision", "int8"), 2, "choose one");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq", "8", "--hnsw", "8"), 2, "--hnsw");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "bm25", "--task", task, "--pq", "8"), 2, "--pq applies to embedding models");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--pq", "8", "--rescore-quantized"), 2, "--rescore-quantized");
+        File.WriteAllBytes(Path.Combine(pq, "embeddings.pq"), new byte[5]);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", pq, "--query", "sykkel", "--mode", "dense"), 1, "embeddings.pq");
     }
 }

@@ -4,23 +4,30 @@ using Skald.Retrieval.Quantization;
 namespace Skald.Cli.CommandLine;
 
 /// <summary>
-/// The embedding-precision options (<c>--precision</c>, <c>--rescore-multiplier</c>) of the commands that store or
-/// search embeddings, and the one reading of them.
+/// The embedding-precision options (<c>--precision</c>, <c>--pq</c>, <c>--rescore-multiplier</c>) of the commands that
+/// store or search embeddings, and the one reading of them.
 /// </summary>
 internal sealed class PrecisionOptions
 {
-    /// <summary>A pair of options; <paramref name="what"/> says what is quantized.</summary>
-    public PrecisionOptions(string what, bool rescoring)
+    /// <summary>
+    /// The options; <paramref name="what"/> says what is quantized, <paramref name="rescoring"/> whether the command
+    /// searches (the rescoring options), <paramref name="product"/> whether it takes <c>--pq</c> (an index or a search).
+    /// </summary>
+    public PrecisionOptions(string what, bool rescoring, bool product = true)
     {
         Precision = CliOptions.OptionalChoice("--precision",
             $"{what} in this number format (sentence-transformers' quantize_embeddings): int8 / uint8 (one byte per dimension, " +
             "255 steps over each dimension's range in the corpus), binary / ubinary (one bit per dimension: 32× smaller; " +
             "the dimension must be divisible by 8); default float32", "float32", "int8", "uint8", "binary", "ubinary");
+        Pq = !product ? null : CliOptions.Int("--pq",
+            $"{what} as product-quantized codes (faiss's PQ; with --ivf-lists IVF-PQ, residuals from the lists' centroids): each row cut " +
+            "into M sub-vectors, each stored as its nearest of 256 centroids trained on the rows, M bytes a row (M must divide the " +
+            "dimension; e.g. 48 for 384-d: 32× smaller than float32); the best hits are rescored with the float embeddings", helpName: "M");
         RescoreMultiplier = rescoring
-            ? RescoreOption("With --precision: the top hits are rescored with the float query from the best k·N quantized ones (evaluate: the top 10 from 10·N; 0: keep the quantized scores)")
+            ? RescoreOption("With --precision or --pq: the top hits are rescored with the float query from the best k·N quantized ones (evaluate: the top 10 from 10·N; 0: keep the quantized scores)")
             : null;
         RescoreQuantized = rescoring
-            ? CliOptions.Flag("--rescore-quantized", "With --precision: rescore against the documents' quantized values (sentence-transformers' semantic_search_*), not their float embeddings (what a Skald index does)")
+            ? CliOptions.Flag("--rescore-quantized", "With --precision (not --pq): rescore against the documents' quantized values (sentence-transformers' semantic_search_*), not their float embeddings (what a Skald index does)")
             : null;
     }
 
@@ -34,25 +41,42 @@ internal sealed class PrecisionOptions
     /// <summary><c>--precision</c>.</summary>
     public Option<string> Precision { get; }
 
+    /// <summary><c>--pq M</c> (null when the command writes no index and searches none).</summary>
+    public Option<int?>? Pq { get; }
+
     /// <summary><c>--rescore-multiplier</c> (null when the command does not search).</summary>
     public Option<int?>? RescoreMultiplier { get; }
 
     /// <summary>The options to add to a command.</summary>
-    public IEnumerable<Option> All => RescoreMultiplier is null || RescoreQuantized is null ? [Precision] : [Precision, RescoreMultiplier, RescoreQuantized];
+    public IEnumerable<Option> All => new Option?[] { Precision, Pq, RescoreMultiplier, RescoreQuantized }.OfType<Option>();
 
     /// <summary>The chosen precision (float32 when not given).</summary>
     public EmbeddingPrecision Of(ParseResult p) =>
         p.GetValue(Precision) is { } name ? EmbeddingQuantizer.Parse(name) : EmbeddingPrecision.Float32;
 
-    /// <summary>Quantized search settings, or null for float32 (a --rescore-multiplier without --precision is a usage error).</summary>
+    /// <summary>Product quantization settings, or null without <c>--pq</c> (with a <c>--precision</c> other than float32: a usage error).</summary>
+    public ProductQuantizerOptions? Product(ParseResult p)
+    {
+        if (Pq is null || p.GetValue(Pq) is not { } m) return null;
+        if (Of(p) != EmbeddingPrecision.Float32) throw new UsageException("--pq and --precision are two ways to compress the embeddings; choose one");
+        return new ProductQuantizerOptions { Subspaces = m };
+    }
+
+    /// <summary>Quantized search settings, or null for float32 (a --rescore-multiplier without --precision or --pq is a usage error).</summary>
     public QuantizedSearchOptions? Search(ParseResult p)
     {
         var precision = Of(p);
         int multiplier = RescoreMultiplier is null ? 2 : p.GetValue(RescoreMultiplier) ?? 2;
+        if (Product(p) is { } product)
+        {
+            if (RescoreQuantized is not null && p.GetValue(RescoreQuantized))
+                throw new UsageException("--rescore-quantized applies with --precision; PQ codes' own scores are what --rescore-multiplier 0 keeps");
+            return new QuantizedSearchOptions(EmbeddingPrecision.Float32, multiplier) { Product = product };
+        }
         if (precision == EmbeddingPrecision.Float32)
         {
             if (RescoreMultiplier is not null && p.GetResult(RescoreMultiplier) is { Implicit: false })
-                throw new UsageException("--rescore-multiplier applies with --precision int8|uint8|binary|ubinary only");
+                throw new UsageException("--rescore-multiplier applies with --precision int8|uint8|binary|ubinary or --pq only");
             if (RescoreQuantized is not null && p.GetValue(RescoreQuantized))
                 throw new UsageException("--rescore-quantized applies with --precision int8|uint8|binary|ubinary only");
             return null;

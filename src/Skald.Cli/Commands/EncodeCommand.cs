@@ -26,7 +26,7 @@ internal sealed class EncodeCommand : Command
         "How the model's weight matrices are held in memory: f32, or bf16 / f16 (half the memory, computed in float32; f16 keeps F16 checkpoints exactly; checkpoints stored wider are rounded, adapters merged in float32 then rounded)",
         "f32", "f32", "bf16", "f16");
     private readonly Option<string> quantize = QuantizeOption.Create();
-    private readonly PrecisionOptions precision = new("Embeddings: write them", rescoring: false);
+    private readonly PrecisionOptions precision = new("Embeddings: write them", rescoring: false, product: false);
     private readonly Option<string> ranges = CliOptions.Text("--ranges",
         "--precision int8/uint8: calibration ranges, float32 [2, D] .npy (minima, then maxima: sentence-transformers' ranges; e.g. the NAME.ranges.npy written when the corpus was encoded); default: from the texts encoded, written beside the output as NAME.ranges.npy", "FILE");
     private readonly Option<string> route = CliOptions.Text("--route",

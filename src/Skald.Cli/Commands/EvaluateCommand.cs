@@ -90,7 +90,7 @@ internal sealed class EvaluateCommand : Command
             };
             if (retrieval.Ivf is not null && retrieval.Hnsw is not null) throw new UsageException("--hnsw and --ivf-lists are two kinds of approximate index; choose one");
             if (retrieval.Quantization is not null && definition.Kind != TaskKind.Retrieval)
-                throw new UsageException($"--precision applies to retrieval tasks; this one is {definition.Kind.ToString().ToLowerInvariant()}");
+                throw new UsageException($"{Named(retrieval.Quantization)} applies to retrieval tasks; this one is {definition.Kind.ToString().ToLowerInvariant()}");
             if (retrieval.ApproximateOption is { } approximate && definition.Kind != TaskKind.Retrieval)
                 throw new UsageException($"{approximate} applies to retrieval tasks; this one is {definition.Kind.ToString().ToLowerInvariant()}");
             var result = TaskEvaluator.Create(definition, retrieval).Evaluate(WithReranker(p, retrieval));
@@ -124,7 +124,7 @@ internal sealed class EvaluateCommand : Command
         if (Directory.Exists(local) && CrossEncoder.IsCrossEncoder(local))
         {
             if (p.GetValue(rerank) is not null) throw new UsageException("--model is a cross-encoder already; --rerank takes the cross-encoder when --model is the first stage");
-            if (retrieval.Quantization is not null) throw new UsageException("--precision applies to embedding models, not to a cross-encoder");
+            if (retrieval.Quantization is not null) throw new UsageException($"{Named(retrieval.Quantization)} applies to embedding models, not to a cross-encoder");
             if (retrieval.ApproximateOption is { } approximate) throw new UsageException($"{approximate} applies to embedding models, not to a cross-encoder");
             return new CrossEncoderRetriever(QuantizeOption.Apply(Rerankers.Load(local, quiet), p.GetValue(quantize), quiet), options: ceOptions);
         }
@@ -148,7 +148,7 @@ internal sealed class EvaluateCommand : Command
         };
         if (spec.Equals("bm25", StringComparison.OrdinalIgnoreCase))
         {
-            if (retrieval.Quantization is not null) throw new UsageException("--precision applies to embedding models, not to bm25");
+            if (retrieval.Quantization is not null) throw new UsageException($"{Named(retrieval.Quantization)} applies to embedding models, not to bm25");
             if (retrieval.ApproximateOption is { } approximate) throw new UsageException($"{approximate} applies to embedding models, not to bm25");
             return new Bm25Model(bm25);
         }
@@ -195,4 +195,7 @@ internal sealed class EvaluateCommand : Command
         QuantizeOption.Apply(model.Encoder, p.GetValue(quantize), p.GetValue(CliOptions.Quiet));
         return model;
     }
+
+    /// <summary>The option that asked for compressed document embeddings.</summary>
+    private static string Named(Skald.Retrieval.Quantization.QuantizedSearchOptions? q) => q?.Product is not null ? "--pq" : "--precision";
 }

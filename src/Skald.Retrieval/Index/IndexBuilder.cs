@@ -11,7 +11,8 @@ namespace Skald.Retrieval.Index;
 /// Makes and changes index folders: <see cref="Build"/> embeds records (document role, the model's prompts) and
 /// indexes them for BM25 (and, for an IVF index, trains the lists' centroids and stores the rows grouped by list; for
 /// an HNSW index, links the rows into its graph); <see cref="Add"/> appends records (a document added again replaces
-/// its old rows; an IVF index's new rows join their nearest lists, the centroids unchanged; an HNSW index's new rows
+/// its old rows; an IVF index's new rows join their nearest lists, the centroids unchanged; a product-quantized index
+/// encodes every row again with its codebooks, unchanged; an HNSW index's new rows
 /// are inserted into its graph, which is built again when rows were dropped) and compacts away deleted rows while it
 /// rewrites the folder;
 /// <see cref="Delete"/> only writes tombstones.
@@ -39,22 +40,34 @@ public static class IndexBuilder
     /// the quantized rows and rescore the best with the float32 ones.</param>
     /// <param name="linking">Called with (rows linked into the HNSW graph, total) while it is built.</param>
     /// <param name="truncateDim">The model's embeddings were cut to this width (give the model the same cut); recorded so that queries are cut too (0: full width).</param>
+    /// <param name="pq">Product-quantize the rows for dense search (codebooks trained on these rows, or on their residuals
+    /// from <paramref name="ivf"/>'s centroids; rows added later use the same codebooks); not with a quantized
+    /// <paramref name="precision"/> or <paramref name="hnsw"/>.</param>
     /// <param name="maxActiveDims">A sparse encoder's rows keep their N largest entries, and the index's queries too (0: all; with a CSR model, give the model N as well so that its codes hold N latents).</param>
     public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<IndexRecord> records,
         Bm25Options bm25, string? language, int chunkTokens, int overlapTokens, Action<int, int>? progress = null,
         Quantization.EmbeddingPrecision precision = Quantization.EmbeddingPrecision.Float32, IvfOptions? ivf = null, HnswOptions? hnsw = null,
-        Action<int, int>? linking = null, int maxActiveDims = 0, int truncateDim = 0)
+        Action<int, int>? linking = null, int maxActiveDims = 0, int truncateDim = 0, Quantization.ProductQuantizerOptions? pq = null)
     {
         if (maxActiveDims < 0 || (maxActiveDims > 0 && !model.IsSparse))
             throw new EvaluationException(maxActiveDims < 0 ? "max_active_dims must be at least 1"
                 : $"{folder}: --max-active-dims is for sparse encoders (SPLADE, CSR); {model.Name} makes dense embeddings");
-        if (model.IsSparse && (ivf is not null || hnsw is not null || precision != Quantization.EmbeddingPrecision.Float32))
-            throw new EvaluationException($"{folder}: {(ivf is not null ? "--ivf-lists" : hnsw is not null ? "--hnsw" : "--precision")} is for dense embedding models; a sparse encoder's index is an inverted index of its vocabulary weights");
+        if (model.IsSparse && (ivf is not null || hnsw is not null || pq is not null || precision != Quantization.EmbeddingPrecision.Float32))
+            throw new EvaluationException($"{folder}: {(ivf is not null ? "--ivf-lists" : hnsw is not null ? "--hnsw" : pq is not null ? "--pq" : "--precision")} is for dense embedding models; a sparse encoder's index is an inverted index of its vocabulary weights");
         if (hnsw is not null)
         {
             if (ivf is not null) throw new EvaluationException($"{folder}: --hnsw and --ivf-lists are two kinds of approximate index; choose one");
             try { hnsw.Check(); }
             catch (ArgumentException e) { throw new EvaluationException($"{folder}: {e.Message}"); }
+        }
+        if (pq is not null)
+        {
+            if (hnsw is not null) throw new EvaluationException($"{folder}: --pq works with exact search or --ivf-lists, not with --hnsw");
+            if (precision != Quantization.EmbeddingPrecision.Float32)
+                throw new EvaluationException($"{folder}: --pq and --precision are two ways to compress the rows; choose one");
+            try { pq.Check(model.Dimension); }
+            catch (ArgumentException e) { throw new EvaluationException($"{folder}: {e.Message}"); }
+            if (records.Count == 0) throw new EvaluationException($"{folder}: a PQ index trains its codebooks on its documents, and there are none");
         }
         if (ivf is not null && ivf.Lists > records.Count)
             throw new EvaluationException($"{folder}: {ivf.Lists} IVF lists need at least as many rows, and there are {records.Count}");
@@ -107,8 +120,14 @@ public static class IndexBuilder
             var ranges = Quantization.QuantizationRanges.FromEmbeddings(vectors);
             manifest = manifest with { QuantizationMin = [.. ranges.Minima], QuantizationMax = [.. ranges.Maxima] };
         }
+        Quantization.ProductQuantizer? codebooks = null;
+        if (pq is not null)
+        {
+            codebooks = Quantization.ProductQuantizer.Train(vectors, pq, lists);
+            manifest = manifest with { PqSubspaces = codebooks.Subspaces, PqBits = pq.Bits };
+        }
         IndexWriter.Write(folder, manifest, records, vectors.Select(v => (ReadOnlyMemory<float>)v), Analyse(analyzer, records, bm25.Parameters), lists,
-            graph: graph);
+            graph: graph, pq: codebooks);
         return manifest with { Rows = records.Count };
     }
 
@@ -183,7 +202,8 @@ public static class IndexBuilder
             var analyzer = new Bm25Model(new Bm25Options { Stem = manifest.Stemming.StartsWith("snowball", StringComparison.Ordinal) })
                 .AnalyzerFor(manifest.Language, out _);
             var bm25 = Analyse(analyzer, all, new Bm25Parameters(manifest.K1, manifest.B));
-            IndexWriter.Write(folder, manifest, all, Rows(index, keptRows, fresh, sources), bm25, lists, graph: graph, tombstones: tombstones);
+            IndexWriter.Write(folder, manifest, all, Rows(index, keptRows, fresh, sources), bm25, lists, graph: graph, tombstones: tombstones,
+                pq: index.ProductQuantizer);
         }
         return (records.Count, replaced);
     }

@@ -74,6 +74,17 @@ public sealed record IndexManifest
     [JsonPropertyName("ivf_probes")] public int IvfProbes { get; init; }
 
     /// <summary>
+    /// Sub-vectors of a product-quantized index's codes (<c>pq.bin</c> holds the codebooks,
+    /// <see cref="Quantization.ProductQuantizer"/>; <c>embeddings.pq</c> one code of this many bytes per row, held in
+    /// memory; in an IVF index each row's residual from its list's centroid): dense search scores the codes and rescores
+    /// the best hits with the float rows; 0: no codes.
+    /// </summary>
+    [JsonPropertyName("pq_subspaces")] public int PqSubspaces { get; init; }
+
+    /// <summary>Bits per sub-vector code of a product-quantized index (8: up to 256 centroids per sub-vector).</summary>
+    [JsonPropertyName("pq_bits")] public int PqBits { get; init; }
+
+    /// <summary>
     /// Links per node of an HNSW index's graph (<c>hnsw.bin</c>, <see cref="Hnsw.HnswGraph"/>): dense search walks the
     /// graph from its entry point instead of scanning every row; 0: no graph.
     /// </summary>

@@ -13,7 +13,9 @@ namespace Skald.Retrieval.Index;
 /// embeddings (<see cref="IndexManifest.Precision"/>), <c>embeddings.q</c> (rows × the precision's bytes, made from the
 /// float rows as they are written, with the manifest's ranges) and, for an IVF index (<see cref="IndexManifest.IvfLists"/>),
 /// <c>ivf.bin</c> (the rows then come grouped by list) and, for an HNSW index (<see cref="IndexManifest.HnswM"/>),
-/// <c>hnsw.bin</c> (<see cref="Hnsw.HnswGraph"/>, node i is row i). A whole folder is built as
+/// <c>hnsw.bin</c> (<see cref="Hnsw.HnswGraph"/>, node i is row i) and, for a product-quantized index
+/// (<see cref="IndexManifest.PqSubspaces"/>), <c>pq.bin</c> (<see cref="Quantization.ProductQuantizer"/>) and
+/// <c>embeddings.pq</c> (a code per row, made from the float rows as they are written). A whole folder is built as
 /// a staging sibling and moved into place (<see cref="StagingPaths"/>), so a reader never sees half an index; a delete
 /// replaces only the tombstone file, through a temporary sibling and a rename.
 /// </summary>
@@ -43,6 +45,12 @@ public static class IndexWriter
     /// <summary>An HNSW index's graph (<see cref="Hnsw.HnswGraph"/>).</summary>
     public const string HnswFile = "hnsw.bin";
 
+    /// <summary>A product-quantized index's codebooks (<see cref="Quantization.ProductQuantizer"/>).</summary>
+    public const string PqFile = "pq.bin";
+
+    /// <summary>A product-quantized index's codes, rows × <see cref="IndexManifest.PqSubspaces"/> bytes.</summary>
+    public const string PqCodesFile = "embeddings.pq";
+
     /// <summary>Deleted rows, one row number a line.</summary>
     public const string TombstonesFile = "tombstones.txt";
 
@@ -56,12 +64,18 @@ public static class IndexWriter
     /// rows in <paramref name="lists"/>' order); a sparse index (<see cref="IndexManifest.Sparse"/>) takes its rows as
     /// <paramref name="sparse"/> instead, and <paramref name="vectors"/> is empty; an HNSW index's
     /// <paramref name="graph"/> has a node per record. <paramref name="tombstones"/>: rows written deleted (an HNSW
-    /// index keeps dropped rows in its graph until a compaction), in the same atomic step.
+    /// index keeps dropped rows in its graph until a compaction), in the same atomic step. A product-quantized index's
+    /// <paramref name="pq"/> encodes every row (residuals from <paramref name="lists"/>' centroids in an IVF index).
     /// </summary>
     public static void Write(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records,
         IEnumerable<ReadOnlyMemory<float>> vectors, Bm25Index bm25, Ivf.InvertedLists? lists = null,
-        IEnumerable<Skald.Models.SparseEmbedding>? sparse = null, Hnsw.HnswGraph? graph = null, IReadOnlyCollection<int>? tombstones = null)
+        IEnumerable<Skald.Models.SparseEmbedding>? sparse = null, Hnsw.HnswGraph? graph = null, IReadOnlyCollection<int>? tombstones = null,
+        Quantization.ProductQuantizer? pq = null)
     {
+        if ((manifest.PqSubspaces > 0) != (pq is not null) || (pq is not null && (pq.Subspaces != manifest.PqSubspaces || pq.Dimension != manifest.Dimension)))
+            throw new ArgumentException($"the manifest's {manifest.PqSubspaces} PQ sub-vectors do not match the codebooks given", nameof(pq));
+        if (pq is not null && (manifest.Precision != "float32" || graph is not null))
+            throw new ArgumentException("a product-quantized index has float32 rows beside its codes and no HNSW graph", nameof(pq));
         if ((manifest.HnswM > 0) != (graph is not null) || (graph is not null && (graph.M != manifest.HnswM || graph.Count != records.Count)))
             throw new ArgumentException($"the manifest's HNSW M {manifest.HnswM} does not match the graph given for {records.Count} records", nameof(graph));
         if (manifest.Sparse != (sparse is not null)) throw new ArgumentException("a sparse index takes sparse rows, a dense one none", nameof(sparse));
@@ -95,7 +109,9 @@ public static class IndexWriter
             var row = quantize ? new byte[Quantization.EmbeddingQuantizer.BytesPerRow(precision, manifest.Dimension)] : [];
             using (var fs = sparse is null ? Create(Path.Combine(tmp, EmbeddingsFile)) : Stream.Null)
             using (var qs = quantize ? Create(Path.Combine(tmp, QuantizedFile)) : null)
+            using (var ps = pq is not null ? Create(Path.Combine(tmp, PqCodesFile)) : null)
             {
+                var codes = pq is null ? null : new Quantization.ProductCodeWriter(pq, lists, ps!);
                 foreach (var v in vectors)
                 {
                     if (v.Length != manifest.Dimension) throw new ArgumentException($"row {rows} has {v.Length} values, expected {manifest.Dimension}");
@@ -105,10 +121,13 @@ public static class IndexWriter
                         Quantization.EmbeddingQuantizer.QuantizeRow(v.Span, precision, ranges, row);
                         qs.Write(row);
                     }
+                    codes?.Add(v.Span);
                     rows++;
                 }
+                codes?.Flush();
                 (fs as FileStream)?.Flush(true);
                 qs?.Flush(true);
+                ps?.Flush(true);
             }
             if (rows != records.Count) throw new ArgumentException($"{rows} vectors for {records.Count} records");
             using (var fs = Create(Path.Combine(tmp, RecordsFile)))
@@ -127,6 +146,12 @@ public static class IndexWriter
             {
                 using var fs = Create(Path.Combine(tmp, IvfFile));
                 lists.Write(fs);
+                fs.Flush(true);
+            }
+            if (pq is not null)
+            {
+                using var fs = Create(Path.Combine(tmp, PqFile));
+                pq.Write(fs);
                 fs.Flush(true);
             }
             if (graph is not null)

@@ -14,7 +14,8 @@ namespace Skald.Retrieval.Index;
 /// (<see cref="MappedRows"/>), searched exactly by <see cref="ExactSearch"/> or, in an index of quantized embeddings,
 /// the quantized rows held in memory searched by <see cref="QuantizedSearch"/> and the best hits rescored with their
 /// float rows read from the mapping (only those pages are touched), in an IVF index only the rows of the lists nearest
-/// the query (<see cref="IvfSearch"/>), in an HNSW index the rows its graph leads to (<see cref="HnswSearch"/>); the saved <see cref="Bm25Index"/>; and
+/// the query (<see cref="IvfSearch"/>), in a product-quantized index the codes held in memory scored by
+/// <see cref="PqSearch"/> (in the probed lists when it has them) and the best rescored with their float rows, in an HNSW index the rows its graph leads to (<see cref="HnswSearch"/>); the saved <see cref="Bm25Index"/>; and
 /// both fused by <see cref="Fusion"/> for hybrid search. A sparse encoder's index (<see cref="IndexManifest.Sparse"/>)
 /// holds its rows' non-zero entries in memory and searches them through a <see cref="SparseIndex"/> instead. Deleted rows (tombstones) are skipped until the next
 /// compaction. Immutable once open, so one instance serves concurrent searches.
@@ -25,6 +26,7 @@ public sealed class SearchIndex : IDisposable
     private readonly Skald.Models.SparseEmbedding[]? sparseRows; // a sparse index's rows
     private readonly SparseIndex? sparseIndex;
     private readonly QuantizedEmbeddings? quantized;
+    private readonly ProductCodes? codes;
     private readonly InvertedLists? lists;
     private readonly HnswGraph? graph;
     private readonly Bm25Index bm25;
@@ -33,8 +35,9 @@ public sealed class SearchIndex : IDisposable
 
     private SearchIndex(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records, HashSet<int> deleted,
         MappedRows? vectors, QuantizedEmbeddings? quantized, InvertedLists? lists, Bm25Index bm25, Analyzer analyzer,
-        Skald.Models.SparseEmbedding[]? sparseRows = null, HnswGraph? graph = null)
+        Skald.Models.SparseEmbedding[]? sparseRows = null, HnswGraph? graph = null, ProductCodes? codes = null)
     {
+        this.codes = codes;
         this.graph = graph;
         this.sparseRows = sparseRows;
         if (sparseRows is not null) sparseIndex = SparseIndex.Build(sparseRows, manifest.Dimension);
@@ -67,6 +70,9 @@ public sealed class SearchIndex : IDisposable
 
     /// <summary>An IVF index's lists (null: dense search is exact).</summary>
     public InvertedLists? Lists => lists;
+
+    /// <summary>A product-quantized index's codebooks (null: no codes).</summary>
+    public ProductQuantizer? ProductQuantizer => codes?.Quantizer;
 
     /// <summary>An HNSW index's graph (null: dense search does not walk a graph).</summary>
     public HnswGraph? Graph => graph;
@@ -118,14 +124,32 @@ public sealed class SearchIndex : IDisposable
             graph = HnswGraph.Read(hnswPath, manifest.Rows);
             if (graph.M != manifest.HnswM) throw new EvaluationException($"{hnswPath}: M {graph.M}, the manifest {manifest.HnswM}");
         }
+        var codes = ReadCodes(folder, manifest, lists);
+        if (codes is not null && (quantized is not null || graph is not null))
+            throw new EvaluationException($"{manifestPath}: a product-quantized index has float32 rows beside its codes and no HNSW graph");
         if (manifest.Sparse)
         {
-            if (quantized is not null || lists is not null) throw new EvaluationException($"{manifestPath}: a sparse index has no quantized rows or IVF lists");
+            if (quantized is not null || lists is not null || codes is not null) throw new EvaluationException($"{manifestPath}: a sparse index has no quantized rows or IVF lists");
             var sparse = SparseRows.Read(Path.Combine(folder, IndexWriter.SparseFile), manifest.Rows, manifest.Dimension);
             return new SearchIndex(folder, manifest, records, deleted, null, null, null, bm25, analyzer, sparse);
         }
         var rows = new MappedRows(Path.Combine(folder, IndexWriter.EmbeddingsFile), manifest.Rows, manifest.Dimension);
-        return new SearchIndex(folder, manifest, records, deleted, rows, quantized, lists, bm25, analyzer, graph: graph);
+        return new SearchIndex(folder, manifest, records, deleted, rows, quantized, lists, bm25, analyzer, graph: graph, codes: codes);
+    }
+
+    /// <summary>A product-quantized index's codebooks and codes (the codes read whole: M bytes a row).</summary>
+    private static ProductCodes? ReadCodes(string folder, IndexManifest manifest, InvertedLists? lists)
+    {
+        if (manifest.PqSubspaces < 0) throw new EvaluationException($"{Path.Combine(folder, IndexWriter.ManifestFile)}: pq_subspaces {manifest.PqSubspaces}");
+        if (manifest.PqSubspaces == 0) return null;
+        var pq = ProductQuantizer.Read(Path.Combine(folder, IndexWriter.PqFile), manifest.Dimension);
+        string path = Path.Combine(folder, IndexWriter.PqCodesFile);
+        if (pq.Subspaces != manifest.PqSubspaces) throw new EvaluationException($"{Path.Combine(folder, IndexWriter.PqFile)}: {pq.Subspaces} sub-vectors, the manifest {manifest.PqSubspaces}");
+        if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (a PQ index; index damaged?)");
+        var data = File.ReadAllBytes(path);
+        if (data.LongLength != (long)manifest.Rows * pq.Subspaces)
+            throw new EvaluationException($"{path}: {data.LongLength} bytes, {manifest.Rows} rows of {pq.Subspaces}-byte codes need {(long)manifest.Rows * pq.Subspaces}");
+        return new ProductCodes(pq, manifest.Rows, data, residual: lists is not null);
     }
 
     /// <summary>The quantized rows of an index that has them (read whole: a 32nd of the float file for binary).</summary>
@@ -158,8 +182,8 @@ public sealed class SearchIndex : IDisposable
     /// <summary>
     /// The best <paramref name="topK"/> live rows for one query. <paramref name="queryVector"/> (the model's query
     /// embedding; normalised here when the index is cosine) is needed for dense and hybrid search. In an index of
-    /// quantized embeddings the best k·<paramref name="rescoreMultiplier"/> quantized hits are rescored with their float
-    /// rows (0: the quantized scores are final). An IVF index scans the <paramref name="probes"/> lists nearest the query
+    /// quantized embeddings (or product-quantized codes) the best k·<paramref name="rescoreMultiplier"/> quantized hits are
+    /// rescored with their float rows (0: the quantized scores are final). An IVF index scans the <paramref name="probes"/> lists nearest the query
     /// (0: the manifest's <see cref="IndexManifest.IvfProbes"/>); an HNSW index keeps <paramref name="ef"/> candidates
     /// (0: the manifest's <see cref="IndexManifest.HnswEf"/>; at least as many as the hits asked for).
     /// </summary>
@@ -204,6 +228,13 @@ public sealed class SearchIndex : IDisposable
                 ? HnswSearch.TopK([q], graph, vectors!.Row, Math.Min(k, LiveCount), ef, tieKeys, Deleted)[0]
                 : HnswSearch.TopK([q], graph, quantized, Math.Min(k, LiveCount), ef, rescoreMultiplier, tieKeys, Deleted, vectors!.Row)[0];
         int wanted = Math.Min(k + Deleted.Count, vectors!.Rows);
+        if (codes is not null)
+        {
+            var pqHits = lists is null
+                ? PqSearch.TopK([q], codes, wanted, rescoreMultiplier, tieKeys, vectors.Row)[0]
+                : PqSearch.TopK([q], lists, probes, codes, wanted, rescoreMultiplier, tieKeys, vectors.Row)[0];
+            return [.. pqHits.Where(h => !Deleted.Contains(h.Index)).Take(k)];
+        }
         var hits = (lists, quantized) switch
         {
             (null, null) => ExactSearch.TopK([q], vectors!.Rows, vectors.Dimension, vectors.Block, wanted, tieKeys)[0],

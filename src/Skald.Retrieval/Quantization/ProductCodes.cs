@@ -41,27 +41,12 @@ public sealed class ProductCodes
     public static ProductCodes Encode(ProductQuantizer quantizer, IReadOnlyList<float[]> rows, Ivf.InvertedLists? lists = null)
     {
         if (lists is not null && lists.Rows != rows.Count) throw new ArgumentException($"the lists hold {lists.Rows} rows, got {rows.Count}", nameof(rows));
-        int dim = quantizer.Dimension, m = quantizer.Subspaces;
-        var data = new byte[(long)rows.Count * m];
-        const int Block = 4096;
-        var buffer = new float[Math.Min(Block, Math.Max(1, rows.Count)) * dim];
-        int list = 0;
-        for (int start = 0; start < rows.Count; start += Block)
+        var data = new byte[(long)rows.Count * quantizer.Subspaces];
+        using (var stream = new MemoryStream(data))
         {
-            int n = Math.Min(Block, rows.Count - start);
-            for (int i = 0; i < n; i++)
-            {
-                var x = rows[start + i];
-                if (x.Length != dim) throw new ArgumentException($"row {start + i} has {x.Length} values, expected {dim}", nameof(rows));
-                var into = buffer.AsSpan(i * dim, dim);
-                if (lists is null) x.CopyTo(into);
-                else
-                {
-                    while (lists.Start(list + 1) <= start + i) list++;
-                    System.Numerics.Tensors.TensorPrimitives.Subtract(x, lists.Centroids.Slice(list * dim, dim), into);
-                }
-            }
-            quantizer.Encode(buffer.AsSpan(0, n * dim), n, data.AsSpan(start * m, n * m));
+            var writer = new ProductCodeWriter(quantizer, lists, stream);
+            foreach (var row in rows) writer.Add(row);
+            writer.Flush();
         }
         return new ProductCodes(quantizer, rows.Count, data, lists is not null);
     }

@@ -21,17 +21,6 @@ public sealed record ProductQuantizerOptions
     /// <summary>Seed of the sample and the starting centroids.</summary>
     public int Seed { get; init; }
 
-    /// <summary>Hits rescored per query in evaluation (as <see cref="QuantizedSearchOptions.RescoredHits"/>).</summary>
-    public int RescoredHits { get; init; } = 10;
-
-    /// <summary>Rescore the best RescoredHits·multiplier with the float embeddings (0: the codes' scores are final).</summary>
-    public int RescoreMultiplier { get; init; } = 2;
-
-    /// <summary>One line for results metadata, e.g. "PQ 48 × 8 bits, top 10 rescored from the best 20 with the float embeddings".</summary>
-    public string Describe() => $"PQ {Subspaces} × {Bits} bits" + (RescoreMultiplier > 0
-        ? $", top {RescoredHits} rescored from the best {RescoredHits * RescoreMultiplier} with the float embeddings"
-        : ", not rescored");
-
     /// <summary>Throws <see cref="ArgumentException"/> naming what does not fit <paramref name="dimension"/>-d rows.</summary>
     public void Check(int dimension)
     {
@@ -40,7 +29,6 @@ public sealed record ProductQuantizerOptions
         if (Bits is < 1 or > 8) throw new ArgumentException($"PQ codes of {Bits} bits: 1 to 8 are supported");
         ArgumentOutOfRangeException.ThrowIfLessThan(Iterations, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(PointsPerCentroid, 1);
-        ArgumentOutOfRangeException.ThrowIfNegative(RescoreMultiplier);
     }
 
     private static string Divisors(int dimension) =>

@@ -4,7 +4,9 @@ namespace Skald.Retrieval.Quantization;
 /// Dense retrieval over quantized document embeddings (<see cref="QuantizedSearch"/>): the documents' embeddings are
 /// quantized to <paramref name="Precision"/> (int8 / uint8 calibrated on the corpus's own embeddings), queries stay
 /// float, and the best <see cref="RescoredHits"/> are rescored from the best RescoredHits·<paramref name="RescoreMultiplier"/>
-/// (0: no rescoring; sentence-transformers' default multiplier is 2).
+/// (0: no rescoring; sentence-transformers' default multiplier is 2). With <see cref="Product"/> the documents'
+/// embeddings are product-quantized instead (<see cref="ProductQuantizer"/>, codebooks trained on the corpus; Precision
+/// stays float32) and searched by <see cref="PqSearch"/>, rescored the same way with the float embeddings.
 /// </summary>
 public sealed record QuantizedSearchOptions(EmbeddingPrecision Precision, int RescoreMultiplier = 2)
 {
@@ -17,10 +19,16 @@ public sealed record QuantizedSearchOptions(EmbeddingPrecision Precision, int Re
     /// </summary>
     public bool RescoreWithFloats { get; init; } = true;
 
+    /// <summary>Product-quantize the documents' embeddings with these settings (null: <see cref="Precision"/> says how they are stored).</summary>
+    public ProductQuantizerOptions? Product { get; init; }
+
+    /// <summary>Whether the documents are searched in another form than their float embeddings.</summary>
+    public bool Compresses => Product is not null || Precision != EmbeddingPrecision.Float32;
+
     /// <summary>A description for results metadata, e.g. "ubinary, top 10 rescored from the best 20 with the float embeddings".</summary>
-    public string Describe() => Precision == EmbeddingPrecision.Float32
+    public string Describe() => !Compresses
         ? "float32"
-        : EmbeddingQuantizer.Name(Precision) + (RescoreMultiplier > 0
+        : (Product is { } pq ? $"PQ {pq.Subspaces} × {pq.Bits} bits" : EmbeddingQuantizer.Name(Precision)) + (RescoreMultiplier > 0
             ? $", top {RescoredHits} rescored from the best {RescoredHits * RescoreMultiplier} with the {(RescoreWithFloats ? "float" : "quantized")} embeddings"
             : ", not rescored");
 }

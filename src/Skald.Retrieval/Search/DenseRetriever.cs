@@ -11,7 +11,9 @@ namespace Skald.Retrieval.Search;
 /// their role prompts, exact top-k by <see cref="ExactSearch"/> under the model's similarity (cosine: vectors
 /// normalised, then inner product; dot: raw inner product; Euclidean/Manhattan are ranked by cosine). With
 /// <paramref name="quantization"/> the document vectors are quantized (calibrated on themselves) and searched by
-/// <see cref="QuantizedSearch"/> with float queries, as sentence-transformers' quantized semantic search. With
+/// <see cref="QuantizedSearch"/> with float queries, as sentence-transformers' quantized semantic search (or, with
+/// <see cref="QuantizedSearchOptions.Product"/>, product-quantized with codebooks trained on them and searched by
+/// <see cref="PqSearch"/>, as a <c>--pq</c> index answers). With
 /// <paramref name="ivf"/> the search is approximate, as an IVF index answers (<c>index build --ivf-lists</c>): lists
 /// trained on the corpus's own vectors, each query scanning its nearest lists (<see cref="IvfSearch"/>); with
 /// <paramref name="hnsw"/>, as an HNSW index answers (<c>index build --hnsw</c>): the corpus's vectors linked into a
@@ -34,7 +36,7 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
                 $"{(ivf.Probes > 0 ? ivf.Probes + " probed" : "a sixteenth (at least 8) probed")})"
                 : hnsw is not null ? $"HNSW top-k (M {hnsw.M}, ef construction {hnsw.EfConstruction}, ef {hnsw.EfSearchOrDefault})" : "exact top-k")
             + (Model.Similarity == SimilarityFunction.Dot ? ", dot product" : ", cosine")
-            + (quantization is { Precision: not EmbeddingPrecision.Float32 } q ? $", {q.Describe()}" : ""),
+            + (quantization is { Compresses: true } q ? $", {q.Describe()}" : ""),
     };
 
     /// <summary>Document vectors, prepared for search (normalised unless the similarity is dot).</summary>
@@ -110,6 +112,8 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     private Hit[][] TopK(float[][] queries, float[][] documents, int k, IReadOnlyList<int> tie, InvertedLists? lists)
     {
         int probes = lists is null ? 0 : ivf!.ProbesFor(lists.Lists);
+        if (quantization is { Product: { } product } pqSearch && documents.Length > 0)
+            return ProductSearch(queries, documents, k, tie, lists, probes, product, pqSearch);
         if (quantization is not { Precision: not EmbeddingPrecision.Float32 } q || documents.Length == 0)
         {
             if (lists is null) return ExactSearch.TopK(queries, documents, k, tie);
@@ -124,7 +128,24 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
         var listed = lists is null
             ? QuantizedSearch.TopK(queries, quantized, Math.Max(k, pool), 0, tie)
             : IvfSearch.TopK(queries, lists, probes, quantized, Math.Max(k, pool), 0, tie);
-        return RescoredPage(queries, documents, quantized, listed, k, q, tie);
+        return RescoredPage(listed, k, q, (candidates, page) => QuantizedSearch.Rescore(queries, quantized, candidates, page, tie,
+            q.RescoreWithFloats ? r => documents[r] : null));
+    }
+
+    /// <summary>
+    /// The search a product-quantized index of these documents answers: codebooks trained on them (on their residuals
+    /// in <paramref name="lists"/>), their codes scored, the first page rescored with their float embeddings.
+    /// </summary>
+    private Hit[][] ProductSearch(float[][] queries, float[][] documents, int k, IReadOnlyList<int> tie, InvertedLists? lists, int probes,
+        ProductQuantizerOptions product, QuantizedSearchOptions q)
+    {
+        ProductCodes codes;
+        try { codes = ProductCodes.Encode(ProductQuantizer.Train(documents, product, lists), documents, lists); }
+        catch (ArgumentException e) { throw new EvaluationException($"{Model.Name}: {e.Message}"); } // e.g. a width not divisible by M
+        int pool = Math.Max(k, Math.Min(k, q.RescoredHits) * q.RescoreMultiplier);
+        var listed = lists is null ? PqSearch.TopK(queries, codes, pool, 0, tie) : PqSearch.TopK(queries, lists, probes, codes, pool, 0, tie);
+        return RescoredPage(listed, k, q, (candidates, page) =>
+            QuantizedSearch.RescoreBy(queries.Length, candidates, page, tie, (qi, r) => System.Numerics.Tensors.TensorPrimitives.Dot(queries[qi], documents[r])));
     }
 
     private QuantizedEmbeddings Quantize(float[][] documents, QuantizedSearchOptions q)
@@ -138,13 +159,12 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     /// <see cref="QuantizedSearchOptions.RescoredHits"/> rescored from the best RescoredHits·multiplier, the rest after
     /// them in the quantized order.
     /// </summary>
-    private static Hit[][] RescoredPage(float[][] queries, float[][] documents, QuantizedEmbeddings quantized, Hit[][] listed, int k,
-        QuantizedSearchOptions q, IReadOnlyList<int> tie)
+    private static Hit[][] RescoredPage(Hit[][] listed, int k, QuantizedSearchOptions q,
+        Func<IReadOnlyList<IReadOnlyList<Hit>>, int, Hit[][]> rescore)
     {
         int page = Math.Min(k, q.RescoredHits), pool = page * q.RescoreMultiplier;
         if (q.RescoreMultiplier == 0) return [.. listed.Select(h => h.Take(k).ToArray())];
-        var head = QuantizedSearch.Rescore(queries, quantized, [.. listed.Select(h => (IReadOnlyList<Hit>)h.Take(pool).ToArray())], page, tie,
-            q.RescoreWithFloats ? r => documents[r] : null);
+        var head = rescore([.. listed.Select(h => (IReadOnlyList<Hit>)h.Take(pool).ToArray())], page);
         return [.. listed.Select((all, i) =>
         {
             var top = head[i].Select(h => h.Index).ToHashSet();
@@ -160,6 +180,7 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     private Hit[][] Graph(float[][] queries, float[][] documents, int k, IReadOnlyList<int> tie)
     {
         if (ivf is not null) throw new EvaluationException($"{Model.Name}: --hnsw and --ivf-lists are two kinds of approximate index; choose one");
+        if (quantization?.Product is not null) throw new EvaluationException($"{Model.Name}: --pq works with exact search or --ivf-lists, not with --hnsw");
         if (documents.Length == 0) return [.. queries.Select(_ => Array.Empty<Hit>())];
         var graph = HnswGraph.Build(documents.Length, r => documents[r], hnsw! with { Threads = 1 });
         int ef = hnsw!.EfSearchOrDefault;
@@ -168,7 +189,8 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
         var quantized = Quantize(documents, q);
         int wanted = Math.Min(documents.Length, Math.Max(k, Math.Min(k, q.RescoredHits) * q.RescoreMultiplier));
         var listed = HnswSearch.TopK(queries, graph, quantized, wanted, ef, 0, tie);
-        return RescoredPage(queries, documents, quantized, listed, k, q, tie);
+        return RescoredPage(listed, k, q, (candidates, page) => QuantizedSearch.Rescore(queries, quantized, candidates, page, tie,
+            q.RescoreWithFloats ? r => documents[r] : null));
     }
 
     private float[][] Prepare(float[][] v) => Model.Similarity == SimilarityFunction.Dot ? v : ExactSearch.Normalize(v);

@@ -18,7 +18,8 @@ public static class EmbeddingRetriever
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!model.IsSparse) return new DenseRetriever(model, longDocuments, quantization, ivf, hnsw);
-        string? dense = quantization is { Precision: not EmbeddingPrecision.Float32 } ? "--precision"
+        string? dense = quantization is { Product: not null } ? "--pq"
+            : quantization is { Precision: not EmbeddingPrecision.Float32 } ? "--precision"
             : ivf is not null ? "--ivf-lists" : hnsw is not null ? "--hnsw" : longDocuments == LongDocuments.Chunk ? "--long-documents chunk" : null;
         if (dense is not null)
             throw new EvaluationException($"{model.Name}: {dense} is for dense embedding models; a sparse encoder searches its own inverted index");

@@ -52,6 +52,8 @@ internal sealed class IndexBuildCommand : Command
         var lists = ivf.Of(p);
         var graph = hnsw.Of(p);
         if (graph is not null && lists is not null) throw new UsageException("--hnsw and --ivf-lists are two kinds of approximate index; choose one");
+        var product = precision.Product(p);
+        if (product is not null && graph is not null) throw new UsageException("--pq works with exact search or --ivf-lists, not with --hnsw");
         try
         {
             string dir = IndexOptions.ModelFolder(p.GetValue(model)!, quiet);
@@ -74,9 +76,9 @@ internal sealed class IndexBuildCommand : Command
             }
             var manifest = IndexBuilder.Build(p.GetValue(output)!, vectors, dir, records, new Bm25Options(), p.GetValue(language),
                 p.GetValue(corpus) is null ? chunk : 0, p.GetValue(corpus) is null ? overlap : 0, progress, precision.Of(p), lists, graph, IndexOptions.Linking(quiet), p.GetValue(maxActiveDims) ?? 0,
-                p.GetValue(truncateDim) ?? 0);
+                p.GetValue(truncateDim) ?? 0, product);
             Terminal.Log($"indexed {manifest.Rows} row(s) of {records.Select(r => r.Document).Distinct().Count()} document(s) with {manifest.ModelName} " +
-                $"({manifest.Dimension}-d, {manifest.Similarity}{(manifest.Precision == "float32" ? "" : ", searched as " + manifest.Precision)}{(manifest.IvfLists == 0 ? "" : $", IVF: {manifest.IvfLists} lists, {manifest.IvfProbes} probed per search")}{(manifest.HnswM == 0 ? "" : $", HNSW: M {manifest.HnswM}, ef {manifest.HnswEf} per search")}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
+                $"({manifest.Dimension}-d, {manifest.Similarity}{(manifest.Precision == "float32" ? "" : ", searched as " + manifest.Precision)}{(manifest.PqSubspaces == 0 ? "" : $", PQ: {manifest.PqSubspaces}-byte codes")}{(manifest.IvfLists == 0 ? "" : $", IVF: {manifest.IvfLists} lists, {manifest.IvfProbes} probed per search")}{(manifest.HnswM == 0 ? "" : $", HNSW: M {manifest.HnswM}, ef {manifest.HnswEf} per search")}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
             return 0;
         }
         catch (EvaluationException e)

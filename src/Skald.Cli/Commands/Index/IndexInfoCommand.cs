@@ -11,14 +11,14 @@ namespace Skald.Cli.Commands.Index;
 
 /// <summary>
 /// <c>skald index info</c>: what an index holds and how it searches: model, rows (live and deleted), documents,
-/// precision, inverted lists (how evenly the rows fill them) or HNSW graph, BM25 settings, chunking and the files' sizes.
+/// precision, product-quantized codes, inverted lists (how evenly the rows fill them) or HNSW graph, BM25 settings, chunking and the files' sizes.
 /// </summary>
 internal sealed class IndexInfoCommand : Command
 {
     private readonly Option<string> index = IndexOptions.Index();
     private readonly Option<string> format = CliOptions.Choice("--format", "table, or json (one object)", "table", "table", "json");
 
-    public IndexInfoCommand() : base("info", "Describe an index: model, rows, precision, IVF lists or HNSW graph, BM25 settings and file sizes")
+    public IndexInfoCommand() : base("info", "Describe an index: model, rows, precision, PQ codes, IVF lists or HNSW graph, BM25 settings and file sizes")
     {
         Options.Add(index);
         Options.Add(format);
@@ -63,8 +63,14 @@ internal sealed class IndexInfoCommand : Command
             new("documents", index.Records.Where((_, r) => !index.Deleted.Contains(r)).Select(r => r.Document).Distinct(StringComparer.Ordinal).Count()),
             new("precision", m.Precision),
             new("ivf_lists", m.IvfLists),
+            new("pq_subspaces", m.PqSubspaces),
             new("hnsw_m", m.HnswM),
         };
+        if (index.ProductQuantizer is { } pq)
+        {
+            fields.Add(new("pq_centroids", pq.Centroids));
+            fields.Add(new("pq_codes", index.Lists is null ? "the rows" : "residuals from the IVF lists' centroids"));
+        }
         if (m.Sparse)
         {
             var live = Enumerable.Range(0, index.Records.Count).Where(r => !index.Deleted.Contains(r)).Select(r => index.SparseRow(r)!.Count).ToArray();

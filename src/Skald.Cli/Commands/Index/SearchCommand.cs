@@ -27,7 +27,7 @@ internal sealed class SearchCommand : Command
         "A cross-encoder (reranker) folder or hub id: the first --rerank-candidates results are scored against the query by it and shown best first, with its scores", "DIR|ID");
     private readonly Option<int?> candidates = CliOptions.Int("--rerank-candidates", "With --rerank: how many results the reranker scores", defaultValue: 50);
     private readonly Option<int?> rescore = PrecisionOptions.RescoreOption(
-        "An index of quantized embeddings (index build --precision): dense hits are rescored with their float embeddings from the best k·N quantized ones (0: keep the quantized scores)");
+        "An index of quantized embeddings (index build --precision or --pq): dense hits are rescored with their float embeddings from the best k·N quantized ones (0: keep the quantized scores)");
     private readonly Option<int?> probes = CliOptions.Int("--probes",
         "An IVF index (index build --ivf-lists): lists dense search scans, nearest the query first (default: the index's --ivf-probes; more is slower and finds more)");
     private readonly Option<int?> ef = CliOptions.Int("--ef",

@@ -1,0 +1,137 @@
+using System.Numerics.Tensors;
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Index;
+using Skald.Retrieval.Ivf;
+using Skald.Retrieval.Quantization;
+using Skald.Retrieval.Search;
+
+namespace Skald.Retrieval.Tests;
+
+/// <summary>
+/// Index folders of product-quantized codes (<c>index build --pq M</c>, with or without <c>--ivf-lists</c>): the codes
+/// written are the codebooks' codes of the stored rows, the codes' scores rank as the decoded rows do, rescored hits
+/// carry float scores, <c>index add</c> keeps the codebooks, evaluation answers as the index does, and impossible or
+/// damaged input is named.
+/// </summary>
+public sealed class PqIndexTests
+{
+    private static string Folder() => Path.Combine(Directory.CreateTempSubdirectory("skald-pq-index").FullName, "idx");
+
+    private static IndexManifest Build(string folder, TableModel model, List<IndexRecord> records, IvfOptions? ivf, int subspaces,
+        EmbeddingPrecision precision = EmbeddingPrecision.Float32) =>
+        IndexBuilder.Build(folder, model, folder, records, new Bm25Options(), "nb", 0, 0, null, precision, ivf,
+            pq: new ProductQuantizerOptions { Subspaces = subspaces });
+
+    private static IReadOnlyList<IndexHit> Dense(SearchIndex index, float[] q, int k, int rescore, int probes = 0) =>
+        index.Search("x", q, SearchMode.Dense, k, null, rescore, probes);
+
+    /// <summary>Each live row's score as its decoded code gives it (plus its list's centroid for residual codes), best first.</summary>
+    private static int[] ByDecodedRows(SearchIndex index, float[] query, int k)
+    {
+        var pq = index.ProductQuantizer!;
+        var codes = File.ReadAllBytes(Path.Combine(index.Folder, IndexWriter.PqCodesFile));
+        var q = ExactSearch.Normalize([query])[0];
+        var decoded = new float[pq.Dimension];
+        var scores = new float[index.Records.Count];
+        for (int r = 0; r < scores.Length; r++)
+        {
+            pq.Decode(codes.AsSpan(r * pq.Subspaces, pq.Subspaces), decoded);
+            if (index.Lists is { } lists)
+                TensorPrimitives.Add(decoded, lists.Centroids.Slice(lists.ListOf(r) * pq.Dimension, pq.Dimension), decoded);
+            scores[r] = TensorPrimitives.Dot(q, decoded);
+        }
+        return [.. Enumerable.Range(0, scores.Length).Where(r => !index.Deleted.Contains(r)).OrderByDescending(r => scores[r]).ThenBy(r => r).Take(k)];
+    }
+
+    [Fact]
+    public void CodesAreTheStoredRowsCodesAndScoreAsTheirDecodedRows()
+    {
+        var (model, records, queries) = IvfIndexTests.Corpus(1500);
+        string exactFolder = Folder(), pqFolder = Folder();
+        IndexBuilder.Build(exactFolder, model, exactFolder, records, new Bm25Options(), "nb", 0, 0);
+        var manifest = Build(pqFolder, model, records, null, subspaces: 4);
+        Assert.Equal((4, 8), (manifest.PqSubspaces, manifest.PqBits));
+        using var exact = SearchIndex.Open(exactFolder);
+        using var index = SearchIndex.Open(pqFolder);
+        var pq = index.ProductQuantizer!;
+        Assert.Equal((4, 256), (pq.Subspaces, pq.Centroids));
+        var stored = Enumerable.Range(0, index.Records.Count).Select(r => index.Vector(r).ToArray()).ToArray();
+        Assert.Equal(ProductCodes.Encode(pq, stored).Data, File.ReadAllBytes(Path.Combine(pqFolder, IndexWriter.PqCodesFile)));
+        int agree = 0;
+        foreach (var q in queries)
+        {
+            var plain = Dense(index, q, 10, rescore: 0);
+            Assert.Equal(ByDecodedRows(index, q, 10), plain.Select(h => h.Row));
+            var rescored = Dense(index, q, 10, rescore: 5);
+            var nq = ExactSearch.Normalize([q])[0];
+            Assert.All(rescored, h => Assert.Equal(TensorPrimitives.Dot(nq, stored[h.Row]), h.Score, 1e-6f)); // the float rows' scores
+            agree += rescored.Select(h => h.Record.Id).Intersect(Dense(exact, q, 10, 2).Select(h => h.Record.Id)).Count();
+        }
+        Assert.True(agree >= 0.95 * 10 * queries.Length, $"rescored PQ hits found {agree} of the exact index's {10 * queries.Length}");
+    }
+
+    [Fact]
+    public void IvfPqCodesAreResidualsAndAddedRowsUseTheSameCodebooks()
+    {
+        var (model, records, queries) = IvfIndexTests.Corpus(900, seed: 2);
+        string folder = Folder();
+        var manifest = Build(folder, model, records[..800], new IvfOptions { Lists = 12, Probes = 3 }, subspaces: 8);
+        Assert.Equal((12, 8), (manifest.IvfLists, manifest.PqSubspaces));
+        byte[] codebooks = File.ReadAllBytes(Path.Combine(folder, IndexWriter.PqFile));
+        Assert.Equal(4, IndexBuilder.Delete(folder, ["doc10"], []));
+        var (added, _) = IndexBuilder.Add(folder, model, records[800..]);
+        Assert.Equal(100, added);
+        Assert.Equal(codebooks, File.ReadAllBytes(Path.Combine(folder, IndexWriter.PqFile)));
+        using var index = SearchIndex.Open(folder);
+        Assert.Equal(896, index.Records.Count);
+        var stored = Enumerable.Range(0, index.Records.Count).Select(r => index.Vector(r).ToArray()).ToArray();
+        Assert.Equal(ProductCodes.Encode(index.ProductQuantizer!, stored, index.Lists).Data, File.ReadAllBytes(Path.Combine(folder, IndexWriter.PqCodesFile)));
+        foreach (var q in queries)
+        {
+            Assert.Equal(ByDecodedRows(index, q, 8), Dense(index, q, 8, rescore: 0, probes: 12).Select(h => h.Row));
+            var probed = new int[3];
+            index.Lists!.Probe(ExactSearch.Normalize([q])[0], probed);
+            Assert.All(Dense(index, q, 8, rescore: 2), h => Assert.Contains(index.Lists.ListOf(h.Row), probed));
+        }
+    }
+
+    [Fact]
+    public void EvaluationWithPqAnswersAsThePqIndex()
+    {
+        var (model, records, queries) = IvfIndexTests.Corpus(1000, seed: 4);
+        string folder = Folder();
+        Build(folder, model, records, null, subspaces: 4);
+        using var index = SearchIndex.Open(folder);
+        var corpus = records.Select(r => new Models.CorpusDocument(r.Id, "", r.Text)).ToList();
+        var texts = Enumerable.Range(0, queries.Length).Select(i => $"spørsmål {i}").ToList();
+        var retriever = new DenseRetriever(model, quantization: new QuantizedSearchOptions(EmbeddingPrecision.Float32, 2)
+        {
+            Product = new ProductQuantizerOptions { Subspaces = 4 },
+        });
+        Assert.Contains("PQ 4 × 8 bits, top 10 rescored from the best 20 with the float embeddings", retriever.Metadata["search"]);
+        var hits = retriever.Search(corpus, texts, 10, null);
+        for (int q = 0; q < queries.Length; q++)
+            Assert.Equal(Dense(index, queries[q], 10, rescore: 2).Select(h => h.Record.Id), hits[q].Select(h => corpus[h.Index].Id));
+    }
+
+    [Fact]
+    public void ImpossibleSettingsAndDamagedFilesAreNamed()
+    {
+        var (model, records, _) = IvfIndexTests.Corpus(300, seed: 6);
+        Assert.Contains("divisor", Assert.Throws<EvaluationException>(() => Build(Folder(), model, records, null, subspaces: 5)).Message);
+        Assert.Contains("choose one", Assert.Throws<EvaluationException>(() => Build(Folder(), model, records, null, 4, EmbeddingPrecision.Int8)).Message);
+        Assert.Contains("--hnsw", Assert.Throws<EvaluationException>(() => IndexBuilder.Build(Folder(), model, "m", records, new Bm25Options(), "nb", 0, 0,
+            hnsw: new Hnsw.HnswOptions(), pq: new ProductQuantizerOptions { Subspaces = 4 })).Message);
+        Assert.Contains("none", Assert.Throws<EvaluationException>(() => Build(Folder(), model, [], null, 4)).Message);
+        string folder = Folder();
+        Build(folder, model, records, null, 4);
+        string codes = Path.Combine(folder, IndexWriter.PqCodesFile);
+        File.WriteAllBytes(codes, File.ReadAllBytes(codes)[..100]);
+        Assert.StartsWith(codes, Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder)).Message);
+        string books = Path.Combine(folder, IndexWriter.PqFile);
+        File.WriteAllBytes(books, File.ReadAllBytes(books)[..30]);
+        Assert.StartsWith(books, Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder)).Message);
+        File.Delete(books);
+        Assert.Contains("missing", Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder)).Message);
+    }
+}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Exact top-k search: Skald (bench/search) and numpy, interleaved for --rounds rounds, then medians and ratios.
-# Usage: bash bench/search/run.sh [--rounds 3] [--rows 1000000] [--dim 384] [--batch 256] [--ivf 1]
+# Usage: bash bench/search/run.sh [--rounds 3] [--rows 1000000] [--dim 384] [--batch 256] [--ivf 1 [--pq 48]]
 # --ivf 1 adds the IVF lines (Skald only: a clustered corpus, lists trained, one query at several probe counts against
-# the exact scan, recall@10); it adds about a minute per round at 1M rows.
+# the exact scan, recall@10); it adds about a minute per round at 1M rows. --pq M (with --ivf 1) adds the PQ lines on the
+# same corpus: M-byte codes scanned exactly and IVF-PQ in the same lists, with and without rescoring ×4 (another 1–2 min).
 # Bounded: about 15 s per program per round at 1M × 384 on 2 quiet cores (2.5 min at load 50); peak memory ≈ 1.6 GB
 # per program (one at a time).
 set -euo pipefail
@@ -11,7 +12,8 @@ rounds=3; pass=(); ivf=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) rounds="$2"; shift 2 ;;
-    --ivf) ivf=(--ivf "$2"); shift 2 ;;
+    --ivf) ivf+=(--ivf "$2"); shift 2 ;;
+    --pq) ivf+=(--pq "$2"); shift 2 ;;
     *) pass+=("$1" "$2"); shift 2 ;;
   esac
 done
@@ -61,6 +63,14 @@ if ivf:
                        "speedup_vs_exact": medi(p, "speedup_vs_exact"), "recall_at_k": medi(p, "recall_at_k")} for p in ivf]
     summary["ivf_lists"] = next(r["lists"] for r in rows if r["what"] == "ivf")
     summary["ivf_train_s"] = statistics.median([r["train_s"] for r in rows if r["what"] == "ivf"])
+pq = sorted({(r["what"], r["probes"], r["rescore_multiplier"]) for r in rows if r["what"] in ("pq", "ivf_pq")})
+if pq:
+    def medp(key, what, probes, mult):
+        return statistics.median([r[key] for r in rows
+                                  if r["what"] in ("pq", "ivf_pq") and (r["what"], r["probes"], r["rescore_multiplier"]) == (what, probes, mult)])
+    summary["pq"] = [{"what": w, "probes": p, "rescore_multiplier": m, **{key: medp(key, w, p, m) for key in
+                      ("subspaces", "query_ms", "exact_query_ms", "speedup_vs_exact", "recall_at_k", "codes_mb", "train_s", "encode_s")}}
+                     for (w, p, m) in pq]
 print(json.dumps(summary))
 PY
 rm -f "$out"

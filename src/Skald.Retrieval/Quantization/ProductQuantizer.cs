@@ -106,30 +106,40 @@ public sealed class ProductQuantizer
     /// <summary>
     /// Codes of <paramref name="count"/> rows [count × D] into <paramref name="codes"/> [count × M]: each sub-vector's
     /// nearest centroid, argmaxⱼ xₘ·C[m][j] − ½‖C[m][j]‖² (the lowest j on a tie), through one GEMM per subspace and
-    /// block of rows.
+    /// block of rows; the subspaces are shared among the cores.
     /// </summary>
-    public void Encode(ReadOnlySpan<float> rows, int count, Span<byte> codes)
+    public unsafe void Encode(ReadOnlySpan<float> rows, int count, Span<byte> codes)
     {
         if (rows.Length < count * Dimension) throw new ArgumentException($"{count} rows of {Dimension} need {count * Dimension} values", nameof(rows));
         if (codes.Length < count * Subspaces) throw new ArgumentException($"{count} codes of {Subspaces} bytes need {count * Subspaces}", nameof(codes));
-        int d = SubDimension, k = Centroids;
-        var slice = new float[Math.Min(EncodeBlock, Math.Max(1, count)) * d];
-        var scores = new float[Math.Min(EncodeBlock, Math.Max(1, count)) * k];
-        for (int start = 0; start < count; start += EncodeBlock)
+        if (count == 0) return;
+        fixed (float* x = rows)
+        fixed (byte* c = codes)
         {
-            int n = Math.Min(EncodeBlock, count - start);
-            for (int m = 0; m < Subspaces; m++)
+            nint xs = (nint)x, cs = (nint)c;
+            Parallel.For(0, Subspaces, m => EncodeSubspace(new ReadOnlySpan<float>((float*)xs, count * Dimension), count, m,
+                new Span<byte>((byte*)cs, count * Subspaces)));
+        }
+    }
+
+    /// <summary>Subspace <paramref name="m"/>'s byte of every code (see <see cref="Encode"/>).</summary>
+    private void EncodeSubspace(ReadOnlySpan<float> rows, int count, int m, Span<byte> codes)
+    {
+        int d = SubDimension, k = Centroids, block = Math.Min(EncodeBlock, count);
+        var slice = new float[block * d];
+        var scores = new float[block * k];
+        var b = bias.AsSpan(m * k, k);
+        for (int start = 0; start < count; start += block)
+        {
+            int n = Math.Min(block, count - start);
+            for (int i = 0; i < n; i++) rows.Slice((start + i) * Dimension + m * d, d).CopyTo(slice.AsSpan(i * d, d));
+            // scores[n × K] = X_m[n × d] · C_mᵀ
+            Blas.Sgemm(false, true, n, k, d, 1f, slice.AsSpan(0, n * d), d, Codebook(m), d, 0f, scores.AsSpan(0, n * k), k);
+            for (int i = 0; i < n; i++)
             {
-                for (int i = 0; i < n; i++) rows.Slice((start + i) * Dimension + m * d, d).CopyTo(slice.AsSpan(i * d, d));
-                // scores[n × K] = X_m[n × d] · C_mᵀ
-                Blas.Sgemm(false, true, n, k, d, 1f, slice.AsSpan(0, n * d), d, Codebook(m), d, 0f, scores.AsSpan(0, n * k), k);
-                var b = bias.AsSpan(m * k, k);
-                for (int i = 0; i < n; i++)
-                {
-                    var row = scores.AsSpan(i * k, k);
-                    TensorPrimitives.Add(row, b, row);
-                    codes[(start + i) * Subspaces + m] = (byte)TensorPrimitives.IndexOfMax(row);
-                }
+                var row = scores.AsSpan(i * k, k);
+                TensorPrimitives.Add(row, b, row);
+                codes[(start + i) * Subspaces + m] = (byte)TensorPrimitives.IndexOfMax(row);
             }
         }
     }

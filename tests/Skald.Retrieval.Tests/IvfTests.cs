@@ -2,7 +2,6 @@ using System.Text.Json;
 using Skald.Retrieval.Ivf;
 using Skald.Retrieval.Quantization;
 using Skald.Retrieval.Search;
-using Skald.Tests;
 
 namespace Skald.Retrieval.Tests;
 
@@ -12,48 +11,39 @@ namespace Skald.Retrieval.Tests;
 /// </summary>
 public sealed class IvfTests
 {
-    private static readonly JsonElement Reference = JsonDocument.Parse(File.ReadAllText(
-        Path.Combine(Repository.Root, "fixtures", "ivf", "kmeans.json"))).RootElement;
-
-    private static float[] Floats(string name) => [.. Reference.GetProperty(name).EnumerateArray().Select(v => v.GetSingle())];
-
-    private static int[] Ints(string name) => [.. Reference.GetProperty(name).EnumerateArray().Select(v => v.GetInt32())];
-
-    private static int Int(string name) => Reference.GetProperty(name).GetInt32();
-
-    private static float[][] Rows(float[] flat, int dim) => [.. Enumerable.Range(0, flat.Length / dim).Select(i => flat[(i * dim)..((i + 1) * dim)])];
+    private static readonly ReferenceJson Data = new("ivf", "kmeans.json");
 
     [Fact]
     public void SphericalLloydStepsEqualNumpyIncludingAnEmptyClusterRelocated()
     {
-        int n = Int("n"), dim = Int("dim"), k = Int("k");
-        var centroids = KMeans.Lloyd(Floats("data"), n, dim, Floats("initial"), k, Int("iterations"));
-        var expected = Floats("centroids");
+        int n = Data.Int("n"), dim = Data.Int("dim"), k = Data.Int("k");
+        var centroids = KMeans.Lloyd(Data.Floats("data"), n, dim, Data.Floats("initial"), k, Data.Int("iterations"));
+        var expected = Data.Floats("centroids");
         for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], centroids[i], 4e-6f);
-        var initial = Floats("initial");
+        var initial = Data.Floats("initial");
         Assert.Equal(initial[..dim], initial[((k - 1) * dim)..]); // the last starts as a copy of the first, so it starts empty
         Assert.NotEqual(centroids[..dim], centroids[((k - 1) * dim)..]);
         for (int j = 0; j < k; j++)
             Assert.Equal(1f, MathF.Sqrt(System.Numerics.Tensors.TensorPrimitives.Dot(centroids.AsSpan(j * dim, dim), centroids.AsSpan(j * dim, dim))), 1e-5f);
         var assignment = new int[n];
-        KMeans.Assign(Floats("data"), n, dim, centroids, k, assignment);
-        Assert.Equal(Ints("assignment"), assignment);
+        KMeans.Assign(Data.Floats("data"), n, dim, centroids, k, assignment);
+        Assert.Equal(Data.Ints("assignment"), assignment);
     }
 
     [Fact]
     public void ListsGroupRowsStablyAndSearchAsNumpyProbes()
     {
-        int dim = Int("dim"), k = Int("k");
-        var data = Rows(Floats("data"), dim);
-        var lists = InvertedLists.Group(Floats("centroids"), dim, Ints("assignment"), out var order);
-        Assert.Equal(Ints("order"), order);
-        Assert.Equal(Ints("starts"), Enumerable.Range(0, k + 1).Select(lists.Start));
+        int dim = Data.Int("dim"), k = Data.Int("k");
+        var data = ReferenceJson.Rows(Data.Floats("data"), dim);
+        var lists = InvertedLists.Group(Data.Floats("centroids"), dim, Data.Ints("assignment"), out var order);
+        Assert.Equal(Data.Ints("order"), order);
+        Assert.Equal(Data.Ints("starts"), Enumerable.Range(0, k + 1).Select(lists.Start));
         var stored = order.Select(i => data[i]).ToArray();
         var flat = stored.SelectMany(r => r).ToArray();
-        var queries = Rows(Floats("queries"), dim);
-        int probes = Int("probes"), topK = Int("top_k");
+        var queries = ReferenceJson.Rows(Data.Floats("queries"), dim);
+        int probes = Data.Int("probes"), topK = Data.Int("top_k");
         var hits = IvfSearch.TopK(queries, lists, probes, (s, c) => flat.AsSpan(s * dim, c * dim), topK);
-        var expected = Reference.GetProperty("search").EnumerateArray().ToArray();
+        var expected = Data["search"].EnumerateArray().ToArray();
         for (int q = 0; q < queries.Length; q++)
         {
             var probed = new int[probes];
@@ -63,7 +53,7 @@ public sealed class IvfTests
             var scores = expected[q].GetProperty("scores").EnumerateArray().Select(v => v.GetSingle()).ToArray();
             for (int i = 0; i < topK; i++) Assert.Equal(scores[i], hits[q][i].Score, 1e-4f);
         }
-        for (int r = 0; r < stored.Length; r++) Assert.Equal(Ints("assignment")[order[r]], lists.ListOf(r));
+        for (int r = 0; r < stored.Length; r++) Assert.Equal(Data.Ints("assignment")[order[r]], lists.ListOf(r));
     }
 
     [Fact]

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Skald.Retrieval.Ivf;
 using Skald.Retrieval.Quantization;
 using Skald.Retrieval.Search;
-using Skald.Tests;
 
 namespace Skald.Retrieval.Tests;
 
@@ -13,32 +12,23 @@ namespace Skald.Retrieval.Tests;
 /// </summary>
 public sealed class ProductQuantizerTests
 {
-    private static readonly JsonElement Reference = JsonDocument.Parse(File.ReadAllText(
-        Path.Combine(Repository.Root, "fixtures", "pq", "pq.json"))).RootElement;
+    private static readonly ReferenceJson Data = new("pq", "pq.json");
 
-    private static float[] Floats(string name) => [.. Reference.GetProperty(name).EnumerateArray().Select(v => v.GetSingle())];
-
-    private static int[] Ints(string name) => [.. Reference.GetProperty(name).EnumerateArray().Select(v => v.GetInt32())];
-
-    private static int Int(string name) => Reference.GetProperty(name).GetInt32();
-
-    private static float[][] Rows(float[] flat, int dim) => [.. Enumerable.Range(0, flat.Length / dim).Select(i => flat[(i * dim)..((i + 1) * dim)])];
-
-    private static ProductQuantizer ReferenceQuantizer() => new(Int("dim"), Int("m"), Int("k"), Floats("codebooks"));
+    private static ProductQuantizer ReferenceQuantizer() => new(Data.Int("dim"), Data.Int("m"), Data.Int("k"), Data.Floats("codebooks"));
 
     [Fact]
     public void EuclideanLloydStepsEqualNumpyIncludingAnEmptyClusterRelocated()
     {
-        int n = Int("n"), dim = Int("dim"), m = Int("m"), k = Int("k"), d = dim / m;
-        var data = Floats("data");
-        var initial = Reference.GetProperty("initial").EnumerateArray().ToArray();
-        var expected = Floats("codebooks");
+        int n = Data.Int("n"), dim = Data.Int("dim"), m = Data.Int("m"), k = Data.Int("k"), d = dim / m;
+        var data = Data.Floats("data");
+        var initial = Data["initial"].EnumerateArray().ToArray();
+        var expected = Data.Floats("codebooks");
         for (int s = 0; s < m; s++)
         {
             var slice = Enumerable.Range(0, n).SelectMany(i => data.Skip(i * dim + s * d).Take(d)).ToArray();
             var init = initial[s].EnumerateArray().Select(v => v.GetSingle()).ToArray();
             Assert.Equal(init[..d], init[((k - 1) * d)..]); // the last starts as a copy of the first: empty at once
-            var centroids = KMeans.Lloyd(slice, n, d, init, k, Int("iterations"), spherical: false);
+            var centroids = KMeans.Lloyd(slice, n, d, init, k, Data.Int("iterations"), spherical: false);
             for (int i = 0; i < k * d; i++) Assert.Equal(expected[s * k * d + i], centroids[i], 2e-5f);
             Assert.NotEqual(centroids[..d], centroids[((k - 1) * d)..]);
         }
@@ -47,12 +37,12 @@ public sealed class ProductQuantizerTests
     [Fact]
     public void CodesDecodingAndAsymmetricScoresEqualNumpy()
     {
-        int dim = Int("dim"), n = Int("n"), m = Int("m");
+        int dim = Data.Int("dim"), n = Data.Int("n"), m = Data.Int("m");
         var pq = ReferenceQuantizer();
-        var codes = ProductCodes.Encode(pq, Rows(Floats("data"), dim));
-        Assert.Equal(Ints("codes").Select(c => (byte)c), codes.Data);
-        var queries = Rows(Floats("queries"), dim);
-        var adc = Floats("adc");
+        var codes = ProductCodes.Encode(pq, ReferenceJson.Rows(Data.Floats("data"), dim));
+        Assert.Equal(Data.Ints("codes").Select(c => (byte)c), codes.Data);
+        var queries = ReferenceJson.Rows(Data.Floats("queries"), dim);
+        var adc = Data.Floats("adc");
         var table = new float[m * pq.Centroids];
         var decoded = new float[dim];
         for (int q = 0; q < queries.Length; q++)
@@ -65,8 +55,8 @@ public sealed class ProductQuantizerTests
                 Assert.Equal(adc[q * n + r], TensorPrimitives.Dot(queries[q], decoded), 1e-4f);
             }
         }
-        var hits = PqSearch.TopK(queries, codes, Int("top_k"), 0);
-        var flat = Reference.GetProperty("flat").EnumerateArray().ToArray();
+        var hits = PqSearch.TopK(queries, codes, Data.Int("top_k"), 0);
+        var flat = Data["flat"].EnumerateArray().ToArray();
         for (int q = 0; q < queries.Length; q++)
         {
             Assert.Equal(flat[q].GetProperty("rows").EnumerateArray().Select(v => v.GetInt32()), hits[q].Select(h => h.Index));
@@ -78,19 +68,19 @@ public sealed class ProductQuantizerTests
     [Fact]
     public void ResidualCodesInProbedListsScoreAsNumpy()
     {
-        int dim = Int("dim"), lists = 3;
-        var data = Rows(Floats("data"), dim);
-        var coarse = Floats("coarse");
+        int dim = Data.Int("dim"), lists = 3;
+        var data = ReferenceJson.Rows(Data.Floats("data"), dim);
+        var coarse = Data.Floats("coarse");
         var ivf = InvertedLists.Group(coarse, dim, ivfAssignment(data, coarse, lists), out var order);
-        Assert.Equal(Ints("order"), order);
-        Assert.Equal(Ints("starts"), Enumerable.Range(0, lists + 1).Select(ivf.Start));
+        Assert.Equal(Data.Ints("order"), order);
+        Assert.Equal(Data.Ints("starts"), Enumerable.Range(0, lists + 1).Select(ivf.Start));
         var stored = order.Select(i => data[i]).ToArray();
         var codes = ProductCodes.Encode(ReferenceQuantizer(), stored, ivf);
         Assert.True(codes.Residual);
-        Assert.Equal(Ints("residual_codes").Select(c => (byte)c), codes.Data);
-        var queries = Rows(Floats("queries"), dim);
-        var hits = PqSearch.TopK(queries, ivf, Int("probes"), codes, Int("top_k"), 0);
-        var expected = Reference.GetProperty("ivf").EnumerateArray().ToArray();
+        Assert.Equal(Data.Ints("residual_codes").Select(c => (byte)c), codes.Data);
+        var queries = ReferenceJson.Rows(Data.Floats("queries"), dim);
+        var hits = PqSearch.TopK(queries, ivf, Data.Int("probes"), codes, Data.Int("top_k"), 0);
+        var expected = Data["ivf"].EnumerateArray().ToArray();
         for (int q = 0; q < queries.Length; q++)
         {
             Assert.Equal(expected[q].GetProperty("rows").EnumerateArray().Select(v => v.GetInt32()), hits[q].Select(h => h.Index));

@@ -233,7 +233,10 @@ public sealed class EmbeddingPrecisionCommandTests
         string docs = Path.Combine(TestPaths.RepoRoot, "samples", "documents"), output = Path.Combine(TestPaths.NewTempDir(), "idx");
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq", "5"), 1, "divisor");
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq", "8", "--precision", "int8"), 2, "choose one");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq", "8", "--hnsw", "8"), 2, "--hnsw");
+        string graph = BuildIndex(null, "--pq", "8", "--hnsw", "8");
+        Assert.Equal(exact.EnumerateArray().Select(h => h.GetProperty("id").GetString()),
+            Search(graph, "dense", "--rescore-multiplier", rows.ToString(System.Globalization.CultureInfo.InvariantCulture), "--ef", "100")
+                .EnumerateArray().Select(h => h.GetProperty("id").GetString()));
         SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "bm25", "--task", task, "--pq", "8"), 2, "--pq applies to embedding models");
         SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--pq", "8", "--rescore-quantized"), 2, "--rescore-quantized");
         File.WriteAllBytes(Path.Combine(pq, "embeddings.pq"), new byte[5]);

@@ -120,8 +120,6 @@ public sealed class PqIndexTests
         var (model, records, _) = IvfIndexTests.Corpus(300, seed: 6);
         Assert.Contains("divisor", Assert.Throws<EvaluationException>(() => Build(Folder(), model, records, null, subspaces: 5)).Message);
         Assert.Contains("choose one", Assert.Throws<EvaluationException>(() => Build(Folder(), model, records, null, 4, EmbeddingPrecision.Int8)).Message);
-        Assert.Contains("--hnsw", Assert.Throws<EvaluationException>(() => IndexBuilder.Build(Folder(), model, "m", records, new Bm25Options(), "nb", 0, 0,
-            hnsw: new Hnsw.HnswOptions(), pq: new ProductQuantizerOptions { Subspaces = 4 })).Message);
         Assert.Contains("none", Assert.Throws<EvaluationException>(() => Build(Folder(), model, [], null, 4)).Message);
         string folder = Folder();
         Build(folder, model, records, null, 4);
@@ -133,5 +131,39 @@ public sealed class PqIndexTests
         Assert.StartsWith(books, Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder)).Message);
         File.Delete(books);
         Assert.Contains("missing", Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder)).Message);
+    }
+
+    [Fact]
+    public void AGraphOverCodesWalksTheCodesAndRescoresWithTheFloatRows()
+    {
+        var (model, records, queries) = IvfIndexTests.Corpus(800, seed: 7);
+        string folder = Folder(), flat = Folder();
+        var manifest = IndexBuilder.Build(folder, model, folder, records, new Bm25Options(), "nb", 0, 0,
+            hnsw: new Hnsw.HnswOptions { M = 8 }, pq: new ProductQuantizerOptions { Subspaces = 4 });
+        Assert.Equal((8, 4), (manifest.HnswM, manifest.PqSubspaces));
+        Build(flat, model, records, null, subspaces: 4);
+        using var index = SearchIndex.Open(folder);
+        using var codesOnly = SearchIndex.Open(flat);
+        Assert.NotNull(index.Graph);
+        var stored = Enumerable.Range(0, index.Records.Count).Select(r => index.Vector(r).ToArray()).ToArray();
+        foreach (var q in queries)
+        {
+            // A walk keeping every row as a candidate reaches the whole graph: the codes' own ranking, as the scan's.
+            var walked = index.Search("x", q, SearchMode.Dense, 10, null, 0, 0, ef: 800);
+            Assert.Equal(ByDecodedRows(index, q, 10), walked.Select(h => h.Row));
+            Assert.Equal(Dense(codesOnly, q, 10, rescore: 0).Select(h => h.Record.Id), walked.Select(h => h.Record.Id));
+            var nq = ExactSearch.Normalize([q])[0];
+            Assert.All(Dense(index, q, 10, rescore: 3), h => Assert.Equal(TensorPrimitives.Dot(nq, stored[h.Row]), h.Score, 1e-6f));
+        }
+        // Evaluation's graph over codes answers as the scan does when the walk keeps every row.
+        var corpus = records.Select(r => new Models.CorpusDocument(r.Id, "", r.Text)).ToList();
+        var texts = Enumerable.Range(0, queries.Length).Select(i => $"spørsmål {i}").ToList();
+        var graphRetriever = new DenseRetriever(model, quantization: new QuantizedSearchOptions(EmbeddingPrecision.Float32, 0)
+        {
+            Product = new ProductQuantizerOptions { Subspaces = 4 },
+        }, hnsw: new Hnsw.HnswOptions { M = 8, EfSearch = 800 });
+        var hits = graphRetriever.Search(corpus, texts, 10, null);
+        for (int q = 0; q < queries.Length; q++)
+            Assert.Equal(Dense(codesOnly, queries[q], 10, rescore: 0).Select(h => h.Record.Id), hits[q].Select(h => corpus[h.Index].Id));
     }
 }

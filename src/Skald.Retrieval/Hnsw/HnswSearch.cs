@@ -60,19 +60,55 @@ public static class HnswSearch
                 result[i] = candidates;
                 return;
             }
-            var heap = new TopKHeap(Math.Max(1, Math.Min(k, candidates.Length))); // rescored on this thread: a lone query stays on the caller's
-            foreach (var hit in candidates)
-            {
-                float score = floatRows is null
-                    ? QuantizedDots.Rescore(queries[i], corpus.Row(hit.Index), corpus.Precision)
-                    : TensorPrimitives.Dot(queries[i], floatRows(hit.Index));
-                heap.Add(hit.Index, score, tieKeys is null ? -hit.Index : tieKeys[hit.Index]);
-            }
-            result[i] = heap.ToSortedArray();
+            result[i] = Rescore(candidates, k, tieKeys, row => floatRows is null
+                ? QuantizedDots.Rescore(queries[i], corpus.Row(row), corpus.Precision)
+                : TensorPrimitives.Dot(queries[i], floatRows(row)));
         }
         if (queries.Count == 1) One(0);
         else Parallel.For(0, queries.Count, One);
         return result;
+    }
+
+    /// <summary>
+    /// Top-<paramref name="k"/> rows for each query over a graph whose rows are also held as product-quantized codes
+    /// (an index built with <c>--hnsw</c> and <c>--pq</c>): the walk scores the codes from the query's table
+    /// (<see cref="ProductQuantizer.Table"/>, as <see cref="PqSearch"/> scores them), keeping
+    /// max(ef, k·<paramref name="rescoreMultiplier"/>) candidates; the best k·multiplier are rescored against
+    /// <paramref name="floatRows"/> and the best k returned (multiplier 0 or no float rows: the codes' scores are final).
+    /// </summary>
+    public static Hit[][] TopK(IReadOnlyList<float[]> queries, HnswGraph graph, ProductCodes codes, int k, int ef, int rescoreMultiplier,
+        IReadOnlyList<int>? tieKeys = null, IReadOnlySet<int>? excluded = null, FloatRow? floatRows = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ef, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(rescoreMultiplier);
+        if (codes.Residual) throw new ArgumentException("residual codes belong to IVF lists, not to a graph", nameof(codes));
+        var pq = codes.Quantizer;
+        foreach (var q in queries)
+            if (q.Length != pq.Dimension) throw new ArgumentException($"a query has {q.Length} values, the codes {pq.Dimension}");
+        bool rescore = rescoreMultiplier > 0 && floatRows is not null;
+        int first = (int)Math.Min(Math.Max(1, codes.Rows), rescore ? (long)k * rescoreMultiplier : k);
+        var result = new Hit[queries.Count][];
+        void One(int i)
+        {
+            var table = new float[pq.Subspaces * pq.Centroids];
+            pq.Table(queries[i], table);
+            var scorer = new ProductScorer(table, codes);
+            var candidates = Walk(ref scorer, graph, first, Math.Max(ef, first), tieKeys, excluded);
+            result[i] = rescore ? Rescore(candidates, k, tieKeys, row => TensorPrimitives.Dot(queries[i], floatRows!(row))) : candidates;
+        }
+        if (queries.Count == 1) One(0);
+        else Parallel.For(0, queries.Count, One);
+        return result;
+    }
+
+    /// <summary>The best <paramref name="k"/> of a walk's candidates by <paramref name="score"/>, on this thread (a lone
+    /// query stays on the caller's).</summary>
+    private static Hit[] Rescore(Hit[] candidates, int k, IReadOnlyList<int>? tieKeys, Func<int, float> score)
+    {
+        var heap = new TopKHeap(Math.Max(1, Math.Min(k, candidates.Length)));
+        foreach (var hit in candidates) heap.Add(hit.Index, score(hit.Index), tieKeys is null ? -hit.Index : tieKeys[hit.Index]);
+        return heap.ToSortedArray();
     }
 
     private static Hit[] Query(ReadOnlySpan<float> query, HnswGraph graph, FloatRow rows, int k, int ef,

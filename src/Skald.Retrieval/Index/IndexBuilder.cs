@@ -41,8 +41,8 @@ public static class IndexBuilder
     /// <param name="linking">Called with (rows linked into the HNSW graph, total) while it is built.</param>
     /// <param name="truncateDim">The model's embeddings were cut to this width (give the model the same cut); recorded so that queries are cut too (0: full width).</param>
     /// <param name="pq">Product-quantize the rows for dense search (codebooks trained on these rows, or on their residuals
-    /// from <paramref name="ivf"/>'s centroids; rows added later use the same codebooks); not with a quantized
-    /// <paramref name="precision"/> or <paramref name="hnsw"/>.</param>
+    /// from <paramref name="ivf"/>'s centroids; rows added later use the same codebooks; an HNSW graph is linked over
+    /// the float rows and walked over the codes); not with a quantized <paramref name="precision"/>.</param>
     /// <param name="maxActiveDims">A sparse encoder's rows keep their N largest entries, and the index's queries too (0: all; with a CSR model, give the model N as well so that its codes hold N latents).</param>
     public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<IndexRecord> records,
         Bm25Options bm25, string? language, int chunkTokens, int overlapTokens, Action<int, int>? progress = null,
@@ -62,7 +62,6 @@ public static class IndexBuilder
         }
         if (pq is not null)
         {
-            if (hnsw is not null) throw new EvaluationException($"{folder}: --pq works with exact search or --ivf-lists, not with --hnsw");
             if (precision != Quantization.EmbeddingPrecision.Float32)
                 throw new EvaluationException($"{folder}: --pq and --precision are two ways to compress the rows; choose one");
             try { pq.Check(model.Dimension); }

@@ -74,8 +74,8 @@ public static class IndexWriter
     {
         if ((manifest.PqSubspaces > 0) != (pq is not null) || (pq is not null && (pq.Subspaces != manifest.PqSubspaces || pq.Dimension != manifest.Dimension)))
             throw new ArgumentException($"the manifest's {manifest.PqSubspaces} PQ sub-vectors do not match the codebooks given", nameof(pq));
-        if (pq is not null && (manifest.Precision != "float32" || graph is not null))
-            throw new ArgumentException("a product-quantized index has float32 rows beside its codes and no HNSW graph", nameof(pq));
+        if (pq is not null && manifest.Precision != "float32")
+            throw new ArgumentException("a product-quantized index has float32 rows beside its codes", nameof(pq));
         if ((manifest.HnswM > 0) != (graph is not null) || (graph is not null && (graph.M != manifest.HnswM || graph.Count != records.Count)))
             throw new ArgumentException($"the manifest's HNSW M {manifest.HnswM} does not match the graph given for {records.Count} records", nameof(graph));
         if (manifest.Sparse != (sparse is not null)) throw new ArgumentException("a sparse index takes sparse rows, a dense one none", nameof(sparse));

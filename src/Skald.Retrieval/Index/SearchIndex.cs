@@ -125,8 +125,8 @@ public sealed class SearchIndex : IDisposable
             if (graph.M != manifest.HnswM) throw new EvaluationException($"{hnswPath}: M {graph.M}, the manifest {manifest.HnswM}");
         }
         var codes = ReadCodes(folder, manifest, lists);
-        if (codes is not null && (quantized is not null || graph is not null))
-            throw new EvaluationException($"{manifestPath}: a product-quantized index has float32 rows beside its codes and no HNSW graph");
+        if (codes is not null && quantized is not null)
+            throw new EvaluationException($"{manifestPath}: a product-quantized index has float32 rows beside its codes, not quantized ones");
         if (manifest.Sparse)
         {
             if (quantized is not null || lists is not null || codes is not null) throw new EvaluationException($"{manifestPath}: a sparse index has no quantized rows or IVF lists");
@@ -223,6 +223,8 @@ public sealed class SearchIndex : IDisposable
     private Hit[] Dense(float[] q, int k, int rescoreMultiplier, int probes, int ef)
     {
         if (LiveCount == 0) return [];
+        if (graph is not null && codes is not null)
+            return HnswSearch.TopK([q], graph, codes, Math.Min(k, LiveCount), ef, rescoreMultiplier, tieKeys, Deleted, vectors!.Row)[0];
         if (graph is not null)
             return quantized is null
                 ? HnswSearch.TopK([q], graph, vectors!.Row, Math.Min(k, LiveCount), ef, tieKeys, Deleted)[0]

@@ -139,14 +139,23 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     private Hit[][] ProductSearch(float[][] queries, float[][] documents, int k, IReadOnlyList<int> tie, InvertedLists? lists, int probes,
         ProductQuantizerOptions product, QuantizedSearchOptions q)
     {
-        ProductCodes codes;
-        try { codes = ProductCodes.Encode(ProductQuantizer.Train(documents, product, lists), documents, lists); }
-        catch (ArgumentException e) { throw new EvaluationException($"{Model.Name}: {e.Message}"); } // e.g. a width not divisible by M
+        var codes = Codes(documents, product, lists);
         int pool = Math.Max(k, Math.Min(k, q.RescoredHits) * q.RescoreMultiplier);
         var listed = lists is null ? PqSearch.TopK(queries, codes, pool, 0, tie) : PqSearch.TopK(queries, lists, probes, codes, pool, 0, tie);
-        return RescoredPage(listed, k, q, (candidates, page) =>
-            QuantizedSearch.RescoreBy(queries.Length, candidates, page, tie, (qi, r) => System.Numerics.Tensors.TensorPrimitives.Dot(queries[qi], documents[r])));
+        return RescoredPage(listed, k, q, ByFloats(queries, documents, tie));
     }
+
+    /// <summary>The documents' codes under codebooks trained on them (on their residuals in <paramref name="lists"/>).</summary>
+    private ProductCodes Codes(float[][] documents, ProductQuantizerOptions product, InvertedLists? lists)
+    {
+        try { return ProductCodes.Encode(ProductQuantizer.Train(documents, product, lists), documents, lists); }
+        catch (ArgumentException e) { throw new EvaluationException($"{Model.Name}: {e.Message}"); } // e.g. a width not divisible by M
+    }
+
+    /// <summary>Rescoring of candidates against the documents' float embeddings.</summary>
+    private static Func<IReadOnlyList<IReadOnlyList<Hit>>, int, Hit[][]> ByFloats(float[][] queries, float[][] documents, IReadOnlyList<int> tie) =>
+        (candidates, page) => QuantizedSearch.RescoreBy(queries.Length, candidates, page, tie,
+            (qi, r) => System.Numerics.Tensors.TensorPrimitives.Dot(queries[qi], documents[r]));
 
     private QuantizedEmbeddings Quantize(float[][] documents, QuantizedSearchOptions q)
     {
@@ -175,15 +184,21 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
 
     /// <summary>
     /// The search an HNSW index of these documents answers: the graph linked over the float rows and walked with them,
-    /// or with quantization over the quantized rows (then rescored as the exact quantized search is).
+    /// or with quantization over the quantized rows or product-quantized codes (then rescored as the exact quantized
+    /// search is).
     /// </summary>
     private Hit[][] Graph(float[][] queries, float[][] documents, int k, IReadOnlyList<int> tie)
     {
         if (ivf is not null) throw new EvaluationException($"{Model.Name}: --hnsw and --ivf-lists are two kinds of approximate index; choose one");
-        if (quantization?.Product is not null) throw new EvaluationException($"{Model.Name}: --pq works with exact search or --ivf-lists, not with --hnsw");
         if (documents.Length == 0) return [.. queries.Select(_ => Array.Empty<Hit>())];
         var graph = HnswGraph.Build(documents.Length, r => documents[r], hnsw! with { Threads = 1 });
         int ef = hnsw!.EfSearchOrDefault;
+        if (quantization is { Product: { } product } pq)
+        {
+            int pool = Math.Min(documents.Length, Math.Max(k, Math.Min(k, pq.RescoredHits) * pq.RescoreMultiplier));
+            var walked = HnswSearch.TopK(queries, graph, Codes(documents, product, null), pool, ef, 0, tie);
+            return RescoredPage(walked, k, pq, ByFloats(queries, documents, tie));
+        }
         if (quantization is not { Precision: not EmbeddingPrecision.Float32 } q)
             return HnswSearch.TopK(queries, graph, r => documents[r], Math.Min(k, documents.Length), ef, tie);
         var quantized = Quantize(documents, q);

@@ -53,7 +53,6 @@ internal sealed class IndexBuildCommand : Command
         var graph = hnsw.Of(p);
         if (graph is not null && lists is not null) throw new UsageException("--hnsw and --ivf-lists are two kinds of approximate index; choose one");
         var product = precision.Product(p);
-        if (product is not null && graph is not null) throw new UsageException("--pq works with exact search or --ivf-lists, not with --hnsw");
         try
         {
             string dir = IndexOptions.ModelFolder(p.GetValue(model)!, quiet);

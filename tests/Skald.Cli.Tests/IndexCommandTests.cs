@@ -153,6 +153,36 @@ public sealed class IndexCommandTests
     }
 
     [Fact]
+    public void ReindexLaysOutTheStoredRowsAnewWithoutTheModel()
+    {
+        Build(out string folder);
+        static string[] Ids(JsonElement hits) => [.. hits.EnumerateArray().Select(h => h.GetProperty("id").GetString()!)];
+        var exact = Ids(Search(folder, "Hvor kan jeg parkere sykkelen?", "dense", 8));
+        string embeddings = Path.Combine(folder, "embeddings.f32");
+        var before = File.ReadAllBytes(embeddings);
+        var r = SkaldProcess.Run("index", "reindex", "--index", folder, "--pq", "8", "--ivf-lists", "2", "--ivf-probes", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("PQ: 8-byte codes, IVF: 2 lists, 2 probed per search", r.Stderr);
+        var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
+        Assert.Equal((8, 2), (manifest.GetProperty("pq_subspaces").GetInt32(), manifest.GetProperty("ivf_lists").GetInt32()));
+        int rows = manifest.GetProperty("rows").GetInt32();
+        var all = SkaldProcess.Run("search", "--index", folder, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--top-k", "8",
+            "--format", "json", "--rescore-multiplier", rows.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(all.ExitCode == 0, all.Stderr);
+        Assert.Equal(exact, Ids(JsonDocument.Parse(all.Stdout).RootElement.GetProperty("results"))); // every list, every row rescored
+        var back = SkaldProcess.Run("index", "reindex", "--index", folder, "-q");
+        Assert.True(back.ExitCode == 0, back.Stderr);
+        Assert.False(File.Exists(Path.Combine(folder, "pq.bin")) || File.Exists(Path.Combine(folder, "ivf.bin")));
+        Assert.Equal(exact, Ids(Search(folder, "Hvor kan jeg parkere sykkelen?", "dense", 8)));
+        Assert.Equal(before.Length, new FileInfo(embeddings).Length); // the same rows, grouped by list by the IVF layout
+
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "reindex", "--index", folder, "--ivf-lists", "100000"), 1, "IVF lists need at least as many rows");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "reindex", "--index", folder, "--pq", "8", "--precision", "int8"), 2, "choose one");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "reindex", "--index", folder, "--hnsw", "8", "--ivf-lists", "2"), 2, "choose one");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "reindex", "--index", Path.Combine(folder, "nowhere")), 1, "not a Skald index");
+    }
+
+    [Fact]
     public void BadInputGetsOneLine()
     {
         string notIndex = TestPaths.NewTempDir();

@@ -14,7 +14,7 @@ namespace Skald.Retrieval.Tests;
 /// </summary>
 public sealed class SparseRetrievalTests
 {
-    private sealed class SparseTable(Dictionary<string, float[]> vectors, SimilarityFunction similarity = SimilarityFunction.Dot) : IEmbeddingModel
+    internal sealed class SparseTable(Dictionary<string, float[]> vectors, SimilarityFunction similarity = SimilarityFunction.Dot) : IEmbeddingModel
     {
         public string Name => "sparse-table";
         public IReadOnlyDictionary<string, string> Metadata { get; } = new Dictionary<string, string>();

@@ -15,7 +15,8 @@ namespace Skald.Retrieval.Index;
 /// encodes every row again with its codebooks, unchanged; an HNSW index's new rows
 /// are inserted into its graph, which is built again when rows were dropped) and compacts away deleted rows while it
 /// rewrites the folder;
-/// <see cref="Delete"/> only writes tombstones.
+/// <see cref="Reindex"/> lays out an index's stored rows anew (another search structure, lists retrained, compaction)
+/// without embedding them again; <see cref="Delete"/> only writes tombstones.
 /// </summary>
 public static class IndexBuilder
 {
@@ -52,26 +53,10 @@ public static class IndexBuilder
         if (maxActiveDims < 0 || (maxActiveDims > 0 && !model.IsSparse))
             throw new EvaluationException(maxActiveDims < 0 ? "max_active_dims must be at least 1"
                 : $"{folder}: --max-active-dims is for sparse encoders (SPLADE, CSR); {model.Name} makes dense embeddings");
-        if (model.IsSparse && (ivf is not null || hnsw is not null || pq is not null || precision != Quantization.EmbeddingPrecision.Float32))
-            throw new EvaluationException($"{folder}: {(ivf is not null ? "--ivf-lists" : hnsw is not null ? "--hnsw" : pq is not null ? "--pq" : "--precision")} is for dense embedding models; a sparse encoder's index is an inverted index of its vocabulary weights");
-        if (hnsw is not null)
-        {
-            if (ivf is not null) throw new EvaluationException($"{folder}: --hnsw and --ivf-lists are two kinds of approximate index; choose one");
-            try { hnsw.Check(); }
-            catch (ArgumentException e) { throw new EvaluationException($"{folder}: {e.Message}"); }
-        }
-        if (pq is not null)
-        {
-            if (precision != Quantization.EmbeddingPrecision.Float32)
-                throw new EvaluationException($"{folder}: --pq and --precision are two ways to compress the rows; choose one");
-            try { pq.Check(model.Dimension); }
-            catch (ArgumentException e) { throw new EvaluationException($"{folder}: {e.Message}"); }
-            if (records.Count == 0) throw new EvaluationException($"{folder}: a PQ index trains its codebooks on its documents, and there are none");
-        }
-        if (ivf is not null && ivf.Lists > records.Count)
-            throw new EvaluationException($"{folder}: {ivf.Lists} IVF lists need at least as many rows, and there are {records.Count}");
-        try { Quantization.EmbeddingQuantizer.BytesPerRow(precision, model.Dimension); } // a binary index needs a dimension divisible by 8
-        catch (ArgumentException e) { throw new EvaluationException($"{folder}: {e.Message}"); }
+        var layout = new DenseLayout { Precision = precision, Ivf = ivf, Hnsw = hnsw, Pq = pq };
+        if (model.IsSparse && layout.FirstOption is { } option)
+            throw new EvaluationException($"{folder}: {option} is for dense embedding models; a sparse encoder's index is an inverted index of its vocabulary weights");
+        layout.Check(folder, model.Dimension, records.Count);
         CheckUnique(records, []);
         var analyzer = new Bm25Model(bm25).AnalyzerFor(language, out string stemming);
         var manifest = new IndexManifest
@@ -98,37 +83,36 @@ public static class IndexBuilder
             return manifest with { Rows = records.Count };
         }
         var vectors = Embed(model, records, manifest.Similarity != "dot", progress);
-        InvertedLists? lists = null;
-        if (ivf is not null && records.Count > 0)
-        {
-            lists = InvertedLists.Train(vectors, ivf.ListsFor(records.Count), ivf.Training, out var order);
-            vectors = [.. order.Select(i => vectors[i])];
-            records = [.. order.Select(i => records[i])];
-            manifest = manifest with { IvfLists = lists.Lists, IvfProbes = ivf.ProbesFor(lists.Lists) };
-        }
-        HnswGraph? graph = null;
-        if (hnsw is not null)
-        {
-            var rows = vectors;
-            graph = HnswGraph.Build(rows.Length, r => rows[r], hnsw, linking);
-            manifest = manifest with { HnswM = graph.M, HnswEfConstruction = graph.EfConstruction, HnswEf = hnsw.EfSearchOrDefault };
-        }
-        if (Quantization.EmbeddingQuantizer.NeedsRanges(precision))
-        {
-            if (vectors.Length == 0) throw new EvaluationException($"{folder}: an {manifest.Precision} index calibrates on its documents, and there are none");
-            var ranges = Quantization.QuantizationRanges.FromEmbeddings(vectors);
-            manifest = manifest with { QuantizationMin = [.. ranges.Minima], QuantizationMax = [.. ranges.Maxima] };
-        }
-        Quantization.ProductQuantizer? codebooks = null;
-        if (pq is not null)
-        {
-            codebooks = Quantization.ProductQuantizer.Train(vectors, pq, lists);
-            manifest = manifest with { PqSubspaces = codebooks.Subspaces, PqBits = pq.Bits };
-        }
-        IndexWriter.Write(folder, manifest, records, vectors.Select(v => (ReadOnlyMemory<float>)v), Analyse(analyzer, records, bm25.Parameters), lists,
-            graph: graph, pq: codebooks);
-        return manifest with { Rows = records.Count };
+        return layout.Write(folder, manifest, records, vectors, analyzer, bm25.Parameters, linking);
     }
+
+    /// <summary>
+    /// Lays out the dense rows of the index in <paramref name="folder"/> anew from its own stored float rows, without
+    /// embedding anything again: lists trained again, a graph linked, codebooks or int8 ranges trained on the rows as
+    /// they are now, or plain exact search (<paramref name="layout"/> as <see cref="Build"/> takes it). Deleted rows are
+    /// dropped (compaction); records, model, chunking and BM25 settings stay. Returns the manifest written.
+    /// </summary>
+    public static IndexManifest Reindex(string folder, DenseLayout layout, Action<int, int>? linking = null)
+    {
+        IndexManifest manifest;
+        List<IndexRecord> records;
+        float[][] vectors;
+        using (var index = SearchIndex.Open(folder))
+        {
+            manifest = index.Manifest;
+            if (manifest.Sparse)
+                throw new EvaluationException($"{folder}: a sparse encoder's index is an inverted index of its vocabulary weights, with no dense rows to lay out");
+            var live = Enumerable.Range(0, index.Records.Count).Where(r => !index.Deleted.Contains(r)).ToArray();
+            records = [.. live.Select(r => index.Records[r])];
+            vectors = [.. live.Select(r => index.Vector(r).ToArray())];
+        }
+        layout.Check(folder, manifest.Dimension, records.Count);
+        return layout.Write(folder, manifest, records, vectors, AnalyzerOf(manifest), new Bm25Parameters(manifest.K1, manifest.B), linking);
+    }
+
+    /// <summary>The BM25 analyzer an index was built with (its language and stemming).</summary>
+    private static Analyzer AnalyzerOf(IndexManifest manifest) =>
+        new Bm25Model(new Bm25Options { Stem = manifest.Stemming.StartsWith("snowball", StringComparison.Ordinal) }).AnalyzerFor(manifest.Language, out _);
 
     /// <summary>
     /// The share of an HNSW index's rows that may be deleted (tombstones) before <see cref="Add"/> compacts the rows and
@@ -177,8 +161,7 @@ public static class IndexBuilder
             {
                 var added = EmbedSparse(model, records, manifest.Similarity == "cosine", manifest.MaxActiveDims, progress);
                 var every = keptRecords.Concat(records).ToList();
-                var sparseAnalyzer = new Bm25Model(new Bm25Options { Stem = manifest.Stemming.StartsWith("snowball", StringComparison.Ordinal) })
-                    .AnalyzerFor(manifest.Language, out _);
+                var sparseAnalyzer = AnalyzerOf(manifest);
                 IndexWriter.Write(folder, manifest, every, [], Analyse(sparseAnalyzer, every, new Bm25Parameters(manifest.K1, manifest.B)),
                     sparse: keptRows.Select(r => index.SparseRow(r)!).Concat(added));
                 return (records.Count, replaced);
@@ -198,8 +181,7 @@ public static class IndexBuilder
             }
             var all = sources.Select(i => i < keptRecords.Count ? keptRecords[i] : records[i - keptRecords.Count]).ToList();
             var graph = index.Graph is null ? null : Grow(folder, index, keptRows, fresh, linking);
-            var analyzer = new Bm25Model(new Bm25Options { Stem = manifest.Stemming.StartsWith("snowball", StringComparison.Ordinal) })
-                .AnalyzerFor(manifest.Language, out _);
+            var analyzer = AnalyzerOf(manifest);
             var bm25 = Analyse(analyzer, all, new Bm25Parameters(manifest.K1, manifest.B));
             IndexWriter.Write(folder, manifest, all, Rows(index, keptRows, fresh, sources), bm25, lists, graph: graph, tombstones: tombstones,
                 pq: index.ProductQuantizer);
@@ -296,7 +278,7 @@ public static class IndexBuilder
         return result;
     }
 
-    private static Bm25Index Analyse(Analyzer analyzer, IReadOnlyList<IndexRecord> records, Bm25Parameters parameters)
+    internal static Bm25Index Analyse(Analyzer analyzer, IReadOnlyList<IndexRecord> records, Bm25Parameters parameters)
     {
         var docs = new IReadOnlyList<string>[records.Count];
         Parallel.For(0, records.Count, d => docs[d] = analyzer.Analyze(records[d].FullText));

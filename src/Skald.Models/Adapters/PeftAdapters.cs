@@ -117,18 +117,7 @@ public static class PeftAdapters
             var a = new Parameter(key, st.ReadFloat32(key), infoA.Shape, weightDecay: false);
             var b = new Parameter(keyB, st.ReadFloat32(keyB), infoB.Shape, weightDecay: false);
             float scale = config.ScaleFor(Unprefixed(module), infoA.Shape[0]);
-            Parameter? magnitude = null;
-            string keyM = module + ".lora_magnitude_vector";
-            if (config.UseDora)
-            {
-                if (!st.Tensors.TryGetValue(keyM, out var infoM))
-                    throw new ModelFormatException($"{file}: {key} has no {keyM} (use_dora is true in {ConfigFile})");
-                if (infoM.Shape.Length != 1 || infoM.Shape[0] != weight.Shape[0])
-                    throw new ModelFormatException($"{file}: {keyM} [{string.Join(", ", infoM.Shape)}] does not fit {weight.Name}'s {weight.Shape[0]} outputs");
-                magnitude = new Parameter(keyM, st.ReadFloat32(keyM), infoM.Shape, weightDecay: false);
-            }
-            else if (st.Tensors.ContainsKey(keyM))
-                throw new ModelFormatException($"{file}: {keyM} is a DoRA magnitude but {ConfigFile} does not set use_dora");
+            var magnitude = Magnitude(file, st, config, module, weight);
             new LoraAdapter(a, b, scale, 0f, magnitude).MergeInto(weight); // bfloat16 weights: merged in float32, then rounded
             merged++;
         }
@@ -146,12 +135,33 @@ public static class PeftAdapters
                     $"[{string.Join(", ", table.Shape)}] (an adapter for a different base model?)");
             float scale = config.ScaleFor(Unprefixed(module), infoA.Shape[0]);
             LoraAdapter.ForTable(new Parameter(key, st.ReadFloat32(key), infoA.Shape, weightDecay: false),
-                new Parameter(keyB, st.ReadFloat32(keyB), infoB.Shape, weightDecay: false), scale).MergeInto(table);
+                new Parameter(keyB, st.ReadFloat32(keyB), infoB.Shape, weightDecay: false), scale,
+                Magnitude(file, st, config, module, table)).MergeInto(table); // bfloat16 tables: merged in float32, then rounded
             merged++;
         }
         if (config.ModulesToSave.Count > 0) merged += ReplaceSavedModules(file, st, config, byName, replaced);
         if (merged == 0) throw new ModelFormatException($"{file}: no lora_A / lora_B (or lora_embedding_A / _B) tensors");
         return merged;
+    }
+
+    /// <summary>
+    /// The DoRA magnitude of <paramref name="module"/> in the adapter file (use_dora: required, one value per output of
+    /// a linear weight or per column of a table; without use_dora: refused if present), or null.
+    /// </summary>
+    private static Parameter? Magnitude(string file, SafeTensorsFile st, LoraConfig config, string module, Parameter weight)
+    {
+        string keyM = module + ".lora_magnitude_vector";
+        if (!config.UseDora)
+        {
+            if (st.Tensors.ContainsKey(keyM)) throw new ModelFormatException($"{file}: {keyM} is a DoRA magnitude but {ConfigFile} does not set use_dora");
+            return null;
+        }
+        if (!st.Tensors.TryGetValue(keyM, out var infoM))
+            throw new ModelFormatException($"{file}: {module} has no {keyM} (use_dora is true in {ConfigFile})");
+        int outputs = weight.IsTable ? weight.Shape[1] : weight.Shape[0];
+        if (infoM.Shape.Length != 1 || infoM.Shape[0] != outputs)
+            throw new ModelFormatException($"{file}: {keyM} [{string.Join(", ", infoM.Shape)}] does not fit {weight.Name}'s {outputs} {(weight.IsTable ? "columns" : "outputs")}");
+        return new Parameter(keyM, st.ReadFloat32(keyM), infoM.Shape, weightDecay: false);
     }
 
     /// <summary>peft's special target <c>all-linear</c>.</summary>
@@ -175,16 +185,22 @@ public static class PeftAdapters
         return config with { TargetPattern = null, TargetModules = names };
     }
 
-    // peft's Embedding LoRA on a [V, C] table: A [r, V] zeros, B [C, r] ~ N(0, 1) (update_layer_embedding, reset_lora_parameters).
+    // peft's Embedding LoRA on a [V, C] table: A [r, V] zeros, B [C, r] ~ N(0, 1) (update_layer_embedding, reset_lora_parameters);
+    // with DoRA the magnitude [C] starts at the table's column norms ‖W[:, c]‖ (A = 0; DoraEmbeddingVariant.init).
     private static LoraAdapter AttachToTable(Parameter table, string module, LoraConfig config, SkaldRandom random)
     {
-        if (config.UseDora) throw new ModelFormatException($"lora.use_dora: DoRA on the embedding table {module} is not supported (leave it out of target_modules)");
         int vocab = table.Shape[0], dim = table.Shape[1];
         var a = new Parameter(module + ".lora_embedding_A", new float[config.R * vocab], [config.R, vocab], weightDecay: true);
         var b = new Parameter(module + ".lora_embedding_B", new float[dim * config.R], [dim, config.R], weightDecay: true);
         var bv = b.Data.Span;
         for (int i = 0; i < bv.Length; i++) bv[i] = (float)random.NextGaussian();
         var adapter = LoraAdapter.ForTable(a, b, config.Scale);
+        if (config.UseDora)
+        {
+            var norms = new float[dim];
+            adapter.WeightNorms(table, norms);
+            adapter = LoraAdapter.ForTable(a, b, config.Scale, new Parameter(module + ".lora_magnitude_vector", norms, [dim], weightDecay: true));
+        }
         table.Lora = adapter;
         return adapter;
     }

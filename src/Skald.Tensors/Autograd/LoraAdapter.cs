@@ -20,7 +20,10 @@ namespace Skald.Tensors.Autograd;
 /// <para>
 /// On a [V, C] lookup table (<see cref="Parameter.IsTable"/>) it is peft's Embedding LoRA (<see cref="ForTable"/>):
 /// A [r, V], B [C, r], row id of the table gets scale·B·A[:, id] where it is gathered, and merging gives
-/// W' = W + scale·(B·A)ᵀ; no dropout (peft applies none there).
+/// W' = W + scale·(B·A)ᵀ; no dropout (peft applies none there). With a magnitude m [C] it is peft's DoRA on an embedding
+/// (<c>DoraEmbeddingLayer</c>, <c>DoraEmbeddingVariant</c>): ν [C] are the column norms of the adapted table,
+/// ν[c] = ‖W[:, c] + scale·(B·A)ᵀ[:, c]‖ over the V rows (peft transposes the table, fan_in_fan_out), and a gathered row
+/// is (m/ν)⊙(W[id] + scale·B·A[:, id]); merging gives W' = (W + scale·(B·A)ᵀ) with each column c times m[c]/‖W'[:, c]‖.
 /// </para>
 /// </summary>
 /// <remarks>Upstream: https://github.com/huggingface/peft/blob/v0.17.1/src/peft/tuners/lora/layer.py,
@@ -52,8 +55,10 @@ public sealed class LoraAdapter
     /// </summary>
     public bool Embedding { get; private init; }
 
-    /// <summary>An Embedding LoRA adapter over a [V, C] table: <paramref name="a"/> [r, V], <paramref name="b"/> [C, r].</summary>
-    public static LoraAdapter ForTable(Parameter a, Parameter b, float scale) => new(a, b, scale, 0f) { Embedding = true };
+    /// <summary>An Embedding LoRA adapter over a [V, C] table: <paramref name="a"/> [r, V], <paramref name="b"/> [C, r]; with
+    /// <paramref name="magnitude"/> [C] DoRA.</summary>
+    public static LoraAdapter ForTable(Parameter a, Parameter b, float scale, Parameter? magnitude = null) =>
+        new(a, b, scale, 0f, magnitude) { Embedding = true };
 
     /// <summary>lora_A [r, in] (lora_embedding_A [r, V] on a table).</summary>
     public Parameter A { get; }
@@ -79,12 +84,17 @@ public sealed class LoraAdapter
     /// <summary>
     /// ν[j] = ‖W[j] + scale·(B·A)[j]‖₂ for every output j of <paramref name="weight"/> (the weight this adapter is on, of
     /// any precision: rows widened to float32 in blocks), into <paramref name="norms"/> [out]: DoRA's weight norm, and
-    /// with B = 0 the initial magnitude.
+    /// with B = 0 the initial magnitude. On a table, the column norms ν[c] = ‖W[:, c] + scale·(B·A)ᵀ[:, c]‖₂ [C]
+    /// (with A = 0 the initial magnitude), squares summed in double.
     /// </summary>
     public void WeightNorms(Parameter weight, Span<float> norms)
     {
         ArgumentNullException.ThrowIfNull(weight);
-        if (Embedding) throw new InvalidOperationException($"{weight.Name}: DoRA on an embedding table is not supported");
+        if (Embedding)
+        {
+            TableNorms(weight, norms);
+            return;
+        }
         int outF = B.Shape[0], inF = A.Shape[1], r = Rank;
         if (weight.Shape.Length != 2 || weight.Shape[0] != outF || weight.Shape[1] != inF)
             throw new ArgumentException($"{weight.Name} [{string.Join(", ", weight.Shape)}] is not the adapter's [{outF}, {inF}]");
@@ -102,6 +112,33 @@ public sealed class LoraAdapter
             for (int j = 0; j < rows; j++) norms[row0 + j] = TensorPrimitives.Norm(w.Slice(j * inF, inF));
         }
         ArrayPool<float>.Shared.Return(buffer);
+    }
+
+    /// <summary>The column norms of the adapted [V, C] table (see <see cref="WeightNorms"/>), V rows a block at a time.</summary>
+    private void TableNorms(Parameter table, Span<float> norms)
+    {
+        int vocab = A.Shape[1], c = B.Shape[0], r = Rank;
+        if (table.Shape.Length != 2 || table.Shape[0] != vocab || table.Shape[1] != c)
+            throw new ArgumentException($"{table.Name} [{string.Join(", ", table.Shape)}] is not the adapter's table [{vocab}, {c}]");
+        if (norms.Length < c) throw new ArgumentException($"norms holds {norms.Length} values, the table has {c} columns");
+        const int Block = 256;
+        float[] buffer = ArrayPool<float>.Shared.Rent(Block * c);
+        var squares = new double[c];
+        var a = A.Data.Span;
+        for (int row0 = 0; row0 < vocab; row0 += Block)
+        {
+            int rows = Math.Min(Block, vocab - row0);
+            var w = buffer.AsSpan(0, rows * c); // [rows, C] = W[rows] + scale·A[:, rows]ᵀ·Bᵀ
+            table.Widen(row0 * c, w);
+            Blas.Sgemm(true, true, rows, c, r, Scale, a[row0..], vocab, B.Data.Span, r, 1f, w, c);
+            for (int i = 0; i < rows; i++)
+            {
+                var row = w.Slice(i * c, c);
+                for (int j = 0; j < c; j++) squares[j] += (double)row[j] * row[j];
+            }
+        }
+        ArrayPool<float>.Shared.Return(buffer);
+        for (int j = 0; j < c; j++) norms[j] = (float)Math.Sqrt(squares[j]);
     }
 
     /// <summary>
@@ -124,6 +161,18 @@ public sealed class LoraAdapter
         {
             // [V, C] += scale·Aᵀ·Bᵀ (= scale·(B·A)ᵀ, peft's Embedding get_delta_weight).
             Blas.Sgemm(true, true, inF, outF, r, Scale, A.Data.Span, inF, B.Data.Span, r, 1f, weight, outF);
+            if (Magnitude is null) return;
+            // DoRA: each column c of the merged table times m[c] / ‖W'[:, c]‖ (peft's DoraEmbeddingVariant merge).
+            var squares = new double[outF];
+            for (int v = 0; v < inF; v++)
+            {
+                var row = weight.Slice(v * outF, outF);
+                for (int j = 0; j < outF; j++) squares[j] += (double)row[j] * row[j];
+            }
+            var factor = new float[outF];
+            var mt = Magnitude.Data.Span;
+            for (int j = 0; j < outF; j++) factor[j] = (float)(mt[j] / Math.Sqrt(squares[j]));
+            for (int v = 0; v < inF; v++) TensorPrimitives.Multiply(weight.Slice(v * outF, outF), factor, weight.Slice(v * outF, outF));
             return;
         }
         Blas.Sgemm(false, false, outF, inF, r, Scale, B.Data.Span, r, A.Data.Span, inF, 1f, weight, inF);

@@ -14,7 +14,7 @@ public static partial class Ops
         int n = ids.Length, rows = table.Shape[0], c = table.Shape[1];
         var y = tape.NewVariable(n, c);
         for (int i = 0; i < n; i++) TableRow(table, ids[i], y.Span.Slice(i * c, c));
-        var u = table.Lora is { Embedding: true } lora ? AddTableLowRank(tape, ids, lora, y.Span) : default; // peft's Embedding LoRA
+        var u = table.Lora is { Embedding: true } lora ? AddTableLowRank(tape, ids, lora, table, y.Span) : null; // peft's Embedding LoRA (or DoRA)
         if (tape.Records(y)) RecordGather(tape, ids, table, u, y); // a 16-bit table is frozen: no gradient of its own
         return y;
     }
@@ -27,10 +27,10 @@ public static partial class Ops
         table.Widen(id * c, destination[..c]);
     }
 
-    private static void RecordGather(Tape tape, int[] ids, Parameter table, Memory<float> u, Variable y) =>
+    private static void RecordGather(Tape tape, int[] ids, Parameter table, TableTerm? u, Variable y) =>
         tape.Record(y, () =>
         {
             if (table.RequiresGrad) Embedding.Backward(ids, y.Grad, table.Grad.Span, ids.Length, table.Shape[1]);
-            if (table.Lora is { Embedding: true } lora) BackwardTableLowRank(tape, ids, lora, u, y.Grad);
+            if (table.Lora is { Embedding: true } lora) BackwardTableLowRank(tape, ids, lora, u!, y.Grad);
         });
 }

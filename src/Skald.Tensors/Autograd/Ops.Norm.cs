@@ -26,9 +26,9 @@ public static partial class Ops
             AddTableRow(type, typeIds[i], dst);
         }
         // peft's Embedding LoRA on any of the three tables, added before the LayerNorm.
-        var wordU = word.Lora is { Embedding: true } wl ? AddTableLowRank(tape, ids, wl, s) : default;
-        var positionU = position.Lora is { Embedding: true } pl ? AddTableLowRank(tape, positions, pl, s) : default;
-        var typeU = type.Lora is { Embedding: true } tl ? AddTableLowRank(tape, typeIds, tl, s) : default;
+        var wordU = word.Lora is { Embedding: true } wl ? AddTableLowRank(tape, ids, wl, word, s) : null;
+        var positionU = position.Lora is { Embedding: true } pl ? AddTableLowRank(tape, positions, pl, position, s) : null;
+        var typeU = type.Lora is { Embedding: true } tl ? AddTableLowRank(tape, typeIds, tl, type, s) : null;
         var mean = tape.Save(n);
         var rstd = tape.Save(n);
         var y = tape.NewVariable(n, c);
@@ -37,7 +37,7 @@ public static partial class Ops
         if (dropout > 0f) Kernels.Dropout.Apply(y.Span, y.Span, dropout, seed);
         if (tape.Records(y))
         {
-            (int[], Parameter, Memory<float>)[]? lowRanks =
+            (int[], Parameter, TableTerm?)[]? lowRanks =
                 word.Lora is { Embedding: true } || position.Lora is { Embedding: true } || type.Lora is { Embedding: true }
                     ? [(ids, word, wordU), (positions, position, positionU), (typeIds, type, typeU)] : null;
             RecordEmbeddings(tape, ids, positions, typeIds, word, position, type, gamma, beta, sum, mean, rstd, dropout, seed, lowRanks, y);
@@ -67,7 +67,7 @@ public static partial class Ops
 
     private static void RecordEmbeddings(Tape tape, int[] ids, int[] positions, int[] typeIds, Parameter word,
         Parameter position, Parameter type, Parameter gamma, Parameter beta, Memory<float> sum, Memory<float> mean,
-        Memory<float> rstd, float dropout, ulong seed, (int[] Ids, Parameter Table, Memory<float> U)[]? lowRanks, Variable y) => tape.Record(y, () =>
+        Memory<float> rstd, float dropout, ulong seed, (int[] Ids, Parameter Table, TableTerm? U)[]? lowRanks, Variable y) => tape.Record(y, () =>
     {
         int n = ids.Length, c = word.Shape[1];
         var dyArr = tape.Rent(n * c);
@@ -81,7 +81,7 @@ public static partial class Ops
         if (type.RequiresGrad) Embedding.Backward(typeIds, ds, type.Grad.Span, n, c);
         foreach (var (tableIds, table, u) in lowRanks ?? [])
         {
-            if (table.Lora is { Embedding: true } lora) BackwardTableLowRank(tape, tableIds, lora, u, ds);
+            if (table.Lora is { Embedding: true } lora) BackwardTableLowRank(tape, tableIds, lora, u!, ds);
         }
         tape.Return(dyArr);
         tape.Return(dsArr);

@@ -280,12 +280,15 @@ public sealed class LoraTrainingTests
     /// <summary>
     /// <c>target_modules: [embed_tokens, ...]</c>: the vocabulary table gets peft's Embedding LoRA (lora_embedding_A
     /// [r, V] from zero, lora_embedding_B [C, r]), it trains, is saved under peft's keys, and the reloaded adapter embeds
-    /// as the trained model does.
+    /// as the trained model does. With <c>use_dora</c> the table gets peft's DoRA embedding too: a magnitude per column,
+    /// starting at the table's column norms, trained and saved as <c>lora_magnitude_vector</c>.
     /// </summary>
-    [Fact]
-    public void LoraOnTheEmbeddingTableTrainsAndRoundTrips()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LoraOnTheEmbeddingTableTrainsAndRoundTrips(bool dora)
     {
-        var config = SmallRun(3, "target_modules: [embed_tokens, q_proj]");
+        var config = SmallRun(3, "target_modules: [embed_tokens, q_proj]" + (dora ? ", use_dora: true" : ""));
         var setup = TrainingRun.Build(config);
         var model = (TrainableEncoder)setup.Model;
         var table = model.Model.Parameters.Single(p => p.Name == "embed_tokens.weight");
@@ -294,13 +297,24 @@ public sealed class LoraTrainingTests
         int vocab = table.Shape[0];
         Assert.Equal([4, vocab], adapter.A.Shape);
         Assert.All(adapter.A.Data.ToArray(), x => Assert.Equal(0f, x)); // peft: A from zero, B ~ N(0, 1)
+        var initial = adapter.Magnitude?.Data.ToArray();
+        if (dora)
+        {
+            var w = table.Data.ToArray();
+            for (int c = 0; c < 64; c++) // peft's DoraEmbeddingVariant.init: the column norms of the table
+                Assert.Equal(Math.Sqrt(Enumerable.Range(0, vocab).Sum(v => (double)w[v * 64 + c] * w[v * 64 + c])), initial![c], 1e-4);
+        }
+        else Assert.Null(initial);
         var run = new SentenceTrainer(setup).Run();
         Assert.Contains(adapter.A.Data.ToArray(), x => x != 0f); // it trained
+        if (dora) Assert.NotEqual(initial, adapter.Magnitude!.Data.ToArray());
         using (var st = SafeTensorsFile.Open(Path.Combine(run.ModelPath, "adapter_model.safetensors")))
         {
             Assert.Equal([4, vocab], st.Tensors["base_model.model.embed_tokens.lora_embedding_A"].Shape);
             Assert.Equal([64, 4], st.Tensors["base_model.model.embed_tokens.lora_embedding_B"].Shape);
             Assert.Contains("base_model.model.layers.0.self_attn.q_proj.lora_A.weight", st.Tensors.Keys);
+            Assert.Equal(dora, st.Tensors.ContainsKey("base_model.model.embed_tokens.lora_magnitude_vector"));
+            if (dora) Assert.Equal([64], st.Tensors["base_model.model.embed_tokens.lora_magnitude_vector"].Shape);
         }
         string[] texts = ["spørsmål 3", "svar 7"];
         var trained = model.Model.Encode(texts);

@@ -10,8 +10,9 @@ namespace Skald.Models;
 /// <c>model[0].auto_model.encoder.layer = ...[:n]</c>, then save): the same folder with config.json's
 /// <c>num_hidden_layers</c> (and <c>layer_types</c>) cut to n and the weights of layers n and later left out, every
 /// other tensor kept in its stored precision. Transformers and sentence-transformers load the result as a smaller
-/// model of the same architecture. For BERT, XLM-R, ModernBERT, Llama-family and Gemma transformers (those whose
-/// layers are numbered <c>layer.{i}</c> / <c>layers.{i}</c> in their checkpoint keys).
+/// model of the same architecture. For BERT, XLM-R, ModernBERT, NorBERT3, NorBERT4 (its config's <c>num_layers</c>),
+/// Llama-family and Gemma transformers (those whose layers are numbered <c>layer.{i}</c> / <c>layers.{i}</c> in their
+/// checkpoint keys).
 /// </summary>
 public static partial class LayerTruncation
 {
@@ -31,7 +32,7 @@ public static partial class LayerTruncation
         string configPath = Path.Combine(folder.TransformerPath, "config.json");
         var model = SentenceEncoder.Load(source);
         if (!model.Transformer.ReportsHiddenStates)
-            throw new ModelFormatException($"{source}: cutting layers is for BERT, XLM-R, ModernBERT, Llama-family and Gemma models, not {model.Transformer.Config.ModelType}");
+            throw new ModelFormatException($"{source}: cutting layers is for BERT, XLM-R, ModernBERT, NorBERT, Llama-family and Gemma models, not {model.Transformer.Config.ModelType}");
         int total = model.Transformer.Config.NumLayers;
         if (layers < 1 || layers >= total)
             throw new ModelFormatException($"{source}: the model has {total} layers; keep between 1 and {total - 1} of them, not {layers}");
@@ -44,7 +45,7 @@ public static partial class LayerTruncation
         {
             throw new ModelFormatException($"{configPath}: invalid JSON ({e.Message})");
         }
-        config["num_hidden_layers"] = layers;
+        config[config.ContainsKey("num_layers") && !config.ContainsKey("num_hidden_layers") ? "num_layers" : "num_hidden_layers"] = layers; // GPT-BERT: num_layers
         if (config["layer_types"] is JsonArray types && types.Count == total)
             config["layer_types"] = new JsonArray([.. types.Take(layers).Select(t => t?.DeepClone())]);
         using var weights = Checkpoint.OpenFolder(folder.TransformerPath);

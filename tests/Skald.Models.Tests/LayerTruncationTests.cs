@@ -8,7 +8,8 @@ namespace Skald.Models.Tests;
 /// Per-layer outputs (<see cref="HiddenStates"/>, what AdaptiveLayerLoss pools) and <see cref="LayerTruncation"/>: a
 /// model cut to its first n layers gives, at its last layer, exactly layer n's output of the whole model (with the
 /// final norm of ModernBERT and the decoders applied on top, computed here from the checkpoint's own norm weights),
-/// so each reported layer is what a shorter model of the same weights computes.
+/// so each reported layer is what a shorter model of the same weights computes — NorBERT3 and NorBERT4 included, whose
+/// upstream code reports other per-layer outputs.
 /// </summary>
 public sealed class LayerTruncationTests : IDisposable
 {
@@ -23,6 +24,9 @@ public sealed class LayerTruncationTests : IDisposable
     [InlineData("xlmr-cls-f16", 1, null)]
     [InlineData("modernbert-tiny", 2, "model.final_norm.weight")]
     [InlineData("modernbert-tiny", 3, "model.final_norm.weight")]
+    [InlineData("norbert3-tiny", 1, null)]
+    [InlineData("norbert4-tiny", 1, null)]
+    [InlineData("norbert4-tiny", 3, null)]
     [InlineData("decoder-llama3", 1, "model.norm.weight")]
     [InlineData("decoder-gemma2", 1, "model.norm.weight")]
     public void ACutModelEndsWhereTheWholeModelsLayerDid(string name, int keep, string? finalNorm)
@@ -94,8 +98,6 @@ public sealed class LayerTruncationTests : IDisposable
         string source = TestPaths.FixtureModel("bert-cased-mean");
         var e = Assert.Throws<ModelFormatException>(() => LayerTruncation.Write(source, 2, Path.Combine(dir, "a")));
         Assert.Contains("has 2 layers; keep between 1 and 1 of them, not 2", e.Message);
-        e = Assert.Throws<ModelFormatException>(() => LayerTruncation.Write(TestPaths.FixtureModel("norbert3-tiny"), 1, Path.Combine(dir, "b")));
-        Assert.Contains("not norbert", e.Message);
         Assert.False(Directory.Exists(Path.Combine(dir, "a")));
     }
 }

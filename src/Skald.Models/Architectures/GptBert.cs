@@ -65,7 +65,14 @@ public sealed class GptBert : ITransformer
     public IReadOnlyList<Parameter> Parameters { get; }
 
     /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens)
+    /// <remarks>Each layer's output as a model of that many layers puts it out (there is no final norm after the layers).</remarks>
+    public bool ReportsHiddenStates => true;
+
+    /// <inheritdoc />
+    public Variable Forward(Tape tape, TokenBatch tokens) => Forward(tape, tokens, null);
+
+    /// <inheritdoc />
+    public Variable Forward(Tape tape, TokenBatch tokens, HiddenStates? hiddenStates)
     {
         // Inference skips the padding (BatchRows): [N, C] through the layers, [B·T, C] out.
         var rows = BatchRows.For(tape, tokens);
@@ -80,6 +87,7 @@ public sealed class GptBert : ITransformer
             bool global = settings.IsGlobal(i);
             var scoring = new AttentionScoring(scale, settings.Causal, settings.Window(i) + 1);
             h = tape.Layer(h, new LayerStep(layers[i], e, v1, i == 0, rows, global ? globalRope : localRope, scoring), LayerStep.Run);
+            hiddenStates?.Add(rows.Restore(tape, h));
         }
         return rows.Restore(tape, h);
     }

@@ -39,5 +39,5 @@ public interface ITransformer
     /// </summary>
     Variable Forward(Tape tape, TokenBatch tokens, HiddenStates? hiddenStates) => hiddenStates is null
         ? Forward(tape, tokens)
-        : throw new NotSupportedException($"per-layer outputs of {Config.ModelType} models are not available yet (BERT, XLM-R, ModernBERT, Llama-family and Gemma models have them)");
+        : throw new NotSupportedException($"per-layer outputs of {Config.ModelType} models are not available yet (BERT, XLM-R, ModernBERT, NorBERT, Llama-family and Gemma models have them)");
 }

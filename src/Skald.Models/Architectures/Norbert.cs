@@ -62,7 +62,18 @@ public sealed class Norbert : ITransformer
     public Parameter WordEmbeddings => embedding.Word;
 
     /// <inheritdoc />
-    public Variable Forward(Tape tape, TokenBatch tokens)
+    /// <remarks>
+    /// Each layer's output as a model of that many layers puts it out (what AdaptiveLayerLoss means to pool), not what
+    /// upstream's remote code returns as <c>hidden_states</c>: NorbertModel reports the embeddings and then the
+    /// difference each layer adds (h_i − h_{i−1}), which no shorter model puts out.
+    /// </remarks>
+    public bool ReportsHiddenStates => true;
+
+    /// <inheritdoc />
+    public Variable Forward(Tape tape, TokenBatch tokens) => Forward(tape, tokens, null);
+
+    /// <inheritdoc />
+    public Variable Forward(Tape tape, TokenBatch tokens, HiddenStates? hiddenStates)
     {
         if (tokens.Seq > MaxSequenceLength)
             throw new ArgumentException($"sequence length {tokens.Seq} exceeds the model's {MaxSequenceLength} positions");
@@ -73,7 +84,10 @@ public sealed class Norbert : ITransformer
         var rel = embedding.Relative(tape);                          // [R, C], shared by all layers
         var norms = new PlainNorms(onesC, zerosC, onesI, zerosI);
         foreach (var layer in layers)
+        {
             x = tape.Layer(x, new LayerStep(layer, rel, bucketsFor, rows, norms), LayerStep.Run);
+            hiddenStates?.Add(rows.Restore(tape, x));
+        }
         return rows.Restore(tape, x);
     }
 

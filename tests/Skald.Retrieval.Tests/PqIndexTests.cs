@@ -131,6 +131,20 @@ public sealed class PqIndexTests
         Assert.StartsWith(books, Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder)).Message);
         File.Delete(books);
         Assert.Contains("missing", Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder)).Message);
+
+        // 100 rows train 100 centroids per sub-vector: a code byte of 250 names none (a damaged file, never a read past the table).
+        string small = Folder();
+        Build(small, model, records[..100], null, 4);
+        string smallCodes = Path.Combine(small, IndexWriter.PqCodesFile);
+        var bytes = File.ReadAllBytes(smallCodes);
+        bytes[37] = 250;
+        File.WriteAllBytes(smallCodes, bytes);
+        var e = Assert.Throws<EvaluationException>(() => SearchIndex.Open(small));
+        Assert.StartsWith(smallCodes, e.Message);
+        Assert.Contains("code byte 250 at row 9", e.Message);
+        var pq = ProductQuantizer.Read(Path.Combine(small, IndexWriter.PqFile), 16);
+        Assert.Equal(100, pq.Centroids);
+        Assert.Throws<ArgumentException>(() => new ProductCodes(pq, 100, bytes, residual: false));
     }
 
     [Fact]

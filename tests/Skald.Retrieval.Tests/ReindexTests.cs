@@ -85,9 +85,10 @@ public sealed class ReindexTests
         var (model, records, _) = IvfIndexTests.Corpus(100, seed: 11);
         string folder = Folder();
         Build(folder, model, records, Layout("exact"));
+        var manifest = File.ReadAllBytes(Path.Combine(folder, IndexWriter.ManifestFile));
         Assert.Contains("101 IVF lists", Assert.Throws<EvaluationException>(() => IndexBuilder.Reindex(folder, new DenseLayout { Ivf = new IvfOptions { Lists = 101 } })).Message);
         Assert.Contains("divisor", Assert.Throws<EvaluationException>(() => IndexBuilder.Reindex(folder, new DenseLayout { Pq = new ProductQuantizerOptions { Subspaces = 3 } })).Message);
-        Assert.True(File.Exists(Path.Combine(folder, IndexWriter.EmbeddingsFile))); // refused before anything was written
+        Assert.Equal(manifest, File.ReadAllBytes(Path.Combine(folder, IndexWriter.ManifestFile))); // refused before anything was written (its "updated" time too)
         var sparse = new SparseRetrievalTests.SparseTable(records.ToDictionary(r => r.Text, r => new[] { 1f, 0f, 2f }));
         string sparseFolder = Folder();
         IndexBuilder.Build(sparseFolder, sparse, sparseFolder, records, new Bm25Options(), "nb", 0, 0);

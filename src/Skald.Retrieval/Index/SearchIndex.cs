@@ -149,6 +149,8 @@ public sealed class SearchIndex : IDisposable
         var data = File.ReadAllBytes(path);
         if (data.LongLength != (long)manifest.Rows * pq.Subspaces)
             throw new EvaluationException($"{path}: {data.LongLength} bytes, {manifest.Rows} rows of {pq.Subspaces}-byte codes need {(long)manifest.Rows * pq.Subspaces}");
+        if (ProductCodes.FirstOutOfRange(pq, data, manifest.Rows) is { } bad)
+            throw new EvaluationException($"{path}: code byte {data[bad]} at row {bad / pq.Subspaces} names no centroid ({pq.Centroids} per sub-vector; index damaged?)");
         return new ProductCodes(pq, manifest.Rows, data, residual: lists is not null);
     }
 

@@ -11,9 +11,9 @@ public sealed record KMeansOptions
 
     /// <summary>
     /// Inner-product clustering with unit centroids (true, an IVF index's coarse quantizer) or Euclidean clustering
-    /// (false, a product quantizer's sub-codebooks).
+    /// (false, a product quantizer's sub-codebooks; set by <see cref="Quantization.ProductQuantizer"/> only).
     /// </summary>
-    public bool Spherical { get; init; } = true;
+    internal bool Spherical { get; init; } = true;
 
     /// <summary>Seed of the sample and the starting centroids.</summary>
     public int Seed { get; init; }

@@ -13,10 +13,20 @@ public sealed class ProductCodes
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         if (data.LongLength < (long)rows * quantizer.Subspaces)
             throw new ArgumentException($"{rows} codes of {quantizer.Subspaces} bytes need {(long)rows * quantizer.Subspaces} bytes, got {data.LongLength}");
+        if (FirstOutOfRange(quantizer, data, rows) is { } bad)
+            throw new ArgumentException($"code byte {data[bad]} at row {bad / quantizer.Subspaces} is not below the codebooks' {quantizer.Centroids} centroids");
         Quantizer = quantizer;
         Rows = rows;
         Data = data;
         Residual = residual;
+    }
+
+    /// <summary>The position of the first code byte of <paramref name="data"/> that names no centroid (K or more), or null.</summary>
+    internal static long? FirstOutOfRange(ProductQuantizer quantizer, byte[] data, int rows)
+    {
+        if (quantizer.Centroids >= 256) return null;
+        int at = data.AsSpan(0, checked(rows * quantizer.Subspaces)).IndexOfAnyInRange((byte)quantizer.Centroids, (byte)255);
+        return at < 0 ? null : at;
     }
 
     /// <summary>The codebooks.</summary>

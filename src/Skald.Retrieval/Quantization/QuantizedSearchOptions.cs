@@ -15,7 +15,8 @@ public sealed record QuantizedSearchOptions(EmbeddingPrecision Precision, int Re
 
     /// <summary>
     /// Rescore against the documents' float embeddings (true, the default: what a Skald index does with its float file)
-    /// or against their quantized values (false: sentence-transformers' semantic_search_faiss / _usearch).
+    /// or against their quantized values (false: sentence-transformers' semantic_search_faiss / _usearch). Product-quantized
+    /// codes are always rescored with the float embeddings (their own values give the codes' scores again).
     /// </summary>
     public bool RescoreWithFloats { get; init; } = true;
 
@@ -29,6 +30,6 @@ public sealed record QuantizedSearchOptions(EmbeddingPrecision Precision, int Re
     public string Describe() => !Compresses
         ? "float32"
         : (Product is { } pq ? $"PQ {pq.Subspaces} × {pq.Bits} bits" : EmbeddingQuantizer.Name(Precision)) + (RescoreMultiplier > 0
-            ? $", top {RescoredHits} rescored from the best {RescoredHits * RescoreMultiplier} with the {(RescoreWithFloats ? "float" : "quantized")} embeddings"
+            ? $", top {RescoredHits} rescored from the best {RescoredHits * RescoreMultiplier} with the {(RescoreWithFloats || Product is not null ? "float" : "quantized")} embeddings"
             : ", not rescored");
 }

@@ -126,4 +126,28 @@ public sealed class EvaluatorTests
         Assert.True(pieces.Count > 1);
         Assert.All(pieces, p => Assert.True(m1.Encoder.Tokenizer.Encode("passage: " + p, true).Ids.Length <= m1.MaxTokens));
     }
+
+    [Fact]
+    public void ASparseEncodersEmbeddingsAreCachedAsTheirNonZeroEntries()
+    {
+        string cache = TestPaths.NewTempDir(), path = TestPaths.FixtureModel("splade-bert-tiny");
+        string[] texts = ["Hvor ligger legekontoret?", "Bussen går fra kaia.", "Hvor ligger legekontoret?"];
+        var m1 = EvaluationEmbeddingModel.Load(path, new EvaluationEmbeddingOptions { CacheDirectory = cache });
+        Assert.True(m1.IsSparse);
+        var a = m1.Embed(texts, TextRole.Document);
+        Assert.Equal(2, m1.EncodedCount);
+        int vocab = a[0].Length, active = a[0].Count(v => v != 0f);
+        Assert.True(active > 0 && active < vocab, $"{active} of {vocab} entries set");
+        var files = Directory.GetFiles(cache, "seg-*.bin", SearchOption.AllDirectories);
+        Assert.Single(files);
+        Assert.True(new FileInfo(files[0]).Length < 2 * 4L * vocab, "the segment holds the non-zero entries, not two dense rows");
+        var m2 = EvaluationEmbeddingModel.Load(path, new EvaluationEmbeddingOptions { CacheDirectory = cache });
+        var b = m2.Embed(texts, TextRole.Document);
+        Assert.Equal(0, m2.EncodedCount);
+        for (int i = 0; i < texts.Length; i++) Assert.Equal(a[i], b[i]);
+        var top = EvaluationEmbeddingModel.Load(path, new EvaluationEmbeddingOptions { CacheDirectory = cache, MaxActiveDims = 3 });
+        var cut = top.Embed(texts[..1], TextRole.Document)[0];
+        Assert.Equal(1, top.EncodedCount); // max_active_dims is part of the key
+        Assert.Equal(3, cut.Count(v => v != 0f));
+    }
 }

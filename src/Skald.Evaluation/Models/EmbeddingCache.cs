@@ -9,20 +9,26 @@ namespace Skald.Evaluation.Models;
 /// Embeddings on disk per (model identity, prompt, text), so a corpus shared by several tasks or benchmark runs is
 /// encoded once. Layout: <c>ROOT/MODELKEY/seg-*.bin</c>, each segment written atomically (temp file + rename) and
 /// holding a header (<c>SKEC</c>, dimension) then records of [SHA-256 of prompt + text (32 bytes)][dimension float32].
-/// The model key hashes the folder's full path and every file's relative path, size and modification time, so
-/// replacing the weights invalidates the cache. Segments are read in full when the cache opens.
+/// A sparse encoder's cache (<see cref="Sparse"/>: vocabulary-wide rows, nearly all zero) keeps only the non-zero
+/// entries: header <c>SKES</c>, dimension, records of [key (32 bytes)][int32 n][n int32 indices][n float32 values], held
+/// so in memory and written out dense on a hit. The model key hashes the folder's full path and every file's relative
+/// path, size and modification time, so replacing the weights invalidates the cache. Segments are read in full when the
+/// cache opens.
 /// </summary>
 public sealed class EmbeddingCache
 {
     private const uint Magic = 0x43454B53; // "SKEC"
+    private const uint SparseMagic = 0x53454B53; // "SKES"
     private readonly Dictionary<TextKey, float[]> entries = [];
+    private readonly Dictionary<TextKey, (int[] Indices, float[] Values)> sparseEntries = [];
     private readonly object gate = new();
 
-    /// <summary>Opens (and creates) the cache folder of one model.</summary>
-    public EmbeddingCache(string root, string modelKey, int dimension)
+    /// <summary>Opens (and creates) the cache folder of one model; <paramref name="sparse"/>: a sparse encoder's.</summary>
+    public EmbeddingCache(string root, string modelKey, int dimension, bool sparse = false)
     {
         Directory = Path.Combine(root, modelKey);
         Dimension = dimension;
+        Sparse = sparse;
         System.IO.Directory.CreateDirectory(Directory);
         foreach (var file in System.IO.Directory.GetFiles(Directory, "seg-*.bin").Order(StringComparer.Ordinal)) Load(file);
     }
@@ -33,8 +39,11 @@ public sealed class EmbeddingCache
     /// <summary>Vector width.</summary>
     public int Dimension { get; }
 
+    /// <summary>Whether the rows are stored as their non-zero entries (a sparse encoder's).</summary>
+    public bool Sparse { get; }
+
     /// <summary>Number of cached vectors.</summary>
-    public int Count => entries.Count;
+    public int Count => Sparse ? sparseEntries.Count : entries.Count;
 
     /// <summary>A stable key for a model folder: hash of its path and its files' names, sizes and modification times.</summary>
     public static string ModelKey(string modelPath, string extra = "")
@@ -60,26 +69,55 @@ public sealed class EmbeddingCache
         return MemoryMarshal.Read<TextKey>(SHA256.HashData(bytes));
     }
 
-    /// <summary>The cached vector, if any.</summary>
+    /// <summary>The cached vector, if any (a sparse one written out dense, a new array).</summary>
     public bool TryGet(TextKey key, out float[] vector)
     {
-        lock (gate) return entries.TryGetValue(key, out vector!);
+        if (!Sparse)
+        {
+            lock (gate) return entries.TryGetValue(key, out vector!);
+        }
+        (int[] Indices, float[] Values) row;
+        lock (gate)
+        {
+            if (!sparseEntries.TryGetValue(key, out row))
+            {
+                vector = null!;
+                return false;
+            }
+        }
+        vector = new float[Dimension];
+        for (int j = 0; j < row.Indices.Length; j++) vector[row.Indices[j]] = row.Values[j];
+        return true;
     }
 
-    /// <summary>Stores new vectors in memory and as one new segment file.</summary>
+    /// <summary>Stores new vectors in memory and as one new segment file (a sparse cache keeps their non-zero entries).</summary>
     public void AddRange(IReadOnlyList<(TextKey Key, float[] Vector)> items)
     {
         if (items.Count == 0) return;
-        var buffer = new byte[8 + items.Count * (32 + Dimension * 4)];
-        BinaryPrimitives.WriteUInt32LittleEndian(buffer, Magic);
+        foreach (var (_, vector) in items)
+            if (vector.Length != Dimension) throw new ArgumentException($"vector of {vector.Length} values in a cache of dimension {Dimension}");
+        var rows = Sparse ? items.Select(i => NonZero(i.Vector)).ToArray() : [];
+        long size = 8 + (Sparse ? rows.Sum(r => 36L + 8L * r.Indices.Length) : items.Count * (32L + Dimension * 4L));
+        var buffer = new byte[size];
+        BinaryPrimitives.WriteUInt32LittleEndian(buffer, Sparse ? SparseMagic : Magic);
         BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(4), Dimension);
         int o = 8;
-        foreach (var (key, vector) in items)
+        for (int i = 0; i < items.Count; i++)
         {
-            if (vector.Length != Dimension) throw new ArgumentException($"vector of {vector.Length} values in a cache of dimension {Dimension}");
+            var key = items[i].Key;
             MemoryMarshal.Write(buffer.AsSpan(o), in key);
-            MemoryMarshal.AsBytes(vector.AsSpan()).CopyTo(buffer.AsSpan(o + 32));
-            o += 32 + Dimension * 4;
+            o += 32;
+            if (!Sparse)
+            {
+                MemoryMarshal.AsBytes(items[i].Vector.AsSpan()).CopyTo(buffer.AsSpan(o));
+                o += Dimension * 4;
+                continue;
+            }
+            var (indices, values) = rows[i];
+            BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(o), indices.Length);
+            MemoryMarshal.AsBytes(indices.AsSpan()).CopyTo(buffer.AsSpan(o + 4));
+            MemoryMarshal.AsBytes(values.AsSpan()).CopyTo(buffer.AsSpan(o + 4 + 4 * indices.Length));
+            o += 4 + 8 * indices.Length;
         }
         string name = Path.Combine(Directory, $"seg-{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Guid.NewGuid():N}.bin");
         string tmp = name + ".tmp";
@@ -87,23 +125,66 @@ public sealed class EmbeddingCache
         File.Move(tmp, name, overwrite: true);
         lock (gate)
         {
-            foreach (var (key, vector) in items) entries[key] = vector;
+            for (int i = 0; i < items.Count; i++)
+            {
+                if (Sparse) sparseEntries[items[i].Key] = rows[i];
+                else entries[items[i].Key] = items[i].Vector;
+            }
         }
+    }
+
+    /// <summary>The non-zero entries of a row, in index order.</summary>
+    private static (int[] Indices, float[] Values) NonZero(float[] vector)
+    {
+        int n = vector.Length - vector.AsSpan().Count(0f);
+        var indices = new int[n];
+        var values = new float[n];
+        for (int j = 0, k = 0; j < vector.Length; j++)
+        {
+            if (vector[j] == 0f) continue;
+            indices[k] = j;
+            values[k++] = vector[j];
+        }
+        return (indices, values);
     }
 
     private void Load(string file)
     {
         var bytes = File.ReadAllBytes(file);
-        int record = 32 + Dimension * 4;
-        if (bytes.Length < 8 || BinaryPrimitives.ReadUInt32LittleEndian(bytes) != Magic
-            || BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(4)) != Dimension || (bytes.Length - 8) % record != 0)
+        if (bytes.Length < 8 || BinaryPrimitives.ReadUInt32LittleEndian(bytes) != (Sparse ? SparseMagic : Magic)
+            || BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(4)) != Dimension)
         {
             return; // not ours or a different width: ignore (it will be recomputed)
         }
+        if (Sparse)
+        {
+            LoadSparse(bytes);
+            return;
+        }
+        int record = 32 + Dimension * 4;
+        if ((bytes.Length - 8) % record != 0) return;
         for (int o = 8; o < bytes.Length; o += record)
         {
             var key = MemoryMarshal.Read<TextKey>(bytes.AsSpan(o, 32));
             entries[key] = MemoryMarshal.Cast<byte, float>(bytes.AsSpan(o + 32, Dimension * 4)).ToArray();
         }
+    }
+
+    /// <summary>A sparse segment's records; a damaged one is ignored whole (its rows are recomputed).</summary>
+    private void LoadSparse(byte[] bytes)
+    {
+        var rows = new List<(TextKey, (int[], float[]))>();
+        for (int o = 8; o < bytes.Length;)
+        {
+            if (bytes.Length - o < 36) return;
+            var key = MemoryMarshal.Read<TextKey>(bytes.AsSpan(o, 32));
+            int n = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(o + 32));
+            if (n < 0 || n > Dimension || bytes.Length - o - 36 < 8L * n) return;
+            var indices = MemoryMarshal.Cast<byte, int>(bytes.AsSpan(o + 36, 4 * n)).ToArray();
+            if (indices.Any(i => (uint)i >= (uint)Dimension)) return;
+            rows.Add((key, (indices, MemoryMarshal.Cast<byte, float>(bytes.AsSpan(o + 36 + 4 * n, 4 * n)).ToArray())));
+            o += 36 + 8 * n;
+        }
+        foreach (var (key, row) in rows) sparseEntries[key] = row;
     }
 }

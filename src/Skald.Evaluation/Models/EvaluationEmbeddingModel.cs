@@ -22,10 +22,11 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel
         Encoder = encoder;
         this.options = options ?? new EvaluationEmbeddingOptions();
         Name = this.options.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelPath)));
-        // A sparse encoder's rows are vocabulary-wide: a dense cache of them would outweigh the corpus, so none is kept.
-        if (this.options.CacheDirectory is { } dir && !encoder.IsSparse)
-            cache = new EmbeddingCache(dir, EmbeddingCache.ModelKey(modelPath, $"max={this.options.MaxLength}" + (this.options.TruncateDim is { } t ? $";truncate={t}" : "")),
-                this.options.TruncateDim ?? encoder.Dimension);
+        // A sparse encoder's rows are vocabulary-wide and nearly all zero: its cache keeps their non-zero entries.
+        if (this.options.CacheDirectory is { } dir)
+            cache = new EmbeddingCache(dir, EmbeddingCache.ModelKey(modelPath, $"max={this.options.MaxLength}"
+                    + (this.options.TruncateDim is { } t ? $";truncate={t}" : "") + (this.options.MaxActiveDims is { } a ? $";active={a}" : "")),
+                this.options.TruncateDim ?? encoder.Dimension, sparse: encoder.IsSparse);
         if (this.options.TruncateDim is { } cut && (cut < 1 || cut > encoder.Dimension || encoder.IsSparse))
             throw new EvaluationException(encoder.IsSparse ? $"{modelPath}: truncate_dim is for dense embeddings; this is a sparse encoder (use max_active_dims)"
                 : $"{modelPath}: truncate_dim {cut} is not in 1..{encoder.Dimension} (the model's dimension)");

@@ -176,6 +176,13 @@ public sealed class IndexCommandTests
         Assert.Equal(exact, Ids(Search(folder, "Hvor kan jeg parkere sykkelen?", "dense", 8)));
         Assert.Equal(before.Length, new FileInfo(embeddings).Length); // the same rows, grouped by list by the IVF layout
 
+        var narrow = SkaldProcess.Run("index", "reindex", "--index", folder, "--truncate-dim", "16", "-q");
+        Assert.True(narrow.ExitCode == 0, narrow.Stderr);
+        var cut = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
+        Assert.Equal((16, 16), (cut.GetProperty("dimension").GetInt32(), cut.GetProperty("truncate_dim").GetInt32()));
+        Assert.Equal(cut.GetProperty("rows").GetInt32() * 16L * 4, new FileInfo(embeddings).Length);
+        Assert.Equal(8, Search(folder, "Hvor kan jeg parkere sykkelen?", "dense", 8).GetArrayLength()); // the model's 32-d query, cut to 16
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "reindex", "--index", folder, "--truncate-dim", "16"), 1, "below the index's 16");
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "reindex", "--index", folder, "--ivf-lists", "100000"), 1, "IVF lists need at least as many rows");
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "reindex", "--index", folder, "--pq", "8", "--precision", "int8"), 2, "choose one");
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "reindex", "--index", folder, "--hnsw", "8", "--ivf-lists", "2"), 2, "choose one");

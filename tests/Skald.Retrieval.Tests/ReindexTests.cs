@@ -80,6 +80,32 @@ public sealed class ReindexTests
     }
 
     [Fact]
+    public void ATruncatedReindexIsTheIndexOfTheModelCutToThatWidth()
+    {
+        var (model, records, queries) = IvfIndexTests.Corpus(500, seed: 13);
+        string full = Folder(), cut = Folder();
+        Build(full, model, records, Layout("exact"));
+        // The model cut to 8 values: what `index build --truncate-dim 8` embeds (before the index normalises).
+        var narrow = new TableModel(records.Select(r => r.Text).Concat(Enumerable.Range(0, queries.Length).Select(i => $"spørsmål {i}"))
+            .ToDictionary(t => t, t => model.Embed([t], Models.TextRole.Document)[0][..8]));
+        IndexBuilder.Build(cut, narrow, cut, records, new Bm25Options(), "nb", 0, 0, truncateDim: 8);
+        var manifest = IndexBuilder.Reindex(full, new DenseLayout { Pq = new ProductQuantizerOptions { Subspaces = 4 } }, truncateDim: 8);
+        Assert.Equal((8, 8, 4), (manifest.Dimension, manifest.TruncateDim, manifest.PqSubspaces));
+        using var reindexed = SearchIndex.Open(full);
+        using var built = SearchIndex.Open(cut);
+        for (int r = 0; r < records.Count; r++)
+        {
+            var a = reindexed.Vector(r).ToArray();
+            var b = built.Vector(r).ToArray();
+            for (int j = 0; j < 8; j++) Assert.Equal(b[j], a[j], 1e-6f);
+        }
+        foreach (var q in queries) // the model's full query, cut by the index
+            Assert.Equal(built.Search("x", q[..8], SearchMode.Dense, 5).Select(h => h.Record.Id),
+                reindexed.Search("x", q, SearchMode.Dense, 5, null, 500).Select(h => h.Record.Id));
+        Assert.Contains("below the index's 8", Assert.Throws<EvaluationException>(() => IndexBuilder.Reindex(full, new DenseLayout(), truncateDim: 8)).Message);
+    }
+
+    [Fact]
     public void ImpossibleLayoutsAndSparseIndexesAreRefusedWithOneLine()
     {
         var (model, records, _) = IvfIndexTests.Corpus(100, seed: 11);

@@ -16,13 +16,16 @@ internal sealed class IndexReindexCommand : Command
     private readonly Option<string> index = IndexOptions.Index();
     private readonly IvfCommandOptions ivf = new("The index");
     private readonly HnswCommandOptions hnsw = new("The index");
+    private readonly Option<int?> truncateDim = CliOptions.Int("--truncate-dim",
+        "Cut the stored rows to their first N values (a Matryoshka model's smaller width; at unit length again for cosine); queries are cut the same way");
     private readonly PrecisionOptions precision = new("Dense search: read the embeddings (held in memory; the float32 ones stay on disk to rescore the best hits)", rescoring: false);
 
     public IndexReindexCommand() : base("reindex",
         "Lay out an index's dense rows anew from its stored embeddings (no model needed, nothing embedded again): exact, --precision, " +
-        "--pq, --ivf-lists (lists trained again) or --hnsw, as 'index build' takes them; deleted rows are dropped")
+        "--pq, --ivf-lists (lists trained again) or --hnsw, as 'index build' takes them, and --truncate-dim to shrink the rows; deleted rows are dropped")
     {
         Options.Add(index);
+        Options.Add(truncateDim);
         foreach (var o in precision.All) Options.Add(o);
         foreach (var o in ivf.All) Options.Add(o);
         foreach (var o in hnsw.All) Options.Add(o);
@@ -37,7 +40,7 @@ internal sealed class IndexReindexCommand : Command
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var manifest = IndexBuilder.Reindex(p.GetValue(index)!, layout, IndexOptions.Linking(quiet));
+            var manifest = IndexBuilder.Reindex(p.GetValue(index)!, layout, IndexOptions.Linking(quiet), p.GetValue(truncateDim) ?? 0);
             Terminal.Log($"laid out {manifest.Rows} row(s) ({IndexOptions.Layout(manifest)}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(index)}", quiet);
             return 0;
         }

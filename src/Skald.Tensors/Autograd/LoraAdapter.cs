@@ -114,6 +114,22 @@ public sealed class LoraAdapter
         ArrayPool<float>.Shared.Return(buffer);
     }
 
+    /// <summary>
+    /// DoRA's per-output factors for <paramref name="weight"/>: <paramref name="inverseNorm"/> = 1/ν and
+    /// <paramref name="scales"/> = m/ν (<see cref="WeightNorms"/>; ν gets no gradient).
+    /// </summary>
+    public void MagnitudeScales(Parameter weight, Span<float> scales, Span<float> inverseNorm)
+    {
+        var m = (Magnitude ?? throw new InvalidOperationException($"{weight.Name}: a plain LoRA adapter has no magnitude")).Data.Span;
+        WeightNorms(weight, inverseNorm);
+        for (int j = 0; j < m.Length; j++)
+        {
+            float inv = 1f / inverseNorm[j];
+            inverseNorm[j] = inv;
+            scales[j] = m[j] * inv;
+        }
+    }
+
     /// <summary>The column norms of the adapted [V, C] table (see <see cref="WeightNorms"/>), V rows a block at a time.</summary>
     private void TableNorms(Parameter table, Span<float> norms)
     {

@@ -19,7 +19,6 @@ public static partial class Ops
     /// </summary>
     private static LowRank AddDecomposed(Tape tape, Variable x, Variable y, Parameter owner, ReadOnlySpan<float> bias, LoraAdapter lora, int col)
     {
-        var magnitude = lora.Magnitude!;
         if (tape.Recording && owner.RequiresGrad)
             throw new InvalidOperationException($"{owner.Name}: a DoRA adapter trains on a frozen weight (freeze the base, as LoRA training does)");
         int n = y.Rows, r = lora.Rank, outF = lora.B.Shape[0], inF = x.Cols;
@@ -28,14 +27,7 @@ public static partial class Ops
         var u = Linear(tape, input, lora.A, null); // [n, r]
         var s = tape.Save(outF);
         var inverseNorm = tape.Save(outF);
-        lora.WeightNorms(owner, inverseNorm.Span); // ν [out]
-        var m = magnitude.Data.Span;
-        for (int j = 0; j < outF; j++)
-        {
-            float inv = 1f / inverseNorm.Span[j];
-            inverseNorm.Span[j] = inv;
-            s.Span[j] = m[j] * inv;
-        }
+        lora.MagnitudeScales(owner, s.Span, inverseNorm.Span); // m/ν and 1/ν, ν the row norms [out]
         var v = tape.Save(n * outF); // [n, out]: z, then z + l
         if (drop) Multiply(tape, input.Span, owner, default, v.Span, n);
         else

@@ -28,7 +28,7 @@ public static partial class Ops
         {
             for (int j = 0; j < r; j++) us[i * r + j] = a[j * v + ids[i]];
         }
-        if (lora.Magnitude is not { } magnitude)
+        if (lora.Magnitude is null)
         {
             Blas.Sgemm(false, true, n, c, r, lora.Scale, us, r, lora.B.Data.Span, r, 1f, rows, c);
             return new TableTerm(u);
@@ -37,14 +37,7 @@ public static partial class Ops
             throw new InvalidOperationException($"{table.Name}: a DoRA adapter trains on a frozen table (freeze the base, as LoRA training does)");
         var s = tape.Save(c);
         var inverseNorm = tape.Save(c);
-        lora.WeightNorms(table, inverseNorm.Span); // ν [C]
-        var m = magnitude.Data.Span;
-        for (int j = 0; j < c; j++)
-        {
-            float inv = 1f / inverseNorm.Span[j];
-            inverseNorm.Span[j] = inv;
-            s.Span[j] = m[j] * inv;
-        }
+        lora.MagnitudeScales(table, s.Span, inverseNorm.Span); // m/ν and 1/ν, ν the column norms [C]
         var saved = tape.Save(n * c); // v = W[ids] + scale·u·Bᵀ
         var vs = saved.Span;
         for (int i = 0; i < n; i++) TableRow(table, ids[i], vs.Slice(i * c, c));

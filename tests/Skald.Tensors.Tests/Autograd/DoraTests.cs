@@ -124,28 +124,13 @@ public sealed class DoraTests
         tape.Backward();
         float[] wv = w.Data.ToArray(), bv = bias.Data.ToArray(), mv = lora.Magnitude!.Data.ToArray();
         var frozen = Norms(wv, lora.A.Data.ToArray(), lora.B.Data.ToArray(), lora.Scale, Out, In, Rank);
-        foreach (var p in new[] { lora.A, lora.B })
+        ReferenceDifferences([lora.A, lora.B], () =>
         {
-            var values = p.Data.Span;
-            var grad = p.Grad.ToArray();
-            for (int idx = 0; idx < values.Length; idx++)
-            {
-                double Loss()
-                {
-                    var r = Reference(x, N, wv, bv, lora.A.Data.ToArray(), lora.B.Data.ToArray(), mv, lora.Scale, Out, In, Rank, frozen);
-                    double sum = 0;
-                    for (int i = 0; i < r.Length; i++) sum += seed[i] * r[i];
-                    return sum;
-                }
-                float old = values[idx];
-                values[idx] = old + 1e-2f;
-                double plus = Loss();
-                values[idx] = old - 1e-2f;
-                double minus = Loss();
-                values[idx] = old;
-                Near((plus - minus) / 2e-2, grad[idx], $"{p.Name}[{idx}]", 2e-3);
-            }
-        }
+            var r = Reference(x, N, wv, bv, lora.A.Data.ToArray(), lora.B.Data.ToArray(), mv, lora.Scale, Out, In, Rank, frozen);
+            double sum = 0;
+            for (int i = 0; i < r.Length; i++) sum += seed[i] * r[i];
+            return sum;
+        });
         Assert.All(w.Grad.ToArray(), g => Assert.Equal(0f, g));
         Assert.All(bias.Grad.ToArray(), g => Assert.Equal(0f, g));
     }

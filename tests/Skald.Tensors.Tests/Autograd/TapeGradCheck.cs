@@ -64,6 +64,32 @@ internal static class TapeGradCheck
         }
     }
 
+    /// <summary>
+    /// Each value of <paramref name="parameters"/> against central differences (step 1e-2) of a double-precision
+    /// reference <paramref name="loss"/> that reads the parameters' current values: the gradient already in its Grad,
+    /// within <paramref name="tolerance"/> relative to max(1, |difference|).
+    /// </summary>
+    public static void ReferenceDifferences(IEnumerable<Parameter> parameters, Func<double> loss, double tolerance = 2e-3)
+    {
+        foreach (var p in parameters)
+        {
+            var grad = p.Grad.ToArray();
+            for (int idx = 0; idx < grad.Length; idx++)
+            {
+                var values = p.Data.Span;
+                float old = values[idx];
+                values[idx] = old + 1e-2f;
+                double plus = loss();
+                p.Data.Span[idx] = old - 1e-2f;
+                double minus = loss();
+                p.Data.Span[idx] = old;
+                double numeric = (plus - minus) / 2e-2;
+                Assert.True(Math.Abs(numeric - grad[idx]) <= tolerance * Math.Max(1, Math.Abs(numeric)),
+                    $"{p.Name}[{idx}]: analytic {grad[idx]:G6}, numeric {numeric:G6}");
+            }
+        }
+    }
+
     public static float[] Random(int n, ulong seed, float scale = 1f)
     {
         var r = new SkaldRandom(seed);

@@ -151,6 +151,12 @@ public sealed record LossSection
     /// <summary>lambda / ranknet: <c>binary</c> (log2) or <c>natural</c> logarithm of the pair terms.</summary>
     public string ReductionLog { get; init; } = "binary";
 
+    /// <summary>
+    /// plistmle: a weight per list position (first document first), normalised per list, instead of the default
+    /// 2^(n − i) − 1 (a custom rank_discount_fn of fixed weights); null: the default.
+    /// </summary>
+    public IReadOnlyList<float>? PositionWeights { get; init; }
+
     /// <summary>listmle / plistmle: the documents are given most relevant first (false: sorted by label).</summary>
     public bool RespectInputOrder { get; init; } = true;
 

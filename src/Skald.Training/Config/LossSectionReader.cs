@@ -61,6 +61,7 @@ internal static class LossSectionReader
             Mu = l.Float("mu", 10f, 0),
             ReductionLog = l.Choice("reduction_log", "binary", "binary", "natural"),
             RespectInputOrder = l.Bool("respect_input_order", true),
+            PositionWeights = l.FloatList("position_weights"),
             PosNegRatio = l.Int("pos_neg_ratio", 8, 1),
             TieEncoderDecoder = l.Bool("tie_encoder_decoder", true),
             Decoder = l.Str("decoder"),

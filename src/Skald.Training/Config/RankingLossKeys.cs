@@ -22,5 +22,9 @@ internal static class RankingLossKeys
             if (l.Str(key) is not null && !read) throw new TrainingException($"{l.Where(key)}: loss.{key} is {owner}");
         }
         if (loss.Sigma <= 0) throw new TrainingException($"{l.Where("sigma")}: loss.sigma must be above 0");
+        if (loss.PositionWeights is not null && loss.Type != "plistmle")
+            throw new TrainingException($"{l.Where("position_weights")}: loss.position_weights is PListMLELoss's (loss.type: plistmle)");
+        if (loss.PositionWeights is { } w && (w.Count == 0 || w.Any(v => !(v >= 0) || float.IsInfinity(v)) || w.All(v => v == 0)))
+            throw new TrainingException($"{l.Where("position_weights")}: loss.position_weights must be finite weights ≥ 0, not all 0");
     }
 }

@@ -1,3 +1,4 @@
+using Skald.Training.Config;
 using Skald.Training.Modeling;
 
 namespace Skald.Training.CrossEncoders;
@@ -10,7 +11,9 @@ namespace Skald.Training.CrossEncoders;
 /// ties in input order), n of them, C_i = Σ_(j ≥ i) e^(x_π(j)) and ε = 1e−10:
 /// ℓ = −Σ_i λ_i·(x_π(i) − log(C_i + ε)), so ∂ℓ/∂x_π(m) = −λ_m + Σ_(i ≤ m) λ_i·e^(x_π(m)) / (C_i + ε).
 /// ListMLE has λ_i = 1; PListMLE weighs position i (from 0) by 2^(n − i) − 1, normalised to sum to 1 (÷ (Σλ + ε)),
-/// upstream's default PListMLELambdaWeight. The mean over the lists. Upstream pads a shorter list's scores with
+/// upstream's default PListMLELambdaWeight, or by given weights per position (<c>loss.position_weights</c>: what a
+/// custom <c>rank_discount_fn</c> returning fixed weights per position gives upstream), normalised the same way. The mean
+/// over the lists. Upstream pads a shorter list's scores with
 /// 1e−16, whose e^x = 1 each then enter the sums C_i of that list; here an absent document is left out, so a list's
 /// loss does not depend on how long the others in its batch are (equal for lists of one length).
 /// </summary>
@@ -19,16 +22,21 @@ public sealed class PListMleLoss : ListwiseLoss
     private const double Eps = 1e-10;
     private readonly bool weighted;
     private readonly bool respectInputOrder;
+    private readonly IReadOnlyList<float>? positionWeights;
 
     /// <summary>
     /// PListMLE (<paramref name="weighted"/>) or ListMLE over <paramref name="model"/>, the documents in their given
-    /// order (<paramref name="respectInputOrder"/>) or sorted by label.
+    /// order (<paramref name="respectInputOrder"/>) or sorted by label; PListMLE with <paramref name="positionWeights"/>
+    /// weighs position i by entry i (at least as many as the longest list has documents).
     /// </summary>
-    public PListMleLoss(TrainableEncoder model, bool weighted = true, bool respectInputOrder = true, bool sigmoid = false, ulong seed = 42)
+    public PListMleLoss(TrainableEncoder model, bool weighted = true, bool respectInputOrder = true, bool sigmoid = false, ulong seed = 42,
+        IReadOnlyList<float>? positionWeights = null)
         : base(model, sigmoid, seed)
     {
+        if (positionWeights is not null && !weighted) throw new ArgumentException("ListMLE has no position weights (PListMLE does)", nameof(positionWeights));
         this.weighted = weighted;
         this.respectInputOrder = respectInputOrder;
+        this.positionWeights = positionWeights;
     }
 
     /// <inheritdoc />
@@ -36,15 +44,18 @@ public sealed class PListMleLoss : ListwiseLoss
 
     /// <inheritdoc />
     protected override double Sum(ReadOnlySpan<double> x, ReadOnlySpan<float> y, int rows, int width, Span<double> grad, out int count) =>
-        Lists(x, y, rows, width, grad, out count, weighted, respectInputOrder);
+        Lists(x, y, rows, width, grad, out count, weighted, respectInputOrder, positionWeights);
 
     /// <summary>
     /// The sum over the lists of scores <paramref name="x"/> [rows, width] (NaN: absent) with labels
-    /// <paramref name="y"/> of the (P)ListMLE loss, its gradient, and the number of lists.
+    /// <paramref name="y"/> of the (P)ListMLE loss, its gradient, and the number of lists; PListMLE weighs the positions
+    /// by <paramref name="positionWeights"/> when given, else by upstream's default.
     /// </summary>
     public static double Lists(ReadOnlySpan<double> x, ReadOnlySpan<float> y, int rows, int width, Span<double> grad, out int count,
-        bool weighted, bool respectInputOrder)
+        bool weighted, bool respectInputOrder, IReadOnlyList<float>? positionWeights = null)
     {
+        if (positionWeights is not null && positionWeights.Count < width)
+            throw new TrainingException($"loss.position_weights has {positionWeights.Count} weights for lists of up to {width} documents");
         double sum = 0;
         count = 0;
         for (int r = 0; r < rows; r++)
@@ -69,7 +80,7 @@ public sealed class PListMleLoss : ListwiseLoss
             }
             var lambda = new double[n];
             double total = 0;
-            for (int i = 0; i < n; i++) total += lambda[i] = weighted ? Math.Pow(2, n - i) - 1 : 1;
+            for (int i = 0; i < n; i++) total += lambda[i] = !weighted ? 1 : positionWeights is null ? Math.Pow(2, n - i) - 1 : positionWeights[i];
             if (weighted) for (int i = 0; i < n; i++) lambda[i] /= total + Eps;
             double prefix = 0; // Σ_(i ≤ m) λ_i / (C_i + ε)
             for (int m = 0; m < n; m++)

@@ -22,7 +22,7 @@ public static class RankingLosses
             "ce_margin_mse" => new CrossEncoderMseLoss(model, margin: true, sigmoid),
             "listnet" => new ListNetLoss(model, sigmoid),
             "listmle" => new PListMleLoss(model, weighted: false, l.RespectInputOrder, sigmoid),
-            "plistmle" => new PListMleLoss(model, weighted: true, l.RespectInputOrder, sigmoid),
+            "plistmle" => new PListMleLoss(model, weighted: true, l.RespectInputOrder, sigmoid, positionWeights: l.PositionWeights),
             "lambda" => new LambdaLoss(model, Scheme(l.WeightingScheme), l.K, l.Sigma, l.Mu, l.ReductionLog == "natural", sigmoid),
             "ranknet" => new LambdaLoss(model, LambdaWeighting.None, l.K, l.Sigma, l.Mu, l.ReductionLog == "natural", sigmoid),
             _ => throw new TrainingException($"loss.type {l.Type} is not a ranking loss"),

@@ -53,6 +53,8 @@ public static class LossColumns
             "bce" when OutsideUnit(d.Labels!) is int row
                 => $"needs labels in [0, 1]; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             "cross_entropy" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a class label column (0, 1, 2, ...)",
+            "plistmle" when l.PositionWeights is { } w && w.Count < d.Columns.Count - 1
+                => $"has lists of up to {d.Columns.Count - 1} documents and loss.position_weights only {w.Count} weights (one per position)",
             "cross_entropy" when NotAClass(d.Labels!, l.NumLabels) is int row
                 => $"needs class labels 0 … {(l.NumLabels is int n ? (n - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : "num_labels − 1")}; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             _ => RankingLosses.ColumnProblem(type, d),

@@ -130,6 +130,9 @@ public sealed class ListwiseRunTests
     [InlineData("{type: bce, k: 3}", "loss.k is LambdaLoss's and RankNetLoss's")]
     [InlineData("{type: listnet, weighting_scheme: none}", "loss.weighting_scheme is LambdaLoss's")]
     [InlineData("{type: lambda, respect_input_order: false}", "loss.respect_input_order is ListMLELoss's")]
+    [InlineData("{type: listmle, position_weights: [1, 0.5]}", "loss.position_weights is PListMLELoss's")]
+    [InlineData("{type: plistmle, position_weights: [0, 0]}", "loss.position_weights must be finite weights ≥ 0, not all 0")]
+    [InlineData("{type: plistmle, position_weights: [1]}", "loss.position_weights only 1 weights")]
     [InlineData("{type: lambda, weighting_scheme: ndcg_loss1, mu: 5}", "loss.mu is LambdaLoss's with weighting_scheme ndcg_loss2pp")]
     [InlineData("{type: mnrl, activation: sigmoid}", "loss.activation is the cross-encoder distillation and listwise losses'")]
     public void MisplacedKeysAndListsForOtherLossesAreOneLine(string loss, string message)

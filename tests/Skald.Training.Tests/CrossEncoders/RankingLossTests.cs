@@ -101,7 +101,8 @@ public sealed class RankingLossTests(ITestOutputHelper output)
         return loss switch
         {
             "listnet" => ListNetLoss.Lists(x, y, rows, width, g, out count),
-            "listmle" or "plistmle" => PListMleLoss.Lists(x, y, rows, width, g, out count, loss == "plistmle", inputOrder),
+            "listmle" or "plistmle" => PListMleLoss.Lists(x, y, rows, width, g, out count, loss == "plistmle", inputOrder,
+                c.TryGetProperty("position_weights", out var pw) ? [.. pw.EnumerateArray().Select(v => v.GetSingle())] : null),
             "ranknet" => LambdaLoss.Lists(x, y, rows, width, g, out count, LambdaWeighting.None, k, sigma, mu, natural),
             _ => LambdaLoss.Lists(x, y, rows, width, g, out count, Scheme(c), k, sigma, mu, natural),
         };

@@ -45,7 +45,8 @@ public static partial class LayerTruncation
         {
             throw new ModelFormatException($"{configPath}: invalid JSON ({e.Message})");
         }
-        config[config.ContainsKey("num_layers") && !config.ContainsKey("num_hidden_layers") ? "num_layers" : "num_hidden_layers"] = layers; // GPT-BERT: num_layers
+        if (model.Transformer.Config.ModelType == "gptbert") config["num_layers"] = layers; // GPT-BERT reads num_layers
+        if (model.Transformer.Config.ModelType != "gptbert" || config.ContainsKey("num_hidden_layers")) config["num_hidden_layers"] = layers;
         if (config["layer_types"] is JsonArray types && types.Count == total)
             config["layer_types"] = new JsonArray([.. types.Take(layers).Select(t => t?.DeepClone())]);
         using var weights = Checkpoint.OpenFolder(folder.TransformerPath);

@@ -141,6 +141,8 @@ public sealed class EvaluatorTests
         var files = Directory.GetFiles(cache, "seg-*.bin", SearchOption.AllDirectories);
         Assert.Single(files);
         Assert.True(new FileInfo(files[0]).Length < 2 * 4L * vocab, "the segment holds the non-zero entries, not two dense rows");
+        // A dense segment under the same key (an older build's) is skipped, not mistaken for sparse rows.
+        File.WriteAllBytes(Path.Combine(Path.GetDirectoryName(files[0])!, "seg-0-dense.bin"), [0x53, 0x4B, 0x45, 0x43, 1, 0, 0, 0, 9, 9, 9]);
         var m2 = EvaluationEmbeddingModel.Load(path, new EvaluationEmbeddingOptions { CacheDirectory = cache });
         var b = m2.Embed(texts, TextRole.Document);
         Assert.Equal(0, m2.EncodedCount);

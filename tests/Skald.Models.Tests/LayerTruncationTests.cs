@@ -99,5 +99,28 @@ public sealed class LayerTruncationTests : IDisposable
         var e = Assert.Throws<ModelFormatException>(() => LayerTruncation.Write(source, 2, Path.Combine(dir, "a")));
         Assert.Contains("has 2 layers; keep between 1 and 1 of them, not 2", e.Message);
         Assert.False(Directory.Exists(Path.Combine(dir, "a")));
+
+        // A GPT-BERT config that also carries num_hidden_layers: num_layers (what GPT-BERT reads) is cut, and both agree.
+        string both = Path.Combine(dir, "norbert4-both");
+        CopyFolder(TestPaths.FixtureModel("norbert4-tiny"), both);
+        var configPath = Path.Combine(both, "config.json");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+        config["num_hidden_layers"] = config["num_layers"]!.GetValue<int>();
+        File.WriteAllText(configPath, config.ToJsonString());
+        string cutBoth = Path.Combine(dir, "norbert4-both-2");
+        LayerTruncation.Write(both, 2, cutBoth);
+        var written = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(cutBoth, "config.json")))!.AsObject();
+        Assert.Equal((2, 2), (written["num_layers"]!.GetValue<int>(), written["num_hidden_layers"]!.GetValue<int>()));
+        Assert.Equal(2, SentenceEncoder.Load(cutBoth).Transformer.Config.NumLayers);
+    }
+
+    private static void CopyFolder(string source, string target)
+    {
+        foreach (var f in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        {
+            string to = Path.Combine(target, Path.GetRelativePath(source, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(f, to);
+        }
     }
 }

@@ -150,12 +150,18 @@ public sealed class EmbeddingCache
 
     private void Load(string file)
     {
-        var bytes = File.ReadAllBytes(file);
-        if (bytes.Length < 8 || BinaryPrimitives.ReadUInt32LittleEndian(bytes) != (Sparse ? SparseMagic : Magic)
-            || BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(4)) != Dimension)
+        // The header first: a segment of another kind or width is skipped unread (it may be large).
+        Span<byte> header = stackalloc byte[8];
+        using (var fs = File.OpenRead(file))
+        {
+            if (fs.Length < 8 || fs.ReadAtLeast(header, 8, throwOnEndOfStream: false) < 8) return;
+        }
+        if (BinaryPrimitives.ReadUInt32LittleEndian(header) != (Sparse ? SparseMagic : Magic)
+            || BinaryPrimitives.ReadInt32LittleEndian(header[4..]) != Dimension)
         {
             return; // not ours or a different width: ignore (it will be recomputed)
         }
+        var bytes = File.ReadAllBytes(file);
         if (Sparse)
         {
             LoadSparse(bytes);

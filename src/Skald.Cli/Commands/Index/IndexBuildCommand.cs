@@ -28,31 +28,24 @@ internal sealed class IndexBuildCommand : Command
     private readonly Option<string> textColumn = CliOptions.Text("--text-column", "The text field of .jsonl documents", "NAME", "text");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
     private readonly OcrOptions ocr = new();
-    private readonly IvfCommandOptions ivf = new("The index");
-    private readonly HnswCommandOptions hnsw = new("The index");
     private readonly Option<int?> maxActiveDims = CliOptions.Int("--max-active-dims",
         "Sparse encoders: keep each row's N largest entries (a CSR model's autoencoder keeps N latents); queries get the same");
     private readonly Option<int?> truncateDim = CliOptions.Int("--truncate-dim",
         "Dense models: keep the first N values of each embedding (a Matryoshka width); queries are cut the same way");
-    private readonly PrecisionOptions precision = new("Dense search: read the embeddings (held in memory; the float32 ones stay on disk to rescore the best hits)", rescoring: false);
+    private readonly DenseLayoutOptions layoutOptions = new();
 
     public IndexBuildCommand() : base("build", "Build a search index over documents (chunked) or a BEIR corpus: embeddings, BM25 and metadata")
     {
         foreach (var o in new Option[] { model, output, documents, corpus, language, chunkTokens, overlapTokens, textColumn, batchSize, maxActiveDims, truncateDim }) Options.Add(o);
         foreach (var o in ocr.All) Options.Add(o);
-        foreach (var o in precision.All) Options.Add(o);
-        foreach (var o in ivf.All) Options.Add(o);
-        foreach (var o in hnsw.All) Options.Add(o);
+        foreach (var o in layoutOptions.All) Options.Add(o);
         SetAction(Run);
     }
 
     private int Run(ParseResult p)
     {
         bool quiet = p.GetValue(CliOptions.Quiet);
-        var lists = ivf.Of(p);
-        var graph = hnsw.Of(p);
-        if (graph is not null && lists is not null) throw new UsageException("--hnsw and --ivf-lists are two kinds of approximate index; choose one");
-        var product = precision.Product(p);
+        var layout = layoutOptions.Of(p);
         try
         {
             string dir = IndexOptions.ModelFolder(p.GetValue(model)!, quiet);
@@ -74,8 +67,8 @@ internal sealed class IndexBuildCommand : Command
                 progress = null;
             }
             var manifest = IndexBuilder.Build(p.GetValue(output)!, vectors, dir, records, new Bm25Options(), p.GetValue(language),
-                p.GetValue(corpus) is null ? chunk : 0, p.GetValue(corpus) is null ? overlap : 0, progress, precision.Of(p), lists, graph, IndexOptions.Linking(quiet), p.GetValue(maxActiveDims) ?? 0,
-                p.GetValue(truncateDim) ?? 0, product);
+                p.GetValue(corpus) is null ? chunk : 0, p.GetValue(corpus) is null ? overlap : 0, progress, layout.Precision, layout.Ivf, layout.Hnsw, IndexOptions.Linking(quiet), p.GetValue(maxActiveDims) ?? 0,
+                p.GetValue(truncateDim) ?? 0, layout.Pq);
             Terminal.Log($"indexed {manifest.Rows} row(s) of {records.Select(r => r.Document).Distinct().Count()} document(s) with {manifest.ModelName} " +
                 $"({IndexOptions.Layout(manifest)}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
             return 0;

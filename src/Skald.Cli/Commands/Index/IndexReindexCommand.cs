@@ -14,11 +14,9 @@ namespace Skald.Cli.Commands.Index;
 internal sealed class IndexReindexCommand : Command
 {
     private readonly Option<string> index = IndexOptions.Index();
-    private readonly IvfCommandOptions ivf = new("The index");
-    private readonly HnswCommandOptions hnsw = new("The index");
     private readonly Option<int?> truncateDim = CliOptions.Int("--truncate-dim",
         "Cut the stored rows to their first N values (a Matryoshka model's smaller width; at unit length again for cosine); queries are cut the same way");
-    private readonly PrecisionOptions precision = new("Dense search: read the embeddings (held in memory; the float32 ones stay on disk to rescore the best hits)", rescoring: false);
+    private readonly DenseLayoutOptions layoutOptions = new();
 
     public IndexReindexCommand() : base("reindex",
         "Lay out an index's dense rows anew from its stored embeddings (no model needed, nothing embedded again): exact, --precision, " +
@@ -26,17 +24,14 @@ internal sealed class IndexReindexCommand : Command
     {
         Options.Add(index);
         Options.Add(truncateDim);
-        foreach (var o in precision.All) Options.Add(o);
-        foreach (var o in ivf.All) Options.Add(o);
-        foreach (var o in hnsw.All) Options.Add(o);
+        foreach (var o in layoutOptions.All) Options.Add(o);
         SetAction(Run);
     }
 
     private int Run(ParseResult p)
     {
         bool quiet = p.GetValue(CliOptions.Quiet);
-        var layout = new DenseLayout { Precision = precision.Of(p), Pq = precision.Product(p), Ivf = ivf.Of(p), Hnsw = hnsw.Of(p) };
-        if (layout.Ivf is not null && layout.Hnsw is not null) throw new UsageException("--hnsw and --ivf-lists are two kinds of approximate index; choose one");
+        var layout = layoutOptions.Of(p);
         try
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();

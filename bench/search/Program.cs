@@ -11,7 +11,7 @@ using Skald.Retrieval.Quantization;
 using Skald.Retrieval.Search;
 using Skald.Tensors.Gemm;
 
-int rows = 1_000_000, dim = 384, k = 10, batch = 256, reps = 5, singles = 8, ivf = 0, pq = 0;
+int rows = 1_000_000, dim = 384, k = 10, batch = 256, reps = 5, singles = 8, ivf = 0, pq = 0, pqBits = 8;
 for (int i = 0; i + 1 < args.Length; i += 2)
 {
     int v = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
@@ -24,6 +24,7 @@ for (int i = 0; i + 1 < args.Length; i += 2)
         case "--reps": reps = v; break;
         case "--ivf": ivf = v; break;
         case "--pq": pq = v; break;
+        case "--pq-bits": pqBits = v; break;
         default: throw new ArgumentException($"unknown option {args[i]}");
     }
 }
@@ -238,7 +239,7 @@ if (ivf != 0)
         foreach (bool residual in new[] { false, true })
         {
             long p0 = Stopwatch.GetTimestamp();
-            var quantizer = ProductQuantizer.Train(stored, new ProductQuantizerOptions { Subspaces = pq }, residual ? lists : null);
+            var quantizer = ProductQuantizer.Train(stored, new ProductQuantizerOptions { Subspaces = pq, Bits = pqBits }, residual ? lists : null);
             double pqTrainS = Stopwatch.GetElapsedTime(p0).TotalSeconds;
             p0 = Stopwatch.GetTimestamp();
             var codes = ProductCodes.Encode(quantizer, stored, residual ? lists : null);
@@ -253,16 +254,34 @@ if (ivf != 0)
                     One(ivfQueries[0]);
                     var times = new List<double>();
                     double recall = 0;
+                    var found = new Hit[ivfQueries.Length][];
                     for (int i = 0; i < ivfQueries.Length; i++)
                     {
                         long q0 = Stopwatch.GetTimestamp();
-                        var hits = One(ivfQueries[i]);
+                        var hits = found[i] = One(ivfQueries[i]);
                         times.Add(Stopwatch.GetElapsedTime(q0).TotalSeconds);
                         recall += hits.Count(h => truth[i].Contains(h.Index)) / (double)k / ivfQueries.Length;
                     }
-                    Emit(new { engine = "skald", what = residual ? "ivf_pq" : "pq", rows, dim, k, subspaces = pq, lists = residual ? nlists : 0, probes,
-                        rescore_multiplier = multiplier, train_s = pqTrainS, encode_s = encodeS, codes_mb = codes.Data.LongLength / 1e6,
-                        query_ms = Median(times) * 1e3, exact_query_ms = exactMs, speedup_vs_exact = exactMs / (Median(times) * 1e3), recall_at_k = recall, load });
+                    // Codes of ≤ 16 centroids: the same searches row by row (no byte-table skipping), which must find the same hits.
+                    double? rowByRowMs = null;
+                    if (quantizer.Centroids <= 16)
+                    {
+                        PqSearch.FastScan = false;
+                        var plain = new List<double>();
+                        for (int i = 0; i < ivfQueries.Length; i++)
+                        {
+                            long q0 = Stopwatch.GetTimestamp();
+                            var hits = One(ivfQueries[i]);
+                            plain.Add(Stopwatch.GetElapsedTime(q0).TotalSeconds);
+                            if (!hits.SequenceEqual(found[i])) throw new InvalidOperationException($"query {i}: the fast scan found other hits than the row-by-row scan");
+                        }
+                        PqSearch.FastScan = true;
+                        rowByRowMs = Median(plain) * 1e3;
+                    }
+                    Emit(new { engine = "skald", what = residual ? "ivf_pq" : "pq", rows, dim, k, subspaces = pq, bits = pqBits, centroids = quantizer.Centroids,
+                        lists = residual ? nlists : 0, probes, rescore_multiplier = multiplier, train_s = pqTrainS, encode_s = encodeS,
+                        codes_mb = codes.Data.LongLength / 1e6, query_ms = Median(times) * 1e3, row_by_row_query_ms = rowByRowMs,
+                        exact_query_ms = exactMs, speedup_vs_exact = exactMs / (Median(times) * 1e3), recall_at_k = recall, load });
                 }
         }
     }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Exact top-k search: Skald (bench/search) and numpy, interleaved for --rounds rounds, then medians and ratios.
-# Usage: bash bench/search/run.sh [--rounds 3] [--rows 1000000] [--dim 384] [--batch 256] [--ivf 1 [--pq 48]]
+# Usage: bash bench/search/run.sh [--rounds 3] [--rows 1000000] [--dim 384] [--batch 256] [--ivf 1 [--pq 48 [--pq-bits 4]]]
 # --ivf 1 adds the IVF lines (Skald only: a clustered corpus, lists trained, one query at several probe counts against
 # the exact scan, recall@10); it adds about a minute per round at 1M rows. --pq M (with --ivf 1) adds the PQ lines on the
-# same corpus: M-byte codes scanned exactly and IVF-PQ in the same lists, with and without rescoring ×4 (another 1–2 min).
+# same corpus: M-byte codes scanned exactly and IVF-PQ in the same lists, with and without rescoring ×4 (another 1–2 min);
+# --pq-bits 4 trains 16 centroids per subspace and times each search with and without the fast scan (same hits).
 # Bounded: about 15 s per program per round at 1M × 384 on 2 quiet cores (2.5 min at load 50); peak memory ≈ 1.6 GB
 # per program (one at a time).
 set -euo pipefail
@@ -14,6 +15,7 @@ while [[ $# -gt 0 ]]; do
     --rounds) rounds="$2"; shift 2 ;;
     --ivf) ivf+=(--ivf "$2"); shift 2 ;;
     --pq) ivf+=(--pq "$2"); shift 2 ;;
+    --pq-bits) ivf+=(--pq-bits "$2"); shift 2 ;;
     *) pass+=("$1" "$2"); shift 2 ;;
   esac
 done
@@ -66,10 +68,11 @@ if ivf:
 pq = sorted({(r["what"], r["probes"], r["rescore_multiplier"]) for r in rows if r["what"] in ("pq", "ivf_pq")})
 if pq:
     def medp(key, what, probes, mult):
-        return statistics.median([r[key] for r in rows
-                                  if r["what"] in ("pq", "ivf_pq") and (r["what"], r["probes"], r["rescore_multiplier"]) == (what, probes, mult)])
+        v = [r[key] for r in rows if r["what"] in ("pq", "ivf_pq") and r.get(key) is not None
+             and (r["what"], r["probes"], r["rescore_multiplier"]) == (what, probes, mult)]
+        return statistics.median(v) if v else None
     summary["pq"] = [{"what": w, "probes": p, "rescore_multiplier": m, **{key: medp(key, w, p, m) for key in
-                      ("subspaces", "query_ms", "exact_query_ms", "speedup_vs_exact", "recall_at_k", "codes_mb", "train_s", "encode_s")}}
+                      ("subspaces", "bits", "query_ms", "row_by_row_query_ms", "exact_query_ms", "speedup_vs_exact", "recall_at_k", "codes_mb", "train_s", "encode_s")}}
                      for (w, p, m) in pq]
 print(json.dumps(summary))
 PY

@@ -242,4 +242,30 @@ public sealed class EmbeddingPrecisionCommandTests
         File.WriteAllBytes(Path.Combine(pq, "embeddings.pq"), new byte[5]);
         SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", pq, "--query", "sykkel", "--mode", "dense"), 1, "embeddings.pq");
     }
+
+    [Fact]
+    public void FourBitCodesAreTrainedOnSixteenCentroidsAndSearchedWithTheSameHits()
+    {
+        string plain = BuildIndex(null), pq = BuildIndex(null, "--pq", "8", "--pq-bits", "4");
+        var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(pq, "index.json"))).RootElement;
+        Assert.Equal(4, manifest.GetProperty("pq_bits").GetInt32());
+        int rows = manifest.GetProperty("rows").GetInt32();
+        var quantizer = ProductQuantizer.Read(Path.Combine(pq, "pq.bin"), 32);
+        Assert.Equal(Math.Min(16, rows), quantizer.Centroids);
+        string all = rows.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(Search(plain, "dense").EnumerateArray().Select(h => h.GetProperty("id").GetString()),
+            Search(pq, "dense", "--rescore-multiplier", all).EnumerateArray().Select(h => h.GetProperty("id").GetString()));
+        var info = SkaldProcess.Run("index", "info", "--index", pq, "--format", "json");
+        Assert.Equal(4, JsonDocument.Parse(info.Stdout).RootElement.GetProperty("pq_bits").GetInt32());
+        Assert.StartsWith("fast scan", JsonDocument.Parse(info.Stdout).RootElement.GetProperty("pq_search").GetString());
+
+        string task = Task();
+        var r = SkaldProcess.Run("evaluate", "--model", Model, "--task", task, "--pq", "8", "--pq-bits", "4", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("PQ 8 × 4 bits", JsonDocument.Parse(r.Stdout).RootElement.GetProperty("metadata").GetProperty("model.search").GetString());
+        string docs = Path.Combine(TestPaths.RepoRoot, "samples", "documents"), output = Path.Combine(TestPaths.NewTempDir(), "idx");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq", "8", "--pq-bits", "9"), 2, "--pq-bits 9", "1 to 8");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq-bits", "4"), 2, "--pq-bits applies with --pq");
+        Assert.False(Directory.Exists(output));
+    }
 }

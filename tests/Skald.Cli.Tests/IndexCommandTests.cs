@@ -162,7 +162,7 @@ public sealed class IndexCommandTests
         var before = File.ReadAllBytes(embeddings);
         var r = SkaldProcess.Run("index", "reindex", "--index", folder, "--pq", "8", "--ivf-lists", "2", "--ivf-probes", "2");
         Assert.True(r.ExitCode == 0, r.Stderr);
-        Assert.Contains("PQ: 8-byte codes, IVF: 2 lists, 2 probed per search", r.Stderr);
+        Assert.Contains("PQ: 8 codes of 8 bits, IVF: 2 lists, 2 probed per search", r.Stderr);
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "index.json"))).RootElement;
         Assert.Equal((8, 2), (manifest.GetProperty("pq_subspaces").GetInt32(), manifest.GetProperty("ivf_lists").GetInt32()));
         int rows = manifest.GetProperty("rows").GetInt32();

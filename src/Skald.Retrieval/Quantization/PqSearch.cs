@@ -27,8 +27,13 @@ public static class PqSearch
         if (corpus.Rows == 0 || queries.Count == 0) return [.. queries.Select(_ => Array.Empty<Hit>())];
         var tables = Tables(queries, corpus.Quantizer);
         int first = Wanted(corpus.Rows, k, rescoreMultiplier, floatRows);
-        var candidates = QuantizedSearch.Striped(queries.Count, corpus.Rows, first,
-            (i, r0, r1, heap) => ScanRows(tables[i], corpus, r0, r1, 0f, heap, tieKeys));
+        var fast = FastTables(tables, corpus);
+        var blocks = fast is null ? null : corpus.FastScan(null);
+        var candidates = QuantizedSearch.Striped(queries.Count, corpus.Rows, first, (i, r0, r1, heap) =>
+        {
+            if (fast?[i] is { } t) ScanBlocks(tables[i], t, blocks!, 0, corpus, r0, r1, 0f, heap, tieKeys);
+            else ScanRows(tables[i], corpus, r0, r1, 0f, heap, tieKeys);
+        });
         return Rescore(queries, candidates, k, rescoreMultiplier, tieKeys, floatRows);
     }
 
@@ -47,10 +52,13 @@ public static class PqSearch
         var tables = Tables(queries, corpus.Quantizer);
         int dim = lists.Dimension;
         int first = Wanted(corpus.Rows, k, rescoreMultiplier, floatRows);
+        var fast = FastTables(tables, corpus);
+        var blocks = fast is null ? null : corpus.FastScan(lists);
         var candidates = IvfSearch.Each(queries, lists, probes, first, (i, l, heap) =>
         {
             float offset = corpus.Residual ? TensorPrimitives.Dot(queries[i], lists.Centroids.Slice(l * dim, dim)) : 0f;
-            ScanRows(tables[i], corpus, lists.Start(l), lists.Start(l + 1), offset, heap, tieKeys);
+            if (fast?[i] is { } t) ScanBlocks(tables[i], t, blocks!, l, corpus, lists.Start(l), lists.Start(l + 1), offset, heap, tieKeys);
+            else ScanRows(tables[i], corpus, lists.Start(l), lists.Start(l + 1), offset, heap, tieKeys);
         });
         return Rescore(queries, candidates, k, rescoreMultiplier, tieKeys, floatRows);
     }
@@ -86,6 +94,46 @@ public static class PqSearch
             }
             for (; r < r1; r++) Offer(r, offset + ProductQuantizer.Score(corpus.Row(r), table, k), heap, tieKeys);
         }
+    }
+
+    /// <summary>
+    /// Codes [r0, r1) of segment <paramref name="segment"/> (r0 starting one of its blocks) offered to
+    /// <paramref name="heap"/> as <see cref="ScanRows"/> does, with the same float scores, but a block's byte sums
+    /// (<see cref="FastScanBlocks.Sums"/>) first: a row whose sum shows it cannot reach the heap's threshold
+    /// (<see cref="FastScanTable.Floor"/>) is not scored, so the heap ends as ScanRows leaves it.
+    /// </summary>
+    internal static void ScanBlocks(float[] table, FastScanTable fast, FastScanBlocks blocks, int segment, ProductCodes corpus,
+        int r0, int r1, float offset, TopKHeap heap, IReadOnlyList<int>? tieKeys)
+    {
+        if (r0 >= r1) return;
+        int k = corpus.Quantizer.Centroids;
+        Span<ushort> sums = stackalloc ushort[FastScanBlocks.BlockRows];
+        for (int start = r0, b = blocks.BlockOf(segment, r0); start < r1; start += FastScanBlocks.BlockRows, b++)
+        {
+            int floor = fast.Floor(heap.Threshold, offset);
+            if (floor > ushort.MaxValue) return; // the threshold only rises
+            FastScanBlocks.Sums(blocks.Block(b), blocks.Pairs, fast.Lut, sums);
+            var rows = sums[..Math.Min(FastScanBlocks.BlockRows, r1 - start)];
+            for (int j = rows.IndexOfAnyInRange((ushort)floor, ushort.MaxValue); j >= 0;)
+            {
+                Offer(start + j, offset + ProductQuantizer.Score(corpus.Row(start + j), table, k), heap, tieKeys);
+                floor = fast.Floor(heap.Threshold, offset);
+                if (floor > ushort.MaxValue) return;
+                int next = rows[(j + 1)..].IndexOfAnyInRange((ushort)floor, ushort.MaxValue);
+                j = next < 0 ? -1 : j + 1 + next;
+            }
+        }
+    }
+
+    /// <summary>Whether codes of at most 16 centroids are scanned through <see cref="FastScanBlocks"/> (false: row by row; for benchmarks).</summary>
+    internal static bool FastScan { get; set; } = true;
+
+    /// <summary>Byte tables for the fast scan when the codes allow it (null entries: scan that query row by row).</summary>
+    private static FastScanTable?[]? FastTables(float[][] tables, ProductCodes corpus)
+    {
+        var pq = corpus.Quantizer;
+        if (!FastScan || !FastScanBlocks.Fits(pq)) return null;
+        return [.. tables.Select(t => FastScanTable.Quantize(t, pq.Subspaces, pq.Centroids))];
     }
 
     private static void Offer(int row, float score, TopKHeap heap, IReadOnlyList<int>? tieKeys)

@@ -21,6 +21,10 @@ public sealed class ProductCodes
         Residual = residual;
     }
 
+    private readonly object gate = new();
+    private FastScanBlocks? flatBlocks;
+    private (Ivf.InvertedLists Lists, FastScanBlocks Blocks)? listBlocks;
+
     /// <summary>The position of the first code byte of <paramref name="data"/> that names no centroid (K or more), or null.</summary>
     internal static long? FirstOutOfRange(ProductQuantizer quantizer, byte[] data, int rows)
     {
@@ -40,6 +44,20 @@ public sealed class ProductCodes
 
     /// <summary>Whether the codes are residuals from IVF list centroids.</summary>
     public bool Residual { get; }
+
+    /// <summary>
+    /// The codes in <see cref="FastScanBlocks"/>' layout, one segment per list of <paramref name="lists"/> (null: one
+    /// for all rows); built on first use and kept (one layout for each, the last lists asked for).
+    /// </summary>
+    internal FastScanBlocks FastScan(Ivf.InvertedLists? lists)
+    {
+        lock (gate)
+        {
+            if (lists is null) return flatBlocks ??= FastScanBlocks.Build(this, null);
+            if (listBlocks is not { } kept || !ReferenceEquals(kept.Lists, lists)) listBlocks = kept = (lists, FastScanBlocks.Build(this, lists));
+            return kept.Blocks;
+        }
+    }
 
     /// <summary>Row <paramref name="row"/>'s code.</summary>
     public ReadOnlySpan<byte> Row(int row) => Data.AsSpan(checked(row * Quantizer.Subspaces), Quantizer.Subspaces);

@@ -68,7 +68,9 @@ internal sealed class IndexInfoCommand : Command
         };
         if (index.ProductQuantizer is { } pq)
         {
+            fields.Add(new("pq_bits", m.PqBits));
             fields.Add(new("pq_centroids", pq.Centroids));
+            fields.Add(new("pq_search", pq.Centroids <= 16 ? "fast scan (byte tables, 64 codes per look-up)" : "a table look-up per code byte"));
             fields.Add(new("pq_codes", index.Lists is null ? "the rows" : "residuals from the IVF lists' centroids"));
         }
         if (m.Sparse)

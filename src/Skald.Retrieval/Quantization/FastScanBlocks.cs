@@ -1,0 +1,163 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Skald.Retrieval.Ivf;
+
+namespace Skald.Retrieval.Quantization;
+
+/// <summary>
+/// Codes of at most 16 centroids (4 bits) laid out for in-register table look-ups, the block layout of faiss's 4-bit fast
+/// scan (faiss/impl/pq4_fast_scan.h at 02dbb4e4; our own arrangement): rows go in blocks of <see cref="BlockRows"/>, and
+/// for each pair of subspaces (2p, 2p + 1) a block holds 64 bytes, row j's byte (c₂ₚ | c₂ₚ₊₁ ≪ 4) at
+/// <see cref="Position"/>(j): rows 0–31 in the even bytes, rows 32–63 in the odd ones, so that after the look-ups the
+/// low and high bytes of each 16-bit lane are two rows whose sums come out in row order. A segment (the whole corpus,
+/// or one IVF list) starts a new block; the tail of its last block is padding. <see cref="Sums"/> gives a block's 64 byte
+/// sums Σₘ Q[m][cₘ] (<see cref="FastScanTable"/>) with vpshufb (AVX-512BW: one look-up per 64 rows and subspace;
+/// AVX2: per 32) and a scalar twin.
+/// </summary>
+internal sealed class FastScanBlocks
+{
+    /// <summary>Rows per block.</summary>
+    internal const int BlockRows = 64;
+
+    private readonly byte[] data;      // [blocks, pairs, 64]
+    private readonly int[] rowStart;   // [segments + 1]
+    private readonly int[] firstBlock; // [segments + 1]
+
+    private FastScanBlocks(byte[] data, int[] rowStart, int[] firstBlock, int pairs)
+    {
+        this.data = data;
+        this.rowStart = rowStart;
+        this.firstBlock = firstBlock;
+        Pairs = pairs;
+    }
+
+    /// <summary>Subspace pairs per block (⌈M / 2⌉; an odd M's last pair has 0 in its high nibbles).</summary>
+    public int Pairs { get; }
+
+    /// <summary>Byte of row <paramref name="j"/> (0–63) within a pair's 64 bytes.</summary>
+    internal static int Position(int j) => j < 32 ? 2 * j : 2 * (j - 32) + 1;
+
+    /// <summary>Whether codes of <paramref name="quantizer"/> fit: at most 16 centroids and 257 subspaces (16-bit sums).</summary>
+    public static bool Fits(ProductQuantizer quantizer) => quantizer.Centroids <= 16 && quantizer.Subspaces <= 257;
+
+    /// <summary>Lays out <paramref name="codes"/>, one segment per list of <paramref name="lists"/> (or one for all rows).</summary>
+    public static FastScanBlocks Build(ProductCodes codes, InvertedLists? lists)
+    {
+        if (!Fits(codes.Quantizer)) throw new ArgumentException($"fast scan needs at most 16 centroids, the codes have {codes.Quantizer.Centroids}");
+        int segments = lists?.Lists ?? 1, m = codes.Quantizer.Subspaces, pairs = (m + 1) / 2;
+        var rowStart = new int[segments + 1];
+        var firstBlock = new int[segments + 1];
+        for (int g = 0; g < segments; g++)
+        {
+            rowStart[g + 1] = lists?.Start(g + 1) ?? codes.Rows;
+            firstBlock[g + 1] = firstBlock[g] + (rowStart[g + 1] - rowStart[g] + BlockRows - 1) / BlockRows;
+        }
+        var blockSegment = new int[firstBlock[segments]];
+        for (int g = 0; g < segments; g++) blockSegment.AsSpan(firstBlock[g], firstBlock[g + 1] - firstBlock[g]).Fill(g);
+        var data = new byte[(long)blockSegment.Length * pairs * 64];
+        Parallel.For(0, blockSegment.Length, b =>
+        {
+            int g = blockSegment[b], r0 = rowStart[g] + (b - firstBlock[g]) * BlockRows, n = Math.Min(BlockRows, rowStart[g + 1] - r0);
+            var block = data.AsSpan(b * pairs * 64, pairs * 64);
+            for (int j = 0; j < n; j++)
+            {
+                var code = codes.Row(r0 + j);
+                int at = Position(j);
+                for (int p = 0; p < pairs; p++)
+                    block[p * 64 + at] = (byte)(code[2 * p] | (2 * p + 1 < m ? code[2 * p + 1] << 4 : 0));
+            }
+        });
+        return new FastScanBlocks(data, rowStart, firstBlock, pairs);
+    }
+
+    /// <summary>First row of segment <paramref name="segment"/>.</summary>
+    public int SegmentStart(int segment) => rowStart[segment];
+
+    /// <summary>The block holding row <paramref name="row"/> of segment <paramref name="segment"/>, which must start a block.</summary>
+    public int BlockOf(int segment, int row)
+    {
+        int offset = row - rowStart[segment];
+        if (offset % BlockRows != 0) throw new ArgumentException($"row {row} does not start a block of segment {segment}");
+        return firstBlock[segment] + offset / BlockRows;
+    }
+
+    /// <summary>Block <paramref name="block"/>'s bytes [pairs × 64].</summary>
+    public ReadOnlySpan<byte> Block(int block) => data.AsSpan(block * Pairs * 64, Pairs * 64);
+
+    /// <summary>
+    /// The 64 rows' byte sums of <paramref name="block"/> into <paramref name="sums"/> in row order, looked up in
+    /// <paramref name="lut"/> (<see cref="FastScanTable.Lut"/>); each 16-bit lane adds a row pair's bytes as one number,
+    /// the high bytes are summed apart, and the low row's sum is the lane's total less 256 × the high one (exact mod 2¹⁶).
+    /// </summary>
+    public static void Sums(ReadOnlySpan<byte> block, int pairs, ReadOnlySpan<byte> lut, Span<ushort> sums) =>
+        SumsWith(block, pairs, lut, sums, Avx512BW.IsSupported ? 512 : Avx2.IsSupported ? 256 : 0);
+
+    /// <summary>The vector widths <see cref="Sums"/> can run with on this CPU (0: the scalar twin).</summary>
+    internal static IEnumerable<int> Widths() => new[] { Avx512BW.IsSupported ? 512 : -1, Avx2.IsSupported ? 256 : -1, 0 }.Where(w => w >= 0);
+
+    /// <summary><see cref="Sums"/> with 512-bit, 256-bit or no vectors (<paramref name="bits"/> 512, 256 or 0).</summary>
+    internal static unsafe void SumsWith(ReadOnlySpan<byte> block, int pairs, ReadOnlySpan<byte> lut, Span<ushort> sums, int bits)
+    {
+        if (block.Length < pairs * 64 || lut.Length < pairs * 2 * FastScanTable.Stride || sums.Length < BlockRows)
+            throw new ArgumentException("a block, a table or the sums are too short");
+        fixed (byte* b = block)
+        fixed (byte* t = lut)
+        fixed (ushort* s = sums)
+        {
+            if (bits == 512) Sums512(b, pairs, t, s);
+            else if (bits == 256) Sums256(b, pairs, t, s);
+            else SumsScalar(block, pairs, lut, sums);
+        }
+    }
+
+    private static unsafe void Sums512(byte* block, int pairs, byte* lut, ushort* sums)
+    {
+        var nibble = Vector512.Create((byte)0x0F);
+        Vector512<ushort> total = default, high = default;
+        for (int p = 0; p < pairs; p++, block += 64, lut += 2 * FastScanTable.Stride)
+        {
+            var codes = Vector512.Load(block);
+            var a = Avx512BW.Shuffle(Vector512.Load(lut), codes & nibble).AsUInt16();
+            var b = Avx512BW.Shuffle(Vector512.Load(lut + FastScanTable.Stride), Vector512.ShiftRightLogical(codes.AsUInt16(), 4).AsByte() & nibble).AsUInt16();
+            total += a + b;
+            high += Vector512.ShiftRightLogical(a, 8) + Vector512.ShiftRightLogical(b, 8);
+        }
+        (total - Vector512.ShiftLeft(high, 8)).Store(sums); // rows 0–31
+        high.Store(sums + 32);                               // rows 32–63
+    }
+
+    private static unsafe void Sums256(byte* block, int pairs, byte* lut, ushort* sums)
+    {
+        var nibble = Vector256.Create((byte)0x0F);
+        for (int half = 0; half < 2; half++)
+        {
+            Vector256<ushort> total = default, high = default;
+            byte* c = block + 32 * half, t = lut;
+            for (int p = 0; p < pairs; p++, c += 64, t += 2 * FastScanTable.Stride)
+            {
+                var codes = Vector256.Load(c);
+                var a = Avx2.Shuffle(Vector256.Load(t), codes & nibble).AsUInt16();
+                var b = Avx2.Shuffle(Vector256.Load(t + FastScanTable.Stride), Vector256.ShiftRightLogical(codes.AsUInt16(), 4).AsByte() & nibble).AsUInt16();
+                total += a + b;
+                high += Vector256.ShiftRightLogical(a, 8) + Vector256.ShiftRightLogical(b, 8);
+            }
+            (total - Vector256.ShiftLeft(high, 8)).Store(sums + 16 * half);
+            high.Store(sums + 32 + 16 * half);
+        }
+    }
+
+    /// <summary>The scalar twin of <see cref="Sums"/>.</summary>
+    internal static void SumsScalar(ReadOnlySpan<byte> block, int pairs, ReadOnlySpan<byte> lut, Span<ushort> sums)
+    {
+        for (int j = 0; j < BlockRows; j++)
+        {
+            int at = Position(j), s = 0;
+            for (int p = 0; p < pairs; p++)
+            {
+                byte v = block[p * 64 + at];
+                s += lut[2 * p * FastScanTable.Stride + (v & 15)] + lut[(2 * p + 1) * FastScanTable.Stride + (v >> 4)];
+            }
+            sums[j] = (ushort)s;
+        }
+    }
+}

@@ -1,0 +1,161 @@
+using Skald.Retrieval.Ivf;
+using Skald.Retrieval.Quantization;
+using Skald.Retrieval.Search;
+
+namespace Skald.Retrieval.Tests;
+
+/// <summary>
+/// The 4-bit fast scan: block sums (vpshufb paths and the scalar twin) against the byte table looked up row by row from
+/// the row-major codes, the byte table's error bound against the float table, and searches through the blocks against
+/// scoring every code from the float table.
+/// </summary>
+public sealed class FastScanTests
+{
+    [Theory]
+    [InlineData(1, 16, 150)]
+    [InlineData(7, 11, 64)]
+    [InlineData(48, 16, 1000)]
+    [InlineData(257, 16, 70)]
+    public void BlockSumsEqualTheByteTableLookedUpRowByRow(int m, int k, int rows)
+    {
+        var random = new Random(m * 31 + rows);
+        var table = Enumerable.Range(0, m * k).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var fast = FastScanTable.Quantize(table, m, k)!;
+        var codes = RandomCodes(random, m, k, rows);
+        // Lists of which two are empty and the rest not multiples of a block: segments start new blocks.
+        var lists = InvertedLists.Group(new float[5 * 2], 2, [.. Enumerable.Range(0, rows).Select(r => r % 3 == 0 ? 1 : 3)], out _);
+        var sums = new ushort[64];
+        foreach (var segmented in new[] { (InvertedLists?)null, lists })
+        {
+            var blocks = FastScanBlocks.Build(codes, segmented);
+            for (int g = 0; g < (segmented?.Lists ?? 1); g++)
+            {
+                int r0 = segmented?.Start(g) ?? 0, r1 = segmented?.Start(g + 1) ?? rows;
+                for (int start = r0; start < r1; start += 64)
+                {
+                    var block = blocks.Block(blocks.BlockOf(g, start));
+                    foreach (int width in FastScanBlocks.Widths())
+                    {
+                        FastScanBlocks.SumsWith(block, blocks.Pairs, fast.Lut, sums, width);
+                        for (int j = 0; j < Math.Min(64, r1 - start); j++)
+                        {
+                            int expected = 0;
+                            for (int s = 0; s < m; s++) expected += fast.Lut[s * FastScanTable.Stride + codes.Row(start + j)[s]];
+                            Assert.True(expected == sums[j], $"{width}-bit sums, segment {g} row {start + j}: {sums[j]} for {expected}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void SixteenBitSumsDoNotOverflowAtTheLargestSubspaceCount()
+    {
+        // 257 subspaces whose every entry but one rounds to 255: the sums reach 65,535 - 255 + 0 and 65,535 exactly.
+        const int m = 257, k = 2;
+        var table = new float[m * k];
+        for (int s = 0; s < m; s++) table[s * k + 1] = 1f;
+        var fast = FastScanTable.Quantize(table, m, k)!;
+        var data = new byte[3 * m];
+        data.AsSpan(0, m).Fill(1);          // every subspace's 255
+        data.AsSpan(m, m).Fill(1);
+        data[m] = 0;                         // one 0
+        var codes = new ProductCodes(new ProductQuantizer(m, m, k, new float[m * k]), 3, data, residual: false);
+        var blocks = FastScanBlocks.Build(codes, null);
+        var sums = new ushort[64];
+        foreach (int width in FastScanBlocks.Widths())
+        {
+            FastScanBlocks.SumsWith(blocks.Block(0), blocks.Pairs, fast.Lut, sums, width);
+            Assert.Equal([65_535, 65_280, 0], sums[..3].Select(s => (int)s));
+        }
+    }
+
+    [Fact]
+    public void TheByteTableBoundsEveryCodesFloatScore()
+    {
+        var random = new Random(4);
+        foreach (var (m, k) in new[] { (8, 16), (48, 16), (5, 3) })
+        {
+            var table = Enumerable.Range(0, m * k).Select(i => (float)(random.NextDouble() * (1 + i % 3) - 0.4)).ToArray();
+            var fast = FastScanTable.Quantize(table, m, k)!;
+            var widest = Enumerable.Range(0, m).MaxBy(s => table.Skip(s * k).Take(k).Max() - table.Skip(s * k).Take(k).Min());
+            Assert.Contains((byte)255, fast.Lut.Skip(widest * FastScanTable.Stride).Take(k));
+            for (int s = 0; s < m; s++) Assert.Contains((byte)0, fast.Lut.Skip(s * FastScanTable.Stride).Take(k));
+            var codes = RandomCodes(random, m, k, 2000);
+            double worst = 0;
+            for (int r = 0; r < codes.Rows; r++)
+            {
+                var code = codes.Row(r);
+                int sum = 0;
+                double exact = 0;
+                for (int s = 0; s < m; s++)
+                {
+                    sum += fast.Lut[s * FastScanTable.Stride + code[s]];
+                    exact += table[s * k + code[s]];
+                }
+                worst = Math.Max(worst, Math.Abs(exact - (fast.Bias + sum / (double)fast.Scale)));
+                float score = ProductQuantizer.Score(code, table, k);
+                Assert.InRange(score, fast.Bias + sum / (double)fast.Scale - fast.Slack, fast.Bias + sum / (double)fast.Scale + fast.Slack);
+            }
+            Assert.True(worst <= m / 2.0 / fast.Scale + 1e-5, $"M = {m}: rounding error {worst} beyond M / 2a = {m / 2.0 / fast.Scale}");
+        }
+        Assert.Null(FastScanTable.Quantize([0f, float.NaN], 1, 2));
+        var flat = FastScanTable.Quantize([0.5f, 0.5f, 0.5f], 3, 1)!; // no spread: every byte 0, scale 1
+        Assert.Equal(1f, flat.Scale);
+        Assert.Equal(1.5f, flat.Bias);
+    }
+
+    [Theory]
+    [InlineData(14, 10)]
+    [InlineData(7, 1)]
+    [InlineData(4, 50)]
+    public void SearchingTheBlocksFindsWhatScoringEveryCodeFinds(int m, int k)
+    {
+        var (rows, queries) = IvfTests.Clustered(seed: m, n: 3000, dim: 4 * 7, clusters: 40, nq: 6);
+        var pq = ProductQuantizer.Train(rows, new ProductQuantizerOptions { Subspaces = m, Bits = 4, Seed = 1 });
+        Assert.Equal(16, pq.Centroids);
+        // Every row twice: equal codes, equal scores, ties to the lower row or the higher tie key.
+        var doubled = rows.Concat(rows).ToArray();
+        var codes = ProductCodes.Encode(pq, doubled);
+        var tieKeys = Enumerable.Range(0, doubled.Length).Select(r => (r * 7919) % 1000).ToArray();
+        foreach (var keys in new[] { null, tieKeys })
+        {
+            var hits = PqSearch.TopK(queries, codes, k, 0, keys);
+            for (int q = 0; q < queries.Length; q++)
+                Assert.Equal(Reference(pq, codes, queries[q], Enumerable.Range(0, doubled.Length), k, keys, _ => 0f), hits[q].Select(h => (h.Index, h.Score)));
+        }
+
+        // IVF-PQ by residual with empty lists: each probed list's blocks, q · c_list added.
+        var lists = InvertedLists.Train(rows, 24, null, out var order);
+        var stored = order.Select(i => rows[i]).ToArray();
+        var residual = ProductCodes.Encode(ProductQuantizer.Train(stored, new ProductQuantizerOptions { Subspaces = m, Bits = 4 }, lists), stored, lists);
+        for (int q = 0; q < queries.Length; q++)
+        {
+            var probed = new int[5];
+            lists.Probe(queries[q], probed);
+            float Offset(int r) => System.Numerics.Tensors.TensorPrimitives.Dot(queries[q], lists.Centroids.Slice(lists.ListOf(r) * 28, 28));
+            var candidates = probed.SelectMany(l => Enumerable.Range(lists.Start(l), lists.Start(l + 1) - lists.Start(l)));
+            var ivf = PqSearch.TopK([queries[q]], lists, 5, residual, k, 0)[0];
+            Assert.Equal(Reference(residual.Quantizer, residual, queries[q], candidates, k, null, Offset), ivf.Select(h => (h.Index, h.Score)));
+        }
+    }
+
+    /// <summary>The best k of <paramref name="rows"/> scored one by one from the float table (offset + Σ in subspace order).</summary>
+    private static IEnumerable<(int, float)> Reference(ProductQuantizer pq, ProductCodes codes, float[] query, IEnumerable<int> rows, int k,
+        int[]? tieKeys, Func<int, float> offset)
+    {
+        var table = new float[pq.Subspaces * pq.Centroids];
+        pq.Table(query, table);
+        return rows.Select(r => (Row: r, Score: offset(r) + ProductQuantizer.Score(codes.Row(r), table, pq.Centroids)))
+            .OrderByDescending(x => x.Score).ThenByDescending(x => tieKeys?[x.Row] ?? -x.Row).ThenBy(x => x.Row)
+            .Take(k).Select(x => (x.Row, x.Score)).ToArray();
+    }
+
+    private static ProductCodes RandomCodes(Random random, int m, int k, int rows)
+    {
+        var data = new byte[rows * m];
+        for (int i = 0; i < data.Length; i++) data[i] = (byte)random.Next(k);
+        return new ProductCodes(new ProductQuantizer(m, m, k, new float[m * k]), rows, data, residual: false);
+    }
+}

@@ -280,7 +280,7 @@ if (ivf != 0)
                     }
                     Emit(new { engine = "skald", what = residual ? "ivf_pq" : "pq", rows, dim, k, subspaces = pq, bits = pqBits, centroids = quantizer.Centroids,
                         lists = residual ? nlists : 0, probes, rescore_multiplier = multiplier, train_s = pqTrainS, encode_s = encodeS,
-                        codes_mb = codes.Data.LongLength / 1e6, query_ms = Median(times) * 1e3, row_by_row_query_ms = rowByRowMs,
+                        codes_mb = codes.MemoryBytes / 1e6, query_ms = Median(times) * 1e3, row_by_row_query_ms = rowByRowMs,
                         exact_query_ms = exactMs, speedup_vs_exact = exactMs / (Median(times) * 1e3), recall_at_k = recall, load });
                 }
         }

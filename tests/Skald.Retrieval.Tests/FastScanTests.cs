@@ -21,31 +21,53 @@ public sealed class FastScanTests
         var random = new Random(m * 31 + rows);
         var table = Enumerable.Range(0, m * k).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         var fast = FastScanTable.Quantize(table, m, k)!;
-        var codes = RandomCodes(random, m, k, rows);
-        // Lists of which two are empty and the rest not multiples of a block: segments start new blocks.
-        var lists = InvertedLists.Group(new float[5 * 2], 2, [.. Enumerable.Range(0, rows).Select(r => r % 3 == 0 ? 1 : 3)], out _);
+        var (codes, raw) = RandomCodes(random, m, k, rows);
+        var blocks = codes.Blocks!;
         var sums = new ushort[64];
-        foreach (var segmented in new[] { (InvertedLists?)null, lists })
+        for (int start = 0; start < rows; start += 64)
         {
-            var blocks = FastScanBlocks.Build(codes, segmented);
-            for (int g = 0; g < (segmented?.Lists ?? 1); g++)
+            var block = blocks.Block(start / 64);
+            foreach (int width in FastScanBlocks.Widths())
             {
-                int r0 = segmented?.Start(g) ?? 0, r1 = segmented?.Start(g + 1) ?? rows;
-                for (int start = r0; start < r1; start += 64)
+                FastScanBlocks.SumsWith(block, blocks.Pairs, fast.Lut, sums, width);
+                for (int j = 0; j < Math.Min(64, rows - start); j++)
                 {
-                    var block = blocks.Block(blocks.BlockOf(g, start));
-                    foreach (int width in FastScanBlocks.Widths())
-                    {
-                        FastScanBlocks.SumsWith(block, blocks.Pairs, fast.Lut, sums, width);
-                        for (int j = 0; j < Math.Min(64, r1 - start); j++)
-                        {
-                            int expected = 0;
-                            for (int s = 0; s < m; s++) expected += fast.Lut[s * FastScanTable.Stride + codes.Row(start + j)[s]];
-                            Assert.True(expected == sums[j], $"{width}-bit sums, segment {g} row {start + j}: {sums[j]} for {expected}");
-                        }
-                    }
+                    int expected = 0;
+                    for (int s = 0; s < m; s++) expected += fast.Lut[s * FastScanTable.Stride + raw[(start + j) * m + s]];
+                    Assert.True(expected == sums[j], $"{width}-bit sums, row {start + j}: {sums[j]} for {expected}");
                 }
             }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 16)]
+    [InlineData(7, 8)]
+    [InlineData(48, 16)]
+    public void FourBitCodesAreHeldTwoToAByteAndReadBackAsGiven(int m, int k)
+    {
+        var random = new Random(m);
+        var (codes, raw) = RandomCodes(random, m, k, 131);
+        Assert.True(codes.Packed);
+        Assert.Equal(3L * ((m + 1) / 2) * 64, codes.MemoryBytes); // 3 blocks of ⌈M / 2⌉ × 64 bytes
+        Assert.Equal(ProductQuantizerTests.PackedByHand([.. raw.Select(c => (int)c)], m), codes.ToStored());
+        Assert.Equal(raw, ProductQuantizerTests.AllCodes(codes));
+        var table = Enumerable.Range(0, m * k).Select(_ => (float)random.NextDouble()).ToArray();
+        for (int r = 0; r < 131; r++) Assert.Equal(ProductQuantizer.Score(raw.AsSpan(r * m, m), table, k), codes.Score(r, table));
+
+        var quantizer = codes.Quantizer;
+        var stored = codes.ToStored();
+        if (k < 16)
+        {
+            var bad = (byte[])stored.Clone();
+            bad[5 * ((m + 1) / 2)] = (byte)(bad[5 * ((m + 1) / 2)] & 0xF0 | k); // row 5's first code names centroid K
+            Assert.Contains("at row 5", Assert.Throws<ArgumentException>(() => new ProductCodes(quantizer, 131, bad, false)).Message);
+        }
+        if (m % 2 == 1)
+        {
+            var bad = (byte[])stored.Clone();
+            bad[3 * ((m + 1) / 2) + m / 2] |= 0x10; // a nibble after row 3's last code
+            Assert.Contains("at row 3", Assert.Throws<ArgumentException>(() => new ProductCodes(quantizer, 131, bad, false)).Message);
         }
     }
 
@@ -57,16 +79,15 @@ public sealed class FastScanTests
         var table = new float[m * k];
         for (int s = 0; s < m; s++) table[s * k + 1] = 1f;
         var fast = FastScanTable.Quantize(table, m, k)!;
-        var data = new byte[3 * m];
-        data.AsSpan(0, m).Fill(1);          // every subspace's 255
-        data.AsSpan(m, m).Fill(1);
-        data[m] = 0;                         // one 0
-        var codes = new ProductCodes(new ProductQuantizer(m, m, k, new float[m * k]), 3, data, residual: false);
-        var blocks = FastScanBlocks.Build(codes, null);
+        var raw = new byte[3 * m];
+        raw.AsSpan(0, m).Fill(1);          // every subspace's 255
+        raw.AsSpan(m, m).Fill(1);
+        raw[m] = 0;                        // one 0
+        var codes = Packed(m, k, raw, 3);
         var sums = new ushort[64];
         foreach (int width in FastScanBlocks.Widths())
         {
-            FastScanBlocks.SumsWith(blocks.Block(0), blocks.Pairs, fast.Lut, sums, width);
+            FastScanBlocks.SumsWith(codes.Blocks!.Block(0), codes.Blocks.Pairs, fast.Lut, sums, width);
             Assert.Equal([65_535, 65_280, 0], sums[..3].Select(s => (int)s));
         }
     }
@@ -82,11 +103,11 @@ public sealed class FastScanTests
             var widest = Enumerable.Range(0, m).MaxBy(s => table.Skip(s * k).Take(k).Max() - table.Skip(s * k).Take(k).Min());
             Assert.Contains((byte)255, fast.Lut.Skip(widest * FastScanTable.Stride).Take(k));
             for (int s = 0; s < m; s++) Assert.Contains((byte)0, fast.Lut.Skip(s * FastScanTable.Stride).Take(k));
-            var codes = RandomCodes(random, m, k, 2000);
+            var (codes, raw) = RandomCodes(random, m, k, 2000);
             double worst = 0;
             for (int r = 0; r < codes.Rows; r++)
             {
-                var code = codes.Row(r);
+                var code = raw.AsSpan(r * m, m);
                 int sum = 0;
                 double exact = 0;
                 for (int s = 0; s < m; s++)
@@ -147,15 +168,28 @@ public sealed class FastScanTests
     {
         var table = new float[pq.Subspaces * pq.Centroids];
         pq.Table(query, table);
-        return rows.Select(r => (Row: r, Score: offset(r) + ProductQuantizer.Score(codes.Row(r), table, pq.Centroids)))
+        var code = new byte[pq.Subspaces];
+        return rows.Select(r =>
+            {
+                codes.Code(r, code);
+                return (Row: r, Score: offset(r) + ProductQuantizer.Score(code, table, pq.Centroids));
+            })
             .OrderByDescending(x => x.Score).ThenByDescending(x => tieKeys?[x.Row] ?? -x.Row).ThenBy(x => x.Row)
             .Take(k).Select(x => (x.Row, x.Score)).ToArray();
     }
 
-    private static ProductCodes RandomCodes(Random random, int m, int k, int rows)
+    private static (ProductCodes Codes, byte[] Raw) RandomCodes(Random random, int m, int k, int rows)
     {
-        var data = new byte[rows * m];
-        for (int i = 0; i < data.Length; i++) data[i] = (byte)random.Next(k);
-        return new ProductCodes(new ProductQuantizer(m, m, k, new float[m * k]), rows, data, residual: false);
+        var raw = new byte[rows * m];
+        for (int i = 0; i < raw.Length; i++) raw[i] = (byte)random.Next(k);
+        return (Packed(m, k, raw, rows), raw);
+    }
+
+    /// <summary>4-bit codes [rows × m] as <see cref="ProductCodes"/> of m one-value sub-vectors.</summary>
+    private static ProductCodes Packed(int m, int k, byte[] raw, int rows)
+    {
+        var stored = new byte[rows * ((m + 1) / 2)];
+        ProductCodes.Pack(raw, rows, m, stored);
+        return new ProductCodes(new ProductQuantizer(m, m, k, new float[m * k]), rows, stored, residual: false);
     }
 }

@@ -18,9 +18,9 @@ public sealed class PqIndexTests
     private static string Folder() => Path.Combine(Directory.CreateTempSubdirectory("skald-pq-index").FullName, "idx");
 
     private static IndexManifest Build(string folder, TableModel model, List<IndexRecord> records, IvfOptions? ivf, int subspaces,
-        EmbeddingPrecision precision = EmbeddingPrecision.Float32) =>
+        EmbeddingPrecision precision = EmbeddingPrecision.Float32, int bits = 8) =>
         IndexBuilder.Build(folder, model, folder, records, new Bm25Options(), "nb", 0, 0, null, precision, ivf,
-            pq: new ProductQuantizerOptions { Subspaces = subspaces });
+            pq: new ProductQuantizerOptions { Subspaces = subspaces, Bits = bits });
 
     private static IReadOnlyList<IndexHit> Dense(SearchIndex index, float[] q, int k, int rescore, int probes = 0) =>
         index.Search("x", q, SearchMode.Dense, k, null, rescore, probes);
@@ -32,10 +32,14 @@ public sealed class PqIndexTests
         var codes = File.ReadAllBytes(Path.Combine(index.Folder, IndexWriter.PqCodesFile));
         var q = ExactSearch.Normalize([query])[0];
         var decoded = new float[pq.Dimension];
+        var code = new byte[pq.Subspaces];
         var scores = new float[index.Records.Count];
+        int width = pq.Centroids <= 16 ? (pq.Subspaces + 1) / 2 : pq.Subspaces;
         for (int r = 0; r < scores.Length; r++)
         {
-            pq.Decode(codes.AsSpan(r * pq.Subspaces, pq.Subspaces), decoded);
+            for (int s = 0; s < pq.Subspaces; s++) // one byte a code, or two codes a byte (even sub-vector low)
+                code[s] = width == pq.Subspaces ? codes[r * width + s] : (byte)((codes[r * width + s / 2] >> (s % 2 * 4)) & 15);
+            pq.Decode(code, decoded);
             if (index.Lists is { } lists)
                 TensorPrimitives.Add(decoded, lists.Centroids.Slice(lists.ListOf(r) * pq.Dimension, pq.Dimension), decoded);
             scores[r] = TensorPrimitives.Dot(q, decoded);
@@ -56,7 +60,7 @@ public sealed class PqIndexTests
         var pq = index.ProductQuantizer!;
         Assert.Equal((4, 256), (pq.Subspaces, pq.Centroids));
         var stored = Enumerable.Range(0, index.Records.Count).Select(r => index.Vector(r).ToArray()).ToArray();
-        Assert.Equal(ProductCodes.Encode(pq, stored).Data, File.ReadAllBytes(Path.Combine(pqFolder, IndexWriter.PqCodesFile)));
+        Assert.Equal(ProductCodes.Encode(pq, stored).ToStored(), File.ReadAllBytes(Path.Combine(pqFolder, IndexWriter.PqCodesFile)));
         int agree = 0;
         foreach (var q in queries)
         {
@@ -68,6 +72,36 @@ public sealed class PqIndexTests
             agree += rescored.Select(h => h.Record.Id).Intersect(Dense(exact, q, 10, 2).Select(h => h.Record.Id)).Count();
         }
         Assert.True(agree >= 0.95 * 10 * queries.Length, $"rescored PQ hits found {agree} of the exact index's {10 * queries.Length}");
+    }
+
+    [Fact]
+    public void FourBitCodesAreStoredTwoToAByteAndAnIndexOfByteCodesStillOpens()
+    {
+        var (model, records, queries) = IvfIndexTests.Corpus(1200, seed: 6);
+        foreach (var ivf in new[] { null, new IvfOptions { Lists = 10, Probes = 10 } })
+        {
+            string folder = Folder();
+            var manifest = Build(folder, model, records, ivf, subspaces: 8, bits: 4);
+            Assert.Equal(4, manifest.PqBits);
+            string path = Path.Combine(folder, IndexWriter.PqCodesFile);
+            Assert.Equal(1200L * 4, new FileInfo(path).Length); // 8 sub-vectors of 4 bits: 4 bytes a row
+            int[][] found;
+            using (var index = SearchIndex.Open(folder))
+            {
+                Assert.Equal(16, index.ProductQuantizer!.Centroids);
+                var stored = Enumerable.Range(0, index.Records.Count).Select(r => index.Vector(r).ToArray()).ToArray();
+                var codes = ProductCodes.Encode(index.ProductQuantizer, stored, index.Lists);
+                Assert.Equal(codes.ToStored(), File.ReadAllBytes(path));
+                found = [.. queries.Select(q => Dense(index, q, 8, rescore: 0).Select(h => h.Row).ToArray())];
+                for (int i = 0; i < queries.Length; i++) Assert.Equal(ByDecodedRows(index, queries[i], 8), found[i]);
+                // The file as Skald wrote 4-bit codes before packing them: a byte a code.
+                File.WriteAllBytes(path, ProductQuantizerTests.AllCodes(codes));
+            }
+            using (var index = SearchIndex.Open(folder))
+                for (int i = 0; i < queries.Length; i++) Assert.Equal(found[i], Dense(index, queries[i], 8, rescore: 0).Select(h => h.Row));
+            File.WriteAllBytes(path, new byte[1200 * 4 + 1]);
+            Assert.Contains("of 4-byte codes need 4800", Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder)).Message);
+        }
     }
 
     [Fact]
@@ -85,7 +119,7 @@ public sealed class PqIndexTests
         using var index = SearchIndex.Open(folder);
         Assert.Equal(896, index.Records.Count);
         var stored = Enumerable.Range(0, index.Records.Count).Select(r => index.Vector(r).ToArray()).ToArray();
-        Assert.Equal(ProductCodes.Encode(index.ProductQuantizer!, stored, index.Lists).Data, File.ReadAllBytes(Path.Combine(folder, IndexWriter.PqCodesFile)));
+        Assert.Equal(ProductCodes.Encode(index.ProductQuantizer!, stored, index.Lists).ToStored(), File.ReadAllBytes(Path.Combine(folder, IndexWriter.PqCodesFile)));
         foreach (var q in queries)
         {
             Assert.Equal(ByDecodedRows(index, q, 8), Dense(index, q, 8, rescore: 0, probes: 12).Select(h => h.Row));

@@ -40,18 +40,21 @@ public sealed class ProductQuantizerTests
         int dim = Data.Int("dim"), n = Data.Int("n"), m = Data.Int("m");
         var pq = ReferenceQuantizer();
         var codes = ProductCodes.Encode(pq, ReferenceJson.Rows(Data.Floats("data"), dim));
-        Assert.Equal(Data.Ints("codes").Select(c => (byte)c), codes.Data);
+        Assert.Equal(Data.Ints("codes").Select(c => (byte)c), AllCodes(codes));
+        Assert.Equal(PackedByHand(Data.Ints("codes"), m), codes.ToStored()); // K = 8: two codes a byte, faiss's nibble order
         var queries = ReferenceJson.Rows(Data.Floats("queries"), dim);
         var adc = Data.Floats("adc");
         var table = new float[m * pq.Centroids];
         var decoded = new float[dim];
+        var code = new byte[m];
         for (int q = 0; q < queries.Length; q++)
         {
             pq.Table(queries[q], table);
             for (int r = 0; r < n; r++)
             {
-                Assert.Equal(adc[q * n + r], ProductQuantizer.Score(codes.Row(r), table, pq.Centroids), 1e-4f);
-                pq.Decode(codes.Row(r), decoded);
+                Assert.Equal(adc[q * n + r], codes.Score(r, table), 1e-4f);
+                codes.Code(r, code);
+                pq.Decode(code, decoded);
                 Assert.Equal(adc[q * n + r], TensorPrimitives.Dot(queries[q], decoded), 1e-4f);
             }
         }
@@ -77,7 +80,7 @@ public sealed class ProductQuantizerTests
         var stored = order.Select(i => data[i]).ToArray();
         var codes = ProductCodes.Encode(ReferenceQuantizer(), stored, ivf);
         Assert.True(codes.Residual);
-        Assert.Equal(Data.Ints("residual_codes").Select(c => (byte)c), codes.Data);
+        Assert.Equal(Data.Ints("residual_codes").Select(c => (byte)c), AllCodes(codes));
         var queries = ReferenceJson.Rows(Data.Floats("queries"), dim);
         var hits = PqSearch.TopK(queries, ivf, Data.Int("probes"), codes, Data.Int("top_k"), 0);
         var expected = Data["ivf"].EnumerateArray().ToArray();
@@ -111,6 +114,7 @@ public sealed class ProductQuantizerTests
         var stored = order.Select(i => rows[i]).ToArray();
         var pq = ProductQuantizer.Train(stored, new ProductQuantizerOptions { Subspaces = 4, Bits = 5 }, lists);
         var codes = ProductCodes.Encode(pq, stored, lists);
+        var all = AllCodes(codes);
         int mismatches = 0;
         for (int r = 0; r < stored.Length; r++)
         {
@@ -120,7 +124,7 @@ public sealed class ProductQuantizerTests
                 var book = pq.Codebook(m).ToArray();
                 double Distance(int j) => Enumerable.Range(0, 4).Sum(d => Math.Pow((double)stored[r][m * 4 + d] - c[m * 4 + d] - book[j * 4 + d], 2));
                 int best = Enumerable.Range(0, pq.Centroids).MinBy(Distance);
-                int got = codes.Row(r)[m];
+                int got = all[r * 4 + m];
                 if (got == best) continue;
                 mismatches++;
                 Assert.True(Distance(got) - Distance(best) < 1e-5, $"row {r} sub-vector {m}: code {got} ({Distance(got)}) for {best} ({Distance(best)})");
@@ -140,7 +144,7 @@ public sealed class ProductQuantizerTests
         {
             pq.Table(q, table);
             var expected = Enumerable.Range(0, rows.Length)
-                .Select(r => (Row: r, Score: ProductQuantizer.Score(codes.Row(r), table, pq.Centroids)))
+                .Select(r => (Row: r, Score: codes.Score(r, table)))
                 .OrderByDescending(x => x.Score).ThenBy(x => x.Row).Take(rows.Length).ToArray();
             var hits = PqSearch.TopK([q], codes, rows.Length, 0)[0];
             Assert.Equal(expected.Select(x => x.Row), hits.Select(h => h.Index));
@@ -164,7 +168,7 @@ public sealed class ProductQuantizerTests
         var decoded = new float[16];
         for (int r = 0; r < 40; r++)
         {
-            few.Decode(codes.Row(r), decoded);
+            few.Decode(AllCodes(codes).AsSpan(r * 4, 4), decoded);
             for (int i = 0; i < 16; i++) Assert.Equal(rows[r][i], decoded[i], 1e-6f); // every training row is a centroid
         }
         Assert.Contains("divisor", Assert.Throws<ArgumentException>(() => ProductQuantizer.Train(rows, options with { Subspaces = 5 })).Message);
@@ -220,5 +224,24 @@ public sealed class ProductQuantizerTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>Every row's M codes, row after row.</summary>
+    internal static byte[] AllCodes(ProductCodes codes)
+    {
+        int m = codes.Quantizer.Subspaces;
+        var all = new byte[codes.Rows * m];
+        for (int r = 0; r < codes.Rows; r++) codes.Code(r, all.AsSpan(r * m, m));
+        return all;
+    }
+
+    /// <summary>Codes [rows × m] two to a byte, even sub-vector in the low nibble (0 after an odd m's last).</summary>
+    internal static byte[] PackedByHand(int[] codes, int m)
+    {
+        int width = (m + 1) / 2, rows = codes.Length / m;
+        var packed = new byte[rows * width];
+        for (int r = 0; r < rows; r++)
+            for (int s = 0; s < m; s++) packed[r * width + s / 2] |= (byte)(codes[r * m + s] << (s % 2 * 4));
+        return packed;
     }
 }

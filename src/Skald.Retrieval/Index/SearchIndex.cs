@@ -137,7 +137,10 @@ public sealed class SearchIndex : IDisposable
         return new SearchIndex(folder, manifest, records, deleted, rows, quantized, lists, bm25, analyzer, graph: graph, codes: codes);
     }
 
-    /// <summary>A product-quantized index's codebooks and codes (the codes read whole: M bytes a row).</summary>
+    /// <summary>
+    /// A product-quantized index's codebooks and codes (read whole: M bytes a row, ⌈M / 2⌉ for 4-bit codes; a 4-bit
+    /// index written a byte per code, as Skald did before packing them, is packed as it is read).
+    /// </summary>
     private static ProductCodes? ReadCodes(string folder, IndexManifest manifest, InvertedLists? lists)
     {
         if (manifest.PqSubspaces < 0) throw new EvaluationException($"{Path.Combine(folder, IndexWriter.ManifestFile)}: pq_subspaces {manifest.PqSubspaces}");
@@ -147,10 +150,18 @@ public sealed class SearchIndex : IDisposable
         if (pq.Subspaces != manifest.PqSubspaces) throw new EvaluationException($"{Path.Combine(folder, IndexWriter.PqFile)}: {pq.Subspaces} sub-vectors, the manifest {manifest.PqSubspaces}");
         if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (a PQ index; index damaged?)");
         var data = File.ReadAllBytes(path);
-        if (data.LongLength != (long)manifest.Rows * pq.Subspaces)
-            throw new EvaluationException($"{path}: {data.LongLength} bytes, {manifest.Rows} rows of {pq.Subspaces}-byte codes need {(long)manifest.Rows * pq.Subspaces}");
+        int width = ProductCodes.CodeBytes(pq);
+        if (width != pq.Subspaces && data.LongLength == (long)manifest.Rows * pq.Subspaces
+            && data.AsSpan().IndexOfAnyInRange((byte)pq.Centroids, (byte)255) < 0)
+        {
+            var packed = new byte[(long)manifest.Rows * width];
+            ProductCodes.Pack(data, manifest.Rows, pq.Subspaces, packed);
+            data = packed;
+        }
+        if (data.LongLength != (long)manifest.Rows * width)
+            throw new EvaluationException($"{path}: {data.LongLength} bytes, {manifest.Rows} rows of {width}-byte codes need {(long)manifest.Rows * width}");
         if (ProductCodes.FirstOutOfRange(pq, data, manifest.Rows) is { } bad)
-            throw new EvaluationException($"{path}: code byte {data[bad]} at row {bad / pq.Subspaces} names no centroid ({pq.Centroids} per sub-vector; index damaged?)");
+            throw new EvaluationException($"{path}: code byte {data[bad]} at row {bad / width} names no centroid ({pq.Centroids} per sub-vector; index damaged?)");
         return new ProductCodes(pq, manifest.Rows, data, residual: lists is not null);
     }
 

@@ -1,88 +1,86 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using Skald.Retrieval.Ivf;
 
 namespace Skald.Retrieval.Quantization;
 
 /// <summary>
 /// Codes of at most 16 centroids (4 bits) laid out for in-register table look-ups, the block layout of faiss's 4-bit fast
 /// scan (faiss/impl/pq4_fast_scan.h at 02dbb4e4; our own arrangement): rows go in blocks of <see cref="BlockRows"/>, and
-/// for each pair of subspaces (2p, 2p + 1) a block holds 64 bytes, row j's byte (c₂ₚ | c₂ₚ₊₁ ≪ 4) at
+/// for each pair of subspaces (2p, 2p + 1) a block holds 64 bytes, row j's packed byte (c₂ₚ | c₂ₚ₊₁ ≪ 4) at
 /// <see cref="Position"/>(j): rows 0–31 in the even bytes, rows 32–63 in the odd ones, so that after the look-ups the
-/// low and high bytes of each 16-bit lane are two rows whose sums come out in row order. A segment (the whole corpus,
-/// or one IVF list) starts a new block; the tail of its last block is padding. <see cref="Sums"/> gives a block's 64 byte
-/// sums Σₘ Q[m][cₘ] (<see cref="FastScanTable"/>) with vpshufb (AVX-512BW: one look-up per 64 rows and subspace;
-/// AVX2: per 32) and a scalar twin.
+/// low and high bytes of each 16-bit lane are two rows whose sums come out in row order. The tail of the last block is
+/// padding. This is where <see cref="ProductCodes"/> holds 4-bit codes: ⌈M / 2⌉ bytes a row, read back one row at a
+/// time by <see cref="Code"/> and <see cref="Score"/>. <see cref="Sums"/> gives a block's 64 byte sums Σₘ Q[m][cₘ]
+/// (<see cref="FastScanTable"/>) with vpshufb (AVX-512BW: one look-up per 64 rows and subspace; AVX2: per 32) and a
+/// scalar twin.
 /// </summary>
 internal sealed class FastScanBlocks
 {
     /// <summary>Rows per block.</summary>
     internal const int BlockRows = 64;
 
-    private readonly byte[] data;      // [blocks, pairs, 64]
-    private readonly int[] rowStart;   // [segments + 1]
-    private readonly int[] firstBlock; // [segments + 1]
+    private readonly byte[] data; // [blocks, pairs, 64]
+    private readonly int subspaces;
 
-    private FastScanBlocks(byte[] data, int[] rowStart, int[] firstBlock, int pairs)
+    private FastScanBlocks(byte[] data, int subspaces)
     {
         this.data = data;
-        this.rowStart = rowStart;
-        this.firstBlock = firstBlock;
-        Pairs = pairs;
+        this.subspaces = subspaces;
+        Pairs = (subspaces + 1) / 2;
     }
 
     /// <summary>Subspace pairs per block (⌈M / 2⌉; an odd M's last pair has 0 in its high nibbles).</summary>
     public int Pairs { get; }
 
+    /// <summary>Bytes held.</summary>
+    public long MemoryBytes => data.LongLength;
+
     /// <summary>Byte of row <paramref name="j"/> (0–63) within a pair's 64 bytes.</summary>
     internal static int Position(int j) => j < 32 ? 2 * j : 2 * (j - 32) + 1;
 
-    /// <summary>Whether codes of <paramref name="quantizer"/> fit: at most 16 centroids and 257 subspaces (16-bit sums).</summary>
-    public static bool Fits(ProductQuantizer quantizer) => quantizer.Centroids <= 16 && quantizer.Subspaces <= 257;
-
-    /// <summary>Lays out <paramref name="codes"/>, one segment per list of <paramref name="lists"/> (or one for all rows).</summary>
-    public static FastScanBlocks Build(ProductCodes codes, InvertedLists? lists)
+    /// <summary>Lays out <paramref name="rows"/> packed codes [rows × ⌈M / 2⌉] (<see cref="ProductCodes.Pack"/>).</summary>
+    public static FastScanBlocks Build(ReadOnlySpan<byte> packed, int rows, int subspaces)
     {
-        if (!Fits(codes.Quantizer)) throw new ArgumentException($"fast scan needs at most 16 centroids, the codes have {codes.Quantizer.Centroids}");
-        int segments = lists?.Lists ?? 1, m = codes.Quantizer.Subspaces, pairs = (m + 1) / 2;
-        var rowStart = new int[segments + 1];
-        var firstBlock = new int[segments + 1];
-        for (int g = 0; g < segments; g++)
+        int pairs = (subspaces + 1) / 2, blocks = (rows + BlockRows - 1) / BlockRows;
+        var data = new byte[(long)blocks * pairs * 64];
+        for (int r = 0; r < rows; r++)
         {
-            rowStart[g + 1] = lists?.Start(g + 1) ?? codes.Rows;
-            firstBlock[g + 1] = firstBlock[g] + (rowStart[g + 1] - rowStart[g] + BlockRows - 1) / BlockRows;
+            var code = packed.Slice(r * pairs, pairs);
+            var block = data.AsSpan(r / BlockRows * pairs * 64 + Position(r % BlockRows));
+            for (int p = 0; p < pairs; p++) block[p * 64] = code[p];
         }
-        var blockSegment = new int[firstBlock[segments]];
-        for (int g = 0; g < segments; g++) blockSegment.AsSpan(firstBlock[g], firstBlock[g + 1] - firstBlock[g]).Fill(g);
-        var data = new byte[(long)blockSegment.Length * pairs * 64];
-        Parallel.For(0, blockSegment.Length, b =>
-        {
-            int g = blockSegment[b], r0 = rowStart[g] + (b - firstBlock[g]) * BlockRows, n = Math.Min(BlockRows, rowStart[g + 1] - r0);
-            var block = data.AsSpan(b * pairs * 64, pairs * 64);
-            for (int j = 0; j < n; j++)
-            {
-                var code = codes.Row(r0 + j);
-                int at = Position(j);
-                for (int p = 0; p < pairs; p++)
-                    block[p * 64 + at] = (byte)(code[2 * p] | (2 * p + 1 < m ? code[2 * p + 1] << 4 : 0));
-            }
-        });
-        return new FastScanBlocks(data, rowStart, firstBlock, pairs);
-    }
-
-    /// <summary>First row of segment <paramref name="segment"/>.</summary>
-    public int SegmentStart(int segment) => rowStart[segment];
-
-    /// <summary>The block holding row <paramref name="row"/> of segment <paramref name="segment"/>, which must start a block.</summary>
-    public int BlockOf(int segment, int row)
-    {
-        int offset = row - rowStart[segment];
-        if (offset % BlockRows != 0) throw new ArgumentException($"row {row} does not start a block of segment {segment}");
-        return firstBlock[segment] + offset / BlockRows;
+        return new FastScanBlocks(data, subspaces);
     }
 
     /// <summary>Block <paramref name="block"/>'s bytes [pairs × 64].</summary>
     public ReadOnlySpan<byte> Block(int block) => data.AsSpan(block * Pairs * 64, Pairs * 64);
+
+    /// <summary>Row <paramref name="row"/>'s packed bytes [⌈M / 2⌉] into <paramref name="into"/>.</summary>
+    public void Stored(int row, Span<byte> into)
+    {
+        var at = data.AsSpan(row / BlockRows * Pairs * 64 + Position(row % BlockRows));
+        for (int p = 0; p < Pairs; p++) into[p] = at[p * 64];
+    }
+
+    /// <summary>Row <paramref name="row"/>'s M codes into <paramref name="into"/>.</summary>
+    public void Code(int row, Span<byte> into)
+    {
+        var at = data.AsSpan(row / BlockRows * Pairs * 64 + Position(row % BlockRows));
+        for (int m = 0; m < subspaces; m++) into[m] = (byte)(m % 2 == 0 ? at[m / 2 * 64] & 15 : at[m / 2 * 64] >> 4);
+    }
+
+    /// <summary>Σₘ T[m·K + cₘ] of row <paramref name="row"/>, summed in subspace order (as <see cref="ProductQuantizer.Score"/>).</summary>
+    public float Score(int row, ReadOnlySpan<float> table, int centroids)
+    {
+        var at = data.AsSpan(row / BlockRows * Pairs * 64 + Position(row % BlockRows));
+        float s = 0;
+        for (int m = 0; m < subspaces; m++)
+        {
+            int v = at[m / 2 * 64];
+            s += table[m * centroids + (m % 2 == 0 ? v & 15 : v >> 4)];
+        }
+        return s;
+    }
 
     /// <summary>
     /// The 64 rows' byte sums of <paramref name="block"/> into <paramref name="sums"/> in row order, looked up in

@@ -28,12 +28,8 @@ public static class PqSearch
         var tables = Tables(queries, corpus.Quantizer);
         int first = Wanted(corpus.Rows, k, rescoreMultiplier, floatRows);
         var fast = FastTables(tables, corpus);
-        var blocks = fast is null ? null : corpus.FastScan(null);
-        var candidates = QuantizedSearch.Striped(queries.Count, corpus.Rows, first, (i, r0, r1, heap) =>
-        {
-            if (fast?[i] is { } t) ScanBlocks(tables[i], t, blocks!, 0, corpus, r0, r1, 0f, heap, tieKeys);
-            else ScanRows(tables[i], corpus, r0, r1, 0f, heap, tieKeys);
-        });
+        var candidates = QuantizedSearch.Striped(queries.Count, corpus.Rows, first,
+            (i, r0, r1, heap) => Scan(tables[i], fast?[i], corpus, r0, r1, 0f, heap, tieKeys));
         return Rescore(queries, candidates, k, rescoreMultiplier, tieKeys, floatRows);
     }
 
@@ -53,18 +49,29 @@ public static class PqSearch
         int dim = lists.Dimension;
         int first = Wanted(corpus.Rows, k, rescoreMultiplier, floatRows);
         var fast = FastTables(tables, corpus);
-        var blocks = fast is null ? null : corpus.FastScan(lists);
         var candidates = IvfSearch.Each(queries, lists, probes, first, (i, l, heap) =>
         {
             float offset = corpus.Residual ? TensorPrimitives.Dot(queries[i], lists.Centroids.Slice(l * dim, dim)) : 0f;
-            if (fast?[i] is { } t) ScanBlocks(tables[i], t, blocks!, l, corpus, lists.Start(l), lists.Start(l + 1), offset, heap, tieKeys);
-            else ScanRows(tables[i], corpus, lists.Start(l), lists.Start(l + 1), offset, heap, tieKeys);
+            Scan(tables[i], fast?[i], corpus, lists.Start(l), lists.Start(l + 1), offset, heap, tieKeys);
         });
         return Rescore(queries, candidates, k, rescoreMultiplier, tieKeys, floatRows);
     }
 
     /// <summary>
-    /// Codes [r0, r1) scored from one query's table, <paramref name="offset"/> + Σₘ T[m·K + cₘ], offered to
+    /// Codes [r0, r1) scored from one query's table (+ <paramref name="offset"/>) and offered to <paramref name="heap"/>:
+    /// through the byte table <paramref name="fast"/> when given (<see cref="ScanBlocks"/>), else every code.
+    /// </summary>
+    private static void Scan(float[] table, FastScanTable? fast, ProductCodes corpus, int r0, int r1, float offset, TopKHeap heap,
+        IReadOnlyList<int>? tieKeys)
+    {
+        if (fast is not null) ScanBlocks(table, fast, corpus, r0, r1, offset, heap, tieKeys);
+        else if (corpus.Bytes is null)
+            for (int r = r0; r < r1; r++) Offer(r, offset + corpus.Score(r, table), heap, tieKeys);
+        else ScanRows(table, corpus, r0, r1, offset, heap, tieKeys);
+    }
+
+    /// <summary>
+    /// Byte codes [r0, r1) scored from one query's table, <paramref name="offset"/> + Σₘ T[m·K + cₘ], offered to
     /// <paramref name="heap"/>; four rows at a time, each summed in subspace order (as <see cref="ProductQuantizer.Score"/>).
     /// </summary>
     internal static unsafe void ScanRows(float[] table, ProductCodes corpus, int r0, int r1, float offset, TopKHeap heap,
@@ -72,7 +79,7 @@ public static class PqSearch
     {
         int m = corpus.Quantizer.Subspaces, k = corpus.Quantizer.Centroids;
         fixed (float* t = table)
-        fixed (byte* codes = corpus.Data)
+        fixed (byte* codes = corpus.Bytes)
         {
             int r = r0;
             for (; r + 4 <= r1; r += 4)
@@ -92,47 +99,50 @@ public static class PqSearch
                 Offer(r + 2, offset + s2, heap, tieKeys);
                 Offer(r + 3, offset + s3, heap, tieKeys);
             }
-            for (; r < r1; r++) Offer(r, offset + ProductQuantizer.Score(corpus.Row(r), table, k), heap, tieKeys);
+            for (; r < r1; r++) Offer(r, offset + corpus.Score(r, table), heap, tieKeys);
         }
     }
 
     /// <summary>
-    /// Codes [r0, r1) of segment <paramref name="segment"/> (r0 starting one of its blocks) offered to
-    /// <paramref name="heap"/> as <see cref="ScanRows"/> does, with the same float scores, but a block's byte sums
-    /// (<see cref="FastScanBlocks.Sums"/>) first: a row whose sum shows it cannot reach the heap's threshold
-    /// (<see cref="FastScanTable.Floor"/>) is not scored, so the heap ends as ScanRows leaves it.
+    /// 4-bit codes [r0, r1) offered to <paramref name="heap"/> as scoring every code would offer them, with the same
+    /// float scores, but each block's byte sums (<see cref="FastScanBlocks.Sums"/>) first: a row whose sum shows it
+    /// cannot reach the heap's threshold (<see cref="FastScanTable.Floor"/>) is not scored, so the heap ends the same.
+    /// Rows of the first and last block outside [r0, r1) (another IVF list's) are passed over.
     /// </summary>
-    internal static void ScanBlocks(float[] table, FastScanTable fast, FastScanBlocks blocks, int segment, ProductCodes corpus,
-        int r0, int r1, float offset, TopKHeap heap, IReadOnlyList<int>? tieKeys)
+    internal static void ScanBlocks(float[] table, FastScanTable fast, ProductCodes corpus, int r0, int r1, float offset,
+        TopKHeap heap, IReadOnlyList<int>? tieKeys)
     {
-        if (r0 >= r1) return;
-        int k = corpus.Quantizer.Centroids;
+        var blocks = corpus.Blocks!;
         Span<ushort> sums = stackalloc ushort[FastScanBlocks.BlockRows];
-        for (int start = r0, b = blocks.BlockOf(segment, r0); start < r1; start += FastScanBlocks.BlockRows, b++)
+        for (int b = r0 / FastScanBlocks.BlockRows; b * FastScanBlocks.BlockRows < r1; b++)
         {
             int floor = fast.Floor(heap.Threshold, offset);
             if (floor > ushort.MaxValue) return; // the threshold only rises
             FastScanBlocks.Sums(blocks.Block(b), blocks.Pairs, fast.Lut, sums);
-            var rows = sums[..Math.Min(FastScanBlocks.BlockRows, r1 - start)];
-            for (int j = rows.IndexOfAnyInRange((ushort)floor, ushort.MaxValue); j >= 0;)
+            int first = b * FastScanBlocks.BlockRows, lo = Math.Max(r0 - first, 0), hi = Math.Min(r1 - first, FastScanBlocks.BlockRows);
+            for (int j = sums[lo..hi].IndexOfAnyInRange((ushort)floor, ushort.MaxValue); j >= 0;)
             {
-                Offer(start + j, offset + ProductQuantizer.Score(corpus.Row(start + j), table, k), heap, tieKeys);
+                int row = first + lo + j;
+                Offer(row, offset + corpus.Score(row, table), heap, tieKeys);
                 floor = fast.Floor(heap.Threshold, offset);
                 if (floor > ushort.MaxValue) return;
-                int next = rows[(j + 1)..].IndexOfAnyInRange((ushort)floor, ushort.MaxValue);
+                int next = sums[(lo + j + 1)..hi].IndexOfAnyInRange((ushort)floor, ushort.MaxValue);
                 j = next < 0 ? -1 : j + 1 + next;
             }
         }
     }
 
-    /// <summary>Whether codes of at most 16 centroids are scanned through <see cref="FastScanBlocks"/> (false: row by row; for benchmarks).</summary>
+    /// <summary>Whether 4-bit codes are scanned through their byte tables (false: every code scored; for benchmarks).</summary>
     internal static bool FastScan { get; set; } = true;
 
-    /// <summary>Byte tables for the fast scan when the codes allow it (null entries: scan that query row by row).</summary>
+    /// <summary>
+    /// Byte tables for the fast scan of 4-bit codes (M ≤ 257: 16-bit sums), null otherwise; a null entry (a table with
+    /// a NaN or an infinity) scans that query's codes one by one.
+    /// </summary>
     private static FastScanTable?[]? FastTables(float[][] tables, ProductCodes corpus)
     {
         var pq = corpus.Quantizer;
-        if (!FastScan || !FastScanBlocks.Fits(pq)) return null;
+        if (!FastScan || !corpus.Packed || pq.Subspaces > 257) return null;
         return [.. tables.Select(t => FastScanTable.Quantize(t, pq.Subspaces, pq.Centroids))];
     }
 

@@ -4,7 +4,7 @@ using Skald.Retrieval.Ivf;
 namespace Skald.Retrieval.Quantization;
 
 /// <summary>
-/// Encodes rows one at a time into a stream of <see cref="ProductQuantizer"/> codes (M bytes each), in blocks through
+/// Encodes rows one at a time into a stream of <see cref="ProductQuantizer"/> codes (<see cref="ProductCodes.CodeBytes"/> bytes each), in blocks through
 /// <see cref="ProductQuantizer.Encode"/>. With <paramref name="lists"/> the rows come in the lists' row order and each
 /// is encoded as its residual from its list's centroid. <see cref="Flush"/> writes what is buffered.
 /// </summary>
@@ -14,6 +14,7 @@ internal sealed class ProductCodeWriter(ProductQuantizer quantizer, InvertedList
 
     private readonly float[] rows = new float[Block * quantizer.Dimension];
     private readonly byte[] codes = new byte[Block * quantizer.Subspaces];
+    private readonly byte[] packed = new byte[Block * ProductCodes.CodeBytes(quantizer)];
     private int buffered;
     private int written; // rows encoded before the buffer
     private int list;
@@ -42,7 +43,13 @@ internal sealed class ProductCodeWriter(ProductQuantizer quantizer, InvertedList
     {
         if (buffered == 0) return;
         quantizer.Encode(rows.AsSpan(0, buffered * quantizer.Dimension), buffered, codes);
-        output.Write(codes, 0, buffered * quantizer.Subspaces);
+        int width = ProductCodes.CodeBytes(quantizer);
+        if (!ProductCodes.Packs(quantizer)) output.Write(codes, 0, buffered * width);
+        else
+        {
+            ProductCodes.Pack(codes, buffered, quantizer.Subspaces, packed);
+            output.Write(packed, 0, buffered * width);
+        }
         written += buffered;
         buffered = 0;
     }

@@ -2,35 +2,32 @@ namespace Skald.Retrieval.Quantization;
 
 /// <summary>
 /// Rows encoded by a <see cref="ProductQuantizer"/>: <see cref="Rows"/> codes of <see cref="ProductQuantizer.Subspaces"/>
-/// bytes, row-major in <see cref="Data"/>. <see cref="Residual"/> codes hold each row's difference from its IVF list's
-/// centroid (searched with those lists, <see cref="PqSearch"/>); plain codes hold the rows themselves.
+/// sub-vector codes. <see cref="Residual"/> codes hold each row's difference from its IVF list's centroid (searched with
+/// those lists, <see cref="PqSearch"/>); plain codes hold the rows themselves. Stored (<see cref="ToStored"/>, an index's
+/// <c>embeddings.pq</c>) as <see cref="CodeBytes"/> bytes a row: one per sub-vector, or, when the codebooks have at most
+/// 16 centroids, two (faiss's 4-bit packing: sub-vector 2p in the low nibble of byte p, 2p + 1 in the high one, 0 after
+/// an odd M's last). Held as given for byte codes; 4-bit codes are held only in <see cref="FastScanBlocks"/>' layout,
+/// the same M / 2 bytes a row.
 /// </summary>
 public sealed class ProductCodes
 {
-    /// <summary>Wraps codes (<paramref name="data"/> holds at least rows × M bytes).</summary>
+    private readonly byte[]? bytes;          // [rows × M]: codes of more than 16 centroids
+    private readonly FastScanBlocks? blocks; // codes of at most 16
+
+    /// <summary>Wraps stored codes (<paramref name="data"/> holds at least rows × <see cref="CodeBytes"/> bytes).</summary>
     public ProductCodes(ProductQuantizer quantizer, int rows, byte[] data, bool residual)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
-        if (data.LongLength < (long)rows * quantizer.Subspaces)
-            throw new ArgumentException($"{rows} codes of {quantizer.Subspaces} bytes need {(long)rows * quantizer.Subspaces} bytes, got {data.LongLength}");
+        int width = CodeBytes(quantizer);
+        if (data.LongLength < (long)rows * width)
+            throw new ArgumentException($"{rows} codes of {width} bytes need {(long)rows * width} bytes, got {data.LongLength}");
         if (FirstOutOfRange(quantizer, data, rows) is { } bad)
-            throw new ArgumentException($"code byte {data[bad]} at row {bad / quantizer.Subspaces} is not below the codebooks' {quantizer.Centroids} centroids");
+            throw new ArgumentException($"code byte {data[bad]} at row {bad / width} names no centroid of the codebooks' {quantizer.Centroids}");
         Quantizer = quantizer;
         Rows = rows;
-        Data = data;
         Residual = residual;
-    }
-
-    private readonly object gate = new();
-    private FastScanBlocks? flatBlocks;
-    private (Ivf.InvertedLists Lists, FastScanBlocks Blocks)? listBlocks;
-
-    /// <summary>The position of the first code byte of <paramref name="data"/> that names no centroid (K or more), or null.</summary>
-    internal static long? FirstOutOfRange(ProductQuantizer quantizer, byte[] data, int rows)
-    {
-        if (quantizer.Centroids >= 256) return null;
-        int at = data.AsSpan(0, checked(rows * quantizer.Subspaces)).IndexOfAnyInRange((byte)quantizer.Centroids, (byte)255);
-        return at < 0 ? null : at;
+        if (Packs(quantizer)) blocks = FastScanBlocks.Build(data, rows, quantizer.Subspaces);
+        else bytes = data;
     }
 
     /// <summary>The codebooks.</summary>
@@ -39,28 +36,91 @@ public sealed class ProductCodes
     /// <summary>Number of codes.</summary>
     public int Rows { get; }
 
-    /// <summary>The codes, row-major [rows × M].</summary>
-    public byte[] Data { get; }
-
     /// <summary>Whether the codes are residuals from IVF list centroids.</summary>
     public bool Residual { get; }
 
+    /// <summary>Whether two codes share a byte (at most 16 centroids), searched by the fast scan.</summary>
+    public bool Packed => blocks is not null;
+
+    /// <summary>Bytes held in memory for the codes.</summary>
+    public long MemoryBytes => blocks?.MemoryBytes ?? (long)Rows * Quantizer.Subspaces;
+
+    /// <summary>Byte codes [rows × M] (null when <see cref="Packed"/>).</summary>
+    internal byte[]? Bytes => bytes;
+
+    /// <summary>4-bit codes in block layout (null unless <see cref="Packed"/>).</summary>
+    internal FastScanBlocks? Blocks => blocks;
+
+    /// <summary>Whether codes of <paramref name="quantizer"/> go two to a byte.</summary>
+    internal static bool Packs(ProductQuantizer quantizer) => quantizer.Centroids <= 16;
+
+    /// <summary>Stored bytes per code: M, or ⌈M / 2⌉ for codebooks of at most 16 centroids.</summary>
+    public static int CodeBytes(ProductQuantizer quantizer) => Packs(quantizer) ? (quantizer.Subspaces + 1) / 2 : quantizer.Subspaces;
+
     /// <summary>
-    /// The codes in <see cref="FastScanBlocks"/>' layout, one segment per list of <paramref name="lists"/> (null: one
-    /// for all rows); built on first use and kept (one layout for each, the last lists asked for).
+    /// The position of the first stored byte of <paramref name="data"/> that names no centroid (a code of K or more;
+    /// packed: either nibble, or a nonzero high nibble after an odd M's last sub-vector), or null.
     /// </summary>
-    internal FastScanBlocks FastScan(Ivf.InvertedLists? lists)
+    internal static long? FirstOutOfRange(ProductQuantizer quantizer, byte[] data, int rows)
     {
-        lock (gate)
+        int width = CodeBytes(quantizer), k = quantizer.Centroids;
+        var span = data.AsSpan(0, checked(rows * width));
+        if (!Packs(quantizer))
         {
-            if (lists is null) return flatBlocks ??= FastScanBlocks.Build(this, null);
-            if (listBlocks is not { } kept || !ReferenceEquals(kept.Lists, lists)) listBlocks = kept = (lists, FastScanBlocks.Build(this, lists));
-            return kept.Blocks;
+            if (k >= 256) return null;
+            int at = span.IndexOfAnyInRange((byte)k, (byte)255);
+            return at < 0 ? null : at;
         }
+        bool oddTail = quantizer.Subspaces % 2 == 1;
+        for (int i = 0; i < span.Length; i++)
+        {
+            int lo = span[i] & 15, hi = span[i] >> 4;
+            if (lo >= k || (oddTail && i % width == width - 1 ? hi != 0 : hi >= k)) return i;
+        }
+        return null;
     }
 
-    /// <summary>Row <paramref name="row"/>'s code.</summary>
-    public ReadOnlySpan<byte> Row(int row) => Data.AsSpan(checked(row * Quantizer.Subspaces), Quantizer.Subspaces);
+    /// <summary>Row <paramref name="row"/>'s M sub-vector codes into <paramref name="into"/>.</summary>
+    public void Code(int row, Span<byte> into)
+    {
+        if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row));
+        if (blocks is not null) blocks.Code(row, into[..Quantizer.Subspaces]);
+        else bytes!.AsSpan(row * Quantizer.Subspaces, Quantizer.Subspaces).CopyTo(into);
+    }
+
+    /// <summary>q · x̂ of row <paramref name="row"/> from the query's <see cref="ProductQuantizer.Table"/>, as <see cref="ProductQuantizer.Score"/>.</summary>
+    public float Score(int row, ReadOnlySpan<float> table)
+    {
+        if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row));
+        return blocks is not null
+            ? blocks.Score(row, table, Quantizer.Centroids)
+            : ProductQuantizer.Score(bytes!.AsSpan(row * Quantizer.Subspaces, Quantizer.Subspaces), table, Quantizer.Centroids);
+    }
+
+    /// <summary>The codes as stored [rows × <see cref="CodeBytes"/>] (what an index's <c>embeddings.pq</c> holds).</summary>
+    public byte[] ToStored()
+    {
+        if (blocks is null) return bytes!.AsSpan(0, Rows * Quantizer.Subspaces).ToArray();
+        int width = CodeBytes(Quantizer);
+        var stored = new byte[(long)Rows * width];
+        for (int r = 0; r < Rows; r++) blocks.Stored(r, stored.AsSpan(r * width, width));
+        return stored;
+    }
+
+    /// <summary>
+    /// <paramref name="rows"/> codes of M bytes [rows × M] packed two to a byte (sub-vector 2p low, 2p + 1 high) into
+    /// <paramref name="into"/> [rows × ⌈M / 2⌉].
+    /// </summary>
+    internal static void Pack(ReadOnlySpan<byte> codes, int rows, int subspaces, Span<byte> into)
+    {
+        int width = (subspaces + 1) / 2;
+        for (int r = 0; r < rows; r++)
+        {
+            var code = codes.Slice(r * subspaces, subspaces);
+            for (int p = 0; p < width; p++)
+                into[r * width + p] = (byte)(code[2 * p] | (2 * p + 1 < subspaces ? code[2 * p + 1] << 4 : 0));
+        }
+    }
 
     /// <summary>
     /// Encodes <paramref name="rows"/> (with <paramref name="lists"/>, in the lists' row order: each row's residual from
@@ -69,7 +129,7 @@ public sealed class ProductCodes
     public static ProductCodes Encode(ProductQuantizer quantizer, IReadOnlyList<float[]> rows, Ivf.InvertedLists? lists = null)
     {
         if (lists is not null && lists.Rows != rows.Count) throw new ArgumentException($"the lists hold {lists.Rows} rows, got {rows.Count}", nameof(rows));
-        var data = new byte[(long)rows.Count * quantizer.Subspaces];
+        var data = new byte[(long)rows.Count * CodeBytes(quantizer)];
         using (var stream = new MemoryStream(data))
         {
             var writer = new ProductCodeWriter(quantizer, lists, stream);

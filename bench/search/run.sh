@@ -72,7 +72,7 @@ if pq:
              and (r["what"], r["probes"], r["rescore_multiplier"]) == (what, probes, mult)]
         return statistics.median(v) if v else None
     summary["pq"] = [{"what": w, "probes": p, "rescore_multiplier": m, **{key: medp(key, w, p, m) for key in
-                      ("subspaces", "bits", "query_ms", "row_by_row_query_ms", "exact_query_ms", "speedup_vs_exact", "recall_at_k", "codes_mb", "train_s", "encode_s")}}
+                      ("subspaces", "bits", "query_ms", "every_code_query_ms", "exact_query_ms", "speedup_vs_exact", "recall_at_k", "codes_mb", "train_s", "encode_s")}}
                      for (w, p, m) in pq]
 print(json.dumps(summary))
 PY

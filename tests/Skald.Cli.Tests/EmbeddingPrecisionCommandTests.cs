@@ -244,7 +244,7 @@ public sealed class EmbeddingPrecisionCommandTests
     }
 
     [Fact]
-    public void FourBitCodesAreTrainedOnSixteenCentroidsAndSearchedWithTheSameHits()
+    public void FourBitCodesAreTrainedOnSixteenCentroidsStoredPackedAndRescoredToTheExactHits()
     {
         string plain = BuildIndex(null), pq = BuildIndex(null, "--pq", "8", "--pq-bits", "4");
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(pq, "index.json"))).RootElement;
@@ -252,6 +252,7 @@ public sealed class EmbeddingPrecisionCommandTests
         int rows = manifest.GetProperty("rows").GetInt32();
         var quantizer = ProductQuantizer.Read(Path.Combine(pq, "pq.bin"), 32);
         Assert.Equal(Math.Min(16, rows), quantizer.Centroids);
+        Assert.Equal(rows * 4L, new FileInfo(Path.Combine(pq, "embeddings.pq")).Length); // 8 sub-vectors of 4 bits: 4 bytes a row
         string all = rows.ToString(System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(Search(plain, "dense").EnumerateArray().Select(h => h.GetProperty("id").GetString()),
             Search(pq, "dense", "--rescore-multiplier", all).EnumerateArray().Select(h => h.GetProperty("id").GetString()));

@@ -96,9 +96,11 @@ public sealed class FastScanTests
     public void TheByteTableBoundsEveryCodesFloatScore()
     {
         var random = new Random(4);
-        foreach (var (m, k) in new[] { (8, 16), (48, 16), (5, 3) })
+        foreach (var (m, k, common) in new[] { (8, 16, 0.0), (48, 16, 0.0), (5, 3, 0.0), (256, 16, 1000.0), (256, 16, -3.0) })
         {
-            var table = Enumerable.Range(0, m * k).Select(i => (float)(random.NextDouble() * (1 + i % 3) - 0.4)).ToArray();
+            // common: a large shared value per entry and a tiny spread, where float rounding of the sums outweighs the bytes' steps.
+            double spread = common == 0 ? 1 : 1e-3;
+            var table = Enumerable.Range(0, m * k).Select(i => (float)(common + spread * (random.NextDouble() * (1 + i % 3) - 0.4))).ToArray();
             var fast = FastScanTable.Quantize(table, m, k)!;
             var widest = Enumerable.Range(0, m).MaxBy(s => table.Skip(s * k).Take(k).Max() - table.Skip(s * k).Take(k).Min());
             Assert.Contains((byte)255, fast.Lut.Skip(widest * FastScanTable.Stride).Take(k));
@@ -119,12 +121,45 @@ public sealed class FastScanTests
                 float score = ProductQuantizer.Score(code, table, k);
                 Assert.InRange(score, fast.Bias + sum / (double)fast.Scale - fast.Slack, fast.Bias + sum / (double)fast.Scale + fast.Slack);
             }
-            Assert.True(worst <= m / 2.0 / fast.Scale + 1e-5, $"M = {m}: rounding error {worst} beyond M / 2a = {m / 2.0 / fast.Scale}");
+            if (common == 0) Assert.True(worst <= m / 2.0 / fast.Scale + 1e-5, $"M = {m}: rounding error {worst} beyond M / 2a = {m / 2.0 / fast.Scale}");
         }
         Assert.Null(FastScanTable.Quantize([0f, float.NaN], 1, 2));
         var flat = FastScanTable.Quantize([0.5f, 0.5f, 0.5f], 3, 1)!; // no spread: every byte 0, scale 1
         Assert.Equal(1f, flat.Scale);
         Assert.Equal(1.5f, flat.Bias);
+    }
+
+    [Fact]
+    public void TheFloorIsTheLeastByteSumThatCanReachAThreshold()
+    {
+        // Two subspaces, entries 0 and 1: μ = 0, scale 255, Bias 0; a byte sum s stands for s / 255 ± Slack.
+        var fast = FastScanTable.Quantize([0f, 1f, 0f, 1f], 2, 2)!;
+        Assert.Equal((255f, 0f), (fast.Scale, fast.Bias));
+        Assert.Equal([0, 255, 0, 255], new[] { fast.Lut[0], fast.Lut[1], fast.Lut[64], fast.Lut[65] });
+        double slack = fast.Slack;
+        Assert.InRange(slack, 2 / 255.0, 2 / 255.0 + 1e-5);
+        Assert.Equal(0, fast.Floor(float.NegativeInfinity, 0f));
+        Assert.Equal((int)Math.Floor((1.5 - slack) * 255), fast.Floor(1.5f, 0f));           // 380
+        Assert.Equal((int)Math.Floor((1.5 - 0.25 - slack) * 255), fast.Floor(1.5f, 0.25f)); // an IVF list's q · c
+        Assert.Equal(0, fast.Floor(-7f, 0f));
+        Assert.True(fast.Floor(300f, 0f) > ushort.MaxValue); // nothing can reach it
+    }
+
+    [Fact]
+    public void TheScanScoresFewRowsOnceTheHeapIsFull()
+    {
+        var (rows, queries) = IvfTests.Clustered(seed: 9, n: 20_000, dim: 32, clusters: 50, nq: 4);
+        var pq = ProductQuantizer.Train(rows, new ProductQuantizerOptions { Subspaces = 16, Bits = 4 });
+        var codes = ProductCodes.Encode(pq, rows);
+        var table = new float[16 * 16];
+        foreach (var q in queries)
+        {
+            pq.Table(q, table);
+            var heap = new TopKHeap(10);
+            int scored = PqSearch.ScanBlocks(table, FastScanTable.Quantize(table, 16, 16)!, codes, 0, rows.Length, 0f, heap, null);
+            Assert.True(scored < rows.Length / 10, $"{scored} of {rows.Length} rows scored from the float table");
+            Assert.Equal(PqSearch.TopK([q], codes, 10, 0)[0], heap.ToSortedArray());
+        }
     }
 
     [Theory]
@@ -147,7 +182,7 @@ public sealed class FastScanTests
                 Assert.Equal(Reference(pq, codes, queries[q], Enumerable.Range(0, doubled.Length), k, keys, _ => 0f), hits[q].Select(h => (h.Index, h.Score)));
         }
 
-        // IVF-PQ by residual with empty lists: each probed list's blocks, q · c_list added.
+        // IVF-PQ by residual: each probed list's rows within the shared blocks (lists start and end mid-block), q · c_list added.
         var lists = InvertedLists.Train(rows, 24, null, out var order);
         var stored = order.Select(i => rows[i]).ToArray();
         var residual = ProductCodes.Encode(ProductQuantizer.Train(stored, new ProductQuantizerOptions { Subspaces = m, Bits = 4 }, lists), stored, lists);

@@ -21,11 +21,12 @@ internal sealed class PrecisionOptions
             "the dimension must be divisible by 8); default float32", "float32", "int8", "uint8", "binary", "ubinary");
         Pq = !product ? null : CliOptions.Int("--pq",
             $"{what} as product-quantized codes (faiss's PQ; with --ivf-lists IVF-PQ, residuals from the lists' centroids): each row cut " +
-            "into M sub-vectors, each stored as its nearest of 256 centroids (2^B with --pq-bits B) trained on the rows, M bytes a row (M must divide the " +
+            "into M sub-vectors, each stored as its nearest of 256 centroids (2^B with --pq-bits B) trained on the rows, M bytes a row (M / 2 with 4-bit codes; M must divide the " +
             "dimension; e.g. 48 for 384-d: 32× smaller than float32); the best hits are rescored with the float embeddings", helpName: "M");
         PqBits = !product ? null : CliOptions.Int("--pq-bits",
-            "With --pq: bits per sub-vector code, 1 to 8 (2^bits centroids; default 8). 4 bits (16 centroids) are searched by " +
-            "faiss's fast scan: 64 codes looked up at once in a byte table held in a register, with the same hits as scoring every code",
+            "With --pq: bits per sub-vector code, 1 to 8 (2^bits centroids; default 8). 1 to 4 bits (at most 16 centroids) are stored " +
+            "two codes a byte and searched by faiss's fast scan: 64 codes looked up at once in a byte table held in a register, with " +
+            "the same hits as scoring every code (e.g. --pq 96 --pq-bits 4: the bytes of --pq 48, searched several times faster)",
             helpName: "B");
         RescoreMultiplier = rescoring
             ? RescoreOption("With --precision or --pq: the top hits are rescored with the float query from the best k·N quantized ones (evaluate: the top 10 from 10·N; 0: keep the quantized scores)")

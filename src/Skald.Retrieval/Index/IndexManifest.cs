@@ -75,8 +75,8 @@ public sealed record IndexManifest
 
     /// <summary>
     /// Sub-vectors of a product-quantized index's codes (<c>pq.bin</c> holds the codebooks,
-    /// <see cref="Quantization.ProductQuantizer"/>; <c>embeddings.pq</c> one code of this many bytes per row, held in
-    /// memory; in an IVF index each row's residual from its list's centroid): dense search scores the codes and rescores
+    /// <see cref="Quantization.ProductQuantizer"/>; <c>embeddings.pq</c> one code per row of this many bytes, or half as many rounded up
+    /// for codebooks of at most 16 centroids, held in memory; in an IVF index each row's residual from its list's centroid): dense search scores the codes and rescores
     /// the best hits with the float rows; 0: no codes.
     /// </summary>
     [JsonPropertyName("pq_subspaces")] public int PqSubspaces { get; init; }

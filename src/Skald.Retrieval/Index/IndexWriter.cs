@@ -48,7 +48,7 @@ public static class IndexWriter
     /// <summary>A product-quantized index's codebooks (<see cref="Quantization.ProductQuantizer"/>).</summary>
     public const string PqFile = "pq.bin";
 
-    /// <summary>A product-quantized index's codes, rows × <see cref="IndexManifest.PqSubspaces"/> bytes.</summary>
+    /// <summary>A product-quantized index's codes, rows × <see cref="Quantization.ProductCodes.CodeBytes"/> bytes.</summary>
     public const string PqCodesFile = "embeddings.pq";
 
     /// <summary>Deleted rows, one row number a line.</summary>

@@ -107,32 +107,38 @@ public static class PqSearch
     /// 4-bit codes [r0, r1) offered to <paramref name="heap"/> as scoring every code would offer them, with the same
     /// float scores, but each block's byte sums (<see cref="FastScanBlocks.Sums"/>) first: a row whose sum shows it
     /// cannot reach the heap's threshold (<see cref="FastScanTable.Floor"/>) is not scored, so the heap ends the same.
-    /// Rows of the first and last block outside [r0, r1) (another IVF list's) are passed over.
+    /// Rows of the first and last block outside [r0, r1) (another IVF list's) are passed over. Returns the rows scored.
     /// </summary>
-    internal static void ScanBlocks(float[] table, FastScanTable fast, ProductCodes corpus, int r0, int r1, float offset,
+    internal static int ScanBlocks(float[] table, FastScanTable fast, ProductCodes corpus, int r0, int r1, float offset,
         TopKHeap heap, IReadOnlyList<int>? tieKeys)
     {
         var blocks = corpus.Blocks!;
         Span<ushort> sums = stackalloc ushort[FastScanBlocks.BlockRows];
+        int scored = 0;
         for (int b = r0 / FastScanBlocks.BlockRows; b * FastScanBlocks.BlockRows < r1; b++)
         {
             int floor = fast.Floor(heap.Threshold, offset);
-            if (floor > ushort.MaxValue) return; // the threshold only rises
+            if (floor > ushort.MaxValue) return scored; // the threshold only rises
             FastScanBlocks.Sums(blocks.Block(b), blocks.Pairs, fast.Lut, sums);
             int first = b * FastScanBlocks.BlockRows, lo = Math.Max(r0 - first, 0), hi = Math.Min(r1 - first, FastScanBlocks.BlockRows);
             for (int j = sums[lo..hi].IndexOfAnyInRange((ushort)floor, ushort.MaxValue); j >= 0;)
             {
                 int row = first + lo + j;
                 Offer(row, offset + corpus.Score(row, table), heap, tieKeys);
+                scored++;
                 floor = fast.Floor(heap.Threshold, offset);
-                if (floor > ushort.MaxValue) return;
+                if (floor > ushort.MaxValue) return scored;
                 int next = sums[(lo + j + 1)..hi].IndexOfAnyInRange((ushort)floor, ushort.MaxValue);
                 j = next < 0 ? -1 : j + 1 + next;
             }
         }
+        return scored;
     }
 
-    /// <summary>Whether 4-bit codes are scanned through their byte tables (false: every code scored; for benchmarks).</summary>
+    /// <summary>
+    /// Whether 4-bit codes are scanned through their byte tables (false: every code scored from the packed layout, one
+    /// row at a time). Process-wide; for benchmarks only.
+    /// </summary>
     internal static bool FastScan { get; set; } = true;
 
     /// <summary>

@@ -14,13 +14,17 @@ public sealed class ProductCodes
     private readonly byte[]? bytes;          // [rows × M]: codes of more than 16 centroids
     private readonly FastScanBlocks? blocks; // codes of at most 16
 
-    /// <summary>Wraps stored codes (<paramref name="data"/> holds at least rows × <see cref="CodeBytes"/> bytes).</summary>
+    /// <summary>
+    /// Wraps stored codes: <paramref name="data"/> holds exactly rows × <see cref="CodeBytes"/> bytes (codebooks of at
+    /// most 16 centroids: two codes a byte, <see cref="Pack"/>).
+    /// </summary>
     public ProductCodes(ProductQuantizer quantizer, int rows, byte[] data, bool residual)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         int width = CodeBytes(quantizer);
-        if (data.LongLength < (long)rows * width)
-            throw new ArgumentException($"{rows} codes of {width} bytes need {(long)rows * width} bytes, got {data.LongLength}");
+        if (data.LongLength != (long)rows * width)
+            throw new ArgumentException($"{rows} codes of {width} bytes need {(long)rows * width} bytes, got {data.LongLength}" +
+                (width != quantizer.Subspaces && data.LongLength == (long)rows * quantizer.Subspaces ? " (codes of at most 16 centroids go two to a byte: ProductCodes.Pack)" : ""));
         if (FirstOutOfRange(quantizer, data, rows) is { } bad)
             throw new ArgumentException($"code byte {data[bad]} at row {bad / width} names no centroid of the codebooks' {quantizer.Centroids}");
         Quantizer = quantizer;
@@ -111,7 +115,7 @@ public sealed class ProductCodes
     /// <paramref name="rows"/> codes of M bytes [rows × M] packed two to a byte (sub-vector 2p low, 2p + 1 high) into
     /// <paramref name="into"/> [rows × ⌈M / 2⌉].
     /// </summary>
-    internal static void Pack(ReadOnlySpan<byte> codes, int rows, int subspaces, Span<byte> into)
+    public static void Pack(ReadOnlySpan<byte> codes, int rows, int subspaces, Span<byte> into)
     {
         int width = (subspaces + 1) / 2;
         for (int r = 0; r < rows; r++)

@@ -6,10 +6,13 @@ namespace Skald.Retrieval.Quantization;
 /// </summary>
 public sealed record ProductQuantizerOptions
 {
-    /// <summary>Sub-vectors a row is cut into (faiss's M; must divide the dimension): one byte per sub-vector.</summary>
+    /// <summary>Sub-vectors a row is cut into (faiss's M; must divide the dimension): one code per sub-vector, a byte each (two to a byte for at most 16 centroids).</summary>
     public int Subspaces { get; init; }
 
-    /// <summary>Bits per code (1–8): 2^bits centroids per sub-vector, fewer when there are fewer training rows.</summary>
+    /// <summary>
+    /// Bits per code (1–8): 2^bits centroids per sub-vector, fewer when there are fewer training rows; at most 16
+    /// centroids (4 bits or fewer) are stored two to a byte and searched by the fast scan (<see cref="PqSearch"/>).
+    /// </summary>
     public int Bits { get; init; } = 8;
 
     /// <summary>Lloyd iterations per sub-codebook at most.</summary>

@@ -65,6 +65,7 @@ public sealed class SparseIndexCommandTests
             Assert.Equal(800, manifest.RootElement.GetProperty("dimension").GetInt32());
         }
         Assert.True(File.Exists(Path.Combine(folder, "embeddings.sparse")));
+        Assert.True(File.Exists(Path.Combine(folder, "sparse.postings"))); // the inverted index, mapped at open
         Assert.False(File.Exists(Path.Combine(folder, "embeddings.f32")));
 
         var encoder = SentenceEncoder.Load(Model);

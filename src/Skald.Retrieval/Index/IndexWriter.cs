@@ -30,6 +30,9 @@ public static class IndexWriter
     /// <summary>A sparse index's rows (<see cref="Sparse.SparseRows"/>), in place of <see cref="EmbeddingsFile"/>.</summary>
     public const string SparseFile = "embeddings.sparse";
 
+    /// <summary>A sparse index's inverted lists and row offsets (<see cref="Sparse.SparseIndex.Write"/>), mapped at open.</summary>
+    public const string PostingsFile = "sparse.postings";
+
     /// <summary>Quantized embeddings file name.</summary>
     public const string QuantizedFile = "embeddings.q";
 
@@ -98,9 +101,18 @@ public static class IndexWriter
             int rows = 0;
             if (sparse is not null)
             {
-                using var ss = Create(Path.Combine(tmp, SparseFile));
-                rows = Sparse.SparseRows.Write(ss, sparse, manifest.Dimension);
-                ss.Flush(true);
+                var all = sparse as IReadOnlyList<Skald.Models.SparseEmbedding> ?? [.. sparse];
+                var offsets = new List<long>(all.Count + 1);
+                using (var ss = Create(Path.Combine(tmp, SparseFile)))
+                {
+                    rows = Sparse.SparseRows.Write(ss, all, manifest.Dimension, offsets);
+                    ss.Flush(true);
+                }
+                using (var postings = Create(Path.Combine(tmp, PostingsFile)))
+                {
+                    Sparse.SparseIndex.Build(all, manifest.Dimension).Write(postings, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(offsets));
+                    postings.Flush(true);
+                }
                 if (vectors.Any()) throw new ArgumentException("a sparse index takes no dense rows", nameof(vectors));
             }
             var precision = manifest.EmbeddingPrecision();

@@ -1,18 +1,13 @@
-using System.Buffers;
-using System.IO.MemoryMappedFiles;
-
 namespace Skald.Retrieval.Index;
 
 /// <summary>
 /// A read-only memory-mapped view of a row-major float32 matrix [rows × dim] (an index's <c>embeddings.f32</c>): rows
-/// are handed out as spans and memory over the mapping itself, so search reads the file through the page cache with
-/// no copy and the corpus need not fit in the managed heap. Thread-safe for reading.
+/// are handed out as spans and memory over the mapping itself (<see cref="MappedFile"/>), so search reads the file
+/// through the page cache with no copy and the corpus need not fit in the managed heap. Thread-safe for reading.
 /// </summary>
-internal sealed unsafe class MappedRows : IDisposable
+internal sealed class MappedRows : IDisposable
 {
-    private readonly MemoryMappedFile? file;
-    private readonly MemoryMappedViewAccessor? view;
-    private readonly float* data;
+    private readonly MappedFile file;
 
     /// <summary>Maps <paramref name="path"/>, which must hold exactly rows × dim floats.</summary>
     public MappedRows(string path, int rows, int dim)
@@ -23,12 +18,7 @@ internal sealed unsafe class MappedRows : IDisposable
         long length = new FileInfo(path).Length;
         if (length != bytes)
             throw new EvaluationException($"{path}: {length} bytes, expected {rows} rows × {dim} floats = {bytes} (index damaged?)");
-        if (bytes == 0) return; // an empty file cannot be mapped; nothing to read
-        file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-        view = file.CreateViewAccessor(0, bytes, MemoryMappedFileAccess.Read);
-        byte* p = null;
-        view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
-        data = (float*)(p + view.PointerOffset);
+        file = new MappedFile(path);
     }
 
     /// <summary>Row count.</summary>
@@ -41,43 +31,23 @@ internal sealed unsafe class MappedRows : IDisposable
     public ReadOnlySpan<float> Row(int row)
     {
         if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row));
-        return new ReadOnlySpan<float>(data + (long)row * Dimension, Dimension);
+        return file.Span<float>((long)row * Dimension * sizeof(float), Dimension);
     }
 
     /// <summary>Rows [start, start + count) as a span [count × dim] over the mapping (count × dim must fit an int).</summary>
     public ReadOnlySpan<float> Span(int start, int count)
     {
         if (start < 0 || count < 0 || start + count > Rows) throw new ArgumentOutOfRangeException(nameof(count));
-        return new ReadOnlySpan<float>(data + (long)start * Dimension, checked(count * Dimension));
+        return file.Span<float>((long)start * Dimension * sizeof(float), checked(count * Dimension));
     }
 
     /// <summary>Rows [start, start + count) as one block [count × dim] over the mapping (count × dim must fit an int).</summary>
     public ReadOnlyMemory<float> Block(int start, int count)
     {
         if (start < 0 || count < 0 || start + count > Rows) throw new ArgumentOutOfRangeException(nameof(count));
-        return new Pointer(data + (long)start * Dimension, checked(count * Dimension)).Memory;
+        return file.Memory<float>((long)start * Dimension * sizeof(float), checked(count * Dimension));
     }
 
     /// <inheritdoc/>
-    public void Dispose()
-    {
-        if (view is not null)
-        {
-            view.SafeMemoryMappedViewHandle.ReleasePointer();
-            view.Dispose();
-        }
-        file?.Dispose();
-    }
-
-    /// <summary>Memory over a span of the mapping (no ownership: the mapping outlives it).</summary>
-    private sealed class Pointer(float* start, int length) : MemoryManager<float>
-    {
-        public override Span<float> GetSpan() => new(start, length);
-
-        public override MemoryHandle Pin(int elementIndex = 0) => new(start + elementIndex);
-
-        public override void Unpin() { }
-
-        protected override void Dispose(bool disposing) { }
-    }
+    public void Dispose() => file.Dispose();
 }

@@ -17,13 +17,16 @@ namespace Skald.Retrieval.Index;
 /// the query (<see cref="IvfSearch"/>), in a product-quantized index the codes held in memory scored by
 /// <see cref="PqSearch"/> (in the probed lists when it has them) and the best rescored with their float rows, in an HNSW index the rows its graph leads to (<see cref="HnswSearch"/>); the saved <see cref="Bm25Index"/>; and
 /// both fused by <see cref="Fusion"/> for hybrid search. A sparse encoder's index (<see cref="IndexManifest.Sparse"/>)
-/// holds its rows' non-zero entries in memory and searches them through a <see cref="SparseIndex"/> instead. Deleted rows (tombstones) are skipped until the next
+/// searches its rows' non-zero entries through a <see cref="SparseIndex"/> instead, mapped from <c>sparse.postings</c>
+/// (rows copied out of the mapped <c>embeddings.sparse</c> when asked for; an index written before the postings file
+/// existed is read whole and indexed in memory). Deleted rows (tombstones) are skipped until the next
 /// compaction. Immutable once open, so one instance serves concurrent searches.
 /// </summary>
 public sealed class SearchIndex : IDisposable
 {
     private readonly MappedRows? vectors;      // dense rows (null in a sparse index)
-    private readonly Skald.Models.SparseEmbedding[]? sparseRows; // a sparse index's rows
+    private readonly Skald.Models.SparseEmbedding[]? sparseRows; // a sparse index's rows, read whole (no postings file)
+    private readonly MappedSparseRows? mappedSparseRows;         // or mapped, with the postings
     private readonly SparseIndex? sparseIndex;
     private readonly QuantizedEmbeddings? quantized;
     private readonly ProductCodes? codes;
@@ -35,12 +38,14 @@ public sealed class SearchIndex : IDisposable
 
     private SearchIndex(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records, HashSet<int> deleted,
         MappedRows? vectors, QuantizedEmbeddings? quantized, InvertedLists? lists, Bm25Index bm25, Analyzer analyzer,
-        Skald.Models.SparseEmbedding[]? sparseRows = null, HnswGraph? graph = null, ProductCodes? codes = null)
+        Skald.Models.SparseEmbedding[]? sparseRows = null, HnswGraph? graph = null, ProductCodes? codes = null,
+        (SparseIndex Index, MappedSparseRows Rows)? mappedSparse = null)
     {
         this.codes = codes;
         this.graph = graph;
         this.sparseRows = sparseRows;
         if (sparseRows is not null) sparseIndex = SparseIndex.Build(sparseRows, manifest.Dimension);
+        if (mappedSparse is { } m) (sparseIndex, mappedSparseRows) = (m.Index, m.Rows);
         this.lists = lists;
         this.quantized = quantized;
         Folder = folder;
@@ -130,8 +135,21 @@ public sealed class SearchIndex : IDisposable
         if (manifest.Sparse)
         {
             if (quantized is not null || lists is not null || codes is not null) throw new EvaluationException($"{manifestPath}: a sparse index has no quantized rows or IVF lists");
-            var sparse = SparseRows.Read(Path.Combine(folder, IndexWriter.SparseFile), manifest.Rows, manifest.Dimension);
-            return new SearchIndex(folder, manifest, records, deleted, null, null, null, bm25, analyzer, sparse);
+            string postingsPath = Path.Combine(folder, IndexWriter.PostingsFile), rowsPath = Path.Combine(folder, IndexWriter.SparseFile);
+            if (!File.Exists(postingsPath))
+                return new SearchIndex(folder, manifest, records, deleted, null, null, null, bm25, analyzer,
+                    SparseRows.Read(rowsPath, manifest.Rows, manifest.Dimension));
+            var postings = SparseIndex.Open(postingsPath, manifest.Rows, manifest.Dimension);
+            try
+            {
+                var mapped = new MappedSparseRows(rowsPath, manifest.Dimension, postings.RowOffsets);
+                return new SearchIndex(folder, manifest, records, deleted, null, null, null, bm25, analyzer, mappedSparse: (postings, mapped));
+            }
+            catch
+            {
+                postings.Dispose();
+                throw;
+            }
         }
         var rows = new MappedRows(Path.Combine(folder, IndexWriter.EmbeddingsFile), manifest.Rows, manifest.Dimension);
         return new SearchIndex(folder, manifest, records, deleted, rows, quantized, lists, bm25, analyzer, graph: graph, codes: codes);
@@ -184,13 +202,13 @@ public sealed class SearchIndex : IDisposable
     {
         if (vectors is not null) return vectors.Row(row);
         var dense = new float[Manifest.Dimension];
-        var e = sparseRows![row];
+        var e = SparseRow(row)!;
         for (int j = 0; j < e.Count; j++) dense[e.Indices[j]] = e.Values[j];
         return dense;
     }
 
     /// <summary>A sparse index's row (its non-zero entries); null in a dense index.</summary>
-    public Skald.Models.SparseEmbedding? SparseRow(int row) => sparseRows?[row];
+    public Skald.Models.SparseEmbedding? SparseRow(int row) => sparseRows?[row] ?? mappedSparseRows?.Row(row);
 
     /// <summary>
     /// The best <paramref name="topK"/> live rows for one query. <paramref name="queryVector"/> (the model's query
@@ -276,7 +294,7 @@ public sealed class SearchIndex : IDisposable
             SearchMode.Dense => Learned(topK),
             SearchMode.Bm25 => Sparse(query, topK),
             _ when fusion.Mode == HybridMode.Rerank =>
-                Fusion.Rerank(Sparse(query, fusion.Candidates), r => Skald.Models.SparseEmbedding.Dot(q!, sparseRows![r]), topK, tieKeys),
+                Fusion.Rerank(Sparse(query, fusion.Candidates), r => Skald.Models.SparseEmbedding.Dot(q!, SparseRow(r)!), topK, tieKeys),
             _ => Fusion.Fuse(Sparse(query, fusion.Candidates), Learned(fusion.Candidates), fusion, topK, tieKeys),
         };
         return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
@@ -291,7 +309,12 @@ public sealed class SearchIndex : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose() => vectors?.Dispose();
+    public void Dispose()
+    {
+        vectors?.Dispose();
+        mappedSparseRows?.Dispose();
+        sparseIndex?.Dispose();
+    }
 
     private static List<IndexRecord> ReadRecords(string path, int rows)
     {

@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using Skald.Models;
+using Skald.Retrieval.Index;
 using Skald.Retrieval.Search;
 
 namespace Skald.Retrieval.Sparse;
@@ -9,20 +12,36 @@ namespace Skald.Retrieval.Sparse;
 /// is the dot product Σ_t q[t]·d[t] over the query's entries, accumulated posting list by posting list; exact top-k
 /// then picks from every document, so the ranking equals a dense dot-product search of the same vectors (documents
 /// sharing no entry score 0). Work per query is the length of its terms' lists, not the corpus size.
+/// An index folder keeps it on disk (<see cref="Write"/>, <c>sparse.postings</c>): the magic <c>SKALDSPI</c>, rows and
+/// dimension (int32), entries (int64), each row's byte offset in <c>embeddings.sparse</c> (int64 [rows + 1], the last
+/// its length), the term starts (int32 [V + 1]), document ids (int32) and weights (float32), little-endian;
+/// <see cref="Open"/> maps it, so a search reads only its terms' lists and nothing is loaded at open.
 /// </summary>
-public sealed class SparseIndex
+public sealed class SparseIndex : IDisposable
 {
-    private readonly int[] starts;   // [V + 1]
-    private readonly int[] documents; // [nnz], ascending within a list
-    private readonly float[] weights; // [nnz]
+    private static ReadOnlySpan<byte> Magic => "SKALDSPI"u8;
+    private const int HeaderBytes = 24;
 
-    private SparseIndex(int count, int[] starts, int[] documents, float[] weights)
+    private readonly ReadOnlyMemory<int> starts;    // [V + 1]
+    private readonly ReadOnlyMemory<int> documents; // [nnz], ascending within a list
+    private readonly ReadOnlyMemory<float> weights; // [nnz]
+    private readonly MappedFile? mapping;
+    private readonly string? path;
+
+    private SparseIndex(int count, ReadOnlyMemory<int> starts, ReadOnlyMemory<int> documents, ReadOnlyMemory<float> weights,
+        ReadOnlyMemory<long> rowOffsets = default, MappedFile? mapping = null, string? path = null)
     {
         Count = count;
         this.starts = starts;
         this.documents = documents;
         this.weights = weights;
+        RowOffsets = rowOffsets;
+        this.mapping = mapping;
+        this.path = path;
     }
+
+    /// <summary>Each row's byte offset in <c>embeddings.sparse</c> [rows + 1] when opened from a file (else empty).</summary>
+    public ReadOnlyMemory<long> RowOffsets { get; }
 
     /// <summary>Documents indexed.</summary>
     public int Count { get; }
@@ -74,31 +93,104 @@ public sealed class SparseIndex
         var result = new Hit[queries.Count][];
         k = Math.Min(k, Count);
         if (k <= 0) return [.. queries.Select(_ => Array.Empty<Hit>())];
-        Parallel.For(0, queries.Count, () => new float[Count], (q, _, scores) =>
+        try
         {
-            Array.Clear(scores);
-            Accumulate(queries[q], scores);
-            var heap = new TopKHeap(k);
-            for (int d = 0; d < scores.Length; d++)
+            Parallel.For(0, queries.Count, () => new float[Count], (q, _, scores) =>
             {
-                if (scores[d] >= heap.Threshold) heap.Add(d, scores[d], tie[d]);
-            }
-            result[q] = heap.ToSortedArray();
-            return scores;
-        }, _ => { });
+                Array.Clear(scores);
+                Accumulate(queries[q], scores);
+                var heap = new TopKHeap(k);
+                for (int d = 0; d < scores.Length; d++)
+                {
+                    if (scores[d] >= heap.Threshold) heap.Add(d, scores[d], tie[d]);
+                }
+                result[q] = heap.ToSortedArray();
+                return scores;
+            }, _ => { });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is EvaluationException) is { } damage)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(damage); // a damaged file: its one line, not the wrapper
+        }
         return result;
     }
 
-    /// <summary>scores[d] += Σ_t q[t]·d[t] over the query's entries.</summary>
+    /// <summary>scores[d] += Σ_t q[t]·d[t] over the query's entries (a posting naming no document throws <see cref="EvaluationException"/>).</summary>
     public void Accumulate(SparseEmbedding query, Span<float> scores)
     {
         ArgumentNullException.ThrowIfNull(query);
+        var start = starts.Span;
+        var ids = documents.Span;
+        var values = weights.Span;
         for (int j = 0; j < query.Count; j++)
         {
             int t = query.Indices[j];
             if ((uint)t >= (uint)Dimension) continue; // a term no document can hold
             float w = query.Values[j];
-            for (int p = starts[t]; p < starts[t + 1]; p++) scores[documents[p]] += w * weights[p];
+            for (int p = start[t]; p < start[t + 1]; p++)
+            {
+                int d = ids[p];
+                if ((uint)d >= (uint)scores.Length || (uint)d >= (uint)Count)
+                    throw new EvaluationException($"{path ?? "sparse index"}: posting {p} names document {d} of {Count} (index damaged?)");
+                scores[d] += w * values[p];
+            }
         }
     }
+
+    /// <summary>Writes <c>sparse.postings</c> (the class summary gives the layout) with the rows' <paramref name="rowOffsets"/> [rows + 1].</summary>
+    public void Write(Stream stream, ReadOnlySpan<long> rowOffsets)
+    {
+        if (rowOffsets.Length != Count + 1) throw new ArgumentException($"{rowOffsets.Length} row offsets for {Count} rows", nameof(rowOffsets));
+        Span<byte> header = stackalloc byte[HeaderBytes];
+        Magic.CopyTo(header);
+        BinaryPrimitives.WriteInt32LittleEndian(header[8..], Count);
+        BinaryPrimitives.WriteInt32LittleEndian(header[12..], Dimension);
+        BinaryPrimitives.WriteInt64LittleEndian(header[16..], Entries);
+        stream.Write(header);
+        stream.Write(MemoryMarshal.AsBytes(rowOffsets));
+        stream.Write(MemoryMarshal.AsBytes(starts.Span));
+        stream.Write(MemoryMarshal.AsBytes(documents.Span));
+        stream.Write(MemoryMarshal.AsBytes(weights.Span));
+    }
+
+    /// <summary>
+    /// Maps <paramref name="file"/> for an index of <paramref name="rows"/> rows of width <paramref name="dimension"/>;
+    /// the header, length, term starts and row offsets are checked (damage throws <see cref="EvaluationException"/>
+    /// naming the file), the postings when a search reads them.
+    /// </summary>
+    public static SparseIndex Open(string file, int rows, int dimension)
+    {
+        if (!File.Exists(file)) throw new EvaluationException($"{file}: missing (a sparse index; index damaged?)");
+        var map = new MappedFile(file);
+        try
+        {
+            if (map.Length < HeaderBytes || !map.Bytes(0, 8).SequenceEqual(Magic)) throw new EvaluationException($"{file}: not a Skald sparse postings file");
+            int stored = map.Read<int>(8), width = map.Read<int>(12);
+            long entries = map.Read<long>(16);
+            if (stored != rows || width != dimension)
+                throw new EvaluationException($"{file}: {stored} rows of width {width}, the manifest {rows} of {dimension}");
+            long offsetsAt = HeaderBytes, startsAt = offsetsAt + 8L * (rows + 1), idsAt = startsAt + 4L * (dimension + 1);
+            if (entries < 0 || entries > int.MaxValue || map.Length != idsAt + 8 * entries)
+                throw new EvaluationException($"{file}: {map.Length} bytes do not hold {entries} postings of {rows} rows over {dimension} terms");
+            var offsets = map.Memory<long>(offsetsAt, rows + 1);
+            var starts = map.Memory<int>(startsAt, dimension + 1);
+            var s = starts.Span;
+            if (s[0] != 0 || s[dimension] != entries) throw new EvaluationException($"{file}: term starts run from {s[0]} to {s[dimension]}, not 0 to {entries}");
+            for (int t = 0; t < dimension; t++)
+                if (s[t + 1] < s[t]) throw new EvaluationException($"{file}: term {t}'s postings end before they start");
+            var o = offsets.Span;
+            for (int r = 0; r < rows; r++)
+                if (o[r + 1] < o[r] + 4) throw new EvaluationException($"{file}: row {r}'s offset {o[r]} is not before row {r + 1}'s");
+            int n = (int)entries;
+            return new SparseIndex(rows, starts, map.Memory<int>(idsAt, n), map.Memory<float>(idsAt + 4L * n, n), offsets, map, file);
+        }
+        catch
+        {
+            map.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => mapping?.Dispose();
 }

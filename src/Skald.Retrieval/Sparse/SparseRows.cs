@@ -12,8 +12,14 @@ public static class SparseRows
 {
     private static ReadOnlySpan<byte> Magic => "SKALDSPV"u8;
 
-    /// <summary>Writes <paramref name="rows"/> (width <paramref name="dimension"/>) to <paramref name="stream"/>; returns the rows written.</summary>
-    public static int Write(Stream stream, IEnumerable<SparseEmbedding> rows, int dimension)
+    /// <summary>Bytes before the first row (magic, rows, dimension).</summary>
+    internal const int HeaderBytes = 16;
+
+    /// <summary>
+    /// Writes <paramref name="rows"/> (width <paramref name="dimension"/>) to <paramref name="stream"/>; returns the rows
+    /// written. With <paramref name="offsets"/>, each row's byte offset from the file's start is added to it, then the end.
+    /// </summary>
+    public static int Write(Stream stream, IEnumerable<SparseEmbedding> rows, int dimension, List<long>? offsets = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(rows);
@@ -25,6 +31,7 @@ public static class SparseRows
         Span<int> n = stackalloc int[1];
         foreach (var row in rows)
         {
+            offsets?.Add(stream.Position - start);
             n[0] = row.Count;
             stream.Write(MemoryMarshal.AsBytes(n));
             stream.Write(MemoryMarshal.AsBytes(row.Indices.AsSpan()));
@@ -32,6 +39,7 @@ public static class SparseRows
             count++;
         }
         long end = stream.Position;
+        offsets?.Add(end - start);
         stream.Position = start + Magic.Length;
         head[0] = count;
         stream.Write(MemoryMarshal.AsBytes(head[..1]));

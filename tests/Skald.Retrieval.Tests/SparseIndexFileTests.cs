@@ -111,8 +111,22 @@ public sealed class SparseIndexFileTests
         IndexBuilder.Build(folder, model, folder, records[..150], new Bm25Options(), "nb", 0, 0);
         var (added, _) = IndexBuilder.Add(folder, model, records[150..]);
         Assert.Equal(50, added);
-        using var index = SearchIndex.Open(folder);
-        for (int i = 0; i < queries.Length; i++) Assert.Equal(BruteForce(rows, queries[i], 10), Dense(index, queries[i], 10));
+        using (var index = SearchIndex.Open(folder))
+            for (int i = 0; i < queries.Length; i++) Assert.Equal(BruteForce(rows, queries[i], 10), Dense(index, queries[i], 10));
+        // Deleting documents, then adding again over the mapped files: the kept rows are copied out of the old index.
+        Assert.Equal(2, IndexBuilder.Delete(folder, ["doc10", "doc20"], []));
+        IndexBuilder.Add(folder, model, [records[10]]);
+        var kept = Enumerable.Range(0, 200).Where(r => r != 10 && r != 20).Append(10).ToArray(); // doc10 comes back as the last row
+        using (var index = SearchIndex.Open(folder))
+        {
+            Assert.Equal(199, index.Records.Count - index.Deleted.Count);
+            var live = Enumerable.Range(0, index.Records.Count).Where(r => !index.Deleted.Contains(r)).ToArray();
+            Assert.Equal(kept.Select(r => records[r].Id), live.Select(r => index.Records[r].Id));
+            foreach (int r in live) Assert.Equal(rows[int.Parse(index.Records[r].Id[1..], System.Globalization.CultureInfo.InvariantCulture)], index.Vector(r).ToArray());
+            var liveRows = live.Select(r => index.Vector(r).ToArray()).ToArray();
+            for (int i = 0; i < queries.Length; i++)
+                Assert.Equal(BruteForce(liveRows, queries[i], 10).Select(j => live[j]), Dense(index, queries[i], 10));
+        }
     }
 
     [Fact]
@@ -136,6 +150,18 @@ public sealed class SparseIndexFileTests
             var e = Record.Exception(() => Dense(index, [.. Enumerable.Repeat(1f, Dim)], 5)); // every term's list
             Assert.Contains("sparse.postings: posting 0 names document 5000 of 120", Assert.IsType<EvaluationException>(e).Message);
         }
+
+        bad = (byte[])good.Clone();
+        BinaryPrimitives.WriteInt64LittleEndian(bad.AsSpan(24 + 8 * 2), long.MaxValue); // row 2's offset far past the end
+        File.WriteAllBytes(postings, bad);
+        Assert.Contains("sparse.postings: row 2's offset", Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder)).Message);
+
+        bad = (byte[])good.Clone();
+        int secondPosting = idsAt + 4;
+        BinaryPrimitives.WriteInt32LittleEndian(bad.AsSpan(secondPosting), BinaryPrimitives.ReadInt32LittleEndian(bad.AsSpan(idsAt))); // a repeat
+        File.WriteAllBytes(postings, bad);
+        using (var index = SearchIndex.Open(folder))
+            Assert.Contains("(index damaged?)", Assert.Throws<EvaluationException>(() => Dense(index, [.. Enumerable.Repeat(1f, Dim)], 5)).Message);
 
         File.WriteAllBytes(postings, good);
         File.WriteAllBytes(sparseRows, File.ReadAllBytes(sparseRows)[..^4]);

@@ -98,7 +98,8 @@ public sealed record IndexManifest
 
     /// <summary>
     /// A sparse encoder's index (SPLADE): the rows are stored as their non-zero vocabulary entries
-    /// (<c>embeddings.sparse</c>, <see cref="Sparse.SparseRows"/>) and searched through an inverted index by dot product;
+    /// (<c>embeddings.sparse</c>, <see cref="Sparse.SparseRows"/>) and searched through an inverted index by dot product
+    /// (<c>sparse.postings</c>, <see cref="Sparse.SparseIndex"/>);
     /// no <c>embeddings.f32</c>, precision float32, no IVF lists.
     /// </summary>
     [JsonPropertyName("sparse")] public bool Sparse { get; init; }

@@ -6,13 +6,14 @@ namespace Skald.Retrieval.Index;
 
 /// <summary>
 /// A whole file mapped read-only, its bytes handed out as memory over the mapping (no copy: reads go through the page
-/// cache). Thread-safe for reading; the memory must not be used after <see cref="Dispose"/>.
+/// cache). Thread-safe for reading; the memory must not be used after <see cref="Dispose"/> (which may be called more than once).
 /// </summary>
 internal sealed unsafe class MappedFile : IDisposable
 {
     private readonly MemoryMappedFile? file;
     private readonly MemoryMappedViewAccessor? view;
     private readonly byte* data;
+    private int disposed;
 
     /// <summary>Maps <paramref name="path"/> (an empty file maps to no bytes).</summary>
     public MappedFile(string path)
@@ -45,7 +46,7 @@ internal sealed unsafe class MappedFile : IDisposable
 
     private void Check<T>(long offset, int count) where T : unmanaged
     {
-        if (offset < 0 || count < 0 || offset + (long)count * sizeof(T) > Length || offset % sizeof(T) != 0)
+        if (offset < 0 || count < 0 || offset > Length || (long)count * sizeof(T) > Length - offset || offset % sizeof(T) != 0)
             throw new ArgumentOutOfRangeException(nameof(count), $"{count} values at byte {offset} of {Length}");
     }
 
@@ -58,6 +59,7 @@ internal sealed unsafe class MappedFile : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref disposed, 1) != 0) return;
         if (view is not null)
         {
             view.SafeMemoryMappedViewHandle.ReleasePointer();

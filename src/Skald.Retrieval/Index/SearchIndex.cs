@@ -207,6 +207,10 @@ public sealed class SearchIndex : IDisposable
         return dense;
     }
 
+    /// <summary>Non-zero entries of a sparse index's row (0 in a dense index), without copying the row out.</summary>
+    public int SparseCount(int row) => sparseRows is not null ? sparseRows[row].Count
+        : mappedSparseRows is not null ? mappedSparseRows.Count(row) : 0;
+
     /// <summary>A sparse index's row (its non-zero entries); null in a dense index.</summary>
     public Skald.Models.SparseEmbedding? SparseRow(int row) => sparseRows?[row] ?? mappedSparseRows?.Row(row);
 

@@ -34,6 +34,13 @@ internal sealed class MappedSparseRows : IDisposable
         }
     }
 
+    /// <summary>Row <paramref name="row"/>'s entry count, from its offsets.</summary>
+    public int Count(int row)
+    {
+        if ((uint)row >= (uint)(offsets.Length - 1)) throw new ArgumentOutOfRangeException(nameof(row));
+        return (int)((offsets.Span[row + 1] - offsets.Span[row] - 4) / 8);
+    }
+
     /// <summary>Row <paramref name="row"/>'s non-zero entries (a copy).</summary>
     public SparseEmbedding Row(int row)
     {

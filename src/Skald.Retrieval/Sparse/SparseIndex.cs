@@ -15,7 +15,8 @@ namespace Skald.Retrieval.Sparse;
 /// An index folder keeps it on disk (<see cref="Write"/>, <c>sparse.postings</c>): the magic <c>SKALDSPI</c>, rows and
 /// dimension (int32), entries (int64), each row's byte offset in <c>embeddings.sparse</c> (int64 [rows + 1], the last
 /// its length), the term starts (int32 [V + 1]), document ids (int32) and weights (float32), little-endian;
-/// <see cref="Open"/> maps it, so a search reads only its terms' lists and nothing is loaded at open.
+/// <see cref="Open"/> maps it and checks the offsets and term starts (8 bytes a row, 4 a term); a search reads only its
+/// terms' lists, checking each document id as it goes (in range, ascending within a list).
 /// </summary>
 public sealed class SparseIndex : IDisposable
 {
@@ -41,7 +42,7 @@ public sealed class SparseIndex : IDisposable
     }
 
     /// <summary>Each row's byte offset in <c>embeddings.sparse</c> [rows + 1] when opened from a file (else empty).</summary>
-    public ReadOnlyMemory<long> RowOffsets { get; }
+    internal ReadOnlyMemory<long> RowOffsets { get; }
 
     /// <summary>Documents indexed.</summary>
     public int Count { get; }
@@ -115,7 +116,10 @@ public sealed class SparseIndex : IDisposable
         return result;
     }
 
-    /// <summary>scores[d] += Σ_t q[t]·d[t] over the query's entries (a posting naming no document throws <see cref="EvaluationException"/>).</summary>
+    /// <summary>
+    /// scores[d] += Σ_t q[t]·d[t] over the query's entries (a posting naming no document, or not after its list's previous
+    /// one, throws <see cref="EvaluationException"/>).
+    /// </summary>
     public void Accumulate(SparseEmbedding query, Span<float> scores)
     {
         ArgumentNullException.ThrowIfNull(query);
@@ -127,12 +131,15 @@ public sealed class SparseIndex : IDisposable
             int t = query.Indices[j];
             if ((uint)t >= (uint)Dimension) continue; // a term no document can hold
             float w = query.Values[j];
+            int previous = -1;
             for (int p = start[t]; p < start[t + 1]; p++)
             {
                 int d = ids[p];
-                if ((uint)d >= (uint)scores.Length || (uint)d >= (uint)Count)
-                    throw new EvaluationException($"{path ?? "sparse index"}: posting {p} names document {d} of {Count} (index damaged?)");
+                if ((uint)d >= (uint)scores.Length || d <= previous)
+                    throw new EvaluationException($"{path ?? "sparse index"}: posting {p} names document {d} of {Count}" +
+                        (d <= previous && d >= 0 ? $" after {previous}" : "") + " (index damaged?)");
                 scores[d] += w * values[p];
+                previous = d;
             }
         }
     }
@@ -147,10 +154,17 @@ public sealed class SparseIndex : IDisposable
         BinaryPrimitives.WriteInt32LittleEndian(header[12..], Dimension);
         BinaryPrimitives.WriteInt64LittleEndian(header[16..], Entries);
         stream.Write(header);
-        stream.Write(MemoryMarshal.AsBytes(rowOffsets));
-        stream.Write(MemoryMarshal.AsBytes(starts.Span));
-        stream.Write(MemoryMarshal.AsBytes(documents.Span));
-        stream.Write(MemoryMarshal.AsBytes(weights.Span));
+        WriteAll(stream, rowOffsets);
+        WriteAll(stream, starts.Span);
+        WriteAll(stream, documents.Span);
+        WriteAll(stream, weights.Span);
+    }
+
+    /// <summary>Writes <paramref name="values"/> in chunks (one byte span holds at most 2 GB).</summary>
+    private static void WriteAll<T>(Stream stream, ReadOnlySpan<T> values) where T : unmanaged
+    {
+        const int Chunk = 1 << 26;
+        for (int i = 0; i < values.Length; i += Chunk) stream.Write(MemoryMarshal.AsBytes(values.Slice(i, Math.Min(Chunk, values.Length - i))));
     }
 
     /// <summary>
@@ -180,7 +194,10 @@ public sealed class SparseIndex : IDisposable
                 if (s[t + 1] < s[t]) throw new EvaluationException($"{file}: term {t}'s postings end before they start");
             var o = offsets.Span;
             for (int r = 0; r < rows; r++)
-                if (o[r + 1] < o[r] + 4) throw new EvaluationException($"{file}: row {r}'s offset {o[r]} is not before row {r + 1}'s");
+                if (o[r] < 0 || o[r + 1] < o[r] || o[r + 1] - o[r] < 4) throw new EvaluationException($"{file}: row {r}'s offset {o[r]} is not before row {r + 1}'s");
+            // embeddings.sparse holds a 16-byte header, then per row a count and 8 bytes an entry: as many as the postings.
+            if (o[rows] - SparseRows.HeaderBytes - 4L * rows != 8 * entries)
+                throw new EvaluationException($"{file}: its rows hold {(o[rows] - SparseRows.HeaderBytes - 4L * rows) / 8} entries, its postings {entries}");
             int n = (int)entries;
             return new SparseIndex(rows, starts, map.Memory<int>(idsAt, n), map.Memory<float>(idsAt + 4L * n, n), offsets, map, file);
         }

@@ -6,7 +6,8 @@ namespace Skald.Retrieval.Sparse;
 /// <summary>
 /// A sparse index's rows on disk (<c>embeddings.sparse</c>): the magic <c>SKALDSPV</c>, rows and dimension (int32),
 /// then per row its entry count (int32), its vocabulary ids (int32, ascending) and their weights (float32), all
-/// little-endian. Read whole at open: the inverted index is built from it in memory.
+/// little-endian. An index maps it beside its postings (<see cref="SparseIndex.Open"/>, <see cref="MappedSparseRows"/>);
+/// <see cref="Read"/> reads it whole (an index written before the postings file).
 /// </summary>
 public static class SparseRows
 {

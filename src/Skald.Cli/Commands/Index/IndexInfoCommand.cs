@@ -75,7 +75,7 @@ internal sealed class IndexInfoCommand : Command
         }
         if (m.Sparse)
         {
-            var live = Enumerable.Range(0, index.Records.Count).Where(r => !index.Deleted.Contains(r)).Select(r => index.SparseRow(r)!.Count).ToArray();
+            var live = Enumerable.Range(0, index.Records.Count).Where(r => !index.Deleted.Contains(r)).Select(index.SparseCount).ToArray();
             fields.Add(new("vectors", "sparse (a sparse encoder's non-zero entries: vocabulary weights or CSR latents, searched through an inverted index)"));
             fields.Add(new("active_dims_mean", live.Length == 0 ? 0 : Math.Round(live.Average(), 1)));
             if (m.MaxActiveDims > 0) fields.Add(new("max_active_dims", m.MaxActiveDims));

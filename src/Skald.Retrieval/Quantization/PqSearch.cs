@@ -112,7 +112,7 @@ public static class PqSearch
     internal static int ScanBlocks(float[] table, FastScanTable fast, ProductCodes corpus, int r0, int r1, float offset,
         TopKHeap heap, IReadOnlyList<int>? tieKeys)
     {
-        var blocks = corpus.Blocks!;
+        var blocks = corpus.Blocks();
         Span<ushort> sums = stackalloc ushort[FastScanBlocks.BlockRows];
         int scored = 0;
         for (int b = r0 / FastScanBlocks.BlockRows; b * FastScanBlocks.BlockRows < r1; b++)

@@ -6,13 +6,15 @@ namespace Skald.Retrieval.Quantization;
 /// those lists, <see cref="PqSearch"/>); plain codes hold the rows themselves. Stored (<see cref="ToStored"/>, an index's
 /// <c>embeddings.pq</c>) as <see cref="CodeBytes"/> bytes a row: one per sub-vector, or, when the codebooks have at most
 /// 16 centroids, two (faiss's 4-bit packing: sub-vector 2p in the low nibble of byte p, 2p + 1 in the high one, 0 after
-/// an odd M's last). Held as given for byte codes; 4-bit codes are held only in <see cref="FastScanBlocks"/>' layout,
-/// the same M / 2 bytes a row.
+/// an odd M's last). Held as stored; 4-bit codes move into <see cref="FastScanBlocks"/>' layout (the same M / 2 bytes a
+/// row, the stored copy dropped) the first time a scan needs it, so a graph's walk, which scores one row at a time,
+/// keeps reading each code from one place.
 /// </summary>
 public sealed class ProductCodes
 {
-    private readonly byte[]? bytes;          // [rows × M]: codes of more than 16 centroids
-    private readonly FastScanBlocks? blocks; // codes of at most 16
+    private byte[]? bytes;          // as stored: [rows × CodeBytes]; null once 4-bit codes moved into blocks
+    private FastScanBlocks? blocks; // 4-bit codes in block layout, after the first fast scan
+    private readonly Lock gate = new();
 
     /// <summary>
     /// Wraps stored codes: <paramref name="data"/> holds exactly rows × <see cref="CodeBytes"/> bytes (codebooks of at
@@ -30,8 +32,8 @@ public sealed class ProductCodes
         Quantizer = quantizer;
         Rows = rows;
         Residual = residual;
-        if (Packs(quantizer)) blocks = FastScanBlocks.Build(data, rows, quantizer.Subspaces);
-        else bytes = data;
+        Packed = Packs(quantizer);
+        bytes = data;
     }
 
     /// <summary>The codebooks.</summary>
@@ -44,16 +46,31 @@ public sealed class ProductCodes
     public bool Residual { get; }
 
     /// <summary>Whether two codes share a byte (at most 16 centroids), searched by the fast scan.</summary>
-    public bool Packed => blocks is not null;
+    public bool Packed { get; }
 
     /// <summary>Bytes held in memory for the codes.</summary>
-    public long MemoryBytes => blocks?.MemoryBytes ?? (long)Rows * Quantizer.Subspaces;
+    public long MemoryBytes => Volatile.Read(ref blocks)?.MemoryBytes ?? (long)Rows * CodeBytes(Quantizer);
 
     /// <summary>Byte codes [rows × M] (null when <see cref="Packed"/>).</summary>
-    internal byte[]? Bytes => bytes;
+    internal byte[]? Bytes => Packed ? null : bytes;
 
-    /// <summary>4-bit codes in block layout (null unless <see cref="Packed"/>).</summary>
-    internal FastScanBlocks? Blocks => blocks;
+    /// <summary>
+    /// 4-bit codes in block layout, made from the stored copy the first time (which is then dropped); thread-safe.
+    /// </summary>
+    internal FastScanBlocks Blocks()
+    {
+        if (!Packed) throw new InvalidOperationException("codes of more than 16 centroids have no fast-scan layout");
+        if (Volatile.Read(ref blocks) is { } made) return made;
+        lock (gate)
+        {
+            if (blocks is null)
+            {
+                Volatile.Write(ref blocks, FastScanBlocks.Build(bytes!, Rows, Quantizer.Subspaces));
+                Volatile.Write(ref bytes, null);
+            }
+            return blocks;
+        }
+    }
 
     /// <summary>Whether codes of <paramref name="quantizer"/> go two to a byte.</summary>
     internal static bool Packs(ProductQuantizer quantizer) => quantizer.Centroids <= 16;
@@ -88,26 +105,33 @@ public sealed class ProductCodes
     public void Code(int row, Span<byte> into)
     {
         if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row));
-        if (blocks is not null) blocks.Code(row, into[..Quantizer.Subspaces]);
-        else bytes!.AsSpan(row * Quantizer.Subspaces, Quantizer.Subspaces).CopyTo(into);
+        int m = Quantizer.Subspaces;
+        if (!Packed) bytes!.AsSpan(row * m, m).CopyTo(into);
+        else if (Volatile.Read(ref bytes) is { } stored)
+            for (int s = 0; s < m; s++) into[s] = (byte)((stored[row * CodeBytes(Quantizer) + s / 2] >> (s % 2 * 4)) & 15);
+        else blocks!.Code(row, into[..m]);
     }
 
     /// <summary>q · x̂ of row <paramref name="row"/> from the query's <see cref="ProductQuantizer.Table"/>, as <see cref="ProductQuantizer.Score"/>.</summary>
     public float Score(int row, ReadOnlySpan<float> table)
     {
         if ((uint)row >= (uint)Rows) throw new ArgumentOutOfRangeException(nameof(row));
-        return blocks is not null
-            ? blocks.Score(row, table, Quantizer.Centroids)
-            : ProductQuantizer.Score(bytes!.AsSpan(row * Quantizer.Subspaces, Quantizer.Subspaces), table, Quantizer.Centroids);
+        int m = Quantizer.Subspaces, k = Quantizer.Centroids;
+        if (!Packed) return ProductQuantizer.Score(bytes!.AsSpan(row * m, m), table, k);
+        if (Volatile.Read(ref bytes) is not { } stored) return blocks!.Score(row, table, k);
+        var code = stored.AsSpan(row * CodeBytes(Quantizer), CodeBytes(Quantizer));
+        float s = 0;
+        for (int j = 0; j < m; j++) s += table[j * k + (j % 2 == 0 ? code[j / 2] & 15 : code[j / 2] >> 4)];
+        return s;
     }
 
     /// <summary>The codes as stored [rows × <see cref="CodeBytes"/>] (what an index's <c>embeddings.pq</c> holds).</summary>
     public byte[] ToStored()
     {
-        if (blocks is null) return bytes!.AsSpan(0, Rows * Quantizer.Subspaces).ToArray();
         int width = CodeBytes(Quantizer);
+        if (Volatile.Read(ref bytes) is { } held) return held.AsSpan(0, Rows * width).ToArray();
         var stored = new byte[(long)Rows * width];
-        for (int r = 0; r < Rows; r++) blocks.Stored(r, stored.AsSpan(r * width, width));
+        for (int r = 0; r < Rows; r++) blocks!.Stored(r, stored.AsSpan(r * width, width));
         return stored;
     }
 

@@ -181,15 +181,17 @@ public sealed class PqIndexTests
         Assert.Throws<ArgumentException>(() => new ProductCodes(pq, 100, bytes, residual: false));
     }
 
-    [Fact]
-    public void AGraphOverCodesWalksTheCodesAndRescoresWithTheFloatRows()
+    [Theory]
+    [InlineData(8)]
+    [InlineData(4)] // the walk reads the stored 4-bit codes one by one, the flat index scans them in blocks
+    public void AGraphOverCodesWalksTheCodesAndRescoresWithTheFloatRows(int bits)
     {
         var (model, records, queries) = IvfIndexTests.Corpus(800, seed: 7);
         string folder = Folder(), flat = Folder();
         var manifest = IndexBuilder.Build(folder, model, folder, records, new Bm25Options(), "nb", 0, 0,
-            hnsw: new Hnsw.HnswOptions { M = 8 }, pq: new ProductQuantizerOptions { Subspaces = 4 });
-        Assert.Equal((8, 4), (manifest.HnswM, manifest.PqSubspaces));
-        Build(flat, model, records, null, subspaces: 4);
+            hnsw: new Hnsw.HnswOptions { M = 8 }, pq: new ProductQuantizerOptions { Subspaces = 4, Bits = bits });
+        Assert.Equal((8, 4, bits), (manifest.HnswM, manifest.PqSubspaces, manifest.PqBits));
+        Build(flat, model, records, null, subspaces: 4, bits: bits);
         using var index = SearchIndex.Open(folder);
         using var codesOnly = SearchIndex.Open(flat);
         Assert.NotNull(index.Graph);
@@ -208,10 +210,16 @@ public sealed class PqIndexTests
         var texts = Enumerable.Range(0, queries.Length).Select(i => $"spørsmål {i}").ToList();
         var graphRetriever = new DenseRetriever(model, quantization: new QuantizedSearchOptions(EmbeddingPrecision.Float32, 0)
         {
-            Product = new ProductQuantizerOptions { Subspaces = 4 },
+            Product = new ProductQuantizerOptions { Subspaces = 4, Bits = bits },
         }, hnsw: new Hnsw.HnswOptions { M = 8, EfSearch = 800 });
         var hits = graphRetriever.Search(corpus, texts, 10, null);
         for (int q = 0; q < queries.Length; q++)
-            Assert.Equal(Dense(codesOnly, queries[q], 10, rescore: 0).Select(h => h.Record.Id), hits[q].Select(h => corpus[h.Index].Id));
+        {
+            var scanned = Dense(codesOnly, queries[q], 10, rescore: 0);
+            Assert.Equal(scanned.Select(h => h.Score), hits[q].Select(h => h.Score));
+            // 16 centroids in 4 sub-vectors leave rows with equal codes: evaluation breaks their ties by trec_eval's
+            // rule (document id descending), the index by row, so ids are compared only for 8-bit codes.
+            if (bits == 8) Assert.Equal(scanned.Select(h => h.Record.Id), hits[q].Select(h => corpus[h.Index].Id));
+        }
     }
 }

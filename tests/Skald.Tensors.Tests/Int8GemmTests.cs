@@ -236,6 +236,18 @@ public sealed class Int8GemmTests
         }
     }
 
+    [Theory]
+    [InlineData(true, true, true, true, Int8Kernel.Avx512BW)] // Zen 5: the 512-bit vpmaddubsw tile measured faster
+    [InlineData(true, true, true, false, Int8Kernel.AvxVnni)] // Intel with AVX-512: 256-bit vpdpbusd measured faster
+    [InlineData(false, true, true, false, Int8Kernel.Avx512BW)] // AVX-512 without AVX-VNNI (Skylake-SP, Zen 4)
+    [InlineData(false, true, true, true, Int8Kernel.Avx512BW)]
+    [InlineData(true, false, true, false, Int8Kernel.AvxVnni)] // Alder Lake: AVX-VNNI, no AVX-512
+    [InlineData(true, false, true, true, Int8Kernel.AvxVnni)]
+    [InlineData(false, false, true, false, Int8Kernel.Avx2)]
+    [InlineData(false, false, false, true, null)]
+    public void TheBestKernelFollowsTheMeasuredOrderForEachVendor(bool vnni, bool avx512bw, bool avx2, bool amd, Int8Kernel? expected) =>
+        Assert.Equal(expected, Int8Gemm.Pick(vnni, avx512bw, avx2, amd));
+
     [Fact]
     public void DefaultWeightLevelsAreTheBestKernels()
     {

@@ -35,10 +35,12 @@ public static unsafe class Int8Gemm
     [ThreadStatic] private static int[]? rowZeros;
 
     /// <summary>
-    /// The fastest kernel this CPU runs, or null when it has none (then callers keep float32): AVX-512BW, else AVX-VNNI,
-    /// else AVX2 (measured on Zen 5, bench/int8: the 512-bit vpmaddubsw tile does 1.1–1.25× the GOP/s of 256-bit
-    /// vpdpbusd, .NET having no 512-bit vpdpbusd). The environment variable SKALD_INT8_KERNEL (Avx512BW, AvxVnni, Avx2)
-    /// picks another kernel this CPU runs, for benchmarks.
+    /// The fastest kernel this CPU runs, or null when it has none (then callers keep float32), as measured in bench/int8:
+    /// on AMD, AVX-512BW, else AVX-VNNI, else AVX2 (Zen 5: the 512-bit vpmaddubsw tile does 1.1–1.25× the GOP/s of
+    /// 256-bit vpdpbusd, .NET having no 512-bit vpdpbusd); elsewhere AVX-VNNI first (Intel Xeon with AVX-512: 256-bit
+    /// vpdpbusd does 1.1–1.4× the GOP/s of the AVX-512BW tile, with 8-bit instead of 7-bit activations and weights).
+    /// The environment variable SKALD_INT8_KERNEL (Avx512BW, AvxVnni, Avx2) picks another kernel this CPU runs, for
+    /// benchmarks.
     /// </summary>
     public static Int8Kernel? Best { get; } = PickBest();
 
@@ -57,8 +59,24 @@ public static unsafe class Int8Gemm
         if (Enum.TryParse<Int8Kernel>(Environment.GetEnvironmentVariable("SKALD_INT8_KERNEL"), true, out var forced)
             && forced != Int8Kernel.Scalar && IsSupported(forced))
             return forced;
-        return Avx512BW.IsSupported ? Int8Kernel.Avx512BW : AvxVnni.IsSupported ? Int8Kernel.AvxVnni
-            : Avx2.IsSupported ? Int8Kernel.Avx2 : null;
+        return Pick(AvxVnni.IsSupported, Avx512BW.IsSupported, Avx2.IsSupported, IsAmd());
+    }
+
+    /// <summary>The measured order of <see cref="Best"/> for a CPU with these instruction sets and vendor.</summary>
+    internal static Int8Kernel? Pick(bool vnni, bool avx512bw, bool avx2, bool amd) =>
+        avx512bw && (amd || !vnni) ? Int8Kernel.Avx512BW
+        : vnni ? Int8Kernel.AvxVnni
+        : avx2 ? Int8Kernel.Avx2
+        : null;
+
+    // CPUID leaf 0's vendor string (EBX, EDX, ECX) is "AuthenticAMD" (or Hygon's "HygonGenuine", a Zen licensee).
+    private static bool IsAmd()
+    {
+        if (!X86Base.IsSupported) return false;
+        var (_, ebx, ecx, edx) = X86Base.CpuId(0, 0);
+        Span<int> words = [ebx, edx, ecx];
+        var vendor = System.Text.Encoding.ASCII.GetString(System.Runtime.InteropServices.MemoryMarshal.AsBytes(words));
+        return vendor is "AuthenticAMD" or "HygonGenuine";
     }
 
     /// <summary>Activation levels a kernel's codes use: 255 for VNNI, 127 for AVX2 and AVX-512BW (no int16 saturation).</summary>

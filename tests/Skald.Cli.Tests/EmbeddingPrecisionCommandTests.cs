@@ -269,4 +269,26 @@ public sealed class EmbeddingPrecisionCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", output, "--pq-bits", "4"), 2, "--pq-bits applies with --pq");
         Assert.False(Directory.Exists(output));
     }
+
+    [Fact]
+    public void OpqTrainsARotationThatTheIndexKeepsAndReports()
+    {
+        string plain = BuildIndex(null), opq = BuildIndex(null, "--pq", "8", "--pq-bits", "4", "--opq");
+        var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(opq, "index.json"))).RootElement;
+        Assert.True(manifest.GetProperty("pq_rotated").GetBoolean());
+        var quantizer = ProductQuantizer.Read(Path.Combine(opq, "pq.bin"), 32);
+        Assert.True(quantizer.Rotated);
+        string all = manifest.GetProperty("rows").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(Search(plain, "dense").EnumerateArray().Select(h => h.GetProperty("id").GetString()),
+            Search(opq, "dense", "--rescore-multiplier", all).EnumerateArray().Select(h => h.GetProperty("id").GetString()));
+        var info = JsonDocument.Parse(SkaldProcess.Run("index", "info", "--index", opq, "--format", "json").Stdout).RootElement;
+        Assert.StartsWith("OPQ", info.GetProperty("pq_rotation").GetString());
+
+        var r = SkaldProcess.Run("evaluate", "--model", Model, "--task", Task(), "--pq", "8", "--opq", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("PQ 8 × 8 bits, OPQ", JsonDocument.Parse(r.Stdout).RootElement.GetProperty("metadata").GetProperty("model.search").GetString());
+        string docs = Path.Combine(TestPaths.RepoRoot, "samples", "documents"), output = Path.Combine(TestPaths.NewTempDir(), "idx");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", output, "--opq"), 2, "--opq applies with --pq");
+        Assert.False(Directory.Exists(output));
+    }
 }

@@ -26,7 +26,7 @@ public sealed class PqIndexTests
         index.Search("x", q, SearchMode.Dense, k, null, rescore, probes);
 
     /// <summary>Each live row's score as its decoded code gives it (plus its list's centroid for residual codes), best first.</summary>
-    private static int[] ByDecodedRows(SearchIndex index, float[] query, int k)
+    internal static int[] ByDecodedRows(SearchIndex index, float[] query, int k)
     {
         var pq = index.ProductQuantizer!;
         var codes = File.ReadAllBytes(Path.Combine(index.Folder, IndexWriter.PqCodesFile));

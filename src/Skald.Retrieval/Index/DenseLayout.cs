@@ -63,7 +63,7 @@ public sealed record DenseLayout
         manifest = manifest with
         {
             Precision = EmbeddingQuantizer.Name(Precision), QuantizationMin = null, QuantizationMax = null, IvfLists = 0, IvfProbes = 0,
-            HnswM = 0, HnswEfConstruction = 0, HnswEf = 0, PqSubspaces = 0, PqBits = 0,
+            HnswM = 0, HnswEfConstruction = 0, HnswEf = 0, PqSubspaces = 0, PqBits = 0, PqRotated = false,
         };
         InvertedLists? lists = null;
         if (Ivf is not null && records.Count > 0)
@@ -92,7 +92,7 @@ public sealed record DenseLayout
         if (Pq is not null)
         {
             codebooks = ProductQuantizer.Train(vectors, Pq, lists);
-            manifest = manifest with { PqSubspaces = codebooks.Subspaces, PqBits = Pq.Bits };
+            manifest = manifest with { PqSubspaces = codebooks.Subspaces, PqBits = Pq.Bits, PqRotated = codebooks.Rotated };
         }
         IndexWriter.Write(folder, manifest, records, vectors.Select(v => (ReadOnlyMemory<float>)v), IndexBuilder.Analyse(analyzer, records, bm25), lists,
             graph: graph, pq: codebooks);

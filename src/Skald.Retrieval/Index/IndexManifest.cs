@@ -84,6 +84,9 @@ public sealed record IndexManifest
     /// <summary>Bits per sub-vector code of a product-quantized index (8: up to 256 centroids per sub-vector).</summary>
     [JsonPropertyName("pq_bits")] public int PqBits { get; init; }
 
+    /// <summary>Whether a product-quantized index's codes quantize rotated rows (OPQ; <c>pq.bin</c> holds the rotation).</summary>
+    [JsonPropertyName("pq_rotated")] public bool PqRotated { get; init; }
+
     /// <summary>
     /// Links per node of an HNSW index's graph (<c>hnsw.bin</c>, <see cref="Hnsw.HnswGraph"/>): dense search walks the
     /// graph from its entry point instead of scanning every row; 0: no graph.

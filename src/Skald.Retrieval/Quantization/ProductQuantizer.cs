@@ -17,21 +17,30 @@ namespace Skald.Retrieval.Quantization;
 /// q · x̂ = Σₘ qₘ · C[m][cₘ], so per query a table T[m][j] = qₘ · C[m][j] [M × K] is computed once and a row costs M
 /// lookups (<see cref="Table"/>, <see cref="Score"/>). In an IVF index the codes hold each row's residual from its
 /// list's centroid (faiss's <c>IndexIVFPQ</c> with <c>by_residual</c>), and a row scores q · c_list + Σ T.
+/// With a rotation (<see cref="Rotation"/>, OPQ: <see cref="ProductQuantizerOptions.RotationRounds"/>), the codebooks
+/// quantize y = A·x (A orthonormal [D × D], trained by <see cref="OpqRotation"/>): <see cref="Encode"/> rotates the rows,
+/// <see cref="Table"/> the query (q·x = (A·q)·(A·x)) and <see cref="Decode"/> rotates the reconstruction back.
 /// Saved as <c>pq.bin</c>: 8 bytes "SKALDPQ1", int32 dimension, int32 M, int32 K, the codebooks as float32
-/// [M × K × d], little-endian.
+/// [M × K × d], little-endian; with a rotation the magic is "SKALDPQ2" and A [D × D] (row-major float32) follows.
 /// </summary>
 public sealed class ProductQuantizer
 {
     private static ReadOnlySpan<byte> Magic => "SKALDPQ1"u8;
+
+    private static ReadOnlySpan<byte> RotatedMagic => "SKALDPQ2"u8;
 
     /// <summary>Rows encoded per GEMM block.</summary>
     private const int EncodeBlock = 1024;
 
     private readonly float[] codebooks; // [M, K, d]
     private readonly float[] bias;      // [M, K] −½‖C[m][j]‖²
+    private readonly float[]? rotation; // [D, D] row-major: the codebooks quantize A·x
 
-    /// <summary>Wraps codebooks [<paramref name="subspaces"/> × <paramref name="centroids"/> × dimension / subspaces].</summary>
-    public ProductQuantizer(int dimension, int subspaces, int centroids, float[] codebooks)
+    /// <summary>
+    /// Wraps codebooks [<paramref name="subspaces"/> × <paramref name="centroids"/> × dimension / subspaces], which
+    /// quantize <paramref name="rotation"/>·x when a rotation [dimension × dimension] (row-major, orthonormal) is given.
+    /// </summary>
+    public ProductQuantizer(int dimension, int subspaces, int centroids, float[] codebooks, float[]? rotation = null)
     {
         if (subspaces < 1 || dimension < 1 || dimension % subspaces != 0)
             throw new ArgumentException($"{dimension} dimensions do not split into {subspaces} sub-vectors");
@@ -42,7 +51,10 @@ public sealed class ProductQuantizer
         Subspaces = subspaces;
         Centroids = centroids;
         SubDimension = dimension / subspaces;
+        if (rotation is not null && rotation.Length != dimension * dimension)
+            throw new ArgumentException($"a rotation of {dimension}-d rows needs {dimension * dimension} values, got {rotation.Length}", nameof(rotation));
         this.codebooks = codebooks;
+        this.rotation = rotation;
         bias = new float[subspaces * centroids];
         for (int m = 0; m < subspaces; m++)
             KMeans.HalfSquaredNorms(Codebook(m), centroids, SubDimension, bias.AsSpan(m * centroids, centroids));
@@ -60,6 +72,12 @@ public sealed class ProductQuantizer
     /// <summary>Values per sub-vector (d = D / M).</summary>
     public int SubDimension { get; }
 
+    /// <summary>The rotation A [D × D] (row-major) the codebooks quantize A·x under; empty when there is none.</summary>
+    public ReadOnlySpan<float> Rotation => rotation;
+
+    /// <summary>Whether the codebooks quantize rotated rows (OPQ).</summary>
+    public bool Rotated => rotation is not null;
+
     /// <summary>Subspace <paramref name="m"/>'s codebook [K × d].</summary>
     public ReadOnlySpan<float> Codebook(int m) => codebooks.AsSpan(m * Centroids * SubDimension, Centroids * SubDimension);
 
@@ -68,7 +86,9 @@ public sealed class ProductQuantizer
     /// K·<see cref="ProductQuantizerOptions.PointsPerCentroid"/> rows, K = min(2^bits, rows), and for each subspace
     /// Euclidean Lloyd iterations from K distinct sample rows drawn by the same generator. With
     /// <paramref name="lists"/> (the rows in the lists' order) the codebooks are trained on the rows' residuals from their
-    /// lists' centroids, as <see cref="ProductCodes.Encode"/> encodes them.
+    /// lists' centroids, as <see cref="ProductCodes.Encode"/> encodes them. With
+    /// <see cref="ProductQuantizerOptions.RotationRounds"/> the sample first trains an OPQ rotation
+    /// (<see cref="OpqRotation"/>, same generator), and the codebooks are then trained on the rotated sample.
     /// </summary>
     public static ProductQuantizer Train(IReadOnlyList<float[]> rows, ProductQuantizerOptions options, InvertedLists? lists = null)
     {
@@ -86,6 +106,23 @@ public sealed class ProductQuantizer
         }
         if (lists is not null && lists.Rows != rows.Count) throw new ArgumentException($"the lists hold {lists.Rows} rows, got {rows.Count}", nameof(lists));
         int[] listOf = lists is null ? [] : [.. sample.Take(n).Select(lists.ListOf)];
+        // Sample row i's values [start, start + count) (its residual with lists) into `into`.
+        void Take(int i, int start, int count, Span<float> into)
+        {
+            var row = rows[sample[i]];
+            if (row.Length != dim) throw new ArgumentException($"row {sample[i]} has {row.Length} values, expected {dim}", nameof(rows));
+            if (lists is null) row.AsSpan(start, count).CopyTo(into);
+            else TensorPrimitives.Subtract(row.AsSpan(start, count), lists.Centroids.Slice(listOf[i] * dim + start, count), into);
+        }
+        float[]? rotation = null, rotated = null;
+        if (options.RotationRounds > 0)
+        {
+            var whole = new float[(long)n * dim];
+            for (int i = 0; i < n; i++) Take(i, 0, dim, whole.AsSpan((int)((long)i * dim), dim));
+            rotation = OpqRotation.Train(whole, n, dim, m, k, options.RotationRounds, random);
+            rotated = new float[(long)n * dim];
+            OpqRotation.Apply(rotation, dim, whole, n, rotated);
+        }
         var slice = new float[(long)n * d];
         var codebooks = new float[dim * k];
         var clustering = new KMeansOptions { Iterations = options.Iterations, Spherical = false };
@@ -93,26 +130,30 @@ public sealed class ProductQuantizer
         {
             for (int i = 0; i < n; i++)
             {
-                var row = rows[sample[i]];
-                if (row.Length != dim) throw new ArgumentException($"row {sample[i]} has {row.Length} values, expected {dim}", nameof(rows));
-                if (lists is null) row.AsSpan(s * d, d).CopyTo(slice.AsSpan(i * d, d));
-                else TensorPrimitives.Subtract(row.AsSpan(s * d, d), lists.Centroids.Slice(listOf[i] * dim + s * d, d), slice.AsSpan(i * d, d));
+                if (rotated is null) Take(i, s * d, d, slice.AsSpan(i * d, d));
+                else rotated.AsSpan((int)((long)i * dim + s * d), d).CopyTo(slice.AsSpan(i * d, d));
             }
             KMeans.TrainOn(slice, n, d, k, clustering, random).CopyTo(codebooks, s * k * d);
         }
-        return new ProductQuantizer(dim, m, k, codebooks);
+        return new ProductQuantizer(dim, m, k, codebooks, rotation);
     }
 
     /// <summary>
     /// Codes of <paramref name="count"/> rows [count × D] into <paramref name="codes"/> [count × M]: each sub-vector's
     /// nearest centroid, argmaxⱼ xₘ·C[m][j] − ½‖C[m][j]‖² (the lowest j on a tie), through one GEMM per subspace and
-    /// block of rows; the subspaces are shared among the cores.
+    /// block of rows; the subspaces are shared among the cores. With a <see cref="Rotation"/> the rows are rotated first.
     /// </summary>
     public unsafe void Encode(ReadOnlySpan<float> rows, int count, Span<byte> codes)
     {
         if (rows.Length < count * Dimension) throw new ArgumentException($"{count} rows of {Dimension} need {count * Dimension} values", nameof(rows));
         if (codes.Length < count * Subspaces) throw new ArgumentException($"{count} codes of {Subspaces} bytes need {count * Subspaces}", nameof(codes));
         if (count == 0) return;
+        if (rotation is not null)
+        {
+            var turned = new float[(long)count * Dimension];
+            OpqRotation.Apply(rotation, Dimension, rows[..(count * Dimension)], count, turned);
+            rows = turned;
+        }
         fixed (float* x = rows)
         fixed (byte* c = codes)
         {
@@ -144,18 +185,36 @@ public sealed class ProductQuantizer
         }
     }
 
-    /// <summary>The row a code stands for: the chosen centroids side by side [D].</summary>
+    /// <summary>The row a code stands for: the chosen centroids side by side [D] (rotated back by Aᵀ with a <see cref="Rotation"/>).</summary>
     public void Decode(ReadOnlySpan<byte> code, Span<float> into)
     {
         int d = SubDimension;
+        Span<float> y = rotation is null ? into : new float[Dimension];
         for (int m = 0; m < Subspaces; m++)
-            Codebook(m).Slice(code[m] * d, d).CopyTo(into.Slice(m * d, d));
+            Codebook(m).Slice(code[m] * d, d).CopyTo(y.Slice(m * d, d));
+        if (rotation is not null) OpqRotation.Unapply(rotation, Dimension, y, 1, into);
     }
 
-    /// <summary>The query's inner products with every centroid, <paramref name="table"/>[m·K + j] = qₘ · C[m][j] [M × K].</summary>
+    /// <summary>
+    /// The query's inner products with every centroid, <paramref name="table"/>[m·K + j] = qₘ · C[m][j] [M × K] (of the
+    /// rotated query A·q with a <see cref="Rotation"/>).
+    /// </summary>
     public void Table(ReadOnlySpan<float> query, Span<float> table)
     {
         if (query.Length != Dimension) throw new ArgumentException($"a query of {query.Length} values for {Dimension}-d codes", nameof(query));
+        if (rotation is null)
+        {
+            TableOf(query, table);
+            return;
+        }
+        Span<float> turned = Dimension <= 1024 ? stackalloc float[Dimension] : new float[Dimension];
+        for (int i = 0; i < Dimension; i++) turned[i] = TensorPrimitives.Dot(rotation.AsSpan(i * Dimension, Dimension), query);
+        TableOf(turned, table);
+    }
+
+    // The table of a query already in the codebooks' (rotated) space.
+    private void TableOf(ReadOnlySpan<float> query, Span<float> table)
+    {
         int d = SubDimension, k = Centroids;
         for (int m = 0; m < Subspaces; m++)
         {
@@ -177,12 +236,13 @@ public sealed class ProductQuantizer
     public void Write(Stream stream)
     {
         Span<byte> header = stackalloc byte[20];
-        Magic.CopyTo(header);
+        (rotation is null ? Magic : RotatedMagic).CopyTo(header);
         BinaryPrimitives.WriteInt32LittleEndian(header[8..], Dimension);
         BinaryPrimitives.WriteInt32LittleEndian(header[12..], Subspaces);
         BinaryPrimitives.WriteInt32LittleEndian(header[16..], Centroids);
         stream.Write(header);
         stream.Write(MemoryMarshal.AsBytes(codebooks.AsSpan()));
+        if (rotation is not null) stream.Write(MemoryMarshal.AsBytes(rotation.AsSpan()));
     }
 
     /// <summary>Reads <paramref name="path"/> for an index of <paramref name="dimension"/>-d rows; damage throws
@@ -191,12 +251,17 @@ public sealed class ProductQuantizer
     {
         if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (a PQ index; index damaged?)");
         var bytes = File.ReadAllBytes(path);
-        if (bytes.Length < 20 || !bytes.AsSpan(0, 8).SequenceEqual(Magic)) throw new EvaluationException($"{path}: not a Skald PQ file");
+        bool rotated = bytes.Length >= 8 && bytes.AsSpan(0, 8).SequenceEqual(RotatedMagic);
+        if (bytes.Length < 20 || !(rotated || bytes.AsSpan(0, 8).SequenceEqual(Magic))) throw new EvaluationException($"{path}: not a Skald PQ file");
         int dim = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(8)), m = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(12)),
             k = BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(16));
         if (dim != dimension) throw new EvaluationException($"{path}: codebooks for {dim}-d rows, the index holds {dimension}-d vectors");
-        if (m < 1 || k is < 1 or > 256 || dim % m != 0 || bytes.LongLength != 20 + 4L * dim * k)
-            throw new EvaluationException($"{path}: {bytes.Length} bytes do not hold {m} codebooks of {k} centroids for {dim}-d rows");
-        return new ProductQuantizer(dim, m, k, MemoryMarshal.Cast<byte, float>(bytes.AsSpan(20)).ToArray());
+        long books = 4L * dim * k, turn = rotated ? 4L * dim * dim : 0;
+        if (m < 1 || k is < 1 or > 256 || dim % m != 0 || bytes.LongLength != 20 + books + turn)
+            throw new EvaluationException($"{path}: {bytes.Length} bytes do not hold {m} codebooks of {k} centroids for {dim}-d rows" +
+                (rotated ? " and their rotation" : ""));
+        float[]? rotation = rotated ? MemoryMarshal.Cast<byte, float>(bytes.AsSpan((int)(20 + books))).ToArray() : null;
+        if (rotation is not null && !rotation.All(float.IsFinite)) throw new EvaluationException($"{path}: the rotation holds a value that is not finite");
+        return new ProductQuantizer(dim, m, k, MemoryMarshal.Cast<byte, float>(bytes.AsSpan(20, (int)books)).ToArray(), rotation);
     }
 }

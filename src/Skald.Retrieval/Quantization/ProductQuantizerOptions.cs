@@ -21,6 +21,15 @@ public sealed record ProductQuantizerOptions
     /// <summary>Training rows drawn per centroid (the same rows for every sub-vector).</summary>
     public int PointsPerCentroid { get; init; } = 256;
 
+    /// <summary>
+    /// Rounds of OPQ (<see cref="OpqRotation"/>: a rotation of the rows trained with the codebooks so that quantizing
+    /// loses less; faiss's <c>OPQMatrix</c>, whose default is 50 rounds): 0 (default) trains no rotation.
+    /// </summary>
+    public int RotationRounds { get; init; }
+
+    /// <summary>The rounds <c>--opq</c> trains (fewer than faiss's 50: each round trains codebooks and a decomposition).</summary>
+    public const int DefaultRotationRounds = 20;
+
     /// <summary>Seed of the sample and the starting centroids.</summary>
     public int Seed { get; init; }
 
@@ -32,6 +41,7 @@ public sealed record ProductQuantizerOptions
         if (Bits is < 1 or > 8) throw new ArgumentException($"PQ codes of {Bits} bits: 1 to 8 are supported");
         ArgumentOutOfRangeException.ThrowIfLessThan(Iterations, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(PointsPerCentroid, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(RotationRounds);
     }
 
     private static string Divisors(int dimension) =>

@@ -257,7 +257,10 @@ public static unsafe class Int8Gemm
             for (int r = 0; r < rows; r++)
             {
                 float* yr = y + (long)(row0 + r) * ldy + col0;
-                var centred = Avx512F.Subtract(Avx512F.LoadVector512(acc + r * Int8Matrix.PanelWidth),
+                // Two 256-bit loads, not one 512-bit: the VNNI tile stores each row as two ymm, and a load spanning
+                // two stores is not forwarded from them (it waits for both to reach the cache).
+                int* ar = acc + r * Int8Matrix.PanelWidth;
+                var centred = Avx512F.Subtract(Vector512.Create(Avx.LoadVector256(ar), Avx.LoadVector256(ar + 8)),
                     Avx512F.MultiplyLow(Vector512.Create(zeros[row0 + r]), rs));
                 var v = Avx512F.Multiply(Avx512F.ConvertToVector512Single(centred), Avx512F.Multiply(Vector512.Create(scales[row0 + r]), ws));
                 if (bias != null) v = Avx512F.Add(v, vb);

@@ -139,7 +139,8 @@ public static class KMeans
     /// The most similar centroid of each point: <paramref name="assignment"/>[i] = argmaxⱼ xᵢ·cⱼ, lowest j on a tie;
     /// <paramref name="similarity"/> (if not empty) gets that largest xᵢ·cⱼ. With <paramref name="bias"/> [k] the
     /// scores are xᵢ·cⱼ + biasⱼ (<see cref="HalfSquaredNorms"/>: the nearest centroid in Euclidean distance). Points go
-    /// through the GEMM in blocks whose score block stays under 16 MB.
+    /// through the GEMM in blocks whose score block stays under 16 MB, or, when short (a product quantizer's
+    /// sub-vectors), through <see cref="NearestCentroid"/>'s fused kernel (the same scores, no score matrix).
     /// </summary>
     public static void Assign(ReadOnlySpan<float> data, int n, int dim, ReadOnlySpan<float> centroids, int k, Span<int> assignment,
         Span<float> similarity = default, ReadOnlySpan<float> bias = default)
@@ -147,6 +148,11 @@ public static class KMeans
         if (!bias.IsEmpty && bias.Length != k) throw new ArgumentException($"{bias.Length} biases for {k} centroids", nameof(bias));
         var offsets = bias.IsEmpty ? null : bias.ToArray();
         if (centroids.Length < k * dim) throw new ArgumentException($"{k} centroids of {dim} need {k * dim} values", nameof(centroids));
+        if (NearestCentroid.Applies(dim))
+        {
+            NearestCentroid.Assign(data, n, dim, centroids, k, bias, assignment, similarity);
+            return;
+        }
         int block = Math.Clamp(ScoreBlock / k, 1, Math.Max(1, n));
         var scores = System.Buffers.ArrayPool<float>.Shared.Rent(block * k);
         var best = new int[block];

@@ -140,8 +140,8 @@ public sealed class ProductQuantizer
 
     /// <summary>
     /// Codes of <paramref name="count"/> rows [count × D] into <paramref name="codes"/> [count × M]: each sub-vector's
-    /// nearest centroid, argmaxⱼ xₘ·C[m][j] − ½‖C[m][j]‖² (the lowest j on a tie), through one GEMM per subspace and
-    /// block of rows; the subspaces are shared among the cores. With a <see cref="Rotation"/> the rows are rotated first.
+    /// nearest centroid, argmaxⱼ xₘ·C[m][j] − ½‖C[m][j]‖² (the lowest j on a tie), by <see cref="KMeans.Assign"/> per
+    /// subspace and block of rows (short sub-vectors fused, longer through a GEMM); the subspaces are shared among the cores. With a <see cref="Rotation"/> the rows are rotated first.
     /// </summary>
     public unsafe void Encode(ReadOnlySpan<float> rows, int count, Span<byte> codes)
     {
@@ -163,25 +163,19 @@ public sealed class ProductQuantizer
         }
     }
 
-    /// <summary>Subspace <paramref name="m"/>'s byte of every code (see <see cref="Encode"/>).</summary>
+    /// <summary>Subspace <paramref name="m"/>'s byte of every code (see <see cref="Encode"/>), by <see cref="KMeans.Assign"/>.</summary>
     private void EncodeSubspace(ReadOnlySpan<float> rows, int count, int m, Span<byte> codes)
     {
         int d = SubDimension, k = Centroids, block = Math.Min(EncodeBlock, count);
         var slice = new float[block * d];
-        var scores = new float[block * k];
+        var nearest = new int[block];
         var b = bias.AsSpan(m * k, k);
         for (int start = 0; start < count; start += block)
         {
             int n = Math.Min(block, count - start);
             for (int i = 0; i < n; i++) rows.Slice((start + i) * Dimension + m * d, d).CopyTo(slice.AsSpan(i * d, d));
-            // scores[n × K] = X_m[n × d] · C_mᵀ
-            Blas.Sgemm(false, true, n, k, d, 1f, slice.AsSpan(0, n * d), d, Codebook(m), d, 0f, scores.AsSpan(0, n * k), k);
-            for (int i = 0; i < n; i++)
-            {
-                var row = scores.AsSpan(i * k, k);
-                TensorPrimitives.Add(row, b, row);
-                codes[(start + i) * Subspaces + m] = (byte)TensorPrimitives.IndexOfMax(row);
-            }
+            KMeans.Assign(slice.AsSpan(0, n * d), n, d, Codebook(m), k, nearest.AsSpan(0, n), default, b);
+            for (int i = 0; i < n; i++) codes[(start + i) * Subspaces + m] = (byte)nearest[i];
         }
     }
 

@@ -45,7 +45,6 @@ internal static unsafe class NearestCentroid
             for (int t = 0; t < dim && j < k; t++) columns[(b * dim + t) * Lanes + l] = centroids[j * dim + t];
             offsets[j] = j >= k ? float.NegativeInfinity : bias.IsEmpty ? 0f : bias[j];
         }
-        bool withBias = !bias.IsEmpty, partial = k % Lanes != 0;
         fixed (float* px = data, pc = columns, pb = offsets)
         fixed (int* pa = assignment)
         fixed (float* ps = similarity)
@@ -54,9 +53,13 @@ internal static unsafe class NearestCentroid
             bool keep = !similarity.IsEmpty;
             Parallel.For(0, (n + Chunk - 1) / Chunk, chunk =>
             {
-                for (int i = chunk * Chunk, end = Math.Min(n, i + Chunk); i < end; i++)
+                int i = chunk * Chunk, end = Math.Min(n, i + Chunk);
+                if (blocks < 4)
+                    for (; i + 4 <= end; i += 4)
+                        Points4((float*)x + (long)i * dim, dim, (float*)c, (float*)o, blocks, (int*)a + i, keep ? (float*)s + i : null);
+                for (; i < end; i++)
                 {
-                    var (best, score) = Point512((float*)x + (long)i * dim, dim, (float*)c, (float*)o, blocks, withBias, partial);
+                    var (best, score) = Point512((float*)x + (long)i * dim, dim, (float*)c, (float*)o, blocks);
                     ((int*)a)[i] = best;
                     if (keep) ((float*)s)[i] = score;
                 }
@@ -77,7 +80,7 @@ internal static unsafe class NearestCentroid
             {
                 float score = 0f;
                 for (int t = 0; t < dim; t++) score = MathF.FusedMultiplyAdd(x[t], centroids[j * dim + t], score);
-                if (!bias.IsEmpty) score += bias[j];
+                score += bias.IsEmpty ? 0f : bias[j];
                 if (score > top) (best, top) = (j, score);
             }
             assignment[i] = best;
@@ -85,33 +88,136 @@ internal static unsafe class NearestCentroid
         }
     }
 
+    // Block b's scores plus its offsets: the bias, or 0 without one (a −0 score becomes +0, which compares equal), and
+    // −∞ in missing lanes.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Finish(Vector512<float> score, float* offsets, int b) => score + Vector512.Load(offsets + b * Lanes);
+
+    // Each lane keeps the block's score and centroid where it is strictly better.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Keep(Vector512<float> score, ref Vector512<float> top, ref Vector512<int> arg, Vector512<int> index)
+    {
+        var better = Vector512.GreaterThan(score, top);
+        top = Vector512.ConditionalSelect(better, score, top);
+        arg = Vector512.ConditionalSelect(better.AsInt32(), index, arg);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static (int Best, float Score) Point512(float* x, int dim, float* columns, float* offsets, int blocks, bool withBias, bool partial)
+    private static (int Best, float Score) Point512(float* x, int dim, float* columns, float* offsets, int blocks)
     {
         var top = Vector512.Create(float.NegativeInfinity);
         var arg = Vector512<int>.Zero;
         var index = Vector512<int>.Indices;
         var step = Vector512.Create(Lanes);
-        for (int b = 0; b < blocks; b++, index += step)
+        int b = 0;
+        // Eight, then four blocks at a time: independent FMA chains (one chain is bound by the FMA's latency), each
+        // lane's chain still over the point's values in order; then the blocks are compared in order.
+        for (; b + 8 <= blocks; b += 8)
+        {
+            float* c0 = columns + b * dim * Lanes;
+            int w = dim * Lanes;
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default, s4 = default, s5 = default, s6 = default, s7 = default;
+            for (int t = 0; t < dim; t++)
+            {
+                var v = Vector512.Create(x[t]);
+                float* c = c0 + t * Lanes;
+                s0 = Vector512.FusedMultiplyAdd(v, Vector512.Load(c), s0);
+                s1 = Vector512.FusedMultiplyAdd(v, Vector512.Load(c + w), s1);
+                s2 = Vector512.FusedMultiplyAdd(v, Vector512.Load(c + 2 * w), s2);
+                s3 = Vector512.FusedMultiplyAdd(v, Vector512.Load(c + 3 * w), s3);
+                s4 = Vector512.FusedMultiplyAdd(v, Vector512.Load(c + 4 * w), s4);
+                s5 = Vector512.FusedMultiplyAdd(v, Vector512.Load(c + 5 * w), s5);
+                s6 = Vector512.FusedMultiplyAdd(v, Vector512.Load(c + 6 * w), s6);
+                s7 = Vector512.FusedMultiplyAdd(v, Vector512.Load(c + 7 * w), s7);
+            }
+            Keep(Finish(s0, offsets, b), ref top, ref arg, index);
+            Keep(Finish(s1, offsets, b + 1), ref top, ref arg, index += step);
+            Keep(Finish(s2, offsets, b + 2), ref top, ref arg, index += step);
+            Keep(Finish(s3, offsets, b + 3), ref top, ref arg, index += step);
+            Keep(Finish(s4, offsets, b + 4), ref top, ref arg, index += step);
+            Keep(Finish(s5, offsets, b + 5), ref top, ref arg, index += step);
+            Keep(Finish(s6, offsets, b + 6), ref top, ref arg, index += step);
+            Keep(Finish(s7, offsets, b + 7), ref top, ref arg, index += step);
+            index += step;
+        }
+        for (; b + 4 <= blocks; b += 4)
+        {
+            float* c0 = columns + b * dim * Lanes;
+            float* c1 = c0 + dim * Lanes, c2 = c1 + dim * Lanes, c3 = c2 + dim * Lanes;
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (int t = 0; t < dim; t++)
+            {
+                var v = Vector512.Create(x[t]);
+                s0 = Vector512.FusedMultiplyAdd(v, Vector512.Load(c0 + t * Lanes), s0);
+                s1 = Vector512.FusedMultiplyAdd(v, Vector512.Load(c1 + t * Lanes), s1);
+                s2 = Vector512.FusedMultiplyAdd(v, Vector512.Load(c2 + t * Lanes), s2);
+                s3 = Vector512.FusedMultiplyAdd(v, Vector512.Load(c3 + t * Lanes), s3);
+            }
+            Keep(Finish(s0, offsets, b), ref top, ref arg, index);
+            Keep(Finish(s1, offsets, b + 1), ref top, ref arg, index += step);
+            Keep(Finish(s2, offsets, b + 2), ref top, ref arg, index += step);
+            Keep(Finish(s3, offsets, b + 3), ref top, ref arg, index += step);
+            index += step;
+        }
+        for (; b < blocks; b++, index += step)
         {
             float* column = columns + b * dim * Lanes;
             var score = Vector512<float>.Zero;
             for (int t = 0; t < dim; t++) score = Vector512.FusedMultiplyAdd(Vector512.Create(x[t]), Vector512.Load(column + t * Lanes), score);
-            var offset = Vector512.Load(offsets + b * Lanes);
-            if (withBias) score += offset;
-            else if (partial && b == blocks - 1) score = Vector512.ConditionalSelect(Vector512.Equals(offset, Vector512.Create(float.NegativeInfinity)), offset, score);
-            var better = Vector512.GreaterThan(score, top);
-            top = Vector512.ConditionalSelect(better, score, top);
-            arg = Vector512.ConditionalSelect(better.AsInt32(), index, arg);
+            Keep(Finish(score, offsets, b), ref top, ref arg, index);
         }
+        return Winner(top, arg);
+    }
+
+    // The lanes' best: the largest score, the lowest centroid among the lanes holding it (every lane when no score
+    // beat −∞: centroid 0).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (int Best, float Score) Winner(Vector512<float> top, Vector512<int> arg)
+    {
         var half = Vector256.Max(top.GetLower(), top.GetUpper());
-        var quarter = Vector128.Max(half.GetLower(), half.GetUpper());
-        float max = MathF.Max(MathF.Max(quarter[0], quarter[1]), MathF.Max(quarter[2], quarter[3]));
-        // The lowest centroid among the lanes holding the maximum (every lane when no score beat −∞: centroid 0).
+        var q = Vector128.Max(half.GetLower(), half.GetUpper());
+        q = Vector128.Max(q, Vector128.Shuffle(q, Vector128.Create(2, 3, 0, 1)));
+        q = Vector128.Max(q, Vector128.Shuffle(q, Vector128.Create(1, 0, 3, 2)));
+        float max = q.ToScalar();
         var tied = Vector512.Equals(top, Vector512.Create(max)).AsInt32();
         var candidates = Vector512.ConditionalSelect(tied, arg, Vector512.Create(int.MaxValue));
         var h = Vector256.Min(candidates.GetLower(), candidates.GetUpper());
-        var q = Vector128.Min(h.GetLower(), h.GetUpper());
-        return (Math.Min(Math.Min(q[0], q[1]), Math.Min(q[2], q[3])), max);
+        var m = Vector128.Min(h.GetLower(), h.GetUpper());
+        m = Vector128.Min(m, Vector128.Shuffle(m, Vector128.Create(2, 3, 0, 1)));
+        m = Vector128.Min(m, Vector128.Shuffle(m, Vector128.Create(1, 0, 3, 2)));
+        return (m.ToScalar(), max);
+    }
+
+    // Four points against every block (few blocks: 16 centroids of 4-bit codes), their four chains independent.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Points4(float* x, int dim, float* columns, float* offsets, int blocks,
+        int* assignment, float* similarity)
+    {
+        Vector512<float> top0 = Vector512.Create(float.NegativeInfinity), top1 = top0, top2 = top0, top3 = top0;
+        Vector512<int> arg0 = default, arg1 = default, arg2 = default, arg3 = default;
+        var index = Vector512<int>.Indices;
+        float* x1 = x + dim, x2 = x1 + dim, x3 = x2 + dim;
+        for (int b = 0; b < blocks; b++, index += Vector512.Create(Lanes))
+        {
+            float* column = columns + b * dim * Lanes;
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            for (int t = 0; t < dim; t++)
+            {
+                var c = Vector512.Load(column + t * Lanes);
+                s0 = Vector512.FusedMultiplyAdd(Vector512.Create(x[t]), c, s0);
+                s1 = Vector512.FusedMultiplyAdd(Vector512.Create(x1[t]), c, s1);
+                s2 = Vector512.FusedMultiplyAdd(Vector512.Create(x2[t]), c, s2);
+                s3 = Vector512.FusedMultiplyAdd(Vector512.Create(x3[t]), c, s3);
+            }
+            Keep(Finish(s0, offsets, b), ref top0, ref arg0, index);
+            Keep(Finish(s1, offsets, b), ref top1, ref arg1, index);
+            Keep(Finish(s2, offsets, b), ref top2, ref arg2, index);
+            Keep(Finish(s3, offsets, b), ref top3, ref arg3, index);
+        }
+        (assignment[0], var v0) = Winner(top0, arg0);
+        (assignment[1], var v1) = Winner(top1, arg1);
+        (assignment[2], var v2) = Winner(top2, arg2);
+        (assignment[3], var v3) = Winner(top3, arg3);
+        if (similarity != null) (similarity[0], similarity[1], similarity[2], similarity[3]) = (v0, v1, v2, v3);
     }
 }

@@ -40,7 +40,6 @@ internal static class OpqRotation
         var centred = Centre(x, n, dim);
         var a = RandomOrthonormal(dim, random);
         var y = new float[(long)n * dim];
-        var recon = new float[(long)n * dim];
         var codes = new byte[(long)n * subspaces];
         var slice = new float[(long)n * d];
         var books = new float[dim * centroids];
@@ -59,9 +58,9 @@ internal static class OpqRotation
             }
             var pq = new ProductQuantizer(dim, subspaces, centroids, books);
             pq.Encode(y, n, codes);
-            for (int i = 0; i < n; i++) pq.Decode(codes.AsSpan(i * subspaces, subspaces), recon.AsSpan((int)((long)i * dim), dim));
-            // C [D × D] = Ŷᵀ · X̄, then A = U·Vᵀ
-            Blas.Sgemm(true, false, dim, dim, n, 1f, recon, dim, centred, dim, 0f, cross, dim);
+            // Ŷ over Y (no longer needed), C [D × D] = Ŷᵀ · X̄, then A = U·Vᵀ
+            for (int i = 0; i < n; i++) pq.Decode(codes.AsSpan(i * subspaces, subspaces), y.AsSpan((int)((long)i * dim), dim));
+            Blas.Sgemm(true, false, dim, dim, n, 1f, y, dim, centred, dim, 0f, cross, dim);
             a = Procrustes(cross, dim);
         }
         return a;

@@ -11,7 +11,7 @@ namespace Skald.Retrieval.Tests;
 /// OPQ (<see cref="OpqRotation"/>, <see cref="ProductQuantizerOptions.RotationRounds"/>): the Procrustes step recovers a
 /// known rotation, the trained rotation is orthonormal and loses less than plain PQ on rows whose variance sits in one
 /// sub-vector, a rotated quantizer's codes, tables and decoded rows agree with rotating by hand, it round-trips through
-/// <c>pq.bin</c> (damage named), and a rotated index's hits rank as its decoded rows.
+/// <c>pq.bin</c> (damage named), and a rotated index (rows added after it was built included) ranks as its decoded rows.
 /// </summary>
 public sealed class OpqRotationTests
 {
@@ -166,10 +166,14 @@ public sealed class OpqRotationTests
     {
         var (model, records, queries) = IvfIndexTests.Corpus(1200, seed: 8);
         string folder = Path.Combine(Directory.CreateTempSubdirectory("skald-opq-index").FullName, "idx");
-        var manifest = IndexBuilder.Build(folder, model, folder, records, new Bm25Options(), "nb", 0, 0, null, EmbeddingPrecision.Float32,
+        var manifest = IndexBuilder.Build(folder, model, folder, records[..1100], new Bm25Options(), "nb", 0, 0, null, EmbeddingPrecision.Float32,
             ivf ? new IvfOptions { Lists = 8, Probes = 8 } : null, pq: new ProductQuantizerOptions { Subspaces = 8, Bits = 4, RotationRounds = 2 });
         Assert.True(manifest.PqRotated);
+        byte[] quantizer = File.ReadAllBytes(Path.Combine(folder, IndexWriter.PqFile));
+        Assert.Equal(100, IndexBuilder.Add(folder, model, records[1100..]).Item1); // added rows: the same rotation and codebooks
+        Assert.Equal(quantizer, File.ReadAllBytes(Path.Combine(folder, IndexWriter.PqFile)));
         using var index = SearchIndex.Open(folder);
+        Assert.Equal(1200, index.Records.Count);
         Assert.True(index.ProductQuantizer!.Rotated);
         var stored = Enumerable.Range(0, index.Records.Count).Select(r => index.Vector(r).ToArray()).ToArray();
         Assert.Equal(ProductCodes.Encode(index.ProductQuantizer, stored, index.Lists).ToStored(),

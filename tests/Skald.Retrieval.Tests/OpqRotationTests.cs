@@ -99,6 +99,9 @@ public sealed class OpqRotationTests
         AssertOrthonormal(rotated.Rotation.ToArray(), 16, 1e-4f);
         double before = ReconstructionError(plain, rows), after = ReconstructionError(rotated, rows);
         Assert.True(after < 0.8 * before, $"squared error per row: plain {before:F3}, OPQ {after:F3}");
+        var wide = new List<float[]> { new float[2048], new float[2048] };
+        Assert.Contains("too slow above 1536", Assert.Throws<ArgumentException>(() =>
+            ProductQuantizer.Train(wide, new ProductQuantizerOptions { Subspaces = 8, RotationRounds = 1 })).Message);
         // Repeatable from the seed.
         Assert.True(rotated.Rotation.SequenceEqual(ProductQuantizer.Train(rows, options with { RotationRounds = 8 }).Rotation));
     }

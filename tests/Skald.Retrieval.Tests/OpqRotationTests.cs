@@ -159,6 +159,9 @@ public sealed class OpqRotationTests
         BitConverter.GetBytes(float.NaN).CopyTo(bytes, bytes.Length - 4);
         File.WriteAllBytes(path, bytes);
         Assert.Contains("not finite", Assert.Throws<EvaluationException>(() => ProductQuantizer.Read(path, 16)).Message);
+        BitConverter.GetBytes(2f).CopyTo(bytes, bytes.Length - 4); // finite, but row 15 is no longer a unit vector
+        File.WriteAllBytes(path, bytes);
+        Assert.Contains("row 15 of the rotation has norm", Assert.Throws<EvaluationException>(() => ProductQuantizer.Read(path, 16)).Message);
         Directory.Delete(dir, recursive: true);
     }
 
@@ -183,5 +186,9 @@ public sealed class OpqRotationTests
             File.ReadAllBytes(Path.Combine(folder, IndexWriter.PqCodesFile)));
         foreach (var q in queries)
             Assert.Equal(PqIndexTests.ByDecodedRows(index, q, 8), index.Search("x", q, SearchMode.Dense, 8, null, 0, 0).Select(h => h.Row));
+        // A manifest that disagrees with pq.bin about the rotation is named.
+        string manifestPath = Path.Combine(folder, IndexWriter.ManifestFile);
+        File.WriteAllText(manifestPath, File.ReadAllText(manifestPath).Replace("\"pq_rotated\": true", "\"pq_rotated\": false"));
+        Assert.Contains("holds an OPQ rotation", Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder)).Message);
     }
 }

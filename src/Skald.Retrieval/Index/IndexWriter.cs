@@ -75,7 +75,7 @@ public static class IndexWriter
         IEnumerable<Skald.Models.SparseEmbedding>? sparse = null, Hnsw.HnswGraph? graph = null, IReadOnlyCollection<int>? tombstones = null,
         Quantization.ProductQuantizer? pq = null)
     {
-        if ((manifest.PqSubspaces > 0) != (pq is not null) || (pq is not null && (pq.Subspaces != manifest.PqSubspaces || pq.Dimension != manifest.Dimension)))
+        if ((manifest.PqSubspaces > 0) != (pq is not null) || (pq is not null && (pq.Subspaces != manifest.PqSubspaces || pq.Dimension != manifest.Dimension || pq.Rotated != manifest.PqRotated)))
             throw new ArgumentException($"the manifest's {manifest.PqSubspaces} PQ sub-vectors do not match the codebooks given", nameof(pq));
         if (pq is not null && manifest.Precision != "float32")
             throw new ArgumentException("a product-quantized index has float32 rows beside its codes", nameof(pq));

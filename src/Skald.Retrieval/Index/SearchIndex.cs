@@ -166,6 +166,8 @@ public sealed class SearchIndex : IDisposable
         var pq = ProductQuantizer.Read(Path.Combine(folder, IndexWriter.PqFile), manifest.Dimension);
         string path = Path.Combine(folder, IndexWriter.PqCodesFile);
         if (pq.Subspaces != manifest.PqSubspaces) throw new EvaluationException($"{Path.Combine(folder, IndexWriter.PqFile)}: {pq.Subspaces} sub-vectors, the manifest {manifest.PqSubspaces}");
+        if (pq.Rotated != manifest.PqRotated)
+            throw new EvaluationException($"{Path.Combine(folder, IndexWriter.PqFile)}: {(pq.Rotated ? "holds" : "lacks")} an OPQ rotation, the manifest says pq_rotated {manifest.PqRotated.ToString().ToLowerInvariant()}");
         if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (a PQ index; index damaged?)");
         var data = File.ReadAllBytes(path);
         int width = ProductCodes.CodeBytes(pq);

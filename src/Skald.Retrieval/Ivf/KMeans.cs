@@ -7,7 +7,8 @@ namespace Skald.Retrieval.Ivf;
 /// Spherical k-means by Lloyd's iterations: the coarse quantizer of an inverted-file index (<see cref="InvertedLists"/>),
 /// as faiss's <c>Clustering</c> trains one with <c>spherical = true</c>, its setting for inner-product search. Centroids
 /// are unit vectors; each step assigns every point to the centroid of largest inner product (one GEMM of the points
-/// against the centroids, the lowest centroid index winning a tie), then moves every centroid to the normalised mean of
+/// against the centroids, or <see cref="NearestCentroid"/>'s fused kernel for short points; the lowest centroid index
+/// winning a tie), then moves every centroid to the normalised mean of
 /// its points (summed in double). A centroid left without points takes the (normalised) point least similar to its own
 /// centroid that no other empty centroid took in that step (empty clusters in index order, the least similar point
 /// first). Training draws a sample of the rows (<see cref="KMeansOptions.PointsPerCentroid"/> per centroid) and starts

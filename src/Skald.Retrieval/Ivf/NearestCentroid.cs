@@ -34,6 +34,9 @@ internal static unsafe class NearestCentroid
         ReadOnlySpan<float> bias, Span<int> assignment, Span<float> similarity)
     {
         if (!Applies(dim)) throw new ArgumentOutOfRangeException(nameof(dim), dim, $"the fused path takes at most {MaxDimension} values, on Vector512 hardware");
+        if (data.Length < (long)n * dim || assignment.Length < n || (!similarity.IsEmpty && similarity.Length < n) || centroids.Length < (long)k * dim
+            || (!bias.IsEmpty && bias.Length < k))
+            throw new ArgumentException($"{n} points of {dim} and {k} centroids need longer spans");
         int blocks = (k + Lanes - 1) / Lanes;
         // Centroids transposed per block of 16: value t of centroid 16·b + l at (b·dim + t)·16 + l; missing lanes 0,
         // and their bias −∞ so that they never win.

@@ -32,12 +32,15 @@ internal static class OpqRotation
     /// <summary>
     /// Trains A [D × D] row-major (y = A·x: y[i] = Σⱼ A[i·D + j]·x[j]) on the sample <paramref name="x"/> [n × D] for
     /// <paramref name="subspaces"/> codebooks of <paramref name="centroids"/> centroids, <paramref name="rounds"/> rounds.
+    /// <paramref name="x"/> is centred in place (the sample is held twice, not three times); <paramref name="rotated"/>
+    /// gets the sample turned by the final A, A·x̄ᵢ + A·mean (A·xᵢ up to rounding), for the final codebooks.
     /// </summary>
-    public static float[] Train(float[] x, int n, int dim, int subspaces, int centroids, int rounds, Random random)
+    public static float[] Train(float[] x, int n, int dim, int subspaces, int centroids, int rounds, Random random, out float[] rotated)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
         int d = dim / subspaces;
-        var centred = Centre(x, n, dim);
+        var mean = CentreInPlace(x, n, dim);
+        var centred = x;
         var a = RandomOrthonormal(dim, random);
         var y = new float[(long)n * dim];
         var codes = new byte[(long)n * subspaces];
@@ -63,6 +66,15 @@ internal static class OpqRotation
             Blas.Sgemm(true, false, dim, dim, n, 1f, y, dim, centred, dim, 0f, cross, dim);
             a = Procrustes(cross, dim);
         }
+        Blas.Sgemm(false, true, n, dim, dim, 1f, centred, dim, a, dim, 0f, y, dim);
+        var turnedMean = new float[dim];
+        for (int i = 0; i < dim; i++) turnedMean[i] = (float)Enumerable.Range(0, dim).Sum(j => (double)a[i * dim + j] * mean[j]);
+        for (int i = 0; i < n; i++)
+        {
+            var row = y.AsSpan((int)((long)i * dim), dim);
+            System.Numerics.Tensors.TensorPrimitives.Add(row, turnedMean, row);
+        }
+        rotated = y;
         return a;
     }
 
@@ -104,18 +116,18 @@ internal static class OpqRotation
     public static void Unapply(ReadOnlySpan<float> a, int dim, ReadOnlySpan<float> y, int n, Span<float> x) =>
         Blas.Sgemm(false, false, n, dim, dim, 1f, y, dim, a, dim, 0f, x, dim);
 
-    // X − the column means (summed in double), as faiss centres the sample before it trains the rotation.
-    private static float[] Centre(float[] x, int n, int dim)
+    // X −= the column means (summed in double), as faiss centres the sample before it trains the rotation; returns them.
+    private static double[] CentreInPlace(float[] x, int n, int dim)
     {
         var mean = new double[dim];
         for (int i = 0; i < n; i++)
         for (int j = 0; j < dim; j++)
             mean[j] += x[(long)i * dim + j];
-        var centred = new float[(long)n * dim];
+        for (int j = 0; j < dim; j++) mean[j] /= n;
         for (int i = 0; i < n; i++)
         for (int j = 0; j < dim; j++)
-            centred[(long)i * dim + j] = (float)(x[(long)i * dim + j] - mean[j] / n);
-        return centred;
+            x[(long)i * dim + j] = (float)(x[(long)i * dim + j] - mean[j]);
+        return mean;
     }
 
     // A standard normal value by Box–Muller from two uniforms of the seeded generator.

@@ -119,9 +119,7 @@ public sealed class ProductQuantizer
         {
             var whole = new float[(long)n * dim];
             for (int i = 0; i < n; i++) Take(i, 0, dim, whole.AsSpan((int)((long)i * dim), dim));
-            rotation = OpqRotation.Train(whole, n, dim, m, k, options.RotationRounds, random);
-            rotated = new float[(long)n * dim];
-            OpqRotation.Apply(rotation, dim, whole, n, rotated);
+            rotation = OpqRotation.Train(whole, n, dim, m, k, options.RotationRounds, random, out rotated);
         }
         var slice = new float[(long)n * d];
         var codebooks = new float[dim * k];
@@ -256,6 +254,12 @@ public sealed class ProductQuantizer
                 (rotated ? " and their rotation" : ""));
         float[]? rotation = rotated ? MemoryMarshal.Cast<byte, float>(bytes.AsSpan((int)(20 + books))).ToArray() : null;
         if (rotation is not null && !rotation.All(float.IsFinite)) throw new EvaluationException($"{path}: the rotation holds a value that is not finite");
+        for (int i = 0; rotation is not null && i < dim; i++)
+        {
+            // Decode takes Aᵀ for A⁻¹: each row of A must be a unit vector (a cheap check for damage that stays finite).
+            float norm = TensorPrimitives.Norm(rotation.AsSpan(i * dim, dim));
+            if (MathF.Abs(norm - 1f) > 1e-3f) throw new EvaluationException($"{path}: row {i} of the rotation has norm {norm}, not 1 (damaged?)");
+        }
         return new ProductQuantizer(dim, m, k, MemoryMarshal.Cast<byte, float>(bytes.AsSpan(20, (int)books)).ToArray(), rotation);
     }
 }

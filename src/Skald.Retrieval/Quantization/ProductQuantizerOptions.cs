@@ -32,7 +32,7 @@ public sealed record ProductQuantizerOptions
 
     /// <summary>
     /// The widest rows OPQ turns: each round decomposes a D × D matrix (Math.NET, one core: 0.5 s at 384, 3 s at 768,
-    /// 8 s at 1,024 measured; 1,536 by the cube law about 25 s), so wider rows would train for an hour or more.
+    /// 8 s at 1,024 measured; 1,536 by the cube law about 25 s), so wider rows would train for an hour or more (and the sample, held twice, grows with D too).
     /// </summary>
     public const int MaxRotationDimension = 1536;
 

@@ -36,6 +36,8 @@ public sealed class ProductQuantizer
     private readonly float[] bias;      // [M, K] −½‖C[m][j]‖²
     private readonly float[]? rotation; // [D, D] row-major: the codebooks quantize A·x
 
+    [ThreadStatic] private static float[]? turnedRows;
+
     /// <summary>
     /// Wraps codebooks [<paramref name="subspaces"/> × <paramref name="centroids"/> × dimension / subspaces], which
     /// quantize <paramref name="rotation"/>·x when a rotation [dimension × dimension] (row-major, orthonormal) is given.
@@ -148,9 +150,10 @@ public sealed class ProductQuantizer
         if (count == 0) return;
         if (rotation is not null)
         {
-            var turned = new float[(long)count * Dimension];
-            OpqRotation.Apply(rotation, Dimension, rows[..(count * Dimension)], count, turned);
-            rows = turned;
+            // The rotated rows in this thread's buffer, reused block after block (an index encodes 1,024 rows a call).
+            if (turnedRows is null || turnedRows.Length < count * Dimension) turnedRows = new float[count * Dimension];
+            OpqRotation.Apply(rotation, Dimension, rows[..(count * Dimension)], count, turnedRows.AsSpan(0, count * Dimension));
+            rows = turnedRows.AsSpan(0, count * Dimension);
         }
         fixed (float* x = rows)
         fixed (byte* c = codes)

@@ -50,7 +50,7 @@ internal static class OpqRotation
         for (int round = 0; round < rounds; round++)
         {
             // Y [n × D] = X̄ · Aᵀ
-            Blas.Sgemm(false, true, n, dim, dim, 1f, centred, dim, a, dim, 0f, y, dim);
+            Apply(a, dim, centred, n, y);
             for (int s = 0; s < subspaces; s++)
             {
                 for (int i = 0; i < n; i++) y.AsSpan((int)((long)i * dim + s * d), d).CopyTo(slice.AsSpan(i * d, d));
@@ -66,7 +66,7 @@ internal static class OpqRotation
             Blas.Sgemm(true, false, dim, dim, n, 1f, y, dim, centred, dim, 0f, cross, dim);
             a = Procrustes(cross, dim);
         }
-        Blas.Sgemm(false, true, n, dim, dim, 1f, centred, dim, a, dim, 0f, y, dim);
+        Apply(a, dim, centred, n, y);
         var turnedMean = new float[dim];
         for (int i = 0; i < dim; i++) turnedMean[i] = (float)Enumerable.Range(0, dim).Sum(j => (double)a[i * dim + j] * mean[j]);
         for (int i = 0; i < n; i++)

@@ -167,7 +167,7 @@ public sealed class QuantizationTests
 
     [Theory]
     [InlineData(3)] // scanned row by row
-    [InlineData(6)] // int8 / uint8: the levels through the float GEMM (exact integers); bits: scanned
+    [InlineData(6)] // int8 / uint8: integer products on AVX-VNNI, else the levels through the float GEMM (exact integers); bits: scanned
     public void ManyRowsAcrossWorkersEqualOneBruteForcePass(int queryCount)
     {
         var rng = new Random(11);
@@ -188,6 +188,40 @@ public sealed class QuantizationTests
                 Assert.Equal(brute.Select(b => (float)b.s), hits[i].Select(h => h.Score));
                 if (precision != EmbeddingPrecision.Uint8) Assert.Equal(i, hits[i][0].Index); // a query near row i finds it first
             }
+        }
+    }
+
+    [Theory]
+    [InlineData(EmbeddingPrecision.Int8, 64)]
+    [InlineData(EmbeddingPrecision.Uint8, 64)]
+    [InlineData(EmbeddingPrecision.Int8, 100)] // depth not a multiple of 16
+    [InlineData(EmbeddingPrecision.Uint8, 250)]
+    [InlineData(EmbeddingPrecision.Int8, 1100)] // past the float GEMM's exact range: scanned, or integer products
+    [InlineData(EmbeddingPrecision.Uint8, 300)]
+    public void EveryFirstStageFindsTheBruteForceHitsWithTieKeys(EmbeddingPrecision precision, int dim)
+    {
+        // 300 distinct rows, each 30 or 31 times (equal scores at every rank, also at the k-th: the tie keys, then the
+        // row, decide which copies are kept), rows not a multiple of 16 or of a worker's stripe, 13 queries (integer
+        // products: one 8-row tile and a partial one).
+        var rng = new Random(dim + (int)precision);
+        int rows = 9_001, nq = 13, k = 45; // k: all copies of the best row and half of the next one's
+        var distinct = Enumerable.Range(0, 300).Select(_ => Enumerable.Range(0, dim).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray()).ToArray();
+        var corpus = Enumerable.Range(0, rows).Select(r => distinct[r % 300]).ToArray();
+        var queries = Enumerable.Range(0, nq).Select(i => distinct[i * 7].Select(v => v + 0.1f * ((float)rng.NextDouble() - 0.5f)).ToArray()).ToArray();
+        var keys = Enumerable.Range(0, rows).Select(_ => rng.Next(50)).ToArray();
+        var q = EmbeddingQuantizer.Quantize(corpus, precision);
+        var qq = EmbeddingQuantizer.Quantize(queries, precision, q.Ranges);
+        var integer = QuantizedSearch.FirstStage(qq, q, k, keys);
+        var floats = QuantizedSearch.FirstStage(qq, q, k, keys, integerProducts: false);
+        for (int i = 0; i < nq; i++)
+        {
+            var scores = new int[rows];
+            for (int r = 0; r < rows; r++) scores[r] = Brute(qq.Row(i), q.Row(r), precision);
+            var brute = Enumerable.Range(0, rows).OrderByDescending(r => (float)scores[r]).ThenByDescending(r => keys[r]).ThenBy(r => r).Take(k).ToArray();
+            Assert.Equal(brute, integer[i].Select(h => h.Index));
+            Assert.Equal(brute.Select(r => (float)scores[r]), integer[i].Select(h => h.Score));
+            Assert.Equal(brute, floats[i].Select(h => h.Index));
+            Assert.Equal(brute.Select(r => (float)scores[r]), floats[i].Select(h => h.Score));
         }
     }
 

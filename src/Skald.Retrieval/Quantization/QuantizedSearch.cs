@@ -79,10 +79,18 @@ public static class QuantizedSearch
         return result;
     }
 
-    /// <summary>The best <paramref name="k"/> rows per quantized query by the format's own score.</summary>
-    private static Hit[][] FirstStage(QuantizedEmbeddings queries, QuantizedEmbeddings corpus, int k, IReadOnlyList<int>? tieKeys)
+    /// <summary>
+    /// The best <paramref name="k"/> rows per quantized query by the format's own score: more than
+    /// <see cref="ExactSearch.ScanQueries"/> int8 / uint8 queries by integer products (<see cref="IntegerLevelSearch"/>,
+    /// AVX-VNNI; <paramref name="integerProducts"/> false skips it, for tests) or as floats through the GEMM, others
+    /// scanned row by row; the same hits either way.
+    /// </summary>
+    internal static Hit[][] FirstStage(QuantizedEmbeddings queries, QuantizedEmbeddings corpus, int k, IReadOnlyList<int>? tieKeys,
+        bool integerProducts = true)
     {
         int nq = queries.Rows, rows = corpus.Rows;
+        if (nq > ExactSearch.ScanQueries && integerProducts && IntegerLevelSearch.Applicable(corpus.Precision, corpus.Dimension))
+            return IntegerLevelSearch.TopK(queries, corpus, k, tieKeys);
         if (nq > ExactSearch.ScanQueries && ExactInFloat(corpus.Precision, corpus.Dimension)) return LevelsByGemm(queries, corpus, k, tieKeys);
         return Striped(nq, rows, k, (i, r0, r1, heap) => ScanRows(queries.Row(i), corpus, r0, r1, heap, tieKeys));
     }
@@ -93,7 +101,18 @@ public static class QuantizedSearch
     /// own heaps of <paramref name="k"/>, merged at the end (the hits do not depend on which core scanned a stripe:
     /// <see cref="TopKHeap"/> orders them totally).
     /// </summary>
-    internal static Hit[][] Striped(int queries, int rows, int k, Action<int, int, int, TopKHeap> scan)
+    internal static Hit[][] Striped(int queries, int rows, int k, Action<int, int, int, TopKHeap> scan) =>
+        Striped<object?>(queries, rows, k, () => null, (_, r0, r1, heaps) =>
+        {
+            for (int i = 0; i < heaps.Length; i++) scan(i, r0, r1, heaps[i]);
+        });
+
+    /// <summary>
+    /// As <see cref="Striped(int, int, int, Action{int, int, int, TopKHeap})"/> with the whole stripe handed to
+    /// <paramref name="scan"/>(worker's state, first row, end row, the worker's heap per query) at once; each worker
+    /// makes its state (scratch buffers) once with <paramref name="state"/>.
+    /// </summary>
+    internal static Hit[][] Striped<TState>(int queries, int rows, int k, Func<TState> state, Action<TState, int, int, TopKHeap[]> scan)
     {
         int nq = queries;
         int workers = Math.Clamp(rows / Claim, 1, Environment.ProcessorCount);
@@ -106,12 +125,10 @@ public static class QuantizedSearch
         var next = new int[1];
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
         {
+            var own = state();
             int r0;
             while ((r0 = Interlocked.Add(ref next[0], Claim) - Claim) < rows)
-            {
-                int r1 = Math.Min(rows, r0 + Claim);
-                for (int i = 0; i < nq; i++) scan(i, r0, r1, local[w][i]);
-            }
+                scan(own, r0, Math.Min(rows, r0 + Claim), local[w]);
         });
         var merged = new Hit[nq][];
         for (int i = 0; i < nq; i++)

@@ -16,6 +16,7 @@ internal static unsafe class Int8TileVnni
     public const int Rows = 8;
 
     /// <summary>Computes an 8 × 16 tile into <paramref name="acc"/> [8 · 16] (row r at r · 16).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Tile8(byte* a, int lda, sbyte* panel, int groups, int* acc)
     {
         Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default;

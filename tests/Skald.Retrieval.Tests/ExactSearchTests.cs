@@ -91,6 +91,40 @@ public sealed class ExactSearchTests
         }
     }
 
+    [Theory]
+    [InlineData(21, 8)]   // one query block, a vector of 8 thresholds and a tail of 5
+    [InlineData(520, 20)] // two query blocks (512 + 8)
+    public void ManyQueriesKeepTheBruteForceHitsWithTiesAcrossStripesAndChunks(int queryCount, int dim)
+    {
+        // Small integer values: every score is exact in float whatever the summation order, and equal scores are
+        // everywhere (also at the k-th place), so the tie keys, then the rows, decide which hits each core keeps.
+        var rng = new Random(queryCount + dim);
+        int n = ExactSearch.ChunkRows + 333, k = 37;
+        var flat = Enumerable.Range(0, n * dim).Select(_ => (float)rng.Next(-3, 4)).ToArray();
+        var queries = Enumerable.Range(0, queryCount).Select(_ => Enumerable.Range(0, dim).Select(_ => (float)rng.Next(-3, 4)).ToArray()).ToArray();
+        var keys = Enumerable.Range(0, n).Select(_ => rng.Next(5)).ToArray();
+        var hits = ExactSearch.TopK(queries, flat, n, dim, k, keys);
+        // The path a backend without packed operands takes (OpenBLAS): one stripe after another, the same hits.
+        var unpacked = ExactSearch.TopK(queries, n, dim, (start, count) => flat.AsMemory(start * dim, count * dim), k, keys,
+            ExactSearch.ChunkRows, packQueries: false);
+        var scores = new float[n];
+        var order = new int[n];
+        for (int q = 0; q < queryCount; q++)
+        {
+            for (int r = 0; r < n; r++)
+            {
+                float s = 0;
+                for (int i = 0; i < dim; i++) s += queries[q][i] * flat[r * dim + i];
+                scores[r] = s;
+                order[r] = r;
+            }
+            Array.Sort(order, (a, b) => scores[a] != scores[b] ? scores[b].CompareTo(scores[a]) : keys[a] != keys[b] ? keys[b] - keys[a] : a - b);
+            Assert.Equal(order.Take(k), hits[q].Select(h => h.Index));
+            Assert.Equal(order.Take(k).Select(r => scores[r]), hits[q].Select(h => h.Score));
+            Assert.Equal(order.Take(k), unpacked[q].Select(h => h.Index));
+        }
+    }
+
     private static float Dot(float[] a, float[] b)
     {
         float s = 0;

@@ -119,8 +119,7 @@ public static class QuantizedSearch
         var local = new TopKHeap[workers][];
         for (int w = 0; w < workers; w++)
         {
-            local[w] = new TopKHeap[nq];
-            for (int i = 0; i < nq; i++) local[w][i] = new TopKHeap(k);
+            local[w] = TopKHeap.Many(nq, k);
         }
         var next = new int[1];
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>

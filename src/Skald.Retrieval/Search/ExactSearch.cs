@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using Skald.Tensors;
 using Skald.Tensors.Gemm;
 
 namespace Skald.Retrieval.Search;
@@ -25,8 +27,12 @@ public static class ExactSearch
     /// stream, short enough that a thread which loses its core leaves most of a chunk to the others.</summary>
     private const int ScanClaim = 64 * ScanStripe;
 
-    /// <summary>Queries per GEMM block (bounds the score block at QueryBlock × ChunkRows floats).</summary>
+    /// <summary>Queries per GEMM block (bounds a core's score block at QueryBlock × <see cref="BatchStripe"/> floats).</summary>
     public const int QueryBlock = 512;
+
+    /// <summary>Corpus rows a core claims for one GEMM when many queries search (its scores, 512 KB for 256 queries,
+    /// stay in its L2 while they are offered to the heaps).</summary>
+    private const int BatchStripe = 512;
 
     /// <summary>Top-<paramref name="k"/> corpus rows for each query, best first (ties: higher tie-key first).</summary>
     /// <param name="queries">Query vectors, all of the same dimension.</param>
@@ -67,8 +73,8 @@ public static class ExactSearch
 
     /// <summary>The search, with the scan's chunk size: a corpus already in one matrix is scanned as a single chunk
     /// (one parallel region over the whole corpus instead of one fork and join per <see cref="ChunkRows"/> rows).</summary>
-    private static Hit[][] TopK(IReadOnlyList<float[]> queries, int rows, int dim, Func<int, int, ReadOnlyMemory<float>> chunk,
-        int k, IReadOnlyList<int>? tieKeys, int scanChunkRows)
+    internal static Hit[][] TopK(IReadOnlyList<float[]> queries, int rows, int dim, Func<int, int, ReadOnlyMemory<float>> chunk,
+        int k, IReadOnlyList<int>? tieKeys, int scanChunkRows, bool packQueries = true)
     {
         if (rows == 0 || queries.Count == 0) return [.. queries.Select(_ => Array.Empty<Hit>())];
         ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
@@ -80,41 +86,115 @@ public static class ExactSearch
             if (queries[i].Length != dim) throw new ArgumentException($"query {i} has {queries[i].Length} values, the corpus {dim}");
             queries[i].CopyTo(q, i * dim);
         }
-        var heaps = new TopKHeap[nq];
-        for (int i = 0; i < nq; i++) heaps[i] = new TopKHeap(k);
+        var heaps = TopKHeap.Many(nq, k);
         if (nq <= ScanQueries)
         {
             Scan(q, nq, rows, dim, chunk, k, tieKeys, heaps, Math.Max(ChunkRows, scanChunkRows));
             return [.. heaps.Select(h => h.ToSortedArray())];
         }
-        int chunkRows = Math.Min(ChunkRows, rows), qBlock = Math.Min(QueryBlock, nq);
-        var scores = new float[qBlock * chunkRows];
-        for (int start = 0; start < rows; start += chunkRows)
+        for (int q0 = 0; q0 < nq; q0 += QueryBlock)
         {
-            int count = Math.Min(chunkRows, rows - start);
-            var block = chunk(start, count);
-            for (int q0 = 0; q0 < nq; q0 += qBlock)
-            {
-                int m = Math.Min(qBlock, nq - q0);
-                // scores[m × count] = Q[m × dim] · Cᵀ
-                Blas.Sgemm(false, true, m, count, dim, 1f, q.AsSpan(q0 * dim, m * dim), dim, block.Span, dim, 0f,
-                    scores.AsSpan(0, m * count), count);
-                int baseRow = start, qStart = q0, cnt = count;
-                Parallel.For(0, m, new ParallelOptions { MaxDegreeOfParallelism = m < 8 ? 1 : -1 }, i =>
-                {
-                    var heap = heaps[qStart + i];
-                    var s = scores.AsSpan(i * cnt, cnt);
-                    for (int j = 0; j < s.Length; j++)
-                    {
-                        float v = s[j];
-                        if (v < heap.Threshold) continue;
-                        int row = baseRow + j;
-                        heap.Add(row, v, tieKeys is null ? -row : tieKeys[row]);
-                    }
-                });
-            }
+            int m = Math.Min(QueryBlock, nq - q0);
+            Batched(q.AsMemory(q0 * dim, m * dim), rows, dim, chunk, tieKeys, heaps.AsSpan(q0, m).ToArray(), packQueries);
         }
         return [.. heaps.Select(h => h.ToSortedArray())];
+    }
+
+    /// <summary>
+    /// Many queries (at most <see cref="QueryBlock"/>): the queries are packed once as the GEMM's B
+    /// (<see cref="Blas.Pack"/>), and each chunk is cut into stripes of <see cref="BatchStripe"/> rows that the cores
+    /// claim; a stripe's scores [rows × queries] = stripe · Qᵀ come from one GEMM on the claiming core (the stripe read
+    /// in place as A, nothing packed per chunk) into that core's score block, which stays in its L2 while it is offered
+    /// to the core's own heaps (<see cref="OfferRows"/>); the heaps are merged into <paramref name="heaps"/> at the end.
+    /// Each score is the same FMA chain as the query-major product's, so the hits do not change with the split. Without
+    /// the managed backend (OpenBLAS: no packed operand, threads of its own), or with <paramref name="packQueries"/> off
+    /// (tests), the stripes run one after another, each GEMM on all cores.
+    /// </summary>
+    private static void Batched(ReadOnlyMemory<float> queries, int rows, int dim, Func<int, int, ReadOnlyMemory<float>> chunk,
+        IReadOnlyList<int>? tieKeys, TopKHeap[] heaps, bool packQueries)
+    {
+        int nq = heaps.Length, k = heaps[0].Capacity;
+        var packed = packQueries ? Blas.Pack(true, dim, nq, queries.Span, dim) : null;
+        int units = packed is null ? 1 : Math.Max(1, Parallelism.MaxThreads);
+        var local = new TopKHeap[units][];
+        var thresholds = new float[units][];
+        var scores = new float[units][];
+        for (int u = 0; u < units; u++)
+        {
+            local[u] = TopKHeap.Many(nq, k);
+            thresholds[u] = new float[nq];
+            thresholds[u].AsSpan().Fill(float.NegativeInfinity);
+            scores[u] = new float[BatchStripe * nq];
+        }
+        var next = new int[1];
+        ReadOnlyMemory<float> block = default;
+        int count = 0, baseRow = 0;
+        void Claim(int u)
+        {
+            int s0;
+            while ((s0 = Interlocked.Add(ref next[0], BatchStripe) - BatchStripe) < count)
+            {
+                int n = Math.Min(BatchStripe, count - s0);
+                // scores[n × nq] = stripe[n × dim] · Qᵀ
+                Blas.SgemmPacked(false, true, n, nq, dim, 1f, block.Span.Slice(s0 * dim, n * dim), dim, queries.Span, dim,
+                    packed, 0f, scores[u].AsSpan(0, n * nq), nq);
+                OfferRows(scores[u], n, nq, baseRow + s0, local[u], thresholds[u], tieKeys);
+            }
+        }
+        Action<int, int> claimAll = (u0, u1) =>
+        {
+            for (int u = u0; u < u1; u++) Claim(u);
+        };
+        for (int start = 0; start < rows; start += ChunkRows)
+        {
+            count = Math.Min(ChunkRows, rows - start);
+            block = chunk(start, count);
+            baseRow = start;
+            next[0] = 0;
+            if (units == 1) Claim(0);
+            else Parallelism.For(units, 1, claimAll);
+        }
+        for (int u = 0; u < units; u++)
+            for (int i = 0; i < nq; i++) local[u][i].AddAllTo(heaps[i]);
+    }
+
+    /// <summary>
+    /// Rows [row0, row0 + n) of a score block [n × nq] (row-major: a corpus row's scores for every query side by side)
+    /// offered to the queries' heaps: per row, the scores are compared with the heaps' thresholds kept in
+    /// <paramref name="thresholds"/> [nq] a vector at a time, and only those not below go to <see cref="TopKHeap.Add"/>
+    /// (whose threshold is copied back after it).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal static void OfferRows(float[] scores, int n, int nq, int row0, TopKHeap[] heaps, float[] thresholds,
+        IReadOnlyList<int>? tieKeys)
+    {
+        var s = scores.AsSpan(0, n * nq);
+        for (int j = 0; j < n; j++)
+        {
+            var row = s.Slice(j * nq, nq);
+            int r = row0 + j, i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; i + 8 <= nq; i += 8)
+                {
+                    uint hits = Vector256.GreaterThanOrEqual(Vector256.Create<float>(row.Slice(i, 8)),
+                        Vector256.Create<float>(thresholds.AsSpan(i, 8))).ExtractMostSignificantBits();
+                    while (hits != 0)
+                    {
+                        int qi = i + System.Numerics.BitOperations.TrailingZeroCount(hits);
+                        hits &= hits - 1;
+                        heaps[qi].Add(r, row[qi], tieKeys is null ? -r : tieKeys[r]);
+                        thresholds[qi] = heaps[qi].Threshold;
+                    }
+                }
+            }
+            for (; i < nq; i++)
+            {
+                if (!(row[i] >= thresholds[i])) continue;
+                heaps[i].Add(r, row[i], tieKeys is null ? -r : tieKeys[r]);
+                thresholds[i] = heaps[i].Threshold;
+            }
+        }
     }
 
     /// <summary>
@@ -134,8 +214,7 @@ public static class ExactSearch
         var stripes = new float[workers][];
         for (int w = 0; w < workers; w++)
         {
-            local[w] = new TopKHeap[nq];
-            for (int i = 0; i < nq; i++) local[w][i] = new TopKHeap(k);
+            local[w] = TopKHeap.Many(nq, k);
             stripes[w] = new float[ScanStripe];
         }
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = workers };

@@ -21,6 +21,17 @@ internal sealed class TopKHeap
         keys = new int[k];
     }
 
+    /// <summary>One empty heap of <paramref name="k"/> per query, <paramref name="count"/> of them.</summary>
+    public static TopKHeap[] Many(int count, int k)
+    {
+        var heaps = new TopKHeap[count];
+        for (int i = 0; i < count; i++) heaps[i] = new TopKHeap(k);
+        return heaps;
+    }
+
+    /// <summary>Entries it keeps at most (k).</summary>
+    public int Capacity => k;
+
     /// <summary>Entries kept so far (at most k).</summary>
     public int Count { get; private set; }
 

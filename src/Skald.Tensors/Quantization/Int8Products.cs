@@ -43,7 +43,8 @@ public static unsafe class Int8Products
         int kp = PaddedDepth(k), length = PackedLength(n, k);
         if (n > 0 && b.Length < (long)(n - 1) * ldb + k) throw new ArgumentException($"b needs {n} rows of stride {ldb}", nameof(b));
         if (packed.Length < length) throw new ArgumentException($"packed needs {length} bytes", nameof(packed));
-        packed[..length].Clear();
+        // Whole panels of rows a multiple of 16 deep are written in full; otherwise the padding must read as zeros.
+        if (n % Int8Matrix.PanelWidth != 0 || k != kp) packed[..length].Clear();
         int whole = k / Int8Matrix.GroupDepth, groupBytes = Int8Matrix.PanelWidth * Int8Matrix.GroupDepth;
         uint mask = flip ? 0x80808080u : 0u;
         fixed (byte* pb = b)
@@ -102,6 +103,12 @@ public static unsafe class Int8Products
                 {
                     sbyte* panel = pp + (long)p * kp * Int8Matrix.PanelWidth;
                     byte* tileA = pa + (long)i0 * lda;
+                    int j0 = p * Int8Matrix.PanelWidth, cols = Math.Min(Int8Matrix.PanelWidth, n - j0);
+                    if (vnni && rows == RowStep && cols == Int8Matrix.PanelWidth)
+                    {
+                        Int8TileVnni.Tile8(tileA, lda, panel, groups, pc + (long)i0 * ldc + j0, ldc); // a whole tile: straight into c
+                        continue;
+                    }
                     if (vnni)
                     {
                         Int8TileVnni.Tile8(tileA, lda, panel, groups, acc);
@@ -111,7 +118,6 @@ public static unsafe class Int8Products
                         Int8TileScalar.Tile(tileA, lda, panel, groups, acc);
                         Int8TileScalar.Tile(tileA + 4L * lda, lda, panel, groups, acc + 4 * Int8Matrix.PanelWidth);
                     }
-                    int j0 = p * Int8Matrix.PanelWidth, cols = Math.Min(Int8Matrix.PanelWidth, n - j0);
                     for (int r = 0; r < rows; r++)
                         new ReadOnlySpan<int>(acc + r * Int8Matrix.PanelWidth, cols).CopyTo(new Span<int>(pc + (long)(i0 + r) * ldc + j0, cols));
                 }

@@ -28,6 +28,7 @@ internal static unsafe class Int8TileAvx2
     }
 
     /// <summary>Computes the tile into <paramref name="acc"/> [4 · 16] (row r at r · 16), widening every group.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Tile(byte* a, int lda, sbyte* panel, int groups, int* acc)
     {
         var ones = Vector256.Create((short)1);
@@ -60,6 +61,7 @@ internal static unsafe class Int8TileAvx2
     /// The tile with two groups' int16 results added before each vpmaddwd (see <see cref="Sums"/> for when that is
     /// exact). <paramref name="groups"/> is a multiple of 4 (<see cref="Int8Matrix.PaddedK"/>).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Tile2(byte* a, int lda, sbyte* panel, int groups, int* acc)
     {
         var ones = Vector256.Create((short)1);
@@ -86,6 +88,7 @@ internal static unsafe class Int8TileAvx2
     /// The tile with four groups' int16 results added before each vpmaddwd (see <see cref="Sums"/> for when that is
     /// exact). <paramref name="groups"/> is a multiple of 4 (<see cref="Int8Matrix.PaddedK"/>).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Tile4(byte* a, int lda, sbyte* panel, int groups, int* acc)
     {
         var ones = Vector256.Create((short)1);

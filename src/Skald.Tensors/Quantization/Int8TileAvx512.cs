@@ -18,6 +18,7 @@ internal static unsafe class Int8TileAvx512
     public const int Rows = 8;
 
     /// <summary>Computes the tile into <paramref name="acc"/> [8 · 16] (row r at r · 16), widening every group.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Tile(byte* a, int lda, sbyte* panel, int groups, int* acc)
     {
         var ones = Vector512.Create((short)1);
@@ -44,6 +45,7 @@ internal static unsafe class Int8TileAvx512
     /// The tile with two groups' int16 results added before each vpmaddwd. <paramref name="groups"/> is a multiple of
     /// 4 (<see cref="Int8Matrix.PaddedK"/>).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Tile2(byte* a, int lda, sbyte* panel, int groups, int* acc)
     {
         var ones = Vector512.Create((short)1);
@@ -71,6 +73,7 @@ internal static unsafe class Int8TileAvx512
     /// The tile with four groups' int16 results added before each vpmaddwd. <paramref name="groups"/> is a multiple of
     /// 4 (<see cref="Int8Matrix.PaddedK"/>).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Tile4(byte* a, int lda, sbyte* panel, int groups, int* acc)
     {
         var ones = Vector512.Create((short)1);

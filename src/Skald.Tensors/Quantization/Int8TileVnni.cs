@@ -15,9 +15,9 @@ internal static unsafe class Int8TileVnni
     /// <summary>Rows of <see cref="Tile8"/>.</summary>
     public const int Rows = 8;
 
-    /// <summary>Computes an 8 × 16 tile into <paramref name="acc"/> [8 · 16] (row r at r · 16).</summary>
+    /// <summary>Computes an 8 × 16 tile into <paramref name="acc"/> (row r at r · <paramref name="ldc"/>, 16 values).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static void Tile8(byte* a, int lda, sbyte* panel, int groups, int* acc)
+    public static void Tile8(byte* a, int lda, sbyte* panel, int groups, int* acc, int ldc = Int8Matrix.PanelWidth)
     {
         Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default;
         Vector256<int> c20 = default, c21 = default, c30 = default, c31 = default;
@@ -55,21 +55,22 @@ internal static unsafe class Int8TileVnni
             c70 = AvxVnni.MultiplyWideningAndAdd(c70, b, w0);
             c71 = AvxVnni.MultiplyWideningAndAdd(c71, b, w1);
         }
+        nint lc = ldc;
         Avx.Store(acc, c00);
         Avx.Store(acc + 8, c01);
-        Avx.Store(acc + 16, c10);
-        Avx.Store(acc + 24, c11);
-        Avx.Store(acc + 32, c20);
-        Avx.Store(acc + 40, c21);
-        Avx.Store(acc + 48, c30);
-        Avx.Store(acc + 56, c31);
-        Avx.Store(acc + 64, c40);
-        Avx.Store(acc + 72, c41);
-        Avx.Store(acc + 80, c50);
-        Avx.Store(acc + 88, c51);
-        Avx.Store(acc + 96, c60);
-        Avx.Store(acc + 104, c61);
-        Avx.Store(acc + 112, c70);
-        Avx.Store(acc + 120, c71);
+        Avx.Store(acc + lc, c10);
+        Avx.Store(acc + lc + 8, c11);
+        Avx.Store(acc + 2 * lc, c20);
+        Avx.Store(acc + 2 * lc + 8, c21);
+        Avx.Store(acc + 3 * lc, c30);
+        Avx.Store(acc + 3 * lc + 8, c31);
+        Avx.Store(acc + 4 * lc, c40);
+        Avx.Store(acc + 4 * lc + 8, c41);
+        Avx.Store(acc + 5 * lc, c50);
+        Avx.Store(acc + 5 * lc + 8, c51);
+        Avx.Store(acc + 6 * lc, c60);
+        Avx.Store(acc + 6 * lc + 8, c61);
+        Avx.Store(acc + 7 * lc, c70);
+        Avx.Store(acc + 7 * lc + 8, c71);
     }
 }

@@ -36,9 +36,11 @@ public static class Parallelism
     /// Runs <paramref name="body"/> over contiguous sub-ranges [start, end) covering [0, <paramref name="count"/>),
     /// claimed dynamically by the threads (<see cref="Chunked"/>; no range shorter than <paramref name="minPerThread"/>
     /// unless the count is). Runs inline on the caller when one thread suffices. <paramref name="minPerThread"/> is the
-    /// smallest range worth a thread of its own.
+    /// smallest range worth a thread of its own. When the pool runs the region (it does unless another thread holds it
+    /// or <see cref="OwnPool"/> is off), parallel work the body starts (a GEMM, another For) runs inline on the body's
+    /// thread, so each range may run a single-threaded product of its own.
     /// </summary>
-    internal static void For(int count, int minPerThread, Action<int, int> body)
+    public static void For(int count, int minPerThread, Action<int, int> body)
     {
         if (count <= 0) return;
         int threads = Threads(count, minPerThread);

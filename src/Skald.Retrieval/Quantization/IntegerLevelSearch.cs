@@ -7,7 +7,7 @@ namespace Skald.Retrieval.Quantization;
 /// <summary>
 /// The first stage of <see cref="QuantizedSearch"/> for many queries over int8 / uint8 levels on AVX-VNNI: the integer
 /// dot products of a stripe of corpus rows with all queries by <see cref="Int8Products"/> (u8 · s8 summed exactly in
-/// int32, 64 products an instruction), one block of <see cref="BlockRows"/> rows packed at a time, instead of the levels
+/// int32, 32 products an instruction), one block of <see cref="BlockRows"/> rows packed at a time, instead of the levels
 /// as floats through the float GEMM. vpdpbusd multiplies unsigned by signed bytes, so one side moves by 128 and the sums
 /// are corrected exactly:
 /// <list type="bullet">
@@ -24,9 +24,16 @@ internal static unsafe class IntegerLevelSearch
     /// <summary>Corpus rows packed at once: 4 panels of 16 (24 KB at 384 dimensions, in L1 beside an 8-query tile).</summary>
     private const int BlockRows = 64;
 
-    /// <summary>Whether this search runs here: AVX-VNNI, int8 / uint8 levels, sums that fit int32.</summary>
-    public static bool Applicable(EmbeddingPrecision precision, int dimension) =>
-        Int8Products.Accelerated && precision is EmbeddingPrecision.Int8 or EmbeddingPrecision.Uint8 && dimension <= 65_000;
+    /// <summary>
+    /// Whether this search runs here: AVX-VNNI, int8 / uint8 levels, and sums that fit int32 (int8: the shifted products,
+    /// up to 255 · 128 a dimension; uint8: the score itself, up to 255 · 255 a dimension).
+    /// </summary>
+    public static bool Applicable(EmbeddingPrecision precision, int dimension) => Int8Products.Accelerated && precision switch
+    {
+        EmbeddingPrecision.Int8 => dimension <= 65_793,
+        EmbeddingPrecision.Uint8 => dimension <= 33_025,
+        _ => false,
+    };
 
     /// <summary>The best <paramref name="k"/> rows of <paramref name="corpus"/> per quantized query, best first.</summary>
     public static Hit[][] TopK(QuantizedEmbeddings queries, QuantizedEmbeddings corpus, int k, IReadOnlyList<int>? tieKeys)

@@ -8,9 +8,11 @@ namespace Skald.Retrieval.Search;
 /// <summary>
 /// Exact top-k inner-product search: the corpus is processed in chunks of <see cref="ChunkRows"/> rows. Up to
 /// <see cref="ScanQueries"/> queries scan each chunk with SIMD dot products split among the cores (memory-bound: one
-/// read of every row); more queries get each chunk's score block [queries × chunk] from one GEMM (<see cref="Blas.Sgemm"/>: OpenBLAS or the managed SIMD kernel),
-/// and every query keeps a bounded min-heap. Memory beyond the inputs is one chunk copy plus one score block, so a
-/// million-document corpus fits. For cosine similarity pass L2-normalised vectors (<see cref="Normalize"/>).
+/// read of every row); more queries are scored by GEMMs (<see cref="Blas.SgemmPacked"/>: the managed SIMD kernel, or
+/// OpenBLAS), each core multiplying stripes of a chunk by the packed queries into a score block of its own, and every
+/// query keeps a bounded min-heap per core, merged at the end. Memory beyond the inputs is one chunk copy, the packed
+/// queries and per core a score block and the heaps, so a million-document corpus fits. For cosine similarity pass
+/// L2-normalised vectors (<see cref="Normalize"/>).
 /// </summary>
 public static class ExactSearch
 {
@@ -27,12 +29,15 @@ public static class ExactSearch
     /// stream, short enough that a thread which loses its core leaves most of a chunk to the others.</summary>
     private const int ScanClaim = 64 * ScanStripe;
 
-    /// <summary>Queries per GEMM block (bounds a core's score block at QueryBlock × <see cref="BatchStripe"/> floats).</summary>
+    /// <summary>Queries per GEMM (bounds a core's score block at QueryBlock × <see cref="BatchStripe"/> floats).</summary>
     public const int QueryBlock = 512;
 
     /// <summary>Corpus rows a core claims for one GEMM when many queries search (its scores, 512 KB for 256 queries,
     /// stay in its L2 while they are offered to the heaps).</summary>
     private const int BatchStripe = 512;
+
+    /// <summary>Bytes the per-core heaps of a many-query search may take together (fewer cores share the work beyond).</summary>
+    private const long HeapBudget = 256L << 20;
 
     /// <summary>Top-<paramref name="k"/> corpus rows for each query, best first (ties: higher tie-key first).</summary>
     /// <param name="queries">Query vectors, all of the same dimension.</param>
@@ -92,39 +97,47 @@ public static class ExactSearch
             Scan(q, nq, rows, dim, chunk, k, tieKeys, heaps, Math.Max(ChunkRows, scanChunkRows));
             return [.. heaps.Select(h => h.ToSortedArray())];
         }
-        for (int q0 = 0; q0 < nq; q0 += QueryBlock)
-        {
-            int m = Math.Min(QueryBlock, nq - q0);
-            Batched(q.AsMemory(q0 * dim, m * dim), rows, dim, chunk, tieKeys, heaps.AsSpan(q0, m).ToArray(), packQueries);
-        }
+        Batched(q, nq, rows, dim, chunk, tieKeys, heaps, packQueries);
         return [.. heaps.Select(h => h.ToSortedArray())];
     }
 
     /// <summary>
-    /// Many queries (at most <see cref="QueryBlock"/>): the queries are packed once as the GEMM's B
-    /// (<see cref="Blas.Pack"/>), and each chunk is cut into stripes of <see cref="BatchStripe"/> rows that the cores
-    /// claim; a stripe's scores [rows × queries] = stripe · Qᵀ come from one GEMM on the claiming core (the stripe read
-    /// in place as A, nothing packed per chunk) into that core's score block, which stays in its L2 while it is offered
-    /// to the core's own heaps (<see cref="OfferRows"/>); the heaps are merged into <paramref name="heaps"/> at the end.
-    /// Each score is the same FMA chain as the query-major product's, so the hits do not change with the split. Without
-    /// the managed backend (OpenBLAS: no packed operand, threads of its own), or with <paramref name="packQueries"/> off
-    /// (tests), the stripes run one after another, each GEMM on all cores.
+    /// Many queries: they are packed once as the GEMM's B in blocks of <see cref="QueryBlock"/> (<see cref="Blas.Pack"/>),
+    /// and each chunk is cut into stripes of <see cref="BatchStripe"/> rows that the cores claim; per query block, a
+    /// stripe's scores [rows × queries] = stripe · Qᵀ come from one GEMM on the claiming core (nested in the region, so
+    /// single-threaded; the stripe read in place as A, nothing packed per chunk) into that core's score block, which
+    /// stays in its L2 while it is offered to the core's own heaps (<see cref="OfferRows"/>); the heaps are merged into
+    /// <paramref name="heaps"/> at the end. Each score is the same FMA chain as the query-major product's, so the hits do
+    /// not change with the split. The cores are at most the stripes of a chunk, and fewer when their heaps would pass
+    /// <see cref="HeapBudget"/>. Without the managed backend (OpenBLAS: no packed operand, threads of its own), or with
+    /// <paramref name="packQueries"/> off (tests), the stripes run one after another, each GEMM on all cores.
     /// </summary>
-    private static void Batched(ReadOnlyMemory<float> queries, int rows, int dim, Func<int, int, ReadOnlyMemory<float>> chunk,
+    private static void Batched(float[] q, int nq, int rows, int dim, Func<int, int, ReadOnlyMemory<float>> chunk,
         IReadOnlyList<int>? tieKeys, TopKHeap[] heaps, bool packQueries)
     {
-        int nq = heaps.Length, k = heaps[0].Capacity;
-        var packed = packQueries ? Blas.Pack(true, dim, nq, queries.Span, dim) : null;
-        int units = packed is null ? 1 : Math.Max(1, Parallelism.MaxThreads);
+        int k = heaps[0].Capacity, blocks = (nq + QueryBlock - 1) / QueryBlock;
+        var packed = new PackedMatrix?[blocks];
+        for (int b = 0; b < blocks && packQueries; b++)
+        {
+            int m = Math.Min(QueryBlock, nq - b * QueryBlock);
+            packed[b] = Blas.Pack(true, dim, m, q.AsSpan(b * QueryBlock * dim, m * dim), dim);
+        }
+        int units = 1;
+        if (packed[0] is not null)
+        {
+            int stripes = (Math.Min(rows, ChunkRows) + BatchStripe - 1) / BatchStripe;
+            units = Math.Max(1, Math.Min(Parallelism.MaxThreads, stripes));
+            while (units > 1 && (long)units * nq * k * TopKHeap.BytesPerEntry > HeapBudget) units--;
+        }
         var local = new TopKHeap[units][];
         var thresholds = new float[units][];
         var scores = new float[units][];
         for (int u = 0; u < units; u++)
         {
-            local[u] = TopKHeap.Many(nq, k);
+            local[u] = u == 0 ? heaps : TopKHeap.Many(nq, k); // the first core fills the caller's heaps
             thresholds[u] = new float[nq];
             thresholds[u].AsSpan().Fill(float.NegativeInfinity);
-            scores[u] = new float[BatchStripe * nq];
+            scores[u] = new float[BatchStripe * Math.Min(nq, QueryBlock)];
         }
         var next = new int[1];
         ReadOnlyMemory<float> block = default;
@@ -135,10 +148,14 @@ public static class ExactSearch
             while ((s0 = Interlocked.Add(ref next[0], BatchStripe) - BatchStripe) < count)
             {
                 int n = Math.Min(BatchStripe, count - s0);
-                // scores[n × nq] = stripe[n × dim] · Qᵀ
-                Blas.SgemmPacked(false, true, n, nq, dim, 1f, block.Span.Slice(s0 * dim, n * dim), dim, queries.Span, dim,
-                    packed, 0f, scores[u].AsSpan(0, n * nq), nq);
-                OfferRows(scores[u], n, nq, baseRow + s0, local[u], thresholds[u], tieKeys);
+                for (int b = 0; b < blocks; b++)
+                {
+                    int q0 = b * QueryBlock, m = Math.Min(QueryBlock, nq - q0);
+                    // scores[n × m] = stripe[n × dim] · Q[q0 .. q0 + m]ᵀ
+                    Blas.SgemmPacked(false, true, n, m, dim, 1f, block.Span.Slice(s0 * dim, n * dim), dim,
+                        q.AsSpan(q0 * dim, m * dim), dim, packed[b], 0f, scores[u].AsSpan(0, n * m), m);
+                    OfferRows(scores[u], n, m, baseRow + s0, local[u].AsSpan(q0, m), thresholds[u].AsSpan(q0, m), tieKeys);
+                }
             }
         }
         Action<int, int> claimAll = (u0, u1) =>
@@ -154,7 +171,7 @@ public static class ExactSearch
             if (units == 1) Claim(0);
             else Parallelism.For(units, 1, claimAll);
         }
-        for (int u = 0; u < units; u++)
+        for (int u = 1; u < units; u++)
             for (int i = 0; i < nq; i++) local[u][i].AddAllTo(heaps[i]);
     }
 
@@ -165,7 +182,7 @@ public static class ExactSearch
     /// (whose threshold is copied back after it).
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    internal static void OfferRows(float[] scores, int n, int nq, int row0, TopKHeap[] heaps, float[] thresholds,
+    internal static void OfferRows(float[] scores, int n, int nq, int row0, Span<TopKHeap> heaps, Span<float> thresholds,
         IReadOnlyList<int>? tieKeys)
     {
         var s = scores.AsSpan(0, n * nq);
@@ -178,7 +195,7 @@ public static class ExactSearch
                 for (; i + 8 <= nq; i += 8)
                 {
                     uint hits = Vector256.GreaterThanOrEqual(Vector256.Create<float>(row.Slice(i, 8)),
-                        Vector256.Create<float>(thresholds.AsSpan(i, 8))).ExtractMostSignificantBits();
+                        Vector256.Create<float>(thresholds.Slice(i, 8))).ExtractMostSignificantBits();
                     while (hits != 0)
                     {
                         int qi = i + System.Numerics.BitOperations.TrailingZeroCount(hits);

@@ -21,6 +21,9 @@ internal sealed class TopKHeap
         keys = new int[k];
     }
 
+    /// <summary>Bytes a kept entry takes (score, index, key).</summary>
+    public const int BytesPerEntry = 12;
+
     /// <summary>One empty heap of <paramref name="k"/> per query, <paramref name="count"/> of them.</summary>
     public static TopKHeap[] Many(int count, int k)
     {

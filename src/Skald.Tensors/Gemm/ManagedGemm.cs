@@ -294,7 +294,7 @@ public sealed unsafe class ManagedGemm : IGemmBackend
             ParallelRanges(quads, 1, dotThreads, true, (q0, q1) => DotGemm.Run(g, q0 * 4, Math.Min(g.N, q1 * 4)));
             return;
         }
-        if (threads <= 1 || work < ParallelThreshold)
+        if (threads <= 1 || work < ParallelThreshold || IntraOpPool.InRegion) // nested in a region: inline, no closure
         {
             GemmDriver.Run(s, g, 0, g.M, 0, g.N);
             return;

@@ -81,6 +81,25 @@ internal sealed class IntraOpPool : IDisposable
     /// there is nested and runs inline.</summary>
     internal static bool InRegion => inRegion;
 
+    /// <summary>
+    /// Runs body(start, end) marked as inside a region, as a pool worker runs it (parallel calls it makes run inline),
+    /// then restores the thread's mark: for <see cref="Parallelism"/>'s fallback onto .NET's pool, so that a region there
+    /// nests as one on this pool does instead of forking again from every thread.
+    /// </summary>
+    internal static void RunInRegion(Action<int, int> body, int start, int end)
+    {
+        bool was = inRegion;
+        inRegion = true;
+        try
+        {
+            body(start, end);
+        }
+        finally
+        {
+            inRegion = was;
+        }
+    }
+
     /// <summary>Workers the pool keeps: extra workers stop at once when the pool is idle (else at the next region);
     /// missing ones start with the next region.</summary>
     internal int TargetWorkers

@@ -36,9 +36,9 @@ public static class Parallelism
     /// Runs <paramref name="body"/> over contiguous sub-ranges [start, end) covering [0, <paramref name="count"/>),
     /// claimed dynamically by the threads (<see cref="Chunked"/>; no range shorter than <paramref name="minPerThread"/>
     /// unless the count is). Runs inline on the caller when one thread suffices. <paramref name="minPerThread"/> is the
-    /// smallest range worth a thread of its own. When the pool runs the region (it does unless another thread holds it
-    /// or <see cref="OwnPool"/> is off), parallel work the body starts (a GEMM, another For) runs inline on the body's
-    /// thread, so each range may run a single-threaded product of its own.
+    /// smallest range worth a thread of its own. Parallel work the body starts (a GEMM, another For) runs inline on the
+    /// body's thread, on this pool or on .NET's (when another thread holds this one or <see cref="OwnPool"/> is off),
+    /// so each range may run a single-threaded product of its own.
     /// </summary>
     public static void For(int count, int minPerThread, Action<int, int> body)
     {
@@ -114,7 +114,7 @@ public static class Parallelism
             {
                 (int start, int end) = starts is null ? Split(units, chunks, c) : (starts[c], starts[c + 1]);
                 int s = (int)Math.Min(elements, (long)start * unit), e = (int)Math.Min(elements, (long)end * unit);
-                if (e > s) body(s, e);
+                if (e > s) IntraOpPool.RunInRegion(body, s, e);
             }
         });
     }

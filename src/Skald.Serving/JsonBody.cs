@@ -5,16 +5,76 @@ namespace Skald.Serving;
 /// <summary>A request body parsed as JSON, or an OpenAI-style 400 saying why it is not.</summary>
 internal static class JsonBody
 {
-    /// <summary>Parses <paramref name="body"/> (nesting at most 8 deep); invalid JSON is a 400.</summary>
+    /// <summary>
+    /// Parses <paramref name="body"/> (nesting at most 8 deep); invalid JSON is a 400, and so is a string (or member
+    /// name) that is not valid UTF-8 or escapes a lone surrogate (which the parser accepts but no string can hold),
+    /// named by the top-level member it is under.
+    /// </summary>
     public static JsonDocument Parse(ReadOnlyMemory<byte> body)
     {
+        JsonDocument doc;
         try
         {
-            return JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 8 });
+            doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 8 });
         }
         catch (JsonException e)
         {
             throw ApiException.BadRequest($"the request body is not valid JSON ({e.Message})");
+        }
+        try
+        {
+            if (doc.RootElement.ValueKind == JsonValueKind.Object)
+                foreach (var member in doc.RootElement.EnumerateObject()) CheckText(member.Value, TopName(member));
+            else CheckText(doc.RootElement, null);
+            return doc;
+        }
+        catch
+        {
+            doc.Dispose();
+            throw;
+        }
+    }
+
+    private static string TopName(JsonProperty member)
+    {
+        try
+        {
+            return member.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            throw ApiException.BadRequest("a member name of the request body is not valid UTF-8 text");
+        }
+    }
+
+    // Reads every string and member name under e once, so that text the parser let through but cannot decode is a
+    // 400 here, not a failure wherever a reader first asks for it.
+    private static void CheckText(JsonElement e, string? under)
+    {
+        try
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.String:
+                    _ = e.GetString();
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in e.EnumerateArray()) CheckText(item, under);
+                    break;
+                case JsonValueKind.Object:
+                    foreach (var member in e.EnumerateObject())
+                    {
+                        _ = member.Name;
+                        CheckText(member.Value, under);
+                    }
+                    break;
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            throw under is null
+                ? ApiException.BadRequest("the request body holds text that is not valid UTF-8 (or a lone surrogate escape)")
+                : ApiException.BadRequest($"\"{under}\" holds text that is not valid UTF-8 (or a lone surrogate escape)", under);
         }
     }
 }

@@ -31,9 +31,16 @@ public sealed class QuantizeCommandTests
         }
 
         string folder = Path.Combine(dir, "int8-model");
+        // What a killed earlier run left: the staged folder of a process that is gone. The write goes through the same
+        // staging (a hidden sibling moved into place at the end), which clears it first.
+        string stale = Path.Combine(dir, ".tmp-int8-model-999999");
+        Directory.CreateDirectory(Path.Combine(stale, "1_Pooling"));
+        File.WriteAllText(Path.Combine(stale, "model.safetensors.tmp"), "half");
         r = SkaldProcess.Run("quantize", "--model", model, "--output", folder);
         if (r.ExitCode != 0 && r.Stderr.Contains("neither AVX-VNNI nor AVX2")) return; // no int8 kernels here
         Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.False(Directory.Exists(stale));
+        Assert.Empty(Directory.GetDirectories(dir, ".tmp-*"));
         r = SkaldProcess.Run("encode", "--model", folder, "--input", input, "--output", saved);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(File.ReadAllText(direct), File.ReadAllText(saved));
@@ -63,8 +70,15 @@ public sealed class QuantizeCommandTests
             Assert.True(Cosine(a[i], b[i]) >= 0.99, $"{fixture} text {i + 1}: cosine {Cosine(a[i], b[i])}");
         }
         string folder = Path.Combine(dir, "int8-model");
+        // What a killed earlier run left: the staged folder of a process that is gone. The write goes through the same
+        // staging (a hidden sibling moved into place at the end), which clears it first.
+        string stale = Path.Combine(dir, ".tmp-int8-model-999999");
+        Directory.CreateDirectory(Path.Combine(stale, "1_Pooling"));
+        File.WriteAllText(Path.Combine(stale, "model.safetensors.tmp"), "half");
         r = SkaldProcess.Run("quantize", "--model", model, "--output", folder);
         Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.False(Directory.Exists(stale));
+        Assert.Empty(Directory.GetDirectories(dir, ".tmp-*"));
         r = SkaldProcess.Run("encode", "--model", folder, "--input", input, "--output", saved);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(File.ReadAllText(i8), File.ReadAllText(saved));

@@ -52,6 +52,23 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
         File.WriteAllText(suite, "{\"tasks\": [ }");
         Assert.Contains("malformed JSON", Assert.Throws<EvaluationException>(() => Suite.Load(suite)).Message);
         Assert.Contains("suite file not found", Assert.Throws<EvaluationException>(() => Suite.Load(Path.Combine(dir, "x.json"))).Message);
+        // Members of the wrong JSON type are named, never an internal error.
+        foreach (var (json, expected) in new[]
+        {
+            ("{\"tasks\": [{\"path\": 5}]}", "task 1 \"path\" must be a string, not number"),
+            ("{\"tasks\": [{\"path\": \"a\", \"name\": [1]}]}", "task 1 \"name\" must be a string, not array"),
+            ("{\"tasks\": [{\"dataset\": true}]}", "task 1 \"dataset\" must be a string, not true"),
+            ("{\"tasks\": [\"x\"]}", "task 1 must be a JSON object, not string"),
+            ("{\"tasks\": [null]}", "task 1 must be a JSON object, not null"),
+            ("[1]", "must be a JSON object with a \"tasks\" array"),
+            ("{\"name\": 3, \"tasks\": [{\"path\": \"a\"}]}", "\"name\" must be a string"),
+        })
+        {
+            File.WriteAllText(suite, json);
+            var e = Assert.Throws<EvaluationException>(() => Suite.Load(suite));
+            Assert.Contains(expected, e.Message);
+            Assert.StartsWith(suite, e.Message);
+        }
     }
 
     [Fact]

@@ -18,6 +18,23 @@ public sealed class LiveIndexTests
     }
 
     [Fact]
+    public void OpeningPutsBackAnIndexAWriterWasKilledWhileReplacing()
+    {
+        // A writer killed between its two renames: the index is only its hidden .old- sibling, and a dead writer's
+        // staging folder lies beside it. Opening (search, info, add ...) recovers the index as the next write would.
+        var (model, records, _) = IvfIndexTests.Corpus(40);
+        string folder = Build(model, records);
+        string parent = Path.GetDirectoryName(folder)!;
+        string aside = Path.Combine(parent, ".old-idx-999999"), staged = Path.Combine(parent, ".tmp-idx-999999");
+        Directory.Move(folder, aside);
+        Directory.CreateDirectory(staged);
+        using (var index = SearchIndex.Open(folder))
+            Assert.Equal(40, index.LiveCount);
+        Assert.False(Directory.Exists(aside));
+        Assert.False(Directory.Exists(staged));
+    }
+
+    [Fact]
     public void AddedAndDeletedRowsAreServedFromTheNextLeaseOnAndALeaseKeepsItsVersion()
     {
         var (model, records, queries) = IvfIndexTests.Corpus(200);

@@ -24,6 +24,8 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     [InlineData("{\"input\": \"a\", \"model\": \"m\", \"encoding_format\": \"int8\"}", "encoding_format")]
     [InlineData("{\"input\": \"a\", \"model\": \"m\", \"dimensions\": 0}", "dimensions")]
     [InlineData("{\"input\": \"a\", \"model\": \"m\", \"dimensions\": \"8\"}", "dimensions")]
+    [InlineData("{\"input\": \"a\\ud800b\", \"model\": \"m\"}", "input")] // a lone surrogate escape: no text holds it
+    [InlineData("{\"input\": [\"ok\", \"\\udfff\"], \"model\": \"m\"}", "input")]
     public async Task BadRequestsAre400WithTheField(string json, string? param)
     {
         var (status, body) = await PostAsync(fixture.Client, json);
@@ -31,6 +33,22 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
         var error = Error(body);
         Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
         Assert.Equal(param, error.GetProperty("param").GetString());
+    }
+
+    [Fact]
+    public async Task BytesThatAreNotUtf8Are400NotAServerError()
+    {
+        // {"input":"<FF FE>","model":"m"}: valid JSON structure, invalid UTF-8 inside the string.
+        byte[] body = [.. Encoding.ASCII.GetBytes("{\"input\":\""), 0xFF, 0xFE, .. Encoding.ASCII.GetBytes("\",\"model\":\"m\"}")];
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/embeddings") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await fixture.Client.SendAsync(request);
+        Assert.Equal(400, (int)response.StatusCode);
+        var error = Error(System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement);
+        Assert.Equal("input", error.GetProperty("param").GetString());
+        Assert.Contains("UTF-8", error.GetProperty("message").GetString());
+        var (status, _) = await PostAsync(fixture.Client, "{\"input\": \"a\", \"model\": \"m\"}");
+        Assert.Equal(200, status); // and it keeps serving
     }
 
     [Fact]

@@ -39,35 +39,45 @@ public sealed record Suite
         using (doc)
         {
             var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw new EvaluationException($"{path}: the suite must be a JSON object with a \"tasks\" array");
+            // A string member, or null when absent; another JSON type is refused with the key named.
+            string? Text(JsonElement obj, string key, string where) =>
+                !obj.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null ? null
+                : v.ValueKind == JsonValueKind.String ? v.GetString()
+                : throw new EvaluationException($"{path}: {where}\"{key}\" must be a string, not {v.ValueKind.ToString().ToLowerInvariant()}");
             string suiteDir = Path.GetDirectoryName(Path.GetFullPath(path))!;
             string data = dataRoot is not null ? Path.GetFullPath(dataRoot)
-                : root.TryGetProperty("data_root", out var dr) && dr.ValueKind == JsonValueKind.String ? Path.GetFullPath(Path.Combine(suiteDir, dr.GetString()!))
+                : Text(root, "data_root", "") is { } dr ? Path.GetFullPath(Path.Combine(suiteDir, dr))
                 : suiteDir;
             if (!root.TryGetProperty("tasks", out var tasks) || tasks.ValueKind != JsonValueKind.Array || tasks.GetArrayLength() == 0)
                 throw new EvaluationException($"{path}: needs a non-empty \"tasks\" array");
+            string? suiteName = Text(root, "name", ""), description = Text(root, "description", "");
             var list = new List<TaskDefinition>();
             int i = 0;
             foreach (var t in tasks.EnumerateArray())
             {
                 i++;
-                string? rel = t.TryGetProperty("path", out var p) ? p.GetString() : null;
-                string? hub = t.TryGetProperty("dataset", out var ds) ? ds.GetString() : null;
+                if (t.ValueKind != JsonValueKind.Object) throw new EvaluationException($"{path}: task {i} must be a JSON object, not {t.ValueKind.ToString().ToLowerInvariant()}");
+                string where = $"task {i} ";
+                string? rel = Text(t, "path", where);
+                string? hub = Text(t, "dataset", where);
+                string? name = Text(t, "name", where);
+                string? lang = Text(t, "language", where);
+                string? type = Text(t, "type", where);
                 if (string.IsNullOrEmpty(rel) && string.IsNullOrEmpty(hub)) throw new EvaluationException($"{path}: task {i} has no \"path\" (or \"dataset\")");
                 string full = string.IsNullOrEmpty(hub) ? Path.GetFullPath(Path.Combine(data, rel!))
                     : HubTask.Resolve(Skald.Hub.DatasetRef.TryParse(hub) ?? throw new EvaluationException($"{path}: task {i} dataset \"{hub}\" is not a hub id org/name[@rev][:[subset/]split]"), "test");
                 if (!File.Exists(full) && !Directory.Exists(full))
                     throw new EvaluationException($"{path}: task {i} path {full} not found (data root {data}; pass --data)");
-                TaskKind? kind = t.TryGetProperty("type", out var ty) ? TaskDefinition.ParseKind(ty.GetString() ?? "") : null;
-                string? name = t.TryGetProperty("name", out var n) ? n.GetString() : null;
-                string? lang = t.TryGetProperty("language", out var l) ? l.GetString() : null;
+                TaskKind? kind = type is null ? null : TaskDefinition.ParseKind(type);
                 list.Add(TaskDefinition.FromPath(full, kind, name, lang, limit));
             }
             var dup = list.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
             if (dup is not null) throw new EvaluationException($"{path}: two tasks are named \"{dup.Key}\"");
             return new Suite
             {
-                Name = root.TryGetProperty("name", out var sn) ? sn.GetString() ?? Path.GetFileNameWithoutExtension(path) : Path.GetFileNameWithoutExtension(path),
-                Description = root.TryGetProperty("description", out var d) ? d.GetString() ?? "" : "",
+                Name = suiteName ?? Path.GetFileNameWithoutExtension(path),
+                Description = description ?? "",
                 Tasks = list,
             };
         }

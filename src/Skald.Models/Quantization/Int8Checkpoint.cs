@@ -78,35 +78,42 @@ public static class Int8Checkpoint
                 if (inTransformer.Contains(part)) quantised.Add(part);
             }
         }
-        CopyFolder(folder.Path, output, Path.GetFullPath(folder.TransformerPath));
-        var entries = new List<MixedSafeTensorsWriter.Entry>();
+        // The whole folder is staged beside the output and moved into place at the end (StagingPaths): a run killed
+        // or out of disk leaves no half-written model, and a rerun starts clean.
+        if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
+            throw new IOException($"{output}: the output folder exists and is not empty");
         var keys = new List<string>();
-        foreach (var p in transformer)
+        StagingPaths.ReplaceFolder(output, staged =>
         {
-            if (!quantised.Contains(p) || Int8Weights.For(p) is not { } q)
+            CopyFolder(folder.Path, staged, Path.GetFullPath(folder.TransformerPath));
+            var entries = new List<MixedSafeTensorsWriter.Entry>();
+            foreach (var p in transformer)
             {
-                entries.Add(new(p.Name, p.Shape, Float32Copy(p), null));
-                continue;
+                if (!quantised.Contains(p) || Int8Weights.For(p) is not { } q)
+                {
+                    entries.Add(new(p.Name, p.Shape, Float32Copy(p), null));
+                    continue;
+                }
+                var values = new sbyte[(long)q.N * q.K];
+                for (int j = 0; j < q.N; j++) q.CopyRow(j, values.AsSpan(j * q.K, q.K));
+                entries.Add(new(p.Name, p.Shape, null, values));
+                entries.Add(new(p.Name + ScaleSuffix, [q.N], q.Scales[..q.N], null));
+                keys.Add(p.Name);
             }
-            var values = new sbyte[(long)q.N * q.K];
-            for (int j = 0; j < q.N; j++) q.CopyRow(j, values.AsSpan(j * q.K, q.K));
-            entries.Add(new(p.Name, p.Shape, null, values));
-            entries.Add(new(p.Name + ScaleSuffix, [q.N], q.Scales[..q.N], null));
-            keys.Add(p.Name);
-        }
-        foreach (var p in float32) entries.Add(new(p.Name, p.Shape, Float32Copy(p), null));
-        string target = Path.Combine(output, Path.GetRelativePath(folder.Path, folder.TransformerPath));
-        MixedSafeTensorsWriter.Write(Path.Combine(target, "model.safetensors"), entries,
-            new Dictionary<string, string> { ["format"] = "pt", ["quant_method"] = Method });
-        var config = new JsonObject
-        {
-            ["quant_method"] = Method,
-            ["version"] = 1,
-            ["weights"] = "int8, symmetric, one float32 scale per output row: w[j, k] = {key}_scale[j] * {key}[j, k]",
-            ["activations"] = "quantised per row (token) at run time, asymmetric unsigned",
-            ["quantized_keys"] = new JsonArray([.. keys.Select(k => (JsonNode)k)]),
-        };
-        File.WriteAllText(Path.Combine(target, ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            foreach (var p in float32) entries.Add(new(p.Name, p.Shape, Float32Copy(p), null));
+            string target = Path.Combine(staged, Path.GetRelativePath(folder.Path, folder.TransformerPath));
+            MixedSafeTensorsWriter.Write(Path.Combine(target, "model.safetensors"), entries,
+                new Dictionary<string, string> { ["format"] = "pt", ["quant_method"] = Method });
+            var config = new JsonObject
+            {
+                ["quant_method"] = Method,
+                ["version"] = 1,
+                ["weights"] = "int8, symmetric, one float32 scale per output row: w[j, k] = {key}_scale[j] * {key}[j, k]",
+                ["activations"] = "quantised per row (token) at run time, asymmetric unsigned",
+                ["quantized_keys"] = new JsonArray([.. keys.Select(k => (JsonNode)k)]),
+            };
+            File.WriteAllText(Path.Combine(target, ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        });
         return keys;
     }
 
@@ -179,8 +186,6 @@ public static class Int8Checkpoint
 
     private static void CopyFolder(string source, string output, string transformerDir)
     {
-        if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
-            throw new IOException($"{output}: the output folder exists and is not empty");
         foreach (string dir in Directory.EnumerateDirectories(source, "*", SearchOption.AllDirectories))
             Directory.CreateDirectory(Path.Combine(output, Path.GetRelativePath(source, dir)));
         Directory.CreateDirectory(output);

@@ -88,6 +88,15 @@ public sealed class SearchIndex : IDisposable
     /// <summary>Opens an index folder; a missing or damaged part throws <see cref="EvaluationException"/> naming the file.</summary>
     public static SearchIndex Open(string folder)
     {
+        // A writer killed between moving the old index aside and the new one in left it as a hidden sibling: put it
+        // back (and drop dead writers' staging folders), as the next write would; best effort on a read-only disk.
+        try
+        {
+            Skald.Models.Checkpoints.StagingPaths.Recover(folder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
         string manifestPath = Path.Combine(folder, IndexWriter.ManifestFile);
         if (!File.Exists(manifestPath)) throw new EvaluationException($"{folder}: not a Skald index (no {IndexWriter.ManifestFile}; make one with 'skald index build')");
         IndexManifest manifest;

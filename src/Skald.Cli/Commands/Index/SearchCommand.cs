@@ -60,6 +60,9 @@ internal sealed class SearchCommand : Command
                 int active = searchIndex.Manifest.MaxActiveDims;
                 vector = EvaluationEmbeddingModel.Load(model, new EvaluationEmbeddingOptions { MaxActiveDims = active > 0 ? active : null }) // as the rows
                     .Embed([text], TextRole.Query)[0];
+                int dim = searchIndex.Manifest.Dimension;
+                if (vector.Length != dim && !(searchIndex.Manifest.TruncateDim > 0 && vector.Length > dim))
+                    throw new InputException($"{p.GetValue(index)}: it holds {dim}-value vectors, its model {model} now makes {vector.Length}; rebuild the index (or --mode bm25)");
             }
             int k = p.GetValue(topK) ?? 10;
             string? reranker = p.GetValue(rerank);

@@ -26,6 +26,31 @@ public sealed class CliErrorTests
             "give --prompt-name or --prompt, not both");
 
     [Fact]
+    public void AnOutputThatCannotBeWrittenIsNamedBeforeAnythingLoads()
+    {
+        // The model does not exist: the output is refused first, so nothing was loaded or encoded for it.
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "in.txt");
+        File.WriteAllText(input, "hei\n");
+        string missing = Path.Combine(dir, "nope", "out.npy");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Path.Combine(dir, "no-model"), "--input", input, "--output", missing), 1,
+            "out.npy: output folder", "does not exist");
+        Directory.CreateDirectory(Path.Combine(dir, "taken.jsonl"));
+        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Path.Combine(dir, "no-model"), "--input", input, "--output",
+            Path.Combine(dir, "taken.jsonl")), 1, "taken.jsonl: is a folder");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Path.Combine(dir, "no-model"), "--task", dir, "--output",
+            Path.Combine(dir, "nope", "r.json")), 1, "r.json: output folder", "does not exist");
+        Assert.Empty(Directory.GetFiles(dir, ".tmp-*"));
+        // A folder where a file belongs, or a file where a folder belongs, is named as such.
+        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Path.Combine(dir, "no-model"), "--input", input, "--output",
+            Path.Combine(dir, "q.npy"), "--precision", "int8", "--ranges", Path.Combine(dir, "taken.jsonl")), 1, "--ranges", "is a folder");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("quantize", "--model", Path.Combine(dir, "no-model"), "--output", input), 1,
+            "in.txt: is a file; name a folder");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("benchmark", "--models", Path.Combine(dir, "no-model"), "--suite", Path.Combine(dir, "s.json"), "--output", Path.Combine(dir, "r"), "--cache", input), 1,
+            "--cache", "is a file");
+    }
+
+    [Fact]
     public void UnknownTaskTypeIsAUsageError() =>
         SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "x", "--task", "y", "--type", "foo"), 2,
             "option --type must be one of retrieval, sts", "got 'foo'");

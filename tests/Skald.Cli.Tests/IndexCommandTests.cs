@@ -200,6 +200,9 @@ public sealed class IndexCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--output", Path.Combine(notIndex, "x")), 2, "--documents or --corpus");
         SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", notIndex, "--query", "x", "--mode", "fuzzy"), 2);
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "delete", "--index", notIndex), 2, "--id or --source");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output",
+            Path.Combine(notIndex, "y"), "--language", "norwegian"), 2, "--language norwegian", "nb, nn, da, sv");
+        Assert.False(Directory.Exists(Path.Combine(notIndex, "y")));
     }
 
     [Fact]

@@ -27,6 +27,18 @@ public sealed class RetrievalDataTests
         Assert.Equal(["q1", "q2"], data.Queries.Select(q => q.Id).ToArray());
     }
 
+    [Fact]
+    public void OnlyTheDefaultSplitFallsBackToATasksOneQrelsFile()
+    {
+        const string qrels = "query-id\tcorpus-id\tscore\nq1\td1\t1\n";
+        string folder = BeirFolder.Write(Corpus, Queries, qrels); // qrels/test.tsv only
+        Assert.Single(RetrievalData.Load(folder, "test").Queries);
+        var e = Assert.Throws<EvaluationException>(() => RetrievalData.Load(folder, "dev"));
+        Assert.Contains("no qrels/dev.tsv; its split is test", e.Message);
+        File.Move(Path.Combine(folder, "qrels", "test.tsv"), Path.Combine(folder, "qrels", "dev.tsv"));
+        Assert.Single(RetrievalData.Load(folder).Queries); // the default takes the only file there is
+    }
+
     [Theory]
     [InlineData(Corpus, Queries, null, "missing qrels")]
     [InlineData(Corpus, Queries, "query-id\tcorpus-id\tscore\nq9\td1\t1\n", "test.tsv:2: query id \"q9\" is not in")]

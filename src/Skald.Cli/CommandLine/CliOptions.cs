@@ -123,6 +123,7 @@ internal static class CliOptions
     /// <summary>Throws the one message for an output folder that exists and holds something (a verb writes a new folder).</summary>
     public static void RequireNewFolder(string dir)
     {
+        if (File.Exists(dir)) throw new IO.InputException($"{dir}: is a file; name a folder to write");
         if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
             throw new IO.InputException($"{dir}: the output folder exists and is not empty");
     }

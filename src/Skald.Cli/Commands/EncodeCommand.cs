@@ -70,7 +70,9 @@ internal sealed class EncodeCommand : Command
         var format = precision.Of(p);
         if (p.GetValue(ranges) is not null && !EmbeddingQuantizer.NeedsRanges(format))
             throw new UsageException("--ranges applies with --precision int8|uint8");
+        if (p.GetValue(ranges) is { } rangesFile && Directory.Exists(rangesFile)) throw new InputException($"--ranges {rangesFile}: is a folder; name the .npy file of ranges");
         OutputPath.NotAnInput(outputPath, p.GetValue(input));
+        AtomicFile.CheckWritable(outputPath); // before the model loads and the texts encode, not after
         var texts = TextInput.Read(p.GetValue(input)!, allowBlank: false);
         var world = Cli.World;
         var shard = Shard.Of(texts.Count, world.Rank, world.Size); // under mpirun each rank embeds one block of the input

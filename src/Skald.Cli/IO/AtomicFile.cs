@@ -5,11 +5,40 @@ namespace Skald.Cli.IO;
 /// <summary>Writes a file through a temporary sibling and a rename, so a reader never sees half a file.</summary>
 internal static class AtomicFile
 {
+    /// <summary>
+    /// Fails now, with the line <see cref="Write"/> would give at the end, when <paramref name="path"/> cannot be written
+    /// (its folder missing, a folder in its place, no right to create files there): for commands that work a long
+    /// while before they write. Nothing is left behind.
+    /// </summary>
+    public static void CheckWritable(string path)
+    {
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full)) throw new InputException($"{path}: is a folder; name a file to write");
+        CheckFolder(path, full);
+        string probe = StagingPaths.Temp(full);
+        try
+        {
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"{path}: cannot write there ({e.Message.Replace(probe, path)})");
+        }
+    }
+
+    private static void CheckFolder(string path, string full)
+    {
+        string? dir = Path.GetDirectoryName(full);
+        if (dir is not null && !Directory.Exists(dir)) throw new InputException($"{path}: output folder {dir} does not exist");
+    }
+
+    /// <summary>Writes <paramref name="path"/> through a temporary sibling: <paramref name="write"/> fills it, a rename puts it in place.</summary>
     public static void Write(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
-        string? dir = Path.GetDirectoryName(full);
-        if (dir is not null && !Directory.Exists(dir)) throw new InputException($"{path}: output folder {dir} does not exist");
+        CheckFolder(path, full);
         StagingPaths.Recover(full);
         string tmp = StagingPaths.Temp(full);
         try

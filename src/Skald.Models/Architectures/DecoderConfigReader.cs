@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skald.Models.Modules;
 using Skald.Tensors.Kernels;
 
 namespace Skald.Models.Architectures;
@@ -33,7 +34,7 @@ internal static class DecoderConfigReader
             headDim = cfg.HiddenSize / cfg.NumHeads;
         }
         // Gemma's MLP reads hidden_activation (gelu_pytorch_tanh when absent, as transformers falls back to it).
-        string act = gemma ? TransformerConfig.Str(r, "hidden_activation") ?? "gelu_pytorch_tanh" : cfg.HiddenAct;
+        string act = gemma ? JsonFiles.Str(r, "hidden_activation", path) ?? "gelu_pytorch_tanh" : cfg.HiddenAct;
         ActivationNames.GateFromHiddenAct(act, path, gemma ? "hidden_activation" : "hidden_act");
         double theta = TransformerConfig.Number(r, "rope_theta", path) ?? (type == "gemma3_text" ? 1e6 : 10000);
         double localTheta = TransformerConfig.Number(r, "rope_local_base_freq", path) ?? 10000;
@@ -129,7 +130,7 @@ internal static class DecoderConfigReader
     {
         if (s.ValueKind == JsonValueKind.Null) return RopeScaling.None;
         if (s.ValueKind != JsonValueKind.Object) throw new ModelFormatException($"{path}: key \"{key}\" must be an object or null");
-        string type = TransformerConfig.Str(s, "rope_type") ?? TransformerConfig.Str(s, "type") ?? "default";
+        string type = JsonFiles.Str(s, "rope_type", path) ?? JsonFiles.Str(s, "type", path) ?? "default";
         float F(string name) => (float)(TransformerConfig.Number(s, name, path) ?? throw new ModelFormatException($"{path}: {key}.{name} is missing"));
         return type switch
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skald.Models.Modules;
 
 namespace Skald.Models.Architectures;
 
@@ -25,9 +26,9 @@ internal static class ModernBertConfigReader
             throw new ModelFormatException($"{path}: hidden_size {cfg.HiddenSize} is not a multiple of num_attention_heads {cfg.NumHeads}");
         if ((cfg.HiddenSize / cfg.NumHeads) % 2 != 0)
             throw new ModelFormatException($"{path}: the head size {cfg.HiddenSize / cfg.NumHeads} (hidden_size / num_attention_heads) must be even for RoPE");
-        string act = TransformerConfig.Str(r, "hidden_activation") ?? "gelu";
+        string act = JsonFiles.Str(r, "hidden_activation", path) ?? "gelu";
         ActivationNames.GateFromHiddenAct(act, path, "hidden_activation");
-        string classifierAct = TransformerConfig.Str(r, "classifier_activation") ?? "gelu";
+        string classifierAct = JsonFiles.Str(r, "classifier_activation", path) ?? "gelu";
         try
         {
             ActivationNames.FromHiddenAct(classifierAct, path);
@@ -126,7 +127,7 @@ internal static class ModernBertConfigReader
     private static void CheckDefaultRope(JsonElement e, string path, string key)
     {
         if (e.ValueKind != JsonValueKind.Object) throw new ModelFormatException($"{path}: key \"{key}\" must be an object or null");
-        string type = TransformerConfig.Str(e, "rope_type") ?? TransformerConfig.Str(e, "type") ?? "default";
+        string type = JsonFiles.Str(e, "rope_type", path) ?? JsonFiles.Str(e, "type", path) ?? "default";
         if (type != "default")
             throw new ModelFormatException($"{path}: {key}.rope_type \"{type}\" is not supported for modernbert (only default)");
     }

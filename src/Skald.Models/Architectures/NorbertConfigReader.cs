@@ -28,8 +28,8 @@ internal static class NorbertConfigReader
                 $"{path}: max_position_embeddings {cfg.MaxPositionEmbeddings} must exceed half of position_bucket_size {bucket} + 1");
         if (cfg.HiddenSize % cfg.NumHeads != 0)
             throw new ModelFormatException($"{path}: hidden_size {cfg.HiddenSize} is not a multiple of num_attention_heads {cfg.NumHeads}");
-        float eps = r.TryGetProperty("layer_norm_eps", out var e) && e.ValueKind == JsonValueKind.Number
-            ? TransformerConfig.PositiveEps(e.GetSingle(), "layer_norm_eps", path) : 1e-7f;
+        float eps = TransformerConfig.Number(r, "layer_norm_eps", path) is { } e
+            ? TransformerConfig.PositiveEps((float)e, "layer_norm_eps", path) : 1e-7f;
         // The feed-forward is GEGLU with transformers' gelu_new (tanh approximation) whatever hidden_act says.
         return cfg with { PositionBucketSize = bucket, LayerNormEps = eps, HiddenAct = "gelu_new" };
     }

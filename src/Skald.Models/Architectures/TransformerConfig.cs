@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skald.Models.Modules;
 using Skald.Tensors.Kernels;
 
 namespace Skald.Models.Architectures;
@@ -146,10 +147,10 @@ public sealed record TransformerConfig
             var r = doc.RootElement;
             if (r.ValueKind != JsonValueKind.Object) throw new ModelFormatException($"{path}: expected a JSON object");
             // Custom-code checkpoints (auto_map → modeling_*.py) are known by the module they load, whatever model_type says.
-            string modelType = CustomCode.ModelType(r, path) ?? Str(r, "model_type")
+            string modelType = CustomCode.ModelType(r, path) ?? JsonFiles.Str(r, "model_type", path)
                 ?? throw new ModelFormatException($"{path}: missing key \"model_type\"");
             if (modelType == GptBertConfigReader.ModelType) return GptBertConfigReader.Read(r, path);
-            string posType = Str(r, "position_embedding_type") ?? "absolute";
+            string posType = JsonFiles.Str(r, "position_embedding_type", path) ?? "absolute";
             bool modernBert = modelType == ModernBertConfigReader.ModelType; // ignores position_embedding_type (mmBERT: "sans_pos")
             if (posType != "absolute" && !modernBert)
                 throw new ModelFormatException($"{path}: position_embedding_type \"{posType}\" is not supported (only \"absolute\")");
@@ -162,11 +163,10 @@ public sealed record TransformerConfig
                 NumLayers = Int(r, "num_hidden_layers", path),
                 NumHeads = Int(r, "num_attention_heads", path),
                 IntermediateSize = Int(r, "intermediate_size", path),
-                HiddenAct = Str(r, "hidden_act") ?? (DecoderConfigReader.IsDecoder(modelType) ? "silu" : "gelu"),
+                HiddenAct = JsonFiles.Str(r, "hidden_act", path) ?? (DecoderConfigReader.IsDecoder(modelType) ? "silu" : "gelu"),
                 MaxPositionEmbeddings = IntOr(r, "max_position_embeddings", 512, path),
                 TypeVocabSize = IntOr(r, "type_vocab_size", 2, path),
-                LayerNormEps = r.TryGetProperty("layer_norm_eps", out var eps) && eps.ValueKind == JsonValueKind.Number
-                    ? PositiveEps(eps.GetSingle(), "layer_norm_eps", path) : 1e-12f,
+                LayerNormEps = Number(r, "layer_norm_eps", path) is { } eps ? PositiveEps((float)eps, "layer_norm_eps", path) : 1e-12f,
                 PadTokenId = IntOr(r, "pad_token_id", 0, path),
                 Architecture = r.TryGetProperty("architectures", out var a) && a.ValueKind == JsonValueKind.Array
                     && a.GetArrayLength() > 0 && a[0].ValueKind == JsonValueKind.String ? a[0].GetString() : null,
@@ -205,9 +205,6 @@ public sealed record TransformerConfig
             _ => throw new ModelFormatException($"{path}: key \"{key}\" must be true or false, found {v.GetRawText()}"),
         };
     }
-
-    internal static string? Str(JsonElement r, string key) =>
-        r.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     internal static int Int(JsonElement r, string key, string path)
     {

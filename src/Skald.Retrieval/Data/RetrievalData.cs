@@ -217,6 +217,9 @@ public sealed class RetrievalData
         return new RetrievalData(corpus, judgedQueries, kept, unjudged);
     }
 
+    /// <summary>The split read when none is named; the only one that falls back to a task's single qrels file.</summary>
+    public const string DefaultSplit = "test";
+
     private static string FindQrels(string folder, string split)
     {
         string dir = Path.Combine(folder, "qrels");
@@ -224,10 +227,14 @@ public sealed class RetrievalData
         if (File.Exists(path)) return path;
         if (File.Exists(Path.ChangeExtension(path, ".parquet"))) return Path.ChangeExtension(path, ".parquet");
         var all = Directory.Exists(dir) ? [.. Directory.GetFiles(dir, "*.tsv"), .. Directory.GetFiles(dir, "*.parquet")] : Array.Empty<string>();
-        if (all.Length == 1) return all[0];
+        // The default split falls back to a task's only qrels file (a task published with dev judgements alone); a
+        // split asked for by name does not, so a result never says one split while it scored another.
+        if (all.Length == 1 && split == DefaultSplit) return all[0];
         throw new EvaluationException(all.Length == 0
             ? $"{folder}: missing qrels (expected {path})"
-            : $"{folder}: no qrels/{split}.tsv and several others ({string.Join(", ", all.Select(Path.GetFileName))}); choose a split");
+            : all.Length == 1
+                ? $"{folder}: no qrels/{split}.tsv; its split is {Path.GetFileNameWithoutExtension(all[0])}"
+                : $"{folder}: no qrels/{split}.tsv and several others ({string.Join(", ", all.Select(Path.GetFileName))}); choose a split");
     }
 
     private static IEnumerable<(string[] Fields, int Number)> ReadQrelsLines(string path)

@@ -40,6 +40,10 @@ public sealed class CliErrorTests
             Path.Combine(dir, "taken.jsonl")), 1, "taken.jsonl: is a folder");
         SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", Path.Combine(dir, "no-model"), "--task", dir, "--output",
             Path.Combine(dir, "nope", "r.json")), 1, "r.json: output folder", "does not exist");
+        string suite = Path.Combine(dir, "s.json");
+        File.WriteAllText(suite, "{\"tasks\": [{\"path\": \".\"}]}");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("benchmark", "--models", Path.Combine(dir, "no-model"), "--suite", suite, "--output",
+            Path.Combine(dir, "nope", "report"), "--no-cache"), 1, "report.md: output folder", "does not exist");
         Assert.Empty(Directory.GetFiles(dir, ".tmp-*"));
         // A folder where a file belongs, or a file where a folder belongs, is named as such.
         SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Path.Combine(dir, "no-model"), "--input", input, "--output",

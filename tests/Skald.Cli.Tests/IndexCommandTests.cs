@@ -197,6 +197,11 @@ public sealed class IndexCommandTests
         File.WriteAllText(Path.Combine(notIndex, "keep.txt"), "mine");
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", Documents, "--output", notIndex), 1, "not a Skald index");
         Assert.True(File.Exists(Path.Combine(notIndex, "keep.txt")));
+        // Checked before the model loads (this one does not exist) or anything is embedded.
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Path.Combine(notIndex, "no-model"), "--documents", Documents,
+            "--output", notIndex), 1, "not a Skald index");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Path.Combine(notIndex, "no-model"), "--documents", Documents,
+            "--output", Path.Combine(notIndex, "keep.txt")), 1, "is a file, expected an index folder");
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--output", Path.Combine(notIndex, "x")), 2, "--documents or --corpus");
         SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", notIndex, "--query", "x", "--mode", "fuzzy"), 2);
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "delete", "--index", notIndex), 2, "--id or --source");

@@ -51,6 +51,7 @@ internal sealed class BenchmarkCommand : Command
         if (names.Length == 0) throw new UsageException("--models needs at least one model");
         string? cacheDir = p.GetValue(noCache) ? null : p.GetValue(cache) ?? DefaultCache();
         if (cacheDir is not null && File.Exists(cacheDir)) throw new InputException($"--cache {cacheDir}: is a file; name a folder (it is made if missing)");
+        foreach (var extension in new[] { ".md", ".json", ".html" }) AtomicFile.CheckWritable(p.GetValue(output)! + extension); // before any task runs
         bool quiet = p.GetValue(CliOptions.Quiet);
         try
         {

@@ -88,7 +88,7 @@ public sealed class HnswGraph
         Grow(rows);
         for (int i = first; i < rows; i++) InitNode(i);
         Count = rows;
-        int workers = threads > 0 ? threads : rows - first < SerialBelow ? 1 : Environment.ProcessorCount;
+        int workers = threads > 0 ? threads : rows - first < SerialBelow ? 1 : Skald.Tensors.Parallelism.MaxThreads;
         int done = 0;
         void One(int i, HnswWalker walker)
         {

@@ -24,6 +24,21 @@ public static class IndexWriter
     /// <summary>The manifest's file name; its presence marks a folder as an index.</summary>
     public const string ManifestFile = "index.json";
 
+    /// <summary>
+    /// Throws the line <see cref="EvaluationException"/> an index write into <paramref name="folder"/> would end with:
+    /// its parent missing, a file in its place, or a folder holding something other than an index (which it would
+    /// replace). Commands call it before they embed anything.
+    /// </summary>
+    public static void CheckTarget(string folder)
+    {
+        string full = Path.GetFullPath(folder);
+        string parent = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(parent)) throw new EvaluationException($"{folder}: parent folder {parent} does not exist");
+        if (File.Exists(full)) throw new EvaluationException($"{folder}: is a file, expected an index folder");
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !File.Exists(Path.Combine(full, ManifestFile)))
+            throw new EvaluationException($"{folder}: exists and is not a Skald index (no {ManifestFile}); choose an empty or new folder");
+    }
+
     /// <summary>Embeddings file name.</summary>
     public const string EmbeddingsFile = "embeddings.f32";
 
@@ -87,12 +102,8 @@ public static class IndexWriter
         if (bm25.DocumentCount != records.Count) throw new ArgumentException("the BM25 index must cover every record", nameof(bm25));
         if ((manifest.IvfLists > 0) != (lists is not null) || (lists is not null && (lists.Lists != manifest.IvfLists || lists.Rows != records.Count)))
             throw new ArgumentException($"the manifest's {manifest.IvfLists} IVF lists do not match the lists given for {records.Count} records", nameof(lists));
+        CheckTarget(folder);
         string full = Path.GetFullPath(folder);
-        string parent = Path.GetDirectoryName(full)!;
-        if (!Directory.Exists(parent)) throw new EvaluationException($"{folder}: parent folder {parent} does not exist");
-        if (File.Exists(full)) throw new EvaluationException($"{folder}: is a file, expected an index folder");
-        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !File.Exists(Path.Combine(full, ManifestFile)))
-            throw new EvaluationException($"{folder}: exists and is not a Skald index (no {ManifestFile}); choose an empty or new folder");
         StagingPaths.Recover(full);
         string tmp = StagingPaths.Temp(full), old = StagingPaths.Old(full);
         Directory.CreateDirectory(tmp);

@@ -98,7 +98,7 @@ public static class IvfSearch
         }
         var probed = Probed(0);
         long values = probed.Sum(l => (long)(lists.Start(l + 1) - lists.Start(l))) * lists.Dimension;
-        int workers = Math.Min(Environment.ProcessorCount, probed.Length);
+        int workers = Math.Min(Skald.Tensors.Parallelism.MaxThreads, probed.Length);
         if (values < SplitElements || workers < 2)
         {
             One(0);

@@ -122,7 +122,7 @@ public static class QuantizedSearch
     internal static Hit[][] Striped<TState>(int queries, int rows, int k, Func<TState> state, Action<TState, int, int, TopKHeap[]> scan)
     {
         int nq = queries;
-        int workers = Math.Clamp(rows / Claim, 1, Environment.ProcessorCount);
+        int workers = Math.Clamp(rows / Claim, 1, Skald.Tensors.Parallelism.MaxThreads);
         var local = new TopKHeap[workers][];
         for (int w = 0; w < workers; w++)
         {

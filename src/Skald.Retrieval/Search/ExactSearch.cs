@@ -226,7 +226,7 @@ public static class ExactSearch
         IReadOnlyList<int>? tieKeys, TopKHeap[] heaps, int scanChunkRows)
     {
         int chunkRows = Math.Min(scanChunkRows, rows);
-        int workers = Math.Clamp(chunkRows / ScanStripe, 1, Environment.ProcessorCount);
+        int workers = Math.Clamp(chunkRows / ScanStripe, 1, Parallelism.MaxThreads);
         var local = new TopKHeap[workers][];
         var stripes = new float[workers][];
         for (int w = 0; w < workers; w++)

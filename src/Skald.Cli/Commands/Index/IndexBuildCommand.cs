@@ -50,6 +50,7 @@ internal sealed class IndexBuildCommand : Command
             throw new UsageException($"--language {lang}: BM25 stems nb, nn, da, sv (also no, en, de, fi and their three-letter codes); leave it out for no stemming");
         try
         {
+            IndexWriter.CheckTarget(p.GetValue(output)!); // before the model loads and the documents embed
             string dir = IndexOptions.ModelFolder(p.GetValue(model)!, quiet);
             var embedder = EvaluationEmbeddingModel.Load(dir, new EvaluationEmbeddingOptions
             {

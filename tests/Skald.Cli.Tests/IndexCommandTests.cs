@@ -201,7 +201,7 @@ public sealed class IndexCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Path.Combine(notIndex, "no-model"), "--documents", Documents,
             "--output", notIndex), 1, "not a Skald index");
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Path.Combine(notIndex, "no-model"), "--documents", Documents,
-            "--output", Path.Combine(notIndex, "keep.txt")), 1, "is a file, expected an index folder");
+            "--output", Path.Combine(notIndex, "keep.txt")), 1, "is a file, expected a Skald index folder");
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--output", Path.Combine(notIndex, "x")), 2, "--documents or --corpus");
         SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", notIndex, "--query", "x", "--mode", "fuzzy"), 2);
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "delete", "--index", notIndex), 2, "--id or --source");

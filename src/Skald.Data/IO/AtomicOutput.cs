@@ -35,13 +35,8 @@ public static class AtomicOutput
     /// </summary>
     public static string CheckFolder(string folder, string marker)
     {
-        string full = Path.GetFullPath(folder);
-        string parent = Path.GetDirectoryName(full)!;
-        if (!Directory.Exists(parent)) throw new DataException($"{folder}: parent folder {parent} does not exist");
-        if (File.Exists(full)) throw new DataException($"{folder}: is a file, expected a folder");
-        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !File.Exists(Path.Combine(full, marker)))
-            throw new DataException($"{folder}: exists and is not an earlier output (no {marker}); choose an empty or new folder");
-        return full;
+        if (Skald.Models.Checkpoints.StagingPaths.FolderProblem(folder, marker, "an earlier output") is { } problem) throw new DataException(problem);
+        return Path.GetFullPath(folder);
     }
 
     /// <summary>

@@ -73,6 +73,23 @@ public static class StagingPaths
         }
     }
 
+    /// <summary>
+    /// Why <see cref="ReplaceFolder"/> must not write <paramref name="folder"/>, or null when it may: its parent missing,
+    /// a file in its place, or a folder holding something else than an earlier output of this kind (no
+    /// <paramref name="marker"/> file in it), which the write would replace. <paramref name="kind"/> names such an
+    /// output in the message ("an index folder"). Commands ask before they do any work; callers throw their own type.
+    /// </summary>
+    public static string? FolderProblem(string folder, string marker, string kind)
+    {
+        string full = Path.GetFullPath(folder);
+        string parent = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(parent)) return $"{folder}: parent folder {parent} does not exist";
+        if (File.Exists(full)) return $"{folder}: is a file, expected {kind}";
+        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !File.Exists(Path.Combine(full, marker)))
+            return $"{folder}: exists and is not {kind} (no {marker}); choose an empty or new folder";
+        return null;
+    }
+
     private static string Sibling(string target, string kind, string tag)
     {
         string full = Path.GetFullPath(target);

@@ -31,12 +31,7 @@ public static class IndexWriter
     /// </summary>
     public static void CheckTarget(string folder)
     {
-        string full = Path.GetFullPath(folder);
-        string parent = Path.GetDirectoryName(full)!;
-        if (!Directory.Exists(parent)) throw new EvaluationException($"{folder}: parent folder {parent} does not exist");
-        if (File.Exists(full)) throw new EvaluationException($"{folder}: is a file, expected an index folder");
-        if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !File.Exists(Path.Combine(full, ManifestFile)))
-            throw new EvaluationException($"{folder}: exists and is not a Skald index (no {ManifestFile}); choose an empty or new folder");
+        if (StagingPaths.FolderProblem(folder, ManifestFile, "a Skald index folder") is { } problem) throw new EvaluationException(problem);
     }
 
     /// <summary>Embeddings file name.</summary>

@@ -4,7 +4,7 @@ using Skald.Tensors.Gemm;
 
 // GFLOP/s of the GEMM backends on the shapes that dominate sentence-transformer inference.
 // Usage: dotnet run -c Release --project bench/gemm [-- --threads N] [--quick] [--only NAME] [--cpu] [--variants]
-// [--shapes skinny|large|encode] (encode: the Linear shapes of a 12x384 / 12x768 BERT at 32 x 32 tokens). Ratios are OpenBLAS time / this time (> 1: faster than OpenBLAS); "+pk" rows read the B
+// [--shapes skinny|large|encode|training] (encode: the Linear shapes of a 12x384 / 12x768 BERT at 32 x 32 tokens; training: a 12x384 MNRL step's forward, dX and dW products at 32 x 128 tokens). Ratios are OpenBLAS time / this time (> 1: faster than OpenBLAS); "+pk" rows read the B
 // operand pre-packed (PackedMatrix), as an encoder's inference pass reads its weights.
 int threads = Environment.ProcessorCount;
 bool quick = false;
@@ -60,13 +60,26 @@ var shapes = new (string Label, bool TransA, bool TransB, int M, int N, int K, i
     ("1024 x 384 x 1536 (x.W^T)", false, true, 1024, 384, 1536, 1),
     ("1024 x 2304 x 768 (x.W^T, QKV)", false, true, 1024, 2304, 768, 1),
     ("1024 x 768 x 3072 (x.W^T)", false, true, 1024, 768, 3072, 1),
+    ("4096 x 1152 x 384 (train fwd, QKV)", false, true, 4096, 1152, 384, 1),
+    ("4096 x 384 x 384 (train fwd, out)", false, true, 4096, 384, 384, 1),
+    ("4096 x 1536 x 384 (train fwd, up)", false, true, 4096, 1536, 384, 1),
+    ("4096 x 384 x 1536 (train fwd, down)", false, true, 4096, 384, 1536, 1),
+    ("4096 x 384 x 1152 (train dX, QKV)", false, false, 4096, 384, 1152, 1),
+    ("4096 x 384 x 384 (train dX, out)", false, false, 4096, 384, 384, 1),
+    ("4096 x 384 x 1536 (train dX, up)", false, false, 4096, 384, 1536, 1),
+    ("4096 x 1536 x 384 (train dX, down)", false, false, 4096, 1536, 384, 1),
+    ("1152 x 384 x 4096 (train dW, QKV)", true, false, 1152, 384, 4096, 1),
+    ("384 x 384 x 4096 (train dW, out)", true, false, 384, 384, 4096, 1),
+    ("1536 x 384 x 4096 (train dW, up)", true, false, 1536, 384, 4096, 1),
+    ("384 x 1536 x 4096 (train dW, down)", true, false, 384, 1536, 4096, 1),
     ("384 x [128 x 128 x 32] (Q.K^T)", false, true, 128, 128, 32, 384),
     ("384 x [128 x 32 x 128] (P.V)", false, false, 128, 32, 128, 384),
 };
 
 foreach (var s in shapes)
 {
-    bool skinny = s.M <= 128 && s.Batch == 1, encode = s.M == 1024 && s.Batch == 1;
+    bool skinny = s.M <= 128 && s.Batch == 1, encode = s.M == 1024 && s.Batch == 1, train = s.Label.Contains("train");
+    if ((shapeSet == "training") != train) continue;
     if ((shapeSet == "skinny" && !skinny) || (shapeSet == "large" && (skinny || encode || s.Batch > 1))
         || (shapeSet == "encode" && !encode)) continue;
     int lda = s.TransA ? s.M : s.K, ldb = s.TransB ? s.K : s.N, ldc = s.N;

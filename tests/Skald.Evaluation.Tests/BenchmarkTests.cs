@@ -240,6 +240,37 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
         Assert.DoesNotContain("ubinary", plain.Board.Results[("bert-cased-mean", Path.GetFileName(task))].Metadata["model.search"]);
     }
 
+    [Fact]
+    public void AWidthThePqCannotSplitIsRefusedBeforeTheModelsFirstTask()
+    {
+        // The suite's first task is not retrieval: the width check must not wait for the retrieval task to come up.
+        string dir = TestPaths.NewTempDir();
+        string sts = Path.Combine(dir, "sts.tsv");
+        File.WriteAllText(sts, "sentence1\tsentence2\tscore\nHei\tHallo\t4\nHund\tKatt\t1\nBil\tBuss\t2\n");
+        string task = BeirFolder.Write(
+            "{\"_id\": \"d0\", \"text\": \"Fjorden ligg stille.\"}\n{\"_id\": \"d1\", \"text\": \"Bussen går 07:45.\"}\n",
+            "{\"_id\": \"q1\", \"text\": \"Når går bussen?\"}\n", "q1\td1\t1\n");
+        string suite = Path.Combine(dir, "suite.json");
+        File.WriteAllText(suite, $$"""{"tasks": [{"path": "{{sts}}", "language": "nb"}, {"path": "{{task}}", "language": "nb"}]}""");
+        string model = TestPaths.FixtureModel("bert-cased-mean");
+        int width = EvaluationEmbeddingModel.Load(model, new EvaluationEmbeddingOptions()).Dimension;
+        int m = Enumerable.Range(2, width).First(d => width % d != 0);
+        var log = new List<string>();
+        var e = Assert.Throws<Skald.Retrieval.EvaluationException>(() => BenchmarkRunner.Run(Suite.Load(suite), [model], new BenchmarkOptions
+        {
+            Log = log.Add,
+            Retrieval = new RetrievalOptions
+            {
+                Quantization = new Skald.Retrieval.Quantization.QuantizedSearchOptions(Skald.Retrieval.Quantization.EmbeddingPrecision.Float32)
+                {
+                    Product = new Skald.Retrieval.Quantization.ProductQuantizerOptions { Subspaces = m },
+                },
+            },
+        }));
+        Assert.StartsWith($"bert-cased-mean: {width} dimensions do not split into {m} sub-vectors", e.Message);
+        Assert.Empty(log); // no task ran for it
+    }
+
     /// <summary>
     /// Matryoshka widths and sparse budgets (<see cref="BenchmarkOptions.TruncateDims"/>, <see cref="BenchmarkOptions.MaxActiveDims"/>):
     /// one ranked entry per width of each dense folder and per count of each sparse one, each equal to evaluating the

@@ -124,6 +124,18 @@ public sealed class IvfIndexTests
         var one = new DenseRetriever(model, ivf: new IvfOptions { Lists = 16, Probes = 1 });
         var few = one.Search(corpus, texts, 10, null);
         Assert.Contains("IVF top-k (16 lists, 1 probed)", one.Metadata["search"]);
+        // The metadata says what the search used: lists capped at the documents, probes at the lists, automatic counts.
+        var small = corpus.Take(30).ToList();
+        var capped = new DenseRetriever(model, ivf: new IvfOptions { Lists = 1000, Probes = 2000 });
+        Assert.Contains("IVF top-k (1000 lists, 2000 probed)", capped.Metadata["search"]); // before a search: as asked
+        capped.Search(small, texts, 10, null);
+        Assert.Contains("IVF top-k (30 lists (1000 asked, at most one per document), 30 probed (2000 asked, at most every list))",
+            capped.Metadata["search"]);
+        var auto = new DenseRetriever(model, ivf: new IvfOptions());
+        auto.Search(corpus, texts, 10, null);
+        int autoLists = InvertedLists.AutoLists(corpus.Count);
+        Assert.Contains($"IVF top-k ({autoLists} lists (4·√N), {InvertedLists.AutoProbes(autoLists)} probed (a sixteenth, at least 8))",
+            auto.Metadata["search"]);
         // The lists a query probes, trained as the retriever trains them (same seed): hits come from its nearest list only.
         var vectors = ExactSearch.Normalize(model.Embed([.. records.Select(r => r.Text)], Models.TextRole.Document));
         var lists = InvertedLists.Train(vectors, 16, null, out var order);

@@ -44,6 +44,7 @@ public static class BenchmarkRunner
         var skipped = new List<string>();
         foreach (var m in models)
         {
+            bool checkedWidth = false;
             foreach (var task in suite.Tasks)
             {
                 if ((m.RetrievalOnly && task.Kind is not (TaskKind.Retrieval or TaskKind.Reranking))
@@ -70,6 +71,11 @@ public static class BenchmarkRunner
                 }
                 if (result is null)
                 {
+                    if (!checkedWidth)
+                    {
+                        CheckWidth(m, suite, options);
+                        checkedWidth = true;
+                    }
                     result = TaskEvaluator.Create(task, options.Retrieval).Evaluate(m.Model) with { Model = m.Name };
                     computed++;
                     options.Log?.Invoke($"{m.Name} / {task.Name}: {result.MainMetric} = {result.MainScore:F4} ({result.Seconds:F1} s)");
@@ -80,6 +86,20 @@ public static class BenchmarkRunner
         }
         var board = new Leaderboard([.. models.Select(m => m.Name)], [.. suite.Tasks.Select(t => (t.Name, t.TypeName, t.Language))], results);
         return new BenchmarkReport(suite, board, computed, cached, skipped);
+    }
+
+    /// <summary>
+    /// Before a model's first computed task: an embedding model whose width the retrieval options cannot store (a
+    /// <c>--pq</c> that does not divide it, binary bits of a width not divisible by 8) is refused now, not after the
+    /// suite's other tasks have run for it.
+    /// </summary>
+    private static void CheckWidth(ModelSlot m, Suite suite, BenchmarkOptions options)
+    {
+        if (options.Retrieval.Quantization is not { Compresses: true } q || !suite.Tasks.Any(t => t.Kind == TaskKind.Retrieval)
+            || m.Model is not IEmbeddingModel model)
+            return;
+        try { q.Check(model.Dimension); }
+        catch (ArgumentException e) { throw new EvaluationException($"{m.Name}: {e.Message}"); }
     }
 
     /// <summary>Writes text through a temporary sibling and a rename.</summary>

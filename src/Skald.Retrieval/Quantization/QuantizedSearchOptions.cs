@@ -26,6 +26,17 @@ public sealed record QuantizedSearchOptions(EmbeddingPrecision Precision, int Re
     /// <summary>Whether the documents are searched in another form than their float embeddings.</summary>
     public bool Compresses => Product is not null || Precision != EmbeddingPrecision.Float32;
 
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> naming what does not fit <paramref name="dimension"/>-d embeddings (a PQ
+    /// sub-vector count that does not divide it, bits of a width not divisible by 8), so a run can refuse a model before
+    /// it spends time on its other tasks.
+    /// </summary>
+    public void Check(int dimension)
+    {
+        if (Product is { } pq) pq.Check(dimension);
+        else if (Compresses) EmbeddingQuantizer.BytesPerRow(Precision, dimension);
+    }
+
     /// <summary>A description for results metadata, e.g. "ubinary, top 10 rescored from the best 20 with the float embeddings".</summary>
     public string Describe() => !Compresses
         ? "float32"

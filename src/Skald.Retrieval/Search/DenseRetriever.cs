@@ -32,12 +32,28 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
     public IReadOnlyDictionary<string, string> Metadata => new Dictionary<string, string>(Model.Metadata)
     {
         ["long_documents"] = longDocuments == LongDocuments.Chunk ? "chunk (best chunk)" : "truncate",
-        ["search"] = (ivf is not null ? $"IVF top-k ({(ivf.Lists > 0 ? ivf.Lists + " lists" : "4·√N lists")}, " +
-                $"{(ivf.Probes > 0 ? ivf.Probes + " probed" : "a sixteenth (at least 8) probed")})"
+        ["search"] = (ivf is not null ? $"IVF top-k ({IvfSettings(ivf)})"
                 : hnsw is not null ? $"HNSW top-k (M {hnsw.M}, ef construction {hnsw.EfConstruction}, ef {hnsw.EfSearchOrDefault})" : "exact top-k")
             + (Model.Similarity == SimilarityFunction.Dot ? ", dot product" : ", cosine")
             + (quantization is { Compresses: true } q ? $", {q.Describe()}" : ""),
     };
+
+    // The lists and probes the last IVF search used (0: none yet): fewer lists than asked when the corpus is smaller.
+    private int listsUsed, probesUsed;
+
+    /// <summary>
+    /// The IVF settings as the last search used them (the lists asked for are capped at one per document, probes at the
+    /// lists), else as asked.
+    /// </summary>
+    private string IvfSettings(IvfOptions o)
+    {
+        int lists = listsUsed, probes = probesUsed;
+        if (lists == 0)
+            return $"{(o.Lists > 0 ? o.Lists + " lists" : "4·√N lists")}, {(o.Probes > 0 ? o.Probes + " probed" : "a sixteenth (at least 8) probed")}";
+        string l = o.Lists == 0 ? $"{lists} lists (4·√N)" : lists == o.Lists ? $"{lists} lists" : $"{lists} lists ({o.Lists} asked, at most one per document)";
+        string p = o.Probes == 0 ? $"{probes} probed (a sixteenth, at least 8)" : probes == o.Probes ? $"{probes} probed" : $"{probes} probed ({o.Probes} asked, at most every list)";
+        return $"{l}, {p}";
+    }
 
     /// <summary>Document vectors, prepared for search (normalised unless the similarity is dot).</summary>
     public float[][] EmbedDocuments(IReadOnlyList<string> texts) => Prepare(Model.Embed(texts, TextRole.Document));
@@ -104,6 +120,7 @@ public sealed class DenseRetriever(IEmbeddingModel model, LongDocuments longDocu
         if (ivf is null || documents.Length == 0) return TopK(queries, documents, k, tie, null);
         // An IVF index's layout: the documents grouped by list, tie keys with them; hits mapped back to the corpus.
         var lists = InvertedLists.Train(documents, Math.Min(documents.Length, ivf.ListsFor(documents.Length)), ivf.Training, out var order);
+        (listsUsed, probesUsed) = (lists.Lists, ivf.ProbesFor(lists.Lists));
         var hits = TopK(queries, [.. order.Select(i => documents[i])], k, [.. order.Select(i => tie[i])], lists);
         return [.. hits.Select(h => h.Select(x => new Hit(order[x.Index], x.Score)).ToArray())];
     }

@@ -11,6 +11,9 @@ namespace Skald.Tensors.Kernels;
 /// </summary>
 public static class Dropout
 {
+    // Elements worth a thread of their own.
+    private const int MinPerThread = 65536;
+
     /// <summary>y = x ⊙ mask(seed) (x and y may alias). p = 0 copies.</summary>
     public static void Apply(ReadOnlySpan<float> x, Span<float> y, float p, ulong seed)
     {
@@ -29,18 +32,15 @@ public static class Dropout
                 int n = x.Length;
                 float scale = 1f / (1f - p);
                 uint threshold = (uint)Math.Ceiling(p * 16777216.0);
-                int threads = Math.Max(1, Math.Min(Parallelism.MaxThreads, n / 65536));
-                if (threads == 1)
+                if (n < 2 * MinPerThread)
                 {
                     ApplyRange(px, py, 0, n, seed, threshold, scale);
                     return;
                 }
-                Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-                {
-                    long start = (long)n * t / threads, end = (long)n * (t + 1) / threads;
-                    float* xs = (float*)ix, ys = (float*)iy;
-                    ApplyRange(xs + start, ys + start, start, end - start, seed, threshold, scale);
-                });
+                // On the engine's pool (not Parallel.For: its threads would compete with the pool's spinning workers
+                // for the cores); the mask depends on the element index only, so any split gives the same bytes.
+                Parallelism.For(n, MinPerThread, (start, end) =>
+                    ApplyRange((float*)ix + start, (float*)iy + start, start, end - start, seed, threshold, scale));
             }
         }
     }

@@ -15,6 +15,7 @@ public sealed class AdamW : IOptimizer
 {
     private readonly Parameter[] parameters;
     private readonly float[][] m, v;
+    private readonly (int Parameter, int Start, int Length)[] slices;
 
     /// <summary>An optimiser over <paramref name="parameters"/> with zeroed moments.</summary>
     public AdamW(IReadOnlyList<Parameter> parameters, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f,
@@ -30,6 +31,7 @@ public sealed class AdamW : IOptimizer
         WeightDecay = weightDecay;
         m = [.. this.parameters.Select(p => new float[p.Data.Length])];
         v = [.. this.parameters.Select(p => new float[p.Data.Length])];
+        slices = Slices(this.parameters);
     }
 
     /// <summary>β₁.</summary>
@@ -54,13 +56,36 @@ public sealed class AdamW : IOptimizer
         double bc1 = 1 - Math.Pow(Beta1, StepCount), bc2 = 1 - Math.Pow(Beta2, StepCount);
         float bc2Sqrt = (float)Math.Sqrt(bc2);
         float b1 = Beta1, b2 = Beta2, c1 = (float)(1 - (double)Beta1), c2 = (float)(1 - (double)Beta2), eps = Eps;
-        Parallel.For(0, parameters.Length, new ParallelOptions { MaxDegreeOfParallelism = Tensors.Parallelism.MaxThreads }, i =>
+        // Slices of at most SliceLength elements claimed by the engine's pool, so one large matrix (a vocabulary's
+        // embeddings) no longer sets the step's length on one core while the other waits; every element is updated
+        // on its own, so the slicing does not change a bit.
+        Tensors.Parallelism.For(slices.Length, 1, (s0, s1) =>
         {
-            var p = parameters[i];
-            float lr = p.LearningRateScale == 1f ? learningRate : (float)((double)learningRate * p.LearningRateScale); // its own rate (learning_rate_mapping)
-            float stepSize = (float)(lr / bc1), decay = (float)(1 - (double)lr * WeightDecay);
-            Update(p.Data.Span, p.Grad.Span, m[i], v[i], p.WeightDecay ? decay : 1f, b1, b2, c1, c2, stepSize, bc2Sqrt, eps);
+            for (int s = s0; s < s1; s++)
+            {
+                var (i, start, length) = slices[s];
+                var p = parameters[i];
+                float lr = p.LearningRateScale == 1f ? learningRate : (float)((double)learningRate * p.LearningRateScale); // its own rate (learning_rate_mapping)
+                float stepSize = (float)(lr / bc1), decay = (float)(1 - (double)lr * WeightDecay);
+                Update(p.Data.Span.Slice(start, length), p.Grad.Span.Slice(start, length), m[i].AsSpan(start, length),
+                    v[i].AsSpan(start, length), p.WeightDecay ? decay : 1f, b1, b2, c1, c2, stepSize, bc2Sqrt, eps);
+            }
         });
+    }
+
+    // Elements one slice of the update covers (a multiple of any vector width).
+    private const int SliceLength = 1 << 18;
+
+    /// <summary>The parameters cut into slices of at most <see cref="SliceLength"/> elements: (parameter, start, length).</summary>
+    private static (int Parameter, int Start, int Length)[] Slices(Parameter[] parameters)
+    {
+        var slices = new List<(int, int, int)>();
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            int n = parameters[i].Data.Length;
+            for (int start = 0; start < n; start += SliceLength) slices.Add((i, start, Math.Min(SliceLength, n - start)));
+        }
+        return [.. slices];
     }
 
     private static void Update(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, float decay, float b1,

@@ -36,6 +36,39 @@ public sealed class OptimTests
     }
 
     [Fact]
+    public void AdamW_UpdatesEveryElementOfAParameterLargerThanOneSlice()
+    {
+        // 600,001 values: the update runs in slices of 2^18 claimed by the pool; every element (both slice boundaries,
+        // the odd tail) must follow the torch formula with its own moments.
+        const int n = 600_001;
+        var w = new Parameter("w", [.. Enumerable.Range(0, n).Select(i => (float)Math.Cos(i * 0.01))], [n], weightDecay: true);
+        var b = new Parameter("b", [0.3f], [1], weightDecay: false);
+        var opt = new AdamW([b, w], weightDecay: 0.1f);
+        var p = w.Data.ToArray().Select(x => (double)x).ToArray();
+        var m = new double[n];
+        var v = new double[n];
+        for (int step = 1; step <= 2; step++)
+        {
+            for (int i = 0; i < n; i++) w.Grad.Span[i] = (float)Math.Sin(i * 0.001 + step);
+            b.Grad.Span[0] = 1f;
+            opt.Step(0.01f);
+            for (int i = 0; i < n; i++)
+            {
+                double g = w.Grad.Span[i];
+                p[i] *= 1 - 0.01 * 0.1;
+                m[i] = 0.9 * m[i] + 0.1 * g;
+                v[i] = 0.999 * v[i] + 0.001 * g * g;
+                p[i] -= 0.01 / (1 - Math.Pow(0.9, step)) * m[i] / (Math.Sqrt(v[i]) / Math.Sqrt(1 - Math.Pow(0.999, step)) + 1e-8);
+            }
+        }
+        for (int i = 0; i < n; i++)
+        {
+            if (Math.Abs(p[i] - w.Data.Span[i]) > 1e-5)
+                Assert.Fail($"element {i}: {w.Data.Span[i]} against the formula's {p[i]}");
+        }
+    }
+
+    [Fact]
     public void AdamW_StateRoundTrips()
     {
         Parameter Make() => new("w", [1f, 2f, 3f], [3], true);

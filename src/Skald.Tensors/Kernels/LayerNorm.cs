@@ -113,6 +113,38 @@ public static unsafe class LayerNorm
     }
 
     /// <summary>
+    /// BERT's sub-layer output in one pass over the rows (parallel): x ← dropout(x) + residual in place (the mask of
+    /// <see cref="Dropout.Apply"/> with <paramref name="seed"/> over the whole buffer; p = 0: no dropout), then
+    /// y = LayerNorm(x), mean and rstd kept. The same bytes as <see cref="Dropout.Apply"/>, a vector add and
+    /// <see cref="Forward"/> in turn, without three passes over the activations (one of them on one core).
+    /// </summary>
+    internal static void AddDropoutForward(Span<float> x, ReadOnlySpan<float> residual, ReadOnlySpan<float> gamma,
+        ReadOnlySpan<float> beta, Span<float> y, Span<float> mean, Span<float> rstd, int rows, int cols, float eps,
+        float dropout, ulong seed)
+    {
+        Check(x, y, rows, cols);
+        if (residual.Length < (long)rows * cols || gamma.Length < cols || (!beta.IsEmpty && beta.Length < cols)
+            || mean.Length < rows || rstd.Length < rows)
+            throw new ArgumentException("residual needs rows·cols elements, gamma/beta cols (beta may be empty), mean/rstd rows.");
+        if (rows == 0 || cols == 0) return;
+        fixed (float* px = x, pres = residual, pg = gamma, pb = beta, py = y, pm = mean, pr = rstd)
+        {
+            nint ix = (nint)px, ires = (nint)pres, ig = (nint)pg, ib = beta.IsEmpty ? 0 : (nint)pb, iy = (nint)py, im = (nint)pm, ir = (nint)pr;
+            Parallelism.For(rows, MinRows(cols), (r0, r1) =>
+            {
+                if (dropout > 0f)
+                {
+                    var block = new Span<float>((float*)ix + (long)r0 * cols, (r1 - r0) * cols);
+                    Dropout.ApplySlice(block, block, dropout, seed, (long)r0 * cols);
+                }
+                for (int r = r0; r < r1; r++)
+                    AddForwardRow((float*)ix + (long)r * cols, (float*)ires + (long)r * cols, (float*)ig, (float*)ib,
+                        (float*)iy + (long)r * cols, (float*)im + r, (float*)ir + r, cols, eps);
+            });
+        }
+    }
+
+    /// <summary>
     /// Rows [r0, r1) of y [rows, cols] in place: y = LayerNorm(y + residual) (residual may be null: none), each row as
     /// <see cref="Forward"/> computes it (the same bytes as adding the residual with a vector add, then
     /// <see cref="Forward"/>). For a GEMM that hands over its finished rows (<see cref="LinearAddLayerNorm"/>).
@@ -123,19 +155,25 @@ public static unsafe class LayerNorm
         for (int r = r0; r < r1; r++)
         {
             float* row = y + (long)r * cols;
-            float* res = residual == null ? null : residual + (long)r * cols;
-            if (Vector512.IsHardwareAccelerated)
-            {
-                ForwardRow512(row, res, gamma, beta, row, mean + r, rstd + r, cols, eps);
-                continue;
-            }
-            if (res != null)
-            {
-                var span = new Span<float>(row, cols);
-                TensorPrimitives.Add(span, new ReadOnlySpan<float>(res, cols), span);
-            }
-            ForwardRow(row, gamma, beta, row, mean + r, rstd + r, cols, eps);
+            AddForwardRow(row, residual == null ? null : residual + (long)r * cols, gamma, beta, row, mean + r, rstd + r, cols, eps);
         }
+    }
+
+    /// <summary>One row: x += residual in place (null: none), then y = LayerNorm(x) (y may be x).</summary>
+    private static void AddForwardRow(float* x, float* residual, float* gamma, float* beta, float* y, float* mean,
+        float* rstd, int cols, float eps)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ForwardRow512(x, residual, gamma, beta, y, mean, rstd, cols, eps);
+            return;
+        }
+        if (residual != null)
+        {
+            var span = new Span<float>(x, cols);
+            TensorPrimitives.Add(span, new ReadOnlySpan<float>(residual, cols), span);
+        }
+        ForwardRow(x, gamma, beta, y, mean, rstd, cols, eps);
     }
 
     /// <summary>

@@ -1,0 +1,61 @@
+using Skald.Tensors.Autograd;
+using Skald.Tensors.Kernels;
+
+namespace Skald.Tensors.Tests.Autograd;
+
+/// <summary>
+/// BERT's sub-layer output, y = LayerNorm(dropout(a) + residual), runs as one parallel pass over blocks of rows forward
+/// (<see cref="LayerNorm.AddDropoutForward"/>) and one after the LayerNorm backward (the residual's gradient and the
+/// dropout mask together): on enough rows for several blocks, the same bytes as the kernels run in turn over the whole
+/// buffer (<see cref="Dropout.Apply"/>, a vector add, <see cref="LayerNorm.Forward"/>; <see cref="LayerNorm.Backward"/>,
+/// a copy or add, <see cref="Dropout.Apply"/>).
+/// </summary>
+public sealed class AddDropoutLayerNormTests
+{
+    [Theory]
+    [InlineData(0f, false)]
+    [InlineData(0.1f, false)]
+    [InlineData(0.1f, true)]
+    public void ManyRowsGiveTheBytesOfTheKernelsInTurn(float dropout, bool residualHasGrad)
+    {
+        const int rows = 3000, cols = 96; // 65,536 / 96 = 682 rows a block: several blocks on any thread count
+        var rng = new Random(31);
+        float[] Values(int n, float scale) => [.. Enumerable.Range(0, n).Select(_ => (float)(rng.NextDouble() * 2 - 1) * scale)];
+        var a = Values(rows * cols, 2f);
+        var residual = Values(rows * cols, 1f);
+        var dy = Values(rows * cols, 1f);
+        var gamma = new Parameter("g", Values(cols, 1f), [cols], weightDecay: false);
+        var beta = new Parameter("b", Values(cols, 1f), [cols], weightDecay: false);
+
+        // Through the op (the residual feeds a second consumer when it needs a gradient, so that gradient accumulates).
+        var tape = new Tape { Random = new SkaldRandom(9) };
+        var va = tape.Constant((float[])a.Clone(), rows, cols, requiresGrad: true);
+        var vr = tape.Constant((float[])residual.Clone(), rows, cols, requiresGrad: residualHasGrad);
+        var y = Ops.AddDropoutLayerNorm(tape, va, vr, gamma, beta, 1e-12f, dropout);
+        var output = residualHasGrad ? Ops.Add(tape, y, vr) : y;
+        tape.Seed(output, dy);
+        tape.Backward();
+
+        // The kernels in turn, with the seed the op drew.
+        ulong seed = dropout > 0f ? new SkaldRandom(9).NextUInt64() : 0UL;
+        var s = (float[])a.Clone();
+        if (dropout > 0f) Dropout.Apply(s, s, dropout, seed);
+        System.Numerics.Tensors.TensorPrimitives.Add(s, residual, s);
+        var (expected, mean, rstd) = (new float[rows * cols], new float[rows], new float[rows]);
+        LayerNorm.Forward(s, gamma.Data.Span, beta.Data.Span, expected, mean, rstd, rows, cols, 1e-12f);
+        Assert.True(expected.AsSpan().SequenceEqual(y.Span), "forward differs");
+        var ds = new float[rows * cols];
+        LayerNorm.Backward(dy, s, gamma.Data.Span, mean, rstd, ds, new float[cols], new float[cols], rows, cols);
+        var residualGrad = residualHasGrad ? Sum(dy, ds) : null; // y + residual's gradient, then the LayerNorm path's
+        if (dropout > 0f) Dropout.Apply(ds, ds, dropout, seed);
+        Assert.True(ds.AsSpan().SequenceEqual(va.Grad), "a's gradient differs");
+        if (residualGrad is not null) Assert.True(residualGrad.AsSpan().SequenceEqual(vr.Grad), "the residual's gradient differs");
+    }
+
+    private static float[] Sum(float[] x, float[] y)
+    {
+        var z = new float[x.Length];
+        System.Numerics.Tensors.TensorPrimitives.Add(x, y, z);
+        return z;
+    }
+}

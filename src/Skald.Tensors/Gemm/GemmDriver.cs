@@ -42,8 +42,8 @@ internal unsafe struct GemmArgs
     public float* PackedB;
     public delegate*<float*, int, int, int, void> Epilogue; // in place on a finished tile: (c, ldc, rows, cols)
 
-    /// <summary>Pre-packed B only: when set, C starts as this row of N values on every row (beta is ignored), the
-    /// same as copying it into each row of C and running with beta 1.</summary>
+    /// <summary>When set, C starts as this row of N values on every row (beta is ignored), placed in each tile just
+    /// before its first K slice: the same as copying it into each row of C and running with beta 1.</summary>
     public float* Bias;
 
     /// <summary>Pre-packed B only: called as (<see cref="RowsDoneContext"/>, row0, row1) once rows [row0, row1) of C
@@ -105,7 +105,8 @@ internal static unsafe partial class GemmDriver
                 else PackB16(g, pc, kc, jc, nc, packB, nr);
                 float* bBlock = packB;
                 long panelStride = (long)kc * nr;
-                float beta = pc == 0 ? g.Beta : 1f;
+                bool fillBias = pc == 0 && g.Bias != null;
+                float beta = pc == 0 ? (g.Bias != null ? 1f : g.Beta) : 1f;
                 var epilogue = pc + kc >= g.K ? g.Epilogue : null; // after the last slice only
                 for (int ic = m0; ic < m1; ic += spec.MC)
                 {
@@ -113,7 +114,7 @@ internal static unsafe partial class GemmDriver
                     // Whole row panels of a row-major A with alpha 1 are read in place (see RunPacked).
                     int direct = directA ? mc / mr * mr : 0;
                     if (direct < mc) PackA(g, ic + direct, mc - direct, pc, kc, packA, mr);
-                    Sweep(spec, g, ic, mc, direct, pc, kc, bBlock, panelStride, jc, nc, beta, false, epilogue, packA, tile);
+                    Sweep(spec, g, ic, mc, direct, pc, kc, bBlock, panelStride, jc, nc, beta, fillBias, epilogue, packA, tile);
                 }
             }
         }

@@ -122,6 +122,34 @@ public sealed unsafe class ManagedGemm : IGemmBackend
     }
 
     /// <summary>
+    /// C = A·op(B) + bias (on every row): bit-identical to copying the bias into each row of C and running
+    /// <see cref="Sgemm"/> with beta 1, with the bias placed in each tile by the parallel product instead of a serial
+    /// pass over C first (a training step's Linear layers, whose weights change every step and are not pre-packed).
+    /// </summary>
+    internal void SgemmBias(bool transB, int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        ReadOnlySpan<float> bias, Span<float> c, int ldc)
+    {
+        GemmChecks.Validate(false, transB, m, n, k, lda, ldb, ldc, a.Length, b.Length, c.Length);
+        if (bias.Length < n) throw new ArgumentException($"bias needs {n} elements.", nameof(bias));
+        if (m == 0 || n == 0) return;
+        fixed (float* pa = a, pb = b, pc = c, pbias = bias)
+        {
+            var g = new GemmArgs
+            {
+                TransB = transB, M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc,
+                Alpha = 1f, Beta = 1f, A = pa, B = pb, C = pc, Bias = pbias,
+            };
+            if (Kernel == ManagedGemmKernel.Vector512 && DotGemm.Applicable(g))
+            {
+                // The few-row product has no tiles to place the bias in: C filled first, as before.
+                for (int i = 0; i < m; i++) bias[..n].CopyTo(c.Slice(i * ldc, n));
+                g.Bias = null;
+            }
+            Run(g, ThreadCap);
+        }
+    }
+
+    /// <summary>
     /// Packs op(B) (k×n; <paramref name="b"/> is [k, n] with row stride <paramref name="ldb"/>, or [n, k] when
     /// <paramref name="transB"/>) once, for <see cref="SgemmPacked"/> with this kernel.
     /// </summary>

@@ -11,6 +11,12 @@ public static class Linear
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
         Span<float> y, int n, int inFeatures, int outFeatures)
     {
+        if (!bias.IsEmpty && Blas.Backend is ManagedGemm managed)
+        {
+            // The bias goes into each tile of y inside the parallel GEMM (no serial copy of it into every row first).
+            managed.SgemmBias(true, n, outFeatures, inFeatures, x, inFeatures, weight, inFeatures, bias, y, outFeatures);
+            return;
+        }
         if (!bias.IsEmpty)
         {
             for (int i = 0; i < n; i++) bias.CopyTo(y.Slice(i * outFeatures, outFeatures));

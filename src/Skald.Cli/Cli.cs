@@ -108,7 +108,7 @@ internal static class Cli
             return Fail(e, 2, $"{e.Message} (see '{ParseErrors.Path(parse.CommandResult)} --help')");
         }
         catch (Exception e) when (e is ModelFormatException or TokenizerException or InputException or TrainingException
-            or Skald.Data.DataException or Skald.Hub.HubException or MpiException or FileNotFoundException or DirectoryNotFoundException
+            or Skald.Data.DataException or Skald.Hub.HubException or Skald.Retrieval.EvaluationException or MpiException or FileNotFoundException or DirectoryNotFoundException
             or UnauthorizedAccessException)
         {
             return Fail(e, 1, e.Message);

@@ -72,5 +72,10 @@ public sealed class MergeCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", Path.Combine(dir, "none"), "--output", Path.Combine(dir, "out")), 1,
             "adapter_config.json");
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+        string notAnObject = Path.Combine(dir, "list");
+        Directory.CreateDirectory(notAnObject);
+        File.WriteAllText(Path.Combine(notAnObject, "adapter_config.json"), "[1, 2]");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", notAnObject, "--output", Path.Combine(dir, "out")), 1,
+            "adapter_config.json: expected a JSON object, found array");
     }
 }

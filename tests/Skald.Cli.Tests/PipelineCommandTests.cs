@@ -161,6 +161,57 @@ public sealed class PipelineCommandTests
     }
 
     [Fact]
+    public void AHiddenWidthTheHeadsDoNotDivideIsNamedBeforeAnyStageRuns()
+    {
+        string outDir = Path.Combine(TestPaths.NewTempDir(), "p");
+        string config = Write($$"""
+            output: {{outDir}}
+            stages:
+              - {name: tok, type: tokenizer, corpus: samples/data/corpus.txt}
+              - {name: init, type: new_bert, tokenizer: tok, hidden: 30, heads: 4}
+            """);
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config), 1,
+            "pipeline.yaml:4: init.hidden 30 must be a multiple of init.heads 4");
+        Assert.False(Directory.Exists(outDir), "a stage ran before every stage was checked");
+    }
+
+    [Fact]
+    public void ABenchmarkStageWithoutItsSuiteIsOneLine()
+    {
+        string dir = TestPaths.NewTempDir(), suite = Path.Combine(dir, "nope.json");
+        string config = Write($$"""
+            output: {{Path.Combine(dir, "p")}}
+            stages:
+              - {name: bench, type: benchmark, models: [bm25], suite: {{suite}}}
+            """);
+        var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
+        // The stage's progress line, then one error line (was "internal error: EvaluationException: ...", exit 70).
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal($"skald: error: {suite}: suite file not found", r.Stderr.Trim().Split('\n')[^1]);
+        Assert.DoesNotContain("   at ", r.Stderr);
+    }
+
+    [Fact]
+    public void AStageNameThatLeavesTheOutputFolderIsRefused()
+    {
+        // A stage writes (and replaces) OUTPUT/NAME: '..' or a path would replace a folder outside the output.
+        string dir = TestPaths.NewTempDir(), outDir = Path.Combine(dir, "p"), victim = Path.Combine(dir, "victim.txt");
+        File.WriteAllText(victim, "keep me");
+        foreach (string name in new[] { "..", ".", "../escape", "a/b", "/tmp/abs", " " })
+        {
+            string config = Write($$"""
+                output: {{outDir}}
+                stages:
+                  - {name: '{{name}}', type: static, tokenizer: a.json, dim: 8}
+                """);
+            SkaldProcess.AssertUserError(SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config), 1,
+                "pipeline.yaml:3:", $"stage name \"{name}\" must be a plain folder name");
+            Assert.Equal("keep me", File.ReadAllText(victim));
+            Assert.False(Directory.Exists(outDir), $"name '{name}': a stage ran");
+        }
+    }
+
+    [Fact]
     public void AStaticStageStartsANewModelOrDistillsAnEncoder()
     {
         string outDir = Path.Combine(TestPaths.NewTempDir(), "p");

@@ -28,6 +28,30 @@ public sealed class StaticCommandTests
     }
 
     [Fact]
+    public void AnOutputFolderThatHoldsSomethingIsNeverReplaced()
+    {
+        string outDir = TestPaths.NewTempDir(), notes = Path.Combine(outDir, "notes.txt");
+        File.WriteAllText(notes, "keep me");
+        string data = Path.Combine(TestPaths.RepoRoot, "samples", "data", "train-pairs.jsonl");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("static", "train", "--data", data, "--dim", "16", "--steps", "2", "--output", outDir), 1,
+            $"{outDir}: the output folder exists and is not empty");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("static", "distill", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--dim", "8",
+            "--output", outDir), 1, $"{outDir}: the output folder exists and is not empty");
+        Assert.Equal("keep me", File.ReadAllText(notes));
+        Assert.Single(Directory.EnumerateFileSystemEntries(outDir));
+    }
+
+    [Fact]
+    public void ABadMatryoshkaWidthIsRefusedBeforeAnythingIsWritten()
+    {
+        string outDir = Path.Combine(TestPaths.NewTempDir(), "static");
+        string data = Path.Combine(TestPaths.RepoRoot, "samples", "data", "train-pairs.jsonl");
+        var r = SkaldProcess.Run("static", "train", "--data", data, "--dim", "16", "--matryoshka", "32,8", "--output", outDir);
+        SkaldProcess.AssertUserError(r, 2, "option --matryoshka: '32' is not a width between 1 and 16");
+        Assert.False(Directory.Exists(outDir), "a trained tokenizer was left in the output folder");
+    }
+
+    [Fact]
     public void MissingDataFileIsNamed()
     {
         string missing = Path.Combine(TestPaths.NewTempDir(), "nope.jsonl");

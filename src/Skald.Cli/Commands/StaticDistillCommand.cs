@@ -25,8 +25,9 @@ internal sealed class StaticDistillCommand : Command
     private int Run(ParseResult p)
     {
         bool quiet = p.GetValue(CliOptions.Quiet);
-        var teacher = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet));
         string outputPath = p.GetValue(output)!;
+        CliOptions.RequireNewFolder(outputPath); // the model replaces the folder: never one that holds something
+        var teacher = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet));
         var text = p.GetValue(corpus) is { } c ? CliOptions.Items(c).SelectMany(TextInput.ReadLinesOf).ToList() : null;
         var distilled = ProgressView.Run("embedding the vocabulary", show: true, quiet, bar => StaticDistiller.Distill(teacher, p.GetValue(dim) ?? 256, new StaticDistillOptions
         {

@@ -37,7 +37,13 @@ internal sealed class StaticTrainCommand : Command
     private int Run(ParseResult p)
     {
         string outputPath = p.GetValue(output)!;
+        CliOptions.RequireNewFolder(outputPath); // the model replaces the folder: never one that holds something
         bool quiet = p.GetValue(CliOptions.Quiet);
+        int width = p.GetValue(dim) ?? 256;
+        int[] dims = p.GetValue(matryoshka) is { } m
+            ? m.Split(',').Select(x => int.TryParse(x, System.Globalization.CultureInfo.InvariantCulture, out int v) && v > 0 && v <= width ? v
+                : throw new UsageException($"option --matryoshka: '{x}' is not a width between 1 and {width}")).ToArray()
+            : [width, width / 2, width / 4, width / 8];
         // Every file gives (anchor, positive) pairs: its first two text columns (a "lang" column is not text to embed).
         var anchors = new List<string>();
         var positives = new List<string>();
@@ -51,27 +57,35 @@ internal sealed class StaticTrainCommand : Command
             positives.AddRange(d.Rows.Select(r => r[1]));
         }
 
-        string tokenizerPath;
-        if (p.GetValue(tokenizer) is { } tok)
+        string? trained = null; // a tokenizer trained here: a temporary file (the model folder gets its own copy)
+        try
         {
-            tokenizerPath = Directory.Exists(tok) ? Path.Combine(tok, "tokenizer.json") : tok;
-        }
-        else
-        {
-            // No tokenizer given: train a lower-cased WordPiece on the corpus files plus the training texts.
-            var text = CliOptions.Items(p.GetValue(corpus)).SelectMany(TextInput.ReadLinesOf).Concat(anchors).Concat(positives).ToList();
-            Directory.CreateDirectory(outputPath);
-            tokenizerPath = Path.Combine(outputPath, "tokenizer.trained.json");
-            File.WriteAllText(tokenizerPath, TokenizerTrainer.TrainJson(text, new TokenizerTrainingOptions
+            string tokenizerPath;
+            if (p.GetValue(tokenizer) is { } tok)
             {
-                Kind = TokenizerKind.WordPiece, VocabSize = p.GetValue(vocabSize) ?? 16000, Lowercase = true,
-            }));
+                tokenizerPath = Directory.Exists(tok) ? Path.Combine(tok, "tokenizer.json") : tok;
+            }
+            else
+            {
+                // No tokenizer given: train a lower-cased WordPiece on the corpus files plus the training texts.
+                var text = CliOptions.Items(p.GetValue(corpus)).SelectMany(TextInput.ReadLinesOf).Concat(anchors).Concat(positives).ToList();
+                trained = tokenizerPath = Path.Combine(Path.GetTempPath(), $"skald-static-{Guid.NewGuid():N}.tokenizer.json");
+                File.WriteAllText(tokenizerPath, TokenizerTrainer.TrainJson(text, new TokenizerTrainingOptions
+                {
+                    Kind = TokenizerKind.WordPiece, VocabSize = p.GetValue(vocabSize) ?? 16000, Lowercase = true,
+                }));
+            }
+            return Train(p, outputPath, quiet, anchors, positives, tokenizerPath, width, dims);
         }
-        int width = p.GetValue(dim) ?? 256;
-        int[] dims = p.GetValue(matryoshka) is { } m
-            ? m.Split(',').Select(x => int.TryParse(x, System.Globalization.CultureInfo.InvariantCulture, out int v) && v > 0 && v <= width ? v
-                : throw new UsageException($"option --matryoshka: '{x}' is not a width between 1 and {width}")).ToArray()
-            : [width, width / 2, width / 4, width / 8];
+        finally
+        {
+            if (trained is not null) File.Delete(trained);
+        }
+    }
+
+    private int Train(ParseResult p, string outputPath, bool quiet, List<string> anchors, List<string> positives,
+        string tokenizerPath, int width, int[] dims)
+    {
         int maxSteps = p.GetValue(steps) ?? 0;
         // The one trainer, as `skald train` runs it with model.type static (MNRL inside Matryoshka, AdamW, warm-up).
         var config = Stages.Config(

@@ -46,17 +46,22 @@ internal sealed class TokenizerTrainCommand : Command
             OutputPath.NotAnInput(outputPath, files.ToArray());
         }
         if (files.Count == 0) throw new InputException("no corpus files (.txt) found");
+        string[]? specials = p.GetValue(specialTokens) is { } special ? CliOptions.Items(special) : null;
+        if (specials is { Length: 0 }) throw new UsageException("option --special-tokens: no tokens given (a comma-separated list, e.g. [PAD],[UNK],[CLS],[SEP],[MASK])");
+        if (specials?.GroupBy(t => t, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new UsageException($"option --special-tokens: '{twice.Key}' is listed twice");
         var options = new TokenizerTrainingOptions
         {
             Kind = kindName switch { "bpe" => TokenizerKind.Bpe, "unigram" => TokenizerKind.Unigram, _ => TokenizerKind.WordPiece },
             VocabSize = p.GetValue(vocabSize)!.Value,
             MinFrequency = p.GetValue(minFrequency) ?? 2,
-            SpecialTokens = p.GetValue(specialTokens) is { } special ? CliOptions.Items(special) : null,
+            SpecialTokens = specials,
             InitialAlphabet = (p.GetValue(initialAlphabet) ?? "").EnumerateRunes().Select(r => r.ToString()).ToArray(),
             Lowercase = p.GetValue(lowercase),
         };
         var sw = Stopwatch.StartNew();
         var lines = files.SelectMany(Retrieval.Data.TextFile.ReadLines).Where(l => l.Length > 0).ToList();
+        if (lines.Count == 0) throw new InputException($"{string.Join(", ", files)}: no text lines to train on");
         string json = TokenizerTrainer.TrainJson(lines, options);
         var check = Tokenizer.FromJson(json, outputPath);
         AtomicFile.Write(outputPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));

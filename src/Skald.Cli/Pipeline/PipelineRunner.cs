@@ -87,6 +87,8 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
         string tokenizer = s.Keys.Path("tokenizer", required: true)!;
         var shape = new BertShape(s.Keys.Int("hidden", 128, 1), s.Keys.Int("layers", 2, 1), s.Keys.Int("heads", 4, 1),
             s.Keys.Int("intermediate", 512, 1), s.Keys.Int("max_positions", 128, 1));
+        if (shape.Hidden % shape.Heads != 0)
+            throw new InputException($"{s.Keys.Where("hidden")}: {s.Name}.hidden {shape.Hidden} must be a multiple of {s.Name}.heads {shape.Heads}");
         ulong seed = (ulong)s.Keys.Long("seed", 42, 0);
         return target => RandomBert.Create(target, Ref(tokenizer), shape, seed);
     }

@@ -42,6 +42,10 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
             string label = m.Children.TryGetValue(new YamlScalarNode("name"), out var n) && n is YamlScalarNode { Value: { Length: > 0 } v } ? v : $"stage {i + 1}";
             var keys = SectionReader.FromMapping(label, m, path, Error);
             string name = keys.Str("name", required: true)!;
+            // The stage's folder is OUTPUT/NAME, replaced when the stage runs: a name must stay inside the output folder.
+            if (name is "." or ".." || name.IndexOfAny(['/', '\\', ':']) >= 0 || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0
+                || name.Trim().Length == 0)
+                throw new InputException($"{keys.Where("name")}: stage name \"{name}\" must be a plain folder name (no '/', '\\', ':', '.' or '..'): its output goes to OUTPUT/NAME");
             string type = keys.Str("type", required: true)!;
             if (list.Any(s => s.Name == name)) throw new InputException($"{keys.Where("name")}: two stages are named \"{name}\"");
             list.Add(new StageConfig(name, type, $"{path}:{m.Start.Line}: stage {i + 1} ({name})", keys));

@@ -105,6 +105,7 @@ public sealed record LoraConfig
         {
             throw new ModelFormatException($"{path}: invalid JSON ({e.Message})");
         }
+        if (root.ValueKind != JsonValueKind.Object) throw new ModelFormatException($"{path}: expected a JSON object, found {root.ValueKind.ToString().ToLowerInvariant()}");
         string? type = Str(root, "peft_type");
         if (type != "LORA") throw new ModelFormatException($"{path}: peft_type \"{type}\" is not supported (only LORA)");
         if (Bool(root, "fan_in_fan_out")) throw new ModelFormatException($"{path}: fan_in_fan_out: true is for GPT-2 Conv1D layers, not supported");

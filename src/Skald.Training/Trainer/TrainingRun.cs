@@ -39,6 +39,14 @@ public static class TrainingRun
         {
             throw new TrainingException($"output.dir {dir}: cannot write there ({e.Message})");
         }
+        // What the run writes there, checked now rather than after hours of training (the final model would be lost).
+        foreach (string folder in new[] { "final", "checkpoints", "tensorboard", "initial-model" })
+        {
+            if (File.Exists(Path.Combine(dir, folder)))
+                throw new TrainingException($"output.dir {dir}: '{folder}' is a file; the run writes a folder there (move the file away)");
+        }
+        if (Directory.Exists(Path.Combine(dir, "metrics.jsonl")))
+            throw new TrainingException($"output.dir {dir}: 'metrics.jsonl' is a folder; the run writes its metrics log there (move the folder away)");
     }
 
     /// <summary>Reads everything the config names and returns a ready trainer setup.</summary>

@@ -110,6 +110,19 @@ public sealed class TrainCliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AFileWhereTheRunWritesAFolderIsNamedBeforeTraining()
+    {
+        // Found only when the final model was saved, the run's weights were lost.
+        string data = InfraPaths.WriteFile(dir, "pairs.jsonl", Pairs(16));
+        string outDir = Path.Combine(dir, "final-file");
+        Directory.CreateDirectory(outDir);
+        File.WriteAllText(Path.Combine(outDir, "final"), "x");
+        var r = SkaldProcess.RunIn(dir, "train", "--config", Config(data, outDir), "--set", "training.max_steps=2");
+        SkaldProcess.AssertUserError(r, 1, $"output.dir {outDir}: 'final' is a file; the run writes a folder there");
+        Assert.False(Directory.Exists(Path.Combine(outDir, "checkpoints")), "training ran");
+    }
+
+    [Fact]
     public void IdenticalRowsWithNoDuplicatesAreRefusedNotTrainedOneByOne()
     {
         string data = InfraPaths.WriteFile(dir, "same.jsonl", string.Concat(Enumerable.Repeat(

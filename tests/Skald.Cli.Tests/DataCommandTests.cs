@@ -246,6 +246,27 @@ public sealed class DataCommandTests
         Assert.False(File.Exists(output));
     }
 
+    [Fact]
+    public void EmptyInputsAndBadChoicesAreOneLineNotASilentSuccess()
+    {
+        string dir = TestPaths.NewTempDir(), empty = Path.Combine(dir, "empty.jsonl"), output = Path.Combine(dir, "out.jsonl");
+        File.WriteAllText(empty, "");
+        // No rows: an error before any request (the endpoint is a closed local port), not "wrote 0 rows".
+        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "translate", "--data", empty, "--output", output, "--from", "nb", "--to", "nn",
+            "--engine", "llm", "--llm", "http://127.0.0.1:9/v1", "--llm-model", "m"), 1, $"{empty}: no data rows to translate");
+        Assert.False(File.Exists(output));
+        // A stemming language BM25 does not have: refused, not mined without stemming.
+        string pairs = Path.Combine(dir, "pairs.jsonl");
+        File.WriteAllText(pairs, "{\"anchor\":\"Når går toget?\",\"positive\":\"Toget går 07:45.\"}\n{\"anchor\":\"Hvor er kantinen?\",\"positive\":\"Kantinen er i andre etasje.\"}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "mine-negatives", "--data", pairs, "--output", output, "--model", "bm25",
+            "--language", "xx"), 2, "--language xx: BM25 stems nb, nn, da, sv");
+        // A malformed line of a .jsonl document is named with its line, not a skipped file.
+        string docs = Path.Combine(dir, "docs.jsonl");
+        File.WriteAllText(docs, "{\"text\": \"Toget går fra Oslo S hver time. Det tar tre timer til Lillehammer.\"}\n{\"text\": \"unterminated\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", docs, "--output", Path.Combine(dir, "gen")), 1,
+            $"{docs}:2: not a JSON object");
+    }
+
     [ApertiumFact]
     public void TranslateWithApertiumWritesParallelPairs()
     {

@@ -77,5 +77,7 @@ public sealed class MergeCommandTests
         File.WriteAllText(Path.Combine(notAnObject, "adapter_config.json"), "[1, 2]");
         SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", notAnObject, "--output", Path.Combine(dir, "out")), 1,
             "adapter_config.json: expected a JSON object, found array");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", ",", "--output", Path.Combine(dir, "out")), 2,
+            "option --adapters: no adapter folders given");
     }
 }

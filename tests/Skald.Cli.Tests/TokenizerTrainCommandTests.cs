@@ -29,6 +29,18 @@ public sealed class TokenizerTrainCommandTests
     }
 
     [Fact]
+    public void AFolderAsTheOutputIsNamedBeforeTraining()
+    {
+        string dir = TestPaths.NewTempDir();
+        SkaldProcess.AssertUserError(SkaldProcess.Run("tokenizer", "train", "--corpus", Corpus, "--kind", "wordpiece", "--vocab-size", "300",
+            "--output", dir), 1, $"{dir}: is a folder; name a file to write");
+        string file = Path.Combine(dir, "afile");
+        File.WriteAllText(file, "x");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("tokenizer", "train", "--corpus", Corpus, "--kind", "wordpiece", "--vocab-size", "300",
+            "--output", Path.Combine(file, "t.json")), 1, $"{file} is a file, not a folder");
+    }
+
+    [Fact]
     public void ACorpusWithoutTextIsNamed()
     {
         string dir = TestPaths.NewTempDir(), empty = Path.Combine(dir, "empty.txt"), output = Path.Combine(dir, "tokenizer.json");

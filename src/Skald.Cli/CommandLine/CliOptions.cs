@@ -128,6 +128,11 @@ internal static class CliOptions
             throw new IO.InputException($"{dir}: the output folder exists and is not empty");
     }
 
+    /// <summary>Refuses a <c>--language</c> BM25 has no stemmer for (null: none given, no stemming); returns it.</summary>
+    public static string? StemmingLanguage(string? language) =>
+        language is null || Skald.Retrieval.Bm25.Snowball.AlgorithmFor(language) is not null ? language
+            : throw new UsageException($"--language {language}: BM25 stems nb, nn, da, sv (also no, en, de, fi and their three-letter codes); leave it out for no stemming");
+
     /// <summary>Splits a comma-separated option value into its non-empty, trimmed items.</summary>
     public static string[] Items(string? value) =>
         (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

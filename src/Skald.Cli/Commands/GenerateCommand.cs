@@ -54,6 +54,7 @@ internal sealed class GenerateCommand : Command
         bool quiet = p.GetValue(CliOptions.Quiet);
         OutputPath.NotAnInput(outputPath, inputPath);
         var rows = GenerationRows.Read(inputPath);
+        AtomicFile.CheckWritable(outputPath); // before the model loads and generates, not after
         string folder = HubModels.Resolve(p.GetValue(model)!, quiet);
         var generator = TextGenerator.Load(folder, HubModels.ResolveAll(CliOptions.Items(p.GetValue(adapters)), quiet));
         var prompts = rows.Select(r => Tokenize(generator, r.Input, $"{inputPath}:{r.Line}")).ToList();

@@ -39,6 +39,7 @@ internal sealed class TokenizeCommand : Command
         var tok = Tokenizer.FromFile(path);
         // Blank lines are texts too here (HF encodes "" to the special tokens alone).
         var texts = TextInput.Read(inputPath, allowBlank: true);
+        AtomicFile.CheckWritable(outputPath); // before the texts are encoded, not after
         string? pairPath = p.GetValue(pair);
         IReadOnlyList<Skald.Tokenizers.Encoding> encodings;
         if (pairPath is null)

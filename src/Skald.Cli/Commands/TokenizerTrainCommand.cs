@@ -46,6 +46,7 @@ internal sealed class TokenizerTrainCommand : Command
             OutputPath.NotAnInput(outputPath, files.ToArray());
         }
         if (files.Count == 0) throw new InputException("no corpus files (.txt) found");
+        AtomicFile.CheckWritable(outputPath); // before training, not after it
         string[]? specials = p.GetValue(specialTokens) is { } special ? CliOptions.Items(special) : null;
         if (specials is { Length: 0 }) throw new UsageException("option --special-tokens: no tokens given (a comma-separated list, e.g. [PAD],[UNK],[CLS],[SEP],[MASK])");
         if (specials?.GroupBy(t => t, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)

@@ -31,6 +31,7 @@ internal static class AtomicFile
     private static void CheckFolder(string path, string full)
     {
         string? dir = Path.GetDirectoryName(full);
+        if (dir is not null && File.Exists(dir)) throw new InputException($"{path}: {dir} is a file, not a folder");
         if (dir is not null && !Directory.Exists(dir)) throw new InputException($"{path}: output folder {dir} does not exist");
     }
 
@@ -38,6 +39,7 @@ internal static class AtomicFile
     public static void Write(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
+        if (Directory.Exists(full)) throw new InputException($"{path}: is a folder; name a file to write");
         CheckFolder(path, full);
         StagingPaths.Recover(full);
         string tmp = StagingPaths.Temp(full);

@@ -35,8 +35,10 @@ public static class DocumentIngest
             {
                 read = ReadFile(file, textColumn, ocr, notices, progress);
             }
-            catch (DataException e) when (Path.GetExtension(file).Equals(".jsonl", StringComparison.OrdinalIgnoreCase) && e.Message.Contains("no string column", StringComparison.Ordinal))
+            catch (DataException) when (Path.GetExtension(file).Equals(".jsonl", StringComparison.OrdinalIgnoreCase))
             {
+                // Structured rows: a malformed line or a missing column is the export's error, named with its line
+                // (skipping the whole file would drop every good row with it and lose where the bad one is).
                 throw;
             }
             catch (Exception e) when (e is not OutOfMemoryException)

@@ -17,6 +17,7 @@ public static class DatasetTranslator
     {
         if (!Path.GetExtension(output).Equals(".jsonl", StringComparison.OrdinalIgnoreCase)) throw new DataException($"{output}: write translations to a .jsonl file");
         var (header, rows) = DatasetReader.ReadTable(input, out var lists);
+        if (rows.Count == 0) throw new DataException($"{input}: no data rows to translate");
         var idx = columns.Select(c => header.IndexOf(c) is var i and >= 0 ? i
             : throw new DataException($"{input}: no column '{c}' (columns: {string.Join(", ", header)})")).ToArray();
         // A column of lists of texts (listwise rows' documents) is translated document by document.

@@ -46,8 +46,7 @@ internal sealed class IndexBuildCommand : Command
     {
         bool quiet = p.GetValue(CliOptions.Quiet);
         var layout = layoutOptions.Of(p);
-        if (p.GetValue(language) is { } lang && Snowball.AlgorithmFor(lang) is null)
-            throw new UsageException($"--language {lang}: BM25 stems nb, nn, da, sv (also no, en, de, fi and their three-letter codes); leave it out for no stemming");
+        CliOptions.StemmingLanguage(p.GetValue(language));
         try
         {
             IndexWriter.CheckTarget(p.GetValue(output)!); // before the model loads and the documents embed

@@ -81,4 +81,16 @@ public sealed class AdapterCommandTests
         Assert.Contains("ndcg_at_10 = 1.0000", r.Stderr);
         Assert.Contains("requests", r.Stderr);
     }
+
+    [Fact]
+    public void AStaticBaseModelIsRefusedBeforeEmbedding()
+    {
+        // Found only when the adapter folder was written (no transformer config to route), after all the training.
+        string dir = TestPaths.NewTempDir(), staticModel = Path.Combine(dir, "static"), output = Path.Combine(dir, "adapter");
+        Assert.Equal(0, SkaldProcess.Run("static", "distill", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--dim", "8",
+            "--output", staticModel).ExitCode);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("adapter", "train", "--model", staticModel, "--data", Pairs(30), "--output", output), 1,
+            $"{staticModel}: a static embedding model; a query adapter needs a transformer model");
+        Assert.False(Directory.Exists(output));
+    }
 }

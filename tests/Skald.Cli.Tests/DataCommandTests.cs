@@ -265,6 +265,10 @@ public sealed class DataCommandTests
         File.WriteAllText(docs, "{\"text\": \"Toget går fra Oslo S hver time. Det tar tre timer til Lillehammer.\"}\n{\"text\": \"unterminated\n");
         SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", docs, "--output", Path.Combine(dir, "gen")), 1,
             $"{docs}:2: not a JSON object");
+        // A journal that is a folder: named before any document is read or request made.
+        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", Path.Combine(dir, "gen"),
+            "--generator", "llm", "--llm", "http://127.0.0.1:9/v1", "--llm-model", "m", "--journal", dir), 2,
+            $"option --journal {dir}: is a folder; name a file");
     }
 
     [ApertiumFact]

@@ -176,6 +176,30 @@ public sealed class PipelineCommandTests
     }
 
     [Fact]
+    public void AMaskProbabilityOfZeroAndAnOutputThatIsAFileAreNamedBeforeAnyStageRuns()
+    {
+        string dir = TestPaths.NewTempDir(), outDir = Path.Combine(dir, "p");
+        string config = Write($$"""
+            output: {{outDir}}
+            stages:
+              - {name: tok, type: tokenizer, corpus: samples/data/corpus.txt}
+              - {name: mlm, type: mlm, model: tok, corpus: [samples/data/corpus.txt], mask_probability: 0}
+            """);
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config), 1,
+            "pipeline.yaml:4: mlm.mask_probability must be between 0 and 1 (exclusive), got 0");
+        Assert.False(Directory.Exists(outDir), "a stage ran before every stage was checked");
+        string file = Path.Combine(dir, "afile");
+        File.WriteAllText(file, "x");
+        config = Write($$"""
+            output: {{file}}
+            stages:
+              - {name: tok, type: tokenizer, corpus: samples/data/corpus.txt}
+            """);
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config), 1,
+            $"output {file} is a file; name a folder");
+    }
+
+    [Fact]
     public void ABenchmarkStageWithoutItsSuiteIsOneLine()
     {
         string dir = TestPaths.NewTempDir(), suite = Path.Combine(dir, "nope.json");

@@ -128,6 +128,20 @@ internal static class CliOptions
             throw new IO.InputException($"{dir}: the output folder exists and is not empty");
     }
 
+    /// <summary>
+    /// A file an option names for the command to write or append to (a journal): refused with one line when it is a
+    /// folder or its folder is missing or a file; returns it.
+    /// </summary>
+    public static string FileTarget(string option, string path)
+    {
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full)) throw new UsageException($"option {option} {path}: is a folder; name a file");
+        string? dir = Path.GetDirectoryName(full);
+        if (dir is not null && File.Exists(dir)) throw new UsageException($"option {option} {path}: {dir} is a file, not a folder");
+        if (dir is not null && !Directory.Exists(dir)) throw new UsageException($"option {option} {path}: folder {dir} does not exist");
+        return path;
+    }
+
     /// <summary>Refuses a <c>--language</c> BM25 has no stemmer for (null: none given, no stemming); returns it.</summary>
     public static string? StemmingLanguage(string? language) =>
         language is null || Skald.Retrieval.Bm25.Snowball.AlgorithmFor(language) is not null ? language

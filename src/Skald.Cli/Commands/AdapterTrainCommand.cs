@@ -88,6 +88,9 @@ internal sealed class AdapterTrainCommand : Command
             {
                 spec = HubModels.Resolve(spec, quiet);
                 if (!Directory.Exists(spec)) throw new InputException($"{spec}: model folder not found");
+                // The adapter is written as a router over the base's transformer: a static model has none to route.
+                if (Skald.Models.Modules.ModelFolder.Read(spec).IsStatic)
+                    throw new InputException($"{spec}: a static embedding model; a query adapter needs a transformer model (or an openai: endpoint)");
                 embedder = EvaluationEmbeddingModel.Load(spec, options);
             }
             // Every text is embedded once (duplicates too), then training reads only these vectors.

@@ -65,6 +65,7 @@ internal sealed class DataGenerateCommand : Command
         };
         bool useLlm = p.GetValue(generator) == "llm";
         var llm = useLlm ? LlmSettingsFrom(p) : null; // option mistakes before any work
+        string? journalPath = p.GetValue(journal) is { } j ? CliOptions.FileTarget("--journal", j) : null;
         Skald.Data.IO.AtomicOutput.CheckFolder(p.GetValue(output)!, BeirWriter.Marker); // and a bad output folder before paying for requests
         var pdfOcr = ocr.From(p);
         var ingest = DocumentIngest.Ingest(CliOptions.Items(p.GetValue(documents)), chunking, p.GetValue(textColumn)!, pdfOcr,
@@ -80,7 +81,7 @@ internal sealed class DataGenerateCommand : Command
         string outputPath = p.GetValue(output)!;
         GeneratedSet set = llm is not null
             ? LlmGenerator.GenerateAsync(ingest, llm with { QuestionsPerChunk = p.GetValue(perChunk) ?? 2 }, filter,
-                p.GetValue(journal) ?? Path.GetFullPath(outputPath).TrimEnd(Path.DirectorySeparatorChar) + ".journal.jsonl",
+                journalPath ?? Path.GetFullPath(outputPath).TrimEnd(Path.DirectorySeparatorChar) + ".journal.jsonl",
                 quiet ? null : line => Console.WriteLine(line)).GetAwaiter().GetResult()
             : IctGenerator.Generate(ingest.Chunks, new IctOptions
             {

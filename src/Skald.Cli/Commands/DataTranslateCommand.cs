@@ -43,7 +43,7 @@ internal sealed class DataTranslateCommand : Command
                     Endpoint = endpoint, Model = model, ApiKey = DataGenerateCommand.ApiKey(endpoint, p.GetValue(apiKeyEnv)!),
                     Concurrency = p.GetValue(concurrency) ?? 4, RequestBudget = p.GetValue(maxRequests),
                 };
-                string journalPath = p.GetValue(journal) ?? Path.GetFullPath(outputPath) + ".journal.jsonl";
+                string journalPath = p.GetValue(journal) is { } j ? CliOptions.FileTarget("--journal", j) : Path.GetFullPath(outputPath) + ".journal.jsonl";
                 translate = texts => LlmTranslator.TranslateAsync(texts, src, dst, settings, journalPath, quiet ? null : Console.WriteLine).GetAwaiter().GetResult();
                 engineName = $"llm {model}";
             }

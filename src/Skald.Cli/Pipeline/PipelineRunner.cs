@@ -46,6 +46,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
             });
             stage.Keys.Done();
         }
+        if (File.Exists(output)) throw new InputException($"{configPath}: output {output} is a file; name a folder for the stages' outputs");
         Directory.CreateDirectory(output);
         for (int i = 0; i < stages.Count; i++)
         {
@@ -141,6 +142,8 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
             LoggingSteps = 20,
         };
         float maskProbability = s.Keys.Float("mask_probability", 0.15f, 0, 1);
+        if (!(maskProbability > 0f && maskProbability < 1f))
+            throw new InputException($"{s.Keys.Where("mask_probability")}: {s.Name}.mask_probability must be between 0 and 1 (exclusive), got {maskProbability}");
         return target => Stages.Pretrain(Ref(model), corpus.Select(Ref).SelectMany(TextInput.ReadLinesOf).ToList(), training,
             maskProbability, target, log);
     }

@@ -265,6 +265,10 @@ public sealed class DataCommandTests
         File.WriteAllText(docs, "{\"text\": \"Toget går fra Oslo S hver time. Det tar tre timer til Lillehammer.\"}\n{\"text\": \"unterminated\n");
         SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", docs, "--output", Path.Combine(dir, "gen")), 1,
             $"{docs}:2: not a JSON object");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", Path.Combine(dir, "gen"),
+            "--chunk-tokens", "40", "--overlap-tokens", "40"), 2, "option --overlap-tokens (40) must be below --chunk-tokens (40)");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", Path.Combine(dir, "gen"),
+            "--min-query-words", "10", "--max-query-words", "5"), 2, "option --min-query-words (10) must not be above --max-query-words (5)");
         // A journal that is a folder: named before any document is read or request made.
         SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", Path.Combine(dir, "gen"),
             "--generator", "llm", "--llm", "http://127.0.0.1:9/v1", "--llm-model", "m", "--journal", dir), 2,

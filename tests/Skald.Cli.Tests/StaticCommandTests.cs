@@ -49,6 +49,10 @@ public sealed class StaticCommandTests
         var r = SkaldProcess.Run("static", "train", "--data", data, "--dim", "16", "--matryoshka", "32,8", "--output", outDir);
         SkaldProcess.AssertUserError(r, 2, "option --matryoshka: '32' is not a width between 1 and 16");
         Assert.False(Directory.Exists(outDir), "a trained tokenizer was left in the output folder");
+        int pairs = File.ReadLines(data).Count(l => l.Trim().Length > 0);
+        r = SkaldProcess.Run("static", "train", "--data", data, "--dim", "16", "--batch-size", "100000", "--output", outDir);
+        SkaldProcess.AssertUserError(r, 2, $"option --batch-size 100000 is larger than the data: {data} hold {pairs} pairs");
+        Assert.False(Directory.Exists(outDir), "a trained tokenizer was left in the output folder");
     }
 
     [Fact]

@@ -63,6 +63,10 @@ internal sealed class DataGenerateCommand : Command
             OverlapTokens = p.GetValue(overlapTokens) ?? 32,
             Counter = Counter(p.GetValue(tokenizer)),
         };
+        if (chunking.OverlapTokens >= chunking.ChunkTokens)
+            throw new UsageException($"option --overlap-tokens ({chunking.OverlapTokens}) must be below --chunk-tokens ({chunking.ChunkTokens})");
+        if ((p.GetValue(minWords) ?? 4) > (p.GetValue(maxWords) ?? 64))
+            throw new UsageException($"option --min-query-words ({p.GetValue(minWords) ?? 4}) must not be above --max-query-words ({p.GetValue(maxWords) ?? 64})");
         bool useLlm = p.GetValue(generator) == "llm";
         var llm = useLlm ? LlmSettingsFrom(p) : null; // option mistakes before any work
         string? journalPath = p.GetValue(journal) is { } j ? CliOptions.FileTarget("--journal", j) : null;

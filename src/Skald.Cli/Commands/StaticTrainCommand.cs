@@ -57,6 +57,10 @@ internal sealed class StaticTrainCommand : Command
             positives.AddRange(d.Rows.Select(r => r[1]));
         }
 
+        int batch = p.GetValue(batchSize) ?? 256;
+        if (batch > anchors.Count)
+            throw new UsageException($"option --batch-size {batch} is larger than the data: {string.Join(", ", CliOptions.Items(p.GetValue(data)))} "
+                + $"hold {anchors.Count} pairs (give a smaller --batch-size)");
         string? trained = null; // a tokenizer trained here: a temporary file (the model folder gets its own copy)
         try
         {

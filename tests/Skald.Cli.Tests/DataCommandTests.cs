@@ -260,6 +260,10 @@ public sealed class DataCommandTests
         File.WriteAllText(pairs, "{\"anchor\":\"Når går toget?\",\"positive\":\"Toget går 07:45.\"}\n{\"anchor\":\"Hvor er kantinen?\",\"positive\":\"Kantinen er i andre etasje.\"}\n");
         SkaldProcess.AssertUserError(SkaldProcess.Run("data", "mine-negatives", "--data", pairs, "--output", output, "--model", "bm25",
             "--language", "xx"), 2, "--language xx: BM25 stems nb, nn, da, sv");
+        string cacheFile = Path.Combine(dir, "cache-file");
+        File.WriteAllText(cacheFile, "x");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "mine-negatives", "--data", pairs, "--output", output,
+            "--model", TestPaths.FixtureModel("bert-cased-mean"), "--cache", cacheFile), 1, $"embedding cache {cacheFile}: is a file");
         // A malformed line of a .jsonl document is named with its line, not a skipped file.
         string docs = Path.Combine(dir, "docs.jsonl");
         File.WriteAllText(docs, "{\"text\": \"Toget går fra Oslo S hver time. Det tar tre timer til Lillehammer.\"}\n{\"text\": \"unterminated\n");

@@ -79,5 +79,9 @@ public sealed class MergeCommandTests
             "adapter_config.json: expected a JSON object, found array");
         SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", ",", "--output", Path.Combine(dir, "out")), 2,
             "option --adapters: no adapter folders given");
+        string file = Path.Combine(dir, "afile");
+        File.WriteAllText(file, "x");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", Adapter(dir, false), "--output", Path.Combine(file, "x")), 1,
+            $"{file} is a file, not a folder");
     }
 }

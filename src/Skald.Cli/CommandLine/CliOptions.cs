@@ -124,6 +124,8 @@ internal static class CliOptions
     public static void RequireNewFolder(string dir)
     {
         if (File.Exists(dir)) throw new IO.InputException($"{dir}: is a file; name a folder to write");
+        if (Path.GetDirectoryName(Path.GetFullPath(dir)) is { } parent && File.Exists(parent))
+            throw new IO.InputException($"{dir}: {parent} is a file, not a folder");
         if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any())
             throw new IO.InputException($"{dir}: the output folder exists and is not empty");
     }

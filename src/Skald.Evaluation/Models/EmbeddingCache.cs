@@ -29,6 +29,7 @@ public sealed class EmbeddingCache
         Directory = Path.Combine(root, modelKey);
         Dimension = dimension;
         Sparse = sparse;
+        if (File.Exists(root)) throw new Skald.Retrieval.EvaluationException($"embedding cache {root}: is a file; name a folder (or leave the cache option out)");
         System.IO.Directory.CreateDirectory(Directory);
         foreach (var file in System.IO.Directory.GetFiles(Directory, "seg-*.bin").Order(StringComparer.Ordinal)) Load(file);
     }

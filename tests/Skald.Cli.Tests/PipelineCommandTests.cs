@@ -200,6 +200,21 @@ public sealed class PipelineCommandTests
     }
 
     [Fact]
+    public void AStageThatUsesALaterStagesOutputIsNamedBeforeAnyStageRuns()
+    {
+        string outDir = Path.Combine(TestPaths.NewTempDir(), "p");
+        string config = Write($$"""
+            output: {{outDir}}
+            stages:
+              - {name: init, type: new_bert, tokenizer: tok/tokenizer.json}
+              - {name: tok, type: tokenizer, corpus: samples/data/corpus.txt}
+            """);
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config), 1,
+            "pipeline.yaml:3: init.tokenizer names stage \"tok\", which runs later");
+        Assert.False(Directory.Exists(outDir), "a stage ran before every stage was checked");
+    }
+
+    [Fact]
     public void ABenchmarkStageWithoutItsSuiteIsOneLine()
     {
         string dir = TestPaths.NewTempDir(), suite = Path.Combine(dir, "nope.json");

@@ -45,6 +45,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
                 _ => throw new InputException($"{stage.Keys.Where("type")}: unknown stage type \"{stage.Type}\" ({string.Join(", ", Types)})"),
             });
             stage.Keys.Done();
+            LaterStageReference(stage, stages);
         }
         if (File.Exists(output)) throw new InputException($"{configPath}: output {output} is a file; name a folder for the stages' outputs");
         Directory.CreateDirectory(output);
@@ -54,6 +55,24 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
             outputs[stages[i].Name] = plans[i](Path.Combine(output, stages[i].Name));
         }
         log($"done in {clock.Elapsed.TotalSeconds:F0} s; outputs in {output}/");
+    }
+
+    /// <summary>
+    /// Refuses a path of <paramref name="stage"/> that names itself or a stage after it (NAME or NAME/FILE): its output
+    /// does not exist yet when the stage runs, and the value would be taken for a path that is not there.
+    /// </summary>
+    private static void LaterStageReference(StageConfig stage, List<StageConfig> stages)
+    {
+        var later = stages.SkipWhile(s => s != stage).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var (key, value) in stage.Keys.PathsRead)
+        {
+            string named = HybridSpec.TryParse(value) is { } hybrid ? hybrid.Model : value;
+            int slash = named.IndexOf('/');
+            string head = slash > 0 ? named[..slash] : named;
+            if (later.Contains(head) && !Directory.Exists(head) && !File.Exists(named))
+                throw new InputException($"{stage.Keys.Where(key)}: {stage.Name}.{key} names stage \"{head}\", which "
+                    + (head == stage.Name ? "is this stage" : "runs later") + "; a stage can use only the outputs of the stages before it");
+        }
     }
 
     /// <summary>A stage name → its output, STAGE/FILE → that file in the stage's output folder; anything else is a path.</summary>

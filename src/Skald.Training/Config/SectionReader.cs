@@ -56,8 +56,14 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
     {
         string? v = Str(key, required);
         if (required && string.IsNullOrWhiteSpace(v)) throw Missing(key);
+        if (!string.IsNullOrWhiteSpace(v)) paths.Add((key, v));
         return string.IsNullOrWhiteSpace(v) ? null : v;
     }
+
+    private readonly List<(string Key, string Value)> paths = [];
+
+    /// <summary>The values read so far as paths (<see cref="Path"/>, <see cref="PathList"/>), with their keys.</summary>
+    public IReadOnlyList<(string Key, string Value)> PathsRead => paths;
 
     public IReadOnlyList<string> PathList(string key, bool required = false)
     {
@@ -71,6 +77,7 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
             list.Add(v);
         }
         if (required && list.Count == 0) throw Missing(key);
+        paths.AddRange(list.Select(v => (key, v)));
         return list;
     }
 

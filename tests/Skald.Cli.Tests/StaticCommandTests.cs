@@ -56,6 +56,18 @@ public sealed class StaticCommandTests
     }
 
     [Fact]
+    public void ATokenizerThatIsMissingOrNotJsonIsNamedByItsPath()
+    {
+        string dir = TestPaths.NewTempDir(), junk = Path.Combine(dir, "junk.parquet"), missing = Path.Combine(dir, "nope.json");
+        File.WriteAllText(junk, "junk");
+        string data = Path.Combine(TestPaths.RepoRoot, "samples", "data", "train-pairs.jsonl");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("static", "train", "--data", data, "--tokenizer", junk, "--dim", "8", "--steps", "1",
+            "--output", Path.Combine(dir, "a")), 1, $"{junk}: invalid JSON");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("static", "train", "--data", data, "--tokenizer", missing, "--dim", "8", "--steps", "1",
+            "--output", Path.Combine(dir, "b")), 1, $"option --tokenizer: {missing} not found");
+    }
+
+    [Fact]
     public void MissingDataFileIsNamed()
     {
         string missing = Path.Combine(TestPaths.NewTempDir(), "nope.jsonl");

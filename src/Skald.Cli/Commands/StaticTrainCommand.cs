@@ -68,6 +68,7 @@ internal sealed class StaticTrainCommand : Command
             if (p.GetValue(tokenizer) is { } tok)
             {
                 tokenizerPath = Directory.Exists(tok) ? Path.Combine(tok, "tokenizer.json") : tok;
+                if (!File.Exists(tokenizerPath)) throw new InputException($"option --tokenizer: {tokenizerPath} not found");
             }
             else
             {

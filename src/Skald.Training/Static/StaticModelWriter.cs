@@ -67,7 +67,7 @@ public static class StaticModelWriter
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dim, 1);
         string json = File.ReadAllText(tokenizerPath);
-        int vocab = Tokenizer.FromJson(json).VocabSize;
+        int vocab = Tokenizer.FromJson(json, tokenizerPath).VocabSize;
         long n = (long)vocab * dim;
         if (n > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(dim), $"a {vocab} × {dim} table is too large");
         var table = new float[n];

@@ -72,8 +72,11 @@ for (int r = 1; r <= rounds; r++)
         // activations: four groups added in int16).
         var q63 = Int8Matrix.Quantize(w, n, k, 63);
         bool vnni = Int8Gemm.IsSupported(Int8Kernel.AvxVnni), bw = Int8Gemm.IsSupported(Int8Kernel.Avx512BW);
+        bool vnni512 = Int8Gemm.IsSupported(Int8Kernel.Avx512Vnni);
         double iVnni = vnni ? Measure(() => Int8Gemm.Linear(x, q8, bias, y, m, Int8Kernel.AvxVnni)) : 0;
         double errVnni = Error();
+        double iVnni512 = vnni512 ? Measure(() => Int8Gemm.Linear(x, q8, bias, y, m, Int8Kernel.Avx512Vnni)) : 0;
+        double errVnni512 = Error();
         double iBw = bw ? Measure(() => Int8Gemm.Linear(x, q63, bias, y, m, Int8Kernel.Avx512BW)) : 0;
         double errBw = Error();
         double iBwA6 = bw ? Measure(() => Int8Gemm.Linear(x, q63, bias, y, m, Int8Kernel.Avx512BW, 63)) : 0;
@@ -84,7 +87,8 @@ for (int r = 1; r <= rounds; r++)
             f32_gflops_per_cpu_s = Math.Round(f32, 1), int8_gops_per_cpu_s = Math.Round(i8, 1), ratio = Math.Round(i8 / f32, 2),
             int8_w8 = Math.Round(i8w8, 1), ratio_w8 = Math.Round(i8w8 / f32, 2), int8_a6 = Math.Round(i8a6, 1), ratio_a6 = Math.Round(i8a6 / f32, 2),
             rel_err = err, rel_err_w8 = errW8, rel_err_a6 = errA6,
-            vnni = Math.Round(iVnni, 1), rel_err_vnni = errVnni, avx512bw = Math.Round(iBw, 1), rel_err_avx512bw = errBw,
+            vnni = Math.Round(iVnni, 1), rel_err_vnni = errVnni, vnni512 = Math.Round(iVnni512, 1), rel_err_vnni512 = errVnni512,
+            avx512bw = Math.Round(iBw, 1), rel_err_avx512bw = errBw,
             avx512bw_a6 = Math.Round(iBwA6, 1), rel_err_avx512bw_a6 = errBwA6,
             load = File.ReadAllText("/proc/loadavg").Split(' ')[0],
         }));

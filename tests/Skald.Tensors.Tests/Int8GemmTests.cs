@@ -97,6 +97,57 @@ public sealed class Int8GemmTests
     [KernelFact(Int8Kernel.AvxVnni)]
     public void VnniTileWith7BitWeightsEqualsScalarTwinExactly() => SameAsScalar(Int8Kernel.AvxVnni, 63);
 
+    [KernelFact(Int8Kernel.Avx512Vnni)]
+    public void Vnni512TileEqualsScalarTwinExactly() => SameAsScalar(Int8Kernel.Avx512Vnni, Int8Gemm.WeightLevels(Int8Kernel.Avx512Vnni));
+
+    [KernelFact(Int8Kernel.Avx512Vnni)]
+    public void Vnni512TileEqualsScalarTwinAtTheCodeBounds()
+    {
+        SameAsScalarAtBounds(127, 255, Int8Kernel.Avx512Vnni);
+        SameAsScalarAtBounds(63, 255, Int8Kernel.Avx512Vnni);
+    }
+
+    // The assembled tile itself, one and two panels, against the scalar twin on random 8-bit codes (every byte value
+    // of a and of the weights possible), a's rows wider than the depth it reads, the sums stored with a wider stride.
+    [KernelFact(Int8Kernel.Avx512Vnni)]
+    public unsafe void Vnni512TileOfOneAndTwoPanelsEqualsScalarTiles()
+    {
+        var rng = new Random(29);
+        foreach (int groups in new[] { 1, 4, 96, 384 })
+        foreach (int panels in new[] { 1, 2 })
+        {
+            int lda = groups * Int8Matrix.GroupDepth + 12, ldc = 40;
+            var a = new byte[Int8TileVnni512.Rows * lda];
+            var w = new sbyte[2 * groups * Int8Matrix.GroupDepth * Int8Matrix.PanelWidth];
+            rng.NextBytes(a);
+            rng.NextBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(w.AsSpan()));
+            var fast = new int[Int8TileVnni512.Rows * ldc];
+            fast.AsSpan().Fill(-7); // untouched columns keep it
+            var twin = new int[2 * Int8Gemm.TileRows * Int8Matrix.PanelWidth];
+            long panelBytes = (long)groups * Int8Matrix.GroupDepth * Int8Matrix.PanelWidth;
+            fixed (byte* pa = a)
+            fixed (sbyte* pw = w)
+            fixed (int* pf = fast, pt = twin)
+            {
+                Int8TileVnni512.Tile(pa, lda, pw, panelBytes, panels, groups, pf, ldc);
+                for (int p = 0; p < 2; p++)
+                {
+                    Int8TileScalar.Tile(pa, lda, pw + p * panelBytes, groups, pt);
+                    Int8TileScalar.Tile(pa + 4 * lda, lda, pw + p * panelBytes, groups, pt + Int8Gemm.TileRows * Int8Matrix.PanelWidth);
+                    for (int r = 0; r < Int8TileVnni512.Rows; r++)
+                    for (int c = 0; c < Int8Matrix.PanelWidth; c++)
+                    {
+                        int expected = p < panels ? twin[r * Int8Matrix.PanelWidth + c] : -7;
+                        Assert.True(expected == fast[r * ldc + p * Int8Matrix.PanelWidth + c],
+                            $"groups {groups}, {panels} panel(s): row {r}, panel {p}, column {c}");
+                    }
+                }
+                for (int r = 0; r < Int8TileVnni512.Rows; r++)
+                    Assert.All(fast.AsSpan(r * ldc + 32, ldc - 32).ToArray(), v => Assert.Equal(-7, v));
+            }
+        }
+    }
+
     [KernelFact(Int8Kernel.Avx512BW)]
     public void Avx512TileEqualsScalarTwinExactly() => SameAsScalar(Int8Kernel.Avx512BW, Int8Gemm.WeightLevels(Int8Kernel.Avx512BW));
 
@@ -237,16 +288,20 @@ public sealed class Int8GemmTests
     }
 
     [Theory]
-    [InlineData(true, true, true, true, Int8Kernel.Avx512BW)] // Zen 5: the 512-bit vpmaddubsw tile measured faster
-    [InlineData(true, true, true, false, Int8Kernel.AvxVnni)] // Intel with AVX-512: 256-bit vpdpbusd measured faster
-    [InlineData(false, true, true, false, Int8Kernel.Avx512BW)] // AVX-512 without AVX-VNNI (Skylake-SP, Zen 4)
-    [InlineData(false, true, true, true, Int8Kernel.Avx512BW)]
-    [InlineData(true, false, true, false, Int8Kernel.AvxVnni)] // Alder Lake: AVX-VNNI, no AVX-512
-    [InlineData(true, false, true, true, Int8Kernel.AvxVnni)]
-    [InlineData(false, false, true, false, Int8Kernel.Avx2)]
-    [InlineData(false, false, false, true, null)]
-    public void TheBestKernelFollowsTheMeasuredOrderForEachVendor(bool vnni, bool avx512bw, bool avx2, bool amd, Int8Kernel? expected) =>
-        Assert.Equal(expected, Int8Gemm.Pick(vnni, avx512bw, avx2, amd));
+    [InlineData(true, true, true, true, true, Int8Kernel.Avx512BW)] // Zen 5: the 512-bit vpmaddubsw tile measured faster than 256-bit vpdpbusd
+    [InlineData(false, true, true, true, true, Int8Kernel.Avx512BW)]
+    [InlineData(true, true, true, true, false, Int8Kernel.Avx512Vnni)] // Intel Xeon: 512-bit vpdpbusd measured 1.5-1.9x the 256-bit
+    [InlineData(true, false, true, true, false, Int8Kernel.Avx512Vnni)] // Cascade Lake / Ice Lake: AVX512-VNNI without AVX-VNNI
+    [InlineData(false, true, true, true, false, Int8Kernel.AvxVnni)] // Intel with AVX-512: 256-bit vpdpbusd measured faster than AVX-512BW
+    [InlineData(false, false, true, true, false, Int8Kernel.Avx512BW)] // AVX-512 without VNNI (Skylake-SP)
+    [InlineData(false, false, true, true, true, Int8Kernel.Avx512BW)]
+    [InlineData(false, true, false, true, false, Int8Kernel.AvxVnni)] // Alder Lake: AVX-VNNI, no AVX-512
+    [InlineData(false, true, false, true, true, Int8Kernel.AvxVnni)]
+    [InlineData(false, false, false, true, false, Int8Kernel.Avx2)]
+    [InlineData(false, false, false, false, true, null)]
+    public void TheBestKernelFollowsTheMeasuredOrderForEachVendor(bool vnni512, bool vnni, bool avx512bw, bool avx2, bool amd,
+        Int8Kernel? expected) =>
+        Assert.Equal(expected, Int8Gemm.Pick(vnni512, vnni, avx512bw, avx2, amd));
 
     [Fact]
     public void DefaultWeightLevelsAreTheBestKernels()

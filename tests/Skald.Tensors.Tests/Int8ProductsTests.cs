@@ -10,7 +10,7 @@ namespace Skald.Tensors.Tests;
 /// </summary>
 public sealed class Int8ProductsTests
 {
-    private static readonly (int M, int N, int K)[] Shapes = [(1, 1, 1), (7, 15, 3), (9, 16, 4), (17, 33, 17), (8, 40, 100), (3, 5, 385)];
+    private static readonly (int M, int N, int K)[] Shapes = [(1, 1, 1), (7, 15, 3), (9, 16, 4), (17, 33, 17), (8, 40, 100), (3, 5, 385), (10, 27, 33), (16, 32, 64)];
 
     // Σ_k a[i, k] · b[j, k] written out, b's bytes read as signed (or, flipped, as unsigned − 128).
     private static int[] Reference(byte[] a, byte[] b, int m, int n, int k, bool flip)
@@ -26,7 +26,7 @@ public sealed class Int8ProductsTests
         return c;
     }
 
-    private static int[] Run(byte[] a, byte[] b, int m, int n, int k, bool flip, bool vnni)
+    private static int[] Run(byte[] a, byte[] b, int m, int n, int k, bool flip, Int8Kernel kernel)
     {
         int depth = Int8Products.PaddedDepth(k);
         var padded = new byte[Int8Products.PaddedRows(m) * depth];
@@ -35,11 +35,11 @@ public sealed class Int8ProductsTests
         var packed = new sbyte[Int8Products.PackedLength(n, k)];
         Int8Products.Pack(b, n, k, k, flip, packed);
         var c = new int[m * n];
-        Int8Products.Multiply(padded, m, depth, packed, n, k, c, n, vnni);
+        Int8Products.Multiply(padded, m, depth, packed, n, k, c, n, kernel);
         return c;
     }
 
-    private static void SameAsReference(bool vnni)
+    private static void SameAsReference(Int8Kernel kernel)
     {
         var rng = new System.Random(5);
         foreach (var (m, n, k) in Shapes)
@@ -49,18 +49,26 @@ public sealed class Int8ProductsTests
             var b = new byte[n * k];
             rng.NextBytes(a);
             rng.NextBytes(b);
-            Assert.Equal(Reference(a, b, m, n, k, flip), Run(a, b, m, n, k, flip, vnni));
+            Assert.Equal(Reference(a, b, m, n, k, flip), Run(a, b, m, n, k, flip, kernel));
         }
     }
 
     [Fact]
-    public void ScalarTwinEqualsTheIntegerLoops() => SameAsReference(vnni: false);
+    public void ScalarTwinEqualsTheIntegerLoops() => SameAsReference(Int8Kernel.Scalar);
 
     [KernelFact(Int8Kernel.AvxVnni)]
-    public void VnniTileEqualsTheIntegerLoops() => SameAsReference(vnni: true);
+    public void VnniTileEqualsTheIntegerLoops() => SameAsReference(Int8Kernel.AvxVnni);
+
+    [KernelFact(Int8Kernel.Avx512Vnni)]
+    public void Vnni512TileEqualsTheIntegerLoops() => SameAsReference(Int8Kernel.Avx512Vnni);
 
     [KernelFact(Int8Kernel.AvxVnni)]
-    public void CodesAtTheirBoundsSumExactly()
+    public void CodesAtTheirBoundsSumExactly() => CodesAtTheirBounds(Int8Kernel.AvxVnni);
+
+    [KernelFact(Int8Kernel.Avx512Vnni)]
+    public void CodesAtTheirBoundsSumExactlyOn512Bits() => CodesAtTheirBounds(Int8Kernel.Avx512Vnni);
+
+    private static void CodesAtTheirBounds(Int8Kernel kernel)
     {
         // 255 · −128 at every depth: each pair's product alone is past what two fit in int16 (vpmaddubsw saturates).
         int m = 9, n = 17, k = 1000;
@@ -68,9 +76,9 @@ public sealed class Int8ProductsTests
         foreach (bool flip in new[] { false, true })
         {
             var b = Enumerable.Repeat(flip ? (byte)0 : (byte)0x80, n * k).ToArray(); // −128 either way
-            var c = Run(a, b, m, n, k, flip, vnni: true);
+            var c = Run(a, b, m, n, k, flip, kernel);
             Assert.All(c, v => Assert.Equal(255 * -128 * k, v));
-            Assert.Equal(c, Run(a, b, m, n, k, flip, vnni: false));
+            Assert.Equal(c, Run(a, b, m, n, k, flip, Int8Kernel.Scalar));
         }
     }
 
@@ -91,10 +99,10 @@ public sealed class Int8ProductsTests
     {
         var packed = new sbyte[Int8Products.PackedLength(16, 20)];
         var c = new int[8 * 16];
-        Assert.Throws<ArgumentOutOfRangeException>(() => Int8Products.Multiply(new byte[8 * 20], 8, 20, packed, 16, 20, c, 16, false)); // stride < 32
-        Assert.Throws<ArgumentException>(() => Int8Products.Multiply(new byte[7 * 32], 7, 32, packed, 16, 20, c, 16, false)); // 8 rows needed
-        Assert.Throws<ArgumentException>(() => Int8Products.Multiply(new byte[8 * 32], 8, 32, packed.AsSpan(1), 16, 20, c, 16, false));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Int8Products.Multiply(new byte[8 * 20], 8, 20, packed, 16, 20, c, 16, Int8Kernel.Scalar)); // stride < 32
+        Assert.Throws<ArgumentException>(() => Int8Products.Multiply(new byte[7 * 32], 7, 32, packed, 16, 20, c, 16, Int8Kernel.Scalar)); // 8 rows needed
+        Assert.Throws<ArgumentException>(() => Int8Products.Multiply(new byte[8 * 32], 8, 32, packed.AsSpan(1), 16, 20, c, 16, Int8Kernel.Scalar));
         Assert.Throws<ArgumentException>(() => Int8Products.Pack(new byte[15 * 20], 16, 20, 20, false, packed));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Int8Products.Multiply(new byte[8 * 65_808], 1, 65_808, packed, 1, 65_794, c, 16, false));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Int8Products.Multiply(new byte[8 * 65_808], 1, 65_808, packed, 1, 65_794, c, 16, Int8Kernel.Scalar));
     }
 }

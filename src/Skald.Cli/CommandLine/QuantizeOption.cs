@@ -11,7 +11,7 @@ internal static class QuantizeOption
     /// <summary>A new <c>--quantize int8</c> option.</summary>
     public static Option<string> Create() => CliOptions.OptionalChoice("--quantize",
         "int8: multiply the Linear layers with int8 weights (one scale per output row) and activations quantised per token " +
-        "(embeddings, norms and attention stay float32; AVX-512BW, AVX-VNNI or AVX2, else float32 with a notice); the float32 copies of " +
+        "(embeddings, norms and attention stay float32; AVX512-VNNI, AVX-512BW, AVX-VNNI or AVX2, else float32 with a notice); the float32 copies of " +
         "those weights are dropped, so the model takes less memory. A folder saved by " +
         "`skald quantize` is int8 without it. Without it the float32 Linear weights are held once, in the GEMM's packed " +
         "layout (the same embeddings bit for bit)", "int8");

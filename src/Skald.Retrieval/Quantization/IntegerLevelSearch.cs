@@ -5,7 +5,7 @@ using Skald.Tensors.Quantization;
 namespace Skald.Retrieval.Quantization;
 
 /// <summary>
-/// The first stage of <see cref="QuantizedSearch"/> for many queries over int8 / uint8 levels on AVX-VNNI: the integer
+/// The first stage of <see cref="QuantizedSearch"/> for many queries over int8 / uint8 levels on AVX(512)-VNNI: the integer
 /// dot products of a stripe of corpus rows with all queries by <see cref="Int8Products"/> (u8 · s8 summed exactly in
 /// int32, 32 products an instruction), one block of <see cref="BlockRows"/> rows packed at a time, instead of the levels
 /// as floats through the float GEMM. vpdpbusd multiplies unsigned by signed bytes, so one side moves by 128 and the sums
@@ -25,7 +25,7 @@ internal static unsafe class IntegerLevelSearch
     private const int BlockRows = 64;
 
     /// <summary>
-    /// Whether this search runs here: AVX-VNNI, int8 / uint8 levels, and sums that fit int32 (int8: the shifted products,
+    /// Whether this search runs here: AVX-VNNI or AVX512-VNNI, int8 / uint8 levels, and sums that fit int32 (int8: the shifted products,
     /// up to 255 · 128 a dimension; uint8: the score itself, up to 255 · 255 a dimension).
     /// </summary>
     public static bool Applicable(EmbeddingPrecision precision, int dimension) => Int8Products.Accelerated && precision switch

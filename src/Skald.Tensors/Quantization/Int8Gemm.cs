@@ -37,8 +37,9 @@ public static unsafe class Int8Gemm
     /// <summary>
     /// The fastest kernel this CPU runs, or null when it has none (then callers keep float32), as measured in bench/int8:
     /// on AMD, AVX-512BW, else AVX-VNNI, else AVX2 (Zen 5: the 512-bit vpmaddubsw tile does 1.1–1.25× the GOP/s of
-    /// 256-bit vpdpbusd, .NET having no 512-bit vpdpbusd); elsewhere AVX-VNNI first (Intel Xeon with AVX-512: 256-bit
-    /// vpdpbusd does 1.1–1.4× the GOP/s of the AVX-512BW tile, with 8-bit instead of 7-bit activations and weights).
+    /// 256-bit vpdpbusd; the assembled 512-bit vpdpbusd tile was not measured there); elsewhere AVX512-VNNI first, then
+    /// AVX-VNNI (Intel Xeon: the 512-bit vpdpbusd tile does 1.5–1.9× the GOP/s of the 256-bit one, which does 1.1–1.4×
+    /// the AVX-512BW tile's, with 8-bit instead of 7-bit activations and weights).
     /// The environment variable SKALD_INT8_KERNEL (Avx512BW, AvxVnni, Avx2) picks another kernel this CPU runs, for
     /// benchmarks.
     /// </summary>
@@ -48,6 +49,7 @@ public static unsafe class Int8Gemm
     public static bool IsSupported(Int8Kernel kernel) => kernel switch
     {
         Int8Kernel.AvxVnni => AvxVnni.IsSupported,
+        Int8Kernel.Avx512Vnni => Int8TileVnni512.IsSupported,
         Int8Kernel.Avx2 => Avx2.IsSupported,
         Int8Kernel.Avx512BW => Avx512BW.IsSupported,
         _ => true,
@@ -59,12 +61,14 @@ public static unsafe class Int8Gemm
         if (Enum.TryParse<Int8Kernel>(Environment.GetEnvironmentVariable("SKALD_INT8_KERNEL"), true, out var forced)
             && forced != Int8Kernel.Scalar && IsSupported(forced))
             return forced;
-        return Pick(AvxVnni.IsSupported, Avx512BW.IsSupported, Avx2.IsSupported, IsAmd());
+        return Pick(Int8TileVnni512.IsSupported, AvxVnni.IsSupported, Avx512BW.IsSupported, Avx2.IsSupported, IsAmd());
     }
 
     /// <summary>The measured order of <see cref="Best"/> for a CPU with these instruction sets and vendor.</summary>
-    internal static Int8Kernel? Pick(bool vnni, bool avx512bw, bool avx2, bool amd) =>
-        avx512bw && (amd || !vnni) ? Int8Kernel.Avx512BW
+    internal static Int8Kernel? Pick(bool vnni512, bool vnni, bool avx512bw, bool avx2, bool amd) =>
+        avx512bw && amd ? Int8Kernel.Avx512BW
+        : vnni512 ? Int8Kernel.Avx512Vnni
+        : avx512bw && !vnni ? Int8Kernel.Avx512BW
         : vnni ? Int8Kernel.AvxVnni
         : avx2 ? Int8Kernel.Avx2
         : null;
@@ -80,14 +84,17 @@ public static unsafe class Int8Gemm
     }
 
     /// <summary>Activation levels a kernel's codes use: 255 for VNNI, 127 for AVX2 and AVX-512BW (no int16 saturation).</summary>
-    public static int ActivationLevels(Int8Kernel kernel) => kernel == Int8Kernel.AvxVnni ? 255 : 127;
+    public static int ActivationLevels(Int8Kernel kernel) => IsVnni(kernel) ? 255 : 127;
 
     /// <summary>
     /// Weight levels (|q| ≤ levels) a kernel's matrices are quantised to: 127 for VNNI (plain s8), 63 for AVX2,
     /// AVX-512BW and the scalar twin (7 bits: two vpmaddubsw results of 7-bit activations add in int16 without saturating, 2 · 2 · 127 · 63
     /// = 32004 ≤ 32767).
     /// </summary>
-    public static int WeightLevels(Int8Kernel kernel) => kernel == Int8Kernel.AvxVnni ? 127 : 63;
+    public static int WeightLevels(Int8Kernel kernel) => IsVnni(kernel) ? 127 : 63;
+
+    // The vpdpbusd kernels: exact on 8-bit codes, no int16 step.
+    private static bool IsVnni(Int8Kernel kernel) => kernel is Int8Kernel.AvxVnni or Int8Kernel.Avx512Vnni;
 
     /// <summary>
     /// y[m, N] = x[m, K] · Wᵀ + bias (bias may be empty) with <paramref name="kernel"/> (default <see cref="Best"/>)
@@ -206,8 +213,10 @@ public static unsafe class Int8Gemm
         int m, float* bias, float* y, delegate*<float*, float*, int, void> activation, bool gelu, int p0, int p1)
     {
         int kp = w.PaddedK, groups = kp / Int8Matrix.GroupDepth, n = w.N;
-        int* acc = stackalloc int[MaxTileRows * Int8Matrix.PanelWidth];
-        int step = kernel is Int8Kernel.Avx512BW or Int8Kernel.AvxVnni ? MaxTileRows : TileRows;
+        // Room for the widest tile: 8 rows of two panels (Int8TileVnni512); the others use 16 values a row.
+        int* acc = stackalloc int[MaxTileRows * 2 * Int8Matrix.PanelWidth];
+        int step = kernel is Int8Kernel.Avx512BW or Int8Kernel.AvxVnni or Int8Kernel.Avx512Vnni ? MaxTileRows : TileRows;
+        long panelBytes = (long)kp * Int8Matrix.PanelWidth;
         fixed (byte* pq = q)
         fixed (sbyte* pw = w.Packed)
         fixed (float* ps = scales, pws = w.Scales)
@@ -220,6 +229,25 @@ public static unsafe class Int8Gemm
                 {
                     sbyte* panel = pw + (long)p * kp * Int8Matrix.PanelWidth;
                     int col0 = p * Int8Matrix.PanelWidth, cols = Math.Min(Int8Matrix.PanelWidth, n - col0);
+                    if (kernel == Int8Kernel.Avx512Vnni)
+                    {
+                        // Two panels a tile where two are left (32 columns), else one.
+                        int width = p + 1 < p1 ? 2 : 1;
+                        for (int r = b0; r < b1; r += step)
+                        {
+                            Int8TileVnni512.Tile(pq + (long)r * kp, kp, panel, panelBytes, width, groups, acc, 2 * Int8Matrix.PanelWidth);
+                            int rows = Math.Min(step, m - r);
+                            Store(acc, 2 * Int8Matrix.PanelWidth, r, rows, col0, cols, ps, pz, pws, prs, bias, y, n, activation, gelu);
+                            if (width == 2)
+                            {
+                                int col1 = col0 + Int8Matrix.PanelWidth;
+                                Store(acc + Int8Matrix.PanelWidth, 2 * Int8Matrix.PanelWidth, r, rows, col1, Math.Min(Int8Matrix.PanelWidth, n - col1),
+                                    ps, pz, pws, prs, bias, y, n, activation, gelu);
+                            }
+                        }
+                        p += width - 1;
+                        continue;
+                    }
                     for (int r = b0; r < b1; r += step)
                     {
                         byte* a = pq + (long)r * kp;
@@ -234,7 +262,7 @@ public static unsafe class Int8Gemm
                             case Int8Kernel.Avx2: Int8TileAvx2.Tile(a, kp, panel, groups, acc); break;
                             default: Int8TileScalar.Tile(a, kp, panel, groups, acc); break;
                         }
-                        Store(acc, r, Math.Min(step, m - r), col0, cols, ps, pz, pws, prs, bias, y, n, activation, gelu);
+                        Store(acc, Int8Matrix.PanelWidth, r, Math.Min(step, m - r), col0, cols, ps, pz, pws, prs, bias, y, n, activation, gelu);
                     }
                 }
             }
@@ -244,7 +272,7 @@ public static unsafe class Int8Gemm
     // y[row, col0..col0+cols] = (acc − zero·rowsum) · (scale · wscale) + bias, a tile's rows; the same arithmetic in
     // the vector and the scalar branch (int32 subtract, exact int→float, one multiply, one add); then the activation, if
     // any: GELU (gelu) on the registers before the store, another (a row kernel) over the tile row's outputs after it.
-    private static void Store(int* acc, int row0, int rows, int col0, int cols, float* scales, int* zeros,
+    private static void Store(int* acc, int lacc, int row0, int rows, int col0, int cols, float* scales, int* zeros,
         float* wScales, int* rowSums, float* bias, float* y, int ldy, delegate*<float*, float*, int, void> activation,
         bool gelu)
     {
@@ -259,7 +287,7 @@ public static unsafe class Int8Gemm
                 float* yr = y + (long)(row0 + r) * ldy + col0;
                 // Two 256-bit loads, not one 512-bit: the VNNI tile stores each row as two ymm, and a load spanning
                 // two stores is not forwarded from them (it waits for both to reach the cache).
-                int* ar = acc + r * Int8Matrix.PanelWidth;
+                int* ar = acc + r * lacc;
                 var centred = Avx512F.Subtract(Vector512.Create(Avx.LoadVector256(ar), Avx.LoadVector256(ar + 8)),
                     Avx512F.MultiplyLow(Vector512.Create(zeros[row0 + r]), rs));
                 var v = Avx512F.Multiply(Avx512F.ConvertToVector512Single(centred), Avx512F.Multiply(Vector512.Create(scales[row0 + r]), ws));
@@ -276,7 +304,7 @@ public static unsafe class Int8Gemm
         {
             float s = scales[row0 + r];
             int z = zeros[row0 + r];
-            int* ar = acc + r * Int8Matrix.PanelWidth;
+            int* ar = acc + r * lacc;
             float* yr = y + (long)(row0 + r) * ldy + col0;
             int c = 0;
             if (Avx2.IsSupported && cols == Int8Matrix.PanelWidth)

@@ -20,4 +20,10 @@ public enum Int8Kernel
     /// 7-bit activations and 7-bit weights (8-bit weights widen every group).
     /// </summary>
     Avx512BW,
+
+    /// <summary>
+    /// AVX512-VNNI: 512-bit vpdpbusd (<see cref="AvxVnni"/>'s arithmetic, 16 columns an instruction), 8 × 32 tiles of
+    /// machine code assembled at start-up (<see cref="Int8TileVnni512"/>); 8-bit activations.
+    /// </summary>
+    Avx512Vnni,
 }

@@ -6,9 +6,10 @@ namespace Skald.Tensors.Quantization;
 /// Exact integer products of 8-bit codes, the kernel under a search over int8 / uint8 embeddings with many queries:
 /// c[i, j] = Σ_k a[i, k] · b[j, k] in int32, a unsigned [m, k] row-major, b signed [n, k] packed by <see cref="Pack"/>
 /// into <see cref="Int8Gemm"/>'s panel layout (16 rows of b a panel, groups of 4 k; <see cref="Int8Matrix"/>). On
-/// AVX-VNNI the 8 × 16 tile <see cref="Int8TileVnni.Tile8"/> runs it (vpdpbusd adds the four u8 · s8 products of a
-/// group straight into int32: exact for every code, unlike the vpmaddubsw tiles, whose int16 step saturates on 8-bit
-/// codes); elsewhere the scalar twin <see cref="Int8TileScalar"/> gives the same integers. No scales, no zero points:
+/// AVX512-VNNI the 8 × 32 tile <see cref="Int8TileVnni512"/> runs it, else on AVX-VNNI the 8 × 16
+/// <see cref="Int8TileVnni.Tile8"/> (vpdpbusd adds the four u8 · s8 products of a group straight into int32: exact for
+/// every code, unlike the vpmaddubsw tiles, whose int16 step saturates on 8-bit codes); elsewhere the scalar twin
+/// <see cref="Int8TileScalar"/> gives the same integers. No scales, no zero points:
 /// the caller shifts codes (u8 = s8 + 128 flips the top bit) and corrects the sums.
 /// </summary>
 public static unsafe class Int8Products
@@ -16,8 +17,12 @@ public static unsafe class Int8Products
     /// <summary>Rows of a that one tile takes: a must hold <see cref="PaddedRows"/>(m) rows (the extra ones are read, not used).</summary>
     public const int RowStep = Int8TileVnni.Rows;
 
-    /// <summary>Whether <see cref="Multiply(ReadOnlySpan{byte}, int, int, ReadOnlySpan{sbyte}, int, int, Span{int}, int)"/> runs the AVX-VNNI tile here (else the scalar twin, far slower).</summary>
-    public static bool Accelerated => AvxVnni.IsSupported;
+    /// <summary>Whether <see cref="Multiply(ReadOnlySpan{byte}, int, int, ReadOnlySpan{sbyte}, int, int, Span{int}, int)"/> runs a vpdpbusd tile here (else the scalar twin, far slower).</summary>
+    public static bool Accelerated => Fastest != Int8Kernel.Scalar;
+
+    // The tile Multiply runs: 512-bit vpdpbusd, else 256-bit, else the scalar twin.
+    private static Int8Kernel Fastest { get; } =
+        Int8TileVnni512.IsSupported ? Int8Kernel.Avx512Vnni : AvxVnni.IsSupported ? Int8Kernel.AvxVnni : Int8Kernel.Scalar;
 
     /// <summary>Bytes a row of a (its stride) and a packed row of b take at least: k rounded up to a multiple of 16.</summary>
     public static int PaddedDepth(int k) => (k + Int8Matrix.KStep - 1) / Int8Matrix.KStep * Int8Matrix.KStep;
@@ -70,13 +75,13 @@ public static unsafe class Int8Products
     /// and multiply nothing); <paramref name="packed"/>: b as <see cref="Pack"/> wrote it.
     /// </summary>
     public static void Multiply(ReadOnlySpan<byte> a, int m, int lda, ReadOnlySpan<sbyte> packed, int n, int k, Span<int> c, int ldc) =>
-        Multiply(a, m, lda, packed, n, k, c, ldc, Accelerated);
+        Multiply(a, m, lda, packed, n, k, c, ldc, Fastest);
 
     /// <summary><see cref="Multiply(ReadOnlySpan{byte}, int, int, ReadOnlySpan{sbyte}, int, int, Span{int}, int)"/> with
-    /// the VNNI tile or (<paramref name="vnni"/> false) the scalar twin.</summary>
+    /// the given tile: <see cref="Int8Kernel.Avx512Vnni"/>, <see cref="Int8Kernel.AvxVnni"/> or the scalar twin.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static void Multiply(ReadOnlySpan<byte> a, int m, int lda, ReadOnlySpan<sbyte> packed, int n, int k, Span<int> c,
-        int ldc, bool vnni)
+        int ldc, Int8Kernel kernel)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
@@ -84,13 +89,17 @@ public static unsafe class Int8Products
         int kp = PaddedDepth(k);
         if (k > 65_793) throw new ArgumentOutOfRangeException(nameof(k), k, "int32 sums hold up to 65,793 products of 8-bit codes");
         if (lda < kp) throw new ArgumentOutOfRangeException(nameof(lda), lda, $"rows of a take at least {kp} bytes (k rounded up to 16)");
-        if (vnni && !AvxVnni.IsSupported) throw new PlatformNotSupportedException("this CPU has no AVX-VNNI");
+        if (kernel is not (Int8Kernel.Scalar or Int8Kernel.AvxVnni or Int8Kernel.Avx512Vnni))
+            throw new ArgumentOutOfRangeException(nameof(kernel), kernel, "exact products run the vpdpbusd tiles or the scalar twin");
+        if (!Int8Gemm.IsSupported(kernel)) throw new PlatformNotSupportedException($"this CPU does not run the {kernel} tile");
+        bool vnni = kernel == Int8Kernel.AvxVnni, wide = kernel == Int8Kernel.Avx512Vnni;
         if (m == 0 || n == 0) return;
         if (a.Length < (long)PaddedRows(m) * lda) throw new ArgumentException($"a needs {PaddedRows(m)} rows of {lda} bytes", nameof(a));
         if (packed.Length < PackedLength(n, k)) throw new ArgumentException($"packed needs {PackedLength(n, k)} bytes", nameof(packed));
         if (ldc < n || c.Length < (long)(m - 1) * ldc + n) throw new ArgumentException($"c needs {m} rows of stride {ldc} ≥ {n}", nameof(c));
         int groups = kp / Int8Matrix.GroupDepth, panels = (n + Int8Matrix.PanelWidth - 1) / Int8Matrix.PanelWidth;
-        int* acc = stackalloc int[RowStep * Int8Matrix.PanelWidth];
+        int* acc = stackalloc int[RowStep * 2 * Int8Matrix.PanelWidth];
+        long panelBytes = (long)kp * Int8Matrix.PanelWidth;
         fixed (byte* pa = a)
         fixed (sbyte* pp = packed)
         fixed (int* pc = c)
@@ -104,6 +113,21 @@ public static unsafe class Int8Products
                     sbyte* panel = pp + (long)p * kp * Int8Matrix.PanelWidth;
                     byte* tileA = pa + (long)i0 * lda;
                     int j0 = p * Int8Matrix.PanelWidth, cols = Math.Min(Int8Matrix.PanelWidth, n - j0);
+                    if (wide)
+                    {
+                        // Two panels a tile where two are left: 32 columns of c (or 16), through acc unless whole.
+                        int width = p + 1 < panels ? 2 : 1, span = Math.Min(width * Int8Matrix.PanelWidth, n - j0);
+                        if (rows == RowStep && span == width * Int8Matrix.PanelWidth)
+                            Int8TileVnni512.Tile(tileA, lda, panel, panelBytes, width, groups, pc + (long)i0 * ldc + j0, ldc);
+                        else
+                        {
+                            Int8TileVnni512.Tile(tileA, lda, panel, panelBytes, width, groups, acc, 2 * Int8Matrix.PanelWidth);
+                            for (int r = 0; r < rows; r++)
+                                new ReadOnlySpan<int>(acc + r * 2 * Int8Matrix.PanelWidth, span).CopyTo(new Span<int>(pc + (long)(i0 + r) * ldc + j0, span));
+                        }
+                        p += width - 1;
+                        continue;
+                    }
                     if (vnni && rows == RowStep && cols == Int8Matrix.PanelWidth)
                     {
                         Int8TileVnni.Tile8(tileA, lda, panel, groups, pc + (long)i0 * ldc + j0, ldc); // a whole tile: straight into c

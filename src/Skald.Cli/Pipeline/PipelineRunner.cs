@@ -163,8 +163,19 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
         float maskProbability = s.Keys.Float("mask_probability", 0.15f, 0, 1);
         if (!(maskProbability > 0f && maskProbability < 1f))
             throw new InputException($"{s.Keys.Where("mask_probability")}: {s.Name}.mask_probability must be between 0 and 1 (exclusive), got {maskProbability}");
-        return target => Stages.Pretrain(Ref(model), corpus.Select(Ref).SelectMany(TextInput.ReadLinesOf).ToList(), training,
-            maskProbability, target, log);
+        return target =>
+        {
+            var files = corpus.Select(Ref).ToList();
+            var lines = new List<string>();
+            foreach (var file in files)
+            {
+                int before = lines.Count;
+                lines.AddRange(TextInput.ReadLinesOf(file));
+                if (lines.Count == before)
+                    throw new InputException($"{file}: {s.Name}.corpus has no text to pretrain on (the file is empty or holds only blank lines)");
+            }
+            return Stages.Pretrain(Ref(model), lines, training, maskProbability, target, log, string.Join(", ", files));
+        };
     }
 
     private Func<string, string> Train(StageConfig s)

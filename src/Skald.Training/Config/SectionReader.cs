@@ -65,9 +65,32 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
     }
 
     private readonly List<(string Key, string Value)> paths = [];
+    private readonly List<(string Key, string Value)> files = [];
 
     /// <summary>The values read so far as paths (<see cref="Path"/>, <see cref="PathList"/>), with their keys.</summary>
     public IReadOnlyList<(string Key, string Value)> PathsRead => paths;
+
+    /// <summary>
+    /// The values read so far by <see cref="FilePath"/> and <see cref="FilePathList"/>: paths that must name a file or
+    /// folder on disk (not a hub id or a keyword such as bm25), so a caller can check they exist before using them.
+    /// </summary>
+    public IReadOnlyList<(string Key, string Value)> FilesRead => files;
+
+    /// <summary><see cref="Path"/> of a key whose value must name a file or folder on disk (see <see cref="FilesRead"/>).</summary>
+    public string? FilePath(string key, bool required = false)
+    {
+        string? v = Path(key, required);
+        if (v is not null) files.Add((key, v));
+        return v;
+    }
+
+    /// <summary><see cref="PathList"/> of a key whose values must name files or folders on disk (see <see cref="FilesRead"/>).</summary>
+    public IReadOnlyList<string> FilePathList(string key, bool required = false)
+    {
+        var list = PathList(key, required);
+        files.AddRange(list.Select(v => (key, v)));
+        return list;
+    }
 
     public IReadOnlyList<string> PathList(string key, bool required = false)
     {

@@ -79,6 +79,11 @@ public sealed class MergeCommandTests
             "adapter_config.json: expected a JSON object, found array");
         SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", ",", "--output", Path.Combine(dir, "out")), 2,
             "option --adapters: no adapter folders given");
+        string wrongRank = Adapter(Path.Combine(dir, "rank"), false); // rank-2 tensors under r = 4
+        File.WriteAllText(Path.Combine(wrongRank, "adapter_config.json"), """{"peft_type": "LORA", "r": 4, "lora_alpha": 4, "target_modules": ["q_proj", "k_proj"]}""");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", wrongRank, "--output", Path.Combine(dir, "out")), 1,
+            $"{Path.Combine(wrongRank, "adapter_model.safetensors")}: layers.0.self_attn.k_proj has rank 2 in its tensors but adapter_config.json gives it rank 4");
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")));
         string file = Path.Combine(dir, "afile");
         File.WriteAllText(file, "x");
         SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", Adapter(dir, false), "--output", Path.Combine(file, "x")), 1,

@@ -160,6 +160,27 @@ public sealed class PipelineCommandTests
             "pipeline.yaml:3: unknown stage type \"tokeniser\"");
     }
 
+    /// <summary>An mlm stage whose corpus holds no text (empty, or only blank lines) is one line naming the corpus file.</summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("\n   \n\t\n")]
+    public void AnEmptyMlmCorpusIsNamed(string text)
+    {
+        string dir = TestPaths.NewTempDir(), corpus = Path.Combine(dir, "empty.txt");
+        File.WriteAllText(corpus, text);
+        string config = Write($$"""
+            output: {{Path.Combine(dir, "p")}}
+            stages:
+              - {name: mlm, type: mlm, model: {{TestPaths.FixtureModel("bert-cased-mean")}}, corpus: {{corpus}}, steps: 2, batch_size: 4}
+            """);
+        var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
+        // (was "training.batch_size 4 is larger than the data: corpus has 0 rows", no file named)
+        Assert.Equal(1, r.ExitCode);
+        Assert.Equal($"skald: error: {corpus}: mlm.corpus has no text to pretrain on (the file is empty or holds only blank lines)",
+            r.Stderr.Trim().Split('\n')[^1]);
+        Assert.DoesNotContain("   at ", r.Stderr);
+    }
+
     [Fact]
     public void AHiddenWidthTheHeadsDoNotDivideIsNamedBeforeAnyStageRuns()
     {
@@ -224,10 +245,9 @@ public sealed class PipelineCommandTests
               - {name: bench, type: benchmark, models: [bm25], suite: {{suite}}}
             """);
         var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
-        // The stage's progress line, then one error line (was "internal error: EvaluationException: ...", exit 70).
-        Assert.Equal(1, r.ExitCode);
-        Assert.Equal($"skald: error: {suite}: suite file not found", r.Stderr.Trim().Split('\n')[^1]);
-        Assert.DoesNotContain("   at ", r.Stderr);
+        // Found before the stage runs (was "internal error: EvaluationException: ...", exit 70; then the stage's error).
+        SkaldProcess.AssertUserError(r, 1, $"pipeline.yaml:3: bench.suite: {suite} not found");
+        Assert.False(Directory.Exists(Path.Combine(dir, "p")), "a stage ran before every stage was checked");
     }
 
     [Fact]

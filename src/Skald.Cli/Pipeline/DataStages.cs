@@ -25,9 +25,9 @@ internal static class DataStages
     /// </summary>
     public static Func<string, string> Generate(StageConfig s, Func<string, string> resolve, Action<string> log)
     {
-        var documents = s.Keys.PathList("documents", required: true);
+        var documents = s.Keys.FilePathList("documents", required: true);
         string generator = s.Keys.Choice("generator", "ict", "ict", "llm");
-        string? tokenizer = s.Keys.Path("tokenizer");
+        string? tokenizer = s.Keys.FilePath("tokenizer");
         int chunkTokens = s.Keys.Int("chunk_tokens", 256, 1), overlap = s.Keys.Int("overlap_tokens", 32, 0);
         bool ocrOn = s.Keys.Choice("ocr", "auto", "auto", "off") == "auto";
         string ocrLanguages = s.Keys.Str("ocr_languages") ?? Skald.Data.Ingest.Readers.Ocr.DefaultLanguages;
@@ -88,8 +88,8 @@ internal static class DataStages
     /// </summary>
     public static Func<string, string> MineNegatives(StageConfig s, Func<string, string> resolve)
     {
-        string data = s.Keys.Path("data", required: true)!, model = s.Keys.Path("model", required: true)!;
-        string? corpus = s.Keys.Path("corpus");
+        string data = s.Keys.FilePath("data", required: true)!, model = s.Keys.Path("model", required: true)!;
+        string? corpus = s.Keys.FilePath("corpus");
         string relative = s.Keys.Str("relative_margin") ?? "0.05";
         var options = new MiningOptions
         {

@@ -13,7 +13,8 @@ namespace Skald.Cli.Pipeline;
 /// that names an earlier stage stands for that stage's output. Stage types: tokenizer, new_bert, static, mlm, train (a
 /// `skald train` YAML config), benchmark, generate and mine_negatives (DataStages), translate, answer and
 /// evaluate_generation (StudyStages). See configs/pipeline-example.yaml. Every stage's keys are read (types and
-/// unknown keys checked) before the first stage runs.
+/// unknown keys checked), and the files they name found (unless an earlier stage makes them), before the first stage
+/// runs.
 /// </summary>
 internal sealed class PipelineRunner(string configPath, Action<string> log, Action<BenchmarkReport> printReport,
     IReadOnlyList<string>? overrides = null)
@@ -46,6 +47,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
             });
             stage.Keys.Done();
             LaterStageReference(stage, stages);
+            MissingFile(stage, stages);
         }
         if (File.Exists(output)) throw new InputException($"{configPath}: output {output} is a file; name a folder for the stages' outputs");
         Directory.CreateDirectory(output);
@@ -75,6 +77,22 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
         }
     }
 
+    /// <summary>
+    /// Refuses a file or folder that <paramref name="stage"/> reads (<see cref="SectionReader.FilesRead"/>: a corpus, a
+    /// config, a data file, ...) that does not exist and that no earlier stage makes (NAME or NAME/FILE): found now, not
+    /// when the stage comes to run after the earlier stages have spent their time.
+    /// </summary>
+    private static void MissingFile(StageConfig stage, List<StageConfig> stages)
+    {
+        var earlier = stages.TakeWhile(s => s != stage).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var (key, value) in stage.Keys.FilesRead)
+        {
+            int slash = value.IndexOf('/');
+            if (earlier.Contains(slash > 0 ? value[..slash] : value) || File.Exists(value) || Directory.Exists(value)) continue;
+            throw new InputException($"{stage.Keys.Where(key)}: {stage.Name}.{key}: {value} not found (no such file or folder, and no earlier stage makes it)");
+        }
+    }
+
     /// <summary>A stage name → its output, STAGE/FILE → that file in the stage's output folder; anything else is a path.</summary>
     private string Ref(string value)
     {
@@ -86,7 +104,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
 
     private Func<string, string> Tokenizer(StageConfig s)
     {
-        var corpus = s.Keys.PathList("corpus", required: true);
+        var corpus = s.Keys.FilePathList("corpus", required: true);
         var kind = s.Keys.Choice("kind", "wordpiece", "wordpiece", "bpe", "unigram");
         var options = new TokenizerTrainingOptions
         {
@@ -104,7 +122,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
 
     private Func<string, string> NewBert(StageConfig s)
     {
-        string tokenizer = s.Keys.Path("tokenizer", required: true)!;
+        string tokenizer = s.Keys.FilePath("tokenizer", required: true)!;
         var shape = new BertShape(s.Keys.Int("hidden", 128, 1), s.Keys.Int("layers", 2, 1), s.Keys.Int("heads", 4, 1),
             s.Keys.Int("intermediate", 512, 1), s.Keys.Int("max_positions", 128, 1));
         if (shape.Hidden % shape.Heads != 0)
@@ -121,13 +139,13 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
     /// </summary>
     private Func<string, string> Static(StageConfig s)
     {
-        string? tokenizer = s.Keys.Path("tokenizer"), model = s.Keys.Path("model");
+        string? tokenizer = s.Keys.FilePath("tokenizer"), model = s.Keys.Path("model");
         if ((tokenizer is null) == (model is null))
             throw new InputException($"{s.Where}: a static stage takes either tokenizer (a new model with a random table) or model (distilled from that encoder)");
         int dim = s.Keys.Int("dim", 256, 1);
         bool normalize = s.Keys.Bool("normalize", true);
         ulong seed = (ulong)s.Keys.Long("seed", 42, 0);
-        var corpus = s.Keys.PathList("corpus");
+        var corpus = s.Keys.FilePathList("corpus");
         if (tokenizer is not null && corpus.Count > 0)
             throw new InputException($"{s.Keys.Where("corpus")}: {s.Name}.corpus gives the SIF weights of a distilled model (model:), not of a new one (tokenizer:)");
         return target =>
@@ -150,7 +168,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
     private Func<string, string> Mlm(StageConfig s)
     {
         string model = s.Keys.Path("model", required: true)!;
-        var corpus = s.Keys.PathList("corpus", required: true);
+        var corpus = s.Keys.FilePathList("corpus", required: true);
         var training = new TrainingSection
         {
             MaxSteps = s.Keys.Int("steps", 200, 1),
@@ -163,13 +181,24 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
         float maskProbability = s.Keys.Float("mask_probability", 0.15f, 0, 1);
         if (!(maskProbability > 0f && maskProbability < 1f))
             throw new InputException($"{s.Keys.Where("mask_probability")}: {s.Name}.mask_probability must be between 0 and 1 (exclusive), got {maskProbability}");
-        return target => Stages.Pretrain(Ref(model), corpus.Select(Ref).SelectMany(TextInput.ReadLinesOf).ToList(), training,
-            maskProbability, target, log);
+        return target =>
+        {
+            var files = corpus.Select(Ref).ToList();
+            var lines = new List<string>();
+            foreach (var file in files)
+            {
+                int before = lines.Count;
+                lines.AddRange(TextInput.ReadLinesOf(file));
+                if (lines.Count == before)
+                    throw new InputException($"{file}: {s.Name}.corpus has no text to pretrain on (the file is empty or holds only blank lines)");
+            }
+            return Stages.Pretrain(Ref(model), lines, training, maskProbability, target, log, string.Join(", ", files));
+        };
     }
 
     private Func<string, string> Train(StageConfig s)
     {
-        string config = s.Keys.Path("config", required: true)!, model = s.Keys.Path("model", required: true)!;
+        string config = s.Keys.FilePath("config", required: true)!, model = s.Keys.Path("model", required: true)!;
         var adapters = s.Keys.PathList("adapters");
         var data = s.Keys.PathList("data");
         string? weights = s.Keys.Str("weights") is null ? null : s.Keys.Choice("weights", "f32", "f32", "bf16", "f16", "int8", "auto");
@@ -178,7 +207,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
 
     private Func<string, string> Benchmark(StageConfig s)
     {
-        string suite = s.Keys.Path("suite", required: true)!;
+        string suite = s.Keys.FilePath("suite", required: true)!;
         var models = s.Keys.PathList("models", required: true);
         return target =>
         {

@@ -29,8 +29,10 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
         if (!File.Exists(path)) throw new InputException($"{path}: file not found");
         if (ConfigLoader.ReadYaml(path, Error) is not YamlMappingNode root)
             throw new InputException($"{path}: expected a mapping with \"output\" and \"stages\"");
-        foreach (var o in overrides ?? []) Override(root, o);
-        var top = SectionReader.FromMapping("", root, path, Error);
+        // Values given by --set are located as "--set STAGE.KEY" in messages, not by a line of the file they are not in.
+        var setBy = new Dictionary<YamlNode, string>(ReferenceEqualityComparer.Instance);
+        foreach (var o in overrides ?? []) Override(root, o, setBy);
+        var top = SectionReader.FromMapping("", root, path, Error, setBy);
         string output = top.Path("output", required: true)!;
         if (top.Node("stages", required: true) is not YamlSequenceNode { Children.Count: > 0 } stages)
             throw new InputException($"{top.Where("stages")}: \"stages\" must be a non-empty list");
@@ -40,7 +42,7 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
         {
             if (node is not YamlMappingNode m) throw new InputException($"{path}:{node.Start.Line}: stage {i + 1} must be a mapping of keys");
             string label = m.Children.TryGetValue(new YamlScalarNode("name"), out var n) && n is YamlScalarNode { Value: { Length: > 0 } v } ? v : $"stage {i + 1}";
-            var keys = SectionReader.FromMapping(label, m, path, Error);
+            var keys = SectionReader.FromMapping(label, m, path, Error, setBy);
             string name = keys.Str("name", required: true)!;
             // The stage's folder is OUTPUT/NAME, replaced when the stage runs: a name must stay inside the output folder.
             if (name is "." or ".." || name.IndexOfAny(['/', '\\', ':']) >= 0 || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0
@@ -79,10 +81,11 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
         return null;
     }
 
-    private static void Override(YamlMappingNode root, string assignment)
+    private static void Override(YamlMappingNode root, string assignment, Dictionary<YamlNode, string> setBy)
     {
         if (ParseOverride(assignment, out string target, out var parsed) is { } error) throw new InputException(error);
         YamlNode value = parsed!;
+        setBy[value] = $"--set {target}";
         int dot = target.IndexOf('.');
         if (dot < 0)
         {

@@ -23,14 +23,15 @@ internal static class Stages
     /// <summary>
     /// Masked-LM pretraining of the BERT in <paramref name="modelPath"/> on <paramref name="corpus"/> (the trainer with
     /// <c>loss.type: mlm</c>); saves the model with its head (BertForMaskedLM's layout) to <paramref name="modelDir"/>.
+    /// <paramref name="corpusName"/> (its files) names the corpus in messages.
     /// </summary>
     public static string Pretrain(string modelPath, IReadOnlyList<string> corpus, TrainingSection training, float maskProbability,
-        string modelDir, Action<string> log)
+        string modelDir, Action<string> log, string corpusName = "corpus")
     {
         var rows = corpus.Where(l => l.Length > 0).Select(l => new[] { l }).ToArray();
         var config = Config(new ModelSection(modelPath), new LossSection { Type = "mlm", MaskProbability = maskProbability },
             training with { NoDuplicates = false }, modelDir);
-        return Run(TrainingRun.Build(config, [new TextDataset("corpus", ["text"], rows)], null, Progress("masked-LM loss", log)), modelDir);
+        return Run(TrainingRun.Build(config, [new TextDataset(corpusName, ["text"], rows)], null, Progress("masked-LM loss", log)), modelDir);
     }
 
     /// <summary>

@@ -24,24 +24,25 @@ internal static class StudyStages
     /// </summary>
     public static Func<string, string> Translate(StageConfig s, Func<string, string> resolve, Action<string> log)
     {
-        string data = s.Keys.Path("data", required: true)!;
+        string data = s.Keys.FilePath("data", required: true)!;
         string from = s.Keys.Str("from", required: true)!, to = s.Keys.Str("to", required: true)!;
         var columns = s.Keys.PathList("columns");
         string engine = s.Keys.Choice("engine", "apertium", "apertium", "llm");
         string? url = s.Keys.Str("llm"), model = s.Keys.Str("llm_model");
         string keyVariable = s.Keys.Str("api_key_env") ?? "OPENAI_API_KEY";
         int concurrency = s.Keys.Int("concurrency", 4, 1);
-        if (engine == "llm")
+        if (engine == "llm" && (url is null || model is null))
+            throw new InputException($"{s.Where}: engine llm needs the keys llm (an OpenAI-compatible base URL) and llm_model");
+        ApertiumTranslator? apertium = null;
+        try
         {
-            if (url is null || model is null) throw new InputException($"{s.Where}: engine llm needs the keys llm (an OpenAI-compatible base URL) and llm_model");
-            try
-            {
-                LlmTranslator.Prompt(from, to, "");
-            }
-            catch (Data.DataException e)
-            {
-                throw new InputException($"{s.Keys.Where("to")}: {e.Message}");
-            }
+            // The language pair (and for apertium the program and its pair) is checked before any stage runs.
+            if (engine == "llm") LlmTranslator.Prompt(from, to, "");
+            else apertium = ApertiumTranslator.Create(from, to);
+        }
+        catch (Data.DataException e)
+        {
+            throw new InputException($"{s.Keys.Where("to")}: {e.Message}");
         }
         return target =>
         {
@@ -52,11 +53,7 @@ internal static class StudyStages
                 var settings = new LlmSettings { Endpoint = new Uri(url!), Model = model!, ApiKey = ApiKey(s, url!, keyVariable), Concurrency = concurrency };
                 translate = texts => LlmTranslator.TranslateAsync(texts, from, to, settings, target + ".journal.jsonl", l => log("    " + l)).GetAwaiter().GetResult();
             }
-            else
-            {
-                var translator = ApertiumTranslator.Create(from, to);
-                translate = texts => translator.Translate(texts);
-            }
+            else translate = texts => apertium!.Translate(texts);
             var cols = columns.Count > 0 ? columns : Skald.Data.Translate.DatasetTranslator.TextColumns(input);
             int n = DatasetTranslator.Translate(input, file, cols, translate, parallel: false);
             log(string.Create(CultureInfo.InvariantCulture, $"    {n} rows translated {from} → {to} ({engine})"));
@@ -71,7 +68,7 @@ internal static class StudyStages
     /// </summary>
     public static Func<string, string> Answer(StageConfig s, Func<string, string> resolve, Action<string> log)
     {
-        string model = s.Keys.Path("model", required: true)!, task = s.Keys.Path("task", required: true)!;
+        string model = s.Keys.Path("model", required: true)!, task = s.Keys.FilePath("task", required: true)!;
         var adapters = s.Keys.PathList("adapters");
         var options = new GenerationOptions { MaxNewTokens = s.Keys.Int("max_new_tokens", 128, 1), Temperature = 0 };
         string format = s.Keys.Choice("prompt_format", "auto", GenerationPredictions.Formats);
@@ -94,8 +91,8 @@ internal static class StudyStages
     /// </summary>
     public static Func<string, string> Evaluate(StageConfig s, Func<string, string> resolve, Action<string> log)
     {
-        string task = s.Keys.Path("task", required: true)!;
-        var systems = s.Keys.PathList("systems", required: true);
+        string task = s.Keys.FilePath("task", required: true)!;
+        var systems = s.Keys.FilePathList("systems", required: true);
         var metrics = s.Keys.PathList("metrics") is { Count: > 0 } m ? m : ["rougeL"];
         foreach (var metric in metrics)
         {
@@ -104,7 +101,7 @@ internal static class StudyStages
         }
         string? bertModel = s.Keys.Path("bertscore_model");
         bool idf = s.Keys.Bool("bertscore_idf", false);
-        string? judge = s.Keys.Str("judge"), judgeModel = s.Keys.Str("judge_model"), preferences = s.Keys.Path("preferences");
+        string? judge = s.Keys.Str("judge"), judgeModel = s.Keys.Str("judge_model"), preferences = s.Keys.FilePath("preferences");
         string keyVariable = s.Keys.Str("api_key_env") ?? "OPENAI_API_KEY";
         if (metrics.Contains("bertscore") && bertModel is null) throw new InputException($"{s.Where}: metric bertscore needs the key bertscore_model");
         if (metrics.Contains("judge") && (judge is null || judgeModel is null))

@@ -9,9 +9,9 @@ namespace Skald.Models.Adapters;
 /// <c>adapter_config.json</c>: rank <see cref="R"/>, <see cref="Alpha"/> (scale = alpha / r, or alpha / √r with
 /// rsLoRA), <see cref="Dropout"/> and the target modules — a list (a module matches when its name equals an entry or
 /// ends with "." + entry) or a regular expression (matching the whole module name). DoRA (<see cref="UseDora"/>) is read
-/// and written; of a saved adapter, <c>alpha_pattern</c> gives a module its own alpha (<see cref="AlphaFor"/>), while
-/// <c>rank_pattern</c>, <c>layers_to_transform</c> and <c>layers_pattern</c> need nothing more (the saved tensors say which
-/// modules have an adapter and of what rank); <c>modules_to_save</c> names modules whose whole tensors the adapter file
+/// and written; of a saved adapter, <c>rank_pattern</c> and <c>alpha_pattern</c> give a module its own rank and alpha
+/// (<see cref="RankFor"/>, <see cref="AlphaFor"/>: peft's get_pattern_key), while <c>layers_to_transform</c> and
+/// <c>layers_pattern</c> need nothing more (the saved tensors say which modules have an adapter); <c>modules_to_save</c> names modules whose whole tensors the adapter file
 /// holds (<see cref="ModulesToSave"/>). Options Skald does not implement (fan_in_fan_out, bias other than "none",
 /// layer_replication) are refused by name.
 /// The defaults are LLM2Vec's.
@@ -53,22 +53,34 @@ public sealed record LoraConfig
     /// <summary>peft's alpha_pattern: a module name pattern (matching the end of a module's name) → its lora_alpha.</summary>
     public IReadOnlyDictionary<string, float> AlphaPattern { get; init; } = new Dictionary<string, float>();
 
+    /// <summary>peft's rank_pattern: a module name pattern (matching the end of a module's name) → its rank r.</summary>
+    public IReadOnlyDictionary<string, int> RankPattern { get; init; } = new Dictionary<string, int>();
+
     /// <summary>
     /// lora_alpha of <paramref name="module"/> (its name in the model, e.g. <c>model.layers.0.self_attn.q_proj</c>): the
-    /// first <see cref="AlphaPattern"/> key k with the name matching <c>(.*\.)?(k)$</c>, else <see cref="Alpha"/> (peft's
-    /// get_pattern_key).
+    /// value of the first <see cref="AlphaPattern"/> key that <see cref="PatternKey"/> finds, else <see cref="Alpha"/>.
     /// </summary>
-    public float AlphaFor(string module)
+    public float AlphaFor(string module) => PatternKey(AlphaPattern.Keys, module) is { } key ? AlphaPattern[key] : Alpha;
+
+    /// <summary>
+    /// The rank r of <paramref name="module"/>'s adapter: the value of the first <see cref="RankPattern"/> key that
+    /// <see cref="PatternKey"/> finds, else <see cref="R"/>.
+    /// </summary>
+    public int RankFor(string module) => PatternKey(RankPattern.Keys, module) is { } key ? RankPattern[key] : R;
+
+    /// <summary>
+    /// peft's get_pattern_key: the first of <paramref name="patterns"/> (in the file's order) that the whole of
+    /// <paramref name="module"/> matches as <c>(.*\.)?(pattern)$</c> — the name itself or a dotted suffix of it, a
+    /// pattern being a regular expression — else null.
+    /// </summary>
+    public static string? PatternKey(IEnumerable<string> patterns, string module)
     {
-        foreach (var (pattern, alpha) in AlphaPattern)
-        {
-            if (Regex.IsMatch(module, "^(.*\\.)?(" + pattern + ")$", RegexOptions.CultureInvariant)) return alpha;
-        }
-        return Alpha;
+        ArgumentNullException.ThrowIfNull(patterns);
+        return patterns.FirstOrDefault(p => Regex.IsMatch(module, "^(.*\\.)?(" + p + ")$", RegexOptions.CultureInvariant));
     }
 
-    /// <summary>The scale of an adapter of rank <paramref name="rank"/> on <paramref name="module"/>: its alpha / r (or / √r with rsLoRA).</summary>
-    public float ScaleFor(string module, int rank) => UseRsLora ? AlphaFor(module) / MathF.Sqrt(rank) : AlphaFor(module) / rank;
+    /// <summary>The scale of <paramref name="module"/>'s adapter: its alpha / its rank (or / √rank with rsLoRA), as peft's update_layer.</summary>
+    public float ScaleFor(string module) => UseRsLora ? AlphaFor(module) / MathF.Sqrt(RankFor(module)) : AlphaFor(module) / RankFor(module);
 
     /// <summary>The base model the adapter was trained on (informational).</summary>
     public string? BaseModel { get; init; }
@@ -131,10 +143,30 @@ public sealed record LoraConfig
                     : throw new ModelFormatException($"{path}: alpha_pattern[\"{kv.Name}\"] must be a number");
             }
         }
+        var ranks = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (root.TryGetProperty("rank_pattern", out var rp) && rp.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var kv in rp.EnumerateObject())
+            {
+                ranks[kv.Name] = kv.Value.ValueKind == JsonValueKind.Number && kv.Value.TryGetInt32(out int pr) && pr > 0 ? pr
+                    : throw new ModelFormatException($"{path}: rank_pattern[\"{kv.Name}\"] must be a positive integer");
+            }
+        }
+        foreach (var (name, key) in alphas.Keys.Select(k => (k, "alpha_pattern")).Concat(ranks.Keys.Select(k => (k, "rank_pattern"))))
+        {
+            try
+            {
+                _ = new Regex("^(.*\\.)?(" + name + ")$", RegexOptions.CultureInvariant);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ModelFormatException($"{path}: {key} key \"{name}\" is not a valid regular expression ({e.Message})");
+            }
+        }
         var config = new LoraConfig
         {
             R = r, Alpha = alpha, Dropout = dropout, UseRsLora = Bool(root, "use_rslora"), UseDora = Bool(root, "use_dora"),
-            BaseModel = Str(root, "base_model_name_or_path"), AlphaPattern = alphas,
+            BaseModel = Str(root, "base_model_name_or_path"), AlphaPattern = alphas, RankPattern = ranks,
             ModulesToSave = root.TryGetProperty("modules_to_save", out var ms) && ms.ValueKind == JsonValueKind.Array
                 ? [.. ms.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw new ModelFormatException($"{path}: modules_to_save must be a list of module names"))]
                 : [],

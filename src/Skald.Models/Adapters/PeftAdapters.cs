@@ -114,9 +114,10 @@ public static class PeftAdapters
                 throw new ModelFormatException(
                     $"{file}: {key} [{string.Join(", ", infoA.Shape)}] / lora_B [{string.Join(", ", infoB.Shape)}] do not fit {weight.Name} " +
                     $"[{string.Join(", ", weight.Shape)}] (an adapter for a different base model?)");
+            CheckRank(file, config, module, infoA.Shape[0]);
             var a = new Parameter(key, st.ReadFloat32(key), infoA.Shape, weightDecay: false);
             var b = new Parameter(keyB, st.ReadFloat32(keyB), infoB.Shape, weightDecay: false);
-            float scale = config.ScaleFor(Unprefixed(module), infoA.Shape[0]);
+            float scale = config.ScaleFor(Unprefixed(module));
             var magnitude = Magnitude(file, st, config, module, weight);
             new LoraAdapter(a, b, scale, 0f, magnitude).MergeInto(weight); // bfloat16 weights: merged in float32, then rounded
             merged++;
@@ -133,7 +134,8 @@ public static class PeftAdapters
                 throw new ModelFormatException(
                     $"{file}: {key} [{string.Join(", ", infoA.Shape)}] / lora_embedding_B [{string.Join(", ", infoB.Shape)}] do not fit {table.Name} " +
                     $"[{string.Join(", ", table.Shape)}] (an adapter for a different base model?)");
-            float scale = config.ScaleFor(Unprefixed(module), infoA.Shape[0]);
+            CheckRank(file, config, module, infoA.Shape[0]);
+            float scale = config.ScaleFor(Unprefixed(module));
             LoraAdapter.ForTable(new Parameter(key, st.ReadFloat32(key), infoA.Shape, weightDecay: false),
                 new Parameter(keyB, st.ReadFloat32(keyB), infoB.Shape, weightDecay: false), scale,
                 Magnitude(file, st, config, module, table)).MergeInto(table); // bfloat16 tables: merged in float32, then rounded
@@ -142,6 +144,20 @@ public static class PeftAdapters
         if (config.ModulesToSave.Count > 0) merged += ReplaceSavedModules(file, st, config, byName, replaced);
         if (merged == 0) throw new ModelFormatException($"{file}: no lora_A / lora_B (or lora_embedding_A / _B) tensors");
         return merged;
+    }
+
+    /// <summary>
+    /// Refuses an adapter whose tensors' rank is not the rank <c>adapter_config.json</c> gives its module (<c>r</c>, or
+    /// its <c>rank_pattern</c> entry): peft would not load it, and its scale alpha / r would be a guess.
+    /// </summary>
+    private static void CheckRank(string file, LoraConfig config, string module, int tensorRank)
+    {
+        string name = Unprefixed(module);
+        int rank = config.RankFor(name);
+        if (tensorRank == rank) return;
+        string source = LoraConfig.PatternKey(config.RankPattern.Keys, name) is { } key ? $"rank_pattern[\"{key}\"] = {rank}" : $"r = {rank}";
+        throw new ModelFormatException(
+            $"{file}: {name} has rank {tensorRank} in its tensors but {ConfigFile} gives it rank {rank} ({source})");
     }
 
     /// <summary>

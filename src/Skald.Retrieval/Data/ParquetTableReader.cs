@@ -58,6 +58,49 @@ public static class ParquetTableReader
         }
     }
 
+    /// <summary>
+    /// The top-level columns of the file at <paramref name="path"/> that hold no text (numbers, booleans, lists of
+    /// them, nested columns), each with its type as a message names it (<c>int64</c>, <c>list of double</c>), from the
+    /// schema only: the values <see cref="Read"/> writes as text for them are not texts a reader expecting one may take.
+    /// </summary>
+    public static Dictionary<string, string> NonTextColumns(string path)
+    {
+        try
+        {
+            return NonTextColumnsAsync(path).AsTask().GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is not EvaluationException)
+        {
+            throw new EvaluationException($"{path}: not a readable Parquet file ({e.Message.Split('\n')[0]})");
+        }
+    }
+
+    private static async ValueTask<Dictionary<string, string>> NonTextColumnsAsync(string path)
+    {
+        await using var stream = File.OpenRead(path);
+        await using var reader = await ParquetReader.CreateAsync(stream);
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var f in reader.Schema.Fields)
+        {
+            string? type = f switch
+            {
+                ListField { Item: DataField item } => TextType(item.ClrType) ? null : "list of " + TypeName(item.ClrType),
+                DataField { IsArray: true } plain => TextType(plain.ClrType) ? null : "list of " + TypeName(plain.ClrType),
+                DataField plain => TextType(plain.ClrType) ? null : TypeName(plain.ClrType),
+                _ => f.SchemaType.ToString().ToLowerInvariant(),
+            };
+            if (type is not null) result[f.Name] = type;
+        }
+        return result;
+    }
+
+    /// <summary>A column's value type as Arrow and pandas name it.</summary>
+    private static string TypeName(Type t) =>
+        t == typeof(int) ? "int32" : t == typeof(long) ? "int64" : t == typeof(short) ? "int16" : t == typeof(sbyte) ? "int8"
+        : t == typeof(byte) ? "uint8" : t == typeof(ushort) ? "uint16" : t == typeof(uint) ? "uint32" : t == typeof(ulong) ? "uint64"
+        : t == typeof(float) ? "float" : t == typeof(double) ? "double" : t == typeof(bool) ? "bool" : t == typeof(byte[]) ? "binary"
+        : t.Name.ToLowerInvariant();
+
     private static async ValueTask<List<string>> TextListColumnsAsync(string path)
     {
         await using var stream = File.OpenRead(path);

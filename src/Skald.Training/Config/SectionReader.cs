@@ -15,17 +15,21 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
 
     /// <summary>
     /// A reader over one YAML mapping of <paramref name="file"/>: keys are located by their line, a missing key by the
-    /// mapping's line; a key given twice is an error.
+    /// mapping's line; a key given twice is an error. A value found in <paramref name="setBy"/> (by reference: a value
+    /// a command-line override put into the mapping) is located as that entry says instead (e.g. <c>--set tok.vocab_size</c>).
     /// </summary>
-    public static SectionReader FromMapping(string section, YamlMappingNode mapping, string file, Func<string, Exception>? error = null)
+    public static SectionReader FromMapping(string section, YamlMappingNode mapping, string file, Func<string, Exception>? error = null,
+        IReadOnlyDictionary<YamlNode, string>? setBy = null)
     {
+        ArgumentNullException.ThrowIfNull(mapping);
         error ??= m => new TrainingException(m);
         var keys = new Dictionary<string, ConfigEntry>(StringComparer.Ordinal);
         foreach (var (k, v) in mapping.Children)
         {
             string key = (k as YamlScalarNode)?.Value ?? "";
             string name = section.Length == 0 ? key : $"{section}.{key}";
-            if (!keys.TryAdd(key, new ConfigEntry(v, $"{file}:{k.Start.Line}"))) throw error($"{file}:{k.Start.Line}: key '{name}' appears twice");
+            string where = setBy is not null && setBy.TryGetValue(v, out var set) ? set : $"{file}:{k.Start.Line}";
+            if (!keys.TryAdd(key, new ConfigEntry(v, where))) throw error($"{file}:{k.Start.Line}: key '{name}' appears twice");
         }
         return new SectionReader(section, keys, $"{file}:{mapping.Start.Line}", error);
     }
@@ -61,9 +65,32 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
     }
 
     private readonly List<(string Key, string Value)> paths = [];
+    private readonly List<(string Key, string Value)> files = [];
 
     /// <summary>The values read so far as paths (<see cref="Path"/>, <see cref="PathList"/>), with their keys.</summary>
     public IReadOnlyList<(string Key, string Value)> PathsRead => paths;
+
+    /// <summary>
+    /// The values read so far by <see cref="FilePath"/> and <see cref="FilePathList"/>: paths that must name a file or
+    /// folder on disk (not a hub id or a keyword such as bm25), so a caller can check they exist before using them.
+    /// </summary>
+    public IReadOnlyList<(string Key, string Value)> FilesRead => files;
+
+    /// <summary><see cref="Path"/> of a key whose value must name a file or folder on disk (see <see cref="FilesRead"/>).</summary>
+    public string? FilePath(string key, bool required = false)
+    {
+        string? v = Path(key, required);
+        if (v is not null) files.Add((key, v));
+        return v;
+    }
+
+    /// <summary><see cref="PathList"/> of a key whose values must name files or folders on disk (see <see cref="FilesRead"/>).</summary>
+    public IReadOnlyList<string> FilePathList(string key, bool required = false)
+    {
+        var list = PathList(key, required);
+        files.AddRange(list.Select(v => (key, v)));
+        return list;
+    }
 
     public IReadOnlyList<string> PathList(string key, bool required = false)
     {

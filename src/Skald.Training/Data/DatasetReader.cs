@@ -86,7 +86,10 @@ public static class DatasetReader
             try
             {
                 var (header, rows) = Retrieval.Data.ParquetTableReader.Read(path, lists);
-                return new RawTable(header, rows, lists ? [.. Retrieval.Data.ParquetTableReader.TextListColumns(path)] : []);
+                return new RawTable(header, rows, lists ? [.. Retrieval.Data.ParquetTableReader.TextListColumns(path)] : [])
+                {
+                    NonText = Retrieval.Data.ParquetTableReader.NonTextColumns(path),
+                };
             }
             catch (Retrieval.EvaluationException e)
             {
@@ -116,7 +119,39 @@ public static class DatasetReader
     }
 
     /// <summary>A file's columns, rows and the columns that hold lists of texts.</summary>
-    private sealed record RawTable(List<string> Header, List<(int Line, string?[] Values)> Rows, HashSet<string> Lists);
+    private sealed record RawTable(List<string> Header, List<(int Line, string?[] Values)> Rows, HashSet<string> Lists)
+    {
+        /// <summary>A Parquet file's columns that hold no text (numbers, lists of numbers) → their type; other formats: none.</summary>
+        public IReadOnlyDictionary<string, string> NonText { get; init; } = new Dictionary<string, string>();
+    }
+
+    /// <summary>
+    /// Refuses <paramref name="columns"/> of the Parquet file <paramref name="path"/> that are read as texts but hold
+    /// none (an int64 id column taken for a text column would train on its digits): one line naming the file, the column
+    /// and its type. Other formats pass (their cells are texts, or a JSONL reader refuses a non-string itself).
+    /// </summary>
+    public static void RequireText(string path, IEnumerable<string> columns)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        if (!Retrieval.Data.DataFiles.IsParquet(path)) return;
+        try
+        {
+            RequireText(path, columns, Retrieval.Data.ParquetTableReader.NonTextColumns(path));
+        }
+        catch (Retrieval.EvaluationException e)
+        {
+            throw new TrainingException(e.Message);
+        }
+    }
+
+    private static void RequireText(string path, IEnumerable<string> columns, IReadOnlyDictionary<string, string> nonText)
+    {
+        foreach (var c in columns)
+        {
+            if (nonText.TryGetValue(c, out var type))
+                throw new TrainingException($"{path}: column '{c}' has type {type}, not string (a text column must hold texts)");
+        }
+    }
 
     private static TextDataset Build(string path, RawTable table, IReadOnlyList<string>? columns)
     {
@@ -127,6 +162,7 @@ public static class DatasetReader
             : [.. columns.Select(c => header.IndexOf(c) is var i and >= 0 && i != labelIndex ? i
                 : throw new TrainingException($"{path}: no column '{c}' (data.columns; the file has {string.Join(", ", header.Where((_, k) => k != labelIndex))})"))];
         if (inputs.Length == 0) throw new TrainingException($"{path}: no text columns, only '{header[labelIndex]}'");
+        RequireText(path, inputs.Select(i => header[i]), table.NonText);
         if (inputs.Any(i => table.Lists.Contains(header[i]))) return TextLists.Build(path, header, rows, inputs, labelIndex, table.Lists);
         var outRows = new List<string[]>(rows.Count);
         var labels = labelIndex >= 0 ? new List<float>(rows.Count) : null;

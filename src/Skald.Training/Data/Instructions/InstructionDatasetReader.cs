@@ -49,6 +49,7 @@ public static class InstructionDatasetReader
         if (ext == ".parquet")
         {
             var (header, rows) = DatasetReader.ReadTable(path);
+            DatasetReader.RequireText(path, header.Where(h => h is "instruction" or "input" or "output" or "messages"));
             foreach (var (line, values) in rows)
             {
                 string? Get(string name) => header.IndexOf(name) is var i and >= 0 ? values[i] : null;

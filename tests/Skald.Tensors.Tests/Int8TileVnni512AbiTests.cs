@@ -1,0 +1,80 @@
+using Iced.Intel;
+using Skald.Tensors.Quantization;
+
+namespace Skald.Tensors.Tests;
+
+/// <summary>
+/// The assembled 512-bit VNNI tile keeps to both x64 calling conventions, checked by decoding its bytes (so it holds on
+/// any CPU, and for the Windows variant, which only a Windows host could run): it reads its one argument from rdi
+/// (System V) or rcx (Windows), writes only registers both conventions let a callee clobber (rax, rcx, rdx, r8–r11;
+/// zmm0–5 and zmm16–31) besides rbx, which it saves and restores, never touches rsi, rdi, rbp, r12–r15 or xmm6–15
+/// (callee-saved on Windows), leaves the stack as it found it, and ends with vzeroupper and ret.
+/// </summary>
+public sealed class Int8TileVnni512AbiTests
+{
+    private static List<Instruction> Decode(byte[] code)
+    {
+        var decoder = Decoder.Create(64, new ByteArrayCodeReader(code));
+        var list = new List<Instruction>();
+        while (decoder.IP < (ulong)code.Length)
+        {
+            var i = decoder.Decode();
+            Assert.False(i.IsInvalid, $"invalid instruction at {decoder.IP}");
+            list.Add(i);
+        }
+        return list;
+    }
+
+    private static IEnumerable<Register> RegistersOf(Instruction i)
+    {
+        for (int op = 0; op < i.OpCount; op++)
+        {
+            if (i.GetOpKind(op) == OpKind.Register) yield return i.GetOpRegister(op);
+            if (i.GetOpKind(op) == OpKind.Memory)
+            {
+                if (i.MemoryBase != Register.None) yield return i.MemoryBase;
+                if (i.MemoryIndex != Register.None) yield return i.MemoryIndex;
+            }
+        }
+    }
+
+    private static bool Allowed(Register r)
+    {
+        var full = r.GetFullRegister();
+        if (full is Register.RAX or Register.RCX or Register.RDX or Register.R8 or Register.R9 or Register.R10
+            or Register.R11 or Register.RBX or Register.RSP)
+            return true;
+        if (full >= Register.ZMM0 && full <= Register.ZMM31)
+        {
+            int n = full - Register.ZMM0;
+            return n <= 5 || n >= 16;
+        }
+        return false;
+    }
+
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    public void TheTileKeepsToBothCallingConventions(int panels, bool windows)
+    {
+        var code = Decode(Int8TileVnni512.Assemble(panels, windows));
+        Assert.Equal(Mnemonic.Push, code[0].Mnemonic);
+        Assert.Equal(Register.RBX, code[0].Op0Register);
+        Assert.Equal(Mnemonic.Mov, code[1].Mnemonic);
+        Assert.Equal(Register.R11, code[1].Op0Register);
+        Assert.Equal(windows ? Register.RCX : Register.RDI, code[1].Op1Register); // the argument block
+        Assert.Equal([Mnemonic.Vzeroupper, Mnemonic.Pop, Mnemonic.Ret], code[^3..].Select(i => i.Mnemonic));
+        Assert.Equal(Register.RBX, code[^2].Op0Register);
+        foreach (var i in code.Skip(2).Take(code.Count - 4))
+        {
+            Assert.False(i.Mnemonic is Mnemonic.Push or Mnemonic.Pop or Mnemonic.Call or Mnemonic.Ret, $"{i}: the stack moves");
+            foreach (var r in RegistersOf(i)) Assert.True(Allowed(r), $"{i}: {r} is not the tile's to use under both conventions");
+        }
+        Assert.Equal(Rows(panels), code.Count(i => i.Mnemonic == Mnemonic.Vpdpbusd));
+    }
+
+    // One vpdpbusd per row and panel in the loop body.
+    private static int Rows(int panels) => Int8TileVnni512.Rows * panels;
+}

@@ -270,8 +270,12 @@ public static unsafe class Int8Gemm
     }
 
     // y[row, col0..col0+cols] = (acc − zero·rowsum) · (scale · wscale) + bias, a tile's rows; the same arithmetic in
-    // the vector and the scalar branch (int32 subtract, exact int→float, one multiply, one add); then the activation, if
-    // any: GELU (gelu) on the registers before the store, another (a row kernel) over the tile row's outputs after it.
+    // the vector and the scalar branch: the centred sum as one fused multiply-add, fma(−zero, float(rowsum),
+    // float(acc)), rounded once (the integer acc − zero·rowsum exactly while |acc| < 2^24, i.e. any depth up to 518,
+    // and within one rounding of float(acc) beyond: far below the codes' own error), then one multiply and one add;
+    // then the activation, if any: GELU (gelu) on the registers before the store, another (a row kernel) over the
+    // tile row's outputs after it. A tile row 16 values wide in acc (lacc 32: the 512-bit tile, which stores zmm rows)
+    // is read with one 512-bit load.
     private static void Store(int* acc, int lacc, int row0, int rows, int col0, int cols, float* scales, int* zeros,
         float* wScales, int* rowSums, float* bias, float* y, int ldy, delegate*<float*, float*, int, void> activation,
         bool gelu)
@@ -279,7 +283,8 @@ public static unsafe class Int8Gemm
         if (Avx512F.IsSupported && cols == Int8Matrix.PanelWidth)
         {
             // One zmm per tile row; the panel's row sums, weight scales and bias loaded once for the tile.
-            var rs = Avx512F.LoadVector512(rowSums + col0);
+            var rs = Avx512F.ConvertToVector512Single(Avx512F.LoadVector512(rowSums + col0));
+            bool zmmRows = lacc == 2 * Int8Matrix.PanelWidth;
             var ws = Avx512F.LoadVector512(wScales + col0);
             var vb = bias != null ? Avx512F.LoadVector512(bias + col0) : Vector512<float>.Zero;
             for (int r = 0; r < rows; r++)
@@ -288,9 +293,9 @@ public static unsafe class Int8Gemm
                 // Two 256-bit loads, not one 512-bit: the VNNI tile stores each row as two ymm, and a load spanning
                 // two stores is not forwarded from them (it waits for both to reach the cache).
                 int* ar = acc + r * lacc;
-                var centred = Avx512F.Subtract(Vector512.Create(Avx.LoadVector256(ar), Avx.LoadVector256(ar + 8)),
-                    Avx512F.MultiplyLow(Vector512.Create(zeros[row0 + r]), rs));
-                var v = Avx512F.Multiply(Avx512F.ConvertToVector512Single(centred), Avx512F.Multiply(Vector512.Create(scales[row0 + r]), ws));
+                var sums = zmmRows ? Avx512F.LoadVector512(ar) : Vector512.Create(Avx.LoadVector256(ar), Avx.LoadVector256(ar + 8));
+                var centred = Avx512F.FusedMultiplyAdd(Vector512.Create(-(float)zeros[row0 + r]), rs, Avx512F.ConvertToVector512Single(sums));
+                var v = Avx512F.Multiply(centred, Avx512F.Multiply(Vector512.Create(scales[row0 + r]), ws));
                 if (bias != null) v = Avx512F.Add(v, vb);
                 if (gelu) v = Kernels.Activations.GeluOf(v);
                 Avx512F.Store(yr, v);
@@ -307,14 +312,15 @@ public static unsafe class Int8Gemm
             int* ar = acc + r * lacc;
             float* yr = y + (long)(row0 + r) * ldy + col0;
             int c = 0;
-            if (Avx2.IsSupported && cols == Int8Matrix.PanelWidth)
+            if (Avx2.IsSupported && Fma.IsSupported && cols == Int8Matrix.PanelWidth)
             {
-                var vz = Vector256.Create(z);
+                var vz = Vector256.Create(-(float)z);
                 var vs = Vector256.Create(s);
                 for (; c < Int8Matrix.PanelWidth; c += 8)
                 {
-                    var centred = Avx2.Subtract(Avx.LoadVector256(ar + c), Avx2.MultiplyLow(vz, Avx.LoadVector256(rowSums + col0 + c)));
-                    var v = Avx.Multiply(Avx.ConvertToVector256Single(centred), Avx.Multiply(vs, Avx.LoadVector256(wScales + col0 + c)));
+                    var centred = Fma.MultiplyAdd(vz, Avx.ConvertToVector256Single(Avx.LoadVector256(rowSums + col0 + c)),
+                        Avx.ConvertToVector256Single(Avx.LoadVector256(ar + c)));
+                    var v = Avx.Multiply(centred, Avx.Multiply(vs, Avx.LoadVector256(wScales + col0 + c)));
                     if (bias != null) v = Avx.Add(v, Avx.LoadVector256(bias + col0 + c));
                     if (gelu) v = Kernels.Activations.GeluOf(v);
                     Avx.Store(yr + c, v);
@@ -322,7 +328,7 @@ public static unsafe class Int8Gemm
             }
             for (; c < cols; c++)
             {
-                float v = (float)(ar[c] - z * rowSums[col0 + c]) * (s * wScales[col0 + c]);
+                float v = MathF.FusedMultiplyAdd(-(float)z, rowSums[col0 + c], ar[c]) * (s * wScales[col0 + c]);
                 if (bias != null) v += bias[col0 + c];
                 yr[c] = gelu ? Kernels.Activations.GeluOf(v) : v;
             }

@@ -38,7 +38,7 @@ public static unsafe class Int8Gemm
     /// The fastest kernel this CPU runs, or null when it has none (then callers keep float32), as measured in bench/int8:
     /// on AMD, AVX-512BW, else AVX-VNNI, else AVX2 (Zen 5: the 512-bit vpmaddubsw tile does 1.1–1.25× the GOP/s of
     /// 256-bit vpdpbusd; the assembled 512-bit vpdpbusd tile was not measured there); elsewhere AVX512-VNNI first, then
-    /// AVX-VNNI (Intel Xeon: the 512-bit vpdpbusd tile does 1.5–1.9× the GOP/s of the 256-bit one, which does 1.1–1.4×
+    /// AVX-VNNI (Intel Xeon: the 512-bit vpdpbusd tile does 1.4–2.1× the GOP/s of the 256-bit one, which does 1.1–1.4×
     /// the AVX-512BW tile's, with 8-bit instead of 7-bit activations and weights).
     /// The environment variable SKALD_INT8_KERNEL (Avx512Vnni, Avx512BW, AvxVnni, Avx2) picks another kernel this CPU runs, for
     /// benchmarks.

@@ -23,7 +23,7 @@ public enum Int8Kernel
 
     /// <summary>
     /// AVX512-VNNI: 512-bit vpdpbusd (<see cref="AvxVnni"/>'s arithmetic, 16 columns an instruction), 8 × 32 tiles of
-    /// machine code assembled at start-up (<see cref="Int8TileVnni512"/>); 8-bit activations.
+    /// machine code assembled at first use (<see cref="Int8TileVnni512"/>); 8-bit activations.
     /// </summary>
     Avx512Vnni,
 }

@@ -10,9 +10,9 @@ namespace Skald.Tensors.Quantization;
 /// 512-bit vpdpbusd adds the four u8 · s8 products of a broadcast activation group into each of a panel's 16 int32
 /// lanes, exact for 8-bit codes like <see cref="Int8TileVnni"/>, but 16 columns an instruction instead of 8. .NET 10
 /// has no intrinsic for it (<see cref="AvxVnni"/> stops at 256 bits; <c>Avx10v1</c> is not reported by CPUs with
-/// only AVX512-VNNI), so the tile is machine code assembled at start-up by Iced (the
+/// only AVX512-VNNI), so the tile is machine code assembled by Iced when this class is first used, about 80 ms (the
 /// assembler below reads as the listing) and placed in executable pages (<see cref="Memory.ExecutableMemory"/>). On
-/// the Intel Xeon host (2 vpdpbusd a cycle at either width) it runs 1.5–1.9× the GOP/s of <see cref="Int8TileVnni"/>.
+/// the Intel Xeon host (2 vpdpbusd a cycle at either width) it runs 1.4–2.1× the GOP/s (bench/int8, one thread, per CPU second) of <see cref="Int8TileVnni"/>.
 /// <para>
 /// Registers (volatile in both the System V and the Windows x64 ABI, plus rbx, saved): r11 = the argument block
 /// (<see cref="Args"/>), rax = a's rows 0–3, rcx = a's rows 4–7, r8 = lda, r9 = 3 · lda, rdx and r10 = the two panels,

@@ -3,9 +3,10 @@ using Skald.Tensors.Gemm;
 namespace Skald.Tensors.Tests;
 
 /// <summary>
-/// The GEMM's B packing (<see cref="GemmDriver.PackB"/>): op(B)[p0.., j0..] (kc × nc) laid out as NR-wide panels of
-/// kc rows each, zero-padded, whichever order the packer walks B in (row by row for an untransposed B of several
-/// panels, panel by panel otherwise), checked value by value against the layout built here.
+/// The GEMM's packing: op(B)[p0.., j0..] (kc × nc) as NR-wide panels of kc rows each (<see cref="GemmDriver.PackB"/>)
+/// and alpha·op(A)[i0.., p0..] (mc × kc) as MR-row panels (<see cref="GemmDriver.PackA"/>), zero-padded, whichever
+/// order the packer walks the operand in (row by row for an untransposed B or a transposed A of several panels, panel
+/// by panel otherwise), checked value by value against the layout built here.
 /// </summary>
 public sealed unsafe class PackingTests
 {
@@ -37,6 +38,38 @@ public sealed unsafe class PackingTests
                     int col = f * nr + j;
                     float expected = col >= nc ? 0f : transB ? b[(j0 + col) * ldb + p0 + p] : b[(p0 + p) * ldb + j0 + col];
                     Assert.Equal(expected, packed[(long)f * kc * nr + p * nr + j]);
+                }
+    }
+
+    [Theory]
+    [InlineData(true, 37, 30, 12, 1f)]     // two whole 12-row panels and a partial one, row by row
+    [InlineData(true, 64, 144, 12, 0.5f)]  // an AVX-512 MC block, alpha scaled
+    [InlineData(true, 9, 20, 4, 1f)]       // the AVX2 4-row panels
+    [InlineData(true, 11, 17, 12, -2f)]    // one panel and a partial one: panel by panel
+    [InlineData(true, 7, 13, 6, 1f)]       // 6-row panels: panel by panel
+    [InlineData(false, 21, 30, 12, 0.25f)]
+    public void PanelsHoldAlphaOpAInTheirLayout(bool transA, int kc, int mc, int mr, float alpha)
+    {
+        var rng = new Random(kc * 1000 + mc);
+        int i0 = 5, p0 = 3, m = i0 + mc + 4, k = p0 + kc + 2;
+        int lda = (transA ? m : k) + 3;
+        var a = TestUtil.RandomArray(rng, (transA ? k : m) * lda);
+        int panels = (mc + mr - 1) / mr;
+        var packed = new float[panels * kc * mr];
+        Array.Fill(packed, float.NaN);
+        fixed (float* pa = a, pp = packed)
+        {
+            var g = new GemmArgs { TransA = transA, M = m, K = k, Lda = lda, A = pa, Alpha = alpha };
+            GemmDriver.PackA(g, i0, mc, p0, kc, pp, mr);
+        }
+        for (int f = 0; f < panels; f++)
+            for (int p = 0; p < kc; p++)
+                for (int r = 0; r < mr; r++)
+                {
+                    int row = f * mr + r;
+                    float expected = row >= mc ? 0f
+                        : alpha * (transA ? a[(p0 + p) * lda + i0 + row] : a[(i0 + row) * lda + p0 + p]);
+                    Assert.Equal(expected, packed[(long)f * kc * mr + p * mr + r]);
                 }
     }
 }

@@ -8,8 +8,13 @@ internal static unsafe partial class GemmDriver
 {
     /// <summary>Packs alpha·op(A)[i0.., p0..] (mc×kc) into MR-row micro-panels laid out [kc][MR], zero-padded.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void PackA(in GemmArgs g, int i0, int mc, int p0, int kc, float* dst, int mr)
+    internal static void PackA(in GemmArgs g, int i0, int mc, int p0, int kc, float* dst, int mr)
     {
+        if (g.TransA && mc >= 2 * mr && (mr & 3) == 0 && Vector128.IsHardwareAccelerated)
+        {
+            PackATransRows(g, i0, mc, p0, kc, dst, mr);
+            return;
+        }
         float alpha = g.Alpha;
         for (int ir = 0; ir < mc; ir += mr, dst += (long)mr * kc)
         {
@@ -181,6 +186,47 @@ internal static unsafe partial class GemmDriver
             {
                 for (int j = 0; j < rest; j++) d[j] = src[j];
                 for (int j = rest; j < nr; j++) d[j] = 0f;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="PackA"/> for a transposed A (A[i, p] = a[p·lda + i], a weight gradient's dyᵀ) of several panels, row
+    /// by row: each row p of a gives mc contiguous values, read once, in order, and scattered MR at a time to the panels
+    /// (panel f at f·kc·MR), the last one zero-padded. A panel at a time walked kc rows for 48 bytes each, every row
+    /// another page (PackA 7–8% of a training step). The same values as the panel-at-a-time loop.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void PackATransRows(in GemmArgs g, int i0, int mc, int p0, int kc, float* dst, int mr)
+    {
+        int full = mc / mr, rest = mc - full * mr;
+        long panel = (long)kc * mr;
+        float alpha = g.Alpha;
+        var a4 = Vector128.Create(alpha);
+        var a8 = Vector256.Create(alpha);
+        bool twelve = mr == 12 && Vector256.IsHardwareAccelerated;
+        for (int p = 0; p < kc; p++)
+        {
+            float* src = g.A + (long)(p0 + p) * g.Lda + i0;
+            float* d = dst + (long)p * mr;
+            if (twelve)
+            {
+                // The AVX-512 tile's 12 rows: one 8-lane and one 4-lane copy per panel.
+                for (int f = 0; f < full; f++, src += 12, d += panel)
+                {
+                    Vector256.Store(Vector256.Load(src) * a8, d);
+                    Vector128.Store(Vector128.Load(src + 8) * a4, d + 8);
+                }
+            }
+            else
+            {
+                for (int f = 0; f < full; f++, src += mr, d += panel)
+                    for (int r = 0; r < mr; r += 4) Vector128.Store(Vector128.Load(src + r) * a4, d + r);
+            }
+            if (rest > 0)
+            {
+                for (int r = 0; r < rest; r++) d[r] = alpha * src[r];
+                for (int r = rest; r < mr; r++) d[r] = 0f;
             }
         }
     }

@@ -301,4 +301,35 @@ public sealed class DataCommandTests
         Assert.Equal(["{\"anchor\":\"Hva heter du?\",\"positive\":\"Kva heiter du?\"}", "{\"anchor\":\"Jeg heter Kari.\",\"positive\":\"Eg heiter Kari.\"}"], File.ReadAllLines(output));
         Assert.Equal(4, server.Requests.Count);
     }
+
+    [Fact]
+    public void TranslateWithoutColumnsKeepsAParquetFilesNumbersAsNumbers()
+    {
+        string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "out.jsonl");
+        string input = ParquetFixture.Write(Path.Combine(dir, "in.parquet"), ("id", new long[] { 7, 8 }),
+            ("anchor", new[] { "Hva heter du?", "Jeg heter Kari." }), ("year", new long[] { 1999, 2024 }));
+        using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good, answer: t => t == "Hva heter du?" ? "Kva heiter du?" : "Eg heiter Kari.");
+        var r = SkaldProcess.Run("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nn", "--engine", "llm",
+            "--llm", server.Url, "--llm-model", "fake");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(["{\"id\":7,\"anchor\":\"Kva heiter du?\",\"year\":1999}", "{\"id\":8,\"anchor\":\"Eg heiter Kari.\",\"year\":2024}"], File.ReadAllLines(output));
+        Assert.Equal(["Hva heter du?", "Jeg heter Kari."], server.Requests.Order(StringComparer.Ordinal));
+        // Naming a column of numbers, or a file with no text column, is one line naming the file and the column.
+        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nn",
+            "--engine", "llm", "--llm", server.Url, "--llm-model", "fake", "--columns", "anchor,year"), 1, $"{input}: column 'year' has type int64, not string");
+        string numbers = ParquetFixture.Write(Path.Combine(dir, "numbers.parquet"), ("id", new long[] { 7, 8 }));
+        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "translate", "--data", numbers, "--output", output, "--from", "nb", "--to", "nn",
+            "--engine", "llm", "--llm", server.Url, "--llm-model", "fake"), 1, $"{numbers}: no text column to translate (columns: id (int64))");
+        Assert.Equal(2, server.Requests.Count);
+    }
+
+    [Fact]
+    public void TranslateWithoutColumnsNamesAJsonlNumberInOneLine()
+    {
+        string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "in.jsonl"), output = Path.Combine(dir, "out.jsonl");
+        File.WriteAllText(input, "{\"anchor\":\"Hva heter du?\",\"year\":1999}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nn",
+            "--engine", "llm", "--llm", "http://127.0.0.1:9/v1", "--llm-model", "m"), 1, $"{input}:1: column 'year' must be a string");
+        Assert.False(File.Exists(output));
+    }
 }

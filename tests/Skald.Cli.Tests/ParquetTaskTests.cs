@@ -4,7 +4,8 @@ namespace Skald.Cli.Tests;
 
 /// <summary>
 /// Evaluation tasks given as Parquet (how Hugging Face publishes datasets) through the real CLI: the same scores as the
-/// JSONL/TSV twin of the task, and a missing column is one line naming the file and the column (issue 12).
+/// JSONL/TSV twin of the task, and a missing column is one line naming the file and the column (issue 12); a text
+/// column that holds numbers is one line naming the file, the column and its type, while numeric ids are read as text.
 /// </summary>
 public sealed class ParquetTaskTests
 {
@@ -111,5 +112,45 @@ public sealed class ParquetTaskTests
         string task = ParquetRetrieval(withQueryText: false);
         var r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", task);
         SkaldProcess.AssertUserError(r, 1, Path.Combine(task, "queries.parquet"), "no column \"text\"", "found: _id, question");
+    }
+
+    [Fact]
+    public void NumericIdsInAParquetTaskAreReadAsTheirDigits()
+    {
+        string folder = Path.Combine(dir, "numeric-ids");
+        Directory.CreateDirectory(Path.Combine(folder, "qrels"));
+        long Number(string id) => long.Parse(id.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture) + (id[0] == 'q' ? 100 : 0);
+        WriteParquet(Path.Combine(folder, "corpus.parquet"), ("_id", Docs.Select((_, i) => (long)i).ToArray()), ("text", Docs));
+        WriteParquet(Path.Combine(folder, "queries.parquet"), ("_id", Questions.Select((_, i) => 100L + i).ToArray()), ("text", Questions));
+        WriteParquet(Path.Combine(folder, "qrels", "test.parquet"), ("query-id", Judgements.Select(j => Number(j.Query)).ToArray()),
+            ("corpus-id", Judgements.Select(j => Number(j.Doc)).ToArray()), ("score", Judgements.Select(j => j.Grade).ToArray()));
+        Assert.Equal(Evaluate(JsonlRetrieval())["metrics"]!.ToJsonString(), Evaluate(folder)["metrics"]!.ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("corpus.parquet", "text")]
+    [InlineData("corpus.parquet", "title")]
+    [InlineData("queries.parquet", "text")]
+    public void ANumericTextColumnInAParquetRetrievalTaskIsOneLineNamingFileColumnAndType(string file, string column)
+    {
+        string folder = ParquetRetrieval();
+        long[] numbers = [.. Enumerable.Range(0, file == "corpus.parquet" ? Docs.Length : Questions.Length).Select(i => 7L * i)];
+        if (file == "corpus.parquet")
+        {
+            WriteParquet(Path.Combine(folder, file), ("_id", Docs.Select((_, i) => "d" + i).ToArray()),
+                ("title", column == "title" ? numbers : Docs), ("text", column == "text" ? numbers : Docs));
+        }
+        else WriteParquet(Path.Combine(folder, file), ("_id", Questions.Select((_, i) => "q" + i).ToArray()), ("text", numbers));
+        var r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", folder);
+        SkaldProcess.AssertUserError(r, 1, $"{Path.Combine(folder, file)}: column '{column}' has type int64, not string");
+    }
+
+    [Fact]
+    public void ANumericSentenceColumnInAParquetStsFileIsOneLineNamingFileColumnAndType()
+    {
+        string path = WriteParquet(Path.Combine(dir, "sts-numbers.parquet"), ("sentence1", new[] { "Hunden sover.", "Bilen er rød." }),
+            ("sentence2", new long[] { 3, 4 }), ("score", new long[] { 5, 1 }));
+        var r = SkaldProcess.Run("evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--task", path);
+        SkaldProcess.AssertUserError(r, 1, $"{path}: column 'sentence2' has type int64, not string");
     }
 }

@@ -195,4 +195,58 @@ public sealed class RerankingTests
         Assert.Equal(new Dictionary<string, int> { ["d0"] = 2, ["d1"] = 0, ["d2"] = 1 }, data.Qrels["q1"]);
         Assert.Equal([[0, 1, 2]], data.Candidates!);
     }
+
+    /// <summary>A row of a Parquet reranking file with a numeric id beside its query.</summary>
+    public sealed class NumberedRow
+    {
+        [System.Text.Json.Serialization.JsonPropertyName("id")]
+        public long Id { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("query")]
+        public string Query { get; set; } = "";
+
+        [System.Text.Json.Serialization.JsonPropertyName("docs")]
+        public List<string> Docs { get; set; } = [];
+
+        [System.Text.Json.Serialization.JsonPropertyName("labels")]
+        public List<double> Labels { get; set; } = [];
+    }
+
+    /// <summary>A row of a Parquet reranking file whose query column holds numbers.</summary>
+    public sealed class NumericQueryRow
+    {
+        [System.Text.Json.Serialization.JsonPropertyName("query")]
+        public long Query { get; set; }
+
+        [System.Text.Json.Serialization.JsonPropertyName("docs")]
+        public List<string> Docs { get; set; } = [];
+
+        [System.Text.Json.Serialization.JsonPropertyName("labels")]
+        public List<double> Labels { get; set; } = [];
+    }
+
+    [Fact]
+    public async Task ANumericIdColumnOfAParquetFileOfListsIsNotTakenForTheQuery()
+    {
+        string path = Path.Combine(TestPaths.NewTempDir(), "numbered.parquet");
+        await Parquet.Serialization.ParquetSerializer.SerializeAsync(new[]
+        {
+            new NumberedRow { Id = 17, Query = "q", Docs = ["other", "near", "same"], Labels = [2, 0, 1] },
+        }, path);
+        var data = RerankingLists.Load(path);
+        Assert.Equal([("q1", "q")], data.Queries);
+        Assert.Equal(new Dictionary<string, int> { ["d0"] = 2, ["d1"] = 0, ["d2"] = 1 }, data.Qrels["q1"]);
+    }
+
+    [Fact]
+    public async Task ANumericQueryColumnOfAParquetFileOfListsIsOneLineNamingTheColumnAndType()
+    {
+        string path = Path.Combine(TestPaths.NewTempDir(), "numeric-query.parquet");
+        await Parquet.Serialization.ParquetSerializer.SerializeAsync(new[]
+        {
+            new NumericQueryRow { Query = 5, Docs = ["other", "near"], Labels = [1, 0] },
+        }, path);
+        var e = Assert.Throws<EvaluationException>(() => RerankingLists.Load(path));
+        Assert.Equal($"{path}: column 'query' has type int64, not string (a text column must hold texts)", e.Message);
+    }
 }

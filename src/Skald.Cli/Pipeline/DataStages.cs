@@ -48,6 +48,8 @@ internal static class DataStages
         int concurrency = s.Keys.Int("concurrency", 4, 1);
         if (generator == "llm" && (url is null || model is null))
             throw new InputException($"{s.Where}: generator llm needs the keys llm (an OpenAI-compatible base URL) and llm_model");
+        var endpoint = generator == "llm" ? StageLlm.Endpoint(s, "llm", url!) : null;
+        string? key = endpoint is null ? null : StageLlm.ApiKey(s, endpoint, keyVariable);
         return target =>
         {
             var counter = tokenizer is null ? TokenCounter.Words
@@ -59,13 +61,9 @@ internal static class DataStages
             GeneratedSet set;
             if (generator == "llm")
             {
-                var endpoint = new Uri(url!);
-                string? key = Environment.GetEnvironmentVariable(keyVariable);
-                if (string.IsNullOrEmpty(key) && !LlmSettings.IsLocal(endpoint))
-                    throw new InputException($"{s.Where}: environment variable {keyVariable} is not set (the API key for {endpoint.Host})");
                 var settings = new LlmSettings
                 {
-                    Endpoint = endpoint, Model = model!, ApiKey = string.IsNullOrEmpty(key) ? "unused" : key, Language = language,
+                    Endpoint = endpoint!, Model = model!, ApiKey = key!, Language = language,
                     QuestionsPerChunk = perChunk ?? 2, Concurrency = concurrency,
                 };
                 set = LlmGenerator.GenerateAsync(ingest, settings, new FilterOptions(), target + ".journal.jsonl", l => log("    " + l)).GetAwaiter().GetResult();

@@ -13,8 +13,9 @@ namespace Skald.Cli.Pipeline;
 /// that names an earlier stage stands for that stage's output. Stage types: tokenizer, new_bert, static, mlm, train (a
 /// `skald train` YAML config), benchmark, generate and mine_negatives (DataStages), translate, answer and
 /// evaluate_generation (StudyStages). See configs/pipeline-example.yaml. Every stage's keys are read (types and
-/// unknown keys checked), and the files they name found (unless an earlier stage makes them), before the first stage
-/// runs.
+/// unknown keys checked), the files and models they name found (unless an earlier stage makes them; a STAGE/FILE
+/// must be a file that stage writes), and LLM stages' API keys found, before the first stage runs
+/// (<see cref="PipelinePreflight"/>, <see cref="StageLlm"/>).
 /// </summary>
 internal sealed class PipelineRunner(string configPath, Action<string> log, Action<BenchmarkReport> printReport,
     IReadOnlyList<string>? overrides = null)
@@ -47,7 +48,9 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
             });
             stage.Keys.Done();
             LaterStageReference(stage, stages);
+            PipelinePreflight.StageFiles(stage, stages);
             MissingFile(stage, stages);
+            PipelinePreflight.Models(stage, stages);
         }
         if (File.Exists(output)) throw new InputException($"{configPath}: output {output} is a file; name a folder for the stages' outputs");
         Directory.CreateDirectory(output);
@@ -93,13 +96,21 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
         }
     }
 
-    /// <summary>A stage name → its output, STAGE/FILE → that file in the stage's output folder; anything else is a path.</summary>
+    /// <summary>
+    /// A stage name → its output, STAGE/FILE → that file in the stage's output folder (or, for a stage whose output is
+    /// one file, such as a tokenizer stage's tok/tokenizer.json, that file); anything else is a path.
+    /// </summary>
     private string Ref(string value)
     {
         if (HybridSpec.TryParse(value) is { } hybrid) return hybrid.Prefix + ":" + Ref(hybrid.Model); // BM25 + a stage's model
         if (outputs.TryGetValue(value, out var path)) return path;
         int slash = value.IndexOf('/');
-        return slash > 0 && outputs.TryGetValue(value[..slash], out var dir) && Directory.Exists(dir) ? Path.Combine(dir, value[(slash + 1)..]) : value;
+        if (slash <= 0 || !outputs.TryGetValue(value[..slash], out var made)) return value;
+        string file = value[(slash + 1)..];
+        if (Directory.Exists(made)) return Path.Combine(made, file);
+        // A file the stage wrote inside its own folder (OUTPUT/tok/tokenizer.json), not one beside it (OUTPUT/mined.jsonl).
+        bool inFolder = Path.GetFileName(Path.GetDirectoryName(made)) == value[..slash];
+        return File.Exists(made) && inFolder && file == Path.GetFileName(made) ? made : value;
     }
 
     private Func<string, string> Tokenizer(StageConfig s)

@@ -33,6 +33,8 @@ internal static class StudyStages
         int concurrency = s.Keys.Int("concurrency", 4, 1);
         if (engine == "llm" && (url is null || model is null))
             throw new InputException($"{s.Where}: engine llm needs the keys llm (an OpenAI-compatible base URL) and llm_model");
+        var endpoint = engine == "llm" ? StageLlm.Endpoint(s, "llm", url!) : null;
+        string? key = endpoint is null ? null : StageLlm.ApiKey(s, endpoint, keyVariable);
         ApertiumTranslator? apertium = null;
         try
         {
@@ -50,7 +52,7 @@ internal static class StudyStages
             Func<IReadOnlyList<string>, List<string>> translate;
             if (engine == "llm")
             {
-                var settings = new LlmSettings { Endpoint = new Uri(url!), Model = model!, ApiKey = ApiKey(s, url!, keyVariable), Concurrency = concurrency };
+                var settings = new LlmSettings { Endpoint = endpoint!, Model = model!, ApiKey = key!, Concurrency = concurrency };
                 translate = texts => LlmTranslator.TranslateAsync(texts, from, to, settings, target + ".journal.jsonl", l => log("    " + l)).GetAwaiter().GetResult();
             }
             else translate = texts => apertium!.Translate(texts);
@@ -106,6 +108,8 @@ internal static class StudyStages
         if (metrics.Contains("bertscore") && bertModel is null) throw new InputException($"{s.Where}: metric bertscore needs the key bertscore_model");
         if (metrics.Contains("judge") && (judge is null || judgeModel is null))
             throw new InputException($"{s.Where}: metric judge needs the keys judge (an OpenAI-compatible base URL) and judge_model");
+        var judgeEndpoint = judge is null ? null : StageLlm.Endpoint(s, "judge", judge);
+        string? judgeKey = judgeEndpoint is null ? null : StageLlm.ApiKey(s, judgeEndpoint, keyVariable);
         return target =>
         {
             try
@@ -120,8 +124,8 @@ internal static class StudyStages
                     if (!predictions.TryAdd(name, GenerationFiles.ReadPredictions(path))) throw new InputException($"{s.Keys.Where("systems")}: system '{name}' given twice");
                 }
                 var bert = bertModel is null ? null : new BertScorer(SentenceEncoder.Load(resolve(bertModel)), idf);
-                using var judgeClient = judge is null ? null : new LlmAnswerJudge(
-                    new LlmSettings { Endpoint = new Uri(judge), Model = judgeModel!, ApiKey = ApiKey(s, judge, keyVariable) }, target + ".judge.jsonl");
+                using var judgeClient = judgeEndpoint is null ? null : new LlmAnswerJudge(
+                    new LlmSettings { Endpoint = judgeEndpoint, Model = judgeModel!, ApiKey = judgeKey! }, target + ".judge.jsonl");
                 var report = new GenerationEvaluator { Metrics = metrics, BertScore = bert, Judge = judgeClient }
                     .EvaluateAsync(rows, predictions, preferences is null ? null : GenerationFiles.ReadPreferences(resolve(preferences))).GetAwaiter().GetResult();
                 string markdown = report.ToMarkdown();
@@ -147,13 +151,5 @@ internal static class StudyStages
         {
             throw new InputException(e.Message);
         }
-    }
-
-    private static string ApiKey(StageConfig s, string url, string variable)
-    {
-        string? key = Environment.GetEnvironmentVariable(variable);
-        if (string.IsNullOrEmpty(key) && !LlmSettings.IsLocal(new Uri(url)))
-            throw new InputException($"{s.Where}: environment variable {variable} is not set (the API key for {new Uri(url).Host})");
-        return string.IsNullOrEmpty(key) ? "unused" : key;
     }
 }

@@ -8,7 +8,9 @@ namespace Skald.Data.Translate;
 /// same rows with those columns translated, or — for parallel data such as NorSBERT's Bokmål↔Nynorsk stage — one
 /// (anchor = original, positive = translation) row per translated cell. Code blocks, inline code, URLs and placeholders
 /// are kept byte for byte (<see cref="ShieldedText"/>). A column of lists of texts (a listwise row's documents) is
-/// translated document by document and written back as a list.
+/// translated document by document and written back as a list. A Parquet column of numbers (an id, a year, a score)
+/// is not text: it is never guessed as a column to translate, naming it is an error, and its values are written back
+/// as JSON numbers (booleans as true/false), not as strings of digits.
 /// </summary>
 public static class DatasetTranslator
 {
@@ -20,6 +22,11 @@ public static class DatasetTranslator
         if (rows.Count == 0) throw new DataException($"{input}: no data rows to translate");
         var idx = columns.Select(c => header.IndexOf(c) is var i and >= 0 ? i
             : throw new DataException($"{input}: no column '{c}' (columns: {string.Join(", ", header)})")).ToArray();
+        var nonText = NonText(input);
+        foreach (var c in columns)
+        {
+            if (nonText.TryGetValue(c, out var type)) throw new DataException($"{input}: column '{c}' has type {type}, not string (only text columns are translated)");
+        }
         // A column of lists of texts (listwise rows' documents) is translated document by document.
         var documents = rows.Select(r => r.Values.Select((v, c) => lists.Contains(header[c]) && v is not null ? Texts(v) : null).ToArray()).ToList();
         var cells = new List<(int Row, int Col, int Item)>();
@@ -60,7 +67,8 @@ public static class DatasetTranslator
                     w.WriteEndArray();
                 }
                 else if (copy[r][c] is null) w.WriteNull(header[c]);
-                else if (header[c] is "label" or "labels" or "score" or "scores" && IsJsonNumberOrList(copy[r][c]!))
+                else if (nonText.TryGetValue(header[c], out var type) && type == "bool") w.WriteBoolean(header[c], copy[r][c] == "1");
+                else if ((nonText.ContainsKey(header[c]) || header[c] is "label" or "labels" or "score" or "scores") && IsJsonNumberOrList(copy[r][c]!))
                 {
                     w.WritePropertyName(header[c]); // a label stays a number or a list of numbers
                     w.WriteRawValue(copy[r][c]!);
@@ -71,9 +79,33 @@ public static class DatasetTranslator
         return copy.Count;
     }
 
-    /// <summary>The columns translated when none are named: every text column of <paramref name="input"/> (lists of texts too), not labels.</summary>
-    public static IReadOnlyList<string> TextColumns(string input) =>
-        [.. DatasetReader.ReadTable(input, out _).Header.Where(h => h is not ("label" or "labels" or "score" or "scores"))];
+    /// <summary>
+    /// The columns translated when none are named: every text column of <paramref name="input"/> (lists of texts too),
+    /// not labels and not a Parquet file's columns of numbers; none is an error naming the file.
+    /// </summary>
+    public static IReadOnlyList<string> TextColumns(string input)
+    {
+        var header = DatasetReader.ReadTable(input, out _).Header;
+        var nonText = NonText(input);
+        var texts = header.Where(h => h is not ("label" or "labels" or "score" or "scores") && !nonText.ContainsKey(h)).ToList();
+        if (texts.Count == 0 && header.Count > 0)
+            throw new DataException($"{input}: no text column to translate (columns: {string.Join(", ", header.Select(h => nonText.TryGetValue(h, out var t) ? $"{h} ({t})" : h))})");
+        return texts;
+    }
+
+    /// <summary>A Parquet file's columns that hold no text → their type (see <see cref="Retrieval.Data.ParquetTableReader.NonTextColumns"/>); none for other formats.</summary>
+    private static Dictionary<string, string> NonText(string input)
+    {
+        if (!Retrieval.Data.DataFiles.IsParquet(input)) return [];
+        try
+        {
+            return Retrieval.Data.ParquetTableReader.NonTextColumns(input);
+        }
+        catch (Retrieval.EvaluationException e)
+        {
+            throw new DataException(e.Message);
+        }
+    }
 
     private static bool IsJsonNumberOrList(string cell)
     {

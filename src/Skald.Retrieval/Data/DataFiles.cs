@@ -118,6 +118,27 @@ public static class DataFiles
             ? v
             : throw new EvaluationException($"{path}:{line}: {what} \"{s}\" is not a number");
 
+    /// <summary>
+    /// Refuses <paramref name="columns"/> of the Parquet file <paramref name="path"/> that a task reads as texts but that
+    /// hold numbers (or other non-text values), from the schema: one line naming the file, the column and its type, as
+    /// the training reader says it. A column the file lacks is left to the reader; ids are not text columns (a numeric
+    /// id is read as its string form). Other formats pass.
+    /// </summary>
+    public static void RequireText(string path, params string[] columns)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        if (!IsParquet(path) || !File.Exists(path)) return;
+        var nonText = ParquetTableReader.NonTextColumns(path);
+        foreach (var c in columns)
+        {
+            if (nonText.TryGetValue(c, out var type)) throw new EvaluationException(NotText(path, c, type));
+        }
+    }
+
+    /// <summary>The message for a column read as text that holds values of <paramref name="type"/> (e.g. int64).</summary>
+    public static string NotText(string path, string column, string type) =>
+        $"{path}: column '{column}' has type {type}, not string (a text column must hold texts)";
+
     /// <summary>Whether <paramref name="path"/> names a Parquet file (by its extension).</summary>
     public static bool IsParquet(string path) => path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase);
 

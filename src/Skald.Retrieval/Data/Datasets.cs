@@ -5,13 +5,13 @@ public static class Datasets
 {
     /// <summary>STS TSV: header <c>sentence1 sentence2 score</c>.</summary>
     public static List<ScoredPair> LoadSts(string path, int? limit = null) =>
-        Limit(DataFiles.ReadTsv(path, "sentence1", "sentence2", "score")
+        Limit(DataFiles.ReadTsv(Texts(path, "sentence1", "sentence2"), "sentence1", "sentence2", "score")
             .Select(r => new ScoredPair(NonEmpty(r.Values[0], path, r.Line), NonEmpty(r.Values[1], path, r.Line),
                 DataFiles.Number(r.Values[2], path, r.Line, "score"))), limit, path);
 
     /// <summary>Pair-classification TSV: header <c>sentence1 sentence2 label</c>, label 0 or 1.</summary>
     public static List<ScoredPair> LoadPairs(string path, int? limit = null) =>
-        Limit(DataFiles.ReadTsv(path, "sentence1", "sentence2", "label").Select(r =>
+        Limit(DataFiles.ReadTsv(Texts(path, "sentence1", "sentence2"), "sentence1", "sentence2", "label").Select(r =>
         {
             double label = DataFiles.Number(r.Values[2], path, r.Line, "label");
             if (label is not (0 or 1)) throw new EvaluationException($"{path}:{r.Line}: label must be 0 or 1, got {r.Values[2]}");
@@ -20,17 +20,24 @@ public static class Datasets
 
     /// <summary>Triplets JSONL: <c>{"anchor","positive","negative"}</c>.</summary>
     public static List<Triplet> LoadTriplets(string path, int? limit = null) =>
-        Limit(DataFiles.ReadJsonLines(path, (e, line) => new Triplet(DataFiles.String(e, "anchor", path, line),
+        Limit(DataFiles.ReadJsonLines(Texts(path, "anchor", "positive", "negative"), (e, line) => new Triplet(DataFiles.String(e, "anchor", path, line),
             DataFiles.String(e, "positive", path, line), DataFiles.String(e, "negative", path, line)), "anchor", "positive", "negative"), limit, path);
 
     /// <summary>Bitext JSONL: <c>{"source","target"}</c>, line i translating line i.</summary>
     public static List<(string Source, string Target)> LoadBitext(string path, int? limit = null) =>
-        Limit(DataFiles.ReadJsonLines(path, (e, line) => (DataFiles.String(e, "source", path, line), DataFiles.String(e, "target", path, line)), "source", "target"), limit, path);
+        Limit(DataFiles.ReadJsonLines(Texts(path, "source", "target"), (e, line) => (DataFiles.String(e, "source", path, line), DataFiles.String(e, "target", path, line)), "source", "target"), limit, path);
 
     /// <summary>Labelled JSONL: <c>{"text","label"}</c> (label a string or a number).</summary>
     public static List<LabelledText> LoadLabelled(string path, int? limit = null) =>
-        Limit(DataFiles.ReadJsonLines(path, (e, line) => new LabelledText(DataFiles.String(e, "text", path, line),
+        Limit(DataFiles.ReadJsonLines(Texts(path, "text"), (e, line) => new LabelledText(DataFiles.String(e, "text", path, line),
             DataFiles.String(e, "label", path, line)), "text", "label"), limit, path);
+
+    /// <summary><paramref name="path"/>, once <see cref="DataFiles.RequireText"/> has found its <paramref name="columns"/> hold texts.</summary>
+    private static string Texts(string path, params string[] columns)
+    {
+        DataFiles.RequireText(path, columns);
+        return path;
+    }
 
     private static List<T> Limit<T>(IEnumerable<T> items, int? limit, string path)
     {

@@ -30,7 +30,8 @@ public static class RerankingLists
     public static RetrievalData Load(string path, int? limit = null)
     {
         if (!File.Exists(path)) throw new EvaluationException($"{path}: file not found");
-        var rows = DataFiles.ReadJsonLines(path, (e, line) => Row(e, path, line));
+        var numeric = NumericColumns(path);
+        var rows = DataFiles.ReadJsonLines(path, (e, line) => Row(e, path, line, numeric));
         var corpus = new List<CorpusDocument>();
         var ids = new Dictionary<string, string>(StringComparer.Ordinal);
         var queries = new List<(string Id, string Text)>();
@@ -64,9 +65,29 @@ public static class RerankingLists
         return RetrievalData.CreateReranking(corpus, queries, qrels, candidates, limit);
     }
 
-    private static (int Line, string Query, List<(string Text, int Grade)> Documents) Row(JsonElement e, string path, int line)
+    /// <summary>
+    /// The columns of a Parquet task file that hold no text (numbers: an id, a score), which its rows give as strings
+    /// but which are not the query, as a JSON number is not; when no column is left to be the query and one of them would
+    /// be it (<c>query</c>, else the first that is not a label), one line naming the file, the column and its type.
+    /// Nothing for a JSONL file.
+    /// </summary>
+    private static HashSet<string> NumericColumns(string path)
     {
-        var texts = e.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String && !LabelNames.Contains(p.Name)).ToList();
+        if (!DataFiles.IsParquet(path)) return [];
+        var nonText = ParquetTableReader.NonTextColumns(path);
+        var lists = ParquetTableReader.TextListColumns(path);
+        var scalars = ParquetTableReader.Columns(path).Where(c => !lists.Contains(c) && !LabelNames.Contains(c)).ToList();
+        if (scalars.Count > 0 && scalars.All(nonText.ContainsKey))
+        {
+            string query = scalars.Contains("query") ? "query" : scalars[0];
+            throw new EvaluationException(DataFiles.NotText(path, query, nonText[query]));
+        }
+        return [.. nonText.Keys];
+    }
+
+    private static (int Line, string Query, List<(string Text, int Grade)> Documents) Row(JsonElement e, string path, int line, HashSet<string> numeric)
+    {
+        var texts = e.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String && !LabelNames.Contains(p.Name) && !numeric.Contains(p.Name)).ToList();
         var lists = e.EnumerateObject().Where(p => IsTextList(p.Value)).ToList();
         if (texts.Count != 1)
             throw new EvaluationException($"{path}:{line}: a reranking row needs one text field, the query (found {texts.Count}: {string.Join(", ", texts.Select(t => t.Name))})");

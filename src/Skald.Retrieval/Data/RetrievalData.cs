@@ -49,10 +49,12 @@ public sealed class RetrievalData
 
     /// <summary>
     /// A BEIR <c>corpus.jsonl</c> (<c>_id</c> — or <c>id</c>, as some hub datasets name it —, optional <c>title</c>,
-    /// <c>text</c>); missing, empty or duplicate ids throw <see cref="EvaluationException"/>.
+    /// <c>text</c>); missing, empty or duplicate ids throw <see cref="EvaluationException"/>, and so does a Parquet
+    /// <c>text</c> or <c>title</c> column of numbers (a numeric id is read as its digits).
     /// </summary>
     public static List<CorpusDocument> LoadCorpus(string corpusPath)
     {
+        DataFiles.RequireText(corpusPath, "text", "title");
         var corpus = DataFiles.ReadJsonLines(corpusPath, (e, line) =>
             new CorpusDocument(Id(e, corpusPath, line), DataFiles.OptionalString(e, "title"),
                 DataFiles.String(e, "text", corpusPath, line, allowEmpty: true)), "text");
@@ -80,6 +82,7 @@ public sealed class RetrievalData
         string qrelsPath = FindQrels(folder, split);
         var corpus = LoadCorpus(corpusPath);
         var docIds = corpus.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+        DataFiles.RequireText(queriesPath, "text");
         var queries = DataFiles.ReadJsonLines(queriesPath, (e, line) =>
             (Id(e, queriesPath, line), DataFiles.String(e, "text", queriesPath, line)), "text");
         var queryIds = new HashSet<string>(StringComparer.Ordinal);

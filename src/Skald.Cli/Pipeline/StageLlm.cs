@@ -1,0 +1,34 @@
+using Skald.Cli.IO;
+using Skald.Data.Llm;
+
+namespace Skald.Cli.Pipeline;
+
+/// <summary>
+/// The OpenAI-compatible endpoint of an LLM stage (generate with generator llm, translate with engine llm,
+/// evaluate_generation with the judge metric) and its API key, read when the stage's keys are read: a URL that is not
+/// http(s) or a key variable that is not set (for an endpoint off this machine; a local one needs no key) is one line
+/// naming the stage key before the first stage runs, not a failure after the earlier stages have spent their time.
+/// </summary>
+internal static class StageLlm
+{
+    /// <summary>The endpoint <paramref name="url"/> given by <paramref name="urlKey"/>, or one line naming the key.</summary>
+    public static Uri Endpoint(StageConfig s, string urlKey, string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
+            throw new InputException($"{s.Keys.Where(urlKey)}: {s.Name}.{urlKey} must be an http(s) URL (an OpenAI-compatible base URL), got '{url}'");
+        return endpoint;
+    }
+
+    /// <summary>
+    /// The API key in the environment variable <paramref name="variable"/> (the stage's <c>api_key_env</c>), "unused" for
+    /// an endpoint on this machine without one; a missing key for any other endpoint is one line naming the key and variable.
+    /// </summary>
+    public static string ApiKey(StageConfig s, Uri endpoint, string variable)
+    {
+        string? key = Environment.GetEnvironmentVariable(variable);
+        if (!string.IsNullOrEmpty(key)) return key;
+        if (!LlmSettings.IsLocal(endpoint))
+            throw new InputException($"{s.Keys.Where("api_key_env")}: {s.Name}.api_key_env: environment variable {variable} is not set (the API key for {endpoint.Host})");
+        return "unused";
+    }
+}

@@ -330,10 +330,7 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
         // Split the larger side of C into per-thread blocks aligned to the register tile; each thread packs its own
         // panels (duplicating only the O(k·n) or O(k·m) packing of the shared operand).
         int mr = s.MR, nr = s.NR;
-        // A deep product with B packed per call splits by rows whenever its rows go round (its B panels are then packed
-        // once for all threads): split by columns, every thread would pack all of A once per NC-wide column block.
-        bool shared = SharesPanels(s, g);
-        bool splitRows = g.M >= g.N || g.RowsDone != null || (shared && g.M >= 2 * mr * threads);
+        bool splitRows = g.M >= g.N || g.RowsDone != null;
         int units = splitRows ? (g.M + mr - 1) / mr : (g.N + nr - 1) / nr;
         int parts = Math.Min(threads, units);
         if (parts <= 1)
@@ -341,7 +338,7 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
             GemmDriver.Run(s, g, 0, g.M, 0, g.N);
             return;
         }
-        if (splitRows && shared)
+        if (splitRows && SharesPanels(s, g))
         {
             RunSharedPanels(s, g, units, parts);
             return;

@@ -32,7 +32,7 @@ public enum ManagedGemmKernel
 /// AVX-512 tile slices K 1024 deep (<see cref="KC512"/>). Packing buffers are per-thread and reused, so steady-state calls allocate
 /// no packing memory.
 /// </summary>
-public sealed unsafe partial class ManagedGemm : IGemmBackend
+public sealed unsafe class ManagedGemm : IGemmBackend
 {
     /// <summary>Products with fewer multiply-adds than this stay on the calling thread.</summary>
     private const long ParallelThreshold = 1L << 19;
@@ -336,11 +336,6 @@ public sealed unsafe partial class ManagedGemm : IGemmBackend
         if (parts <= 1)
         {
             GemmDriver.Run(s, g, 0, g.M, 0, g.N);
-            return;
-        }
-        if (splitRows && SharesPanels(s, g))
-        {
-            RunSharedPanels(s, g, units, parts);
             return;
         }
         // Guided chunks only for a pre-packed B: unpacked, every chunk packs its own panels of the shared operand, and

@@ -38,11 +38,12 @@ public static unsafe partial class Attention
 
     /// <summary>
     /// Inference attention without packing (no probabilities kept, no dropout): per (batch, query head) — one work
-    /// item, in parallel — K of its key/value head is transposed once into a per-thread [D, T] buffer (kept while the
-    /// next heads of the work range share it: grouped-query), then query rows in tiles of
+    /// item, in parallel — K of its key/value head is transposed once into a per-thread [D, T] buffer and V's rows copied
+    /// side by side into another (both kept while the next heads of the work range share them: grouped-query), then
+    /// query rows in tiles of
     /// <see cref="AttentionTile.Rows"/>: S = scale·Q·Kᵀ over the keys the tile may attend to (Q read in place, row
     /// broadcast times rows of Kᵀ), each row soft-capped and given the <see cref="AttentionSoftmax"/> of its own keys + mask (0 elsewhere),
-    /// then out = P·V (P broadcast times rows of V, read in place). Each output element is one FMA chain in a fixed
+    /// then out = P·V (P broadcast times the copied rows of V). Each output element is one FMA chain in a fixed
     /// order, so the result does not depend on the thread count, and <paramref name="vectorized"/> = false (the scalar
     /// twin, the same chains with <see cref="MathF.FusedMultiplyAdd"/>) gives the same bits.
     /// <paramref name="chunks"/> &gt; 0 splits the work items into that many ranges on the .NET thread pool (tests:
@@ -84,12 +85,12 @@ public static unsafe partial class Attention
         int kts = ((l.Seq + 15) & ~15) + 16; // Kᵀ row stride: a tile may start at any key and run to a whole vector
         int ss = kts;                      // score row stride: the columns the tiles compute, and the softmax's last vector
         int dp = (d + 15) & ~15;
-        int ktLen = d * kts, sLen = rowsPer * ss, qLen = rowsPer * d, oLen = rowsPer * dp;
-        float[] scratch = ArrayPool<float>.Shared.Rent(ktLen + sLen + qLen + oLen);
+        int ktLen = d * kts, sLen = rowsPer * ss, qLen = rowsPer * d, oLen = rowsPer * dp, vLen = l.Seq * dp;
+        float[] scratch = ArrayPool<float>.Shared.Rent(ktLen + sLen + qLen + oLen + vLen);
         new Span<float>(scratch).Clear(); // Kᵀ's padding columns stay 0 (finite scores that no row reads)
         fixed (float* buf = scratch)
         {
-            float* kt = buf, s = buf + ktLen, qt = s + sLen, ot = qt + qLen;
+            float* kt = buf, s = buf + ktLen, qt = s + sLen, ot = qt + qLen, vc = ot + oLen;
             int cached = -1;
             for (int w = w0; w < w1; w++)
             {
@@ -103,6 +104,10 @@ public static unsafe partial class Attention
                 {
                     cached = b * l.KvHeads + kvh;
                     AttentionTile.Transpose(kh, l.LdKv, seq, d, kt, kts, vectorized);
+                    // V's rows of this head side by side (row stride dp): P·V then steps 256 bytes a key, not a row of
+                    // the fused [T, 3C] buffer (a page a key at BERT's widths).
+                    for (int t = 0; t < seq; t++)
+                        new ReadOnlySpan<float>(vh + (long)t * l.LdKv, d).CopyTo(new Span<float>(vc + (long)t * dp, d));
                 }
                 for (int t0 = 0; t0 < seq; t0 += rowsPer)
                 {
@@ -142,11 +147,11 @@ public static unsafe partial class Attention
                     bool direct = m == rowsPer;
                     float* c0 = direct ? oh + (long)t0 * l.LdOut : ot;
                     int ldc = direct ? l.LdOut : dp;
-                    float* v0 = vh + (long)s0 * l.LdKv;
+                    float* v0 = vc + (long)s0 * dp;
                     int dv = d & ~15;
                     for (int c = 0; c < dv; c += 32)
-                        AttentionTile.Multiply(s, ss, v0 + c, l.LdKv, n, 1f, c0 + c, ldc, Math.Min(32, dv - c), vectorized);
-                    if (dv < d) AttentionTile.MultiplyTail(s, ss, v0 + dv, l.LdKv, n, ot + dv, dp, d - dv, m);
+                        AttentionTile.Multiply(s, ss, v0 + c, dp, n, 1f, c0 + c, ldc, Math.Min(32, dv - c), vectorized);
+                    if (dv < d) AttentionTile.MultiplyTail(s, ss, v0 + dv, dp, n, ot + dv, dp, d - dv, m);
                     if (!direct || dv < d)
                     {
                         for (int r = 0; r < m; r++)

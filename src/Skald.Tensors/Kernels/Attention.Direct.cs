@@ -86,10 +86,12 @@ public static unsafe partial class Attention
         int ss = kts;                      // score row stride: the columns the tiles compute, and the softmax's last vector
         int dp = (d + 15) & ~15;
         int ktLen = d * kts, sLen = rowsPer * ss, qLen = rowsPer * d, oLen = rowsPer * dp, vLen = l.Seq * dp;
-        float[] scratch = ArrayPool<float>.Shared.Rent(ktLen + sLen + qLen + oLen + vLen);
+        float[] scratch = ArrayPool<float>.Shared.Rent(ktLen + sLen + qLen + oLen + vLen + 16);
         new Span<float>(scratch).Clear(); // Kᵀ's padding columns stay 0 (finite scores that no row reads)
-        fixed (float* buf = scratch)
+        fixed (float* raw = scratch)
         {
+            // 64-byte aligned, so the tiles' 32-float loads of Kᵀ and V rows do not straddle cache lines.
+            float* buf = (float*)(((nint)raw + 63) & ~(nint)63);
             float* kt = buf, s = buf + ktLen, qt = s + sLen, ot = qt + qLen, vc = ot + oLen;
             int cached = -1;
             for (int w = w0; w < w1; w++)

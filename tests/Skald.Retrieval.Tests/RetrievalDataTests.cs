@@ -18,6 +18,16 @@ public sealed class RetrievalDataTests
     }
 
     [Fact]
+    public void NumericIdsAreReadAsTheirDigits()
+    {
+        const string corpus = "{\"_id\":1,\"text\":\"one\"}\n{\"_id\":2,\"text\":\"two\"}\n";
+        const string queries = "{\"_id\":10,\"text\":\"one?\"}\n";
+        var data = RetrievalData.Load(BeirFolder.Write(corpus, queries, "query-id\tcorpus-id\tscore\n10\t1\t1\n"));
+        Assert.Equal(["1", "2"], data.Corpus.Select(d => d.Id).ToArray());
+        Assert.Equal("10", Assert.Single(data.Queries).Id);
+    }
+
+    [Fact]
     public void IdStandsInForAMissingUnderscoreId()
     {
         const string corpus = "{\"id\":\"d1\",\"text\":\"one\"}\n{\"_id\":\"d2\",\"id\":\"ignored\",\"text\":\"two\"}\n";
@@ -50,6 +60,9 @@ public sealed class RetrievalDataTests
     [InlineData(Corpus, Queries, "q1 d1 1\n", "test.tsv:1: expected 3 tab-separated fields")]
     [InlineData(Corpus, Queries, "q1\td1\thigh\n", "test.tsv:1: score \"high\" is not an integer")]
     [InlineData(Corpus + Corpus, Queries, "q1\td1\t1\n", "duplicate document id \"d1\"")]
+    [InlineData(Corpus + "{\"_id\":\"d3\",\"text\":42}\n", Queries, "q1\td1\t1\n", "corpus.jsonl:3: field \"text\" must be a string (a text), found number 42")]
+    [InlineData(Corpus + "{\"_id\":\"d3\",\"title\":7,\"text\":\"x\"}\n", Queries, "q1\td1\t1\n", "corpus.jsonl:3: field \"title\" must be a string (a text), found number 7")]
+    [InlineData(Corpus, "{\"_id\":\"q1\",\"text\":[\"a\"]}\n", "q1\td1\t1\n", "queries.jsonl:1: field \"text\" must be a string (a text), found array [\"a\"]")]
     public void BadFoldersGiveClearErrors(string corpus, string queries, string? qrels, string expected)
     {
         var e = Assert.Throws<EvaluationException>(() => RetrievalData.Load(BeirFolder.Write(corpus, queries, qrels)));

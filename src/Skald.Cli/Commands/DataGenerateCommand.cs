@@ -130,11 +130,8 @@ internal sealed class DataGenerateCommand : Command
     /// <summary>The API key from <paramref name="variable"/>; a local endpoint may go without one.</summary>
     internal static string ApiKey(Uri endpoint, string variable)
     {
-        string? key = Environment.GetEnvironmentVariable(variable);
-        if (!string.IsNullOrEmpty(key)) return key;
-        if (!LlmSettings.IsLocal(endpoint))
-            throw new InputException($"environment variable {variable} is not set (the API key for {endpoint.Host}; --api-key-env names another variable)");
-        return "unused";
+        return LlmSettings.KeyFromEnvironment(endpoint, variable)
+            ?? throw new InputException($"environment variable {variable} is not set (the API key for {endpoint.Host}; --api-key-env names another variable)");
     }
 
     /// <summary>The chunk-length counter: a tokenizer's tokens, or words.</summary>

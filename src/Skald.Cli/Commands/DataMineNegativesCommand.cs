@@ -95,12 +95,12 @@ internal sealed class DataMineNegativesCommand : Command
         return 0;
     }
 
-    private static List<string> ReadCorpus(string path)
+    internal static List<string> ReadCorpus(string path)
     {
         try
         {
             return Path.GetExtension(path).Equals(".jsonl", StringComparison.OrdinalIgnoreCase)
-                ? DataFiles.ReadJsonLines(path, (e, line) => DataFiles.String(e, "text", path, line, allowEmpty: true))
+                ? DataFiles.ReadJsonLines(path, (e, line) => DataFiles.Text(e, "text", path, line, allowEmpty: true))
                 : TextInput.Read(path, allowBlank: true);
         }
         catch (Skald.Retrieval.EvaluationException e)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Skald.Cli.Commands;
 using Skald.Cli.IO;
 using Skald.Data.Generation;
 using Skald.Data.Ingest;
@@ -104,10 +105,7 @@ internal static class DataStages
         return target =>
         {
             var set = DatasetReader.Read(resolve(data)).WithoutLists("mine-negatives");
-            var extra = corpus is null ? null
-                : resolve(corpus).EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
-                    ? Skald.Retrieval.Data.DataFiles.ReadJsonLines(resolve(corpus), (e, _) => Skald.Retrieval.Data.DataFiles.OptionalString(e, "text"))
-                    : TextInput.ReadLinesOf(resolve(corpus)).ToList();
+            var extra = corpus is null ? null : DataMineNegativesCommand.ReadCorpus(resolve(corpus));
             ICandidateScorer scorer = model.Equals("bm25", StringComparison.OrdinalIgnoreCase)
                 ? new Bm25CandidateScorer(new Bm25Model())
                 : new DenseCandidateScorer(EvaluationEmbeddingModel.Load(resolve(model)));

@@ -25,10 +25,7 @@ internal static class StageLlm
     /// </summary>
     public static string ApiKey(StageConfig s, Uri endpoint, string variable)
     {
-        string? key = Environment.GetEnvironmentVariable(variable);
-        if (!string.IsNullOrEmpty(key)) return key;
-        if (!LlmSettings.IsLocal(endpoint))
-            throw new InputException($"{s.Keys.Where("api_key_env")}: {s.Name}.api_key_env: environment variable {variable} is not set (the API key for {endpoint.Host})");
-        return "unused";
+        return LlmSettings.KeyFromEnvironment(endpoint, variable)
+            ?? throw new InputException($"{s.Keys.Where("api_key_env")}: {s.Name}.api_key_env: environment variable {variable} is not set (the API key for {endpoint.Host})");
     }
 }

@@ -38,4 +38,16 @@ public sealed record LlmSettings
 
     /// <summary>True when <paramref name="endpoint"/> is on this machine (then no API key is needed).</summary>
     public static bool IsLocal(Uri endpoint) => Retrieval.Remote.OpenAiConnection.IsLocal(endpoint);
+
+    /// <summary>
+    /// The API key for <paramref name="endpoint"/> from the environment variable <paramref name="variable"/>; "unused"
+    /// for an endpoint on this machine without one; null when the variable is unset for any other endpoint (the caller
+    /// names the option or key that chose the variable).
+    /// </summary>
+    public static string? KeyFromEnvironment(Uri endpoint, string variable)
+    {
+        string? key = Environment.GetEnvironmentVariable(variable);
+        if (!string.IsNullOrEmpty(key)) return key;
+        return IsLocal(endpoint) ? "unused" : null;
+    }
 }

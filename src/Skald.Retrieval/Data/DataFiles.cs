@@ -78,9 +78,33 @@ public static class DataFiles
         return s;
     }
 
-    /// <summary>An optional string field ("" when missing or null).</summary>
-    public static string OptionalString(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? TextOrNull(v) ?? "" : "";
+    /// <summary>
+    /// A text field: as <see cref="String"/>, but a number (or any other non-string) is one line naming the file, line
+    /// and field, since a text field holding 42 is a wrong column or a broken export, not the text "42" (the Parquet
+    /// reader refuses a numeric text column the same way).
+    /// </summary>
+    public static string Text(JsonElement e, string name, string path, int line, bool allowEmpty = false)
+    {
+        if (e.TryGetProperty(name, out var v) && v.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            throw new EvaluationException(NotTextField(path, line, name, v));
+        return String(e, name, path, line, allowEmpty);
+    }
+
+    /// <summary>An optional text field: "" when missing or null; a non-string is one line as in <see cref="Text"/>.</summary>
+    public static string OptionalText(JsonElement e, string name, string path, int line)
+    {
+        if (!e.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return "";
+        if (v.ValueKind != JsonValueKind.String) throw new EvaluationException(NotTextField(path, line, name, v));
+        return TextOrNull(v) ?? throw new EvaluationException($"{path}:{line}: {LoneSurrogate(name)}");
+    }
+
+    private static string NotTextField(string path, int line, string name, JsonElement v)
+    {
+        string raw = v.GetRawText();
+        if (raw.Length > 40) raw = raw[..40] + "…";
+        string kind = v.ValueKind is JsonValueKind.True or JsonValueKind.False ? "boolean" : v.ValueKind.ToString().ToLowerInvariant();
+        return $"{path}:{line}: field \"{name}\" must be a string (a text), found {kind} {raw}";
+    }
 
     /// <summary>
     /// Reads a tab-separated file whose first line is a header naming at least <paramref name="columns"/>; returns

@@ -20,16 +20,16 @@ public static class Datasets
 
     /// <summary>Triplets JSONL: <c>{"anchor","positive","negative"}</c>.</summary>
     public static List<Triplet> LoadTriplets(string path, int? limit = null) =>
-        Limit(DataFiles.ReadJsonLines(Texts(path, "anchor", "positive", "negative"), (e, line) => new Triplet(DataFiles.String(e, "anchor", path, line),
-            DataFiles.String(e, "positive", path, line), DataFiles.String(e, "negative", path, line)), "anchor", "positive", "negative"), limit, path);
+        Limit(DataFiles.ReadJsonLines(Texts(path, "anchor", "positive", "negative"), (e, line) => new Triplet(DataFiles.Text(e, "anchor", path, line),
+            DataFiles.Text(e, "positive", path, line), DataFiles.Text(e, "negative", path, line)), "anchor", "positive", "negative"), limit, path);
 
     /// <summary>Bitext JSONL: <c>{"source","target"}</c>, line i translating line i.</summary>
     public static List<(string Source, string Target)> LoadBitext(string path, int? limit = null) =>
-        Limit(DataFiles.ReadJsonLines(Texts(path, "source", "target"), (e, line) => (DataFiles.String(e, "source", path, line), DataFiles.String(e, "target", path, line)), "source", "target"), limit, path);
+        Limit(DataFiles.ReadJsonLines(Texts(path, "source", "target"), (e, line) => (DataFiles.Text(e, "source", path, line), DataFiles.Text(e, "target", path, line)), "source", "target"), limit, path);
 
     /// <summary>Labelled JSONL: <c>{"text","label"}</c> (label a string or a number).</summary>
     public static List<LabelledText> LoadLabelled(string path, int? limit = null) =>
-        Limit(DataFiles.ReadJsonLines(Texts(path, "text"), (e, line) => new LabelledText(DataFiles.String(e, "text", path, line),
+        Limit(DataFiles.ReadJsonLines(Texts(path, "text"), (e, line) => new LabelledText(DataFiles.Text(e, "text", path, line),
             DataFiles.String(e, "label", path, line)), "text", "label"), limit, path);
 
     /// <summary><paramref name="path"/>, once <see cref="DataFiles.RequireText"/> has found its <paramref name="columns"/> hold texts.</summary>

@@ -56,8 +56,8 @@ public sealed class RetrievalData
     {
         DataFiles.RequireText(corpusPath, "text", "title");
         var corpus = DataFiles.ReadJsonLines(corpusPath, (e, line) =>
-            new CorpusDocument(Id(e, corpusPath, line), DataFiles.OptionalString(e, "title"),
-                DataFiles.String(e, "text", corpusPath, line, allowEmpty: true)), "text");
+            new CorpusDocument(Id(e, corpusPath, line), DataFiles.OptionalText(e, "title", corpusPath, line),
+                DataFiles.Text(e, "text", corpusPath, line, allowEmpty: true)), "text");
         if (corpus.Count == 0) throw new EvaluationException($"{corpusPath}: the corpus is empty");
         var docIds = new HashSet<string>(StringComparer.Ordinal);
         foreach (var d in corpus)
@@ -84,7 +84,7 @@ public sealed class RetrievalData
         var docIds = corpus.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
         DataFiles.RequireText(queriesPath, "text");
         var queries = DataFiles.ReadJsonLines(queriesPath, (e, line) =>
-            (Id(e, queriesPath, line), DataFiles.String(e, "text", queriesPath, line)), "text");
+            (Id(e, queriesPath, line), DataFiles.Text(e, "text", queriesPath, line)), "text");
         var queryIds = new HashSet<string>(StringComparer.Ordinal);
         foreach (var q in queries)
         {

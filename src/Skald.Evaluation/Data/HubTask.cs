@@ -58,8 +58,8 @@ public static class HubTask
             return Link(Path.Combine(root, task.Name + Path.GetExtension(task.Files[0])), task.Files[0]);
         }
         string folder = Path.Combine(root, task.Name);
-        Part(folder, "corpus", task.Corpus);
-        Part(folder, "queries", task.Queries);
+        Part(folder, "corpus", task.Corpus, "text", "title");
+        Part(folder, "queries", task.Queries, "text");
         Qrels(Path.Combine(folder, "qrels"), task.Split, task.Files);
         return folder;
     }
@@ -72,8 +72,8 @@ public static class HubTask
     public static string ClassificationView(HubTaskFiles task, HubTaskFiles train, string cacheRoot)
     {
         string folder = Path.Combine(Root(task, cacheRoot), task.Name);
-        Part(folder, "train", train.Files);
-        Part(folder, "test", task.Files);
+        Part(folder, "train", train.Files, "text");
+        Part(folder, "test", task.Files, "text");
         return folder;
     }
 
@@ -99,8 +99,12 @@ public static class HubTask
             task.Subset is null ? task.Split : task.Subset + "--" + task.Split);
     }
 
-    /// <summary><c>{stem}.parquet</c> or <c>{stem}.jsonl</c> linking to the one shard, or a JSON-lines file joining them.</summary>
-    private static void Part(string folder, string stem, IReadOnlyList<string> shards)
+    /// <summary>
+    /// <c>{stem}.parquet</c> or <c>{stem}.jsonl</c> linking to the one shard, or a JSON-lines file joining them; each
+    /// Parquet shard's <paramref name="textColumns"/> are schema-checked first (the join writes every value as a JSON
+    /// string, so a numeric text column would otherwise pass as its digits).
+    /// </summary>
+    private static void Part(string folder, string stem, IReadOnlyList<string> shards, params string[] textColumns)
     {
         Directory.CreateDirectory(folder);
         foreach (string ext in new[] { ".jsonl", ".parquet" }) File.Delete(Path.Combine(folder, stem + ext));
@@ -109,6 +113,7 @@ public static class HubTask
             Link(Path.Combine(folder, stem + Path.GetExtension(shards[0]).ToLowerInvariant()), shards[0]);
             return;
         }
+        foreach (string shard in shards) DataFiles.RequireText(shard, textColumns);
         Write(Path.Combine(folder, stem + ".jsonl"), w =>
         {
             foreach (string shard in shards)

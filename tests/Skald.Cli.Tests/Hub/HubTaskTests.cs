@@ -135,6 +135,24 @@ public sealed class HubTaskTests
     }
 
     [Fact]
+    public void ANumericTextColumnInOneOfSeveralShardsIsNamed()
+    {
+        // two corpus shards are joined into JSON lines, where every value is a string: the second shard's numeric text
+        // column must be refused from its schema before the join, as a single Parquet file's is
+        var repo = new MockRepo("skald-test/numeric-shard", new Dictionary<string, byte[]>
+        {
+            ["corpus/corpus-00000-of-00002.parquet"] = Corpus(0, 3),
+            ["corpus/corpus-00001-of-00002.parquet"] = ParquetFixture.Bytes(("_id", Ids("d", 3, 2)), ("text", new long[] { 7, 8 })),
+            ["queries/queries-00000-of-00001.parquet"] = Queries(),
+            ["default/test-00000-of-00001.parquet"] = Qrels(5),
+        }, dataset: true);
+        using var hub = new MockHub(repo);
+        string dir = TestPaths.NewTempDir(), home = Path.Combine(dir, "hf");
+        SkaldProcess.AssertUserError(SkaldProcess.RunWith(dir, Env(home, hub.Endpoint), "evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"),
+            "--task", repo.Id), 1, "corpus-00001-of-00002.parquet: column 'text' has type int64, not string");
+    }
+
+    [Fact]
     public void AClassificationDatasetFitsOnTrainAndScoresOnTestAsItsLocalTwin()
     {
         string[] texts = ["Kampen endte 2-1.", "Laget vant serien.", "Renten stiger igjen.", "Børsen falt i dag.", "Keeperen reddet straffen.", "Inflasjonen er høy."];

@@ -36,10 +36,10 @@ public static unsafe class Int8Gemm
 
     /// <summary>
     /// The fastest kernel this CPU runs, or null when it has none (then callers keep float32), as measured in bench/int8:
-    /// on AMD, AVX-512BW, else AVX-VNNI, else AVX2 (Zen 5: the 512-bit vpmaddubsw tile does 1.1–1.25× the GOP/s of
-    /// 256-bit vpdpbusd; the assembled 512-bit vpdpbusd tile was not measured there); elsewhere AVX512-VNNI first, then
-    /// AVX-VNNI (Intel Xeon: the 512-bit vpdpbusd tile does 1.4–2.1× the GOP/s of the 256-bit one, which does 1.1–1.4×
-    /// the AVX-512BW tile's, with 8-bit instead of 7-bit activations and weights).
+    /// AVX512-VNNI first (the assembled 512-bit vpdpbusd tile: on Zen 5 1.27–1.51× the GOP/s of the AVX-512BW
+    /// vpmaddubsw tile, on an Intel Xeon 1.4–2.1× the 256-bit vpdpbusd tile's, with 8-bit instead of 7-bit activations
+    /// and weights); then on AMD AVX-512BW before AVX-VNNI (Zen 5: the 512-bit vpmaddubsw tile does 1.1–1.25× the GOP/s
+    /// of 256-bit vpdpbusd), elsewhere AVX-VNNI before AVX-512BW (Intel Xeon: 1.1–1.4×); then AVX2.
     /// The environment variable SKALD_INT8_KERNEL (Avx512Vnni, Avx512BW, AvxVnni, Avx2) picks another kernel this CPU runs, for
     /// benchmarks.
     /// </summary>
@@ -66,9 +66,8 @@ public static unsafe class Int8Gemm
 
     /// <summary>The measured order of <see cref="Best"/> for a CPU with these instruction sets and vendor.</summary>
     internal static Int8Kernel? Pick(bool vnni512, bool vnni, bool avx512bw, bool avx2, bool amd) =>
-        avx512bw && amd ? Int8Kernel.Avx512BW
-        : vnni512 ? Int8Kernel.Avx512Vnni
-        : avx512bw && !vnni ? Int8Kernel.Avx512BW
+        vnni512 ? Int8Kernel.Avx512Vnni
+        : avx512bw && (amd || !vnni) ? Int8Kernel.Avx512BW
         : vnni ? Int8Kernel.AvxVnni
         : avx2 ? Int8Kernel.Avx2
         : null;

@@ -11,10 +11,13 @@ using F = TorchSharp.torch.nn.functional;
 //   dotnet Skald.Bench.TorchSharp.dll [--threads 2] [--seconds 3] [--seqs 32,128] [--batch 32] MODEL_DIR...   (encode)
 //   dotnet Skald.Bench.TorchSharp.dll --train [--threads 2] [--batch 32] [--seq 128] [--columns 3] [--steps 1]
 //       [--warmup 1] [--dropout 0.1] MODEL_DIR   (one MNRL step: anchor, positive, hard negative; AdamW lr 2e-5)
+//   dotnet Skald.Bench.TorchSharp.dll --decoder [--threads 2] [--batch 8] [--seq 128] [--iters 2] MODEL_DIR
+//       (the Qwen2.5-0.5B-shaped bench decoder, TorchQwen2: causal encode + mean pooling of bench/decoder's ids)
 // Prints one JSON line per measurement. Encode ids: 1000 + (b·131 + t·17) mod 20000, as bench/Skald.Bench.
 var dirs = new List<string>();
-bool train = false;
-int threads = 2, batch = 32, seq = 128, columns = 3, steps = 1, warmup = 1;
+bool train = false, decoder = false;
+int threads = 2, batch = 32, seq = 128, columns = 3, steps = 1, warmup = 1, iters = 2;
+int? batchOption = null;
 double seconds = 3, dropout = 0.1;
 int[] seqs = [32, 128];
 var inv = System.Globalization.CultureInfo.InvariantCulture;
@@ -23,8 +26,10 @@ for (int i = 0; i < args.Length; i++)
     switch (args[i])
     {
         case "--train": train = true; break;
+        case "--decoder": decoder = true; break;
+        case "--iters": iters = int.Parse(args[++i]); break;
         case "--threads": threads = int.Parse(args[++i]); break;
-        case "--batch": batch = int.Parse(args[++i]); break;
+        case "--batch": batchOption = batch = int.Parse(args[++i]); break;
         case "--seq": seq = int.Parse(args[++i]); break;
         case "--columns": columns = int.Parse(args[++i]); break;
         case "--steps": steps = int.Parse(args[++i]); break;
@@ -46,6 +51,11 @@ string engine = "torchsharp-0.107";
 
 foreach (var dir in dirs)
 {
+    if (decoder)
+    {
+        DecoderEncode.Run(dir, engine, threads, batchOption ?? 8, seq, iters);
+        continue;
+    }
     var bert = TorchBert.Load(dir);
     string model = Path.GetFileName(Path.TrimEndingDirectorySeparator(dir));
     if (!train)

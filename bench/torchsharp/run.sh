@@ -9,9 +9,14 @@
 # so the step runs in the first --train-rounds rounds only (default 1). Measured at load average 25 on 2 cores: builds
 # ~6 min, each encode round ~5 min, the step (warm-up + 1 timed, both sides) ~7 min; a quiet machine needs far less.
 #   bash bench/torchsharp/run.sh [--rounds 2] [--train-rounds 1] [--seconds 2] [--models DIR] [--steps 1] [--no-train] [--no-encode]
+# --decoder [--iters 2]: instead, the Qwen2.5-0.5B-shaped bench decoder (MODELS/qwen2-0.5b, written by
+# fixtures/models/export_bench_decoder.py when missing): ROUNDS × (TorchSharp, TorchQwen2.cs; Skald packed-only,
+# bench/decoder encode --pack 2 as skald encode runs it), batch 8 × 128, causal, mean pooling, bench/decoder's ids,
+# one warm-up batch and ITERS timed ones each; prints the median ratios, peak RSS, and TorchSharp's distance to
+# PyTorch's hidden states where model.onnx.reference.bin is there (fixtures/models/export_bench_decoder_onnx.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rounds=2 train_rounds=1 secs=2 models=fixtures/models/.bench steps=1 train=1 encode=1
+rounds=2 train_rounds=1 secs=2 models=fixtures/models/.bench steps=1 train=1 encode=1 decoder=0 iters=2
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) rounds=$2; shift 2 ;;
@@ -21,9 +26,14 @@ while [ $# -gt 0 ]; do
     --steps) steps=$2; shift 2 ;;
     --no-train) train=0; shift ;;
     --no-encode) encode=0; shift ;;
-    *) echo "usage: bash bench/torchsharp/run.sh [--rounds N] [--train-rounds N] [--seconds S] [--models DIR] [--steps N] [--no-train] [--no-encode]" >&2; exit 2 ;;
+    --decoder) decoder=1; shift ;;
+    --iters) iters=$2; shift 2 ;;
+    *) echo "usage: bash bench/torchsharp/run.sh [--rounds N] [--train-rounds N] [--seconds S] [--models DIR] [--steps N] [--no-train] [--no-encode] [--decoder [--iters N]]" >&2; exit 2 ;;
   esac
 done
+if [ "$decoder" = 1 ]; then
+  exec bash bench/torchsharp/run_decoder.sh "$rounds" "$iters" "$models"
+fi
 if [ ! -f "$models/bert-384/model.safetensors" ]; then
   /usr/bin/python3 fixtures/models/export_bench_models.py --out "$models"
 fi

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using TorchSharp;
 using static TorchSharp.torch;
+using Skald.Bench.Common;
 
 /// <summary>
 /// The decoder side of the TorchSharp peer (<c>--decoder</c>): the Qwen2.5-0.5B-shaped bench decoder
@@ -18,7 +19,7 @@ static class DecoderEncode
     {
         var model = TorchQwen2.Load(dir);
         var (diff, cosine) = VsPyTorch(model, dir) ?? (double.NaN, double.NaN);
-        using var input = torch.tensor(Ids(batch * seq, model.Vocab, out long checksum), [batch, seq]);
+        using var input = torch.tensor(DecoderReference.Ids(batch * seq, model.Vocab, out long checksum), [batch, seq]);
         float[] pooled = [];
         void Encode()
         {
@@ -48,56 +49,15 @@ static class DecoderEncode
         }));
     }
 
-    // splitmix64 from seed 1, each output mod vocab: bench/decoder's and bench/ort's decoder ids.
-    static long[] Ids(int count, int vocab, out long checksum)
-    {
-        var ids = new long[count];
-        ulong state = 1;
-        checksum = 0;
-        for (int i = 0; i < count; i++)
-        {
-            state += 0x9E3779B97F4A7C15UL;
-            ulong z = state;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            ids[i] = (long)((z ^ (z >> 31)) % (ulong)vocab);
-            checksum += ids[i];
-        }
-        return ids;
-    }
-
     static (double MaxAbsDiff, double MinCosine)? VsPyTorch(TorchQwen2 model, string dir)
     {
-        const int batch = 8, seq = 128;
-        string path = Path.Combine(dir, "model.onnx.reference.bin");
+        string path = Path.Combine(dir, DecoderReference.FileName);
         if (!File.Exists(path)) return null;
-        var expected = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)).ToArray();
         using var mode = torch.inference_mode();
         using var scope = torch.NewDisposeScope();
-        using var input = torch.tensor(Ids(batch * seq, model.Vocab, out _), [batch, seq]);
+        using var input = torch.tensor(DecoderReference.Ids(DecoderReference.Batch * DecoderReference.Seq, model.Vocab, out _),
+            [DecoderReference.Batch, DecoderReference.Seq]);
         var y = model.Forward(input).contiguous().data<float>().ToArray();
-        if (y.Length != expected.Length) throw new InvalidDataException($"{path}: {expected.Length} floats, expected {y.Length}");
-        double max = 0, minCosine = 1;
-        for (int i = 0; i < y.Length; i++) max = Math.Max(max, Math.Abs(y[i] - expected[i]));
-        int row = y.Length / batch, hidden = model.Hidden;
-        for (int b = 0; b < batch; b++)
-        {
-            var pa = new double[hidden];
-            var pb = new double[hidden];
-            for (int i = 0; i < row; i++)
-            {
-                pa[i % hidden] += y[b * row + i];
-                pb[i % hidden] += expected[b * row + i];
-            }
-            double dot = 0, na = 0, nb = 0;
-            for (int j = 0; j < hidden; j++)
-            {
-                dot += pa[j] * pb[j];
-                na += pa[j] * pa[j];
-                nb += pb[j] * pb[j];
-            }
-            minCosine = Math.Min(minCosine, dot / Math.Sqrt(na * nb));
-        }
-        return (Math.Round(max, 7), Math.Round(minCosine, 6));
+        return DecoderReference.Compare(y, MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)), path);
     }
 }

@@ -1,0 +1,69 @@
+namespace Skald.Bench.Common;
+
+/// <summary>
+/// What the decoder peers (bench/ort, bench/torchsharp) share with bench/decoder: its splitmix64 ids (seed 1, each
+/// output mod the vocabulary: SplitMixTokens' generator, <c>common/splitmix.py</c>'s) and the check of a
+/// peer's last hidden states against PyTorch's (<c>model.onnx.reference.bin</c> of
+/// fixtures/models/export_bench_decoder_onnx.py: float32 [8, 128, hidden] on those ids). No Skald dependency.
+/// </summary>
+internal static class DecoderReference
+{
+    /// <summary>The reference file's batch and sequence.</summary>
+    public const int Batch = 8, Seq = 128;
+
+    /// <summary>The file name of PyTorch's reference states beside the model.</summary>
+    public const string FileName = "model.onnx.reference.bin";
+
+    /// <summary>splitmix64 from <paramref name="seed"/>: <paramref name="count"/> ids mod <paramref name="vocab"/>, and their sum.</summary>
+    public static long[] Ids(int count, int vocab, out long checksum, ulong seed = 1)
+    {
+        var ids = new long[count];
+        ulong state = seed;
+        checksum = 0;
+        for (int i = 0; i < count; i++)
+        {
+            state += 0x9E3779B97F4A7C15UL;
+            ulong z = state;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            ids[i] = (long)((z ^ (z >> 31)) % (ulong)vocab);
+            checksum += ids[i];
+        }
+        return ids;
+    }
+
+    /// <summary>
+    /// The largest |y − expected| and the smallest cosine, over the <see cref="Batch"/> rows, between the two
+    /// mean-pooled (summed: the cosine ignores the scale) states; y and expected are [Batch, Seq, hidden] row-major.
+    /// </summary>
+    public static (double MaxAbsDiff, double MinCosine) Compare(ReadOnlySpan<float> y, ReadOnlySpan<float> expected, string path)
+    {
+        if (y.Length != expected.Length || y.Length % (Batch * Seq) != 0)
+            throw new InvalidDataException($"{path}: {expected.Length} floats, expected {y.Length} ([{Batch}, {Seq}, hidden] float32)");
+        double max = 0;
+        for (int i = 0; i < y.Length; i++) max = Math.Max(max, Math.Abs(y[i] - expected[i]));
+        int row = y.Length / Batch, hidden = row / Seq;
+        double minCosine = 1;
+        var pa = new double[hidden];
+        var pb = new double[hidden];
+        for (int b = 0; b < Batch; b++)
+        {
+            Array.Clear(pa);
+            Array.Clear(pb);
+            for (int i = 0; i < row; i++)
+            {
+                pa[i % hidden] += y[b * row + i];
+                pb[i % hidden] += expected[b * row + i];
+            }
+            double dot = 0, na = 0, nb = 0;
+            for (int h = 0; h < hidden; h++)
+            {
+                dot += pa[h] * pb[h];
+                na += pa[h] * pa[h];
+                nb += pb[h] * pb[h];
+            }
+            minCosine = Math.Min(minCosine, dot / Math.Sqrt(na * nb));
+        }
+        return (Math.Round(max, 7), Math.Round(minCosine, 6));
+    }
+}

@@ -31,30 +31,12 @@ sealed class TorchBert
             Heads = root.GetProperty("num_attention_heads").GetInt32(),
             Eps = root.TryGetProperty("layer_norm_eps", out var e) ? e.GetDouble() : 1e-12,
         };
-        // safetensors: u64 header length, JSON header {key: {dtype, shape, data_offsets}}, then the data.
-        using var file = File.OpenRead(Path.Combine(dir, "model.safetensors"));
-        var lengthBytes = new byte[8];
-        file.ReadExactly(lengthBytes);
-        long headerLength = BitConverter.ToInt64(lengthBytes);
-        var headerBytes = new byte[headerLength];
-        file.ReadExactly(headerBytes);
-        using var header = JsonDocument.Parse(headerBytes);
-        foreach (var entry in header.RootElement.EnumerateObject())
+        // mean pooling: the pooler is unused
+        var tensors = TorchSafetensors.Read(Path.Combine(dir, "model.safetensors"), key => !key.StartsWith("pooler.", StringComparison.Ordinal) && !key.StartsWith("bert.pooler.", StringComparison.Ordinal));
+        foreach (var (name, tensor) in tensors)
         {
-            if (entry.Name == "__metadata__") continue;
-            string key = entry.Name.StartsWith("bert.", StringComparison.Ordinal) ? entry.Name[5..] : entry.Name;
-            if (key.StartsWith("pooler.", StringComparison.Ordinal)) continue; // mean pooling: the pooler is unused
-            if (entry.Value.GetProperty("dtype").GetString() != "F32")
-                throw new InvalidDataException($"{dir}/model.safetensors: {entry.Name} is not F32");
-            long[] shape = [.. entry.Value.GetProperty("shape").EnumerateArray().Select(x => x.GetInt64())];
-            var offsets = entry.Value.GetProperty("data_offsets");
-            long start = offsets[0].GetInt64(), end = offsets[1].GetInt64();
-            var bytes = new byte[end - start];
-            file.Position = 8 + headerLength + start;
-            file.ReadExactly(bytes);
-            var data = new float[bytes.Length / 4];
-            Buffer.BlockCopy(bytes, 0, data, 0, bytes.Length);
-            bert.p[key] = new Parameter(torch.tensor(data, shape), requires_grad: true);
+            string key = name.StartsWith("bert.", StringComparison.Ordinal) ? name[5..] : name;
+            bert.p[key] = new Parameter(tensor, requires_grad: true);
         }
         return bert;
     }

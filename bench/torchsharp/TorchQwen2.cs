@@ -45,33 +45,10 @@ sealed class TorchQwen2
         return model;
     }
 
-    // safetensors: u64 header length, JSON header {key: {dtype, shape, data_offsets}}, then the data. The LM head is
-    // left out (embeddings need the last hidden state only; the bench decoder ties it to the embedding table anyway).
+    // The LM head is left out: embeddings need the last hidden state only (the bench decoder ties it to the table anyway).
     void ReadShard(string path)
     {
-        using var file = File.OpenRead(path);
-        var lengthBytes = new byte[8];
-        file.ReadExactly(lengthBytes);
-        long headerLength = BitConverter.ToInt64(lengthBytes);
-        var headerBytes = new byte[headerLength];
-        file.ReadExactly(headerBytes);
-        using var header = JsonDocument.Parse(headerBytes);
-        foreach (var entry in header.RootElement.EnumerateObject())
-        {
-            if (entry.Name == "__metadata__" || entry.Name == "lm_head.weight") continue;
-            if (entry.Value.GetProperty("dtype").GetString() != "F32")
-                throw new InvalidDataException($"{path}: {entry.Name} is not F32");
-            long[] shape = [.. entry.Value.GetProperty("shape").EnumerateArray().Select(x => x.GetInt64())];
-            var offsets = entry.Value.GetProperty("data_offsets");
-            long start = offsets[0].GetInt64(), end = offsets[1].GetInt64();
-            // Read straight into the tensor's storage (no managed copy beside libtorch's: peak RSS is the weights').
-            var tensor = torch.empty(shape, dtype: ScalarType.Float32);
-            var bytes = tensor.bytes;
-            if (bytes.Length != end - start) throw new InvalidDataException($"{path}: {entry.Name} holds {end - start} bytes, its shape {bytes.Length}");
-            file.Position = 8 + headerLength + start;
-            file.ReadExactly(bytes);
-            w[entry.Name] = tensor;
-        }
+        foreach (var (key, tensor) in TorchSafetensors.Read(path, key => key != "lm_head.weight")) w[key] = tensor;
     }
 
     Tensor W(string key) => w[key];

@@ -93,7 +93,7 @@ public sealed class PipelinePreflightTests
     [InlineData("{name: st, type: static, model: /no/such/model, dim: 8}", "st.model: /no/such/model not found")]
     [InlineData("{name: tuned, type: train, model: tok, config: configs/train-example.yaml, adapters: [./no-such-adapter]}", "tuned.adapters: ./no-such-adapter not found")]
     [InlineData("{name: tuned, type: train, model: tok, config: configs/train-example.yaml, data: [no-such-dir/pairs.jsonl]}", "tuned.data: no-such-dir/pairs.jsonl not found (no such file or folder, not a hub dataset org/name[:split]")]
-    [InlineData("{name: bench, type: benchmark, models: [bm25, tok, no-org/no-model], suite: suites/scandinavian.json}", "bench.models: no-org/no-model: model folder not found")]
+    [InlineData("{name: bench, type: benchmark, models: [bm25, tok, ./no-such-model], suite: suites/scandinavian.json}", "bench.models: ./no-such-model not found (no such file or folder, not a hub id org/name")]
     [InlineData("{name: said, type: answer, model: ./no-such-decoder, task: samples/data/train-pairs.jsonl}", "said.model: ./no-such-decoder: model folder not found")]
     public void AModelThatIsNeitherOnDiskNorAStageNorAHubIdFailsBeforeTheFirstStageRuns(string stage, string message)
     {
@@ -111,6 +111,13 @@ public sealed class PipelinePreflightTests
         var r = SkaldProcess.RunWith(TestPaths.RepoRoot, new Dictionary<string, string> { ["HF_HUB_OFFLINE"] = "1", ["HF_HUB_CACHE"] = cache },
             "pipeline", "--config", config);
         SkaldProcess.AssertUserError(r, 1, $"skald: error: {config}:4: mlm.model: skald-tests/no-such-model: no such local folder, not in the hub cache {cache}, and HF_HUB_OFFLINE is set");
+        AssertNothingRan(r, outDir);
+
+        // a benchmark stage's models take hub ids too (as skald benchmark --models does)
+        (config, outDir) = Write("{name: bench, type: benchmark, models: [bm25, skald-tests/no-such-model], suite: suites/scandinavian.json}");
+        r = SkaldProcess.RunWith(TestPaths.RepoRoot, new Dictionary<string, string> { ["HF_HUB_OFFLINE"] = "1", ["HF_HUB_CACHE"] = cache },
+            "pipeline", "--config", config);
+        SkaldProcess.AssertUserError(r, 1, $"skald: error: {config}:4: bench.models: skald-tests/no-such-model: no such local folder, not in the hub cache {cache}, and HF_HUB_OFFLINE is set");
         AssertNothingRan(r, outDir);
     }
 

@@ -15,7 +15,7 @@ namespace Skald.Cli.Commands;
 /// <summary><c>skald benchmark</c>: every task of a suite for every model; Markdown, JSON and HTML report.</summary>
 internal sealed class BenchmarkCommand : Command
 {
-    private readonly Option<string> models = CliOptions.Text("--models", "Models to compare, comma-separated: model folders, bm25, hybrid:DIR, openai:URL#MODEL; a cross-encoder folder (BM25's top 100 reranked) or FIRST>CE (any of those reranked by the cross-encoder CE)", "A,B,...", required: true);
+    private readonly Option<string> models = CliOptions.Text("--models", "Models to compare, comma-separated: model folders or hub ids (org/name[@revision]), bm25, hybrid:DIR, openai:URL#MODEL; a cross-encoder folder (BM25's top 100 reranked) or FIRST>CE (any of those reranked by the cross-encoder CE)", "A,B,...", required: true);
     private readonly Option<string> suite = CliOptions.Text("--suite", "Suite file listing the tasks (e.g. suites/scandinavian.json)", "FILE", required: true);
     private readonly Option<string> data = CliOptions.Text("--data", "Folder the suite's task paths are relative to", "DIR");
     private readonly Option<string> output = CliOptions.Text("--output", "Report path without extension: writes REPORT.md, REPORT.json and REPORT.html", "REPORT", required: true);
@@ -68,6 +68,7 @@ internal sealed class BenchmarkCommand : Command
                     Hnsw = hnsw.Of(p),
                 },
                 Remote = spec => remote.Settings(p, spec),
+                ResolveModel = id => HubModels.Resolve(id, quiet),
                 TruncateDims = Counts(p.GetValue(truncateDims), "--truncate-dim"),
                 MaxActiveDims = Counts(p.GetValue(maxActiveDims), "--max-active-dims"),
                 Log = quiet ? null : m => Terminal.Log(m, quiet),

@@ -20,13 +20,13 @@ internal static class PipelinePreflight
     private static readonly Dictionary<string, string[]> ModelKeys = new(StringComparer.Ordinal)
     {
         ["static"] = ["model"], ["mlm"] = ["model"], ["train"] = ["model", "adapters"], ["mine_negatives"] = ["model"],
-        ["evaluate_generation"] = ["bertscore_model"],
+        ["evaluate_generation"] = ["bertscore_model"], ["benchmark"] = ["models"],
     };
 
     /// <summary>Keys whose values must be folders on disk or earlier stages (their loaders take no hub id).</summary>
     private static readonly Dictionary<string, string[]> FolderKeys = new(StringComparer.Ordinal)
     {
-        ["answer"] = ["model", "adapters"], ["benchmark"] = ["models"],
+        ["answer"] = ["model", "adapters"],
     };
 
     /// <summary>Keys whose values are data files or hub datasets <c>org/name[:split]</c> (<see cref="HubResolver.LocateDataset"/>).</summary>

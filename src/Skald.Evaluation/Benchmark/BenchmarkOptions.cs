@@ -33,6 +33,13 @@ public sealed record BenchmarkOptions
     /// </summary>
     public IReadOnlyList<int>? MaxActiveDims { get; init; }
 
+    /// <summary>
+    /// The local folder of a model given as a hub id <c>org/name[@revision]</c> that is no folder here (the CLI's
+    /// download with a progress bar; called once per id a run); null: <see cref="Skald.Hub.HubResolver.Locate"/> (the
+    /// hub cache, downloading what is missing unless HF_HUB_OFFLINE is set).
+    /// </summary>
+    public Func<string, string>? ResolveModel { get; init; }
+
     /// <summary>Progress messages.</summary>
     public Action<string>? Log { get; init; }
 }

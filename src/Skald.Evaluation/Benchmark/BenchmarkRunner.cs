@@ -3,6 +3,7 @@ using System.Text;
 using Skald.Evaluation.Data;
 using Skald.Evaluation.Evaluators;
 using Skald.Evaluation.Models;
+using Skald.Hub;
 using Skald.Models;
 using Skald.Models.CrossEncoders;
 using Skald.Models.Modules;
@@ -15,7 +16,8 @@ using Skald.Retrieval.Search;
 namespace Skald.Evaluation.Benchmark;
 
 /// <summary>
-/// Runs every task of a suite for every model. A model is a model folder, <c>bm25</c> (the BM25 baseline; retrieval
+/// Runs every task of a suite for every model. A model is a model folder (or a hub id <c>org/name[@revision]</c>,
+/// fetched into the hub cache and named by the id in the report), <c>bm25</c> (the BM25 baseline; retrieval
 /// tasks only, the others are left empty and get no Borda votes), or <c>hybrid:DIR</c> (BM25 fused with the model in
 /// DIR, <see cref="HybridSpec"/> names the fusion; retrieval only), or <c>openai:URL#MODEL</c> (a remote OpenAI-compatible embeddings API,
 /// <see cref="RemoteEmbeddingModel"/>), or a cross-encoder folder (BM25's top 100 reranked by it, and a reranking task's
@@ -33,6 +35,9 @@ public static class BenchmarkRunner
     {
         options ??= new BenchmarkOptions();
         if (modelSpecs.Count == 0) throw new EvaluationException("no models given");
+        var resolve = options.ResolveModel ?? (id => HubResolver.Locate(id));
+        var resolved = new Dictionary<string, string>(StringComparer.Ordinal);
+        options = options with { ResolveModel = id => resolved.TryGetValue(id, out var dir) ? dir : resolved[id] = resolve(id) };
         var models = modelSpecs.SelectMany(spec => ModelSlot.Variants(spec, options)).ToList();
         var names = new HashSet<string>();
         foreach (var m in models)
@@ -161,13 +166,14 @@ public static class BenchmarkRunner
         /// </summary>
         public static IEnumerable<ModelSlot> Variants(string spec, BenchmarkOptions options)
         {
-            bool folder = Directory.Exists(spec) && !CrossEncoder.IsCrossEncoder(spec) && !RemoteAdapterFolder.Is(spec);
+            string local = Folder(spec, options).Local;
+            bool folder = Directory.Exists(local) && !CrossEncoder.IsCrossEncoder(local) && !RemoteAdapterFolder.Is(local);
             if (!folder || (options.TruncateDims is not { Count: > 0 } && options.MaxActiveDims is not { Count: > 0 }))
                 return [Create(spec, options)];
             ModelFolder source;
             try
             {
-                source = ModelFolder.Read(spec);
+                source = ModelFolder.Read(local);
             }
             catch (ModelFormatException e)
             {
@@ -190,11 +196,11 @@ public static class BenchmarkRunner
             };
             string embeddingSettings = $"{embeddingOptions.MaxLength}|{embeddingOptions.QueryPrompt}|{embeddingOptions.DocumentPrompt}"
                 + (embeddingOptions.TruncateDim is { } cut ? $"|truncate={cut}" : "") + (embeddingOptions.MaxActiveDims is { } active ? $"|active={active}" : "");
-            if (TwoStage(spec) is var (first, reranker))
+            if (TwoStage(spec, options) is var (first, (reranker, rerankerName, _)))
             {
                 // FIRST>CE: any first stage (a model folder, bm25, hybrid:DIR, openai:...) reranked by a cross-encoder.
                 var stage = Create(first, options);
-                return new ModelSlot(stage.Name + ">" + FolderName(reranker),
+                return new ModelSlot(stage.Name + ">" + rerankerName,
                     "rerank-" + EmbeddingCache.ModelKey(reranker, CodeVersion + "|" + stage.Key + "|100"), true,
                     () => Reranking(reranker, stage.Model as IRetrievalModel
                         ?? EmbeddingRetriever.For((IEmbeddingModel)stage.Model, options.Retrieval.LongDocuments, options.Retrieval.Quantization, options.Retrieval.Ivf, options.Retrieval.Hnsw),
@@ -207,10 +213,10 @@ public static class BenchmarkRunner
             }
             if (HybridSpec.TryParse(spec) is { } hybrid)
             {
-                string dir = hybrid.Model;
+                var (dir, dirName, _) = Folder(hybrid.Model, options);
                 CheckFolder(dir);
                 string fusion = hybrid.Options.Describe();
-                return new ModelSlot("bm25+" + FolderName(dir) + (hybrid.Prefix.Length > "hybrid".Length ? "/" + hybrid.Prefix["hybrid-".Length..] : ""),
+                return new ModelSlot("bm25+" + dirName + (hybrid.Prefix.Length > "hybrid".Length ? "/" + hybrid.Prefix["hybrid-".Length..] : ""),
                     "hybrid-" + EmbeddingCache.ModelKey(dir, CodeVersion + embeddingSettings + "|" + fusion), true,
                     () => new HybridRetriever(new Bm25Model(), EmbeddingRetriever.For(EvaluationEmbeddingModel.Load(dir, embeddingOptions), options.Retrieval.LongDocuments,
                         options.Retrieval.Quantization, options.Retrieval.Ivf, options.Retrieval.Hnsw), hybrid.Options));
@@ -222,37 +228,50 @@ public static class BenchmarkRunner
                 return new ModelSlot(remote.Model, "openai-" + RemoteEmbeddingModel.BenchmarkKey(remote) + "-" + Hash(CodeVersion + embeddingSettings), false,
                     () => new RemoteEmbeddingModel(new OpenAiEmbeddingClient(settings), embeddingOptions));
             }
-            CheckFolder(spec);
-            if (CrossEncoder.IsCrossEncoder(spec))
+            var (local, name, keyName) = Folder(spec, options);
+            CheckFolder(local);
+            if (CrossEncoder.IsCrossEncoder(local))
             {
                 // A reranker: BM25's top 100 reordered on retrieval tasks, the candidates scored on reranking tasks.
-                return new ModelSlot("bm25>" + FolderName(spec), "rerank-" + EmbeddingCache.ModelKey(spec, CodeVersion + "|bm25|100"), true,
-                    () => Reranking(spec, new Bm25Model(), embeddingOptions.BatchSize));
+                return new ModelSlot("bm25>" + name, "rerank-" + EmbeddingCache.ModelKey(local, CodeVersion + "|bm25|100"), true,
+                    () => Reranking(local, new Bm25Model(), embeddingOptions.BatchSize));
             }
-            if (RemoteAdapterFolder.Is(spec))
+            if (RemoteAdapterFolder.Is(local))
             {
-                var adapter = RemoteAdapterFolder.Read(spec);
+                var adapter = RemoteAdapterFolder.Read(local);
                 var settings = options.Remote?.Invoke(adapter.Spec) ?? new RemoteEmbeddingSettings { Spec = adapter.Spec };
-                return new ModelSlot(FolderName(spec), FolderName(spec) + "-" + EmbeddingCache.ModelKey(spec, CodeVersion + embeddingSettings), false,
-                    () => new RemoteEmbeddingModel(new OpenAiEmbeddingClient(settings), embeddingOptions with { Name = FolderName(spec) }, adapter));
+                return new ModelSlot(name, keyName + "-" + EmbeddingCache.ModelKey(local, CodeVersion + embeddingSettings), false,
+                    () => new RemoteEmbeddingModel(new OpenAiEmbeddingClient(settings), embeddingOptions with { Name = name }, adapter));
             }
-            return new ModelSlot(FolderName(spec) + variant, FolderName(spec) + "-" + EmbeddingCache.ModelKey(spec, CodeVersion + embeddingSettings), false,
-                () => EvaluationEmbeddingModel.Load(spec, embeddingOptions));
+            return new ModelSlot(name + variant, keyName + "-" + EmbeddingCache.ModelKey(local, CodeVersion + embeddingSettings), false,
+                () => EvaluationEmbeddingModel.Load(local, embeddingOptions));
         }
 
         /// <summary>
         /// A spec FIRST&gt;CE whose part after the last '&gt;' is a cross-encoder folder: (FIRST, CE); else null (a folder
         /// whose own name holds '&gt;' stays a folder).
         /// </summary>
-        private static (string First, string Reranker)? TwoStage(string spec)
+        private static (string First, (string Local, string Name, string KeyName) Reranker)? TwoStage(string spec, BenchmarkOptions options)
         {
             int cut = spec.LastIndexOf('>');
             if (cut <= 0 || cut == spec.Length - 1 || Directory.Exists(spec)) return null;
-            string reranker = spec[(cut + 1)..];
-            CheckFolder(reranker);
-            if (!CrossEncoder.IsCrossEncoder(reranker))
-                throw new EvaluationException($"{spec}: the part after '>' must be a cross-encoder folder (a reranker), and {reranker} is not one");
+            var reranker = Folder(spec[(cut + 1)..], options);
+            CheckFolder(reranker.Local);
+            if (!CrossEncoder.IsCrossEncoder(reranker.Local))
+                throw new EvaluationException($"{spec}: the part after '>' must be a cross-encoder folder (a reranker), and {reranker.Name} is not one");
             return (spec[..cut], reranker);
+        }
+
+        /// <summary>
+        /// The folder of a model spec, its name in the report and in the result cache's paths: the spec itself when it is
+        /// a folder here or not of a hub id's form, named after its last segment; else the folder
+        /// <see cref="BenchmarkOptions.ResolveModel"/> gives (the hub cache's snapshot), named by the id as given ('/'
+        /// and other characters a path segment cannot hold become '_' in the cache's name).
+        /// </summary>
+        private static (string Local, string Name, string KeyName) Folder(string spec, BenchmarkOptions options)
+        {
+            if (Directory.Exists(spec) || options.ResolveModel is null || HubId.TryParse(spec) is null) return (spec, FolderName(spec), FolderName(spec));
+            return (options.ResolveModel(spec), spec, Safe(spec));
         }
 
         /// <summary>The cross-encoder in <paramref name="dir"/> (packed-only) reordering the top 100 of <paramref name="first"/>.</summary>

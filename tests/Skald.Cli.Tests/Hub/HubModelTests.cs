@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Skald.Cli.Tests.Hub;
 
@@ -266,6 +267,34 @@ public sealed class HubModelTests
         var cards = Directory.GetFiles(Path.Combine(dir, "out"), "README.md", SearchOption.AllDirectories);
         Assert.NotEmpty(cards);
         Assert.Contains("base_model: skald-test/bert", File.ReadAllText(cards[0]));
+    }
+
+    [Fact]
+    public void BenchmarksTakeHubIdsAndNameThemByTheId()
+    {
+        // a model and a two-stage FIRST>CE spec given by hub ids score as their local folders; the report names the ids
+        var ce = MockRepo.FromFolder("skald-test/ce", TestPaths.FixtureModel("ce-bert"));
+        using var hub = new MockHub(Bert(), ce);
+        string dir = TestPaths.NewTempDir(), suite = Path.Combine(dir, "suite.json");
+        File.WriteAllText(suite, JsonSerializer.Serialize(new
+        {
+            name = "s",
+            tasks = new[] { new { path = Path.Combine(TestPaths.RepoRoot, "samples", "data", "eval", "retrieval"), name = "retrieval" } },
+        }));
+        var env = Env(Path.Combine(dir, "hf"), hub.Endpoint);
+        Dictionary<string, double> Means(string models, string name)
+        {
+            var r = SkaldProcess.RunWith(dir, env, "benchmark", "--models", models, "--suite", suite, "--output", Path.Combine(dir, name), "--no-cache");
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            var report = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, name + ".json")))!;
+            return report["models"]!.AsArray().ToDictionary(m => (string)m!["name"]!, m => (double)m!["mean"]!);
+        }
+        string bert = TestPaths.FixtureModel(Fixture), reranker = TestPaths.FixtureModel("ce-bert");
+        var local = Means($"{bert},{bert}>{reranker}", "local");
+        var remote = Means("skald-test/bert,skald-test/bert>skald-test/ce", "remote");
+        Assert.Equal(["skald-test/bert", "skald-test/bert>skald-test/ce"], remote.Keys.Order(StringComparer.Ordinal).ToArray());
+        Assert.Equal(local[Fixture], remote["skald-test/bert"]);
+        Assert.Equal(local[Fixture + ">ce-bert"], remote["skald-test/bert>skald-test/ce"]);
     }
 
     [Fact]

@@ -94,7 +94,7 @@ public sealed class PipelinePreflightTests
     [InlineData("{name: tuned, type: train, model: tok, config: configs/train-example.yaml, adapters: [./no-such-adapter]}", "tuned.adapters: ./no-such-adapter not found")]
     [InlineData("{name: tuned, type: train, model: tok, config: configs/train-example.yaml, data: [no-such-dir/pairs.jsonl]}", "tuned.data: no-such-dir/pairs.jsonl not found (no such file or folder, not a hub dataset org/name[:split]")]
     [InlineData("{name: bench, type: benchmark, models: [bm25, tok, ./no-such-model], suite: suites/scandinavian.json}", "bench.models: ./no-such-model not found (no such file or folder, not a hub id org/name")]
-    [InlineData("{name: said, type: answer, model: ./no-such-decoder, task: samples/data/train-pairs.jsonl}", "said.model: ./no-such-decoder: model folder not found")]
+    [InlineData("{name: said, type: answer, model: ./no-such-decoder, task: samples/data/train-pairs.jsonl}", "said.model: ./no-such-decoder not found (no such file or folder, not a hub id org/name")]
     public void AModelThatIsNeitherOnDiskNorAStageNorAHubIdFailsBeforeTheFirstStageRuns(string stage, string message)
     {
         var (config, outDir) = Write(stage);

@@ -20,14 +20,9 @@ internal static class PipelinePreflight
     private static readonly Dictionary<string, string[]> ModelKeys = new(StringComparer.Ordinal)
     {
         ["static"] = ["model"], ["mlm"] = ["model"], ["train"] = ["model", "adapters"], ["mine_negatives"] = ["model"],
-        ["evaluate_generation"] = ["bertscore_model"], ["benchmark"] = ["models"],
+        ["evaluate_generation"] = ["bertscore_model"], ["benchmark"] = ["models"], ["answer"] = ["model", "adapters"],
     };
 
-    /// <summary>Keys whose values must be folders on disk or earlier stages (their loaders take no hub id).</summary>
-    private static readonly Dictionary<string, string[]> FolderKeys = new(StringComparer.Ordinal)
-    {
-        ["answer"] = ["model", "adapters"],
-    };
 
     /// <summary>Keys whose values are data files or hub datasets <c>org/name[:split]</c> (<see cref="HubResolver.LocateDataset"/>).</summary>
     private static readonly Dictionary<string, string[]> DatasetKeys = new(StringComparer.Ordinal) { ["train"] = ["data"] };
@@ -77,8 +72,8 @@ internal static class PipelinePreflight
         var earlier = stages.TakeWhile(s => s != stage).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var (key, value) in stage.Keys.PathsRead)
         {
-            bool model = Has(ModelKeys, stage.Type, key), folder = Has(FolderKeys, stage.Type, key), dataset = Has(DatasetKeys, stage.Type, key);
-            if (!model && !folder && !dataset) continue;
+            bool model = Has(ModelKeys, stage.Type, key), dataset = Has(DatasetKeys, stage.Type, key);
+            if (!model && !dataset) continue;
             string named = value;
             if (value.Equals("bm25", StringComparison.OrdinalIgnoreCase) && stage.Type is "mine_negatives" or "benchmark") continue;
             if (stage.Type == "benchmark")
@@ -87,10 +82,8 @@ internal static class PipelinePreflight
                 if (HybridSpec.TryParse(value) is { } hybrid) named = hybrid.Model;
             }
             int slash = named.IndexOf('/');
-            if (earlier.Contains(slash > 0 ? named[..slash] : named) || Directory.Exists(named) || (!folder && File.Exists(named))) continue;
+            if (earlier.Contains(slash > 0 ? named[..slash] : named) || Directory.Exists(named) || File.Exists(named)) continue;
             string where = $"{stage.Keys.Where(key)}: {stage.Name}.{key}: {named}";
-            if (folder)
-                throw new InputException($"{where}: model folder not found (no such folder, and no earlier stage makes it; this key takes no hub id)");
             HubId? id = model ? HubId.TryParse(named) : DatasetRef.TryParse(named)?.Id;
             if (id is null)
                 throw new InputException($"{where} not found (no such file or folder, not a hub {(model ? "id org/name" : "dataset org/name[:split]")}, and no earlier stage makes it)");

@@ -64,8 +64,8 @@ internal static class StudyStages
     }
 
     /// <summary>
-    /// Keys: model (a decoder folder, or a train stage that saved merged weights), adapters (LoRA adapter folders or
-    /// train stages, merged into the model in order), task (JSONL of id, prompt, reference), max_new_tokens, prompt_format (auto | chat_template | alpaca | plain), batch_size. Greedy decoding.
+    /// Keys: model (a decoder folder or hub id, or a train stage that saved merged weights), adapters (LoRA adapter
+    /// folders, hub ids or train stages, merged into the model in order), task (JSONL of id, prompt, reference), max_new_tokens, prompt_format (auto | chat_template | alpaca | plain), batch_size. Greedy decoding.
     /// Writes TARGET.jsonl (<c>{"id", "text"}</c>, the --predictions format).
     /// </summary>
     public static Func<string, string> Answer(StageConfig s, Func<string, string> resolve, Action<string> log)
@@ -79,7 +79,9 @@ internal static class StudyStages
         {
             string taskPath = resolve(task);
             var rows = ReadTask(taskPath);
-            var answers = GenerationPredictions.Generate(resolve(model), [.. adapters.Select(resolve)], taskPath, rows, format, options, batchSize, m => log("    " + m));
+            // a folder, an earlier stage, or a hub id (fetched into the hub cache, as skald generate takes it)
+            var answers = GenerationPredictions.Generate(Skald.Hub.HubResolver.Locate(resolve(model)),
+                [.. adapters.Select(a => Skald.Hub.HubResolver.Locate(resolve(a)))], taskPath, rows, format, options, batchSize, m => log("    " + m));
             string file = target + ".jsonl";
             GenerationPredictions.Write(file, rows, answers);
             return file;

@@ -298,6 +298,28 @@ public sealed class HubModelTests
     }
 
     [Fact]
+    public void APipelinesAnswerStageTakesAHubId()
+    {
+        // the same answer stage with the decoder as a folder and as a hub id (fetched into the cache) answers alike
+        string decoder = ChatModelFolder.Create("decoder-qwen2");
+        var repo = MockRepo.FromFolder("skald-test/qwen2-chat", decoder);
+        using var hub = new MockHub(repo);
+        string dir = TestPaths.NewTempDir(), task = Path.Combine(TestPaths.RepoRoot, "configs", "instruction-study", "task-sv.jsonl");
+        var env = Env(Path.Combine(dir, "hf"), hub.Endpoint);
+        string[] Answers(string model, string name)
+        {
+            string config = Path.Combine(dir, name + ".yaml"), output = Path.Combine(dir, name);
+            File.WriteAllText(config, $"output: {output}\nstages:\n  - {{name: said, type: answer, model: '{model}', task: '{task}', max_new_tokens: 6}}\n");
+            var r = SkaldProcess.RunWith(dir, env, "pipeline", "--config", config);
+            Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+            return File.ReadAllLines(Path.Combine(output, "said.jsonl"));
+        }
+        var local = Answers(decoder, "local");
+        Assert.NotEmpty(local);
+        Assert.Equal(local, Answers(repo.Id, "remote"));
+    }
+
+    [Fact]
     public void ALocalFolderWinsOverAHubId()
     {
         var (dir, input, output, expected) = Texts();

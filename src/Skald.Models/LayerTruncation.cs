@@ -78,8 +78,7 @@ public static partial class LayerTruncation
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
             string rel = Path.GetRelativePath(from, file);
-            if (rel.Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith(".tmp-", StringComparison.Ordinal) || part.StartsWith(".old-", StringComparison.Ordinal))
-                || skip(rel)) continue;
+            if (StagingPaths.IsStaging(rel) || skip(rel)) continue;
             string dst = Path.Combine(to, rel);
             Directory.CreateDirectory(Path.GetDirectoryName(dst)!);
             File.Copy(file, dst);

@@ -3,7 +3,10 @@ using Microsoft.AspNetCore.Http.Features;
 
 namespace Skald.Serving;
 
-/// <summary>Reads a request body up to a limit; a larger one (declared or sent) is a 413 <see cref="ApiException"/>.</summary>
+/// <summary>
+/// Reads a request body up to a limit; a larger one (declared or sent) is a 413 <see cref="ApiException"/>, and one the
+/// client's framing leaves unreadable (cut short, a bad chunk, too slow) a 4xx.
+/// </summary>
 internal static class RequestBody
 {
     public static async Task<ReadOnlyMemory<byte>> ReadAsync(HttpRequest request, long limit)
@@ -26,6 +29,13 @@ internal static class RequestBody
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             throw TooLarge(limit);
+        }
+        catch (BadHttpRequestException e)
+        {
+            // The client's framing (a body shorter than its Content-Length, a broken chunk, a body too slow to arrive):
+            // its mistake, answered with the server's own status for it (400, 408), not a server error.
+            throw new ApiException(e.StatusCode is >= 400 and < 500 ? e.StatusCode : StatusCodes.Status400BadRequest,
+                $"the request body could not be read: {e.Message}");
         }
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }

@@ -93,6 +93,29 @@ public sealed class EmbeddingPrecisionCommandTests
             "--precision", "int8", "--ranges", wrongPath), 1, "wrong.npy", "bytes of data");
     }
 
+    [Theory]
+    [InlineData(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 32), }", "shape (99999999999, 32) is not two whole numbers")]
+    [InlineData(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (64,), }", "an array of shape (64,), expected a 2-D one")]
+    [InlineData(2, null, "the .npy header runs past the end of the file")] // version 2: a 4-byte header length of 2^32 - 16
+    [InlineData(3, "", "the .npy header runs past the end of the file")] // version 3 cut off inside its header length
+    [InlineData(9, "", ".npy format version 9, expected 1, 2 or 3")]
+    public void RangesWithAHostileNpyHeaderGetOneLine(int version, string? header, string message)
+    {
+        string dir = TestPaths.NewTempDir(), ranges = Path.Combine(dir, "ranges.npy");
+        byte[] magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', (byte)version, 0];
+        byte[] bytes = header switch
+        {
+            null => [.. magic, 0xF0, 0xFF, 0xFF, 0xFF, (byte)'{', (byte)'}'],
+            "" => [.. magic, 0x10, 0x00],
+            _ => [.. magic, .. BitConverter.GetBytes((ushort)(header.Length + 1)), .. System.Text.Encoding.ASCII.GetBytes(header + "\n")],
+        };
+        File.WriteAllBytes(ranges, bytes);
+        string output = Path.Combine(dir, "o.npy");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Model, "--input", Texts(), "--output", output,
+            "--precision", "int8", "--ranges", ranges), 1, ranges + ": " + message);
+        Assert.False(File.Exists(output));
+    }
+
     private static string Task() => BeirFolder.Write(
         "{\"_id\": \"d0\", \"text\": \"Fjorden ligg stille om morgonen.\"}\n{\"_id\": \"d1\", \"text\": \"Bussen går 07:45 frå kaia.\"}\n" +
         "{\"_id\": \"d2\", \"text\": \"Legekontoret ligger i sentrum.\"}\n{\"_id\": \"d3\", \"text\": \"Apoteket stenger klokka fire.\"}\n",

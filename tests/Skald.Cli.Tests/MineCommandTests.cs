@@ -80,4 +80,21 @@ public sealed class MineCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("mine", "communities", "--model", Model, "--input", input, "--min-size", "0"), 2, "--min-size");
         SkaldProcess.AssertUserError(SkaldProcess.Run("mine", "paraphrases", "--model", TestPaths.FixtureModel("splade-bert-tiny"), "--input", input), 2, "sparse encoder");
     }
+
+    [Fact]
+    public void AnOutputThatIsAnInputIsRefusedAndTheInputKept()
+    {
+        string dir = TestPaths.NewTempDir();
+        string input = Path.Combine(dir, "texts.txt"), other = Path.Combine(dir, "other.txt");
+        File.WriteAllLines(input, Texts);
+        File.WriteAllLines(other, Texts[..4]);
+        string before = File.ReadAllText(input);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("mine", "paraphrases", "--model", Model, "--input", input, "--output", input), 2,
+            "--output " + input, "is the input");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("mine", "communities", "--model", Model, "--input", input, "--output",
+            Path.Combine(dir, ".", "texts.txt"), "--min-size", "2"), 2, "is the input");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("mine", "bitext", "--model", Model, "--source", other, "--target", input, "--output", input), 2,
+            "is the input " + input);
+        Assert.Equal(before, File.ReadAllText(input));
+    }
 }

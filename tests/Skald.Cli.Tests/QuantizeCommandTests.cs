@@ -117,4 +117,29 @@ public sealed class QuantizeCommandTests
     public void UnknownQuantizationIsAUsageError() =>
         SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", "m", "--input", "i.txt", "--output", "o.jsonl", "--quantize", "int4"),
             2, "--quantize must be one of int8");
+
+    [Fact]
+    public void AnOutputInsideTheModelFolderIsNotCopiedIntoItself()
+    {
+        // The int8 folder is staged beside its target, here inside the model folder being copied: the copy must not
+        // take in its own staging folder (it did, one level deeper each time, until the path was too long).
+        string model = Path.Combine(TestPaths.NewTempDir(), "model");
+        string fixture = TestPaths.FixtureModel("bert-cased-mean");
+        foreach (var f in Directory.GetFiles(fixture, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(model, Path.GetRelativePath(fixture, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(f, target);
+        }
+        var entries = Directory.GetFileSystemEntries(model, "*", SearchOption.AllDirectories).Length;
+        string output = Path.Combine(model, "int8");
+        var r = SkaldProcess.Run("quantize", "--model", model, "--output", output);
+        if (r.ExitCode != 0 && r.Stderr.Contains("neither AVX-VNNI nor AVX2")) return; // no int8 kernels here
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.True(File.Exists(Path.Combine(output, "quantization_config.json")));
+        Assert.Empty(Directory.GetDirectories(output, ".tmp-*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetDirectories(model, ".tmp-*"));
+        Assert.Equal(entries, Directory.GetFileSystemEntries(output, "*", SearchOption.AllDirectories).Length - 1); // + quantization_config.json
+        Assert.Equal(0, SkaldProcess.Run("info", "--model", output).ExitCode);
+    }
 }

@@ -51,6 +51,57 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
         Assert.Equal(200, status); // and it keeps serving
     }
 
+    [Theory]
+    [InlineData("zz\r\n{\"input\": \"a\"}\r\n0\r\n\r\n")] // a chunk size that is no number
+    [InlineData("5\r\n{\"input\": \"a\"}\r\n0\r\n\r\n")] // a chunk longer than it says
+    public async Task ABrokenChunkedBodyIs400NotAServerError(string body)
+    {
+        string answer = await RawAsync(fixture.Server.Address,
+            $"POST /v1/embeddings HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n{body}");
+        Assert.StartsWith("HTTP/1.1 400 ", answer);
+        var error = Error(System.Text.Json.JsonDocument.Parse(answer[answer.IndexOf('{')..(answer.LastIndexOf('}') + 1)]).RootElement);
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        Assert.Contains("the request body could not be read", error.GetProperty("message").GetString());
+        var (status, _) = await PostAsync(fixture.Client, "{\"input\": \"a\", \"model\": \"m\"}");
+        Assert.Equal(200, status); // and it keeps serving
+    }
+
+    [Fact]
+    public async Task ABodyCutShortByAClientThatLeftIsCountedAsAClientError()
+    {
+        // The client promises 100 bytes, sends 14 and hangs up: nobody hears the answer, but the server's metrics (and
+        // log) must not count it as a server failure.
+        await using var server = await StartAsync(new EmbeddingServiceOptions());
+        using (var client = new System.Net.Sockets.TcpClient())
+        {
+            await client.ConnectAsync(server.Address.Host, server.Address.Port);
+            await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes(
+                "POST /v1/embeddings HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"input\": \"a\"}"));
+        }
+        using var http = new HttpClient { BaseAddress = server.Address };
+        string metrics = "";
+        for (int i = 0; i < 100 && !metrics.Contains("skald_requests_total{endpoint=\"embeddings\""); i++)
+        {
+            await Task.Delay(100);
+            metrics = await http.GetStringAsync("metrics");
+        }
+        Assert.Contains("skald_requests_total{endpoint=\"embeddings\",code=\"400\"} 1", metrics);
+        Assert.DoesNotContain("code=\"500\"", metrics);
+    }
+
+    /// <summary>Sends <paramref name="request"/> as it is over a socket, ends the sending side, and reads the whole answer.</summary>
+    private static async Task<string> RawAsync(Uri server, string request)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(server.Host, server.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        client.Client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return await reader.ReadToEndAsync(timeout.Token);
+    }
+
     [Fact]
     public async Task InputsOverTheModelsLengthAre400UnlessTruncating()
     {

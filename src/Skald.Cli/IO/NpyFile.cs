@@ -31,10 +31,12 @@ internal static partial class NpyFile
         if (bytes.Length < 10 || bytes[0] != 0x93 || Encoding.ASCII.GetString(bytes, 1, 5) != "NUMPY")
             throw new InputException($"{path}: not a .npy file (no \\x93NUMPY magic)");
         int major = bytes[6];
-        int headerLength = major == 1 ? BitConverter.ToUInt16(bytes, 8) : (int)BitConverter.ToUInt32(bytes, 8);
-        int start = major == 1 ? 10 : 12;
+        if (major is < 1 or > 3) throw new InputException($"{path}: .npy format version {major}, expected 1, 2 or 3");
+        int start = major == 1 ? 10 : 12; // versions 2 and 3 give the header length in 4 bytes
+        if (bytes.Length < start) throw new InputException($"{path}: the .npy header runs past the end of the file");
+        long headerLength = major == 1 ? BitConverter.ToUInt16(bytes, 8) : BitConverter.ToUInt32(bytes, 8);
         if (start + headerLength > bytes.Length) throw new InputException($"{path}: the .npy header runs past the end of the file");
-        string header = Encoding.ASCII.GetString(bytes, start, headerLength);
+        string header = Encoding.ASCII.GetString(bytes, start, (int)headerLength);
         var descr = Descr().Match(header);
         var shape = Shape().Match(header);
         if (!descr.Success || !shape.Success) throw new InputException($"{path}: unreadable .npy header {header.Trim()}");
@@ -42,8 +44,12 @@ internal static partial class NpyFile
             throw new InputException($"{path}: a Fortran-order array; save it in C order (np.ascontiguousarray)");
         string type = descr.Groups[1].Value;
         int width = type switch { "<f4" => 4, "<f8" => 8, _ => throw new InputException($"{path}: dtype {type}, expected float32 (<f4) or float64 (<f8)") };
-        int rows = int.Parse(shape.Groups[1].Value, CultureInfo.InvariantCulture), cols = int.Parse(shape.Groups[2].Value, CultureInfo.InvariantCulture);
-        int data = start + headerLength;
+        var dims = shape.Groups[1].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (dims.Length != 2) throw new InputException($"{path}: an array of shape ({shape.Groups[1].Value.Trim()}), expected a 2-D one (rows, columns)");
+        if (!int.TryParse(dims[0], NumberStyles.None, CultureInfo.InvariantCulture, out int rows)
+            || !int.TryParse(dims[1], NumberStyles.None, CultureInfo.InvariantCulture, out int cols))
+            throw new InputException($"{path}: shape ({dims[0]}, {dims[1]}) is not two whole numbers below 2^31");
+        int data = start + (int)headerLength;
         if ((long)rows * cols * width != bytes.Length - data)
             throw new InputException($"{path}: shape ({rows}, {cols}) needs {(long)rows * cols * width} bytes of data, the file has {bytes.Length - data}");
         var result = new float[rows][];
@@ -62,6 +68,6 @@ internal static partial class NpyFile
     [GeneratedRegex(@"'descr':\s*'([^']+)'")]
     private static partial Regex Descr();
 
-    [GeneratedRegex(@"'shape':\s*\(\s*(\d+)\s*,\s*(\d+)\s*,?\s*\)")]
+    [GeneratedRegex(@"'shape':\s*\(([^)]*)\)")]
     private static partial Regex Shape();
 }

@@ -90,6 +90,15 @@ public static class StagingPaths
         return null;
     }
 
+    /// <summary>
+    /// Whether <paramref name="relativePath"/> (inside a folder being copied) lies in a staging sibling of this scheme,
+    /// <c>.tmp-…</c> or <c>.old-…</c>: a copy skips them, so that an output written inside the folder it copies (its
+    /// staging folder is one of these) or a killed writer's leftovers are not copied with it.
+    /// </summary>
+    public static bool IsStaging(string relativePath) =>
+        (relativePath ?? throw new ArgumentNullException(nameof(relativePath))).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar)
+            .Any(part => part.StartsWith(".tmp-", StringComparison.Ordinal) || part.StartsWith(".old-", StringComparison.Ordinal));
+
     private static string Sibling(string target, string kind, string tag)
     {
         string full = Path.GetFullPath(target);

@@ -186,11 +186,16 @@ public static class Int8Checkpoint
 
     private static void CopyFolder(string source, string output, string transformerDir)
     {
-        foreach (string dir in Directory.EnumerateDirectories(source, "*", SearchOption.AllDirectories))
-            Directory.CreateDirectory(Path.Combine(output, Path.GetRelativePath(source, dir)));
-        Directory.CreateDirectory(output);
-        foreach (string file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        // An output inside the model folder is staged there too: skipping staging folders keeps the copy out of itself.
+        foreach (string dir in Directory.GetDirectories(source, "*", SearchOption.AllDirectories))
         {
+            string rel = Path.GetRelativePath(source, dir);
+            if (!StagingPaths.IsStaging(rel)) Directory.CreateDirectory(Path.Combine(output, rel));
+        }
+        Directory.CreateDirectory(output);
+        foreach (string file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        {
+            if (StagingPaths.IsStaging(Path.GetRelativePath(source, file))) continue;
             string name = Path.GetFileName(file);
             bool weights = Path.GetFullPath(Path.GetDirectoryName(file)!) == transformerDir.TrimEnd(Path.DirectorySeparatorChar)
                 && WeightFiles.Any(e => name.EndsWith(e, StringComparison.OrdinalIgnoreCase));

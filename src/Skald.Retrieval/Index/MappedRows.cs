@@ -15,6 +15,7 @@ internal sealed class MappedRows : IDisposable
         Rows = rows;
         Dimension = dim;
         long bytes = (long)rows * dim * sizeof(float);
+        if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (index damaged?)");
         long length = new FileInfo(path).Length;
         if (length != bytes)
             throw new EvaluationException($"{path}: {length} bytes, expected {rows} rows × {dim} floats = {bytes} (index damaged?)");

@@ -112,10 +112,13 @@ public sealed class SearchIndex : IDisposable
         if (manifest.Format != "skald-index" || manifest.Version != IndexManifest.CurrentVersion)
             throw new EvaluationException($"{manifestPath}: format {manifest.Format} version {manifest.Version}; this Skald reads skald-index version {IndexManifest.CurrentVersion}");
         if (manifest.Dimension <= 0 || manifest.Rows < 0) throw new EvaluationException($"{manifestPath}: dimension {manifest.Dimension}, rows {manifest.Rows}");
+        if (manifest.Similarity is not ("cosine" or "dot"))
+            throw new EvaluationException($"{manifestPath}: similarity \"{manifest.Similarity}\", expected cosine or dot");
         var records = ReadRecords(Path.Combine(folder, IndexWriter.RecordsFile), manifest.Rows);
         var deleted = ReadTombstones(Path.Combine(folder, IndexWriter.TombstonesFile), manifest.Rows);
         string bm25Path = Path.Combine(folder, IndexWriter.Bm25File);
         Bm25Index bm25;
+        if (!File.Exists(bm25Path)) throw new EvaluationException($"{bm25Path}: missing (index damaged?)");
         using (var fs = File.OpenRead(bm25Path)) bm25 = Bm25Index.Read(fs, bm25Path);
         if (bm25.DocumentCount != manifest.Rows) throw new EvaluationException($"{bm25Path}: {bm25.DocumentCount} documents, the manifest {manifest.Rows} rows");
         var analyzer = new Bm25Model(new Bm25Options { Stem = manifest.Stemming.StartsWith("snowball", StringComparison.Ordinal) }).AnalyzerFor(manifest.Language, out _);

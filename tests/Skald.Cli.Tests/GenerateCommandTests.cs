@@ -50,6 +50,21 @@ public sealed class GenerateCommandTests
     }
 
     [Fact]
+    public void QuantizeInt8GeneratesEveryRowWithInt8Weights()
+    {
+        // the int8 numerics are Int8GenerationTests'; here the option reaches the generator and every row is written
+        var (_, input, output) = Files("{\"ids\": [5, 9, 13]}\n{\"prompt\": \"hej då\"}\n{\"ids\": [200, 7]}\n");
+        var r = SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output, "--max-new-tokens", "5", "--quantize", "int8");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var rows = File.ReadAllLines(output).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("ids").GetArrayLength()).ToArray();
+        Assert.Equal(3, rows.Length);
+        Assert.All(rows, n => Assert.InRange(n, 1, 5));
+        if (Skald.Tensors.Quantization.Int8Gemm.Best is null) Assert.Contains("--quantize int8: this CPU has neither", r.Stderr);
+        else Assert.DoesNotContain("--quantize", r.Stderr);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output, "--quantize", "int4"), 2, "--quantize");
+    }
+
+    [Fact]
     public void SeededSamplingIsReproducibleAndStreams()
     {
         var (_, input, output) = Files("{\"ids\": [3, 17, 40, 99]}\n{\"ids\": [8, 8]}\n");

@@ -41,6 +41,19 @@ internal static class QuantizeOption
         return encoder;
     }
 
+    /// <summary>
+    /// <c>skald generate --quantize int8</c>: the generator's Linear weights and LM head in int8
+    /// (<see cref="Skald.Models.Generation.TextGenerator.KeepInt8Only"/>), or a one-line notice and float32 on a CPU
+    /// without int8 kernels; without the option nothing changes.
+    /// </summary>
+    public static void Apply(Skald.Models.Generation.TextGenerator generator, string? value, bool quiet)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        if (value != "int8") return;
+        if (Int8Gemm.Best is null) Terminal.Log("--quantize int8: this CPU has neither AVX-VNNI nor AVX2; generating in float32", quiet);
+        else generator.KeepInt8Only();
+    }
+
     /// <summary>As <see cref="Apply(SentenceEncoder, string?, bool)"/> for a cross-encoder (a reranker).</summary>
     public static Skald.Models.CrossEncoders.CrossEncoder Apply(Skald.Models.CrossEncoders.CrossEncoder model, string? value, bool quiet)
     {

@@ -19,6 +19,7 @@ public sealed class Generator
     private readonly Func<IReadOnlyList<int>, string> decode;
     private readonly int padId;
     private readonly Tape tape = new(recording: false);
+    private readonly Lock gate = new();
     private KvCache? cache;
 
     /// <summary>
@@ -33,6 +34,17 @@ public sealed class Generator
         this.padId = padId;
         EosIds = eosIds;
     }
+
+    /// <summary>
+    /// Makes this generator int8 for inference: every float32 Linear weight (the LM head's too) is quantised per output
+    /// row and its float32 values dropped (a head tied to the embedding table keeps them: the lookup reads its rows),
+    /// and each step's activations are quantised per token (<see cref="Skald.Tensors.Quantization.Int8Gemm"/>). A step
+    /// then reads a quarter of the weight bytes, which bound decoding on a CPU; the logits move by the quantisation
+    /// error, so greedy choices between near-equal tokens can differ from float32's. Returns the float32 bytes
+    /// released: 0, and float32 kept, on a CPU without int8 kernels. Not undone (load the model again for float32).
+    /// </summary>
+    public long KeepInt8Only() => InferenceWeights.KeepInt8Only(tape, gate, decoder.Parameters,
+        () => Generate([new[] { padId }], new GenerationOptions { MaxNewTokens = 1 })); // one step: every Linear multiplied once
 
     /// <summary>The model's end-of-sequence ids.</summary>
     public IReadOnlyList<int> EosIds { get; }

@@ -65,6 +65,12 @@ public sealed class TextGenerator
         set => chatFormatter = new(value);
     }
 
+    /// <summary>
+    /// Makes this generator int8 for inference, as <c>skald generate --quantize int8</c> runs it
+    /// (<see cref="Generator.KeepInt8Only"/>); returns the float32 bytes released (0 on a CPU without int8 kernels).
+    /// </summary>
+    public long KeepInt8Only() => generator.KeepInt8Only();
+
     /// <summary>End-of-sequence ids from the model folder.</summary>
     public IReadOnlyList<int> EosIds => generator.EosIds;
 

@@ -77,7 +77,7 @@ internal sealed class EvaluateCommand : Command
             OutputPath.NotAnInput(outputPath, p.GetValue(task));
             AtomicFile.CheckWritable(outputPath); // before the task is encoded, not after
         }
-        if (p.GetValue(type) == "generation") return generation.Run(p, p.GetValue(task)!, outputPath, p.GetValue(model), p.GetValue(batchSize) ?? 8);
+        if (p.GetValue(type) == "generation") return generation.Run(p, p.GetValue(task)!, outputPath, p.GetValue(model), p.GetValue(batchSize) ?? 8, p.GetValue(quantize));
         if (p.GetValue(model) is null) throw new UsageException("'evaluate' needs --model (see 'skald evaluate --help')");
         try
         {

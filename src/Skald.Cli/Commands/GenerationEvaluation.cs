@@ -51,14 +51,14 @@ internal sealed class GenerationEvaluation
         MaxNewTokens, PromptFormat, Adapters, SavePredictions];
 
     /// <summary>Runs the evaluation (<paramref name="model"/>: a decoder folder or hub id that answers too); returns the exit code.</summary>
-    public int Run(ParseResult p, string taskPath, string? outputPath, string? model, int batchSize)
+    public int Run(ParseResult p, string taskPath, string? outputPath, string? model, int batchSize, string? quantize)
     {
         var files = p.GetValue(Predictions) ?? [];
         bool quiet = p.GetValue(CliOptions.Quiet);
         if (files.Length == 0 && model is null)
             throw new UsageException("--type generation needs --model DIR (a decoder that answers the prompts) or --predictions FILE (repeat it, as NAME=FILE, for several systems)");
-        if (model is null && (p.GetValue(PromptFormat) is not null || p.GetValue(SavePredictions) is not null || p.GetValue(Adapters) is not null))
-            throw new UsageException("--prompt-format, --adapters and --save-predictions apply with --model only");
+        if (model is null && (p.GetValue(PromptFormat) is not null || p.GetValue(SavePredictions) is not null || p.GetValue(Adapters) is not null || quantize is not null))
+            throw new UsageException("--prompt-format, --adapters, --save-predictions and --quantize apply with --model only");
         var metrics = (p.GetValue(Metrics) ?? "rougeL").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var m in metrics)
         {
@@ -80,7 +80,7 @@ internal sealed class GenerationEvaluation
                 string folder = HubModels.Resolve(model, quiet);
                 string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
                 var options = new Models.Generation.GenerationOptions { MaxNewTokens = p.GetValue(MaxNewTokens) ?? 128, Temperature = 0 };
-                var answers = GenerationPredictions.Generate(folder, HubModels.ResolveAll(CliOptions.Items(p.GetValue(Adapters)), quiet), taskPath, task, p.GetValue(PromptFormat) ?? "auto", options, batchSize, m => Terminal.Log(m, quiet));
+                var answers = GenerationPredictions.Generate(folder, HubModels.ResolveAll(CliOptions.Items(p.GetValue(Adapters)), quiet), taskPath, task, p.GetValue(PromptFormat) ?? "auto", options, batchSize, m => Terminal.Log(m, quiet), quantize);
                 if (p.GetValue(SavePredictions) is { } save)
                 {
                     OutputPath.NotAnInput(save, taskPath);

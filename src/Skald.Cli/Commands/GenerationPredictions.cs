@@ -5,6 +5,8 @@ using Skald.Models.Generation;
 using Skald.Tokenizers.Templates;
 using Skald.Training.Data.Instructions;
 
+using Skald.Cli.CommandLine;
+
 namespace Skald.Cli.Commands;
 
 /// <summary>
@@ -18,11 +20,16 @@ internal static class GenerationPredictions
     /// <summary>The prompt formats.</summary>
     public static readonly string[] Formats = ["auto", "chat_template", "alpaca", "plain"];
 
-    /// <summary>Generated text by task row id (<paramref name="adapters"/>: LoRA folders merged first); a prompt that does not fit the context is one line naming the task file and row.</summary>
+    /// <summary>
+    /// Generated text by task row id (<paramref name="adapters"/>: LoRA folders merged first; <paramref name="quantize"/>
+    /// "int8": <see cref="QuantizeOption.Apply(TextGenerator, string?, bool)"/>); a prompt that does not fit the context
+    /// is one line naming the task file and row.
+    /// </summary>
     public static Dictionary<string, string> Generate(string modelFolder, IReadOnlyList<string> adapters, string taskPath, IReadOnlyList<GenerationRow> task,
-        string promptFormat, GenerationOptions options, int batchSize, Action<string>? log = null)
+        string promptFormat, GenerationOptions options, int batchSize, Action<string>? log = null, string? quantize = null)
     {
         var generator = TextGenerator.Load(modelFolder, adapters);
+        QuantizeOption.Apply(generator, quantize, log is null);
         IChatFormatter? chat;
         try
         {

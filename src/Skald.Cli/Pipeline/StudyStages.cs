@@ -65,7 +65,8 @@ internal static class StudyStages
 
     /// <summary>
     /// Keys: model (a decoder folder or hub id, or a train stage that saved merged weights), adapters (LoRA adapter
-    /// folders, hub ids or train stages, merged into the model in order), task (JSONL of id, prompt, reference), max_new_tokens, prompt_format (auto | chat_template | alpaca | plain), batch_size. Greedy decoding.
+    /// folders, hub ids or train stages, merged into the model in order), task (JSONL of id, prompt, reference), max_new_tokens, prompt_format (auto | chat_template | alpaca | plain), batch_size,
+    /// quantize (float32 | int8: the decoder's Linear layers and LM head in int8, as skald generate --quantize int8). Greedy decoding.
     /// Writes TARGET.jsonl (<c>{"id", "text"}</c>, the --predictions format).
     /// </summary>
     public static Func<string, string> Answer(StageConfig s, Func<string, string> resolve, Action<string> log)
@@ -75,13 +76,14 @@ internal static class StudyStages
         var options = new GenerationOptions { MaxNewTokens = s.Keys.Int("max_new_tokens", 128, 1), Temperature = 0 };
         string format = s.Keys.Choice("prompt_format", "auto", GenerationPredictions.Formats);
         int batchSize = s.Keys.Int("batch_size", 8, 1);
+        string? quantize = s.Keys.Choice("quantize", "float32", "float32", "int8") == "int8" ? "int8" : null;
         return target =>
         {
             string taskPath = resolve(task);
             var rows = ReadTask(taskPath);
             // a folder, an earlier stage, or a hub id (fetched into the hub cache, as skald generate takes it)
             var answers = GenerationPredictions.Generate(Skald.Hub.HubResolver.Locate(resolve(model)),
-                [.. adapters.Select(a => Skald.Hub.HubResolver.Locate(resolve(a)))], taskPath, rows, format, options, batchSize, m => log("    " + m));
+                [.. adapters.Select(a => Skald.Hub.HubResolver.Locate(resolve(a)))], taskPath, rows, format, options, batchSize, m => log("    " + m), quantize);
             string file = target + ".jsonl";
             GenerationPredictions.Write(file, rows, answers);
             return file;

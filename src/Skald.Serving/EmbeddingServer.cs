@@ -81,12 +81,14 @@ public sealed class EmbeddingServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddRequestDecompression(); // Content-Encoding gzip, deflate, br: the body is read decompressed
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
             k.Listen(ip, port);
         });
         var app = builder.Build();
+        app.UseRequestDecompression();
         var service = new EmbeddingService(encoder, options);
         app.Lifetime.ApplicationStopping.Register(service.Drain);
         app.MapSkaldEmbeddings(service);

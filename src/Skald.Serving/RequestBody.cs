@@ -4,8 +4,9 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Skald.Serving;
 
 /// <summary>
-/// Reads a request body up to a limit; a larger one (declared or sent) is a 413 <see cref="ApiException"/>, and one the
-/// client's framing leaves unreadable (cut short, a bad chunk, too slow) a 4xx.
+/// Reads a request body up to a limit; a larger one (declared or sent, or once decompressed) is a 413
+/// <see cref="ApiException"/>, and one the client's framing leaves unreadable (cut short, a bad chunk, too slow) or
+/// whose Content-Encoding does not decode (the server's request decompression: gzip, deflate, br) a 4xx.
 /// </summary>
 internal static class RequestBody
 {
@@ -29,6 +30,11 @@ internal static class RequestBody
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             throw TooLarge(limit);
+        }
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
+        {
+            // A body that is not the gzip / deflate / brotli stream its Content-Encoding says (those decoders' errors).
+            throw new ApiException(StatusCodes.Status400BadRequest, $"the request body could not be decompressed: {e.Message}");
         }
         catch (BadHttpRequestException e)
         {

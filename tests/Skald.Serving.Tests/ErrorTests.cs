@@ -122,6 +122,49 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
         AssertClose(fixture.Reference.Encode(longText), Assert.Single(Embeddings(body)));
     }
 
+    [Theory]
+    [InlineData("gzip")]
+    [InlineData("deflate")]
+    [InlineData("br")]
+    public async Task CompressedBodiesAreReadAndBrokenOnesAre400(string encoding)
+    {
+        // a body sent with Content-Encoding is embedded as the same body sent plain; one that does not decode is a 400
+        string json = Json(new { input = Texts[..3], model = "m" });
+        var (plainStatus, plain) = await PostAsync(fixture.Client, json);
+        Assert.Equal(200, plainStatus);
+        byte[] Compress(byte[] data)
+        {
+            var compressed = new MemoryStream();
+            using (Stream z = encoding switch
+            {
+                "gzip" => new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true),
+                "deflate" => new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true),
+                _ => new System.IO.Compression.BrotliStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true),
+            })
+                z.Write(data);
+            return compressed.ToArray();
+        }
+        async Task<(int, string)> Send(byte[] bytes)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/embeddings") { Content = new ByteArrayContent(bytes) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            request.Content.Headers.ContentEncoding.Add(encoding);
+            using var response = await fixture.Client.SendAsync(request);
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+        var (status, body) = await Send(Compress(Encoding.UTF8.GetBytes(json)));
+        Assert.True(status == 200, body);
+        Assert.Equal(plain.GetProperty("data").GetRawText(), System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("data").GetRawText());
+
+        (status, body) = await Send(Encoding.UTF8.GetBytes("this is not " + encoding + " data at all, only text"));
+        Assert.Equal(400, status);
+        Assert.Contains("could not be decompressed", Error(System.Text.Json.JsonDocument.Parse(body).RootElement).GetProperty("message").GetString());
+        // a small body that decompresses past the server's limit (16 MB by default) is refused as a large one is
+        (status, body) = await Send(Compress(Encoding.UTF8.GetBytes("{\"input\": \"" + new string(' ', 17 << 20) + "\", \"model\": \"m\"}")));
+        Assert.Equal(413, status);
+        Assert.Equal(200, (await PostAsync(fixture.Client, json)).Status); // still serving
+    }
+
     [Fact]
     public async Task TooManyInputsAndTooLargeBodiesAreRefused()
     {

@@ -2,7 +2,7 @@ namespace Skald.Bench.Common;
 
 /// <summary>
 /// What the decoder peers (bench/ort, bench/torchsharp) share with bench/decoder: its splitmix64 ids (seed 1, each
-/// output mod the vocabulary: SplitMixTokens' generator, <c>common/splitmix.py</c>'s) and the check of a
+/// output mod the vocabulary: <see cref="SplitMix"/>) and the check of a
 /// peer's last hidden states against PyTorch's (<c>model.onnx.reference.bin</c> of
 /// fixtures/models/export_bench_decoder_onnx.py: float32 [8, 128, hidden] on those ids). No Skald dependency.
 /// </summary>
@@ -14,23 +14,8 @@ internal static class DecoderReference
     /// <summary>The file name of PyTorch's reference states beside the model.</summary>
     public const string FileName = "model.onnx.reference.bin";
 
-    /// <summary>splitmix64 from <paramref name="seed"/>: <paramref name="count"/> ids mod <paramref name="vocab"/>, and their sum.</summary>
-    public static long[] Ids(int count, int vocab, out long checksum, ulong seed = 1)
-    {
-        var ids = new long[count];
-        ulong state = seed;
-        checksum = 0;
-        for (int i = 0; i < count; i++)
-        {
-            state += 0x9E3779B97F4A7C15UL;
-            ulong z = state;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            ids[i] = (long)((z ^ (z >> 31)) % (ulong)vocab);
-            checksum += ids[i];
-        }
-        return ids;
-    }
+    /// <summary>bench/decoder's ids: <see cref="SplitMix.Ids"/> from seed 1.</summary>
+    public static long[] Ids(int count, int vocab, out long checksum) => SplitMix.Ids(count, vocab, out checksum);
 
     /// <summary>
     /// The largest |y − expected| and the smallest cosine, over the <see cref="Batch"/> rows, between the two

@@ -27,28 +27,7 @@ internal static class DecoderReference
             throw new InvalidDataException($"{path}: {expected.Length} floats, expected {y.Length} ([{Batch}, {Seq}, hidden] float32)");
         double max = 0;
         for (int i = 0; i < y.Length; i++) max = Math.Max(max, Math.Abs(y[i] - expected[i]));
-        int row = y.Length / Batch, hidden = row / Seq;
-        double minCosine = 1;
-        var pa = new double[hidden];
-        var pb = new double[hidden];
-        for (int b = 0; b < Batch; b++)
-        {
-            Array.Clear(pa);
-            Array.Clear(pb);
-            for (int i = 0; i < row; i++)
-            {
-                pa[i % hidden] += y[b * row + i];
-                pb[i % hidden] += expected[b * row + i];
-            }
-            double dot = 0, na = 0, nb = 0;
-            for (int h = 0; h < hidden; h++)
-            {
-                dot += pa[h] * pb[h];
-                na += pa[h] * pa[h];
-                nb += pb[h] * pb[h];
-            }
-            minCosine = Math.Min(minCosine, dot / Math.Sqrt(na * nb));
-        }
+        double minCosine = PooledCosine.Min(y, expected, Batch, y.Length / Batch / Seq);
         return (Math.Round(max, 7), Math.Round(minCosine, 6));
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
+using Skald.Bench.Common;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
 // ONNX Runtime in C# (Microsoft.ML.OnnxRuntime), the peer of bench/Skald.Bench and bench/decoder: tokens/s of an
@@ -237,29 +238,5 @@ static double MinCosine(InferenceSession a, InferenceSession b, List<NamedOnnxVa
     using var ra = a.Run(feeds);
     using var rb = b.Run(feeds);
     var ya = ra.First().AsTensor<float>();
-    var yb = rb.First().AsTensor<float>();
-    int hidden = ya.Dimensions[2];
-    double min = 1;
-    for (int i = 0; i < batch; i++)
-    {
-        var pa = new double[hidden];
-        var pb = new double[hidden];
-        for (int t = 0; t < seq; t++)
-        {
-            for (int h = 0; h < hidden; h++)
-            {
-                pa[h] += ya[i, t, h];
-                pb[h] += yb[i, t, h];
-            }
-        }
-        double dot = 0, na = 0, nb = 0;
-        for (int h = 0; h < hidden; h++)
-        {
-            dot += pa[h] * pb[h];
-            na += pa[h] * pa[h];
-            nb += pb[h] * pb[h];
-        }
-        min = Math.Min(min, dot / Math.Sqrt(na * nb));
-    }
-    return min;
+    return PooledCosine.Min(ya.ToArray(), rb.First().AsTensor<float>().ToArray(), batch, ya.Dimensions[2]);
 }

@@ -29,4 +29,22 @@ public sealed class TrainingVerbInputTests
         SkaldProcess.AssertUserError(r, 2, "is the input " + corpus);
         Assert.Equal("{\"text\": \"Toget går klokka sju.\"}\n", File.ReadAllText(corpus));
     }
+
+    [Fact]
+    public void TokenizerTrainRefusesACorpusOfWhitespaceAndNamesAFolderWithoutText()
+    {
+        string corpus = Write("blank.txt", "   \n\t\n \n");
+        string output = Path.Combine(dir, "tokenizer.json");
+        foreach (var kind in new[] { "wordpiece", "bpe", "unigram" })
+        {
+            var r = SkaldProcess.Run("tokenizer", "train", "--corpus", corpus, "--kind", kind, "--vocab-size", "100", "--output", output);
+            SkaldProcess.AssertUserError(r, 1, $"{corpus}: no text lines to train on (only whitespace)");
+            Assert.False(File.Exists(output));
+        }
+        string folder = Path.Combine(dir, "texts");
+        Directory.CreateDirectory(Path.Combine(folder, "sub"));
+        File.WriteAllText(Path.Combine(folder, "sub", "a.txt"), "Hei\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("tokenizer", "train", "--corpus", folder, "--kind", "bpe", "--vocab-size", "100", "--output", output),
+            1, $"{folder}: no corpus files (.txt) found");
+    }
 }

@@ -47,4 +47,19 @@ public sealed class TrainingVerbInputTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("tokenizer", "train", "--corpus", folder, "--kind", "bpe", "--vocab-size", "100", "--output", output),
             1, $"{folder}: no corpus files (.txt) found");
     }
+
+    [Fact]
+    public void StaticDistillRefusesACorpusWithoutTextOrAFolder()
+    {
+        string corpus = Write("blank.txt", "\n  \n");
+        string output = Path.Combine(dir, "static");
+        var r = SkaldProcess.Run("static", "distill", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--output", output, "--dim", "8",
+            "--corpus", corpus);
+        SkaldProcess.AssertUserError(r, 1, $"{corpus}: no text lines (--corpus gives the token frequencies of the SIF weights)");
+        Assert.False(Directory.Exists(output));
+        r = SkaldProcess.Run("static", "distill", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--output", output, "--dim", "8",
+            "--corpus", dir);
+        SkaldProcess.AssertUserError(r, 1, $"{dir}: is a folder; name a text file");
+        Assert.False(Directory.Exists(output));
+    }
 }

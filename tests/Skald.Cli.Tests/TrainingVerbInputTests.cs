@@ -62,4 +62,18 @@ public sealed class TrainingVerbInputTests
         SkaldProcess.AssertUserError(r, 1, $"{dir}: is a folder; name a text file");
         Assert.False(Directory.Exists(output));
     }
+
+    [Fact]
+    public void UploadNamesAMissingFolderBeforeAskingForTheHub()
+    {
+        string missing = Path.Combine(dir, "no-such-model");
+        var offline = new Dictionary<string, string> { ["HF_HUB_OFFLINE"] = "1" };
+        var r = SkaldProcess.RunWith(null, offline, "upload", "--repo", "org/name", "--folder", missing);
+        SkaldProcess.AssertUserError(r, 1, $"{missing}: no such file or folder");
+        r = SkaldProcess.RunWith(null, offline, "upload", "--repo", "org/name", "--folder", dir, "--path-in-repo", "../x");
+        SkaldProcess.AssertUserError(r, 1, "\"../x\": a path in the repository may not go through .git, .cache or ..");
+        Directory.CreateDirectory(Path.Combine(dir, "empty"));
+        r = SkaldProcess.RunWith(null, offline, "upload", "--repo", "org/name", "--folder", Path.Combine(dir, "empty"));
+        SkaldProcess.AssertUserError(r, 1, $"{Path.Combine(dir, "empty")}: no files to upload");
+    }
 }

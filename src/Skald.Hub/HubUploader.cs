@@ -32,12 +32,13 @@ public sealed class HubUploader(HubSettings settings) : IDisposable
             throw new HubException($"\"{repo}\" is not a hub repository id (org/name)");
         if (HubId.TryParse("x/x@" + request.Revision) is null)
             throw new HubException($"\"{request.Revision}\" is not a branch name the hub accepts");
+        var listed = Collect(request); // the local mistakes first: a missing folder is named whatever the hub settings
+        if (listed.Count == 0)
+            throw new HubException($"{request.Source}: no files to upload{(request.Include.Count + request.Exclude.Count > 0 ? " (after --include / --exclude)" : "")}");
         if (Settings.Offline) throw new HubException("HF_HUB_OFFLINE is set: uploading needs the hub");
         if (Settings.Token is null)
             throw new HubException($"uploading to {Settings.Endpoint} needs a token with write access: set HF_TOKEN or write it to $HF_HOME/token");
-        var files = Collect(request);
-        if (files.Count == 0)
-            throw new HubException($"{request.Source}: no files to upload{(request.Include.Count + request.Exclude.Count > 0 ? " (after --include / --exclude)" : "")}");
+        var files = listed.Select(f => UploadFile.Read(f.PathInRepo, f.FullPath)).ToList(); // hashed only once the hub can take them
         try
         {
             return await CommitAsync(request, files, progress, ct);
@@ -105,19 +106,19 @@ public sealed class HubUploader(HubSettings settings) : IDisposable
     /// The files to upload, in path order, with their repository paths: a folder's under
     /// <see cref="HubUploadRequest.PathInRepo"/>, or one file at that path (default: its name).
     /// </summary>
-    private static List<UploadFile> Collect(HubUploadRequest request)
+    private static List<(string PathInRepo, string FullPath)> Collect(HubUploadRequest request)
     {
         string prefix = request.PathInRepo.Trim('/') is { Length: > 0 } p ? p + "/" : "";
         if (prefix.Split('/').Any(part => part is ".git" or ".cache" or ".." or "."))
             throw new HubException($"\"{request.PathInRepo}\": a path in the repository may not go through .git, .cache or ..");
         if (File.Exists(request.Source))
-            return [UploadFile.Read(prefix.Length > 0 ? prefix.TrimEnd('/') : Path.GetFileName(request.Source), request.Source)];
+            return [(prefix.Length > 0 ? prefix.TrimEnd('/') : Path.GetFileName(request.Source), request.Source)];
         if (!Directory.Exists(request.Source)) throw new HubException($"{request.Source}: no such file or folder");
         var paths = Directory.EnumerateFiles(request.Source, "*", SearchOption.AllDirectories)
             .Select(f => (Full: f, Relative: Path.GetRelativePath(request.Source, f).Replace('\\', '/')))
             .Where(f => PathPattern.Keeps(f.Relative, request.Include, request.Exclude))
             .OrderBy(f => f.Relative, StringComparer.Ordinal);
-        return [.. paths.Select(f => UploadFile.Read(prefix + f.Relative, f.Full))];
+        return [.. paths.Select(f => (prefix + f.Relative, f.Full))];
     }
 
     /// <summary>

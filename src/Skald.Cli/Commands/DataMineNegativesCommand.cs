@@ -68,6 +68,7 @@ internal sealed class DataMineNegativesCommand : Command
         if (options.RangeMax is { } rm && rm <= options.RangeMin) throw new UsageException($"option --range-max ({rm}) must be above --range-min ({options.RangeMin})");
         if (!Path.GetExtension(p.GetValue(output)!).Equals(".jsonl", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"option --output must name a .jsonl file, got '{p.GetValue(output)}'");
+        OutputPath.NotAnInput(p.GetValue(output)!, p.GetValue(data), p.GetValue(corpus));
         CliOptions.StemmingLanguage(p.GetValue(language));
         string path = p.GetValue(data)!;
         var set = DatasetReader.Read(path).WithoutLists("mine-negatives");

@@ -29,6 +29,8 @@ internal sealed class StaticDistillCommand : Command
         CliOptions.RequireNewFolder(outputPath); // the model replaces the folder: never one that holds something
         var teacher = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet));
         var text = p.GetValue(corpus) is { } c ? CliOptions.Items(c).SelectMany(TextInput.ReadLinesOf).ToList() : null;
+        if (text is { Count: 0 }) // no frequencies would weigh every token alike, not as the corpus says
+            throw new InputException($"{p.GetValue(corpus)}: no text lines (--corpus gives the token frequencies of the SIF weights)");
         var distilled = ProgressView.Run("embedding the vocabulary", show: true, quiet, bar => StaticDistiller.Distill(teacher, p.GetValue(dim) ?? 256, new StaticDistillOptions
         {
             Corpus = text,

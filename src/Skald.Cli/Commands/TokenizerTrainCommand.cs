@@ -45,7 +45,7 @@ internal sealed class TokenizerTrainCommand : Command
             else throw new InputException($"{part}: file not found");
             OutputPath.NotAnInput(outputPath, files.ToArray());
         }
-        if (files.Count == 0) throw new InputException("no corpus files (.txt) found");
+        if (files.Count == 0) throw new InputException($"{p.GetValue(corpus)}: no corpus files (.txt) found (a folder's own .txt files are read, not its sub-folders')");
         AtomicFile.CheckWritable(outputPath); // before training, not after it
         string[]? specials = p.GetValue(specialTokens) is { } special ? CliOptions.Items(special) : null;
         if (specials is { Length: 0 }) throw new UsageException("option --special-tokens: no tokens given (a comma-separated list, e.g. [PAD],[UNK],[CLS],[SEP],[MASK])");
@@ -62,7 +62,8 @@ internal sealed class TokenizerTrainCommand : Command
         };
         var sw = Stopwatch.StartNew();
         var lines = files.SelectMany(Retrieval.Data.TextFile.ReadLines).Where(l => l.Length > 0).ToList();
-        if (lines.Count == 0) throw new InputException($"{string.Join(", ", files)}: no text lines to train on");
+        if (lines.All(string.IsNullOrWhiteSpace))
+            throw new InputException($"{string.Join(", ", files)}: no text lines to train on{(lines.Count > 0 ? " (only whitespace)" : "")}");
         string json = TokenizerTrainer.TrainJson(lines, options);
         var check = Tokenizer.FromJson(json, outputPath);
         AtomicFile.Write(outputPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));

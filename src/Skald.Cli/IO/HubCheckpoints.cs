@@ -112,7 +112,7 @@ internal sealed class HubCheckpoints(OutputSection output, bool quiet)
         if (!File.Exists(statePath)) throw new TrainingException($"{output.HubModelId}/{LastCheckpoint}: no trainer_state.json; not a Skald checkpoint");
         int step;
         try { step = TrainerState.FromJson(File.ReadAllText(statePath)).GlobalStep; }
-        catch (System.Text.Json.JsonException e) { throw new TrainingException($"{output.HubModelId}/{LastCheckpoint}/trainer_state.json: not valid ({e.Message})"); }
+        catch (Exception e) when (e is System.Text.Json.JsonException or FormatException) { throw new TrainingException($"{output.HubModelId}/{LastCheckpoint}/trainer_state.json: not valid ({e.Message})"); }
         string target = Path.Combine(store.Root, $"step-{step}");
         Directory.CreateDirectory(store.Root);
         Directory.Move(incoming, target);

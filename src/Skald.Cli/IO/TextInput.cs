@@ -33,7 +33,7 @@ internal static class TextInput
     /// <summary>The non-blank lines of a text file (a corpus), with a clear error when it is missing.</summary>
     public static IEnumerable<string> ReadLinesOf(string path)
     {
-        if (!File.Exists(path)) throw new InputException($"{path}: file not found");
+        if (!File.Exists(path)) throw new InputException(Directory.Exists(path) ? $"{path}: is a folder; name a text file" : $"{path}: file not found");
         return Retrieval.Data.TextFile.ReadAllLines(path).Where(l => !string.IsNullOrWhiteSpace(l));
     }
 

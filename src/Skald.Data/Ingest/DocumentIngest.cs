@@ -96,6 +96,7 @@ public static class DocumentIngest
     {
         if (inputs.Count == 0) throw new DataException("no documents given");
         var files = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal); // folders walked, by real path: a link loop or a repeat is read once
         foreach (var input in inputs)
         {
             if (File.Exists(input))
@@ -105,7 +106,10 @@ public static class DocumentIngest
             }
             else if (Directory.Exists(input))
             {
-                foreach (var f in Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                var found = new List<string>();
+                string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(input));
+                Walk(input, RealPath(new DirectoryInfo(full), Path.GetDirectoryName(full) ?? full), seen, found, skipped);
+                foreach (var f in found.Order(StringComparer.Ordinal))
                 {
                     if (Path.GetFileName(f).StartsWith('.')) continue;
                     if (Extensions.Contains(Path.GetExtension(f))) files.Add(f);
@@ -115,6 +119,53 @@ public static class DocumentIngest
             else throw new DataException($"{input}: no such file or folder");
         }
         return files;
+    }
+
+    /// <summary>
+    /// Adds the files under <paramref name="dir"/> (whose path with links resolved is <paramref name="real"/>) to
+    /// <paramref name="found"/>, following links to folders but entering each real folder once: a link back to a folder
+    /// above it (a loop) or to a folder read already is listed as skipped instead of read again.
+    /// </summary>
+    private static void Walk(string dir, string real, HashSet<string> seen, List<string> found, List<SkippedFile> skipped)
+    {
+        if (!seen.Add(real))
+        {
+            skipped.Add(new SkippedFile(dir, new DirectoryInfo(dir).LinkTarget is null ? "a folder read already" : $"a link to {real}, a folder read already"));
+            return;
+        }
+        string[] entries;
+        try
+        {
+            entries = Directory.GetFileSystemEntries(dir);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            skipped.Add(new SkippedFile(dir, $"unreadable folder ({e.Message})"));
+            return;
+        }
+        foreach (var entry in entries)
+        {
+            if (Directory.Exists(entry)) Walk(entry, RealPath(new DirectoryInfo(entry), real), seen, found, skipped);
+            else found.Add(entry);
+        }
+    }
+
+    /// <summary>The absolute path of <paramref name="dir"/> with links resolved, its parent's being <paramref name="parentReal"/>.</summary>
+    private static string RealPath(DirectoryInfo dir, string parentReal)
+    {
+        string path = Path.Combine(parentReal, dir.Name);
+        if (dir.LinkTarget is { } target)
+        {
+            path = Path.GetFullPath(target, parentReal);
+            try
+            {
+                if (new DirectoryInfo(path).ResolveLinkTarget(returnFinalTarget: true) is { } final) path = Path.GetFullPath(final.FullName);
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return Path.TrimEndingDirectorySeparator(path);
     }
 
     private static string Reason(Exception e)

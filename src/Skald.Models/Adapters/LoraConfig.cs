@@ -120,7 +120,7 @@ public sealed record LoraConfig
         if (root.ValueKind != JsonValueKind.Object) throw new ModelFormatException($"{path}: expected a JSON object, found {root.ValueKind.ToString().ToLowerInvariant()}");
         string? type = Str(root, "peft_type");
         if (type != "LORA") throw new ModelFormatException($"{path}: peft_type \"{type}\" is not supported (only LORA)");
-        if (Bool(root, "fan_in_fan_out")) throw new ModelFormatException($"{path}: fan_in_fan_out: true is for GPT-2 Conv1D layers, not supported");
+        if (Bool(root, "fan_in_fan_out", path)) throw new ModelFormatException($"{path}: fan_in_fan_out: true is for GPT-2 Conv1D layers, not supported");
         if (Str(root, "bias") is { } bias && bias != "none") throw new ModelFormatException($"{path}: bias \"{bias}\" is not supported (only \"none\")");
         foreach (var key in new[] { "layer_replication" })
         {
@@ -132,10 +132,11 @@ public sealed record LoraConfig
         int r = root.TryGetProperty("r", out var rv) && rv.ValueKind == JsonValueKind.Number && rv.TryGetInt32(out int ri) && ri > 0 ? ri
             : throw new ModelFormatException($"{path}: r must be a positive integer");
         float alpha = root.TryGetProperty("lora_alpha", out var av) && av.ValueKind == JsonValueKind.Number && av.TryGetSingle(out float a) ? a
-            : throw new ModelFormatException($"{path}: lora_alpha is missing");
+            : throw new ModelFormatException(av.ValueKind == JsonValueKind.Undefined ? $"{path}: lora_alpha is missing"
+                : $"{path}: lora_alpha must be a number, not {av.GetRawText()}");
         float dropout = root.TryGetProperty("lora_dropout", out var dv) && dv.ValueKind == JsonValueKind.Number && dv.TryGetSingle(out float d) ? d : 0f;
         var alphas = new Dictionary<string, float>(StringComparer.Ordinal);
-        if (root.TryGetProperty("alpha_pattern", out var ap) && ap.ValueKind == JsonValueKind.Object)
+        if (Pattern(root, "alpha_pattern", path) is { } ap)
         {
             foreach (var kv in ap.EnumerateObject())
             {
@@ -144,7 +145,7 @@ public sealed record LoraConfig
             }
         }
         var ranks = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (root.TryGetProperty("rank_pattern", out var rp) && rp.ValueKind == JsonValueKind.Object)
+        if (Pattern(root, "rank_pattern", path) is { } rp)
         {
             foreach (var kv in rp.EnumerateObject())
             {
@@ -165,7 +166,7 @@ public sealed record LoraConfig
         }
         var config = new LoraConfig
         {
-            R = r, Alpha = alpha, Dropout = dropout, UseRsLora = Bool(root, "use_rslora"), UseDora = Bool(root, "use_dora"),
+            R = r, Alpha = alpha, Dropout = dropout, UseRsLora = Bool(root, "use_rslora", path), UseDora = Bool(root, "use_dora", path),
             BaseModel = Str(root, "base_model_name_or_path"), AlphaPattern = alphas, RankPattern = ranks,
             ModulesToSave = root.TryGetProperty("modules_to_save", out var ms) && ms.ValueKind == JsonValueKind.Array
                 ? [.. ms.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw new ModelFormatException($"{path}: modules_to_save must be a list of module names"))]
@@ -174,7 +175,8 @@ public sealed record LoraConfig
         return root.TryGetProperty("target_modules", out var tm) ? tm.ValueKind switch
         {
             JsonValueKind.String => config with { TargetPattern = tm.GetString(), TargetModules = [] },
-            JsonValueKind.Array => config with { TargetModules = [.. tm.EnumerateArray().Select(e => e.GetString() ?? "")] },
+            JsonValueKind.Array when tm.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) =>
+                config with { TargetModules = [.. tm.EnumerateArray().Select(e => e.GetString()!)] },
             _ => throw new ModelFormatException($"{path}: target_modules must be a list of names or a regular expression"),
         } : throw new ModelFormatException($"{path}: target_modules is missing");
     }
@@ -202,5 +204,18 @@ public sealed record LoraConfig
     private static string? Str(JsonElement o, string key) =>
         o.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    private static bool Bool(JsonElement o, string key) => o.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.True;
+    /// <summary>A flag: true, false, null or absent (false); anything else (a string "true", a number) names the key.</summary>
+    private static bool Bool(JsonElement o, string key, string path) =>
+        o.TryGetProperty(key, out var v) && v.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False or JsonValueKind.Null => false,
+            _ => throw new ModelFormatException($"{path}: {key} must be true or false, not {v.GetRawText()}"),
+        };
+
+    /// <summary>A pattern map (alpha_pattern, rank_pattern): an object, or null when absent or null; anything else names the key.</summary>
+    private static JsonElement? Pattern(JsonElement o, string key, string path) =>
+        !o.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null ? null
+        : v.ValueKind == JsonValueKind.Object ? v
+        : throw new ModelFormatException($"{path}: {key} must be an object of module name patterns, not {v.GetRawText()}");
 }

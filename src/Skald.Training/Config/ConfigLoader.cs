@@ -109,7 +109,7 @@ public static class ConfigLoader
             throw new TrainingException($"{origin}: expected a mapping of sections ({string.Join(", ", Sections)})");
         foreach (var (k, v) in root.Children)
         {
-            string section = ((YamlScalarNode)k).Value ?? "";
+            string section = SectionReader.KeyName(k, "", origin, message => new TrainingException(message));
             string where = $"{origin}:{k.Start.Line}";
             if (!Sections.Contains(section))
                 throw new TrainingException($"{where}: unknown config section '{section}' (known: {string.Join(", ", Sections)})");
@@ -120,7 +120,7 @@ public static class ConfigLoader
             if (v is not YamlMappingNode m) throw new TrainingException($"{where}: section '{section}' must be a mapping of keys");
             foreach (var (kk, vv) in m.Children)
             {
-                string key = (kk as YamlScalarNode)?.Value ?? "";
+                string key = SectionReader.KeyName(kk, $" in '{section}'", origin, message => new TrainingException(message));
                 if (keys.ContainsKey(key)) throw new TrainingException($"{origin}:{kk.Start.Line}: key '{section}.{key}' appears twice");
                 keys[key] = new ConfigEntry(vv, $"{origin}:{kk.Start.Line}");
             }

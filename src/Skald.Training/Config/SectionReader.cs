@@ -26,12 +26,24 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
         var keys = new Dictionary<string, ConfigEntry>(StringComparer.Ordinal);
         foreach (var (k, v) in mapping.Children)
         {
-            string key = (k as YamlScalarNode)?.Value ?? "";
+            string key = KeyName(k, section.Length == 0 ? "" : $" in '{section}'", file, error);
             string name = section.Length == 0 ? key : $"{section}.{key}";
             string where = setBy is not null && setBy.TryGetValue(v, out var set) ? set : $"{file}:{k.Start.Line}";
             if (!keys.TryAdd(key, new ConfigEntry(v, where))) throw error($"{file}:{k.Start.Line}: key '{name}' appears twice");
         }
         return new SectionReader(section, keys, $"{file}:{mapping.Start.Line}", error);
+    }
+
+    /// <summary>
+    /// The name of a mapping key <paramref name="k"/>; a key that is a list or a mapping (YAML's <c>? [a, b]</c>) is
+    /// <paramref name="error"/>(file:line, naming it as a key <paramref name="where"/>).
+    /// </summary>
+    public static string KeyName(YamlNode k, string where, string file, Func<string, Exception> error)
+    {
+        ArgumentNullException.ThrowIfNull(k);
+        ArgumentNullException.ThrowIfNull(error);
+        return k is YamlScalarNode s ? s.Value ?? ""
+            : throw error($"{file}:{k.Start.Line}: a key{where} is a {(k is YamlSequenceNode ? "list" : "mapping")}; keys are plain names");
     }
 
     /// <summary>Where a key was set (for messages), or the section when it was not.</summary>
@@ -126,7 +138,8 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
         if (v is null) return fallback;
         if (!long.TryParse(v.Replace("_", ""), NumberStyles.Integer, CultureInfo.InvariantCulture, out long x))
             throw Bad(key, $"must be a whole number, got '{v}'");
-        if (x < min || x > max) throw Bad(key, $"must be at least {min}, got {x}");
+        if (x < min) throw Bad(key, $"must be at least {min}, got {x}");
+        if (x > max) throw Bad(key, $"must be at most {max}, got {x}");
         return x;
     }
 
@@ -138,6 +151,9 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
         if (v is null) return fallback;
         if (!double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) || !double.IsFinite(x))
             throw Bad(key, $"must be a number, got '{v}'");
+        bool unbounded = max >= float.MaxValue; // Float's and Double's default: no upper limit but the type's
+        if (x < min && unbounded) throw Bad(key, $"must be at least {min}, got {v}");
+        if (x > max && unbounded) throw Bad(key, $"is too large, got {v}");
         if (x < min || x > max) throw Bad(key, $"must be between {min} and {max}, got {v}");
         return x;
     }

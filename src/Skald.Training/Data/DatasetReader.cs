@@ -247,8 +247,10 @@ public static class DatasetReader
                 }
                 var values = new string?[header.Count];
                 var seen = 0;
+                var names = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var p in doc.RootElement.EnumerateObject())
                 {
+                    if (!names.Add(p.Name)) throw new TrainingException($"{path}:{line}: key '{p.Name}' appears twice in the object");
                     int k = header.IndexOf(p.Name);
                     if (k < 0)
                         throw new TrainingException($"{path}:{line}: unexpected column '{p.Name}' (the first line has {string.Join(", ", header)})");

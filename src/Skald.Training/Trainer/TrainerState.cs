@@ -79,9 +79,27 @@ public sealed record TrainerState
     /// <summary>The JSON text.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, Options);
 
-    /// <summary>Parses the JSON text.</summary>
-    public static TrainerState FromJson(string json) =>
-        JsonSerializer.Deserialize<TrainerState>(json, Options) ?? throw new JsonException("trainer_state.json is null");
+    /// <summary>
+    /// Parses the JSON text; a state no run writes (a negative step or data position, a generator state that is not four
+    /// hex numbers) is a <see cref="FormatException"/> naming the field.
+    /// </summary>
+    public static TrainerState FromJson(string json)
+    {
+        var state = JsonSerializer.Deserialize<TrainerState>(json, Options) ?? throw new JsonException("trainer_state.json is null");
+        foreach (var (name, value) in new (string, long)[]
+                 {
+                     ("global_step", state.GlobalStep), ("data_epoch", state.DataEpoch), ("data_batch", state.DataBatch),
+                     ("micro_batches", state.MicroBatches), ("samples_seen", state.SamplesSeen), ("log_loss_count", state.LogLossCount),
+                 })
+        {
+            if (value < 0) throw new FormatException($"{name} is {value}; expected 0 or more");
+        }
+        if (state.ModelRng is not { Count: 4 } rng || rng.Any(h => !ulong.TryParse(h, System.Globalization.NumberStyles.AllowHexSpecifier,
+                System.Globalization.CultureInfo.InvariantCulture, out _)))
+            throw new FormatException("model_rng must be the dropout generator's state: four hex numbers");
+        if ((FromHex(rng)[1] & 1) == 0) throw new FormatException("model_rng is not a generator state (its increment must be odd)");
+        return state;
+    }
 
     /// <summary>Hex strings of a generator state.</summary>
     public static IReadOnlyList<string> Hex(ulong[] state) => state.Select(v => v.ToString("x16")).ToArray();

@@ -96,6 +96,9 @@ public sealed class ConfigTests
     [InlineData("training.nope=1", "unknown config key 'training.nope'")]
     [InlineData("nosection.x=1", "unknown config section 'nosection'")]
     [InlineData("batch_size=3", "expected section.key=value")]
+    [InlineData("training.epochs=99999999999", "training.epochs must be at most 2147483647, got 99999999999")]
+    [InlineData("training.learning_rate=-1", "training.learning_rate must be at least 0, got -1")]
+    [InlineData("training.learning_rate=1e39", "training.learning_rate is too large, got 1e39")]
     public void BadValuesAreNamed(string set, string fragment)
     {
         var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal, "c.yaml", [set]));
@@ -131,6 +134,14 @@ public sealed class ConfigTests
         var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse("model:\n  path: [unclosed\n", "c.yaml"));
         Assert.Contains("c.yaml:", e.Message);
         Assert.Contains("invalid YAML", e.Message);
+    }
+
+    [Theory]
+    [InlineData("? [model, data]\n: 1\n", "c.yaml:1: a key is a list; keys are plain names")]
+    [InlineData("model:\n  ? {path: m}\n  : 1\n", "c.yaml:2: a key in 'model' is a mapping; keys are plain names")]
+    public void AKeyThatIsAListOrAMappingIsNamed(string yaml, string message)
+    {
+        Assert.Equal(message, Assert.Throws<TrainingException>(() => ConfigLoader.Parse(yaml, "c.yaml")).Message);
     }
 
     [Fact]

@@ -44,6 +44,8 @@ public sealed class DataTests
     [InlineData("x.tsv", "a\tb\n1\t\n", "x.tsv:2: empty text in column 'b'")]
     [InlineData("x.csv", "a,b\n", "x.csv: no data rows")]
     [InlineData("x.xlsx", "a\n", "unsupported data format '.xlsx'")]
+    [InlineData("x.jsonl", "{\"a\": \"1\", \"a\": \"2\"}\n", "x.jsonl:1: key 'a' appears twice in the object")]
+    [InlineData("x.jsonl", "{\"a\": \"1\", \"b\": \"2\"}\n{\"a\": \"3\", \"b\": \"4\", \"b\": \"5\"}\n", "x.jsonl:2: key 'b' appears twice in the object")]
     public void BadLinesAreNamed(string name, string text, string fragment)
     {
         string f = InfraPaths.WriteFile(dir, name, text);

@@ -23,6 +23,19 @@ public sealed class InputReliabilityTests
     }
 
     [Fact]
+    public void AFolderGivenAsAConfigOrADataFileIsNamedAsAFolder()
+    {
+        // .NET reads a folder as "Access to the path is denied"; the config reader and the text readers say what it is
+        string folderConfig = Path.Combine(dir, "c.yaml"), folderData = Path.Combine(dir, "pairs.jsonl");
+        Directory.CreateDirectory(folderConfig);
+        Directory.CreateDirectory(folderData);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("train", "--config", folderConfig), 1, folderConfig + ": is a folder, expected a config file");
+        string config = Write("t.yaml", $"model:\n  path: {TestPaths.FixtureModel("bert-cased-mean")}\ndata:\n  train: {folderData}\noutput:\n  dir: {Path.Combine(dir, "out")}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("train", "--config", config), 1, folderData + ": is a folder, expected a file");
+        Assert.False(Directory.Exists(Path.Combine(dir, "out")));
+    }
+
+    [Fact]
     public void LoneSurrogateInTokenizeInputIsNamedByLine()
     {
         string input = Write("in.jsonl", "{\"text\": \"\\udc00\"}\n");

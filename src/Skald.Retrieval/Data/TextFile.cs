@@ -13,8 +13,15 @@ public static class TextFile
     private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>The lines of <paramref name="path"/>, read as they are consumed.</summary>
-    /// <exception cref="TextFileException">The file is not valid UTF-8 (the message names line and offset).</exception>
+    /// <exception cref="TextFileException">The file is not valid UTF-8 (the message names line and offset), or the path is a folder.</exception>
     public static IEnumerable<string> ReadLines(string path)
+    {
+        // (a folder would otherwise be "Access to the path is denied", which names neither the mistake nor its fix)
+        if (Directory.Exists(path)) throw new TextFileException($"{path}: is a folder, expected a file");
+        return Lines(path);
+    }
+
+    private static IEnumerable<string> Lines(string path)
     {
         using var reader = new StreamReader(path, Strict, detectEncodingFromByteOrderMarks: false);
         while (true)

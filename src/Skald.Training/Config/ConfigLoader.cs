@@ -23,6 +23,7 @@ public static class ConfigLoader
     public static TrainingConfig Load(string path, IEnumerable<string>? overrides = null, bool quickTest = false)
     {
         string text;
+        if (Directory.Exists(path)) throw new TrainingException($"{path}: is a folder, expected a config file (YAML)");
         try
         {
             text = File.ReadAllText(path);
@@ -74,6 +75,7 @@ public static class ConfigLoader
     public static YamlNode? ReadYaml(string path, Func<string, Exception> error)
     {
         string text;
+        if (Directory.Exists(path)) throw new TrainingException($"{path}: is a folder, expected a config file (YAML)");
         try
         {
             text = File.ReadAllText(path);

@@ -37,6 +37,35 @@ public sealed class DataCommandTests
     }
 
     [Fact]
+    public void AnOutputFolderInsideTheDocumentsIsNotReadOnTheNextRun()
+    {
+        // data generate --documents docs --output docs/data, twice: the second run reads the same six documents, not the
+        // first run's corpus.jsonl and pairs.jsonl; skald index build does the same for an index inside its documents
+        string docs = Path.Combine(TestPaths.NewTempDir(), "docs"), output = Path.Combine(docs, "data");
+        Directory.CreateDirectory(docs);
+        foreach (var f in Directory.GetFiles(Documents)) File.Copy(f, Path.Combine(docs, Path.GetFileName(f)));
+        string[] args = ["data", "generate", "--documents", docs, "--output", output, "--chunk-tokens", "60"];
+        var first = SkaldProcess.Run(args);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        string corpus = File.ReadAllText(Path.Combine(output, "corpus.jsonl"));
+        var second = SkaldProcess.Run(args);
+        Assert.True(second.ExitCode == 0, second.Stderr);
+        Assert.Contains("6 document(s)", second.Stdout);
+        Assert.Contains($"skipped {output}: the output folder", second.Stdout);
+        Assert.Equal(corpus, File.ReadAllText(Path.Combine(output, "corpus.jsonl")));
+
+        Directory.Delete(output, recursive: true);
+        string index = Path.Combine(docs, "idx");
+        string[] build = ["index", "build", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--documents", docs, "--output", index];
+        var built = SkaldProcess.Run(build);
+        Assert.True(built.ExitCode == 0, built.Stderr);
+        string records = File.ReadAllText(Path.Combine(index, "records.jsonl"));
+        var rebuilt = SkaldProcess.Run(build);
+        Assert.True(rebuilt.ExitCode == 0, rebuilt.Stderr);
+        Assert.Equal(records, File.ReadAllText(Path.Combine(index, "records.jsonl")));
+    }
+
+    [Fact]
     public void GenerateErrorsAreOneLineAndLeaveNoOutput()
     {
         string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "out");

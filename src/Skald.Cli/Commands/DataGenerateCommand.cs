@@ -73,7 +73,7 @@ internal sealed class DataGenerateCommand : Command
         Skald.Data.IO.AtomicOutput.CheckFolder(p.GetValue(output)!, BeirWriter.Marker); // and a bad output folder before paying for requests
         var pdfOcr = ocr.From(p);
         var ingest = DocumentIngest.Ingest(CliOptions.Items(p.GetValue(documents)), chunking, p.GetValue(textColumn)!, pdfOcr,
-            quiet ? null : Console.WriteLine);
+            quiet ? null : Console.WriteLine, output: p.GetValue(output));
         if (!quiet)
         {
             foreach (var s in ingest.Skipped) Console.WriteLine($"skipped {s.Path}: {s.Reason}");

@@ -20,13 +20,15 @@ public static class DocumentIngest
     /// <param name="textColumn">The column of .jsonl files holding the text.</param>
     /// <param name="ocr">OCR of scanned PDF pages and image files (default <see cref="Ocr.Auto"/>: when tesseract, and for PDF pages pdftoppm, are installed).</param>
     /// <param name="progress">Hears one line per page or image read by OCR (seconds each).</param>
+    /// <param name="output">The folder the caller writes (a generated set, an index): when it lies inside a documents
+    /// folder it is not read (listed as skipped), so a second run does not take the first run's output for documents.</param>
     public static IngestResult Ingest(IReadOnlyList<string> inputs, ChunkOptions options, string textColumn = "text", Ocr? ocr = null,
-        Action<string>? progress = null)
+        Action<string>? progress = null, string? output = null)
     {
         ocr ??= Ocr.Auto;
         var skipped = new List<SkippedFile>();
         var notices = new List<string>();
-        var files = ListFiles(inputs, skipped);
+        var files = ListFiles(inputs, skipped, output is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(output)));
         var documents = new List<SourceDocument>();
         foreach (var file in files)
         {
@@ -92,7 +94,7 @@ public static class DocumentIngest
             var ext => throw new DataException($"unsupported file type '{ext}'"),
         };
 
-    private static List<string> ListFiles(IReadOnlyList<string> inputs, List<SkippedFile> skipped)
+    private static List<string> ListFiles(IReadOnlyList<string> inputs, List<SkippedFile> skipped, string? output)
     {
         if (inputs.Count == 0) throw new DataException("no documents given");
         var files = new List<string>();
@@ -108,7 +110,7 @@ public static class DocumentIngest
             {
                 var found = new List<string>();
                 string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(input));
-                Walk(input, RealPath(new DirectoryInfo(full), Path.GetDirectoryName(full) ?? full), seen, found, skipped);
+                Walk(input, RealPath(new DirectoryInfo(full), Path.GetDirectoryName(full) ?? full), seen, found, skipped, output);
                 foreach (var f in found.Order(StringComparer.Ordinal))
                 {
                     if (Path.GetFileName(f).StartsWith('.')) continue;
@@ -124,10 +126,16 @@ public static class DocumentIngest
     /// <summary>
     /// Adds the files under <paramref name="dir"/> (whose path with links resolved is <paramref name="real"/>) to
     /// <paramref name="found"/>, following links to folders but entering each real folder once: a link back to a folder
-    /// above it (a loop) or to a folder read already is listed as skipped instead of read again.
+    /// above it (a loop) or to a folder read already is listed as skipped instead of read again, and so is the caller's
+    /// <paramref name="output"/> folder (by its full path).
     /// </summary>
-    private static void Walk(string dir, string real, HashSet<string> seen, List<string> found, List<SkippedFile> skipped)
+    private static void Walk(string dir, string real, HashSet<string> seen, List<string> found, List<SkippedFile> skipped, string? output)
     {
+        if (output is not null && (real == output || Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)) == output))
+        {
+            skipped.Add(new SkippedFile(dir, "the output folder"));
+            return;
+        }
         if (!seen.Add(real))
         {
             skipped.Add(new SkippedFile(dir, new DirectoryInfo(dir).LinkTarget is null ? "a folder read already" : $"a link to {real}, a folder read already"));
@@ -145,7 +153,7 @@ public static class DocumentIngest
         }
         foreach (var entry in entries)
         {
-            if (Directory.Exists(entry)) Walk(entry, RealPath(new DirectoryInfo(entry), real), seen, found, skipped);
+            if (Directory.Exists(entry)) Walk(entry, RealPath(new DirectoryInfo(entry), real), seen, found, skipped, output);
             else found.Add(entry);
         }
     }

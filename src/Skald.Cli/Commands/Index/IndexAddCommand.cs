@@ -46,7 +46,7 @@ internal sealed class IndexAddCommand : Command
                 ChunkTokens = manifest.ChunkTokens > 0 ? manifest.ChunkTokens : 200, OverlapTokens = manifest.OverlapTokens,
                 Counter = TokenCounter.For(embedder.Encoder.Tokenizer, manifest.Model),
             };
-            var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet));
+            var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), folder);
             var (added, replaced) = IndexBuilder.Add(folder, embedder, records, IndexOptions.Progress(quiet), IndexOptions.Linking(quiet));
             Terminal.Log($"added {added} row(s){(replaced > 0 ? $", replacing {replaced} row(s) of re-added documents" : "")} to {folder}", quiet);
             return 0;

@@ -57,7 +57,7 @@ internal sealed class IndexBuildCommand : Command
             });
             int chunk = p.GetValue(chunkTokens) ?? 200, overlap = p.GetValue(overlapTokens) ?? 32;
             var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
-            var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet));
+            var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), p.GetValue(output));
             var clock = System.Diagnostics.Stopwatch.StartNew();
             IEmbeddingModel vectors = embedder;
             var progress = IndexOptions.Progress(quiet);

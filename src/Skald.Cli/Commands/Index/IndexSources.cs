@@ -12,8 +12,12 @@ namespace Skald.Cli.Commands.Index;
 /// </summary>
 internal static class IndexSources
 {
-    /// <summary>Reads the records (scanned PDF pages as <paramref name="ocr"/> says); <paramref name="log"/> hears about skipped files and unread pages.</summary>
-    public static List<IndexRecord> Read(string? documents, string? corpus, ChunkOptions chunking, string textColumn, Skald.Data.Ingest.Readers.Ocr ocr, Action<string> log)
+    /// <summary>
+    /// Reads the records (scanned PDF pages as <paramref name="ocr"/> says); <paramref name="log"/> hears about skipped
+    /// files and unread pages; the <paramref name="index"/> folder is not read when it lies inside the documents.
+    /// </summary>
+    public static List<IndexRecord> Read(string? documents, string? corpus, ChunkOptions chunking, string textColumn, Skald.Data.Ingest.Readers.Ocr ocr, Action<string> log,
+        string? index = null)
     {
         if ((documents is null) == (corpus is null)) throw new UsageException("give either --documents or --corpus");
         if (corpus is not null)
@@ -23,7 +27,7 @@ internal static class IndexSources
             return [.. RetrievalData.LoadCorpus(path).Select(d => new IndexRecord(d.Id, d.Id, full, 0, d.Text.Length, d.Title, d.Text))];
         }
         var inputs = CliOptions.Items(documents).Select(Path.GetFullPath).ToArray();
-        var ingest = DocumentIngest.Ingest(inputs, chunking, textColumn, ocr, log);
+        var ingest = DocumentIngest.Ingest(inputs, chunking, textColumn, ocr, log, output: index); // (an index inside the documents is not read)
         foreach (var s in ingest.Skipped) log($"skipped {s.Path}: {s.Reason}");
         foreach (var n in ingest.Notices) log($"not read: {n}");
         var perDocument = new Dictionary<string, int>(StringComparer.Ordinal);

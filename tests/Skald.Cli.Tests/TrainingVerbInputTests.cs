@@ -64,6 +64,16 @@ public sealed class TrainingVerbInputTests
     }
 
     [Fact]
+    public void StaticTrainNamesADimensionTooLargeForItsTable()
+    {
+        string output = Path.Combine(dir, "static");
+        var r = SkaldProcess.Run("static", "train", "--data", Path.Combine(TestPaths.RepoRoot, "samples", "data", "train-pairs.jsonl"),
+            "--corpus", Path.Combine(TestPaths.RepoRoot, "samples", "data", "corpus.txt"), "--dim", "2000000000", "--output", output);
+        SkaldProcess.AssertUserError(r, 1, "dimension 2000000000: a ", " × 2000000000 table is too large");
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public void UploadNamesAMissingFolderBeforeAskingForTheHub()
     {
         string missing = Path.Combine(dir, "no-such-model");

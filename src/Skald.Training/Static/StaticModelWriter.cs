@@ -69,7 +69,8 @@ public static class StaticModelWriter
         string json = File.ReadAllText(tokenizerPath);
         int vocab = Tokenizer.FromJson(json, tokenizerPath).VocabSize;
         long n = (long)vocab * dim;
-        if (n > Array.MaxLength) throw new ArgumentOutOfRangeException(nameof(dim), $"a {vocab} × {dim} table is too large");
+        if (n > Array.MaxLength)
+            throw new Config.TrainingException($"dimension {dim}: a {vocab} × {dim} table is too large (at most {Array.MaxLength} values; a static model's width is a few hundred)");
         var table = new float[n];
         var rng = new SkaldRandom(seed);
         for (int i = 0; i < table.Length; i++) table[i] = (float)rng.NextGaussian();

@@ -42,6 +42,8 @@ internal sealed class TrainCommand : Command
         var setup = TrainingRun.Build(loaded, progress.Report, quiet ? null : m => Terminal.Log(m, quiet), world);
         var checkpoints = world.Rank == 0 ? HubCheckpoints.For(loaded.Output, quiet) : null;
         if (checkpoints is not null) setup = setup with { CheckpointSaved = checkpoints.Saved };
+        var trainer = new SentenceTrainer(setup);
+        trainer.TotalSteps(out _); // the step count's checks (accumulation, epochs) before anything is announced
         Terminal.Log($"training {loaded.Model.Path} on {setup.Train.Sum(d => d.Count):N0} rows " +
                      $"({string.Join(", ", setup.Train.Select(d => Path.GetFileName(d.Name)))}), loss {loaded.Loss.Type}, world_size {world.Size}" +
                      (world.Size > 1 ? $" (batch {loaded.Training.BatchSize} split across the ranks, {Skald.Tensors.Parallelism.MaxThreads} threads each)" : "") +
@@ -50,7 +52,7 @@ internal sealed class TrainCommand : Command
         var result = ProgressView.Run("training", show: true, quiet, view =>
         {
             progress.View = view;
-            return new SentenceTrainer(setup).Run();
+            return trainer.Run();
         });
         checkpoints?.Finish();
         if (world.Rank == 0) HubPush.Push(loaded.Output, result.ModelPath, quiet);

@@ -30,8 +30,15 @@ public sealed class SentenceTrainer(TrainerSetup setup)
     public int TotalSteps(out int batchesPerEpoch)
     {
         batchesPerEpoch = Plan(0).Count;
-        int perEpoch = (batchesPerEpoch + config.Training.GradientAccumulationSteps - 1) / config.Training.GradientAccumulationSteps;
-        return config.Training.MaxSteps > 0 ? config.Training.MaxSteps : config.Training.Epochs * perEpoch;
+        long accumulation = config.Training.GradientAccumulationSteps; // (in long: near int.MaxValue the sums overflow)
+        if (accumulation > batchesPerEpoch) // a step takes that many batches in a row: it would span several epochs
+            throw new TrainingException($"training.gradient_accumulation_steps {accumulation} is more than the {batchesPerEpoch} batches of an epoch (each optimizer step would run over several epochs); lower it or training.batch_size");
+        long perEpoch = (batchesPerEpoch + accumulation - 1) / accumulation;
+        if (config.Training.MaxSteps > 0) return config.Training.MaxSteps;
+        long total = config.Training.Epochs * perEpoch;
+        if (total > int.MaxValue)
+            throw new TrainingException($"training.epochs {config.Training.Epochs} × {perEpoch} steps an epoch is more than {int.MaxValue} steps; set fewer epochs or training.max_steps");
+        return (int)total;
     }
 
     /// <summary>Runs (or resumes) training and saves the final model.</summary>

@@ -189,6 +189,21 @@ public sealed class TrainCliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AccumulationOverMoreBatchesThanAnEpochHasAndTooManyStepsAreErrors()
+    {
+        // 20 rows in batches of 8: 3 batches an epoch (the last one of 4). An accumulation of 4 would make each step span
+        // epochs (and 2·10⁹ ran for hours); 2·10⁹ epochs of 3 steps overflowed the step count.
+        string data = InfraPaths.WriteFile(dir, "pairs.jsonl", Pairs(20));
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "o")),
+            "--set", "training.gradient_accumulation_steps=4"), 1, "training.gradient_accumulation_steps 4 is more than the 3 batches of an epoch");
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "o")),
+            "--set", "training.gradient_accumulation_steps=2000000000", "--set", "training.max_steps=2"), 1, "is more than the 3 batches of an epoch");
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "o")),
+            "--set", "training.epochs=2000000000", "--set", "training.max_steps=-1"), 1, "training.epochs 2000000000 × 3 steps an epoch is more than 2147483647 steps");
+        Assert.False(Directory.Exists(Path.Combine(dir, "o", "checkpoints")));
+    }
+
+    [Fact]
     public void MissingConfigFileAndWrongColumnsForTheLoss()
     {
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Path.Combine(dir, "none.yaml")), 1, "none.yaml: cannot read the config");

@@ -56,14 +56,24 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
     [InlineData("5\r\n{\"input\": \"a\"}\r\n0\r\n\r\n")] // a chunk longer than it says
     public async Task ABrokenChunkedBodyIs400NotAServerError(string body)
     {
-        string answer = await RawAsync(fixture.Server.Address,
+        // Its own server, so that its metrics count this request alone. The server answers 400 and closes with the rest
+        // of the body unread, so its close can reach this socket as a reset that drops the answer before it is read
+        // (TCP), and Kestrel may also end such a connection before the endpoint runs: an answer that arrives must be the
+        // 400, and the request must never count as a server failure.
+        await using var server = await StartAsync(new EmbeddingServiceOptions());
+        string answer = await RawAsync(server.Address,
             $"POST /v1/embeddings HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n{body}");
-        Assert.StartsWith("HTTP/1.1 400 ", answer);
-        var error = Error(System.Text.Json.JsonDocument.Parse(answer[answer.IndexOf('{')..(answer.LastIndexOf('}') + 1)]).RootElement);
-        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
-        Assert.Contains("the request body could not be read", error.GetProperty("message").GetString());
-        var (status, _) = await PostAsync(fixture.Client, "{\"input\": \"a\", \"model\": \"m\"}");
+        if (answer.Length > 0)
+        {
+            Assert.StartsWith("HTTP/1.1 400 ", answer);
+            var error = Error(System.Text.Json.JsonDocument.Parse(answer[answer.IndexOf('{')..(answer.LastIndexOf('}') + 1)]).RootElement);
+            Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+            Assert.Contains("the request body could not be read", error.GetProperty("message").GetString());
+        }
+        using var http = new HttpClient { BaseAddress = server.Address };
+        var (status, _) = await PostAsync(http, "{\"input\": \"a\", \"model\": \"m\"}");
         Assert.Equal(200, status); // and it keeps serving
+        Assert.DoesNotContain("code=\"500\"", await http.GetStringAsync("metrics"));
     }
 
     [Fact]
@@ -85,7 +95,8 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
             await Task.Delay(100);
             metrics = await http.GetStringAsync("metrics");
         }
-        Assert.Contains("skald_requests_total{endpoint=\"embeddings\",code=\"400\"} 1", metrics);
+        // (400 when the server reads the short body, 499 when it sees the client gone first: either is the client's)
+        Assert.Matches("skald_requests_total\\{endpoint=\"embeddings\",code=\"4\\d\\d\"\\} 1", metrics);
         Assert.DoesNotContain("code=\"500\"", metrics);
     }
 
@@ -99,7 +110,14 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
         client.Client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        return await reader.ReadToEndAsync(timeout.Token);
+        try
+        {
+            return await reader.ReadToEndAsync(timeout.Token);
+        }
+        catch (IOException)
+        {
+            return ""; // reset by the server before anything was read
+        }
     }
 
     [Fact]

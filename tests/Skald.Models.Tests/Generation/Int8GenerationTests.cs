@@ -51,8 +51,10 @@ public sealed class Int8GenerationTests
             nb += int8[i] * int8[i];
             diff += (float32[i] - int8[i]) * (float32[i] - int8[i]);
         }
-        Assert.True(dot / Math.Sqrt(na * nb) > 0.999, $"cosine {dot / Math.Sqrt(na * nb)}");
-        Assert.True(Math.Sqrt(diff / na) < 0.03, $"relative error {Math.Sqrt(diff / na)}");
+        // 8-bit codes (vpdpbusd tiles) or 7-bit ones (AVX2 / AVX-512BW vpmaddubsw: about twice the error)
+        bool eightBit = Int8Gemm.WeightLevels(Int8Gemm.Best!.Value) == 127;
+        Assert.True(dot / Math.Sqrt(na * nb) > (eightBit ? 0.999 : 0.997), $"cosine {dot / Math.Sqrt(na * nb)}");
+        Assert.True(Math.Sqrt(diff / na) < (eightBit ? 0.03 : 0.06), $"relative error {Math.Sqrt(diff / na)}");
         Assert.NotEqual(float32, int8); // the int8 product, not the float32 one
     }
 

@@ -190,7 +190,6 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
         return list.Count == 0 ? throw Bad(key, "must not be empty") : list;
     }
 
-    /// <summary>The raw YAML node of a key (null when absent or null), for values a typed read does not cover.</summary>
     /// <summary>
     /// A mapping of names to numbers in file order (<c>learning_rate_mapping: {SparseStaticEmbedding: 1e-3}</c>), each
     /// at least <paramref name="min"/>; empty when the key is absent.
@@ -203,7 +202,9 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
         var result = new List<(string, double)>();
         foreach (var (k, v) in map.Children)
         {
-            string name = (k as YamlScalarNode)?.Value ?? "";
+            // (a key that is a list or mapping would read as "", a pattern that matches every name)
+            string name = k is YamlScalarNode scalar ? scalar.Value ?? ""
+                : throw error($"{Where(key)}: {Name(key)}: a key is a {(k is YamlSequenceNode ? "list" : "mapping")}; keys are plain names");
             string? text = (v as YamlScalarNode)?.Value;
             if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) || !double.IsFinite(x) || x < min)
                 throw error($"{Where(key)}: {Name(key)}['{name}'] must be a number of at least {min}, got '{text}'");
@@ -212,6 +213,7 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
         return result;
     }
 
+    /// <summary>The raw YAML node of a key (null when absent or null), for values a typed read does not cover.</summary>
     public YamlNode? Node(string key, bool required = false)
     {
         known.Add(key);

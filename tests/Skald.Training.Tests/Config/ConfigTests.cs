@@ -139,6 +139,8 @@ public sealed class ConfigTests
     [Theory]
     [InlineData("? [model, data]\n: 1\n", "c.yaml:1: a key is a list; keys are plain names")]
     [InlineData("model:\n  ? {path: m}\n  : 1\n", "c.yaml:2: a key in 'model' is a mapping; keys are plain names")]
+    [InlineData("model:\n  path: m\ndata:\n  train: d.jsonl\ntraining:\n  learning_rate_mapping:\n    ? [a, b]\n    : 0.1\n",
+        "c.yaml:6: training.learning_rate_mapping: a key is a list; keys are plain names")] // (it read as "", matching every parameter)
     public void AKeyThatIsAListOrAMappingIsNamed(string yaml, string message)
     {
         Assert.Equal(message, Assert.Throws<TrainingException>(() => ConfigLoader.Parse(yaml, "c.yaml")).Message);

@@ -50,4 +50,24 @@ public sealed class TruncateLayersCommandTests : IDisposable
         Assert.Single(r.Stderr.Trim().Split('\n'));
         Assert.False(Directory.Exists(cut) && Directory.EnumerateFileSystemEntries(cut).Any());
     }
+
+    [Theory]
+    [InlineData("model/sub")]
+    [InlineData("link/sub")] // a new folder under a link to the model folder lies inside it too
+    public void AnOutputInsideTheModelFolderIsOneLineAndWritesNothing(string output)
+    {
+        // It wrote the smaller model into the folder of the model it was cut from.
+        string model = Path.Combine(dir, "model");
+        foreach (var f in Directory.EnumerateFiles(Path.Combine(TestPaths.Fixtures, "training", "bert-4layers"), "*", SearchOption.AllDirectories))
+        {
+            string to = Path.Combine(model, Path.GetRelativePath(Path.Combine(TestPaths.Fixtures, "training", "bert-4layers"), f));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(f, to);
+        }
+        Directory.CreateSymbolicLink(Path.Combine(dir, "link"), model);
+        var before = Directory.EnumerateFileSystemEntries(model, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        var r = SkaldProcess.RunIn(dir, "truncate-layers", "--model", "model", "--layers", "2", "--output", output);
+        SkaldProcess.AssertUserError(r, 2, $"--output {output} is inside the input model");
+        Assert.Equal(before, Directory.EnumerateFileSystemEntries(model, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+    }
 }

@@ -32,6 +32,7 @@ internal sealed class TruncateLayersCommand : Command
         string dir = p.GetValue(output)!;
         CliOptions.RequireNewFolder(dir);
         string source = HubModels.Resolve(p.GetValue(model)!, quiet);
+        OutputPath.NotInsideInput(dir, source); // the smaller model is a new folder, never one inside the model it is cut from
         int keep = p.GetValue(layers)!.Value;
         int total = LayerTruncation.Write(source, keep, dir);
         Terminal.Log($"wrote {dir}: the first {keep} of {total} layers of {source}", quiet);

@@ -16,17 +16,42 @@ internal static class OutputPath
         }
     }
 
-    /// <summary>The absolute path with links followed (an output that is a link to the input is the input).</summary>
+    /// <summary>
+    /// Throws a usage error when the output folder <paramref name="output"/> is the input folder <paramref name="input"/>
+    /// or lies inside it (a new model written into the model folder it is made from would change that folder).
+    /// </summary>
+    public static void NotInsideInput(string output, string input)
+    {
+        string full = Resolve(output), folder = Resolve(input);
+        if (string.Equals(full, folder, StringComparison.Ordinal))
+            throw new UsageException($"--output {output} is the input {input}; writing it would replace what is being read");
+        if (full.StartsWith(Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new UsageException($"--output {output} is inside the input {input}; write it outside the folder being read");
+    }
+
+    /// <summary>
+    /// The absolute path with links followed in each part that exists (an output that is a link to the input is the
+    /// input; a new folder under a link to the input lies inside the input).
+    /// </summary>
     private static string Resolve(string path)
     {
         string full = Path.GetFullPath(path);
-        try
+        string root = Path.GetPathRoot(full) ?? "";
+        string resolved = root;
+        var parts = full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
+        for (int i = 0; i < parts.Length; i++)
         {
-            if (new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) is { } target) return Path.GetFullPath(target.FullName);
+            string next = Path.Combine(resolved, parts[i]);
+            try
+            {
+                if (new FileInfo(next).ResolveLinkTarget(returnFinalTarget: true) is { } target) next = Path.GetFullPath(target.FullName);
+            }
+            catch (IOException)
+            {
+            }
+            if (!Path.Exists(next)) return Path.Combine([next, .. parts[(i + 1)..]]); // the rest does not exist: no links in it
+            resolved = next;
         }
-        catch (IOException)
-        {
-        }
-        return full;
+        return resolved;
     }
 }

@@ -135,6 +135,24 @@ public sealed class PipelineCommandTests
     }
 
     [Fact]
+    public void ASecondYamlDocumentIsNamedNotIgnored()
+    {
+        // The pipeline file is read as a training config is: the stages after '---' were dropped without a word.
+        string outDir = Path.Combine(TestPaths.NewTempDir(), "p");
+        string config = Write($$"""
+            output: {{outDir}}
+            stages:
+              - {name: tok, type: tokenizer, corpus: samples/data/corpus.txt}
+            ---
+            stages:
+              - {name: tok2, type: tokenizer, corpus: samples/data/corpus.txt}
+            """);
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config), 1,
+            "pipeline.yaml:5: a second YAML document (after '---'); the file holds one document");
+        Assert.False(Directory.Exists(outDir), "the first document's stages ran");
+    }
+
+    [Fact]
     public void BadStageValueAndUnknownStageTypeAreNamedBeforeAnyStageRuns()
     {
         string outDir = Path.Combine(TestPaths.NewTempDir(), "p");

@@ -87,7 +87,10 @@ public static class ConfigLoader
         return ParseYaml(text, path, error);
     }
 
-    /// <summary>The first document of <paramref name="yaml"/> (null when empty); a syntax error is <paramref name="error"/>(file:line:column message).</summary>
+    /// <summary>
+    /// The one document of <paramref name="yaml"/> (null when empty); a syntax error or a second document that holds
+    /// something is <paramref name="error"/>(file:line message).
+    /// </summary>
     private static YamlNode? ParseYaml(string yaml, string origin, Func<string, Exception> error)
     {
         var stream = new YamlStream();
@@ -99,6 +102,9 @@ public static class ConfigLoader
         {
             throw error($"{origin}:{e.Start.Line}:{e.Start.Column}: invalid YAML ({Inner(e).Message})");
         }
+        // A config is one document: keys after a '---' line would be read by nothing (an empty one, as after front matter, holds none).
+        if (stream.Documents.Skip(1).FirstOrDefault(d => d.RootNode is not YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" }) is { } more)
+            throw error($"{origin}:{more.RootNode.Start.Line}: a second YAML document (after '---'); the file holds one document, put these keys in the first");
         return stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
     }
 

@@ -136,6 +136,19 @@ public sealed class ConfigTests
         Assert.Contains("invalid YAML", e.Message);
     }
 
+    [Fact]
+    public void ASecondDocumentIsNamedNotIgnored()
+    {
+        // Its keys were silently dropped: the run trained with the first document's settings only.
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal + "\n---\ntraining:\n  batch_size: 8\n", "c.yaml"));
+        Assert.Equal("c.yaml:8: a second YAML document (after '---'); the file holds one document, put these keys in the first", e.Message);
+        e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse("---\n---\n" + Minimal, "c.yaml"));
+        Assert.StartsWith("c.yaml:3: a second YAML document", e.Message);
+        // A '---' before the keys, or front-matter style around them, holds no second set of keys.
+        Assert.Equal("out", ConfigLoader.Parse("---\n" + Minimal + "\n---\n", "c.yaml").Output.Dir);
+        Assert.Equal("out", ConfigLoader.Parse(Minimal + "\n...\n", "c.yaml").Output.Dir);
+    }
+
     [Theory]
     [InlineData("? [model, data]\n: 1\n", "c.yaml:1: a key is a list; keys are plain names")]
     [InlineData("model:\n  ? {path: m}\n  : 1\n", "c.yaml:2: a key in 'model' is a mapping; keys are plain names")]

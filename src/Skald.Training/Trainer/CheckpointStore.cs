@@ -36,6 +36,22 @@ public sealed class CheckpointStore(string root, int keep)
         return list.OrderBy(x => x.Item1).ToList();
     }
 
+    /// <summary>
+    /// Throws a one-line <see cref="TrainingException"/> naming a file where the store writes a folder (<c>step-N</c>,
+    /// <c>best</c>): resuming would pass over it, and saving there would fail after all the training before it.
+    /// </summary>
+    public void CheckNoFileInTheWay()
+    {
+        if (!Directory.Exists(Root)) return;
+        foreach (var file in Directory.GetFiles(Root).Order(StringComparer.Ordinal))
+        {
+            string name = System.IO.Path.GetFileName(file);
+            if (name == "best" || (name.StartsWith(Prefix, StringComparison.Ordinal)
+                && int.TryParse(name.AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out _)))
+                throw new TrainingException($"{file}: is a file; the run writes a checkpoint folder there (move the file away)");
+        }
+    }
+
     /// <summary>The newest complete checkpoint, or null.</summary>
     public string? Latest() => List() is { Count: > 0 } l ? l[^1].Path : null;
 

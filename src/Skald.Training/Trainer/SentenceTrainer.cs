@@ -67,6 +67,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             TotalSteps = total, ConfigFingerprint = Fingerprint(), BestMetricName = config.Evaluation.MetricForBestModel,
             WorldSize = comm.Size,
         };
+        if (config.Output.Resume) store.CheckNoFileInTheWay(); // (without resume the checkpoints folder starts over)
         string? resumedFrom = config.Output.Resume ? store.Latest() : null;
         if (resumedFrom is not null) state = Resume(resumedFrom, state, parameters) with { WorldSize = comm.Size };
         else if (lead)

@@ -117,6 +117,23 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void AFileWhereACheckpointGoesIsNamedAtResume()
+    {
+        // Resume passed over checkpoints/step-15 (a file) and went on from step-10; saving step 15 then failed.
+        string outDir = Path.Combine(dir, "file");
+        var (first, _, loss) = Make(outDir);
+        loss.Hook = call => call == 25 ? throw new OperationCanceledException() : null; // in step 13, after step-10
+        Assert.Throws<OperationCanceledException>(() => first.Run());
+        string inTheWay = Path.Combine(outDir, "checkpoints", "step-15");
+        File.WriteAllText(inTheWay, "notes");
+        var (second, _, secondLoss) = Make(outDir);
+        var e = Assert.Throws<TrainingException>(() => second.Run());
+        Assert.Equal($"{inTheWay}: is a file; the run writes a checkpoint folder there (move the file away)", e.Message);
+        Assert.Equal(0, secondLoss.Calls); // named before any training
+        Assert.Equal("notes", File.ReadAllText(inTheWay));
+    }
+
+    [Fact]
     public void NanLossStopsWithTheLastGoodCheckpointIntact()
     {
         string outDir = Path.Combine(dir, "nan");

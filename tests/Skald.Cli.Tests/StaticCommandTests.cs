@@ -68,6 +68,20 @@ public sealed class StaticCommandTests
     }
 
     [Fact]
+    public void AFailureBeforeTrainingLeavesNoFolderBehind()
+    {
+        // The run folder (runs/NAME beside the output) and the output's missing parent were left, empty, by a bad tokenizer.
+        string dir = TestPaths.NewTempDir(), notTokenizer = Path.Combine(dir, "tokenizer.json"), parent = Path.Combine(dir, "new");
+        File.WriteAllText(notTokenizer, "{}");
+        string data = Path.Combine(TestPaths.RepoRoot, "samples", "data", "train-pairs.jsonl");
+        var r = SkaldProcess.Run("static", "train", "--data", data, "--tokenizer", notTokenizer, "--dim", "8", "--steps", "1",
+            "--output", Path.Combine(parent, "static"));
+        SkaldProcess.AssertUserError(r, 1, notTokenizer);
+        Assert.False(Directory.Exists(parent), string.Join(", ", Directory.Exists(parent) ? Directory.EnumerateFileSystemEntries(parent, "*", SearchOption.AllDirectories) : []));
+        Assert.Equal([notTokenizer], Directory.EnumerateFileSystemEntries(dir));
+    }
+
+    [Fact]
     public void MissingDataFileIsNamed()
     {
         string missing = Path.Combine(TestPaths.NewTempDir(), "nope.jsonl");

@@ -24,14 +24,22 @@ public static class TrainingRun
 {
     /// <summary>
     /// output.dir must take files before any work starts (not hours later at the first checkpoint); the message names
-    /// the folder the user gave.
+    /// the folder the user gave. Nothing is created: a missing output.dir is probed in the nearest folder that exists
+    /// (the trainer creates it when training starts), so a run that fails before then leaves no empty folders behind.
     /// </summary>
     public static void CheckWritable(string dir)
     {
+        string full = Path.GetFullPath(dir), existing = full;
+        while (!Directory.Exists(existing))
+        {
+            if (File.Exists(existing))
+                throw new TrainingException(existing == full ? $"output.dir {dir}: is a file; the run writes a folder there"
+                    : $"output.dir {dir}: {existing} is a file, not a folder");
+            existing = Path.GetDirectoryName(existing) ?? throw new TrainingException($"output.dir {dir}: cannot write there (no such folder)");
+        }
         try
         {
-            Directory.CreateDirectory(dir);
-            string probe = Path.Combine(dir, $".write-test-{Environment.ProcessId}");
+            string probe = Path.Combine(existing, $".write-test-{Environment.ProcessId}");
             File.WriteAllBytes(probe, []);
             File.Delete(probe);
         }

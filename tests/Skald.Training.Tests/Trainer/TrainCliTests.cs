@@ -110,6 +110,18 @@ public sealed class TrainCliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AFailureBeforeTrainingLeavesNoOutputDirBehind()
+    {
+        // output.dir (and its missing parents) were created to check they take files, and left empty by a bad model.
+        string data = InfraPaths.WriteFile(dir, "pairs.jsonl", Pairs(16));
+        string notModel = Path.Combine(dir, "not-a-model"), parent = Path.Combine(dir, "new");
+        Directory.CreateDirectory(notModel);
+        var r = SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(parent, "run")), "--set", $"model.path={notModel}");
+        SkaldProcess.AssertUserError(r, 1, $"{notModel}: tokenizer.json not found");
+        Assert.False(Directory.Exists(parent), "output.dir was created before training started");
+    }
+
+    [Fact]
     public void AFileWhereTheRunWritesAFolderIsNamedBeforeTraining()
     {
         // Found only when the final model was saved, the run's weights were lost.

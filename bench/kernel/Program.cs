@@ -8,6 +8,7 @@ using Skald.Tensors.Gemm;
 // Usage: dotnet run -c Release --project bench/kernel [-- kernel|gemm|all] [--threads N] [--seconds S] [--rounds R]
 //   [--only SUBSTRING (kernel) | NAME,NAME (gemm, forward)] [--shapes bert|qwen|all] [--unpacked (gemm: B packed per call)]
 //   forward --model DIR [--batch 32] [--seq 32] [--passes 15]: whole forward passes, engine settings alternating per pass
+//   dot [--rounds 5] [--passes 15 (layers)]: a decoding step's few-row products, DotGemm against packing per call
 //   strassen [--batch 36] [--seq 32] [--shapes ...]: one level of Strassen against the plain product, M = batch·seq
 string mode = args.Length > 0 && !args[0].StartsWith("--") ? args[0] : "all";
 int threads = Environment.ProcessorCount, rounds = 5;
@@ -33,5 +34,6 @@ Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load {File.ReadAllTe
 if (mode is "kernel" or "all") KernelBench.Run(rounds, seconds, only);
 if (mode == "forward") ForwardBench.Run(model ?? throw new ArgumentException("forward needs --model DIR"), batch, seq, passes, only);
 if (mode == "gelu") GeluBench.Run(rounds, seconds);
+if (mode == "dot") DotBench.Run(rounds, passes);
 if (mode == "strassen") StrassenBench.Run(rounds, seconds, shapeSet!, batch * seq);
 if (mode is "gemm" or "all") WholeGemmBench.Run(rounds, seconds, threads, only, shapeSet!, PeakPerCore, args.Contains("--unpacked"));

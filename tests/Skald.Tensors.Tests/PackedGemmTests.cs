@@ -5,7 +5,7 @@ namespace Skald.Tensors.Tests;
 
 /// <summary>
 /// Pre-packed B operands (<see cref="PackedMatrix"/>): bit-identical to the unpacked product on every kernel, tile and
-/// thread count; the Blas fallback when the backend takes no packed operand; the packed Linear weight of a parameter
+/// thread count (but for the unpacked few-row x·Wᵀ, which takes <see cref="DotGemm"/>); the Blas fallback when the backend takes no packed operand; the packed Linear weight of a parameter
 /// and when it is dropped.
 /// </summary>
 public sealed class PackedGemmTests
@@ -229,7 +229,10 @@ public sealed class PackedGemmTests
             gemm.SgemmPacked(transA, m, alpha, a, lda, packed, beta, viaPacked, ldc);
             string what = $"{kernel} threads={threads} tA={transA} tB={transB} m={m} n={n} k={k}";
             Assert.True(expected.AsSpan().SequenceEqual(unpacked), what + ": unpacked differs from 1 thread");
-            Assert.True(expected.AsSpan().SequenceEqual(viaPacked), what + ": packed differs from unpacked");
+            // An unpacked x·Wᵀ with few rows takes the dot-product path (DotGemm, its own order; DotGemmTests), so
+            // the packed product is compared with the unpacked one everywhere else.
+            bool dot = !transA && transB && m <= DotGemm.MaxRows && k >= 64 && alpha != 0f;
+            if (!dot) Assert.True(expected.AsSpan().SequenceEqual(viaPacked), what + ": packed differs from unpacked");
         }
     }
 }

@@ -27,8 +27,8 @@ public enum ManagedGemmKernel
 /// Vector128), KC/MC/NC cache blocking, and parallelism over row or column blocks (up to <see cref="MaxThreads"/>,
 /// default <see cref="Parallelism.MaxThreads"/>). A constant B (a weight) can be packed once (<see cref="Pack"/>,
 /// <see cref="SgemmPacked"/>). Every C element is the same FMA chain per K slice whatever the thread count or packing
-/// path, so results are bit-identical across them (except that with AVX-512 an unpacked x·Wᵀ with m ≤ 16 takes the dot
-/// product path, <see cref="DotGemm"/>); the AVX2 and Vector128 tiles share KC 256 and agree with each other, the
+/// path, so results are bit-identical across them (except that an unpacked x·Wᵀ with m ≤ 16 takes the dot product
+/// path, <see cref="DotGemm"/>, with 16 lanes on AVX-512 and 8 with the AVX2 tiles); the AVX2 and Vector128 tiles share KC 256 and agree with each other, the
 /// AVX-512 tile slices K 1024 deep (<see cref="KC512"/>). Packing buffers are per-thread and reused, so steady-state calls allocate
 /// no packing memory.
 /// </summary>
@@ -139,7 +139,7 @@ public sealed unsafe class ManagedGemm : IGemmBackend
                 TransB = transB, M = m, N = n, K = k, Lda = lda, Ldb = ldb, Ldc = ldc,
                 Alpha = 1f, Beta = 1f, A = pa, B = pb, C = pc, Bias = pbias,
             };
-            if (Kernel == ManagedGemmKernel.Vector512 && DotGemm.Applicable(g))
+            if (DotGemm.Applicable(g, Kernel))
             {
                 // The few-row product has no tiles to place the bias in: C filled first, as before.
                 for (int i = 0; i < m; i++) bias[..n].CopyTo(c.Slice(i * ldc, n));
@@ -295,9 +295,9 @@ public sealed unsafe class ManagedGemm : IGemmBackend
     internal void SgemmSingleThread(in GemmArgs g)
     {
         if (g.M == 0 || g.N == 0) return;
-        if (Kernel == ManagedGemmKernel.Vector512 && DotGemm.Applicable(g))
+        if (DotGemm.Applicable(g, Kernel))
         {
-            DotGemm.Run(g, 0, g.N);
+            DotGemm.Run(g, Kernel, 0, g.N);
             return;
         }
         GemmDriver.Run(spec, g, 0, g.M, 0, g.N);
@@ -315,11 +315,11 @@ public sealed unsafe class ManagedGemm : IGemmBackend
     {
         var s = spec;
         long work = (long)g.M * g.N * g.K;
-        if (Kernel == ManagedGemmKernel.Vector512 && g.PackedB == null && DotGemm.Applicable(g))
+        if (g.PackedB == null && DotGemm.Applicable(g, Kernel))
         {
             int quads = (g.N + 3) / 4;
             int dotThreads = work < ParallelThreshold ? 1 : Math.Min(threads, quads);
-            ParallelRanges(quads, 1, dotThreads, true, (q0, q1) => DotGemm.Run(g, q0 * 4, Math.Min(g.N, q1 * 4)));
+            ParallelRanges(quads, 1, dotThreads, true, (q0, q1) => DotGemm.Run(g, Kernel, q0 * 4, Math.Min(g.N, q1 * 4)));
             return;
         }
         if (threads <= 1 || work < ParallelThreshold || IntraOpPool.InRegion) // nested in a region: inline, no closure

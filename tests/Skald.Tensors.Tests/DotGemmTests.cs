@@ -1,0 +1,67 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Skald.Tensors.Gemm;
+
+namespace Skald.Tensors.Tests;
+
+/// <summary>
+/// The few-rows product x·Wᵀ (<see cref="DotGemm"/>, m ≤ 16, k ≥ 64) with the AVX-512 kernel (16 lanes) and the AVX2
+/// ones (8 lanes): every element equals an independent scalar model of its order (one fused multiply-add chain per
+/// lane, the lanes summed, the tail added one product at a time), so each row gives the same bits alone as in any
+/// batch, on any thread count.
+/// </summary>
+public sealed class DotGemmTests
+{
+    public static TheoryData<ManagedGemmKernel> Kernels() => new(ManagedGemmKernel.Vector512, ManagedGemmKernel.Vector256Wide,
+        ManagedGemmKernel.Vector256);
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void EveryElementEqualsTheLaneChainModelSoARowGivesTheSameBitsAloneAsInABatch(ManagedGemmKernel kernel)
+    {
+        int lanes = kernel == ManagedGemmKernel.Vector512 ? 16 : 8;
+        bool runs = lanes == 16 ? Vector512.IsHardwareAccelerated : Vector256.IsHardwareAccelerated && Fma.IsSupported;
+        if (!runs) return; // not accelerated on this CPU: the product takes the packed path, which other tests cover
+        var rng = new Random(41);
+        // n: odd column counts (tile edges), k: with and without a tail below the lane count.
+        foreach (var (n, k) in new[] { (7, 64), (37, 100), (70, 1024), (33, 2300), (45, 4869) })
+        foreach (int m in new[] { 1, 3, 4, 5, 8, 13, 16 })
+        foreach (var (alpha, beta) in new[] { (1f, 0f), (0.5f, -1f) })
+        {
+            int lda = k + 3, ldb = k + 1, ldc = n + 2;
+            var a = TestUtil.RandomArray(rng, m * lda);
+            var b = TestUtil.RandomArray(rng, n * ldb);
+            var c0 = TestUtil.RandomArray(rng, m * ldc);
+            var expected = (float[])c0.Clone();
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++)
+                {
+                    float dot = LaneChainModel(lanes, a.AsSpan(i * lda, k), b.AsSpan(j * ldb, k));
+                    ref float e = ref expected[i * ldc + j];
+                    e = beta == 0f ? alpha * dot : alpha * dot + beta * e;
+                }
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                var gemm = new ManagedGemm(kernel) { MaxThreads = threads };
+                var c = (float[])c0.Clone();
+                gemm.Sgemm(false, true, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+                Assert.True(expected.AsSpan().SequenceEqual(c), $"{kernel} m={m} n={n} k={k} alpha={alpha} threads={threads}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Lane l sums x[p]·w[p] for p ≡ l (mod lanes) below k's last multiple of the lane count, in increasing p, each step
+    /// one fused multiply-add; the lanes are summed as Vector512.Sum / Vector256.Sum sum them; the tail is added product
+    /// by product.
+    /// </summary>
+    private static float LaneChainModel(int lanes, ReadOnlySpan<float> x, ReadOnlySpan<float> w)
+    {
+        int body = x.Length / lanes * lanes;
+        var chains = new float[lanes];
+        for (int p = 0; p < body; p++) chains[p % lanes] = MathF.FusedMultiplyAdd(x[p], w[p], chains[p % lanes]);
+        float s = lanes == 16 ? Vector512.Sum(Vector512.Create(chains)) : Vector256.Sum(Vector256.Create(chains));
+        for (int p = body; p < x.Length; p++) s += x[p] * w[p];
+        return s;
+    }
+}

@@ -159,7 +159,7 @@ public static class TrainingRun
             throw new TrainingException($"{config.Model.Path}: model.type is static but the folder holds a transformer");
         if (config.Model.Type != "static" && model.Source.IsStatic)
             throw new TrainingException($"{config.Model.Path}: a static model; set model.type: static to train it");
-        var loss = CreateLoss(config, model);
+        var loss = LossFactory.CreateLoss(config, model);
         var evaluators = CreateEvaluators(config, eval);
         if (loss is CausalLmLoss causal)
         {
@@ -280,156 +280,6 @@ public static class TrainingRun
         return groupByLength ? new TextDataset(d.Name, d.Columns, d.Rows, d.Labels, d.LabelColumn) { Lengths = lengths, ListColumn = d.ListColumn } : d;
     }
 
-    /// <summary>The loss named by <c>loss.type</c> for <paramref name="model"/> (causal_lm with the config's length and prompt format).</summary>
-    public static ILoss CreateLoss(TrainingConfig config, TrainableEncoder model)
-    {
-        if (config.Loss.Type != "causal_lm") return CreateLoss(config.Loss, model);
-        if (model.Source.IsStatic) throw new TrainingException("loss.type causal_lm needs a decoder, not a static model");
-        try
-        {
-            return new CausalLmLoss(model, config.Loss.MaxSeqLength ?? model.Model.MaxSeqLength, addSpecialPrefix: ChatFormat(config) is null);
-        }
-        catch (ArgumentException e)
-        {
-            throw new TrainingException(e.Message, e);
-        }
-    }
-
-    /// <summary>The loss named by <c>loss.type</c> for <paramref name="model"/>.</summary>
-    public static ILoss CreateLoss(LossSection l, TrainableEncoder model)
-    {
-        if (l.AdaptiveLayer)
-        {
-            if (!model.Model.Transformer.ReportsHiddenStates || model.Model.IsSparse || model.Model.StaticQuery is not null)
-                throw new TrainingException($"loss.adaptive_layer needs a dense model on a BERT, XLM-R, ModernBERT, Llama-family or Gemma transformer, not {model.Source.Path} " +
-                    (model.Model.IsSparse || model.Model.StaticQuery is not null ? "(a sparse encoder)" : $"({model.Config.ModelType})"));
-            if (CreateLoss(l, model.Dimension) is not IEmbeddingLoss inner)
-                throw new TrainingException($"loss.adaptive_layer takes a loss over embeddings, not loss.type {l.Type}");
-            return new AdaptiveLayerLoss(inner, l.LayersPerStep, l.LastLayerWeight, l.PriorLayersWeight, l.KlDivWeight, l.KlTemperature);
-        }
-        if (l.Cached && l.Type == "gist") // CachedGISTEmbedLoss: the guide embeds each batch, the student in chunks
-            return CreateLoss(l, model.Dimension) is GistEmbedLoss gist ? new CachedLoss(gist.Guided, gist.Name, l.MiniBatchSize)
-                : throw new TrainingException("loss.type gist: no GISTEmbedLoss");
-        if (l.Cached && !l.CrossEncoder)
-        {
-            if (l.Type is "mlm" or "mntp" or "causal_lm" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs" || CreateLoss(l, model.Dimension) is not IEmbeddingLoss inner)
-                throw new TrainingException($"loss.cached takes a loss over embeddings (mnrl, cosent, matryoshka, splade, ...), not loss.type {l.Type}" +
-                    (l.Type == "cached_mnrl" ? " (it is cached already)" : ""));
-            return new CachedLoss(inner, l.MiniBatchSize);
-        }
-        if (!l.CrossEncoder && l.Type is not ("mlm" or "mntp" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs")) return CreateLoss(l, model.Dimension);
-        if (model.Source.IsStatic) throw new TrainingException($"loss.type {l.Type} needs a transformer, not a static model");
-        try
-        {
-            ILoss loss = l.Type switch
-            {
-                "mlm" => new MaskedLanguageModelingLoss(model, l.MaskProbability ?? 0.15f, seed: 42),
-                "bce" => new BinaryCrossEntropyLoss(model, l.PosWeight, seed: 42, numLabels: l.NumLabels ?? 1),
-                "ce_mnrl" => new CrossEncoderMnrlLoss(model, l.NumNegatives, l.Scale, seed: 42),
-                "cross_entropy" => new CrossEncoderCrossEntropyLoss(model, l.NumLabels, seed: 42),
-                _ when l.CrossEncoder => RankingLosses.Create(l, model),
-                "tsdae" => new DenoisingAutoEncoderLoss(model, l.DeletionRatio, seed: 42, l.TieEncoderDecoder, l.Decoder),
-                "contrastive_tension" => new ContrastiveTensionLoss(model, l.Scale),
-                "contrastive_tension_pairs" => new ContrastiveTensionPairsLoss(model, l.PosNegRatio),
-                _ => new MaskedNextTokenLoss(model, l.MaskProbability ?? 0.2f, l.MaskCollator == "all_mask"),
-            };
-            if (loss is CrossEncoderLoss crossEncoder && l.Cached) crossEncoder.MiniBatchSize = l.MiniBatchSize; // GradCache over the pairs
-            return loss;
-        }
-        catch (ArgumentException e)
-        {
-            throw new TrainingException(e.Message, e);
-        }
-        catch (ModelFormatException e) when (l.CrossEncoder || l.Type == "tsdae")
-        {
-            throw new TrainingException($"loss.type {l.Type}: {e.Message}", e);
-        }
-    }
-
-    /// <summary>The embedding loss named by <c>loss.type</c>.</summary>
-    public static ILoss CreateLoss(LossSection l, int dimension) => l.Type switch
-    {
-        "mnrl" => new MultipleNegativesRankingLoss(l.Scale, l.Symmetric),
-        "cached_mnrl" => new CachedMultipleNegativesRankingLoss(l.Scale, l.MiniBatchSize),
-        "triplet" => new TripletLoss(l.Margin),
-        "cosent" => new CoSENTLoss(l.Scale),
-        "cosine_similarity" => new CosineSimilarityLoss(),
-        "mega_batch_margin" => new MegaBatchMarginLoss(l.PositiveMargin, l.NegativeMargin),
-        "batch_hard_triplet" => new BatchTripletLoss(BatchTripletMode.Hard, l.Margin),
-        "batch_hard_soft_margin_triplet" => new BatchTripletLoss(BatchTripletMode.HardSoftMargin),
-        "batch_all_triplet" => new BatchTripletLoss(BatchTripletMode.All, l.Margin),
-        "batch_semi_hard_triplet" => new BatchTripletLoss(BatchTripletMode.SemiHard, l.Margin),
-        "softmax" => new SoftmaxLoss(dimension, l.NumLabels ?? throw new TrainingException("loss.type softmax needs loss.num_labels (the classes of the label column: 3 for NLI)")),
-        "angle" => new AnglELoss(l.Scale),
-        "contrastive" => new ContrastiveLoss(l.Margin),
-        "online_contrastive" => new OnlineContrastiveLoss(l.Margin),
-        "margin_mse" => new MarginMseLoss(),
-        "distill_kl" => new DistillKLDivLoss(l.Temperature),
-        "mse" => new MseLoss(Frozen(l.Teacher ?? throw new TrainingException("loss.type mse needs loss.teacher"), "loss.teacher", dimension)),
-        "gist" => new GistEmbedLoss(Frozen(l.Guide ?? throw new TrainingException("loss.type gist needs loss.guide"), "loss.guide", null),
-            1f / l.Scale, l.Margin, l.MarginStrategy == "relative", l.ContrastAnchors, l.ContrastPositives),
-        "simcse" => new SimCseLoss(new MultipleNegativesRankingLoss(l.Scale)),
-        "matryoshka" => new MatryoshkaLoss(Inner(l), MatryoshkaDims(l, dimension), l.MatryoshkaWeights?.ToArray()),
-        "csr" => new CsrLoss(l.CsrInner switch
-            {
-                "margin_mse" => new MarginMseLoss(),
-                "distill_kl" => new DistillKLDivLoss(l.Temperature),
-                _ => new MultipleNegativesRankingLoss(l.Scale, l.Symmetric, dot: l.CsrSimilarity == "dot"),
-            }, l.CsrBeta, l.CsrGamma),
-        "splade" => new SpladeLoss(l.SpladeInner switch
-            {
-                "margin_mse" => new MarginMseLoss(),
-                "distill_kl" => new DistillKLDivLoss(l.Temperature),
-                _ => new MultipleNegativesRankingLoss(l.Scale, l.Symmetric, dot: true),
-            },
-            l.DocumentRegularizerWeight, l.DocumentRegularizerOnly ? null : l.QueryRegularizerWeight, l.DocumentRegularizerOnly,
-            l.DocumentRegularizerThreshold, l.QueryRegularizerThreshold),
-        _ => throw new TrainingException($"loss.type '{l.Type}' is not supported"),
-    };
-
-    /// <summary>
-    /// A frozen model the loss consults (<c>loss.teacher</c> of mse, <c>loss.guide</c> of gist): its embeddings of a
-    /// batch's texts (no prompt), by the inference engine; <paramref name="dimension"/>: the width it must have, if any.
-    /// </summary>
-    private static Func<IReadOnlyList<string>, float[][]> Frozen(string folder, string key, int? dimension)
-    {
-        if (!Directory.Exists(folder)) throw new TrainingException($"{folder}: {key} model folder not found");
-        SentenceEncoder frozen;
-        try
-        {
-            frozen = SentenceEncoder.Load(folder);
-        }
-        catch (ModelFormatException e)
-        {
-            throw new TrainingException($"{key}: {e.Message}", e);
-        }
-        if (dimension is int d && frozen.Dimension != d)
-            throw new TrainingException($"{key} {folder} makes {frozen.Dimension}-d embeddings, the student {d}-d (MSE distillation needs the same width)");
-        return texts => frozen.Encode(texts);
-    }
-
-    private static IEmbeddingLoss Inner(LossSection l) => l.MatryoshkaInner switch
-    {
-        "cosent" => new CoSENTLoss(l.Scale),
-        "triplet" => new TripletLoss(l.Margin),
-        "margin_mse" => new MarginMseLoss(),
-        "angle" => new AnglELoss(l.Scale),
-        _ => new MultipleNegativesRankingLoss(l.Scale, l.Symmetric),
-    };
-
-    private static int[] MatryoshkaDims(LossSection l, int dimension)
-    {
-        if (l.MatryoshkaDims is { } dims)
-        {
-            foreach (int d in dims)
-            {
-                if (d > dimension) throw new TrainingException($"loss.matryoshka_dims: {d} is wider than the model's {dimension} dimensions");
-            }
-            return [.. dims];
-        }
-        return new[] { dimension, dimension / 2, dimension / 4, dimension / 8 }.Where(d => d >= 1).Distinct().ToArray();
-    }
-
     /// <summary>
     /// Evaluators: triplet accuracy (3+ columns), in-set retrieval (2+ columns, no labels), STS correlations or pair
     /// classification (2 columns and a label: <see cref="LabelledPairsEvaluator"/>) on the eval rows, plus a BEIR folder.
@@ -446,16 +296,5 @@ public static class TrainingRun
         if (names is not null && config.Evaluation.Tasks.Count > 0)
             throw new TrainingException($"evaluation.tasks: two evaluators are named '{names.Key}' (their metrics would mix); rename a task file or folder");
         return list;
-    }
-
-    /// <summary>Unsupervised SimCSE: each text of column 0 paired with itself; dropout makes the two views differ.</summary>
-    private sealed class SimCseLoss(MultipleNegativesRankingLoss inner) : ILoss
-    {
-        public string Name => "simcse";
-
-        public bool SpansRanks => true;
-
-        public float ComputeAndBackward(ITrainableModel model, TrainingBatch batch, float gradientScale = 1f) =>
-            inner.ComputeAndBackward(model, UnsupervisedSimCse.Pairs(batch.Columns[0]), gradientScale);
     }
 }

@@ -7,8 +7,8 @@ namespace Skald.Tensors.Tests;
 /// The assembled 512-bit VNNI tile keeps to both x64 calling conventions, checked by decoding its bytes (so it holds on
 /// any CPU, and for the Windows variant, which only a Windows host could run): it reads its one argument from rdi
 /// (System V) or rcx (Windows), writes only registers both conventions let a callee clobber (rax, rcx, rdx, r8–r11;
-/// zmm0–5 and zmm16–31) besides rbx, which it saves and restores, never touches rsi, rdi, rbp, r12–r15 or xmm6–15
-/// (callee-saved on Windows), leaves the stack as it found it, and ends with vzeroupper and ret.
+/// zmm0–5 and zmm16–31) besides rbx and rsi, which it saves first and restores last, never touches rdi, rbp, r12–r15
+/// or xmm6–15 (callee-saved on Windows), leaves the stack as it found it, and ends with vzeroupper and ret.
 /// </summary>
 public sealed class Int8TileVnni512AbiTests
 {
@@ -42,7 +42,7 @@ public sealed class Int8TileVnni512AbiTests
     {
         var full = r.GetFullRegister();
         if (full is Register.RAX or Register.RCX or Register.RDX or Register.R8 or Register.R9 or Register.R10
-            or Register.R11 or Register.RBX or Register.RSP)
+            or Register.R11 or Register.RBX or Register.RSI or Register.RSP)
             return true;
         if (full >= Register.ZMM0 && full <= Register.ZMM31)
         {
@@ -60,18 +60,18 @@ public sealed class Int8TileVnni512AbiTests
     public void TheTileKeepsToBothCallingConventions(int panels, bool windows)
     {
         var code = Decode(Int8TileVnni512.Assemble(panels, windows));
-        Assert.Equal(Mnemonic.Push, code[0].Mnemonic);
-        Assert.Equal(Register.RBX, code[0].Op0Register);
-        Assert.Equal(Mnemonic.Mov, code[1].Mnemonic);
-        Assert.Equal(Register.R11, code[1].Op0Register);
-        Assert.Equal(windows ? Register.RCX : Register.RDI, code[1].Op1Register); // the argument block
-        Assert.Equal([Mnemonic.Vzeroupper, Mnemonic.Pop, Mnemonic.Ret], code[^3..].Select(i => i.Mnemonic));
-        Assert.Equal(Register.RBX, code[^2].Op0Register);
-        foreach (var i in code.Skip(2).Take(code.Count - 4))
+        Assert.Equal([Mnemonic.Push, Mnemonic.Push, Mnemonic.Mov], code[..3].Select(i => i.Mnemonic));
+        Assert.Equal([Register.RBX, Register.RSI], code[..2].Select(i => i.Op0Register));
+        Assert.Equal(Register.R11, code[2].Op0Register);
+        Assert.Equal(windows ? Register.RCX : Register.RDI, code[2].Op1Register); // the argument block
+        Assert.Equal([Mnemonic.Vzeroupper, Mnemonic.Pop, Mnemonic.Pop, Mnemonic.Ret], code[^4..].Select(i => i.Mnemonic));
+        Assert.Equal([Register.RSI, Register.RBX], code[^3..^1].Select(i => i.Op0Register)); // restored in reverse order
+        foreach (var i in code.Skip(3).Take(code.Count - 7))
         {
             Assert.False(i.Mnemonic is Mnemonic.Push or Mnemonic.Pop or Mnemonic.Call or Mnemonic.Ret, $"{i}: the stack moves");
             foreach (var r in RegistersOf(i)) Assert.True(Allowed(r), $"{i}: {r} is not the tile's to use under both conventions");
         }
+        Assert.Equal(panels, code.Count(i => i.Mnemonic == Mnemonic.Prefetcht0)); // one per panel and group
         Assert.Equal(Rows(panels), code.Count(i => i.Mnemonic == Mnemonic.Vpdpbusd));
     }
 

@@ -231,10 +231,12 @@ public static unsafe class Int8Gemm
                     if (kernel == Int8Kernel.Avx512Vnni)
                     {
                         // Two panels a tile where two are left (32 columns), else one.
+                        // A block of one tile row (a decoding step) streams each panel once: prefetch the next ones.
                         int width = p + 1 < p1 ? 2 : 1;
                         for (int r = b0; r < b1; r += step)
                         {
-                            Int8TileVnni512.Tile(pq + (long)r * kp, kp, panel, panelBytes, width, groups, acc, 2 * Int8Matrix.PanelWidth);
+                            Int8TileVnni512.Tile(pq + (long)r * kp, kp, panel, panelBytes, width, groups, acc, 2 * Int8Matrix.PanelWidth,
+                                prefetchNext: b1 - b0 <= step);
                             int rows = Math.Min(step, m - r);
                             Store(acc, 2 * Int8Matrix.PanelWidth, r, rows, col0, cols, ps, pz, pws, prs, bias, y, n, activation, gelu);
                             if (width == 2)

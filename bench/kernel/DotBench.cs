@@ -6,8 +6,9 @@ namespace Skald.Bench.Kernel;
 /// A decoding step's products (x[m, k]·W[n, k]ᵀ, m = batch, the weights streamed from memory as generation reads
 /// them) at Qwen2.5-0.5B's shapes: several layers' q/k/v/o, gate/up and down weights plus the tied LM head, over a GB,
 /// so nothing stays in cache between steps. The few-row dot-product path (<see cref="DotGemm"/>) against packing the
-/// weights per call (what the AVX2 kernels did before it), interleaved round by round; milliseconds per step (best of
-/// the rounds, wall) and weight bytes read per second. <c>DOTNET_PreferredVectorBitWidth=256</c> runs an AVX2 host's
+/// weights per call (what the AVX2 kernels did before it), with float32 weights and with the same weights in bfloat16
+/// (half the bytes, widened as read), interleaved round by round; milliseconds per step (best of the rounds, wall) and
+/// weight bytes read per second. <c>DOTNET_PreferredVectorBitWidth=256</c> runs an AVX2 host's
 /// kernels.
 /// </summary>
 internal static class DotBench
@@ -20,13 +21,15 @@ internal static class DotBench
             shapes.AddRange([(896, 896), (896, 128), (896, 128), (896, 896), (896, 4864), (896, 4864), (4864, 896)]);
         shapes.Add((896, 151936));
         var weights = shapes.Select(s => Fill(rng, (long)s.K * s.N)).ToArray();
+        var weights16 = weights.Select(w => w.Select(Skald.Tensors.Kernels.Bf16.FromSingle).ToArray()).ToArray();
         double bytes = shapes.Sum(s => 4.0 * s.K * s.N);
         var x = Fill(rng, 16L * 4864);
         var c = new float[16 * 151936];
         var gemm = new ManagedGemm(); // the widest kernel this process runs
-        (string Name, bool Packed)[] variants = [("packed per call", true), ("dot", false)];
+        (string Name, bool Packed, bool Bf16)[] variants =
+            [("packed per call", true, false), ("dot", false, false), ("bf16 packed per call", true, true), ("bf16 dot", false, true)];
         Console.WriteLine($"-- {gemm.Name}: decoding step, {layers} Qwen2.5-0.5B layers + LM head ({bytes / 1e9:F2} GB float32), ms per step (weight GB/s)");
-        Console.WriteLine($"{"m",-4} " + string.Join(" ", variants.Select(v => $"{v.Name,20}")) + "   packed / dot");
+        Console.WriteLine($"{"m",-4} " + string.Join(" ", variants.Select(v => $"{v.Name,20}")) + "   packed / dot (f32, bf16)");
         foreach (int m in new[] { 1, 2, 4, 8, 16 })
         {
             var best = new double[variants.Length];
@@ -37,12 +40,16 @@ internal static class DotBench
                     DotGemm.Disabled = variants[v].Packed;
                     var clock = System.Diagnostics.Stopwatch.StartNew();
                     for (int s = 0; s < shapes.Count; s++)
-                        gemm.Sgemm(false, true, m, shapes[s].N, shapes[s].K, 1f, x, shapes[s].K, weights[s], shapes[s].K, 0f, c, shapes[s].N);
+                    {
+                        var (k, n) = shapes[s];
+                        if (variants[v].Bf16) gemm.SgemmBf16(false, true, m, n, k, 1f, x, k, weights16[s], k, 0f, c, n);
+                        else gemm.Sgemm(false, true, m, n, k, 1f, x, k, weights[s], k, 0f, c, n);
+                    }
                     best[v] = Math.Min(best[v], clock.Elapsed.TotalSeconds);
                 }
             DotGemm.Disabled = false;
-            Console.WriteLine($"{m,-4} " + string.Join(" ", best.Select(t => $"{t * 1e3,9:F1} ({bytes / t / 1e9,5:F1} GB/s)")) +
-                              $"   {best[0] / best[1],6:F2}x");
+            Console.WriteLine($"{m,-4} " + string.Join(" ", best.Select((t, v) => $"{t * 1e3,9:F1} ({bytes / (variants[v].Bf16 ? 2 : 1) / t / 1e9,5:F1} GB/s)")) +
+                              $"   {best[0] / best[1],6:F2}x {best[2] / best[3],6:F2}x");
         }
     }
 

@@ -81,7 +81,7 @@ public sealed class Bf16GemmTests
         var managed = new ManagedGemm { MaxThreads = 3 };
         CheckOne(managed, new Random(3), false, transB, 301, 67, 259, 1f, 0f, 0, 0, 0);
         CheckOne(managed, new Random(4), false, transB, 13, 517, 300, 0.5f, 2f, 3, 1, 5);
-        CheckOne(managed, new Random(5), false, transB, 2, 40, 600, 1f, 0f, 0, 0, 0); // few rows: packed, not DotGemm
+        CheckOne(managed, new Random(5), false, transB, 2, 40, 600, 1f, 0f, 0, 0, 0); // few rows: DotGemm when transposed
     }
 
     [Theory]

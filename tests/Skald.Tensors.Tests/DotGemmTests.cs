@@ -6,18 +6,22 @@ namespace Skald.Tensors.Tests;
 
 /// <summary>
 /// The few-rows product x·Wᵀ (<see cref="DotGemm"/>, m ≤ 16, k ≥ 64) with the AVX-512 kernel (16 lanes) and the AVX2
-/// ones (8 lanes): every element equals an independent scalar model of its order (one fused multiply-add chain per
-/// lane, the lanes summed, the tail added one product at a time), so each row gives the same bits alone as in any
-/// batch, on any thread count.
+/// ones (8 lanes), with float32 weights and with bfloat16 ones (widened as read): every element equals an independent
+/// scalar model of its order (one fused multiply-add chain per lane over the widened weights, the lanes summed, the
+/// tail added one product at a time), so each row gives the same bits alone as in any batch, on any thread count, and a
+/// bfloat16 weight the bits of its float32 widening.
 /// </summary>
 public sealed class DotGemmTests
 {
-    public static TheoryData<ManagedGemmKernel> Kernels() => new(ManagedGemmKernel.Vector512, ManagedGemmKernel.Vector256Wide,
-        ManagedGemmKernel.Vector256);
+    public static TheoryData<ManagedGemmKernel, bool> Kernels() => new()
+    {
+        { ManagedGemmKernel.Vector512, false }, { ManagedGemmKernel.Vector256Wide, false }, { ManagedGemmKernel.Vector256, false },
+        { ManagedGemmKernel.Vector512, true }, { ManagedGemmKernel.Vector256Wide, true },
+    };
 
     [Theory]
     [MemberData(nameof(Kernels))]
-    public void EveryElementEqualsTheLaneChainModelSoARowGivesTheSameBitsAloneAsInABatch(ManagedGemmKernel kernel)
+    public void EveryElementEqualsTheLaneChainModelSoARowGivesTheSameBitsAloneAsInABatch(ManagedGemmKernel kernel, bool bf16)
     {
         int lanes = kernel == ManagedGemmKernel.Vector512 ? 16 : 8;
         bool runs = lanes == 16 ? Vector512.IsHardwareAccelerated : Vector256.IsHardwareAccelerated && Fma.IsSupported;
@@ -31,6 +35,15 @@ public sealed class DotGemmTests
             int lda = k + 3, ldb = k + 1, ldc = n + 2;
             var a = TestUtil.RandomArray(rng, m * lda);
             var b = TestUtil.RandomArray(rng, n * ldb);
+            var b16 = new ushort[b.Length];
+            if (bf16)
+            {
+                for (int t = 0; t < b.Length; t++)
+                {
+                    b16[t] = Skald.Tensors.Kernels.Bf16.FromSingle(b[t]);
+                    b[t] = BitConverter.Int32BitsToSingle(b16[t] << 16); // the model reads the widened values
+                }
+            }
             var c0 = TestUtil.RandomArray(rng, m * ldc);
             var expected = (float[])c0.Clone();
             for (int i = 0; i < m; i++)
@@ -44,8 +57,9 @@ public sealed class DotGemmTests
             {
                 var gemm = new ManagedGemm(kernel) { MaxThreads = threads };
                 var c = (float[])c0.Clone();
-                gemm.Sgemm(false, true, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-                Assert.True(expected.AsSpan().SequenceEqual(c), $"{kernel} m={m} n={n} k={k} alpha={alpha} threads={threads}");
+                if (bf16) gemm.SgemmBf16(false, true, m, n, k, alpha, a, lda, b16, ldb, beta, c, ldc);
+                else gemm.Sgemm(false, true, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+                Assert.True(expected.AsSpan().SequenceEqual(c), $"{kernel} bf16={bf16} m={m} n={n} k={k} alpha={alpha} threads={threads}");
             }
         }
     }

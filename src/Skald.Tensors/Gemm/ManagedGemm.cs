@@ -228,7 +228,8 @@ public sealed unsafe class ManagedGemm : IGemmBackend
     }
 
     /// <inheritdoc />
-    /// <remarks>B's panels are widened while packed (no float32 copy of B); the unpacked few-rows path is not used.</remarks>
+    /// <remarks>B's panels are widened while packed (no float32 copy of B); an x·Wᵀ with few rows takes <see cref="DotGemm"/>,
+    /// which widens the weight rows in registers as it reads them.</remarks>
     public void SgemmBf16(bool transA, bool transB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<ushort> b, int ldb, float beta, Span<float> c, int ldc)
         => Sgemm16(false, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);

@@ -1,3 +1,4 @@
+using Skald.Tensors;
 using Skald.Tensors.Gemm;
 
 namespace Skald.Bench.Kernel;
@@ -22,12 +23,17 @@ internal static class DotBench
         shapes.Add((896, 151936));
         var weights = shapes.Select(s => Fill(rng, (long)s.K * s.N)).ToArray();
         var weights16 = weights.Select(w => w.Select(Skald.Tensors.Kernels.Bf16.FromSingle).ToArray()).ToArray();
+        var weightsF16 = weights.Select(w => w.Select(Skald.Tensors.Kernels.F16.FromSingle).ToArray()).ToArray();
         double bytes = shapes.Sum(s => 4.0 * s.K * s.N);
         var x = Fill(rng, 16L * 4864);
         var c = new float[16 * 151936];
         var gemm = new ManagedGemm(); // the widest kernel this process runs
-        (string Name, bool Packed, bool Bf16)[] variants =
-            [("packed per call", true, false), ("dot", false, false), ("bf16 packed per call", true, true), ("bf16 dot", false, true)];
+        (string Name, bool Packed, WeightPrecision Format)[] variants =
+        [
+            ("packed per call", true, WeightPrecision.Float32), ("dot", false, WeightPrecision.Float32),
+            ("bf16 packed per call", true, WeightPrecision.BFloat16), ("bf16 dot", false, WeightPrecision.BFloat16),
+            ("f16 dot", false, WeightPrecision.Float16),
+        ];
         Console.WriteLine($"-- {gemm.Name}: decoding step, {layers} Qwen2.5-0.5B layers + LM head ({bytes / 1e9:F2} GB float32), ms per step (weight GB/s)");
         Console.WriteLine($"{"m",-4} " + string.Join(" ", variants.Select(v => $"{v.Name,20}")) + "   packed / dot (f32, bf16)");
         foreach (int m in new[] { 1, 2, 4, 8, 16 })
@@ -42,13 +48,17 @@ internal static class DotBench
                     for (int s = 0; s < shapes.Count; s++)
                     {
                         var (k, n) = shapes[s];
-                        if (variants[v].Bf16) gemm.SgemmBf16(false, true, m, n, k, 1f, x, k, weights16[s], k, 0f, c, n);
-                        else gemm.Sgemm(false, true, m, n, k, 1f, x, k, weights[s], k, 0f, c, n);
+                        switch (variants[v].Format)
+                        {
+                            case WeightPrecision.BFloat16: gemm.SgemmBf16(false, true, m, n, k, 1f, x, k, weights16[s], k, 0f, c, n); break;
+                            case WeightPrecision.Float16: gemm.SgemmF16(false, true, m, n, k, 1f, x, k, weightsF16[s], k, 0f, c, n); break;
+                            default: gemm.Sgemm(false, true, m, n, k, 1f, x, k, weights[s], k, 0f, c, n); break;
+                        }
                     }
                     best[v] = Math.Min(best[v], clock.Elapsed.TotalSeconds);
                 }
             DotGemm.Disabled = false;
-            Console.WriteLine($"{m,-4} " + string.Join(" ", best.Select((t, v) => $"{t * 1e3,9:F1} ({bytes / (variants[v].Bf16 ? 2 : 1) / t / 1e9,5:F1} GB/s)")) +
+            Console.WriteLine($"{m,-4} " + string.Join(" ", best.Select((t, v) => $"{t * 1e3,9:F1} ({bytes / (variants[v].Format == WeightPrecision.Float32 ? 1 : 2) / t / 1e9,5:F1} GB/s)")) +
                               $"   {best[0] / best[1],6:F2}x {best[2] / best[3],6:F2}x");
         }
     }

@@ -6,22 +6,24 @@ namespace Skald.Tensors.Tests;
 
 /// <summary>
 /// The few-rows product x·Wᵀ (<see cref="DotGemm"/>, m ≤ 16, k ≥ 64) with the AVX-512 kernel (16 lanes) and the AVX2
-/// ones (8 lanes), with float32 weights and with bfloat16 ones (widened as read): every element equals an independent
+/// ones (8 lanes), with float32 weights and with bfloat16 and float16 ones (widened as read): every element equals an independent
 /// scalar model of its order (one fused multiply-add chain per lane over the widened weights, the lanes summed, the
 /// tail added one product at a time), so each row gives the same bits alone as in any batch, on any thread count, and a
-/// bfloat16 weight the bits of its float32 widening.
+/// 16-bit weight the bits of its float32 widening.
 /// </summary>
 public sealed class DotGemmTests
 {
-    public static TheoryData<ManagedGemmKernel, bool> Kernels() => new()
+    public static TheoryData<ManagedGemmKernel, WeightPrecision> Kernels() => new()
     {
-        { ManagedGemmKernel.Vector512, false }, { ManagedGemmKernel.Vector256Wide, false }, { ManagedGemmKernel.Vector256, false },
-        { ManagedGemmKernel.Vector512, true }, { ManagedGemmKernel.Vector256Wide, true },
+        { ManagedGemmKernel.Vector512, WeightPrecision.Float32 }, { ManagedGemmKernel.Vector256Wide, WeightPrecision.Float32 },
+        { ManagedGemmKernel.Vector256, WeightPrecision.Float32 }, { ManagedGemmKernel.Vector512, WeightPrecision.BFloat16 },
+        { ManagedGemmKernel.Vector256Wide, WeightPrecision.BFloat16 }, { ManagedGemmKernel.Vector512, WeightPrecision.Float16 },
+        { ManagedGemmKernel.Vector256Wide, WeightPrecision.Float16 },
     };
 
     [Theory]
     [MemberData(nameof(Kernels))]
-    public void EveryElementEqualsTheLaneChainModelSoARowGivesTheSameBitsAloneAsInABatch(ManagedGemmKernel kernel, bool bf16)
+    public void EveryElementEqualsTheLaneChainModelSoARowGivesTheSameBitsAloneAsInABatch(ManagedGemmKernel kernel, WeightPrecision format)
     {
         int lanes = kernel == ManagedGemmKernel.Vector512 ? 16 : 8;
         bool runs = lanes == 16 ? Vector512.IsHardwareAccelerated : Vector256.IsHardwareAccelerated && Fma.IsSupported;
@@ -36,13 +38,12 @@ public sealed class DotGemmTests
             var a = TestUtil.RandomArray(rng, m * lda);
             var b = TestUtil.RandomArray(rng, n * ldb);
             var b16 = new ushort[b.Length];
-            if (bf16)
+            if (format != WeightPrecision.Float32)
             {
-                for (int t = 0; t < b.Length; t++)
-                {
-                    b16[t] = Skald.Tensors.Kernels.Bf16.FromSingle(b[t]);
-                    b[t] = BitConverter.Int32BitsToSingle(b16[t] << 16); // the model reads the widened values
-                }
+                Skald.Tensors.Kernels.F16.FromSingle(format, b, b16);
+                if (format == WeightPrecision.Float16) b16[0] = 0x0001; // a subnormal, widened to a normal float32
+                for (int t = 0; t < b.Length; t++) // the model reads the widened values, one by one
+                    b[t] = format == WeightPrecision.Float16 ? Skald.Tensors.Kernels.F16.ToSingle(b16[t]) : BitConverter.Int32BitsToSingle(b16[t] << 16);
             }
             var c0 = TestUtil.RandomArray(rng, m * ldc);
             var expected = (float[])c0.Clone();
@@ -57,9 +58,10 @@ public sealed class DotGemmTests
             {
                 var gemm = new ManagedGemm(kernel) { MaxThreads = threads };
                 var c = (float[])c0.Clone();
-                if (bf16) gemm.SgemmBf16(false, true, m, n, k, alpha, a, lda, b16, ldb, beta, c, ldc);
-                else gemm.Sgemm(false, true, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-                Assert.True(expected.AsSpan().SequenceEqual(c), $"{kernel} bf16={bf16} m={m} n={n} k={k} alpha={alpha} threads={threads}");
+                if (format == WeightPrecision.Float32) gemm.Sgemm(false, true, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+                else if (format == WeightPrecision.Float16) gemm.SgemmF16(false, true, m, n, k, alpha, a, lda, b16, ldb, beta, c, ldc);
+                else gemm.SgemmBf16(false, true, m, n, k, alpha, a, lda, b16, ldb, beta, c, ldc);
+                Assert.True(expected.AsSpan().SequenceEqual(c), $"{kernel} {format} m={m} n={n} k={k} alpha={alpha} threads={threads}");
             }
         }
     }

@@ -9,9 +9,9 @@ namespace Skald.Tensors.Gemm;
 /// a short query through a Linear layer): both operands are contiguous along k, so tiles of dot products (4×4 of
 /// Vector512 with the AVX-512 kernel, 4×2 of Vector256 with the AVX2 ones) run straight off the stored rows, and the
 /// weight matrix is streamed once instead of being packed (packing reads and writes it once more per call: a decoding
-/// step took 2.2–3× as long that way, bench/kernel dot). A bfloat16 weight (<see cref="GemmArgs.B16"/>) is widened in
-/// registers as it is read (exact), so its products equal those of the widened float32 weight bit for bit while reading
-/// half the bytes; a float16 one takes the packed path.
+/// step took 2.2–3× as long that way, bench/kernel dot). A bfloat16 or float16 weight (<see cref="GemmArgs.B16"/>) is
+/// widened in registers as it is read (exact), so its products equal those of the widened float32 weight bit for bit
+/// while reading half the bytes.
 /// </summary>
 /// <remarks>
 /// Every element is one chain of fused multiply-adds per lane (lane l takes k ≡ l mod the lane count, in increasing
@@ -34,7 +34,7 @@ internal static unsafe class DotGemm
 
     /// <summary>Whether the product goes here with <paramref name="kernel"/>'s vector width.</summary>
     public static bool Applicable(in GemmArgs g, ManagedGemmKernel kernel) =>
-        !g.TransA && g.TransB && (g.B16 == null || !g.B16Half) && g.M <= MaxRows && g.K >= 64 && g.Alpha != 0f && !Disabled
+        !g.TransA && g.TransB && g.M <= MaxRows && g.K >= 64 && g.Alpha != 0f && !Disabled
         && Lanes(kernel) > 0;
 
     /// <summary>16 with the AVX-512 kernel, 8 with the AVX2 ones (on a CPU with FMA), else 0 (not here).</summary>
@@ -49,7 +49,12 @@ internal static unsafe class DotGemm
     public static void Run(in GemmArgs g, ManagedGemmKernel kernel, int n0, int n1)
     {
         bool wide = Lanes(kernel) == 16;
-        if (g.B16 != null)
+        if (g.B16 != null && g.B16Half)
+        {
+            if (wide) Run512<F16Rows>(g, (byte*)g.B16, n0, n1);
+            else Run256<F16Rows>(g, (byte*)g.B16, n0, n1);
+        }
+        else if (g.B16 != null)
         {
             if (wide) Run512<Bf16Rows>(g, (byte*)g.B16, n0, n1);
             else Run256<Bf16Rows>(g, (byte*)g.B16, n0, n1);
@@ -301,5 +306,21 @@ internal static unsafe class DotGemm
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static float At(byte* row, int p) => Kernels.Bf16.ToSingle(((ushort*)row)[p]);
+    }
+
+    /// <summary>float16 rows, widened in registers (<see cref="Kernels.F16.Widen(Vector256{uint})"/>: exact).</summary>
+    private readonly struct F16Rows : IWeightRows
+    {
+        public static int Bytes => 2;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load16(byte* row, int p) => Vector512.Create(Load8(row, p), Load8(row, p + 8));
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Load8(byte* row, int p) =>
+            Kernels.F16.Widen(Avx2.ConvertToVector256Int32(Vector128.Load((ushort*)row + p)).AsUInt32());
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static float At(byte* row, int p) => Kernels.F16.ToSingle(((ushort*)row)[p]);
     }
 }

@@ -1,18 +1,8 @@
-using Skald.Distributed;
 using Skald.Models;
-using Skald.Models.Adapters;
-using Skald.Models.Architectures;
-using Skald.Models.Checkpoints;
-using Skald.Models.Modules;
 using Skald.Training.Config;
 using Skald.Training.CrossEncoders;
-using Skald.Training.Data;
-using Skald.Training.Data.Instructions;
-using Skald.Training.Evaluation;
 using Skald.Training.Losses;
 using Skald.Training.Modeling;
-using Skald.Training.Optim;
-using Skald.Training.Static;
 
 namespace Skald.Training.Trainer;
 

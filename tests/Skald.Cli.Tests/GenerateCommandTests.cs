@@ -100,4 +100,17 @@ public sealed class GenerateCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Path.Combine(dir, "nope"), "--input", input,
             "--output", output), 1, "nope");
     }
+
+    [Fact]
+    public void ALoneSurrogateInAMessageIsOneLineNamingTheRowAndField()
+    {
+        // valid JSON but not text: reading it as a string threw (exit 70) before the row and field were named
+        var (_, input, output) = Files("{\"prompt\": \"a\"}\n{\"messages\": [{\"role\": \"user\", \"content\": \"hej \\ud800\"}]}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output),
+            1, "in.jsonl:2", "field \"content\"", "surrogate");
+        File.WriteAllText(input, "{\"messages\": [{\"role\": \"\\udc00\", \"content\": \"hej\"}]}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output),
+            1, "in.jsonl:1", "field \"role\"", "surrogate");
+        Assert.False(File.Exists(output));
+    }
 }

@@ -59,7 +59,8 @@ internal static class GenerationRows
                 if (m.ValueKind != JsonValueKind.Object || !m.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String
                     || !m.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.String)
                     throw new InputException($"{at}: every message needs a string \"role\" and a string \"content\"");
-                turns.Add(new ChatTurn(role.GetString()!, content.GetString()!));
+                turns.Add(new ChatTurn(Retrieval.Data.DataFiles.TextOrNull(role) ?? throw new InputException($"{at}: {Retrieval.Data.DataFiles.LoneSurrogate("role")}"),
+                    Retrieval.Data.DataFiles.TextOrNull(content) ?? throw new InputException($"{at}: {Retrieval.Data.DataFiles.LoneSurrogate("content")}")));
             }
             return GenerationInput.FromMessages(turns);
         }

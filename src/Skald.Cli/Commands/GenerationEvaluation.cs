@@ -65,14 +65,22 @@ internal sealed class GenerationEvaluation
             if (!GenerationEvaluator.KnownMetrics.Contains(m))
                 throw new UsageException($"option --metrics: unknown metric '{m}' (known: {string.Join(", ", GenerationEvaluator.KnownMetrics)})");
         }
+        var systemFiles = files.Select(SystemFile).ToList();
+        // the files read: neither the report nor the saved answers may replace one (the task is EvaluateCommand's check)
+        string?[] read = [taskPath, .. systemFiles.Select(s => s.Path), p.GetValue(Preferences), p.GetValue(BertScoreBaseline)];
+        if (outputPath is not null) OutputPath.NotAnInput(outputPath, read);
+        string? save = p.GetValue(SavePredictions);
+        if (save is not null)
+        {
+            OutputPath.NotAnInputOf("--save-predictions", save, read);
+            AtomicFile.CheckWritable(save); // before the model answers, not after
+        }
         try
         {
             var task = GenerationFiles.ReadTask(taskPath);
             var systems = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
-            foreach (var f in files)
+            foreach (var (name, path) in systemFiles)
             {
-                int eq = f.IndexOf('=');
-                string name = eq > 0 ? f[..eq] : Path.GetFileNameWithoutExtension(f), path = eq > 0 ? f[(eq + 1)..] : f;
                 if (!systems.TryAdd(name, GenerationFiles.ReadPredictions(path))) throw new UsageException($"--predictions: system '{name}' given twice");
             }
             if (model is not null)
@@ -81,11 +89,7 @@ internal sealed class GenerationEvaluation
                 string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
                 var options = new Models.Generation.GenerationOptions { MaxNewTokens = p.GetValue(MaxNewTokens) ?? 128, Temperature = 0 };
                 var answers = GenerationPredictions.Generate(folder, HubModels.ResolveAll(CliOptions.Items(p.GetValue(Adapters)), quiet), taskPath, task, p.GetValue(PromptFormat) ?? "auto", options, batchSize, m => Terminal.Log(m, quiet), quantize);
-                if (p.GetValue(SavePredictions) is { } save)
-                {
-                    OutputPath.NotAnInput(save, taskPath);
-                    GenerationPredictions.Write(save, task, answers);
-                }
+                if (save is not null) GenerationPredictions.Write(save, task, answers);
                 if (!systems.TryAdd(name, answers)) throw new UsageException($"--predictions: system '{name}' is also the --model's name");
             }
             BertScorer? bert = null;
@@ -114,6 +118,13 @@ internal sealed class GenerationEvaluation
         {
             throw new InputException(e.Message);
         }
+    }
+
+    // --predictions FILE (the system is the file's name) or NAME=FILE
+    private static (string Name, string Path) SystemFile(string value)
+    {
+        int eq = value.IndexOf('=');
+        return eq > 0 ? (value[..eq], value[(eq + 1)..]) : (System.IO.Path.GetFileNameWithoutExtension(value), value);
     }
 
     private LlmAnswerJudge CreateJudge(ParseResult p, string taskPath)

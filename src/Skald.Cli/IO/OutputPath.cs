@@ -6,13 +6,19 @@ namespace Skald.Cli.IO;
 internal static class OutputPath
 {
     /// <summary>Throws a usage error when <paramref name="output"/> is the same file as one of <paramref name="inputs"/>.</summary>
-    public static void NotAnInput(string output, params string?[] inputs)
+    public static void NotAnInput(string output, params string?[] inputs) => NotAnInputOf("--output", output, inputs);
+
+    /// <summary>
+    /// Throws a usage error naming <paramref name="option"/> when the file it writes, <paramref name="output"/>, is the
+    /// same file as one of <paramref name="inputs"/>.
+    /// </summary>
+    public static void NotAnInputOf(string option, string output, params string?[] inputs)
     {
         string full = Resolve(output);
         foreach (var input in inputs)
         {
             if (input is not null && string.Equals(full, Resolve(input), StringComparison.Ordinal))
-                throw new UsageException($"--output {output} is the input {input}; writing it would replace what is being read");
+                throw new UsageException($"{option} {output} is the input {input}; writing it would replace what is being read");
         }
     }
 

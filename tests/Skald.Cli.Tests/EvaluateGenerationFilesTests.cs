@@ -35,4 +35,23 @@ public sealed class EvaluateGenerationFilesTests
         SkaldProcess.AssertUserError(r, 1, "missing");
         Assert.DoesNotContain("generated", r.Stdout + r.Stderr);
     }
+
+    [Fact]
+    public void TheJudgeCacheIsNeverAFileBeingReadNorAFolder()
+    {
+        // the cache is a journal: opening it cut the task's last row (no newline after it) as a torn line
+        var (dir, task, predictions) = Files();
+        string before = File.ReadAllText(task);
+        string[] judge = ["evaluate", "--type", "generation", "--task", task, "--predictions", predictions, "--metrics", "judge", "--judge", "http://127.0.0.1:1/v1#m"];
+        SkaldProcess.AssertUserError(SkaldProcess.Run([.. judge, "--judge-cache", task]), 2, $"--judge-cache {task} is the input {task}");
+        Assert.Equal(before, File.ReadAllText(task));
+        SkaldProcess.AssertUserError(SkaldProcess.Run([.. judge, "--judge-cache", predictions]), 2, "--judge-cache", "is the input");
+        SkaldProcess.AssertUserError(SkaldProcess.Run([.. judge, "--judge-cache", dir]), 2, $"option --judge-cache {dir}: is a folder");
+        SkaldProcess.AssertUserError(SkaldProcess.Run([.. judge, "--judge-cache", Path.Combine(dir, "none", "c.jsonl")]), 2, "--judge-cache", "does not exist");
+        // a bad --judge is found before the model answers
+        var r = SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--model", TestPaths.FixtureModel("decoder-qwen2"),
+            "--max-new-tokens", "2", "--metrics", "judge", "--judge", "ftp://127.0.0.1/v1#m");
+        SkaldProcess.AssertUserError(r, 2, "option --judge must be URL#MODEL");
+        Assert.DoesNotContain("generated", r.Stdout + r.Stderr);
+    }
 }

@@ -75,6 +75,7 @@ internal sealed class GenerationEvaluation
             OutputPath.NotAnInputOf("--save-predictions", save, read);
             AtomicFile.CheckWritable(save); // before the model answers, not after
         }
+        var judging = metrics.Contains("judge") ? JudgeSettings(p, taskPath, [.. read, outputPath, save]) : default;
         try
         {
             var task = GenerationFiles.ReadTask(taskPath);
@@ -100,7 +101,7 @@ internal sealed class GenerationEvaluation
                 var baseline = p.GetValue(BertScoreBaseline) is { } b ? Evaluation.Generation.BertScoreBaseline.Read(b, encoder.Transformer.Config.NumLayers) : null;
                 bert = new BertScorer(encoder, p.GetValue(BertScoreIdf), baseline);
             }
-            using var judge = metrics.Contains("judge") ? CreateJudge(p, taskPath) : null;
+            using var judge = judging.Settings is { } settings ? new LlmAnswerJudge(settings, judging.Cache) : null;
             var preferences = p.GetValue(Preferences) is { } pref ? GenerationFiles.ReadPreferences(pref) : null;
             var report = new GenerationEvaluator { Metrics = metrics, BertScore = bert, Judge = judge }
                 .EvaluateAsync(task, systems, preferences).GetAwaiter().GetResult();
@@ -127,14 +128,18 @@ internal sealed class GenerationEvaluation
         return eq > 0 ? (value[..eq], value[(eq + 1)..]) : (System.IO.Path.GetFileNameWithoutExtension(value), value);
     }
 
-    private LlmAnswerJudge CreateJudge(ParseResult p, string taskPath)
+    // The judge's endpoint and model, and its cache (a journal it appends to and cuts a torn last line from: never a
+    // file the command reads or writes); option mistakes before any work.
+    private (LlmSettings? Settings, string Cache) JudgeSettings(ParseResult p, string taskPath, string?[] files)
     {
         string spec = p.GetValue(Judge) ?? throw new UsageException("--metrics judge needs --judge URL#MODEL");
         int hash = spec.LastIndexOf('#');
         if (hash <= 0 || hash == spec.Length - 1 || !Uri.TryCreate(spec[..hash], UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
             throw new UsageException($"option --judge must be URL#MODEL (an http(s) OpenAI-compatible endpoint and a model name), got '{spec}'");
+        string cache = CliOptions.FileTarget("--judge-cache", p.GetValue(JudgeCache)
+            ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(taskPath))!, Path.GetFileNameWithoutExtension(taskPath) + ".judge.jsonl"));
+        OutputPath.NotAnInputOf("--judge-cache", cache, files);
         var settings = new LlmSettings { Endpoint = endpoint, Model = spec[(hash + 1)..], ApiKey = DataGenerateCommand.ApiKey(endpoint, "OPENAI_API_KEY") };
-        string cache = p.GetValue(JudgeCache) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(taskPath))!, Path.GetFileNameWithoutExtension(taskPath) + ".judge.jsonl");
-        return new LlmAnswerJudge(settings, cache);
+        return (settings, cache);
     }
 }

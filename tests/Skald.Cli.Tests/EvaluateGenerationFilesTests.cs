@@ -54,4 +54,22 @@ public sealed class EvaluateGenerationFilesTests
         SkaldProcess.AssertUserError(r, 2, "option --judge must be URL#MODEL");
         Assert.DoesNotContain("generated", r.Stdout + r.Stderr);
     }
+
+    [Fact]
+    public void ALoneSurrogateOrAFolderIsOneLineNamingTheFile()
+    {
+        // valid JSON but not text: reading it as a string threw (exit 70)
+        var (dir, task, predictions) = Files();
+        string[] run = ["evaluate", "--type", "generation", "--task", task, "--predictions", predictions];
+        File.WriteAllText(task, "{\"id\": \"a\", \"prompt\": \"p\", \"reference\": \"x \\ud800\"}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run(run), 1, "task.jsonl:1", "field \"reference\"", "surrogate");
+        File.WriteAllText(task, "{\"id\": \"a\", \"prompt\": \"p\", \"reference\": \"x\", \"task\": \"\\udc00\"}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run(run), 1, "task.jsonl:1", "field \"task\"", "surrogate");
+        File.WriteAllText(task, "{\"id\": \"a\", \"prompt\": \"p\", \"reference\": \"x\"}\n");
+        File.WriteAllText(predictions, "{\"id\": \"a\", \"text\": \"\\ud800\"}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run(run), 1, "pred.jsonl:1", "field \"text\"", "surrogate");
+        // a folder was "cannot read the file (Access to the path ... is denied.)"
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", dir, "--predictions", predictions),
+            1, $"{dir}: is a folder, expected a file");
+    }
 }

@@ -72,4 +72,17 @@ public sealed class EvaluateGenerationFilesTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", dir, "--predictions", predictions),
             1, $"{dir}: is a folder, expected a file");
     }
+
+    [Fact]
+    public void ATaskWithARepeatedIdOrNoRowsIsOneLine()
+    {
+        // both were internal errors (exit 70): a dictionary by id, and the mean over no rows
+        var (_, task, predictions) = Files();
+        File.WriteAllText(task, "{\"id\": \"a\", \"prompt\": \"p\", \"reference\": \"x\"}\n\n{\"id\": \"a\", \"prompt\": \"q\", \"reference\": \"y\"}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", predictions),
+            1, "task.jsonl:3: id 'a' appears twice");
+        File.WriteAllText(task, "\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", predictions),
+            1, "task.jsonl: the file is empty");
+    }
 }

@@ -11,9 +11,18 @@ namespace Skald.Evaluation.Generation;
 /// </summary>
 public static class GenerationFiles
 {
-    /// <summary>The task rows of <paramref name="path"/>.</summary>
-    public static IReadOnlyList<GenerationRow> ReadTask(string path) => [.. Rows(path, "id", "prompt", "reference").Select(r =>
-        new GenerationRow(r.Values[0], r.Values[1], r.Values[2], r.Optional.GetValueOrDefault("task") ?? "all"))];
+    /// <summary>The task rows of <paramref name="path"/> (at least one; each id once).</summary>
+    public static IReadOnlyList<GenerationRow> ReadTask(string path)
+    {
+        var rows = new List<GenerationRow>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var r in Rows(path, "id", "prompt", "reference"))
+        {
+            if (!ids.Add(r.Values[0])) throw new EvaluationException($"{path}:{r.Line}: id '{r.Values[0]}' appears twice");
+            rows.Add(new GenerationRow(r.Values[0], r.Values[1], r.Values[2], r.Optional.GetValueOrDefault("task") ?? "all"));
+        }
+        return rows.Count > 0 ? rows : throw new EvaluationException($"{path}: the file is empty (no task rows)");
+    }
 
     /// <summary>Prediction text by row id.</summary>
     public static IReadOnlyDictionary<string, string> ReadPredictions(string path)

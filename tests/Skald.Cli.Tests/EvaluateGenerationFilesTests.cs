@@ -85,4 +85,15 @@ public sealed class EvaluateGenerationFilesTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", predictions),
             1, "task.jsonl: the file is empty");
     }
+
+    [Fact]
+    public void PredictionsWithoutAFileAreAUsageError()
+    {
+        // an empty path reached File.ReadAllLines (an internal error, exit 70)
+        var (_, task, _) = Files();
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", "mine="),
+            2, "option --predictions 'mine=': no file named");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", " "),
+            2, "option --predictions ' ': no file named");
+    }
 }

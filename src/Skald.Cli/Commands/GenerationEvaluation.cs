@@ -125,7 +125,8 @@ internal sealed class GenerationEvaluation
     private static (string Name, string Path) SystemFile(string value)
     {
         int eq = value.IndexOf('=');
-        return eq > 0 ? (value[..eq], value[(eq + 1)..]) : (System.IO.Path.GetFileNameWithoutExtension(value), value);
+        var system = eq > 0 ? (value[..eq], value[(eq + 1)..]) : (System.IO.Path.GetFileNameWithoutExtension(value), value);
+        return system.Item2.Trim().Length > 0 ? system : throw new UsageException($"option --predictions '{value}': no file named (FILE or NAME=FILE)");
     }
 
     // The judge's endpoint and model, and its cache (a journal it appends to and cuts a torn last line from: never a

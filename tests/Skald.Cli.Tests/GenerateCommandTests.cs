@@ -113,4 +113,18 @@ public sealed class GenerateCommandTests
             1, "in.jsonl:1", "field \"role\"", "surrogate");
         Assert.False(File.Exists(output));
     }
+
+    [Theory]
+    [InlineData("--temperature", "1e300")]
+    [InlineData("--top-p", "1e-50")]
+    [InlineData("--repetition-penalty", "1e-50")]
+    [InlineData("--repetition-penalty", "1e300")]
+    public void ANumberOutsideFloatRangeIsAUsageError(string option, string value)
+    {
+        // the sampling options are floats: 1e300 became infinity and 1e-50 zero, which the generator refused (exit 70)
+        var (_, input, output) = Files("{\"ids\": [5, 9]}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output, "--max-new-tokens", "2",
+            option, value), 2, $"option {option} must be", "within float range", $"'{value}'");
+        Assert.False(File.Exists(output));
+    }
 }

@@ -21,10 +21,10 @@ internal sealed class GenerateCommand : Command
     private readonly Option<string> input = CliOptions.Text("--input", "Prompts, .jsonl: one {\"prompt\": TEXT}, {\"ids\": [...]} (token ids as given) or {\"messages\": [...]} per line", "FILE", required: true);
     private readonly Option<string> output = CliOptions.Text("--output", "One {\"ids\": [...], \"text\": ..., \"finish_reason\": stop|length|eos} per input row (.jsonl)", "FILE", required: true);
     private readonly Option<int?> maxNewTokens = CliOptions.Int("--max-new-tokens", "Most tokens to generate per prompt", defaultValue: 128);
-    private readonly Option<double?> temperature = CliOptions.Number("--temperature", "0: greedy decoding; > 0: sample at this temperature", v => v >= 0, "a number ≥ 0", 0.0, "T");
+    private readonly Option<double?> temperature = CliOptions.Number("--temperature", "0: greedy decoding; > 0: sample at this temperature", v => v >= 0 && float.IsFinite((float)v), "a number ≥ 0 within float range (≤ 3.4e38)", 0.0, "T");
     private readonly Option<int?> topK = CliOptions.Int("--top-k", "When sampling, keep only the K most likely tokens", helpName: "K");
-    private readonly Option<double?> topP = CliOptions.Number("--top-p", "When sampling, keep the most likely tokens whose probabilities add up to P", v => v > 0 && v <= 1, "a number in (0, 1]", helpName: "P");
-    private readonly Option<double?> repetitionPenalty = CliOptions.Number("--repetition-penalty", "Divide positive / multiply negative logits of tokens already in the sequence by this (1: off)", v => v > 0, "a number > 0", helpName: "X");
+    private readonly Option<double?> topP = CliOptions.Number("--top-p", "When sampling, keep the most likely tokens whose probabilities add up to P", v => (float)v > 0 && v <= 1, "a number in (0, 1] within float range (≥ 1.4e-45)", helpName: "P");
+    private readonly Option<double?> repetitionPenalty = CliOptions.Number("--repetition-penalty", "Divide positive / multiply negative logits of tokens already in the sequence by this (1: off)", v => (float)v > 0 && float.IsFinite((float)v), "a number > 0 within float range (1.4e-45 to 3.4e38)", helpName: "X");
     private readonly Option<string[]> stop = new("--stop") { Description = "Stop a row when its generated text contains this (cut before it); repeatable", HelpName = "TEXT" };
     private readonly Option<int?> seed = CliOptions.Int("--seed", "Sampling seed (each row draws from its own stream)", min: 0, defaultValue: 0);
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Prompts decoded together (left-padded)", defaultValue: 8);

@@ -127,4 +127,18 @@ public sealed class GenerateCommandTests
             option, value), 2, $"option {option} must be", "within float range", $"'{value}'");
         Assert.False(File.Exists(output));
     }
+
+    [Fact]
+    public void AdaptersNamingNoFolderAreAUsageError()
+    {
+        // "--adapters ," generated with the base model alone, as if no adapter had been asked for (merge refused it)
+        var (dir, input, output) = Files("{\"ids\": [5, 9]}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--adapters", ",", "--input", input, "--output", output,
+            "--max-new-tokens", "2"), 2, "option --adapters: no adapter folders given");
+        Assert.False(File.Exists(output));
+        string task = Path.Combine(dir, "task.jsonl");
+        File.WriteAllText(task, "{\"id\": \"a\", \"prompt\": \"Hei?\", \"reference\": \"Hei!\"}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--model", Model, "--adapters", " , ",
+            "--max-new-tokens", "2"), 2, "option --adapters: no adapter folders given");
+    }
 }

@@ -59,10 +59,11 @@ internal sealed class GenerateCommand : Command
         string inputPath = p.GetValue(input)!, outputPath = p.GetValue(output)!;
         bool quiet = p.GetValue(CliOptions.Quiet);
         OutputPath.NotAnInput(outputPath, inputPath);
+        var adapterNames = CliOptions.AdapterFolders(p.GetValue(adapters));
         var rows = GenerationRows.Read(inputPath);
         AtomicFile.CheckWritable(outputPath); // before the model loads and generates, not after
         string folder = HubModels.Resolve(p.GetValue(model)!, quiet);
-        var generator = TextGenerator.Load(folder, HubModels.ResolveAll(CliOptions.Items(p.GetValue(adapters)), quiet));
+        var generator = TextGenerator.Load(folder, HubModels.ResolveAll(adapterNames, quiet));
         QuantizeOption.Apply(generator, p.GetValue(quantize), quiet);
         var prompts = rows.Select(r => Tokenize(generator, r.Input, $"{inputPath}:{r.Line}")).ToList();
         var options = new GenerationOptions

@@ -99,6 +99,14 @@ internal static class StudyStages
     {
         string task = s.Keys.FilePath("task", required: true)!;
         var systems = s.Keys.FilePathList("systems", required: true);
+        // a system is named by its stage (a name has no '/' or '.') or its file's name without the extension: two of a
+        // name are found now, not when the stages before this one have run
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var system in systems)
+        {
+            if (!names.Add(Path.GetFileNameWithoutExtension(system)))
+                throw new InputException($"{s.Keys.Where("systems")}: system '{Path.GetFileNameWithoutExtension(system)}' given twice");
+        }
         var metrics = s.Keys.PathList("metrics") is { Count: > 0 } m ? m : ["rougeL"];
         foreach (var metric in metrics)
         {

@@ -141,4 +141,26 @@ public sealed class GenerateCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--model", Model, "--adapters", " , ",
             "--max-new-tokens", "2"), 2, "option --adapters: no adapter folders given");
     }
+
+    [Fact]
+    public void TheOutputIsNeverAFileOfTheModelFolder()
+    {
+        // --output MODEL/tokenizer.json replaced the model's tokenizer with the generated rows
+        var (dir, input, output) = Files("{\"ids\": [5, 9]}\n");
+        string model = Path.Combine(dir, "model");
+        Directory.CreateDirectory(model);
+        foreach (var f in Directory.GetFiles(Model)) File.Copy(f, Path.Combine(model, Path.GetFileName(f)));
+        string tokenizer = Path.Combine(model, "tokenizer.json"), before = File.ReadAllText(tokenizer);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", model, "--input", input, "--output", tokenizer, "--max-new-tokens", "2"),
+            2, $"--output {tokenizer} is a file of the model folder {model}");
+        Assert.Equal(before, File.ReadAllText(tokenizer));
+        string task = Path.Combine(dir, "task.jsonl");
+        File.WriteAllText(task, "{\"id\": \"a\", \"prompt\": \"Hei?\", \"reference\": \"Hei!\"}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--model", model, "--prompt-format", "plain",
+            "--max-new-tokens", "2", "--save-predictions", Path.Combine(model, "config.json")), 2, "--save-predictions", "is a file of the model folder");
+        // a new file inside the folder replaces nothing
+        var r = SkaldProcess.Run("generate", "--model", model, "--input", input, "--output", Path.Combine(model, "out.jsonl"), "--max-new-tokens", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(before, File.ReadAllText(tokenizer));
+    }
 }

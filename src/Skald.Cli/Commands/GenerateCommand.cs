@@ -63,7 +63,9 @@ internal sealed class GenerateCommand : Command
         var rows = GenerationRows.Read(inputPath);
         AtomicFile.CheckWritable(outputPath); // before the model loads and generates, not after
         string folder = HubModels.Resolve(p.GetValue(model)!, quiet);
-        var generator = TextGenerator.Load(folder, HubModels.ResolveAll(adapterNames, quiet));
+        var adapterFolders = HubModels.ResolveAll(adapterNames, quiet);
+        OutputPath.NotAFileOf("--output", outputPath, [folder, .. adapterFolders]);
+        var generator = TextGenerator.Load(folder, adapterFolders);
         QuantizeOption.Apply(generator, p.GetValue(quantize), quiet);
         var prompts = rows.Select(r => Tokenize(generator, r.Input, $"{inputPath}:{r.Line}")).ToList();
         var options = new GenerationOptions

@@ -87,9 +87,12 @@ internal sealed class GenerationEvaluation
             if (model is not null)
             {
                 string folder = HubModels.Resolve(model, quiet);
+                var adapterFolders = HubModels.ResolveAll(CliOptions.AdapterFolders(p.GetValue(Adapters)), quiet);
+                if (outputPath is not null) OutputPath.NotAFileOf("--output", outputPath, [folder, .. adapterFolders]);
+                if (save is not null) OutputPath.NotAFileOf("--save-predictions", save, [folder, .. adapterFolders]);
                 string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
                 var options = new Models.Generation.GenerationOptions { MaxNewTokens = p.GetValue(MaxNewTokens) ?? 128, Temperature = 0 };
-                var answers = GenerationPredictions.Generate(folder, HubModels.ResolveAll(CliOptions.AdapterFolders(p.GetValue(Adapters)), quiet), taskPath, task, p.GetValue(PromptFormat) ?? "auto", options, batchSize, m => Terminal.Log(m, quiet), quantize);
+                var answers = GenerationPredictions.Generate(folder, adapterFolders, taskPath, task, p.GetValue(PromptFormat) ?? "auto", options, batchSize, m => Terminal.Log(m, quiet), quantize);
                 if (save is not null) GenerationPredictions.Write(save, task, answers);
                 if (!systems.TryAdd(name, answers)) throw new UsageException($"--predictions: system '{name}' is also the --model's name");
             }

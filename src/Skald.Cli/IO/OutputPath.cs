@@ -23,6 +23,22 @@ internal static class OutputPath
     }
 
     /// <summary>
+    /// Throws a usage error naming <paramref name="option"/> when the file it writes, <paramref name="output"/>, is a file
+    /// of one of <paramref name="folders"/> (a model or adapter folder the verb loads: its config.json, tokenizer.json or
+    /// weights would be replaced); a new file inside one is allowed.
+    /// </summary>
+    public static void NotAFileOf(string option, string output, IEnumerable<string> folders)
+    {
+        string full = Resolve(output);
+        if (!File.Exists(full)) return;
+        foreach (var folder in folders)
+        {
+            if (full.StartsWith(Path.TrimEndingDirectorySeparator(Resolve(folder)) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                throw new UsageException($"{option} {output} is a file of the model folder {folder}; writing it would replace the model's file");
+        }
+    }
+
+    /// <summary>
     /// Throws a usage error when the output folder <paramref name="output"/> is the input folder <paramref name="input"/>
     /// or lies inside it (a new model written into the model folder it is made from would change that folder).
     /// </summary>

@@ -96,4 +96,14 @@ public sealed class EvaluateGenerationFilesTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", " "),
             2, "option --predictions ' ': no file named");
     }
+
+    [Fact]
+    public void APredictionsSystemNamedAsTheModelFailsBeforeTheModelAnswers()
+    {
+        var (_, task, predictions) = Files();
+        var r = SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", "decoder-qwen2=" + predictions,
+            "--model", TestPaths.FixtureModel("decoder-qwen2"), "--prompt-format", "plain", "--max-new-tokens", "2");
+        SkaldProcess.AssertUserError(r, 2, "system 'decoder-qwen2' is also the --model's name");
+        Assert.DoesNotContain("generated", r.Stdout + r.Stderr); // it was found after the model had answered every prompt
+    }
 }

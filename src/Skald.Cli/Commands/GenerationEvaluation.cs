@@ -91,10 +91,11 @@ internal sealed class GenerationEvaluation
                 if (outputPath is not null) OutputPath.NotAFileOf("--output", outputPath, [folder, .. adapterFolders]);
                 if (save is not null) OutputPath.NotAFileOf("--save-predictions", save, [folder, .. adapterFolders]);
                 string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+                if (systems.ContainsKey(name)) throw new UsageException($"--predictions: system '{name}' is also the --model's name");
                 var options = new Models.Generation.GenerationOptions { MaxNewTokens = p.GetValue(MaxNewTokens) ?? 128, Temperature = 0 };
                 var answers = GenerationPredictions.Generate(folder, adapterFolders, taskPath, task, p.GetValue(PromptFormat) ?? "auto", options, batchSize, m => Terminal.Log(m, quiet), quantize);
                 if (save is not null) GenerationPredictions.Write(save, task, answers);
-                if (!systems.TryAdd(name, answers)) throw new UsageException($"--predictions: system '{name}' is also the --model's name");
+                systems.Add(name, answers);
             }
             BertScorer? bert = null;
             if (metrics.Contains("bertscore"))

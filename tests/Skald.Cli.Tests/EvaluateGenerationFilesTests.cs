@@ -106,4 +106,19 @@ public sealed class EvaluateGenerationFilesTests
         SkaldProcess.AssertUserError(r, 2, "system 'decoder-qwen2' is also the --model's name");
         Assert.DoesNotContain("generated", r.Stdout + r.Stderr); // it was found after the model had answered every prompt
     }
+
+    [Theory]
+    [InlineData("1", "F '1'")]
+    [InlineData("NaN", "F 'NaN'")]
+    [InlineData("2", "F '2'")]
+    public void ABertScoreBaselineOfOneOrMoreIsOneLineNamingTheRow(string f, string named)
+    {
+        // rescaling divides by 1 − b: a baseline of 1 gave infinite scores, which the report could not write (exit 70)
+        var (dir, task, predictions) = Files();
+        string baseline = Path.Combine(dir, "baseline.csv");
+        File.WriteAllText(baseline, $"LAYER,P,R,F\n1,0.5,0.5,0.5\n2,0.5,0.5,{f}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", predictions,
+            "--metrics", "bertscore", "--bertscore-model", TestPaths.FixtureModel("plain-bert"), "--bertscore-baseline", baseline),
+            1, "baseline.csv:3:", named, "below 1");
+    }
 }

@@ -121,4 +121,13 @@ public sealed class EvaluateGenerationFilesTests
             "--metrics", "bertscore", "--bertscore-model", TestPaths.FixtureModel("plain-bert"), "--bertscore-baseline", baseline),
             1, "baseline.csv:3:", named, "below 1");
     }
+
+    [Fact]
+    public void MetricsNamingNoneAreAUsageError()
+    {
+        // "--metrics ," scored nothing and wrote a report of empty rows, exit 0
+        var (_, task, predictions) = Files();
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", predictions, "--metrics", " , "),
+            2, "option --metrics: no metrics given (known: rougeL, bertscore, judge)");
+    }
 }

@@ -59,7 +59,8 @@ internal sealed class GenerationEvaluation
             throw new UsageException("--type generation needs --model DIR (a decoder that answers the prompts) or --predictions FILE (repeat it, as NAME=FILE, for several systems)");
         if (model is null && (p.GetValue(PromptFormat) is not null || p.GetValue(SavePredictions) is not null || p.GetValue(Adapters) is not null || quantize is not null))
             throw new UsageException("--prompt-format, --adapters, --save-predictions and --quantize apply with --model only");
-        var metrics = (p.GetValue(Metrics) ?? "rougeL").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var metrics = CliOptions.Items(p.GetValue(Metrics) ?? "rougeL");
+        if (metrics.Length == 0) throw new UsageException($"option --metrics: no metrics given (known: {string.Join(", ", GenerationEvaluator.KnownMetrics)})");
         foreach (var m in metrics)
         {
             if (!GenerationEvaluator.KnownMetrics.Contains(m))

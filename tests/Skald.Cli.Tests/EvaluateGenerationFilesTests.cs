@@ -130,4 +130,23 @@ public sealed class EvaluateGenerationFilesTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", predictions, "--metrics", " , "),
             2, "option --metrics: no metrics given (known: rougeL, bertscore, judge)");
     }
+
+    [Fact]
+    public void APipelineEvaluateStageChecksBothOutputsBeforeScoring()
+    {
+        // NAME.md in the way: NAME.json was written, then "Access to the path ... is denied." (and the judge already paid)
+        var (dir, task, predictions) = Files();
+        string output = Path.Combine(dir, "out"), config = Path.Combine(dir, "pipeline.yaml");
+        Directory.CreateDirectory(Path.Combine(output, "ev.md"));
+        File.WriteAllText(config, $"output: {output}\nstages:\n  - {{name: ev, type: evaluate_generation, task: '{task}', systems: ['{predictions}']}}\n");
+        var r = SkaldProcess.Run("pipeline", "--config", config);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains($"{Path.Combine(output, "ev.md")}: is a folder; name a file to write", r.Stderr);
+        Assert.False(File.Exists(Path.Combine(output, "ev.json")));
+        Directory.Delete(Path.Combine(output, "ev.md"));
+        r = SkaldProcess.Run("pipeline", "--config", config);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("rougeL", File.ReadAllText(Path.Combine(output, "ev.md")));
+        Assert.Equal(["ev.json", "ev.md"], Directory.GetFileSystemEntries(output).Select(Path.GetFileName).Order());
+    }
 }

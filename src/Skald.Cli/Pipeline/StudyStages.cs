@@ -126,6 +126,9 @@ internal static class StudyStages
         {
             try
             {
+                string json = target + ".json", md = target + ".md";
+                AtomicFile.CheckWritable(json); // both before any scoring (a judge is paid per answer), not one after the other
+                AtomicFile.CheckWritable(md);
                 string taskPath = resolve(task);
                 var rows = ReadTask(taskPath);
                 var predictions = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
@@ -141,10 +144,10 @@ internal static class StudyStages
                 var report = new GenerationEvaluator { Metrics = metrics, BertScore = bert, Judge = judgeClient }
                     .EvaluateAsync(rows, predictions, preferences is null ? null : GenerationFiles.ReadPreferences(resolve(preferences))).GetAwaiter().GetResult();
                 string markdown = report.ToMarkdown();
-                File.WriteAllText(target + ".json", report.ToJson());
-                File.WriteAllText(target + ".md", markdown);
+                AtomicFile.Write(json, f => f.Write(System.Text.Encoding.UTF8.GetBytes(report.ToJson())));
+                AtomicFile.Write(md, f => f.Write(System.Text.Encoding.UTF8.GetBytes(markdown)));
                 foreach (var line in markdown.TrimEnd().Split('\n')) log("    " + line);
-                return target + ".json";
+                return json;
             }
             catch (Retrieval.EvaluationException e)
             {

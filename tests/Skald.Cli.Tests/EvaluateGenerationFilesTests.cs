@@ -149,4 +149,15 @@ public sealed class EvaluateGenerationFilesTests
         Assert.Contains("rougeL", File.ReadAllText(Path.Combine(output, "ev.md")));
         Assert.Equal(["ev.json", "ev.md"], Directory.GetFileSystemEntries(output).Select(Path.GetFileName).Order());
     }
+
+    [Fact]
+    public void APromptWithNoTokensIsOneLineNamingTheRow()
+    {
+        // an empty prompt written plain has no tokens: the generator's check was an internal error (exit 70), as
+        // skald generate already said in one line
+        var (_, task, _) = Files();
+        File.WriteAllText(task, "{\"id\": \"a\", \"prompt\": \"Hei?\", \"reference\": \"Hei!\"}\n{\"id\": \"tom\", \"prompt\": \"\", \"reference\": \"x\"}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--model", TestPaths.FixtureModel("decoder-qwen2"),
+            "--prompt-format", "plain", "--max-new-tokens", "2"), 1, "task.jsonl: row 'tom': the prompt has no tokens");
+    }
 }

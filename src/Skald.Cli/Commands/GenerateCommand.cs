@@ -67,7 +67,7 @@ internal sealed class GenerateCommand : Command
         OutputPath.NotAFileOf("--output", outputPath, [folder, .. adapterFolders]);
         var generator = TextGenerator.Load(folder, adapterFolders);
         QuantizeOption.Apply(generator, p.GetValue(quantize), quiet);
-        var prompts = rows.Select(r => Tokenize(generator, r.Input, $"{inputPath}:{r.Line}")).ToList();
+        var prompts = rows.Select(r => GenerationRows.PromptIds(generator, r.Input, $"{inputPath}:{r.Line}")).ToList();
         var options = new GenerationOptions
         {
             MaxNewTokens = p.GetValue(maxNewTokens) ?? 128,
@@ -90,30 +90,6 @@ internal sealed class GenerateCommand : Command
         Terminal.Log($"generated {tokens} tokens for {results.Length} prompts in {clock.Elapsed.TotalSeconds:F2} s " +
             $"({tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} tokens/s); wrote {outputPath}", quiet);
         return 0;
-    }
-
-    private static int[] Tokenize(TextGenerator generator, GenerationInput row, string at)
-    {
-        int[] ids;
-        try
-        {
-            ids = generator.Tokenize(row);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new InputException($"{at}: {e.Message}");
-        }
-        catch (ChatTemplateException e)
-        {
-            throw new InputException($"{at}: {e.Message}");
-        }
-        if (ids.Length == 0) throw new InputException($"{at}: the prompt has no tokens");
-        int vocab = generator.Decoder.LmHead?.VocabSize ?? generator.Decoder.Config.VocabSize;
-        if (ids.FirstOrDefault(id => id >= vocab) is int bad and > 0)
-            throw new InputException($"{at}: token id {bad} is outside the model's vocabulary of {vocab}");
-        if (ids.Length >= generator.Context)
-            throw new InputException($"{at}: the prompt has {ids.Length} tokens; the model's context (max_position_embeddings) is {generator.Context}, leaving no room to generate");
-        return ids;
     }
 
     // Text deltas to the writer as they come; rows after the first start on a new line.

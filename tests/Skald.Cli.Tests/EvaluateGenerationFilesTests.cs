@@ -160,4 +160,19 @@ public sealed class EvaluateGenerationFilesTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--model", TestPaths.FixtureModel("decoder-qwen2"),
             "--prompt-format", "plain", "--max-new-tokens", "2"), 1, "task.jsonl: row 'tom': the prompt has no tokens");
     }
+
+    [Fact]
+    public void AnOptionOfTheOtherKindOfEvaluationIsAUsageError()
+    {
+        // --limit 1 scored every row, and --predictions with a retrieval type was dropped without a word
+        var (_, task, predictions) = Files();
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", predictions, "--limit", "1"),
+            2, "--limit does not apply to --type generation");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", predictions, "--rerank", "x"),
+            2, "--rerank does not apply to --type generation");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "sts", "--task", task, "--model", "bm25", "--predictions", predictions),
+            2, "--predictions applies to --type generation only");
+        var r = SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", predictions, "--batch-size", "4", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+    }
 }

@@ -175,4 +175,17 @@ public sealed class EvaluateGenerationFilesTests
         var r = SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", predictions, "--batch-size", "4", "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
     }
+
+    [Fact]
+    public void AJudgeReplyWithoutChoicesIsRetried()
+    {
+        // {"choices": []} threw when the reply's text was read, outside the retried part (an internal error, exit 70)
+        var (dir, task, predictions) = Files();
+        using var server = new FakeChatServer((_, n) => n == 1 ? FakeChatServer.Reply.NoChoices : FakeChatServer.Reply.Good,
+            answer: _ => "Rationale: Close.\nScore: 7");
+        var r = SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", predictions, "--metrics", "judge",
+            "--judge", server.Url + "#fake", "--judge-cache", Path.Combine(dir, "cache.jsonl"), "--output", Path.Combine(dir, "report.json"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("\"judge\": 7", File.ReadAllText(Path.Combine(dir, "report.json")));
+    }
 }

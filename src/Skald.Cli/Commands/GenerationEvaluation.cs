@@ -142,8 +142,8 @@ internal sealed class GenerationEvaluation
         int hash = spec.LastIndexOf('#');
         if (hash <= 0 || hash == spec.Length - 1 || !Uri.TryCreate(spec[..hash], UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
             throw new UsageException($"option --judge must be URL#MODEL (an http(s) OpenAI-compatible endpoint and a model name), got '{spec}'");
-        string cache = CliOptions.FileTarget("--judge-cache", p.GetValue(JudgeCache)
-            ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(taskPath))!, Path.GetFileNameWithoutExtension(taskPath) + ".judge.jsonl"));
+        string cache = p.GetValue(JudgeCache) is { } given ? CliOptions.FileTarget("--judge-cache", given)
+            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(taskPath))!, Path.GetFileNameWithoutExtension(taskPath) + ".judge.jsonl");
         OutputPath.NotAnInputOf("--judge-cache", cache, files);
         var settings = new LlmSettings { Endpoint = endpoint, Model = spec[(hash + 1)..], ApiKey = DataGenerateCommand.ApiKey(endpoint, "OPENAI_API_KEY") };
         return (settings, cache);

@@ -9,12 +9,12 @@ namespace Skald.Tests;
 /// A local stand-in for an OpenAI-compatible chat-completions API, on 127.0.0.1 only (HttpListener): each request's
 /// passage (the text after "Tekst:"/"Text:" in the user message) is recorded, and the answer is chosen by a script from
 /// the passage and how often it was asked: good numbered lists wrapped in chatter, 429 with Retry-After, 500, a slow
-/// reply, or garbage. Good answers are deterministic per passage, in the prompt's language.
+/// reply, garbage, or a completion without choices. Good answers are deterministic per passage, in the prompt's language.
 /// </summary>
 internal sealed class FakeChatServer : LocalHttpServer
 {
     /// <summary>What to answer.</summary>
-    public enum Reply { Good, Chatter, TooMany, ServerError, Slow, Garbage, NotFound }
+    public enum Reply { Good, Chatter, TooMany, ServerError, Slow, Garbage, NotFound, NoChoices }
 
     private readonly Func<string, int, Reply> script;
     private readonly ConcurrentDictionary<string, int> asked = new(StringComparer.Ordinal);
@@ -73,6 +73,11 @@ internal sealed class FakeChatServer : LocalHttpServer
                 res.StatusCode = 200;
                 res.ContentType = "application/json";
                 await WriteAsync(res, "<html>this is not json</html>");
+                return;
+            case Reply.NoChoices:
+                res.StatusCode = 200;
+                res.ContentType = "application/json";
+                await WriteAsync(res, """{"id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000, "model": "fake", "choices": []}""");
                 return;
             case Reply.Slow:
                 await Task.Delay(3000);

@@ -306,6 +306,16 @@ public sealed class DataCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", Path.Combine(dir, "gen"),
             "--generator", "llm", "--llm", "http://127.0.0.1:9/v1", "--llm-model", "m", "--journal", dir), 2,
             $"option --journal {dir}: is a folder; name a file");
+        // A journal that is a file being read: opening it cut the file's unterminated last line as a torn entry.
+        string data = Path.Combine(dir, "rows.jsonl");
+        File.WriteAllText(data, "{\"text\": \"Toget går klokka sju.\"}\n{\"text\": \"Kor mykje kostar billetten?\"}");
+        using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good, answer: p => p);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "translate", "--data", data, "--output", Path.Combine(dir, "nn.jsonl"), "--from", "nb",
+            "--to", "nn", "--engine", "llm", "--llm", server.Url, "--llm-model", "m", "--journal", data), 2, $"--journal {data} is the input {data}");
+        Assert.EndsWith("billetten?\"}", File.ReadAllText(data));
+        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", data, "--output", Path.Combine(dir, "gen"),
+            "--generator", "llm", "--llm", server.Url, "--llm-model", "m", "--journal", data), 2, $"--journal {data} is the input {data}");
+        Assert.EndsWith("billetten?\"}", File.ReadAllText(data));
     }
 
     [ApertiumFact]

@@ -100,4 +100,67 @@ public sealed class GenerateCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Path.Combine(dir, "nope"), "--input", input,
             "--output", output), 1, "nope");
     }
+
+    [Fact]
+    public void ALoneSurrogateInAMessageIsOneLineNamingTheRowAndField()
+    {
+        // valid JSON but not text: reading it as a string threw (exit 70) before the row and field were named
+        var (_, input, output) = Files("{\"prompt\": \"a\"}\n{\"messages\": [{\"role\": \"user\", \"content\": \"hej \\ud800\"}]}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output),
+            1, "in.jsonl:2", "field \"content\"", "surrogate");
+        File.WriteAllText(input, "{\"messages\": [{\"role\": \"\\udc00\", \"content\": \"hej\"}]}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output),
+            1, "in.jsonl:1", "field \"role\"", "surrogate");
+        Assert.False(File.Exists(output));
+    }
+
+    [Theory]
+    [InlineData("--temperature", "1e300")]
+    [InlineData("--top-p", "1e-50")]
+    [InlineData("--repetition-penalty", "1e-50")]
+    [InlineData("--repetition-penalty", "1e300")]
+    public void ANumberOutsideFloatRangeIsAUsageError(string option, string value)
+    {
+        // the sampling options are floats: 1e300 became infinity and 1e-50 zero, which the generator refused (exit 70)
+        var (_, input, output) = Files("{\"ids\": [5, 9]}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--input", input, "--output", output, "--max-new-tokens", "2",
+            option, value), 2, $"option {option} must be", "within float range", $"'{value}'");
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void AdaptersNamingNoFolderAreAUsageError()
+    {
+        // "--adapters ," generated with the base model alone, as if no adapter had been asked for (merge refused it)
+        var (dir, input, output) = Files("{\"ids\": [5, 9]}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", Model, "--adapters", ",", "--input", input, "--output", output,
+            "--max-new-tokens", "2"), 2, "option --adapters: no adapter folders given");
+        Assert.False(File.Exists(output));
+        string task = Path.Combine(dir, "task.jsonl");
+        File.WriteAllText(task, "{\"id\": \"a\", \"prompt\": \"Hei?\", \"reference\": \"Hei!\"}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--model", Model, "--adapters", " , ",
+            "--max-new-tokens", "2"), 2, "option --adapters: no adapter folders given");
+    }
+
+    [Fact]
+    public void TheOutputIsNeverAFileOfTheModelFolder()
+    {
+        // --output MODEL/tokenizer.json replaced the model's tokenizer with the generated rows
+        var (dir, input, output) = Files("{\"ids\": [5, 9]}\n");
+        string model = Path.Combine(dir, "model");
+        Directory.CreateDirectory(model);
+        foreach (var f in Directory.GetFiles(Model)) File.Copy(f, Path.Combine(model, Path.GetFileName(f)));
+        string tokenizer = Path.Combine(model, "tokenizer.json"), before = File.ReadAllText(tokenizer);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", model, "--input", input, "--output", tokenizer, "--max-new-tokens", "2"),
+            2, $"--output {tokenizer} is a file of the model folder {model}");
+        Assert.Equal(before, File.ReadAllText(tokenizer));
+        string task = Path.Combine(dir, "task.jsonl");
+        File.WriteAllText(task, "{\"id\": \"a\", \"prompt\": \"Hei?\", \"reference\": \"Hei!\"}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--model", model, "--prompt-format", "plain",
+            "--max-new-tokens", "2", "--save-predictions", Path.Combine(model, "config.json")), 2, "--save-predictions", "is a file of the model folder");
+        // a new file inside the folder replaces nothing
+        var r = SkaldProcess.Run("generate", "--model", model, "--input", input, "--output", Path.Combine(model, "out.jsonl"), "--max-new-tokens", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(before, File.ReadAllText(tokenizer));
+    }
 }

@@ -141,4 +141,21 @@ public sealed class PipelinePreflightTests
         SkaldProcess.AssertUserError(r, 1, $"skald: error: {config}:4: nn.llm must be an http(s) URL (an OpenAI-compatible base URL), got 'localhost:8000'");
         AssertNothingRan(r, outDir);
     }
+
+    [Fact]
+    public void TwoSystemsOfOneNameFailBeforeTheFirstStageRuns()
+    {
+        // a predictions file is named by its file name: two pred.jsonl were found only when evaluate_generation came to run
+        string dir = TestPaths.NewTempDir(), task = Path.Combine(dir, "task.jsonl"), a = Path.Combine(dir, "a", "pred.jsonl"), b = Path.Combine(dir, "b", "pred.jsonl");
+        File.WriteAllText(task, "{\"id\": \"1\", \"prompt\": \"p\", \"reference\": \"r\"}\n");
+        foreach (var f in new[] { a, b })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(f)!);
+            File.WriteAllText(f, "{\"id\": \"1\", \"text\": \"r\"}\n");
+        }
+        var (config, outDir) = Write($"{{name: ev, type: evaluate_generation, task: '{task}', systems: ['{a}', '{b}']}}");
+        var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
+        SkaldProcess.AssertUserError(r, 1, $"skald: error: {config}:4: system 'pred' given twice");
+        AssertNothingRan(r, outDir);
+    }
 }

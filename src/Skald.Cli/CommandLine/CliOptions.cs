@@ -153,6 +153,17 @@ internal static class CliOptions
     public static string[] Items(string? value) =>
         (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
+    /// <summary>
+    /// The adapter folders (or hub ids) an <c>--adapters</c> value names, none when the option is not given; a value
+    /// that names none (",") is a usage error rather than a run without the adapters asked for.
+    /// </summary>
+    public static string[] AdapterFolders(string? value)
+    {
+        var names = Items(value);
+        if (value is not null && names.Length == 0) throw new UsageException("option --adapters: no adapter folders given (comma-separated folders or hub ids)");
+        return names;
+    }
+
     /// <summary>Adds a check to <paramref name="command"/> that at most one of two options is given.</summary>
     public static void AtMostOne(Command command, Option a, Option b) => command.Validators.Add(r =>
     {

@@ -70,6 +70,7 @@ internal sealed class DataGenerateCommand : Command
         bool useLlm = p.GetValue(generator) == "llm";
         var llm = useLlm ? LlmSettingsFrom(p) : null; // option mistakes before any work
         string? journalPath = p.GetValue(journal) is { } j ? CliOptions.FileTarget("--journal", j) : null;
+        if (journalPath is not null) OutputPath.NotAnInputOf("--journal", journalPath, CliOptions.Items(p.GetValue(documents))); // opening a journal cuts an unterminated last line
         Skald.Data.IO.AtomicOutput.CheckFolder(p.GetValue(output)!, BeirWriter.Marker); // and a bad output folder before paying for requests
         var pdfOcr = ocr.From(p);
         var ingest = DocumentIngest.Ingest(CliOptions.Items(p.GetValue(documents)), chunking, p.GetValue(textColumn)!, pdfOcr,

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Skald.Cli.CommandLine;
+using Skald.Cli.IO;
 using Skald.Data.Llm;
 using Skald.Data.Translate;
 
@@ -44,6 +45,7 @@ internal sealed class DataTranslateCommand : Command
                     Concurrency = p.GetValue(concurrency) ?? 4, RequestBudget = p.GetValue(maxRequests),
                 };
                 string journalPath = p.GetValue(journal) is { } j ? CliOptions.FileTarget("--journal", j) : Path.GetFullPath(outputPath) + ".journal.jsonl";
+                OutputPath.NotAnInputOf("--journal", journalPath, input, outputPath); // opening a journal cuts an unterminated last line
                 translate = texts => LlmTranslator.TranslateAsync(texts, src, dst, settings, journalPath, quiet ? null : Console.WriteLine).GetAwaiter().GetResult();
                 engineName = $"llm {model}";
             }

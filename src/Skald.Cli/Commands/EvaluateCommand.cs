@@ -77,6 +77,7 @@ internal sealed class EvaluateCommand : Command
             OutputPath.NotAnInput(outputPath, p.GetValue(task));
             AtomicFile.CheckWritable(outputPath); // before the task is encoded, not after
         }
+        OptionsOfItsType(p);
         if (p.GetValue(type) == "generation") return generation.Run(p, p.GetValue(task)!, outputPath, p.GetValue(model), p.GetValue(batchSize) ?? 8, p.GetValue(quantize));
         if (p.GetValue(model) is null) throw new UsageException("'evaluate' needs --model (see 'skald evaluate --help')");
         try
@@ -112,6 +113,22 @@ internal sealed class EvaluateCommand : Command
         catch (EvaluationException e)
         {
             throw new InputException(e.Message);
+        }
+    }
+
+    /// <summary>
+    /// Refuses an option given for the other kind of evaluation (--limit, --rerank, ... with --type generation;
+    /// --predictions, --metrics, ... without it): it would be ignored, and the run would not be the one asked for.
+    /// </summary>
+    private void OptionsOfItsType(ParseResult p)
+    {
+        bool generating = p.GetValue(type) == "generation";
+        var shared = new HashSet<Option>([model, task, type, output, batchSize, quantize]);
+        var ofGeneration = generation.Options.ToHashSet();
+        foreach (var o in Options)
+        {
+            if (shared.Contains(o) || generating == ofGeneration.Contains(o) || p.GetResult(o) is not { Implicit: false }) continue;
+            throw new UsageException(generating ? $"{o.Name} does not apply to --type generation" : $"{o.Name} applies to --type generation only");
         }
     }
 

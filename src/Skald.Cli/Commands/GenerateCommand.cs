@@ -21,10 +21,10 @@ internal sealed class GenerateCommand : Command
     private readonly Option<string> input = CliOptions.Text("--input", "Prompts, .jsonl: one {\"prompt\": TEXT}, {\"ids\": [...]} (token ids as given) or {\"messages\": [...]} per line", "FILE", required: true);
     private readonly Option<string> output = CliOptions.Text("--output", "One {\"ids\": [...], \"text\": ..., \"finish_reason\": stop|length|eos} per input row (.jsonl)", "FILE", required: true);
     private readonly Option<int?> maxNewTokens = CliOptions.Int("--max-new-tokens", "Most tokens to generate per prompt", defaultValue: 128);
-    private readonly Option<double?> temperature = CliOptions.Number("--temperature", "0: greedy decoding; > 0: sample at this temperature", v => v >= 0, "a number ≥ 0", 0.0, "T");
+    private readonly Option<double?> temperature = CliOptions.Number("--temperature", "0: greedy decoding; > 0: sample at this temperature", v => v >= 0 && float.IsFinite((float)v), "a number ≥ 0 within float range (≤ 3.4e38)", 0.0, "T");
     private readonly Option<int?> topK = CliOptions.Int("--top-k", "When sampling, keep only the K most likely tokens", helpName: "K");
-    private readonly Option<double?> topP = CliOptions.Number("--top-p", "When sampling, keep the most likely tokens whose probabilities add up to P", v => v > 0 && v <= 1, "a number in (0, 1]", helpName: "P");
-    private readonly Option<double?> repetitionPenalty = CliOptions.Number("--repetition-penalty", "Divide positive / multiply negative logits of tokens already in the sequence by this (1: off)", v => v > 0, "a number > 0", helpName: "X");
+    private readonly Option<double?> topP = CliOptions.Number("--top-p", "When sampling, keep the most likely tokens whose probabilities add up to P", v => (float)v > 0 && v <= 1, "a number in (0, 1] within float range (≥ 1.4e-45)", helpName: "P");
+    private readonly Option<double?> repetitionPenalty = CliOptions.Number("--repetition-penalty", "Divide positive / multiply negative logits of tokens already in the sequence by this (1: off)", v => (float)v > 0 && float.IsFinite((float)v), "a number > 0 within float range (1.4e-45 to 3.4e38)", helpName: "X");
     private readonly Option<string[]> stop = new("--stop") { Description = "Stop a row when its generated text contains this (cut before it); repeatable", HelpName = "TEXT" };
     private readonly Option<int?> seed = CliOptions.Int("--seed", "Sampling seed (each row draws from its own stream)", min: 0, defaultValue: 0);
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Prompts decoded together (left-padded)", defaultValue: 8);
@@ -65,13 +65,15 @@ internal sealed class GenerateCommand : Command
         string inputPath = p.GetValue(input)!, outputPath = p.GetValue(output)!;
         bool quiet = p.GetValue(CliOptions.Quiet);
         OutputPath.NotAnInput(outputPath, inputPath);
+        var adapterNames = CliOptions.AdapterFolders(p.GetValue(adapters));
         var rows = GenerationRows.Read(inputPath);
         AtomicFile.CheckWritable(outputPath); // before the model loads and generates, not after
         string folder = HubModels.Resolve(p.GetValue(model)!, quiet);
-        var generator = TextGenerator.Load(folder, HubModels.ResolveAll(CliOptions.Items(p.GetValue(adapters)), quiet),
-            InfoCommand.Precision(p.GetValue(weights)));
+        var adapterFolders = HubModels.ResolveAll(adapterNames, quiet);
+        OutputPath.NotAFileOf("--output", outputPath, [folder, .. adapterFolders]);
+        var generator = TextGenerator.Load(folder, adapterFolders, InfoCommand.Precision(p.GetValue(weights)));
         QuantizeOption.Apply(generator, p.GetValue(quantize), quiet);
-        var prompts = rows.Select(r => Tokenize(generator, r.Input, $"{inputPath}:{r.Line}")).ToList();
+        var prompts = rows.Select(r => GenerationRows.PromptIds(generator, r.Input, $"{inputPath}:{r.Line}")).ToList();
         var options = new GenerationOptions
         {
             MaxNewTokens = p.GetValue(maxNewTokens) ?? 128,
@@ -94,30 +96,6 @@ internal sealed class GenerateCommand : Command
         Terminal.Log($"generated {tokens} tokens for {results.Length} prompts in {clock.Elapsed.TotalSeconds:F2} s " +
             $"({tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} tokens/s); wrote {outputPath}", quiet);
         return 0;
-    }
-
-    private static int[] Tokenize(TextGenerator generator, GenerationInput row, string at)
-    {
-        int[] ids;
-        try
-        {
-            ids = generator.Tokenize(row);
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new InputException($"{at}: {e.Message}");
-        }
-        catch (ChatTemplateException e)
-        {
-            throw new InputException($"{at}: {e.Message}");
-        }
-        if (ids.Length == 0) throw new InputException($"{at}: the prompt has no tokens");
-        int vocab = generator.Decoder.LmHead?.VocabSize ?? generator.Decoder.Config.VocabSize;
-        if (ids.FirstOrDefault(id => id >= vocab) is int bad and > 0)
-            throw new InputException($"{at}: token id {bad} is outside the model's vocabulary of {vocab}");
-        if (ids.Length >= generator.Context)
-            throw new InputException($"{at}: the prompt has {ids.Length} tokens; the model's context (max_position_embeddings) is {generator.Context}, leaving no room to generate");
-        return ids;
     }
 
     // Text deltas to the writer as they come; rows after the first start on a new line.

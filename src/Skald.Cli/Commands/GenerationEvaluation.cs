@@ -59,34 +59,44 @@ internal sealed class GenerationEvaluation
             throw new UsageException("--type generation needs --model DIR (a decoder that answers the prompts) or --predictions FILE (repeat it, as NAME=FILE, for several systems)");
         if (model is null && (p.GetValue(PromptFormat) is not null || p.GetValue(SavePredictions) is not null || p.GetValue(Adapters) is not null || quantize is not null))
             throw new UsageException("--prompt-format, --adapters, --save-predictions and --quantize apply with --model only");
-        var metrics = (p.GetValue(Metrics) ?? "rougeL").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var metrics = CliOptions.Items(p.GetValue(Metrics) ?? "rougeL");
+        if (metrics.Length == 0) throw new UsageException($"option --metrics: no metrics given (known: {string.Join(", ", GenerationEvaluator.KnownMetrics)})");
         foreach (var m in metrics)
         {
             if (!GenerationEvaluator.KnownMetrics.Contains(m))
                 throw new UsageException($"option --metrics: unknown metric '{m}' (known: {string.Join(", ", GenerationEvaluator.KnownMetrics)})");
         }
+        var systemFiles = files.Select(SystemFile).ToList();
+        // the files read: neither the report nor the saved answers may replace one (the task is EvaluateCommand's check)
+        string?[] read = [taskPath, .. systemFiles.Select(s => s.Path), p.GetValue(Preferences), p.GetValue(BertScoreBaseline)];
+        if (outputPath is not null) OutputPath.NotAnInput(outputPath, read);
+        string? save = p.GetValue(SavePredictions);
+        if (save is not null)
+        {
+            OutputPath.NotAnInputOf("--save-predictions", save, read);
+            AtomicFile.CheckWritable(save); // before the model answers, not after
+        }
+        var judging = metrics.Contains("judge") ? JudgeSettings(p, taskPath, [.. read, outputPath, save]) : default;
         try
         {
             var task = GenerationFiles.ReadTask(taskPath);
             var systems = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
-            foreach (var f in files)
+            foreach (var (name, path) in systemFiles)
             {
-                int eq = f.IndexOf('=');
-                string name = eq > 0 ? f[..eq] : Path.GetFileNameWithoutExtension(f), path = eq > 0 ? f[(eq + 1)..] : f;
                 if (!systems.TryAdd(name, GenerationFiles.ReadPredictions(path))) throw new UsageException($"--predictions: system '{name}' given twice");
             }
             if (model is not null)
             {
                 string folder = HubModels.Resolve(model, quiet);
+                var adapterFolders = HubModels.ResolveAll(CliOptions.AdapterFolders(p.GetValue(Adapters)), quiet);
+                if (outputPath is not null) OutputPath.NotAFileOf("--output", outputPath, [folder, .. adapterFolders]);
+                if (save is not null) OutputPath.NotAFileOf("--save-predictions", save, [folder, .. adapterFolders]);
                 string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+                if (systems.ContainsKey(name)) throw new UsageException($"--predictions: system '{name}' is also the --model's name");
                 var options = new Models.Generation.GenerationOptions { MaxNewTokens = p.GetValue(MaxNewTokens) ?? 128, Temperature = 0 };
-                var answers = GenerationPredictions.Generate(folder, HubModels.ResolveAll(CliOptions.Items(p.GetValue(Adapters)), quiet), taskPath, task, p.GetValue(PromptFormat) ?? "auto", options, batchSize, m => Terminal.Log(m, quiet), quantize);
-                if (p.GetValue(SavePredictions) is { } save)
-                {
-                    OutputPath.NotAnInput(save, taskPath);
-                    GenerationPredictions.Write(save, task, answers);
-                }
-                if (!systems.TryAdd(name, answers)) throw new UsageException($"--predictions: system '{name}' is also the --model's name");
+                var answers = GenerationPredictions.Generate(folder, adapterFolders, taskPath, task, p.GetValue(PromptFormat) ?? "auto", options, batchSize, m => Terminal.Log(m, quiet), quantize);
+                if (save is not null) GenerationPredictions.Write(save, task, answers);
+                systems.Add(name, answers);
             }
             BertScorer? bert = null;
             if (metrics.Contains("bertscore"))
@@ -96,7 +106,7 @@ internal sealed class GenerationEvaluation
                 var baseline = p.GetValue(BertScoreBaseline) is { } b ? Evaluation.Generation.BertScoreBaseline.Read(b, encoder.Transformer.Config.NumLayers) : null;
                 bert = new BertScorer(encoder, p.GetValue(BertScoreIdf), baseline);
             }
-            using var judge = metrics.Contains("judge") ? CreateJudge(p, taskPath) : null;
+            using var judge = judging.Settings is { } settings ? new LlmAnswerJudge(settings, judging.Cache) : null;
             var preferences = p.GetValue(Preferences) is { } pref ? GenerationFiles.ReadPreferences(pref) : null;
             var report = new GenerationEvaluator { Metrics = metrics, BertScore = bert, Judge = judge }
                 .EvaluateAsync(task, systems, preferences).GetAwaiter().GetResult();
@@ -116,14 +126,26 @@ internal sealed class GenerationEvaluation
         }
     }
 
-    private LlmAnswerJudge CreateJudge(ParseResult p, string taskPath)
+    // --predictions FILE (the system is the file's name) or NAME=FILE
+    private static (string Name, string Path) SystemFile(string value)
+    {
+        int eq = value.IndexOf('=');
+        var system = eq > 0 ? (value[..eq], value[(eq + 1)..]) : (System.IO.Path.GetFileNameWithoutExtension(value), value);
+        return system.Item2.Trim().Length > 0 ? system : throw new UsageException($"option --predictions '{value}': no file named (FILE or NAME=FILE)");
+    }
+
+    // The judge's endpoint and model, and its cache (a journal it appends to and cuts a torn last line from: never a
+    // file the command reads or writes); option mistakes before any work.
+    private (LlmSettings? Settings, string Cache) JudgeSettings(ParseResult p, string taskPath, string?[] files)
     {
         string spec = p.GetValue(Judge) ?? throw new UsageException("--metrics judge needs --judge URL#MODEL");
         int hash = spec.LastIndexOf('#');
         if (hash <= 0 || hash == spec.Length - 1 || !Uri.TryCreate(spec[..hash], UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
             throw new UsageException($"option --judge must be URL#MODEL (an http(s) OpenAI-compatible endpoint and a model name), got '{spec}'");
+        string cache = p.GetValue(JudgeCache) is { } given ? CliOptions.FileTarget("--judge-cache", given)
+            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(taskPath))!, Path.GetFileNameWithoutExtension(taskPath) + ".judge.jsonl");
+        OutputPath.NotAnInputOf("--judge-cache", cache, files);
         var settings = new LlmSettings { Endpoint = endpoint, Model = spec[(hash + 1)..], ApiKey = DataGenerateCommand.ApiKey(endpoint, "OPENAI_API_KEY") };
-        string cache = p.GetValue(JudgeCache) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(taskPath))!, Path.GetFileNameWithoutExtension(taskPath) + ".judge.jsonl");
-        return new LlmAnswerJudge(settings, cache);
+        return (settings, cache);
     }
 }

@@ -46,17 +46,7 @@ internal static class GenerationPredictions
         {
             var input = chat is not null ? GenerationInput.FromMessages([new ChatTurn("user", row.Prompt)])
                 : GenerationInput.FromPrompt(promptFormat == "plain" ? row.Prompt : AlpacaPromptFormat.Prompt(row.Prompt, null));
-            int[] ids;
-            try
-            {
-                ids = generator.Tokenize(input);
-            }
-            catch (ChatTemplateException e)
-            {
-                throw new InputException($"{taskPath}: row '{row.Id}': {e.Message}");
-            }
-            if (ids.Length >= generator.Context)
-                throw new InputException($"{taskPath}: row '{row.Id}': the prompt has {ids.Length} tokens; the model's context (max_position_embeddings) is {generator.Context}, leaving no room to generate");
+            int[] ids = GenerationRows.PromptIds(generator, input, $"{taskPath}: row '{row.Id}'");
             prompts.Add(ids);
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();

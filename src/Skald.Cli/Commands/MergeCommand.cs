@@ -30,8 +30,7 @@ internal sealed class MergeCommand : Command
         bool quiet = p.GetValue(CliOptions.Quiet);
         string dir = p.GetValue(output)!;
         CliOptions.RequireNewFolder(dir);
-        var names = CliOptions.Items(p.GetValue(adapters));
-        if (names.Length == 0) throw new UsageException("option --adapters: no adapter folders given (comma-separated folders or hub ids)");
+        var names = CliOptions.AdapterFolders(p.GetValue(adapters));
         var folders = names.Select(a => HubModels.Resolve(a, quiet)).ToList();
         var encoder = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet), folders);
         Training.Output.ModelSaver.Save(encoder, dir);

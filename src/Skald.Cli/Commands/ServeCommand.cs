@@ -92,7 +92,7 @@ internal sealed class ServeCommand : Command
         string? indexDir = p.GetValue(index);
         if (indexDir is not null && p.GetValue(adapters) is not null)
             throw new UsageException("--index with --adapters: an index is built with the plain model; serve it without adapters");
-        var encoder = SentenceEncoder.Load(p.GetValue(model)!, [.. CliOptions.Items(p.GetValue(adapters))],
+        var encoder = SentenceEncoder.Load(p.GetValue(model)!, [.. CliOptions.AdapterFolders(p.GetValue(adapters))],
             InfoCommand.Precision(p.GetValue(weights)));
         int refreshSeconds = p.GetValue(indexRefresh) ?? 2;
         using var searchIndex = indexDir is null ? null

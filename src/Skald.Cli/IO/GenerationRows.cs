@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Skald.Models.Generation;
+using Skald.Tokenizers.Templates;
 
 namespace Skald.Cli.IO;
 
@@ -24,6 +25,35 @@ internal static class GenerationRows
         }
         if (rows.Count == 0) throw new InputException($"{path}: the file is empty (no prompts)");
         return rows;
+    }
+
+    /// <summary>
+    /// The prompt ids of <paramref name="row"/> for <paramref name="generator"/>; a row that cannot be tokenized (its
+    /// chat template fails), has no tokens, an id outside the vocabulary or no room left in the context is one line
+    /// starting with <paramref name="at"/> (the file and line, or the task file and row).
+    /// </summary>
+    public static int[] PromptIds(TextGenerator generator, GenerationInput row, string at)
+    {
+        int[] ids;
+        try
+        {
+            ids = generator.Tokenize(row);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InputException($"{at}: {e.Message}");
+        }
+        catch (ChatTemplateException e)
+        {
+            throw new InputException($"{at}: {e.Message}");
+        }
+        if (ids.Length == 0) throw new InputException($"{at}: the prompt has no tokens");
+        int vocab = generator.Decoder.LmHead?.VocabSize ?? generator.Decoder.Config.VocabSize;
+        if (ids.FirstOrDefault(id => id >= vocab) is int bad and > 0)
+            throw new InputException($"{at}: token id {bad} is outside the model's vocabulary of {vocab}");
+        if (ids.Length >= generator.Context)
+            throw new InputException($"{at}: the prompt has {ids.Length} tokens; the model's context (max_position_embeddings) is {generator.Context}, leaving no room to generate");
+        return ids;
     }
 
     private static GenerationInput Parse(string path, int line, string text)
@@ -59,7 +89,8 @@ internal static class GenerationRows
                 if (m.ValueKind != JsonValueKind.Object || !m.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String
                     || !m.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.String)
                     throw new InputException($"{at}: every message needs a string \"role\" and a string \"content\"");
-                turns.Add(new ChatTurn(role.GetString()!, content.GetString()!));
+                turns.Add(new ChatTurn(Retrieval.Data.DataFiles.TextOrNull(role) ?? throw new InputException($"{at}: {Retrieval.Data.DataFiles.LoneSurrogate("role")}"),
+                    Retrieval.Data.DataFiles.TextOrNull(content) ?? throw new InputException($"{at}: {Retrieval.Data.DataFiles.LoneSurrogate("content")}")));
             }
             return GenerationInput.FromMessages(turns);
         }

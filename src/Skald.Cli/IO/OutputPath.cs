@@ -6,13 +6,35 @@ namespace Skald.Cli.IO;
 internal static class OutputPath
 {
     /// <summary>Throws a usage error when <paramref name="output"/> is the same file as one of <paramref name="inputs"/>.</summary>
-    public static void NotAnInput(string output, params string?[] inputs)
+    public static void NotAnInput(string output, params string?[] inputs) => NotAnInputOf("--output", output, inputs);
+
+    /// <summary>
+    /// Throws a usage error naming <paramref name="option"/> when the file it writes, <paramref name="output"/>, is the
+    /// same file as one of <paramref name="inputs"/>.
+    /// </summary>
+    public static void NotAnInputOf(string option, string output, params string?[] inputs)
     {
         string full = Resolve(output);
         foreach (var input in inputs)
         {
             if (input is not null && string.Equals(full, Resolve(input), StringComparison.Ordinal))
-                throw new UsageException($"--output {output} is the input {input}; writing it would replace what is being read");
+                throw new UsageException($"{option} {output} is the input {input}; writing it would replace what is being read");
+        }
+    }
+
+    /// <summary>
+    /// Throws a usage error naming <paramref name="option"/> when the file it writes, <paramref name="output"/>, is a file
+    /// of one of <paramref name="folders"/> (a model or adapter folder the verb loads: its config.json, tokenizer.json or
+    /// weights would be replaced); a new file inside one is allowed.
+    /// </summary>
+    public static void NotAFileOf(string option, string output, IEnumerable<string> folders)
+    {
+        string full = Resolve(output);
+        if (!File.Exists(full)) return;
+        foreach (var folder in folders)
+        {
+            if (full.StartsWith(Path.TrimEndingDirectorySeparator(Resolve(folder)) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                throw new UsageException($"{option} {output} is a file of the model folder {folder}; writing it would replace the model's file");
         }
     }
 

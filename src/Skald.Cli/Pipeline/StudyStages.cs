@@ -99,6 +99,14 @@ internal static class StudyStages
     {
         string task = s.Keys.FilePath("task", required: true)!;
         var systems = s.Keys.FilePathList("systems", required: true);
+        // a system is named by its stage (a name has no '/' or '.') or its file's name without the extension: two of a
+        // name are found now, not when the stages before this one have run
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var system in systems)
+        {
+            if (!names.Add(Path.GetFileNameWithoutExtension(system)))
+                throw new InputException($"{s.Keys.Where("systems")}: system '{Path.GetFileNameWithoutExtension(system)}' given twice");
+        }
         var metrics = s.Keys.PathList("metrics") is { Count: > 0 } m ? m : ["rougeL"];
         foreach (var metric in metrics)
         {
@@ -118,6 +126,9 @@ internal static class StudyStages
         {
             try
             {
+                string json = target + ".json", md = target + ".md";
+                AtomicFile.CheckWritable(json); // both before any scoring (a judge is paid per answer), not one after the other
+                AtomicFile.CheckWritable(md);
                 string taskPath = resolve(task);
                 var rows = ReadTask(taskPath);
                 var predictions = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
@@ -133,10 +144,10 @@ internal static class StudyStages
                 var report = new GenerationEvaluator { Metrics = metrics, BertScore = bert, Judge = judgeClient }
                     .EvaluateAsync(rows, predictions, preferences is null ? null : GenerationFiles.ReadPreferences(resolve(preferences))).GetAwaiter().GetResult();
                 string markdown = report.ToMarkdown();
-                File.WriteAllText(target + ".json", report.ToJson());
-                File.WriteAllText(target + ".md", markdown);
+                AtomicFile.Write(json, f => f.Write(System.Text.Encoding.UTF8.GetBytes(report.ToJson())));
+                AtomicFile.Write(md, f => f.Write(System.Text.Encoding.UTF8.GetBytes(markdown)));
                 foreach (var line in markdown.TrimEnd().Split('\n')) log("    " + line);
-                return target + ".json";
+                return json;
             }
             catch (Retrieval.EvaluationException e)
             {

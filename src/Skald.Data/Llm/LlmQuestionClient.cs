@@ -61,16 +61,16 @@ public sealed class LlmQuestionClient
                 if (settings.RequestBudget is { } budget && Volatile.Read(ref requests) >= budget)
                     throw new DataException($"request budget of {budget} reached; run again (with a larger --max-requests) to continue where this run stopped");
                 Interlocked.Increment(ref requests);
-                ChatCompletion completion;
+                string text;
                 try
                 {
-                    completion = (await chat.CompleteChatAsync(messages, options, ct)).Value;
+                    var completion = (await chat.CompleteChatAsync(messages, options, ct)).Value;
+                    text = string.Concat(completion.Content.Select(p => p.Text)); // read lazily: an empty "choices" throws here
                 }
                 catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException or ArgumentException)
                 {
                     throw new UnreadableReplyException($"the reply is not a chat completion ({e.Message.Split('\n')[0]})");
                 }
-                string text = string.Concat(completion.Content.Select(p => p.Text));
                 if (!usable(text) && rejected++ < 2) throw new UnreadableReplyException("no usable answer in the reply");
                 return text;
             }, cancel);

@@ -16,6 +16,7 @@ public sealed record BertScoreBaseline(double Precision, double Recall, double F
     /// <summary>Reads the row of <paramref name="layer"/> from <paramref name="path"/>; a bad file is one line naming it.</summary>
     public static BertScoreBaseline Read(string path, int layer)
     {
+        if (Directory.Exists(path)) throw new ModelFormatException($"{path}: is a folder, expected a BERTScore baseline CSV file");
         string[] lines;
         try
         {
@@ -34,8 +35,9 @@ public sealed record BertScoreBaseline(double Precision, double Recall, double F
             var f = lines[i].Split(',');
             if (f.Length < header.Count) continue;
             if (!int.TryParse(f[cols[0]].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int l) || l != layer) continue;
-            double V(int c) => double.TryParse(f[c].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v
-                : throw new ModelFormatException($"{path}:{i + 1}: '{f[c]}' is not a number");
+            // b is the score of unrelated pairs, below 1: rescaling divides by 1 − b (1 gave infinite scores, NaN NaN ones)
+            double V(int c) => double.TryParse(f[c].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) && v < 1 ? v
+                : throw new ModelFormatException($"{path}:{i + 1}: {header[c]} '{f[c].Trim()}' must be a number below 1 (rescaling divides by 1 − it)");
             return new BertScoreBaseline(V(cols[1]), V(cols[2]), V(cols[3]));
         }
         throw new ModelFormatException($"{path}: no row for layer {layer}");

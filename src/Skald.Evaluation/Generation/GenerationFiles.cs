@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Skald.Retrieval;
+using Skald.Retrieval.Data;
 
 namespace Skald.Evaluation.Generation;
 
@@ -10,9 +11,18 @@ namespace Skald.Evaluation.Generation;
 /// </summary>
 public static class GenerationFiles
 {
-    /// <summary>The task rows of <paramref name="path"/>.</summary>
-    public static IReadOnlyList<GenerationRow> ReadTask(string path) => [.. Rows(path, "id", "prompt", "reference").Select(r =>
-        new GenerationRow(r.Values[0], r.Values[1], r.Values[2], r.Optional.GetValueOrDefault("task") ?? "all"))];
+    /// <summary>The task rows of <paramref name="path"/> (at least one; each id once).</summary>
+    public static IReadOnlyList<GenerationRow> ReadTask(string path)
+    {
+        var rows = new List<GenerationRow>();
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var r in Rows(path, "id", "prompt", "reference"))
+        {
+            if (!ids.Add(r.Values[0])) throw new EvaluationException($"{path}:{r.Line}: id '{r.Values[0]}' appears twice");
+            rows.Add(new GenerationRow(r.Values[0], r.Values[1], r.Values[2], r.Optional.GetValueOrDefault("task") ?? "all"));
+        }
+        return rows.Count > 0 ? rows : throw new EvaluationException($"{path}: the file is empty (no task rows)");
+    }
 
     /// <summary>Prediction text by row id.</summary>
     public static IReadOnlyDictionary<string, string> ReadPredictions(string path)
@@ -31,6 +41,7 @@ public static class GenerationFiles
 
     private static IEnumerable<(int Line, string[] Values, Dictionary<string, string> Optional)> Rows(string path, params string[] keys)
     {
+        if (Directory.Exists(path)) throw new EvaluationException($"{path}: is a folder, expected a file");
         string[] lines;
         try
         {
@@ -59,10 +70,12 @@ public static class GenerationFiles
             {
                 if (!root.TryGetProperty(keys[k], out var v) || v.ValueKind is not (JsonValueKind.String or JsonValueKind.Number))
                     throw new EvaluationException($"{path}:{i + 1}: missing '{keys[k]}' (rows need {string.Join(", ", keys)})");
-                values[k] = v.ValueKind == JsonValueKind.Number ? v.GetRawText() : v.GetString()!;
+                values[k] = v.ValueKind == JsonValueKind.Number ? v.GetRawText()
+                    : DataFiles.TextOrNull(v) ?? throw new EvaluationException($"{path}:{i + 1}: {DataFiles.LoneSurrogate(keys[k])}");
             }
-            var optional = root.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String && !keys.Contains(p.Name))
-                .ToDictionary(p => p.Name, p => p.Value.GetString()!);
+            var optional = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var p in root.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String && !keys.Contains(p.Name)))
+                optional[p.Name] = DataFiles.TextOrNull(p.Value) ?? throw new EvaluationException($"{path}:{i + 1}: {DataFiles.LoneSurrogate(p.Name)}");
             yield return (i + 1, values, optional);
         }
     }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Skald.Cli.Tests;
 
 /// <summary>
@@ -41,5 +43,35 @@ public sealed class GenerateWeightsTests
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--weights", r.Stderr);
         Assert.DoesNotContain("   at ", r.Stderr);
+    }
+
+    [Fact]
+    public void AnAnswerStageTakesWeightsAsGenerateDoes()
+    {
+        // weights: bf16 holds a float32 checkpoint's matrices in bfloat16 (rounded; on these tiny fixtures the rounding
+        // moves no greedy token) and answers as skald generate --weights bf16 does; a bad value is one line
+        string model = ChatModelFolder.Create("decoder-llama3");
+        var loaded = Skald.Models.Generation.TextGenerator.Load(model, null, Skald.Tensors.WeightPrecision.BFloat16);
+        Assert.Contains(loaded.Decoder.Parameters, q => q.Precision == Skald.Tensors.WeightPrecision.BFloat16);
+        string dir = TestPaths.NewTempDir();
+        string task = Path.Combine(dir, "task.jsonl"), input = Path.Combine(dir, "in.jsonl"), generated = Path.Combine(dir, "bf16.jsonl");
+        string[] prompts = ["Vad heter Sveriges huvudstad?", "Hvem skrev Peer Gynt?", "Skriv et dikt om havet."];
+        File.WriteAllLines(task, prompts.Select((q, i) => JsonSerializer.Serialize(new { id = $"r{i}", prompt = q, reference = "x" })));
+        File.WriteAllLines(input, prompts.Select(q => JsonSerializer.Serialize(new { messages = new[] { new { role = "user", content = q } } })));
+        string?[] Texts(string file) => [.. File.ReadAllLines(file).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("text").GetString())];
+        var g = SkaldProcess.Run("generate", "--model", model, "--input", input, "--output", generated, "--max-new-tokens", "12", "--weights", "bf16");
+        Assert.True(g.ExitCode == 0, g.Stderr);
+        string config = Path.Combine(dir, "study.yaml"), output = Path.Combine(dir, "out");
+        string Stage(string weights) =>
+            $"output: {output}\nstages:\n  - {{name: said, type: answer, model: '{model}', task: '{task}', max_new_tokens: 12, weights: {weights}}}\n";
+        File.WriteAllText(config, Stage("bf16"));
+        var p = SkaldProcess.Run("pipeline", "--config", config);
+        Assert.True(p.ExitCode == 0, p.Stdout + p.Stderr);
+        Assert.Equal(Texts(generated), Texts(Path.Combine(output, "said.jsonl")));
+        File.WriteAllText(config, Stage("bf8"));
+        var bad = SkaldProcess.Run("pipeline", "--config", config);
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains("weights", bad.Stderr + bad.Stdout);
+        Assert.DoesNotContain("   at ", bad.Stderr);
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Skald.Cli.IO;
 using Skald.Evaluation.Generation;
 using Skald.Models.Generation;
+using Skald.Tensors;
 using Skald.Tokenizers.Templates;
 using Skald.Training.Data.Instructions;
 
@@ -22,13 +23,15 @@ internal static class GenerationPredictions
 
     /// <summary>
     /// Generated text by task row id (<paramref name="adapters"/>: LoRA folders merged first; <paramref name="quantize"/>
-    /// "int8": <see cref="QuantizeOption.Apply(TextGenerator, string?, bool)"/>); a prompt that does not fit the context
-    /// is one line naming the task file and row.
+    /// "int8": <see cref="QuantizeOption.Apply(TextGenerator, string?, bool)"/>; <paramref name="weights"/>: how the
+    /// weight matrices are held, as <c>skald generate --weights</c>); a prompt that does not fit the context is one line
+    /// naming the task file and row.
     /// </summary>
     public static Dictionary<string, string> Generate(string modelFolder, IReadOnlyList<string> adapters, string taskPath, IReadOnlyList<GenerationRow> task,
-        string promptFormat, GenerationOptions options, int batchSize, Action<string>? log = null, string? quantize = null)
+        string promptFormat, GenerationOptions options, int batchSize, Action<string>? log = null, string? quantize = null,
+        WeightPrecision weights = WeightPrecision.Float32)
     {
-        var generator = TextGenerator.Load(modelFolder, adapters);
+        var generator = TextGenerator.Load(modelFolder, adapters, weights);
         QuantizeOption.Apply(generator, quantize, log is null);
         IChatFormatter? chat;
         try

@@ -66,7 +66,8 @@ internal static class StudyStages
     /// <summary>
     /// Keys: model (a decoder folder or hub id, or a train stage that saved merged weights), adapters (LoRA adapter
     /// folders, hub ids or train stages, merged into the model in order), task (JSONL of id, prompt, reference), max_new_tokens, prompt_format (auto | chat_template | alpaca | plain), batch_size,
-    /// quantize (float32 | int8: the decoder's Linear layers and LM head in int8, as skald generate --quantize int8). Greedy decoding.
+    /// quantize (float32 | int8: the decoder's Linear layers and LM head in int8, as skald generate --quantize int8), weights
+    /// (f32 | bf16 | f16: the weight matrices held in 16 bits, as skald generate --weights). Greedy decoding.
     /// Writes TARGET.jsonl (<c>{"id", "text"}</c>, the --predictions format).
     /// </summary>
     public static Func<string, string> Answer(StageConfig s, Func<string, string> resolve, Action<string> log)
@@ -77,13 +78,14 @@ internal static class StudyStages
         string format = s.Keys.Choice("prompt_format", "auto", GenerationPredictions.Formats);
         int batchSize = s.Keys.Int("batch_size", 8, 1);
         string? quantize = s.Keys.Choice("quantize", "float32", "float32", "int8") == "int8" ? "int8" : null;
+        var weights = Commands.InfoCommand.Precision(s.Keys.Choice("weights", "f32", "f32", "bf16", "f16"));
         return target =>
         {
             string taskPath = resolve(task);
             var rows = ReadTask(taskPath);
             // a folder, an earlier stage, or a hub id (fetched into the hub cache, as skald generate takes it)
             var answers = GenerationPredictions.Generate(Skald.Hub.HubResolver.Locate(resolve(model)),
-                [.. adapters.Select(a => Skald.Hub.HubResolver.Locate(resolve(a)))], taskPath, rows, format, options, batchSize, m => log("    " + m), quantize);
+                [.. adapters.Select(a => Skald.Hub.HubResolver.Locate(resolve(a)))], taskPath, rows, format, options, batchSize, m => log("    " + m), quantize, weights);
             string file = target + ".jsonl";
             GenerationPredictions.Write(file, rows, answers);
             return file;

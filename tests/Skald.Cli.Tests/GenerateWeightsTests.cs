@@ -46,10 +46,11 @@ public sealed class GenerateWeightsTests
     }
 
     [Fact]
-    public void AnAnswerStageTakesWeightsAsGenerateDoes()
+    public void EvaluateAndAnAnswerStageTakeWeightsAsGenerateDoes()
     {
         // weights: bf16 holds a float32 checkpoint's matrices in bfloat16 (rounded; on these tiny fixtures the rounding
-        // moves no greedy token) and answers as skald generate --weights bf16 does; a bad value is one line
+        // moves no greedy token) and answers as skald generate --weights bf16 does, in evaluate --type generation --model
+        // and in a pipeline answer stage; a bad value is one line
         string model = ChatModelFolder.Create("decoder-llama3");
         var loaded = Skald.Models.Generation.TextGenerator.Load(model, null, Skald.Tensors.WeightPrecision.BFloat16);
         Assert.Contains(loaded.Decoder.Parameters, q => q.Precision == Skald.Tensors.WeightPrecision.BFloat16);
@@ -61,6 +62,11 @@ public sealed class GenerateWeightsTests
         string?[] Texts(string file) => [.. File.ReadAllLines(file).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("text").GetString())];
         var g = SkaldProcess.Run("generate", "--model", model, "--input", input, "--output", generated, "--max-new-tokens", "12", "--weights", "bf16");
         Assert.True(g.ExitCode == 0, g.Stderr);
+        string saved = Path.Combine(dir, "saved.jsonl");
+        var e = SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--model", model, "--max-new-tokens", "12",
+            "--weights", "bf16", "--save-predictions", saved, "--output", Path.Combine(dir, "report.json"));
+        Assert.True(e.ExitCode == 0, e.Stderr);
+        Assert.Equal(Texts(generated), Texts(saved));
         string config = Path.Combine(dir, "study.yaml"), output = Path.Combine(dir, "out");
         string Stage(string weights) =>
             $"output: {output}\nstages:\n  - {{name: said, type: answer, model: '{model}', task: '{task}', max_new_tokens: 12, weights: {weights}}}\n";

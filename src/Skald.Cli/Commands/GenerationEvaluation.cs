@@ -46,9 +46,13 @@ internal sealed class GenerationEvaluation
 
     public Option<string> SavePredictions { get; } = CliOptions.Text("--save-predictions", "Generation with --model: also write the model's answers here ({\"id\", \"text\"} JSONL)", "FILE");
 
+    public Option<string> Weights { get; } = CliOptions.Choice("--weights",
+        "Generation with --model: how its weight matrices are held, as skald generate --weights (f32; bf16 / f16: half the memory, computed in float32)",
+        "f32", "f32", "bf16", "f16");
+
     /// <summary>The options this adds to <c>evaluate</c>.</summary>
     public IEnumerable<Option> Options => [Predictions, Metrics, BertScoreModel, BertScoreIdf, BertScoreBaseline, Judge, JudgeCache, Preferences,
-        MaxNewTokens, PromptFormat, Adapters, SavePredictions];
+        MaxNewTokens, PromptFormat, Adapters, SavePredictions, Weights];
 
     /// <summary>Runs the evaluation (<paramref name="model"/>: a decoder folder or hub id that answers too); returns the exit code.</summary>
     public int Run(ParseResult p, string taskPath, string? outputPath, string? model, int batchSize, string? quantize)
@@ -94,7 +98,8 @@ internal sealed class GenerationEvaluation
                 string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
                 if (systems.ContainsKey(name)) throw new UsageException($"--predictions: system '{name}' is also the --model's name");
                 var options = new Models.Generation.GenerationOptions { MaxNewTokens = p.GetValue(MaxNewTokens) ?? 128, Temperature = 0 };
-                var answers = GenerationPredictions.Generate(folder, adapterFolders, taskPath, task, p.GetValue(PromptFormat) ?? "auto", options, batchSize, m => Terminal.Log(m, quiet), quantize);
+                var answers = GenerationPredictions.Generate(folder, adapterFolders, taskPath, task, p.GetValue(PromptFormat) ?? "auto", options, batchSize, m => Terminal.Log(m, quiet), quantize,
+                    InfoCommand.Precision(p.GetValue(Weights)));
                 if (save is not null) GenerationPredictions.Write(save, task, answers);
                 systems.Add(name, answers);
             }

@@ -39,6 +39,7 @@ internal sealed class ClassifyCommand : Command
         if (!Path.GetExtension(outputPath).Equals(".jsonl", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"option --output must name a .jsonl file, got '{outputPath}'");
         OutputPath.NotAnInput(outputPath, p.GetValue(input));
+        OutputPath.NotAFileOf("--output", outputPath, [.. new[] { p.GetValue(model)! }.Concat(CliOptions.AdapterFolders(p.GetValue(adapters))).Where(Directory.Exists)]);
         var set = DatasetReader.Read(p.GetValue(input)!).WithoutLists("classify");
         if (set.Columns.Count < 2)
             throw new InputException($"{p.GetValue(input)}: needs two text columns (a pair), found {string.Join(", ", set.Columns)}");

@@ -78,8 +78,10 @@ internal sealed class EncodeCommand : Command
         var shard = Shard.Of(texts.Count, world.Rank, world.Size); // under mpirun each rank embeds one block of the input
         var all = texts;
         if (world.Size > 1) texts = texts.Skip(shard.Start).Take(shard.Count).ToList();
-        var encoder = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet), HubModels.ResolveAll(CliOptions.AdapterFolders(p.GetValue(adapters)), quiet),
-            InfoCommand.Precision(p.GetValue(weights)));
+        string folder = HubModels.Resolve(p.GetValue(model)!, quiet);
+        var adapterFolders = HubModels.ResolveAll(CliOptions.AdapterFolders(p.GetValue(adapters)), quiet);
+        OutputPath.NotAFileOf("--output", outputPath, [folder, .. adapterFolders]);
+        var encoder = SentenceEncoder.Load(folder, adapterFolders, InfoCommand.Precision(p.GetValue(weights)));
         QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet);
         if (p.GetValue(route) is { } r && r is not ("query" or "document"))
             throw new UsageException($"--route must be query or document, not '{r}'");

@@ -75,6 +75,7 @@ internal sealed class EvaluateCommand : Command
         if (outputPath is not null)
         {
             OutputPath.NotAnInput(outputPath, p.GetValue(task));
+            if (p.GetValue(model) is { } m && Directory.Exists(m)) OutputPath.NotAFileOf("--output", outputPath, [m]);
             AtomicFile.CheckWritable(outputPath); // before the task is encoded, not after
         }
         OptionsOfItsType(p);

@@ -1,0 +1,46 @@
+namespace Skald.Cli.Tests;
+
+/// <summary>
+/// An <c>--output</c> that names a file of the model folder the verb loads (its config, tokenizer, weights or any other
+/// file there) is one line and the file stays as it was; before, <c>encode</c> and <c>evaluate</c> wrote over it.
+/// </summary>
+public sealed class ModelFileOutputTests
+{
+    private static string CopyOfModel()
+    {
+        string from = TestPaths.FixtureModel("bert-cased-mean"), to = Path.Combine(TestPaths.NewTempDir(), "model");
+        foreach (var f in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(f, target);
+        }
+        return to;
+    }
+
+    [Fact]
+    public void EncodeAndEvaluateDoNotWriteOverAFileOfTheModelFolder()
+    {
+        string model = CopyOfModel(), dir = TestPaths.NewTempDir();
+        string texts = Path.Combine(dir, "texts.txt");
+        File.WriteAllText(texts, "Fjorden ligg stille.\nBussen går 07:45 frå kaia.\n");
+        string target = Directory.GetFiles(model, "*.jsonl").First(); // a file of the folder with an extension encode writes
+        byte[] before = File.ReadAllBytes(target);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", model, "--input", texts, "--output", target), 2,
+            "--output", "is a file of the model folder");
+        Assert.Equal(before, File.ReadAllBytes(target));
+
+        string config = Path.Combine(model, "config.json");
+        before = File.ReadAllBytes(config);
+        string task = BeirFolder.Write("{\"_id\": \"d0\", \"text\": \"Fjorden ligg stille.\"}\n{\"_id\": \"d1\", \"text\": \"Bussen går.\"}\n",
+            "{\"_id\": \"q1\", \"text\": \"Når går bussen?\"}\n", "query-id\tcorpus-id\tscore\nq1\td1\t1\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", model, "--task", task, "--output", config), 2,
+            "--output", "is a file of the model folder");
+        Assert.Equal(before, File.ReadAllBytes(config));
+
+        // a new file inside the folder is still allowed
+        string inside = Path.Combine(model, "new.jsonl");
+        var ok = SkaldProcess.Run("encode", "--model", model, "--input", texts, "--output", inside);
+        Assert.True(ok.ExitCode == 0, ok.Stderr);
+    }
+}

@@ -2,7 +2,8 @@ namespace Skald.Cli.Tests;
 
 /// <summary>
 /// An <c>--output</c> that names a file of the model folder the verb loads (its config, tokenizer, weights or any other
-/// file there) is one line and the file stays as it was; before, <c>encode</c> and <c>evaluate</c> wrote over it.
+/// file there) is one line and the file stays as it was; before, <c>encode</c>, <c>evaluate</c>, <c>mine</c> and
+/// <c>data mine-negatives</c> wrote over it.
 /// </summary>
 public sealed class ModelFileOutputTests
 {
@@ -42,5 +43,21 @@ public sealed class ModelFileOutputTests
         string inside = Path.Combine(model, "new.jsonl");
         var ok = SkaldProcess.Run("encode", "--model", model, "--input", texts, "--output", inside);
         Assert.True(ok.ExitCode == 0, ok.Stderr);
+    }
+
+    [Fact]
+    public void MiningDoesNotWriteOverAFileOfTheModelFolder()
+    {
+        string model = CopyOfModel(), dir = TestPaths.NewTempDir();
+        string texts = Path.Combine(dir, "texts.txt"), pairs = Path.Combine(dir, "pairs.jsonl");
+        File.WriteAllText(texts, "Fjorden ligg stille.\nBussen går 07:45 frå kaia.\nBussen går klokka sju.\n");
+        File.WriteAllText(pairs, "{\"anchor\": \"Når går bussen?\", \"positive\": \"Bussen går 07:45.\"}\n{\"anchor\": \"Fjorden\", \"positive\": \"Fjorden ligg stille.\"}\n");
+        string target = Directory.GetFiles(model, "*.jsonl").First();
+        byte[] before = File.ReadAllBytes(target);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("mine", "paraphrases", "--model", model, "--input", texts, "--output", target), 2,
+            "is a file of the model folder");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "mine-negatives", "--data", pairs, "--model", model, "--output", target), 2,
+            "is a file of the model folder");
+        Assert.Equal(before, File.ReadAllBytes(target));
     }
 }

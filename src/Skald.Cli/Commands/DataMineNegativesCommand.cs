@@ -69,6 +69,7 @@ internal sealed class DataMineNegativesCommand : Command
         if (!Path.GetExtension(p.GetValue(output)!).Equals(".jsonl", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"option --output must name a .jsonl file, got '{p.GetValue(output)}'");
         OutputPath.NotAnInput(p.GetValue(output)!, p.GetValue(data), p.GetValue(corpus));
+        OutputPath.NotAFileOf("--output", p.GetValue(output)!, [.. new[] { p.GetValue(model), p.GetValue(crossEncoder) }.OfType<string>().Where(Directory.Exists)]);
         CliOptions.StemmingLanguage(p.GetValue(language));
         string path = p.GetValue(data)!;
         var set = DatasetReader.Read(path).WithoutLists("mine-negatives");

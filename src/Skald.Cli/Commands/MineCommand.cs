@@ -47,7 +47,7 @@ internal sealed class MineCommand : Command
         command.SetAction(p =>
         {
             if (p.GetValue(topK) is < 1 || p.GetValue(maxPairs) is < 2) throw new UsageException("--top-k must be at least 1 and --max-pairs at least 2");
-            NotAnInput(p.GetValue(output), p.GetValue(input));
+            NotAnInput(p.GetValue(output), p.GetValue(model), p.GetValue(input));
             var (texts, embeddings) = Embed(p, model, input, batch);
             var pairs = ParaphraseMining.Mine(embeddings, p.GetValue(topK) ?? 100, p.GetValue(maxPairs) ?? 500_000);
             Write(p.GetValue(output), pairs.Select(x => JsonSerializer.Serialize(new
@@ -75,7 +75,7 @@ internal sealed class MineCommand : Command
         command.SetAction(p =>
         {
             if (p.GetValue(minSize) is < 1) throw new UsageException("--min-size must be at least 1");
-            NotAnInput(p.GetValue(output), p.GetValue(input));
+            NotAnInput(p.GetValue(output), p.GetValue(model), p.GetValue(input));
             var (texts, embeddings) = Embed(p, model, input, batch);
             var found = CommunityDetection.Find(embeddings, (float)(p.GetValue(threshold) ?? 0.75), p.GetValue(minSize) ?? 10);
             Write(p.GetValue(output), found.Select(c => JsonSerializer.Serialize(new { size = c.Length, members = c, texts = c.Select(i => texts[i]) }, Json)));
@@ -101,7 +101,7 @@ internal sealed class MineCommand : Command
         command.SetAction(p =>
         {
             if (p.GetValue(k) is < 1) throw new UsageException("--k must be at least 1");
-            NotAnInput(p.GetValue(output), p.GetValue(source), p.GetValue(target));
+            NotAnInput(p.GetValue(output), p.GetValue(model), p.GetValue(source), p.GetValue(target));
             bool quiet = p.GetValue(CliOptions.Quiet);
             var (sourceTexts, sourceLines) = Unique(TextInput.Read(p.GetValue(source)!, allowBlank: false));
             var (targetTexts, targetLines) = Unique(TextInput.Read(p.GetValue(target)!, allowBlank: false));
@@ -156,10 +156,14 @@ internal sealed class MineCommand : Command
         return (texts, embeddings);
     }
 
-    /// <summary>Refuses an --output that is one of the files being read (null: stdout, always fine).</summary>
-    private static void NotAnInput(string? output, params string?[] inputs)
+    /// <summary>
+    /// Refuses an --output that is one of the files being read or a file of the model folder (null: stdout, always fine).
+    /// </summary>
+    private static void NotAnInput(string? output, string? model, params string?[] inputs)
     {
-        if (output is not null) OutputPath.NotAnInput(output, inputs);
+        if (output is null) return;
+        OutputPath.NotAnInput(output, inputs);
+        if (model is not null && Directory.Exists(model)) OutputPath.NotAFileOf("--output", output, [model]);
     }
 
     private static void Write(string? path, IEnumerable<string> lines)

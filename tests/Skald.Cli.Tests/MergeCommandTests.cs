@@ -88,5 +88,12 @@ public sealed class MergeCommandTests
         File.WriteAllText(file, "x");
         SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", Adapter(dir, false), "--output", Path.Combine(file, "x")), 1,
             $"{file} is a file, not a folder");
+        // an adapter that is a file is named as one, in merge and in generate (not "adapter_config.json not found")
+        SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", file, "--output", Path.Combine(dir, "out")), 1,
+            $"{file}: is a file, expected a PEFT adapter folder");
+        string prompts = Path.Combine(dir, "in.jsonl");
+        File.WriteAllText(prompts, "{\"ids\": [1, 2]}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", model, "--adapters", file, "--input", prompts, "--output", Path.Combine(dir, "o.jsonl")), 1,
+            $"{file}: is a file, expected a PEFT adapter folder");
     }
 }

@@ -106,6 +106,8 @@ public sealed record LoraConfig
     /// <summary>Reads <c>adapter_config.json</c>; anything unsupported is a <see cref="ModelFormatException"/> naming the file and key.</summary>
     public static LoraConfig Read(string path)
     {
+        if (Path.GetDirectoryName(path) is { Length: > 0 } folder && File.Exists(folder))
+            throw new ModelFormatException($"{folder}: is a file, expected a PEFT adapter folder (adapter_config.json and adapter_model.safetensors)");
         if (!File.Exists(path)) throw new ModelFormatException($"{path}: adapter_config.json not found (a PEFT adapter folder has adapter_config.json and adapter_model.safetensors)");
         JsonElement root;
         try

@@ -39,6 +39,7 @@ public sealed class TextGenerator
             throw new ModelFormatException($"{Path.Combine(folder, "config.json")}: model_type is not a decoder LLM, so it cannot generate");
         foreach (var adapter in adapters ?? [])
         {
+            if (File.Exists(adapter)) throw new ModelFormatException($"{adapter}: is a file, expected a PEFT adapter folder (adapter_config.json and adapter_model.safetensors)");
             if (!Directory.Exists(adapter)) throw new ModelFormatException($"{adapter}: adapter folder not found");
             Adapters.PeftAdapters.Merge(adapter, decoder.Parameters);
         }

@@ -15,4 +15,20 @@ internal static class TestPaths
         Directory.CreateDirectory(dir);
         return dir;
     }
+
+    /// <summary>Copies every file under <paramref name="from"/> to the same place under <paramref name="to"/>; returns <paramref name="to"/>.</summary>
+    public static string CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            string target = Path.Combine(to, Path.GetRelativePath(from, f));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(f, target);
+        }
+        return to;
+    }
+
+    /// <summary>A scratch copy of fixture model <paramref name="name"/> (a test may change or damage it).</summary>
+    public static string CopyOfFixtureModel(string name) => CopyFolder(FixtureModel(name), Path.Combine(NewTempDir(), name));
 }

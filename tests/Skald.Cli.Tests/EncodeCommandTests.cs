@@ -174,7 +174,7 @@ public sealed class EncodeCommandTests
     [Fact]
     public void CorruptWeightsAreNamed()
     {
-        string model = CopyModel("bert-cased-mean");
+        string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
         string weights = Path.Combine(model, "model.safetensors");
         File.Copy(Path.Combine(TestPaths.FixtureModel("bad"), "overlapping_offsets.safetensors"), weights, true);
         var r = RunOnOneText(model);
@@ -184,7 +184,7 @@ public sealed class EncodeCommandTests
     [Fact]
     public void UnsupportedArchitectureIsNamed()
     {
-        string model = CopyModel("bert-cased-mean");
+        string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
         string config = Path.Combine(model, "config.json");
         File.WriteAllText(config, File.ReadAllText(config).Replace("\"bert\"", "\"gpt2\""));
         SkaldProcess.AssertUserError(RunOnOneText(model), 1, config, "model_type \"gpt2\" is not supported");
@@ -193,7 +193,7 @@ public sealed class EncodeCommandTests
     [Fact]
     public void PickleOnlyModelSaysSafetensorsIsRequired()
     {
-        string model = CopyModel("bert-cased-mean");
+        string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
         File.Delete(Path.Combine(model, "model.safetensors"));
         File.WriteAllBytes(Path.Combine(model, "pytorch_model.bin"), [0x80, 0x02, 0x7d]);
         SkaldProcess.AssertUserError(RunOnOneText(model), 1, "safetensors only");
@@ -205,18 +205,6 @@ public sealed class EncodeCommandTests
         string input = Path.Combine(dir, "t.txt");
         File.WriteAllText(input, "Hei på deg\n");
         return SkaldProcess.Run("encode", "--model", model, "--input", input, "--output", Path.Combine(dir, "o.jsonl"));
-    }
-
-    private static string CopyModel(string name)
-    {
-        string src = TestPaths.FixtureModel(name), dst = Path.Combine(TestPaths.NewTempDir(), name);
-        foreach (var f in Directory.GetFiles(src, "*", SearchOption.AllDirectories))
-        {
-            string target = Path.Combine(dst, Path.GetRelativePath(src, f));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(f, target);
-        }
-        return dst;
     }
 
     [Fact]

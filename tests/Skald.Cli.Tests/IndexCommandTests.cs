@@ -215,26 +215,15 @@ public sealed class IndexCommandTests
     {
         // The index keeps its model's folder; that folder now holds a 64-value decoder instead of the 32-value BERT.
         string model = Path.Combine(TestPaths.NewTempDir(), "model");
-        CopyFolder(Model, model);
+        TestPaths.CopyFolder(Model, model);
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
         var r = SkaldProcess.Run("index", "build", "--model", model, "--documents", Documents, "--output", folder, "-q");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Directory.Delete(model, recursive: true);
-        CopyFolder(TestPaths.FixtureModel("decoder-qwen2"), model);
+        TestPaths.CopyFolder(TestPaths.FixtureModel("decoder-qwen2"), model);
         SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", folder, "--query", "sykkel", "--mode", "dense"), 1,
             "32-value vectors", "now makes 64", "rebuild");
         Assert.Equal(0, SkaldProcess.Run("search", "--index", folder, "--query", "sykkel", "--mode", "bm25").ExitCode);
-    }
-
-    private static void CopyFolder(string from, string to)
-    {
-        Directory.CreateDirectory(to);
-        foreach (var f in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
-        {
-            string target = Path.Combine(to, Path.GetRelativePath(from, f));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(f, target);
-        }
     }
 
     private static float Cosine(float[] a, float[] b)

@@ -7,22 +7,10 @@ namespace Skald.Cli.Tests;
 /// </summary>
 public sealed class ModelFileOutputTests
 {
-    private static string CopyOfModel()
-    {
-        string from = TestPaths.FixtureModel("bert-cased-mean"), to = Path.Combine(TestPaths.NewTempDir(), "model");
-        foreach (var f in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
-        {
-            string target = Path.Combine(to, Path.GetRelativePath(from, f));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(f, target);
-        }
-        return to;
-    }
-
     [Fact]
     public void EncodeAndEvaluateDoNotWriteOverAFileOfTheModelFolder()
     {
-        string model = CopyOfModel(), dir = TestPaths.NewTempDir();
+        string model = TestPaths.CopyOfFixtureModel("bert-cased-mean"), dir = TestPaths.NewTempDir();
         string texts = Path.Combine(dir, "texts.txt");
         File.WriteAllText(texts, "Fjorden ligg stille.\nBussen går 07:45 frå kaia.\n");
         string target = Directory.GetFiles(model, "*.jsonl").First(); // a file of the folder with an extension encode writes
@@ -48,7 +36,7 @@ public sealed class ModelFileOutputTests
     [Fact]
     public void MiningDoesNotWriteOverAFileOfTheModelFolder()
     {
-        string model = CopyOfModel(), dir = TestPaths.NewTempDir();
+        string model = TestPaths.CopyOfFixtureModel("bert-cased-mean"), dir = TestPaths.NewTempDir();
         string texts = Path.Combine(dir, "texts.txt"), pairs = Path.Combine(dir, "pairs.jsonl");
         File.WriteAllText(texts, "Fjorden ligg stille.\nBussen går 07:45 frå kaia.\nBussen går klokka sju.\n");
         File.WriteAllText(pairs, "{\"anchor\": \"Når går bussen?\", \"positive\": \"Bussen går 07:45.\"}\n{\"anchor\": \"Fjorden\", \"positive\": \"Fjorden ligg stille.\"}\n");

@@ -102,7 +102,7 @@ public sealed class LayerTruncationTests : IDisposable
 
         // A GPT-BERT config that also carries num_hidden_layers: num_layers (what GPT-BERT reads) is cut, and both agree.
         string both = Path.Combine(dir, "norbert4-both");
-        CopyFolder(TestPaths.FixtureModel("norbert4-tiny"), both);
+        TestPaths.CopyFolder(TestPaths.FixtureModel("norbert4-tiny"), both);
         var configPath = Path.Combine(both, "config.json");
         var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
         config["num_hidden_layers"] = config["num_layers"]!.GetValue<int>();
@@ -112,15 +112,5 @@ public sealed class LayerTruncationTests : IDisposable
         var written = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(cutBoth, "config.json")))!.AsObject();
         Assert.Equal((2, 2), (written["num_layers"]!.GetValue<int>(), written["num_hidden_layers"]!.GetValue<int>()));
         Assert.Equal(2, SentenceEncoder.Load(cutBoth).Transformer.Config.NumLayers);
-    }
-
-    private static void CopyFolder(string source, string target)
-    {
-        foreach (var f in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
-        {
-            string to = Path.Combine(target, Path.GetRelativePath(source, f));
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(f, to);
-        }
     }
 }

@@ -369,68 +369,6 @@ public sealed partial class SentenceEncoder
         }
     }
 
-    /// <summary>
-    /// The token ids the model sees for each text: prompt prepended, text stripped (and lower-cased when the model
-    /// says so), special tokens added, truncated to the maximum length — as sentence-transformers' tokenize does; for
-    /// an LLM2Vec folder, the instruction and text joined, templated and tokenized as LLM2Vec's encode does.
-    /// </summary>
-    public IReadOnlyList<Encoding> Tokenize(IReadOnlyList<string> texts, EncodeOptions? options = null) =>
-        Prepare(texts, options).Encodings;
-
-    /// <summary>
-    /// The texts as this model takes them (<see cref="Tokenize"/>), with the prompt length pooling leaves out and, for an
-    /// LLM2Vec model, how many of each text's tokens are pooled.
-    /// </summary>
-    public ModelInputs Prepare(IReadOnlyList<string> texts, EncodeOptions? options = null)
-    {
-        options ??= new EncodeOptions();
-        int maxLength = Math.Min(options.MaxLength ?? MaxSeqLength, Transformer.MaxSequenceLength);
-        if (Folder.Llm2Vec is { } llm2vec)
-        {
-            if (!string.IsNullOrEmpty(options.Prompt) || options.PromptName is not null)
-                throw new ModelFormatException(
-                    $"{Folder.Path}: an LLM2Vec model ({Llm2VecConfig.FileName}) takes an instruction (EncodeOptions.Instruction, --instruction), not a prompt");
-            var (llmEncodings, counts) = Llm2VecInputs.Tokenize(Tokenizer, llm2vec, options.Instruction, texts, maxLength);
-            return new ModelInputs(llmEncodings, 0, counts, IsQueryRoute(options));
-        }
-        if (options.Instruction is not null)
-            throw new ModelFormatException(
-                $"{Folder.Path}: instructions are for LLM2Vec models ({Llm2VecConfig.FileName}); give a sentence-transformers model a prompt (EncodeOptions.Prompt, --prompt)");
-        string? prompt = ResolvePrompt(options);
-        if (StaticQuery is { } sparseQuery && IsQueryRoute(options)) // as SparseStaticEmbedding tokenizes: the text as it is
-            return new ModelInputs(sparseQuery.Tokenize([.. texts.Select((t, i) => (prompt ?? "") + (t ?? throw new ArgumentException($"text {i} is null")))]), 0, null, true);
-        var prepared = new string[texts.Count];
-        for (int i = 0; i < texts.Count; i++)
-            prepared[i] = Folder.PrepareText((prompt ?? "") + (texts[i] ?? throw new ArgumentException($"text {i} is null")));
-        // With include_prompt = false the prompt's tokens (and a leading special token) leave the pooling mask;
-        // sentence-transformers' _get_prompt_length counts the prompt's encoding, less its last token when that is a
-        // special token (a BERT [SEP], Qwen3-Embedding's <|endoftext|>; a Llama tokenizer adds none at the end).
-        int promptLength = 0;
-        if (prompt is not null && !Pooling.IncludePrompt)
-        {
-            var p = Tokenizer.Encode(Folder.PrepareText(prompt), true, maxLength);
-            promptLength = p.Length - (p.Length > 0 && p.SpecialTokensMask[^1] == 1 ? 1 : 0);
-        }
-        // StaticEmbedding tokenizes the raw text without special tokens (sentence-transformers' StaticEmbedding.tokenize);
-        // a Model2Vec folder as model2vec's StaticModel.tokenize does (unknown tokens dropped).
-        var encodings = Folder.IsModel2Vec ? Model2VecInputs.Tokenize(Tokenizer, prepared, maxLength)
-            : Tokenizer.EncodeBatch(prepared, !Folder.IsStatic, maxLength);
-        return new ModelInputs(encodings, promptLength, null, IsQueryRoute(options)) { MaxActiveDims = options.MaxActiveDims };
-    }
-
-    /// <summary>Whether <paramref name="options"/> put texts on the query route (a Router folder's default_route when it names none).</summary>
-    private bool IsQueryRoute(EncodeOptions options)
-    {
-        string? route = options.Route ?? Folder.DefaultRoute;
-        if (Folder.DefaultRoute is null || route is null) return false;
-        return route switch
-        {
-            "query" => true,
-            "document" => false,
-            _ => throw new ModelFormatException($"{Folder.Path}: no route \"{route}\" (the Router has \"query\" and \"document\")"),
-        };
-    }
-
     /// <summary>The model's similarity of two embeddings.</summary>
     public float Similarity(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => Similarities.Compute(SimilarityFunction, a, b);
 
@@ -443,18 +381,5 @@ public sealed partial class SentenceEncoder
             for (int j = 0; j < b.Count; j++) m[i, j] = Similarity(a[i], b[j]);
         }
         return m;
-    }
-
-    private string? ResolvePrompt(EncodeOptions options)
-    {
-        if (options.Prompt is not null) return options.Prompt;
-        string? name = options.PromptName ?? Folder.DefaultPromptName;
-        if (name is null) return null;
-        if (!Folder.Prompts.TryGetValue(name, out var p))
-        {
-            string known = Folder.Prompts.Count == 0 ? "the model defines no prompts" : "known: " + string.Join(", ", Folder.Prompts.Keys);
-            throw new ModelFormatException($"{Folder.Path}: no prompt named \"{name}\" ({known})");
-        }
-        return p;
     }
 }

@@ -190,6 +190,36 @@ public sealed class IndexCommandTests
     }
 
     [Fact]
+    public void DefaultChunksFitWhatTheModelReadsSoTheirEndsAreEmbedded()
+    {
+        // The fixture reads 64 tokens ("passage: " and [CLS]/[SEP] included); two documents that differ only after
+        // the first 64 tokens once had one chunk each, embedded identically (their ends cut off by the model).
+        string docs = TestPaths.NewTempDir();
+        const string Shared = "Denne håndboken beskriver rutinene for alle ansatte ved kontoret i Bergen, og den gjelder fra første januar. " +
+            "Les den nøye før du begynner å jobbe hos oss, og spør lederen din om noe er uklart. Håndboken oppdateres hvert år av personalavdelingen.";
+        File.WriteAllText(Path.Combine(docs, "sykkel.txt"), Shared + " Sykkelen kan parkeres i kjelleren under bygg A.");
+        File.WriteAllText(Path.Combine(docs, "kantine.txt"), Shared + " Kantinen serverer varm lunsj hver dag klokken elleve.");
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", folder);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("chunks of at most", r.Stderr);
+        var encoder = SentenceEncoder.Load(Model);
+        foreach (var line in File.ReadAllLines(Path.Combine(folder, "records.jsonl")))
+        {
+            string text = JsonDocument.Parse(line).RootElement.GetProperty("text").GetString()!;
+            Assert.True(encoder.Tokenizer.Encode("passage: " + text, true).Ids.Length <= encoder.MaxSeqLength, text);
+        }
+        var top = Search(folder, "Sykkelen kan parkeres i kjelleren under bygg A.", "dense", 1)[0];
+        Assert.EndsWith("sykkel.txt", top.GetProperty("source").GetString());
+
+        var wide = SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", folder, "--chunk-tokens", "200");
+        Assert.True(wide.ExitCode == 0, wide.Stderr);
+        Assert.Contains("dense search sees only the start of longer chunks", wide.Stderr);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", folder,
+            "--chunk-tokens", "20", "--overlap-tokens", "20"), 2, "--overlap-tokens (20) must be below --chunk-tokens (20)");
+    }
+
+    [Fact]
     public void BadInputGetsOneLine()
     {
         string notIndex = TestPaths.NewTempDir();

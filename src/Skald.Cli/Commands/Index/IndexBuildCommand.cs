@@ -23,8 +23,10 @@ internal sealed class IndexBuildCommand : Command
     private readonly Option<string> documents = IndexOptions.Documents();
     private readonly Option<string> corpus = IndexOptions.Corpus();
     private readonly Option<string> language = CliOptions.Text("--language", "Language of the documents (nb, nn, da, sv): picks BM25's Snowball stemmer", "CODE");
-    private readonly Option<int?> chunkTokens = CliOptions.Int("--chunk-tokens", "Largest chunk, in tokens of the model's tokenizer", defaultValue: 200);
-    private readonly Option<int?> overlapTokens = CliOptions.Int("--overlap-tokens", "Trailing sentences up to this many tokens start the next chunk too", min: 0, defaultValue: 32);
+    private readonly Option<int?> chunkTokens = CliOptions.Int("--chunk-tokens",
+        "Largest chunk, in tokens of the model's tokenizer (default: 200, or fewer when the model reads fewer: its max_seq_length less special tokens and document prompt)");
+    private readonly Option<int?> overlapTokens = CliOptions.Int("--overlap-tokens",
+        "Trailing sentences up to this many tokens start the next chunk too (default: 32, at most a quarter of the chunk)", min: 0);
     private readonly Option<string> textColumn = CliOptions.Text("--text-column", "The text field of .jsonl documents", "NAME", "text");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
     private readonly OcrOptions ocr = new();
@@ -55,7 +57,7 @@ internal sealed class IndexBuildCommand : Command
             {
                 BatchSize = p.GetValue(batchSize) ?? 32, MaxActiveDims = p.GetValue(maxActiveDims), TruncateDim = p.GetValue(truncateDim),
             });
-            int chunk = p.GetValue(chunkTokens) ?? 200, overlap = p.GetValue(overlapTokens) ?? 32;
+            var (chunk, overlap, note) = IndexOptions.Chunking(embedder, p.GetValue(chunkTokens), p.GetValue(overlapTokens));
             var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
             var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), p.GetValue(output));
             var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -71,6 +73,7 @@ internal sealed class IndexBuildCommand : Command
             var manifest = IndexBuilder.Build(p.GetValue(output)!, vectors, dir, records, new Bm25Options(), p.GetValue(language),
                 p.GetValue(corpus) is null ? chunk : 0, p.GetValue(corpus) is null ? overlap : 0, progress, layout.Precision, layout.Ivf, layout.Hnsw, IndexOptions.Linking(quiet), p.GetValue(maxActiveDims) ?? 0,
                 p.GetValue(truncateDim) ?? 0, layout.Pq);
+            if (note is not null && p.GetValue(corpus) is null) Terminal.Log(note, quiet); // after the checks, which fail in one line
             Terminal.Log($"indexed {manifest.Rows} row(s) of {records.Select(r => r.Document).Distinct().Count()} document(s) with {manifest.ModelName} " +
                 $"({IndexOptions.Layout(manifest)}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
             return 0;

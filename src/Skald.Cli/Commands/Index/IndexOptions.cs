@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
+using Skald.Evaluation.Models;
+using Skald.Retrieval.Models;
 
 namespace Skald.Cli.Commands.Index;
 
@@ -23,6 +25,33 @@ internal static class IndexOptions
         string dir = HubModels.Resolve(spec, quiet);
         return Directory.Exists(dir) ? dir : throw new InputException($"{dir}: model folder not found");
     }
+
+    /// <summary>
+    /// Chunk and overlap sizes for <c>index build</c>: a chunk holds at most what the model reads (its max_seq_length
+    /// less the special tokens and the document prompt), so by default it is 200 tokens or that room, whichever is
+    /// smaller, and a larger <paramref name="chunkTokens"/> given on purpose gets a warning (dense search would see
+    /// only each chunk's start); the overlap defaults to 32 tokens, at most a quarter of the chunk, and must be below it.
+    /// <c>Note</c> is the line to log once the index is written (null: nothing to say).
+    /// </summary>
+    public static (int Chunk, int Overlap, string? Note) Chunking(EvaluationEmbeddingModel model, int? chunkTokens, int? overlapTokens)
+    {
+        var tokenizer = model.Encoder.Tokenizer;
+        string prompt = model.PromptFor(TextRole.Document) ?? "";
+        long room = (long)model.MaxTokens - tokenizer.Encode("", true).Ids.Length - (prompt.Length == 0 ? 0 : tokenizer.Encode(prompt, false).Ids.Length);
+        int fits = (int)Math.Clamp(room, 1, int.MaxValue);
+        int chunk = chunkTokens ?? Math.Min(DefaultChunkTokens, fits);
+        string? note = chunkTokens is null && chunk < DefaultChunkTokens
+            ? $"chunks of at most {chunk} tokens: the model reads {model.MaxTokens} (max_seq_length), special tokens and prompt included"
+            : chunk > fits
+                ? $"warning: --chunk-tokens {chunk} is more than the {fits} tokens the model reads (max_seq_length {model.MaxTokens} less special " +
+                  "tokens and prompt): dense search sees only the start of longer chunks (BM25 sees all of it)"
+                : null;
+        int overlap = overlapTokens ?? Math.Min(DefaultOverlapTokens, chunk / 4);
+        if (overlap >= chunk) throw new UsageException($"option --overlap-tokens ({overlap}) must be below --chunk-tokens ({chunk})");
+        return (chunk, overlap, note);
+    }
+
+    private const int DefaultChunkTokens = 200, DefaultOverlapTokens = 32;
 
     /// <summary>Progress lines on stderr ("embedded N/M") unless quiet.</summary>
     public static Action<int, int>? Progress(bool quiet) =>

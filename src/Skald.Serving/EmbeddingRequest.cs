@@ -34,4 +34,10 @@ public sealed record EmbeddingRequest(EmbeddingInputs Inputs, string? Model, boo
     /// embedding keeps its N largest entries (a CSR model's code at most its k); null: all.
     /// </summary>
     public int? MaxActiveDims { get; init; }
+
+    /// <summary>
+    /// Cut inputs longer than the model's max_seq_length whatever the server's <c>--truncate</c> says: a
+    /// <c>/v1/search</c> query is embedded as <c>skald search</c> embeds it, truncated.
+    /// </summary>
+    internal bool Truncate { get; init; }
 }

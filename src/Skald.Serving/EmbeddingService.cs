@@ -60,7 +60,7 @@ public sealed class EmbeddingService : IDisposable
                 throw ApiException.BadRequest($"output_dtype {name} needs calibration ranges, which this server was not given (skald serve --ranges FILE): " +
                     "use \"float\", \"binary\" or \"ubinary\"", "output_dtype");
         }
-        var inputs = Prepare(request.Inputs, request.InputType);
+        var inputs = Prepare(request.Inputs, request.InputType, Options.Truncate || request.Truncate);
         var embeddings = await batcher.Submit(inputs).ConfigureAwait(false);
         if (request.Dimensions is int n)
         {
@@ -81,7 +81,7 @@ public sealed class EmbeddingService : IDisposable
         return new EmbeddingResult(embeddings, tokens);
     }
 
-    private ModelInputs Prepare(EmbeddingInputs inputs, string? inputType)
+    private ModelInputs Prepare(EmbeddingInputs inputs, string? inputType, bool truncate)
     {
         // input_type picks the Router route and the model's prompt for it, as sentence-transformers' encode_query
         // ("query") and encode_document (the first of "document", "passage", "corpus") do; an empty prompt is none.
@@ -102,7 +102,7 @@ public sealed class EmbeddingService : IDisposable
             {
                 throw ApiException.BadRequest(e.Message, "input");
             }
-            if (!Options.Truncate)
+            if (!truncate)
             {
                 for (int i = 0; i < prepared.Count; i++)
                 {
@@ -119,7 +119,7 @@ public sealed class EmbeddingService : IDisposable
             var row = ids[i];
             if (row.Length > max)
             {
-                if (!Options.Truncate) throw TooLong(i, max);
+                if (!truncate) throw TooLong(i, max);
                 row = row[..max];
             }
             foreach (int id in row)

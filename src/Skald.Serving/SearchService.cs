@@ -64,6 +64,7 @@ public sealed class SearchService
             var embedded = await Embeddings.EmbedAsync(new EmbeddingRequest(new EmbeddingInputs([request.Query], null), request.Model, false, null)
             {
                 InputType = "query",
+                Truncate = true, // as skald search: a long query is cut to the model's max_seq_length, not refused
             }).ConfigureAwait(false);
             vector = embedded.Embeddings[0];
             tokens = embedded.PromptTokens;

@@ -5,7 +5,8 @@ namespace Skald.Models;
 /// <summary>
 /// What Skald's Microsoft.Extensions.AI generators share: a <see cref="SentenceEncoder"/> embedding the inputs with
 /// default <see cref="EncodeOptions"/>, the metadata, the services; a subclass turns each float vector into its
-/// <typeparamref name="TEmbedding"/>.
+/// <typeparamref name="TEmbedding"/>. <see cref="EmbeddingGenerationOptions.Dimensions"/> below the model's dimension
+/// keeps each embedding's first values at unit length again (OpenAI's <c>dimensions</c>, a Matryoshka model's width).
 /// </summary>
 public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerator<string, TEmbedding>
     where TEmbedding : Embedding
@@ -32,12 +33,19 @@ public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerato
     {
         ArgumentNullException.ThrowIfNull(values);
         var texts = values.ToList();
+        var encode = defaults;
         if (options?.Dimensions is int d && d != encoder.Dimension)
-            throw new NotSupportedException($"this model produces {encoder.Dimension}-dimensional embeddings, not {d}");
+        {
+            // As OpenAI's dimensions (and skald serve's): a dense embedding's first d values, at unit length again.
+            if (d < 1 || d > encoder.Dimension || encoder.IsSparse)
+                throw new NotSupportedException(encoder.IsSparse ? $"this sparse encoder produces {encoder.Dimension}-dimensional embeddings and cannot shorten them to {d}"
+                    : $"this model produces {encoder.Dimension}-dimensional embeddings, not {d} (Dimensions may be 1..{encoder.Dimension})");
+            encode = defaults with { TruncateDim = d, Normalize = true };
+        }
         return Task.Run(() =>
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var vectors = encoder.Encode(texts, defaults);
+            var vectors = encoder.Encode(texts, encode);
             var now = DateTimeOffset.UtcNow;
             var list = vectors.Select(v =>
             {

@@ -52,6 +52,23 @@ public sealed class EmbeddingGeneratorTests
     }
 
     [Fact]
+    public async Task FewerDimensionsAreTheFirstValuesAtUnitLengthAsOpenAiGivesThem()
+    {
+        var model = SentenceEncoder.Load(TestPaths.FixtureModel("bert-cased-mean"));
+        using var generator = new SkaldEmbeddingGenerator(model);
+        string[] texts = ["Hvor ligger biblioteket?", "Biblioteket ligger i sentrum."];
+        var generated = await generator.GenerateAsync(texts, new EmbeddingGenerationOptions { Dimensions = 8 });
+        var full = model.Encode(texts);
+        for (int i = 0; i < texts.Length; i++)
+        {
+            var head = full[i][..8];
+            float norm = MathF.Sqrt(head.Sum(v => v * v));
+            Assert.Equal(8, generated[i].Vector.Length);
+            for (int d = 0; d < 8; d++) Assert.Equal(head[d] / norm, generated[i].Vector.Span[d], 5);
+        }
+    }
+
+    [Fact]
     public void SimilarityUsesTheModelsFunction()
     {
         var dot = SentenceEncoder.Load(TestPaths.FixtureModel("bert-uncased-max"));

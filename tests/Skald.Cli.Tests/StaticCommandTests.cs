@@ -16,6 +16,9 @@ public sealed class StaticCommandTests
         var model = SentenceEncoder.Load(outDir);
         Assert.Equal(32, model.Dimension);
         Assert.Equal(1f, MathF.Sqrt(model.Encode("Hvor går toget?").Sum(v => v * v)), 4); // Normalize module by default
+        var info = SkaldProcess.Run("info", "--model", outDir);
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        Assert.Contains("max length:       no limit", info.Stdout); // not int.MaxValue's 2147483647
     }
 
     [Fact]

@@ -66,7 +66,7 @@ internal sealed class InfoCommand : Command
             return 0;
         }
         Console.WriteLine($"embedding dim:    {m.Dimension}");
-        Console.WriteLine($"max length:       {m.MaxSeqLength} tokens");
+        Console.WriteLine($"max length:       {(m.MaxSeqLength == int.MaxValue ? "no limit (a static model reads every token)" : $"{m.MaxSeqLength} tokens")}");
         string source = m.Folder.Llm2Vec is { } l2v
             ? $" (llm2vec_config.json pooling_mode {l2v.PoolingModeName}{(l2v.SkipInstruction ? ", instruction excluded" : "")})"
             : m.Folder.IsSentenceTransformers ? "" : " (default: no modules.json)";

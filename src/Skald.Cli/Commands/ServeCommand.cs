@@ -125,7 +125,7 @@ internal sealed class ServeCommand : Command
         {
             throw new InputException(e.Message);
         }
-        Terminal.Log($"serving {server.Service.ModelName} (dimension {encoder.Dimension}, max {encoder.MaxSeqLength} tokens) on {server.Address}" +
+        Terminal.Log($"serving {server.Service.ModelName} (dimension {encoder.Dimension}, {(encoder.MaxSeqLength == int.MaxValue ? "no token limit" : $"max {encoder.MaxSeqLength} tokens")}) on {server.Address}" +
             (searchIndex is null ? "" : $", searching {searchIndex.Current.LiveCount} rows of {indexDir}" +
                 (refreshSeconds > 0 ? $" (reopened when it changes, checked every {refreshSeconds} s)" : "")) +
             (rerank is null ? "" : $", reranking with {rerank.ModelName}") + (key is null ? "" : " (API key required)") + "; Ctrl+C stops", quiet);

@@ -41,15 +41,17 @@ public sealed class SearchService
 
     /// <summary>
     /// Throws <see cref="ArgumentException"/> (one line naming both) unless <paramref name="index"/> was built with the
-    /// model in <paramref name="encoder"/>'s folder and has its dimension: query vectors from another model would be
-    /// compared with document vectors they have nothing in common with.
+    /// model in <paramref name="encoder"/>'s folder, or a copy of it with the same files
+    /// (<see cref="ModelFingerprint.Matches"/>: an index and its model moved to another machine), and has its dimension:
+    /// query vectors from another model would be compared with document vectors they have nothing in common with.
     /// </summary>
     public static void CheckModel(SearchIndex index, Skald.Models.SentenceEncoder encoder)
     {
         string served = Path.TrimEndingDirectorySeparator(Path.GetFullPath(encoder.Folder.Path));
         string built = Path.TrimEndingDirectorySeparator(Path.GetFullPath(index.Manifest.Model));
-        if (!string.Equals(served, built, StringComparison.Ordinal))
-            throw new ArgumentException($"the index {index.Folder} was built with the model {built}, not the served {served}; serve that model or rebuild the index with this one");
+        if (!ModelFingerprint.Matches(index.Manifest, served))
+            throw new ArgumentException($"the index {index.Folder} was built with the model {built}, not the served {served}" +
+                (index.Manifest.ModelSha256 is null ? "" : " (whose files differ from it)") + "; serve that model or rebuild the index with this one");
         if (index.Manifest.Dimension != encoder.Dimension && !(index.Manifest.TruncateDim > 0 && index.Manifest.Dimension < encoder.Dimension))
             throw new ArgumentException($"the index {index.Folder} holds {index.Manifest.Dimension}-value vectors, the served model makes {encoder.Dimension}; rebuild the index");
     }

@@ -220,6 +220,32 @@ public sealed class IndexCommandTests
     }
 
     [Fact]
+    public void AMovedModelSearchesAndAddsWithModelAndAnotherModelIsRefused()
+    {
+        // An index shipped with a copy of its model (another machine, a container image) is searched with --model DIR.
+        string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var built = SkaldProcess.Run("index", "build", "--model", model, "--documents", Documents, "--output", folder, "-q");
+        Assert.True(built.ExitCode == 0, built.Stderr);
+        string before = Search(folder, "Hvor kan jeg parkere sykkelen?", "dense").ToString();
+        string moved = Path.Combine(TestPaths.NewTempDir(), "elsewhere");
+        Directory.Move(model, moved);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", folder, "--query", "sykkel", "--mode", "dense"), 1,
+            "is not there any more", "--model DIR");
+        var r = SkaldProcess.Run("search", "--index", folder, "--model", moved, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense",
+            "--top-k", "5", "--format", "json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(before, JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results").ToString());
+        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", folder, "--model", TestPaths.FixtureModel("bert-uncased-max"),
+            "--query", "sykkel", "--mode", "dense"), 1, "not the model", "files differ");
+        string extra = Path.Combine(TestPaths.NewTempDir(), "fjordhest.txt");
+        File.WriteAllText(extra, "Fjordhesten Blakken står i stallen bak kontoret.");
+        var add = SkaldProcess.Run("index", "add", "--index", folder, "--model", moved, "--documents", extra, "-q");
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        Assert.EndsWith("fjordhest.txt#c0", Search(folder, "fjordhesten Blakken", "bm25", 1)[0].GetProperty("id").GetString());
+    }
+
+    [Fact]
     public void BadInputGetsOneLine()
     {
         string notIndex = TestPaths.NewTempDir();

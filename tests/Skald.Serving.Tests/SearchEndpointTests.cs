@@ -157,6 +157,25 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
     }
 
     [Fact]
+    public async Task ACopyOfTheModelServesTheIndexAndAChangedCopyDoesNot()
+    {
+        // The index and a copy of its model in another place (a container image): the same files, the same model.
+        string copy = TestPaths.CopyOfFixtureModel("bert-cased-mean");
+        string request = Json(new { query = "Hvor kan jeg parkere sykkelen?", mode = "dense", top_k = 5 });
+        var (_, expected) = await PostAsync(fixture.Client, request, path: "v1/search");
+        await using (var server = await EmbeddingServer.StartAsync(SentenceEncoder.Load(copy), fixture.Index, "127.0.0.1", 0))
+        {
+            using var client = new HttpClient { BaseAddress = server.Address };
+            var (status, body) = await PostAsync(client, request, path: "v1/search");
+            Assert.Equal(200, status);
+            Assert.Equal(Hits(expected.GetProperty("data")).Ids, Hits(body.GetProperty("data")).Ids);
+        }
+        File.AppendAllText(Path.Combine(copy, "config_sentence_transformers.json"), " "); // one file changed: not the model the index was built with
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => EmbeddingServer.StartAsync(SentenceEncoder.Load(copy), fixture.Index, "127.0.0.1", 0));
+        Assert.Contains("files differ", e.Message);
+    }
+
+    [Fact]
     public async Task WithoutAnIndexThereIsNoSearchEndpoint()
     {
         await using var server = await StartAsync(new EmbeddingServiceOptions());

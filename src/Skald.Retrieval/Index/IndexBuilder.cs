@@ -62,6 +62,7 @@ public static class IndexBuilder
         var manifest = new IndexManifest
         {
             Model = Path.GetFullPath(modelPath),
+            ModelSha256 = Directory.Exists(modelPath) ? ModelFingerprint.Of(modelPath) : null,
             ModelName = model.Name,
             Dimension = model.Dimension,
             Similarity = model.Similarity == SimilarityFunction.Dot ? "dot" : "cosine",

@@ -23,6 +23,12 @@ public sealed record IndexManifest
     /// <summary>The model's short name (its folder name).</summary>
     [JsonPropertyName("model_name")] public string ModelName { get; init; } = "";
 
+    /// <summary>
+    /// The model folder's <see cref="ModelFingerprint"/> when the index was built: a folder with the same files elsewhere
+    /// is the same model (<see cref="ModelFingerprint.Matches"/>); null in indexes written before it was recorded.
+    /// </summary>
+    [JsonPropertyName("model_sha256")] public string? ModelSha256 { get; init; }
+
     /// <summary>Vector width.</summary>
     [JsonPropertyName("dimension")] public int Dimension { get; init; }
 

@@ -17,11 +17,12 @@ internal sealed class IndexAddCommand : Command
     private readonly Option<string> corpus = IndexOptions.Corpus();
     private readonly Option<string> textColumn = CliOptions.Text("--text-column", "The text field of .jsonl documents", "NAME", "text");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
+    private readonly Option<string> model = IndexOptions.MovedModel();
     private readonly OcrOptions ocr = new();
 
     public IndexAddCommand() : base("add", "Add documents to an index (a document added again replaces its old rows; deleted rows are compacted away)")
     {
-        foreach (var o in new Option[] { index, documents, corpus, textColumn, batchSize }) Options.Add(o);
+        foreach (var o in new Option[] { index, model, documents, corpus, textColumn, batchSize }) Options.Add(o);
         foreach (var o in ocr.All) Options.Add(o);
         SetAction(Run);
     }
@@ -34,8 +35,8 @@ internal sealed class IndexAddCommand : Command
             string folder = p.GetValue(index)!;
             IndexManifest manifest;
             using (var open = SearchIndex.Open(folder)) manifest = open.Manifest;
-            if (!Directory.Exists(manifest.Model)) throw new InputException($"{folder}: its model {manifest.Model} is not there any more");
-            var embedder = EvaluationEmbeddingModel.Load(manifest.Model, new EvaluationEmbeddingOptions
+            string modelDir = IndexOptions.ModelOf(manifest, folder, p.GetValue(model), "");
+            var embedder = EvaluationEmbeddingModel.Load(modelDir, new EvaluationEmbeddingOptions
             {
                 BatchSize = p.GetValue(batchSize) ?? 32,
                 MaxActiveDims = manifest.MaxActiveDims > 0 ? manifest.MaxActiveDims : null, // rows as the index was built
@@ -44,7 +45,7 @@ internal sealed class IndexAddCommand : Command
             var chunking = new ChunkOptions
             {
                 ChunkTokens = manifest.ChunkTokens > 0 ? manifest.ChunkTokens : 200, OverlapTokens = manifest.OverlapTokens,
-                Counter = TokenCounter.For(embedder.Encoder.Tokenizer, manifest.Model),
+                Counter = TokenCounter.For(embedder.Encoder.Tokenizer, modelDir),
             };
             var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), folder);
             var (added, replaced) = IndexBuilder.Add(folder, embedder, records, IndexOptions.Progress(quiet), IndexOptions.Linking(quiet));

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Evaluation.Models;
+using Skald.Retrieval.Index;
 using Skald.Retrieval.Models;
 
 namespace Skald.Cli.Commands.Index;
@@ -18,6 +19,26 @@ internal static class IndexOptions
 
     /// <summary>--index DIR.</summary>
     public static Option<string> Index() => CliOptions.Text("--index", "Index folder (made by 'skald index build')", "DIR", required: true);
+
+    /// <summary>--model DIR of search and index add: the index's model, moved.</summary>
+    public static Option<string> MovedModel() => CliOptions.Text("--model",
+        "The index's model folder when it is no longer where the index was built (a copy of it, say on another machine; checked by its files' SHA-256)", "DIR");
+
+    /// <summary>
+    /// The model folder to embed with for the index in <paramref name="folder"/>: <paramref name="moved"/> when given
+    /// (which must hold the files the index was built with), else the folder the manifest names, which must still exist.
+    /// </summary>
+    public static string ModelOf(IndexManifest manifest, string folder, string? moved, string hint)
+    {
+        if (moved is null)
+            return Directory.Exists(manifest.Model) ? manifest.Model
+                : throw new InputException($"{folder}: its model {manifest.Model} is not there any more; give a copy of it with --model DIR{(hint.Length > 0 ? " " + hint : "")}");
+        if (!Directory.Exists(moved)) throw new InputException($"{moved}: model folder not found");
+        if (ModelFingerprint.Matches(manifest, moved)) return moved;
+        throw new InputException(manifest.ModelSha256 is null
+            ? $"{folder}: built before indexes recorded their model's fingerprint, so only its model {manifest.Model} searches it; rebuild the index to move it"
+            : $"{moved}: not the model {folder} was built with ({manifest.Model}): its files differ; rebuild the index with it");
+    }
 
     /// <summary>A model folder (or hub id) that must exist.</summary>
     public static string ModelFolder(string spec, bool quiet)

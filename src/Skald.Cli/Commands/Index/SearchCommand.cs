@@ -32,11 +32,12 @@ internal sealed class SearchCommand : Command
         "An IVF index (index build --ivf-lists): lists dense search scans, nearest the query first (default: the index's --ivf-probes; more is slower and finds more)");
     private readonly Option<int?> ef = CliOptions.Int("--ef",
         "An HNSW index (index build --hnsw): candidates dense search keeps while it walks the graph (default: the index's --hnsw-ef; more is slower and finds more)");
+    private readonly Option<string> model = IndexOptions.MovedModel();
     private readonly Option<bool> causalLm = CliOptions.Flag("--rerank-causal-lm", "The --rerank model is a causal LM that answers yes or no (Qwen3-Reranker as published; as skald rerank --causal-lm)");
 
     public SearchCommand() : base("search", "Search an index made by 'skald index build'")
     {
-        foreach (var o in new Option[] { index, query, mode, topK, format, fusion, alpha, rerank, candidates, causalLm, rescore, probes, ef }) Options.Add(o);
+        foreach (var o in new Option[] { index, model, query, mode, topK, format, fusion, alpha, rerank, candidates, causalLm, rescore, probes, ef }) Options.Add(o);
         SetAction(Run);
     }
 
@@ -55,14 +56,13 @@ internal sealed class SearchCommand : Command
             float[]? vector = null;
             if (searchMode != SearchMode.Bm25)
             {
-                string model = searchIndex.Manifest.Model;
-                if (!Directory.Exists(model)) throw new InputException($"{p.GetValue(index)}: its model {model} is not there any more (--mode bm25 still works)");
+                string dir = IndexOptions.ModelOf(searchIndex.Manifest, p.GetValue(index)!, p.GetValue(model), "(--mode bm25 still works)");
                 int active = searchIndex.Manifest.MaxActiveDims;
-                vector = EvaluationEmbeddingModel.Load(model, new EvaluationEmbeddingOptions { MaxActiveDims = active > 0 ? active : null }) // as the rows
+                vector = EvaluationEmbeddingModel.Load(dir, new EvaluationEmbeddingOptions { MaxActiveDims = active > 0 ? active : null }) // as the rows
                     .Embed([text], TextRole.Query)[0];
                 int dim = searchIndex.Manifest.Dimension;
                 if (vector.Length != dim && !(searchIndex.Manifest.TruncateDim > 0 && vector.Length > dim))
-                    throw new InputException($"{p.GetValue(index)}: it holds {dim}-value vectors, its model {model} now makes {vector.Length}; rebuild the index (or --mode bm25)");
+                    throw new InputException($"{p.GetValue(index)}: it holds {dim}-value vectors, its model {dir} now makes {vector.Length}; rebuild the index (or --mode bm25)");
             }
             int k = p.GetValue(topK) ?? 10;
             string? reranker = p.GetValue(rerank);

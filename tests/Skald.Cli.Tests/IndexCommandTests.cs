@@ -217,6 +217,12 @@ public sealed class IndexCommandTests
         Assert.Contains("dense search sees only the start of longer chunks", wide.Stderr);
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", folder,
             "--chunk-tokens", "20", "--overlap-tokens", "20"), 2, "--overlap-tokens (20) must be below --chunk-tokens (20)");
+
+        // A BEIR corpus is one row per document, not chunked: the rows longer than the model reads are counted.
+        string beir = BeirFolder.Write($"{{\"_id\":\"long\",\"title\":\"\",\"text\":\"{Shared}\"}}\n{{\"_id\":\"short\",\"title\":\"\",\"text\":\"Kort.\"}}\n", "", null);
+        var corpus = SkaldProcess.Run("index", "build", "--model", Model, "--corpus", beir, "--output", folder);
+        Assert.True(corpus.ExitCode == 0, corpus.Stderr);
+        Assert.Contains("1 of 2 documents are longer than the 64 tokens the model reads", corpus.Stderr);
     }
 
     [Fact]

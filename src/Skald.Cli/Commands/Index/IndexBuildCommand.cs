@@ -73,7 +73,8 @@ internal sealed class IndexBuildCommand : Command
             var manifest = IndexBuilder.Build(p.GetValue(output)!, vectors, dir, records, new Bm25Options(), p.GetValue(language),
                 p.GetValue(corpus) is null ? chunk : 0, p.GetValue(corpus) is null ? overlap : 0, progress, layout.Precision, layout.Ivf, layout.Hnsw, IndexOptions.Linking(quiet), p.GetValue(maxActiveDims) ?? 0,
                 p.GetValue(truncateDim) ?? 0, layout.Pq);
-            if (note is not null && p.GetValue(corpus) is null) Terminal.Log(note, quiet); // after the checks, which fail in one line
+            if (p.GetValue(corpus) is not null) note = IndexOptions.LongRows(embedder, records);
+            if (note is not null) Terminal.Log(note, quiet); // after the checks, which fail in one line
             Terminal.Log($"indexed {manifest.Rows} row(s) of {records.Select(r => r.Document).Distinct().Count()} document(s) with {manifest.ModelName} " +
                 $"({IndexOptions.Layout(manifest)}; BM25 stemming: {manifest.Stemming}) in {clock.Elapsed.TotalSeconds:F1} s → {p.GetValue(output)}", quiet);
             return 0;

@@ -74,6 +74,23 @@ internal static class IndexOptions
 
     private const int DefaultChunkTokens = 200, DefaultOverlapTokens = 32;
 
+    /// <summary>
+    /// For <c>index build --corpus</c> (one row per document, not chunked): a warning naming how many rows are longer
+    /// than <paramref name="model"/> reads, whose ends dense search never sees; null when all fit.
+    /// </summary>
+    public static string? LongRows(EvaluationEmbeddingModel model, IReadOnlyList<IndexRecord> records)
+    {
+        if (model.Encoder.MaxSeqLength == int.MaxValue) return null;
+        var tokenizer = model.Encoder.Tokenizer;
+        string prompt = model.PromptFor(TextRole.Document) ?? "";
+        int longer = 0;
+        Parallel.For(0, records.Count, () => 0, (i, _, n) => n + (tokenizer.Encode(prompt + records[i].FullText, true).Ids.Length > model.MaxTokens ? 1 : 0),
+            n => Interlocked.Add(ref longer, n));
+        return longer == 0 ? null
+            : $"warning: {longer} of {records.Count} documents are longer than the {model.MaxTokens} tokens the model reads (max_seq_length): dense search " +
+              "sees only their start (BM25 sees all of them); give the corpus as --documents FILE.jsonl to cut them into chunks";
+    }
+
     /// <summary>Progress lines on stderr ("embedded N/M") unless quiet.</summary>
     public static Action<int, int>? Progress(bool quiet) =>
         quiet || Console.IsErrorRedirected ? null : (done, total) => Console.Error.Write($"\rembedded {done}/{total}{(done == total ? "\n" : "")}");

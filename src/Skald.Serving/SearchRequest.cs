@@ -24,4 +24,10 @@ public sealed record SearchRequest(string Query, int TopK, SearchMode Mode, Fusi
 
     /// <summary>How many hits a served reranker scores unless the request says (<c>rerank_candidates</c>).</summary>
     public const int DefaultRerankCandidates = 50;
+
+    /// <summary>
+    /// The request said <c>"rerank": true</c> (not the default): a server without a reranker answers it with a 400
+    /// rather than hits in another order than asked for.
+    /// </summary>
+    public bool RerankAsked { get; init; }
 }

@@ -65,7 +65,10 @@ internal static class SearchRequestReader
             int probes = Int(root, "probes", 1) ?? 0;
             int ef = Int(root, "ef", 1) ?? 0;
             if (ef > MaxTopK * 100) throw ApiException.BadRequest($"ef {ef} is more than {MaxTopK * 100}", "ef");
-            return new SearchRequest(query, topK, mode, fusion, model, rerank, rerankCandidates, rescore, probes, ef);
+            return new SearchRequest(query, topK, mode, fusion, model, rerank, rerankCandidates, rescore, probes, ef)
+            {
+                RerankAsked = rr.ValueKind == JsonValueKind.True,
+            };
         }
     }
 

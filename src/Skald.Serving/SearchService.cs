@@ -59,6 +59,8 @@ public sealed class SearchService
     /// <summary>The hits for one request, best first, and the query's token count (0 for BM25, which embeds nothing).</summary>
     public async Task<(IReadOnlyList<IndexHit> Hits, long Tokens)> SearchAsync(SearchRequest request)
     {
+        if (request.RerankAsked && Reranker is null)
+            throw ApiException.BadRequest("\"rerank\": true, but this server has no reranker (start it with skald serve --reranker CE)", "rerank");
         float[]? vector = null;
         long tokens = 0;
         if (request.Mode != SearchMode.Bm25)

@@ -110,6 +110,7 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
     [InlineData("{\"query\": \"sykkel\", \"candidates\": 0}", "candidates")]
     [InlineData("{\"query\": \"sykkel\", \"model\": [1]}", "model")]
     [InlineData("{\"query\": \"sykkel\", \"rescore_multiplier\": -1}", "rescore_multiplier")]
+    [InlineData("{\"query\": \"sykkel\", \"rerank\": true}", "rerank")]
     [InlineData("{\"query\": \"sykkel\", \"probes\": 0}", "probes")]
     [InlineData("{\"query\": \"sykkel\", \"ef\": 0}", "ef")]
     [InlineData("{\"query\": \"sykkel\", \"ef\": 100001}", "ef")]

@@ -42,8 +42,9 @@ public sealed class SearchService
     /// <summary>
     /// Throws <see cref="ArgumentException"/> (one line naming both) unless <paramref name="index"/> was built with the
     /// model in <paramref name="encoder"/>'s folder, or a copy of it with the same files
-    /// (<see cref="ModelFingerprint.Matches"/>: an index and its model moved to another machine), and has its dimension:
-    /// query vectors from another model would be compared with document vectors they have nothing in common with.
+    /// (<see cref="ModelFingerprint.Matches"/>: an index and its model moved to another machine), whose files are still
+    /// those the index recorded (not trained again in place since), and has its dimension: query vectors from another
+    /// model would be compared with document vectors they have nothing in common with.
     /// </summary>
     public static void CheckModel(SearchIndex index, Skald.Models.SentenceEncoder encoder)
     {
@@ -52,6 +53,9 @@ public sealed class SearchService
         if (!ModelFingerprint.Matches(index.Manifest, served))
             throw new ArgumentException($"the index {index.Folder} was built with the model {built}, not the served {served}" +
                 (index.Manifest.ModelSha256 is null ? "" : " (whose files differ from it)") + "; serve that model or rebuild the index with this one");
+        if (string.Equals(served, built, StringComparison.Ordinal) && index.Manifest.ModelSha256 is { } recorded
+            && !string.Equals(ModelFingerprint.Of(served), recorded, StringComparison.Ordinal)) // trained again in place, say
+            throw new ArgumentException($"the model {served} has changed since the index {index.Folder} was built with it (its files differ); rebuild the index");
         if (index.Manifest.Dimension != encoder.Dimension && !(index.Manifest.TruncateDim > 0 && index.Manifest.Dimension < encoder.Dimension))
             throw new ArgumentException($"the index {index.Folder} holds {index.Manifest.Dimension}-value vectors, the served model makes {encoder.Dimension}; rebuild the index");
     }

@@ -158,7 +158,7 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
     }
 
     [Fact]
-    public async Task ACopyOfTheModelServesTheIndexAndAChangedCopyDoesNot()
+    public async Task ACopyOfTheModelServesTheIndexAndAChangedModelDoesNot()
     {
         // The index and a copy of its model in another place (a container image): the same files, the same model.
         string copy = TestPaths.CopyOfFixtureModel("bert-cased-mean");
@@ -174,6 +174,16 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
         File.AppendAllText(Path.Combine(copy, "config_sentence_transformers.json"), " "); // one file changed: not the model the index was built with
         var e = await Assert.ThrowsAsync<ArgumentException>(() => EmbeddingServer.StartAsync(SentenceEncoder.Load(copy), fixture.Index, "127.0.0.1", 0));
         Assert.Contains("files differ", e.Message);
+
+        // The index's own model folder, changed in place after the build (trained again, say), is refused too.
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var r = SkaldProcess.Run("index", "build", "--model", copy, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"), "--output", folder, "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var index = SearchIndex.Open(folder);
+        await (await EmbeddingServer.StartAsync(SentenceEncoder.Load(copy), index, "127.0.0.1", 0)).DisposeAsync();
+        File.AppendAllText(Path.Combine(copy, "config_sentence_transformers.json"), " ");
+        e = await Assert.ThrowsAsync<ArgumentException>(() => EmbeddingServer.StartAsync(SentenceEncoder.Load(copy), index, "127.0.0.1", 0));
+        Assert.Contains("has changed since the index", e.Message);
     }
 
     [Fact]

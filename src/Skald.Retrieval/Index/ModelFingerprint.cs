@@ -7,7 +7,7 @@ namespace Skald.Retrieval.Index;
 /// <summary>
 /// What identifies a model folder's content wherever it lies: SHA-256 over its files (each one's path relative to the
 /// folder and the SHA-256 of its bytes, in ordinal path order; hidden files and folders such as <c>.cache</c> or
-/// <c>.git</c> left out, symbolic links followed as a hub snapshot's are). An index records its model's
+/// <c>.git</c> and Markdown files such as the model card left out, symbolic links followed as a hub snapshot's are). An index records its model's
 /// (<see cref="IndexManifest.ModelSha256"/>), so a copy of that folder elsewhere (another machine, a container image)
 /// searches and serves the index, and another model does not.
 /// </summary>
@@ -20,6 +20,7 @@ public static class ModelFingerprint
     {
         string root = Path.GetFullPath(folder);
         var files = Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true })
+            .Where(f => !f.EndsWith(".md", StringComparison.OrdinalIgnoreCase)) // the model card: no embedding depends on it
             .Select(f => (Relative: Path.GetRelativePath(root, f).Replace('\\', '/'), Full: f))
             .OrderBy(f => f.Relative, StringComparer.Ordinal).ToArray();
         var listing = new StringBuilder();

@@ -1,0 +1,45 @@
+using Skald.Retrieval.Index;
+
+namespace Skald.Retrieval.Tests;
+
+/// <summary>
+/// <see cref="ModelFingerprint"/>: a copy of a model folder elsewhere has the same fingerprint, a changed weight or
+/// config does not, and the model card and hidden files do not count.
+/// </summary>
+public sealed class ModelFingerprintTests
+{
+    private static string Folder()
+    {
+        string dir = Path.Combine(Directory.CreateTempSubdirectory("skald-fingerprint").FullName, "model");
+        Directory.CreateDirectory(Path.Combine(dir, "1_Pooling"));
+        File.WriteAllBytes(Path.Combine(dir, "model.safetensors"), [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 7))]);
+        File.WriteAllText(Path.Combine(dir, "config.json"), "{\"hidden_size\": 32}");
+        File.WriteAllText(Path.Combine(dir, "1_Pooling", "config.json"), "{\"pooling_mode_mean_tokens\": true}");
+        File.WriteAllText(Path.Combine(dir, "README.md"), "# A model");
+        return dir;
+    }
+
+    [Fact]
+    public void ACopyIsTheSameModelAndAChangedFileIsNot()
+    {
+        string model = Folder(), copy = Folder();
+        string hash = ModelFingerprint.Of(model);
+        Assert.Matches("^[0-9a-f]{64}$", hash);
+        Assert.Equal(hash, ModelFingerprint.Of(copy));
+        var manifest = new IndexManifest { Model = model, ModelSha256 = hash };
+        Assert.True(ModelFingerprint.Matches(manifest, copy));
+        Assert.False(ModelFingerprint.Matches(manifest with { ModelSha256 = null }, copy)); // older indexes: the path only
+        Assert.True(ModelFingerprint.Matches(manifest with { ModelSha256 = null }, model));
+
+        File.WriteAllText(Path.Combine(copy, "README.md"), "# The same model, described again");
+        File.WriteAllText(Path.Combine(copy, ".gitattributes"), "*.safetensors filter=lfs");
+        Assert.Equal(hash, ModelFingerprint.Of(copy));
+
+        File.WriteAllText(Path.Combine(copy, "1_Pooling", "config.json"), "{\"pooling_mode_cls_token\": true}");
+        Assert.NotEqual(hash, ModelFingerprint.Of(copy));
+        Assert.False(ModelFingerprint.Matches(manifest, copy));
+        string other = Folder();
+        using (var weights = File.OpenWrite(Path.Combine(other, "model.safetensors"))) weights.WriteByte(1); // one byte of the weights
+        Assert.NotEqual(hash, ModelFingerprint.Of(other));
+    }
+}

@@ -165,4 +165,18 @@ public sealed class RerankCommandTests
         var rerank = SkaldProcess.Run("rerank", "--model", dir, "--query", "Hvor ligger Bergen?", "--documents", Documents("Bergen ligger på Vestlandet.", "Katten sover."));
         Assert.True(rerank.ExitCode == 0, rerank.Stderr);
     }
+
+    [Fact]
+    public void ACrossEncoderGivenAsTheEmbeddingModelIsNamedInAWarning()
+    {
+        // It embeds (by mean pooling, as sentence-transformers does with a warning) but what it is for is --reranker.
+        string texts = Documents("Hvor går bussen?", "Bussen går fra torget.");
+        var r = SkaldProcess.Run("encode", "--model", Reranker, "--input", texts, "--output", Path.Combine(TestPaths.NewTempDir(), "e.npy"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("is a cross-encoder", r.Stderr);
+        Assert.Contains("skald rerank", r.Stderr);
+        var plain = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("plain-bert"), "--input", texts, "--output", Path.Combine(TestPaths.NewTempDir(), "e.npy"));
+        Assert.True(plain.ExitCode == 0, plain.Stderr);
+        Assert.DoesNotContain("cross-encoder", plain.Stderr); // a plain BertModel folder is an encoder to pool
+    }
 }

@@ -79,6 +79,7 @@ internal sealed class EncodeCommand : Command
         var all = texts;
         if (world.Size > 1) texts = texts.Skip(shard.Start).Take(shard.Count).ToList();
         string folder = HubModels.Resolve(p.GetValue(model)!, quiet);
+        Rerankers.WarnIfCrossEncoder(folder, "skald rerank", quiet);
         var adapterFolders = HubModels.ResolveAll(CliOptions.AdapterFolders(p.GetValue(adapters)), quiet);
         OutputPath.NotAFileOf("--output", outputPath, [folder, .. adapterFolders]);
         var encoder = SentenceEncoder.Load(folder, adapterFolders, InfoCommand.Precision(p.GetValue(weights)));

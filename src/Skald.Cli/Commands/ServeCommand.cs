@@ -94,6 +94,7 @@ internal sealed class ServeCommand : Command
             throw new UsageException("--index with --adapters: an index is built with the plain model; serve it without adapters");
         var encoder = SentenceEncoder.Load(p.GetValue(model)!, [.. CliOptions.AdapterFolders(p.GetValue(adapters))],
             InfoCommand.Precision(p.GetValue(weights)));
+        Rerankers.WarnIfCrossEncoder(encoder.Folder.Path, "--reranker", quiet);
         int refreshSeconds = p.GetValue(indexRefresh) ?? 2;
         using var searchIndex = indexDir is null ? null
             : OpenIndex(indexDir, refreshSeconds, m => Terminal.Log(m, quiet), i => SearchService.CheckModel(i, encoder));

@@ -53,6 +53,7 @@ internal sealed class IndexBuildCommand : Command
         {
             IndexWriter.CheckTarget(p.GetValue(output)!); // before the model loads and the documents embed
             string dir = IndexOptions.ModelFolder(p.GetValue(model)!, quiet);
+            Rerankers.WarnIfCrossEncoder(dir, "skald search --rerank", quiet);
             var embedder = EvaluationEmbeddingModel.Load(dir, new EvaluationEmbeddingOptions
             {
                 BatchSize = p.GetValue(batchSize) ?? 32, MaxActiveDims = p.GetValue(maxActiveDims), TruncateDim = p.GetValue(truncateDim),

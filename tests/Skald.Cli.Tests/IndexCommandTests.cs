@@ -223,6 +223,13 @@ public sealed class IndexCommandTests
         var corpus = SkaldProcess.Run("index", "build", "--model", Model, "--corpus", beir, "--output", folder);
         Assert.True(corpus.ExitCode == 0, corpus.Stderr);
         Assert.Contains("1 of 2 documents are longer than the 64 tokens the model reads", corpus.Stderr);
+        var add = SkaldProcess.Run("index", "add", "--index", folder, "--documents", docs, "-q"); // chunked as index build would chunk them
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        foreach (var line in File.ReadAllLines(Path.Combine(folder, "records.jsonl")).Where(l => l.Contains(".txt#c", StringComparison.Ordinal)))
+        {
+            string text = JsonDocument.Parse(line).RootElement.GetProperty("text").GetString()!;
+            Assert.True(encoder.Tokenizer.Encode("passage: " + text, true).Ids.Length <= encoder.MaxSeqLength, text);
+        }
     }
 
     [Fact]

@@ -42,11 +42,10 @@ internal sealed class IndexAddCommand : Command
                 MaxActiveDims = manifest.MaxActiveDims > 0 ? manifest.MaxActiveDims : null, // rows as the index was built
                 TruncateDim = manifest.TruncateDim > 0 ? manifest.TruncateDim : null,
             });
-            var chunking = new ChunkOptions
-            {
-                ChunkTokens = manifest.ChunkTokens > 0 ? manifest.ChunkTokens : 200, OverlapTokens = manifest.OverlapTokens,
-                Counter = TokenCounter.For(embedder.Encoder.Tokenizer, modelDir),
-            };
+            // The index's chunking; an index of a BEIR corpus (not chunked) chunks added documents as index build would.
+            var (chunk, overlap, _) = manifest.ChunkTokens > 0 ? (manifest.ChunkTokens, manifest.OverlapTokens, null)
+                : IndexOptions.Chunking(embedder, null, null);
+            var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, modelDir) };
             var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), folder);
             var (added, replaced) = IndexBuilder.Add(folder, embedder, records, IndexOptions.Progress(quiet), IndexOptions.Linking(quiet));
             Terminal.Log($"added {added} row(s){(replaced > 0 ? $", replacing {replaced} row(s) of re-added documents" : "")} to {folder}", quiet);

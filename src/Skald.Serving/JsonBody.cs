@@ -35,6 +35,18 @@ internal static class JsonBody
         }
     }
 
+    /// <summary>What a JSON value is, for an error message: "a number", "an array", "an object", "true", ...</summary>
+    public static string Kind(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Number => "a number",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.String => "a string",
+        JsonValueKind.True => "true",
+        JsonValueKind.False => "false",
+        _ => "null",
+    };
+
     private static string TopName(JsonProperty member)
     {
         try

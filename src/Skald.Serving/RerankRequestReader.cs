@@ -16,12 +16,16 @@ internal static class RerankRequestReader
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
             throw ApiException.BadRequest("the request body must be a JSON object with \"query\" and \"documents\" fields");
-        if (!root.TryGetProperty("query", out var q) || q.ValueKind != JsonValueKind.String)
+        if (!root.TryGetProperty("query", out var q) || q.ValueKind == JsonValueKind.Null)
             throw ApiException.BadRequest("\"query\" is required: the query text as a string", "query");
+        if (q.ValueKind != JsonValueKind.String)
+            throw ApiException.BadRequest($"\"query\" must be a string (the query text), not {JsonBody.Kind(q)}", "query");
         string query = q.GetString()!;
         if (query.Trim().Length == 0) throw ApiException.BadRequest("\"query\" is empty", "query");
-        if (!root.TryGetProperty("documents", out var docs) || docs.ValueKind != JsonValueKind.Array)
+        if (!root.TryGetProperty("documents", out var docs) || docs.ValueKind == JsonValueKind.Null)
             throw ApiException.BadRequest("\"documents\" is required: an array of texts (or of {\"text\": ...} objects)", "documents");
+        if (docs.ValueKind != JsonValueKind.Array)
+            throw ApiException.BadRequest($"\"documents\" must be an array of texts (or of {{\"text\": ...}} objects), not {JsonBody.Kind(docs)}", "documents");
         int count = docs.GetArrayLength();
         if (count == 0) throw ApiException.BadRequest("\"documents\" is empty", "documents");
         if (count > maxDocuments) throw ApiException.BadRequest($"{count} documents is more than this server takes in one request ({maxDocuments})", "documents");

@@ -22,8 +22,10 @@ internal static class SearchRequestReader
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
                 throw ApiException.BadRequest("the request body must be a JSON object with a \"query\" field");
-            if (!root.TryGetProperty("query", out var q) || q.ValueKind != JsonValueKind.String)
+            if (!root.TryGetProperty("query", out var q) || q.ValueKind == JsonValueKind.Null)
                 throw ApiException.BadRequest("\"query\" is required: the query text as a string", "query");
+            if (q.ValueKind != JsonValueKind.String)
+                throw ApiException.BadRequest($"\"query\" must be a string (the query text), not {JsonBody.Kind(q)}", "query");
             string query = q.GetString()!;
             if (query.Trim().Length == 0) throw ApiException.BadRequest("\"query\" is empty", "query");
             string? model = null;

@@ -60,13 +60,16 @@ public sealed class RerankEndpointTests : IClassFixture<RerankEndpointTests.Rera
     [InlineData("{\"query\": \"q\", \"documents\": [\"a\"], \"top_n\": 0}", "top_n")]
     [InlineData("{\"query\": \"q\", \"documents\": [\"a\"], \"return_documents\": \"yes\"}", "return_documents")]
     [InlineData("[1, 2]", null)]
-    public async Task BadRequestsAreOpenAiStyle400s(string json, string? param)
+    [InlineData("{\"query\": [\"q\"], \"documents\": [\"a\"]}", "query", "\"query\" must be a string")]
+    [InlineData("{\"query\": \"q\", \"documents\": \"a\"}", "documents", "\"documents\" must be an array")]
+    public async Task BadRequestsAreOpenAiStyle400s(string json, string? param, string? says = null)
     {
         var (status, body) = await PostAsync(fixture.Client, json, path: "v1/rerank");
         Assert.Equal(400, status);
         var error = body.GetProperty("error");
         Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
         if (param is not null) Assert.Equal(param, error.GetProperty("param").GetString());
+        if (says is not null) Assert.Contains(says, error.GetProperty("message").GetString()); // present but of the wrong type: not "is required"
     }
 
     [Fact]

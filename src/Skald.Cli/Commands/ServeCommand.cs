@@ -23,6 +23,8 @@ internal sealed class ServeCommand : Command
     private readonly Option<string> generatorAdapters = CliOptions.Text("--generator-adapters",
         "PEFT LoRA adapter folders (e.g. an SFT run's) merged into the --generator in order, comma-separated", "DIR[,DIR...]");
     private readonly Option<string> generatorName = CliOptions.Text("--generator-name", "The chat model's id in responses and /v1/models (default: its folder's name)", "NAME");
+    private readonly Option<int?> chatBatch = CliOptions.Int("--generator-batch-size",
+        "Chat: most requests decoded together (those waiting when a batch starts; 1: one at a time)", defaultValue: 8);
     private readonly Option<int?> maxTokens = CliOptions.Int("--max-tokens",
         "Chat: most new tokens when a request gives no max_tokens (at most what the context leaves)", defaultValue: 512);
     private readonly Option<int?> port = CliOptions.Int("--port", "TCP port (0: any free port, printed at start)", min: 0, defaultValue: 8080);
@@ -60,6 +62,7 @@ internal sealed class ServeCommand : Command
         Options.Add(generator);
         Options.Add(generatorAdapters);
         Options.Add(generatorName);
+        Options.Add(chatBatch);
         Options.Add(maxTokens);
         Options.Add(port);
         Options.Add(host);
@@ -181,7 +184,11 @@ internal sealed class ServeCommand : Command
         if (template is null)
             throw new InputException($"{folder}: --generator needs a chat template (chat_template.jinja or tokenizer_config.json's chat_template)");
         string name = p.GetValue(generatorName) ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
-        var client = new SkaldChatClient(textGenerator, name) { DefaultMaxOutputTokens = p.GetValue(maxTokens) ?? 512 };
+        var client = new SkaldChatClient(textGenerator, name)
+        {
+            DefaultMaxOutputTokens = p.GetValue(maxTokens) ?? 512,
+            MaxBatchSize = p.GetValue(chatBatch) ?? 8,
+        };
         return new ChatService(client, name, key, (long)(p.GetValue(maxBodyMb) ?? 16) << 20);
     }
 

@@ -8,7 +8,9 @@ namespace Skald.Models.Generation;
 
 /// <summary>
 /// A local decoder LLM as Microsoft.Extensions.AI's <see cref="IChatClient"/>: messages are written with the model's chat
-/// template and answered by <see cref="TextGenerator"/>, one request at a time (others wait their turn). Options follow
+/// template and answered by <see cref="TextGenerator"/>; requests that arrive together are decoded together as one batch
+/// (<see cref="MaxBatchSize"/>), each with its own options and seed (its tokens are what it would get alone up to the
+/// order of floating-point sums: batch mates can tip a near tie). Options follow
 /// OpenAI's chat completions: no <see cref="ChatOptions.Temperature"/> means 1 (sampling; 0 is greedy), no
 /// <see cref="ChatOptions.Seed"/> a fresh seed per request, no <see cref="ChatOptions.MaxOutputTokens"/>
 /// <see cref="DefaultMaxOutputTokens"/> (at most what the context leaves). <see cref="ChatOptions.TopK"/>,
@@ -23,8 +25,11 @@ namespace Skald.Models.Generation;
 /// </summary>
 public sealed class SkaldChatClient : IChatClient
 {
-    private readonly SemaphoreSlim turn = new(1, 1);
     private readonly ChatClientMetadata metadata;
+    private readonly Lock sync = new();
+    private readonly List<ChatJob> queue = [];
+    private bool draining;
+    private int largestBatch;
 
     /// <summary>Wraps <paramref name="generator"/>; <paramref name="modelId"/> names it in responses (default "skald").</summary>
     public SkaldChatClient(TextGenerator generator, string? modelId = null)
@@ -44,8 +49,17 @@ public sealed class SkaldChatClient : IChatClient
     /// <summary>Most new tokens when a request gives no <see cref="ChatOptions.MaxOutputTokens"/> (default 512).</summary>
     public int DefaultMaxOutputTokens { get; init; } = 512;
 
-    /// <summary>Requests waiting for their turn or running.</summary>
+    /// <summary>Most requests decoded together in one batch (default 8; 1: one at a time).</summary>
+    public int MaxBatchSize { get; init; } = 8;
+
+    /// <summary>How long the first waiting request waits for others to join its batch (default 5 ms).</summary>
+    public TimeSpan BatchWait { get; init; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Requests waiting or being answered.</summary>
     public int Pending => pending;
+
+    /// <summary>The most requests answered in one batch so far.</summary>
+    public int LargestBatch => largestBatch;
 
     private int pending;
 
@@ -177,29 +191,98 @@ public sealed class SkaldChatClient : IChatClient
         return (prompt, generation);
     }
 
-    // One generation at a time: the generator's buffers are its own. Cancelling (a client gone) stops it at the next token.
-    private async Task<GenerationResult> RunAsync(int[] prompt, GenerationOptions options, Action<string>? onText, CancellationToken cancel)
+    // Requests wait in a queue; one worker at a time takes the first and those behind it that fit the context beside it
+    // (up to MaxBatchSize) and decodes them as one batch, each row with its own options and seed. A cancelled request
+    // leaves the queue, or, once decoding, stops receiving text (the batch stops only when all of its requests are gone).
+    private Task<GenerationResult> RunAsync(int[] prompt, GenerationOptions options, Action<string>? onText, CancellationToken cancel)
     {
+        cancel.ThrowIfCancellationRequested();
+        var job = new ChatJob(prompt, options, onText, cancel);
         Interlocked.Increment(ref pending);
-        try
+        _ = job.Done.Task.ContinueWith(_ => Interlocked.Decrement(ref pending), TaskScheduler.Default);
+        lock (sync)
         {
-            await turn.WaitAsync(cancel).ConfigureAwait(false);
-            try
+            queue.Add(job);
+            if (!draining)
             {
-                return await Task.Run(() => Generator.Generate([prompt], options, 1, (_, delta) =>
-                {
-                    cancel.ThrowIfCancellationRequested();
-                    onText?.Invoke(delta);
-                })[0], cancel).ConfigureAwait(false);
-            }
-            finally
-            {
-                turn.Release();
+                draining = true;
+                _ = Task.Factory.StartNew(Drain, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             }
         }
-        finally
+        var registration = cancel.Register(() =>
         {
-            Interlocked.Decrement(ref pending);
+            bool waiting;
+            lock (sync) waiting = queue.Remove(job);
+            if (waiting) job.Done.TrySetCanceled(cancel);
+        });
+        _ = job.Done.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
+        return job.Done.Task;
+    }
+
+    private void Drain()
+    {
+        while (true)
+        {
+            List<ChatJob> batch;
+            lock (sync)
+            {
+                if (queue.Count == 0)
+                {
+                    draining = false;
+                    return;
+                }
+            }
+            if (BatchWait > TimeSpan.Zero && MaxBatchSize > 1) Thread.Sleep(BatchWait);
+            lock (sync)
+            {
+                if (queue.Count == 0) continue;
+                batch = Take();
+            }
+            Decode(batch);
+        }
+    }
+
+    // The first waiting request, then any behind it whose prompt and length still fit the context beside the others.
+    private List<ChatJob> Take()
+    {
+        var batch = new List<ChatJob> { queue[0] };
+        int longest = queue[0].Prompt.Length, most = queue[0].Options.MaxNewTokens;
+        for (int i = 1; i < queue.Count && batch.Count < MaxBatchSize; i++)
+        {
+            var job = queue[i];
+            int t = Math.Max(longest, job.Prompt.Length), m = Math.Max(most, job.Options.MaxNewTokens);
+            if (t + m > Generator.Context) continue;
+            batch.Add(job);
+            (longest, most) = (t, m);
+        }
+        foreach (var job in batch) queue.Remove(job);
+        if (batch.Count > largestBatch) largestBatch = batch.Count;
+        return batch;
+    }
+
+    private void Decode(List<ChatJob> batch)
+    {
+        try
+        {
+            var results = Generator.GenerateTogether([.. batch.Select(j => j.Prompt)], [.. batch.Select(j => j.Options)], (row, delta) =>
+            {
+                var job = batch[row];
+                if (!job.Cancel.IsCancellationRequested) job.OnText?.Invoke(delta);
+                else if (batch.TrueForAll(j => j.Cancel.IsCancellationRequested)) throw new OperationCanceledException();
+            });
+            for (int i = 0; i < batch.Count; i++)
+            {
+                if (batch[i].Cancel.IsCancellationRequested) batch[i].Done.TrySetCanceled(batch[i].Cancel);
+                else batch[i].Done.TrySetResult(results[i]);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            foreach (var job in batch) job.Done.TrySetCanceled(job.Cancel);
+        }
+        catch (Exception e)
+        {
+            foreach (var job in batch) job.Done.TrySetException(e);
         }
     }
 

@@ -127,6 +127,24 @@ public sealed class TextGenerator
         return results;
     }
 
+    /// <summary>
+    /// Generates for <paramref name="prompts"/> as one batch, each row with its own options (a server's concurrent
+    /// requests; <see cref="Generator.Generate(IReadOnlyList{IReadOnlyList{int}}, IReadOnlyList{GenerationOptions}, IReadOnlyList{int}?, Action{int, int}?)"/>):
+    /// every row samples from its own seed's first stream, as a single prompt does. <paramref name="onText"/> (row, new
+    /// text) streams each row's text as it grows.
+    /// </summary>
+    public GenerationResult[] GenerateTogether(IReadOnlyList<int[]> prompts, IReadOnlyList<GenerationOptions> options,
+        Action<int, string>? onText = null)
+    {
+        var streams = onText is null ? null : prompts.Select(_ => new TextStream()).ToArray();
+        Action<int, int>? onToken = streams is null ? null : (b, id) =>
+        {
+            string delta = streams[b].Push(id, Tokenizer);
+            if (delta.Length > 0) onText!(b, delta);
+        };
+        return generator.Generate([.. prompts.Select(p => (IReadOnlyList<int>)p)], options, new int[prompts.Count], onToken);
+    }
+
     /// <summary>The text a row's ids decode to so far, released only up to a complete character.</summary>
     private sealed class TextStream
     {

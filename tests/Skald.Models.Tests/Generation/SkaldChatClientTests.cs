@@ -120,6 +120,29 @@ public sealed class SkaldChatClientTests
     }
 
     [Fact]
+    public async Task ConcurrentRequestsAreDecodedTogetherEachAsItWouldBeAlone()
+    {
+        var (messages, _) = Case();
+        using var alone = new SkaldChatClient(TextGenerator.Load(Folder)) { MaxBatchSize = 1 };
+        ChatOptions Options(int i) => i % 2 == 0
+            ? new() { Temperature = 0, MaxOutputTokens = 6 + i }
+            : new() { Temperature = 1.3f, TopK = 20, Seed = 40 + i, MaxOutputTokens = 6 + i };
+        var expected = new List<ChatResponse>();
+        for (int i = 0; i < 5; i++) expected.Add(await alone.GetResponseAsync(messages, Options(i)));
+        Assert.Equal(1, alone.LargestBatch);
+        using var together = new SkaldChatClient(TextGenerator.Load(Folder)) { BatchWait = TimeSpan.FromMilliseconds(200) };
+        var answers = await Task.WhenAll(Enumerable.Range(0, 5).Select(i => together.GetResponseAsync(messages, Options(i))));
+        Assert.Equal(5, together.LargestBatch);
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal(expected[i].Text, answers[i].Text);
+            Assert.Equal(expected[i].Usage!.OutputTokenCount, answers[i].Usage!.OutputTokenCount);
+            Assert.Equal(expected[i].FinishReason, answers[i].FinishReason);
+        }
+        Assert.Equal(0, together.Pending);
+    }
+
+    [Fact]
     public async Task ACancelledRequestStopsAndTheNextOneRuns()
     {
         var (messages, _) = Case();

@@ -165,4 +165,43 @@ public sealed class GenerateResumeTests
         SkaldProcess.AssertUserError(SkaldProcess.Run(Args(input, output, false, "--journal", input)), 2, "--journal", "is the input");
         SkaldProcess.AssertUserError(SkaldProcess.Run(Args(input, output, false, "--journal", output)), 2, "--journal", "is the --output file");
     }
+
+    [Fact]
+    public void APipelineAnswerStageResumesFromItsJournal()
+    {
+        // the answer stage keeps OUTPUT/NAME.journal.jsonl as generate keeps its journal; one of other settings is started over
+        string dir = TestPaths.NewTempDir(), task = Path.Combine(dir, "task.jsonl");
+        var random = new Random(3);
+        File.WriteAllLines(task, Enumerable.Range(0, Rows).Select(i => JsonSerializer.Serialize(new
+        {
+            id = $"q{i}", prompt = string.Join(" ", Enumerable.Range(0, random.Next(1, 6)).Select(_ => "hej då vad heter du"[random.Next(0, 15)..])),
+            reference = "x",
+        })));
+        string[] Pipeline(string name, int maxNew = 40)
+        {
+            string config = Path.Combine(dir, name + ".yaml");
+            File.WriteAllText(config, $"output: {Path.Combine(dir, name)}\nstages:\n  - {{name: said, type: answer, model: '{Model}', task: '{task}', " +
+                $"max_new_tokens: {maxNew}, prompt_format: plain, batch_size: {BatchSize}}}\n");
+            return ["pipeline", "--config", config];
+        }
+        string Run(string[] args)
+        {
+            var r = SkaldProcess.Run(args);
+            Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+            return r.Stdout + r.Stderr;
+        }
+        Run(Pipeline("full"));
+        var expected = File.ReadAllBytes(Path.Combine(dir, "full", "said.jsonl"));
+        Assert.False(File.Exists(Path.Combine(dir, "full", "said.journal.jsonl")));
+        string journal = Path.Combine(dir, "resumed", "said.journal.jsonl");
+        KillAfter(Pipeline("resumed"), journal, 2);
+        Assert.Matches($@"resuming: \d+ of {Rows} prompts already done \(journal {journal}\)", Run(Pipeline("resumed")));
+        Assert.Equal(expected, File.ReadAllBytes(Path.Combine(dir, "resumed", "said.jsonl")));
+        Assert.False(File.Exists(journal));
+        KillAfter(Pipeline("resumed"), journal, 2);
+        string log = Run(Pipeline("resumed", maxNew: 30));
+        Assert.Contains($"{journal}: a journal of another run (its max_new_tokens differ from this run's); starting over", log);
+        Assert.DoesNotContain("resuming", log);
+        Assert.False(File.Exists(journal));
+    }
 }

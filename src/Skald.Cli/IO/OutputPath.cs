@@ -23,6 +23,16 @@ internal static class OutputPath
     }
 
     /// <summary>
+    /// Throws a usage error when the files that <paramref name="option"/> and <paramref name="otherOption"/> write,
+    /// <paramref name="path"/> and <paramref name="other"/>, are the same file.
+    /// </summary>
+    public static void NotTheSame(string option, string path, string otherOption, string other)
+    {
+        if (string.Equals(Resolve(path), Resolve(other), StringComparison.Ordinal))
+            throw new UsageException($"{option} {path} is the {otherOption} file; name another");
+    }
+
+    /// <summary>
     /// Throws a usage error naming <paramref name="option"/> when the file it writes, <paramref name="output"/>, is a file
     /// of one of <paramref name="folders"/> (a model or adapter folder the verb loads: its config.json, tokenizer.json or
     /// weights would be replaced); a new file inside one is allowed.

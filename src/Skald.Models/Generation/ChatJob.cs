@@ -17,4 +17,9 @@ internal sealed class ChatJob(int[] prompt, GenerationOptions options, Action<st
 
     /// <summary>Completes with its result, cancelled or failed.</summary>
     public TaskCompletionSource<GenerationResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private int settled;
+
+    /// <summary>True the first time only: whoever gets it completes <see cref="Done"/>.</summary>
+    public bool Settle() => Interlocked.Exchange(ref settled, 1) == 0;
 }

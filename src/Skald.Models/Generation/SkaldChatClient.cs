@@ -199,7 +199,6 @@ public sealed class SkaldChatClient : IChatClient
         cancel.ThrowIfCancellationRequested();
         var job = new ChatJob(prompt, options, onText, cancel);
         Interlocked.Increment(ref pending);
-        _ = job.Done.Task.ContinueWith(_ => Interlocked.Decrement(ref pending), TaskScheduler.Default);
         lock (sync)
         {
             queue.Add(job);
@@ -213,7 +212,7 @@ public sealed class SkaldChatClient : IChatClient
         {
             bool waiting;
             lock (sync) waiting = queue.Remove(job);
-            if (waiting) job.Done.TrySetCanceled(cancel);
+            if (waiting) Settle(job, d => d.TrySetCanceled(cancel));
         });
         _ = job.Done.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
         return job.Done.Task;
@@ -272,18 +271,27 @@ public sealed class SkaldChatClient : IChatClient
             });
             for (int i = 0; i < batch.Count; i++)
             {
-                if (batch[i].Cancel.IsCancellationRequested) batch[i].Done.TrySetCanceled(batch[i].Cancel);
-                else batch[i].Done.TrySetResult(results[i]);
+                var result = results[i];
+                if (batch[i].Cancel.IsCancellationRequested) Settle(batch[i], d => d.TrySetCanceled(batch[i].Cancel));
+                else Settle(batch[i], d => d.TrySetResult(result));
             }
         }
         catch (OperationCanceledException)
         {
-            foreach (var job in batch) job.Done.TrySetCanceled(job.Cancel);
+            foreach (var job in batch) Settle(job, d => d.TrySetCanceled(job.Cancel));
         }
         catch (Exception e)
         {
-            foreach (var job in batch) job.Done.TrySetException(e);
+            foreach (var job in batch) Settle(job, d => d.TrySetException(e));
         }
+    }
+
+    // Pending counts a request until its task completes, so a caller that sees it done sees it counted out.
+    private void Settle(ChatJob job, Action<TaskCompletionSource<GenerationResult>> complete)
+    {
+        if (!job.Settle()) return;
+        Interlocked.Decrement(ref pending);
+        complete(job.Done);
     }
 
     // How much of the text may be sent: not where a stop sequence already begins (the generator is about to cut it

@@ -36,7 +36,7 @@ internal sealed class ServeCommand : Command
     private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order, comma-separated", "DIR[,DIR...]");
     private readonly Option<string> quantize = QuantizeOption.Create();
     private readonly Option<string> weights = CliOptions.Choice("--weights",
-        "How the model's weight matrices are held in memory: f32, or bf16 / f16 (half the memory, computed in float32)", "f32", "f32", "bf16", "f16");
+        "How the weight matrices of --model and --generator are held in memory: f32, or bf16 / f16 (half the memory, computed in float32)", "f32", "f32", "bf16", "f16");
     private readonly Option<bool> truncate = CliOptions.Flag("--truncate",
         "Truncate inputs longer than the model's max_seq_length (as skald encode does) instead of answering 400");
     private readonly Option<int?> maxInputs = CliOptions.Int("--max-inputs", "Most inputs in one request", defaultValue: 2048);

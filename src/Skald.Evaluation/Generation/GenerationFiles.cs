@@ -35,9 +35,22 @@ public static class GenerationFiles
         return result;
     }
 
-    /// <summary>The human preferences of <paramref name="path"/>.</summary>
-    public static IReadOnlyList<HumanPreference> ReadPreferences(string path) =>
-        [.. Rows(path, "id", "a", "b", "winner").Select(r => new HumanPreference(r.Values[0], r.Values[1], r.Values[2], r.Values[3]))];
+    /// <summary>
+    /// The human preferences of <paramref name="path"/>, each knowing its <c>FILE:LINE</c>; a winner that is none of
+    /// <c>a</c>, <c>b</c>, <c>tie</c> and the two systems' names (a typo would count as a tie), or a row comparing a
+    /// system with itself, is an error naming the line.
+    /// </summary>
+    public static IReadOnlyList<HumanPreference> ReadPreferences(string path)
+    {
+        var preferences = new List<HumanPreference>();
+        foreach (var r in Rows(path, "id", "a", "b", "winner"))
+        {
+            var preference = new HumanPreference(r.Values[0], r.Values[1], r.Values[2], r.Values[3], $"{path}:{r.Line}");
+            preference.Outcome();
+            preferences.Add(preference);
+        }
+        return preferences;
+    }
 
     private static IEnumerable<(int Line, string[] Values, Dictionary<string, string> Optional)> Rows(string path, params string[] keys)
     {

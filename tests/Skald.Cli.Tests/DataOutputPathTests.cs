@@ -1,0 +1,53 @@
+namespace Skald.Cli.Tests;
+
+/// <summary>
+/// What the data verbs write never lands in what they read: a journal inside a <c>--documents</c> folder (read as a
+/// document on the next run) is one line, as one equal to a document file is.
+/// </summary>
+public sealed class DataOutputPathTests
+{
+    private static string Documents()
+    {
+        string docs = Path.Combine(TestPaths.NewTempDir(), "docs");
+        TestPaths.CopyFolder(Path.Combine(TestPaths.RepoRoot, "samples", "documents"), docs);
+        return docs;
+    }
+
+    [Fact]
+    public void AJournalInsideADocumentsFolderIsOneLine()
+    {
+        // it was written there and, a .jsonl, read as a document by the next run: "JOURNAL:1: no string column \"text\""
+        string docs = Documents(), output = Path.Combine(Path.GetDirectoryName(docs)!, "data");
+        using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good);
+        string[] run = ["data", "generate", "--documents", docs, "--output", output, "--generator", "llm", "--llm", server.Url, "--llm-model", "m"];
+        string journal = Path.Combine(docs, "sub", "run.journal.jsonl");
+        Directory.CreateDirectory(Path.GetDirectoryName(journal)!);
+        SkaldProcess.AssertUserError(SkaldProcess.Run([.. run, "--journal", journal]), 2,
+            $"--journal {journal} is inside the input {docs}; write it outside the folder being read");
+        // a link to the documents is the documents
+        string link = Path.Combine(Path.GetDirectoryName(docs)!, "link");
+        Directory.CreateSymbolicLink(link, docs);
+        SkaldProcess.AssertUserError(SkaldProcess.Run([.. run, "--journal", Path.Combine(link, "run.journal.jsonl")]), 2, "is inside the input " + docs);
+        Assert.Empty(server.Requests);
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
+    public void TheDefaultJournalOfAnOutputInsideTheDocumentsIsOneLine()
+    {
+        // --output docs/data is not read (it is the output folder), but its journal docs/data.journal.jsonl beside it was
+        string docs = Documents(), output = Path.Combine(docs, "data");
+        using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good);
+        string[] run = ["data", "generate", "--documents", docs, "--output", output, "--generator", "llm", "--llm", server.Url, "--llm-model", "m"];
+        SkaldProcess.AssertUserError(SkaldProcess.Run(run), 2,
+            $"--journal (default: beside --output) {output}.journal.jsonl is inside the input {docs}; write it outside the folder being read");
+        Assert.Empty(server.Requests);
+        string journal = Path.Combine(Path.GetDirectoryName(docs)!, "run.journal.jsonl");
+        var r = SkaldProcess.Run([.. run, "--journal", journal]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.True(File.Exists(journal));
+        r = SkaldProcess.Run([.. run, "--journal", journal]); // the output folder inside the documents is still not read
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains($"skipped {output}: the output folder", r.Stdout);
+    }
+}

@@ -50,4 +50,25 @@ public sealed class DataOutputPathTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains($"skipped {output}: the output folder", r.Stdout);
     }
+
+    [Fact]
+    public void APipelineOutputInsideTheDocumentsIsNotReadOnTheNextRun()
+    {
+        // only the generate stage's own folder was skipped: the next run read OUTPUT/neg.jsonl, the mined triplets, as
+        // a document ("neg.jsonl:1: no string column \"text\"")
+        string docs = Documents(), output = Path.Combine(docs, "run"), config = Path.Combine(Path.GetDirectoryName(docs)!, "pipeline.yaml");
+        File.WriteAllText(config, $$"""
+            output: {{output}}
+            stages:
+              - {name: gen, type: generate, documents: ['{{docs}}'], chunk_tokens: 60}
+              - {name: neg, type: mine_negatives, data: gen/pairs.jsonl, model: bm25, num_negatives: 1}
+            """);
+        var r = SkaldProcess.Run("pipeline", "--config", config);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string pairs = File.ReadAllText(Path.Combine(output, "gen", "pairs.jsonl"));
+        r = SkaldProcess.Run("pipeline", "--config", config);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains($"skipped {output}: the output folder", r.Stderr);
+        Assert.Equal(pairs, File.ReadAllText(Path.Combine(output, "gen", "pairs.jsonl")));
+    }
 }

@@ -71,4 +71,27 @@ public sealed class DataOutputPathTests
         Assert.Contains($"skipped {output}: the output folder", r.Stderr);
         Assert.Equal(pairs, File.ReadAllText(Path.Combine(output, "gen", "pairs.jsonl")));
     }
+
+    [Fact]
+    public void AnOutputFolderHoldingADocumentIsOneLine()
+    {
+        // the earlier run's corpus.jsonl given as documents: the new set replaced the folder and, with it, the input
+        string dir = TestPaths.NewTempDir(), gen = Path.Combine(dir, "gen"), corpus = Path.Combine(gen, "corpus.jsonl");
+        var r = SkaldProcess.Run("data", "generate", "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"), "--output", gen, "--chunk-tokens", "60");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string before = File.ReadAllText(corpus);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", corpus, "--output", gen), 2,
+            $"--output {gen} holds the input {corpus}; writing it would replace what is being read");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", gen, "--output", gen), 2, $"--output {gen} is the input {gen}");
+        Assert.Equal(before, File.ReadAllText(corpus));
+
+        // skald index build: an index rebuilt from its own records.jsonl
+        string index = Path.Combine(dir, "idx"), records = Path.Combine(index, "records.jsonl");
+        string[] build = ["index", "build", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--output", index];
+        r = SkaldProcess.Run([.. build, "--documents", corpus]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        before = File.ReadAllText(records);
+        SkaldProcess.AssertUserError(SkaldProcess.Run([.. build, "--documents", records]), 2, $"--output {index} holds the input {records}");
+        Assert.Equal(before, File.ReadAllText(records));
+    }
 }

@@ -74,6 +74,7 @@ internal sealed class DataGenerateCommand : Command
         if (journalPath is not null) OutputPath.NotInAnInputOf("--journal", journalPath, CliOptions.Items(p.GetValue(documents)));
         else if (useLlm) OutputPath.NotInAnInputOf("--journal (default: beside --output)", DefaultJournal(p.GetValue(output)!), CliOptions.Items(p.GetValue(documents)));
         Skald.Data.IO.AtomicOutput.CheckFolder(p.GetValue(output)!, BeirWriter.Marker); // and a bad output folder before paying for requests
+        OutputPath.NotHoldingAnInputOf("--output", p.GetValue(output)!, CliOptions.Items(p.GetValue(documents)));
         var pdfOcr = ocr.From(p);
         var ingest = DocumentIngest.Ingest(CliOptions.Items(p.GetValue(documents)), chunking, p.GetValue(textColumn)!, pdfOcr,
             quiet ? null : Console.WriteLine, output: p.GetValue(output));

@@ -39,6 +39,25 @@ internal static class OutputPath
     }
 
     /// <summary>
+    /// Throws a usage error naming <paramref name="option"/> when the folder it replaces as a whole,
+    /// <paramref name="output"/>, is one of <paramref name="inputs"/> or holds one (an earlier output's corpus.jsonl
+    /// given as documents would be replaced by what is made from it).
+    /// </summary>
+    public static void NotHoldingAnInputOf(string option, string output, IEnumerable<string?> inputs)
+    {
+        string folder = Resolve(output);
+        foreach (var input in inputs)
+        {
+            if (input is null) continue;
+            string full = Resolve(input);
+            if (string.Equals(full, folder, StringComparison.Ordinal))
+                throw new UsageException($"{option} {output} is the input {input}; writing it would replace what is being read");
+            if (Inside(full, folder))
+                throw new UsageException($"{option} {output} holds the input {input}; writing it would replace what is being read");
+        }
+    }
+
+    /// <summary>
     /// Throws a usage error naming <paramref name="option"/> when the file it writes, <paramref name="output"/>, is a file
     /// of one of <paramref name="folders"/> (a model or adapter folder the verb loads: its config.json, tokenizer.json or
     /// weights would be replaced); a new file inside one is allowed.

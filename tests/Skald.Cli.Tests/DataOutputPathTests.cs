@@ -2,7 +2,8 @@ namespace Skald.Cli.Tests;
 
 /// <summary>
 /// What the data verbs write never lands in what they read: a journal inside a <c>--documents</c> folder (read as a
-/// document on the next run) is one line, as one equal to a document file is.
+/// document on the next run), an output folder that holds a document (replaced with it) or a translation written over
+/// its rows is one line; a pipeline's output folder inside the documents is skipped as a whole.
 /// </summary>
 public sealed class DataOutputPathTests
 {
@@ -93,5 +94,18 @@ public sealed class DataOutputPathTests
         before = File.ReadAllText(records);
         SkaldProcess.AssertUserError(SkaldProcess.Run([.. build, "--documents", records]), 2, $"--output {index} holds the input {records}");
         Assert.Equal(before, File.ReadAllText(records));
+    }
+
+    [Fact]
+    public void ATranslationWrittenOverItsInputIsOneLine()
+    {
+        // the translated rows replaced the rows they were made from
+        string dir = TestPaths.NewTempDir(), data = Path.Combine(dir, "rows.jsonl");
+        File.WriteAllText(data, "{\"text\": \"Toget går klokka sju.\"}\n");
+        using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good, answer: p => p.ToUpperInvariant());
+        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "translate", "--data", data, "--output", Path.Combine(dir, ".", "rows.jsonl"), "--from", "nb",
+            "--to", "nn", "--engine", "llm", "--llm", server.Url, "--llm-model", "m"), 2, $"--output {Path.Combine(dir, ".", "rows.jsonl")} is the input {data}");
+        Assert.Equal("{\"text\": \"Toget går klokka sju.\"}\n", File.ReadAllText(data));
+        Assert.Empty(server.Requests);
     }
 }

@@ -55,16 +55,20 @@ public static class GenerationFiles
     private static IEnumerable<(int Line, string[] Values, Dictionary<string, string> Optional)> Rows(string path, params string[] keys)
     {
         if (Directory.Exists(path)) throw new EvaluationException($"{path}: is a folder, expected a file");
-        string[] lines;
+        List<string> lines;
         try
         {
-            lines = File.ReadAllLines(path);
+            lines = [.. TextFile.ReadLines(path)]; // strictly UTF-8: a bad byte is not read as U+FFFD into an id or a reference
+        }
+        catch (TextFileException e)
+        {
+            throw new EvaluationException(e.Message);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new EvaluationException($"{path}: cannot read the file ({e.Message})");
         }
-        for (int i = 0; i < lines.Length; i++)
+        for (int i = 0; i < lines.Count; i++)
         {
             if (string.IsNullOrWhiteSpace(lines[i])) continue;
             JsonElement root;

@@ -32,6 +32,20 @@ public static class Utf8File
     }
 
     /// <summary>
+    /// The bytes of <paramref name="path"/>, checked to be UTF-8 (for a JSON reader over bytes, which otherwise fails on
+    /// the first bad string it is asked for, an error that names neither file nor place).
+    /// </summary>
+    /// <param name="path">The file.</param>
+    /// <param name="invalid">Makes the exception thrown for bytes that are not UTF-8 from its one-line message (see <see cref="Problem"/>).</param>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static byte[] ReadAllBytes(string path, Func<string, Exception> invalid)
+    {
+        ArgumentNullException.ThrowIfNull(invalid);
+        byte[] bytes = File.ReadAllBytes(path);
+        return System.Text.Unicode.Utf8.IsValid(bytes) ? bytes : throw invalid(Problem(path, bytes));
+    }
+
+    /// <summary>
     /// The one-line message for <paramref name="bytes"/> (the content of <paramref name="path"/>) that are not UTF-8:
     /// <c>PATH:LINE: not valid UTF-8 (byte 0xFF at offset N); save the file as UTF-8</c>.
     /// </summary>

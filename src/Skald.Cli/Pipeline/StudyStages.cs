@@ -144,11 +144,12 @@ internal static class StudyStages
                     string name = path == system ? Path.GetFileNameWithoutExtension(system) : system;
                     if (!predictions.TryAdd(name, GenerationFiles.ReadPredictions(path))) throw new InputException($"{s.Keys.Where("systems")}: system '{name}' given twice");
                 }
+                var humanPreferences = preferences is null ? null : GenerationFiles.ReadPreferences(resolve(preferences));
                 var bert = bertModel is null ? null : new BertScorer(SentenceEncoder.Load(resolve(bertModel)), idf);
                 using var judgeClient = judgeEndpoint is null ? null : new LlmAnswerJudge(
                     new LlmSettings { Endpoint = judgeEndpoint, Model = judgeModel!, ApiKey = judgeKey! }, target + ".judge.jsonl");
                 var report = new GenerationEvaluator { Metrics = metrics, BertScore = bert, Judge = judgeClient }
-                    .EvaluateAsync(rows, predictions, preferences is null ? null : GenerationFiles.ReadPreferences(resolve(preferences))).GetAwaiter().GetResult();
+                    .EvaluateAsync(rows, predictions, humanPreferences).GetAwaiter().GetResult();
                 string markdown = report.ToMarkdown();
                 AtomicFile.Write(json, f => f.Write(System.Text.Encoding.UTF8.GetBytes(report.ToJson())));
                 AtomicFile.Write(md, f => f.Write(System.Text.Encoding.UTF8.GetBytes(markdown)));

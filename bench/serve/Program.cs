@@ -10,7 +10,10 @@ using Skald.Serving;
 // process, port 0, 127.0.0.1 only), versus SentenceEncoder.Encode (what `skald encode` runs) on the same texts.
 // Bounded: stops after --requests or --max-seconds, whichever comes first. Prints one JSON line.
 //   dotnet run -c Release --project bench/serve -- --model DIR [--requests 2000] [--concurrency 32] [--max-seconds 600]
+// With --generator DIR: chat completions instead (ChatBench: batched against one at a time).
+//   dotnet run -c Release --project bench/serve -- --generator DIR [--concurrency 4] [--rounds 2] [--new 32] [--batch 8]
 var opts = Args(args);
+if (opts.ContainsKey("--generator")) return await ChatBench.RunAsync(opts);
 string modelDir = opts.GetValueOrDefault("--model") ?? Path.Combine("fixtures", "models", "bert-cased-mean");
 int requests = int.Parse(opts.GetValueOrDefault("--requests") ?? "2000", CultureInfo.InvariantCulture);
 int concurrency = int.Parse(opts.GetValueOrDefault("--concurrency") ?? "32", CultureInfo.InvariantCulture);

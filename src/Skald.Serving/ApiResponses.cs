@@ -112,18 +112,18 @@ internal static class ApiResponses
     }
 
     /// <summary><c>{object: "list", data: [{id, object: "model", created, owned_by}]}</c>.</summary>
-    public static Task Models(HttpResponse response, EmbeddingService service) => Json(response, 200, w =>
+    public static Task Models(HttpResponse response, IReadOnlyList<ServedModel> models) => Json(response, 200, w =>
     {
         w.WriteStartObject();
         w.WriteString("object", "list");
         w.WriteStartArray("data");
-        Model(w, service);
+        foreach (var m in models) Model(w, m);
         w.WriteEndArray();
         w.WriteEndObject();
     });
 
     /// <summary><c>{id, object: "model", created, owned_by}</c>.</summary>
-    public static Task Model(HttpResponse response, EmbeddingService service) => Json(response, 200, w => Model(w, service));
+    public static Task Model(HttpResponse response, ServedModel model) => Json(response, 200, w => Model(w, model));
 
     /// <summary><c>{"error": {"message", "type", "param", "code"}}</c> with the exception's status.</summary>
     public static Task Error(HttpResponse response, ApiException e)
@@ -151,12 +151,12 @@ internal static class ApiResponses
         return response.Body.WriteAsync(buffer.WrittenMemory).AsTask();
     }
 
-    private static void Model(Utf8JsonWriter w, EmbeddingService service)
+    private static void Model(Utf8JsonWriter w, ServedModel model)
     {
         w.WriteStartObject();
-        w.WriteString("id", service.ModelName);
+        w.WriteString("id", model.Id);
         w.WriteString("object", "model");
-        w.WriteNumber("created", service.Created);
+        w.WriteNumber("created", model.Created);
         w.WriteString("owned_by", "skald");
         w.WriteEndObject();
     }

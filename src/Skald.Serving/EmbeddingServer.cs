@@ -20,20 +20,27 @@ namespace Skald.Serving;
 public sealed class EmbeddingServer : IAsyncDisposable
 {
     private readonly WebApplication app;
-    private readonly EmbeddingService service;
+    private readonly EmbeddingService? service;
 
-    private EmbeddingServer(WebApplication app, EmbeddingService service, Uri address)
+    private EmbeddingServer(WebApplication app, EmbeddingService? service, ChatService? chat, Uri address)
     {
         this.app = app;
         this.service = service;
+        Chat = chat;
         Address = address;
     }
 
     /// <summary>The address the server listens on (the real port when 0 was asked for).</summary>
     public Uri Address { get; }
 
-    /// <summary>The served model's service (metrics, options).</summary>
-    public EmbeddingService Service => service;
+    /// <summary>The embedding model's service (metrics, options); null on a chat-only server.</summary>
+    public EmbeddingService? Service => service;
+
+    /// <summary>The chat model's service, if one is served.</summary>
+    public ChatService? Chat { get; }
+
+    /// <summary>The id of the main served model: the embedding model's, else the chat model's.</summary>
+    public string ModelName => service?.ModelName ?? Chat!.ModelName;
 
     /// <summary>Whether <paramref name="host"/> is a loopback address (127.0.0.0/8, ::1, "localhost").</summary>
     public static bool IsLoopback(string host) =>
@@ -70,10 +77,22 @@ public sealed class EmbeddingServer : IAsyncDisposable
     /// As <see cref="StartAsync(SentenceEncoder, SearchIndex?, RerankService?, string, int, EmbeddingServiceOptions?, CancellationToken)"/>
     /// over an index reopened when it changes on disk (<see cref="LiveIndex"/>; the caller disposes it after the server).
     /// </summary>
-    public static async Task<EmbeddingServer> StartLiveAsync(SentenceEncoder encoder, LiveIndex? index, RerankService? rerank,
-        string host, int port, EmbeddingServiceOptions? options = null, CancellationToken cancel = default)
+    public static Task<EmbeddingServer> StartLiveAsync(SentenceEncoder encoder, LiveIndex? index, RerankService? rerank,
+        string host, int port, EmbeddingServiceOptions? options = null, CancellationToken cancel = default) =>
+        StartLiveAsync(encoder, index, rerank, null, host, port, options, cancel);
+
+    /// <summary>
+    /// As <see cref="StartLiveAsync(SentenceEncoder, LiveIndex?, RerankService?, string, int, EmbeddingServiceOptions?, CancellationToken)"/>,
+    /// also serving <c>POST /v1/chat/completions</c> with <paramref name="chat"/> when it is not null (its metrics are
+    /// the server's; its API key and body limit should be <paramref name="options"/>'); <paramref name="encoder"/> may
+    /// then be null for a chat-only server (no embeddings, search or rerank).
+    /// </summary>
+    public static async Task<EmbeddingServer> StartLiveAsync(SentenceEncoder? encoder, LiveIndex? index, RerankService? rerank,
+        ChatService? chat, string host, int port, EmbeddingServiceOptions? options = null, CancellationToken cancel = default)
     {
-        if (index is not null) SearchService.CheckModel(index.Current, encoder);
+        if (encoder is null && (chat is null || index is not null || rerank is not null))
+            throw new ArgumentException("an embedding model is needed to serve embeddings, search or rerank", nameof(encoder));
+        if (index is not null) SearchService.CheckModel(index.Current, encoder!);
         var ip = host == "localhost" ? IPAddress.Loopback
             : IPAddress.TryParse(host, out var parsed) ? parsed
             : throw new ArgumentException($"host \"{host}\" is not an IP address (e.g. 127.0.0.1, 0.0.0.0, ::)", nameof(host));
@@ -89,16 +108,22 @@ public sealed class EmbeddingServer : IAsyncDisposable
         });
         var app = builder.Build();
         app.UseRequestDecompression();
-        var service = new EmbeddingService(encoder, options);
-        app.Lifetime.ApplicationStopping.Register(service.Drain);
-        app.MapSkaldEmbeddings(service);
-        app.MapSkaldHealth(service);
-        app.MapSkaldMetrics(service);
-        if (index is not null) app.MapSkaldSearch(service, index, rerank: rerank);
-        if (rerank is not null) app.MapSkaldRerank(service, rerank);
-        string search = (index is null ? "" : "POST /v1/search, ") + (rerank is null ? "" : "POST /v1/rerank, ");
+        var service = encoder is null ? null : new EmbeddingService(encoder, options, chat?.Metrics);
+        var metrics = service?.Metrics ?? chat!.Metrics;
+        if (service is not null)
+        {
+            app.Lifetime.ApplicationStopping.Register(service.Drain);
+            app.MapSkaldEmbeddings(service);
+            if (index is not null) app.MapSkaldSearch(service, index, rerank: rerank);
+            if (rerank is not null) app.MapSkaldRerank(service, rerank);
+        }
+        if (chat is not null) app.MapSkaldChat(chat, service);
+        app.MapSkaldHealth(service?.ModelName ?? chat!.ModelName);
+        app.MapSkaldMetrics(metrics, options?.ApiKey);
+        string routes = (service is null ? "" : "POST /v1/embeddings, ") + (index is null ? "" : "POST /v1/search, ")
+            + (rerank is null ? "" : "POST /v1/rerank, ") + (chat is null ? "" : "POST /v1/chat/completions, ");
         app.MapFallback(ctx => ApiResponses.Error(ctx.Response, new ApiException(404,
-            $"no endpoint {ctx.Request.Method} {ctx.Request.Path} here (POST /v1/embeddings, {search}GET /v1/models, /health, /metrics)",
+            $"no endpoint {ctx.Request.Method} {ctx.Request.Path} here ({routes}GET /v1/models, /health, /metrics)",
             "invalid_request_error", null, "unknown_url")));
         try
         {
@@ -106,7 +131,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
         }
         catch (Exception e)
         {
-            service.Dispose();
+            service?.Dispose();
             await app.DisposeAsync().ConfigureAwait(false);
             if (e is IOException io)
             {
@@ -118,7 +143,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
             throw;
         }
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        return new EmbeddingServer(app, service, new Uri(addresses.First()));
+        return new EmbeddingServer(app, service, chat, new Uri(addresses.First()));
     }
 
     /// <summary>Completes when the server has been asked to stop (Ctrl+C, SIGTERM) and has stopped.</summary>
@@ -128,7 +153,7 @@ public sealed class EmbeddingServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await app.StopAsync().ConfigureAwait(false);
-        service.Dispose();
+        service?.Dispose();
         await app.DisposeAsync().ConfigureAwait(false);
     }
 

@@ -13,15 +13,18 @@ public sealed class EmbeddingService : IDisposable
 {
     private readonly DynamicBatcher batcher;
 
-    /// <summary>Serves <paramref name="encoder"/> with <paramref name="options"/> (null: the defaults).</summary>
-    public EmbeddingService(SentenceEncoder encoder, EmbeddingServiceOptions? options = null)
+    /// <summary>
+    /// Serves <paramref name="encoder"/> with <paramref name="options"/> (null: the defaults), counting into
+    /// <paramref name="metrics"/> (null: its own; a <see cref="ChatService"/>'s to share one <c>/metrics</c>).
+    /// </summary>
+    public EmbeddingService(SentenceEncoder encoder, EmbeddingServiceOptions? options = null, ServingMetrics? metrics = null)
     {
         Encoder = encoder;
         Options = options ?? new EmbeddingServiceOptions();
         if (Options.MaxBatchSize < 1 || Options.MaxBatchTokens < 1 || Options.MaxInputs < 1 || Options.MaxBodyBytes < 1)
             throw new ArgumentOutOfRangeException(nameof(options), "batch sizes and limits must be positive");
         ModelName = Options.ModelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(encoder.Folder.Path)));
-        Metrics = new ServingMetrics();
+        Metrics = metrics ?? new ServingMetrics();
         batcher = new DynamicBatcher(encoder, Options, Metrics);
     }
 
@@ -39,6 +42,14 @@ public sealed class EmbeddingService : IDisposable
 
     /// <summary>When the service was created (Unix seconds; <c>created</c> in <c>GET /v1/models</c>).</summary>
     public long Created { get; } = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    /// <summary>What <c>GET /v1/models</c> lists: this model, then any served beside it (a chat model).</summary>
+    internal IReadOnlyList<ServedModel> Models => [new ServedModel(ModelName, Created), .. alsoServed];
+
+    private readonly List<ServedModel> alsoServed = [];
+
+    /// <summary>Lists <paramref name="model"/> in <c>GET /v1/models</c> beside this one (before the app starts).</summary>
+    internal void AlsoServe(ServedModel model) => alsoServed.Add(model);
 
     /// <summary>
     /// Embeds a request's inputs (errors: <see cref="ApiException"/> 400 for inputs the model cannot take, 503 when

@@ -5,7 +5,7 @@ namespace Skald.Serving;
 /// <summary>
 /// The server's Prometheus metrics (prometheus-net) in a registry of their own, so several services in one process
 /// (tests, a host app) do not share counters: requests by endpoint and status, request latency, inputs and tokens
-/// embedded, the batcher's batch sizes and queue length.
+/// embedded, the batcher's batch sizes and queue length, chat completion tokens.
 /// </summary>
 public sealed class ServingMetrics
 {
@@ -17,6 +17,8 @@ public sealed class ServingMetrics
     private readonly Histogram batchSize;
     private readonly Histogram batchTokens;
     private readonly Gauge queued;
+    private readonly Counter chatPromptTokens;
+    private readonly Counter chatCompletionTokens;
 
     /// <summary>Creates the metrics in a new registry.</summary>
     public ServingMetrics()
@@ -33,6 +35,8 @@ public sealed class ServingMetrics
         batchTokens = f.CreateHistogram("skald_batch_tokens", "Padded tokens (rows x longest row) per forward pass",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(16, 2, 12) });
         queued = f.CreateGauge("skald_queue_inputs", "Inputs waiting for the batcher");
+        chatPromptTokens = f.CreateCounter("skald_chat_prompt_tokens_total", "Prompt tokens of answered chat completions");
+        chatCompletionTokens = f.CreateCounter("skald_chat_completion_tokens_total", "Tokens generated for chat completions");
     }
 
     /// <summary>Counts one finished request.</summary>
@@ -58,6 +62,13 @@ public sealed class ServingMetrics
 
     /// <summary>Sets the batcher's queue length.</summary>
     public void Queue(int length) => queued.Set(length);
+
+    /// <summary>Counts the tokens of one answered chat completion.</summary>
+    public void Chat(long promptTokens, long completionTokens)
+    {
+        chatPromptTokens.Inc(promptTokens);
+        chatCompletionTokens.Inc(completionTokens);
+    }
 
     /// <summary>Writes every metric in the Prometheus text format.</summary>
     public Task WriteAsync(Stream stream, CancellationToken cancel) => registry.CollectAndExportAsTextAsync(stream, cancel);

@@ -21,7 +21,7 @@ public static class SkaldEndpoints
 {
     /// <summary>
     /// Serves <paramref name="encoder"/> at <c>POST /v1/embeddings</c> and <c>GET /v1/models</c> (plus
-    /// <c>/v1/models/{id}</c>); returns the service (for <see cref="MapSkaldMetrics"/>, <see cref="MapSkaldHealth"/>).
+    /// <c>/v1/models/{id}</c>); returns the service (for <see cref="MapSkaldMetrics(IEndpointRouteBuilder, EmbeddingService, string)"/>, <see cref="MapSkaldHealth(IEndpointRouteBuilder, EmbeddingService, string)"/>).
     /// </summary>
     public static EmbeddingService MapSkaldEmbeddings(this IEndpointRouteBuilder endpoints, Skald.Models.SentenceEncoder encoder,
         EmbeddingServiceOptions? options = null)
@@ -41,7 +41,7 @@ public static class SkaldEndpoints
     public static void MapSkaldEmbeddings(this IEndpointRouteBuilder endpoints, EmbeddingService service)
     {
         var auth = new ApiKeyCheck(service.Options.ApiKey);
-        endpoints.MapPost("/v1/embeddings", ctx => Handle(ctx, service, "embeddings", auth, async () =>
+        endpoints.MapPost("/v1/embeddings", ctx => Handle(ctx, service.Metrics, "embeddings", auth, async () =>
         {
             var body = await RequestBody.ReadAsync(ctx.Request, service.Options.MaxBodyBytes).ConfigureAwait(false);
             var request = EmbeddingRequestReader.Read(body, service.Options.MaxInputs);
@@ -56,12 +56,7 @@ public static class SkaldEndpoints
             await ApiResponses.Embeddings(ctx.Response, result, service.ModelName, request.Base64, request.OutputType, service.Options.Ranges,
                 request.Sparse).ConfigureAwait(false);
         }));
-        endpoints.MapGet("/v1/models", ctx => Handle(ctx, service, "models", auth, () => ApiResponses.Models(ctx.Response, service)));
-        endpoints.MapGet("/v1/models/{id}", ctx => Handle(ctx, service, "models", auth, () =>
-            (string?)ctx.Request.RouteValues["id"] == service.ModelName
-                ? ApiResponses.Model(ctx.Response, service)
-                : throw new ApiException(404, $"the model '{ctx.Request.RouteValues["id"]}' does not exist here (this server has '{service.ModelName}')",
-                    "invalid_request_error", "model", "model_not_found")));
+        MapModels(endpoints, service.Metrics, auth, () => service.Models);
     }
 
     /// <summary>
@@ -91,7 +86,7 @@ public static class SkaldEndpoints
     {
         var search = new SearchService(service, index, rerank);
         var auth = new ApiKeyCheck(service.Options.ApiKey);
-        endpoints.MapPost(path, ctx => Handle(ctx, service, "search", auth, async () =>
+        endpoints.MapPost(path, ctx => Handle(ctx, service.Metrics, "search", auth, async () =>
         {
             var body = await RequestBody.ReadAsync(ctx.Request, service.Options.MaxBodyBytes).ConfigureAwait(false);
             var request = SearchRequestReader.Read(body);
@@ -115,7 +110,7 @@ public static class SkaldEndpoints
     {
         ArgumentNullException.ThrowIfNull(rerank);
         var auth = new ApiKeyCheck(service.Options.ApiKey);
-        endpoints.MapPost(path, ctx => Handle(ctx, service, "rerank", auth, async () =>
+        endpoints.MapPost(path, ctx => Handle(ctx, service.Metrics, "rerank", auth, async () =>
         {
             var body = await RequestBody.ReadAsync(ctx.Request, service.Options.MaxBodyBytes).ConfigureAwait(false);
             var request = RerankRequestReader.Read(body, rerank.MaxDocuments);
@@ -125,29 +120,54 @@ public static class SkaldEndpoints
     }
 
     /// <summary>Maps <c>GET {path}</c> to the Prometheus text of the service's metrics (behind the API key, if set).</summary>
-    public static void MapSkaldMetrics(this IEndpointRouteBuilder endpoints, EmbeddingService service, string path = "/metrics")
+    public static void MapSkaldMetrics(this IEndpointRouteBuilder endpoints, EmbeddingService service, string path = "/metrics") =>
+        endpoints.MapSkaldMetrics(service.Metrics, service.Options.ApiKey, path);
+
+    /// <summary>Maps <c>GET {path}</c> to the Prometheus text of <paramref name="metrics"/> (behind <paramref name="apiKey"/>, if set).</summary>
+    public static void MapSkaldMetrics(this IEndpointRouteBuilder endpoints, ServingMetrics metrics, string? apiKey, string path = "/metrics")
     {
-        var auth = new ApiKeyCheck(service.Options.ApiKey);
-        endpoints.MapGet(path, ctx => Handle(ctx, service, "metrics", auth, () =>
+        ArgumentNullException.ThrowIfNull(metrics);
+        var auth = new ApiKeyCheck(apiKey);
+        endpoints.MapGet(path, ctx => Handle(ctx, metrics, "metrics", auth, () =>
         {
             ctx.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-            return service.Metrics.WriteAsync(ctx.Response.Body, ctx.RequestAborted);
+            return metrics.WriteAsync(ctx.Response.Body, ctx.RequestAborted);
         }));
     }
 
     /// <summary>Maps <c>GET {path}</c> to <c>{"status": "ok", "model": ID}</c> (no API key: for load balancers).</summary>
-    public static void MapSkaldHealth(this IEndpointRouteBuilder endpoints, EmbeddingService service, string path = "/health")
+    public static void MapSkaldHealth(this IEndpointRouteBuilder endpoints, EmbeddingService service, string path = "/health") =>
+        endpoints.MapSkaldHealth(service.ModelName, path);
+
+    /// <summary>Maps <c>GET {path}</c> to <c>{"status": "ok", "model": <paramref name="model"/>}</c> (no API key).</summary>
+    public static void MapSkaldHealth(this IEndpointRouteBuilder endpoints, string model, string path = "/health")
     {
         endpoints.MapGet(path, ctx => ApiResponses.Json(ctx.Response, 200, w =>
         {
             w.WriteStartObject();
             w.WriteString("status", "ok");
-            w.WriteString("model", service.ModelName);
+            w.WriteString("model", model);
             w.WriteEndObject();
         }));
     }
 
-    private static async Task Handle(HttpContext ctx, EmbeddingService service, string endpoint, ApiKeyCheck auth, Func<Task> run)
+    /// <summary><c>GET /v1/models</c> and <c>/v1/models/{id}</c> over the models <paramref name="models"/> lists when asked.</summary>
+    internal static void MapModels(IEndpointRouteBuilder endpoints, ServingMetrics metrics, ApiKeyCheck auth,
+        Func<IReadOnlyList<ServedModel>> models)
+    {
+        endpoints.MapGet("/v1/models", ctx => Handle(ctx, metrics, "models", auth, () => ApiResponses.Models(ctx.Response, models())));
+        endpoints.MapGet("/v1/models/{id}", ctx => Handle(ctx, metrics, "models", auth, () =>
+        {
+            var all = models();
+            string? id = (string?)ctx.Request.RouteValues["id"];
+            return all.FirstOrDefault(m => m.Id == id) is { } model
+                ? ApiResponses.Model(ctx.Response, model)
+                : throw new ApiException(404, $"the model '{id}' does not exist here (this server has {string.Join(", ", all.Select(m => $"'{m.Id}'"))})",
+                    "invalid_request_error", "model", "model_not_found");
+        }));
+    }
+
+    internal static async Task Handle(HttpContext ctx, ServingMetrics metrics, string endpoint, ApiKeyCheck auth, Func<Task> run)
     {
         long start = Stopwatch.GetTimestamp();
         int status;
@@ -170,7 +190,7 @@ public static class SkaldEndpoints
             Console.Error.WriteLine($"skald serve: {endpoint}: {e.GetType().Name}: {e.Message}");
             status = await Fail(ctx, new ApiException(500, "the server failed on this request; see its log", "server_error")).ConfigureAwait(false);
         }
-        service.Metrics.Request(endpoint, status, Stopwatch.GetElapsedTime(start).TotalSeconds);
+        metrics.Request(endpoint, status, Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 
     private static async Task<int> Fail(HttpContext ctx, ApiException e)

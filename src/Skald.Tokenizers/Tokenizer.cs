@@ -69,7 +69,7 @@ public sealed partial class Tokenizer
 
     /// <summary>Loads a tokenizer.json file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="TokenizerException">The file is not a valid or supported tokenizer.json (message names the file and the part).</exception>
+    /// <exception cref="TokenizerException">The file is not a valid or supported tokenizer.json (message names the file and the part), or not UTF-8 (the line and byte offset).</exception>
     public static Tokenizer FromFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -77,7 +77,7 @@ public sealed partial class Tokenizer
         string json;
         try
         {
-            json = File.ReadAllText(path);
+            json = Utf8File.ReadAllText(path, m => new TokenizerException(m)); // a vocabulary read with U+FFFD would differ from the file
         }
         catch (IOException ex)
         {

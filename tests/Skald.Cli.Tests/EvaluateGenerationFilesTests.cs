@@ -74,6 +74,24 @@ public sealed class EvaluateGenerationFilesTests
     }
 
     [Fact]
+    public void AFileThatIsNotUtf8IsOneLineNamingTheLineAndByte()
+    {
+        // "Blåbær" saved as Latin-1 was read as "Bl\uFFFDb\uFFFDr" and scored without a word
+        var (dir, task, predictions) = Files();
+        byte[] line2 = [.. "{\"id\": \"b\", \"text\": \"Bl"u8, 0xE5, .. "b"u8, 0xE6, .. "r.\"}\n"u8];
+        File.WriteAllBytes(predictions, [.. "{\"id\": \"a\", \"text\": \"Hei.\"}\n"u8, .. line2]);
+        string[] run = ["evaluate", "--type", "generation", "--task", task, "--predictions", predictions];
+        int offset = "{\"id\": \"a\", \"text\": \"Hei.\"}\n".Length + "{\"id\": \"b\", \"text\": \"Bl".Length;
+        SkaldProcess.AssertUserError(SkaldProcess.Run(run), 1, $"{predictions}:2: not valid UTF-8 (byte 0xE5 at offset {offset})");
+        File.WriteAllText(predictions, "{\"id\": \"a\", \"text\": \"Hei.\"}\n{\"id\": \"b\", \"text\": \"Hallo.\"}\n");
+        string prefs = Path.Combine(dir, "prefs.jsonl");
+        File.WriteAllBytes(prefs, [.. "{\"id\": \"a\", \"a\": \"pred\", \"b\": \"j"u8, 0xF8, .. "rn\", \"winner\": \"a\"}\n"u8]);
+        SkaldProcess.AssertUserError(SkaldProcess.Run([.. run, "--preferences", prefs]), 1, $"{prefs}:1: not valid UTF-8 (byte 0xF8 at offset 32)");
+        File.WriteAllBytes(task, [.. "{\"id\": \"a\", \"prompt\": \"Nevn et b"u8, 0xE6, .. "r.\", \"reference\": \"x\"}\n"u8]);
+        SkaldProcess.AssertUserError(SkaldProcess.Run(run), 1, $"{task}:1: not valid UTF-8 (byte 0xE6 at offset 32)");
+    }
+
+    [Fact]
     public void ATaskWithARepeatedIdOrNoRowsIsOneLine()
     {
         // both were internal errors (exit 70): a dictionary by id, and the mean over no rows

@@ -46,4 +46,18 @@ public sealed class GenerateChatTemplateTests
         var r = SkaldProcess.Run("generate", "--model", model, "--input", input, "--output", output, "--max-new-tokens", "2");
         Assert.True(r.ExitCode == 0, r.Stderr);
     }
+
+    [Fact]
+    public void ATemplateFileThatIsNotUtf8IsOneLineNamingTheFileAndByte()
+    {
+        // read with U+FFFD in place of the Latin-1 "å": every prompt rendered with it, without a word
+        string model = ChatModelFolder.Create("decoder-qwen2");
+        string jinja = Path.Combine(model, "chat_template.jinja");
+        File.WriteAllBytes(jinja, [.. "{% for m in messages %}"u8, (byte)'h', 0xE5, .. "{{ m.content }}{% endfor %}"u8]);
+        string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "in.jsonl"), output = Path.Combine(dir, "out.jsonl");
+        File.WriteAllText(input, "{\"messages\": [{\"role\": \"user\", \"content\": \"hej\"}]}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", model, "--input", input, "--output", output, "--max-new-tokens", "2"),
+            1, $"{jinja}:1: not valid UTF-8 (byte 0xE5 at offset 24)");
+        Assert.False(File.Exists(output));
+    }
 }

@@ -141,6 +141,20 @@ public sealed class InputReliabilityTests
     }
 
     [Fact]
+    public void AConfigThatIsNotUtf8IsNamedByLineAndOffset()
+    {
+        // a Latin-1 instruction was read as "Gitt et sp\uFFFDrsm\uFFFDl" and trained into every query without a word
+        string config = Path.Combine(dir, "c.yaml");
+        byte[] head = [.. System.Text.Encoding.UTF8.GetBytes($"model:\n  path: {TestPaths.FixtureModel("bert-cased-mean")}\ndata:\n  train: x.jsonl\n  instruction: Gitt et sp")];
+        File.WriteAllBytes(config, [.. head, 0xF8, .. "rsm\u00e5l\noutput:\n  dir: out\n"u8]);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("train", "--config", config), 1, $"{config}:5: not valid UTF-8 (byte 0xF8 at offset {head.Length})");
+        // and a pipeline file, read by the same loader
+        string pipeline = Path.Combine(dir, "p.yaml");
+        File.WriteAllBytes(pipeline, [.. "output: ut\nstages:\n  - {name: tok, type: tokenizer, corpus: b"u8, 0xE6, .. "r.txt}\n"u8]);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("pipeline", "--config", pipeline), 1, $"{pipeline}:3: not valid UTF-8 (byte 0xE6 at offset 61)");
+    }
+
+    [Fact]
     public void AnUnwritableOutputIsNamedAsGiven()
     {
         string input = Write("in.txt", "Hei\n");

@@ -11,12 +11,12 @@ public sealed class ModelReliabilityTests
 {
     private readonly string dir = TestPaths.NewTempDir();
 
-    /// <summary>A copy of the bert-cased-mean fixture, edited.</summary>
-    private string Model(Action<string>? edit = null)
+    /// <summary>A copy of the bert-cased-mean fixture (or <paramref name="fixture"/>), edited.</summary>
+    private string Model(Action<string>? edit = null, string fixture = "bert-cased-mean")
     {
         string model = Path.Combine(dir, $"m{Guid.NewGuid():N}");
         Directory.CreateDirectory(model);
-        string source = TestPaths.FixtureModel("bert-cased-mean");
+        string source = TestPaths.FixtureModel(fixture);
         foreach (var f in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
         {
             string target = Path.Combine(model, Path.GetRelativePath(source, f));
@@ -80,6 +80,28 @@ public sealed class ModelReliabilityTests
         var (r, output) = Encode(model);
         SkaldProcess.AssertUserError(r, 1, Path.Combine(model, "config.json"), "\"layer_norm_eps\" must be a small positive number, found -1");
         Assert.False(File.Exists(output));
+    }
+
+    [Theory]
+    [InlineData("bert-cased-mean", "config.json", "\"bert\"")]
+    [InlineData("bert-cased-mean", "config_sentence_transformers.json", "\"query: \"")]
+    [InlineData("bert-sharded", "model.safetensors.index.json", "\"model-00001")]
+    [InlineData("ce-bert", "config.json", "\"BertForSequenceClassification")]
+    public void AConfigThatIsNotUtf8IsNamedByLineAndOffset(string fixture, string file, string value)
+    {
+        // "bært" in Latin-1: model_type was an internal error (exit 70, "Cannot transcode invalid UTF-8 JSON text"),
+        // as were a query prompt, a shard's name and, asked whether the folder is a cross-encoder, its architecture
+        string model = Model(fixture: fixture), path = Path.Combine(model, file);
+        byte[] bytes = File.ReadAllBytes(path);
+        int at = System.Text.Encoding.ASCII.GetString(bytes).IndexOf(value, StringComparison.Ordinal) + 2;
+        bytes[at] = 0xE6;
+        File.WriteAllBytes(path, bytes);
+        int line = 1 + bytes.Take(at).Count(b => b == (byte)'\n');
+        string problem = $"{path}:{line}: not valid UTF-8 (byte 0xE6 at offset {at}); save the file as UTF-8";
+        var (r, output) = Encode(model);
+        SkaldProcess.AssertUserError(r, 1, problem);
+        Assert.False(File.Exists(output));
+        SkaldProcess.AssertUserError(SkaldProcess.Run("quantize", "--model", model, "--output", Path.Combine(dir, $"q{Guid.NewGuid():N}")), 1, problem);
     }
 
     [Fact]

@@ -68,6 +68,16 @@ public sealed class StaticCommandTests
             "--output", Path.Combine(dir, "a")), 1, $"{junk}: invalid JSON");
         SkaldProcess.AssertUserError(SkaldProcess.Run("static", "train", "--data", data, "--tokenizer", missing, "--dim", "8", "--steps", "1",
             "--output", Path.Combine(dir, "b")), 1, $"option --tokenizer: {missing} not found");
+        // a vocabulary token in Latin-1 ("bær") was read as "b\uFFFDr" and written into the new model's tokenizer.json
+        string latin1 = Path.Combine(dir, "latin1.json");
+        byte[] bytes = File.ReadAllBytes(Path.Combine(TestPaths.Fixtures, "tokenizers", "wordpiece-cased", "tokenizer.json"));
+        int at = System.Text.Encoding.Latin1.GetString(bytes).IndexOf("\"[UNK]\"", StringComparison.Ordinal) + 2;
+        bytes[at] = 0xE6;
+        File.WriteAllBytes(latin1, bytes);
+        int line = 1 + bytes.Take(at).Count(b => b == (byte)'\n');
+        SkaldProcess.AssertUserError(SkaldProcess.Run("static", "train", "--data", data, "--tokenizer", latin1, "--dim", "8", "--steps", "1",
+            "--output", Path.Combine(dir, "c")), 1, $"{latin1}:{line}: not valid UTF-8 (byte 0xE6 at offset {at})");
+        Assert.False(Directory.Exists(Path.Combine(dir, "c")));
     }
 
     [Fact]

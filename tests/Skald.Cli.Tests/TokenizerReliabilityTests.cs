@@ -65,4 +65,18 @@ public sealed class TokenizerReliabilityTests
         var (r, _) = Tokenize(tok, "hei");
         SkaldProcess.AssertUserError(r, 1, tok, "the vocabulary is empty");
     }
+
+    [Fact]
+    public void AVocabularyThatIsNotUtf8IsNamedByOffset()
+    {
+        // a token saved in Latin-1 ("bær") was read as "b\uFFFDr": the vocabulary differed from the file without a word
+        string tok = Tokenizer(t => t["model"]!["vocab"]!["b~r"] = 30000);
+        byte[] bytes = File.ReadAllBytes(tok);
+        int at = System.Text.Encoding.ASCII.GetString(bytes).IndexOf("\"b~r\"", StringComparison.Ordinal) + 2;
+        bytes[at] = 0xE6;
+        File.WriteAllBytes(tok, bytes);
+        var (r, output) = Tokenize(tok, "hei");
+        SkaldProcess.AssertUserError(r, 1, $"{tok}:1: not valid UTF-8 (byte 0xE6 at offset {at}); save the file as UTF-8");
+        Assert.False(File.Exists(output));
+    }
 }

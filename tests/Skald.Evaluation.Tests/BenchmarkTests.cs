@@ -72,6 +72,18 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ASuiteThatIsNotUtf8IsNamedByLineAndOffset()
+    {
+        // a task named in Latin-1 ("bær") was read as "b\uFFFDr" and reported under that name
+        string dir = TestPaths.NewTempDir(), suite = Path.Combine(dir, "s.json"), sts = Path.Combine(dir, "sts.tsv");
+        File.WriteAllText(sts, "sentence1\tsentence2\tscore\nHei\tHallo\t4\nHund\tKatt\t1\n");
+        byte[] head = [.. System.Text.Encoding.UTF8.GetBytes($"{{\"tasks\": [\n  {{\"path\": \"{sts}\", \"name\": \"b")];
+        File.WriteAllBytes(suite, [.. head, 0xE6, .. "r\"}]}\n"u8]);
+        var e = Assert.Throws<EvaluationException>(() => Suite.Load(suite));
+        Assert.Equal($"{suite}:2: not valid UTF-8 (byte 0xE6 at offset {head.Length}); save the file as UTF-8", e.Message);
+    }
+
+    [Fact]
     public void Bm25OverTheWholeSharedSuite()
     {
         if (SharedData.Root is not { } data)

@@ -22,8 +22,8 @@ public sealed class LifecycleTests
         using var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(120) };
         var requests = Enumerable.Range(0, 6).Select(i => PostAsync(client, Json(new { input = Texts[i..(i + 3)], model = "m" }))).ToArray();
         var waiting = System.Diagnostics.Stopwatch.StartNew();
-        while (server.Service.Pending < 18 && waiting.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(20);
-        Assert.Equal(18, server.Service.Pending);
+        while (server.Service!.Pending < 18 && waiting.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(20);
+        Assert.Equal(18, server.Service!.Pending);
         Assert.All(requests, r => Assert.False(r.IsCompleted));
         var stopping = System.Diagnostics.Stopwatch.StartNew();
         await server.DisposeAsync();

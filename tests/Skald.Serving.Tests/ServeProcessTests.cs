@@ -72,6 +72,46 @@ public sealed partial class ServeProcessTests
         SkaldProcess.AssertUserError(r, 1, "in use", "--port");
     }
 
+    [Fact]
+    public async Task AGeneratorAloneServesChatCompletions()
+    {
+        string chat = ChatModelFolder.Create("decoder-qwen2");
+        var psi = SkaldProcess.StartInfo(null, "serve", "--generator", chat, "--generator-name", "nb-chat", "--port", "0", "--max-tokens", "4");
+        using var process = Process.Start(psi)!;
+        try
+        {
+            string? line = await process.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120));
+            Assert.NotNull(line);
+            var match = Address().Match(line);
+            Assert.True(match.Success, line);
+            Assert.Contains("chat completions with nb-chat", line);
+            using var client = new HttpClient { BaseAddress = new Uri(match.Value), Timeout = TimeSpan.FromSeconds(30) };
+            var (status, body) = await PostAsync(client, Json(new { model = "nb-chat", messages = new[] { new { role = "user", content = "Hei" } }, temperature = 0 }),
+                path: "v1/chat/completions");
+            Assert.Equal(200, status);
+            Assert.Equal("nb-chat", body.GetProperty("model").GetString());
+            Assert.InRange(body.GetProperty("usage").GetProperty("completion_tokens").GetInt32(), 1, 4); // --max-tokens is the default
+            (status, _) = await PostAsync(client, Json(new { input = "hei" }));
+            Assert.Equal(404, status);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(true);
+        }
+    }
+
+    [Fact]
+    public void ChatAndEmbeddingOptionsNeedTheirModel()
+    {
+        SkaldProcess.AssertUserError(SkaldProcess.Run("serve"), 2, "--model", "--generator");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", ModelDir, "--generator-adapters", "a"), 2, "--generator-adapters needs --generator");
+        string chat = ChatModelFolder.Create("decoder-qwen2");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--generator", chat, "--index", "idx"), 2, "--index needs --model");
+        // a decoder without a chat template cannot answer chat messages: one line naming the folder
+        var r = SkaldProcess.Run("serve", "--generator", TestPaths.FixtureModel("decoder-qwen2"), "--port", "0");
+        SkaldProcess.AssertUserError(r, 1, "decoder-qwen2", "chat template");
+    }
+
     [GeneratedRegex(@"http://127\.0\.0\.1:\d+/")]
     private static partial Regex Address();
 }

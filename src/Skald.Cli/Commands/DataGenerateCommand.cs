@@ -70,8 +70,11 @@ internal sealed class DataGenerateCommand : Command
         bool useLlm = p.GetValue(generator) == "llm";
         var llm = useLlm ? LlmSettingsFrom(p) : null; // option mistakes before any work
         string? journalPath = p.GetValue(journal) is { } j ? CliOptions.FileTarget("--journal", j) : null;
-        if (journalPath is not null) OutputPath.NotAnInputOf("--journal", journalPath, CliOptions.Items(p.GetValue(documents))); // opening a journal cuts an unterminated last line
+        // opening a journal cuts an unterminated last line, and one inside a documents folder is read as a document next run
+        if (journalPath is not null) OutputPath.NotInAnInputOf("--journal", journalPath, CliOptions.Items(p.GetValue(documents)));
+        else if (useLlm) OutputPath.NotInAnInputOf("--journal (default: beside --output)", DefaultJournal(p.GetValue(output)!), CliOptions.Items(p.GetValue(documents)));
         Skald.Data.IO.AtomicOutput.CheckFolder(p.GetValue(output)!, BeirWriter.Marker); // and a bad output folder before paying for requests
+        OutputPath.NotHoldingAnInputOf("--output", p.GetValue(output)!, CliOptions.Items(p.GetValue(documents)));
         var pdfOcr = ocr.From(p);
         var ingest = DocumentIngest.Ingest(CliOptions.Items(p.GetValue(documents)), chunking, p.GetValue(textColumn)!, pdfOcr,
             quiet ? null : Console.WriteLine, output: p.GetValue(output));
@@ -86,7 +89,7 @@ internal sealed class DataGenerateCommand : Command
         string outputPath = p.GetValue(output)!;
         GeneratedSet set = llm is not null
             ? LlmGenerator.GenerateAsync(ingest, llm with { QuestionsPerChunk = p.GetValue(perChunk) ?? 2 }, filter,
-                journalPath ?? Path.GetFullPath(outputPath).TrimEnd(Path.DirectorySeparatorChar) + ".journal.jsonl",
+                journalPath ?? DefaultJournal(outputPath),
                 quiet ? null : line => Console.WriteLine(line)).GetAwaiter().GetResult()
             : IctGenerator.Generate(ingest.Chunks, new IctOptions
             {
@@ -109,6 +112,9 @@ internal sealed class DataGenerateCommand : Command
         }
         return 0;
     }
+
+    /// <summary>The journal of an llm run without --journal: OUTPUT.journal.jsonl beside the output folder.</summary>
+    private static string DefaultJournal(string output) => Path.GetFullPath(output).TrimEnd(Path.DirectorySeparatorChar) + ".journal.jsonl";
 
     private LlmSettings LlmSettingsFrom(ParseResult p)
     {

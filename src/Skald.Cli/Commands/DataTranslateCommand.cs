@@ -30,6 +30,7 @@ internal sealed class DataTranslateCommand : Command
         {
             string src = p.GetValue(from)!, dst = p.GetValue(to)!, input = p.GetValue(data)!, outputPath = p.GetValue(output)!;
             bool quiet = p.GetValue(CliOptions.Quiet);
+            OutputPath.NotAnInput(outputPath, input); // the translation written over the rows it was made from
             Func<IReadOnlyList<string>, List<string>> translate;
             string engineName;
             if (p.GetValue(engine) == "llm")

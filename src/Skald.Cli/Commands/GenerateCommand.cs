@@ -13,6 +13,9 @@ namespace Skald.Cli.Commands;
 /// <c>skald generate</c>: continues each input row's prompt with a decoder LLM (KV-cached causal decoding, greedy or
 /// sampled; <see cref="TextGenerator"/>) and writes one <c>{"ids", "text", "finish_reason"}</c> per row, in input
 /// order, atomically. <c>messages</c> rows go through the model's chat template (<see cref="ChatTemplateFormatter"/>). A single prompt streams its text to a terminal (or with --stream); tokens/s go to stderr.
+/// Each finished batch goes to a resume journal (<see cref="GenerateJournal"/>, OUTPUT.journal.jsonl or --journal), so
+/// a run that is killed and started again decodes only the batches it had not finished (<see cref="JournaledGeneration"/>),
+/// to the same bytes; the journal is deleted once the output is written.
 /// </summary>
 internal sealed class GenerateCommand : Command
 {
@@ -38,6 +41,8 @@ internal sealed class GenerateCommand : Command
         "checkpoint, as most decoders are released, is kept exactly, wider ones are rounded; adapters merged in float32 " +
         "then rounded). With bf16 a decoding step reads half the bytes (about 1.8x the tokens/s on a CPU); f16 " +
         "halves the memory too, but its widening takes more instructions: faster than f32 at batch 1 only", "f32", "f32", "bf16", "f16");
+    private readonly Option<string> journal = CliOptions.Text("--journal",
+        "Resume journal: each finished batch's rows are appended to it, a rerun of the same command skips them, and it is deleted once the output is written (default: OUTPUT.journal.jsonl beside the output)", "FILE");
     private readonly Option<bool> stream = CliOptions.Flag("--stream", "Print the text to stdout as it is generated, one prompt at a time (default: when there is one prompt and stdout is a terminal)");
 
     public GenerateCommand() : base("generate", "Generate text with a decoder LLM (greedy or sampled, KV-cached, batched)")
@@ -57,6 +62,7 @@ internal sealed class GenerateCommand : Command
         Options.Add(stream);
         Options.Add(quantize);
         Options.Add(weights);
+        Options.Add(journal);
         SetAction(Run);
     }
 
@@ -65,15 +71,17 @@ internal sealed class GenerateCommand : Command
         string inputPath = p.GetValue(input)!, outputPath = p.GetValue(output)!;
         bool quiet = p.GetValue(CliOptions.Quiet);
         OutputPath.NotAnInput(outputPath, inputPath);
+        string journalPath = p.GetValue(journal) is { } j ? CliOptions.FileTarget("--journal", j) : Path.GetFullPath(outputPath) + ".journal.jsonl";
+        OutputPath.NotAnInputOf("--journal", journalPath, inputPath); // opening a journal cuts an unterminated last line
+        OutputPath.NotTheSame("--journal", journalPath, "--output", outputPath);
         var adapterNames = CliOptions.AdapterFolders(p.GetValue(adapters));
         var rows = GenerationRows.Read(inputPath);
         AtomicFile.CheckWritable(outputPath); // before the model loads and generates, not after
+        AtomicFile.CheckWritable(journalPath);
         string folder = HubModels.Resolve(p.GetValue(model)!, quiet);
         var adapterFolders = HubModels.ResolveAll(adapterNames, quiet);
         OutputPath.NotAFileOf("--output", outputPath, [folder, .. adapterFolders]);
-        var generator = TextGenerator.Load(folder, adapterFolders, InfoCommand.Precision(p.GetValue(weights)));
-        QuantizeOption.Apply(generator, p.GetValue(quantize), quiet);
-        var prompts = rows.Select(r => GenerationRows.PromptIds(generator, r.Input, $"{inputPath}:{r.Line}")).ToList();
+        OutputPath.NotAFileOf("--journal", journalPath, [folder, .. adapterFolders]);
         var options = new GenerationOptions
         {
             MaxNewTokens = p.GetValue(maxNewTokens) ?? 128,
@@ -86,14 +94,22 @@ internal sealed class GenerateCommand : Command
         };
         if (options.StopStrings.Any(string.IsNullOrEmpty)) throw new UsageException("option --stop must not be empty");
         bool streaming = p.GetValue(stream) || (rows.Count == 1 && !Console.IsOutputRedirected && !quiet);
+        int batch = streaming ? 1 : p.GetValue(batchSize) ?? 8;
+        string? quantizeValue = p.GetValue(quantize), weightsValue = p.GetValue(weights);
+        // a journal of another run is refused before the model loads
+        using var resume = GenerateJournal.Open(journalPath, GenerateJournal.RunOf(RunFingerprint.OfFile(inputPath), folder, adapterFolders, options, batch, quantizeValue, weightsValue));
+        var generator = TextGenerator.Load(folder, adapterFolders, InfoCommand.Precision(weightsValue));
+        QuantizeOption.Apply(generator, quantizeValue, quiet);
+        var prompts = rows.Select(r => GenerationRows.PromptIds(generator, r.Input, $"{inputPath}:{r.Line}")).ToList();
         var clock = Stopwatch.StartNew();
-        var results = generator.Generate(prompts, options, streaming ? 1 : p.GetValue(batchSize) ?? 8,
+        var (results, resumed, tokens) = JournaledGeneration.Run(generator, prompts, options, batch, resume,
+            n => Terminal.Log($"resuming: {n} of {prompts.Count} prompts already done (journal {journalPath})", quiet),
             streaming ? StreamTo(Console.Out) : null);
         clock.Stop();
-        if (streaming) Console.Out.WriteLine();
+        if (streaming && resumed < results.Length) Console.Out.WriteLine();
         AtomicFile.Write(outputPath, s => Write(s, results));
-        long tokens = results.Sum(r => (long)r.Ids.Length);
-        Terminal.Log($"generated {tokens} tokens for {results.Length} prompts in {clock.Elapsed.TotalSeconds:F2} s " +
+        resume.Delete();
+        Terminal.Log($"generated {tokens} tokens for {results.Length - resumed} prompts in {clock.Elapsed.TotalSeconds:F2} s " +
             $"({tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} tokens/s); wrote {outputPath}", quiet);
         return 0;
     }
@@ -121,7 +137,7 @@ internal sealed class GenerateCommand : Command
             foreach (int id in r.Ids) w.WriteNumberValue(id);
             w.WriteEndArray();
             w.WriteString("text", r.Text);
-            w.WriteString("finish_reason", r.FinishReason.ToString().ToLowerInvariant());
+            w.WriteString("finish_reason", GenerateJournal.Reason(r.FinishReason));
             w.WriteEndObject();
             w.Flush();
             s.Write("\n"u8);

@@ -35,7 +35,7 @@ internal sealed class GenerationEvaluation
 
     public Option<string> JudgeCache { get; } = CliOptions.Text("--judge-cache", "Generation: the judge's reply cache (JSONL; default: next to the task file)", "FILE");
 
-    public Option<string> Preferences { get; } = CliOptions.Text("--preferences", "Generation: human preferences JSONL ({\"id\", \"a\", \"b\", \"winner\"}) for pairwise accuracy", "FILE");
+    public Option<string> Preferences { get; } = CliOptions.Text("--preferences", "Generation: human preferences JSONL ({\"id\", \"a\", \"b\", \"winner\": a, b, a system's name or tie}) for pairwise accuracy", "FILE");
 
     public Option<int?> MaxNewTokens { get; } = CliOptions.Int("--max-new-tokens", "Generation with --model: most tokens per answer (greedy decoding)", defaultValue: 128);
 
@@ -89,6 +89,8 @@ internal sealed class GenerationEvaluation
             {
                 if (!systems.TryAdd(name, GenerationFiles.ReadPredictions(path))) throw new UsageException($"--predictions: system '{name}' given twice");
             }
+            var preferences = p.GetValue(Preferences) is { } pref ? GenerationFiles.ReadPreferences(pref) : null;
+            if (preferences is not null && model is null) GenerationEvaluator.CheckPreferences(preferences, [.. systems.Keys], task);
             if (model is not null)
             {
                 string folder = HubModels.Resolve(model, quiet);
@@ -97,6 +99,7 @@ internal sealed class GenerationEvaluation
                 if (save is not null) OutputPath.NotAFileOf("--save-predictions", save, [folder, .. adapterFolders]);
                 string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
                 if (systems.ContainsKey(name)) throw new UsageException($"--predictions: system '{name}' is also the --model's name");
+                if (preferences is not null) GenerationEvaluator.CheckPreferences(preferences, [.. systems.Keys, name], task); // before the model answers
                 var options = new Models.Generation.GenerationOptions { MaxNewTokens = p.GetValue(MaxNewTokens) ?? 128, Temperature = 0 };
                 var answers = GenerationPredictions.Generate(folder, adapterFolders, taskPath, task, p.GetValue(PromptFormat) ?? "auto", options, batchSize, m => Terminal.Log(m, quiet), quantize,
                     InfoCommand.Precision(p.GetValue(Weights)));
@@ -112,7 +115,6 @@ internal sealed class GenerationEvaluation
                 bert = new BertScorer(encoder, p.GetValue(BertScoreIdf), baseline);
             }
             using var judge = judging.Settings is { } settings ? new LlmAnswerJudge(settings, judging.Cache) : null;
-            var preferences = p.GetValue(Preferences) is { } pref ? GenerationFiles.ReadPreferences(pref) : null;
             var report = new GenerationEvaluator { Metrics = metrics, BertScore = bert, Judge = judge }
                 .EvaluateAsync(task, systems, preferences).GetAwaiter().GetResult();
             string json = report.ToJson();

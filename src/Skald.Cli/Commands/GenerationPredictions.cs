@@ -25,12 +25,18 @@ internal static class GenerationPredictions
     /// Generated text by task row id (<paramref name="adapters"/>: LoRA folders merged first; <paramref name="quantize"/>
     /// "int8": <see cref="QuantizeOption.Apply(TextGenerator, string?, bool)"/>; <paramref name="weights"/>: how the
     /// weight matrices are held, as <c>skald generate --weights</c>); a prompt that does not fit the context is one line
-    /// naming the task file and row.
+    /// naming the task file and row. With <paramref name="journalPath"/> each finished batch goes to that resume journal
+    /// (<see cref="JournaledGeneration"/>), so a run killed and started again decodes only the rest; a journal of another
+    /// run (another task, model, option) is deleted and the run starts over. The caller deletes it once the answers are
+    /// saved.
     /// </summary>
     public static Dictionary<string, string> Generate(string modelFolder, IReadOnlyList<string> adapters, string taskPath, IReadOnlyList<GenerationRow> task,
         string promptFormat, GenerationOptions options, int batchSize, Action<string>? log = null, string? quantize = null,
-        WeightPrecision weights = WeightPrecision.Float32)
+        WeightPrecision weights = WeightPrecision.Float32, string? journalPath = null)
     {
+        using var journal = journalPath is null ? null : GenerateJournal.Open(journalPath,
+            [.. GenerateJournal.RunOf(RunFingerprint.OfFile(taskPath), modelFolder, adapters, options, batchSize, quantize, weights.ToString()),
+                ("prompt_format", promptFormat)], restart: m => log?.Invoke(m));
         var generator = TextGenerator.Load(modelFolder, adapters, weights);
         QuantizeOption.Apply(generator, quantize, log is null);
         IChatFormatter? chat;
@@ -53,9 +59,9 @@ internal static class GenerationPredictions
             prompts.Add(ids);
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var results = generator.Generate(prompts, options, batchSize);
-        long tokens = results.Sum(r => (long)r.Ids.Length);
-        log?.Invoke($"generated {tokens} tokens for {results.Length} prompts in {clock.Elapsed.TotalSeconds:F2} s " +
+        var (results, resumed, tokens) = JournaledGeneration.Run(generator, prompts, options, batchSize, journal,
+            n => log?.Invoke($"resuming: {n} of {prompts.Count} prompts already done (journal {journalPath})"));
+        log?.Invoke($"generated {tokens} tokens for {results.Length - resumed} prompts in {clock.Elapsed.TotalSeconds:F2} s " +
             $"({tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} tokens/s) with {Path.GetFileName(Path.TrimEndingDirectorySeparator(modelFolder))}");
         var answers = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < task.Count; i++) answers[task[i].Id] = results[i].Text;

@@ -4,6 +4,7 @@ using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Models;
 using Skald.Models.CrossEncoders;
+using Skald.Models.Generation;
 using Skald.Retrieval;
 using Skald.Retrieval.Index;
 using Skald.Serving;
@@ -16,7 +17,16 @@ namespace Skald.Cli.Commands;
 /// </summary>
 internal sealed class ServeCommand : Command
 {
-    private readonly Option<string> model = CliOptions.Text("--model", "Model folder (sentence-transformers or plain Hugging Face)", "DIR", required: true);
+    private readonly Option<string> model = CliOptions.Text("--model", "Embedding model folder (sentence-transformers or plain Hugging Face) or hub id; optional with --generator", "DIR|ID");
+    private readonly Option<string> generator = CliOptions.Text("--generator",
+        "Also (or only) serve POST /v1/chat/completions with this decoder LLM (a folder with a chat template, or a hub id)", "DIR|ID");
+    private readonly Option<string> generatorAdapters = CliOptions.Text("--generator-adapters",
+        "PEFT LoRA adapter folders (e.g. an SFT run's) merged into the --generator in order, comma-separated", "DIR[,DIR...]");
+    private readonly Option<string> generatorName = CliOptions.Text("--generator-name", "The chat model's id in responses and /v1/models (default: its folder's name)", "NAME");
+    private readonly Option<int?> chatBatch = CliOptions.Int("--generator-batch-size",
+        "Chat: most requests decoded together (those waiting when a batch starts; 1: one at a time)", defaultValue: 8);
+    private readonly Option<int?> maxTokens = CliOptions.Int("--max-tokens",
+        "Chat: most new tokens when a request gives no max_tokens (at most what the context leaves)", defaultValue: 512);
     private readonly Option<int?> port = CliOptions.Int("--port", "TCP port (0: any free port, printed at start)", min: 0, defaultValue: 8080);
     private readonly Option<string> host = CliOptions.Text("--host",
         "IP address to listen on; anything but loopback (127.0.0.1, ::1) needs --api-key-env", "ADDRESS", "127.0.0.1");
@@ -26,7 +36,7 @@ internal sealed class ServeCommand : Command
     private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders merged into the model in order, comma-separated", "DIR[,DIR...]");
     private readonly Option<string> quantize = QuantizeOption.Create();
     private readonly Option<string> weights = CliOptions.Choice("--weights",
-        "How the model's weight matrices are held in memory: f32, or bf16 / f16 (half the memory, computed in float32)", "f32", "f32", "bf16", "f16");
+        "How the weight matrices of --model and --generator are held in memory: f32, or bf16 / f16 (half the memory, computed in float32)", "f32", "f32", "bf16", "f16");
     private readonly Option<bool> truncate = CliOptions.Flag("--truncate",
         "Truncate inputs longer than the model's max_seq_length (as skald encode does) instead of answering 400");
     private readonly Option<int?> maxInputs = CliOptions.Int("--max-inputs", "Most inputs in one request", defaultValue: 2048);
@@ -46,9 +56,14 @@ internal sealed class ServeCommand : Command
         "Calibration ranges for output_dtype int8 / uint8 in /v1/embeddings: float32 [2, D] .npy (minima, then maxima; e.g. the NAME.ranges.npy skald encode --precision int8 wrote beside the corpus's embeddings)", "FILE");
     private readonly Option<int?> maxWaitMs = CliOptions.Int("--max-wait-ms", "How long the batcher waits for more inputs to fill a batch", min: 0, defaultValue: 3);
 
-    public ServeCommand() : base("serve", "Serve a model as an OpenAI-compatible embeddings API: POST /v1/embeddings, GET /v1/models, /health, /metrics (and /v1/search with --index, /v1/rerank with --reranker)")
+    public ServeCommand() : base("serve", "Serve models as an OpenAI-compatible API: POST /v1/embeddings, GET /v1/models, /health, /metrics (and /v1/search with --index, /v1/rerank with --reranker, /v1/chat/completions with --generator)")
     {
         Options.Add(model);
+        Options.Add(generator);
+        Options.Add(generatorAdapters);
+        Options.Add(generatorName);
+        Options.Add(chatBatch);
+        Options.Add(maxTokens);
         Options.Add(port);
         Options.Add(host);
         Options.Add(apiKeyEnv);
@@ -92,13 +107,27 @@ internal sealed class ServeCommand : Command
         string? indexDir = p.GetValue(index);
         if (indexDir is not null && p.GetValue(adapters) is not null)
             throw new UsageException("--index with --adapters: an index is built with the plain model; serve it without adapters");
-        var encoder = SentenceEncoder.Load(p.GetValue(model)!, [.. CliOptions.AdapterFolders(p.GetValue(adapters))],
-            InfoCommand.Precision(p.GetValue(weights)));
-        Rerankers.WarnIfCrossEncoder(encoder.Folder.Path, "--reranker", quiet);
+        string? modelPath = p.GetValue(model), generatorPath = p.GetValue(generator);
+        if (modelPath is null && generatorPath is null) throw new UsageException("give --model (embeddings), --generator (chat completions) or both");
+        if (modelPath is null)
+        {
+            string? needs = indexDir is not null ? "--index" : p.GetValue(reranker) is not null ? "--reranker" : p.GetValue(adapters) is not null ? "--adapters"
+                : p.GetValue(ranges) is not null ? "--ranges" : null;
+            if (needs is not null) throw new UsageException($"{needs} needs --model (the embedding model)");
+        }
+        if (generatorPath is null)
+        {
+            string? needs = p.GetValue(generatorAdapters) is not null ? "--generator-adapters" : p.GetValue(generatorName) is not null ? "--generator-name" : null;
+            if (needs is not null) throw new UsageException($"{needs} needs --generator");
+        }
+        var encoder = modelPath is null ? null
+            : SentenceEncoder.Load(modelPath, [.. CliOptions.AdapterFolders(p.GetValue(adapters))], InfoCommand.Precision(p.GetValue(weights)));
+        if (encoder is not null) Rerankers.WarnIfCrossEncoder(encoder.Folder.Path, "--reranker", quiet);
         int refreshSeconds = p.GetValue(indexRefresh) ?? 2;
         using var searchIndex = indexDir is null ? null
-            : OpenIndex(indexDir, refreshSeconds, m => Terminal.Log(m, quiet), i => SearchService.CheckModel(i, encoder));
-        QuantizeOption.Apply(encoder, p.GetValue(quantize), p.GetValue(CliOptions.Quiet));
+            : OpenIndex(indexDir, refreshSeconds, m => Terminal.Log(m, quiet), i => SearchService.CheckModel(i, encoder!));
+        if (encoder is not null) QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet);
+        var chat = generatorPath is null ? null : LoadChat(p, generatorPath, key, quiet);
         RerankService? rerank = null;
         if (p.GetValue(reranker) is { } rerankModel)
         {
@@ -115,18 +144,19 @@ internal sealed class ServeCommand : Command
             MaxBatchSize = p.GetValue(maxBatchSize) ?? 32,
             MaxBatchTokens = p.GetValue(maxBatchTokens) ?? 16384,
             MaxWait = TimeSpan.FromMilliseconds(p.GetValue(maxWaitMs) ?? 3),
-            Ranges = p.GetValue(ranges) is { } file ? ReadRanges(file, encoder.Dimension) : null,
+            Ranges = p.GetValue(ranges) is { } file ? ReadRanges(file, encoder!.Dimension) : null,
         };
         EmbeddingServer server;
         try
         {
-            server = EmbeddingServer.StartLiveAsync(encoder, searchIndex, rerank, address, portNumber, options).GetAwaiter().GetResult();
+            server = EmbeddingServer.StartLiveAsync(encoder, searchIndex, rerank, chat, address, portNumber, options).GetAwaiter().GetResult();
         }
         catch (ArgumentException e) when (searchIndex is not null)
         {
             throw new InputException(e.Message);
         }
-        Terminal.Log($"serving {server.Service.ModelName} (dimension {encoder.Dimension}, {(encoder.MaxSeqLength == int.MaxValue ? "no token limit" : $"max {encoder.MaxSeqLength} tokens")}) on {server.Address}" +
+        Terminal.Log((encoder is null ? "serving" : $"serving {server.ModelName} (dimension {encoder.Dimension}, {(encoder.MaxSeqLength == int.MaxValue ? "no token limit" : $"max {encoder.MaxSeqLength} tokens")})") +
+            (chat is null ? "" : $"{(encoder is null ? "" : ",")} chat completions with {chat.ModelName}") + $" on {server.Address}" +
             (searchIndex is null ? "" : $", searching {searchIndex.Current.LiveCount} rows of {indexDir}" +
                 (refreshSeconds > 0 ? $" (reopened when it changes, checked every {refreshSeconds} s)" : "")) +
             (rerank is null ? "" : $", reranking with {rerank.ModelName}") + (key is null ? "" : " (API key required)") + "; Ctrl+C stops", quiet);
@@ -134,6 +164,33 @@ internal sealed class ServeCommand : Command
         server.DisposeAsync().AsTask().GetAwaiter().GetResult();
         Terminal.Log("stopped", quiet);
         return 0;
+    }
+
+    /// <summary>--generator: the decoder, its adapters and precision, as <c>skald generate</c> loads it, as a chat service.</summary>
+    private ChatService LoadChat(ParseResult p, string path, string? key, bool quiet)
+    {
+        string folder = HubModels.Resolve(path, quiet);
+        var adapterFolders = HubModels.ResolveAll(CliOptions.AdapterFolders(p.GetValue(generatorAdapters)), quiet);
+        var textGenerator = TextGenerator.Load(folder, adapterFolders, InfoCommand.Precision(p.GetValue(weights)));
+        QuantizeOption.Apply(textGenerator, p.GetValue(quantize), quiet);
+        IChatFormatter? template;
+        try
+        {
+            template = textGenerator.ChatFormatter;
+        }
+        catch (Skald.Tokenizers.Templates.ChatTemplateException e)
+        {
+            throw new InputException($"{folder}: --generator: {e.Message}");
+        }
+        if (template is null)
+            throw new InputException($"{folder}: --generator needs a chat template (chat_template.jinja or tokenizer_config.json's chat_template)");
+        string name = p.GetValue(generatorName) ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+        var client = new SkaldChatClient(textGenerator, name)
+        {
+            DefaultMaxOutputTokens = p.GetValue(maxTokens) ?? 512,
+            MaxBatchSize = p.GetValue(chatBatch) ?? 8,
+        };
+        return new ChatService(client, name, key, (long)(p.GetValue(maxBodyMb) ?? 16) << 20);
     }
 
     /// <summary>--ranges: a [2, D] float32 .npy of the model's width.</summary>

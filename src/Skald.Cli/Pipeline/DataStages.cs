@@ -56,7 +56,7 @@ internal static class DataStages
             var counter = tokenizer is null ? TokenCounter.Words
                 : TokenCounter.For(Skald.Tokenizers.Tokenizer.FromFile(Directory.Exists(resolve(tokenizer)) ? Path.Combine(resolve(tokenizer), "tokenizer.json") : resolve(tokenizer)), tokenizer);
             var ingest = DocumentIngest.Ingest([.. documents.Select(resolve)], new ChunkOptions { ChunkTokens = chunkTokens, OverlapTokens = overlap, Counter = counter }, ocr: ocr,
-                progress: line => log("    " + line), output: target);
+                progress: line => log("    " + line), output: Path.GetDirectoryName(Path.GetFullPath(target))); // OUTPUT, not just OUTPUT/NAME: every stage's output is there
             foreach (var skipped in ingest.Skipped) log($"    skipped {skipped.Path}: {skipped.Reason}");
             foreach (var notice in ingest.Notices) log($"    not read: {notice}");
             GeneratedSet set;

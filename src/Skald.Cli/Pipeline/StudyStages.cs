@@ -68,7 +68,9 @@ internal static class StudyStages
     /// folders, hub ids or train stages, merged into the model in order), task (JSONL of id, prompt, reference), max_new_tokens, prompt_format (auto | chat_template | alpaca | plain), batch_size,
     /// quantize (float32 | int8: the decoder's Linear layers and LM head in int8, as skald generate --quantize int8), weights
     /// (f32 | bf16 | f16: the weight matrices held in 16 bits, as skald generate --weights). Greedy decoding.
-    /// Writes TARGET.jsonl (<c>{"id", "text"}</c>, the --predictions format).
+    /// Writes TARGET.jsonl (<c>{"id", "text"}</c>, the --predictions format); finished batches go to TARGET.journal.jsonl
+    /// until then, so a killed pipeline run that is started again answers only the rest (a journal of other settings is
+    /// started over).
     /// </summary>
     public static Func<string, string> Answer(StageConfig s, Func<string, string> resolve, Action<string> log)
     {
@@ -83,11 +85,13 @@ internal static class StudyStages
         {
             string taskPath = resolve(task);
             var rows = ReadTask(taskPath);
+            string file = target + ".jsonl", journal = target + ".journal.jsonl";
             // a folder, an earlier stage, or a hub id (fetched into the hub cache, as skald generate takes it)
             var answers = GenerationPredictions.Generate(Skald.Hub.HubResolver.Locate(resolve(model)),
-                [.. adapters.Select(a => Skald.Hub.HubResolver.Locate(resolve(a)))], taskPath, rows, format, options, batchSize, m => log("    " + m), quantize, weights);
-            string file = target + ".jsonl";
+                [.. adapters.Select(a => Skald.Hub.HubResolver.Locate(resolve(a)))], taskPath, rows, format, options, batchSize, m => log("    " + m), quantize, weights,
+                journal);
             GenerationPredictions.Write(file, rows, answers);
+            File.Delete(journal);
             return file;
         };
     }
@@ -140,11 +144,12 @@ internal static class StudyStages
                     string name = path == system ? Path.GetFileNameWithoutExtension(system) : system;
                     if (!predictions.TryAdd(name, GenerationFiles.ReadPredictions(path))) throw new InputException($"{s.Keys.Where("systems")}: system '{name}' given twice");
                 }
+                var humanPreferences = preferences is null ? null : GenerationFiles.ReadPreferences(resolve(preferences));
                 var bert = bertModel is null ? null : new BertScorer(SentenceEncoder.Load(resolve(bertModel)), idf);
                 using var judgeClient = judgeEndpoint is null ? null : new LlmAnswerJudge(
                     new LlmSettings { Endpoint = judgeEndpoint, Model = judgeModel!, ApiKey = judgeKey! }, target + ".judge.jsonl");
                 var report = new GenerationEvaluator { Metrics = metrics, BertScore = bert, Judge = judgeClient }
-                    .EvaluateAsync(rows, predictions, preferences is null ? null : GenerationFiles.ReadPreferences(resolve(preferences))).GetAwaiter().GetResult();
+                    .EvaluateAsync(rows, predictions, humanPreferences).GetAwaiter().GetResult();
                 string markdown = report.ToMarkdown();
                 AtomicFile.Write(json, f => f.Write(System.Text.Encoding.UTF8.GetBytes(report.ToJson())));
                 AtomicFile.Write(md, f => f.Write(System.Text.Encoding.UTF8.GetBytes(markdown)));

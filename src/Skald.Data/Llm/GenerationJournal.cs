@@ -12,18 +12,16 @@ namespace Skald.Data.Llm;
 /// </summary>
 public sealed class GenerationJournal : IDisposable
 {
-    private readonly FileStream stream;
-    private readonly object gate = new();
+    private readonly JournalFile file;
 
-    private GenerationJournal(string path, Dictionary<string, JournalEntry> entries, FileStream stream)
+    private GenerationJournal(JournalFile file, Dictionary<string, JournalEntry> entries)
     {
-        Path = path;
+        this.file = file;
         Entries = entries;
-        this.stream = stream;
     }
 
     /// <summary>The journal file.</summary>
-    public string Path { get; }
+    public string Path => file.Path;
 
     /// <summary>Entries read at opening, by chunk id (the last entry of a chunk wins).</summary>
     public IReadOnlyDictionary<string, JournalEntry> Entries { get; }
@@ -31,24 +29,13 @@ public sealed class GenerationJournal : IDisposable
     /// <summary>Opens (or creates) the journal at <paramref name="path"/>, reading what it holds.</summary>
     public static GenerationJournal Open(string path)
     {
+        var file = JournalFile.Open(path); // a torn last line is dropped
         var entries = new Dictionary<string, JournalEntry>(StringComparer.Ordinal);
-        long keep = 0;
-        if (File.Exists(path))
+        foreach (var line in file.Lines)
         {
-            var bytes = File.ReadAllBytes(path);
-            int start = 0;
-            for (int i = 0; i < bytes.Length; i++)
-            {
-                if (bytes[i] != (byte)'\n') continue;
-                if (TryRead(bytes.AsSpan(start, i - start)) is { } e) entries[e.Chunk] = e;
-                start = i + 1;
-                keep = start;
-            }
+            if (TryRead(line) is { } e) entries[e.Chunk] = e;
         }
-        var fs = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
-        fs.SetLength(keep); // drop a torn last line
-        fs.Seek(keep, SeekOrigin.Begin);
-        return new GenerationJournal(path, entries, fs);
+        return new GenerationJournal(file, entries);
     }
 
     /// <summary>Appends <paramref name="entry"/> and flushes it to disk.</summary>
@@ -56,24 +43,19 @@ public sealed class GenerationJournal : IDisposable
     {
         string line = JsonLines.Object(("chunk", entry.Chunk), ("fingerprint", entry.Fingerprint)).TrimEnd('}')
             + ",\"questions\":" + JsonSerializer.Serialize(entry.Questions, JsonOptions) + "}\n";
-        var bytes = Encoding.UTF8.GetBytes(line);
-        lock (gate)
-        {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
-        }
+        file.Append(Encoding.UTF8.GetBytes(line));
     }
 
     /// <inheritdoc/>
-    public void Dispose() => stream.Dispose();
+    public void Dispose() => file.Dispose();
 
     private static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private static JournalEntry? TryRead(ReadOnlySpan<byte> line)
+    private static JournalEntry? TryRead(byte[] line)
     {
         try
         {
-            using var doc = JsonDocument.Parse(line.ToArray());
+            using var doc = JsonDocument.Parse(line);
             var e = doc.RootElement;
             return new JournalEntry(e.GetProperty("chunk").GetString()!, e.GetProperty("fingerprint").GetString()!,
                 [.. e.GetProperty("questions").EnumerateArray().Select(q => q.GetString()!)]);

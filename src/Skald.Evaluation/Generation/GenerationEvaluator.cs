@@ -30,6 +30,7 @@ public sealed class GenerationEvaluator
     {
         if (Metrics.Contains("bertscore") && BertScore is null) throw new EvaluationException("bertscore needs a model (--bertscore-model DIR)");
         if (Metrics.Contains("judge") && Judge is null) throw new EvaluationException("judge needs an endpoint (--judge URL#MODEL)");
+        if (preferences is not null) CheckPreferences(preferences, [.. systems.Keys], task); // before a judge is paid
         var report = new GenerationReport();
         foreach (var (system, predictions) in systems)
         {
@@ -73,6 +74,26 @@ public sealed class GenerationEvaluator
         return report;
     }
 
+    /// <summary>
+    /// Checks that every preference compares two of <paramref name="systems"/> on a row of <paramref name="task"/> and
+    /// names a winner (<see cref="HumanPreference.Outcome"/>): a mistake is an <see cref="EvaluationException"/> naming
+    /// the preference's <c>FILE:LINE</c>, found before any answer is scored.
+    /// </summary>
+    public static void CheckPreferences(IReadOnlyList<HumanPreference> preferences, IReadOnlyCollection<string> systems, IReadOnlyList<GenerationRow> task)
+    {
+        var ids = task.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var p in preferences)
+        {
+            p.Outcome();
+            foreach (var system in (string[])[p.A, p.B])
+            {
+                if (!systems.Contains(system))
+                    throw new EvaluationException($"{p.Location}: no predictions for system '{system}' (known: {string.Join(", ", systems)})");
+            }
+            if (!ids.Contains(p.Id)) throw new EvaluationException($"{p.Location}: no task row '{p.Id}'");
+        }
+    }
+
     private static void Pairwise(GenerationReport report, IReadOnlyList<HumanPreference> preferences)
     {
         var metrics = report.Rows.Values.SelectMany(s => s.Values).SelectMany(r => r.Keys)
@@ -81,14 +102,10 @@ public sealed class GenerationEvaluator
         int compared = 0;
         foreach (var p in preferences)
         {
-            int human = p.Winner == "a" || p.Winner == p.A ? 1 : p.Winner == "b" || p.Winner == p.B ? -1 : 0;
+            int human = p.Outcome();
             if (human == 0) continue;
-            Dictionary<string, double> Row(string system) =>
-                report.Rows.TryGetValue(system, out var s) ? s.TryGetValue(p.Id, out var r) ? r
-                    : throw new EvaluationException($"preferences: no task row '{p.Id}'")
-                    : throw new EvaluationException($"preferences: no predictions for system '{system}' (known: {string.Join(", ", report.Rows.Keys)})");
-            var a = Row(p.A);
-            var b = Row(p.B);
+            var a = report.Rows[p.A][p.Id];
+            var b = report.Rows[p.B][p.Id];
             compared++;
             foreach (var m in metrics)
             {

@@ -35,23 +35,40 @@ public static class GenerationFiles
         return result;
     }
 
-    /// <summary>The human preferences of <paramref name="path"/>.</summary>
-    public static IReadOnlyList<HumanPreference> ReadPreferences(string path) =>
-        [.. Rows(path, "id", "a", "b", "winner").Select(r => new HumanPreference(r.Values[0], r.Values[1], r.Values[2], r.Values[3]))];
+    /// <summary>
+    /// The human preferences of <paramref name="path"/>, each knowing its <c>FILE:LINE</c>; a winner that is none of
+    /// <c>a</c>, <c>b</c>, <c>tie</c> and the two systems' names (a typo would count as a tie), or a row comparing a
+    /// system with itself, is an error naming the line.
+    /// </summary>
+    public static IReadOnlyList<HumanPreference> ReadPreferences(string path)
+    {
+        var preferences = new List<HumanPreference>();
+        foreach (var r in Rows(path, "id", "a", "b", "winner"))
+        {
+            var preference = new HumanPreference(r.Values[0], r.Values[1], r.Values[2], r.Values[3], $"{path}:{r.Line}");
+            preference.Outcome();
+            preferences.Add(preference);
+        }
+        return preferences;
+    }
 
     private static IEnumerable<(int Line, string[] Values, Dictionary<string, string> Optional)> Rows(string path, params string[] keys)
     {
         if (Directory.Exists(path)) throw new EvaluationException($"{path}: is a folder, expected a file");
-        string[] lines;
+        List<string> lines;
         try
         {
-            lines = File.ReadAllLines(path);
+            lines = [.. TextFile.ReadLines(path)]; // strictly UTF-8: a bad byte is not read as U+FFFD into an id or a reference
+        }
+        catch (TextFileException e)
+        {
+            throw new EvaluationException(e.Message);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new EvaluationException($"{path}: cannot read the file ({e.Message})");
         }
-        for (int i = 0; i < lines.Length; i++)
+        for (int i = 0; i < lines.Count; i++)
         {
             if (string.IsNullOrWhiteSpace(lines[i])) continue;
             JsonElement root;

@@ -136,7 +136,7 @@ public sealed record TransformerConfig
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            doc = JsonDocument.Parse(Skald.Tokenizers.Serialization.Utf8File.ReadAllBytes(path, m => new ModelFormatException(m)));
         }
         catch (JsonException e)
         {

@@ -60,7 +60,7 @@ public sealed class Checkpoint : IDisposable
         string dir = System.IO.Path.GetDirectoryName(indexPath)!;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(indexPath));
+            using var doc = JsonDocument.Parse(Skald.Tokenizers.Serialization.Utf8File.ReadAllBytes(indexPath, m => new ModelFormatException(m)));
             if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
                 throw new ModelFormatException($"{indexPath}: missing \"weight_map\" object");
             var shards = new List<string>();

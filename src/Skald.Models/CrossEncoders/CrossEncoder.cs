@@ -249,7 +249,9 @@ public sealed class CrossEncoder
         if (!File.Exists(config) || File.Exists(System.IO.Path.Combine(folder, "modules.json"))) return false;
         try
         {
-            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(config));
+            byte[] bytes = File.ReadAllBytes(config);
+            if (!System.Text.Unicode.Utf8.IsValid(bytes)) return false; // (its strings could not be read)
+            using var doc = System.Text.Json.JsonDocument.Parse(bytes);
             return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
                 && doc.RootElement.TryGetProperty("architectures", out var a) && a.ValueKind == System.Text.Json.JsonValueKind.Array
                 && a.EnumerateArray().Any(x => x.ValueKind == System.Text.Json.JsonValueKind.String

@@ -58,11 +58,25 @@ public sealed class Generator
     /// it is chosen.
     /// </summary>
     public GenerationResult[] Generate(IReadOnlyList<IReadOnlyList<int>> prompts, GenerationOptions options,
+        IReadOnlyList<int>? rowIndices = null, Action<int, int>? onToken = null) =>
+        Generate(prompts, Enumerable.Repeat(options, prompts.Count).ToArray(), rowIndices, onToken);
+
+    /// <summary>
+    /// Continues every prompt with its own options (<paramref name="rowOptions"/>[b]: its own length, sampling, seed and
+    /// stop strings; <see cref="GenerationOptions.EosTokenIds"/> and <see cref="GenerationOptions.UseCache"/> must agree),
+    /// as one batch: requests of a server answered together. A row gets its max new tokens only while its batch's
+    /// longest prompt leaves room in the context.
+    /// </summary>
+    public GenerationResult[] Generate(IReadOnlyList<IReadOnlyList<int>> prompts, IReadOnlyList<GenerationOptions> rowOptions,
         IReadOnlyList<int>? rowIndices = null, Action<int, int>? onToken = null)
     {
-        options.Validate();
         int batch = prompts.Count;
+        if (rowOptions.Count != batch) throw new ArgumentException("one options per prompt");
         if (batch == 0) return [];
+        foreach (var o in rowOptions) o.Validate();
+        var options = rowOptions[0];
+        if (rowOptions.Any(o => o.UseCache != options.UseCache || !SameIds(o.EosTokenIds, options.EosTokenIds)))
+            throw new ArgumentException("the rows of one batch need the same UseCache and EosTokenIds");
         var index = rowIndices ?? Enumerable.Range(0, batch).ToArray();
         if (index.Count != batch) throw new ArgumentException("one row index per prompt");
         for (int b = 0; b < batch; b++)
@@ -72,15 +86,16 @@ public sealed class Generator
                 throw new ArgumentException($"row {index[b] + 1}: the prompt has {prompts[b].Count} tokens, the model's context is {Context}");
         }
         int t0 = prompts.Max(p => p.Count);
-        int maxNew = Math.Min(options.MaxNewTokens, Context - t0);
+        var rowMax = rowOptions.Select(o => Math.Min(o.MaxNewTokens, Context - t0)).ToArray();
+        int maxNew = rowMax.Max();
         var eos = options.EosTokenIds ?? EosIds;
-        var sampler = new TokenSampler(options, head.VocabSize);
+        var sampler = new TokenSampler(rowOptions, head.VocabSize);
         sampler.Begin(prompts, index);
         var generated = new List<int>[batch];
         var reasons = new FinishReason?[batch];
         var cut = new int[batch];
-        for (int b = 0; b < batch; b++) generated[b] = new List<int>(maxNew);
-        int maxStop = options.StopStrings.Count == 0 ? 0 : options.StopStrings.Max(s => s.Length);
+        for (int b = 0; b < batch; b++) generated[b] = new List<int>(rowMax[b]);
+        var maxStop = rowOptions.Select(o => o.StopStrings.Count == 0 ? 0 : o.StopStrings.Max(s => s.Length)).ToArray();
         var texts = new string[batch];
 
         var prompt = LeftPad(prompts, t0);
@@ -93,7 +108,11 @@ public sealed class Generator
         var step = new TokenBatch(new int[batch], Enumerable.Repeat(1, batch).ToArray(), new int[batch], batch, 1);
         var rows = new int[batch];
         var logits = new float[head.VocabSize];
-        int active = batch;
+        int active = rowMax.Count(m => m > 0);
+        for (int b = 0; b < batch; b++)
+        {
+            if (rowMax[b] <= 0) reasons[b] = FinishReason.Length;
+        }
         for (int n = 0; n < maxNew && active > 0; n++)
         {
             tape.Reset();
@@ -112,11 +131,12 @@ public sealed class Generator
                     generated[b].Add(id);
                     onToken?.Invoke(b, id);
                     if (eos.Contains(id)) reasons[b] = FinishReason.Eos;
-                    else if (maxStop > 0 && StopsAt(generated[b], options.StopStrings, maxStop, ref texts[b]) is int at and >= 0)
+                    else if (maxStop[b] > 0 && StopsAt(generated[b], rowOptions[b].StopStrings, maxStop[b], ref texts[b]) is int at and >= 0)
                     {
                         reasons[b] = FinishReason.Stop;
                         cut[b] = at;
                     }
+                    else if (generated[b].Count == rowMax[b]) reasons[b] = FinishReason.Length;
                     if (reasons[b] is not null) active--;
                 }
                 step.Ids[b] = id;
@@ -131,6 +151,9 @@ public sealed class Generator
         }
         return results;
     }
+
+    private static bool SameIds(IReadOnlyList<int>? a, IReadOnlyList<int>? b) =>
+        ReferenceEquals(a, b) || (a is not null && b is not null && a.SequenceEqual(b));
 
     // The first stop string's index in the decoded text, or −1; only the tail a new token can complete is searched.
     private int StopsAt(List<int> ids, IReadOnlyList<string> stops, int maxStop, ref string text)

@@ -101,30 +101,70 @@ public sealed class TextGenerator
     }
 
     /// <summary>
-    /// Generates for every prompt (token ids, e.g. from <see cref="Tokenize"/>) in batches of <paramref name="batchSize"/>;
+    /// Generates for every prompt (token ids, e.g. from <see cref="Tokenize"/>) in the batches of <see cref="Batches"/>;
     /// <paramref name="onText"/> (input index, new text) streams each row's text as it grows.
     /// </summary>
     public GenerationResult[] Generate(IReadOnlyList<int[]> prompts, GenerationOptions options, int batchSize = 8,
         Action<int, string>? onText = null)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         var results = new GenerationResult[prompts.Count];
-        var order = Enumerable.Range(0, prompts.Count).OrderBy(i => prompts[i].Length).ToArray();
-        for (int start = 0; start < order.Length; start += batchSize)
+        foreach (var rows in Batches(prompts, batchSize))
         {
-            var rows = order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
-            // Input row i's sampling stream is seeded by i, whatever batch it lands in.
-            var batch = rows.Select(i => (IReadOnlyList<int>)prompts[i]).ToArray();
-            var streams = onText is null ? null : rows.Select(_ => new TextStream()).ToArray();
-            Action<int, int>? onToken = streams is null ? null : (b, id) =>
-            {
-                string delta = streams[b].Push(id, Tokenizer);
-                if (delta.Length > 0) onText!(rows[b], delta);
-            };
-            var outs = generator.Generate(batch, options, rows, onToken);
+            var outs = GenerateBatch(prompts, rows, options, onText);
             for (int b = 0; b < rows.Length; b++) results[rows[b]] = outs[b];
         }
         return results;
+    }
+
+    /// <summary>
+    /// The batches <see cref="Generate"/> decodes, as input row indices: the rows ordered by prompt length (ties in input
+    /// order), cut every <paramref name="batchSize"/>. The plan depends only on the prompts' lengths and the batch size.
+    /// A row's tokens do not depend on the sampling of its batch mates (each has its own stream), but its floating-point
+    /// sums do depend on the batch: left padding to a longer prompt, or a prefill of more rows, takes other GEMM and
+    /// attention paths whose sums round differently (~1e-6), which can flip a near-tie. A run that is resumed decodes the
+    /// same batches to give the same bytes.
+    /// </summary>
+    public static int[][] Batches(IReadOnlyList<int[]> prompts, int batchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        var order = Enumerable.Range(0, prompts.Count).OrderBy(i => prompts[i].Length).ToArray();
+        return [.. order.Chunk(batchSize)];
+    }
+
+    /// <summary>
+    /// Decodes the prompts <paramref name="rows"/> (input indices into <paramref name="prompts"/>, e.g. one of
+    /// <see cref="Batches"/>) as one left-padded batch; result b is row <paramref name="rows"/>[b]'s. Input row i samples
+    /// from the stream seeded by i, whatever batch it lands in. <paramref name="onText"/> (input index, new text) streams
+    /// each row's text as it grows.
+    /// </summary>
+    public GenerationResult[] GenerateBatch(IReadOnlyList<int[]> prompts, IReadOnlyList<int> rows, GenerationOptions options,
+        Action<int, string>? onText = null)
+    {
+        var batch = rows.Select(i => (IReadOnlyList<int>)prompts[i]).ToArray();
+        return generator.Generate(batch, options, rows, TextStreams(rows.Count, b => rows[b], onText));
+    }
+
+    /// <summary>
+    /// Generates for <paramref name="prompts"/> as one batch, each row with its own options (a server's concurrent
+    /// requests; <see cref="Generator.Generate(IReadOnlyList{IReadOnlyList{int}}, IReadOnlyList{GenerationOptions}, IReadOnlyList{int}?, Action{int, int}?)"/>):
+    /// every row samples from its own seed's first stream, as a single prompt does. <paramref name="onText"/> (row, new
+    /// text) streams each row's text as it grows.
+    /// </summary>
+    public GenerationResult[] GenerateTogether(IReadOnlyList<int[]> prompts, IReadOnlyList<GenerationOptions> options,
+        Action<int, string>? onText = null) =>
+        generator.Generate([.. prompts.Select(p => (IReadOnlyList<int>)p)], options, new int[prompts.Count],
+            TextStreams(prompts.Count, b => b, onText));
+
+    // Per-token callbacks that decode each batch row's ids so far and pass on its new text as (rowOf(b), delta).
+    private Action<int, int>? TextStreams(int rows, Func<int, int> rowOf, Action<int, string>? onText)
+    {
+        if (onText is null) return null;
+        var streams = Enumerable.Range(0, rows).Select(_ => new TextStream()).ToArray();
+        return (b, id) =>
+        {
+            string delta = streams[b].Push(id, Tokenizer);
+            if (delta.Length > 0) onText(rowOf(b), delta);
+        };
     }
 
     /// <summary>The text a row's ids decode to so far, released only up to a complete character.</summary>

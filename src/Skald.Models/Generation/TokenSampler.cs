@@ -5,12 +5,13 @@ namespace Skald.Models.Generation;
 /// <summary>
 /// Picks each row's next token from its logits as transformers' generate does (<see cref="LogitsProcessors"/>):
 /// repetition penalty over the tokens the row has seen (prompt and generated), then greedy argmax, or temperature,
-/// top-k, top-p and a draw from the row's own generator. Row i of the input draws from a stream seeded by
+/// top-k, top-p and a draw from the row's own generator, with one options for every row or each row its own. Row i of the input draws from a stream seeded by
 /// (seed, i), so a row's tokens do not depend on what it is batched with. Scratch buffers are reused across steps.
 /// </summary>
 public sealed class TokenSampler
 {
-    private readonly GenerationOptions options;
+    private readonly GenerationOptions? shared;
+    private readonly IReadOnlyList<GenerationOptions>? perRow;
     private readonly int vocab;
     private readonly float[] values;
     private readonly int[] order;
@@ -19,15 +20,27 @@ public sealed class TokenSampler
     private readonly List<int> seenCount = [];
     private readonly List<SkaldRandom> random = [];
 
-    /// <summary>A sampler over a vocabulary of <paramref name="vocab"/> logits.</summary>
+    /// <summary>A sampler over a vocabulary of <paramref name="vocab"/> logits, every row with <paramref name="options"/>.</summary>
     public TokenSampler(GenerationOptions options, int vocab)
     {
         options.Validate();
-        this.options = options;
+        shared = options;
         this.vocab = vocab;
         values = new float[vocab];
         order = new int[vocab];
     }
+
+    /// <summary>A sampler over a vocabulary of <paramref name="vocab"/> logits, row b with <paramref name="rowOptions"/>[b].</summary>
+    public TokenSampler(IReadOnlyList<GenerationOptions> rowOptions, int vocab)
+    {
+        foreach (var o in rowOptions) o.Validate();
+        perRow = rowOptions;
+        this.vocab = vocab;
+        values = new float[vocab];
+        order = new int[vocab];
+    }
+
+    private GenerationOptions Options(int b) => perRow is null ? shared! : perRow[b];
 
     /// <summary>Starts a batch: row b is input row <paramref name="rowIndices"/>[b] and has seen its prompt.</summary>
     public void Begin(IReadOnlyList<IReadOnlyList<int>> prompts, IReadOnlyList<int> rowIndices)
@@ -39,17 +52,17 @@ public sealed class TokenSampler
         for (int b = 0; b < prompts.Count; b++)
         {
             seen.Add([]);
-            seenList.Add(new int[Math.Max(16, prompts[b].Count + options.MaxNewTokens)]);
+            seenList.Add(new int[Math.Max(16, prompts[b].Count + Options(b).MaxNewTokens)]);
             seenCount.Add(0);
             foreach (int id in prompts[b]) Observe(b, id);
-            random.Add(new SkaldRandom(RowSeed(options.Seed, rowIndices[b])));
+            random.Add(new SkaldRandom(RowSeed(Options(b).Seed, rowIndices[b])));
         }
     }
 
     /// <summary>Records that row <paramref name="b"/> now contains <paramref name="id"/>.</summary>
     public void Observe(int b, int id)
     {
-        if (options.RepetitionPenalty == 1f || !seen[b].Add(id)) return;
+        if (Options(b).RepetitionPenalty == 1f || !seen[b].Add(id)) return;
         var list = seenList[b];
         if (seenCount[b] == list.Length) seenList[b] = list = [.. list, .. new int[list.Length]];
         list[seenCount[b]++] = id;
@@ -59,6 +72,7 @@ public sealed class TokenSampler
     public int Next(int b, Span<float> logits)
     {
         if (logits.Length != vocab) throw new ArgumentException($"expected {vocab} logits, got {logits.Length}");
+        var options = Options(b);
         LogitsProcessors.RepetitionPenalty(logits, seenList[b].AsSpan(0, seenCount[b]), options.RepetitionPenalty);
         if (!options.Sampling) return LogitsProcessors.ArgMax(logits);
         LogitsProcessors.Temperature(logits, options.Temperature);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Models.Modules;
 
@@ -10,7 +11,7 @@ internal static class JsonFiles
         if (!File.Exists(path)) throw new ModelFormatException($"{path}: file not found");
         try
         {
-            return JsonDocument.Parse(File.ReadAllBytes(path));
+            return JsonDocument.Parse(Utf8File.ReadAllBytes(path, m => new ModelFormatException(m)));
         }
         catch (JsonException e)
         {

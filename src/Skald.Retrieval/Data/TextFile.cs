@@ -44,17 +44,5 @@ public static class TextFile
     public static List<string> ReadAllLines(string path) => [.. ReadLines(path)];
 
     /// <summary>The error for a file that is not UTF-8: the first bad sequence's offset and its line.</summary>
-    private static TextFileException Invalid(string path)
-    {
-        byte[] bytes = File.ReadAllBytes(path);
-        var chars = new char[bytes.Length];
-        System.Text.Unicode.Utf8.ToUtf16(bytes, chars, out int offset, out _, replaceInvalidSequences: false, isFinalBlock: true);
-        int line = 1;
-        for (int i = 0; i < offset; i++)
-        {
-            if (bytes[i] == (byte)'\n' || (bytes[i] == (byte)'\r' && (i + 1 >= bytes.Length || bytes[i + 1] != (byte)'\n'))) line++;
-        }
-        string what = offset < bytes.Length ? $"byte 0x{bytes[offset]:X2} at offset {offset}" : "the file ends inside a character";
-        return new TextFileException($"{path}:{line}: not valid UTF-8 ({what}); save the file as UTF-8");
-    }
+    private static TextFileException Invalid(string path) => new(Skald.Tokenizers.Serialization.Utf8File.Problem(path, File.ReadAllBytes(path)));
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Tokenizers.Templates;
 
@@ -77,7 +78,7 @@ public sealed class ChatTemplate
         string jinjaPath = Path.Combine(modelDir, "chat_template.jinja");
         if (File.Exists(jinjaPath))
         {
-            text = File.ReadAllText(jinjaPath);
+            text = Utf8File.ReadAllText(jinjaPath, m => new ChatTemplateException(m));
             origin = jinjaPath;
         }
         else if (config is { } cfg && cfg.TryGetProperty("chat_template", out var ct) && ct.ValueKind != JsonValueKind.Null)
@@ -110,7 +111,7 @@ public sealed class ChatTemplate
         if (!File.Exists(path)) return null;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            using var doc = JsonDocument.Parse(Utf8File.ReadAllText(path, m => new ChatTemplateException(m)));
             return doc.RootElement.Clone();
         }
         catch (JsonException e)

@@ -1,3 +1,4 @@
+using Skald.Tokenizers.Serialization;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -26,7 +27,7 @@ public static class ConfigLoader
         if (Directory.Exists(path)) throw new TrainingException($"{path}: is a folder, expected a config file (YAML)");
         try
         {
-            text = File.ReadAllText(path);
+            text = Utf8File.ReadAllText(path, m => new TrainingException(m)); // an instruction in Latin-1 is not read as U+FFFD
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -78,7 +79,7 @@ public static class ConfigLoader
         if (Directory.Exists(path)) throw new TrainingException($"{path}: is a folder, expected a config file (YAML)");
         try
         {
-            text = File.ReadAllText(path);
+            text = Utf8File.ReadAllText(path, error);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

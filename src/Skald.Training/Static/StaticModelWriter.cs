@@ -66,7 +66,7 @@ public static class StaticModelWriter
     public static string CreateRandom(string dir, string tokenizerPath, int dim, bool normalize, ulong seed)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(dim, 1);
-        string json = File.ReadAllText(tokenizerPath);
+        string json = Skald.Tokenizers.Serialization.Utf8File.ReadAllText(tokenizerPath, m => new TokenizerException(m)); // copied into the model: never with U+FFFD
         int vocab = Tokenizer.FromJson(json, tokenizerPath).VocabSize;
         long n = (long)vocab * dim;
         if (n > Array.MaxLength)

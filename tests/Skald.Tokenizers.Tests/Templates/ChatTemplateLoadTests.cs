@@ -64,6 +64,35 @@ public sealed class ChatTemplateLoadTests : IDisposable
         Assert.Equal("Hej</s>\nHallå</s>\nMår du bra?</s>\n", ChatTemplate.Load(_dir)!.Apply(Conversation, false));
     }
 
+    [Fact]
+    public void A_template_file_that_is_not_UTF8_fails_in_one_line_naming_the_file_line_and_byte()
+    {
+        // "hå" saved as Latin-1 was read as "h\uFFFD" and rendered into every prompt without a word
+        byte[] latin1 = [.. "{% for m in messages %}\n"u8, (byte)'h', 0xE5, .. "{{ m.content }}{% endfor %}"u8];
+        File.WriteAllBytes(Path.Combine(_dir, "chat_template.jinja"), latin1);
+        var e = Assert.Throws<ChatTemplateException>(() => ChatTemplate.Load(_dir));
+        Assert.Equal($"{Path.Combine(_dir, "chat_template.jinja")}:2: not valid UTF-8 (byte 0xE5 at offset 25); save the file as UTF-8", e.Message);
+
+        // a BOM is no error
+        File.WriteAllBytes(Path.Combine(_dir, "chat_template.jinja"), [0xEF, 0xBB, 0xBF, .. "{{ messages|length }}"u8]);
+        Assert.Equal("3", ChatTemplate.Load(_dir)!.Apply(Conversation, false));
+    }
+
+    [Theory]
+    [InlineData("tokenizer_config.json")]
+    [InlineData("chat_template.json")]
+    [InlineData("special_tokens_map.json")]
+    public void A_JSON_file_that_is_not_UTF8_fails_in_one_line_naming_the_file(string file)
+    {
+        if (file != "tokenizer_config.json") Write("tokenizer_config.json", """{"eos_token": "</s>"}""");
+        if (file == "special_tokens_map.json") Write("chat_template.jinja", "{{ eos_token }}");
+        string key = file == "special_tokens_map.json" ? "eos_token" : "chat_template";
+        File.WriteAllBytes(Path.Combine(_dir, file), [.. System.Text.Encoding.UTF8.GetBytes($"{{\"{key}\": \"h"), 0xE5, .. "\"}"u8]);
+        var e = Assert.Throws<ChatTemplateException>(() => ChatTemplate.Load(_dir));
+        int offset = key.Length + 7; // {"KEY": "h
+        Assert.Equal($"{Path.Combine(_dir, file)}:1: not valid UTF-8 (byte 0xE5 at offset {offset}); save the file as UTF-8", e.Message);
+    }
+
     public static IEnumerable<object[]> TemplateFiles() =>
         ChatTemplateFixtures.Json("templates.json").EnumerateObject().Select(p => new object[] { p.Name });
 

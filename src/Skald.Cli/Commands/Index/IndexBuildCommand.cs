@@ -52,6 +52,7 @@ internal sealed class IndexBuildCommand : Command
         try
         {
             IndexWriter.CheckTarget(p.GetValue(output)!); // before the model loads and the documents embed
+            OutputPath.NotHoldingAnInputOf("--output", p.GetValue(output)!, [.. CliOptions.Items(p.GetValue(documents)), p.GetValue(corpus)]);
             string dir = IndexOptions.ModelFolder(p.GetValue(model)!, quiet);
             Rerankers.WarnIfCrossEncoder(dir, "skald search --rerank", quiet);
             var embedder = EvaluationEmbeddingModel.Load(dir, new EvaluationEmbeddingOptions

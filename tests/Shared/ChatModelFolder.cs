@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Skald.Cli.Tests;
+namespace Skald.Tests;
 
 /// <summary>
 /// A copy of a tiny decoder fixture whose tokenizer_config.json carries a real chat template, and the token ids

@@ -1,0 +1,45 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Skald.Cli.IO;
+
+/// <summary>
+/// Short identities of what a generation run reads, for its resume journal's header (<see cref="GenerateJournal"/>):
+/// a file's content hash, and a model or adapter folder's.
+/// </summary>
+internal static class RunFingerprint
+{
+    /// <summary>The SHA-256 of <paramref name="path"/>'s bytes, as hex.</summary>
+    public static string OfFile(string path)
+    {
+        using var s = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(s));
+    }
+
+    /// <summary>
+    /// A model or adapter folder's identity: over its top-level files in name order, the content of the small ones that
+    /// define it (<c>*.json</c>: config, generation config, tokenizer, adapter config, shard index; <c>*.jinja</c>: a chat
+    /// template) and the name, size and modification time of its weights (<c>*.safetensors</c>, <c>*.bin</c>), which
+    /// are too large to read on every start. Other files (an output written into the folder, say) are left out.
+    /// </summary>
+    public static string OfFolder(string folder)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var file in Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal))
+        {
+            string name = Path.GetFileName(file), ext = Path.GetExtension(file);
+            var info = new FileInfo(file);
+            if (info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target) info = target; // a hub snapshot links to its blobs
+            if (ext is ".json" or ".jinja")
+            {
+                hash.AppendData(Encoding.UTF8.GetBytes($"{name}\n"));
+                hash.AppendData(File.ReadAllBytes(file));
+                hash.AppendData("\n"u8);
+            }
+            else if (ext is ".safetensors" or ".bin")
+                hash.AppendData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{name} {info.Length} {info.LastWriteTimeUtc.Ticks}\n")));
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+}

@@ -1,0 +1,25 @@
+namespace Skald.Models.Generation;
+
+/// <summary>One request waiting in, or being decoded by, a <see cref="SkaldChatClient"/>'s batch queue.</summary>
+internal sealed class ChatJob(int[] prompt, GenerationOptions options, Action<string>? onText, CancellationToken cancel)
+{
+    /// <summary>The templated conversation's token ids.</summary>
+    public int[] Prompt { get; } = prompt;
+
+    /// <summary>Its length, sampling, seed and stop strings.</summary>
+    public GenerationOptions Options { get; } = options;
+
+    /// <summary>Where its text goes as it grows (streaming), if anywhere.</summary>
+    public Action<string>? OnText { get; } = onText;
+
+    /// <summary>Its caller's cancellation.</summary>
+    public CancellationToken Cancel { get; } = cancel;
+
+    /// <summary>Completes with its result, cancelled or failed.</summary>
+    public TaskCompletionSource<GenerationResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private int settled;
+
+    /// <summary>True the first time only: whoever gets it completes <see cref="Done"/>.</summary>
+    public bool Settle() => Interlocked.Exchange(ref settled, 1) == 0;
+}

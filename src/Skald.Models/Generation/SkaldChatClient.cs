@@ -1,0 +1,338 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Microsoft.Extensions.AI;
+using ChatMessage = Microsoft.Extensions.AI.ChatMessage;
+using ChatTemplateException = Skald.Tokenizers.Templates.ChatTemplateException;
+
+namespace Skald.Models.Generation;
+
+/// <summary>
+/// A local decoder LLM as Microsoft.Extensions.AI's <see cref="IChatClient"/>: messages are written with the model's chat
+/// template and answered by <see cref="TextGenerator"/>; requests that arrive together are decoded together as one batch
+/// (<see cref="MaxBatchSize"/>), each with its own options and seed (its tokens are what it would get alone up to the
+/// order of floating-point sums: batch mates can tip a near tie). Options follow
+/// OpenAI's chat completions: no <see cref="ChatOptions.Temperature"/> means 1 (sampling; 0 is greedy), no
+/// <see cref="ChatOptions.Seed"/> a fresh seed per request, no <see cref="ChatOptions.MaxOutputTokens"/>
+/// <see cref="DefaultMaxOutputTokens"/> (at most what the context leaves). <see cref="ChatOptions.TopK"/>,
+/// <see cref="ChatOptions.TopP"/> and <see cref="ChatOptions.StopSequences"/> are honoured; a
+/// <c>repetition_penalty</c> in <see cref="ChatOptions.AdditionalProperties"/> is transformers'. What it cannot do —
+/// tools, non-text content, frequency or presence penalties, a JSON response format — is an
+/// <see cref="ArgumentException"/>, as is a conversation longer than the model's context.
+/// <code>
+/// IChatClient chat = new SkaldChatClient(TextGenerator.Load("models/my-sft-model"));
+/// var answer = await chat.GetResponseAsync("Hva er hovedstaden i Norge?", new ChatOptions { Temperature = 0 });
+/// </code>
+/// </summary>
+public sealed class SkaldChatClient : IChatClient
+{
+    private readonly ChatClientMetadata metadata;
+    private readonly Lock sync = new();
+    private readonly List<ChatJob> queue = [];
+    private bool draining;
+    private int largestBatch;
+
+    /// <summary>Wraps <paramref name="generator"/>; <paramref name="modelId"/> names it in responses (default "skald").</summary>
+    public SkaldChatClient(TextGenerator generator, string? modelId = null)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        Generator = generator;
+        ModelId = modelId ?? "skald";
+        metadata = new ChatClientMetadata("skald", null, ModelId);
+    }
+
+    /// <summary>The generator that answers.</summary>
+    public TextGenerator Generator { get; }
+
+    /// <summary>The model id in responses.</summary>
+    public string ModelId { get; }
+
+    /// <summary>Most new tokens when a request gives no <see cref="ChatOptions.MaxOutputTokens"/> (default 512).</summary>
+    public int DefaultMaxOutputTokens { get; init; } = 512;
+
+    /// <summary>Most requests decoded together in one batch (default 8; 1: one at a time).</summary>
+    public int MaxBatchSize { get; init; } = 8;
+
+    /// <summary>How long the first waiting request waits for others to join its batch (default 5 ms).</summary>
+    public TimeSpan BatchWait { get; init; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Requests waiting or being answered.</summary>
+    public int Pending => pending;
+
+    /// <summary>The most requests answered in one batch so far.</summary>
+    public int LargestBatch => largestBatch;
+
+    private int pending;
+
+    /// <inheritdoc />
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        var (prompt, generation) = Prepare(messages, options);
+        var result = await RunAsync(prompt, generation, null, cancellationToken).ConfigureAwait(false);
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, result.Text))
+        {
+            ResponseId = NewId(),
+            ModelId = ModelId,
+            CreatedAt = DateTimeOffset.UtcNow,
+            FinishReason = Reason(result.FinishReason),
+            Usage = Usage(result),
+        };
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Text arrives as it is generated, held back only where it is or could still become a stop sequence; the
+    /// last update carries the finish reason and a <see cref="UsageContent"/>.
+    /// </remarks>
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages,
+        ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var (prompt, generation) = Prepare(messages, options);
+        string id = NewId();
+        var created = DateTimeOffset.UtcNow;
+        var deltas = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        // Leaving the loop early (a consumer that stops reading) cancels the generation too.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var run = RunAsync(prompt, generation, d => deltas.Writer.TryWrite(d), stop.Token);
+        _ = run.ContinueWith(_ => deltas.Writer.TryComplete(), TaskScheduler.Default); // a failure is rethrown by awaiting run
+        try
+        {
+            int holdBack = generation.StopStrings.Count == 0 ? 0 : generation.StopStrings.Max(s => s.Length) - 1;
+            var text = new System.Text.StringBuilder();
+            int sent = 0;
+            await foreach (string delta in deltas.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                text.Append(delta);
+                int safe = SafeEnd(text, StopFree(text, generation.StopStrings, holdBack));
+                if (safe <= sent) continue;
+                string piece = text.ToString(sent, safe - sent);
+                sent = safe;
+                yield return Update(id, created, piece);
+            }
+            var result = await run.ConfigureAwait(false);
+            // The final text is the streamed one cut before a stop sequence, which never starts inside what was sent.
+            if (result.Text.Length > sent && result.Text.AsSpan(0, sent).SequenceEqual(text.ToString(0, sent)))
+                yield return Update(id, created, result.Text[sent..]);
+            var last = Update(id, created, null);
+            last.FinishReason = Reason(result.FinishReason);
+            last.Contents.Add(new UsageContent(Usage(result)));
+            yield return last;
+        }
+        finally
+        {
+            stop.Cancel();
+        }
+    }
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null) return null;
+        if (serviceType == typeof(ChatClientMetadata)) return metadata;
+        if (serviceType.IsInstanceOfType(this)) return this;
+        if (serviceType.IsInstanceOfType(Generator)) return Generator;
+        return null;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => GC.SuppressFinalize(this);
+
+    /// <summary>The prompt's ids and the generation options of a request (<see cref="ArgumentException"/> for what cannot be answered).</summary>
+    private (int[] Prompt, GenerationOptions Options) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var turns = new List<ChatTurn>();
+        if (options?.Instructions is { Length: > 0 } instructions) turns.Add(new ChatTurn("system", instructions));
+        foreach (var m in messages)
+        {
+            if (m.Contents.FirstOrDefault(c => c is not TextContent) is { } other)
+                throw new ArgumentException($"message {turns.Count}: {other.GetType().Name} content cannot be read by this model; send text");
+            turns.Add(new ChatTurn(m.Role.Value, m.Text));
+        }
+        if (turns.Count == 0) throw new ArgumentException("no messages");
+        if (options?.Tools is { Count: > 0 }) throw new ArgumentException("tools are not supported by this server");
+        if (options?.FrequencyPenalty is float fp && fp != 0)
+            throw new ArgumentException("frequency_penalty is not supported; use repetition_penalty (transformers')");
+        if (options?.PresencePenalty is float pp && pp != 0)
+            throw new ArgumentException("presence_penalty is not supported; use repetition_penalty (transformers')");
+        if (options?.ResponseFormat is ChatResponseFormatJson)
+            throw new ArgumentException("a JSON response format is not supported: the model's output is not constrained");
+        int[] prompt;
+        try
+        {
+            prompt = Generator.Tokenize(GenerationInput.FromMessages(turns));
+        }
+        catch (Exception e) when (e is ChatTemplateException or InvalidOperationException)
+        {
+            throw new ArgumentException(e.Message, e);
+        }
+        int room = Generator.Context - prompt.Length;
+        if (room < 1)
+            throw new ArgumentException($"the conversation is {prompt.Length} tokens; this model's context is {Generator.Context}");
+        int max = options?.MaxOutputTokens ?? Math.Min(DefaultMaxOutputTokens, room);
+        if (max < 1) throw new ArgumentException("max tokens must be at least 1");
+        if (max > room)
+            throw new ArgumentException($"{prompt.Length} prompt tokens + {max} new tokens is more than this model's context of {Generator.Context}");
+        float repetition = 1f;
+        if (options?.AdditionalProperties?.TryGetValue("repetition_penalty", out var rp) == true)
+            repetition = rp is float f ? f : rp is double d ? (float)d : throw new ArgumentException("repetition_penalty must be a number");
+        var generation = new GenerationOptions
+        {
+            MaxNewTokens = max,
+            Temperature = options?.Temperature ?? 1f,
+            TopK = options?.TopK ?? 0,
+            TopP = options?.TopP ?? 1f,
+            RepetitionPenalty = repetition,
+            StopStrings = options?.StopSequences is { } stops ? [.. stops] : [],
+            Seed = options?.Seed is long seed ? unchecked((ulong)seed) : (ulong)Random.Shared.NextInt64(),
+        };
+        generation.Validate();
+        return (prompt, generation);
+    }
+
+    // Requests wait in a queue; one worker at a time takes the first and those behind it that fit the context beside it
+    // (up to MaxBatchSize) and decodes them as one batch, each row with its own options and seed. A cancelled request
+    // leaves the queue, or, once decoding, stops receiving text (the batch stops only when all of its requests are gone).
+    private Task<GenerationResult> RunAsync(int[] prompt, GenerationOptions options, Action<string>? onText, CancellationToken cancel)
+    {
+        cancel.ThrowIfCancellationRequested();
+        var job = new ChatJob(prompt, options, onText, cancel);
+        Interlocked.Increment(ref pending);
+        lock (sync)
+        {
+            queue.Add(job);
+            if (!draining)
+            {
+                draining = true;
+                _ = Task.Factory.StartNew(Drain, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
+        }
+        var registration = cancel.Register(() =>
+        {
+            bool waiting;
+            lock (sync) waiting = queue.Remove(job);
+            if (waiting) Settle(job, d => d.TrySetCanceled(cancel));
+        });
+        _ = job.Done.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
+        return job.Done.Task;
+    }
+
+    private void Drain()
+    {
+        while (true)
+        {
+            List<ChatJob> batch;
+            lock (sync)
+            {
+                if (queue.Count == 0)
+                {
+                    draining = false;
+                    return;
+                }
+            }
+            if (BatchWait > TimeSpan.Zero && MaxBatchSize > 1) Thread.Sleep(BatchWait);
+            lock (sync)
+            {
+                if (queue.Count == 0) continue;
+                batch = Take();
+            }
+            Decode(batch);
+        }
+    }
+
+    // The first waiting request, then any behind it whose prompt and length still fit the context beside the others.
+    private List<ChatJob> Take()
+    {
+        var batch = new List<ChatJob> { queue[0] };
+        int longest = queue[0].Prompt.Length, most = queue[0].Options.MaxNewTokens;
+        for (int i = 1; i < queue.Count && batch.Count < MaxBatchSize; i++)
+        {
+            var job = queue[i];
+            int t = Math.Max(longest, job.Prompt.Length), m = Math.Max(most, job.Options.MaxNewTokens);
+            if (t + m > Generator.Context) continue;
+            batch.Add(job);
+            (longest, most) = (t, m);
+        }
+        foreach (var job in batch) queue.Remove(job);
+        if (batch.Count > largestBatch) largestBatch = batch.Count;
+        return batch;
+    }
+
+    private void Decode(List<ChatJob> batch)
+    {
+        try
+        {
+            var results = Generator.GenerateTogether([.. batch.Select(j => j.Prompt)], [.. batch.Select(j => j.Options)], (row, delta) =>
+            {
+                var job = batch[row];
+                if (!job.Cancel.IsCancellationRequested) job.OnText?.Invoke(delta);
+                else if (batch.TrueForAll(j => j.Cancel.IsCancellationRequested)) throw new OperationCanceledException();
+            });
+            for (int i = 0; i < batch.Count; i++)
+            {
+                var result = results[i];
+                if (batch[i].Cancel.IsCancellationRequested) Settle(batch[i], d => d.TrySetCanceled(batch[i].Cancel));
+                else Settle(batch[i], d => d.TrySetResult(result));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            foreach (var job in batch) Settle(job, d => d.TrySetCanceled(job.Cancel));
+        }
+        catch (Exception e)
+        {
+            foreach (var job in batch) Settle(job, d => d.TrySetException(e));
+        }
+    }
+
+    // Pending counts a request until its task completes, so a caller that sees it done sees it counted out.
+    private void Settle(ChatJob job, Action<TaskCompletionSource<GenerationResult>> complete)
+    {
+        if (!job.Settle()) return;
+        Interlocked.Decrement(ref pending);
+        complete(job.Done);
+    }
+
+    // How much of the text may be sent: not where a stop sequence already begins (the generator is about to cut it
+    // there), nor the last holdBack characters, which could still become the start of one.
+    private static int StopFree(System.Text.StringBuilder text, IReadOnlyList<string> stops, int holdBack)
+    {
+        int end = text.Length - holdBack;
+        if (stops.Count == 0) return end;
+        string all = text.ToString();
+        foreach (string stop in stops)
+        {
+            int at = all.IndexOf(stop, StringComparison.Ordinal);
+            if (at >= 0) end = Math.Min(end, at);
+        }
+        return end;
+    }
+
+    // Not inside a surrogate pair.
+    private static int SafeEnd(System.Text.StringBuilder text, int end)
+    {
+        if (end <= 0) return 0;
+        return char.IsHighSurrogate(text[end - 1]) ? end - 1 : end;
+    }
+
+    private ChatResponseUpdate Update(string id, DateTimeOffset created, string? text) => new(ChatRole.Assistant, text)
+    {
+        ResponseId = id,
+        MessageId = id,
+        ModelId = ModelId,
+        CreatedAt = created,
+    };
+
+    private static ChatFinishReason Reason(FinishReason reason) =>
+        reason == FinishReason.Length ? ChatFinishReason.Length : ChatFinishReason.Stop;
+
+    private static UsageDetails Usage(GenerationResult r) => new()
+    {
+        InputTokenCount = r.PromptTokens,
+        OutputTokenCount = r.Ids.Length,
+        TotalTokenCount = r.PromptTokens + r.Ids.Length,
+    };
+
+    private static string NewId() => "chatcmpl-" + Guid.NewGuid().ToString("N");
+}

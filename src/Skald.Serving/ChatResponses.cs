@@ -1,0 +1,110 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.AI;
+
+namespace Skald.Serving;
+
+/// <summary>
+/// Writes OpenAI's chat completion answers: one <c>chat.completion</c> object, or a stream of server-sent events, each a
+/// <c>chat.completion.chunk</c> (<c>data: {...}</c>), ended by <c>data: [DONE]</c>.
+/// </summary>
+internal static class ChatResponses
+{
+    private static readonly JsonWriterOptions Writing = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary><c>{id, object: "chat.completion", created, model, choices: [{index, message, logprobs, finish_reason}], usage}</c>.</summary>
+    public static Task Completion(HttpResponse response, ChatResponse answer, string model) => ApiResponses.Streamed(response, w =>
+    {
+        w.WriteStartObject();
+        Head(w, answer.ResponseId, "chat.completion", answer.CreatedAt, model);
+        w.WriteStartArray("choices");
+        w.WriteStartObject();
+        w.WriteNumber("index", 0);
+        w.WriteStartObject("message");
+        w.WriteString("role", "assistant");
+        w.WriteString("content", answer.Text);
+        w.WriteEndObject();
+        w.WriteNull("logprobs");
+        w.WriteString("finish_reason", Reason(answer.FinishReason));
+        w.WriteEndObject();
+        w.WriteEndArray();
+        Usage(w, answer.Usage);
+        w.WriteEndObject();
+    });
+
+    /// <summary>Starts an event stream (status 200, <c>text/event-stream</c>, not cached).</summary>
+    public static void StartEvents(HttpResponse response)
+    {
+        response.StatusCode = 200;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+    }
+
+    /// <summary>
+    /// One <c>chat.completion.chunk</c> event: <paramref name="role"/> and <paramref name="content"/> in its delta (either
+    /// may be null), with <paramref name="finish"/> on the last; <paramref name="usage"/> alone makes the usage chunk
+    /// (no choices).
+    /// </summary>
+    public static Task Chunk(HttpResponse response, ChatResponseUpdate update, string model, bool role, string? content,
+        ChatFinishReason? finish, UsageDetails? usage = null)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        buffer.Write("data: "u8);
+        using (var w = new Utf8JsonWriter(buffer, Writing))
+        {
+            w.WriteStartObject();
+            Head(w, update.ResponseId, "chat.completion.chunk", update.CreatedAt, model);
+            w.WriteStartArray("choices");
+            if (usage is null)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("index", 0);
+                w.WriteStartObject("delta");
+                if (role) w.WriteString("role", "assistant");
+                if (content is not null) w.WriteString("content", content);
+                w.WriteEndObject();
+                w.WriteNull("logprobs");
+                if (finish is null) w.WriteNull("finish_reason");
+                else w.WriteString("finish_reason", Reason(finish));
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            if (usage is not null) Usage(w, usage);
+            w.WriteEndObject();
+        }
+        buffer.Write("\n\n"u8);
+        return Send(response, buffer.WrittenMemory);
+    }
+
+    /// <summary>The stream's end: <c>data: [DONE]</c>.</summary>
+    public static Task Done(HttpResponse response) => Send(response, "data: [DONE]\n\n"u8.ToArray());
+
+    private static async Task Send(HttpResponse response, ReadOnlyMemory<byte> bytes)
+    {
+        await response.Body.WriteAsync(bytes, response.HttpContext.RequestAborted).ConfigureAwait(false);
+        await response.Body.FlushAsync(response.HttpContext.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static void Head(Utf8JsonWriter w, string? id, string kind, DateTimeOffset? created, string model)
+    {
+        w.WriteString("id", id ?? "chatcmpl-skald");
+        w.WriteString("object", kind);
+        w.WriteNumber("created", (created ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds());
+        w.WriteString("model", model);
+        w.WriteNull("system_fingerprint");
+    }
+
+    private static void Usage(Utf8JsonWriter w, UsageDetails? usage)
+    {
+        long prompt = usage?.InputTokenCount ?? 0, completion = usage?.OutputTokenCount ?? 0;
+        w.WriteStartObject("usage");
+        w.WriteNumber("prompt_tokens", prompt);
+        w.WriteNumber("completion_tokens", completion);
+        w.WriteNumber("total_tokens", usage?.TotalTokenCount ?? prompt + completion);
+        w.WriteEndObject();
+    }
+
+    private static string Reason(ChatFinishReason? reason) => reason == ChatFinishReason.Length ? "length" : "stop";
+}

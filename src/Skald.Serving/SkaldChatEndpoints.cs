@@ -1,0 +1,90 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.AI;
+
+namespace Skald.Serving;
+
+/// <summary>
+/// Maps OpenAI's chat completions endpoint into an ASP.NET Core app, for a local decoder LLM (or any
+/// <see cref="IChatClient"/>):
+/// <code>
+/// var chat = new ChatService(new SkaldChatClient(TextGenerator.Load("models/my-sft-model")), "my-sft-model");
+/// app.MapSkaldChat(chat);                  // POST /v1/chat/completions, GET /v1/models
+/// app.MapSkaldChat(chat, embeddings);      // beside MapSkaldEmbeddings: one /v1/models lists both
+/// </code>
+/// </summary>
+public static class SkaldChatEndpoints
+{
+    /// <summary>
+    /// Serves <paramref name="chat"/> at <c>POST {path}</c> (default <c>/v1/chat/completions</c>), answering as one
+    /// <c>chat.completion</c> or, with <c>stream: true</c>, as server-sent <c>chat.completion.chunk</c> events. With
+    /// <paramref name="embeddings"/> (an app that also maps <see cref="SkaldEndpoints.MapSkaldEmbeddings(IEndpointRouteBuilder, EmbeddingService)"/>)
+    /// the chat model joins its <c>GET /v1/models</c>; without, this maps <c>GET /v1/models</c> for the chat model.
+    /// </summary>
+    public static void MapSkaldChat(this IEndpointRouteBuilder endpoints, ChatService chat, EmbeddingService? embeddings = null,
+        string path = "/v1/chat/completions")
+    {
+        ArgumentNullException.ThrowIfNull(chat);
+        var auth = new ApiKeyCheck(chat.ApiKey);
+        var model = new ServedModel(chat.ModelName, chat.Created);
+        if (embeddings is null) SkaldEndpoints.MapModels(endpoints, chat.Metrics, auth, () => [model]);
+        else embeddings.AlsoServe(model);
+        endpoints.MapPost(path, ctx => SkaldEndpoints.Handle(ctx, chat.Metrics, "chat", auth, async () =>
+        {
+            var body = await RequestBody.ReadAsync(ctx.Request, chat.MaxBodyBytes).ConfigureAwait(false);
+            var request = ChatRequestReader.Read(body);
+            if (request.Stream) await Stream(ctx, chat, request).ConfigureAwait(false);
+            else
+            {
+                ChatResponse answer;
+                try
+                {
+                    answer = await chat.Client.GetResponseAsync(request.Messages, request.Options, ctx.RequestAborted).ConfigureAwait(false);
+                }
+                catch (ArgumentException e)
+                {
+                    throw ApiException.BadRequest(e.Message, "messages");
+                }
+                chat.Metrics.Chat(answer.Usage?.InputTokenCount ?? 0, answer.Usage?.OutputTokenCount ?? 0);
+                await ChatResponses.Completion(ctx.Response, answer, chat.ModelName).ConfigureAwait(false);
+            }
+        }));
+    }
+
+    // The first update is awaited before anything is written, so that a request the model cannot answer is still a 400.
+    private static async Task Stream(HttpContext ctx, ChatService chat, ChatRequest request)
+    {
+        var updates = chat.Client.GetStreamingResponseAsync(request.Messages, request.Options, ctx.RequestAborted).GetAsyncEnumerator(ctx.RequestAborted);
+        await using var _ = updates.ConfigureAwait(false);
+        bool more;
+        try
+        {
+            more = await updates.MoveNextAsync().ConfigureAwait(false);
+        }
+        catch (ArgumentException e)
+        {
+            throw ApiException.BadRequest(e.Message, "messages");
+        }
+        ChatResponses.StartEvents(ctx.Response);
+        bool first = true;
+        UsageDetails? usage = null;
+        ChatResponseUpdate? update = null;
+        while (more)
+        {
+            update = updates.Current;
+            string? text = update.Text is { Length: > 0 } t ? t : null;
+            usage = update.Contents.OfType<UsageContent>().FirstOrDefault()?.Details ?? usage;
+            if (first || text is not null || update.FinishReason is not null)
+            {
+                await ChatResponses.Chunk(ctx.Response, update, chat.ModelName, first, first && text is null ? "" : text, update.FinishReason).ConfigureAwait(false);
+                first = false;
+            }
+            more = await updates.MoveNextAsync().ConfigureAwait(false);
+        }
+        chat.Metrics.Chat(usage?.InputTokenCount ?? 0, usage?.OutputTokenCount ?? 0);
+        if (request.IncludeUsage && update is not null)
+            await ChatResponses.Chunk(ctx.Response, update!, chat.ModelName, false, null, null, usage ?? new UsageDetails()).ConfigureAwait(false);
+        await ChatResponses.Done(ctx.Response).ConfigureAwait(false);
+    }
+}

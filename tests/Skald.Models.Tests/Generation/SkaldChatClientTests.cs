@@ -1,0 +1,162 @@
+using Microsoft.Extensions.AI;
+using Skald.Models.Generation;
+using ChatMessage = Microsoft.Extensions.AI.ChatMessage;
+
+namespace Skald.Models.Tests.Generation;
+
+/// <summary>
+/// <see cref="SkaldChatClient"/>, a local decoder as Microsoft.Extensions.AI's IChatClient: the conversation is templated
+/// to the ids jinja2 + HF tokenizers give (fixtures/chat-templates/chat_ids.json) and answered as
+/// <see cref="TextGenerator"/> answers those ids; streaming gives the same text, held back around stop sequences.
+/// </summary>
+public sealed class SkaldChatClientTests
+{
+    private static readonly string Folder = ChatModelFolder.Create("decoder-qwen2");
+
+    private static (ChatMessage[] Messages, int[] Ids) Case()
+    {
+        var c = ChatModelFolder.Expected("decoder-qwen2").GetProperty("generate")[0];
+        var messages = c.GetProperty("messages").EnumerateArray()
+            .Select(m => new ChatMessage(new ChatRole(m.GetProperty("role").GetString()!), m.GetProperty("content").GetString())).ToArray();
+        return (messages, ChatModelFolder.Ids(c.GetProperty("ids")));
+    }
+
+    private static ChatOptions Greedy(int max = 12, params string[] stops) =>
+        new() { Temperature = 0, MaxOutputTokens = max, StopSequences = stops.Length == 0 ? null : [.. stops] };
+
+    [Fact]
+    public async Task AnAnswerIsTheGeneratorsGreedyContinuationOfTheTemplatedIds()
+    {
+        var (messages, ids) = Case();
+        var generator = TextGenerator.Load(Folder);
+        var expected = generator.Generate([ids], new GenerationOptions { MaxNewTokens = 12 })[0];
+        using var client = new SkaldChatClient(TextGenerator.Load(Folder), "tiny");
+        var answer = await client.GetResponseAsync(messages, Greedy());
+        Assert.Equal(expected.Text, answer.Text);
+        Assert.Equal(ChatRole.Assistant, answer.Messages[0].Role);
+        Assert.Equal(ids.Length, answer.Usage!.InputTokenCount);
+        Assert.Equal(expected.Ids.Length, answer.Usage.OutputTokenCount);
+        Assert.Equal(expected.FinishReason == FinishReason.Length ? ChatFinishReason.Length : ChatFinishReason.Stop, answer.FinishReason);
+        Assert.Equal("tiny", answer.ModelId);
+    }
+
+    [Fact]
+    public async Task StreamingGivesTheSameTextAndEndsWithTheReasonAndUsage()
+    {
+        var (messages, _) = Case();
+        using var client = new SkaldChatClient(TextGenerator.Load(Folder));
+        var whole = await client.GetResponseAsync(messages, Greedy(20));
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var u in client.GetStreamingResponseAsync(messages, Greedy(20))) updates.Add(u);
+        Assert.True(updates.Count > 2);
+        Assert.Equal(whole.Text, string.Concat(updates.Select(u => u.Text)));
+        Assert.Equal(whole.FinishReason, updates[^1].FinishReason);
+        Assert.Equal(whole.Usage!.OutputTokenCount, updates[^1].Contents.OfType<UsageContent>().Single().Details.OutputTokenCount);
+        Assert.All(updates[..^1], u => Assert.Null(u.FinishReason));
+    }
+
+    [Theory]
+    [InlineData(0.0, 3)]   // greedy: this random model repeats one letter, so the stop is at the very start
+    [InlineData(1.5, 3)]   // sampled (seeded): a stop first met well inside the text
+    [InlineData(1.5, 1)]
+    public async Task AStopSequenceIsNeverStreamedNotEvenInPart(double temperature, int stopLength)
+    {
+        var (messages, _) = Case();
+        using var client = new SkaldChatClient(TextGenerator.Load(Folder));
+        ChatOptions Options(params string[] stops) => new()
+        {
+            Temperature = (float)temperature, Seed = 11, MaxOutputTokens = 24, StopSequences = stops.Length == 0 ? null : [.. stops],
+        };
+        string free = (await client.GetResponseAsync(messages, Options())).Text;
+        Assert.True(free.Length >= 12, free);
+        // the first stop-length piece from character 6 on that does not occur earlier (greedy: any piece, it occurs at 0)
+        int from = Enumerable.Range(6, free.Length - 6 - stopLength).FirstOrDefault(i => free.IndexOf(free.Substring(i, stopLength), StringComparison.Ordinal) == i, 6);
+        string stop = free.Substring(from, stopLength);
+        int cut = free.IndexOf(stop, StringComparison.Ordinal);
+        Assert.True(temperature == 0 ? cut == 0 : cut >= 6, $"[{free}] [{stop}]");
+        var streamed = new List<string>();
+        ChatFinishReason? reason = null;
+        await foreach (var u in client.GetStreamingResponseAsync(messages, Options(stop)))
+        {
+            streamed.Add(u.Text);
+            reason ??= u.FinishReason;
+        }
+        Assert.Equal(free[..cut], string.Concat(streamed));
+        Assert.Equal(ChatFinishReason.Stop, reason);
+        Assert.Equal(free[..cut], (await client.GetResponseAsync(messages, Options(stop))).Text);
+    }
+
+    [Fact]
+    public async Task ASeedMakesSamplingRepeatable()
+    {
+        var (messages, _) = Case();
+        using var client = new SkaldChatClient(TextGenerator.Load(Folder));
+        ChatOptions Sampled(long seed) => new() { Temperature = 1.5f, Seed = seed, MaxOutputTokens = 16 };
+        string a = (await client.GetResponseAsync(messages, Sampled(7))).Text;
+        Assert.Equal(a, (await client.GetResponseAsync(messages, Sampled(7))).Text);
+        var others = new HashSet<string>();
+        for (long s = 1; s <= 4; s++) others.Add((await client.GetResponseAsync(messages, Sampled(100 + s))).Text);
+        Assert.True(others.Count > 1, "four seeds gave one text");
+    }
+
+    [Fact]
+    public async Task WhatCannotBeAnsweredIsAnArgumentException()
+    {
+        var (messages, ids) = Case();
+        using var client = new SkaldChatClient(TextGenerator.Load(Folder));
+        int context = client.Generator.Context;
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(messages, Greedy(context)));
+        Assert.Contains($"{ids.Length} prompt tokens", e.Message);
+        await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(messages,
+            new ChatOptions { Tools = [AIFunctionFactory.Create(() => 1, "one")] }));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(
+            [new ChatMessage(ChatRole.User, [new DataContent(new byte[] { 1, 2 }, "image/png")])]));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(messages, new ChatOptions { FrequencyPenalty = 0.5f }));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(messages, new ChatOptions { TopP = 0 }));
+        // without max tokens the default applies, cut to what the context leaves
+        using var roomy = new SkaldChatClient(TextGenerator.Load(Folder)) { DefaultMaxOutputTokens = 100_000 };
+        var longest = await roomy.GetResponseAsync(messages, new ChatOptions { Temperature = 0 });
+        Assert.InRange(longest.Usage!.OutputTokenCount!.Value, 1, context - ids.Length);
+    }
+
+    [Fact]
+    public async Task ConcurrentRequestsAreDecodedTogetherEachAsItWouldBeAlone()
+    {
+        var (messages, _) = Case();
+        using var alone = new SkaldChatClient(TextGenerator.Load(Folder)) { MaxBatchSize = 1 };
+        ChatOptions Options(int i) => i % 2 == 0
+            ? new() { Temperature = 0, MaxOutputTokens = 6 + i }
+            : new() { Temperature = 1.3f, TopK = 20, Seed = 40 + i, MaxOutputTokens = 6 + i };
+        var expected = new List<ChatResponse>();
+        for (int i = 0; i < 5; i++) expected.Add(await alone.GetResponseAsync(messages, Options(i)));
+        Assert.Equal(1, alone.LargestBatch);
+        using var together = new SkaldChatClient(TextGenerator.Load(Folder)) { BatchWait = TimeSpan.FromMilliseconds(200) };
+        var answers = await Task.WhenAll(Enumerable.Range(0, 5).Select(i => together.GetResponseAsync(messages, Options(i))));
+        Assert.Equal(5, together.LargestBatch);
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal(expected[i].Text, answers[i].Text);
+            Assert.Equal(expected[i].Usage!.OutputTokenCount, answers[i].Usage!.OutputTokenCount);
+            Assert.Equal(expected[i].FinishReason, answers[i].FinishReason);
+        }
+        Assert.Equal(0, together.Pending);
+    }
+
+    [Fact]
+    public async Task ACancelledRequestStopsAndTheNextOneRuns()
+    {
+        var (messages, _) = Case();
+        using var client = new SkaldChatClient(TextGenerator.Load(Folder));
+        using var cancel = new CancellationTokenSource();
+        int seen = 0;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var u in client.GetStreamingResponseAsync(messages, Greedy(40), cancel.Token))
+            {
+                if (++seen == 2) cancel.Cancel();
+            }
+        });
+        var next = await client.GetResponseAsync(messages, Greedy(4));
+        Assert.Equal(4, next.Usage!.OutputTokenCount);
+    }
+}

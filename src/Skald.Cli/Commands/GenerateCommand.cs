@@ -96,6 +96,7 @@ internal sealed class GenerateCommand : Command
         bool streaming = p.GetValue(stream) || (rows.Count == 1 && !Console.IsOutputRedirected && !quiet);
         int batch = streaming ? 1 : p.GetValue(batchSize) ?? 8;
         string? quantizeValue = p.GetValue(quantize), weightsValue = p.GetValue(weights);
+        TextGenerator.CheckFolders(folder, adapterFolders); // named as such before the journal reads them
         // a journal of another run is refused before the model loads
         using var resume = GenerateJournal.Open(journalPath, GenerateJournal.RunOf(RunFingerprint.OfFile(inputPath), folder, adapterFolders, options, batch, quantizeValue, weightsValue));
         var generator = TextGenerator.Load(folder, adapterFolders, InfoCommand.Precision(weightsValue));

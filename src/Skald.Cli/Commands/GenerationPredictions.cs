@@ -34,6 +34,7 @@ internal static class GenerationPredictions
         string promptFormat, GenerationOptions options, int batchSize, Action<string>? log = null, string? quantize = null,
         WeightPrecision weights = WeightPrecision.Float32, string? journalPath = null)
     {
+        TextGenerator.CheckFolders(modelFolder, adapters); // named as such before the journal reads them
         using var journal = journalPath is null ? null : GenerateJournal.Open(journalPath,
             [.. GenerateJournal.RunOf(RunFingerprint.OfFile(taskPath), modelFolder, adapters, options, batchSize, quantize, weights.ToString()),
                 ("prompt_format", promptFormat)], restart: m => log?.Invoke(m));

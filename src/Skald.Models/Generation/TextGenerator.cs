@@ -34,15 +34,10 @@ public sealed class TextGenerator
     public static TextGenerator Load(string folder, IReadOnlyList<string>? adapters = null,
         WeightPrecision precision = WeightPrecision.Float32)
     {
-        if (!Directory.Exists(folder)) throw new ModelFormatException($"{folder}: model folder not found");
+        CheckFolders(folder, adapters);
         if (ArchitectureRegistry.Load(folder, precision) is not IDecoder decoder)
             throw new ModelFormatException($"{Path.Combine(folder, "config.json")}: model_type is not a decoder LLM, so it cannot generate");
-        foreach (var adapter in adapters ?? [])
-        {
-            if (File.Exists(adapter)) throw new ModelFormatException($"{adapter}: is a file, expected a PEFT adapter folder (adapter_config.json and adapter_model.safetensors)");
-            if (!Directory.Exists(adapter)) throw new ModelFormatException($"{adapter}: adapter folder not found");
-            Adapters.PeftAdapters.Merge(adapter, decoder.Parameters);
-        }
+        foreach (var adapter in adapters ?? []) Adapters.PeftAdapters.Merge(adapter, decoder.Parameters);
         string tok = Path.Combine(folder, "tokenizer.json");
         if (!File.Exists(tok)) throw new ModelFormatException($"{tok}: file not found (generation needs the tokenizer)");
         return new TextGenerator(decoder, Tokenizer.FromFile(tok), GenerationConfig.Load(folder))
@@ -51,6 +46,20 @@ public sealed class TextGenerator
             chatFormatter = new(() => ChatTemplateFormatter.Load(folder)),
             templateSource = folder,
         };
+    }
+
+    /// <summary>
+    /// Throws <see cref="ModelFormatException"/> unless <paramref name="folder"/> and every adapter are folders (what
+    /// <see cref="Load"/> checks first; for callers that read the folders before loading, e.g. to fingerprint a run).
+    /// </summary>
+    public static void CheckFolders(string folder, IReadOnlyList<string>? adapters = null)
+    {
+        if (!Directory.Exists(folder)) throw new ModelFormatException($"{folder}: model folder not found");
+        foreach (var adapter in adapters ?? [])
+        {
+            if (File.Exists(adapter)) throw new ModelFormatException($"{adapter}: is a file, expected a PEFT adapter folder (adapter_config.json and adapter_model.safetensors)");
+            if (!Directory.Exists(adapter)) throw new ModelFormatException($"{adapter}: adapter folder not found");
+        }
     }
 
     /// <summary>The decoder.</summary>

@@ -30,4 +30,7 @@ public sealed record SearchRequest(string Query, int TopK, SearchMode Mode, Fusi
     /// rather than hits in another order than asked for.
     /// </summary>
     public bool RerankAsked { get; init; }
+
+    /// <summary>Only hits whose source passes this (request field <c>source</c>: a pattern or an array of them); null: all.</summary>
+    public SourceFilter? Source { get; init; }
 }

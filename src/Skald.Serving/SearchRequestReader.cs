@@ -7,7 +7,7 @@ namespace Skald.Serving;
 /// <summary>
 /// Reads a <c>POST /v1/search</c> body: <c>{"query": TEXT, "top_k": 10, "mode": "dense"|"bm25"|"hybrid",
 /// "fusion": "convex"|"rrf"|"rerank", "alpha": 0.3, "normalization": "zscore"|"minmax", "rrf_k": 60,
-/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50, "rescore_multiplier": 2, "probes": N, "ef": N}</c>; only <c>query</c> is required and the rest default as <c>skald search</c>
+/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50, "rescore_multiplier": 2, "probes": N, "ef": N, "source": PATTERN or [PATTERN, ...]}</c>; only <c>query</c> is required and the rest default as <c>skald search</c>
 /// does. Unknown fields are ignored. Every problem is an <see cref="ApiException"/> 400 naming the field.
 /// </summary>
 internal static class SearchRequestReader
@@ -70,8 +70,27 @@ internal static class SearchRequestReader
             return new SearchRequest(query, topK, mode, fusion, model, rerank, rerankCandidates, rescore, probes, ef)
             {
                 RerankAsked = rr.ValueKind == JsonValueKind.True,
+                Source = Source(root),
             };
         }
+    }
+
+    // "source": a pattern or an array of them (any passes), as skald search --source.
+    private static Skald.Retrieval.Index.SourceFilter? Source(JsonElement root)
+    {
+        if (!root.TryGetProperty("source", out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        var patterns = new List<string>();
+        if (v.ValueKind == JsonValueKind.String) patterns.Add(v.GetString()!);
+        else if (v.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in v.EnumerateArray())
+                patterns.Add(item.ValueKind == JsonValueKind.String ? item.GetString()!
+                    : throw ApiException.BadRequest($"source must be a pattern or an array of patterns, got an array holding {JsonBody.Kind(item)}", "source"));
+        }
+        else throw ApiException.BadRequest($"source must be a pattern or an array of patterns, got {JsonBody.Kind(v)}", "source");
+        if (patterns.Count == 0 || patterns.Any(p => p.Length == 0)) throw ApiException.BadRequest("source holds no pattern or an empty one", "source");
+        if (patterns.Count > 64) throw ApiException.BadRequest($"{patterns.Count} source patterns is more than 64", "source");
+        return new Skald.Retrieval.Index.SourceFilter(patterns);
     }
 
     private static int? Int(JsonElement root, string name, int? min)

@@ -94,6 +94,30 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
     }
 
     [Theory]
+    [InlineData("dense")]
+    [InlineData("bm25")]
+    [InlineData("hybrid")]
+    public async Task ASourceFilterGivesWhatSkaldSearchGives(string mode)
+    {
+        const string query = "Hvor kan jeg parkere sykkelen?";
+        var r = SkaldProcess.Run("search", "--index", fixture.Folder, "--query", query, "--mode", mode, "--top-k", "5", "--format", "json",
+            "--source", "*/kaffe.md", "--source", "*/nettverk.html");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var (ids, _) = Hits(JsonDocument.Parse(r.Stdout).RootElement.GetProperty("results"));
+        var (status, body) = await PostAsync(fixture.Client, Json(new { query, mode, top_k = 5, source = new[] { "*/kaffe.md", "*/nettverk.html" } }), path: "v1/search");
+        Assert.Equal(200, status);
+        var data = body.GetProperty("data");
+        Assert.Equal(ids, Hits(data).Ids);
+        Assert.NotEmpty(ids);
+        static bool Passes(JsonElement h) => h.GetProperty("source").GetString()!.EndsWith("/kaffe.md", StringComparison.Ordinal)
+            || h.GetProperty("source").GetString()!.EndsWith("/nettverk.html", StringComparison.Ordinal);
+        Assert.All(data.EnumerateArray(), h => Assert.True(Passes(h)));
+        // unfiltered, other documents answer among the best, so the filter did leave something out
+        var (_, all) = await PostAsync(fixture.Client, Json(new { query, mode, top_k = 5 }), path: "v1/search");
+        Assert.Contains(all.GetProperty("data").EnumerateArray(), h => !Passes(h));
+    }
+
+    [Theory]
     [InlineData("{\"query\": ", null)]
     [InlineData("[\"a query\"]", null)]
     [InlineData("{\"top_k\": 3}", "query")]
@@ -115,6 +139,10 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
     [InlineData("{\"query\": \"sykkel\", \"ef\": 0}", "ef")]
     [InlineData("{\"query\": \"sykkel\", \"ef\": 100001}", "ef")]
     [InlineData("{\"query\": \"sykkel\", \"top_k\": 1000, \"rescore_multiplier\": 1000}", "rescore_multiplier")]
+    [InlineData("{\"query\": \"sykkel\", \"source\": 3}", "source")]
+    [InlineData("{\"query\": \"sykkel\", \"source\": []}", "source")]
+    [InlineData("{\"query\": \"sykkel\", \"source\": [\"*.md\", \"\"]}", "source")]
+    [InlineData("{\"query\": \"sykkel\", \"source\": [\"*.md\", 1]}", "source")]
     public async Task BadInputIsA400AndTheServerKeepsServing(string json, string? param)
     {
         var (status, body) = await PostAsync(fixture.Client, json, path: "v1/search");

@@ -234,10 +234,12 @@ public sealed class SearchIndex : IDisposable
     /// quantized embeddings (or product-quantized codes) the best k·<paramref name="rescoreMultiplier"/> quantized hits are
     /// rescored with their float rows (0: the quantized scores are final). An IVF index scans the <paramref name="probes"/> lists nearest the query
     /// (0: the manifest's <see cref="IndexManifest.IvfProbes"/>); an HNSW index keeps <paramref name="ef"/> candidates
-    /// (0: the manifest's <see cref="IndexManifest.HnswEf"/>; at least as many as the hits asked for).
+    /// (0: the manifest's <see cref="IndexManifest.HnswEf"/>; at least as many as the hits asked for). With
+    /// <paramref name="filter"/> only rows whose source it passes are returned; dense search then scores those rows exactly
+    /// from their float rows (no lists, graph or codes: the best allowed rows, however few), BM25 ranks all it matches.
     /// </summary>
     public IReadOnlyList<IndexHit> Search(string query, float[]? queryVector, SearchMode mode, int topK, FusionOptions? fusion = null,
-        int rescoreMultiplier = 2, int probes = 0, int ef = 0)
+        int rescoreMultiplier = 2, int probes = 0, int ef = 0, SourceFilter? filter = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rescoreMultiplier);
         ArgumentOutOfRangeException.ThrowIfNegative(probes);
@@ -255,23 +257,25 @@ public sealed class SearchIndex : IDisposable
                 throw new ArgumentException($"dense search needs a query vector of {Manifest.Dimension} values", nameof(queryVector));
             q = Normalized ? ExactSearch.Normalize([queryVector])[0] : queryVector;
         }
-        if (sparseIndex is not null) return SparseSearch(query, q, mode, topK, fusion);
+        var allowed = filter is null ? null : Allowed(filter);
+        if (sparseIndex is not null) return SparseSearch(query, q, mode, topK, fusion, allowed);
         Hit[] hits = mode switch
         {
-            SearchMode.Dense => Dense(q!, topK, rescoreMultiplier, probes, ef),
-            SearchMode.Bm25 => Sparse(query, topK),
+            SearchMode.Dense => Dense(q!, topK, rescoreMultiplier, probes, ef, allowed),
+            SearchMode.Bm25 => Sparse(query, topK, allowed),
             _ when fusion.Mode == HybridMode.Rerank =>
-                Fusion.Rerank(Sparse(query, fusion.Candidates), r => TensorPrimitives.Dot(q, vectors!.Row(r)), topK, tieKeys),
-            _ => Fusion.Fuse(Sparse(query, fusion.Candidates), Dense(q!, fusion.Candidates, rescoreMultiplier, probes, ef), fusion, topK, tieKeys),
+                Fusion.Rerank(Sparse(query, fusion.Candidates, allowed), r => TensorPrimitives.Dot(q, vectors!.Row(r)), topK, tieKeys),
+            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), Dense(q!, fusion.Candidates, rescoreMultiplier, probes, ef, allowed), fusion, topK, tieKeys),
         };
         return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
     }
 
     /// <summary>Dense top-k among live rows (of the quantized rows, rescored, when the index has them; in the probed
     /// lists of an IVF index, where an HNSW index's graph leads, else exact).</summary>
-    private Hit[] Dense(float[] q, int k, int rescoreMultiplier, int probes, int ef)
+    private Hit[] Dense(float[] q, int k, int rescoreMultiplier, int probes, int ef, RowFilter? allowed = null)
     {
         if (LiveCount == 0) return [];
+        if (allowed is not null) return allowed.Exact(q, k, vectors!.Row, tieKeys);
         if (graph is not null && codes is not null)
             return HnswSearch.TopK([q], graph, codes, Math.Min(k, LiveCount), ef, rescoreMultiplier, tieKeys, Deleted, vectors!.Row)[0];
         if (graph is not null)
@@ -297,33 +301,41 @@ public sealed class SearchIndex : IDisposable
     }
 
     /// <summary>A sparse index's search: the query's non-zero entries through the inverted index, fused with BM25 as dense search is.</summary>
-    private List<IndexHit> SparseSearch(string query, float[]? queryVector, SearchMode mode, int topK, FusionOptions fusion)
+    private List<IndexHit> SparseSearch(string query, float[]? queryVector, SearchMode mode, int topK, FusionOptions fusion, RowFilter? allowed)
     {
         var q = queryVector is null ? null : Skald.Models.SparseEmbedding.FromDense(queryVector, Manifest.MaxActiveDims > 0 ? Manifest.MaxActiveDims : null);
         if (q is not null && Manifest.Similarity == "cosine") q = q.Normalized(); // the rows are stored at unit length
         Hit[] Learned(int k)
         {
             if (LiveCount == 0) return [];
-            var hits = sparseIndex!.TopK([q!], Math.Min(k + Deleted.Count, Records.Count), tieKeys)[0];
-            return [.. hits.Where(h => !Deleted.Contains(h.Index)).Take(k)];
+            var hits = sparseIndex!.TopK([q!], Math.Min(k + Deleted.Count + (allowed?.Excluded ?? 0), Records.Count), tieKeys)[0];
+            return [.. hits.Where(h => !Deleted.Contains(h.Index) && (allowed?.Passes(h.Index) ?? true)).Take(k)];
         }
         Hit[] hits = mode switch
         {
             SearchMode.Dense => Learned(topK),
-            SearchMode.Bm25 => Sparse(query, topK),
+            SearchMode.Bm25 => Sparse(query, topK, allowed),
             _ when fusion.Mode == HybridMode.Rerank =>
-                Fusion.Rerank(Sparse(query, fusion.Candidates), r => Skald.Models.SparseEmbedding.Dot(q!, SparseRow(r)!), topK, tieKeys),
-            _ => Fusion.Fuse(Sparse(query, fusion.Candidates), Learned(fusion.Candidates), fusion, topK, tieKeys),
+                Fusion.Rerank(Sparse(query, fusion.Candidates, allowed), r => Skald.Models.SparseEmbedding.Dot(q!, SparseRow(r)!), topK, tieKeys),
+            _ => Fusion.Fuse(Sparse(query, fusion.Candidates, allowed), Learned(fusion.Candidates), fusion, topK, tieKeys),
         };
         return [.. hits.Select(h => new IndexHit(h.Index, h.Score, Records[h.Index]))];
     }
 
     /// <summary>BM25 top-k among live rows (only rows sharing a term with the query).</summary>
-    private Hit[] Sparse(string query, int k)
+    private Hit[] Sparse(string query, int k, RowFilter? allowed = null)
     {
         if (LiveCount == 0) return [];
-        var hits = bm25.Search(analyzer.Analyze(query), k + Deleted.Count, tieKeys);
-        return [.. hits.Where(h => !Deleted.Contains(h.Index)).Take(k)];
+        var hits = bm25.Search(analyzer.Analyze(query), k + Deleted.Count + (allowed?.Excluded ?? 0), tieKeys);
+        return [.. hits.Where(h => !Deleted.Contains(h.Index) && (allowed?.Passes(h.Index) ?? true)).Take(k)];
+    }
+
+    /// <summary>The live rows <paramref name="filter"/> passes.</summary>
+    private RowFilter Allowed(SourceFilter filter)
+    {
+        var pass = new bool[Records.Count];
+        for (int r = 0; r < pass.Length; r++) pass[r] = !Deleted.Contains(r) && filter.Matches(Records[r]);
+        return new RowFilter(pass);
     }
 
     /// <inheritdoc/>

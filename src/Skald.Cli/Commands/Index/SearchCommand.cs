@@ -33,11 +33,16 @@ internal sealed class SearchCommand : Command
     private readonly Option<int?> ef = CliOptions.Int("--ef",
         "An HNSW index (index build --hnsw): candidates dense search keeps while it walks the graph (default: the index's --hnsw-ef; more is slower and finds more)");
     private readonly Option<string> model = IndexOptions.MovedModel();
+    private readonly Option<string[]> source = new("--source")
+    {
+        Description = "Only results read from a file matching this pattern (* any characters, slashes too; ? one), e.g. \"*/hr/*\" or \"*.pdf\"; repeatable: any of them",
+        HelpName = "PATTERN",
+    };
     private readonly Option<bool> causalLm = CliOptions.Flag("--rerank-causal-lm", "The --rerank model is a causal LM that answers yes or no (Qwen3-Reranker as published; as skald rerank --causal-lm)");
 
     public SearchCommand() : base("search", "Search an index made by 'skald index build'")
     {
-        foreach (var o in new Option[] { index, model, query, mode, topK, format, fusion, alpha, rerank, candidates, causalLm, rescore, probes, ef }) Options.Add(o);
+        foreach (var o in new Option[] { index, model, query, mode, topK, format, fusion, alpha, rerank, candidates, causalLm, rescore, probes, ef, source }) Options.Add(o);
         SetAction(Run);
     }
 
@@ -67,7 +72,7 @@ internal sealed class SearchCommand : Command
             int k = p.GetValue(topK) ?? 10;
             string? reranker = p.GetValue(rerank);
             var hits = searchIndex.Search(text, vector, searchMode, reranker is null ? k : Math.Max(k, p.GetValue(candidates) ?? 50), options,
-                p.GetValue(rescore) ?? 2, p.GetValue(probes) ?? 0, p.GetValue(ef) ?? 0);
+                p.GetValue(rescore) ?? 2, p.GetValue(probes) ?? 0, p.GetValue(ef) ?? 0, SourcePatterns(p.GetValue(source)));
             if (reranker is not null) hits = Rerank(reranker, p.GetValue(causalLm), text, hits, k, p.GetValue(CliOptions.Quiet));
             if (p.GetValue(format) == "json") WriteJson(text, p.GetValue(mode)!, hits);
             else
@@ -116,5 +121,13 @@ internal sealed class SearchCommand : Command
             w.WriteEndObject();
         }
         stdout.Write("\n"u8);
+    }
+
+    /// <summary>--source: the patterns as a filter (none: every row), an empty one a usage error.</summary>
+    private static SourceFilter? SourcePatterns(string[]? patterns)
+    {
+        if (patterns is null || patterns.Length == 0) return null;
+        if (patterns.Any(string.IsNullOrEmpty)) throw new UsageException("option --source must not be empty");
+        return new SourceFilter(patterns);
     }
 }

@@ -31,6 +31,9 @@ public sealed record SearchRequest(string Query, int TopK, SearchMode Mode, Fusi
     /// </summary>
     public bool RerankAsked { get; init; }
 
-    /// <summary>Only hits whose source passes this (request field <c>source</c>: a pattern or an array of them); null: all.</summary>
-    public SourceFilter? Source { get; init; }
+    /// <summary>
+    /// Only hits this passes (request fields <c>source</c>: a pattern or an array of them, and <c>where</c>: an object of
+    /// field → value or array of values); null: all.
+    /// </summary>
+    public IndexFilter? Filter { get; init; }
 }

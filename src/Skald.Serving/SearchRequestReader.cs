@@ -7,7 +7,7 @@ namespace Skald.Serving;
 /// <summary>
 /// Reads a <c>POST /v1/search</c> body: <c>{"query": TEXT, "top_k": 10, "mode": "dense"|"bm25"|"hybrid",
 /// "fusion": "convex"|"rrf"|"rerank", "alpha": 0.3, "normalization": "zscore"|"minmax", "rrf_k": 60,
-/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50, "rescore_multiplier": 2, "probes": N, "ef": N, "source": PATTERN or [PATTERN, ...]}</c>; only <c>query</c> is required and the rest default as <c>skald search</c>
+/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50, "rescore_multiplier": 2, "probes": N, "ef": N, "source": PATTERN or [PATTERN, ...], "where": {FIELD: VALUE or [VALUE, ...]}}</c>; only <c>query</c> is required and the rest default as <c>skald search</c>
 /// does. Unknown fields are ignored. Every problem is an <see cref="ApiException"/> 400 naming the field.
 /// </summary>
 internal static class SearchRequestReader
@@ -70,27 +70,43 @@ internal static class SearchRequestReader
             return new SearchRequest(query, topK, mode, fusion, model, rerank, rerankCandidates, rescore, probes, ef)
             {
                 RerankAsked = rr.ValueKind == JsonValueKind.True,
-                Source = Source(root),
+                Filter = Filter(root),
             };
         }
     }
 
-    // "source": a pattern or an array of them (any passes), as skald search --source.
-    private static Skald.Retrieval.Index.SourceFilter? Source(JsonElement root)
+    // "source": a pattern or an array of them (any passes), and "where": {field: value or [values]} (all fields hold), as
+    // skald search --source and --where.
+    private static Skald.Retrieval.Index.IndexFilter? Filter(JsonElement root)
     {
-        if (!root.TryGetProperty("source", out var v) || v.ValueKind == JsonValueKind.Null) return null;
-        var patterns = new List<string>();
-        if (v.ValueKind == JsonValueKind.String) patterns.Add(v.GetString()!);
+        List<string>? patterns = root.TryGetProperty("source", out var v) && v.ValueKind != JsonValueKind.Null ? Strings(v, "source", "a pattern or an array of patterns") : null;
+        List<KeyValuePair<string, IReadOnlyList<string>>>? fields = null;
+        if (root.TryGetProperty("where", out var w) && w.ValueKind != JsonValueKind.Null)
+        {
+            if (w.ValueKind != JsonValueKind.Object)
+                throw ApiException.BadRequest($"where must be an object of field: value (or [values]), got {JsonBody.Kind(w)}", "where");
+            fields = [.. w.EnumerateObject().Select(p => new KeyValuePair<string, IReadOnlyList<string>>(p.Name, Strings(p.Value, "where", $"a value or an array of values for \"{p.Name}\"")))];
+            if (fields.Count == 0 || fields.Any(f => f.Key.Length == 0)) throw ApiException.BadRequest("where holds no field or an empty field name", "where");
+        }
+        if (patterns is null && fields is null) return null;
+        if (patterns is not null && (patterns.Count == 0 || patterns.Any(p => p.Length == 0)))
+            throw ApiException.BadRequest("source holds no pattern or an empty one", "source");
+        if ((patterns?.Count ?? 0) + (fields?.Sum(f => f.Value.Count) ?? 0) > 256) throw ApiException.BadRequest("more than 256 patterns and values to match", "where");
+        return new Skald.Retrieval.Index.IndexFilter(patterns, fields);
+    }
+
+    private static List<string> Strings(JsonElement v, string param, string what)
+    {
+        var list = new List<string>();
+        if (v.ValueKind == JsonValueKind.String) list.Add(v.GetString()!);
         else if (v.ValueKind == JsonValueKind.Array)
         {
             foreach (var item in v.EnumerateArray())
-                patterns.Add(item.ValueKind == JsonValueKind.String ? item.GetString()!
-                    : throw ApiException.BadRequest($"source must be a pattern or an array of patterns, got an array holding {JsonBody.Kind(item)}", "source"));
+                list.Add(item.ValueKind == JsonValueKind.String ? item.GetString()! : throw ApiException.BadRequest($"{param} must be {what}, got an array holding {JsonBody.Kind(item)}", param));
         }
-        else throw ApiException.BadRequest($"source must be a pattern or an array of patterns, got {JsonBody.Kind(v)}", "source");
-        if (patterns.Count == 0 || patterns.Any(p => p.Length == 0)) throw ApiException.BadRequest("source holds no pattern or an empty one", "source");
-        if (patterns.Count > 64) throw ApiException.BadRequest($"{patterns.Count} source patterns is more than 64", "source");
-        return new Skald.Retrieval.Index.SourceFilter(patterns);
+        else throw ApiException.BadRequest($"{param} must be {what}, got {JsonBody.Kind(v)}", param);
+        if (list.Count == 0) throw ApiException.BadRequest($"{param} must be {what}, got an empty array", param);
+        return list;
     }
 
     private static int? Int(JsonElement root, string name, int? min)

@@ -81,9 +81,9 @@ public sealed class SearchService
         var index = lease.Index;
         if (Reranker is null || !request.Rerank)
             return (index.Search(request.Query, vector, request.Mode, request.TopK, request.Fusion, request.RescoreMultiplier, request.Probes, request.Ef,
-                request.Source), tokens);
+                request.Filter), tokens);
         var candidates = index.Search(request.Query, vector, request.Mode, Math.Max(request.TopK, request.RerankCandidates), request.Fusion,
-            request.RescoreMultiplier, request.Probes, request.Ef, request.Source);
+            request.RescoreMultiplier, request.Probes, request.Ef, request.Filter);
         if (candidates.Count == 0) return (candidates, tokens);
         var (ranked, read) = await Task.Run(() => Reranker.Rerank(request.Query, [.. candidates.Select(h => h.Record.FullText)], request.TopK)).ConfigureAwait(false);
         return ([.. ranked.Select(r => candidates[r.Index] with { Score = r.Score })], tokens + read);

@@ -112,6 +112,10 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
         static bool Passes(JsonElement h) => h.GetProperty("source").GetString()!.EndsWith("/kaffe.md", StringComparison.Ordinal)
             || h.GetProperty("source").GetString()!.EndsWith("/nettverk.html", StringComparison.Ordinal);
         Assert.All(data.EnumerateArray(), h => Assert.True(Passes(h)));
+        // a field condition: these documents have no fields, so nothing passes
+        var (none, nothing) = await PostAsync(fixture.Client, Json(new { query, mode, top_k = 5, where = new { tenant = new[] { "oslo", "bergen" } } }), path: "v1/search");
+        Assert.Equal(200, none);
+        Assert.Equal(0, nothing.GetProperty("data").GetArrayLength());
         // unfiltered, other documents answer among the best, so the filter did leave something out
         var (_, all) = await PostAsync(fixture.Client, Json(new { query, mode, top_k = 5 }), path: "v1/search");
         Assert.Contains(all.GetProperty("data").EnumerateArray(), h => !Passes(h));
@@ -143,6 +147,10 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
     [InlineData("{\"query\": \"sykkel\", \"source\": []}", "source")]
     [InlineData("{\"query\": \"sykkel\", \"source\": [\"*.md\", \"\"]}", "source")]
     [InlineData("{\"query\": \"sykkel\", \"source\": [\"*.md\", 1]}", "source")]
+    [InlineData("{\"query\": \"sykkel\", \"where\": 3}", "where")]
+    [InlineData("{\"query\": \"sykkel\", \"where\": {}}", "where")]
+    [InlineData("{\"query\": \"sykkel\", \"where\": {\"tenant\": []}}", "where")]
+    [InlineData("{\"query\": \"sykkel\", \"where\": {\"tenant\": 1}}", "where")]
     public async Task BadInputIsA400AndTheServerKeepsServing(string json, string? param)
     {
         var (status, body) = await PostAsync(fixture.Client, json, path: "v1/search");

@@ -11,6 +11,8 @@ namespace Skald.Retrieval.Index;
 /// <param name="End">Offset just after its last character.</param>
 /// <param name="Title">Section heading or BEIR title ("" when none).</param>
 /// <param name="Text">The chunk's text.</param>
+/// <param name="Fields">A .jsonl document's own columns besides its text and title (strings; numbers and booleans as
+/// written), which search can filter on; null for other documents (and left out of <c>records.jsonl</c>).</param>
 public sealed record IndexRecord(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("document")] string Document,
@@ -18,14 +20,15 @@ public sealed record IndexRecord(
     [property: JsonPropertyName("start")] int Start,
     [property: JsonPropertyName("end")] int End,
     [property: JsonPropertyName("title")] string Title,
-    [property: JsonPropertyName("text")] string Text)
+    [property: JsonPropertyName("text")] string Text,
+    [property: JsonPropertyName("fields"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string>? Fields = null)
 {
     /// <summary>Title and text as one string, as the models and BM25 see them.</summary>
     [JsonIgnore]
     public string FullText => Title.Length == 0 ? Text : Title + " " + Text;
 
     /// <summary>
-    /// Writes <c>document</c>, <c>source</c>, <c>start</c>, <c>end</c>, <c>title</c> and <c>text</c> into the JSON object
+    /// Writes <c>document</c>, <c>source</c>, <c>start</c>, <c>end</c>, <c>title</c>, <c>text</c> (and <c>fields</c>, if any) into the JSON object
     /// open on <paramref name="w"/>: a search hit's fields after its id and score (<c>skald search</c>, <c>/v1/search</c>).
     /// </summary>
     public void WriteLocation(Utf8JsonWriter w)
@@ -36,5 +39,9 @@ public sealed record IndexRecord(
         w.WriteNumber("end", End);
         w.WriteString("title", Title);
         w.WriteString("text", Text);
+        if (Fields is null) return;
+        w.WriteStartObject("fields");
+        foreach (var (key, value) in Fields) w.WriteString(key, value);
+        w.WriteEndObject();
     }
 }

@@ -4,7 +4,7 @@ using Skald.Retrieval.Search;
 
 namespace Skald.Retrieval.Index;
 
-/// <summary>The rows of an index a filtered search may return (live rows a <see cref="SourceFilter"/> passes).</summary>
+/// <summary>The rows of an index a filtered search may return (live rows a <see cref="IndexFilter"/> passes).</summary>
 internal sealed class RowFilter
 {
     private readonly bool[] pass;

@@ -235,11 +235,11 @@ public sealed class SearchIndex : IDisposable
     /// rescored with their float rows (0: the quantized scores are final). An IVF index scans the <paramref name="probes"/> lists nearest the query
     /// (0: the manifest's <see cref="IndexManifest.IvfProbes"/>); an HNSW index keeps <paramref name="ef"/> candidates
     /// (0: the manifest's <see cref="IndexManifest.HnswEf"/>; at least as many as the hits asked for). With
-    /// <paramref name="filter"/> only rows whose source it passes are returned; dense search then scores those rows exactly
+    /// <paramref name="filter"/> only rows it passes are returned; dense search then scores those rows exactly
     /// from their float rows (no lists, graph or codes: the best allowed rows, however few), BM25 ranks all it matches.
     /// </summary>
     public IReadOnlyList<IndexHit> Search(string query, float[]? queryVector, SearchMode mode, int topK, FusionOptions? fusion = null,
-        int rescoreMultiplier = 2, int probes = 0, int ef = 0, SourceFilter? filter = null)
+        int rescoreMultiplier = 2, int probes = 0, int ef = 0, IndexFilter? filter = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rescoreMultiplier);
         ArgumentOutOfRangeException.ThrowIfNegative(probes);
@@ -331,7 +331,7 @@ public sealed class SearchIndex : IDisposable
     }
 
     /// <summary>The live rows <paramref name="filter"/> passes.</summary>
-    private RowFilter Allowed(SourceFilter filter)
+    private RowFilter Allowed(IndexFilter filter)
     {
         var pass = new bool[Records.Count];
         for (int r = 0; r < pass.Length; r++) pass[r] = !Deleted.Contains(r) && filter.Matches(Records[r]);

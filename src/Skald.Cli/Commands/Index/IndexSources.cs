@@ -7,7 +7,8 @@ namespace Skald.Cli.Commands.Index;
 
 /// <summary>
 /// What goes into an index: documents read and chunked by <see cref="DocumentIngest"/> (one record per chunk, id
-/// <c>DOCUMENT#cN</c>, the document being the file's full path, or <c>path:line</c> for .jsonl rows), or a BEIR
+/// <c>DOCUMENT#cN</c>, the document being the file's full path, or <c>path:line</c> for .jsonl rows, whose other
+/// columns become the record's fields), or a BEIR
 /// <c>corpus.jsonl</c> (one record per document, its <c>_id</c> as id and document).
 /// </summary>
 internal static class IndexSources
@@ -32,11 +33,19 @@ internal static class IndexSources
         foreach (var n in ingest.Notices) log($"not read: {n}");
         var perDocument = new Dictionary<string, int>(StringComparer.Ordinal);
         var records = new List<IndexRecord>(ingest.Chunks.Count);
+        var fields = new Dictionary<string, Dictionary<string, IReadOnlyDictionary<string, string>>>(StringComparer.Ordinal); // per .jsonl file
         foreach (var c in ingest.Chunks)
         {
             int n = perDocument.GetValueOrDefault(c.Source);
             perDocument[c.Source] = n + 1;
-            records.Add(new IndexRecord($"{c.Source}#c{n}", c.Source, FileOf(c.Source), c.Start, c.End, c.Heading, c.Text));
+            string file = FileOf(c.Source);
+            IReadOnlyDictionary<string, string>? own = null;
+            if (file != c.Source && file.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase))
+            {
+                if (!fields.TryGetValue(file, out var rows)) fields[file] = rows = Skald.Data.Ingest.Readers.JsonlReader.Fields(file, textColumn);
+                own = rows.GetValueOrDefault(c.Source);
+            }
+            records.Add(new IndexRecord($"{c.Source}#c{n}", c.Source, file, c.Start, c.End, c.Heading, c.Text, own));
         }
         return records;
     }

@@ -38,11 +38,16 @@ internal sealed class SearchCommand : Command
         Description = "Only results read from a file matching this pattern (* any characters, slashes too; ? one), e.g. \"*/hr/*\" or \"*.pdf\"; repeatable: any of them",
         HelpName = "PATTERN",
     };
+    private readonly Option<string[]> where = new("--where")
+    {
+        Description = "Only results of .jsonl documents whose FIELD (one of their own columns) is VALUE; repeatable: a field given twice takes either value, different fields must all hold",
+        HelpName = "FIELD=VALUE",
+    };
     private readonly Option<bool> causalLm = CliOptions.Flag("--rerank-causal-lm", "The --rerank model is a causal LM that answers yes or no (Qwen3-Reranker as published; as skald rerank --causal-lm)");
 
     public SearchCommand() : base("search", "Search an index made by 'skald index build'")
     {
-        foreach (var o in new Option[] { index, model, query, mode, topK, format, fusion, alpha, rerank, candidates, causalLm, rescore, probes, ef, source }) Options.Add(o);
+        foreach (var o in new Option[] { index, model, query, mode, topK, format, fusion, alpha, rerank, candidates, causalLm, rescore, probes, ef, source, where }) Options.Add(o);
         SetAction(Run);
     }
 
@@ -72,7 +77,7 @@ internal sealed class SearchCommand : Command
             int k = p.GetValue(topK) ?? 10;
             string? reranker = p.GetValue(rerank);
             var hits = searchIndex.Search(text, vector, searchMode, reranker is null ? k : Math.Max(k, p.GetValue(candidates) ?? 50), options,
-                p.GetValue(rescore) ?? 2, p.GetValue(probes) ?? 0, p.GetValue(ef) ?? 0, SourcePatterns(p.GetValue(source)));
+                p.GetValue(rescore) ?? 2, p.GetValue(probes) ?? 0, p.GetValue(ef) ?? 0, Filter(p.GetValue(source), p.GetValue(where)));
             if (reranker is not null) hits = Rerank(reranker, p.GetValue(causalLm), text, hits, k, p.GetValue(CliOptions.Quiet));
             if (p.GetValue(format) == "json") WriteJson(text, p.GetValue(mode)!, hits);
             else
@@ -123,11 +128,18 @@ internal sealed class SearchCommand : Command
         stdout.Write("\n"u8);
     }
 
-    /// <summary>--source: the patterns as a filter (none: every row), an empty one a usage error.</summary>
-    private static SourceFilter? SourcePatterns(string[]? patterns)
+    /// <summary>--source and --where as a filter (neither: every row); an empty pattern or a FIELD=VALUE without '=' is a usage error.</summary>
+    private static IndexFilter? Filter(string[]? patterns, string[]? conditions)
     {
-        if (patterns is null || patterns.Length == 0) return null;
-        if (patterns.Any(string.IsNullOrEmpty)) throw new UsageException("option --source must not be empty");
-        return new SourceFilter(patterns);
+        if (patterns?.Any(string.IsNullOrEmpty) == true) throw new UsageException("option --source must not be empty");
+        var fields = new List<KeyValuePair<string, IReadOnlyList<string>>>();
+        foreach (string c in conditions ?? [])
+        {
+            int eq = c.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0) throw new UsageException($"option --where {c}: expected FIELD=VALUE");
+            fields.Add(new(c[..eq], [c[(eq + 1)..]]));
+        }
+        if ((patterns?.Length ?? 0) == 0 && fields.Count == 0) return null;
+        return new IndexFilter(patterns, fields);
     }
 }

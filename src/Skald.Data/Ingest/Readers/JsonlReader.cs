@@ -4,8 +4,8 @@ namespace Skald.Data.Ingest.Readers;
 
 /// <summary>
 /// .jsonl: one document per line from a text column (default <c>text</c>); an optional <c>title</c> field becomes its
-/// heading. Each row's source is <c>file:line</c>. A line that is not a JSON object, or lacks the column, is an error
-/// naming file and line.
+/// heading; its other columns are its <see cref="Fields"/>. Each row's source is <c>file:line</c>. A line that is not a
+/// JSON object, or lacks the column, is an error naming file and line.
 /// </summary>
 public static class JsonlReader
 {
@@ -13,6 +13,48 @@ public static class JsonlReader
     public static List<(string Source, List<DocumentBlock> Blocks)> Read(string path, string textColumn)
     {
         var result = new List<(string, List<DocumentBlock>)>();
+        ForEachRow(path, textColumn, (line, row, text) =>
+        {
+            var blocks = new List<DocumentBlock>();
+            if (row.TryGetProperty("title", out var title) && title.ValueKind == JsonValueKind.String && textColumn != "title")
+                blocks.Add(new DocumentBlock(BlockKind.Heading, title.GetString()!));
+            blocks.AddRange(PlainTextReader.Paragraphs(text));
+            result.Add(($"{path}:{line}", blocks));
+        });
+        return result;
+    }
+
+    /// <summary>
+    /// Each row's own columns besides the text column and <c>title</c>, by its source (<c>file:line</c>): strings as
+    /// they are, numbers as written, booleans as <c>true</c> / <c>false</c>; null, arrays and objects are left out.
+    /// </summary>
+    public static Dictionary<string, IReadOnlyDictionary<string, string>> Fields(string path, string textColumn)
+    {
+        var result = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        ForEachRow(path, textColumn, (line, row, _) =>
+        {
+            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var p in row.EnumerateObject())
+            {
+                if (p.Name == textColumn || p.Name == "title") continue;
+                string? value = p.Value.ValueKind switch
+                {
+                    JsonValueKind.String => p.Value.GetString(),
+                    JsonValueKind.Number => p.Value.GetRawText(),
+                    JsonValueKind.True => "true",
+                    JsonValueKind.False => "false",
+                    _ => null,
+                };
+                if (value is not null) fields[p.Name] = value;
+            }
+            if (fields.Count > 0) result[$"{path}:{line}"] = fields;
+        });
+        return result;
+    }
+
+    // Every non-blank line as a JSON object with its text column (a line that is not, an error naming file and line).
+    private static void ForEachRow(string path, string textColumn, Action<int, JsonElement, string> row)
+    {
         int line = 0;
         foreach (var raw in PlainTextReader.ReadUtf8(path).Split('\n'))
         {
@@ -33,13 +75,8 @@ public static class JsonlReader
                 if (e.ValueKind != JsonValueKind.Object) throw new DataException($"{path}:{line}: not a JSON object");
                 if (!e.TryGetProperty(textColumn, out var text) || text.ValueKind != JsonValueKind.String)
                     throw new DataException($"{path}:{line}: no string column \"{textColumn}\" (choose one with --text-column)");
-                var blocks = new List<DocumentBlock>();
-                if (e.TryGetProperty("title", out var title) && title.ValueKind == JsonValueKind.String && textColumn != "title")
-                    blocks.Add(new DocumentBlock(BlockKind.Heading, title.GetString()!));
-                blocks.AddRange(PlainTextReader.Paragraphs(text.GetString()!));
-                result.Add(($"{path}:{line}", blocks));
+                row(line, e, text.GetString()!);
             }
         }
-        return result;
     }
 }

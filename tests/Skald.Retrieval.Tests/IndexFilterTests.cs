@@ -12,9 +12,9 @@ namespace Skald.Retrieval.Tests;
 /// passes come back, dense hits are the best passing rows by their stored vectors (exact, whatever lists, graph or codes
 /// the index has), BM25 and hybrid hits pass too, deleted rows never come back.
 /// </summary>
-public sealed class SourceFilterTests
+public sealed class IndexFilterTests
 {
-    private static readonly SourceFilter Hr = new(["*/hr/*"]);
+    private static readonly IndexFilter Hr = IndexFilter.OfSources("*/hr/*");
 
     // 600 rows of the clustered corpus, every third document under /srv/hr, the rest under /srv/it
     private static (TableModel Model, List<IndexRecord> Records, float[][] Queries) Corpus()
@@ -79,9 +79,9 @@ public sealed class SourceFilterTests
         var hybrid = index.Search(query, queries[0], SearchMode.Hybrid, 12, filter: Hr);
         Assert.Equal(12, hybrid.Count);
         Assert.All(hybrid, h => Assert.StartsWith("/srv/hr/", h.Record.Source));
-        var pdf = index.Search(query, queries[0], SearchMode.Hybrid, 12, filter: new SourceFilter(["*.pdf"]));
+        var pdf = index.Search(query, queries[0], SearchMode.Hybrid, 12, filter: IndexFilter.OfSources("*.pdf"));
         Assert.All(pdf, h => Assert.EndsWith(".pdf", h.Record.Source));
-        Assert.Empty(index.Search(query, queries[0], SearchMode.Hybrid, 5, filter: new SourceFilter(["/nowhere/*"])));
+        Assert.Empty(index.Search(query, queries[0], SearchMode.Hybrid, 5, filter: IndexFilter.OfSources("/nowhere/*")));
     }
 
     [Fact]
@@ -101,13 +101,47 @@ public sealed class SourceFilterTests
     }
 
     [Fact]
-    public void AFilterNeedsAPattern()
+    public void AFilterNeedsAPatternOrAField()
     {
-        Assert.Throws<ArgumentException>(() => new SourceFilter([]));
-        Assert.Throws<ArgumentException>(() => new SourceFilter(["*/hr/*", ""]));
+        Assert.Throws<ArgumentException>(() => new IndexFilter());
+        Assert.Throws<ArgumentException>(() => new IndexFilter([], []));
+        Assert.Throws<ArgumentException>(() => IndexFilter.OfSources("*/hr/*", ""));
+        Assert.Throws<ArgumentException>(() => new IndexFilter(fields: [new("", ["x"])]));
+        Assert.Throws<ArgumentException>(() => new IndexFilter(fields: [new("lang", [])]));
         var r = new IndexRecord("a", "d", "/srv/HR/x.txt", 0, 1, "", "t");
         Assert.False(Hr.Matches(r)); // the case as written
-        Assert.True(new SourceFilter(["*/HR/*", "*/hr/*"]).Matches(r));
-        Assert.True(new SourceFilter(["/srv/*/x.tx?"]).Matches(r));
+        Assert.True(IndexFilter.OfSources("*/HR/*", "*/hr/*").Matches(r));
+        Assert.True(IndexFilter.OfSources("/srv/*/x.tx?").Matches(r));
+    }
+
+    [Fact]
+    public void FieldsMustAllHoldOneOfTheirValuesAndSurviveTheRecordsFile()
+    {
+        var (model, records, queries) = Corpus();
+        // every row gets a language and, for even documents, a department
+        var withFields = records.Select((r, i) => r with
+        {
+            Fields = (i / 4) % 2 == 0
+                ? new Dictionary<string, string> { ["lang"] = (i / 4) % 3 == 0 ? "nb" : "sv", ["dept"] = "hr" }
+                : new Dictionary<string, string> { ["lang"] = "da" },
+        }).ToList();
+        withFields[0] = withFields[0] with { Fields = null };
+        using var index = SearchIndex.Open(Build(model, withFields));
+        Assert.Null(index.Records[0].Fields);
+        Assert.Equal(withFields[5].Fields, index.Records[5].Fields); // read back from records.jsonl
+        var filter = new IndexFilter(fields: [new("lang", ["nb", "sv"]), new("dept", ["hr"])]);
+        bool Passes(IndexRecord r) => r.Fields is { } f && f.TryGetValue("dept", out var d) && d == "hr" && f["lang"] is "nb" or "sv";
+        foreach (var q in queries.Take(4))
+        {
+            float norm = MathF.Sqrt(q.Sum(x => x * x));
+            var expected = Enumerable.Range(0, index.Records.Count).Where(r => Passes(index.Records[r]))
+                .Select(r => (Row: r, Score: index.Vector(r).ToArray().Zip(q, (a, b) => (double)a * b / norm).Sum()))
+                .OrderByDescending(x => x.Score).ThenBy(x => x.Row).Take(8).Select(x => index.Records[x.Row].Id);
+            Assert.Equal(expected, index.Search("x", q, SearchMode.Dense, 8, filter: filter).Select(h => h.Record.Id));
+        }
+        var both = new IndexFilter(["*/hr/*"], [new("lang", ["da"])]); // /hr/ documents are every third, "da" every odd one
+        Assert.All(index.Search("tekst emne", queries[0], SearchMode.Hybrid, 10, filter: both),
+            h => Assert.True(h.Record.Source.Contains("/hr/", StringComparison.Ordinal) && h.Record.Fields!["lang"] == "da"));
+        Assert.Empty(index.Search("tekst", queries[0], SearchMode.Bm25, 5, filter: new IndexFilter(fields: [new("lang", ["fi"])])));
     }
 }

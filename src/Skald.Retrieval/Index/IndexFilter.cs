@@ -1,0 +1,60 @@
+using System.IO.Enumeration;
+
+namespace Skald.Retrieval.Index;
+
+/// <summary>
+/// Which rows a search may return. <see cref="Sources"/>: the row's <see cref="IndexRecord.Source"/> (the file it was
+/// read from, as the index recorded it) matches one of the patterns, <c>*</c> any run of characters, slashes included,
+/// <c>?</c> one character, the case as written (<c>*/hr/*</c>, <c>*.pdf</c>). <see cref="Fields"/>: for every key, the
+/// row's <see cref="IndexRecord.Fields"/> (a .jsonl document's own columns) holds one of the values given for it. A row
+/// passes when it meets both (an absent part always holds).
+/// </summary>
+public sealed class IndexFilter
+{
+    private readonly string[]? sources;
+    private readonly Dictionary<string, HashSet<string>>? fields;
+
+    /// <summary>
+    /// A filter on <paramref name="sources"/> patterns and on <paramref name="fields"/> (key → accepted values); null or
+    /// empty parts are left out, but at least one part must be given, and no pattern, key or value list may be empty.
+    /// </summary>
+    public IndexFilter(IEnumerable<string>? sources = null, IEnumerable<KeyValuePair<string, IReadOnlyList<string>>>? fields = null)
+    {
+        this.sources = sources?.ToArray() is { Length: > 0 } s ? s : null;
+        if (this.sources?.Any(string.IsNullOrEmpty) == true) throw new ArgumentException("a source pattern is empty", nameof(sources));
+        var map = fields?.ToList() ?? [];
+        if (map.Count > 0)
+        {
+            this.fields = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+            foreach (var (key, values) in map)
+            {
+                if (string.IsNullOrEmpty(key)) throw new ArgumentException("a field name is empty", nameof(fields));
+                if (values.Count == 0) throw new ArgumentException($"field \"{key}\" has no value to match", nameof(fields));
+                if (!this.fields.TryGetValue(key, out var set)) this.fields[key] = set = new HashSet<string>(StringComparer.Ordinal);
+                set.UnionWith(values);
+            }
+        }
+        if (this.sources is null && this.fields is null) throw new ArgumentException("a filter needs a source pattern or a field to match");
+    }
+
+    /// <summary>A filter on source patterns only.</summary>
+    public static IndexFilter OfSources(params string[] patterns) => new(patterns);
+
+    /// <summary>The source patterns (null: any source).</summary>
+    public IReadOnlyList<string>? Sources => sources;
+
+    /// <summary>The fields and their accepted values (null: no field condition).</summary>
+    public IReadOnlyDictionary<string, HashSet<string>>? Fields => fields;
+
+    /// <summary>Whether <paramref name="record"/> passes.</summary>
+    public bool Matches(IndexRecord record)
+    {
+        if (sources is not null && !sources.Any(p => FileSystemName.MatchesSimpleExpression(p, record.Source, ignoreCase: false))) return false;
+        if (fields is null) return true;
+        foreach (var (key, accepted) in fields)
+        {
+            if (record.Fields is null || !record.Fields.TryGetValue(key, out var value) || !accepted.Contains(value)) return false;
+        }
+        return true;
+    }
+}

@@ -85,26 +85,41 @@ internal static class SearchRequestReader
         {
             if (w.ValueKind != JsonValueKind.Object)
                 throw ApiException.BadRequest($"where must be an object of field: value (or [values]), got {JsonBody.Kind(w)}", "where");
-            fields = [.. w.EnumerateObject().Select(p => new KeyValuePair<string, IReadOnlyList<string>>(p.Name, Strings(p.Value, "where", $"a value or an array of values for \"{p.Name}\"")))];
+            fields = [.. w.EnumerateObject().Select(p => new KeyValuePair<string, IReadOnlyList<string>>(p.Name, Strings(p.Value, "where", $"a value or an array of values for \"{p.Name}\"", scalars: true)))];
             if (fields.Count == 0 || fields.Any(f => f.Key.Length == 0)) throw ApiException.BadRequest("where holds no field or an empty field name", "where");
         }
         if (patterns is null && fields is null) return null;
         if (patterns is not null && (patterns.Count == 0 || patterns.Any(p => p.Length == 0)))
             throw ApiException.BadRequest("source holds no pattern or an empty one", "source");
         if ((patterns?.Count ?? 0) + (fields?.Sum(f => f.Value.Count) ?? 0) > 256) throw ApiException.BadRequest("more than 256 patterns and values to match", "where");
-        return new Skald.Retrieval.Index.IndexFilter(patterns, fields);
+        try
+        {
+            return new Skald.Retrieval.Index.IndexFilter(patterns, fields);
+        }
+        catch (ArgumentException e)
+        {
+            throw ApiException.BadRequest(e.Message.Split(" (Parameter")[0], e.ParamName == "sources" ? "source" : "where");
+        }
     }
 
-    private static List<string> Strings(JsonElement v, string param, string what)
+    // A string or an array of strings; with scalars, numbers and booleans too, as the text a .jsonl field keeps of them.
+    private static List<string> Strings(JsonElement v, string param, string what, bool scalars = false)
     {
+        string? Text(JsonElement e) => e.ValueKind switch
+        {
+            JsonValueKind.String => e.GetString(),
+            JsonValueKind.Number when scalars => e.GetRawText(),
+            JsonValueKind.True when scalars => "true",
+            JsonValueKind.False when scalars => "false",
+            _ => null,
+        };
         var list = new List<string>();
-        if (v.ValueKind == JsonValueKind.String) list.Add(v.GetString()!);
-        else if (v.ValueKind == JsonValueKind.Array)
+        if (v.ValueKind == JsonValueKind.Array)
         {
             foreach (var item in v.EnumerateArray())
-                list.Add(item.ValueKind == JsonValueKind.String ? item.GetString()! : throw ApiException.BadRequest($"{param} must be {what}, got an array holding {JsonBody.Kind(item)}", param));
+                list.Add(Text(item) ?? throw ApiException.BadRequest($"{param} must be {what}, got an array holding {JsonBody.Kind(item)}", param));
         }
-        else throw ApiException.BadRequest($"{param} must be {what}, got {JsonBody.Kind(v)}", param);
+        else list.Add(Text(v) ?? throw ApiException.BadRequest($"{param} must be {what}, got {JsonBody.Kind(v)}", param));
         if (list.Count == 0) throw ApiException.BadRequest($"{param} must be {what}, got an empty array", param);
         return list;
     }

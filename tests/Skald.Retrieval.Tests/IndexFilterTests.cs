@@ -85,6 +85,26 @@ public sealed class IndexFilterTests
     }
 
     [Fact]
+    public void WhenMostRowsPassTheIndexsOwnSearchIsAskedForMore()
+    {
+        var (model, records, queries) = Corpus();
+        var it = IndexFilter.OfSources("*/it/*"); // two documents in three
+        using var exact = SearchIndex.Open(Build(model, records));
+        using var hnsw = SearchIndex.Open(Build(model, records, hnsw: new HnswOptions { M = 8, EfConstruction = 60, EfSearch = 200 }));
+        foreach (var q in queries.Take(6))
+        {
+            var hits = hnsw.Search("x", q, SearchMode.Dense, 10, filter: it);
+            Assert.Equal(10, hits.Count);
+            Assert.All(hits, h => Assert.StartsWith("/srv/it/", h.Record.Source));
+            // the graph with a wide beam finds the exact passing rows here, so asking it for more loses nothing
+            Assert.Equal(exact.Search("x", q, SearchMode.Dense, 10, filter: it).Select(h => h.Record.Id), hits.Select(h => h.Record.Id));
+        }
+        // a filter nothing passes, and one row: the exact fallback
+        Assert.Empty(hnsw.Search("x", queries[0], SearchMode.Dense, 10, filter: IndexFilter.OfSources("/none/*")));
+        Assert.Single(hnsw.Search("x", queries[0], SearchMode.Dense, 10, filter: IndexFilter.OfSources("/srv/hr/doc0.txt")).Select(h => h.Record.Document).Distinct());
+    }
+
+    [Fact]
     public void DeletedRowsNeverComeBack()
     {
         var (model, records, queries) = Corpus();
@@ -108,6 +128,8 @@ public sealed class IndexFilterTests
         Assert.Throws<ArgumentException>(() => IndexFilter.OfSources("*/hr/*", ""));
         Assert.Throws<ArgumentException>(() => new IndexFilter(fields: [new("", ["x"])]));
         Assert.Throws<ArgumentException>(() => new IndexFilter(fields: [new("lang", [])]));
+        Assert.Throws<ArgumentException>(() => IndexFilter.OfSources(new string('*', IndexFilter.MaxLength + 1)));
+        Assert.Throws<ArgumentException>(() => new IndexFilter(fields: [new("lang", [new string('a', IndexFilter.MaxLength + 1)])]));
         var r = new IndexRecord("a", "d", "/srv/HR/x.txt", 0, 1, "", "t");
         Assert.False(Hr.Matches(r)); // the case as written
         Assert.True(IndexFilter.OfSources("*/HR/*", "*/hr/*").Matches(r));

@@ -116,6 +116,11 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
         var (none, nothing) = await PostAsync(fixture.Client, Json(new { query, mode, top_k = 5, where = new { tenant = new[] { "oslo", "bergen" } } }), path: "v1/search");
         Assert.Equal(200, none);
         Assert.Equal(0, nothing.GetProperty("data").GetArrayLength());
+        (none, _) = await PostAsync(fixture.Client, Json(new { query, mode, where = new { year = 2024, open = true } }), path: "v1/search");
+        Assert.Equal(200, none); // numbers and booleans match the text a .jsonl field keeps of them
+        var (tooLong, error) = await PostAsync(fixture.Client, Json(new { query, source = new string('x', 2000) }), path: "v1/search");
+        Assert.Equal(400, tooLong);
+        Assert.Equal("source", Error(error).GetProperty("param").GetString());
         // unfiltered, other documents answer among the best, so the filter did leave something out
         var (_, all) = await PostAsync(fixture.Client, Json(new { query, mode, top_k = 5 }), path: "v1/search");
         Assert.Contains(all.GetProperty("data").EnumerateArray(), h => !Passes(h));
@@ -150,7 +155,8 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
     [InlineData("{\"query\": \"sykkel\", \"where\": 3}", "where")]
     [InlineData("{\"query\": \"sykkel\", \"where\": {}}", "where")]
     [InlineData("{\"query\": \"sykkel\", \"where\": {\"tenant\": []}}", "where")]
-    [InlineData("{\"query\": \"sykkel\", \"where\": {\"tenant\": 1}}", "where")]
+    [InlineData("{\"query\": \"sykkel\", \"where\": {\"tenant\": {\"a\": 1}}}", "where")]
+    [InlineData("{\"query\": \"sykkel\", \"where\": {\"tenant\": [null]}}", "where")]
     public async Task BadInputIsA400AndTheServerKeepsServing(string json, string? param)
     {
         var (status, body) = await PostAsync(fixture.Client, json, path: "v1/search");

@@ -65,10 +65,13 @@ public sealed class Generator
     /// Continues every prompt with its own options (<paramref name="rowOptions"/>[b]: its own length, sampling, seed and
     /// stop strings; <see cref="GenerationOptions.EosTokenIds"/> and <see cref="GenerationOptions.UseCache"/> must agree),
     /// as one batch: requests of a server answered together. A row gets its max new tokens only while its batch's
-    /// longest prompt leaves room in the context.
+    /// longest prompt leaves room in the context. <paramref name="finished"/> (b, result) hears of each row as soon as it
+    /// is done (its result is also in the returned array); a row <paramref name="abandoned"/> says is gone (a client that
+    /// left) stops at the next step, without a <paramref name="finished"/> call, and the batch ends when no row is left.
     /// </summary>
     public GenerationResult[] Generate(IReadOnlyList<IReadOnlyList<int>> prompts, IReadOnlyList<GenerationOptions> rowOptions,
-        IReadOnlyList<int>? rowIndices = null, Action<int, int>? onToken = null)
+        IReadOnlyList<int>? rowIndices = null, Action<int, int>? onToken = null, Func<int, bool>? abandoned = null,
+        Action<int, GenerationResult>? finished = null)
     {
         int batch = prompts.Count;
         if (rowOptions.Count != batch) throw new ArgumentException("one options per prompt");
@@ -108,13 +111,33 @@ public sealed class Generator
         var step = new TokenBatch(new int[batch], Enumerable.Repeat(1, batch).ToArray(), new int[batch], batch, 1);
         var rows = new int[batch];
         var logits = new float[head.VocabSize];
+        var results = new GenerationResult[batch];
+        void Finish(int b, bool tell = true)
+        {
+            var reason = reasons[b] ?? FinishReason.Length;
+            string text = reason == FinishReason.Stop ? texts[b][..cut[b]] : decode(generated[b]);
+            results[b] = new GenerationResult([.. generated[b]], text, reason, prompts[b].Count);
+            if (tell) finished?.Invoke(b, results[b]);
+        }
         int active = rowMax.Count(m => m > 0);
         for (int b = 0; b < batch; b++)
         {
-            if (rowMax[b] <= 0) reasons[b] = FinishReason.Length;
+            if (rowMax[b] > 0) continue;
+            reasons[b] = FinishReason.Length;
+            Finish(b);
         }
         for (int n = 0; n < maxNew && active > 0; n++)
         {
+            if (abandoned is not null)
+            {
+                for (int b = 0; b < batch; b++)
+                {
+                    if (reasons[b] is not null || !abandoned(b)) continue;
+                    reasons[b] = FinishReason.Length;
+                    active--;
+                }
+                if (active == 0) break;
+            }
             tape.Reset();
             var input = n == 0 ? prompt : options.UseCache ? step : Extend(prompt, generated, n);
             var hidden = decoder.Forward(tape, input, options.UseCache ? cache : null);
@@ -137,17 +160,18 @@ public sealed class Generator
                         cut[b] = at;
                     }
                     else if (generated[b].Count == rowMax[b]) reasons[b] = FinishReason.Length;
-                    if (reasons[b] is not null) active--;
+                    if (reasons[b] is not null)
+                    {
+                        active--;
+                        Finish(b);
+                    }
                 }
                 step.Ids[b] = id;
             }
         }
-        var results = new GenerationResult[batch];
         for (int b = 0; b < batch; b++)
         {
-            var reason = reasons[b] ?? FinishReason.Length;
-            string text = reason == FinishReason.Stop ? texts[b][..cut[b]] : decode(generated[b]);
-            results[b] = new GenerationResult([.. generated[b]], text, reason, prompts[b].Count);
+            if (results[b] is null) Finish(b, tell: false); // abandoned rows: their tokens so far, for the caller alone
         }
         return results;
     }

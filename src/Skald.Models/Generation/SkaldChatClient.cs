@@ -52,6 +52,12 @@ public sealed class SkaldChatClient : IChatClient
     /// <summary>Most requests decoded together in one batch (default 8; 1: one at a time).</summary>
     public int MaxBatchSize { get; init; } = 8;
 
+    /// <summary>
+    /// Most positions a batch may hold, rows × (longest prompt + most new tokens), which sizes its KV cache and padded
+    /// prefill (default 16384); a request beyond it waits for a later batch (one request alone always runs).
+    /// </summary>
+    public int MaxBatchTokens { get; init; } = 16384;
+
     /// <summary>How long the first waiting request waits for others to join its batch (default 5 ms).</summary>
     public TimeSpan BatchWait { get; init; } = TimeSpan.FromMilliseconds(5);
 
@@ -111,8 +117,7 @@ public sealed class SkaldChatClient : IChatClient
             }
             var result = await run.ConfigureAwait(false);
             // The final text is the streamed one cut before a stop sequence, which never starts inside what was sent.
-            if (result.Text.Length > sent && result.Text.AsSpan(0, sent).SequenceEqual(text.ToString(0, sent)))
-                yield return Update(id, created, result.Text[sent..]);
+            if (result.Text.Length > sent) yield return Update(id, created, result.Text[sent..]);
             var last = Update(id, created, null);
             last.FinishReason = Reason(result.FinishReason);
             last.Contents.Add(new UsageContent(Usage(result)));
@@ -220,24 +225,38 @@ public sealed class SkaldChatClient : IChatClient
 
     private void Drain()
     {
-        while (true)
+        try
         {
-            List<ChatJob> batch;
-            lock (sync)
+            while (true)
             {
-                if (queue.Count == 0)
+                List<ChatJob> batch;
+                lock (sync)
                 {
-                    draining = false;
-                    return;
+                    if (queue.Count == 0)
+                    {
+                        draining = false;
+                        return;
+                    }
                 }
+                if (BatchWait > TimeSpan.Zero && MaxBatchSize > 1) Thread.Sleep(BatchWait);
+                lock (sync)
+                {
+                    if (queue.Count == 0) continue;
+                    batch = Take();
+                }
+                Decode(batch);
             }
-            if (BatchWait > TimeSpan.Zero && MaxBatchSize > 1) Thread.Sleep(BatchWait);
+        }
+        catch (Exception e) // not expected (Decode settles its own failures); never leave requests waiting on a dead worker
+        {
+            List<ChatJob> left;
             lock (sync)
             {
-                if (queue.Count == 0) continue;
-                batch = Take();
+                left = [.. queue];
+                queue.Clear();
+                draining = false;
             }
-            Decode(batch);
+            foreach (var job in left) Settle(job, d => d.TrySetException(new InvalidOperationException($"generation failed: {e.Message}", e)));
         }
     }
 
@@ -250,7 +269,7 @@ public sealed class SkaldChatClient : IChatClient
         {
             var job = queue[i];
             int t = Math.Max(longest, job.Prompt.Length), m = Math.Max(most, job.Options.MaxNewTokens);
-            if (t + m > Generator.Context) continue;
+            if (t + m > Generator.Context || (long)(batch.Count + 1) * (t + m) > MaxBatchTokens) continue;
             batch.Add(job);
             (longest, most) = (t, m);
         }
@@ -259,30 +278,26 @@ public sealed class SkaldChatClient : IChatClient
         return batch;
     }
 
+    // Each request is answered as soon as its row is done (a short answer does not wait for a long batch mate); a row
+    // whose caller has gone stops at the next step. A failure of the decoding itself is every waiting caller's, as an
+    // InvalidOperationException (an ArgumentException stays what the request itself got wrong).
     private void Decode(List<ChatJob> batch)
     {
         try
         {
-            var results = Generator.GenerateTogether([.. batch.Select(j => j.Prompt)], [.. batch.Select(j => j.Options)], (row, delta) =>
-            {
-                var job = batch[row];
-                if (!job.Cancel.IsCancellationRequested) job.OnText?.Invoke(delta);
-                else if (batch.TrueForAll(j => j.Cancel.IsCancellationRequested)) throw new OperationCanceledException();
-            });
-            for (int i = 0; i < batch.Count; i++)
-            {
-                var result = results[i];
-                if (batch[i].Cancel.IsCancellationRequested) Settle(batch[i], d => d.TrySetCanceled(batch[i].Cancel));
-                else Settle(batch[i], d => d.TrySetResult(result));
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            foreach (var job in batch) Settle(job, d => d.TrySetCanceled(job.Cancel));
+            Generator.GenerateTogether([.. batch.Select(j => j.Prompt)], [.. batch.Select(j => j.Options)],
+                (row, delta) =>
+                {
+                    if (!batch[row].Cancel.IsCancellationRequested) batch[row].OnText?.Invoke(delta);
+                },
+                row => batch[row].Cancel.IsCancellationRequested,
+                (row, result) => Settle(batch[row], d => d.TrySetResult(result)));
+            foreach (var job in batch) Settle(job, d => d.TrySetCanceled(job.Cancel)); // the rows left early
         }
         catch (Exception e)
         {
-            foreach (var job in batch) Settle(job, d => d.TrySetException(e));
+            var failure = new InvalidOperationException($"generation failed: {e.Message}", e);
+            foreach (var job in batch) Settle(job, d => d.TrySetException(failure));
         }
     }
 

@@ -155,14 +155,15 @@ public sealed class TextGenerator
 
     /// <summary>
     /// Generates for <paramref name="prompts"/> as one batch, each row with its own options (a server's concurrent
-    /// requests; <see cref="Generator.Generate(IReadOnlyList{IReadOnlyList{int}}, IReadOnlyList{GenerationOptions}, IReadOnlyList{int}?, Action{int, int}?)"/>):
+    /// requests; <see cref="Generator.Generate(IReadOnlyList{IReadOnlyList{int}}, IReadOnlyList{GenerationOptions}, IReadOnlyList{int}?, Action{int, int}?, Func{int, bool}?, Action{int, GenerationResult}?)"/>):
     /// every row samples from its own seed's first stream, as a single prompt does. <paramref name="onText"/> (row, new
-    /// text) streams each row's text as it grows.
+    /// text) streams each row's text as it grows; <paramref name="finished"/> hears of each row as soon as it is done, and
+    /// a row <paramref name="abandoned"/> says is gone stops at the next step.
     /// </summary>
     public GenerationResult[] GenerateTogether(IReadOnlyList<int[]> prompts, IReadOnlyList<GenerationOptions> options,
-        Action<int, string>? onText = null) =>
+        Action<int, string>? onText = null, Func<int, bool>? abandoned = null, Action<int, GenerationResult>? finished = null) =>
         generator.Generate([.. prompts.Select(p => (IReadOnlyList<int>)p)], options, new int[prompts.Count],
-            TextStreams(prompts.Count, b => b, onText));
+            TextStreams(prompts.Count, b => b, onText), abandoned, finished);
 
     // Per-token callbacks that decode each batch row's ids so far and pass on its new text as (rowOf(b), delta).
     private Action<int, int>? TextStreams(int rows, Func<int, int> rowOf, Action<int, string>? onText)

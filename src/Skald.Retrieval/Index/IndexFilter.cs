@@ -22,6 +22,7 @@ public sealed class IndexFilter
     {
         this.sources = sources?.ToArray() is { Length: > 0 } s ? s : null;
         if (this.sources?.Any(string.IsNullOrEmpty) == true) throw new ArgumentException("a source pattern is empty", nameof(sources));
+        if (this.sources?.Any(p => p.Length > MaxLength) == true) throw new ArgumentException($"a source pattern is longer than {MaxLength} characters", nameof(sources));
         var map = fields?.ToList() ?? [];
         if (map.Count > 0)
         {
@@ -30,12 +31,17 @@ public sealed class IndexFilter
             {
                 if (string.IsNullOrEmpty(key)) throw new ArgumentException("a field name is empty", nameof(fields));
                 if (values.Count == 0) throw new ArgumentException($"field \"{key}\" has no value to match", nameof(fields));
+                if (key.Length > MaxLength || values.Any(v => v.Length > MaxLength))
+                    throw new ArgumentException($"field \"{key[..Math.Min(key.Length, 40)]}\": a name or value is longer than {MaxLength} characters", nameof(fields));
                 if (!this.fields.TryGetValue(key, out var set)) this.fields[key] = set = new HashSet<string>(StringComparer.Ordinal);
                 set.UnionWith(values);
             }
         }
         if (this.sources is null && this.fields is null) throw new ArgumentException("a filter needs a source pattern or a field to match");
     }
+
+    /// <summary>Longest pattern, field name or value (characters).</summary>
+    public const int MaxLength = 1024;
 
     /// <summary>A filter on source patterns only.</summary>
     public static IndexFilter OfSources(params string[] patterns) => new(patterns);
@@ -47,13 +53,19 @@ public sealed class IndexFilter
     public IReadOnlyDictionary<string, HashSet<string>>? Fields => fields;
 
     /// <summary>Whether <paramref name="record"/> passes.</summary>
-    public bool Matches(IndexRecord record)
+    public bool Matches(IndexRecord record) => MatchesSource(record.Source) && MatchesFields(record.Fields);
+
+    /// <summary>Whether a row read from <paramref name="source"/> passes the source patterns (a search asks once per distinct source).</summary>
+    public bool MatchesSource(string source) =>
+        sources is null || sources.Any(p => FileSystemName.MatchesSimpleExpression(p, source, ignoreCase: false));
+
+    /// <summary>Whether a row with <paramref name="rowFields"/> passes the field conditions.</summary>
+    public bool MatchesFields(IReadOnlyDictionary<string, string>? rowFields)
     {
-        if (sources is not null && !sources.Any(p => FileSystemName.MatchesSimpleExpression(p, record.Source, ignoreCase: false))) return false;
         if (fields is null) return true;
         foreach (var (key, accepted) in fields)
         {
-            if (record.Fields is null || !record.Fields.TryGetValue(key, out var value) || !accepted.Contains(value)) return false;
+            if (rowFields is null || !rowFields.TryGetValue(key, out var value) || !accepted.Contains(value)) return false;
         }
         return true;
     }

@@ -20,6 +20,9 @@ internal sealed class RowFilter
     /// <summary>Rows that may not be returned (deleted ones included): how many more hits to ask of an unfiltered search.</summary>
     public int Excluded => pass.Length - rows.Length;
 
+    /// <summary>Rows that may be returned.</summary>
+    public int Count => rows.Length;
+
     /// <summary>Whether <paramref name="row"/> may be returned.</summary>
     public bool Passes(int row) => pass[row];
 

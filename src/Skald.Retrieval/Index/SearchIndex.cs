@@ -235,8 +235,10 @@ public sealed class SearchIndex : IDisposable
     /// rescored with their float rows (0: the quantized scores are final). An IVF index scans the <paramref name="probes"/> lists nearest the query
     /// (0: the manifest's <see cref="IndexManifest.IvfProbes"/>); an HNSW index keeps <paramref name="ef"/> candidates
     /// (0: the manifest's <see cref="IndexManifest.HnswEf"/>; at least as many as the hits asked for). With
-    /// <paramref name="filter"/> only rows it passes are returned; dense search then scores those rows exactly
-    /// from their float rows (no lists, graph or codes: the best allowed rows, however few), BM25 ranks all it matches.
+    /// <paramref name="filter"/> only rows it passes are returned: when fewer than half the rows pass, dense search scores
+    /// those rows exactly from their float rows (no lists, graph or codes: the best passing rows, however few); when more
+    /// do, it asks the index's own search for proportionally more hits and keeps the passing ones (exact if too few
+    /// pass). BM25 ranks all the passing rows it matches.
     /// </summary>
     public IReadOnlyList<IndexHit> Search(string query, float[]? queryVector, SearchMode mode, int topK, FusionOptions? fusion = null,
         int rescoreMultiplier = 2, int probes = 0, int ef = 0, IndexFilter? filter = null)
@@ -275,7 +277,17 @@ public sealed class SearchIndex : IDisposable
     private Hit[] Dense(float[] q, int k, int rescoreMultiplier, int probes, int ef, RowFilter? allowed = null)
     {
         if (LiveCount == 0) return [];
-        if (allowed is not null) return allowed.Exact(q, k, vectors!.Row, tieKeys);
+        if (allowed is not null)
+        {
+            // Most rows pass: the index's own search, asked for enough more hits that k of them likely pass (else exact).
+            if ((graph is not null || lists is not null || codes is not null || quantized is not null) && 2L * allowed.Count >= LiveCount)
+            {
+                int ask = (int)Math.Min(2L * k * LiveCount / Math.Max(1, allowed.Count) + 16, LiveCount);
+                var broad = Dense(q, ask, rescoreMultiplier, probes, ef).Where(h => allowed.Passes(h.Index)).Take(k).ToArray();
+                if (broad.Length == Math.Min(k, allowed.Count)) return broad;
+            }
+            return allowed.Exact(q, k, vectors!.Row, tieKeys);
+        }
         if (graph is not null && codes is not null)
             return HnswSearch.TopK([q], graph, codes, Math.Min(k, LiveCount), ef, rescoreMultiplier, tieKeys, Deleted, vectors!.Row)[0];
         if (graph is not null)
@@ -308,7 +320,7 @@ public sealed class SearchIndex : IDisposable
         Hit[] Learned(int k)
         {
             if (LiveCount == 0) return [];
-            var hits = sparseIndex!.TopK([q!], Math.Min(k + Deleted.Count + (allowed?.Excluded ?? 0), Records.Count), tieKeys)[0];
+            var hits = sparseIndex!.TopK([q!], (int)Math.Min((long)k + (allowed?.Excluded ?? Deleted.Count), Records.Count), tieKeys)[0];
             return [.. hits.Where(h => !Deleted.Contains(h.Index) && (allowed?.Passes(h.Index) ?? true)).Take(k)];
         }
         Hit[] hits = mode switch
@@ -326,7 +338,7 @@ public sealed class SearchIndex : IDisposable
     private Hit[] Sparse(string query, int k, RowFilter? allowed = null)
     {
         if (LiveCount == 0) return [];
-        var hits = bm25.Search(analyzer.Analyze(query), k + Deleted.Count + (allowed?.Excluded ?? 0), tieKeys);
+        var hits = bm25.Search(analyzer.Analyze(query), (int)Math.Min((long)k + (allowed?.Excluded ?? Deleted.Count), Records.Count), tieKeys);
         return [.. hits.Where(h => !Deleted.Contains(h.Index) && (allowed?.Passes(h.Index) ?? true)).Take(k)];
     }
 
@@ -334,7 +346,14 @@ public sealed class SearchIndex : IDisposable
     private RowFilter Allowed(IndexFilter filter)
     {
         var pass = new bool[Records.Count];
-        for (int r = 0; r < pass.Length; r++) pass[r] = !Deleted.Contains(r) && filter.Matches(Records[r]);
+        var bySource = new Dictionary<string, bool>(StringComparer.Ordinal); // a pattern runs once per file, not per row
+        for (int r = 0; r < pass.Length; r++)
+        {
+            if (Deleted.Contains(r)) continue;
+            var record = Records[r];
+            if (!bySource.TryGetValue(record.Source, out bool source)) bySource[record.Source] = source = filter.MatchesSource(record.Source);
+            pass[r] = source && filter.MatchesFields(record.Fields);
+        }
         return new RowFilter(pass);
     }
 

@@ -140,6 +140,13 @@ internal sealed class SearchCommand : Command
             fields.Add(new(c[..eq], [c[(eq + 1)..]]));
         }
         if ((patterns?.Length ?? 0) == 0 && fields.Count == 0) return null;
-        return new IndexFilter(patterns, fields);
+        try
+        {
+            return new IndexFilter(patterns, fields);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException($"option {(e.ParamName == "sources" ? "--source" : "--where")}: {e.Message.Split(" (Parameter")[0]}");
+        }
     }
 }

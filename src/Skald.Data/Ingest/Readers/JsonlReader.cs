@@ -24,9 +24,13 @@ public static class JsonlReader
         return result;
     }
 
+    /// <summary>Longest value <see cref="Fields"/> keeps (characters): a label to filter on, not a second text.</summary>
+    public const int MaxFieldLength = 256;
+
     /// <summary>
     /// Each row's own columns besides the text column and <c>title</c>, by its source (<c>file:line</c>): strings as
-    /// they are, numbers as written, booleans as <c>true</c> / <c>false</c>; null, arrays and objects are left out.
+    /// they are, numbers as written, booleans as <c>true</c> / <c>false</c>; null, arrays, objects and values longer
+    /// than <see cref="MaxFieldLength"/> are left out.
     /// </summary>
     public static Dictionary<string, IReadOnlyDictionary<string, string>> Fields(string path, string textColumn)
     {
@@ -45,7 +49,7 @@ public static class JsonlReader
                     JsonValueKind.False => "false",
                     _ => null,
                 };
-                if (value is not null) fields[p.Name] = value;
+                if (value is not null && value.Length <= MaxFieldLength) fields[p.Name] = value;
             }
             if (fields.Count > 0) result[$"{path}:{line}"] = fields;
         });

@@ -46,6 +46,10 @@ public static class SkaldChatEndpoints
                 {
                     throw ApiException.BadRequest(e.Message, "messages");
                 }
+                catch (Skald.Models.Generation.GenerationBusyException e)
+                {
+                    throw new ApiException(503, $"the server is overloaded ({e.Message})", "server_error");
+                }
                 chat.Metrics.Chat(answer.Usage?.InputTokenCount ?? 0, answer.Usage?.OutputTokenCount ?? 0);
                 await ChatResponses.Completion(ctx.Response, answer, chat.ModelName).ConfigureAwait(false);
             }
@@ -65,6 +69,10 @@ public static class SkaldChatEndpoints
         catch (ArgumentException e)
         {
             throw ApiException.BadRequest(e.Message, "messages");
+        }
+        catch (Skald.Models.Generation.GenerationBusyException e)
+        {
+            throw new ApiException(503, $"the server is overloaded ({e.Message})", "server_error");
         }
         ChatResponses.StartEvents(ctx.Response);
         bool first = true;

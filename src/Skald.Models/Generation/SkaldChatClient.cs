@@ -58,6 +58,9 @@ public sealed class SkaldChatClient : IChatClient
     /// </summary>
     public int MaxBatchTokens { get; init; } = 16384;
 
+    /// <summary>Most requests waiting for a batch; one more is a <see cref="GenerationBusyException"/> (default 256).</summary>
+    public int MaxQueue { get; init; } = 256;
+
     /// <summary>How long the first waiting request waits for others to join its batch (default 5 ms).</summary>
     public TimeSpan BatchWait { get; init; } = TimeSpan.FromMilliseconds(5);
 
@@ -203,9 +206,10 @@ public sealed class SkaldChatClient : IChatClient
     {
         cancel.ThrowIfCancellationRequested();
         var job = new ChatJob(prompt, options, onText, cancel);
-        Interlocked.Increment(ref pending);
         lock (sync)
         {
+            if (queue.Count >= MaxQueue) throw new GenerationBusyException($"{queue.Count} requests are waiting already; retry later");
+            Interlocked.Increment(ref pending);
             queue.Add(job);
             if (!draining)
             {

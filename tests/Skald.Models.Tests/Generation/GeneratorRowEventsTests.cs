@@ -65,4 +65,19 @@ public sealed class GeneratorRowEventsTests
         Assert.Equal(2, client.LargestBatch);
         Assert.All(answers, a => Assert.Equal(answers[0].Text, a.Text));
     }
+
+    [Fact]
+    public async Task AFullQueueRefusesAtOnceAndServesTheRest()
+    {
+        string folder = ChatModelFolder.Create("decoder-qwen2");
+        var messages = new[] { new ChatMessage(ChatRole.User, "Hei") };
+        using var client = new SkaldChatClient(TextGenerator.Load(folder)) { BatchWait = TimeSpan.FromMilliseconds(300), MaxQueue = 2 };
+        var options = new ChatOptions { Temperature = 0, MaxOutputTokens = 4 };
+        var first = client.GetResponseAsync(messages, options);
+        var second = client.GetResponseAsync(messages, options);
+        var e = await Assert.ThrowsAsync<GenerationBusyException>(() => client.GetResponseAsync(messages, options));
+        Assert.Contains("2 requests are waiting", e.Message);
+        Assert.Equal((await first).Text, (await second).Text);
+        Assert.Equal(4, (await client.GetResponseAsync(messages, options)).Usage!.OutputTokenCount);
+    }
 }

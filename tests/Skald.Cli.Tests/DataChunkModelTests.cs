@@ -1,0 +1,40 @@
+using System.Text.Json;
+using Skald.Tokenizers;
+
+namespace Skald.Cli.Tests;
+
+/// <summary>
+/// <c>skald data generate --tokenizer MODEL</c>: passages default to what the model reads (its max_seq_length less
+/// special tokens), so training and evaluation see them whole; a larger --chunk-tokens given on purpose is a warning.
+/// </summary>
+public sealed class DataChunkModelTests
+{
+    private static readonly string Model = TestPaths.FixtureModel("bert-cased-mean"); // max_seq_length 64
+    private static string Documents => Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+
+    private static int[] PassageTokens(string output)
+    {
+        var tokenizer = Tokenizer.FromFile(Path.Combine(Model, "tokenizer.json"));
+        return [.. File.ReadLines(Path.Combine(output, "corpus.jsonl"))
+            .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("text").GetString()!)
+            .Select(t => tokenizer.Encode(t, false).Ids.Length)];
+    }
+
+    [Fact]
+    public void PassagesFitTheModelUnlessAskedOtherwise()
+    {
+        int room = 64 - Tokenizer.FromFile(Path.Combine(Model, "tokenizer.json")).Encode("", true).Ids.Length;
+        string output = Path.Combine(TestPaths.NewTempDir(), "set");
+        var r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--tokenizer", Model);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.DoesNotContain("warning", r.Stderr);
+        var fits = PassageTokens(output);
+        Assert.All(fits, n => Assert.InRange(n, 1, room));
+
+        string wide = Path.Combine(TestPaths.NewTempDir(), "wide");
+        r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", wide, "--tokenizer", Model, "--chunk-tokens", "200");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains($"warning: --chunk-tokens 200 is more than the {room} tokens", r.Stderr);
+        Assert.Contains(PassageTokens(wide), n => n > room); // the sample documents have sections longer than the model reads
+    }
+}

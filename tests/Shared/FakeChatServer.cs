@@ -14,7 +14,7 @@ namespace Skald.Tests;
 internal sealed class FakeChatServer : LocalHttpServer
 {
     /// <summary>What to answer.</summary>
-    public enum Reply { Good, Chatter, TooMany, ServerError, Slow, Garbage, NotFound, NoChoices }
+    public enum Reply { Good, Chatter, TooMany, ServerError, Slow, Garbage, NotFound, NoChoices, Refused }
 
     private readonly Func<string, int, Reply> script;
     private readonly ConcurrentDictionary<string, int> asked = new(StringComparer.Ordinal);
@@ -68,6 +68,9 @@ internal sealed class FakeChatServer : LocalHttpServer
                 return;
             case Reply.NotFound:
                 await WriteAsync(res, 404, "<html>no such page</html>");
+                return;
+            case Reply.Refused: // as OpenAI, vLLM and skald serve refuse a prompt over the model's context
+                await WriteAsync(res, 400, "{\"error\": {\"message\": \"the conversation is 300 tokens;\\nthis model's context is 128\", \"type\": \"invalid_request_error\", \"param\": \"messages\", \"code\": null}}");
                 return;
             case Reply.Garbage:
                 res.StatusCode = 200;

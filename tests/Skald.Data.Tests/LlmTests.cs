@@ -80,6 +80,7 @@ public sealed class LlmTests
 
     [Theory]
     [InlineData("NotFound", "HTTP 404 for model 'fake' (is it an OpenAI-compatible chat endpoint")]
+    [InlineData("Refused", "from model 'fake': the server says \"the conversation is 300 tokens; this model's context is 128\"")]
     [InlineData("Garbage", "after 4 retries (the reply is not a chat completion")]
     [InlineData("ServerError", "after 4 retries (HTTP 500)")]
     public async Task ABrokenEndpointIsOneLine(string replyName, string fragment)

@@ -34,7 +34,22 @@ public sealed class DataChunkModelTests
         string wide = Path.Combine(TestPaths.NewTempDir(), "wide");
         r = SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", wide, "--tokenizer", Model, "--chunk-tokens", "200");
         Assert.True(r.ExitCode == 0, r.Stderr);
-        Assert.Contains($"warning: --chunk-tokens 200 is more than the {room} tokens", r.Stderr);
+        Assert.Contains($"warning: chunks of 200 tokens are more than the {room} tokens", r.Stderr);
         Assert.Contains(PassageTokens(wide), n => n > room); // the sample documents have sections longer than the model reads
+    }
+
+    [Fact]
+    public void APipelineGenerateStageFitsTheModelToo()
+    {
+        int room = 64 - Tokenizer.FromFile(Path.Combine(Model, "tokenizer.json")).Encode("", true).Ids.Length;
+        string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "run"), config = Path.Combine(dir, "pipeline.yaml");
+        File.WriteAllText(config, $$"""
+            output: {{output}}
+            stages:
+              - {name: gen, type: generate, documents: ['{{Documents}}'], tokenizer: '{{Model}}'}
+            """);
+        var r = SkaldProcess.Run("pipeline", "--config", config);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.All(PassageTokens(Path.Combine(output, "gen")), n => Assert.InRange(n, 1, room));
     }
 }

@@ -25,7 +25,7 @@ internal sealed class DataGenerateCommand : Command
     private readonly Option<string> tokenizer = CliOptions.Text("--tokenizer", "Count chunk lengths in tokens of this tokenizer.json or model folder (default: words)", "FILE_OR_DIR");
     private readonly Option<int?> chunkTokens = CliOptions.Int("--chunk-tokens",
         "Largest chunk, in tokens (default: 256, or less when --tokenizer is a sentence-transformers model folder that reads fewer)");
-    private readonly Option<int?> overlapTokens = CliOptions.Int("--overlap-tokens", "Trailing sentences up to this many tokens start the next chunk too", min: 0, defaultValue: 32);
+    private readonly Option<int?> overlapTokens = CliOptions.Int("--overlap-tokens", "Trailing sentences up to this many tokens start the next chunk too (default: 32, or a quarter of a chunk of 32 tokens or fewer)", min: 0);
     private readonly Option<string> textColumn = CliOptions.Text("--text-column", "The text field of .jsonl documents", "NAME", "text");
     private readonly Option<int?> perChunk = CliOptions.Int("--questions-per-chunk", "Queries per chunk (default: 1 for ict, 2 for llm)");
     private readonly Option<bool> noHeadings = CliOptions.Flag("--no-headings", "ict: do not pair headings with their section");
@@ -60,15 +60,11 @@ internal sealed class DataGenerateCommand : Command
     {
         bool quiet = p.GetValue(CliOptions.Quiet);
         string? tokenizerPath = p.GetValue(tokenizer);
-        int? reads = ModelReads(tokenizerPath);
-        int chunk = p.GetValue(chunkTokens) ?? Math.Min(256, reads ?? 256);
-        if (reads is int room && chunk > room)
-            Terminal.Log($"warning: --chunk-tokens {chunk} is more than the {room} tokens {tokenizerPath} reads (its max_seq_length less special tokens): " +
-                "a passage longer than that is cut when the model trains or embeds it", quiet);
+        int chunk = PassageBudget.Chunk(p.GetValue(chunkTokens), tokenizerPath, line => Terminal.Log(line, quiet));
         var chunking = new ChunkOptions
         {
             ChunkTokens = chunk,
-            OverlapTokens = p.GetValue(overlapTokens) ?? Math.Min(32, chunk / 4),
+            OverlapTokens = p.GetValue(overlapTokens) ?? PassageBudget.Overlap(chunk),
             Counter = Counter(tokenizerPath),
         };
         if (chunking.OverlapTokens >= chunking.ChunkTokens)
@@ -147,19 +143,6 @@ internal sealed class DataGenerateCommand : Command
     {
         return LlmSettings.KeyFromEnvironment(endpoint, variable)
             ?? throw new InputException($"environment variable {variable} is not set (the API key for {endpoint.Host}; --api-key-env names another variable)");
-    }
-
-    /// <summary>
-    /// The tokens a sentence-transformers model folder given as --tokenizer reads of a passage: its max_seq_length less
-    /// the special tokens its tokenizer adds (null: not such a folder, or no max_seq_length).
-    /// </summary>
-    private static int? ModelReads(string? path)
-    {
-        if (path is null || !Directory.Exists(path) || !File.Exists(Path.Combine(path, "tokenizer.json"))) return null;
-        var folder = Skald.Models.Modules.ModelFolder.Read(path);
-        if (folder.MaxSeqLength is not int max) return null;
-        int special = Tokenizer.FromFile(Path.Combine(path, "tokenizer.json")).Encode("", true).Ids.Length;
-        return Math.Max(1, max - special);
     }
 
     /// <summary>The chunk-length counter: a tokenizer's tokens, or words.</summary>

@@ -29,7 +29,7 @@ internal static class DataStages
         var documents = s.Keys.FilePathList("documents", required: true);
         string generator = s.Keys.Choice("generator", "ict", "ict", "llm");
         string? tokenizer = s.Keys.FilePath("tokenizer");
-        int chunkTokens = s.Keys.Int("chunk_tokens", 256, 1), overlap = s.Keys.Int("overlap_tokens", 32, 0);
+        int? chunkGiven = s.Keys.IntOrNull("chunk_tokens", 1), overlapGiven = s.Keys.IntOrNull("overlap_tokens", 0);
         bool ocrOn = s.Keys.Choice("ocr", "auto", "auto", "off") == "auto";
         string ocrLanguages = s.Keys.Str("ocr_languages") ?? Skald.Data.Ingest.Readers.Ocr.DefaultLanguages;
         Skald.Data.Ingest.Readers.Ocr ocr;
@@ -55,6 +55,9 @@ internal static class DataStages
         {
             var counter = tokenizer is null ? TokenCounter.Words
                 : TokenCounter.For(Skald.Tokenizers.Tokenizer.FromFile(Directory.Exists(resolve(tokenizer)) ? Path.Combine(resolve(tokenizer), "tokenizer.json") : resolve(tokenizer)), tokenizer);
+            int chunkTokens = PassageBudget.Chunk(chunkGiven, tokenizer is null ? null : resolve(tokenizer), line => log("    " + line));
+            int overlap = overlapGiven ?? PassageBudget.Overlap(chunkTokens);
+            if (overlap >= chunkTokens) throw new InputException($"{s.Where}: overlap_tokens ({overlap}) must be below chunk_tokens ({chunkTokens})");
             var ingest = DocumentIngest.Ingest([.. documents.Select(resolve)], new ChunkOptions { ChunkTokens = chunkTokens, OverlapTokens = overlap, Counter = counter }, ocr: ocr,
                 progress: line => log("    " + line), output: Path.GetDirectoryName(Path.GetFullPath(target))); // OUTPUT, not just OUTPUT/NAME: every stage's output is there
             foreach (var skipped in ingest.Skipped) log($"    skipped {skipped.Path}: {skipped.Reason}");

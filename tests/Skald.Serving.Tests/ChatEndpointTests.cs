@@ -134,6 +134,27 @@ public sealed class ChatEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnApiKeyGuardsChatAsItGuardsEmbeddings()
+    {
+        var chat = new ChatService(new SkaldChatClient(TextGenerator.Load(ChatFolder), "keyed"), "keyed", apiKey: "s3cret");
+        await using var keyed = await EmbeddingServer.StartLiveAsync(null, null, null, chat, "127.0.0.1", 0, new EmbeddingServiceOptions { ApiKey = "s3cret" });
+        using var client = new HttpClient { BaseAddress = keyed.Address, Timeout = TimeSpan.FromSeconds(60) };
+        string body = Json(new { messages = new[] { new { role = "user", content = "Hei" } }, max_tokens = 2 });
+        var (status, error) = await PostAsync(client, body, path: "v1/chat/completions");
+        Assert.Equal(401, status);
+        Assert.Equal("missing_api_key", Error(error).GetProperty("code").GetString());
+        (status, _) = await PostAsync(client, body, "wrong", "v1/chat/completions");
+        Assert.Equal(401, status);
+        (status, _) = await PostAsync(client, body, "s3cret", "v1/chat/completions");
+        Assert.Equal(200, status);
+        using var models = await client.GetAsync("v1/models");
+        Assert.Equal(401, (int)models.StatusCode);
+        // the SDK with the key
+        var sdk = new ChatClient("keyed", new ApiKeyCredential("s3cret"), new OpenAIClientOptions { Endpoint = new Uri(keyed.Address, "v1") });
+        Assert.Equal(ChatMessageRole.Assistant, (await sdk.CompleteChatAsync([new UserChatMessage("Hei")], new ChatCompletionOptions { MaxOutputTokenCount = 2 })).Value.Role);
+    }
+
+    [Fact]
     public async Task AChatOnlyServerServesNoEmbeddings()
     {
         var chat = new ChatService(new SkaldChatClient(TextGenerator.Load(ChatFolder), "only-chat"), "only-chat");

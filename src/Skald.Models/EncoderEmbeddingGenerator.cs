@@ -54,7 +54,9 @@ public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerato
                 e.ModelId = metadata.DefaultModelId;
                 return e;
             });
-            return new GeneratedEmbeddings<TEmbedding>(list);
+            // usage as OpenAI counts it: the tokens the model read (prompt and special tokens included, after truncation)
+            long tokens = encoder.Tokenize(texts, encode).Sum(t => (long)t.Length);
+            return new GeneratedEmbeddings<TEmbedding>(list) { Usage = new UsageDetails { InputTokenCount = tokens, TotalTokenCount = tokens } };
         }, cancellationToken);
     }
 

@@ -16,6 +16,9 @@ public sealed class EmbeddingGeneratorTests
 
         Assert.Equal(2, generated.Count);
         for (int i = 0; i < texts.Length; i++) Assert.Equal(direct[i], generated[i].Vector.ToArray());
+        long tokens = texts.Sum(t => (long)model.Tokenizer.Encode(t, true).Ids.Length); // [CLS] … [SEP] of each (no prompt here)
+        Assert.Equal(tokens, generated.Usage!.InputTokenCount);
+        Assert.Equal(tokens, generated.Usage.TotalTokenCount);
         var metadata = generator.GetService<EmbeddingGeneratorMetadata>();
         Assert.NotNull(metadata);
         Assert.Equal(model.Dimension, metadata.DefaultModelDimensions);

@@ -34,37 +34,24 @@ public static class SkaldChatEndpoints
         {
             var body = await RequestBody.ReadAsync(ctx.Request, chat.MaxBodyBytes).ConfigureAwait(false);
             var request = ChatRequestReader.Read(body);
-            if (request.Stream) await Stream(ctx, chat, request).ConfigureAwait(false);
-            else
-            {
-                ChatResponse answer;
-                try
-                {
-                    answer = await chat.Client.GetResponseAsync(request.Messages, request.Options, ctx.RequestAborted).ConfigureAwait(false);
-                }
-                catch (ArgumentException e)
-                {
-                    throw ApiException.BadRequest(e.Message, "messages");
-                }
-                catch (Skald.Models.Generation.GenerationBusyException e)
-                {
-                    throw new ApiException(503, $"the server is overloaded ({e.Message})", "server_error");
-                }
-                chat.Metrics.Chat(answer.Usage?.InputTokenCount ?? 0, answer.Usage?.OutputTokenCount ?? 0);
-                await ChatResponses.Completion(ctx.Response, answer, chat.ModelName).ConfigureAwait(false);
-            }
+            await (request.Stream ? Stream(ctx, chat, request) : Answer(ctx, chat, request)).ConfigureAwait(false);
         }));
     }
 
-    // The first update is awaited before anything is written, so that a request the model cannot answer is still a 400.
-    private static async Task Stream(HttpContext ctx, ChatService chat, ChatRequest request)
+    private static async Task Answer(HttpContext ctx, ChatService chat, ChatRequest request)
     {
-        var updates = chat.Client.GetStreamingResponseAsync(request.Messages, request.Options, ctx.RequestAborted).GetAsyncEnumerator(ctx.RequestAborted);
-        await using var _ = updates.ConfigureAwait(false);
-        bool more;
+        var answer = await Asking(() => chat.Client.GetResponseAsync(request.Messages, request.Options, ctx.RequestAborted)).ConfigureAwait(false);
+        chat.Metrics.Chat(answer.Usage?.InputTokenCount ?? 0, answer.Usage?.OutputTokenCount ?? 0);
+        await ChatResponses.Completion(ctx.Response, answer, chat.ModelName).ConfigureAwait(false);
+    }
+
+    // What the chat model says it cannot answer, as the client's error: a request it cannot take (an ArgumentException:
+    // a conversation over the context, a template refusing the roles) is a 400, a full queue a 503.
+    private static async Task<T> Asking<T>(Func<Task<T>> ask)
+    {
         try
         {
-            more = await updates.MoveNextAsync().ConfigureAwait(false);
+            return await ask().ConfigureAwait(false);
         }
         catch (ArgumentException e)
         {
@@ -74,6 +61,14 @@ public static class SkaldChatEndpoints
         {
             throw new ApiException(503, $"the server is overloaded ({e.Message})", "server_error");
         }
+    }
+
+    // The first update is awaited before anything is written, so that a request the model cannot answer is still a 400.
+    private static async Task Stream(HttpContext ctx, ChatService chat, ChatRequest request)
+    {
+        var updates = chat.Client.GetStreamingResponseAsync(request.Messages, request.Options, ctx.RequestAborted).GetAsyncEnumerator(ctx.RequestAborted);
+        await using var _ = updates.ConfigureAwait(false);
+        bool more = await Asking(() => updates.MoveNextAsync().AsTask()).ConfigureAwait(false);
         ChatResponses.StartEvents(ctx.Response);
         bool first = true;
         UsageDetails? usage = null;
@@ -92,7 +87,7 @@ public static class SkaldChatEndpoints
         }
         chat.Metrics.Chat(usage?.InputTokenCount ?? 0, usage?.OutputTokenCount ?? 0);
         if (request.IncludeUsage && update is not null)
-            await ChatResponses.Chunk(ctx.Response, update!, chat.ModelName, false, null, null, usage ?? new UsageDetails()).ConfigureAwait(false);
+            await ChatResponses.Chunk(ctx.Response, update, chat.ModelName, false, null, null, usage ?? new UsageDetails()).ConfigureAwait(false);
         await ChatResponses.Done(ctx.Response).ConfigureAwait(false);
     }
 }

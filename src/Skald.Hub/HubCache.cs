@@ -75,14 +75,19 @@ public sealed partial class HubCache(string root)
 
     /// <summary>
     /// Points <paramref name="pointer"/> at <paramref name="blob"/> with a relative symbolic link (so the cache can be
-    /// moved), replacing what was there.
+    /// moved), replacing what was there by a rename (a link already right is left as it is).
     /// </summary>
     public static void Link(string pointer, string blob)
     {
         string folder = Path.GetDirectoryName(pointer)!;
         Directory.CreateDirectory(folder);
-        if (File.Exists(pointer) || new FileInfo(pointer).LinkTarget is not null) File.Delete(pointer);
-        File.CreateSymbolicLink(pointer, Path.GetRelativePath(folder, blob));
+        string target = Path.GetRelativePath(folder, blob);
+        // Another process may be reading the snapshot (it resolved the same files a moment ago): a link that is already
+        // right stays, and a new one replaces the old by a rename, so a reader finds the old link or the new, never none.
+        if (new FileInfo(pointer).LinkTarget == target) return;
+        string temporary = $"{pointer}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        File.CreateSymbolicLink(temporary, target);
+        File.Move(temporary, pointer, overwrite: true);
     }
 
     /// <summary>Writes <c>CACHEDIR.TAG</c> (the cache directory tagging standard's signature line) when missing.</summary>

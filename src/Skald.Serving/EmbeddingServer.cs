@@ -120,11 +120,21 @@ public sealed class EmbeddingServer : IAsyncDisposable
         if (chat is not null) app.MapSkaldChat(chat, service);
         app.MapSkaldHealth(service?.ModelName ?? chat!.ModelName);
         app.MapSkaldMetrics(metrics, options?.ApiKey);
-        string routes = (service is null ? "" : "POST /v1/embeddings, ") + (index is null ? "" : "POST /v1/search, ")
-            + (rerank is null ? "" : "POST /v1/rerank, ") + (chat is null ? "" : "POST /v1/chat/completions, ");
-        app.MapFallback(ctx => ApiResponses.Error(ctx.Response, new ApiException(404,
-            $"no endpoint {ctx.Request.Method} {ctx.Request.Path} here ({routes}GET /v1/models, /health, /metrics)",
-            "invalid_request_error", null, "unknown_url")));
+        string[] posts = [.. new (object? Served, string Path)[] { (service, "/v1/embeddings"), (index, "/v1/search"), (rerank, "/v1/rerank"), (chat, "/v1/chat/completions") }
+            .Where(r => r.Served is not null).Select(r => r.Path)];
+        string routes = string.Concat(posts.Select(r => $"POST {r}, "));
+        app.MapFallback(ctx =>
+        {
+            // A known endpoint asked with another method is a 405 naming the one it takes, as HTTP says, not a 404.
+            string path = ctx.Request.Path.Value?.TrimEnd('/') ?? "";
+            string? allowed = posts.Contains(path, StringComparer.Ordinal) ? "POST"
+                : path is "/v1/models" or "/health" or "/metrics" || path.StartsWith("/v1/models/", StringComparison.Ordinal) ? "GET" : null;
+            if (allowed is not null) ctx.Response.Headers.Allow = allowed;
+            return ApiResponses.Error(ctx.Response, allowed is null
+                ? new ApiException(404, $"no endpoint {ctx.Request.Method} {ctx.Request.Path} here ({routes}GET /v1/models, /health, /metrics)",
+                    "invalid_request_error", null, "unknown_url")
+                : new ApiException(405, $"{ctx.Request.Path} takes {allowed}, not {ctx.Request.Method}", "invalid_request_error", null, "method_not_allowed"));
+        });
         try
         {
             await app.StartAsync(cancel).ConfigureAwait(false);

@@ -35,6 +35,23 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
         Assert.Equal(param, error.GetProperty("param").GetString());
     }
 
+    [Theory]
+    [InlineData("PUT", "v1/embeddings", 405, "POST")]
+    [InlineData("GET", "v1/embeddings", 405, "POST")]
+    [InlineData("DELETE", "v1/models", 405, "GET")]
+    [InlineData("POST", "health", 405, "GET")]
+    [InlineData("GET", "v1/nothing", 404, null)]
+    [InlineData("POST", "v1/chat/completions", 404, null)] // no generator served here
+    public async Task AKnownEndpointAskedWithAnotherMethodIs405(string method, string path, int expected, string? allow)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+        using var response = await fixture.Client.SendAsync(request);
+        Assert.Equal(expected, (int)response.StatusCode);
+        var error = Error(System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement);
+        Assert.Equal(expected == 405 ? "method_not_allowed" : "unknown_url", error.GetProperty("code").GetString());
+        Assert.Equal(allow, response.Content.Headers.Allow.FirstOrDefault());
+    }
+
     [Fact]
     public async Task BytesThatAreNotUtf8Are400NotAServerError()
     {

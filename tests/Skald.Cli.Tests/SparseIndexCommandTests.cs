@@ -102,7 +102,7 @@ public sealed class SparseIndexCommandTests
         Assert.Empty(File.ReadAllText(Path.Combine(folder, "tombstones.txt")).Trim()); // compacted
         // (The random fixture model ranks by its biases more than by words: look for the new row among all of them.)
         var added = Search(folder, "Fjordhesten Blakken", "dense", 100).EnumerateArray()
-            .Single(h => h.GetProperty("id").GetString() == Path.GetFullPath(extra) + "#c0");
+            .Single(h => h.GetProperty("id").GetString() == Path.GetRelativePath(docs, extra) + "#c0"); // under the documents root
         var fjord = encoder.EncodeSparse([added.GetProperty("text").GetString()!])[0];
         Assert.Equal(SparseEmbedding.Dot(encoder.EncodeSparse(["Fjordhesten Blakken"])[0], fjord), added.GetProperty("score").GetSingle(), 3);
         // The kept rows survive the rewrite unchanged: the first query ranks the same documents with the same scores.

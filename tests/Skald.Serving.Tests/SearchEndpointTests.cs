@@ -109,8 +109,7 @@ public sealed class SearchEndpointTests : IClassFixture<SearchEndpointTests.Inde
         var data = body.GetProperty("data");
         Assert.Equal(ids, Hits(data).Ids);
         Assert.NotEmpty(ids);
-        static bool Passes(JsonElement h) => h.GetProperty("source").GetString()!.EndsWith("/kaffe.md", StringComparison.Ordinal)
-            || h.GetProperty("source").GetString()!.EndsWith("/nettverk.html", StringComparison.Ordinal);
+        static bool Passes(JsonElement h) => h.GetProperty("source").GetString() is "kaffe.md" or "nettverk.html"; // relative to the documents folder
         Assert.All(data.EnumerateArray(), h => Assert.True(Passes(h)));
         // a field condition: these documents have no fields, so nothing passes
         var (none, nothing) = await PostAsync(fixture.Client, Json(new { query, mode, top_k = 5, where = new { tenant = new[] { "oslo", "bergen" } } }), path: "v1/search");

@@ -45,10 +45,12 @@ public static class IndexBuilder
     /// from <paramref name="ivf"/>'s centroids; rows added later use the same codebooks; an HNSW graph is linked over
     /// the float rows and walked over the codes); not with a quantized <paramref name="precision"/>.</param>
     /// <param name="maxActiveDims">A sparse encoder's rows keep their N largest entries, and the index's queries too (0: all; with a CSR model, give the model N as well so that its codes hold N latents).</param>
+    /// <param name="documentsRoot">The folder the records' paths are relative to (<see cref="DocumentRoot"/>), recorded; null: none (full paths, or no files).</param>
     public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<IndexRecord> records,
         Bm25Options bm25, string? language, int chunkTokens, int overlapTokens, Action<int, int>? progress = null,
         Quantization.EmbeddingPrecision precision = Quantization.EmbeddingPrecision.Float32, IvfOptions? ivf = null, HnswOptions? hnsw = null,
-        Action<int, int>? linking = null, int maxActiveDims = 0, int truncateDim = 0, Quantization.ProductQuantizerOptions? pq = null)
+        Action<int, int>? linking = null, int maxActiveDims = 0, int truncateDim = 0, Quantization.ProductQuantizerOptions? pq = null,
+        string? documentsRoot = null)
     {
         if (maxActiveDims < 0 || (maxActiveDims > 0 && !model.IsSparse))
             throw new EvaluationException(maxActiveDims < 0 ? "max_active_dims must be at least 1"
@@ -64,6 +66,7 @@ public static class IndexBuilder
             Model = Path.GetFullPath(modelPath),
             ModelSha256 = Directory.Exists(modelPath) ? ModelFingerprint.Of(modelPath) : null,
             ModelName = model.Name,
+            DocumentsRoot = documentsRoot is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(documentsRoot)),
             Dimension = model.Dimension,
             Similarity = model.Similarity == SimilarityFunction.Dot ? "dot" : "cosine",
             Language = language,
@@ -137,10 +140,13 @@ public static class IndexBuilder
     /// again are replaced by the new ones, deleted rows are dropped (compaction), and the folder is rewritten atomically.
     /// An HNSW index keeps the rows it would drop as deleted ones while they are at most <see cref="HnswDeadShare"/> of
     /// its rows, so the saved graph only grows (no rebuild); beyond that it compacts and builds the graph again.
-    /// Returns (rows added, rows replaced); <paramref name="linking"/> as in <see cref="Build"/>.
+    /// Returns (rows added, rows replaced); <paramref name="linking"/> as in <see cref="Build"/>. With
+    /// <paramref name="documentsRoot"/> (the folder <paramref name="records"/>' paths are relative to, usually
+    /// <see cref="DocumentRoot.For"/>) it becomes the recorded root, and the rows of an index written with full paths
+    /// are made relative to its <see cref="DocumentRoot.Recorded"/> root first, so re-added documents replace them.
     /// </summary>
     public static (int Added, int Replaced) Add(string folder, IEmbeddingModel model, IReadOnlyList<IndexRecord> records,
-        Action<int, int>? progress = null, Action<int, int>? linking = null)
+        Action<int, int>? progress = null, Action<int, int>? linking = null, string? documentsRoot = null)
     {
         List<IndexRecord> keptRecords;
         List<int> keptRows;
@@ -154,10 +160,17 @@ public static class IndexBuilder
             if (model.Dimension != manifest.Dimension || model.IsSparse != manifest.Sparse)
                 throw new EvaluationException($"{folder}: the index holds {manifest.Dimension}-d {(manifest.Sparse ? "sparse" : "dense")} vectors of {manifest.Model}; " +
                     $"this model makes {model.Dimension}-d {(model.IsSparse ? "sparse" : "dense")} ones");
+            IReadOnlyList<IndexRecord> existing = index.Records;
+            if (documentsRoot is not null)
+            {
+                if (manifest.DocumentsRoot is null && DocumentRoot.Recorded(manifest, existing) is { } before) // full paths: relative to where they were
+                    existing = [.. existing.Select(r => DocumentRoot.Relative(r, before))];
+                manifest = manifest with { DocumentsRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(documentsRoot)) };
+            }
             var newDocuments = records.Select(r => r.Document).ToHashSet(StringComparer.Ordinal);
-            keptRows = [.. Enumerable.Range(0, index.Records.Count).Where(r => !index.Deleted.Contains(r) && !newDocuments.Contains(index.Records[r].Document))];
+            keptRows = [.. Enumerable.Range(0, existing.Count).Where(r => !index.Deleted.Contains(r) && !newDocuments.Contains(existing[r].Document))];
             replaced = index.LiveCount - keptRows.Count;
-            keptRecords = [.. keptRows.Select(r => index.Records[r])];
+            keptRecords = [.. keptRows.Select(r => existing[r])];
             CheckUnique(records, keptRecords);
             int dropped = index.Records.Count - keptRows.Count;
             if (index.Graph is not null && dropped > 0 && dropped <= HnswDeadShare * (index.Records.Count + records.Count))
@@ -166,7 +179,7 @@ public static class IndexBuilder
                 // rows into the saved graph, as hnswlib's markDelete leaves them; a compaction rebuilds it later.
                 var dead = Enumerable.Range(0, index.Records.Count).Except(keptRows).ToArray();
                 keptRows = [.. Enumerable.Range(0, index.Records.Count)];
-                keptRecords = [.. index.Records];
+                keptRecords = [.. existing];
                 tombstones = dead;
             }
             if (manifest.Sparse)
@@ -222,19 +235,21 @@ public static class IndexBuilder
 
     /// <summary>
     /// Marks as deleted every live row whose record id or document is in <paramref name="ids"/>, or whose source file is
-    /// in <paramref name="sources"/> (compared as full paths). Returns the rows deleted.
+    /// in <paramref name="sources"/> (as the index recorded it, or compared as full paths, a relative source under the
+    /// index's documents root). Returns the rows deleted.
     /// </summary>
     public static int Delete(string folder, IReadOnlyCollection<string> ids, IReadOnlyCollection<string> sources)
     {
         using var index = SearchIndex.Open(folder);
         var idSet = ids.ToHashSet(StringComparer.Ordinal);
-        var sourceSet = sources.Select(Path.GetFullPath).ToHashSet(StringComparer.Ordinal);
+        var sourceSet = sources.Select(Path.GetFullPath).Concat(sources).ToHashSet(StringComparer.Ordinal);
+        string? root = index.Manifest.DocumentsRoot;
         var deleted = new HashSet<int>(index.Deleted);
         int before = deleted.Count;
         for (int r = 0; r < index.Records.Count; r++)
         {
             var rec = index.Records[r];
-            if (idSet.Contains(rec.Id) || idSet.Contains(rec.Document) || (sourceSet.Count > 0 && sourceSet.Contains(Path.GetFullPath(rec.Source))))
+            if (idSet.Contains(rec.Id) || idSet.Contains(rec.Document) || (sourceSet.Count > 0 && (sourceSet.Contains(rec.Source) || sourceSet.Contains(DocumentRoot.Full(root, rec.Source)))))
                 deleted.Add(r);
         }
         if (deleted.Count > before) IndexWriter.WriteTombstones(folder, deleted);

@@ -4,7 +4,8 @@ namespace Skald.Retrieval.Index;
 
 /// <summary>
 /// Which rows a search may return. <see cref="Sources"/>: the row's <see cref="IndexRecord.Source"/> (the file it was
-/// read from, as the index recorded it) matches one of the patterns, <c>*</c> any run of characters, slashes included,
+/// read from, as the index recorded it: relative to its documents root, or, given the root, the file's full path under
+/// it; <see cref="MatchesSource(string, string?)"/>) matches one of the patterns, <c>*</c> any run of characters, slashes included,
 /// <c>?</c> one character, the case as written (<c>*/hr/*</c>, <c>*.pdf</c>). <see cref="Fields"/>: for every key, the
 /// row's <see cref="IndexRecord.Fields"/> (a .jsonl document's own columns) holds one of the values given for it. A row
 /// passes when it meets both (an absent part always holds).
@@ -51,6 +52,14 @@ public sealed class IndexFilter
 
     /// <summary>The fields and their accepted values (null: no field condition).</summary>
     public IReadOnlyDictionary<string, HashSet<string>>? Fields => fields;
+
+    /// <summary>
+    /// Whether a row read from <paramref name="source"/>, a path relative to the index's documents
+    /// <paramref name="root"/> (<see cref="DocumentRoot"/>), passes: a pattern may match the path as recorded
+    /// (<c>hr/*</c>) or the file's full path under the root (<c>*/hr/*</c>, <c>/srv/docs/hr/*</c>).
+    /// </summary>
+    public bool MatchesSource(string source, string? root) =>
+        MatchesSource(source) || (root is not null && sources is not null && MatchesSource(DocumentRoot.Full(root, source)));
 
     /// <summary>Whether <paramref name="record"/> passes.</summary>
     public bool Matches(IndexRecord record) => MatchesSource(record.Source) && MatchesFields(record.Fields);

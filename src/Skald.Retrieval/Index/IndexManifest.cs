@@ -29,6 +29,12 @@ public sealed record IndexManifest
     /// </summary>
     [JsonPropertyName("model_sha256")] public string? ModelSha256 { get; init; }
 
+    /// <summary>
+    /// The folder the records' paths are relative to (<see cref="DocumentRoot"/>): where the documents were when they
+    /// were last indexed; null in indexes of full paths, written before it was recorded.
+    /// </summary>
+    [JsonPropertyName("documents_root"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? DocumentsRoot { get; init; }
+
     /// <summary>Vector width.</summary>
     [JsonPropertyName("dimension")] public int Dimension { get; init; }
 

@@ -351,7 +351,7 @@ public sealed class SearchIndex : IDisposable
         {
             if (Deleted.Contains(r)) continue;
             var record = Records[r];
-            if (!bySource.TryGetValue(record.Source, out bool source)) bySource[record.Source] = source = filter.MatchesSource(record.Source);
+            if (!bySource.TryGetValue(record.Source, out bool source)) bySource[record.Source] = source = filter.MatchesSource(record.Source, Manifest.DocumentsRoot);
             pass[r] = source && filter.MatchesFields(record.Fields);
         }
         return new RowFilter(pass);

@@ -18,11 +18,12 @@ internal sealed class IndexAddCommand : Command
     private readonly Option<string> textColumn = CliOptions.Text("--text-column", "The text field of .jsonl documents", "NAME", "text");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
     private readonly Option<string> model = IndexOptions.MovedModel();
+    private readonly Option<string> documentsRoot = IndexOptions.DocumentsRoot();
     private readonly OcrOptions ocr = new();
 
     public IndexAddCommand() : base("add", "Add documents to an index (a document added again replaces its old rows; deleted rows are compacted away)")
     {
-        foreach (var o in new Option[] { index, model, documents, corpus, textColumn, batchSize }) Options.Add(o);
+        foreach (var o in new Option[] { index, model, documents, corpus, documentsRoot, textColumn, batchSize }) Options.Add(o);
         foreach (var o in ocr.All) Options.Add(o);
         SetAction(Run);
     }
@@ -34,7 +35,9 @@ internal sealed class IndexAddCommand : Command
         {
             string folder = p.GetValue(index)!;
             IndexManifest manifest;
-            using (var open = SearchIndex.Open(folder)) manifest = open.Manifest;
+            string? recorded;
+            using (var open = SearchIndex.Open(folder)) (manifest, recorded) = (open.Manifest, DocumentRoot.Recorded(open.Manifest, open.Records));
+            string root = IndexSources.Root(p.GetValue(documents), p.GetValue(corpus), recorded, p.GetValue(documentsRoot));
             string modelDir = IndexOptions.ModelOf(manifest, folder, p.GetValue(model), "");
             var embedder = EvaluationEmbeddingModel.Load(modelDir, new EvaluationEmbeddingOptions
             {
@@ -46,8 +49,9 @@ internal sealed class IndexAddCommand : Command
             var (chunk, overlap, _) = manifest.ChunkTokens > 0 ? (manifest.ChunkTokens, manifest.OverlapTokens, null)
                 : IndexOptions.Chunking(embedder, null, null);
             var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, modelDir) };
-            var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), folder);
-            var (added, replaced) = IndexBuilder.Add(folder, embedder, records, IndexOptions.Progress(quiet), IndexOptions.Linking(quiet));
+            var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder);
+            var (added, replaced) = IndexBuilder.Add(folder, embedder, records, IndexOptions.Progress(quiet), IndexOptions.Linking(quiet), root);
+            if (recorded is not null && recorded != root) Terminal.Log($"documents root is now {root} (was {recorded})", quiet);
             Terminal.Log($"added {added} row(s){(replaced > 0 ? $", replacing {replaced} row(s) of re-added documents" : "")} to {folder}", quiet);
             return 0;
         }

@@ -35,10 +35,11 @@ internal sealed class IndexBuildCommand : Command
     private readonly Option<int?> truncateDim = CliOptions.Int("--truncate-dim",
         "Dense models: keep the first N values of each embedding (a Matryoshka width); queries are cut the same way");
     private readonly DenseLayoutOptions layoutOptions = new();
+    private readonly Option<string> documentsRoot = IndexOptions.DocumentsRoot();
 
     public IndexBuildCommand() : base("build", "Build a search index over documents (chunked) or a BEIR corpus: embeddings, BM25 and metadata")
     {
-        foreach (var o in new Option[] { model, output, documents, corpus, language, chunkTokens, overlapTokens, textColumn, batchSize, maxActiveDims, truncateDim }) Options.Add(o);
+        foreach (var o in new Option[] { model, output, documents, corpus, documentsRoot, language, chunkTokens, overlapTokens, textColumn, batchSize, maxActiveDims, truncateDim }) Options.Add(o);
         foreach (var o in ocr.All) Options.Add(o);
         foreach (var o in layoutOptions.All) Options.Add(o);
         SetAction(Run);
@@ -52,6 +53,7 @@ internal sealed class IndexBuildCommand : Command
         try
         {
             IndexWriter.CheckTarget(p.GetValue(output)!); // before the model loads and the documents embed
+            string root = IndexSources.Root(p.GetValue(documents), p.GetValue(corpus), null, p.GetValue(documentsRoot));
             OutputPath.NotHoldingAnInputOf("--output", p.GetValue(output)!, [.. CliOptions.Items(p.GetValue(documents)), p.GetValue(corpus)]);
             string dir = IndexOptions.ModelFolder(p.GetValue(model)!, quiet);
             Rerankers.WarnIfCrossEncoder(dir, "skald search --rerank", quiet);
@@ -61,7 +63,7 @@ internal sealed class IndexBuildCommand : Command
             });
             var (chunk, overlap, note) = IndexOptions.Chunking(embedder, p.GetValue(chunkTokens), p.GetValue(overlapTokens));
             var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, dir) };
-            var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), p.GetValue(output));
+            var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, p.GetValue(output));
             var clock = System.Diagnostics.Stopwatch.StartNew();
             IEmbeddingModel vectors = embedder;
             var progress = IndexOptions.Progress(quiet);
@@ -74,7 +76,7 @@ internal sealed class IndexBuildCommand : Command
             }
             var manifest = IndexBuilder.Build(p.GetValue(output)!, vectors, dir, records, new Bm25Options(), p.GetValue(language),
                 p.GetValue(corpus) is null ? chunk : 0, p.GetValue(corpus) is null ? overlap : 0, progress, layout.Precision, layout.Ivf, layout.Hnsw, IndexOptions.Linking(quiet), p.GetValue(maxActiveDims) ?? 0,
-                p.GetValue(truncateDim) ?? 0, layout.Pq);
+                p.GetValue(truncateDim) ?? 0, layout.Pq, root);
             if (p.GetValue(corpus) is not null) note = IndexOptions.LongRows(embedder, records);
             if (note is not null) Terminal.Log(note, quiet); // after the checks, which fail in one line
             Terminal.Log($"indexed {manifest.Rows} row(s) of {records.Select(r => r.Document).Distinct().Count()} document(s) with {manifest.ModelName} " +

@@ -55,6 +55,7 @@ internal sealed class IndexInfoCommand : Command
         var fields = new List<KeyValuePair<string, object>>
         {
             new("model", m.Model),
+            new("documents_root", m.DocumentsRoot ?? "none (records hold full paths)"),
             new("dimension", m.Dimension),
             new("similarity", m.Similarity),
             new("rows", m.Rows),

@@ -17,6 +17,11 @@ internal static class IndexOptions
     /// <summary>--corpus FILE.</summary>
     public static Option<string> Corpus() => CliOptions.Text("--corpus", "A BEIR corpus.jsonl (or its folder) instead: one row per document, not chunked", "FILE");
 
+    /// <summary>--documents-root DIR: the folder record paths are relative to.</summary>
+    public static Option<string> DocumentsRoot() => CliOptions.Text("--documents-root",
+        "The folder the index's document paths are relative to (default: the index's recorded root while it exists, else the deepest folder " +
+        "holding every --documents path; give it when the documents moved and you add only some of them)", "DIR");
+
     /// <summary>--index DIR.</summary>
     public static Option<string> Index() => CliOptions.Text("--index", "Index folder (made by 'skald index build')", "DIR", required: true);
 

@@ -1,5 +1,7 @@
 using Skald.Cli.CommandLine;
+using Skald.Cli.IO;
 using Skald.Data.Ingest;
+using Skald.Retrieval;
 using Skald.Retrieval.Data;
 using Skald.Retrieval.Index;
 
@@ -7,8 +9,8 @@ namespace Skald.Cli.Commands.Index;
 
 /// <summary>
 /// What goes into an index: documents read and chunked by <see cref="DocumentIngest"/> (one record per chunk, id
-/// <c>DOCUMENT#cN</c>, the document being the file's full path, or <c>path:line</c> for .jsonl rows, whose other
-/// columns become the record's fields), or a BEIR
+/// <c>DOCUMENT#cN</c>, the document being the file's path relative to the documents root (<see cref="DocumentRoot"/>),
+/// or <c>path:line</c> for .jsonl rows, whose other columns become the record's fields), or a BEIR
 /// <c>corpus.jsonl</c> (one record per document, its <c>_id</c> as id and document).
 /// </summary>
 internal static class IndexSources
@@ -16,16 +18,16 @@ internal static class IndexSources
     /// <summary>
     /// Reads the records (scanned PDF pages as <paramref name="ocr"/> says); <paramref name="log"/> hears about skipped
     /// files and unread pages; the <paramref name="index"/> folder is not read when it lies inside the documents.
+    /// Paths are made relative to <paramref name="root"/> (<see cref="Root"/>).
     /// </summary>
     public static List<IndexRecord> Read(string? documents, string? corpus, ChunkOptions chunking, string textColumn, Skald.Data.Ingest.Readers.Ocr ocr, Action<string> log,
-        string? index = null)
+        string root, string? index = null)
     {
         if ((documents is null) == (corpus is null)) throw new UsageException("give either --documents or --corpus");
         if (corpus is not null)
         {
-            string path = Directory.Exists(corpus) ? Path.Combine(corpus, "corpus.jsonl") : corpus;
-            string full = Path.GetFullPath(path);
-            return [.. RetrievalData.LoadCorpus(path).Select(d => new IndexRecord(d.Id, d.Id, full, 0, d.Text.Length, d.Title, d.Text))];
+            string source = DocumentRoot.Relative(root, Path.GetFullPath(CorpusFile(corpus)));
+            return [.. RetrievalData.LoadCorpus(CorpusFile(corpus)).Select(d => new IndexRecord(d.Id, d.Id, source, 0, d.Text.Length, d.Title, d.Text))];
         }
         var inputs = CliOptions.Items(documents).Select(Path.GetFullPath).ToArray();
         var ingest = DocumentIngest.Ingest(inputs, chunking, textColumn, ocr, log, output: index); // (an index inside the documents is not read)
@@ -45,10 +47,33 @@ internal static class IndexSources
                 if (!fields.TryGetValue(file, out var rows)) fields[file] = rows = Skald.Data.Ingest.Readers.JsonlReader.Fields(file, textColumn);
                 own = rows.GetValueOrDefault(c.Source);
             }
-            records.Add(new IndexRecord($"{c.Source}#c{n}", c.Source, file, c.Start, c.End, c.Heading, c.Text, own));
+            string document = DocumentRoot.Relative(root, c.Source);
+            records.Add(new IndexRecord($"{document}#c{n}", document, DocumentRoot.Relative(root, file), c.Start, c.End, c.Heading, c.Text, own));
         }
         return records;
     }
+
+    /// <summary>
+    /// The documents root of records read from --documents or --corpus (<see cref="DocumentRoot.For"/>: the index's
+    /// <paramref name="recorded"/> root while it exists, else the deepest folder holding them; --documents-root
+    /// <paramref name="given"/> overrides it).
+    /// </summary>
+    public static string Root(string? documents, string? corpus, string? recorded, string? given)
+    {
+        if ((documents is null) == (corpus is null)) throw new UsageException("give either --documents or --corpus");
+        string[] inputs = corpus is not null ? [CorpusFile(corpus)] : CliOptions.Items(documents);
+        if (inputs.Length == 0) throw new UsageException("option --documents must not be empty");
+        try
+        {
+            return DocumentRoot.For(recorded, inputs, given);
+        }
+        catch (EvaluationException e)
+        {
+            throw new InputException(e.Message);
+        }
+    }
+
+    private static string CorpusFile(string corpus) => Directory.Exists(corpus) ? Path.Combine(corpus, "corpus.jsonl") : corpus;
 
     /// <summary>The file a chunk source names (<c>path:line</c> for .jsonl rows → path).</summary>
     private static string FileOf(string source)

@@ -1,0 +1,97 @@
+namespace Skald.Retrieval.Index;
+
+/// <summary>
+/// The documents root of an index (<see cref="IndexManifest.DocumentsRoot"/>): the folder its records' paths are
+/// relative to. A record's <see cref="IndexRecord.Source"/> is the file's path under it with '/' separators
+/// (<c>hr/ferie.md</c>; <c>../x.txt</c> for a file added from outside it), and its document and id start with that path
+/// (<c>hr/ferie.md#c0</c>, <c>rows.jsonl:3</c>), so the same documents are recognised wherever the folder lies: moved,
+/// renamed, or checked out on another machine. Indexes written before roots were recorded hold full paths; they
+/// search as they are, and <see cref="Relative(IndexRecord, string)"/> turns their records relative to
+/// <see cref="Recorded"/> (the deepest folder holding all their sources) when documents are added.
+/// </summary>
+public static class DocumentRoot
+{
+    /// <summary>
+    /// The root of an index built from <paramref name="inputs"/> (files and folders): the deepest folder holding every
+    /// one (a folder given alone is its own root; a file's root is its folder).
+    /// </summary>
+    public static string Of(IEnumerable<string> inputs) =>
+        CommonFolder(inputs.Select(Path.GetFullPath).Select(p => Directory.Exists(p) ? p : Path.GetDirectoryName(p) ?? p));
+
+    /// <summary>
+    /// The root that documents added from <paramref name="inputs"/> are made relative to: <paramref name="given"/> when
+    /// the user names one; else the index's <paramref name="recorded"/> root while that folder exists (a file outside it
+    /// gets a <c>../</c> path); else (the folder was moved, renamed or is on another machine, or the index has no
+    /// documents yet) the root <see cref="Of"/> the inputs, so the moved folder's documents keep their paths and replace
+    /// their old rows. <paramref name="given"/> must hold every input.
+    /// </summary>
+    public static string For(string? recorded, IReadOnlyCollection<string> inputs, string? given)
+    {
+        if (given is not null)
+        {
+            string root = Trim(Path.GetFullPath(given));
+            if (!Directory.Exists(root)) throw new EvaluationException($"{given}: documents root folder not found");
+            foreach (string input in inputs)
+                if (!Holds(root, Path.GetFullPath(input))) throw new EvaluationException($"{input}: not inside the documents root {given}");
+            return root;
+        }
+        return recorded is not null && Directory.Exists(recorded) ? recorded : Of(inputs);
+    }
+
+    /// <summary>
+    /// The root an index's records are relative to: the manifest's, or for an index written with full paths, the
+    /// deepest folder holding every source file (null when no source is a full path: no documents yet, or none from files).
+    /// </summary>
+    public static string? Recorded(IndexManifest manifest, IReadOnlyList<IndexRecord> records)
+    {
+        if (manifest.DocumentsRoot is { Length: > 0 } root) return root;
+        var folders = records.Select(r => r.Source).Distinct(StringComparer.Ordinal).Where(Path.IsPathFullyQualified)
+            .Select(s => Path.GetDirectoryName(s) ?? s).ToList();
+        return folders.Count == 0 ? null : CommonFolder(folders);
+    }
+
+    /// <summary>A path made relative to <paramref name="root"/>, with '/' separators.</summary>
+    public static string Relative(string root, string path) => Path.GetRelativePath(root, path).Replace('\\', '/');
+
+    /// <summary>
+    /// <paramref name="record"/> with a full source path made relative to <paramref name="root"/>, and its document and
+    /// id where they start with that path (a BEIR id is left as it is); a record already relative is returned as it is.
+    /// </summary>
+    public static IndexRecord Relative(IndexRecord record, string root)
+    {
+        if (!Path.IsPathFullyQualified(record.Source)) return record;
+        string full = record.Source, relative = Relative(root, full);
+        string Rebased(string value) => value.StartsWith(full, StringComparison.Ordinal) ? relative + value[full.Length..] : value;
+        return record with { Id = Rebased(record.Id), Document = Rebased(record.Document), Source = relative };
+    }
+
+    /// <summary>The full path of a record's <paramref name="source"/>: as it is when full, else under <paramref name="root"/> (null: as it is).</summary>
+    public static string Full(string? root, string source) =>
+        root is null || Path.IsPathFullyQualified(source) ? source : Path.GetFullPath(Path.Join(root, source));
+
+    /// <summary>Whether <paramref name="path"/> is <paramref name="folder"/> or lies under it (full paths).</summary>
+    private static bool Holds(string folder, string path)
+    {
+        string relative = Path.GetRelativePath(folder, path);
+        return relative == "." || !(relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathFullyQualified(relative));
+    }
+
+    private static string CommonFolder(IEnumerable<string> folders)
+    {
+        string[]? common = null;
+        foreach (string folder in folders)
+        {
+            var parts = Trim(folder).Split(Path.DirectorySeparatorChar);
+            if (common is null) { common = parts; continue; }
+            int n = 0;
+            while (n < common.Length && n < parts.Length && common[n] == parts[n]) n++;
+            common = common[..n];
+        }
+        if (common is null) throw new ArgumentException("no folder given", nameof(folders));
+        string joined = string.Join(Path.DirectorySeparatorChar, common);
+        // "/a" split is ["", "a"]: the filesystem root joins to "" (Windows: "C:"), so put its separator back
+        return joined.Length == 0 || joined.EndsWith(':') ? joined + Path.DirectorySeparatorChar : joined;
+    }
+
+    private static string Trim(string path) => Path.TrimEndingDirectorySeparator(path);
+}

@@ -1,0 +1,65 @@
+using Skald.Retrieval.Index;
+
+namespace Skald.Retrieval.Tests;
+
+/// <summary>
+/// <see cref="DocumentRoot"/>: which folder an index's record paths are relative to, and how records written with full
+/// paths are made relative (the ids and documents that start with the source path, not a BEIR id).
+/// </summary>
+public sealed class DocumentRootTests
+{
+    [Fact]
+    public void TheRootIsTheDeepestFolderHoldingEveryInput()
+    {
+        string top = Directory.CreateTempSubdirectory("skald-root").FullName;
+        Directory.CreateDirectory(Path.Combine(top, "docs", "hr"));
+        Directory.CreateDirectory(Path.Combine(top, "docs", "it"));
+        File.WriteAllText(Path.Combine(top, "docs", "hr", "a.txt"), "a");
+        Assert.Equal(Path.Combine(top, "docs"), DocumentRoot.Of([Path.Combine(top, "docs")]));
+        Assert.Equal(Path.Combine(top, "docs"), DocumentRoot.Of([Path.Combine(top, "docs") + "/"]));
+        Assert.Equal(Path.Combine(top, "docs", "hr"), DocumentRoot.Of([Path.Combine(top, "docs", "hr", "a.txt")])); // a file: its folder
+        Assert.Equal(Path.Combine(top, "docs"), DocumentRoot.Of([Path.Combine(top, "docs", "hr", "a.txt"), Path.Combine(top, "docs", "it")]));
+        Assert.Equal("/", DocumentRoot.Of(["/", "/tmp"]));
+        // a docs2 folder beside docs is not inside it, though its name starts the same
+        Assert.Equal(top, DocumentRoot.Of([Path.Combine(top, "docs"), Path.Combine(top, "docs2")]));
+    }
+
+    [Fact]
+    public void AddingKeepsARootThatStillExistsElseTakesTheInputsOwn()
+    {
+        string top = Directory.CreateTempSubdirectory("skald-root").FullName;
+        string docs = Directory.CreateDirectory(Path.Combine(top, "docs")).FullName, moved = Directory.CreateDirectory(Path.Combine(top, "moved")).FullName;
+        Directory.CreateDirectory(Path.Combine(docs, "hr"));
+        Assert.Equal(docs, DocumentRoot.For(docs, [Path.Combine(docs, "hr")], null)); // inside it
+        Assert.Equal(docs, DocumentRoot.For(docs, [moved], null)); // outside, but the recorded folder is still there: ../moved
+        Assert.Equal(moved, DocumentRoot.For(Path.Combine(top, "gone"), [moved], null)); // the recorded folder moved away
+        Assert.Equal(moved, DocumentRoot.For(null, [moved], null));
+        Assert.Equal(top, DocumentRoot.For(docs, [moved], top)); // given
+        Assert.Contains("not inside the documents root", Assert.Throws<EvaluationException>(() => DocumentRoot.For(null, [moved], docs)).Message);
+        Assert.Contains("docs2", Assert.Throws<EvaluationException>(() => DocumentRoot.For(null, [moved], Path.Combine(top, "docs2"))).Message);
+    }
+
+    [Fact]
+    public void FullPathRecordsBecomeRelativeAndOthersStayAsTheyAre()
+    {
+        var chunk = new IndexRecord("/srv/docs/hr/a.txt#c3", "/srv/docs/hr/a.txt", "/srv/docs/hr/a.txt", 0, 1, "", "t");
+        Assert.Equal(chunk with { Id = "hr/a.txt#c3", Document = "hr/a.txt", Source = "hr/a.txt" }, DocumentRoot.Relative(chunk, "/srv/docs"));
+        var row = new IndexRecord("/srv/docs/rows.jsonl:12#c0", "/srv/docs/rows.jsonl:12", "/srv/docs/rows.jsonl", 0, 1, "", "t");
+        Assert.Equal(("rows.jsonl:12#c0", "rows.jsonl:12", "rows.jsonl"), DocumentRoot.Relative(row, "/srv/docs") is var r ? (r.Id, r.Document, r.Source) : default);
+        var beir = new IndexRecord("d7", "d7", "/srv/beir/corpus.jsonl", 0, 1, "", "t");
+        Assert.Equal(beir with { Source = "corpus.jsonl" }, DocumentRoot.Relative(beir, "/srv/beir"));
+        var outside = new IndexRecord("/srv/x.txt#c0", "/srv/x.txt", "/srv/x.txt", 0, 1, "", "t");
+        Assert.Equal("../x.txt#c0", DocumentRoot.Relative(outside, "/srv/docs").Id);
+        var relative = chunk with { Id = "hr/a.txt#c3", Document = "hr/a.txt", Source = "hr/a.txt" };
+        Assert.Same(relative, DocumentRoot.Relative(relative, "/elsewhere"));
+        Assert.Equal("/srv/docs/hr/a.txt", DocumentRoot.Full("/srv/docs", "hr/a.txt"));
+        Assert.Equal("/srv/x.txt", DocumentRoot.Full("/srv/docs", "../x.txt"));
+        Assert.Equal("/old/a.txt", DocumentRoot.Full("/srv/docs", "/old/a.txt"));
+        Assert.Equal("hr/a.txt", DocumentRoot.Full(null, "hr/a.txt"));
+        // an index of full paths: the deepest folder holding every source; the manifest's root when it has one
+        var manifest = new IndexManifest();
+        Assert.Equal("/srv/docs", DocumentRoot.Recorded(manifest, [chunk, row]));
+        Assert.Null(DocumentRoot.Recorded(manifest, [relative]));
+        Assert.Equal("/here", DocumentRoot.Recorded(manifest with { DocumentsRoot = "/here" }, [chunk]));
+    }
+}

@@ -33,7 +33,7 @@ public sealed record SearchRequest(string Query, int TopK, SearchMode Mode, Fusi
 
     /// <summary>
     /// Only hits this passes (request fields <c>source</c>: a pattern or an array of them, and <c>where</c>: an object of
-    /// field → value or array of values); null: all.
+    /// field → value, array of values, or object of comparisons such as <c>{"gte": 2020}</c>); null: all.
     /// </summary>
     public IndexFilter? Filter { get; init; }
 }

@@ -7,8 +7,8 @@ namespace Skald.Serving;
 /// <summary>
 /// Reads a <c>POST /v1/search</c> body: <c>{"query": TEXT, "top_k": 10, "mode": "dense"|"bm25"|"hybrid",
 /// "fusion": "convex"|"rrf"|"rerank", "alpha": 0.3, "normalization": "zscore"|"minmax", "rrf_k": 60,
-/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50, "rescore_multiplier": 2, "probes": N, "ef": N, "source": PATTERN or [PATTERN, ...], "where": {FIELD: VALUE or [VALUE, ...]}}</c>; only <c>query</c> is required and the rest default as <c>skald search</c>
-/// does. Unknown fields are ignored. Every problem is an <see cref="ApiException"/> 400 naming the field.
+/// "candidates": 100, "model": NAME, "rerank": true, "rerank_candidates": 50, "rescore_multiplier": 2, "probes": N, "ef": N, "source": PATTERN or [PATTERN, ...], "where": {FIELD: VALUE or [VALUE, ...] or {"gt"|"gte"|"lt"|"lte"|"ne": VALUE, ...}}}</c>;
+/// only <c>query</c> is required and the rest default as <c>skald search</c> does. Unknown fields are ignored. Every problem is an <see cref="ApiException"/> 400 naming the field.
 /// </summary>
 internal static class SearchRequestReader
 {
@@ -75,31 +75,75 @@ internal static class SearchRequestReader
         }
     }
 
-    // "source": a pattern or an array of them (any passes), and "where": {field: value or [values]} (all fields hold), as
-    // skald search --source and --where.
+    // "source": a pattern or an array of them (any passes), and "where": {field: value or [values], or field: {"gte": value,
+    // ...}} (all fields and comparisons hold), as skald search --source and --where.
     private static Skald.Retrieval.Index.IndexFilter? Filter(JsonElement root)
     {
         List<string>? patterns = root.TryGetProperty("source", out var v) && v.ValueKind != JsonValueKind.Null ? Strings(v, "source", "a pattern or an array of patterns") : null;
         List<KeyValuePair<string, IReadOnlyList<string>>>? fields = null;
+        List<FieldComparison>? comparisons = null;
         if (root.TryGetProperty("where", out var w) && w.ValueKind != JsonValueKind.Null)
         {
             if (w.ValueKind != JsonValueKind.Object)
-                throw ApiException.BadRequest($"where must be an object of field: value (or [values]), got {JsonBody.Kind(w)}", "where");
-            fields = [.. w.EnumerateObject().Select(p => new KeyValuePair<string, IReadOnlyList<string>>(p.Name, Strings(p.Value, "where", $"a value or an array of values for \"{p.Name}\"", scalars: true)))];
-            if (fields.Count == 0 || fields.Any(f => f.Key.Length == 0)) throw ApiException.BadRequest("where holds no field or an empty field name", "where");
+                throw ApiException.BadRequest($"where must be an object of field: value (or [values], or {{\"gte\": value, ...}}), got {JsonBody.Kind(w)}", "where");
+            (fields, comparisons) = ([], []);
+            foreach (var p in w.EnumerateObject())
+            {
+                if (p.Name.Length == 0) throw ApiException.BadRequest("where holds an empty field name", "where");
+                if (p.Value.ValueKind == JsonValueKind.Object) comparisons.AddRange(Comparisons(p));
+                else fields.Add(new(p.Name, Strings(p.Value, "where", $"a value, an array of values or an object of comparisons for \"{p.Name}\"", scalars: true)));
+            }
+            if (fields.Count + comparisons.Count == 0) throw ApiException.BadRequest("where holds no field", "where");
         }
         if (patterns is null && fields is null) return null;
         if (patterns is not null && (patterns.Count == 0 || patterns.Any(p => p.Length == 0)))
             throw ApiException.BadRequest("source holds no pattern or an empty one", "source");
-        if ((patterns?.Count ?? 0) + (fields?.Sum(f => f.Value.Count) ?? 0) > 256) throw ApiException.BadRequest("more than 256 patterns and values to match", "where");
+        if ((patterns?.Count ?? 0) + (fields?.Sum(f => f.Value.Count) ?? 0) + (comparisons?.Count ?? 0) > 256)
+            throw ApiException.BadRequest("more than 256 patterns and values to match", "where");
         try
         {
-            return new Skald.Retrieval.Index.IndexFilter(patterns, fields);
+            return new Skald.Retrieval.Index.IndexFilter(patterns, fields, comparisons);
         }
         catch (ArgumentException e)
         {
             throw ApiException.BadRequest(e.Message.Split(" (Parameter")[0], e.ParamName == "sources" ? "source" : "where");
         }
+    }
+
+    // "where": {"year": {"gte": 2020, "lt": 2025}}: each comparison a string, number or boolean (numbers as written).
+    private static List<FieldComparison> Comparisons(JsonProperty field)
+    {
+        var list = new List<FieldComparison>();
+        foreach (var c in field.Value.EnumerateObject())
+        {
+            var op = c.Name switch
+            {
+                "gt" => ComparisonOperator.Greater,
+                "gte" => ComparisonOperator.GreaterOrEqual,
+                "lt" => ComparisonOperator.Less,
+                "lte" => ComparisonOperator.LessOrEqual,
+                "ne" => ComparisonOperator.NotEqual,
+                _ => throw ApiException.BadRequest($"where.{field.Name}: \"{c.Name}\" is not a comparison (gt, gte, lt, lte, ne)", "where"),
+            };
+            string value = c.Value.ValueKind switch
+            {
+                JsonValueKind.String => c.Value.GetString()!,
+                JsonValueKind.Number => c.Value.GetRawText(),
+                JsonValueKind.True => "true",
+                JsonValueKind.False => "false",
+                _ => throw ApiException.BadRequest($"where.{field.Name}.{c.Name} must be a string, number or boolean, got {JsonBody.Kind(c.Value)}", "where"),
+            };
+            try
+            {
+                list.Add(new FieldComparison(field.Name, op, value));
+            }
+            catch (ArgumentException e)
+            {
+                throw ApiException.BadRequest($"where.{field.Name}.{c.Name}: {e.Message.Split(" (Parameter")[0]}", "where");
+            }
+        }
+        if (list.Count == 0) throw ApiException.BadRequest($"where.{field.Name}: an empty object; give comparisons such as {{\"gte\": 2020}}", "where");
+        return list;
     }
 
     // A string or an array of strings; with scalars, numbers and booleans too, as the text a .jsonl field keeps of them.

@@ -7,20 +7,25 @@ namespace Skald.Retrieval.Index;
 /// read from, as the index recorded it: relative to its documents root, or, given the root, the file's full path under
 /// it; <see cref="MatchesSource(string, string?)"/>) matches one of the patterns, <c>*</c> any run of characters, slashes included,
 /// <c>?</c> one character, the case as written (<c>*/hr/*</c>, <c>*.pdf</c>). <see cref="Fields"/>: for every key, the
-/// row's <see cref="IndexRecord.Fields"/> (a .jsonl document's own columns) holds one of the values given for it. A row
-/// passes when it meets both (an absent part always holds).
+/// row's <see cref="IndexRecord.Fields"/> (a .jsonl document's own columns) holds one of the values given for it (the
+/// text exactly). <see cref="Comparisons"/>: every one holds (<see cref="FieldComparison"/>: <c>year&gt;=2020</c> and
+/// <c>year&lt;2025</c> make a range). A row passes when it meets all three (an absent part always holds).
 /// </summary>
 public sealed class IndexFilter
 {
     private readonly string[]? sources;
     private readonly Dictionary<string, HashSet<string>>? fields;
+    private readonly FieldComparison[]? comparisons;
 
     /// <summary>
-    /// A filter on <paramref name="sources"/> patterns and on <paramref name="fields"/> (key → accepted values); null or
-    /// empty parts are left out, but at least one part must be given, and no pattern, key or value list may be empty.
+    /// A filter on <paramref name="sources"/> patterns, on <paramref name="fields"/> (key → accepted values) and on
+    /// <paramref name="comparisons"/>; null or empty parts are left out, but at least one part must be given, and no
+    /// pattern, key or value list may be empty.
     /// </summary>
-    public IndexFilter(IEnumerable<string>? sources = null, IEnumerable<KeyValuePair<string, IReadOnlyList<string>>>? fields = null)
+    public IndexFilter(IEnumerable<string>? sources = null, IEnumerable<KeyValuePair<string, IReadOnlyList<string>>>? fields = null,
+        IEnumerable<FieldComparison>? comparisons = null)
     {
+        this.comparisons = comparisons?.ToArray() is { Length: > 0 } c ? c : null;
         this.sources = sources?.ToArray() is { Length: > 0 } s ? s : null;
         if (this.sources?.Any(string.IsNullOrEmpty) == true) throw new ArgumentException("a source pattern is empty", nameof(sources));
         if (this.sources?.Any(p => p.Length > MaxLength) == true) throw new ArgumentException($"a source pattern is longer than {MaxLength} characters", nameof(sources));
@@ -38,7 +43,8 @@ public sealed class IndexFilter
                 set.UnionWith(values);
             }
         }
-        if (this.sources is null && this.fields is null) throw new ArgumentException("a filter needs a source pattern or a field to match");
+        if (this.sources is null && this.fields is null && this.comparisons is null)
+            throw new ArgumentException("a filter needs a source pattern or a field to match");
     }
 
     /// <summary>Longest pattern, field name or value (characters).</summary>
@@ -52,6 +58,9 @@ public sealed class IndexFilter
 
     /// <summary>The fields and their accepted values (null: no field condition).</summary>
     public IReadOnlyDictionary<string, HashSet<string>>? Fields => fields;
+
+    /// <summary>The range conditions, all of which must hold (null: none).</summary>
+    public IReadOnlyList<FieldComparison>? Comparisons => comparisons;
 
     /// <summary>
     /// Whether a row read from <paramref name="source"/>, a path relative to the index's documents
@@ -68,13 +77,22 @@ public sealed class IndexFilter
     public bool MatchesSource(string source) =>
         sources is null || sources.Any(p => FileSystemName.MatchesSimpleExpression(p, source, ignoreCase: false));
 
-    /// <summary>Whether a row with <paramref name="rowFields"/> passes the field conditions.</summary>
+    /// <summary>Whether a row with <paramref name="rowFields"/> passes the field conditions and comparisons.</summary>
     public bool MatchesFields(IReadOnlyDictionary<string, string>? rowFields)
     {
-        if (fields is null) return true;
-        foreach (var (key, accepted) in fields)
+        if (fields is not null)
         {
-            if (rowFields is null || !rowFields.TryGetValue(key, out var value) || !accepted.Contains(value)) return false;
+            foreach (var (key, accepted) in fields)
+            {
+                if (rowFields is null || !rowFields.TryGetValue(key, out var value) || !accepted.Contains(value)) return false;
+            }
+        }
+        if (comparisons is not null)
+        {
+            foreach (var c in comparisons)
+            {
+                if (!c.Holds(rowFields?.GetValueOrDefault(c.Field))) return false;
+            }
         }
         return true;
     }

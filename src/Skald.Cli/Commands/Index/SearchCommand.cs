@@ -40,8 +40,10 @@ internal sealed class SearchCommand : Command
     };
     private readonly Option<string[]> where = new("--where")
     {
-        Description = "Only results of .jsonl documents whose FIELD (one of their own columns) is VALUE; repeatable: a field given twice takes either value, different fields must all hold",
-        HelpName = "FIELD=VALUE",
+        Description = "Only results of .jsonl documents whose FIELD (one of their own columns) is VALUE, or compares with it: FIELD>VALUE, >=, <, <=, != " +
+            "(numbers as numbers, yyyy-mm-dd dates as dates, else text by ordinal order; a missing field never passes); repeatable: a field given twice with = " +
+            "takes either value, everything else must all hold",
+        HelpName = "FIELD=VALUE|FIELD>=VALUE|...",
     };
     private readonly Option<bool> causalLm = CliOptions.Flag("--rerank-causal-lm", "The --rerank model is a causal LM that answers yes or no (Qwen3-Reranker as published; as skald rerank --causal-lm)");
 
@@ -128,21 +130,45 @@ internal sealed class SearchCommand : Command
         stdout.Write("\n"u8);
     }
 
-    /// <summary>--source and --where as a filter (neither: every row); an empty pattern or a FIELD=VALUE without '=' is a usage error.</summary>
+    /// <summary>
+    /// --source and --where as a filter (neither: every row); an empty pattern, or a condition without a field name and an
+    /// operator (the first <c>=</c>, <c>!=</c>, <c>&lt;</c>, <c>&lt;=</c>, <c>&gt;</c> or <c>&gt;=</c> in it), is a usage error.
+    /// </summary>
     private static IndexFilter? Filter(string[]? patterns, string[]? conditions)
     {
         if (patterns?.Any(string.IsNullOrEmpty) == true) throw new UsageException("option --source must not be empty");
         var fields = new List<KeyValuePair<string, IReadOnlyList<string>>>();
+        var comparisons = new List<FieldComparison>();
         foreach (string c in conditions ?? [])
         {
-            int eq = c.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0) throw new UsageException($"option --where {c}: expected FIELD=VALUE");
-            fields.Add(new(c[..eq], [c[(eq + 1)..]]));
+            int at = 0;
+            while (at < c.Length && c[at] is not ('=' or '<' or '>') && !(c[at] == '!' && at + 1 < c.Length && c[at + 1] == '=')) at++;
+            if (at == 0 || at == c.Length) throw new UsageException($"option --where {c}: expected FIELD=VALUE, or FIELD>VALUE (>=, <, <=, !=)");
+            int length = c[at] != '=' && at + 1 < c.Length && c[at + 1] == '=' ? 2 : 1;
+            string field = c[..at], op = c.Substring(at, length), value = c[(at + length)..];
+            ComparisonOperator? comparison = op switch
+            {
+                "!=" => ComparisonOperator.NotEqual,
+                ">" => ComparisonOperator.Greater,
+                ">=" => ComparisonOperator.GreaterOrEqual,
+                "<" => ComparisonOperator.Less,
+                "<=" => ComparisonOperator.LessOrEqual,
+                _ => null,
+            };
+            try
+            {
+                if (comparison is { } o) comparisons.Add(new FieldComparison(field, o, value));
+                else fields.Add(new(field, [value]));
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException($"option --where {c}: {e.Message.Split(" (Parameter")[0]}");
+            }
         }
-        if ((patterns?.Length ?? 0) == 0 && fields.Count == 0) return null;
+        if ((patterns?.Length ?? 0) == 0 && fields.Count == 0 && comparisons.Count == 0) return null;
         try
         {
-            return new IndexFilter(patterns, fields);
+            return new IndexFilter(patterns, fields, comparisons);
         }
         catch (ArgumentException e)
         {

@@ -291,6 +291,12 @@ public sealed class IndexCommandTests
         Directory.Delete(model, recursive: true);
         TestPaths.CopyFolder(TestPaths.FixtureModel("decoder-qwen2"), model);
         SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", folder, "--query", "sykkel", "--mode", "dense"), 1,
+            "the model has changed since", "rebuild"); // its recorded fingerprint tells first
+        // An index written before fingerprints were recorded: the vectors' width tells.
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(folder, "index.json")))!.AsObject();
+        Assert.True(manifest.Remove("model_sha256") && manifest.Remove("model_files_stamp"));
+        File.WriteAllText(Path.Combine(folder, "index.json"), manifest.ToJsonString());
+        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", folder, "--query", "sykkel", "--mode", "dense"), 1,
             "32-value vectors", "now makes 64", "rebuild");
         Assert.Equal(0, SkaldProcess.Run("search", "--index", folder, "--query", "sykkel", "--mode", "bm25").ExitCode);
     }

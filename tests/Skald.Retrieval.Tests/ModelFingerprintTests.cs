@@ -42,4 +42,27 @@ public sealed class ModelFingerprintTests
         using (var weights = File.OpenWrite(Path.Combine(other, "model.safetensors"))) weights.WriteByte(1); // one byte of the weights
         Assert.NotEqual(hash, ModelFingerprint.Of(other));
     }
+
+    [Fact]
+    public void TheStampIsTheFilesSizesAndTimesAndUnchangedTrustsIt()
+    {
+        string model = Folder();
+        var manifest = new IndexManifest { Model = model, ModelSha256 = ModelFingerprint.Of(model), ModelFilesStamp = ModelFingerprint.Stamp(model) };
+        Assert.Matches("^[0-9a-f]{64}$", manifest.ModelFilesStamp!);
+        Assert.True(ModelFingerprint.Unchanged(manifest, model));
+        string weights = Path.Combine(model, "model.safetensors");
+        var time = File.GetLastWriteTimeUtc(weights);
+        File.SetLastWriteTimeUtc(weights, time.AddSeconds(1)); // touched: another stamp, the same content
+        Assert.NotEqual(manifest.ModelFilesStamp, ModelFingerprint.Stamp(model));
+        Assert.True(ModelFingerprint.Unchanged(manifest, model));
+        File.WriteAllBytes(weights, [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 5))]); // trained again: same size, later
+        Assert.False(ModelFingerprint.Unchanged(manifest, model));
+        File.SetLastWriteTimeUtc(weights, time); // the recorded size and time: trusted without reading
+        Assert.Equal(manifest.ModelFilesStamp, ModelFingerprint.Stamp(model));
+        Assert.True(ModelFingerprint.Unchanged(manifest, model));
+        Assert.False(ModelFingerprint.Unchanged(manifest with { ModelFilesStamp = null }, model)); // no stamp: hashed
+        Assert.True(ModelFingerprint.Unchanged(manifest with { ModelSha256 = null, ModelFilesStamp = null }, model)); // nothing recorded
+        File.WriteAllText(Path.Combine(model, "README.md"), "# Described again"); // the card counts no more than in the fingerprint
+        Assert.Equal(manifest.ModelFilesStamp, ModelFingerprint.Stamp(model));
+    }
 }

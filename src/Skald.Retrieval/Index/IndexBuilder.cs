@@ -65,6 +65,7 @@ public static class IndexBuilder
         {
             Model = Path.GetFullPath(modelPath),
             ModelSha256 = Directory.Exists(modelPath) ? ModelFingerprint.Of(modelPath) : null,
+            ModelFilesStamp = Directory.Exists(modelPath) ? ModelFingerprint.Stamp(modelPath) : null,
             ModelName = model.Name,
             DocumentsRoot = documentsRoot is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(documentsRoot)),
             Dimension = model.Dimension,

@@ -30,6 +30,13 @@ public sealed record IndexManifest
     [JsonPropertyName("model_sha256")] public string? ModelSha256 { get; init; }
 
     /// <summary>
+    /// The model folder's <see cref="ModelFingerprint.Stamp"/> (its files' names, sizes and times) when the index was
+    /// built: while the folder shows the same, <see cref="ModelFingerprint.Unchanged"/> need not read the weights; null in
+    /// indexes written before it was recorded (then the files are hashed).
+    /// </summary>
+    [JsonPropertyName("model_files_stamp"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? ModelFilesStamp { get; init; }
+
+    /// <summary>
     /// The folder the records' paths are relative to (<see cref="DocumentRoot"/>): where the documents were when they
     /// were last indexed; null in indexes of full paths, written before it was recorded.
     /// </summary>

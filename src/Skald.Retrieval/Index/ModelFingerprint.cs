@@ -19,18 +19,8 @@ public static class ModelFingerprint
     public static string Of(string folder)
     {
         string root = Path.GetFullPath(folder);
-        var files = Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true })
-            .Where(f => !f.EndsWith(".md", StringComparison.OrdinalIgnoreCase)) // the model card: no embedding depends on it
-            .Select(f => (Relative: Path.GetRelativePath(root, f).Replace('\\', '/'), Full: f))
-            .OrderBy(f => f.Relative, StringComparer.Ordinal).ToArray();
-        var listing = new StringBuilder();
-        foreach (var (relative, full) in files)
-        {
-            var info = new FileInfo(full);
-            var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
-            listing.Append(relative).Append('\0').Append(target.Length).Append('\0').Append(target.LastWriteTimeUtc.Ticks).Append('\n');
-        }
-        string key = listing.ToString();
+        var files = Files(root);
+        string key = Listing(files);
         if (Cache.TryGetValue(root, out var cached) && cached.Listing == key) return cached.Hash;
         using var all = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var (relative, full) in files)
@@ -43,6 +33,48 @@ public static class ModelFingerprint
         string hash = Convert.ToHexStringLower(all.GetHashAndReset());
         Cache[root] = (key, hash);
         return hash;
+    }
+
+    /// <summary>
+    /// What the folder's files look like without reading them: SHA-256 over each one's path, size and modification time
+    /// (lower-case hex), recorded beside the fingerprint (<see cref="IndexManifest.ModelFilesStamp"/>) so that
+    /// <see cref="Unchanged"/> hashes the files only when it differs.
+    /// </summary>
+    public static string Stamp(string folder) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Listing(Files(Path.GetFullPath(folder))))));
+
+    /// <summary>
+    /// Whether the model in <paramref name="folder"/> still has the files <paramref name="manifest"/>'s index was built
+    /// with: its <see cref="Stamp"/> is the one recorded (no file read), or else its fingerprint is (a file touched or
+    /// copied, its bytes the same). True for an index that recorded no fingerprint (nothing to compare with). A file
+    /// replaced by one of the same size and modification time (<c>cp -p</c>, <c>touch -r</c>) passes unnoticed.
+    /// </summary>
+    public static bool Unchanged(IndexManifest manifest, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (manifest.ModelSha256 is not { } recorded) return true;
+        if (manifest.ModelFilesStamp is { } stamp && string.Equals(Stamp(folder), stamp, StringComparison.Ordinal)) return true;
+        return string.Equals(Of(folder), recorded, StringComparison.Ordinal);
+    }
+
+    // The model's files (the card and hidden ones aside), by path relative to the folder, in ordinal order.
+    private static (string Relative, string Full)[] Files(string root) =>
+        [.. Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true })
+            .Where(f => !f.EndsWith(".md", StringComparison.OrdinalIgnoreCase)) // the model card: no embedding depends on it
+            .Select(f => (Relative: Path.GetRelativePath(root, f).Replace('\\', '/'), Full: f))
+            .OrderBy(f => f.Relative, StringComparer.Ordinal)];
+
+    // Each file's path, size and time (a link's target's, as a hub snapshot's files are links into its blobs).
+    private static string Listing((string Relative, string Full)[] files)
+    {
+        var listing = new StringBuilder();
+        foreach (var (relative, full) in files)
+        {
+            var info = new FileInfo(full);
+            var target = info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info;
+            listing.Append(relative).Append('\0').Append(target.Length).Append('\0').Append(target.LastWriteTimeUtc.Ticks).Append('\n');
+        }
+        return listing.ToString();
     }
 
     /// <summary>

@@ -1,0 +1,91 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Skald.Cli.Tests;
+
+/// <summary>
+/// An index's model trained again in place (its weights changed since the index was built) is refused by
+/// <c>skald search</c> and <c>index add</c> with one line telling to rebuild the index, instead of searching document
+/// vectors with queries they no longer match. The check is cheap: the files' sizes and times are compared with those
+/// recorded, and the weights are hashed only when they differ.
+/// </summary>
+public sealed class IndexModelChangeCommandTests
+{
+    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+
+    private static (string Model, string Index) Build()
+    {
+        string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
+        string index = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var r = SkaldProcess.Run("index", "build", "--model", model, "--documents", Documents, "--output", index, "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return (model, index);
+    }
+
+    private static SkaldProcess.Result Dense(string index) =>
+        SkaldProcess.Run("search", "--index", index, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--format", "json");
+
+    // One weight changed (a float's last byte, near the end of the file: still a loadable model of the same size).
+    private static string ChangeAWeight(string model)
+    {
+        string weights = Path.Combine(model, "model.safetensors");
+        using var fs = new FileStream(weights, FileMode.Open, FileAccess.ReadWrite);
+        fs.Position = fs.Length - 1;
+        int b = fs.ReadByte();
+        fs.Position = fs.Length - 1;
+        fs.WriteByte((byte)(b ^ 0x01));
+        return weights;
+    }
+
+    [Fact]
+    public void AModelTrainedAgainInPlaceIsRefusedUntilTheIndexIsRebuilt()
+    {
+        var (model, index) = Build();
+        var before = Dense(index);
+        Assert.True(before.ExitCode == 0, before.Stderr);
+        var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(index, "index.json"))).RootElement;
+        Assert.Equal(64, manifest.GetProperty("model_files_stamp").GetString()!.Length);
+
+        var weights = ChangeAWeight(model);
+        File.SetLastWriteTimeUtc(weights, File.GetLastWriteTimeUtc(weights).AddSeconds(5)); // as a training run writing it later would
+        SkaldProcess.AssertUserError(Dense(index), 1, "the model has changed since", "rebuild the index", "--mode bm25");
+        Assert.Equal(0, SkaldProcess.Run("search", "--index", index, "--query", "sykkel", "--mode", "bm25").ExitCode); // BM25 needs no model
+        string extra = Path.Combine(TestPaths.NewTempDir(), "fjordhest.txt");
+        File.WriteAllText(extra, "Fjordhesten Blakken står i stallen bak kontoret.");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "add", "--index", index, "--documents", extra), 1, "the model has changed since");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", index, "--model", model, "--query", "sykkel", "--mode", "dense"), 1, "files differ");
+
+        var rebuilt = SkaldProcess.Run("index", "build", "--model", model, "--documents", Documents, "--output", index, "-q");
+        Assert.True(rebuilt.ExitCode == 0, rebuilt.Stderr);
+        Assert.Equal(0, Dense(index).ExitCode);
+    }
+
+    [Fact]
+    public void TheWeightsAreHashedOnlyWhenTheirSizeOrTimeChanged()
+    {
+        var (model, index) = Build();
+        var expected = Dense(index);
+        Assert.True(expected.ExitCode == 0, expected.Stderr);
+        string config = Path.Combine(model, "config.json"), weights = Path.Combine(model, "model.safetensors");
+        var (configTime, weightsTime) = (File.GetLastWriteTimeUtc(config), File.GetLastWriteTimeUtc(weights));
+
+        // Touched, the same bytes (a copy, a checkout): hashed, found the same, searched as before.
+        File.SetLastWriteTimeUtc(config, configTime.AddMinutes(5));
+        var touched = Dense(index);
+        Assert.True(touched.ExitCode == 0, touched.Stderr);
+        Assert.Equal(expected.Stdout, touched.Stdout);
+        File.SetLastWriteTimeUtc(config, configTime);
+
+        // A weight changed with the file's size and time kept: the recorded stamp is trusted and the weights are not read
+        // (a search reads its model's files once more only when something looks changed) ...
+        ChangeAWeight(model);
+        File.SetLastWriteTimeUtc(weights, weightsTime);
+        var trusted = Dense(index);
+        Assert.True(trusted.ExitCode == 0, trusted.Stderr);
+        // ... while an index written before stamps were recorded hashes them every time, so it sees the change.
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(index, "index.json")))!.AsObject();
+        Assert.True(manifest.Remove("model_files_stamp"));
+        File.WriteAllText(Path.Combine(index, "index.json"), manifest.ToJsonString());
+        SkaldProcess.AssertUserError(Dense(index), 1, "the model has changed since");
+    }
+}

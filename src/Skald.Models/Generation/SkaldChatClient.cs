@@ -9,8 +9,9 @@ namespace Skald.Models.Generation;
 /// <summary>
 /// A local decoder LLM as Microsoft.Extensions.AI's <see cref="IChatClient"/>: messages are written with the model's chat
 /// template and answered by <see cref="TextGenerator"/>; requests that arrive together are decoded together as one batch
-/// (<see cref="MaxBatchSize"/>), each with its own options and seed (its tokens are what it would get alone up to the
-/// order of floating-point sums: batch mates can tip a near tie). Options follow
+/// (<see cref="MaxBatchSize"/>), and a request that arrives while a batch decodes joins it in a free row between two
+/// steps when it fits (continuous batching: <see cref="MaxBatchTokens"/>), each with its own options and seed (its
+/// tokens are what it would get alone up to the order of floating-point sums: batch mates can tip a near tie). Options follow
 /// OpenAI's chat completions: no <see cref="ChatOptions.Temperature"/> means 1 (sampling; 0 is greedy), no
 /// <see cref="ChatOptions.Seed"/> a fresh seed per request, no <see cref="ChatOptions.MaxOutputTokens"/>
 /// <see cref="DefaultMaxOutputTokens"/> (at most what the context leaves). <see cref="ChatOptions.TopK"/>,
@@ -54,7 +55,12 @@ public sealed class SkaldChatClient : IChatClient
 
     /// <summary>
     /// Most positions a batch may hold, rows × (longest prompt + most new tokens), which sizes its KV cache and padded
-    /// prefill (default 16384); a request beyond it waits for a later batch (one request alone always runs).
+    /// prefill (default 16384); a request beyond it waits for a later batch (one request alone always runs). The cache
+    /// is allocated with room for requests that join the batch while it decodes: per row the batch's own need or, when
+    /// larger, MaxBatchTokens / <see cref="MaxBatchSize"/> columns (at most the context), and as many rows as the budget
+    /// then holds, up to <see cref="MaxBatchSize"/>. A waiting request joins when a row is free, its prompt is no longer
+    /// than the columns filled so far and its max tokens fit in the columns left; the first waiting request that does
+    /// not fit waits for the next batch, and those behind it with it (first come, first served).
     /// </summary>
     public int MaxBatchTokens { get; init; } = 16384;
 
@@ -67,10 +73,16 @@ public sealed class SkaldChatClient : IChatClient
     /// <summary>Requests waiting or being answered.</summary>
     public int Pending => pending;
 
-    /// <summary>The most requests answered in one batch so far.</summary>
+    /// <summary>The most requests decoded at once so far (a batch's first requests and those that joined it).</summary>
     public int LargestBatch => largestBatch;
 
-    private int pending;
+    /// <summary>Requests that joined a batch already decoding, so far (continuous batching).</summary>
+    public int JoinedRequests => joined;
+
+    /// <summary>For tests: called on the decoding thread each time a free row of a running batch is offered to the queue.</summary>
+    internal Action? OfferingRow { get; init; }
+
+    private int pending, joined;
 
     /// <inheritdoc />
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
@@ -200,8 +212,9 @@ public sealed class SkaldChatClient : IChatClient
     }
 
     // Requests wait in a queue; one worker at a time takes the first and those behind it that fit the context beside it
-    // (up to MaxBatchSize) and decodes them as one batch, each row with its own options and seed. A cancelled request
-    // leaves the queue, or, once decoding, stops receiving text (the batch stops only when all of its requests are gone).
+    // (up to MaxBatchSize) and decodes them as one batch, each row with its own options and seed, taking more from the
+    // queue into free rows between steps (Decode). A cancelled request leaves the queue, or, once decoding, stops at the
+    // next step (the batch stops only when all of its requests are gone).
     private Task<GenerationResult> RunAsync(int[] prompt, GenerationOptions options, Action<string>? onText, CancellationToken cancel)
     {
         cancel.ThrowIfCancellationRequested();
@@ -283,26 +296,79 @@ public sealed class SkaldChatClient : IChatClient
     }
 
     // Each request is answered as soon as its row is done (a short answer does not wait for a long batch mate); a row
-    // whose caller has gone stops at the next step. A failure of the decoding itself is every waiting caller's, as an
-    // InvalidOperationException (an ArgumentException stays what the request itself got wrong).
+    // whose caller has gone stops at the next step and its request is settled cancelled then. Between steps a free row
+    // goes to the request waiting longest when it fits (ContinuousBatching; first come, first served: while the first
+    // waiting request does not fit, none behind it joins, so that it is never passed over for ever). A failure of the
+    // decoding itself is every caller's in the batch, as an InvalidOperationException (an ArgumentException stays what
+    // the request itself got wrong).
     private void Decode(List<ChatJob> batch)
     {
+        var (rows, capacity) = Room(batch);
+        var slots = new ChatJob[rows];
+        batch.CopyTo(slots);
+        var all = new List<ChatJob>(batch);
+        int busy = batch.Count;
+        var joining = new ContinuousBatching
+        {
+            Rows = rows,
+            Capacity = capacity,
+            Next = (row, promptRoom, newRoom) =>
+            {
+                OfferingRow?.Invoke();
+                ChatJob job;
+                lock (sync)
+                {
+                    if (queue.Count == 0) return null;
+                    job = queue[0];
+                    if (job.Prompt.Length > promptRoom || job.Options.MaxNewTokens > newRoom) return null;
+                    queue.RemoveAt(0);
+                }
+                slots[row] = job;
+                all.Add(job);
+                Interlocked.Increment(ref joined);
+                if (++busy > largestBatch) largestBatch = busy;
+                return new GenerationJoin(job.Prompt, job.Options);
+            },
+        };
         try
         {
             Generator.GenerateTogether([.. batch.Select(j => j.Prompt)], [.. batch.Select(j => j.Options)],
                 (row, delta) =>
                 {
-                    if (!batch[row].Cancel.IsCancellationRequested) batch[row].OnText?.Invoke(delta);
+                    if (!slots[row].Cancel.IsCancellationRequested) slots[row].OnText?.Invoke(delta);
                 },
-                row => batch[row].Cancel.IsCancellationRequested,
-                (row, result) => Settle(batch[row], d => d.TrySetResult(result)));
-            foreach (var job in batch) Settle(job, d => d.TrySetCanceled(job.Cancel)); // the rows left early
+                row =>
+                {
+                    var job = slots[row];
+                    if (!job.Cancel.IsCancellationRequested) return false;
+                    busy--;
+                    Settle(job, d => d.TrySetCanceled(job.Cancel));
+                    return true;
+                },
+                (row, result) =>
+                {
+                    busy--;
+                    Settle(slots[row], d => d.TrySetResult(result));
+                },
+                MaxBatchSize > 1 ? joining : null);
+            foreach (var job in all) Settle(job, d => d.TrySetCanceled(job.Cancel)); // none expected: every row is finished or abandoned
         }
         catch (Exception e)
         {
             var failure = new InvalidOperationException($"generation failed: {e.Message}", e);
-            foreach (var job in batch) Settle(job, d => d.TrySetException(failure));
+            foreach (var job in all) Settle(job, d => d.TrySetException(failure));
         }
+    }
+
+    // A batch's KV cache: its own need (longest prompt + most new tokens) or, when larger, its share of MaxBatchTokens,
+    // MaxBatchTokens / MaxBatchSize columns (at most the context), so that a request arriving later finds columns left;
+    // and as many rows as MaxBatchTokens then holds, up to MaxBatchSize, so that it finds a row (at least the batch's).
+    private (int Rows, int Capacity) Room(List<ChatJob> batch)
+    {
+        int size = Math.Max(1, MaxBatchSize);
+        int need = batch.Max(j => j.Prompt.Length) + batch.Max(j => j.Options.MaxNewTokens);
+        int columns = Math.Max(need, Math.Min(Generator.Context, MaxBatchTokens / size));
+        return (Math.Max(batch.Count, Math.Min(size, MaxBatchTokens / columns)), columns);
     }
 
     // Pending counts a request until its task completes, so a caller that sees it done sees it counted out.

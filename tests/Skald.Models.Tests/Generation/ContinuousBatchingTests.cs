@@ -140,4 +140,28 @@ public sealed class ContinuousBatchingTests
         // one offer per step (row 1, the first free one), after the prefill of 6 columns and each step's one more
         Assert.Equal(new[] { (1, 6, 34), (1, 7, 33), (1, 8, 32) }, offers);
     }
+
+    [Fact]
+    public void AHookWithNobodyWaitingAddsNoAllocationToAStep()
+    {
+        var generator = GenerationParityTests.Load("decoder-qwen2", out _);
+        int asked = 0;
+        var idle = new ContinuousBatching { Rows = 2, Capacity = 64, Next = (_, _, _) => { asked++; return null; } };
+        // bytes this thread allocates for steps 11..40 (the difference of a 40- and a 10-token run), with or without the hook
+        long Steps(ContinuousBatching? joining)
+        {
+            long Run(int tokens)
+            {
+                var options = new[] { new GenerationOptions { MaxNewTokens = tokens } };
+                generator.Generate([Long], options, null, null, null, null, joining); // warm: the cache of this shape exists
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                generator.Generate([Long], options, null, null, null, null, joining);
+                return GC.GetAllocatedBytesForCurrentThread() - before;
+            }
+            return Run(40) - Run(10);
+        }
+        long without = Steps(null), with = Steps(idle);
+        Assert.True(asked >= 2 * 39, $"{asked}"); // asked before every step but the first
+        Assert.True(with <= without + 30 * 8, $"30 steps allocate {with} bytes with the hook, {without} without");
+    }
 }

@@ -27,10 +27,7 @@ namespace Skald.Models.Generation;
 public sealed class SkaldChatClient : IChatClient
 {
     private readonly ChatClientMetadata metadata;
-    private readonly Lock sync = new();
-    private readonly List<ChatJob> queue = [];
-    private bool draining;
-    private int largestBatch;
+    private readonly ChatBatchQueue queue;
 
     /// <summary>Wraps <paramref name="generator"/>; <paramref name="modelId"/> names it in responses (default "skald").</summary>
     public SkaldChatClient(TextGenerator generator, string? modelId = null)
@@ -39,6 +36,7 @@ public sealed class SkaldChatClient : IChatClient
         Generator = generator;
         ModelId = modelId ?? "skald";
         metadata = new ChatClientMetadata("skald", null, ModelId);
+        queue = new ChatBatchQueue(this);
     }
 
     /// <summary>The generator that answers.</summary>
@@ -71,25 +69,23 @@ public sealed class SkaldChatClient : IChatClient
     public TimeSpan BatchWait { get; init; } = TimeSpan.FromMilliseconds(5);
 
     /// <summary>Requests waiting or being answered.</summary>
-    public int Pending => pending;
+    public int Pending => queue.Pending;
 
     /// <summary>The most requests decoded at once so far (a batch's first requests and those that joined it).</summary>
-    public int LargestBatch => largestBatch;
+    public int LargestBatch => queue.LargestBatch;
 
     /// <summary>Requests that joined a batch already decoding, so far (continuous batching).</summary>
-    public int JoinedRequests => joined;
+    public int JoinedRequests => queue.Joined;
 
     /// <summary>For tests: called on the decoding thread each time a free row of a running batch is offered to the queue.</summary>
     internal Action? OfferingRow { get; init; }
-
-    private int pending, joined;
 
     /// <inheritdoc />
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         CancellationToken cancellationToken = default)
     {
         var (prompt, generation) = Prepare(messages, options);
-        var result = await RunAsync(prompt, generation, null, cancellationToken).ConfigureAwait(false);
+        var result = await queue.RunAsync(prompt, generation, null, cancellationToken).ConfigureAwait(false);
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, result.Text))
         {
             ResponseId = NewId(),
@@ -114,7 +110,7 @@ public sealed class SkaldChatClient : IChatClient
         var deltas = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         // Leaving the loop early (a consumer that stops reading) cancels the generation too.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var run = RunAsync(prompt, generation, d => deltas.Writer.TryWrite(d), stop.Token);
+        var run = queue.RunAsync(prompt, generation, d => deltas.Writer.TryWrite(d), stop.Token);
         _ = run.ContinueWith(_ => deltas.Writer.TryComplete(), TaskScheduler.Default); // a failure is rethrown by awaiting run
         try
         {
@@ -209,174 +205,6 @@ public sealed class SkaldChatClient : IChatClient
         };
         generation.Validate();
         return (prompt, generation);
-    }
-
-    // Requests wait in a queue; one worker at a time takes the first and those behind it that fit the context beside it
-    // (up to MaxBatchSize) and decodes them as one batch, each row with its own options and seed, taking more from the
-    // queue into free rows between steps (Decode). A cancelled request leaves the queue, or, once decoding, stops at the
-    // next step (the batch stops only when all of its requests are gone).
-    private Task<GenerationResult> RunAsync(int[] prompt, GenerationOptions options, Action<string>? onText, CancellationToken cancel)
-    {
-        cancel.ThrowIfCancellationRequested();
-        var job = new ChatJob(prompt, options, onText, cancel);
-        lock (sync)
-        {
-            if (queue.Count >= MaxQueue) throw new GenerationBusyException($"{queue.Count} requests are waiting already; retry later");
-            Interlocked.Increment(ref pending);
-            queue.Add(job);
-            if (!draining)
-            {
-                draining = true;
-                _ = Task.Factory.StartNew(Drain, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            }
-        }
-        var registration = cancel.Register(() =>
-        {
-            bool waiting;
-            lock (sync) waiting = queue.Remove(job);
-            if (waiting) Settle(job, d => d.TrySetCanceled(cancel));
-        });
-        _ = job.Done.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
-        return job.Done.Task;
-    }
-
-    private void Drain()
-    {
-        try
-        {
-            while (true)
-            {
-                List<ChatJob> batch;
-                lock (sync)
-                {
-                    if (queue.Count == 0)
-                    {
-                        draining = false;
-                        return;
-                    }
-                }
-                if (BatchWait > TimeSpan.Zero && MaxBatchSize > 1) Thread.Sleep(BatchWait);
-                lock (sync)
-                {
-                    if (queue.Count == 0) continue;
-                    batch = Take();
-                }
-                Decode(batch);
-            }
-        }
-        catch (Exception e) // not expected (Decode settles its own failures); never leave requests waiting on a dead worker
-        {
-            List<ChatJob> left;
-            lock (sync)
-            {
-                left = [.. queue];
-                queue.Clear();
-                draining = false;
-            }
-            foreach (var job in left) Settle(job, d => d.TrySetException(new InvalidOperationException($"generation failed: {e.Message}", e)));
-        }
-    }
-
-    // The first waiting request, then any behind it whose prompt and length still fit the context beside the others.
-    private List<ChatJob> Take()
-    {
-        var batch = new List<ChatJob> { queue[0] };
-        int longest = queue[0].Prompt.Length, most = queue[0].Options.MaxNewTokens;
-        for (int i = 1; i < queue.Count && batch.Count < MaxBatchSize; i++)
-        {
-            var job = queue[i];
-            int t = Math.Max(longest, job.Prompt.Length), m = Math.Max(most, job.Options.MaxNewTokens);
-            if (t + m > Generator.Context || (long)(batch.Count + 1) * (t + m) > MaxBatchTokens) continue;
-            batch.Add(job);
-            (longest, most) = (t, m);
-        }
-        foreach (var job in batch) queue.Remove(job);
-        if (batch.Count > largestBatch) largestBatch = batch.Count;
-        return batch;
-    }
-
-    // Each request is answered as soon as its row is done (a short answer does not wait for a long batch mate); a row
-    // whose caller has gone stops at the next step and its request is settled cancelled then. Between steps a free row
-    // goes to the request waiting longest when it fits (ContinuousBatching; first come, first served: while the first
-    // waiting request does not fit, none behind it joins, so that it is never passed over for ever). A failure of the
-    // decoding itself is every caller's in the batch, as an InvalidOperationException (an ArgumentException stays what
-    // the request itself got wrong).
-    private void Decode(List<ChatJob> batch)
-    {
-        var (rows, capacity) = Room(batch);
-        var slots = new ChatJob[rows];
-        batch.CopyTo(slots);
-        var all = new List<ChatJob>(batch);
-        int busy = batch.Count;
-        var joining = new ContinuousBatching
-        {
-            Rows = rows,
-            Capacity = capacity,
-            Next = (row, promptRoom, newRoom) =>
-            {
-                OfferingRow?.Invoke();
-                ChatJob job;
-                lock (sync)
-                {
-                    if (queue.Count == 0) return null;
-                    job = queue[0];
-                    if (job.Prompt.Length > promptRoom || job.Options.MaxNewTokens > newRoom) return null;
-                    queue.RemoveAt(0);
-                }
-                slots[row] = job;
-                all.Add(job);
-                Interlocked.Increment(ref joined);
-                if (++busy > largestBatch) largestBatch = busy;
-                return new GenerationJoin(job.Prompt, job.Options);
-            },
-        };
-        try
-        {
-            Generator.GenerateTogether([.. batch.Select(j => j.Prompt)], [.. batch.Select(j => j.Options)],
-                (row, delta) =>
-                {
-                    if (!slots[row].Cancel.IsCancellationRequested) slots[row].OnText?.Invoke(delta);
-                },
-                row =>
-                {
-                    var job = slots[row];
-                    if (!job.Cancel.IsCancellationRequested) return false;
-                    busy--;
-                    Settle(job, d => d.TrySetCanceled(job.Cancel));
-                    return true;
-                },
-                (row, result) =>
-                {
-                    busy--;
-                    Settle(slots[row], d => d.TrySetResult(result));
-                },
-                MaxBatchSize > 1 ? joining : null);
-            foreach (var job in all) Settle(job, d => d.TrySetCanceled(job.Cancel)); // none expected: every row is finished or abandoned
-        }
-        catch (Exception e)
-        {
-            var failure = new InvalidOperationException($"generation failed: {e.Message}", e);
-            foreach (var job in all) Settle(job, d => d.TrySetException(failure));
-        }
-    }
-
-    // A batch's KV cache: its own need (longest prompt + most new tokens) or, when larger, its share of MaxBatchTokens,
-    // MaxBatchTokens / MaxBatchSize columns (at most the context), so that a request arriving later finds columns left;
-    // and as many rows as MaxBatchTokens then holds, up to MaxBatchSize, so that it finds a row (at least the batch's).
-    private (int Rows, int Capacity) Room(List<ChatJob> batch)
-    {
-        int size = Math.Max(1, MaxBatchSize);
-        int need = batch.Max(j => j.Prompt.Length) + batch.Max(j => j.Options.MaxNewTokens);
-        int columns = Math.Max(need, Math.Min(Generator.Context, MaxBatchTokens / size));
-        return (Math.Max(batch.Count, Math.Min(size, MaxBatchTokens / columns)), columns);
-    }
-
-    // Pending counts a request until its task completes, so a caller that sees it done sees it counted out.
-    private void Settle(ChatJob job, Action<TaskCompletionSource<GenerationResult>> complete)
-    {
-        if (!job.Settle()) return;
-        Interlocked.Decrement(ref pending);
-        complete(job.Done);
     }
 
     // How much of the text may be sent: not where a stop sequence already begins (the generator is about to cut it

@@ -120,7 +120,8 @@ public sealed class EmbeddingServer : IAsyncDisposable
         if (chat is not null) app.MapSkaldChat(chat, service);
         app.MapSkaldHealth(service?.ModelName ?? chat!.ModelName);
         app.MapSkaldMetrics(metrics, options?.ApiKey);
-        string[] posts = [.. new (object? Served, string Path)[] { (service, "/v1/embeddings"), (index, "/v1/search"), (rerank, "/v1/rerank"), (chat, "/v1/chat/completions") }
+        string[] posts = [.. new (object? Served, string Path)[] { (service, "/v1/embeddings"), (index, "/v1/search"), (rerank, "/v1/rerank"), (chat, "/v1/chat/completions"),
+            (chat?.Client.GetService(typeof(Skald.Models.Generation.SkaldChatClient)), "/v1/completions") }
             .Where(r => r.Served is not null).Select(r => r.Path)];
         string routes = string.Concat(posts.Select(r => $"POST {r}, "));
         app.MapFallback(ctx =>

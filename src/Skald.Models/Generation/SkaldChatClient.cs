@@ -18,7 +18,8 @@ namespace Skald.Models.Generation;
 /// <see cref="ChatOptions.TopP"/> and <see cref="ChatOptions.StopSequences"/> are honoured; a
 /// <c>repetition_penalty</c> in <see cref="ChatOptions.AdditionalProperties"/> is transformers'. What it cannot do —
 /// tools, non-text content, frequency or presence penalties, a JSON response format — is an
-/// <see cref="ArgumentException"/>, as is a conversation longer than the model's context.
+/// <see cref="ArgumentException"/>, as is a conversation longer than the model's context. <see cref="CompleteAsync"/>
+/// continues plain text without the template (OpenAI's legacy completions).
 /// <code>
 /// IChatClient chat = new SkaldChatClient(TextGenerator.Load("models/my-sft-model"));
 /// var answer = await chat.GetResponseAsync("Hva er hovedstaden i Norge?", new ChatOptions { Temperature = 0 });
@@ -81,14 +82,45 @@ public sealed class SkaldChatClient : IChatClient
     internal Action? OfferingRow { get; init; }
 
     /// <inheritdoc />
-    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
-        CancellationToken cancellationToken = default)
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        AnswerAsync(() => Prepare(messages, options), "chatcmpl-", cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Text arrives as it is generated, held back only where it is or could still become a stop sequence; the
+    /// last update carries the finish reason and a <see cref="UsageContent"/>.
+    /// </remarks>
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages,
+        ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        StreamAsync(() => Prepare(messages, options), "chatcmpl-", cancellationToken);
+
+    /// <summary>
+    /// Continues <paramref name="prompt"/> as plain text, without the chat template (OpenAI's legacy completions,
+    /// <c>POST /v1/completions</c>): it is tokenized with the tokenizer's special tokens, as <c>skald generate</c> reads a
+    /// <c>{"prompt": ...}</c> row, and decoded with the options, defaults, batches and queue of a chat request
+    /// (<see cref="ChatOptions.Instructions"/> does not apply). The answer's text is the continuation alone.
+    /// </summary>
+    public Task<ChatResponse> CompleteAsync(string prompt, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        AnswerAsync(() => PrepareText(prompt, options), "cmpl-", cancellationToken);
+
+    /// <summary>
+    /// <see cref="CompleteAsync"/> as it is generated, held back around stop sequences as
+    /// <see cref="GetStreamingResponseAsync"/> is; the last update carries the finish reason and a <see cref="UsageContent"/>.
+    /// </summary>
+    public IAsyncEnumerable<ChatResponseUpdate> CompleteStreamingAsync(string prompt, ChatOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        StreamAsync(() => PrepareText(prompt, options), "cmpl-", cancellationToken);
+
+    // Prepared and queued before the first await: what it cannot answer, or a full queue, faults the task at once.
+    private async Task<ChatResponse> AnswerAsync(Func<(int[] Prompt, GenerationOptions Options)> prepare, string idPrefix,
+        CancellationToken cancellationToken)
     {
-        var (prompt, generation) = Prepare(messages, options);
+        var (prompt, generation) = prepare();
         var result = await queue.RunAsync(prompt, generation, null, cancellationToken).ConfigureAwait(false);
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, result.Text))
         {
-            ResponseId = NewId(),
+            ResponseId = NewId(idPrefix),
             ModelId = ModelId,
             CreatedAt = DateTimeOffset.UtcNow,
             FinishReason = Reason(result.FinishReason),
@@ -96,16 +128,13 @@ public sealed class SkaldChatClient : IChatClient
         };
     }
 
-    /// <inheritdoc />
-    /// <remarks>
-    /// Text arrives as it is generated, held back only where it is or could still become a stop sequence; the
-    /// last update carries the finish reason and a <see cref="UsageContent"/>.
-    /// </remarks>
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages,
-        ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    // The request is prepared and queued by the first MoveNextAsync before it awaits: what it cannot answer, or a full
+    // queue, faults that first MoveNextAsync at once.
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Func<(int[] Prompt, GenerationOptions Options)> prepare,
+        string idPrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var (prompt, generation) = Prepare(messages, options);
-        string id = NewId();
+        var (prompt, generation) = prepare();
+        string id = NewId(idPrefix);
         var created = DateTimeOffset.UtcNow;
         var deltas = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         // Leaving the loop early (a consumer that stops reading) cancels the generation too.
@@ -154,7 +183,7 @@ public sealed class SkaldChatClient : IChatClient
     /// <inheritdoc />
     public void Dispose() => GC.SuppressFinalize(this);
 
-    /// <summary>The prompt's ids and the generation options of a request (<see cref="ArgumentException"/> for what cannot be answered).</summary>
+    /// <summary>The templated conversation's ids and the generation options of a chat request (<see cref="ArgumentException"/> for what cannot be answered).</summary>
     private (int[] Prompt, GenerationOptions Options) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(messages);
@@ -167,13 +196,7 @@ public sealed class SkaldChatClient : IChatClient
             turns.Add(new ChatTurn(m.Role.Value, m.Text));
         }
         if (turns.Count == 0) throw new ArgumentException("no messages");
-        if (options?.Tools is { Count: > 0 }) throw new ArgumentException("tools are not supported by this server");
-        if (options?.FrequencyPenalty is float fp && fp != 0)
-            throw new ArgumentException("frequency_penalty is not supported; use repetition_penalty (transformers')");
-        if (options?.PresencePenalty is float pp && pp != 0)
-            throw new ArgumentException("presence_penalty is not supported; use repetition_penalty (transformers')");
-        if (options?.ResponseFormat is ChatResponseFormatJson)
-            throw new ArgumentException("a JSON response format is not supported: the model's output is not constrained");
+        Refuse(options);
         int[] prompt;
         try
         {
@@ -183,9 +206,37 @@ public sealed class SkaldChatClient : IChatClient
         {
             throw new ArgumentException(e.Message, e);
         }
+        return (prompt, Generation(prompt, options, "the conversation"));
+    }
+
+    /// <summary>A plain text prompt's ids and the generation options of a completion request.</summary>
+    private (int[] Prompt, GenerationOptions Options) PrepareText(string prompt, ChatOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        Refuse(options);
+        var ids = Generator.Tokenize(GenerationInput.FromPrompt(prompt));
+        if (ids.Length == 0) throw new ArgumentException("the prompt has no tokens (this tokenizer adds none to an empty text)");
+        return (ids, Generation(ids, options, "the prompt"));
+    }
+
+    // What the model cannot do, whatever the prompt.
+    private static void Refuse(ChatOptions? options)
+    {
+        if (options?.Tools is { Count: > 0 }) throw new ArgumentException("tools are not supported by this server");
+        if (options?.FrequencyPenalty is float fp && fp != 0)
+            throw new ArgumentException("frequency_penalty is not supported; use repetition_penalty (transformers')");
+        if (options?.PresencePenalty is float pp && pp != 0)
+            throw new ArgumentException("presence_penalty is not supported; use repetition_penalty (transformers')");
+        if (options?.ResponseFormat is ChatResponseFormatJson)
+            throw new ArgumentException("a JSON response format is not supported: the model's output is not constrained");
+    }
+
+    // The generation options of a request for `prompt` (`what` names it in the message when it leaves no room).
+    private GenerationOptions Generation(int[] prompt, ChatOptions? options, string what)
+    {
         int room = Generator.Context - prompt.Length;
         if (room < 1)
-            throw new ArgumentException($"the conversation is {prompt.Length} tokens; this model's context is {Generator.Context}");
+            throw new ArgumentException($"{what} is {prompt.Length} tokens; this model's context is {Generator.Context}");
         int max = options?.MaxOutputTokens ?? Math.Min(DefaultMaxOutputTokens, room);
         if (max < 1) throw new ArgumentException("max tokens must be at least 1");
         if (max > room)
@@ -204,7 +255,7 @@ public sealed class SkaldChatClient : IChatClient
             Seed = options?.Seed is long seed ? unchecked((ulong)seed) : (ulong)Random.Shared.NextInt64(),
         };
         generation.Validate();
-        return (prompt, generation);
+        return generation;
     }
 
     // How much of the text may be sent: not where a stop sequence already begins (the generator is about to cut it
@@ -247,5 +298,5 @@ public sealed class SkaldChatClient : IChatClient
         TotalTokenCount = r.PromptTokens + r.Ids.Length,
     };
 
-    private static string NewId() => "chatcmpl-" + Guid.NewGuid().ToString("N");
+    private static string NewId(string prefix) => prefix + Guid.NewGuid().ToString("N");
 }

@@ -83,9 +83,10 @@ public sealed class EmbeddingServer : IAsyncDisposable
 
     /// <summary>
     /// As <see cref="StartLiveAsync(SentenceEncoder, LiveIndex?, RerankService?, string, int, EmbeddingServiceOptions?, CancellationToken)"/>,
-    /// also serving <c>POST /v1/chat/completions</c> with <paramref name="chat"/> when it is not null (its metrics are
-    /// the server's; its API key and body limit should be <paramref name="options"/>'); <paramref name="encoder"/> may
-    /// then be null for a chat-only server (no embeddings, search or rerank).
+    /// also serving <c>POST /v1/chat/completions</c> (and <c>/v1/completions</c> for a local decoder) with
+    /// <paramref name="chat"/> when it is not null (its metrics are the server's; its API key and body limit should be
+    /// <paramref name="options"/>'); <paramref name="encoder"/> may then be null for a chat-only server (no embeddings,
+    /// search or rerank).
     /// </summary>
     public static async Task<EmbeddingServer> StartLiveAsync(SentenceEncoder? encoder, LiveIndex? index, RerankService? rerank,
         ChatService? chat, string host, int port, EmbeddingServiceOptions? options = null, CancellationToken cancel = default)

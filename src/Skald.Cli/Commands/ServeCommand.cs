@@ -24,7 +24,7 @@ internal sealed class ServeCommand : Command
         "PEFT LoRA adapter folders (e.g. an SFT run's) merged into the --generator in order, comma-separated", "DIR[,DIR...]");
     private readonly Option<string> generatorName = CliOptions.Text("--generator-name", "The chat model's id in responses and /v1/models (default: its folder's name)", "NAME");
     private readonly Option<int?> chatBatch = CliOptions.Int("--generator-batch-size",
-        "Chat: most requests decoded together (those waiting when a batch starts; 1: one at a time)", defaultValue: 8);
+        "Chat: most requests decoded at once (those waiting when a batch starts, and those joining it while it decodes; 1: one at a time)", defaultValue: 8);
     private readonly Option<int?> maxTokens = CliOptions.Int("--max-tokens",
         "Chat: most new tokens when a request gives no max_tokens (at most what the context leaves)", defaultValue: 512);
     private readonly Option<int?> port = CliOptions.Int("--port", "TCP port (0: any free port, printed at start)", min: 0, defaultValue: 8080);

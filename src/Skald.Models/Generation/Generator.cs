@@ -175,6 +175,23 @@ public sealed class Generator
             }
             return joined;
         }
+        // Between steps, with joining: finished rows at the end of the batch leave the steps (a long request outliving
+        // its batch mates decodes alone again), and come back when a request joins in their place.
+        void Shrink()
+        {
+            int keep = live;
+            while (keep > 1 && rows[keep - 1].Reason is not null) keep--;
+            if (keep == live) return;
+            for (int b = keep; b < Math.Min(live, batch); b++)
+            {
+                if (results[b] is null && !rows[b].Joined) Finish(b, tell: false); // an abandoned first row's tokens so far
+            }
+            live = keep;
+            cache!.Shrink(live);
+            var shrunk = StepBatch(live);
+            Array.Copy(step.Ids, shrunk.Ids, live);
+            (step, last) = (shrunk, new int[live]);
+        }
         int active = 0;
         for (int b = 0; b < batch; b++)
         {
@@ -198,7 +215,11 @@ public sealed class Generator
                 }
                 if (active == 0) break;
             }
-            if (n > 0 && joining is not null) active += Join();
+            if (n > 0 && joining is not null)
+            {
+                active += Join();
+                Shrink();
+            }
             tape.Reset();
             var input = n == 0 ? prompt : options.UseCache ? step : Extend(prompt, rows, n);
             var hidden = decoder.Forward(tape, input, options.UseCache ? cache : null);

@@ -85,6 +85,18 @@ public sealed class KvCache
     }
 
     /// <summary>
+    /// Leaves the batch's last rows out of later steps (their requests are done), keeping the first
+    /// <paramref name="batch"/>; <see cref="Adopt"/> can take them again.
+    /// </summary>
+    internal void Shrink(int batch)
+    {
+        if (StepTokens != 0) throw new InvalidOperationException("a batch shrinks between steps");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(batch, Batch);
+        Batch = batch;
+    }
+
+    /// <summary>
     /// Puts the one sequence <paramref name="prefill"/> holds (a one-row cache filled by its prompt's forward pass) into
     /// row <paramref name="row"/> of this cache between two steps, right-aligned as a left-padded row: its L columns go
     /// to Length − L..Length − 1, the columns before them are masked, and its next token gets position L (the keys keep

@@ -1,4 +1,6 @@
+using Skald.Models.Architectures;
 using Skald.Models.Generation;
+using Skald.Tensors.Autograd;
 
 namespace Skald.Models.Tests.Generation;
 
@@ -169,5 +171,64 @@ public sealed class ContinuousBatchingTests
         long without = Steps(null), with = Steps(idle);
         Assert.Equal(6 * 39 + 6 * 9, asked); // six runs of 40 and six of 10 tokens, asked before every step but the first
         Assert.True(with <= without + 30 * 8, $"30 steps allocate {with} bytes with the hook, {without} without");
+    }
+
+    [Fact]
+    public void FinishedRowsAtTheEndLeaveTheStepsAndAJoiningRequestBringsOneBack()
+    {
+        var real = (IDecoder)ArchitectureRegistry.Load(TestPaths.FixtureModel("decoder-qwen2"));
+        var recording = new Recording(real);
+        var generator = new Generator(recording, ids => string.Join(",", ids), 0, []);
+        var longOptions = new GenerationOptions { MaxNewTokens = 20 };
+        var joinOptions = new GenerationOptions { MaxNewTokens = 4 };
+        int longTokens = 0;
+        bool given = false;
+        GenerationResult? joined = null;
+        var continuous = new ContinuousBatching
+        {
+            Rows = 3,
+            Capacity = 64,
+            Next = (_, _, _) =>
+            {
+                if (given || longTokens < 8) return null;
+                given = true;
+                return new GenerationJoin(Short, joinOptions);
+            },
+        };
+        var results = generator.Generate([Long, Short], [longOptions, new GenerationOptions { MaxNewTokens = 3 }], null,
+            (b, _) => longTokens += b == 0 ? 1 : 0, null, (b, r) => joined = given && b == 1 ? r : joined, continuous);
+        // (rows, tokens) of each forward pass: the prefill of both; two steps of both; Short done after its third token,
+        // so Long alone for steps 3..7; the joining prompt's own prefill; steps 8..10 of both (the joined row's tokens
+        // 2..4); Long alone again for steps 11..19
+        (int, int)[] expected =
+        [
+            (2, Long.Length), (2, 1), (2, 1), .. Enumerable.Repeat((1, 1), 5), (1, Short.Length), (2, 1), (2, 1), (2, 1),
+            .. Enumerable.Repeat((1, 1), 9),
+        ];
+        Assert.Equal(expected, recording.Passes);
+        Assert.Equal(generator.Generate([Long], longOptions)[0].Ids, results[0].Ids);
+        Assert.Equal(3, results[1].Ids.Length);
+        Assert.NotNull(joined);
+        Assert.Equal(generator.Generate([Short], joinOptions)[0].Ids, joined.Ids);
+    }
+
+    // A decoder that records the shape of every cached forward pass.
+    private sealed class Recording(IDecoder inner) : IDecoder
+    {
+        public List<(int Rows, int Tokens)> Passes { get; } = [];
+        public TransformerConfig Config => inner.Config;
+        public int HiddenSize => inner.HiddenSize;
+        public int MaxSequenceLength => inner.MaxSequenceLength;
+        public IReadOnlyList<Parameter> Parameters => inner.Parameters;
+        public AttentionMode AttentionMode { get => inner.AttentionMode; set => inner.AttentionMode = value; }
+        public Parameter EmbedTokens => inner.EmbedTokens;
+        public LmHead? LmHead => inner.LmHead;
+        public Variable Forward(Tape tape, TokenBatch tokens) => inner.Forward(tape, tokens);
+
+        public Variable Forward(Tape tape, TokenBatch tokens, KvCache? cache)
+        {
+            Passes.Add((tokens.Batch, tokens.Seq));
+            return inner.Forward(tape, tokens, cache);
+        }
     }
 }

@@ -14,7 +14,10 @@ public sealed record ContinuousBatching
     /// <summary>Most rows decoded at once (the cache's rows; at least the batch's own prompts).</summary>
     public required int Rows { get; init; }
 
-    /// <summary>Token columns per row of the cache (at least the batch's longest prompt + most new tokens; at most the model's context).</summary>
+    /// <summary>
+    /// Token columns per row of the cache (at least the batch's longest prompt + most new tokens; at most the model's
+    /// context).
+    /// </summary>
     public required int Capacity { get; init; }
 
     /// <summary>

@@ -6,7 +6,10 @@ namespace Skald.Models.Generation;
 /// </summary>
 internal sealed class DecodingRow
 {
-    /// <summary>A row continuing <paramref name="prompt"/> with <paramref name="options"/> for at most <paramref name="max"/> new tokens.</summary>
+    /// <summary>
+    /// A row continuing <paramref name="prompt"/> with <paramref name="options"/> for at most <paramref name="max"/> new
+    /// tokens (<paramref name="joined"/>: it joined a running batch).
+    /// </summary>
     public DecodingRow(IReadOnlyList<int> prompt, GenerationOptions options, int max, bool joined)
     {
         Prompt = prompt;

@@ -98,7 +98,8 @@ public sealed class Generator
         int t0 = prompts.Max(p => p.Count);
         int slots = Math.Max(batch, joining?.Rows ?? 0);
         var rows = new DecodingRow[slots]; // rows past the batch's prompts are free until a request joins
-        for (int b = 0; b < batch; b++) rows[b] = new DecodingRow(prompts[b], rowOptions[b], Math.Min(rowOptions[b].MaxNewTokens, Context - t0), joined: false);
+        for (int b = 0; b < batch; b++)
+            rows[b] = new DecodingRow(prompts[b], rowOptions[b], Math.Min(rowOptions[b].MaxNewTokens, Context - t0), joined: false);
         int maxNew = rows.Take(batch).Max(r => r.Max);
         var eos = options.EosTokenIds ?? EosIds;
         var sampler = new TokenSampler(rowOptions, head.VocabSize);
@@ -123,7 +124,7 @@ public sealed class Generator
             if (!rows[b].Joined) results[b] = result;
             if (tell) finished?.Invoke(b, result);
         }
-        // Row b's next token from its logits (in `logits`), and whether it ends the row.
+        // Row b's next token from its logits (in `logits`); its Reason is set when the token ends it.
         int Choose(int b)
         {
             var row = rows[b];

@@ -31,11 +31,12 @@ public sealed class ChatJoiningTests
     /// </summary>
     private sealed class Gated : IDisposable
     {
-        public Gated(int maxBatchTokens = 16384)
+        public Gated(int maxBatchTokens = 16384, int batchWaitMs = 5)
         {
             Client = new SkaldChatClient(TextGenerator.Load(Folder))
             {
                 MaxBatchTokens = maxBatchTokens,
+                BatchWait = TimeSpan.FromMilliseconds(batchWaitMs),
                 OfferingRow = () =>
                 {
                     if (!Go.IsSet)
@@ -222,5 +223,37 @@ public sealed class ChatJoiningTests
         Assert.Equal(expected.Text, (await longTask.WaitAsync(Patience)).Text);
         Assert.Equal(1, gated.Client.JoinedRequests);
         Assert.Equal(0, gated.Client.Pending);
+    }
+
+    [Fact]
+    public async Task ARequestStreamedFromTheRowOfAFinishedOneStreamsOnlyItsOwnText()
+    {
+        var generator = TextGenerator.Load(Folder);
+        int prompt = generator.Tokenize(GenerationInput.FromMessages([new ChatTurn("system", "Svara kort."), new ChatTurn("user", "Sveriges huvudstad?")])).Length;
+        ChatOptions Sampled() => new() { Temperature = 1.3f, Seed = 9, MaxOutputTokens = 16 };
+        using var solo = Solo();
+        string expected = (await solo.GetResponseAsync(Messages(), Sampled())).Text;
+        // two rows of (prompt + 40) columns: the two first requests fill them, so the third can only take the row of the
+        // one that finishes after 2 tokens (they arrive within the 300 ms the first waits for batch mates)
+        using var gated = new Gated(maxBatchTokens: 2 * (prompt + 40), batchWaitMs: 300);
+        var longTask = gated.Client.GetResponseAsync(Messages(), Greedy(40));
+        // ("Hej!" is answered with bytes of incomplete characters here: a stream of this row holds them back, and would
+        // hand them to the next request in the row if its stream were not a new one)
+        var shortTask = gated.Client.GetResponseAsync(Messages("Hej!"), Greedy(2));
+        Assert.True(await gated.Offered.WaitAsync(Patience), "no row was offered");
+        await shortTask.WaitAsync(Patience); // settled the step its row finished, before that row was offered
+        Assert.Equal(2, gated.Client.LargestBatch);
+        var pieces = new List<string>();
+        async Task Stream()
+        {
+            await foreach (var u in gated.Client.GetStreamingResponseAsync(Messages(), Sampled())) pieces.Add(u.Text);
+        }
+        var streamed = Stream();
+        gated.Go.Set();
+        gated.Resume.Set();
+        await streamed.WaitAsync(Patience);
+        await longTask.WaitAsync(Patience);
+        Assert.Equal(1, gated.Client.JoinedRequests);
+        Assert.Equal(expected, string.Concat(pieces));
     }
 }

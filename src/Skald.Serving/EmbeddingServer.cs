@@ -83,9 +83,10 @@ public sealed class EmbeddingServer : IAsyncDisposable
 
     /// <summary>
     /// As <see cref="StartLiveAsync(SentenceEncoder, LiveIndex?, RerankService?, string, int, EmbeddingServiceOptions?, CancellationToken)"/>,
-    /// also serving <c>POST /v1/chat/completions</c> with <paramref name="chat"/> when it is not null (its metrics are
-    /// the server's; its API key and body limit should be <paramref name="options"/>'); <paramref name="encoder"/> may
-    /// then be null for a chat-only server (no embeddings, search or rerank).
+    /// also serving <c>POST /v1/chat/completions</c> (and <c>/v1/completions</c> for a local decoder) with
+    /// <paramref name="chat"/> when it is not null (its metrics are the server's; its API key and body limit should be
+    /// <paramref name="options"/>'); <paramref name="encoder"/> may then be null for a chat-only server (no embeddings,
+    /// search or rerank).
     /// </summary>
     public static async Task<EmbeddingServer> StartLiveAsync(SentenceEncoder? encoder, LiveIndex? index, RerankService? rerank,
         ChatService? chat, string host, int port, EmbeddingServiceOptions? options = null, CancellationToken cancel = default)
@@ -120,7 +121,8 @@ public sealed class EmbeddingServer : IAsyncDisposable
         if (chat is not null) app.MapSkaldChat(chat, service);
         app.MapSkaldHealth(service?.ModelName ?? chat!.ModelName);
         app.MapSkaldMetrics(metrics, options?.ApiKey);
-        string[] posts = [.. new (object? Served, string Path)[] { (service, "/v1/embeddings"), (index, "/v1/search"), (rerank, "/v1/rerank"), (chat, "/v1/chat/completions") }
+        string[] posts = [.. new (object? Served, string Path)[] { (service, "/v1/embeddings"), (index, "/v1/search"), (rerank, "/v1/rerank"), (chat, "/v1/chat/completions"),
+            (chat?.Client.GetService(typeof(Skald.Models.Generation.SkaldChatClient)), "/v1/completions") }
             .Where(r => r.Served is not null).Select(r => r.Path)];
         string routes = string.Concat(posts.Select(r => $"POST {r}, "));
         app.MapFallback(ctx =>

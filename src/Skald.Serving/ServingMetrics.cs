@@ -35,8 +35,8 @@ public sealed class ServingMetrics
         batchTokens = f.CreateHistogram("skald_batch_tokens", "Padded tokens (rows x longest row) per forward pass",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(16, 2, 12) });
         queued = f.CreateGauge("skald_queue_inputs", "Inputs waiting for the batcher");
-        chatPromptTokens = f.CreateCounter("skald_chat_prompt_tokens_total", "Prompt tokens of answered chat completions");
-        chatCompletionTokens = f.CreateCounter("skald_chat_completion_tokens_total", "Tokens generated for chat completions");
+        chatPromptTokens = f.CreateCounter("skald_chat_prompt_tokens_total", "Prompt tokens of answered chat and text completions");
+        chatCompletionTokens = f.CreateCounter("skald_chat_completion_tokens_total", "Tokens generated for chat and text completions");
     }
 
     /// <summary>Counts one finished request.</summary>
@@ -63,7 +63,7 @@ public sealed class ServingMetrics
     /// <summary>Sets the batcher's queue length.</summary>
     public void Queue(int length) => queued.Set(length);
 
-    /// <summary>Counts the tokens of one answered chat completion.</summary>
+    /// <summary>Counts the tokens of one answered chat completion (or text completion).</summary>
     public void Chat(long promptTokens, long completionTokens)
     {
         chatPromptTokens.Inc(promptTokens);

@@ -2,15 +2,16 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.AI;
+using Skald.Models.Generation;
 
 namespace Skald.Serving;
 
 /// <summary>
 /// Maps OpenAI's chat completions endpoint into an ASP.NET Core app, for a local decoder LLM (or any
-/// <see cref="IChatClient"/>):
+/// <see cref="IChatClient"/>), and for a local decoder OpenAI's legacy text completions too:
 /// <code>
 /// var chat = new ChatService(new SkaldChatClient(TextGenerator.Load("models/my-sft-model")), "my-sft-model");
-/// app.MapSkaldChat(chat);                  // POST /v1/chat/completions, GET /v1/models
+/// app.MapSkaldChat(chat);                  // POST /v1/chat/completions, /v1/completions, GET /v1/models
 /// app.MapSkaldChat(chat, embeddings);      // beside MapSkaldEmbeddings: one /v1/models lists both
 /// </code>
 /// </summary>
@@ -20,10 +21,20 @@ public static class SkaldChatEndpoints
     /// Serves <paramref name="chat"/> at <c>POST {path}</c> (default <c>/v1/chat/completions</c>), answering as one
     /// <c>chat.completion</c> or, with <c>stream: true</c>, as server-sent <c>chat.completion.chunk</c> events. With
     /// <paramref name="embeddings"/> (an app that also maps <see cref="SkaldEndpoints.MapSkaldEmbeddings(IEndpointRouteBuilder, EmbeddingService)"/>)
-    /// the chat model joins its <c>GET /v1/models</c>; without, this maps <c>GET /v1/models</c> for the chat model.
+    /// the chat model joins its <c>GET /v1/models</c>; without, this maps <c>GET /v1/models</c> for the chat model. A
+    /// local decoder (<see cref="SkaldChatClient"/>) also answers <c>POST /v1/completions</c>.
     /// </summary>
     public static void MapSkaldChat(this IEndpointRouteBuilder endpoints, ChatService chat, EmbeddingService? embeddings = null,
-        string path = "/v1/chat/completions")
+        string path = "/v1/chat/completions") => MapSkaldChat(endpoints, chat, embeddings, path, "/v1/completions");
+
+    /// <summary>
+    /// As <see cref="MapSkaldChat(IEndpointRouteBuilder, ChatService, EmbeddingService?, string)"/>, and when the chat
+    /// model is a local decoder (<see cref="SkaldChatClient"/>) OpenAI's legacy text completions at
+    /// <c>POST {completionsPath}</c>: <c>prompt</c> (a string or a list of strings) continued as plain text without
+    /// the chat template, one <c>text_completion</c> choice per prompt, whole or streamed.
+    /// </summary>
+    public static void MapSkaldChat(this IEndpointRouteBuilder endpoints, ChatService chat, EmbeddingService? embeddings,
+        string path, string completionsPath)
     {
         ArgumentNullException.ThrowIfNull(chat);
         var auth = new ApiKeyCheck(chat.ApiKey);
@@ -35,6 +46,14 @@ public static class SkaldChatEndpoints
             var body = await RequestBody.ReadAsync(ctx.Request, chat.MaxBodyBytes).ConfigureAwait(false);
             var request = ChatRequestReader.Read(body);
             await (request.Stream ? Stream(ctx, chat, request) : Answer(ctx, chat, request)).ConfigureAwait(false);
+        }));
+        if (chat.Client.GetService(typeof(SkaldChatClient)) is not SkaldChatClient local) return;
+        endpoints.MapPost(completionsPath, ctx => SkaldEndpoints.Handle(ctx, chat.Metrics, "completions", auth, async () =>
+        {
+            var body = await RequestBody.ReadAsync(ctx.Request, chat.MaxBodyBytes).ConfigureAwait(false);
+            var request = CompletionRequestReader.Read(body);
+            await (request.Stream ? CompletionEndpoint.Stream(ctx, chat, local, request) : CompletionEndpoint.Answer(ctx, chat, local, request))
+                .ConfigureAwait(false);
         }));
     }
 
@@ -57,7 +76,7 @@ public static class SkaldChatEndpoints
         {
             throw ApiException.BadRequest(e.Message, "messages");
         }
-        catch (Skald.Models.Generation.GenerationBusyException e)
+        catch (GenerationBusyException e)
         {
             throw new ApiException(503, $"the server is overloaded ({e.Message})", "server_error");
         }

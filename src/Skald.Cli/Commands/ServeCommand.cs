@@ -19,12 +19,12 @@ internal sealed class ServeCommand : Command
 {
     private readonly Option<string> model = CliOptions.Text("--model", "Embedding model folder (sentence-transformers or plain Hugging Face) or hub id; optional with --generator", "DIR|ID");
     private readonly Option<string> generator = CliOptions.Text("--generator",
-        "Also (or only) serve POST /v1/chat/completions with this decoder LLM (a folder with a chat template, or a hub id)", "DIR|ID");
+        "Also (or only) serve POST /v1/chat/completions and /v1/completions with this decoder LLM (a folder with a chat template, or a hub id)", "DIR|ID");
     private readonly Option<string> generatorAdapters = CliOptions.Text("--generator-adapters",
         "PEFT LoRA adapter folders (e.g. an SFT run's) merged into the --generator in order, comma-separated", "DIR[,DIR...]");
     private readonly Option<string> generatorName = CliOptions.Text("--generator-name", "The chat model's id in responses and /v1/models (default: its folder's name)", "NAME");
     private readonly Option<int?> chatBatch = CliOptions.Int("--generator-batch-size",
-        "Chat: most requests decoded together (those waiting when a batch starts; 1: one at a time)", defaultValue: 8);
+        "Chat: most requests decoded at once (those waiting when a batch starts, and those joining it while it decodes; 1: one at a time)", defaultValue: 8);
     private readonly Option<int?> maxTokens = CliOptions.Int("--max-tokens",
         "Chat: most new tokens when a request gives no max_tokens (at most what the context leaves)", defaultValue: 512);
     private readonly Option<int?> port = CliOptions.Int("--port", "TCP port (0: any free port, printed at start)", min: 0, defaultValue: 8080);
@@ -56,7 +56,7 @@ internal sealed class ServeCommand : Command
         "Calibration ranges for output_dtype int8 / uint8 in /v1/embeddings: float32 [2, D] .npy (minima, then maxima; e.g. the NAME.ranges.npy skald encode --precision int8 wrote beside the corpus's embeddings)", "FILE");
     private readonly Option<int?> maxWaitMs = CliOptions.Int("--max-wait-ms", "How long the batcher waits for more inputs to fill a batch", min: 0, defaultValue: 3);
 
-    public ServeCommand() : base("serve", "Serve models as an OpenAI-compatible API: POST /v1/embeddings, GET /v1/models, /health, /metrics (and /v1/search with --index, /v1/rerank with --reranker, /v1/chat/completions with --generator)")
+    public ServeCommand() : base("serve", "Serve models as an OpenAI-compatible API: POST /v1/embeddings, GET /v1/models, /health, /metrics (and /v1/search with --index, /v1/rerank with --reranker, /v1/chat/completions and /v1/completions with --generator)")
     {
         Options.Add(model);
         Options.Add(generator);

@@ -9,8 +9,9 @@ namespace Skald.Models.Generation;
 /// <see cref="KvCache"/> of T0 + max-new-tokens columns, every later step runs one token per row against it (no
 /// recomputation of the prefix) on one reused non-recording tape. A row stops at an end-of-sequence id, at a stop
 /// string of its decoded text, after max-new-tokens, or at the model's context; finished rows are fed padding until
-/// the whole batch is done. Without a cache (<see cref="GenerationOptions.UseCache"/> false) every step recomputes the
-/// whole left-padded sequence, the reference the cached path is tested against.
+/// the whole batch is done, unless a request joins in their place (<see cref="ContinuousBatching"/>). Without a cache
+/// (<see cref="GenerationOptions.UseCache"/> false) every step recomputes the whole left-padded sequence, the reference
+/// the cached path is tested against.
 /// </summary>
 public sealed class Generator
 {
@@ -20,7 +21,7 @@ public sealed class Generator
     private readonly int padId;
     private readonly Tape tape = new(recording: false);
     private readonly Lock gate = new();
-    private KvCache? cache;
+    private KvCache? cache, joinCache;
 
     /// <summary>
     /// A generator over <paramref name="decoder"/> (which needs an LM head); <paramref name="decode"/> turns new ids into
@@ -68,17 +69,20 @@ public sealed class Generator
     /// longest prompt leaves room in the context. <paramref name="finished"/> (b, result) hears of each row as soon as it
     /// is done (its result is also in the returned array); a row <paramref name="abandoned"/> says is gone (a client that
     /// left) stops at the next step, without a <paramref name="finished"/> call, and the batch ends when no row is left.
+    /// With <paramref name="joining"/> other requests take free rows between steps (continuous batching): from then on
+    /// b in the callbacks is the row's new request, which is reported through <paramref name="finished"/> only (the
+    /// returned array holds the results of <paramref name="prompts"/>).
     /// </summary>
     public GenerationResult[] Generate(IReadOnlyList<IReadOnlyList<int>> prompts, IReadOnlyList<GenerationOptions> rowOptions,
         IReadOnlyList<int>? rowIndices = null, Action<int, int>? onToken = null, Func<int, bool>? abandoned = null,
-        Action<int, GenerationResult>? finished = null)
+        Action<int, GenerationResult>? finished = null, ContinuousBatching? joining = null)
     {
         int batch = prompts.Count;
         if (rowOptions.Count != batch) throw new ArgumentException("one options per prompt");
         if (batch == 0) return [];
         foreach (var o in rowOptions) o.Validate();
         var options = rowOptions[0];
-        if (rowOptions.Any(o => o.UseCache != options.UseCache || !SameIds(o.EosTokenIds, options.EosTokenIds)))
+        if (rowOptions.Any(o => !Compatible(o, options)))
             throw new ArgumentException("the rows of one batch need the same UseCache and EosTokenIds");
         var index = rowIndices ?? Enumerable.Range(0, batch).ToArray();
         if (index.Count != batch) throw new ArgumentException("one row index per prompt");
@@ -88,79 +92,148 @@ public sealed class Generator
             if (prompts[b].Count >= Context)
                 throw new ArgumentException($"row {index[b] + 1}: the prompt has {prompts[b].Count} tokens, the model's context is {Context}");
         }
+        if (!options.UseCache) joining = null; // a step that recomputes every sequence has no cache to join
+        if (joining is not null && (joining.Rows < 1 || joining.Capacity < 1))
+            throw new ArgumentException($"continuous batching needs rows and capacity ≥ 1, got {joining.Rows} and {joining.Capacity}");
         int t0 = prompts.Max(p => p.Count);
-        var rowMax = rowOptions.Select(o => Math.Min(o.MaxNewTokens, Context - t0)).ToArray();
-        int maxNew = rowMax.Max();
+        int slots = Math.Max(batch, joining?.Rows ?? 0);
+        var rows = new DecodingRow[slots]; // rows past the batch's prompts are free until a request joins
+        for (int b = 0; b < batch; b++)
+            rows[b] = new DecodingRow(prompts[b], rowOptions[b], Math.Min(rowOptions[b].MaxNewTokens, Context - t0), joined: false);
+        int maxNew = rows.Take(batch).Max(r => r.Max);
         var eos = options.EosTokenIds ?? EosIds;
         var sampler = new TokenSampler(rowOptions, head.VocabSize);
         sampler.Begin(prompts, index);
-        var generated = new List<int>[batch];
-        var reasons = new FinishReason?[batch];
-        var cut = new int[batch];
-        for (int b = 0; b < batch; b++) generated[b] = new List<int>(rowMax[b]);
-        var maxStop = rowOptions.Select(o => o.StopStrings.Count == 0 ? 0 : o.StopStrings.Max(s => s.Length)).ToArray();
-        var texts = new string[batch];
 
         var prompt = LeftPad(prompts, t0);
         if (options.UseCache)
         {
-            if (cache is null || cache.Batch != batch || cache.Capacity < t0 + maxNew)
-                cache = new KvCache(decoder.Config, batch, Math.Max(t0 + maxNew, 1));
-            cache.Clear();
+            int capacity = Math.Max(Math.Max(t0 + maxNew, 1), Math.Min(joining?.Capacity ?? 0, Context));
+            if (cache is null || cache.Rows < slots || cache.Capacity < capacity)
+                cache = new KvCache(decoder.Config, slots, capacity);
+            cache.Clear(batch);
         }
-        var step = new TokenBatch(new int[batch], Enumerable.Repeat(1, batch).ToArray(), new int[batch], batch, 1);
-        var rows = new int[batch];
+        int live = batch; // rows the steps run (joined rows past the batch's prompts included)
+        var step = StepBatch(batch);
+        var last = new int[batch];
         var logits = new float[head.VocabSize];
         var results = new GenerationResult[batch];
         void Finish(int b, bool tell = true)
         {
-            var reason = reasons[b] ?? FinishReason.Length;
-            string text = reason == FinishReason.Stop ? texts[b][..cut[b]] : decode(generated[b]);
-            results[b] = new GenerationResult([.. generated[b]], text, reason, prompts[b].Count);
-            if (tell) finished?.Invoke(b, results[b]);
+            var result = rows[b].Result(decode);
+            if (!rows[b].Joined) results[b] = result;
+            if (tell) finished?.Invoke(b, result);
         }
-        int active = rowMax.Count(m => m > 0);
+        // Row b's next token from its logits (in `logits`); its Reason is set when the token ends it.
+        int Choose(int b)
+        {
+            var row = rows[b];
+            int id = sampler.Next(b, logits);
+            sampler.Observe(b, id);
+            row.Generated.Add(id);
+            onToken?.Invoke(b, id);
+            if (eos.Contains(id)) row.Reason = FinishReason.Eos;
+            else if (row.MaxStop > 0 && StopsAt(row) is int at and >= 0)
+            {
+                row.Reason = FinishReason.Stop;
+                row.Cut = at;
+            }
+            else if (row.Generated.Count == row.Max) row.Reason = FinishReason.Length;
+            return id;
+        }
+        // Between steps: free rows (finished, abandoned, or not used yet) to the requests `joining` gives; the rows that
+        // joined and go on decoding.
+        int Join()
+        {
+            int joined = 0;
+            for (int s = 0; s < slots; s++)
+            {
+                if (s < live && rows[s].Reason is null) continue;
+                var kv = cache!;
+                int room = kv.Capacity - kv.Length;
+                if (room < 1 || joining!.Next(s, kv.Length, room) is not { } next) break;
+                CheckJoin(next, options, kv.Length, room);
+                if (s < batch && !rows[s].Joined && results[s] is null) Finish(s, tell: false); // an abandoned first row's tokens so far
+                rows[s] = new DecodingRow(next.Prompt, next.Options, next.Options.MaxNewTokens, joined: true);
+                sampler.Restart(s, next.Prompt, next.Options, next.RowIndex);
+                Prefill(next.Prompt).CopyTo(logits);
+                kv.Adopt(s, joinCache!);
+                if (s == live)
+                {
+                    live++;
+                    var grown = StepBatch(live);
+                    step.Ids.CopyTo(grown.Ids, 0);
+                    (step, last) = (grown, new int[live]);
+                }
+                int id = Choose(s);
+                if (rows[s].Reason is null) joined++;
+                else
+                {
+                    Finish(s);
+                    id = padId;
+                }
+                step.Ids[s] = id;
+            }
+            return joined;
+        }
+        // Between steps, with joining: finished rows at the end of the batch leave the steps (a long request outliving
+        // its batch mates decodes alone again), and come back when a request joins in their place.
+        void Shrink()
+        {
+            int keep = live;
+            while (keep > 1 && rows[keep - 1].Reason is not null) keep--;
+            if (keep == live) return;
+            for (int b = keep; b < Math.Min(live, batch); b++)
+            {
+                if (results[b] is null && !rows[b].Joined) Finish(b, tell: false); // an abandoned first row's tokens so far
+            }
+            live = keep;
+            cache!.Shrink(live);
+            var shrunk = StepBatch(live);
+            Array.Copy(step.Ids, shrunk.Ids, live);
+            (step, last) = (shrunk, new int[live]);
+        }
+        int active = 0;
         for (int b = 0; b < batch; b++)
         {
-            if (rowMax[b] > 0) continue;
-            reasons[b] = FinishReason.Length;
+            if (rows[b].Max > 0)
+            {
+                active++;
+                continue;
+            }
+            rows[b].Reason = FinishReason.Length;
             Finish(b);
         }
-        for (int n = 0; n < maxNew && active > 0; n++)
+        for (int n = 0; active > 0; n++)
         {
             if (abandoned is not null)
             {
-                for (int b = 0; b < batch; b++)
+                for (int b = 0; b < live; b++)
                 {
-                    if (reasons[b] is not null || !abandoned(b)) continue;
-                    reasons[b] = FinishReason.Length;
+                    if (rows[b].Reason is not null || !abandoned(b)) continue;
+                    rows[b].Reason = FinishReason.Length;
                     active--;
                 }
                 if (active == 0) break;
             }
+            if (n > 0 && joining is not null)
+            {
+                active += Join();
+                Shrink();
+            }
             tape.Reset();
-            var input = n == 0 ? prompt : options.UseCache ? step : Extend(prompt, generated, n);
+            var input = n == 0 ? prompt : options.UseCache ? step : Extend(prompt, rows, n);
             var hidden = decoder.Forward(tape, input, options.UseCache ? cache : null);
-            for (int b = 0; b < batch; b++) rows[b] = b * input.Seq + input.Seq - 1;
-            var all = head.Logits(tape, hidden, rows).Span; // [B, V]
-            for (int b = 0; b < batch; b++)
+            for (int b = 0; b < live; b++) last[b] = b * input.Seq + input.Seq - 1;
+            var all = head.Logits(tape, hidden, last).Span; // [B, V]
+            for (int b = 0; b < live; b++)
             {
                 int id = padId;
-                if (reasons[b] is null)
+                if (rows[b].Reason is null)
                 {
                     all.Slice(b * head.VocabSize, head.VocabSize).CopyTo(logits);
-                    id = sampler.Next(b, logits);
-                    sampler.Observe(b, id);
-                    generated[b].Add(id);
-                    onToken?.Invoke(b, id);
-                    if (eos.Contains(id)) reasons[b] = FinishReason.Eos;
-                    else if (maxStop[b] > 0 && StopsAt(generated[b], rowOptions[b].StopStrings, maxStop[b], ref texts[b]) is int at and >= 0)
-                    {
-                        reasons[b] = FinishReason.Stop;
-                        cut[b] = at;
-                    }
-                    else if (generated[b].Count == rowMax[b]) reasons[b] = FinishReason.Length;
-                    if (reasons[b] is not null)
+                    id = Choose(b);
+                    if (rows[b].Reason is not null)
                     {
                         active--;
                         Finish(b);
@@ -171,22 +244,52 @@ public sealed class Generator
         }
         for (int b = 0; b < batch; b++)
         {
-            if (results[b] is null) Finish(b, tell: false); // abandoned rows: their tokens so far, for the caller alone
+            if (results[b] is null && !rows[b].Joined) Finish(b, tell: false); // abandoned rows: their tokens so far, for the caller alone
         }
         return results;
     }
 
+    private static bool Compatible(GenerationOptions o, GenerationOptions batch) =>
+        o.UseCache == batch.UseCache && SameIds(o.EosTokenIds, batch.EosTokenIds);
+
+    // What a joining request must be (the caller chose it to fit): a bug of the caller otherwise, not a request to refuse.
+    private static void CheckJoin(GenerationJoin join, GenerationOptions batch, int promptRoom, int newRoom)
+    {
+        join.Options.Validate();
+        if (!Compatible(join.Options, batch)) throw new ArgumentException("a joining request needs the batch's UseCache and EosTokenIds");
+        if (join.Prompt.Count < 1 || join.Prompt.Count > promptRoom)
+            throw new ArgumentException($"a joining prompt of {join.Prompt.Count} tokens does not fit the {promptRoom} filled columns");
+        if (join.Options.MaxNewTokens < 1 || join.Options.MaxNewTokens > newRoom)
+            throw new ArgumentException($"a joining request's {join.Options.MaxNewTokens} new tokens do not fit the {newRoom} columns left");
+    }
+
+    // A joining prompt's forward pass alone, into the one-row prefill cache (kept for later joins): the logits of its last
+    // position, which choose its first token, as its first step alone would.
+    private ReadOnlySpan<float> Prefill(IReadOnlyList<int> ids)
+    {
+        int l = ids.Count;
+        if (joinCache is null || joinCache.Capacity < l) joinCache = new KvCache(decoder.Config, 1, Math.Max(l, cache!.Capacity));
+        joinCache.Clear(1);
+        tape.Reset();
+        var tokens = new TokenBatch([.. ids], Enumerable.Repeat(1, l).ToArray(), new int[l], 1, l);
+        var hidden = decoder.Forward(tape, tokens, joinCache);
+        return head.Logits(tape, hidden, [l - 1]).Span;
+    }
+
+    private static TokenBatch StepBatch(int batch) =>
+        new(new int[batch], Enumerable.Repeat(1, batch).ToArray(), new int[batch], batch, 1);
+
     private static bool SameIds(IReadOnlyList<int>? a, IReadOnlyList<int>? b) =>
         ReferenceEquals(a, b) || (a is not null && b is not null && a.SequenceEqual(b));
 
-    // The first stop string's index in the decoded text, or −1; only the tail a new token can complete is searched.
-    private int StopsAt(List<int> ids, IReadOnlyList<string> stops, int maxStop, ref string text)
+    // The first stop string's index in the row's decoded text, or −1; only the tail a new token can complete is searched.
+    private int StopsAt(DecodingRow row)
     {
-        int before = text?.Length ?? 0;
-        text = decode(ids);
-        int from = Math.Max(0, Math.Min(before, text.Length) - maxStop);
+        int before = row.Text?.Length ?? 0;
+        string text = row.Text = decode(row.Generated);
+        int from = Math.Max(0, Math.Min(before, text.Length) - row.MaxStop);
         int best = -1;
-        foreach (var s in stops)
+        foreach (var s in row.Options.StopStrings)
         {
             int i = text.IndexOf(s, from, StringComparison.Ordinal);
             if (i >= 0 && (best < 0 || i < best)) best = i;
@@ -212,7 +315,7 @@ public sealed class Generator
     }
 
     // The no-cache reference: prompt (left-padded) + n tokens per row (finished rows continue with padding ids).
-    private TokenBatch Extend(TokenBatch prompt, List<int>[] generated, int n)
+    private TokenBatch Extend(TokenBatch prompt, DecodingRow[] rows, int n)
     {
         int batch = prompt.Batch, t = prompt.Seq + n;
         var ids = new int[batch * t];
@@ -226,7 +329,7 @@ public sealed class Generator
             }
             for (int j = 0; j < n; j++)
             {
-                ids[b * t + prompt.Seq + j] = j < generated[b].Count ? generated[b][j] : padId;
+                ids[b * t + prompt.Seq + j] = j < rows[b].Generated.Count ? rows[b].Generated[j] : padId;
                 mask[b * t + prompt.Seq + j] = 1;
             }
         }

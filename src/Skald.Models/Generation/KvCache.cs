@@ -11,7 +11,9 @@ namespace Skald.Models.Generation;
 /// count of real tokens, which is the position of its next token (transformers' generate:
 /// position_ids = attention_mask.cumsum(−1) − 1). A decoder given a cache runs only the new tokens
 /// (<see cref="IDecoder.Forward(Tape, TokenBatch, KvCache?)"/>): their keys and values are appended and their queries
-/// attend to every cached key. Nothing is allocated per step once the cache exists.
+/// attend to every cached key. Nothing is allocated per step once the cache exists. A cache may hold more rows than a
+/// batch uses (<see cref="Rows"/> ≥ <see cref="Batch"/>): a request that joins a running batch takes a free row, or the
+/// next unused one, with its prompt prefilled apart (<see cref="Adopt"/>).
 /// </summary>
 public sealed class KvCache
 {
@@ -25,6 +27,7 @@ public sealed class KvCache
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        Rows = batch;
         Batch = batch;
         Capacity = capacity;
         Heads = config.NumHeads;
@@ -43,8 +46,11 @@ public sealed class KvCache
         realTokens = new int[batch];
     }
 
-    /// <summary>B.</summary>
-    public int Batch { get; }
+    /// <summary>B: the rows the running batch uses (at most <see cref="Rows"/>).</summary>
+    public int Batch { get; private set; }
+
+    /// <summary>Rows allocated.</summary>
+    public int Rows { get; }
 
     /// <summary>Token columns allocated per row.</summary>
     public int Capacity { get; }
@@ -65,11 +71,59 @@ public sealed class KvCache
     public int RealTokens(int b) => realTokens[b];
 
     /// <summary>Empties the cache for a new batch (buffers are kept).</summary>
-    public void Clear()
+    public void Clear() => Clear(Batch);
+
+    /// <summary>Empties the cache for a new batch of <paramref name="batch"/> rows (at most <see cref="Rows"/>; buffers are kept).</summary>
+    public void Clear(int batch)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(batch, Rows);
+        Batch = batch;
         Length = 0;
         Array.Clear(realTokens);
         StepTokens = 0;
+    }
+
+    /// <summary>
+    /// Leaves the batch's last rows out of later steps (their requests are done), keeping the first
+    /// <paramref name="batch"/>; <see cref="Adopt"/> can take them again.
+    /// </summary>
+    internal void Shrink(int batch)
+    {
+        if (StepTokens != 0) throw new InvalidOperationException("a batch shrinks between steps");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(batch, Batch);
+        Batch = batch;
+    }
+
+    /// <summary>
+    /// Puts the one sequence <paramref name="prefill"/> holds (a one-row cache filled by its prompt's forward pass) into
+    /// row <paramref name="row"/> of this cache between two steps, right-aligned as a left-padded row: its L columns go
+    /// to Length − L..Length − 1, the columns before them are masked, and its next token gets position L (the keys keep
+    /// the rotary positions 0..L−1 they were computed at, so the row attends as it would alone). Row
+    /// <see cref="Batch"/> (while <see cref="Batch"/> &lt; <see cref="Rows"/>) adds a row to the batch.
+    /// </summary>
+    internal void Adopt(int row, KvCache prefill)
+    {
+        int l = prefill.Length;
+        if (prefill.Batch != 1 || prefill.StepTokens != 0 || prefill.KvHeads != KvHeads || prefill.HeadDim != HeadDim || prefill.keys.Length != keys.Length)
+            throw new ArgumentException("a prefill cache holds one finished row of the same model");
+        if (StepTokens != 0) throw new InvalidOperationException("a row joins between steps");
+        if (l < 1 || l > Length) throw new ArgumentException($"a prompt of {l} tokens does not fit the {Length} filled columns");
+        if (row < 0 || row > Batch || row == Rows) throw new ArgumentOutOfRangeException(nameof(row), $"row {row} of a batch of {Batch} (room for {Rows})");
+        if (row == Batch) Batch++;
+        int at = Length - l, d = HeadDim;
+        var into = new KvCacheLayout(Batch, 0, Length, Capacity, Heads, KvHeads, d);
+        var from = new KvCacheLayout(1, 0, l, prefill.Capacity, Heads, KvHeads, d);
+        for (int layer = 0; layer < keys.Length; layer++)
+        for (int h = 0; h < KvHeads; h++)
+        {
+            prefill.keys[layer].AsSpan((int)from.Offset(0, h, 0), l * d).CopyTo(keys[layer].AsSpan((int)into.Offset(row, h, at), l * d));
+            prefill.values[layer].AsSpan((int)from.Offset(0, h, 0), l * d).CopyTo(values[layer].AsSpan((int)into.Offset(row, h, at), l * d));
+        }
+        keyBias.AsSpan(row * Capacity, at).Fill(float.MinValue);
+        keyBias.AsSpan(row * Capacity + at, l).Clear();
+        realTokens[row] = l;
     }
 
     /// <summary>Tokens per row of the step in progress (between <see cref="Begin"/> and <see cref="Commit"/>).</summary>

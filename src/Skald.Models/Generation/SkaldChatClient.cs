@@ -9,15 +9,17 @@ namespace Skald.Models.Generation;
 /// <summary>
 /// A local decoder LLM as Microsoft.Extensions.AI's <see cref="IChatClient"/>: messages are written with the model's chat
 /// template and answered by <see cref="TextGenerator"/>; requests that arrive together are decoded together as one batch
-/// (<see cref="MaxBatchSize"/>), each with its own options and seed (its tokens are what it would get alone up to the
-/// order of floating-point sums: batch mates can tip a near tie). Options follow
+/// (<see cref="MaxBatchSize"/>), and a request that arrives while a batch decodes joins it in a free row between two
+/// steps when it fits (continuous batching: <see cref="MaxBatchTokens"/>), each with its own options and seed (its
+/// tokens are what it would get alone up to the order of floating-point sums: batch mates can tip a near tie). Options follow
 /// OpenAI's chat completions: no <see cref="ChatOptions.Temperature"/> means 1 (sampling; 0 is greedy), no
 /// <see cref="ChatOptions.Seed"/> a fresh seed per request, no <see cref="ChatOptions.MaxOutputTokens"/>
 /// <see cref="DefaultMaxOutputTokens"/> (at most what the context leaves). <see cref="ChatOptions.TopK"/>,
 /// <see cref="ChatOptions.TopP"/> and <see cref="ChatOptions.StopSequences"/> are honoured; a
 /// <c>repetition_penalty</c> in <see cref="ChatOptions.AdditionalProperties"/> is transformers'. What it cannot do —
 /// tools, non-text content, frequency or presence penalties, a JSON response format — is an
-/// <see cref="ArgumentException"/>, as is a conversation longer than the model's context.
+/// <see cref="ArgumentException"/>, as is a conversation longer than the model's context. <see cref="CompleteAsync"/>
+/// continues plain text without the template (OpenAI's legacy completions).
 /// <code>
 /// IChatClient chat = new SkaldChatClient(TextGenerator.Load("models/my-sft-model"));
 /// var answer = await chat.GetResponseAsync("Hva er hovedstaden i Norge?", new ChatOptions { Temperature = 0 });
@@ -26,10 +28,7 @@ namespace Skald.Models.Generation;
 public sealed class SkaldChatClient : IChatClient
 {
     private readonly ChatClientMetadata metadata;
-    private readonly Lock sync = new();
-    private readonly List<ChatJob> queue = [];
-    private bool draining;
-    private int largestBatch;
+    private readonly ChatBatchQueue queue;
 
     /// <summary>Wraps <paramref name="generator"/>; <paramref name="modelId"/> names it in responses (default "skald").</summary>
     public SkaldChatClient(TextGenerator generator, string? modelId = null)
@@ -38,6 +37,7 @@ public sealed class SkaldChatClient : IChatClient
         Generator = generator;
         ModelId = modelId ?? "skald";
         metadata = new ChatClientMetadata("skald", null, ModelId);
+        queue = new ChatBatchQueue(this);
     }
 
     /// <summary>The generator that answers.</summary>
@@ -54,7 +54,12 @@ public sealed class SkaldChatClient : IChatClient
 
     /// <summary>
     /// Most positions a batch may hold, rows × (longest prompt + most new tokens), which sizes its KV cache and padded
-    /// prefill (default 16384); a request beyond it waits for a later batch (one request alone always runs).
+    /// prefill (default 16384); a request beyond it waits for a later batch (one request alone always runs). The cache
+    /// is allocated with room for requests that join the batch while it decodes: per row the batch's own need or, when
+    /// larger, MaxBatchTokens / <see cref="MaxBatchSize"/> columns (at most the context), and as many rows as the budget
+    /// then holds, up to <see cref="MaxBatchSize"/>. A waiting request joins when a row is free, its prompt is no longer
+    /// than the columns filled so far and its max tokens fit in the columns left; the first waiting request that does
+    /// not fit waits for the next batch, and those behind it with it (first come, first served).
     /// </summary>
     public int MaxBatchTokens { get; init; } = 16384;
 
@@ -65,22 +70,57 @@ public sealed class SkaldChatClient : IChatClient
     public TimeSpan BatchWait { get; init; } = TimeSpan.FromMilliseconds(5);
 
     /// <summary>Requests waiting or being answered.</summary>
-    public int Pending => pending;
+    public int Pending => queue.Pending;
 
-    /// <summary>The most requests answered in one batch so far.</summary>
-    public int LargestBatch => largestBatch;
+    /// <summary>The most requests decoded at once so far (a batch's first requests and those that joined it).</summary>
+    public int LargestBatch => queue.LargestBatch;
 
-    private int pending;
+    /// <summary>Requests that joined a batch already decoding, so far (continuous batching).</summary>
+    public int JoinedRequests => queue.Joined;
+
+    /// <summary>For tests: called on the decoding thread each time a free row of a running batch is offered to the queue.</summary>
+    internal Action? OfferingRow { get; init; }
 
     /// <inheritdoc />
-    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
-        CancellationToken cancellationToken = default)
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        AnswerAsync(() => Prepare(messages, options), "chatcmpl-", cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Text arrives as it is generated, held back only where it is or could still become a stop sequence; the
+    /// last update carries the finish reason and a <see cref="UsageContent"/>.
+    /// </remarks>
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages,
+        ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        StreamAsync(() => Prepare(messages, options), "chatcmpl-", cancellationToken);
+
+    /// <summary>
+    /// Continues <paramref name="prompt"/> as plain text, without the chat template (OpenAI's legacy completions,
+    /// <c>POST /v1/completions</c>): it is tokenized with the tokenizer's special tokens, as <c>skald generate</c> reads a
+    /// <c>{"prompt": ...}</c> row, and decoded with the options, defaults, batches and queue of a chat request
+    /// (<see cref="ChatOptions.Instructions"/> does not apply). The answer's text is the continuation alone.
+    /// </summary>
+    public Task<ChatResponse> CompleteAsync(string prompt, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        AnswerAsync(() => PrepareText(prompt, options), "cmpl-", cancellationToken);
+
+    /// <summary>
+    /// <see cref="CompleteAsync"/> as it is generated, held back around stop sequences as
+    /// <see cref="GetStreamingResponseAsync"/> is; the last update carries the finish reason and a <see cref="UsageContent"/>.
+    /// </summary>
+    public IAsyncEnumerable<ChatResponseUpdate> CompleteStreamingAsync(string prompt, ChatOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        StreamAsync(() => PrepareText(prompt, options), "cmpl-", cancellationToken);
+
+    // Prepared and queued before the first await: what it cannot answer, or a full queue, faults the task at once.
+    private async Task<ChatResponse> AnswerAsync(Func<(int[] Prompt, GenerationOptions Options)> prepare, string idPrefix,
+        CancellationToken cancellationToken)
     {
-        var (prompt, generation) = Prepare(messages, options);
-        var result = await RunAsync(prompt, generation, null, cancellationToken).ConfigureAwait(false);
+        var (prompt, generation) = prepare();
+        var result = await queue.RunAsync(prompt, generation, null, cancellationToken).ConfigureAwait(false);
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, result.Text))
         {
-            ResponseId = NewId(),
+            ResponseId = NewId(idPrefix),
             ModelId = ModelId,
             CreatedAt = DateTimeOffset.UtcNow,
             FinishReason = Reason(result.FinishReason),
@@ -88,21 +128,18 @@ public sealed class SkaldChatClient : IChatClient
         };
     }
 
-    /// <inheritdoc />
-    /// <remarks>
-    /// Text arrives as it is generated, held back only where it is or could still become a stop sequence; the
-    /// last update carries the finish reason and a <see cref="UsageContent"/>.
-    /// </remarks>
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages,
-        ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    // The request is prepared and queued by the first MoveNextAsync before it awaits: what it cannot answer, or a full
+    // queue, faults that first MoveNextAsync at once.
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Func<(int[] Prompt, GenerationOptions Options)> prepare,
+        string idPrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var (prompt, generation) = Prepare(messages, options);
-        string id = NewId();
+        var (prompt, generation) = prepare();
+        string id = NewId(idPrefix);
         var created = DateTimeOffset.UtcNow;
         var deltas = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         // Leaving the loop early (a consumer that stops reading) cancels the generation too.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var run = RunAsync(prompt, generation, d => deltas.Writer.TryWrite(d), stop.Token);
+        var run = queue.RunAsync(prompt, generation, d => deltas.Writer.TryWrite(d), stop.Token);
         _ = run.ContinueWith(_ => deltas.Writer.TryComplete(), TaskScheduler.Default); // a failure is rethrown by awaiting run
         try
         {
@@ -146,7 +183,7 @@ public sealed class SkaldChatClient : IChatClient
     /// <inheritdoc />
     public void Dispose() => GC.SuppressFinalize(this);
 
-    /// <summary>The prompt's ids and the generation options of a request (<see cref="ArgumentException"/> for what cannot be answered).</summary>
+    /// <summary>The templated conversation's ids and the generation options of a chat request (<see cref="ArgumentException"/> for what cannot be answered).</summary>
     private (int[] Prompt, GenerationOptions Options) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(messages);
@@ -159,13 +196,7 @@ public sealed class SkaldChatClient : IChatClient
             turns.Add(new ChatTurn(m.Role.Value, m.Text));
         }
         if (turns.Count == 0) throw new ArgumentException("no messages");
-        if (options?.Tools is { Count: > 0 }) throw new ArgumentException("tools are not supported by this server");
-        if (options?.FrequencyPenalty is float fp && fp != 0)
-            throw new ArgumentException("frequency_penalty is not supported; use repetition_penalty (transformers')");
-        if (options?.PresencePenalty is float pp && pp != 0)
-            throw new ArgumentException("presence_penalty is not supported; use repetition_penalty (transformers')");
-        if (options?.ResponseFormat is ChatResponseFormatJson)
-            throw new ArgumentException("a JSON response format is not supported: the model's output is not constrained");
+        Refuse(options);
         int[] prompt;
         try
         {
@@ -175,9 +206,37 @@ public sealed class SkaldChatClient : IChatClient
         {
             throw new ArgumentException(e.Message, e);
         }
+        return (prompt, Generation(prompt, options, "the conversation"));
+    }
+
+    /// <summary>A plain text prompt's ids and the generation options of a completion request.</summary>
+    private (int[] Prompt, GenerationOptions Options) PrepareText(string prompt, ChatOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        Refuse(options);
+        var ids = Generator.Tokenize(GenerationInput.FromPrompt(prompt));
+        if (ids.Length == 0) throw new ArgumentException("the prompt has no tokens (this tokenizer adds none to an empty text)");
+        return (ids, Generation(ids, options, "the prompt"));
+    }
+
+    // What the model cannot do, whatever the prompt.
+    private static void Refuse(ChatOptions? options)
+    {
+        if (options?.Tools is { Count: > 0 }) throw new ArgumentException("tools are not supported by this server");
+        if (options?.FrequencyPenalty is float fp && fp != 0)
+            throw new ArgumentException("frequency_penalty is not supported; use repetition_penalty (transformers')");
+        if (options?.PresencePenalty is float pp && pp != 0)
+            throw new ArgumentException("presence_penalty is not supported; use repetition_penalty (transformers')");
+        if (options?.ResponseFormat is ChatResponseFormatJson)
+            throw new ArgumentException("a JSON response format is not supported: the model's output is not constrained");
+    }
+
+    // The generation options of a request for `prompt` (`what` names it in the message when it leaves no room).
+    private GenerationOptions Generation(int[] prompt, ChatOptions? options, string what)
+    {
         int room = Generator.Context - prompt.Length;
         if (room < 1)
-            throw new ArgumentException($"the conversation is {prompt.Length} tokens; this model's context is {Generator.Context}");
+            throw new ArgumentException($"{what} is {prompt.Length} tokens; this model's context is {Generator.Context}");
         int max = options?.MaxOutputTokens ?? Math.Min(DefaultMaxOutputTokens, room);
         if (max < 1) throw new ArgumentException("max tokens must be at least 1");
         if (max > room)
@@ -196,121 +255,7 @@ public sealed class SkaldChatClient : IChatClient
             Seed = options?.Seed is long seed ? unchecked((ulong)seed) : (ulong)Random.Shared.NextInt64(),
         };
         generation.Validate();
-        return (prompt, generation);
-    }
-
-    // Requests wait in a queue; one worker at a time takes the first and those behind it that fit the context beside it
-    // (up to MaxBatchSize) and decodes them as one batch, each row with its own options and seed. A cancelled request
-    // leaves the queue, or, once decoding, stops receiving text (the batch stops only when all of its requests are gone).
-    private Task<GenerationResult> RunAsync(int[] prompt, GenerationOptions options, Action<string>? onText, CancellationToken cancel)
-    {
-        cancel.ThrowIfCancellationRequested();
-        var job = new ChatJob(prompt, options, onText, cancel);
-        lock (sync)
-        {
-            if (queue.Count >= MaxQueue) throw new GenerationBusyException($"{queue.Count} requests are waiting already; retry later");
-            Interlocked.Increment(ref pending);
-            queue.Add(job);
-            if (!draining)
-            {
-                draining = true;
-                _ = Task.Factory.StartNew(Drain, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            }
-        }
-        var registration = cancel.Register(() =>
-        {
-            bool waiting;
-            lock (sync) waiting = queue.Remove(job);
-            if (waiting) Settle(job, d => d.TrySetCanceled(cancel));
-        });
-        _ = job.Done.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
-        return job.Done.Task;
-    }
-
-    private void Drain()
-    {
-        try
-        {
-            while (true)
-            {
-                List<ChatJob> batch;
-                lock (sync)
-                {
-                    if (queue.Count == 0)
-                    {
-                        draining = false;
-                        return;
-                    }
-                }
-                if (BatchWait > TimeSpan.Zero && MaxBatchSize > 1) Thread.Sleep(BatchWait);
-                lock (sync)
-                {
-                    if (queue.Count == 0) continue;
-                    batch = Take();
-                }
-                Decode(batch);
-            }
-        }
-        catch (Exception e) // not expected (Decode settles its own failures); never leave requests waiting on a dead worker
-        {
-            List<ChatJob> left;
-            lock (sync)
-            {
-                left = [.. queue];
-                queue.Clear();
-                draining = false;
-            }
-            foreach (var job in left) Settle(job, d => d.TrySetException(new InvalidOperationException($"generation failed: {e.Message}", e)));
-        }
-    }
-
-    // The first waiting request, then any behind it whose prompt and length still fit the context beside the others.
-    private List<ChatJob> Take()
-    {
-        var batch = new List<ChatJob> { queue[0] };
-        int longest = queue[0].Prompt.Length, most = queue[0].Options.MaxNewTokens;
-        for (int i = 1; i < queue.Count && batch.Count < MaxBatchSize; i++)
-        {
-            var job = queue[i];
-            int t = Math.Max(longest, job.Prompt.Length), m = Math.Max(most, job.Options.MaxNewTokens);
-            if (t + m > Generator.Context || (long)(batch.Count + 1) * (t + m) > MaxBatchTokens) continue;
-            batch.Add(job);
-            (longest, most) = (t, m);
-        }
-        foreach (var job in batch) queue.Remove(job);
-        if (batch.Count > largestBatch) largestBatch = batch.Count;
-        return batch;
-    }
-
-    // Each request is answered as soon as its row is done (a short answer does not wait for a long batch mate); a row
-    // whose caller has gone stops at the next step. A failure of the decoding itself is every waiting caller's, as an
-    // InvalidOperationException (an ArgumentException stays what the request itself got wrong).
-    private void Decode(List<ChatJob> batch)
-    {
-        try
-        {
-            Generator.GenerateTogether([.. batch.Select(j => j.Prompt)], [.. batch.Select(j => j.Options)],
-                (row, delta) =>
-                {
-                    if (!batch[row].Cancel.IsCancellationRequested) batch[row].OnText?.Invoke(delta);
-                },
-                row => batch[row].Cancel.IsCancellationRequested,
-                (row, result) => Settle(batch[row], d => d.TrySetResult(result)));
-            foreach (var job in batch) Settle(job, d => d.TrySetCanceled(job.Cancel)); // the rows left early
-        }
-        catch (Exception e)
-        {
-            var failure = new InvalidOperationException($"generation failed: {e.Message}", e);
-            foreach (var job in batch) Settle(job, d => d.TrySetException(failure));
-        }
-    }
-
-    // Pending counts a request until its task completes, so a caller that sees it done sees it counted out.
-    private void Settle(ChatJob job, Action<TaskCompletionSource<GenerationResult>> complete)
-    {
-        if (!job.Settle()) return;
-        Interlocked.Decrement(ref pending);
-        complete(job.Done);
+        return generation;
     }
 
     // How much of the text may be sent: not where a stop sequence already begins (the generator is about to cut it
@@ -353,5 +298,5 @@ public sealed class SkaldChatClient : IChatClient
         TotalTokenCount = r.PromptTokens + r.Ids.Length,
     };
 
-    private static string NewId() => "chatcmpl-" + Guid.NewGuid().ToString("N");
+    private static string NewId(string prefix) => prefix + Guid.NewGuid().ToString("N");
 }

@@ -155,21 +155,43 @@ public sealed class TextGenerator
 
     /// <summary>
     /// Generates for <paramref name="prompts"/> as one batch, each row with its own options (a server's concurrent
-    /// requests; <see cref="Generator.Generate(IReadOnlyList{IReadOnlyList{int}}, IReadOnlyList{GenerationOptions}, IReadOnlyList{int}?, Action{int, int}?, Func{int, bool}?, Action{int, GenerationResult}?)"/>):
+    /// requests; <see cref="Generator.Generate(IReadOnlyList{IReadOnlyList{int}}, IReadOnlyList{GenerationOptions}, IReadOnlyList{int}?, Action{int, int}?, Func{int, bool}?, Action{int, GenerationResult}?, ContinuousBatching?)"/>):
     /// every row samples from its own seed's first stream, as a single prompt does. <paramref name="onText"/> (row, new
     /// text) streams each row's text as it grows; <paramref name="finished"/> hears of each row as soon as it is done, and
-    /// a row <paramref name="abandoned"/> says is gone stops at the next step.
+    /// a row <paramref name="abandoned"/> says is gone stops at the next step. With <paramref name="joining"/> requests
+    /// join the running batch in free rows (their text streams afresh under their row's number).
     /// </summary>
     public GenerationResult[] GenerateTogether(IReadOnlyList<int[]> prompts, IReadOnlyList<GenerationOptions> options,
-        Action<int, string>? onText = null, Func<int, bool>? abandoned = null, Action<int, GenerationResult>? finished = null) =>
-        generator.Generate([.. prompts.Select(p => (IReadOnlyList<int>)p)], options, new int[prompts.Count],
-            TextStreams(prompts.Count, b => b, onText), abandoned, finished);
+        Action<int, string>? onText = null, Func<int, bool>? abandoned = null, Action<int, GenerationResult>? finished = null,
+        ContinuousBatching? joining = null)
+    {
+        int rows = Math.Max(prompts.Count, joining?.Rows ?? 0);
+        var streams = onText is null ? null : new TextStream[rows];
+        if (joining is not null && streams is not null)
+        {
+            var next = joining.Next;
+            joining = joining with
+            {
+                Next = (row, promptRoom, newRoom) =>
+                {
+                    var join = next(row, promptRoom, newRoom);
+                    if (join is not null) streams[row] = new TextStream();
+                    return join;
+                },
+            };
+        }
+        return generator.Generate([.. prompts.Select(p => (IReadOnlyList<int>)p)], options, new int[prompts.Count],
+            TextStreams(streams, b => b, onText), abandoned, finished, joining);
+    }
 
     // Per-token callbacks that decode each batch row's ids so far and pass on its new text as (rowOf(b), delta).
-    private Action<int, int>? TextStreams(int rows, Func<int, int> rowOf, Action<int, string>? onText)
+    private Action<int, int>? TextStreams(int rows, Func<int, int> rowOf, Action<int, string>? onText) =>
+        TextStreams(onText is null ? null : new TextStream[rows], rowOf, onText);
+
+    private Action<int, int>? TextStreams(TextStream[]? streams, Func<int, int> rowOf, Action<int, string>? onText)
     {
-        if (onText is null) return null;
-        var streams = Enumerable.Range(0, rows).Select(_ => new TextStream()).ToArray();
+        if (onText is null || streams is null) return null;
+        for (int b = 0; b < streams.Length; b++) streams[b] ??= new TextStream();
         return (b, id) =>
         {
             string delta = streams[b].Push(id, Tokenizer);

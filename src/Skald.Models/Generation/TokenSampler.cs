@@ -11,7 +11,7 @@ namespace Skald.Models.Generation;
 public sealed class TokenSampler
 {
     private readonly GenerationOptions? shared;
-    private readonly IReadOnlyList<GenerationOptions>? perRow;
+    private readonly List<GenerationOptions>? perRow;
     private readonly int vocab;
     private readonly float[] values;
     private readonly int[] order;
@@ -34,7 +34,7 @@ public sealed class TokenSampler
     public TokenSampler(IReadOnlyList<GenerationOptions> rowOptions, int vocab)
     {
         foreach (var o in rowOptions) o.Validate();
-        perRow = rowOptions;
+        perRow = [.. rowOptions];
         this.vocab = vocab;
         values = new float[vocab];
         order = new int[vocab];
@@ -57,6 +57,38 @@ public sealed class TokenSampler
             foreach (int id in prompts[b]) Observe(b, id);
             random.Add(new SkaldRandom(RowSeed(Options(b).Seed, rowIndices[b])));
         }
+    }
+
+    /// <summary>
+    /// Gives row <paramref name="b"/> (an existing row, or the next one) to a new sequence with its own
+    /// <paramref name="options"/> (a request joining a running batch): it has seen <paramref name="prompt"/> only and
+    /// draws from the stream of <paramref name="options"/>' seed for input row <paramref name="rowIndex"/>, as it would
+    /// have from <see cref="Begin"/>. Only for a sampler with per-row options.
+    /// </summary>
+    public void Restart(int b, IReadOnlyList<int> prompt, GenerationOptions options, int rowIndex)
+    {
+        if (perRow is null) throw new InvalidOperationException("only a sampler with per-row options takes a new row");
+        if (b < 0 || b > seen.Count) throw new ArgumentOutOfRangeException(nameof(b), $"row {b} of {seen.Count}");
+        options.Validate();
+        var list = new int[Math.Max(16, prompt.Count + options.MaxNewTokens)];
+        var stream = new SkaldRandom(RowSeed(options.Seed, rowIndex));
+        if (b == seen.Count)
+        {
+            seen.Add([]);
+            seenList.Add(list);
+            seenCount.Add(0);
+            random.Add(stream);
+            if (perRow.Count == b) perRow.Add(options);
+        }
+        else
+        {
+            seen[b] = [];
+            seenList[b] = list;
+            seenCount[b] = 0;
+            random[b] = stream;
+        }
+        perRow[b] = options;
+        foreach (int id in prompt) Observe(b, id);
     }
 
     /// <summary>Records that row <paramref name="b"/> now contains <paramref name="id"/>.</summary>

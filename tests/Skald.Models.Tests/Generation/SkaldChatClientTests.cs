@@ -159,4 +159,29 @@ public sealed class SkaldChatClientTests
         var next = await client.GetResponseAsync(messages, Greedy(4));
         Assert.Equal(4, next.Usage!.OutputTokenCount);
     }
+
+    [Fact]
+    public async Task APlainTextPromptIsContinuedWithoutTheTemplate()
+    {
+        var (messages, ids) = Case();
+        var generator = TextGenerator.Load(Folder);
+        // the templated conversation as plain text: this tokenizer adds no special tokens, so these are the chat's ids
+        string text = generator.ChatFormatter!.Format([.. messages.Select(m => new ChatTurn(m.Role.Value, m.Text))]);
+        Assert.Equal(ids, generator.Tokenize(GenerationInput.FromPrompt(text)));
+        var expected = generator.Generate([generator.Tokenize(GenerationInput.FromPrompt("Hvad er klokken?"))], new GenerationOptions { MaxNewTokens = 6 })[0];
+        using var client = new SkaldChatClient(TextGenerator.Load(Folder));
+        var plain = await client.CompleteAsync("Hvad er klokken?", Greedy(6));
+        Assert.Equal(expected.Text, plain.Text);
+        Assert.Equal(expected.Ids.Length, plain.Usage!.OutputTokenCount);
+        Assert.StartsWith("cmpl-", plain.ResponseId);
+        // the templated text continued as plain text is the chat answer; streamed, the same text
+        var chat = await client.GetResponseAsync(messages, Greedy(12, "zz"));
+        Assert.Equal(chat.Text, (await client.CompleteAsync(text, Greedy(12, "zz"))).Text);
+        var updates = new List<ChatResponseUpdate>();
+        await foreach (var u in client.CompleteStreamingAsync(text, Greedy(12, "zz"))) updates.Add(u);
+        Assert.Equal(chat.Text, string.Concat(updates.Select(u => u.Text)));
+        Assert.Equal(chat.FinishReason, updates[^1].FinishReason);
+        await Assert.ThrowsAsync<ArgumentException>(() => client.CompleteAsync("", Greedy(4)));
+        await Assert.ThrowsAsync<ArgumentException>(() => client.CompleteAsync("Hvad er klokken?", Greedy(client.Generator.Context)));
+    }
 }

@@ -1,0 +1,196 @@
+namespace Skald.Models.Generation;
+
+/// <summary>
+/// The requests of a <see cref="SkaldChatClient"/> waiting for, or being decoded by, its one worker thread: batches
+/// taken from the queue as they fit its budget, and continuous batching (requests taken into a running batch's free
+/// rows between steps), with the owner's <see cref="SkaldChatClient.MaxBatchSize"/>,
+/// <see cref="SkaldChatClient.MaxBatchTokens"/>, <see cref="SkaldChatClient.MaxQueue"/> and
+/// <see cref="SkaldChatClient.BatchWait"/>.
+/// </summary>
+internal sealed class ChatBatchQueue(SkaldChatClient owner)
+{
+    private readonly Lock sync = new();
+    private readonly List<ChatJob> queue = [];
+    private bool draining;
+    private int pending, largestBatch, joined;
+
+    /// <summary>Requests waiting or being answered.</summary>
+    public int Pending => pending;
+
+    /// <summary>The most requests decoded at once so far.</summary>
+    public int LargestBatch => largestBatch;
+
+    /// <summary>Requests that joined a running batch so far.</summary>
+    public int Joined => joined;
+
+    /// <summary>
+    /// Queues a request; its task completes with its result, cancelled, or failed (a full queue is a
+    /// <see cref="GenerationBusyException"/> at once). One worker at a time takes the first waiting request and those
+    /// behind it that fit the context beside it (up to MaxBatchSize) and decodes them as one batch, each row with its own
+    /// options and seed, taking more from the queue into free rows between steps (Decode). A cancelled request leaves the
+    /// queue, or, once decoding, stops at the next step (the batch stops only when all of its requests are gone).
+    /// </summary>
+    public Task<GenerationResult> RunAsync(int[] prompt, GenerationOptions options, Action<string>? onText, CancellationToken cancel)
+    {
+        cancel.ThrowIfCancellationRequested();
+        var job = new ChatJob(prompt, options, onText, cancel);
+        lock (sync)
+        {
+            if (queue.Count >= owner.MaxQueue) throw new GenerationBusyException($"{queue.Count} requests are waiting already; retry later");
+            Interlocked.Increment(ref pending);
+            queue.Add(job);
+            if (!draining)
+            {
+                draining = true;
+                _ = Task.Factory.StartNew(Drain, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
+        }
+        var registration = cancel.Register(() =>
+        {
+            bool waiting;
+            lock (sync) waiting = queue.Remove(job);
+            if (waiting) Settle(job, d => d.TrySetCanceled(cancel));
+        });
+        _ = job.Done.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
+        return job.Done.Task;
+    }
+
+    private void Drain()
+    {
+        try
+        {
+            while (true)
+            {
+                List<ChatJob> batch;
+                lock (sync)
+                {
+                    if (queue.Count == 0)
+                    {
+                        draining = false;
+                        return;
+                    }
+                }
+                if (owner.BatchWait > TimeSpan.Zero && owner.MaxBatchSize > 1) Thread.Sleep(owner.BatchWait);
+                lock (sync)
+                {
+                    if (queue.Count == 0) continue;
+                    batch = Take();
+                }
+                Decode(batch);
+            }
+        }
+        catch (Exception e) // not expected (Decode settles its own failures); never leave requests waiting on a dead worker
+        {
+            List<ChatJob> left;
+            lock (sync)
+            {
+                left = [.. queue];
+                queue.Clear();
+                draining = false;
+            }
+            foreach (var job in left) Settle(job, d => d.TrySetException(new InvalidOperationException($"generation failed: {e.Message}", e)));
+        }
+    }
+
+    // The first waiting request, then any behind it whose prompt and length still fit the context beside the others.
+    private List<ChatJob> Take()
+    {
+        var batch = new List<ChatJob> { queue[0] };
+        int longest = queue[0].Prompt.Length, most = queue[0].Options.MaxNewTokens;
+        for (int i = 1; i < queue.Count && batch.Count < owner.MaxBatchSize; i++)
+        {
+            var job = queue[i];
+            int t = Math.Max(longest, job.Prompt.Length), m = Math.Max(most, job.Options.MaxNewTokens);
+            if (t + m > owner.Generator.Context || (long)(batch.Count + 1) * (t + m) > owner.MaxBatchTokens) continue;
+            batch.Add(job);
+            (longest, most) = (t, m);
+        }
+        foreach (var job in batch) queue.Remove(job);
+        if (batch.Count > largestBatch) largestBatch = batch.Count;
+        return batch;
+    }
+
+    // Each request is answered as soon as its row is done (a short answer does not wait for a long batch mate); a row
+    // whose caller has gone stops at the next step and its request is settled cancelled then. Between steps a free row
+    // goes to the request waiting longest when it fits (ContinuousBatching; first come, first served: while the first
+    // waiting request does not fit, none behind it joins, so that it is never passed over for ever). A failure of the
+    // decoding itself is every caller's in the batch, as an InvalidOperationException (an ArgumentException stays what
+    // the request itself got wrong).
+    private void Decode(List<ChatJob> batch)
+    {
+        var (rows, capacity) = Room(batch);
+        var slots = new ChatJob[rows];
+        batch.CopyTo(slots);
+        var all = new List<ChatJob>(batch);
+        int busy = batch.Count;
+        var joining = new ContinuousBatching
+        {
+            Rows = rows,
+            Capacity = capacity,
+            Next = (row, promptRoom, newRoom) =>
+            {
+                owner.OfferingRow?.Invoke();
+                ChatJob job;
+                lock (sync)
+                {
+                    if (queue.Count == 0) return null;
+                    job = queue[0];
+                    if (job.Prompt.Length > promptRoom || job.Options.MaxNewTokens > newRoom) return null;
+                    queue.RemoveAt(0);
+                }
+                slots[row] = job;
+                all.Add(job);
+                Interlocked.Increment(ref joined);
+                if (++busy > largestBatch) largestBatch = busy;
+                return new GenerationJoin(job.Prompt, job.Options);
+            },
+        };
+        try
+        {
+            owner.Generator.GenerateTogether([.. batch.Select(j => j.Prompt)], [.. batch.Select(j => j.Options)],
+                (row, delta) =>
+                {
+                    if (!slots[row].Cancel.IsCancellationRequested) slots[row].OnText?.Invoke(delta);
+                },
+                row =>
+                {
+                    var job = slots[row];
+                    if (!job.Cancel.IsCancellationRequested) return false;
+                    busy--;
+                    Settle(job, d => d.TrySetCanceled(job.Cancel));
+                    return true;
+                },
+                (row, result) =>
+                {
+                    busy--;
+                    Settle(slots[row], d => d.TrySetResult(result));
+                },
+                owner.MaxBatchSize > 1 ? joining : null);
+            foreach (var job in all) Settle(job, d => d.TrySetCanceled(job.Cancel)); // none expected: every row is finished or abandoned
+        }
+        catch (Exception e)
+        {
+            var failure = new InvalidOperationException($"generation failed: {e.Message}", e);
+            foreach (var job in all) Settle(job, d => d.TrySetException(failure));
+        }
+    }
+
+    // A batch's KV cache: its own need (longest prompt + most new tokens) or, when larger, its share of MaxBatchTokens,
+    // MaxBatchTokens / MaxBatchSize columns (at most the context), so that a request arriving later finds columns left;
+    // and as many rows as MaxBatchTokens then holds, up to MaxBatchSize, so that it finds a row (at least the batch's).
+    private (int Rows, int Capacity) Room(List<ChatJob> batch)
+    {
+        int size = Math.Max(1, owner.MaxBatchSize);
+        int need = batch.Max(j => j.Prompt.Length) + batch.Max(j => j.Options.MaxNewTokens);
+        int columns = Math.Max(need, Math.Min(owner.Generator.Context, owner.MaxBatchTokens / size));
+        return (Math.Max(batch.Count, Math.Min(size, owner.MaxBatchTokens / columns)), columns);
+    }
+
+    // Pending counts a request until its task completes, so a caller that sees it done sees it counted out.
+    private void Settle(ChatJob job, Action<TaskCompletionSource<GenerationResult>> complete)
+    {
+        if (!job.Settle()) return;
+        Interlocked.Decrement(ref pending);
+        complete(job.Done);
+    }
+}

@@ -1,0 +1,30 @@
+namespace Skald.Models.Generation;
+
+/// <summary>
+/// Lets requests join a running batch of <see cref="Generator"/> (continuous batching, as vLLM and TGI do): between two
+/// decoding steps the generator offers each free row — one whose request finished or was abandoned, or one of the
+/// <see cref="Rows"/> the batch has not used yet — to <see cref="Next"/>. A request it returns has its prompt prefilled
+/// alone, its keys and values put into that row right-aligned before the cache's filled columns (as a left-padded row),
+/// and from the next step it decodes with the others: its tokens are those it gets alone, up to the order of
+/// floating-point sums. The cache is allocated with <see cref="Rows"/> rows of <see cref="Capacity"/> columns, so that
+/// late requests find room. Without a KV cache (<see cref="GenerationOptions.UseCache"/> false) no request joins.
+/// </summary>
+public sealed record ContinuousBatching
+{
+    /// <summary>Most rows decoded at once (the cache's rows; at least the batch's own prompts).</summary>
+    public required int Rows { get; init; }
+
+    /// <summary>
+    /// Token columns per row of the cache (at least the batch's longest prompt + most new tokens; at most the model's
+    /// context).
+    /// </summary>
+    public required int Capacity { get; init; }
+
+    /// <summary>
+    /// Asked between steps for a free row: (row, longest prompt that fits, most new tokens that fit) → the request that
+    /// takes it, or null when none is waiting that fits (then no other row is asked until the next step). A prompt fits
+    /// when it is no longer than the columns filled so far; new tokens fit when they are no more than the columns left.
+    /// Called on the decoding thread; it should return at once.
+    /// </summary>
+    public required Func<int, int, int, GenerationJoin?> Next { get; init; }
+}

@@ -1,0 +1,57 @@
+namespace Skald.Models.Generation;
+
+/// <summary>
+/// One row of a batch <see cref="Generator"/> decodes: its prompt and options, the tokens chosen so far, its decoded
+/// text (kept while it has stop strings), and why it stopped once it has.
+/// </summary>
+internal sealed class DecodingRow
+{
+    /// <summary>
+    /// A row continuing <paramref name="prompt"/> with <paramref name="options"/> for at most <paramref name="max"/> new
+    /// tokens (<paramref name="joined"/>: it joined a running batch).
+    /// </summary>
+    public DecodingRow(IReadOnlyList<int> prompt, GenerationOptions options, int max, bool joined)
+    {
+        Prompt = prompt;
+        Options = options;
+        Max = max;
+        Joined = joined;
+        MaxStop = options.StopStrings.Count == 0 ? 0 : options.StopStrings.Max(s => s.Length);
+        Generated = new List<int>(max);
+    }
+
+    /// <summary>The prompt's ids.</summary>
+    public IReadOnlyList<int> Prompt { get; }
+
+    /// <summary>Its options.</summary>
+    public GenerationOptions Options { get; }
+
+    /// <summary>Most new tokens.</summary>
+    public int Max { get; }
+
+    /// <summary>Whether it joined a running batch (it is reported through the finished callback only).</summary>
+    public bool Joined { get; }
+
+    /// <summary>Longest stop string (0: none).</summary>
+    public int MaxStop { get; }
+
+    /// <summary>The new ids so far.</summary>
+    public List<int> Generated { get; }
+
+    /// <summary>The new ids decoded, as of the last stop-string check (null before the first).</summary>
+    public string? Text { get; set; }
+
+    /// <summary>Where a stop string cut the text.</summary>
+    public int Cut { get; set; }
+
+    /// <summary>Why it stopped; null while it decodes.</summary>
+    public FinishReason? Reason { get; set; }
+
+    /// <summary>Its result: the ids so far and their text (cut before the stop string that ended it).</summary>
+    public GenerationResult Result(Func<IReadOnlyList<int>, string> decode)
+    {
+        var reason = Reason ?? FinishReason.Length;
+        string text = reason == FinishReason.Stop ? Text![..Cut] : decode(Generated);
+        return new GenerationResult([.. Generated], text, reason, Prompt.Count);
+    }
+}

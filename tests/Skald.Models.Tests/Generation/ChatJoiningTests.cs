@@ -1,0 +1,259 @@
+using Microsoft.Extensions.AI;
+using Skald.Models.Generation;
+using ChatMessage = Microsoft.Extensions.AI.ChatMessage;
+
+namespace Skald.Models.Tests.Generation;
+
+/// <summary>
+/// <see cref="SkaldChatClient"/>'s continuous batching: a request that arrives while a long one decodes joins its batch
+/// and is answered first, with the answer it gets alone (greedy, sampled with a seed, streamed and cut at a stop
+/// sequence); one whose prompt is longer than the batch's filled columns, or whose max tokens exceed the columns left,
+/// waits for the next batch; a joined request whose caller leaves stops while the batch goes on. The decoding thread is
+/// held at its first offer of a free row (<see cref="SkaldChatClient.OfferingRow"/>) until the later requests are queued,
+/// so that they arrive mid-batch whatever the machine's speed.
+/// </summary>
+public sealed class ChatJoiningTests
+{
+    private static readonly string Folder = ChatModelFolder.Create("decoder-qwen2");
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private static ChatMessage[] Messages(string user = "Sveriges huvudstad?") =>
+        [new(ChatRole.System, "Svara kort."), new(ChatRole.User, user)];
+
+    private static ChatOptions Greedy(int max, params string[] stops) =>
+        new() { Temperature = 0, MaxOutputTokens = max, StopSequences = stops.Length == 0 ? null : [.. stops] };
+
+    private static SkaldChatClient Solo() => new(TextGenerator.Load(Folder)) { MaxBatchSize = 1 };
+
+    /// <summary>
+    /// A client whose decoding thread stops at its first offer of a free row until <see cref="Go"/>, and (once) at the first
+    /// offer that sees a single request left until <see cref="Resume"/>.
+    /// </summary>
+    private sealed class Gated : IDisposable
+    {
+        public Gated(int maxBatchTokens = 16384, int batchWaitMs = 5)
+        {
+            Client = new SkaldChatClient(TextGenerator.Load(Folder))
+            {
+                MaxBatchTokens = maxBatchTokens,
+                BatchWait = TimeSpan.FromMilliseconds(batchWaitMs),
+                OfferingRow = () =>
+                {
+                    if (!Go.IsSet)
+                    {
+                        Offered.Release();
+                        Go.Wait(Patience);
+                    }
+                    else if (Client!.Pending == 1 && !Resume.IsSet)
+                    {
+                        OneLeft.Release();
+                        Resume.Wait(Patience);
+                    }
+                },
+            };
+        }
+
+        public SkaldChatClient Client { get; }
+        public SemaphoreSlim Offered { get; } = new(0);
+        public SemaphoreSlim OneLeft { get; } = new(0);
+        public ManualResetEventSlim Go { get; } = new();
+        public ManualResetEventSlim Resume { get; } = new();
+
+        /// <summary>Starts <paramref name="first"/> and returns once its batch decodes (held at its first offer).</summary>
+        public async Task<Task<T>> Start<T>(Func<SkaldChatClient, Task<T>> first)
+        {
+            var task = first(Client);
+            Assert.True(await Offered.WaitAsync(Patience), "the first request's batch never offered a free row");
+            return task;
+        }
+
+        public void Dispose()
+        {
+            Go.Set();
+            Resume.Set();
+            Client.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task ARequestArrivingMidBatchJoinsAndIsAnsweredBeforeTheLongOneWithItsSoloAnswer()
+    {
+        using var solo = Solo();
+        var expectedLong = await solo.GetResponseAsync(Messages(), Greedy(40));
+        var expectedShort = await solo.GetResponseAsync(Messages(), Greedy(4));
+        Assert.Equal(40, expectedLong.Usage!.OutputTokenCount); // no end-of-sequence: the long one decodes all 40 steps
+        using var gated = new Gated();
+        var longTask = await gated.Start(c => c.GetResponseAsync(Messages(), Greedy(40)));
+        var shortTask = gated.Client.GetResponseAsync(Messages(), Greedy(4));
+        gated.Go.Set();
+        Assert.True(await gated.OneLeft.WaitAsync(Patience), "no step saw one request left");
+        Assert.Equal(1, gated.Client.JoinedRequests);
+        var shortAnswer = await shortTask.WaitAsync(Patience);
+        Assert.False(longTask.IsCompleted); // its batch is held mid-way: the short answer came first
+        gated.Resume.Set();
+        var longAnswer = await longTask.WaitAsync(Patience);
+        Assert.Equal(expectedShort.Text, shortAnswer.Text);
+        Assert.Equal(expectedShort.Usage!.OutputTokenCount, shortAnswer.Usage!.OutputTokenCount);
+        Assert.Equal(expectedShort.Usage.InputTokenCount, shortAnswer.Usage.InputTokenCount);
+        Assert.Equal(expectedLong.Text, longAnswer.Text);
+        Assert.Equal(2, gated.Client.LargestBatch);
+        Assert.Equal(0, gated.Client.Pending);
+    }
+
+    [Fact]
+    public async Task AJoinedRequestSamplesWithItsSeedAsAlone()
+    {
+        ChatOptions Sampled(long seed) => new() { Temperature = 1.3f, TopK = 30, Seed = seed, MaxOutputTokens = 12 };
+        using var solo = Solo();
+        var expected = await solo.GetResponseAsync(Messages(), Sampled(5));
+        Assert.NotEqual(expected.Text, (await solo.GetResponseAsync(Messages(), Sampled(6))).Text); // the seed matters here
+        using var gated = new Gated();
+        var longTask = await gated.Start(c => c.GetResponseAsync(Messages(), Greedy(40)));
+        var joined = gated.Client.GetResponseAsync(Messages(), Sampled(5));
+        gated.Go.Set();
+        gated.Resume.Set();
+        Assert.Equal(expected.Text, (await joined.WaitAsync(Patience)).Text);
+        await longTask.WaitAsync(Patience);
+        Assert.Equal(1, gated.Client.JoinedRequests);
+    }
+
+    [Fact]
+    public async Task AJoinedStreamIsCutBeforeItsStopSequenceAndNeverShowsIt()
+    {
+        ChatOptions Sampled(params string[] stops) =>
+            new() { Temperature = 1.5f, Seed = 11, MaxOutputTokens = 24, StopSequences = stops.Length == 0 ? null : [.. stops] };
+        using var solo = Solo();
+        string free = (await solo.GetResponseAsync(Messages(), Sampled())).Text;
+        // the first two-character piece from character 6 on that does not occur earlier: a stop met inside the text
+        int from = Enumerable.Range(6, free.Length - 8).First(i => free.IndexOf(free.Substring(i, 2), StringComparison.Ordinal) == i);
+        string stop = free.Substring(from, 2);
+        using var gated = new Gated();
+        var longTask = await gated.Start(c => c.GetResponseAsync(Messages(), Greedy(40)));
+        var pieces = new List<string?>();
+        ChatFinishReason? reason = null;
+        async Task<int> Stream()
+        {
+            await foreach (var u in gated.Client.GetStreamingResponseAsync(Messages(), Sampled(stop)))
+            {
+                pieces.Add(u.Text);
+                reason ??= u.FinishReason;
+            }
+            return pieces.Count;
+        }
+        var streamed = Stream();
+        gated.Go.Set();
+        gated.Resume.Set();
+        Assert.True(await streamed.WaitAsync(Patience) > 2);
+        await longTask.WaitAsync(Patience);
+        Assert.Equal(1, gated.Client.JoinedRequests);
+        Assert.Equal(free[..from], string.Concat(pieces));
+        Assert.Equal(ChatFinishReason.Stop, reason);
+    }
+
+    [Fact]
+    public async Task APromptLongerThanTheFilledColumnsWaitsForTheNextBatchAndThoseBehindItToo()
+    {
+        var generator = TextGenerator.Load(Folder);
+        int Tokens(string user) => generator.Tokenize(GenerationInput.FromMessages([new ChatTurn("system", "Svara kort."), new ChatTurn("user", user)])).Length;
+        // the fixture's conversation is longer than "Hej!" + the first request's 10 new tokens ("Hej!" decodes to
+        // replacement characters on this random model: fine here, where only the waiting is looked at)
+        Assert.True(Tokens("Sveriges huvudstad?") > Tokens("Hej!") + 10, $"{Tokens("Sveriges huvudstad?")} and {Tokens("Hej!")} tokens");
+        using var solo = Solo();
+        var expected = new[] { await solo.GetResponseAsync(Messages("Hej!"), Greedy(4)), await solo.GetResponseAsync(Messages(), Greedy(4)) };
+        using var gated = new Gated();
+        var first = await gated.Start(c => c.GetResponseAsync(Messages("Hej!"), Greedy(10)));
+        var fits = gated.Client.GetResponseAsync(Messages("Hej!"), Greedy(4));   // joins
+        var tooLong = gated.Client.GetResponseAsync(Messages(), Greedy(4));      // never fits the first batch's columns
+        var behind = gated.Client.GetResponseAsync(Messages("Hej!"), Greedy(4)); // would fit, but comes after it
+        gated.Go.Set();
+        gated.Resume.Set();
+        var answers = await Task.WhenAll(fits, tooLong, behind).WaitAsync(Patience);
+        await first.WaitAsync(Patience);
+        Assert.Equal(1, gated.Client.JoinedRequests); // only the one that fits; the long prompt and the one behind it wait
+        Assert.Equal(2, gated.Client.LargestBatch);
+        Assert.Equal(expected[0].Text, answers[0].Text);
+        Assert.Equal(expected[1].Text, answers[1].Text);
+        Assert.Equal(expected[0].Text, answers[2].Text);
+        Assert.All(answers, a => Assert.Equal(4, a.Usage!.OutputTokenCount));
+    }
+
+    [Fact]
+    public async Task ARequestWhoseMaxTokensExceedTheColumnsLeftWaits()
+    {
+        var generator = TextGenerator.Load(Folder);
+        int prompt = generator.Tokenize(GenerationInput.FromMessages([new ChatTurn("system", "Svara kort."), new ChatTurn("user", "Sveriges huvudstad?")])).Length;
+        int many = generator.Context - prompt; // fits the context, not the columns the first batch has left
+        Assert.True(many > 40, $"{many}");
+        using var solo = Solo();
+        var expected = await solo.GetResponseAsync(Messages(), Greedy(many));
+        // a budget of two rows of (prompt + 40): the cache has exactly the first request's columns
+        using var gated = new Gated(maxBatchTokens: 2 * (prompt + 40));
+        var first = await gated.Start(c => c.GetResponseAsync(Messages(), Greedy(40)));
+        var small = gated.Client.GetResponseAsync(Messages(), Greedy(4));
+        var large = gated.Client.GetResponseAsync(Messages(), Greedy(many));
+        gated.Go.Set();
+        gated.Resume.Set();
+        await Task.WhenAll(first, small).WaitAsync(Patience);
+        Assert.Equal(expected.Text, (await large.WaitAsync(Patience)).Text);
+        Assert.Equal(1, gated.Client.JoinedRequests); // the small one joined, the large one waited
+    }
+
+    [Fact]
+    public async Task AJoinedRequestWhoseCallerLeftStopsAndTheBatchGoesOn()
+    {
+        using var solo = Solo();
+        var expected = await solo.GetResponseAsync(Messages(), Greedy(40));
+        using var gated = new Gated();
+        var longTask = await gated.Start(c => c.GetResponseAsync(Messages(), Greedy(40)));
+        using var cancel = new CancellationTokenSource();
+        int seen = 0;
+        async Task Leave()
+        {
+            await foreach (var u in gated.Client.GetStreamingResponseAsync(Messages(), Greedy(25), cancel.Token))
+            {
+                if (++seen == 2) await cancel.CancelAsync();
+            }
+        }
+        var leaving = Leave();
+        gated.Go.Set();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leaving.WaitAsync(Patience));
+        Assert.True(await gated.OneLeft.WaitAsync(Patience), "the cancelled request was not let go while the batch decoded");
+        Assert.False(longTask.IsCompleted);
+        gated.Resume.Set();
+        Assert.Equal(expected.Text, (await longTask.WaitAsync(Patience)).Text);
+        Assert.Equal(1, gated.Client.JoinedRequests);
+        Assert.Equal(0, gated.Client.Pending);
+    }
+
+    [Fact]
+    public async Task ARequestStreamedFromTheRowOfAFinishedOneStreamsOnlyItsOwnText()
+    {
+        var generator = TextGenerator.Load(Folder);
+        int prompt = generator.Tokenize(GenerationInput.FromMessages([new ChatTurn("system", "Svara kort."), new ChatTurn("user", "Sveriges huvudstad?")])).Length;
+        ChatOptions Sampled() => new() { Temperature = 1.3f, Seed = 9, MaxOutputTokens = 16 };
+        using var solo = Solo();
+        string expected = (await solo.GetResponseAsync(Messages(), Sampled())).Text;
+        // two rows of (prompt + 40) columns: the two first requests fill them, so the third can only take the row of the
+        // one that finishes after 2 tokens (they arrive within the 300 ms the first waits for batch mates)
+        using var gated = new Gated(maxBatchTokens: 2 * (prompt + 40), batchWaitMs: 300);
+        var longTask = gated.Client.GetResponseAsync(Messages(), Greedy(40));
+        // ("Hej!" is answered with bytes of incomplete characters here: a stream of this row holds them back, and would
+        // hand them to the next request in the row if its stream were not a new one)
+        var shortTask = gated.Client.GetResponseAsync(Messages("Hej!"), Greedy(2));
+        Assert.True(await gated.Offered.WaitAsync(Patience), "no row was offered");
+        await shortTask.WaitAsync(Patience); // settled the step its row finished, before that row was offered
+        Assert.Equal(2, gated.Client.LargestBatch);
+        var pieces = new List<string>();
+        async Task Stream()
+        {
+            await foreach (var u in gated.Client.GetStreamingResponseAsync(Messages(), Sampled())) pieces.Add(u.Text);
+        }
+        var streamed = Stream();
+        gated.Go.Set();
+        gated.Resume.Set();
+        await streamed.WaitAsync(Patience);
+        await longTask.WaitAsync(Patience);
+        Assert.Equal(1, gated.Client.JoinedRequests);
+        Assert.Equal(expected, string.Concat(pieces));
+    }
+}

@@ -25,6 +25,9 @@ internal sealed class ServeCommand : Command
     private readonly Option<string> generatorName = CliOptions.Text("--generator-name", "The chat model's id in responses and /v1/models (default: its folder's name)", "NAME");
     private readonly Option<int?> chatBatch = CliOptions.Int("--generator-batch-size",
         "Chat: most requests decoded at once (those waiting when a batch starts, and those joining it while it decodes; 1: one at a time)", defaultValue: 8);
+    private readonly Option<int?> chatKvTokens = CliOptions.Int("--generator-kv-tokens",
+        "Chat: token positions the batch's key/value cache holds over all its rows (its memory; requests join a running batch while it has room)",
+        min: 1, defaultValue: 16384);
     private readonly Option<int?> maxTokens = CliOptions.Int("--max-tokens",
         "Chat: most new tokens when a request gives no max_tokens (at most what the context leaves)", defaultValue: 512);
     private readonly Option<int?> port = CliOptions.Int("--port", "TCP port (0: any free port, printed at start)", min: 0, defaultValue: 8080);
@@ -63,6 +66,7 @@ internal sealed class ServeCommand : Command
         Options.Add(generatorAdapters);
         Options.Add(generatorName);
         Options.Add(chatBatch);
+        Options.Add(chatKvTokens);
         Options.Add(maxTokens);
         Options.Add(port);
         Options.Add(host);
@@ -127,7 +131,7 @@ internal sealed class ServeCommand : Command
         using var searchIndex = indexDir is null ? null
             : OpenIndex(indexDir, refreshSeconds, m => Terminal.Log(m, quiet), i => SearchService.CheckModel(i, encoder!));
         if (encoder is not null) QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet);
-        var chat = generatorPath is null ? null : LoadChat(p, generatorPath, key, quiet);
+        var (chat, chatSummary) = generatorPath is null ? (null, "") : LoadChat(p, generatorPath, key, quiet);
         RerankService? rerank = null;
         if (p.GetValue(reranker) is { } rerankModel)
         {
@@ -156,7 +160,7 @@ internal sealed class ServeCommand : Command
             throw new InputException(e.Message);
         }
         Terminal.Log((encoder is null ? "serving" : $"serving {server.ModelName} (dimension {encoder.Dimension}, {(encoder.MaxSeqLength == int.MaxValue ? "no token limit" : $"max {encoder.MaxSeqLength} tokens")})") +
-            (chat is null ? "" : $"{(encoder is null ? "" : ",")} chat completions with {chat.ModelName}") + $" on {server.Address}" +
+            (chat is null ? "" : $"{(encoder is null ? "" : ",")} chat completions with {chat.ModelName} ({chatSummary})") + $" on {server.Address}" +
             (searchIndex is null ? "" : $", searching {searchIndex.Current.LiveCount} rows of {indexDir}" +
                 (refreshSeconds > 0 ? $" (reopened when it changes, checked every {refreshSeconds} s)" : "")) +
             (rerank is null ? "" : $", reranking with {rerank.ModelName}") + (key is null ? "" : " (API key required)") + "; Ctrl+C stops", quiet);
@@ -166,8 +170,11 @@ internal sealed class ServeCommand : Command
         return 0;
     }
 
-    /// <summary>--generator: the decoder, its adapters and precision, as <c>skald generate</c> loads it, as a chat service.</summary>
-    private ChatService LoadChat(ParseResult p, string path, string? key, bool quiet)
+    /// <summary>
+    /// --generator: the decoder, its adapters and precision, as <c>skald generate</c> loads it, as a chat service; and
+    /// what its batches may hold, for the start-up line.
+    /// </summary>
+    private (ChatService Service, string Summary) LoadChat(ParseResult p, string path, string? key, bool quiet)
     {
         string folder = HubModels.Resolve(path, quiet);
         var adapterFolders = HubModels.ResolveAll(CliOptions.AdapterFolders(p.GetValue(generatorAdapters)), quiet);
@@ -189,8 +196,13 @@ internal sealed class ServeCommand : Command
         {
             DefaultMaxOutputTokens = p.GetValue(maxTokens) ?? 512,
             MaxBatchSize = p.GetValue(chatBatch) ?? 8,
+            MaxBatchTokens = p.GetValue(chatKvTokens) ?? 16384,
         };
-        return new ChatService(client, name, key, (long)(p.GetValue(maxBodyMb) ?? 16) << 20);
+        var config = textGenerator.Decoder.Config;
+        long bytes = (long)client.MaxBatchTokens * config.NumLayers * config.KeyValueHeads * config.HeadSize * 2 * sizeof(float);
+        string summary = $"up to {client.MaxBatchSize} requests at once, a key/value cache of {client.MaxBatchTokens} positions, " +
+            $"{(bytes + (1 << 20) - 1) >> 20} MB";
+        return (new ChatService(client, name, key, (long)(p.GetValue(maxBodyMb) ?? 16) << 20), summary);
     }
 
     /// <summary>--ranges: a [2, D] float32 .npy of the model's width.</summary>

@@ -8,9 +8,9 @@ namespace Skald.Serving;
 /// <c>role</c> and a <c>content</c> string or array of <c>{"type": "text", "text": ...}</c> parts), <c>max_tokens</c>
 /// or <c>max_completion_tokens</c>, <c>temperature</c>, <c>top_p</c>, <c>stop</c>, <c>seed</c>, <c>n</c> (1 only),
 /// <c>stream</c>, <c>stream_options.include_usage</c>, <c>frequency_penalty</c>, <c>presence_penalty</c>,
-/// <c>response_format</c>, <c>tools</c>, <c>logprobs</c>, and vLLM's extensions <c>top_k</c> and
-/// <c>repetition_penalty</c>. Other fields (<c>user</c>, <c>metadata</c>, ...) are ignored. Every problem is an
-/// <see cref="ApiException"/> 400 naming the field. The fields it shares with <c>/v1/completions</c> are read by
+/// <c>response_format</c>, <c>tools</c>, <c>logprobs</c>, <c>logit_bias</c> (refused unless empty), and vLLM's
+/// extensions <c>top_k</c> and <c>repetition_penalty</c>. Other fields (<c>user</c>, <c>metadata</c>, ...) are ignored.
+/// Every problem is an <see cref="ApiException"/> 400 naming the field. The fields it shares with <c>/v1/completions</c> are read by
 /// <see cref="SamplingFields"/>.
 /// </summary>
 internal static class ChatRequestReader

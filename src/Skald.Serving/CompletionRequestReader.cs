@@ -6,7 +6,8 @@ namespace Skald.Serving;
 /// Reads a <c>POST /v1/completions</c> body (OpenAI's legacy text completions): <c>prompt</c> (required; a string or
 /// an array of strings, each continued as one choice) and the fields chat shares (<see cref="SamplingFields"/>), with
 /// OpenAI's default of 16 <c>max_tokens</c>. What this server does not do is refused naming the field: <c>logprobs</c>,
-/// <c>echo</c>, <c>suffix</c>, <c>best_of</c> other than 1, <c>n</c> other than 1, and token-id prompts. Other fields
+/// <c>echo</c>, <c>suffix</c>, <c>best_of</c> other than 1, <c>n</c> other than 1, a non-empty <c>logit_bias</c>, and
+/// token-id prompts. Other fields
 /// (<c>user</c>, ...) are ignored. Every problem is an <see cref="ApiException"/> 400.
 /// </summary>
 internal static class CompletionRequestReader

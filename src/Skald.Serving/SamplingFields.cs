@@ -6,8 +6,9 @@ namespace Skald.Serving;
 /// <summary>
 /// The fields OpenAI's chat completions and (legacy) completions bodies share: <c>max_tokens</c>, <c>temperature</c>,
 /// <c>top_p</c>, vLLM's <c>top_k</c> and <c>repetition_penalty</c>, <c>frequency_penalty</c>, <c>presence_penalty</c>,
-/// <c>seed</c>, <c>stop</c>, <c>n</c> (1 only), <c>stream</c>, <c>stream_options.include_usage</c> and <c>model</c>.
-/// Every problem is an <see cref="ApiException"/> 400 naming the field.
+/// <c>seed</c>, <c>stop</c>, <c>n</c> (1 only), <c>stream</c>, <c>stream_options.include_usage</c> and <c>model</c>;
+/// a <c>logit_bias</c> other than none or <c>{}</c> is refused (it could not be honoured). Every problem is an
+/// <see cref="ApiException"/> 400 naming the field.
 /// </summary>
 internal static class SamplingFields
 {
@@ -36,6 +37,9 @@ internal static class SamplingFields
             options.Seed = seed.ValueKind == JsonValueKind.Number && seed.TryGetInt64(out long s) ? s
                 : throw ApiException.BadRequest("seed must be an integer", "seed");
         if (Field(root, "stop") is { } stop) options.StopSequences = Stops(stop);
+        // Microsoft.Extensions.AI's options carry no token biases, so one left out would be a biased request answered unbiased.
+        if (Field(root, "logit_bias") is { } bias && !(bias.ValueKind == JsonValueKind.Object && !bias.EnumerateObject().Any()))
+            throw ApiException.BadRequest("logit_bias is not supported by this server: token likelihoods are not changed (send none, or {})", "logit_bias");
         if (Field(root, "n") is { } n && !(n.ValueKind == JsonValueKind.Number && n.TryGetInt32(out int count) && count == 1))
             throw ApiException.BadRequest("n must be 1: this server generates one choice per request", "n");
         bool stream = Field(root, "stream") is { } st && Bool(st, "stream");

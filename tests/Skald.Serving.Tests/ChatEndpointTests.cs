@@ -108,6 +108,7 @@ public sealed class ChatEndpointTests : IAsyncLifetime
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"response_format\": {\"type\": \"json_object\"}}", "response_format")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"frequency_penalty\": 0.5}", "messages")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"max_tokens\": 100000, \"stream\": true}", "messages")]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"logit_bias\": {\"7\": -100}}", "logit_bias")]
     public async Task ABadRequestIsAnOpenAi400NamingTheField(string json, string param)
     {
         var (status, body) = await PostAsync(http, json, path: "v1/chat/completions");

@@ -45,7 +45,7 @@ public sealed class CompletionEndpointTests : IAsyncLifetime
     {
         string prompt = Text();
         var expected = Expected(prompt, new GenerationOptions { MaxNewTokens = 8 });
-        var (status, body) = await Post(new { model = "tiny-chat", prompt, max_tokens = 8, temperature = 0 });
+        var (status, body) = await Post(new { model = "tiny-chat", prompt, max_tokens = 8, temperature = 0, logit_bias = new { } }); // {}: no bias, taken
         Assert.Equal(200, status);
         Assert.Equal("text_completion", body.GetProperty("object").GetString());
         Assert.StartsWith("cmpl-", body.GetProperty("id").GetString());
@@ -141,6 +141,8 @@ public sealed class CompletionEndpointTests : IAsyncLifetime
     [InlineData("{\"prompt\": \"x\", \"max_tokens\": 100000, \"stream\": true}", "prompt")]
     [InlineData("{\"prompt\": \"x\", \"frequency_penalty\": 0.5}", "prompt")]
     [InlineData("{\"prompt\": \"\"}", "prompt")]
+    [InlineData("{\"prompt\": \"x\", \"logit_bias\": {\"7\": -100}}", "logit_bias")]
+    [InlineData("{\"prompt\": \"x\", \"logit_bias\": [1]}", "logit_bias")]
     public async Task ABadRequestIsAnOpenAi400NamingTheField(string json, string param)
     {
         var (status, body) = await PostAsync(http, json, path: "v1/completions");

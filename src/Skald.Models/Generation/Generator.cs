@@ -1,3 +1,4 @@
+using System.Numerics;
 using Skald.Models.Architectures;
 using Skald.Tensors.Autograd;
 
@@ -46,6 +47,9 @@ public sealed class Generator
     /// </summary>
     public long KeepInt8Only() => InferenceWeights.KeepInt8Only(tape, gate, decoder.Parameters,
         () => Generate([new[] { padId }], new GenerationOptions { MaxNewTokens = 1 })); // one step: every Linear multiplied once
+
+    /// <summary>For tests: bytes of the key/value caches kept (the batches' and the joining prompts' prefill cache).</summary>
+    internal long CacheBytes => (cache?.Bytes ?? 0) + (joinCache?.Bytes ?? 0);
 
     /// <summary>The model's end-of-sequence ids.</summary>
     public IReadOnlyList<int> EosIds { get; }
@@ -264,11 +268,14 @@ public sealed class Generator
     }
 
     // A joining prompt's forward pass alone, into the one-row prefill cache (kept for later joins): the logits of its last
-    // position, which choose its first token, as its first step alone would.
+    // position, which choose its first token, as its first step alone would. The prefill cache holds the longest joining
+    // prompt so far, rounded up to a power of two (a few regrowths at most), not a whole row of the batch's: it is memory
+    // beside the batch's cache and its budget.
     private ReadOnlySpan<float> Prefill(IReadOnlyList<int> ids)
     {
         int l = ids.Count;
-        if (joinCache is null || joinCache.Capacity < l) joinCache = new KvCache(decoder.Config, 1, Math.Max(l, cache!.Capacity));
+        if (joinCache is null || joinCache.Capacity < l)
+            joinCache = new KvCache(decoder.Config, 1, Math.Max(l, Math.Min(cache!.Capacity, (int)BitOperations.RoundUpToPowerOf2((uint)l))));
         joinCache.Clear(1);
         tape.Reset();
         var tokens = new TokenBatch([.. ids], Enumerable.Repeat(1, l).ToArray(), new int[l], 1, l);

@@ -67,6 +67,9 @@ public sealed class KvCache
     /// <summary>Head size D.</summary>
     public int HeadDim { get; }
 
+    /// <summary>Bytes of its key and value buffers.</summary>
+    internal long Bytes => 2L * keys.Length * keys[0].Length * sizeof(float);
+
     /// <summary>Real tokens of row <paramref name="b"/> so far (the position its next token gets).</summary>
     public int RealTokens(int b) => realTokens[b];
 

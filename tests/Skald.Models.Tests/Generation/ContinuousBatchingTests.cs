@@ -212,6 +212,30 @@ public sealed class ContinuousBatchingTests
         Assert.Equal(generator.Generate([Short], joinOptions)[0].Ids, joined.Ids);
     }
 
+    [Fact]
+    public void AJoiningPromptIsPrefilledInACacheOfItsOwnLengthNotOfAWholeRow()
+    {
+        var generator = GenerationParityTests.Load("decoder-qwen2", out var decoder);
+        var config = decoder.Config;
+        long position = (long)config.NumLayers * 2 * config.KeyValueHeads * config.HeadSize * sizeof(float); // its keys and values
+        bool given = false;
+        var continuous = new ContinuousBatching
+        {
+            Rows = 2,
+            Capacity = 64,
+            Next = (_, _, _) =>
+            {
+                if (given) return null;
+                given = true;
+                return new GenerationJoin(Short, new GenerationOptions { MaxNewTokens = 3 });
+            },
+        };
+        generator.Generate([Long], [new GenerationOptions { MaxNewTokens = 10 }], null, null, null, null, continuous);
+        Assert.True(given);
+        // the batch's 2 rows of 64 positions, and the 4 of the joining prompt's prefill (not another row of 64 beyond the budget)
+        Assert.Equal(position * (2 * 64 + Short.Length), generator.CacheBytes);
+    }
+
     // A decoder that records the shape of every cached forward pass.
     private sealed class Recording(IDecoder inner) : IDecoder
     {

@@ -10,12 +10,13 @@ namespace Skald.Serving;
 /// prompt of the list is one request of the client's queue, so they are decoded together (and join a running batch)
 /// like concurrent chat requests, and its answer is choice i. Every prompt is prepared and queued before anything is
 /// written, so one the model cannot take (longer than the context) is a 400 naming it, a full queue a 503, and the
-/// others are let go.
+/// others are let go; more prompts than the queue holds (<see cref="SkaldChatClient.MaxQueue"/>) are a 400.
 /// </summary>
 internal static class CompletionEndpoint
 {
     public static async Task Answer(HttpContext ctx, ChatService chat, SkaldChatClient client, CompletionRequest request)
     {
+        Fits(client, request.Prompts.Count);
         using var gone = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
         var asked = new Task<ChatResponse>[request.Prompts.Count];
         try
@@ -46,6 +47,7 @@ internal static class CompletionEndpoint
     public static async Task Stream(HttpContext ctx, ChatService chat, SkaldChatClient client, CompletionRequest request)
     {
         int n = request.Prompts.Count;
+        Fits(client, n);
         using var gone = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
         var streams = new IAsyncEnumerator<ChatResponseUpdate>[n];
         var firsts = new Task<bool>[n];
@@ -105,6 +107,14 @@ internal static class CompletionEndpoint
             into.TryWrite((index, stream.Current));
             more = await stream.MoveNextAsync().ConfigureAwait(false);
         }
+    }
+
+    // More prompts than the client's queue holds could never be queued together: the client's error (a 503 would have it
+    // retry a request that cannot succeed).
+    private static void Fits(SkaldChatClient client, int prompts)
+    {
+        if (prompts > client.MaxQueue)
+            throw ApiException.BadRequest($"{prompts} prompts is more than this server queues at once ({client.MaxQueue}); send fewer per request", "prompt");
     }
 
     // A prompt the model cannot take, or a full queue: the request's 400 or 503 (naming the prompt when there are several).

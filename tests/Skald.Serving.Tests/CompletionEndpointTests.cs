@@ -164,4 +164,22 @@ public sealed class CompletionEndpointTests : IAsyncLifetime
         Assert.Equal(405, (int)get.StatusCode);
         Assert.Equal("POST", get.Content.Headers.Allow.Single());
     }
+
+    [Fact]
+    public async Task MorePromptsThanTheQueueEverHoldsAreA400NotARetryLater503()
+    {
+        var chat = new ChatService(new SkaldChatClient(TextGenerator.Load(ChatFolder), "tiny-chat") { MaxQueue = 2 }, "tiny-chat");
+        await using var small = await EmbeddingServer.StartLiveAsync(null, null, null, chat, "127.0.0.1", 0);
+        using var client = new HttpClient { BaseAddress = small.Address, Timeout = TimeSpan.FromSeconds(60) };
+        foreach (bool stream in new[] { false, true })
+        {
+            var (status, body) = await PostAsync(client, Json(new { prompt = new[] { "a", "b", "c" }, max_tokens = 1, stream }),
+                path: "v1/completions");
+            Assert.Equal(400, status);
+            Assert.Equal("prompt", Error(body).GetProperty("param").GetString());
+            Assert.Contains("3 prompts", Error(body).GetProperty("message").GetString());
+        }
+        var (ok, _) = await PostAsync(client, Json(new { prompt = new[] { "a", "b" }, max_tokens = 1 }), path: "v1/completions");
+        Assert.Equal(200, ok); // as many as it queues are answered
+    }
 }

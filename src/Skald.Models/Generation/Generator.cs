@@ -114,7 +114,10 @@ public sealed class Generator
         {
             int capacity = Math.Max(Math.Max(t0 + maxNew, 1), Math.Min(joining?.Capacity ?? 0, Context));
             if (cache is null || cache.Rows < slots || cache.Capacity < capacity)
+            {
+                cache = null; // collectable while its successor is allocated: a server's is as large as its budget
                 cache = new KvCache(decoder.Config, slots, capacity);
+            }
             cache.Clear(batch);
         }
         int live = batch; // rows the steps run (joined rows past the batch's prompts included)

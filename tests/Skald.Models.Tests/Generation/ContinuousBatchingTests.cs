@@ -236,11 +236,50 @@ public sealed class ContinuousBatchingTests
         Assert.Equal(position * (2 * 64 + Short.Length), generator.CacheBytes);
     }
 
+    [Fact]
+    public void ABatchNeedingAnotherCacheLetsTheOldOneGoBeforeAllocatingIt()
+    {
+        var recording = new Recording((IDecoder)ArchitectureRegistry.Load(TestPaths.FixtureModel("decoder-qwen2")));
+        var generator = new Generator(recording, ids => string.Join(",", ids), 0, []);
+        WeakReference? old = null;
+        recording.Cached = cache => old ??= KeyBuffer(cache);
+        generator.Generate([Long], new GenerationOptions { MaxNewTokens = 2 }); // a cache of 1 row
+        Assert.NotNull(old);
+        bool? heldWhileAllocating = null;
+        // the config is read to size the new cache: by then the old one's buffers (as large as the budget, in a server)
+        // must be collectable, or the process needs both at once
+        recording.ReadingConfig = () =>
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            heldWhileAllocating ??= old.IsAlive;
+        };
+        generator.Generate([Long, Short], new GenerationOptions { MaxNewTokens = 2 }); // 2 rows: another cache
+        Assert.False(heldWhileAllocating);
+    }
+
+    // A weak reference to the first layer's key buffer of the cache.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference KeyBuffer(KvCache cache) =>
+        new(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(cache.Keys(0), out var keys) ? keys.Array : null);
+
     // A decoder that records the shape of every cached forward pass.
     private sealed class Recording(IDecoder inner) : IDecoder
     {
         public List<(int Rows, int Tokens)> Passes { get; } = [];
-        public TransformerConfig Config => inner.Config;
+        public Action<KvCache>? Cached { get; set; }
+        public Action? ReadingConfig { get; set; }
+
+        public TransformerConfig Config
+        {
+            get
+            {
+                ReadingConfig?.Invoke();
+                return inner.Config;
+            }
+        }
+
         public int HiddenSize => inner.HiddenSize;
         public int MaxSequenceLength => inner.MaxSequenceLength;
         public IReadOnlyList<Parameter> Parameters => inner.Parameters;
@@ -252,6 +291,7 @@ public sealed class ContinuousBatchingTests
         public Variable Forward(Tape tape, TokenBatch tokens, KvCache? cache)
         {
             Passes.Add((tokens.Batch, tokens.Seq));
+            if (cache is not null) Cached?.Invoke(cache);
             return inner.Forward(tape, tokens, cache);
         }
     }

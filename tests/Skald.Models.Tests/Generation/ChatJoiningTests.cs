@@ -256,4 +256,31 @@ public sealed class ChatJoiningTests
         Assert.Equal(1, gated.Client.JoinedRequests);
         Assert.Equal(expected, string.Concat(pieces));
     }
+
+    [Fact]
+    public async Task AFailureBetweenStepsFailsItsBatchOnlyAndTheWorkerAnswersTheRequestsAfterIt()
+    {
+        using var solo = Solo();
+        var expected = await solo.GetResponseAsync(Messages(), Greedy(12));
+        var go = new ManualResetEventSlim();
+        int offers = 0;
+        using var client = new SkaldChatClient(TextGenerator.Load(Folder))
+        {
+            OfferingRow = () =>
+            {
+                if (Interlocked.Increment(ref offers) > 1) return;
+                go.Wait(Patience); // the second request is queued meanwhile
+                throw new InvalidOperationException("a failing join");
+            },
+        };
+        var first = client.GetResponseAsync(Messages(), Greedy(12));
+        while (Volatile.Read(ref offers) == 0) await Task.Delay(5);
+        var second = client.GetResponseAsync(Messages(), Greedy(12));
+        go.Set();
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => first.WaitAsync(Patience));
+        Assert.Contains("a failing join", failure.Message);
+        Assert.Equal(expected.Text, (await second.WaitAsync(Patience)).Text); // a new batch, on a cache left consistent
+        Assert.Equal(expected.Text, (await client.GetResponseAsync(Messages(), Greedy(12)).WaitAsync(Patience)).Text);
+        Assert.Equal(0, client.Pending);
+    }
 }

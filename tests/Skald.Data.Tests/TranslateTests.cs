@@ -52,6 +52,21 @@ public sealed class TranslateTests
     }
 
     [Fact]
+    public void IdColumnsAreNotTranslatedUnlessNamed()
+    {
+        // Without --columns a BEIR queries file's _id went to the translator too: "sykdom" came back "sjukdom" and no
+        // longer matched qrels/test.tsv.
+        string dir = TestPaths.NewTempDir(), queries = Path.Combine(dir, "queries.jsonl"), rows = Path.Combine(dir, "rows.jsonl");
+        File.WriteAllText(queries, "{\"_id\":\"sykdom\",\"text\":\"Ved sykdom skal du gi beskjed.\"}\n");
+        File.WriteAllText(rows, "{\"id\":\"a\",\"query-id\":\"b\",\"Doc_ID\":\"c\",\"title\":\"Ferie\",\"valid\":\"ja\"}\n");
+        Assert.Equal(["text"], DatasetTranslator.TextColumns(queries));
+        Assert.Equal(["title", "valid"], DatasetTranslator.TextColumns(rows));
+        string output = Path.Combine(dir, "out.jsonl");
+        DatasetTranslator.Translate(queries, output, DatasetTranslator.TextColumns(queries), t => [.. t.Select(x => x.ToUpperInvariant())], parallel: false);
+        Assert.Equal("{\"_id\":\"sykdom\",\"text\":\"VED SYKDOM SKAL DU GI BESKJED.\"}", File.ReadAllText(output).Trim());
+    }
+
+    [Fact]
     public void AnUnknownPairIsOneClearMessage()
     {
         var e = Assert.Throws<DataException>(() => ApertiumTranslator.Create("nb", "de"));

@@ -13,7 +13,14 @@ public sealed class InspectTests
     [InlineData("Vad är det du inte förstår, och varför blir det så?", "sv")]
     [InlineData("What is it that you do not understand?", "en")]
     [InlineData("12345", "und")]
+    [InlineData("Where can you find the menu for today?", "en")]
     public void GuessesTheScandinavianLanguages(string text, string language) => Assert.Equal(language, LanguageGuesser.Guess(text));
+
+    [Theory]
+    [InlineData("Overtid kan tas ut som avspasering i stedet for lønn.")] // "for", "to" and "have" are Scandinavian words too
+    [InlineData("Kantinen har åbent fra klokken halv otte til klokken to hver hverdag.")]
+    [InlineData("Vi skal have frokost i kantinen.")]
+    public void ScandinavianTextWithForToOrHaveIsNotEnglish(string text) => Assert.NotEqual("en", LanguageGuesser.Guess(text));
 
     [Fact]
     public void ReportsRowsEmptyCellsDuplicatesLengthsAndExamples()

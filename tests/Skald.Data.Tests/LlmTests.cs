@@ -64,6 +64,21 @@ public sealed class LlmTests
     }
 
     [Fact]
+    public async Task NorwegianAndDanishQuestionsWithForOrToAreNotDroppedAsEnglish()
+    {
+        // The language check read "for" and "to" (Norwegian and Danish words too) as English: a good question with one
+        // of them and no other marker was dropped as "wrong language".
+        string dir = TestPaths.NewTempDir();
+        File.WriteAllText(Path.Combine(dir, "lonn.md"), "Overtid kan tas ut som avspasering i stedet for lønn. Timer som ikke er tatt ut, blir utbetalt i januar.\n");
+        var docs = DocumentIngest.Ingest([dir], new ChunkOptions());
+        string[] questions = ["Kan overtid tas ut i stedet for lønn?", "Får ansatte to uker avspasering?"];
+        using var server = new FakeChatServer((_, _) => Reply.Good, answer: _ => $"1. {questions[0]}\n2. {questions[1]}");
+        var set = await LlmGenerator.GenerateAsync(docs, Settings(server), new FilterOptions(), Path.Combine(dir, "..", "j.jsonl"));
+        Assert.Equal(questions, set.Queries.Select(q => q.Text));
+        Assert.False(set.Filtered.ContainsKey("wrong language"));
+    }
+
+    [Fact]
     public async Task ATornLastJournalLineIsAskedAgainAndOtherEntriesAreNot()
     {
         var docs = Documents();

@@ -14,6 +14,10 @@ public sealed class InspectTests
     [InlineData("What is it that you do not understand?", "en")]
     [InlineData("12345", "und")]
     [InlineData("Where can you find the menu for today?", "en")]
+    [InlineData("Hvornår kan jeg få en ny adgangskode til systemet?", "da")] // no word of the Danish list before: Bokmål
+    [InlineData("Når kan jeg få et nytt passord til systemet?", "nb")]
+    [InlineData("Der er altid en vegetarisk ret på menuen, og kantinen har åbent fra klokken halv otte.", "da")]
+    [InlineData("Det er alltid en vegetarrett på menyen, og kantina er åpen fra klokka halv åtte.", "nb")]
     public void GuessesTheScandinavianLanguages(string text, string language) => Assert.Equal(language, LanguageGuesser.Guess(text));
 
     [Theory]

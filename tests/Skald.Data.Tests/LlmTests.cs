@@ -79,6 +79,15 @@ public sealed class LlmTests
     }
 
     [Fact]
+    public void ADanishDocumentIsAskedForInDanish()
+    {
+        // Its words were all ones Bokmål shares (fra, hvis, er): the guess was nb, and a Danish document got questions in Bokmål.
+        const string kantine = "Kantinen i København. Kantinen har åbent fra klokken halv otte til klokken to hver hverdag. " +
+            "Alle retter er mærket med allergener. Spørg køkkenpersonalet, hvis du er i tvivl. Der er altid en vegetarisk ret på menuen.";
+        Assert.Equal("da", LlmGenerator.PromptLanguage(kantine));
+    }
+
+    [Fact]
     public async Task ATornLastJournalLineIsAskedAgainAndOtherEntriesAreNot()
     {
         var docs = Documents();

@@ -54,6 +54,25 @@ public sealed class InspectTests
     }
 
     [Fact]
+    public void AColumnOfScoreListsIsNumbersNotText()
+    {
+        // mine-negatives --scores --format n-tuple writes a label list per row; it was reported as text of three "words"
+        // in an undetermined language
+        string dir = TestPaths.NewTempDir(), path = Path.Combine(dir, "scores.jsonl");
+        File.WriteAllLines(path,
+        [
+            "{\"anchor\":\"Hva koster kaffen?\",\"positive\":\"Kaffen koster ti kroner.\",\"negative_1\":\"Teen er gratis.\",\"label\":[0.9, 0.4]}",
+            "{\"anchor\":\"Når åpner kantinen?\",\"positive\":\"Kantinen åpner klokken åtte.\",\"negative_1\":\"Kaffen koster ti kroner.\",\"label\":[0.8, -1.5e-3]}",
+        ]);
+        var r = DatasetInspector.Inspect(path, TokenCounter.Words);
+        var label = r.Columns.Single(c => c.Name == "label");
+        Assert.True(label.Numeric);
+        Assert.Empty(label.Lengths);
+        Assert.Empty(label.Languages);
+        Assert.Contains("| label | 0 | 0 | - | - | - | - | (numbers) |", r.Render());
+    }
+
+    [Fact]
     public void AListwiseFileIsReportedOverEveryDocument()
     {
         string dir = TestPaths.NewTempDir(), path = Path.Combine(dir, "lists.jsonl");

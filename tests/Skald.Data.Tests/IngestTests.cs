@@ -141,6 +141,26 @@ public sealed class IngestTests
     }
 
     [Fact]
+    public void APdfTitleLineIsNotGluedToTheSentenceUnderIt()
+    {
+        // The extractor puts no blank line where the page leaves space: "Rutiner for besøk Besøkende skal ..." was one
+        // sentence. A wrapped sentence (a long line, then a lower-case word) still reads as one.
+        string dir = TestPaths.NewTempDir();
+        string path = TestDocuments.Pdf(dir, "besok.pdf", "Rutiner for besøk", "",
+            "Besøkende skal registreres i resepsjonen ved ankomst. De får et gjestekort som skal bæres synlig.",
+            "Gjester må alltid følges av en ansatt i kontorlokalene, og kortet leveres tilbake",
+            "når besøket er over.", "Parkering", "Bilen står bak bygget.");
+        var sentences = DocumentIngest.Ingest([path], new ChunkOptions()).Chunks.SelectMany(c => c.SentenceTexts).ToList();
+        string[] expected =
+        [
+            "Rutiner for besøk", "Besøkende skal registreres i resepsjonen ved ankomst.", "De får et gjestekort som skal bæres synlig.",
+            "Gjester må alltid følges av en ansatt i kontorlokalene, og kortet leveres tilbake når besøket er over.",
+            "Parkering", "Bilen står bak bygget.",
+        ];
+        Assert.Equal(expected.Select(TestDocuments.PdfText), sentences); // spelt as the PDF holds them
+    }
+
+    [Fact]
     public void JsonlRowsAreDocumentsWithTheirLine()
     {
         string dir = TestPaths.NewTempDir();

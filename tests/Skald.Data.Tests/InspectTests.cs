@@ -73,6 +73,20 @@ public sealed class InspectTests
     }
 
     [Fact]
+    public void AnEmptyFileOrOneOfNumbersHasNoEmptyTables()
+    {
+        // an empty file printed a length table with no columns and cells ("| 0–8 |  |"), and so did a file of numbers only
+        string dir = TestPaths.NewTempDir(), empty = Path.Combine(dir, "empty.jsonl"), numbers = Path.Combine(dir, "numbers.jsonl");
+        File.WriteAllText(empty, "");
+        Assert.Equal($"{empty}: 0 rows, 0 columns (), 0 duplicate rows", DatasetInspector.Inspect(empty, TokenCounter.Words).Render().Trim());
+        File.WriteAllLines(numbers, ["{\"score\":0.5}", "{\"score\":1}"]);
+        string text = DatasetInspector.Inspect(numbers, TokenCounter.Words).Render();
+        Assert.Contains("| score | 0 | 0 | - | - | - | - | (numbers) |", text);
+        Assert.DoesNotContain("| length", text);
+        Assert.DoesNotContain("|  |", text);
+    }
+
+    [Fact]
     public void AListwiseFileIsReportedOverEveryDocument()
     {
         string dir = TestPaths.NewTempDir(), path = Path.Combine(dir, "lists.jsonl");

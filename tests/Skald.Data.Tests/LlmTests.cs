@@ -88,6 +88,26 @@ public sealed class LlmTests
     }
 
     [Fact]
+    public async Task APassageTheModelWillNotAskAboutEndsWithoutQuestionsWhateverTheRetries()
+    {
+        // With --max-retries below 2, the re-asking of a reply without questions used the last retry and the run stopped
+        // ("gave up on chunk ... (no usable answer in the reply)"), and stopped at the same chunk every time it was run again.
+        var docs = Documents();
+        string refused = docs.Chunks[0].Text;
+        using var server = new FakeChatServer((_, _) => Reply.Good,
+            answer: p => p == refused ? "Beklager, den teksten kan jeg ikke lage spørsmål om." : "1. Hva koster kaffen i kantinen?\n2. Når åpner kantinen om morgenen?");
+        foreach (int retries in new[] { 0, 1 })
+        {
+            string journal = Path.Combine(TestPaths.NewTempDir(), "j.jsonl");
+            var set = await LlmGenerator.GenerateAsync(docs, Settings(server) with { MaxRetries = retries }, new FilterOptions(), journal);
+            Assert.Equal(docs.Chunks.Count, set.Corpus.Count);
+            Assert.DoesNotContain(set.Queries, q => q.DocumentId == docs.Chunks[0].Id);
+            Assert.Contains(set.Queries, q => q.DocumentId == docs.Chunks[1].Id);
+            Assert.Equal(docs.Chunks.Count, File.ReadAllLines(journal).Length); // the refused passage is done too
+        }
+    }
+
+    [Fact]
     public async Task ATornLastJournalLineIsAskedAgainAndOtherEntriesAreNot()
     {
         var docs = Documents();

@@ -52,6 +52,20 @@ public sealed class TranslateTests
     }
 
     [Fact]
+    public void ParallelPairsLeaveOutTextsTheTranslationKeepsAndSayHowMany()
+    {
+        // "Ferie" is the same word in Bokmål and Nynorsk: no pair, and the count of texts left out is reported
+        string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "s.jsonl"), output = Path.Combine(dir, "p.jsonl");
+        File.WriteAllLines(input, ["{\"text\":\"Ferie\"}", "{\"text\":\"Hva er klokka?\"}", "{\"text\":\"Ferie\"}"]);
+        List<string> ToNynorsk(IReadOnlyList<string> texts) => [.. texts.Select(t => t.Replace("Hva", "Kva"))];
+        Assert.Equal(1, DatasetTranslator.Translate(input, output, ["text"], ToNynorsk, parallel: true, out int unchanged));
+        Assert.Equal(2, unchanged);
+        Assert.Equal("{\"anchor\":\"Hva er klokka?\",\"positive\":\"Kva er klokka?\"}", File.ReadAllText(output).Trim());
+        Assert.Equal(3, DatasetTranslator.Translate(input, output, ["text"], ToNynorsk, parallel: false, out unchanged));
+        Assert.Equal(0, unchanged);
+    }
+
+    [Fact]
     public void IdColumnsAreNotTranslatedUnlessNamed()
     {
         // Without --columns a BEIR queries file's _id went to the translator too: "sykdom" came back "sjukdom" and no

@@ -58,8 +58,9 @@ internal sealed class DataTranslateCommand : Command
             }
             var cols = CliOptions.Items(p.GetValue(columns));
             if (cols.Length == 0) cols = [.. DatasetTranslator.TextColumns(input)];
-            int n = DatasetTranslator.Translate(input, outputPath, cols, translate, p.GetValue(parallel));
-            if (!quiet) Console.WriteLine($"wrote {n} rows to {outputPath} ({engineName})");
+            int n = DatasetTranslator.Translate(input, outputPath, cols, translate, p.GetValue(parallel), out int unchanged);
+            if (!quiet)
+                Console.WriteLine($"wrote {n} rows to {outputPath} ({engineName}){(unchanged > 0 ? $"; {unchanged} text(s) left out: the translation is the original" : "")}");
             return 0;
         });
     }

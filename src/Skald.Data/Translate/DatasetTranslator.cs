@@ -15,8 +15,18 @@ namespace Skald.Data.Translate;
 public static class DatasetTranslator
 {
     /// <summary>Translates <paramref name="columns"/> of <paramref name="input"/> with <paramref name="translate"/>; returns rows written.</summary>
-    public static int Translate(string input, string output, IReadOnlyList<string> columns, Func<IReadOnlyList<string>, List<string>> translate, bool parallel)
+    public static int Translate(string input, string output, IReadOnlyList<string> columns, Func<IReadOnlyList<string>, List<string>> translate, bool parallel) =>
+        Translate(input, output, columns, translate, parallel, out _);
+
+    /// <summary>
+    /// Translates <paramref name="columns"/> of <paramref name="input"/> with <paramref name="translate"/>; returns rows
+    /// written. <paramref name="unchanged"/>: with <paramref name="parallel"/>, the texts left out because their
+    /// translation is the original (no pair to learn from; a count to report, not to lose silently); else 0.
+    /// </summary>
+    public static int Translate(string input, string output, IReadOnlyList<string> columns, Func<IReadOnlyList<string>, List<string>> translate, bool parallel,
+        out int unchanged)
     {
+        unchanged = 0;
         if (!Path.GetExtension(output).Equals(".jsonl", StringComparison.OrdinalIgnoreCase)) throw new DataException($"{output}: write translations to a .jsonl file");
         var (header, rows) = DatasetReader.ReadTable(input, out var lists);
         if (rows.Count == 0) throw new DataException($"{input}: no data rows to translate");
@@ -46,6 +56,7 @@ public static class DatasetTranslator
         if (parallel)
         {
             var pairs = cells.Select((x, i) => (Text(x), translated[i])).Where(p => p.Item1 != p.Item2).ToList();
+            unchanged = cells.Count - pairs.Count;
             AtomicOutput.WriteFile(output, s => JsonLines.Write(s, pairs, (w, p) => { w.WriteString("anchor", p.Item1); w.WriteString("positive", p.Item2); }));
             return pairs.Count;
         }

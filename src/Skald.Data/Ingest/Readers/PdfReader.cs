@@ -58,7 +58,7 @@ public static class PdfReader
 
     /// <summary>
     /// A page's text with a blank line after each line that reads as a heading or a list item: shorter than
-    /// <see cref="HeadingLineShare"/> of the page's longest line, not ending a sentence or clause (. ! ? : ; , or a
+    /// <see cref="HeadingLineShare"/> of the page's width (its 90th percentile line), not ending a sentence or clause (. ! ? : ; , or a
     /// hyphen), and followed by a line that starts with a capital or a digit. The text extractor puts no blank line where
     /// a page leaves space, so a title ran into the first sentence under it ("Rutiner for besøk Besøkende skal ...").
     /// A line of a wrapped sentence is long, or followed by a lower-case word, and stays in its paragraph.
@@ -67,7 +67,10 @@ public static class PdfReader
     {
         ArgumentNullException.ThrowIfNull(text);
         var lines = text.Split('\n');
-        int longest = lines.Max(l => l.Trim().Length);
+        // the page's width in characters: the 90th percentile of its lines, so one long table row or address does not
+        // make every line of body text look short
+        var widths = lines.Select(l => l.Trim().Length).Where(n => n > 0).Order().ToArray();
+        int longest = widths.Length == 0 ? 0 : widths[(int)Math.Ceiling(0.9 * widths.Length) - 1];
         var sb = new System.Text.StringBuilder(text.Length + 16);
         for (int i = 0; i < lines.Length; i++)
         {
@@ -82,7 +85,7 @@ public static class PdfReader
         return sb.ToString();
     }
 
-    /// <summary>How short, against the page's longest line, a line is to be read as a heading (<see cref="SeparateHeadingLines"/>).</summary>
+    /// <summary>How short, against the page's width, a line is to be read as a heading (<see cref="SeparateHeadingLines"/>).</summary>
     public const double HeadingLineShare = 0.6;
 
     /// <summary>The smallest share of a typed page a picture covers to be read by OCR (smaller ones are logos and icons).</summary>

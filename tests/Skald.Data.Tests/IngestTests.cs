@@ -141,6 +141,41 @@ public sealed class IngestTests
     }
 
     [Fact]
+    public void APdfTitleLineIsNotGluedToTheSentenceUnderIt()
+    {
+        // The extractor puts no blank line where the page leaves space: "Rutiner for besøk Besøkende skal ..." was one
+        // sentence. A wrapped sentence (a long line, then a lower-case word) still reads as one.
+        string dir = TestPaths.NewTempDir();
+        string path = TestDocuments.Pdf(dir, "besok.pdf", "Rutiner for besøk", "",
+            "Besøkende skal registreres i resepsjonen ved ankomst. De får et gjestekort som skal bæres synlig.",
+            "Gjester må alltid følges av en ansatt i kontorlokalene, og kortet leveres tilbake",
+            "når besøket er over.", "Parkering", "Bilen står bak bygget.");
+        var sentences = DocumentIngest.Ingest([path], new ChunkOptions()).Chunks.SelectMany(c => c.SentenceTexts).ToList();
+        string[] expected =
+        [
+            "Rutiner for besøk", "Besøkende skal registreres i resepsjonen ved ankomst.", "De får et gjestekort som skal bæres synlig.",
+            "Gjester må alltid følges av en ansatt i kontorlokalene, og kortet leveres tilbake når besøket er over.",
+            "Parkering", "Bilen står bak bygget.",
+        ];
+        Assert.Equal(expected.Select(TestDocuments.PdfText), sentences); // spelt as the PDF holds them
+    }
+
+    [Fact]
+    public void OneLongLineDoesNotMakeThePageBodyLookLikeHeadings()
+    {
+        // a wrapped sentence whose next line starts with a name stays whole beside a table row twice the body's width
+        string body = "Vi har en avtale om mobilabonnement og fasttelefon for alle ansatte med";
+        string text = string.Join("\n", [
+            "Avtaler", "Leverandør | Tjeneste | Pris per måned | Avtalenummer | Kontaktperson | Telefon | E-post | Merknad | Startdato | Utløper | Oppsigelsestid",
+            body, "Telenor, og den gjelder ut neste år.", "Den fornyes automatisk hvert år.", "Spørsmål om avtalen går til innkjøp.",
+            "Faktura kommer hver måned på e-post.", "Oppsigelse skjer skriftlig til leverandøren.", "Kontaktpersonen finnes på intranettet.",
+            "Nye ansatte får abonnement første dag.", "Gamle telefoner leveres tilbake til IT."]);
+        string separated = Skald.Data.Ingest.Readers.PdfReader.SeparateHeadingLines(text);
+        Assert.StartsWith("Avtaler\n\n", separated); // the title still stands alone
+        Assert.Contains(body + "\nTelenor, og", separated);
+    }
+
+    [Fact]
     public void JsonlRowsAreDocumentsWithTheirLine()
     {
         string dir = TestPaths.NewTempDir();

@@ -13,7 +13,18 @@ public sealed class InspectTests
     [InlineData("Vad är det du inte förstår, och varför blir det så?", "sv")]
     [InlineData("What is it that you do not understand?", "en")]
     [InlineData("12345", "und")]
+    [InlineData("Where can you find the menu for today?", "en")]
+    [InlineData("Hvornår kan jeg få en ny adgangskode til systemet?", "da")] // no word of the Danish list before: Bokmål
+    [InlineData("Når kan jeg få et nytt passord til systemet?", "nb")]
+    [InlineData("Der er altid en vegetarisk ret på menuen, og kantinen har åbent fra klokken halv otte.", "da")]
+    [InlineData("Det er alltid en vegetarrett på menyen, og kantina er åpen fra klokka halv åtte.", "nb")]
     public void GuessesTheScandinavianLanguages(string text, string language) => Assert.Equal(language, LanguageGuesser.Guess(text));
+
+    [Theory]
+    [InlineData("Overtid kan tas ut som avspasering i stedet for lønn.")] // "for", "to" and "have" are Scandinavian words too
+    [InlineData("Kantinen har åbent fra klokken halv otte til klokken to hver hverdag.")]
+    [InlineData("Vi skal have frokost i kantinen.")]
+    public void ScandinavianTextWithForToOrHaveIsNotEnglish(string text) => Assert.NotEqual("en", LanguageGuesser.Guess(text));
 
     [Fact]
     public void ReportsRowsEmptyCellsDuplicatesLengthsAndExamples()
@@ -40,6 +51,39 @@ public sealed class InspectTests
         string text = r.Render();
         Assert.Contains("4 rows, 3 columns (anchor, positive, score), 1 duplicate rows", text);
         Assert.Contains("| anchor | 1 | 1 | 3 | 3 | 3 | 3 | nb 2 sv 1 |", text);
+    }
+
+    [Fact]
+    public void AColumnOfScoreListsIsNumbersNotText()
+    {
+        // mine-negatives --scores --format n-tuple writes a label list per row; it was reported as text of three "words"
+        // in an undetermined language
+        string dir = TestPaths.NewTempDir(), path = Path.Combine(dir, "scores.jsonl");
+        File.WriteAllLines(path,
+        [
+            "{\"anchor\":\"Hva koster kaffen?\",\"positive\":\"Kaffen koster ti kroner.\",\"negative_1\":\"Teen er gratis.\",\"label\":[0.9, 0.4]}",
+            "{\"anchor\":\"Når åpner kantinen?\",\"positive\":\"Kantinen åpner klokken åtte.\",\"negative_1\":\"Kaffen koster ti kroner.\",\"label\":[0.8, -1.5e-3]}",
+        ]);
+        var r = DatasetInspector.Inspect(path, TokenCounter.Words);
+        var label = r.Columns.Single(c => c.Name == "label");
+        Assert.True(label.Numeric);
+        Assert.Empty(label.Lengths);
+        Assert.Empty(label.Languages);
+        Assert.Contains("| label | 0 | 0 | - | - | - | - | (numbers) |", r.Render());
+    }
+
+    [Fact]
+    public void AnEmptyFileOrOneOfNumbersHasNoEmptyTables()
+    {
+        // an empty file printed a length table with no columns and cells ("| 0–8 |  |"), and so did a file of numbers only
+        string dir = TestPaths.NewTempDir(), empty = Path.Combine(dir, "empty.jsonl"), numbers = Path.Combine(dir, "numbers.jsonl");
+        File.WriteAllText(empty, "");
+        Assert.Equal($"{empty}: 0 rows, 0 columns (), 0 duplicate rows", DatasetInspector.Inspect(empty, TokenCounter.Words).Render().Trim());
+        File.WriteAllLines(numbers, ["{\"score\":0.5}", "{\"score\":1}"]);
+        string text = DatasetInspector.Inspect(numbers, TokenCounter.Words).Render();
+        Assert.Contains("| score | 0 | 0 | - | - | - | - | (numbers) |", text);
+        Assert.DoesNotContain("| length", text);
+        Assert.DoesNotContain("|  |", text);
     }
 
     [Fact]

@@ -58,4 +58,19 @@ public sealed class LlmJudgeTests
         Assert.Equal(asked, server.Requests.Count); // both from the cache
         Assert.Equal(2, again.CacheHits);
     }
+
+    [Theory]
+    [InlineData(0, "after 1 try")]
+    [InlineData(1, "after 2 tries")]
+    [InlineData(4, "after 3 tries")]
+    public async Task AJudgeThatNeverScoresIsOneLineCountingTheTriesMade(int retries, string tries)
+    {
+        // the line said "after 3 tries" whatever --max-retries allowed
+        using var server = new FakeChatServer((_, _) => Reply.Good, answer: _ => "I would rather not grade this.");
+        var settings = new LlmSettings { Endpoint = new Uri(server.Url), Model = "fake", MaxRetries = retries, RetryDelay = TimeSpan.FromMilliseconds(5) };
+        using var judge = new LlmAnswerJudge(settings, Path.Combine(TestPaths.NewTempDir(), "judge.jsonl"));
+        var e = await Assert.ThrowsAsync<DataException>(() => judge.JudgeAsync("Hva er hovedstaden i Norge?", "Oslo", "Bergen."));
+        Assert.Contains($"the judge gave no score from 1 to 10 {tries} (last reply: 'I would rather not grade this.')", e.Message);
+        Assert.Equal(int.Parse(tries.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), server.Requests.Count);
+    }
 }

@@ -64,6 +64,50 @@ public sealed class LlmTests
     }
 
     [Fact]
+    public async Task NorwegianAndDanishQuestionsWithForOrToAreNotDroppedAsEnglish()
+    {
+        // The language check read "for" and "to" (Norwegian and Danish words too) as English: a good question with one
+        // of them and no other marker was dropped as "wrong language".
+        string dir = TestPaths.NewTempDir();
+        File.WriteAllText(Path.Combine(dir, "lonn.md"), "Overtid kan tas ut som avspasering i stedet for lønn. Timer som ikke er tatt ut, blir utbetalt i januar.\n");
+        var docs = DocumentIngest.Ingest([dir], new ChunkOptions());
+        string[] questions = ["Kan overtid tas ut i stedet for lønn?", "Får ansatte to uker avspasering?"];
+        using var server = new FakeChatServer((_, _) => Reply.Good, answer: _ => $"1. {questions[0]}\n2. {questions[1]}");
+        var set = await LlmGenerator.GenerateAsync(docs, Settings(server), new FilterOptions(), Path.Combine(dir, "..", "j.jsonl"));
+        Assert.Equal(questions, set.Queries.Select(q => q.Text));
+        Assert.False(set.Filtered.ContainsKey("wrong language"));
+    }
+
+    [Fact]
+    public void ADanishDocumentIsAskedForInDanish()
+    {
+        // Its words were all ones Bokmål shares (fra, hvis, er): the guess was nb, and a Danish document got questions in Bokmål.
+        const string kantine = "Kantinen i København. Kantinen har åbent fra klokken halv otte til klokken to hver hverdag. " +
+            "Alle retter er mærket med allergener. Spørg køkkenpersonalet, hvis du er i tvivl. Der er altid en vegetarisk ret på menuen.";
+        Assert.Equal("da", LlmGenerator.PromptLanguage(kantine));
+    }
+
+    [Fact]
+    public async Task APassageTheModelWillNotAskAboutEndsWithoutQuestionsWhateverTheRetries()
+    {
+        // With --max-retries below 2, the re-asking of a reply without questions used the last retry and the run stopped
+        // ("gave up on chunk ... (no usable answer in the reply)"), and stopped at the same chunk every time it was run again.
+        var docs = Documents();
+        string refused = docs.Chunks[0].Text;
+        using var server = new FakeChatServer((_, _) => Reply.Good,
+            answer: p => p == refused ? "Beklager, den teksten kan jeg ikke lage spørsmål om." : "1. Hva koster kaffen i kantinen?\n2. Når åpner kantinen om morgenen?");
+        foreach (int retries in new[] { 0, 1 })
+        {
+            string journal = Path.Combine(TestPaths.NewTempDir(), "j.jsonl");
+            var set = await LlmGenerator.GenerateAsync(docs, Settings(server) with { MaxRetries = retries }, new FilterOptions(), journal);
+            Assert.Equal(docs.Chunks.Count, set.Corpus.Count);
+            Assert.DoesNotContain(set.Queries, q => q.DocumentId == docs.Chunks[0].Id);
+            Assert.Contains(set.Queries, q => q.DocumentId == docs.Chunks[1].Id);
+            Assert.Equal(docs.Chunks.Count, File.ReadAllLines(journal).Length); // the refused passage is done too
+        }
+    }
+
+    [Fact]
     public async Task ATornLastJournalLineIsAskedAgainAndOtherEntriesAreNot()
     {
         var docs = Documents();

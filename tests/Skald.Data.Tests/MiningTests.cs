@@ -56,6 +56,23 @@ public sealed class MiningTests
     }
 
     [Fact]
+    public void RelativeMarginBelowANegativePositiveScoreIsBelowIt()
+    {
+        // Scores below zero (a dot product, a reranker's logits): the threshold is positive − |positive| · margin, as
+        // sentence-transformers computes it since #3819; positive · (1 − margin) lay above a negative positive and kept a
+        // candidate that scores higher than the positive itself.
+        var scorer = new TableScorer(new()
+        {
+            [("q", "P")] = -2f, [("q", "above")] = -1.95f, [("q", "close")] = -2.05f, [("q", "below")] = -2.5f,
+        });
+        var mined = HardNegativeMiner.Mine([("q", "P")], ("anchor", "positive"), scorer, new MiningOptions { NumNegatives = 3, RelativeMargin = 0.05 },
+            ["above", "close", "below"]);
+        // threshold −2 − 2·0.05 = −2.1: "above" (−1.95) and "close" (−2.05) go, "below" (−2.5) stays
+        Assert.Equal([["q", "P", "below"]], mined.Rows);
+        Assert.Equal(2, mined.Removed["relative_margin"]);
+    }
+
+    [Fact]
     public void AbsoluteMarginRangeMinAndFormats()
     {
         var options = new MiningOptions { NumNegatives = 2, RelativeMargin = null, AbsoluteMargin = 0.1, RangeMin = 1 };

@@ -52,6 +52,35 @@ public sealed class TranslateTests
     }
 
     [Fact]
+    public void ParallelPairsLeaveOutTextsTheTranslationKeepsAndSayHowMany()
+    {
+        // "Ferie" is the same word in Bokmål and Nynorsk: no pair, and the count of texts left out is reported
+        string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "s.jsonl"), output = Path.Combine(dir, "p.jsonl");
+        File.WriteAllLines(input, ["{\"text\":\"Ferie\"}", "{\"text\":\"Hva er klokka?\"}", "{\"text\":\"Ferie\"}"]);
+        List<string> ToNynorsk(IReadOnlyList<string> texts) => [.. texts.Select(t => t.Replace("Hva", "Kva"))];
+        Assert.Equal(1, DatasetTranslator.Translate(input, output, ["text"], ToNynorsk, parallel: true, out int unchanged));
+        Assert.Equal(2, unchanged);
+        Assert.Equal("{\"anchor\":\"Hva er klokka?\",\"positive\":\"Kva er klokka?\"}", File.ReadAllText(output).Trim());
+        Assert.Equal(3, DatasetTranslator.Translate(input, output, ["text"], ToNynorsk, parallel: false, out unchanged));
+        Assert.Equal(0, unchanged);
+    }
+
+    [Fact]
+    public void IdColumnsAreNotTranslatedUnlessNamed()
+    {
+        // Without --columns a BEIR queries file's _id went to the translator too: "sykdom" came back "sjukdom" and no
+        // longer matched qrels/test.tsv.
+        string dir = TestPaths.NewTempDir(), queries = Path.Combine(dir, "queries.jsonl"), rows = Path.Combine(dir, "rows.jsonl");
+        File.WriteAllText(queries, "{\"_id\":\"sykdom\",\"text\":\"Ved sykdom skal du gi beskjed.\"}\n");
+        File.WriteAllText(rows, "{\"id\":\"a\",\"query-id\":\"b\",\"Doc_ID\":\"c\",\"title\":\"Ferie\",\"valid\":\"ja\"}\n");
+        Assert.Equal(["text"], DatasetTranslator.TextColumns(queries));
+        Assert.Equal(["title", "valid"], DatasetTranslator.TextColumns(rows));
+        string output = Path.Combine(dir, "out.jsonl");
+        DatasetTranslator.Translate(queries, output, DatasetTranslator.TextColumns(queries), t => [.. t.Select(x => x.ToUpperInvariant())], parallel: false);
+        Assert.Equal("{\"_id\":\"sykdom\",\"text\":\"VED SYKDOM SKAL DU GI BESKJED.\"}", File.ReadAllText(output).Trim());
+    }
+
+    [Fact]
     public void AnUnknownPairIsOneClearMessage()
     {
         var e = Assert.Throws<DataException>(() => ApertiumTranslator.Create("nb", "de"));

@@ -62,6 +62,10 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
             ("{\"tasks\": [null]}", "task 1 must be a JSON object, not null"),
             ("[1]", "must be a JSON object with a \"tasks\" array"),
             ("{\"name\": 3, \"tasks\": [{\"path\": \"a\"}]}", "\"name\" must be a string"),
+            // a mistyped key was ignored: "tpye" left the type to be guessed (a SIB-200 folder ran as classification, not clustering)
+            ("{\"tasks\": [{\"path\": \"a\", \"tpye\": \"clustering\"}]}", "task 1 has an unknown key \"tpye\" (keys: name, type, path, dataset, language)"),
+            ("{\"tasks\": [{\"path\": \"a\"}], \"data-root\": \"..\"}", "has an unknown key \"data-root\" (keys: name, description, data_root, tasks)"),
+            ("{\"tasks\": [{\"path\": \"a\", \"type\": \"similarity\"}]}", "task 1 \"type\": unknown task type \"similarity\""),
         })
         {
             File.WriteAllText(suite, json);

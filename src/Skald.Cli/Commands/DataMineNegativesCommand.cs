@@ -24,7 +24,7 @@ internal sealed class DataMineNegativesCommand : Command
     private readonly Option<int?> rangeMin = CliOptions.Int("--range-min", "Skip the N best candidates", min: 0, defaultValue: 0);
     private readonly Option<int?> rangeMax = CliOptions.Int("--range-max", "Consider candidates up to rank N (default: range-min + 10·num-negatives + positives with a margin or max score, else range-min + num-negatives + positives)");
     private readonly Option<double?> absoluteMargin = CliOptions.Number("--absolute-margin", "Drop candidates scoring above positive score − X", _ => true, "a number");
-    private readonly Option<string> relativeMargin = CliOptions.Text("--relative-margin", "Drop candidates scoring above positive score · (1 − X); none turns it off", "X|none", "0.05");
+    private readonly Option<string> relativeMargin = CliOptions.Text("--relative-margin", "Drop candidates scoring above positive score − |positive score| · X (sentence-transformers' threshold); none turns it off (sentence-transformers' default)", "X|none", "0.05");
     private readonly Option<double?> maxScore = CliOptions.Number("--max-score", "Drop candidates scoring above X", _ => true, "a number");
     private readonly Option<double?> minScore = CliOptions.Number("--min-score", "Drop candidates scoring below X", _ => true, "a number");
     private readonly Option<string> sampling = CliOptions.Choice("--sampling", "top: the best qualifying candidates; random: a random choice of them", "top", "top", "random");

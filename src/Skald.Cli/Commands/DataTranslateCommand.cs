@@ -13,7 +13,7 @@ internal sealed class DataTranslateCommand : Command
     private readonly Option<string> output = CliOptions.Text("--output", "Translated data (.jsonl)", "FILE", required: true);
     private readonly Option<string> from = CliOptions.Text("--from", "Source language: nb, nn, da or sv", "LANG", required: true);
     private readonly Option<string> to = CliOptions.Text("--to", "Target language: nb, nn, da or sv", "LANG", required: true);
-    private readonly Option<string> columns = CliOptions.Text("--columns", "Columns to translate, comma-separated (default: every text column)", "COL[,COL...]");
+    private readonly Option<string> columns = CliOptions.Text("--columns", "Columns to translate, comma-separated (default: every text column but ids: _id, id, *_id, *-id)", "COL[,COL...]");
     private readonly Option<string> engine = CliOptions.Choice("--engine", "apertium: Debian's rule-based pairs (apertium-nno-nob, apertium-dan-nor, apertium-swe-nor, apertium-swe-dan); llm: an OpenAI-compatible endpoint (--llm, --llm-model)", "apertium", "apertium", "llm");
     private readonly Option<string> llmUrl = CliOptions.Text("--llm", "llm: base URL of an OpenAI-compatible API", "URL");
     private readonly Option<string> llmModel = CliOptions.Text("--llm-model", "llm: model name", "NAME");
@@ -58,8 +58,9 @@ internal sealed class DataTranslateCommand : Command
             }
             var cols = CliOptions.Items(p.GetValue(columns));
             if (cols.Length == 0) cols = [.. DatasetTranslator.TextColumns(input)];
-            int n = DatasetTranslator.Translate(input, outputPath, cols, translate, p.GetValue(parallel));
-            if (!quiet) Console.WriteLine($"wrote {n} rows to {outputPath} ({engineName})");
+            int n = DatasetTranslator.Translate(input, outputPath, cols, translate, p.GetValue(parallel), out int unchanged);
+            if (!quiet)
+                Console.WriteLine($"wrote {n} rows to {outputPath} ({engineName}){(unchanged > 0 ? $"; {unchanged} text(s) left out: the translation is the original" : "")}");
             return 0;
         });
     }

@@ -1,3 +1,4 @@
+using Skald.Data.IO;
 using Skald.Models.Checkpoints;
 
 namespace Skald.Cli.IO;
@@ -15,6 +16,7 @@ internal static class AtomicFile
         string full = Path.GetFullPath(path);
         if (Directory.Exists(full)) throw new InputException($"{path}: is a folder; name a file to write");
         CheckFolder(path, full);
+        if (StreamTarget.IsSystemDevice(full)) return; // /dev/null, /dev/stdout: written into, nothing staged beside them
         string probe = StagingPaths.Temp(full);
         try
         {
@@ -35,12 +37,21 @@ internal static class AtomicFile
         if (dir is not null && !Directory.Exists(dir)) throw new InputException($"{path}: output folder {dir} does not exist");
     }
 
-    /// <summary>Writes <paramref name="path"/> through a temporary sibling: <paramref name="write"/> fills it, a rename puts it in place.</summary>
+    /// <summary>
+    /// Writes <paramref name="path"/> through a temporary sibling: <paramref name="write"/> fills it, a rename puts it in
+    /// place. A device or a pipe (<c>/dev/null</c>, <c>/dev/stdout</c>, a named pipe) is written straight into, never
+    /// replaced by a regular file (<see cref="StreamTarget"/>).
+    /// </summary>
     public static void Write(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
         if (Directory.Exists(full)) throw new InputException($"{path}: is a folder; name a file to write");
         CheckFolder(path, full);
+        if (StreamTarget.OpenIfNotRegular(full) is { } direct)
+        {
+            using (direct) write(direct);
+            return;
+        }
         StagingPaths.Recover(full);
         string tmp = StagingPaths.Temp(full);
         try

@@ -24,12 +24,21 @@ internal static class HubModels
     /// The local task folder or file for <paramref name="pathOrId"/> (itself unless it is a dataset id
     /// <c>org/name[@revision][:[subset/]split]</c> that is not a local path; <see cref="HubTask"/>).
     /// </summary>
+    /// <remarks>A path that is neither here nor on the hub is named as both (a mistyped local task folder such as
+    /// <c>data/xqad-nb</c> has a hub id's form, and "no such dataset" alone sent the user looking on the hub).</remarks>
     public static string Task(string pathOrId, string split, bool quiet)
     {
         if (Directory.Exists(pathOrId) || File.Exists(pathOrId) || DatasetRef.TryParse(pathOrId) is not { } dataset) return pathOrId;
         bool offline = HubSettings.FromEnvironment().Offline;
-        return ProgressView.Run($"downloading {dataset}", !offline, quiet, bar =>
-            HubTask.Resolve(dataset, split, new HubProgressReporter(p => bar.Report(p.Bytes, p.TotalBytes, $"{p.Files}/{p.TotalFiles} files"))));
+        try
+        {
+            return ProgressView.Run($"downloading {dataset}", !offline, quiet, bar =>
+                HubTask.Resolve(dataset, split, new HubProgressReporter(p => bar.Report(p.Bytes, p.TotalBytes, $"{p.Files}/{p.TotalFiles} files"))));
+        }
+        catch (HubException e)
+        {
+            throw new InputException($"{pathOrId}: no such task file or folder (in {Directory.GetCurrentDirectory()}), and as a hub dataset id: {e.Message}");
+        }
     }
 
     /// <summary>

@@ -8,7 +8,10 @@ namespace Skald.Data.Generation;
 /// "Latent Retrieval for Weakly Supervised Open Domain QA") takes a sentence out of a passage as the query and keeps
 /// the rest of the passage as its positive, so a model learns to find the context a sentence came from; and each
 /// section's heading is paired with the section's first passage. The query sentence is removed from the passage, so
-/// the pair is never a verbatim copy. A chunk of one sentence stays in the corpus as a passage without a query.
+/// the pair is never a verbatim copy; a sentence that chunk overlap repeats at the start of the next chunk is never
+/// taken (it would stay, word for word, in that neighbour: a passage the qrels do not name that holds the query, which
+/// BM25 finds first and a miner offers as a negative). A chunk of one sentence stays in the corpus as a passage without
+/// a query.
 /// </summary>
 public static class IctGenerator
 {
@@ -20,9 +23,10 @@ public static class IctGenerator
         var corpus = new List<CorpusDocument>(chunks.Count);
         var queries = new List<GeneratedQuery>();
         var firstOfSection = new HashSet<(string Source, string Heading)>();
+        var shared = Shared(chunks);
         foreach (var chunk in chunks)
         {
-            var picked = Pick(chunk, options, random);
+            var picked = Pick(chunk, options, random, shared);
             string passage = picked.Count == 0 ? chunk.Text
                 : string.Join(" ", chunk.SentenceTexts.Where((_, i) => !picked.Contains(i)));
             var kept = new List<GeneratedQuery>();
@@ -41,13 +45,32 @@ public static class IctGenerator
         return new GeneratedSet(corpus, queries, filter.Dropped);
     }
 
-    /// <summary>Sentence indices to take out: eligible by length, at most QueriesPerChunk, always leaving one sentence.</summary>
-    private static HashSet<int> Pick(Chunk chunk, IctOptions options, Random random)
+    /// <summary>The sentences (source, span) that more than one chunk holds: the overlap between neighbours.</summary>
+    private static HashSet<(string Source, TextSpan Span)> Shared(IReadOnlyList<Chunk> chunks)
+    {
+        var seen = new HashSet<(string, TextSpan)>();
+        var shared = new HashSet<(string, TextSpan)>();
+        foreach (var chunk in chunks)
+        {
+            foreach (var span in chunk.Sentences)
+            {
+                if (!seen.Add((chunk.Source, span))) shared.Add((chunk.Source, span));
+            }
+        }
+        return shared;
+    }
+
+    /// <summary>
+    /// Sentence indices to take out: eligible by length and held by no other chunk, at most QueriesPerChunk, always
+    /// leaving one sentence.
+    /// </summary>
+    private static HashSet<int> Pick(Chunk chunk, IctOptions options, Random random, HashSet<(string Source, TextSpan Span)> shared)
     {
         var picked = new HashSet<int>();
         if (chunk.Sentences.Count < 2) return picked;
         var eligible = Enumerable.Range(0, chunk.Sentences.Count).Where(i =>
         {
+            if (shared.Contains((chunk.Source, chunk.Sentences[i]))) return false;
             int w = TokenCounter.CountWords(chunk.SentenceTexts[i]);
             return w >= options.Filter.MinQueryWords && w <= options.Filter.MaxQueryWords;
         }).ToList();

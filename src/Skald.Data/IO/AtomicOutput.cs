@@ -7,12 +7,20 @@ namespace Skald.Data.IO;
 /// </summary>
 public static class AtomicOutput
 {
-    /// <summary>Writes <paramref name="path"/> through a temporary sibling and a rename.</summary>
+    /// <summary>
+    /// Writes <paramref name="path"/> through a temporary sibling and a rename; a device or a pipe (<c>/dev/null</c>,
+    /// <c>/dev/stdout</c>, a named pipe) is written straight into, never replaced (<see cref="StreamTarget"/>).
+    /// </summary>
     public static void WriteFile(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
         string dir = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(dir)) throw new DataException($"{path}: output folder {dir} does not exist");
+        if (StreamTarget.OpenIfNotRegular(full) is { } direct)
+        {
+            using (direct) write(direct);
+            return;
+        }
         Skald.Models.Checkpoints.StagingPaths.Recover(full);
         string tmp = Skald.Models.Checkpoints.StagingPaths.Temp(full);
         try

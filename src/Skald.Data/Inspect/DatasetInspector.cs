@@ -23,7 +23,7 @@ public static class DatasetInspector
             // A column of lists of texts (a listwise row's documents) is reported over all its documents.
             if (lists.Contains(header[c])) cells = [.. cells.SelectMany(Documents)];
             var filled = cells.Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!).ToList();
-            bool numeric = filled.Count > 0 && filled.All(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+            bool numeric = filled.Count > 0 && filled.All(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _) || IsNumberList(v));
             var seen = new HashSet<string>(StringComparer.Ordinal);
             int dups = filled.Count(v => !seen.Add(v));
             var lengths = numeric ? [] : filled.AsParallel().AsOrdered().Select(counter.Count).ToList();
@@ -35,6 +35,21 @@ public static class DatasetInspector
         int dupRows = rows.Count(r => !rowSeen.Add(string.Join("\u0001", r.Values.Select(v => v ?? "\u0002"))));
         var examples = rows.Count == 0 ? [] : new[] { 0, rows.Count / 2, rows.Count - 1 }.Distinct().Select(i => rows[i].Values).ToList();
         return new DatasetReport(path, rows.Count, dupRows, columns, examples, counter.Name);
+    }
+
+    /// <summary>Whether a cell is a JSON list of numbers (a mined n-tuple's scores or margins, a listwise row's labels).</summary>
+    private static bool IsNumberList(string cell)
+    {
+        if (!cell.StartsWith('[')) return false;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(cell);
+            return doc.RootElement.GetArrayLength() > 0 && doc.RootElement.EnumerateArray().All(e => e.ValueKind == System.Text.Json.JsonValueKind.Number);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     private static IEnumerable<string?> Documents(string? cell)

@@ -34,6 +34,7 @@ public sealed record DatasetReport(string Path, int Rows, int DuplicateRows, IRe
         var c = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine(c, $"{Path}: {Rows} rows, {Columns.Count} columns ({string.Join(", ", Columns.Select(x => x.Name))}), {DuplicateRows} duplicate rows");
+        if (Rows == 0) return sb.ToString(); // nothing to measure: no tables of empty rows
         sb.AppendLine();
         sb.AppendLine(c, $"| column | empty | duplicates | min | median | p95 | max ({Unit}) | languages |");
         sb.AppendLine("|---|---|---|---|---|---|---|---|");
@@ -45,13 +46,16 @@ public sealed record DatasetReport(string Path, int Rows, int DuplicateRows, IRe
             sb.AppendLine(c, $"| {col.Name} | {col.Empty} | {col.Duplicates} | {(sorted.Length == 0 ? "-" : sorted[0].ToString(c))} | {Q(0.5)} | {Q(0.95)} | {(sorted.Length == 0 ? "-" : sorted[^1].ToString(c))} | {(col.Numeric ? "(numbers)" : langs)} |");
         }
         sb.AppendLine();
-        var labels = Buckets.Select((u, i) => $"{(i == 0 ? 0 : Buckets[i - 1] + 1)}–{u}").Append($">{Buckets[^1]}").ToArray();
-        sb.AppendLine(c, $"| length ({Unit}) | {string.Join(" | ", Columns.Where(x => !x.Numeric).Select(x => x.Name))} |");
-        sb.AppendLine("|---|" + string.Concat(Columns.Where(x => !x.Numeric).Select(_ => "---|")));
-        var hists = Columns.Where(x => !x.Numeric).Select(x => Histogram(x.Lengths)).ToList();
-        for (int b = 0; b < labels.Length; b++)
-            sb.AppendLine(c, $"| {labels[b]} | {string.Join(" | ", hists.Select(h => h[b]))} |");
-        sb.AppendLine();
+        if (Columns.Any(x => !x.Numeric)) // a histogram of lengths has a column per text column; numbers have none
+        {
+            var labels = Buckets.Select((u, i) => $"{(i == 0 ? 0 : Buckets[i - 1] + 1)}–{u}").Append($">{Buckets[^1]}").ToArray();
+            sb.AppendLine(c, $"| length ({Unit}) | {string.Join(" | ", Columns.Where(x => !x.Numeric).Select(x => x.Name))} |");
+            sb.AppendLine("|---|" + string.Concat(Columns.Where(x => !x.Numeric).Select(_ => "---|")));
+            var hists = Columns.Where(x => !x.Numeric).Select(x => Histogram(x.Lengths)).ToList();
+            for (int b = 0; b < labels.Length; b++)
+                sb.AppendLine(c, $"| {labels[b]} | {string.Join(" | ", hists.Select(h => h[b]))} |");
+            sb.AppendLine();
+        }
         sb.AppendLine("examples:");
         foreach (var row in Examples)
             sb.AppendLine("  " + string.Join(" | ", Columns.Select((col, i) => $"{col.Name}: {Short(row[i])}")));

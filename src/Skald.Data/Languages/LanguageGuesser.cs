@@ -9,11 +9,14 @@ public static class LanguageGuesser
 {
     private static readonly (string Language, HashSet<string> Words)[] Markers =
     [
-        ("nb", Set("ikke hva noen mye nå etter blir av jeg hvordan hvor fra være skal også hun mange bare gjøre dette deg meg seg hvis ble veldig ingen hvem noe mer mellom")),
+        ("nb", Set("ikke hva noen mye nå etter blir av jeg hvordan hvor fra være skal også hun mange bare gjøre dette deg meg seg hvis ble veldig ingen hvem noe mer mellom " +
+            "igjen opp ut inn tilbake gjerne kanskje alltid aldri litt")),
         ("nn", Set("ikkje eg kva korleis ein eit dei vere berre mykje nokon frå òg kven kvar fleire ho meir noko vore vart desse heilt sjølv")),
-        ("da", Set("ikke hvad nogen meget nu efter bliver af jeg hvordan hvor fra være skal også hun mange bare gøre dette dig mig sig hvis blev ingen nogle sådan mere hvem")),
+        ("da", Set("ikke hvad nogen meget nu efter bliver af jeg hvordan hvor fra være skal også hun mange bare gøre dette dig mig sig hvis blev ingen nogle sådan mere hvem " +
+            "hvornår noget igen op ud ind tilbage mellem gerne måske altid aldrig lidt")),
         ("sv", Set("inte vad någon mycket nu efter blir av jag hur var från vara ska också hon många bara göra detta dig mig sig blev ingen och är att för till")),
-        ("en", Set("the and is are of to in that what how which with for not this from be was have")),
+        // not "for", "to", "have" or "be": Bokmål and Danish words too (a Norwegian question with "for" was English)
+        ("en", Set("the and is are of in that what how which with not this from was you it on can does where when who why there they")),
     ];
 
     private static HashSet<string> Set(string words) => new(words.Split(' '), StringComparer.Ordinal);

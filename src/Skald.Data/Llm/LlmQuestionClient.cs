@@ -47,7 +47,8 @@ public sealed class LlmQuestionClient
 
     /// <summary>
     /// One chat completion with the retries and limits above; a reply that <paramref name="usable"/> rejects is asked
-    /// again up to twice, then returned as it is.
+    /// again up to twice (never more often than <see cref="LlmSettings.MaxRetries"/> allows), then returned as it is: a
+    /// passage the model will not ask about is not an error that stops the run, and would stop every run again.
     /// </summary>
     public async Task<string> CompleteAsync(string system, string user, string what, Func<string, bool> usable, CancellationToken cancel)
     {
@@ -71,7 +72,7 @@ public sealed class LlmQuestionClient
                 {
                     throw new UnreadableReplyException($"the reply is not a chat completion ({e.Message.Split('\n')[0]})");
                 }
-                if (!usable(text) && rejected++ < 2) throw new UnreadableReplyException("no usable answer in the reply");
+                if (!usable(text) && rejected++ < Math.Min(2, Math.Max(settings.MaxRetries, 0))) throw new UnreadableReplyException("no usable answer in the reply");
                 return text;
             }, cancel);
         }

@@ -72,7 +72,7 @@ public static class HardNegativeMiner
                 double s = hit.Score;
                 string? rule = own.Contains(hit.Index) ? "positive"
                     : options.AbsoluteMargin is { } am && s + am > minPositive ? "absolute_margin"
-                    : options.RelativeMargin is { } rm && s > minPositive * (1 - rm) ? "relative_margin"
+                    : options.RelativeMargin is { } rm && s > minPositive - Math.Abs(minPositive) * rm ? "relative_margin"
                     : options.MaxScore is { } mx && s > mx ? "max_score"
                     : options.MinScore is { } mn && s < mn ? "min_score"
                     : null;

@@ -21,7 +21,11 @@ public sealed record MiningOptions
     /// <summary>Drop a candidate when score + margin &gt; the anchor's (lowest) positive score.</summary>
     public double? AbsoluteMargin { get; init; }
 
-    /// <summary>Drop a candidate when score &gt; positive score · (1 − margin). Default 0.05, NV-Retriever's TopK-PercPos (95%).</summary>
+    /// <summary>
+    /// Drop a candidate when score &gt; positive score − |positive score| · margin (sentence-transformers' threshold; for a
+    /// positive score, positive · (1 − margin)). Default 0.05, NV-Retriever's TopK-PercPos (95%); sentence-transformers'
+    /// default is none.
+    /// </summary>
     public double? RelativeMargin { get; init; } = 0.05;
 
     /// <summary>Drop a candidate scoring above this.</summary>

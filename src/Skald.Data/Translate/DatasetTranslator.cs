@@ -15,8 +15,18 @@ namespace Skald.Data.Translate;
 public static class DatasetTranslator
 {
     /// <summary>Translates <paramref name="columns"/> of <paramref name="input"/> with <paramref name="translate"/>; returns rows written.</summary>
-    public static int Translate(string input, string output, IReadOnlyList<string> columns, Func<IReadOnlyList<string>, List<string>> translate, bool parallel)
+    public static int Translate(string input, string output, IReadOnlyList<string> columns, Func<IReadOnlyList<string>, List<string>> translate, bool parallel) =>
+        Translate(input, output, columns, translate, parallel, out _);
+
+    /// <summary>
+    /// Translates <paramref name="columns"/> of <paramref name="input"/> with <paramref name="translate"/>; returns rows
+    /// written. <paramref name="unchanged"/>: with <paramref name="parallel"/>, the texts left out because their
+    /// translation is the original (no pair to learn from; a count to report, not to lose silently); else 0.
+    /// </summary>
+    public static int Translate(string input, string output, IReadOnlyList<string> columns, Func<IReadOnlyList<string>, List<string>> translate, bool parallel,
+        out int unchanged)
     {
+        unchanged = 0;
         if (!Path.GetExtension(output).Equals(".jsonl", StringComparison.OrdinalIgnoreCase)) throw new DataException($"{output}: write translations to a .jsonl file");
         var (header, rows) = DatasetReader.ReadTable(input, out var lists);
         if (rows.Count == 0) throw new DataException($"{input}: no data rows to translate");
@@ -46,6 +56,7 @@ public static class DatasetTranslator
         if (parallel)
         {
             var pairs = cells.Select((x, i) => (Text(x), translated[i])).Where(p => p.Item1 != p.Item2).ToList();
+            unchanged = cells.Count - pairs.Count;
             AtomicOutput.WriteFile(output, s => JsonLines.Write(s, pairs, (w, p) => { w.WriteString("anchor", p.Item1); w.WriteString("positive", p.Item2); }));
             return pairs.Count;
         }
@@ -81,17 +92,26 @@ public static class DatasetTranslator
 
     /// <summary>
     /// The columns translated when none are named: every text column of <paramref name="input"/> (lists of texts too),
-    /// not labels and not a Parquet file's columns of numbers; none is an error naming the file.
+    /// not labels, not ids (<see cref="IsId"/>: a BEIR file's <c>_id</c> translated no longer matches its qrels) and not
+    /// a Parquet file's columns of numbers; none is an error naming the file.
     /// </summary>
     public static IReadOnlyList<string> TextColumns(string input)
     {
         var header = DatasetReader.ReadTable(input, out _).Header;
         var nonText = NonText(input);
-        var texts = header.Where(h => h is not ("label" or "labels" or "score" or "scores") && !nonText.ContainsKey(h)).ToList();
+        var texts = header.Where(h => h is not ("label" or "labels" or "score" or "scores") && !IsId(h) && !nonText.ContainsKey(h)).ToList();
         if (texts.Count == 0 && header.Count > 0)
             throw new DataException($"{input}: no text column to translate (columns: {string.Join(", ", header.Select(h => nonText.TryGetValue(h, out var t) ? $"{h} ({t})" : h))})");
         return texts;
     }
+
+    /// <summary>
+    /// Whether <paramref name="column"/> names an id, never translated unless named: <c>_id</c> and <c>id</c> (BEIR,
+    /// MTEB), or a name ending in <c>_id</c> or <c>-id</c> (<c>query-id</c>, <c>doc_id</c>), in any case.
+    /// </summary>
+    public static bool IsId(string column) =>
+        column.Equals("id", StringComparison.OrdinalIgnoreCase) || column.EndsWith("_id", StringComparison.OrdinalIgnoreCase)
+        || column.EndsWith("-id", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A Parquet file's columns that hold no text → their type (see <see cref="Retrieval.Data.ParquetTableReader.NonTextColumns"/>); none for other formats.</summary>
     private static Dictionary<string, string> NonText(string input)

@@ -74,6 +74,10 @@ public sealed class BenchmarkReport(Suite suite, Leaderboard board, int computed
         AppendMeans(sb, "Mean per task type", Board.Types, (m, ty) => Board.Mean(m, t => t.Type == ty));
         AppendMeans(sb, "Mean per language", Board.Languages, (m, l) => Board.Mean(m, t => Leaderboard.HasLanguage(t, l)));
         if (Skipped.Count > 0) sb.Append("\nNot run (retrieval-only models): ").Append(string.Join(", ", Skipped)).Append('\n');
+        // a result without a main score is a "–" as a task not run is: say which and why
+        var undefined = Board.Tasks.SelectMany(t => Board.Models.Where(m => Board.Results.TryGetValue((m, t.Task), out var r) && !double.IsFinite(r.MainScore))
+            .Select(m => $"{m} / {t.Task}{(Board.Results[(m, t.Task)].Metadata.TryGetValue("note", out var why) ? $" ({why})" : "")}")).ToList();
+        if (undefined.Count > 0) sb.Append("\nRun, but without a score (no votes): ").Append(string.Join(", ", undefined)).Append('\n');
         return sb.ToString();
     }
 

@@ -127,7 +127,7 @@ public static class BenchmarkRunner
     /// <summary>Hash of a task's definition, data files (names, sizes, times) and the evaluation settings.</summary>
     internal static string TaskKey(TaskDefinition task, RetrievalOptions retrieval)
     {
-        var sb = new StringBuilder($"{CodeVersion}|{task.Name}|{task.Kind}|{Path.GetFullPath(task.Path)}|{task.Language}|{task.Limit}|{retrieval}\n");
+        var sb = new StringBuilder($"{CodeVersion}|{task.Name}|{task.Kind}|{Path.GetFullPath(task.Path)}|{task.Language}|{(task.Limit is int n ? $"sample-{n}" : "")}|{retrieval}\n");
         var files = Directory.Exists(task.Path) ? Directory.GetFiles(task.Path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal) : (IEnumerable<string>)[task.Path];
         foreach (var f in files)
         {

@@ -23,7 +23,13 @@ public sealed record Suite
     /// <summary>Tasks with resolved paths.</summary>
     public required IReadOnlyList<TaskDefinition> Tasks { get; init; }
 
-    /// <summary>Reads a suite file; <paramref name="dataRoot"/> overrides its data root.</summary>
+    /// <summary>The keys of a suite file.</summary>
+    private static readonly string[] RootKeys = ["name", "description", "data_root", "tasks"];
+
+    /// <summary>The keys of a suite's task.</summary>
+    private static readonly string[] TaskKeys = ["name", "type", "path", "dataset", "language"];
+
+    /// <summary>Reads a suite file; <paramref name="dataRoot"/> overrides its data root; an unknown key is an error naming it.</summary>
     public static Suite Load(string path, string? dataRoot = null, int? limit = null)
     {
         if (!File.Exists(path)) throw new EvaluationException($"{path}: suite file not found");
@@ -40,11 +46,21 @@ public sealed record Suite
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new EvaluationException($"{path}: the suite must be a JSON object with a \"tasks\" array");
+            // A key the suite format does not have (a typo such as "tpye" left the type to be guessed) is refused.
+            void Known(JsonElement obj, string[] keys, string where)
+            {
+                foreach (var p in obj.EnumerateObject())
+                {
+                    if (!keys.Contains(p.Name, StringComparer.Ordinal))
+                        throw new EvaluationException($"{path}: {where}has an unknown key \"{p.Name}\" (keys: {string.Join(", ", keys)})");
+                }
+            }
             // A string member, or null when absent; another JSON type is refused with the key named.
             string? Text(JsonElement obj, string key, string where) =>
                 !obj.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null ? null
                 : v.ValueKind == JsonValueKind.String ? v.GetString()
                 : throw new EvaluationException($"{path}: {where}\"{key}\" must be a string, not {v.ValueKind.ToString().ToLowerInvariant()}");
+            Known(root, RootKeys, "");
             string suiteDir = Path.GetDirectoryName(Path.GetFullPath(path))!;
             string data = dataRoot is not null ? Path.GetFullPath(dataRoot)
                 : Text(root, "data_root", "") is { } dr ? Path.GetFullPath(Path.Combine(suiteDir, dr))
@@ -59,17 +75,26 @@ public sealed record Suite
                 i++;
                 if (t.ValueKind != JsonValueKind.Object) throw new EvaluationException($"{path}: task {i} must be a JSON object, not {t.ValueKind.ToString().ToLowerInvariant()}");
                 string where = $"task {i} ";
+                Known(t, TaskKeys, where);
                 string? rel = Text(t, "path", where);
                 string? hub = Text(t, "dataset", where);
                 string? name = Text(t, "name", where);
                 string? lang = Text(t, "language", where);
                 string? type = Text(t, "type", where);
+                TaskKind? kind;
+                try
+                {
+                    kind = type is null ? null : TaskDefinition.ParseKind(type);
+                }
+                catch (EvaluationException e)
+                {
+                    throw new EvaluationException($"{path}: task {i} \"type\": {e.Message}");
+                }
                 if (string.IsNullOrEmpty(rel) && string.IsNullOrEmpty(hub)) throw new EvaluationException($"{path}: task {i} has no \"path\" (or \"dataset\")");
                 string full = string.IsNullOrEmpty(hub) ? Path.GetFullPath(Path.Combine(data, rel!))
                     : HubTask.Resolve(Skald.Hub.DatasetRef.TryParse(hub) ?? throw new EvaluationException($"{path}: task {i} dataset \"{hub}\" is not a hub id org/name[@rev][:[subset/]split]"), "test");
                 if (!File.Exists(full) && !Directory.Exists(full))
                     throw new EvaluationException($"{path}: task {i} path {full} not found (data root {data}; pass --data)");
-                TaskKind? kind = type is null ? null : TaskDefinition.ParseKind(type);
                 list.Add(TaskDefinition.FromPath(full, kind, name, lang, limit));
             }
             var dup = list.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);

@@ -19,7 +19,7 @@ public sealed record TaskDefinition
     /// <summary>Language code(s), e.g. "da", "nb", or "da-sv" for bitext; "" when unknown.</summary>
     public string Language { get; init; } = "";
 
-    /// <summary>Evaluate at most this many queries/pairs/items (quick runs); null = all.</summary>
+    /// <summary>Evaluate at most this many queries/pairs/items (quick runs; a labelled or scored task keeps a <see cref="LimitedSample"/>); null = all.</summary>
     public int? Limit { get; init; }
 
     /// <summary>The lowercase type name used in results ("retrieval", "sts", ...).</summary>

@@ -22,8 +22,8 @@ public sealed class ClassificationEvaluator(TaskDefinition task, LogisticRegress
     protected override SortedDictionary<string, double> Compute(IEvaluationModel model, IDictionary<string, string> metadata)
     {
         string trainPath = DataFiles.InFolder(Task.Path, "train");
-        var train = Datasets.LoadLabelled(trainPath, Task.Limit);
-        var test = Datasets.LoadLabelled(DataFiles.InFolder(Task.Path, "test"), Task.Limit);
+        var train = LimitedSample.Take(Datasets.LoadLabelled(trainPath), Task.Limit);
+        var test = LimitedSample.Take(Datasets.LoadLabelled(DataFiles.InFolder(Task.Path, "test")), Task.Limit);
         var labels = train.Select(t => t.Label).Concat(test.Select(t => t.Label)).Distinct().Order(StringComparer.Ordinal).ToList();
         if (train.Select(t => t.Label).Distinct().Count() < 2) throw new EvaluationException($"{trainPath}: needs at least two labels");
         var index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);

@@ -20,7 +20,7 @@ public sealed class ClusteringEvaluator(TaskDefinition task, KMeansOptions? opti
     protected override SortedDictionary<string, double> Compute(IEvaluationModel model, IDictionary<string, string> metadata)
     {
         string file = Directory.Exists(Task.Path) ? DataFiles.InFolder(Task.Path, "test") : Task.Path;
-        var items = Datasets.LoadLabelled(file, Task.Limit);
+        var items = LimitedSample.Take(Datasets.LoadLabelled(file), Task.Limit);
         var labels = items.Select(t => t.Label).Distinct().Order(StringComparer.Ordinal).ToList();
         var index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i, StringComparer.Ordinal);
         var emb = RequireEmbeddings(model).Embed([.. items.Select(t => t.Text)], TextRole.Text);

@@ -19,7 +19,7 @@ public sealed class PairClassificationEvaluator(TaskDefinition task) : TaskEvalu
     /// <inheritdoc/>
     protected override SortedDictionary<string, double> Compute(IEvaluationModel model, IDictionary<string, string> metadata)
     {
-        var pairs = Datasets.LoadPairs(Task.Path, Task.Limit);
+        var pairs = LimitedSample.Take(Datasets.LoadPairs(Task.Path), Task.Limit);
         metadata["pairs"] = Str(pairs.Count);
         return PairScorer.Binary(RequireEmbeddings(model), [.. pairs.Select(p => p.First)], [.. pairs.Select(p => p.Second)],
             [.. pairs.Select(p => (int)p.Score)]);

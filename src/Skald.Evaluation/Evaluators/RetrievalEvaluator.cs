@@ -27,7 +27,9 @@ public sealed class RetrievalEvaluator(TaskDefinition task, RetrievalOptions? op
     /// <inheritdoc/>
     protected override SortedDictionary<string, double> Compute(IEvaluationModel model, IDictionary<string, string> metadata)
     {
+        string? scored = File.Exists(Task.Path) ? null : ScoredSplit(Task.Path, options.Split);
         var data = File.Exists(Task.Path) ? RerankingLists.Load(Task.Path, Task.Limit) : RetrievalData.Load(Task.Path, options.Split, Task.Limit);
+        if (scored is not null) metadata["split"] = scored;
         if ((data.Candidates is not null) != (Task.Kind == TaskKind.Reranking))
             throw new EvaluationException(data.Candidates is null
                 ? $"{Task.Path}: a reranking task needs each query's candidates (top_ranked/{options.Split}.jsonl or top_ranked.jsonl)"
@@ -42,5 +44,26 @@ public sealed class RetrievalEvaluator(TaskDefinition task, RetrievalOptions? op
         if (data.UnjudgedQueries > 0) metadata["queries_without_qrels_skipped"] = Str(data.UnjudgedQueries);
         foreach (var (k, v) in retriever.Metadata) metadata.TryAdd("model." + k, v);
         return metrics;
+    }
+
+    /// <summary>
+    /// The split whose judgements a folder is scored on: <paramref name="split"/>, or the folder's only qrels file when
+    /// the default split is missing (a task published with dev judgements alone), recorded in the results. A folder
+    /// whose only judgements are <c>train</c> is refused instead: those are the training queries (what
+    /// <c>skald data generate</c> writes without <c>--test-fraction</c>, all of them in pairs.jsonl), and a model tuned
+    /// on them scored as if on held-out ones; <c>--split train</c> scores them when that is the point.
+    /// </summary>
+    private static string? ScoredSplit(string folder, string split)
+    {
+        string dir = Path.Combine(folder, "qrels");
+        bool Has(string name) => File.Exists(Path.Combine(dir, name + ".tsv")) || File.Exists(Path.Combine(dir, name + ".parquet"));
+        if (!Directory.Exists(dir) || Has(split)) return split;
+        var all = Directory.GetFiles(dir, "*.tsv").Concat(Directory.GetFiles(dir, "*.parquet")).ToArray();
+        if (all.Length != 1 || split != RetrievalData.DefaultSplit) return split; // RetrievalData names what is missing
+        string only = Path.GetFileNameWithoutExtension(all[0]);
+        if (only.Equals("train", StringComparison.OrdinalIgnoreCase))
+            throw new EvaluationException($"{folder}: no qrels/{split}.tsv; its only judgements, {Path.GetRelativePath(folder, all[0])}, are of the " +
+                "training queries: score held-out ones (skald data generate --test-fraction writes qrels/test.tsv), or pass --split train to score these");
+        return only;
     }
 }

@@ -19,7 +19,7 @@ public sealed class StsEvaluator(TaskDefinition task) : TaskEvaluator(task)
     /// <inheritdoc/>
     protected override SortedDictionary<string, double> Compute(IEvaluationModel model, IDictionary<string, string> metadata)
     {
-        var pairs = Datasets.LoadSts(Task.Path, Task.Limit);
+        var pairs = LimitedSample.Take(Datasets.LoadSts(Task.Path), Task.Limit);
         var scores = PairScorer.Sts(RequireEmbeddings(model), [.. pairs.Select(p => p.First)], [.. pairs.Select(p => p.Second)],
             [.. pairs.Select(p => p.Score)], out string? undefined);
         metadata["pairs"] = Str(pairs.Count);

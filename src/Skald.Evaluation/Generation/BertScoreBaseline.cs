@@ -32,8 +32,10 @@ public sealed record BertScoreBaseline(double Precision, double Recall, double F
         if (cols.Any(c => c < 0)) throw new ModelFormatException($"{path}:1: a BERTScore baseline needs the columns LAYER,P,R,F");
         for (int i = 1; i < lines.Length; i++)
         {
+            if (lines[i].Trim().Length == 0) continue;
             var f = lines[i].Split(',');
-            if (f.Length < header.Count) continue;
+            // a row cut short was skipped, and its layer then reported as having no row at all
+            if (f.Length < header.Count) throw new ModelFormatException($"{path}:{i + 1}: {f.Length} fields, the header has {header.Count} ({string.Join(",", header)})");
             if (!int.TryParse(f[cols[0]].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int l) || l != layer) continue;
             // b is the score of unrelated pairs, below 1: rescaling divides by 1 − b (1 gave infinite scores, NaN NaN ones)
             double V(int c) => double.TryParse(f[c].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) && v < 1 ? v

@@ -209,4 +209,15 @@ public sealed class HubTaskTests
         SkaldProcess.AssertUserError(SkaldProcess.RunWith(dir, Env(home, hub.Endpoint), "evaluate", "--model", TestPaths.FixtureModel("bert-cased-mean"),
             "--task", repo.Id + ":validation"), 1, "no split validation", "splits: test, train");
     }
+
+    [Fact]
+    public void AMistypedLocalTaskFolderIsNamedAsOne()
+    {
+        // "data/xqad-nb" has a hub id's form: the one line said only "no such dataset, not in the hub cache", and sent the
+        // user looking on the hub for a folder they had mistyped
+        string dir = TestPaths.NewTempDir(), home = TestPaths.NewTempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "data", "xquad-nb"));
+        SkaldProcess.AssertUserError(SkaldProcess.RunWith(dir, Env(home, "http://127.0.0.1:9", offline: true), "evaluate", "--model", "bm25",
+            "--task", "data/xqad-nb"), 1, $"data/xqad-nb: no such task file or folder (in {dir}), and as a hub dataset id: ", "HF_HUB_OFFLINE is set");
+    }
 }

@@ -64,4 +64,15 @@ public sealed class GenerationMetricTests
         }
         Assert.Contains("no row for layer 7", Assert.Throws<ModelFormatException>(() => BertScoreBaseline.Read(baselineFile, 7)).Message);
     }
+
+    [Fact]
+    public void ABaselineRowCutShortIsNamedNotSkipped()
+    {
+        // the short row was skipped: "no row for layer 2", where the file has one, with a field missing
+        string path = Path.Combine(TestPaths.NewTempDir(), "baseline.csv");
+        File.WriteAllText(path, "LAYER,P,R,F\n\n1,0.2,0.2,0.2\n2,0.3,0.3\n");
+        var e = Assert.Throws<ModelFormatException>(() => BertScoreBaseline.Read(path, 2));
+        Assert.Equal($"{path}:4: 3 fields, the header has 4 (LAYER,P,R,F)", e.Message);
+        Assert.Equal(new BertScoreBaseline(0.2, 0.2, 0.2), BertScoreBaseline.Read(path, 1)); // a blank line is no row
+    }
 }

@@ -6,7 +6,7 @@ namespace Skald.Data.Ingest.Readers;
 
 /// <summary>
 /// .pdf (PdfPig, pure .NET): each page's text in content order (PdfPig's ContentOrderTextExtractor), split into
-/// paragraphs at blank lines; words hyphenated at a line end are joined by the clean-up. A scanned page (an image over
+/// paragraphs at blank lines and after heading-like lines (<see cref="SeparateHeadingLines"/>); words hyphenated at a line end are joined by the clean-up. A scanned page (an image over
 /// half of it, no text layer or only a stamp) is read by OCR (<see cref="Ocr"/>) when it is on and installed; otherwise it is
 /// reported in <c>notices</c>, and a PDF of scanned pages only is a <see cref="DataException"/> saying why.
 /// </summary>
@@ -27,7 +27,7 @@ public static class PdfReader
         {
             if (!IsScanned(page))
             {
-                blocks.AddRange(PlainTextReader.Paragraphs(ContentOrderTextExtractor.GetText(page)));
+                blocks.AddRange(PlainTextReader.Paragraphs(SeparateHeadingLines(ContentOrderTextExtractor.GetText(page))));
                 if (ocr.PdfUnavailable is null) ReadPictures(path, doc.NumberOfPages, page, ocr, blocks, notices, progress);
                 continue;
             }
@@ -55,6 +55,38 @@ public static class PdfReader
         }
         return blocks;
     }
+
+    /// <summary>
+    /// A page's text with a blank line after each line that reads as a heading or a list item: shorter than
+    /// <see cref="HeadingLineShare"/> of the page's width (its 90th percentile line), not ending a sentence or clause (. ! ? : ; , or a
+    /// hyphen), and followed by a line that starts with a capital or a digit. The text extractor puts no blank line where
+    /// a page leaves space, so a title ran into the first sentence under it ("Rutiner for besøk Besøkende skal ...").
+    /// A line of a wrapped sentence is long, or followed by a lower-case word, and stays in its paragraph.
+    /// </summary>
+    public static string SeparateHeadingLines(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var lines = text.Split('\n');
+        // the page's width in characters: the 90th percentile of its lines, so one long table row or address does not
+        // make every line of body text look short
+        var widths = lines.Select(l => l.Trim().Length).Where(n => n > 0).Order().ToArray();
+        int longest = widths.Length == 0 ? 0 : widths[(int)Math.Ceiling(0.9 * widths.Length) - 1];
+        var sb = new System.Text.StringBuilder(text.Length + 16);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            sb.Append(lines[i]);
+            if (i == lines.Length - 1) break;
+            sb.Append('\n');
+            string line = lines[i].Trim(), next = lines[i + 1].TrimStart();
+            if (line.Length > 0 && line.Length < HeadingLineShare * longest && !".!?:;,-\u2013\u00AD".Contains(line[^1])
+                && next.Length > 0 && (char.IsUpper(next[0]) || char.IsDigit(next[0])))
+                sb.Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>How short, against the page's width, a line is to be read as a heading (<see cref="SeparateHeadingLines"/>).</summary>
+    public const double HeadingLineShare = 0.6;
 
     /// <summary>The smallest share of a typed page a picture covers to be read by OCR (smaller ones are logos and icons).</summary>
     public const double PictureShare = 0.2;

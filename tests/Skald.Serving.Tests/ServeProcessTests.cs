@@ -77,7 +77,7 @@ public sealed partial class ServeProcessTests
     {
         string chat = ChatModelFolder.Create("decoder-qwen2");
         var psi = SkaldProcess.StartInfo(null, "serve", "--generator", chat, "--generator-name", "nb-chat", "--port", "0", "--max-tokens", "4",
-            "--generator-kv-tokens", "10000");
+            "--generator-kv-tokens", "600");
         using var process = Process.Start(psi)!;
         try
         {
@@ -86,13 +86,15 @@ public sealed partial class ServeProcessTests
             var match = Address().Match(line);
             Assert.True(match.Success, line);
             Assert.Contains("chat completions with nb-chat", line);
-            // --generator-kv-tokens sizes the chat batches' key/value cache: 10000 positions of every layer's keys and values
+            // the chat batches' key/value cache: --generator-kv-tokens positions of every layer's keys and values, or
+            // 8 rows (--generator-batch-size) of the model's whole context when that is less
             var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(chat, "config.json"))).RootElement;
+            long positions = Math.Min(600, 8 * config.GetProperty("max_position_embeddings").GetInt32());
             int heads = config.GetProperty("num_attention_heads").GetInt32();
             int kvHeads = config.TryGetProperty("num_key_value_heads", out var kv) ? kv.GetInt32() : heads;
-            long bytes = 10000L * config.GetProperty("num_hidden_layers").GetInt32() * kvHeads
+            long bytes = positions * config.GetProperty("num_hidden_layers").GetInt32() * kvHeads
                 * (config.GetProperty("hidden_size").GetInt32() / heads) * 2 * 4;
-            Assert.Contains($"a key/value cache of 10000 positions, {Math.Ceiling(bytes / 1048576.0)} MB", line);
+            Assert.Contains($"a key/value cache of {positions} positions, {Math.Ceiling(bytes / 1048576.0)} MB", line);
             using var client = new HttpClient { BaseAddress = new Uri(match.Value), Timeout = TimeSpan.FromSeconds(30) };
             var (status, body) = await PostAsync(client, Json(new { model = "nb-chat", messages = new[] { new { role = "user", content = "Hei" } }, temperature = 0 }),
                 path: "v1/chat/completions");

@@ -199,8 +199,8 @@ internal sealed class ServeCommand : Command
             MaxBatchTokens = p.GetValue(chatKvTokens) ?? 16384,
         };
         var config = textGenerator.Decoder.Config;
-        long bytes = (long)client.MaxBatchTokens * config.NumLayers * config.KeyValueHeads * config.HeadSize * 2 * sizeof(float);
-        string summary = $"up to {client.MaxBatchSize} requests at once, a key/value cache of {client.MaxBatchTokens} positions, " +
+        long bytes = client.KvCachePositions * config.NumLayers * config.KeyValueHeads * config.HeadSize * 2 * sizeof(float);
+        string summary = $"up to {client.MaxBatchSize} requests at once, a key/value cache of {client.KvCachePositions} positions, " +
             $"{(bytes + (1 << 20) - 1) >> 20} MB";
         return (new ChatService(client, name, key, (long)(p.GetValue(maxBodyMb) ?? 16) << 20), summary);
     }

@@ -63,6 +63,13 @@ public sealed class SkaldChatClient : IChatClient
     /// </summary>
     public int MaxBatchTokens { get; init; } = 16384;
 
+    /// <summary>
+    /// Most positions a batch's KV cache holds: <see cref="MaxBatchTokens"/>, or <see cref="MaxBatchSize"/> × the model's
+    /// context when that is less (a single request beyond the budget, which runs alone, excepted); a prompt that joins a
+    /// running batch is first run in a cache of its own length beside it.
+    /// </summary>
+    public long KvCachePositions => Math.Min(MaxBatchTokens, (long)Math.Max(1, MaxBatchSize) * Generator.Context);
+
     /// <summary>Most requests waiting for a batch; one more is a <see cref="GenerationBusyException"/> (default 256).</summary>
     public int MaxQueue { get; init; } = 256;
 

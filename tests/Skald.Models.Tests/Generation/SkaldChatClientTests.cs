@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Skald.Models.Generation;
 using ChatMessage = Microsoft.Extensions.AI.ChatMessage;
@@ -38,6 +39,18 @@ public sealed class SkaldChatClientTests
         Assert.Equal(expected.Ids.Length, answer.Usage.OutputTokenCount);
         Assert.Equal(expected.FinishReason == FinishReason.Length ? ChatFinishReason.Length : ChatFinishReason.Stop, answer.FinishReason);
         Assert.Equal("tiny", answer.ModelId);
+    }
+
+    [Fact]
+    public void TheKvCacheHoldsTheBudgetOrEveryRowsWholeContextWhenThatIsLess()
+    {
+        var generator = TextGenerator.Load(Folder);
+        int context = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "config.json"))).RootElement
+            .GetProperty("max_position_embeddings").GetInt32();
+        using var wide = new SkaldChatClient(generator) { MaxBatchSize = 8, MaxBatchTokens = 100_000 };
+        Assert.Equal(8L * context, wide.KvCachePositions);
+        using var tight = new SkaldChatClient(generator) { MaxBatchSize = 8, MaxBatchTokens = 3 * context };
+        Assert.Equal(3L * context, tight.KvCachePositions);
     }
 
     [Fact]

@@ -159,4 +159,27 @@ public sealed class IndexDocumentRootCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "add", "--index", index, "--documents", docs,
             "--documents-root", Path.Combine(docs, "nowhere")), 1, "nowhere", "documents root folder not found");
     }
+
+    [Fact]
+    public void AWiderRootGivenWhileTheOldOneIsStillThereRenamesTheRowsUnderIt()
+    {
+        string docs = Documents();
+        string index = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", Path.Combine(docs, "sub"), "--output", index, "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(["b.txt#c0"], Records(index).Select(x => x.GetProperty("id").GetString())); // root docs/sub
+        r = SkaldProcess.Run("index", "add", "--index", index, "--documents", Path.Combine(docs, "a.txt"), "--documents-root", docs, "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        // docs/sub/b.txt did not move: under the root docs it is sub/b.txt, beside the new a.txt
+        Assert.Equal(["a.txt#c0", "sub/b.txt#c0"], Records(index).Select(x => x.GetProperty("id").GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal(Path.GetFullPath(docs), JsonDocument.Parse(File.ReadAllText(Path.Combine(index, "index.json"))).RootElement.GetProperty("documents_root").GetString());
+        File.WriteAllText(Path.Combine(docs, "sub", "b.txt"), "Kantinen serverer suppe på fredager.");
+        Add(index, Path.Combine(docs, "sub")); // replaces its row rather than adding a second one
+        var records = Records(index);
+        Assert.Equal(["a.txt#c0", "sub/b.txt#c0"], records.Select(x => x.GetProperty("id").GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal("Kantinen serverer suppe på fredager.", Text(records, "sub/b.txt"));
+        r = SkaldProcess.Run("index", "delete", "--index", index, "--source", Path.Combine(docs, "sub", "b.txt"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(["sub/b.txt#c0"], File.ReadAllLines(Path.Combine(index, "tombstones.txt")).Select(int.Parse).Select(row => records[row].GetProperty("id").GetString()));
+    }
 }

@@ -62,4 +62,21 @@ public sealed class DocumentRootTests
         Assert.Null(DocumentRoot.Recorded(manifest, [relative]));
         Assert.Equal("/here", DocumentRoot.Recorded(manifest with { DocumentsRoot = "/here" }, [chunk]));
     }
+
+    [Fact]
+    public void ARecordIsRenamedUnderAnotherRootOfTheSameFile()
+    {
+        var chunk = new IndexRecord("hr/a.txt#c3", "hr/a.txt", "hr/a.txt", 0, 1, "", "t");
+        // /srv/docs/hr/a.txt under /srv: docs/hr/a.txt; under /srv/docs/hr: a.txt; under /srv/other: ../docs/hr/a.txt
+        Assert.Equal(chunk with { Id = "docs/hr/a.txt#c3", Document = "docs/hr/a.txt", Source = "docs/hr/a.txt" }, DocumentRoot.Rebased(chunk, "/srv/docs", "/srv"));
+        Assert.Equal(chunk with { Id = "a.txt#c3", Document = "a.txt", Source = "a.txt" }, DocumentRoot.Rebased(chunk, "/srv/docs", "/srv/docs/hr"));
+        Assert.Equal("../docs/hr/a.txt#c3", DocumentRoot.Rebased(chunk, "/srv/docs", "/srv/other").Id);
+        var row = new IndexRecord("rows.jsonl:12#c0", "rows.jsonl:12", "rows.jsonl", 0, 1, "", "t");
+        Assert.Equal(("docs/rows.jsonl:12#c0", "docs/rows.jsonl:12", "docs/rows.jsonl"), DocumentRoot.Rebased(row, "/srv/docs", "/srv") is var r ? (r.Id, r.Document, r.Source) : default);
+        var beir = new IndexRecord("d7", "d7", "corpus.jsonl", 0, 1, "", "t");
+        Assert.Equal(beir with { Source = "beir/corpus.jsonl" }, DocumentRoot.Rebased(beir, "/srv/beir", "/srv"));
+        Assert.Same(chunk, DocumentRoot.Rebased(chunk, "/srv/docs", "/srv/docs"));
+        var full = new IndexRecord("/srv/docs/hr/a.txt#c0", "/srv/docs/hr/a.txt", "/srv/docs/hr/a.txt", 0, 1, "", "t");
+        Assert.Equal("docs/hr/a.txt#c0", DocumentRoot.Rebased(full, "/srv/docs", "/srv").Id); // a full path: from wherever it was recorded
+    }
 }

@@ -57,12 +57,20 @@ public static class DocumentRoot
     /// <paramref name="record"/> with a full source path made relative to <paramref name="root"/>, and its document and
     /// id where they start with that path (a BEIR id is left as it is); a record already relative is returned as it is.
     /// </summary>
-    public static IndexRecord Relative(IndexRecord record, string root)
+    public static IndexRecord Relative(IndexRecord record, string root) =>
+        Path.IsPathFullyQualified(record.Source) ? Rebased(record, root, root) : record;
+
+    /// <summary>
+    /// <paramref name="record"/>, whose source is relative to <paramref name="from"/> (or full), named by the same file's
+    /// path under <paramref name="to"/> instead, its document and id too where they start with the source (a BEIR id is
+    /// left as it is): for a root that changed while the documents stayed where they were.
+    /// </summary>
+    public static IndexRecord Rebased(IndexRecord record, string from, string to)
     {
-        if (!Path.IsPathFullyQualified(record.Source)) return record;
-        string full = record.Source, relative = Relative(root, full);
-        string Rebased(string value) => value.StartsWith(full, StringComparison.Ordinal) ? relative + value[full.Length..] : value;
-        return record with { Id = Rebased(record.Id), Document = Rebased(record.Document), Source = relative };
+        string old = record.Source, source = Relative(to, Full(from, old));
+        if (source == old) return record;
+        string Renamed(string value) => value.StartsWith(old, StringComparison.Ordinal) ? source + value[old.Length..] : value;
+        return record with { Id = Renamed(record.Id), Document = Renamed(record.Document), Source = source };
     }
 
     /// <summary>The full path of a record's <paramref name="source"/>: as it is when full, else under <paramref name="root"/> (null: as it is).</summary>

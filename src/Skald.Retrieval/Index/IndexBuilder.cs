@@ -144,7 +144,8 @@ public static class IndexBuilder
     /// Returns (rows added, rows replaced); <paramref name="linking"/> as in <see cref="Build"/>. With
     /// <paramref name="documentsRoot"/> (the folder <paramref name="records"/>' paths are relative to, usually
     /// <see cref="DocumentRoot.For"/>) it becomes the recorded root, and the rows of an index written with full paths
-    /// are made relative to its <see cref="DocumentRoot.Recorded"/> root first, so re-added documents replace them.
+    /// are made relative to its <see cref="DocumentRoot.Recorded"/> root first, so re-added documents replace them; when
+    /// the root changes while the old root's folder still exists, the kept rows are named under the new root.
     /// </summary>
     public static (int Added, int Replaced) Add(string folder, IEmbeddingModel model, IReadOnlyList<IndexRecord> records,
         Action<int, int>? progress = null, Action<int, int>? linking = null, string? documentsRoot = null)
@@ -164,9 +165,16 @@ public static class IndexBuilder
             IReadOnlyList<IndexRecord> existing = index.Records;
             if (documentsRoot is not null)
             {
-                if (manifest.DocumentsRoot is null && DocumentRoot.Recorded(manifest, existing) is { } before) // full paths: relative to where they were
-                    existing = [.. existing.Select(r => DocumentRoot.Relative(r, before))];
-                manifest = manifest with { DocumentsRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(documentsRoot)) };
+                string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(documentsRoot));
+                // The rows are named under the root they were recorded with (full paths: the folder that held them all).
+                // While that folder is still there the files are where the rows say, so they are named under the new
+                // root; once it is gone (moved away) they keep their paths relative to it, the new root being its place.
+                if (DocumentRoot.Recorded(manifest, existing) is { } before && (manifest.DocumentsRoot is null || before != root))
+                {
+                    string to = Directory.Exists(before) ? root : before;
+                    existing = [.. existing.Select(r => DocumentRoot.Rebased(r, before, to))];
+                }
+                manifest = manifest with { DocumentsRoot = root };
             }
             var newDocuments = records.Select(r => r.Document).ToHashSet(StringComparer.Ordinal);
             keptRows = [.. Enumerable.Range(0, existing.Count).Where(r => !index.Deleted.Contains(r) && !newDocuments.Contains(existing[r].Document))];

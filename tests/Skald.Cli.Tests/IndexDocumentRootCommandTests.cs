@@ -182,4 +182,18 @@ public sealed class IndexDocumentRootCommandTests
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(["sub/b.txt#c0"], File.ReadAllLines(Path.Combine(index, "tombstones.txt")).Select(int.Parse).Select(row => records[row].GetProperty("id").GetString()));
     }
+
+    [Fact]
+    public void OneFileOfAMovedFolderAddedAloneIsRecognisedUnderTheFoldersNewPlace()
+    {
+        string docs = Documents();
+        string index = BuildIndex(docs);
+        string moved = Moved(docs);
+        File.WriteAllText(Path.Combine(moved, "sub", "b.txt"), "Kantinen serverer suppe på fredager.");
+        Add(index, Path.Combine(moved, "sub", "b.txt")); // no --documents-root: the moved folder is found from the path sub/b.txt
+        var records = Records(index);
+        Assert.Equal(["a.txt#c0", "notes.jsonl:1#c0", "notes.jsonl:2#c0", "sub/b.txt#c0"], records.Select(r => r.GetProperty("id").GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal("Kantinen serverer suppe på fredager.", Text(records, "sub/b.txt"));
+        Assert.Equal(Path.GetFullPath(moved), JsonDocument.Parse(File.ReadAllText(Path.Combine(index, "index.json"))).RootElement.GetProperty("documents_root").GetString());
+    }
 }

@@ -79,4 +79,22 @@ public sealed class DocumentRootTests
         var full = new IndexRecord("/srv/docs/hr/a.txt#c0", "/srv/docs/hr/a.txt", "/srv/docs/hr/a.txt", 0, 1, "", "t");
         Assert.Equal("docs/hr/a.txt#c0", DocumentRoot.Rebased(full, "/srv/docs", "/srv").Id); // a full path: from wherever it was recorded
     }
+
+    [Fact]
+    public void AMovedFoldersNewPlaceIsFoundFromOneOfItsFilesOrSubfolders()
+    {
+        string top = Directory.CreateTempSubdirectory("skald-root").FullName;
+        string moved = Path.Combine(top, "moved"), gone = Path.Combine(top, "docs");
+        Directory.CreateDirectory(Path.Combine(moved, "hr", "2024"));
+        File.WriteAllText(Path.Combine(moved, "hr", "2024", "a.txt"), "a");
+        File.WriteAllText(Path.Combine(moved, "b.txt"), "b");
+        string[] known = ["hr/2024/a.txt", "b.txt", "../outside.txt"];
+        Assert.Equal(moved, DocumentRoot.For(gone, [Path.Combine(moved, "hr", "2024", "a.txt")], null, known)); // one file of it
+        Assert.Equal(moved, DocumentRoot.For(gone, [Path.Combine(moved, "hr")], null, known)); // a subfolder
+        Assert.Equal(moved, DocumentRoot.For(gone, [moved], null, known)); // the folder itself
+        Assert.Equal(moved, DocumentRoot.For(gone, [Path.Combine(moved, "hr") + "/"], null, [Path.Combine(gone, "hr", "2024", "a.txt")])); // an index of full paths
+        // nothing the index holds among the inputs: their own root (b.txt is in the moved folder, but not in hr)
+        Assert.Equal(Path.Combine(moved, "hr"), DocumentRoot.For(gone, [Path.Combine(moved, "hr")], null, ["x/y.txt", "b.txt"]));
+        Assert.Equal(Path.Combine(moved, "hr"), DocumentRoot.For(gone, [Path.Combine(moved, "hr")], null, null));
+    }
 }

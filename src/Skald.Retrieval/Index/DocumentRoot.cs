@@ -23,9 +23,12 @@ public static class DocumentRoot
     /// the user names one; else the index's <paramref name="recorded"/> root while that folder exists (a file outside it
     /// gets a <c>../</c> path); else (the folder was moved, renamed or is on another machine, or the index has no
     /// documents yet) the root <see cref="Of"/> the inputs, so the moved folder's documents keep their paths and replace
-    /// their old rows. <paramref name="given"/> must hold every input.
+    /// their old rows. With the paths the index holds (<paramref name="known"/>, sources relative to
+    /// <paramref name="recorded"/> or full), a moved folder's new place is recognised also when only a file or subfolder
+    /// of it is added: the deepest folder, from the inputs' own root up, under which a file given (or one inside a folder
+    /// given) has a path the index holds. <paramref name="given"/> must hold every input.
     /// </summary>
-    public static string For(string? recorded, IReadOnlyCollection<string> inputs, string? given)
+    public static string For(string? recorded, IReadOnlyCollection<string> inputs, string? given, IEnumerable<string>? known = null)
     {
         if (given is not null)
         {
@@ -35,7 +38,21 @@ public static class DocumentRoot
                 if (!Holds(root, Path.GetFullPath(input))) throw new EvaluationException($"{input}: not inside the documents root {given}");
             return root;
         }
-        return recorded is not null && Directory.Exists(recorded) ? recorded : Of(inputs);
+        if (recorded is not null && Directory.Exists(recorded)) return recorded;
+        string own = Of(inputs);
+        if (recorded is null || known is null) return own;
+        string[] paths = [.. known.Select(s => Path.IsPathFullyQualified(s) ? Relative(recorded, s) : s)
+            .Where(s => s != ".." && !s.StartsWith("../", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal)];
+        string[] full = [.. inputs.Select(i => Trim(Path.GetFullPath(i)))];
+        for (string? at = own; at is not null; at = Path.GetDirectoryName(at))
+        {
+            foreach (string path in paths)
+            {
+                string file = Path.GetFullPath(Path.Join(at, path));
+                if (full.Any(i => i == file || Holds(i, file)) && File.Exists(file)) return at;
+            }
+        }
+        return own;
     }
 
     /// <summary>

@@ -96,5 +96,6 @@ public sealed class IndexFilterCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", index, "--query", "sykkel", "--source", ""), 2, "--source");
         SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", index, "--query", "sykkel", "--where", "year>"), 2, "--where year>", "needs a value");
         SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", index, "--query", "sykkel", "--where", ">=2020"), 2, "--where >=2020", "FIELD>VALUE");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", index, "--query", "sykkel", "--where", "year>NaN"), 2, "--where year>NaN", "NaN");
     }
 }

@@ -141,4 +141,19 @@ public sealed class RangeFilterTests
         Assert.True(new IndexFilter(comparisons: [C("f", ComparisonOperator.Less, "2")]).Matches(new IndexRecord("a", "d", "s", 0, 1, "", "t", new Dictionary<string, string> { ["f"] = "1" })));
         Assert.False(new IndexFilter(comparisons: [C("f", ComparisonOperator.Less, "2")]).Matches(new IndexRecord("a", "d", "s", 0, 1, "", "t")));
     }
+
+    [Fact]
+    public void InfinityAndNumbersBeyondDoublesRangeCompareAsNumbersAndNaNIsRefused()
+    {
+        static bool Holds(string row, ComparisonOperator op, string value) => new FieldComparison("f", op, value).Holds(row);
+        Assert.True(Holds("1e400", ComparisonOperator.Greater, "1e300")); // beyond double's range, but still above 1e300
+        Assert.False(Holds("1e400", ComparisonOperator.Less, "1e300"));
+        Assert.True(Holds("-5", ComparisonOperator.Greater, "-Infinity"));
+        Assert.False(Holds("n/a", ComparisonOperator.Greater, "-Infinity")); // a number given: text never passes (as text, 'n' > '-')
+        Assert.True(Holds("5", ComparisonOperator.Less, "Infinity"));
+        Assert.False(Holds("NaN", ComparisonOperator.Less, "Infinity")); // a row's NaN is no number
+        Assert.Equal("number", C("f", ComparisonOperator.Less, "-Infinity").Kind);
+        Assert.Contains("NaN", Assert.Throws<ArgumentException>(() => C("f", ComparisonOperator.Greater, "NaN")).Message);
+        Assert.True(Holds("5", ComparisonOperator.NotEqual, "NaN")); // != compares text
+    }
 }

@@ -97,4 +97,16 @@ public sealed class DocumentRootTests
         Assert.Equal(Path.Combine(moved, "hr"), DocumentRoot.For(gone, [Path.Combine(moved, "hr")], null, ["x/y.txt", "b.txt"]));
         Assert.Equal(Path.Combine(moved, "hr"), DocumentRoot.For(gone, [Path.Combine(moved, "hr")], null, null));
     }
+
+    [Fact]
+    public void ARelativePathLeadsBackToTheSameFileAndTwoFilesNeverShareOne()
+    {
+        const string root = "/srv/docs";
+        // on Linux a backslash is a character of a file's name: "a\\b.txt" is not the file b.txt in a folder a
+        string[] files = [Path.GetFullPath(Path.Join(root, "a", "b.txt")), Path.GetFullPath(Path.Join(root, "a\\b.txt")), Path.GetFullPath("/srv/x y.txt")];
+        var relative = files.Select(f => DocumentRoot.Relative(root, f)).ToArray();
+        Assert.Equal(files.Distinct().Count(), relative.Distinct().Count());
+        Assert.All(files, f => Assert.Equal(f, DocumentRoot.Full(root, DocumentRoot.Relative(root, f))));
+        Assert.Equal("a/b.txt", DocumentRoot.Relative(root, files[0]));
+    }
 }

@@ -67,8 +67,15 @@ public static class DocumentRoot
         return folders.Count == 0 ? null : CommonFolder(folders);
     }
 
-    /// <summary>A path made relative to <paramref name="root"/>, with '/' separators.</summary>
-    public static string Relative(string root, string path) => Path.GetRelativePath(root, path).Replace('\\', '/');
+    /// <summary>
+    /// A path made relative to <paramref name="root"/>, with '/' separators (on Windows its '\' become '/'; elsewhere
+    /// a '\' is part of a file's name and stays).
+    /// </summary>
+    public static string Relative(string root, string path)
+    {
+        string relative = Path.GetRelativePath(root, path);
+        return Path.DirectorySeparatorChar == '/' ? relative : relative.Replace(Path.DirectorySeparatorChar, '/');
+    }
 
     /// <summary>
     /// <paramref name="record"/> with a full source path made relative to <paramref name="root"/>, and its document and

@@ -37,6 +37,8 @@ public sealed class DocumentRootTests
         Assert.Equal(top, DocumentRoot.For(docs, [moved], top)); // given
         Assert.Contains("not inside the documents root", Assert.Throws<EvaluationException>(() => DocumentRoot.For(null, [moved], docs)).Message);
         Assert.Contains("docs2", Assert.Throws<EvaluationException>(() => DocumentRoot.For(null, [moved], Path.Combine(top, "docs2"))).Message);
+        File.WriteAllText(Path.Combine(moved, "a.txt"), "a");
+        Assert.Contains("a file; the documents root is a folder", Assert.Throws<EvaluationException>(() => DocumentRoot.For(null, [Path.Combine(moved, "a.txt")], Path.Combine(moved, "a.txt"))).Message);
     }
 
     [Fact]

@@ -33,7 +33,8 @@ public static class DocumentRoot
         if (given is not null)
         {
             string root = Trim(Path.GetFullPath(given));
-            if (!Directory.Exists(root)) throw new EvaluationException($"{given}: documents root folder not found");
+            if (!Directory.Exists(root))
+                throw new EvaluationException(File.Exists(root) ? $"{given}: a file; the documents root is a folder holding the documents" : $"{given}: documents root folder not found");
             foreach (string input in inputs)
                 if (!Holds(root, Path.GetFullPath(input))) throw new EvaluationException($"{input}: not inside the documents root {given}");
             return root;

@@ -196,4 +196,17 @@ public sealed class IndexDocumentRootCommandTests
         Assert.Equal("Kantinen serverer suppe på fredager.", Text(records, "sub/b.txt"));
         Assert.Equal(Path.GetFullPath(moved), JsonDocument.Parse(File.ReadAllText(Path.Combine(index, "index.json"))).RootElement.GetProperty("documents_root").GetString());
     }
+
+    [Fact]
+    public void ACopyNamedAsTheRootWhileTheOriginalIsStillThereReplacesTheOriginalsRows()
+    {
+        string docs = Documents();
+        string index = BuildIndex(docs);
+        string copy = TestPaths.CopyFolder(docs, Path.Combine(TestPaths.NewTempDir(), "checkout"));
+        ChangeAndExtend(copy);
+        var r = SkaldProcess.Run("index", "add", "--index", index, "--documents", copy, "--documents-root", copy, "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        // the copy's documents have the paths the originals had: replaced, not added beside them as ../docs/...
+        AssertRecognised(index, copy, ["a.txt#c0", "notes.jsonl:1#c0", "notes.jsonl:2#c0", "sub/b.txt#c0"]);
+    }
 }

@@ -103,7 +103,7 @@ public static class DocumentRoot
         root is null || Path.IsPathFullyQualified(source) ? source : Path.GetFullPath(Path.Join(root, source));
 
     /// <summary>Whether <paramref name="path"/> is <paramref name="folder"/> or lies under it (full paths).</summary>
-    private static bool Holds(string folder, string path)
+    internal static bool Holds(string folder, string path)
     {
         string relative = Path.GetRelativePath(folder, path);
         return relative == "." || !(relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathFullyQualified(relative));

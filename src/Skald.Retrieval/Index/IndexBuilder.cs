@@ -145,7 +145,7 @@ public static class IndexBuilder
     /// <paramref name="documentsRoot"/> (the folder <paramref name="records"/>' paths are relative to, usually
     /// <see cref="DocumentRoot.For"/>) it becomes the recorded root, and the rows of an index written with full paths
     /// are made relative to its <see cref="DocumentRoot.Recorded"/> root first, so re-added documents replace them; when
-    /// the root changes while the old root's folder still exists, the kept rows are named under the new root.
+    /// the root moves up or down the tree while the old root's folder still exists, the kept rows are named under the new root.
     /// </summary>
     public static (int Added, int Replaced) Add(string folder, IEmbeddingModel model, IReadOnlyList<IndexRecord> records,
         Action<int, int>? progress = null, Action<int, int>? linking = null, string? documentsRoot = null)
@@ -167,11 +167,12 @@ public static class IndexBuilder
             {
                 string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(documentsRoot));
                 // The rows are named under the root they were recorded with (full paths: the folder that held them all).
-                // While that folder is still there the files are where the rows say, so they are named under the new
-                // root; once it is gone (moved away) they keep their paths relative to it, the new root being its place.
+                // A new root above or below that folder, while it is still there, is the same tree: the files are where
+                // the rows say, so they are named under the new root. Else (the old folder moved away, or the new root
+                // lies beside it: a copy, a fresh checkout) they keep their paths relative to it, the new root its place.
                 if (DocumentRoot.Recorded(manifest, existing) is { } before && (manifest.DocumentsRoot is null || before != root))
                 {
-                    string to = Directory.Exists(before) ? root : before;
+                    string to = Directory.Exists(before) && (DocumentRoot.Holds(root, before) || DocumentRoot.Holds(before, root)) ? root : before;
                     existing = [.. existing.Select(r => DocumentRoot.Rebased(r, before, to))];
                 }
                 manifest = manifest with { DocumentsRoot = root };

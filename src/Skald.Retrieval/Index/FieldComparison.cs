@@ -47,20 +47,27 @@ public sealed class FieldComparison
     public string Kind => number is not null ? "number" : date is not null ? "date" : "text";
 
     /// <summary>Whether a row whose field holds <paramref name="rowValue"/> passes (null: the field is missing, which never passes).</summary>
-    public bool Holds(string? rowValue)
+    public bool Holds(string? rowValue) => rowValue is not null && Holds(rowValue,
+        number is null ? double.NaN : NumberOf(rowValue), date is null ? long.MinValue : InstantOf(rowValue));
+
+    /// <summary>
+    /// <see cref="Holds(string?)"/> for a present field whose text was read already: <paramref name="rowNumber"/> as
+    /// <see cref="NumberOf"/> reads it (looked at when <see cref="Kind"/> is "number"), <paramref name="rowInstant"/> as
+    /// <see cref="InstantOf"/> does (when "date").
+    /// </summary>
+    internal bool Holds(string rowValue, double rowNumber, long rowInstant)
     {
-        if (rowValue is null) return false;
         if (Operator == ComparisonOperator.NotEqual) return !string.Equals(rowValue, Value, StringComparison.Ordinal);
         int order;
         if (number is double n)
         {
-            if (!TryNumber(rowValue, out double x)) return false;
-            order = x.CompareTo(n);
+            if (double.IsNaN(rowNumber)) return false;
+            order = rowNumber.CompareTo(n);
         }
         else if (date is DateTimeOffset d)
         {
-            if (!TryDate(rowValue, out var t)) return false;
-            order = t.CompareTo(d);
+            if (rowInstant == long.MinValue) return false;
+            order = rowInstant.CompareTo(d.UtcTicks);
         }
         else order = string.CompareOrdinal(rowValue, Value);
         return Operator switch
@@ -85,6 +92,12 @@ public sealed class FieldComparison
 
     /// <inheritdoc/>
     public override string ToString() => Field + Symbol(Operator) + Value;
+
+    /// <summary>A field's text as the number it compares as (NaN: not a number).</summary>
+    internal static double NumberOf(string text) => TryNumber(text, out double x) ? x : double.NaN;
+
+    /// <summary>A field's text as the instant it compares as, in UTC ticks (<see cref="long.MinValue"/>: not a date).</summary>
+    internal static long InstantOf(string text) => TryDate(text, out var t) ? t.UtcTicks : long.MinValue;
 
     /// <summary>
     /// A number in invariant culture: an optional sign, digits, a decimal point, an exponent (no spaces or group

@@ -98,7 +98,7 @@ public sealed class IndexFilter
             foreach (var c in comparisons)
             {
                 string? text = rowFields?.GetValueOrDefault(c.Field);
-                bool holds = values is null ? c.Holds(text) : text is not null && c.Kind switch
+                bool holds = values is null ? c.Holds(text) : text is not null && (c.Operator == ComparisonOperator.NotEqual ? "text" : c.Kind) switch
                 {
                     "number" => c.Holds(text, values.Numbers(c.Field)[row], long.MinValue),
                     "date" => c.Holds(text, double.NaN, values.Instants(c.Field)[row]),

@@ -209,4 +209,23 @@ public sealed class IndexDocumentRootCommandTests
         // the copy's documents have the paths the originals had: replaced, not added beside them as ../docs/...
         AssertRecognised(index, copy, ["a.txt#c0", "notes.jsonl:1#c0", "notes.jsonl:2#c0", "sub/b.txt#c0"]);
     }
+
+    [Fact]
+    public void DocumentsMovedIntoASubfolderOfTheirRootAreRecognisedThere()
+    {
+        string docs = Documents();
+        string index = BuildIndex(docs);
+        // reorganised: everything moves down into docs/v1, so the recorded root docs is still there, but empty of them
+        string v1 = Path.Combine(docs, "v1");
+        Directory.CreateDirectory(v1);
+        foreach (string entry in Directory.GetFileSystemEntries(docs).Where(e => e != v1))
+        {
+            if (Directory.Exists(entry)) Directory.Move(entry, Path.Combine(v1, Path.GetFileName(entry)));
+            else File.Move(entry, Path.Combine(v1, Path.GetFileName(entry)));
+        }
+        ChangeAndExtend(v1);
+        var r = SkaldProcess.Run("index", "add", "--index", index, "--documents", v1, "--documents-root", v1, "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        AssertRecognised(index, v1, ["a.txt#c0", "notes.jsonl:1#c0", "notes.jsonl:2#c0", "sub/b.txt#c0"]);
+    }
 }

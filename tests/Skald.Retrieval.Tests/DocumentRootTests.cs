@@ -111,4 +111,19 @@ public sealed class DocumentRootTests
         Assert.All(files, f => Assert.Equal(f, DocumentRoot.Full(root, DocumentRoot.Relative(root, f))));
         Assert.Equal("a/b.txt", DocumentRoot.Relative(root, files[0]));
     }
+
+    [Fact]
+    public void ANewRootRenamesTheRowsOnlyOfFilesStillWhereTheySayInTheSameTree()
+    {
+        string top = Directory.CreateTempSubdirectory("skald-root").FullName;
+        string docs = Path.Combine(top, "docs");
+        Directory.CreateDirectory(Path.Combine(docs, "hr"));
+        File.WriteAllText(Path.Combine(docs, "hr", "a.txt"), "a"); // still there; hr/gone.txt is not
+        IndexRecord[] rows = [new("hr/a.txt#c0", "hr/a.txt", "hr/a.txt", 0, 1, "", "t"), new("hr/gone.txt#c0", "hr/gone.txt", "hr/gone.txt", 0, 1, "", "t")];
+        static string[] Ids(IEnumerable<IndexRecord> records) => [.. records.Select(r => r.Id)];
+        Assert.Equal(["docs/hr/a.txt#c0", "hr/gone.txt#c0"], Ids(DocumentRoot.Rerooted(rows, docs, top))); // wider
+        Assert.Equal(["a.txt#c0", "hr/gone.txt#c0"], Ids(DocumentRoot.Rerooted(rows, docs, Path.Combine(docs, "hr")))); // narrower
+        Assert.Equal(Ids(rows), Ids(DocumentRoot.Rerooted(rows, docs, Path.Combine(top, "copy")))); // beside: a copy
+        Assert.Equal(Ids(rows), Ids(DocumentRoot.Rerooted(rows, Path.Combine(top, "moved-away"), top))); // the old root is gone
+    }
 }

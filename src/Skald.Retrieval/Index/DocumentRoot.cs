@@ -98,12 +98,30 @@ public static class DocumentRoot
         return record with { Id = Renamed(record.Id), Document = Renamed(record.Document), Source = source };
     }
 
+    /// <summary>
+    /// <paramref name="records"/>, named under <paramref name="from"/> (or by full paths), as an index whose root becomes
+    /// <paramref name="to"/> keeps them. A new root above or below the old one while that folder is still there is the
+    /// same tree: a record whose file is still where it says is named under the new root. Else (the old folder moved
+    /// away; the new root lies beside it, a copy or a fresh checkout; or the file moved with the tree) a record keeps
+    /// its path relative to the old root, the new root being where the documents went.
+    /// </summary>
+    public static IReadOnlyList<IndexRecord> Rerooted(IReadOnlyList<IndexRecord> records, string from, string to)
+    {
+        bool sameTree = Directory.Exists(from) && (Holds(to, from) || Holds(from, to));
+        var stayed = new Dictionary<string, bool>(StringComparer.Ordinal); // by source: a file's chunks ask once
+        return [.. records.Select(r =>
+        {
+            if (!stayed.TryGetValue(r.Source, out bool there)) stayed[r.Source] = there = sameTree && File.Exists(Full(from, r.Source));
+            return Rebased(r, from, there ? to : from);
+        })];
+    }
+
     /// <summary>The full path of a record's <paramref name="source"/>: as it is when full, else under <paramref name="root"/> (null: as it is).</summary>
     public static string Full(string? root, string source) =>
         root is null || Path.IsPathFullyQualified(source) ? source : Path.GetFullPath(Path.Join(root, source));
 
     /// <summary>Whether <paramref name="path"/> is <paramref name="folder"/> or lies under it (full paths).</summary>
-    internal static bool Holds(string folder, string path)
+    private static bool Holds(string folder, string path)
     {
         string relative = Path.GetRelativePath(folder, path);
         return relative == "." || !(relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathFullyQualified(relative));

@@ -166,15 +166,9 @@ public static class IndexBuilder
             if (documentsRoot is not null)
             {
                 string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(documentsRoot));
-                // The rows are named under the root they were recorded with (full paths: the folder that held them all).
-                // A new root above or below that folder, while it is still there, is the same tree: the files are where
-                // the rows say, so they are named under the new root. Else (the old folder moved away, or the new root
-                // lies beside it: a copy, a fresh checkout) they keep their paths relative to it, the new root its place.
+                // the rows are named under the root they were recorded with (full paths: the folder that held them all)
                 if (DocumentRoot.Recorded(manifest, existing) is { } before && (manifest.DocumentsRoot is null || before != root))
-                {
-                    string to = Directory.Exists(before) && (DocumentRoot.Holds(root, before) || DocumentRoot.Holds(before, root)) ? root : before;
-                    existing = [.. existing.Select(r => DocumentRoot.Rebased(r, before, to))];
-                }
+                    existing = DocumentRoot.Rerooted(existing, before, root);
                 manifest = manifest with { DocumentsRoot = root };
             }
             var newDocuments = records.Select(r => r.Document).ToHashSet(StringComparer.Ordinal);

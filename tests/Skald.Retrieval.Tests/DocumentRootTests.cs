@@ -98,6 +98,10 @@ public sealed class DocumentRootTests
         // nothing the index holds among the inputs: their own root (b.txt is in the moved folder, but not in hr)
         Assert.Equal(Path.Combine(moved, "hr"), DocumentRoot.For(gone, [Path.Combine(moved, "hr")], null, ["x/y.txt", "b.txt"]));
         Assert.Equal(Path.Combine(moved, "hr"), DocumentRoot.For(gone, [Path.Combine(moved, "hr")], null, null));
+        // a name at the old root that a subfolder's file shares (b.txt, hr/b.txt): the folder where most added files are known wins
+        File.WriteAllText(Path.Combine(moved, "hr", "b.txt"), "hr b");
+        Assert.Equal(moved, DocumentRoot.For(gone, [Path.Combine(moved, "hr")], null, ["b.txt", "hr/b.txt", "hr/2024/a.txt"]));
+        Assert.Equal(Path.Combine(moved, "hr"), DocumentRoot.For(gone, [Path.Combine(moved, "hr")], null, ["b.txt", "2024/a.txt", "hr/b.txt"]));
     }
 
     [Fact]

@@ -25,8 +25,9 @@ public static class DocumentRoot
     /// documents yet) the root <see cref="Of"/> the inputs, so the moved folder's documents keep their paths and replace
     /// their old rows. With the paths the index holds (<paramref name="known"/>, sources relative to
     /// <paramref name="recorded"/> or full), a moved folder's new place is recognised also when only a file or subfolder
-    /// of it is added: the deepest folder, from the inputs' own root up, under which a file given (or one inside a folder
-    /// given) has a path the index holds. <paramref name="given"/> must hold every input.
+    /// of it is added: the folder, from the inputs' own root up, under which the most files given (or inside a folder
+    /// given) have a path the index holds (the deepest of equals; a README.md in a subfolder also matches a README.md at
+    /// the old root, but its neighbours do not). <paramref name="given"/> must hold every input.
     /// </summary>
     public static string For(string? recorded, IReadOnlyCollection<string> inputs, string? given, IEnumerable<string>? known = null)
     {
@@ -45,15 +46,16 @@ public static class DocumentRoot
         string[] paths = [.. known.Select(s => Path.IsPathFullyQualified(s) ? Relative(recorded, s) : s)
             .Where(s => s != ".." && !s.StartsWith("../", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal)];
         string[] full = [.. inputs.Select(i => Trim(Path.GetFullPath(i)))];
+        (string Folder, int Files) best = (own, 0);
         for (string? at = own; at is not null; at = Path.GetDirectoryName(at))
         {
-            foreach (string path in paths)
-            {
-                string file = Path.GetFullPath(Path.Join(at, path));
-                if (full.Any(i => i == file || Holds(i, file)) && File.Exists(file)) return at;
-            }
+            // the inputs' paths under this folder: a known path names an added file when it is one of them or lies under one
+            string[] added = [.. full.Select(i => Relative(at, i))];
+            int files = paths.Count(path => added.Any(a => a == "." || path == a || path.StartsWith(a + "/", StringComparison.Ordinal))
+                && File.Exists(Path.Join(at, path)));
+            if (files > best.Files) best = (at, files);
         }
-        return own;
+        return best.Folder;
     }
 
     /// <summary>

@@ -5,7 +5,8 @@ namespace Skald.Retrieval.Index;
 /// <summary>
 /// A range condition on a row's field (<c>skald search --where "year&gt;=2020"</c>, <c>/v1/search</c>'s
 /// <c>"where": {"year": {"gte": 2020}}</c>). The value given decides how rows compare: a number (invariant culture:
-/// <c>2020</c>, <c>-1.5</c>, <c>1e3</c>, <c>-Infinity</c>; NaN is refused) compares numerically with rows whose field is a number; an ISO 8601 date
+/// <c>2020</c>, <c>-1.5</c>, <c>1e3</c>, <c>-Infinity</c>; NaN is refused) compares numerically with rows whose field
+/// is a number; an ISO 8601 date
 /// (<c>2024-03-01</c>, optionally with a time and an offset, UTC without one) compares in time with rows whose field is
 /// such a date; any other value compares with the field's text by ordinal (Unicode code unit) order. A row whose field is
 /// missing, or is not of the value's kind, never passes (<c>year&gt;2020</c> and <c>year&lt;2020</c> both leave out

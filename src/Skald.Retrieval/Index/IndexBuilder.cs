@@ -144,8 +144,8 @@ public static class IndexBuilder
     /// Returns (rows added, rows replaced); <paramref name="linking"/> as in <see cref="Build"/>. With
     /// <paramref name="documentsRoot"/> (the folder <paramref name="records"/>' paths are relative to, usually
     /// <see cref="DocumentRoot.For"/>) it becomes the recorded root, and the rows of an index written with full paths
-    /// are made relative to its <see cref="DocumentRoot.Recorded"/> root first, so re-added documents replace them; when
-    /// the root moves up or down the tree while the old root's folder still exists, the kept rows are named under the new root.
+    /// are made relative to its <see cref="DocumentRoot.Recorded"/> root first, so re-added documents replace them; a
+    /// root moved up or down the tree renames the kept rows whose files are still there (<see cref="DocumentRoot.Rerooted"/>).
     /// </summary>
     public static (int Added, int Replaced) Add(string folder, IEmbeddingModel model, IReadOnlyList<IndexRecord> records,
         Action<int, int>? progress = null, Action<int, int>? linking = null, string? documentsRoot = null)

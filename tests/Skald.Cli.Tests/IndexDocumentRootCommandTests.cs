@@ -159,4 +159,73 @@ public sealed class IndexDocumentRootCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "add", "--index", index, "--documents", docs,
             "--documents-root", Path.Combine(docs, "nowhere")), 1, "nowhere", "documents root folder not found");
     }
+
+    [Fact]
+    public void AWiderRootGivenWhileTheOldOneIsStillThereRenamesTheRowsUnderIt()
+    {
+        string docs = Documents();
+        string index = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", Path.Combine(docs, "sub"), "--output", index, "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(["b.txt#c0"], Records(index).Select(x => x.GetProperty("id").GetString())); // root docs/sub
+        r = SkaldProcess.Run("index", "add", "--index", index, "--documents", Path.Combine(docs, "a.txt"), "--documents-root", docs, "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        // docs/sub/b.txt did not move: under the root docs it is sub/b.txt, beside the new a.txt
+        Assert.Equal(["a.txt#c0", "sub/b.txt#c0"], Records(index).Select(x => x.GetProperty("id").GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal(Path.GetFullPath(docs), JsonDocument.Parse(File.ReadAllText(Path.Combine(index, "index.json"))).RootElement.GetProperty("documents_root").GetString());
+        File.WriteAllText(Path.Combine(docs, "sub", "b.txt"), "Kantinen serverer suppe på fredager.");
+        Add(index, Path.Combine(docs, "sub")); // replaces its row rather than adding a second one
+        var records = Records(index);
+        Assert.Equal(["a.txt#c0", "sub/b.txt#c0"], records.Select(x => x.GetProperty("id").GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal("Kantinen serverer suppe på fredager.", Text(records, "sub/b.txt"));
+        r = SkaldProcess.Run("index", "delete", "--index", index, "--source", Path.Combine(docs, "sub", "b.txt"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(["sub/b.txt#c0"], File.ReadAllLines(Path.Combine(index, "tombstones.txt")).Select(int.Parse).Select(row => records[row].GetProperty("id").GetString()));
+    }
+
+    [Fact]
+    public void OneFileOfAMovedFolderAddedAloneIsRecognisedUnderTheFoldersNewPlace()
+    {
+        string docs = Documents();
+        string index = BuildIndex(docs);
+        string moved = Moved(docs);
+        File.WriteAllText(Path.Combine(moved, "sub", "b.txt"), "Kantinen serverer suppe på fredager.");
+        Add(index, Path.Combine(moved, "sub", "b.txt")); // no --documents-root: the moved folder is found from the path sub/b.txt
+        var records = Records(index);
+        Assert.Equal(["a.txt#c0", "notes.jsonl:1#c0", "notes.jsonl:2#c0", "sub/b.txt#c0"], records.Select(r => r.GetProperty("id").GetString()!).Order(StringComparer.Ordinal));
+        Assert.Equal("Kantinen serverer suppe på fredager.", Text(records, "sub/b.txt"));
+        Assert.Equal(Path.GetFullPath(moved), JsonDocument.Parse(File.ReadAllText(Path.Combine(index, "index.json"))).RootElement.GetProperty("documents_root").GetString());
+    }
+
+    [Fact]
+    public void ACopyNamedAsTheRootWhileTheOriginalIsStillThereReplacesTheOriginalsRows()
+    {
+        string docs = Documents();
+        string index = BuildIndex(docs);
+        string copy = TestPaths.CopyFolder(docs, Path.Combine(TestPaths.NewTempDir(), "checkout"));
+        ChangeAndExtend(copy);
+        var r = SkaldProcess.Run("index", "add", "--index", index, "--documents", copy, "--documents-root", copy, "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        // the copy's documents have the paths the originals had: replaced, not added beside them as ../docs/...
+        AssertRecognised(index, copy, ["a.txt#c0", "notes.jsonl:1#c0", "notes.jsonl:2#c0", "sub/b.txt#c0"]);
+    }
+
+    [Fact]
+    public void DocumentsMovedIntoASubfolderOfTheirRootAreRecognisedThere()
+    {
+        string docs = Documents();
+        string index = BuildIndex(docs);
+        // reorganised: everything moves down into docs/v1, so the recorded root docs is still there, but empty of them
+        string v1 = Path.Combine(docs, "v1");
+        Directory.CreateDirectory(v1);
+        foreach (string entry in Directory.GetFileSystemEntries(docs).Where(e => e != v1))
+        {
+            if (Directory.Exists(entry)) Directory.Move(entry, Path.Combine(v1, Path.GetFileName(entry)));
+            else File.Move(entry, Path.Combine(v1, Path.GetFileName(entry)));
+        }
+        ChangeAndExtend(v1);
+        var r = SkaldProcess.Run("index", "add", "--index", index, "--documents", v1, "--documents-root", v1, "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        AssertRecognised(index, v1, ["a.txt#c0", "notes.jsonl:1#c0", "notes.jsonl:2#c0", "sub/b.txt#c0"]);
+    }
 }

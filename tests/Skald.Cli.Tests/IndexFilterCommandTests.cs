@@ -79,6 +79,8 @@ public sealed class IndexFilterCommandTests
             (["--where", "tenant>c"], r => string.CompareOrdinal(r.tenant, "c") > 0),
             (["--where", "tenant=bergen", "--where", "year!=2024"], r => r.tenant == "bergen" && r.year != 2024),
             (["--where", "year>2030"], r => false),
+            (["--where", "year >= 2024"], r => r.year >= 2024), // spaces around the operator are not part of the field or value
+            (["--where", "year< 2024", "--where", "tenant = oslo"], r => r.year < 2024 && r.tenant == "oslo"),
         };
         foreach (var (filter, keep) in cases)
         {
@@ -96,5 +98,7 @@ public sealed class IndexFilterCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", index, "--query", "sykkel", "--source", ""), 2, "--source");
         SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", index, "--query", "sykkel", "--where", "year>"), 2, "--where year>", "needs a value");
         SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", index, "--query", "sykkel", "--where", ">=2020"), 2, "--where >=2020", "FIELD>VALUE");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", index, "--query", "sykkel", "--where", " >= 2020"), 2, "--where  >= 2020", "FIELD>VALUE");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", index, "--query", "sykkel", "--where", "year>NaN"), 2, "--where year>NaN", "NaN");
     }
 }

@@ -141,4 +141,40 @@ public sealed class RangeFilterTests
         Assert.True(new IndexFilter(comparisons: [C("f", ComparisonOperator.Less, "2")]).Matches(new IndexRecord("a", "d", "s", 0, 1, "", "t", new Dictionary<string, string> { ["f"] = "1" })));
         Assert.False(new IndexFilter(comparisons: [C("f", ComparisonOperator.Less, "2")]).Matches(new IndexRecord("a", "d", "s", 0, 1, "", "t")));
     }
+
+    [Fact]
+    public void InfinityAndNumbersBeyondDoublesRangeCompareAsNumbersAndNaNIsRefused()
+    {
+        static bool Holds(string row, ComparisonOperator op, string value) => new FieldComparison("f", op, value).Holds(row);
+        Assert.True(Holds("1e400", ComparisonOperator.Greater, "1e300")); // beyond double's range, but still above 1e300
+        Assert.False(Holds("1e400", ComparisonOperator.Less, "1e300"));
+        Assert.True(Holds("-5", ComparisonOperator.Greater, "-Infinity"));
+        Assert.False(Holds("n/a", ComparisonOperator.Greater, "-Infinity")); // a number given: text never passes (as text, 'n' > '-')
+        Assert.True(Holds("5", ComparisonOperator.Less, "Infinity"));
+        Assert.False(Holds("NaN", ComparisonOperator.Less, "Infinity")); // a row's NaN is no number
+        Assert.Equal("number", C("f", ComparisonOperator.Less, "-Infinity").Kind);
+        Assert.Contains("NaN", Assert.Throws<ArgumentException>(() => C("f", ComparisonOperator.Greater, "NaN")).Message);
+        Assert.True(Holds("5", ComparisonOperator.NotEqual, "NaN")); // != compares text
+    }
+
+    [Fact]
+    public void AnIndexReadsItsRowValuesOnceAndTheyCompareAsTheirTextDoes()
+    {
+        string[] texts = ["5", "-2.5", "1e400", "n/a", "2024-03-01", "2024-03-01T00:30:00+01:00", "2024-02-29", "soon", "NaN", "Infinity", "b", "2024", "0"];
+        var records = texts.Select((t, i) => new IndexRecord($"r{i}", $"d{i}", "s", 0, 1, "", "t", new Dictionary<string, string> { ["f"] = t }))
+            .Append(new IndexRecord("none", "none", "s", 0, 1, "", "t")).ToList(); // no fields at all
+        var values = new FieldValues(records);
+        Assert.Same(values.Numbers("f"), values.Numbers("f")); // read once, kept for the next search
+        Assert.Same(values.Instants("f"), values.Instants("f"));
+        Assert.Equal([5, -2.5, double.PositiveInfinity, double.NaN], values.Numbers("f")[..4]);
+        foreach (var op in Enum.GetValues<ComparisonOperator>())
+        {
+            foreach (string value in new[] { "0", "-Infinity", "1e300", "2024-03-01", "2024-03-01T00:00:00+02:00", "b" })
+            {
+                var filter = new IndexFilter(comparisons: [C("f", op, value)]);
+                for (int r = 0; r < records.Count; r++)
+                    Assert.True(filter.MatchesFields(records[r].Fields) == filter.MatchesFields(records[r].Fields, r, values), $"row {r} {op} {value}");
+            }
+        }
+    }
 }

@@ -80,6 +80,7 @@ public sealed class SearchRangeFilterEndpointTests
                 ("{\"year\": {\"gte\": null}}", "where.year.gte must be a string, number or boolean"),
                 ("{\"year\": {\"gte\": [2020]}}", "where.year.gte must be a string, number or boolean"),
                 ("{\"year\": {\"lt\": \"\"}}", "where.year.lt: field \"year\": < needs a value"),
+                ("{\"year\": {\"gt\": \"NaN\"}}", "where.year.gt: field \"year\": > NaN compares with nothing"),
             })
             {
                 var (status, body) = await PostAsync(client, "{\"query\": \"sykkel\", \"where\": " + json + "}", path: "v1/search");

@@ -23,19 +23,39 @@ public static class DocumentRoot
     /// the user names one; else the index's <paramref name="recorded"/> root while that folder exists (a file outside it
     /// gets a <c>../</c> path); else (the folder was moved, renamed or is on another machine, or the index has no
     /// documents yet) the root <see cref="Of"/> the inputs, so the moved folder's documents keep their paths and replace
-    /// their old rows. <paramref name="given"/> must hold every input.
+    /// their old rows. With the paths the index holds (<paramref name="known"/>, sources relative to
+    /// <paramref name="recorded"/> or full), a moved folder's new place is recognised also when only a file or subfolder
+    /// of it is added: the folder, from the inputs' own root up, under which the most files given (or inside a folder
+    /// given) have a path the index holds (the deepest of equals; a README.md in a subfolder also matches a README.md at
+    /// the old root, but its neighbours do not). <paramref name="given"/> must hold every input.
     /// </summary>
-    public static string For(string? recorded, IReadOnlyCollection<string> inputs, string? given)
+    public static string For(string? recorded, IReadOnlyCollection<string> inputs, string? given, IEnumerable<string>? known = null)
     {
         if (given is not null)
         {
             string root = Trim(Path.GetFullPath(given));
-            if (!Directory.Exists(root)) throw new EvaluationException($"{given}: documents root folder not found");
+            if (!Directory.Exists(root))
+                throw new EvaluationException(File.Exists(root) ? $"{given}: a file; the documents root is a folder holding the documents" : $"{given}: documents root folder not found");
             foreach (string input in inputs)
                 if (!Holds(root, Path.GetFullPath(input))) throw new EvaluationException($"{input}: not inside the documents root {given}");
             return root;
         }
-        return recorded is not null && Directory.Exists(recorded) ? recorded : Of(inputs);
+        if (recorded is not null && Directory.Exists(recorded)) return recorded;
+        string own = Of(inputs);
+        if (recorded is null || known is null) return own;
+        string[] paths = [.. known.Select(s => Path.IsPathFullyQualified(s) ? Relative(recorded, s) : s)
+            .Where(s => s != ".." && !s.StartsWith("../", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal)];
+        string[] full = [.. inputs.Select(i => Trim(Path.GetFullPath(i)))];
+        (string Folder, int Files) best = (own, 0);
+        for (string? at = own; at is not null; at = Path.GetDirectoryName(at))
+        {
+            // the inputs' paths under this folder: a known path names an added file when it is one of them or lies under one
+            string[] added = [.. full.Select(i => Relative(at, i))];
+            int files = paths.Count(path => added.Any(a => a == "." || path == a || path.StartsWith(a + "/", StringComparison.Ordinal))
+                && File.Exists(Path.Join(at, path)));
+            if (files > best.Files) best = (at, files);
+        }
+        return best.Folder;
     }
 
     /// <summary>
@@ -50,19 +70,52 @@ public static class DocumentRoot
         return folders.Count == 0 ? null : CommonFolder(folders);
     }
 
-    /// <summary>A path made relative to <paramref name="root"/>, with '/' separators.</summary>
-    public static string Relative(string root, string path) => Path.GetRelativePath(root, path).Replace('\\', '/');
+    /// <summary>
+    /// A path made relative to <paramref name="root"/>, with '/' separators (on Windows its '\' become '/'; elsewhere
+    /// a '\' is part of a file's name and stays).
+    /// </summary>
+    public static string Relative(string root, string path)
+    {
+        string relative = Path.GetRelativePath(root, path);
+        return Path.DirectorySeparatorChar == '/' ? relative : relative.Replace(Path.DirectorySeparatorChar, '/');
+    }
 
     /// <summary>
     /// <paramref name="record"/> with a full source path made relative to <paramref name="root"/>, and its document and
     /// id where they start with that path (a BEIR id is left as it is); a record already relative is returned as it is.
     /// </summary>
-    public static IndexRecord Relative(IndexRecord record, string root)
+    public static IndexRecord Relative(IndexRecord record, string root) =>
+        Path.IsPathFullyQualified(record.Source) ? Rebased(record, root, root) : record;
+
+    /// <summary>
+    /// <paramref name="record"/>, whose source is relative to <paramref name="from"/> (or full), named by the same file's
+    /// path under <paramref name="to"/> instead, its document and id too where they start with the source (a BEIR id is
+    /// left as it is): for a root that changed while the documents stayed where they were.
+    /// </summary>
+    public static IndexRecord Rebased(IndexRecord record, string from, string to)
     {
-        if (!Path.IsPathFullyQualified(record.Source)) return record;
-        string full = record.Source, relative = Relative(root, full);
-        string Rebased(string value) => value.StartsWith(full, StringComparison.Ordinal) ? relative + value[full.Length..] : value;
-        return record with { Id = Rebased(record.Id), Document = Rebased(record.Document), Source = relative };
+        string old = record.Source, source = Relative(to, Full(from, old));
+        if (source == old) return record;
+        string Renamed(string value) => value.StartsWith(old, StringComparison.Ordinal) ? source + value[old.Length..] : value;
+        return record with { Id = Renamed(record.Id), Document = Renamed(record.Document), Source = source };
+    }
+
+    /// <summary>
+    /// <paramref name="records"/>, named under <paramref name="from"/> (or by full paths), as an index whose root becomes
+    /// <paramref name="to"/> keeps them. A new root above or below the old one while that folder is still there is the
+    /// same tree: a record whose file is still where it says is named under the new root. Else (the old folder moved
+    /// away; the new root lies beside it, a copy or a fresh checkout; or the file moved with the tree) a record keeps
+    /// its path relative to the old root, the new root being where the documents went.
+    /// </summary>
+    public static IReadOnlyList<IndexRecord> Rerooted(IReadOnlyList<IndexRecord> records, string from, string to)
+    {
+        bool sameTree = Directory.Exists(from) && (Holds(to, from) || Holds(from, to));
+        var stayed = new Dictionary<string, bool>(StringComparer.Ordinal); // by source: a file's chunks ask once
+        return [.. records.Select(r =>
+        {
+            if (!stayed.TryGetValue(r.Source, out bool there)) stayed[r.Source] = there = sameTree && File.Exists(Full(from, r.Source));
+            return Rebased(r, from, there ? to : from);
+        })];
     }
 
     /// <summary>The full path of a record's <paramref name="source"/>: as it is when full, else under <paramref name="root"/> (null: as it is).</summary>

@@ -144,7 +144,8 @@ public static class IndexBuilder
     /// Returns (rows added, rows replaced); <paramref name="linking"/> as in <see cref="Build"/>. With
     /// <paramref name="documentsRoot"/> (the folder <paramref name="records"/>' paths are relative to, usually
     /// <see cref="DocumentRoot.For"/>) it becomes the recorded root, and the rows of an index written with full paths
-    /// are made relative to its <see cref="DocumentRoot.Recorded"/> root first, so re-added documents replace them.
+    /// are made relative to its <see cref="DocumentRoot.Recorded"/> root first, so re-added documents replace them; a
+    /// root moved up or down the tree renames the kept rows whose files are still there (<see cref="DocumentRoot.Rerooted"/>).
     /// </summary>
     public static (int Added, int Replaced) Add(string folder, IEmbeddingModel model, IReadOnlyList<IndexRecord> records,
         Action<int, int>? progress = null, Action<int, int>? linking = null, string? documentsRoot = null)
@@ -164,9 +165,11 @@ public static class IndexBuilder
             IReadOnlyList<IndexRecord> existing = index.Records;
             if (documentsRoot is not null)
             {
-                if (manifest.DocumentsRoot is null && DocumentRoot.Recorded(manifest, existing) is { } before) // full paths: relative to where they were
-                    existing = [.. existing.Select(r => DocumentRoot.Relative(r, before))];
-                manifest = manifest with { DocumentsRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(documentsRoot)) };
+                string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(documentsRoot));
+                // the rows are named under the root they were recorded with (full paths: the folder that held them all)
+                if (DocumentRoot.Recorded(manifest, existing) is { } before && (manifest.DocumentsRoot is null || before != root))
+                    existing = DocumentRoot.Rerooted(existing, before, root);
+                manifest = manifest with { DocumentsRoot = root };
             }
             var newDocuments = records.Select(r => r.Document).ToHashSet(StringComparer.Ordinal);
             keptRows = [.. Enumerable.Range(0, existing.Count).Where(r => !index.Deleted.Contains(r) && !newDocuments.Contains(existing[r].Document))];

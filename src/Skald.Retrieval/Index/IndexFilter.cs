@@ -78,7 +78,13 @@ public sealed class IndexFilter
         sources is null || sources.Any(p => FileSystemName.MatchesSimpleExpression(p, source, ignoreCase: false));
 
     /// <summary>Whether a row with <paramref name="rowFields"/> passes the field conditions and comparisons.</summary>
-    public bool MatchesFields(IReadOnlyDictionary<string, string>? rowFields)
+    public bool MatchesFields(IReadOnlyDictionary<string, string>? rowFields) => MatchesFields(rowFields, 0, null);
+
+    /// <summary>
+    /// <see cref="MatchesFields(IReadOnlyDictionary{string, string}?)"/> for <paramref name="row"/> of an index whose
+    /// fields <paramref name="values"/> has read as numbers and dates already (null: read them from the text).
+    /// </summary>
+    internal bool MatchesFields(IReadOnlyDictionary<string, string>? rowFields, int row, FieldValues? values)
     {
         if (fields is not null)
         {
@@ -91,7 +97,14 @@ public sealed class IndexFilter
         {
             foreach (var c in comparisons)
             {
-                if (!c.Holds(rowFields?.GetValueOrDefault(c.Field))) return false;
+                string? text = rowFields?.GetValueOrDefault(c.Field);
+                bool holds = values is null ? c.Holds(text) : text is not null && (c.Operator == ComparisonOperator.NotEqual ? "text" : c.Kind) switch
+                {
+                    "number" => c.Holds(text, values.Numbers(c.Field)[row], long.MinValue),
+                    "date" => c.Holds(text, double.NaN, values.Instants(c.Field)[row]),
+                    _ => c.Holds(text, double.NaN, long.MinValue),
+                };
+                if (!holds) return false;
             }
         }
         return true;

@@ -35,6 +35,7 @@ public sealed class SearchIndex : IDisposable
     private readonly Bm25Index bm25;
     private readonly Analyzer analyzer;
     private readonly int[] tieKeys;
+    private readonly FieldValues fieldValues; // the rows' fields as numbers and dates, for range filters
 
     private SearchIndex(string folder, IndexManifest manifest, IReadOnlyList<IndexRecord> records, HashSet<int> deleted,
         MappedRows? vectors, QuantizedEmbeddings? quantized, InvertedLists? lists, Bm25Index bm25, Analyzer analyzer,
@@ -56,6 +57,7 @@ public sealed class SearchIndex : IDisposable
         this.bm25 = bm25;
         this.analyzer = analyzer;
         tieKeys = [.. Enumerable.Range(0, records.Count).Select(r => -r)]; // equal scores: the earlier row first
+        fieldValues = new FieldValues(records);
     }
 
     /// <summary>The index folder.</summary>
@@ -352,7 +354,7 @@ public sealed class SearchIndex : IDisposable
             if (Deleted.Contains(r)) continue;
             var record = Records[r];
             if (!bySource.TryGetValue(record.Source, out bool source)) bySource[record.Source] = source = filter.MatchesSource(record.Source, Manifest.DocumentsRoot);
-            pass[r] = source && filter.MatchesFields(record.Fields);
+            pass[r] = source && filter.MatchesFields(record.Fields, r, fieldValues);
         }
         return new RowFilter(pass);
     }

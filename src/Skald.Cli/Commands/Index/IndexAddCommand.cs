@@ -36,8 +36,12 @@ internal sealed class IndexAddCommand : Command
             string folder = p.GetValue(index)!;
             IndexManifest manifest;
             string? recorded;
-            using (var open = SearchIndex.Open(folder)) (manifest, recorded) = (open.Manifest, DocumentRoot.Recorded(open.Manifest, open.Records));
-            string root = IndexSources.Root(p.GetValue(documents), p.GetValue(corpus), recorded, p.GetValue(documentsRoot));
+            string root;
+            using (var open = SearchIndex.Open(folder))
+            {
+                (manifest, recorded) = (open.Manifest, DocumentRoot.Recorded(open.Manifest, open.Records));
+                root = IndexSources.Root(p.GetValue(documents), p.GetValue(corpus), recorded, p.GetValue(documentsRoot), open.Records.Select(r => r.Source));
+            }
             string modelDir = IndexOptions.ModelOf(manifest, folder, p.GetValue(model), "");
             var embedder = EvaluationEmbeddingModel.Load(modelDir, new EvaluationEmbeddingOptions
             {

@@ -55,17 +55,18 @@ internal static class IndexSources
 
     /// <summary>
     /// The documents root of records read from --documents or --corpus (<see cref="DocumentRoot.For"/>: the index's
-    /// <paramref name="recorded"/> root while it exists, else the deepest folder holding them; --documents-root
+    /// <paramref name="recorded"/> root while it exists, else where that folder moved, recognised by the
+    /// <paramref name="known"/> sources of the index, else the deepest folder holding them; --documents-root
     /// <paramref name="given"/> overrides it).
     /// </summary>
-    public static string Root(string? documents, string? corpus, string? recorded, string? given)
+    public static string Root(string? documents, string? corpus, string? recorded, string? given, IEnumerable<string>? known = null)
     {
         if ((documents is null) == (corpus is null)) throw new UsageException("give either --documents or --corpus");
         string[] inputs = corpus is not null ? [CorpusFile(corpus)] : CliOptions.Items(documents);
         if (inputs.Length == 0) throw new UsageException("option --documents must not be empty");
         try
         {
-            return DocumentRoot.For(recorded, inputs, given);
+            return DocumentRoot.For(recorded, inputs, given, known);
         }
         catch (EvaluationException e)
         {

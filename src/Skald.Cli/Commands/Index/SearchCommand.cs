@@ -41,7 +41,8 @@ internal sealed class SearchCommand : Command
     private readonly Option<string[]> where = new("--where")
     {
         Description = "Only results of .jsonl documents whose FIELD (one of their own columns) is VALUE, or compares with it: FIELD>VALUE, >=, <, <=, != " +
-            "(numbers as numbers, yyyy-mm-dd dates as dates, else text by ordinal order; a missing field never passes); repeatable: a field given twice with = " +
+            "(numbers as numbers, yyyy-mm-dd dates as dates, else text by ordinal order; a missing field never passes; spaces around the operator are ignored); " +
+            "repeatable: a field given twice with = " +
             "takes either value, everything else must all hold",
         HelpName = "FIELD=VALUE|FIELD>=VALUE|...",
     };
@@ -143,9 +144,10 @@ internal sealed class SearchCommand : Command
         {
             int at = 0;
             while (at < c.Length && c[at] is not ('=' or '<' or '>') && !(c[at] == '!' && at + 1 < c.Length && c[at + 1] == '=')) at++;
-            if (at == 0 || at == c.Length) throw new UsageException($"option --where {c}: expected FIELD=VALUE, or FIELD>VALUE (>=, <, <=, !=)");
-            int length = c[at] != '=' && at + 1 < c.Length && c[at + 1] == '=' ? 2 : 1;
-            string field = c[..at], op = c.Substring(at, length), value = c[(at + length)..];
+            int length = at < c.Length && c[at] != '=' && at + 1 < c.Length && c[at + 1] == '=' ? 2 : 1;
+            // spaces around the operator ("year >= 2020") belong to neither side: " 2020" would compare as text
+            string field = c[..at].TrimEnd(), op = at < c.Length ? c.Substring(at, length) : "", value = at < c.Length ? c[(at + length)..].TrimStart() : "";
+            if (field.Length == 0 || op.Length == 0) throw new UsageException($"option --where {c}: expected FIELD=VALUE, or FIELD>VALUE (>=, <, <=, !=)");
             ComparisonOperator? comparison = op switch
             {
                 "!=" => ComparisonOperator.NotEqual,

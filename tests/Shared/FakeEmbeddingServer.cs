@@ -37,6 +37,12 @@ internal sealed class FakeEmbeddingServer : LocalHttpServer
     /// <summary>When set, requests must carry <c>Authorization: Bearer KEY</c>.</summary>
     public string? ApiKey { get; set; }
 
+    /// <summary>
+    /// When set, a request with a text of more words than this is refused as skald serve refuses an input over the
+    /// model's maximum without --truncate: HTTP 400, code <c>context_length_exceeded</c>.
+    /// </summary>
+    public int? MaxWords { get; set; }
+
     /// <summary>Requests received (all of them, failed ones included).</summary>
     public int Requests => Volatile.Read(ref requests);
 
@@ -93,6 +99,19 @@ internal sealed class FakeEmbeddingServer : LocalHttpServer
         var root = doc.RootElement;
         var input = root.GetProperty("input");
         string[] items = input.ValueKind == JsonValueKind.String ? [input.GetString()!] : [.. input.EnumerateArray().Select(e => e.GetString()!)];
+        int tooLong = MaxWords is { } most ? Array.FindIndex(items, t => Words(t).Length > most) : -1;
+        if (tooLong >= 0)
+        {
+            await WriteAsync(res, 400, JsonSerializer.Serialize(new
+            {
+                error = new
+                {
+                    message = $"input[{tooLong}] is longer than the model's maximum of {MaxWords} tokens",
+                    type = "invalid_request_error", param = "input", code = "context_length_exceeded",
+                },
+            }));
+            return;
+        }
         bool base64 = root.TryGetProperty("encoding_format", out var f) && f.GetString() == "base64";
         Interlocked.Add(ref texts, items.Length);
         int tokens = items.Sum(TokenCount);

@@ -80,7 +80,7 @@ public sealed class LlmQuestionClient
         {
             throw new DataException(e.Status is 401 or 403
                 ? $"{settings.Endpoint}: the API key was refused (HTTP {e.Status})"
-                : ServerMessage(e) is { } said
+                : OpenAiConnection.ServerError(e).Message is { } said
                     ? $"{settings.Endpoint}: HTTP {e.Status} for {what} from model '{settings.Model}': the server says \"{said}\""
                     : $"{settings.Endpoint}: HTTP {e.Status} for model '{settings.Model}' (is it an OpenAI-compatible chat endpoint, and the model name right?)");
         }
@@ -94,31 +94,6 @@ public sealed class LlmQuestionClient
                 _ => e.Message.Split('\n')[0],
             };
             throw new DataException($"{settings.Endpoint}: gave up on {what} after {settings.MaxRetries} retries ({why}); is it an OpenAI-compatible chat endpoint? Run again to resume");
-        }
-    }
-
-    /// <summary>
-    /// The message of an OpenAI-style error body (<c>{"error": {"message": ...}}</c>, as OpenAI, vLLM, llama.cpp and
-    /// skald serve answer a request they refuse: a prompt over the context, an unknown model), on one line and at most
-    /// 300 characters; null when the body is not one.
-    /// </summary>
-    private static string? ServerMessage(ClientResultException e)
-    {
-        try
-        {
-            string? body = e.GetRawResponse()?.Content?.ToString();
-            if (string.IsNullOrEmpty(body)) return null;
-            using var doc = System.Text.Json.JsonDocument.Parse(body);
-            if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object || !doc.RootElement.TryGetProperty("error", out var error)) return null;
-            var message = error.ValueKind == System.Text.Json.JsonValueKind.Object && error.TryGetProperty("message", out var m) ? m
-                : error; // some servers answer {"error": "text"}
-            if (message.ValueKind != System.Text.Json.JsonValueKind.String) return null;
-            string text = string.Join(' ', message.GetString()!.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
-            return text.Length == 0 ? null : text.Length <= 300 ? text : text[..300] + "…";
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
         }
     }
 

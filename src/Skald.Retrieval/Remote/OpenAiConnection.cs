@@ -69,6 +69,34 @@ public static class OpenAiConnection
         return null;
     }
 
+    /// <summary>
+    /// The message and code of an OpenAI-style error body (<c>{"error": {"message": ..., "code": ...}}</c>, as OpenAI,
+    /// vLLM, llama.cpp and skald serve answer a request they refuse: an input over the context, an unknown model), the
+    /// message on one line and at most 300 characters; nulls when the body is not one.
+    /// </summary>
+    public static (string? Message, string? Code) ServerError(ClientResultException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        try
+        {
+            string? body = e.GetRawResponse()?.Content?.ToString();
+            if (string.IsNullOrEmpty(body)) return (null, null);
+            using var doc = System.Text.Json.JsonDocument.Parse(body);
+            if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object || !doc.RootElement.TryGetProperty("error", out var error))
+                return (null, null);
+            bool structured = error.ValueKind == System.Text.Json.JsonValueKind.Object;
+            var message = structured && error.TryGetProperty("message", out var m) ? m : error; // some servers answer {"error": "text"}
+            string? code = structured && error.TryGetProperty("code", out var c) && c.ValueKind == System.Text.Json.JsonValueKind.String ? c.GetString() : null;
+            if (message.ValueKind != System.Text.Json.JsonValueKind.String) return (null, code);
+            string text = string.Join(' ', message.GetString()!.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Trim();
+            return (text.Length == 0 ? null : text.Length <= 300 ? text : text[..300] + "…", code);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return (null, null);
+        }
+    }
+
     /// <summary>True when <paramref name="endpoint"/> is on this machine (then no API key is needed).</summary>
     public static bool IsLocal(Uri endpoint) => endpoint.IsLoopback;
 }

@@ -88,8 +88,14 @@ public sealed class OpenAiEmbeddingClient
         }
         catch (ClientResultException e) when (!OpenAiConnection.IsTransient(e))
         {
+            var (said, code) = OpenAiConnection.ServerError(e);
             throw new EvaluationException(e.Status is 401 or 403
                 ? $"{where}: the API key was refused (HTTP {e.Status}); set it in the variable --api-key-env names"
+                : code == "context_length_exceeded"
+                    ? $"{where}: HTTP {e.Status}, a text is longer than the model takes: the server says \"{said}\"; shorten the texts, " +
+                      "or have the server truncate them (skald serve --truncate)"
+                : said is not null
+                    ? $"{where}: HTTP {e.Status}: the server says \"{said}\""
                 : $"{where}: HTTP {e.Status} ({FirstLine(e.Message)}); is it an OpenAI-compatible embeddings API (URL up to /v1) and the model name right?");
         }
         catch (Exception e) when (e is ClientResultException or TimeoutRejectedException or HttpRequestException or UnreadableReplyException)

@@ -98,6 +98,21 @@ public sealed class RemoteEmbeddingModelTests
     }
 
     [Fact]
+    public void ATextOverTheServersMaximumIsOneLineQuotingTheServerAndNamingTruncation()
+    {
+        using var server = new FakeEmbeddingServer { MaxWords = 5 };
+        var model = Model(server);
+        Assert.Equal(FakeEmbeddingServer.Embed("Når går toget?"), model.Embed(["Når går toget?"], TextRole.Query)[0]);
+        var e = Assert.Throws<EvaluationException>(() => model.Embed(["kort", "toget til Bergen går klokka ni fra Oslo S"], TextRole.Document));
+        Assert.Contains("longer than the model takes", e.Message);
+        Assert.Matches("the server says \"input\\[[01]\\] is longer than the model's maximum of 5 tokens\"", e.Message);
+        Assert.Contains("skald serve --truncate", e.Message);
+        Assert.DoesNotContain("model name right", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Equal(2, server.Requests); // a 400 is not retried
+    }
+
+    [Fact]
     public void ADeadUrlGivesUpWithOneLine()
     {
         var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

@@ -1,5 +1,6 @@
 using Skald.Evaluation.Data;
 using Skald.Evaluation.Evaluators;
+using Skald.Retrieval.Data;
 
 namespace Skald.Evaluation.Tests;
 
@@ -7,7 +8,8 @@ namespace Skald.Evaluation.Tests;
 /// <c>--limit N</c> on a labelled or scored task keeps a seeded random sample of N rows, not the file's first N: on a
 /// file sorted by label (the shared suite's SIB-200 test files are) the first rows were one class, so a quick benchmark
 /// scored a probe on one label and a clustering of one cluster (V-measure 100), and a training file sorted the same way
-/// stopped the run ("needs at least two labels").
+/// stopped the run ("needs at least two labels"). A retrieval task keeps a sample of its queries the same way (XQuAD's
+/// come grouped by paragraph).
 /// </summary>
 public sealed class LimitedSampleTests
 {
@@ -58,6 +60,21 @@ public sealed class LimitedSampleTests
         Assert.Equal("10", r.Metadata["pairs"]);
         Assert.True(double.IsFinite(r.MainScore), r.ToJson());
         Assert.Equal(1.0, r.MainScore, 12); // cos(a, b) = 0.8 > cos(a, c) = 0, as the gold scores order them
+    }
+
+    [Fact]
+    public void ARetrievalTaskWhoseQueriesComeGroupedKeepsASampleOfEveryGroup()
+    {
+        // 40 queries in two runs of 20, each run about one document (as XQuAD's queries follow their paragraphs)
+        string queries = string.Concat(Enumerable.Range(0, 40).Select(i => $"{{\"_id\": \"q{i}\", \"text\": \"{(i < 20 ? "a" : "c")} {i}\"}}\n"));
+        string qrels = "query-id\tcorpus-id\tscore\n" + string.Concat(Enumerable.Range(0, 40).Select(i => $"q{i}\t{(i < 20 ? "d1" : "d2")}\t1\n"));
+        string dir = BeirFolder.Write("{\"_id\": \"d1\", \"text\": \"a\"}\n{\"_id\": \"d2\", \"text\": \"c\"}\n", queries, qrels);
+        var kept = RetrievalData.Load(dir, limit: 10).Queries.Select(q => int.Parse(q.Id[1..], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(10, kept.Count);
+        Assert.Contains(kept, i => i < 20);
+        Assert.Contains(kept, i => i >= 20); // the first ten queries are all about d1
+        Assert.True(kept.Zip(kept.Skip(1)).All(p => p.First < p.Second)); // in the file's order
+        Assert.Equal(kept, RetrievalData.Load(dir, limit: 10).Queries.Select(q => int.Parse(q.Id[1..], System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     [Fact]

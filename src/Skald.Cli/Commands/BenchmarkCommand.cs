@@ -21,7 +21,7 @@ internal sealed class BenchmarkCommand : Command
     private readonly Option<string> output = CliOptions.Text("--output", "Report path without extension: writes REPORT.md, REPORT.json and REPORT.html", "REPORT", required: true);
     private readonly Option<string> cache = CliOptions.Text("--cache", "Results and embeddings cache (default: $XDG_CACHE_HOME/skald/eval)", "DIR");
     private readonly Option<bool> noCache = CliOptions.Flag("--no-cache", "Compute every result again and cache nothing");
-    private readonly Option<int?> limit = CliOptions.Int("--limit", "Use at most N examples per task: the first N queries of a retrieval task, a seeded random sample of N rows of a classification, clustering, STS or pairs task (such files are often sorted by label)");
+    private readonly Option<int?> limit = CliOptions.Int("--limit", "Use at most N examples per task: a seeded random sample of N queries of a retrieval task, or of N rows of a classification, clustering, STS or pairs task (such files are often sorted by label or topic)");
     private readonly Option<bool> chunk = CliOptions.Flag("--chunk", "Split long documents into chunks instead of truncating them (retrieval)");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
     private readonly IvfCommandOptions ivf = new("Retrieval tasks: search as an IVF index would");

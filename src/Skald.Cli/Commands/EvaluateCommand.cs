@@ -27,7 +27,7 @@ internal sealed class EvaluateCommand : Command
     private readonly Option<string> name = CliOptions.Text("--name", "Task name in the results (default: the folder or file name)", "NAME");
     private readonly Option<string> language = CliOptions.Text("--language", "Language code recorded in the results (e.g. nb, da, sv)", "CODE");
     private readonly Option<string> split = CliOptions.Text("--split", "Retrieval split (qrels/SPLIT.tsv)", "SPLIT", "test");
-    private readonly Option<int?> limit = CliOptions.Int("--limit", "Use at most N examples: the first N queries of a retrieval task, a seeded random sample of N rows of a classification, clustering, STS or pairs task (such files are often sorted by label)");
+    private readonly Option<int?> limit = CliOptions.Int("--limit", "Use at most N examples: a seeded random sample of N queries of a retrieval task, or of N rows of a classification, clustering, STS or pairs task (such files are often sorted by label or topic)");
     private readonly Option<bool> chunk = CliOptions.Flag("--chunk", "Split long documents into chunks instead of truncating them (retrieval)");
     private readonly Option<int?> batchSize = CliOptions.Int("--batch-size", "Texts per forward pass", defaultValue: 32);
     private readonly Option<int?> maxLength = CliOptions.Int("--max-length", "Truncate texts to N tokens (default: the model's max_seq_length)");

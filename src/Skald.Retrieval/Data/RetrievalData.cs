@@ -71,8 +71,8 @@ public sealed class RetrievalData
     /// Loads <c>corpus.jsonl</c> (<c>_id</c>, <c>text</c>, optional <c>title</c>), <c>queries.jsonl</c> (<c>_id</c>,
     /// <c>text</c>; in both an <c>id</c> field stands in for a missing <c>_id</c>) and <c>qrels/SPLIT.tsv</c>
     /// (<c>query-id corpus-id score</c>; the header is optional; when the split file is missing and qrels/ holds exactly
-    /// one .tsv, that one). Every qrels id must exist in the corpus/queries. <paramref name="limit"/> keeps the first N
-    /// judged queries. Each file may be Parquet instead, with the same columns: <c>corpus.parquet</c>,
+    /// one .tsv, that one). Every qrels id must exist in the corpus/queries. <paramref name="limit"/> keeps a seeded random
+    /// sample of N judged queries (<see cref="LimitedSample"/>), in file order. Each file may be Parquet instead, with the same columns: <c>corpus.parquet</c>,
     /// <c>queries.parquet</c>, <c>qrels/SPLIT.parquet</c> (as the hub publishes BEIR data).
     /// </summary>
     public static RetrievalData Load(string folder, string split = "test", int? limit = null)
@@ -158,7 +158,7 @@ public sealed class RetrievalData
     /// <summary>
     /// Retrieval data held in memory (e.g. built from training pairs), kept as <see cref="Load"/> keeps a folder: the
     /// queries that have an entry in <paramref name="qrels"/> (query id → document id → grade), in order, at most
-    /// <paramref name="limit"/>. Ids must be unique and every judged id must be in the corpus and the queries.
+    /// <paramref name="limit"/> (a <see cref="LimitedSample"/>). Ids must be unique and every judged id must be in the corpus and the queries.
     /// </summary>
     public static RetrievalData Create(IReadOnlyList<CorpusDocument> corpus, IReadOnlyList<(string Id, string Text)> queries,
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, int>> qrels, int? limit = null)
@@ -215,7 +215,7 @@ public sealed class RetrievalData
     {
         var judgedQueries = queries.Where(q => judgementsOf(q.Id) is not null).ToList();
         int unjudged = queries.Count - judgedQueries.Count;
-        if (limit is int n && n < judgedQueries.Count) judgedQueries = judgedQueries.Take(n).ToList();
+        judgedQueries = LimitedSample.Take(judgedQueries, limit);
         var kept = judgedQueries.ToDictionary(q => q.Id, q => judgementsOf(q.Id)!, StringComparer.Ordinal);
         return new RetrievalData(corpus, judgedQueries, kept, unjudged);
     }

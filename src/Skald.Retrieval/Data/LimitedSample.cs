@@ -1,11 +1,11 @@
-namespace Skald.Evaluation.Data;
+namespace Skald.Retrieval.Data;
 
 /// <summary>
-/// The rows a <see cref="TaskDefinition.Limit"/> keeps of a labelled or scored task (classification, clustering, STS,
-/// pair classification): a seeded random sample of that many rows, in file order, not the file's first rows. Data sets
-/// are often sorted by label or score (the shared suite's SIB-200 test files are), and their first rows are one class:
-/// a quick run on them scored a probe's accuracy on a single label and a clustering of one cluster (V-measure 1).
-/// The same rows and limit give the same sample on every run.
+/// The rows a task's limit (evaluate --limit, a suite's or training's task_limit) keeps: a seeded random sample of that
+/// many rows, in file order, not the file's first rows. Data sets are often sorted by label or score (the shared
+/// suite's SIB-200 test files are), and their first rows are one class: a quick run on them scored a probe's accuracy on
+/// a single label and a clustering of one cluster (V-measure 1); retrieval queries often come grouped by passage or
+/// topic (XQuAD's by paragraph). The same rows and limit give the same sample on every run.
 /// </summary>
 public static class LimitedSample
 {

@@ -344,14 +344,17 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             $"model.splade={(c.Model.Type == "splade" ? c.Model.PoolingStrategy + "/" + c.Model.ActivationFunction : "")}",
             $"model.adapters={string.Join(",", c.Model.Adapters.Select(Path.GetFullPath))}", $"model.attention={c.Model.Attention}",
             $"lora={(c.Lora is { } l ? $"{l.R}/{l.Alpha}/{string.Join("+", l.TargetModules)}" : "off")}")
-            + (c.Model.InferenceFree ? ";model.inference_free=true" : ""); // only when on: older checkpoints keep their fingerprint
+            + (c.Model.InferenceFree ? ";model.inference_free=true" : "") // only when on: older checkpoints keep their fingerprint
+            + (c.Lora is { UseDora: true } ? ";lora.use_dora=true" : "") // (DoRA adds the magnitudes: other parameters)
+            + (c.Lora is { UseRsLora: true } ? ";lora.use_rslora=true" : ""); // (the same adapters at another scale)
     }
 
     private static string Difference(string saved, string now)
     {
         var a = saved.Split(';');
         var b = now.Split(';');
-        var diff = b.Where(x => !a.Contains(x)).Select(x => x.Split('=')[0]).ToList();
+        // Both ways: a setting written only when on (lora.use_dora) is missing from one side when turned off.
+        var diff = b.Where(x => !a.Contains(x)).Concat(a.Where(x => !b.Contains(x))).Select(x => x.Split('=')[0]).Distinct().ToList();
         return diff.Count == 0 ? "different settings" : string.Join(", ", diff) + " changed";
     }
 

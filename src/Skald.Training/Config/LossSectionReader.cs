@@ -67,6 +67,7 @@ internal static class LossSectionReader
             Decoder = l.Path("decoder"),
         };
         RankingLossKeys.Check(l, loss);
+        LossKeys.Check(l, loss);
         foreach (var key in new[] { "splade_inner", "document_regularizer_weight", "query_regularizer_weight", "use_document_regularizer_only",
                      "document_regularizer_threshold", "query_regularizer_threshold" })
         {

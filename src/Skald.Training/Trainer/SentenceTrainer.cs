@@ -197,6 +197,9 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             {
                 CheckpointStore.Restore(parameters, CheckpointStore.ReadAll(Path.Combine(store.BestPath, "model.safetensors")), store.BestPath);
                 setup.Log?.Invoke($"loaded the best model (step {state.BestStep}, {state.BestMetricName} = {state.BestMetric:G6})");
+                // The card's results (the hub's model-index), the console and the result are what these weights scored.
+                if (history.LastOrDefault(r => r.TryGetValue("step", out double s) && s == state.BestStep) is { } best)
+                    finalMetrics = best.Where(kv => kv.Key.StartsWith("eval_", StringComparison.Ordinal)).ToDictionary();
             }
             string card = ModelCard.Build(setup, history, finalMetrics, state, step);
             model.Save(FinalModelPath, card, setup.Loss.SavedParameters);

@@ -194,6 +194,9 @@ internal sealed class ScriptedEvaluator(params double[] values) : IEvaluator
 
     public string Name => "scripted";
 
+    /// <summary>A task puts the scores in a model card's model-index; none by default.</summary>
+    public string? Task { get; init; }
+
     public IReadOnlyList<string> MetricNames => ["eval_scripted_score"];
 
     public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize) =>

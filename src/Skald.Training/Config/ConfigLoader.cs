@@ -239,6 +239,8 @@ public static class ConfigLoader
         };
         if (data.EvalSplit >= 1 && data.EvalSplit != Math.Floor(data.EvalSplit))
             throw new TrainingException($"{d.Where("eval_split")}: data.eval_split must be a fraction in (0, 1) or a whole number of rows");
+        if (data.EvalSplit > 0 && data.Eval is not null) // (the split was ignored: only data.eval was evaluated)
+            throw new TrainingException($"{d.Where("eval_split")}: data.eval_split holds out training rows for evaluation, and data.eval gives the evaluation rows already; set one of them");
         d.Done();
 
         var t = S("training");

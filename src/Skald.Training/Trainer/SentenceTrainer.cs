@@ -268,6 +268,10 @@ public sealed class SentenceTrainer(TrainerSetup setup)
     private TrainerState Resume(string path, TrainerState fresh, IReadOnlyList<Parameter> parameters)
     {
         var ckpt = CheckpointStore.Load(path);
+        if (ckpt.State.ConfigFingerprint != fresh.ConfigFingerprint && ckpt.State.ConfigFingerprint.EndsWith(";quick_test=true", StringComparison.Ordinal)
+            && !config.QuickTest) // (the run after a setup check, in the same folder: "data.max_train_samples changed" left users guessing)
+            throw new TrainingException($"{path} was written by a --quick-test run; start this run over with --set output.resume=false " +
+                "(the quick test's checkpoints are deleted) or give it a new output.dir");
         if (ckpt.State.ConfigFingerprint != fresh.ConfigFingerprint)
             throw new TrainingException(
                 $"{path} was written with other settings ({Difference(ckpt.State.ConfigFingerprint, fresh.ConfigFingerprint)}); " +
@@ -349,7 +353,8 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             $"lora={(c.Lora is { } l ? $"{l.R}/{l.Alpha}/{string.Join("+", l.TargetModules)}" : "off")}")
             + (c.Model.InferenceFree ? ";model.inference_free=true" : "") // only when on: older checkpoints keep their fingerprint
             + (c.Lora is { UseDora: true } ? ";lora.use_dora=true" : "") // (DoRA adds the magnitudes: other parameters)
-            + (c.Lora is { UseRsLora: true } ? ";lora.use_rslora=true" : ""); // (the same adapters at another scale)
+            + (c.Lora is { UseRsLora: true } ? ";lora.use_rslora=true" : "") // (the same adapters at another scale)
+            + (c.QuickTest ? ";quick_test=true" : "");
     }
 
     private static string Difference(string saved, string now)

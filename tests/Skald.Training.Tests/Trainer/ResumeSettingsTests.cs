@@ -7,20 +7,20 @@ namespace Skald.Training.Tests.Trainer;
 /// A run resumed with LoRA settings that change what is trained is refused naming the setting, as other changed settings
 /// are: a DoRA checkpoint resumed without <c>lora.use_dora</c> dropped its trained magnitudes and went on as plain LoRA
 /// (no message), the other way round failed on a "missing parameter", and <c>lora.use_rslora</c> rescaled the
-/// checkpoint's adapters unnoticed.
+/// checkpoint's adapters unnoticed. The run after a <c>--quick-test</c> in the same folder is told that is why.
 /// </summary>
 public sealed class ResumeSettingsTests
 {
     private readonly string dir = InfraPaths.NewTempDir();
 
-    private TrainingConfig Run(string lora, int steps) => ConfigLoader.Parse($$"""
+    private TrainingConfig Run(string lora, int steps, bool quickTest = false) => ConfigLoader.Parse($$"""
         model: {path: {{InfraPaths.FixtureModel("bert-cased-mean")}}, dropout: 0}
         data: {train: {{Data()}}}
         training: {batch_size: 4, learning_rate: 1.0e-3, max_steps: {{steps}}}
         lora: {r: 2, alpha: 4, dropout: 0, target_modules: [query, value]{{lora}}}
         evaluation: {steps: 0}
         output: {dir: {{Path.Combine(dir, "out")}}, save_steps: 2, tensorboard: false}
-        """, "lora.yaml");
+        """, "lora.yaml", quickTest: quickTest);
 
     private string Data()
     {
@@ -50,6 +50,19 @@ public sealed class ResumeSettingsTests
     public void TurningRsLoraOnOrOffIsNamed()
     {
         Assert.Contains("(lora.use_rslora changed)", ResumeError(", use_rslora: true", ""));
+    }
+
+    [Fact]
+    public void TheRunAfterAQuickTestInTheSameFolderIsToldSo()
+    {
+        // --quick-test caps the rows (data.max_train_samples 1000): the real run was refused for "data.max_train_samples
+        // changed", a key its config does not have.
+        new SentenceTrainer(TrainingRun.Build(Run("", 20, quickTest: true))).Run(); // (its checkpoint: at step 20)
+        var e = Assert.Throws<TrainingException>(() => new SentenceTrainer(TrainingRun.Build(Run("", 24))).Run());
+        Assert.Equal($"{Path.Combine(dir, "out", "checkpoints", "step-20")} was written by a --quick-test run; start this run over with " +
+            "--set output.resume=false (the quick test's checkpoints are deleted) or give it a new output.dir", e.Message);
+        // A second quick test resumes from the first.
+        Assert.EndsWith("step-20", new SentenceTrainer(TrainingRun.Build(Run("", 20, quickTest: true))).Run().ResumedFrom);
     }
 
     [Fact]

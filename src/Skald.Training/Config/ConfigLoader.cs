@@ -233,7 +233,7 @@ public static class ConfigLoader
             d.Path("eval"),
             d.Double("eval_split", 0, 0),
             d.IntOrNull("max_eval_samples", 1),
-            d.PathList("columns") is { Count: > 0 } cols ? cols : null)
+            d.NameList("columns") is { Count: > 0 } cols ? cols : null)
         {
             Instruction = d.Str("instruction"), PromptFormat = d.Choice("prompt_format", "auto", "auto", "alpaca", "chat_template"),
         };

@@ -139,6 +139,22 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
         return list;
     }
 
+    /// <summary>A name or a list of names (data columns), each given once; empty when the key is absent.</summary>
+    public IReadOnlyList<string> NameList(string key)
+    {
+        var node = Node(key);
+        if (node is null) return [];
+        var items = node is YamlSequenceNode seq ? seq.Children.ToList() : [node];
+        var list = new List<string>();
+        foreach (var item in items)
+        {
+            if (item is not YamlScalarNode { Value: { Length: > 0 } v }) throw Bad(key, "must be a name or a list of names");
+            if (list.Contains(v)) throw Bad(key, $"names '{v}' twice");
+            list.Add(v);
+        }
+        return list;
+    }
+
     public string Choice(string key, string fallback, params string[] allowed)
     {
         string? v = Str(key);

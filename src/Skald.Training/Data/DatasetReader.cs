@@ -234,7 +234,7 @@ public static class DatasetReader
             }
             catch (JsonException e)
             {
-                throw new TrainingException($"{path}:{line}: invalid JSON ({e.Message.Split(" Path:")[0]})");
+                throw new TrainingException($"{path}:{line}: {JsonLineError.Describe(e)}");
             }
             using (doc)
             {

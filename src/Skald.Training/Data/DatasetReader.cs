@@ -187,7 +187,7 @@ public static class DatasetReader
             }
         }
         return new TextDataset(path, inputs.Select(i => header[i]).ToArray(), outRows, labels,
-            labelIndex >= 0 ? header[labelIndex] : null);
+            labelIndex >= 0 ? header[labelIndex] : null) { Lines = [.. rows.Select(r => r.Line)] };
     }
 
     /// <summary>

@@ -78,6 +78,8 @@ public static class DatasetReader
     private static RawTable ReadRaw(string path, bool lists)
     {
         string ext = Path.GetExtension(path).ToLowerInvariant();
+        if (Directory.Exists(path)) // (it read as "unsupported data format ''")
+            throw new TrainingException($"{path}: is a folder; data is a file (.jsonl, .csv, .tsv, .parquet or .txt), or a list of them");
         if (ext is not (".jsonl" or ".csv" or ".tsv" or ".txt" or ".parquet"))
             throw new TrainingException($"{path}: unsupported data format '{ext}' (use .jsonl, .csv, .tsv, .parquet or .txt)");
         if (ext == ".parquet")

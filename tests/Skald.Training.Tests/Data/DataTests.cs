@@ -54,6 +54,13 @@ public sealed class DataTests
     }
 
     [Fact]
+    public void AFolderIsNamedAsOne()
+    {
+        var e = Assert.Throws<TrainingException>(() => DatasetReader.Read(dir)); // (it was "unsupported data format ''")
+        Assert.Equal($"{dir}: is a folder; data is a file (.jsonl, .csv, .tsv, .parquet or .txt), or a list of them", e.Message);
+    }
+
+    [Fact]
     public void MalformedJsonNamesTheByteOfTheLineNotTheParsersLineZero()
     {
         // The parser sees one line at a time, so its own position read "LineNumber: 0 | BytePositionInLine: 23" beside

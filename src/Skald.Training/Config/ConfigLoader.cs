@@ -294,6 +294,11 @@ public static class ConfigLoader
 
         // Supervised fine-tuning has no in-batch negatives: repeated prompts in a batch are fine unless asked otherwise.
         if (loss.Type == "causal_lm" && !noDuplicatesSet) training = training with { NoDuplicates = false };
+        // Instruction rows' keys: other losses read plain text columns and ignored them without a word.
+        if (training.GroupByLength && loss.Type != "causal_lm")
+            throw new TrainingException($"{t.Where("group_by_length")}: training.group_by_length batches instruction rows by their length (loss.type: causal_lm), not loss.type {loss.Type}'s");
+        if (d.Str("prompt_format") is not null && loss.Type != "causal_lm")
+            throw new TrainingException($"{d.Where("prompt_format")}: data.prompt_format writes the prompts of instruction rows (loss.type: causal_lm), not loss.type {loss.Type}'s");
         // Batches grouped by label follow sentence-transformers' GroupByLabelBatchSampler (no duplicate avoidance), which
         // needs an even batch size.
         if (training.GroupByLabel)

@@ -47,6 +47,19 @@ public sealed class LossKeysTests
         Assert.Equal(message, Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Head + "  " + loss + "\n", "c.yaml")).Message);
     }
 
+    [Theory]
+    [InlineData("training.group_by_length=true",
+        "--set training.group_by_length: training.group_by_length batches instruction rows by their length (loss.type: causal_lm), not loss.type mnrl's")]
+    [InlineData("data.prompt_format=chat_template",
+        "--set data.prompt_format: data.prompt_format writes the prompts of instruction rows (loss.type: causal_lm), not loss.type mnrl's")]
+    public void InstructionKeysUnderAnotherLossAreNamed(string set, string message)
+    {
+        // Read for causal_lm only, they were ignored under the embedding losses.
+        Assert.Equal(message, Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Head + "  type: mnrl\n", "c.yaml", [set])).Message);
+        var sft = ConfigLoader.Parse(Head + "  type: causal_lm\n", "c.yaml", [set]);
+        Assert.True(sft.Training.GroupByLength || sft.Data.PromptFormat == "chat_template");
+    }
+
     [Fact]
     public void ACommandLineKeyIsNamedByItsSet()
     {

@@ -346,7 +346,7 @@ public static class ConfigLoader
             Tasks = e.PathList("tasks"),
             TaskLimit = e.IntOrNull("task_limit", 1),
             MetricForBestModel = e.Str("metric_for_best_model"),
-            GreaterIsBetter = e.Bool("greater_is_better", true),
+            GreaterIsBetter = e.Str("greater_is_better") is null ? null : e.Bool("greater_is_better", true),
             LoadBestModelAtEnd = e.Bool("load_best_model_at_end", false),
             BatchSize = e.Int("batch_size", 64, 1),
         };

@@ -312,7 +312,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
         if (!m.TryGetValue(name, out double v))
             throw new TrainingException(
                 $"evaluation.metric_for_best_model '{name}' is not among the metrics ({string.Join(", ", m.Keys)})");
-        bool better = state.BestMetric is not { } best || (config.Evaluation.GreaterIsBetter ? v > best : v < best);
+        bool better = state.BestMetric is not { } best || (config.Evaluation.IsGreaterBetter(name) ? v > best : v < best);
         if (!better || !double.IsFinite(v)) return state with { BestMetricName = name };
         if (config.Evaluation.LoadBestModelAtEnd) store.SaveBest(parameters, name, v, step);
         return state with { BestMetricName = name, BestMetric = v, BestStep = step };

@@ -189,6 +189,23 @@ public sealed class TrainerTests
         Assert.Contains("      value: 0.9\n", File.ReadAllText(Path.Combine(outDir, "final", "README.md")));
     }
 
+    [Theory]
+    [InlineData(null, 10, 0.3)] // a loss: lower is better by default, as transformers decides (it kept the worst, 0.9)
+    [InlineData("true", 5, 0.9)] // unless the config says otherwise
+    public void ALossIsBestWhenLowest(string? greaterIsBetter, int bestStep, double best)
+    {
+        string outDir = Path.Combine(dir, "best-loss-" + greaterIsBetter);
+        var (trainer, model, _) = Make(outDir, ["evaluation.steps=5", "evaluation.load_best_model_at_end=true", "output.save_total_limit=10",
+            .. greaterIsBetter is null ? Array.Empty<string>() : [$"evaluation.greater_is_better={greaterIsBetter}"]],
+            [new ScriptedEvaluator(0.9, 0.3, 0.5, 0.7) { Metric = "eval_loss" }]);
+        var result = trainer.Run();
+        Assert.Equal("eval_loss", result.BestMetricName);
+        Assert.Equal(bestStep, result.BestStep);
+        Assert.Equal(best, result.BestMetric);
+        var saved = CheckpointStore.ReadAll(Path.Combine(outDir, "checkpoints", $"step-{bestStep}", "model.safetensors"));
+        Assert.Equal(saved["bow.weight"], model.Parameters[0].Data);
+    }
+
     [Fact]
     public void UnknownBestMetricFailsBeforeTraining()
     {

@@ -268,6 +268,8 @@ public sealed class SentenceTrainer(TrainerSetup setup)
     private TrainerState Resume(string path, TrainerState fresh, IReadOnlyList<Parameter> parameters)
     {
         var ckpt = CheckpointStore.Load(path);
+        if (!ckpt.State.ConfigFingerprint.Contains(";lora.use_dora=", StringComparison.Ordinal)) // written before they were recorded
+            fresh = fresh with { ConfigFingerprint = string.Join(";", fresh.ConfigFingerprint.Split(';').Where(x => !x.StartsWith("lora.use_", StringComparison.Ordinal))) };
         if (ckpt.State.ConfigFingerprint != fresh.ConfigFingerprint && ckpt.State.ConfigFingerprint.EndsWith(";quick_test=true", StringComparison.Ordinal)
             && !config.QuickTest) // (the run after a setup check, in the same folder: "data.max_train_samples changed" left users guessing)
             throw new TrainingException($"{path} was written by a --quick-test run; start this run over with --set output.resume=false " +
@@ -352,8 +354,8 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             $"model.adapters={string.Join(",", c.Model.Adapters.Select(Path.GetFullPath))}", $"model.attention={c.Model.Attention}",
             $"lora={(c.Lora is { } l ? $"{l.R}/{l.Alpha}/{string.Join("+", l.TargetModules)}" : "off")}")
             + (c.Model.InferenceFree ? ";model.inference_free=true" : "") // only when on: older checkpoints keep their fingerprint
-            + (c.Lora is { UseDora: true } ? ";lora.use_dora=true" : "") // (DoRA adds the magnitudes: other parameters)
-            + (c.Lora is { UseRsLora: true } ? ";lora.use_rslora=true" : "") // (the same adapters at another scale)
+            // DoRA adds the magnitudes (other parameters), rsLoRA scales the same adapters otherwise (LoRA runs only).
+            + (c.Lora is { } variant ? $";lora.use_dora={(variant.UseDora ? "true" : "false")};lora.use_rslora={(variant.UseRsLora ? "true" : "false")}" : "")
             + (c.QuickTest ? ";quick_test=true" : "");
     }
 
@@ -361,7 +363,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
     {
         var a = saved.Split(';');
         var b = now.Split(';');
-        // Both ways: a setting written only when on (lora.use_dora) is missing from one side when turned off.
+        // Both ways: a setting written only when on (quick_test) is missing from one side when turned off.
         var diff = b.Where(x => !a.Contains(x)).Concat(a.Where(x => !b.Contains(x))).Select(x => x.Split('=')[0]).Distinct().ToList();
         return diff.Count == 0 ? "different settings" : string.Join(", ", diff) + " changed";
     }

@@ -66,6 +66,18 @@ public sealed class ResumeSettingsTests
     }
 
     [Fact]
+    public void ACheckpointFromBeforeTheLoraVariantsWereRecordedStillResumes()
+    {
+        // Its fingerprint has no lora.use_dora / use_rslora entries: it resumes as it did (nothing to compare them with).
+        new SentenceTrainer(TrainingRun.Build(Run(", use_dora: true", 2))).Run();
+        string file = Path.Combine(dir, "out", "checkpoints", "step-2", "trainer_state.json");
+        string json = File.ReadAllText(file);
+        Assert.Contains(";lora.use_dora=true;lora.use_rslora=false", json);
+        File.WriteAllText(file, json.Replace(";lora.use_dora=true;lora.use_rslora=false", "", StringComparison.Ordinal));
+        Assert.EndsWith("step-2", new SentenceTrainer(TrainingRun.Build(Run(", use_dora: true", 4))).Run().ResumedFrom);
+    }
+
+    [Fact]
     public void TheSameLoraSettingsStillResume()
     {
         new SentenceTrainer(TrainingRun.Build(Run(", use_dora: true, use_rslora: true", 2))).Run();

@@ -46,6 +46,19 @@ public sealed class PipelinePreflightTests
     }
 
     [Fact]
+    public void ATranslateColumnNamedLikeALaterStageIsAColumn()
+    {
+        // columns are names, not paths: "positive" was taken for the later stage of that name and refused ("en.columns
+        // names stage "positive", which runs later"); now the stage runs and reads its columns (nosuch is not one).
+        var (config, _) = Write("""
+            {name: en, type: translate, data: samples/data/train-pairs.jsonl, from: nb, to: nn, engine: llm, llm: 'http://127.0.0.1:9/v1', llm_model: m, columns: [positive, nosuch]}
+              - {name: positive, type: tokenizer, corpus: samples/data/corpus.txt, vocab_size: 500}
+            """);
+        var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config, "--quiet");
+        SkaldProcess.AssertUserError(r, 1, "samples/data/train-pairs.jsonl: no column 'nosuch'");
+    }
+
+    [Fact]
     public void AFileAnEarlierStageMakesIsNotLookedFor()
     {
         // init/tokenizer.json exists only once stage 2 has run (NAME/FILE); tok is stage 1's output (NAME).
@@ -89,7 +102,7 @@ public sealed class PipelinePreflightTests
 
     [Theory]
     [InlineData("{name: mlm, type: mlm, model: ./no-such-model, corpus: samples/data/corpus.txt}", "mlm.model: ./no-such-model not found (no such file or folder, not a hub id org/name")]
-    [InlineData("{name: mlm, type: mlm, model: ~/no-such-model, corpus: samples/data/corpus.txt}", "mlm.model: ~/no-such-model not found")]
+    [InlineData("{name: mlm, type: mlm, model: ~/no-such-model, corpus: samples/data/corpus.txt}", "mlm.model: HOME/no-such-model not found")] // ~/ is the home folder
     [InlineData("{name: st, type: static, model: /no/such/model, dim: 8}", "st.model: /no/such/model not found")]
     [InlineData("{name: tuned, type: train, model: tok, config: configs/train-example.yaml, adapters: [./no-such-adapter]}", "tuned.adapters: ./no-such-adapter not found")]
     [InlineData("{name: tuned, type: train, model: tok, config: configs/train-example.yaml, data: [no-such-dir/pairs.jsonl]}", "tuned.data: no-such-dir/pairs.jsonl not found (no such file or folder, not a hub dataset org/name[:split]")]
@@ -99,6 +112,7 @@ public sealed class PipelinePreflightTests
     {
         var (config, outDir) = Write(stage);
         var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
+        message = message.Replace("HOME/", Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) + "/", StringComparison.Ordinal);
         SkaldProcess.AssertUserError(r, 1, $"skald: error: {config}:4: {message}");
         AssertNothingRan(r, outDir);
     }

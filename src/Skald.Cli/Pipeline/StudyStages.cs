@@ -26,7 +26,7 @@ internal static class StudyStages
     {
         string data = s.Keys.FilePath("data", required: true)!;
         string from = s.Keys.Str("from", required: true)!, to = s.Keys.Str("to", required: true)!;
-        var columns = s.Keys.PathList("columns");
+        var columns = s.Keys.NameList("columns"); // (names, not paths: a column may share a later stage's name)
         string engine = s.Keys.Choice("engine", "apertium", "apertium", "llm");
         string? url = s.Keys.Str("llm"), model = s.Keys.Str("llm_model");
         string keyVariable = s.Keys.Str("api_key_env") ?? "OPENAI_API_KEY";

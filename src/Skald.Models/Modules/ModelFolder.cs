@@ -131,6 +131,7 @@ public sealed record ModelFolder
     {
         if (!Directory.Exists(path)) throw new ModelFormatException($"{path}: model folder not found");
         string modulesPath = System.IO.Path.Combine(path, "modules.json");
+        if (!File.Exists(modulesPath) && !File.Exists(System.IO.Path.Combine(path, "config.json"))) RefuseAdapterFolder(path);
         var folder = new ModelFolder { Path = path, TransformerPath = path };
         if (File.Exists(modulesPath)) folder = ReadModules(folder, modulesPath);
         else if (Model2VecNormalize(path) is { } normalize)
@@ -161,6 +162,22 @@ public sealed record ModelFolder
             folder = folder.WithLlm2VecConfig(path);
         }
         return folder;
+    }
+
+    /// <summary>
+    /// Throws when <paramref name="path"/> (no model files) is a PEFT adapter folder, such as a LoRA training run's
+    /// <c>final/</c>: it holds the adapters only, which load onto their base model (it failed on a missing tokenizer.json).
+    /// </summary>
+    private static void RefuseAdapterFolder(string path)
+    {
+        string file = System.IO.Path.Combine(path, "adapter_config.json");
+        if (!File.Exists(file)) return;
+        string? baseModel;
+        using (var doc = JsonFiles.Read(file))
+            baseModel = doc.RootElement.ValueKind == JsonValueKind.Object ? JsonFiles.Str(doc.RootElement, "base_model_name_or_path", file) : null;
+        throw new ModelFormatException($"{path}: a PEFT adapter folder (adapter_config.json), not a model: load it onto its base model" +
+            (string.IsNullOrEmpty(baseModel) ? "" : $" ({baseModel})") + $" with --adapters {path} (model.adapters in a training config), " +
+            "or merge the two into one model folder with skald merge");
     }
 
     /// <summary>config.json's normalize when it describes a Model2Vec model (model_type "model2vec"), else null.</summary>

@@ -233,12 +233,14 @@ public static class ConfigLoader
             d.Path("eval"),
             d.Double("eval_split", 0, 0),
             d.IntOrNull("max_eval_samples", 1),
-            d.PathList("columns") is { Count: > 0 } cols ? cols : null)
+            d.NameList("columns") is { Count: > 0 } cols ? cols : null)
         {
             Instruction = d.Str("instruction"), PromptFormat = d.Choice("prompt_format", "auto", "auto", "alpaca", "chat_template"),
         };
         if (data.EvalSplit >= 1 && data.EvalSplit != Math.Floor(data.EvalSplit))
             throw new TrainingException($"{d.Where("eval_split")}: data.eval_split must be a fraction in (0, 1) or a whole number of rows");
+        if (data.EvalSplit > 0 && data.Eval is not null) // (the split was ignored: only data.eval was evaluated)
+            throw new TrainingException($"{d.Where("eval_split")}: data.eval_split holds out training rows for evaluation, and data.eval gives the evaluation rows already; set one of them");
         d.Done();
 
         var t = S("training");
@@ -292,6 +294,11 @@ public static class ConfigLoader
 
         // Supervised fine-tuning has no in-batch negatives: repeated prompts in a batch are fine unless asked otherwise.
         if (loss.Type == "causal_lm" && !noDuplicatesSet) training = training with { NoDuplicates = false };
+        // Instruction rows' keys: other losses read plain text columns and ignored them without a word.
+        if (training.GroupByLength && loss.Type != "causal_lm")
+            throw new TrainingException($"{t.Where("group_by_length")}: training.group_by_length batches instruction rows by their length (loss.type: causal_lm), not loss.type {loss.Type}'s");
+        if (d.Str("prompt_format") is not null && loss.Type != "causal_lm")
+            throw new TrainingException($"{d.Where("prompt_format")}: data.prompt_format writes the prompts of instruction rows (loss.type: causal_lm), not loss.type {loss.Type}'s");
         // Batches grouped by label follow sentence-transformers' GroupByLabelBatchSampler (no duplicate avoidance), which
         // needs an even batch size.
         if (training.GroupByLabel)
@@ -339,7 +346,7 @@ public static class ConfigLoader
             Tasks = e.PathList("tasks"),
             TaskLimit = e.IntOrNull("task_limit", 1),
             MetricForBestModel = e.Str("metric_for_best_model"),
-            GreaterIsBetter = e.Bool("greater_is_better", true),
+            GreaterIsBetter = e.Str("greater_is_better") is null ? null : e.Bool("greater_is_better", true),
             LoadBestModelAtEnd = e.Bool("load_best_model_at_end", false),
             BatchSize = e.Int("batch_size", 64, 1),
         };

@@ -24,8 +24,18 @@ public sealed record EvaluationSection
     /// <summary>Metric that selects the best model (e.g. <c>eval_triplet_accuracy</c>); null: the first one computed.</summary>
     public string? MetricForBestModel { get; init; }
 
-    /// <summary>Whether a larger value of the metric is better.</summary>
-    public bool GreaterIsBetter { get; init; } = true;
+    /// <summary>
+    /// Whether a larger value of the metric is better; null (the default): as transformers decides, smaller for a metric
+    /// whose name ends in <c>loss</c> (<c>eval_loss</c>), else larger (<see cref="IsGreaterBetter"/>).
+    /// </summary>
+    public bool? GreaterIsBetter { get; init; }
+
+    /// <summary>Whether a larger value of <paramref name="metric"/> is better: <see cref="GreaterIsBetter"/>, or by its name.</summary>
+    public bool IsGreaterBetter(string metric)
+    {
+        ArgumentNullException.ThrowIfNull(metric);
+        return GreaterIsBetter ?? !metric.EndsWith("loss", StringComparison.Ordinal);
+    }
 
     /// <summary>Save the best evaluated weights as the final model.</summary>
     public bool LoadBestModelAtEnd { get; init; }

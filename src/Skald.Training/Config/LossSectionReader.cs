@@ -27,8 +27,8 @@ internal static class LossSectionReader
             PosWeight = l.Float("pos_weight", 1f, 0),
             NumNegatives = l.Str("num_negatives") is "all" ? null : l.Int("num_negatives", 4, 0),
             NumLabels = l.IntOrNull("num_labels", 2),
-            Teacher = l.Str("teacher"),
-            Guide = l.Str("guide"),
+            Teacher = l.Path("teacher"),
+            Guide = l.Path("guide"),
             MarginStrategy = l.Choice("margin_strategy", "absolute", "absolute", "relative"),
             ContrastAnchors = l.Bool("contrast_anchors", true),
             ContrastPositives = l.Bool("contrast_positives", true),
@@ -64,9 +64,10 @@ internal static class LossSectionReader
             PositionWeights = l.FloatList("position_weights"),
             PosNegRatio = l.Int("pos_neg_ratio", 8, 1),
             TieEncoderDecoder = l.Bool("tie_encoder_decoder", true),
-            Decoder = l.Str("decoder"),
+            Decoder = l.Path("decoder"),
         };
         RankingLossKeys.Check(l, loss);
+        LossKeys.Check(l, loss);
         foreach (var key in new[] { "splade_inner", "document_regularizer_weight", "query_regularizer_weight", "use_document_regularizer_only",
                      "document_regularizer_threshold", "query_regularizer_threshold" })
         {

@@ -68,12 +68,31 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
         return s.Value;
     }
 
+    /// <summary>
+    /// A file or folder path (or a hub id, for keys that take one); a leading <c>~/</c> is the home folder, as a shell
+    /// would expand it (<see cref="ExpandHome"/>). Null when the key is absent, null or blank.
+    /// </summary>
     public string? Path(string key, bool required = false)
     {
         string? v = Str(key, required);
         if (required && string.IsNullOrWhiteSpace(v)) throw Missing(key);
-        if (!string.IsNullOrWhiteSpace(v)) paths.Add((key, v));
-        return string.IsNullOrWhiteSpace(v) ? null : v;
+        if (string.IsNullOrWhiteSpace(v)) return null;
+        v = ExpandHome(v);
+        paths.Add((key, v));
+        return v;
+    }
+
+    /// <summary>
+    /// <paramref name="path"/> with a leading <c>~</c> (alone, or before a directory separator) replaced by the user's
+    /// home folder. A shell expands <c>~</c> only at the start of a word, so neither a YAML value nor the value of
+    /// <c>--set model.path=~/models/x</c> reaches Skald expanded; other paths (<c>~user</c>, <c>a/~</c>) are left as they are.
+    /// </summary>
+    public static string ExpandHome(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (path.Length == 0 || path[0] != '~') return path;
+        if (path.Length > 1 && path[1] != '/' && path[1] != System.IO.Path.DirectorySeparatorChar) return path;
+        return Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) + path[1..];
     }
 
     private readonly List<(string Key, string Value)> paths = [];
@@ -113,10 +132,26 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
         foreach (var item in items)
         {
             if (item is not YamlScalarNode { Value: { Length: > 0 } v }) throw Bad(key, "must be a file path or a list of file paths");
-            list.Add(v);
+            list.Add(ExpandHome(v));
         }
         if (required && list.Count == 0) throw Missing(key);
         paths.AddRange(list.Select(v => (key, v)));
+        return list;
+    }
+
+    /// <summary>A name or a list of names (data columns), each given once; empty when the key is absent.</summary>
+    public IReadOnlyList<string> NameList(string key)
+    {
+        var node = Node(key);
+        if (node is null) return [];
+        var items = node is YamlSequenceNode seq ? seq.Children.ToList() : [node];
+        var list = new List<string>();
+        foreach (var item in items)
+        {
+            if (item is not YamlScalarNode { Value: { Length: > 0 } v }) throw Bad(key, "must be a name or a list of names");
+            if (list.Contains(v)) throw Bad(key, $"names '{v}' twice");
+            list.Add(v);
+        }
         return list;
     }
 

@@ -31,7 +31,7 @@ public sealed class CrossEncoderClassificationEvaluator : IEvaluator
         {
             float y = labels[i];
             if (!(y >= 0 && y < loss.Head.NumLabels && y == MathF.Floor(y)))
-                throw new Config.TrainingException($"{rows.Name}: row {i + 1} has label {y}, not a class of this {loss.Head.NumLabels}-label classifier (0 … {loss.Head.NumLabels - 1})");
+                throw new Config.TrainingException($"{rows.Name}: {rows.Where(i)} has label {y}, not a class of this {loss.Head.NumLabels}-label classifier (0 … {loss.Head.NumLabels - 1})");
             truth[i] = (int)y;
         }
         this.loss = loss;

@@ -78,6 +78,8 @@ public static class DatasetReader
     private static RawTable ReadRaw(string path, bool lists)
     {
         string ext = Path.GetExtension(path).ToLowerInvariant();
+        if (Directory.Exists(path)) // (it read as "unsupported data format ''")
+            throw new TrainingException($"{path}: is a folder; data is a file (.jsonl, .csv, .tsv, .parquet or .txt), or a list of them");
         if (ext is not (".jsonl" or ".csv" or ".tsv" or ".txt" or ".parquet"))
             throw new TrainingException($"{path}: unsupported data format '{ext}' (use .jsonl, .csv, .tsv, .parquet or .txt)");
         if (ext == ".parquet")
@@ -187,7 +189,7 @@ public static class DatasetReader
             }
         }
         return new TextDataset(path, inputs.Select(i => header[i]).ToArray(), outRows, labels,
-            labelIndex >= 0 ? header[labelIndex] : null);
+            labelIndex >= 0 ? header[labelIndex] : null) { Lines = [.. rows.Select(r => r.Line)] };
     }
 
     /// <summary>
@@ -234,7 +236,7 @@ public static class DatasetReader
             }
             catch (JsonException e)
             {
-                throw new TrainingException($"{path}:{line}: invalid JSON ({e.Message.Split(" Path:")[0]})");
+                throw new TrainingException($"{path}:{line}: {JsonLineError.Describe(e)}");
             }
             using (doc)
             {

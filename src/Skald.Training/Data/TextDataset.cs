@@ -59,10 +59,16 @@ public sealed class TextDataset
         : throw new Config.TrainingException($"{Name}: '{ListColumn}' holds lists of documents (listwise rows); {reader} reads one text per column");
 
     /// <summary>The same rows under another name.</summary>
-    public TextDataset Renamed(string name) => new(name, Columns, Rows, Labels, LabelColumn) { ListColumn = ListColumn, Lengths = Lengths };
+    public TextDataset Renamed(string name) => new(name, Columns, Rows, Labels, LabelColumn) { ListColumn = ListColumn, Lengths = Lengths, Lines = Lines };
 
     /// <summary>Token count per row for length-grouped batches (<c>training.group_by_length</c>), or null.</summary>
     public IReadOnlyList<int>? Lengths { get; init; }
+
+    /// <summary>The line of <see cref="Name"/> each row was read from (1-based), for messages; null when unknown.</summary>
+    public IReadOnlyList<int>? Lines { get; init; }
+
+    /// <summary>Where row <paramref name="row"/> (0-based) is, for messages: "line N" of the file, else "row N".</summary>
+    public string Where(int row) => Lines is { } lines ? $"line {lines[row]}" : $"row {row + 1}";
 
     /// <summary>Keeps the input columns <paramref name="names"/>, in that order (the label stays).</summary>
     public TextDataset SelectColumns(IReadOnlyList<string> names)
@@ -71,16 +77,25 @@ public sealed class TextDataset
             : throw new Config.TrainingException($"{Name}: no column '{n}' (data.columns; the file has {string.Join(", ", Columns)})")).ToArray();
         if (ListColumn is not null && !names.TakeLast(ListWidth).SequenceEqual(Columns.TakeLast(ListWidth)))
             throw new Config.TrainingException($"{Name}: the documents of the list column '{ListColumn}' must stay, last and in order");
-        return new TextDataset(Name, names.ToArray(), Rows.Select(r => idx.Select(i => r[i]).ToArray()).ToArray(), Labels, LabelColumn) { ListColumn = ListColumn };
+        return new TextDataset(Name, names.ToArray(), Rows.Select(r => idx.Select(i => r[i]).ToArray()).ToArray(), Labels, LabelColumn)
+        {
+            ListColumn = ListColumn, Lines = Lines,
+        };
     }
 
     /// <summary>The first <paramref name="n"/> rows.</summary>
     public TextDataset Take(int n) => n >= Count ? this
-        : new TextDataset(Name, Columns, Rows.Take(n).ToArray(), Labels?.Take(n * LabelWidth).ToArray(), LabelColumn) { ListColumn = ListColumn };
+        : new TextDataset(Name, Columns, Rows.Take(n).ToArray(), Labels?.Take(n * LabelWidth).ToArray(), LabelColumn)
+        {
+            ListColumn = ListColumn, Lines = Lines?.Take(n).ToArray(),
+        };
 
     /// <summary>A subset by row indices (in the given order).</summary>
     public TextDataset Select(IReadOnlyList<int> indices) =>
-        new(Name, Columns, indices.Select(i => Rows[i]).ToArray(), LabelsOf(indices), LabelColumn) { ListColumn = ListColumn };
+        new(Name, Columns, indices.Select(i => Rows[i]).ToArray(), LabelsOf(indices), LabelColumn)
+        {
+            ListColumn = ListColumn, Lines = Lines is null ? null : indices.Select(i => Lines[i]).ToArray(),
+        };
 
     /// <summary>
     /// Holds out <paramref name="split"/> rows (a fraction in (0, 1) or a count ≥ 1), chosen with a seeded shuffle;

@@ -7,7 +7,8 @@ namespace Skald.Training.Evaluation;
 /// <summary>
 /// The supervised fine-tuning loss on held-out (prompt, response) rows, without dropout: the mean cross-entropy over
 /// every response token of the set (each batch's mean weighted by its response tokens). Key: <c>eval_loss</c>, as
-/// transformers' Trainer names it (set <c>evaluation.greater_is_better: false</c> to select the best model by it).
+/// transformers' Trainer names it (the best model by it is the lowest: <c>evaluation.greater_is_better</c> defaults to false
+/// for a metric whose name ends in loss, as transformers' does).
 /// </summary>
 public sealed class CausalLmEvaluator(CausalLmLoss loss, TextDataset rows) : IEvaluator
 {

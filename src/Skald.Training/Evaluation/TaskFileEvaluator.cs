@@ -24,7 +24,7 @@ public sealed class TaskFileEvaluator : IEvaluator
         }
         catch (Exception e) when (e is EvaluationException or ArgumentException or IOException)
         {
-            throw new TrainingException($"evaluation.tasks: {path}: {e.Message}", e);
+            throw new TrainingException($"evaluation.tasks: {Located(path, e.Message)}", e);
         }
         Name = string.Concat(inner.Task.Name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
     }
@@ -62,7 +62,11 @@ public sealed class TaskFileEvaluator : IEvaluator
         }
         catch (EvaluationException e)
         {
-            throw new TrainingException($"evaluation.tasks: {inner.Task.Path}: {e.Message}", e);
+            throw new TrainingException($"evaluation.tasks: {Located(inner.Task.Path, e.Message)}", e);
         }
     }
+
+    /// <summary>The message about the task at <paramref name="path"/>, which names it once (most messages start with it).</summary>
+    private static string Located(string path, string message) =>
+        message.StartsWith(path + ":", StringComparison.Ordinal) || message.StartsWith(path + " ", StringComparison.Ordinal) ? message : $"{path}: {message}";
 }

@@ -63,7 +63,7 @@ public static class ModelCard
             sb.AppendLine($"* Columns: {string.Join(", ", d.Columns.Concat(d.LabelColumn is null ? [] : [d.LabelColumn]).Select(x => $"<code>{x}</code>"))}");
             sb.AppendLine($"* Loss: <code>{lossName}</code> with these parameters:");
             sb.AppendLine("  ```json");
-            sb.AppendLine($"  {LossParameters(c.Loss)}");
+            sb.AppendLine($"  {LossParameters(c.Loss, setup.Model.Dimension)}");
             sb.AppendLine("  ```");
             sb.AppendLine();
         }
@@ -214,6 +214,13 @@ public static class ModelCard
         "plistmle" => "PListMLELoss",
         "lambda" => "LambdaLoss",
         "ranknet" => "RankNetLoss",
+        "softmax" => "SoftmaxLoss",
+        "cosine_similarity" => "CosineSimilarityLoss",
+        "batch_hard_triplet" => "BatchHardTripletLoss",
+        "batch_hard_soft_margin_triplet" => "BatchHardSoftMarginTripletLoss",
+        "batch_semi_hard_triplet" => "BatchSemiHardTripletLoss",
+        "batch_all_triplet" => "BatchAllTripletLoss",
+        "csr" => "CSRLoss",
         _ => type,
     };
 
@@ -231,12 +238,12 @@ public static class ModelCard
     private static string Activation(Config.LossSection l) =>
         l.Activation == "sigmoid" ? "torch.nn.modules.activation.Sigmoid" : "torch.nn.modules.linear.Identity";
 
-    private static string LossParameters(Config.LossSection l) => l.AdaptiveLayer
+    private static string LossParameters(Config.LossSection l, int dimension) => l.AdaptiveLayer
         ? $"{{\"loss\": \"{LossClass(l.Type)}\", \"n_layers_per_step\": {l.LayersPerStep.ToString(Inv)}, \"last_layer_weight\": {F(l.LastLayerWeight)}, " +
           $"\"prior_layers_weight\": {F(l.PriorLayersWeight)}, \"kl_div_weight\": {F(l.KlDivWeight)}, \"kl_temperature\": {F(l.KlTemperature)}}}"
-        : InnerLossParameters(l);
+        : InnerLossParameters(l, dimension);
 
-    private static string InnerLossParameters(Config.LossSection l) => l.Type switch
+    private static string InnerLossParameters(Config.LossSection l, int dimension) => l.Type switch
     {
         "ce_mnrl" => $"{{\"scale\": {F(l.Scale)}, \"num_negatives\": {(l.NumNegatives is int k ? k.ToString(Inv) : "null")}, \"activation_fn\": \"torch.nn.modules.activation.Sigmoid\"" +
                      (l.Cached ? $", \"mini_batch_size\": {l.MiniBatchSize.ToString(Inv)}}}" : "}"),
@@ -268,8 +275,17 @@ public static class ModelCard
                     (l.DocumentRegularizerOnly ? ", \"use_document_regularizer_only\": true}" : $", \"query_regularizer_weight\": {F(l.QueryRegularizerWeight)}}}"),
         "gist" => $"{{\"temperature\": {F(1f / l.Scale)}, \"margin_strategy\": \"{l.MarginStrategy}\", \"margin\": {F(l.Margin)}, " +
                   $"\"contrast_anchors\": {B(l.ContrastAnchors)}, \"contrast_positives\": {B(l.ContrastPositives)}}}",
-        _ => $"{{\"loss\": \"{LossClass(l.MatryoshkaInner)}\", \"matryoshka_dims\": [{string.Join(", ", l.MatryoshkaDims ?? [])}], " +
-             $"\"matryoshka_weights\": [{string.Join(", ", (l.MatryoshkaWeights ?? []).Select(F))}]}}",
+        // The widths and weights trained, as sentence-transformers lists them (the defaults written out, not []).
+        "matryoshka" => $"{{\"loss\": \"{LossClass(l.MatryoshkaInner)}\", \"matryoshka_dims\": [{string.Join(", ", Trainer.LossFactory.MatryoshkaDims(l, dimension))}], " +
+             $"\"matryoshka_weights\": [{string.Join(", ", (l.MatryoshkaWeights ?? Trainer.LossFactory.MatryoshkaDims(l, dimension).Select(_ => 1f).ToList()).Select(F))}]}}",
+        "softmax" => $"{{\"num_labels\": {(l.NumLabels ?? 0).ToString(Inv)}}}",
+        "cosine_similarity" => "{\"loss_fct\": \"torch.nn.modules.loss.MSELoss\"}",
+        "batch_hard_triplet" or "batch_semi_hard_triplet" or "batch_all_triplet" => $"{{\"margin\": {F(l.Margin)}}}",
+        "csr" => $"{{\"loss\": \"{LossClass(l.CsrInner)}\", \"beta\": {F(l.CsrBeta)}, \"gamma\": {F(l.CsrGamma)}}}",
+        "mlm" => $"{{\"mask_probability\": {F(l.MaskProbability ?? 0.15f)}}}",
+        "mntp" => $"{{\"mask_probability\": {F(l.MaskProbability ?? 0.2f)}, \"mask_collator\": \"{l.MaskCollator}\"}}",
+        "causal_lm" => $"{{\"max_seq_length\": {(l.MaxSeqLength is int n ? n.ToString(Inv) : "null")}}}",
+        _ => "{}", // (batch_hard_soft_margin_triplet: no parameter)
     };
 
     private static string F(float v) => v.ToString("R", Inv);

@@ -26,16 +26,16 @@ public static class LossColumns
             "batch_hard_triplet" or "batch_hard_soft_margin_triplet" or "batch_semi_hard_triplet" or "batch_all_triplet" when d.Columns.Count != 1 || d.Labels is null
                 => "needs one text column and a class label column (rows of a class are pulled together, other classes pushed away)",
             "batch_hard_triplet" or "batch_hard_soft_margin_triplet" or "batch_semi_hard_triplet" or "batch_all_triplet" when NotAClass(d.Labels!, null) is int row
-                => $"needs whole-number class labels; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+                => $"needs whole-number class labels; {d.Where(row)} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             "mega_batch_margin" when d.Columns.Count != 2 => "needs (anchor, positive) text columns (the hardest negative of each anchor is another row's positive)",
             "cosine_similarity" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a score column (the target cosine similarity)",
             "softmax" when d.Columns.Count != 2 || d.Labels is null => "needs (premise, hypothesis) text columns and a class label column (0, 1, 2, ...)",
             "softmax" when NotAClass(d.Labels!, l.NumLabels) is int row
-                => $"needs class labels 0 … {(l.NumLabels is int c ? (c - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : "num_labels − 1")}; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+                => $"needs class labels 0 … {(l.NumLabels is int c ? (c - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : "num_labels − 1")}; {d.Where(row)} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             "contrastive" or "online_contrastive" when d.Columns.Count != 2 || d.Labels is null
                 => "needs (sentence1, sentence2) text columns and a label column (1 similar, 0 not)",
             "contrastive" or "online_contrastive" when NotBinary(d.Labels!) is int row
-                => $"needs labels 0 or 1; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+                => $"needs labels 0 or 1; {d.Where(row)} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             "gist" when d.Columns.Count is not (2 or 3) => "needs (anchor, positive[, negative]) text columns",
             "mse" when d.Columns.Count < 1 => "needs a text column (the source; further columns, e.g. translations, learn the source's teacher embedding too)",
             "margin_mse" when d.Columns.Count < 3 || d.Labels is null
@@ -51,12 +51,12 @@ public static class LossColumns
             not ("margin_mse" or "bce" or "distill_kl" or "ce_margin_mse" or "listnet" or "listmle" or "plistmle" or "lambda" or "ranknet") when d.LabelWidth > 1 => $"reads one label per row, not lists of {d.LabelWidth}",
             "bce" when d.Columns.Count != 2 || d.Labels is null => "needs (query, document) text columns and a label column (1 relevant, 0 not, or a score in [0, 1])",
             "bce" when OutsideUnit(d.Labels!) is int row
-                => $"needs labels in [0, 1]; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+                => $"needs labels in [0, 1]; {d.Where(row)} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             "cross_entropy" when d.Columns.Count != 2 || d.Labels is null => "needs (sentence1, sentence2) text columns and a class label column (0, 1, 2, ...)",
             "plistmle" when l.PositionWeights is { } w && w.Count < d.Columns.Count - 1
                 => $"has lists of up to {d.Columns.Count - 1} documents and loss.position_weights only {w.Count} weights (one per position)",
             "cross_entropy" when NotAClass(d.Labels!, l.NumLabels) is int row
-                => $"needs class labels 0 … {(l.NumLabels is int n ? (n - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : "num_labels − 1")}; row {row + 1} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+                => $"needs class labels 0 … {(l.NumLabels is int n ? (n - 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : "num_labels − 1")}; {d.Where(row)} has {d.Labels![row].ToString(System.Globalization.CultureInfo.InvariantCulture)}",
             _ => RankingLosses.ColumnProblem(type, d),
         };
         if (problem is not null) throw new TrainingException($"{d.Name}: loss.type {type} {problem}; {have}");

@@ -150,8 +150,10 @@ public static class LossFactory
         _ => new MultipleNegativesRankingLoss(l.Scale, l.Symmetric),
     };
 
-    private static int[] MatryoshkaDims(LossSection l, int dimension)
+    /// <summary>The widths MatryoshkaLoss trains: <c>loss.matryoshka_dims</c>, or the full width and its halves down to 1/8.</summary>
+    public static int[] MatryoshkaDims(LossSection l, int dimension)
     {
+        ArgumentNullException.ThrowIfNull(l);
         if (l.MatryoshkaDims is { } dims)
         {
             foreach (int d in dims)

@@ -197,6 +197,9 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             {
                 CheckpointStore.Restore(parameters, CheckpointStore.ReadAll(Path.Combine(store.BestPath, "model.safetensors")), store.BestPath);
                 setup.Log?.Invoke($"loaded the best model (step {state.BestStep}, {state.BestMetricName} = {state.BestMetric:G6})");
+                // The card's results (the hub's model-index), the console and the result are what these weights scored.
+                if (history.LastOrDefault(r => r.TryGetValue("step", out double s) && s == state.BestStep) is { } best)
+                    finalMetrics = best.Where(kv => kv.Key.StartsWith("eval_", StringComparison.Ordinal)).ToDictionary();
             }
             string card = ModelCard.Build(setup, history, finalMetrics, state, step);
             model.Save(FinalModelPath, card, setup.Loss.SavedParameters);
@@ -265,6 +268,12 @@ public sealed class SentenceTrainer(TrainerSetup setup)
     private TrainerState Resume(string path, TrainerState fresh, IReadOnlyList<Parameter> parameters)
     {
         var ckpt = CheckpointStore.Load(path);
+        if (!ckpt.State.ConfigFingerprint.Contains(";lora.use_dora=", StringComparison.Ordinal)) // written before they were recorded
+            fresh = fresh with { ConfigFingerprint = string.Join(";", fresh.ConfigFingerprint.Split(';').Where(x => !x.StartsWith("lora.use_", StringComparison.Ordinal))) };
+        if (ckpt.State.ConfigFingerprint != fresh.ConfigFingerprint && ckpt.State.ConfigFingerprint.EndsWith(";quick_test=true", StringComparison.Ordinal)
+            && !config.QuickTest) // (the run after a setup check, in the same folder: "data.max_train_samples changed" left users guessing)
+            throw new TrainingException($"{path} was written by a --quick-test run; start this run over with --set output.resume=false " +
+                "(the quick test's checkpoints are deleted) or give it a new output.dir");
         if (ckpt.State.ConfigFingerprint != fresh.ConfigFingerprint)
             throw new TrainingException(
                 $"{path} was written with other settings ({Difference(ckpt.State.ConfigFingerprint, fresh.ConfigFingerprint)}); " +
@@ -305,7 +314,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
         if (!m.TryGetValue(name, out double v))
             throw new TrainingException(
                 $"evaluation.metric_for_best_model '{name}' is not among the metrics ({string.Join(", ", m.Keys)})");
-        bool better = state.BestMetric is not { } best || (config.Evaluation.GreaterIsBetter ? v > best : v < best);
+        bool better = state.BestMetric is not { } best || (config.Evaluation.IsGreaterBetter(name) ? v > best : v < best);
         if (!better || !double.IsFinite(v)) return state with { BestMetricName = name };
         if (config.Evaluation.LoadBestModelAtEnd) store.SaveBest(parameters, name, v, step);
         return state with { BestMetricName = name, BestMetric = v, BestStep = step };
@@ -344,14 +353,18 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             $"model.splade={(c.Model.Type == "splade" ? c.Model.PoolingStrategy + "/" + c.Model.ActivationFunction : "")}",
             $"model.adapters={string.Join(",", c.Model.Adapters.Select(Path.GetFullPath))}", $"model.attention={c.Model.Attention}",
             $"lora={(c.Lora is { } l ? $"{l.R}/{l.Alpha}/{string.Join("+", l.TargetModules)}" : "off")}")
-            + (c.Model.InferenceFree ? ";model.inference_free=true" : ""); // only when on: older checkpoints keep their fingerprint
+            + (c.Model.InferenceFree ? ";model.inference_free=true" : "") // only when on: older checkpoints keep their fingerprint
+            // DoRA adds the magnitudes (other parameters), rsLoRA scales the same adapters otherwise (LoRA runs only).
+            + (c.Lora is { } variant ? $";lora.use_dora={(variant.UseDora ? "true" : "false")};lora.use_rslora={(variant.UseRsLora ? "true" : "false")}" : "")
+            + (c.QuickTest ? ";quick_test=true" : "");
     }
 
     private static string Difference(string saved, string now)
     {
         var a = saved.Split(';');
         var b = now.Split(';');
-        var diff = b.Where(x => !a.Contains(x)).Select(x => x.Split('=')[0]).ToList();
+        // Both ways: a setting written only when on (quick_test) is missing from one side when turned off.
+        var diff = b.Where(x => !a.Contains(x)).Concat(a.Where(x => !b.Contains(x))).Select(x => x.Split('=')[0]).Distinct().ToList();
         return diff.Count == 0 ? "different settings" : string.Join(", ", diff) + " changed";
     }
 

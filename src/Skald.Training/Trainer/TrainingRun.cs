@@ -218,6 +218,9 @@ public static class TrainingRun
         if (eval is null && config.Data.EvalSplit > 0)
         {
             if (train[0].Count < 2) throw new TrainingException($"{train[0].Name}: too few rows for data.eval_split");
+            if (config.Data.EvalSplit >= train[0].Count) // (it was cut to all rows but one, and training ran on that one)
+                throw new TrainingException($"data.eval_split {config.Data.EvalSplit.ToString(System.Globalization.CultureInfo.InvariantCulture)} holds out every row of {train[0].Name} ({train[0].Count} rows); " +
+                    "hold out fewer, or give a fraction such as 0.1");
             (train[0], eval) = train[0].Split(config.Data.EvalSplit, config.Training.Seed);
         }
         if (config.Data.MaxTrainSamples is { } max) train = train.Select(d => d.Take(max)).ToList();

@@ -115,8 +115,8 @@ public sealed class CrossEncoderClassificationRunTests
 
     [Theory]
     [InlineData("", "bert-cased-mean", null, "set loss.num_labels")]
-    [InlineData(", num_labels: 3", "bert-cased-mean", "3", "needs class labels 0 … 2; row 1 has 3")]
-    [InlineData(", num_labels: 3", "bert-cased-mean", "0.5", "row 1 has 0.5")]
+    [InlineData(", num_labels: 3", "bert-cased-mean", "3", "needs class labels 0 … 2; line 1 has 3")]
+    [InlineData(", num_labels: 3", "bert-cased-mean", "0.5", "line 1 has 0.5")]
     [InlineData(", num_labels: 4", "nli", null, "has 3 label(s), and this loss trains 4")]
     [InlineData(", num_labels: 1", "bert-cased-mean", null, "num_labels")]
     public void BadLabelsAndSettingsAreOneLine(string extra, string model, string? label, string message)

@@ -83,7 +83,7 @@ public sealed class CrossEncoderRunTests
     }
 
     [Theory]
-    [InlineData("", "2", "needs labels in [0, 1]; row 1 has 2")]
+    [InlineData("", "2", "needs labels in [0, 1]; line 1 has 2")]
     [InlineData(", pos_weight: 0", null, "pos_weight")]
     public void BadLabelsAndSettingsAreOneLine(string extra, string? label, string message)
     {

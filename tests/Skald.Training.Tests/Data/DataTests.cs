@@ -53,6 +53,24 @@ public sealed class DataTests
         Assert.Contains(fragment, e.Message);
     }
 
+    [Fact]
+    public void AFolderIsNamedAsOne()
+    {
+        var e = Assert.Throws<TrainingException>(() => DatasetReader.Read(dir)); // (it was "unsupported data format ''")
+        Assert.Equal($"{dir}: is a folder; data is a file (.jsonl, .csv, .tsv, .parquet or .txt), or a list of them", e.Message);
+    }
+
+    [Fact]
+    public void MalformedJsonNamesTheByteOfTheLineNotTheParsersLineZero()
+    {
+        // The parser sees one line at a time, so its own position read "LineNumber: 0 | BytePositionInLine: 23" beside
+        // the file's line 2. 'å' and 'æ' are two bytes each in UTF-8: the 'z' is character 22 but byte 24.
+        string f = InfraPaths.WriteFile(dir, "utf8.jsonl", "{\"a\": \"1\", \"b\": \"2\"}\n{\"a\": \"blåbær\", \"b\": zz}\n");
+        var e = Assert.Throws<TrainingException>(() => DatasetReader.Read(f));
+        Assert.StartsWith($"{f}:2: invalid JSON at byte 24 of the line (", e.Message);
+        Assert.DoesNotContain("LineNumber", e.Message);
+    }
+
     /// <summary>
     /// data.columns picks input columns in order and leaves the others unread: a corpus file's empty titles do not stop
     /// a run over its texts; a missing column is one line naming the file's columns.

@@ -230,6 +230,15 @@ public sealed class EvaluatorParityTests
     }
 
     [Fact]
+    public void AMissingTaskFileIsNamedOnce()
+    {
+        string missing = Path.Combine(TestPaths.NewTempDir(), "nope.tsv");
+        var e = Assert.Throws<TrainingException>(() => new TaskFileEvaluator(missing));
+        Assert.StartsWith($"evaluation.tasks: {missing}: ", e.Message);
+        Assert.Single(e.Message.Split(missing).Skip(1)); // it read "evaluation.tasks: nope.tsv: nope.tsv: task folder or file not found"
+    }
+
+    [Fact]
     public void AMissingBeirFolderIsATrainingError()
     {
         var e = Assert.Throws<TrainingException>(() => RetrievalEvaluator.FromBeir(Path.Combine(TestPaths.NewTempDir(), "nope"), null));

@@ -194,8 +194,14 @@ internal sealed class ScriptedEvaluator(params double[] values) : IEvaluator
 
     public string Name => "scripted";
 
-    public IReadOnlyList<string> MetricNames => ["eval_scripted_score"];
+    /// <summary>A task puts the scores in a model card's model-index; none by default.</summary>
+    public string? Task { get; init; }
+
+    /// <summary>The metric's key (eval_scripted_score by default).</summary>
+    public string Metric { get; init; } = "eval_scripted_score";
+
+    public IReadOnlyList<string> MetricNames => [Metric];
 
     public IReadOnlyDictionary<string, double> Evaluate(ITrainableModel model, int batchSize) =>
-        new Dictionary<string, double> { ["eval_scripted_score"] = values[Math.Min(calls++, values.Length - 1)] };
+        new Dictionary<string, double> { [Metric] = values[Math.Min(calls++, values.Length - 1)] };
 }

@@ -310,7 +310,7 @@ public sealed class TrainCliTests(ITestOutputHelper output)
         Assert.Contains(card, File.ReadAllText(Path.Combine(outDir, "final", "README.md")));
         string scored = InfraPaths.WriteFile(dir, type + "-scored.jsonl", Pairs01("0.3"));
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(scored, outDir), "--set", $"loss.type={type}"), 1,
-            $"loss.type {type} needs labels 0 or 1; row 2 has 0.3");
+            $"loss.type {type} needs labels 0 or 1; line 2 has 0.3");
     }
 
     [Fact]

@@ -165,6 +165,48 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void TheBestModelsScoresAreWhatTheCardAndTheResultReport()
+    {
+        // The weights saved are step 10's (0.9); the card's model-index (the hub's evaluation results), its metrics table,
+        // the console and the result gave the last evaluation's 0.2.
+        string outDir = Path.Combine(dir, "best-card");
+        var (trainer, _, _) = Make(outDir, ["evaluation.steps=5", "evaluation.load_best_model_at_end=true", "training.max_steps=15"],
+            [new ScriptedEvaluator(0.1, 0.9, 0.2) { Task = "Information Retrieval" }]);
+        var result = trainer.Run();
+        Assert.Equal(0.9, result.FinalMetrics["eval_scripted_score"]);
+        string card = File.ReadAllText(Path.Combine(outDir, "final", "README.md"));
+        Assert.Contains("    - type: \"score\"\n      value: 0.9\n", card);
+        Assert.Contains("| eval_scripted_score | 0.9000 |", card);
+        Assert.DoesNotContain("value: 0.2", card);
+
+        // Resumed to step 20 (its one evaluation scores 0.1): the best is still step 10's, read back from metrics.jsonl.
+        var (resumed, _, _) = Make(outDir, ["evaluation.steps=5", "evaluation.load_best_model_at_end=true", "training.max_steps=20"],
+            [new ScriptedEvaluator(0.1) { Task = "Information Retrieval" }]);
+        result = resumed.Run();
+        Assert.EndsWith("step-15", result.ResumedFrom);
+        Assert.Equal(10, result.BestStep);
+        Assert.Equal(0.9, result.FinalMetrics["eval_scripted_score"]);
+        Assert.Contains("      value: 0.9\n", File.ReadAllText(Path.Combine(outDir, "final", "README.md")));
+    }
+
+    [Theory]
+    [InlineData(null, 10, 0.3)] // a loss: lower is better by default, as transformers decides (it kept the worst, 0.9)
+    [InlineData("true", 5, 0.9)] // unless the config says otherwise
+    public void ALossIsBestWhenLowest(string? greaterIsBetter, int bestStep, double best)
+    {
+        string outDir = Path.Combine(dir, "best-loss-" + greaterIsBetter);
+        var (trainer, model, _) = Make(outDir, ["evaluation.steps=5", "evaluation.load_best_model_at_end=true", "output.save_total_limit=10",
+            .. greaterIsBetter is null ? Array.Empty<string>() : [$"evaluation.greater_is_better={greaterIsBetter}"]],
+            [new ScriptedEvaluator(0.9, 0.3, 0.5, 0.7) { Metric = "eval_loss" }]);
+        var result = trainer.Run();
+        Assert.Equal("eval_loss", result.BestMetricName);
+        Assert.Equal(bestStep, result.BestStep);
+        Assert.Equal(best, result.BestMetric);
+        var saved = CheckpointStore.ReadAll(Path.Combine(outDir, "checkpoints", $"step-{bestStep}", "model.safetensors"));
+        Assert.Equal(saved["bow.weight"], model.Parameters[0].Data);
+    }
+
+    [Fact]
     public void UnknownBestMetricFailsBeforeTraining()
     {
         var (trainer, _, loss) = Make(Path.Combine(dir, "bad-metric"), ["evaluation.metric_for_best_model=eval_nope"],

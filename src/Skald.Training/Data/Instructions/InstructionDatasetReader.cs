@@ -137,7 +137,7 @@ public static class InstructionDatasetReader
         }
         catch (JsonException e)
         {
-            throw new TrainingException($"{path}:{line}: invalid JSON ({e.Message.Split(" Path:")[0]})");
+            throw new TrainingException($"{path}:{line}: {JsonLineError.Describe(e)}");
         }
     }
 

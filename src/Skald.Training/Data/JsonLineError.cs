@@ -1,0 +1,24 @@
+using System.Text.Json;
+
+namespace Skald.Training.Data;
+
+/// <summary>One JSONL line that does not parse, described for a <c>FILE:LINE</c> message.</summary>
+internal static class JsonLineError
+{
+    /// <summary>
+    /// "invalid JSON at byte N of the line (reason)": the parser's reason without its own position suffix, which counts
+    /// lines from 0 within the one line it was given ("LineNumber: 0 | BytePositionInLine: 28") and so contradicted the
+    /// file's line number.
+    /// </summary>
+    public static string Describe(JsonException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        string reason = e.Message;
+        foreach (string suffix in new[] { " Path:", " LineNumber:" })
+        {
+            int at = reason.IndexOf(suffix, StringComparison.Ordinal);
+            if (at >= 0) reason = reason[..at];
+        }
+        return (e.BytePositionInLine is long position ? $"invalid JSON at byte {position + 1} of the line" : "invalid JSON") + $" ({reason.Trim()})";
+    }
+}

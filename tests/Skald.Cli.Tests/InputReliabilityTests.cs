@@ -31,7 +31,7 @@ public sealed class InputReliabilityTests
         Directory.CreateDirectory(folderData);
         SkaldProcess.AssertUserError(SkaldProcess.Run("train", "--config", folderConfig), 1, folderConfig + ": is a folder, expected a config file");
         string config = Write("t.yaml", $"model:\n  path: {TestPaths.FixtureModel("bert-cased-mean")}\ndata:\n  train: {folderData}\noutput:\n  dir: {Path.Combine(dir, "out")}\n");
-        SkaldProcess.AssertUserError(SkaldProcess.Run("train", "--config", config), 1, folderData + ": is a folder, expected a file");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("train", "--config", config), 1, folderData + ": is a folder; data is a file");
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
     }
 

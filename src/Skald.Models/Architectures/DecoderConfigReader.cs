@@ -9,7 +9,7 @@ namespace Skald.Models.Architectures;
 /// (LlamaConfig, MistralConfig, Qwen2Config, Qwen3Config, GemmaConfig, Gemma2Config, Gemma3TextConfig): head_dim,
 /// num_key_value_heads, rms_norm_eps, rope_theta / rope_scaling (or the newer rope_parameters), sliding_window and the
 /// per-layer attention types, biases, tie_word_embeddings, Gemma's hidden_activation, query_pre_attn_scalar and
-/// soft-capping. Unsupported values fail with one line naming the file and the key.
+/// soft-capping, Gemma's use_bidirectional_attention. Unsupported values fail with one line naming the file and the key.
 /// </summary>
 internal static class DecoderConfigReader
 {
@@ -67,6 +67,14 @@ internal static class DecoderConfigReader
             ? sw.ValueKind == JsonValueKind.Null ? 0 : TransformerConfig.IntOr(r, "sliding_window", 0, path)
             : defaultWindow;
         if (window < 0) throw new ModelFormatException($"{path}: key \"sliding_window\" must not be negative");
+        // Gemma's use_bidirectional_attention (EmbeddingGemma): no causal mask; Gemma3TextConfig also turns the window
+        // into a radius, sliding_window // 2 + 1, that each side of a sliding layer's query sees (|q − k| < radius).
+        // Gemma 2's windows under the flag are not implemented; the other configuration classes do not read the key, so
+        // it is ignored for them as transformers ignores it.
+        bool bidirectional = gemma && TransformerConfig.Bool(r, "use_bidirectional_attention", false, path);
+        if (bidirectional && type == "gemma2")
+            throw new ModelFormatException($"{path}: use_bidirectional_attention: true is not supported for gemma2 (Skald reads it for gemma3_text)");
+        if (bidirectional && type == "gemma3_text" && window > 0) window = window / 2 + 1;
         // attention_dropout is only checked: training passes drop attention probabilities with the run's model.dropout
         // (the tape's Dropout, as BERT's hidden and attention dropout), inference never drops.
         double dropout = TransformerConfig.Number(r, "attention_dropout", path) ?? 0;
@@ -84,6 +92,7 @@ internal static class DecoderConfigReader
             PartialRotaryFactor = partial,
             SlidingWindow = window,
             SlidingLayers = LayerTypes(r, type, cfg.NumLayers, window, path),
+            UseBidirectionalAttention = bidirectional,
             AttentionBias = TransformerConfig.Bool(r, "attention_bias", false, path),
             MlpBias = TransformerConfig.Bool(r, "mlp_bias", false, path),
             TieWordEmbeddings = TransformerConfig.Bool(r, "tie_word_embeddings", gemma, path),

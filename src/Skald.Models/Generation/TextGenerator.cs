@@ -37,6 +37,9 @@ public sealed class TextGenerator
         CheckFolders(folder, adapters);
         if (ArchitectureRegistry.Load(folder, precision) is not IDecoder decoder)
             throw new ModelFormatException($"{Path.Combine(folder, "config.json")}: model_type is not a decoder LLM, so it cannot generate");
+        if (decoder.AttentionMode != AttentionMode.Causal)
+            throw new ModelFormatException($"{Path.Combine(folder, "config.json")}: use_bidirectional_attention is true (an embedding model such as " +
+                "EmbeddingGemma), so it cannot generate");
         foreach (var adapter in adapters ?? []) Adapters.PeftAdapters.Merge(adapter, decoder.Parameters);
         string tok = Path.Combine(folder, "tokenizer.json");
         if (!File.Exists(tok)) throw new ModelFormatException($"{tok}: file not found (generation needs the tokenizer)");

@@ -62,7 +62,9 @@ internal static class DecoderConfigReader
         double partial = TransformerConfig.Number(r, "partial_rotary_factor", path) ?? 1.0;
         if (!(partial > 0 && partial <= 1) || (int)(headDim * partial) % 2 != 0)
             throw new ModelFormatException($"{path}: partial_rotary_factor {partial} does not give an even number of rotary dimensions of head_dim {headDim}");
-        int defaultWindow = type is "mistral" or "gemma2" or "gemma3_text" ? 4096 : 0;
+        // Qwen2Config / Qwen3Config's sliding_window (4096 when absent) counts only with use_sliding_window.
+        int defaultWindow = type is "mistral" or "gemma2" or "gemma3_text"
+            || type is "qwen2" or "qwen3" && TransformerConfig.Bool(r, "use_sliding_window", false, path) ? 4096 : 0;
         int window = r.TryGetProperty("sliding_window", out var sw)
             ? sw.ValueKind == JsonValueKind.Null ? 0 : TransformerConfig.IntOr(r, "sliding_window", 0, path)
             : defaultWindow;

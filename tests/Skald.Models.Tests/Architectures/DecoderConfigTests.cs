@@ -80,6 +80,23 @@ public sealed class DecoderConfigTests : IDisposable
         Assert.Equal($"{path}: num_attention_heads 4 is not a multiple of num_key_value_heads {expected} (the {type} default when the key is absent)", e.Message);
     }
 
+    [Theory]
+    [InlineData("decoder-qwen2")]
+    [InlineData("decoder-qwen3")]
+    public void QwenWithUseSlidingWindowButNoSlidingWindowUsesTheDefault4096(string fixture)
+    {
+        // Qwen2Config / Qwen3Config: sliding_window defaults to 4096 and applies from layer max_window_layers on.
+        string path = WriteConfig(fixture, c =>
+        {
+            c.Remove("sliding_window");
+            c["use_sliding_window"] = true;
+            c["max_window_layers"] = 1;
+        });
+        var config = TransformerConfig.Load(path);
+        Assert.Equal(4096, config.SlidingWindow);
+        Assert.Equal([false, true], [config.IsSliding(0), config.IsSliding(1)]);
+    }
+
     [Fact]
     public void NullNumKeyValueHeadsIsOneHeadPerQueryHead()
     {

@@ -13,7 +13,7 @@ namespace Skald.Models.Adapters;
 /// (<see cref="RankFor"/>, <see cref="AlphaFor"/>: peft's get_pattern_key), while <c>layers_to_transform</c> and
 /// <c>layers_pattern</c> need nothing more (the saved tensors say which modules have an adapter); <c>modules_to_save</c> names modules whose whole tensors the adapter file
 /// holds (<see cref="ModulesToSave"/>). Options Skald does not implement (fan_in_fan_out, bias other than "none",
-/// layer_replication) are refused by name.
+/// lora_bias, layer_replication, trainable_token_indices, alora_invocation_tokens) are refused by name.
 /// The defaults are LLM2Vec's.
 /// </summary>
 /// <remarks>Upstream: https://github.com/huggingface/peft/blob/v0.17.1/src/peft/tuners/lora/config.py and
@@ -124,7 +124,8 @@ public sealed record LoraConfig
         if (type != "LORA") throw new ModelFormatException($"{path}: peft_type \"{type}\" is not supported (only LORA)");
         if (Bool(root, "fan_in_fan_out", path)) throw new ModelFormatException($"{path}: fan_in_fan_out: true is for GPT-2 Conv1D layers, not supported");
         if (Str(root, "bias") is { } bias && bias != "none") throw new ModelFormatException($"{path}: bias \"{bias}\" is not supported (only \"none\")");
-        foreach (var key in new[] { "layer_replication" })
+        if (Bool(root, "lora_bias", path)) throw new ModelFormatException($"{path}: lora_bias: true (a bias on lora_B) is not supported");
+        foreach (var key in new[] { "layer_replication", "trainable_token_indices", "alora_invocation_tokens" })
         {
             if (root.TryGetProperty(key, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined)
                 && !(v.ValueKind == JsonValueKind.Object && !v.EnumerateObject().Any())

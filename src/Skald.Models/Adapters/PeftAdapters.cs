@@ -101,6 +101,10 @@ public static class PeftAdapters
             throw new ModelFormatException($"{folder}: {WeightsFile} not found (adapter_model.bin is not read: convert it to safetensors)");
         var byName = parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
         using var st = SafeTensorsFile.Open(file);
+        // Every tensor that is not a LoRA one must belong to a module_to_save, checked before any weight changes: one left
+        // unread (lora_B.bias of lora_bias, a trainable-tokens delta, a key with the adapter name still in it) would
+        // change what peft computes, so it is refused by name.
+        var saved = SavedModuleTensors(file, st, config);
         int merged = 0;
         foreach (var (key, infoA) in st.Tensors.Where(t => t.Key.EndsWith(".lora_A.weight", StringComparison.Ordinal)).OrderBy(t => t.Key, StringComparer.Ordinal))
         {
@@ -141,7 +145,7 @@ public static class PeftAdapters
                 Magnitude(file, st, config, module, table)).MergeInto(table); // bfloat16 tables: merged in float32, then rounded
             merged++;
         }
-        if (config.ModulesToSave.Count > 0) merged += ReplaceSavedModules(file, st, config, byName, replaced);
+        merged += ReplaceSavedModules(file, st, saved, byName, replaced);
         if (merged == 0) throw new ModelFormatException($"{file}: no lora_A / lora_B (or lora_embedding_A / _B) tensors");
         return merged;
     }
@@ -263,20 +267,32 @@ public static class PeftAdapters
 
     private static readonly string[] AdapterSuffixes = [".lora_A.weight", ".lora_B.weight", ".lora_magnitude_vector", ".lora_embedding_A", ".lora_embedding_B"];
 
-    // modules_to_save: the file's other tensors (base_model.model.{module}.{leaf}) replace the model's, whole.
-    private static int ReplaceSavedModules(string file, SafeTensorsFile st, LoraConfig config, Dictionary<string, Parameter> byName,
-        ICollection<Parameter>? replacedParameters)
+    // The file's tensors that are no adapter tensors, each in a module of modules_to_save (else refused), by key.
+    private static List<(string Key, SafeTensorInfo Info)> SavedModuleTensors(string file, SafeTensorsFile st, LoraConfig config)
     {
-        int replaced = 0;
+        var saved = new List<(string, SafeTensorInfo)>();
         foreach (var (key, info) in st.Tensors.Where(t => !AdapterSuffixes.Any(s => t.Key.EndsWith(s, StringComparison.Ordinal))).OrderBy(t => t.Key, StringComparer.Ordinal))
         {
-            string name = Unprefixed(key);
             // The tensor belongs to a saved module when its path, or a part of it (bert.pooler of bert.pooler.dense.weight), is one.
-            var parts = name.Split('.');
-            bool saved = Enumerable.Range(1, parts.Length - 1).Select(n => string.Join('.', parts, 0, n))
+            var parts = Unprefixed(key).Split('.');
+            bool inSaved = Enumerable.Range(1, parts.Length - 1).Select(n => string.Join('.', parts, 0, n))
                 .Any(module => config.ModulesToSave.Any(m => module == m || module.EndsWith("." + m, StringComparison.Ordinal)));
-            if (!saved)
-                throw new ModelFormatException($"{file}: {key} is neither an adapter tensor nor in modules_to_save ({string.Join(", ", config.ModulesToSave)})");
+            if (!inSaved)
+                throw new ModelFormatException(config.ModulesToSave.Count == 0
+                    ? $"{file}: {key} is not an adapter tensor (lora_A / lora_B, lora_embedding_A / _B, lora_magnitude_vector) and {ConfigFile} has no modules_to_save"
+                    : $"{file}: {key} is neither an adapter tensor nor in modules_to_save ({string.Join(", ", config.ModulesToSave)})");
+            saved.Add((key, info));
+        }
+        return saved;
+    }
+
+    // modules_to_save: the file's other tensors (base_model.model.{module}.{leaf}) replace the model's, whole.
+    private static int ReplaceSavedModules(string file, SafeTensorsFile st, List<(string Key, SafeTensorInfo Info)> saved,
+        Dictionary<string, Parameter> byName, ICollection<Parameter>? replacedParameters)
+    {
+        foreach (var (key, info) in saved)
+        {
+            string name = Unprefixed(key);
             int first = name.IndexOf('.');
             var p = byName.GetValueOrDefault(name) ?? (first > 0 ? byName.GetValueOrDefault(name[(first + 1)..]) : null)
                 ?? throw new ModelFormatException($"{file}: {key} (modules_to_save) names no tensor of this model (a task head is not part of the encoder)");
@@ -284,9 +300,8 @@ public static class PeftAdapters
                 throw new ModelFormatException($"{file}: {key} [{string.Join(", ", info.Shape)}] does not fit {p.Name} [{string.Join(", ", p.Shape)}]");
             p.Update(st.ReadFloat32(key), static (w, values) => values.AsSpan().CopyTo(w));
             replacedParameters?.Add(p);
-            replaced++;
         }
-        return replaced;
+        return saved.Count;
     }
 
     /// <summary>An adapter key's module name in the model: without <c>base_model.model.</c>.</summary>

@@ -9,7 +9,7 @@ namespace Skald.Models.Architectures;
 /// (LlamaConfig, MistralConfig, Qwen2Config, Qwen3Config, GemmaConfig, Gemma2Config, Gemma3TextConfig): head_dim,
 /// num_key_value_heads, rms_norm_eps, rope_theta / rope_scaling (or the newer rope_parameters), sliding_window and the
 /// per-layer attention types, biases, tie_word_embeddings, Gemma's hidden_activation, query_pre_attn_scalar and
-/// soft-capping. Unsupported values fail with one line naming the file and the key.
+/// soft-capping, Gemma's use_bidirectional_attention. Unsupported values fail with one line naming the file and the key.
 /// </summary>
 internal static class DecoderConfigReader
 {
@@ -23,9 +23,13 @@ internal static class DecoderConfigReader
     {
         string path = cfg.Source, type = cfg.ModelType;
         bool gemma = type.StartsWith("gemma", StringComparison.Ordinal);
-        int kv = TransformerConfig.IntOr(r, "num_key_value_heads", cfg.NumHeads, path);
+        // An absent num_key_value_heads is the configuration class's default (which need not be num_attention_heads); null
+        // is num_attention_heads, as the classes' "if num_key_value_heads is None" makes it.
+        bool kvAbsent = !r.TryGetProperty("num_key_value_heads", out _);
+        int kv = kvAbsent ? DefaultKeyValueHeads(type, cfg.NumHeads) : TransformerConfig.IntOr(r, "num_key_value_heads", cfg.NumHeads, path);
         if (kv <= 0 || cfg.NumHeads % kv != 0)
-            throw new ModelFormatException($"{path}: num_attention_heads {cfg.NumHeads} is not a multiple of num_key_value_heads {kv}");
+            throw new ModelFormatException($"{path}: num_attention_heads {cfg.NumHeads} is not a multiple of num_key_value_heads {kv}" +
+                (kvAbsent ? $" (the {type} default when the key is absent)" : ""));
         int headDim = TransformerConfig.IntOr(r, "head_dim", gemma ? 256 : type == "qwen3" ? 128 : 0, path);
         if (headDim == 0)
         {
@@ -52,14 +56,27 @@ internal static class DecoderConfigReader
                 (theta, scaling) = (TransformerConfig.Number(rp, "rope_theta", path) ?? theta, Scaling(rp, path, "rope_parameters"));
             }
         }
+        int maxPositions = TransformerConfig.IntOr(r, "max_position_embeddings", DefaultMaxPositions(type), path);
+        if (maxPositions <= 0)
+            throw new ModelFormatException($"{path}: key \"max_position_embeddings\" must be a positive integer, found {maxPositions}");
         double partial = TransformerConfig.Number(r, "partial_rotary_factor", path) ?? 1.0;
         if (!(partial > 0 && partial <= 1) || (int)(headDim * partial) % 2 != 0)
             throw new ModelFormatException($"{path}: partial_rotary_factor {partial} does not give an even number of rotary dimensions of head_dim {headDim}");
-        int defaultWindow = type is "mistral" or "gemma2" or "gemma3_text" ? 4096 : 0;
+        // Qwen2Config / Qwen3Config's sliding_window (4096 when absent) counts only with use_sliding_window.
+        int defaultWindow = type is "mistral" or "gemma2" or "gemma3_text"
+            || type is "qwen2" or "qwen3" && TransformerConfig.Bool(r, "use_sliding_window", false, path) ? 4096 : 0;
         int window = r.TryGetProperty("sliding_window", out var sw)
             ? sw.ValueKind == JsonValueKind.Null ? 0 : TransformerConfig.IntOr(r, "sliding_window", 0, path)
             : defaultWindow;
         if (window < 0) throw new ModelFormatException($"{path}: key \"sliding_window\" must not be negative");
+        // Gemma's use_bidirectional_attention (EmbeddingGemma): no causal mask; Gemma3TextConfig also turns the window
+        // into a radius, sliding_window // 2 + 1, that each side of a sliding layer's query sees (|q − k| < radius).
+        // Gemma 2's windows under the flag are not implemented; the other configuration classes do not read the key, so
+        // it is ignored for them as transformers ignores it.
+        bool bidirectional = gemma && TransformerConfig.Bool(r, "use_bidirectional_attention", false, path);
+        if (bidirectional && type == "gemma2")
+            throw new ModelFormatException($"{path}: use_bidirectional_attention: true is not supported for gemma2 (Skald reads it for gemma3_text)");
+        if (bidirectional && type == "gemma3_text" && window > 0) window = window / 2 + 1;
         // attention_dropout is only checked: training passes drop attention probabilities with the run's model.dropout
         // (the tape's Dropout, as BERT's hidden and attention dropout), inference never drops.
         double dropout = TransformerConfig.Number(r, "attention_dropout", path) ?? 0;
@@ -77,6 +94,7 @@ internal static class DecoderConfigReader
             PartialRotaryFactor = partial,
             SlidingWindow = window,
             SlidingLayers = LayerTypes(r, type, cfg.NumLayers, window, path),
+            UseBidirectionalAttention = bidirectional,
             AttentionBias = TransformerConfig.Bool(r, "attention_bias", false, path),
             MlpBias = TransformerConfig.Bool(r, "mlp_bias", false, path),
             TieWordEmbeddings = TransformerConfig.Bool(r, "tie_word_embeddings", gemma, path),
@@ -84,9 +102,35 @@ internal static class DecoderConfigReader
             AttnLogitSoftcapping = (float)(TransformerConfig.Number(r, "attn_logit_softcapping", path, type == "gemma2" ? 50.0 : null) ?? 0),
             FinalLogitSoftcapping = (float)(TransformerConfig.Number(r, "final_logit_softcapping", path, type == "gemma2" ? 30.0 : null) ?? 0),
             InitializerRange = (float)(TransformerConfig.Number(r, "initializer_range", path) ?? 0.02),
-            MaxPositionEmbeddings = TransformerConfig.IntOr(r, "max_position_embeddings", 2048, path),
+            MaxPositionEmbeddings = maxPositions,
         };
     }
+
+    /// <summary>
+    /// num_key_value_heads when config.json leaves it out: each configuration class's default (LlamaConfig None, i.e.
+    /// num_attention_heads; MistralConfig 8; Qwen2Config / Qwen3Config 32; GemmaConfig 16; Gemma2Config / Gemma3TextConfig 4).
+    /// </summary>
+    private static int DefaultKeyValueHeads(string type, int heads) => type switch
+    {
+        "mistral" => 8,
+        "qwen2" or "qwen3" => 32,
+        "gemma" => 16,
+        "gemma2" or "gemma3_text" => 4,
+        _ => heads,
+    };
+
+    /// <summary>
+    /// max_position_embeddings when config.json leaves it out: each configuration class's default (LlamaConfig 2048,
+    /// MistralConfig 4096·32, Qwen2Config / Qwen3Config 32768, GemmaConfig / Gemma2Config 8192, Gemma3TextConfig 131072),
+    /// so the longest input Skald accepts is the one transformers accepts.
+    /// </summary>
+    private static int DefaultMaxPositions(string type) => type switch
+    {
+        "mistral" or "gemma3_text" => 131072,
+        "qwen2" or "qwen3" => 32768,
+        "gemma" or "gemma2" => 8192,
+        _ => 2048,
+    };
 
     /// <summary>Per layer: sliding (true) or full attention, from <c>layer_types</c> or the model type's rule.</summary>
     private static bool[] LayerTypes(JsonElement r, string type, int layers, int window, string path)
@@ -130,7 +174,9 @@ internal static class DecoderConfigReader
     {
         if (s.ValueKind == JsonValueKind.Null) return RopeScaling.None;
         if (s.ValueKind != JsonValueKind.Object) throw new ModelFormatException($"{path}: key \"{key}\" must be an object or null");
-        string type = JsonFiles.Str(s, "rope_type", path) ?? JsonFiles.Str(s, "type", path) ?? "default";
+        // transformers reads rope_type, or the older key type; the message names the one the file uses.
+        string typeKey = JsonFiles.Str(s, "rope_type", path) is null ? "type" : "rope_type";
+        string type = JsonFiles.Str(s, typeKey, path) ?? "default";
         float F(string name) => (float)(TransformerConfig.Number(s, name, path) ?? throw new ModelFormatException($"{path}: {key}.{name} is missing"));
         return type switch
         {
@@ -138,7 +184,7 @@ internal static class DecoderConfigReader
             "linear" => new RopeScaling(RopeScalingType.Linear, F("factor")),
             "llama3" => new RopeScaling(RopeScalingType.Llama3, F("factor"), F("low_freq_factor"), F("high_freq_factor"),
                 (int)F("original_max_position_embeddings")),
-            _ => throw new ModelFormatException($"{path}: {key}.rope_type \"{type}\" is not supported (default, linear, llama3)"),
+            _ => throw new ModelFormatException($"{path}: {key}.{typeKey} \"{type}\" is not supported (default, linear, llama3)"),
         };
     }
 }

@@ -43,6 +43,7 @@ public sealed class Gemma : IDecoder
             ? new RopeTable(config.HeadSize, config.RopeLocalTheta, null, config.PartialRotaryFactor)
             : rope;
         embedScale = (float)Math.Sqrt(config.HiddenSize); // transformers: torch.tensor(hidden ** 0.5, dtype of the weights)
+        if (config.UseBidirectionalAttention) AttentionMode = AttentionMode.Bidirectional; // EmbeddingGemma
     }
 
     /// <inheritdoc />

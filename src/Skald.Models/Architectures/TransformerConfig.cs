@@ -75,6 +75,12 @@ public sealed record TransformerConfig
     /// <summary><c>sliding_window</c> of the sliding-attention layers (0: none).</summary>
     public int SlidingWindow { get; init; }
 
+    /// <summary>
+    /// Gemma's <c>use_bidirectional_attention</c> (EmbeddingGemma): the model attends in both directions unless told
+    /// otherwise; for Gemma 3, <see cref="SlidingWindow"/> is then a radius (transformers' sliding_window / 2 + 1).
+    /// </summary>
+    public bool UseBidirectionalAttention { get; init; }
+
     /// <summary>Per layer, whether it uses the sliding window (<c>layer_types</c>, or each model_type's rule); empty: none do.</summary>
     public IReadOnlyList<bool> SlidingLayers { get; init; } = [];
 

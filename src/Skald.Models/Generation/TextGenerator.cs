@@ -35,11 +35,17 @@ public sealed class TextGenerator
         WeightPrecision precision = WeightPrecision.Float32)
     {
         CheckFolders(folder, adapters);
+        // Checked before the weights are read: a hub folder may carry only the slow tokenizer (tokenizer.model).
+        string tok = Path.Combine(folder, "tokenizer.json");
+        if (!File.Exists(tok))
+            throw new ModelFormatException($"{tok}: file not found (generation needs the tokenizer; Skald reads the fast-tokenizer file, " +
+                "not tokenizer.model: save it from Python with AutoTokenizer.from_pretrained(path).save_pretrained(path))");
         if (ArchitectureRegistry.Load(folder, precision) is not IDecoder decoder)
             throw new ModelFormatException($"{Path.Combine(folder, "config.json")}: model_type is not a decoder LLM, so it cannot generate");
+        if (decoder.AttentionMode != AttentionMode.Causal)
+            throw new ModelFormatException($"{Path.Combine(folder, "config.json")}: use_bidirectional_attention is true (an embedding model such as " +
+                "EmbeddingGemma), so it cannot generate");
         foreach (var adapter in adapters ?? []) Adapters.PeftAdapters.Merge(adapter, decoder.Parameters);
-        string tok = Path.Combine(folder, "tokenizer.json");
-        if (!File.Exists(tok)) throw new ModelFormatException($"{tok}: file not found (generation needs the tokenizer)");
         return new TextGenerator(decoder, Tokenizer.FromFile(tok), GenerationConfig.Load(folder))
         {
             // read on the first messages input, so that a template outside the supported subset fails only runs that use it

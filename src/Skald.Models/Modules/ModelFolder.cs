@@ -131,7 +131,9 @@ public sealed record ModelFolder
     {
         if (!Directory.Exists(path)) throw new ModelFormatException($"{path}: model folder not found");
         string modulesPath = System.IO.Path.Combine(path, "modules.json");
-        if (!File.Exists(modulesPath) && !File.Exists(System.IO.Path.Combine(path, "config.json"))) RefuseAdapterFolder(path);
+        // An adapter folder holds no model files, or (LLM2Vec's MNTP repositories) its base model's config.json and
+        // tokenizer beside adapter_config.json, but no weights.
+        if (!File.Exists(modulesPath) && (!File.Exists(System.IO.Path.Combine(path, "config.json")) || !HasWeights(path))) RefuseAdapterFolder(path);
         var folder = new ModelFolder { Path = path, TransformerPath = path };
         if (File.Exists(modulesPath)) folder = ReadModules(folder, modulesPath);
         else if (Model2VecNormalize(path) is { } normalize)
@@ -165,8 +167,9 @@ public sealed record ModelFolder
     }
 
     /// <summary>
-    /// Throws when <paramref name="path"/> (no model files) is a PEFT adapter folder, such as a LoRA training run's
-    /// <c>final/</c>: it holds the adapters only, which load onto their base model (it failed on a missing tokenizer.json).
+    /// Throws when <paramref name="path"/> (no model weights) is a PEFT adapter folder, such as a LoRA training run's
+    /// <c>final/</c> or an LLM2Vec MNTP repository (the base model's config.json and tokenizer beside the adapter): it
+    /// holds the adapters only, which load onto their base model (it failed on a missing tokenizer.json or model.safetensors).
     /// </summary>
     private static void RefuseAdapterFolder(string path)
     {
@@ -179,6 +182,11 @@ public sealed record ModelFolder
             (string.IsNullOrEmpty(baseModel) ? "" : $" ({baseModel})") + $" with --adapters {path} (model.adapters in a training config), " +
             "or merge the two into one model folder with skald merge");
     }
+
+    /// <summary>Whether <paramref name="path"/> holds model weights (safetensors, sharded or not, or pickle, which the loader names).</summary>
+    private static bool HasWeights(string path) =>
+        new[] { "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json" }
+            .Any(f => File.Exists(System.IO.Path.Combine(path, f)));
 
     /// <summary>config.json's normalize when it describes a Model2Vec model (model_type "model2vec"), else null.</summary>
     private static bool? Model2VecNormalize(string path)

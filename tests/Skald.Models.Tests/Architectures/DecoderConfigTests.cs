@@ -31,7 +31,81 @@ public sealed class DecoderConfigTests : IDisposable
         Assert.Equal($"{path}: rope_scaling.rope_type \"{type}\" is not supported (default, linear, llama3)", e.Message);
     }
 
+    [Fact]
+    public void RopeScalingUnderTheOlderKeyTypeIsNamedAsWritten()
+    {
+        string path = WriteConfig("decoder-llama3", c => c["rope_scaling"] = new JsonObject { ["type"] = "dynamic", ["factor"] = 2.0 });
+        var e = Assert.Throws<ModelFormatException>(() => TransformerConfig.Load(path));
+        Assert.Equal($"{path}: rope_scaling.type \"dynamic\" is not supported (default, linear, llama3)", e.Message);
+    }
+
+    // Without max_position_embeddings each model_type has its transformers configuration class's default (LlamaConfig
+    // 2048, MistralConfig 4096 * 32, Qwen2Config / Qwen3Config 32768, GemmaConfig / Gemma2Config 8192, Gemma3TextConfig
+    // 131072): the longest input the model accepts.
     [Theory]
+    [InlineData("decoder-llama3", 2048)]
+    [InlineData("decoder-mistral", 4096 * 32)]
+    [InlineData("decoder-qwen2", 32768)]
+    [InlineData("decoder-qwen3", 32768)]
+    [InlineData("decoder-gemma", 8192)]
+    [InlineData("decoder-gemma2", 8192)]
+    [InlineData("decoder-gemma3", 131072)]
+    public void MissingMaxPositionEmbeddingsIsTheModelTypesDefault(string fixture, int expected)
+    {
+        string path = WriteConfig(fixture, c => c.Remove("max_position_embeddings"));
+        Assert.Equal(expected, TransformerConfig.Load(path).MaxPositionEmbeddings);
+    }
+
+    // Without num_key_value_heads each configuration class has its own default: LlamaConfig num_attention_heads (4 in
+    // the fixtures), Gemma2Config / Gemma3TextConfig 4; MistralConfig 8, Qwen2Config / Qwen3Config 32 and GemmaConfig 16
+    // do not divide the fixtures' 4 heads, which is one line saying the default came from the absent key.
+    [Theory]
+    [InlineData("decoder-llama3", 4)]
+    [InlineData("decoder-gemma2", 4)]
+    [InlineData("decoder-gemma3", 4)]
+    [InlineData("decoder-mistral", 8)]
+    [InlineData("decoder-qwen2", 32)]
+    [InlineData("decoder-qwen3", 32)]
+    [InlineData("decoder-gemma", 16)]
+    public void MissingNumKeyValueHeadsIsTheModelTypesDefault(string fixture, int expected)
+    {
+        string path = WriteConfig(fixture, c => c.Remove("num_key_value_heads"));
+        if (expected <= 4)
+        {
+            Assert.Equal(expected, TransformerConfig.Load(path).KeyValueHeads);
+            return;
+        }
+        string type = JsonNode.Parse(File.ReadAllText(path))!["model_type"]!.GetValue<string>();
+        var e = Assert.Throws<ModelFormatException>(() => TransformerConfig.Load(path));
+        Assert.Equal($"{path}: num_attention_heads 4 is not a multiple of num_key_value_heads {expected} (the {type} default when the key is absent)", e.Message);
+    }
+
+    [Theory]
+    [InlineData("decoder-qwen2")]
+    [InlineData("decoder-qwen3")]
+    public void QwenWithUseSlidingWindowButNoSlidingWindowUsesTheDefault4096(string fixture)
+    {
+        // Qwen2Config / Qwen3Config: sliding_window defaults to 4096 and applies from layer max_window_layers on.
+        string path = WriteConfig(fixture, c =>
+        {
+            c.Remove("sliding_window");
+            c["use_sliding_window"] = true;
+            c["max_window_layers"] = 1;
+        });
+        var config = TransformerConfig.Load(path);
+        Assert.Equal(4096, config.SlidingWindow);
+        Assert.Equal([false, true], [config.IsSliding(0), config.IsSliding(1)]);
+    }
+
+    [Fact]
+    public void NullNumKeyValueHeadsIsOneHeadPerQueryHead()
+    {
+        string path = WriteConfig("decoder-mistral", c => c["num_key_value_heads"] = null);
+        Assert.Equal(4, TransformerConfig.Load(path).KeyValueHeads);
+    }
+
+    [Theory]
+    [InlineData("max_position_embeddings", 0, "key \"max_position_embeddings\" must be a positive integer, found 0")]
     [InlineData("num_key_value_heads", 3, "num_attention_heads 4 is not a multiple of num_key_value_heads 3")]
     [InlineData("attention_dropout", 1.5, "attention_dropout 1.5 must be in [0, 1)")]
     [InlineData("hidden_act", "relu2", "hidden_act \"relu2\" is not supported for a gated MLP")]

@@ -25,6 +25,23 @@ public sealed class Llm2VecFolderTests(ITestOutputHelper output)
     }).ToList();
 
     [Fact]
+    public void AnMntpRepositoryGivenAsTheModelIsNamedAsAnAdapterOfItsBase()
+    {
+        // McGill-NLP's *-mntp repositories: the base model's config.json and tokenizer beside the MNTP adapter, no weights.
+        string folder = TestPaths.NewTempDir();
+        foreach (var f in new[] { "config.json", "tokenizer.json" })
+            File.Copy(Path.Combine(TestPaths.FixtureModel("decoder-qwen2"), f), Path.Combine(folder, f));
+        File.WriteAllText(Path.Combine(folder, "adapter_config.json"),
+            """{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q_proj"], "base_model_name_or_path": "Qwen/Qwen2-0.5B"}""");
+        Skald.Models.Checkpoints.SafeTensorsWriter.Write(Path.Combine(folder, "adapter_model.safetensors"),
+            [new("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight", [2, 64], new float[128]),
+                new("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight", [64, 2], new float[128])]);
+        var e = Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(folder));
+        Assert.Equal($"{folder}: a PEFT adapter folder (adapter_config.json), not a model: load it onto its base model (Qwen/Qwen2-0.5B) " +
+            $"with --adapters {folder} (model.adapters in a training config), or merge the two into one model folder with skald merge", e.Message);
+    }
+
+    [Fact]
     public void FolderIsReadAsLlm2Vec()
     {
         var model = SentenceEncoder.Load(Folder);

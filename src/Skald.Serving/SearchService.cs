@@ -54,7 +54,7 @@ public sealed class SearchService
             throw new ArgumentException($"the index {index.Folder} was built with the model {built}, not the served {served}" +
                 (index.Manifest.ModelSha256 is null ? "" : " (whose files differ from it)") + "; serve that model or rebuild the index with this one");
         if (string.Equals(served, built, StringComparison.Ordinal) && index.Manifest.ModelSha256 is { } recorded
-            && !string.Equals(ModelFingerprint.Of(served), recorded, StringComparison.Ordinal)) // trained again in place, say
+            && !string.Equals(ModelFingerprint.Of(served, index.Manifest.ModelFingerprintVersion), recorded, StringComparison.Ordinal)) // trained again in place, say
             throw new ArgumentException($"the model {served} has changed since the index {index.Folder} was built with it (its files differ); rebuild the index");
         if (index.Manifest.Dimension != encoder.Dimension && !(index.Manifest.TruncateDim > 0 && index.Manifest.Dimension < encoder.Dimension))
             throw new ArgumentException($"the index {index.Folder} holds {index.Manifest.Dimension}-value vectors, the served model makes {encoder.Dimension}; rebuild the index");

@@ -7,7 +7,8 @@ namespace Skald.Cli.Tests;
 /// <summary>
 /// <c>skald search</c> and <c>index add</c> check an index's model by the files its encoder reads: an export, a
 /// quantized copy, a cache or a card added beside the model later is not a change. An index of the older kind (every
-/// file counted) is checked that way until <c>index add</c> records the new kind.
+/// file counted) is checked that way until <c>index add</c> records the new kind. A touched model found the same by
+/// hashing is remembered in the index folder, so the next search does not read the weights again.
 /// </summary>
 public sealed class IndexModelFilesCommandTests
 {
@@ -99,5 +100,36 @@ public sealed class IndexModelFilesCommandTests
         Export(model);
         var now = Dense(index);
         Assert.True(now.ExitCode == 0, now.Stderr);
+    }
+
+    [Fact]
+    public void ATouchedModelFoundTheSameIsRememberedAndNotReadAgain()
+    {
+        var (model, index) = Build();
+        string config = Path.Combine(model, "config.json"), weights = Path.Combine(model, "model.safetensors");
+        var expected = Dense(index);
+        Assert.True(expected.ExitCode == 0, expected.Stderr);
+        Assert.False(File.Exists(Path.Combine(index, "model-verified.json")));
+        File.SetLastWriteTimeUtc(config, File.GetLastWriteTimeUtc(config).AddMinutes(5)); // touched: hashed, found the same
+        var touched = Dense(index);
+        Assert.True(touched.ExitCode == 0, touched.Stderr);
+        Assert.Equal(expected.Stdout, touched.Stdout);
+        Assert.True(File.Exists(Path.Combine(index, "model-verified.json")));
+
+        // A weight changed with the file's size and time kept: the remembered look is trusted, the weights not read ...
+        var weightsTime = File.GetLastWriteTimeUtc(weights);
+        using (var fs = new FileStream(weights, FileMode.Open, FileAccess.ReadWrite))
+        {
+            fs.Position = fs.Length - 1;
+            int b = fs.ReadByte();
+            fs.Position = fs.Length - 1;
+            fs.WriteByte((byte)(b ^ 0x01));
+        }
+        File.SetLastWriteTimeUtc(weights, weightsTime);
+        var trusted = Dense(index);
+        Assert.True(trusted.ExitCode == 0, trusted.Stderr);
+        // ... until the folder looks different again: then it is hashed and the change is found.
+        File.SetLastWriteTimeUtc(config, File.GetLastWriteTimeUtc(config).AddMinutes(5));
+        SkaldProcess.AssertUserError(Dense(index), 1, "the model has changed since");
     }
 }

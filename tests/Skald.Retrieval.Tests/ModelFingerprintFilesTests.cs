@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Skald.Retrieval.Index;
 
 namespace Skald.Retrieval.Tests;
@@ -7,7 +8,8 @@ namespace Skald.Retrieval.Tests;
 /// <summary>
 /// <see cref="ModelFingerprint"/> of the current kind covers the files the encoder reads (the folder's own and its
 /// module chain's), not an export, a quantized copy or a cache beside them, while an index of the older kind is still
-/// checked against every file.
+/// checked against every file; and a folder found the same by hashing is remembered in the index folder
+/// (<see cref="VerifiedModelStamp"/>) for that fingerprint and that look of the folder only.
 /// </summary>
 public sealed class ModelFingerprintFilesTests
 {
@@ -64,5 +66,43 @@ public sealed class ModelFingerprintFilesTests
         Assert.Equal(Sha(model, ReadFiles(model)), ModelFingerprint.Of(model));
         Assert.NotEqual(read, ModelFingerprint.Of(model));
         Assert.False(ModelFingerprint.Unchanged(current, model));
+    }
+
+    [Fact]
+    public void AFolderFoundTheSameByHashingIsRememberedForThatFingerprintAndLook()
+    {
+        string model = TestPaths.CopyOfFixtureModel("bert-cased-mean"), index = TestPaths.NewTempDir();
+        string remembered = Path.Combine(index, "model-verified.json");
+        var manifest = ModelFingerprint.Record(new IndexManifest { Model = model }, model);
+        Assert.Equal(1, manifest.ModelFingerprintVersion);
+        Assert.True(ModelFingerprint.Unchanged(manifest, model, index));
+        Assert.False(File.Exists(remembered)); // the recorded stamp: nothing hashed, nothing to remember
+
+        string config = Path.Combine(model, "config.json");
+        File.SetLastWriteTimeUtc(config, File.GetLastWriteTimeUtc(config).AddMinutes(5)); // touched, the same bytes
+        Assert.True(ModelFingerprint.Unchanged(manifest, model, index));
+        var entry = JsonDocument.Parse(File.ReadAllText(remembered)).RootElement;
+        Assert.Equal(Path.TrimEndingDirectorySeparator(Path.GetFullPath(model)), entry.GetProperty("model").GetString());
+        Assert.Equal(manifest.ModelSha256, entry.GetProperty("model_sha256").GetString());
+        Assert.Equal(1, entry.GetProperty("model_fingerprint_version").GetInt32());
+        string now = ModelFingerprint.Stamp(model);
+        Assert.NotEqual(manifest.ModelFilesStamp, now);
+        Assert.Equal(now, entry.GetProperty("model_files_stamp").GetString());
+
+        Assert.True(VerifiedModelStamp.Holds(index, manifest, model, now));
+        Assert.False(VerifiedModelStamp.Holds(index, manifest with { ModelSha256 = new string('0', 64) }, model, now)); // rebuilt with another model
+        Assert.False(VerifiedModelStamp.Holds(index, manifest with { ModelFingerprintVersion = 0 }, model, now));
+        Assert.False(VerifiedModelStamp.Holds(index, manifest, TestPaths.NewTempDir(), now)); // another folder
+        File.SetLastWriteTimeUtc(config, File.GetLastWriteTimeUtc(config).AddMinutes(5)); // touched again: not the look verified
+        Assert.False(VerifiedModelStamp.Holds(index, manifest, model, ModelFingerprint.Stamp(model)));
+
+        File.WriteAllText(remembered, "{\"model\": "); // malformed: ignored, the files are hashed and remembered again
+        Assert.True(ModelFingerprint.Unchanged(manifest, model, index));
+        Assert.True(VerifiedModelStamp.Holds(index, manifest, model, ModelFingerprint.Stamp(model)));
+        Assert.Empty(Directory.EnumerateFiles(index, ".tmp-*"));
+
+        string copy = TestPaths.CopyOfFixtureModel("bert-cased-mean"); // a copy elsewhere: hashed once, then remembered
+        Assert.True(ModelFingerprint.Matches(manifest, copy, index));
+        Assert.True(VerifiedModelStamp.Holds(index, manifest, copy, ModelFingerprint.Stamp(copy)));
     }
 }

@@ -71,32 +71,43 @@ public static class ModelFingerprint
 
     /// <summary>
     /// Whether the model in <paramref name="folder"/> still has the files <paramref name="manifest"/>'s index was built
-    /// with: its <see cref="Stamp"/> is the one recorded (no file read), or else its fingerprint is (a file touched or
-    /// copied, its bytes the same), both of the kind the index recorded. True for an index that recorded no fingerprint
-    /// (nothing to compare with). A file replaced by one of the same size and modification time (<c>cp -p</c>,
-    /// <c>touch -r</c>) passes unnoticed.
+    /// with: its <see cref="Stamp"/> is the one recorded (no file read), or one the index in <paramref name="index"/>
+    /// remembers having verified for this folder (<see cref="VerifiedModelStamp"/>), or else its fingerprint is (a file
+    /// touched or copied, its bytes the same; the stamp is then remembered there, so the next check reads no file
+    /// either). True for an index that recorded no fingerprint (nothing to compare with). A file replaced by one of the
+    /// same size and modification time (<c>cp -p</c>, <c>touch -r</c>) passes unnoticed.
     /// </summary>
-    public static bool Unchanged(IndexManifest manifest, string folder)
+    public static bool Unchanged(IndexManifest manifest, string folder, string? index = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        if (manifest.ModelSha256 is not { } recorded) return true;
-        int version = manifest.ModelFingerprintVersion;
-        if (manifest.ModelFilesStamp is { } stamp && string.Equals(Stamp(folder, version), stamp, StringComparison.Ordinal)) return true;
-        return string.Equals(Of(folder, version), recorded, StringComparison.Ordinal);
+        if (manifest.ModelSha256 is null) return true;
+        string stamp = Stamp(folder, manifest.ModelFingerprintVersion);
+        return string.Equals(stamp, manifest.ModelFilesStamp, StringComparison.Ordinal) || Verify(manifest, folder, stamp, index);
     }
 
     /// <summary>
     /// Whether <paramref name="folder"/> holds the model <paramref name="manifest"/>'s index was built with: that folder,
-    /// or one whose files have the fingerprint the index recorded (indexes written before it was recorded: the folder only).
+    /// or one whose files have the fingerprint the index recorded (indexes written before it was recorded: the folder
+    /// only). Another folder is hashed unless the index in <paramref name="index"/> remembers having verified it with
+    /// the stamp it shows now (and then remembers it).
     /// </summary>
-    public static bool Matches(IndexManifest manifest, string folder)
+    public static bool Matches(IndexManifest manifest, string folder, string? index = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         string served = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
         string built = Path.TrimEndingDirectorySeparator(Path.GetFullPath(manifest.Model));
         if (string.Equals(served, built, StringComparison.Ordinal)) return true;
-        return manifest.ModelSha256 is { } recorded && Directory.Exists(served)
-            && string.Equals(Of(served, manifest.ModelFingerprintVersion), recorded, StringComparison.Ordinal);
+        return manifest.ModelSha256 is not null && Directory.Exists(served)
+            && Verify(manifest, served, Stamp(served, manifest.ModelFingerprintVersion), index);
+    }
+
+    // The folder showing stamp has the recorded fingerprint: remembered so by the index, or hashed (then remembered).
+    private static bool Verify(IndexManifest manifest, string folder, string stamp, string? index)
+    {
+        if (index is not null && VerifiedModelStamp.Holds(index, manifest, folder, stamp)) return true;
+        bool same = string.Equals(Of(folder, manifest.ModelFingerprintVersion), manifest.ModelSha256, StringComparison.Ordinal);
+        if (same && index is not null) VerifiedModelStamp.Remember(index, manifest, folder, stamp);
+        return same;
     }
 
     // The files a fingerprint of kind version covers, by path relative to the folder, in ordinal order: kind 1 those

@@ -68,6 +68,19 @@ public sealed class ModelFingerprintFilesTests
         Assert.False(ModelFingerprint.Unchanged(current, model));
     }
 
+    [Theory]
+    [InlineData("bert-uncased-max")] // 1_Pooling, 2_Dense
+    [InlineData("csr-bert-tiny")] // 3_SparseAutoEncoder
+    [InlineData("splade-router-tiny")] // a Router: its document route's MLMTransformer and SpladePooling, its query route's SparseStaticEmbedding
+    public void EveryFolderOfTheModuleChainCounts(string name)
+    {
+        string model = TestPaths.CopyOfFixtureModel(name); // every file in these folders is one the encoder reads
+        string all = Sha(model, Under(model, "", true));
+        Assert.Equal(all, ModelFingerprint.Of(model));
+        Beside(model);
+        Assert.Equal(all, ModelFingerprint.Of(model));
+    }
+
     [Fact]
     public void AFolderFoundTheSameByHashingIsRememberedForThatFingerprintAndLook()
     {

@@ -43,18 +43,18 @@ public sealed class SearchService
     /// Throws <see cref="ArgumentException"/> (one line naming both) unless <paramref name="index"/> was built with the
     /// model in <paramref name="encoder"/>'s folder, or a copy of it with the same files
     /// (<see cref="ModelFingerprint.Matches"/>: an index and its model moved to another machine), whose files are still
-    /// those the index recorded (not trained again in place since), and has its dimension: query vectors from another
-    /// model would be compared with document vectors they have nothing in common with.
+    /// those the index recorded (not trained again in place since; <see cref="ModelFingerprint.Unchanged"/>: read only
+    /// when their sizes or times differ from those recorded or last verified, as <c>skald search</c> checks), and has its
+    /// dimension: query vectors from another model would be compared with document vectors they have nothing in common with.
     /// </summary>
     public static void CheckModel(SearchIndex index, Skald.Models.SentenceEncoder encoder)
     {
         string served = Path.TrimEndingDirectorySeparator(Path.GetFullPath(encoder.Folder.Path));
         string built = Path.TrimEndingDirectorySeparator(Path.GetFullPath(index.Manifest.Model));
-        if (!ModelFingerprint.Matches(index.Manifest, served))
+        if (!ModelFingerprint.Matches(index.Manifest, served, index.Folder))
             throw new ArgumentException($"the index {index.Folder} was built with the model {built}, not the served {served}" +
                 (index.Manifest.ModelSha256 is null ? "" : " (whose files differ from it)") + "; serve that model or rebuild the index with this one");
-        if (string.Equals(served, built, StringComparison.Ordinal) && index.Manifest.ModelSha256 is { } recorded
-            && !string.Equals(ModelFingerprint.Of(served), recorded, StringComparison.Ordinal)) // trained again in place, say
+        if (string.Equals(served, built, StringComparison.Ordinal) && !ModelFingerprint.Unchanged(index.Manifest, served, index.Folder)) // trained again in place, say
             throw new ArgumentException($"the model {served} has changed since the index {index.Folder} was built with it (its files differ); rebuild the index");
         if (index.Manifest.Dimension != encoder.Dimension && !(index.Manifest.TruncateDim > 0 && index.Manifest.Dimension < encoder.Dimension))
             throw new ArgumentException($"the index {index.Folder} holds {index.Manifest.Dimension}-value vectors, the served model makes {encoder.Dimension}; rebuild the index");

@@ -14,10 +14,16 @@ public sealed class ModelFingerprintTests
         Directory.CreateDirectory(Path.Combine(dir, "1_Pooling"));
         File.WriteAllBytes(Path.Combine(dir, "model.safetensors"), [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 7))]);
         File.WriteAllText(Path.Combine(dir, "config.json"), "{\"hidden_size\": 32}");
-        File.WriteAllText(Path.Combine(dir, "1_Pooling", "config.json"), "{\"pooling_mode_mean_tokens\": true}");
+        File.WriteAllText(Path.Combine(dir, "modules.json"), """
+            [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+             {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]
+            """);
+        File.WriteAllText(Path.Combine(dir, "1_Pooling", "config.json"), Pooling("mean"));
         File.WriteAllText(Path.Combine(dir, "README.md"), "# A model");
         return dir;
     }
+
+    private static string Pooling(string mode) => $"{{\"word_embedding_dimension\": 32, \"pooling_mode_{mode}_tokens\": true}}";
 
     [Fact]
     public void ACopyIsTheSameModelAndAChangedFileIsNot()
@@ -35,7 +41,7 @@ public sealed class ModelFingerprintTests
         File.WriteAllText(Path.Combine(copy, ".gitattributes"), "*.safetensors filter=lfs");
         Assert.Equal(hash, ModelFingerprint.Of(copy));
 
-        File.WriteAllText(Path.Combine(copy, "1_Pooling", "config.json"), "{\"pooling_mode_cls_token\": true}");
+        File.WriteAllText(Path.Combine(copy, "1_Pooling", "config.json"), Pooling("max"));
         Assert.NotEqual(hash, ModelFingerprint.Of(copy));
         Assert.False(ModelFingerprint.Matches(manifest, copy));
         string other = Folder();

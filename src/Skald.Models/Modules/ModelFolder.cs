@@ -111,6 +111,17 @@ public sealed record ModelFolder
     /// </summary>
     public PaddingSide? PaddingSide { get; init; }
 
+    /// <summary>The folders modules.json names, in order (a Router's and its document route's included); else empty.</summary>
+    public IReadOnlyList<string> ModuleFolders { get; init; } = [];
+
+    /// <summary>
+    /// The folders whose files make the embeddings, each once: the folder itself (config, weights, tokenizer, prompts) and
+    /// its module chain's; not a subfolder nothing reads (an <c>onnx/</c> export, a quantized copy, a cache).
+    /// </summary>
+    public IReadOnlyList<string> ReadFolders() =>
+        [.. new[] { Path, TransformerPath }.Concat(ModuleFolders).Concat(DensePaths).Concat(QueryDensePaths).Append(QueryStaticPath).Append(AutoEncoderPath)
+            .OfType<string>().Select(f => System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(f))).Distinct(StringComparer.Ordinal)];
+
     /// <summary>Python's str.isspace set: .NET's white space plus the separators U+001C..U+001F.</summary>
     internal static readonly char[] PythonWhiteSpace = [.. Enumerable.Range(0, 0x3001).Select(i => (char)i)
         .Where(ch => char.IsWhiteSpace(ch) || ch is >= '\u001c' and <= '\u001f')];
@@ -296,9 +307,10 @@ public sealed record ModelFolder
             return Chain(folder, router.DocumentModules, router.File) with
             {
                 QueryDensePaths = router.QueryDensePaths, DefaultRoute = router.DefaultRoute, QueryStaticPath = router.QueryStaticPath,
+                ModuleFolders = [entries[0].Path, .. router.DocumentModules.Select(m => m.Path)],
             };
         }
-        return Chain(folder, entries, modulesPath);
+        return Chain(folder, entries, modulesPath) with { ModuleFolders = [.. entries.Select(m => m.Path)] };
     }
 
     /// <summary>The module chain Transformer|StaticEmbedding → Pooling → Dense* → Normalize? read from (type, folder) entries.</summary>

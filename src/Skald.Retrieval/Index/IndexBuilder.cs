@@ -64,8 +64,6 @@ public static class IndexBuilder
         var manifest = new IndexManifest
         {
             Model = Path.GetFullPath(modelPath),
-            ModelSha256 = Directory.Exists(modelPath) ? ModelFingerprint.Of(modelPath) : null,
-            ModelFilesStamp = Directory.Exists(modelPath) ? ModelFingerprint.Stamp(modelPath) : null,
             ModelName = model.Name,
             DocumentsRoot = documentsRoot is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(documentsRoot)),
             Dimension = model.Dimension,
@@ -81,6 +79,7 @@ public static class IndexBuilder
             MaxActiveDims = maxActiveDims,
             TruncateDim = truncateDim,
         };
+        manifest = ModelFingerprint.Record(manifest, modelPath);
         if (model.IsSparse)
         {
             var rows = EmbedSparse(model, records, manifest.Similarity == "cosine", maxActiveDims, progress); // a cosine model's rows at unit length
@@ -146,9 +145,13 @@ public static class IndexBuilder
     /// <see cref="DocumentRoot.For"/>) it becomes the recorded root, and the rows of an index written with full paths
     /// are made relative to its <see cref="DocumentRoot.Recorded"/> root first, so re-added documents replace them; a
     /// root moved up or down the tree renames the kept rows whose files are still there (<see cref="DocumentRoot.Rerooted"/>).
+    /// With <paramref name="modelPath"/>, the folder <paramref name="model"/> was loaded from, which the caller checked to
+    /// be the index's model (<see cref="ModelFingerprint.Unchanged"/>), its fingerprint and stamp are recorded anew, of
+    /// the current kind (<see cref="ModelFingerprint.Record"/>: an index of the older kind moves to it, and a model
+    /// touched since is trusted from its stamp again); without, they stay as they were.
     /// </summary>
     public static (int Added, int Replaced) Add(string folder, IEmbeddingModel model, IReadOnlyList<IndexRecord> records,
-        Action<int, int>? progress = null, Action<int, int>? linking = null, string? documentsRoot = null)
+        Action<int, int>? progress = null, Action<int, int>? linking = null, string? documentsRoot = null, string? modelPath = null)
     {
         List<IndexRecord> keptRecords;
         List<int> keptRows;
@@ -159,6 +162,7 @@ public static class IndexBuilder
         using (var index = SearchIndex.Open(folder))
         {
             manifest = index.Manifest;
+            if (modelPath is not null) manifest = ModelFingerprint.Record(manifest, modelPath);
             if (model.Dimension != manifest.Dimension || model.IsSparse != manifest.Sparse)
                 throw new EvaluationException($"{folder}: the index holds {manifest.Dimension}-d {(manifest.Sparse ? "sparse" : "dense")} vectors of {manifest.Model}; " +
                     $"this model makes {model.Dimension}-d {(model.IsSparse ? "sparse" : "dense")} ones");

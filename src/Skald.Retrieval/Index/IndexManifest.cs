@@ -37,6 +37,13 @@ public sealed record IndexManifest
     [JsonPropertyName("model_files_stamp"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? ModelFilesStamp { get; init; }
 
     /// <summary>
+    /// Which files <see cref="ModelSha256"/> and <see cref="ModelFilesStamp"/> cover (<see cref="ModelFingerprint.CurrentVersion"/>):
+    /// 1, those the model's encoder reads; 0 (absent: indexes written before it was recorded), every file of the
+    /// folder, so a file added beside the model since counts as a change until <c>index add</c> records the new kind.
+    /// </summary>
+    [JsonPropertyName("model_fingerprint_version"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int ModelFingerprintVersion { get; init; }
+
+    /// <summary>
     /// The folder the records' paths are relative to (<see cref="DocumentRoot"/>): where the documents were when they
     /// were last indexed; null in indexes of full paths, written before it was recorded.
     /// </summary>

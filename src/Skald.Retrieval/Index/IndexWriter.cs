@@ -187,7 +187,8 @@ public static class IndexWriter
             }, Json) + "\n");
             if (Directory.Exists(full)) Directory.Move(full, old);
             Directory.Move(tmp, full);
-            if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+            try { if (Directory.Exists(old)) Directory.Delete(old, recursive: true); }
+            catch (IOException) { } // a search wrote model-verified.json into it meanwhile: the next write's Recover removes it
         }
         finally
         {

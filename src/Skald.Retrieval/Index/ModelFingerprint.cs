@@ -1,27 +1,41 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Skald.Models;
+using Skald.Models.Modules;
 
 namespace Skald.Retrieval.Index;
 
 /// <summary>
-/// What identifies a model folder's content wherever it lies: SHA-256 over its files (each one's path relative to the
-/// folder and the SHA-256 of its bytes, in ordinal path order; hidden files and folders such as <c>.cache</c> or
-/// <c>.git</c> and Markdown files such as the model card left out, symbolic links followed as a hub snapshot's are). An index records its model's
-/// (<see cref="IndexManifest.ModelSha256"/>), so a copy of that folder elsewhere (another machine, a container image)
-/// searches and serves the index, and another model does not.
+/// What identifies a model folder's content wherever it lies: SHA-256 over the files that make its embeddings (each
+/// one's path relative to the folder and the SHA-256 of its bytes, in ordinal path order): the files directly in the
+/// folders the encoder reads (<see cref="ModelFolder.ReadFolders"/>: the folder itself and its module chain's), hidden
+/// files and Markdown files such as the model card left out, symbolic links followed as a hub snapshot's are. A
+/// subfolder nothing reads (<c>onnx/</c>, a quantized copy, <c>.cache/</c>) does not count. An index records its
+/// model's (<see cref="IndexManifest.ModelSha256"/>), so a copy of that folder elsewhere (another machine, a container
+/// image) searches and serves the index, and another model does not.
 /// </summary>
 public static class ModelFingerprint
 {
-    private static readonly ConcurrentDictionary<string, (string Listing, string Hash)> Cache = new(StringComparer.Ordinal);
+    /// <summary>
+    /// The kind of fingerprint this code records (<see cref="IndexManifest.ModelFingerprintVersion"/>): 1, the files the
+    /// encoder reads; 0, recorded by indexes written before the kind was, every file of the folder and its subfolders
+    /// (the card and hidden ones aside), which such an index is still checked against.
+    /// </summary>
+    public const int CurrentVersion = 1;
 
-    /// <summary>The fingerprint of the folder's files, as lower-case hex (computed again only when a file's size or time changed).</summary>
-    public static string Of(string folder)
+    private static readonly ConcurrentDictionary<(string Root, int Version), (string Listing, string Hash)> Cache = new();
+
+    /// <summary>
+    /// The fingerprint of the folder's files of kind <paramref name="version"/>, as lower-case hex (computed again only
+    /// when a file's size or time changed since this process last did).
+    /// </summary>
+    public static string Of(string folder, int version = CurrentVersion)
     {
         string root = Path.GetFullPath(folder);
-        var files = Files(root);
+        var files = Files(root, version);
         string key = Listing(files);
-        if (Cache.TryGetValue(root, out var cached) && cached.Listing == key) return cached.Hash;
+        if (Cache.TryGetValue((root, version), out var cached) && cached.Listing == key) return cached.Hash;
         using var all = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var (relative, full) in files)
         {
@@ -31,38 +45,93 @@ public static class ModelFingerprint
             all.AppendData(Encoding.UTF8.GetBytes(relative + "\0" + Convert.ToHexStringLower(content) + "\n"));
         }
         string hash = Convert.ToHexStringLower(all.GetHashAndReset());
-        Cache[root] = (key, hash);
+        Cache[(root, version)] = (key, hash);
         return hash;
     }
 
     /// <summary>
-    /// What the folder's files look like without reading them: SHA-256 over each one's path, size and modification time
-    /// (lower-case hex), recorded beside the fingerprint (<see cref="IndexManifest.ModelFilesStamp"/>) so that
-    /// <see cref="Unchanged"/> hashes the files only when it differs.
+    /// What the folder's files (of kind <paramref name="version"/>) look like without reading them: SHA-256 over each
+    /// one's path, size and modification time (lower-case hex), recorded beside the fingerprint
+    /// (<see cref="IndexManifest.ModelFilesStamp"/>) so that <see cref="Unchanged"/> hashes the files only when it differs.
     /// </summary>
-    public static string Stamp(string folder) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Listing(Files(Path.GetFullPath(folder))))));
+    public static string Stamp(string folder, int version = CurrentVersion) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Listing(Files(Path.GetFullPath(folder), version)))));
+
+    /// <summary>
+    /// <paramref name="manifest"/> recording the model in <paramref name="folder"/>: its fingerprint and stamp, of the
+    /// current kind; unchanged when the folder does not exist (a model that is no folder records none).
+    /// </summary>
+    public static IndexManifest Record(IndexManifest manifest, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return Directory.Exists(folder)
+            ? manifest with { ModelSha256 = Of(folder), ModelFilesStamp = Stamp(folder), ModelFingerprintVersion = CurrentVersion }
+            : manifest;
+    }
 
     /// <summary>
     /// Whether the model in <paramref name="folder"/> still has the files <paramref name="manifest"/>'s index was built
-    /// with: its <see cref="Stamp"/> is the one recorded (no file read), or else its fingerprint is (a file touched or
-    /// copied, its bytes the same). True for an index that recorded no fingerprint (nothing to compare with). A file
-    /// replaced by one of the same size and modification time (<c>cp -p</c>, <c>touch -r</c>) passes unnoticed.
+    /// with: its <see cref="Stamp"/> is the one recorded (no file read), or one the index in <paramref name="index"/>
+    /// remembers having verified for this folder (<see cref="VerifiedModelStamp"/>), or else its fingerprint is (a file
+    /// touched or copied, its bytes the same; the stamp is then remembered there, so the next check reads no file
+    /// either). True for an index that recorded no fingerprint (nothing to compare with). A file replaced by one of the
+    /// same size and modification time (<c>cp -p</c>, <c>touch -r</c>) passes unnoticed.
     /// </summary>
-    public static bool Unchanged(IndexManifest manifest, string folder)
+    public static bool Unchanged(IndexManifest manifest, string folder, string? index = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        if (manifest.ModelSha256 is not { } recorded) return true;
-        if (manifest.ModelFilesStamp is { } stamp && string.Equals(Stamp(folder), stamp, StringComparison.Ordinal)) return true;
-        return string.Equals(Of(folder), recorded, StringComparison.Ordinal);
+        if (manifest.ModelSha256 is null) return true;
+        string stamp = Stamp(folder, manifest.ModelFingerprintVersion);
+        return string.Equals(stamp, manifest.ModelFilesStamp, StringComparison.Ordinal) || Verify(manifest, folder, stamp, index);
     }
 
-    // The model's files (the card and hidden ones aside), by path relative to the folder, in ordinal order.
-    private static (string Relative, string Full)[] Files(string root) =>
-        [.. Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true })
+    /// <summary>
+    /// Whether <paramref name="folder"/> holds the model <paramref name="manifest"/>'s index was built with: that folder,
+    /// or one whose files have the fingerprint the index recorded (indexes written before it was recorded: the folder
+    /// only). Another folder is hashed unless the index in <paramref name="index"/> remembers having verified it with
+    /// the stamp it shows now (and then remembers it).
+    /// </summary>
+    public static bool Matches(IndexManifest manifest, string folder, string? index = null)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        string served = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+        string built = Path.TrimEndingDirectorySeparator(Path.GetFullPath(manifest.Model));
+        if (string.Equals(served, built, StringComparison.Ordinal)) return true;
+        return manifest.ModelSha256 is not null && Directory.Exists(served)
+            && Verify(manifest, served, Stamp(served, manifest.ModelFingerprintVersion), index);
+    }
+
+    // The folder showing stamp has the recorded fingerprint: remembered so by the index, or hashed (then remembered).
+    private static bool Verify(IndexManifest manifest, string folder, string stamp, string? index)
+    {
+        if (index is not null && VerifiedModelStamp.Holds(index, manifest, folder, stamp)) return true;
+        bool same = string.Equals(Of(folder, manifest.ModelFingerprintVersion), manifest.ModelSha256, StringComparison.Ordinal);
+        if (same && index is not null) VerifiedModelStamp.Remember(index, manifest, folder, stamp);
+        return same;
+    }
+
+    // The files a fingerprint of kind version covers, by path relative to the folder, in ordinal order: kind 1 those
+    // directly in the folders the encoder reads (a folder it cannot read as a model: all, as kind 0), kind 0 all.
+    private static (string Relative, string Full)[] Files(string root, int version)
+    {
+        if (version is < 0 or > CurrentVersion)
+            throw new EvaluationException($"{IndexWriter.ManifestFile}: model_fingerprint_version {version} is not one this Skald knows (0 to {CurrentVersion}); update Skald");
+        IEnumerable<string> files;
+        IReadOnlyList<string>? folders = null;
+        if (version >= 1)
+        {
+            try { folders = ModelFolder.Read(root).ReadFolders(); }
+            catch (ModelFormatException) { } // not loadable as a model: every file counts
+        }
+        files = folders is null
+            ? Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true })
+            : folders.Where(Directory.Exists).SelectMany(f => Directory.EnumerateFiles(f, "*", new EnumerationOptions()));
+        return [.. files
             .Where(f => !f.EndsWith(".md", StringComparison.OrdinalIgnoreCase)) // the model card: no embedding depends on it
             .Select(f => (Relative: Path.GetRelativePath(root, f).Replace('\\', '/'), Full: f))
+            .DistinctBy(f => f.Relative, StringComparer.Ordinal)
             .OrderBy(f => f.Relative, StringComparer.Ordinal)];
+    }
 
     // Each file's path, size and time (a link's target's, as a hub snapshot's files are links into its blobs).
     private static string Listing((string Relative, string Full)[] files)
@@ -75,18 +144,5 @@ public static class ModelFingerprint
             listing.Append(relative).Append('\0').Append(target.Length).Append('\0').Append(target.LastWriteTimeUtc.Ticks).Append('\n');
         }
         return listing.ToString();
-    }
-
-    /// <summary>
-    /// Whether <paramref name="folder"/> holds the model <paramref name="manifest"/>'s index was built with: that folder,
-    /// or one whose files have the fingerprint the index recorded (indexes written before it was recorded: the folder only).
-    /// </summary>
-    public static bool Matches(IndexManifest manifest, string folder)
-    {
-        ArgumentNullException.ThrowIfNull(manifest);
-        string served = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
-        string built = Path.TrimEndingDirectorySeparator(Path.GetFullPath(manifest.Model));
-        if (string.Equals(served, built, StringComparison.Ordinal)) return true;
-        return manifest.ModelSha256 is { } recorded && Directory.Exists(served) && string.Equals(Of(served), recorded, StringComparison.Ordinal);
     }
 }

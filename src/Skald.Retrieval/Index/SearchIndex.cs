@@ -114,6 +114,8 @@ public sealed class SearchIndex : IDisposable
         if (manifest.Format != "skald-index" || manifest.Version != IndexManifest.CurrentVersion)
             throw new EvaluationException($"{manifestPath}: format {manifest.Format} version {manifest.Version}; this Skald reads skald-index version {IndexManifest.CurrentVersion}");
         if (manifest.Dimension <= 0 || manifest.Rows < 0) throw new EvaluationException($"{manifestPath}: dimension {manifest.Dimension}, rows {manifest.Rows}");
+        if (manifest.ModelFingerprintVersion is < 0 or > ModelFingerprint.CurrentVersion)
+            throw new EvaluationException($"{manifestPath}: model_fingerprint_version {manifest.ModelFingerprintVersion}; this Skald knows 0 to {ModelFingerprint.CurrentVersion} (update Skald)");
         if (manifest.Similarity is not ("cosine" or "dot"))
             throw new EvaluationException($"{manifestPath}: similarity \"{manifest.Similarity}\", expected cosine or dot");
         var records = ReadRecords(Path.Combine(folder, IndexWriter.RecordsFile), manifest.Rows);

@@ -33,7 +33,8 @@ internal static class IndexOptions
     /// The model folder to embed with for the index in <paramref name="folder"/>: <paramref name="moved"/> when given
     /// (which must hold the files the index was built with), else the folder the manifest names, which must still exist
     /// and still hold those files (<see cref="ModelFingerprint.Unchanged"/>: not trained again in place since; the
-    /// weights are read only when a file's size or time changed).
+    /// weights are read only when a file's size or time changed, and a folder found the same by reading them is
+    /// remembered in the index folder, so it is read once, not at every search).
     /// </summary>
     public static string ModelOf(IndexManifest manifest, string folder, string? moved, string hint)
     {
@@ -42,13 +43,13 @@ internal static class IndexOptions
         {
             if (!Directory.Exists(manifest.Model))
                 throw new InputException($"{folder}: its model {manifest.Model} is not there any more; give a copy of it with --model DIR{suffix}");
-            if (!ModelFingerprint.Unchanged(manifest, manifest.Model))
+            if (!ModelFingerprint.Unchanged(manifest, manifest.Model, folder))
                 throw new InputException($"{manifest.Model}: the model has changed since {folder} was built with it (its files differ), so its vectors no longer " +
                     $"match the index's; rebuild the index with 'skald index build'{suffix}");
             return manifest.Model;
         }
         if (!Directory.Exists(moved)) throw new InputException($"{moved}: model folder not found");
-        if (ModelFingerprint.Matches(manifest, moved) && ModelFingerprint.Unchanged(manifest, moved)) return moved;
+        if (ModelFingerprint.Matches(manifest, moved, folder) && ModelFingerprint.Unchanged(manifest, moved, folder)) return moved;
         throw new InputException(manifest.ModelSha256 is null
             ? $"{folder}: built before indexes recorded their model's fingerprint, so only its model {manifest.Model} searches it; rebuild the index to move it"
             : $"{moved}: not the model {folder} was built with ({manifest.Model}): its files differ; rebuild the index with it{suffix}");

@@ -1,0 +1,135 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Skald.Cli.Tests;
+
+/// <summary>
+/// <c>skald search</c> and <c>index add</c> check an index's model by the files its encoder reads: an export, a
+/// quantized copy, a cache or a card added beside the model later is not a change. An index of the older kind (every
+/// file counted) is checked that way until <c>index add</c> records the new kind. A touched model found the same by
+/// hashing is remembered in the index folder, so the next search does not read the weights again.
+/// </summary>
+public sealed class IndexModelFilesCommandTests
+{
+    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+
+    private static (string Model, string Index) Build()
+    {
+        string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
+        string index = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var r = SkaldProcess.Run("index", "build", "--model", model, "--documents", Documents, "--output", index, "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return (model, index);
+    }
+
+    private static SkaldProcess.Result Dense(string index) =>
+        SkaldProcess.Run("search", "--index", index, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--format", "json");
+
+    private static SkaldProcess.Result Add(string index, string name)
+    {
+        string extra = Path.Combine(TestPaths.NewTempDir(), name);
+        File.WriteAllText(extra, "Fjordhesten Blakken står i stallen bak kontoret.");
+        return SkaldProcess.Run("index", "add", "--index", index, "--documents", extra, "-q");
+    }
+
+    // SHA-256 over "path\0sha256(bytes)\n" in ordinal path order, of the model's files (cards and hidden ones aside):
+    // those directly in the folder and in 1_Pooling (what bert-cased-mean's encoder reads), or every one.
+    private static string Fingerprint(string model, bool every)
+    {
+        var files = Directory.EnumerateFiles(model, "*", every ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
+            .Concat(every ? [] : Directory.EnumerateFiles(Path.Combine(model, "1_Pooling")))
+            .Select(f => Path.GetRelativePath(model, f).Replace('\\', '/'))
+            .Where(r => !r.EndsWith(".md", StringComparison.Ordinal) && !r.Split('/').Any(p => p.StartsWith('.')))
+            .Order(StringComparer.Ordinal);
+        var text = new StringBuilder();
+        foreach (var r in files) text.Append(r).Append('\0').Append(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(model, r))))).Append('\n');
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    private static JsonObject Manifest(string index) => JsonNode.Parse(File.ReadAllText(Path.Combine(index, "index.json")))!.AsObject();
+
+    private static void Export(string model)
+    {
+        Directory.CreateDirectory(Path.Combine(model, "onnx"));
+        File.WriteAllText(Path.Combine(model, "onnx", "model.onnx"), "an ONNX export of the same model");
+    }
+
+    [Fact]
+    public void FilesAddedBesideTheModelAreNotAChange()
+    {
+        var (model, index) = Build();
+        var before = Dense(index);
+        Assert.True(before.ExitCode == 0, before.Stderr);
+        var manifest = Manifest(index);
+        Assert.Equal(1, (int)manifest["model_fingerprint_version"]!);
+        Assert.Equal(Fingerprint(model, every: false), (string)manifest["model_sha256"]!);
+
+        Export(model);
+        Directory.CreateDirectory(Path.Combine(model, "int8"));
+        File.Copy(Path.Combine(model, "model.safetensors"), Path.Combine(model, "int8", "model.safetensors"));
+        File.WriteAllText(Path.Combine(model, "README.md"), "# Described again");
+        var after = Dense(index);
+        Assert.True(after.ExitCode == 0, after.Stderr);
+        Assert.Equal(before.Stdout, after.Stdout);
+        var added = Add(index, "fjordhest.txt");
+        Assert.True(added.ExitCode == 0, added.Stderr);
+    }
+
+    [Fact]
+    public void AnIndexOfTheOlderKindIsCheckedAgainstEveryFileUntilIndexAddRecordsTheNewKind()
+    {
+        var (model, index) = Build();
+        var manifest = Manifest(index); // as an index written before the kind was recorded
+        Assert.True(manifest.Remove("model_fingerprint_version"));
+        Assert.True(manifest.Remove("model_files_stamp"));
+        manifest["model_sha256"] = Fingerprint(model, every: true);
+        File.WriteAllText(Path.Combine(index, "index.json"), manifest.ToJsonString());
+        var old = Dense(index);
+        Assert.True(old.ExitCode == 0, old.Stderr);
+        Export(model);
+        SkaldProcess.AssertUserError(Dense(index), 1, "the model has changed since"); // every file counted, as it was built
+        Directory.Delete(Path.Combine(model, "onnx"), recursive: true);
+
+        var added = Add(index, "fjordhest.txt");
+        Assert.True(added.ExitCode == 0, added.Stderr);
+        manifest = Manifest(index);
+        Assert.Equal(1, (int)manifest["model_fingerprint_version"]!);
+        Assert.Equal(Fingerprint(model, every: false), (string)manifest["model_sha256"]!);
+        Assert.NotNull(manifest["model_files_stamp"]);
+        Export(model);
+        var now = Dense(index);
+        Assert.True(now.ExitCode == 0, now.Stderr);
+    }
+
+    [Fact]
+    public void ATouchedModelFoundTheSameIsRememberedAndNotReadAgain()
+    {
+        var (model, index) = Build();
+        string config = Path.Combine(model, "config.json"), weights = Path.Combine(model, "model.safetensors");
+        var expected = Dense(index);
+        Assert.True(expected.ExitCode == 0, expected.Stderr);
+        Assert.False(File.Exists(Path.Combine(index, "model-verified.json")));
+        File.SetLastWriteTimeUtc(config, File.GetLastWriteTimeUtc(config).AddMinutes(5)); // touched: hashed, found the same
+        var touched = Dense(index);
+        Assert.True(touched.ExitCode == 0, touched.Stderr);
+        Assert.Equal(expected.Stdout, touched.Stdout);
+        Assert.True(File.Exists(Path.Combine(index, "model-verified.json")));
+
+        // A weight changed with the file's size and time kept: the remembered look is trusted, the weights not read ...
+        var weightsTime = File.GetLastWriteTimeUtc(weights);
+        using (var fs = new FileStream(weights, FileMode.Open, FileAccess.ReadWrite))
+        {
+            fs.Position = fs.Length - 1;
+            int b = fs.ReadByte();
+            fs.Position = fs.Length - 1;
+            fs.WriteByte((byte)(b ^ 0x01));
+        }
+        File.SetLastWriteTimeUtc(weights, weightsTime);
+        var trusted = Dense(index);
+        Assert.True(trusted.ExitCode == 0, trusted.Stderr);
+        // ... until the folder looks different again: then it is hashed and the change is found.
+        File.SetLastWriteTimeUtc(config, File.GetLastWriteTimeUtc(config).AddMinutes(5));
+        SkaldProcess.AssertUserError(Dense(index), 1, "the model has changed since");
+    }
+}

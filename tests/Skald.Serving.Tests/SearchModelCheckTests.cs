@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Skald.Models;
+using Skald.Retrieval.Index;
+
+namespace Skald.Serving.Tests;
+
+/// <summary>
+/// <see cref="SearchService.CheckModel"/>, which <c>skald serve --index</c> runs at start and at every index reload,
+/// checks the model as <c>skald search</c> does: from the files' recorded sizes and times while they are the same,
+/// hashing them only when they differ, and remembering a folder found the same so that it is hashed once.
+/// </summary>
+public sealed class SearchModelCheckTests
+{
+    private static (string Model, string Index) Build()
+    {
+        string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
+        string index = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var r = SkaldProcess.Run("index", "build", "--model", model, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"), "--output", index, "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return (model, index);
+    }
+
+    // One weight changed (a float's last byte), the file's size and time kept: seen only by reading the weights.
+    private static void ChangeAWeightUnseen(string model)
+    {
+        string weights = Path.Combine(model, "model.safetensors");
+        var time = File.GetLastWriteTimeUtc(weights);
+        using (var fs = new FileStream(weights, FileMode.Open, FileAccess.ReadWrite))
+        {
+            fs.Position = fs.Length - 1;
+            int b = fs.ReadByte();
+            fs.Position = fs.Length - 1;
+            fs.WriteByte((byte)(b ^ 0x01));
+        }
+        File.SetLastWriteTimeUtc(weights, time);
+    }
+
+    [Fact]
+    public void TheRecordedStampIsTrustedWithoutReadingTheWeights()
+    {
+        var (model, folder) = Build();
+        var encoder = SentenceEncoder.Load(model);
+        ChangeAWeightUnseen(model);
+        using var index = SearchIndex.Open(folder);
+        SearchService.CheckModel(index, encoder); // the sizes and times recorded: not hashed (which would see the change)
+
+        string weights = Path.Combine(model, "model.safetensors");
+        File.SetLastWriteTimeUtc(weights, File.GetLastWriteTimeUtc(weights).AddMinutes(5)); // looks changed: hashed
+        var e = Assert.Throws<ArgumentException>(() => SearchService.CheckModel(index, encoder));
+        Assert.Contains("has changed since", e.Message);
+    }
+
+    [Fact]
+    public void ATouchedModelFoundTheSameIsRememberedInTheIndexFolder()
+    {
+        var (model, folder) = Build();
+        var encoder = SentenceEncoder.Load(model);
+        string config = Path.Combine(model, "config.json");
+        File.SetLastWriteTimeUtc(config, File.GetLastWriteTimeUtc(config).AddMinutes(5)); // touched, the same bytes
+        using var index = SearchIndex.Open(folder);
+        SearchService.CheckModel(index, encoder);
+        string remembered = Path.Combine(folder, "model-verified.json");
+        Assert.True(File.Exists(remembered));
+        var entry = JsonDocument.Parse(File.ReadAllText(remembered)).RootElement;
+        Assert.Equal(Path.TrimEndingDirectorySeparator(Path.GetFullPath(model)), entry.GetProperty("model").GetString());
+        Assert.Equal(index.Manifest.ModelSha256, entry.GetProperty("model_sha256").GetString());
+    }
+}

@@ -90,7 +90,7 @@ public static class SkaldEndpoints
         {
             var body = await RequestBody.ReadAsync(ctx.Request, service.Options.MaxBodyBytes).ConfigureAwait(false);
             var request = SearchRequestReader.Read(body);
-            var (hits, tokens) = await search.SearchAsync(request).ConfigureAwait(false);
+            var (hits, tokens) = await search.SearchAsync(request, ctx.RequestAborted).ConfigureAwait(false);
             await SearchResponses.Results(ctx.Response, request, hits, tokens, service.ModelName).ConfigureAwait(false);
         }));
         return search;

@@ -7,6 +7,8 @@ namespace Skald.Models;
 /// default <see cref="EncodeOptions"/>, the metadata, the services; a subclass turns each float vector into its
 /// <typeparamref name="TEmbedding"/>. <see cref="EmbeddingGenerationOptions.Dimensions"/> below the model's dimension
 /// keeps each embedding's first values at unit length again (OpenAI's <c>dimensions</c>, a Matryoshka model's width).
+/// The cancellation token of <see cref="GenerateAsync"/> is honoured between forward passes (each of
+/// <see cref="EncodeOptions.BatchSize"/> texts). The generator does not own the encoder: disposing it leaves the encoder usable.
 /// </summary>
 public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerator<string, TEmbedding>
     where TEmbedding : Embedding
@@ -44,8 +46,7 @@ public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerato
         }
         return Task.Run(() =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var vectors = encoder.Encode(texts, encode);
+            var vectors = encoder.Encode(texts, encode, cancellationToken);
             var now = DateTimeOffset.UtcNow;
             var list = vectors.Select(v =>
             {

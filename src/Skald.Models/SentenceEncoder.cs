@@ -18,6 +18,9 @@ namespace Skald.Models;
 /// float[][] e = model.Encode(["Hei verden", "Hallo verda"]);
 /// float s = model.Similarity(e[0], e[1]);
 /// </code>
+/// One instance may be shared (a singleton in an app's DI container): <see cref="Encode(IReadOnlyList{string}, EncodeOptions?, CancellationToken)"/>
+/// may be called from several threads at once, texts are tokenised concurrently and the forward passes take turns.
+/// Training and the methods that change the weights are not for a shared instance.
 /// </summary>
 public sealed partial class SentenceEncoder
 {
@@ -241,7 +244,14 @@ public sealed partial class SentenceEncoder
     public float[] Encode(string text, EncodeOptions? options = null) => Encode([text], options)[0];
 
     /// <summary>Embeds texts; result i belongs to text i.</summary>
-    public float[][] Encode(IReadOnlyList<string> texts, EncodeOptions? options = null)
+    public float[][] Encode(IReadOnlyList<string> texts, EncodeOptions? options = null) => Encode(texts, options, CancellationToken.None);
+
+    /// <summary>
+    /// Embeds texts; result i belongs to text i. <paramref name="cancellationToken"/> is looked at before each batch
+    /// (a forward pass of <see cref="EncodeOptions.BatchSize"/> texts): once it is cancelled no further batch starts and
+    /// <see cref="OperationCanceledException"/> is thrown.
+    /// </summary>
+    public float[][] Encode(IReadOnlyList<string> texts, EncodeOptions? options, CancellationToken cancellationToken)
     {
         options ??= new EncodeOptions();
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1");
@@ -255,6 +265,7 @@ public sealed partial class SentenceEncoder
         bool normalize = options.Normalize && options.TruncateDim is null; // truncated vectors are normalised after the cut
         for (int start = 0; start < order.Length; start += options.BatchSize)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             int b = Math.Min(options.BatchSize, order.Length - start);
             var batch = inputs.Select(order.AsSpan(start, b).ToArray());
             lock (gate)

@@ -39,6 +39,7 @@ internal sealed class DynamicBatcher : IDisposable
     private int pending;
     private bool stopping;
     private bool draining; // the host is stopping: run what is queued without waiting to fill batches
+    private bool purge; // a job was cancelled: drop its inputs from the queue (and from the batch being gathered)
 
     public DynamicBatcher(SentenceEncoder encoder, EmbeddingServiceOptions options, ServingMetrics metrics)
     {
@@ -49,9 +50,14 @@ internal sealed class DynamicBatcher : IDisposable
         worker.Start();
     }
 
-    /// <summary>Queues prepared inputs; the task gives their embeddings in order.</summary>
-    public Task<float[][]> Submit(ModelInputs inputs)
+    /// <summary>
+    /// Queues prepared inputs; the task gives their embeddings in order. Once <paramref name="cancellationToken"/> is
+    /// cancelled the task is cancelled and the job's inputs not yet in a forward pass are dropped from the queue (a
+    /// client that went away costs no more passes).
+    /// </summary>
+    public Task<float[][]> Submit(ModelInputs inputs, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var job = new Job(inputs);
         long now = Stopwatch.GetTimestamp();
         lock (gate)
@@ -63,6 +69,19 @@ internal sealed class DynamicBatcher : IDisposable
             Interlocked.Add(ref pending, inputs.Count);
             metrics.Queue(queue.Count);
             Monitor.PulseAll(gate);
+        }
+        if (cancellationToken.CanBeCanceled)
+        {
+            var registration = cancellationToken.Register(() =>
+            {
+                if (!job.Done.TrySetCanceled(cancellationToken)) return;
+                lock (gate)
+                {
+                    purge = true; // the worker drops the job's queued inputs the next time it looks at the queue
+                    Monitor.PulseAll(gate);
+                }
+            });
+            _ = job.Done.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
         }
         return job.Done.Task;
     }
@@ -106,10 +125,13 @@ internal sealed class DynamicBatcher : IDisposable
     {
         lock (gate)
         {
+        start:
+            Purge(batch);
             while (queue.Count == 0)
             {
                 if (stopping) return false;
                 Monitor.Wait(gate);
+                Purge(batch);
             }
             long deadline = queue.Peek().Arrived + (long)(options.MaxWait.TotalSeconds * Stopwatch.Frequency);
             int tokens = 0;
@@ -126,10 +148,27 @@ internal sealed class DynamicBatcher : IDisposable
                 long wait = deadline - Stopwatch.GetTimestamp();
                 if (wait <= 0 || stopping || draining) break;
                 Monitor.Wait(gate, TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));
+                Purge(batch);
+                if (batch.Count == 0 && queue.Count == 0) goto start; // everything gathered was cancelled
             }
             metrics.Queue(queue.Count);
             return true;
         }
+    }
+
+    /// <summary>Under the gate: drops the inputs of cancelled jobs from the queue and from <paramref name="batch"/>.</summary>
+    private void Purge(List<Piece> batch)
+    {
+        if (!purge) return;
+        purge = false;
+        int dropped = batch.RemoveAll(p => p.Job.Done.Task.IsCanceled);
+        int before = queue.Count;
+        var kept = queue.Where(p => !p.Job.Done.Task.IsCanceled).ToArray();
+        queue.Clear();
+        foreach (var p in kept) queue.Enqueue(p);
+        dropped += before - queue.Count;
+        Interlocked.Add(ref pending, -dropped);
+        metrics.Queue(queue.Count);
     }
 
     /// <summary>Runs pieces sorted by length (longest first) in padded passes of at most MaxBatchTokens.</summary>

@@ -53,9 +53,10 @@ public sealed class EmbeddingService : IDisposable
 
     /// <summary>
     /// Embeds a request's inputs (errors: <see cref="ApiException"/> 400 for inputs the model cannot take, 503 when
-    /// overloaded or stopping).
+    /// overloaded or stopping). Once <paramref name="cancellationToken"/> is cancelled (the client went away) the task
+    /// is cancelled and the request's inputs not yet in a forward pass leave the batcher's queue.
     /// </summary>
-    public async Task<EmbeddingResult> EmbedAsync(EmbeddingRequest request)
+    public async Task<EmbeddingResult> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default)
     {
         if (request.MaxActiveDims is not null && !Encoder.IsSparse)
             throw ApiException.BadRequest($"max_active_dims is for sparse encoders; '{ModelName}' makes dense embeddings", "max_active_dims");
@@ -72,7 +73,7 @@ public sealed class EmbeddingService : IDisposable
                     "use \"float\", \"binary\" or \"ubinary\"", "output_dtype");
         }
         var inputs = Prepare(request.Inputs, request.InputType, Options.Truncate || request.Truncate);
-        var embeddings = await batcher.Submit(inputs).ConfigureAwait(false);
+        var embeddings = await batcher.Submit(inputs, cancellationToken).ConfigureAwait(false);
         if (request.Dimensions is int n)
         {
             for (int i = 0; i < embeddings.Length; i++) embeddings[i] = Matryoshka.Truncate(embeddings[i], n);

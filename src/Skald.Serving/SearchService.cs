@@ -60,8 +60,11 @@ public sealed class SearchService
             throw new ArgumentException($"the index {index.Folder} holds {index.Manifest.Dimension}-value vectors, the served model makes {encoder.Dimension}; rebuild the index");
     }
 
-    /// <summary>The hits for one request, best first, and the query's token count (0 for BM25, which embeds nothing).</summary>
-    public async Task<(IReadOnlyList<IndexHit> Hits, long Tokens)> SearchAsync(SearchRequest request)
+    /// <summary>
+    /// The hits for one request, best first, and the query's token count (0 for BM25, which embeds nothing).
+    /// <paramref name="cancellationToken"/> (the client went away) cancels the query's embedding while it waits for a batch.
+    /// </summary>
+    public async Task<(IReadOnlyList<IndexHit> Hits, long Tokens)> SearchAsync(SearchRequest request, CancellationToken cancellationToken = default)
     {
         if (request.RerankAsked && Reranker is null)
             throw ApiException.BadRequest("\"rerank\": true, but this server has no reranker (start it with skald serve --reranker CE)", "rerank");
@@ -73,7 +76,7 @@ public sealed class SearchService
             {
                 InputType = "query",
                 Truncate = true, // as skald search: a long query is cut to the model's max_seq_length, not refused
-            }).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
             vector = embedded.Embeddings[0];
             tokens = embedded.PromptTokens;
         }

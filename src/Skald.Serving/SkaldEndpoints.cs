@@ -52,7 +52,7 @@ public static class SkaldEndpoints
                 if (request.Dimensions is not null || request.OutputType != Skald.Retrieval.Quantization.EmbeddingPrecision.Float32)
                     throw ApiException.BadRequest("encoding_format \"sparse\" takes neither dimensions nor output_dtype", request.Dimensions is not null ? "dimensions" : "output_dtype");
             }
-            var result = await service.EmbedAsync(request).ConfigureAwait(false);
+            var result = await service.EmbedAsync(request, ctx.RequestAborted).ConfigureAwait(false);
             await ApiResponses.Embeddings(ctx.Response, result, service.ModelName, request.Base64, request.OutputType, service.Options.Ranges,
                 request.Sparse).ConfigureAwait(false);
         }));
@@ -90,7 +90,7 @@ public static class SkaldEndpoints
         {
             var body = await RequestBody.ReadAsync(ctx.Request, service.Options.MaxBodyBytes).ConfigureAwait(false);
             var request = SearchRequestReader.Read(body);
-            var (hits, tokens) = await search.SearchAsync(request).ConfigureAwait(false);
+            var (hits, tokens) = await search.SearchAsync(request, ctx.RequestAborted).ConfigureAwait(false);
             await SearchResponses.Results(ctx.Response, request, hits, tokens, service.ModelName).ConfigureAwait(false);
         }));
         return search;

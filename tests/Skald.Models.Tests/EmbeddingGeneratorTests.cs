@@ -72,6 +72,32 @@ public sealed class EmbeddingGeneratorTests
     }
 
     [Fact]
+    public async Task CancellingTheTokenStopsEncodingBeforeTheNextBatch()
+    {
+        var model = SentenceEncoder.Load(TestPaths.FixtureModel("bert-cased-mean"));
+        using var cancel = new CancellationTokenSource();
+        int batches = 0;
+        // one text a batch; the token is cancelled as the first batch finishes, so the other two never run
+        var defaults = new EncodeOptions { BatchSize = 1, Progress = (_, _) => { batches++; cancel.Cancel(); } };
+        using var generator = new SkaldEmbeddingGenerator(model, defaults);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            generator.GenerateAsync(["Hei verden", "Hej världen", "Hallo verda"], cancellationToken: cancel.Token));
+        Assert.Equal(1, batches);
+    }
+
+    [Fact]
+    public void EncodeWithACancelledTokenRunsNoBatch()
+    {
+        var model = SentenceEncoder.Load(TestPaths.FixtureModel("bert-cased-mean"));
+        int batches = 0;
+        var options = new EncodeOptions { Progress = (_, _) => batches++ };
+        Assert.ThrowsAny<OperationCanceledException>(() => model.Encode(["Hei verden"], options, new CancellationToken(canceled: true)));
+        Assert.Equal(0, batches);
+        Assert.Single(model.Encode(["Hei verden"], options, CancellationToken.None));
+        Assert.Equal(1, batches);
+    }
+
+    [Fact]
     public void SimilarityUsesTheModelsFunction()
     {
         var dot = SentenceEncoder.Load(TestPaths.FixtureModel("bert-uncased-max"));

@@ -34,6 +34,26 @@ public sealed class BatcherTests
         Assert.True(passes < 16, $"{passes} forward passes for 16 concurrent requests: nothing was merged");
     }
 
+    [Fact]
+    public async Task ACancelledRequestLeavesTheQueueWithoutWaitingForItsBatch()
+    {
+        // a batch waits up to 30 s for mates: the request's inputs sit in the queue until it is cancelled
+        using var service = new EmbeddingService(Skald.Models.SentenceEncoder.Load(ModelDir),
+            new EmbeddingServiceOptions { MaxWait = TimeSpan.FromSeconds(30), MaxBatchSize = 64 });
+        using var cancel = new CancellationTokenSource();
+        var task = service.EmbedAsync(new EmbeddingRequest(new EmbeddingInputs([Texts[0], Texts[1]], null), "m", false, null), cancel.Token);
+        Assert.Equal(2, service.Pending);
+        cancel.Cancel();
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
+        while (service.Pending > 0 && waited.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(10);
+        Assert.Equal(0, service.Pending); // dropped from the queue, not embedded when the 30 s were up
+        Assert.True(waited.Elapsed < TimeSpan.FromSeconds(10), $"cancelling took {waited.Elapsed}");
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            service.EmbedAsync(new EmbeddingRequest(new EmbeddingInputs([Texts[0]], null), "m", false, null), cancel.Token));
+        Assert.Equal(0, service.Pending); // a request cancelled before it is queued is never queued
+    }
+
     private static double Metric(string text, string name) => double.Parse(
         text.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal))[(name.Length + 1)..], CultureInfo.InvariantCulture);
 }

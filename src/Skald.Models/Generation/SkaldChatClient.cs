@@ -229,7 +229,7 @@ public sealed class SkaldChatClient : IChatClient
     // What the model cannot do, whatever the prompt.
     private static void Refuse(ChatOptions? options)
     {
-        if (options?.Tools is { Count: > 0 }) throw new ArgumentException("tools are not supported by this server");
+        if (options?.Tools is { Count: > 0 }) throw new ArgumentException("tools are not supported: SkaldChatClient answers in text and calls no functions");
         if (options?.FrequencyPenalty is float fp && fp != 0)
             throw new ArgumentException("frequency_penalty is not supported; use repetition_penalty (transformers')");
         if (options?.PresencePenalty is float pp && pp != 0)

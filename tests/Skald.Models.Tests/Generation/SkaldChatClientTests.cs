@@ -120,8 +120,10 @@ public sealed class SkaldChatClientTests
         int context = client.Generator.Context;
         var e = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(messages, Greedy(context)));
         Assert.Contains($"{ids.Length} prompt tokens", e.Message);
-        await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(messages,
+        var tools = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(messages,
             new ChatOptions { Tools = [AIFunctionFactory.Create(() => 1, "one")] }));
+        Assert.StartsWith("tools are not supported", tools.Message);
+        Assert.DoesNotContain("server", tools.Message); // an in-process library call has no server (the HTTP one answers its own 400)
         await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(
             [new ChatMessage(ChatRole.User, [new DataContent(new byte[] { 1, 2 }, "image/png")])]));
         await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(messages, new ChatOptions { FrequencyPenalty = 0.5f }));

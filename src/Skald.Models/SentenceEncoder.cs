@@ -132,7 +132,8 @@ public sealed partial class SentenceEncoder
     /// <summary>
     /// Loads a model folder, merging the PEFT LoRA adapter folders in <paramref name="adapters"/> into its weights in
     /// order (LLM2Vec's MNTP adapter, then a supervised one). An LLM2Vec folder (llm2vec_config.json in the folder or,
-    /// as LLM2Vec reads it, in the last adapter) runs bidirectionally. Errors are <see cref="ModelFormatException"/> or
+    /// as LLM2Vec reads it, in the last adapter) runs bidirectionally, and so does a decoder given an LLM2Vec MNTP
+    /// repository as an adapter (its config.json's auto_map names LLM2Vec's encoder code), with LLM2Vec's defaults. Errors are <see cref="ModelFormatException"/> or
     /// <see cref="TokenizerException"/>. The model and each adapter may be a hub id <c>org/name[@revision]</c> (when no
     /// folder of that name exists): it is resolved in the Hugging Face cache, downloading what is missing
     /// (<see cref="HubResolver.Locate"/>; its errors are <see cref="HubException"/>).
@@ -164,6 +165,8 @@ public sealed partial class SentenceEncoder
         foreach (var adapter in adapters ?? []) PeftAdapters.Merge(adapter, encoder.Parameters);
         if (adapters is { Count: > 0 } && File.Exists(Path.Combine(adapters[^1], Llm2VecConfig.FileName)))
             folder = folder.WithLlm2VecConfig(adapters[^1]);
+        else if (adapters is { Count: > 0 } && adapters.Any(CustomCode.IsLlm2VecEncoder) && encoder is IDecoder)
+            folder = folder.AsLlm2Vec(); // an LLM2Vec MNTP repository (its bidirectional code in auto_map) without llm2vec_config.json
         var model = Create(folder, tokenizer, encoder, parameterPrefix: parameterPrefix);
         Quantization.Int8Checkpoint.AttachIfQuantized(model, adapters is { Count: > 0 }); // a saved int8 folder: int8 only
         return model;

@@ -55,6 +55,32 @@ public static class CustomCode
         return found;
     }
 
+    /// <summary>
+    /// The bidirectional encoder code McGill-NLP's LLM2Vec repositories publish beside their MNTP adapter
+    /// (<c>McGill-NLP/LLM2Vec-Meta-Llama-3-8B-Instruct-mntp</c>: config.json's auto_map names
+    /// <c>modeling_llama_encoder.LlamaEncoderModel</c>, the base decoder with causal masking off).
+    /// </summary>
+    private static readonly HashSet<string> Llm2VecEncoderModules = new(StringComparer.Ordinal)
+    {
+        "modeling_llama_encoder", "modeling_mistral_encoder", "modeling_gemma_encoder", "modeling_qwen2_encoder",
+    };
+
+    /// <summary>
+    /// Whether <paramref name="folder"/>'s config.json maps AutoModel to LLM2Vec's bidirectional encoder code: such an
+    /// adapter (an LLM2Vec MNTP repository) is meant to run with bidirectional attention, as <c>LLM2Vec.from_pretrained</c>
+    /// runs every model it loads, even without an llm2vec_config.json.
+    /// </summary>
+    public static bool IsLlm2VecEncoder(string folder)
+    {
+        string path = Path.Combine(folder, "config.json");
+        if (!File.Exists(path)) return false;
+        using var doc = Skald.Models.Modules.JsonFiles.Read(path);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("auto_map", out var map)
+            || map.ValueKind != JsonValueKind.Object || !map.TryGetProperty("AutoModel", out var target) || target.ValueKind != JsonValueKind.String)
+            return false;
+        return Llm2VecEncoderModules.Contains(ModuleOf(target.GetString()!));
+    }
+
     /// <summary>"org/repo--modeling_x.Class" or "modeling_x.Class" → "modeling_x".</summary>
     private static string ModuleOf(string target)
     {

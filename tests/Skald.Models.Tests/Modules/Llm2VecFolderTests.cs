@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Skald.Models.Modules;
 using Skald.Tokenizers;
 using Xunit.Abstractions;
@@ -39,6 +40,39 @@ public sealed class Llm2VecFolderTests(ITestOutputHelper output)
         var e = Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(folder));
         Assert.Equal($"{folder}: a PEFT adapter folder (adapter_config.json), not a model: load it onto its base model (Qwen/Qwen2-0.5B) " +
             $"with --adapters {folder} (model.adapters in a training config), or merge the two into one model folder with skald merge", e.Message);
+    }
+
+    [Fact]
+    public void AnMntpRepositoryAsAnAdapterRunsBidirectionallyWithoutAnLlm2VecConfig()
+    {
+        // McGill-NLP's *-mntp repositories ship no llm2vec_config.json; their config.json maps AutoModel to LLM2Vec's
+        // bidirectional encoder code, and LLM2Vec.from_pretrained runs every model bidirectionally.
+        string Adapter(bool encoderCode)
+        {
+            string folder = TestPaths.NewTempDir();
+            var config = JsonNode.Parse(File.ReadAllText(Path.Combine(TestPaths.FixtureModel("decoder-qwen2"), "config.json")))!.AsObject();
+            if (encoderCode) config["auto_map"] = new JsonObject { ["AutoModel"] = "McGill-NLP/LLM2Vec-Qwen2-mntp--modeling_qwen2_encoder.Qwen2EncoderModel" };
+            File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString());
+            File.WriteAllText(Path.Combine(folder, "adapter_config.json"),
+                """{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q_proj"], "base_model_name_or_path": "Qwen/Qwen2-0.5B"}""");
+            var a = Enumerable.Range(0, 128).Select(i => MathF.Sin(i) * 0.1f).ToArray();
+            Skald.Models.Checkpoints.SafeTensorsWriter.Write(Path.Combine(folder, "adapter_model.safetensors"),
+                [new("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight", [2, 64], a),
+                    new("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight", [64, 2], [.. a.Reverse()])]);
+            return folder;
+        }
+        string decoder = TestPaths.FixtureModel("decoder-qwen2");
+        string[] texts = ["Toget går klokka ni", "Biblioteket har åpent"];
+        var mntp = SentenceEncoder.Load(decoder, [Adapter(encoderCode: true)]);
+        Assert.True(mntp.Folder.Bidirectional);
+        Assert.NotNull(mntp.Folder.Llm2Vec);
+        var plain = SentenceEncoder.Load(decoder, [Adapter(encoderCode: false)]);
+        Assert.False(plain.Folder.Bidirectional);
+        // the same as switching the plain adapter's model to LLM2Vec's bidirectional attention by hand
+        var expected = plain.WithAttention(Skald.Models.Architectures.AttentionMode.Bidirectional).Encode(texts);
+        var got = mntp.Encode(texts);
+        for (int i = 0; i < texts.Length; i++) Assert.Equal(expected[i], got[i]);
+        Assert.NotEqual(plain.Encode(texts)[0], got[0]);
     }
 
     [Fact]

@@ -357,7 +357,7 @@ public static class ConfigLoader
         {
             Dir = o.Path("dir", required: true)!,
             SaveSteps = o.Int("save_steps", 500, 0),
-            SaveTotalLimit = o.Int("save_total_limit", 2, 1),
+            SaveTotalLimit = o.IntOrUnlimited("save_total_limit", 2, 1) ?? int.MaxValue, // null: keep every checkpoint
             Resume = o.Bool("resume", true),
             Tensorboard = o.Bool("tensorboard", true),
             ModelName = o.Str("model_name"),

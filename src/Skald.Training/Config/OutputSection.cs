@@ -9,7 +9,10 @@ public sealed record OutputSection
     /// <summary>Write a checkpoint every N steps (0: none).</summary>
     public int SaveSteps { get; init; } = 500;
 
-    /// <summary>Checkpoints to keep (the newest).</summary>
+    /// <summary>
+    /// Checkpoints to keep (the newest); <see cref="int.MaxValue"/> keeps every one (<c>save_total_limit: null</c>, as
+    /// transformers' None does). An absent key keeps 2.
+    /// </summary>
     public int SaveTotalLimit { get; init; } = 2;
 
     /// <summary>Continue from the newest checkpoint in <see cref="Dir"/> when one exists.</summary>

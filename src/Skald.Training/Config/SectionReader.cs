@@ -167,6 +167,13 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
 
     public int? IntOrNull(string key, int min) => Str(key) is null ? null : Int(key, 0, min);
 
+    /// <summary>
+    /// <see cref="Int"/> of a key where an explicit null (<c>null</c>, <c>~</c> or nothing after the colon; Python's
+    /// None) means "no limit" and reads as null, while an absent key reads as <paramref name="fallback"/>.
+    /// </summary>
+    public int? IntOrUnlimited(string key, int fallback, int min) =>
+        keys.ContainsKey(key) && Node(key) is null ? null : Int(key, fallback, min);
+
     public long Long(string key, long fallback, long min, long max = long.MaxValue)
     {
         string? v = Str(key);

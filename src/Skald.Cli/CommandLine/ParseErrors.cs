@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using Skald.Training.Config;
 
 namespace Skald.Cli.CommandLine;
 

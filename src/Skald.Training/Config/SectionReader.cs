@@ -49,14 +49,18 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
     /// <summary>Where a key was set (for messages), or the section when it was not.</summary>
     public string Where(string key) => keys.TryGetValue(key, out var e) ? e.Where : origin;
 
-    /// <summary>Throws for the first key that no reader asked for, listing the section's keys.</summary>
+    /// <summary>
+    /// Throws for the first key that no reader asked for, with the closest known key as a "did you mean"
+    /// (<see cref="Typos"/>) when one is near, and the section's keys.
+    /// </summary>
     public void Done()
     {
         foreach (var (key, entry) in keys)
         {
             if (known.Contains(key)) continue;
+            string suggestion = Typos.Closest(key, known.Order(StringComparer.Ordinal)) is { } s ? $"; did you mean '{Name(s)}'?" : "";
             throw error(
-                $"{entry.Where}: unknown config key '{Name(key)}' (known keys{(section.Length == 0 ? "" : " in " + section)}: {string.Join(", ", known.Order(StringComparer.Ordinal))})");
+                $"{entry.Where}: unknown config key '{Name(key)}'{suggestion} (known keys{(section.Length == 0 ? "" : " in " + section)}: {string.Join(", ", known.Order(StringComparer.Ordinal))})");
         }
     }
 

@@ -1,7 +1,10 @@
-namespace Skald.Cli.CommandLine;
+namespace Skald.Training.Config;
 
-/// <summary>"Did you mean": the known word closest to a mistyped one (edit distance with transpositions).</summary>
-internal static class Typos
+/// <summary>
+/// "Did you mean": the known word closest to a mistyped one (edit distance with transpositions). The one definition
+/// behind the CLI's suggestions for verbs and options and the config readers' for keys.
+/// </summary>
+public static class Typos
 {
     /// <summary>The closest candidate within a small distance of <paramref name="word"/>, or null.</summary>
     public static string? Closest(string word, IEnumerable<string> candidates)

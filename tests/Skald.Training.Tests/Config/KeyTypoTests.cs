@@ -1,0 +1,40 @@
+using Skald.Training.Config;
+
+namespace Skald.Training.Tests.Config;
+
+/// <summary>A mistyped config key gets a "did you mean" naming the closest known key of its section.</summary>
+public sealed class KeyTypoTests
+{
+    private const string Minimal = """
+        model:
+          path: m
+        data:
+          train: d.jsonl
+        output:
+          dir: out
+        """;
+
+    [Theory]
+    [InlineData("\ntraining:\n  learning_rat: 1e-4\n", "c.yaml:8: unknown config key 'training.learning_rat'; did you mean 'training.learning_rate'? (known keys in training:")]
+    [InlineData("\nlora:\n  aplha: 8\n", "c.yaml:8: unknown config key 'lora.aplha'; did you mean 'lora.alpha'? (known keys in lora:")]
+    public void AMistypedKeySuggestsTheClosestKnownKey(string section, string expected)
+    {
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal + section, "c.yaml"));
+        Assert.StartsWith(expected, e.Message);
+    }
+
+    [Fact]
+    public void AMistypedKeyFromSetGetsTheSuggestionToo()
+    {
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal, "c.yaml", ["training.bacth_size=8"]));
+        Assert.StartsWith("--set training.bacth_size: unknown config key 'training.bacth_size'; did you mean 'training.batch_size'?", e.Message);
+    }
+
+    [Fact]
+    public void AKeyFarFromEveryKnownOneGetsNoSuggestion()
+    {
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal + "\ntraining:\n  frobnicate: 1\n", "c.yaml"));
+        Assert.Contains("unknown config key 'training.frobnicate'", e.Message);
+        Assert.DoesNotContain("did you mean", e.Message);
+    }
+}

@@ -268,7 +268,13 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
         return e.Node;
     }
 
-    private Exception Missing(string key) => error($"{origin}: missing required key '{Name(key)}'");
+    /// <summary>
+    /// A required key that is absent (named against the section), or given empty, null or <c>[]</c> (named where it
+    /// was given: its line, or the <c>--set</c> that gave it).
+    /// </summary>
+    private Exception Missing(string key) => keys.TryGetValue(key, out var e)
+        ? error($"{e.Where}: {Name(key)} is required and must not be empty")
+        : error($"{origin}: missing required key '{Name(key)}'");
 
     private Exception Bad(string key, string problem) => error($"{Where(key)}: {Name(key)} {problem}");
 

@@ -29,6 +29,7 @@ public sealed class SkaldChatClient : IChatClient
 {
     private readonly ChatClientMetadata metadata;
     private readonly ChatBatchQueue queue;
+    private volatile bool disposed;
 
     /// <summary>Wraps <paramref name="generator"/>; <paramref name="modelId"/> names it in responses (default "skald").</summary>
     public SkaldChatClient(TextGenerator generator, string? modelId = null)
@@ -123,6 +124,7 @@ public sealed class SkaldChatClient : IChatClient
     private async Task<ChatResponse> AnswerAsync(Func<(int[] Prompt, GenerationOptions Options)> prepare, string idPrefix,
         CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         var (prompt, generation) = prepare();
         var result = await queue.RunAsync(prompt, generation, null, cancellationToken).ConfigureAwait(false);
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, result.Text))
@@ -140,6 +142,7 @@ public sealed class SkaldChatClient : IChatClient
     private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Func<(int[] Prompt, GenerationOptions Options)> prepare,
         string idPrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(disposed, this);
         var (prompt, generation) = prepare();
         string id = NewId(idPrefix);
         var created = DateTimeOffset.UtcNow;
@@ -187,8 +190,15 @@ public sealed class SkaldChatClient : IChatClient
         return null;
     }
 
-    /// <inheritdoc />
-    public void Dispose() => GC.SuppressFinalize(this);
+    /// <summary>
+    /// Refuses requests from now on (<see cref="ObjectDisposedException"/>); those already queued are answered. The
+    /// <see cref="Generator"/> is the caller's and stays usable.
+    /// </summary>
+    public void Dispose()
+    {
+        disposed = true;
+        GC.SuppressFinalize(this);
+    }
 
     /// <summary>The templated conversation's ids and the generation options of a chat request (<see cref="ArgumentException"/> for what cannot be answered).</summary>
     private (int[] Prompt, GenerationOptions Options) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)

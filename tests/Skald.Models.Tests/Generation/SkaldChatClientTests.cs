@@ -54,6 +54,24 @@ public sealed class SkaldChatClientTests
     }
 
     [Fact]
+    public async Task ADisposedClientRefusesRequestsAndLeavesItsGeneratorUsable()
+    {
+        var (messages, ids) = Case();
+        var generator = TextGenerator.Load(Folder);
+        var client = new SkaldChatClient(generator);
+        client.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => client.GetResponseAsync(messages, Greedy()));
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () =>
+        {
+            await foreach (var _ in client.GetStreamingResponseAsync(messages, Greedy())) { }
+        });
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => client.CompleteAsync("Hei", Greedy()));
+        using var again = new SkaldChatClient(generator);
+        var answer = await again.GetResponseAsync(messages, Greedy());
+        Assert.Equal(generator.Generate([ids], new GenerationOptions { MaxNewTokens = 12 })[0].Text, answer.Text);
+    }
+
+    [Fact]
     public async Task StreamingGivesTheSameTextAndEndsWithTheReasonAndUsage()
     {
         var (messages, _) = Case();

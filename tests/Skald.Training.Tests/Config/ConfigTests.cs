@@ -4,14 +4,7 @@ namespace Skald.Training.Tests.Config;
 
 public sealed class ConfigTests
 {
-    private const string Minimal = """
-        model:
-          path: m
-        data:
-          train: d.jsonl
-        output:
-          dir: out
-        """;
+    private const string Minimal = MinimalConfig.Yaml;
 
     [Fact]
     public void SampleConfigParsesAndDocumentsEveryKey()

@@ -5,14 +5,7 @@ namespace Skald.Training.Tests.Config;
 /// <summary>A required key given empty is named where it was given (its line, or the <c>--set</c>), not against the file.</summary>
 public sealed class EmptyRequiredKeyTests
 {
-    private const string Minimal = """
-        model:
-          path: m
-        data:
-          train: d.jsonl
-        output:
-          dir: out
-        """;
+    private const string Minimal = MinimalConfig.Yaml;
 
     [Theory]
     [InlineData("data.train=[]", "--set data.train: data.train is required and must not be empty")]

@@ -9,14 +9,7 @@ namespace Skald.Training.Tests.Config;
 /// </summary>
 public sealed class HomeFolderPathTests
 {
-    private const string Minimal = """
-        model:
-          path: m
-        data:
-          train: d.jsonl
-        output:
-          dir: out
-        """;
+    private const string Minimal = MinimalConfig.Yaml;
 
     private static string Home => Environment.GetEnvironmentVariable("HOME") ?? Environment.GetEnvironmentVariable("USERPROFILE")!;
 

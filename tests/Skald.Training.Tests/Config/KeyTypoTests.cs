@@ -5,14 +5,7 @@ namespace Skald.Training.Tests.Config;
 /// <summary>A mistyped config key gets a "did you mean" naming the closest known key of its section.</summary>
 public sealed class KeyTypoTests
 {
-    private const string Minimal = """
-        model:
-          path: m
-        data:
-          train: d.jsonl
-        output:
-          dir: out
-        """;
+    private const string Minimal = MinimalConfig.Yaml;
 
     [Theory]
     [InlineData("\ntraining:\n  learning_rat: 1e-4\n", "c.yaml:8: unknown config key 'training.learning_rat'; did you mean 'training.learning_rate'? (known keys in training:")]

@@ -9,16 +9,7 @@ namespace Skald.Training.Tests.Config;
 /// </summary>
 public sealed class LossKeysTests
 {
-    private const string Head = """
-        model:
-          path: m
-        data:
-          train: d.jsonl
-        output:
-          dir: out
-        loss:
-
-        """;
+    private const string Head = MinimalConfig.Yaml + "\nloss:\n";
 
     [Theory]
     [InlineData("type: mnrl\n  matryoshka_dims: [16, 8]", "c.yaml:9: loss.matryoshka_dims is MatryoshkaLoss's (loss.type: matryoshka), not loss.type mnrl's")]

@@ -5,14 +5,7 @@ namespace Skald.Training.Tests.Config;
 /// <summary><c>output.save_total_limit</c>: an explicit null keeps every checkpoint, an absent key keeps 2.</summary>
 public sealed class SaveTotalLimitTests
 {
-    private const string Minimal = """
-        model:
-          path: m
-        data:
-          train: d.jsonl
-        output:
-          dir: out
-        """;
+    private const string Minimal = MinimalConfig.Yaml;
 
     [Fact]
     public void AbsentKeyKeepsTwo() => Assert.Equal(2, ConfigLoader.Parse(Minimal, "c.yaml").Output.SaveTotalLimit);

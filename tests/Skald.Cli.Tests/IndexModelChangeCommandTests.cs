@@ -11,19 +11,9 @@ namespace Skald.Cli.Tests;
 /// </summary>
 public sealed class IndexModelChangeCommandTests
 {
-    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private static (string Model, string Index) Build() => IndexedSampleModel.Build();
 
-    private static (string Model, string Index) Build()
-    {
-        string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
-        string index = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", model, "--documents", Documents, "--output", index, "-q");
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        return (model, index);
-    }
-
-    private static SkaldProcess.Result Dense(string index) =>
-        SkaldProcess.Run("search", "--index", index, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--format", "json");
+    private static SkaldProcess.Result Dense(string index) => IndexedSampleModel.Dense(index);
 
     // One weight changed (a float's last byte, near the end of the file: still a loadable model of the same size).
     private static string ChangeAWeight(string model)
@@ -55,7 +45,7 @@ public sealed class IndexModelChangeCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("index", "add", "--index", index, "--documents", extra), 1, "the model has changed since");
         SkaldProcess.AssertUserError(SkaldProcess.Run("search", "--index", index, "--model", model, "--query", "sykkel", "--mode", "dense"), 1, "files differ");
 
-        var rebuilt = SkaldProcess.Run("index", "build", "--model", model, "--documents", Documents, "--output", index, "-q");
+        var rebuilt = IndexedSampleModel.Rebuild(model, index);
         Assert.True(rebuilt.ExitCode == 0, rebuilt.Stderr);
         Assert.Equal(0, Dense(index).ExitCode);
     }

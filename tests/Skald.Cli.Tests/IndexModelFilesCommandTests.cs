@@ -12,26 +12,11 @@ namespace Skald.Cli.Tests;
 /// </summary>
 public sealed class IndexModelFilesCommandTests
 {
-    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private static (string Model, string Index) Build() => IndexedSampleModel.Build();
 
-    private static (string Model, string Index) Build()
-    {
-        string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
-        string index = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run("index", "build", "--model", model, "--documents", Documents, "--output", index, "-q");
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        return (model, index);
-    }
+    private static SkaldProcess.Result Dense(string index) => IndexedSampleModel.Dense(index);
 
-    private static SkaldProcess.Result Dense(string index) =>
-        SkaldProcess.Run("search", "--index", index, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--format", "json");
-
-    private static SkaldProcess.Result Add(string index, string name)
-    {
-        string extra = Path.Combine(TestPaths.NewTempDir(), name);
-        File.WriteAllText(extra, "Fjordhesten Blakken står i stallen bak kontoret.");
-        return SkaldProcess.Run("index", "add", "--index", index, "--documents", extra, "-q");
-    }
+    private static SkaldProcess.Result Add(string index, string name) => IndexedSampleModel.AddText(index, name);
 
     // SHA-256 over "path\0sha256(bytes)\n" in ordinal path order, of the model's files (cards and hidden ones aside):
     // those directly in the folder and in 1_Pooling (what bert-cased-mean's encoder reads), or every one.

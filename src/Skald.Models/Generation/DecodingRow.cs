@@ -2,7 +2,7 @@ namespace Skald.Models.Generation;
 
 /// <summary>
 /// One row of a batch <see cref="Generator"/> decodes: its prompt and options, the tokens chosen so far, its decoded
-/// text (kept while it has stop strings), and why it stopped once it has.
+/// text (kept while it has stop strings), their log-probabilities when asked for, and why it stopped once it has.
 /// </summary>
 internal sealed class DecodingRow
 {
@@ -18,6 +18,7 @@ internal sealed class DecodingRow
         Joined = joined;
         MaxStop = options.StopStrings.Count == 0 ? 0 : options.StopStrings.Max(s => s.Length);
         Generated = new List<int>(max);
+        LogProbs = options.LogProbs is null ? null : new List<TokenLogProbs>(max);
     }
 
     /// <summary>The prompt's ids.</summary>
@@ -38,6 +39,9 @@ internal sealed class DecodingRow
     /// <summary>The new ids so far.</summary>
     public List<int> Generated { get; }
 
+    /// <summary>The log-probabilities of the new ids so far, when its options ask for them (null otherwise).</summary>
+    public List<TokenLogProbs>? LogProbs { get; }
+
     /// <summary>The new ids decoded, as of the last stop-string check (null before the first).</summary>
     public string? Text { get; set; }
 
@@ -52,6 +56,6 @@ internal sealed class DecodingRow
     {
         var reason = Reason ?? FinishReason.Length;
         string text = reason == FinishReason.Stop ? Text![..Cut] : decode(Generated);
-        return new GenerationResult([.. Generated], text, reason, Prompt.Count);
+        return new GenerationResult([.. Generated], text, reason, Prompt.Count, LogProbs?.ToArray());
     }
 }

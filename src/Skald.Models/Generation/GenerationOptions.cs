@@ -34,6 +34,12 @@ public sealed record GenerationOptions
     /// <summary>Whether to keep a KV cache (true) or recompute every step over the whole sequence (false, for tests).</summary>
     public bool UseCache { get; init; } = true;
 
+    /// <summary>
+    /// Report each new token's log-probability and this many most likely alternatives (<see cref="TokenLogProbs"/>;
+    /// null: none, and a decoding step computes nothing for it).
+    /// </summary>
+    public int? LogProbs { get; init; }
+
     /// <summary>Whether the options sample (temperature &gt; 0) rather than decode greedily.</summary>
     public bool Sampling => Temperature > 0f;
 
@@ -45,6 +51,7 @@ public sealed record GenerationOptions
         if (TopK < 0) throw new ArgumentException($"top-k must be ≥ 0, got {TopK}");
         if (!(TopP > 0f) || TopP > 1f) throw new ArgumentException($"top-p must be in (0, 1], got {TopP}");
         if (!(RepetitionPenalty > 0f)) throw new ArgumentException($"the repetition penalty must be positive, got {RepetitionPenalty}");
+        if (LogProbs < 0) throw new ArgumentException($"the number of top log-probabilities must be ≥ 0, got {LogProbs}");
         if (StopStrings.Any(string.IsNullOrEmpty)) throw new ArgumentException("a stop string is empty");
     }
 }

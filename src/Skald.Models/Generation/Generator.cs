@@ -75,11 +75,15 @@ public sealed class Generator
     /// left) stops at the next step, without a <paramref name="finished"/> call, and the batch ends when no row is left.
     /// With <paramref name="joining"/> other requests take free rows between steps (continuous batching): from then on
     /// b in the callbacks is the row's new request, which is reported through <paramref name="finished"/> only (the
-    /// returned array holds the results of <paramref name="prompts"/>).
+    /// returned array holds the results of <paramref name="prompts"/>). A row whose options ask for
+    /// <see cref="GenerationOptions.LogProbs"/> has each token's <see cref="TokenLogProbs"/> in its result, and told to
+    /// <paramref name="onLogProbs"/> (b, entry) just before <paramref name="onToken"/> hears of the token; the other
+    /// rows' steps compute nothing for them.
     /// </summary>
     public GenerationResult[] Generate(IReadOnlyList<IReadOnlyList<int>> prompts, IReadOnlyList<GenerationOptions> rowOptions,
         IReadOnlyList<int>? rowIndices = null, Action<int, int>? onToken = null, Func<int, bool>? abandoned = null,
-        Action<int, GenerationResult>? finished = null, ContinuousBatching? joining = null)
+        Action<int, GenerationResult>? finished = null, ContinuousBatching? joining = null,
+        Action<int, TokenLogProbs>? onLogProbs = null)
     {
         int batch = prompts.Count;
         if (rowOptions.Count != batch) throw new ArgumentException("one options per prompt");
@@ -124,6 +128,7 @@ public sealed class Generator
         var step = StepBatch(batch);
         var last = new int[batch];
         var logits = new float[head.VocabSize];
+        float[]? raw = null; // the logits before the sampler processes them, for rows that report log-probabilities
         var results = new GenerationResult[batch];
         void Finish(int b, bool tell = true)
         {
@@ -135,9 +140,16 @@ public sealed class Generator
         int Choose(int b)
         {
             var row = rows[b];
+            if (row.LogProbs is not null) logits.CopyTo(raw ??= new float[logits.Length]);
             int id = sampler.Next(b, logits);
             sampler.Observe(b, id);
             row.Generated.Add(id);
+            if (row.LogProbs is { } logProbs)
+            {
+                var entry = TokenLogProbs.Of(raw!, id, row.Options.LogProbs!.Value);
+                logProbs.Add(entry);
+                onLogProbs?.Invoke(b, entry);
+            }
             onToken?.Invoke(b, id);
             if (eos.Contains(id)) row.Reason = FinishReason.Eos;
             else if (row.MaxStop > 0 && StopsAt(row) is int at and >= 0)

@@ -161,15 +161,17 @@ public sealed class TextGenerator
 
     /// <summary>
     /// Generates for <paramref name="prompts"/> as one batch, each row with its own options (a server's concurrent
-    /// requests; <see cref="Generator.Generate(IReadOnlyList{IReadOnlyList{int}}, IReadOnlyList{GenerationOptions}, IReadOnlyList{int}?, Action{int, int}?, Func{int, bool}?, Action{int, GenerationResult}?, ContinuousBatching?)"/>):
+    /// requests; <see cref="Generator.Generate(IReadOnlyList{IReadOnlyList{int}}, IReadOnlyList{GenerationOptions}, IReadOnlyList{int}?, Action{int, int}?, Func{int, bool}?, Action{int, GenerationResult}?, ContinuousBatching?, Action{int, TokenLogProbs}?)"/>):
     /// every row samples from its own seed's first stream, as a single prompt does. <paramref name="onText"/> (row, new
     /// text) streams each row's text as it grows; <paramref name="finished"/> hears of each row as soon as it is done, and
     /// a row <paramref name="abandoned"/> says is gone stops at the next step. With <paramref name="joining"/> requests
     /// join the running batch in free rows (their text streams afresh under their row's number).
+    /// <paramref name="onLogProbs"/> (row, entry) hears each token's log-probabilities, for the rows whose options ask
+    /// for them, before the text the token adds (if any) reaches <paramref name="onText"/>.
     /// </summary>
     public GenerationResult[] GenerateTogether(IReadOnlyList<int[]> prompts, IReadOnlyList<GenerationOptions> options,
         Action<int, string>? onText = null, Func<int, bool>? abandoned = null, Action<int, GenerationResult>? finished = null,
-        ContinuousBatching? joining = null)
+        ContinuousBatching? joining = null, Action<int, TokenLogProbs>? onLogProbs = null)
     {
         int rows = Math.Max(prompts.Count, joining?.Rows ?? 0);
         var streams = onText is null ? null : new TextStream[rows];
@@ -187,7 +189,7 @@ public sealed class TextGenerator
             };
         }
         return generator.Generate([.. prompts.Select(p => (IReadOnlyList<int>)p)], options, new int[prompts.Count],
-            TextStreams(streams, b => b, onText), abandoned, finished, joining);
+            TextStreams(streams, b => b, onText), abandoned, finished, joining, onLogProbs);
     }
 
     // Per-token callbacks that decode each batch row's ids so far and pass on its new text as (rowOf(b), delta).

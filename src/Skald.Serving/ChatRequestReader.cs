@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using Skald.Models.Generation;
 
 namespace Skald.Serving;
 
@@ -8,7 +9,8 @@ namespace Skald.Serving;
 /// <c>role</c> and a <c>content</c> string or array of <c>{"type": "text", "text": ...}</c> parts), <c>max_tokens</c>
 /// or <c>max_completion_tokens</c>, <c>temperature</c>, <c>top_p</c>, <c>stop</c>, <c>seed</c>, <c>n</c> (1 only),
 /// <c>stream</c>, <c>stream_options.include_usage</c>, <c>frequency_penalty</c>, <c>presence_penalty</c>,
-/// <c>response_format</c>, <c>tools</c>, <c>logprobs</c>, <c>logit_bias</c> (refused unless empty), and vLLM's
+/// <c>response_format</c>, <c>tools</c>, <c>logprobs</c> and <c>top_logprobs</c> (<see cref="LogProbFields"/>, passed on as
+/// <see cref="SkaldChatClient.LogProbsProperty"/>), <c>logit_bias</c> (refused unless empty), and vLLM's
 /// extensions <c>top_k</c> and <c>repetition_penalty</c>. Other fields (<c>user</c>, <c>metadata</c>, ...) are ignored.
 /// Every problem is an <see cref="ApiException"/> 400 naming the field. The fields it shares with <c>/v1/completions</c> are read by
 /// <see cref="SamplingFields"/>.
@@ -25,8 +27,7 @@ internal static class ChatRequestReader
             throw ApiException.BadRequest("the request body must be a JSON object with a \"messages\" array");
         var messages = Messages(root);
         var (options, stream, includeUsage, model) = SamplingFields.Read(root, "max_completion_tokens");
-        if (Field(root, "logprobs") is { ValueKind: JsonValueKind.True })
-            throw ApiException.BadRequest("logprobs are not supported by this server", "logprobs");
+        if (LogProbFields.Chat(root) is int top) (options.AdditionalProperties ??= [])[SkaldChatClient.LogProbsProperty] = top;
         if (Field(root, "tools") is { ValueKind: JsonValueKind.Array } tools && tools.GetArrayLength() > 0)
             throw ApiException.BadRequest("tools are not supported by this server", "tools");
         if (Field(root, "response_format") is { } format)

@@ -15,7 +15,8 @@ internal static class ChatResponses
     private static readonly JsonWriterOptions Writing = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary><c>{id, object: "chat.completion", created, model, choices: [{index, message, logprobs, finish_reason}], usage}</c>.</summary>
-    public static Task Completion(HttpResponse response, ChatResponse answer, string model) => ApiResponses.Streamed(response, w =>
+    /// <remarks><paramref name="tokenText"/> names the tokens of the answer's log-probabilities, when it has them.</remarks>
+    public static Task Completion(HttpResponse response, ChatResponse answer, string model, Func<int, string>? tokenText = null) => ApiResponses.Streamed(response, w =>
     {
         w.WriteStartObject();
         Head(w, answer.ResponseId, "chat.completion", answer.CreatedAt, model);
@@ -26,7 +27,7 @@ internal static class ChatResponses
         w.WriteString("role", "assistant");
         w.WriteString("content", answer.Text);
         w.WriteEndObject();
-        w.WriteNull("logprobs");
+        LogProbsJson.Chat(w, LogProbsJson.Of(answer.AdditionalProperties), tokenText);
         w.WriteString("finish_reason", Reason(answer.FinishReason));
         w.WriteEndObject();
         w.WriteEndArray();
@@ -45,10 +46,10 @@ internal static class ChatResponses
     /// <summary>
     /// One <c>chat.completion.chunk</c> event: <paramref name="role"/> and <paramref name="content"/> in its delta (either
     /// may be null), with <paramref name="finish"/> on the last; <paramref name="usage"/> alone makes the usage chunk
-    /// (no choices).
+    /// (no choices). The update's log-probabilities, if any, are its chunk's (their tokens named by <paramref name="tokenText"/>).
     /// </summary>
     public static Task Chunk(HttpResponse response, ChatResponseUpdate update, string model, bool role, string? content,
-        ChatFinishReason? finish, UsageDetails? usage = null)
+        ChatFinishReason? finish, UsageDetails? usage = null, Func<int, string>? tokenText = null)
     {
         var buffer = new ArrayBufferWriter<byte>();
         buffer.Write("data: "u8);
@@ -65,7 +66,7 @@ internal static class ChatResponses
                 if (role) w.WriteString("role", "assistant");
                 if (content is not null) w.WriteString("content", content);
                 w.WriteEndObject();
-                w.WriteNull("logprobs");
+                LogProbsJson.Chat(w, LogProbsJson.Of(update.AdditionalProperties), tokenText);
                 if (finish is null) w.WriteNull("finish_reason");
                 else w.WriteString("finish_reason", Reason(finish));
                 w.WriteEndObject();

@@ -33,8 +33,8 @@ internal static class CompletionEndpoint
                 OutputTokenCount = answers.Sum(a => a.Usage?.OutputTokenCount ?? 0),
             };
             chat.Metrics.Chat(usage.InputTokenCount ?? 0, usage.OutputTokenCount ?? 0);
-            await CompletionResponses.Completion(ctx.Response, NewId(), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), chat.ModelName, answers, usage)
-                .ConfigureAwait(false);
+            await CompletionResponses.Completion(ctx.Response, NewId(), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), chat.ModelName, answers, usage,
+                client.TokenText).ConfigureAwait(false);
         }
         finally
         {
@@ -43,7 +43,8 @@ internal static class CompletionEndpoint
     }
 
     // Server-sent text_completion events: each prompt's stream is read by its own pump into one channel, in the order
-    // its text arrives; its last event carries its finish reason.
+    // its text arrives; its last event carries its finish reason. With logprobs each event carries its tokens', their
+    // text_offset counted on from the choice's earlier events.
     public static async Task Stream(HttpContext ctx, ChatService chat, SkaldChatClient client, CompletionRequest request)
     {
         int n = request.Prompts.Count;
@@ -66,6 +67,7 @@ internal static class CompletionEndpoint
             string id = NewId();
             long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             long prompt = 0, completion = 0;
+            var offsets = new int[n];
             ChatResponses.StartEvents(ctx.Response);
             await foreach (var (index, update) in updates.Reader.ReadAllAsync(ctx.RequestAborted).ConfigureAwait(false))
             {
@@ -75,13 +77,16 @@ internal static class CompletionEndpoint
                     completion += used.OutputTokenCount ?? 0;
                 }
                 if (update.Text is { Length: > 0 } || update.FinishReason is not null)
-                    await CompletionResponses.Chunk(ctx.Response, id, created, chat.ModelName, index, update.Text, update.FinishReason).ConfigureAwait(false);
+                {
+                    await CompletionResponses.Chunk(ctx.Response, id, created, chat.ModelName, index, update.Text, update.FinishReason,
+                        LogProbsJson.Of(update.AdditionalProperties), client.TokenText, offsets).ConfigureAwait(false);
+                }
             }
             chat.Metrics.Chat(prompt, completion);
             if (request.IncludeUsage)
             {
                 var usage = new UsageDetails { InputTokenCount = prompt, OutputTokenCount = completion };
-                await CompletionResponses.Chunk(ctx.Response, id, created, chat.ModelName, 0, "", null, usage).ConfigureAwait(false);
+                await CompletionResponses.Chunk(ctx.Response, id, created, chat.ModelName, 0, "", null, usage: usage).ConfigureAwait(false);
             }
             await ChatResponses.Done(ctx.Response).ConfigureAwait(false);
         }
@@ -123,6 +128,10 @@ internal static class CompletionEndpoint
         try
         {
             await asked.ConfigureAwait(false);
+        }
+        catch (ChatOptionException e)
+        {
+            throw ApiException.BadRequest(e.Message, e.Field);
         }
         catch (ArgumentException e)
         {

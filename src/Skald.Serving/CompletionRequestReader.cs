@@ -1,12 +1,13 @@
 using System.Text.Json;
+using Skald.Models.Generation;
 
 namespace Skald.Serving;
 
 /// <summary>
 /// Reads a <c>POST /v1/completions</c> body (OpenAI's legacy text completions): <c>prompt</c> (required; a string or
 /// an array of strings, each continued as one choice) and the fields chat shares (<see cref="SamplingFields"/>), with
-/// OpenAI's default of 16 <c>max_tokens</c>. What this server does not do is refused naming the field: <c>logprobs</c>,
-/// <c>echo</c>, <c>suffix</c>, <c>best_of</c> other than 1, <c>n</c> other than 1, a non-empty <c>logit_bias</c>, and
+/// OpenAI's default of 16 <c>max_tokens</c>, and <c>logprobs</c> (<see cref="LogProbFields"/>, passed on as
+/// <see cref="SkaldChatClient.LogProbsProperty"/>). What this server does not do is refused naming the field: <c>echo</c>, <c>suffix</c>, <c>best_of</c> other than 1, <c>n</c> other than 1, a non-empty <c>logit_bias</c>, and
 /// token-id prompts. Other fields
 /// (<c>user</c>, ...) are ignored. Every problem is an <see cref="ApiException"/> 400.
 /// </summary>
@@ -24,8 +25,7 @@ internal static class CompletionRequestReader
         var prompts = Prompts(root);
         var (options, stream, includeUsage, model) = SamplingFields.Read(root);
         options.MaxOutputTokens ??= DefaultMaxTokens;
-        if (SamplingFields.Field(root, "logprobs") is not null)
-            throw ApiException.BadRequest("logprobs are not supported by this server", "logprobs");
+        if (LogProbFields.Completion(root) is int top) (options.AdditionalProperties ??= [])[SkaldChatClient.LogProbsProperty] = top;
         if (SamplingFields.Field(root, "echo") is { } echo && SamplingFields.Bool(echo, "echo"))
             throw ApiException.BadRequest("echo is not supported by this server: the answer is the continuation alone", "echo");
         if (SamplingFields.Field(root, "suffix") is { } suffix && !(suffix.ValueKind == JsonValueKind.String && suffix.GetString()!.Length == 0))

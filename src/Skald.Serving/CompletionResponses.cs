@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
+using Skald.Models.Generation;
 
 namespace Skald.Serving;
 
@@ -17,15 +18,19 @@ internal static class CompletionResponses
 
     /// <summary>
     /// <c>{id, object: "text_completion", created, model, choices: [{text, index, logprobs, finish_reason}], usage}</c>,
-    /// choice i the answer to prompt i.
+    /// choice i the answer to prompt i, with its log-probabilities when it has them (tokens named by <paramref name="tokenText"/>).
     /// </summary>
     public static Task Completion(HttpResponse response, string id, long created, string model, IReadOnlyList<ChatResponse> answers,
-        UsageDetails usage) => ApiResponses.Streamed(response, w =>
+        UsageDetails usage, Func<int, string>? tokenText = null) => ApiResponses.Streamed(response, w =>
     {
         w.WriteStartObject();
         Head(w, id, created, model);
         w.WriteStartArray("choices");
-        for (int i = 0; i < answers.Count; i++) Choice(w, i, answers[i].Text, answers[i].FinishReason);
+        for (int i = 0; i < answers.Count; i++)
+        {
+            int offset = 0;
+            Choice(w, i, answers[i].Text, answers[i].FinishReason, LogProbsJson.Of(answers[i].AdditionalProperties), tokenText, ref offset);
+        }
         w.WriteEndArray();
         Usage(w, usage);
         w.WriteEndObject();
@@ -33,10 +38,13 @@ internal static class CompletionResponses
 
     /// <summary>
     /// One event: choice <paramref name="index"/>'s new <paramref name="text"/>, with <paramref name="finish"/> on its last;
-    /// <paramref name="usage"/> alone makes the usage event (no choices).
+    /// <paramref name="usage"/> alone makes the usage event (no choices). <paramref name="logProbs"/> are the log-probabilities
+    /// of the event's tokens (named by <paramref name="tokenText"/>), their text_offset counted from <paramref name="offsets"/>[index]
+    /// (the choice's tokens in earlier events), which is moved past them.
     /// </summary>
     public static Task Chunk(HttpResponse response, string id, long created, string model, int index, string text,
-        ChatFinishReason? finish, UsageDetails? usage = null)
+        ChatFinishReason? finish, IReadOnlyList<TokenLogProbs>? logProbs = null, Func<int, string>? tokenText = null, int[]? offsets = null,
+        UsageDetails? usage = null)
     {
         var buffer = new ArrayBufferWriter<byte>();
         buffer.Write("data: "u8);
@@ -45,7 +53,12 @@ internal static class CompletionResponses
             w.WriteStartObject();
             Head(w, id, created, model);
             w.WriteStartArray("choices");
-            if (usage is null) Choice(w, index, text, finish);
+            if (usage is null)
+            {
+                int offset = offsets?[index] ?? 0;
+                Choice(w, index, text, finish, logProbs, tokenText, ref offset);
+                if (offsets is not null) offsets[index] = offset;
+            }
             w.WriteEndArray();
             if (usage is not null) Usage(w, usage);
             w.WriteEndObject();
@@ -69,12 +82,13 @@ internal static class CompletionResponses
         w.WriteNull("system_fingerprint");
     }
 
-    private static void Choice(Utf8JsonWriter w, int index, string text, ChatFinishReason? finish)
+    private static void Choice(Utf8JsonWriter w, int index, string text, ChatFinishReason? finish, IReadOnlyList<TokenLogProbs>? logProbs,
+        Func<int, string>? tokenText, ref int offset)
     {
         w.WriteStartObject();
         w.WriteString("text", text);
         w.WriteNumber("index", index);
-        w.WriteNull("logprobs");
+        LogProbsJson.Completion(w, logProbs, tokenText, ref offset);
         if (finish is null) w.WriteNull("finish_reason");
         else w.WriteString("finish_reason", finish == ChatFinishReason.Length ? "length" : "stop");
         w.WriteEndObject();

@@ -41,13 +41,18 @@ public static class SkaldChatEndpoints
         var model = new ServedModel(chat.ModelName, chat.Created);
         if (embeddings is null) SkaldEndpoints.MapModels(endpoints, chat.Metrics, auth, () => [model]);
         else embeddings.AlsoServe(model);
+        var local = chat.Client.GetService(typeof(SkaldChatClient)) as SkaldChatClient;
         endpoints.MapPost(path, ctx => SkaldEndpoints.Handle(ctx, chat.Metrics, "chat", auth, async () =>
         {
             var body = await RequestBody.ReadAsync(ctx.Request, chat.MaxBodyBytes).ConfigureAwait(false);
             var request = ChatRequestReader.Read(body);
-            await (request.Stream ? Stream(ctx, chat, request) : Answer(ctx, chat, request)).ConfigureAwait(false);
+            // only a local decoder reports them (another IChatClient would answer without)
+            if (local is null && request.Options.AdditionalProperties?.ContainsKey(SkaldChatClient.LogProbsProperty) == true)
+                throw ApiException.BadRequest("logprobs are reported by a local decoder only (skald serve --generator)", "logprobs");
+            var tokenText = local is null ? null : (Func<int, string>)local.TokenText;
+            await (request.Stream ? Stream(ctx, chat, request, tokenText) : Answer(ctx, chat, request, tokenText)).ConfigureAwait(false);
         }));
-        if (chat.Client.GetService(typeof(SkaldChatClient)) is not SkaldChatClient local) return;
+        if (local is null) return;
         endpoints.MapPost(completionsPath, ctx => SkaldEndpoints.Handle(ctx, chat.Metrics, "completions", auth, async () =>
         {
             var body = await RequestBody.ReadAsync(ctx.Request, chat.MaxBodyBytes).ConfigureAwait(false);
@@ -57,20 +62,25 @@ public static class SkaldChatEndpoints
         }));
     }
 
-    private static async Task Answer(HttpContext ctx, ChatService chat, ChatRequest request)
+    private static async Task Answer(HttpContext ctx, ChatService chat, ChatRequest request, Func<int, string>? tokenText)
     {
         var answer = await Asking(() => chat.Client.GetResponseAsync(request.Messages, request.Options, ctx.RequestAborted)).ConfigureAwait(false);
         chat.Metrics.Chat(answer.Usage?.InputTokenCount ?? 0, answer.Usage?.OutputTokenCount ?? 0);
-        await ChatResponses.Completion(ctx.Response, answer, chat.ModelName).ConfigureAwait(false);
+        await ChatResponses.Completion(ctx.Response, answer, chat.ModelName, tokenText).ConfigureAwait(false);
     }
 
     // What the chat model says it cannot answer, as the client's error: a request it cannot take (an ArgumentException:
-    // a conversation over the context, a template refusing the roles) is a 400, a full queue a 503.
+    // a conversation over the context, a template refusing the roles) is a 400 naming the messages, or the option's field
+    // for an option it refuses (a ChatOptionException: a penalty), a full queue a 503.
     private static async Task<T> Asking<T>(Func<Task<T>> ask)
     {
         try
         {
             return await ask().ConfigureAwait(false);
+        }
+        catch (ChatOptionException e)
+        {
+            throw ApiException.BadRequest(e.Message, e.Field);
         }
         catch (ArgumentException e)
         {
@@ -83,7 +93,7 @@ public static class SkaldChatEndpoints
     }
 
     // The first update is awaited before anything is written, so that a request the model cannot answer is still a 400.
-    private static async Task Stream(HttpContext ctx, ChatService chat, ChatRequest request)
+    private static async Task Stream(HttpContext ctx, ChatService chat, ChatRequest request, Func<int, string>? tokenText)
     {
         var updates = chat.Client.GetStreamingResponseAsync(request.Messages, request.Options, ctx.RequestAborted).GetAsyncEnumerator(ctx.RequestAborted);
         await using var _ = updates.ConfigureAwait(false);
@@ -99,7 +109,8 @@ public static class SkaldChatEndpoints
             usage = update.Contents.OfType<UsageContent>().FirstOrDefault()?.Details ?? usage;
             if (first || text is not null || update.FinishReason is not null)
             {
-                await ChatResponses.Chunk(ctx.Response, update, chat.ModelName, first, first && text is null ? "" : text, update.FinishReason).ConfigureAwait(false);
+                await ChatResponses.Chunk(ctx.Response, update, chat.ModelName, first, first && text is null ? "" : text, update.FinishReason,
+                    tokenText: tokenText).ConfigureAwait(false);
                 first = false;
             }
             more = await updates.MoveNextAsync().ConfigureAwait(false);

@@ -106,7 +106,11 @@ public sealed class ChatEndpointTests : IAsyncLifetime
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"stop\": [\"\"]}", "stop")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\"}}]}", "tools")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"response_format\": {\"type\": \"json_object\"}}", "response_format")]
-    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"frequency_penalty\": 0.5}", "messages")]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"frequency_penalty\": 0.5}", "frequency_penalty")]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"presence_penalty\": 1, \"stream\": true}", "presence_penalty")]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"logprobs\": \"yes\"}", "logprobs")]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"logprobs\": true, \"top_logprobs\": 21}", "top_logprobs")]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"top_logprobs\": 2}", "top_logprobs")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"max_tokens\": 100000, \"stream\": true}", "messages")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"logit_bias\": {\"7\": -100}}", "logit_bias")]
     public async Task ABadRequestIsAnOpenAi400NamingTheField(string json, string param)

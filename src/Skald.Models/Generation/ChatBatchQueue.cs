@@ -29,11 +29,13 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
     /// behind it that fit the context beside it (up to MaxBatchSize) and decodes them as one batch, each row with its own
     /// options and seed, taking more from the queue into free rows between steps (Decode). A cancelled request leaves the
     /// queue, or, once decoding, stops at the next step (the batch stops only when all of its requests are gone).
+    /// <paramref name="onText"/> and <paramref name="onLogProbs"/> hear its text and tokens as they come (streaming).
     /// </summary>
-    public Task<GenerationResult> RunAsync(int[] prompt, GenerationOptions options, Action<string>? onText, CancellationToken cancel)
+    public Task<GenerationResult> RunAsync(int[] prompt, GenerationOptions options, Action<string>? onText,
+        Action<TokenLogProbs>? onLogProbs, CancellationToken cancel)
     {
         cancel.ThrowIfCancellationRequested();
-        var job = new ChatJob(prompt, options, onText, cancel);
+        var job = new ChatJob(prompt, options, onText, onLogProbs, cancel);
         lock (sync)
         {
             if (queue.Count >= owner.MaxQueue) throw new GenerationBusyException($"{queue.Count} requests are waiting already; retry later");
@@ -165,7 +167,11 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
                     busy--;
                     Settle(slots[row], d => d.TrySetResult(result));
                 },
-                owner.MaxBatchSize > 1 ? joining : null);
+                owner.MaxBatchSize > 1 ? joining : null,
+                (row, entry) =>
+                {
+                    if (!slots[row].Cancel.IsCancellationRequested) slots[row].OnLogProbs?.Invoke(entry);
+                });
             foreach (var job in all) Settle(job, d => d.TrySetCanceled(job.Cancel)); // none expected: every row is finished or abandoned
         }
         catch (Exception e)

@@ -1,7 +1,8 @@
 namespace Skald.Models.Generation;
 
 /// <summary>One request waiting in, or being decoded by, a <see cref="SkaldChatClient"/>'s batch queue.</summary>
-internal sealed class ChatJob(int[] prompt, GenerationOptions options, Action<string>? onText, CancellationToken cancel)
+internal sealed class ChatJob(int[] prompt, GenerationOptions options, Action<string>? onText, Action<TokenLogProbs>? onLogProbs,
+    CancellationToken cancel)
 {
     /// <summary>The templated conversation's token ids.</summary>
     public int[] Prompt { get; } = prompt;
@@ -11,6 +12,9 @@ internal sealed class ChatJob(int[] prompt, GenerationOptions options, Action<st
 
     /// <summary>Where its text goes as it grows (streaming), if anywhere.</summary>
     public Action<string>? OnText { get; } = onText;
+
+    /// <summary>Where each token's log-probabilities go as it is chosen (streaming with logprobs), if anywhere.</summary>
+    public Action<TokenLogProbs>? OnLogProbs { get; } = onLogProbs;
 
     /// <summary>Its caller's cancellation.</summary>
     public CancellationToken Cancel { get; } = cancel;

@@ -16,9 +16,12 @@ namespace Skald.Models.Generation;
 /// <see cref="ChatOptions.Seed"/> a fresh seed per request, no <see cref="ChatOptions.MaxOutputTokens"/>
 /// <see cref="DefaultMaxOutputTokens"/> (at most what the context leaves). <see cref="ChatOptions.TopK"/>,
 /// <see cref="ChatOptions.TopP"/> and <see cref="ChatOptions.StopSequences"/> are honoured; a
-/// <c>repetition_penalty</c> in <see cref="ChatOptions.AdditionalProperties"/> is transformers'. What it cannot do —
-/// tools, non-text content, frequency or presence penalties, a JSON response format — is an
-/// <see cref="ArgumentException"/>, as is a conversation longer than the model's context. <see cref="CompleteAsync"/>
+/// <c>repetition_penalty</c> in <see cref="ChatOptions.AdditionalProperties"/> is transformers'. An int under
+/// <see cref="LogProbsProperty"/> there asks for each token's log-probability and that many most likely alternatives
+/// (<see cref="TokenLogProbs"/>, under the same key in the answer's and each update's AdditionalProperties). What it
+/// cannot do — tools, non-text content, frequency or presence penalties (a <see cref="ChatOptionException"/> naming
+/// the field), a JSON response format — is an <see cref="ArgumentException"/>, as is a conversation longer than the
+/// model's context. <see cref="CompleteAsync"/>
 /// continues plain text without the template (OpenAI's legacy completions).
 /// <code>
 /// IChatClient chat = new SkaldChatClient(TextGenerator.Load("models/my-sft-model"));
@@ -40,6 +43,15 @@ public sealed class SkaldChatClient : IChatClient
         metadata = new ChatClientMetadata("skald", null, ModelId);
         queue = new ChatBatchQueue(this);
     }
+
+    /// <summary>
+    /// The key of <see cref="ChatOptions.AdditionalProperties"/> that asks for log-probabilities (an int: how many most
+    /// likely alternatives per token, 0 or more), and of the AdditionalProperties of a <see cref="ChatResponse"/> or
+    /// <see cref="ChatResponseUpdate"/> that carries them (an <see cref="IReadOnlyList{T}"/> of <see cref="TokenLogProbs"/>,
+    /// one per generated token; an update carries those of the tokens whose text it brings, and the last one those of
+    /// any token left, such as an end-of-sequence token).
+    /// </summary>
+    public const string LogProbsProperty = "logprobs";
 
     /// <summary>The generator that answers.</summary>
     public TextGenerator Generator { get; }
@@ -126,7 +138,7 @@ public sealed class SkaldChatClient : IChatClient
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         var (prompt, generation) = prepare();
-        var result = await queue.RunAsync(prompt, generation, null, cancellationToken).ConfigureAwait(false);
+        var result = await queue.RunAsync(prompt, generation, null, null, cancellationToken).ConfigureAwait(false);
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, result.Text))
         {
             ResponseId = NewId(idPrefix),
@@ -134,6 +146,7 @@ public sealed class SkaldChatClient : IChatClient
             CreatedAt = DateTimeOffset.UtcNow,
             FinishReason = Reason(result.FinishReason),
             Usage = Usage(result),
+            AdditionalProperties = result.LogProbs is { } logProbs ? new() { [LogProbsProperty] = logProbs } : null,
         };
     }
 
@@ -146,29 +159,38 @@ public sealed class SkaldChatClient : IChatClient
         var (prompt, generation) = prepare();
         string id = NewId(idPrefix);
         var created = DateTimeOffset.UtcNow;
-        var deltas = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        // Text deltas, and with log-probabilities each token's entry before the text it adds (if any).
+        var deltas = Channel.CreateUnbounded<(string? Text, TokenLogProbs? LogProbs)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         // Leaving the loop early (a consumer that stops reading) cancels the generation too.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var run = queue.RunAsync(prompt, generation, d => deltas.Writer.TryWrite(d), stop.Token);
+        var run = queue.RunAsync(prompt, generation, d => deltas.Writer.TryWrite((d, null)),
+            generation.LogProbs is null ? null : e => deltas.Writer.TryWrite((null, e)), stop.Token);
         _ = run.ContinueWith(_ => deltas.Writer.TryComplete(), TaskScheduler.Default); // a failure is rethrown by awaiting run
+        var logProbs = generation.LogProbs is null ? null : new StreamedLogProbs();
         try
         {
             int holdBack = generation.StopStrings.Count == 0 ? 0 : generation.StopStrings.Max(s => s.Length) - 1;
             var text = new System.Text.StringBuilder();
             int sent = 0;
-            await foreach (string delta in deltas.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            await foreach (var (delta, entry) in deltas.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
+                if (entry is not null)
+                {
+                    logProbs!.Add(entry);
+                    continue;
+                }
                 text.Append(delta);
+                logProbs?.TextEnds(text.Length);
                 int safe = SafeEnd(text, StopFree(text, generation.StopStrings, holdBack));
                 if (safe <= sent) continue;
                 string piece = text.ToString(sent, safe - sent);
                 sent = safe;
-                yield return Update(id, created, piece);
+                yield return Update(id, created, piece, logProbs?.Upto(sent));
             }
             var result = await run.ConfigureAwait(false);
             // The final text is the streamed one cut before a stop sequence, which never starts inside what was sent.
-            if (result.Text.Length > sent) yield return Update(id, created, result.Text[sent..]);
-            var last = Update(id, created, null);
+            if (result.Text.Length > sent) yield return Update(id, created, result.Text[sent..], logProbs?.Rest());
+            var last = Update(id, created, null, logProbs?.Rest());
             last.FinishReason = Reason(result.FinishReason);
             last.Contents.Add(new UsageContent(Usage(result)));
             yield return last;
@@ -178,6 +200,12 @@ public sealed class SkaldChatClient : IChatClient
             stop.Cancel();
         }
     }
+
+    /// <summary>
+    /// The text of token <paramref name="id"/> alone, special tokens included (a token that is part of a character's
+    /// UTF-8 bytes decodes to U+FFFD, as vLLM reports it): the <c>token</c> of a log-probability entry.
+    /// </summary>
+    public string TokenText(int id) => Generator.Tokenizer.Decode([id], skipSpecialTokens: false);
 
     /// <inheritdoc />
     public object? GetService(Type serviceType, object? serviceKey = null)
@@ -241,9 +269,9 @@ public sealed class SkaldChatClient : IChatClient
     {
         if (options?.Tools is { Count: > 0 }) throw new ArgumentException("tools are not supported: SkaldChatClient answers in text and calls no functions");
         if (options?.FrequencyPenalty is float fp && fp != 0)
-            throw new ArgumentException("frequency_penalty is not supported; use repetition_penalty (transformers')");
+            throw new ChatOptionException("frequency_penalty is not supported; use repetition_penalty (transformers')", "frequency_penalty");
         if (options?.PresencePenalty is float pp && pp != 0)
-            throw new ArgumentException("presence_penalty is not supported; use repetition_penalty (transformers')");
+            throw new ChatOptionException("presence_penalty is not supported; use repetition_penalty (transformers')", "presence_penalty");
         if (options?.ResponseFormat is ChatResponseFormatJson)
             throw new ArgumentException("a JSON response format is not supported: the model's output is not constrained");
     }
@@ -260,7 +288,15 @@ public sealed class SkaldChatClient : IChatClient
             throw new ArgumentException($"{prompt.Length} prompt tokens + {max} new tokens is more than this model's context of {Generator.Context}");
         float repetition = 1f;
         if (options?.AdditionalProperties?.TryGetValue("repetition_penalty", out var rp) == true)
-            repetition = rp is float f ? f : rp is double d ? (float)d : throw new ArgumentException("repetition_penalty must be a number");
+            repetition = rp is float f ? f : rp is double d ? (float)d : throw new ChatOptionException("repetition_penalty must be a number", "repetition_penalty");
+        if (!(repetition > 0f)) throw new ChatOptionException($"repetition_penalty must be positive, got {repetition}", "repetition_penalty");
+        int? top = null;
+        if (options?.AdditionalProperties?.TryGetValue(LogProbsProperty, out var lp) == true && lp is not null)
+        {
+            top = lp is int i ? i : lp is long l && l is >= 0 and <= int.MaxValue ? (int)l
+                : throw new ChatOptionException($"{LogProbsProperty} must be a number of top log-probabilities (an int ≥ 0)", "logprobs");
+            if (top < 0) throw new ChatOptionException($"the number of top log-probabilities must be ≥ 0, got {top}", "logprobs");
+        }
         var generation = new GenerationOptions
         {
             MaxNewTokens = max,
@@ -270,6 +306,7 @@ public sealed class SkaldChatClient : IChatClient
             RepetitionPenalty = repetition,
             StopStrings = options?.StopSequences is { } stops ? [.. stops] : [],
             Seed = options?.Seed is long seed ? unchecked((ulong)seed) : (ulong)Random.Shared.NextInt64(),
+            LogProbs = top,
         };
         generation.Validate();
         return generation;
@@ -297,13 +334,15 @@ public sealed class SkaldChatClient : IChatClient
         return char.IsHighSurrogate(text[end - 1]) ? end - 1 : end;
     }
 
-    private ChatResponseUpdate Update(string id, DateTimeOffset created, string? text) => new(ChatRole.Assistant, text)
-    {
-        ResponseId = id,
-        MessageId = id,
-        ModelId = ModelId,
-        CreatedAt = created,
-    };
+    private ChatResponseUpdate Update(string id, DateTimeOffset created, string? text, IReadOnlyList<TokenLogProbs>? logProbs = null) =>
+        new(ChatRole.Assistant, text)
+        {
+            ResponseId = id,
+            MessageId = id,
+            ModelId = ModelId,
+            CreatedAt = created,
+            AdditionalProperties = logProbs is { Count: > 0 } ? new() { [LogProbsProperty] = logProbs } : null,
+        };
 
     private static ChatFinishReason Reason(FinishReason reason) =>
         reason == FinishReason.Length ? ChatFinishReason.Length : ChatFinishReason.Stop;

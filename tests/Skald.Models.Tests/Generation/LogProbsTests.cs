@@ -9,7 +9,7 @@ namespace Skald.Models.Tests.Generation;
 /// the model's raw logits at that step (vLLM's default: before the repetition penalty, temperature, top-k and top-p),
 /// checked against the decoder's own forward pass over the whole sequence without a cache and a log-softmax taken here
 /// in double, greedy and sampled, on three decoder fixtures; the chosen entry is the token chosen; asking for them
-/// changes no token; each row of a batch has its own setting; and the steps of a row without them allocate less than
+/// changes no token; each row of a batch, and a request that joins it, has its own setting; and the steps of a row without them allocate less than
 /// those of a row with them (no entries are made and dropped).
 /// </summary>
 public sealed class LogProbsTests
@@ -86,6 +86,32 @@ public sealed class LogProbsTests
         Assert.Equal(results[1].LogProbs!, heard.Select(h => h.Entry));
         Assert.All(heard, h => Assert.Equal(1, h.Row));
         AssertRaw(decoder, other, results[1], 0);
+    }
+
+    [Fact]
+    public void ARequestJoiningARunningBatchGetsItsOwn()
+    {
+        var generator = GenerationParityTests.Load("decoder-llama3", out var decoder);
+        int[] late = [7, 9, 11];
+        bool given = false;
+        GenerationResult? joined = null;
+        var continuous = new ContinuousBatching
+        {
+            Rows = 2,
+            Capacity = 64,
+            Next = (_, promptRoom, _) =>
+            {
+                if (given || promptRoom < late.Length) return null;
+                given = true;
+                return new GenerationJoin(late, new GenerationOptions { MaxNewTokens = 5, LogProbs = 2 });
+            },
+        };
+        var results = generator.Generate([Prompt], [new GenerationOptions { MaxNewTokens = 12 }], null, null, null,
+            (b, r) => joined = given && b == 1 ? r : joined, continuous);
+        Assert.Null(results[0].LogProbs);
+        Assert.NotNull(joined);
+        Assert.Equal(5, joined.Ids.Length);
+        AssertRaw(decoder, late, joined, 2);
     }
 
     [Fact]

@@ -144,7 +144,12 @@ public sealed class SkaldChatClientTests
         Assert.DoesNotContain("server", tools.Message); // an in-process library call has no server (the HTTP one answers its own 400)
         await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(
             [new ChatMessage(ChatRole.User, [new DataContent(new byte[] { 1, 2 }, "image/png")])]));
-        await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(messages, new ChatOptions { FrequencyPenalty = 0.5f }));
+        // an option it refuses is an ArgumentException that names the option's field
+        var penalty = await Assert.ThrowsAsync<ChatOptionException>(() => client.GetResponseAsync(messages, new ChatOptions { FrequencyPenalty = 0.5f }));
+        Assert.Equal("frequency_penalty", penalty.Field);
+        var repetition = await Assert.ThrowsAsync<ChatOptionException>(() => client.GetResponseAsync(messages,
+            new ChatOptions { AdditionalProperties = new() { ["repetition_penalty"] = "high" } }));
+        Assert.Equal("repetition_penalty", repetition.Field);
         await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(messages, new ChatOptions { TopP = 0 }));
         // without max tokens the default applies, cut to what the context leaves
         using var roomy = new SkaldChatClient(TextGenerator.Load(Folder)) { DefaultMaxOutputTokens = 100_000 };

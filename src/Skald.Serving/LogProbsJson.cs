@@ -1,0 +1,108 @@
+using System.Text;
+using System.Text.Json;
+using Skald.Models.Generation;
+
+namespace Skald.Serving;
+
+/// <summary>
+/// Writes token log-probabilities (<see cref="TokenLogProbs"/>, taken from the AdditionalProperties of a
+/// <see cref="SkaldChatClient"/> answer under <see cref="SkaldChatClient.LogProbsProperty"/>) in OpenAI's shapes: a
+/// chat choice's <c>logprobs: {content: [{token, logprob, bytes, top_logprobs: [...]}], refusal: null}</c>, and a legacy
+/// completion choice's <c>logprobs: {tokens, token_logprobs, top_logprobs: [{token: logprob}], text_offset}</c>. A
+/// token's text is <see cref="SkaldChatClient.TokenText"/>; −∞ is written as −9999 (JSON has no infinity; vLLM's value).
+/// </summary>
+internal static class LogProbsJson
+{
+    private const float Floor = -9999f;
+
+    /// <summary>The entries an answer or update carries, or null.</summary>
+    public static IReadOnlyList<TokenLogProbs>? Of(Microsoft.Extensions.AI.AdditionalPropertiesDictionary? properties) =>
+        properties?.TryGetValue(SkaldChatClient.LogProbsProperty, out var value) == true ? value as IReadOnlyList<TokenLogProbs> : null;
+
+    /// <summary>A chat choice's <c>logprobs</c>: null without <paramref name="entries"/>.</summary>
+    public static void Chat(Utf8JsonWriter w, IReadOnlyList<TokenLogProbs>? entries, Func<int, string>? text)
+    {
+        if (entries is null || text is null)
+        {
+            w.WriteNull("logprobs");
+            return;
+        }
+        w.WriteStartObject("logprobs");
+        w.WriteStartArray("content");
+        foreach (var entry in entries)
+        {
+            w.WriteStartObject();
+            ChatToken(w, entry.Chosen, text);
+            w.WriteStartArray("top_logprobs");
+            foreach (var alternative in entry.Top)
+            {
+                w.WriteStartObject();
+                ChatToken(w, alternative, text);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteNull("refusal");
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// A legacy completion choice's <c>logprobs</c> (null without <paramref name="entries"/>): each token's
+    /// <c>top_logprobs</c> lists the asked-for most likely tokens and the chosen one (so up to N + 1, as OpenAI's);
+    /// <c>text_offset</c> counts characters (Unicode code points, as Python's len) from <paramref name="offset"/>, the
+    /// length of the choice's tokens before these (a stream's earlier events), which is moved past them.
+    /// </summary>
+    public static void Completion(Utf8JsonWriter w, IReadOnlyList<TokenLogProbs>? entries, Func<int, string>? text, ref int offset)
+    {
+        if (entries is null || text is null)
+        {
+            w.WriteNull("logprobs");
+            return;
+        }
+        var tokens = entries.Select(e => text(e.Chosen.Id)).ToArray();
+        w.WriteStartObject("logprobs");
+        w.WriteStartArray("tokens");
+        foreach (string token in tokens) w.WriteStringValue(token);
+        w.WriteEndArray();
+        w.WriteStartArray("token_logprobs");
+        foreach (var entry in entries) w.WriteNumberValue(Finite(entry.Chosen.LogProb));
+        w.WriteEndArray();
+        w.WriteStartArray("top_logprobs");
+        var written = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            // two ids whose text is the same (e.g. two halves of characters, both U+FFFD) are one key: the likelier one's
+            written.Clear();
+            w.WriteStartObject();
+            foreach (var alternative in entry.Top.Append(entry.Chosen))
+            {
+                string token = text(alternative.Id);
+                if (written.Add(token)) w.WriteNumber(token, Finite(alternative.LogProb));
+            }
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+        w.WriteStartArray("text_offset");
+        foreach (string token in tokens)
+        {
+            w.WriteNumberValue(offset);
+            offset += token.EnumerateRunes().Count();
+        }
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void ChatToken(Utf8JsonWriter w, TokenLogProb token, Func<int, string> text)
+    {
+        string t = text(token.Id);
+        w.WriteString("token", t);
+        w.WriteNumber("logprob", Finite(token.LogProb));
+        w.WriteStartArray("bytes");
+        foreach (byte b in Encoding.UTF8.GetBytes(t)) w.WriteNumberValue(b);
+        w.WriteEndArray();
+    }
+
+    private static float Finite(float logProb) => float.IsNaN(logProb) ? Floor : Math.Max(logProb, Floor);
+}

@@ -1,0 +1,238 @@
+using System.ClientModel;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using OpenAI;
+using OpenAI.Chat;
+using Skald.Models.Architectures;
+using Skald.Models.Generation;
+using Skald.Tensors.Autograd;
+using static Skald.Serving.Tests.ServerFixture;
+
+namespace Skald.Serving.Tests;
+
+/// <summary>
+/// Log-probabilities from <c>skald serve --generator</c> in OpenAI's shapes: chat's <c>logprobs</c> /
+/// <c>top_logprobs</c> read by the official OpenAI .NET SDK (whole and streamed) and as raw JSON, and legacy
+/// completions' <c>logprobs: N</c> (tokens, token_logprobs, top_logprobs, text_offset), whole and streamed. Every value
+/// is checked against the decoder's own forward pass over the whole sequence without a cache and a log-softmax taken
+/// here in double (the raw distribution, vLLM's default), greedy and sampled with a seed.
+/// </summary>
+public sealed class LogProbsEndpointTests : IAsyncLifetime
+{
+    private static readonly string ChatFolder = ChatModelFolder.Create("decoder-qwen2");
+    private static readonly TextGenerator Reference = TextGenerator.Load(ChatFolder);
+    private EmbeddingServer server = null!;
+    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(60) };
+
+    public async Task InitializeAsync()
+    {
+        var chat = new ChatService(new SkaldChatClient(TextGenerator.Load(ChatFolder), "tiny-chat"), "tiny-chat");
+        server = await EmbeddingServer.StartLiveAsync(null, null, null, chat, "127.0.0.1", 0);
+        http.BaseAddress = server.Address;
+    }
+
+    public async Task DisposeAsync()
+    {
+        http.Dispose();
+        await server.DisposeAsync();
+    }
+
+    private sealed record Step(string Token, double LogProb, (string Token, double LogProb)[] Top);
+
+    private static readonly ChatTurn[] Turns = [new("system", "Svara kort."), new("user", "Sveriges huvudstad?")];
+
+    private static int[] ChatPrompt() => Reference.Tokenize(GenerationInput.FromMessages(Turns));
+
+    private static string Token(int id) => Reference.Tokenizer.Decode([id], skipSpecialTokens: false);
+
+    // Per generated token: its text, its log-probability and the top most likely, from the decoder's full forward over
+    // prompt + the tokens before it and a log-softmax in double.
+    private static Step[] Expected(int[] prompt, int[] generated, int top)
+    {
+        var steps = new Step[generated.Length];
+        for (int t = 0; t < generated.Length; t++)
+        {
+            int[] ids = [.. prompt, .. generated[..t]];
+            var tape = new Tape(recording: false);
+            var hidden = Reference.Decoder.Forward(tape, new TokenBatch(ids, [.. ids.Select(_ => 1)], new int[ids.Length], 1, ids.Length));
+            var logits = Reference.Decoder.LmHead!.Logits(tape, hidden, [ids.Length - 1]).Span.ToArray();
+            double max = logits.Max(), log = Math.Log(logits.Sum(z => Math.Exp(z - max)));
+            double Lp(int id) => logits[id] - max - log;
+            var best = Enumerable.Range(0, logits.Length).OrderByDescending(i => logits[i]).Take(top).Select(i => (Token(i), Lp(i))).ToArray();
+            steps[t] = new Step(Token(generated[t]), Lp(generated[t]), best);
+        }
+        return steps;
+    }
+
+    private static void Near(double expected, double actual, string what) =>
+        Assert.True(Math.Abs(expected - actual) < 1e-4, $"{what}: {actual}, expected {expected}");
+
+    private ChatClient Sdk() => new("tiny-chat", new ApiKeyCredential("not-needed"), new OpenAIClientOptions { Endpoint = new Uri(server.Address, "v1") });
+
+    private static void AssertSdk(Step[] expected, IReadOnlyList<ChatTokenLogProbabilityDetails> got)
+    {
+        Assert.Equal(expected.Length, got.Count);
+        for (int t = 0; t < expected.Length; t++)
+        {
+            Assert.Equal(expected[t].Token, got[t].Token);
+            Near(expected[t].LogProb, got[t].LogProbability, $"token {t}");
+            Assert.Equal(Encoding.UTF8.GetBytes(expected[t].Token), got[t].Utf8Bytes?.ToArray());
+            Assert.Equal(expected[t].Top.Select(x => x.Token), got[t].TopLogProbabilities.Select(x => x.Token));
+            for (int k = 0; k < expected[t].Top.Length; k++)
+            {
+                Near(expected[t].Top[k].LogProb, got[t].TopLogProbabilities[k].LogProbability, $"token {t} top {k}");
+                Assert.Equal(Encoding.UTF8.GetBytes(expected[t].Top[k].Token), got[t].TopLogProbabilities[k].Utf8Bytes?.ToArray());
+            }
+        }
+    }
+
+    private static OpenAI.Chat.ChatMessage[] Conversation() => [new SystemChatMessage("Svara kort."), new UserChatMessage("Sveriges huvudstad?")];
+
+    [Fact]
+    public async Task TheSdkReadsEachTokensLogProbAndTopAlternatives()
+    {
+        var prompt = ChatPrompt();
+        var generated = Reference.Generate([prompt], new GenerationOptions { MaxNewTokens = 8 })[0];
+        var expected = Expected(prompt, generated.Ids, 3);
+        var options = new ChatCompletionOptions { Temperature = 0, MaxOutputTokenCount = 8, IncludeLogProbabilities = true, TopLogProbabilityCount = 3 };
+        var answer = (await Sdk().CompleteChatAsync(Conversation(), options)).Value;
+        Assert.Equal(generated.Text, answer.Content[0].Text);
+        AssertSdk(expected, answer.ContentTokenLogProbabilities);
+        Assert.All(answer.ContentTokenLogProbabilities, t => Assert.Equal(t.TopLogProbabilities[0].Token, t.Token)); // greedy
+    }
+
+    [Fact]
+    public async Task TheSdksStreamCarriesEachTokensEntryOnceInOrder()
+    {
+        var prompt = ChatPrompt();
+        var generated = Reference.Generate([prompt], new GenerationOptions { MaxNewTokens = 12 })[0];
+        var expected = Expected(prompt, generated.Ids, 2);
+        var options = new ChatCompletionOptions { Temperature = 0, MaxOutputTokenCount = 12, IncludeLogProbabilities = true, TopLogProbabilityCount = 2 };
+        var all = new List<ChatTokenLogProbabilityDetails>();
+        int carrying = 0;
+        var text = new StringBuilder();
+        await foreach (var update in Sdk().CompleteChatStreamingAsync(Conversation(), options))
+        {
+            foreach (var part in update.ContentUpdate) text.Append(part.Text);
+            all.AddRange(update.ContentTokenLogProbabilities);
+            if (update.ContentTokenLogProbabilities.Count > 0) carrying++;
+        }
+        Assert.Equal(generated.Text, text.ToString());
+        AssertSdk(expected, all);
+        Assert.True(carrying > 1, $"{carrying} chunk(s) carried entries"); // each chunk its own tokens', not all at the end
+    }
+
+    [Fact]
+    public async Task SampledChatTokensCarryTheRawDistributionAndNoneWhenNotAsked()
+    {
+        var prompt = ChatPrompt();
+        var sampling = new GenerationOptions { MaxNewTokens = 10, Temperature = 1.6f, TopP = 0.8f, Seed = 5 };
+        var generated = Reference.Generate([prompt], sampling)[0];
+        var expected = Expected(prompt, generated.Ids, 0);
+        var messages = Turns.Select(t => new { role = t.Role, content = t.Content }).ToArray();
+        var (status, body) = await PostAsync(http, Json(new { messages, max_tokens = 10, temperature = 1.6, top_p = 0.8, seed = 5, logprobs = true }),
+            path: "v1/chat/completions");
+        Assert.Equal(200, status);
+        var logprobs = body.GetProperty("choices")[0].GetProperty("logprobs");
+        Assert.Equal(JsonValueKind.Null, logprobs.GetProperty("refusal").ValueKind);
+        var content = logprobs.GetProperty("content").EnumerateArray().ToArray();
+        Assert.Equal(expected.Length, content.Length);
+        for (int t = 0; t < content.Length; t++)
+        {
+            Assert.Equal(expected[t].Token, content[t].GetProperty("token").GetString());
+            Near(expected[t].LogProb, content[t].GetProperty("logprob").GetDouble(), $"token {t}");
+            Assert.Equal(Encoding.UTF8.GetBytes(expected[t].Token), content[t].GetProperty("bytes").EnumerateArray().Select(b => (byte)b.GetInt32()));
+            Assert.Equal(0, content[t].GetProperty("top_logprobs").GetArrayLength()); // top_logprobs not given: none
+        }
+        (status, body) = await PostAsync(http, Json(new { messages, max_tokens = 3 }), path: "v1/chat/completions");
+        Assert.Equal(200, status);
+        Assert.Equal(JsonValueKind.Null, body.GetProperty("choices")[0].GetProperty("logprobs").ValueKind);
+    }
+
+    private static string CompletionPrompt() => Reference.ChatFormatter!.Format(Turns);
+
+    // The legacy shape of one choice's logprobs against the expected steps, text_offset counted from `offset`.
+    private static void AssertLegacy(Step[] expected, JsonElement logprobs, int offset = 0)
+    {
+        var tokens = logprobs.GetProperty("tokens").EnumerateArray().Select(x => x.GetString()!).ToArray();
+        Assert.Equal(expected.Select(s => s.Token), tokens);
+        var values = logprobs.GetProperty("token_logprobs").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+        var tops = logprobs.GetProperty("top_logprobs").EnumerateArray().ToArray();
+        var offsets = logprobs.GetProperty("text_offset").EnumerateArray().Select(x => x.GetInt32()).ToArray();
+        Assert.Equal(expected.Length, values.Length);
+        for (int t = 0; t < expected.Length; t++)
+        {
+            Near(expected[t].LogProb, values[t], $"token {t}");
+            // the asked-for most likely and the chosen token, each once
+            var want = expected[t].Top.Append((expected[t].Token, expected[t].LogProb)).DistinctBy(x => x.Item1).ToArray();
+            var got = tops[t].EnumerateObject().ToArray();
+            Assert.Equal(want.Select(x => x.Item1).Order(StringComparer.Ordinal), got.Select(p => p.Name).Order(StringComparer.Ordinal));
+            foreach (var (token, lp) in want) Near(lp, tops[t].GetProperty(token).GetDouble(), $"token {t} alternative {token}");
+            Assert.Equal(offset, offsets[t]);
+            offset += expected[t].Token.EnumerateRunes().Count();
+        }
+    }
+
+    [Fact]
+    public async Task ACompletionsLogprobsListsTokensValuesTopDictsAndOffsets()
+    {
+        string prompt = CompletionPrompt();
+        var ids = Reference.Tokenize(GenerationInput.FromPrompt(prompt));
+        var sampling = new GenerationOptions { MaxNewTokens = 8, Temperature = 1.3f, Seed = 21 };
+        var generated = Reference.Generate([ids], sampling)[0];
+        var expected = Expected(ids, generated.Ids, 2);
+        var (status, body) = await PostAsync(http, Json(new { prompt, max_tokens = 8, temperature = 1.3, seed = 21, logprobs = 2 }), path: "v1/completions");
+        Assert.Equal(200, status);
+        var choice = body.GetProperty("choices")[0];
+        Assert.Equal(generated.Text, choice.GetProperty("text").GetString());
+        AssertLegacy(expected, choice.GetProperty("logprobs"));
+        // streamed: the events' entries in order are the whole answer's, their offsets counted on from the earlier events
+        using var response = await http.PostAsync("v1/completions", new StringContent(
+            Json(new { prompt, max_tokens = 8, temperature = 1.3, seed = 21, logprobs = 2, stream = true }), Encoding.UTF8, "application/json"));
+        var events = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)[..^1]
+            .Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement.GetProperty("choices")[0].GetProperty("logprobs"))
+            .Where(l => l.ValueKind == JsonValueKind.Object).ToArray();
+        Assert.True(events.Length > 1, $"{events.Length} event(s) carried logprobs");
+        int done = 0, offset = 0;
+        foreach (var e in events)
+        {
+            int n = e.GetProperty("tokens").GetArrayLength();
+            AssertLegacy(expected[done..(done + n)], e, offset);
+            offset += expected[done..(done + n)].Sum(s => s.Token.EnumerateRunes().Count());
+            done += n;
+        }
+        Assert.Equal(expected.Length, done);
+    }
+
+    [Fact]
+    public async Task AChatModelThatIsNotALocalDecoderRefusesLogprobsNamingTheField()
+    {
+        await using var other = await EmbeddingServer.StartLiveAsync(null, null, null, new ChatService(new Fixed(), "other"), "127.0.0.1", 0);
+        using var client = new HttpClient { BaseAddress = other.Address, Timeout = TimeSpan.FromSeconds(60) };
+        var messages = new[] { new { role = "user", content = "x" } };
+        var (status, body) = await PostAsync(client, Json(new { messages, logprobs = true }), path: "v1/chat/completions");
+        Assert.Equal(400, status);
+        Assert.Equal("logprobs", Error(body).GetProperty("param").GetString());
+        (status, body) = await PostAsync(client, Json(new { messages, logprobs = false }), path: "v1/chat/completions");
+        Assert.Equal(200, status);
+        Assert.Equal("ok", body.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+    }
+
+    // A chat model that is not a SkaldChatClient: answers "ok", and would answer without log-probabilities.
+    private sealed class Fixed : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<Microsoft.Extensions.AI.ChatMessage> messages, ChatOptions? options = null,
+            CancellationToken cancellationToken = default) =>
+            Task.FromResult(new ChatResponse(new Microsoft.Extensions.AI.ChatMessage(ChatRole.Assistant, "ok")));
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<Microsoft.Extensions.AI.ChatMessage> messages,
+            ChatOptions? options = null, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+}

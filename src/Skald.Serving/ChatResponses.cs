@@ -15,7 +15,7 @@ internal static class ChatResponses
     private static readonly JsonWriterOptions Writing = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary><c>{id, object: "chat.completion", created, model, choices: [{index, message, logprobs, finish_reason}], usage}</c>.</summary>
-    /// <remarks><paramref name="tokenText"/> names the tokens of the answer's log-probabilities, when it has them.</remarks>
+    /// <remarks><paramref name="tokenText"/> names the tokens of the answer's log-probabilities, when they were asked for.</remarks>
     public static Task Completion(HttpResponse response, ChatResponse answer, string model, Func<int, string>? tokenText = null) => ApiResponses.Streamed(response, w =>
     {
         w.WriteStartObject();
@@ -46,7 +46,7 @@ internal static class ChatResponses
     /// <summary>
     /// One <c>chat.completion.chunk</c> event: <paramref name="role"/> and <paramref name="content"/> in its delta (either
     /// may be null), with <paramref name="finish"/> on the last; <paramref name="usage"/> alone makes the usage chunk
-    /// (no choices). The update's log-probabilities, if any, are its chunk's (their tokens named by <paramref name="tokenText"/>).
+    /// (no choices). With <paramref name="tokenText"/> (log-probabilities asked for) the update's log-probabilities are its chunk's, their tokens named by it.
     /// </summary>
     public static Task Chunk(HttpResponse response, ChatResponseUpdate update, string model, bool role, string? content,
         ChatFinishReason? finish, UsageDetails? usage = null, Func<int, string>? tokenText = null)

@@ -34,7 +34,7 @@ internal static class CompletionEndpoint
             };
             chat.Metrics.Chat(usage.InputTokenCount ?? 0, usage.OutputTokenCount ?? 0);
             await CompletionResponses.Completion(ctx.Response, NewId(), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), chat.ModelName, answers, usage,
-                client.TokenText).ConfigureAwait(false);
+                LogProbsJson.Asked(request.Options) ? client.TokenText : null).ConfigureAwait(false);
         }
         finally
         {
@@ -68,6 +68,7 @@ internal static class CompletionEndpoint
             long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             long prompt = 0, completion = 0;
             var offsets = new int[n];
+            var tokenText = LogProbsJson.Asked(request.Options) ? client.TokenText : (Func<int, string>?)null;
             ChatResponses.StartEvents(ctx.Response);
             await foreach (var (index, update) in updates.Reader.ReadAllAsync(ctx.RequestAborted).ConfigureAwait(false))
             {
@@ -79,7 +80,7 @@ internal static class CompletionEndpoint
                 if (update.Text is { Length: > 0 } || update.FinishReason is not null)
                 {
                     await CompletionResponses.Chunk(ctx.Response, id, created, chat.ModelName, index, update.Text, update.FinishReason,
-                        LogProbsJson.Of(update.AdditionalProperties), client.TokenText, offsets).ConfigureAwait(false);
+                        LogProbsJson.Of(update.AdditionalProperties), tokenText, offsets).ConfigureAwait(false);
                 }
             }
             chat.Metrics.Chat(prompt, completion);

@@ -18,7 +18,7 @@ internal static class CompletionResponses
 
     /// <summary>
     /// <c>{id, object: "text_completion", created, model, choices: [{text, index, logprobs, finish_reason}], usage}</c>,
-    /// choice i the answer to prompt i, with its log-probabilities when it has them (tokens named by <paramref name="tokenText"/>).
+    /// choice i the answer to prompt i, with its log-probabilities when they were asked for (tokens named by <paramref name="tokenText"/>).
     /// </summary>
     public static Task Completion(HttpResponse response, string id, long created, string model, IReadOnlyList<ChatResponse> answers,
         UsageDetails usage, Func<int, string>? tokenText = null) => ApiResponses.Streamed(response, w =>

@@ -15,18 +15,26 @@ internal static class LogProbsJson
 {
     private const float Floor = -9999f;
 
+    /// <summary>Whether <paramref name="options"/> ask for log-probabilities (<see cref="SkaldChatClient.LogProbsProperty"/>).</summary>
+    public static bool Asked(Microsoft.Extensions.AI.ChatOptions options) =>
+        options.AdditionalProperties?.ContainsKey(SkaldChatClient.LogProbsProperty) == true;
+
     /// <summary>The entries an answer or update carries, or null.</summary>
     public static IReadOnlyList<TokenLogProbs>? Of(Microsoft.Extensions.AI.AdditionalPropertiesDictionary? properties) =>
         properties?.TryGetValue(SkaldChatClient.LogProbsProperty, out var value) == true ? value as IReadOnlyList<TokenLogProbs> : null;
 
-    /// <summary>A chat choice's <c>logprobs</c>: null without <paramref name="entries"/>.</summary>
+    /// <summary>
+    /// A chat choice's <c>logprobs</c>: null when none were asked for (no <paramref name="text"/>), else the object, with
+    /// an empty <c>content</c> for a chunk whose text ends no token yet.
+    /// </summary>
     public static void Chat(Utf8JsonWriter w, IReadOnlyList<TokenLogProbs>? entries, Func<int, string>? text)
     {
-        if (entries is null || text is null)
+        if (text is null)
         {
             w.WriteNull("logprobs");
             return;
         }
+        entries ??= [];
         w.WriteStartObject("logprobs");
         w.WriteStartArray("content");
         foreach (var entry in entries)
@@ -49,18 +57,20 @@ internal static class LogProbsJson
     }
 
     /// <summary>
-    /// A legacy completion choice's <c>logprobs</c> (null without <paramref name="entries"/>): each token's
+    /// A legacy completion choice's <c>logprobs</c> (null when none were asked for, no <paramref name="text"/>; empty
+    /// lists for an event whose text ends no token yet): each token's
     /// <c>top_logprobs</c> lists the asked-for most likely tokens and the chosen one (so up to N + 1, as OpenAI's);
     /// <c>text_offset</c> counts characters (Unicode code points, as Python's len) from <paramref name="offset"/>, the
     /// length of the choice's tokens before these (a stream's earlier events), which is moved past them.
     /// </summary>
     public static void Completion(Utf8JsonWriter w, IReadOnlyList<TokenLogProbs>? entries, Func<int, string>? text, ref int offset)
     {
-        if (entries is null || text is null)
+        if (text is null)
         {
             w.WriteNull("logprobs");
             return;
         }
+        entries ??= [];
         var tokens = entries.Select(e => text(e.Chosen.Id)).ToArray();
         w.WriteStartObject("logprobs");
         w.WriteStartArray("tokens");

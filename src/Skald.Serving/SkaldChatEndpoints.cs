@@ -47,9 +47,10 @@ public static class SkaldChatEndpoints
             var body = await RequestBody.ReadAsync(ctx.Request, chat.MaxBodyBytes).ConfigureAwait(false);
             var request = ChatRequestReader.Read(body);
             // only a local decoder reports them (another IChatClient would answer without)
-            if (local is null && request.Options.AdditionalProperties?.ContainsKey(SkaldChatClient.LogProbsProperty) == true)
+            bool logProbs = LogProbsJson.Asked(request.Options);
+            if (logProbs && local is null)
                 throw ApiException.BadRequest("logprobs are reported by a local decoder only (skald serve --generator)", "logprobs");
-            var tokenText = local is null ? null : (Func<int, string>)local.TokenText;
+            var tokenText = logProbs ? local!.TokenText : (Func<int, string>?)null;
             await (request.Stream ? Stream(ctx, chat, request, tokenText) : Answer(ctx, chat, request, tokenText)).ConfigureAwait(false);
         }));
         if (local is null) return;

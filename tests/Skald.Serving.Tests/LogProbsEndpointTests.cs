@@ -145,9 +145,44 @@ public sealed class LogProbsEndpointTests : IAsyncLifetime
             Assert.Equal(Encoding.UTF8.GetBytes(expected[t].Token), content[t].GetProperty("bytes").EnumerateArray().Select(b => (byte)b.GetInt32()));
             Assert.Equal(0, content[t].GetProperty("top_logprobs").GetArrayLength()); // top_logprobs not given: none
         }
+        // streamed, every chunk has its logprobs object (the last, whose tokens' entries all went before, an empty one)
+        string json = Json(new { messages, max_tokens = 10, temperature = 1.6, top_p = 0.8, seed = 5, logprobs = true, stream = true });
+        using var response = await http.PostAsync("v1/chat/completions", new StringContent(json, Encoding.UTF8, "application/json"));
+        var chunks = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)[..^1]
+            .Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement.GetProperty("choices")[0].GetProperty("logprobs")).ToArray();
+        Assert.All(chunks, c => Assert.Equal(JsonValueKind.Object, c.ValueKind));
+        Assert.Equal(expected.Select(x => x.Token), chunks.SelectMany(c => c.GetProperty("content").EnumerateArray()).Select(c => c.GetProperty("token").GetString()));
         (status, body) = await PostAsync(http, Json(new { messages, max_tokens = 3 }), path: "v1/chat/completions");
         Assert.Equal(200, status);
         Assert.Equal(JsonValueKind.Null, body.GetProperty("choices")[0].GetProperty("logprobs").ValueKind);
+    }
+
+    [Fact]
+    public async Task EveryStreamedChunkHasLogprobsAndTheirEntriesAreTheAnswersTokensThosePastAStopIncluded()
+    {
+        var prompt = ChatPrompt();
+        var free = Reference.Generate([prompt], new GenerationOptions { MaxNewTokens = 24, Temperature = 1.5f, Seed = 11 })[0].Text;
+        // a two-character stop first met at character 6 or later of the free text
+        int from = Enumerable.Range(6, free.Length - 8).First(i => free.IndexOf(free.Substring(i, 2), StringComparison.Ordinal) == i);
+        string stop = free.Substring(from, 2);
+        var generated = Reference.Generate([prompt], new GenerationOptions { MaxNewTokens = 24, Temperature = 1.5f, Seed = 11, StopStrings = [stop] })[0];
+        Assert.Equal(FinishReason.Stop, generated.FinishReason);
+        var expected = Expected(prompt, generated.Ids, 1);
+        var messages = Turns.Select(t => new { role = t.Role, content = t.Content }).ToArray();
+        string json = Json(new { messages, max_tokens = 24, temperature = 1.5, seed = 11, stop, stream = true, logprobs = true, top_logprobs = 1 });
+        using var response = await http.PostAsync("v1/chat/completions", new StringContent(json, Encoding.UTF8, "application/json"));
+        Assert.Equal(200, (int)response.StatusCode);
+        var choices = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)[..^1]
+            .Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement.GetProperty("choices")[0]).ToArray();
+        Assert.All(choices, c => Assert.Equal(JsonValueKind.Object, c.GetProperty("logprobs").ValueKind)); // asked for: never null
+        Assert.Equal(generated.Text, string.Concat(choices.Select(c => c.GetProperty("delta").TryGetProperty("content", out var t) ? t.GetString() : "")));
+        var content = choices.SelectMany(c => c.GetProperty("logprobs").GetProperty("content").EnumerateArray()).ToArray();
+        Assert.Equal(expected.Select(x => x.Token), content.Select(c => c.GetProperty("token").GetString()));
+        for (int t = 0; t < expected.Length; t++)
+        {
+            Near(expected[t].LogProb, content[t].GetProperty("logprob").GetDouble(), $"token {t}");
+            Assert.Equal(expected[t].Top[0].Token, content[t].GetProperty("top_logprobs")[0].GetProperty("token").GetString());
+        }
     }
 
     private static string CompletionPrompt() => Reference.ChatFormatter!.Format(Turns);

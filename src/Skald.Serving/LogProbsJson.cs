@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.AI;
 using Skald.Models.Generation;
 
 namespace Skald.Serving;
@@ -16,11 +17,11 @@ internal static class LogProbsJson
     private const float Floor = -9999f;
 
     /// <summary>Whether <paramref name="options"/> ask for log-probabilities (<see cref="SkaldChatClient.LogProbsProperty"/>).</summary>
-    public static bool Asked(Microsoft.Extensions.AI.ChatOptions options) =>
+    public static bool Asked(ChatOptions options) =>
         options.AdditionalProperties?.ContainsKey(SkaldChatClient.LogProbsProperty) == true;
 
     /// <summary>The entries an answer or update carries, or null.</summary>
-    public static IReadOnlyList<TokenLogProbs>? Of(Microsoft.Extensions.AI.AdditionalPropertiesDictionary? properties) =>
+    public static IReadOnlyList<TokenLogProbs>? Of(AdditionalPropertiesDictionary? properties) =>
         properties?.TryGetValue(SkaldChatClient.LogProbsProperty, out var value) == true ? value as IReadOnlyList<TokenLogProbs> : null;
 
     /// <summary>

@@ -114,7 +114,7 @@ public static class SkaldEndpoints
         {
             var body = await RequestBody.ReadAsync(ctx.Request, service.Options.MaxBodyBytes).ConfigureAwait(false);
             var request = RerankRequestReader.Read(body, rerank.MaxDocuments);
-            var (ranked, tokens) = await rerank.RerankAsync(request).ConfigureAwait(false);
+            var (ranked, tokens) = await rerank.RerankAsync(request, ctx.RequestAborted).ConfigureAwait(false);
             await RerankResponses.Results(ctx.Response, request, ranked, tokens, rerank.ModelName).ConfigureAwait(false);
         }));
     }

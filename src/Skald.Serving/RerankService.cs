@@ -77,18 +77,8 @@ public sealed class RerankService
         }
         try
         {
-            // tokenized in the model's turn too, so that the CPU work of requests arriving together is done one at a time
-            // instead of on as many threads (which the server's other requests wait for)
-            IReadOnlyList<Encoding> encodings;
-            await turn.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                encodings = Tokenize(query, documents);
-            }
-            finally
-            {
-                turn.Release();
-            }
+            // tokenized on the request's thread, as the embeddings endpoint does, so one huge request does not hold the model's turn
+            var encodings = Tokenize(query, documents);
             // longest first, as CrossEncoder.Predict batches them, so the passes (and their padding) are those it would run
             var order = Enumerable.Range(0, encodings.Count).OrderByDescending(i => encodings[i].Ids.Length).ToArray();
             var scores = new float[order.Length];

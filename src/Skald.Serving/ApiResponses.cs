@@ -125,10 +125,14 @@ internal static class ApiResponses
     /// <summary><c>{id, object: "model", created, owned_by}</c>.</summary>
     public static Task Model(HttpResponse response, ServedModel model) => Json(response, 200, w => Model(w, model));
 
-    /// <summary><c>{"error": {"message", "type", "param", "code"}}</c> with the exception's status.</summary>
+    /// <summary>
+    /// <c>{"error": {"message", "type", "param", "code"}}</c> with the exception's status; a 503 (a full queue, a server
+    /// stopping) says <c>Retry-After: 1</c>, which OpenAI's SDKs wait before they retry.
+    /// </summary>
     public static Task Error(HttpResponse response, ApiException e)
     {
         if (e.Status == 401) response.Headers.WWWAuthenticate = "Bearer";
+        if (e.Status == 503) response.Headers.RetryAfter = "1";
         return Json(response, e.Status, w =>
         {
             w.WriteStartObject();

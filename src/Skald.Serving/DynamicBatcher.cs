@@ -63,8 +63,10 @@ internal sealed class DynamicBatcher : IDisposable
         lock (gate)
         {
             if (stopping) throw new ApiException(503, "the server is shutting down", "server_error");
-            if (queue.Count + inputs.Count > options.MaxQueuedInputs)
-                throw new ApiException(503, $"the server is overloaded ({queue.Count} inputs waiting); retry later", "server_error");
+            // everything accepted and not yet embedded counts, the inputs gathered into a batch that waits for mates too
+            int waiting = Volatile.Read(ref pending);
+            if (waiting + inputs.Count > options.MaxQueuedInputs)
+                throw new ApiException(503, $"the server is overloaded ({waiting} inputs waiting); retry later", "server_error");
             for (int i = 0; i < inputs.Count; i++) queue.Enqueue(new Piece(job, i, now));
             Interlocked.Add(ref pending, inputs.Count);
             metrics.Queue(queue.Count);

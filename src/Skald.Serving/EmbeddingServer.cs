@@ -129,8 +129,8 @@ public sealed class EmbeddingServer : IAsyncDisposable
         {
             // A known endpoint asked with another method is a 405 naming the one it takes, as HTTP says, not a 404.
             string path = ctx.Request.Path.Value?.TrimEnd('/') ?? "";
-            string? allowed = posts.Contains(path, StringComparer.Ordinal) ? "POST"
-                : path is "/v1/models" or "/health" or "/metrics" || path.StartsWith("/v1/models/", StringComparison.Ordinal) ? "GET" : null;
+            string? allowed = posts.Contains(path, StringComparer.Ordinal) ? "POST" : path == "/health" ? "GET, HEAD"
+                : path is "/v1/models" or "/metrics" || path.StartsWith("/v1/models/", StringComparison.Ordinal) ? "GET" : null;
             if (allowed is not null) ctx.Response.Headers.Allow = allowed;
             return ApiResponses.Error(ctx.Response, allowed is null
                 ? new ApiException(404, $"no endpoint {ctx.Request.Method} {ctx.Request.Path} here ({routes}GET /v1/models, /health, /metrics)",

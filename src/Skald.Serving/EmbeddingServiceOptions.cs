@@ -43,6 +43,9 @@ public sealed record EmbeddingServiceOptions
     /// <summary>How long the batcher waits for more inputs after the first one of a batch arrives.</summary>
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromMilliseconds(3);
 
-    /// <summary>Most inputs waiting for the batcher; a request that would exceed it is refused with 503.</summary>
+    /// <summary>
+    /// Most inputs waiting for the batcher (queued, gathered into a batch, or in its forward pass); a request that would
+    /// exceed it is refused with 503 and <c>Retry-After</c>.
+    /// </summary>
     public int MaxQueuedInputs { get; init; } = 65536;
 }

@@ -6,12 +6,14 @@ namespace Skald.Serving;
 internal static class JsonBody
 {
     /// <summary>
-    /// Parses <paramref name="body"/> (nesting at most 8 deep); invalid JSON is a 400, and so is a string (or member
-    /// name) that is not valid UTF-8 or escapes a lone surrogate (which the parser accepts but no string can hold),
-    /// named by the top-level member it is under.
+    /// Parses <paramref name="body"/> (nesting at most 8 deep; a leading UTF-8 byte order mark is skipped, as RFC 8259
+    /// lets parsers do and as ASP.NET Core's own JSON reading does: Windows PowerShell's and .NET Framework's UTF-8
+    /// writers put one there); invalid JSON is a 400, and so is a string (or member name) that is not valid UTF-8 or
+    /// escapes a lone surrogate (which the parser accepts but no string can hold), named by the top-level member it is under.
     /// </summary>
     public static JsonDocument Parse(ReadOnlyMemory<byte> body)
     {
+        if (body.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) body = body[3..];
         JsonDocument doc;
         try
         {

@@ -7,10 +7,16 @@ namespace Skald.Serving;
 /// Scores documents against a query with a cross-encoder for <c>POST /v1/rerank</c> (and reranks <c>/v1/search</c>'s
 /// candidates). Each request's pairs are tokenized once (cut longest first to the model's length, as
 /// sentence-transformers does), scored in the model's batches and ordered best first, equal scores in the order given.
-/// Requests may arrive concurrently; the model runs one batch at a time.
+/// Requests may arrive concurrently: the model runs one batch at a time, and the batches of concurrent requests take
+/// turns, first come first served, so a short request is not stuck behind a long one. A request waiting for its turn
+/// holds no thread (a flood of reranks cannot starve the server's other endpoints, <c>/health</c> included), one whose
+/// caller went away stops before its next batch, and more than <see cref="MaxQueue"/> requests at once are a 503.
 /// </summary>
 public sealed class RerankService
 {
+    private readonly SemaphoreSlim turn = new(1, 1); // one batch of the model at a time; waiters queue in order, asynchronously
+    private int pending;
+
     /// <summary>Serves <paramref name="model"/> under <paramref name="name"/> (default: its folder's name).</summary>
     public RerankService(CrossEncoder model, string? name = null, int maxDocuments = 1000)
     {
@@ -31,23 +37,93 @@ public sealed class RerankService
     /// <summary>Most documents one request may send.</summary>
     public int MaxDocuments { get; }
 
-    /// <summary>The documents of <paramref name="request"/> best first (the first top_n), and the tokens the model read.</summary>
-    public Task<(IReadOnlyList<RankedDocument> Ranked, long Tokens)> RerankAsync(RerankRequest request) =>
-        Task.Run(() => Rerank(request.Query, request.Documents, request.TopN));
+    /// <summary>
+    /// Most requests being scored or waiting for their turn at once (256, as the chat server's queue); one more is a
+    /// 503 <see cref="ApiException"/> (the server answers it with <c>Retry-After</c>).
+    /// </summary>
+    public int MaxQueue { get; init; } = 256;
 
-    /// <summary>As <see cref="RerankAsync"/>, on the calling thread.</summary>
-    public (IReadOnlyList<RankedDocument> Ranked, long Tokens) Rerank(string query, IReadOnlyList<string> documents, int? topN)
+    /// <summary>Pairs per forward pass (32, as sentence-transformers).</summary>
+    public int BatchSize
     {
-        IReadOnlyList<Encoding> encodings;
+        get => batchSize;
+        init => batchSize = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(BatchSize), "BatchSize must be at least 1");
+    }
+
+    private readonly int batchSize = 32;
+
+    /// <summary>The model's turn: a batch runs while holding it (a test holds it to keep requests waiting).</summary>
+    internal SemaphoreSlim Turn => turn;
+
+    /// <summary>Requests being scored or waiting for their turn.</summary>
+    public int Pending => Volatile.Read(ref pending);
+
+    /// <summary>
+    /// The documents of <paramref name="request"/> best first (the first top_n), and the tokens the model read. Once
+    /// <paramref name="cancellationToken"/> is cancelled (the client went away) no further batch of the request runs.
+    /// </summary>
+    public Task<(IReadOnlyList<RankedDocument> Ranked, long Tokens)> RerankAsync(RerankRequest request, CancellationToken cancellationToken = default) =>
+        RankAsync(request.Query, request.Documents, request.TopN, cancellationToken);
+
+    /// <summary>As <see cref="RerankAsync"/> for a query and its documents.</summary>
+    public async Task<(IReadOnlyList<RankedDocument> Ranked, long Tokens)> RankAsync(string query, IReadOnlyList<string> documents, int? topN,
+        CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (Interlocked.Increment(ref pending) > MaxQueue)
+        {
+            Interlocked.Decrement(ref pending);
+            throw new ApiException(503, $"the reranker is overloaded ({MaxQueue} requests in progress); retry later", "server_error");
+        }
         try
         {
-            encodings = Model.Tokenize([.. documents.Select(d => (query, d))]);
+            // tokenized on the request's thread, as the embeddings endpoint does, so one huge request does not hold the model's turn
+            var encodings = Tokenize(query, documents);
+            // longest first, as CrossEncoder.Predict batches them, so the passes (and their padding) are those it would run
+            var order = Enumerable.Range(0, encodings.Count).OrderByDescending(i => encodings[i].Ids.Length).ToArray();
+            var scores = new float[order.Length];
+            for (int start = 0; start < order.Length; start += BatchSize)
+            {
+                var batch = new Encoding[Math.Min(BatchSize, order.Length - start)];
+                for (int i = 0; i < batch.Length; i++) batch[i] = encodings[order[start + i]];
+                await turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+                float[][] rows;
+                try
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    rows = Model.Predict(batch, new CrossEncoderOptions { BatchSize = batch.Length });
+                }
+                finally
+                {
+                    turn.Release();
+                }
+                for (int i = 0; i < rows.Length; i++) scores[order[start + i]] = rows[i][0];
+            }
+            return (CrossEncoder.Order(scores, topN), encodings.Sum(e => (long)e.Length));
+        }
+        finally
+        {
+            Interlocked.Decrement(ref pending);
+        }
+    }
+
+    /// <summary>As <see cref="RerankAsync"/>, on the calling thread (not counted in <see cref="MaxQueue"/>).</summary>
+    public (IReadOnlyList<RankedDocument> Ranked, long Tokens) Rerank(string query, IReadOnlyList<string> documents, int? topN)
+    {
+        var encodings = Tokenize(query, documents);
+        var scores = Model.Predict(encodings, new CrossEncoderOptions { BatchSize = BatchSize });
+        return (CrossEncoder.Order([.. scores.Select(s => s[0])], topN), encodings.Sum(e => (long)e.Length));
+    }
+
+    private IReadOnlyList<Encoding> Tokenize(string query, IReadOnlyList<string> documents)
+    {
+        try
+        {
+            return Model.Tokenize([.. documents.Select(d => (query, d))]);
         }
         catch (TokenizerException e)
         {
             throw ApiException.BadRequest(e.Message, "documents");
         }
-        var scores = Model.Predict(encodings);
-        return (CrossEncoder.Order([.. scores.Select(s => s[0])], topN), encodings.Sum(e => (long)e.Length));
     }
 }

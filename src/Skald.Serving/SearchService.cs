@@ -62,7 +62,8 @@ public sealed class SearchService
 
     /// <summary>
     /// The hits for one request, best first, and the query's token count (0 for BM25, which embeds nothing).
-    /// <paramref name="cancellationToken"/> (the client went away) cancels the query's embedding while it waits for a batch.
+    /// <paramref name="cancellationToken"/> (the client went away) cancels the query's embedding while it waits for a batch,
+    /// and the reranking of its hits before the reranker's next batch.
     /// </summary>
     public async Task<(IReadOnlyList<IndexHit> Hits, long Tokens)> SearchAsync(SearchRequest request, CancellationToken cancellationToken = default)
     {
@@ -88,7 +89,8 @@ public sealed class SearchService
         var candidates = index.Search(request.Query, vector, request.Mode, Math.Max(request.TopK, request.RerankCandidates), request.Fusion,
             request.RescoreMultiplier, request.Probes, request.Ef, request.Filter);
         if (candidates.Count == 0) return (candidates, tokens);
-        var (ranked, read) = await Task.Run(() => Reranker.Rerank(request.Query, [.. candidates.Select(h => h.Record.FullText)], request.TopK)).ConfigureAwait(false);
+        var (ranked, read) = await Reranker.RankAsync(request.Query, [.. candidates.Select(h => h.Record.FullText)], request.TopK, cancellationToken)
+            .ConfigureAwait(false);
         return ([.. ranked.Select(r => candidates[r.Index] with { Score = r.Score })], tokens + read);
     }
 }

@@ -114,7 +114,7 @@ public static class SkaldEndpoints
         {
             var body = await RequestBody.ReadAsync(ctx.Request, service.Options.MaxBodyBytes).ConfigureAwait(false);
             var request = RerankRequestReader.Read(body, rerank.MaxDocuments);
-            var (ranked, tokens) = await rerank.RerankAsync(request).ConfigureAwait(false);
+            var (ranked, tokens) = await rerank.RerankAsync(request, ctx.RequestAborted).ConfigureAwait(false);
             await RerankResponses.Results(ctx.Response, request, ranked, tokens, rerank.ModelName).ConfigureAwait(false);
         }));
     }
@@ -139,10 +139,13 @@ public static class SkaldEndpoints
     public static void MapSkaldHealth(this IEndpointRouteBuilder endpoints, EmbeddingService service, string path = "/health") =>
         endpoints.MapSkaldHealth(service.ModelName, path);
 
-    /// <summary>Maps <c>GET {path}</c> to <c>{"status": "ok", "model": <paramref name="model"/>}</c> (no API key).</summary>
+    /// <summary>
+    /// Maps <c>GET {path}</c> to <c>{"status": "ok", "model": <paramref name="model"/>}</c> (no API key), and
+    /// <c>HEAD {path}</c> to its status and headers, as checkers that ask with HEAD expect.
+    /// </summary>
     public static void MapSkaldHealth(this IEndpointRouteBuilder endpoints, string model, string path = "/health")
     {
-        endpoints.MapGet(path, ctx => ApiResponses.Json(ctx.Response, 200, w =>
+        endpoints.MapMethods(path, ["GET", "HEAD"], ctx => ApiResponses.Json(ctx.Response, 200, w =>
         {
             w.WriteStartObject();
             w.WriteString("status", "ok");

@@ -166,6 +166,33 @@ public sealed class EmbeddingsEndpointTests(ServerFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task HealthAnswersHeadAsWellAsGet()
+    {
+        // checkers that ask with HEAD (uptime monitors, some load balancers) get GET's status without its body
+        using var head = await fixture.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "health"));
+        Assert.Equal(200, (int)head.StatusCode);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+        using var post = await fixture.Client.PostAsync("health", new StringContent(""));
+        Assert.Equal(405, (int)post.StatusCode);
+        Assert.Equal(["GET", "HEAD"], post.Content.Headers.Allow.OrderBy(m => m, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task ABodyStartingWithAByteOrderMarkIsReadAsWithout()
+    {
+        // Windows PowerShell's Invoke-RestMethod and .NET Framework's UTF-8 writers start the body with EF BB BF
+        string json = Json(new { input = Texts[..2], model = "m" });
+        using var content = new ByteArrayContent([0xEF, 0xBB, 0xBF, .. System.Text.Encoding.UTF8.GetBytes(json)]);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var response = await fixture.Client.PostAsync("v1/embeddings", content);
+        string body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, body);
+        var got = Embeddings(JsonDocument.Parse(body).RootElement);
+        var expected = fixture.Reference.Encode(Texts[..2]);
+        for (int i = 0; i < 2; i++) AssertClose(expected[i], got[i]);
+    }
+
+    [Fact]
     public async Task ConcurrentClientsAreBatchedAndGetTheirOwnEmbeddings()
     {
         var expected = fixture.Reference.Encode(Texts);

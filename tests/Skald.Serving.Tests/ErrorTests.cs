@@ -117,6 +117,32 @@ public sealed class ErrorTests(ServerFixture fixture) : IClassFixture<ServerFixt
         Assert.DoesNotContain("code=\"500\"", metrics);
     }
 
+    [Fact]
+    public async Task ABodyThatStopsArrivingIs408NotAServerError()
+    {
+        // A slow (or stuck) client holds a connection and a request: after Kestrel's grace of 5 s below 240 bytes/s the
+        // server answers 408 in OpenAI's error shape, counts it as the client's, and goes on serving.
+        await using var server = await StartAsync(new EmbeddingServiceOptions());
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(server.Address.Host, server.Address.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            "POST /v1/embeddings HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"input\": "));
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        string head = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)) ?? "";
+        Assert.StartsWith("HTTP/1.1 408 ", head);
+        string rest = "";
+        while (!rest.Contains("}}") && await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30)) is { } line) rest += line;
+        var error = Error(System.Text.Json.JsonDocument.Parse(rest[rest.IndexOf('{')..(rest.LastIndexOf('}') + 1)]).RootElement);
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+        Assert.Contains("the request body could not be read", error.GetProperty("message").GetString());
+        using var http = new HttpClient { BaseAddress = server.Address };
+        Assert.Equal(200, (await PostAsync(http, "{\"input\": \"a\"}")).Status);
+        string metrics = await http.GetStringAsync("metrics");
+        Assert.Contains("skald_requests_total{endpoint=\"embeddings\",code=\"408\"} 1", metrics);
+        Assert.DoesNotContain("code=\"500\"", metrics);
+    }
+
     /// <summary>Sends <paramref name="request"/> as it is over a socket, ends the sending side, and reads the whole answer.</summary>
     private static async Task<string> RawAsync(Uri server, string request)
     {

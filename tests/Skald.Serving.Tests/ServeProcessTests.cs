@@ -52,6 +52,67 @@ public sealed partial class ServeProcessTests
     }
 
     [Fact]
+    public async Task SigtermLetsARequestInFlightFinishRefusesNewOnesAndExitsZero()
+    {
+        // What ops expect of a rolling restart: a request under way when SIGTERM comes (here its body is still arriving)
+        // is answered, new connections are refused at once, and the process then exits 0.
+        var psi = SkaldProcess.StartInfo(null, "serve", "--model", ModelDir, "--port", "0");
+        using var process = Process.Start(psi)!;
+        try
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            string? line = await process.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120));
+            Assert.NotNull(line);
+            var match = Address().Match(line);
+            Assert.True(match.Success, line);
+            var address = new Uri(match.Value);
+            byte[] body = System.Text.Encoding.UTF8.GetBytes(Json(new { input = Texts[..2], model = "m" }));
+            using var inFlight = new System.Net.Sockets.TcpClient();
+            await inFlight.ConnectAsync(address.Host, address.Port);
+            var stream = inFlight.GetStream();
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+                $"POST /v1/embeddings HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n"));
+            await stream.WriteAsync(body.AsMemory(0, 10)); // the request has begun: the endpoint is reading its body
+            await Task.Delay(500);
+
+            Assert.Equal(0, kill(process.Id, 15));
+            using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+            bool refused = false;
+            var watch = Stopwatch.StartNew();
+            while (!refused && watch.Elapsed < TimeSpan.FromSeconds(20))
+            {
+                try
+                {
+                    using var late = await client.GetAsync("health");
+                    await Task.Delay(50);
+                }
+                catch (HttpRequestException)
+                {
+                    refused = true;
+                }
+            }
+            Assert.True(refused, "the server still took new connections 20 s after SIGTERM");
+            Assert.False(process.HasExited); // still draining: the request in flight holds it
+
+            await stream.WriteAsync(body.AsMemory(10));
+            using var reader = new StreamReader(stream);
+            string answer = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.StartsWith("HTTP/1.1 200 ", answer);
+            var got = Embeddings(JsonDocument.Parse(answer[answer.IndexOf('{')..(answer.LastIndexOf('}') + 1)]).RootElement);
+            var expected = Skald.Models.SentenceEncoder.Load(ModelDir).Encode(Texts[..2]);
+            for (int i = 0; i < 2; i++) AssertClose(expected[i], got[i]);
+
+            Assert.True(process.WaitForExit(90_000), "skald serve did not stop after its last request");
+            Assert.Equal(0, process.ExitCode);
+            Assert.Equal("", (await stdout).Trim());
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(true);
+        }
+    }
+
+    [Fact]
     public void OtherHostsNeedAnApiKey()
     {
         var r = SkaldProcess.Run("serve", "--model", ModelDir, "--host", "0.0.0.0");

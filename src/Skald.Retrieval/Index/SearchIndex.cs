@@ -166,6 +166,7 @@ public sealed class SearchIndex : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rescoreMultiplier);
         ArgumentOutOfRangeException.ThrowIfNegative(probes);
+        ThrowIfCut();
         ArgumentOutOfRangeException.ThrowIfNegative(ef);
         if (probes == 0) probes = Math.Max(1, Manifest.IvfProbes);
         if (ef == 0) ef = Manifest.HnswEf > 0 ? Manifest.HnswEf : HnswOptions.DefaultEfSearch;
@@ -276,6 +277,18 @@ public sealed class SearchIndex : IDisposable
             pass[r] = source && filter.MatchesFields(record.Fields, r, fieldValues);
         }
         return new RowFilter(pass);
+    }
+
+    /// <summary>
+    /// Throws <see cref="EvaluationException"/> naming the file when a mapped file of the index was cut shorter in place
+    /// since it was opened (another process truncating or rewriting it; Skald's own writes replace the folder), before a
+    /// search reads pages that are gone, which would crash the process. Checked at the start of every search.
+    /// </summary>
+    public void ThrowIfCut()
+    {
+        vectors?.ThrowIfCut();
+        mappedSparseRows?.ThrowIfCut();
+        sparseIndex?.ThrowIfCut();
     }
 
     /// <inheritdoc/>

@@ -76,6 +76,18 @@ public sealed class IndexDocumentLinksCommandTests
     }
 
     [Fact]
+    public void AnIndexInsideTheDocumentsNamedThroughTheLinkIsNotReadAsDocuments()
+    {
+        var (docs, link) = LinkedDocuments();
+        string index = Path.Combine(link, "idx");
+        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", link, "--output", index, "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Add(index, link); // records.jsonl inside it is no document
+        Assert.Equal(["a.txt#c0", "sub/b.txt#c0"], Ids(index));
+        Assert.Equal(docs, Root(index));
+    }
+
+    [Fact]
     public void AnIndexThatRecordedALinkRecognisesTheRealFolder()
     {
         var (docs, link) = LinkedDocuments();

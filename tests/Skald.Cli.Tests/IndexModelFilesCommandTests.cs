@@ -6,8 +6,8 @@ namespace Skald.Cli.Tests;
 
 /// <summary>
 /// <c>skald search</c> and <c>index add</c> check an index's model by the files its encoder reads: an export, a
-/// quantized copy, a cache or a card added beside the model later is not a change. An index of the older kind (every
-/// file counted) is checked that way until <c>index add</c> records the new kind. A touched model found the same by
+/// quantized copy, a cache, a card, a plain README or pickle weights added beside the model later is not a change. An index of an older kind (more
+/// files counted) is checked that way until <c>index add</c> records the new kind. A touched model found the same by
 /// hashing is remembered in the index folder, so the next search does not read the weights again.
 /// </summary>
 public sealed class IndexModelFilesCommandTests
@@ -18,13 +18,19 @@ public sealed class IndexModelFilesCommandTests
 
     private static SkaldProcess.Result Add(string index, string name) => IndexedSampleModel.AddText(index, name);
 
-    // SHA-256 over "path\0sha256(bytes)\n" in ordinal path order, of the model's files (cards and hidden ones aside):
-    // those directly in the folder and in 1_Pooling (what bert-cased-mean's encoder reads), or every one.
+    // What bert-cased-mean's encoder reads: the Transformer's config, tokenizer and weights, the prompts, the pooling config.
+    private static readonly string[] ReadFiles =
+    [
+        "1_Pooling/config.json", "config.json", "config_sentence_transformers.json", "model.safetensors", "modules.json",
+        "sentence_bert_config.json", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json",
+    ];
+
+    // SHA-256 over "path\0sha256(bytes)\n" in ordinal path order, of the files the encoder reads, or of every one of
+    // the model's files (cards and hidden ones aside), as the oldest kind counted them.
     private static string Fingerprint(string model, bool every)
     {
-        var files = Directory.EnumerateFiles(model, "*", every ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
-            .Concat(every ? [] : Directory.EnumerateFiles(Path.Combine(model, "1_Pooling")))
-            .Select(f => Path.GetRelativePath(model, f).Replace('\\', '/'))
+        var files = (every ? Directory.EnumerateFiles(model, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(model, f).Replace('\\', '/'))
+                : ReadFiles)
             .Where(r => !r.EndsWith(".md", StringComparison.Ordinal) && !r.Split('/').Any(p => p.StartsWith('.')))
             .Order(StringComparer.Ordinal);
         var text = new StringBuilder();
@@ -47,13 +53,15 @@ public sealed class IndexModelFilesCommandTests
         var before = Dense(index);
         Assert.True(before.ExitCode == 0, before.Stderr);
         var manifest = Manifest(index);
-        Assert.Equal(1, (int)manifest["model_fingerprint_version"]!);
+        Assert.Equal(2, (int)manifest["model_fingerprint_version"]!);
         Assert.Equal(Fingerprint(model, every: false), (string)manifest["model_sha256"]!);
 
         Export(model);
         Directory.CreateDirectory(Path.Combine(model, "int8"));
         File.Copy(Path.Combine(model, "model.safetensors"), Path.Combine(model, "int8", "model.safetensors"));
         File.WriteAllText(Path.Combine(model, "README.md"), "# Described again");
+        File.WriteAllText(Path.Combine(model, "README"), "Described again, plain");
+        File.WriteAllText(Path.Combine(model, "pytorch_model.bin"), "pickle weights beside the safetensors, never read");
         var after = Dense(index);
         Assert.True(after.ExitCode == 0, after.Stderr);
         Assert.Equal(before.Stdout, after.Stdout);
@@ -79,10 +87,38 @@ public sealed class IndexModelFilesCommandTests
         var added = Add(index, "fjordhest.txt");
         Assert.True(added.ExitCode == 0, added.Stderr);
         manifest = Manifest(index);
-        Assert.Equal(1, (int)manifest["model_fingerprint_version"]!);
+        Assert.Equal(2, (int)manifest["model_fingerprint_version"]!);
         Assert.Equal(Fingerprint(model, every: false), (string)manifest["model_sha256"]!);
         Assert.NotNull(manifest["model_files_stamp"]);
         Export(model);
+        var now = Dense(index);
+        Assert.True(now.ExitCode == 0, now.Stderr);
+    }
+
+    [Fact]
+    public void AnIndexOfKindOneCountsEveryFileBesideTheWeightsUntilIndexAddRecordsTheCurrentKind()
+    {
+        var (model, index) = Build();
+        var manifest = Manifest(index); // as an index written when the kind was 1: every file directly in the folders read
+        var kindOne = Directory.EnumerateFiles(model).Concat(Directory.EnumerateFiles(Path.Combine(model, "1_Pooling")))
+            .Select(f => Path.GetRelativePath(model, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList();
+        var text = new StringBuilder();
+        foreach (var r in kindOne) text.Append(r).Append('\0').Append(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(model, r))))).Append('\n');
+        manifest["model_fingerprint_version"] = 1;
+        manifest["model_sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+        Assert.True(manifest.Remove("model_files_stamp"));
+        File.WriteAllText(Path.Combine(index, "index.json"), manifest.ToJsonString());
+        var old = Dense(index);
+        Assert.True(old.ExitCode == 0, old.Stderr);
+        File.WriteAllText(Path.Combine(model, "README"), "The card, plain");
+        SkaldProcess.AssertUserError(Dense(index), 1, "the model has changed since"); // kind 1 counted it
+        File.Delete(Path.Combine(model, "README"));
+
+        var added = Add(index, "fjordhest.txt");
+        Assert.True(added.ExitCode == 0, added.Stderr);
+        Assert.Equal(2, (int)Manifest(index)["model_fingerprint_version"]!);
+        Assert.Equal(Fingerprint(model, every: false), (string)Manifest(index)["model_sha256"]!);
+        File.WriteAllText(Path.Combine(model, "README"), "The card, plain");
         var now = Dense(index);
         Assert.True(now.ExitCode == 0, now.Stderr);
     }

@@ -6,10 +6,11 @@ using Skald.Retrieval.Index;
 namespace Skald.Retrieval.Tests;
 
 /// <summary>
-/// <see cref="ModelFingerprint"/> of the current kind covers the files the encoder reads (the folder's own and its
-/// module chain's), not an export, a quantized copy or a cache beside them, while an index of the older kind is still
-/// checked against every file; and a folder found the same by hashing is remembered in the index folder
-/// (<see cref="VerifiedModelStamp"/>) for that fingerprint and that look of the folder only.
+/// <see cref="ModelFingerprint"/> of the current kind covers the files the encoder reads (the configs, tokenizer files
+/// and weights it loads in the folder and its module chain's), not a README, licence, pickle weights, an export, a
+/// quantized copy or a cache beside them, while an index of an older kind is still checked against the files that kind
+/// counted; and a folder found the same by hashing is remembered in the index folder (<see cref="VerifiedModelStamp"/>)
+/// for that fingerprint and that look of the folder only.
 /// </summary>
 public sealed class ModelFingerprintFilesTests
 {
@@ -29,13 +30,24 @@ public sealed class ModelFingerprintFilesTests
         Directory.EnumerateFiles(Path.Combine(root, sub), "*", recurse ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
             .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/')).Where(Counted);
 
-    // bert-cased-mean's modules.json names "" (Transformer), 1_Pooling and 2_Normalize (no folder on disk).
-    private static string[] ReadFiles(string model) => [.. Under(model, "", false), .. Under(model, "1_Pooling", false)];
+    // What bert-cased-mean's encoder reads: its modules.json names "" (Transformer), 1_Pooling and 2_Normalize (no
+    // folder on disk); the Transformer's config, tokenizer and weights, the prompts, the pooling config. Not the
+    // fixture's expected*.jsonl test data beside them.
+    private static readonly string[] ReadFiles =
+    [
+        "1_Pooling/config.json", "config.json", "config_sentence_transformers.json", "model.safetensors", "modules.json",
+        "sentence_bert_config.json", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json",
+    ];
+
+    // What the older kind 1 counted: every file directly in the folders the encoder reads.
+    private static string[] KindOneFiles(string model) => [.. Under(model, "", false), .. Under(model, "1_Pooling", false)];
 
     private static void Beside(string model)
     {
         foreach (var (file, text) in new[] { ("onnx/model.onnx", "an export"), ("int8/model.safetensors", "a quantized copy"),
-            (".cache/blob", "a download cache"), ("README.md", "# The card"), ("notes/eval.json", "{}") })
+            (".cache/blob", "a download cache"), ("README.md", "# The card"), ("notes/eval.json", "{}"), ("README", "The card, plain"),
+            ("LICENSE", "Apache-2.0"), ("pytorch_model.bin", "pickle weights Skald never reads"), ("model.onnx", "an export at the top"),
+            ("vocab.txt", "[PAD]\n[UNK]"), ("model.fp16.safetensors", "another copy of the weights"), ("1_Pooling/NOTES.txt", "why mean") })
         {
             string path = Path.Combine(model, file);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -47,25 +59,63 @@ public sealed class ModelFingerprintFilesTests
     public void FilesTheEncoderDoesNotReadDoNotCount()
     {
         string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
-        string read = Sha(model, ReadFiles(model)), stamp = ModelFingerprint.Stamp(model), every = ModelFingerprint.Of(model, 0);
+        string read = Sha(model, ReadFiles), stamp = ModelFingerprint.Stamp(model), every = ModelFingerprint.Of(model, 0), one = ModelFingerprint.Of(model, 1);
+        Assert.Equal(2, ModelFingerprint.CurrentVersion);
         Assert.Equal(read, ModelFingerprint.Of(model));
-        var current = new IndexManifest { Model = model, ModelSha256 = read, ModelFingerprintVersion = 1 };
-        var older = new IndexManifest { Model = model, ModelSha256 = every }; // no stamp: always hashed
+        var current = new IndexManifest { Model = model, ModelSha256 = read, ModelFingerprintVersion = 2 };
+        var kindOne = new IndexManifest { Model = model, ModelSha256 = one, ModelFingerprintVersion = 1 }; // no stamp: always hashed
+        var older = new IndexManifest { Model = model, ModelSha256 = every };
 
         Beside(model);
         Assert.Equal(read, ModelFingerprint.Of(model));
         Assert.Equal(stamp, ModelFingerprint.Stamp(model));
         Assert.True(ModelFingerprint.Unchanged(current, model));
-        Assert.Equal(Sha(model, Under(model, "", true)), ModelFingerprint.Of(model, 0)); // the older kind: every file, so the export counts
+        Assert.Equal(Sha(model, Under(model, "", true)), ModelFingerprint.Of(model, 0)); // the oldest kind: every file, so the export counts
         Assert.NotEqual(every, ModelFingerprint.Of(model, 0));
         Assert.False(ModelFingerprint.Unchanged(older, model));
+        Assert.Equal(Sha(model, KindOneFiles(model)), ModelFingerprint.Of(model, 1)); // kind 1: the README, licence and pickle beside the weights count
+        Assert.NotEqual(one, ModelFingerprint.Of(model, 1));
+        Assert.False(ModelFingerprint.Unchanged(kindOne, model));
 
         string pooling = Path.Combine(model, "1_Pooling", "config.json"); // a module the chain reads
         File.WriteAllText(pooling, File.ReadAllText(pooling).Replace("\"pooling_mode_mean_tokens\": true", "\"pooling_mode_mean_tokens\": false")
             .Replace("\"pooling_mode_max_tokens\": false", "\"pooling_mode_max_tokens\": true"));
-        Assert.Equal(Sha(model, ReadFiles(model)), ModelFingerprint.Of(model));
+        Assert.Equal(Sha(model, ReadFiles), ModelFingerprint.Of(model));
         Assert.NotEqual(read, ModelFingerprint.Of(model));
         Assert.False(ModelFingerprint.Unchanged(current, model));
+    }
+
+    [Theory]
+    [InlineData("tokenizer.json")]
+    [InlineData("config_sentence_transformers.json")]
+    [InlineData("model.safetensors")]
+    public void AFileTheEncoderReadsCountsStill(string file)
+    {
+        string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
+        string before = ModelFingerprint.Of(model);
+        using (var stream = new FileStream(Path.Combine(model, file), FileMode.Append)) stream.WriteByte((byte)' ');
+        Assert.Equal(Sha(model, ReadFiles), ModelFingerprint.Of(model));
+        Assert.NotEqual(before, ModelFingerprint.Of(model));
+    }
+
+    [Fact]
+    public void ShardedWeightsCountAsTheShardIndexNamesThem()
+    {
+        string model = Path.Combine(TestPaths.NewTempDir(), "sharded");
+        Directory.CreateDirectory(model);
+        File.WriteAllText(Path.Combine(model, "config.json"), "{\"model_type\": \"bert\"}");
+        File.WriteAllText(Path.Combine(model, "tokenizer.json"), "{}");
+        File.WriteAllText(Path.Combine(model, "model.safetensors.index.json"),
+            "{\"weight_map\": {\"a.weight\": \"model-00001-of-00002.safetensors\", \"b.weight\": \"model-00002-of-00002.safetensors\", \"c.weight\": \"model-00002-of-00002.safetensors\"}}");
+        File.WriteAllText(Path.Combine(model, "model-00001-of-00002.safetensors"), "shard one");
+        File.WriteAllText(Path.Combine(model, "model-00002-of-00002.safetensors"), "shard two");
+        File.WriteAllText(Path.Combine(model, "model-00001-of-00003.safetensors"), "a shard of an older save, named by no index");
+        File.WriteAllText(Path.Combine(model, "pytorch_model.bin"), "pickle");
+        string[] read = ["config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json", "tokenizer.json"];
+        Assert.Equal(Sha(model, read), ModelFingerprint.Of(model));
+        string before = ModelFingerprint.Of(model);
+        File.WriteAllText(Path.Combine(model, "model-00002-of-00002.safetensors"), "shard two, trained again");
+        Assert.NotEqual(before, ModelFingerprint.Of(model));
     }
 
     [Theory]
@@ -74,8 +124,8 @@ public sealed class ModelFingerprintFilesTests
     [InlineData("splade-router-tiny")] // a Router: its document route's MLMTransformer and SpladePooling, its query route's SparseStaticEmbedding
     public void EveryFolderOfTheModuleChainCounts(string name)
     {
-        string model = TestPaths.CopyOfFixtureModel(name); // every file in these folders is one the encoder reads
-        string all = Sha(model, Under(model, "", true));
+        string model = TestPaths.CopyOfFixtureModel(name); // every file in these folders is one the encoder reads, the fixture's test data aside
+        string all = Sha(model, Under(model, "", true).Where(f => !Path.GetFileName(f).StartsWith("expected", StringComparison.Ordinal)));
         Assert.Equal(all, ModelFingerprint.Of(model));
         Beside(model);
         Assert.Equal(all, ModelFingerprint.Of(model));
@@ -87,7 +137,7 @@ public sealed class ModelFingerprintFilesTests
         string model = TestPaths.CopyOfFixtureModel("bert-cased-mean"), index = TestPaths.NewTempDir();
         string remembered = Path.Combine(index, "model-verified.json");
         var manifest = ModelFingerprint.Record(new IndexManifest { Model = model }, model);
-        Assert.Equal(1, manifest.ModelFingerprintVersion);
+        Assert.Equal(2, manifest.ModelFingerprintVersion);
         Assert.True(ModelFingerprint.Unchanged(manifest, model, index));
         Assert.False(File.Exists(remembered)); // the recorded stamp: nothing hashed, nothing to remember
 
@@ -97,7 +147,7 @@ public sealed class ModelFingerprintFilesTests
         var entry = JsonDocument.Parse(File.ReadAllText(remembered)).RootElement;
         Assert.Equal(Path.TrimEndingDirectorySeparator(Path.GetFullPath(model)), entry.GetProperty("model").GetString());
         Assert.Equal(manifest.ModelSha256, entry.GetProperty("model_sha256").GetString());
-        Assert.Equal(1, entry.GetProperty("model_fingerprint_version").GetInt32());
+        Assert.Equal(2, entry.GetProperty("model_fingerprint_version").GetInt32());
         string now = ModelFingerprint.Stamp(model);
         Assert.NotEqual(manifest.ModelFilesStamp, now);
         Assert.Equal(now, entry.GetProperty("model_files_stamp").GetString());

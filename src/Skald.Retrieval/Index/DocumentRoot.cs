@@ -12,11 +12,23 @@ namespace Skald.Retrieval.Index;
 public static class DocumentRoot
 {
     /// <summary>
-    /// The root of an index built from <paramref name="inputs"/> (files and folders): the deepest folder holding every
-    /// one (a folder given alone is its own root; a file's root is its folder).
+    /// The root of an index built from <paramref name="inputs"/> (files and folders, links resolved: <see cref="RealPath"/>):
+    /// the deepest folder holding every one (a folder given alone is its own root; a file's root is its folder). Inputs
+    /// in separate trees, whose deepest common folder is the filesystem's root (<c>/</c>; on Windows a drive's, or none
+    /// across drives), are refused: their paths from there are their full paths, which name nothing once the documents
+    /// move, so the caller names the root (<see cref="For"/>'s <c>given</c>; <c>/</c> too, on purpose) or indexes each tree apart.
     /// </summary>
-    public static string Of(IEnumerable<string> inputs) =>
-        CommonFolder(inputs.Select(Path.GetFullPath).Select(p => Directory.Exists(p) ? p : Path.GetDirectoryName(p) ?? p));
+    public static string Of(IEnumerable<string> inputs)
+    {
+        var folders = inputs.Select(RealPath.Of).Select(p => Directory.Exists(p) ? p : Path.GetDirectoryName(p) ?? p)
+            .Select(Trim).Distinct(StringComparer.Ordinal).ToList();
+        string root = CommonFolder(folders);
+        if (folders.Count > 1 && Path.GetPathRoot(root) == root && !folders.Contains(root, StringComparer.Ordinal))
+            throw new EvaluationException($"the documents lie in separate trees ({string.Join(", ", folders)}) with no common folder but {root}, " +
+                $"so their paths would be recorded in full and not recognised once moved: give the documents root (--documents-root DIR; " +
+                $"--documents-root {root} to record them so), or index each tree separately");
+        return root;
+    }
 
     /// <summary>
     /// The root that documents added from <paramref name="inputs"/> are made relative to: <paramref name="given"/> when
@@ -27,25 +39,27 @@ public static class DocumentRoot
     /// <paramref name="recorded"/> or full), a moved folder's new place is recognised also when only a file or subfolder
     /// of it is added: the folder, from the inputs' own root up, under which the most files given (or inside a folder
     /// given) have a path the index holds (the deepest of equals; a README.md in a subfolder also matches a README.md at
-    /// the old root, but its neighbours do not). <paramref name="given"/> must hold every input.
+    /// the old root, but its neighbours do not). <paramref name="given"/> must hold every input. Every path is compared
+    /// and returned with its links resolved (<see cref="RealPath"/>), so a folder named through a link is the folder it
+    /// links to, and its documents are not added a second time under another name.
     /// </summary>
     public static string For(string? recorded, IReadOnlyCollection<string> inputs, string? given, IEnumerable<string>? known = null)
     {
         if (given is not null)
         {
-            string root = Trim(Path.GetFullPath(given));
+            string root = RealPath.Of(given);
             if (!Directory.Exists(root))
                 throw new EvaluationException(File.Exists(root) ? $"{given}: a file; the documents root is a folder holding the documents" : $"{given}: documents root folder not found");
             foreach (string input in inputs)
-                if (!Holds(root, Path.GetFullPath(input))) throw new EvaluationException($"{input}: not inside the documents root {given}");
+                if (!Holds(root, RealPath.Of(input))) throw new EvaluationException($"{input}: not inside the documents root {given}");
             return root;
         }
-        if (recorded is not null && Directory.Exists(recorded)) return recorded;
+        if (recorded is not null && Directory.Exists(recorded)) return RealPath.Of(recorded);
         string own = Of(inputs);
         if (recorded is null || known is null) return own;
         string[] paths = [.. known.Select(s => Path.IsPathFullyQualified(s) ? Relative(recorded, s) : s)
             .Where(s => s != ".." && !s.StartsWith("../", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal)];
-        string[] full = [.. inputs.Select(i => Trim(Path.GetFullPath(i)))];
+        string[] full = [.. inputs.Select(RealPath.Of)];
         (string Folder, int Files) best = (own, 0);
         for (string? at = own; at is not null; at = Path.GetDirectoryName(at))
         {
@@ -109,6 +123,8 @@ public static class DocumentRoot
     /// </summary>
     public static IReadOnlyList<IndexRecord> Rerooted(IReadOnlyList<IndexRecord> records, string from, string to)
     {
+        if (Directory.Exists(from)) from = RealPath.Of(from); // recorded through a link (before roots were canonical): the folder it names
+        to = RealPath.Of(to);
         bool sameTree = Directory.Exists(from) && (Holds(to, from) || Holds(from, to));
         var stayed = new Dictionary<string, bool>(StringComparer.Ordinal); // by source: a file's chunks ask once
         return [.. records.Select(r =>

@@ -45,7 +45,7 @@ public static class IndexBuilder
     /// from <paramref name="ivf"/>'s centroids; rows added later use the same codebooks; an HNSW graph is linked over
     /// the float rows and walked over the codes); not with a quantized <paramref name="precision"/>.</param>
     /// <param name="maxActiveDims">A sparse encoder's rows keep their N largest entries, and the index's queries too (0: all; with a CSR model, give the model N as well so that its codes hold N latents).</param>
-    /// <param name="documentsRoot">The folder the records' paths are relative to (<see cref="DocumentRoot"/>), recorded; null: none (full paths, or no files).</param>
+    /// <param name="documentsRoot">The folder the records' paths are relative to (<see cref="DocumentRoot"/>), recorded with its links resolved (<see cref="RealPath"/>); null: none (full paths, or no files).</param>
     public static IndexManifest Build(string folder, IEmbeddingModel model, string modelPath, IReadOnlyList<IndexRecord> records,
         Bm25Options bm25, string? language, int chunkTokens, int overlapTokens, Action<int, int>? progress = null,
         Quantization.EmbeddingPrecision precision = Quantization.EmbeddingPrecision.Float32, IvfOptions? ivf = null, HnswOptions? hnsw = null,
@@ -65,7 +65,7 @@ public static class IndexBuilder
         {
             Model = Path.GetFullPath(modelPath),
             ModelName = model.Name,
-            DocumentsRoot = documentsRoot is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(documentsRoot)),
+            DocumentsRoot = documentsRoot is null ? null : RealPath.Of(documentsRoot),
             Dimension = model.Dimension,
             Similarity = model.Similarity == SimilarityFunction.Dot ? "dot" : "cosine",
             Language = language,
@@ -169,7 +169,7 @@ public static class IndexBuilder
             IReadOnlyList<IndexRecord> existing = index.Records;
             if (documentsRoot is not null)
             {
-                string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(documentsRoot));
+                string root = RealPath.Of(documentsRoot);
                 // the rows are named under the root they were recorded with (full paths: the folder that held them all)
                 if (DocumentRoot.Recorded(manifest, existing) is { } before && (manifest.DocumentsRoot is null || before != root))
                     existing = DocumentRoot.Rerooted(existing, before, root);
@@ -243,21 +243,25 @@ public static class IndexBuilder
 
     /// <summary>
     /// Marks as deleted every live row whose record id or document is in <paramref name="ids"/>, or whose source file is
-    /// in <paramref name="sources"/> (as the index recorded it, or compared as full paths, a relative source under the
-    /// index's documents root). Returns the rows deleted.
+    /// in <paramref name="sources"/> (as the index recorded it, or compared as full paths with links resolved, a relative
+    /// source under the index's documents root). Returns the rows deleted.
     /// </summary>
     public static int Delete(string folder, IReadOnlyCollection<string> ids, IReadOnlyCollection<string> sources)
     {
         using var index = SearchIndex.Open(folder);
         var idSet = ids.ToHashSet(StringComparer.Ordinal);
-        var sourceSet = sources.Select(Path.GetFullPath).Concat(sources).ToHashSet(StringComparer.Ordinal);
+        // a file's path as given, absolute, with links resolved, or a recorded source written with Windows' '\'
+        var sourceSet = sources.Concat(sources.Select(Path.GetFullPath)).Concat(sources.Select(RealPath.Of))
+            .Concat(sources.Select(f => f.Replace('\\', '/'))).ToHashSet(StringComparer.Ordinal);
         string? root = index.Manifest.DocumentsRoot;
+        string? real = root is not null && Directory.Exists(root) ? RealPath.Of(root) : root; // a root recorded through a link
         var deleted = new HashSet<int>(index.Deleted);
         int before = deleted.Count;
         for (int r = 0; r < index.Records.Count; r++)
         {
             var rec = index.Records[r];
-            if (idSet.Contains(rec.Id) || idSet.Contains(rec.Document) || (sourceSet.Count > 0 && (sourceSet.Contains(rec.Source) || sourceSet.Contains(DocumentRoot.Full(root, rec.Source)))))
+            if (idSet.Contains(rec.Id) || idSet.Contains(rec.Document) || (sourceSet.Count > 0 && (sourceSet.Contains(rec.Source) || sourceSet.Contains(DocumentRoot.Full(root, rec.Source))
+                || sourceSet.Contains(DocumentRoot.Full(real, rec.Source)))))
                 deleted.Add(r);
         }
         if (deleted.Count > before) IndexWriter.WriteTombstones(folder, deleted);

@@ -1,12 +1,11 @@
-using System.IO.Enumeration;
-
 namespace Skald.Retrieval.Index;
 
 /// <summary>
 /// Which rows a search may return. <see cref="Sources"/>: the row's <see cref="IndexRecord.Source"/> (the file it was
 /// read from, as the index recorded it: relative to its documents root, or, given the root, the file's full path under
-/// it; <see cref="MatchesSource(string, string?)"/>) matches one of the patterns, <c>*</c> any run of characters, slashes included,
-/// <c>?</c> one character, the case as written (<c>*/hr/*</c>, <c>*.pdf</c>). <see cref="Fields"/>: for every key, the
+/// it; <see cref="MatchesSource(string, string?)"/>) matches one of the patterns (<see cref="SourcePattern"/>): <c>*</c> any
+/// run of characters, slashes included, <c>?</c> one character, <c>/</c> and <c>\</c> alike, the case as written
+/// (<c>*/hr/*</c>, <c>hr\*</c>, <c>*.pdf</c>). <see cref="Fields"/>: for every key, the
 /// row's <see cref="IndexRecord.Fields"/> (a .jsonl document's own columns) holds one of the values given for it (the
 /// text exactly). <see cref="Comparisons"/>: every one holds (<see cref="FieldComparison"/>: <c>year&gt;=2020</c> and
 /// <c>year&lt;2025</c> make a range). A row passes when it meets all three (an absent part always holds).
@@ -75,7 +74,7 @@ public sealed class IndexFilter
 
     /// <summary>Whether a row read from <paramref name="source"/> passes the source patterns (a search asks once per distinct source).</summary>
     public bool MatchesSource(string source) =>
-        sources is null || sources.Any(p => FileSystemName.MatchesSimpleExpression(p, source, ignoreCase: false));
+        sources is null || sources.Any(p => SourcePattern.Matches(p, source));
 
     /// <summary>Whether a row with <paramref name="rowFields"/> passes the field conditions and comparisons.</summary>
     public bool MatchesFields(IReadOnlyDictionary<string, string>? rowFields) => MatchesFields(rowFields, 0, null);

@@ -38,8 +38,9 @@ public sealed record IndexManifest
 
     /// <summary>
     /// Which files <see cref="ModelSha256"/> and <see cref="ModelFilesStamp"/> cover (<see cref="ModelFingerprint.CurrentVersion"/>):
-    /// 1, those the model's encoder reads; 0 (absent: indexes written before it was recorded), every file of the
-    /// folder, so a file added beside the model since counts as a change until <c>index add</c> records the new kind.
+    /// 2, the files the model's encoder reads (configs, tokenizer files, the weights it loads); 1, every file directly in
+    /// the folders it reads; 0 (absent: indexes written before it was recorded), every file of the folder. An index of an
+    /// older kind counts a file added beside the model since as a change until <c>index add</c> records the current kind.
     /// </summary>
     [JsonPropertyName("model_fingerprint_version"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] public int ModelFingerprintVersion { get; init; }
 

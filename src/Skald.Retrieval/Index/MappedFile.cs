@@ -7,9 +7,13 @@ namespace Skald.Retrieval.Index;
 /// <summary>
 /// A whole file mapped read-only, its bytes handed out as memory over the mapping (no copy: reads go through the page
 /// cache). Thread-safe for reading; the memory must not be used after <see cref="Dispose"/> (which may be called more than once).
+/// A file cut shorter in place by another process while mapped would make reading its lost pages fault the process
+/// (SIGBUS, an AccessViolationException that cannot be caught); <see cref="ThrowIfCut"/> asks the open file's length
+/// first, so a reader fails with a message instead.
 /// </summary>
 internal sealed unsafe class MappedFile : IDisposable
 {
+    private readonly FileStream? stream; // the mapped file as opened: its length now, whatever name it has
     private readonly MemoryMappedFile? file;
     private readonly MemoryMappedViewAccessor? view;
     private readonly byte* data;
@@ -18,17 +22,46 @@ internal sealed unsafe class MappedFile : IDisposable
     /// <summary>Maps <paramref name="path"/> (an empty file maps to no bytes).</summary>
     public MappedFile(string path)
     {
+        Path = path;
         Length = new FileInfo(path).Length;
         if (Length == 0) return;
-        file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
-        view = file.CreateViewAccessor(0, Length, MemoryMappedFileAccess.Read);
+        stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read); // as MemoryMappedFile.CreateFromFile(path) opens it
+        try
+        {
+            Length = stream.Length;
+            file = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+            view = file.CreateViewAccessor(0, Length, MemoryMappedFileAccess.Read);
+        }
+        catch
+        {
+            file?.Dispose();
+            stream.Dispose();
+            throw;
+        }
         byte* p = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
         data = p + view.PointerOffset;
     }
 
-    /// <summary>File length in bytes.</summary>
+    /// <summary>The file's path (for messages).</summary>
+    public string Path { get; }
+
+    /// <summary>File length in bytes, as mapped.</summary>
     public long Length { get; }
+
+    /// <summary>
+    /// Throws <see cref="EvaluationException"/> naming the file when it is shorter now than when it was mapped (cut in
+    /// place by another process: reading the lost pages would crash the process). One <c>fstat</c>, no allocation;
+    /// a cut between this check and the read that follows is not caught.
+    /// </summary>
+    public void ThrowIfCut()
+    {
+        if (stream is null) return;
+        long now = RandomAccess.GetLength(stream.SafeFileHandle);
+        if (now < Length)
+            throw new EvaluationException($"{Path}: cut to {now} bytes while the index was open ({Length} when it was opened): " +
+                "another process rewrote it in place; open the index again, or rebuild it if it is damaged");
+    }
 
     /// <summary><paramref name="count"/> values of <typeparamref name="T"/> from byte <paramref name="offset"/> (aligned to T).</summary>
     public ReadOnlyMemory<T> Memory<T>(long offset, int count) where T : unmanaged
@@ -66,6 +99,7 @@ internal sealed unsafe class MappedFile : IDisposable
             view.Dispose();
         }
         file?.Dispose();
+        stream?.Dispose();
     }
 
     /// <summary>Memory over a stretch of the mapping (no ownership: the mapping outlives it).</summary>

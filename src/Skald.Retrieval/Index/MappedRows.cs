@@ -49,6 +49,9 @@ internal sealed class MappedRows : IDisposable
         return file.Memory<float>((long)start * Dimension * sizeof(float), checked(count * Dimension));
     }
 
+    /// <summary>Throws <see cref="EvaluationException"/> when the file was cut shorter since it was mapped (<see cref="MappedFile.ThrowIfCut"/>).</summary>
+    public void ThrowIfCut() => file.ThrowIfCut();
+
     /// <inheritdoc/>
     public void Dispose() => file.Dispose();
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Skald.Models;
 using Skald.Models.Modules;
 
@@ -8,21 +9,27 @@ namespace Skald.Retrieval.Index;
 
 /// <summary>
 /// What identifies a model folder's content wherever it lies: SHA-256 over the files that make its embeddings (each
-/// one's path relative to the folder and the SHA-256 of its bytes, in ordinal path order): the files directly in the
-/// folders the encoder reads (<see cref="ModelFolder.ReadFolders"/>: the folder itself and its module chain's), hidden
-/// files and Markdown files such as the model card left out, symbolic links followed as a hub snapshot's are. A
-/// subfolder nothing reads (<c>onnx/</c>, a quantized copy, <c>.cache/</c>) does not count. An index records its
+/// one's path relative to the folder and the SHA-256 of its bytes, in ordinal path order): in the folders the encoder
+/// reads (<see cref="ModelFolder.ReadFolders"/>: the folder itself and its module chain's), their configuration and
+/// tokenizer files (every <c>*.json</c> directly in them: config.json, tokenizer.json, modules.json, the prompts, a
+/// module's config, the shard index) and the weights the loader opens (<c>model.safetensors</c>, else the shards that
+/// <c>model.safetensors.index.json</c> names), symbolic links followed as a hub snapshot's are. Nothing else counts: not
+/// a model card or README, a licence, pickle weights (<c>pytorch_model.bin</c>, which Skald never reads) or another
+/// copy of the weights beside the safetensors, a vocab.txt the fast tokenizer does not read, hidden files, or a
+/// subfolder nothing reads (<c>onnx/</c>, a quantized copy, <c>.cache/</c>). An index records its
 /// model's (<see cref="IndexManifest.ModelSha256"/>), so a copy of that folder elsewhere (another machine, a container
 /// image) searches and serves the index, and another model does not.
 /// </summary>
 public static class ModelFingerprint
 {
     /// <summary>
-    /// The kind of fingerprint this code records (<see cref="IndexManifest.ModelFingerprintVersion"/>): 1, the files the
-    /// encoder reads; 0, recorded by indexes written before the kind was, every file of the folder and its subfolders
-    /// (the card and hidden ones aside), which such an index is still checked against.
+    /// The kind of fingerprint this code records (<see cref="IndexManifest.ModelFingerprintVersion"/>): 2, the files the
+    /// encoder reads (configs, tokenizer files, the weights it loads); 1, every file directly in the folders it reads
+    /// (Markdown and hidden files aside); 0, recorded by indexes written before the kind was, every file of the folder
+    /// and its subfolders (the same aside). An index is checked against the kind it recorded until <see cref="Record"/>
+    /// records the current one.
     /// </summary>
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     private static readonly ConcurrentDictionary<(string Root, int Version), (string Listing, string Hash)> Cache = new();
 
@@ -110,8 +117,9 @@ public static class ModelFingerprint
         return same;
     }
 
-    // The files a fingerprint of kind version covers, by path relative to the folder, in ordinal order: kind 1 those
-    // directly in the folders the encoder reads (a folder it cannot read as a model: all, as kind 0), kind 0 all.
+    // The files a fingerprint of kind version covers, by path relative to the folder, in ordinal order: kind 2 the
+    // configs and weights the encoder reads in its folders, kind 1 every file directly in them (a folder it cannot read
+    // as a model: all, as kind 0), kind 0 all.
     private static (string Relative, string Full)[] Files(string root, int version)
     {
         if (version is < 0 or > CurrentVersion)
@@ -125,12 +133,49 @@ public static class ModelFingerprint
         }
         files = folders is null
             ? Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true })
-            : folders.Where(Directory.Exists).SelectMany(f => Directory.EnumerateFiles(f, "*", new EnumerationOptions()));
+            : folders.Where(Directory.Exists).SelectMany(f => version >= 2 ? ReadBy(f) : Directory.EnumerateFiles(f, "*", new EnumerationOptions()));
         return [.. files
             .Where(f => !f.EndsWith(".md", StringComparison.OrdinalIgnoreCase)) // the model card: no embedding depends on it
             .Select(f => (Relative: Path.GetRelativePath(root, f).Replace('\\', '/'), Full: f))
             .DistinctBy(f => f.Relative, StringComparer.Ordinal)
             .OrderBy(f => f.Relative, StringComparer.Ordinal)];
+    }
+
+    // The files of one folder of the chain that loading the encoder reads: its JSON files (configs, tokenizer, prompts,
+    // shard index) and the weights Checkpoint.OpenFolder opens: model.safetensors, else the shards the index names (no
+    // other weights: a folder without either, a Router's own, say, has none the encoder loads; an index that cannot be
+    // read fails loading, and counts as its own bytes).
+    private static IEnumerable<string> ReadBy(string folder)
+    {
+        var top = new EnumerationOptions(); // hidden files skipped
+        foreach (string json in Directory.EnumerateFiles(folder, "*.json", top).Where(f => f.EndsWith(".json", StringComparison.Ordinal)))
+            yield return json;
+        string single = Path.Combine(folder, "model.safetensors");
+        if (File.Exists(single))
+        {
+            yield return single;
+            yield break;
+        }
+        string index = Path.Combine(folder, "model.safetensors.index.json");
+        foreach (string shard in File.Exists(index) ? Shards(index) : [])
+            yield return shard;
+    }
+
+    // The shard files a model.safetensors.index.json's weight_map names, those there; none when it cannot be read.
+    private static List<string> Shards(string index)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(index));
+            if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object) return [];
+            string folder = Path.GetDirectoryName(index)!;
+            return [.. map.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String)
+                .Select(p => Path.GetFullPath(Path.Combine(folder, p.Value.GetString()!))).Where(File.Exists).Distinct(StringComparer.Ordinal)];
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return [];
+        }
     }
 
     // Each file's path, size and time (a link's target's, as a hub snapshot's files are links into its blobs).

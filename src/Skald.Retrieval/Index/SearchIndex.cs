@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System.Text.Json;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Hnsw;
 using Skald.Retrieval.Ivf;
@@ -99,53 +98,15 @@ public sealed class SearchIndex : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
-        string manifestPath = Path.Combine(folder, IndexWriter.ManifestFile);
-        if (!File.Exists(manifestPath)) throw new EvaluationException($"{folder}: not a Skald index (no {IndexWriter.ManifestFile}; make one with 'skald index build')");
-        IndexManifest manifest;
-        try
-        {
-            manifest = JsonSerializer.Deserialize<IndexManifest>(File.ReadAllText(manifestPath))
-                ?? throw new EvaluationException($"{manifestPath}: empty manifest");
-        }
-        catch (JsonException e)
-        {
-            throw new EvaluationException($"{manifestPath}: not valid JSON ({e.Message})");
-        }
-        if (manifest.Format != "skald-index" || manifest.Version != IndexManifest.CurrentVersion)
-            throw new EvaluationException($"{manifestPath}: format {manifest.Format} version {manifest.Version}; this Skald reads skald-index version {IndexManifest.CurrentVersion}");
-        if (manifest.Dimension <= 0 || manifest.Rows < 0) throw new EvaluationException($"{manifestPath}: dimension {manifest.Dimension}, rows {manifest.Rows}");
-        if (manifest.ModelFingerprintVersion is < 0 or > ModelFingerprint.CurrentVersion)
-            throw new EvaluationException($"{manifestPath}: model_fingerprint_version {manifest.ModelFingerprintVersion}; this Skald knows 0 to {ModelFingerprint.CurrentVersion} (update Skald)");
-        if (manifest.Similarity is not ("cosine" or "dot"))
-            throw new EvaluationException($"{manifestPath}: similarity \"{manifest.Similarity}\", expected cosine or dot");
-        var records = ReadRecords(Path.Combine(folder, IndexWriter.RecordsFile), manifest.Rows);
-        var deleted = ReadTombstones(Path.Combine(folder, IndexWriter.TombstonesFile), manifest.Rows);
-        string bm25Path = Path.Combine(folder, IndexWriter.Bm25File);
-        Bm25Index bm25;
-        if (!File.Exists(bm25Path)) throw new EvaluationException($"{bm25Path}: missing (index damaged?)");
-        using (var fs = File.OpenRead(bm25Path)) bm25 = Bm25Index.Read(fs, bm25Path);
-        if (bm25.DocumentCount != manifest.Rows) throw new EvaluationException($"{bm25Path}: {bm25.DocumentCount} documents, the manifest {manifest.Rows} rows");
+        var manifest = IndexFolderReader.Manifest(folder, out string manifestPath);
+        var records = IndexFolderReader.Records(Path.Combine(folder, IndexWriter.RecordsFile), manifest.Rows);
+        var deleted = IndexFolderReader.Tombstones(Path.Combine(folder, IndexWriter.TombstonesFile), manifest.Rows);
+        var bm25 = IndexFolderReader.Bm25(folder, manifest);
         var analyzer = new Bm25Model(new Bm25Options { Stem = manifest.Stemming.StartsWith("snowball", StringComparison.Ordinal) }).AnalyzerFor(manifest.Language, out _);
-        var quantized = ReadQuantized(folder, manifest);
-        InvertedLists? lists = null;
-        if (manifest.IvfLists < 0 || manifest.IvfProbes < 0) throw new EvaluationException($"{manifestPath}: ivf_lists {manifest.IvfLists}, ivf_probes {manifest.IvfProbes}");
-        if (manifest.IvfLists > 0)
-        {
-            string ivfPath = Path.Combine(folder, IndexWriter.IvfFile);
-            lists = InvertedLists.Read(ivfPath, manifest.Dimension, manifest.Rows);
-            if (lists.Lists != manifest.IvfLists) throw new EvaluationException($"{ivfPath}: {lists.Lists} lists, the manifest {manifest.IvfLists}");
-        }
-        HnswGraph? graph = null;
-        if (manifest.HnswM < 0 || manifest.HnswEf < 0) throw new EvaluationException($"{manifestPath}: hnsw_m {manifest.HnswM}, hnsw_ef {manifest.HnswEf}");
-        if (manifest.HnswM > 0)
-        {
-            if (lists is not null || manifest.Sparse)
-                throw new EvaluationException($"{manifestPath}: an HNSW index has dense rows and no IVF lists");
-            string hnswPath = Path.Combine(folder, IndexWriter.HnswFile);
-            graph = HnswGraph.Read(hnswPath, manifest.Rows);
-            if (graph.M != manifest.HnswM) throw new EvaluationException($"{hnswPath}: M {graph.M}, the manifest {manifest.HnswM}");
-        }
-        var codes = ReadCodes(folder, manifest, lists);
+        var quantized = IndexFolderReader.Quantized(folder, manifest);
+        var lists = IndexFolderReader.Lists(folder, manifest, manifestPath);
+        var graph = IndexFolderReader.Graph(folder, manifest, lists, manifestPath);
+        var codes = IndexFolderReader.Codes(folder, manifest, lists);
         if (codes is not null && quantized is not null)
             throw new EvaluationException($"{manifestPath}: a product-quantized index has float32 rows beside its codes, not quantized ones");
         if (manifest.Sparse)
@@ -169,50 +130,6 @@ public sealed class SearchIndex : IDisposable
         }
         var rows = new MappedRows(Path.Combine(folder, IndexWriter.EmbeddingsFile), manifest.Rows, manifest.Dimension);
         return new SearchIndex(folder, manifest, records, deleted, rows, quantized, lists, bm25, analyzer, graph: graph, codes: codes);
-    }
-
-    /// <summary>
-    /// A product-quantized index's codebooks and codes (read whole: M bytes a row, ⌈M / 2⌉ for 4-bit codes; a 4-bit
-    /// index written a byte per code, as Skald did before packing them, is packed as it is read).
-    /// </summary>
-    private static ProductCodes? ReadCodes(string folder, IndexManifest manifest, InvertedLists? lists)
-    {
-        if (manifest.PqSubspaces < 0) throw new EvaluationException($"{Path.Combine(folder, IndexWriter.ManifestFile)}: pq_subspaces {manifest.PqSubspaces}");
-        if (manifest.PqSubspaces == 0) return null;
-        var pq = ProductQuantizer.Read(Path.Combine(folder, IndexWriter.PqFile), manifest.Dimension);
-        string path = Path.Combine(folder, IndexWriter.PqCodesFile);
-        if (pq.Subspaces != manifest.PqSubspaces) throw new EvaluationException($"{Path.Combine(folder, IndexWriter.PqFile)}: {pq.Subspaces} sub-vectors, the manifest {manifest.PqSubspaces}");
-        if (pq.Rotated != manifest.PqRotated)
-            throw new EvaluationException($"{Path.Combine(folder, IndexWriter.PqFile)}: {(pq.Rotated ? "holds" : "lacks")} an OPQ rotation, the manifest says pq_rotated {manifest.PqRotated.ToString().ToLowerInvariant()}");
-        if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (a PQ index; index damaged?)");
-        var data = File.ReadAllBytes(path);
-        int width = ProductCodes.CodeBytes(pq);
-        if (width != pq.Subspaces && data.LongLength == (long)manifest.Rows * pq.Subspaces
-            && data.AsSpan().IndexOfAnyInRange((byte)pq.Centroids, (byte)255) < 0)
-        {
-            var packed = new byte[(long)manifest.Rows * width];
-            ProductCodes.Pack(data, manifest.Rows, pq.Subspaces, packed);
-            data = packed;
-        }
-        if (data.LongLength != (long)manifest.Rows * width)
-            throw new EvaluationException($"{path}: {data.LongLength} bytes, {manifest.Rows} rows of {width}-byte codes need {(long)manifest.Rows * width}");
-        if (ProductCodes.FirstOutOfRange(pq, data, manifest.Rows) is { } bad)
-            throw new EvaluationException($"{path}: code byte {data[bad]} at row {bad / width} names no centroid ({pq.Centroids} per sub-vector; index damaged?)");
-        return new ProductCodes(pq, manifest.Rows, data, residual: lists is not null);
-    }
-
-    /// <summary>The quantized rows of an index that has them (read whole: a 32nd of the float file for binary).</summary>
-    private static QuantizedEmbeddings? ReadQuantized(string folder, IndexManifest manifest)
-    {
-        var precision = manifest.EmbeddingPrecision();
-        if (precision == EmbeddingPrecision.Float32) return null;
-        string path = Path.Combine(folder, IndexWriter.QuantizedFile);
-        if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (a {manifest.Precision} index; index damaged?)");
-        int width = EmbeddingQuantizer.BytesPerRow(precision, manifest.Dimension);
-        var data = File.ReadAllBytes(path);
-        if (data.LongLength != (long)manifest.Rows * width)
-            throw new EvaluationException($"{path}: {data.LongLength} bytes, the manifest's {manifest.Rows} rows of {width} need {(long)manifest.Rows * width}");
-        return new QuantizedEmbeddings(precision, manifest.Rows, manifest.Dimension, data, manifest.Ranges());
     }
 
     /// <summary>The stored vector of a row [dim] (a view of the mapping; a sparse index's row written out dense).</summary>
@@ -249,6 +166,7 @@ public sealed class SearchIndex : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rescoreMultiplier);
         ArgumentOutOfRangeException.ThrowIfNegative(probes);
+        ThrowIfCut();
         ArgumentOutOfRangeException.ThrowIfNegative(ef);
         if (probes == 0) probes = Math.Max(1, Manifest.IvfProbes);
         if (ef == 0) ef = Manifest.HnswEf > 0 ? Manifest.HnswEf : HnswOptions.DefaultEfSearch;
@@ -361,49 +279,23 @@ public sealed class SearchIndex : IDisposable
         return new RowFilter(pass);
     }
 
+    /// <summary>
+    /// Throws <see cref="EvaluationException"/> naming the file when a mapped file of the index was cut shorter in place
+    /// since it was opened (another process truncating or rewriting it; Skald's own writes replace the folder), before a
+    /// search reads pages that are gone, which would crash the process. Checked at the start of every search.
+    /// </summary>
+    public void ThrowIfCut()
+    {
+        vectors?.ThrowIfCut();
+        mappedSparseRows?.ThrowIfCut();
+        sparseIndex?.ThrowIfCut();
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {
         vectors?.Dispose();
         mappedSparseRows?.Dispose();
         sparseIndex?.Dispose();
-    }
-
-    private static List<IndexRecord> ReadRecords(string path, int rows)
-    {
-        if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (index damaged?)");
-        var records = new List<IndexRecord>(rows);
-        int line = 0;
-        foreach (var text in File.ReadLines(path))
-        {
-            line++;
-            if (text.Length == 0) continue;
-            try
-            {
-                records.Add(JsonSerializer.Deserialize<IndexRecord>(text) ?? throw new JsonException("null"));
-            }
-            catch (JsonException e)
-            {
-                throw new EvaluationException($"{path}:{line}: not a record ({e.Message})");
-            }
-        }
-        if (records.Count != rows) throw new EvaluationException($"{path}: {records.Count} records, the manifest {rows} rows");
-        return records;
-    }
-
-    private static HashSet<int> ReadTombstones(string path, int rows)
-    {
-        var deleted = new HashSet<int>();
-        if (!File.Exists(path)) return deleted;
-        int line = 0;
-        foreach (var text in File.ReadLines(path))
-        {
-            line++;
-            if (text.Trim().Length == 0) continue;
-            if (!int.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int row) || row >= rows)
-                throw new EvaluationException($"{path}:{line}: '{text}' is not a row number below {rows}");
-            deleted.Add(row);
-        }
-        return deleted;
     }
 }

@@ -34,6 +34,9 @@ internal sealed class MappedSparseRows : IDisposable
         }
     }
 
+    /// <summary>Throws <see cref="EvaluationException"/> when the file was cut shorter since it was mapped (<see cref="MappedFile.ThrowIfCut"/>).</summary>
+    public void ThrowIfCut() => map.ThrowIfCut();
+
     /// <summary>Row <paramref name="row"/>'s entry count, from its offsets.</summary>
     public int Count(int row)
     {

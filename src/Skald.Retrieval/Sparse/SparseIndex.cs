@@ -210,4 +210,7 @@ public sealed class SparseIndex : IDisposable
 
     /// <inheritdoc/>
     public void Dispose() => mapping?.Dispose();
+
+    /// <summary>Throws <see cref="EvaluationException"/> when the mapped postings file was cut shorter since it was opened (<see cref="MappedFile.ThrowIfCut"/>).</summary>
+    internal void ThrowIfCut() => mapping?.ThrowIfCut();
 }

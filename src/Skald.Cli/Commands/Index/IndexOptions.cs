@@ -20,7 +20,8 @@ internal static class IndexOptions
     /// <summary>--documents-root DIR: the folder record paths are relative to.</summary>
     public static Option<string> DocumentsRoot() => CliOptions.Text("--documents-root",
         "The folder the index's document paths are relative to (default: the index's recorded root while it exists, else its new place, " +
-        "found from the paths of the documents added, else the deepest folder holding every --documents path)", "DIR");
+        "found from the paths of the documents added, else the deepest folder holding every --documents path; links resolved; " +
+        "needed for documents in separate trees, which share no folder but /)", "DIR");
 
     /// <summary>--index DIR.</summary>
     public static Option<string> Index() => CliOptions.Text("--index", "Index folder (made by 'skald index build')", "DIR", required: true);

@@ -26,11 +26,11 @@ internal static class IndexSources
         if ((documents is null) == (corpus is null)) throw new UsageException("give either --documents or --corpus");
         if (corpus is not null)
         {
-            string source = DocumentRoot.Relative(root, Path.GetFullPath(CorpusFile(corpus)));
+            string source = DocumentRoot.Relative(root, RealPath.Of(CorpusFile(corpus)));
             return [.. RetrievalData.LoadCorpus(CorpusFile(corpus)).Select(d => new IndexRecord(d.Id, d.Id, source, 0, d.Text.Length, d.Title, d.Text))];
         }
-        var inputs = CliOptions.Items(documents).Select(Path.GetFullPath).ToArray();
-        var ingest = DocumentIngest.Ingest(inputs, chunking, textColumn, ocr, log, output: index); // (an index inside the documents is not read)
+        var inputs = CliOptions.Items(documents).Select(RealPath.Of).ToArray(); // links resolved, as the root is: one name per document
+        var ingest = DocumentIngest.Ingest(inputs, chunking, textColumn, ocr, log, output: index is null ? null : RealPath.Of(index)); // (an index inside the documents is not read, named through a link or not)
         foreach (var s in ingest.Skipped) log($"skipped {s.Path}: {s.Reason}");
         foreach (var n in ingest.Notices) log($"not read: {n}");
         var perDocument = new Dictionary<string, int>(StringComparer.Ordinal);

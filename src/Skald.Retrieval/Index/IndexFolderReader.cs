@@ -1,0 +1,166 @@
+using System.Text.Json;
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Hnsw;
+using Skald.Retrieval.Ivf;
+using Skald.Retrieval.Quantization;
+
+namespace Skald.Retrieval.Index;
+
+/// <summary>
+/// Reads and checks the parts of an index folder for <see cref="SearchIndex.Open"/> (<see cref="IndexWriter"/> describes
+/// the files): the manifest, the records and tombstones, the BM25 index, IVF lists and HNSW graph, and the quantized
+/// rows or product-quantized codes read whole. A missing, damaged or inconsistent part throws
+/// <see cref="EvaluationException"/> naming the file (and line).
+/// </summary>
+internal static class IndexFolderReader
+{
+    /// <summary>index.json, checked: format and version, dimension and rows, fingerprint kind, similarity.</summary>
+    public static IndexManifest Manifest(string folder, out string manifestPath)
+    {
+        manifestPath = Path.Combine(folder, IndexWriter.ManifestFile);
+        if (!File.Exists(manifestPath)) throw new EvaluationException($"{folder}: not a Skald index (no {IndexWriter.ManifestFile}; make one with 'skald index build')");
+        IndexManifest manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<IndexManifest>(File.ReadAllText(manifestPath))
+                ?? throw new EvaluationException($"{manifestPath}: empty manifest");
+        }
+        catch (JsonException e)
+        {
+            throw new EvaluationException($"{manifestPath}: not valid JSON ({e.Message})");
+        }
+        if (manifest.Format != "skald-index" || manifest.Version != IndexManifest.CurrentVersion)
+            throw new EvaluationException($"{manifestPath}: format {manifest.Format} version {manifest.Version}; this Skald reads skald-index version {IndexManifest.CurrentVersion}");
+        if (manifest.Dimension <= 0 || manifest.Rows < 0) throw new EvaluationException($"{manifestPath}: dimension {manifest.Dimension}, rows {manifest.Rows}");
+        if (manifest.ModelFingerprintVersion is < 0 or > ModelFingerprint.CurrentVersion)
+            throw new EvaluationException($"{manifestPath}: model_fingerprint_version {manifest.ModelFingerprintVersion}; this Skald knows 0 to {ModelFingerprint.CurrentVersion} (update Skald)");
+        if (manifest.Similarity is not ("cosine" or "dot"))
+            throw new EvaluationException($"{manifestPath}: similarity \"{manifest.Similarity}\", expected cosine or dot");
+        return manifest;
+    }
+
+    /// <summary>bm25.bin, which must hold a document per row.</summary>
+    public static Bm25Index Bm25(string folder, IndexManifest manifest)
+    {
+        string bm25Path = Path.Combine(folder, IndexWriter.Bm25File);
+        Bm25Index bm25;
+        if (!File.Exists(bm25Path)) throw new EvaluationException($"{bm25Path}: missing (index damaged?)");
+        using (var fs = File.OpenRead(bm25Path)) bm25 = Bm25Index.Read(fs, bm25Path);
+        if (bm25.DocumentCount != manifest.Rows) throw new EvaluationException($"{bm25Path}: {bm25.DocumentCount} documents, the manifest {manifest.Rows} rows");
+        return bm25;
+    }
+
+    /// <summary>An IVF index's lists (ivf.bin, as many as the manifest says); null when it has none.</summary>
+    public static InvertedLists? Lists(string folder, IndexManifest manifest, string manifestPath)
+    {
+        InvertedLists? lists = null;
+        if (manifest.IvfLists < 0 || manifest.IvfProbes < 0) throw new EvaluationException($"{manifestPath}: ivf_lists {manifest.IvfLists}, ivf_probes {manifest.IvfProbes}");
+        if (manifest.IvfLists > 0)
+        {
+            string ivfPath = Path.Combine(folder, IndexWriter.IvfFile);
+            lists = InvertedLists.Read(ivfPath, manifest.Dimension, manifest.Rows);
+            if (lists.Lists != manifest.IvfLists) throw new EvaluationException($"{ivfPath}: {lists.Lists} lists, the manifest {manifest.IvfLists}");
+        }
+        return lists;
+    }
+
+    /// <summary>An HNSW index's graph (hnsw.bin, the manifest's M; dense rows and no IVF lists); null when it has none.</summary>
+    public static HnswGraph? Graph(string folder, IndexManifest manifest, InvertedLists? lists, string manifestPath)
+    {
+        HnswGraph? graph = null;
+        if (manifest.HnswM < 0 || manifest.HnswEf < 0) throw new EvaluationException($"{manifestPath}: hnsw_m {manifest.HnswM}, hnsw_ef {manifest.HnswEf}");
+        if (manifest.HnswM > 0)
+        {
+            if (lists is not null || manifest.Sparse)
+                throw new EvaluationException($"{manifestPath}: an HNSW index has dense rows and no IVF lists");
+            string hnswPath = Path.Combine(folder, IndexWriter.HnswFile);
+            graph = HnswGraph.Read(hnswPath, manifest.Rows);
+            if (graph.M != manifest.HnswM) throw new EvaluationException($"{hnswPath}: M {graph.M}, the manifest {manifest.HnswM}");
+        }
+        return graph;
+    }
+
+    /// <summary>
+    /// A product-quantized index's codebooks and codes (read whole: M bytes a row, ⌈M / 2⌉ for 4-bit codes; a 4-bit
+    /// index written a byte per code, as Skald did before packing them, is packed as it is read).
+    /// </summary>
+    public static ProductCodes? Codes(string folder, IndexManifest manifest, InvertedLists? lists)
+    {
+        if (manifest.PqSubspaces < 0) throw new EvaluationException($"{Path.Combine(folder, IndexWriter.ManifestFile)}: pq_subspaces {manifest.PqSubspaces}");
+        if (manifest.PqSubspaces == 0) return null;
+        var pq = ProductQuantizer.Read(Path.Combine(folder, IndexWriter.PqFile), manifest.Dimension);
+        string path = Path.Combine(folder, IndexWriter.PqCodesFile);
+        if (pq.Subspaces != manifest.PqSubspaces) throw new EvaluationException($"{Path.Combine(folder, IndexWriter.PqFile)}: {pq.Subspaces} sub-vectors, the manifest {manifest.PqSubspaces}");
+        if (pq.Rotated != manifest.PqRotated)
+            throw new EvaluationException($"{Path.Combine(folder, IndexWriter.PqFile)}: {(pq.Rotated ? "holds" : "lacks")} an OPQ rotation, the manifest says pq_rotated {manifest.PqRotated.ToString().ToLowerInvariant()}");
+        if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (a PQ index; index damaged?)");
+        var data = File.ReadAllBytes(path);
+        int width = ProductCodes.CodeBytes(pq);
+        if (width != pq.Subspaces && data.LongLength == (long)manifest.Rows * pq.Subspaces
+            && data.AsSpan().IndexOfAnyInRange((byte)pq.Centroids, (byte)255) < 0)
+        {
+            var packed = new byte[(long)manifest.Rows * width];
+            ProductCodes.Pack(data, manifest.Rows, pq.Subspaces, packed);
+            data = packed;
+        }
+        if (data.LongLength != (long)manifest.Rows * width)
+            throw new EvaluationException($"{path}: {data.LongLength} bytes, {manifest.Rows} rows of {width}-byte codes need {(long)manifest.Rows * width}");
+        if (ProductCodes.FirstOutOfRange(pq, data, manifest.Rows) is { } bad)
+            throw new EvaluationException($"{path}: code byte {data[bad]} at row {bad / width} names no centroid ({pq.Centroids} per sub-vector; index damaged?)");
+        return new ProductCodes(pq, manifest.Rows, data, residual: lists is not null);
+    }
+
+    /// <summary>The quantized rows of an index that has them (read whole: a 32nd of the float file for binary).</summary>
+    public static QuantizedEmbeddings? Quantized(string folder, IndexManifest manifest)
+    {
+        var precision = manifest.EmbeddingPrecision();
+        if (precision == EmbeddingPrecision.Float32) return null;
+        string path = Path.Combine(folder, IndexWriter.QuantizedFile);
+        if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (a {manifest.Precision} index; index damaged?)");
+        int width = EmbeddingQuantizer.BytesPerRow(precision, manifest.Dimension);
+        var data = File.ReadAllBytes(path);
+        if (data.LongLength != (long)manifest.Rows * width)
+            throw new EvaluationException($"{path}: {data.LongLength} bytes, the manifest's {manifest.Rows} rows of {width} need {(long)manifest.Rows * width}");
+        return new QuantizedEmbeddings(precision, manifest.Rows, manifest.Dimension, data, manifest.Ranges());
+    }
+
+    /// <summary>records.jsonl: one record a line, as many as the manifest has rows.</summary>
+    public static List<IndexRecord> Records(string path, int rows)
+    {
+        if (!File.Exists(path)) throw new EvaluationException($"{path}: missing (index damaged?)");
+        var records = new List<IndexRecord>(rows);
+        int line = 0;
+        foreach (var text in File.ReadLines(path))
+        {
+            line++;
+            if (text.Length == 0) continue;
+            try
+            {
+                records.Add(JsonSerializer.Deserialize<IndexRecord>(text) ?? throw new JsonException("null"));
+            }
+            catch (JsonException e)
+            {
+                throw new EvaluationException($"{path}:{line}: not a record ({e.Message})");
+            }
+        }
+        if (records.Count != rows) throw new EvaluationException($"{path}: {records.Count} records, the manifest {rows} rows");
+        return records;
+    }
+
+    /// <summary>tombstones.txt: the deleted rows, one number a line (none when the file is absent).</summary>
+    public static HashSet<int> Tombstones(string path, int rows)
+    {
+        var deleted = new HashSet<int>();
+        if (!File.Exists(path)) return deleted;
+        int line = 0;
+        foreach (var text in File.ReadLines(path))
+        {
+            line++;
+            if (text.Trim().Length == 0) continue;
+            if (!int.TryParse(text.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int row) || row >= rows)
+                throw new EvaluationException($"{path}:{line}: '{text}' is not a row number below {rows}");
+            deleted.Add(row);
+        }
+        return deleted;
+    }
+}

@@ -1,0 +1,78 @@
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Index;
+
+namespace Skald.Retrieval.Tests;
+
+/// <summary>
+/// A memory-mapped file of an open index cut shorter in place by another process (truncated, or rewritten by a tool
+/// that does not replace the file): the next search fails with one <see cref="EvaluationException"/> naming the file,
+/// instead of reading the lost pages, which faults the process (SIGBUS, an AccessViolationException nothing catches).
+/// </summary>
+public sealed class IndexFileCutTests
+{
+    private static string Folder() => Path.Combine(Directory.CreateTempSubdirectory("skald-cut").FullName, "idx");
+
+    private static void Cut(string path, long length)
+    {
+        using var other = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite); // as another process would
+        other.SetLength(length);
+    }
+
+    private static void AssertCut(Action search, string file)
+    {
+        var e = Assert.Throws<EvaluationException>(search);
+        Assert.StartsWith(file + ": cut to ", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void ASearchOfADenseIndexWhoseRowsWereCutFailsNamingTheFile()
+    {
+        var (model, records, queries) = IvfIndexTests.Corpus(200);
+        string folder = Folder();
+        IndexBuilder.Build(folder, model, folder, records, new Bm25Options(), "nb", 0, 0);
+        string rows = Path.Combine(folder, IndexWriter.EmbeddingsFile);
+        long whole = new FileInfo(rows).Length;
+        using var index = SearchIndex.Open(folder);
+        Assert.Equal(10, index.Search("x", queries[0], SearchMode.Dense, 10).Count);
+
+        using (var grown = new FileStream(rows, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) grown.Write(new byte[64]); // longer: the mapped pages are all there
+        Assert.Equal(10, index.Search("x", queries[0], SearchMode.Dense, 10).Count);
+
+        Cut(rows, whole / 2);
+        AssertCut(() => index.Search("x", queries[0], SearchMode.Dense, 10), rows);
+        AssertCut(() => index.Search("x", queries[0], SearchMode.Hybrid, 10), rows);
+        AssertCut(() => index.Search("tekst", null, SearchMode.Bm25, 10), rows); // the index is damaged whatever the mode
+        Cut(rows, 0);
+        AssertCut(() => index.Search("x", queries[0], SearchMode.Dense, 10), rows);
+        var reopened = Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder));
+        Assert.Contains(rows, reopened.Message);
+    }
+
+    [Theory]
+    [InlineData(IndexWriter.PostingsFile)]
+    [InlineData(IndexWriter.SparseFile)]
+    public void ASearchOfASparseIndexWhoseMappedFileWasCutFailsNamingTheFile(string name)
+    {
+        var random = new Random(3);
+        var vectors = new Dictionary<string, float[]>();
+        var records = new List<IndexRecord>();
+        for (int i = 0; i < 120; i++)
+        {
+            var v = new float[40];
+            for (int k = 0; k < 5; k++) v[random.Next(40)] = 0.25f + k;
+            string text = $"tekst {i}";
+            vectors[text] = v;
+            records.Add(new IndexRecord($"r{i}", $"doc{i}", $"doc{i}.txt", 0, text.Length, "", text));
+        }
+        var query = new float[40];
+        query[3] = query[17] = 1;
+        string folder = Folder();
+        IndexBuilder.Build(folder, new SparseRetrievalTests.SparseTable(vectors), folder, records, new Bm25Options(), "nb", 0, 0);
+        using var index = SearchIndex.Open(folder);
+        Assert.NotEmpty(index.Search("x", query, SearchMode.Dense, 5));
+        string file = Path.Combine(folder, name);
+        Cut(file, new FileInfo(file).Length / 3);
+        AssertCut(() => index.Search("x", query, SearchMode.Dense, 5), file);
+    }
+}

@@ -1,0 +1,86 @@
+namespace Skald.Models.Generation;
+
+/// <summary>
+/// JSON mode for one decoding row (<see cref="OutputFormat.JsonObject"/>), grammar-constrained decoding as llama.cpp's
+/// grammar sampler and vLLM's guided decoding do it: before each token is chosen, <see cref="Mask"/> sets to −∞ the
+/// logits of every token whose bytes would take the row's text out of the prefixes of a JSON object
+/// (<see cref="JsonAutomaton"/>), so greedy choice, temperature, top-k and top-p all see only the tokens that keep it
+/// valid; <see cref="Accept"/> moves the automaton over the chosen token, and says when the object has closed, where
+/// the row ends. The vocabulary is walked as a <see cref="TokenTrie"/>, pruned at the first refused byte. Scratch
+/// buffers are the row's own, allocated once: a step allocates nothing.
+/// </summary>
+internal sealed class JsonConstraint
+{
+    private readonly TokenTrie trie;
+    private readonly JsonAutomaton[] states; // states[d]: after the first d bytes of the trie node being tested
+    private readonly ulong[] allowed;
+    private JsonAutomaton state;
+
+    /// <summary>A constraint at the start of a row's text, over the tokens of <paramref name="trie"/>.</summary>
+    public JsonConstraint(TokenTrie trie)
+    {
+        this.trie = trie;
+        states = new JsonAutomaton[trie.MaxDepth + 1];
+        allowed = new ulong[(trie.Vocab + 63) / 64];
+    }
+
+    /// <summary>Whether the text is a complete JSON object.</summary>
+    public bool Complete => state.Complete;
+
+    /// <summary>
+    /// Sets <paramref name="logits"/> [V] to −∞ for every token that cannot come next; false when none can (a vocabulary
+    /// without the bytes the text needs, or a complete object).
+    /// </summary>
+    public bool Mask(Span<float> logits)
+    {
+        Array.Clear(allowed);
+        var labels = trie.Labels;
+        var depths = trie.Depths;
+        var next = trie.Next;
+        var first = trie.First;
+        var end = trie.End;
+        var ids = trie.Ids;
+        states[0] = state;
+        bool any = false;
+        for (int i = 0; i < labels.Length;)
+        {
+            var s = states[depths[i] - 1];
+            if (!s.Advance(labels[i]))
+            {
+                i = next[i];
+                continue;
+            }
+            states[depths[i]] = s;
+            for (int k = first[i]; k < end[i]; k++)
+            {
+                int id = ids[k];
+                allowed[id >> 6] |= 1UL << id;
+                any = true;
+            }
+            i++;
+        }
+        for (int w = 0; w < allowed.Length; w++)
+        {
+            ulong bits = allowed[w];
+            if (bits == ulong.MaxValue) continue;
+            int stop = Math.Min(logits.Length, (w + 1) * 64);
+            for (int id = w * 64; id < stop; id++)
+            {
+                if ((bits >> id & 1) == 0) logits[id] = float.NegativeInfinity;
+            }
+        }
+        return any;
+    }
+
+    /// <summary>
+    /// Moves past token <paramref name="id"/>, one <see cref="Mask"/> let through; returns whether the object is now
+    /// complete. A token it refuses is a bug of the caller (<see cref="InvalidOperationException"/>).
+    /// </summary>
+    public bool Accept(int id)
+    {
+        var bytes = id < trie.Bytes.Count ? trie.Bytes[id] : [];
+        if (bytes.Length == 0 || !state.Advance(bytes))
+            throw new InvalidOperationException($"token {id} does not continue the JSON text: it was not masked");
+        return state.Complete;
+    }
+}

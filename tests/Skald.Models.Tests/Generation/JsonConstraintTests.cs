@@ -1,0 +1,90 @@
+using Skald.Models.Generation;
+using Skald.Tokenizers;
+
+namespace Skald.Models.Tests.Generation;
+
+/// <summary>
+/// <see cref="JsonConstraint"/> over a <see cref="TokenTrie"/>: on a hand-built vocabulary the tokens left at each step
+/// are the ones worked out by hand, masked logits are −∞ and the others untouched, and a complete object leaves none;
+/// on a real byte-level vocabulary, along random walks, the trie walk lets through exactly the tokens whose bytes the
+/// automaton takes one by one.
+/// </summary>
+public sealed class JsonConstraintTests
+{
+    // id → bytes; 10 is a special token (no bytes), 15 is past the tokenizer (the LM head is larger)
+    private static readonly string[] Tokens =
+        ["{", "}", "\"", "a", "\":", "1", "{\"", " ", "x", "}}", "", "1}", "true", "\":1}", "ab"];
+
+    private static TokenTrie HandTrie() => new([.. Tokens.Select(System.Text.Encoding.UTF8.GetBytes)], vocab: 16);
+
+    private static int[] Allowed(JsonConstraint json, out bool any)
+    {
+        var logits = Enumerable.Range(0, 16).Select(i => i * 0.5f).ToArray();
+        any = json.Mask(logits);
+        for (int i = 0; i < logits.Length; i++)
+        {
+            Assert.True(float.IsNegativeInfinity(logits[i]) || logits[i] == i * 0.5f, $"logit {i} was changed to {logits[i]}");
+        }
+        return [.. Enumerable.Range(0, 16).Where(i => !float.IsNegativeInfinity(logits[i]))];
+    }
+
+    [Fact]
+    public void EachStepLeavesTheTokensThatKeepAValidPrefix()
+    {
+        var json = new JsonConstraint(HandTrie());
+        Assert.Equal([0, 6, 7], Allowed(json, out _)); // "{", "{\"", " "
+        Assert.False(json.Accept(6)); // {"  — inside a key every token with bytes is content or closes it
+        Assert.Equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14], Allowed(json, out _));
+        Assert.False(json.Accept(3));
+        Assert.False(json.Accept(4)); // {"a":  — a value or whitespace next
+        Assert.Equal([0, 2, 4, 5, 6, 7, 11, 12, 13], Allowed(json, out _)); // a quote opens a string value: ":1} is one
+        Assert.True(json.Accept(11)); // {"a":1}
+        Assert.Empty(Allowed(json, out bool any));
+        Assert.False(any);
+    }
+
+    [Fact]
+    public void ATokenThatWasNotAllowedIsRefused()
+    {
+        var json = new JsonConstraint(HandTrie());
+        Assert.Throws<InvalidOperationException>(() => json.Accept(3)); // "a" cannot start the text
+        Assert.Throws<InvalidOperationException>(() => json.Accept(10)); // no bytes
+        Assert.Throws<InvalidOperationException>(() => json.Accept(15));
+    }
+
+    [Fact]
+    public void TheTrieWalkAllowsExactlyWhatTheAutomatonTakesTokenByToken()
+    {
+        var tokenizer = Tokenizer.FromFile(Path.Combine(TestPaths.Fixtures, "tokenizers", "bpe-qwen2", "tokenizer.json"));
+        var bytes = tokenizer.TokenBytes();
+        int vocab = bytes.Length + 3;
+        var trie = new TokenTrie(bytes, vocab);
+        var random = new Random(11);
+        var logits = new float[vocab];
+        int steps = 0;
+        for (int walk = 0; walk < 20; walk++)
+        {
+            var json = new JsonConstraint(trie);
+            var state = new JsonAutomaton();
+            for (int step = 0; step < 60 && !state.Complete; step++, steps++)
+            {
+                Array.Clear(logits);
+                Assert.True(json.Mask(logits));
+                var allowed = new List<int>();
+                for (int id = 0; id < vocab; id++)
+                {
+                    var copy = state;
+                    bool takes = id < bytes.Length && bytes[id].Length > 0 && copy.Advance(bytes[id]);
+                    Assert.True(takes == !float.IsNegativeInfinity(logits[id]), $"walk {walk} step {step}: token {id} ({tokenizer.IdToToken(id)})");
+                    if (takes) allowed.Add(id);
+                }
+                // prefer tokens that close something, so that walks also reach deep and complete states
+                var closing = allowed.Where(id => bytes[id].AsSpan().IndexOfAny("}]\":,"u8) >= 0).ToList();
+                int chosen = closing.Count > 0 && random.Next(2) == 0 ? closing[random.Next(closing.Count)] : allowed[random.Next(allowed.Count)];
+                Assert.True(state.Advance(bytes[chosen]));
+                Assert.Equal(state.Complete, json.Accept(chosen));
+            }
+        }
+        Assert.True(steps > 300, $"{steps} steps");
+    }
+}

@@ -6,10 +6,9 @@ namespace Skald.Models.Generation;
 /// (RFC 8259: objects, arrays, strings with escapes including \uXXXX, numbers, true/false/null, whitespace), and is
 /// <see cref="Complete"/> when the top-level object has closed; after that no byte is accepted, trailing whitespace
 /// included. Two limits keep a model from running on: at most <see cref="MaxWhitespace"/> whitespace bytes in a row,
-/// and at most <see cref="MaxDepth"/> nested objects and arrays (System.Text.Json's default limit). Inside strings a
-/// byte ≥ 0x80 must fit UTF-8's lead and continuation pattern, so a string never ends inside a character (overlong
-/// forms and encoded surrogates are not told apart; they decode to U+FFFD, still valid JSON), and an escaped lone
-/// surrogate (\uD800) is let through as most parsers do. A value type of 16 bytes: copying it saves a state, which is
+/// and at most <see cref="MaxDepth"/> nested objects and arrays (System.Text.Json's default limit). Inside strings the
+/// bytes ≥ 0x80 must be well-formed UTF-8 (no overlong forms, encoded surrogates or code points past U+10FFFF), so a
+/// string never ends inside a character; an escaped lone surrogate (\uD800) is let through, as most parsers do. A value type of 16 bytes: copying it saves a state, which is
 /// how <see cref="JsonConstraint"/> walks the vocabulary trie without allocating.
 /// </summary>
 internal struct JsonAutomaton
@@ -29,6 +28,7 @@ internal struct JsonAutomaton
     private byte count;     // hex digits left after \u; a literal's next byte; UTF-8 continuation bytes due
     private byte literal;   // which of true, false, null
     private bool key;       // the string is an object's key
+    private byte lead;      // in a string: the lead byte whose first continuation byte is due, else 0
 
     private enum Mode : byte
     {
@@ -218,11 +218,15 @@ internal struct JsonAutomaton
             if (b < 0xC0)
             {
                 if (count == 0) return false;
+                // the first continuation byte of some leads is narrower: no overlong forms, surrogates or code points past U+10FFFF
+                if (lead == 0xE0 && b < 0xA0 || lead == 0xED && b > 0x9F || lead == 0xF0 && b < 0x90 || lead == 0xF4 && b > 0x8F) return false;
+                lead = 0;
                 count--;
                 return true;
             }
             if (count != 0 || b < 0xC2 || b > 0xF4) return false;
             count = (byte)(b < 0xE0 ? 1 : b < 0xF0 ? 2 : 3);
+            lead = b;
             return true;
         }
         if (count != 0 || b < 0x20) return false;

@@ -99,7 +99,7 @@ public sealed class JsonAutomatonTests
         {
             int expected = marked.IndexOf('¦');
             string text = marked.Remove(expected, 1);
-            Assert.False(Parses(Encoding.UTF8.GetBytes(text)), text); // the corpus is invalid (or not an object)
+            Assert.False(JsonPrefix.IsObject(text), text); // the corpus is invalid (or not an object)
             var (prefix, _) = Run(Encoding.UTF8.GetBytes(text), out int at);
             Assert.False(prefix, text);
             Assert.True(expected == at, $"{text}: refused at byte {at}, expected {expected}");
@@ -120,10 +120,10 @@ public sealed class JsonAutomatonTests
             for (int len = 0; len <= bytes.Length; len++)
             {
                 var span = bytes.AsSpan(0, len);
-                bool expectedPrefix = ReaderSaysPrefix(span);
+                bool expectedPrefix = JsonPrefix.CanBecomeObject(span);
                 var (prefix, isComplete) = Run(span, out _);
                 Assert.True(expectedPrefix == prefix, $"\"{Encoding.UTF8.GetString(span)}\": System.Text.Json says prefix {expectedPrefix}");
-                bool expectedComplete = Parses(span);
+                bool expectedComplete = JsonPrefix.IsObject(span);
                 Assert.True(expectedComplete == isComplete, $"\"{Encoding.UTF8.GetString(span)}\": JsonDocument parses {expectedComplete}");
                 compared++;
                 if (!prefix) invalid++;
@@ -162,6 +162,34 @@ public sealed class JsonAutomatonTests
     }
 
     [Fact]
+    public void StringBytesAreExactlyWellFormedUtf8()
+    {
+        // every lead byte with every second byte, completed with 0x80s: taken (and closable) exactly when .NET's strict
+        // UTF-8 decoder reads the character
+        var strict = new UTF8Encoding(false, true);
+        byte[] open = [.. "{\"a\":\""u8];
+        for (int lead = 0x80; lead <= 0xFF; lead++)
+        {
+            int length = lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+            for (int second = 0x80; second <= 0xBF; second++)
+            {
+                byte[] character = [(byte)lead, (byte)second, .. Enumerable.Repeat((byte)0x80, length - 2)];
+                bool valid;
+                try
+                {
+                    valid = strict.GetString(character).Length > 0;
+                }
+                catch (DecoderFallbackException)
+                {
+                    valid = false;
+                }
+                var (prefix, complete) = Run([.. open, .. character, (byte)'"', (byte)'}'], out _);
+                Assert.True(valid == (prefix && complete), $"{lead:X2} {second:X2}: strict UTF-8 says {valid}");
+            }
+        }
+    }
+
+    [Fact]
     public void NestingStopsAtSystemTextJsonsDefaultMaxDepth()
     {
         // depth 64 (the object and 63 arrays) parses with System.Text.Json's defaults, depth 65 does not
@@ -190,44 +218,6 @@ public sealed class JsonAutomatonTests
         Assert.Equal(open.Length, never);
         Run([.. "{\"a\":"u8, 0xC3], out int outside);
         Assert.Equal(5, outside); // non-ASCII bytes only in strings
-    }
-
-    // Whether System.Text.Json's reader, given the bytes as a partial block, takes them without error (it throws at the
-    // first byte no continuation can fix), with a first token that opens an object and nothing after the object closes.
-    private static bool ReaderSaysPrefix(ReadOnlySpan<byte> bytes)
-    {
-        var reader = new Utf8JsonReader(bytes, isFinalBlock: false, state: default);
-        try
-        {
-            bool first = true;
-            while (reader.Read())
-            {
-                if (first && reader.TokenType != JsonTokenType.StartObject) return false;
-                first = false;
-                if (reader.CurrentDepth == 0 && reader.TokenType == JsonTokenType.EndObject)
-                    return reader.BytesConsumed == bytes.Length;
-            }
-            // no token yet: only whitespace (bounded like the automaton's, which the corpus keeps to) may come first
-            return !first || bytes.IndexOfAnyExcept(" \t\r\n"u8) < 0;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
-
-    private static bool Parses(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.Length == 0 || bytes[^1] is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r') return false; // nothing after the object
-        try
-        {
-            using var doc = JsonDocument.Parse(bytes.ToArray());
-            return doc.RootElement.ValueKind == JsonValueKind.Object;
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
     }
 
     private static readonly string[] Strings = ["", "a", "navn", "blåbær", "🦀", "q\\\"", "\\u00e6", "\\n\\t", "a b", "\\/"];

@@ -34,6 +34,12 @@ public sealed record GenerationOptions
     /// <summary>Whether to keep a KV cache (true) or recompute every step over the whole sequence (false, for tests).</summary>
     public bool UseCache { get; init; } = true;
 
+    /// <summary>
+    /// What the text must be: <see cref="OutputFormat.Text"/> (default) or a JSON object, decoded under a grammar
+    /// constraint (the generator needs its tokenizer's token bytes for that).
+    /// </summary>
+    public OutputFormat Format { get; init; }
+
     /// <summary>Whether the options sample (temperature &gt; 0) rather than decode greedily.</summary>
     public bool Sampling => Temperature > 0f;
 
@@ -46,5 +52,6 @@ public sealed record GenerationOptions
         if (!(TopP > 0f) || TopP > 1f) throw new ArgumentException($"top-p must be in (0, 1], got {TopP}");
         if (!(RepetitionPenalty > 0f)) throw new ArgumentException($"the repetition penalty must be positive, got {RepetitionPenalty}");
         if (StopStrings.Any(string.IsNullOrEmpty)) throw new ArgumentException("a stop string is empty");
+        if (!Enum.IsDefined(Format)) throw new ArgumentException($"unknown output format {(int)Format}");
     }
 }

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Skald.Models.Tests.Generation;
+namespace Skald.Tests;
 
 /// <summary>
 /// What System.Text.Json says of a text as JSON mode's output: whether it is a whole JSON object, and whether it can

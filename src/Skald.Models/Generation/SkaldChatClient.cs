@@ -16,8 +16,10 @@ namespace Skald.Models.Generation;
 /// <see cref="ChatOptions.Seed"/> a fresh seed per request, no <see cref="ChatOptions.MaxOutputTokens"/>
 /// <see cref="DefaultMaxOutputTokens"/> (at most what the context leaves). <see cref="ChatOptions.TopK"/>,
 /// <see cref="ChatOptions.TopP"/> and <see cref="ChatOptions.StopSequences"/> are honoured; a
-/// <c>repetition_penalty</c> in <see cref="ChatOptions.AdditionalProperties"/> is transformers'. What it cannot do —
-/// tools, non-text content, frequency or presence penalties, a JSON response format — is an
+/// <c>repetition_penalty</c> in <see cref="ChatOptions.AdditionalProperties"/> is transformers'.
+/// <see cref="ChatResponseFormat.Json"/> constrains decoding to a JSON object (<see cref="OutputFormat.JsonObject"/>:
+/// the answer ends where the object closes, or with <see cref="ChatFinishReason.Length"/> when it runs out of tokens
+/// first). What it cannot do — tools, non-text content, frequency or presence penalties, a JSON schema — is an
 /// <see cref="ArgumentException"/>, as is a conversation longer than the model's context. <see cref="CompleteAsync"/>
 /// continues plain text without the template (OpenAI's legacy completions).
 /// <code>
@@ -244,8 +246,8 @@ public sealed class SkaldChatClient : IChatClient
             throw new ArgumentException("frequency_penalty is not supported; use repetition_penalty (transformers')");
         if (options?.PresencePenalty is float pp && pp != 0)
             throw new ArgumentException("presence_penalty is not supported; use repetition_penalty (transformers')");
-        if (options?.ResponseFormat is ChatResponseFormatJson)
-            throw new ArgumentException("a JSON response format is not supported: the model's output is not constrained");
+        if (options?.ResponseFormat is ChatResponseFormatJson { Schema: not null })
+            throw new ArgumentException("a JSON schema response format is not supported yet: use ChatResponseFormat.Json (any JSON object)");
     }
 
     // The generation options of a request for `prompt` (`what` names it in the message when it leaves no room).
@@ -270,6 +272,7 @@ public sealed class SkaldChatClient : IChatClient
             RepetitionPenalty = repetition,
             StopStrings = options?.StopSequences is { } stops ? [.. stops] : [],
             Seed = options?.Seed is long seed ? unchecked((ulong)seed) : (ulong)Random.Shared.NextInt64(),
+            Format = options?.ResponseFormat is ChatResponseFormatJson ? OutputFormat.JsonObject : OutputFormat.Text,
         };
         generation.Validate();
         return generation;

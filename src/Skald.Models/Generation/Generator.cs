@@ -22,7 +22,7 @@ public sealed class Generator
     private readonly int padId;
     private readonly Tape tape = new(recording: false);
     private readonly Lock gate = new();
-    private readonly Lazy<TokenTrie>? vocabulary;
+    private readonly Lazy<JsonVocabulary>? vocabulary;
     private KvCache? cache, joinCache;
 
     /// <summary>
@@ -39,7 +39,7 @@ public sealed class Generator
         this.decode = decode;
         this.padId = padId;
         EosIds = eosIds;
-        if (tokenBytes is not null) vocabulary = new(() => new TokenTrie(tokenBytes(), head.VocabSize));
+        if (tokenBytes is not null) vocabulary = new(() => new JsonVocabulary(tokenBytes(), head.VocabSize));
     }
 
     /// <summary>

@@ -39,6 +39,18 @@ internal struct JsonAutomaton
     /// <summary>Whether the top-level object has closed (only the end of the text may follow).</summary>
     public readonly bool Complete => mode == Mode.Done;
 
+    /// <summary>
+    /// Whether the text is inside a string and not inside a character or an escape: any well-formed UTF-8 without a
+    /// quote, a backslash or a control byte may follow, and leaves this state as it is.
+    /// </summary>
+    public readonly bool BetweenStringCharacters => mode == Mode.String && count == 0;
+
+    /// <summary>
+    /// Takes <paramref name="b"/> if the text stays a valid prefix of a JSON object; false if not, and then the state is
+    /// spoiled (for a caller that drops it: the trie walk of <see cref="JsonConstraint"/>, which works on copies).
+    /// </summary>
+    public bool TryAdvance(byte b) => Step(b);
+
     /// <summary>Takes <paramref name="b"/> if the text stays a valid prefix of a JSON object; false (unchanged state) if not.</summary>
     public bool Advance(byte b)
     {

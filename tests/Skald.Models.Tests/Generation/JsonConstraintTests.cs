@@ -4,40 +4,42 @@ using Skald.Tokenizers;
 namespace Skald.Models.Tests.Generation;
 
 /// <summary>
-/// <see cref="JsonConstraint"/> over a <see cref="TokenTrie"/>: on a hand-built vocabulary the tokens left at each step
-/// are the ones worked out by hand, masked logits are −∞ and the others untouched, and a complete object leaves none;
-/// on a real byte-level vocabulary, along random walks, the trie walk lets through exactly the tokens whose bytes the
-/// automaton takes one by one.
+/// <see cref="JsonConstraint"/> over a <see cref="JsonVocabulary"/>: on a hand-built vocabulary the tokens left at each
+/// step are the ones worked out by hand, masked logits are −∞ and the others untouched, and a complete object leaves
+/// none; on a real byte-level vocabulary, along random walks (inside strings, where plain tokens are let through as a
+/// set, and out), the mask lets through exactly the tokens whose bytes the automaton takes one by one.
 /// </summary>
 public sealed class JsonConstraintTests
 {
-    // id → bytes; 10 is a special token (no bytes), 15 is past the tokenizer (the LM head is larger)
+    // id → bytes; 10 is a special token (no bytes), 17 is past the tokenizer (the LM head is larger)
     private static readonly string[] Tokens =
-        ["{", "}", "\"", "a", "\":", "1", "{\"", " ", "x", "}}", "", "1}", "true", "\":1}", "ab"];
+        ["{", "}", "\"", "a", "\":", "1", "{\"", " ", "x", "}}", "", "1}", "true", "\":1}", "ab", "\",", "\\x"];
 
-    private static TokenTrie HandTrie() => new([.. Tokens.Select(System.Text.Encoding.UTF8.GetBytes)], vocab: 16);
+    private const int Vocab = 18;
+
+    private static JsonVocabulary HandVocabulary() => new([.. Tokens.Select(System.Text.Encoding.UTF8.GetBytes)], Vocab);
 
     private static int[] Allowed(JsonConstraint json, out bool any)
     {
-        var logits = Enumerable.Range(0, 16).Select(i => i * 0.5f).ToArray();
+        var logits = Enumerable.Range(0, Vocab).Select(i => i * 0.5f).ToArray();
         any = json.Mask(logits);
         for (int i = 0; i < logits.Length; i++)
         {
             Assert.True(float.IsNegativeInfinity(logits[i]) || logits[i] == i * 0.5f, $"logit {i} was changed to {logits[i]}");
         }
-        return [.. Enumerable.Range(0, 16).Where(i => !float.IsNegativeInfinity(logits[i]))];
+        return [.. Enumerable.Range(0, Vocab).Where(i => !float.IsNegativeInfinity(logits[i]))];
     }
 
     [Fact]
     public void EachStepLeavesTheTokensThatKeepAValidPrefix()
     {
-        var json = new JsonConstraint(HandTrie());
+        var json = new JsonConstraint(HandVocabulary());
         Assert.Equal([0, 6, 7], Allowed(json, out _)); // "{", "{\"", " "
-        Assert.False(json.Accept(6)); // {"  — inside a key every token with bytes is content or closes it
+        Assert.False(json.Accept(6)); // {"  — inside a key: content, or a quote that closes it before a colon; no \x
         Assert.Equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14], Allowed(json, out _));
         Assert.False(json.Accept(3));
         Assert.False(json.Accept(4)); // {"a":  — a value or whitespace next
-        Assert.Equal([0, 2, 4, 5, 6, 7, 11, 12, 13], Allowed(json, out _)); // a quote opens a string value: ":1} is one
+        Assert.Equal([0, 2, 4, 5, 6, 7, 11, 12, 13, 15], Allowed(json, out _)); // a quote opens a string value: ":1} and ", are one
         Assert.True(json.Accept(11)); // {"a":1}
         Assert.Empty(Allowed(json, out bool any));
         Assert.False(any);
@@ -46,10 +48,10 @@ public sealed class JsonConstraintTests
     [Fact]
     public void ATokenThatWasNotAllowedIsRefused()
     {
-        var json = new JsonConstraint(HandTrie());
+        var json = new JsonConstraint(HandVocabulary());
         Assert.Throws<InvalidOperationException>(() => json.Accept(3)); // "a" cannot start the text
         Assert.Throws<InvalidOperationException>(() => json.Accept(10)); // no bytes
-        Assert.Throws<InvalidOperationException>(() => json.Accept(15));
+        Assert.Throws<InvalidOperationException>(() => json.Accept(17));
     }
 
     [Fact]
@@ -58,13 +60,13 @@ public sealed class JsonConstraintTests
         var tokenizer = Tokenizer.FromFile(Path.Combine(TestPaths.Fixtures, "tokenizers", "bpe-qwen2", "tokenizer.json"));
         var bytes = tokenizer.TokenBytes();
         int vocab = bytes.Length + 3;
-        var trie = new TokenTrie(bytes, vocab);
+        var vocabulary = new JsonVocabulary(bytes, vocab);
         var random = new Random(11);
         var logits = new float[vocab];
         int steps = 0;
         for (int walk = 0; walk < 20; walk++)
         {
-            var json = new JsonConstraint(trie);
+            var json = new JsonConstraint(vocabulary);
             var state = new JsonAutomaton();
             for (int step = 0; step < 60 && !state.Complete; step++, steps++)
             {

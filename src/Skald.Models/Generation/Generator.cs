@@ -10,7 +10,9 @@ namespace Skald.Models.Generation;
 /// <see cref="KvCache"/> of T0 + max-new-tokens columns, every later step runs one token per row against it (no
 /// recomputation of the prefix) on one reused non-recording tape. A row stops at an end-of-sequence id, at a stop
 /// string of its decoded text, after max-new-tokens, or at the model's context; finished rows are fed padding until
-/// the whole batch is done, unless a request joins in their place (<see cref="ContinuousBatching"/>). Without a cache
+/// the whole batch is done, unless a request joins in their place (<see cref="ContinuousBatching"/>). A row with
+/// <see cref="OutputFormat.JsonObject"/> has its logits masked to the tokens that keep its text a prefix of a JSON
+/// object (<see cref="JsonConstraint"/>) and stops when the object closes. Without a cache
 /// (<see cref="GenerationOptions.UseCache"/> false) every step recomputes the whole left-padded sequence, the reference
 /// the cached path is tested against.
 /// </summary>

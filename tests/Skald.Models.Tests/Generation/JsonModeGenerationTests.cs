@@ -7,7 +7,7 @@ namespace Skald.Models.Tests.Generation;
 /// garbage: greedy and sampled (temperatures, top-k, top-p, several seeds) the text parses as a JSON object with
 /// System.Text.Json and the row ends where the object closes, or it runs out of tokens (finish reason length) as a
 /// prefix of one; rows of one batch and a request that joins it each keep their own constraint, and text rows are
-/// untouched; a generator without token bytes refuses JSON rows.
+/// untouched; a row no token can continue ends with length; a generator without token bytes refuses JSON rows.
 /// </summary>
 public sealed class JsonModeGenerationTests
 {
@@ -91,6 +91,20 @@ public sealed class JsonModeGenerationTests
         AssertJson(results[1], "the batch's JSON row");
         Assert.NotNull(late);
         AssertJson(late, "the joining JSON row");
+    }
+
+    [Fact]
+    public void ARowThatNoTokenCanContinueEndsWithLength()
+    {
+        // a vocabulary of "{" (id 0) and "x": after "{" nothing is valid
+        var decoder = (Skald.Models.Architectures.IDecoder)Skald.Models.Architectures.ArchitectureRegistry.Load(TestPaths.FixtureModel("decoder-qwen2"));
+        int vocab = decoder.LmHead!.VocabSize;
+        var generator = new Generator(decoder, ids => string.Concat(ids.Select(id => id == 0 ? "{" : "x")), 0, [],
+            () => [.. Enumerable.Range(0, vocab).Select(id => id == 0 ? "{"u8.ToArray() : "x"u8.ToArray())]);
+        var r = generator.Generate([Prompt], Json(10, 1f, seed: 2))[0];
+        Assert.Equal([0], r.Ids);
+        Assert.Equal("{", r.Text);
+        Assert.Equal(FinishReason.Length, r.FinishReason);
     }
 
     [Fact]

@@ -7,7 +7,8 @@ namespace Skald.Models.Tests.Generation;
 /// <see cref="JsonConstraint"/> over a <see cref="JsonVocabulary"/>: on a hand-built vocabulary the tokens left at each
 /// step are the ones worked out by hand, masked logits are −∞ and the others untouched, and a complete object leaves
 /// none; on a real byte-level vocabulary, along random walks (inside strings, where plain tokens are let through as a
-/// set, and out), the mask lets through exactly the tokens whose bytes the automaton takes one by one.
+/// set, and out), the mask lets through exactly the tokens whose bytes the automaton takes one by one; a step
+/// allocates nothing.
 /// </summary>
 public sealed class JsonConstraintTests
 {
@@ -52,6 +53,24 @@ public sealed class JsonConstraintTests
         Assert.Throws<InvalidOperationException>(() => json.Accept(3)); // "a" cannot start the text
         Assert.Throws<InvalidOperationException>(() => json.Accept(10)); // no bytes
         Assert.Throws<InvalidOperationException>(() => json.Accept(17));
+    }
+
+    [Fact]
+    public void AStepAllocatesNothing()
+    {
+        var bytes = Tokenizer.FromFile(Path.Combine(TestPaths.Fixtures, "tokenizers", "bpe-qwen2", "tokenizer.json")).TokenBytes();
+        var vocabulary = new JsonVocabulary(bytes, bytes.Length);
+        var logits = new float[bytes.Length];
+        int quote = Array.FindIndex(bytes, b => b is [(byte)'"']), brace = Array.FindIndex(bytes, b => b is [(byte)'{']);
+        foreach (int[] prefix in (int[][])[[], [brace], [brace, quote]]) // outside strings and inside one
+        {
+            var json = new JsonConstraint(vocabulary);
+            foreach (int id in prefix) json.Accept(id);
+            json.Mask(logits); // warm up
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 50; i++) json.Mask(logits);
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
     }
 
     [Fact]

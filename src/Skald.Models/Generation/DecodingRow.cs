@@ -2,7 +2,8 @@ namespace Skald.Models.Generation;
 
 /// <summary>
 /// One row of a batch <see cref="Generator"/> decodes: its prompt and options, the tokens chosen so far, its decoded
-/// text (kept while it has stop strings), their log-probabilities when asked for, and why it stopped once it has.
+/// text (kept while it has stop strings), their log-probabilities when asked for, its JSON constraint if any, and why it
+/// stopped once it has.
 /// </summary>
 internal sealed class DecodingRow
 {
@@ -47,6 +48,9 @@ internal sealed class DecodingRow
 
     /// <summary>Where a stop string cut the text.</summary>
     public int Cut { get; set; }
+
+    /// <summary>Its JSON constraint (<see cref="OutputFormat.JsonObject"/>); null for free text.</summary>
+    public JsonConstraint? Json { get; init; }
 
     /// <summary>Why it stopped; null while it decodes.</summary>
     public FinishReason? Reason { get; set; }

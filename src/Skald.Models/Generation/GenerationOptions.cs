@@ -40,6 +40,12 @@ public sealed record GenerationOptions
     /// </summary>
     public int? LogProbs { get; init; }
 
+    /// <summary>
+    /// What the text must be: <see cref="OutputFormat.Text"/> (default) or a JSON object, decoded under a grammar
+    /// constraint (the generator needs its tokenizer's token bytes for that).
+    /// </summary>
+    public OutputFormat Format { get; init; }
+
     /// <summary>Whether the options sample (temperature &gt; 0) rather than decode greedily.</summary>
     public bool Sampling => Temperature > 0f;
 
@@ -53,5 +59,6 @@ public sealed record GenerationOptions
         if (!(RepetitionPenalty > 0f)) throw new ArgumentException($"the repetition penalty must be positive, got {RepetitionPenalty}");
         if (LogProbs < 0) throw new ArgumentException($"the number of top log-probabilities must be ≥ 0, got {LogProbs}");
         if (StopStrings.Any(string.IsNullOrEmpty)) throw new ArgumentException("a stop string is empty");
+        if (!Enum.IsDefined(Format)) throw new ArgumentException($"unknown output format {(int)Format}");
     }
 }

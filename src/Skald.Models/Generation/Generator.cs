@@ -10,7 +10,9 @@ namespace Skald.Models.Generation;
 /// <see cref="KvCache"/> of T0 + max-new-tokens columns, every later step runs one token per row against it (no
 /// recomputation of the prefix) on one reused non-recording tape. A row stops at an end-of-sequence id, at a stop
 /// string of its decoded text, after max-new-tokens, or at the model's context; finished rows are fed padding until
-/// the whole batch is done, unless a request joins in their place (<see cref="ContinuousBatching"/>). Without a cache
+/// the whole batch is done, unless a request joins in their place (<see cref="ContinuousBatching"/>). A row with
+/// <see cref="OutputFormat.JsonObject"/> has its logits masked to the tokens that keep its text a prefix of a JSON
+/// object (<see cref="JsonConstraint"/>) and stops when the object closes. Without a cache
 /// (<see cref="GenerationOptions.UseCache"/> false) every step recomputes the whole left-padded sequence, the reference
 /// the cached path is tested against.
 /// </summary>
@@ -22,19 +24,24 @@ public sealed class Generator
     private readonly int padId;
     private readonly Tape tape = new(recording: false);
     private readonly Lock gate = new();
+    private readonly Lazy<JsonVocabulary>? vocabulary;
     private KvCache? cache, joinCache;
 
     /// <summary>
     /// A generator over <paramref name="decoder"/> (which needs an LM head); <paramref name="decode"/> turns new ids into
     /// text (without special tokens); <paramref name="padId"/> fills left padding; <paramref name="eosIds"/> end a sequence.
+    /// <paramref name="tokenBytes"/> gives the bytes each id adds to the text (<c>Tokenizer.TokenBytes</c>), read once
+    /// when a row first asks for <see cref="OutputFormat.JsonObject"/>; without it such rows are refused.
     /// </summary>
-    public Generator(IDecoder decoder, Func<IReadOnlyList<int>, string> decode, int padId, IReadOnlyList<int> eosIds)
+    public Generator(IDecoder decoder, Func<IReadOnlyList<int>, string> decode, int padId, IReadOnlyList<int> eosIds,
+        Func<IReadOnlyList<byte[]>>? tokenBytes = null)
     {
         this.decoder = decoder;
         head = decoder.LmHead ?? throw new ModelFormatException("the model has no LM head (lm_head.weight), so it cannot generate");
         this.decode = decode;
         this.padId = padId;
         EosIds = eosIds;
+        if (tokenBytes is not null) vocabulary = new(() => new JsonVocabulary(tokenBytes(), head.VocabSize));
     }
 
     /// <summary>
@@ -107,7 +114,10 @@ public sealed class Generator
         int slots = Math.Max(batch, joining?.Rows ?? 0);
         var rows = new DecodingRow[slots]; // rows past the batch's prompts are free until a request joins
         for (int b = 0; b < batch; b++)
-            rows[b] = new DecodingRow(prompts[b], rowOptions[b], Math.Min(rowOptions[b].MaxNewTokens, Context - t0), joined: false);
+            rows[b] = new DecodingRow(prompts[b], rowOptions[b], Math.Min(rowOptions[b].MaxNewTokens, Context - t0), joined: false)
+            {
+                Json = Constraint(rowOptions[b]),
+            };
         int maxNew = rows.Take(batch).Max(r => r.Max);
         var eos = options.EosTokenIds ?? EosIds;
         var sampler = new TokenSampler(rowOptions, head.VocabSize);
@@ -141,6 +151,11 @@ public sealed class Generator
         {
             var row = rows[b];
             if (row.LogProbs is not null) logits.CopyTo(raw ??= new float[logits.Length]);
+            if (row.Json is { } json && !json.Mask(logits))
+            {
+                row.Reason = FinishReason.Length; // no token continues the JSON text
+                return padId;
+            }
             int id = sampler.Next(b, logits);
             sampler.Observe(b, id);
             row.Generated.Add(id);
@@ -151,12 +166,14 @@ public sealed class Generator
                 onLogProbs?.Invoke(b, entry);
             }
             onToken?.Invoke(b, id);
+            bool closed = row.Json?.Accept(id) == true;
             if (eos.Contains(id)) row.Reason = FinishReason.Eos;
             else if (row.MaxStop > 0 && StopsAt(row) is int at and >= 0)
             {
                 row.Reason = FinishReason.Stop;
                 row.Cut = at;
             }
+            else if (closed) row.Reason = FinishReason.Eos; // the JSON object is complete: only the end may follow
             else if (row.Generated.Count == row.Max) row.Reason = FinishReason.Length;
             return id;
         }
@@ -173,7 +190,7 @@ public sealed class Generator
                 if (room < 1 || joining!.Next(s, kv.Length, room) is not { } next) break;
                 CheckJoin(next, options, kv.Length, room);
                 if (s < batch && !rows[s].Joined && results[s] is null) Finish(s, tell: false); // an abandoned first row's tokens so far
-                rows[s] = new DecodingRow(next.Prompt, next.Options, next.Options.MaxNewTokens, joined: true);
+                rows[s] = new DecodingRow(next.Prompt, next.Options, next.Options.MaxNewTokens, joined: true) { Json = Constraint(next.Options) };
                 sampler.Restart(s, next.Prompt, next.Options, next.RowIndex);
                 Prefill(next.Prompt).CopyTo(logits);
                 kv.Adopt(s, joinCache!);
@@ -266,6 +283,14 @@ public sealed class Generator
             if (results[b] is null && !rows[b].Joined) Finish(b, tell: false); // abandoned rows: their tokens so far, for the caller alone
         }
         return results;
+    }
+
+    // A JSON row's constraint (null for free text).
+    private JsonConstraint? Constraint(GenerationOptions options)
+    {
+        if (options.Format != OutputFormat.JsonObject) return null;
+        if (vocabulary is null) throw new ArgumentException("JSON output needs the tokenizer's token bytes, and this generator was given none");
+        return new JsonConstraint(vocabulary.Value);
     }
 
     private static bool Compatible(GenerationOptions o, GenerationOptions batch) =>

@@ -18,10 +18,12 @@ namespace Skald.Models.Generation;
 /// <see cref="ChatOptions.TopP"/> and <see cref="ChatOptions.StopSequences"/> are honoured; a
 /// <c>repetition_penalty</c> in <see cref="ChatOptions.AdditionalProperties"/> is transformers'. An int under
 /// <see cref="LogProbsProperty"/> there asks for each token's log-probability and that many most likely alternatives
-/// (<see cref="TokenLogProbs"/>, under the same key in the answer's and each update's AdditionalProperties). What it
-/// cannot do — tools, non-text content, frequency or presence penalties (a <see cref="ChatOptionException"/> naming
-/// the field), a JSON response format — is an <see cref="ArgumentException"/>, as is a conversation longer than the
-/// model's context. <see cref="CompleteAsync"/>
+/// (<see cref="TokenLogProbs"/>, under the same key in the answer's and each update's AdditionalProperties).
+/// <see cref="ChatResponseFormat.Json"/> constrains decoding to a JSON object (<see cref="OutputFormat.JsonObject"/>:
+/// the answer ends where the object closes, or with <see cref="ChatFinishReason.Length"/> when it runs out of tokens
+/// first). What it cannot do — tools, non-text content, frequency or presence penalties (a
+/// <see cref="ChatOptionException"/> naming the field), a JSON schema — is an <see cref="ArgumentException"/>, as is a
+/// conversation longer than the model's context. <see cref="CompleteAsync"/>
 /// continues plain text without the template (OpenAI's legacy completions).
 /// <code>
 /// IChatClient chat = new SkaldChatClient(TextGenerator.Load("models/my-sft-model"));
@@ -272,8 +274,8 @@ public sealed class SkaldChatClient : IChatClient
             throw new ChatOptionException("frequency_penalty is not supported; use repetition_penalty (transformers')", "frequency_penalty");
         if (options?.PresencePenalty is float pp && pp != 0)
             throw new ChatOptionException("presence_penalty is not supported; use repetition_penalty (transformers')", "presence_penalty");
-        if (options?.ResponseFormat is ChatResponseFormatJson)
-            throw new ArgumentException("a JSON response format is not supported: the model's output is not constrained");
+        if (options?.ResponseFormat is ChatResponseFormatJson { Schema: not null })
+            throw new ArgumentException("a JSON schema response format is not supported yet: use ChatResponseFormat.Json (any JSON object)");
     }
 
     // The generation options of a request for `prompt` (`what` names it in the message when it leaves no room).
@@ -307,6 +309,7 @@ public sealed class SkaldChatClient : IChatClient
             StopStrings = options?.StopSequences is { } stops ? [.. stops] : [],
             Seed = options?.Seed is long seed ? unchecked((ulong)seed) : (ulong)Random.Shared.NextInt64(),
             LogProbs = top,
+            Format = options?.ResponseFormat is ChatResponseFormatJson ? OutputFormat.JsonObject : OutputFormat.Text,
         };
         generation.Validate();
         return generation;

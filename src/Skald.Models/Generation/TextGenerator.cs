@@ -22,7 +22,8 @@ public sealed class TextGenerator
         Decoder = decoder;
         Tokenizer = tokenizer;
         int pad = tokenizer.PadTokenId ?? config.PadTokenId ?? (config.EosTokenIds.Count > 0 ? config.EosTokenIds[0] : 0);
-        generator = new Generator(decoder, ids => tokenizer.Decode(ids, skipSpecialTokens: true), pad, config.EosTokenIds);
+        generator = new Generator(decoder, ids => tokenizer.Decode(ids, skipSpecialTokens: true), pad, config.EosTokenIds,
+            tokenizer.TokenBytes);
     }
 
     /// <summary>

@@ -9,12 +9,15 @@ namespace Skald.Evaluation.Models;
 /// The embedding model that <c>skald evaluate</c> and <c>skald benchmark</c> run: a model folder's
 /// <see cref="SentenceEncoder"/> as an <see cref="IEmbeddingModel"/>, with role prompts, duplicate texts encoded once,
 /// and an optional on-disk <see cref="EmbeddingCache"/>. (During training, Skald.Training's adapter plays this part.)
+/// Disposing it disposes the encoder when it loaded it (<see cref="Load"/>); an encoder passed to the constructor stays
+/// the caller's.
 /// </summary>
-public sealed class EvaluationEmbeddingModel : IEmbeddingModel
+public sealed class EvaluationEmbeddingModel : IEmbeddingModel, IDisposable
 {
     private readonly EvaluationEmbeddingOptions options;
     private readonly EmbeddingCache? cache;
     private readonly Dictionary<string, string> metadata;
+    private bool ownsEncoder;
 
     /// <summary>Wraps a loaded encoder; <paramref name="modelPath"/> identifies it for the cache.</summary>
     public EvaluationEmbeddingModel(SentenceEncoder encoder, string modelPath, EvaluationEmbeddingOptions? options = null)
@@ -46,8 +49,26 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel
         if (this.options.MaxActiveDims is { } dims) metadata["max_active_dims"] = dims.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Loads a model folder.</summary>
-    public static EvaluationEmbeddingModel Load(string path, EvaluationEmbeddingOptions? options = null) => new(SentenceEncoder.Load(path), path, options);
+    /// <summary>Loads a model folder; the encoder is this model's, disposed with it.</summary>
+    public static EvaluationEmbeddingModel Load(string path, EvaluationEmbeddingOptions? options = null)
+    {
+        var encoder = SentenceEncoder.Load(path);
+        try
+        {
+            return new EvaluationEmbeddingModel(encoder, path, options) { ownsEncoder = true };
+        }
+        catch
+        {
+            encoder.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Disposes the encoder when this model loaded it (<see cref="Load"/>); one passed in is left alone.</summary>
+    public void Dispose()
+    {
+        if (ownsEncoder) Encoder.Dispose();
+    }
 
     /// <summary>The wrapped encoder.</summary>
     public SentenceEncoder Encoder { get; }

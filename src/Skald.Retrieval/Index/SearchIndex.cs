@@ -87,7 +87,11 @@ public sealed class SearchIndex : IDisposable
     /// <summary>Whether stored vectors are unit length (cosine similarity), so queries must be normalised too.</summary>
     public bool Normalized => Manifest.Similarity != "dot";
 
-    /// <summary>Opens an index folder; a missing or damaged part throws <see cref="EvaluationException"/> naming the file.</summary>
+    /// <summary>
+    /// Opens an index folder. No index there throws <see cref="DirectoryNotFoundException"/> (no such folder) or
+    /// <see cref="FileNotFoundException"/> (a folder or file without the index's manifest; <see cref="FileNotFoundException.FileName"/>
+    /// is the manifest's path), each naming the path; a damaged part throws <see cref="EvaluationException"/> naming the file.
+    /// </summary>
     public static SearchIndex Open(string folder)
     {
         // A writer killed between moving the old index aside and the new one in left it as a hidden sibling: put it
@@ -100,7 +104,10 @@ public sealed class SearchIndex : IDisposable
         {
         }
         string manifestPath = Path.Combine(folder, IndexWriter.ManifestFile);
-        if (!File.Exists(manifestPath)) throw new EvaluationException($"{folder}: not a Skald index (no {IndexWriter.ManifestFile}; make one with 'skald index build')");
+        if (!Directory.Exists(folder) && !File.Exists(folder))
+            throw new DirectoryNotFoundException($"{folder}: not a Skald index (no such folder; make one with 'skald index build')");
+        if (!File.Exists(manifestPath))
+            throw new FileNotFoundException($"{folder}: not a Skald index (no {IndexWriter.ManifestFile}; make one with 'skald index build')", manifestPath);
         IndexManifest manifest;
         try
         {

@@ -13,11 +13,19 @@ public sealed class EmbeddingGeneratorContainerTests
 {
     private static readonly string Folder = TestPaths.FixtureModel("bert-cased-mean");
 
+    /// <summary>
+    /// Registers as Microsoft.Extensions.AI's <c>AddEmbeddingGenerator(factory)</c> does (a singleton the container makes,
+    /// and so disposes), with its signature, so that the README's call infers its types here as it does there.
+    /// </summary>
+    private static IServiceCollection AddEmbeddingGenerator<TInput, TEmbedding>(IServiceCollection services,
+        Func<IServiceProvider, IEmbeddingGenerator<TInput, TEmbedding>> factory)
+        where TEmbedding : Embedding => services.AddSingleton(factory);
+
     [Fact]
     public async Task TheContainerDisposesTheGeneratorAndTheEncoderItLoaded()
     {
         var services = new ServiceCollection();
-        services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(_ => SkaldEmbeddingGenerator.Load(Folder));
+        AddEmbeddingGenerator(services, _ => SkaldEmbeddingGenerator.Load(Folder)); // as the README writes it
         SentenceEncoder encoder;
         using (var provider = services.BuildServiceProvider())
         {

@@ -67,7 +67,7 @@ public sealed class TextIndexTests
         var manifest = TextIndex.Build(folder, model, Rows, language: "nb");
         Assert.Equal(Path.GetFullPath(ModelFolder), manifest.Model);
 
-        using var index = SearchIndex.Open(folder);
+        using var index = TextIndex.Open(folder, model);
         Assert.Equal(3, index.LiveCount);
         var rows = Rows.Select(r => Unit(encoder.Encode([r.FullText], new EncodeOptions { PromptName = "passage" })[0])).ToArray();
         for (int r = 0; r < rows.Length; r++)
@@ -98,6 +98,23 @@ public sealed class TextIndexTests
         Assert.Equal(4, index.LiveCount);
         Assert.Equal("lonn", Assert.Single(TextIndex.Search(index, model, "25.", SearchMode.Bm25)).Record.Id);
         Assert.Equal("kantine", Assert.Single(TextIndex.Search(index, model, "Kantina", SearchMode.Bm25)).Record.Id);
+    }
+
+    [Fact]
+    public void OpeningWithTheModelRefusesAnIndexOfAnotherModelNamingBoth()
+    {
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        using (var model = EncoderEmbeddingModel.Load(ModelFolder)) TextIndex.Build(folder, model, Rows);
+        using (var copy = EncoderEmbeddingModel.Load(TestPaths.CopyOfFixtureModel("bert-cased-mean")))
+        using (var index = TextIndex.Open(folder, copy)) // the same files elsewhere: the same model
+            Assert.Equal(3, index.LiveCount);
+        string other = TestPaths.FixtureModel("bert-uncased-max");
+        using var another = EncoderEmbeddingModel.Load(other);
+        var e = Assert.Throws<ArgumentException>(() => TextIndex.Open(folder, another));
+        Assert.Equal("model", e.ParamName);
+        Assert.StartsWith(folder + ": the index was built with the model " + Path.GetFullPath(ModelFolder), e.Message);
+        Assert.Contains(Path.GetFullPath(other), e.Message);
+        Assert.Throws<DirectoryNotFoundException>(() => TextIndex.Open(Path.Combine(folder, "nowhere"), another));
     }
 
     [Fact]

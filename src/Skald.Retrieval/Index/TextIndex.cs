@@ -45,6 +45,39 @@ public static class TextIndex
     }
 
     /// <summary>
+    /// Opens the index in <paramref name="folder"/> (as <see cref="SearchIndex.Open"/>: no index there throws
+    /// <see cref="DirectoryNotFoundException"/> or <see cref="FileNotFoundException"/>) after checking that it was built
+    /// with <paramref name="model"/>'s model, as <c>skald serve --index</c> checks it: that folder or a copy with the
+    /// same files, not changed since, vectors of its kind and width. Query vectors of another model would be compared
+    /// with document vectors they have nothing in common with, so another model throws <see cref="ArgumentException"/>
+    /// naming both.
+    /// </summary>
+    public static SearchIndex Open(string folder, EncoderEmbeddingModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var index = SearchIndex.Open(folder);
+        try
+        {
+            var manifest = index.Manifest;
+            string path = Path.TrimEndingDirectorySeparator(Path.GetFullPath(model.ModelPath));
+            string built = Path.TrimEndingDirectorySeparator(Path.GetFullPath(manifest.Model));
+            if (!ModelFingerprint.Matches(manifest, path, index.Folder))
+                throw new ArgumentException($"{folder}: the index was built with the model {built}, not {path}; search it with that model or build it again", nameof(model));
+            if (string.Equals(path, built, StringComparison.Ordinal) && !ModelFingerprint.Unchanged(manifest, path, index.Folder))
+                throw new ArgumentException($"{folder}: the model {path} has changed since the index was built with it (its files differ); build the index again", nameof(model));
+            if (model.IsSparse != manifest.Sparse || (model.Dimension != manifest.Dimension && !(manifest.TruncateDim > 0 && manifest.Dimension < model.Dimension)))
+                throw new ArgumentException($"{folder}: the index holds {manifest.Dimension}-value {(manifest.Sparse ? "sparse" : "dense")} vectors, " +
+                    $"the model makes {model.Dimension}-value {(model.IsSparse ? "sparse" : "dense")} ones; build the index again", nameof(model));
+            return index;
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// The <paramref name="topK"/> best rows of <paramref name="index"/> for <paramref name="query"/>, embedded by
     /// <paramref name="model"/> (the index's own model) unless <paramref name="mode"/> is BM25 alone.
     /// </summary>

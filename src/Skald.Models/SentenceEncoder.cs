@@ -258,7 +258,6 @@ public sealed partial class SentenceEncoder
     /// </summary>
     public float[][] Encode(IReadOnlyList<string> texts, EncodeOptions? options, CancellationToken cancellationToken)
     {
-        ThrowIfDisposed();
         options ??= new EncodeOptions();
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1");
         var inputs = Prepare(texts, options);

@@ -8,7 +8,8 @@ namespace Skald.Retrieval.Index;
 /// (<see cref="Record"/>), embedded by an <see cref="EncoderEmbeddingModel"/> with the model's prompts, exact dense
 /// search and BM25 with default settings. What it writes is what <c>skald index build</c> writes (the CLI can search,
 /// add to and serve it); <see cref="IndexBuilder"/> takes the other settings (chunking records, quantized rows, IVF,
-/// HNSW, PQ).
+/// HNSW, PQ). A text longer than the model's max_seq_length is embedded from its first tokens, as the model truncates
+/// it (BM25 reads all of it): cut long texts into rows first, for instance with <see cref="EncoderEmbeddingModel.SplitToFit"/>.
 /// </summary>
 public static class TextIndex
 {

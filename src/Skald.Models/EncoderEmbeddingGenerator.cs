@@ -8,7 +8,10 @@ namespace Skald.Models;
 /// <typeparamref name="TEmbedding"/>. <see cref="EmbeddingGenerationOptions.Dimensions"/> below the model's dimension
 /// keeps each embedding's first values at unit length again (OpenAI's <c>dimensions</c>, a Matryoshka model's width).
 /// The cancellation token of <see cref="GenerateAsync"/> is honoured between forward passes (each of
-/// <see cref="EncodeOptions.BatchSize"/> texts). The generator does not own the encoder: disposing it leaves the encoder usable.
+/// <see cref="EncodeOptions.BatchSize"/> texts). A generator owns its encoder when <see cref="OwnsEncoder"/> says so (the
+/// generators' <c>Load</c> factories load one and own it): disposing the generator then disposes the encoder. One made
+/// over an encoder the caller passed in leaves it alone: disposing the generator leaves the encoder usable. A disposed
+/// generator refuses further calls with <see cref="ObjectDisposedException"/>; disposing twice is fine.
 /// </summary>
 public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerator<string, TEmbedding>
     where TEmbedding : Embedding
@@ -16,6 +19,7 @@ public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerato
     private readonly SentenceEncoder encoder;
     private readonly EncodeOptions defaults;
     private readonly EmbeddingGeneratorMetadata metadata;
+    private int disposed;
 
     /// <summary>Wraps an encoder; <paramref name="defaults"/> apply to every call (prompt, batch size).</summary>
     protected EncoderEmbeddingGenerator(SentenceEncoder encoder, EncodeOptions? defaults, string? modelId)
@@ -26,6 +30,12 @@ public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerato
         metadata = new EmbeddingGeneratorMetadata("skald", null, modelId ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(encoder.Folder.Path)), encoder.Dimension);
     }
 
+    /// <summary>
+    /// Whether disposing this generator disposes its encoder too: false for an encoder the caller passed in (the caller
+    /// disposes it, after every generator over it), true for one the generator loaded itself (the <c>Load</c> factories).
+    /// </summary>
+    public bool OwnsEncoder { get; init; }
+
     /// <summary>The embedding of one input from its float vector.</summary>
     protected abstract TEmbedding Create(float[] vector);
 
@@ -34,6 +44,7 @@ public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerato
         EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(values);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
         var texts = values.ToList();
         var encode = defaults;
         if (options?.Dimensions is int d && d != encoder.Dimension)
@@ -72,6 +83,33 @@ public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerato
         return null;
     }
 
-    /// <inheritdoc />
-    public void Dispose() => GC.SuppressFinalize(this);
+    /// <summary>
+    /// Refuses later calls with <see cref="ObjectDisposedException"/>, and disposes the encoder when this generator owns
+    /// it (<see cref="OwnsEncoder"/>); an encoder passed in stays usable. Disposing twice does nothing.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 0 && OwnsEncoder) encoder.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// Loads the model folder (or hub id) at <paramref name="path"/> (<see cref="SentenceEncoder.Load(string, IReadOnlyList{string}?, Skald.Tensors.WeightPrecision)"/>)
+    /// and wraps it with <paramref name="create"/>, the generator owning the encoder; the encoder is disposed again when
+    /// <paramref name="create"/> throws.
+    /// </summary>
+    private protected static TGenerator LoadOwned<TGenerator>(string path, Func<SentenceEncoder, TGenerator> create)
+        where TGenerator : EncoderEmbeddingGenerator<TEmbedding>
+    {
+        var encoder = SentenceEncoder.Load(path);
+        try
+        {
+            return create(encoder);
+        }
+        catch
+        {
+            encoder.Dispose();
+            throw;
+        }
+    }
 }

@@ -30,7 +30,7 @@ public static partial class LayerTruncation
     {
         var folder = ModelFolder.Read(source);
         string configPath = Path.Combine(folder.TransformerPath, "config.json");
-        var model = SentenceEncoder.Load(source);
+        using var model = SentenceEncoder.Load(source);
         if (!model.Transformer.ReportsHiddenStates)
             throw new ModelFormatException($"{source}: cutting layers is for BERT, XLM-R, ModernBERT, NorBERT, Llama-family and Gemma models, not {model.Transformer.Config.ModelType}");
         int total = model.Transformer.Config.NumLayers;

@@ -22,6 +22,7 @@ public sealed partial class SentenceEncoder
     public SentenceEncoder AsCsr(SparseAutoEncoderConfig config, ulong seed = 42)
     {
         ArgumentNullException.ThrowIfNull(config);
+        ThrowIfDisposed();
         if (IsSparse || Folder.IsStatic || Folder.Llm2Vec is not null || queryDense.Length > 0 || Folder.DefaultRoute is not null)
             throw new ModelFormatException($"{Folder.Path}: a CSR model is a dense sentence-transformers chain (Transformer → Pooling → Dense* → Normalize?) with a SparseAutoEncoder after it");
         if (config.InputDim != Dimension)
@@ -33,7 +34,7 @@ public sealed partial class SentenceEncoder
             AutoEncoderPath = Path.Combine(Folder.Path, module), IsSentenceTransformers = true,
             Similarity = File.Exists(Path.Combine(Folder.Path, "config_sentence_transformers.json")) ? Folder.Similarity : SimilarityFunction.Dot,
         };
-        return Create(folder, Tokenizer, Transformer, newAutoEncoder: autoEncoder);
+        return ShareLifetime(Create(folder, Tokenizer, Transformer, newAutoEncoder: autoEncoder));
     }
 
     /// <summary>
@@ -42,6 +43,7 @@ public sealed partial class SentenceEncoder
     /// </summary>
     public AutoEncoderPass ForwardAutoEncoder(Tape tape, ModelInputs inputs)
     {
+        ThrowIfDisposed();
         var autoEncoder = AutoEncoder ?? throw new ModelFormatException($"{Folder.Path}: not a CSR model (no SparseAutoEncoder module)");
         var tokens = TokenBatch.Pad(inputs.Encodings, PadId, PaddingSide);
         var hidden = TransformerForward(tape, tokens); // [B·T, C]

@@ -20,6 +20,7 @@ public sealed partial class SentenceEncoder
     /// </summary>
     public ModelInputs Prepare(IReadOnlyList<string> texts, EncodeOptions? options = null)
     {
+        ThrowIfDisposed();
         options ??= new EncodeOptions();
         int maxLength = Math.Min(options.MaxLength ?? MaxSeqLength, Transformer.MaxSequenceLength);
         if (Folder.Llm2Vec is { } llm2vec)

@@ -18,6 +18,7 @@ public sealed partial class SentenceEncoder
     /// </summary>
     public (Variable Final, Variable[] Layers) ForwardLayers(Tape tape, ModelInputs inputs, IReadOnlyList<int> layers)
     {
+        ThrowIfDisposed();
         if (IsSparse || StaticQuery is not null)
             throw new InvalidOperationException($"{Folder.Path}: per-layer embeddings are for dense models, not sparse encoders");
         if (TransformerFrozen) throw new InvalidOperationException($"{Folder.Path}: per-layer embeddings need a transformer that trains");

@@ -59,10 +59,11 @@ public sealed partial class SentenceEncoder
     public SentenceEncoder AsSparse(SpladeConfig splade, ulong seed = 42)
     {
         ArgumentNullException.ThrowIfNull(splade);
+        ThrowIfDisposed();
         if (Folder.IsStatic || Folder.Llm2Vec is not null || dense.Length > 0 || queryDense.Length > 0 || AutoEncoder is not null)
             throw new ModelFormatException($"{Folder.Path}: a sparse encoder is an MLMTransformer with SpladePooling; this folder's chain has other modules");
         var folder = Folder with { Splade = splade, Pooling = null, Normalize = false, Similarity = SimilarityFunction.Dot, IsSentenceTransformers = true };
-        return Create(folder, Tokenizer, Transformer, newSpladeHead: true, seed);
+        return ShareLifetime(Create(folder, Tokenizer, Transformer, newSpladeHead: true, seed));
     }
 
     /// <summary>The sparse embeddings of <paramref name="texts"/>: each text's non-zero vocabulary entries (<see cref="Encode(IReadOnlyList{string}, EncodeOptions?)"/>, kept sparse).</summary>

@@ -32,6 +32,7 @@ public sealed partial class SentenceEncoder
     private SentenceEncoder(ModelFolder folder, Tokenizer tokenizer, ITransformer transformer, PoolingConfig pooling,
         DenseModule[] dense, DenseModule[] queryDense, int maxSeqLength, MaskedLmHead? spladeHead = null, SparseAutoEncoder? autoEncoder = null)
     {
+        lifetime.Join(this);
         SpladeHead = spladeHead;
         AutoEncoder = autoEncoder;
         this.queryDense = queryDense;
@@ -182,10 +183,11 @@ public sealed partial class SentenceEncoder
     /// </summary>
     public SentenceEncoder WithAttention(AttentionMode mode)
     {
+        ThrowIfDisposed();
         if (Transformer is not IDecoder decoder)
             throw new ModelFormatException($"{Folder.Path}: attention can be switched on decoders only ({Transformer.Config.ModelType} is an encoder)");
         var model = mode == AttentionMode.Bidirectional && !Folder.IsSentenceTransformers && Folder.Llm2Vec is null
-            ? Create(Folder.AsLlm2Vec(), Tokenizer, Transformer)
+            ? ShareLifetime(Create(Folder.AsLlm2Vec(), Tokenizer, Transformer))
             : this;
         model.PackWeights = PackWeights;
         model.inference.QuantizeLinear = QuantizeInt8; // an int8 folder stays int8 when switched
@@ -327,6 +329,7 @@ public sealed partial class SentenceEncoder
     /// </summary>
     public Variable Forward(Tape tape, ModelInputs inputs, bool normalize = false)
     {
+        ThrowIfDisposed();
         if (inputs.Query && StaticQuery is { } staticQuery)
         {
             var weights = Ops.SparseStatic(tape, [.. inputs.Encodings.Select(e => e.Ids)], staticQuery.Weight); // [B, V]: no transformer on this route
@@ -351,6 +354,7 @@ public sealed partial class SentenceEncoder
     public Variable Forward(Tape tape, TokenBatch tokens, int promptLength = 0, bool normalize = false, int[]? embedMask = null,
         int? maxActiveDims = null)
     {
+        ThrowIfDisposed();
         var hidden = TransformerForward(tape, tokens); // [B·T, C]
         if (SpladeHead is not null)
         {
@@ -373,6 +377,7 @@ public sealed partial class SentenceEncoder
     /// </summary>
     public void TokenStates(TokenBatch tokens, Span<float> hidden)
     {
+        ThrowIfDisposed();
         lock (gate)
         {
             inference.Reset();

@@ -20,6 +20,13 @@ public sealed class SkaldBinaryEmbeddingGenerator(SentenceEncoder encoder, Encod
         return bits;
     }
 
+    /// <summary>
+    /// A binary generator over the model at <paramref name="path"/> (a folder or hub id), which it owns
+    /// (<see cref="EncoderEmbeddingGenerator{TEmbedding}.OwnsEncoder"/>): disposing the generator disposes the encoder.
+    /// </summary>
+    public static SkaldBinaryEmbeddingGenerator Load(string path, EncodeOptions? defaults = null, string? modelId = null) =>
+        LoadOwned(path, encoder => new SkaldBinaryEmbeddingGenerator(encoder, defaults, modelId) { OwnsEncoder = true });
+
     /// <inheritdoc />
     protected override BinaryEmbedding Create(float[] vector) => new(SignBits(vector));
 }

@@ -8,7 +8,7 @@ namespace Skald.Serving;
 /// <summary>
 /// Maps Skald's OpenAI-compatible endpoints into an ASP.NET Core app, for hosting a model inside an existing service:
 /// <code>
-/// var encoder = SentenceEncoder.Load("models/my-model");
+/// using var encoder = SentenceEncoder.Load("models/my-model"); // the app's: disposed after Run returns
 /// var app = WebApplication.CreateBuilder(args).Build();
 /// var embeddings = app.MapSkaldEmbeddings(encoder);   // POST /v1/embeddings, GET /v1/models
 /// app.MapSkaldMetrics(embeddings);                     // GET /metrics (Prometheus text)
@@ -21,7 +21,8 @@ public static class SkaldEndpoints
 {
     /// <summary>
     /// Serves <paramref name="encoder"/> at <c>POST /v1/embeddings</c> and <c>GET /v1/models</c> (plus
-    /// <c>/v1/models/{id}</c>); returns the service (for <see cref="MapSkaldMetrics(IEndpointRouteBuilder, EmbeddingService, string)"/>, <see cref="MapSkaldHealth(IEndpointRouteBuilder, EmbeddingService, string)"/>).
+    /// <c>/v1/models/{id}</c>); returns the service (for <see cref="MapSkaldMetrics(IEndpointRouteBuilder, EmbeddingService, string)"/>, <see cref="MapSkaldHealth(IEndpointRouteBuilder, EmbeddingService, string)"/>),
+    /// which is disposed when the app stops. The encoder stays the caller's, to dispose after the app has stopped.
     /// </summary>
     public static EmbeddingService MapSkaldEmbeddings(this IEndpointRouteBuilder endpoints, Skald.Models.SentenceEncoder encoder,
         EmbeddingServiceOptions? options = null)

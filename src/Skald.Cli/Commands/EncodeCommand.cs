@@ -82,7 +82,7 @@ internal sealed class EncodeCommand : Command
         Rerankers.WarnIfCrossEncoder(folder, "skald rerank", quiet);
         var adapterFolders = HubModels.ResolveAll(CliOptions.AdapterFolders(p.GetValue(adapters)), quiet);
         OutputPath.NotAFileOf("--output", outputPath, [folder, .. adapterFolders]);
-        var encoder = SentenceEncoder.Load(folder, adapterFolders, InfoCommand.Precision(p.GetValue(weights)));
+        using var encoder = SentenceEncoder.Load(folder, adapterFolders, InfoCommand.Precision(p.GetValue(weights)));
         QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet);
         if (p.GetValue(route) is { } r && r is not ("query" or "document"))
             throw new UsageException($"--route must be query or document, not '{r}'");

@@ -107,10 +107,11 @@ internal sealed class GenerationEvaluation
                 systems.Add(name, answers);
             }
             BertScorer? bert = null;
-            if (metrics.Contains("bertscore"))
+            using var encoder = metrics.Contains("bertscore")
+                ? SentenceEncoder.Load(HubModels.Resolve(p.GetValue(BertScoreModel) ?? throw new UsageException("--metrics bertscore needs --bertscore-model DIR"), quiet))
+                : null;
+            if (encoder is not null)
             {
-                string dir = p.GetValue(BertScoreModel) ?? throw new UsageException("--metrics bertscore needs --bertscore-model DIR");
-                var encoder = SentenceEncoder.Load(HubModels.Resolve(dir, quiet));
                 var baseline = p.GetValue(BertScoreBaseline) is { } b ? Evaluation.Generation.BertScoreBaseline.Read(b, encoder.Transformer.Config.NumLayers) : null;
                 bert = new BertScorer(encoder, p.GetValue(BertScoreIdf), baseline);
             }

@@ -32,7 +32,7 @@ internal sealed class MergeCommand : Command
         CliOptions.RequireNewFolder(dir);
         var names = CliOptions.AdapterFolders(p.GetValue(adapters));
         var folders = names.Select(a => HubModels.Resolve(a, quiet)).ToList();
-        var encoder = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet), folders);
+        using var encoder = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet), folders);
         Training.Output.ModelSaver.Save(encoder, dir);
         Terminal.Log($"merged {folders.Count} adapter(s) into {encoder.Folder.Path}: {dir}", quiet);
         return 0;

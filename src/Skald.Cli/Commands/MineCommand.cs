@@ -105,7 +105,7 @@ internal sealed class MineCommand : Command
             bool quiet = p.GetValue(CliOptions.Quiet);
             var (sourceTexts, sourceLines) = Unique(TextInput.Read(p.GetValue(source)!, allowBlank: false));
             var (targetTexts, targetLines) = Unique(TextInput.Read(p.GetValue(target)!, allowBlank: false));
-            var encoder = LoadDense(p, model);
+            using var encoder = LoadDense(p, model);
             float[][] Encode(List<string> texts, string what) => ProgressView.Run($"encoding {what}", texts.Count >= 64, quiet,
                 bar => encoder.Encode(texts, new EncodeOptions { BatchSize = p.GetValue(batch) ?? 32, Progress = (done, total) => bar.Report(done, total) }));
             var pairs = BitextMining.Mine(Encode(sourceTexts, "sources"), Encode(targetTexts, "targets"), p.GetValue(k) ?? 4, p.GetValue(minScore) ?? 1.0);
@@ -137,7 +137,11 @@ internal sealed class MineCommand : Command
     private static SentenceEncoder LoadDense(ParseResult p, Option<string> model)
     {
         var encoder = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, p.GetValue(CliOptions.Quiet)));
-        if (encoder.IsSparse) throw new UsageException("mine compares dense embeddings by cosine similarity; this model is a sparse encoder");
+        if (encoder.IsSparse)
+        {
+            encoder.Dispose();
+            throw new UsageException("mine compares dense embeddings by cosine similarity; this model is a sparse encoder");
+        }
         return encoder;
     }
 
@@ -147,7 +151,7 @@ internal sealed class MineCommand : Command
     {
         bool quiet = p.GetValue(CliOptions.Quiet);
         var texts = TextInput.Read(p.GetValue(input)!, allowBlank: false);
-        var encoder = LoadDense(p, model);
+        using var encoder = LoadDense(p, model);
         var embeddings = ProgressView.Run("encoding", texts.Count >= 64, quiet, bar => encoder.Encode(texts, new EncodeOptions
         {
             BatchSize = p.GetValue(batch) ?? 32,

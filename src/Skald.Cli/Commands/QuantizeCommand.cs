@@ -36,7 +36,7 @@ internal sealed class QuantizeCommand : Command
             Terminal.Log($"wrote {dir}: a cross-encoder with {crossKeys.Count} Linear weights in int8 ({Int8Checkpoint.ConfigFile}), its head in float32", quiet);
             return 0;
         }
-        var encoder = SentenceEncoder.Load(source);
+        using var encoder = SentenceEncoder.Load(source);
         if (encoder.Transformer.Parameters.Count == 0 || encoder.Folder.IsStatic)
             throw new InputException($"{encoder.Folder.Path}: a static embedding model has no Linear layers to quantise");
         var keys = Int8Checkpoint.Save(encoder, dir);

@@ -124,7 +124,7 @@ internal sealed class ServeCommand : Command
             string? needs = p.GetValue(generatorAdapters) is not null ? "--generator-adapters" : p.GetValue(generatorName) is not null ? "--generator-name" : null;
             if (needs is not null) throw new UsageException($"{needs} needs --generator");
         }
-        var encoder = modelPath is null ? null
+        using var encoder = modelPath is null ? null
             : SentenceEncoder.Load(modelPath, [.. CliOptions.AdapterFolders(p.GetValue(adapters))], InfoCommand.Precision(p.GetValue(weights)));
         if (encoder is not null) Rerankers.WarnIfCrossEncoder(encoder.Folder.Path, "--reranker", quiet);
         int refreshSeconds = p.GetValue(indexRefresh) ?? 2;

@@ -27,7 +27,7 @@ internal sealed class StaticDistillCommand : Command
         bool quiet = p.GetValue(CliOptions.Quiet);
         string outputPath = p.GetValue(output)!;
         CliOptions.RequireNewFolder(outputPath); // the model replaces the folder: never one that holds something
-        var teacher = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet));
+        using var teacher = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet));
         var text = p.GetValue(corpus) is { } c ? CliOptions.Items(c).SelectMany(TextInput.ReadLinesOf).ToList() : null;
         if (text is { Count: 0 }) // no frequencies would weigh every token alike, not as the corpus says
             throw new InputException($"{p.GetValue(corpus)}: no text lines (--corpus gives the token frequencies of the SIF weights)");

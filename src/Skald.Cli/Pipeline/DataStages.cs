@@ -109,9 +109,8 @@ internal static class DataStages
         {
             var set = DatasetReader.Read(resolve(data)).WithoutLists("mine-negatives");
             var extra = corpus is null ? null : DataMineNegativesCommand.ReadCorpus(resolve(corpus));
-            ICandidateScorer scorer = model.Equals("bm25", StringComparison.OrdinalIgnoreCase)
-                ? new Bm25CandidateScorer(new Bm25Model())
-                : new DenseCandidateScorer(EvaluationEmbeddingModel.Load(resolve(model)));
+            using var embedder = model.Equals("bm25", StringComparison.OrdinalIgnoreCase) ? null : EvaluationEmbeddingModel.Load(resolve(model));
+            ICandidateScorer scorer = embedder is null ? new Bm25CandidateScorer(new Bm25Model()) : new DenseCandidateScorer(embedder);
             var mined = HardNegativeMiner.Mine([.. set.Rows.Select(row => (row[0], row[1]))], (set.Columns[0], set.Columns[1]), scorer, options, extra);
             string file = target + ".jsonl";
             MinedDataWriter.Write(mined, file);

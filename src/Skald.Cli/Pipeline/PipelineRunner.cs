@@ -167,7 +167,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
                 if (Directory.Exists(file)) file = Path.Combine(file, "tokenizer.json");
                 return Training.Static.StaticModelWriter.CreateRandom(target, file, dim, normalize, seed);
             }
-            var teacher = Skald.Models.SentenceEncoder.Load(Ref(model!));
+            using var teacher = Skald.Models.SentenceEncoder.Load(Ref(model!));
             var text = corpus.Count > 0 ? corpus.Select(Ref).SelectMany(TextInput.ReadLinesOf).ToList() : null;
             var table = Training.Static.StaticDistiller.Distill(teacher, dim, new Training.Static.StaticDistillOptions { Corpus = text });
             table.Save(target, normalize);

@@ -145,7 +145,8 @@ internal static class StudyStages
                     if (!predictions.TryAdd(name, GenerationFiles.ReadPredictions(path))) throw new InputException($"{s.Keys.Where("systems")}: system '{name}' given twice");
                 }
                 var humanPreferences = preferences is null ? null : GenerationFiles.ReadPreferences(resolve(preferences));
-                var bert = bertModel is null ? null : new BertScorer(SentenceEncoder.Load(resolve(bertModel)), idf);
+                using var bertEncoder = bertModel is null ? null : SentenceEncoder.Load(resolve(bertModel));
+                var bert = bertEncoder is null ? null : new BertScorer(bertEncoder, idf);
                 using var judgeClient = judgeEndpoint is null ? null : new LlmAnswerJudge(
                     new LlmSettings { Endpoint = judgeEndpoint, Model = judgeModel!, ApiKey = judgeKey! }, target + ".judge.jsonl");
                 var report = new GenerationEvaluator { Metrics = metrics, BertScore = bert, Judge = judgeClient }

@@ -88,6 +88,7 @@ public static class BenchmarkRunner
                 }
                 results[(m.Name, task.Name)] = result;
             }
+            m.Release(); // its tasks are done: a model folder's encoder closes its files before the next model loads
         }
         var board = new Leaderboard([.. models.Select(m => m.Name)], [.. suite.Tasks.Select(t => (t.Name, t.TypeName, t.Language))], results);
         return new BenchmarkReport(suite, board, computed, cached, skipped);
@@ -159,6 +160,13 @@ public static class BenchmarkRunner
         public string Key { get; }
         public bool RetrievalOnly { get; }
         public IEvaluationModel Model => model ??= factory();
+
+        /// <summary>Disposes the model once its tasks are done (what it loaded is released); a later use loads it again.</summary>
+        public void Release()
+        {
+            (model as IDisposable)?.Dispose();
+            model = null;
+        }
 
         /// <summary>
         /// The entries of <paramref name="spec"/>: one, or for a model folder one per width of

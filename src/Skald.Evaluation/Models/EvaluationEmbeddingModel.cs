@@ -9,12 +9,15 @@ namespace Skald.Evaluation.Models;
 /// The embedding model that <c>skald evaluate</c> and <c>skald benchmark</c> run: a model folder's
 /// <see cref="SentenceEncoder"/> as an <see cref="IEmbeddingModel"/>, with role prompts, duplicate texts encoded once,
 /// and an optional on-disk <see cref="EmbeddingCache"/>. (During training, Skald.Training's adapter plays this part.)
+/// Disposing it disposes the encoder when it loaded it (<see cref="Load"/>); an encoder passed to the constructor stays
+/// the caller's.
 /// </summary>
-public sealed class EvaluationEmbeddingModel : IEmbeddingModel
+public sealed class EvaluationEmbeddingModel : IEmbeddingModel, IDisposable
 {
     private readonly EvaluationEmbeddingOptions options;
     private readonly EmbeddingCache? cache;
     private readonly Dictionary<string, string> metadata;
+    private bool ownsEncoder;
 
     /// <summary>Wraps a loaded encoder; <paramref name="modelPath"/> identifies it for the cache.</summary>
     public EvaluationEmbeddingModel(SentenceEncoder encoder, string modelPath, EvaluationEmbeddingOptions? options = null)
@@ -46,8 +49,26 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel
         if (this.options.MaxActiveDims is { } dims) metadata["max_active_dims"] = dims.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Loads a model folder.</summary>
-    public static EvaluationEmbeddingModel Load(string path, EvaluationEmbeddingOptions? options = null) => new(SentenceEncoder.Load(path), path, options);
+    /// <summary>Loads a model folder; the encoder is this model's, disposed with it.</summary>
+    public static EvaluationEmbeddingModel Load(string path, EvaluationEmbeddingOptions? options = null)
+    {
+        var encoder = SentenceEncoder.Load(path);
+        try
+        {
+            return new EvaluationEmbeddingModel(encoder, path, options) { ownsEncoder = true };
+        }
+        catch
+        {
+            encoder.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Disposes the encoder when this model loaded it (<see cref="Load"/>); one passed in is left alone.</summary>
+    public void Dispose()
+    {
+        if (ownsEncoder) Encoder.Dispose();
+    }
 
     /// <summary>The wrapped encoder.</summary>
     public SentenceEncoder Encoder { get; }
@@ -106,16 +127,12 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel
         }
         if (missing.Count == 0) return result;
         var unique = missing.Keys.ToArray();
-        // An LLM2Vec model takes its role text as an instruction (attended to, not pooled), not as a prompt.
-        bool llm2vec = Encoder.Folder.Llm2Vec is not null;
-        var vectors = Encoder.Encode(unique, new EncodeOptions
+        // The role's prompt as RoleEncoding puts it (an LLM2Vec model's instruction; a Router folder's route), as an index built from code does.
+        var vectors = Encoder.Encode(unique, RoleEncoding.Options(Encoder, role, prompt) with
         {
             BatchSize = options.BatchSize,
-            Prompt = llm2vec ? null : prompt,
-            Instruction = llm2vec && !string.IsNullOrEmpty(prompt) ? prompt : null,
             MaxLength = options.MaxLength,
             Progress = options.Progress,
-            Route = route, // a Router folder's routes
             MaxActiveDims = options.MaxActiveDims, // a CSR model keeps that many latents
             TruncateDim = options.TruncateDim,
         });
@@ -142,37 +159,6 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel
     }
 
     /// <inheritdoc/>
-    /// <remarks>
-    /// Pieces are cut at token boundaries (the tokenizer's character offsets); a piece that re-tokenises longer than
-    /// the limit (a word split mid-way) is halved again, so every piece fits with its prompt and special tokens.
-    /// </remarks>
-    public IReadOnlyList<string> SplitToFit(string text, TextRole role)
-    {
-        var tok = Encoder.Tokenizer;
-        string prompt = PromptFor(role) ?? "";
-        int specials = tok.Encode("", true).Ids.Length;
-        int promptTokens = prompt.Length == 0 ? 0 : tok.Encode(prompt, false).Ids.Length;
-        int budget = Math.Max(4, MaxTokens - specials - promptTokens);
-        var pieces = new List<string>();
-        Split(text, budget, pieces, 0);
-        return pieces.Count > 0 ? pieces : [text];
-
-        void Split(string t, int size, List<string> into, int depth)
-        {
-            if (depth > 8 || tok.Encode(prompt + t, true).Ids.Length <= MaxTokens)
-            {
-                into.Add(t);
-                return;
-            }
-            var enc = tok.Encode(t, false);
-            int step = Math.Max(1, Math.Min(size, (enc.Ids.Length + 1) / 2));
-            for (int start = 0; start < enc.Ids.Length; start += step)
-            {
-                int end = Math.Min(enc.Ids.Length, start + step) - 1;
-                int from = Math.Clamp(enc.Offsets[start].Start, 0, t.Length), to = Math.Clamp(enc.Offsets[end].End, from, t.Length);
-                var piece = t[from..to].Trim();
-                if (piece.Length > 0) Split(piece, Math.Max(1, step - 2), into, depth + 1);
-            }
-        }
-    }
+    /// <remarks>As <see cref="RoleEncoding.SplitToFit"/> cuts it, with the role's prompt and <see cref="MaxTokens"/>.</remarks>
+    public IReadOnlyList<string> SplitToFit(string text, TextRole role) => RoleEncoding.SplitToFit(Encoder.Tokenizer, PromptFor(role), MaxTokens, text);
 }

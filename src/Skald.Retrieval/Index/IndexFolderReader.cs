@@ -14,11 +14,17 @@ namespace Skald.Retrieval.Index;
 /// </summary>
 internal static class IndexFolderReader
 {
-    /// <summary>index.json, checked: format and version, dimension and rows, fingerprint kind, similarity.</summary>
+    /// <summary>
+    /// index.json, checked: format and version, dimension and rows, fingerprint kind, similarity. No folder is a
+    /// <see cref="DirectoryNotFoundException"/>, no manifest a <see cref="FileNotFoundException"/> (its path in FileName).
+    /// </summary>
     public static IndexManifest Manifest(string folder, out string manifestPath)
     {
         manifestPath = Path.Combine(folder, IndexWriter.ManifestFile);
-        if (!File.Exists(manifestPath)) throw new EvaluationException($"{folder}: not a Skald index (no {IndexWriter.ManifestFile}; make one with 'skald index build')");
+        if (!Directory.Exists(folder) && !File.Exists(folder))
+            throw new DirectoryNotFoundException($"{folder}: not a Skald index (no such folder; make one with 'skald index build')");
+        if (!File.Exists(manifestPath))
+            throw new FileNotFoundException($"{folder}: not a Skald index (no {IndexWriter.ManifestFile}; make one with 'skald index build')", manifestPath);
         IndexManifest manifest;
         try
         {

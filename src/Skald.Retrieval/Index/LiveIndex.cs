@@ -32,8 +32,8 @@ public sealed class LiveIndex : IDisposable
     }
 
     /// <summary>
-    /// Opens <paramref name="folder"/> (a damaged index throws <see cref="EvaluationException"/> here, before anything
-    /// is served) and checks it for changes every <paramref name="refresh"/> (null or zero: only when
+    /// Opens <paramref name="folder"/> (no index there throws <see cref="DirectoryNotFoundException"/> or
+    /// <see cref="FileNotFoundException"/>, a damaged one <see cref="EvaluationException"/>, here, before anything is served) and checks it for changes every <paramref name="refresh"/> (null or zero: only when
     /// <see cref="Refresh"/> is called). <paramref name="accept"/> throws <see cref="ArgumentException"/> for a version
     /// that must not be served.
     /// </summary>

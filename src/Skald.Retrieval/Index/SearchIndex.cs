@@ -86,7 +86,11 @@ public sealed class SearchIndex : IDisposable
     /// <summary>Whether stored vectors are unit length (cosine similarity), so queries must be normalised too.</summary>
     public bool Normalized => Manifest.Similarity != "dot";
 
-    /// <summary>Opens an index folder; a missing or damaged part throws <see cref="EvaluationException"/> naming the file.</summary>
+    /// <summary>
+    /// Opens an index folder. No index there throws <see cref="DirectoryNotFoundException"/> (no such folder) or
+    /// <see cref="FileNotFoundException"/> (a folder or file without the index's manifest; <see cref="FileNotFoundException.FileName"/>
+    /// is the manifest's path), each naming the path; a damaged part throws <see cref="EvaluationException"/> naming the file.
+    /// </summary>
     public static SearchIndex Open(string folder)
     {
         // A writer killed between moving the old index aside and the new one in left it as a hidden sibling: put it

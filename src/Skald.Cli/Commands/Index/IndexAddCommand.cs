@@ -43,7 +43,7 @@ internal sealed class IndexAddCommand : Command
                 root = IndexSources.Root(p.GetValue(documents), p.GetValue(corpus), recorded, p.GetValue(documentsRoot), open.Records.Select(r => r.Source));
             }
             string modelDir = IndexOptions.ModelOf(manifest, folder, p.GetValue(model), "");
-            var embedder = EvaluationEmbeddingModel.Load(modelDir, new EvaluationEmbeddingOptions
+            using var embedder = EvaluationEmbeddingModel.Load(modelDir, new EvaluationEmbeddingOptions
             {
                 BatchSize = p.GetValue(batchSize) ?? 32,
                 MaxActiveDims = manifest.MaxActiveDims > 0 ? manifest.MaxActiveDims : null, // rows as the index was built

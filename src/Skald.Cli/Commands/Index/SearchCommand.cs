@@ -71,8 +71,8 @@ internal sealed class SearchCommand : Command
             {
                 string dir = IndexOptions.ModelOf(searchIndex.Manifest, p.GetValue(index)!, p.GetValue(model), "(--mode bm25 still works)");
                 int active = searchIndex.Manifest.MaxActiveDims;
-                vector = EvaluationEmbeddingModel.Load(dir, new EvaluationEmbeddingOptions { MaxActiveDims = active > 0 ? active : null }) // as the rows
-                    .Embed([text], TextRole.Query)[0];
+                using (var embedder = EvaluationEmbeddingModel.Load(dir, new EvaluationEmbeddingOptions { MaxActiveDims = active > 0 ? active : null })) // as the rows
+                    vector = embedder.Embed([text], TextRole.Query)[0];
                 int dim = searchIndex.Manifest.Dimension;
                 if (vector.Length != dim && !(searchIndex.Manifest.TruncateDim > 0 && vector.Length > dim))
                     throw new InputException($"{p.GetValue(index)}: it holds {dim}-value vectors, its model {dir} now makes {vector.Length}; rebuild the index (or --mode bm25)");

@@ -1,0 +1,93 @@
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Models;
+
+namespace Skald.Retrieval.Index;
+
+/// <summary>
+/// An index of texts from code in a few lines, for a program that references Skald.Retrieval alone: whole texts as rows
+/// (<see cref="Record"/>), embedded by an <see cref="EncoderEmbeddingModel"/> with the model's prompts, exact dense
+/// search and BM25 with default settings. What it writes is what <c>skald index build</c> writes (the CLI can search,
+/// add to and serve it); <see cref="IndexBuilder"/> takes the other settings (chunking records, quantized rows, IVF,
+/// HNSW, PQ). A text longer than the model's max_seq_length is embedded from its first tokens, as the model truncates
+/// it (BM25 reads all of it): cut long texts into rows first, for instance with <see cref="EncoderEmbeddingModel.SplitToFit"/>.
+/// </summary>
+public static class TextIndex
+{
+    /// <summary>
+    /// One row for a whole text: <paramref name="id"/> (unique in the index) names the row and, unless
+    /// <paramref name="source"/> does, the document it came from; <paramref name="title"/> is searched with the text.
+    /// </summary>
+    public static IndexRecord Record(string id, string text, string title = "", string? source = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(title);
+        return new IndexRecord(id, source ?? id, source ?? id, 0, text.Length, title, text);
+    }
+
+    /// <summary>
+    /// Builds a new index of <paramref name="records"/> in <paramref name="folder"/> (replacing an earlier index there),
+    /// BM25 stemming for <paramref name="language"/> (a code such as <c>nb</c>, <c>sv</c>, <c>da</c>; null: none).
+    /// </summary>
+    public static IndexManifest Build(string folder, EncoderEmbeddingModel model, IReadOnlyList<IndexRecord> records, string? language = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return IndexBuilder.Build(folder, model, model.ModelPath, records, new Bm25Options(), language, chunkTokens: 0, overlapTokens: 0);
+    }
+
+    /// <summary>
+    /// Adds <paramref name="records"/> to the index in <paramref name="folder"/> (a row whose id is there already is
+    /// replaced); returns how many were added and how many of those replaced a row.
+    /// </summary>
+    public static (int Added, int Replaced) Add(string folder, EncoderEmbeddingModel model, IReadOnlyList<IndexRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return IndexBuilder.Add(folder, model, records, modelPath: model.ModelPath);
+    }
+
+    /// <summary>
+    /// Opens the index in <paramref name="folder"/> (as <see cref="SearchIndex.Open"/>: no index there throws
+    /// <see cref="DirectoryNotFoundException"/> or <see cref="FileNotFoundException"/>) after checking that it was built
+    /// with <paramref name="model"/>'s model, as <c>skald serve --index</c> checks it: that folder or a copy with the
+    /// same files, not changed since, vectors of its kind and width. Query vectors of another model would be compared
+    /// with document vectors they have nothing in common with, so another model throws <see cref="ArgumentException"/>
+    /// naming both.
+    /// </summary>
+    public static SearchIndex Open(string folder, EncoderEmbeddingModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var index = SearchIndex.Open(folder);
+        try
+        {
+            var manifest = index.Manifest;
+            string path = Path.TrimEndingDirectorySeparator(Path.GetFullPath(model.ModelPath));
+            string built = Path.TrimEndingDirectorySeparator(Path.GetFullPath(manifest.Model));
+            if (!ModelFingerprint.Matches(manifest, path, index.Folder))
+                throw new ArgumentException($"{folder}: the index was built with the model {built}, not {path}; search it with that model or build it again", nameof(model));
+            if (string.Equals(path, built, StringComparison.Ordinal) && !ModelFingerprint.Unchanged(manifest, path, index.Folder))
+                throw new ArgumentException($"{folder}: the model {path} has changed since the index was built with it (its files differ); build the index again", nameof(model));
+            if (model.IsSparse != manifest.Sparse || (model.Dimension != manifest.Dimension && !(manifest.TruncateDim > 0 && manifest.Dimension < model.Dimension)))
+                throw new ArgumentException($"{folder}: the index holds {manifest.Dimension}-value {(manifest.Sparse ? "sparse" : "dense")} vectors, " +
+                    $"the model makes {model.Dimension}-value {(model.IsSparse ? "sparse" : "dense")} ones; build the index again", nameof(model));
+            return index;
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The <paramref name="topK"/> best rows of <paramref name="index"/> for <paramref name="query"/>, embedded by
+    /// <paramref name="model"/> (the index's own model) unless <paramref name="mode"/> is BM25 alone.
+    /// </summary>
+    public static IReadOnlyList<IndexHit> Search(SearchIndex index, EncoderEmbeddingModel model, string query, SearchMode mode = SearchMode.Hybrid,
+        int topK = 10)
+    {
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(query);
+        return index.Search(query, mode == SearchMode.Bm25 ? null : model.EmbedQuery(query), mode, topK);
+    }
+}

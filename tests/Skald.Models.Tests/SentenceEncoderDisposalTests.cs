@@ -1,0 +1,71 @@
+using Skald.Models.Modules;
+using Skald.Tensors.Autograd;
+
+namespace Skald.Models.Tests;
+
+/// <summary>
+/// <see cref="SentenceEncoder.Dispose"/>: the files its vocabulary tables are read from close, and afterwards the model
+/// (and every model sharing its transformer) refuses work with <see cref="ObjectDisposedException"/> naming its folder.
+/// </summary>
+public sealed class SentenceEncoderDisposalTests
+{
+    private static readonly string Folder = TestPaths.FixtureModel("bert-cased-mean");
+
+    [Fact]
+    public void ADisposedModelRefusesWorkNamingItsFolderAndDisposingTwiceIsFine()
+    {
+        var model = SentenceEncoder.Load(Folder);
+        Assert.False(model.IsDisposed);
+        model.Dispose();
+        model.Dispose();
+        Assert.True(model.IsDisposed);
+        var encode = Assert.Throws<ObjectDisposedException>(() => model.Encode(["Hei verden"]));
+        Assert.StartsWith(Folder + ":", encode.Message);
+        Assert.DoesNotContain('\n', encode.Message); // one line, for the CLI
+        Assert.Throws<ObjectDisposedException>(() => model.Encode("Hei verden"));
+        Assert.Throws<ObjectDisposedException>(() => model.Tokenize(["Hei verden"]));
+        Assert.Throws<ObjectDisposedException>(() => model.KeepPackedOnly());
+        Assert.Throws<ObjectDisposedException>(() => model.AsSparse(new SpladeConfig()));
+        Assert.Throws<ObjectDisposedException>(() => model.Forward(new Tape(recording: false),
+            new ModelInputs([model.Tokenizer.Encode("Hei", true)], 0, null, false)));
+        Assert.True(model.Dimension > 0); // what describes the model stays readable
+    }
+
+    [Fact]
+    public void DisposingClosesTheFilesTheVocabularyTablesAreReadFrom()
+    {
+        var model = SentenceEncoder.Load(Folder);
+        var table = model.Parameters.First(p => p.IsFileBacked);
+        int width = table.Shape[1];
+        var row = new float[width];
+        table.Widen(0, row); // row 0 read and kept before the model is disposed
+        model.Dispose();
+        table.Widen(0, row); // a kept row stays readable
+        Assert.Throws<ObjectDisposedException>(() => table.Widen((table.Shape[0] - 1) * width, row)); // an unread one would need the file
+    }
+
+    [Fact]
+    public void AModelSharingTheTransformerIsDisposedWithIt()
+    {
+        var dense = SentenceEncoder.Load(Folder);
+        var sparse = dense.AsSparse(new SpladeConfig());
+        Assert.NotEmpty(sparse.Encode(["Hei verden"])[0]);
+        dense.Dispose();
+        Assert.True(sparse.IsDisposed);
+        Assert.Throws<ObjectDisposedException>(() => sparse.Encode(["Hei verden"]));
+
+        var first = SentenceEncoder.Load(Folder);
+        var second = first.AsSparse(new SpladeConfig());
+        second.Dispose(); // either end disposes both
+        Assert.Throws<ObjectDisposedException>(() => first.Encode(["Hei verden"]));
+    }
+
+    [Fact]
+    public void DisposingOneLoadLeavesAnotherLoadOfTheSameFolderWorking()
+    {
+        var a = SentenceEncoder.Load(Folder);
+        var b = SentenceEncoder.Load(Folder);
+        a.Dispose();
+        Assert.Equal(b.Dimension, b.Encode(["Hei verden"])[0].Length);
+    }
+}

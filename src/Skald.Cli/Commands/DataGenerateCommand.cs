@@ -30,6 +30,8 @@ internal sealed class DataGenerateCommand : Command
     private readonly Option<int?> perChunk = CliOptions.Int("--questions-per-chunk", "Queries per chunk (default: 1 for ict, 2 for llm)");
     private readonly Option<bool> noHeadings = CliOptions.Flag("--no-headings", "ict: do not pair headings with their section");
     private readonly Option<double?> testFraction = CliOptions.Number("--test-fraction", "Share of queries held out in qrels/test.tsv (not in pairs.jsonl), for evaluation", v => v is >= 0 and < 1, "a number in [0, 1)", defaultValue: 0);
+    private readonly Option<string> heldOut = CliOptions.Choice("--held-out",
+        "What --test-fraction holds out: queries (new questions about documents trained on, GPL's setting) or documents (whole documents never trained on)", "queries", "queries", "documents");
     private readonly Option<int?> minWords = CliOptions.Int("--min-query-words", "Drop queries with fewer words", defaultValue: 4);
     private readonly Option<int?> maxWords = CliOptions.Int("--max-query-words", "Drop queries with more words", defaultValue: 64);
     private readonly Option<int?> seed = CliOptions.Int("--seed", "Seed of every random choice", min: 0, defaultValue: 42);
@@ -49,7 +51,7 @@ internal sealed class DataGenerateCommand : Command
 
     public DataGenerateCommand() : base("generate", "Make training and evaluation data from a folder of documents (BEIR folder + pairs.jsonl)")
     {
-        foreach (var o in new Option[] { documents, output, generator, tokenizer, chunkTokens, overlapTokens, textColumn, perChunk, noHeadings, testFraction, minWords, maxWords, seed, roundTrip, roundTripK,
+        foreach (var o in new Option[] { documents, output, generator, tokenizer, chunkTokens, overlapTokens, textColumn, perChunk, noHeadings, testFraction, heldOut, minWords, maxWords, seed, roundTrip, roundTripK,
             llmUrl, llmModel, apiKeyEnv, language, concurrency, maxRetries, timeout, retryDelay, maxRequests, journal })
             Options.Add(o);
         foreach (var o in ocr.All) Options.Add(o);
@@ -106,13 +108,14 @@ internal sealed class DataGenerateCommand : Command
                 : throw new InputException($"{rt}: model folder not found (or use --round-trip bm25)");
             set = RoundTripFilter.Apply(set, scorer, p.GetValue(roundTripK) ?? 10);
         }
-        var (train, test) = BeirWriter.Write(set, p.GetValue(output)!, p.GetValue(testFraction) ?? 0, s0);
+        var unit = p.GetValue(heldOut) == "documents" ? HeldOutUnit.Documents : HeldOutUnit.Queries;
+        var (train, test) = BeirWriter.Write(set, p.GetValue(output)!, p.GetValue(testFraction) ?? 0, s0, unit);
         if (!quiet)
         {
             if (set.Filtered.Count > 0)
                 Console.WriteLine("filtered: " + string.Join(", ", set.Filtered.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Value} {k.Key}")));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"wrote {p.GetValue(output)}: {set.Corpus.Count} passages, {train} training queries{(test > 0 ? $", {test} held out (qrels/test.tsv)" : "")}, pairs.jsonl"));
+                $"wrote {p.GetValue(output)}: {set.Corpus.Count} passages, {train} training queries{(test > 0 ? $", {test} held out{(unit == HeldOutUnit.Documents ? " with their whole documents" : "")} (qrels/test.tsv)" : "")}, pairs.jsonl"));
         }
         return 0;
     }

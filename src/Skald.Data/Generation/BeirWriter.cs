@@ -20,10 +20,11 @@ public static class BeirWriter
     /// <param name="folder">Output folder (created, or replaced when it holds an earlier output).</param>
     /// <param name="testFraction">Share of queries held out in qrels/test.tsv (0: none).</param>
     /// <param name="seed">Seed of the held-out choice.</param>
-    public static (int Train, int Test) Write(GeneratedSet set, string folder, double testFraction = 0, int seed = 42)
+    /// <param name="heldOut">What the test share is made of: single queries (default) or whole documents (<see cref="HeldOutSplit"/>).</param>
+    public static (int Train, int Test) Write(GeneratedSet set, string folder, double testFraction = 0, int seed = 42, HeldOutUnit heldOut = HeldOutUnit.Queries)
     {
         if (set.Queries.Count == 0) throw new DataException("no query survived generation and filtering; nothing written (add documents, or lower the filters)");
-        var test = HeldOut(set.Queries.Count, testFraction, seed);
+        var test = HeldOutSplit.Choose(set, testFraction, seed, heldOut);
         var docs = set.Corpus.ToDictionary(d => d.Id, d => d.Text, StringComparer.Ordinal);
         var train = set.Queries.Where((_, i) => !test.Contains(i)).ToList();
         var held = set.Queries.Where((_, i) => test.Contains(i)).ToList();
@@ -44,14 +45,4 @@ public static class BeirWriter
 
     private static void WriteQrels(string path, IEnumerable<GeneratedQuery> queries) =>
         File.WriteAllLines(path, ["query-id\tcorpus-id\tscore", .. queries.Select(q => string.Create(CultureInfo.InvariantCulture, $"{q.Id}\t{q.DocumentId}\t1"))]);
-
-    private static HashSet<int> HeldOut(int count, double fraction, int seed)
-    {
-        if (fraction is < 0 or >= 1) throw new DataException($"test fraction must be in [0, 1), got {fraction.ToString(CultureInfo.InvariantCulture)}");
-        int n = (int)Math.Round(count * fraction);
-        if (fraction > 0 && count > 1) n = Math.Clamp(n, 1, count - 1);
-        var order = Enumerable.Range(0, count).ToArray();
-        new Random(seed).Shuffle(order);
-        return [.. order.Take(n)];
-    }
 }

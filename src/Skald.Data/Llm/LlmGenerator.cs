@@ -43,7 +43,7 @@ public static class LlmGenerator
         int finished = 0;
         long lastReport = 0;
         var gate = new object();
-        await Parallel.ForEachAsync(todo, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.Concurrency), CancellationToken = cancel },
+        await StartedRequests.ForEachAsync(todo, settings.Concurrency,
             async (item, ct) =>
             {
                 var questions = await client.AskAsync(item.Chunk.Text, item.Language, item.Chunk.Id, ct);
@@ -59,7 +59,7 @@ public static class LlmGenerator
                         progress($"llm: {finished}/{todo.Count} chunks, {client.Requests} requests, {client.Retries} retries, ETA {eta:hh\\:mm\\:ss}");
                     }
                 }
-            });
+            }, cancel);
         return Build(ingest, done, languages, filter);
     }
 

@@ -44,7 +44,21 @@ public sealed class DataHeldOutCommandTests
             .Where(c => heldOut.Contains(c.GetProperty("_id").GetString()!.Split('-')[0])).Select(c => c.GetProperty("text").GetString()!).ToHashSet();
         Assert.DoesNotContain(File.ReadAllLines(Path.Combine(docs, "pairs.jsonl")),
             l => heldTexts.Contains(JsonDocument.Parse(l).RootElement.GetProperty("positive").GetString()!));
-        Assert.Contains("held out with their whole documents (qrels/test.tsv)", stdout);
+        Assert.Contains("held out with their whole documents (qrels/test.tsv), pairs.jsonl, train-corpus.jsonl (the training documents' passages: mine negatives from it", stdout);
+        Assert.False(File.Exists(Path.Combine(dir, "default", "train-corpus.jsonl")));
+        // Negatives mined from corpus.jsonl would bring held-out documents into training; from train-corpus.jsonl they do not.
+        string[] Negatives(string corpus)
+        {
+            string mined = Path.Combine(dir, Path.GetFileNameWithoutExtension(corpus) + "-mined.jsonl");
+            var m = SkaldProcess.Run("data", "mine-negatives", "--data", Path.Combine(docs, "pairs.jsonl"), "--corpus", Path.Combine(docs, corpus), "--model", "bm25",
+                "--num-negatives", "3", "--output", mined);
+            Assert.True(m.ExitCode == 0, m.Stderr);
+            return [.. File.ReadAllLines(mined).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("negative").GetString()!)];
+        }
+        Assert.Contains(Negatives("corpus.jsonl"), heldTexts.Contains);
+        var fromTraining = Negatives("train-corpus.jsonl");
+        Assert.NotEmpty(fromTraining);
+        Assert.DoesNotContain(fromTraining, heldTexts.Contains);
         // The same split from the same documents and seed.
         Generate(dir, "again", "--held-out", "documents");
         foreach (string f in Files)
@@ -61,7 +75,7 @@ public sealed class DataHeldOutCommandTests
     }
 
     [Fact]
-    public void APipelineGenerateStageHoldsOutDocumentsWithHeldOutDocuments()
+    public void APipelineGenerateStageWithHeldOutDocumentsKeepsThemOutOfEveryTrainingFile()
     {
         string dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "run"), config = Path.Combine(dir, "pipeline.yaml");
         File.WriteAllText(config, $$"""
@@ -74,8 +88,22 @@ public sealed class DataHeldOutCommandTests
         string gen = Path.Combine(output, "gen");
         Assert.NotEmpty(DocumentsOf(gen, "test"));
         Assert.Empty(DocumentsOf(gen, "train").Intersect(DocumentsOf(gen, "test")));
+        // The tokenizer's passages.txt and the negatives' train-corpus.jsonl leave the held-out documents out too.
+        var heldOut = DocumentsOf(gen, "test").ToHashSet();
+        var heldTexts = File.ReadAllLines(Path.Combine(gen, "corpus.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
+            .Where(c => heldOut.Contains(c.GetProperty("_id").GetString()!.Split('-')[0])).Select(c => c.GetProperty("text").GetString()!).ToList();
+        Assert.NotEmpty(heldTexts);
+        Assert.DoesNotContain(File.ReadAllLines(Path.Combine(gen, "passages.txt")), heldTexts.Contains);
+        var trainCorpus = File.ReadAllLines(Path.Combine(gen, "train-corpus.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("text").GetString()!).ToList();
+        Assert.NotEmpty(trainCorpus);
+        Assert.DoesNotContain(trainCorpus, heldTexts.Contains);
 
-        File.WriteAllText(config, File.ReadAllText(config).Replace("held_out: documents", "held_out: files", StringComparison.Ordinal));
+        // Held out by query (the default), train-corpus.jsonl is every passage: corpus.jsonl.
+        File.WriteAllText(config, File.ReadAllText(config).Replace(", held_out: documents", "", StringComparison.Ordinal));
+        Assert.Equal(0, SkaldProcess.Run("pipeline", "--config", config).ExitCode);
+        Assert.Equal(File.ReadAllText(Path.Combine(gen, "corpus.jsonl")), File.ReadAllText(Path.Combine(gen, "train-corpus.jsonl")));
+
+        File.WriteAllText(config, File.ReadAllText(config).Replace("test_fraction: 0.25", "test_fraction: 0.25, held_out: files", StringComparison.Ordinal));
         SkaldProcess.AssertUserError(SkaldProcess.Run("pipeline", "--config", config), 1, "gen.held_out must be one of queries, documents, got 'files'");
     }
 }

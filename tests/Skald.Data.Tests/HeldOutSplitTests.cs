@@ -48,6 +48,7 @@ public sealed class HeldOutSplitTests
         // Per query, a held-out query's passage is usually trained on through another query about it (GPL's setting).
         var trained = Qrels(Path.Combine(dir, "default"), "train").Select(t => t.Passage).ToHashSet();
         Assert.Contains(Qrels(Path.Combine(dir, "default"), "test"), t => trained.Contains(t.Passage));
+        Assert.False(File.Exists(Path.Combine(dir, "default", BeirWriter.TrainCorpus)));
     }
 
     [Theory]
@@ -74,7 +75,14 @@ public sealed class HeldOutSplitTests
         var heldTexts = set.Corpus.Where(c => heldDocuments.Contains(HeldOutSplit.DocumentOf(c.Id))).Select(c => c.Text).ToHashSet();
         Assert.DoesNotContain(File.ReadAllLines(Path.Combine(folder, "pairs.jsonl")),
             l => heldTexts.Contains(System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("positive").GetString()!));
+        // train-corpus.jsonl, the passages to mine negatives from, is every passage of the documents trained on.
+        var heldPrefixes = test.Select(t => t.Passage.Split('-')[0]).ToHashSet();
+        Assert.Equal(set.Corpus.Where(c => !heldPrefixes.Contains(c.Id.Split('-')[0])).Select(c => c.Id), CorpusIds(folder, BeirWriter.TrainCorpus));
+        Assert.Equal(set.Corpus.Select(c => c.Id), CorpusIds(folder, "corpus.jsonl")); // the test still searches them all
     }
+
+    private static string[] CorpusIds(string folder, string file) =>
+        [.. File.ReadAllLines(Path.Combine(folder, file)).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("_id").GetString()!)];
 
     [Theory]
     [InlineData(HeldOutUnit.Queries)]
@@ -102,6 +110,7 @@ public sealed class HeldOutSplitTests
         var test = Qrels(folder, "test").Select(t => t.Passage).ToHashSet();
         Assert.Equal(2, test.Count);
         Assert.Empty(train.Intersect(test));
+        Assert.Equal(corpus.Select(c => c.Id).Where(id => !test.Contains(id)), CorpusIds(folder, BeirWriter.TrainCorpus));
     }
 
     [Theory]

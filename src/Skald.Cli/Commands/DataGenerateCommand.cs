@@ -110,12 +110,14 @@ internal sealed class DataGenerateCommand : Command
         }
         var unit = p.GetValue(heldOut) == "documents" ? HeldOutUnit.Documents : HeldOutUnit.Queries;
         var (train, test) = BeirWriter.Write(set, p.GetValue(output)!, p.GetValue(testFraction) ?? 0, s0, unit);
+        bool byDocument = unit == HeldOutUnit.Documents && test > 0;
+        string trainCorpus = byDocument ? $", {BeirWriter.TrainCorpus} (the training documents' passages: mine negatives from it, not corpus.jsonl)" : "";
         if (!quiet)
         {
             if (set.Filtered.Count > 0)
                 Console.WriteLine("filtered: " + string.Join(", ", set.Filtered.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Value} {k.Key}")));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"wrote {p.GetValue(output)}: {set.Corpus.Count} passages, {train} training queries{(test > 0 ? $", {test} held out{(unit == HeldOutUnit.Documents ? " with their whole documents" : "")} (qrels/test.tsv)" : "")}, pairs.jsonl"));
+                $"wrote {p.GetValue(output)}: {set.Corpus.Count} passages, {train} training queries{(test > 0 ? $", {test} held out{(byDocument ? " with their whole documents" : "")} (qrels/test.tsv)" : "")}, pairs.jsonl{trainCorpus}"));
         }
         return 0;
     }

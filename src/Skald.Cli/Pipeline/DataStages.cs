@@ -14,7 +14,8 @@ namespace Skald.Cli.Pipeline;
 
 /// <summary>
 /// The Skald.Data stages of `skald pipeline`: <c>generate</c> (documents → BEIR folder + pairs.jsonl, plus
-/// passages.txt for a tokenizer stage and suite.json for a benchmark stage over the held-out queries) and
+/// passages.txt for a tokenizer stage and train-corpus.jsonl for negatives, both without the held-out documents with
+/// held_out: documents, and suite.json for a benchmark stage over the held-out queries) and
 /// <c>mine_negatives</c> (pairs → triplets). Keys are read before any stage runs, like every other stage.
 /// </summary>
 internal static class DataStages
@@ -75,7 +76,11 @@ internal static class DataStages
             }
             else set = IctGenerator.Generate(ingest.Chunks, new IctOptions { QueriesPerChunk = perChunk ?? 1, Seed = seed });
             var (train, test) = BeirWriter.Write(set, target, testFraction, seed, heldOut);
-            File.WriteAllLines(Path.Combine(target, "passages.txt"), set.Corpus.Select(d => d.Text));
+            // The passages training may see, for a tokenizer and for negatives: held out by document, not the held-out
+            // documents (the same split again); held out by query, every passage, so train-corpus.jsonl is corpus.jsonl.
+            var passages = heldOut == HeldOutUnit.Documents ? HeldOutSplit.TrainingPassages(set, HeldOutSplit.Choose(set, testFraction, seed, heldOut)) : set.Corpus;
+            File.WriteAllLines(Path.Combine(target, "passages.txt"), passages.Select(d => d.Text));
+            if (!File.Exists(Path.Combine(target, BeirWriter.TrainCorpus))) File.Copy(Path.Combine(target, "corpus.jsonl"), Path.Combine(target, BeirWriter.TrainCorpus));
             File.WriteAllText(Path.Combine(target, "suite.json"),
                 "{\"name\": \"held-out\", \"description\": \"Generated queries held out from training (qrels/test.tsv)\", " +
                 "\"data_root\": \".\", \"tasks\": [{\"name\": \"held-out-retrieval\", \"type\": \"retrieval\", \"path\": \".\"}]}\n");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Skald.Retrieval.Models;
 
 namespace Skald.Data.Generation;
 
@@ -58,6 +59,32 @@ public static class HeldOutSplit
         }
         if (held.Count == 0) held.UnionWith(units.MinBy(u => u.Count)!); // every unit overshoots: the smallest one
         return held;
+    }
+
+    /// <summary>
+    /// The passages a model trained on the non-held-out queries may see, for negatives or a vocabulary: every passage
+    /// but the held-out positives and the other passages of a document only held-out queries come from. In
+    /// <see cref="HeldOutUnit.Documents"/> mode that keeps the held-out documents out of training altogether.
+    /// </summary>
+    /// <param name="set">The generated data.</param>
+    /// <param name="held">The held-out query indices (<see cref="Choose"/>).</param>
+    public static List<CorpusDocument> TrainingPassages(GeneratedSet set, IReadOnlySet<int> held)
+    {
+        var trainedPassages = new HashSet<string>(StringComparer.Ordinal);
+        var trainedDocuments = new HashSet<string>(StringComparer.Ordinal);
+        var heldPassages = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < set.Queries.Count; i++)
+        {
+            string passage = set.Queries[i].DocumentId;
+            if (held.Contains(i)) heldPassages.Add(passage);
+            else
+            {
+                trainedPassages.Add(passage);
+                trainedDocuments.Add(DocumentOf(passage));
+            }
+        }
+        var heldDocuments = heldPassages.Select(DocumentOf).Where(d => !trainedDocuments.Contains(d)).ToHashSet(StringComparer.Ordinal);
+        return [.. set.Corpus.Where(c => trainedPassages.Contains(c.Id) || (!heldPassages.Contains(c.Id) && !heldDocuments.Contains(DocumentOf(c.Id))))];
     }
 
     /// <summary>The document a passage id belongs to: <c>d3</c> for the chunk id <c>d3-c7</c>; any other id is its own.</summary>

@@ -93,14 +93,26 @@ internal sealed class DataGenerateCommand : Command
         var filter = new FilterOptions { MinQueryWords = p.GetValue(minWords) ?? 4, MaxQueryWords = p.GetValue(maxWords) ?? 64 };
         int s0 = p.GetValue(seed) ?? 42;
         string outputPath = p.GetValue(output)!;
-        GeneratedSet set = llm is not null
-            ? LlmGenerator.GenerateAsync(ingest, llm with { QuestionsPerChunk = p.GetValue(perChunk) ?? 2 }, filter,
-                journalPath ?? DefaultJournal(outputPath),
-                quiet ? null : line => Console.WriteLine(line)).GetAwaiter().GetResult()
-            : IctGenerator.Generate(ingest.Chunks, new IctOptions
+        GeneratedSet set;
+        if (llm is not null)
+        {
+            string journalFile = journalPath ?? DefaultJournal(outputPath);
+            using var ctrlC = new GracefulStop("skald: stopping: the requests in flight finish and go to the journal (Ctrl-C again to quit at once)");
+            try
             {
-                QueriesPerChunk = p.GetValue(perChunk) ?? 1, HeadingPairs = !p.GetValue(noHeadings), Seed = s0, Filter = filter,
-            });
+                set = LlmGenerator.GenerateAsync(ingest, llm with { QuestionsPerChunk = p.GetValue(perChunk) ?? 2 }, filter, journalFile,
+                    quiet ? null : line => Console.WriteLine(line), stop: ctrlC.Token).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (ctrlC.Requested)
+            {
+                Console.Error.WriteLine($"skald: interrupted; nothing written to {outputPath}, and every chunk answered is in {journalFile}: run the same command again to go on");
+                return 130;
+            }
+        }
+        else set = IctGenerator.Generate(ingest.Chunks, new IctOptions
+        {
+            QueriesPerChunk = p.GetValue(perChunk) ?? 1, HeadingPairs = !p.GetValue(noHeadings), Seed = s0, Filter = filter,
+        });
         if (p.GetValue(roundTrip) is { } rt)
         {
             ICandidateScorer scorer = rt.Equals("bm25", StringComparison.OrdinalIgnoreCase) ? new Bm25CandidateScorer(new Bm25Model())

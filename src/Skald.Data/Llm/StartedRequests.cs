@@ -7,8 +7,9 @@ namespace Skald.Data.Llm;
 /// fails (the request budget is reached, an endpoint gives up), no further item starts, but the items already in flight
 /// run to the end and are journaled; then the first failure is thrown. <c>Parallel.ForEachAsync</c> alone cancels the
 /// items in flight on the first failure, so a run stopped by <c>--max-requests</c> threw away up to concurrency − 1
-/// replies it had counted, and a budget no larger than the concurrency never got further on the next run. Cancelling
-/// <c>cancel</c> still stops everything at once.
+/// replies it had counted, and a budget no larger than the concurrency never got further on the next run. <c>stop</c>
+/// (Ctrl-C) ends a run the same way, with an <see cref="OperationCanceledException"/>; cancelling <c>cancel</c> stops
+/// everything at once.
 /// </summary>
 public static class StartedRequests
 {
@@ -17,13 +18,15 @@ public static class StartedRequests
     /// <param name="concurrency">Items in flight at once (at least 1).</param>
     /// <param name="body">One item's request and journal entry.</param>
     /// <param name="cancel">Stops the run, items in flight included.</param>
-    public static async Task ForEachAsync<T>(IEnumerable<T> items, int concurrency, Func<T, CancellationToken, ValueTask> body, CancellationToken cancel)
+    /// <param name="stop">Starts no further item; those in flight finish, then <see cref="OperationCanceledException"/>.</param>
+    public static async Task ForEachAsync<T>(IEnumerable<T> items, int concurrency, Func<T, CancellationToken, ValueTask> body, CancellationToken cancel,
+        CancellationToken stop = default)
     {
         ExceptionDispatchInfo? failure = null;
         await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, concurrency), CancellationToken = cancel },
             async (item, ct) =>
             {
-                if (Volatile.Read(ref failure) is not null) return; // stopping: start nothing new
+                if (Volatile.Read(ref failure) is not null || stop.IsCancellationRequested) return; // stopping: start nothing new
                 try
                 {
                     await body(item, ct);
@@ -34,5 +37,6 @@ public static class StartedRequests
                 }
             });
         failure?.Throw();
+        stop.ThrowIfCancellationRequested();
     }
 }

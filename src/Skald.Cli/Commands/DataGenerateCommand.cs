@@ -25,11 +25,13 @@ internal sealed class DataGenerateCommand : Command
     private readonly Option<string> tokenizer = CliOptions.Text("--tokenizer", "Count chunk lengths in tokens of this tokenizer.json or model folder (default: words)", "FILE_OR_DIR");
     private readonly Option<int?> chunkTokens = CliOptions.Int("--chunk-tokens",
         "Largest chunk, in tokens (default: 256, or less when --tokenizer is a sentence-transformers model folder that reads fewer)");
-    private readonly Option<int?> overlapTokens = CliOptions.Int("--overlap-tokens", "Trailing sentences up to this many tokens start the next chunk too (default: 32, or a quarter of a chunk of 32 tokens or fewer)", min: 0);
+    private readonly Option<int?> overlapTokens = CliOptions.Int("--overlap-tokens", "Trailing sentences up to this many tokens start the next chunk too (default: a quarter of --chunk-tokens, at most 32)", min: 0);
     private readonly Option<string> textColumn = CliOptions.Text("--text-column", "The text field of .jsonl documents", "NAME", "text");
     private readonly Option<int?> perChunk = CliOptions.Int("--questions-per-chunk", "Queries per chunk (default: 1 for ict, 2 for llm)");
     private readonly Option<bool> noHeadings = CliOptions.Flag("--no-headings", "ict: do not pair headings with their section");
     private readonly Option<double?> testFraction = CliOptions.Number("--test-fraction", "Share of queries held out in qrels/test.tsv (not in pairs.jsonl), for evaluation", v => v is >= 0 and < 1, "a number in [0, 1)", defaultValue: 0);
+    private readonly Option<string> heldOut = CliOptions.Choice("--held-out",
+        "What --test-fraction holds out: queries (new questions about documents trained on, GPL's setting) or documents (whole documents never trained on)", "queries", "queries", "documents");
     private readonly Option<int?> minWords = CliOptions.Int("--min-query-words", "Drop queries with fewer words", defaultValue: 4);
     private readonly Option<int?> maxWords = CliOptions.Int("--max-query-words", "Drop queries with more words", defaultValue: 64);
     private readonly Option<int?> seed = CliOptions.Int("--seed", "Seed of every random choice", min: 0, defaultValue: 42);
@@ -49,7 +51,7 @@ internal sealed class DataGenerateCommand : Command
 
     public DataGenerateCommand() : base("generate", "Make training and evaluation data from a folder of documents (BEIR folder + pairs.jsonl)")
     {
-        foreach (var o in new Option[] { documents, output, generator, tokenizer, chunkTokens, overlapTokens, textColumn, perChunk, noHeadings, testFraction, minWords, maxWords, seed, roundTrip, roundTripK,
+        foreach (var o in new Option[] { documents, output, generator, tokenizer, chunkTokens, overlapTokens, textColumn, perChunk, noHeadings, testFraction, heldOut, minWords, maxWords, seed, roundTrip, roundTripK,
             llmUrl, llmModel, apiKeyEnv, language, concurrency, maxRetries, timeout, retryDelay, maxRequests, journal })
             Options.Add(o);
         foreach (var o in ocr.All) Options.Add(o);
@@ -91,14 +93,26 @@ internal sealed class DataGenerateCommand : Command
         var filter = new FilterOptions { MinQueryWords = p.GetValue(minWords) ?? 4, MaxQueryWords = p.GetValue(maxWords) ?? 64 };
         int s0 = p.GetValue(seed) ?? 42;
         string outputPath = p.GetValue(output)!;
-        GeneratedSet set = llm is not null
-            ? LlmGenerator.GenerateAsync(ingest, llm with { QuestionsPerChunk = p.GetValue(perChunk) ?? 2 }, filter,
-                journalPath ?? DefaultJournal(outputPath),
-                quiet ? null : line => Console.WriteLine(line)).GetAwaiter().GetResult()
-            : IctGenerator.Generate(ingest.Chunks, new IctOptions
+        GeneratedSet set;
+        if (llm is not null)
+        {
+            string journalFile = journalPath ?? DefaultJournal(outputPath);
+            using var ctrlC = new GracefulStop("skald: stopping: the requests in flight finish and go to the journal (Ctrl-C again to quit at once)");
+            try
             {
-                QueriesPerChunk = p.GetValue(perChunk) ?? 1, HeadingPairs = !p.GetValue(noHeadings), Seed = s0, Filter = filter,
-            });
+                set = LlmGenerator.GenerateAsync(ingest, llm with { QuestionsPerChunk = p.GetValue(perChunk) ?? 2 }, filter, journalFile,
+                    quiet ? null : line => Console.WriteLine(line), stop: ctrlC.Token).GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (ctrlC.Requested)
+            {
+                Console.Error.WriteLine($"skald: interrupted; nothing written to {outputPath}, and every chunk answered is in {journalFile}: run the same command again to go on");
+                return 130;
+            }
+        }
+        else set = IctGenerator.Generate(ingest.Chunks, new IctOptions
+        {
+            QueriesPerChunk = p.GetValue(perChunk) ?? 1, HeadingPairs = !p.GetValue(noHeadings), Seed = s0, Filter = filter,
+        });
         if (p.GetValue(roundTrip) is { } rt)
         {
             ICandidateScorer scorer = rt.Equals("bm25", StringComparison.OrdinalIgnoreCase) ? new Bm25CandidateScorer(new Bm25Model())
@@ -106,13 +120,16 @@ internal sealed class DataGenerateCommand : Command
                 : throw new InputException($"{rt}: model folder not found (or use --round-trip bm25)");
             set = RoundTripFilter.Apply(set, scorer, p.GetValue(roundTripK) ?? 10);
         }
-        var (train, test) = BeirWriter.Write(set, p.GetValue(output)!, p.GetValue(testFraction) ?? 0, s0);
+        var unit = p.GetValue(heldOut) == "documents" ? HeldOutUnit.Documents : HeldOutUnit.Queries;
+        var (train, test) = BeirWriter.Write(set, p.GetValue(output)!, p.GetValue(testFraction) ?? 0, s0, unit);
+        bool byDocument = unit == HeldOutUnit.Documents && test > 0;
+        string trainCorpus = byDocument ? $", {BeirWriter.TrainCorpus} (the training documents' passages: mine negatives from it, not corpus.jsonl)" : "";
         if (!quiet)
         {
             if (set.Filtered.Count > 0)
                 Console.WriteLine("filtered: " + string.Join(", ", set.Filtered.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Value} {k.Key}")));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"wrote {p.GetValue(output)}: {set.Corpus.Count} passages, {train} training queries{(test > 0 ? $", {test} held out (qrels/test.tsv)" : "")}, pairs.jsonl"));
+                $"wrote {p.GetValue(output)}: {set.Corpus.Count} passages, {train} training queries{(test > 0 ? $", {test} held out{(byDocument ? " with their whole documents" : "")} (qrels/test.tsv)" : "")}, pairs.jsonl{trainCorpus}"));
         }
         return 0;
     }

@@ -26,8 +26,11 @@ internal static class PassageBudget
         return chunk;
     }
 
-    /// <summary>The overlap when none was given: 32 tokens, or a quarter of a chunk that is not longer than that.</summary>
-    public static int Overlap(int chunk) => chunk > 32 ? 32 : chunk / 4;
+    /// <summary>
+    /// The overlap when none was given: a quarter of the chunk, at most 32 tokens. (It was 32 for every chunk over 32
+    /// tokens, so chunks of 33–64 tokens, such as a small model's, repeated half or more of their neighbour.)
+    /// </summary>
+    public static int Overlap(int chunk) => Math.Min(32, chunk / 4);
 
     /// <summary>
     /// The tokens a sentence-transformers model folder reads of a passage: its max_seq_length less the special tokens

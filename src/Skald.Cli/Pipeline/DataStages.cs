@@ -14,14 +14,15 @@ namespace Skald.Cli.Pipeline;
 
 /// <summary>
 /// The Skald.Data stages of `skald pipeline`: <c>generate</c> (documents → BEIR folder + pairs.jsonl, plus
-/// passages.txt for a tokenizer stage and suite.json for a benchmark stage over the held-out queries) and
+/// passages.txt for a tokenizer stage and train-corpus.jsonl for negatives, both without the held-out documents with
+/// held_out: documents, and suite.json for a benchmark stage over the held-out queries) and
 /// <c>mine_negatives</c> (pairs → triplets). Keys are read before any stage runs, like every other stage.
 /// </summary>
 internal static class DataStages
 {
     /// <summary>
     /// Keys: documents (list), generator (ict | llm), tokenizer, chunk_tokens, overlap_tokens, questions_per_chunk,
-    /// test_fraction, seed, ocr (auto | off: scanned PDF pages), ocr_languages; with generator llm also llm, llm_model,
+    /// test_fraction, held_out (queries | documents: what test_fraction holds out), seed, ocr (auto | off: scanned PDF pages), ocr_languages; with generator llm also llm, llm_model,
     /// api_key_env, language, concurrency.
     /// </summary>
     public static Func<string, string> Generate(StageConfig s, Func<string, string> resolve, Action<string> log)
@@ -43,6 +44,7 @@ internal static class DataStages
         }
         int? perChunk = s.Keys.IntOrNull("questions_per_chunk", 1);
         double testFraction = s.Keys.Double("test_fraction", 0.2, 0, 0.99);
+        var heldOut = s.Keys.Choice("held_out", "queries", "queries", "documents") == "documents" ? HeldOutUnit.Documents : HeldOutUnit.Queries;
         int seed = s.Keys.Int("seed", 42, 0);
         string? url = s.Keys.Str("llm"), model = s.Keys.Str("llm_model"), language = s.Keys.Str("language");
         string keyVariable = s.Keys.Str("api_key_env") ?? "OPENAI_API_KEY";
@@ -73,8 +75,12 @@ internal static class DataStages
                 set = LlmGenerator.GenerateAsync(ingest, settings, new FilterOptions(), target + ".journal.jsonl", l => log("    " + l)).GetAwaiter().GetResult();
             }
             else set = IctGenerator.Generate(ingest.Chunks, new IctOptions { QueriesPerChunk = perChunk ?? 1, Seed = seed });
-            var (train, test) = BeirWriter.Write(set, target, testFraction, seed);
-            File.WriteAllLines(Path.Combine(target, "passages.txt"), set.Corpus.Select(d => d.Text));
+            var (train, test) = BeirWriter.Write(set, target, testFraction, seed, heldOut);
+            // The passages training may see, for a tokenizer and for negatives: held out by document, not the held-out
+            // documents (the same split again); held out by query, every passage, so train-corpus.jsonl is corpus.jsonl.
+            var passages = heldOut == HeldOutUnit.Documents ? HeldOutSplit.TrainingPassages(set, HeldOutSplit.Choose(set, testFraction, seed, heldOut)) : set.Corpus;
+            File.WriteAllLines(Path.Combine(target, "passages.txt"), passages.Select(d => d.Text));
+            if (!File.Exists(Path.Combine(target, BeirWriter.TrainCorpus))) File.Copy(Path.Combine(target, "corpus.jsonl"), Path.Combine(target, BeirWriter.TrainCorpus));
             File.WriteAllText(Path.Combine(target, "suite.json"),
                 "{\"name\": \"held-out\", \"description\": \"Generated queries held out from training (qrels/test.tsv)\", " +
                 "\"data_root\": \".\", \"tasks\": [{\"name\": \"held-out-retrieval\", \"type\": \"retrieval\", \"path\": \".\"}]}\n");

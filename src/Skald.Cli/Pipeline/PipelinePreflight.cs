@@ -36,7 +36,7 @@ internal static class PipelinePreflight
     {
         ["tokenizer"] = ["tokenizer.json"],
         ["new_bert"] = ["config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"],
-        ["generate"] = ["corpus.jsonl", "queries.jsonl", "qrels", "qrels/train.tsv", "qrels/test.tsv", "pairs.jsonl", "passages.txt", "suite.json"],
+        ["generate"] = ["corpus.jsonl", "queries.jsonl", "qrels", "qrels/train.tsv", "qrels/test.tsv", "pairs.jsonl", "passages.txt", "train-corpus.jsonl", "suite.json"],
         ["benchmark"] = [], ["mine_negatives"] = [], ["translate"] = [], ["answer"] = [], ["evaluate_generation"] = [],
     };
 

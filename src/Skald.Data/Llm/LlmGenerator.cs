@@ -24,8 +24,9 @@ public static class LlmGenerator
     /// <param name="journalPath">The journal file (created or resumed).</param>
     /// <param name="progress">Receives a progress line now and then (null: silent).</param>
     /// <param name="cancel">Stops the run (finished chunks stay in the journal).</param>
+    /// <param name="stop">Asks no more chunks; those asked finish and are journaled, then <see cref="OperationCanceledException"/> (Ctrl-C).</param>
     public static async Task<GeneratedSet> GenerateAsync(IngestResult ingest, LlmSettings settings, FilterOptions filter,
-        string journalPath, Action<string>? progress = null, CancellationToken cancel = default)
+        string journalPath, Action<string>? progress = null, CancellationToken cancel = default, CancellationToken stop = default)
     {
         var languages = ingest.Documents.ToDictionary(d => d.Source, d => settings.Language ?? PromptLanguage(d.Text), StringComparer.Ordinal);
         using var journal = GenerationJournal.Open(journalPath);
@@ -43,7 +44,7 @@ public static class LlmGenerator
         int finished = 0;
         long lastReport = 0;
         var gate = new object();
-        await Parallel.ForEachAsync(todo, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.Concurrency), CancellationToken = cancel },
+        await StartedRequests.ForEachAsync(todo, settings.Concurrency,
             async (item, ct) =>
             {
                 var questions = await client.AskAsync(item.Chunk.Text, item.Language, item.Chunk.Id, ct);
@@ -59,7 +60,7 @@ public static class LlmGenerator
                         progress($"llm: {finished}/{todo.Count} chunks, {client.Requests} requests, {client.Retries} retries, ETA {eta:hh\\:mm\\:ss}");
                     }
                 }
-            });
+            }, cancel, stop);
         return Build(ingest, done, languages, filter);
     }
 

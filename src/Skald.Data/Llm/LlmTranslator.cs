@@ -59,7 +59,7 @@ public static class LlmTranslator
         var clock = Stopwatch.StartNew();
         int finished = 0;
         var gate = new object();
-        await Parallel.ForEachAsync(todo, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.Concurrency), CancellationToken = cancel },
+        await StartedRequests.ForEachAsync(todo, settings.Concurrency,
             async (item, ct) =>
             {
                 var (system, user) = Prompt(from, to, item.Text);
@@ -71,7 +71,7 @@ public static class LlmTranslator
                     if (progress is not null && (++finished % 50 == 0 || finished == todo.Count))
                         progress($"llm: {finished}/{todo.Count} texts, {client.Requests} requests, {client.Retries} retries, ETA {TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / finished * (todo.Count - finished)):hh\\:mm\\:ss}");
                 }
-            });
+            }, cancel);
         return [.. keys.Select(k => done[k])];
     }
 

@@ -80,6 +80,7 @@ public static class TrainingRun
         CheckWritable(config.Output.Dir);
         string modelPath = ModelPath(config, comm);
         var encoder = SentenceEncoder.Load(modelPath, config.Model.Adapters, BaseWeights.Resolve(config, modelPath));
+        var loadedAdapters = encoder.Adapters;
         if (config.Model.Attention is { } attention)
         {
             try
@@ -124,7 +125,7 @@ public static class TrainingRun
             throw new TrainingException($"{config.Model.Path}: loss.type splade trains a sparse encoder; set model.type: splade (or start from a SparseEncoder folder)");
         if (BaseWeights.Quantize(config, encoder) is { } notice) log?.Invoke(notice);
         var model = TrainableEncoder.For(encoder, config.Model.Dropout, config.Training.Seed);
-        model.SourceAdapters = config.Model.Adapters ?? [];
+        model.SourceAdapters = loadedAdapters; // model.adapters, after those of an adapter folder given as model.path
         if (config.Data.Instruction is { } instruction)
         {
             if (encoder.Folder.Llm2Vec is null)

@@ -105,10 +105,17 @@ public static class PeftAdapters
         // unread (lora_B.bias of lora_bias, a trainable-tokens delta, a key with the adapter name still in it) would
         // change what peft computes, so it is refused by name.
         var saved = SavedModuleTensors(file, st, config);
+        var targets = ResolveTargets(config, parameters);
+        var untargeted = new List<string>();
         int merged = 0;
         foreach (var (key, infoA) in st.Tensors.Where(t => t.Key.EndsWith(".lora_A.weight", StringComparison.Ordinal)).OrderBy(t => t.Key, StringComparer.Ordinal))
         {
             string module = key[..^".lora_A.weight".Length];
+            if (!Targeted(targets, module))
+            {
+                untargeted.Add(key);
+                continue;
+            }
             string keyB = module + ".lora_B.weight";
             if (!st.Tensors.TryGetValue(keyB, out var infoB)) throw new ModelFormatException($"{file}: {key} has no {keyB}");
             var weight = Find(module, byName) ?? throw new ModelFormatException(
@@ -129,6 +136,11 @@ public static class PeftAdapters
         foreach (var (key, infoA) in st.Tensors.Where(t => t.Key.EndsWith(".lora_embedding_A", StringComparison.Ordinal)).OrderBy(t => t.Key, StringComparer.Ordinal))
         {
             string module = key[..^".lora_embedding_A".Length];
+            if (!Targeted(targets, module))
+            {
+                untargeted.Add(key);
+                continue;
+            }
             string keyB = module + ".lora_embedding_B";
             if (!st.Tensors.TryGetValue(keyB, out var infoB)) throw new ModelFormatException($"{file}: {key} has no {keyB}");
             var table = Find(module, byName) ?? throw new ModelFormatException(
@@ -146,9 +158,30 @@ public static class PeftAdapters
             merged++;
         }
         merged += ReplaceSavedModules(file, st, saved, byName, replaced);
-        if (merged == 0) throw new ModelFormatException($"{file}: no lora_A / lora_B (or lora_embedding_A / _B) tensors");
+        if (untargeted.Count > 0) Console.Error.WriteLine(UntargetedNotice(file, config, untargeted, merged));
+        else if (merged == 0) throw new ModelFormatException($"{file}: no lora_A / lora_B (or lora_embedding_A / _B) tensors");
         return merged;
     }
+
+    /// <summary>
+    /// Whether peft makes a LoRA layer for <paramref name="module"/> (a tensor key without its lora suffix), as
+    /// check_target_module_exists decides: its name under <c>base_model.model.</c> (or, for Skald's own adapters on a
+    /// ForCausalLM or classifier, that name without its first part) equals a target_modules entry or ends with
+    /// "." + one, or fully matches target_modules given as a regular expression. Tensors of other modules peft leaves
+    /// unloaded (it warns of unexpected keys), so they are not merged either.
+    /// </summary>
+    private static bool Targeted(LoraConfig targets, string module)
+    {
+        string name = Unprefixed(module);
+        int dot = name.IndexOf('.');
+        return targets.Targets(name) || dot > 0 && targets.Targets(name[(dot + 1)..]);
+    }
+
+    /// <summary>The one line saying which adapter tensors were left out: how many, one key, and the targets.</summary>
+    private static string UntargetedNotice(string file, LoraConfig config, IReadOnlyList<string> keys, int merged) =>
+        $"warning: {file}: {keys.Count} adapter tensor(s) belong to modules outside {ConfigFile}'s target_modules " +
+        $"({config.TargetPattern ?? string.Join(", ", config.TargetModules)}), e.g. {keys[0]}; peft does not load them, and they are not merged" +
+        (merged == 0 ? " (nothing of this adapter is merged)" : "");
 
     /// <summary>
     /// Refuses an adapter whose tensors' rank is not the rank <c>adapter_config.json</c> gives its module (<c>r</c>, or

@@ -155,12 +155,12 @@ public sealed partial class SentenceEncoder
     /// </summary>
     public static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters, WeightPrecision precision, string parameterPrefix)
     {
-        (path, adapters) = LocateAll(path, adapters);
-        var folder = ModelFolder.Read(path);
+        var (folder, weights, located) = Open(path, adapters);
+        adapters = located;
         var tokenizer = folder.LoadTokenizer();
         ITransformer encoder = folder.IsStatic
             ? StaticEmbeddingModel.Load(folder.TransformerPath)
-            : ArchitectureRegistry.Load(folder.TransformerPath, precision,
+            : ArchitectureRegistry.Load(weights, precision,
                 keepInt8: adapters is not { Count: > 0 } && Quantization.Int8Checkpoint.IsQuantized(folder.TransformerPath), parameterPrefix);
         foreach (var adapter in adapters ?? []) PeftAdapters.Merge(adapter, encoder.Parameters);
         if (adapters is { Count: > 0 } && File.Exists(Path.Combine(adapters[^1], Llm2VecConfig.FileName)))

@@ -51,6 +51,18 @@ public static class AdapterBase
         return (model, [.. chain, .. adapters ?? []]);
     }
 
+    /// <summary>
+    /// The base of the adapter folder <paramref name="adapter"/> (a sentence-transformers Transformer module saved with
+    /// its peft adapter) and the adapters to merge into it, in order: those of a base that is itself an adapter folder,
+    /// those <see cref="ChainFile"/> names, then <paramref name="adapter"/>.
+    /// </summary>
+    public static (string Model, IReadOnlyList<string> Adapters) ExpandModule(string adapter)
+    {
+        var earlier = Earlier(adapter);
+        var (model, before) = Expand(Base(adapter, earlier), null);
+        return (model, [.. before, .. earlier, adapter]);
+    }
+
     /// <summary>Writes <see cref="ChainFile"/> into <paramref name="folder"/> naming <paramref name="earlier"/> (local folders relative to it).</summary>
     public static void WriteChain(string folder, IReadOnlyList<string> earlier)
     {

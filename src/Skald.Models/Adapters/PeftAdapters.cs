@@ -16,7 +16,7 @@ namespace Skald.Models.Adapters;
 /// </summary>
 /// <remarks>Upstream: https://github.com/huggingface/peft/blob/v0.17.1/src/peft/tuners/lora/layer.py (update_layer,
 /// reset_lora_parameters, merge) and https://github.com/huggingface/peft/blob/v0.17.1/src/peft/utils/save_and_load.py</remarks>
-public static class PeftAdapters
+public static partial class PeftAdapters
 {
     /// <summary>The adapter config file.</summary>
     public const string ConfigFile = "adapter_config.json";
@@ -118,7 +118,7 @@ public static class PeftAdapters
             }
             string keyB = module + ".lora_B.weight";
             if (!st.Tensors.TryGetValue(keyB, out var infoB)) throw new ModelFormatException($"{file}: {key} has no {keyB}");
-            var weight = Find(module, byName) ?? throw new ModelFormatException(
+            var weight = Find(file, module, byName) ?? throw new ModelFormatException(
                 $"{file}: {key} names no weight of this model (is the adapter for another base model?)");
             if (infoA.Shape.Length != 2 || infoB.Shape.Length != 2 || infoA.Shape[1] != weight.Shape[1] || infoB.Shape[0] != weight.Shape[0]
                 || infoB.Shape[1] != infoA.Shape[0])
@@ -143,7 +143,7 @@ public static class PeftAdapters
             }
             string keyB = module + ".lora_embedding_B";
             if (!st.Tensors.TryGetValue(keyB, out var infoB)) throw new ModelFormatException($"{file}: {key} has no {keyB}");
-            var table = Find(module, byName) ?? throw new ModelFormatException(
+            var table = Find(file, module, byName) ?? throw new ModelFormatException(
                 $"{file}: {key} names no table of this model (is the adapter for another base model?)");
             if (infoA.Shape.Length != 2 || infoB.Shape.Length != 2 || infoA.Shape[1] != table.Shape[0] || infoB.Shape[0] != table.Shape[1]
                 || infoB.Shape[1] != infoA.Shape[0])
@@ -340,11 +340,24 @@ public static class PeftAdapters
     /// <summary>An adapter key's module name in the model: without <c>base_model.model.</c>.</summary>
     private static string Unprefixed(string key) => key.StartsWith(KeyPrefix, StringComparison.Ordinal) ? key[KeyPrefix.Length..] : key;
 
-    private static Parameter? Find(string module, Dictionary<string, Parameter> byName)
+    private static Parameter? Find(string file, string module, Dictionary<string, Parameter> byName)
     {
         string name = Unprefixed(module);
+        // peft's get_peft_model over a whole SentenceTransformer (an nn.Sequential): modules are named
+        // "{index}.auto_model.{module}" for the Transformer's Hugging Face model, "{index}.linear" for a Dense module.
+        if (SentenceTransformersModule().Match(name) is { Success: true } st)
+        {
+            if (st.Groups[2].Success) name = name[st.Length..];
+            else throw new ModelFormatException(
+                $"{file}: {module} is an adapter on sentence-transformers module {st.Groups[1].Value} ({name}), not on its Transformer's model " +
+                "(peft's get_peft_model over the whole SentenceTransformer); Skald merges adapters into the transformer only: " +
+                "train the adapter with target_modules naming transformer layers, or merge it in Python and save the model");
+        }
         if (byName.TryGetValue(name + ".weight", out var p)) return p;
         int dot = name.IndexOf('.');
         return dot > 0 && byName.TryGetValue(name[(dot + 1)..] + ".weight", out p) ? p : null;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(\d+)\.(auto_model\.)?")]
+    private static partial System.Text.RegularExpressions.Regex SentenceTransformersModule();
 }

@@ -204,6 +204,13 @@ public sealed partial record ModelFolder
         && !File.Exists(System.IO.Path.Combine(path, "modules.json"))
         && (!File.Exists(System.IO.Path.Combine(path, "config.json")) || !HasWeights(path));
 
+    /// <summary>
+    /// Whether the Transformer module folder <paramref name="transformerPath"/> holds a peft adapter instead of weights
+    /// (adapter_config.json, no model weights): what sentence-transformers saves after <c>add_adapter</c>.
+    /// </summary>
+    public static bool IsAdapterModule(string transformerPath) =>
+        File.Exists(System.IO.Path.Combine(transformerPath, "adapter_config.json")) && !HasWeights(transformerPath);
+
     /// <summary>Whether <paramref name="path"/> holds model weights (safetensors, sharded or not, or pickle, which the loader names).</summary>
     private static bool HasWeights(string path) =>
         new[] { "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json" }

@@ -63,13 +63,16 @@ public static class AdapterBase
         return (model, [.. before, .. earlier, adapter]);
     }
 
-    /// <summary>Writes <see cref="ChainFile"/> into <paramref name="folder"/> naming <paramref name="earlier"/> (local folders relative to it).</summary>
-    public static void WriteChain(string folder, IReadOnlyList<string> earlier)
+    /// <summary>
+    /// The text of <see cref="ChainFile"/> for an adapter saved to <paramref name="folder"/> on top of
+    /// <paramref name="earlier"/>: local folders relative to <paramref name="folder"/> (the two move together), others as given.
+    /// </summary>
+    public static string ChainJson(string folder, IReadOnlyList<string> earlier)
     {
         ArgumentNullException.ThrowIfNull(earlier);
-        var names = earlier.Select(a => Directory.Exists(a) ? Path.GetRelativePath(folder, Path.GetFullPath(a)).Replace('\\', '/') : a).ToArray();
-        File.WriteAllText(Path.Combine(folder, ChainFile),
-            JsonSerializer.Serialize(new Dictionary<string, string[]> { ["adapters"] = names }, new JsonSerializerOptions { WriteIndented = true }));
+        string at = Path.GetFullPath(folder);
+        var names = earlier.Select(a => Directory.Exists(a) ? Path.GetRelativePath(at, Path.GetFullPath(a)).Replace('\\', '/') : a).ToArray();
+        return JsonSerializer.Serialize(new Dictionary<string, string[]> { ["adapters"] = names }, new JsonSerializerOptions { WriteIndented = true });
     }
 
     /// <summary>The adapters <paramref name="adapter"/>'s <see cref="ChainFile"/> names, located (empty without the file).</summary>
@@ -126,7 +129,7 @@ public static class AdapterBase
     // A folder (absolute, relative to the adapter folder, else to the working directory) or a hub id's snapshot; null when neither.
     private static string? Locate(string adapter, string name)
     {
-        string beside = Path.IsPathRooted(name) ? name : Path.Combine(adapter, name);
+        string beside = Path.IsPathRooted(name) ? name : Path.GetFullPath(Path.Combine(adapter, name));
         if (Directory.Exists(beside)) return beside;
         if (Directory.Exists(name)) return name;
         return HubId.TryParse(name) is null ? null : HubResolver.Locate(name);

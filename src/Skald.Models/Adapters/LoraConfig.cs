@@ -86,6 +86,15 @@ public sealed record LoraConfig
     public string? BaseModel { get; init; }
 
     /// <summary>
+    /// The adapter folders merged into the base model before these adapters were trained (<c>model.adapters</c>, or an
+    /// adapter folder given as the model), in order. peft has no field for them (<see cref="BaseModel"/> names the
+    /// original base, as peft and LLM2Vec record it), so <see cref="PeftAdapters.Save"/> writes them to
+    /// <see cref="AdapterBase.ChainFile"/>, which <see cref="AdapterBase.Expand"/> merges before the adapter; not in
+    /// adapter_config.json.
+    /// </summary>
+    public IReadOnlyList<string> BaseAdapters { get; init; } = [];
+
+    /// <summary>
     /// peft's <c>task_type</c> written to adapter_config.json: null for an adapter on the bare model (LLM2Vec's
     /// LlamaModel), <c>CAUSAL_LM</c> for one on a <c>*ForCausalLM</c> (supervised fine-tuning), whose modules sit under
     /// <see cref="ModulePrefix"/>.

@@ -272,7 +272,8 @@ public static partial class PeftAdapters
     /// <summary>
     /// Writes the attached adapters of <paramref name="parameters"/> as a peft adapter folder (atomically), with
     /// <paramref name="savedModules"/> beside them: whole tensors of the config's modules_to_save (a cross-encoder's
-    /// head), under their module keys without <c>base_model.model.</c>.
+    /// head), under their module keys without <c>base_model.model.</c>; and, when the config has
+    /// <see cref="LoraConfig.BaseAdapters"/>, <see cref="AdapterBase.ChainFile"/> naming them.
     /// </summary>
     public static void Save(string folder, IReadOnlyList<Parameter> parameters, LoraConfig config, IReadOnlyList<TensorToWrite>? savedModules = null)
     {
@@ -291,6 +292,8 @@ public static partial class PeftAdapters
             SafeTensorsWriter.Write(Path.Combine(tmp, WeightsFile), tensors);
             File.WriteAllText(Path.Combine(tmp, ConfigFile),
                 config.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }), new UTF8Encoding(false));
+            if (config.BaseAdapters.Count > 0)
+                File.WriteAllText(Path.Combine(tmp, AdapterBase.ChainFile), AdapterBase.ChainJson(folder, config.BaseAdapters), new UTF8Encoding(false));
         });
     }
 

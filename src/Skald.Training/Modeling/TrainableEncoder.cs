@@ -54,6 +54,7 @@ public sealed class TrainableEncoder : ITrainableModel
             MaxSeqLength = MaxSeqLength,
             GradientCheckpointing = GradientCheckpointing,
             Communicator = Communicator,
+            SourceAdapters = SourceAdapters,
         };
         if (Lora is { } lora) copy.EnableLora(lora, loraSeed);
         return copy;
@@ -137,7 +138,7 @@ public sealed class TrainableEncoder : ITrainableModel
         config = PeftAdapters.ResolveTargets(config, Model.Parameters); // all-linear spelt out, as peft saves it
         var adapters = PeftAdapters.Attach(Model.Parameters, config, new SkaldRandom(seed));
         trainable = [.. adapters.SelectMany(a => a.Parameters)];
-        Lora = config with { BaseModel = Source.Path };
+        Lora = config with { BaseModel = Source.Path, BaseAdapters = SourceAdapters };
         loraSeed = seed;
     }
 

@@ -78,7 +78,7 @@ public sealed class AdapterAsModelTests
         string first = Adapter("first", "model.layers.0.self_attn.q_proj", 64, decoder);
         string second = Adapter("second", "model.layers.1.self_attn.q_proj", 64, "../first", seed: 5);
         var model = SentenceEncoder.Load(second);
-        Assert.Equal([Path.Combine(second, "../first"), second], model.Adapters);
+        Assert.Equal([first, second], model.Adapters);
         AssertSame(SentenceEncoder.Load(decoder, [first, second]).Encode(Texts), model.Encode(Texts));
     }
 

@@ -114,4 +114,24 @@ public sealed class AdapterAsModelTests
         string message = Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(a)).Message;
         Assert.Contains("base_model_name_or_path leads back to", message);
     }
+
+    [Fact]
+    public void AGeneratorAndACrossEncoderLoadAnAdapterFolderOntoItsBase()
+    {
+        string decoder = TestPaths.FixtureModel("decoder-qwen2");
+        string causal = Adapter("causal", "model.layers.0.self_attn.q_proj", 64, decoder);
+        var options = new Skald.Models.Generation.GenerationOptions { MaxNewTokens = 6 };
+        int[][] prompts = [[5, 17, 42, 9], [3, 3, 8]];
+        var generated = Skald.Models.Generation.TextGenerator.Load(causal).Generate(prompts, options);
+        var expected = Skald.Models.Generation.TextGenerator.Load(decoder, [causal]).Generate(prompts, options);
+        Assert.Equal(expected.Select(r => r.Ids), generated.Select(r => r.Ids));
+        Assert.NotEqual(Skald.Models.Generation.TextGenerator.Load(decoder).Generate(prompts, options).Select(r => r.Ids), generated.Select(r => r.Ids));
+
+        string ce = TestPaths.FixtureModel("ce-bert");
+        string classifier = Adapter("classifier", "bert.encoder.layer.0.attention.self.query", 32, ce);
+        (string, string)[] pairs = [("Når opnar biblioteket?", "Biblioteket opnar klokka ni."), ("Kva kostar billetten?", "Toget går klokka sju.")];
+        var scores = Skald.Models.CrossEncoders.CrossEncoder.Load(classifier).Score(pairs);
+        Assert.Equal(Skald.Models.CrossEncoders.CrossEncoder.Load(ce, [classifier]).Score(pairs), scores);
+        Assert.NotEqual(Skald.Models.CrossEncoders.CrossEncoder.Load(ce).Score(pairs), scores);
+    }
 }

@@ -11,10 +11,10 @@ public sealed class AdapterFolderTests
 {
     private readonly string dir = InfraPaths.NewTempDir();
 
-    // A LoRA run on bert-cased-mean (model.adapters: earlier, when given); its final/ adapter folder.
-    private string TrainAdapter(string? earlier = null)
+    // A LoRA run on bert-cased-mean, or on the model path given (model.adapters: earlier, when given); its final/ adapter folder.
+    private string TrainAdapter(string? earlier = null, string? modelPath = null)
     {
-        string model = InfraPaths.FixtureModel("bert-cased-mean");
+        string model = modelPath ?? InfraPaths.FixtureModel("bert-cased-mean");
         string data = InfraPaths.WriteFile(dir, "pairs.jsonl", string.Concat(Enumerable.Range(0, 8).Select(i =>
             $"{{\"anchor\": \"Når opnar biblioteket i Volda {i}?\", \"positive\": \"Biblioteket opnar klokka {i}.\"}}\n")));
         string config = TrainConfigs.Write(dir, model, data, "  type: mnrl", out string outDir);
@@ -68,5 +68,17 @@ public sealed class AdapterFolderTests
         var e = Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(moved));
         Assert.EndsWith($"give the base yourself with --model BASE --adapters {first},{moved} " +
             "(model.path and model.adapters in a training config)", e.Message);
+    }
+
+    [Fact]
+    public void AnAdapterFolderAsModelPathTrainsOnItsBaseAndIsRecordedAsAnEarlierAdapter()
+    {
+        string model = InfraPaths.FixtureModel("bert-cased-mean");
+        string first = TrainAdapter();
+        string second = TrainAdapter(modelPath: first);
+        Assert.Contains($"\"base_model_name_or_path\": {System.Text.Json.JsonSerializer.Serialize(model)}", File.ReadAllText(Path.Combine(second, "adapter_config.json")));
+        Assert.True(File.Exists(Path.Combine(second, "skald_base_adapters.json")));
+        const string text = "Når opnar biblioteket?";
+        Assert.Equal(SentenceEncoder.Load(model, [first, second]).Encode(text), SentenceEncoder.Load(second).Encode(text));
     }
 }

@@ -1,4 +1,5 @@
 using Skald.Distributed;
+using Skald.Hub;
 using Skald.Models;
 using Skald.Models.Adapters;
 using Skald.Models.Architectures;
@@ -126,6 +127,9 @@ public static class TrainingRun
         if (BaseWeights.Quantize(config, encoder) is { } notice) log?.Invoke(notice);
         var model = TrainableEncoder.For(encoder, config.Model.Dropout, config.Training.Seed);
         model.SourceAdapters = loadedAdapters; // model.adapters, after those of an adapter folder given as model.path
+        // a base given as a hub id (not an adapter repository, whose base its own config names) is recorded by its id
+        if (!Directory.Exists(config.Model.Path) && HubId.IsRepoId(config.Model.Path) && loadedAdapters.Count == (config.Model.Adapters?.Count ?? 0))
+            model.BaseModelName = config.Model.Path;
         if (config.Data.Instruction is { } instruction)
         {
             if (encoder.Folder.Llm2Vec is null)

@@ -39,11 +39,12 @@ public static class AdapterBase
         if (!ModelFolder.IsAdapterFolder(model)) return (model, adapters ?? []);
         var chain = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        string? naming = null; // the adapter_config.json that named this folder as its base
         while (ModelFolder.IsAdapterFolder(model))
         {
-            string file = Path.Combine(model, PeftAdapters.ConfigFile);
             if (!seen.Add(Path.TrimEndingDirectorySeparator(Path.GetFullPath(model))))
-                throw new ModelFormatException($"{file}: {BaseKey} leads back to {model} (the adapter folders name each other as their base)");
+                throw new ModelFormatException($"{naming}: {BaseKey} leads back to {model} (the adapter folders name each other as their base)");
+            naming = Path.Combine(model, PeftAdapters.ConfigFile);
             var earlier = Earlier(model);
             chain.InsertRange(0, [.. earlier, model]);
             model = Base(model, earlier);

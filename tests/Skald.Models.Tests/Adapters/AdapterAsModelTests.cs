@@ -110,9 +110,9 @@ public sealed class AdapterAsModelTests
     public void AdapterFoldersNamingEachOtherAreOneLine()
     {
         string a = Adapter("a", "model.layers.0.self_attn.q_proj", 64, "../b");
-        Adapter("b", "model.layers.0.self_attn.q_proj", 64, "../a");
-        string message = Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(a)).Message;
-        Assert.Contains("base_model_name_or_path leads back to", message);
+        string b = Adapter("b", "model.layers.0.self_attn.q_proj", 64, "../a");
+        Assert.Equal($"{Path.Combine(b, "adapter_config.json")}: base_model_name_or_path leads back to {a} (the adapter folders name each other as their base)",
+            Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(a)).Message);
     }
 
     [Fact]

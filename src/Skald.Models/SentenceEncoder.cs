@@ -137,7 +137,8 @@ public sealed partial class SentenceEncoder
     /// repository as an adapter (its config.json's auto_map names LLM2Vec's encoder code), with LLM2Vec's defaults. Errors are <see cref="ModelFormatException"/> or
     /// <see cref="TokenizerException"/>. The model and each adapter may be a hub id <c>org/name[@revision]</c> (when no
     /// folder of that name exists): it is resolved in the Hugging Face cache, downloading what is missing
-    /// (<see cref="HubResolver.Locate"/>; its errors are <see cref="HubException"/>).
+    /// (<see cref="HubResolver.Locate"/>; its errors are <see cref="HubException"/>). A PEFT adapter folder as <paramref name="path"/>
+    /// loads onto the base its adapter_config.json names, before <paramref name="adapters"/> (<see cref="AdapterBase.Expand"/>).
     /// <para>
     /// <paramref name="precision"/> <see cref="WeightPrecision.BFloat16"/> keeps the transformer's 2-D weights (linear
     /// layers, embedding tables) in bfloat16, half the memory of float32, computing in float32; <see cref="WeightPrecision.Float16"/>
@@ -155,13 +156,12 @@ public sealed partial class SentenceEncoder
     /// </summary>
     public static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters, WeightPrecision precision, string parameterPrefix)
     {
-        path = HubResolver.Locate(path);
-        adapters = adapters?.Select(a => HubResolver.Locate(a)).ToList();
-        var folder = ModelFolder.Read(path);
+        var (folder, weights, located) = Open(path, adapters);
+        adapters = located;
         var tokenizer = folder.LoadTokenizer();
         ITransformer encoder = folder.IsStatic
             ? StaticEmbeddingModel.Load(folder.TransformerPath)
-            : ArchitectureRegistry.Load(folder.TransformerPath, precision,
+            : ArchitectureRegistry.Load(weights, precision,
                 keepInt8: adapters is not { Count: > 0 } && Quantization.Int8Checkpoint.IsQuantized(folder.TransformerPath), parameterPrefix);
         foreach (var adapter in adapters ?? []) PeftAdapters.Merge(adapter, encoder.Parameters);
         if (adapters is { Count: > 0 } && File.Exists(Path.Combine(adapters[^1], Llm2VecConfig.FileName)))
@@ -170,6 +170,7 @@ public sealed partial class SentenceEncoder
             folder = folder.AsLlm2Vec(); // an LLM2Vec MNTP repository (its bidirectional code in auto_map) without llm2vec_config.json
         var model = Create(folder, tokenizer, encoder, parameterPrefix: parameterPrefix);
         Quantization.Int8Checkpoint.AttachIfQuantized(model, adapters is { Count: > 0 }); // a saved int8 folder: int8 only
+        model.Adapters = adapters ?? [];
         return model;
     }
 

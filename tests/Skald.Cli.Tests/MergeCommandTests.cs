@@ -96,4 +96,16 @@ public sealed class MergeCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("generate", "--model", model, "--adapters", file, "--input", prompts, "--output", Path.Combine(dir, "o.jsonl")), 1,
             $"{file}: is a file, expected a PEFT adapter folder");
     }
+
+    [Fact]
+    public void TensorsOfModulesOutsideTargetModulesAreLeftOutInOneLine()
+    {
+        string dir = TestPaths.NewTempDir(), model = TestPaths.FixtureModel("decoder-qwen2"), adapter = Adapter(dir, false);
+        File.WriteAllText(Path.Combine(adapter, "adapter_config.json"), """{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q_proj"]}""");
+        var r = SkaldProcess.Run("merge", "--model", model, "--adapters", adapter, "--output", Path.Combine(dir, "merged"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal($"warning: {Path.Combine(adapter, "adapter_model.safetensors")}: 1 adapter tensor(s) belong to modules outside adapter_config.json's " +
+            "target_modules (q_proj), e.g. base_model.model.layers.0.self_attn.k_proj.lora_A.weight; peft does not load them, and they are not merged",
+            r.Stderr.Split('\n')[0]); // then merge's own summary line
+    }
 }

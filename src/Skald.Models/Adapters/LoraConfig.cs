@@ -86,6 +86,15 @@ public sealed record LoraConfig
     public string? BaseModel { get; init; }
 
     /// <summary>
+    /// The adapter folders merged into the base model before these adapters were trained (<c>model.adapters</c>, or an
+    /// adapter folder given as the model), in order. peft has no field for them (<see cref="BaseModel"/> names the
+    /// original base, as peft and LLM2Vec record it), so <see cref="PeftAdapters.Save"/> writes them to
+    /// <see cref="AdapterBase.ChainFile"/>, which <see cref="AdapterBase.Expand"/> merges before the adapter; not in
+    /// adapter_config.json.
+    /// </summary>
+    public IReadOnlyList<string> BaseAdapters { get; init; } = [];
+
+    /// <summary>
     /// peft's <c>task_type</c> written to adapter_config.json: null for an adapter on the bare model (LLM2Vec's
     /// LlamaModel), <c>CAUSAL_LM</c> for one on a <c>*ForCausalLM</c> (supervised fine-tuning), whose modules sit under
     /// <see cref="ModulePrefix"/>.
@@ -120,10 +129,10 @@ public sealed record LoraConfig
             throw new ModelFormatException($"{path}: invalid JSON ({e.Message})");
         }
         if (root.ValueKind != JsonValueKind.Object) throw new ModelFormatException($"{path}: expected a JSON object, found {root.ValueKind.ToString().ToLowerInvariant()}");
-        string? type = Str(root, "peft_type");
+        string? type = Str(root, "peft_type", path) ?? throw new ModelFormatException($"{path}: peft_type is missing (\"LORA\" for a LoRA adapter)");
         if (type != "LORA") throw new ModelFormatException($"{path}: peft_type \"{type}\" is not supported (only LORA)");
         if (Bool(root, "fan_in_fan_out", path)) throw new ModelFormatException($"{path}: fan_in_fan_out: true is for GPT-2 Conv1D layers, not supported");
-        if (Str(root, "bias") is { } bias && bias != "none") throw new ModelFormatException($"{path}: bias \"{bias}\" is not supported (only \"none\")");
+        if (Str(root, "bias", path) is { } bias && bias != "none") throw new ModelFormatException($"{path}: bias \"{bias}\" is not supported (only \"none\")");
         if (Bool(root, "lora_bias", path)) throw new ModelFormatException($"{path}: lora_bias: true (a bias on lora_B) is not supported");
         foreach (var key in new[] { "layer_replication", "trainable_token_indices", "alora_invocation_tokens" })
         {
@@ -137,7 +146,9 @@ public sealed record LoraConfig
         float alpha = root.TryGetProperty("lora_alpha", out var av) && av.ValueKind == JsonValueKind.Number && av.TryGetSingle(out float a) ? a
             : throw new ModelFormatException(av.ValueKind == JsonValueKind.Undefined ? $"{path}: lora_alpha is missing"
                 : $"{path}: lora_alpha must be a number, not {av.GetRawText()}");
-        float dropout = root.TryGetProperty("lora_dropout", out var dv) && dv.ValueKind == JsonValueKind.Number && dv.TryGetSingle(out float d) ? d : 0f;
+        float dropout = !root.TryGetProperty("lora_dropout", out var dv) || dv.ValueKind == JsonValueKind.Null ? 0f
+            : dv.ValueKind == JsonValueKind.Number && dv.TryGetSingle(out float d) ? d
+            : throw new ModelFormatException($"{path}: lora_dropout must be a number, not {dv.GetRawText()}");
         var alphas = new Dictionary<string, float>(StringComparer.Ordinal);
         if (Pattern(root, "alpha_pattern", path) is { } ap)
         {
@@ -170,10 +181,10 @@ public sealed record LoraConfig
         var config = new LoraConfig
         {
             R = r, Alpha = alpha, Dropout = dropout, UseRsLora = Bool(root, "use_rslora", path), UseDora = Bool(root, "use_dora", path),
-            BaseModel = Str(root, "base_model_name_or_path"), AlphaPattern = alphas, RankPattern = ranks,
-            ModulesToSave = root.TryGetProperty("modules_to_save", out var ms) && ms.ValueKind == JsonValueKind.Array
-                ? [.. ms.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : throw new ModelFormatException($"{path}: modules_to_save must be a list of module names"))]
-                : [],
+            BaseModel = Str(root, "base_model_name_or_path", path), AlphaPattern = alphas, RankPattern = ranks,
+            ModulesToSave = !root.TryGetProperty("modules_to_save", out var ms) || ms.ValueKind == JsonValueKind.Null ? []
+                : ms.ValueKind == JsonValueKind.Array && ms.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) ? [.. ms.EnumerateArray().Select(e => e.GetString()!)]
+                : throw new ModelFormatException($"{path}: modules_to_save must be a list of module names, not {ms.GetRawText()}"),
         };
         return root.TryGetProperty("target_modules", out var tm) ? tm.ValueKind switch
         {
@@ -204,8 +215,11 @@ public sealed record LoraConfig
         ["revision"] = null,
     };
 
-    private static string? Str(JsonElement o, string key) =>
-        o.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    /// <summary>A string, or null when absent or null; anything else (a number, a list) names the key.</summary>
+    private static string? Str(JsonElement o, string key, string path) =>
+        !o.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null ? null
+        : v.ValueKind == JsonValueKind.String ? v.GetString()
+        : throw new ModelFormatException($"{path}: {key} must be a string, not {v.GetRawText()}");
 
     /// <summary>A flag: true, false, null or absent (false); anything else (a string "true", a number) names the key.</summary>
     private static bool Bool(JsonElement o, string key, string path) =>

@@ -16,7 +16,7 @@ namespace Skald.Models.Adapters;
 /// </summary>
 /// <remarks>Upstream: https://github.com/huggingface/peft/blob/v0.17.1/src/peft/tuners/lora/layer.py (update_layer,
 /// reset_lora_parameters, merge) and https://github.com/huggingface/peft/blob/v0.17.1/src/peft/utils/save_and_load.py</remarks>
-public static class PeftAdapters
+public static partial class PeftAdapters
 {
     /// <summary>The adapter config file.</summary>
     public const string ConfigFile = "adapter_config.json";
@@ -105,13 +105,20 @@ public static class PeftAdapters
         // unread (lora_B.bias of lora_bias, a trainable-tokens delta, a key with the adapter name still in it) would
         // change what peft computes, so it is refused by name.
         var saved = SavedModuleTensors(file, st, config);
+        var targets = ResolveTargets(config, parameters);
+        var untargeted = new List<string>();
         int merged = 0;
         foreach (var (key, infoA) in st.Tensors.Where(t => t.Key.EndsWith(".lora_A.weight", StringComparison.Ordinal)).OrderBy(t => t.Key, StringComparer.Ordinal))
         {
             string module = key[..^".lora_A.weight".Length];
+            if (!Targeted(targets, module))
+            {
+                untargeted.Add(key);
+                continue;
+            }
             string keyB = module + ".lora_B.weight";
             if (!st.Tensors.TryGetValue(keyB, out var infoB)) throw new ModelFormatException($"{file}: {key} has no {keyB}");
-            var weight = Find(module, byName) ?? throw new ModelFormatException(
+            var weight = Find(file, module, byName) ?? throw new ModelFormatException(
                 $"{file}: {key} names no weight of this model (is the adapter for another base model?)");
             if (infoA.Shape.Length != 2 || infoB.Shape.Length != 2 || infoA.Shape[1] != weight.Shape[1] || infoB.Shape[0] != weight.Shape[0]
                 || infoB.Shape[1] != infoA.Shape[0])
@@ -129,9 +136,14 @@ public static class PeftAdapters
         foreach (var (key, infoA) in st.Tensors.Where(t => t.Key.EndsWith(".lora_embedding_A", StringComparison.Ordinal)).OrderBy(t => t.Key, StringComparer.Ordinal))
         {
             string module = key[..^".lora_embedding_A".Length];
+            if (!Targeted(targets, module))
+            {
+                untargeted.Add(key);
+                continue;
+            }
             string keyB = module + ".lora_embedding_B";
             if (!st.Tensors.TryGetValue(keyB, out var infoB)) throw new ModelFormatException($"{file}: {key} has no {keyB}");
-            var table = Find(module, byName) ?? throw new ModelFormatException(
+            var table = Find(file, module, byName) ?? throw new ModelFormatException(
                 $"{file}: {key} names no table of this model (is the adapter for another base model?)");
             if (infoA.Shape.Length != 2 || infoB.Shape.Length != 2 || infoA.Shape[1] != table.Shape[0] || infoB.Shape[0] != table.Shape[1]
                 || infoB.Shape[1] != infoA.Shape[0])
@@ -146,9 +158,30 @@ public static class PeftAdapters
             merged++;
         }
         merged += ReplaceSavedModules(file, st, saved, byName, replaced);
-        if (merged == 0) throw new ModelFormatException($"{file}: no lora_A / lora_B (or lora_embedding_A / _B) tensors");
+        if (untargeted.Count > 0) Console.Error.WriteLine(UntargetedNotice(file, config, untargeted, merged));
+        else if (merged == 0) throw new ModelFormatException($"{file}: no lora_A / lora_B (or lora_embedding_A / _B) tensors");
         return merged;
     }
+
+    /// <summary>
+    /// Whether peft makes a LoRA layer for <paramref name="module"/> (a tensor key without its lora suffix), as
+    /// check_target_module_exists decides: its name under <c>base_model.model.</c> (or, for Skald's own adapters on a
+    /// ForCausalLM or classifier, that name without its first part) equals a target_modules entry or ends with
+    /// "." + one, or fully matches target_modules given as a regular expression. Tensors of other modules peft leaves
+    /// unloaded (it warns of unexpected keys), so they are not merged either.
+    /// </summary>
+    private static bool Targeted(LoraConfig targets, string module)
+    {
+        string name = Unprefixed(module);
+        int dot = name.IndexOf('.');
+        return targets.Targets(name) || dot > 0 && targets.Targets(name[(dot + 1)..]);
+    }
+
+    /// <summary>The one line saying which adapter tensors were left out: how many, one key, and the targets.</summary>
+    private static string UntargetedNotice(string file, LoraConfig config, IReadOnlyList<string> keys, int merged) =>
+        $"warning: {file}: {keys.Count} adapter tensor(s) belong to modules outside {ConfigFile}'s target_modules " +
+        $"({config.TargetPattern ?? string.Join(", ", config.TargetModules)}), e.g. {keys[0]}; peft does not load them, and they are not merged" +
+        (merged == 0 ? " (nothing of this adapter is merged)" : "");
 
     /// <summary>
     /// Refuses an adapter whose tensors' rank is not the rank <c>adapter_config.json</c> gives its module (<c>r</c>, or
@@ -239,7 +272,8 @@ public static class PeftAdapters
     /// <summary>
     /// Writes the attached adapters of <paramref name="parameters"/> as a peft adapter folder (atomically), with
     /// <paramref name="savedModules"/> beside them: whole tensors of the config's modules_to_save (a cross-encoder's
-    /// head), under their module keys without <c>base_model.model.</c>.
+    /// head), under their module keys without <c>base_model.model.</c>; and, when the config has
+    /// <see cref="LoraConfig.BaseAdapters"/>, <see cref="AdapterBase.ChainFile"/> naming them.
     /// </summary>
     public static void Save(string folder, IReadOnlyList<Parameter> parameters, LoraConfig config, IReadOnlyList<TensorToWrite>? savedModules = null)
     {
@@ -258,6 +292,8 @@ public static class PeftAdapters
             SafeTensorsWriter.Write(Path.Combine(tmp, WeightsFile), tensors);
             File.WriteAllText(Path.Combine(tmp, ConfigFile),
                 config.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }), new UTF8Encoding(false));
+            if (config.BaseAdapters.Count > 0)
+                File.WriteAllText(Path.Combine(tmp, AdapterBase.ChainFile), AdapterBase.ChainJson(folder, config.BaseAdapters), new UTF8Encoding(false));
         });
     }
 
@@ -307,11 +343,24 @@ public static class PeftAdapters
     /// <summary>An adapter key's module name in the model: without <c>base_model.model.</c>.</summary>
     private static string Unprefixed(string key) => key.StartsWith(KeyPrefix, StringComparison.Ordinal) ? key[KeyPrefix.Length..] : key;
 
-    private static Parameter? Find(string module, Dictionary<string, Parameter> byName)
+    private static Parameter? Find(string file, string module, Dictionary<string, Parameter> byName)
     {
         string name = Unprefixed(module);
+        // peft's get_peft_model over a whole SentenceTransformer (an nn.Sequential): modules are named
+        // "{index}.auto_model.{module}" for the Transformer's Hugging Face model, "{index}.linear" for a Dense module.
+        if (SentenceTransformersModule().Match(name) is { Success: true } st)
+        {
+            if (st.Groups[2].Success) name = name[st.Length..];
+            else throw new ModelFormatException(
+                $"{file}: {module} is an adapter on sentence-transformers module {st.Groups[1].Value} ({name}), not on its Transformer's model " +
+                "(peft's get_peft_model over the whole SentenceTransformer); Skald merges adapters into the transformer only: " +
+                "train the adapter with target_modules naming transformer layers, or merge it in Python and save the model");
+        }
         if (byName.TryGetValue(name + ".weight", out var p)) return p;
         int dot = name.IndexOf('.');
         return dot > 0 && byName.TryGetValue(name[(dot + 1)..] + ".weight", out p) ? p : null;
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(\d+)\.(auto_model\.)?")]
+    private static partial System.Text.RegularExpressions.Regex SentenceTransformersModule();
 }

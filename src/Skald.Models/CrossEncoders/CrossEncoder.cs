@@ -123,12 +123,14 @@ public sealed class CrossEncoder
     /// with a <c>*ForSequenceClassification</c> checkpoint, tokenizer.json. <paramref name="adapters"/> are peft LoRA
     /// folders merged in order (a SEQ_CLS adapter's modules_to_save bring the head when the base model has none, as
     /// peft loads an adapter trained on a new head). Errors are <see cref="ModelFormatException"/>,
-    /// <see cref="TokenizerException"/> or <see cref="HubException"/>, each one line naming the file or key.
+    /// <see cref="TokenizerException"/> or <see cref="HubException"/>, each one line naming the file or key. A PEFT adapter
+    /// folder as <paramref name="path"/> loads onto the base its adapter_config.json names (<see cref="AdapterBase.Expand"/>).
     /// </summary>
     public static CrossEncoder Load(string path, IReadOnlyList<string>? adapters = null, WeightPrecision precision = WeightPrecision.Float32)
     {
-        path = HubResolver.Locate(path);
-        var adapterPaths = adapters?.Select(a => HubResolver.Locate(a)).ToList() ?? [];
+        var (located, expanded) = AdapterBase.Expand(HubResolver.Locate(path), adapters?.Select(a => HubResolver.Locate(a)).ToList());
+        path = located;
+        var adapterPaths = expanded; // an adapter folder given as the model: its base, then it
         var folder = ModelFolder.Read(path);
         if (folder.IsStatic || (folder.IsSentenceTransformers && adapterPaths.Count == 0))
             throw new ModelFormatException(

@@ -30,12 +30,14 @@ public sealed class TextGenerator
     /// Loads the decoder and tokenizer of <paramref name="folder"/>, with the PEFT LoRA <paramref name="adapters"/>
     /// (folders, e.g. an SFT run's adapter) merged into its weights in order. <paramref name="precision"/> bfloat16 or
     /// float16 holds the weight matrices in 16 bits (computed in float32; a BF16 checkpoint, as most decoders are
-    /// released, is kept exactly): half the memory, and with bfloat16 a decoding step reads half the bytes.
+    /// released, is kept exactly): half the memory, and with bfloat16 a decoding step reads half the bytes. A PEFT adapter
+    /// folder as <paramref name="folder"/> loads onto the base its adapter_config.json names (<see cref="Adapters.AdapterBase.Expand"/>).
     /// </summary>
     public static TextGenerator Load(string folder, IReadOnlyList<string>? adapters = null,
         WeightPrecision precision = WeightPrecision.Float32)
     {
         CheckFolders(folder, adapters);
+        (folder, adapters) = Adapters.AdapterBase.Expand(folder, adapters); // an adapter folder given as the model: its base, then it
         // Checked before the weights are read: a hub folder may carry only the slow tokenizer (tokenizer.model).
         string tok = Path.Combine(folder, "tokenizer.json");
         if (!File.Exists(tok))

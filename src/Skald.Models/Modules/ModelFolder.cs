@@ -144,7 +144,7 @@ public sealed partial record ModelFolder
         string modulesPath = System.IO.Path.Combine(path, "modules.json");
         // An adapter folder holds no model files, or (LLM2Vec's MNTP repositories) its base model's config.json and
         // tokenizer beside adapter_config.json, but no weights.
-        if (!File.Exists(modulesPath) && (!File.Exists(System.IO.Path.Combine(path, "config.json")) || !HasWeights(path))) RefuseAdapterFolder(path);
+        if (IsAdapterFolder(path)) RefuseAdapterFolder(path);
         var folder = new ModelFolder { Path = path, TransformerPath = path };
         if (File.Exists(modulesPath)) folder = ReadModules(folder, modulesPath);
         else if (Model2VecNormalize(path) is { } normalize)
@@ -193,6 +193,23 @@ public sealed partial record ModelFolder
             (string.IsNullOrEmpty(baseModel) ? "" : $" ({baseModel})") + $" with --adapters {path} (model.adapters in a training config), " +
             "or merge the two into one model folder with skald merge");
     }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is a PEFT adapter folder rather than a model: adapter_config.json, no modules.json,
+    /// and no model weights (a LoRA run's <c>final/</c>; an LLM2Vec MNTP repository, whose config.json and tokenizer are
+    /// its base model's). <see cref="Adapters.AdapterBase"/> loads such a folder onto its base.
+    /// </summary>
+    public static bool IsAdapterFolder(string path) =>
+        Directory.Exists(path) && File.Exists(System.IO.Path.Combine(path, "adapter_config.json"))
+        && !File.Exists(System.IO.Path.Combine(path, "modules.json"))
+        && (!File.Exists(System.IO.Path.Combine(path, "config.json")) || !HasWeights(path));
+
+    /// <summary>
+    /// Whether the Transformer module folder <paramref name="transformerPath"/> holds a peft adapter instead of weights
+    /// (adapter_config.json, no model weights): what sentence-transformers saves after <c>add_adapter</c>.
+    /// </summary>
+    public static bool IsAdapterModule(string transformerPath) =>
+        File.Exists(System.IO.Path.Combine(transformerPath, "adapter_config.json")) && !HasWeights(transformerPath);
 
     /// <summary>Whether <paramref name="path"/> holds model weights (safetensors, sharded or not, or pickle, which the loader names).</summary>
     private static bool HasWeights(string path) =>

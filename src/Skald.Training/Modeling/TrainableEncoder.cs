@@ -54,6 +54,8 @@ public sealed class TrainableEncoder : ITrainableModel
             MaxSeqLength = MaxSeqLength,
             GradientCheckpointing = GradientCheckpointing,
             Communicator = Communicator,
+            SourceAdapters = SourceAdapters,
+            BaseModelName = BaseModelName,
         };
         if (Lora is { } lora) copy.EnableLora(lora, loraSeed);
         return copy;
@@ -63,6 +65,13 @@ public sealed class TrainableEncoder : ITrainableModel
     public IReadOnlyList<string> SourceAdapters { get; set; } = [];
 
     private ulong loraSeed;
+
+    /// <summary>
+    /// What a saved adapter's adapter_config.json records as <c>base_model_name_or_path</c>, set before
+    /// <see cref="EnableLora"/>: the hub id the model was given as (as peft records a model's name_or_path), so that the
+    /// adapter finds its base on another machine; null for the folder (<see cref="Source"/>'s path).
+    /// </summary>
+    public string? BaseModelName { get; set; }
 
     /// <summary>
     /// The data-parallel group this encoder trains in (<see cref="SingleProcess"/> unless the trainer runs under
@@ -137,7 +146,7 @@ public sealed class TrainableEncoder : ITrainableModel
         config = PeftAdapters.ResolveTargets(config, Model.Parameters); // all-linear spelt out, as peft saves it
         var adapters = PeftAdapters.Attach(Model.Parameters, config, new SkaldRandom(seed));
         trainable = [.. adapters.SelectMany(a => a.Parameters)];
-        Lora = config with { BaseModel = Source.Path };
+        Lora = config with { BaseModel = BaseModelName ?? Source.Path, BaseAdapters = SourceAdapters };
         loraSeed = seed;
     }
 

@@ -120,6 +120,14 @@ public static class ModelCard
         sb.AppendLine("### Model Description");
         sb.AppendLine("- **Model Type:** Sentence Transformer");
         sb.AppendLine($"- **Base model:** `{baseModel}`");
+        if (setup.Model is Modeling.TrainableEncoder { Lora.BaseAdapters: { Count: > 0 } earlier })
+        {
+            // peft records only the base; without these the adapter loads onto the wrong weights
+            sb.AppendLine($"- **Adapters merged into the base before training:** {string.Join(", ", earlier.Select(a => $"`{a}`"))}, in this order: " +
+                          $"apply them before this adapter (`skald encode --model BASE --adapters {string.Join(',', earlier)},path/to/this/folder`; " +
+                          $"Skald reads them from `{Models.Adapters.AdapterBase.ChainFile}` when this folder is given as the model; with peft, " +
+                          "load each onto the base and `merge_and_unload()` in turn, then load this adapter)");
+        }
         sb.AppendLine($"- **Output Dimensionality:** {setup.Model.Dimension} dimensions");
         sb.AppendLine($"- **Similarity Function:** {SimilarityName(src.Similarity)}");
         sb.AppendLine($"- **Training Dataset{(setup.Train.Count > 1 ? "s" : "")}:** {string.Join(", ", setup.Train.Select(d => Path.GetFileName(d.Name)))}");

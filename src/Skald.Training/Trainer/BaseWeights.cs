@@ -1,5 +1,6 @@
 using Skald.Hub;
 using Skald.Models;
+using Skald.Models.Adapters;
 using Skald.Models.Checkpoints;
 using Skald.Models.Modules;
 using Skald.Tensors;
@@ -69,7 +70,7 @@ public static class BaseWeights
     /// </summary>
     public static WeightPrecision Stored(string modelPath)
     {
-        var folder = ModelFolder.Read(HubResolver.Locate(modelPath));
+        var folder = ModelFolder.Read(AdapterBase.Expand(HubResolver.Locate(modelPath), null).Model);
         if (folder.IsStatic) return WeightPrecision.Float32;
         foreach (var file in Directory.EnumerateFiles(folder.TransformerPath, "*.safetensors").Order(StringComparer.Ordinal))
         {

@@ -1,4 +1,5 @@
 using Skald.Distributed;
+using Skald.Hub;
 using Skald.Models;
 using Skald.Models.Adapters;
 using Skald.Models.Architectures;
@@ -80,6 +81,7 @@ public static class TrainingRun
         CheckWritable(config.Output.Dir);
         string modelPath = ModelPath(config, comm);
         var encoder = SentenceEncoder.Load(modelPath, config.Model.Adapters, BaseWeights.Resolve(config, modelPath));
+        var loadedAdapters = encoder.Adapters;
         if (config.Model.Attention is { } attention)
         {
             try
@@ -124,7 +126,10 @@ public static class TrainingRun
             throw new TrainingException($"{config.Model.Path}: loss.type splade trains a sparse encoder; set model.type: splade (or start from a SparseEncoder folder)");
         if (BaseWeights.Quantize(config, encoder) is { } notice) log?.Invoke(notice);
         var model = TrainableEncoder.For(encoder, config.Model.Dropout, config.Training.Seed);
-        model.SourceAdapters = config.Model.Adapters ?? [];
+        model.SourceAdapters = Recorded(config, loadedAdapters); // model.adapters, after those of an adapter folder given as model.path
+        // a base given as a hub id (not an adapter repository, whose base its own config names) is recorded by its id
+        if (!Directory.Exists(config.Model.Path) && HubId.IsRepoId(config.Model.Path) && loadedAdapters.Count == (config.Model.Adapters?.Count ?? 0))
+            model.BaseModelName = config.Model.Path;
         if (config.Data.Instruction is { } instruction)
         {
             if (encoder.Folder.Llm2Vec is null)
@@ -226,6 +231,17 @@ public static class TrainingRun
         if (config.Data.MaxTrainSamples is { } max) train = train.Select(d => d.Take(max)).ToList();
         if (eval is not null && config.Data.MaxEvalSamples is { } maxEval) eval = eval.Take(maxEval);
         return (train, eval);
+    }
+
+    /// <summary>
+    /// The adapters merged into the base (<paramref name="loaded"/>, located), with those <c>model.adapters</c> gives as
+    /// hub ids named by their ids, as a trained adapter records them: a cache folder would not be found elsewhere.
+    /// </summary>
+    private static IReadOnlyList<string> Recorded(TrainingConfig config, IReadOnlyList<string> loaded)
+    {
+        var given = config.Model.Adapters ?? [];
+        int offset = loaded.Count - given.Count; // those of an adapter folder given as model.path come first
+        return [.. loaded.Select((a, i) => i >= offset && !Directory.Exists(given[i - offset]) && HubId.TryParse(given[i - offset]) is not null ? given[i - offset] : a)];
     }
 
     /// <summary>

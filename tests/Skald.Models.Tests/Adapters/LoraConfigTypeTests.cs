@@ -54,4 +54,30 @@ public sealed class LoraConfigTypeTests
         Assert.Empty(c.RankPattern);
         Assert.Equal(2f, c.Scale);
     }
+
+    [Fact]
+    public void StringsDropoutAndModulesToSaveOfTheWrongTypeAreNamed()
+    {
+        Assert.Equal($"{path}: bias must be a string, not false", Refusal(""", "bias": false"""));
+        Assert.Equal($"{path}: base_model_name_or_path must be a string, not 12", Refusal(""", "base_model_name_or_path": 12"""));
+        Assert.Equal($"{path}: lora_dropout must be a number, not \"0.1\"", Refusal(""", "lora_dropout": "0.1" """));
+        Assert.Equal($"{path}: modules_to_save must be a list of module names, not \"classifier\"", Refusal(""", "modules_to_save": "classifier" """));
+        File.WriteAllText(path, """{"peft_type": 1, "r": 2, "lora_alpha": 4, "target_modules": ["q_proj"]}""");
+        Assert.Equal($"{path}: peft_type must be a string, not 1", Assert.Throws<ModelFormatException>(() => LoraConfig.Read(path)).Message);
+        File.WriteAllText(path, """{"r": 2, "lora_alpha": 4, "target_modules": ["q_proj"]}""");
+        Assert.Equal($"{path}: peft_type is missing (\"LORA\" for a LoRA adapter)", Assert.Throws<ModelFormatException>(() => LoraConfig.Read(path)).Message);
+    }
+
+    [Fact]
+    public void NullStringsDropoutAndModulesToSaveAreTheirDefaults()
+    {
+        File.WriteAllText(path, """
+            {"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q_proj"], "bias": null, "lora_dropout": null,
+             "modules_to_save": null, "base_model_name_or_path": null}
+            """);
+        var c = LoraConfig.Read(path);
+        Assert.Equal(0f, c.Dropout);
+        Assert.Empty(c.ModulesToSave);
+        Assert.Null(c.BaseModel);
+    }
 }

@@ -26,20 +26,40 @@ public sealed class Llm2VecFolderTests(ITestOutputHelper output)
     }).ToList();
 
     [Fact]
-    public void AnMntpRepositoryGivenAsTheModelIsNamedAsAnAdapterOfItsBase()
+    public void AnMntpRepositoryGivenAsTheModelLoadsItsBaseAndRunsBidirectionally()
     {
-        // McGill-NLP's *-mntp repositories: the base model's config.json and tokenizer beside the MNTP adapter, no weights.
-        string folder = TestPaths.NewTempDir();
-        foreach (var f in new[] { "config.json", "tokenizer.json" })
-            File.Copy(Path.Combine(TestPaths.FixtureModel("decoder-qwen2"), f), Path.Combine(folder, f));
-        File.WriteAllText(Path.Combine(folder, "adapter_config.json"),
-            """{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q_proj"], "base_model_name_or_path": "Qwen/Qwen2-0.5B"}""");
-        Skald.Models.Checkpoints.SafeTensorsWriter.Write(Path.Combine(folder, "adapter_model.safetensors"),
-            [new("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight", [2, 64], new float[128]),
-                new("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight", [64, 2], new float[128])]);
-        var e = Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(folder));
-        Assert.Equal($"{folder}: a PEFT adapter folder (adapter_config.json), not a model: load it onto its base model (Qwen/Qwen2-0.5B) " +
-            $"with --adapters {folder} (model.adapters in a training config), or merge the two into one model folder with skald merge", e.Message);
+        // McGill-NLP's *-mntp repositories: the base model's config.json (mapping AutoModel to LLM2Vec's encoder code)
+        // and tokenizer beside the MNTP adapter, no weights; transformers with peft loads the base the adapter names.
+        string decoder = TestPaths.FixtureModel("decoder-qwen2");
+        string Repository(string baseModel)
+        {
+            string folder = TestPaths.NewTempDir();
+            var config = JsonNode.Parse(File.ReadAllText(Path.Combine(decoder, "config.json")))!.AsObject();
+            config["auto_map"] = new JsonObject { ["AutoModel"] = "McGill-NLP/LLM2Vec-Qwen2-mntp--modeling_qwen2_encoder.Qwen2EncoderModel" };
+            File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString());
+            File.Copy(Path.Combine(decoder, "tokenizer.json"), Path.Combine(folder, "tokenizer.json"));
+            File.WriteAllText(Path.Combine(folder, "adapter_config.json"),
+                $$"""{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q_proj"], "base_model_name_or_path": {{JsonSerializer.Serialize(baseModel)}}}""");
+            var a = Enumerable.Range(0, 128).Select(i => MathF.Sin(i) * 0.1f).ToArray();
+            Skald.Models.Checkpoints.SafeTensorsWriter.Write(Path.Combine(folder, "adapter_model.safetensors"),
+                [new("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight", [2, 64], a),
+                    new("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight", [64, 2], [.. a.Reverse()])]);
+            return folder;
+        }
+        string mntp = Repository(decoder);
+        var model = SentenceEncoder.Load(mntp);
+        Assert.True(model.Folder.Bidirectional);
+        Assert.NotNull(model.Folder.Llm2Vec);
+        string[] texts = ["Toget går klokka ni", "Biblioteket har åpent"];
+        var expected = SentenceEncoder.Load(decoder, [mntp]).Encode(texts);
+        var got = model.Encode(texts);
+        for (int i = 0; i < texts.Length; i++) Assert.Equal(expected[i], got[i]);
+
+        // its base neither here nor in the hub cache (the hub unreachable): one line naming the key and the value
+        string hubBase = Repository("Qwen/Qwen2-0.5B");
+        var e = Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(hubBase));
+        Assert.StartsWith($"{Path.Combine(hubBase, "adapter_config.json")}: base_model_name_or_path \"Qwen/Qwen2-0.5B\" could not be loaded (", e.Message);
+        Assert.EndsWith($"--model BASE --adapters {hubBase} (model.path and model.adapters in a training config)", e.Message);
     }
 
     [Fact]

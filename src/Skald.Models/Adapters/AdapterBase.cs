@@ -1,0 +1,141 @@
+using System.Text.Json;
+using Skald.Hub;
+using Skald.Models.Modules;
+
+namespace Skald.Models.Adapters;
+
+/// <summary>
+/// A PEFT adapter folder given where a model goes (<see cref="ModelFolder.IsAdapterFolder"/>: a LoRA run's
+/// <c>final/</c>, an LLM2Vec MNTP repository) loads as its base model with the adapter merged on top, as
+/// <c>AutoModel.from_pretrained(adapter)</c> does with peft installed and <c>PeftModel</c> / sentence-transformers do:
+/// the base is adapter_config.json's <c>base_model_name_or_path</c>, a folder (absolute, or relative to the adapter
+/// folder, else to the working directory as transformers reads it) or a hub id resolved as a model's
+/// (<see cref="HubResolver.Locate"/>: the cache, a download, its offline behaviour). A base that is itself an adapter
+/// folder is resolved the same way. Adapters a Skald run trained on top of (<c>model.adapters</c>), which peft has no
+/// field for, are listed in <see cref="ChainFile"/> beside the adapter and merged before it.
+/// </summary>
+/// <remarks>Upstream: https://github.com/huggingface/transformers/blob/v4.56.1/src/transformers/models/auto/auto_factory.py
+/// (from_pretrained: find_adapter_config_file, then base_model_name_or_path).</remarks>
+public static class AdapterBase
+{
+    /// <summary>
+    /// The file beside an adapter that names the adapters merged into the base before it was trained
+    /// (<c>{"adapters": [folder or hub id, ...]}</c>, in order; a folder relative to the adapter folder or absolute).
+    /// </summary>
+    public const string ChainFile = "skald_base_adapters.json";
+
+    /// <summary>The adapter_config.json key naming the base model.</summary>
+    public const string BaseKey = "base_model_name_or_path";
+
+    /// <summary>
+    /// <paramref name="model"/> and <paramref name="adapters"/> unchanged when <paramref name="model"/> is no adapter
+    /// folder; otherwise its base model and, in order, the adapters recorded in its <see cref="ChainFile"/>, the adapter
+    /// folder itself, then <paramref name="adapters"/> (a chain <c>--model ADAPTER --adapters MORE</c>). A base that
+    /// cannot be found is a <see cref="ModelFormatException"/> naming adapter_config.json, the key and its value.
+    /// </summary>
+    public static (string Model, IReadOnlyList<string> Adapters) Expand(string model, IReadOnlyList<string>? adapters)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (!ModelFolder.IsAdapterFolder(model)) return (model, adapters ?? []);
+        var chain = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        string? naming = null; // the adapter_config.json that named this folder as its base
+        while (ModelFolder.IsAdapterFolder(model))
+        {
+            if (!seen.Add(Path.TrimEndingDirectorySeparator(Path.GetFullPath(model))))
+                throw new ModelFormatException($"{naming}: {BaseKey} leads back to {model} (the adapter folders name each other as their base)");
+            naming = Path.Combine(model, PeftAdapters.ConfigFile);
+            var earlier = Earlier(model);
+            chain.InsertRange(0, [.. earlier, model]);
+            model = Base(model, earlier);
+        }
+        return (model, [.. chain, .. adapters ?? []]);
+    }
+
+    /// <summary>
+    /// The base of the adapter folder <paramref name="adapter"/> (a sentence-transformers Transformer module saved with
+    /// its peft adapter) and the adapters to merge into it, in order: those of a base that is itself an adapter folder,
+    /// those <see cref="ChainFile"/> names, then <paramref name="adapter"/>.
+    /// </summary>
+    public static (string Model, IReadOnlyList<string> Adapters) ExpandModule(string adapter)
+    {
+        var earlier = Earlier(adapter);
+        var (model, before) = Expand(Base(adapter, earlier), null);
+        return (model, [.. before, .. earlier, adapter]);
+    }
+
+    /// <summary>
+    /// The text of <see cref="ChainFile"/> for an adapter saved to <paramref name="folder"/> on top of
+    /// <paramref name="earlier"/>: local folders relative to <paramref name="folder"/> (the two move together), others as given.
+    /// </summary>
+    public static string ChainJson(string folder, IReadOnlyList<string> earlier)
+    {
+        ArgumentNullException.ThrowIfNull(earlier);
+        string at = Path.GetFullPath(folder);
+        var names = earlier.Select(a => Directory.Exists(a) ? Path.GetRelativePath(at, Path.GetFullPath(a)).Replace('\\', '/') : a).ToArray();
+        return JsonSerializer.Serialize(new Dictionary<string, string[]> { ["adapters"] = names }, new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    /// <summary>The adapters <paramref name="adapter"/>'s <see cref="ChainFile"/> names, located (empty without the file).</summary>
+    public static IReadOnlyList<string> Earlier(string adapter)
+    {
+        string file = Path.Combine(adapter, ChainFile);
+        if (!File.Exists(file)) return [];
+        using var doc = JsonFiles.Read(file);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("adapters", out var list)
+            || list.ValueKind != JsonValueKind.Array || list.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String || e.GetString()!.Length == 0))
+            throw new ModelFormatException($"{file}: expected {{\"adapters\": [folder or hub id, ...]}}");
+        var found = new List<string>();
+        foreach (string name in list.EnumerateArray().Select(e => e.GetString()!))
+        {
+            string what = $"{file}: adapters entry \"{name}\" (an adapter merged into the base before this one was trained)";
+            string how = $"give the chain yourself with --model BASE --adapters {Hint(adapter, [name])}";
+            try
+            {
+                found.Add(Locate(adapter, name) ?? throw new ModelFormatException($"{what} is no folder and no hub id: {how}"));
+            }
+            catch (HubException e)
+            {
+                throw new ModelFormatException($"{what} could not be loaded ({e.Message}): {how}", e);
+            }
+        }
+        return found;
+    }
+
+    // adapter_config.json's base_model_name_or_path, located; else one line naming the file, the key and the value.
+    private static string Base(string adapter, IReadOnlyList<string> earlier)
+    {
+        string file = Path.Combine(adapter, PeftAdapters.ConfigFile);
+        string? value;
+        using (var doc = JsonFiles.Read(file))
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                throw new ModelFormatException($"{file}: expected a JSON object, found {doc.RootElement.ValueKind.ToString().ToLowerInvariant()}");
+            value = JsonFiles.Str(doc.RootElement, BaseKey, file);
+        }
+        string how = $"give the base yourself with --model BASE --adapters {Hint(adapter, earlier)} (model.path and model.adapters in a training config)";
+        if (string.IsNullOrWhiteSpace(value))
+            throw new ModelFormatException($"{file}: {BaseKey} is not set, so the adapter's base model is unknown: {how}");
+        try
+        {
+            return Locate(adapter, value) ?? throw new ModelFormatException(
+                $"{file}: {BaseKey} \"{value}\" is no folder (relative to {adapter} or the working directory) and no hub id: {how}");
+        }
+        catch (HubException e)
+        {
+            throw new ModelFormatException($"{file}: {BaseKey} \"{value}\" could not be loaded ({e.Message}): {how}", e);
+        }
+    }
+
+    // A folder (absolute, relative to the adapter folder, else to the working directory) or a hub id's snapshot; null when neither.
+    private static string? Locate(string adapter, string name)
+    {
+        string beside = Path.IsPathRooted(name) ? name : Path.GetFullPath(Path.Combine(adapter, name));
+        if (Directory.Exists(beside)) return beside;
+        if (Directory.Exists(name)) return name;
+        return HubId.TryParse(name) is null ? null : HubResolver.Locate(name);
+    }
+
+    // What to give --adapters: the earlier adapters, then this one.
+    private static string Hint(string adapter, IReadOnlyList<string> earlier) => string.Join(',', [.. earlier, adapter]);
+}

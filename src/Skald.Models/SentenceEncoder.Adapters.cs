@@ -1,0 +1,35 @@
+using Skald.Hub;
+using Skald.Models.Adapters;
+using Skald.Models.Modules;
+
+namespace Skald.Models;
+
+// SentenceEncoder, continued: which PEFT adapters a load merged, and a model path that is an adapter folder.
+public sealed partial class SentenceEncoder
+{
+    /// <summary>
+    /// The PEFT adapter folders merged into the weights at load, in order, located: those given, preceded — when the
+    /// model path was an adapter folder — by that folder (and the adapters it was trained on top of) over its base
+    /// (<see cref="AdapterBase.Expand"/>). Loading <see cref="Folder"/>'s path with these gives this model again.
+    /// </summary>
+    public IReadOnlyList<string> Adapters { get; private set; } = [];
+
+    /// <summary>
+    /// The model folder to load, the folder its transformer's config.json and weights come from, and the adapter folders
+    /// to merge: hub ids located, an adapter folder given as the model expanded to its base
+    /// (<see cref="AdapterBase.Expand"/>), and a sentence-transformers folder saved with a peft adapter on its
+    /// Transformer module (<c>SentenceTransformer.add_adapter</c>, then save: modules.json, Pooling and the tokenizer
+    /// beside adapter_config.json, no weights) read with its base's transformer weights and the adapter merged first.
+    /// </summary>
+    private static (ModelFolder Folder, string Weights, IReadOnlyList<string> Adapters) Open(string path, IReadOnlyList<string>? adapters)
+    {
+        var (model, located) = AdapterBase.Expand(HubResolver.Locate(path), adapters?.Select(a => HubResolver.Locate(a)).ToList());
+        var folder = ModelFolder.Read(model);
+        if (folder.IsStatic || !ModelFolder.IsAdapterModule(folder.TransformerPath)) return (folder, folder.TransformerPath, located);
+        var (baseModel, chain) = AdapterBase.ExpandModule(folder.TransformerPath);
+        var baseFolder = ModelFolder.Read(baseModel);
+        if (baseFolder.IsStatic)
+            throw new ModelFormatException($"{Path.Combine(folder.TransformerPath, PeftAdapters.ConfigFile)}: the base {baseModel} is a static model; a LoRA adapter goes on a transformer");
+        return (folder, baseFolder.TransformerPath, [.. chain, .. located]);
+    }
+}

@@ -1,0 +1,137 @@
+using Skald.Models.Adapters;
+using Skald.Models.Checkpoints;
+
+namespace Skald.Models.Tests.Adapters;
+
+/// <summary>
+/// A PEFT adapter folder given as the model loads the base its adapter_config.json names (absolute, or relative to the
+/// adapter folder) with the adapter merged on top, as <c>AutoModel.from_pretrained(adapter)</c> does with peft: the
+/// embeddings equal those of the base loaded with the adapter, adapters given beside it follow it, and a base that
+/// cannot be found is one line naming the file, the key and the value.
+/// </summary>
+public sealed class AdapterAsModelTests
+{
+    private static readonly string[] Texts = ["Toget går klokka ni", "Biblioteket har åpent i dag"];
+
+    private readonly string dir = TestPaths.NewTempDir();
+
+    // A rank-2 LoRA on layer 0's query projection of a fixture (decoder-qwen2's q_proj [64, 64], BERT's query [32, 32]),
+    // non-zero so that it changes the embeddings; baseValue null leaves base_model_name_or_path out.
+    private string Adapter(string name, string module, int width, string? baseValue, int seed = 1)
+    {
+        string folder = Path.Combine(dir, name);
+        Directory.CreateDirectory(folder);
+        string key = baseValue is null ? "" : $", \"base_model_name_or_path\": {System.Text.Json.JsonSerializer.Serialize(baseValue)}";
+        string target = module[(module.LastIndexOf('.') + 1)..];
+        File.WriteAllText(Path.Combine(folder, PeftAdapters.ConfigFile),
+            $$"""{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["{{target}}"]{{key}}}""");
+        float[] Values(int n, int s) => [.. Enumerable.Range(0, n).Select(i => 0.05f * MathF.Sin(s * 7 + i))];
+        SafeTensorsWriter.Write(Path.Combine(folder, PeftAdapters.WeightsFile),
+            [new($"base_model.model.{module}.lora_A.weight", [2, width], Values(2 * width, seed)),
+                new($"base_model.model.{module}.lora_B.weight", [width, 2], Values(2 * width, seed + 1))]);
+        return folder;
+    }
+
+    private static void AssertSame(float[][] expected, float[][] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i]);
+    }
+
+    [Fact]
+    public void ADecoderAdapterWithARelativeBaseLoadsAsTheBaseWithTheAdapter()
+    {
+        string decoder = TestPaths.FixtureModel("decoder-qwen2");
+        string adapter = Adapter("lora", "model.layers.0.self_attn.q_proj", 64, Path.GetRelativePath(Path.Combine(dir, "lora"), decoder));
+        var viaAdapter = SentenceEncoder.Load(adapter);
+        var expected = SentenceEncoder.Load(decoder, [adapter]).Encode(Texts);
+        AssertSame(expected, viaAdapter.Encode(Texts));
+        Assert.NotEqual(SentenceEncoder.Load(decoder).Encode(Texts)[0], expected[0]); // the adapter changes the embeddings
+        Assert.Equal([adapter], viaAdapter.Adapters);
+    }
+
+    [Fact]
+    public void ABertAdapterWithAnAbsoluteBaseKeepsTheBasesModules()
+    {
+        string bert = TestPaths.FixtureModel("bert-cased-mean");
+        string adapter = Adapter("bert-lora", "encoder.layer.0.attention.self.query", 32, bert);
+        var viaAdapter = SentenceEncoder.Load(adapter);
+        Assert.True(viaAdapter.Folder.IsSentenceTransformers); // the base's modules.json: its Pooling
+        AssertSame(SentenceEncoder.Load(bert, [adapter]).Encode(Texts), viaAdapter.Encode(Texts));
+    }
+
+    [Fact]
+    public void AdaptersGivenBesideTheAdapterFolderFollowIt()
+    {
+        string decoder = TestPaths.FixtureModel("decoder-qwen2");
+        string first = Adapter("first", "model.layers.0.self_attn.q_proj", 64, decoder);
+        string second = Adapter("second", "model.layers.1.self_attn.q_proj", 64, decoder, seed: 5);
+        var chained = SentenceEncoder.Load(first, [second]);
+        Assert.Equal([first, second], chained.Adapters);
+        AssertSame(SentenceEncoder.Load(decoder, [first, second]).Encode(Texts), chained.Encode(Texts));
+    }
+
+    [Fact]
+    public void ABaseThatIsAnAdapterFolderLoadsItsOwnBaseFirst()
+    {
+        string decoder = TestPaths.FixtureModel("decoder-qwen2");
+        string first = Adapter("first", "model.layers.0.self_attn.q_proj", 64, decoder);
+        string second = Adapter("second", "model.layers.1.self_attn.q_proj", 64, "../first", seed: 5);
+        var model = SentenceEncoder.Load(second);
+        Assert.Equal([first, second], model.Adapters);
+        AssertSame(SentenceEncoder.Load(decoder, [first, second]).Encode(Texts), model.Encode(Texts));
+    }
+
+    [Fact]
+    public void AMissingBaseIsOneLineNamingTheKeyAndValue()
+    {
+        string absent = Adapter("absent", "model.layers.0.self_attn.q_proj", 64, null);
+        string file = Path.Combine(absent, "adapter_config.json");
+        Assert.Equal($"{file}: base_model_name_or_path is not set, so the adapter's base model is unknown: give the base yourself with " +
+            $"--model BASE --adapters {absent} (model.path and model.adapters in a training config)",
+            Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(absent)).Message);
+
+        string gone = Path.Combine(dir, "no-such-base");
+        string missing = Adapter("missing", "model.layers.0.self_attn.q_proj", 64, gone);
+        file = Path.Combine(missing, "adapter_config.json");
+        Assert.Equal($"{file}: base_model_name_or_path \"{gone}\" is no folder (relative to {missing} or the working directory) and no hub id: " +
+            $"give the base yourself with --model BASE --adapters {missing} (model.path and model.adapters in a training config)",
+            Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(missing)).Message);
+
+        // a hub id that resolves neither in the cache nor on the (unreachable) hub
+        string hub = Adapter("hub", "model.layers.0.self_attn.q_proj", 64, "skald-test/no-such-base");
+        string message = Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(hub)).Message;
+        Assert.StartsWith($"{Path.Combine(hub, "adapter_config.json")}: base_model_name_or_path \"skald-test/no-such-base\" could not be loaded (", message);
+        Assert.EndsWith($"give the base yourself with --model BASE --adapters {hub} (model.path and model.adapters in a training config)", message);
+        Assert.DoesNotContain('\n', message);
+    }
+
+    [Fact]
+    public void AdapterFoldersNamingEachOtherAreOneLine()
+    {
+        string a = Adapter("a", "model.layers.0.self_attn.q_proj", 64, "../b");
+        string b = Adapter("b", "model.layers.0.self_attn.q_proj", 64, "../a");
+        Assert.Equal($"{Path.Combine(b, "adapter_config.json")}: base_model_name_or_path leads back to {a} (the adapter folders name each other as their base)",
+            Assert.Throws<ModelFormatException>(() => SentenceEncoder.Load(a)).Message);
+    }
+
+    [Fact]
+    public void AGeneratorAndACrossEncoderLoadAnAdapterFolderOntoItsBase()
+    {
+        string decoder = TestPaths.FixtureModel("decoder-qwen2");
+        string causal = Adapter("causal", "model.layers.0.self_attn.q_proj", 64, decoder);
+        var options = new Skald.Models.Generation.GenerationOptions { MaxNewTokens = 6 };
+        int[][] prompts = [[5, 17, 42, 9], [3, 3, 8]];
+        var generated = Skald.Models.Generation.TextGenerator.Load(causal).Generate(prompts, options);
+        var expected = Skald.Models.Generation.TextGenerator.Load(decoder, [causal]).Generate(prompts, options);
+        Assert.Equal(expected.Select(r => r.Ids), generated.Select(r => r.Ids));
+        Assert.NotEqual(Skald.Models.Generation.TextGenerator.Load(decoder).Generate(prompts, options).Select(r => r.Ids), generated.Select(r => r.Ids));
+
+        string ce = TestPaths.FixtureModel("ce-bert");
+        string classifier = Adapter("classifier", "bert.encoder.layer.0.attention.self.query", 32, ce);
+        (string, string)[] pairs = [("Når opnar biblioteket?", "Biblioteket opnar klokka ni."), ("Kva kostar billetten?", "Toget går klokka sju.")];
+        var scores = Skald.Models.CrossEncoders.CrossEncoder.Load(classifier).Score(pairs);
+        Assert.Equal(Skald.Models.CrossEncoders.CrossEncoder.Load(ce, [classifier]).Score(pairs), scores);
+        Assert.NotEqual(Skald.Models.CrossEncoders.CrossEncoder.Load(ce).Score(pairs), scores);
+    }
+}

@@ -98,7 +98,8 @@ public sealed class SearchService
     /// <summary>
     /// A mapped file of the served index cut shorter in place by another process (<see cref="SearchIndex.ThrowIfCut"/>)
     /// is a 503 whose message names the file, with <c>Retry-After</c>: the searches fail until the file is whole again or
-    /// the index is rebuilt (which <see cref="LiveIndex"/> then serves); the server's other endpoints go on.
+    /// the index is rebuilt (which <see cref="LiveIndex"/> then serves); the server's other endpoints go on. The line goes
+    /// to the server's log too (standard error), as a request's failure does, so the operator sees which file.
     /// </summary>
     private static void ThrowIfCut(SearchIndex index)
     {
@@ -108,6 +109,7 @@ public sealed class SearchService
         }
         catch (Skald.Retrieval.EvaluationException e)
         {
+            Console.Error.WriteLine($"skald serve: search: {e.Message}");
             throw new ApiException(503, e.Message, "server_error");
         }
     }

@@ -38,10 +38,17 @@ public sealed class RerankService
     public int MaxDocuments { get; }
 
     /// <summary>
-    /// Most requests being scored or waiting for their turn at once (256, as the chat server's queue); one more is a
-    /// 503 <see cref="ApiException"/> (the server answers it with <c>Retry-After</c>).
+    /// Most requests being scored or waiting for their turn at once (256, as the chat server's queue; at least 1, else
+    /// <see cref="ArgumentOutOfRangeException"/>: 0 would refuse every request as "overloaded"); one more is a 503
+    /// <see cref="ApiException"/> (the server answers it with <c>Retry-After</c>).
     /// </summary>
-    public int MaxQueue { get; init; } = 256;
+    public int MaxQueue
+    {
+        get => maxQueue;
+        init => maxQueue = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(MaxQueue), "MaxQueue must be at least 1");
+    }
+
+    private readonly int maxQueue = 256;
 
     /// <summary>Pairs per forward pass (32, as sentence-transformers).</summary>
     public int BatchSize

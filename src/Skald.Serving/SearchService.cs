@@ -83,6 +83,7 @@ public sealed class SearchService
         }
         using var lease = live.Acquire();
         var index = lease.Index;
+        ThrowIfCut(index);
         if (Reranker is null || !request.Rerank)
             return (index.Search(request.Query, vector, request.Mode, request.TopK, request.Fusion, request.RescoreMultiplier, request.Probes, request.Ef,
                 request.Filter), tokens);
@@ -92,5 +93,24 @@ public sealed class SearchService
         var (ranked, read) = await Reranker.RankAsync(request.Query, [.. candidates.Select(h => h.Record.FullText)], request.TopK, cancellationToken)
             .ConfigureAwait(false);
         return ([.. ranked.Select(r => candidates[r.Index] with { Score = r.Score })], tokens + read);
+    }
+
+    /// <summary>
+    /// A mapped file of the served index cut shorter in place by another process (<see cref="SearchIndex.ThrowIfCut"/>)
+    /// is a 503 whose message names the file, with <c>Retry-After</c>: the searches fail until the file is whole again or
+    /// the index is rebuilt (which <see cref="LiveIndex"/> then serves); the server's other endpoints go on. The line goes
+    /// to the server's log too (standard error), as a request's failure does, so the operator sees which file.
+    /// </summary>
+    private static void ThrowIfCut(SearchIndex index)
+    {
+        try
+        {
+            index.ThrowIfCut();
+        }
+        catch (Skald.Retrieval.EvaluationException e)
+        {
+            Console.Error.WriteLine($"skald serve: search: {e.Message}");
+            throw new ApiException(503, e.Message, "server_error");
+        }
     }
 }

@@ -1,5 +1,7 @@
+using Skald.Models.Modules;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Index;
+using Skald.Retrieval.Models;
 
 namespace Skald.Retrieval.Tests;
 
@@ -49,10 +51,71 @@ public sealed class IndexFileCutTests
         Assert.Contains(rows, reopened.Message);
     }
 
+    /// <summary>A model that runs <paramref name="embedding"/> (another process at work) before it embeds.</summary>
+    private sealed class SlowModel(IEmbeddingModel inner, Action embedding) : IEmbeddingModel
+    {
+        public string Name => inner.Name;
+        public IReadOnlyDictionary<string, string> Metadata => inner.Metadata;
+        public int Dimension => inner.Dimension;
+        public SimilarityFunction Similarity => inner.Similarity;
+        public bool IsSparse => inner.IsSparse;
+        public IReadOnlyList<string> SplitToFit(string text, TextRole role) => inner.SplitToFit(text, role);
+
+        public float[][] Embed(IReadOnlyList<string> texts, TextRole role)
+        {
+            embedding();
+            return inner.Embed(texts, role);
+        }
+    }
+
+    [Fact]
+    public void AnIndexAddWhileTheRowsAreCutFailsNamingTheFileAndWritesNothing()
+    {
+        var (model, records, _) = IvfIndexTests.Corpus(200);
+        string folder = Folder();
+        IndexBuilder.Build(folder, model, folder, records[..160], new Bm25Options(), "nb", 0, 0);
+        string rows = Path.Combine(folder, IndexWriter.EmbeddingsFile);
+        long whole = new FileInfo(rows).Length;
+        string manifest = File.ReadAllText(Path.Combine(folder, IndexWriter.ManifestFile));
+        // the kept rows are copied out of the open index's mapping after the new records are embedded, which takes long
+        var cutting = new SlowModel(model, () => Cut(rows, whole / 2));
+        var e = Assert.Throws<EvaluationException>(() => IndexBuilder.Add(folder, cutting, records[160..]));
+        Assert.StartsWith(rows + ": cut to ", e.Message);
+        Assert.Equal(manifest, File.ReadAllText(Path.Combine(folder, IndexWriter.ManifestFile))); // not rewritten
+        Assert.Equal(whole / 2, new FileInfo(rows).Length);
+    }
+
+    [Fact]
+    public void AnIndexAddWhileASparseIndexsRowsAreCutFailsNamingTheFile()
+    {
+        var (model, records) = SparseCorpus();
+        string folder = Folder();
+        IndexBuilder.Build(folder, model, folder, records[..100], new Bm25Options(), "nb", 0, 0);
+        string file = Path.Combine(folder, IndexWriter.SparseFile);
+        var cutting = new SlowModel(model, () => Cut(file, new FileInfo(file).Length / 3));
+        var e = Assert.Throws<EvaluationException>(() => IndexBuilder.Add(folder, cutting, records[100..]));
+        Assert.StartsWith(file + ": cut to ", e.Message);
+    }
+
     [Theory]
     [InlineData(IndexWriter.PostingsFile)]
     [InlineData(IndexWriter.SparseFile)]
     public void ASearchOfASparseIndexWhoseMappedFileWasCutFailsNamingTheFile(string name)
+    {
+        var (model, records) = SparseCorpus();
+        var query = new float[40];
+        query[3] = query[17] = 1;
+        string folder = Folder();
+        IndexBuilder.Build(folder, model, folder, records, new Bm25Options(), "nb", 0, 0);
+        using var index = SearchIndex.Open(folder);
+        Assert.NotEmpty(index.Search("x", query, SearchMode.Dense, 5));
+        string file = Path.Combine(folder, name);
+        Cut(file, new FileInfo(file).Length / 3);
+        AssertCut(() => index.Search("x", query, SearchMode.Dense, 5), file);
+    }
+
+    /// <summary>120 records of a sparse encoder's 40-entry vocabulary, 5 entries each.</summary>
+    private static (SparseRetrievalTests.SparseTable Model, List<IndexRecord> Records) SparseCorpus()
     {
         var random = new Random(3);
         var vectors = new Dictionary<string, float[]>();
@@ -65,14 +128,6 @@ public sealed class IndexFileCutTests
             vectors[text] = v;
             records.Add(new IndexRecord($"r{i}", $"doc{i}", $"doc{i}.txt", 0, text.Length, "", text));
         }
-        var query = new float[40];
-        query[3] = query[17] = 1;
-        string folder = Folder();
-        IndexBuilder.Build(folder, new SparseRetrievalTests.SparseTable(vectors), folder, records, new Bm25Options(), "nb", 0, 0);
-        using var index = SearchIndex.Open(folder);
-        Assert.NotEmpty(index.Search("x", query, SearchMode.Dense, 5));
-        string file = Path.Combine(folder, name);
-        Cut(file, new FileInfo(file).Length / 3);
-        AssertCut(() => index.Search("x", query, SearchMode.Dense, 5), file);
+        return (new SparseRetrievalTests.SparseTable(vectors), records);
     }
 }

@@ -81,6 +81,17 @@ public sealed class OverloadTests
         Assert.Contains("skald_requests_total{endpoint=\"rerank\",code=\"499\"} 1", metrics);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void ARerankQueueOfNoRequestsIsRefusedWhenMade(int maxQueue)
+    {
+        var model = CrossEncoder.Load(Reranker);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new RerankService(model) { MaxQueue = maxQueue });
+        Assert.Equal("MaxQueue", e.ParamName);
+        Assert.Equal(1, new RerankService(model) { MaxQueue = 1 }.MaxQueue);
+    }
+
     private static async Task WaitFor(Func<bool> condition)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();

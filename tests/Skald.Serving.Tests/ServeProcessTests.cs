@@ -172,6 +172,47 @@ public sealed partial class ServeProcessTests
     }
 
     [Fact]
+    public async Task ASearchOfACutIndexIsLoggedNamingTheFile()
+    {
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var built = SkaldProcess.Run("index", "build", "--model", ModelDir, "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"),
+            "--output", folder, "--language", "nb", "-q");
+        Assert.True(built.ExitCode == 0, built.Stderr);
+        string rows = Path.Combine(folder, Skald.Retrieval.Index.IndexWriter.EmbeddingsFile);
+        long whole = new FileInfo(rows).Length;
+        using var process = Process.Start(SkaldProcess.StartInfo(null, "serve", "--model", ModelDir, "--index", folder, "--port", "0"))!;
+        try
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            Match match;
+            do
+            {
+                string? line = await process.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120));
+                Assert.NotNull(line);
+                match = Address().Match(line);
+            }
+            while (!match.Success);
+            using var client = new HttpClient { BaseAddress = new Uri(match.Value), Timeout = TimeSpan.FromSeconds(30) };
+            string query = Json(new { query = "sykkel", mode = "bm25", top_k = 3 });
+            Assert.Equal(200, (await PostAsync(client, query, path: "v1/search")).Status);
+            using (var other = new FileStream(rows, FileMode.Open, FileAccess.Write, FileShare.ReadWrite)) other.SetLength(whole / 2);
+            Assert.Equal(503, (await PostAsync(client, query, path: "v1/search")).Status);
+
+            var rest = process.StandardError.ReadToEndAsync();
+            Assert.Equal(0, kill(process.Id, 15));
+            Assert.True(process.WaitForExit(90_000), "skald serve did not stop on SIGTERM within 90 s");
+            string err = await rest;
+            Assert.Contains($"skald serve: search: {rows}: cut to {whole / 2} bytes", err); // the operator's log names the file
+            Assert.DoesNotContain("   at ", err);
+            await stdout;
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(true);
+        }
+    }
+
+    [Fact]
     public void ChatAndEmbeddingOptionsNeedTheirModel()
     {
         SkaldProcess.AssertUserError(SkaldProcess.Run("serve"), 2, "--model", "--generator");

@@ -148,7 +148,9 @@ public static class IndexBuilder
     /// With <paramref name="modelPath"/>, the folder <paramref name="model"/> was loaded from, which the caller checked to
     /// be the index's model (<see cref="ModelFingerprint.Unchanged"/>), its fingerprint and stamp are recorded anew, of
     /// the current kind (<see cref="ModelFingerprint.Record"/>: an index of the older kind moves to it, and a model
-    /// touched since is trusted from its stamp again); without, they stay as they were.
+    /// touched since is trusted from its stamp again); without, they stay as they were. A mapped file of the index cut
+    /// shorter in place by another process while the new records were embedded is an <see cref="EvaluationException"/>
+    /// naming it (<see cref="SearchIndex.ThrowIfCut"/>) before a kept row is read, the folder left as it was.
     /// </summary>
     public static (int Added, int Replaced) Add(string folder, IEmbeddingModel model, IReadOnlyList<IndexRecord> records,
         Action<int, int>? progress = null, Action<int, int>? linking = null, string? documentsRoot = null, string? modelPath = null)
@@ -193,6 +195,7 @@ public static class IndexBuilder
             if (manifest.Sparse)
             {
                 var added = EmbedSparse(model, records, manifest.Similarity == "cosine", manifest.MaxActiveDims, progress);
+                index.ThrowIfCut(); // the kept rows are read from the mapping next, which may have been cut while the new ones were embedded
                 var every = keptRecords.Concat(records).ToList();
                 var sparseAnalyzer = AnalyzerOf(manifest);
                 IndexWriter.Write(folder, manifest, every, [], Analyse(sparseAnalyzer, every, new Bm25Parameters(manifest.K1, manifest.B)),
@@ -200,6 +203,7 @@ public static class IndexBuilder
                 return (records.Count, replaced);
             }
             fresh = Embed(model, records, index.Normalized, progress);
+            index.ThrowIfCut(); // as above: a file cut since the index was opened fails naming it, instead of faulting the process
             // Sources of the rows to write: kept row i is source i, new row j is source keptRows.Count + j. An IVF index
             // keeps each old row in its list and puts each new row in its nearest: list by list, sources in order.
             int[] sources = [.. Enumerable.Range(0, keptRows.Count + fresh.Length)];

@@ -286,7 +286,9 @@ public sealed class SearchIndex : IDisposable
     /// <summary>
     /// Throws <see cref="EvaluationException"/> naming the file when a mapped file of the index was cut shorter in place
     /// since it was opened (another process truncating or rewriting it; Skald's own writes replace the folder), before a
-    /// search reads pages that are gone, which would crash the process. Checked at the start of every search.
+    /// search reads pages that are gone, which would crash the process. Checked at the start of every search, and by
+    /// <see cref="IndexBuilder.Add"/> before it copies the kept rows out (<see cref="Vector"/> and <see cref="SparseRow"/>
+    /// do not check: a caller reading many rows asks once, here).
     /// </summary>
     public void ThrowIfCut()
     {

@@ -18,10 +18,10 @@ internal static class CompletionResponses
 
     /// <summary>
     /// <c>{id, object: "text_completion", created, model, choices: [{text, index, logprobs, finish_reason}], usage}</c>,
-    /// choice i the answer to prompt i, with its log-probabilities when they were asked for (tokens named by <paramref name="tokenText"/>).
+    /// choice i the answer to prompt i, with its log-probabilities when they were asked for (tokens named by <paramref name="tokens"/>).
     /// </summary>
     public static Task Completion(HttpResponse response, string id, long created, string model, IReadOnlyList<ChatResponse> answers,
-        UsageDetails usage, Func<int, string>? tokenText = null) => ApiResponses.Streamed(response, w =>
+        UsageDetails usage, SkaldChatClient? tokens = null) => ApiResponses.Streamed(response, w =>
     {
         w.WriteStartObject();
         Head(w, id, created, model);
@@ -29,7 +29,7 @@ internal static class CompletionResponses
         for (int i = 0; i < answers.Count; i++)
         {
             int offset = 0;
-            Choice(w, i, answers[i].Text, answers[i].FinishReason, LogProbsJson.Of(answers[i].AdditionalProperties), tokenText, ref offset);
+            Choice(w, i, answers[i].Text, answers[i].FinishReason, LogProbsJson.Of(answers[i].AdditionalProperties), tokens, ref offset);
         }
         w.WriteEndArray();
         Usage(w, usage);
@@ -39,11 +39,11 @@ internal static class CompletionResponses
     /// <summary>
     /// One event: choice <paramref name="index"/>'s new <paramref name="text"/>, with <paramref name="finish"/> on its last;
     /// <paramref name="usage"/> alone makes the usage event (no choices). <paramref name="logProbs"/> are the log-probabilities
-    /// of the event's tokens (named by <paramref name="tokenText"/>), their text_offset counted from <paramref name="offsets"/>[index]
-    /// (the choice's tokens in earlier events), which is moved past them.
+    /// of the event's tokens (named by <paramref name="tokens"/>), their text_offset counted from <paramref name="offsets"/>[index]
+    /// (the characters the choice's tokens in earlier events started), which is moved past them.
     /// </summary>
     public static Task Chunk(HttpResponse response, string id, long created, string model, int index, string text,
-        ChatFinishReason? finish, IReadOnlyList<TokenLogProbs>? logProbs = null, Func<int, string>? tokenText = null, int[]? offsets = null,
+        ChatFinishReason? finish, IReadOnlyList<TokenLogProbs>? logProbs = null, SkaldChatClient? tokens = null, int[]? offsets = null,
         UsageDetails? usage = null)
     {
         var buffer = new ArrayBufferWriter<byte>();
@@ -56,7 +56,7 @@ internal static class CompletionResponses
             if (usage is null)
             {
                 int offset = offsets?[index] ?? 0;
-                Choice(w, index, text, finish, logProbs, tokenText, ref offset);
+                Choice(w, index, text, finish, logProbs, tokens, ref offset);
                 if (offsets is not null) offsets[index] = offset;
             }
             w.WriteEndArray();
@@ -83,12 +83,12 @@ internal static class CompletionResponses
     }
 
     private static void Choice(Utf8JsonWriter w, int index, string text, ChatFinishReason? finish, IReadOnlyList<TokenLogProbs>? logProbs,
-        Func<int, string>? tokenText, ref int offset)
+        SkaldChatClient? tokens, ref int offset)
     {
         w.WriteStartObject();
         w.WriteString("text", text);
         w.WriteNumber("index", index);
-        LogProbsJson.Completion(w, logProbs, tokenText, ref offset);
+        LogProbsJson.Completion(w, logProbs, tokens, ref offset);
         if (finish is null) w.WriteNull("finish_reason");
         else w.WriteString("finish_reason", finish == ChatFinishReason.Length ? "length" : "stop");
         w.WriteEndObject();

@@ -95,4 +95,18 @@ public sealed class TokenBytesTests
         Assert.Null(tokenizer.TokenBytes(tokenizer.VocabSize + 5));
         Assert.Null(tokenizer.TokenBytes(-1));
     }
+
+    [Fact]
+    public void AnEmptyPatternInTheDecoderReplacesNothing()
+    {
+        // a BPE end-of-word suffix of "" (a valid tokenizer.json value): the token's bytes are its text
+        const string json = """
+            {"version": "1.0", "truncation": null, "padding": null, "added_tokens": [], "normalizer": null,
+             "pre_tokenizer": {"type": "Whitespace"}, "post_processor": null,
+             "decoder": {"type": "Sequence", "decoders": [{"type": "BPEDecoder", "suffix": ""}, {"type": "CTC", "pad_token": "", "word_delimiter_token": "", "cleanup": false}]},
+             "model": {"type": "WordLevel", "vocab": {"blå": 0, "[UNK]": 1}, "unk_token": "[UNK]"}}
+            """;
+        var tokenizer = Tokenizer.FromJson(json);
+        Assert.Equal("blå"u8.ToArray(), tokenizer.TokenBytes(0));
+    }
 }

@@ -27,7 +27,7 @@ internal static class RawTokenBytes
                 case ByteFallbackDecoder when ByteToken(t) is byte b:
                     return [b];
                 case MetaspaceDecoder m:
-                    t = t.Replace(m.Replacement, " ", StringComparison.Ordinal);
+                    t = Replace(t, m.Replacement, " ");
                     break;
                 case ReplaceDecoder r:
                     t = r.DecodeChain([t])[0];
@@ -36,15 +36,19 @@ internal static class RawTokenBytes
                     if (t.StartsWith(w.Prefix, StringComparison.Ordinal)) t = t[w.Prefix.Length..];
                     break;
                 case BpeDecoder bpe:
-                    t = t.Replace(bpe.Suffix, " ", StringComparison.Ordinal);
+                    t = Replace(t, bpe.Suffix, " ");
                     break;
                 case CtcDecoder ctc:
-                    t = t.Replace(ctc.PadToken, "", StringComparison.Ordinal).Replace(ctc.WordDelimiterToken, " ", StringComparison.Ordinal);
+                    t = Replace(Replace(t, ctc.PadToken, ""), ctc.WordDelimiterToken, " ");
                     break;
             }
         }
         return System.Text.Encoding.UTF8.GetBytes(t);
     }
+
+    // Every occurrence of a non-empty `what` replaced (an empty one, which a tokenizer.json may hold, replaces nothing).
+    private static string Replace(string t, string what, string with) =>
+        what.Length == 0 ? t : t.Replace(what, with, StringComparison.Ordinal);
 
     // The decoders in the order they run (a Sequence flattened).
     private static IEnumerable<IDecoder> Steps(IDecoder? decoder)

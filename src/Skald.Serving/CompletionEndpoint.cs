@@ -67,7 +67,7 @@ internal static class CompletionEndpoint
             string id = NewId();
             long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             long prompt = 0, completion = 0;
-            var offsets = new int[n];
+            var offsets = Enumerable.Range(0, n).Select(_ => new TextOffsets()).ToArray();
             var tokens = LogProbsJson.Asked(request.Options) ? client : null;
             ChatResponses.StartEvents(ctx.Response);
             await foreach (var (index, update) in updates.Reader.ReadAllAsync(ctx.RequestAborted).ConfigureAwait(false))

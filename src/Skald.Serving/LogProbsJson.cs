@@ -61,12 +61,11 @@ internal static class LogProbsJson
     /// A legacy completion choice's <c>logprobs</c> (null when none were asked for, no <paramref name="tokens"/>; empty
     /// lists for an event whose text ends no token yet): each token's
     /// <c>top_logprobs</c> lists the asked-for most likely tokens and the chosen one (so up to N + 1, as OpenAI's);
-    /// <c>text_offset</c> is where the token's raw bytes start in the choice's text, in characters (Unicode code points,
-    /// as Python's len; a token that starts inside a character, its later bytes, at that character).
-    /// <paramref name="leads"/> counts the characters the choice's tokens before these started (a stream's earlier
-    /// events), and is moved past them.
+    /// <c>text_offset</c> is the character of the choice's text that holds the token's first raw byte (code points, as
+    /// Python's len, from 0), counted by <paramref name="offsets"/>, which goes on from the choice's earlier tokens (a
+    /// stream's earlier events).
     /// </summary>
-    public static void Completion(Utf8JsonWriter w, IReadOnlyList<TokenLogProbs>? entries, SkaldChatClient? tokens, ref int leads)
+    public static void Completion(Utf8JsonWriter w, IReadOnlyList<TokenLogProbs>? entries, SkaldChatClient? tokens, TextOffsets offsets)
     {
         if (tokens is null)
         {
@@ -97,21 +96,10 @@ internal static class LogProbsJson
         }
         w.WriteEndArray();
         w.WriteStartArray("text_offset");
-        foreach (var entry in entries)
-        {
-            var bytes = tokens.TokenBytes(entry.Chosen.Id);
-            w.WriteNumberValue(bytes.Length > 0 && IsContinuation(bytes[0]) && leads > 0 ? leads - 1 : leads);
-            foreach (byte b in bytes)
-            {
-                if (!IsContinuation(b)) leads++;
-            }
-        }
+        foreach (var entry in entries) w.WriteNumberValue(offsets.Next(tokens.TokenBytes(entry.Chosen.Id)));
         w.WriteEndArray();
         w.WriteEndObject();
     }
-
-    // A UTF-8 continuation byte (10xxxxxx): it goes on a character an earlier byte started.
-    private static bool IsContinuation(byte b) => (b & 0xC0) == 0x80;
 
     private static void ChatToken(Utf8JsonWriter w, TokenLogProb token, SkaldChatClient tokens)
     {

@@ -86,12 +86,19 @@ public sealed class LogProbsEndpointTests : IAsyncLifetime
     private static byte[] Raw(int id) => [.. Reference.Tokenizer.IdToToken(id)!.Select(c => ByteOfChar[c])];
 
     // text_offset as OpenAI means it: the character (code point) of the choice's text that holds the token's first byte,
-    // the tokens' raw bytes laid end to end (past the text's end: its length).
+    // the tokens' raw bytes laid end to end and read as the text is (each invalid piece, or an unfinished character at the
+    // end, one U+FFFD); past the text's end, its length.
     private static int[] Offsets(string text, int[] ids)
     {
-        var ends = new List<int>(); // the UTF-8 end of each character of the text
-        int end = 0;
-        foreach (var rune in text.EnumerateRunes()) ends.Add(end += rune.Utf8SequenceLength);
+        byte[] all = [.. ids.SelectMany(Raw)];
+        var ends = new List<int>(); // where each character's bytes end
+        for (int at = 0; at < all.Length;)
+        {
+            System.Text.Rune.DecodeFromUtf8(all.AsSpan(at), out _, out int used);
+            ends.Add(at += used);
+        }
+        Assert.Equal(text, Encoding.UTF8.GetString(all)); // the text is these bytes (no special token left out)
+        Assert.Equal(text.EnumerateRunes().Count(), ends.Count);
         var offsets = new int[ids.Length];
         int start = 0;
         for (int t = 0; t < ids.Length; t++)
@@ -280,10 +287,12 @@ public sealed class LogProbsEndpointTests : IAsyncLifetime
     {
         string prompt = CompletionPrompt();
         var ids = Reference.Tokenize(GenerationInput.FromPrompt(prompt));
-        // a seed whose answer splits a character over tokens (whose own texts are U+FFFD, longer or shorter than their part)
+        // a seed whose answer has a character of several bytes (the tiny vocabulary splits it: its tokens' own texts are
+        // U+FFFD) and bytes that are not UTF-8 before its end (each piece one U+FFFD in the text)
         var (seed, generated) = Enumerable.Range(1, 2000)
             .Select(s => ((ulong)s, Reference.Generate([ids], new GenerationOptions { MaxNewTokens = 12, Temperature = 1.5f, Seed = (ulong)s })[0]))
-            .First(x => !x.Item2.Text.Contains('\uFFFD') && x.Item2.Ids.Any(id => Token(id).Contains('\uFFFD')));
+            .First(x => x.Item2.FinishReason == FinishReason.Length && x.Item2.Text[..^1].Contains('\uFFFD')
+                && x.Item2.Text.EnumerateRunes().Any(r => r.Utf8SequenceLength > 1 && r.Value != 0xFFFD));
         var expected = Expected(ids, generated.Ids, 2);
         var (status, body) = await PostAsync(http, Json(new { prompt, max_tokens = 12, temperature = 1.5, seed, logprobs = 2 }), path: "v1/completions");
         Assert.Equal(200, status);

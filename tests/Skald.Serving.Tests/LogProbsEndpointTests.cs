@@ -16,7 +16,8 @@ namespace Skald.Serving.Tests;
 /// <c>top_logprobs</c> read by the official OpenAI .NET SDK (whole and streamed) and as raw JSON, and legacy
 /// completions' <c>logprobs: N</c> (tokens, token_logprobs, top_logprobs, text_offset), whole and streamed. Every value
 /// is checked against the decoder's own forward pass over the whole sequence without a cache and a log-softmax taken
-/// here in double (the raw distribution, vLLM's default), greedy and sampled with a seed.
+/// here in double (the raw distribution, vLLM's default), greedy and sampled with a seed; <c>bytes</c> against the
+/// tokens' raw bytes through a GPT-2 byte table built here, and <c>text_offset</c> against the answer's characters.
 /// </summary>
 public sealed class LogProbsEndpointTests : IAsyncLifetime
 {

@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
+using Skald.Models.Generation;
 
 namespace Skald.Serving;
 
@@ -15,8 +16,8 @@ internal static class ChatResponses
     private static readonly JsonWriterOptions Writing = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary><c>{id, object: "chat.completion", created, model, choices: [{index, message, logprobs, finish_reason}], usage}</c>.</summary>
-    /// <remarks><paramref name="tokenText"/> names the tokens of the answer's log-probabilities, when they were asked for.</remarks>
-    public static Task Completion(HttpResponse response, ChatResponse answer, string model, Func<int, string>? tokenText = null) => ApiResponses.Streamed(response, w =>
+    /// <remarks><paramref name="tokens"/> (the local decoder) names the tokens of the answer's log-probabilities, when they were asked for.</remarks>
+    public static Task Completion(HttpResponse response, ChatResponse answer, string model, SkaldChatClient? tokens = null) => ApiResponses.Streamed(response, w =>
     {
         w.WriteStartObject();
         Head(w, answer.ResponseId, "chat.completion", answer.CreatedAt, model);
@@ -27,7 +28,7 @@ internal static class ChatResponses
         w.WriteString("role", "assistant");
         w.WriteString("content", answer.Text);
         w.WriteEndObject();
-        LogProbsJson.Chat(w, LogProbsJson.Of(answer.AdditionalProperties), tokenText);
+        LogProbsJson.Chat(w, LogProbsJson.Of(answer.AdditionalProperties), tokens);
         w.WriteString("finish_reason", Reason(answer.FinishReason));
         w.WriteEndObject();
         w.WriteEndArray();
@@ -46,10 +47,10 @@ internal static class ChatResponses
     /// <summary>
     /// One <c>chat.completion.chunk</c> event: <paramref name="role"/> and <paramref name="content"/> in its delta (either
     /// may be null), with <paramref name="finish"/> on the last; <paramref name="usage"/> alone makes the usage chunk
-    /// (no choices). With <paramref name="tokenText"/> (log-probabilities asked for) the update's log-probabilities are its chunk's, their tokens named by it.
+    /// (no choices). With <paramref name="tokens"/> (the local decoder; log-probabilities asked for) the update's log-probabilities are its chunk's, their tokens named by it.
     /// </summary>
     public static Task Chunk(HttpResponse response, ChatResponseUpdate update, string model, bool role, string? content,
-        ChatFinishReason? finish, UsageDetails? usage = null, Func<int, string>? tokenText = null)
+        ChatFinishReason? finish, UsageDetails? usage = null, SkaldChatClient? tokens = null)
     {
         var buffer = new ArrayBufferWriter<byte>();
         buffer.Write("data: "u8);
@@ -66,7 +67,7 @@ internal static class ChatResponses
                 if (role) w.WriteString("role", "assistant");
                 if (content is not null) w.WriteString("content", content);
                 w.WriteEndObject();
-                LogProbsJson.Chat(w, LogProbsJson.Of(update.AdditionalProperties), tokenText);
+                LogProbsJson.Chat(w, LogProbsJson.Of(update.AdditionalProperties), tokens);
                 if (finish is null) w.WriteNull("finish_reason");
                 else w.WriteString("finish_reason", Reason(finish));
                 w.WriteEndObject();

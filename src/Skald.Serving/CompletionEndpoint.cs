@@ -34,7 +34,7 @@ internal static class CompletionEndpoint
             };
             chat.Metrics.Chat(usage.InputTokenCount ?? 0, usage.OutputTokenCount ?? 0);
             await CompletionResponses.Completion(ctx.Response, NewId(), DateTimeOffset.UtcNow.ToUnixTimeSeconds(), chat.ModelName, answers, usage,
-                LogProbsJson.Asked(request.Options) ? client.TokenText : null).ConfigureAwait(false);
+                LogProbsJson.Asked(request.Options) ? client : null).ConfigureAwait(false);
         }
         finally
         {
@@ -67,8 +67,8 @@ internal static class CompletionEndpoint
             string id = NewId();
             long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             long prompt = 0, completion = 0;
-            var offsets = new int[n];
-            var tokenText = LogProbsJson.Asked(request.Options) ? client.TokenText : (Func<int, string>?)null;
+            var offsets = Enumerable.Range(0, n).Select(_ => new TextOffsets()).ToArray();
+            var tokens = LogProbsJson.Asked(request.Options) ? client : null;
             ChatResponses.StartEvents(ctx.Response);
             await foreach (var (index, update) in updates.Reader.ReadAllAsync(ctx.RequestAborted).ConfigureAwait(false))
             {
@@ -80,7 +80,7 @@ internal static class CompletionEndpoint
                 if (update.Text is { Length: > 0 } || update.FinishReason is not null)
                 {
                     await CompletionResponses.Chunk(ctx.Response, id, created, chat.ModelName, index, update.Text, update.FinishReason,
-                        LogProbsJson.Of(update.AdditionalProperties), tokenText, offsets).ConfigureAwait(false);
+                        LogProbsJson.Of(update.AdditionalProperties), tokens, offsets).ConfigureAwait(false);
                 }
             }
             chat.Metrics.Chat(prompt, completion);

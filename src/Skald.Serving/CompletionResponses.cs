@@ -18,18 +18,17 @@ internal static class CompletionResponses
 
     /// <summary>
     /// <c>{id, object: "text_completion", created, model, choices: [{text, index, logprobs, finish_reason}], usage}</c>,
-    /// choice i the answer to prompt i, with its log-probabilities when they were asked for (tokens named by <paramref name="tokenText"/>).
+    /// choice i the answer to prompt i, with its log-probabilities when they were asked for (tokens named by <paramref name="tokens"/>).
     /// </summary>
     public static Task Completion(HttpResponse response, string id, long created, string model, IReadOnlyList<ChatResponse> answers,
-        UsageDetails usage, Func<int, string>? tokenText = null) => ApiResponses.Streamed(response, w =>
+        UsageDetails usage, SkaldChatClient? tokens = null) => ApiResponses.Streamed(response, w =>
     {
         w.WriteStartObject();
         Head(w, id, created, model);
         w.WriteStartArray("choices");
         for (int i = 0; i < answers.Count; i++)
         {
-            int offset = 0;
-            Choice(w, i, answers[i].Text, answers[i].FinishReason, LogProbsJson.Of(answers[i].AdditionalProperties), tokenText, ref offset);
+            Choice(w, i, answers[i].Text, answers[i].FinishReason, LogProbsJson.Of(answers[i].AdditionalProperties), tokens, new TextOffsets());
         }
         w.WriteEndArray();
         Usage(w, usage);
@@ -39,11 +38,11 @@ internal static class CompletionResponses
     /// <summary>
     /// One event: choice <paramref name="index"/>'s new <paramref name="text"/>, with <paramref name="finish"/> on its last;
     /// <paramref name="usage"/> alone makes the usage event (no choices). <paramref name="logProbs"/> are the log-probabilities
-    /// of the event's tokens (named by <paramref name="tokenText"/>), their text_offset counted from <paramref name="offsets"/>[index]
-    /// (the choice's tokens in earlier events), which is moved past them.
+    /// of the event's tokens (named by <paramref name="tokens"/>), their text_offset counted from <paramref name="offsets"/>[index]
+    /// (which holds the choice's tokens of earlier events).
     /// </summary>
     public static Task Chunk(HttpResponse response, string id, long created, string model, int index, string text,
-        ChatFinishReason? finish, IReadOnlyList<TokenLogProbs>? logProbs = null, Func<int, string>? tokenText = null, int[]? offsets = null,
+        ChatFinishReason? finish, IReadOnlyList<TokenLogProbs>? logProbs = null, SkaldChatClient? tokens = null, TextOffsets[]? offsets = null,
         UsageDetails? usage = null)
     {
         var buffer = new ArrayBufferWriter<byte>();
@@ -55,9 +54,7 @@ internal static class CompletionResponses
             w.WriteStartArray("choices");
             if (usage is null)
             {
-                int offset = offsets?[index] ?? 0;
-                Choice(w, index, text, finish, logProbs, tokenText, ref offset);
-                if (offsets is not null) offsets[index] = offset;
+                Choice(w, index, text, finish, logProbs, tokens, offsets?[index] ?? new TextOffsets());
             }
             w.WriteEndArray();
             if (usage is not null) Usage(w, usage);
@@ -83,12 +80,12 @@ internal static class CompletionResponses
     }
 
     private static void Choice(Utf8JsonWriter w, int index, string text, ChatFinishReason? finish, IReadOnlyList<TokenLogProbs>? logProbs,
-        Func<int, string>? tokenText, ref int offset)
+        SkaldChatClient? tokens, TextOffsets offsets)
     {
         w.WriteStartObject();
         w.WriteString("text", text);
         w.WriteNumber("index", index);
-        LogProbsJson.Completion(w, logProbs, tokenText, ref offset);
+        LogProbsJson.Completion(w, logProbs, tokens, offsets);
         if (finish is null) w.WriteNull("finish_reason");
         else w.WriteString("finish_reason", finish == ChatFinishReason.Length ? "length" : "stop");
         w.WriteEndObject();

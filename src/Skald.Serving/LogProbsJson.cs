@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Skald.Models.Generation;
@@ -10,7 +9,8 @@ namespace Skald.Serving;
 /// <see cref="SkaldChatClient"/> answer under <see cref="SkaldChatClient.LogProbsProperty"/>) in OpenAI's shapes: a
 /// chat choice's <c>logprobs: {content: [{token, logprob, bytes, top_logprobs: [...]}], refusal: null}</c>, and a legacy
 /// completion choice's <c>logprobs: {tokens, token_logprobs, top_logprobs: [{token: logprob}], text_offset}</c>. A
-/// token's text is <see cref="SkaldChatClient.TokenText"/>; −∞ is written as −9999 (JSON has no infinity; vLLM's value).
+/// token's text is <see cref="SkaldChatClient.TokenText"/>, its <c>bytes</c> <see cref="SkaldChatClient.TokenBytes"/> (its
+/// raw bytes, part of a character's included); −∞ is written as −9999 (JSON has no infinity; vLLM's value).
 /// </summary>
 internal static class LogProbsJson
 {
@@ -25,12 +25,12 @@ internal static class LogProbsJson
         properties?.TryGetValue(SkaldChatClient.LogProbsProperty, out var value) == true ? value as IReadOnlyList<TokenLogProbs> : null;
 
     /// <summary>
-    /// A chat choice's <c>logprobs</c>: null when none were asked for (no <paramref name="text"/>), else the object, with
+    /// A chat choice's <c>logprobs</c>: null when none were asked for (no <paramref name="tokens"/>), else the object, with
     /// an empty <c>content</c> for a chunk whose text ends no token yet.
     /// </summary>
-    public static void Chat(Utf8JsonWriter w, IReadOnlyList<TokenLogProbs>? entries, Func<int, string>? text)
+    public static void Chat(Utf8JsonWriter w, IReadOnlyList<TokenLogProbs>? entries, SkaldChatClient? tokens)
     {
-        if (text is null)
+        if (tokens is null)
         {
             w.WriteNull("logprobs");
             return;
@@ -41,12 +41,12 @@ internal static class LogProbsJson
         foreach (var entry in entries)
         {
             w.WriteStartObject();
-            ChatToken(w, entry.Chosen, text);
+            ChatToken(w, entry.Chosen, tokens);
             w.WriteStartArray("top_logprobs");
             foreach (var alternative in entry.Top)
             {
                 w.WriteStartObject();
-                ChatToken(w, alternative, text);
+                ChatToken(w, alternative, tokens);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -58,24 +58,24 @@ internal static class LogProbsJson
     }
 
     /// <summary>
-    /// A legacy completion choice's <c>logprobs</c> (null when none were asked for, no <paramref name="text"/>; empty
+    /// A legacy completion choice's <c>logprobs</c> (null when none were asked for, no <paramref name="tokens"/>; empty
     /// lists for an event whose text ends no token yet): each token's
     /// <c>top_logprobs</c> lists the asked-for most likely tokens and the chosen one (so up to N + 1, as OpenAI's);
-    /// <c>text_offset</c> counts characters (Unicode code points, as Python's len) from <paramref name="offset"/>, the
-    /// length of the choice's tokens before these (a stream's earlier events), which is moved past them.
+    /// <c>text_offset</c> is the character of the choice's text that holds the token's first raw byte (code points, as
+    /// Python's len, from 0), counted by <paramref name="offsets"/>, which goes on from the choice's earlier tokens (a
+    /// stream's earlier events).
     /// </summary>
-    public static void Completion(Utf8JsonWriter w, IReadOnlyList<TokenLogProbs>? entries, Func<int, string>? text, ref int offset)
+    public static void Completion(Utf8JsonWriter w, IReadOnlyList<TokenLogProbs>? entries, SkaldChatClient? tokens, TextOffsets offsets)
     {
-        if (text is null)
+        if (tokens is null)
         {
             w.WriteNull("logprobs");
             return;
         }
         entries ??= [];
-        var tokens = entries.Select(e => text(e.Chosen.Id)).ToArray();
         w.WriteStartObject("logprobs");
         w.WriteStartArray("tokens");
-        foreach (string token in tokens) w.WriteStringValue(token);
+        foreach (var entry in entries) w.WriteStringValue(tokens.TokenText(entry.Chosen.Id));
         w.WriteEndArray();
         w.WriteStartArray("token_logprobs");
         foreach (var entry in entries) w.WriteNumberValue(Finite(entry.Chosen.LogProb));
@@ -89,29 +89,24 @@ internal static class LogProbsJson
             w.WriteStartObject();
             foreach (var alternative in entry.Top.Append(entry.Chosen))
             {
-                string token = text(alternative.Id);
+                string token = tokens.TokenText(alternative.Id);
                 if (written.Add(token)) w.WriteNumber(token, Finite(alternative.LogProb));
             }
             w.WriteEndObject();
         }
         w.WriteEndArray();
         w.WriteStartArray("text_offset");
-        foreach (string token in tokens)
-        {
-            w.WriteNumberValue(offset);
-            offset += token.EnumerateRunes().Count();
-        }
+        foreach (var entry in entries) w.WriteNumberValue(offsets.Next(tokens.TokenBytes(entry.Chosen.Id)));
         w.WriteEndArray();
         w.WriteEndObject();
     }
 
-    private static void ChatToken(Utf8JsonWriter w, TokenLogProb token, Func<int, string> text)
+    private static void ChatToken(Utf8JsonWriter w, TokenLogProb token, SkaldChatClient tokens)
     {
-        string t = text(token.Id);
-        w.WriteString("token", t);
+        w.WriteString("token", tokens.TokenText(token.Id));
         w.WriteNumber("logprob", Finite(token.LogProb));
         w.WriteStartArray("bytes");
-        foreach (byte b in Encoding.UTF8.GetBytes(t)) w.WriteNumberValue(b);
+        foreach (byte b in tokens.TokenBytes(token.Id)) w.WriteNumberValue(b);
         w.WriteEndArray();
     }
 

@@ -50,8 +50,8 @@ public static class SkaldChatEndpoints
             bool logProbs = LogProbsJson.Asked(request.Options);
             if (logProbs && local is null)
                 throw ApiException.BadRequest("logprobs are reported by a local decoder only (skald serve --generator)", "logprobs");
-            var tokenText = logProbs ? local!.TokenText : (Func<int, string>?)null;
-            await (request.Stream ? Stream(ctx, chat, request, tokenText) : Answer(ctx, chat, request, tokenText)).ConfigureAwait(false);
+            var tokens = logProbs ? local : null;
+            await (request.Stream ? Stream(ctx, chat, request, tokens) : Answer(ctx, chat, request, tokens)).ConfigureAwait(false);
         }));
         if (local is null) return;
         endpoints.MapPost(completionsPath, ctx => SkaldEndpoints.Handle(ctx, chat.Metrics, "completions", auth, async () =>
@@ -63,11 +63,11 @@ public static class SkaldChatEndpoints
         }));
     }
 
-    private static async Task Answer(HttpContext ctx, ChatService chat, ChatRequest request, Func<int, string>? tokenText)
+    private static async Task Answer(HttpContext ctx, ChatService chat, ChatRequest request, SkaldChatClient? tokens)
     {
         var answer = await Asking(() => chat.Client.GetResponseAsync(request.Messages, request.Options, ctx.RequestAborted)).ConfigureAwait(false);
         chat.Metrics.Chat(answer.Usage?.InputTokenCount ?? 0, answer.Usage?.OutputTokenCount ?? 0);
-        await ChatResponses.Completion(ctx.Response, answer, chat.ModelName, tokenText).ConfigureAwait(false);
+        await ChatResponses.Completion(ctx.Response, answer, chat.ModelName, tokens).ConfigureAwait(false);
     }
 
     // What the chat model says it cannot answer, as the client's error: a request it cannot take (an ArgumentException:
@@ -94,7 +94,7 @@ public static class SkaldChatEndpoints
     }
 
     // The first update is awaited before anything is written, so that a request the model cannot answer is still a 400.
-    private static async Task Stream(HttpContext ctx, ChatService chat, ChatRequest request, Func<int, string>? tokenText)
+    private static async Task Stream(HttpContext ctx, ChatService chat, ChatRequest request, SkaldChatClient? tokens)
     {
         var updates = chat.Client.GetStreamingResponseAsync(request.Messages, request.Options, ctx.RequestAborted).GetAsyncEnumerator(ctx.RequestAborted);
         await using var _ = updates.ConfigureAwait(false);
@@ -111,7 +111,7 @@ public static class SkaldChatEndpoints
             if (first || text is not null || update.FinishReason is not null)
             {
                 await ChatResponses.Chunk(ctx.Response, update, chat.ModelName, first, first && text is null ? "" : text, update.FinishReason,
-                    tokenText: tokenText).ConfigureAwait(false);
+                    tokens: tokens).ConfigureAwait(false);
                 first = false;
             }
             more = await updates.MoveNextAsync().ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skald.Tokenizers.Decoders;
 using Skald.Tokenizers.Serialization;
 
 namespace Skald.Tokenizers;
@@ -23,6 +24,20 @@ public sealed partial class Tokenizer
             tokens.Add(t);
         }
         return _decoder is null ? string.Join(' ', tokens) : string.Concat(_decoder.DecodeChain(tokens));
+    }
+
+    /// <summary>
+    /// The raw bytes token <paramref name="id"/> stands for in decoded text, or null for an unknown id: a byte-level
+    /// token's bytes (GPT-2's byte-to-unicode table reversed), a SentencePiece byte-fallback <c>&lt;0xNN&gt;</c> token's
+    /// byte, <c>▁</c> as a space, a WordPiece piece without its <c>##</c>; an added token's content in UTF-8. Unlike
+    /// <see cref="Decode"/> of the id alone, a token holding part of a character's UTF-8 bytes gives those bytes (not
+    /// U+FFFD's), and a leading space is kept, so the bytes of a sequence's tokens add up to its decoded text's bytes
+    /// (where the decoder only maps tokens: not across WordPiece's joining spaces or cleanup).
+    /// </summary>
+    public byte[]? TokenBytes(int id)
+    {
+        if (_added.TryGetToken(id, out var added)) return System.Text.Encoding.UTF8.GetBytes(added!.Content);
+        return _model.IdToToken(id) is { } token ? RawTokenBytes.Of(token, _decoder) : null;
     }
 
     /// <summary>Decodes many id sequences.</summary>

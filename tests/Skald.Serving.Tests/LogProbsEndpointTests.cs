@@ -16,7 +16,8 @@ namespace Skald.Serving.Tests;
 /// <c>top_logprobs</c> read by the official OpenAI .NET SDK (whole and streamed) and as raw JSON, and legacy
 /// completions' <c>logprobs: N</c> (tokens, token_logprobs, top_logprobs, text_offset), whole and streamed. Every value
 /// is checked against the decoder's own forward pass over the whole sequence without a cache and a log-softmax taken
-/// here in double (the raw distribution, vLLM's default), greedy and sampled with a seed.
+/// here in double (the raw distribution, vLLM's default), greedy and sampled with a seed; <c>bytes</c> against the
+/// tokens' raw bytes through a GPT-2 byte table built here, and <c>text_offset</c> against the answer's characters.
 /// </summary>
 public sealed class LogProbsEndpointTests : IAsyncLifetime
 {
@@ -38,7 +39,7 @@ public sealed class LogProbsEndpointTests : IAsyncLifetime
         await server.DisposeAsync();
     }
 
-    private sealed record Step(string Token, double LogProb, (string Token, double LogProb)[] Top);
+    private sealed record Step(int Id, string Token, double LogProb, (int Id, string Token, double LogProb)[] Top);
 
     private static readonly ChatTurn[] Turns = [new("system", "Svara kort."), new("user", "Sveriges huvudstad?")];
 
@@ -59,10 +60,54 @@ public sealed class LogProbsEndpointTests : IAsyncLifetime
             var logits = Reference.Decoder.LmHead!.Logits(tape, hidden, [ids.Length - 1]).Span.ToArray();
             double max = logits.Max(), log = Math.Log(logits.Sum(z => Math.Exp(z - max)));
             double Lp(int id) => logits[id] - max - log;
-            var best = Enumerable.Range(0, logits.Length).OrderByDescending(i => logits[i]).Take(top).Select(i => (Token(i), Lp(i))).ToArray();
-            steps[t] = new Step(Token(generated[t]), Lp(generated[t]), best);
+            var best = Enumerable.Range(0, logits.Length).OrderByDescending(i => logits[i]).Take(top).Select(i => (i, Token(i), Lp(i))).ToArray();
+            steps[t] = new Step(generated[t], Token(generated[t]), Lp(generated[t]), best);
         }
         return steps;
+    }
+
+    // GPT-2's byte-to-unicode table (the fixture tokenizer is byte-level), built here from its definition: the printable
+    // bytes ! to ~, ¡ to ¬ and ® to ÿ stand for themselves, every other byte, in order, for the characters from U+0100 on.
+    private static readonly Dictionary<char, byte> ByteOfChar = BuildByteOfChar();
+
+    private static Dictionary<char, byte> BuildByteOfChar()
+    {
+        var table = new Dictionary<char, byte>();
+        int next = 256;
+        for (int b = 0; b < 256; b++)
+        {
+            bool printable = b is >= '!' and <= '~' or >= 0xA1 and <= 0xAC or >= 0xAE and <= 0xFF;
+            table[(char)(printable ? b : next++)] = (byte)b;
+        }
+        return table;
+    }
+
+    // A token's raw bytes: its vocabulary characters mapped back to bytes (an added token such as <|end_of_text|> is
+    // printable ASCII, so the same table gives its UTF-8).
+    private static byte[] Raw(int id) => [.. Reference.Tokenizer.IdToToken(id)!.Select(c => ByteOfChar[c])];
+
+    // text_offset as OpenAI means it: the character (code point) of the choice's text that holds the token's first byte,
+    // the tokens' raw bytes laid end to end and read as the text is (each invalid piece, or an unfinished character at the
+    // end, one U+FFFD); past the text's end, its length.
+    private static int[] Offsets(string text, int[] ids)
+    {
+        byte[] all = [.. ids.SelectMany(Raw)];
+        var ends = new List<int>(); // where each character's bytes end
+        for (int at = 0; at < all.Length;)
+        {
+            System.Text.Rune.DecodeFromUtf8(all.AsSpan(at), out _, out int used);
+            ends.Add(at += used);
+        }
+        Assert.Equal(text, Encoding.UTF8.GetString(all)); // the text is these bytes (no special token left out)
+        Assert.Equal(text.EnumerateRunes().Count(), ends.Count);
+        var offsets = new int[ids.Length];
+        int start = 0;
+        for (int t = 0; t < ids.Length; t++)
+        {
+            offsets[t] = ends.Count(e => e <= start);
+            start += Raw(ids[t]).Length;
+        }
+        return offsets;
     }
 
     private static void Near(double expected, double actual, string what) =>
@@ -77,12 +122,12 @@ public sealed class LogProbsEndpointTests : IAsyncLifetime
         {
             Assert.Equal(expected[t].Token, got[t].Token);
             Near(expected[t].LogProb, got[t].LogProbability, $"token {t}");
-            Assert.Equal(Encoding.UTF8.GetBytes(expected[t].Token), got[t].Utf8Bytes?.ToArray());
+            Assert.Equal(Raw(expected[t].Id), got[t].Utf8Bytes?.ToArray());
             Assert.Equal(expected[t].Top.Select(x => x.Token), got[t].TopLogProbabilities.Select(x => x.Token));
             for (int k = 0; k < expected[t].Top.Length; k++)
             {
                 Near(expected[t].Top[k].LogProb, got[t].TopLogProbabilities[k].LogProbability, $"token {t} top {k}");
-                Assert.Equal(Encoding.UTF8.GetBytes(expected[t].Top[k].Token), got[t].TopLogProbabilities[k].Utf8Bytes?.ToArray());
+                Assert.Equal(Raw(expected[t].Top[k].Id), got[t].TopLogProbabilities[k].Utf8Bytes?.ToArray());
             }
         }
     }
@@ -142,7 +187,7 @@ public sealed class LogProbsEndpointTests : IAsyncLifetime
         {
             Assert.Equal(expected[t].Token, content[t].GetProperty("token").GetString());
             Near(expected[t].LogProb, content[t].GetProperty("logprob").GetDouble(), $"token {t}");
-            Assert.Equal(Encoding.UTF8.GetBytes(expected[t].Token), content[t].GetProperty("bytes").EnumerateArray().Select(b => (byte)b.GetInt32()));
+            Assert.Equal(Raw(expected[t].Id), content[t].GetProperty("bytes").EnumerateArray().Select(b => (byte)b.GetInt32()));
             Assert.Equal(0, content[t].GetProperty("top_logprobs").GetArrayLength()); // top_logprobs not given: none
         }
         // streamed, every chunk has its logprobs object (the last, whose tokens' entries all went before, an empty one)
@@ -155,6 +200,36 @@ public sealed class LogProbsEndpointTests : IAsyncLifetime
         (status, body) = await PostAsync(http, Json(new { messages, max_tokens = 3 }), path: "v1/chat/completions");
         Assert.Equal(200, status);
         Assert.Equal(JsonValueKind.Null, body.GetProperty("choices")[0].GetProperty("logprobs").ValueKind);
+    }
+
+    [Fact]
+    public async Task BytesAreEachTokensRawBytesThoseOfPartOfACharacterIncluded()
+    {
+        var prompt = ChatPrompt();
+        // a seed whose answer splits a character over tokens (each decodes alone to U+FFFD) and ends on whole characters
+        GenerationOptions Sampling(ulong seed) => new() { MaxNewTokens = 12, Temperature = 1.5f, Seed = seed };
+        var (seed, generated) = Enumerable.Range(1, 500).Select(s => ((ulong)s, Reference.Generate([prompt], Sampling((ulong)s))[0]))
+            .First(x => x.Item2.FinishReason == FinishReason.Length && !x.Item2.Text.Contains('\uFFFD')
+                && x.Item2.Ids.Any(id => Token(id).Contains('\uFFFD')));
+        var expected = Expected(prompt, generated.Ids, 4);
+        var messages = Turns.Select(t => new { role = t.Role, content = t.Content }).ToArray();
+        var (status, body) = await PostAsync(http, Json(new { messages, max_tokens = 12, temperature = 1.5, seed, logprobs = true, top_logprobs = 4 }),
+            path: "v1/chat/completions");
+        Assert.Equal(200, status);
+        var choice = body.GetProperty("choices")[0];
+        Assert.Equal(generated.Text, choice.GetProperty("message").GetProperty("content").GetString());
+        var content = choice.GetProperty("logprobs").GetProperty("content").EnumerateArray().ToArray();
+        static byte[] Bytes(JsonElement e) => [.. e.GetProperty("bytes").EnumerateArray().Select(b => (byte)b.GetInt32())];
+        // laid end to end, the chosen tokens' bytes are the answer's UTF-8
+        Assert.Equal(Encoding.UTF8.GetBytes(generated.Text), content.SelectMany(Bytes).ToArray());
+        for (int t = 0; t < expected.Length; t++)
+        {
+            Assert.Equal(expected[t].Token, content[t].GetProperty("token").GetString()); // the text stays vLLM's (U+FFFD)
+            Assert.Equal(Raw(expected[t].Id), Bytes(content[t]));
+            var top = content[t].GetProperty("top_logprobs").EnumerateArray().ToArray();
+            for (int k = 0; k < top.Length; k++) Assert.Equal(Raw(expected[t].Top[k].Id), Bytes(top[k]));
+        }
+        Assert.Contains(content, c => Bytes(c) is [>= 0x80, ..] && c.GetProperty("token").GetString()!.Contains('\uFFFD'));
     }
 
     [Fact]
@@ -187,8 +262,8 @@ public sealed class LogProbsEndpointTests : IAsyncLifetime
 
     private static string CompletionPrompt() => Reference.ChatFormatter!.Format(Turns);
 
-    // The legacy shape of one choice's logprobs against the expected steps, text_offset counted from `offset`.
-    private static void AssertLegacy(Step[] expected, JsonElement logprobs, int offset = 0)
+    // The legacy shape of one choice's logprobs against the expected steps and their text_offset.
+    private static void AssertLegacy(Step[] expected, int[] wantOffsets, JsonElement logprobs)
     {
         var tokens = logprobs.GetProperty("tokens").EnumerateArray().Select(x => x.GetString()!).ToArray();
         Assert.Equal(expected.Select(s => s.Token), tokens);
@@ -200,12 +275,11 @@ public sealed class LogProbsEndpointTests : IAsyncLifetime
         {
             Near(expected[t].LogProb, values[t], $"token {t}");
             // the asked-for most likely and the chosen token, each once
-            var want = expected[t].Top.Append((expected[t].Token, expected[t].LogProb)).DistinctBy(x => x.Item1).ToArray();
+            var want = expected[t].Top.Select(x => (x.Token, x.LogProb)).Append((expected[t].Token, expected[t].LogProb)).DistinctBy(x => x.Token).ToArray();
             var got = tops[t].EnumerateObject().ToArray();
-            Assert.Equal(want.Select(x => x.Item1).Order(StringComparer.Ordinal), got.Select(p => p.Name).Order(StringComparer.Ordinal));
+            Assert.Equal(want.Select(x => x.Token).Order(StringComparer.Ordinal), got.Select(p => p.Name).Order(StringComparer.Ordinal));
             foreach (var (token, lp) in want) Near(lp, tops[t].GetProperty(token).GetDouble(), $"token {t} alternative {token}");
-            Assert.Equal(offset, offsets[t]);
-            offset += expected[t].Token.EnumerateRunes().Count();
+            Assert.Equal(wantOffsets[t], offsets[t]);
         }
     }
 
@@ -214,27 +288,31 @@ public sealed class LogProbsEndpointTests : IAsyncLifetime
     {
         string prompt = CompletionPrompt();
         var ids = Reference.Tokenize(GenerationInput.FromPrompt(prompt));
-        var sampling = new GenerationOptions { MaxNewTokens = 8, Temperature = 1.3f, Seed = 21 };
-        var generated = Reference.Generate([ids], sampling)[0];
+        // a seed whose answer has a character of several bytes (the tiny vocabulary splits it: its tokens' own texts are
+        // U+FFFD) and bytes that are not UTF-8 before its end (each piece one U+FFFD in the text)
+        var (seed, generated) = Enumerable.Range(1, 2000)
+            .Select(s => ((ulong)s, Reference.Generate([ids], new GenerationOptions { MaxNewTokens = 12, Temperature = 1.5f, Seed = (ulong)s })[0]))
+            .First(x => x.Item2.FinishReason == FinishReason.Length && x.Item2.Text[..^1].Contains('\uFFFD')
+                && x.Item2.Text.EnumerateRunes().Any(r => r.Utf8SequenceLength > 1 && r.Value != 0xFFFD));
         var expected = Expected(ids, generated.Ids, 2);
-        var (status, body) = await PostAsync(http, Json(new { prompt, max_tokens = 8, temperature = 1.3, seed = 21, logprobs = 2 }), path: "v1/completions");
+        var (status, body) = await PostAsync(http, Json(new { prompt, max_tokens = 12, temperature = 1.5, seed, logprobs = 2 }), path: "v1/completions");
         Assert.Equal(200, status);
         var choice = body.GetProperty("choices")[0];
         Assert.Equal(generated.Text, choice.GetProperty("text").GetString());
-        AssertLegacy(expected, choice.GetProperty("logprobs"));
+        var wantOffsets = Offsets(generated.Text, generated.Ids);
+        AssertLegacy(expected, wantOffsets, choice.GetProperty("logprobs"));
         // streamed: the events' entries in order are the whole answer's, their offsets counted on from the earlier events
         using var response = await http.PostAsync("v1/completions", new StringContent(
-            Json(new { prompt, max_tokens = 8, temperature = 1.3, seed = 21, logprobs = 2, stream = true }), Encoding.UTF8, "application/json"));
+            Json(new { prompt, max_tokens = 12, temperature = 1.5, seed, logprobs = 2, stream = true }), Encoding.UTF8, "application/json"));
         var events = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)[..^1]
             .Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement.GetProperty("choices")[0].GetProperty("logprobs"))
             .Where(l => l.ValueKind == JsonValueKind.Object).ToArray();
         Assert.True(events.Length > 1, $"{events.Length} event(s) carried logprobs");
-        int done = 0, offset = 0;
+        int done = 0;
         foreach (var e in events)
         {
             int n = e.GetProperty("tokens").GetArrayLength();
-            AssertLegacy(expected[done..(done + n)], e, offset);
-            offset += expected[done..(done + n)].Sum(s => s.Token.EnumerateRunes().Count());
+            AssertLegacy(expected[done..(done + n)], wantOffsets[done..(done + n)], e);
             done += n;
         }
         Assert.Equal(expected.Length, done);

@@ -3,7 +3,7 @@ using System.Text;
 namespace Skald.Tokenizers.Tests;
 
 /// <summary>
-/// <see cref="Tokenizer.TokenBytes"/>: the raw bytes of one token id, checked against the UTF-8 of the encoded text
+/// <see cref="Tokenizer.TokenBytes(int)"/>: the raw bytes of one token id, checked against the UTF-8 of the encoded text
 /// (the bytes of a text's tokens, in order, are that text's bytes) and against bytes spelled out by hand, on fixture
 /// tokenizers whose tokens split Norwegian/Danish letters and an emoji into pieces of their UTF-8.
 /// </summary>

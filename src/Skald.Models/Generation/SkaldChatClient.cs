@@ -210,7 +210,7 @@ public sealed class SkaldChatClient : IChatClient
     public string TokenText(int id) => Generator.Tokenizer.Decode([id], skipSpecialTokens: false);
 
     /// <summary>
-    /// The raw bytes of token <paramref name="id"/> (<see cref="Skald.Tokenizers.Tokenizer.TokenBytes"/>: those of part of a
+    /// The raw bytes of token <paramref name="id"/> (<see cref="Skald.Tokenizers.Tokenizer.TokenBytes(int)"/>: those of part of a
     /// character included, where <see cref="TokenText"/> reads U+FFFD; none for an id the tokenizer does not know, such
     /// as a padded vocabulary's): the <c>bytes</c> of a log-probability entry.
     /// </summary>

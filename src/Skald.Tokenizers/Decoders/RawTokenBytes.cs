@@ -4,7 +4,7 @@ using Skald.Tokenizers.Core;
 namespace Skald.Tokenizers.Decoders;
 
 /// <summary>
-/// The bytes one vocabulary token stands for in decoded text (<see cref="Tokenizer.TokenBytes"/>), read through the
+/// The bytes one vocabulary token stands for in decoded text (<see cref="Tokenizer.TokenBytes(int)"/>), read through the
 /// tokenizer's decoder one token at a time: a byte-level token's characters mapped back to their bytes (GPT-2's
 /// byte-to-unicode table reversed), a byte-fallback <c>&lt;0xNN&gt;</c> token's byte, and otherwise the token's text as the
 /// decoder writes it in running text — the metaspace replacement or a replaced pattern as its replacement, a WordPiece

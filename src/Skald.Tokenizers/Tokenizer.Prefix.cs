@@ -24,6 +24,25 @@ public sealed partial class Tokenizer
     internal long LongTextChars => Interlocked.Read(ref _longTextChars);
 
     /// <summary>
+    /// Encodes many pairs truncated longest first so each has at most <paramref name="maxLength"/> tokens, special tokens
+    /// included (as <see cref="EncodePair(string, string, bool, int)"/>: a long text is read only as far as the kept tokens
+    /// need), in parallel when the batch is large enough to profit; the result order matches the input order.
+    /// </summary>
+    public IReadOnlyList<Encoding> EncodePairBatch(IReadOnlyList<(string A, string B)> pairs, int maxLength, bool addSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        var results = new Encoding[pairs.Count];
+        ForEachText(pairs.Count, i => (pairs[i].A?.Length ?? 0) + (pairs[i].B?.Length ?? 0), i =>
+        {
+            var (a, b) = pairs[i];
+            ArgumentNullException.ThrowIfNull(a);
+            ArgumentNullException.ThrowIfNull(b);
+            results[i] = EncodeCore(a, b, addSpecialTokens, maxLength);
+        });
+        return results;
+    }
+
+    /// <summary>
     /// <see cref="EncodeSequence"/> with right truncation, reading only as much of <paramref name="text"/> as needed:
     /// a text no longer than the first prefix takes the ordinary path unchanged (no extra pass); a longer one is cut
     /// at a space (<see cref="PrefixCut.Next"/>) and tokenized up to there with the same early cut, and the result is

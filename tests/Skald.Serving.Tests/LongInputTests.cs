@@ -1,4 +1,6 @@
 using Skald.Models;
+using Skald.Models.CrossEncoders;
+using Skald.Tests;
 using static Skald.Serving.Tests.ServerFixture;
 
 namespace Skald.Serving.Tests;
@@ -42,5 +44,19 @@ public sealed class LongInputTests
         string start = Huge[..450];
         Assert.True(encoder.Tokenize([start])[0].Length == 64, "the start alone fills the model's 64 tokens");
         AssertClose(SentenceEncoder.Load(ModelDir).Encode([start])[0], Assert.Single(Embeddings(body)));
+    }
+
+    [Fact]
+    public void ARerankersPairsTokenizeOnlyTheStartOfAMultiMegabyteDocument()
+    {
+        // RerankService tokenizes through CrossEncoder.Tokenize: query and document truncated longest first.
+        var model = CrossEncoder.Load(TestPaths.FixtureModel("ce-bert"));
+        var pair = Assert.Single(model.Tokenize([("hvor er fjellet", Huge)]));
+        long read = model.Tokenizer.LongTextChars;
+        Assert.True(read > 0 && read < 10_000, $"{read} of {Huge.Length} characters tokenized for one pair");
+        Assert.Equal(model.MaxLength, pair.Length);
+        var start = Assert.Single(model.Tokenize([("hvor er fjellet", Huge[..300])]));
+        Assert.Equal(start.Ids, pair.Ids);
+        Assert.Equal(start.TypeIds, pair.TypeIds);
     }
 }

@@ -102,6 +102,11 @@ public sealed class PrefixTruncationTests
                 var fullPair = tok.EncodePair(a, b, new TruncationOptions(max));
                 var boundedPair = tok.EncodePair(a, b, maxLength: max);
                 SameKept(fullPair, boundedPair, where + " (pair)");
+                long before = tok.LongTextChars;
+                var batch = tok.EncodePairBatch([(a, b), ("kort", b)], max);
+                Assert.True(tok.LongTextChars - before is > 0 and < 100_000, $"{where}: {tok.LongTextChars - before} characters read for a pair batch");
+                SameKept(fullPair, batch[0], where + " (pair batch)");
+                SameKept(tok.EncodePair("kort", b, new TruncationOptions(max)), batch[1], where + " (pair batch, short first)");
             }
         }
     }

@@ -39,6 +39,7 @@ public sealed partial class Tokenizer
         _byteLevelFast = _fast is null ? ByteLevelBpeFastPath.TryCreate(normalizer, preTokenizer, model) : null;
         _unigramFast = _fast is null && _byteLevelFast is null ? UnigramFastPath.TryCreate(normalizer, preTokenizer, model) : null;
         (_fastTemplate, _fastSpecials) = SingleTemplate(postProcessor);
+        _prefixMode = PrefixCut.Analyze(normalizer, preTokenizer, model, added.Tokens);
         TruncationMaxLength = truncationMaxLength;
         if (padToken is null && padId is null)
         {
@@ -229,12 +230,16 @@ public sealed partial class Tokenizer
 
     private Encoding EncodeCore(string a, string? b, bool addSpecialTokens, int maxLength) =>
         (b is null && maxLength <= 0 ? TryFastEncode(a, addSpecialTokens) : null)
-        ?? EncodeCore(a, b, addSpecialTokens, maxLength > 0 ? new TruncationOptions(maxLength) : null);
+        ?? EncodeCore(a, b, addSpecialTokens, maxLength > 0 ? new TruncationOptions(maxLength) : null, bounded: true);
 
-    private Encoding EncodeCore(string a, string? b, bool addSpecialTokens, TruncationOptions? truncation)
+    /// <summary>
+    /// Encodes, truncates and post-processes; <paramref name="bounded"/> (the max-length overloads) reads a long text
+    /// only as far as the kept tokens need (<see cref="EncodeSequenceBounded"/>), the full options overloads read it all.
+    /// </summary>
+    private Encoding EncodeCore(string a, string? b, bool addSpecialTokens, TruncationOptions? truncation, bool bounded = false)
     {
-        var ea = EncodeSequence(a, 0, truncation);
-        var eb = b is null ? null : EncodeSequence(b, 1, truncation);
+        var ea = bounded && truncation is not null ? EncodeSequenceBounded(a, 0, truncation) : EncodeSequence(a, 0, truncation);
+        var eb = b is null ? null : bounded && truncation is not null ? EncodeSequenceBounded(b, 1, truncation) : EncodeSequence(b, 1, truncation);
         if (truncation is not null)
         {
             int added = addSpecialTokens && _postProcessor is not null ? _postProcessor.AddedTokens(b is not null) : 0;
@@ -308,7 +313,9 @@ public sealed partial class Tokenizer
     {
         int n = e.Count;
         var offsets = new (int, int)[n];
-        int[]? mapA = CodePointMap(a), mapB = b is null ? null : CodePointMap(b);
+        // A long text maps only as far as its tokens reach (a truncated 9 MB text needs a few hundred positions).
+        int[]? mapA = CodePointMap(a, a.Length <= LongMapText ? a.Length : MaxEnd(e, 0)),
+            mapB = b is null ? null : CodePointMap(b, b.Length <= LongMapText ? b.Length : MaxEnd(e, 1));
         for (int i = 0; i < n; i++)
         {
             var (s, end) = e.Offsets[i];
@@ -329,23 +336,34 @@ public sealed partial class Tokenizer
         };
     }
 
+    /// <summary>Texts longer than this (UTF-16 units) get a code point map only as far as their tokens reach.</summary>
+    private const int LongMapText = 1 << 16;
+
     /// <summary>UTF-16 index to code point index, or null when the text has no surrogate pairs.</summary>
-    private static int[]? CodePointMap(string text)
+    private static int[]? CodePointMap(string text) => CodePointMap(text, text.Length);
+
+    /// <summary>
+    /// UTF-16 index to code point index for indices 0..<paramref name="upTo"/>, or null when text[..upTo] has no
+    /// surrogates (a pair is never split by an offset, so the prefix decides).
+    /// </summary>
+    private static int[]? CodePointMap(string text, int upTo)
     {
-        if (text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0) return null;
-        var map = new int[text.Length + 1];
+        upTo = Math.Min(upTo, text.Length);
+        int scan = Math.Min(upTo + 1, text.Length); // the unit at upTo: a low surrogate there means a pair ends past it
+        if (text.AsSpan(0, scan).IndexOfAnyInRange('\uD800', '\uDFFF') < 0) return null;
+        var map = new int[upTo + 1];
         int cp = 0;
-        for (int i = 0; i < text.Length; i++)
+        for (int i = 0; i < upTo; i++)
         {
             map[i] = cp;
             if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
             {
-                map[i + 1] = cp;
+                if (i + 1 < map.Length) map[i + 1] = cp;
                 i++;
             }
             cp++;
         }
-        map[text.Length] = cp;
+        map[upTo] = cp;
         return map;
     }
 }

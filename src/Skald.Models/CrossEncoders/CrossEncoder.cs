@@ -285,7 +285,7 @@ public sealed class CrossEncoder
         {
             if (pairs[i].Query is null || pairs[i].Document is null) throw new ArgumentException($"pair {i} holds a null text", nameof(pairs));
         }
-        if (prompt is not { } pp) return Tokenizer.EncodePairBatch(pairs, new TruncationOptions(max));
+        if (prompt is not { } pp) return Tokenizer.EncodePairBatch(pairs, max); // a long document is tokenized only as far as it is kept
         // prefix + body (cut to what is left) + suffix, tokenized apart and joined, as the model card's code does
         int[] prefix = Tokenizer.Encode(pp.Prefix, addSpecialTokens: false).Ids, suffix = Tokenizer.Encode(pp.Suffix, addSpecialTokens: false).Ids;
         int room = max - prefix.Length - suffix.Length;

@@ -21,6 +21,9 @@ internal sealed class SplitPreTokenizer : IPreTokenizer
     /// <summary>The regex, or null for a literal pattern.</summary>
     internal OnigRegex? Regex => _regex;
 
+    /// <summary>The literal pattern, or null for a regex.</summary>
+    internal string? Literal => _literal;
+
     /// <summary>The delimiter behaviour.</summary>
     public SplitBehavior Behavior { get; }
 

@@ -1,0 +1,90 @@
+using Skald.Tokenizers.Core;
+
+namespace Skald.Tokenizers;
+
+/// <summary>
+/// Truncation whose cost is bounded by what is kept: a long text is tokenized from a growing prefix until the prefix
+/// proves it holds the first tokens of the whole text (<see cref="PrefixCut"/> says when a pipeline allows it).
+/// </summary>
+public sealed partial class Tokenizer
+{
+    /// <summary>Characters of the first prefix tried per kept token (a generous guess; the prefix doubles while short).</summary>
+    private const int PrefixCharsPerToken = 8;
+
+    private readonly PrefixMode _prefixMode;
+    private long _longTextChars;
+
+    /// <summary>How this tokenizer's pipeline may be cut (tests check which fixtures take the prefix path).</summary>
+    internal PrefixMode PrefixMode => _prefixMode;
+
+    /// <summary>
+    /// Characters tokenized by bounded truncation of texts longer than its first prefix (prefixes tried, or the whole
+    /// text where no prefix could be used). Tests read it to check the work a long text costs; short texts do not count.
+    /// </summary>
+    internal long LongTextChars => Interlocked.Read(ref _longTextChars);
+
+    /// <summary>
+    /// Encodes many pairs truncated longest first so each has at most <paramref name="maxLength"/> tokens, special tokens
+    /// included (as <see cref="EncodePair(string, string, bool, int)"/>: a long text is read only as far as the kept tokens
+    /// need), in parallel when the batch is large enough to profit; the result order matches the input order.
+    /// </summary>
+    public IReadOnlyList<Encoding> EncodePairBatch(IReadOnlyList<(string A, string B)> pairs, int maxLength, bool addSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        var results = new Encoding[pairs.Count];
+        ForEachText(pairs.Count, i => (pairs[i].A?.Length ?? 0) + (pairs[i].B?.Length ?? 0), i =>
+        {
+            var (a, b) = pairs[i];
+            ArgumentNullException.ThrowIfNull(a);
+            ArgumentNullException.ThrowIfNull(b);
+            results[i] = EncodeCore(a, b, addSpecialTokens, maxLength);
+        });
+        return results;
+    }
+
+    /// <summary>
+    /// <see cref="EncodeSequence"/> with right truncation, reading only as much of <paramref name="text"/> as needed:
+    /// a text no longer than the first prefix takes the ordinary path unchanged (no extra pass); a longer one is cut
+    /// at a space (<see cref="PrefixCut.Next"/>) and tokenized up to there with the same early cut, and the result is
+    /// taken when its tokens (all of them for <see cref="PrefixMode.Pieces"/>, the first max_length for
+    /// <see cref="PrefixMode.SinglePiece"/>) end at or before an earlier cut; otherwise the prefix doubles. The tokens
+    /// kept are those of the whole text. For a single piece, the tokens after max_length come from the prefix, so the
+    /// overflowing part holds less than tokenizing the whole text would give.
+    /// </summary>
+    private RawEncoding EncodeSequenceBounded(string text, int sequenceId, TruncationOptions truncation)
+    {
+        int limit = truncation.MaxLength;
+        long first = (long)limit * PrefixCharsPerToken + 64;
+        if (_prefixMode == PrefixMode.None || limit <= 0 || truncation.Direction != TruncationDirection.Right || text.Length <= first)
+            return EncodeSequence(text, sequenceId, truncation);
+        int budget = (int)first;
+        while (true)
+        {
+            int cut = PrefixCut.Next(text, budget);
+            if (cut < 0)
+            {
+                Interlocked.Add(ref _longTextChars, text.Length);
+                return EncodeSequence(text, sequenceId, truncation);
+            }
+            int margin = PrefixCut.Previous(text, cut);
+            if (margin > 0)
+            {
+                var enc = EncodeSequence(text[..cut], sequenceId, truncation);
+                Interlocked.Add(ref _longTextChars, cut);
+                if (enc.Count >= limit && enc.Offsets[_prefixMode == PrefixMode.Pieces ? enc.Count - 1 : limit - 1].End <= margin)
+                    return enc;
+            }
+            budget = (int)Math.Min((long)cut * 2, int.MaxValue);
+        }
+    }
+
+    /// <summary>The largest end offset of sequence <paramref name="sequenceId"/>'s tokens, overflowing parts included.</summary>
+    private static int MaxEnd(RawEncoding e, int sequenceId)
+    {
+        int max = 0;
+        for (int i = 0; i < e.Count; i++)
+            if (e.SequenceIds[i] == sequenceId) max = Math.Max(max, e.Offsets[i].End);
+        foreach (var o in e.Overflowing) max = Math.Max(max, MaxEnd(o, sequenceId));
+        return max;
+    }
+}

@@ -66,6 +66,15 @@ public sealed class DataHeldOutCommandTests
     }
 
     [Fact]
+    public void HeldOutDocumentsWithoutATestFractionIsAUsageErrorNotASilentNoOp()
+    {
+        string output = Path.Combine(TestPaths.NewTempDir(), "out");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "generate", "--documents", Documents, "--output", output, "--held-out", "documents"), 2,
+            "option --held-out documents holds out a share of the documents: give --test-fraction above 0 too");
+        Assert.False(Directory.Exists(output));
+    }
+
+    [Fact]
     public void AnUnknownHeldOutUnitIsAUsageErrorNamingTheOption()
     {
         string output = Path.Combine(TestPaths.NewTempDir(), "out");
@@ -105,5 +114,9 @@ public sealed class DataHeldOutCommandTests
 
         File.WriteAllText(config, File.ReadAllText(config).Replace("test_fraction: 0.25", "test_fraction: 0.25, held_out: files", StringComparison.Ordinal));
         SkaldProcess.AssertUserError(SkaldProcess.Run("pipeline", "--config", config), 1, "gen.held_out must be one of queries, documents, got 'files'");
+
+        // Documents held out of a test share of nothing is a mistake, not a silent no-op.
+        File.WriteAllText(config, File.ReadAllText(config).Replace("test_fraction: 0.25, held_out: files", "test_fraction: 0, held_out: documents", StringComparison.Ordinal));
+        SkaldProcess.AssertUserError(SkaldProcess.Run("pipeline", "--config", config), 1, "held_out: documents holds out a share of the documents: test_fraction must be above 0");
     }
 }

@@ -73,6 +73,8 @@ internal sealed class DataGenerateCommand : Command
             throw new UsageException($"option --overlap-tokens ({chunking.OverlapTokens}) must be below --chunk-tokens ({chunking.ChunkTokens})");
         if ((p.GetValue(minWords) ?? 4) > (p.GetValue(maxWords) ?? 64))
             throw new UsageException($"option --min-query-words ({p.GetValue(minWords) ?? 4}) must not be above --max-query-words ({p.GetValue(maxWords) ?? 64})");
+        if (p.GetValue(heldOut) == "documents" && (p.GetValue(testFraction) ?? 0) == 0)
+            throw new UsageException("option --held-out documents holds out a share of the documents: give --test-fraction above 0 too");
         bool useLlm = p.GetValue(generator) == "llm";
         var llm = useLlm ? LlmSettingsFrom(p) : null; // option mistakes before any work
         string? journalPath = p.GetValue(journal) is { } j ? CliOptions.FileTarget("--journal", j) : null;

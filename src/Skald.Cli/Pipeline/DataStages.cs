@@ -45,6 +45,8 @@ internal static class DataStages
         int? perChunk = s.Keys.IntOrNull("questions_per_chunk", 1);
         double testFraction = s.Keys.Double("test_fraction", 0.2, 0, 0.99);
         var heldOut = s.Keys.Choice("held_out", "queries", "queries", "documents") == "documents" ? HeldOutUnit.Documents : HeldOutUnit.Queries;
+        if (heldOut == HeldOutUnit.Documents && testFraction == 0)
+            throw new InputException($"{s.Where}: held_out: documents holds out a share of the documents: test_fraction must be above 0");
         int seed = s.Keys.Int("seed", 42, 0);
         string? url = s.Keys.Str("llm"), model = s.Keys.Str("llm_model"), language = s.Keys.Str("language");
         string keyVariable = s.Keys.Str("api_key_env") ?? "OPENAI_API_KEY";

@@ -1,6 +1,7 @@
 using Skald.Hub;
 using Skald.Models.Adapters;
 using Skald.Models.Modules;
+using Skald.Tensors;
 
 namespace Skald.Models;
 
@@ -13,6 +14,19 @@ public sealed partial class SentenceEncoder
     /// (<see cref="AdapterBase.Expand"/>). Loading <see cref="Folder"/>'s path with these gives this model again.
     /// </summary>
     public IReadOnlyList<string> Adapters { get; private set; } = [];
+
+    /// <summary>
+    /// What loading <paramref name="path"/> (a model folder, an adapter folder, or a hub id) reads, without loading it:
+    /// the model folder whose module chain, tokenizer and configs it reads (for an adapter folder, its base), the folder
+    /// its transformer's config.json and weights come from, and the adapter folders merged into them, in order (an
+    /// adapter folder's base chain, <see cref="AdapterBase.Expand"/>). What identifies a model's embeddings must cover
+    /// these folders, not only <paramref name="path"/> (a search index's model fingerprint). Errors as <see cref="Load(string, IReadOnlyList{string}?, WeightPrecision)"/>'s.
+    /// </summary>
+    public static (ModelFolder Folder, string Weights, IReadOnlyList<string> Adapters) Sources(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Open(path, null);
+    }
 
     /// <summary>
     /// The model folder to load, the folder its transformer's config.json and weights come from, and the adapter folders

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Skald.Models.Adapters;
-using Skald.Models.Checkpoints;
 using Skald.Retrieval.Index;
 
 namespace Skald.Retrieval.Tests;
@@ -30,18 +29,7 @@ public sealed class AdapterModelFingerprintTests
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
-    // A rank-2 LoRA on BERT's layer-0 query projection [32, 32], its base given by baseValue.
-    private static string Adapter(string folder, string baseValue)
-    {
-        Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, PeftAdapters.ConfigFile),
-            $$"""{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["query"], "base_model_name_or_path": {{System.Text.Json.JsonSerializer.Serialize(baseValue)}}}""");
-        float[] Values(int s) => [.. Enumerable.Range(0, 64).Select(i => 0.05f * MathF.Sin(s * 7 + i))];
-        const string module = "base_model.model.encoder.layer.0.attention.self.query";
-        SafeTensorsWriter.Write(Path.Combine(folder, PeftAdapters.WeightsFile),
-            [new($"{module}.lora_A.weight", [2, 32], Values(1)), new($"{module}.lora_B.weight", [32, 2], Values(2))]);
-        return folder;
-    }
+    private static string Adapter(string folder, string baseValue) => BertLoraFolder.Write(folder, baseValue);
 
     private static (string, string)[] AdapterFiles(string adapter) =>
         [(PeftAdapters.ConfigFile, Path.Combine(adapter, PeftAdapters.ConfigFile)), (PeftAdapters.WeightsFile, Path.Combine(adapter, PeftAdapters.WeightsFile))];

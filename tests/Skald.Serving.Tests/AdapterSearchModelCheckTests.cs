@@ -7,7 +7,8 @@ namespace Skald.Serving.Tests;
 /// <c>skald serve --model ADAPTER --index</c> over an index <c>skald index build --model ADAPTER</c> wrote, an adapter
 /// folder given as the model: <see cref="SearchService.CheckModel"/> takes the served model to be that folder (not the
 /// base its encoder's folder is) and so accepts the index, refuses the base alone, and refuses the index once the base
-/// has been trained again in place (the fingerprint covers the base).
+/// has been trained again in place (the fingerprint covers the base); the service and a generator name the model by the
+/// adapter folder.
 /// </summary>
 public sealed class AdapterSearchModelCheckTests
 {
@@ -22,7 +23,13 @@ public sealed class AdapterSearchModelCheckTests
 
         using var index = SearchIndex.Open(folder);
         using (var served = SentenceEncoder.Load(adapter))
+        {
             SearchService.CheckModel(index, served);
+            using var service = new EmbeddingService(served);
+            Assert.Equal("lora", service.ModelName); // the served model is named by the adapter folder, not its base
+            using var generator = new SkaldEmbeddingGenerator(served);
+            Assert.Equal("lora", ((Microsoft.Extensions.AI.EmbeddingGeneratorMetadata)generator.GetService(typeof(Microsoft.Extensions.AI.EmbeddingGeneratorMetadata))!).DefaultModelId);
+        }
         using (var plain = SentenceEncoder.Load(model))
             Assert.Contains($"was built with the model {adapter}", Assert.Throws<ArgumentException>(() => SearchService.CheckModel(index, plain)).Message);
 

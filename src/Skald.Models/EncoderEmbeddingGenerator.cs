@@ -27,7 +27,7 @@ public abstract class EncoderEmbeddingGenerator<TEmbedding> : IEmbeddingGenerato
         ArgumentNullException.ThrowIfNull(encoder);
         this.encoder = encoder;
         this.defaults = defaults ?? new EncodeOptions();
-        metadata = new EmbeddingGeneratorMetadata("skald", null, modelId ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(encoder.Folder.Path)), encoder.Dimension);
+        metadata = new EmbeddingGeneratorMetadata("skald", null, modelId ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(encoder.Source)), encoder.Dimension);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using Skald.Hub;
 using Skald.Models.Adapters;
 using Skald.Models.Modules;
+using Skald.Tensors;
 
 namespace Skald.Models;
 
@@ -15,21 +16,47 @@ public sealed partial class SentenceEncoder
     public IReadOnlyList<string> Adapters { get; private set; } = [];
 
     /// <summary>
-    /// The model folder to load, the folder its transformer's config.json and weights come from, and the adapter folders
+    /// The folder this model was loaded from (a hub id located): <see cref="Folder"/>'s path, except for an adapter
+    /// folder given as the model, which loads its base's folder (<see cref="Folder"/>) with the adapter merged on top:
+    /// then that adapter folder. It names the model whose embeddings these are (the base alone makes others): what a
+    /// search index records as its model, and what a served index is checked against. Models made from this one
+    /// (<see cref="WithAttention"/>, <see cref="AsSparse"/>, <see cref="AsCsr"/>) keep it.
+    /// </summary>
+    public string Source => source ?? Folder.Path;
+
+    private string? source;
+
+    /// <summary>
+    /// What loading <paramref name="path"/> (a model folder, an adapter folder, or a hub id) reads, without loading it:
+    /// the model folder whose module chain, tokenizer and configs it reads (for an adapter folder, its base), the folder
+    /// its transformer's config.json and weights come from, and the adapter folders merged into them, in order (an
+    /// adapter folder's base chain, <see cref="AdapterBase.Expand"/>). What identifies a model's embeddings must cover
+    /// these folders, not only <paramref name="path"/> (a search index's model fingerprint). Errors as <see cref="Load(string, IReadOnlyList{string}?, WeightPrecision)"/>'s.
+    /// </summary>
+    public static (ModelFolder Folder, string Weights, IReadOnlyList<string> Adapters) Sources(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var (_, folder, weights, adapters) = Open(path, null);
+        return (folder, weights, adapters);
+    }
+
+    /// <summary>
+    /// The path given, located; the model folder to load, the folder its transformer's config.json and weights come from, and the adapter folders
     /// to merge: hub ids located, an adapter folder given as the model expanded to its base
     /// (<see cref="AdapterBase.Expand"/>), and a sentence-transformers folder saved with a peft adapter on its
     /// Transformer module (<c>SentenceTransformer.add_adapter</c>, then save: modules.json, Pooling and the tokenizer
     /// beside adapter_config.json, no weights) read with its base's transformer weights and the adapter merged first.
     /// </summary>
-    private static (ModelFolder Folder, string Weights, IReadOnlyList<string> Adapters) Open(string path, IReadOnlyList<string>? adapters)
+    private static (string Source, ModelFolder Folder, string Weights, IReadOnlyList<string> Adapters) Open(string path, IReadOnlyList<string>? adapters)
     {
-        var (model, located) = AdapterBase.Expand(HubResolver.Locate(path), adapters?.Select(a => HubResolver.Locate(a)).ToList());
+        string source = HubResolver.Locate(path);
+        var (model, located) = AdapterBase.Expand(source, adapters?.Select(a => HubResolver.Locate(a)).ToList());
         var folder = ModelFolder.Read(model);
-        if (folder.IsStatic || !ModelFolder.IsAdapterModule(folder.TransformerPath)) return (folder, folder.TransformerPath, located);
+        if (folder.IsStatic || !ModelFolder.IsAdapterModule(folder.TransformerPath)) return (source, folder, folder.TransformerPath, located);
         var (baseModel, chain) = AdapterBase.ExpandModule(folder.TransformerPath);
         var baseFolder = ModelFolder.Read(baseModel);
         if (baseFolder.IsStatic)
             throw new ModelFormatException($"{Path.Combine(folder.TransformerPath, PeftAdapters.ConfigFile)}: the base {baseModel} is a static model; a LoRA adapter goes on a transformer");
-        return (folder, baseFolder.TransformerPath, [.. chain, .. located]);
+        return (source, folder, baseFolder.TransformerPath, [.. chain, .. located]);
     }
 }

@@ -34,10 +34,14 @@ public sealed partial class SentenceEncoder : IDisposable
             throw new ObjectDisposedException(objectName: null, $"{Folder.Path}: this model was disposed (load it again to use it)");
     }
 
-    /// <summary>Makes <paramref name="derived"/> share this model's lifetime (it shares its transformer); returns it.</summary>
+    /// <summary>
+    /// Makes <paramref name="derived"/> share this model's lifetime (it shares its transformer) and keep its
+    /// <see cref="Source"/>; returns it.
+    /// </summary>
     private SentenceEncoder ShareLifetime(SentenceEncoder derived)
     {
         if (ReferenceEquals(derived, this)) return this;
+        derived.source = source;
         derived.lifetime = lifetime;
         lifetime.Join(derived);
         return derived;

@@ -156,7 +156,7 @@ public sealed partial class SentenceEncoder
     /// </summary>
     public static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters, WeightPrecision precision, string parameterPrefix)
     {
-        var (folder, weights, located) = Open(path, adapters);
+        var (source, folder, weights, located) = Open(path, adapters);
         adapters = located;
         var tokenizer = folder.LoadTokenizer();
         ITransformer encoder = folder.IsStatic
@@ -171,6 +171,7 @@ public sealed partial class SentenceEncoder
         var model = Create(folder, tokenizer, encoder, parameterPrefix: parameterPrefix);
         Quantization.Int8Checkpoint.AttachIfQuantized(model, adapters is { Count: > 0 }); // a saved int8 folder: int8 only
         model.Adapters = adapters ?? [];
+        model.source = source;
         return model;
     }
 

@@ -23,7 +23,7 @@ public sealed class EmbeddingService : IDisposable
         Options = options ?? new EmbeddingServiceOptions();
         if (Options.MaxBatchSize < 1 || Options.MaxBatchTokens < 1 || Options.MaxInputs < 1 || Options.MaxBodyBytes < 1)
             throw new ArgumentOutOfRangeException(nameof(options), "batch sizes and limits must be positive");
-        ModelName = Options.ModelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(encoder.Folder.Path)));
+        ModelName = Options.ModelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(encoder.Source)));
         Metrics = metrics ?? new ServingMetrics();
         batcher = new DynamicBatcher(encoder, Options, Metrics);
     }
@@ -34,7 +34,7 @@ public sealed class EmbeddingService : IDisposable
     /// <summary>Limits and behaviour.</summary>
     public EmbeddingServiceOptions Options { get; }
 
-    /// <summary>The model id in responses.</summary>
+    /// <summary>The model id in responses: <see cref="EmbeddingServiceOptions.ModelName"/>, else the name of the folder the model was loaded from (an adapter folder given as the model, not its base).</summary>
     public string ModelName { get; }
 
     /// <summary>The Prometheus metrics.</summary>

@@ -41,7 +41,8 @@ public sealed class SearchService
 
     /// <summary>
     /// Throws <see cref="ArgumentException"/> (one line naming both) unless <paramref name="index"/> was built with the
-    /// model in <paramref name="encoder"/>'s folder, or a copy of it with the same files
+    /// model <paramref name="encoder"/> was loaded from (<see cref="Skald.Models.SentenceEncoder.Source"/>: an adapter
+    /// folder given as the model, not its base), or a copy of it with the same files
     /// (<see cref="ModelFingerprint.Matches"/>: an index and its model moved to another machine), whose files are still
     /// those the index recorded (not trained again in place since; <see cref="ModelFingerprint.Unchanged"/>: read only
     /// when their sizes or times differ from those recorded or last verified, as <c>skald search</c> checks), and has its
@@ -49,7 +50,7 @@ public sealed class SearchService
     /// </summary>
     public static void CheckModel(SearchIndex index, Skald.Models.SentenceEncoder encoder)
     {
-        string served = Path.TrimEndingDirectorySeparator(Path.GetFullPath(encoder.Folder.Path));
+        string served = Path.TrimEndingDirectorySeparator(Path.GetFullPath(encoder.Source)); // an adapter folder, not its base
         string built = Path.TrimEndingDirectorySeparator(Path.GetFullPath(index.Manifest.Model));
         if (!ModelFingerprint.Matches(index.Manifest, served, index.Folder))
             throw new ArgumentException($"the index {index.Folder} was built with the model {built}, not the served {served}" +

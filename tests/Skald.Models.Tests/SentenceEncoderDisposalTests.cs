@@ -61,6 +61,41 @@ public sealed class SentenceEncoderDisposalTests
     }
 
     [Fact]
+    public void EncodingOnOtherThreadsWhileItIsDisposedFinishesOrThrowsObjectDisposedException()
+    {
+        // A server stopping: requests still encoding while the model is disposed. Each batch either runs (a pass in
+        // flight finishes before the files close) or is refused with ObjectDisposedException naming the folder; words
+        // not read from the vocabulary table yet are in every batch, so a pass after the close would need the file.
+        var model = SentenceEncoder.Load(Folder);
+        using var start = new Barrier(5);
+        var errors = new System.Collections.Concurrent.ConcurrentBag<Exception>();
+        int finished = 0;
+        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            start.SignalAndWait();
+            try
+            {
+                for (int k = 0; k < 200; k++)
+                {
+                    model.Encode([.. Enumerable.Range(0, 8).Select(i => $"ord{t}x{k}y{i} fjord{k * 8 + i} hytte{t * 1000 + k}")], new EncodeOptions { BatchSize = 2 });
+                    Interlocked.Increment(ref finished);
+                }
+            }
+            catch (Exception e)
+            {
+                errors.Add(e);
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        start.SignalAndWait();
+        SpinWait.SpinUntil(() => Volatile.Read(ref finished) >= 4, TimeSpan.FromSeconds(30));
+        model.Dispose();
+        threads.ForEach(t => t.Join());
+        Assert.NotEmpty(errors); // disposed while they were encoding
+        Assert.All(errors, e => Assert.StartsWith(Folder + ":", Assert.IsType<ObjectDisposedException>(e).Message));
+    }
+
+    [Fact]
     public void DisposingOneLoadLeavesAnotherLoadOfTheSameFolderWorking()
     {
         var a = SentenceEncoder.Load(Folder);

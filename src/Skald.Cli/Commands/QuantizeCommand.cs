@@ -30,7 +30,9 @@ internal sealed class QuantizeCommand : Command
         string dir = p.GetValue(output)!;
         CliOptions.RequireNewFolder(dir);
         string source = HubModels.Resolve(p.GetValue(model)!, quiet);
-        if (Directory.Exists(source) && Skald.Models.CrossEncoders.CrossEncoder.IsCrossEncoder(source))
+        // an adapter folder is a cross-encoder when its base is one (loaded as an embedding model it lost its head)
+        string baseModel = Skald.Models.Modules.ModelFolder.IsAdapterFolder(source) ? Skald.Models.Adapters.AdapterBase.Expand(source, null).Model : source;
+        if (Directory.Exists(baseModel) && Skald.Models.CrossEncoders.CrossEncoder.IsCrossEncoder(baseModel))
         {
             var crossKeys = Int8Checkpoint.Save(Skald.Models.CrossEncoders.CrossEncoder.Load(source), dir);
             Terminal.Log($"wrote {dir}: a cross-encoder with {crossKeys.Count} Linear weights in int8 ({Int8Checkpoint.ConfigFile}), its head in float32", quiet);

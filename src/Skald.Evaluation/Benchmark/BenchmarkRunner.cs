@@ -145,10 +145,12 @@ public static class BenchmarkRunner
     /// <summary>A model of the run, loaded on first use.</summary>
     private sealed class ModelSlot
     {
-        private readonly Func<IEvaluationModel> factory;
+        private readonly Func<ModelSlot, IEvaluationModel> factory;
+        private readonly List<Action> releases = [];
         private IEvaluationModel? model;
 
-        private ModelSlot(string name, string key, bool retrievalOnly, Func<IEvaluationModel> factory)
+        // factory makes the model; what it loads inside a wrapper (a hybrid's embedding model, a first stage) it hands to Own
+        private ModelSlot(string name, string key, bool retrievalOnly, Func<ModelSlot, IEvaluationModel> factory)
         {
             Name = name;
             Key = key;
@@ -159,13 +161,32 @@ public static class BenchmarkRunner
         public string Name { get; set; }
         public string Key { get; }
         public bool RetrievalOnly { get; }
-        public IEvaluationModel Model => model ??= factory();
+        public IEvaluationModel Model => model ??= factory(this);
 
-        /// <summary>Disposes the model once its tasks are done (what it loaded is released); a later use loads it again.</summary>
+        /// <summary>
+        /// Disposes the model once its tasks are done, and what its factory loaded inside it (<see cref="Own"/>: a
+        /// hybrid's embedding model, a reranked first stage); a later use loads it again.
+        /// </summary>
         public void Release()
         {
             (model as IDisposable)?.Dispose();
             model = null;
+            foreach (var release in releases) release();
+            releases.Clear();
+        }
+
+        /// <summary>Releases <paramref name="inner"/> with this slot's model (one its wrapper does not dispose); returns it.</summary>
+        private T Own<T>(T inner) where T : IDisposable
+        {
+            releases.Add(inner.Dispose);
+            return inner;
+        }
+
+        /// <summary>Releases <paramref name="stage"/>'s model with this slot's (a first stage this slot's model wraps); returns it.</summary>
+        private ModelSlot Own(ModelSlot stage)
+        {
+            releases.Add(stage.Release);
+            return stage;
         }
 
         /// <summary>
@@ -210,14 +231,14 @@ public static class BenchmarkRunner
                 var stage = Create(first, options);
                 return new ModelSlot(stage.Name + ">" + rerankerName,
                     "rerank-" + EmbeddingCache.ModelKey(reranker, CodeVersion + "|" + stage.Key + "|100"), true,
-                    () => Reranking(reranker, stage.Model as IRetrievalModel
+                    slot => Reranking(reranker, slot.Own(stage).Model as IRetrievalModel
                         ?? EmbeddingRetriever.For((IEmbeddingModel)stage.Model, options.Retrieval.LongDocuments, options.Retrieval.Quantization, options.Retrieval.Ivf, options.Retrieval.Hnsw),
                         embeddingOptions.BatchSize));
             }
             if (spec.Equals("bm25", StringComparison.OrdinalIgnoreCase))
             {
                 var o = new Bm25Options();
-                return new ModelSlot("bm25", "bm25-" + Hash($"{CodeVersion}|{o.Parameters}|{o.Stem}|{Snowball.IsAvailable}"), true, () => new Bm25Model(o));
+                return new ModelSlot("bm25", "bm25-" + Hash($"{CodeVersion}|{o.Parameters}|{o.Stem}|{Snowball.IsAvailable}"), true, _ => new Bm25Model(o));
             }
             if (HybridSpec.TryParse(spec) is { } hybrid)
             {
@@ -226,7 +247,7 @@ public static class BenchmarkRunner
                 string fusion = hybrid.Options.Describe();
                 return new ModelSlot("bm25+" + dirName + (hybrid.Prefix.Length > "hybrid".Length ? "/" + hybrid.Prefix["hybrid-".Length..] : ""),
                     "hybrid-" + EmbeddingCache.ModelKey(dir, CodeVersion + embeddingSettings + "|" + fusion), true,
-                    () => new HybridRetriever(new Bm25Model(), EmbeddingRetriever.For(EvaluationEmbeddingModel.Load(dir, embeddingOptions), options.Retrieval.LongDocuments,
+                    slot => new HybridRetriever(new Bm25Model(), EmbeddingRetriever.For(slot.Own(EvaluationEmbeddingModel.Load(dir, embeddingOptions)), options.Retrieval.LongDocuments,
                         options.Retrieval.Quantization, options.Retrieval.Ivf, options.Retrieval.Hnsw), hybrid.Options));
             }
             if (RemoteModelSpec.IsRemote(spec))
@@ -234,7 +255,7 @@ public static class BenchmarkRunner
                 var remote = RemoteModelSpec.Parse(spec);
                 var settings = options.Remote?.Invoke(remote) ?? new RemoteEmbeddingSettings { Spec = remote };
                 return new ModelSlot(remote.Model, "openai-" + RemoteEmbeddingModel.BenchmarkKey(remote) + "-" + Hash(CodeVersion + embeddingSettings), false,
-                    () => new RemoteEmbeddingModel(new OpenAiEmbeddingClient(settings), embeddingOptions));
+                    _ => new RemoteEmbeddingModel(new OpenAiEmbeddingClient(settings), embeddingOptions));
             }
             var (local, name, keyName) = Folder(spec, options);
             CheckFolder(local);
@@ -242,17 +263,17 @@ public static class BenchmarkRunner
             {
                 // A reranker: BM25's top 100 reordered on retrieval tasks, the candidates scored on reranking tasks.
                 return new ModelSlot("bm25>" + name, "rerank-" + EmbeddingCache.ModelKey(local, CodeVersion + "|bm25|100"), true,
-                    () => Reranking(local, new Bm25Model(), embeddingOptions.BatchSize));
+                    _ => Reranking(local, new Bm25Model(), embeddingOptions.BatchSize));
             }
             if (RemoteAdapterFolder.Is(local))
             {
                 var adapter = RemoteAdapterFolder.Read(local);
                 var settings = options.Remote?.Invoke(adapter.Spec) ?? new RemoteEmbeddingSettings { Spec = adapter.Spec };
                 return new ModelSlot(name, keyName + "-" + EmbeddingCache.ModelKey(local, CodeVersion + embeddingSettings), false,
-                    () => new RemoteEmbeddingModel(new OpenAiEmbeddingClient(settings), embeddingOptions with { Name = name }, adapter));
+                    _ => new RemoteEmbeddingModel(new OpenAiEmbeddingClient(settings), embeddingOptions with { Name = name }, adapter));
             }
             return new ModelSlot(name + variant, keyName + "-" + EmbeddingCache.ModelKey(local, CodeVersion + embeddingSettings), false,
-                () => EvaluationEmbeddingModel.Load(local, embeddingOptions));
+                _ => EvaluationEmbeddingModel.Load(local, embeddingOptions));
         }
 
         /// <summary>

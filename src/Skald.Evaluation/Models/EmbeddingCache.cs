@@ -46,21 +46,52 @@ public sealed class EmbeddingCache
     /// <summary>Number of cached vectors.</summary>
     public int Count => Sparse ? sparseEntries.Count : entries.Count;
 
-    /// <summary>A stable key for a model folder: hash of its path and its files' names, sizes and modification times.</summary>
+    /// <summary>
+    /// A stable key for a model folder: hash of its path and its files' names, sizes and modification times; for an
+    /// adapter folder given as the model also those of the folders outside it that loading it reads (its base, earlier
+    /// adapters: <see cref="Skald.Models.SentenceEncoder.Sources"/>), so a base trained again in place is a new key.
+    /// </summary>
     public static string ModelKey(string modelPath, string extra = "")
     {
         var full = Path.GetFullPath(modelPath);
         var sb = new StringBuilder(full).Append('\n').Append(extra).Append('\n');
         if (System.IO.Directory.Exists(full))
         {
-            foreach (var f in System.IO.Directory.GetFiles(full, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-            {
-                var info = new FileInfo(f);
-                sb.Append(Path.GetRelativePath(full, f)).Append('|').Append(info.Length).Append('|')
-                    .Append(info.LastWriteTimeUtc.Ticks).Append('\n');
-            }
+            AppendFiles(sb, full);
+            foreach (string outside in ReadOutside(full)) AppendFiles(sb.Append(outside).Append('\n'), outside);
         }
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sb.ToString())))[..24];
+    }
+
+    // Each file under folder: its path relative to it, size and modification time.
+    private static void AppendFiles(StringBuilder sb, string folder)
+    {
+        foreach (var f in System.IO.Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var info = new FileInfo(f);
+            sb.Append(Path.GetRelativePath(folder, f)).Append('|').Append(info.Length).Append('|')
+                .Append(info.LastWriteTimeUtc.Ticks).Append('\n');
+        }
+    }
+
+    // The folders outside folder that loading it reads (an adapter folder's base chain), in load order; none for a
+    // model folder of its own (whose key is then what it always was) or one that does not load.
+    private static List<string> ReadOutside(string folder)
+    {
+        if (!Skald.Models.Modules.ModelFolder.IsAdapterFolder(folder) && !System.IO.File.Exists(Path.Combine(folder, "modules.json"))) return [];
+        try
+        {
+            var (model, weights, adapters) = Skald.Models.SentenceEncoder.Sources(folder);
+            string inside = Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar;
+            return [.. new[] { model.Path, weights }.Concat(adapters)
+                .Select(f => Path.TrimEndingDirectorySeparator(Path.GetFullPath(f)))
+                .Where(f => f != Path.TrimEndingDirectorySeparator(folder) && !f.StartsWith(inside, StringComparison.Ordinal) && System.IO.Directory.Exists(f))
+                .Distinct(StringComparer.Ordinal)];
+        }
+        catch (Exception e) when (e is Skald.Models.ModelFormatException or Skald.Hub.HubException or IOException)
+        {
+            return []; // it does not load: no embeddings to key
+        }
     }
 
     /// <summary>The key of a text under a prompt (null = the model's default).</summary>

@@ -38,7 +38,8 @@ public sealed record IndexManifest
 
     /// <summary>
     /// Which files <see cref="ModelSha256"/> and <see cref="ModelFilesStamp"/> cover (<see cref="ModelFingerprint.CurrentVersion"/>):
-    /// 2, the files the model's encoder reads (configs, tokenizer files, the weights it loads); 1, every file directly in
+    /// 3, the files loading the model reads (configs, tokenizer files, the weights it loads), an adapter folder's base
+    /// chain included; 2, the same in the folder's own module chain (an adapter folder: its files only); 1, every file directly in
     /// the folders it reads; 0 (absent: indexes written before it was recorded), every file of the folder. An index of an
     /// older kind counts a file added beside the model since as a change until <c>index add</c> records the current kind.
     /// </summary>

@@ -16,20 +16,25 @@ namespace Skald.Retrieval.Index;
 /// <c>model.safetensors.index.json</c> names), symbolic links followed as a hub snapshot's are. Nothing else counts: not
 /// a model card or README, a licence, pickle weights (<c>pytorch_model.bin</c>, which Skald never reads) or another
 /// copy of the weights beside the safetensors, a vocab.txt the fast tokenizer does not read, hidden files, or a
-/// subfolder nothing reads (<c>onnx/</c>, a quantized copy, <c>.cache/</c>). An index records its
+/// subfolder nothing reads (<c>onnx/</c>, a quantized copy, <c>.cache/</c>). For an adapter folder given as the model
+/// they include its base's and the earlier adapters' (<see cref="SentenceEncoder.Sources"/>), so a base changed in
+/// place is a changed model. An index records its
 /// model's (<see cref="IndexManifest.ModelSha256"/>), so a copy of that folder elsewhere (another machine, a container
 /// image) searches and serves the index, and another model does not.
 /// </summary>
 public static class ModelFingerprint
 {
     /// <summary>
-    /// The kind of fingerprint this code records (<see cref="IndexManifest.ModelFingerprintVersion"/>): 2, the files the
-    /// encoder reads (configs, tokenizer files, the weights it loads); 1, every file directly in the folders it reads
+    /// The kind of fingerprint this code records (<see cref="IndexManifest.ModelFingerprintVersion"/>): 3, the files the
+    /// encoder reads wherever they lie: for an adapter folder given as the model also its base's and the earlier adapters'
+    /// (<see cref="SentenceEncoder.Sources"/>), and an adapter's weights; 2, the files the encoder reads in the folder's
+    /// own module chain (configs, tokenizer files, the weights it loads; an adapter folder's files only, so a changed
+    /// base went unnoticed); 1, every file directly in the folders it reads
     /// (Markdown and hidden files aside); 0, recorded by indexes written before the kind was, every file of the folder
     /// and its subfolders (the same aside). An index is checked against the kind it recorded until <see cref="Record"/>
     /// records the current one.
     /// </summary>
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     private static readonly ConcurrentDictionary<(string Root, int Version), (string Listing, string Hash)> Cache = new();
 
@@ -117,39 +122,82 @@ public static class ModelFingerprint
         return same;
     }
 
-    // The files a fingerprint of kind version covers, by path relative to the folder, in ordinal order: kind 2 the
-    // configs and weights the encoder reads in its folders, kind 1 every file directly in them (a folder it cannot read
-    // as a model: all, as kind 0), kind 0 all.
+    // The files a fingerprint of kind version covers, by path relative to the folder, in ordinal order: kind 3 those
+    // loading the model reads, its base chain's included (Chain); kind 2 the configs and weights the encoder reads in its
+    // folders, kind 1 every file directly in them (a folder it cannot read as a model: all, as kind 0), kind 0 all.
     private static (string Relative, string Full)[] Files(string root, int version)
     {
         if (version is < 0 or > CurrentVersion)
             throw new EvaluationException($"{IndexWriter.ManifestFile}: model_fingerprint_version {version} is not one this Skald knows (0 to {CurrentVersion}); update Skald");
-        IEnumerable<string> files;
-        IReadOnlyList<string>? folders = null;
-        if (version >= 1)
+        var listed = version >= 3 ? Chain(root) : null;
+        if (listed is null)
         {
-            try { folders = ModelFolder.Read(root).ReadFolders(); }
-            catch (ModelFormatException) { } // not loadable as a model: every file counts
+            IReadOnlyList<string>? folders = null;
+            if (version >= 1)
+            {
+                try { folders = ModelFolder.Read(root).ReadFolders(); }
+                catch (ModelFormatException) { } // not loadable as a model: every file counts
+            }
+            var files = folders is null
+                ? Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true })
+                : folders.Where(Directory.Exists).SelectMany(f => version >= 2 ? ReadBy(f, adapterWeights: false) : Directory.EnumerateFiles(f, "*", new EnumerationOptions()));
+            listed = [.. files.Select(f => (Relative: Relative(root, f), Full: f))];
         }
-        files = folders is null
-            ? Directory.EnumerateFiles(root, "*", new EnumerationOptions { RecurseSubdirectories = true })
-            : folders.Where(Directory.Exists).SelectMany(f => version >= 2 ? ReadBy(f) : Directory.EnumerateFiles(f, "*", new EnumerationOptions()));
-        return [.. files
-            .Where(f => !f.EndsWith(".md", StringComparison.OrdinalIgnoreCase)) // the model card: no embedding depends on it
-            .Select(f => (Relative: Path.GetRelativePath(root, f).Replace('\\', '/'), Full: f))
+        return [.. listed
+            .Where(f => !f.Full.EndsWith(".md", StringComparison.OrdinalIgnoreCase)) // the model card: no embedding depends on it
             .DistinctBy(f => f.Relative, StringComparer.Ordinal)
             .OrderBy(f => f.Relative, StringComparer.Ordinal)];
     }
 
+    // Kind 3: what loading the model in root reads (SentenceEncoder.Sources): the folders of its module chain, the
+    // folder of its transformer weights, the adapters merged into them. A file in root is named by its path in root; one
+    // of a base or earlier adapter elsewhere by its place in the chain and its path there ("~base/config.json",
+    // "~weights/model.safetensors", "~adapter1/adapter_model.safetensors"), so that a copy of an adapter folder over the
+    // same base is the same model wherever the two lie. Null when root does not load as a model (kind 2's rule then).
+    private static List<(string Relative, string Full)>? Chain(string root)
+    {
+        ModelFolder folder;
+        string weights;
+        IReadOnlyList<string> adapters;
+        try
+        {
+            (folder, weights, adapters) = SentenceEncoder.Sources(root);
+        }
+        catch (Exception e) when (e is ModelFormatException or Skald.Hub.HubException)
+        {
+            return null; // a base that cannot be found: the model does not load either, and says why then
+        }
+        var places = folder.ReadFolders().Select(f => (Label: "~base", Origin: folder.Path, Folder: f))
+            .Append((Label: "~weights", Origin: weights, Folder: weights))
+            .Concat(adapters.Select((a, i) => (Label: $"~adapter{i + 1}", Origin: a, Folder: a)));
+        string top = Path.TrimEndingDirectorySeparator(root);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var files = new List<(string Relative, string Full)>();
+        foreach (var (label, origin, f) in places)
+        {
+            string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(f));
+            if (!seen.Add(full) || !Directory.Exists(full)) continue; // a folder read twice (the base's weights) is hashed once
+            bool inside = full == top || full.StartsWith(top + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+            string from = Path.GetFullPath(origin);
+            foreach (string file in ReadBy(full, adapterWeights: true))
+                files.Add((inside ? Relative(root, file) : label + "/" + Relative(from, file), file));
+        }
+        return files;
+    }
+
+    private static string Relative(string root, string file) => Path.GetRelativePath(root, file).Replace('\\', '/');
+
     // The files of one folder of the chain that loading the encoder reads: its JSON files (configs, tokenizer, prompts,
     // shard index) and the weights Checkpoint.OpenFolder opens: model.safetensors, else the shards the index names (no
     // other weights: a folder without either, a Router's own, say, has none the encoder loads; an index that cannot be
-    // read fails loading, and counts as its own bytes).
-    private static IEnumerable<string> ReadBy(string folder)
+    // read fails loading, and counts as its own bytes); with adapterWeights (kind 3) also a LoRA adapter's weights.
+    private static IEnumerable<string> ReadBy(string folder, bool adapterWeights)
     {
         var top = new EnumerationOptions(); // hidden files skipped
         foreach (string json in Directory.EnumerateFiles(folder, "*.json", top).Where(f => f.EndsWith(".json", StringComparison.Ordinal)))
             yield return json;
+        string adapter = Path.Combine(folder, Skald.Models.Adapters.PeftAdapters.WeightsFile); // kind 3: a LoRA adapter's weights
+        if (adapterWeights && File.Exists(adapter)) yield return adapter;
         string single = Path.Combine(folder, "model.safetensors");
         if (File.Exists(single))
         {

@@ -32,10 +32,10 @@ public sealed class EncoderEmbeddingModel : IEmbeddingModel, IDisposable
         BatchSize = batchSize;
         queryPrompt = Prompt(encoder, queryPromptName, TextRole.Query, nameof(queryPromptName));
         documentPrompt = Prompt(encoder, documentPromptName, TextRole.Document, nameof(documentPromptName));
-        Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(encoder.Folder.Path)));
+        Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(encoder.Source)));
         metadata = new Dictionary<string, string>
         {
-            ["path"] = Path.GetFullPath(encoder.Folder.Path),
+            ["path"] = Path.GetFullPath(encoder.Source),
             ["dimension"] = encoder.Dimension.ToString(CultureInfo.InvariantCulture),
             ["max_seq_length"] = encoder.MaxSeqLength.ToString(CultureInfo.InvariantCulture),
             ["similarity"] = Similarities.Name(encoder.SimilarityFunction),
@@ -68,8 +68,11 @@ public sealed class EncoderEmbeddingModel : IEmbeddingModel, IDisposable
     /// <summary>Texts a forward pass.</summary>
     public int BatchSize { get; }
 
-    /// <summary>The model folder (what <see cref="Index.IndexBuilder.Build"/> records as the index's model).</summary>
-    public string ModelPath => Encoder.Folder.Path;
+    /// <summary>
+    /// The model folder the encoder was loaded from (<see cref="SentenceEncoder.Source"/>: an adapter folder given as the
+    /// model, not its base): what <see cref="Index.IndexBuilder.Build"/> records as the index's model.
+    /// </summary>
+    public string ModelPath => Encoder.Source;
 
     /// <inheritdoc/>
     public string Name { get; }

@@ -61,6 +61,19 @@ public sealed class AdapterAsModelTests
     }
 
     [Fact]
+    public void TheAdapterFolderIsTheModelsSourceAndItsBaseItsFolder()
+    {
+        string bert = TestPaths.FixtureModel("bert-cased-mean");
+        string adapter = Adapter("source-lora", "encoder.layer.0.attention.self.query", 32, bert);
+        using var model = SentenceEncoder.Load(adapter);
+        Assert.Equal(adapter, model.Source); // what an index built with it records, and a served index is checked against
+        Assert.Equal(bert, model.Folder.Path);
+        Assert.Equal(adapter, model.AsSparse(new Skald.Models.Modules.SpladeConfig()).Source); // a model made from it keeps it
+        using var plain = SentenceEncoder.Load(bert);
+        Assert.Equal(bert, plain.Source);
+    }
+
+    [Fact]
     public void AdaptersGivenBesideTheAdapterFolderFollowIt()
     {
         string decoder = TestPaths.FixtureModel("decoder-qwen2");

@@ -1,0 +1,46 @@
+using Skald.Evaluation.Models;
+using Skald.Models.Checkpoints;
+using Skald.Retrieval.Models;
+
+namespace Skald.Evaluation.Tests.Models;
+
+/// <summary>
+/// The embedding cache of an adapter folder given as the model (<see cref="EmbeddingCache.ModelKey"/>) is keyed by its
+/// base's files too: a base trained again in place is a new key, so its stale vectors are not served from the cache.
+/// </summary>
+public sealed class AdapterEmbeddingCacheTests
+{
+    // A rank-2 LoRA on BERT's layer-0 query projection [32, 32], its base named.
+    private static string Adapter(string folder, string baseModel)
+    {
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "adapter_config.json"),
+            $$"""{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["query"], "base_model_name_or_path": {{System.Text.Json.JsonSerializer.Serialize(baseModel)}}}""");
+        float[] Values(int s) => [.. Enumerable.Range(0, 64).Select(i => 0.05f * MathF.Sin(s * 7 + i))];
+        const string module = "base_model.model.encoder.layer.0.attention.self.query";
+        SafeTensorsWriter.Write(Path.Combine(folder, "adapter_model.safetensors"),
+            [new($"{module}.lora_A.weight", [2, 32], Values(1)), new($"{module}.lora_B.weight", [32, 2], Values(2))]);
+        return folder;
+    }
+
+    [Fact]
+    public void ABaseChangedInPlaceIsEmbeddedAgainNotReadFromTheCache()
+    {
+        string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
+        string adapter = Adapter(Path.Combine(TestPaths.NewTempDir(), "lora"), model);
+        var options = new EvaluationEmbeddingOptions { CacheDirectory = TestPaths.NewTempDir() };
+        string[] texts = ["Toget går klokka ni"];
+        float[] before;
+        using (var first = EvaluationEmbeddingModel.Load(adapter, options))
+            before = first.Embed(texts, TextRole.Document)[0];
+
+        // the base trained again in place: its Pooling now takes the [CLS] token, not the mean
+        string pooling = Path.Combine(model, "1_Pooling", "config.json");
+        File.WriteAllText(pooling, File.ReadAllText(pooling).Replace("\"pooling_mode_mean_tokens\": true", "\"pooling_mode_mean_tokens\": false")
+            .Replace("\"pooling_mode_cls_token\": false", "\"pooling_mode_cls_token\": true"));
+        using var again = EvaluationEmbeddingModel.Load(adapter, options);
+        var after = again.Embed(texts, TextRole.Document)[0];
+        Assert.Equal(1, again.EncodedCount); // embedded by the changed model, not served from the cache
+        Assert.NotEqual(before, after);
+    }
+}

@@ -1,0 +1,24 @@
+using Skald.Models.Adapters;
+using Skald.Models.Checkpoints;
+
+namespace Skald.Serving.Tests;
+
+/// <summary>A PEFT LoRA adapter folder for the bert fixtures, to give where a model goes.</summary>
+internal static class BertLoraFolder
+{
+    /// <summary>
+    /// Writes a rank-2 LoRA on layer 0's query projection [32, 32] (non-zero, so it changes the embeddings) to
+    /// <paramref name="folder"/>, its adapter_config.json naming <paramref name="baseValue"/> as its base; returns the folder.
+    /// </summary>
+    public static string Write(string folder, string baseValue)
+    {
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, PeftAdapters.ConfigFile),
+            $$"""{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["query"], "base_model_name_or_path": {{System.Text.Json.JsonSerializer.Serialize(baseValue)}}}""");
+        float[] Values(int s) => [.. Enumerable.Range(0, 64).Select(i => 0.05f * MathF.Sin(s * 7 + i))];
+        const string module = "base_model.model.encoder.layer.0.attention.self.query";
+        SafeTensorsWriter.Write(Path.Combine(folder, PeftAdapters.WeightsFile),
+            [new($"{module}.lora_A.weight", [2, 32], Values(1)), new($"{module}.lora_B.weight", [32, 2], Values(2))]);
+        return folder;
+    }
+}

@@ -11,26 +11,9 @@ namespace Skald.Serving.Tests;
 /// seed — as one <c>text_completion</c> choice, whole or streamed (a stop sequence cut and never streamed); what the
 /// server does not do is a 400 naming the field. Raw HTTP: the OpenAI .NET SDK's completions client is internal.
 /// </summary>
-public sealed class CompletionEndpointTests : IAsyncLifetime
+public sealed class CompletionEndpointTests : LiveChatServerTests
 {
-    private static readonly string ChatFolder = ChatModelFolder.Create("decoder-qwen2");
     private static readonly TextGenerator Reference = TextGenerator.Load(ChatFolder);
-    private EmbeddingServer server = null!;
-    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(60) };
-
-    public async Task InitializeAsync()
-    {
-        var chat = new ChatService(new SkaldChatClient(TextGenerator.Load(ChatFolder), "tiny-chat"), "tiny-chat");
-        server = await EmbeddingServer.StartLiveAsync(null, null, null, chat, "127.0.0.1", 0);
-        http.BaseAddress = server.Address;
-    }
-
-    public async Task DisposeAsync()
-    {
-        http.Dispose();
-        await server.DisposeAsync();
-    }
-
     // A text this random model continues with readable letters: its chat template's rendering of a short conversation.
     private static string Text(string user = "Sveriges huvudstad?") =>
         Reference.ChatFormatter!.Format([new ChatTurn("system", "Svara kort."), new ChatTurn("user", user)]);
@@ -38,7 +21,7 @@ public sealed class CompletionEndpointTests : IAsyncLifetime
     private static GenerationResult Expected(string prompt, GenerationOptions options) =>
         Reference.Generate([Reference.Tokenize(GenerationInput.FromPrompt(prompt))], options)[0];
 
-    private Task<(int Status, JsonElement Body)> Post(object body) => PostAsync(http, Json(body), path: "v1/completions");
+    private Task<(int Status, JsonElement Body)> Post(object body) => PostAsync(Http, Json(body), path: "v1/completions");
 
     [Fact]
     public async Task APromptIsContinuedAsPlainTextWithSixteenTokensUnlessTold()
@@ -101,7 +84,7 @@ public sealed class CompletionEndpointTests : IAsyncLifetime
             prompt = prompts, max_tokens = 24, temperature = 1.5, seed = 11, stop, stream = true,
             stream_options = new { include_usage = true },
         });
-        using var response = await http.PostAsync("v1/completions", new StringContent(json, Encoding.UTF8, "application/json"));
+        using var response = await Http.PostAsync("v1/completions", new StringContent(json, Encoding.UTF8, "application/json"));
         Assert.Equal(200, (int)response.StatusCode);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         var events = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
@@ -147,7 +130,7 @@ public sealed class CompletionEndpointTests : IAsyncLifetime
     [InlineData("{\"prompt\": \"x\", \"logit_bias\": [1]}", "logit_bias")]
     public async Task ABadRequestIsAnOpenAi400NamingTheField(string json, string param)
     {
-        var (status, body) = await PostAsync(http, json, path: "v1/completions");
+        var (status, body) = await PostAsync(Http, json, path: "v1/completions");
         Assert.Equal(400, status);
         Assert.Equal(param, Error(body).GetProperty("param").GetString());
     }
@@ -162,7 +145,7 @@ public sealed class CompletionEndpointTests : IAsyncLifetime
             Assert.Equal(400, status);
             Assert.StartsWith("prompt[1]: ", Error(body).GetProperty("message").GetString());
         }
-        using var get = await http.GetAsync("v1/completions");
+        using var get = await Http.GetAsync("v1/completions");
         Assert.Equal(405, (int)get.StatusCode);
         Assert.Equal("POST", get.Content.Headers.Allow.Single());
     }

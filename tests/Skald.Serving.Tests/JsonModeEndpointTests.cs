@@ -14,26 +14,8 @@ namespace Skald.Serving.Tests;
 /// and temperatures, each answer's content parses with System.Text.Json as an object (finish reason stop), or is a
 /// prefix of one cut at max_tokens (finish reason length); the raw stream's deltas join to the same JSON.
 /// </summary>
-public sealed class JsonModeEndpointTests : IAsyncLifetime
+public sealed class JsonModeEndpointTests : LiveChatServerTests
 {
-    private static readonly string ChatFolder = ChatModelFolder.Create("decoder-qwen2");
-    private EmbeddingServer server = null!;
-    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(60) };
-
-    public async Task InitializeAsync()
-    {
-        var chat = new ChatService(new SkaldChatClient(TextGenerator.Load(ChatFolder), "tiny-chat"), "tiny-chat");
-        server = await EmbeddingServer.StartLiveAsync(null, null, null, chat, "127.0.0.1", 0);
-        http.BaseAddress = server.Address;
-    }
-
-    public async Task DisposeAsync()
-    {
-        http.Dispose();
-        await server.DisposeAsync();
-    }
-
-    private ChatClient Sdk() => new("tiny-chat", new ApiKeyCredential("not-needed"), new OpenAIClientOptions { Endpoint = new Uri(server.Address, "v1") });
 
     private static ChatMessage[] Conversation() => [new UserChatMessage("JSON?")];
 
@@ -92,7 +74,7 @@ public sealed class JsonModeEndpointTests : IAsyncLifetime
                 messages = new[] { new { role = "user", content = "JSON?" } }, max_tokens = 50, temperature = 1, seed, stream = true,
                 response_format = new { type = "json_object" },
             });
-            using var response = await http.PostAsync("v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+            using var response = await Http.PostAsync("v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
             Assert.Equal(200, (int)response.StatusCode);
             var events = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
             Assert.Equal("data: [DONE]", events[^1]);

@@ -19,26 +19,9 @@ namespace Skald.Serving.Tests;
 /// here in double (the raw distribution, vLLM's default), greedy and sampled with a seed; <c>bytes</c> against the
 /// tokens' raw bytes through a GPT-2 byte table built here, and <c>text_offset</c> against the answer's characters.
 /// </summary>
-public sealed class LogProbsEndpointTests : IAsyncLifetime
+public sealed class LogProbsEndpointTests : LiveChatServerTests
 {
-    private static readonly string ChatFolder = ChatModelFolder.Create("decoder-qwen2");
     private static readonly TextGenerator Reference = TextGenerator.Load(ChatFolder);
-    private EmbeddingServer server = null!;
-    private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(60) };
-
-    public async Task InitializeAsync()
-    {
-        var chat = new ChatService(new SkaldChatClient(TextGenerator.Load(ChatFolder), "tiny-chat"), "tiny-chat");
-        server = await EmbeddingServer.StartLiveAsync(null, null, null, chat, "127.0.0.1", 0);
-        http.BaseAddress = server.Address;
-    }
-
-    public async Task DisposeAsync()
-    {
-        http.Dispose();
-        await server.DisposeAsync();
-    }
-
     private sealed record Step(int Id, string Token, double LogProb, (int Id, string Token, double LogProb)[] Top);
 
     private static readonly ChatTurn[] Turns = [new("system", "Svara kort."), new("user", "Sveriges huvudstad?")];
@@ -113,7 +96,6 @@ public sealed class LogProbsEndpointTests : IAsyncLifetime
     private static void Near(double expected, double actual, string what) =>
         Assert.True(Math.Abs(expected - actual) < 1e-4, $"{what}: {actual}, expected {expected}");
 
-    private ChatClient Sdk() => new("tiny-chat", new ApiKeyCredential("not-needed"), new OpenAIClientOptions { Endpoint = new Uri(server.Address, "v1") });
 
     private static void AssertSdk(Step[] expected, IReadOnlyList<ChatTokenLogProbabilityDetails> got)
     {
@@ -176,7 +158,7 @@ public sealed class LogProbsEndpointTests : IAsyncLifetime
         var generated = Reference.Generate([prompt], sampling)[0];
         var expected = Expected(prompt, generated.Ids, 0);
         var messages = Turns.Select(t => new { role = t.Role, content = t.Content }).ToArray();
-        var (status, body) = await PostAsync(http, Json(new { messages, max_tokens = 10, temperature = 1.6, top_p = 0.8, seed = 5, logprobs = true }),
+        var (status, body) = await PostAsync(Http, Json(new { messages, max_tokens = 10, temperature = 1.6, top_p = 0.8, seed = 5, logprobs = true }),
             path: "v1/chat/completions");
         Assert.Equal(200, status);
         var logprobs = body.GetProperty("choices")[0].GetProperty("logprobs");
@@ -192,12 +174,12 @@ public sealed class LogProbsEndpointTests : IAsyncLifetime
         }
         // streamed, every chunk has its logprobs object (the last, whose tokens' entries all went before, an empty one)
         string json = Json(new { messages, max_tokens = 10, temperature = 1.6, top_p = 0.8, seed = 5, logprobs = true, stream = true });
-        using var response = await http.PostAsync("v1/chat/completions", new StringContent(json, Encoding.UTF8, "application/json"));
+        using var response = await Http.PostAsync("v1/chat/completions", new StringContent(json, Encoding.UTF8, "application/json"));
         var chunks = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)[..^1]
             .Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement.GetProperty("choices")[0].GetProperty("logprobs")).ToArray();
         Assert.All(chunks, c => Assert.Equal(JsonValueKind.Object, c.ValueKind));
         Assert.Equal(expected.Select(x => x.Token), chunks.SelectMany(c => c.GetProperty("content").EnumerateArray()).Select(c => c.GetProperty("token").GetString()));
-        (status, body) = await PostAsync(http, Json(new { messages, max_tokens = 3 }), path: "v1/chat/completions");
+        (status, body) = await PostAsync(Http, Json(new { messages, max_tokens = 3 }), path: "v1/chat/completions");
         Assert.Equal(200, status);
         Assert.Equal(JsonValueKind.Null, body.GetProperty("choices")[0].GetProperty("logprobs").ValueKind);
     }
@@ -213,7 +195,7 @@ public sealed class LogProbsEndpointTests : IAsyncLifetime
                 && x.Item2.Ids.Any(id => Token(id).Contains('\uFFFD')));
         var expected = Expected(prompt, generated.Ids, 4);
         var messages = Turns.Select(t => new { role = t.Role, content = t.Content }).ToArray();
-        var (status, body) = await PostAsync(http, Json(new { messages, max_tokens = 12, temperature = 1.5, seed, logprobs = true, top_logprobs = 4 }),
+        var (status, body) = await PostAsync(Http, Json(new { messages, max_tokens = 12, temperature = 1.5, seed, logprobs = true, top_logprobs = 4 }),
             path: "v1/chat/completions");
         Assert.Equal(200, status);
         var choice = body.GetProperty("choices")[0];
@@ -245,7 +227,7 @@ public sealed class LogProbsEndpointTests : IAsyncLifetime
         var expected = Expected(prompt, generated.Ids, 1);
         var messages = Turns.Select(t => new { role = t.Role, content = t.Content }).ToArray();
         string json = Json(new { messages, max_tokens = 24, temperature = 1.5, seed = 11, stop, stream = true, logprobs = true, top_logprobs = 1 });
-        using var response = await http.PostAsync("v1/chat/completions", new StringContent(json, Encoding.UTF8, "application/json"));
+        using var response = await Http.PostAsync("v1/chat/completions", new StringContent(json, Encoding.UTF8, "application/json"));
         Assert.Equal(200, (int)response.StatusCode);
         var choices = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)[..^1]
             .Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement.GetProperty("choices")[0]).ToArray();
@@ -295,14 +277,14 @@ public sealed class LogProbsEndpointTests : IAsyncLifetime
             .First(x => x.Item2.FinishReason == FinishReason.Length && x.Item2.Text[..^1].Contains('\uFFFD')
                 && x.Item2.Text.EnumerateRunes().Any(r => r.Utf8SequenceLength > 1 && r.Value != 0xFFFD));
         var expected = Expected(ids, generated.Ids, 2);
-        var (status, body) = await PostAsync(http, Json(new { prompt, max_tokens = 12, temperature = 1.5, seed, logprobs = 2 }), path: "v1/completions");
+        var (status, body) = await PostAsync(Http, Json(new { prompt, max_tokens = 12, temperature = 1.5, seed, logprobs = 2 }), path: "v1/completions");
         Assert.Equal(200, status);
         var choice = body.GetProperty("choices")[0];
         Assert.Equal(generated.Text, choice.GetProperty("text").GetString());
         var wantOffsets = Offsets(generated.Text, generated.Ids);
         AssertLegacy(expected, wantOffsets, choice.GetProperty("logprobs"));
         // streamed: the events' entries in order are the whole answer's, their offsets counted on from the earlier events
-        using var response = await http.PostAsync("v1/completions", new StringContent(
+        using var response = await Http.PostAsync("v1/completions", new StringContent(
             Json(new { prompt, max_tokens = 12, temperature = 1.5, seed, logprobs = 2, stream = true }), Encoding.UTF8, "application/json"));
         var events = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)[..^1]
             .Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement.GetProperty("choices")[0].GetProperty("logprobs"))

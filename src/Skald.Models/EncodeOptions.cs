@@ -47,4 +47,10 @@ public sealed record EncodeOptions
 
     /// <summary>Called after each batch with (texts done, total texts).</summary>
     public Action<int, int>? Progress { get; init; }
+
+    /// <summary>
+    /// Called once, before the first batch, with how many texts are longer than the max length and are embedded from
+    /// their first tokens (<see cref="Skald.Tokenizers.Encoding.Truncated"/>); <c>skald encode</c> prints it as a note.
+    /// </summary>
+    public Action<int>? TruncatedTexts { get; init; }
 }

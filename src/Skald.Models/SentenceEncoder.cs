@@ -263,6 +263,7 @@ public sealed partial class SentenceEncoder
         options ??= new EncodeOptions();
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1");
         var inputs = Prepare(texts, options);
+        options.TruncatedTexts?.Invoke(inputs.Encodings.Count(e => e.Truncated));
         if (options.TruncateDim is { } dims && (dims < 1 || dims > Dimension || IsSparse))
             throw new ModelFormatException(IsSparse ? $"{Folder.Path}: truncate_dim is for dense embeddings; this is a sparse encoder (use max_active_dims)"
                 : $"{Folder.Path}: truncate_dim {dims} is not in 1..{Dimension} (the model's dimension)");

@@ -118,7 +118,7 @@ public sealed class EmbeddingService : IDisposable
             {
                 for (int i = 0; i < prepared.Count; i++)
                 {
-                    if (prepared.Encodings[i].Overflowing.Count > 0) throw TooLong(i, max);
+                    if (prepared.Encodings[i].Truncated) throw TooLong(i, max); // not Overflowing: HF leaves none when words end at max_length
                 }
             }
             return prepared;

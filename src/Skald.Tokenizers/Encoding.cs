@@ -30,6 +30,14 @@ public sealed class Encoding
     /// <summary>The parts cut off by truncation, each a complete encoding (with special tokens), as HF's overflowing.</summary>
     public IReadOnlyList<Encoding> Overflowing { get; init; } = [];
 
+    /// <summary>
+    /// True when truncation left out tokens of the input: the text (or pair) gives more than the max_length asked for,
+    /// special tokens included. Unlike <see cref="Overflowing"/> (HF's, which is empty when whole words end exactly at
+    /// max_length and the model adds no special tokens), it is set wherever truncation happens, the bounded prefix path
+    /// included; decide "too long" with it.
+    /// </summary>
+    public bool Truncated { get; init; }
+
     /// <summary>Number of tokens.</summary>
     public int Length => Ids.Length;
 }

@@ -48,7 +48,7 @@ public sealed partial class Tokenizer
     /// <summary>The buffer's tokens as an internal encoding of sequence <paramref name="sequenceId"/>.</summary>
     private static RawEncoding ToRaw(TokenBuffer buf, int sequenceId)
     {
-        var enc = new RawEncoding(buf.Count);
+        var enc = new RawEncoding(buf.Count) { Truncated = buf.More };
         for (int i = 0; i < buf.Count; i++)
             enc.Add(buf.Ids[i], buf.Values[i], (buf.Starts[i], buf.Ends[i]), sequenceId, 0, sequenceId);
         return enc;

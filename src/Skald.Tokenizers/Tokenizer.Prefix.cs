@@ -49,7 +49,8 @@ public sealed partial class Tokenizer
     /// taken when its tokens (all of them for <see cref="PrefixMode.Pieces"/>, the first max_length for
     /// <see cref="PrefixMode.SinglePiece"/>) end at or before an earlier cut; otherwise the prefix doubles. The tokens
     /// kept are those of the whole text. For a single piece, the tokens after max_length come from the prefix, so the
-    /// overflowing part holds less than tokenizing the whole text would give.
+    /// overflowing part holds less than tokenizing the whole text would give; <see cref="RawEncoding.Truncated"/> is set
+    /// all the same (the prefix's tokens past max_length, or the early cut's look past it).
     /// </summary>
     private RawEncoding EncodeSequenceBounded(string text, int sequenceId, TruncationOptions truncation)
     {
@@ -72,7 +73,13 @@ public sealed partial class Tokenizer
                 var enc = EncodeSequence(text[..cut], sequenceId, truncation);
                 Interlocked.Add(ref _longTextChars, cut);
                 if (enc.Count >= limit && enc.Offsets[_prefixMode == PrefixMode.Pieces ? enc.Count - 1 : limit - 1].End <= margin)
+                {
+                    // Exactly max_length tokens and nothing more in the prefix: whether the text goes on past the cut is
+                    // not in the prefix (the last word before the cut gives a token, so this is not expected to happen):
+                    // the whole text's early cut answers it, and keeps the same tokens.
+                    if (enc.Count == limit && !enc.Truncated) return EncodeSequence(text, sequenceId, truncation);
                     return enc;
+                }
             }
             budget = (int)Math.Min((long)cut * 2, int.MaxValue);
         }

@@ -245,8 +245,9 @@ public sealed partial class Tokenizer
             int added = addSpecialTokens && _postProcessor is not null ? _postProcessor.AddedTokens(b is not null) : 0;
             Core.Truncation.Apply(ea, eb, Math.Max(0, truncation.MaxLength - added), truncation);
         }
+        bool truncated = ea.Truncated || eb?.Truncated == true; // read before post-processing, which builds new encodings
         var merged = _postProcessor is not null ? DefaultProcessing.Process(_postProcessor, ea, eb, addSpecialTokens) : DefaultProcessing.Merge(ea, eb);
-        return ToPublic(merged, a, b);
+        return ToPublic(merged, a, b, truncated);
     }
 
     /// <summary>
@@ -277,7 +278,8 @@ public sealed partial class Tokenizer
             }
             limit = int.MaxValue;
         }
-        for (int k = first; k < splits.Count && enc.Count < limit; k++)
+        int k = first;
+        for (; k < splits.Count && enc.Count < limit; k++)
         {
             var split = splits[k];
             var ns = split.Normalized;
@@ -296,7 +298,32 @@ public sealed partial class Tokenizer
             foreach (var tok in pieceTokens)
                 enc.Add(tok.Id, tok.Value, ns.ToOriginal(tok.Start, tok.End), sequenceId, 0, sequenceId);
         }
+        // An early cut exactly at max_length holds no overflow (HF's behaviour, kept); whether the text goes on is
+        // learnt from the pieces left out, up to the first that gives a token (at most one piece in practice).
+        if (truncation is { MaxLength: > 0 } && enc.Count == truncation.MaxLength)
+            enc.Truncated = fromEnd ? AnyTokens(splits, 0, first, true, tokens) : AnyTokens(splits, k, splits.Count, false, tokens);
         return enc;
+    }
+
+    /// <summary>
+    /// True when one of <paramref name="splits"/>[<paramref name="from"/>, <paramref name="to"/>) gives a token, looking
+    /// from the kept ones outwards (<paramref name="backward"/>: from the last, for left truncation).
+    /// </summary>
+    private bool AnyTokens(List<Split> splits, int from, int to, bool backward, List<Token> scratch)
+    {
+        for (int i = 0; i < to - from; i++)
+        {
+            var split = splits[backward ? to - 1 - i : from + i];
+            if (split.Tokens is { } known ? known.Count > 0 : Tokenized(split, scratch) > 0) return true;
+        }
+        return false;
+    }
+
+    private int Tokenized(Split split, List<Token> scratch)
+    {
+        scratch.Clear();
+        _model.Tokenize(split.Normalized.Span, scratch);
+        return scratch.Count;
     }
 
     private List<Token> TokensOf(Split split, List<Token> scratch)
@@ -309,7 +336,7 @@ public sealed partial class Tokenizer
         return list;
     }
 
-    private static Encoding ToPublic(RawEncoding e, string a, string? b)
+    private static Encoding ToPublic(RawEncoding e, string a, string? b, bool truncated = false)
     {
         int n = e.Count;
         var offsets = new (int, int)[n];
@@ -333,6 +360,7 @@ public sealed partial class Tokenizer
             AttentionMask = mask,
             Offsets = offsets,
             SpecialTokensMask = [.. e.SpecialMask],
+            Truncated = truncated,
         };
     }
 

@@ -68,6 +68,8 @@ public sealed class PrefixTruncationTests
                     // that end exactly at max_length leave nothing overflowing although the text goes on (as the whole text does).
                     if (specials > 0)
                         Assert.True(got.Overflowing.Count > 0 == wholeIds.Length > keep, $"{where}: overflowing says {got.Overflowing.Count > 0}");
+                    // Truncated says it either way.
+                    Assert.True(got.Truncated == wholeIds.Length > keep, $"{where}: Truncated says {got.Truncated}");
                     if (tok.PrefixMode != PrefixMode.None)
                     {
                         long read = tok.LongTextChars - before;

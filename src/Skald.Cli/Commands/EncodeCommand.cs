@@ -101,8 +101,10 @@ internal sealed class EncodeCommand : Command
             throw new UsageException("--truncate-dim is for dense embeddings; a sparse encoder takes --max-active-dims");
         if (EmbeddingQuantizer.IsBinary(format) && width % 8 != 0) // before encoding anything
             throw new InputException($"--precision {EmbeddingQuantizer.Name(format)} packs 8 dimensions a byte; this model's {width} are not divisible by 8");
+        int truncated = 0;
         var embeddings = ProgressView.Run("encoding", texts.Count >= 64, quiet, bar => encoder.Encode(texts, new EncodeOptions
         {
+            TruncatedTexts = n => truncated = n,
             BatchSize = p.GetValue(batchSize) ?? 32,
             MaxLength = p.GetValue(maxLength),
             PromptName = p.GetValue(promptName),
@@ -114,6 +116,12 @@ internal sealed class EncodeCommand : Command
             TruncateDim = p.GetValue(truncateDim),
             Progress = (done, total) => bar.Report(done, total),
         }));
+        if (truncated > 0)
+        {
+            int max = Math.Min(p.GetValue(maxLength) ?? encoder.MaxSeqLength, encoder.Transformer.MaxSequenceLength);
+            Terminal.Log($"note: {truncated} of {texts.Count} texts are longer than {max} tokens ({(p.GetValue(maxLength) is null ? "the model's max_seq_length" : "--max-length")}, " +
+                "special tokens included) and were embedded from their first tokens", quiet);
+        }
         if (world.Size > 1)
         {
             embeddings = RowGather.Gather(world, embeddings, all.Count, width);

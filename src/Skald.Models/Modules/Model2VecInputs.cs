@@ -14,7 +14,11 @@ public static class Model2VecInputs
 {
     private static readonly ConditionalWeakTable<Tokenizer, StrongBox<int>> Medians = [];
 
-    /// <summary>The encodings model2vec averages for <paramref name="texts"/>, at most <paramref name="maxLength"/> tokens each.</summary>
+    /// <summary>
+    /// The encodings model2vec averages for <paramref name="texts"/>, at most <paramref name="maxLength"/> tokens each;
+    /// <see cref="Encoding.Truncated"/> marks a text that had more known tokens, or more than whitespace past the
+    /// character cut (model2vec reads only max_length × the median token length of characters).
+    /// </summary>
     public static IReadOnlyList<Encoding> Tokenize(Tokenizer tokenizer, IReadOnlyList<string> texts, int maxLength)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
@@ -28,9 +32,13 @@ public static class Model2VecInputs
         for (int i = 0; i < result.Length; i++)
         {
             var e = encodings[i];
-            var keep = Enumerable.Range(0, e.Length).Where(t => e.Ids[t] != unk).Take(maxLength).ToArray();
-            result[i] = keep.Length == e.Length ? e : new Encoding
+            var known = Enumerable.Range(0, e.Length).Where(t => e.Ids[t] != unk).ToArray();
+            var keep = known.Length > maxLength ? known[..maxLength] : known;
+            // Truncated: known tokens past max_length, or text past the character cut (unless only whitespace).
+            bool truncated = known.Length > maxLength || !texts[i].AsSpan(cut[i].Length).IsWhiteSpace();
+            result[i] = keep.Length == e.Length && !truncated ? e : new Encoding
             {
+                Truncated = truncated,
                 Ids = [.. keep.Select(t => e.Ids[t])], Tokens = [.. keep.Select(t => e.Tokens[t])],
                 TypeIds = [.. keep.Select(t => e.TypeIds[t])], AttentionMask = [.. keep.Select(t => e.AttentionMask[t])],
                 Offsets = [.. keep.Select(t => e.Offsets[t])], SpecialTokensMask = [.. keep.Select(t => e.SpecialTokensMask[t])],

@@ -63,18 +63,18 @@ internal sealed class BertWordPieceFastPath
             }
             if (wordStart >= 0)
             {
-                if (buf.Count >= limit) return true;
+                if (buf.Count >= limit && buf.StopAt(ref limit)) return buf.Finish();
                 Word(wordStart, i, buf);
                 wordStart = -1;
             }
             if (cls == Punct)
             {
-                if (buf.Count >= limit) return true;
+                if (buf.Count >= limit && buf.StopAt(ref limit)) return buf.Finish();
                 Word(i, i + 1, buf);
             }
         }
-        if (wordStart >= 0 && buf.Count < limit) Word(wordStart, n, buf);
-        return true;
+        if (wordStart >= 0 && (buf.Count < limit || !buf.StopAt(ref limit))) Word(wordStart, n, buf);
+        return buf.Finish();
     }
 
     private void Word(int start, int end, TokenBuffer buf)

@@ -82,15 +82,15 @@ internal sealed class ByteLevelBpeFastPath
         {
             if (prev < ms)
             {
-                if (buf.Count >= limit) return true;
+                if (buf.Count >= limit && buf.StopAt(ref limit)) return buf.Finish();
                 Word(text, prev, ms, buf, s);
             }
-            if (buf.Count >= limit) return true;
+            if (buf.Count >= limit && buf.StopAt(ref limit)) return buf.Finish();
             Word(text, ms, me, buf, s);
             prev = me;
         }
-        if (prev < text.Length && buf.Count < limit) Word(text, prev, text.Length, buf, s);
-        return true;
+        if (prev < text.Length && (buf.Count < limit || !buf.StopAt(ref limit))) Word(text, prev, text.Length, buf, s);
+        return buf.Finish();
     }
 
     /// <summary>Tokenizes the piece text[start, end) (non-empty) into the buffer.</summary>

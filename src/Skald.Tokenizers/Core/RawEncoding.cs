@@ -38,6 +38,12 @@ internal sealed class RawEncoding
     /// <summary>Number of tokens.</summary>
     public int Count => Ids.Count;
 
+    /// <summary>
+    /// True when the sequence's text gives tokens that are not held: cut off by <see cref="TruncateWithOverflow"/>, or
+    /// never read because an early cut stopped exactly at max_length before them (HF leaves no overflowing part then).
+    /// </summary>
+    public bool Truncated { get; set; }
+
     /// <summary>Appends one token.</summary>
     public void Add(int id, string token, (int, int) offsets, int typeId, int special, int sequenceId)
     {
@@ -110,6 +116,7 @@ internal sealed class RawEncoding
     {
         int n = Count;
         if (maxLength >= n) return;
+        Truncated = true;
         if (maxLength == 0)
         {
             var all = Clone();

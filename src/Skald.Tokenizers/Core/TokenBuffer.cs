@@ -39,8 +39,48 @@ internal sealed class TokenBuffer
     /// <summary>The calling thread's buffer (created on first use).</summary>
     public static TokenBuffer ForThread() => t_instance ??= new TokenBuffer();
 
+    /// <summary>
+    /// After a fast path's early cut: true when the text holds tokens past the <see cref="Count"/> kept (learnt by
+    /// tokenizing the next pieces when the cut fell exactly at the limit; a cut past the limit is truncated anyway).
+    /// </summary>
+    public bool More;
+
+    /// <summary>While probing past an early cut: the count kept at the cut; -1 otherwise.</summary>
+    private int _probeFrom = -1;
+
     /// <summary>Empties the token part (the arrays are kept).</summary>
-    public void Clear() => Count = 0;
+    public void Clear()
+    {
+        Count = 0;
+        More = false;
+        _probeFrom = -1;
+    }
+
+    /// <summary>
+    /// Called by a fast path when <see cref="Count"/> has reached <paramref name="limit"/> before the next piece: true
+    /// to stop there. At exactly the limit it answers false once and raises the limit by one, so the following pieces
+    /// are tokenized until one gives a token (or the text ends); <see cref="Finish"/> then drops them and sets
+    /// <see cref="More"/>. Costs one piece per text cut exactly at the limit, nothing otherwise.
+    /// </summary>
+    public bool StopAt(ref int limit)
+    {
+        if (_probeFrom >= 0 || Count != limit) return true;
+        _probeFrom = Count;
+        limit++;
+        return false;
+    }
+
+    /// <summary>Ends a fast path's encode: drops the tokens probed past an early cut (<see cref="StopAt"/>) and returns true.</summary>
+    public bool Finish()
+    {
+        if (_probeFrom >= 0)
+        {
+            More = Count > _probeFrom;
+            Count = _probeFrom;
+            _probeFrom = -1;
+        }
+        return true;
+    }
 
     /// <summary>Appends one token.</summary>
     public void Add(int id, string value, int start, int end)

@@ -75,24 +75,24 @@ internal sealed class UnigramFastPath
         var chars = buf.Text;
         if (!_split)
         {
-            Piece(start, end, limit, buf);
-            return true;
+            Piece(start, end, ref limit, buf);
+            return buf.Finish();
         }
         int pieceStart = start;
         for (int i = start + 1; i < end; i++)
         {
             if (chars[i] != _replacement) continue;
-            if (!Piece(pieceStart, i, limit, buf)) return true;
+            if (!Piece(pieceStart, i, ref limit, buf)) return buf.Finish();
             pieceStart = i;
         }
-        Piece(pieceStart, end, limit, buf);
-        return true;
+        Piece(pieceStart, end, ref limit, buf);
+        return buf.Finish();
     }
 
     /// <summary>Tokenizes the normalized piece [start, end) unless the limit is reached (then false).</summary>
-    private bool Piece(int start, int end, int limit, TokenBuffer buf)
+    private bool Piece(int start, int end, ref int limit, TokenBuffer buf)
     {
-        if (buf.Count >= limit) return false;
+        if (buf.Count >= limit && buf.StopAt(ref limit)) return false;
         int first = buf.Count;
         _model.TokenizeInto(buf.Text.AsSpan(start, end - start), buf);
         buf.MapPieceToOriginal(first, start);

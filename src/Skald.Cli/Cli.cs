@@ -3,6 +3,7 @@ using System.CommandLine.Invocation;
 using Skald.Cli.CommandLine;
 using Skald.Cli.Commands;
 using Skald.Cli.IO;
+using Skald.Cli.Output;
 using Skald.Distributed;
 using Skald.Models;
 using Skald.Tokenizers;
@@ -97,6 +98,9 @@ internal static class Cli
             }
             JoinJob();
         }
+        // notices of model loading (adapter tensors left unmerged): one log line per load, none with --quiet
+        bool quiet = parse.GetValue(CliOptions.Quiet);
+        using var notices = ModelNotices.Route(message => Terminal.Log(message, quiet));
         try
         {
             int code = parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

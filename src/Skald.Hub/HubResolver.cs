@@ -38,6 +38,22 @@ public sealed class HubResolver(HubSettings settings) : IDisposable
         return resolver.Resolve(id, progress);
     }
 
+    /// <summary>
+    /// As <see cref="Locate"/>, without the network: a hub id is the snapshot folder the cache holds for its revision
+    /// (the commit its ref names, the one the model was last loaded from, or the commit itself), whatever the hub now
+    /// has; a hub id the cache lacks is a <see cref="HubException"/> saying so in one line. For checks that must not
+    /// ask the hub (an index's model fingerprint), nothing is downloaded, verified or written.
+    /// </summary>
+    public static string LocateCached(string pathOrId)
+    {
+        ArgumentNullException.ThrowIfNull(pathOrId);
+        if (Directory.Exists(pathOrId) || File.Exists(pathOrId) || HubId.TryParse(pathOrId) is not { } id) return pathOrId;
+        var cache = new HubCache(HubSettings.FromEnvironment().Cache);
+        return cache.ReadRef(id) is { } commit && Directory.Exists(cache.SnapshotFolder(id, commit))
+            ? cache.SnapshotFolder(id, commit)
+            : throw new HubException($"{id}: not in the hub cache {cache.Root} (load the model once to fetch it)");
+    }
+
     /// <summary>The snapshot folder of <paramref name="id"/>, downloading what is missing.</summary>
     public string Resolve(HubId id, IProgress<HubProgress>? progress = null) =>
         ResolveAsync(id, progress, CancellationToken.None).GetAwaiter().GetResult();

@@ -32,11 +32,14 @@ public sealed partial class SentenceEncoder
     /// its transformer's config.json and weights come from, and the adapter folders merged into them, in order (an
     /// adapter folder's base chain, <see cref="AdapterBase.Expand"/>). What identifies a model's embeddings must cover
     /// these folders, not only <paramref name="path"/> (a search index's model fingerprint). Errors as <see cref="Load(string, IReadOnlyList{string}?, WeightPrecision)"/>'s.
+    /// With <paramref name="cachedOnly"/> the hub is never asked: a hub id (the path, or a base or earlier adapter an
+    /// adapter folder names) is the snapshot the hub cache holds for its revision (<see cref="HubResolver.LocateCached"/>),
+    /// and one the cache lacks is a one-line <see cref="HubException"/>; what a check of a model already loaded reads.
     /// </summary>
-    public static (ModelFolder Folder, string Weights, IReadOnlyList<string> Adapters) Sources(string path)
+    public static (ModelFolder Folder, string Weights, IReadOnlyList<string> Adapters) Sources(string path, bool cachedOnly = false)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var (_, folder, weights, adapters) = Open(path, null);
+        var (_, folder, weights, adapters) = Open(path, null, cachedOnly);
         return (folder, weights, adapters);
     }
 
@@ -47,13 +50,15 @@ public sealed partial class SentenceEncoder
     /// Transformer module (<c>SentenceTransformer.add_adapter</c>, then save: modules.json, Pooling and the tokenizer
     /// beside adapter_config.json, no weights) read with its base's transformer weights and the adapter merged first.
     /// </summary>
-    private static (string Source, ModelFolder Folder, string Weights, IReadOnlyList<string> Adapters) Open(string path, IReadOnlyList<string>? adapters)
+    private static (string Source, ModelFolder Folder, string Weights, IReadOnlyList<string> Adapters) Open(string path, IReadOnlyList<string>? adapters,
+        bool cachedOnly = false)
     {
-        string source = HubResolver.Locate(path);
-        var (model, located) = AdapterBase.Expand(source, adapters?.Select(a => HubResolver.Locate(a)).ToList());
+        Func<string, string> locate = cachedOnly ? HubResolver.LocateCached : a => HubResolver.Locate(a);
+        string source = locate(path);
+        var (model, located) = AdapterBase.Expand(source, adapters?.Select(locate).ToList(), cachedOnly);
         var folder = ModelFolder.Read(model);
         if (folder.IsStatic || !ModelFolder.IsAdapterModule(folder.TransformerPath)) return (source, folder, folder.TransformerPath, located);
-        var (baseModel, chain) = AdapterBase.ExpandModule(folder.TransformerPath);
+        var (baseModel, chain) = AdapterBase.ExpandModule(folder.TransformerPath, cachedOnly);
         var baseFolder = ModelFolder.Read(baseModel);
         if (baseFolder.IsStatic)
             throw new ModelFormatException($"{Path.Combine(folder.TransformerPath, PeftAdapters.ConfigFile)}: the base {baseModel} is a static model; a LoRA adapter goes on a transformer");

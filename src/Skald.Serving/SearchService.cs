@@ -47,8 +47,22 @@ public sealed class SearchService
     /// those the index recorded (not trained again in place since; <see cref="ModelFingerprint.Unchanged"/>: read only
     /// when their sizes or times differ from those recorded or last verified, as <c>skald search</c> checks), and has its
     /// dimension: query vectors from another model would be compared with document vectors they have nothing in common with.
+    /// A base of an adapter folder given as a hub id is read from the hub cache only, and one it no longer holds is an
+    /// <see cref="ArgumentException"/> too (an index reload then keeps serving the previous version).
     /// </summary>
     public static void CheckModel(SearchIndex index, Skald.Models.SentenceEncoder encoder)
+    {
+        try
+        {
+            CheckModelFiles(index, encoder);
+        }
+        catch (Skald.Hub.HubException e) // a hub base the cache no longer holds (the check reads the cache only)
+        {
+            throw new ArgumentException($"the model of the index {index.Folder} cannot be checked: {e.Message}", e);
+        }
+    }
+
+    private static void CheckModelFiles(SearchIndex index, Skald.Models.SentenceEncoder encoder)
     {
         string served = Path.TrimEndingDirectorySeparator(Path.GetFullPath(encoder.Source)); // an adapter folder, not its base
         string built = Path.TrimEndingDirectorySeparator(Path.GetFullPath(index.Manifest.Model));

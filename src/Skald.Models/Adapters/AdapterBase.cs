@@ -31,9 +31,11 @@ public static class AdapterBase
     /// <paramref name="model"/> and <paramref name="adapters"/> unchanged when <paramref name="model"/> is no adapter
     /// folder; otherwise its base model and, in order, the adapters recorded in its <see cref="ChainFile"/>, the adapter
     /// folder itself, then <paramref name="adapters"/> (a chain <c>--model ADAPTER --adapters MORE</c>). A base that
-    /// cannot be found is a <see cref="ModelFormatException"/> naming adapter_config.json, the key and its value.
+    /// cannot be found is a <see cref="ModelFormatException"/> naming adapter_config.json, the key and its value. With
+    /// <paramref name="cachedOnly"/>, hub ids are found in the hub cache only (<see cref="HubResolver.LocateCached"/>:
+    /// no request to the hub), and one the cache lacks is a <see cref="HubException"/> naming the file and the key.
     /// </summary>
-    public static (string Model, IReadOnlyList<string> Adapters) Expand(string model, IReadOnlyList<string>? adapters)
+    public static (string Model, IReadOnlyList<string> Adapters) Expand(string model, IReadOnlyList<string>? adapters, bool cachedOnly = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (!ModelFolder.IsAdapterFolder(model)) return (model, adapters ?? []);
@@ -45,9 +47,9 @@ public static class AdapterBase
             if (!seen.Add(Path.TrimEndingDirectorySeparator(Path.GetFullPath(model))))
                 throw new ModelFormatException($"{naming}: {BaseKey} leads back to {model} (the adapter folders name each other as their base)");
             naming = Path.Combine(model, PeftAdapters.ConfigFile);
-            var earlier = Earlier(model);
+            var earlier = Earlier(model, cachedOnly);
             chain.InsertRange(0, [.. earlier, model]);
-            model = Base(model, earlier);
+            model = Base(model, earlier, cachedOnly);
         }
         return (model, [.. chain, .. adapters ?? []]);
     }
@@ -55,12 +57,12 @@ public static class AdapterBase
     /// <summary>
     /// The base of the adapter folder <paramref name="adapter"/> (a sentence-transformers Transformer module saved with
     /// its peft adapter) and the adapters to merge into it, in order: those of a base that is itself an adapter folder,
-    /// those <see cref="ChainFile"/> names, then <paramref name="adapter"/>.
+    /// those <see cref="ChainFile"/> names, then <paramref name="adapter"/> (hub ids as <see cref="Expand"/> finds them).
     /// </summary>
-    public static (string Model, IReadOnlyList<string> Adapters) ExpandModule(string adapter)
+    public static (string Model, IReadOnlyList<string> Adapters) ExpandModule(string adapter, bool cachedOnly = false)
     {
-        var earlier = Earlier(adapter);
-        var (model, before) = Expand(Base(adapter, earlier), null);
+        var earlier = Earlier(adapter, cachedOnly);
+        var (model, before) = Expand(Base(adapter, earlier, cachedOnly), null, cachedOnly);
         return (model, [.. before, .. earlier, adapter]);
     }
 
@@ -76,8 +78,11 @@ public static class AdapterBase
         return JsonSerializer.Serialize(new Dictionary<string, string[]> { ["adapters"] = names }, new JsonSerializerOptions { WriteIndented = true });
     }
 
-    /// <summary>The adapters <paramref name="adapter"/>'s <see cref="ChainFile"/> names, located (empty without the file).</summary>
-    public static IReadOnlyList<string> Earlier(string adapter)
+    /// <summary>
+    /// The adapters <paramref name="adapter"/>'s <see cref="ChainFile"/> names, located (hub ids as <see cref="Expand"/>
+    /// finds them; empty without the file).
+    /// </summary>
+    public static IReadOnlyList<string> Earlier(string adapter, bool cachedOnly = false)
     {
         string file = Path.Combine(adapter, ChainFile);
         if (!File.Exists(file)) return [];
@@ -92,7 +97,11 @@ public static class AdapterBase
             string how = $"give the chain yourself with --model BASE --adapters {Hint(adapter, [name])}";
             try
             {
-                found.Add(Locate(adapter, name) ?? throw new ModelFormatException($"{what} is no folder and no hub id: {how}"));
+                found.Add(Locate(adapter, name, cachedOnly) ?? throw new ModelFormatException($"{what} is no folder and no hub id: {how}"));
+            }
+            catch (HubException e) when (cachedOnly)
+            {
+                throw new HubException($"{file}: adapters entry \"{name}\": {e.Message}", e);
             }
             catch (HubException e)
             {
@@ -103,7 +112,7 @@ public static class AdapterBase
     }
 
     // adapter_config.json's base_model_name_or_path, located; else one line naming the file, the key and the value.
-    private static string Base(string adapter, IReadOnlyList<string> earlier)
+    private static string Base(string adapter, IReadOnlyList<string> earlier, bool cachedOnly)
     {
         string file = Path.Combine(adapter, PeftAdapters.ConfigFile);
         string? value;
@@ -118,8 +127,12 @@ public static class AdapterBase
             throw new ModelFormatException($"{file}: {BaseKey} is not set, so the adapter's base model is unknown: {how}");
         try
         {
-            return Locate(adapter, value) ?? throw new ModelFormatException(
+            return Locate(adapter, value, cachedOnly) ?? throw new ModelFormatException(
                 $"{file}: {BaseKey} \"{value}\" is no folder (relative to {adapter} or the working directory) and no hub id: {how}");
+        }
+        catch (HubException e) when (cachedOnly)
+        {
+            throw new HubException($"{file}: {BaseKey} \"{value}\": {e.Message}", e);
         }
         catch (HubException e)
         {
@@ -127,13 +140,15 @@ public static class AdapterBase
         }
     }
 
-    // A folder (absolute, relative to the adapter folder, else to the working directory) or a hub id's snapshot; null when neither.
-    private static string? Locate(string adapter, string name)
+    // A folder (absolute, relative to the adapter folder, else to the working directory) or a hub id's snapshot (with
+    // cachedOnly the one the cache holds, the hub not asked); null when neither.
+    private static string? Locate(string adapter, string name, bool cachedOnly)
     {
         string beside = Path.IsPathRooted(name) ? name : Path.GetFullPath(Path.Combine(adapter, name));
         if (Directory.Exists(beside)) return beside;
         if (Directory.Exists(name)) return name;
-        return HubId.TryParse(name) is null ? null : HubResolver.Locate(name);
+        if (HubId.TryParse(name) is null) return null;
+        return cachedOnly ? HubResolver.LocateCached(name) : HubResolver.Locate(name);
     }
 
     // What to give --adapters: the earlier adapters, then this one.

@@ -91,9 +91,11 @@ public static partial class PeftAdapters
 
     /// <summary>
     /// As <see cref="Merge(string, IReadOnlyList{Parameter})"/>; the parameters the adapter's modules_to_save tensors
-    /// replaced are added to <paramref name="replaced"/>.
+    /// replaced are added to <paramref name="replaced"/>. Adapter tensors of modules outside target_modules, which are
+    /// not merged, are one line to <paramref name="notice"/>, or when it is null to <see cref="ModelNotices.Report"/>
+    /// (nowhere unless a caller routed it); nothing is written to the console.
     /// </summary>
-    public static int Merge(string folder, IReadOnlyList<Parameter> parameters, ICollection<Parameter>? replaced)
+    public static int Merge(string folder, IReadOnlyList<Parameter> parameters, ICollection<Parameter>? replaced, Action<string>? notice = null)
     {
         var config = LoraConfig.Read(Path.Combine(folder, ConfigFile));
         string file = Path.Combine(folder, WeightsFile);
@@ -158,7 +160,7 @@ public static partial class PeftAdapters
             merged++;
         }
         merged += ReplaceSavedModules(file, st, saved, byName, replaced);
-        if (untargeted.Count > 0) Console.Error.WriteLine(UntargetedNotice(file, config, untargeted, merged));
+        if (untargeted.Count > 0) (notice ?? ModelNotices.Report)(UntargetedNotice(file, config, untargeted, merged));
         else if (merged == 0) throw new ModelFormatException($"{file}: no lora_A / lora_B (or lora_embedding_A / _B) tensors");
         return merged;
     }

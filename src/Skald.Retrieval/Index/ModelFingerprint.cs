@@ -154,6 +154,8 @@ public static class ModelFingerprint
     // of a base or earlier adapter elsewhere by its place in the chain and its path there ("~base/config.json",
     // "~weights/model.safetensors", "~adapter1/adapter_model.safetensors"), so that a copy of an adapter folder over the
     // same base is the same model wherever the two lie. Null when root does not load as a model (kind 2's rule then).
+    // A base or earlier adapter given as a hub id is the snapshot the hub cache holds for its revision (the one the model
+    // was loaded from): a check never asks the hub, nor sees a newer revision it has; one the cache lacks is a HubException.
     private static List<(string Relative, string Full)>? Chain(string root)
     {
         ModelFolder folder;
@@ -161,9 +163,9 @@ public static class ModelFingerprint
         IReadOnlyList<string> adapters;
         try
         {
-            (folder, weights, adapters) = SentenceEncoder.Sources(root);
+            (folder, weights, adapters) = SentenceEncoder.Sources(root, cachedOnly: true);
         }
-        catch (Exception e) when (e is ModelFormatException or Skald.Hub.HubException)
+        catch (ModelFormatException)
         {
             return null; // a base that cannot be found: the model does not load either, and says why then
         }

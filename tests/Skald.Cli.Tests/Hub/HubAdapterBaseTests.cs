@@ -16,7 +16,7 @@ public sealed class HubAdapterBaseTests
     };
 
     // A rank-2 LoRA on BERT's layer-0 query [32, 32] whose base is the hub id skald-test/bert.
-    private static Dictionary<string, byte[]> AdapterFiles(string dir)
+    internal static Dictionary<string, byte[]> AdapterFiles(string dir)
     {
         string folder = Path.Combine(dir, "adapter-src");
         Directory.CreateDirectory(folder);

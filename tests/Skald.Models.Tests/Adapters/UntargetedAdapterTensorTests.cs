@@ -63,6 +63,31 @@ public sealed class UntargetedAdapterTensorTests
     }
 
     [Fact]
+    public void TheTensorsLeftOutAreOneNoticeToTheHookNotTheConsole()
+    {
+        var model = Skald.Models.Architectures.ArchitectureRegistry.Load(Decoder);
+        var notices = new List<string>();
+        PeftAdapters.Merge(Adapter("hook", """["q_proj"]""", (0, "q_proj", 64), (0, "k_proj", 32)), model.Parameters, null, notices.Add);
+        string line = Assert.Single(notices);
+        Assert.Contains("layers.0.self_attn.k_proj", line);
+        Assert.Contains("target_modules (q_proj)", line);
+
+        // a load reports through the callback routed for its flow, once per adapter that leaves tensors out
+        string adapter = Adapter("routed", """["q_proj"]""", (0, "q_proj", 64), (0, "k_proj", 32));
+        var routed = new List<string>();
+        using (ModelNotices.Route(routed.Add))
+            SentenceEncoder.Load(Decoder, [adapter]).Dispose();
+        Assert.Single(routed);
+        Assert.Contains(adapter, routed[0]);
+        SentenceEncoder.Load(Decoder, [adapter]).Dispose(); // the scope ended: nothing more reaches it
+        Assert.Single(routed);
+        var clean = new List<string>();
+        using (ModelNotices.Route(clean.Add))
+            SentenceEncoder.Load(Decoder, [Adapter("clean", """["q_proj"]""", (0, "q_proj", 64))]).Dispose();
+        Assert.Empty(clean); // every tensor merged: nothing to say
+    }
+
+    [Fact]
     public void TheCountOfWeightsChangedLeavesThemOut()
     {
         var model = Skald.Models.Architectures.ArchitectureRegistry.Load(Decoder);

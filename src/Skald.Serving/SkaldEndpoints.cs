@@ -183,6 +183,7 @@ public static class SkaldEndpoints
         }
         catch (ApiException e)
         {
+            if (e.Status == 500) Console.Error.WriteLine($"skald serve: {endpoint}: {e.Message}"); // the model failed: the operator sees it too
             status = await Fail(ctx, e).ConfigureAwait(false);
         }
         catch (Exception) when (ctx.RequestAborted.IsCancellationRequested)

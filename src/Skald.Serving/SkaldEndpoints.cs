@@ -110,6 +110,7 @@ public static class SkaldEndpoints
         string path = "/v1/rerank")
     {
         ArgumentNullException.ThrowIfNull(rerank);
+        service.Metrics.TrackRerank(() => rerank.Pending, rerank.MaxQueue);
         var auth = new ApiKeyCheck(service.Options.ApiKey);
         endpoints.MapPost(path, ctx => Handle(ctx, service.Metrics, "rerank", auth, async () =>
         {

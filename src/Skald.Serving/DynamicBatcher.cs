@@ -46,6 +46,7 @@ internal sealed class DynamicBatcher : IDisposable
         this.encoder = encoder;
         this.options = options;
         this.metrics = metrics;
+        metrics.TrackPending(() => Volatile.Read(ref pending), options.MaxQueuedInputs);
         worker = new Thread(Work) { IsBackground = true, Name = "skald-batcher" };
         worker.Start();
     }
@@ -149,6 +150,7 @@ internal sealed class DynamicBatcher : IDisposable
                 }
                 long wait = deadline - Stopwatch.GetTimestamp();
                 if (wait <= 0 || stopping || draining) break;
+                metrics.Queue(queue.Count); // gathered inputs left the queue (they still count as pending)
                 Monitor.Wait(gate, TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency));
                 Purge(batch);
                 if (batch.Count == 0 && queue.Count == 0) goto start; // everything gathered was cancelled

@@ -111,15 +111,16 @@ public sealed class EmbeddingServer : IAsyncDisposable
         app.UseRequestDecompression();
         var service = encoder is null ? null : new EmbeddingService(encoder, options, chat?.Metrics);
         var metrics = service?.Metrics ?? chat!.Metrics;
+        SearchService? search = null;
         if (service is not null)
         {
             app.Lifetime.ApplicationStopping.Register(service.Drain);
             app.MapSkaldEmbeddings(service);
-            if (index is not null) app.MapSkaldSearch(service, index, rerank: rerank);
+            if (index is not null) search = app.MapSkaldSearch(service, index, rerank: rerank);
             if (rerank is not null) app.MapSkaldRerank(service, rerank);
         }
         if (chat is not null) app.MapSkaldChat(chat, service);
-        app.MapSkaldHealth(service?.ModelName ?? chat!.ModelName);
+        app.MapSkaldHealth(service?.ModelName ?? chat!.ModelName, search);
         app.MapSkaldMetrics(metrics, options?.ApiKey);
         string[] posts = [.. new (object? Served, string Path)[] { (service, "/v1/embeddings"), (index, "/v1/search"), (rerank, "/v1/rerank"), (chat, "/v1/chat/completions"),
             (chat?.Client.GetService(typeof(Skald.Models.Generation.SkaldChatClient)), "/v1/completions") }

@@ -100,6 +100,10 @@ public sealed class RerankService
                     cancellationToken.ThrowIfCancellationRequested();
                     rows = Model.Predict(batch, new CrossEncoderOptions { BatchSize = batch.Length });
                 }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    throw Failed(e);
+                }
                 finally
                 {
                     turn.Release();
@@ -121,6 +125,15 @@ public sealed class RerankService
         var scores = Model.Predict(encodings, new CrossEncoderOptions { BatchSize = BatchSize });
         return (CrossEncoder.Order([.. scores.Select(s => s[0])], topN), encodings.Sum(e => (long)e.Length));
     }
+
+    /// <summary>
+    /// The 500 for a batch the model failed on, as the embeddings batcher answers one: the model's own line (a
+    /// <see cref="Skald.Models.ModelFormatException"/>, e.g. a non-finite score naming the model folder), else the
+    /// exception's type and message; never a stack trace.
+    /// </summary>
+    private static ApiException Failed(Exception e) => e is Skald.Models.ModelFormatException
+        ? new ApiException(500, e.Message, "server_error")
+        : new ApiException(500, $"the model failed on this batch ({e.GetType().Name}: {e.Message})", "server_error");
 
     private IReadOnlyList<Encoding> Tokenize(string query, IReadOnlyList<string> documents)
     {

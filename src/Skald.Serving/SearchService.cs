@@ -111,6 +111,25 @@ public sealed class SearchService
     }
 
     /// <summary>
+    /// Why searches fail now, or null when the served index can be searched: the line naming a mapped file cut shorter in
+    /// place (what a search would answer 503 with). One <c>fstat</c> per mapped file, so <c>/health</c> may ask it at
+    /// every check; nothing is logged.
+    /// </summary>
+    public string? IndexError()
+    {
+        using var lease = live.Acquire();
+        try
+        {
+            lease.Index.ThrowIfCut();
+            return null;
+        }
+        catch (Skald.Retrieval.EvaluationException e)
+        {
+            return e.Message;
+        }
+    }
+
+    /// <summary>
     /// A mapped file of the served index cut shorter in place by another process (<see cref="SearchIndex.ThrowIfCut"/>)
     /// is a 503 whose message names the file, with <c>Retry-After</c>: the searches fail until the file is whole again or
     /// the index is rebuilt (which <see cref="LiveIndex"/> then serves); the server's other endpoints go on. The line goes

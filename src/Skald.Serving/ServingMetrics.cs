@@ -5,7 +5,8 @@ namespace Skald.Serving;
 /// <summary>
 /// The server's Prometheus metrics (prometheus-net) in a registry of their own, so several services in one process
 /// (tests, a host app) do not share counters: requests by endpoint and status, request latency, inputs and tokens
-/// embedded, the batcher's batch sizes and queue length, chat completion tokens.
+/// embedded, the batcher's batch sizes, queue length and pending inputs (what its limit compares), the reranker's
+/// requests in progress, chat completion tokens.
 /// </summary>
 public sealed class ServingMetrics
 {
@@ -17,6 +18,12 @@ public sealed class ServingMetrics
     private readonly Histogram batchSize;
     private readonly Histogram batchTokens;
     private readonly Gauge queued;
+    private readonly Gauge pending;
+    private readonly Gauge pendingLimit;
+    private readonly Gauge rerankPending;
+    private readonly Gauge rerankLimit;
+    private readonly List<Func<int>> pendingSources = [];
+    private readonly List<Func<int>> rerankSources = [];
     private readonly Counter chatPromptTokens;
     private readonly Counter chatCompletionTokens;
 
@@ -34,7 +41,21 @@ public sealed class ServingMetrics
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 2, 10) });
         batchTokens = f.CreateHistogram("skald_batch_tokens", "Padded tokens (rows x longest row) per forward pass",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(16, 2, 12) });
-        queued = f.CreateGauge("skald_queue_inputs", "Inputs waiting for the batcher");
+        queued = f.CreateGauge("skald_queue_inputs", "Inputs waiting for the batcher, not yet gathered into a batch");
+        pending = f.CreateGauge("skald_pending_inputs",
+            "Inputs accepted and not yet embedded (queued, gathered into a batch, or in a forward pass): what skald_pending_inputs_limit bounds");
+        pendingLimit = f.CreateGauge("skald_pending_inputs_limit", "Most pending inputs (MaxQueuedInputs); a request that would pass it is a 503");
+        rerankPending = f.CreateGauge("skald_rerank_requests", "Rerank requests being scored or waiting for the model: what skald_rerank_requests_limit bounds");
+        rerankLimit = f.CreateGauge("skald_rerank_requests_limit", "Most rerank requests at once (MaxQueue); one more is a 503");
+        registry.AddBeforeCollectCallback(() =>
+        {
+            // read when scraped, so the value is the one the limit compares at that moment (no update from the hot path)
+            lock (pendingSources)
+            {
+                pending.Set(pendingSources.Sum(s => s()));
+                rerankPending.Set(rerankSources.Sum(s => s()));
+            }
+        });
         chatPromptTokens = f.CreateCounter("skald_chat_prompt_tokens_total", "Prompt tokens of answered chat and text completions");
         chatCompletionTokens = f.CreateCounter("skald_chat_completion_tokens_total", "Tokens generated for chat and text completions");
     }
@@ -62,6 +83,26 @@ public sealed class ServingMetrics
 
     /// <summary>Sets the batcher's queue length.</summary>
     public void Queue(int length) => queued.Set(length);
+
+    /// <summary>
+    /// Reports an embedding batcher's pending inputs (read at each scrape) and its limit as <c>skald_pending_inputs</c>
+    /// and <c>skald_pending_inputs_limit</c>; several batchers sharing these metrics are summed.
+    /// </summary>
+    internal void TrackPending(Func<int> read, int limit)
+    {
+        lock (pendingSources) pendingSources.Add(read);
+        pendingLimit.Inc(limit);
+    }
+
+    /// <summary>
+    /// Reports a reranker's requests in progress (read at each scrape) and its limit as <c>skald_rerank_requests</c>
+    /// and <c>skald_rerank_requests_limit</c>; several rerankers sharing these metrics are summed.
+    /// </summary>
+    internal void TrackRerank(Func<int> read, int limit)
+    {
+        lock (pendingSources) rerankSources.Add(read);
+        rerankLimit.Inc(limit);
+    }
 
     /// <summary>Counts the tokens of one answered chat completion (or text completion).</summary>
     public void Chat(long promptTokens, long completionTokens)

@@ -110,6 +110,7 @@ public static class SkaldEndpoints
         string path = "/v1/rerank")
     {
         ArgumentNullException.ThrowIfNull(rerank);
+        service.Metrics.TrackRerank(() => rerank.Pending, rerank.MaxQueue);
         var auth = new ApiKeyCheck(service.Options.ApiKey);
         endpoints.MapPost(path, ctx => Handle(ctx, service.Metrics, "rerank", auth, async () =>
         {
@@ -144,15 +145,34 @@ public static class SkaldEndpoints
     /// Maps <c>GET {path}</c> to <c>{"status": "ok", "model": <paramref name="model"/>}</c> (no API key), and
     /// <c>HEAD {path}</c> to its status and headers, as checkers that ask with HEAD expect.
     /// </summary>
-    public static void MapSkaldHealth(this IEndpointRouteBuilder endpoints, string model, string path = "/health")
+    public static void MapSkaldHealth(this IEndpointRouteBuilder endpoints, string model, string path = "/health") =>
+        endpoints.MapSkaldHealth(model, null, path);
+
+    /// <summary>
+    /// As <see cref="MapSkaldHealth(IEndpointRouteBuilder, string, string)"/>, the body also telling whether
+    /// <paramref name="search"/>'s index can be searched: <c>"index": "ok"</c>, or <c>"index": "unavailable"</c> with
+    /// <c>"index_error"</c>, the line its searches answer 503 with (a mapped file cut shorter in place). The status
+    /// stays 200 and <c>"status"</c> "ok" while the index is unavailable: embeddings (and rerank) are still served, so a
+    /// load balancer should keep sending them; a checker of search alone reads <c>"index"</c>.
+    /// </summary>
+    public static void MapSkaldHealth(this IEndpointRouteBuilder endpoints, string model, SearchService? search, string path = "/health")
     {
-        endpoints.MapMethods(path, ["GET", "HEAD"], ctx => ApiResponses.Json(ctx.Response, 200, w =>
+        endpoints.MapMethods(path, ["GET", "HEAD"], ctx =>
         {
-            w.WriteStartObject();
-            w.WriteString("status", "ok");
-            w.WriteString("model", model);
-            w.WriteEndObject();
-        }));
+            string? indexError = search?.IndexError();
+            return ApiResponses.Json(ctx.Response, 200, w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("status", "ok");
+                w.WriteString("model", model);
+                if (search is not null)
+                {
+                    w.WriteString("index", indexError is null ? "ok" : "unavailable");
+                    if (indexError is not null) w.WriteString("index_error", indexError);
+                }
+                w.WriteEndObject();
+            });
+        });
     }
 
     /// <summary><c>GET /v1/models</c> and <c>/v1/models/{id}</c> over the models <paramref name="models"/> lists when asked.</summary>
@@ -183,6 +203,7 @@ public static class SkaldEndpoints
         }
         catch (ApiException e)
         {
+            if (e.Status == 500) Console.Error.WriteLine($"skald serve: {endpoint}: {e.Message}"); // the model failed: the operator sees it too
             status = await Fail(ctx, e).ConfigureAwait(false);
         }
         catch (Exception) when (ctx.RequestAborted.IsCancellationRequested)

@@ -159,6 +159,7 @@ public sealed class EmbeddingsEndpointTests(ServerFixture fixture) : IClassFixtu
         await PostAsync(fixture.Client, Json(new { input = Texts[..2], model = "m" }));
         var health = JsonDocument.Parse(await fixture.Client.GetStringAsync("health")).RootElement;
         Assert.Equal("ok", health.GetProperty("status").GetString());
+        Assert.False(health.TryGetProperty("index", out _)); // no index served: nothing to report on
         string metrics = await fixture.Client.GetStringAsync("metrics");
         foreach (var name in new[] { "skald_requests_total{endpoint=\"embeddings\",code=\"200\"}", "skald_request_duration_seconds_bucket",
                      "skald_batch_size_bucket", "skald_tokens_total", "skald_inputs_total" })

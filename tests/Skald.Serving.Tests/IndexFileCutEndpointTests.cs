@@ -9,7 +9,8 @@ namespace Skald.Serving.Tests;
 /// <summary>
 /// <c>POST /v1/search</c> while a memory-mapped file of the served index is cut shorter in place by another process: a
 /// 503 whose message is the one line naming the file (not a generic 500 "see its log"), with <c>Retry-After</c>; the
-/// server's other endpoints go on, and once the file is whole again the same server searches it as before.
+/// server's other endpoints go on (<c>/health</c> stays 200, its body saying the index is unavailable and why), and once
+/// the file is whole again the same server searches it as before.
 /// </summary>
 public sealed class IndexFileCutEndpointTests
 {
@@ -28,6 +29,9 @@ public sealed class IndexFileCutEndpointTests
         string body = Json(new { query = "Hvor kan jeg parkere sykkelen?", mode = "dense", top_k = 3 });
         var (status, before) = await PostAsync(client, body, path: "v1/search");
         Assert.Equal(200, status);
+        var health = await Health(client);
+        Assert.Equal("ok", health.GetProperty("index").GetString());
+        Assert.False(health.TryGetProperty("index_error", out _));
 
         using (var other = new FileStream(rows, FileMode.Open, FileAccess.Write, FileShare.ReadWrite)) other.SetLength(whole.Length / 2); // as another process would
         foreach (string mode in new[] { "dense", "bm25", "hybrid" })
@@ -41,12 +45,25 @@ public sealed class IndexFileCutEndpointTests
             Assert.StartsWith($"{rows}: cut to {whole.Length / 2} bytes", message);
             Assert.DoesNotContain('\n', message);
         }
-        Assert.Equal("ok", JsonDocument.Parse(await client.GetStringAsync("health")).RootElement.GetProperty("status").GetString());
+        // /health stays 200 and "ok" (embeddings are still served), and says the index is not, with the 503's line
+        var cut = await Health(client);
+        Assert.Equal("ok", cut.GetProperty("status").GetString());
+        Assert.Equal("unavailable", cut.GetProperty("index").GetString());
+        Assert.StartsWith($"{rows}: cut to {whole.Length / 2} bytes", cut.GetProperty("index_error").GetString());
+        using (var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "health"))) Assert.Equal(200, (int)head.StatusCode);
         Assert.Contains("skald_requests_total{endpoint=\"search\",code=\"503\"} 3", await client.GetStringAsync("metrics"));
 
         using (var other = new FileStream(rows, FileMode.Open, FileAccess.Write, FileShare.ReadWrite)) other.Write(whole); // whole again, in place
         var (again, after) = await PostAsync(client, body, path: "v1/search");
         Assert.Equal(200, again);
         Assert.Equal(before.GetProperty("data").GetRawText(), after.GetProperty("data").GetRawText());
+        Assert.Equal("ok", (await Health(client)).GetProperty("index").GetString());
+    }
+
+    private static async Task<JsonElement> Health(HttpClient client)
+    {
+        using var response = await client.GetAsync("health");
+        Assert.Equal(200, (int)response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
     }
 }

@@ -92,6 +92,16 @@ public sealed class OverloadTests
         Assert.Equal(1, new RerankService(model) { MaxQueue = 1 }.MaxQueue);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void AnEmbeddingQueueOfNoInputsIsRefusedWhenMade(int maxQueued)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            new EmbeddingService(SentenceEncoder.Load(ModelDir), new EmbeddingServiceOptions { MaxQueuedInputs = maxQueued }));
+        Assert.Equal("options", e.ParamName);
+    }
+
     private static async Task WaitFor(Func<bool> condition)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();

@@ -57,6 +57,11 @@ internal sealed class ServeCommand : Command
         "The --reranker is a causal LM that answers yes or no (Qwen3-Reranker as published; as skald rerank --causal-lm)");
     private readonly Option<string> ranges = CliOptions.Text("--ranges",
         "Calibration ranges for output_dtype int8 / uint8 in /v1/embeddings: float32 [2, D] .npy (minima, then maxima; e.g. the NAME.ranges.npy skald encode --precision int8 wrote beside the corpus's embeddings)", "FILE");
+    private readonly Option<int?> maxQueuedInputs = CliOptions.Int("--max-queued-inputs",
+        "Most inputs accepted and not yet embedded (queued, in a batch, or running; /metrics' skald_pending_inputs); a request that would pass it is a 503 with Retry-After (at least --max-inputs)",
+        defaultValue: 65536);
+    private readonly Option<int?> rerankerMaxQueue = CliOptions.Int("--reranker-max-queue",
+        "With --reranker: most rerank requests being scored or waiting for the model at once; one more is a 503 with Retry-After", defaultValue: 256);
     private readonly Option<int?> maxWaitMs = CliOptions.Int("--max-wait-ms", "How long the batcher waits for more inputs to fill a batch", min: 0, defaultValue: 3);
 
     public ServeCommand() : base("serve", "Serve models as an OpenAI-compatible API: POST /v1/embeddings, GET /v1/models, /health, /metrics (and /v1/search with --index, /v1/rerank with --reranker, /v1/chat/completions and /v1/completions with --generator)")
@@ -81,10 +86,12 @@ internal sealed class ServeCommand : Command
         Options.Add(maxBatchSize);
         Options.Add(maxBatchTokens);
         Options.Add(maxWaitMs);
+        Options.Add(maxQueuedInputs);
         Options.Add(index);
         Options.Add(indexRefresh);
         Options.Add(reranker);
         Options.Add(rerankerCausalLm);
+        Options.Add(rerankerMaxQueue);
         Options.Add(ranges);
         SetAction(Run);
     }
@@ -108,6 +115,10 @@ internal sealed class ServeCommand : Command
             throw new UsageException($"--host {address} accepts connections from other machines: give an API key with --api-key-env VAR");
         }
         if (p.GetValue(rerankerCausalLm) && p.GetValue(reranker) is null) throw new UsageException("--reranker-causal-lm needs --reranker DIR");
+        if (p.GetResult(rerankerMaxQueue) is { Implicit: false } && p.GetValue(reranker) is null) throw new UsageException("--reranker-max-queue needs --reranker DIR");
+        int queueLimit = p.GetValue(maxQueuedInputs) ?? 65536, requestLimit = p.GetValue(maxInputs) ?? 2048;
+        if (queueLimit < requestLimit)
+            throw new UsageException($"--max-queued-inputs {queueLimit} is below --max-inputs {requestLimit}: a request of {requestLimit} inputs could never be taken");
         string? indexDir = p.GetValue(index);
         if (indexDir is not null && p.GetValue(adapters) is not null)
             throw new UsageException("--index with --adapters: an index is built with the plain model; serve it without adapters");
@@ -136,7 +147,7 @@ internal sealed class ServeCommand : Command
         if (p.GetValue(reranker) is { } rerankModel)
         {
             var crossEncoder = Rerankers.Load(rerankModel, quiet, p.GetValue(rerankerCausalLm));
-            rerank = new RerankService(QuantizeOption.Apply(crossEncoder, p.GetValue(quantize), quiet));
+            rerank = new RerankService(QuantizeOption.Apply(crossEncoder, p.GetValue(quantize), quiet)) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 };
         }
         var options = new EmbeddingServiceOptions
         {
@@ -148,6 +159,7 @@ internal sealed class ServeCommand : Command
             MaxBatchSize = p.GetValue(maxBatchSize) ?? 32,
             MaxBatchTokens = p.GetValue(maxBatchTokens) ?? 16384,
             MaxWait = TimeSpan.FromMilliseconds(p.GetValue(maxWaitMs) ?? 3),
+            MaxQueuedInputs = queueLimit,
             Ranges = p.GetValue(ranges) is { } file ? ReadRanges(file, encoder!.Dimension) : null,
         };
         EmbeddingServer server;

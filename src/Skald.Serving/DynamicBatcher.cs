@@ -64,6 +64,9 @@ internal sealed class DynamicBatcher : IDisposable
         lock (gate)
         {
             if (stopping) throw new ApiException(503, "the server is shutting down", "server_error");
+            // more than the whole queue holds never fits, however long the client waits: its own error, not a 503 to retry
+            if (inputs.Count > options.MaxQueuedInputs)
+                throw new ApiException(400, $"{inputs.Count} inputs are more than this server queues at once ({options.MaxQueuedInputs}); send fewer per request", param: "input");
             // everything accepted and not yet embedded counts, the inputs gathered into a batch that waits for mates too
             int waiting = Volatile.Read(ref pending);
             if (waiting + inputs.Count > options.MaxQueuedInputs)

@@ -37,6 +37,20 @@ public sealed class OverloadTests
     }
 
     [Fact]
+    public async Task ARequestLargerThanTheWholeQueueIsA400NotA503ToRetry()
+    {
+        // an empty queue of 4 can never take 5 inputs: a 503 would have the OpenAI SDK retry it for ever
+        await using var server = await StartAsync(new EmbeddingServiceOptions { MaxQueuedInputs = 4 });
+        using var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(120) };
+        var (status, body) = await PostAsync(client, Json(new { input = Texts[..5], model = "m" }));
+        Assert.Equal(400, status);
+        var error = Error(body);
+        Assert.Equal("input", error.GetProperty("param").GetString());
+        Assert.Equal("5 inputs are more than this server queues at once (4); send fewer per request", error.GetProperty("message").GetString());
+        Assert.Equal(200, (await PostAsync(client, Json(new { input = Texts[..4], model = "m" }))).Status); // and 4 fit
+    }
+
+    [Fact]
     public async Task RerankRequestsQueueForTheModelUpToMaxQueueAndLeaveWhenTheirClientGoes()
     {
         var rerank = new RerankService(CrossEncoder.Load(Reranker)) { MaxQueue = 2 };

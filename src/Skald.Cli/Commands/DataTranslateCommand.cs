@@ -33,6 +33,8 @@ internal sealed class DataTranslateCommand : Command
             OutputPath.NotAnInput(outputPath, input); // the translation written over the rows it was made from
             Func<IReadOnlyList<string>, List<string>> translate;
             string engineName;
+            string? journalPath = null;
+            GracefulStop? ctrlC = null;
             if (p.GetValue(engine) == "llm")
             {
                 LlmTranslator.Prompt(src, dst, ""); // an unknown pair before anything else
@@ -45,9 +47,12 @@ internal sealed class DataTranslateCommand : Command
                     Endpoint = endpoint, Model = model, ApiKey = DataGenerateCommand.ApiKey(endpoint, p.GetValue(apiKeyEnv)!),
                     Concurrency = p.GetValue(concurrency) ?? 4, RequestBudget = p.GetValue(maxRequests),
                 };
-                string journalPath = p.GetValue(journal) is { } j ? CliOptions.FileTarget("--journal", j) : Path.GetFullPath(outputPath) + ".journal.jsonl";
-                OutputPath.NotAnInputOf("--journal", journalPath, input, outputPath); // opening a journal cuts an unterminated last line
-                translate = texts => LlmTranslator.TranslateAsync(texts, src, dst, settings, journalPath, quiet ? null : Console.WriteLine).GetAwaiter().GetResult();
+                string journalFile = p.GetValue(journal) is { } j ? CliOptions.FileTarget("--journal", j) : Path.GetFullPath(outputPath) + ".journal.jsonl";
+                OutputPath.NotAnInputOf("--journal", journalFile, input, outputPath); // opening a journal cuts an unterminated last line
+                journalPath = journalFile;
+                ctrlC = new GracefulStop("skald: stopping: the requests in flight finish and go to the journal (Ctrl-C again to quit at once)");
+                var stop = ctrlC.Token;
+                translate = texts => LlmTranslator.TranslateAsync(texts, src, dst, settings, journalFile, quiet ? null : Console.WriteLine, stop: stop).GetAwaiter().GetResult();
                 engineName = $"llm {model}";
             }
             else
@@ -58,7 +63,19 @@ internal sealed class DataTranslateCommand : Command
             }
             var cols = CliOptions.Items(p.GetValue(columns));
             if (cols.Length == 0) cols = [.. DatasetTranslator.TextColumns(input)];
-            int n = DatasetTranslator.Translate(input, outputPath, cols, translate, p.GetValue(parallel), out int unchanged);
+            int n, unchanged;
+            using (ctrlC)
+            {
+                try
+                {
+                    n = DatasetTranslator.Translate(input, outputPath, cols, translate, p.GetValue(parallel), out unchanged);
+                }
+                catch (OperationCanceledException) when (ctrlC?.Requested == true)
+                {
+                    Console.Error.WriteLine($"skald: interrupted; nothing written to {outputPath}, and every text translated is in {journalPath}: run the same command again to go on");
+                    return 130;
+                }
+            }
             if (!quiet)
                 Console.WriteLine($"wrote {n} rows to {outputPath} ({engineName}){(unchanged > 0 ? $"; {unchanged} text(s) left out: the translation is the original" : "")}");
             return 0;

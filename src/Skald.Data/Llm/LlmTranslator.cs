@@ -43,9 +43,15 @@ public static class LlmTranslator
         return (system + keep, user);
     }
 
-    /// <summary>The translations of <paramref name="texts"/>, in order.</summary>
+    /// <summary>
+    /// The translations of <paramref name="texts"/> from <paramref name="from"/> to <paramref name="to"/>, in order,
+    /// asked of <paramref name="settings"/>' endpoint and kept in the journal at <paramref name="journalPath"/> (texts
+    /// already there are not asked again), with <paramref name="progress"/> lines. <paramref name="cancel"/> stops
+    /// everything, requests in flight included; <paramref name="stop"/> (Ctrl-C) asks no more texts, lets those asked
+    /// finish into the journal, then throws <see cref="OperationCanceledException"/>.
+    /// </summary>
     public static async Task<List<string>> TranslateAsync(IReadOnlyList<string> texts, string from, string to, LlmSettings settings,
-        string journalPath, Action<string>? progress = null, CancellationToken cancel = default)
+        string journalPath, Action<string>? progress = null, CancellationToken cancel = default, CancellationToken stop = default)
     {
         Prompt(from, to, ""); // an unknown pair fails before any request
         using var journal = GenerationJournal.Open(journalPath);
@@ -71,7 +77,7 @@ public static class LlmTranslator
                     if (progress is not null && (++finished % 50 == 0 || finished == todo.Count))
                         progress($"llm: {finished}/{todo.Count} texts, {client.Requests} requests, {client.Retries} retries, ETA {TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / finished * (todo.Count - finished)):hh\\:mm\\:ss}");
                 }
-            }, cancel);
+            }, cancel, stop);
         return [.. keys.Select(k => done[k])];
     }
 

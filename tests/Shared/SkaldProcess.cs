@@ -34,6 +34,27 @@ internal static class SkaldProcess
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>
+    /// Runs skald, sends it Ctrl-C (SIGINT) once <paramref name="ready"/> holds (polled every 20 ms, at most 60 s; it
+    /// must still be running then), and waits for it to exit.
+    /// </summary>
+    public static Result RunAndInterrupt(Func<bool> ready, params string[] args)
+    {
+        using var p = Process.Start(StartInfo(null, args))!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!ready() && !p.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(20);
+        Xunit.Assert.False(p.HasExited, "skald finished before Ctrl-C");
+        using (var kill = Process.Start("kill", ["-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!) kill.WaitForExit();
+        if (!p.WaitForExit(60_000))
+        {
+            p.Kill(true);
+            throw new TimeoutException("skald did not exit after Ctrl-C: " + string.Join(' ', args));
+        }
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+
     /// <summary>The start info for skald with these arguments (for tests that drive the process themselves).</summary>
     public static ProcessStartInfo StartInfo(string? workingDirectory, params string[] args)
     {

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Skald.Cli.Tests;
 
 /// <summary>
@@ -9,7 +7,7 @@ namespace Skald.Cli.Tests;
 public sealed class DataTranslateInterruptTests
 {
     [Fact]
-    public async Task CtrlCFinishesTheRequestsInFlightAndTheNextRunAsksOnlyForTheRest()
+    public void CtrlCFinishesTheRequestsInFlightAndTheNextRunAsksOnlyForTheRest()
     {
         // Ctrl-C ended the process at once and the replies of the requests in flight (paid for) were lost.
         string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "in.jsonl"), output = Path.Combine(dir, "out.jsonl");
@@ -18,21 +16,11 @@ public sealed class DataTranslateInterruptTests
         using var server = new FakeChatServer((_, _) => FakeChatServer.Reply.Good, replyDelayMs: 800, answer: t => "Omsett: " + t);
         string[] args = ["data", "translate", "--data", input, "--output", output, "--from", "nb", "--to", "nn", "--engine", "llm",
             "--llm", server.Url, "--llm-model", "fake", "--concurrency", "2", "--api-key-env", "SKALD_TEST_NO_SUCH_KEY"];
-        using (var p = Process.Start(SkaldProcess.StartInfo(null, args))!)
-        {
-            var stderrRead = p.StandardError.ReadToEndAsync();
-            var stdoutRead = p.StandardOutput.ReadToEndAsync();
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (server.Requests.Count < 2 && !p.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(20);
-            Assert.False(p.HasExited, "the run finished before Ctrl-C");
-            using (var kill = Process.Start("kill", ["-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
-            Assert.True(p.WaitForExit(60_000));
-            string stderr = await stderrRead, stdout = await stdoutRead;
-            Assert.True(p.ExitCode == 130, $"exit {p.ExitCode}: {stderr}");
-            Assert.Contains("skald: stopping: the requests in flight finish", stderr);
-            Assert.Contains($"skald: interrupted; nothing written to {output}, and every text translated is in {journal}: run the same command again", stderr);
-            Assert.DoesNotContain("   at ", stderr + stdout);
-        }
+        var run = SkaldProcess.RunAndInterrupt(() => server.Requests.Count >= 2, args);
+        Assert.True(run.ExitCode == 130, $"exit {run.ExitCode}: {run.Stderr}");
+        Assert.Contains("skald: stopping: the requests in flight finish", run.Stderr);
+        Assert.Contains($"skald: interrupted; nothing written to {output}, and every text translated is in {journal}: run the same command again", run.Stderr);
+        Assert.DoesNotContain("   at ", run.Stderr + run.Stdout);
         Assert.False(File.Exists(output));
         int asked = server.Requests.Count, journaled = File.ReadAllLines(journal).Length;
         Assert.InRange(asked, 2, 11);

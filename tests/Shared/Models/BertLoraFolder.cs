@@ -1,7 +1,7 @@
 using Skald.Models.Adapters;
 using Skald.Models.Checkpoints;
 
-namespace Skald.Retrieval.Tests;
+namespace Skald.Tests;
 
 /// <summary>A PEFT LoRA adapter folder for the bert fixtures, to give where a model goes.</summary>
 internal static class BertLoraFolder

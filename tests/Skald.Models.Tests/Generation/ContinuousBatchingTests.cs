@@ -170,6 +170,8 @@ public sealed class ContinuousBatchingTests
         long without = Steps(null), with = Steps(idle);
         Assert.Equal(6 * 39 + 6 * 9, asked); // six runs of 40 and six of 10 tokens, asked before every step but the first
         Assert.True(with <= without + 30 * 8, $"30 steps allocate {with} bytes with the hook, {without} without");
+        long chunked = Steps(idle with { PrefillChunk = 4 }); // the room offered then counts a chunked prefill's steps
+        Assert.True(chunked <= without + 30 * 8, $"30 steps allocate {chunked} bytes with the hook and chunked prefill, {without} without");
     }
 
     [Fact]

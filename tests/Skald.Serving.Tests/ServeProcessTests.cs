@@ -138,7 +138,7 @@ public sealed partial class ServeProcessTests
     {
         string chat = ChatModelFolder.Create("decoder-qwen2");
         var psi = SkaldProcess.StartInfo(null, "serve", "--generator", chat, "--generator-name", "nb-chat", "--port", "0", "--max-tokens", "4",
-            "--generator-kv-tokens", "600");
+            "--generator-kv-tokens", "600", "--generator-prefill-chunk", "64");
         using var process = Process.Start(psi)!;
         try
         {
@@ -156,6 +156,7 @@ public sealed partial class ServeProcessTests
             long bytes = positions * config.GetProperty("num_hidden_layers").GetInt32() * kvHeads
                 * (config.GetProperty("hidden_size").GetInt32() / heads) * 2 * 4;
             Assert.Contains($"a key/value cache of {positions} positions, {Math.Ceiling(bytes / 1048576.0)} MB", line);
+            Assert.Contains("joining prompts prefilled 64 tokens between steps", line); // --generator-prefill-chunk
             using var client = new HttpClient { BaseAddress = new Uri(match.Value), Timeout = TimeSpan.FromSeconds(30) };
             var (status, body) = await PostAsync(client, Json(new { model = "nb-chat", messages = new[] { new { role = "user", content = "Hei" } }, temperature = 0 }),
                 path: "v1/chat/completions");
@@ -170,6 +171,11 @@ public sealed partial class ServeProcessTests
             if (!process.HasExited) process.Kill(true);
         }
     }
+
+    [Fact]
+    public void ANegativePrefillChunkIsNamed() =>
+        SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--generator", ChatModelFolder.Create("decoder-qwen2"), "--port", "0",
+            "--generator-prefill-chunk", "-1"), 2, "option --generator-prefill-chunk must be an integer ≥ 0, got '-1'");
 
     [Fact]
     public async Task ASearchOfACutIndexIsLoggedNamingTheFile()

@@ -28,6 +28,9 @@ internal sealed class ServeCommand : Command
     private readonly Option<int?> chatKvTokens = CliOptions.Int("--generator-kv-tokens",
         "Chat: token positions the batch's key/value cache holds over all its rows (its memory; requests join a running batch while it has room)",
         min: 1, defaultValue: 16384);
+    private readonly Option<int?> chatPrefillChunk = CliOptions.Int("--generator-prefill-chunk",
+        "Chat: most prompt tokens of requests joining a running batch prefilled between two of its steps, so that the requests decoding keep streaming (chunked prefill; 0: each prompt whole)",
+        min: 0, defaultValue: 512);
     private readonly Option<int?> maxTokens = CliOptions.Int("--max-tokens",
         "Chat: most new tokens when a request gives no max_tokens (at most what the context leaves)", defaultValue: 512);
     private readonly Option<int?> port = CliOptions.Int("--port", "TCP port (0: any free port, printed at start)", min: 0, defaultValue: 8080);
@@ -72,6 +75,7 @@ internal sealed class ServeCommand : Command
         Options.Add(generatorName);
         Options.Add(chatBatch);
         Options.Add(chatKvTokens);
+        Options.Add(chatPrefillChunk);
         Options.Add(maxTokens);
         Options.Add(port);
         Options.Add(host);
@@ -209,11 +213,12 @@ internal sealed class ServeCommand : Command
             DefaultMaxOutputTokens = p.GetValue(maxTokens) ?? 512,
             MaxBatchSize = p.GetValue(chatBatch) ?? 8,
             MaxBatchTokens = p.GetValue(chatKvTokens) ?? 16384,
+            PrefillChunk = p.GetValue(chatPrefillChunk) ?? 512,
         };
         var config = textGenerator.Decoder.Config;
         long bytes = client.KvCachePositions * config.NumLayers * config.KeyValueHeads * config.HeadSize * 2 * sizeof(float);
         string summary = $"up to {client.MaxBatchSize} requests at once, a key/value cache of {client.KvCachePositions} positions, " +
-            $"{(bytes + (1 << 20) - 1) >> 20} MB";
+            $"{(bytes + (1 << 20) - 1) >> 20} MB, joining prompts prefilled {(client.PrefillChunk > 0 ? $"{client.PrefillChunk} tokens" : "whole")} between steps";
         return (new ChatService(client, name, key, (long)(p.GetValue(maxBodyMb) ?? 16) << 20), summary);
     }
 

@@ -114,10 +114,11 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
 
     // Each request is answered as soon as its row is done (a short answer does not wait for a long batch mate); a row
     // whose caller has gone stops at the next step and its request is settled cancelled then. Between steps a free row
-    // goes to the request waiting longest when it fits (ContinuousBatching; first come, first served: while the first
-    // waiting request does not fit, none behind it joins, so that it is never passed over for ever). A failure of the
-    // decoding itself is every caller's in the batch, as an InvalidOperationException (an ArgumentException stays what
-    // the request itself got wrong).
+    // goes to the request waiting longest that fits (ContinuousBatching, its prompt prefilled in chunks of PrefillChunk
+    // tokens); one that passes an earlier request (which does not fit) must end by the batch's horizon, the column at
+    // which its requests so far may all be done, so that it never keeps the batch, and the request it passed, which
+    // starts the next batch, waiting longer. A failure of the decoding itself is every caller's in the batch, as an
+    // InvalidOperationException (an ArgumentException stays what the request itself got wrong).
     private void Decode(List<ChatJob> batch)
     {
         var (rows, capacity) = Room(batch);
@@ -125,21 +126,33 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
         batch.CopyTo(slots);
         var all = new List<ChatJob>(batch);
         int busy = batch.Count;
+        // a row ends by the column where its first token is chosen + its max tokens: the batch's own rows at its longest
+        // prompt, a joining one where the offer's new-token room begins (its prefill's steps counted)
+        int horizon = batch.Max(j => j.Prompt.Length) + batch.Max(j => j.Options.MaxNewTokens);
         var joining = new ContinuousBatching
         {
             Rows = rows,
             Capacity = capacity,
+            PrefillChunk = owner.PrefillChunk,
             Next = (row, promptRoom, newRoom) =>
             {
                 owner.OfferingRow?.Invoke();
-                ChatJob job;
+                int start = capacity - newRoom;
+                ChatJob? job = null;
                 lock (sync)
                 {
-                    if (queue.Count == 0) return null;
-                    job = queue[0];
-                    if (job.Prompt.Length > promptRoom || job.Options.MaxNewTokens > newRoom) return null;
-                    queue.RemoveAt(0);
+                    for (int i = 0; i < queue.Count; i++)
+                    {
+                        var next = queue[i];
+                        int end = start + next.Options.MaxNewTokens;
+                        if (next.Prompt.Length > promptRoom || next.Options.MaxNewTokens > newRoom || (i > 0 && end > horizon)) continue;
+                        job = next;
+                        queue.RemoveAt(i);
+                        break;
+                    }
                 }
+                if (job is null) return null;
+                horizon = Math.Max(horizon, start + job.Options.MaxNewTokens);
                 slots[row] = job;
                 all.Add(job);
                 Interlocked.Increment(ref joined);

@@ -4,10 +4,11 @@ namespace Skald.Models.Generation;
 /// Lets requests join a running batch of <see cref="Generator"/> (continuous batching, as vLLM and TGI do): between two
 /// decoding steps the generator offers each free row — one whose request finished or was abandoned, or one of the
 /// <see cref="Rows"/> the batch has not used yet — to <see cref="Next"/>. A request it returns has its prompt prefilled
-/// alone, its keys and values put into that row right-aligned before the cache's filled columns (as a left-padded row),
-/// and from the next step it decodes with the others: its tokens are those it gets alone, up to the order of
-/// floating-point sums. The cache is allocated with <see cref="Rows"/> rows of <see cref="Capacity"/> columns, so that
-/// late requests find room. Without a KV cache (<see cref="GenerationOptions.UseCache"/> false) no request joins.
+/// apart, whole or, with <see cref="PrefillChunk"/>, in chunks between the next steps, its keys and values put into that
+/// row right-aligned before the cache's filled columns (as a left-padded row), and from the next step it decodes with
+/// the others: its tokens are those it gets alone, up to the order of floating-point sums. The cache is allocated with
+/// <see cref="Rows"/> rows of <see cref="Capacity"/> columns, so that late requests find room. Without a KV cache
+/// (<see cref="GenerationOptions.UseCache"/> false) no request joins.
 /// </summary>
 public sealed record ContinuousBatching
 {
@@ -21,10 +22,20 @@ public sealed record ContinuousBatching
     public required int Capacity { get; init; }
 
     /// <summary>
+    /// Most tokens of joining prompts prefilled between two steps (chunked prefill, as vLLM does): a longer prompt is run
+    /// in chunks of at most this many tokens, one chunk between two steps, so that the rows already decoding go on
+    /// producing tokens meanwhile; it decodes from the step after its last chunk. 0 (default): each joining prompt whole
+    /// between two steps, which hold the batch for as long as it takes.
+    /// </summary>
+    public int PrefillChunk { get; init; }
+
+    /// <summary>
     /// Asked between steps for a free row: (row, longest prompt that fits, most new tokens that fit) → the request that
     /// takes it, or null when none is waiting that fits (then no other row is asked until the next step). A prompt fits
-    /// when it is no longer than the columns filled so far; new tokens fit when they are no more than the columns left.
-    /// Called on the decoding thread; it should return at once.
+    /// when it is no longer than the columns filled so far; new tokens fit when they are no more than the columns left
+    /// once a prompt of that longest length is prefilled (with <see cref="PrefillChunk"/>, the steps that run during its
+    /// chunks fill columns too). Called on the decoding thread; it should return at once. One request is prefilled at a
+    /// time: while a chunked prefill goes on, no row is offered.
     /// </summary>
     public required Func<int, int, int, GenerationJoin?> Next { get; init; }
 }

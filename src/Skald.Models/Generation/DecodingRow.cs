@@ -55,6 +55,24 @@ internal sealed class DecodingRow
     /// <summary>Why it stopped; null while it decodes.</summary>
     public FinishReason? Reason { get; set; }
 
+    /// <summary>
+    /// The first stop string's index in its decoded text (<see cref="Text"/>, decoded afresh with
+    /// <paramref name="decode"/>), or −1; only the tail a new token can complete is searched.
+    /// </summary>
+    public int StopsAt(Func<IReadOnlyList<int>, string> decode)
+    {
+        int before = Text?.Length ?? 0;
+        string text = Text = decode(Generated);
+        int from = Math.Max(0, Math.Min(before, text.Length) - MaxStop);
+        int best = -1;
+        foreach (var s in Options.StopStrings)
+        {
+            int i = text.IndexOf(s, from, StringComparison.Ordinal);
+            if (i >= 0 && (best < 0 || i < best)) best = i;
+        }
+        return best;
+    }
+
     /// <summary>Its result: the ids so far and their text (cut before the stop string that ended it).</summary>
     public GenerationResult Result(Func<IReadOnlyList<int>, string> decode)
     {

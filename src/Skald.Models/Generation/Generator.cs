@@ -1,4 +1,3 @@
-using System.Numerics;
 using Skald.Models.Architectures;
 using Skald.Tensors.Autograd;
 
@@ -10,7 +9,8 @@ namespace Skald.Models.Generation;
 /// <see cref="KvCache"/> of T0 + max-new-tokens columns, every later step runs one token per row against it (no
 /// recomputation of the prefix) on one reused non-recording tape. A row stops at an end-of-sequence id, at a stop
 /// string of its decoded text, after max-new-tokens, or at the model's context; finished rows are fed padding until
-/// the whole batch is done, unless a request joins in their place (<see cref="ContinuousBatching"/>). A row with
+/// the whole batch is done, unless a request joins in their place (<see cref="ContinuousBatching"/>; its prompt
+/// prefilled apart, in chunks between steps with <see cref="ContinuousBatching.PrefillChunk"/>). A row with
 /// <see cref="OutputFormat.JsonObject"/> has its logits masked to the tokens that keep its text a prefix of a JSON
 /// object (<see cref="JsonConstraint"/>) and stops when the object closes. Without a cache
 /// (<see cref="GenerationOptions.UseCache"/> false) every step recomputes the whole left-padded sequence, the reference
@@ -25,7 +25,8 @@ public sealed class Generator
     private readonly Tape tape = new(recording: false);
     private readonly Lock gate = new();
     private readonly Lazy<JsonVocabulary>? vocabulary;
-    private KvCache? cache, joinCache;
+    private readonly JoinPrefill prefill;
+    private KvCache? cache;
 
     /// <summary>
     /// A generator over <paramref name="decoder"/> (which needs an LM head); <paramref name="decode"/> turns new ids into
@@ -41,6 +42,7 @@ public sealed class Generator
         this.decode = decode;
         this.padId = padId;
         EosIds = eosIds;
+        prefill = new JoinPrefill(decoder, head, tape);
         if (tokenBytes is not null) vocabulary = new(() => new JsonVocabulary(tokenBytes(), head.VocabSize));
     }
 
@@ -56,7 +58,7 @@ public sealed class Generator
         () => Generate([new[] { padId }], new GenerationOptions { MaxNewTokens = 1 })); // one step: every Linear multiplied once
 
     /// <summary>For tests: bytes of the key/value caches kept (the batches' and the joining prompts' prefill cache).</summary>
-    internal long CacheBytes => (cache?.Bytes ?? 0) + (joinCache?.Bytes ?? 0);
+    internal long CacheBytes => (cache?.Bytes ?? 0) + prefill.Bytes;
 
     /// <summary>The model's end-of-sequence ids.</summary>
     public IReadOnlyList<int> EosIds { get; }
@@ -108,8 +110,10 @@ public sealed class Generator
                 throw new ArgumentException($"row {index[b] + 1}: the prompt has {prompts[b].Count} tokens, the model's context is {Context}");
         }
         if (!options.UseCache) joining = null; // a step that recomputes every sequence has no cache to join
-        if (joining is not null && (joining.Rows < 1 || joining.Capacity < 1))
-            throw new ArgumentException($"continuous batching needs rows and capacity ≥ 1, got {joining.Rows} and {joining.Capacity}");
+        if (joining is not null && (joining.Rows < 1 || joining.Capacity < 1 || joining.PrefillChunk < 0))
+            throw new ArgumentException($"continuous batching needs rows and capacity ≥ 1 and a prefill chunk ≥ 0, got {joining.Rows}, {joining.Capacity} and {joining.PrefillChunk}");
+        int chunk = joining is { PrefillChunk: > 0 } ? joining.PrefillChunk : int.MaxValue; // prompt tokens prefilled between two steps
+        prefill.End(); // none from an earlier call that failed
         int t0 = prompts.Max(p => p.Count);
         int slots = Math.Max(batch, joining?.Rows ?? 0);
         var rows = new DecodingRow[slots]; // rows past the batch's prompts are free until a request joins
@@ -168,7 +172,7 @@ public sealed class Generator
             onToken?.Invoke(b, id);
             bool closed = row.Json?.Accept(id) == true;
             if (eos.Contains(id)) row.Reason = FinishReason.Eos;
-            else if (row.MaxStop > 0 && StopsAt(row) is int at and >= 0)
+            else if (row.MaxStop > 0 && row.StopsAt(decode) is int at and >= 0)
             {
                 row.Reason = FinishReason.Stop;
                 row.Cut = at;
@@ -177,47 +181,74 @@ public sealed class Generator
             else if (row.Generated.Count == row.Max) row.Reason = FinishReason.Length;
             return id;
         }
-        // Between steps: free rows (finished, abandoned, or not used yet) to the requests `joining` gives; the rows that
-        // joined and go on decoding.
+        // Between steps: the next chunk of the prompt being prefilled, and free rows (finished, abandoned, or not used yet)
+        // to the requests `joining` gives while the chunk's budget lasts; a request counts as active from when its prefill
+        // starts. Returns the change in active rows.
         int Join()
         {
-            int joined = 0;
-            for (int s = 0; s < slots; s++)
+            int change = 0, budget = chunk;
+            if (prefill.Row >= 0)
+            {
+                if (abandoned?.Invoke(prefill.Row) == true)
+                {
+                    prefill.End();
+                    return -1;
+                }
+                if (!prefill.Run(ref budget, logits)) return 0;
+                change += Adopt() - 1;
+            }
+            for (int s = 0; s < slots && budget > 0; s++)
             {
                 if (s < live && rows[s].Reason is null) continue;
                 var kv = cache!;
-                int room = kv.Capacity - kv.Length;
-                if (room < 1 || joining!.Next(s, kv.Length, room) is not { } next) break;
-                CheckJoin(next, options, kv.Length, room);
+                int filled = kv.Length, left = kv.Capacity - filled;
+                int room = left - JoinPrefill.Steps(filled, budget, chunk); // for the longest prompt that fits
+                if (room < 1 || joining!.Next(s, filled, room) is not { } next) break;
+                int steps = JoinPrefill.Steps(next.Prompt.Count, budget, chunk);
+                CheckJoin(next, options, filled, left - steps, steps);
+                var json = Constraint(next.Options);
                 if (s < batch && !rows[s].Joined && results[s] is null) Finish(s, tell: false); // an abandoned first row's tokens so far
-                rows[s] = new DecodingRow(next.Prompt, next.Options, next.Options.MaxNewTokens, joined: true) { Json = Constraint(next.Options) };
-                sampler.Restart(s, next.Prompt, next.Options, next.RowIndex);
-                Prefill(next.Prompt).CopyTo(logits);
-                kv.Adopt(s, joinCache!);
-                if (s == live)
-                {
-                    live++;
-                    var grown = StepBatch(live);
-                    step.Ids.CopyTo(grown.Ids, 0);
-                    (step, last) = (grown, new int[live]);
-                }
-                int id = Choose(s);
-                if (rows[s].Reason is null) joined++;
-                else
-                {
-                    Finish(s);
-                    id = padId;
-                }
-                step.Ids[s] = id;
+                prefill.Start(s, next, json, kv.Capacity);
+                change++;
+                if (!prefill.Run(ref budget, logits)) break; // its next chunk after the next step
+                change += Adopt() - 1;
             }
-            return joined;
+            return change;
+        }
+        // The prefilled request into its row (right-aligned before the filled columns), its first token chosen from the
+        // prefill's logits (in `logits`); 1 when it goes on decoding, 0 when that token ended it.
+        int Adopt()
+        {
+            int s = prefill.Row;
+            var next = prefill.Join!;
+            rows[s] = new DecodingRow(next.Prompt, next.Options, next.Options.MaxNewTokens, joined: true) { Json = prefill.Json };
+            sampler.Restart(s, next.Prompt, next.Options, next.RowIndex);
+            cache!.Adopt(s, prefill.Cache);
+            prefill.End();
+            if (s == live)
+            {
+                live++;
+                var grown = StepBatch(live);
+                step.Ids.CopyTo(grown.Ids, 0);
+                (step, last) = (grown, new int[live]);
+            }
+            int id = Choose(s);
+            int going = 1;
+            if (rows[s].Reason is not null)
+            {
+                Finish(s);
+                (id, going) = (padId, 0);
+            }
+            step.Ids[s] = id;
+            return going;
         }
         // Between steps, with joining: finished rows at the end of the batch leave the steps (a long request outliving
-        // its batch mates decodes alone again), and come back when a request joins in their place.
+        // its batch mates decodes alone again), and come back when a request joins in their place; never those up to the
+        // row of a prompt being prefilled, which joins as row `live` at the latest.
         void Shrink()
         {
             int keep = live;
-            while (keep > 1 && rows[keep - 1].Reason is not null) keep--;
+            while (keep > 1 && keep > prefill.Row && rows[keep - 1].Reason is not null) keep--;
             if (keep == live) return;
             for (int b = keep; b < Math.Min(live, batch); b++)
             {
@@ -255,6 +286,8 @@ public sealed class Generator
             if (n > 0 && joining is not null)
             {
                 active += Join();
+                while (active == 1 && prefill.Row >= 0) active += Join(); // no row decodes: the prefill goes on without steps
+                if (active == 0) break;
                 Shrink();
             }
             tape.Reset();
@@ -297,30 +330,15 @@ public sealed class Generator
         o.UseCache == batch.UseCache && SameIds(o.EosTokenIds, batch.EosTokenIds);
 
     // What a joining request must be (the caller chose it to fit): a bug of the caller otherwise, not a request to refuse.
-    private static void CheckJoin(GenerationJoin join, GenerationOptions batch, int promptRoom, int newRoom)
+    private static void CheckJoin(GenerationJoin join, GenerationOptions batch, int promptRoom, int newRoom, int steps)
     {
         join.Options.Validate();
         if (!Compatible(join.Options, batch)) throw new ArgumentException("a joining request needs the batch's UseCache and EosTokenIds");
         if (join.Prompt.Count < 1 || join.Prompt.Count > promptRoom)
             throw new ArgumentException($"a joining prompt of {join.Prompt.Count} tokens does not fit the {promptRoom} filled columns");
         if (join.Options.MaxNewTokens < 1 || join.Options.MaxNewTokens > newRoom)
-            throw new ArgumentException($"a joining request's {join.Options.MaxNewTokens} new tokens do not fit the {newRoom} columns left");
-    }
-
-    // A joining prompt's forward pass alone, into the one-row prefill cache (kept for later joins): the logits of its last
-    // position, which choose its first token, as its first step alone would. The prefill cache holds the longest joining
-    // prompt so far, rounded up to a power of two (a few regrowths at most), not a whole row of the batch's: it is memory
-    // beside the batch's cache and its budget.
-    private ReadOnlySpan<float> Prefill(IReadOnlyList<int> ids)
-    {
-        int l = ids.Count;
-        if (joinCache is null || joinCache.Capacity < l)
-            joinCache = new KvCache(decoder.Config, 1, Math.Max(l, Math.Min(cache!.Capacity, (int)BitOperations.RoundUpToPowerOf2((uint)l))));
-        joinCache.Clear(1);
-        tape.Reset();
-        var tokens = new TokenBatch([.. ids], Enumerable.Repeat(1, l).ToArray(), new int[l], 1, l);
-        var hidden = decoder.Forward(tape, tokens, joinCache);
-        return head.Logits(tape, hidden, [l - 1]).Span;
+            throw new ArgumentException($"a joining request's {join.Options.MaxNewTokens} new tokens do not fit the {newRoom} columns left" +
+                (steps > 0 ? $" once the {steps} steps during its chunked prefill have run" : ""));
     }
 
     private static TokenBatch StepBatch(int batch) =>
@@ -328,21 +346,6 @@ public sealed class Generator
 
     private static bool SameIds(IReadOnlyList<int>? a, IReadOnlyList<int>? b) =>
         ReferenceEquals(a, b) || (a is not null && b is not null && a.SequenceEqual(b));
-
-    // The first stop string's index in the row's decoded text, or −1; only the tail a new token can complete is searched.
-    private int StopsAt(DecodingRow row)
-    {
-        int before = row.Text?.Length ?? 0;
-        string text = row.Text = decode(row.Generated);
-        int from = Math.Max(0, Math.Min(before, text.Length) - row.MaxStop);
-        int best = -1;
-        foreach (var s in row.Options.StopStrings)
-        {
-            int i = text.IndexOf(s, from, StringComparison.Ordinal);
-            if (i >= 0 && (best < 0 || i < best)) best = i;
-        }
-        return best;
-    }
 
     private TokenBatch LeftPad(IReadOnlyList<IReadOnlyList<int>> prompts, int t0)
     {

@@ -10,7 +10,8 @@ namespace Skald.Models.Generation;
 /// A local decoder LLM as Microsoft.Extensions.AI's <see cref="IChatClient"/>: messages are written with the model's chat
 /// template and answered by <see cref="TextGenerator"/>; requests that arrive together are decoded together as one batch
 /// (<see cref="MaxBatchSize"/>), and a request that arrives while a batch decodes joins it in a free row between two
-/// steps when it fits (continuous batching: <see cref="MaxBatchTokens"/>), each with its own options and seed (its
+/// steps when it fits (continuous batching: <see cref="MaxBatchTokens"/>; its prompt prefilled in chunks between steps,
+/// <see cref="PrefillChunk"/>), each with its own options and seed (its
 /// tokens are what it would get alone up to the order of floating-point sums: batch mates can tip a near tie). Options follow
 /// OpenAI's chat completions: no <see cref="ChatOptions.Temperature"/> means 1 (sampling; 0 is greedy), no
 /// <see cref="ChatOptions.Seed"/> a fresh seed per request, no <see cref="ChatOptions.MaxOutputTokens"/>
@@ -34,6 +35,7 @@ public sealed class SkaldChatClient : IChatClient
 {
     private readonly ChatClientMetadata metadata;
     private readonly ChatBatchQueue queue;
+    private readonly int prefillChunk = 512;
     private volatile bool disposed;
 
     /// <summary>Wraps <paramref name="generator"/>; <paramref name="modelId"/> names it in responses (default "skald").</summary>
@@ -73,10 +75,23 @@ public sealed class SkaldChatClient : IChatClient
     /// is allocated with room for requests that join the batch while it decodes: per row the batch's own need or, when
     /// larger, MaxBatchTokens / <see cref="MaxBatchSize"/> columns (at most the context), and as many rows as the budget
     /// then holds, up to <see cref="MaxBatchSize"/>. A waiting request joins when a row is free, its prompt is no longer
-    /// than the columns filled so far and its max tokens fit in the columns left; the first waiting request that does
-    /// not fit waits for the next batch, and those behind it with it (first come, first served).
+    /// than the columns filled so far and its max tokens fit in the columns left. The one waiting longest goes first; when
+    /// it does not fit, a later one that fits joins if it ends no later than the batch's requests so far may, so that the
+    /// batch does not last longer for it: the one passed over starts the next batch.
     /// </summary>
     public int MaxBatchTokens { get; init; } = 16384;
+
+    /// <summary>
+    /// Most prompt tokens of joining requests prefilled between two decoding steps (default 512; 0: each joining prompt
+    /// whole): a longer prompt joins in chunks, one between two steps, so the requests already decoding keep producing
+    /// tokens instead of stalling for its whole prefill (chunked prefill, as vLLM does); it decodes from the step after its
+    /// last chunk. A negative value is an <see cref="ArgumentOutOfRangeException"/>.
+    /// </summary>
+    public int PrefillChunk
+    {
+        get => prefillChunk;
+        init => prefillChunk = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(PrefillChunk), value, "a prefill chunk is 0 (off) or more tokens");
+    }
 
     /// <summary>
     /// Most positions a batch's KV cache holds: <see cref="MaxBatchTokens"/>, or <see cref="MaxBatchSize"/> × the model's

@@ -7,8 +7,9 @@ namespace Skald.Models.Tests.Generation;
 /// <summary>
 /// <see cref="SkaldChatClient"/>'s continuous batching: a request that arrives while a long one decodes joins its batch
 /// and is answered first, with the answer it gets alone (greedy, sampled with a seed, streamed and cut at a stop
-/// sequence); one whose prompt is longer than the batch's filled columns, or whose max tokens exceed the columns left,
-/// waits for the next batch; a joined request whose caller leaves stops while the batch goes on. The decoding thread is
+/// sequence, prefilled in chunks); one whose prompt is longer than the batch's filled columns, or whose max tokens exceed
+/// the columns left, waits for the next batch, and one behind it that fits joins if it ends with the batch; a joined
+/// request whose caller leaves stops while the batch goes on. The decoding thread is
 /// held at its first offer of a free row (<see cref="SkaldChatClient.OfferingRow"/>) until the later requests are queued,
 /// so that they arrive mid-batch whatever the machine's speed.
 /// </summary>
@@ -31,14 +32,16 @@ public sealed class ChatJoiningTests
     /// </summary>
     private sealed class Gated : IDisposable
     {
-        public Gated(int maxBatchTokens = 16384, int batchWaitMs = 5)
+        public Gated(int maxBatchTokens = 16384, int batchWaitMs = 5, int prefillChunk = 512)
         {
             Client = new SkaldChatClient(TextGenerator.Load(Folder))
             {
                 MaxBatchTokens = maxBatchTokens,
                 BatchWait = TimeSpan.FromMilliseconds(batchWaitMs),
+                PrefillChunk = prefillChunk,
                 OfferingRow = () =>
                 {
+                    Offers++;
                     if (!Go.IsSet)
                     {
                         Offered.Release();
@@ -58,6 +61,9 @@ public sealed class ChatJoiningTests
         public SemaphoreSlim OneLeft { get; } = new(0);
         public ManualResetEventSlim Go { get; } = new();
         public ManualResetEventSlim Resume { get; } = new();
+
+        /// <summary>Rows offered so far (counted on the decoding thread).</summary>
+        public int Offers { get; private set; }
 
         /// <summary>Starts <paramref name="first"/> and returns once its batch decodes (held at its first offer).</summary>
         public async Task<Task<T>> Start<T>(Func<SkaldChatClient, Task<T>> first)
@@ -151,7 +157,7 @@ public sealed class ChatJoiningTests
     }
 
     [Fact]
-    public async Task APromptLongerThanTheFilledColumnsWaitsForTheNextBatchAndThoseBehindItToo()
+    public async Task APromptLongerThanTheFilledColumnsWaitsForTheNextBatchAndOneBehindItThatFitsJoins()
     {
         var generator = TextGenerator.Load(Folder);
         int Tokens(string user) => generator.Tokenize(GenerationInput.FromMessages([new ChatTurn("system", "Svara kort."), new ChatTurn("user", user)])).Length;
@@ -164,17 +170,69 @@ public sealed class ChatJoiningTests
         var first = await gated.Start(c => c.GetResponseAsync(Messages("Hej!"), Greedy(10)));
         var fits = gated.Client.GetResponseAsync(Messages("Hej!"), Greedy(4));   // joins
         var tooLong = gated.Client.GetResponseAsync(Messages(), Greedy(4));      // never fits the first batch's columns
-        var behind = gated.Client.GetResponseAsync(Messages("Hej!"), Greedy(4)); // would fit, but comes after it
+        var behind = gated.Client.GetResponseAsync(Messages("Hej!"), Greedy(4)); // fits, and ends before the first one
         gated.Go.Set();
         gated.Resume.Set();
         var answers = await Task.WhenAll(fits, tooLong, behind).WaitAsync(Patience);
         await first.WaitAsync(Patience);
-        Assert.Equal(1, gated.Client.JoinedRequests); // only the one that fits; the long prompt and the one behind it wait
-        Assert.Equal(2, gated.Client.LargestBatch);
+        Assert.Equal(2, gated.Client.JoinedRequests); // the one that fits, and the one behind the long prompt, which waits
+        Assert.Equal(3, gated.Client.LargestBatch);
         Assert.Equal(expected[0].Text, answers[0].Text);
         Assert.Equal(expected[1].Text, answers[1].Text);
         Assert.Equal(expected[0].Text, answers[2].Text);
         Assert.All(answers, a => Assert.Equal(4, a.Usage!.OutputTokenCount));
+    }
+
+    [Fact]
+    public async Task ARequestBehindOneThatDoesNotFitJoinsOnlyIfItEndsWithTheBatch()
+    {
+        using var solo = Solo();
+        var expected = new[] { await solo.GetResponseAsync(Messages(), Greedy(4)), await solo.GetResponseAsync(Messages("Hej!"), Greedy(12)),
+            await solo.GetResponseAsync(Messages("Hej!"), Greedy(4)) };
+        using var gated = new Gated();
+        // the batch: "Hej!" with 10 new tokens; behind a prompt too long for its columns, a request that fits them but
+        // would decode 2 steps past the batch's end (keeping the long prompt waiting longer), then one that ends before it
+        var first = await gated.Start(c => c.GetResponseAsync(Messages("Hej!"), Greedy(10)));
+        var tooLong = gated.Client.GetResponseAsync(Messages(), Greedy(4));
+        var outlasting = gated.Client.GetResponseAsync(Messages("Hej!"), Greedy(12));
+        var ending = gated.Client.GetResponseAsync(Messages("Hej!"), Greedy(4));
+        gated.Go.Set();
+        gated.Resume.Set();
+        var answers = await Task.WhenAll(tooLong, outlasting, ending).WaitAsync(Patience);
+        await first.WaitAsync(Patience);
+        Assert.Equal(1, gated.Client.JoinedRequests); // the last one only; the long prompt starts the next batch, with the other
+        Assert.Equal(2, gated.Client.LargestBatch);
+        for (int i = 0; i < answers.Length; i++) Assert.Equal(expected[i].Text, answers[i].Text);
+    }
+
+    [Fact]
+    public async Task AJoiningPromptPrefilledInChunksGetsItsSoloAnswerWhileTheBatchSteps()
+    {
+        var generator = TextGenerator.Load(Folder);
+        int prompt = generator.Tokenize(GenerationInput.FromMessages([new ChatTurn("system", "Svara kort."), new ChatTurn("user", "Sveriges huvudstad?")])).Length;
+        const int chunk = 16;
+        int chunks = (prompt + chunk - 1) / chunk;
+        Assert.True(prompt % chunk != 0 && chunks is > 1 and < 39, $"{prompt} tokens"); // the last chunk leaves budget to offer a row
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SkaldChatClient(generator) { PrefillChunk = -1 });
+        using var solo = Solo();
+        var expected = await solo.GetResponseAsync(Messages(), Greedy(4));
+        var offers = new List<int>();
+        foreach (int size in new[] { 0, chunk })
+        {
+            using var gated = new Gated(prefillChunk: size);
+            var longTask = await gated.Start(c => c.GetResponseAsync(Messages(), Greedy(40)));
+            var joined = gated.Client.GetResponseAsync(Messages(), Greedy(4));
+            gated.Resume.Set();
+            gated.Go.Set();
+            Assert.Equal(expected.Text, (await joined.WaitAsync(Patience)).Text);
+            await longTask.WaitAsync(Patience);
+            Assert.Equal(1, gated.Client.JoinedRequests);
+            offers.Add(gated.Offers);
+        }
+        // the 40-token request's 39 gaps between steps offer a free row each, and the one where a request joins one more;
+        // in chunks, its prefill spans `chunks` gaps, and none but the first and the last offers a row
+        Assert.Equal(40, offers[0]);
+        Assert.Equal(40 - (chunks - 1), offers[1]);
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using Skald.Models.Architectures;
 using Skald.Models.Generation;
-using Skald.Tensors.Autograd;
 
 namespace Skald.Models.Tests.Generation;
 
@@ -171,13 +170,15 @@ public sealed class ContinuousBatchingTests
         long without = Steps(null), with = Steps(idle);
         Assert.Equal(6 * 39 + 6 * 9, asked); // six runs of 40 and six of 10 tokens, asked before every step but the first
         Assert.True(with <= without + 30 * 8, $"30 steps allocate {with} bytes with the hook, {without} without");
+        long chunked = Steps(idle with { PrefillChunk = 4 }); // the room offered then counts a chunked prefill's steps
+        Assert.True(chunked <= without + 30 * 8, $"30 steps allocate {chunked} bytes with the hook and chunked prefill, {without} without");
     }
 
     [Fact]
     public void FinishedRowsAtTheEndLeaveTheStepsAndAJoiningRequestBringsOneBack()
     {
         var real = (IDecoder)ArchitectureRegistry.Load(TestPaths.FixtureModel("decoder-qwen2"));
-        var recording = new Recording(real);
+        var recording = new RecordingDecoder(real);
         var generator = new Generator(recording, ids => string.Join(",", ids), 0, []);
         var longOptions = new GenerationOptions { MaxNewTokens = 20 };
         var joinOptions = new GenerationOptions { MaxNewTokens = 4 };
@@ -239,7 +240,7 @@ public sealed class ContinuousBatchingTests
     [Fact]
     public void ABatchNeedingAnotherCacheLetsTheOldOneGoBeforeAllocatingIt()
     {
-        var recording = new Recording((IDecoder)ArchitectureRegistry.Load(TestPaths.FixtureModel("decoder-qwen2")));
+        var recording = new RecordingDecoder((IDecoder)ArchitectureRegistry.Load(TestPaths.FixtureModel("decoder-qwen2")));
         var generator = new Generator(recording, ids => string.Join(",", ids), 0, []);
         WeakReference? old = null;
         recording.Cached = cache => old ??= KeyBuffer(cache);
@@ -263,36 +264,4 @@ public sealed class ContinuousBatchingTests
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private static WeakReference KeyBuffer(KvCache cache) =>
         new(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(cache.Keys(0), out var keys) ? keys.Array : null);
-
-    // A decoder that records the shape of every cached forward pass.
-    private sealed class Recording(IDecoder inner) : IDecoder
-    {
-        public List<(int Rows, int Tokens)> Passes { get; } = [];
-        public Action<KvCache>? Cached { get; set; }
-        public Action? ReadingConfig { get; set; }
-
-        public TransformerConfig Config
-        {
-            get
-            {
-                ReadingConfig?.Invoke();
-                return inner.Config;
-            }
-        }
-
-        public int HiddenSize => inner.HiddenSize;
-        public int MaxSequenceLength => inner.MaxSequenceLength;
-        public IReadOnlyList<Parameter> Parameters => inner.Parameters;
-        public AttentionMode AttentionMode { get => inner.AttentionMode; set => inner.AttentionMode = value; }
-        public Parameter EmbedTokens => inner.EmbedTokens;
-        public LmHead? LmHead => inner.LmHead;
-        public Variable Forward(Tape tape, TokenBatch tokens) => inner.Forward(tape, tokens);
-
-        public Variable Forward(Tape tape, TokenBatch tokens, KvCache? cache)
-        {
-            Passes.Add((tokens.Batch, tokens.Seq));
-            if (cache is not null) Cached?.Invoke(cache);
-            return inner.Forward(tape, tokens, cache);
-        }
-    }
 }

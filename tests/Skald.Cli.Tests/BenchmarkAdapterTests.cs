@@ -5,7 +5,8 @@ namespace Skald.Cli.Tests;
 
 /// <summary>
 /// <c>skald benchmark --models</c> with PEFT adapter folders as model specs: an adapter on an embedding model is ranked
-/// at each <c>--truncate-dim</c> width as its base would be.
+/// at each <c>--truncate-dim</c> width as its base would be; an adapter on a cross-encoder is a reranker, as its base is
+/// (<c>bm25&gt;ADAPTER</c> alone, and the part after '&gt;' of <c>FIRST&gt;CE</c>), not an embedding model.
 /// </summary>
 public sealed class BenchmarkAdapterTests : IDisposable
 {
@@ -50,5 +51,17 @@ public sealed class BenchmarkAdapterTests : IDisposable
         var r = SkaldProcess.Run("benchmark", "--models", adapter, "--suite", Suite(), "--output", report, "--truncate-dim", "16,8", "--no-cache");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(["lora (16d)", "lora (8d)"], Ranked(report).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void AnAdapterOnACrossEncoderReranks()
+    {
+        // It was taken for an embedding model (no config.json of its own): ranked as one, and refused after '>'.
+        string reranker = Adapter(Path.Combine(dir, "ce-lora"), TestPaths.FixtureModel("ce-bert"), "bert.");
+        string first = Adapter(Path.Combine(dir, "lora"), TestPaths.FixtureModel("bert-cased-mean"));
+        string report = Path.Combine(dir, "report");
+        var r = SkaldProcess.Run("benchmark", "--models", $"{reranker},{first}>{reranker}", "--suite", Suite(), "--output", report, "--no-cache");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(["bm25>ce-lora", "lora>ce-lora"], Ranked(report).Order(StringComparer.Ordinal));
     }
 }

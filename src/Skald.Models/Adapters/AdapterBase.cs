@@ -107,6 +107,43 @@ public static class AdapterBase
     }
 
     /// <summary>
+    /// Whether the adapter folder <paramref name="adapter"/> loads as a cross-encoder (a sequence classifier): its
+    /// adapter_config.json (or that of an adapter it was trained on top of) has peft's <c>task_type</c> SEQ_CLS, as
+    /// <c>AutoPeftModel</c> picks the model class from it, or its base model is a cross-encoder
+    /// (<see cref="CrossEncoders.CrossEncoder.IsCrossEncoder"/>). A base that cannot be found is no cross-encoder here
+    /// (loading the folder says what is wrong).
+    /// </summary>
+    public static bool IsCrossEncoder(string adapter)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        if (IsSequenceClassification(adapter)) return true;
+        try
+        {
+            var (model, chain) = Expand(adapter, null);
+            return chain.Any(IsSequenceClassification) || CrossEncoders.CrossEncoder.IsCrossEncoder(model);
+        }
+        catch (Exception e) when (e is ModelFormatException or HubException)
+        {
+            return false;
+        }
+    }
+
+    // peft's task_type SEQ_CLS in the adapter folder's adapter_config.json (a file that cannot be read says nothing).
+    private static bool IsSequenceClassification(string adapter)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(adapter, PeftAdapters.ConfigFile)));
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("task_type", out var t)
+                && t.ValueKind == JsonValueKind.String && t.GetString() == "SEQ_CLS";
+        }
+        catch (Exception e) when (e is JsonException or IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Copies the adapter folder <paramref name="adapter"/> (adapter_config.json, adapter_model.safetensors and its
     /// <see cref="ChainFile"/>) into <paramref name="target"/>, a folder that will be read at <paramref name="finalPath"/>
     /// (a staging folder renamed into place), so that the copy loads as the original does: a base or earlier adapter

@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Skald.Models.Adapters;
+using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Models.Modules;
 
@@ -12,7 +14,9 @@ namespace Skald.Models;
 /// other tensor kept in its stored precision. Transformers and sentence-transformers load the result as a smaller
 /// model of the same architecture. For BERT, XLM-R, ModernBERT, NorBERT3, NorBERT4 (its config's <c>num_layers</c>),
 /// Llama-family and Gemma transformers (those whose layers are numbered <c>layer.{i}</c> / <c>layers.{i}</c> in their
-/// checkpoint keys).
+/// checkpoint keys). A PEFT adapter folder given as the source (<see cref="AdapterBase"/>) is cut as the model it loads
+/// as: its base's folder with the adapters merged, the weights written in float32 as <c>skald merge</c> writes them, so
+/// the result is a plain model folder that needs neither the base nor the adapter.
 /// </summary>
 public static partial class LayerTruncation
 {
@@ -28,7 +32,8 @@ public static partial class LayerTruncation
     /// </summary>
     public static int Write(string source, int layers, string output)
     {
-        var folder = ModelFolder.Read(source);
+        // An adapter folder: its base's folder and weights, the adapters merged into the loaded model's parameters.
+        var (folder, weightsPath, adapters) = SentenceEncoder.Sources(source);
         string configPath = Path.Combine(folder.TransformerPath, "config.json");
         using var model = SentenceEncoder.Load(source);
         if (!model.Transformer.ReportsHiddenStates)
@@ -49,7 +54,7 @@ public static partial class LayerTruncation
         if (model.Transformer.Config.ModelType != "gptbert" || config.ContainsKey("num_hidden_layers")) config["num_hidden_layers"] = layers;
         if (config["layer_types"] is JsonArray types && types.Count == total)
             config["layer_types"] = new JsonArray([.. types.Take(layers).Select(t => t?.DeepClone())]);
-        using var weights = Checkpoint.OpenFolder(folder.TransformerPath);
+        using var weights = Checkpoint.OpenFolder(weightsPath);
         var keep = weights.Keys.Where(k => LayerKey().Match(k) is not { Success: true } m || int.Parse(m.Groups[1].ValueSpan, provider: System.Globalization.CultureInfo.InvariantCulture) < layers)
             .Order(StringComparer.Ordinal).ToList();
         static bool IsFloat(SafeTensorsDType t) => t is SafeTensorsDType.F32 or SafeTensorsDType.F16 or SafeTensorsDType.BF16;
@@ -57,20 +62,43 @@ public static partial class LayerTruncation
             throw new ModelFormatException($"{source}: a quantized checkpoint; cut the layers of the float model, then quantize it");
         keep = [.. keep.Where(k => IsFloat(weights.DType(k)))]; // integer buffers (position_ids) are rebuilt by the loaders
         var floatTypes = keep.Select(weights.DType).Distinct().ToList();
-        var dtype = floatTypes.Count == 1 ? floatTypes[0] : SafeTensorsDType.F32; // mixed precisions: F32 holds each exactly
+        // mixed precisions: F32 holds each exactly; merged adapters: F32 holds the merged values
+        var dtype = floatTypes.Count == 1 && adapters.Count == 0 ? floatTypes[0] : SafeTensorsDType.F32;
+        var merged = adapters.Count == 0 ? null : Merged(model, keep);
         string transformerRelative = Path.GetRelativePath(folder.Path, folder.TransformerPath);
         StagingPaths.ReplaceFolder(output, tmp =>
         {
             CopyTree(folder.Path, tmp, skip: rel => Path.GetDirectoryName(rel) is var dir && (dir ?? "") == (transformerRelative == "." ? "" : transformerRelative)
                 && (WeightFiles.Contains(Path.GetFileName(rel)) || (Path.GetFileName(rel).StartsWith("model-", StringComparison.Ordinal) && rel.EndsWith(".safetensors", StringComparison.Ordinal))
-                    || Path.GetFileName(rel) == "config.json" || Path.GetFileName(rel) == "README.md"));
+                    || Path.GetFileName(rel) == "config.json" || Path.GetFileName(rel) == "README.md" || AdapterFiles.Contains(Path.GetFileName(rel))));
             string target = Path.Combine(tmp, transformerRelative);
             Directory.CreateDirectory(target);
             File.WriteAllText(Path.Combine(target, "config.json"), config.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
             SafeTensorsWriter.Write(Path.Combine(target, "model.safetensors"),
-                keep.Select(k => new TensorToWrite(k, weights.Shape(k), weights.Read(k, weights.Shape(k)))), dtype);
+                keep.Select(k => new TensorToWrite(k, weights.Shape(k), merged?.GetValueOrDefault(k) ?? weights.Read(k, weights.Shape(k)))), dtype);
         });
         return total;
+    }
+
+    // A sentence-transformers folder saved with a peft adapter on its Transformer holds these beside its config.json; the
+    // cut model has the adapter merged, so they stay behind.
+    private static readonly string[] AdapterFiles = [PeftAdapters.ConfigFile, PeftAdapters.WeightsFile, AdapterBase.ChainFile];
+
+    /// <summary>
+    /// The values of <paramref name="model"/>'s transformer parameters (adapters merged), by checkpoint key: a key
+    /// names the parameter it loads, once the architecture's key prefix (<c>bert.</c>, <c>model.</c>) is dropped.
+    /// </summary>
+    private static Dictionary<string, float[]> Merged(SentenceEncoder model, IEnumerable<string> keys)
+    {
+        var byName = model.Transformer.Parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        var prefixes = ArchitectureRegistry.KeyPrefixes(model.Transformer.Config);
+        var values = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        foreach (string key in keys)
+        {
+            string name = prefixes.FirstOrDefault(p => key.StartsWith(p, StringComparison.Ordinal)) is { } prefix ? key[prefix.Length..] : key;
+            if (byName.TryGetValue(name, out var p)) values[key] = p.Data.ToArray();
+        }
+        return values;
     }
 
     private static void CopyTree(string from, string to, Func<string, bool> skip)

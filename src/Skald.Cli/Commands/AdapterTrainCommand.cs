@@ -89,7 +89,8 @@ internal sealed class AdapterTrainCommand : Command
                 spec = HubModels.Resolve(spec, quiet);
                 if (!Directory.Exists(spec)) throw new InputException($"{spec}: model folder not found");
                 // The adapter is written as a router over the base's transformer: a static model has none to route.
-                if (Skald.Models.Modules.ModelFolder.Read(spec).IsStatic)
+                // (a PEFT adapter folder: its base's; the router's Transformer then records the adapter and its base)
+                if (Skald.Models.SentenceEncoder.Sources(spec).Folder.IsStatic)
                     throw new InputException($"{spec}: a static embedding model; a query adapter needs a transformer model (or an openai: endpoint)");
                 embedder = EvaluationEmbeddingModel.Load(spec, options);
             }

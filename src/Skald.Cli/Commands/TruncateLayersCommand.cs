@@ -9,11 +9,12 @@ namespace Skald.Cli.Commands;
 /// <summary>
 /// <c>skald truncate-layers</c>: a model folder with only its first N transformer layers (after training with
 /// <c>loss.adaptive_layer</c>, sentence-transformers' AdaptiveLayerLoss / Matryoshka2dLoss), a smaller model of the
-/// same architecture that every loader reads (<see cref="LayerTruncation"/>).
+/// same architecture that every loader reads (<see cref="LayerTruncation"/>); a PEFT adapter folder is cut as its base with
+/// the adapter merged.
 /// </summary>
 internal sealed class TruncateLayersCommand : Command
 {
-    private readonly Option<string> model = CliOptions.Text("--model", "Model folder, or a hub id org/name[@revision]", "DIR|ID", required: true);
+    private readonly Option<string> model = CliOptions.Text("--model", "Model folder, a PEFT adapter folder (cut with the adapter merged), or a hub id org/name[@revision]", "DIR|ID", required: true);
     private readonly Option<int?> layers = CliOptions.Int("--layers", "Transformer layers to keep (the first N)", min: 1);
     private readonly Option<string> output = CliOptions.Text("--output", "New folder for the smaller model (must not exist or be empty)", "DIR", required: true);
 

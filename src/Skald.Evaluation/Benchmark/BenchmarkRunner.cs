@@ -202,9 +202,9 @@ public static class BenchmarkRunner
             ModelFolder source;
             try
             {
-                source = ModelFolder.Read(local);
+                source = SentenceEncoder.Sources(local).Folder; // an adapter folder: its base's modules say dense or sparse
             }
-            catch (ModelFormatException e)
+            catch (Exception e) when (e is ModelFormatException or HubException)
             {
                 throw new EvaluationException(e.Message);
             }

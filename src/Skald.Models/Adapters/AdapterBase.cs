@@ -85,13 +85,8 @@ public static class AdapterBase
     public static IReadOnlyList<string> Earlier(string adapter, bool cachedOnly = false)
     {
         string file = Path.Combine(adapter, ChainFile);
-        if (!File.Exists(file)) return [];
-        using var doc = JsonFiles.Read(file);
-        if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("adapters", out var list)
-            || list.ValueKind != JsonValueKind.Array || list.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String || e.GetString()!.Length == 0))
-            throw new ModelFormatException($"{file}: expected {{\"adapters\": [folder or hub id, ...]}}");
         var found = new List<string>();
-        foreach (string name in list.EnumerateArray().Select(e => e.GetString()!))
+        foreach (string name in Recorded(adapter))
         {
             string what = $"{file}: adapters entry \"{name}\" (an adapter merged into the base before this one was trained)";
             string how = $"give the chain yourself with --model BASE --adapters {Hint(adapter, [name])}";
@@ -109,6 +104,87 @@ public static class AdapterBase
             }
         }
         return found;
+    }
+
+    /// <summary>
+    /// Whether the adapter folder <paramref name="adapter"/> loads as a cross-encoder (a sequence classifier): its
+    /// adapter_config.json (or that of an adapter it was trained on top of) has peft's <c>task_type</c> SEQ_CLS, as
+    /// <c>AutoPeftModel</c> picks the model class from it, or its base model is a cross-encoder
+    /// (<see cref="CrossEncoders.CrossEncoder.IsCrossEncoder"/>). A base that cannot be found is no cross-encoder here
+    /// (loading the folder says what is wrong).
+    /// </summary>
+    public static bool IsCrossEncoder(string adapter)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        if (IsSequenceClassification(adapter)) return true;
+        try
+        {
+            var (model, chain) = Expand(adapter, null);
+            return chain.Any(IsSequenceClassification) || CrossEncoders.CrossEncoder.IsCrossEncoder(model);
+        }
+        catch (Exception e) when (e is ModelFormatException or HubException)
+        {
+            return false;
+        }
+    }
+
+    // peft's task_type SEQ_CLS in the adapter folder's adapter_config.json (a file that cannot be read says nothing).
+    private static bool IsSequenceClassification(string adapter)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(adapter, PeftAdapters.ConfigFile)));
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("task_type", out var t)
+                && t.ValueKind == JsonValueKind.String && t.GetString() == "SEQ_CLS";
+        }
+        catch (Exception e) when (e is JsonException or IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Copies the adapter folder <paramref name="adapter"/> (adapter_config.json, adapter_model.safetensors and its
+    /// <see cref="ChainFile"/>) into <paramref name="target"/>, a folder that will be read at <paramref name="finalPath"/>
+    /// (a staging folder renamed into place), so that the copy loads as the original does: a base or earlier adapter
+    /// named as a folder relative to <paramref name="adapter"/> is written as that folder's full path (base) or relative
+    /// to <paramref name="finalPath"/> (earlier adapters, as <see cref="ChainJson"/> writes them); hub ids stay as given.
+    /// </summary>
+    public static void CopyTo(string adapter, string target, string finalPath)
+    {
+        ArgumentNullException.ThrowIfNull(adapter);
+        string file = Path.Combine(adapter, PeftAdapters.ConfigFile);
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(file)) as System.Text.Json.Nodes.JsonObject
+            ?? throw new ModelFormatException($"{file}: expected a JSON object");
+        if (config[BaseKey] is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out string? name) && Folder(adapter, name) is { } baseFolder)
+            config[BaseKey] = baseFolder;
+        File.WriteAllText(Path.Combine(target, PeftAdapters.ConfigFile), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        File.Copy(Path.Combine(adapter, PeftAdapters.WeightsFile), Path.Combine(target, PeftAdapters.WeightsFile), overwrite: true);
+        string chain = Path.Combine(target, ChainFile);
+        if (File.Exists(chain)) File.Delete(chain);
+        var earlier = Recorded(adapter);
+        if (earlier.Count > 0) File.WriteAllText(chain, ChainJson(finalPath, [.. earlier.Select(e => Folder(adapter, e) ?? e)]));
+    }
+
+    // The entries of an adapter's ChainFile as written, not located (empty without the file); a file of another form is one line.
+    private static IReadOnlyList<string> Recorded(string adapter)
+    {
+        string file = Path.Combine(adapter, ChainFile);
+        if (!File.Exists(file)) return [];
+        using var doc = JsonFiles.Read(file);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("adapters", out var list)
+            || list.ValueKind != JsonValueKind.Array || list.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.String || e.GetString()!.Length == 0))
+            throw new ModelFormatException($"{file}: expected {{\"adapters\": [folder or hub id, ...]}}");
+        return [.. list.EnumerateArray().Select(e => e.GetString()!)];
+    }
+
+    // A name recorded in an adapter folder that is a folder (absolute, beside the adapter, or relative to the working
+    // directory, as Locate finds it), as a full path; null for a hub id.
+    private static string? Folder(string adapter, string name)
+    {
+        string beside = Path.IsPathRooted(name) ? name : Path.GetFullPath(Path.Combine(adapter, name));
+        if (Directory.Exists(beside)) return beside;
+        return Directory.Exists(name) ? Path.GetFullPath(name) : null;
     }
 
     // adapter_config.json's base_model_name_or_path, located; else one line naming the file, the key and the value.

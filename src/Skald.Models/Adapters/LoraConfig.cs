@@ -10,8 +10,9 @@ namespace Skald.Models.Adapters;
 /// rsLoRA), <see cref="Dropout"/> and the target modules — a list (a module matches when its name equals an entry or
 /// ends with "." + entry) or a regular expression (matching the whole module name). DoRA (<see cref="UseDora"/>) is read
 /// and written; of a saved adapter, <c>rank_pattern</c> and <c>alpha_pattern</c> give a module its own rank and alpha
-/// (<see cref="RankFor"/>, <see cref="AlphaFor"/>: peft's get_pattern_key), while <c>layers_to_transform</c> and
-/// <c>layers_pattern</c> need nothing more (the saved tensors say which modules have an adapter); <c>modules_to_save</c> names modules whose whole tensors the adapter file
+/// (<see cref="RankFor"/>, <see cref="AlphaFor"/>: peft's get_pattern_key), and <c>layers_to_transform</c>,
+/// <c>layers_pattern</c> and <c>exclude_modules</c> narrow which modules are targeted as peft's
+/// check_target_module_exists narrows them (<see cref="Targets"/>); <c>modules_to_save</c> names modules whose whole tensors the adapter file
 /// holds (<see cref="ModulesToSave"/>). Options Skald does not implement (fan_in_fan_out, bias other than "none",
 /// lora_bias, layer_replication, trainable_token_indices, alora_invocation_tokens) are refused by name.
 /// The defaults are LLM2Vec's.
@@ -107,10 +108,64 @@ public sealed record LoraConfig
     /// <summary>The factor B·A is multiplied by.</summary>
     public float Scale => UseRsLora ? Alpha / MathF.Sqrt(R) : Alpha / R;
 
-    /// <summary>Whether the module <paramref name="module"/> (a weight key without <c>.weight</c>) takes an adapter.</summary>
-    public bool Targets(string module) => TargetPattern is { } p
-        ? Regex.IsMatch(module, "^(?:" + p + ")$", RegexOptions.CultureInvariant)
-        : TargetModules.Any(t => module == t || module.EndsWith("." + t, StringComparison.Ordinal));
+    /// <summary>
+    /// peft's layers_to_transform: the layer indices whose modules are targeted (a single index is a list of one); null
+    /// (or absent, or an empty list) for every layer.
+    /// </summary>
+    public IReadOnlyList<int>? LayersToTransform { get; init; }
+
+    /// <summary>peft's layers_pattern: the names of the module lists whose index <see cref="LayersToTransform"/> reads (empty: any).</summary>
+    public IReadOnlyList<string> LayersPattern { get; init; } = [];
+
+    /// <summary>peft's exclude_modules as a list: module names (or dotted suffixes) never targeted.</summary>
+    public IReadOnlyList<string> ExcludeModules { get; init; } = [];
+
+    /// <summary>peft's exclude_modules as a string: a regular expression over whole module names never targeted; or null.</summary>
+    public string? ExcludePattern { get; init; }
+
+    /// <summary>
+    /// Whether the module <paramref name="module"/> (a weight key without <c>.weight</c>) takes an adapter, as peft's
+    /// check_target_module_exists decides: not when <see cref="ExcludeModules"/> / <see cref="ExcludePattern"/> names it;
+    /// else when <see cref="TargetPattern"/> matches the whole name, or the name is a <see cref="TargetModules"/> entry,
+    /// or ends with "." + an entry and — with <see cref="LayersToTransform"/> — lies in one of those layers (the
+    /// number after the last <c>.{layers_pattern}.</c> in the name, or with no pattern after any dotted part preceded
+    /// by another; a name without one is not targeted). As in peft, the layers do not narrow a regular expression or an
+    /// entry equal to the whole name.
+    /// </summary>
+    public bool Targets(string module)
+    {
+        if (Excludes(module)) return false;
+        if (TargetPattern is { } p) return FullMatch(p, module);
+        if (TargetModules.Contains(module)) return true;
+        return TargetModules.Any(t => module.EndsWith("." + t, StringComparison.Ordinal)) && InLayers(module);
+    }
+
+    /// <summary>Whether exclude_modules names <paramref name="module"/> (a list entry equal to it or a dotted suffix of it, or a regular expression matching it whole).</summary>
+    public bool Excludes(string module)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        return ExcludePattern is { } x ? FullMatch(x, module) : ExcludeModules.Any(e => module == e || module.EndsWith("." + e, StringComparison.Ordinal));
+    }
+
+    /// <summary>Whether <paramref name="module"/> lies in a layer of <see cref="LayersToTransform"/> (peft's re.match over the name).</summary>
+    private bool InLayers(string module)
+    {
+        if (LayersToTransform is not { Count: > 0 } layers) return true;
+        IReadOnlyList<string> patterns = LayersPattern.Count == 0 ? [@"[^.]*"] : LayersPattern;
+        foreach (string pattern in patterns)
+        {
+            var m = Regex.Match(module, @"^.*\.(?:" + pattern + @")\.(?<layer>\d+)\.", RegexOptions.CultureInvariant);
+            if (m.Success) return int.TryParse(m.Groups["layer"].ValueSpan, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index) && layers.Contains(index);
+        }
+        return false;
+    }
+
+    private static bool FullMatch(string pattern, string module) => Regex.IsMatch(module, "^(?:" + pattern + ")$", RegexOptions.CultureInvariant);
+
+    /// <summary>What the config targets, for messages: target_modules, and the layers and exclusions that narrow it.</summary>
+    public string DescribeTargets() => (TargetPattern ?? string.Join(", ", TargetModules))
+        + (LayersToTransform is { Count: > 0 } l ? $"; layers_to_transform {string.Join(", ", l)}" + (LayersPattern.Count > 0 ? $" of {string.Join(", ", LayersPattern)}" : "") : "")
+        + (ExcludePattern is { } x ? $"; exclude_modules {x}" : ExcludeModules.Count > 0 ? $"; exclude_modules {string.Join(", ", ExcludeModules)}" : "");
 
     /// <summary>Reads <c>adapter_config.json</c>; anything unsupported is a <see cref="ModelFormatException"/> naming the file and key.</summary>
     public static LoraConfig Read(string path)
@@ -186,6 +241,7 @@ public sealed record LoraConfig
                 : ms.ValueKind == JsonValueKind.Array && ms.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) ? [.. ms.EnumerateArray().Select(e => e.GetString()!)]
                 : throw new ModelFormatException($"{path}: modules_to_save must be a list of module names, not {ms.GetRawText()}"),
         };
+        config = Layers(root, path, config);
         return root.TryGetProperty("target_modules", out var tm) ? tm.ValueKind switch
         {
             JsonValueKind.String => config with { TargetPattern = tm.GetString(), TargetModules = [] },
@@ -194,6 +250,47 @@ public sealed record LoraConfig
             _ => throw new ModelFormatException($"{path}: target_modules must be a list of names or a regular expression"),
         } : throw new ModelFormatException($"{path}: target_modules is missing");
     }
+
+    /// <summary>
+    /// layers_to_transform (an index or a list of them), layers_pattern and exclude_modules (a name, a list of names, or
+    /// for exclude_modules a regular expression); null or absent for none, anything else names the key.
+    /// </summary>
+    private static LoraConfig Layers(JsonElement root, string path, LoraConfig config)
+    {
+        if (root.TryGetProperty("layers_to_transform", out var lt) && lt.ValueKind != JsonValueKind.Null)
+        {
+            config = config with
+            {
+                LayersToTransform = lt.ValueKind == JsonValueKind.Number && lt.TryGetInt32(out int one) && one >= 0 ? [one]
+                    : lt.ValueKind == JsonValueKind.Array && lt.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int i) && i >= 0)
+                        ? [.. lt.EnumerateArray().Select(e => e.GetInt32())]
+                    : throw new ModelFormatException($"{path}: layers_to_transform must be a layer index or a list of them, not {lt.GetRawText()}"),
+            };
+        }
+        if (Names(root, "layers_pattern", path) is { } lp)
+            config = config with { LayersPattern = lp.Pattern is { } one ? (one.Length == 0 ? [] : [one]) : lp.List };
+        if (Names(root, "exclude_modules", path) is { } ex)
+            config = config with { ExcludePattern = ex.Pattern is { Length: > 0 } pattern ? pattern : null, ExcludeModules = ex.List };
+        foreach (var (key, pattern) in config.LayersPattern.Select(p => ("layers_pattern", p)).Append(("exclude_modules", config.ExcludePattern ?? "")))
+        {
+            try
+            {
+                _ = new Regex(pattern, RegexOptions.CultureInvariant);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ModelFormatException($"{path}: {key} \"{pattern}\" is not a valid regular expression ({e.Message})");
+            }
+        }
+        return config;
+    }
+
+    /// <summary>A string (Pattern) or a list of strings (List), or null when absent or null; anything else names the key.</summary>
+    private static (string? Pattern, IReadOnlyList<string> List)? Names(JsonElement o, string key, string path) =>
+        !o.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null ? null
+        : v.ValueKind == JsonValueKind.String ? (v.GetString(), [])
+        : v.ValueKind == JsonValueKind.Array && v.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String) ? (null, [.. v.EnumerateArray().Select(e => e.GetString()!)])
+        : throw new ModelFormatException($"{path}: {key} must be a name or a list of names, not {v.GetRawText()}");
 
     /// <summary>adapter_config.json as peft writes it (the keys peft needs to load the adapter onto the base model).</summary>
     public JsonObject ToJson() => new()

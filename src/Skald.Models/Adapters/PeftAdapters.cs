@@ -167,22 +167,22 @@ public static partial class PeftAdapters
 
     /// <summary>
     /// Whether peft makes a LoRA layer for <paramref name="module"/> (a tensor key without its lora suffix), as
-    /// check_target_module_exists decides: its name under <c>base_model.model.</c> (or, for Skald's own adapters on a
-    /// ForCausalLM or classifier, that name without its first part) equals a target_modules entry or ends with
-    /// "." + one, or fully matches target_modules given as a regular expression. Tensors of other modules peft leaves
-    /// unloaded (it warns of unexpected keys), so they are not merged either.
+    /// check_target_module_exists decides (<see cref="LoraConfig.Targets"/>: target_modules, layers_to_transform /
+    /// layers_pattern, exclude_modules) for its name under <c>base_model.model.</c> (or, for Skald's own adapters on a
+    /// ForCausalLM or classifier, that name without its first part). Tensors of other modules peft leaves unloaded (it
+    /// warns of unexpected keys), so they are not merged either.
     /// </summary>
     private static bool Targeted(LoraConfig targets, string module)
     {
         string name = Unprefixed(module);
         int dot = name.IndexOf('.');
-        return targets.Targets(name) || dot > 0 && targets.Targets(name[(dot + 1)..]);
+        return targets.Targets(name) || dot > 0 && !targets.Excludes(name) && targets.Targets(name[(dot + 1)..]);
     }
 
     /// <summary>The one line saying which adapter tensors were left out: how many, one key, and the targets.</summary>
     private static string UntargetedNotice(string file, LoraConfig config, IReadOnlyList<string> keys, int merged) =>
         $"warning: {file}: {keys.Count} adapter tensor(s) belong to modules outside {ConfigFile}'s target_modules " +
-        $"({config.TargetPattern ?? string.Join(", ", config.TargetModules)}), e.g. {keys[0]}; peft does not load them, and they are not merged" +
+        $"({config.DescribeTargets()}), e.g. {keys[0]}; peft does not load them, and they are not merged" +
         (merged == 0 ? " (nothing of this adapter is merged)" : "");
 
     /// <summary>
@@ -237,7 +237,9 @@ public static partial class PeftAdapters
         if (!all) return config;
         var names = parameters.Where(p => !p.IsTable).Select(Module).OfType<string>()
             .Select(m => m[(m.LastIndexOf('.') + 1)..]).Where(n => n != "lm_head").Distinct(StringComparer.Ordinal).ToList();
-        return config with { TargetPattern = null, TargetModules = names };
+        // peft spells all-linear out as whole module names, which check_target_module_exists takes without consulting
+        // layers_to_transform: every linear layer is targeted
+        return config with { TargetPattern = null, TargetModules = names, LayersToTransform = null };
     }
 
     // peft's Embedding LoRA on a [V, C] table: A [r, V] zeros, B [C, r] ~ N(0, 1) (update_layer_embedding, reset_lora_parameters);

@@ -243,10 +243,12 @@ public sealed class CrossEncoder
 
     /// <summary>
     /// Whether <paramref name="folder"/> holds a cross-encoder: a config.json whose architectures names a
-    /// <c>*ForSequenceClassification</c> class (as sentence-transformers' CrossEncoder decides) and no modules.json.
+    /// <c>*ForSequenceClassification</c> class (as sentence-transformers' CrossEncoder decides) and no modules.json; or a
+    /// PEFT adapter folder that loads as one (<see cref="AdapterBase.IsCrossEncoder"/>).
     /// </summary>
     public static bool IsCrossEncoder(string folder)
     {
+        if (ModelFolder.IsAdapterFolder(folder)) return AdapterBase.IsCrossEncoder(folder);
         string config = System.IO.Path.Combine(folder, "config.json");
         if (!File.Exists(config) || File.Exists(System.IO.Path.Combine(folder, "modules.json"))) return false;
         try

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Skald.Models;
+using Skald.Models.Adapters;
 using Skald.Models.Checkpoints;
 using Skald.Models.Modules;
 using Skald.Training.Output;
@@ -20,6 +21,11 @@ namespace Skald.Training.EmbeddingAdapters;
 /// Dense modules (<c>query_N_Dense</c>). <c>SentenceTransformer(path).encode_query</c> then gives adapter(base(q)),
 /// <c>encode_document</c> base(d), and <see cref="SentenceEncoder.Load(string, IReadOnlyList{string}?, Skald.Tensors.WeightPrecision)"/> reads it back (<see cref="RouterConfig"/>).
 /// <para>
+/// A base loaded from a PEFT adapter folder (its base with the adapter merged) keeps the adapter: the Transformer module is
+/// written as sentence-transformers saves one with a peft adapter on it, the adapter recording its base and earlier
+/// adapters (<see cref="AdapterBase.CopyTo"/>), not the base's weights.
+/// </para>
+/// <para>
 /// A remote base model cannot be a sentence-transformers module: <see cref="SaveRemote"/> writes the adapter's Dense
 /// folders and <c>remote_adapter.json</c> naming the remote model (Skald's own format; Python cannot load it).
 /// </para>
@@ -37,6 +43,7 @@ public static class RouterFolderWriter
         var folder = baseModel.Folder;
         if (folder.DefaultRoute is not null) throw new ModelFormatException($"{folder.Path}: the base model is already a Router; adapt its base instead");
         if (folder.Llm2Vec is not null) throw new ModelFormatException($"{folder.Path}: an LLM2Vec folder cannot be a sentence-transformers Router route");
+        string? peft = PeftSource(baseModel);
         Stage(output, dir =>
         {
             var types = new JsonObject();
@@ -57,6 +64,7 @@ public static class RouterFolderWriter
                 {
                     CopyModule(path, target, isRoot: Path.GetFullPath(path) == Path.GetFullPath(folder.Path));
                 }
+                if (shortType == "Transformer" && peft is not null) WriteAdapterModule(peft, target, Path.Combine(Path.GetFullPath(output), id));
                 if (shortType == "Transformer" && !File.Exists(Path.Combine(target, "sentence_bert_config.json")))
                     WriteJson(Path.Combine(target, "sentence_bert_config.json"), new JsonObject { ["max_seq_length"] = baseModel.MaxSeqLength, ["do_lower_case"] = false });
                 types[id] = ClassPath(type);
@@ -77,6 +85,36 @@ public static class RouterFolderWriter
             }));
             WriteJson(Path.Combine(dir, "config_sentence_transformers.json"), ModelSaver.SentenceTransformersConfig(folder));
         });
+    }
+
+    /// <summary>
+    /// The PEFT adapter folder whose base, with it merged, <paramref name="model"/> was loaded as: the adapter folder given
+    /// as the model (<see cref="SentenceEncoder.Source"/>), or the Transformer module of a sentence-transformers folder saved
+    /// with an adapter on it; null for a model without adapters. A model with adapters merged besides those (loaded with
+    /// <c>--adapters</c>) is refused: the route would name only some of them.
+    /// </summary>
+    private static string? PeftSource(SentenceEncoder model)
+    {
+        if (model.Adapters.Count == 0) return null;
+        string? peft = ModelFolder.IsAdapterFolder(model.Source) ? model.Source
+            : ModelFolder.IsAdapterModule(model.Folder.TransformerPath) ? model.Folder.TransformerPath : null;
+        if (peft is null || SentenceEncoder.Sources(model.Source).Adapters.Count != model.Adapters.Count)
+            throw new ModelFormatException(
+                $"{model.Source}: loaded with other PEFT adapters merged ({string.Join(", ", model.Adapters)}); merge them into one model folder with skald merge and adapt that");
+        return peft;
+    }
+
+    /// <summary>
+    /// The Transformer module <paramref name="target"/> as sentence-transformers saves one with a peft adapter on it: the
+    /// base's config and tokenizer without its weights, and the adapter (<see cref="AdapterBase.CopyTo"/>: its base and
+    /// the adapters it was trained on top of recorded, so the route loads base + chain + adapter, as the model was loaded).
+    /// </summary>
+    private static void WriteAdapterModule(string adapter, string target, string finalPath)
+    {
+        foreach (var file in Directory.GetFiles(target).Where(f => Path.GetFileName(f) is "model.safetensors" or "model.safetensors.index.json"
+            || Path.GetFileName(f).StartsWith("model-", StringComparison.Ordinal) && f.EndsWith(".safetensors", StringComparison.Ordinal)))
+            File.Delete(file);
+        AdapterBase.CopyTo(adapter, target, finalPath);
     }
 
     /// <summary>

@@ -118,4 +118,17 @@ public sealed class ModelReleaseCommandTests
         Assert.Equal(0, InProcessSkald.Run("mine", "bitext", "--model", dense, "--source", texts, "--target", texts, "--output", Path.Combine(dir, "bitext.jsonl"), "-q"));
         Assert.Equal(0, OpenFiles.Count(weights));
     }
+
+    [Fact]
+    public void TrainReleasesTheTeacherWhenTheRunIsDone()
+    {
+        if (!OpenFiles.Visible) return;
+        string teacher = Copy("bert-cased-mean", out string weights), dir = TestPaths.NewTempDir();
+        string data = Path.Combine(dir, "bitext.jsonl"), config = Path.Combine(dir, "config.yaml");
+        File.WriteAllText(data, string.Concat(Enumerable.Range(0, 8).Select(i => $"{{\"nb\": \"Hus nummer {i} ligger ved sjøen.\", \"sv\": \"Hus nummer {i} ligger vid sjön.\"}}\n")));
+        File.WriteAllText(config, $"model:\n  path: {TestPaths.FixtureModel("bert-cased-mean")}\ndata:\n  train: {data}\ntraining:\n  batch_size: 4\n  max_steps: 2\n" +
+            $"output:\n  dir: {Path.Combine(dir, "out")}\nloss:\n  type: mse\n  teacher: {teacher}\n");
+        Assert.Equal(0, InProcessSkald.Run("train", "--config", config, "-q"));
+        Assert.Equal(0, OpenFiles.Count(weights));
+    }
 }

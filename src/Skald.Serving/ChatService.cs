@@ -6,7 +6,8 @@ namespace Skald.Serving;
 /// A chat model served at <c>POST /v1/chat/completions</c>: any <see cref="IChatClient"/>, in Skald a local decoder
 /// (<see cref="Skald.Models.Generation.SkaldChatClient"/>), with the id it answers as, the API key and body limit
 /// of its endpoint and the metrics it counts into. An <see cref="ArgumentException"/> from the client (what it cannot
-/// answer: a conversation longer than the context, a template that refuses the roles) is the client's 400.
+/// answer: a conversation longer than the context, a template that refuses the roles) is the client's 400. The client
+/// stays the caller's, as Microsoft.Extensions.AI's wrappers leave what they are given: dispose it after the app stops.
 /// </summary>
 public sealed class ChatService
 {

@@ -10,7 +10,8 @@ namespace Skald.Serving;
 /// Maps OpenAI's chat completions endpoint into an ASP.NET Core app, for a local decoder LLM (or any
 /// <see cref="IChatClient"/>), and for a local decoder OpenAI's legacy text completions too:
 /// <code>
-/// var chat = new ChatService(new SkaldChatClient(TextGenerator.Load("models/my-sft-model")), "my-sft-model");
+/// using var client = SkaldChatClient.Load("models/my-sft-model"); // the app's: disposed (with its generator) after Run returns
+/// var chat = new ChatService(client, "my-sft-model");
 /// app.MapSkaldChat(chat);                  // POST /v1/chat/completions, /v1/completions, GET /v1/models
 /// app.MapSkaldChat(chat, embeddings);      // beside MapSkaldEmbeddings: one /v1/models lists both
 /// </code>

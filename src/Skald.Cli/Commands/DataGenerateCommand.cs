@@ -117,9 +117,10 @@ internal sealed class DataGenerateCommand : Command
         });
         if (p.GetValue(roundTrip) is { } rt)
         {
-            ICandidateScorer scorer = rt.Equals("bm25", StringComparison.OrdinalIgnoreCase) ? new Bm25CandidateScorer(new Bm25Model())
-                : Directory.Exists(rt) ? new DenseCandidateScorer(EvaluationEmbeddingModel.Load(rt))
+            using var dense = rt.Equals("bm25", StringComparison.OrdinalIgnoreCase) ? null
+                : Directory.Exists(rt) ? EvaluationEmbeddingModel.Load(rt)
                 : throw new InputException($"{rt}: model folder not found (or use --round-trip bm25)");
+            ICandidateScorer scorer = dense is null ? new Bm25CandidateScorer(new Bm25Model()) : new DenseCandidateScorer(dense);
             set = RoundTripFilter.Apply(set, scorer, p.GetValue(roundTripK) ?? 10);
         }
         var unit = p.GetValue(heldOut) == "documents" ? HeldOutUnit.Documents : HeldOutUnit.Queries;

@@ -77,13 +77,14 @@ internal sealed class DataMineNegativesCommand : Command
         var pairs = set.Rows.Select(row => (row[0], row[1])).ToList();
         var extra = p.GetValue(corpus) is { } c ? ReadCorpus(c) : null;
         string spec = p.GetValue(model)!;
-        ICandidateScorer scorer = spec.Equals("bm25", StringComparison.OrdinalIgnoreCase)
-            ? new Bm25CandidateScorer(new Bm25Model(), p.GetValue(language))
+        using var dense = spec.Equals("bm25", StringComparison.OrdinalIgnoreCase) ? null
             : Directory.Exists(spec)
-                ? new DenseCandidateScorer(EvaluationEmbeddingModel.Load(spec, new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, CacheDirectory = p.GetValue(cache) }))
+                ? EvaluationEmbeddingModel.Load(spec, new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, CacheDirectory = p.GetValue(cache) })
                 : throw new InputException($"{spec}: model folder not found (or use --model bm25)");
-        if (p.GetValue(crossEncoder) is { } ce)
-            scorer = new CrossEncoderCandidateScorer(scorer, QuantizeOption.Apply(Rerankers.Load(ce, quiet), null, quiet),
+        ICandidateScorer scorer = dense is null ? new Bm25CandidateScorer(new Bm25Model(), p.GetValue(language)) : new DenseCandidateScorer(dense);
+        using var reranker = p.GetValue(crossEncoder) is { } ce ? Rerankers.Load(ce, quiet) : null;
+        if (reranker is not null)
+            scorer = new CrossEncoderCandidateScorer(scorer, QuantizeOption.Apply(reranker, null, quiet),
                 new Skald.Models.CrossEncoders.CrossEncoderOptions { BatchSize = p.GetValue(batchSize) ?? 32 });
         var mined = HardNegativeMiner.Mine(pairs, (set.Columns[0], set.Columns[1]), scorer, options, extra);
         MinedDataWriter.Write(mined, p.GetValue(output)!);

@@ -99,7 +99,8 @@ internal sealed class EvaluateCommand : Command
                 throw new UsageException($"{Named(retrieval.Quantization)} applies to retrieval tasks; this one is {definition.Kind.ToString().ToLowerInvariant()}");
             if (retrieval.ApproximateOption is { } approximate && definition.Kind != TaskKind.Retrieval)
                 throw new UsageException($"{approximate} applies to retrieval tasks; this one is {definition.Kind.ToString().ToLowerInvariant()}");
-            var result = TaskEvaluator.Create(definition, retrieval).Evaluate(WithReranker(p, retrieval));
+            using var loaded = new LoadedModels(); // the models the evaluation loads, disposed when it is done or fails
+            var result = TaskEvaluator.Create(definition, retrieval).Evaluate(WithReranker(p, retrieval, loaded));
             string json = result.ToJson();
             if (outputPath is null) Console.WriteLine(json);
             else AtomicFile.Write(outputPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));
@@ -137,7 +138,7 @@ internal sealed class EvaluateCommand : Command
     /// A cross-encoder given as --model (it scores a reranking task's candidates), or --model's retrieval reranked by the
     /// --rerank cross-encoder, or --model as it is.
     /// </summary>
-    private IEvaluationModel WithReranker(ParseResult p, RetrievalOptions retrieval)
+    private IEvaluationModel WithReranker(ParseResult p, RetrievalOptions retrieval, LoadedModels loaded)
     {
         bool quiet = p.GetValue(CliOptions.Quiet);
         var ceOptions = new CrossEncoderOptions { BatchSize = p.GetValue(batchSize) ?? 32 };
@@ -148,18 +149,18 @@ internal sealed class EvaluateCommand : Command
             if (p.GetValue(rerank) is not null) throw new UsageException("--model is a cross-encoder already; --rerank takes the cross-encoder when --model is the first stage");
             if (retrieval.Quantization is not null) throw new UsageException($"{Named(retrieval.Quantization)} applies to embedding models, not to a cross-encoder");
             if (retrieval.ApproximateOption is { } approximate) throw new UsageException($"{approximate} applies to embedding models, not to a cross-encoder");
-            return new CrossEncoderRetriever(QuantizeOption.Apply(Rerankers.Load(local, quiet), p.GetValue(quantize), quiet), options: ceOptions);
+            return new CrossEncoderRetriever(QuantizeOption.Apply(loaded.Own(Rerankers.Load(local, quiet)), p.GetValue(quantize), quiet), options: ceOptions);
         }
         if (p.GetValue(rerankCausalLm) && p.GetValue(rerank) is null) throw new UsageException("--rerank-causal-lm needs --rerank DIR");
-        var first = CreateModel(p, retrieval);
+        var first = CreateModel(p, retrieval, loaded);
         if (p.GetValue(rerank) is not { } reranker) return first;
         var stage = first as IRetrievalModel ?? EmbeddingRetriever.For((IEmbeddingModel)first, retrieval.LongDocuments, retrieval.Quantization, retrieval.Ivf, retrieval.Hnsw);
-        var ce = QuantizeOption.Apply(Rerankers.Load(reranker, quiet, p.GetValue(rerankCausalLm)), p.GetValue(quantize), quiet);
+        var ce = QuantizeOption.Apply(loaded.Own(Rerankers.Load(reranker, quiet, p.GetValue(rerankCausalLm))), p.GetValue(quantize), quiet);
         return new CrossEncoderRetriever(ce, stage, p.GetValue(rerankCandidates) ?? 100, ceOptions);
     }
 
     /// <summary>bm25 (with --k1/--b/--no-stem), hybrid:DIR (with --fusion/--alpha/--normalization), openai:URL#MODEL, or a model folder.</summary>
-    private IEvaluationModel CreateModel(ParseResult p, RetrievalOptions retrieval)
+    private IEvaluationModel CreateModel(ParseResult p, RetrievalOptions retrieval, LoadedModels loaded)
     {
         string spec = p.GetValue(model)!;
         var defaults = new Bm25Parameters();
@@ -192,7 +193,7 @@ internal sealed class EvaluateCommand : Command
             if (p.GetValue(normalization) is { } n) fused = fused with { Normalization = FusionOptions.ParseNormalization(n)!.Value };
             string dir = HubModels.Resolve(hybrid.Model, p.GetValue(CliOptions.Quiet));
             if (!Directory.Exists(dir)) throw new InputException($"{dir}: model folder not found");
-            return new HybridRetriever(new Bm25Model(bm25), EmbeddingRetriever.For(Quantized(EvaluationEmbeddingModel.Load(dir, options), p), retrieval.LongDocuments, retrieval.Quantization, retrieval.Ivf, retrieval.Hnsw), fused);
+            return new HybridRetriever(new Bm25Model(bm25), EmbeddingRetriever.For(Quantized(loaded.Own(EvaluationEmbeddingModel.Load(dir, options)), p), retrieval.LongDocuments, retrieval.Quantization, retrieval.Ivf, retrieval.Hnsw), fused);
         }
         if (p.GetValue(fusion) is not null || p.GetValue(alpha) is not null || p.GetValue(normalization) is not null)
             throw new InputException("--fusion, --alpha and --normalization apply to hybrid:DIR models only");
@@ -209,7 +210,7 @@ internal sealed class EvaluateCommand : Command
         }
         spec = HubModels.Resolve(spec, p.GetValue(CliOptions.Quiet));
         if (!Directory.Exists(spec)) throw new InputException($"{spec}: model folder not found (or use --model bm25)");
-        return Quantized(EvaluationEmbeddingModel.Load(spec, options), p);
+        return Quantized(loaded.Own(EvaluationEmbeddingModel.Load(spec, options)), p);
     }
 
     private EvaluationEmbeddingModel Quantized(EvaluationEmbeddingModel model, ParseResult p)

@@ -99,7 +99,7 @@ internal sealed class GenerateCommand : Command
         TextGenerator.CheckFolders(folder, adapterFolders); // named as such before the journal reads them
         // a journal of another run is refused before the model loads
         using var resume = GenerateJournal.Open(journalPath, GenerateJournal.RunOf(RunFingerprint.OfFile(inputPath), folder, adapterFolders, options, batch, quantizeValue, weightsValue));
-        var generator = TextGenerator.Load(folder, adapterFolders, InfoCommand.Precision(weightsValue));
+        using var generator = TextGenerator.Load(folder, adapterFolders, InfoCommand.Precision(weightsValue));
         QuantizeOption.Apply(generator, quantizeValue, quiet);
         var prompts = rows.Select(r => GenerationRows.PromptIds(generator, r.Input, $"{inputPath}:{r.Line}")).ToList();
         var clock = Stopwatch.StartNew();

@@ -38,7 +38,7 @@ internal static class GenerationPredictions
         using var journal = journalPath is null ? null : GenerateJournal.Open(journalPath,
             [.. GenerateJournal.RunOf(RunFingerprint.OfFile(taskPath), modelFolder, adapters, options, batchSize, quantize, weights.ToString()),
                 ("prompt_format", promptFormat)], restart: m => log?.Invoke(m));
-        var generator = TextGenerator.Load(modelFolder, adapters, weights);
+        using var generator = TextGenerator.Load(modelFolder, adapters, weights);
         QuantizeOption.Apply(generator, quantize, log is null);
         IChatFormatter? chat;
         try

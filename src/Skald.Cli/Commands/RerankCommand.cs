@@ -42,7 +42,7 @@ internal sealed class RerankCommand : Command
         if (p.GetValue(instruction) is not null && !p.GetValue(causalLm)) throw new UsageException("--instruction is for --causal-lm rerankers");
         var tokens = CliOptions.Items(p.GetValue(answers));
         if (tokens.Length != 2) throw new UsageException("--answer-tokens takes two tokens, yes and no (e.g. yes,no)");
-        var reranker = Rerankers.Load(p.GetValue(model)!, quiet, p.GetValue(causalLm), CliOptions.AdapterFolders(p.GetValue(adapters)), tokens[0], tokens[1],
+        using var reranker = Rerankers.Load(p.GetValue(model)!, quiet, p.GetValue(causalLm), CliOptions.AdapterFolders(p.GetValue(adapters)), tokens[0], tokens[1],
             PromptedPairs.Qwen3Reranker with { Instruction = p.GetValue(instruction) ?? PromptedPairs.Qwen3Reranker.Instruction });
         QuantizeOption.Apply(reranker, p.GetValue(quantize), quiet);
         var ranked = ProgressView.Run("reranking", docs.Count >= 64, quiet, bar => reranker.Rank(text, docs, p.GetValue(topK),

@@ -147,12 +147,10 @@ internal sealed class ServeCommand : Command
             : OpenIndex(indexDir, refreshSeconds, m => Terminal.Log(m, quiet), i => SearchService.CheckModel(i, encoder!));
         if (encoder is not null) QuantizeOption.Apply(encoder, p.GetValue(quantize), quiet);
         var (chat, chatSummary) = generatorPath is null ? (null, "") : LoadChat(p, generatorPath, key, quiet);
-        RerankService? rerank = null;
-        if (p.GetValue(reranker) is { } rerankModel)
-        {
-            var crossEncoder = Rerankers.Load(rerankModel, quiet, p.GetValue(rerankerCausalLm));
-            rerank = new RerankService(QuantizeOption.Apply(crossEncoder, p.GetValue(quantize), quiet)) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 };
-        }
+        using var chatClient = chat?.Client; // disposed after the server (below), its generator with it
+        using var crossEncoder = p.GetValue(reranker) is { } rerankModel ? Rerankers.Load(rerankModel, quiet, p.GetValue(rerankerCausalLm)) : null;
+        var rerank = crossEncoder is null ? null
+            : new RerankService(QuantizeOption.Apply(crossEncoder, p.GetValue(quantize), quiet)) { MaxQueue = p.GetValue(rerankerMaxQueue) ?? 256 };
         var options = new EmbeddingServiceOptions
         {
             ModelName = p.GetValue(modelName),
@@ -195,21 +193,20 @@ internal sealed class ServeCommand : Command
         string folder = HubModels.Resolve(path, quiet);
         var adapterFolders = HubModels.ResolveAll(CliOptions.AdapterFolders(p.GetValue(generatorAdapters)), quiet);
         var textGenerator = TextGenerator.Load(folder, adapterFolders, InfoCommand.Precision(p.GetValue(weights)));
-        QuantizeOption.Apply(textGenerator, p.GetValue(quantize), quiet);
-        IChatFormatter? template;
         try
         {
-            template = textGenerator.ChatFormatter;
+            CheckTemplate(textGenerator, folder);
+            QuantizeOption.Apply(textGenerator, p.GetValue(quantize), quiet);
         }
-        catch (Skald.Tokenizers.Templates.ChatTemplateException e)
+        catch
         {
-            throw new InputException($"{folder}: --generator: {e.Message}");
+            textGenerator.Dispose();
+            throw;
         }
-        if (template is null)
-            throw new InputException($"{folder}: --generator needs a chat template (chat_template.jinja or tokenizer_config.json's chat_template)");
         string name = p.GetValue(generatorName) ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
         var client = new SkaldChatClient(textGenerator, name)
         {
+            OwnsGenerator = true, // disposed with the client, after the server
             DefaultMaxOutputTokens = p.GetValue(maxTokens) ?? 512,
             MaxBatchSize = p.GetValue(chatBatch) ?? 8,
             MaxBatchTokens = p.GetValue(chatKvTokens) ?? 16384,
@@ -220,6 +217,22 @@ internal sealed class ServeCommand : Command
         string summary = $"up to {client.MaxBatchSize} requests at once, a key/value cache of {client.KvCachePositions} positions, " +
             $"{(bytes + (1 << 20) - 1) >> 20} MB, joining prompts prefilled {(client.PrefillChunk > 0 ? $"{client.PrefillChunk} tokens" : "whole")} between steps";
         return (new ChatService(client, name, key, (long)(p.GetValue(maxBodyMb) ?? 16) << 20), summary);
+    }
+
+    /// <summary>Throws <see cref="InputException"/> naming the folder unless the generator has a chat template it can read.</summary>
+    private static void CheckTemplate(TextGenerator generator, string folder)
+    {
+        IChatFormatter? template;
+        try
+        {
+            template = generator.ChatFormatter;
+        }
+        catch (Skald.Tokenizers.Templates.ChatTemplateException e)
+        {
+            throw new InputException($"{folder}: --generator: {e.Message}");
+        }
+        if (template is null)
+            throw new InputException($"{folder}: --generator needs a chat template (chat_template.jinja or tokenizer_config.json's chat_template)");
     }
 
     /// <summary>--ranges: a [2, D] float32 .npy of the model's width.</summary>

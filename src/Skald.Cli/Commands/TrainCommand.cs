@@ -39,9 +39,9 @@ internal sealed class TrainCommand : Command
         }
         world.Barrier();
         HubModels.Prefetch(loaded, quiet || world.Rank != 0); // download bars; the run then reads the cache
-        var setup = TrainingRun.Build(loaded, progress.Report, quiet ? null : m => Terminal.Log(m, quiet), world);
+        using var built = TrainingRun.Build(loaded, progress.Report, quiet ? null : m => Terminal.Log(m, quiet), world); // disposed (a teacher, a guide) when the run is done
         var checkpoints = world.Rank == 0 ? HubCheckpoints.For(loaded.Output, quiet) : null;
-        if (checkpoints is not null) setup = setup with { CheckpointSaved = checkpoints.Saved };
+        var setup = checkpoints is null ? built : built with { CheckpointSaved = checkpoints.Saved };
         var trainer = new SentenceTrainer(setup);
         trainer.TotalSteps(out _); // the step count's checks (accumulation, epochs) before anything is announced
         Terminal.Log($"training {loaded.Model.Path} on {setup.Train.Sum(d => d.Count):N0} rows " +

@@ -19,9 +19,10 @@ internal static class Rerankers
         var model = causalLm
             ? CrossEncoder.FromCausalLm(source, yes, no, prompt)
             : CrossEncoder.Load(source, HubModels.ResolveAll(adapters ?? [], quiet));
-        return model.NumLabels == 1 || anyLabels ? model
-            : throw new InputException(
-                $"{pathOrId}: a classifier with {model.NumLabels} labels ({string.Join(", ", model.Config.Labels)}), not a reranker (one score per pair); skald classify scores its labels");
+        if (model.NumLabels == 1 || anyLabels) return model;
+        model.Dispose();
+        throw new InputException(
+            $"{pathOrId}: a classifier with {model.NumLabels} labels ({string.Join(", ", model.Config.Labels)}), not a reranker (one score per pair); skald classify scores its labels");
     }
 
     /// <summary>

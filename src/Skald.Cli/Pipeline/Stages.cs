@@ -54,9 +54,9 @@ internal static class Stages
             config = config with { Training = config.Training with { MaxSteps = Math.Max(2, (int)Math.Round(config.Training.MaxSteps * stepScale)) } };
         HubPush.Check(config.Output);
         HubCheckpoints.Fetch(config.Output, quiet: true);
-        var setup = TrainingRun.Build(config, Progress("loss", log));
+        using var built = TrainingRun.Build(config, Progress("loss", log));
         var checkpoints = HubCheckpoints.For(config.Output, quiet: true);
-        if (checkpoints is not null) setup = setup with { CheckpointSaved = checkpoints.Saved };
+        var setup = checkpoints is null ? built : built with { CheckpointSaved = checkpoints.Saved };
         if (BaseWeights.Describe(setup.Model) is { } line) log("    " + line);
         string done = Run(setup, modelDir);
         checkpoints?.Finish();
@@ -75,10 +75,14 @@ internal static class Stages
         Evaluation = new EvaluationSection(), Output = new OutputSection { Dir = RunDir(modelDir), Tensorboard = false },
     };
 
-    /// <summary>Runs <paramref name="setup"/> and moves its final model to <paramref name="modelDir"/>.</summary>
+    /// <summary>
+    /// Runs <paramref name="setup"/>, disposes it (the frozen models its loss consults), and moves its final model to
+    /// <paramref name="modelDir"/>.
+    /// </summary>
     public static string Run(TrainerSetup setup, string modelDir)
     {
-        string final = new SentenceTrainer(setup).Run().ModelPath;
+        string final;
+        using (setup) final = new SentenceTrainer(setup).Run().ModelPath;
         if (Directory.Exists(modelDir)) Directory.Delete(modelDir, recursive: true);
         Directory.Move(final, modelDir);
         return modelDir;

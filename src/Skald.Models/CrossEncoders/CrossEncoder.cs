@@ -22,7 +22,7 @@ namespace Skald.Models.CrossEncoders;
 /// var ranked = reranker.Rank("Hvor ligger Bergen?", documents, topK: 5);
 /// </code>
 /// </summary>
-public sealed class CrossEncoder
+public sealed partial class CrossEncoder
 {
     private readonly Tape inference = new(recording: false) { PackWeights = true, DirectAttention = true };
     private readonly Lock gate = new();
@@ -91,14 +91,22 @@ public sealed class CrossEncoder
     /// Makes this an inference-only model whose float32 Linear weights are held once, in the GEMM's packed layout (as
     /// <see cref="SentenceEncoder.KeepPackedOnly"/>; the same scores bit for bit). Returns the float32 bytes released.
     /// </summary>
-    public long KeepPackedOnly() => InferenceWeights.KeepPackedOnly(inference, gate, Parameters, Warm);
+    public long KeepPackedOnly()
+    {
+        ThrowIfDisposed();
+        return InferenceWeights.KeepPackedOnly(inference, gate, Parameters, Warm);
+    }
 
     /// <summary>
     /// Makes this an inference-only int8 model (as <see cref="SentenceEncoder.KeepInt8Only"/>: per-row int8 weights,
     /// activations quantised per token, the float32 Linear weights dropped; embeddings, norms, attention and the head's
     /// small products stay as the kernels decide). Returns the float32 bytes released; 0 on a CPU without int8 kernels.
     /// </summary>
-    public long KeepInt8Only() => InferenceWeights.KeepInt8Only(inference, gate, Parameters, Warm);
+    public long KeepInt8Only()
+    {
+        ThrowIfDisposed();
+        return InferenceWeights.KeepInt8Only(inference, gate, Parameters, Warm);
+    }
 
     /// <summary>Whether the Linear layers run in int8 (<see cref="KeepInt8Only"/>).</summary>
     public bool IsInt8Only => inference.KeepInt8Only;
@@ -176,71 +184,6 @@ public sealed class CrossEncoder
             : throw new ModelFormatException($"{file}: the base model has no classifier and the adapter saves none ({key}, peft's modules_to_save)");
     }
 
-    private static Encoding Joined(int[] ids) => new()
-    {
-        Ids = ids,
-        Tokens = new string[ids.Length],
-        TypeIds = new int[ids.Length],
-        AttentionMask = [.. Enumerable.Repeat(1, ids.Length)],
-        Offsets = new (int, int)[ids.Length],
-        SpecialTokensMask = new int[ids.Length],
-    };
-
-    /// <summary>
-    /// A reranker over a causal language model that answers a yes/no prompt (Qwen3-Reranker: <c>Qwen/Qwen3-Reranker-0.6B</c>
-    /// as published, a *ForCausalLM folder): the pair is written into <paramref name="prompt"/> (default
-    /// <see cref="PromptedPairs.Qwen3Reranker"/>), and the score is P(<paramref name="yes"/>) against
-    /// <paramref name="no"/> at the last token, softmax over those two logits = σ(z_yes − z_no). That difference is one
-    /// row, (W[yes] − W[no]) of the LM head (the tied embedding table when there is no lm_head), so the model is a
-    /// decoder sequence classifier with that row as its score (vLLM's classifier_from_token).
-    /// </summary>
-    public static CrossEncoder FromCausalLm(string path, string yes = "yes", string no = "no", PromptedPairs? prompt = null,
-        WeightPrecision precision = WeightPrecision.Float32)
-    {
-        path = HubResolver.Locate(path);
-        var folder = ModelFolder.Read(path);
-        string configPath = System.IO.Path.Combine(folder.TransformerPath, "config.json");
-        var config = TransformerConfig.Load(configPath);
-        if (SequenceClassificationHead.LayoutFor(config) != SequenceClassificationHead.HeadLayout.Decoder)
-            throw new ModelFormatException($"{configPath}: a causal-LM reranker needs a decoder, not {config.ModelType}");
-        var tokenizer = folder.LoadTokenizer();
-        int TokenId(string token) => tokenizer.TokenToId(token)
-            ?? throw new ModelFormatException($"{System.IO.Path.Combine(folder.TransformerPath, "tokenizer.json")}: no token \"{token}\" (the answer a causal-LM reranker reads)");
-        int yesId = TokenId(yes), noId = TokenId(no);
-        using var weights = Checkpoint.OpenFolder(folder.TransformerPath, [.. ArchitectureRegistry.KeyPrefixes(config)]);
-        var transformer = ArchitectureRegistry.Build(config, ParameterBuilder.FromCheckpoint(weights, precision: precision));
-        string lmHead = weights.Contains("lm_head.weight") ? "lm_head.weight" : "embed_tokens.weight";
-        int c = config.HiddenSize;
-        var rowYes = new float[c];
-        var rowNo = new float[c];
-        using (var table = weights.LeaveInFile(lmHead, config.VocabSize, c))
-        {
-            if (table is not null)
-            {
-                table.Widen((long)yesId * c, rowYes, WeightPrecision.Float32);
-                table.Widen((long)noId * c, rowNo, WeightPrecision.Float32);
-            }
-            else
-            {
-                var all = weights.Read(lmHead, config.VocabSize, c);
-                all.AsSpan(yesId * c, c).CopyTo(rowYes);
-                all.AsSpan(noId * c, c).CopyTo(rowNo);
-            }
-        }
-        var head = new SequenceClassificationHead(config, ParameterBuilder.FromInitializer((_, values) =>
-        {
-            for (int i = 0; i < values.Length; i++) values[i] = rowYes[i] - rowNo[i];
-        }), 1);
-        int max = Math.Min(folder.TokenizerMaxLength() ?? transformer.MaxSequenceLength, transformer.MaxSequenceLength);
-        var model = new CrossEncoder(path, tokenizer, transformer, head, new CrossEncoderConfig(ScoreActivation.Sigmoid, [yes], PoolingMode.Cls),
-            max, folder.PaddingSide ?? tokenizer.PaddingSide) { prompt = prompt ?? PromptedPairs.Qwen3Reranker };
-        model.Tokenize([("", "")]); // a prompt longer than the model's positions: one line now, not at the first request
-        return model;
-    }
-
-    /// <summary>The prompt a causal-LM reranker writes pairs into (<see cref="FromCausalLm"/>); null for a classifier.</summary>
-    public PromptedPairs? Prompt => prompt;
-
     /// <summary>
     /// Whether <paramref name="folder"/> holds a cross-encoder: a config.json whose architectures names a
     /// <c>*ForSequenceClassification</c> class (as sentence-transformers' CrossEncoder decides) and no modules.json; or a
@@ -271,7 +214,11 @@ public sealed class CrossEncoder
     /// Logits [B, L] for one padded batch of pairs on <paramref name="tape"/>: transformer → head. Inference and training
     /// run this same pass (a recording tape trains it).
     /// </summary>
-    public Variable Forward(Tape tape, TokenBatch tokens) => Head.Forward(tape, Transformer.Forward(tape, tokens), tokens);
+    public Variable Forward(Tape tape, TokenBatch tokens)
+    {
+        ThrowIfDisposed();
+        return Head.Forward(tape, Transformer.Forward(tape, tokens), tokens);
+    }
 
     /// <summary>
     /// The token ids the model sees for each pair: <c>[CLS] a [SEP] b [SEP]</c> (or the tokenizer's pair template),
@@ -281,6 +228,7 @@ public sealed class CrossEncoder
     public IReadOnlyList<Encoding> Tokenize(IReadOnlyList<(string Query, string Document)> pairs, int? maxLength = null)
     {
         ArgumentNullException.ThrowIfNull(pairs);
+        ThrowIfDisposed();
         int max = Math.Min(maxLength ?? MaxLength, Transformer.MaxSequenceLength);
         if (max < 1) throw new ArgumentOutOfRangeException(nameof(maxLength), "the maximum length must be at least 1");
         for (int i = 0; i < pairs.Count; i++)
@@ -312,6 +260,7 @@ public sealed class CrossEncoder
     public float[][] Predict(IReadOnlyList<Encoding> encodings, CrossEncoderOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(encodings);
+        ThrowIfDisposed();
         options ??= new CrossEncoderOptions();
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1");
         var order = Enumerable.Range(0, encodings.Count).OrderByDescending(i => encodings[i].Ids.Length).ToArray();

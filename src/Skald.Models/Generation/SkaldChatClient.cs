@@ -27,16 +27,15 @@ namespace Skald.Models.Generation;
 /// conversation longer than the model's context. <see cref="CompleteAsync"/>
 /// continues plain text without the template (OpenAI's legacy completions).
 /// <code>
-/// IChatClient chat = new SkaldChatClient(TextGenerator.Load("models/my-sft-model"));
+/// using IChatClient chat = SkaldChatClient.Load("models/my-sft-model"); // owns its generator: disposed with it
 /// var answer = await chat.GetResponseAsync("Hva er hovedstaden i Norge?", new ChatOptions { Temperature = 0 });
 /// </code>
 /// </summary>
-public sealed class SkaldChatClient : IChatClient
+public sealed partial class SkaldChatClient : IChatClient
 {
     private readonly ChatClientMetadata metadata;
     private readonly ChatBatchQueue queue;
     private readonly int prefillChunk = 512;
-    private volatile bool disposed;
 
     /// <summary>Wraps <paramref name="generator"/>; <paramref name="modelId"/> names it in responses (default "skald").</summary>
     public SkaldChatClient(TextGenerator generator, string? modelId = null)
@@ -153,9 +152,20 @@ public sealed class SkaldChatClient : IChatClient
     private async Task<ChatResponse> AnswerAsync(Func<(int[] Prompt, GenerationOptions Options)> prepare, string idPrefix,
         CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        var (prompt, generation) = prepare();
-        var result = await queue.RunAsync(prompt, generation, null, null, cancellationToken).ConfigureAwait(false);
+        Task<GenerationResult> run;
+        Enter();
+        try
+        {
+            var (prompt, generation) = prepare();
+            run = queue.RunAsync(prompt, generation, null, null, cancellationToken);
+        }
+        catch
+        {
+            Leave();
+            throw;
+        }
+        _ = run.ContinueWith(_ => Leave(), TaskScheduler.Default);
+        var result = await run.ConfigureAwait(false);
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, result.Text))
         {
             ResponseId = NewId(idPrefix),
@@ -172,16 +182,36 @@ public sealed class SkaldChatClient : IChatClient
     private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Func<(int[] Prompt, GenerationOptions Options)> prepare,
         string idPrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        var (prompt, generation) = prepare();
+        Enter();
+        (int[] Prompt, GenerationOptions Options) prepared;
+        try
+        {
+            prepared = prepare();
+        }
+        catch
+        {
+            Leave();
+            throw;
+        }
+        var (prompt, generation) = prepared;
         string id = NewId(idPrefix);
         var created = DateTimeOffset.UtcNow;
         // Text deltas, and with log-probabilities each token's entry before the text it adds (if any).
         var deltas = Channel.CreateUnbounded<(string? Text, TokenLogProbs? LogProbs)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         // Leaving the loop early (a consumer that stops reading) cancels the generation too.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var run = queue.RunAsync(prompt, generation, d => deltas.Writer.TryWrite((d, null)),
-            generation.LogProbs is null ? null : e => deltas.Writer.TryWrite((null, e)), stop.Token);
+        Task<GenerationResult> run;
+        try
+        {
+            run = queue.RunAsync(prompt, generation, d => deltas.Writer.TryWrite((d, null)),
+                generation.LogProbs is null ? null : e => deltas.Writer.TryWrite((null, e)), stop.Token);
+        }
+        catch
+        {
+            Leave();
+            throw;
+        }
+        _ = run.ContinueWith(_ => Leave(), TaskScheduler.Default);
         _ = run.ContinueWith(_ => deltas.Writer.TryComplete(), TaskScheduler.Default); // a failure is rethrown by awaiting run
         var logProbs = generation.LogProbs is null ? null : new StreamedLogProbs();
         try
@@ -240,16 +270,6 @@ public sealed class SkaldChatClient : IChatClient
         if (serviceType.IsInstanceOfType(this)) return this;
         if (serviceType.IsInstanceOfType(Generator)) return Generator;
         return null;
-    }
-
-    /// <summary>
-    /// Refuses requests from now on (<see cref="ObjectDisposedException"/>); those already queued are answered. The
-    /// <see cref="Generator"/> is the caller's and stays usable.
-    /// </summary>
-    public void Dispose()
-    {
-        disposed = true;
-        GC.SuppressFinalize(this);
     }
 
     /// <summary>The templated conversation's ids and the generation options of a chat request (<see cref="ArgumentException"/> for what cannot be answered).</summary>

@@ -11,7 +11,7 @@ namespace Skald.Models.Generation;
 /// (rows of similar length together; each row's sampling stream is its own, so results do not depend on batching),
 /// through <see cref="Generator"/>.
 /// </summary>
-public sealed class TextGenerator
+public sealed partial class TextGenerator
 {
     private readonly Generator generator;
     private Lazy<IChatFormatter?> chatFormatter = new((IChatFormatter?)null);
@@ -48,13 +48,21 @@ public sealed class TextGenerator
         if (decoder.AttentionMode != AttentionMode.Causal)
             throw new ModelFormatException($"{Path.Combine(folder, "config.json")}: use_bidirectional_attention is true (an embedding model such as " +
                 "EmbeddingGemma), so it cannot generate");
-        foreach (var adapter in adapters ?? []) Adapters.PeftAdapters.Merge(adapter, decoder.Parameters);
-        return new TextGenerator(decoder, Tokenizer.FromFile(tok), GenerationConfig.Load(folder))
+        try
         {
-            // read on the first messages input, so that a template outside the supported subset fails only runs that use it
-            chatFormatter = new(() => ChatTemplateFormatter.Load(folder)),
-            templateSource = folder,
-        };
+            foreach (var adapter in adapters ?? []) Adapters.PeftAdapters.Merge(adapter, decoder.Parameters);
+            return new TextGenerator(decoder, Tokenizer.FromFile(tok), GenerationConfig.Load(folder))
+            {
+                // read on the first messages input, so that a template outside the supported subset fails only runs that use it
+                chatFormatter = new(() => ChatTemplateFormatter.Load(folder)),
+                templateSource = folder,
+            };
+        }
+        catch
+        {
+            CloseFiles(decoder); // a load that fails leaves no file open
+            throw;
+        }
     }
 
     /// <summary>
@@ -92,7 +100,18 @@ public sealed class TextGenerator
     /// Makes this generator int8 for inference, as <c>skald generate --quantize int8</c> runs it
     /// (<see cref="Generator.KeepInt8Only"/>); returns the float32 bytes released (0 on a CPU without int8 kernels).
     /// </summary>
-    public long KeepInt8Only() => generator.KeepInt8Only();
+    public long KeepInt8Only()
+    {
+        Enter();
+        try
+        {
+            return generator.KeepInt8Only();
+        }
+        finally
+        {
+            Exit();
+        }
+    }
 
     /// <summary>End-of-sequence ids from the model folder.</summary>
     public IReadOnlyList<int> EosIds => generator.EosIds;
@@ -107,6 +126,7 @@ public sealed class TextGenerator
     /// </summary>
     public int[] Tokenize(GenerationInput input)
     {
+        ThrowIfDisposed();
         if (input.Ids is { } ids) return [.. ids];
         if (input.Prompt is { } prompt) return Tokenizer.Encode(prompt).Ids;
         if (input.Messages is { } messages)
@@ -125,13 +145,21 @@ public sealed class TextGenerator
     public GenerationResult[] Generate(IReadOnlyList<int[]> prompts, GenerationOptions options, int batchSize = 8,
         Action<int, string>? onText = null)
     {
-        var results = new GenerationResult[prompts.Count];
-        foreach (var rows in Batches(prompts, batchSize))
+        Enter();
+        try
         {
-            var outs = GenerateBatch(prompts, rows, options, onText);
-            for (int b = 0; b < rows.Length; b++) results[rows[b]] = outs[b];
+            var results = new GenerationResult[prompts.Count];
+            foreach (var rows in Batches(prompts, batchSize))
+            {
+                var outs = DecodeBatch(prompts, rows, options, onText);
+                for (int b = 0; b < rows.Length; b++) results[rows[b]] = outs[b];
+            }
+            return results;
         }
-        return results;
+        finally
+        {
+            Exit();
+        }
     }
 
     /// <summary>
@@ -158,6 +186,20 @@ public sealed class TextGenerator
     public GenerationResult[] GenerateBatch(IReadOnlyList<int[]> prompts, IReadOnlyList<int> rows, GenerationOptions options,
         Action<int, string>? onText = null)
     {
+        Enter();
+        try
+        {
+            return DecodeBatch(prompts, rows, options, onText);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private GenerationResult[] DecodeBatch(IReadOnlyList<int[]> prompts, IReadOnlyList<int> rows, GenerationOptions options,
+        Action<int, string>? onText)
+    {
         var batch = rows.Select(i => (IReadOnlyList<int>)prompts[i]).ToArray();
         return generator.Generate(batch, options, rows, TextStreams(rows.Count, b => rows[b], onText));
     }
@@ -175,6 +217,21 @@ public sealed class TextGenerator
     public GenerationResult[] GenerateTogether(IReadOnlyList<int[]> prompts, IReadOnlyList<GenerationOptions> options,
         Action<int, string>? onText = null, Func<int, bool>? abandoned = null, Action<int, GenerationResult>? finished = null,
         ContinuousBatching? joining = null, Action<int, TokenLogProbs>? onLogProbs = null)
+    {
+        Enter();
+        try
+        {
+            return DecodeTogether(prompts, options, onText, abandoned, finished, joining, onLogProbs);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private GenerationResult[] DecodeTogether(IReadOnlyList<int[]> prompts, IReadOnlyList<GenerationOptions> options,
+        Action<int, string>? onText, Func<int, bool>? abandoned, Action<int, GenerationResult>? finished,
+        ContinuousBatching? joining, Action<int, TokenLogProbs>? onLogProbs)
     {
         int rows = Math.Max(prompts.Count, joining?.Rows ?? 0);
         var streams = onText is null ? null : new TextStream[rows];

@@ -13,10 +13,14 @@ namespace Skald.Training.Trainer;
 /// </summary>
 public static class LossFactory
 {
-    /// <summary>The loss named by <c>loss.type</c> for <paramref name="model"/> (causal_lm with the config's length and prompt format).</summary>
-    public static ILoss CreateLoss(TrainingConfig config, TrainableEncoder model)
+    /// <summary>
+    /// The loss named by <c>loss.type</c> for <paramref name="model"/> (causal_lm with the config's length and prompt
+    /// format). The frozen models it loads (a teacher, a guide) go to <paramref name="frozen"/>, whose owner disposes
+    /// them when the run is done; without it nothing disposes them.
+    /// </summary>
+    public static ILoss CreateLoss(TrainingConfig config, TrainableEncoder model, FrozenModels? frozen = null)
     {
-        if (config.Loss.Type != "causal_lm") return CreateLoss(config.Loss, model);
+        if (config.Loss.Type != "causal_lm") return CreateLoss(config.Loss, model, frozen);
         if (model.Source.IsStatic) throw new TrainingException("loss.type causal_lm needs a decoder, not a static model");
         try
         {
@@ -28,29 +32,29 @@ public static class LossFactory
         }
     }
 
-    /// <summary>The loss named by <c>loss.type</c> for <paramref name="model"/>.</summary>
-    public static ILoss CreateLoss(LossSection l, TrainableEncoder model)
+    /// <summary>The loss named by <c>loss.type</c> for <paramref name="model"/>; frozen models it loads go to <paramref name="frozen"/>.</summary>
+    public static ILoss CreateLoss(LossSection l, TrainableEncoder model, FrozenModels? frozen = null)
     {
         if (l.AdaptiveLayer)
         {
             if (!model.Model.Transformer.ReportsHiddenStates || model.Model.IsSparse || model.Model.StaticQuery is not null)
                 throw new TrainingException($"loss.adaptive_layer needs a dense model on a BERT, XLM-R, ModernBERT, Llama-family or Gemma transformer, not {model.Source.Path} " +
                     (model.Model.IsSparse || model.Model.StaticQuery is not null ? "(a sparse encoder)" : $"({model.Config.ModelType})"));
-            if (CreateLoss(l, model.Dimension) is not IEmbeddingLoss inner)
+            if (CreateLoss(l, model.Dimension, frozen) is not IEmbeddingLoss inner)
                 throw new TrainingException($"loss.adaptive_layer takes a loss over embeddings, not loss.type {l.Type}");
             return new AdaptiveLayerLoss(inner, l.LayersPerStep, l.LastLayerWeight, l.PriorLayersWeight, l.KlDivWeight, l.KlTemperature);
         }
         if (l.Cached && l.Type == "gist") // CachedGISTEmbedLoss: the guide embeds each batch, the student in chunks
-            return CreateLoss(l, model.Dimension) is GistEmbedLoss gist ? new CachedLoss(gist.Guided, gist.Name, l.MiniBatchSize)
+            return CreateLoss(l, model.Dimension, frozen) is GistEmbedLoss gist ? new CachedLoss(gist.Guided, gist.Name, l.MiniBatchSize)
                 : throw new TrainingException("loss.type gist: no GISTEmbedLoss");
         if (l.Cached && !l.CrossEncoder)
         {
-            if (l.Type is "mlm" or "mntp" or "causal_lm" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs" || CreateLoss(l, model.Dimension) is not IEmbeddingLoss inner)
+            if (l.Type is "mlm" or "mntp" or "causal_lm" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs" || CreateLoss(l, model.Dimension, frozen) is not IEmbeddingLoss inner)
                 throw new TrainingException($"loss.cached takes a loss over embeddings (mnrl, cosent, matryoshka, splade, ...), not loss.type {l.Type}" +
                     (l.Type == "cached_mnrl" ? " (it is cached already)" : ""));
             return new CachedLoss(inner, l.MiniBatchSize);
         }
-        if (!l.CrossEncoder && l.Type is not ("mlm" or "mntp" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs")) return CreateLoss(l, model.Dimension);
+        if (!l.CrossEncoder && l.Type is not ("mlm" or "mntp" or "tsdae" or "contrastive_tension" or "contrastive_tension_pairs")) return CreateLoss(l, model.Dimension, frozen);
         if (model.Source.IsStatic) throw new TrainingException($"loss.type {l.Type} needs a transformer, not a static model");
         try
         {
@@ -79,8 +83,8 @@ public static class LossFactory
         }
     }
 
-    /// <summary>The embedding loss named by <c>loss.type</c>.</summary>
-    public static ILoss CreateLoss(LossSection l, int dimension) => l.Type switch
+    /// <summary>The embedding loss named by <c>loss.type</c>; frozen models it loads go to <paramref name="frozen"/>.</summary>
+    public static ILoss CreateLoss(LossSection l, int dimension, FrozenModels? frozen = null) => l.Type switch
     {
         "mnrl" => new MultipleNegativesRankingLoss(l.Scale, l.Symmetric),
         "cached_mnrl" => new CachedMultipleNegativesRankingLoss(l.Scale, l.MiniBatchSize),
@@ -98,8 +102,8 @@ public static class LossFactory
         "online_contrastive" => new OnlineContrastiveLoss(l.Margin),
         "margin_mse" => new MarginMseLoss(),
         "distill_kl" => new DistillKLDivLoss(l.Temperature),
-        "mse" => new MseLoss(Frozen(l.Teacher ?? throw new TrainingException("loss.type mse needs loss.teacher"), "loss.teacher", dimension)),
-        "gist" => new GistEmbedLoss(Frozen(l.Guide ?? throw new TrainingException("loss.type gist needs loss.guide"), "loss.guide", null),
+        "mse" => new MseLoss(Frozen(l.Teacher ?? throw new TrainingException("loss.type mse needs loss.teacher"), "loss.teacher", dimension, frozen)),
+        "gist" => new GistEmbedLoss(Frozen(l.Guide ?? throw new TrainingException("loss.type gist needs loss.guide"), "loss.guide", null, frozen),
             1f / l.Scale, l.Margin, l.MarginStrategy == "relative", l.ContrastAnchors, l.ContrastPositives),
         "simcse" => new SimCseLoss(new MultipleNegativesRankingLoss(l.Scale)),
         "matryoshka" => new MatryoshkaLoss(Inner(l), MatryoshkaDims(l, dimension), l.MatryoshkaWeights?.ToArray()),
@@ -123,8 +127,9 @@ public static class LossFactory
     /// <summary>
     /// A frozen model the loss consults (<c>loss.teacher</c> of mse, <c>loss.guide</c> of gist): its embeddings of a
     /// batch's texts (no prompt), by the inference engine; <paramref name="dimension"/>: the width it must have, if any.
+    /// The model goes to <paramref name="owner"/> to be disposed when the run is done (one of the wrong width at once).
     /// </summary>
-    private static Func<IReadOnlyList<string>, float[][]> Frozen(string folder, string key, int? dimension)
+    private static Func<IReadOnlyList<string>, float[][]> Frozen(string folder, string key, int? dimension, FrozenModels? owner)
     {
         if (!Directory.Exists(folder)) throw new TrainingException($"{folder}: {key} model folder not found");
         SentenceEncoder frozen;
@@ -137,7 +142,11 @@ public static class LossFactory
             throw new TrainingException($"{key}: {e.Message}", e);
         }
         if (dimension is int d && frozen.Dimension != d)
+        {
+            frozen.Dispose();
             throw new TrainingException($"{key} {folder} makes {frozen.Dimension}-d embeddings, the student {d}-d (MSE distillation needs the same width)");
+        }
+        owner?.Add(frozen);
         return texts => frozen.Encode(texts);
     }
 

@@ -6,8 +6,12 @@ using Skald.Training.Optim;
 
 namespace Skald.Training.Trainer;
 
-/// <summary>Everything a run needs, already built: model, objective, optimiser, data, evaluators and the config.</summary>
-public sealed record TrainerSetup
+/// <summary>
+/// Everything a run needs, already built: model, objective, optimiser, data, evaluators and the config. Disposing it
+/// releases the frozen models its loss consults (<see cref="FrozenModels"/>; copies made with <c>with</c> share them):
+/// dispose it once the run is done.
+/// </summary>
+public sealed record TrainerSetup : IDisposable
 {
     /// <summary>The model being trained.</summary>
     public required ITrainableModel Model { get; init; }
@@ -44,4 +48,10 @@ public sealed record TrainerSetup
 
     /// <summary>One-line notes (resuming, checkpoint written, best model).</summary>
     public Action<string>? Log { get; init; }
+
+    /// <summary>The frozen models the loss consults (a teacher, a guide), disposed with this setup; null: none.</summary>
+    public FrozenModels? FrozenModels { get; init; }
+
+    /// <summary>Disposes <see cref="FrozenModels"/> (the loss cannot run afterwards); disposing twice does nothing.</summary>
+    public void Dispose() => FrozenModels?.Dispose();
 }

@@ -164,39 +164,49 @@ public static class TrainingRun
             throw new TrainingException($"{config.Model.Path}: model.type is static but the folder holds a transformer");
         if (config.Model.Type != "static" && model.Source.IsStatic)
             throw new TrainingException($"{config.Model.Path}: a static model; set model.type: static to train it");
-        var loss = LossFactory.CreateLoss(config, model);
-        var evaluators = CreateEvaluators(config, eval);
-        if (loss is CausalLmLoss causal)
+        var frozen = new FrozenModels(); // a teacher or guide the loss loads: the setup's, disposed with it
+        try
         {
-            train = [.. train.Select(d => MeasureInstructions(causal, d, config.Training.GroupByLength, log))];
-            evaluators = eval is null ? [] : [new CausalLmEvaluator(causal, eval)];
+            var loss = LossFactory.CreateLoss(config, model, frozen);
+            var evaluators = CreateEvaluators(config, eval);
+            if (loss is CausalLmLoss causal)
+            {
+                train = [.. train.Select(d => MeasureInstructions(causal, d, config.Training.GroupByLength, log))];
+                evaluators = eval is null ? [] : [new CausalLmEvaluator(causal, eval)];
+            }
+            if (loss is CrossEncoderLoss crossEncoder)
+            {
+                if (config.Evaluation.Retrieval is not null)
+                    throw new TrainingException($"evaluation.retrieval is for embedding models; a cross-encoder (loss.type {config.Loss.Type}) is evaluated on its eval rows (data.eval or data.eval_split)");
+                evaluators = eval is null ? []
+                    : crossEncoder is BinaryCrossEntropyLoss { Head.NumLabels: > 1 } ? [new CrossEncoderMultiLabelEvaluator(crossEncoder, eval)]
+                    : crossEncoder.Head.NumLabels > 1 ? [new CrossEncoderClassificationEvaluator(crossEncoder, eval)]
+                    : CrossEncoderCorrelationEvaluator.Suits(eval) ? [new CrossEncoderCorrelationEvaluator(crossEncoder, eval)]
+                    : [new CrossEncoderEvaluator(crossEncoder, eval)];
+            }
+            var t = config.Training;
+            LearningRateMapping.Apply(t, [.. model.Parameters, .. loss.Parameters]);
+            var adam = new AdamW([.. model.Parameters, .. loss.Parameters], t.AdamBeta1, t.AdamBeta2, t.AdamEpsilon, t.WeightDecay);
+            return new TrainerSetup
+            {
+                Model = model,
+                Loss = loss,
+                Optimizer = adam,
+                Clip = GradientClipping.ClipGlobalNorm,
+                Train = train,
+                Evaluators = evaluators,
+                Config = config,
+                Progress = progress,
+                Log = log,
+                Communicator = comm,
+                FrozenModels = frozen,
+            };
         }
-        if (loss is CrossEncoderLoss crossEncoder)
+        catch
         {
-            if (config.Evaluation.Retrieval is not null)
-                throw new TrainingException($"evaluation.retrieval is for embedding models; a cross-encoder (loss.type {config.Loss.Type}) is evaluated on its eval rows (data.eval or data.eval_split)");
-            evaluators = eval is null ? []
-                : crossEncoder is BinaryCrossEntropyLoss { Head.NumLabels: > 1 } ? [new CrossEncoderMultiLabelEvaluator(crossEncoder, eval)]
-                : crossEncoder.Head.NumLabels > 1 ? [new CrossEncoderClassificationEvaluator(crossEncoder, eval)]
-                : CrossEncoderCorrelationEvaluator.Suits(eval) ? [new CrossEncoderCorrelationEvaluator(crossEncoder, eval)]
-                : [new CrossEncoderEvaluator(crossEncoder, eval)];
+            frozen.Dispose();
+            throw;
         }
-        var t = config.Training;
-        LearningRateMapping.Apply(t, [.. model.Parameters, .. loss.Parameters]);
-        var adam = new AdamW([.. model.Parameters, .. loss.Parameters], t.AdamBeta1, t.AdamBeta2, t.AdamEpsilon, t.WeightDecay);
-        return new TrainerSetup
-        {
-            Model = model,
-            Loss = loss,
-            Optimizer = adam,
-            Clip = GradientClipping.ClipGlobalNorm,
-            Train = train,
-            Evaluators = evaluators,
-            Config = config,
-            Progress = progress,
-            Log = log,
-            Communicator = comm,
-        };
     }
 
     /// <summary>

@@ -1,0 +1,104 @@
+using Skald.Models.Architectures;
+using Skald.Models.CrossEncoders;
+using Skald.Tensors.Autograd;
+
+namespace Skald.Models.Tests.CrossEncoders;
+
+/// <summary>
+/// <see cref="CrossEncoder.Dispose"/>: the file its vocabulary table is read from closes, and afterwards the model
+/// refuses work with <see cref="ObjectDisposedException"/> naming its folder (one line, for the CLI).
+/// </summary>
+public sealed class CrossEncoderDisposalTests
+{
+    private static readonly (string, string)[] Pairs = [("Kva tid går ferja?", "Ferja går kvar time."), ("Hvor ligger Bergen?", "Bergen ligger på Vestlandet.")];
+
+    [Fact]
+    public void ADisposedModelRefusesWorkNamingItsFolderAndDisposingTwiceIsFine()
+    {
+        string folder = TestPaths.FixtureModel("ce-bert");
+        var model = CrossEncoder.Load(folder);
+        Assert.Equal(2, model.Score(Pairs).Length);
+        Assert.False(model.IsDisposed);
+        model.Dispose();
+        model.Dispose();
+        Assert.True(model.IsDisposed);
+        var score = Assert.Throws<ObjectDisposedException>(() => model.Score(Pairs));
+        Assert.StartsWith(folder + ":", score.Message);
+        Assert.DoesNotContain('\n', score.Message);
+        Assert.Throws<ObjectDisposedException>(() => model.Rank("Kva tid går ferja?", ["Ferja går kvar time."]));
+        Assert.Throws<ObjectDisposedException>(() => model.Tokenize(Pairs));
+        var encodings = CrossEncoder.Load(folder).Tokenize(Pairs); // tokenized by another load: the disposed one still refuses them
+        Assert.Throws<ObjectDisposedException>(() => model.Predict(encodings));
+        Assert.Throws<ObjectDisposedException>(() => model.KeepPackedOnly());
+        Assert.Throws<ObjectDisposedException>(() => model.KeepInt8Only());
+        Assert.Throws<ObjectDisposedException>(() => model.Forward(new Tape(recording: false), TokenBatch.Pad([.. encodings], model.PadId, model.PaddingSide)));
+        Assert.Equal(1, model.NumLabels); // what describes the model stays readable
+    }
+
+    [Fact]
+    public void DisposingClosesTheFileTheVocabularyTableIsReadFrom()
+    {
+        if (!OpenFiles.Visible) return; // the open files are looked at where Linux shows them
+        string folder = TestPaths.CopyOfFixtureModel("ce-bert");
+        string weights = Path.Combine(folder, "model.safetensors");
+        var model = CrossEncoder.Load(folder);
+        Assert.Contains(model.Parameters, p => p.IsFileBacked);
+        Assert.Equal(1, OpenFiles.Count(weights));
+        model.Dispose();
+        Assert.Equal(0, OpenFiles.Count(weights));
+    }
+
+    [Fact]
+    public void DisposingACausalLmRerankerClosesItsFileToo()
+    {
+        if (!OpenFiles.Visible) return;
+        string folder = TestPaths.CopyOfFixtureModel("decoder-qwen3");
+        var lines = File.ReadAllLines(Path.Combine(TestPaths.FixtureModel("ce-qwen3"), "expected_causal_lm.jsonl"));
+        using var meta = System.Text.Json.JsonDocument.Parse(lines[0]);
+        string M(string k) => meta.RootElement.GetProperty(k).GetString()!;
+        var model = CrossEncoder.FromCausalLm(folder, M("yes"), M("no"), new PromptedPairs(M("prefix"), M("body"), M("suffix"), M("instruction")));
+        Assert.Equal(2, model.Score(Pairs).Length);
+        string weights = Path.Combine(folder, "model.safetensors");
+        Assert.Equal(1, OpenFiles.Count(weights));
+        model.Dispose();
+        Assert.Equal(0, OpenFiles.Count(weights));
+        Assert.StartsWith(folder + ":", Assert.Throws<ObjectDisposedException>(() => model.Score(Pairs)).Message);
+    }
+
+    [Fact]
+    public void ScoringOnOtherThreadsWhileItIsDisposedFinishesOrThrowsObjectDisposedException()
+    {
+        // A server stopping: requests still scoring while the model is disposed. Each batch either runs (a batch in
+        // flight finishes before the file closes) or is refused with ObjectDisposedException naming the folder; words
+        // not read from the vocabulary table yet are in every batch, so a batch after the close would need the file.
+        string folder = TestPaths.FixtureModel("ce-bert");
+        var model = CrossEncoder.Load(folder);
+        using var start = new Barrier(5);
+        var errors = new System.Collections.Concurrent.ConcurrentBag<Exception>();
+        int finished = 0;
+        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            start.SignalAndWait();
+            try
+            {
+                for (int k = 0; k < 200; k++)
+                {
+                    model.Score([.. Enumerable.Range(0, 4).Select(i => ($"ord{t}x{k}y{i}", $"fjord{k * 8 + i} hytte{t * 1000 + k}"))],
+                        new CrossEncoderOptions { BatchSize = 2 });
+                    Interlocked.Increment(ref finished);
+                }
+            }
+            catch (Exception e)
+            {
+                errors.Add(e);
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        start.SignalAndWait();
+        SpinWait.SpinUntil(() => Volatile.Read(ref finished) >= 4, TimeSpan.FromSeconds(30));
+        model.Dispose();
+        threads.ForEach(t => t.Join());
+        Assert.NotEmpty(errors); // disposed while they were scoring
+        Assert.All(errors, e => Assert.StartsWith(folder + ":", Assert.IsType<ObjectDisposedException>(e).Message));
+    }
+}

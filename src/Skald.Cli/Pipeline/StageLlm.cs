@@ -38,7 +38,8 @@ internal static class StageLlm
     /// <see cref="OperationCanceledException"/> or finished anyway, is a <see cref="StageInterruptedException"/>: the
     /// stage writes nothing to <paramref name="output"/> and no later stage runs; the same pipeline run again asks only
     /// for what the journal lacks. Outside these calls Ctrl-C ends the pipeline at once, as usual (a training stage has
-    /// nothing in flight worth waiting for).
+    /// nothing in flight worth waiting for), so <paramref name="ask"/> must not write the stage's output: that is
+    /// written after it returns, atomically.
     /// </summary>
     public static T Drained<T>(StageConfig s, string output, string journal, Func<CancellationToken, T> ask)
     {

@@ -55,8 +55,9 @@ internal static class StudyStages
             {
                 var settings = new LlmSettings { Endpoint = endpoint!, Model = model!, ApiKey = key!, Concurrency = concurrency };
                 string journal = target + ".journal.jsonl";
-                n = StageLlm.Drained(s, file, journal, stop => DatasetTranslator.Translate(input, file, cols,
-                    texts => LlmTranslator.TranslateAsync(texts, from, to, settings, journal, l => log("    " + l), stop: stop).GetAwaiter().GetResult(), parallel: false));
+                // each call of the engine drained (a second call translates pieces again), the file written after the last
+                n = DatasetTranslator.Translate(input, file, cols, texts => StageLlm.Drained(s, file, journal,
+                    stop => LlmTranslator.TranslateAsync(texts, from, to, settings, journal, l => log("    " + l), stop: stop).GetAwaiter().GetResult()), parallel: false);
             }
             else n = DatasetTranslator.Translate(input, file, cols, texts => apertium!.Translate(texts), parallel: false);
             log(string.Create(CultureInfo.InvariantCulture, $"    {n} rows translated {from} → {to} ({engine})"));

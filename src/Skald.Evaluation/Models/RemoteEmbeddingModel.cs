@@ -117,7 +117,9 @@ public sealed class RemoteEmbeddingModel : IEmbeddingModel
             for (int start = 0; start < unique.Length; start += batch)
             {
                 int n = Math.Min(batch, unique.Length - start);
-                var vectors = Client.Embed([.. unique.Skip(start).Take(n).Select(t => (prompt ?? "") + t)]);
+                var sent = new string[n];
+                for (int u = 0; u < n; u++) sent[u] = (prompt ?? "") + unique[start + u];
+                var vectors = Client.Embed(sent);
                 EncodedCount += n;
                 if (dimension == 0) dimension = vectors[0].Length;
                 if (vectors.Any(v => v.Length != dimension))

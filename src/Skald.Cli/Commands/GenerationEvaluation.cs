@@ -115,9 +115,27 @@ internal sealed class GenerationEvaluation
                 var baseline = p.GetValue(BertScoreBaseline) is { } b ? Evaluation.Generation.BertScoreBaseline.Read(b, encoder.Transformer.Config.NumLayers) : null;
                 bert = new BertScorer(encoder, p.GetValue(BertScoreIdf), baseline);
             }
-            using var judge = judging.Settings is { } settings ? new LlmAnswerJudge(settings, judging.Cache) : null;
-            var report = new GenerationEvaluator { Metrics = metrics, BertScore = bert, Judge = judge }
-                .EvaluateAsync(task, systems, preferences).GetAwaiter().GetResult();
+            // with a judge, the first Ctrl-C lets its request in flight finish into the cache, then stops without a report
+            using var ctrlC = judging.Settings is null ? null
+                : new GracefulStop("skald: stopping: the judge's request in flight finishes and goes to its cache (Ctrl-C again to quit at once)");
+            GenerationReport? report;
+            using (var judge = judging.Settings is { } settings ? new LlmAnswerJudge(settings, judging.Cache, ctrlC!.Token) : null)
+            {
+                try
+                {
+                    report = new GenerationEvaluator { Metrics = metrics, BertScore = bert, Judge = judge }
+                        .EvaluateAsync(task, systems, preferences).GetAwaiter().GetResult();
+                }
+                catch (OperationCanceledException) when (ctrlC?.Requested == true)
+                {
+                    report = null;
+                }
+            }
+            if (report is null || ctrlC?.Requested == true)
+            {
+                Console.Error.WriteLine($"skald: interrupted; no report written, and every verdict received is in {judging.Cache}: run the same command again to go on");
+                return 130;
+            }
             string json = report.ToJson();
             if (outputPath is null) Console.WriteLine(json);
             else AtomicFile.Write(outputPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));

@@ -25,8 +25,16 @@ internal sealed class PipelineCommand : Command
     private int Run(ParseResult p)
     {
         bool quiet = p.GetValue(CliOptions.Quiet);
-        new PipelineRunner(p.GetValue(config)!, m => Terminal.Log(m, quiet), report => ReportTables.Print(report, quiet),
-            p.GetValue(set) ?? []).Run();
+        try
+        {
+            new PipelineRunner(p.GetValue(config)!, m => Terminal.Log(m, quiet), report => ReportTables.Print(report, quiet),
+                p.GetValue(set) ?? []).Run();
+        }
+        catch (StageInterruptedException e) // Ctrl-C in an LLM stage, its replies in flight journaled: as SIGINT's exit
+        {
+            Console.Error.WriteLine("skald: " + e.Message);
+            return 130;
+        }
         return 0;
     }
 }

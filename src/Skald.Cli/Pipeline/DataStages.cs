@@ -74,7 +74,9 @@ internal static class DataStages
                     Endpoint = endpoint!, Model = model!, ApiKey = key!, Language = language,
                     QuestionsPerChunk = perChunk ?? 2, Concurrency = concurrency,
                 };
-                set = LlmGenerator.GenerateAsync(ingest, settings, new FilterOptions(), target + ".journal.jsonl", l => log("    " + l)).GetAwaiter().GetResult();
+                string journal = target + ".journal.jsonl";
+                set = StageLlm.Drained(s, target, journal, stop =>
+                    LlmGenerator.GenerateAsync(ingest, settings, new FilterOptions(), journal, l => log("    " + l), stop: stop).GetAwaiter().GetResult());
             }
             else set = IctGenerator.Generate(ingest.Chunks, new IctOptions { QueriesPerChunk = perChunk ?? 1, Seed = seed });
             var (train, test) = BeirWriter.Write(set, target, testFraction, seed, heldOut);

@@ -8,6 +8,8 @@ namespace Skald.Cli.Pipeline;
 /// evaluate_generation with the judge metric) and its API key, read when the stage's keys are read: a URL that is not
 /// http(s) or a key variable that is not set (for an endpoint off this machine; a local one needs no key) is one line
 /// naming the stage key before the first stage runs, not a failure after the earlier stages have spent their time.
+/// While such a stage asks its endpoint, Ctrl-C lets the requests in flight finish into the stage's journal and stops
+/// the pipeline (<see cref="Drained{T}"/>).
 /// </summary>
 internal static class StageLlm
 {
@@ -28,4 +30,32 @@ internal static class StageLlm
         return LlmSettings.KeyFromEnvironment(endpoint, variable)
             ?? throw new InputException($"{s.Keys.Where("api_key_env")}: {s.Name}.api_key_env: environment variable {variable} is not set (the API key for {endpoint.Host})");
     }
+
+    /// <summary>
+    /// Runs <paramref name="ask"/>, the requests of stage <paramref name="s"/>, with Ctrl-C taken over: the first one
+    /// sets the token <paramref name="ask"/> is given, which starts no further request and lets those in flight finish
+    /// into <paramref name="journal"/>. A run so stopped, whether <paramref name="ask"/> then ended early with an
+    /// <see cref="OperationCanceledException"/> or finished anyway, is a <see cref="StageInterruptedException"/>: the
+    /// stage writes nothing to <paramref name="output"/> and no later stage runs; the same pipeline run again asks only
+    /// for what the journal lacks. Outside these calls Ctrl-C ends the pipeline at once, as usual (a training stage has
+    /// nothing in flight worth waiting for), so <paramref name="ask"/> must not write the stage's output: that is
+    /// written after it returns, atomically.
+    /// </summary>
+    public static T Drained<T>(StageConfig s, string output, string journal, Func<CancellationToken, T> ask)
+    {
+        using var ctrlC = new GracefulStop("skald: stopping: the requests in flight finish and go to the journal (Ctrl-C again to quit at once)");
+        T result;
+        try
+        {
+            result = ask(ctrlC.Token);
+        }
+        catch (OperationCanceledException) when (ctrlC.Requested)
+        {
+            throw Interrupted(s, output, journal);
+        }
+        return ctrlC.Requested ? throw Interrupted(s, output, journal) : result;
+    }
+
+    private static StageInterruptedException Interrupted(StageConfig s, string output, string journal) =>
+        new($"interrupted in stage {s.Name}; nothing written to {output}, and every reply received is in {journal}: run the same pipeline again to go on");
 }

@@ -49,15 +49,17 @@ internal static class StudyStages
         return target =>
         {
             string file = target + ".jsonl", input = resolve(data);
-            Func<IReadOnlyList<string>, List<string>> translate;
+            var cols = columns.Count > 0 ? columns : Skald.Data.Translate.DatasetTranslator.TextColumns(input);
+            int n;
             if (engine == "llm")
             {
                 var settings = new LlmSettings { Endpoint = endpoint!, Model = model!, ApiKey = key!, Concurrency = concurrency };
-                translate = texts => LlmTranslator.TranslateAsync(texts, from, to, settings, target + ".journal.jsonl", l => log("    " + l)).GetAwaiter().GetResult();
+                string journal = target + ".journal.jsonl";
+                // each call of the engine drained (a second call translates pieces again), the file written after the last
+                n = DatasetTranslator.Translate(input, file, cols, texts => StageLlm.Drained(s, file, journal,
+                    stop => LlmTranslator.TranslateAsync(texts, from, to, settings, journal, l => log("    " + l), stop: stop).GetAwaiter().GetResult()), parallel: false);
             }
-            else translate = texts => apertium!.Translate(texts);
-            var cols = columns.Count > 0 ? columns : Skald.Data.Translate.DatasetTranslator.TextColumns(input);
-            int n = DatasetTranslator.Translate(input, file, cols, translate, parallel: false);
+            else n = DatasetTranslator.Translate(input, file, cols, texts => apertium!.Translate(texts), parallel: false);
             log(string.Create(CultureInfo.InvariantCulture, $"    {n} rows translated {from} → {to} ({engine})"));
             return file;
         };
@@ -147,10 +149,16 @@ internal static class StudyStages
                 var humanPreferences = preferences is null ? null : GenerationFiles.ReadPreferences(resolve(preferences));
                 using var bertEncoder = bertModel is null ? null : SentenceEncoder.Load(resolve(bertModel));
                 var bert = bertEncoder is null ? null : new BertScorer(bertEncoder, idf);
-                using var judgeClient = judgeEndpoint is null ? null : new LlmAnswerJudge(
-                    new LlmSettings { Endpoint = judgeEndpoint, Model = judgeModel!, ApiKey = judgeKey! }, target + ".judge.jsonl");
-                var report = new GenerationEvaluator { Metrics = metrics, BertScore = bert, Judge = judgeClient }
-                    .EvaluateAsync(rows, predictions, humanPreferences).GetAwaiter().GetResult();
+                string judgeCache = target + ".judge.jsonl";
+                GenerationReport Score(CancellationToken stop)
+                {
+                    using var judgeClient = judgeEndpoint is null ? null : new LlmAnswerJudge(
+                        new LlmSettings { Endpoint = judgeEndpoint, Model = judgeModel!, ApiKey = judgeKey! }, judgeCache, stop);
+                    return new GenerationEvaluator { Metrics = metrics, BertScore = bert, Judge = judgeClient }
+                        .EvaluateAsync(rows, predictions, humanPreferences).GetAwaiter().GetResult();
+                }
+                // with a judge, Ctrl-C lets its request in flight finish into the judge's cache and writes no report
+                var report = judgeEndpoint is null ? Score(CancellationToken.None) : StageLlm.Drained(s, json, judgeCache, Score);
                 string markdown = report.ToMarkdown();
                 AtomicFile.Write(json, f => f.Write(System.Text.Encoding.UTF8.GetBytes(report.ToJson())));
                 AtomicFile.Write(md, f => f.Write(System.Text.Encoding.UTF8.GetBytes(markdown)));

@@ -18,10 +18,17 @@ public sealed class LlmAnswerJudge : IAnswerJudge, IDisposable
     private readonly GenerationJournal journal;
     private readonly Dictionary<string, string> cached = new(StringComparer.Ordinal);
     private readonly Lock gate = new();
+    private readonly CancellationToken stop;
 
-    /// <summary>A judge asking <paramref name="settings"/>' endpoint and model, caching in <paramref name="cachePath"/> (a JSONL journal).</summary>
-    public LlmAnswerJudge(LlmSettings settings, string cachePath)
+    /// <summary>
+    /// A judge asking <paramref name="settings"/>' endpoint and model, caching in <paramref name="cachePath"/> (a JSONL
+    /// journal). Once <paramref name="stop"/> is set (Ctrl-C), an answer the cache lacks is an
+    /// <see cref="OperationCanceledException"/> instead of a new request, while a request already sent finishes and is
+    /// cached (cancelling the <c>cancel</c> of <see cref="JudgeAsync"/> abandons it instead).
+    /// </summary>
+    public LlmAnswerJudge(LlmSettings settings, string cachePath, CancellationToken stop = default)
     {
+        this.stop = stop;
         this.settings = settings with { Temperature = 0f };
         client = new LlmQuestionClient(this.settings);
         journal = GenerationJournal.Open(cachePath);
@@ -49,6 +56,7 @@ public sealed class LlmAnswerJudge : IAnswerJudge, IDisposable
         }
         if (reply is null)
         {
+            stop.ThrowIfCancellationRequested(); // stopping: no new request
             var (system, user) = JudgeVerdict.Prompt(prompt, reference, answer);
             reply = await client.CompleteAsync(system, user, "a judgement", r => JudgeVerdict.Parse(r) is not null, cancel);
             if (JudgeVerdict.Parse(reply) is not null)

@@ -13,26 +13,28 @@ namespace Skald.Data.Llm;
 /// exponential backoff and jitter on 429 (waiting what Retry-After says), 5xx, timeouts, broken connections and
 /// unreadable replies. Other HTTP errors (400, 401, 404, ...)
 /// mean the endpoint, model or key is wrong and stop at once with one line. Every attempt counts against the request
-/// budget.
+/// budget, reserved before it is sent (<see cref="RequestBudget"/>): concurrent workers send exactly the budget.
 /// </summary>
 public sealed class LlmQuestionClient
 {
     private readonly LlmSettings settings;
     private readonly ChatClient chat;
     private readonly ResiliencePipeline pipeline;
-    private int requests, retries;
+    private readonly RequestBudget budget;
+    private int retries;
 
     /// <summary>A client for <paramref name="settings"/>.</summary>
     public LlmQuestionClient(LlmSettings settings)
     {
         this.settings = settings;
+        budget = new RequestBudget(settings.RequestBudget);
         chat = new ChatClient(settings.Model, new ApiKeyCredential(settings.ApiKey), OpenAiConnection.ClientOptions(settings.Endpoint, settings.Timeout));
         pipeline = OpenAiConnection.Pipeline(Math.Max(settings.MaxRetries, 0), settings.RetryDelay, settings.Timeout,
             () => Interlocked.Increment(ref retries), e => e is UnreadableReplyException);
     }
 
     /// <summary>Requests sent so far (retries included).</summary>
-    public int Requests => requests;
+    public int Requests => budget.Taken;
 
     /// <summary>Retries so far.</summary>
     public int Retries => retries;
@@ -59,9 +61,14 @@ public sealed class LlmQuestionClient
         {
             return await pipeline.ExecuteAsync(async ct =>
             {
-                if (settings.RequestBudget is { } budget && Volatile.Read(ref requests) >= budget)
-                    throw new DataException($"request budget of {budget} reached; run again (with a larger --max-requests) to continue where this run stopped");
-                Interlocked.Increment(ref requests);
+                // reserved before it is sent, so workers racing for the last request of the budget cannot both send it
+                if (!budget.TryReserve())
+                    throw new DataException($"request budget of {budget.Limit} reached; run again (with a larger --max-requests) to continue where this run stopped");
+                if (ct.IsCancellationRequested)
+                {
+                    budget.Release(); // never sent
+                    ct.ThrowIfCancellationRequested();
+                }
                 string text;
                 try
                 {

@@ -16,6 +16,9 @@ namespace Skald.Evaluation.Models;
 /// </summary>
 public sealed class RemoteEmbeddingModel : IEmbeddingModel
 {
+    // Texts per cache segment written while a long embedding call runs (a segment is one file).
+    private const int SegmentTexts = 1024;
+
     private readonly EvaluationEmbeddingOptions options;
     private readonly string modelKey;
     private readonly Dictionary<string, string> metadata;
@@ -105,19 +108,40 @@ public sealed class RemoteEmbeddingModel : IEmbeddingModel
         }
         if (missing.Count == 0) return result;
         var unique = missing.Keys.ToArray();
-        var vectors = Client.Embed([.. unique.Select(t => (prompt ?? "") + t)], options.Progress);
-        EncodedCount += unique.Length;
-        if (dimension == 0) dimension = vectors[0].Length;
-        if (vectors.Any(v => v.Length != dimension))
-            throw new EvaluationException($"{Client.Settings.Spec}: embeddings of {vectors.First(v => v.Length != dimension).Length} values after earlier ones of {dimension}");
-        if (cache is null && options.CacheDirectory is { } dir) cache = new EmbeddingCache(dir, modelKey, dimension);
-        var fresh = new List<(TextKey, float[])>(unique.Length);
-        for (int u = 0; u < unique.Length; u++)
+        // Request by request, each reply kept for the cache at once: a request that fails (or a refused width) after
+        // many answered ones loses none of those paid for; the cache gets a segment every SegmentTexts texts and at the end.
+        var fresh = new List<(TextKey, float[])>();
+        int batch = Client.Settings.BatchSize;
+        try
         {
-            foreach (int i in missing[unique[u]]) result[i] = vectors[u];
-            fresh.Add((EmbeddingCache.Key(prompt, unique[u]), vectors[u]));
+            for (int start = 0; start < unique.Length; start += batch)
+            {
+                int n = Math.Min(batch, unique.Length - start);
+                var sent = new string[n];
+                for (int u = 0; u < n; u++) sent[u] = (prompt ?? "") + unique[start + u];
+                var vectors = Client.Embed(sent);
+                EncodedCount += n;
+                if (dimension == 0) dimension = vectors[0].Length;
+                if (vectors.Any(v => v.Length != dimension))
+                    throw new EvaluationException($"{Client.Settings.Spec}: embeddings of {vectors.First(v => v.Length != dimension).Length} values after earlier ones of {dimension}");
+                if (cache is null && options.CacheDirectory is { } dir) cache = new EmbeddingCache(dir, modelKey, dimension);
+                for (int u = 0; u < n; u++)
+                {
+                    foreach (int i in missing[unique[start + u]]) result[i] = vectors[u];
+                    fresh.Add((EmbeddingCache.Key(prompt, unique[start + u]), vectors[u]));
+                }
+                if (fresh.Count >= SegmentTexts)
+                {
+                    cache?.AddRange(fresh);
+                    fresh.Clear();
+                }
+                options.Progress?.Invoke(start + n, unique.Length);
+            }
         }
-        cache?.AddRange(fresh);
+        finally
+        {
+            cache?.AddRange(fresh);
+        }
         Refresh();
         return result;
     }

@@ -17,18 +17,8 @@ public sealed class ToolCallingChatClientTests
 {
     private const string Call = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Göteborg\"}}\n</tool_call>";
     private static readonly string Templates = Path.Combine(TestPaths.Fixtures, "chat-templates");
-    private static readonly string Folder = Roomy(ChatModelFolder.Create("decoder-qwen2",
+    private static readonly string Folder = ChatModelFolder.Roomy(ChatModelFolder.Create("decoder-qwen2",
         File.ReadAllText(Path.Combine(Templates, "templates", "qwen2.5-7b-instruct.jinja"))));
-
-    // The fixture's context (128) holds no prompt with tools; scripted answers never run the model, so it may claim more.
-    private static string Roomy(string folder)
-    {
-        string path = Path.Combine(folder, "config.json");
-        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
-        config["max_position_embeddings"] = 4096;
-        File.WriteAllText(path, config.ToJsonString());
-        return folder;
-    }
 
     // The fixture conversation "tools" (fixtures/chat-templates/conversations.json): its tool as a declaration.
     private static AIFunctionDeclaration Weather()
@@ -141,7 +131,7 @@ public sealed class ToolCallingChatClientTests
     [Fact]
     public async Task ATemplateThatTeachesNoCallFormatRefusesToolsUnlessAParserIsSet()
     {
-        string plain = Roomy(ChatModelFolder.Create("decoder-qwen2")); // Qwen2's template: no tools, no <tool_call>
+        string plain = ChatModelFolder.Roomy(ChatModelFolder.Create("decoder-qwen2")); // Qwen2's template: no tools, no <tool_call>
         using var client = Client(_ => Call, plain);
         Assert.Equal(ToolCallFormat.None, client.ToolCallFormat);
         var e = await Assert.ThrowsAsync<ChatOptionException>(() => client.GetResponseAsync(Asking(), new ChatOptions { Tools = [Weather()] }));

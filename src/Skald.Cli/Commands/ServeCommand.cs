@@ -28,6 +28,9 @@ internal sealed class ServeCommand : Command
     private readonly Option<int?> chatKvTokens = CliOptions.Int("--generator-kv-tokens",
         "Chat: token positions the batch's key/value cache holds over all its rows (its memory; requests join a running batch while it has room)",
         min: 1, defaultValue: 16384);
+    private readonly Option<string> toolCallParser = CliOptions.Choice("--tool-call-parser",
+        "Chat: how the model writes function calls, read out of its answers to requests with tools: hermes (<tool_call> blocks, Qwen2.5/Qwen3/Hermes), " +
+        "none (tools are refused), or auto (hermes when the chat template writes <tool_call>, else none)", "auto", "auto", "hermes", "none");
     private readonly Option<int?> maxTokens = CliOptions.Int("--max-tokens",
         "Chat: most new tokens when a request gives no max_tokens (at most what the context leaves)", defaultValue: 512);
     private readonly Option<int?> port = CliOptions.Int("--port", "TCP port (0: any free port, printed at start)", min: 0, defaultValue: 8080);
@@ -72,6 +75,7 @@ internal sealed class ServeCommand : Command
         Options.Add(generatorName);
         Options.Add(chatBatch);
         Options.Add(chatKvTokens);
+        Options.Add(toolCallParser);
         Options.Add(maxTokens);
         Options.Add(port);
         Options.Add(host);
@@ -132,7 +136,8 @@ internal sealed class ServeCommand : Command
         }
         if (generatorPath is null)
         {
-            string? needs = p.GetValue(generatorAdapters) is not null ? "--generator-adapters" : p.GetValue(generatorName) is not null ? "--generator-name" : null;
+            string? needs = p.GetValue(generatorAdapters) is not null ? "--generator-adapters" : p.GetValue(generatorName) is not null ? "--generator-name"
+                : p.GetResult(toolCallParser) is { Implicit: false } ? "--tool-call-parser" : null;
             if (needs is not null) throw new UsageException($"{needs} needs --generator");
         }
         using var encoder = modelPath is null ? null
@@ -209,11 +214,12 @@ internal sealed class ServeCommand : Command
             DefaultMaxOutputTokens = p.GetValue(maxTokens) ?? 512,
             MaxBatchSize = p.GetValue(chatBatch) ?? 8,
             MaxBatchTokens = p.GetValue(chatKvTokens) ?? 16384,
+            ToolCallParser = p.GetValue(toolCallParser) switch { "hermes" => ToolCallFormat.Hermes, "none" => ToolCallFormat.None, _ => null },
         };
         var config = textGenerator.Decoder.Config;
         long bytes = client.KvCachePositions * config.NumLayers * config.KeyValueHeads * config.HeadSize * 2 * sizeof(float);
         string summary = $"up to {client.MaxBatchSize} requests at once, a key/value cache of {client.KvCachePositions} positions, " +
-            $"{(bytes + (1 << 20) - 1) >> 20} MB";
+            $"{(bytes + (1 << 20) - 1) >> 20} MB, tool calls: {client.ToolCallFormat.ToString().ToLowerInvariant()}";
         return (new ChatService(client, name, key, (long)(p.GetValue(maxBodyMb) ?? 16) << 20), summary);
     }
 

@@ -110,7 +110,9 @@ public static class SkaldChatEndpoints
             string? text = update.Text is { Length: > 0 } t ? t : null;
             usage = update.Contents.OfType<UsageContent>().FirstOrDefault()?.Details ?? usage;
             var called = update.Contents.OfType<FunctionCallContent>().ToList();
-            if (first || text is not null || called.Count > 0 || update.FinishReason is not null)
+            // with tools, text held back while a call's block may be open still sends its tokens' log-probabilities
+            bool entries = tokens is not null && LogProbsJson.Of(update.AdditionalProperties) is { Count: > 0 };
+            if (first || text is not null || called.Count > 0 || entries || update.FinishReason is not null)
             {
                 await ChatResponses.Chunk(ctx.Response, update, chat.ModelName, first, first && text is null && called.Count == 0 ? "" : text,
                     update.FinishReason, tokens: tokens, calls: called, firstCall: calls).ConfigureAwait(false);

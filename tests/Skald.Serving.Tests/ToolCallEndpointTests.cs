@@ -143,6 +143,22 @@ public sealed class ToolCallEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StreamedWithLogProbsEveryTokenHasItsEntryHeldBackTextIncluded()
+    {
+        answer = "Jag kollar.\n" + Call;
+        using var response = await http.PostAsync("v1/chat/completions", new StringContent(
+            Body(", \"logprobs\": true, \"stream_options\": {\"include_usage\": true}", stream: true), Encoding.UTF8, "application/json"));
+        var chunks = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)[..^1]
+            .Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement).ToArray();
+        int completion = chunks[^1].GetProperty("usage").GetProperty("completion_tokens").GetInt32();
+        int entries = chunks.Where(c => c.GetProperty("choices").GetArrayLength() > 0)
+            .Select(c => c.GetProperty("choices")[0].GetProperty("logprobs"))
+            .Sum(l => l.ValueKind == JsonValueKind.Object ? l.GetProperty("content").GetArrayLength() : 0);
+        Assert.True(completion > 20, $"{completion} tokens");
+        Assert.Equal(completion, entries);
+    }
+
+    [Fact]
     public async Task WithToolChoiceNoneTheAnswerIsText()
     {
         answer = Call;

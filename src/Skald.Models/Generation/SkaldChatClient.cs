@@ -245,7 +245,7 @@ public sealed class SkaldChatClient : IChatClient
     private Task<GenerationResult> RunAsync(int[] prompt, GenerationOptions generation, Action<string>? onText,
         Action<TokenLogProbs>? onLogProbs, CancellationToken cancellationToken) => Scripted is null
         ? queue.RunAsync(prompt, generation, onText, onLogProbs, cancellationToken)
-        : ScriptedAnswers.Run(Generator, Scripted, prompt, generation, onText);
+        : ScriptedAnswers.Run(Generator, Scripted, prompt, generation, onText, onLogProbs);
 
     /// <summary>
     /// The text of token <paramref name="id"/> alone, special tokens included (a token that is part of a character's

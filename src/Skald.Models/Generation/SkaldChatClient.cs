@@ -295,12 +295,13 @@ public sealed class SkaldChatClient : IChatClient
         bool calls = tools.Count > 0 && options?.ToolMode is not NoneChatToolMode;
         if (calls && options?.ToolMode is RequiredChatToolMode)
             throw new ChatOptionException("tool_choice \"required\" or a named function is not supported (the answer cannot be made a call): use \"auto\" or \"none\"", "tool_choice");
-        if (calls && ToolCallFormat == ToolCallFormat.None)
-            throw new ChatOptionException("this model's chat template teaches no tool-call format Skald reads (Hermes <tool_call> blocks, as Qwen2.5, Qwen3 and Hermes templates write); " +
-                "if the model writes them anyway, set ToolCallParser (skald serve --tool-call-parser hermes)", "tools");
         int[] prompt;
         try
         {
+            // (reading the format may read the template, which can fail as rendering does)
+            if (calls && ToolCallFormat == ToolCallFormat.None)
+                throw new ChatOptionException("this model's chat template teaches no tool-call format Skald reads (Hermes <tool_call> blocks, as Qwen2.5, Qwen3 and Hermes templates write); " +
+                    "if the model writes them anyway, set ToolCallParser (skald serve --tool-call-parser hermes)", "tools");
             prompt = Generator.Tokenize(new GenerationInput { Messages = turns, Tools = tools.Count > 0 ? tools : null });
         }
         catch (Exception e) when (e is ChatTemplateException or InvalidOperationException or NotSupportedException)

@@ -143,6 +143,15 @@ public sealed class ToolCallingChatClientTests
     }
 
     [Fact]
+    public async Task ATemplateThatCannotBeReadIsAnArgumentExceptionWithToolsAsWithout()
+    {
+        string broken = ChatModelFolder.Create("decoder-qwen2", "{% for m in messages %}{{ m.content }"); // never closed
+        using var client = Client(_ => Call, broken);
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(Asking(), new ChatOptions { Tools = [Weather()] }));
+        Assert.Contains("tokenizer_config.json", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnAnswerWithoutACallIsTextWithItsOwnFinishReason()
     {
         using var client = Client(_ => "Det vet jag inte.");

@@ -152,6 +152,23 @@ public sealed class ToolCallingChatClientTests
     }
 
     [Fact]
+    public async Task AFormatterThatCannotShowToolsIsAnArgumentExceptionNamingIt()
+    {
+        var generator = TextGenerator.Load(Folder);
+        generator.ChatFormatter = new TextOnly();
+        using var client = new SkaldChatClient(generator) { Scripted = _ => Call, ToolCallParser = ToolCallFormat.Hermes };
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(Asking(), new ChatOptions { Tools = [Weather()] }));
+        Assert.Contains("TextOnly cannot show tools", e.Message, StringComparison.Ordinal);
+        Assert.Equal(Call, (await client.GetResponseAsync(Asking())).Text); // without tools it formats, and nothing is read for calls
+    }
+
+    // A formatter of an app's own that knows nothing of tools (IChatFormatter's default for them).
+    private sealed class TextOnly : IChatFormatter
+    {
+        public string Format(IReadOnlyList<ChatTurn> messages) => string.Concat(messages.Select(m => $"{m.Role}: {m.Content}\n"));
+    }
+
+    [Fact]
     public async Task AnAnswerWithoutACallIsTextWithItsOwnFinishReason()
     {
         using var client = Client(_ => "Det vet jag inte.");

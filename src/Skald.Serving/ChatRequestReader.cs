@@ -9,7 +9,8 @@ namespace Skald.Serving;
 /// <c>role</c> and a <c>content</c> string or array of <c>{"type": "text", "text": ...}</c> parts), <c>max_tokens</c>
 /// or <c>max_completion_tokens</c>, <c>temperature</c>, <c>top_p</c>, <c>stop</c>, <c>seed</c>, <c>n</c> (1 only),
 /// <c>stream</c>, <c>stream_options.include_usage</c>, <c>frequency_penalty</c>, <c>presence_penalty</c>,
-/// <c>response_format</c> (<c>text</c> or <c>json_object</c>), <c>tools</c>, <c>logprobs</c> and <c>top_logprobs</c> (<see cref="LogProbFields"/>, passed on as
+/// <c>response_format</c> (<c>text</c> or <c>json_object</c>), <c>tools</c>, <c>tool_choice</c>, assistant <c>tool_calls</c> and
+/// <c>tool</c> messages (<see cref="ChatToolFields"/>), <c>logprobs</c> and <c>top_logprobs</c> (<see cref="LogProbFields"/>, passed on as
 /// <see cref="SkaldChatClient.LogProbsProperty"/>), <c>logit_bias</c> (refused unless empty), and vLLM's
 /// extensions <c>top_k</c> and <c>repetition_penalty</c>. Other fields (<c>user</c>, <c>metadata</c>, ...) are ignored.
 /// Every problem is an <see cref="ApiException"/> 400 naming the field. The fields it shares with <c>/v1/completions</c> are read by
@@ -17,7 +18,7 @@ namespace Skald.Serving;
 /// </summary>
 internal static class ChatRequestReader
 {
-    private static readonly HashSet<string> Roles = ["system", "developer", "user", "assistant"];
+    private static readonly HashSet<string> Roles = ["system", "developer", "user", "assistant", "tool"];
 
     public static ChatRequest Read(ReadOnlyMemory<byte> body)
     {
@@ -28,8 +29,7 @@ internal static class ChatRequestReader
         var messages = Messages(root);
         var (options, stream, includeUsage, model) = SamplingFields.Read(root, "max_completion_tokens");
         if (LogProbFields.Chat(root) is int top) (options.AdditionalProperties ??= [])[SkaldChatClient.LogProbsProperty] = top;
-        if (Field(root, "tools") is { ValueKind: JsonValueKind.Array } tools && tools.GetArrayLength() > 0)
-            throw ApiException.BadRequest("tools are not supported by this server", "tools");
+        ChatToolFields.Read(root, options);
         if (Field(root, "response_format") is { } format)
         {
             string? type = format.ValueKind == JsonValueKind.Object && format.TryGetProperty("type", out var ft) && ft.ValueKind == JsonValueKind.String
@@ -57,10 +57,16 @@ internal static class ChatRequestReader
             string role = item.TryGetProperty("role", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString()!
                 : throw ApiException.BadRequest($"messages[{i}].role is required: system, user or assistant", "messages");
             if (!Roles.Contains(role))
-                throw ApiException.BadRequest($"messages[{i}].role \"{role}\" is not one this server takes (system, developer, user, assistant)", "messages");
-            if (item.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array && calls.GetArrayLength() > 0)
-                throw ApiException.BadRequest($"messages[{i}] holds tool_calls: tools are not supported by this server", "messages");
-            messages.Add(new ChatMessage(new ChatRole(role == "developer" ? "system" : role), Content(item, i)));
+                throw ApiException.BadRequest($"messages[{i}].role \"{role}\" is not one this server takes (system, developer, user, assistant, tool)", "messages");
+            var calls = role == "assistant" ? ChatToolFields.Calls(item, i) : [];
+            // an assistant message that calls may leave its content out, or null
+            string text = calls.Count > 0 && (!item.TryGetProperty("content", out var c) || c.ValueKind == JsonValueKind.Null) ? "" : Content(item, i);
+            if (role == "tool") messages.Add(ChatToolFields.Result(item, i, text));
+            else
+            {
+                if (text.Length > 0 || calls.Count == 0) calls.Insert(0, new TextContent(text));
+                messages.Add(new ChatMessage(new ChatRole(role == "developer" ? "system" : role), calls));
+            }
             i++;
         }
         return messages;

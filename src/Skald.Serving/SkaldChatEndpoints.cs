@@ -104,16 +104,21 @@ public static class SkaldChatEndpoints
         bool first = true;
         UsageDetails? usage = null;
         ChatResponseUpdate? update = null;
+        int calls = 0; // tool calls sent so far: the next one's index
         while (more)
         {
             update = updates.Current;
             string? text = update.Text is { Length: > 0 } t ? t : null;
             usage = update.Contents.OfType<UsageContent>().FirstOrDefault()?.Details ?? usage;
-            if (first || text is not null || update.FinishReason is not null)
+            var called = update.Contents.OfType<FunctionCallContent>().ToList();
+            // with tools, text held back while a call's block may be open still sends its tokens' log-probabilities
+            bool entries = tokens is not null && LogProbsJson.Of(update.AdditionalProperties) is { Count: > 0 };
+            if (first || text is not null || called.Count > 0 || entries || update.FinishReason is not null)
             {
-                await ChatResponses.Chunk(ctx.Response, update, chat.ModelName, first, first && text is null ? "" : text, update.FinishReason,
-                    tokens: tokens).ConfigureAwait(false);
+                await ChatResponses.Chunk(ctx.Response, update, chat.ModelName, first, first && text is null && called.Count == 0 ? "" : text,
+                    update.FinishReason, tokens: tokens, calls: called, firstCall: calls).ConfigureAwait(false);
                 first = false;
+                calls += called.Count;
             }
             more = await updates.MoveNextAsync().ConfigureAwait(false);
         }

@@ -35,6 +35,19 @@ internal static class ChatModelFolder
         return dir;
     }
 
+    /// <summary>
+    /// <paramref name="folder"/> with its config.json claiming a context of <paramref name="context"/> tokens (the
+    /// fixtures' 128 hold no prompt with tools; for tests whose answers are scripted and never run the model that far).
+    /// </summary>
+    public static string Roomy(string folder, int context = 4096)
+    {
+        string path = Path.Combine(folder, "config.json");
+        var config = JsonNode.Parse(File.ReadAllText(path))!;
+        config["max_position_embeddings"] = context;
+        File.WriteAllText(path, config.ToJsonString());
+        return folder;
+    }
+
     /// <summary>The ids of a JSON array.</summary>
     public static int[] Ids(JsonElement array) => [.. array.EnumerateArray().Select(x => x.GetInt32())];
 }

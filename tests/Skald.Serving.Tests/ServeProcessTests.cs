@@ -178,6 +178,38 @@ public sealed partial class ServeProcessTests
             "--generator-prefill-chunk", "-1"), 2, "option --generator-prefill-chunk must be an integer ≥ 0, got '-1'");
 
     [Fact]
+    public async Task ToolCallParserHermesLetsAModelWhoseTemplateTeachesNoFormatTakeTools()
+    {
+        string chat = ChatModelFolder.Create("decoder-qwen2"); // Qwen2's template: no <tool_call>, so tools are refused by default
+        string body = Json(new
+        {
+            messages = new[] { new { role = "user", content = "Hei" } },
+            max_tokens = 3,
+            tools = new[] { new { type = "function", function = new { name = "f", parameters = new { type = "object" } } } },
+        });
+        foreach (var (parser, status) in new[] { ("auto", 400), ("hermes", 200) })
+        {
+            using var process = Process.Start(SkaldProcess.StartInfo(null, "serve", "--generator", chat, "--port", "0", "--tool-call-parser", parser))!;
+            try
+            {
+                string? line = await process.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120));
+                Assert.NotNull(line);
+                var match = Address().Match(line);
+                Assert.True(match.Success, line);
+                Assert.Contains($"tool calls: {(parser == "auto" ? "none" : parser)}", line);
+                using var client = new HttpClient { BaseAddress = new Uri(match.Value), Timeout = TimeSpan.FromSeconds(30) };
+                var (got, answer) = await PostAsync(client, body, path: "v1/chat/completions");
+                Assert.Equal(status, got);
+                if (status == 400) Assert.Equal("tools", Error(answer).GetProperty("param").GetString());
+            }
+            finally
+            {
+                if (!process.HasExited) process.Kill(true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task ASearchOfACutIndexIsLoggedNamingTheFile()
     {
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
@@ -223,6 +255,7 @@ public sealed partial class ServeProcessTests
     {
         SkaldProcess.AssertUserError(SkaldProcess.Run("serve"), 2, "--model", "--generator");
         SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", ModelDir, "--generator-adapters", "a"), 2, "--generator-adapters needs --generator");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", ModelDir, "--tool-call-parser", "hermes"), 2, "--tool-call-parser needs --generator");
         string chat = ChatModelFolder.Create("decoder-qwen2");
         SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--generator", chat, "--index", "idx"), 2, "--index needs --model");
         // a decoder without a chat template cannot answer chat messages: one line naming the folder

@@ -31,6 +31,9 @@ internal sealed class ServeCommand : Command
     private readonly Option<int?> chatPrefillChunk = CliOptions.Int("--generator-prefill-chunk",
         "Chat: most prompt tokens of requests joining a running batch prefilled between two of its steps, so that the requests decoding keep streaming (chunked prefill; 0: each prompt whole)",
         min: 0, defaultValue: 512);
+    private readonly Option<string> toolCallParser = CliOptions.Choice("--tool-call-parser",
+        "Chat: how the model writes function calls, read out of its answers to requests with tools: hermes (<tool_call> blocks, Qwen2.5/Qwen3/Hermes), " +
+        "none (tools are refused), or auto (hermes when the chat template writes <tool_call>, else none)", "auto", "auto", "hermes", "none");
     private readonly Option<int?> maxTokens = CliOptions.Int("--max-tokens",
         "Chat: most new tokens when a request gives no max_tokens (at most what the context leaves)", defaultValue: 512);
     private readonly Option<int?> port = CliOptions.Int("--port", "TCP port (0: any free port, printed at start)", min: 0, defaultValue: 8080);
@@ -76,6 +79,7 @@ internal sealed class ServeCommand : Command
         Options.Add(chatBatch);
         Options.Add(chatKvTokens);
         Options.Add(chatPrefillChunk);
+        Options.Add(toolCallParser);
         Options.Add(maxTokens);
         Options.Add(port);
         Options.Add(host);
@@ -136,7 +140,8 @@ internal sealed class ServeCommand : Command
         }
         if (generatorPath is null)
         {
-            string? needs = p.GetValue(generatorAdapters) is not null ? "--generator-adapters" : p.GetValue(generatorName) is not null ? "--generator-name" : null;
+            string? needs = p.GetValue(generatorAdapters) is not null ? "--generator-adapters" : p.GetValue(generatorName) is not null ? "--generator-name"
+                : p.GetResult(toolCallParser) is { Implicit: false } ? "--tool-call-parser" : null;
             if (needs is not null) throw new UsageException($"{needs} needs --generator");
         }
         using var encoder = modelPath is null ? null
@@ -211,11 +216,12 @@ internal sealed class ServeCommand : Command
             MaxBatchSize = p.GetValue(chatBatch) ?? 8,
             MaxBatchTokens = p.GetValue(chatKvTokens) ?? 16384,
             PrefillChunk = p.GetValue(chatPrefillChunk) ?? 512,
+            ToolCallParser = p.GetValue(toolCallParser) switch { "hermes" => ToolCallFormat.Hermes, "none" => ToolCallFormat.None, _ => null },
         };
         var config = textGenerator.Decoder.Config;
         long bytes = client.KvCachePositions * config.NumLayers * config.KeyValueHeads * config.HeadSize * 2 * sizeof(float);
         string summary = $"up to {client.MaxBatchSize} requests at once, a key/value cache of {client.KvCachePositions} positions, " +
-            $"{(bytes + (1 << 20) - 1) >> 20} MB, joining prompts prefilled {(client.PrefillChunk > 0 ? $"{client.PrefillChunk} tokens" : "whole")} between steps";
+            $"{(bytes + (1 << 20) - 1) >> 20} MB, joining prompts prefilled {(client.PrefillChunk > 0 ? $"{client.PrefillChunk} tokens" : "whole")} between steps, tool calls: {client.ToolCallFormat.ToString().ToLowerInvariant()}";
         return (new ChatService(client, name, key, (long)(p.GetValue(maxBodyMb) ?? 16) << 20), summary);
     }
 

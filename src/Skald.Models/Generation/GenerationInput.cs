@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Skald.Models.Generation;
 
 /// <summary>
@@ -14,6 +16,12 @@ public sealed record GenerationInput
 
     /// <summary>Chat messages.</summary>
     public IReadOnlyList<ChatTurn>? Messages { get; init; }
+
+    /// <summary>
+    /// With <see cref="Messages"/>: the functions the model may call, OpenAI's <c>{"type": "function", "function":
+    /// {"name", "description", "parameters"}}</c> definitions, shown to it as the chat template's <c>tools</c>.
+    /// </summary>
+    public IReadOnlyList<JsonElement>? Tools { get; init; }
 
     /// <summary>A text prompt.</summary>
     public static GenerationInput FromPrompt(string prompt) => new() { Prompt = prompt };

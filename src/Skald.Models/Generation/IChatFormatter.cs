@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace Skald.Models.Generation;
 
 /// <summary>
@@ -9,4 +11,12 @@ public interface IChatFormatter
 {
     /// <summary>The prompt for <paramref name="messages"/>, ending where the assistant's answer begins.</summary>
     string Format(IReadOnlyList<ChatTurn> messages);
+
+    /// <summary>
+    /// The prompt for <paramref name="messages"/> with the functions the model may call, <paramref name="tools"/>
+    /// (OpenAI's <c>{"type": "function", "function": {...}}</c> definitions, the template's <c>tools</c> variable).
+    /// A formatter that cannot show tools throws <see cref="NotSupportedException"/> when there are any.
+    /// </summary>
+    string Format(IReadOnlyList<ChatTurn> messages, IReadOnlyList<JsonElement> tools) => tools.Count == 0 ? Format(messages)
+        : throw new NotSupportedException($"{GetType().Name} cannot show tools to the model");
 }

@@ -22,7 +22,12 @@ namespace Skald.Models.Generation;
 /// (<see cref="TokenLogProbs"/>, under the same key in the answer's and each update's AdditionalProperties).
 /// <see cref="ChatResponseFormat.Json"/> constrains decoding to a JSON object (<see cref="OutputFormat.JsonObject"/>:
 /// the answer ends where the object closes, or with <see cref="ChatFinishReason.Length"/> when it runs out of tokens
-/// first). What it cannot do — tools, non-text content, frequency or presence penalties (a
+/// first). <see cref="ChatOptions.Tools"/> (functions) are shown to the model through its chat template's <c>tools</c>
+/// and the calls it writes are read out of its answer (<see cref="ToolCallParser"/>, <see cref="HermesToolCallParser"/>)
+/// as <see cref="FunctionCallContent"/> with <see cref="ChatFinishReason.ToolCalls"/>, so that Microsoft.Extensions.AI's
+/// FunctionInvokingChatClient can call them; <see cref="FunctionCallContent"/> and <see cref="FunctionResultContent"/> in
+/// the conversation are rendered as the template's <c>tool_calls</c> and <c>tool</c> turns. What it cannot do — non-text
+/// content, a required tool (<see cref="RequiredChatToolMode"/>), frequency or presence penalties (a
 /// <see cref="ChatOptionException"/> naming the field), a JSON schema — is an <see cref="ArgumentException"/>, as is a
 /// conversation longer than the model's context. <see cref="CompleteAsync"/>
 /// continues plain text without the template (OpenAI's legacy completions).
@@ -117,6 +122,21 @@ public sealed partial class SkaldChatClient : IChatClient
     /// <summary>For tests: called on the decoding thread each time a free row of a running batch is offered to the queue.</summary>
     internal Action? OfferingRow { get; init; }
 
+    /// <summary>For tests: answers every request with the text this gives for its prompt's text, instead of generating (<see cref="ScriptedAnswers"/>).</summary>
+    internal Func<string, string>? Scripted { get; init; }
+
+    /// <summary>
+    /// How the model writes the function calls it makes, read out of its answers when a request has tools (vLLM's
+    /// <c>--tool-call-parser</c>). Null (default): as its chat template teaches, <see cref="ToolCallFormat.Hermes"/>
+    /// when the template writes <c>&lt;tool_call&gt;</c> (Qwen2.5, Qwen3, Hermes), otherwise
+    /// <see cref="ToolCallFormat.None"/>, and a request with tools is refused.
+    /// </summary>
+    public ToolCallFormat? ToolCallParser { get; init; }
+
+    /// <summary>The tool-call format in use: <see cref="ToolCallParser"/>, or the one the chat template teaches.</summary>
+    public ToolCallFormat ToolCallFormat => ToolCallParser ?? (Generator.ChatFormatter is ChatTemplateFormatter { } f
+        && HermesToolCallParser.Teaches(f.Template.Source) ? ToolCallFormat.Hermes : ToolCallFormat.None);
+
     /// <inheritdoc />
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         CancellationToken cancellationToken = default) =>
@@ -149,15 +169,16 @@ public sealed partial class SkaldChatClient : IChatClient
         StreamAsync(() => PrepareText(prompt, options), "cmpl-", cancellationToken);
 
     // Prepared and queued before the first await: what it cannot answer, or a full queue, faults the task at once.
-    private async Task<ChatResponse> AnswerAsync(Func<(int[] Prompt, GenerationOptions Options)> prepare, string idPrefix,
+    private async Task<ChatResponse> AnswerAsync(Func<(int[] Prompt, GenerationOptions Options, bool Tools)> prepare, string idPrefix,
         CancellationToken cancellationToken)
     {
         Task<GenerationResult> run;
+        bool tools;
         Enter();
         try
         {
-            var (prompt, generation) = prepare();
-            run = queue.RunAsync(prompt, generation, null, null, cancellationToken);
+            (var prompt, var generation, tools) = prepare();
+            run = RunAsync(prompt, generation, null, null, cancellationToken);
         }
         catch
         {
@@ -166,12 +187,20 @@ public sealed partial class SkaldChatClient : IChatClient
         }
         _ = run.ContinueWith(_ => Leave(), TaskScheduler.Default);
         var result = await run.ConfigureAwait(false);
-        return new ChatResponse(new ChatMessage(ChatRole.Assistant, result.Text))
+        var message = new ChatMessage(ChatRole.Assistant, result.Text);
+        var finish = Reason(result.FinishReason);
+        if (tools)
+        {
+            var (content, calls) = HermesToolCallParser.Parse(result.Text);
+            message = new ChatMessage(ChatRole.Assistant, ChatToolTurns.Contents(content, calls));
+            if (calls.Count > 0) finish = ChatFinishReason.ToolCalls;
+        }
+        return new ChatResponse(message)
         {
             ResponseId = NewId(idPrefix),
             ModelId = ModelId,
             CreatedAt = DateTimeOffset.UtcNow,
-            FinishReason = Reason(result.FinishReason),
+            FinishReason = finish,
             Usage = Usage(result),
             AdditionalProperties = result.LogProbs is { } logProbs ? new() { [LogProbsProperty] = logProbs } : null,
         };
@@ -179,11 +208,11 @@ public sealed partial class SkaldChatClient : IChatClient
 
     // The request is prepared and queued by the first MoveNextAsync before it awaits: what it cannot answer, or a full
     // queue, faults that first MoveNextAsync at once.
-    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Func<(int[] Prompt, GenerationOptions Options)> prepare,
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Func<(int[] Prompt, GenerationOptions Options, bool Tools)> prepare,
         string idPrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Enter();
-        (int[] Prompt, GenerationOptions Options) prepared;
+        (int[] Prompt, GenerationOptions Options, bool Tools) prepared;
         try
         {
             prepared = prepare();
@@ -193,7 +222,10 @@ public sealed partial class SkaldChatClient : IChatClient
             Leave();
             throw;
         }
-        var (prompt, generation) = prepared;
+        var (prompt, generation, tools) = prepared;
+        // With tools the text goes through the parser: calls come out whole as their blocks close, content around them.
+        var parser = tools ? new HermesToolCallParser() : null;
+        bool called = false;
         string id = NewId(idPrefix);
         var created = DateTimeOffset.UtcNow;
         // Text deltas, and with log-probabilities each token's entry before the text it adds (if any).
@@ -203,7 +235,7 @@ public sealed partial class SkaldChatClient : IChatClient
         Task<GenerationResult> run;
         try
         {
-            run = queue.RunAsync(prompt, generation, d => deltas.Writer.TryWrite((d, null)),
+            run = RunAsync(prompt, generation, d => deltas.Writer.TryWrite((d, null)),
                 generation.LogProbs is null ? null : e => deltas.Writer.TryWrite((null, e)), stop.Token);
         }
         catch
@@ -228,17 +260,25 @@ public sealed partial class SkaldChatClient : IChatClient
                 }
                 text.Append(delta);
                 logProbs?.TextEnds(text.Length);
-                int safe = SafeEnd(text, StopFree(text, generation.StopStrings, holdBack));
+                int safe = StopHoldBack.SafeEnd(text, StopHoldBack.StopFree(text, generation.StopStrings, holdBack));
                 if (safe <= sent) continue;
                 string piece = text.ToString(sent, safe - sent);
                 sent = safe;
-                yield return Update(id, created, piece, logProbs?.Upto(sent));
+                var update = Update(id, created, piece, logProbs?.Upto(sent));
+                if (parser is not null) called |= ToolCallUpdate.Parse(parser, update, piece, end: false);
+                yield return update;
             }
             var result = await run.ConfigureAwait(false);
             // The final text is the streamed one cut before a stop sequence, which never starts inside what was sent.
-            if (result.Text.Length > sent) yield return Update(id, created, result.Text[sent..], logProbs?.Rest());
+            if (result.Text.Length > sent || parser is not null)
+            {
+                string rest = result.Text[Math.Min(sent, result.Text.Length)..];
+                var update = Update(id, created, rest, logProbs?.Rest());
+                if (parser is not null) called |= ToolCallUpdate.Parse(parser, update, rest, end: true);
+                yield return update;
+            }
             var last = Update(id, created, null, logProbs?.Rest());
-            last.FinishReason = Reason(result.FinishReason);
+            last.FinishReason = called ? ChatFinishReason.ToolCalls : Reason(result.FinishReason);
             last.Contents.Add(new UsageContent(Usage(result)));
             yield return last;
         }
@@ -247,6 +287,11 @@ public sealed partial class SkaldChatClient : IChatClient
             stop.Cancel();
         }
     }
+
+    private Task<GenerationResult> RunAsync(int[] prompt, GenerationOptions generation, Action<string>? onText,
+        Action<TokenLogProbs>? onLogProbs, CancellationToken cancellationToken) => Scripted is null
+        ? queue.RunAsync(prompt, generation, onText, onLogProbs, cancellationToken)
+        : ScriptedAnswers.Run(Generator, Scripted, prompt, generation, onText, onLogProbs);
 
     /// <summary>
     /// The text of token <paramref name="id"/> alone, special tokens included (a token that is part of a character's
@@ -272,46 +317,50 @@ public sealed partial class SkaldChatClient : IChatClient
         return null;
     }
 
-    /// <summary>The templated conversation's ids and the generation options of a chat request (<see cref="ArgumentException"/> for what cannot be answered).</summary>
-    private (int[] Prompt, GenerationOptions Options) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    /// <summary>
+    /// The templated conversation's ids, the generation options of a chat request and whether its answer is read for
+    /// function calls (<see cref="ArgumentException"/> for what cannot be answered).
+    /// </summary>
+    private (int[] Prompt, GenerationOptions Options, bool Tools) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var turns = new List<ChatTurn>();
-        if (options?.Instructions is { Length: > 0 } instructions) turns.Add(new ChatTurn("system", instructions));
-        foreach (var m in messages)
-        {
-            if (m.Contents.FirstOrDefault(c => c is not TextContent) is { } other)
-                throw new ArgumentException($"message {turns.Count}: {other.GetType().Name} content cannot be read by this model; send text");
-            turns.Add(new ChatTurn(m.Role.Value, m.Text));
-        }
+        var turns = ChatToolTurns.Turns(messages, options);
         if (turns.Count == 0) throw new ArgumentException("no messages");
         Refuse(options);
+        var tools = ChatToolTurns.Definitions(options);
+        bool calls = tools.Count > 0 && options?.ToolMode is not NoneChatToolMode;
+        if (calls && options?.ToolMode is RequiredChatToolMode)
+            throw new ChatOptionException("tool_choice \"required\" or a named function is not supported (the answer cannot be made a call): use \"auto\" or \"none\"", "tool_choice");
         int[] prompt;
         try
         {
-            prompt = Generator.Tokenize(GenerationInput.FromMessages(turns));
+            // (reading the format may read the template, which can fail as rendering does)
+            if (calls && ToolCallFormat == ToolCallFormat.None)
+                throw new ChatOptionException("this model's chat template teaches no tool-call format Skald reads (Hermes <tool_call> blocks, as Qwen2.5, Qwen3 and Hermes templates write); " +
+                    "if the model writes them anyway, set ToolCallParser (skald serve --tool-call-parser hermes)", "tools");
+            prompt = Generator.Tokenize(new GenerationInput { Messages = turns, Tools = tools.Count > 0 ? tools : null });
         }
-        catch (Exception e) when (e is ChatTemplateException or InvalidOperationException)
+        catch (Exception e) when (e is ChatTemplateException or InvalidOperationException or NotSupportedException)
         {
             throw new ArgumentException(e.Message, e);
         }
-        return (prompt, Generation(prompt, options, "the conversation"));
+        return (prompt, Generation(prompt, options, "the conversation"), calls);
     }
 
     /// <summary>A plain text prompt's ids and the generation options of a completion request.</summary>
-    private (int[] Prompt, GenerationOptions Options) PrepareText(string prompt, ChatOptions? options)
+    private (int[] Prompt, GenerationOptions Options, bool Tools) PrepareText(string prompt, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(prompt);
+        if (options?.Tools is { Count: > 0 }) throw new ChatOptionException("tools are for chat requests; a plain text completion calls no functions", "tools");
         Refuse(options);
         var ids = Generator.Tokenize(GenerationInput.FromPrompt(prompt));
         if (ids.Length == 0) throw new ArgumentException("the prompt has no tokens (this tokenizer adds none to an empty text)");
-        return (ids, Generation(ids, options, "the prompt"));
+        return (ids, Generation(ids, options, "the prompt"), false);
     }
 
     // What the model cannot do, whatever the prompt.
     private static void Refuse(ChatOptions? options)
     {
-        if (options?.Tools is { Count: > 0 }) throw new ArgumentException("tools are not supported: SkaldChatClient answers in text and calls no functions");
         if (options?.FrequencyPenalty is float fp && fp != 0)
             throw new ChatOptionException("frequency_penalty is not supported; use repetition_penalty (transformers')", "frequency_penalty");
         if (options?.PresencePenalty is float pp && pp != 0)
@@ -355,28 +404,6 @@ public sealed partial class SkaldChatClient : IChatClient
         };
         generation.Validate();
         return generation;
-    }
-
-    // How much of the text may be sent: not where a stop sequence already begins (the generator is about to cut it
-    // there), nor the last holdBack characters, which could still become the start of one.
-    private static int StopFree(System.Text.StringBuilder text, IReadOnlyList<string> stops, int holdBack)
-    {
-        int end = text.Length - holdBack;
-        if (stops.Count == 0) return end;
-        string all = text.ToString();
-        foreach (string stop in stops)
-        {
-            int at = all.IndexOf(stop, StringComparison.Ordinal);
-            if (at >= 0) end = Math.Min(end, at);
-        }
-        return end;
-    }
-
-    // Not inside a surrogate pair.
-    private static int SafeEnd(System.Text.StringBuilder text, int end)
-    {
-        if (end <= 0) return 0;
-        return char.IsHighSurrogate(text[end - 1]) ? end - 1 : end;
     }
 
     private ChatResponseUpdate Update(string id, DateTimeOffset created, string? text, IReadOnlyList<TokenLogProbs>? logProbs = null) =>

@@ -120,7 +120,7 @@ public sealed partial class TextGenerator
     public int Context => generator.Context;
 
     /// <summary>
-    /// The prompt's token ids; messages are rendered with <see cref="ChatFormatter"/> and tokenized without adding special
+    /// The prompt's token ids; messages (and their <see cref="GenerationInput.Tools"/>) are rendered with <see cref="ChatFormatter"/> and tokenized without adding special
     /// tokens (the template writes them). Throws <see cref="InvalidOperationException"/> for messages without a chat
     /// template and <see cref="ChatTemplateException"/> when the template cannot be read or rendered.
     /// </summary>
@@ -133,7 +133,8 @@ public sealed partial class TextGenerator
         {
             if (ChatFormatter is null)
                 throw new InvalidOperationException($"messages input needs a chat template, and {templateSource} has none (tokenizer_config.json chat_template or chat_template.jinja); give a prompt or ids instead");
-            return Tokenizer.Encode(ChatFormatter.Format(messages), addSpecialTokens: false).Ids;
+            string text = input.Tools is { Count: > 0 } tools ? ChatFormatter.Format(messages, tools) : ChatFormatter.Format(messages);
+            return Tokenizer.Encode(text, addSpecialTokens: false).Ids;
         }
         throw new ArgumentException("an input needs a prompt, ids or messages");
     }

@@ -1,0 +1,23 @@
+using System.Text;
+using Microsoft.Extensions.AI;
+
+namespace Skald.Models.Generation;
+
+/// <summary>A streamed piece of an answer read for function calls (<see cref="SkaldChatClient"/> with tools).</summary>
+internal static class ToolCallUpdate
+{
+    /// <summary>
+    /// Replaces <paramref name="update"/>'s text by what <paramref name="parser"/> lets out of <paramref name="piece"/>
+    /// (all that is left, at the <paramref name="end"/>), followed by the calls whose blocks closed; true when there were any.
+    /// </summary>
+    public static bool Parse(HermesToolCallParser parser, ChatResponseUpdate update, string piece, bool end)
+    {
+        var content = new StringBuilder();
+        var calls = new List<ChatToolCall>();
+        parser.Push(piece, content, calls);
+        if (end) parser.Finish(content, calls);
+        update.Contents = content.Length > 0 ? [new TextContent(content.ToString())] : [];
+        foreach (var call in calls) update.Contents.Add(ChatToolTurns.Call(call));
+        return calls.Count > 0;
+    }
+}

@@ -1,0 +1,180 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using Skald.Models.Generation;
+using ChatMessage = Microsoft.Extensions.AI.ChatMessage;
+
+namespace Skald.Models.Tests.Generation;
+
+/// <summary>
+/// <see cref="SkaldChatClient"/> with tools, on decoder-qwen2 with Qwen2.5's template and answers scripted by the test
+/// (its internal <c>Scripted</c> hook stands in for the generator, which cannot be made to write a call): the tools reach
+/// the prompt as jinja2 renders them, a <c>&lt;tool_call&gt;</c> block comes back as <see cref="FunctionCallContent"/>
+/// with <see cref="ChatFinishReason.ToolCalls"/>, whole and streamed, and Microsoft.Extensions.AI's
+/// FunctionInvokingChatClient calls a real <see cref="AIFunction"/> and sends its result back through the template.
+/// </summary>
+public sealed class ToolCallingChatClientTests
+{
+    private const string Call = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Göteborg\"}}\n</tool_call>";
+    private static readonly string Templates = Path.Combine(TestPaths.Fixtures, "chat-templates");
+    private static readonly string Folder = ChatModelFolder.Roomy(ChatModelFolder.Create("decoder-qwen2",
+        File.ReadAllText(Path.Combine(Templates, "templates", "qwen2.5-7b-instruct.jinja"))));
+
+    // The fixture conversation "tools" (fixtures/chat-templates/conversations.json): its tool as a declaration.
+    private static AIFunctionDeclaration Weather()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Templates, "conversations.json")));
+        var f = doc.RootElement.EnumerateArray().First(c => c.GetProperty("name").GetString() == "tools")
+            .GetProperty("extra").GetProperty("tools")[0].GetProperty("function");
+        return AIFunctionFactory.CreateDeclaration(f.GetProperty("name").GetString()!, f.GetProperty("description").GetString(),
+            f.GetProperty("parameters").Clone());
+    }
+
+    private static ChatMessage[] Asking() => [new(ChatRole.System, "You can call tools."), new(ChatRole.User, "Hur är vädret i Göteborg?")];
+
+    private static SkaldChatClient Client(Func<string, string> script, string? folder = null) =>
+        new(TextGenerator.Load(folder ?? Folder), "tiny") { Scripted = script };
+
+    [Fact]
+    public async Task TheToolsReachThePromptAsJinja2RendersThemAndTheCallComesBack()
+    {
+        string? prompt = null;
+        using var client = Client(p => { prompt = p; return "Jag kollar.\n" + Call; });
+        var answer = await client.GetResponseAsync(Asking(), new ChatOptions { Tools = [Weather()] });
+
+        string expected = JsonDocument.Parse(File.ReadAllText(Path.Combine(Templates, "expected.json"))).RootElement
+            .GetProperty("qwen2.5-7b-instruct.jinja").GetProperty("tools").GetProperty("output").GetString()!;
+        Assert.Equal(expected, prompt);
+        Assert.Equal(ChatFinishReason.ToolCalls, answer.FinishReason);
+        var contents = answer.Messages.Single().Contents;
+        Assert.Equal("Jag kollar.", Assert.IsType<TextContent>(contents[0]).Text);
+        var call = Assert.IsType<FunctionCallContent>(Assert.Single(contents.Skip(1)));
+        Assert.Equal("get_weather", call.Name);
+        Assert.StartsWith("chatcmpl-tool-", call.CallId, StringComparison.Ordinal);
+        Assert.Equal("Göteborg", Assert.IsType<JsonElement>(Assert.Single(call.Arguments!).Value).GetString());
+    }
+
+    [Fact]
+    public async Task StreamedTheBlockIsHeldBackAndTheCallComesWhole()
+    {
+        using var client = Client(_ => "Jag kollar.\n" + Call + "\n");
+        var text = new StringBuilder();
+        var calls = new List<FunctionCallContent>();
+        ChatFinishReason? reason = null;
+        await foreach (var u in client.GetStreamingResponseAsync(Asking(), new ChatOptions { Tools = [Weather()] }))
+        {
+            Assert.DoesNotContain("<tool", u.Text, StringComparison.Ordinal);
+            text.Append(u.Text);
+            calls.AddRange(u.Contents.OfType<FunctionCallContent>());
+            reason = u.FinishReason ?? reason;
+        }
+        Assert.Equal("Jag kollar.", text.ToString());
+        var call = Assert.Single(calls);
+        Assert.Equal("get_weather", call.Name);
+        Assert.Equal("Göteborg", Assert.IsType<JsonElement>(call.Arguments!["city"]).GetString());
+        Assert.Equal(ChatFinishReason.ToolCalls, reason);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task FunctionInvokingChatClientCallsTheFunctionAndSendsItsResultBack(bool streaming)
+    {
+        var prompts = new List<string>();
+        string? asked = null;
+        var weather = AIFunctionFactory.Create((string city) =>
+        {
+            asked = city;
+            return $"12 grader och mulet i {city}";
+        }, "get_weather", "Get the current weather in a city");
+        using var local = Client(p =>
+        {
+            prompts.Add(p);
+            return p.Contains("<tool_response>", StringComparison.Ordinal) ? "Det är 12 grader och mulet." : Call;
+        });
+        using IChatClient client = new ChatClientBuilder(local).UseFunctionInvocation().Build();
+        ChatMessage[] messages = [new(ChatRole.User, "Hur är vädret i Göteborg?")];
+        var options = new ChatOptions { Tools = [weather] };
+        var answer = streaming
+            ? await client.GetStreamingResponseAsync(messages, options).ToChatResponseAsync()
+            : await client.GetResponseAsync(messages, options);
+
+        Assert.Equal("Göteborg", asked);
+        Assert.Equal("Det är 12 grader och mulet.", answer.Text);
+        Assert.Equal(2, prompts.Count);
+        // Qwen2.5's template: the call as the assistant's turn, the result in a <tool_response> of a user turn.
+        Assert.EndsWith("<|im_start|>user\nHur är vädret i Göteborg?<|im_end|>\n<|im_start|>assistant\n" + Call + "<|im_end|>\n" +
+            "<|im_start|>user\n<tool_response>\n12 grader och mulet i Göteborg\n</tool_response><|im_end|>\n<|im_start|>assistant\n", prompts[1]);
+    }
+
+    [Fact]
+    public async Task WithToolModeNoneTheToolsAreShownButTheAnswerIsText()
+    {
+        string? prompt = null;
+        using var client = Client(p => { prompt = p; return Call; });
+        var answer = await client.GetResponseAsync(Asking(), new ChatOptions { Tools = [Weather()], ToolMode = ChatToolMode.None });
+        Assert.Contains("<tools>\n{\"type\": \"function\", \"function\": {\"name\": \"get_weather\"", prompt, StringComparison.Ordinal);
+        Assert.Equal(Call, answer.Text);
+        Assert.Empty(answer.Messages.Single().Contents.OfType<FunctionCallContent>());
+        Assert.NotEqual(ChatFinishReason.ToolCalls, answer.FinishReason);
+    }
+
+    [Fact]
+    public async Task ARequiredToolIsRefusedNamingToolChoice()
+    {
+        using var client = Client(_ => Call);
+        var e = await Assert.ThrowsAsync<ChatOptionException>(() =>
+            client.GetResponseAsync(Asking(), new ChatOptions { Tools = [Weather()], ToolMode = ChatToolMode.RequireAny }));
+        Assert.Equal("tool_choice", e.Field);
+    }
+
+    [Fact]
+    public async Task ATemplateThatTeachesNoCallFormatRefusesToolsUnlessAParserIsSet()
+    {
+        string plain = ChatModelFolder.Roomy(ChatModelFolder.Create("decoder-qwen2")); // Qwen2's template: no tools, no <tool_call>
+        using var client = Client(_ => Call, plain);
+        Assert.Equal(ToolCallFormat.None, client.ToolCallFormat);
+        var e = await Assert.ThrowsAsync<ChatOptionException>(() => client.GetResponseAsync(Asking(), new ChatOptions { Tools = [Weather()] }));
+        Assert.Equal("tools", e.Field);
+
+        using var told = new SkaldChatClient(TextGenerator.Load(plain)) { Scripted = _ => Call, ToolCallParser = ToolCallFormat.Hermes };
+        var answer = await told.GetResponseAsync(Asking(), new ChatOptions { Tools = [Weather()] });
+        Assert.Equal("get_weather", Assert.Single(answer.Messages.Single().Contents.OfType<FunctionCallContent>()).Name);
+    }
+
+    [Fact]
+    public async Task ATemplateThatCannotBeReadIsAnArgumentExceptionWithToolsAsWithout()
+    {
+        string broken = ChatModelFolder.Create("decoder-qwen2", "{% for m in messages %}{{ m.content }"); // never closed
+        using var client = Client(_ => Call, broken);
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(Asking(), new ChatOptions { Tools = [Weather()] }));
+        Assert.Contains("tokenizer_config.json", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AFormatterThatCannotShowToolsIsAnArgumentExceptionNamingIt()
+    {
+        var generator = TextGenerator.Load(Folder);
+        generator.ChatFormatter = new TextOnly();
+        using var client = new SkaldChatClient(generator) { Scripted = _ => Call, ToolCallParser = ToolCallFormat.Hermes };
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(Asking(), new ChatOptions { Tools = [Weather()] }));
+        Assert.Contains("TextOnly cannot show tools", e.Message, StringComparison.Ordinal);
+        Assert.Equal(Call, (await client.GetResponseAsync(Asking())).Text); // without tools it formats, and nothing is read for calls
+    }
+
+    // A formatter of an app's own that knows nothing of tools (IChatFormatter's default for them).
+    private sealed class TextOnly : IChatFormatter
+    {
+        public string Format(IReadOnlyList<ChatTurn> messages) => string.Concat(messages.Select(m => $"{m.Role}: {m.Content}\n"));
+    }
+
+    [Fact]
+    public async Task AnAnswerWithoutACallIsTextWithItsOwnFinishReason()
+    {
+        using var client = Client(_ => "Det vet jag inte.");
+        var answer = await client.GetResponseAsync(Asking(), new ChatOptions { Tools = [Weather()] });
+        Assert.Equal("Det vet jag inte.", answer.Text);
+        Assert.Equal(ChatFinishReason.Stop, answer.FinishReason);
+        Assert.Empty(answer.Messages.Single().Contents.OfType<FunctionCallContent>());
+    }
+}

@@ -4,9 +4,9 @@ using Reply = Skald.Tests.FakeChatServer.Reply;
 namespace Skald.Data.Tests;
 
 /// <summary>
-/// Ctrl-C (the <c>stop</c> token) while a request waits to be retried: the retry is not sent, so a stop does not wait
-/// out a rate limit's backoff, nor pay for a request asked after it; the text stays unanswered for the next run, which
-/// asks for it again.
+/// Ctrl-C (the <c>stop</c> token) while a request waits to be retried: the retry is not sent when the backoff ends, so
+/// nothing is paid for that was asked after the stop; the text stays unanswered for the next run, which asks for it
+/// again.
 /// </summary>
 public sealed class LlmStopTests
 {

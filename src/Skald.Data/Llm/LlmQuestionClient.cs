@@ -66,8 +66,8 @@ public sealed class LlmQuestionClient
         {
             return await pipeline.ExecuteAsync(async ct =>
             {
-                // stopping: the reply of a request sent is kept, but no request is sent now, not even a retry (the
-                // item stays unanswered, for the next run), so the stop does not wait out a rate limit's backoff
+                // stopping: the reply of a request sent is kept, but no request is sent now, not even a retry whose
+                // backoff has just ended (the item stays unanswered, for the next run)
                 if (stop.IsCancellationRequested) throw new OperationCanceledException("stopping: no further request", stop);
                 // reserved before it is sent, so workers racing for the last request of the budget cannot both send it
                 if (!budget.TryReserve())

@@ -30,7 +30,7 @@ public sealed class LlmAnswerJudge : IAnswerJudge, IDisposable
     {
         this.stop = stop;
         this.settings = settings with { Temperature = 0f };
-        client = new LlmQuestionClient(this.settings);
+        client = new LlmQuestionClient(this.settings, stop);
         journal = GenerationJournal.Open(cachePath);
         foreach (var (key, entry) in journal.Entries)
         {

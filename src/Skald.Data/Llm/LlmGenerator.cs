@@ -30,7 +30,7 @@ public static class LlmGenerator
     {
         var languages = ingest.Documents.ToDictionary(d => d.Source, d => settings.Language ?? PromptLanguage(d.Text), StringComparer.Ordinal);
         using var journal = GenerationJournal.Open(journalPath);
-        var client = new LlmQuestionClient(settings);
+        var client = new LlmQuestionClient(settings, stop);
         var done = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         var todo = new List<(Chunk Chunk, string Language, string Fingerprint)>();
         foreach (var c in ingest.Chunks)

@@ -21,12 +21,17 @@ public sealed class LlmQuestionClient
     private readonly ChatClient chat;
     private readonly ResiliencePipeline pipeline;
     private readonly RequestBudget budget;
+    private readonly CancellationToken stop;
     private int retries;
 
-    /// <summary>A client for <paramref name="settings"/>.</summary>
-    public LlmQuestionClient(LlmSettings settings)
+    /// <summary>
+    /// A client for <paramref name="settings"/>. Once <paramref name="stop"/> is set (Ctrl-C), it sends nothing more, a
+    /// retry included (an <see cref="OperationCanceledException"/>), while a request already sent finishes.
+    /// </summary>
+    public LlmQuestionClient(LlmSettings settings, CancellationToken stop = default)
     {
         this.settings = settings;
+        this.stop = stop;
         budget = new RequestBudget(settings.RequestBudget);
         chat = new ChatClient(settings.Model, new ApiKeyCredential(settings.ApiKey), OpenAiConnection.ClientOptions(settings.Endpoint, settings.Timeout));
         pipeline = OpenAiConnection.Pipeline(Math.Max(settings.MaxRetries, 0), settings.RetryDelay, settings.Timeout,
@@ -61,6 +66,9 @@ public sealed class LlmQuestionClient
         {
             return await pipeline.ExecuteAsync(async ct =>
             {
+                // stopping: the reply of a request sent is kept, but no request is sent now, not even a retry whose
+                // backoff has just ended (the item stays unanswered, for the next run)
+                if (stop.IsCancellationRequested) throw new OperationCanceledException("stopping: no further request", stop);
                 // reserved before it is sent, so workers racing for the last request of the budget cannot both send it
                 if (!budget.TryReserve())
                     throw new DataException($"request budget of {budget.Limit} reached; run again (with a larger --max-requests) to continue where this run stopped");

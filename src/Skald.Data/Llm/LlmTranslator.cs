@@ -55,7 +55,7 @@ public static class LlmTranslator
     {
         Prompt(from, to, ""); // an unknown pair fails before any request
         using var journal = GenerationJournal.Open(journalPath);
-        var client = new LlmQuestionClient(settings);
+        var client = new LlmQuestionClient(settings, stop);
         var keys = texts.Select(t => Fingerprint(settings.Model, from, to, t)).ToArray();
         var done = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, entry) in journal.Entries)

@@ -34,5 +34,11 @@ public sealed class JsonSchemaGrammar
     public static JsonSchemaGrammar Compile(JsonElement schema) => JsonSchemaCompiler.Compile(schema);
 
     /// <summary>A new row's automaton, at the start of its text.</summary>
-    internal JsonSchemaAutomaton Start() => new(new JsonSchemaStack(nodes), root);
+    internal JsonSchemaAutomaton Start() => Start(NewStack());
+
+    /// <summary>An automaton at the start of a text whose enclosing frames go on <paramref name="stack"/> (one of <see cref="NewStack"/>'s).</summary>
+    internal JsonSchemaAutomaton Start(JsonSchemaStack stack) => new(stack, root);
+
+    /// <summary>An empty stack for this grammar's automata.</summary>
+    internal JsonSchemaStack NewStack() => new(nodes);
 }

@@ -18,6 +18,9 @@ internal sealed class JsonSchemaStack
     /// <summary>The grammar's nodes.</summary>
     public JsonSchemaNode[] Nodes { get; }
 
+    /// <summary>The frames kept (those of the committed state, and of the copies made since the last rewind).</summary>
+    public int Count => count;
+
     /// <summary>Frame <paramref name="index"/>.</summary>
     public ref readonly JsonSchemaFrame Frame(int index) => ref frames[index];
 

@@ -9,7 +9,8 @@ namespace Skald.Models.Tests.Generation;
 /// along random walks through a nested schema (strings with and without a length bound, where plain tokens are let
 /// through as a set or walked, arrays, enums, a union, a recursive $ref), the mask lets through exactly the tokens whose
 /// bytes a fresh copy of the automaton takes one by one, so the frames the trie walk pushes on the shared stack never
-/// leak into the row's state; a step allocates nothing once the stack has grown.
+/// leak into the row's state, and are dropped after each token (the stack stays as deep as the text); a step, even one
+/// whose walk pushes frames, allocates nothing once the stack has grown.
 /// </summary>
 public sealed class JsonSchemaConstraintTests
 {
@@ -37,7 +38,8 @@ public sealed class JsonSchemaConstraintTests
         int steps = 0, complete = 0;
         for (int walk = 0; walk < 25; walk++)
         {
-            var json = new JsonConstraint<JsonSchemaAutomaton>(vocabulary, grammar.Start());
+            var stack = grammar.NewStack();
+            var json = new JsonConstraint<JsonSchemaAutomaton>(vocabulary, grammar.Start(stack));
             var state = grammar.Start(); // the reference: its own stack, fed the chosen tokens only
             for (int step = 0; step < 80 && !state.Complete; step++, steps++)
             {
@@ -58,6 +60,7 @@ public sealed class JsonSchemaConstraintTests
                 Assert.True(state.Advance(bytes[chosen]));
                 state.Rewind();
                 Assert.Equal(state.Complete, json.Accept(chosen));
+                Assert.True(stack.Count <= JsonAutomaton.MaxDepth + 1, $"walk {walk} step {step}: {stack.Count} frames kept"); // the walk's are dropped
             }
             if (state.Complete) complete++;
         }
@@ -72,8 +75,9 @@ public sealed class JsonSchemaConstraintTests
         var vocabulary = new JsonVocabulary(bytes, bytes.Length);
         var logits = new float[bytes.Length];
         var grammar = Grammar();
-        // outside strings, in a bounded string, in a free one, inside an array of objects (fed a byte token at a time)
-        foreach (string prefix in (string[])["", "{\"name\":\"", "{\"name\":\"a\",\"text\":\"", "{\"name\":\"a\",\"kind\":3,\"items\":[{"])
+        // outside strings, in a bounded string, in a free one, inside an array of objects, before a colon (fed a byte token at a time)
+        foreach (string prefix in (string[])["", "{\"name\":\"", "{\"name\":\"a\",\"text\":\"", "{\"name\":\"a\",\"kind\":3,\"items\":[{",
+                     "{\"name\":\"a\",\"kind\":3,\"items\"" /* the walk pushes a frame for each token with the colon */])
         {
             var json = new JsonConstraint<JsonSchemaAutomaton>(vocabulary, grammar.Start());
             foreach (byte b in System.Text.Encoding.UTF8.GetBytes(prefix)) json.Accept(Array.FindIndex(bytes, t => t.Length == 1 && t[0] == b));

@@ -27,6 +27,7 @@ internal sealed class JsonSchemaCompiler
     private readonly Dictionary<string, int> compiled = [];
     private readonly HashSet<string> open = [];
     private readonly Dictionary<int, int[]> alternatives = []; // each union's nodes
+    private readonly Dictionary<int, string> pointers = [];   // each object and array node's schema location
 
     private JsonSchemaCompiler(JsonElement root) => this.root = root;
 
@@ -39,8 +40,53 @@ internal sealed class JsonSchemaCompiler
         int top = compiler.Node(schema, "", 0);
         if (compiler.nodes[top].Kind != JsonSchemaKind.Object)
             throw Error("type", "", "must be \"object\" at the top level (as OpenAI's structured outputs require)");
+        compiler.Depths(top);
         return new JsonSchemaGrammar([.. compiler.nodes], top);
     }
+
+    // Each node's MinDepth, the least fixed point of its definition; a top level that needs more than the automaton's
+    // nesting limit (a required property or minItems that leads back to itself) is refused, naming where it loops.
+    private void Depths(int top)
+    {
+        foreach (var n in nodes) n.MinDepth = n.Kind is JsonSchemaKind.Object or JsonSchemaKind.Array or JsonSchemaKind.Union ? int.MaxValue : 0;
+        for (bool changed = true; changed;)
+        {
+            changed = false;
+            for (int i = 0; i < nodes.Count; i++)
+            {
+                var n = nodes[i];
+                int depth = n.Kind switch
+                {
+                    JsonSchemaKind.Object => Deeper(Enumerable.Range(0, n.PropertyNode.Length).Where(p => n.NextRequired[p] == p)
+                        .Select(p => nodes[n.PropertyNode[p]].MinDepth).DefaultIfEmpty(0).Max()),
+                    JsonSchemaKind.Array => n.Min == 0 ? 1 : Deeper(nodes[n.Items].MinDepth),
+                    JsonSchemaKind.Union => alternatives[i].Min(a => nodes[a].MinDepth),
+                    _ => 0,
+                };
+                if (depth < n.MinDepth)
+                {
+                    n.MinDepth = depth;
+                    changed = true;
+                }
+            }
+        }
+        if (nodes[top].MinDepth <= JsonAutomaton.MaxDepth) return;
+        // follow what forces the depth from the top until a node comes back (where the schema loops) or fits
+        var seen = new HashSet<int>();
+        int at = top, last = top;
+        while (nodes[at].MinDepth > JsonAutomaton.MaxDepth && seen.Add(at))
+        {
+            last = at;
+            var n = nodes[at];
+            at = n.Kind == JsonSchemaKind.Array ? n.Items
+                : n.Kind == JsonSchemaKind.Union ? alternatives[at].MinBy(a => nodes[a].MinDepth)
+                : Enumerable.Range(0, n.PropertyNode.Length).Where(p => n.NextRequired[p] == p).Select(p => n.PropertyNode[p]).MaxBy(c => nodes[c].MinDepth);
+        }
+        throw Error(nodes[last].Kind == JsonSchemaKind.Array ? "minItems" : "required", pointers.GetValueOrDefault(last, ""),
+            $"makes every document nest deeper than {JsonAutomaton.MaxDepth} levels (a loop back to itself, or a chain too long): make it optional");
+    }
+
+    private static int Deeper(int depth) => depth >= JsonAutomaton.MaxDepth ? int.MaxValue : depth + 1;
 
     private static JsonSchemaException Error(string keyword, string at, string what)
     {
@@ -178,6 +224,7 @@ internal sealed class JsonSchemaCompiler
     {
         var node = new JsonSchemaNode(JsonSchemaKind.Object);
         int index = Add(node);
+        pointers[index] = at;
         if (alone) compiled[at] = index; // a $ref back here from inside is this node
         if (s.TryGetProperty("additionalProperties", out var extra) && extra.ValueKind != JsonValueKind.False)
             throw Error("additionalProperties", at, "must be false (or left out): Skald writes only the listed properties");
@@ -223,6 +270,7 @@ internal sealed class JsonSchemaCompiler
     {
         var node = new JsonSchemaNode(JsonSchemaKind.Array);
         int index = Add(node);
+        pointers[index] = at;
         if (alone) compiled[at] = index;
         if (!s.TryGetProperty("items", out var items)) throw Error("items", at, "is missing: an array schema needs the schema of its items");
         (node.Min, node.Max) = Bounds(s, at, "minItems", "maxItems");

@@ -39,6 +39,12 @@ internal sealed class JsonSchemaNode
     /// <summary>Array: most items; String: most characters (<see cref="int.MaxValue"/>: no bound).</summary>
     public int Max { get; set; } = int.MaxValue;
 
+    /// <summary>
+    /// The fewest nested objects and arrays a value of this node needs, itself included (0 for a scalar or literal;
+    /// <see cref="int.MaxValue"/>: no finite value, a required property or minItems that leads back to itself).
+    /// </summary>
+    public int MinDepth { get; set; }
+
     /// <summary>Union: for each first byte of a value, the node that takes it (−1: none).</summary>
     public int[] Dispatch { get; set; } = [];
 }

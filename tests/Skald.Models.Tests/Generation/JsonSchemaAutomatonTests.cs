@@ -162,6 +162,25 @@ public sealed class JsonSchemaAutomatonTests
     }
 
     [Fact]
+    public void AContainerOpensOnlyWhereWhatItRequiresStillFits()
+    {
+        // each object needs 3 levels (itself, "deep", "d"): the k-th nested "next" object sits under k - 1 others, so
+        // it may open while k - 1 + 3 ≤ 64, up to the 62nd; then only null fits there
+        const string schema = """
+            {"type": "object", "properties": {"next": {"anyOf": [{"$ref": "#"}, {"type": "null"}]},
+              "deep": {"type": "object", "properties": {"d": {"type": "object"}}, "required": ["d"]}}, "required": ["next", "deep"]}
+            """;
+        static string Open(int objects) => string.Concat(Enumerable.Repeat("{\"next\":", objects));
+        const string close = "null,\"deep\":{\"d\":{}}}";
+        AssertTakes(schema, Open(62) + close + string.Concat(Enumerable.Repeat(",\"deep\":{\"d\":{}}}", 61)));
+        var state = Start(schema);
+        Assert.True(state.Advance(System.Text.Encoding.UTF8.GetBytes(Open(62))));
+        var copy = state;
+        Assert.False(copy.Advance("{"u8), "the 63rd object could not hold its required ones");
+        Assert.True(state.Advance("null"u8));
+    }
+
+    [Fact]
     public void WhitespaceIsOneSpaceOrANewlineAndAnIndent()
     {
         const string schema = """{"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "array", "items": {"type": "null"}}}, "required": ["a"]}""";

@@ -40,6 +40,9 @@ public sealed class JsonSchemaCompilerTests
     [InlineData("""{"type": "object", "properties": {"e": {"enum": []}}}""", "enum", "/properties/e/enum")]
     [InlineData("""{"type": "object", "properties": {"e": {"type": "integer", "enum": ["a", 1.5]}}}""", "enum", "/properties/e/enum")]
     [InlineData("""{"type": "object", "properties": {"e": {"enum": ["\ud800"]}}}""", "enum", "/properties/e/enum")]
+    [InlineData("""{"type": "object", "properties": {"a": {"$ref": "#"}}, "required": ["a"]}""", "required", "/required")]
+    [InlineData("""{"type": "object", "properties": {"l": {"$ref": "#/$defs/l"}}, "$defs": {"l": {"type": "array", "items": {"$ref": "#/$defs/l"}, "minItems": 1}}, "required": ["l"]}""", "minItems", "/$defs/l/minItems")]
+    [InlineData("""{"type": "object", "properties": {"a": {"anyOf": [{"$ref": "#/$defs/n"}, {"type": "array", "items": {"$ref": "#"}, "minItems": 2}]}}, "required": ["a"], "$defs": {"n": {"type": "object", "properties": {"b": {"$ref": "#"}}, "required": ["b"]}}}""", "required", "/$defs/n/required")] // where the loop closes
     public void AnUnsupportedOrMalformedKeywordIsNamedWithItsPointer(string schema, string keyword, string pointer)
     {
         var e = Assert.Throws<JsonSchemaException>(() => Compile(schema));

@@ -41,8 +41,8 @@ public sealed record GenerationOptions
     public int? LogProbs { get; init; }
 
     /// <summary>
-    /// What the text must be: <see cref="OutputFormat.Text"/> (default) or a JSON object, decoded under a grammar
-    /// constraint (the generator needs its tokenizer's token bytes for that).
+    /// What the text must be: <see cref="OutputFormat.Text"/> (default), a JSON object, or one that validates against
+    /// <see cref="Schema"/>, decoded under a grammar constraint (the generator needs its tokenizer's token bytes for that).
     /// </summary>
     public OutputFormat Format { get; init; }
 

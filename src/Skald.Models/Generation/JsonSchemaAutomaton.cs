@@ -240,14 +240,27 @@ internal struct JsonSchemaAutomaton : IJsonAutomaton
         }
     }
 
-    // Narrows texts[lo..hi), which share their first `pos` bytes, to those whose next byte is b (sorted, so a run).
+    // Narrows texts[lo..hi), which share their first `pos` bytes, to those whose next byte is b: sorted, they are the
+    // one that ends there (if any) and then runs by that byte, so two binary searches find the run.
     private static (int First, int End) Narrow(byte[][] texts, int lo, int hi, int pos, byte b)
     {
-        int i = lo;
-        while (i < hi && (texts[i].Length == pos || texts[i][pos] < b)) i++;
-        int j = i;
-        while (j < hi && texts[j][pos] == b) j++;
-        return (i, j);
+        if (lo < hi && texts[lo].Length == pos) lo++;
+        int a = lo, z = hi;
+        while (a < z)
+        {
+            int m = (a + z) >> 1;
+            if (texts[m][pos] < b) a = m + 1;
+            else z = m;
+        }
+        int first = a;
+        z = hi;
+        while (a < z)
+        {
+            int m = (a + z) >> 1;
+            if (texts[m][pos] <= b) a = m + 1;
+            else z = m;
+        }
+        return (first, a);
     }
 
     // A byte of a literal: it goes on with some of the texts left, or follows one that has ended.

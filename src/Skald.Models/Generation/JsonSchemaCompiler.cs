@@ -28,6 +28,7 @@ internal sealed class JsonSchemaCompiler
     private readonly HashSet<string> open = [];
     private readonly Dictionary<int, int[]> alternatives = []; // each union's nodes
     private readonly Dictionary<int, string> pointers = [];   // each object and array node's schema location
+    private string where = "";                                  // the schema location being compiled
 
     private JsonSchemaCompiler(JsonElement root) => this.root = root;
 
@@ -37,7 +38,16 @@ internal sealed class JsonSchemaCompiler
         var compiler = new JsonSchemaCompiler(schema);
         if (schema.ValueKind != JsonValueKind.Object)
             throw new JsonSchemaException("", "", "the JSON schema must be an object with \"type\": \"object\"");
-        int top = compiler.Node(schema, "", 0);
+        int top;
+        try
+        {
+            top = compiler.Node(schema, "", 0);
+        }
+        catch (InvalidOperationException) // a key System.Text.Json cannot read as a string
+        {
+            throw new JsonSchemaException("", compiler.where, $"JSON schema: the schema at {(compiler.where.Length == 0 ? "the top" : compiler.where)} " +
+                "holds a key that is not valid Unicode (a lone surrogate escape)");
+        }
         if (compiler.nodes[top].Kind != JsonSchemaKind.Object)
             throw Error("type", "", "must be \"object\" at the top level (as OpenAI's structured outputs require)");
         compiler.Depths(top);
@@ -106,6 +116,7 @@ internal sealed class JsonSchemaCompiler
     private int Node(JsonElement s, string at, int nesting)
     {
         if (compiled.TryGetValue(at, out int done)) return done;
+        where = at;
         if (s.ValueKind != JsonValueKind.Object)
         {
             string key = at.Length == 0 ? "" : at[(at.LastIndexOf('/') + 1)..];

@@ -60,6 +60,14 @@ public sealed class JsonSchemaCompilerTests
     }
 
     [Fact]
+    public void AKeyThatIsNotValidUnicodeIsRefusedWhereItStands()
+    {
+        var e = Assert.Throws<JsonSchemaException>(() => Compile("""{"type": "object", "properties": {"p": {"type": "object", "properties": {"\ud800": {"type": "string"}}}}}"""));
+        Assert.Equal("/properties/p", e.Pointer);
+        Assert.Contains("not valid Unicode", e.Message);
+    }
+
+    [Fact]
     public void AnnotationsAndUnusedDefsAreIgnored()
     {
         var grammar = Compile("""

@@ -181,6 +181,18 @@ public sealed class JsonSchemaAutomatonTests
     }
 
     [Fact]
+    public void ASchemaWithoutATypeIsReadFromItsKeywords()
+    {
+        const string schema = """
+            {"type": "object", "properties": {"o": {"properties": {"a": {"type": "null"}}, "required": ["a"]}, "l": {"items": {"type": "integer"}},
+              "s": {"maxLength": 2}}, "required": ["o", "l", "s"]}
+            """;
+        Check(schema,
+            ["""{"o":{"a":null},"l":[1,2],"s":"ab"}""", """{"o":{"a":null},"l":[],"s":""}"""],
+            ["""{"o":1,"l":[1],"s":"a"}""", """{"o":{"a":null},"l":"x","s":"a"}""", """{"o":{"a":null},"l":[1],"s":"abc"}""", """{"o":{"a":null},"l":[1],"s":2}"""]);
+    }
+
+    [Fact]
     public void WhitespaceIsOneSpaceOrANewlineAndAnIndent()
     {
         const string schema = """{"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "array", "items": {"type": "null"}}}, "required": ["a"]}""";

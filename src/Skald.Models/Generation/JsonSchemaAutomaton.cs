@@ -8,13 +8,12 @@ namespace Skald.Models.Generation;
 /// required ones all; arrays keep their item bounds; strings their length bounds (in characters, an escape one; \u
 /// escapes of surrogates are refused, so a count is one character per code point); literals (enum, const, true, false,
 /// null) are matched byte for byte against their texts. The JSON lexical rules are <see cref="JsonAutomaton"/>'s, with
-/// its limit of <see cref="JsonAutomaton.MaxDepth"/> nested containers (which bounds recursive schemas: a container
-/// opens only where the nesting its node needs, <see cref="JsonSchemaNode.MinDepth"/>, still fits, so every prefix taken
-/// can be completed); whitespace
-/// numbers have at most <see cref="MaxDigits"/> digits in their integer part and in their fraction, and
-/// <see cref="MaxExponentDigits"/> in their exponent; whitespace between tokens is tighter, as in llama.cpp's schema grammars: one space, or a newline and at most
-/// <see cref="MaxIndent"/> spaces or tabs, so a model can indent but not pad, and none before the top-level object
-/// (the answer starts with its brace, as llama.cpp's root rule has it). The innermost value is held in the struct and
+/// its limit of <see cref="JsonAutomaton.MaxDepth"/> nested containers, which bounds recursive schemas: a container
+/// opens only where the nesting its node needs (<see cref="JsonSchemaNode.MinDepth"/>) still fits, so every prefix taken
+/// can be completed. Tighter, as in llama.cpp's schema grammars: numbers have at most <see cref="MaxDigits"/> digits in
+/// their integer part and in their fraction and <see cref="MaxExponentDigits"/> in their exponent; whitespace between
+/// tokens is one space, or a newline and at most <see cref="MaxIndent"/> spaces or tabs (a model can indent but not
+/// pad), and none comes before the top-level object. The innermost value is held in the struct and
 /// the ones around it in a <see cref="JsonSchemaStack"/> shared by copies, so copying a state saves it.
 /// </summary>
 internal struct JsonSchemaAutomaton : IJsonAutomaton
@@ -215,11 +214,11 @@ internal struct JsonSchemaAutomaton : IJsonAutomaton
         switch (node.Kind)
         {
             case JsonSchemaKind.Object:
-                if (b != '{' || depth + node.MinDepth > JsonAutomaton.MaxDepth) return false;
+                if (b != '{' || node.MinDepth > JsonAutomaton.MaxDepth - depth) return false; // MinDepth may be int.MaxValue
                 (frame.Phase, frame.A) = (JsonSchemaPhase.ObjectOpen, 0);
                 return true;
             case JsonSchemaKind.Array:
-                if (b != '[' || depth + node.MinDepth > JsonAutomaton.MaxDepth) return false;
+                if (b != '[' || node.MinDepth > JsonAutomaton.MaxDepth - depth) return false; // MinDepth may be int.MaxValue
                 (frame.Phase, frame.A) = (JsonSchemaPhase.ArrayOpen, 0);
                 return true;
             case JsonSchemaKind.String:

@@ -178,6 +178,15 @@ public sealed class JsonSchemaAutomatonTests
         var copy = state;
         Assert.False(copy.Advance("{"u8), "the 63rd object could not hold its required ones");
         Assert.True(state.Advance("null"u8));
+        // an alternative no finite document satisfies is never opened
+        const string endless = """
+            {"type": "object", "properties": {"x": {"anyOf": [{"$ref": "#/$defs/inf"}, {"type": "null"}]}}, "required": ["x"],
+             "$defs": {"inf": {"type": "object", "properties": {"again": {"$ref": "#/$defs/inf"}}, "required": ["again"]}}}
+            """;
+        Check(endless, ["""{"x":null}"""], ["""{"x":{"again":{"again":null}}}"""]);
+        var open = Start(endless);
+        Assert.True(open.Advance("""{"x":"""u8));
+        Assert.False(open.Advance("{"u8));
     }
 
     [Fact]

@@ -146,7 +146,7 @@ internal struct JsonSchemaAutomaton : IJsonAutomaton
             case JsonSchemaPhase.ObjectOpen or JsonSchemaPhase.KeyNext:
                 if (b == '"')
                 {
-                    if (frame.A >= node.PropertyNode.Length) return false;
+                    if (!AnyKey(node)) return false;
                     (frame.Phase, frame.B, frame.C, frame.D) = (JsonSchemaPhase.Key, 0, node.Texts.Length, 0);
                     return InKey(b);
                 }
@@ -160,7 +160,7 @@ internal struct JsonSchemaAutomaton : IJsonAutomaton
                 if (b == ',')
                 {
                     frame.Phase = JsonSchemaPhase.KeyNext;
-                    return frame.A < node.PropertyNode.Length;
+                    return AnyKey(node);
                 }
                 return b == '}' && MayClose(node) && End();
             case JsonSchemaPhase.ArrayOpen or JsonSchemaPhase.ArrayNext:
@@ -196,6 +196,21 @@ internal struct JsonSchemaAutomaton : IJsonAutomaton
         whitespace++;
         return true;
     }
+
+    // Whether a key may come next: one from property A up to the next required one whose value fits in the nesting left
+    // (an optional property whose every value nests too deep is never written).
+    private readonly bool AnyKey(JsonSchemaNode node)
+    {
+        int last = Math.Min(node.NextRequired[frame.A], node.PropertyNode.Length - 1);
+        for (int p = frame.A; p <= last; p++)
+        {
+            if (Fits(node, p)) return true;
+        }
+        return false;
+    }
+
+    // Whether property p's value fits in the nesting left inside the object.
+    private readonly bool Fits(JsonSchemaNode node, int p) => stack.Nodes[node.PropertyNode[p]].MinDepth <= JsonAutomaton.MaxDepth - depth - 1;
 
     // Whether the object may close: no required property is left.
     private readonly bool MayClose(JsonSchemaNode node) => node.NextRequired[frame.A] == node.PropertyNode.Length;
@@ -288,7 +303,11 @@ internal struct JsonSchemaAutomaton : IJsonAutomaton
         var (i, j) = Narrow(keys, frame.B, frame.C, pos, b);
         int last = Math.Min(node.NextRequired[frame.A], node.PropertyNode.Length - 1);
         bool any = false;
-        for (int k = i; k < j && !any; k++) any = node.KeyProperty[k] >= frame.A && node.KeyProperty[k] <= last;
+        for (int k = i; k < j && !any; k++)
+        {
+            int p = node.KeyProperty[k];
+            any = p >= frame.A && p <= last && Fits(node, p);
+        }
         if (!any) return false;
         (frame.B, frame.C, frame.D) = (i, j, pos + 1);
         if (keys[i].Length == pos + 1) // a whole key, the only one left (JSON strings are prefix-free)

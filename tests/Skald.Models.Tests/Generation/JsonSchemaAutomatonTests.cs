@@ -187,6 +187,17 @@ public sealed class JsonSchemaAutomatonTests
         var open = Start(endless);
         Assert.True(open.Advance("""{"x":"""u8));
         Assert.False(open.Advance("{"u8));
+        // nor is an optional property whose every value nests too deep: its key is never written
+        const string optional = """
+            {"type": "object", "properties": {"x": {"$ref": "#/$defs/inf"}, "y": {"type": "null"}},
+             "$defs": {"inf": {"type": "object", "properties": {"again": {"$ref": "#/$defs/inf"}}, "required": ["again"]}}}
+            """;
+        Check(optional, ["{}", """{"y":null}"""], ["""{"x":{}}""", """{"x""", """{"y":null,"""]);
+        var key = Start(optional);
+        Assert.True(key.Advance("{\""u8));
+        Assert.False(key.Advance("x"u8));
+        Check("""{"type": "object", "properties": {"x": {"$ref": "#/$defs/inf"}}, "$defs": {"inf": {"type": "object", "properties": {"a": {"$ref": "#/$defs/inf"}}, "required": ["a"]}}}""",
+            ["{}"], ["{\""]);
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace Skald.Serving;
 /// <c>role</c> and a <c>content</c> string or array of <c>{"type": "text", "text": ...}</c> parts), <c>max_tokens</c>
 /// or <c>max_completion_tokens</c>, <c>temperature</c>, <c>top_p</c>, <c>stop</c>, <c>seed</c>, <c>n</c> (1 only),
 /// <c>stream</c>, <c>stream_options.include_usage</c>, <c>frequency_penalty</c>, <c>presence_penalty</c>,
-/// <c>response_format</c> (<c>text</c> or <c>json_object</c>), <c>tools</c>, <c>tool_choice</c>, assistant <c>tool_calls</c> and
+/// <c>response_format</c> (<see cref="ResponseFormatReader"/>: <c>text</c>, <c>json_object</c> or <c>json_schema</c>), <c>tools</c>, <c>tool_choice</c>, assistant <c>tool_calls</c> and
 /// <c>tool</c> messages (<see cref="ChatToolFields"/>), <c>logprobs</c> and <c>top_logprobs</c> (<see cref="LogProbFields"/>, passed on as
 /// <see cref="SkaldChatClient.LogProbsProperty"/>), <c>logit_bias</c> (refused unless empty), and vLLM's
 /// extensions <c>top_k</c> and <c>repetition_penalty</c>. Other fields (<c>user</c>, <c>metadata</c>, ...) are ignored.
@@ -30,16 +30,7 @@ internal static class ChatRequestReader
         var (options, stream, includeUsage, model) = SamplingFields.Read(root, "max_completion_tokens");
         if (LogProbFields.Chat(root) is int top) (options.AdditionalProperties ??= [])[SkaldChatClient.LogProbsProperty] = top;
         ChatToolFields.Read(root, options);
-        if (Field(root, "response_format") is { } format)
-        {
-            string? type = format.ValueKind == JsonValueKind.Object && format.TryGetProperty("type", out var ft) && ft.ValueKind == JsonValueKind.String
-                ? ft.GetString() : throw ApiException.BadRequest("response_format must be an object with a \"type\"", "response_format");
-            if (type == "json_object") options.ResponseFormat = ChatResponseFormat.Json;
-            else if (type == "json_schema")
-                throw ApiException.BadRequest("response_format \"json_schema\" is not supported yet: use \"json_object\" (any JSON object, not checked against a schema)", "response_format");
-            else if (type != "text")
-                throw ApiException.BadRequest($"response_format \"{type}\" is not one this server takes (\"text\" or \"json_object\")", "response_format");
-        }
+        if (Field(root, "response_format") is { } format) options.ResponseFormat = ResponseFormatReader.Read(format);
         return new ChatRequest(messages, options, stream, includeUsage, model);
     }
 

@@ -49,8 +49,8 @@ internal sealed class DecodingRow
     /// <summary>Where a stop string cut the text.</summary>
     public int Cut { get; set; }
 
-    /// <summary>Its JSON constraint (<see cref="OutputFormat.JsonObject"/>); null for free text.</summary>
-    public JsonConstraint? Json { get; init; }
+    /// <summary>Its JSON constraint (<see cref="OutputFormat.JsonObject"/>, <see cref="OutputFormat.JsonSchema"/>); null for free text.</summary>
+    public ITokenConstraint? Json { get; init; }
 
     /// <summary>Why it stopped; null while it decodes.</summary>
     public FinishReason? Reason { get; set; }

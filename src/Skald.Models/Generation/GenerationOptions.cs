@@ -41,10 +41,13 @@ public sealed record GenerationOptions
     public int? LogProbs { get; init; }
 
     /// <summary>
-    /// What the text must be: <see cref="OutputFormat.Text"/> (default) or a JSON object, decoded under a grammar
-    /// constraint (the generator needs its tokenizer's token bytes for that).
+    /// What the text must be: <see cref="OutputFormat.Text"/> (default), a JSON object, or one that validates against
+    /// <see cref="Schema"/>, decoded under a grammar constraint (the generator needs its tokenizer's token bytes for that).
     /// </summary>
     public OutputFormat Format { get; init; }
+
+    /// <summary>The compiled schema of <see cref="OutputFormat.JsonSchema"/> (needed with it, unused otherwise).</summary>
+    public JsonSchemaGrammar? Schema { get; init; }
 
     /// <summary>Whether the options sample (temperature &gt; 0) rather than decode greedily.</summary>
     public bool Sampling => Temperature > 0f;
@@ -60,5 +63,6 @@ public sealed record GenerationOptions
         if (LogProbs < 0) throw new ArgumentException($"the number of top log-probabilities must be ≥ 0, got {LogProbs}");
         if (StopStrings.Any(string.IsNullOrEmpty)) throw new ArgumentException("a stop string is empty");
         if (!Enum.IsDefined(Format)) throw new ArgumentException($"unknown output format {(int)Format}");
+        if (Format == OutputFormat.JsonSchema && Schema is null) throw new ArgumentException("the JSON schema output format needs a Schema");
     }
 }

@@ -11,8 +11,9 @@ namespace Skald.Models.Generation;
 /// string of its decoded text, after max-new-tokens, or at the model's context; finished rows are fed padding until
 /// the whole batch is done, unless a request joins in their place (<see cref="ContinuousBatching"/>; its prompt
 /// prefilled apart, in chunks between steps with <see cref="ContinuousBatching.PrefillChunk"/>). A row with
-/// <see cref="OutputFormat.JsonObject"/> has its logits masked to the tokens that keep its text a prefix of a JSON
-/// object (<see cref="JsonConstraint"/>) and stops when the object closes. Without a cache
+/// <see cref="OutputFormat.JsonObject"/> or <see cref="OutputFormat.JsonSchema"/> has its logits masked to the tokens
+/// that keep its text a prefix of a JSON object (of one the schema takes: <see cref="JsonConstraint{TAutomaton}"/>) and
+/// stops when the object closes. Without a cache
 /// (<see cref="GenerationOptions.UseCache"/> false) every step recomputes the whole left-padded sequence, the reference
 /// the cached path is tested against.
 /// </summary>
@@ -32,7 +33,7 @@ public sealed class Generator
     /// A generator over <paramref name="decoder"/> (which needs an LM head); <paramref name="decode"/> turns new ids into
     /// text (without special tokens); <paramref name="padId"/> fills left padding; <paramref name="eosIds"/> end a sequence.
     /// <paramref name="tokenBytes"/> gives the bytes each id adds to the text (<c>Tokenizer.TokenBytes</c>), read once
-    /// when a row first asks for <see cref="OutputFormat.JsonObject"/>; without it such rows are refused.
+    /// when a row first asks for JSON output; without it such rows are refused.
     /// </summary>
     public Generator(IDecoder decoder, Func<IReadOnlyList<int>, string> decode, int padId, IReadOnlyList<int> eosIds,
         Func<IReadOnlyList<byte[]>>? tokenBytes = null)
@@ -319,11 +320,13 @@ public sealed class Generator
     }
 
     // A JSON row's constraint (null for free text).
-    private JsonConstraint? Constraint(GenerationOptions options)
+    private ITokenConstraint? Constraint(GenerationOptions options)
     {
-        if (options.Format != OutputFormat.JsonObject) return null;
+        if (options.Format == OutputFormat.Text) return null;
         if (vocabulary is null) throw new ArgumentException("JSON output needs the tokenizer's token bytes, and this generator was given none");
-        return new JsonConstraint(vocabulary.Value);
+        return options.Format == OutputFormat.JsonSchema
+            ? new JsonConstraint<JsonSchemaAutomaton>(vocabulary.Value, options.Schema!.Start())
+            : new JsonConstraint<JsonAutomaton>(vocabulary.Value, default);
     }
 
     private static bool Compatible(GenerationOptions o, GenerationOptions batch) =>

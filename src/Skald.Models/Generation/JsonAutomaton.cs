@@ -9,9 +9,9 @@ namespace Skald.Models.Generation;
 /// and at most <see cref="MaxDepth"/> nested objects and arrays (System.Text.Json's default limit). Inside strings the
 /// bytes ≥ 0x80 must be well-formed UTF-8 (no overlong forms, encoded surrogates or code points past U+10FFFF), so a
 /// string never ends inside a character; an escaped lone surrogate (\uD800) is let through, as most parsers do. A value type of 16 bytes: copying it saves a state, which is
-/// how <see cref="JsonConstraint"/> walks the vocabulary trie without allocating.
+/// how <see cref="JsonConstraint{TAutomaton}"/> walks the vocabulary trie without allocating.
 /// </summary>
-internal struct JsonAutomaton
+internal struct JsonAutomaton : IJsonAutomaton
 {
     /// <summary>Most nested objects and arrays (System.Text.Json's default MaxDepth).</summary>
     public const int MaxDepth = 64;
@@ -47,9 +47,14 @@ internal struct JsonAutomaton
 
     /// <summary>
     /// Takes <paramref name="b"/> if the text stays a valid prefix of a JSON object; false if not, and then the state is
-    /// spoiled (for a caller that drops it: the trie walk of <see cref="JsonConstraint"/>, which works on copies).
+    /// spoiled (for a caller that drops it: the trie walk of <see cref="JsonConstraint{TAutomaton}"/>, which works on copies).
     /// </summary>
     public bool TryAdvance(byte b) => Step(b);
+
+    /// <summary>Nothing to drop: the whole state is in the value.</summary>
+    public readonly void Rewind()
+    {
+    }
 
     /// <summary>Takes <paramref name="b"/> if the text stays a valid prefix of a JSON object; false (unchanged state) if not.</summary>
     public bool Advance(byte b)

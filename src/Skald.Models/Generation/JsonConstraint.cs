@@ -1,31 +1,33 @@
 namespace Skald.Models.Generation;
 
 /// <summary>
-/// JSON mode for one decoding row (<see cref="OutputFormat.JsonObject"/>), grammar-constrained decoding as llama.cpp's
+/// JSON output for one decoding row (<see cref="OutputFormat.JsonObject"/> with a <see cref="JsonAutomaton"/>,
+/// <see cref="OutputFormat.JsonSchema"/> with a <see cref="JsonSchemaAutomaton"/>), grammar-constrained decoding as llama.cpp's
 /// grammar sampler and vLLM's guided decoding do it: before each token is chosen, <see cref="Mask"/> sets to −∞ the
-/// logits of every token whose bytes would take the row's text out of the prefixes of a JSON object
-/// (<see cref="JsonAutomaton"/>), so greedy choice, temperature, top-k and top-p all see only the tokens that keep it
-/// valid; <see cref="Accept"/> moves the automaton over the chosen token, and says when the object has closed, where
+/// logits of every token whose bytes would take the row's text out of the prefixes the automaton accepts, so greedy choice, temperature, top-k and top-p all see only the tokens that keep it
+/// valid; <see cref="Accept"/> moves the automaton over the chosen token, and says when the value has closed, where
 /// the row ends. The vocabulary is walked as a <see cref="TokenTrie"/>, pruned at the first refused byte; inside a
 /// string only the tokens that are not plain content are walked (<see cref="JsonVocabulary"/>). Scratch buffers are
-/// the row's own, allocated once: a step allocates nothing.
+/// the row's own, allocated once: a step allocates nothing. The automaton is a type argument, so each one's walk is
+/// compiled for it (no virtual call per byte).
 /// </summary>
-internal sealed class JsonConstraint
+internal sealed class JsonConstraint<TAutomaton> : ITokenConstraint where TAutomaton : struct, IJsonAutomaton
 {
     private readonly JsonVocabulary vocabulary;
-    private readonly JsonAutomaton[] states; // states[d]: after the first d bytes of the trie node being tested
+    private readonly TAutomaton[] states; // states[d]: after the first d bytes of the trie node being tested
     private readonly ulong[] allowed;
-    private JsonAutomaton state;
+    private TAutomaton state;
 
-    /// <summary>A constraint at the start of a row's text, over the tokens of <paramref name="vocabulary"/>.</summary>
-    public JsonConstraint(JsonVocabulary vocabulary)
+    /// <summary>A constraint from <paramref name="start"/> (the start of a row's text), over the tokens of <paramref name="vocabulary"/>.</summary>
+    public JsonConstraint(JsonVocabulary vocabulary, TAutomaton start)
     {
         this.vocabulary = vocabulary;
-        states = new JsonAutomaton[vocabulary.All.MaxDepth + 1];
+        state = start;
+        states = new TAutomaton[vocabulary.All.MaxDepth + 1];
         allowed = new ulong[(vocabulary.Vocab + 63) / 64];
     }
 
-    /// <summary>Whether the text is a complete JSON object.</summary>
+    /// <summary>Whether the text is a complete JSON value (the top-level object closed).</summary>
     public bool Complete => state.Complete;
 
     /// <summary>
@@ -35,6 +37,7 @@ internal sealed class JsonConstraint
     public bool Mask(Span<float> logits)
     {
         bool any;
+        state.Rewind();
         if (state.BetweenStringCharacters)
         {
             vocabulary.Plain.CopyTo(allowed, 0);
@@ -96,15 +99,17 @@ internal sealed class JsonConstraint
     }
 
     /// <summary>
-    /// Moves past token <paramref name="id"/>, one <see cref="Mask"/> let through; returns whether the object is now
+    /// Moves past token <paramref name="id"/>, one <see cref="Mask"/> let through; returns whether the value is now
     /// complete. A token it refuses is a bug of the caller (<see cref="InvalidOperationException"/>).
     /// </summary>
     public bool Accept(int id)
     {
         var all = vocabulary.All.Bytes;
         var bytes = id < all.Count ? all[id] : [];
+        state.Rewind();
         if (bytes.Length == 0 || !state.Advance(bytes))
             throw new InvalidOperationException($"token {id} does not continue the JSON text: it was not masked");
+        state.Rewind();
         return state.Complete;
     }
 }

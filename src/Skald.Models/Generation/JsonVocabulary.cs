@@ -3,7 +3,7 @@ using System.Text.Unicode;
 namespace Skald.Models.Generation;
 
 /// <summary>
-/// A vocabulary's token bytes prepared for <see cref="JsonConstraint"/>, once per tokenizer and shared by its rows: the
+/// A vocabulary's token bytes prepared for <see cref="JsonConstraint{TAutomaton}"/>, once per tokenizer and shared by its rows: the
 /// trie of every token, and apart the tokens that are plain string content (well-formed UTF-8 without a quote, a
 /// backslash or a control byte). Inside a string, between characters, every plain token is valid and leaves the state
 /// as it was, so a step there copies their set and walks only the trie of the others (quotes, escapes, control and

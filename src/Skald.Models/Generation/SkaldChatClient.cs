@@ -22,13 +22,15 @@ namespace Skald.Models.Generation;
 /// (<see cref="TokenLogProbs"/>, under the same key in the answer's and each update's AdditionalProperties).
 /// <see cref="ChatResponseFormat.Json"/> constrains decoding to a JSON object (<see cref="OutputFormat.JsonObject"/>:
 /// the answer ends where the object closes, or with <see cref="ChatFinishReason.Length"/> when it runs out of tokens
-/// first). <see cref="ChatOptions.Tools"/> (functions) are shown to the model through its chat template's <c>tools</c>
+/// first); <see cref="ChatResponseFormat.ForJsonSchema(System.Text.Json.JsonElement, string?, string?)"/> to an object
+/// that validates against the schema (<see cref="OutputFormat.JsonSchema"/>; a schema <see cref="JsonSchemaGrammar"/>
+/// cannot compile is a <see cref="ChatOptionException"/> naming response_format). <see cref="ChatOptions.Tools"/> (functions) are shown to the model through its chat template's <c>tools</c>
 /// and the calls it writes are read out of its answer (<see cref="ToolCallParser"/>, <see cref="HermesToolCallParser"/>)
 /// as <see cref="FunctionCallContent"/> with <see cref="ChatFinishReason.ToolCalls"/>, so that Microsoft.Extensions.AI's
 /// FunctionInvokingChatClient can call them; <see cref="FunctionCallContent"/> and <see cref="FunctionResultContent"/> in
 /// the conversation are rendered as the template's <c>tool_calls</c> and <c>tool</c> turns. What it cannot do — non-text
 /// content, a required tool (<see cref="RequiredChatToolMode"/>), frequency or presence penalties (a
-/// <see cref="ChatOptionException"/> naming the field), a JSON schema — is an <see cref="ArgumentException"/>, as is a
+/// <see cref="ChatOptionException"/> naming the field) — is an <see cref="ArgumentException"/>, as is a
 /// conversation longer than the model's context. <see cref="CompleteAsync"/>
 /// continues plain text without the template (OpenAI's legacy completions).
 /// <code>
@@ -365,8 +367,6 @@ public sealed partial class SkaldChatClient : IChatClient
             throw new ChatOptionException("frequency_penalty is not supported; use repetition_penalty (transformers')", "frequency_penalty");
         if (options?.PresencePenalty is float pp && pp != 0)
             throw new ChatOptionException("presence_penalty is not supported; use repetition_penalty (transformers')", "presence_penalty");
-        if (options?.ResponseFormat is ChatResponseFormatJson { Schema: not null })
-            throw new ArgumentException("a JSON schema response format is not supported yet: use ChatResponseFormat.Json (any JSON object)");
     }
 
     // The generation options of a request for `prompt` (`what` names it in the message when it leaves no room).
@@ -400,10 +400,25 @@ public sealed partial class SkaldChatClient : IChatClient
             StopStrings = options?.StopSequences is { } stops ? [.. stops] : [],
             Seed = options?.Seed is long seed ? unchecked((ulong)seed) : (ulong)Random.Shared.NextInt64(),
             LogProbs = top,
-            Format = options?.ResponseFormat is ChatResponseFormatJson ? OutputFormat.JsonObject : OutputFormat.Text,
+            Format = options?.ResponseFormat is ChatResponseFormatJson json ? json.Schema is null ? OutputFormat.JsonObject : OutputFormat.JsonSchema : OutputFormat.Text,
+            Schema = Schema(options?.ResponseFormat),
         };
         generation.Validate();
         return generation;
+    }
+
+    // The compiled schema of a JSON schema response format (null for any other).
+    private static JsonSchemaGrammar? Schema(ChatResponseFormat? format)
+    {
+        if (format is not ChatResponseFormatJson { Schema: { } schema }) return null;
+        try
+        {
+            return JsonSchemaGrammar.Compile(schema);
+        }
+        catch (JsonSchemaException e)
+        {
+            throw new ChatOptionException(e.Message, "response_format");
+        }
     }
 
     private ChatResponseUpdate Update(string id, DateTimeOffset created, string? text, IReadOnlyList<TokenLogProbs>? logProbs = null) =>

@@ -4,7 +4,7 @@ using Skald.Tokenizers;
 namespace Skald.Models.Tests.Generation;
 
 /// <summary>
-/// <see cref="JsonConstraint"/> over a <see cref="JsonVocabulary"/>: on a hand-built vocabulary the tokens left at each
+/// <see cref="JsonConstraint{TAutomaton}"/> over a <see cref="JsonVocabulary"/>: on a hand-built vocabulary the tokens left at each
 /// step are the ones worked out by hand, masked logits are −∞ and the others untouched, and a complete object leaves
 /// none; on a real byte-level vocabulary, along random walks (inside strings, where plain tokens are let through as a
 /// set, and out), the mask lets through exactly the tokens whose bytes the automaton takes one by one; a step
@@ -20,7 +20,7 @@ public sealed class JsonConstraintTests
 
     private static JsonVocabulary HandVocabulary() => new([.. Tokens.Select(System.Text.Encoding.UTF8.GetBytes)], Vocab);
 
-    private static int[] Allowed(JsonConstraint json, out bool any)
+    private static int[] Allowed(JsonConstraint<JsonAutomaton> json, out bool any)
     {
         var logits = Enumerable.Range(0, Vocab).Select(i => i * 0.5f).ToArray();
         any = json.Mask(logits);
@@ -34,7 +34,7 @@ public sealed class JsonConstraintTests
     [Fact]
     public void EachStepLeavesTheTokensThatKeepAValidPrefix()
     {
-        var json = new JsonConstraint(HandVocabulary());
+        var json = new JsonConstraint<JsonAutomaton>(HandVocabulary(), default);
         Assert.Equal([0, 6, 7], Allowed(json, out _)); // "{", "{\"", " "
         Assert.False(json.Accept(6)); // {"  — inside a key: content, or a quote that closes it before a colon; no \x
         Assert.Equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14], Allowed(json, out _));
@@ -49,7 +49,7 @@ public sealed class JsonConstraintTests
     [Fact]
     public void ATokenThatWasNotAllowedIsRefused()
     {
-        var json = new JsonConstraint(HandVocabulary());
+        var json = new JsonConstraint<JsonAutomaton>(HandVocabulary(), default);
         Assert.Throws<InvalidOperationException>(() => json.Accept(3)); // "a" cannot start the text
         Assert.Throws<InvalidOperationException>(() => json.Accept(10)); // no bytes
         Assert.Throws<InvalidOperationException>(() => json.Accept(17));
@@ -64,7 +64,7 @@ public sealed class JsonConstraintTests
         int quote = Array.FindIndex(bytes, b => b is [(byte)'"']), brace = Array.FindIndex(bytes, b => b is [(byte)'{']);
         foreach (int[] prefix in (int[][])[[], [brace], [brace, quote]]) // outside strings and inside one
         {
-            var json = new JsonConstraint(vocabulary);
+            var json = new JsonConstraint<JsonAutomaton>(vocabulary, default);
             foreach (int id in prefix) json.Accept(id);
             json.Mask(logits); // warm up
             long before = GC.GetAllocatedBytesForCurrentThread();
@@ -85,7 +85,7 @@ public sealed class JsonConstraintTests
         int steps = 0;
         for (int walk = 0; walk < 20; walk++)
         {
-            var json = new JsonConstraint(vocabulary);
+            var json = new JsonConstraint<JsonAutomaton>(vocabulary, default);
             var state = new JsonAutomaton();
             for (int step = 0; step < 60 && !state.Complete; step++, steps++)
             {

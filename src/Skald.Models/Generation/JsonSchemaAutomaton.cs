@@ -1,0 +1,384 @@
+namespace Skald.Models.Generation;
+
+/// <summary>
+/// A pushdown automaton over the bytes of a JSON text that a compiled schema (<see cref="JsonSchemaGrammar"/>) takes:
+/// it accepts a byte exactly when the bytes so far are still a prefix that some continuation makes a JSON value the
+/// schema's nodes describe, and is <see cref="Complete"/> when the top-level object has closed (nothing may follow).
+/// Objects give their keys in the schema's order (each key as its JSON string, byte for byte), optional ones skipped,
+/// required ones all; arrays keep their item bounds; strings their length bounds (in characters, an escape one; \u
+/// escapes of surrogates are refused, so a count is one character per code point); literals (enum, const, true, false,
+/// null) are matched byte for byte against their texts. The JSON lexical rules are <see cref="JsonAutomaton"/>'s, with
+/// its limit of <see cref="JsonAutomaton.MaxDepth"/> nested containers, which bounds recursive schemas: a container
+/// opens only where the nesting its node needs (<see cref="JsonSchemaNode.MinDepth"/>) still fits, so every prefix taken
+/// can be completed. Tighter, as in llama.cpp's schema grammars: numbers have at most <see cref="MaxDigits"/> digits in
+/// their integer part and in their fraction and <see cref="MaxExponentDigits"/> in their exponent; whitespace between
+/// tokens is one space, or a newline and at most <see cref="MaxIndent"/> spaces or tabs (a model can indent but not
+/// pad), and none comes before the top-level object. The innermost value is held in the struct and
+/// the ones around it in a <see cref="JsonSchemaStack"/> shared by copies, so copying a state saves it.
+/// </summary>
+internal struct JsonSchemaAutomaton : IJsonAutomaton
+{
+    /// <summary>Most spaces or tabs after a newline between tokens (llama.cpp's JSON schema grammars allow 20).</summary>
+    public const int MaxIndent = 20;
+
+    /// <summary>Most digits of a number's integer part, and of its fraction (llama.cpp's schema grammars bound them to 16).</summary>
+    public const int MaxDigits = 16;
+
+    /// <summary>Most digits of a number's exponent (enough for any double).</summary>
+    public const int MaxExponentDigits = 3;
+
+    private const byte OneSpace = byte.MaxValue; // the whitespace run is a single space: nothing more may follow
+
+    private readonly JsonSchemaStack stack;
+    private JsonSchemaFrame frame; // the innermost open value
+    private int parent;            // its enclosing frame in the stack (−1: it is the top level)
+    private byte depth;            // enclosing frames
+    private byte whitespace;       // 0: no whitespace run; OneSpace; else 1 + the spaces and tabs after its newline
+    private byte count;            // hex digits left after \u; UTF-8 continuation bytes due
+    private byte lead;             // the lead byte whose first continuation byte is due, else 0
+
+    /// <summary>The start of a text whose top-level value is node <paramref name="root"/> of <paramref name="stack"/>'s grammar.</summary>
+    public JsonSchemaAutomaton(JsonSchemaStack stack, int root)
+    {
+        this.stack = stack;
+        frame = new JsonSchemaFrame { Node = root, Phase = JsonSchemaPhase.Value };
+        parent = -1;
+    }
+
+    /// <summary>Whether the top-level object has closed.</summary>
+    public readonly bool Complete => frame.Phase == JsonSchemaPhase.Done;
+
+    /// <summary>Inside a string without a maximum length, between characters: any plain content may follow.</summary>
+    public readonly bool BetweenStringCharacters =>
+        frame.Phase == JsonSchemaPhase.String && count == 0 && stack.Nodes[frame.Node].Max == int.MaxValue;
+
+    /// <summary>Takes <paramref name="b"/> if the text stays a valid prefix; false if not, and the state is then spoiled.</summary>
+    public bool TryAdvance(byte b) => Step(b);
+
+    /// <summary>Takes every byte of <paramref name="bytes"/>; false, with the state after the valid part, at the first it refuses.</summary>
+    public bool Advance(ReadOnlySpan<byte> bytes)
+    {
+        foreach (byte b in bytes)
+        {
+            var saved = this;
+            if (Step(b)) continue;
+            this = saved;
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>Drops the stack frames above this state's (those only the copies of a trie walk pushed).</summary>
+    public readonly void Rewind() => stack.Rewind(parent);
+
+    private bool Step(byte b)
+    {
+        switch (frame.Phase)
+        {
+            case JsonSchemaPhase.String: return InString(b);
+            case JsonSchemaPhase.Escape:
+                if (b == 'u')
+                {
+                    (frame.Phase, frame.B, count) = (JsonSchemaPhase.Hex, 0, 4);
+                    return true;
+                }
+                if (b is (byte)'"' or (byte)'\\' or (byte)'/' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t')
+                {
+                    frame.Phase = JsonSchemaPhase.String;
+                    return true;
+                }
+                return false;
+            case JsonSchemaPhase.Hex:
+                if (!char.IsAsciiHexDigit((char)b)) return false;
+                if (count == 4) frame.B = b is (byte)'d' or (byte)'D' ? 1 : 0;
+                else if (count == 3 && frame.B == 1 && (b is (byte)'8' or (byte)'9' || b >= 'A')) return false; // \uD800–\uDFFF
+                if (--count == 0) frame.Phase = JsonSchemaPhase.String;
+                return true;
+            case JsonSchemaPhase.Literal: return InLiteral(b);
+            case JsonSchemaPhase.Key: return InKey(b);
+            case JsonSchemaPhase.Minus:
+                return Digit(b, b == '0' ? JsonSchemaPhase.Zero : JsonSchemaPhase.Int);
+            case JsonSchemaPhase.Dot:
+                return Digit(b, JsonSchemaPhase.Frac);
+            case JsonSchemaPhase.ExpMark:
+                if (b is (byte)'+' or (byte)'-')
+                {
+                    frame.Phase = JsonSchemaPhase.ExpSign;
+                    return true;
+                }
+                return Digit(b, JsonSchemaPhase.Exp);
+            case JsonSchemaPhase.ExpSign:
+                return Digit(b, JsonSchemaPhase.Exp);
+            case JsonSchemaPhase.Zero or JsonSchemaPhase.Int or JsonSchemaPhase.Frac or JsonSchemaPhase.Exp:
+                var phase = frame.Phase;
+                if (char.IsAsciiDigit((char)b) && phase != JsonSchemaPhase.Zero)
+                    return ++frame.A <= (phase == JsonSchemaPhase.Exp ? MaxExponentDigits : MaxDigits);
+                bool integer = stack.Nodes[frame.Node].Kind == JsonSchemaKind.Integer;
+                if (!integer && b == '.' && phase is JsonSchemaPhase.Zero or JsonSchemaPhase.Int)
+                {
+                    frame.Phase = JsonSchemaPhase.Dot;
+                    return true;
+                }
+                if (!integer && b is (byte)'e' or (byte)'E' && phase != JsonSchemaPhase.Exp)
+                {
+                    frame.Phase = JsonSchemaPhase.ExpMark;
+                    return true;
+                }
+                End(); // the number ended: b is what follows it
+                return Step(b);
+            case JsonSchemaPhase.Done:
+                return false;
+            default:
+                return Structural(b);
+        }
+    }
+
+    // Between tokens: whitespace, punctuation, a key, or the start of a value.
+    private bool Structural(byte b)
+    {
+        if (b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r') return parent >= 0 || frame.Phase != JsonSchemaPhase.Value ? Whitespace(b) : false;
+        whitespace = 0;
+        var node = stack.Nodes[frame.Node];
+        switch (frame.Phase)
+        {
+            case JsonSchemaPhase.Value:
+                return Value(b);
+            case JsonSchemaPhase.ObjectOpen or JsonSchemaPhase.KeyNext:
+                if (b == '"')
+                {
+                    if (!AnyKey(node)) return false;
+                    (frame.Phase, frame.B, frame.C, frame.D) = (JsonSchemaPhase.Key, 0, node.Texts.Length, 0);
+                    return InKey(b);
+                }
+                return b == '}' && frame.Phase == JsonSchemaPhase.ObjectOpen && MayClose(node) && End();
+            case JsonSchemaPhase.Colon:
+                if (b != ':') return false;
+                frame.Phase = JsonSchemaPhase.ObjectAfter;
+                Push(frame.B);
+                return true;
+            case JsonSchemaPhase.ObjectAfter:
+                if (b == ',')
+                {
+                    frame.Phase = JsonSchemaPhase.KeyNext;
+                    return AnyKey(node);
+                }
+                return b == '}' && MayClose(node) && End();
+            case JsonSchemaPhase.ArrayOpen or JsonSchemaPhase.ArrayNext:
+                if (b == ']' && frame.Phase == JsonSchemaPhase.ArrayOpen) return node.Min == 0 && End();
+                if (frame.A >= node.Max) return false;
+                frame.A++;
+                frame.Phase = JsonSchemaPhase.ArrayAfter;
+                Push(node.Items);
+                return Value(b);
+            case JsonSchemaPhase.ArrayAfter:
+                if (b == ',')
+                {
+                    frame.Phase = JsonSchemaPhase.ArrayNext;
+                    return frame.A < node.Max;
+                }
+                return b == ']' && frame.A >= node.Min && End();
+            default:
+                return false;
+        }
+    }
+
+    // A whitespace byte between tokens: a run is one space, or a newline and up to MaxIndent spaces or tabs.
+    private bool Whitespace(byte b)
+    {
+        if (whitespace == 0)
+        {
+            if (b == ' ') whitespace = OneSpace;
+            else if (b == '\n') whitespace = 1;
+            else return false;
+            return true;
+        }
+        if (whitespace == OneSpace || whitespace > MaxIndent || b is not ((byte)' ' or (byte)'\t')) return false;
+        whitespace++;
+        return true;
+    }
+
+    // Whether a key may come next: one from property A up to the next required one whose value fits in the nesting left
+    // (an optional property whose every value nests too deep is never written).
+    private readonly bool AnyKey(JsonSchemaNode node)
+    {
+        int last = Math.Min(node.NextRequired[frame.A], node.PropertyNode.Length - 1);
+        for (int p = frame.A; p <= last; p++)
+        {
+            if (Fits(node, p)) return true;
+        }
+        return false;
+    }
+
+    // Whether property p's value fits in the nesting left inside the object.
+    private readonly bool Fits(JsonSchemaNode node, int p) => stack.Nodes[node.PropertyNode[p]].MinDepth <= JsonAutomaton.MaxDepth - depth - 1;
+
+    // Whether the object may close: no required property is left.
+    private readonly bool MayClose(JsonSchemaNode node) => node.NextRequired[frame.A] == node.PropertyNode.Length;
+
+    // The first byte of a value of the frame's node (of the union alternative that byte chooses).
+    private bool Value(byte b)
+    {
+        var node = stack.Nodes[frame.Node];
+        if (node.Kind == JsonSchemaKind.Union)
+        {
+            int alternative = node.Dispatch[b];
+            if (alternative < 0) return false;
+            frame.Node = alternative;
+            node = stack.Nodes[alternative];
+        }
+        switch (node.Kind)
+        {
+            case JsonSchemaKind.Object:
+                if (b != '{' || node.MinDepth > JsonAutomaton.MaxDepth - depth) return false; // MinDepth may be int.MaxValue
+                (frame.Phase, frame.A) = (JsonSchemaPhase.ObjectOpen, 0);
+                return true;
+            case JsonSchemaKind.Array:
+                if (b != '[' || node.MinDepth > JsonAutomaton.MaxDepth - depth) return false; // MinDepth may be int.MaxValue
+                (frame.Phase, frame.A) = (JsonSchemaPhase.ArrayOpen, 0);
+                return true;
+            case JsonSchemaKind.String:
+                if (b != '"') return false;
+                (frame.Phase, frame.A, count, lead) = (JsonSchemaPhase.String, 0, 0, 0);
+                return true;
+            case JsonSchemaKind.Number or JsonSchemaKind.Integer:
+                if (b == '-') frame.Phase = JsonSchemaPhase.Minus;
+                else if (b == '0') (frame.Phase, frame.A) = (JsonSchemaPhase.Zero, 1);
+                else if (b is >= (byte)'1' and <= (byte)'9') (frame.Phase, frame.A) = (JsonSchemaPhase.Int, 1);
+                else return false;
+                return true;
+            case JsonSchemaKind.Literal:
+                (frame.Phase, frame.B, frame.C, frame.D) = (JsonSchemaPhase.Literal, 0, node.Texts.Length, 0);
+                return InLiteral(b);
+            default:
+                return false;
+        }
+    }
+
+    // Narrows texts[lo..hi), which share their first `pos` bytes, to those whose next byte is b: sorted, they are the
+    // one that ends there (if any) and then runs by that byte, so two binary searches find the run.
+    private static (int First, int End) Narrow(byte[][] texts, int lo, int hi, int pos, byte b)
+    {
+        if (lo < hi && texts[lo].Length == pos) lo++;
+        int a = lo, z = hi;
+        while (a < z)
+        {
+            int m = (a + z) >> 1;
+            if (texts[m][pos] < b) a = m + 1;
+            else z = m;
+        }
+        int first = a;
+        z = hi;
+        while (a < z)
+        {
+            int m = (a + z) >> 1;
+            if (texts[m][pos] <= b) a = m + 1;
+            else z = m;
+        }
+        return (first, a);
+    }
+
+    // A byte of a literal: it goes on with some of the texts left, or follows one that has ended.
+    private bool InLiteral(byte b)
+    {
+        var texts = stack.Nodes[frame.Node].Texts;
+        int pos = frame.D;
+        var (i, j) = Narrow(texts, frame.B, frame.C, pos, b);
+        if (i == j)
+        {
+            if (pos == 0 || texts[frame.B].Length != pos) return false;
+            End(); // a text ended before b (one of 1 and 12, say)
+            return Step(b);
+        }
+        (frame.B, frame.C, frame.D) = (i, j, pos + 1);
+        if (j - i == 1 && texts[i].Length == pos + 1) End(); // the only text left is whole
+        return true;
+    }
+
+    // A byte of a key: some key that may come next (from property A up to the next required one) goes on with it.
+    private bool InKey(byte b)
+    {
+        var node = stack.Nodes[frame.Node];
+        var keys = node.Texts;
+        int pos = frame.D;
+        var (i, j) = Narrow(keys, frame.B, frame.C, pos, b);
+        int last = Math.Min(node.NextRequired[frame.A], node.PropertyNode.Length - 1);
+        bool any = false;
+        for (int k = i; k < j && !any; k++)
+        {
+            int p = node.KeyProperty[k];
+            any = p >= frame.A && p <= last && Fits(node, p);
+        }
+        if (!any) return false;
+        (frame.B, frame.C, frame.D) = (i, j, pos + 1);
+        if (keys[i].Length == pos + 1) // a whole key, the only one left (JSON strings are prefix-free)
+        {
+            int property = node.KeyProperty[i];
+            (frame.Phase, frame.A, frame.B) = (JsonSchemaPhase.Colon, property + 1, node.PropertyNode[property]);
+        }
+        return true;
+    }
+
+    // A byte of a string's content, its closing quote or the start of an escape; A counts the characters.
+    private bool InString(byte b)
+    {
+        var node = stack.Nodes[frame.Node];
+        if (b >= 0x80)
+        {
+            if (b < 0xC0)
+            {
+                if (count == 0) return false;
+                // the first continuation byte of some leads is narrower: no overlong forms, surrogates or code points past U+10FFFF
+                if (lead == 0xE0 && b < 0xA0 || lead == 0xED && b > 0x9F || lead == 0xF0 && b < 0x90 || lead == 0xF4 && b > 0x8F) return false;
+                lead = 0;
+                count--;
+                return true;
+            }
+            if (count != 0 || b < 0xC2 || b > 0xF4 || frame.A >= node.Max) return false;
+            frame.A++;
+            count = (byte)(b < 0xE0 ? 1 : b < 0xF0 ? 2 : 3);
+            lead = b;
+            return true;
+        }
+        if (count != 0 || b < 0x20) return false;
+        if (b == '"')
+        {
+            if (frame.A < node.Min) return false;
+            End();
+            return true;
+        }
+        if (frame.A >= node.Max) return false;
+        frame.A++;
+        if (b == '\\') frame.Phase = JsonSchemaPhase.Escape;
+        return true;
+    }
+
+    // The first digit of a number's part; A counts the part's digits.
+    private bool Digit(byte b, JsonSchemaPhase next)
+    {
+        if (!char.IsAsciiDigit((char)b)) return false;
+        (frame.Phase, frame.A) = (next, 1);
+        return true;
+    }
+
+    // Opens a value of `node` inside the current frame (already moved to what follows the value).
+    private void Push(int node)
+    {
+        parent = stack.Push(frame, parent);
+        depth++;
+        frame = new JsonSchemaFrame { Node = node, Phase = JsonSchemaPhase.Value };
+    }
+
+    // The innermost value is whole: back to the frame around it, or done at the top level.
+    private bool End()
+    {
+        if (parent < 0)
+        {
+            frame.Phase = JsonSchemaPhase.Done;
+            return true;
+        }
+        frame = stack.Frame(parent);
+        parent = stack.Parent(parent);
+        depth--;
+        return true;
+    }
+}

@@ -1,0 +1,400 @@
+using System.Text.Json;
+
+namespace Skald.Models.Generation;
+
+/// <summary>
+/// Turns a JSON schema into <see cref="JsonSchemaNode"/>s (<see cref="JsonSchemaGrammar.Compile"/> says which keywords
+/// are taken, ignored and refused). Each schema location is compiled once, by its JSON pointer, so a <c>$ref</c> back to
+/// an enclosing object or array is a cycle of node indices; a <c>$ref</c> or <c>anyOf</c> loop with no object or array
+/// between is refused. A union's alternatives must start with different bytes (an object, an array, a string, a number
+/// and literals that start differently), so the automaton knows at a value's first byte which one it reads, as
+/// llama.cpp's and outlines' grammars do for these schemas without backtracking.
+/// </summary>
+internal sealed class JsonSchemaCompiler
+{
+    private const int MaxNesting = 256; // schema locations open at once (a deeper schema is refused, never a stack overflow)
+
+    private static readonly HashSet<string> Ignored =
+        ["description", "title", "$schema", "$id", "$comment", "default", "examples", "deprecated", "readOnly", "writeOnly", "$defs", "definitions"];
+
+    private static readonly HashSet<string> Taken =
+        ["type", "properties", "required", "additionalProperties", "enum", "const", "items", "minItems", "maxItems", "minLength", "maxLength", "anyOf", "$ref"];
+
+    private static readonly string[] Types = ["object", "array", "string", "number", "integer", "boolean", "null"];
+
+    private readonly JsonElement root;
+    private readonly List<JsonSchemaNode> nodes = [];
+    private readonly Dictionary<string, int> compiled = [];
+    private readonly HashSet<string> open = [];
+    private readonly Dictionary<int, int[]> alternatives = []; // each union's nodes
+    private readonly Dictionary<int, string> pointers = [];   // each object and array node's schema location
+    private string where = "";                                  // the schema location being compiled
+
+    private JsonSchemaCompiler(JsonElement root) => this.root = root;
+
+    /// <summary>Compiles <paramref name="schema"/>; throws <see cref="JsonSchemaException"/> naming the keyword and its pointer.</summary>
+    public static JsonSchemaGrammar Compile(JsonElement schema)
+    {
+        var compiler = new JsonSchemaCompiler(schema);
+        if (schema.ValueKind != JsonValueKind.Object)
+            throw new JsonSchemaException("", "", "the JSON schema must be an object with \"type\": \"object\"");
+        int top;
+        try
+        {
+            top = compiler.Node(schema, "", 0);
+        }
+        catch (InvalidOperationException) // a key System.Text.Json cannot read as a string
+        {
+            throw new JsonSchemaException("", compiler.where, $"JSON schema: the schema at {(compiler.where.Length == 0 ? "the top" : compiler.where)} " +
+                "holds a key that is not valid Unicode (a lone surrogate escape)");
+        }
+        if (compiler.nodes[top].Kind != JsonSchemaKind.Object)
+            throw Error("type", "", "must be \"object\" at the top level (as OpenAI's structured outputs require)");
+        compiler.Depths(top);
+        return new JsonSchemaGrammar([.. compiler.nodes], top);
+    }
+
+    // Each node's MinDepth, the least fixed point of its definition; a top level that needs more than the automaton's
+    // nesting limit (a required property or minItems that leads back to itself) is refused, naming where it loops.
+    private void Depths(int top)
+    {
+        foreach (var n in nodes) n.MinDepth = n.Kind is JsonSchemaKind.Object or JsonSchemaKind.Array or JsonSchemaKind.Union ? int.MaxValue : 0;
+        for (bool changed = true; changed;)
+        {
+            changed = false;
+            for (int i = 0; i < nodes.Count; i++)
+            {
+                var n = nodes[i];
+                int depth = n.Kind switch
+                {
+                    JsonSchemaKind.Object => Deeper(Enumerable.Range(0, n.PropertyNode.Length).Where(p => n.NextRequired[p] == p)
+                        .Select(p => nodes[n.PropertyNode[p]].MinDepth).DefaultIfEmpty(0).Max()),
+                    JsonSchemaKind.Array => n.Min == 0 ? 1 : Deeper(nodes[n.Items].MinDepth),
+                    JsonSchemaKind.Union => alternatives[i].Min(a => nodes[a].MinDepth),
+                    _ => 0,
+                };
+                if (depth < n.MinDepth)
+                {
+                    n.MinDepth = depth;
+                    changed = true;
+                }
+            }
+        }
+        if (nodes[top].MinDepth <= JsonAutomaton.MaxDepth) return;
+        // follow what forces the depth from the top until a node comes back (where the schema loops) or fits
+        var seen = new HashSet<int>();
+        int at = top, last = top;
+        while (nodes[at].MinDepth > JsonAutomaton.MaxDepth && seen.Add(at))
+        {
+            last = at;
+            var n = nodes[at];
+            at = n.Kind == JsonSchemaKind.Array ? n.Items
+                : n.Kind == JsonSchemaKind.Union ? alternatives[at].MinBy(a => nodes[a].MinDepth)
+                : Enumerable.Range(0, n.PropertyNode.Length).Where(p => n.NextRequired[p] == p).Select(p => n.PropertyNode[p]).MaxBy(c => nodes[c].MinDepth);
+        }
+        throw Error(nodes[last].Kind == JsonSchemaKind.Array ? "minItems" : "required", pointers.GetValueOrDefault(last, ""),
+            $"makes every document nest deeper than {JsonAutomaton.MaxDepth} levels (a loop back to itself, or a chain too long): make it optional");
+    }
+
+    private static int Deeper(int depth) => depth >= JsonAutomaton.MaxDepth ? int.MaxValue : depth + 1;
+
+    private static JsonSchemaException Error(string keyword, string at, string what)
+    {
+        string pointer = at + "/" + keyword.Replace("~", "~0").Replace("/", "~1");
+        return new JsonSchemaException(keyword, pointer, $"JSON schema: \"{keyword}\" at {pointer} {what}");
+    }
+
+    private static string Child(string at, string segment) => at + "/" + segment.Replace("~", "~0").Replace("/", "~1");
+
+    private int Add(JsonSchemaNode node)
+    {
+        nodes.Add(node);
+        return nodes.Count - 1;
+    }
+
+    // The node of the schema `s` at pointer `at`.
+    private int Node(JsonElement s, string at, int nesting)
+    {
+        if (compiled.TryGetValue(at, out int done)) return done;
+        where = at;
+        if (s.ValueKind != JsonValueKind.Object)
+        {
+            string key = at.Length == 0 ? "" : at[(at.LastIndexOf('/') + 1)..];
+            throw new JsonSchemaException(key, at, $"JSON schema: the schema at {(at.Length == 0 ? "the top" : at)} must be an object " +
+                $"(boolean schemas are not supported), got {s.ValueKind.ToString().ToLowerInvariant()}");
+        }
+        if (nesting > MaxNesting) throw Error("$ref", at, $"leads more than {MaxNesting} schemas deep");
+        if (!open.Add(at)) throw Error("$ref", at, "refers back to itself with no object or array between (a loop)");
+        try
+        {
+            foreach (var p in s.EnumerateObject())
+            {
+                if (!Ignored.Contains(p.Name) && !Taken.Contains(p.Name))
+                    throw Error(p.Name, at, "is not supported: Skald's JSON schemas take type, properties, required, additionalProperties: false, " +
+                        "enum, const, items, minItems, maxItems, minLength, maxLength, anyOf and $ref (annotations such as description are ignored)");
+            }
+            int node = Build(s, at, nesting);
+            compiled[at] = node;
+            return node;
+        }
+        finally
+        {
+            open.Remove(at);
+        }
+    }
+
+    private int Build(JsonElement s, string at, int nesting)
+    {
+        if (s.TryGetProperty("$ref", out var reference))
+        {
+            foreach (var p in s.EnumerateObject())
+            {
+                if (p.Name != "$ref" && !Ignored.Contains(p.Name)) throw Error(p.Name, at, "cannot stand beside \"$ref\" (put it in the schema referred to)");
+            }
+            var (target, pointer) = Resolve(reference, at);
+            return Node(target, pointer, nesting + 1);
+        }
+        if (s.TryGetProperty("anyOf", out var anyOf))
+        {
+            foreach (var p in s.EnumerateObject())
+            {
+                if (p.Name != "anyOf" && !Ignored.Contains(p.Name)) throw Error(p.Name, at, "cannot stand beside \"anyOf\" (put it in each alternative)");
+            }
+            if (anyOf.ValueKind != JsonValueKind.Array || anyOf.GetArrayLength() == 0) throw Error("anyOf", at, "must be a non-empty array of schemas");
+            var members = new List<int>();
+            int i = 0;
+            foreach (var alternative in anyOf.EnumerateArray()) members.Add(Node(alternative, Child(Child(at, "anyOf"), $"{i++}"), nesting + 1));
+            return Union(members, "anyOf", at);
+        }
+        var types = TypeList(s, at);
+        if (s.TryGetProperty("enum", out _) || s.TryGetProperty("const", out _)) return Literal(s, at, types);
+        if (types is null)
+        {
+            if (Has(s, "properties", "required", "additionalProperties")) types = ["object"];
+            else if (Has(s, "items", "minItems", "maxItems")) types = ["array"];
+            else if (Has(s, "minLength", "maxLength")) types = ["string"];
+            else throw Error("type", at, "is missing: a schema needs a type, enum, const, anyOf or $ref");
+        }
+        var parts = new List<int>();
+        foreach (string type in types.Distinct())
+        {
+            parts.Add(type switch
+            {
+                "object" => Object(s, at, nesting, types.Count == 1),
+                "array" => Array(s, at, nesting, types.Count == 1),
+                "string" => String(s, at),
+                "number" => Add(new JsonSchemaNode(JsonSchemaKind.Number)),
+                "integer" => Add(new JsonSchemaNode(JsonSchemaKind.Integer)),
+                "boolean" => Add(new JsonSchemaNode(JsonSchemaKind.Literal) { Texts = ["false"u8.ToArray(), "true"u8.ToArray()] }),
+                _ => Add(new JsonSchemaNode(JsonSchemaKind.Literal) { Texts = ["null"u8.ToArray()] }),
+            });
+        }
+        return Union(parts, "type", at);
+    }
+
+    private static bool Has(JsonElement s, params string[] keys) => keys.Any(k => s.TryGetProperty(k, out _));
+
+    // The schema's "type" as a list (null: none given).
+    private static List<string>? TypeList(JsonElement s, string at)
+    {
+        if (!s.TryGetProperty("type", out var type)) return null;
+        var names = type.ValueKind == JsonValueKind.String ? [type.GetString()!]
+            : type.ValueKind == JsonValueKind.Array && type.EnumerateArray().All(t => t.ValueKind == JsonValueKind.String) && type.GetArrayLength() > 0
+                ? type.EnumerateArray().Select(t => t.GetString()!).ToList()
+                : throw Error("type", at, "must be a type name or a non-empty list of them");
+        foreach (string name in names)
+        {
+            if (!Types.Contains(name)) throw Error("type", at, $"\"{name}\" is not a JSON schema type ({string.Join(", ", Types)})");
+        }
+        return names;
+    }
+
+    private (JsonElement Target, string Pointer) Resolve(JsonElement reference, string at)
+    {
+        string text = reference.ValueKind == JsonValueKind.String ? reference.GetString()! : throw Error("$ref", at, "must be a string");
+        if (!text.StartsWith('#')) throw Error("$ref", at, $"\"{text}\" is not supported: only references inside the schema (\"#/$defs/Name\") are");
+        var target = root;
+        string pointer = "";
+        if (text.Length > 1)
+        {
+            if (text[1] != '/') throw Error("$ref", at, $"\"{text}\" is not a JSON pointer into the schema (\"#/$defs/Name\")");
+            foreach (string raw in text[2..].Split('/'))
+            {
+                string segment = Uri.UnescapeDataString(raw).Replace("~1", "/").Replace("~0", "~");
+                bool found = target.ValueKind == JsonValueKind.Object ? target.TryGetProperty(segment, out target)
+                    : target.ValueKind == JsonValueKind.Array && int.TryParse(segment, out int i) && i >= 0 && i < target.GetArrayLength()
+                        && (target = target[i]).ValueKind != JsonValueKind.Undefined;
+                if (!found) throw Error("$ref", at, $"\"{text}\" points to nothing in the schema");
+                pointer = Child(pointer, segment);
+            }
+        }
+        return (target, pointer);
+    }
+
+    private int Object(JsonElement s, string at, int nesting, bool alone)
+    {
+        var node = new JsonSchemaNode(JsonSchemaKind.Object);
+        int index = Add(node);
+        pointers[index] = at;
+        if (alone) compiled[at] = index; // a $ref back here from inside is this node
+        if (s.TryGetProperty("additionalProperties", out var extra) && extra.ValueKind != JsonValueKind.False)
+            throw Error("additionalProperties", at, "must be false (or left out): Skald writes only the listed properties");
+        var names = new List<string>();
+        var values = new List<int>();
+        if (s.TryGetProperty("properties", out var properties))
+        {
+            if (properties.ValueKind != JsonValueKind.Object) throw Error("properties", at, "must be an object of schemas");
+            foreach (var p in properties.EnumerateObject())
+            {
+                if (names.Contains(p.Name)) throw Error("properties", at, $"names \"{p.Name}\" twice");
+                names.Add(p.Name);
+                values.Add(Node(p.Value, Child(Child(at, "properties"), p.Name), nesting + 1));
+            }
+        }
+        var required = new bool[names.Count];
+        if (s.TryGetProperty("required", out var list))
+        {
+            if (list.ValueKind != JsonValueKind.Array || list.EnumerateArray().Any(r => r.ValueKind != JsonValueKind.String))
+                throw Error("required", at, "must be an array of property names");
+            foreach (var r in list.EnumerateArray())
+            {
+                int i = names.IndexOf(r.GetString()!);
+                if (i < 0) throw Error("required", at, $"names \"{r.GetString()}\", which is not in properties (no other key may be written)");
+                required[i] = true;
+            }
+        }
+        var keys = new byte[names.Count][];
+        for (int i = 0; i < keys.Length; i++) keys[i] = Text(() => JsonSchemaTexts.Key(names[i]), "properties", at);
+        var order = Enumerable.Range(0, keys.Length).ToArray();
+        System.Array.Sort(order, (a, b) => keys[a].AsSpan().SequenceCompareTo(keys[b]));
+        var next = new int[names.Count + 1];
+        next[names.Count] = names.Count;
+        for (int i = names.Count - 1; i >= 0; i--) next[i] = required[i] ? i : next[i + 1];
+        node.Texts = [.. order.Select(i => keys[i])];
+        node.KeyProperty = order;
+        node.PropertyNode = [.. values];
+        node.NextRequired = next;
+        return index;
+    }
+
+    private int Array(JsonElement s, string at, int nesting, bool alone)
+    {
+        var node = new JsonSchemaNode(JsonSchemaKind.Array);
+        int index = Add(node);
+        pointers[index] = at;
+        if (alone) compiled[at] = index;
+        if (!s.TryGetProperty("items", out var items)) throw Error("items", at, "is missing: an array schema needs the schema of its items");
+        (node.Min, node.Max) = Bounds(s, at, "minItems", "maxItems");
+        node.Items = Node(items, Child(at, "items"), nesting + 1);
+        return index;
+    }
+
+    private int String(JsonElement s, string at)
+    {
+        var (min, max) = Bounds(s, at, "minLength", "maxLength");
+        return Add(new JsonSchemaNode(JsonSchemaKind.String) { Min = min, Max = max });
+    }
+
+    private static (int Min, int Max) Bounds(JsonElement s, string at, string minKey, string maxKey)
+    {
+        int Read(string key, int absent) => !s.TryGetProperty(key, out var v) ? absent
+            : v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int n) && n >= 0 && n < int.MaxValue ? n
+            : throw Error(key, at, "must be a whole number ≥ 0");
+        int min = Read(minKey, 0), max = Read(maxKey, int.MaxValue);
+        if (min > max) throw Error(minKey, at, $"is {min}, more than {maxKey} {max}");
+        return (min, max);
+    }
+
+    // enum and/or const: the values (of the schema's types, if it gives any) as texts.
+    private int Literal(JsonElement s, string at, List<string>? types)
+    {
+        var values = new List<(JsonElement Value, string Keyword)>();
+        if (s.TryGetProperty("enum", out var list))
+        {
+            if (list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0) throw Error("enum", at, "must be a non-empty array");
+            values.AddRange(list.EnumerateArray().Select(v => (v, "enum")));
+        }
+        var texts = values.Select(v => Text(() => JsonSchemaTexts.Value(v.Value), v.Keyword, at)).ToList();
+        if (s.TryGetProperty("const", out var constant))
+        {
+            var text = Text(() => JsonSchemaTexts.Value(constant), "const", at);
+            texts = values.Count == 0 || texts.Any(t => t.AsSpan().SequenceEqual(text)) ? [text] : [];
+            values = [(constant, "const")];
+        }
+        var kept = texts.Where((t, i) => types is null || types.Any(type => OfType(values[Math.Min(i, values.Count - 1)].Value, type))).ToList();
+        if (kept.Count == 0) throw Error(values.Count == 1 && values[0].Keyword == "const" ? "const" : "enum", at, "leaves no value (of the schema's type) to write");
+        var distinct = kept.DistinctBy(Convert.ToBase64String).ToArray();
+        System.Array.Sort(distinct, (a, b) => a.AsSpan().SequenceCompareTo(b));
+        return Add(new JsonSchemaNode(JsonSchemaKind.Literal) { Texts = distinct });
+    }
+
+    private static bool OfType(JsonElement v, string type) => type switch
+    {
+        "object" => v.ValueKind == JsonValueKind.Object,
+        "array" => v.ValueKind == JsonValueKind.Array,
+        "string" => v.ValueKind == JsonValueKind.String,
+        "number" => v.ValueKind == JsonValueKind.Number,
+        "integer" => v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d) && Math.Floor(d) == d,
+        "boolean" => v.ValueKind is JsonValueKind.True or JsonValueKind.False,
+        _ => v.ValueKind == JsonValueKind.Null,
+    };
+
+    private static byte[] Text(Func<byte[]> write, string keyword, string at)
+    {
+        try
+        {
+            return write();
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            throw Error(keyword, at, "holds a string that is not valid Unicode (a lone surrogate)");
+        }
+    }
+
+    // One node for `members` (of anyOf or a list of types): alternatives merged where one covers another, and
+    // refused where two could start with the same byte.
+    private int Union(List<int> members, string keyword, string at)
+    {
+        var flat = new List<int>();
+        foreach (int m in members)
+        {
+            if (alternatives.TryGetValue(m, out var inner)) flat.AddRange(inner);
+            else flat.Add(m);
+        }
+        if (flat.Any(m => nodes[m].Kind == JsonSchemaKind.Number)) flat.RemoveAll(m => nodes[m].Kind == JsonSchemaKind.Integer); // a number covers an integer
+        var literals = flat.Where(m => nodes[m].Kind == JsonSchemaKind.Literal).ToList();
+        if (literals.Count > 1)
+        {
+            var texts = literals.SelectMany(m => nodes[m].Texts).DistinctBy(Convert.ToBase64String).ToArray();
+            System.Array.Sort(texts, (a, b) => a.AsSpan().SequenceCompareTo(b));
+            flat.RemoveAll(literals.Contains);
+            flat.Add(Add(new JsonSchemaNode(JsonSchemaKind.Literal) { Texts = texts }));
+        }
+        flat = [.. flat.Distinct()];
+        if (flat.Count == 1) return flat[0];
+        var dispatch = new int[256];
+        System.Array.Fill(dispatch, -1);
+        foreach (int m in flat)
+        {
+            foreach (byte b in FirstBytes(nodes[m]))
+            {
+                if (dispatch[b] >= 0 && dispatch[b] != m)
+                    throw Error(keyword, at, $"has two alternatives that can both start with '{(char)b}': Skald tells them apart by their first " +
+                        "character, so it takes at most one object, one array, one string and one number schema, and literals that start differently");
+                dispatch[b] = m;
+            }
+        }
+        int union = Add(new JsonSchemaNode(JsonSchemaKind.Union) { Dispatch = dispatch });
+        alternatives[union] = [.. flat];
+        return union;
+    }
+
+    private static IEnumerable<byte> FirstBytes(JsonSchemaNode node) => node.Kind switch
+    {
+        JsonSchemaKind.Object => "{"u8.ToArray(),
+        JsonSchemaKind.Array => "["u8.ToArray(),
+        JsonSchemaKind.String => "\""u8.ToArray(),
+        JsonSchemaKind.Number or JsonSchemaKind.Integer => "-0123456789"u8.ToArray(),
+        _ => node.Texts.Select(t => t[0]).Distinct(),
+    };
+}

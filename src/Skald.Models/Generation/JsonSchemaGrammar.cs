@@ -1,0 +1,44 @@
+using System.Text.Json;
+
+namespace Skald.Models.Generation;
+
+/// <summary>
+/// A JSON schema compiled for constrained decoding (OpenAI's structured outputs, <c>response_format: {"type":
+/// "json_schema"}</c>; <see cref="OutputFormat.JsonSchema"/>): a graph of nodes that a <see cref="JsonSchemaAutomaton"/>
+/// follows byte by byte, so that every answer is JSON that validates against the schema. The subset is the one OpenAI's
+/// strict mode documents (see <see cref="Compile"/>). Immutable: requests with the same schema may share one.
+/// </summary>
+public sealed class JsonSchemaGrammar
+{
+    private readonly JsonSchemaNode[] nodes;
+    private readonly int root;
+
+    internal JsonSchemaGrammar(JsonSchemaNode[] nodes, int root)
+    {
+        this.nodes = nodes;
+        this.root = root;
+    }
+
+    /// <summary>
+    /// Compiles <paramref name="schema"/>, whose top level must be an object schema. Taken: <c>type</c> (object, array,
+    /// string, number, integer, boolean, null, or a list of them), <c>properties</c> (written in their order, optional
+    /// ones may be left out), <c>required</c>, <c>additionalProperties</c> false or absent (no other key is written),
+    /// <c>enum</c>, <c>const</c>, <c>items</c>, <c>minItems</c>, <c>maxItems</c>, <c>minLength</c>, <c>maxLength</c>,
+    /// <c>anyOf</c> (alternatives a value's first character tells apart), <c>$ref</c> to a JSON pointer in the schema
+    /// (<c>#/$defs/...</c>, <c>#/definitions/...</c>, <c>#</c>; recursion is bounded by 64 levels of nesting).
+    /// Ignored: annotations (<c>description</c>, <c>title</c>, <c>$schema</c>, <c>$id</c>, <c>$comment</c>,
+    /// <c>default</c>, <c>examples</c>, <c>deprecated</c>, <c>readOnly</c>, <c>writeOnly</c>) and <c>$defs</c> /
+    /// <c>definitions</c> nobody refers to. Anything else (<c>pattern</c>, <c>format</c>, <c>oneOf</c>, <c>allOf</c>,
+    /// <c>not</c>, <c>minimum</c>, ...) is a <see cref="JsonSchemaException"/> naming the keyword and its pointer.
+    /// </summary>
+    public static JsonSchemaGrammar Compile(JsonElement schema) => JsonSchemaCompiler.Compile(schema);
+
+    /// <summary>A new row's automaton, at the start of its text.</summary>
+    internal JsonSchemaAutomaton Start() => Start(NewStack());
+
+    /// <summary>An automaton at the start of a text whose enclosing frames go on <paramref name="stack"/> (one of <see cref="NewStack"/>'s).</summary>
+    internal JsonSchemaAutomaton Start(JsonSchemaStack stack) => new(stack, root);
+
+    /// <summary>An empty stack for this grammar's automata.</summary>
+    internal JsonSchemaStack NewStack() => new(nodes);
+}

@@ -1,0 +1,50 @@
+namespace Skald.Models.Generation;
+
+/// <summary>
+/// One node of a compiled JSON schema (<see cref="JsonSchemaGrammar"/>): its <see cref="Kind"/> and the fields that kind
+/// reads; nodes refer to each other by index, so a recursive <c>$ref</c> is a cycle of indices.
+/// </summary>
+internal sealed class JsonSchemaNode
+{
+    /// <summary>A node of <paramref name="kind"/>; the compiler fills the fields of its kind.</summary>
+    public JsonSchemaNode(JsonSchemaKind kind) => Kind = kind;
+
+    /// <summary>What it takes.</summary>
+    public JsonSchemaKind Kind { get; }
+
+    /// <summary>
+    /// Literal: its JSON texts in byte order (so those that share a prefix are neighbours). Object: its keys as JSON
+    /// strings (quotes included), in byte order.
+    /// </summary>
+    public byte[][] Texts { get; set; } = [];
+
+    /// <summary>Object: the property of each key of <see cref="Texts"/> (its index in the schema's order).</summary>
+    public int[] KeyProperty { get; set; } = [];
+
+    /// <summary>Object: each property's value node, in the schema's order.</summary>
+    public int[] PropertyNode { get; set; } = [];
+
+    /// <summary>
+    /// Object: for each property index i (and one past the last), the first required property at or after i, or the
+    /// number of properties when none is left: the keys that may come next after property i - 1 are i up to it.
+    /// </summary>
+    public int[] NextRequired { get; set; } = [0];
+
+    /// <summary>Array: its items' node.</summary>
+    public int Items { get; set; }
+
+    /// <summary>Array: fewest items; String: fewest characters.</summary>
+    public int Min { get; set; }
+
+    /// <summary>Array: most items; String: most characters (<see cref="int.MaxValue"/>: no bound).</summary>
+    public int Max { get; set; } = int.MaxValue;
+
+    /// <summary>
+    /// The fewest nested objects and arrays a value of this node needs, itself included (0 for a scalar or literal;
+    /// <see cref="int.MaxValue"/>: no finite value, a required property or minItems that leads back to itself).
+    /// </summary>
+    public int MinDepth { get; set; }
+
+    /// <summary>Union: for each first byte of a value, the node that takes it (−1: none).</summary>
+    public int[] Dispatch { get; set; } = [];
+}

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using Skald.Models.Generation;
+
+namespace Skald.Models.Tests.Generation;
+
+/// <summary>
+/// <see cref="JsonSchemaGrammar.Compile"/> refuses what it cannot constrain with a <see cref="JsonSchemaException"/>
+/// naming the keyword and its JSON pointer (escaped as RFC 6901 says), in its message too; annotations are ignored.
+/// </summary>
+public sealed class JsonSchemaCompilerTests
+{
+    private static JsonSchemaGrammar Compile(string schema) => JsonSchemaGrammar.Compile(JsonDocument.Parse(schema).RootElement);
+
+    [Theory]
+    [InlineData("""{"type": "object", "properties": {"name": {"type": "string", "pattern": "^a"}}}""", "pattern", "/properties/name/pattern")]
+    [InlineData("""{"type": "object", "properties": {"d": {"type": "string", "format": "date-time"}}}""", "format", "/properties/d/format")]
+    [InlineData("""{"type": "object", "oneOf": [{"type": "object"}]}""", "oneOf", "/oneOf")]
+    [InlineData("""{"type": "object", "properties": {"a": {"allOf": [{"type": "string"}]}}}""", "allOf", "/properties/a/allOf")]
+    [InlineData("""{"type": "object", "properties": {"a": {"not": {"type": "string"}}}}""", "not", "/properties/a/not")]
+    [InlineData("""{"type": "object", "patternProperties": {"^x": {"type": "string"}}}""", "patternProperties", "/patternProperties")]
+    [InlineData("""{"type": "object", "properties": {"n": {"type": "number", "minimum": 0}}}""", "minimum", "/properties/n/minimum")]
+    [InlineData("""{"type": "object", "properties": {"l": {"type": "array", "items": {"type": "string"}, "uniqueItems": true}}}""", "uniqueItems", "/properties/l/uniqueItems")]
+    [InlineData("""{"type": "object", "additionalProperties": true}""", "additionalProperties", "/additionalProperties")]
+    [InlineData("""{"type": "object", "properties": {"o": {"type": "object", "additionalProperties": {"type": "string"}}}}""", "additionalProperties", "/properties/o/additionalProperties")]
+    [InlineData("""{"type": "object", "properties": {"x": {"$ref": "#/$defs/missing"}}}""", "$ref", "/properties/x/$ref")]
+    [InlineData("""{"type": "object", "properties": {"x": {"$ref": "other.json#/a"}}}""", "$ref", "/properties/x/$ref")]
+    [InlineData("""{"type": "object", "properties": {"x": {"$ref": "#/$defs/a", "type": "string"}}, "$defs": {"a": {"type": "string"}}}""", "type", "/properties/x/type")]
+    [InlineData("""{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "type": "object", "properties": {"x": {"$ref": "#/$defs/a"}}}""", "$ref", "/$defs/a/$ref")]
+    [InlineData("""{"type": "object", "properties": {"v": {"anyOf": [{"type": "object"}, {"type": "object", "properties": {"a": {"type": "string"}}}]}}}""", "anyOf", "/properties/v/anyOf")]
+    [InlineData("""{"type": "object", "properties": {"v": {"anyOf": [{"type": "string"}, {"enum": ["a"]}]}}}""", "anyOf", "/properties/v/anyOf")]
+    [InlineData("""{"type": "object", "properties": {"x": {"type": "date"}}}""", "type", "/properties/x/type")]
+    [InlineData("""{"type": "object", "properties": {"x": {}}}""", "type", "/properties/x/type")]
+    [InlineData("""{"type": "object", "properties": {"x": {"type": "string"}}, "required": ["x", "y"]}""", "required", "/required")]
+    [InlineData("""{"type": "array", "items": {"type": "string"}}""", "type", "/type")]
+    [InlineData("""{"anyOf": [{"type": "object"}, {"type": "null"}]}""", "type", "/type")]
+    [InlineData("""{"type": "object", "properties": {"s": {"type": "string", "minLength": 4, "maxLength": 3}}}""", "minLength", "/properties/s/minLength")]
+    [InlineData("""{"type": "object", "properties": {"l": {"type": "array", "items": {"type": "string"}, "minItems": -1}}}""", "minItems", "/properties/l/minItems")]
+    [InlineData("""{"type": "object", "properties": {"l": {"type": "array"}}}""", "items", "/properties/l/items")]
+    [InlineData("""{"type": "object", "properties": {"a/b~": {"type": "string", "pattern": "x"}}}""", "pattern", "/properties/a~1b~0/pattern")]
+    [InlineData("""{"type": "object", "properties": {"e": {"enum": []}}}""", "enum", "/properties/e/enum")]
+    [InlineData("""{"type": "object", "properties": {"e": {"type": "integer", "enum": ["a", 1.5]}}}""", "enum", "/properties/e/enum")]
+    [InlineData("""{"type": "object", "properties": {"e": {"enum": ["\ud800"]}}}""", "enum", "/properties/e/enum")]
+    [InlineData("""{"type": "object", "properties": {"a": {"$ref": "#"}}, "required": ["a"]}""", "required", "/required")]
+    [InlineData("""{"type": "object", "properties": {"l": {"$ref": "#/$defs/l"}}, "$defs": {"l": {"type": "array", "items": {"$ref": "#/$defs/l"}, "minItems": 1}}, "required": ["l"]}""", "minItems", "/$defs/l/minItems")]
+    [InlineData("""{"type": "object", "properties": {"a": {"anyOf": [{"$ref": "#/$defs/n"}, {"type": "array", "items": {"$ref": "#"}, "minItems": 2}]}}, "required": ["a"], "$defs": {"n": {"type": "object", "properties": {"b": {"$ref": "#"}}, "required": ["b"]}}}""", "required", "/$defs/n/required")] // where the loop closes
+    public void AnUnsupportedOrMalformedKeywordIsNamedWithItsPointer(string schema, string keyword, string pointer)
+    {
+        var e = Assert.Throws<JsonSchemaException>(() => Compile(schema));
+        Assert.Equal(keyword, e.Keyword);
+        Assert.Equal(pointer, e.Pointer);
+        Assert.Contains($"\"{keyword}\" at {pointer}", e.Message);
+    }
+
+    [Fact]
+    public void ABooleanSchemaIsRefusedWhereItStands()
+    {
+        var e = Assert.Throws<JsonSchemaException>(() => Compile("""{"type": "object", "properties": {"l": {"type": "array", "items": true}}}"""));
+        Assert.Equal("/properties/l/items", e.Pointer);
+        Assert.Contains("/properties/l/items", e.Message);
+    }
+
+    [Fact]
+    public void AKeyThatIsNotValidUnicodeIsRefusedWhereItStands()
+    {
+        var e = Assert.Throws<JsonSchemaException>(() => Compile("""{"type": "object", "properties": {"p": {"type": "object", "properties": {"\ud800": {"type": "string"}}}}}"""));
+        Assert.Equal("/properties/p", e.Pointer);
+        Assert.Contains("not valid Unicode", e.Message);
+    }
+
+    [Fact]
+    public void AnnotationsAndUnusedDefsAreIgnored()
+    {
+        var grammar = Compile("""
+            {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": "x", "title": "T", "description": "D", "type": "object",
+             "$defs": {"unused": {"pattern": "never compiled"}},
+             "properties": {"a": {"type": "string", "description": "an a", "default": "x", "examples": ["y"], "$comment": "c", "deprecated": false}},
+             "required": ["a"], "additionalProperties": false}
+            """);
+        var state = grammar.Start();
+        Assert.True(state.Advance("""{"a":"z"}"""u8));
+        Assert.True(state.Complete);
+    }
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Skald.Models.Generation;
+using Skald.Tokenizers;
+
+namespace Skald.Models.Tests.Generation;
+
+/// <summary>
+/// <see cref="JsonConstraint{TAutomaton}"/> over a <see cref="JsonSchemaAutomaton"/> on a real byte-level vocabulary:
+/// along random walks through a nested schema (strings with and without a length bound, where plain tokens are let
+/// through as a set or walked, arrays, enums, a union, a recursive $ref), the mask lets through exactly the tokens whose
+/// bytes a fresh copy of the automaton takes one by one, so the frames the trie walk pushes on the shared stack never
+/// leak into the row's state, and are dropped after each token (the stack stays as deep as the text); a step, even one
+/// whose walk pushes frames, allocates nothing once the stack has grown.
+/// </summary>
+public sealed class JsonSchemaConstraintTests
+{
+    internal const string Schema = """
+        {"type": "object", "$defs": {"item": {"type": "object", "properties": {"id": {"type": "integer"},
+           "sub": {"anyOf": [{"$ref": "#/$defs/item"}, {"type": "null"}]}}, "required": ["id"]}},
+         "properties": {"name": {"type": "string", "maxLength": 6}, "text": {"type": "string"},
+           "kind": {"enum": ["alpha", "beta", 3, true]}, "items": {"type": "array", "items": {"$ref": "#/$defs/item"}, "maxItems": 2},
+           "score": {"type": ["number", "null"]}},
+         "required": ["name", "kind", "items"], "additionalProperties": false}
+        """;
+
+    private static JsonSchemaGrammar Grammar() => JsonSchemaGrammar.Compile(JsonDocument.Parse(Schema).RootElement);
+
+    [Fact]
+    public void TheTrieWalkAllowsExactlyWhatTheAutomatonTakesTokenByToken()
+    {
+        var tokenizer = Tokenizer.FromFile(Path.Combine(TestPaths.Fixtures, "tokenizers", "bpe-qwen2", "tokenizer.json"));
+        var bytes = tokenizer.TokenBytes();
+        int vocab = bytes.Length + 3;
+        var vocabulary = new JsonVocabulary(bytes, vocab);
+        var grammar = Grammar();
+        var random = new Random(5);
+        var logits = new float[vocab];
+        int steps = 0, complete = 0;
+        for (int walk = 0; walk < 25; walk++)
+        {
+            var stack = grammar.NewStack();
+            var json = new JsonConstraint<JsonSchemaAutomaton>(vocabulary, grammar.Start(stack));
+            var state = grammar.Start(); // the reference: its own stack, fed the chosen tokens only
+            for (int step = 0; step < 80 && !state.Complete; step++, steps++)
+            {
+                Array.Clear(logits);
+                if (!json.Mask(logits)) break; // the vocabulary cannot go on (no token holds the bytes needed)
+                var allowed = new List<int>();
+                for (int id = 0; id < vocab; id++)
+                {
+                    var copy = state;
+                    bool takes = id < bytes.Length && bytes[id].Length > 0 && copy.Advance(bytes[id]);
+                    copy = state;
+                    copy.Rewind(); // what the copy pushed is dropped before the next token is tried
+                    Assert.True(takes == !float.IsNegativeInfinity(logits[id]), $"walk {walk} step {step}: token {id} ({tokenizer.IdToToken(id)})");
+                    if (takes) allowed.Add(id);
+                }
+                var closing = allowed.Where(id => bytes[id].AsSpan().IndexOfAny("}]\":,"u8) >= 0).ToList();
+                int chosen = closing.Count > 0 && random.Next(3) > 0 ? closing[random.Next(closing.Count)] : allowed[random.Next(allowed.Count)];
+                Assert.True(state.Advance(bytes[chosen]));
+                state.Rewind();
+                Assert.Equal(state.Complete, json.Accept(chosen));
+                Assert.True(stack.Count <= JsonAutomaton.MaxDepth + 1, $"walk {walk} step {step}: {stack.Count} frames kept"); // the walk's are dropped
+            }
+            if (state.Complete) complete++;
+        }
+        Assert.True(steps > 400, $"{steps} steps");
+        Assert.True(complete >= 3, $"{complete} of 25 walks completed");
+    }
+
+    [Fact]
+    public void AStepAllocatesNothing()
+    {
+        var bytes = Tokenizer.FromFile(Path.Combine(TestPaths.Fixtures, "tokenizers", "bpe-qwen2", "tokenizer.json")).TokenBytes();
+        var vocabulary = new JsonVocabulary(bytes, bytes.Length);
+        var logits = new float[bytes.Length];
+        var grammar = Grammar();
+        // outside strings, in a bounded string, in a free one, inside an array of objects, before a colon (fed a byte token at a time)
+        foreach (string prefix in (string[])["", "{\"name\":\"", "{\"name\":\"a\",\"text\":\"", "{\"name\":\"a\",\"kind\":3,\"items\":[{",
+                     "{\"name\":\"a\",\"kind\":3,\"items\"" /* the walk pushes a frame for each token with the colon */])
+        {
+            var json = new JsonConstraint<JsonSchemaAutomaton>(vocabulary, grammar.Start());
+            foreach (byte b in System.Text.Encoding.UTF8.GetBytes(prefix)) json.Accept(Array.FindIndex(bytes, t => t.Length == 1 && t[0] == b));
+            json.Mask(logits); // warm up: the stack grows to the deepest walk
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 50; i++) json.Mask(logits);
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+    }
+}

@@ -154,9 +154,13 @@ public sealed partial class SentenceEncoder
     /// of every parameter's name (the transformer's and the Dense modules'): a second trainable copy of a model, as
     /// ContrastiveTension trains one beside the model, whose names must differ from the model's in a checkpoint.
     /// </summary>
-    public static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters, WeightPrecision precision, string parameterPrefix)
+    public static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters, WeightPrecision precision, string parameterPrefix) =>
+        Load(path, adapters, precision, parameterPrefix, cachedOnly: false);
+
+    // With cachedOnly, hub ids are the snapshots the hub cache holds (LoadCached).
+    private static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters, WeightPrecision precision, string parameterPrefix, bool cachedOnly)
     {
-        var (source, folder, weights, located) = Open(path, adapters);
+        var (source, folder, weights, located) = Open(path, adapters, cachedOnly);
         adapters = located;
         var tokenizer = folder.LoadTokenizer();
         ITransformer encoder = folder.IsStatic

@@ -44,6 +44,19 @@ public sealed partial class SentenceEncoder
     }
 
     /// <summary>
+    /// <see cref="Load(string, IReadOnlyList{string}?, WeightPrecision)"/> without asking the hub: a hub id (the path, or a
+    /// base or earlier adapter an adapter folder names) is the snapshot the hub cache holds for its revision, as
+    /// <see cref="Sources"/> with <c>cachedOnly</c> reads it, and one the cache lacks is a one-line
+    /// <see cref="HubException"/>. So a model checked through <see cref="Sources"/> (a search index's model fingerprint)
+    /// loads as it was checked, not as a newer revision the hub may have since.
+    /// </summary>
+    public static SentenceEncoder LoadCached(string path, WeightPrecision precision = WeightPrecision.Float32)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return Load(path, null, precision, "", cachedOnly: true);
+    }
+
+    /// <summary>
     /// The path given, located; the model folder to load, the folder its transformer's config.json and weights come from, and the adapter folders
     /// to merge: hub ids located, an adapter folder given as the model expanded to its base
     /// (<see cref="AdapterBase.Expand"/>), and a sentence-transformers folder saved with a peft adapter on its

@@ -154,16 +154,20 @@ public sealed partial class SentenceEncoder
     /// of every parameter's name (the transformer's and the Dense modules'): a second trainable copy of a model, as
     /// ContrastiveTension trains one beside the model, whose names must differ from the model's in a checkpoint.
     /// </summary>
-    public static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters, WeightPrecision precision, string parameterPrefix)
+    public static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters, WeightPrecision precision, string parameterPrefix) =>
+        Load(path, adapters, precision, parameterPrefix, cachedOnly: false);
+
+    // With cachedOnly, hub ids are the snapshots the hub cache holds (LoadCached).
+    private static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters, WeightPrecision precision, string parameterPrefix, bool cachedOnly)
     {
-        var (source, folder, weights, located) = Open(path, adapters);
+        var (source, folder, weights, located) = Open(path, adapters, cachedOnly);
         adapters = located;
         var tokenizer = folder.LoadTokenizer();
         ITransformer encoder = folder.IsStatic
             ? StaticEmbeddingModel.Load(folder.TransformerPath)
             : ArchitectureRegistry.Load(weights, precision,
                 keepInt8: adapters is not { Count: > 0 } && Quantization.Int8Checkpoint.IsQuantized(folder.TransformerPath), parameterPrefix);
-        foreach (var adapter in adapters ?? []) PeftAdapters.Merge(adapter, encoder.Parameters);
+        foreach (var adapter in adapters ?? []) PeftAdapters.Merge(adapter, encoder.Parameters, null, null, parameterPrefix);
         if (adapters is { Count: > 0 } && File.Exists(Path.Combine(adapters[^1], Llm2VecConfig.FileName)))
             folder = folder.WithLlm2VecConfig(adapters[^1]);
         else if (adapters is { Count: > 0 } && adapters.Any(CustomCode.IsLlm2VecEncoder) && encoder is IDecoder)

@@ -49,10 +49,13 @@ public sealed class EvaluationEmbeddingModel : IEmbeddingModel, IDisposable
         if (this.options.MaxActiveDims is { } dims) metadata["max_active_dims"] = dims.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Loads a model folder; the encoder is this model's, disposed with it.</summary>
+    /// <summary>
+    /// Loads a model folder (with <see cref="EvaluationEmbeddingOptions.HubCacheOnly"/>, hub ids from the hub cache only);
+    /// the encoder is this model's, disposed with it.
+    /// </summary>
     public static EvaluationEmbeddingModel Load(string path, EvaluationEmbeddingOptions? options = null)
     {
-        var encoder = SentenceEncoder.Load(path);
+        var encoder = options is { HubCacheOnly: true } ? SentenceEncoder.LoadCached(path) : SentenceEncoder.Load(path);
         try
         {
             return new EvaluationEmbeddingModel(encoder, path, options) { ownsEncoder = true };

@@ -24,6 +24,13 @@ public sealed record EvaluationEmbeddingOptions
     /// <summary>Keep the first N values of each embedding (sentence-transformers' truncate_dim, Matryoshka models); null: all.</summary>
     public int? TruncateDim { get; init; }
 
+    /// <summary>
+    /// <see cref="EvaluationEmbeddingModel.Load"/> reads hub ids (a base an adapter folder names) from the hub cache only,
+    /// never asking the hub (<see cref="Skald.Models.SentenceEncoder.LoadCached"/>): the model a search index's check
+    /// read, not a newer revision.
+    /// </summary>
+    public bool HubCacheOnly { get; init; }
+
     /// <summary>Embedding cache root folder; null = no disk cache.</summary>
     public string? CacheDirectory { get; init; }
 

@@ -93,15 +93,20 @@ public static partial class PeftAdapters
     /// As <see cref="Merge(string, IReadOnlyList{Parameter})"/>; the parameters the adapter's modules_to_save tensors
     /// replaced are added to <paramref name="replaced"/>. Adapter tensors of modules outside target_modules, which are
     /// not merged, are one line to <paramref name="notice"/>, or when it is null to <see cref="ModelNotices.Report"/>
-    /// (nowhere unless a caller routed it); nothing is written to the console.
+    /// (nowhere unless a caller routed it); nothing is written to the console. Parameters named with
+    /// <paramref name="namePrefix"/> in front (a second copy of a model, <see cref="SentenceEncoder.Load(string, IReadOnlyList{string}?, WeightPrecision, string)"/>)
+    /// are matched by their names without it.
     /// </summary>
-    public static int Merge(string folder, IReadOnlyList<Parameter> parameters, ICollection<Parameter>? replaced, Action<string>? notice = null)
+    public static int Merge(string folder, IReadOnlyList<Parameter> parameters, ICollection<Parameter>? replaced, Action<string>? notice = null,
+        string namePrefix = "")
     {
+        ArgumentNullException.ThrowIfNull(namePrefix);
         var config = LoraConfig.Read(Path.Combine(folder, ConfigFile));
         string file = Path.Combine(folder, WeightsFile);
         if (!File.Exists(file))
             throw new ModelFormatException($"{folder}: {WeightsFile} not found (adapter_model.bin is not read: convert it to safetensors)");
-        var byName = parameters.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        var byName = parameters.ToDictionary(p => namePrefix.Length > 0 && p.Name.StartsWith(namePrefix, StringComparison.Ordinal) ? p.Name[namePrefix.Length..] : p.Name,
+            StringComparer.Ordinal);
         using var st = SafeTensorsFile.Open(file);
         // Every tensor that is not a LoRA one must belong to a module_to_save, checked before any weight changes: one left
         // unread (lora_B.bias of lora_bias, a trainable-tokens delta, a key with the adapter name still in it) would

@@ -42,14 +42,19 @@ public sealed class TrainableEncoder : ITrainableModel
     /// in front so a checkpoint holds both; it draws dropout from this encoder's generator (checkpointed with the run)
     /// and shares its length limit and data-parallel group. With LoRA the copy gets LoRA adapters of its own, equal to
     /// this model's at the start (A from the same draws, B zero), as a deep copy of a peft model has them, on a base
-    /// held as this one's (16-bit bases stay 16-bit; others float32).
+    /// held as this one's (16-bit bases stay 16-bit; others float32). The copy's load reports no notices
+    /// (<see cref="ModelNotices"/>): this model's load made them already.
     /// </summary>
     public TrainableEncoder Copy(string parameterPrefix)
     {
         if (Model.TransformerFrozen || Source.IsStatic || Model.IsSparse)
             throw new ArgumentException($"{Source.Path}: a trainable copy is made of a dense transformer model (not frozen, static or sparse)");
         var precision = Lora is not null && Model.WeightPrecision is WeightPrecision.BFloat16 or WeightPrecision.Float16 ? Model.WeightPrecision : WeightPrecision.Float32;
-        var copy = new TrainableEncoder(SentenceEncoder.Load(Source.Path, SourceAdapters, precision, parameterPrefix), Dropout, Random)
+        SentenceEncoder loaded;
+        // The same folders this model was read from: what their load left out (untargeted adapter tensors) was said then.
+        using (ModelNotices.Route(static _ => { }))
+            loaded = SentenceEncoder.Load(Source.Path, SourceAdapters, precision, parameterPrefix);
+        var copy = new TrainableEncoder(loaded, Dropout, Random)
         {
             MaxSeqLength = MaxSeqLength,
             GradientCheckpointing = GradientCheckpointing,

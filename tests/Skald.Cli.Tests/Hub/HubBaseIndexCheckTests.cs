@@ -3,8 +3,10 @@ namespace Skald.Cli.Tests.Hub;
 /// <summary>
 /// An index built with an adapter folder whose base is a hub id: the model check of <c>skald search</c> and
 /// <c>skald index add</c> reads the base from the hub cache only (the revision the cache's ref names), never asking the
-/// hub, so those verbs ask <see cref="MockHub"/> exactly what loading the model asks and nothing more; a newer revision
-/// fetched into the cache since is a changed model, found without a request, and a base the cache lacks is one line.
+/// hub, and so does the load after it (it loads what was checked), so those verbs ask <see cref="MockHub"/> nothing,
+/// where loading the model elsewhere asks; a newer revision fetched into the cache since is a changed model, found
+/// without a request, and a base the cache lacks is one line. A newer revision on the hub, not fetched, is not loaded:
+/// the search embeds with the revision its check read and leaves the cache as it was.
 /// </summary>
 public sealed class HubBaseIndexCheckTests
 {
@@ -49,10 +51,10 @@ public sealed class HubBaseIndexCheckTests
 
         var search = Run(online, out int searched, "search", "--index", index, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--format", "json");
         Assert.True(search.ExitCode == 0, search.Stderr);
-        Assert.Equal(load, searched); // the check before the load asked nothing
+        Assert.Equal(0, searched); // neither the check nor the load after it asked the hub
         var add = Run(online, out int added, "index", "add", "--index", index, "--documents", more, "-q");
         Assert.True(add.ExitCode == 0, add.Stderr);
-        Assert.Equal(load, added);
+        Assert.Equal(0, added);
 
         // a newer revision of the base (one weight byte differs) fetched into the same cache: the cache's ref now names it
         var files = Directory.GetFiles(bert, "*", SearchOption.AllDirectories)
@@ -71,5 +73,52 @@ public sealed class HubBaseIndexCheckTests
         var missing = Run(Env(Path.Combine(dir, "empty"), hub.Endpoint), out int none, "search", "--index", index, "--query", "sykkel", "--mode", "dense");
         SkaldProcess.AssertUserError(missing, 1, $"{Path.Combine(adapter, "adapter_config.json")}: base_model_name_or_path \"{BaseId}\"", "not in the hub cache");
         Assert.Equal(0, none);
+    }
+
+    [Fact]
+    public void ANewerRevisionOnTheHubIsNotWhatTheSearchLoads()
+    {
+        string dir = TestPaths.NewTempDir(), home = Path.Combine(dir, "hf");
+        string bert = TestPaths.FixtureModel("bert-cased-mean");
+        string adapter = Path.Combine(dir, "bert-lora");
+        Directory.CreateDirectory(adapter);
+        foreach (var (name, bytes) in HubAdapterBaseTests.AdapterFiles(dir)) File.WriteAllBytes(Path.Combine(adapter, name), bytes);
+        string index = Path.Combine(dir, "idx");
+        string[] search = ["search", "--index", index, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "dense", "--format", "json"];
+        string before;
+        using (var hub = new MockHub(MockRepo.FromFolder(BaseId, bert)))
+        {
+            var build = SkaldProcess.RunWith(dir, Env(home, hub.Endpoint), "index", "build", "--model", adapter, "--documents",
+                Path.Combine(TestPaths.RepoRoot, "samples", "documents"), "--output", index, "-q");
+            Assert.True(build.ExitCode == 0, build.Stderr);
+            var first = SkaldProcess.RunWith(dir, Env(home, hub.Endpoint), search);
+            Assert.True(first.ExitCode == 0, first.Stderr);
+            before = first.Stdout;
+        }
+
+        // The hub's main is now a newer revision whose weights differ (every value of the embedding table scaled), not fetched.
+        var files = Directory.GetFiles(bert, "*", SearchOption.AllDirectories)
+            .ToDictionary(f => Path.GetRelativePath(bert, f).Replace('\\', '/'), File.ReadAllBytes);
+        files["model.safetensors"] = Scaled(files["model.safetensors"]);
+        using var newer = new MockHub(new MockRepo(BaseId, files, commit: new string('b', 40)));
+        var again = SkaldProcess.RunWith(dir, Env(home, newer.Endpoint), search);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Empty(newer.Requests); // it loaded the cached revision its check read, asking nothing
+        Assert.Equal(before, again.Stdout); // so the vectors are the index's model's
+        var third = SkaldProcess.RunWith(dir, Env(home, newer.Endpoint), search);
+        Assert.True(third.ExitCode == 0, third.Stderr); // the cache still holds the checked revision: the index still searches
+    }
+
+    // A BERT checkpoint with every float of its word embeddings multiplied by 1.5 (the header and the rest as they were).
+    private static byte[] Scaled(byte[] safetensors)
+    {
+        var copy = (byte[])safetensors.Clone();
+        long header = BitConverter.ToInt64(copy, 0);
+        using var doc = System.Text.Json.JsonDocument.Parse(copy.AsMemory(8, (int)header));
+        var offsets = doc.RootElement.GetProperty("embeddings.word_embeddings.weight").GetProperty("data_offsets");
+        long begin = 8 + header + offsets[0].GetInt64(), end = 8 + header + offsets[1].GetInt64();
+        for (long i = begin; i < end; i += 4)
+            BitConverter.TryWriteBytes(copy.AsSpan((int)i, 4), BitConverter.ToSingle(copy, (int)i) * 1.5f);
+        return copy;
     }
 }

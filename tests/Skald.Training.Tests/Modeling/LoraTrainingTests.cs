@@ -347,7 +347,8 @@ public sealed class LoraTrainingTests
 
     /// <summary>
     /// A saved adapter with peft's per-module settings: alpha_pattern gives q_proj its own alpha (scale 16/2, k_proj the
-    /// default 8/2), rank_pattern and layers_to_transform are read from the tensors; the merged weights are computed here.
+    /// default 8/2), rank_pattern and layers_to_transform (layer 0 of a ForCausalLM's <c>model.layers</c>: peft finds the
+    /// index after a dotted part preceded by another) are read; the merged weights are computed here.
     /// </summary>
     [Fact]
     public void AlphaPatternScalesItsModulesAndRankPatternAndLayersAreAccepted()
@@ -367,8 +368,8 @@ public sealed class LoraTrainingTests
         };
         SafeTensorsWriter.Write(Path.Combine(dir, "adapter_model.safetensors"), [.. adapters.SelectMany(kv => new[]
         {
-            new TensorToWrite($"base_model.model.layers.0.self_attn.{kv.Key}.lora_A.weight", [2, 64], kv.Value.A),
-            new TensorToWrite($"base_model.model.layers.0.self_attn.{kv.Key}.lora_B.weight", [kv.Value.Out, 2], kv.Value.B),
+            new TensorToWrite($"base_model.model.model.layers.0.self_attn.{kv.Key}.lora_A.weight", [2, 64], kv.Value.A),
+            new TensorToWrite($"base_model.model.model.layers.0.self_attn.{kv.Key}.lora_B.weight", [kv.Value.Out, 2], kv.Value.B),
         })]);
         var merged = SentenceEncoder.Load(Decoder, [dir]).Transformer.Parameters.ToDictionary(p => p.Name);
         foreach (var (module, (a, b, outF, scale)) in adapters)

@@ -48,6 +48,7 @@ internal sealed class IndexAddCommand : Command
                 BatchSize = p.GetValue(batchSize) ?? 32,
                 MaxActiveDims = manifest.MaxActiveDims > 0 ? manifest.MaxActiveDims : null, // rows as the index was built
                 TruncateDim = manifest.TruncateDim > 0 ? manifest.TruncateDim : null,
+                HubCacheOnly = true, // the model ModelOf checked (a hub base from the cache), not a newer revision online
             });
             // The index's chunking; an index of a BEIR corpus (not chunked) chunks added documents as index build would.
             var (chunk, overlap, _) = manifest.ChunkTokens > 0 ? (manifest.ChunkTokens, manifest.OverlapTokens, null)

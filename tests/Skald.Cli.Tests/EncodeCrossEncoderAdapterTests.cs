@@ -1,0 +1,29 @@
+using Skald.Models.Checkpoints;
+
+namespace Skald.Cli.Tests;
+
+/// <summary>
+/// <c>skald encode --model ADAPTER</c> with a PEFT adapter folder on a cross-encoder warns as for the cross-encoder
+/// itself (it embeds with the encoder's mean pooling, not its scores; it reranks with skald rerank): the adapter folder
+/// has no config.json of its own, so it was embedded without the warning.
+/// </summary>
+public sealed class EncodeCrossEncoderAdapterTests
+{
+    [Fact]
+    public void AnAdapterOnACrossEncoderIsNamedAsOne()
+    {
+        string dir = TestPaths.NewTempDir(), adapter = Path.Combine(dir, "ce-lora");
+        Directory.CreateDirectory(adapter);
+        File.WriteAllText(Path.Combine(adapter, "adapter_config.json"),
+            $$"""{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["query"], "base_model_name_or_path": {{System.Text.Json.JsonSerializer.Serialize(TestPaths.FixtureModel("ce-bert"))}}}""");
+        const string module = "base_model.model.bert.encoder.layer.0.attention.self.query";
+        SafeTensorsWriter.Write(Path.Combine(adapter, "adapter_model.safetensors"),
+            [new($"{module}.lora_A.weight", [2, 32], new float[64]), new($"{module}.lora_B.weight", [32, 2], new float[64])]);
+        string input = Path.Combine(dir, "t.txt");
+        File.WriteAllText(input, "Hei verden\n");
+        var r = SkaldProcess.Run("encode", "--model", adapter, "--input", input, "--output", Path.Combine(dir, "v.jsonl"));
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains($"warning: {adapter} is a cross-encoder", r.Stderr);
+        Assert.Contains("it reranks with skald rerank", r.Stderr);
+    }
+}

@@ -131,4 +131,24 @@ public sealed class ModelReleaseCommandTests
         Assert.Equal(0, InProcessSkald.Run("train", "--config", config, "-q"));
         Assert.Equal(0, OpenFiles.Count(weights));
     }
+
+    [Fact]
+    public void InfoQuantizeClassifyAndSearchReleaseTheCrossEncoder()
+    {
+        if (!OpenFiles.Visible) return;
+        string ce = Copy("ce-bert", out string weights), dir = TestPaths.NewTempDir();
+        Assert.Equal(0, InProcessSkald.Run("info", "--model", ce));
+        Assert.Equal(0, OpenFiles.Count(weights));
+        InProcessSkald.Run("quantize", "--model", ce, "--output", Path.Combine(dir, "int8"), "-q"); // (exit 1 on a CPU without int8 kernels, before loading)
+        Assert.Equal(0, OpenFiles.Count(weights));
+        string pairs = Path.Combine(dir, "pairs.jsonl");
+        File.WriteAllText(pairs, "{\"query\": \"Kva tid går ferja?\", \"document\": \"Ferja går kvar time.\"}\n");
+        Assert.Equal(0, InProcessSkald.Run("classify", "--model", ce, "--input", pairs, "--output", Path.Combine(dir, "classes.jsonl"), "-q"));
+        Assert.Equal(0, OpenFiles.Count(weights));
+        string dense = Copy("bert-cased-mean", out string denseWeights), index = Path.Combine(dir, "idx");
+        Assert.Equal(0, InProcessSkald.Run("index", "build", "--model", dense, "--documents", Documents, "--output", index, "--language", "nb", "-q"));
+        Assert.Equal(0, InProcessSkald.Run("search", "--index", index, "--query", "Hvor kan jeg parkere sykkelen?", "--mode", "bm25", "--rerank", ce, "--format", "json"));
+        Assert.Equal(0, OpenFiles.Count(weights));
+        Assert.Equal(0, OpenFiles.Count(denseWeights));
+    }
 }

@@ -43,8 +43,8 @@ internal sealed class ClassifyCommand : Command
         var set = DatasetReader.Read(p.GetValue(input)!).WithoutLists("classify");
         if (set.Columns.Count < 2)
             throw new InputException($"{p.GetValue(input)}: needs two text columns (a pair), found {string.Join(", ", set.Columns)}");
-        var classifier = QuantizeOption.Apply(
-            Rerankers.Load(p.GetValue(model)!, quiet, adapters: CliOptions.AdapterFolders(p.GetValue(adapters)), anyLabels: true), p.GetValue(quantize), quiet);
+        using var classifier = Rerankers.Load(p.GetValue(model)!, quiet, adapters: CliOptions.AdapterFolders(p.GetValue(adapters)), anyLabels: true);
+        QuantizeOption.Apply(classifier, p.GetValue(quantize), quiet);
         if (p.GetValue(softmax) && classifier.Config.MultiLabel)
             throw new UsageException($"--softmax: {p.GetValue(model)} is a multi-label classifier (several labels may hold at once, each scored by its own sigmoid); leave --softmax out");
         var pairs = set.Rows.Select(r => (r[0], r[1])).ToArray();

@@ -32,7 +32,7 @@ internal sealed class InfoCommand : Command
         string path = HubModels.Resolve(p.GetValue(model)!, p.GetValue(CliOptions.Quiet));
         using var m = SentenceEncoder.Load(path, precision: Precision(p.GetValue(weights)));
         var cfg = m.Transformer.Config;
-        var crossEncoder = Skald.Models.CrossEncoders.CrossEncoder.IsCrossEncoder(path) ? Skald.Models.CrossEncoders.CrossEncoder.Load(path) : null;
+        using var crossEncoder = Skald.Models.CrossEncoders.CrossEncoder.IsCrossEncoder(path) ? Skald.Models.CrossEncoders.CrossEncoder.Load(path) : null;
         var modes = Enum.GetValues<PoolingMode>().Where(x => x != PoolingMode.None && m.Pooling.Modes.HasFlag(x));
         Console.WriteLine($"model:            {m.Folder.Path}");
         Console.WriteLine($"architecture:     {cfg.Architecture ?? cfg.ModelType} (model_type {cfg.ModelType})");

@@ -34,7 +34,8 @@ internal sealed class QuantizeCommand : Command
         string baseModel = Skald.Models.Modules.ModelFolder.IsAdapterFolder(source) ? Skald.Models.Adapters.AdapterBase.Expand(source, null).Model : source;
         if (Directory.Exists(baseModel) && Skald.Models.CrossEncoders.CrossEncoder.IsCrossEncoder(baseModel))
         {
-            var crossKeys = Int8Checkpoint.Save(Skald.Models.CrossEncoders.CrossEncoder.Load(source), dir);
+            using var crossEncoder = Skald.Models.CrossEncoders.CrossEncoder.Load(source);
+            var crossKeys = Int8Checkpoint.Save(crossEncoder, dir);
             Terminal.Log($"wrote {dir}: a cross-encoder with {crossKeys.Count} Linear weights in int8 ({Int8Checkpoint.ConfigFile}), its head in float32", quiet);
             return 0;
         }

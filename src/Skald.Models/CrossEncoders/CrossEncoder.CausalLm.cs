@@ -68,7 +68,15 @@ public sealed partial class CrossEncoder
         int max = Math.Min(folder.TokenizerMaxLength() ?? transformer.MaxSequenceLength, transformer.MaxSequenceLength);
         var model = new CrossEncoder(path, tokenizer, transformer, head, new CrossEncoderConfig(ScoreActivation.Sigmoid, [yes], PoolingMode.Cls),
             max, folder.PaddingSide ?? tokenizer.PaddingSide) { prompt = prompt ?? PromptedPairs.Qwen3Reranker };
-        model.Tokenize([("", "")]); // a prompt longer than the model's positions: one line now, not at the first request
+        try
+        {
+            model.Tokenize([("", "")]); // a prompt longer than the model's positions: one line now, not at the first request
+        }
+        catch
+        {
+            model.Dispose(); // a load that fails leaves no file open
+            throw;
+        }
         return model;
     }
 

@@ -158,19 +158,27 @@ public sealed partial class CrossEncoder
         bool int8 = Quantization.Int8Checkpoint.IsQuantized(folder.TransformerPath);
         var transformer = ArchitectureRegistry.Build(config, ParameterBuilder.FromCheckpoint(weights, precision: precision,
             keepInt8: int8 && adapterPaths.Count == 0)); // a saved int8 folder: the int8 values kept (with adapters: dequantised, merged, quantised anew)
-        var head = SequenceClassificationHead.FromCheckpoint(config, weights, labels, settings.Pooling, 0, out var missing);
-        var replaced = new HashSet<Parameter>();
-        foreach (var adapter in adapterPaths) PeftAdapters.Merge(adapter, [.. transformer.Parameters, .. head.Parameters], replaced);
-        if (missing.FirstOrDefault(m => !replaced.Contains(m)) is { } absent)
-            throw new ModelFormatException($"{path}: the head's {absent.Name} is neither in the model nor in its adapters' modules_to_save");
-        if (tokenizer.IdBound > config.VocabSize)
-            throw new ModelFormatException(
-                $"{System.IO.Path.Combine(folder.TransformerPath, "tokenizer.json")}: token ids go up to {tokenizer.IdBound - 1} but the " +
-                $"model's embedding table has {config.VocabSize} rows (vocab_size): the tokenizer does not belong to this model");
-        int max = Math.Min(folder.TokenizerMaxLength() ?? transformer.MaxSequenceLength, transformer.MaxSequenceLength);
-        var model = new CrossEncoder(path, tokenizer, transformer, head, settings, max, folder.PaddingSide ?? tokenizer.PaddingSide);
-        if (int8) model.KeepInt8Only(); // int8-only weights run in int8; others (merged adapters) are quantised now
-        return model;
+        try
+        {
+            var head = SequenceClassificationHead.FromCheckpoint(config, weights, labels, settings.Pooling, 0, out var missing);
+            var replaced = new HashSet<Parameter>();
+            foreach (var adapter in adapterPaths) PeftAdapters.Merge(adapter, [.. transformer.Parameters, .. head.Parameters], replaced);
+            if (missing.FirstOrDefault(m => !replaced.Contains(m)) is { } absent)
+                throw new ModelFormatException($"{path}: the head's {absent.Name} is neither in the model nor in its adapters' modules_to_save");
+            if (tokenizer.IdBound > config.VocabSize)
+                throw new ModelFormatException(
+                    $"{System.IO.Path.Combine(folder.TransformerPath, "tokenizer.json")}: token ids go up to {tokenizer.IdBound - 1} but the " +
+                    $"model's embedding table has {config.VocabSize} rows (vocab_size): the tokenizer does not belong to this model");
+            int max = Math.Min(folder.TokenizerMaxLength() ?? transformer.MaxSequenceLength, transformer.MaxSequenceLength);
+            var model = new CrossEncoder(path, tokenizer, transformer, head, settings, max, folder.PaddingSide ?? tokenizer.PaddingSide);
+            if (int8) model.KeepInt8Only(); // int8-only weights run in int8; others (merged adapters) are quantised now
+            return model;
+        }
+        catch
+        {
+            foreach (var p in transformer.Parameters) p.CloseFile(); // a load that fails leaves no file open
+            throw;
+        }
     }
 
     /// <summary>The number of labels of the head a peft SEQ_CLS adapter brings (its modules_to_save output layer).</summary>

@@ -101,4 +101,25 @@ public sealed class CrossEncoderDisposalTests
         Assert.NotEmpty(errors); // disposed while they were scoring
         Assert.All(errors, e => Assert.StartsWith(folder + ":", Assert.IsType<ObjectDisposedException>(e).Message));
     }
+
+    [Fact]
+    public void ALoadThatFailsAfterReadingTheWeightsLeavesNoFileOpen()
+    {
+        if (!OpenFiles.Visible) return;
+        string folder = TestPaths.CopyOfFixtureModel("ce-bert");
+        string adapter = Directory.CreateDirectory(Path.Combine(TestPaths.NewTempDir(), "adapter")).FullName; // no adapter_model.safetensors
+        File.WriteAllText(Path.Combine(adapter, "adapter_config.json"),
+            "{\"peft_type\": \"LORA\", \"r\": 2, \"lora_alpha\": 4, \"target_modules\": [\"query\"], \"base_model_name_or_path\": \"x\"}");
+        Assert.Throws<ModelFormatException>(() => CrossEncoder.Load(folder, [adapter])); // merged after the model is built
+        Assert.Equal(0, OpenFiles.Count(Path.Combine(folder, "model.safetensors")));
+
+        string decoder = TestPaths.CopyOfFixtureModel("decoder-qwen3");
+        var lines = File.ReadAllLines(Path.Combine(TestPaths.FixtureModel("ce-qwen3"), "expected_causal_lm.jsonl"));
+        using var meta = System.Text.Json.JsonDocument.Parse(lines[0]);
+        string M(string k) => meta.RootElement.GetProperty(k).GetString()!;
+        var longPrompt = new PromptedPairs(string.Concat(Enumerable.Repeat(M("prefix"), 500)), M("body"), M("suffix"), M("instruction")); // longer than the positions
+        var e = Assert.Throws<ModelFormatException>(() => CrossEncoder.FromCausalLm(decoder, M("yes"), M("no"), longPrompt));
+        Assert.Contains("leave no room", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, OpenFiles.Count(Path.Combine(decoder, "model.safetensors")));
+    }
 }

@@ -103,7 +103,7 @@ internal sealed class SearchCommand : Command
     /// <summary>The cross-encoder's best <paramref name="k"/> of <paramref name="hits"/>, each with its score.</summary>
     private static IReadOnlyList<IndexHit> Rerank(string model, bool causalLm, string query, IReadOnlyList<IndexHit> hits, int k, bool quiet)
     {
-        var crossEncoder = Rerankers.Load(model, quiet, causalLm);
+        using var crossEncoder = Rerankers.Load(model, quiet, causalLm);
         if (hits.Count == 0) return hits;
         QuantizeOption.Apply(crossEncoder, null, quiet); // inference only: its float32 Linear weights held once, packed
         return [.. crossEncoder.Rank(query, [.. hits.Select(h => h.Record.FullText)], k).Select(r => hits[r.Index] with { Score = r.Score })];

@@ -13,6 +13,7 @@ public sealed partial class Tokenizer
 
     private readonly PrefixMode _prefixMode;
     private long _longTextChars;
+    private CutTable? _cuts;
 
     /// <summary>How this tokenizer's pipeline may be cut (tests check which fixtures take the prefix path).</summary>
     internal PrefixMode PrefixMode => _prefixMode;
@@ -45,12 +46,15 @@ public sealed partial class Tokenizer
     /// <summary>
     /// <see cref="EncodeSequence"/> with right truncation, reading only as much of <paramref name="text"/> as needed:
     /// a text no longer than the first prefix takes the ordinary path unchanged (no extra pass); a longer one is cut
-    /// at a space (<see cref="PrefixCut.Next"/>) and tokenized up to there with the same early cut, and the result is
-    /// taken when its tokens (all of them for <see cref="PrefixMode.Pieces"/>, the first max_length for
-    /// <see cref="PrefixMode.SinglePiece"/>) end at or before an earlier cut; otherwise the prefix doubles. The tokens
-    /// kept are those of the whole text. For a single piece, the tokens after max_length come from the prefix, so the
-    /// overflowing part holds less than tokenizing the whole text would give; <see cref="RawEncoding.Truncated"/> is set
-    /// all the same (the prefix's tokens past max_length, or the early cut's look past it).
+    /// where this pipeline allows (<see cref="CutTable.Next"/>: a space between words, or a pair of characters the
+    /// pipeline splits or no token spans) and tokenized up to there with the same early cut, and the result is taken
+    /// when its tokens end at or before an earlier cut (the margin): all of them for <see cref="PrefixMode.Pieces"/>,
+    /// so the overflowing part is the whole text's, or the first max_length when that margin lies inside a piece
+    /// (<see cref="CutKind.Inside"/>, a long word or a CJK run) and for <see cref="PrefixMode.SinglePiece"/>;
+    /// otherwise the prefix doubles. The tokens kept are those of the whole text. Where only the first max_length are
+    /// checked, the tokens after them come from the prefix, so the overflowing part holds less than tokenizing the
+    /// whole text would give; <see cref="RawEncoding.Truncated"/> is set all the same (the prefix's tokens past
+    /// max_length, or the early cut's look past it). A text without any cut is tokenized whole.
     /// </summary>
     private RawEncoding EncodeSequenceBounded(string text, int sequenceId, TruncationOptions truncation)
     {
@@ -58,21 +62,23 @@ public sealed partial class Tokenizer
         long first = (long)limit * PrefixCharsPerToken + 64;
         if (_prefixMode == PrefixMode.None || limit <= 0 || truncation.Direction != TruncationDirection.Right || text.Length <= first)
             return EncodeSequence(text, sequenceId, truncation);
+        var cuts = Cuts;
         int budget = (int)first;
         while (true)
         {
-            int cut = PrefixCut.Next(text, budget);
+            int cut = cuts.Next(text, budget, out _);
             if (cut < 0)
             {
                 Interlocked.Add(ref _longTextChars, text.Length);
                 return EncodeSequence(text, sequenceId, truncation);
             }
-            int margin = PrefixCut.Previous(text, cut);
+            int margin = cuts.Previous(text, cut, out var marginKind);
             if (margin > 0)
             {
                 var enc = EncodeSequence(text[..cut], sequenceId, truncation);
                 Interlocked.Add(ref _longTextChars, cut);
-                if (enc.Count >= limit && enc.Offsets[_prefixMode == PrefixMode.Pieces ? enc.Count - 1 : limit - 1].End <= margin)
+                bool firstOnly = _prefixMode == PrefixMode.SinglePiece || marginKind == CutKind.Inside;
+                if (enc.Count >= limit && (enc.Offsets[enc.Count - 1].End <= margin || firstOnly && enc.Offsets[limit - 1].End <= margin))
                 {
                     // Exactly max_length tokens and nothing more in the prefix: whether the text goes on past the cut is
                     // not in the prefix (the last word before the cut gives a token, so this is not expected to happen):
@@ -83,6 +89,15 @@ public sealed partial class Tokenizer
             }
             budget = (int)Math.Min((long)cut * 2, int.MaxValue);
         }
+    }
+
+    /// <summary>Where this pipeline may cut a long text (built at the first long text: it reads the vocabulary).</summary>
+    internal CutTable Cuts => _cuts ?? BuildCuts();
+
+    private CutTable BuildCuts()
+    {
+        var table = CutTableBuilder.Build(_prefixMode, _normalizer, _preTokenizer, _model, _added.Tokens);
+        return Interlocked.CompareExchange(ref _cuts, table, null) ?? table;
     }
 
     /// <summary>The largest end offset of sequence <paramref name="sequenceId"/>'s tokens, overflowing parts included.</summary>

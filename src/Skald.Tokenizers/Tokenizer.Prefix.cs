@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Skald.Tokenizers.Core;
 
 namespace Skald.Tokenizers;
@@ -56,12 +57,38 @@ public sealed partial class Tokenizer
     /// whole text would give; <see cref="RawEncoding.Truncated"/> is set all the same (the prefix's tokens past
     /// max_length, or the early cut's look past it). A text without any cut is tokenized whole.
     /// </summary>
-    private RawEncoding EncodeSequenceBounded(string text, int sequenceId, TruncationOptions truncation)
+    private RawEncoding EncodeSequenceBounded(string text, int sequenceId, TruncationOptions truncation) =>
+        EncodeFromStart(text, sequenceId, truncation, wholeText: true)!;
+
+    /// <summary>
+    /// Encodes the first max_length tokens of any text that begins with <paramref name="start"/>, reading only that
+    /// start: true when a cut in it lies past the kept tokens (<see cref="Encode(string, bool, int)"/> of the whole
+    /// text then gives the same encoding: ids, offsets, Truncated), false when the rest of the text could change them
+    /// (a start without such a cut, or no longer than a first prefix): then encode the whole text. Callers that make
+    /// the text (strip, lower-case) can so prepare only its start.
+    /// </summary>
+    public bool TryEncodeStart(string start, int maxLength, [NotNullWhen(true)] out Encoding? encoding, bool addSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        encoding = null;
+        if (maxLength <= 0) return false;
+        var truncation = new TruncationOptions(maxLength);
+        if (EncodeFromStart(start, 0, truncation, wholeText: false) is not { } raw) return false;
+        encoding = Complete(raw, null, start, null, addSpecialTokens, truncation);
+        return true;
+    }
+
+    /// <summary>
+    /// The bounded encoding of <paramref name="text"/> (<see cref="EncodeSequenceBounded"/>); with
+    /// <paramref name="wholeText"/> false the text may go on past its end, and null is returned wherever the whole
+    /// text would have to be read.
+    /// </summary>
+    private RawEncoding? EncodeFromStart(string text, int sequenceId, TruncationOptions truncation, bool wholeText)
     {
         int limit = truncation.MaxLength;
         long first = (long)limit * PrefixCharsPerToken + 64;
         if (_prefixMode == PrefixMode.None || limit <= 0 || truncation.Direction != TruncationDirection.Right || text.Length <= first)
-            return EncodeSequence(text, sequenceId, truncation);
+            return wholeText ? EncodeSequence(text, sequenceId, truncation) : null;
         var cuts = Cuts;
         int budget = (int)first;
         while (true)
@@ -69,6 +96,7 @@ public sealed partial class Tokenizer
             int cut = cuts.Next(text, budget, out _);
             if (cut < 0)
             {
+                if (!wholeText) return null;
                 Interlocked.Add(ref _longTextChars, text.Length);
                 return EncodeSequence(text, sequenceId, truncation);
             }
@@ -83,7 +111,7 @@ public sealed partial class Tokenizer
                     // Exactly max_length tokens and nothing more in the prefix: whether the text goes on past the cut is
                     // not in the prefix (the last word before the cut gives a token, so this is not expected to happen):
                     // the whole text's early cut answers it, and keeps the same tokens.
-                    if (enc.Count == limit && !enc.Truncated) return EncodeSequence(text, sequenceId, truncation);
+                    if (enc.Count == limit && !enc.Truncated) return wholeText ? EncodeSequence(text, sequenceId, truncation) : null;
                     return enc;
                 }
             }

@@ -38,8 +38,21 @@ public sealed partial class SentenceEncoder
         if (StaticQuery is { } sparseQuery && IsQueryRoute(options)) // as SparseStaticEmbedding tokenizes: the text as it is
             return new ModelInputs(sparseQuery.Tokenize([.. texts.Select((t, i) => (prompt ?? "") + (t ?? throw new ArgumentException($"text {i} is null")))]), 0, null, true);
         var prepared = new string[texts.Count];
+        var fromStart = new Encoding?[texts.Count];
+        int startChars = Math.Max(LongTextStart, maxLength * 128);
         for (int i = 0; i < texts.Count; i++)
-            prepared[i] = Folder.PrepareText((prompt ?? "") + (texts[i] ?? throw new ArgumentException($"text {i} is null")));
+        {
+            string text = texts[i] ?? throw new ArgumentException($"text {i} is null");
+            // A long text is stripped and lower-cased only as far as its kept tokens can reach, when its start shows them.
+            if (!Folder.IsModel2Vec && maxLength > 0 && text.Length > startChars && Folder.PrepareStart(prompt ?? "", text, startChars) is { } start
+                && Tokenizer.TryEncodeStart(start, maxLength, out var early, !Folder.IsStatic))
+            {
+                fromStart[i] = early;
+                prepared[i] = "";
+                continue;
+            }
+            prepared[i] = Folder.PrepareText((prompt ?? "") + text);
+        }
         // With include_prompt = false the prompt's tokens (and a leading special token) leave the pooling mask;
         // sentence-transformers' _get_prompt_length counts the prompt's encoding, less its last token when that is a
         // special token (a BERT [SEP], Qwen3-Embedding's <|endoftext|>; a Llama tokenizer adds none at the end).
@@ -53,8 +66,12 @@ public sealed partial class SentenceEncoder
         // a Model2Vec folder as model2vec's StaticModel.tokenize does (unknown tokens dropped).
         var encodings = Folder.IsModel2Vec ? Model2VecInputs.Tokenize(Tokenizer, prepared, maxLength)
             : Tokenizer.EncodeBatch(prepared, !Folder.IsStatic, maxLength);
+        if (fromStart.Any(e => e is not null)) encodings = [.. encodings.Select((e, i) => fromStart[i] ?? e)];
         return new ModelInputs(encodings, promptLength, null, IsQueryRoute(options)) { MaxActiveDims = options.MaxActiveDims };
     }
+
+    /// <summary>Texts longer than this (and than 128 characters per kept token) are prepared from their start (<see cref="ModelFolder.PrepareStart"/>).</summary>
+    private const int LongTextStart = 1 << 16;
 
     /// <summary>Whether <paramref name="options"/> put texts on the query route (a Router folder's default_route when it names none).</summary>
     private bool IsQueryRoute(EncodeOptions options)

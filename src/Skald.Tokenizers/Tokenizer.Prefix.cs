@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Skald.Tokenizers.Core;
 
 namespace Skald.Tokenizers;
@@ -13,6 +14,7 @@ public sealed partial class Tokenizer
 
     private readonly PrefixMode _prefixMode;
     private long _longTextChars;
+    private CutTable? _cuts;
 
     /// <summary>How this tokenizer's pipeline may be cut (tests check which fixtures take the prefix path).</summary>
     internal PrefixMode PrefixMode => _prefixMode;
@@ -45,44 +47,85 @@ public sealed partial class Tokenizer
     /// <summary>
     /// <see cref="EncodeSequence"/> with right truncation, reading only as much of <paramref name="text"/> as needed:
     /// a text no longer than the first prefix takes the ordinary path unchanged (no extra pass); a longer one is cut
-    /// at a space (<see cref="PrefixCut.Next"/>) and tokenized up to there with the same early cut, and the result is
-    /// taken when its tokens (all of them for <see cref="PrefixMode.Pieces"/>, the first max_length for
-    /// <see cref="PrefixMode.SinglePiece"/>) end at or before an earlier cut; otherwise the prefix doubles. The tokens
-    /// kept are those of the whole text. For a single piece, the tokens after max_length come from the prefix, so the
-    /// overflowing part holds less than tokenizing the whole text would give; <see cref="RawEncoding.Truncated"/> is set
-    /// all the same (the prefix's tokens past max_length, or the early cut's look past it).
+    /// where this pipeline allows (<see cref="CutTable.Next"/>: a space between words, or a pair of characters the
+    /// pipeline splits or no token spans) and tokenized up to there with the same early cut, and the result is taken
+    /// when its tokens end at or before an earlier cut (the margin): all of them for <see cref="PrefixMode.Pieces"/>,
+    /// so the overflowing part is the whole text's, or the first max_length when that margin lies inside a piece
+    /// (<see cref="CutKind.Inside"/>, a long word or a CJK run) and for <see cref="PrefixMode.SinglePiece"/>;
+    /// otherwise the prefix doubles. The tokens kept are those of the whole text. Where only the first max_length are
+    /// checked, the tokens after them come from the prefix, so the overflowing part holds less than tokenizing the
+    /// whole text would give; <see cref="RawEncoding.Truncated"/> is set all the same (the prefix's tokens past
+    /// max_length, or the early cut's look past it). A text without any cut is tokenized whole.
     /// </summary>
-    private RawEncoding EncodeSequenceBounded(string text, int sequenceId, TruncationOptions truncation)
+    private RawEncoding EncodeSequenceBounded(string text, int sequenceId, TruncationOptions truncation) =>
+        EncodeFromStart(text, sequenceId, truncation, wholeText: true)!;
+
+    /// <summary>
+    /// Encodes the first max_length tokens of any text that begins with <paramref name="start"/>, reading only that
+    /// start: true when a cut in it lies past the kept tokens (<see cref="Encode(string, bool, int)"/> of the whole
+    /// text then gives the same encoding: ids, offsets, Truncated), false when the rest of the text could change them
+    /// (a start without such a cut, or no longer than a first prefix): then encode the whole text. Callers that make
+    /// the text (strip, lower-case) can so prepare only its start.
+    /// </summary>
+    public bool TryEncodeStart(string start, int maxLength, [NotNullWhen(true)] out Encoding? encoding, bool addSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        encoding = null;
+        if (maxLength <= 0) return false;
+        var truncation = new TruncationOptions(maxLength);
+        if (EncodeFromStart(start, 0, truncation, wholeText: false) is not { } raw) return false;
+        encoding = Complete(raw, null, start, null, addSpecialTokens, truncation);
+        return true;
+    }
+
+    /// <summary>
+    /// The bounded encoding of <paramref name="text"/> (<see cref="EncodeSequenceBounded"/>); with
+    /// <paramref name="wholeText"/> false the text may go on past its end, and null is returned wherever the whole
+    /// text would have to be read.
+    /// </summary>
+    private RawEncoding? EncodeFromStart(string text, int sequenceId, TruncationOptions truncation, bool wholeText)
     {
         int limit = truncation.MaxLength;
         long first = (long)limit * PrefixCharsPerToken + 64;
         if (_prefixMode == PrefixMode.None || limit <= 0 || truncation.Direction != TruncationDirection.Right || text.Length <= first)
-            return EncodeSequence(text, sequenceId, truncation);
+            return wholeText ? EncodeSequence(text, sequenceId, truncation) : null;
+        var cuts = Cuts;
         int budget = (int)first;
         while (true)
         {
-            int cut = PrefixCut.Next(text, budget);
+            int cut = cuts.Next(text, budget, out _);
             if (cut < 0)
             {
+                if (!wholeText) return null;
                 Interlocked.Add(ref _longTextChars, text.Length);
                 return EncodeSequence(text, sequenceId, truncation);
             }
-            int margin = PrefixCut.Previous(text, cut);
+            int margin = cuts.Previous(text, cut, out var marginKind);
             if (margin > 0)
             {
                 var enc = EncodeSequence(text[..cut], sequenceId, truncation);
                 Interlocked.Add(ref _longTextChars, cut);
-                if (enc.Count >= limit && enc.Offsets[_prefixMode == PrefixMode.Pieces ? enc.Count - 1 : limit - 1].End <= margin)
+                bool firstOnly = _prefixMode == PrefixMode.SinglePiece || marginKind == CutKind.Inside;
+                if (enc.Count >= limit && (enc.Offsets[enc.Count - 1].End <= margin || firstOnly && enc.Offsets[limit - 1].End <= margin))
                 {
                     // Exactly max_length tokens and nothing more in the prefix: whether the text goes on past the cut is
                     // not in the prefix (the last word before the cut gives a token, so this is not expected to happen):
                     // the whole text's early cut answers it, and keeps the same tokens.
-                    if (enc.Count == limit && !enc.Truncated) return EncodeSequence(text, sequenceId, truncation);
+                    if (enc.Count == limit && !enc.Truncated) return wholeText ? EncodeSequence(text, sequenceId, truncation) : null;
                     return enc;
                 }
             }
             budget = (int)Math.Min((long)cut * 2, int.MaxValue);
         }
+    }
+
+    /// <summary>Where this pipeline may cut a long text (built at the first long text: it reads the vocabulary).</summary>
+    internal CutTable Cuts => _cuts ?? BuildCuts();
+
+    private CutTable BuildCuts()
+    {
+        var table = CutTableBuilder.Build(_prefixMode, _normalizer, _preTokenizer, _model, _added.Tokens);
+        return Interlocked.CompareExchange(ref _cuts, table, null) ?? table;
     }
 
     /// <summary>The largest end offset of sequence <paramref name="sequenceId"/>'s tokens, overflowing parts included.</summary>

@@ -137,6 +137,26 @@ public sealed partial record ModelFolder
         return DoLowerCase ? text.ToLowerInvariant() : text;
     }
 
+    /// <summary>
+    /// The first <paramref name="chars"/> characters (or a few more: the prompt's) of <see cref="PrepareText"/> of
+    /// <paramref name="prompt"/> + <paramref name="text"/>, made without copying the whole text, or null when that start
+    /// would hold the whole prepared text (prepare it all) or the model takes texts as they are. Stripping touches the
+    /// start of it as the whole text's, lower-casing (invariant, character by character) maps it alike, and only
+    /// whitespace the end strip would remove may follow where the whole prepared text ends; a tokenizer reading a
+    /// start (<c>Tokenizer.TryEncodeStart</c>) never relies on whitespace there.
+    /// </summary>
+    public string? PrepareStart(string prompt, string text, int chars)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentNullException.ThrowIfNull(text);
+        if (IsStatic) return null;
+        int p = prompt.AsSpan().IndexOfAnyExcept(PythonWhiteSpace);
+        int t = p >= 0 ? 0 : text.AsSpan().IndexOfAnyExcept(PythonWhiteSpace);
+        if (t < 0 || text.Length - t <= chars) return null;
+        string start = p >= 0 ? string.Concat(prompt.AsSpan(p), text.AsSpan(0, chars)) : text.Substring(t, chars);
+        return DoLowerCase ? start.ToLowerInvariant() : start;
+    }
+
     /// <summary>Reads the folder's module chain (modules.json and the module configs).</summary>
     public static ModelFolder Read(string path)
     {

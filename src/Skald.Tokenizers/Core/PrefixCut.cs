@@ -13,7 +13,9 @@ namespace Skald.Tokenizers.Core;
 /// A cut is a single ASCII space with an ASCII letter or digit on both sides (<c>x y</c>). The prefix ends just before
 /// it; the tokens taken from it must end at or before an earlier cut <c>s</c>, so a whole word and a space of margin
 /// separate them from the end of the prefix. Every component accepted below is local around such a space: what
-/// it makes of the text before <c>s</c> does not depend on the text after it.
+/// it makes of the text before <c>s</c> does not depend on the text after it. A pipeline accepted here may also be
+/// cut between other characters (punctuation, ideographs, a letter and a digit, where no vocabulary entry spans):
+/// <see cref="CutTableBuilder"/> proves those per pipeline into a <see cref="CutTable"/>.
 /// </para>
 /// <list type="bullet">
 /// <item>Normalizers: BertNormalizer, Lowercase (a final sigma sees the same "not followed by a cased letter" at a
@@ -52,7 +54,7 @@ internal static class PrefixCut
     /// The split regexes of the GPT family (GPT-2 comes with ByteLevel): cl100k, o200k, Qwen 2 (Llama 3 is
     /// <see cref="Llama3SplitScanner.Pattern"/>).
     /// </summary>
-    private static readonly string[] KnownSplitPatterns =
+    internal static readonly string[] KnownSplitPatterns =
     [
         @"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s",
         @"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+",
@@ -98,33 +100,6 @@ internal static class PrefixCut
         }
         // The space became a marker (Replace(' ' → ▁)) and nothing splits: one piece, cut where the model cannot join.
         return parts.Count == 0 && space.Length == 1 && !UnicodeData.IsWhitespace(space[0]) ? SinglePiece(model, space) : PrefixMode.None;
-    }
-
-    /// <summary>
-    /// The first cut at or after <paramref name="from"/> (an index of a space with an ASCII letter or digit on both
-    /// sides), or -1.
-    /// </summary>
-    public static int Next(string text, int from)
-    {
-        for (int i = Math.Max(from, 1); i + 1 < text.Length; i++)
-        {
-            i = text.IndexOf(' ', i);
-            if (i < 0 || i + 1 >= text.Length) return -1;
-            if (char.IsAsciiLetterOrDigit(text[i - 1]) && char.IsAsciiLetterOrDigit(text[i + 1])) return i;
-        }
-        return -1;
-    }
-
-    /// <summary>The last cut before <paramref name="before"/>, or -1.</summary>
-    public static int Previous(string text, int before)
-    {
-        for (int i = Math.Min(before - 1, text.Length - 2); i >= 1; i--)
-        {
-            i = text.LastIndexOf(' ', i);
-            if (i < 1) return -1;
-            if (char.IsAsciiLetterOrDigit(text[i - 1]) && char.IsAsciiLetterOrDigit(text[i + 1])) return i;
-        }
-        return -1;
     }
 
     private static bool LocalNormalizer(INormalizer? n) => n switch

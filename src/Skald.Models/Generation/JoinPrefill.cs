@@ -25,7 +25,7 @@ internal sealed class JoinPrefill(IDecoder decoder, LmHead head, Tape tape)
     public GenerationJoin? Join { get; private set; }
 
     /// <summary>The JSON constraint of the request in progress, made when it was taken.</summary>
-    public JsonConstraint? Json { get; private set; }
+    public ITokenConstraint? Json { get; private set; }
 
     /// <summary>Whether the request in progress has its whole prompt in <see cref="Cache"/>.</summary>
     public bool Finished => Join is not null && done == Join.Prompt.Count;
@@ -47,7 +47,7 @@ internal sealed class JoinPrefill(IDecoder decoder, LmHead head, Tape tape)
     /// Starts prefilling <paramref name="join"/> for batch row <paramref name="row"/> (a batch of up to
     /// <paramref name="batchCapacity"/> columns per row), dropping any request in progress.
     /// </summary>
-    public void Start(int row, GenerationJoin join, JsonConstraint? json, int batchCapacity)
+    public void Start(int row, GenerationJoin join, ITokenConstraint? json, int batchCapacity)
     {
         int l = join.Prompt.Count;
         if (cache is null || cache.Capacity < l)

@@ -137,20 +137,11 @@ public sealed partial class SkaldChatClient : IChatClient
     private async Task<ChatResponse> AnswerAsync(Func<(int[] Prompt, GenerationOptions Options)> prepare, string idPrefix,
         CancellationToken cancellationToken)
     {
-        Task<GenerationResult> run;
-        Enter();
-        try
+        var result = await Admit(() =>
         {
             var (prompt, generation) = prepare();
-            run = queue.RunAsync(prompt, generation, null, null, cancellationToken);
-        }
-        catch
-        {
-            Leave();
-            throw;
-        }
-        _ = run.ContinueWith(_ => Leave(), TaskScheduler.Default);
-        var result = await run.ConfigureAwait(false);
+            return queue.RunAsync(prompt, generation, null, null, cancellationToken);
+        }).ConfigureAwait(false);
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, result.Text))
         {
             ResponseId = NewId(idPrefix),
@@ -167,36 +158,19 @@ public sealed partial class SkaldChatClient : IChatClient
     private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Func<(int[] Prompt, GenerationOptions Options)> prepare,
         string idPrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        Enter();
-        (int[] Prompt, GenerationOptions Options) prepared;
-        try
-        {
-            prepared = prepare();
-        }
-        catch
-        {
-            Leave();
-            throw;
-        }
-        var (prompt, generation) = prepared;
-        string id = NewId(idPrefix);
-        var created = DateTimeOffset.UtcNow;
         // Text deltas, and with log-probabilities each token's entry before the text it adds (if any).
         var deltas = Channel.CreateUnbounded<(string? Text, TokenLogProbs? LogProbs)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         // Leaving the loop early (a consumer that stops reading) cancels the generation too.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task<GenerationResult> run;
-        try
+        GenerationOptions generation = null!;
+        var run = Admit(() =>
         {
-            run = queue.RunAsync(prompt, generation, d => deltas.Writer.TryWrite((d, null)),
+            (var prompt, generation) = prepare();
+            return queue.RunAsync(prompt, generation, d => deltas.Writer.TryWrite((d, null)),
                 generation.LogProbs is null ? null : e => deltas.Writer.TryWrite((null, e)), stop.Token);
-        }
-        catch
-        {
-            Leave();
-            throw;
-        }
-        _ = run.ContinueWith(_ => Leave(), TaskScheduler.Default);
+        });
+        string id = NewId(idPrefix);
+        var created = DateTimeOffset.UtcNow;
         _ = run.ContinueWith(_ => deltas.Writer.TryComplete(), TaskScheduler.Default); // a failure is rethrown by awaiting run
         var logProbs = generation.LogProbs is null ? null : new StreamedLogProbs();
         try

@@ -39,6 +39,27 @@ public sealed partial class SkaldChatClient
         if (OwnsGenerator && Volatile.Read(ref admitted) == 0) Generator.Dispose();
     }
 
+    /// <summary>
+    /// Takes a request: <see cref="ObjectDisposedException"/> once disposed, else <paramref name="start"/> prepares and
+    /// queues it, and it counts as taken until its task ends (or <paramref name="start"/> throws).
+    /// </summary>
+    private Task<GenerationResult> Admit(Func<Task<GenerationResult>> start)
+    {
+        Enter();
+        Task<GenerationResult> run;
+        try
+        {
+            run = start();
+        }
+        catch
+        {
+            Leave();
+            throw;
+        }
+        _ = run.ContinueWith(_ => Leave(), TaskScheduler.Default);
+        return run;
+    }
+
     /// <summary>Takes a request: <see cref="ObjectDisposedException"/> once disposed, else it counts until <see cref="Leave"/>.</summary>
     private void Enter()
     {

@@ -174,21 +174,12 @@ public sealed partial class SkaldChatClient : IChatClient
     private async Task<ChatResponse> AnswerAsync(Func<(int[] Prompt, GenerationOptions Options, bool Tools)> prepare, string idPrefix,
         CancellationToken cancellationToken)
     {
-        Task<GenerationResult> run;
-        bool tools;
-        Enter();
-        try
+        bool tools = false;
+        var result = await Admit(() =>
         {
             (var prompt, var generation, tools) = prepare();
-            run = RunAsync(prompt, generation, null, null, cancellationToken);
-        }
-        catch
-        {
-            Leave();
-            throw;
-        }
-        _ = run.ContinueWith(_ => Leave(), TaskScheduler.Default);
-        var result = await run.ConfigureAwait(false);
+            return RunAsync(prompt, generation, null, null, cancellationToken);
+        }).ConfigureAwait(false);
         var message = new ChatMessage(ChatRole.Assistant, result.Text);
         var finish = Reason(result.FinishReason);
         if (tools)
@@ -213,39 +204,23 @@ public sealed partial class SkaldChatClient : IChatClient
     private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Func<(int[] Prompt, GenerationOptions Options, bool Tools)> prepare,
         string idPrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        Enter();
-        (int[] Prompt, GenerationOptions Options, bool Tools) prepared;
-        try
-        {
-            prepared = prepare();
-        }
-        catch
-        {
-            Leave();
-            throw;
-        }
-        var (prompt, generation, tools) = prepared;
-        // With tools the text goes through the parser: calls come out whole as their blocks close, content around them.
-        var parser = tools ? new HermesToolCallParser() : null;
-        bool called = false;
-        string id = NewId(idPrefix);
-        var created = DateTimeOffset.UtcNow;
         // Text deltas, and with log-probabilities each token's entry before the text it adds (if any).
         var deltas = Channel.CreateUnbounded<(string? Text, TokenLogProbs? LogProbs)>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         // Leaving the loop early (a consumer that stops reading) cancels the generation too.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task<GenerationResult> run;
-        try
+        GenerationOptions generation = null!;
+        bool tools = false;
+        var run = Admit(() =>
         {
-            run = RunAsync(prompt, generation, d => deltas.Writer.TryWrite((d, null)),
+            (var prompt, generation, tools) = prepare();
+            return RunAsync(prompt, generation, d => deltas.Writer.TryWrite((d, null)),
                 generation.LogProbs is null ? null : e => deltas.Writer.TryWrite((null, e)), stop.Token);
-        }
-        catch
-        {
-            Leave();
-            throw;
-        }
-        _ = run.ContinueWith(_ => Leave(), TaskScheduler.Default);
+        });
+        string id = NewId(idPrefix);
+        var created = DateTimeOffset.UtcNow;
+        // With tools the text goes through the parser: calls come out whole as their blocks close, content around them.
+        var parser = tools ? new HermesToolCallParser() : null;
+        bool called = false;
         _ = run.ContinueWith(_ => deltas.Writer.TryComplete(), TaskScheduler.Default); // a failure is rethrown by awaiting run
         var logProbs = generation.LogProbs is null ? null : new StreamedLogProbs();
         try

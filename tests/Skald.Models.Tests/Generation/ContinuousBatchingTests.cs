@@ -143,6 +143,23 @@ public sealed class ContinuousBatchingTests
     }
 
     [Fact]
+    public void TheRoomOfferedIsThatOfTheCapacityAskedForNotOfALargerCacheKeptFromAnEarlierBatch()
+    {
+        var generator = GenerationParityTests.Load("decoder-qwen2", out _);
+        List<int> Offers(int capacity)
+        {
+            var rooms = new List<int>();
+            var continuous = new ContinuousBatching { Rows = 2, Capacity = capacity, Next = (_, _, room) => { rooms.Add(room); return null; } };
+            generator.Generate([Long], [new GenerationOptions { MaxNewTokens = 3 }], null, null, null, null, continuous);
+            return rooms;
+        }
+        Offers(100); // keeps a cache of 100 columns a row
+        // a caller that asked for 40 columns a row sizes what fits (and SkaldChatClient where a joining request's first
+        // token comes) by them: the 6-column prompt leaves 34, then 33 after a step
+        Assert.Equal(new[] { 40 - Long.Length, 40 - Long.Length - 1 }, Offers(40));
+    }
+
+    [Fact]
     public void AHookWithNobodyWaitingAddsNoAllocationToAStep()
     {
         var generator = GenerationParityTests.Load("decoder-qwen2", out _);

@@ -184,11 +184,23 @@ public sealed class ContinuousBatchingTests
             }
             return Run(40) - Run(10);
         }
-        long without = Steps(null), with = Steps(idle);
+        long with = Steps(idle);
         Assert.Equal(6 * 39 + 6 * 9, asked); // six runs of 40 and six of 10 tokens, asked before every step but the first
-        Assert.True(with <= without + 30 * 8, $"30 steps allocate {with} bytes with the hook, {without} without");
-        long chunked = Steps(idle with { PrefillChunk = 4 }); // the room offered then counts a chunked prefill's steps
-        Assert.True(chunked <= without + 30 * 8, $"30 steps allocate {chunked} bytes with the hook and chunked prefill, {without} without");
+        // The steps' kernels allocate their closures (about 5 KB a step on this fixture, with or without the hook), and a
+        // region that finds the engine's pool busy with a concurrent test's work runs on Parallel.For, which allocates
+        // more: such noise is seldom there in every attempt, while an allocating hook (≥ 24 bytes a step) always is.
+        string? failure = null;
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            long without = Steps(null);
+            if (attempt > 0) with = Steps(idle);
+            long chunked = Steps(idle with { PrefillChunk = 4 }); // the room offered then counts a chunked prefill's steps
+            failure = with > without + 30 * 8 ? $"30 steps allocate {with} bytes with the hook, {without} without"
+                : chunked > without + 30 * 8 ? $"30 steps allocate {chunked} bytes with the hook and chunked prefill, {without} without"
+                : null;
+            if (failure is null) break;
+        }
+        Assert.True(failure is null, failure);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed class ChunkedPrefillTests
         var data = new TheoryData<string, int>();
         foreach (string folder in GenerationParityTests.Folders)
         {
-            foreach (int chunk in new[] { 1, 3, 7, Joining.Length, 0 }) data.Add(folder, chunk);
+            foreach (int chunk in new[] { 1, 3, 7, Joining.Length - 1, Joining.Length, 0 }) data.Add(folder, chunk); // 8: the prompt is one more
         }
         return data;
     }
@@ -71,6 +71,21 @@ public sealed class ChunkedPrefillTests
             for (int k = 0; k < want.Top.Count; k++) Assert.Equal(want.Top[k].LogProb, got.Top[k].LogProb, 1e-4f);
         }
         Assert.Equal(firstAlone.Ids, first.Ids);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void AChunkedJoinSamplesFromItsOwnSeedAsAlone(int chunk)
+    {
+        // the seed stream starts at its first token, chosen from the last chunk's logits, whatever steps ran between chunks
+        var generator = GenerationParityTests.Load("decoder-qwen2", out _);
+        var sampled = new GenerationOptions { MaxNewTokens = 10, Temperature = 1.3f, TopK = 40, Seed = 23, RepetitionPenalty = 1.2f };
+        var solo = generator.Generate([Joining], sampled)[0];
+        Assert.NotEqual(generator.Generate([Joining], sampled with { Seed = 24 })[0].Ids, solo.Ids); // the seed matters here
+        var (_, joined) = Run(generator, new GenerationJoin(Joining, sampled), chunk);
+        Assert.NotNull(joined);
+        Assert.Equal(solo.Ids, joined.Ids);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace Skald.Models.Tests.Generation;
 /// tokens (and log-probabilities) it gets alone without a cache, whatever the chunk size, on every decoder fixture; the
 /// rows already decoding produce a token between any two chunks; a prefill whose batch mates are done goes on without
 /// steps; the new tokens offered leave room for the steps the chunks span; a request whose caller leaves mid-prefill is
-/// dropped.
+/// dropped; a sampled join keeps its seed; a finished row fed padding in the steps meanwhile takes the prompt cleanly.
 /// </summary>
 public sealed class ChunkedPrefillTests
 {
@@ -155,6 +155,40 @@ public sealed class ChunkedPrefillTests
         Assert.NotNull(joined);
         Assert.Equal(generator.Generate([Joining], options with { UseCache = false })[0].Ids, joined.Ids);
         Assert.Equal(generator.Generate([First], new GenerationOptions { MaxNewTokens = 20 })[0].Ids, results[0].Ids);
+    }
+
+    [Fact]
+    public void AFinishedRowStillInTheStepsIsPrefilledIntoWhileItsPaddingColumnsAreWritten()
+    {
+        // row 0 is done after 2 tokens while row 1 decodes on, so row 0 stays in the steps, fed padding whose columns the
+        // steps write with a real-token mask, while the joining prompt is prefilled for it 2 tokens a step; adopting it
+        // masks them, so both rows get their solo tokens
+        var generator = GenerationParityTests.Load("decoder-qwen2", out _);
+        var options = new GenerationOptions { MaxNewTokens = 5, LogProbs = 1 };
+        int[] shortPrompt = [7, 7, 2, 30];
+        bool given = false;
+        GenerationResult? joined = null;
+        var continuous = new ContinuousBatching
+        {
+            Rows = 2,
+            Capacity = 64,
+            PrefillChunk = 2,
+            Next = (row, _, _) =>
+            {
+                if (given) return null;
+                given = true;
+                Assert.Equal(0, row);
+                return new GenerationJoin(Joining, options);
+            },
+        };
+        var results = generator.Generate([shortPrompt, First], [new GenerationOptions { MaxNewTokens = 2 }, new GenerationOptions { MaxNewTokens = 25 }],
+            null, null, null, (b, r) => joined = given && b == 0 ? r : joined, continuous);
+        Assert.NotNull(joined);
+        var reference = generator.Generate([Joining], options with { UseCache = false })[0];
+        Assert.Equal(reference.Ids, joined.Ids);
+        for (int i = 0; i < reference.Ids.Length; i++) Assert.Equal(reference.LogProbs![i].Chosen.LogProb, joined.LogProbs![i].Chosen.LogProb, 1e-4f);
+        Assert.Equal(generator.Generate([First], new GenerationOptions { MaxNewTokens = 25 })[0].Ids, results[1].Ids);
+        Assert.Equal(generator.Generate([shortPrompt], new GenerationOptions { MaxNewTokens = 2 })[0].Ids, results[0].Ids);
     }
 
     [Fact]

@@ -117,8 +117,9 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
     // goes to the request waiting longest that fits (ContinuousBatching, its prompt prefilled in chunks of PrefillChunk
     // tokens); one that passes an earlier request (which does not fit) must end by the batch's horizon, the column by
     // which the requests it still decodes may all be done (a request that stopped early or left no longer counts), so
-    // that it does not keep the batch, and the request it passed, which starts the next batch, waiting longer. A failure of the decoding itself is every caller's in the batch, as an
-    // InvalidOperationException (an ArgumentException stays what the request itself got wrong).
+    // that it does not keep the batch, and the request it passed, which starts the next batch, waiting longer. A failure
+    // of the decoding itself is every caller's in the batch, as an InvalidOperationException (an ArgumentException stays
+    // what the request itself got wrong).
     private void Decode(List<ChatJob> batch)
     {
         var (rows, capacity) = Room(batch);

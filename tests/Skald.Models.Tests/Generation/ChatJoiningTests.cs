@@ -123,8 +123,10 @@ public sealed class ChatJoiningTests
         Assert.Equal(1, gated.Client.JoinedRequests);
     }
 
-    [Fact]
-    public async Task AJoinedStreamIsCutBeforeItsStopSequenceAndNeverShowsIt()
+    [Theory]
+    [InlineData(512)]
+    [InlineData(16)] // its prompt prefilled in chunks between the batch's steps
+    public async Task AJoinedStreamIsCutBeforeItsStopSequenceAndNeverShowsIt(int prefillChunk)
     {
         ChatOptions Sampled(params string[] stops) =>
             new() { Temperature = 1.5f, Seed = 11, MaxOutputTokens = 24, StopSequences = stops.Length == 0 ? null : [.. stops] };
@@ -133,7 +135,7 @@ public sealed class ChatJoiningTests
         // the first two-character piece from character 6 on that does not occur earlier: a stop met inside the text
         int from = Enumerable.Range(6, free.Length - 8).First(i => free.IndexOf(free.Substring(i, 2), StringComparison.Ordinal) == i);
         string stop = free.Substring(from, 2);
-        using var gated = new Gated();
+        using var gated = new Gated(prefillChunk: prefillChunk);
         var longTask = await gated.Start(c => c.GetResponseAsync(Messages(), Greedy(40)));
         var pieces = new List<string?>();
         ChatFinishReason? reason = null;

@@ -58,6 +58,40 @@ public sealed class CachedAttentionKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(13, 4, 0, 0f, 2, 8)]    // a partial tile after a whole one; every column a query may see
+    [InlineData(16, 21, 5, 0f, 1, 16)]  // whole tiles; a window narrower than the past columns; one key/value head
+    [InlineData(9, 30, 0, 1.5f, 4, 20)] // soft cap; a head dim off the vector width (the tail products)
+    [InlineData(40, 0, 7, 0f, 2, 32)]   // no past: the whole sequence's causal product, window across tiles
+    public void TiledChunksMatchTheScalarTwinAgainstACacheWithPastColumns(int newTokens, int past, int window, float softCap,
+        int kvHeads, int d)
+    {
+        // A later prefill chunk: Tn new queries at columns past..past+Tn−1 of a cache of past+Tn filled columns (of more
+        // allocated), the first columns of row 1 masked as left padding; the matrix-product kernel against the
+        // double-precision twin of the dot-product one.
+        int batch = 2, heads = 4, length = past + newTokens, capacity = length + 5;
+        var rng = new Random(11);
+        var l = new KvCacheLayout(batch, newTokens, length, capacity, heads, kvHeads, d);
+        var q = TestUtil.RandomArray(rng, batch * newTokens * heads * d);
+        var keys = TestUtil.RandomArray(rng, batch * kvHeads * capacity * d);
+        var values = TestUtil.RandomArray(rng, keys.Length);
+        var bias = new float[batch * capacity];
+        for (int s = 0; s < Math.Min(3, length - 1); s++) bias[capacity + s] = float.MinValue;
+        var sc = new AttentionScoring(0.35f, true, window, softCap);
+        float[] expected = new float[q.Length], tiled = new float[q.Length], twin = new float[q.Length];
+        CachedAttention.ForwardReference(q, keys, values, bias, expected, l, sc);
+        CachedAttention.ForwardTiled(q, keys, values, bias, twin, l, sc, vectorized: false);
+        TestUtil.AssertClose(expected, twin, 1e-5, 1e-6, "tiled (scalar tiles) vs reference");
+        if (CachedAttention.UsesTiled)
+        {
+            CachedAttention.ForwardTiled(q, keys, values, bias, tiled, l, sc, vectorized: true);
+            TestUtil.AssertClose(expected, tiled, 1e-5, 1e-6, "tiled vs reference");
+            var dispatched = new float[q.Length];
+            CachedAttention.Forward(q, keys, values, bias, dispatched, l, sc);
+            Assert.Equal(tiled, dispatched); // several new tokens a row take the tiled kernel
+        }
+    }
+
     [Fact]
     public void RopeAtPositionsMatchesTwinAndRowForm()
     {

@@ -115,10 +115,11 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
     // Each request is answered as soon as its row is done (a short answer does not wait for a long batch mate); a row
     // whose caller has gone stops at the next step and its request is settled cancelled then. Between steps a free row
     // goes to the request waiting longest that fits (ContinuousBatching, its prompt prefilled in chunks of PrefillChunk
-    // tokens); one that passes an earlier request (which does not fit) must end by the batch's horizon, the column at
-    // which its requests so far may all be done, so that it never keeps the batch, and the request it passed, which
-    // starts the next batch, waiting longer. A failure of the decoding itself is every caller's in the batch, as an
-    // InvalidOperationException (an ArgumentException stays what the request itself got wrong).
+    // tokens); one that passes an earlier request (which does not fit) must end by the batch's horizon, the column by
+    // which the requests it still decodes may all be done (a request that stopped early or left no longer counts), so
+    // that it does not keep the batch, and the request it passed, which starts the next batch, waiting longer. A failure
+    // of the decoding itself is every caller's in the batch, as an InvalidOperationException (an ArgumentException stays
+    // what the request itself got wrong).
     private void Decode(List<ChatJob> batch)
     {
         var (rows, capacity) = Room(batch);
@@ -127,8 +128,10 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
         var all = new List<ChatJob>(batch);
         int busy = batch.Count;
         // a row ends by the column where its first token is chosen + its max tokens: the batch's own rows at its longest
-        // prompt, a joining one where the offer's new-token room begins (its prefill's steps counted)
-        int horizon = batch.Max(j => j.Prompt.Length) + batch.Max(j => j.Options.MaxNewTokens);
+        // prompt, a joining one where the offer's new-token room begins (its prefill's steps counted); 0 once it is done
+        var ends = new int[rows];
+        int longest = batch.Max(j => j.Prompt.Length);
+        for (int b = 0; b < batch.Count; b++) ends[b] = longest + batch[b].Options.MaxNewTokens;
         var joining = new ContinuousBatching
         {
             Rows = rows,
@@ -137,7 +140,8 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
             Next = (row, promptRoom, newRoom) =>
             {
                 owner.OfferingRow?.Invoke();
-                int start = capacity - newRoom;
+                int start = capacity - newRoom, horizon = 0;
+                foreach (int end in ends) horizon = Math.Max(horizon, end);
                 ChatJob? job = null;
                 lock (sync)
                 {
@@ -152,7 +156,7 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
                     }
                 }
                 if (job is null) return null;
-                horizon = Math.Max(horizon, start + job.Options.MaxNewTokens);
+                ends[row] = start + job.Options.MaxNewTokens;
                 slots[row] = job;
                 all.Add(job);
                 Interlocked.Increment(ref joined);
@@ -171,12 +175,14 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
                 {
                     var job = slots[row];
                     if (!job.Cancel.IsCancellationRequested) return false;
+                    ends[row] = 0;
                     busy--;
                     Settle(job, d => d.TrySetCanceled(job.Cancel));
                     return true;
                 },
                 (row, result) =>
                 {
+                    ends[row] = 0;
                     busy--;
                     Settle(slots[row], d => d.TrySetResult(result));
                 },

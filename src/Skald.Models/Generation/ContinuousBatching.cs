@@ -32,10 +32,11 @@ public sealed record ContinuousBatching
     /// <summary>
     /// Asked between steps for a free row: (row, longest prompt that fits, most new tokens that fit) → the request that
     /// takes it, or null when none is waiting that fits (then no other row is asked until the next step). A prompt fits
-    /// when it is no longer than the columns filled so far; new tokens fit when they are no more than the columns left
-    /// once a prompt of that longest length is prefilled (with <see cref="PrefillChunk"/>, the steps that run during its
-    /// chunks fill columns too). Called on the decoding thread; it should return at once. One request is prefilled at a
-    /// time: while a chunked prefill goes on, no row is offered.
+    /// when it is no longer than the columns filled so far; new tokens fit when they are no more than the columns of
+    /// <see cref="Capacity"/> left once a prompt of that longest length is prefilled (with <see cref="PrefillChunk"/>, the
+    /// steps that run during its chunks fill columns too; a larger cache kept from an earlier batch offers no more).
+    /// Called on the decoding thread; it should return at once. One request is prefilled at a time: while a chunked
+    /// prefill goes on, no row is offered.
     /// </summary>
     public required Func<int, int, int, GenerationJoin?> Next { get; init; }
 }

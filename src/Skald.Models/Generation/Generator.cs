@@ -129,9 +129,11 @@ public sealed class Generator
         sampler.Begin(prompts, index);
 
         var prompt = LeftPad(prompts, t0);
+        // columns per row this call uses: a cache kept from an earlier, larger batch has more, which are not offered to
+        // joining requests (the caller sizes its offers by the capacity it asked for)
+        int capacity = Math.Max(Math.Max(t0 + maxNew, 1), Math.Min(joining?.Capacity ?? 0, Context));
         if (options.UseCache)
         {
-            int capacity = Math.Max(Math.Max(t0 + maxNew, 1), Math.Min(joining?.Capacity ?? 0, Context));
             if (cache is null || cache.Rows < slots || cache.Capacity < capacity)
             {
                 cache = null; // collectable while its successor is allocated: a server's is as large as its budget
@@ -202,14 +204,14 @@ public sealed class Generator
             {
                 if (s < live && rows[s].Reason is null) continue;
                 var kv = cache!;
-                int filled = kv.Length, left = kv.Capacity - filled;
+                int filled = kv.Length, left = capacity - filled;
                 int room = left - JoinPrefill.Steps(filled, budget, chunk); // for the longest prompt that fits
                 if (room < 1 || joining!.Next(s, filled, room) is not { } next) break;
                 int steps = JoinPrefill.Steps(next.Prompt.Count, budget, chunk);
                 CheckJoin(next, options, filled, left - steps, steps);
                 var json = Constraint(next.Options);
                 if (s < batch && !rows[s].Joined && results[s] is null) Finish(s, tell: false); // an abandoned first row's tokens so far
-                prefill.Start(s, next, json, kv.Capacity);
+                prefill.Start(s, next, json, capacity);
                 change++;
                 if (!prefill.Run(ref budget, logits)) break; // its next chunk after the next step
                 change += Adopt() - 1;

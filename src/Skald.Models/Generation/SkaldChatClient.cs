@@ -82,8 +82,8 @@ public sealed partial class SkaldChatClient : IChatClient
     /// larger, MaxBatchTokens / <see cref="MaxBatchSize"/> columns (at most the context), and as many rows as the budget
     /// then holds, up to <see cref="MaxBatchSize"/>. A waiting request joins when a row is free, its prompt is no longer
     /// than the columns filled so far and its max tokens fit in the columns left. The one waiting longest goes first; when
-    /// it does not fit, a later one that fits joins if it ends no later than the batch's requests so far may, so that the
-    /// batch does not last longer for it: the one passed over starts the next batch.
+    /// it does not fit, a later one that fits joins if it ends no later than the batch's requests still decoding may, so
+    /// that the batch does not last longer for it: the one passed over starts the next batch.
     /// </summary>
     public int MaxBatchTokens { get; init; } = 16384;
 

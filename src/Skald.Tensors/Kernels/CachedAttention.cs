@@ -13,15 +13,23 @@ namespace Skald.Tensors.Kernels;
 /// the columns s ≤ a (and a − s &lt; window with a sliding window): z = scale·q·k, soft-capped c·tanh(z/c), + keyBias,
 /// softmax, then Σ p·v. Inference only (no probabilities are kept). Query head h reads key/value head h / (H / Hkv).
 /// </summary>
-public static unsafe class CachedAttention
+public static unsafe partial class CachedAttention
 {
-    /// <summary>Forward (SIMD dot products and axpys, parallel over (row, head)).</summary>
+    /// <summary>
+    /// Forward (SIMD dot products and axpys, parallel over (row, head)); several new tokens a row on a CPU with
+    /// AVX-512 (a later chunk of a chunked prefill) go through the tiled products of <see cref="ForwardTiled"/> instead.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Forward(ReadOnlySpan<float> q, ReadOnlySpan<float> keys, ReadOnlySpan<float> values,
         ReadOnlySpan<float> keyBias, Span<float> output, KvCacheLayout l, AttentionScoring sc)
     {
         Check(q.Length, keys.Length, values.Length, keyBias.Length, output.Length, l, sc);
         if (l.Batch == 0 || l.NewTokens == 0) return;
+        if (l.NewTokens > 1 && UsesTiled)
+        {
+            ForwardTiled(q, keys, values, keyBias, output, l, sc, vectorized: true);
+            return;
+        }
         fixed (float* pq = q, pk = keys, pv = values, pb = keyBias, po = output)
         {
             nint iq = (nint)pq, ik = (nint)pk, iv = (nint)pv, ib = (nint)pb, io = (nint)po;

@@ -123,8 +123,10 @@ public sealed class ChatJoiningTests
         Assert.Equal(1, gated.Client.JoinedRequests);
     }
 
-    [Fact]
-    public async Task AJoinedStreamIsCutBeforeItsStopSequenceAndNeverShowsIt()
+    [Theory]
+    [InlineData(512)]
+    [InlineData(16)] // its prompt prefilled in chunks between the batch's steps
+    public async Task AJoinedStreamIsCutBeforeItsStopSequenceAndNeverShowsIt(int prefillChunk)
     {
         ChatOptions Sampled(params string[] stops) =>
             new() { Temperature = 1.5f, Seed = 11, MaxOutputTokens = 24, StopSequences = stops.Length == 0 ? null : [.. stops] };
@@ -133,7 +135,7 @@ public sealed class ChatJoiningTests
         // the first two-character piece from character 6 on that does not occur earlier: a stop met inside the text
         int from = Enumerable.Range(6, free.Length - 8).First(i => free.IndexOf(free.Substring(i, 2), StringComparison.Ordinal) == i);
         string stop = free.Substring(from, 2);
-        using var gated = new Gated();
+        using var gated = new Gated(prefillChunk: prefillChunk);
         var longTask = await gated.Start(c => c.GetResponseAsync(Messages(), Greedy(40)));
         var pieces = new List<string?>();
         ChatFinishReason? reason = null;
@@ -202,6 +204,31 @@ public sealed class ChatJoiningTests
         await first.WaitAsync(Patience);
         Assert.Equal(1, gated.Client.JoinedRequests); // the last one only; the long prompt starts the next batch, with the other
         Assert.Equal(2, gated.Client.LargestBatch);
+        for (int i = 0; i < answers.Length; i++) Assert.Equal(expected[i].Text, answers[i].Text);
+    }
+
+    [Fact]
+    public async Task ARequestThatLeftNoLongerCountsTowardsTheHorizonAPassingRequestMustEndBy()
+    {
+        using var solo = Solo();
+        var expected = new[] { await solo.GetResponseAsync(Messages(), Greedy(4)), await solo.GetResponseAsync(Messages("Hej!"), Greedy(12)) };
+        using var gated = new Gated();
+        // the batch: "Hej!" with 30 new tokens, which leaves after its first step; a 6-token request joins at the first
+        // offer. Then, behind a prompt too long for the columns, one that would end 12 tokens on: before the 30-token
+        // request's end, but after the 6-token one's, the last the batch still decodes, so it waits too
+        using var leave = new CancellationTokenSource();
+        var first = await gated.Start(c => c.GetResponseAsync(Messages("Hej!"), Greedy(30), leave.Token));
+        var joined = gated.Client.GetResponseAsync(Messages("Hej!"), Greedy(6));
+        await leave.CancelAsync();
+        gated.Go.Set();
+        Assert.True(await gated.OneLeft.WaitAsync(Patience), "the request that left was not let go");
+        var tooLong = gated.Client.GetResponseAsync(Messages(), Greedy(4));
+        var outlasting = gated.Client.GetResponseAsync(Messages("Hej!"), Greedy(12));
+        gated.Resume.Set();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first.WaitAsync(Patience));
+        await joined.WaitAsync(Patience);
+        var answers = await Task.WhenAll(tooLong, outlasting).WaitAsync(Patience);
+        Assert.Equal(1, gated.Client.JoinedRequests); // the 6-token one; the 12-token one starts the next batch with the long prompt
         for (int i = 0; i < answers.Length; i++) Assert.Equal(expected[i].Text, answers[i].Text);
     }
 

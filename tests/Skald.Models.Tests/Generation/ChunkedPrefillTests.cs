@@ -8,7 +8,7 @@ namespace Skald.Models.Tests.Generation;
 /// tokens (and log-probabilities) it gets alone without a cache, whatever the chunk size, on every decoder fixture; the
 /// rows already decoding produce a token between any two chunks; a prefill whose batch mates are done goes on without
 /// steps; the new tokens offered leave room for the steps the chunks span; a request whose caller leaves mid-prefill is
-/// dropped.
+/// dropped; a sampled join keeps its seed; a finished row fed padding in the steps meanwhile takes the prompt cleanly.
 /// </summary>
 public sealed class ChunkedPrefillTests
 {
@@ -20,7 +20,7 @@ public sealed class ChunkedPrefillTests
         var data = new TheoryData<string, int>();
         foreach (string folder in GenerationParityTests.Folders)
         {
-            foreach (int chunk in new[] { 1, 3, 7, Joining.Length, 0 }) data.Add(folder, chunk);
+            foreach (int chunk in new[] { 1, 3, 7, Joining.Length - 1, Joining.Length, 0 }) data.Add(folder, chunk); // 8: the prompt is one more
         }
         return data;
     }
@@ -71,6 +71,21 @@ public sealed class ChunkedPrefillTests
             for (int k = 0; k < want.Top.Count; k++) Assert.Equal(want.Top[k].LogProb, got.Top[k].LogProb, 1e-4f);
         }
         Assert.Equal(firstAlone.Ids, first.Ids);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    public void AChunkedJoinSamplesFromItsOwnSeedAsAlone(int chunk)
+    {
+        // the seed stream starts at its first token, chosen from the last chunk's logits, whatever steps ran between chunks
+        var generator = GenerationParityTests.Load("decoder-qwen2", out _);
+        var sampled = new GenerationOptions { MaxNewTokens = 10, Temperature = 1.3f, TopK = 40, Seed = 23, RepetitionPenalty = 1.2f };
+        var solo = generator.Generate([Joining], sampled)[0];
+        Assert.NotEqual(generator.Generate([Joining], sampled with { Seed = 24 })[0].Ids, solo.Ids); // the seed matters here
+        var (_, joined) = Run(generator, new GenerationJoin(Joining, sampled), chunk);
+        Assert.NotNull(joined);
+        Assert.Equal(solo.Ids, joined.Ids);
     }
 
     [Fact]
@@ -140,6 +155,40 @@ public sealed class ChunkedPrefillTests
         Assert.NotNull(joined);
         Assert.Equal(generator.Generate([Joining], options with { UseCache = false })[0].Ids, joined.Ids);
         Assert.Equal(generator.Generate([First], new GenerationOptions { MaxNewTokens = 20 })[0].Ids, results[0].Ids);
+    }
+
+    [Fact]
+    public void AFinishedRowStillInTheStepsIsPrefilledIntoWhileItsPaddingColumnsAreWritten()
+    {
+        // row 0 is done after 2 tokens while row 1 decodes on, so row 0 stays in the steps, fed padding whose columns the
+        // steps write with a real-token mask, while the joining prompt is prefilled for it 2 tokens a step; adopting it
+        // masks them, so both rows get their solo tokens
+        var generator = GenerationParityTests.Load("decoder-qwen2", out _);
+        var options = new GenerationOptions { MaxNewTokens = 5, LogProbs = 1 };
+        int[] shortPrompt = [7, 7, 2, 30];
+        bool given = false;
+        GenerationResult? joined = null;
+        var continuous = new ContinuousBatching
+        {
+            Rows = 2,
+            Capacity = 64,
+            PrefillChunk = 2,
+            Next = (row, _, _) =>
+            {
+                if (given) return null;
+                given = true;
+                Assert.Equal(0, row);
+                return new GenerationJoin(Joining, options);
+            },
+        };
+        var results = generator.Generate([shortPrompt, First], [new GenerationOptions { MaxNewTokens = 2 }, new GenerationOptions { MaxNewTokens = 25 }],
+            null, null, null, (b, r) => joined = given && b == 0 ? r : joined, continuous);
+        Assert.NotNull(joined);
+        var reference = generator.Generate([Joining], options with { UseCache = false })[0];
+        Assert.Equal(reference.Ids, joined.Ids);
+        for (int i = 0; i < reference.Ids.Length; i++) Assert.Equal(reference.LogProbs![i].Chosen.LogProb, joined.LogProbs![i].Chosen.LogProb, 1e-4f);
+        Assert.Equal(generator.Generate([First], new GenerationOptions { MaxNewTokens = 25 })[0].Ids, results[1].Ids);
+        Assert.Equal(generator.Generate([shortPrompt], new GenerationOptions { MaxNewTokens = 2 })[0].Ids, results[0].Ids);
     }
 
     [Fact]

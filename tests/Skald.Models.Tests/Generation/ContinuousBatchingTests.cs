@@ -143,6 +143,23 @@ public sealed class ContinuousBatchingTests
     }
 
     [Fact]
+    public void TheRoomOfferedIsThatOfTheCapacityAskedForNotOfALargerCacheKeptFromAnEarlierBatch()
+    {
+        var generator = GenerationParityTests.Load("decoder-qwen2", out _);
+        List<int> Offers(int capacity)
+        {
+            var rooms = new List<int>();
+            var continuous = new ContinuousBatching { Rows = 2, Capacity = capacity, Next = (_, _, room) => { rooms.Add(room); return null; } };
+            generator.Generate([Long], [new GenerationOptions { MaxNewTokens = 3 }], null, null, null, null, continuous);
+            return rooms;
+        }
+        Offers(100); // keeps a cache of 100 columns a row
+        // a caller that asked for 40 columns a row sizes what fits (and SkaldChatClient where a joining request's first
+        // token comes) by them: the 6-column prompt leaves 34, then 33 after a step
+        Assert.Equal(new[] { 40 - Long.Length, 40 - Long.Length - 1 }, Offers(40));
+    }
+
+    [Fact]
     public void AHookWithNobodyWaitingAddsNoAllocationToAStep()
     {
         var generator = GenerationParityTests.Load("decoder-qwen2", out _);
@@ -167,11 +184,23 @@ public sealed class ContinuousBatchingTests
             }
             return Run(40) - Run(10);
         }
-        long without = Steps(null), with = Steps(idle);
+        long with = Steps(idle);
         Assert.Equal(6 * 39 + 6 * 9, asked); // six runs of 40 and six of 10 tokens, asked before every step but the first
-        Assert.True(with <= without + 30 * 8, $"30 steps allocate {with} bytes with the hook, {without} without");
-        long chunked = Steps(idle with { PrefillChunk = 4 }); // the room offered then counts a chunked prefill's steps
-        Assert.True(chunked <= without + 30 * 8, $"30 steps allocate {chunked} bytes with the hook and chunked prefill, {without} without");
+        // The steps' kernels allocate their closures (about 5 KB a step on this fixture, with or without the hook), and a
+        // region that finds the engine's pool busy with a concurrent test's work runs on Parallel.For, which allocates
+        // more: such noise is seldom there in every attempt, while an allocating hook (≥ 24 bytes a step) always is.
+        string? failure = null;
+        for (int attempt = 0; attempt < 3; attempt++)
+        {
+            long without = Steps(null);
+            if (attempt > 0) with = Steps(idle);
+            long chunked = Steps(idle with { PrefillChunk = 4 }); // the room offered then counts a chunked prefill's steps
+            failure = with > without + 30 * 8 ? $"30 steps allocate {with} bytes with the hook, {without} without"
+                : chunked > without + 30 * 8 ? $"30 steps allocate {chunked} bytes with the hook and chunked prefill, {without} without"
+                : null;
+            if (failure is null) break;
+        }
+        Assert.True(failure is null, failure);
     }
 
     [Fact]

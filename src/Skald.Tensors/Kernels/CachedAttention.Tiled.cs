@@ -1,0 +1,131 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Skald.Tensors.Kernels;
+
+public static unsafe partial class CachedAttention
+{
+    /// <summary>Whether <see cref="Forward"/> runs several new tokens a row through <see cref="ForwardTiled"/>.</summary>
+    internal static bool UsesTiled => Vector512.IsHardwareAccelerated;
+
+    /// <summary>
+    /// <see cref="Forward"/> as matrix products, for many new tokens a row (a later chunk of a chunked prefill: a
+    /// [Tn, Length] causal product against the cached keys rather than one dot product per query and key): per
+    /// (row, query head) — one work item, in parallel — the cached keys of its key/value head are transposed once into a
+    /// per-thread [D, Length] buffer and its values copied side by side (kept while the next heads of the range share
+    /// them), then the queries in tiles of <see cref="AttentionTile.Rows"/>: S = scale·Q·Kᵀ over the columns the tile may
+    /// attend to, each row soft-capped and given the softmax of its own columns + keyBias, then out = P·V; the same
+    /// tiles and softmax as the whole prompt's first pass (<see cref="Attention"/>'s direct kernel), with new token j
+    /// at cache column Length − Tn + j. <paramref name="vectorized"/> = false runs the tiles' scalar twins (tests).
+    /// </summary>
+    internal static void ForwardTiled(ReadOnlySpan<float> q, ReadOnlySpan<float> keys, ReadOnlySpan<float> values,
+        ReadOnlySpan<float> keyBias, Span<float> output, KvCacheLayout l, AttentionScoring sc, bool vectorized)
+    {
+        Check(q.Length, keys.Length, values.Length, keyBias.Length, output.Length, l, sc);
+        if (l.Batch == 0 || l.NewTokens == 0) return;
+        fixed (float* pq = q, pk = keys, pv = values, pb = keyBias, po = output)
+        {
+            nint iq = (nint)pq, ik = (nint)pk, iv = (nint)pv, ib = (nint)pb, io = (nint)po;
+            Parallelism.For(l.Batch * l.Heads, 1, (w0, w1) => TiledRange(iq, ik, iv, ib, io, l, sc, vectorized, w0, w1));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void TiledRange(nint iq, nint ik, nint iv, nint ib, nint io, KvCacheLayout l, AttentionScoring sc,
+        bool vectorized, int w0, int w1)
+    {
+        const int rowsPer = AttentionTile.Rows;
+        int d = l.HeadDim, len = l.Length, width = l.Heads * d;
+        int kts = ((len + 15) & ~15) + 16; // Kᵀ row stride: a tile may start at any column and run to a whole vector
+        int ss = kts;                     // score row stride
+        int dp = (d + 15) & ~15;
+        int ktLen = d * kts, sLen = rowsPer * ss, qLen = rowsPer * d, oLen = rowsPer * dp, vLen = len * dp;
+        float[] scratch = ArrayPool<float>.Shared.Rent(ktLen + sLen + qLen + oLen + vLen + 16);
+        new Span<float>(scratch).Clear(); // Kᵀ's padding columns stay 0 (finite scores that no row reads)
+        fixed (float* raw = scratch)
+        {
+            float* buf = (float*)(((nint)raw + 63) & ~(nint)63);
+            float* kt = buf, s = buf + ktLen, qt = s + sLen, ot = qt + qLen, vc = ot + oLen;
+            int cached = -1;
+            for (int w = w0; w < w1; w++)
+            {
+                int b = w / l.Heads, h = w % l.Heads, kvh = h / l.Group;
+                float* qh = (float*)iq + (long)b * l.NewTokens * width + (long)h * d;
+                float* oh = (float*)io + (long)b * l.NewTokens * width + (long)h * d;
+                float* bias = (float*)ib + (long)b * l.Capacity;
+                if (cached != b * l.KvHeads + kvh)
+                {
+                    cached = b * l.KvHeads + kvh;
+                    long at = l.Offset(b, kvh, 0);
+                    AttentionTile.Transpose((float*)ik + at, d, len, d, kt, kts, vectorized);
+                    float* vh = (float*)iv + at;
+                    for (int t = 0; t < len; t++)
+                        new ReadOnlySpan<float>(vh + (long)t * d, d).CopyTo(new Span<float>(vc + (long)t * dp, d));
+                }
+                for (int t0 = 0; t0 < l.NewTokens; t0 += rowsPer)
+                {
+                    int m = Math.Min(rowsPer, l.NewTokens - t0);
+                    int s0 = l.KeyRange(t0, sc).Lo, s1 = l.KeyRange(t0 + m - 1, sc).Hi, n = s1 - s0;
+                    float* a = qh + (long)t0 * width;
+                    int lda = width;
+                    if (m < rowsPer)
+                    {
+                        // A partial tile reads its rows from a copy padded with zero rows (never past q's end).
+                        new Span<float>(qt, qLen).Clear();
+                        for (int r = 0; r < m; r++) new ReadOnlySpan<float>(a + (long)r * width, d).CopyTo(new Span<float>(qt + r * d, d));
+                        a = qt;
+                        lda = d;
+                    }
+                    // S[rows, n] = scale · Q[t0:t0+rows] · Kᵀ[:, s0:s1], whole vectors of columns
+                    int nv = (n + 15) & ~15;
+                    for (int c = 0; c < nv; c += 32)
+                        AttentionTile.Multiply(a, lda, kt + s0 + c, kts, d, sc.Scale, s + c, ss, Math.Min(32, nv - c), vectorized);
+                    for (int r = 0; r < rowsPer; r++)
+                    {
+                        float* row = s + (long)r * ss;
+                        if (r >= m)
+                        {
+                            new Span<float>(row, n).Clear();
+                            continue;
+                        }
+                        var (lo, hi) = l.KeyRange(t0 + r, sc);
+                        float* seg = row + (lo - s0);
+                        if (sc.SoftCap > 0f) SoftCap(seg, hi - lo, sc.SoftCap);
+                        AttentionSoftmax.Row(seg, bias + lo, hi - lo);
+                        new Span<float>(row, lo - s0).Clear();
+                        new Span<float>(row + (hi - s0), s1 - hi).Clear();
+                    }
+                    // out[t0:t0+rows] = P[rows, n] · V[s0:s1]; a partial tile or a head dim off the vector width goes
+                    // through the padded tile ot.
+                    bool direct = m == rowsPer;
+                    float* c0 = direct ? oh + (long)t0 * width : ot;
+                    int ldc = direct ? width : dp;
+                    float* v0 = vc + (long)s0 * dp;
+                    int dv = d & ~15;
+                    for (int c = 0; c < dv; c += 32)
+                        AttentionTile.Multiply(s, ss, v0 + c, dp, n, 1f, c0 + c, ldc, Math.Min(32, dv - c), vectorized);
+                    if (dv < d) AttentionTile.MultiplyTail(s, ss, v0 + dv, dp, n, ot + dv, dp, d - dv, m);
+                    if (!direct || dv < d)
+                    {
+                        for (int r = 0; r < m; r++)
+                        {
+                            float* dst = oh + (long)(t0 + r) * width;
+                            if (direct) new ReadOnlySpan<float>(ot + r * dp + dv, d - dv).CopyTo(new Span<float>(dst + dv, d - dv));
+                            else new ReadOnlySpan<float>(ot + r * dp, d).CopyTo(new Span<float>(dst, d));
+                        }
+                    }
+                }
+            }
+        }
+        ArrayPool<float>.Shared.Return(scratch);
+    }
+
+    private static void SoftCap(float* seg, int len, float cap)
+    {
+        var rs = new Span<float>(seg, len);
+        System.Numerics.Tensors.TensorPrimitives.Divide(rs, cap, rs);
+        System.Numerics.Tensors.TensorPrimitives.Tanh(rs, rs);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(rs, cap, rs);
+    }
+}

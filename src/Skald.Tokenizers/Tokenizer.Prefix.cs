@@ -87,6 +87,11 @@ public sealed partial class Tokenizer
     {
         int limit = truncation.MaxLength;
         long first = (long)limit * PrefixCharsPerToken + 64;
+        // Left truncation reads the whole text: a suffix cut would need its own proof. Prepend, Strip and the prefix
+        // space of Metaspace or ByteLevel act at a suffix's start as they do not inside the text (a margin would have to
+        // keep the kept tokens clear of it), the CutTable arguments are about prefixes (cl100k's "!abc" chunk may be cut
+        // before the letter from the right but not from the left), and the offsets of a suffix need the code points of
+        // everything before it counted. Not done yet.
         if (_prefixMode == PrefixMode.None || limit <= 0 || truncation.Direction != TruncationDirection.Right || text.Length <= first)
             return wholeText ? EncodeSequence(text, sequenceId, truncation) : null;
         var cuts = Cuts;

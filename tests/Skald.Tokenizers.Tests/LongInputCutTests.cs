@@ -183,6 +183,12 @@ public sealed class LongInputCutTests
         Assert.NotEqual(CutKind.Split, At("bpe-llama3", '1', '2')); // groups of three digits
         Assert.Equal(CutKind.None, At("wordlevel", '1', '2')); // Replace(\d{4,}) joins digits
         Assert.NotEqual(CutKind.Split, At("bpe-mistral", 'a', '!')); // one piece: only the vocabulary can break it
+        // A Replace deleting text may let a combining mark reach a cut's right-hand character: spaces only.
+        var deleting = JsonNode.Parse(File.ReadAllText(FixturePaths.TokenizerJson("wordpiece-nfc")))!.AsObject();
+        deleting["normalizer"] = JsonNode.Parse("""{"type": "Sequence", "normalizers": [{"type": "Replace", "pattern": {"String": "-"}, "content": ""}, {"type": "NFC"}]}""");
+        var cuts = Tokenizer.FromJson(deleting.ToJsonString()).Cuts;
+        Assert.True(cuts.Count(CutKind.Split) + cuts.Count(CutKind.Inside) == 0, "a deleting Replace leaves cuts");
+        Assert.NotEqual(0, Tokenizer.FromFile(FixturePaths.TokenizerJson("wordpiece-nfc")).Cuts.Count(CutKind.Split));
     }
 
     private static IEnumerable<string> Fixtures() =>

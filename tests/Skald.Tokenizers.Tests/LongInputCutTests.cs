@@ -166,6 +166,32 @@ public sealed class LongInputCutTests
         }
     }
 
+    /// <summary>
+    /// A pair truncated longest first gives the longer sequence the odd token: which one is longer is the whole texts'
+    /// early cuts, not their prefixes' (a start of short tokens followed by long ones, against the reverse).
+    /// </summary>
+    [Fact]
+    public void PairsOfLongTextsShareMaxLengthAsTheWholeTextsDo()
+    {
+        var rnd = new Random(3);
+        string Words(int n, string[] w, char sep) => string.Join(sep, Enumerable.Range(0, n).Select(_ => w[rnd.Next(w.Length)]));
+        string[] sparse = ["fjellet", "og", "fjorden", "skogen"], dense = ["q", "z", "x", "1", "%"];
+        foreach (var (name, sep) in new[] { ("bpe-mistral", ' '), ("unigram", '-'), ("bpe-gpt2", '-') })
+        {
+            var tok = Tokenizer.FromFile(FixturePaths.TokenizerJson(name));
+            string a = Words(400, sparse, sep) + sep + Words(2000, dense, sep), b = Words(900, dense, sep);
+            foreach (int max in new[] { 127, 129 })
+            {
+                var full = tok.EncodePair(a, b, new TruncationOptions(max));
+                var bounded = tok.EncodePair(a, b, maxLength: max);
+                string where = $"{name}, max_length {max}";
+                Assert.True(full.Ids.SequenceEqual(bounded.Ids), $"{where}: ids differ");
+                Assert.True(full.TypeIds.SequenceEqual(bounded.TypeIds), $"{where}: type ids differ");
+                Assert.True(full.Offsets.SequenceEqual(bounded.Offsets), $"{where}: offsets differ");
+            }
+        }
+    }
+
     [Fact]
     public void TablesFollowEachPipelinesSplits()
     {

@@ -28,7 +28,7 @@ public sealed partial class Tokenizer
     /// <summary>
     /// Encodes many pairs truncated longest first so each has at most <paramref name="maxLength"/> tokens, special tokens
     /// included (as <see cref="EncodePair(string, string, bool, int)"/>: a long text is read only as far as the kept tokens
-    /// need), in parallel when the batch is large enough to profit; the result order matches the input order.
+    /// need, or whole by a single-piece pipeline, whose early cut is the whole text), in parallel when the batch is large enough to profit; the result order matches the input order.
     /// </summary>
     public IReadOnlyList<Encoding> EncodePairBatch(IReadOnlyList<(string A, string B)> pairs, int maxLength, bool addSpecialTokens = true)
     {

@@ -28,7 +28,7 @@ public sealed partial class Tokenizer
     /// <summary>
     /// Encodes many pairs truncated longest first so each has at most <paramref name="maxLength"/> tokens, special tokens
     /// included (as <see cref="EncodePair(string, string, bool, int)"/>: a long text is read only as far as the kept tokens
-    /// need), in parallel when the batch is large enough to profit; the result order matches the input order.
+    /// need, or whole by a single-piece pipeline, whose early cut is the whole text), in parallel when the batch is large enough to profit; the result order matches the input order.
     /// </summary>
     public IReadOnlyList<Encoding> EncodePairBatch(IReadOnlyList<(string A, string B)> pairs, int maxLength, bool addSpecialTokens = true)
     {
@@ -57,8 +57,8 @@ public sealed partial class Tokenizer
     /// whole text would give; <see cref="RawEncoding.Truncated"/> is set all the same (the prefix's tokens past
     /// max_length, or the early cut's look past it). A text without any cut is tokenized whole.
     /// </summary>
-    private RawEncoding EncodeSequenceBounded(string text, int sequenceId, TruncationOptions truncation) =>
-        EncodeFromStart(text, sequenceId, truncation, wholeText: true)!;
+    private RawEncoding EncodeSequenceBounded(string text, int sequenceId, TruncationOptions truncation, bool exactCount = false) =>
+        EncodeFromStart(text, sequenceId, truncation, wholeText: true, exactCount)!;
 
     /// <summary>
     /// Encodes the first max_length tokens of any text that begins with <paramref name="start"/>, reading only that
@@ -81,13 +81,21 @@ public sealed partial class Tokenizer
     /// <summary>
     /// The bounded encoding of <paramref name="text"/> (<see cref="EncodeSequenceBounded"/>); with
     /// <paramref name="wholeText"/> false the text may go on past its end, and null is returned wherever the whole
-    /// text would have to be read.
+    /// text would have to be read. With <paramref name="exactCount"/> (a pair, whose longest-first truncation compares
+    /// the two counts) only a prefix whose tokens all end before the margin is taken, so the count is the whole text's
+    /// early cut; a single piece, whose early cut is all of its tokens, is then read whole.
     /// </summary>
-    private RawEncoding? EncodeFromStart(string text, int sequenceId, TruncationOptions truncation, bool wholeText)
+    private RawEncoding? EncodeFromStart(string text, int sequenceId, TruncationOptions truncation, bool wholeText, bool exactCount = false)
     {
         int limit = truncation.MaxLength;
         long first = (long)limit * PrefixCharsPerToken + 64;
-        if (_prefixMode == PrefixMode.None || limit <= 0 || truncation.Direction != TruncationDirection.Right || text.Length <= first)
+        // Left truncation reads the whole text: a suffix cut would need its own proof. Prepend, Strip and the prefix
+        // space of Metaspace or ByteLevel act at a suffix's start as they do not inside the text (a margin would have to
+        // keep the kept tokens clear of it), the CutTable arguments are about prefixes (cl100k's "!abc" chunk may be cut
+        // before the letter from the right but not from the left), and the offsets of a suffix need the code points of
+        // everything before it counted. Not done yet.
+        if (_prefixMode == PrefixMode.None || limit <= 0 || truncation.Direction != TruncationDirection.Right || text.Length <= first
+            || exactCount && _prefixMode == PrefixMode.SinglePiece)
             return wholeText ? EncodeSequence(text, sequenceId, truncation) : null;
         var cuts = Cuts;
         int budget = (int)first;
@@ -105,7 +113,7 @@ public sealed partial class Tokenizer
             {
                 var enc = EncodeSequence(text[..cut], sequenceId, truncation);
                 Interlocked.Add(ref _longTextChars, cut);
-                bool firstOnly = _prefixMode == PrefixMode.SinglePiece || marginKind == CutKind.Inside;
+                bool firstOnly = !exactCount && (_prefixMode == PrefixMode.SinglePiece || marginKind == CutKind.Inside);
                 if (enc.Count >= limit && (enc.Offsets[enc.Count - 1].End <= margin || firstOnly && enc.Offsets[limit - 1].End <= margin))
                 {
                     // Exactly max_length tokens and nothing more in the prefix: whether the text goes on past the cut is

@@ -118,7 +118,7 @@ public sealed class LongInputCutTests
     /// <summary>
     /// The fixtures' small vocabularies have no token joining punctuation to a letter, nor one holding a composed
     /// letter: with one added, a cut the GPT-4 regex does not allow (before a letter after punctuation), or one before
-    /// a letter a combining mark follows, would be spanned.
+    /// a letter a combining mark follows (directly, or after a control character Nmt deletes), would be spanned.
     /// </summary>
     [Fact]
     public void CutsHoldWhereTheVocabularyJoinsWhatTheRegexOrNfkcJoins()
@@ -133,7 +133,7 @@ public sealed class LongInputCutTests
 
         var unigram = JsonNode.Parse(File.ReadAllText(FixturePaths.TokenizerJson("unigram-bytefallback")))!.AsObject();
         unigram["model"]!["vocab"]!.AsArray().Add(new JsonArray("x\u00E9", 0.0));
-        string composed = string.Concat(Enumerable.Range(0, 1500).Select(_ => rnd.Next(3) switch { 0 => "xe\u0301", 1 => "x", _ => "e" }));
+        string composed = string.Concat(Enumerable.Range(0, 1500).Select(_ => rnd.Next(4) switch { 0 => "xe\u0301", 1 => "xe\u0001\u0301", 2 => "x", _ => "e" }));
         CutsHold(Tokenizer.FromJson(unigram.ToJsonString()), "unigram-bytefallback with x\u00E9", [("e and a combining acute", composed)]);
     }
 
@@ -166,6 +166,32 @@ public sealed class LongInputCutTests
         }
     }
 
+    /// <summary>
+    /// A pair truncated longest first gives the longer sequence the odd token: which one is longer is the whole texts'
+    /// early cuts, not their prefixes' (a start of short tokens followed by long ones, against the reverse).
+    /// </summary>
+    [Fact]
+    public void PairsOfLongTextsShareMaxLengthAsTheWholeTextsDo()
+    {
+        var rnd = new Random(3);
+        string Words(int n, string[] w, char sep) => string.Join(sep, Enumerable.Range(0, n).Select(_ => w[rnd.Next(w.Length)]));
+        string[] sparse = ["fjellet", "og", "fjorden", "skogen"], dense = ["q", "z", "x", "1", "%"];
+        foreach (var (name, sep) in new[] { ("bpe-mistral", ' '), ("unigram", '-'), ("bpe-gpt2", '-') })
+        {
+            var tok = Tokenizer.FromFile(FixturePaths.TokenizerJson(name));
+            string a = Words(400, sparse, sep) + sep + Words(2000, dense, sep), b = Words(900, dense, sep);
+            foreach (int max in new[] { 127, 129 })
+            {
+                var full = tok.EncodePair(a, b, new TruncationOptions(max));
+                var bounded = tok.EncodePair(a, b, maxLength: max);
+                string where = $"{name}, max_length {max}";
+                Assert.True(full.Ids.SequenceEqual(bounded.Ids), $"{where}: ids differ");
+                Assert.True(full.TypeIds.SequenceEqual(bounded.TypeIds), $"{where}: type ids differ");
+                Assert.True(full.Offsets.SequenceEqual(bounded.Offsets), $"{where}: offsets differ");
+            }
+        }
+    }
+
     [Fact]
     public void TablesFollowEachPipelinesSplits()
     {
@@ -183,6 +209,12 @@ public sealed class LongInputCutTests
         Assert.NotEqual(CutKind.Split, At("bpe-llama3", '1', '2')); // groups of three digits
         Assert.Equal(CutKind.None, At("wordlevel", '1', '2')); // Replace(\d{4,}) joins digits
         Assert.NotEqual(CutKind.Split, At("bpe-mistral", 'a', '!')); // one piece: only the vocabulary can break it
+        // A Replace deleting text may let a combining mark reach a cut's right-hand character: spaces only.
+        var deleting = JsonNode.Parse(File.ReadAllText(FixturePaths.TokenizerJson("wordpiece-nfc")))!.AsObject();
+        deleting["normalizer"] = JsonNode.Parse("""{"type": "Sequence", "normalizers": [{"type": "Replace", "pattern": {"String": "-"}, "content": ""}, {"type": "NFC"}]}""");
+        var cuts = Tokenizer.FromJson(deleting.ToJsonString()).Cuts;
+        Assert.True(cuts.Count(CutKind.Split) + cuts.Count(CutKind.Inside) == 0, "a deleting Replace leaves cuts");
+        Assert.NotEqual(0, Tokenizer.FromFile(FixturePaths.TokenizerJson("wordpiece-nfc")).Cuts.Count(CutKind.Split));
     }
 
     private static IEnumerable<string> Fixtures() =>

@@ -149,6 +149,7 @@ public sealed partial record ModelFolder
     {
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfNegative(chars);
         if (IsStatic) return null;
         int p = prompt.AsSpan().IndexOfAnyExcept(PythonWhiteSpace);
         int t = p >= 0 ? 0 : text.AsSpan().IndexOfAnyExcept(PythonWhiteSpace);

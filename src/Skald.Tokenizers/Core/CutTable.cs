@@ -73,11 +73,13 @@ internal sealed class CutTable
 
     /// <summary>
     /// True for a character that may join the one before it (a combining mark NFC composes with it or reorders, a
-    /// grapheme extender Precompiled maps with it, ZWJ/ZWNJ, a surrogate such as an emoji modifier): after it, the
+    /// grapheme extender Precompiled maps with it, ZWJ/ZWNJ, a surrogate such as an emoji modifier), or that a
+    /// normalizer may delete so that the character after it joins (a control or format character): after it, the
     /// right-hand character of a cut would not be what the table assumed.
     /// </summary>
-    private static bool Attaches(char c) => c >= '\u0300' &&
-        (UnicodeData.Is(c, UnicodeData.CombiningMark) || char.IsSurrogate(c) || c is '\u200C' or '\u200D' or '\uFF9E' or '\uFF9F');
+    private static bool Attaches(char c) => c < '\u0300'
+        ? c < ' ' && c is not ('\t' or '\n' or '\r') || c is >= '\u007F' and <= '\u009F'
+        : UnicodeData.Is(c, UnicodeData.CombiningMark | UnicodeData.Other) || char.IsSurrogate(c) || c is '\u200C' or '\u200D' or '\uFF9E' or '\uFF9F';
 
     /// <summary>The first cut at or after <paramref name="from"/> (never at the last character), or -1.</summary>
     public int Next(string text, int from, out CutKind kind)

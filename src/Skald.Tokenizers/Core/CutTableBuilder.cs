@@ -34,7 +34,7 @@ internal static class CutTableBuilder
     /// <summary>The table of a pipeline <see cref="PrefixCut.Analyze"/> gave <paramref name="mode"/>.</summary>
     public static CutTable Build(PrefixMode mode, INormalizer? normalizer, IPreTokenizer? preTokenizer, IModel model, IReadOnlyList<AddedToken> added)
     {
-        if (mode == PrefixMode.None) return CutTable.SpacesOnly;
+        if (mode == PrefixMode.None || MayJoinAfterReplace(normalizer)) return CutTable.SpacesOnly;
         var parts = preTokenizer switch
         {
             null => [],
@@ -210,6 +210,17 @@ internal static class CutTableBuilder
 
     private static bool ContainsEither(string s, char l, char r) =>
         s.Contains(l, StringComparison.OrdinalIgnoreCase) || s.Contains(r, StringComparison.OrdinalIgnoreCase) || l == '\u4E00' && s.Any(c => CutTable.Symbol(c) == CutTable.Ideograph) || r == '\u4E00' && s.Any(c => CutTable.Symbol(c) == CutTable.Ideograph);
+
+    /// <summary>
+    /// A Replace that deletes text or writes a combining mark: the character after a cut's right-hand one could then
+    /// compose with it in a later NFC or NFKC, which <see cref="CutTable"/> only rules out for marks in the text itself.
+    /// </summary>
+    private static bool MayJoinAfterReplace(INormalizer? n) => n switch
+    {
+        SequenceNormalizer s => s.Normalizers.Any(MayJoinAfterReplace),
+        ReplaceNormalizer r => r.Content.Length == 0 || r.Content.Any(c => UnicodeData.Is(c, UnicodeData.CombiningMark)),
+        _ => false,
+    };
 
     private static bool Contains<T>(INormalizer? n) => n is T || n is SequenceNormalizer s && s.Normalizers.Any(Contains<T>);
 

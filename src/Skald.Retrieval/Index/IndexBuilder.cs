@@ -87,7 +87,7 @@ public static class IndexBuilder
             return manifest with { Rows = records.Count };
         }
         var vectors = Embed(model, records, manifest.Similarity != "dot", progress);
-        return layout.Write(folder, manifest, records, vectors, analyzer, bm25.Parameters, linking);
+        return layout.Write(folder, manifest, records, vectors, analyzer, bm25.Parameters, IndexKillPoint.Linking(linking));
     }
 
     /// <summary>
@@ -122,7 +122,7 @@ public static class IndexBuilder
             manifest = manifest with { Dimension = truncateDim, TruncateDim = truncateDim };
         }
         layout.Check(folder, manifest.Dimension, records.Count);
-        return layout.Write(folder, manifest, records, vectors, AnalyzerOf(manifest), new Bm25Parameters(manifest.K1, manifest.B), linking);
+        return layout.Write(folder, manifest, records, vectors, AnalyzerOf(manifest), new Bm25Parameters(manifest.K1, manifest.B), IndexKillPoint.Linking(linking));
     }
 
     /// <summary>The BM25 analyzer an index was built with (its language and stemming).</summary>
@@ -217,7 +217,7 @@ public static class IndexBuilder
                 lists = old.WithSizes(sizes);
             }
             var all = sources.Select(i => i < keptRecords.Count ? keptRecords[i] : records[i - keptRecords.Count]).ToList();
-            var graph = index.Graph is null ? null : Grow(folder, index, keptRows, fresh, linking);
+            var graph = index.Graph is null ? null : Grow(folder, index, keptRows, fresh, IndexKillPoint.Linking(linking));
             var analyzer = AnalyzerOf(manifest);
             var bm25 = Analyse(analyzer, all, new Bm25Parameters(manifest.K1, manifest.B));
             IndexWriter.Write(folder, manifest, all, Rows(index, keptRows, fresh, sources), bm25, lists, graph: graph, tombstones: tombstones,

@@ -173,12 +173,12 @@ public static class IndexBuilder
             {
                 string root = RealPath.Of(documentsRoot);
                 // the rows are named under the root they were recorded with (full paths: the folder that held them all)
-                if (DocumentRoot.Recorded(manifest, existing) is { } before && (manifest.DocumentsRoot is null || before != root))
+                if (DocumentRoot.Recorded(manifest, existing) is { } before && (manifest.DocumentsRoot is null || !DocumentPaths.Same(before, root)))
                     existing = DocumentRoot.Rerooted(existing, before, root);
                 manifest = manifest with { DocumentsRoot = root };
             }
-            var newDocuments = records.Select(r => r.Document).ToHashSet(StringComparer.Ordinal);
-            keptRows = [.. Enumerable.Range(0, existing.Count).Where(r => !index.Deleted.Contains(r) && !newDocuments.Contains(existing[r].Document))];
+            var newDocuments = records.ToHashSet(new SameDocument()); // a file's rows by its path as the file system compares it
+            keptRows = [.. Enumerable.Range(0, existing.Count).Where(r => !index.Deleted.Contains(r) && !newDocuments.Contains(existing[r]))];
             replaced = index.LiveCount - keptRows.Count;
             keptRecords = [.. keptRows.Select(r => existing[r])];
             CheckUnique(records, keptRecords);
@@ -256,7 +256,7 @@ public static class IndexBuilder
         var idSet = ids.ToHashSet(StringComparer.Ordinal);
         // a file's path as given, absolute, with links resolved, or a recorded source written with Windows' '\'
         var sourceSet = sources.Concat(sources.Select(Path.GetFullPath)).Concat(sources.Select(RealPath.Of))
-            .Concat(sources.Select(f => f.Replace('\\', '/'))).ToHashSet(StringComparer.Ordinal);
+            .Concat(sources.Select(f => f.Replace('\\', '/'))).ToHashSet(DocumentPaths.Comparer); // paths as the file system compares them
         string? root = index.Manifest.DocumentsRoot;
         string? real = root is not null && Directory.Exists(root) ? RealPath.Of(root) : root; // a root recorded through a link
         var deleted = new HashSet<int>(index.Deleted);

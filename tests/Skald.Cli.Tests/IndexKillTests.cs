@@ -108,6 +108,63 @@ public sealed class IndexKillTests
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="command"/> on a copy of <paramref name="base"/> uninterrupted, then on fresh copies killed
+    /// (SIGKILL from outside) each of <paramref name="delays"/> milliseconds after its staging folder appeared beside the
+    /// index (polled every millisecond): wherever the kill lands while the new index is written (a file, the manifest,
+    /// a rename, the old folder's removal), the folder is the old index or the new one, and a run after it ends as the
+    /// uninterrupted one did.
+    /// </summary>
+    private static void KillDuringWrite(string @base, string[] command, params int[] delays)
+    {
+        string before = State(@base);
+        string reference = Copy(@base);
+        var run = SkaldProcess.Run([.. command.Select(a => a == "{index}" ? reference : a)]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        string after = State(reference);
+        int kills = 0;
+        foreach (int delay in delays)
+        {
+            string folder = Copy(@base);
+            string parent = Path.GetDirectoryName(folder)!;
+            string[] args = [.. command.Select(a => a == "{index}" ? folder : a)];
+            using (var p = System.Diagnostics.Process.Start(SkaldProcess.StartInfo(null, args))!)
+            {
+                var stdout = p.StandardOutput.ReadToEndAsync();
+                var stderr = p.StandardError.ReadToEndAsync();
+                System.Diagnostics.Stopwatch? staged = null;
+                while (!p.HasExited)
+                {
+                    if (staged is null && Directory.EnumerateDirectories(parent, ".tmp-idx-*").Any()) staged = System.Diagnostics.Stopwatch.StartNew();
+                    if (staged is not null && staged.ElapsedMilliseconds >= delay)
+                    {
+                        p.Kill(); // SIGKILL
+                        break;
+                    }
+                    Thread.Sleep(1);
+                }
+                p.WaitForExit();
+                Assert.True(p.ExitCode is 0 or Killed, $"{delay} ms: exit {p.ExitCode}: {stderr.Result}");
+                if (p.ExitCode == Killed) kills++;
+            }
+            string state = State(folder);
+            Assert.True(state == before || state == after, $"killed {delay} ms into the write: the index is neither the old one nor the new one: {state}");
+            if (state == before)
+            {
+                var again = SkaldProcess.Run(args);
+                Assert.True(again.ExitCode == 0, $"{delay} ms: the run after the kill failed: {again.Stderr}");
+                Assert.True(State(folder) == after, $"{delay} ms: the run after the kill ended elsewhere than an uninterrupted one");
+                Assert.Empty(Leftovers(folder));
+            }
+        }
+        Assert.True(kills > 0, $"none of {delays.Length} runs was killed before it ended");
+    }
+
+    /// <summary>An HNSW add killed from outside at a spread of moments while it writes the new index (which takes some 20 to 50 ms here).</summary>
+    [Fact]
+    public void AnHnswAddKilledAtASpreadOfMomentsWhileWritingLeavesTheOldOrTheNewIndex() =>
+        KillDuringWrite(Build("--hnsw", "4"), Add(Extra()), 0, 2, 5, 10, 15, 20, 25, 30, 40, 60);
+
     private static string[] Add(string extra) => ["index", "add", "--index", "{index}", "--documents", extra, "-q"];
 
     [Fact]

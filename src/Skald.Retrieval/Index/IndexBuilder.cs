@@ -60,6 +60,7 @@ public static class IndexBuilder
             throw new EvaluationException($"{folder}: {option} is for dense embedding models; a sparse encoder's index is an inverted index of its vocabulary weights");
         layout.Check(folder, model.Dimension, records.Count);
         CheckUnique(records, []);
+        using var writing = IndexWriteLock.Take(folder);
         var analyzer = new Bm25Model(bm25).AnalyzerFor(language, out string stemming);
         var manifest = new IndexManifest
         {
@@ -101,6 +102,7 @@ public static class IndexBuilder
     /// </summary>
     public static IndexManifest Reindex(string folder, DenseLayout layout, Action<int, int>? linking = null, int truncateDim = 0)
     {
+        using var writing = IndexWriteLock.Take(folder);
         IndexManifest manifest;
         List<IndexRecord> records;
         float[][] vectors;
@@ -155,6 +157,7 @@ public static class IndexBuilder
     public static (int Added, int Replaced) Add(string folder, IEmbeddingModel model, IReadOnlyList<IndexRecord> records,
         Action<int, int>? progress = null, Action<int, int>? linking = null, string? documentsRoot = null, string? modelPath = null)
     {
+        using var writing = IndexWriteLock.Take(folder); // a delete meanwhile would be lost (its tombstones name rows of the index read here)
         List<IndexRecord> keptRecords;
         List<int> keptRows;
         IndexManifest manifest;
@@ -252,6 +255,7 @@ public static class IndexBuilder
     /// </summary>
     public static int Delete(string folder, IReadOnlyCollection<string> ids, IReadOnlyCollection<string> sources)
     {
+        using var writing = IndexWriteLock.Take(folder);
         using var index = SearchIndex.Open(folder);
         var idSet = ids.ToHashSet(StringComparer.Ordinal);
         // a file's path as given, absolute, with links resolved, or a recorded source written with Windows' '\'

@@ -17,7 +17,9 @@ namespace Skald.Retrieval.Index;
 /// (<see cref="IndexManifest.PqSubspaces"/>), <c>pq.bin</c> (<see cref="Quantization.ProductQuantizer"/>) and
 /// <c>embeddings.pq</c> (a code per row, made from the float rows as they are written). A whole folder is built as
 /// a staging sibling and moved into place (<see cref="StagingPaths"/>), so a reader never sees half an index; a delete
-/// replaces only the tombstone file, through a temporary sibling and a rename.
+/// replaces only the tombstone file, through a temporary sibling and a rename. Every file is flushed to the disk before
+/// its rename and the folders' entries after (<see cref="DurableFiles"/>), so a power cut leaves the old index or the
+/// new one too; <see cref="IndexKillPoint"/> names the steps a test may kill a write at.
 /// </summary>
 public static class IndexWriter
 {

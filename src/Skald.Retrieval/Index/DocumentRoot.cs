@@ -21,9 +21,9 @@ public static class DocumentRoot
     public static string Of(IEnumerable<string> inputs)
     {
         var folders = inputs.Select(RealPath.Of).Select(p => Directory.Exists(p) ? p : Path.GetDirectoryName(p) ?? p)
-            .Select(Trim).Distinct(StringComparer.Ordinal).ToList();
+            .Select(Trim).Distinct(DocumentPaths.Comparer).ToList();
         string root = CommonFolder(folders);
-        if (folders.Count > 1 && Path.GetPathRoot(root) == root && !folders.Contains(root, StringComparer.Ordinal))
+        if (folders.Count > 1 && Path.GetPathRoot(root) == root && !folders.Contains(root, DocumentPaths.Comparer))
             throw new EvaluationException($"the documents lie in separate trees ({string.Join(", ", folders)}) with no common folder but {root}, " +
                 $"so their paths would be recorded in full and not recognised once moved: give the documents root (--documents-root DIR; " +
                 $"--documents-root {root} to record them so), or index each tree separately");
@@ -58,14 +58,14 @@ public static class DocumentRoot
         string own = Of(inputs);
         if (recorded is null || known is null) return own;
         string[] paths = [.. known.Select(s => Path.IsPathFullyQualified(s) ? Relative(recorded, s) : s)
-            .Where(s => s != ".." && !s.StartsWith("../", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal)];
+            .Where(s => s != ".." && !s.StartsWith("../", StringComparison.Ordinal)).Distinct(DocumentPaths.Comparer)];
         string[] full = [.. inputs.Select(RealPath.Of)];
         (string Folder, int Files) best = (own, 0);
         for (string? at = own; at is not null; at = Path.GetDirectoryName(at))
         {
             // the inputs' paths under this folder: a known path names an added file when it is one of them or lies under one
             string[] added = [.. full.Select(i => Relative(at, i))];
-            int files = paths.Count(path => added.Any(a => a == "." || path == a || path.StartsWith(a + "/", StringComparison.Ordinal))
+            int files = paths.Count(path => added.Any(a => a == "." || DocumentPaths.Same(path, a) || DocumentPaths.StartsWith(path, a + "/"))
                 && File.Exists(Path.Join(at, path)));
             if (files > best.Files) best = (at, files);
         }
@@ -79,7 +79,7 @@ public static class DocumentRoot
     public static string? Recorded(IndexManifest manifest, IReadOnlyList<IndexRecord> records)
     {
         if (manifest.DocumentsRoot is { Length: > 0 } root) return root;
-        var folders = records.Select(r => r.Source).Distinct(StringComparer.Ordinal).Where(Path.IsPathFullyQualified)
+        var folders = records.Select(r => r.Source).Distinct(DocumentPaths.Comparer).Where(Path.IsPathFullyQualified)
             .Select(s => Path.GetDirectoryName(s) ?? s).ToList();
         return folders.Count == 0 ? null : CommonFolder(folders);
     }
@@ -90,7 +90,11 @@ public static class DocumentRoot
     /// </summary>
     public static string Relative(string root, string path)
     {
-        string relative = Path.GetRelativePath(root, path);
+        // under the root as the file system compares names (Path.GetRelativePath compares as .NET guesses the system does)
+        string folder = Trim(root);
+        string relative = DocumentPaths.Same(Trim(path), folder) ? "."
+            : DocumentPaths.StartsWith(path, folder + Path.DirectorySeparatorChar) && !folder.EndsWith(Path.DirectorySeparatorChar) ? path[(folder.Length + 1)..]
+            : Path.GetRelativePath(root, path);
         return Path.DirectorySeparatorChar == '/' ? relative : relative.Replace(Path.DirectorySeparatorChar, '/');
     }
 
@@ -109,8 +113,8 @@ public static class DocumentRoot
     public static IndexRecord Rebased(IndexRecord record, string from, string to)
     {
         string old = record.Source, source = Relative(to, Full(from, old));
-        if (source == old) return record;
-        string Renamed(string value) => value.StartsWith(old, StringComparison.Ordinal) ? source + value[old.Length..] : value;
+        if (DocumentPaths.Same(source, old)) return record; // the same file, its name as recorded
+        string Renamed(string value) => DocumentPaths.StartsWith(value, old) ? source + value[old.Length..] : value;
         return record with { Id = Renamed(record.Id), Document = Renamed(record.Document), Source = source };
     }
 
@@ -126,7 +130,7 @@ public static class DocumentRoot
         if (Directory.Exists(from)) from = RealPath.Of(from); // recorded through a link (before roots were canonical): the folder it names
         to = RealPath.Of(to);
         bool sameTree = Directory.Exists(from) && (Holds(to, from) || Holds(from, to));
-        var stayed = new Dictionary<string, bool>(StringComparer.Ordinal); // by source: a file's chunks ask once
+        var stayed = new Dictionary<string, bool>(DocumentPaths.Comparer); // by source: a file's chunks ask once
         return [.. records.Select(r =>
         {
             if (!stayed.TryGetValue(r.Source, out bool there)) stayed[r.Source] = there = sameTree && File.Exists(Full(from, r.Source));
@@ -141,8 +145,9 @@ public static class DocumentRoot
     /// <summary>Whether <paramref name="path"/> is <paramref name="folder"/> or lies under it (full paths).</summary>
     private static bool Holds(string folder, string path)
     {
-        string relative = Path.GetRelativePath(folder, path);
-        return relative == "." || !(relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathFullyQualified(relative));
+        string trimmed = Trim(folder);
+        return DocumentPaths.Same(Trim(path), trimmed)
+            || DocumentPaths.StartsWith(path, trimmed.EndsWith(Path.DirectorySeparatorChar) ? trimmed : trimmed + Path.DirectorySeparatorChar);
     }
 
     private static string CommonFolder(IEnumerable<string> folders)
@@ -153,7 +158,7 @@ public static class DocumentRoot
             var parts = Trim(folder).Split(Path.DirectorySeparatorChar);
             if (common is null) { common = parts; continue; }
             int n = 0;
-            while (n < common.Length && n < parts.Length && common[n] == parts[n]) n++;
+            while (n < common.Length && n < parts.Length && DocumentPaths.Same(common[n], parts[n])) n++;
             common = common[..n];
         }
         if (common is null) throw new ArgumentException("no folder given", nameof(folders));

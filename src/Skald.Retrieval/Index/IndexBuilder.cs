@@ -60,6 +60,7 @@ public static class IndexBuilder
             throw new EvaluationException($"{folder}: {option} is for dense embedding models; a sparse encoder's index is an inverted index of its vocabulary weights");
         layout.Check(folder, model.Dimension, records.Count);
         CheckUnique(records, []);
+        using var writing = IndexWriteLock.Take(folder);
         var analyzer = new Bm25Model(bm25).AnalyzerFor(language, out string stemming);
         var manifest = new IndexManifest
         {
@@ -87,7 +88,7 @@ public static class IndexBuilder
             return manifest with { Rows = records.Count };
         }
         var vectors = Embed(model, records, manifest.Similarity != "dot", progress);
-        return layout.Write(folder, manifest, records, vectors, analyzer, bm25.Parameters, linking);
+        return layout.Write(folder, manifest, records, vectors, analyzer, bm25.Parameters, IndexKillPoint.Linking(linking));
     }
 
     /// <summary>
@@ -101,6 +102,7 @@ public static class IndexBuilder
     /// </summary>
     public static IndexManifest Reindex(string folder, DenseLayout layout, Action<int, int>? linking = null, int truncateDim = 0)
     {
+        using var writing = IndexWriteLock.Take(folder);
         IndexManifest manifest;
         List<IndexRecord> records;
         float[][] vectors;
@@ -122,7 +124,7 @@ public static class IndexBuilder
             manifest = manifest with { Dimension = truncateDim, TruncateDim = truncateDim };
         }
         layout.Check(folder, manifest.Dimension, records.Count);
-        return layout.Write(folder, manifest, records, vectors, AnalyzerOf(manifest), new Bm25Parameters(manifest.K1, manifest.B), linking);
+        return layout.Write(folder, manifest, records, vectors, AnalyzerOf(manifest), new Bm25Parameters(manifest.K1, manifest.B), IndexKillPoint.Linking(linking));
     }
 
     /// <summary>The BM25 analyzer an index was built with (its language and stemming).</summary>
@@ -155,6 +157,7 @@ public static class IndexBuilder
     public static (int Added, int Replaced) Add(string folder, IEmbeddingModel model, IReadOnlyList<IndexRecord> records,
         Action<int, int>? progress = null, Action<int, int>? linking = null, string? documentsRoot = null, string? modelPath = null)
     {
+        using var writing = IndexWriteLock.Take(folder); // a delete meanwhile would be lost (its tombstones name rows of the index read here)
         List<IndexRecord> keptRecords;
         List<int> keptRows;
         IndexManifest manifest;
@@ -173,12 +176,12 @@ public static class IndexBuilder
             {
                 string root = RealPath.Of(documentsRoot);
                 // the rows are named under the root they were recorded with (full paths: the folder that held them all)
-                if (DocumentRoot.Recorded(manifest, existing) is { } before && (manifest.DocumentsRoot is null || before != root))
+                if (DocumentRoot.Recorded(manifest, existing) is { } before && (manifest.DocumentsRoot is null || !DocumentPaths.Same(before, root)))
                     existing = DocumentRoot.Rerooted(existing, before, root);
                 manifest = manifest with { DocumentsRoot = root };
             }
-            var newDocuments = records.Select(r => r.Document).ToHashSet(StringComparer.Ordinal);
-            keptRows = [.. Enumerable.Range(0, existing.Count).Where(r => !index.Deleted.Contains(r) && !newDocuments.Contains(existing[r].Document))];
+            var newDocuments = records.ToHashSet(new SameDocument()); // a file's rows by its path as the file system compares it
+            keptRows = [.. Enumerable.Range(0, existing.Count).Where(r => !index.Deleted.Contains(r) && !newDocuments.Contains(existing[r]))];
             replaced = index.LiveCount - keptRows.Count;
             keptRecords = [.. keptRows.Select(r => existing[r])];
             CheckUnique(records, keptRecords);
@@ -217,7 +220,7 @@ public static class IndexBuilder
                 lists = old.WithSizes(sizes);
             }
             var all = sources.Select(i => i < keptRecords.Count ? keptRecords[i] : records[i - keptRecords.Count]).ToList();
-            var graph = index.Graph is null ? null : Grow(folder, index, keptRows, fresh, linking);
+            var graph = index.Graph is null ? null : Grow(folder, index, keptRows, fresh, IndexKillPoint.Linking(linking));
             var analyzer = AnalyzerOf(manifest);
             var bm25 = Analyse(analyzer, all, new Bm25Parameters(manifest.K1, manifest.B));
             IndexWriter.Write(folder, manifest, all, Rows(index, keptRows, fresh, sources), bm25, lists, graph: graph, tombstones: tombstones,
@@ -252,11 +255,12 @@ public static class IndexBuilder
     /// </summary>
     public static int Delete(string folder, IReadOnlyCollection<string> ids, IReadOnlyCollection<string> sources)
     {
+        using var writing = IndexWriteLock.Take(folder);
         using var index = SearchIndex.Open(folder);
         var idSet = ids.ToHashSet(StringComparer.Ordinal);
         // a file's path as given, absolute, with links resolved, or a recorded source written with Windows' '\'
         var sourceSet = sources.Concat(sources.Select(Path.GetFullPath)).Concat(sources.Select(RealPath.Of))
-            .Concat(sources.Select(f => f.Replace('\\', '/'))).ToHashSet(StringComparer.Ordinal);
+            .Concat(sources.Select(f => f.Replace('\\', '/'))).ToHashSet(DocumentPaths.Comparer); // paths as the file system compares them
         string? root = index.Manifest.DocumentsRoot;
         string? real = root is not null && Directory.Exists(root) ? RealPath.Of(root) : root; // a root recorded through a link
         var deleted = new HashSet<int>(index.Deleted);

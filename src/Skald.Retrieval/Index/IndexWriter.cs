@@ -17,7 +17,9 @@ namespace Skald.Retrieval.Index;
 /// (<see cref="IndexManifest.PqSubspaces"/>), <c>pq.bin</c> (<see cref="Quantization.ProductQuantizer"/>) and
 /// <c>embeddings.pq</c> (a code per row, made from the float rows as they are written). A whole folder is built as
 /// a staging sibling and moved into place (<see cref="StagingPaths"/>), so a reader never sees half an index; a delete
-/// replaces only the tombstone file, through a temporary sibling and a rename.
+/// replaces only the tombstone file, through a temporary sibling and a rename. Every file is flushed to the disk before
+/// its rename and the folders' entries after (<see cref="DurableFiles"/>), so a power cut leaves the old index or the
+/// new one too; <see cref="IndexKillPoint"/> names the steps a test may kill a write at.
 /// </summary>
 public static class IndexWriter
 {
@@ -148,6 +150,7 @@ public static class IndexWriter
                 ps?.Flush(true);
             }
             if (rows != records.Count) throw new ArgumentException($"{rows} vectors for {records.Count} records");
+            IndexKillPoint.Reach("rows");
             using (var fs = Create(Path.Combine(tmp, RecordsFile)))
             using (var w = new StreamWriter(fs, new UTF8Encoding(false)))
             {
@@ -178,15 +181,23 @@ public static class IndexWriter
                 graph.Write(fs);
                 fs.Flush(true);
             }
-            File.WriteAllLines(Path.Combine(tmp, TombstonesFile),
-                (tombstones ?? []).Order().Select(r => r.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            File.WriteAllText(Path.Combine(tmp, ManifestFile), JsonSerializer.Serialize(manifest with
+            DurableFiles.WriteText(Path.Combine(tmp, TombstonesFile), Lines(tombstones ?? []));
+            DurableFiles.WriteText(Path.Combine(tmp, ManifestFile), JsonSerializer.Serialize(manifest with
             {
                 Rows = rows,
                 Updated = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
             }, Json) + "\n");
-            if (Directory.Exists(full)) Directory.Move(full, old);
+            DurableFiles.SyncFolder(tmp); // every file's name on the disk before the folder is renamed into place
+            IndexKillPoint.Reach("staged");
+            string parent = Path.GetDirectoryName(full)!;
+            if (Directory.Exists(full))
+            {
+                Directory.Move(full, old);
+                IndexKillPoint.Reach("aside"); // no index at the path now: StagingPaths.Recover (at the next open) moves the old one back
+            }
             Directory.Move(tmp, full);
+            DurableFiles.SyncFolder(parent);
+            IndexKillPoint.Reach("swapped");
             try { if (Directory.Exists(old)) Directory.Delete(old, recursive: true); }
             catch (IOException) { } // a search wrote model-verified.json into it meanwhile: the next write's Recover removes it
         }
@@ -204,14 +215,20 @@ public static class IndexWriter
         string tmp = StagingPaths.Temp(path);
         try
         {
-            File.WriteAllLines(tmp, deletedRows.Order().Select(r => r.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            DurableFiles.WriteText(tmp, Lines(deletedRows));
+            IndexKillPoint.Reach("tombstones");
             File.Move(tmp, path, overwrite: true);
+            DurableFiles.SyncFolder(Path.GetDirectoryName(path)!);
         }
         finally
         {
             if (File.Exists(tmp)) File.Delete(tmp);
         }
     }
+
+    /// <summary>Row numbers in order, one a line, as <c>tombstones.txt</c> holds them.</summary>
+    private static string Lines(IEnumerable<int> rows) =>
+        string.Concat(rows.Order().Select(r => r.ToString(System.Globalization.CultureInfo.InvariantCulture) + Environment.NewLine));
 
     private static FileStream Create(string path) => new(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
 }

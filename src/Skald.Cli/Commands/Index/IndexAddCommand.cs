@@ -56,7 +56,7 @@ internal sealed class IndexAddCommand : Command
             var chunking = new ChunkOptions { ChunkTokens = chunk, OverlapTokens = overlap, Counter = TokenCounter.For(embedder.Encoder.Tokenizer, modelDir) };
             var records = IndexSources.Read(p.GetValue(documents), p.GetValue(corpus), chunking, p.GetValue(textColumn)!, ocr.From(p), m => Terminal.Log(m, quiet), root, folder);
             var (added, replaced) = IndexBuilder.Add(folder, embedder, records, IndexOptions.Progress(quiet), IndexOptions.Linking(quiet), root, modelDir);
-            if (recorded is not null && recorded != root) Terminal.Log($"documents root is now {root} (was {recorded})", quiet);
+            if (recorded is not null && !DocumentPaths.Same(recorded, root)) Terminal.Log($"documents root is now {root} (was {recorded})", quiet);
             Terminal.Log($"added {added} row(s){(replaced > 0 ? $", replacing {replaced} row(s) of re-added documents" : "")} to {folder}", quiet);
             return 0;
         }

@@ -1,0 +1,214 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Skald.Retrieval.Index;
+
+namespace Skald.Cli.Tests;
+
+/// <summary>
+/// <c>skald index build|add|delete|reindex</c> killed (SIGKILL) at each named point of an index write
+/// (<c>SKALD_TEST_INDEX_KILL_AT</c>: rows and files half staged, staged, old folder moved aside, new one moved in,
+/// HNSW graph half linked, tombstones written but not renamed), for exact, HNSW, IVF and PQ indexes: the folder left
+/// behind opens and searches as either the old index or the new one (manifest, rows, records, graph, lists, codes and
+/// tombstones of one and the same write), <c>index info</c> describes it, and the same command run again ends exactly
+/// where an uninterrupted run does, with no staging leftovers.
+/// </summary>
+public sealed class IndexKillTests
+{
+    private static readonly string Model = TestPaths.FixtureModel("bert-cased-mean");
+    private static readonly string Documents = Path.Combine(TestPaths.RepoRoot, "samples", "documents");
+    private const string KillVariable = "SKALD_TEST_INDEX_KILL_AT";
+    private const int Killed = 128 + 9; // a child ended by SIGKILL
+
+    private static string Build(params string[] layout)
+    {
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var r = SkaldProcess.Run(["index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--language", "nb", "-q", .. layout]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return folder;
+    }
+
+    private static string Copy(string folder) => TestPaths.CopyFolder(folder, Path.Combine(TestPaths.NewTempDir(), "idx"));
+
+    private static string Extra()
+    {
+        string file = Path.Combine(TestPaths.NewTempDir(), "sykkelbod.txt");
+        File.WriteAllText(file, "Sykkelboden ligger bak kontoret. Der kan du parkere sykkelen trygt under tak, og lade elsykkelen.");
+        return file;
+    }
+
+    /// <summary>
+    /// What the index in <paramref name="folder"/> holds, checked whole: it opens (every part agrees with the manifest),
+    /// searches dense and BM25, and the hash of each file (the manifest without its write time) names the write.
+    /// </summary>
+    private static string State(string folder)
+    {
+        using (var index = SearchIndex.Open(folder))
+        {
+            int live = Enumerable.Range(0, index.Records.Count).First(r => !index.Deleted.Contains(r));
+            var ids = index.Records.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+            var dense = index.Search("", index.Vector(live).ToArray(), SearchMode.Dense, 3);
+            Assert.Equal(Math.Min(3, index.LiveCount), dense.Count);
+            Assert.All(dense, h => Assert.Contains(h.Record.Id, ids));
+            Assert.NotEmpty(index.Search("sykkelen", null, SearchMode.Bm25, 3));
+        }
+        var parts = new List<string>();
+        foreach (string file in Directory.GetFiles(folder).Order(StringComparer.Ordinal))
+        {
+            string name = Path.GetFileName(file);
+            if (name == "model-verified.json" || name.StartsWith(".tmp-", StringComparison.Ordinal)) continue; // a search's note; a killed delete's temporary (Leftovers)
+            byte[] bytes = File.ReadAllBytes(file);
+            if (name == IndexWriter.ManifestFile)
+            {
+                var manifest = JsonNode.Parse(bytes)!.AsObject();
+                manifest.Remove("updated");
+                bytes = System.Text.Encoding.UTF8.GetBytes(manifest.ToJsonString());
+            }
+            parts.Add($"{name}:{Convert.ToHexString(SHA256.HashData(bytes))[..16]}");
+        }
+        return string.Join(' ', parts);
+    }
+
+    /// <summary>Staging siblings (<c>.tmp-…</c>, <c>.old-…</c>) beside or inside the index.</summary>
+    private static string[] Leftovers(string folder) =>
+        [.. Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(folder)!).Concat(Directory.Exists(folder) ? Directory.EnumerateFileSystemEntries(folder) : [])
+            .Select(Path.GetFileName).Where(n => n!.StartsWith(".tmp-", StringComparison.Ordinal) || n.StartsWith(".old-", StringComparison.Ordinal))!];
+
+    /// <summary>
+    /// Runs <paramref name="command"/> (its index folder given by <c>{index}</c>) on a copy of <paramref name="base"/>
+    /// uninterrupted, then on a fresh copy killed at each of <paramref name="points"/>, and checks what each kill left.
+    /// </summary>
+    private static void KillAt(string @base, string[] command, params string[] points)
+    {
+        string before = State(@base);
+        string reference = Copy(@base);
+        var run = SkaldProcess.Run([.. command.Select(a => a == "{index}" ? reference : a)]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        string after = State(reference);
+        Assert.NotEqual(before, after);
+        foreach (string point in points)
+        {
+            string folder = Copy(@base);
+            string[] args = [.. command.Select(a => a == "{index}" ? folder : a)];
+            var killed = SkaldProcess.RunWith(null, new Dictionary<string, string> { [KillVariable] = point }, args);
+            Assert.True(killed.ExitCode == Killed, $"{point}: exit {killed.ExitCode}, expected a kill; {killed.Stderr}");
+
+            var info = SkaldProcess.Run("index", "info", "--index", folder, "--format", "json");
+            Assert.True(info.ExitCode == 0, $"{point}: index info failed: {info.Stderr}");
+            int rows = JsonNode.Parse(info.Stdout)!["rows"]!.GetValue<int>();
+            Assert.Equal(JsonNode.Parse(File.ReadAllText(Path.Combine(folder, IndexWriter.ManifestFile)))!["rows"]!.GetValue<int>(), rows);
+            string state = State(folder);
+            Assert.True(state == before || state == after, $"{point}: the index is neither the old one nor the new one: {state}");
+            if (state == before)
+            {
+                var again = SkaldProcess.Run(args);
+                Assert.True(again.ExitCode == 0, $"{point}: the run after the kill failed: {again.Stderr}");
+                Assert.True(State(folder) == after, $"{point}: the run after the kill ended elsewhere than an uninterrupted one");
+                Assert.Empty(Leftovers(folder));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="command"/> on a copy of <paramref name="base"/> uninterrupted, then on fresh copies killed
+    /// (SIGKILL from outside) each of <paramref name="delays"/> milliseconds after its staging folder appeared beside the
+    /// index (polled every millisecond): wherever the kill lands while the new index is written (a file, the manifest,
+    /// a rename, the old folder's removal), the folder is the old index or the new one, and a run after it ends as the
+    /// uninterrupted one did.
+    /// </summary>
+    private static void KillDuringWrite(string @base, string[] command, params int[] delays)
+    {
+        string before = State(@base);
+        string reference = Copy(@base);
+        var run = SkaldProcess.Run([.. command.Select(a => a == "{index}" ? reference : a)]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        string after = State(reference);
+        int kills = 0;
+        foreach (int delay in delays)
+        {
+            string folder = Copy(@base);
+            string parent = Path.GetDirectoryName(folder)!;
+            string[] args = [.. command.Select(a => a == "{index}" ? folder : a)];
+            using (var p = System.Diagnostics.Process.Start(SkaldProcess.StartInfo(null, args))!)
+            {
+                var stdout = p.StandardOutput.ReadToEndAsync();
+                var stderr = p.StandardError.ReadToEndAsync();
+                System.Diagnostics.Stopwatch? staged = null;
+                while (!p.HasExited)
+                {
+                    if (staged is null && Directory.EnumerateDirectories(parent, ".tmp-idx-*").Any()) staged = System.Diagnostics.Stopwatch.StartNew();
+                    if (staged is not null && staged.ElapsedMilliseconds >= delay)
+                    {
+                        p.Kill(); // SIGKILL
+                        break;
+                    }
+                    Thread.Sleep(1);
+                }
+                p.WaitForExit();
+                Assert.True(p.ExitCode is 0 or Killed, $"{delay} ms: exit {p.ExitCode}: {stderr.Result}");
+                if (p.ExitCode == Killed) kills++;
+            }
+            string state = State(folder);
+            Assert.True(state == before || state == after, $"killed {delay} ms into the write: the index is neither the old one nor the new one: {state}");
+            if (state == before)
+            {
+                var again = SkaldProcess.Run(args);
+                Assert.True(again.ExitCode == 0, $"{delay} ms: the run after the kill failed: {again.Stderr}");
+                Assert.True(State(folder) == after, $"{delay} ms: the run after the kill ended elsewhere than an uninterrupted one");
+                Assert.Empty(Leftovers(folder));
+            }
+        }
+        Assert.True(kills > 0, $"none of {delays.Length} runs was killed before it ended");
+    }
+
+    /// <summary>An HNSW add killed from outside at a spread of moments while it writes the new index (which takes some 20 to 50 ms here).</summary>
+    [Fact]
+    public void AnHnswAddKilledAtASpreadOfMomentsWhileWritingLeavesTheOldOrTheNewIndex() =>
+        KillDuringWrite(Build("--hnsw", "4"), Add(Extra()), 0, 2, 5, 10, 15, 20, 25, 30, 40, 60);
+
+    private static string[] Add(string extra) => ["index", "add", "--index", "{index}", "--documents", extra, "-q"];
+
+    [Fact]
+    public void AnAddKilledAnywhereLeavesTheOldOrTheNewExactIndex() =>
+        KillAt(Build(), Add(Extra()), "rows", "staged", "aside", "swapped");
+
+    [Fact]
+    public void AnAddKilledAnywhereLeavesTheOldOrTheNewHnswIndex() =>
+        KillAt(Build("--hnsw", "4"), Add(Extra()), "linking", "rows", "staged", "aside", "swapped");
+
+    [Fact]
+    public void AnAddKilledAnywhereLeavesTheOldOrTheNewIvfIndex() =>
+        KillAt(Build("--ivf-lists", "4"), Add(Extra()), "rows", "staged", "aside");
+
+    [Fact]
+    public void AnAddKilledAnywhereLeavesTheOldOrTheNewPqIndex() =>
+        KillAt(Build("--pq", "8"), Add(Extra()), "rows", "staged", "aside");
+
+    [Fact]
+    public void ABuildOverAnIndexKilledAnywhereLeavesTheOldOrTheNewOne() =>
+        KillAt(Build(), ["index", "build", "--model", Model, "--documents", Documents, "--output", "{index}", "--hnsw", "4", "--language", "nb", "-q"],
+            "linking", "rows", "staged", "aside", "swapped");
+
+    [Fact]
+    public void AReindexKilledAnywhereLeavesTheOldOrTheNewLayout() =>
+        KillAt(Build(), ["index", "reindex", "--index", "{index}", "--hnsw", "4", "-q"], "linking", "staged", "aside", "swapped");
+
+    [Fact]
+    public void ADeleteKilledBeforeItsRenameLeavesTheOldTombstones() =>
+        KillAt(Build("--hnsw", "4"), ["index", "delete", "--index", "{index}", "--source", Path.Combine(Documents, "kaffe.md"), "-q"], "tombstones");
+
+    /// <summary>
+    /// An HNSW add that replaces a document keeps its old rows as tombstones and links the new ones into the saved
+    /// graph: killed while linking or at any step of the write, the graph, rows and tombstones stay of one write.
+    /// </summary>
+    [Fact]
+    public void AnHnswAddReplacingADocumentKilledAnywhereKeepsGraphRowsAndTombstonesTogether()
+    {
+        string docs = TestPaths.CopyFolder(Documents, Path.Combine(TestPaths.NewTempDir(), "docs"));
+        string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
+        var r = SkaldProcess.Run("index", "build", "--model", Model, "--documents", docs, "--output", folder, "--hnsw", "4", "-q");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        string changed = Path.Combine(docs, "sykkel.txt");
+        File.AppendAllText(changed, "\nSykkelboden er åpen hele døgnet.\n");
+        KillAt(folder, ["index", "add", "--index", "{index}", "--documents", changed, "-q"], "linking", "rows", "staged", "aside", "swapped");
+    }
+}

@@ -1,0 +1,124 @@
+using Skald.Retrieval.Bm25;
+using Skald.Retrieval.Index;
+
+namespace Skald.Retrieval.Tests;
+
+/// <summary>
+/// <see cref="DocumentPaths"/>: document paths, roots and sources compare as the file system does. CI runs on Linux
+/// (case-sensitive), so the case-insensitive behaviour of Windows and macOS is tested by putting their comparer in place,
+/// and each case is checked against the ordinal comparer too, which must tell the paths apart.
+/// </summary>
+public sealed class DocumentPathsTests
+{
+    private static readonly string Top = Path.Combine(Path.GetTempPath(), "skald-no-such-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public void LinuxComparesPathsByTheirExactCharacters()
+    {
+        if (!OperatingSystem.IsLinux()) return; // the comparer of Linux's file systems
+        Assert.Same(StringComparer.Ordinal, DocumentPaths.System);
+        Assert.Same(StringComparer.Ordinal, DocumentPaths.Comparer);
+        Assert.False(DocumentPaths.Same("/srv/Docs", "/srv/docs"));
+    }
+
+    [Fact]
+    public async Task AComparerPutInPlaceHoldsUntilDisposedAndOnlyInItsFlow()
+    {
+        var system = DocumentPaths.Comparer;
+        using (DocumentPaths.Use(StringComparer.OrdinalIgnoreCase))
+        {
+            Assert.True(DocumentPaths.Same(@"C:\Docs", @"c:\docs"));
+            Assert.True(DocumentPaths.StartsWith(@"c:\docs\hr\ferie.md", @"C:\Docs\"));
+            Assert.False(DocumentPaths.StartsWith(@"c:\do", @"C:\Docs\"));
+            Assert.Same(system, await Task.Run(() => { using (DocumentPaths.Use(system)) return DocumentPaths.Comparer; }));
+            Assert.Same(StringComparer.OrdinalIgnoreCase, DocumentPaths.Comparer); // the task's own change stayed in its flow
+        }
+        Assert.Same(system, DocumentPaths.Comparer);
+    }
+
+    [Fact]
+    public void RootsDifferingOnlyInCaseAreOneFolderWhereCaseIsIgnored()
+    {
+        string a = Path.Combine(Top, "Docs", "hr", "ferie.md"), b = Path.Combine(Top, "docs", "it", "nett.md");
+        using (DocumentPaths.Use(StringComparer.Ordinal))
+        {
+            Assert.Equal(Top, DocumentRoot.Of([a, b])); // two folders: their common one is above them
+            Assert.Equal("../docs/it/nett.md", DocumentRoot.Relative(Path.Combine(Top, "Docs"), b));
+        }
+        using (DocumentPaths.Use(StringComparer.OrdinalIgnoreCase))
+        {
+            Assert.Equal(Path.Combine(Top, "Docs"), DocumentRoot.Of([a, b])); // one folder, as first written
+            Assert.Equal("it/nett.md", DocumentRoot.Relative(Path.Combine(Top, "Docs"), b));
+            Assert.Equal(".", DocumentRoot.Relative(Path.Combine(Top, "Docs"), Path.Combine(Top, "DOCS")));
+            // a record under the root spelt another way keeps its name: the same file
+            var record = new IndexRecord("hr/ferie.md#c0", "hr/ferie.md", "hr/ferie.md", 0, 1, "", "t");
+            Assert.Same(record, DocumentRoot.Rebased(record, Path.Combine(Top, "Docs"), Path.Combine(Top, "docs")));
+        }
+    }
+
+    [Fact]
+    public void ADocumentNamedByItsPathIsTheSameDocumentInAnyCaseWhereCaseIsIgnoredAndABeirIdNever()
+    {
+        var chunk = new IndexRecord("hr/ferie.md#c0", "hr/ferie.md", "hr/ferie.md", 0, 1, "", "t");
+        var upper = new IndexRecord("HR/Ferie.md#c2", "HR/Ferie.md", "HR/Ferie.md", 0, 1, "", "u");
+        var row = new IndexRecord("rows.jsonl:3#c0", "rows.jsonl:3", "rows.jsonl", 0, 1, "", "t");
+        var rowUpper = new IndexRecord("ROWS.jsonl:3#c0", "ROWS.jsonl:3", "ROWS.jsonl", 0, 1, "", "t");
+        var otherRow = new IndexRecord("ROWS.jsonl:4#c0", "ROWS.jsonl:4", "ROWS.jsonl", 0, 1, "", "t");
+        var beir = new IndexRecord("D1", "D1", "corpus.jsonl", 0, 1, "", "t");
+        var beirLower = new IndexRecord("d1", "d1", "corpus.jsonl", 0, 1, "", "t");
+        using (DocumentPaths.Use(StringComparer.Ordinal))
+        {
+            var same = new SameDocument();
+            Assert.False(same.Equals(chunk, upper));
+            Assert.False(same.Equals(row, rowUpper));
+            Assert.True(same.Equals(chunk, chunk with { Id = "hr/ferie.md#c1" }));
+        }
+        using (DocumentPaths.Use(StringComparer.OrdinalIgnoreCase))
+        {
+            var same = new SameDocument();
+            Assert.True(same.Equals(chunk, upper));
+            Assert.Equal(same.GetHashCode(chunk), same.GetHashCode(upper));
+            Assert.True(same.Equals(row, rowUpper));
+            Assert.Equal(same.GetHashCode(row), same.GetHashCode(rowUpper));
+            Assert.False(same.Equals(row, otherRow)); // the line after the path is not a path
+            Assert.False(same.Equals(beir, beirLower)); // an id, not a path
+        }
+    }
+
+    private static (TableModel Model, List<IndexRecord> Records) Corpus()
+    {
+        var vectors = new Dictionary<string, float[]>();
+        var records = new List<IndexRecord>();
+        string[] sources = ["hr/ferie.md", "it/nett.md", "kaffe.md", "HR/Ferie.md"];
+        for (int i = 0; i < sources.Length; i++)
+        {
+            string text = $"tekst {i} om {sources[i]}";
+            var v = new float[4];
+            v[i] = 1;
+            vectors[text] = v;
+            records.Add(new IndexRecord(sources[i] + "#c0", sources[i], sources[i], 0, text.Length, "", text));
+        }
+        return (new TableModel(vectors), records);
+    }
+
+    private static string Build(TableModel model, IReadOnlyList<IndexRecord> records)
+    {
+        string folder = Path.Combine(Directory.CreateTempSubdirectory("skald-paths").FullName, "idx");
+        IndexBuilder.Build(folder, model, folder, records, new Bm25Options(), "nb", 0, 0);
+        return folder;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AddingAndDeletingFindADocumentByItsPathAsTheFileSystemComparesIt(bool ignoreCase)
+    {
+        var (model, records) = Corpus();
+        using var _ = DocumentPaths.Use(ignoreCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+        string folder = Build(model, records[..3]);
+        var (added, replaced) = IndexBuilder.Add(folder, model, [records[3]]); // HR/Ferie.md: hr/ferie.md in another case
+        Assert.Equal((1, ignoreCase ? 1 : 0), (added, replaced));
+        using (var index = SearchIndex.Open(folder)) Assert.Equal(ignoreCase ? 3 : 4, index.LiveCount);
+        Assert.Equal(ignoreCase ? 1 : 0, IndexBuilder.Delete(folder, [], ["KAFFE.MD"]));
+    }
+}

@@ -17,10 +17,12 @@ internal static class ChatToolTurns
     {
         var turns = new List<ChatTurn>();
         if (options?.Instructions is { Length: > 0 } instructions) turns.Add(new ChatTurn("system", instructions));
+        int i = 0;
         foreach (var m in messages)
         {
             if (m.Contents.FirstOrDefault(c => c is not (TextContent or FunctionCallContent or FunctionResultContent)) is { } other)
-                throw new ArgumentException($"message {turns.Count}: {other.GetType().Name} content cannot be read by this model; send text");
+                throw new ArgumentException($"message {i}: {other.GetType().Name} content cannot be read by this model; send text");
+            i++;
             var results = m.Contents.OfType<FunctionResultContent>().ToList();
             if (results.Count > 0)
             {

@@ -169,6 +169,22 @@ public sealed class ToolCallingChatClientTests
     }
 
     [Fact]
+    public async Task ContentThatCannotBeReadIsNamedByItsMessagesIndex()
+    {
+        using var client = Client(_ => "x");
+        ChatMessage[] messages =
+        [
+            new(ChatRole.User, "Hur är vädret?"),
+            new(ChatRole.Assistant, [new FunctionCallContent("a", "get_weather"), new FunctionCallContent("b", "get_weather")]),
+            new(ChatRole.Tool, [new FunctionResultContent("a", "12"), new FunctionResultContent("b", "13")]),
+            new(ChatRole.User, [new DataContent(new byte[] { 1 }, "image/png")]),
+        ];
+        // messages[3], whatever the instructions and the two tool turns before it add to the prompt
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(messages, new ChatOptions { Instructions = "Var kort." }));
+        Assert.StartsWith("message 3: DataContent", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnAnswerWithoutACallIsTextWithItsOwnFinishReason()
     {
         using var client = Client(_ => "Det vet jag inte.");

@@ -11,7 +11,9 @@ namespace Skald.Serving;
 /// (<c>"auto"</c> or <c>"none"</c>: the tools are still shown to the model, as vLLM does, but its answer is text;
 /// <c>"required"</c> or a named function is refused, since decoding cannot be made to call), an assistant message's
 /// <c>tool_calls</c> (<see cref="FunctionCallContent"/>, the arguments' text kept as the client sent it) and a
-/// <c>tool</c> message (<see cref="FunctionResultContent"/> answering its <c>tool_call_id</c>). Every problem is an
+/// <c>tool</c> message (<see cref="FunctionResultContent"/> answering its <c>tool_call_id</c>), and
+/// <c>parallel_tool_calls</c> (<see cref="ChatOptions.AllowMultipleToolCalls"/>: false reads only the answer's first
+/// call, as vLLM does). Every problem is an
 /// <see cref="ApiException"/> 400 naming the field.
 /// </summary>
 internal static class ChatToolFields
@@ -26,6 +28,7 @@ internal static class ChatToolFields
             int i = 0;
             foreach (var tool in list.EnumerateArray()) (options.Tools ??= []).Add(Tool(tool, i++));
         }
+        if (SamplingFields.Field(root, "parallel_tool_calls") is { } parallel) options.AllowMultipleToolCalls = SamplingFields.Bool(parallel, "parallel_tool_calls");
         if (SamplingFields.Field(root, "tool_choice") is not { } choice) return;
         string? mode = choice.ValueKind == JsonValueKind.String ? choice.GetString() : null;
         if (mode == "auto") options.ToolMode = ChatToolMode.Auto;

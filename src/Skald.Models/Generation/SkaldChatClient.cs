@@ -25,7 +25,8 @@ namespace Skald.Models.Generation;
 /// first). <see cref="ChatOptions.Tools"/> (functions) are shown to the model through its chat template's <c>tools</c>
 /// and the calls it writes are read out of its answer (<see cref="ToolCallParser"/>, <see cref="HermesToolCallParser"/>)
 /// as <see cref="FunctionCallContent"/> with <see cref="ChatFinishReason.ToolCalls"/>, so that Microsoft.Extensions.AI's
-/// FunctionInvokingChatClient can call them; <see cref="FunctionCallContent"/> and <see cref="FunctionResultContent"/> in
+/// FunctionInvokingChatClient can call them (only the first when <see cref="ChatOptions.AllowMultipleToolCalls"/> is
+/// false); <see cref="FunctionCallContent"/> and <see cref="FunctionResultContent"/> in
 /// the conversation are rendered as the template's <c>tool_calls</c> and <c>tool</c> turns. What it cannot do — non-text
 /// content, a required tool (<see cref="RequiredChatToolMode"/>), frequency or presence penalties (a
 /// <see cref="ChatOptionException"/> naming the field), a JSON schema — is an <see cref="ArgumentException"/>, as is a
@@ -169,15 +170,15 @@ public sealed partial class SkaldChatClient : IChatClient
         StreamAsync(() => PrepareText(prompt, options), "cmpl-", cancellationToken);
 
     // Prepared and queued before the first await: what it cannot answer, or a full queue, faults the task at once.
-    private async Task<ChatResponse> AnswerAsync(Func<(int[] Prompt, GenerationOptions Options, bool Tools)> prepare, string idPrefix,
+    private async Task<ChatResponse> AnswerAsync(Func<(int[] Prompt, GenerationOptions Options, int Calls)> prepare, string idPrefix,
         CancellationToken cancellationToken)
     {
         Task<GenerationResult> run;
-        bool tools;
+        int most;
         Enter();
         try
         {
-            (var prompt, var generation, tools) = prepare();
+            (var prompt, var generation, most) = prepare();
             run = RunAsync(prompt, generation, null, null, cancellationToken);
         }
         catch
@@ -189,9 +190,10 @@ public sealed partial class SkaldChatClient : IChatClient
         var result = await run.ConfigureAwait(false);
         var message = new ChatMessage(ChatRole.Assistant, result.Text);
         var finish = Reason(result.FinishReason);
-        if (tools)
+        if (most > 0)
         {
             var (content, calls) = HermesToolCallParser.Parse(result.Text);
+            if (calls.Count > most) calls = [.. calls.Take(most)]; // parallel calls not allowed: the first alone, as vLLM
             message = new ChatMessage(ChatRole.Assistant, ChatToolTurns.Contents(content, calls));
             if (calls.Count > 0) finish = ChatFinishReason.ToolCalls;
         }
@@ -208,11 +210,11 @@ public sealed partial class SkaldChatClient : IChatClient
 
     // The request is prepared and queued by the first MoveNextAsync before it awaits: what it cannot answer, or a full
     // queue, faults that first MoveNextAsync at once.
-    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Func<(int[] Prompt, GenerationOptions Options, bool Tools)> prepare,
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Func<(int[] Prompt, GenerationOptions Options, int Calls)> prepare,
         string idPrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Enter();
-        (int[] Prompt, GenerationOptions Options, bool Tools) prepared;
+        (int[] Prompt, GenerationOptions Options, int Calls) prepared;
         try
         {
             prepared = prepare();
@@ -222,10 +224,10 @@ public sealed partial class SkaldChatClient : IChatClient
             Leave();
             throw;
         }
-        var (prompt, generation, tools) = prepared;
+        var (prompt, generation, most) = prepared;
         // With tools the text goes through the parser: calls come out whole as their blocks close, content around them.
-        var parser = tools ? new HermesToolCallParser() : null;
-        bool called = false;
+        var parser = most > 0 ? new HermesToolCallParser() : null;
+        int called = 0;
         string id = NewId(idPrefix);
         var created = DateTimeOffset.UtcNow;
         // Text deltas, and with log-probabilities each token's entry before the text it adds (if any).
@@ -265,7 +267,7 @@ public sealed partial class SkaldChatClient : IChatClient
                 string piece = text.ToString(sent, safe - sent);
                 sent = safe;
                 var update = Update(id, created, piece, logProbs?.Upto(sent));
-                if (parser is not null) called |= ToolCallUpdate.Parse(parser, update, piece, end: false);
+                if (parser is not null) called += ToolCallUpdate.Parse(parser, update, piece, end: false, most - called);
                 yield return update;
             }
             var result = await run.ConfigureAwait(false);
@@ -274,11 +276,11 @@ public sealed partial class SkaldChatClient : IChatClient
             {
                 string rest = result.Text[Math.Min(sent, result.Text.Length)..];
                 var update = Update(id, created, rest, logProbs?.Rest());
-                if (parser is not null) called |= ToolCallUpdate.Parse(parser, update, rest, end: true);
+                if (parser is not null) called += ToolCallUpdate.Parse(parser, update, rest, end: true, most - called);
                 yield return update;
             }
             var last = Update(id, created, null, logProbs?.Rest());
-            last.FinishReason = called ? ChatFinishReason.ToolCalls : Reason(result.FinishReason);
+            last.FinishReason = called > 0 ? ChatFinishReason.ToolCalls : Reason(result.FinishReason);
             last.Contents.Add(new UsageContent(Usage(result)));
             yield return last;
         }
@@ -318,10 +320,11 @@ public sealed partial class SkaldChatClient : IChatClient
     }
 
     /// <summary>
-    /// The templated conversation's ids, the generation options of a chat request and whether its answer is read for
-    /// function calls (<see cref="ArgumentException"/> for what cannot be answered).
+    /// The templated conversation's ids, the generation options of a chat request and how many function calls are read
+    /// out of its answer (0: it is not read; 1 when <see cref="ChatOptions.AllowMultipleToolCalls"/> is false)
+    /// (<see cref="ArgumentException"/> for what cannot be answered).
     /// </summary>
-    private (int[] Prompt, GenerationOptions Options, bool Tools) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    private (int[] Prompt, GenerationOptions Options, int Calls) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var turns = ChatToolTurns.Turns(messages, options);
@@ -344,18 +347,18 @@ public sealed partial class SkaldChatClient : IChatClient
         {
             throw new ArgumentException(e.Message, e);
         }
-        return (prompt, Generation(prompt, options, "the conversation"), calls);
+        return (prompt, Generation(prompt, options, "the conversation"), !calls ? 0 : options?.AllowMultipleToolCalls == false ? 1 : int.MaxValue);
     }
 
     /// <summary>A plain text prompt's ids and the generation options of a completion request.</summary>
-    private (int[] Prompt, GenerationOptions Options, bool Tools) PrepareText(string prompt, ChatOptions? options)
+    private (int[] Prompt, GenerationOptions Options, int Calls) PrepareText(string prompt, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         if (options?.Tools is { Count: > 0 }) throw new ChatOptionException("tools are for chat requests; a plain text completion calls no functions", "tools");
         Refuse(options);
         var ids = Generator.Tokenize(GenerationInput.FromPrompt(prompt));
         if (ids.Length == 0) throw new ArgumentException("the prompt has no tokens (this tokenizer adds none to an empty text)");
-        return (ids, Generation(ids, options, "the prompt"), false);
+        return (ids, Generation(ids, options, "the prompt"), 0);
     }
 
     // What the model cannot do, whatever the prompt.

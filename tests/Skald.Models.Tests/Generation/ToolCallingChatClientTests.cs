@@ -168,6 +168,25 @@ public sealed class ToolCallingChatClientTests
         public string Format(IReadOnlyList<ChatTurn> messages) => string.Concat(messages.Select(m => $"{m.Role}: {m.Content}\n"));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WithoutParallelCallsOnlyTheFirstCallIsRead(bool streaming)
+    {
+        using var client = Client(_ => Call + "\n" + Call.Replace("Göteborg", "Oslo", StringComparison.Ordinal));
+        async Task<ChatResponse> Ask(ChatOptions options) => streaming
+            ? await client.GetStreamingResponseAsync(Asking(), options).ToChatResponseAsync()
+            : await client.GetResponseAsync(Asking(), options);
+        static string[] Cities(ChatResponse r) => [.. r.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>()
+            .Select(c => Assert.IsType<JsonElement>(c.Arguments!["city"]).GetString()!)];
+
+        var one = await Ask(new ChatOptions { Tools = [Weather()], AllowMultipleToolCalls = false });
+        Assert.Equal(["Göteborg"], Cities(one));
+        Assert.Equal(ChatFinishReason.ToolCalls, one.FinishReason);
+        Assert.Equal("", one.Text);
+        Assert.Equal(["Göteborg", "Oslo"], Cities(await Ask(new ChatOptions { Tools = [Weather()] })));
+    }
+
     [Fact]
     public async Task ContentThatCannotBeReadIsNamedByItsMessagesIndex()
     {

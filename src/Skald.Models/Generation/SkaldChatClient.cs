@@ -28,7 +28,7 @@ namespace Skald.Models.Generation;
 /// FunctionInvokingChatClient can call them (only the first when <see cref="ChatOptions.AllowMultipleToolCalls"/> is
 /// false); <see cref="FunctionCallContent"/> and <see cref="FunctionResultContent"/> in
 /// the conversation are rendered as the template's <c>tool_calls</c> and <c>tool</c> turns. What it cannot do — non-text
-/// content, a required tool (<see cref="RequiredChatToolMode"/>), frequency or presence penalties (a
+/// content, a required tool (<see cref="RequiredChatToolMode"/>), JSON mode beside tools it may call, frequency or presence penalties (a
 /// <see cref="ChatOptionException"/> naming the field), a JSON schema — is an <see cref="ArgumentException"/>, as is a
 /// conversation longer than the model's context. <see cref="CompleteAsync"/>
 /// continues plain text without the template (OpenAI's legacy completions).
@@ -334,6 +334,9 @@ public sealed partial class SkaldChatClient : IChatClient
         bool calls = tools.Count > 0 && options?.ToolMode is not NoneChatToolMode;
         if (calls && options?.ToolMode is RequiredChatToolMode)
             throw new ChatOptionException("tool_choice \"required\" or a named function is not supported (the answer cannot be made a call): use \"auto\" or \"none\"", "tool_choice");
+        if (calls && options?.ResponseFormat is ChatResponseFormatJson)
+            throw new ChatOptionException("response_format json_object with tools: decoding is held to a JSON object, so the model could never call; " +
+                "send tool_choice \"none\" for JSON with the tools shown, or no response_format", "response_format");
         int[] prompt;
         try
         {

@@ -188,6 +188,28 @@ public sealed class ToolCallingChatClientTests
     }
 
     [Fact]
+    public async Task JsonModeWithToolsIsRefusedNamingResponseFormatUnlessToolChoiceIsNone()
+    {
+        // decoding held to a JSON object could never write a call: tools offered with it would silently never be called
+        const string json = "{\"svar\": \"<tool_call>{\\\"name\\\": \\\"get_weather\\\"}</tool_call>\"}";
+        using var client = Client(_ => json);
+        var e = await Assert.ThrowsAsync<ChatOptionException>(() => client.GetResponseAsync(Asking(),
+            new ChatOptions { Tools = [Weather()], ResponseFormat = ChatResponseFormat.Json }));
+        Assert.Equal("response_format", e.Field);
+        await Assert.ThrowsAsync<ChatOptionException>(async () =>
+        {
+            await foreach (var _ in client.GetStreamingResponseAsync(Asking(), new ChatOptions { Tools = [Weather()], ResponseFormat = ChatResponseFormat.Json }))
+            {
+            }
+        });
+
+        var answer = await client.GetResponseAsync(Asking(),
+            new ChatOptions { Tools = [Weather()], ResponseFormat = ChatResponseFormat.Json, ToolMode = ChatToolMode.None });
+        Assert.Equal(json, answer.Text);
+        Assert.Empty(answer.Messages.Single().Contents.OfType<FunctionCallContent>());
+    }
+
+    [Fact]
     public async Task ContentThatCannotBeReadIsNamedByItsMessagesIndex()
     {
         using var client = Client(_ => "x");

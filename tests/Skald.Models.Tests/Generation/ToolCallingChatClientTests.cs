@@ -226,6 +226,31 @@ public sealed class ToolCallingChatClientTests
     }
 
     [Fact]
+    public async Task NonStringResultsReachTheTemplateAsJsonAndOneThatCannotBeWrittenIsNamed()
+    {
+        var prompts = new List<string>();
+        using var client = Client(p => { prompts.Add(p); return "Ok."; });
+        static ChatMessage[] Answered(params object?[] results) =>
+        [
+            new(ChatRole.User, "Hur är vädret?"),
+            new(ChatRole.Assistant, [.. results.Select((_, i) => (AIContent)new FunctionCallContent($"c{i}", "get_weather"))]),
+            new(ChatRole.Tool, [.. results.Select((r, i) => (AIContent)new FunctionResultContent($"c{i}", r))]),
+        ];
+        await client.GetResponseAsync(Answered(new Dictionary<string, object> { ["temp"] = 12, ["unit"] = "C" }, 12.5,
+            JsonDocument.Parse("[1, \"två\"]").RootElement, JsonDocument.Parse("\"mulet\"").RootElement, null), new ChatOptions { Tools = [Weather()] });
+        // Qwen2.5's template: each result in a <tool_response> of one user turn
+        string[] responses = [.. prompts[0].Split("<tool_response>\n").Skip(1).Select(r => r[..r.IndexOf("\n</tool_response>", StringComparison.Ordinal)])];
+        Assert.Equal(5, responses.Length);
+        var weather = JsonDocument.Parse(responses[0]).RootElement;
+        Assert.Equal(12, weather.GetProperty("temp").GetInt32());
+        Assert.Equal("C", weather.GetProperty("unit").GetString());
+        Assert.Equal(["12.5", "[1, \"två\"]", "mulet", ""], responses[1..]);
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(Answered("ok", typeof(int))));
+        Assert.Contains("call c1", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AnAnswerWithoutACallIsTextWithItsOwnFinishReason()
     {
         using var client = Client(_ => "Det vet jag inte.");

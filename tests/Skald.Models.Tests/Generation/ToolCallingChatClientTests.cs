@@ -250,6 +250,31 @@ public sealed class ToolCallingChatClientTests
         Assert.Contains("call c1", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task MaxTokensCuttingABlockIsLengthWithItsTextUnlessTheCallsJsonIsWhole(bool streaming)
+    {
+        using var client = Client(_ => Call);
+        async Task<ChatResponse> Ask(int max) => streaming
+            ? await client.GetStreamingResponseAsync(Asking(), new ChatOptions { Tools = [Weather()], MaxOutputTokens = max }).ToChatResponseAsync()
+            : await client.GetResponseAsync(Asking(), new ChatOptions { Tools = [Weather()], MaxOutputTokens = max });
+        var tokenizer = client.Generator.Tokenizer;
+        int[] ids = tokenizer.Encode(Call, addSpecialTokens: false).Ids;
+        // the fewest tokens that hold the whole JSON, "</tool_call>" not yet written
+        int whole = Enumerable.Range(1, ids.Length).First(n => tokenizer.Decode(ids[..n], skipSpecialTokens: true).Contains("}}", StringComparison.Ordinal));
+        Assert.DoesNotContain("</tool_call>", tokenizer.Decode(ids[..whole], skipSpecialTokens: true), StringComparison.Ordinal);
+
+        var cut = await Ask(whole - 1); // mid-JSON: no call, the text as it was, out of tokens
+        Assert.Equal(ChatFinishReason.Length, cut.FinishReason);
+        Assert.Equal(tokenizer.Decode(ids[..(whole - 1)], skipSpecialTokens: true), cut.Text);
+        Assert.Empty(cut.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
+
+        var open = await Ask(whole); // the JSON whole, the block left open: a call, as vLLM reads it
+        Assert.Equal(ChatFinishReason.ToolCalls, open.FinishReason);
+        Assert.Equal("get_weather", Assert.Single(open.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>()).Name);
+    }
+
     [Fact]
     public async Task AnAnswerWithoutACallIsTextWithItsOwnFinishReason()
     {

@@ -180,6 +180,21 @@ public sealed class ToolCallEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ANamedFunctionInToolChoiceIsCalled()
+    {
+        answer = "{\"city\": \"Oslo\"}"; // the model writes the arguments only: the call's opening ends the prompt
+        var (status, body) = await PostAsync(http, Body(", \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}}"),
+            path: "v1/chat/completions");
+        Assert.Equal(200, status);
+        var choice = body.GetProperty("choices")[0];
+        Assert.Equal("stop", choice.GetProperty("finish_reason").GetString()); // as OpenAI's
+        var call = Assert.Single(choice.GetProperty("message").GetProperty("tool_calls").EnumerateArray());
+        Assert.Equal("get_weather", call.GetProperty("function").GetProperty("name").GetString());
+        Assert.Equal(answer, call.GetProperty("function").GetProperty("arguments").GetString());
+        Assert.EndsWith("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": ", prompts[^1]);
+    }
+
+    [Fact]
     public async Task WithToolChoiceNoneTheAnswerIsText()
     {
         answer = Call;
@@ -193,7 +208,8 @@ public sealed class ToolCallEndpointTests : IAsyncLifetime
 
     [Theory]
     [InlineData(", \"tool_choice\": \"required\"", "tool_choice")]
-    [InlineData(", \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}}", "tool_choice")]
+    [InlineData(", \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"get_time\"}}", "tool_choice")] // not a tool
+    [InlineData(", \"tool_choice\": {\"type\": \"function\"}", "tool_choice")]
     [InlineData(", \"tool_choice\": \"sometimes\"", "tool_choice")]
     [InlineData(", \"parallel_tool_calls\": \"no\"", "parallel_tool_calls")]
     [InlineData(", \"response_format\": {\"type\": \"json_object\"}", "response_format")] // decoding held to JSON could never call

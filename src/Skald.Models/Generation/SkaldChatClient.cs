@@ -26,9 +26,10 @@ namespace Skald.Models.Generation;
 /// and the calls it writes are read out of its answer (<see cref="ToolCallParser"/>, <see cref="HermesToolCallParser"/>)
 /// as <see cref="FunctionCallContent"/> with <see cref="ChatFinishReason.ToolCalls"/>, so that Microsoft.Extensions.AI's
 /// FunctionInvokingChatClient can call them (only the first when <see cref="ChatOptions.AllowMultipleToolCalls"/> is
-/// false); <see cref="FunctionCallContent"/> and <see cref="FunctionResultContent"/> in
+/// false; a named function, <see cref="ChatToolMode.RequireSpecific"/>, is called, the model writing its arguments as a
+/// JSON object after the call's opening); <see cref="FunctionCallContent"/> and <see cref="FunctionResultContent"/> in
 /// the conversation are rendered as the template's <c>tool_calls</c> and <c>tool</c> turns. What it cannot do — non-text
-/// content, a required tool (<see cref="RequiredChatToolMode"/>), JSON mode beside tools it may call, frequency or presence penalties (a
+/// content, a tool of the model's choosing required (<see cref="ChatToolMode.RequireAny"/>), JSON mode beside tools it may call, frequency or presence penalties (a
 /// <see cref="ChatOptionException"/> naming the field), a JSON schema — is an <see cref="ArgumentException"/>, as is a
 /// conversation longer than the model's context. <see cref="CompleteAsync"/>
 /// continues plain text without the template (OpenAI's legacy completions).
@@ -170,15 +171,16 @@ public sealed partial class SkaldChatClient : IChatClient
         StreamAsync(() => PrepareText(prompt, options), "cmpl-", cancellationToken);
 
     // Prepared and queued before the first await: what it cannot answer, or a full queue, faults the task at once.
-    private async Task<ChatResponse> AnswerAsync(Func<(int[] Prompt, GenerationOptions Options, int Calls)> prepare, string idPrefix,
+    private async Task<ChatResponse> AnswerAsync(Func<(int[] Prompt, GenerationOptions Options, int Calls, string? Forced)> prepare, string idPrefix,
         CancellationToken cancellationToken)
     {
         Task<GenerationResult> run;
         int most;
+        string? forced;
         Enter();
         try
         {
-            (var prompt, var generation, most) = prepare();
+            (var prompt, var generation, most, forced) = prepare();
             run = RunAsync(prompt, generation, null, null, cancellationToken);
         }
         catch
@@ -190,7 +192,12 @@ public sealed partial class SkaldChatClient : IChatClient
         var result = await run.ConfigureAwait(false);
         var message = new ChatMessage(ChatRole.Assistant, result.Text);
         var finish = Reason(result.FinishReason);
-        if (most > 0)
+        if (forced is not null)
+        {
+            var contents = ForcedCall(forced, result);
+            message = new ChatMessage(ChatRole.Assistant, contents);
+        }
+        else if (most > 0)
         {
             var (content, calls) = HermesToolCallParser.Parse(result.Text);
             if (calls.Count > most) calls = [.. calls.Take(most)]; // parallel calls not allowed: the first alone, as vLLM
@@ -210,11 +217,11 @@ public sealed partial class SkaldChatClient : IChatClient
 
     // The request is prepared and queued by the first MoveNextAsync before it awaits: what it cannot answer, or a full
     // queue, faults that first MoveNextAsync at once.
-    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Func<(int[] Prompt, GenerationOptions Options, int Calls)> prepare,
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Func<(int[] Prompt, GenerationOptions Options, int Calls, string? Forced)> prepare,
         string idPrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Enter();
-        (int[] Prompt, GenerationOptions Options, int Calls) prepared;
+        (int[] Prompt, GenerationOptions Options, int Calls, string? Forced) prepared;
         try
         {
             prepared = prepare();
@@ -224,7 +231,7 @@ public sealed partial class SkaldChatClient : IChatClient
             Leave();
             throw;
         }
-        var (prompt, generation, most) = prepared;
+        var (prompt, generation, most, forced) = prepared;
         // With tools the text goes through the parser: calls come out whole as their blocks close, content around them.
         var parser = most > 0 ? new HermesToolCallParser() : null;
         int called = 0;
@@ -268,15 +275,17 @@ public sealed partial class SkaldChatClient : IChatClient
                 sent = safe;
                 var update = Update(id, created, piece, logProbs?.Upto(sent));
                 if (parser is not null) called += ToolCallUpdate.Parse(parser, update, piece, end: false, most - called);
+                if (forced is not null) update.Contents = []; // a named function's arguments: the call comes whole at the end
                 yield return update;
             }
             var result = await run.ConfigureAwait(false);
             // The final text is the streamed one cut before a stop sequence, which never starts inside what was sent.
-            if (result.Text.Length > sent || parser is not null)
+            if (result.Text.Length > sent || parser is not null || forced is not null)
             {
                 string rest = result.Text[Math.Min(sent, result.Text.Length)..];
                 var update = Update(id, created, rest, logProbs?.Rest());
                 if (parser is not null) called += ToolCallUpdate.Parse(parser, update, rest, end: true, most - called);
+                if (forced is not null) update.Contents = ForcedCall(forced, result);
                 yield return update;
             }
             var last = Update(id, created, null, logProbs?.Rest());
@@ -296,35 +305,11 @@ public sealed partial class SkaldChatClient : IChatClient
         : ScriptedAnswers.Run(Generator, Scripted, prompt, generation, onText, onLogProbs);
 
     /// <summary>
-    /// The text of token <paramref name="id"/> alone, special tokens included (a token that is part of a character's
-    /// UTF-8 bytes decodes to U+FFFD, as vLLM reports it): the <c>token</c> of a log-probability entry.
-    /// </summary>
-    public string TokenText(int id) => Generator.Tokenizer.Decode([id], skipSpecialTokens: false);
-
-    /// <summary>
-    /// The raw bytes of token <paramref name="id"/> (<see cref="Skald.Tokenizers.Tokenizer.TokenBytes(int)"/>: those of part of a
-    /// character included, where <see cref="TokenText"/> reads U+FFFD; none for an id the tokenizer does not know, such
-    /// as a padded vocabulary's): the <c>bytes</c> of a log-probability entry.
-    /// </summary>
-    public byte[] TokenBytes(int id) => Generator.Tokenizer.TokenBytes(id) ?? [];
-
-    /// <inheritdoc />
-    public object? GetService(Type serviceType, object? serviceKey = null)
-    {
-        ArgumentNullException.ThrowIfNull(serviceType);
-        if (serviceKey is not null) return null;
-        if (serviceType == typeof(ChatClientMetadata)) return metadata;
-        if (serviceType.IsInstanceOfType(this)) return this;
-        if (serviceType.IsInstanceOfType(Generator)) return Generator;
-        return null;
-    }
-
-    /// <summary>
     /// The templated conversation's ids, the generation options of a chat request and how many function calls are read
     /// out of its answer (0: it is not read; 1 when <see cref="ChatOptions.AllowMultipleToolCalls"/> is false)
     /// (<see cref="ArgumentException"/> for what cannot be answered).
     /// </summary>
-    private (int[] Prompt, GenerationOptions Options, int Calls) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    private (int[] Prompt, GenerationOptions Options, int Calls, string? Forced) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var turns = ChatToolTurns.Turns(messages, options);
@@ -332,8 +317,11 @@ public sealed partial class SkaldChatClient : IChatClient
         Refuse(options);
         var tools = ChatToolTurns.Definitions(options);
         bool calls = tools.Count > 0 && options?.ToolMode is not NoneChatToolMode;
-        if (calls && options?.ToolMode is RequiredChatToolMode)
-            throw new ChatOptionException("tool_choice \"required\" or a named function is not supported (the answer cannot be made a call): use \"auto\" or \"none\"", "tool_choice");
+        string? forced = calls && options?.ToolMode is RequiredChatToolMode { RequiredFunctionName: { } name } ? name : null;
+        if (calls && options?.ToolMode is RequiredChatToolMode && forced is null)
+            throw new ChatOptionException("tool_choice \"required\" is not supported (the model cannot be made to pick a call): name the function, or use \"auto\" or \"none\"", "tool_choice");
+        if (forced is not null && !options!.Tools!.Any(t => t.Name == forced))
+            throw new ChatOptionException($"tool_choice names the function {forced}, which is not one of the tools", "tool_choice");
         if (calls && options?.ResponseFormat is ChatResponseFormatJson)
             throw new ChatOptionException("response_format json_object with tools: decoding is held to a JSON object, so the model could never call; " +
                 "send tool_choice \"none\" for JSON with the tools shown, or no response_format", "response_format");
@@ -345,23 +333,27 @@ public sealed partial class SkaldChatClient : IChatClient
                 throw new ChatOptionException("this model's chat template teaches no tool-call format Skald reads (Hermes <tool_call> blocks, as Qwen2.5, Qwen3 and Hermes templates write); " +
                     "if the model writes them anyway, set ToolCallParser (skald serve --tool-call-parser hermes)", "tools");
             prompt = Generator.Tokenize(new GenerationInput { Messages = turns, Tools = tools.Count > 0 ? tools : null });
+            // a named function: the answer starts as its call, and the model writes the arguments, held to a JSON object
+            if (forced is not null) prompt = [.. prompt, .. Generator.Tokenizer.Encode(HermesToolCallParser.Opening(forced), addSpecialTokens: false).Ids];
         }
         catch (Exception e) when (e is ChatTemplateException or InvalidOperationException or NotSupportedException)
         {
             throw new ArgumentException(e.Message, e);
         }
-        return (prompt, Generation(prompt, options, "the conversation"), !calls ? 0 : options?.AllowMultipleToolCalls == false ? 1 : int.MaxValue);
+        var generation = Generation(prompt, options, "the conversation");
+        if (forced is not null) return (prompt, generation with { Format = OutputFormat.JsonObject }, 0, forced);
+        return (prompt, generation, !calls ? 0 : options?.AllowMultipleToolCalls == false ? 1 : int.MaxValue, null);
     }
 
     /// <summary>A plain text prompt's ids and the generation options of a completion request.</summary>
-    private (int[] Prompt, GenerationOptions Options, int Calls) PrepareText(string prompt, ChatOptions? options)
+    private (int[] Prompt, GenerationOptions Options, int Calls, string? Forced) PrepareText(string prompt, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         if (options?.Tools is { Count: > 0 }) throw new ChatOptionException("tools are for chat requests; a plain text completion calls no functions", "tools");
         Refuse(options);
         var ids = Generator.Tokenize(GenerationInput.FromPrompt(prompt));
         if (ids.Length == 0) throw new ArgumentException("the prompt has no tokens (this tokenizer adds none to an empty text)");
-        return (ids, Generation(ids, options, "the prompt"), 0);
+        return (ids, Generation(ids, options, "the prompt"), 0, null);
     }
 
     // What the model cannot do, whatever the prompt.
@@ -411,26 +403,4 @@ public sealed partial class SkaldChatClient : IChatClient
         generation.Validate();
         return generation;
     }
-
-    private ChatResponseUpdate Update(string id, DateTimeOffset created, string? text, IReadOnlyList<TokenLogProbs>? logProbs = null) =>
-        new(ChatRole.Assistant, text)
-        {
-            ResponseId = id,
-            MessageId = id,
-            ModelId = ModelId,
-            CreatedAt = created,
-            AdditionalProperties = logProbs is { Count: > 0 } ? new() { [LogProbsProperty] = logProbs } : null,
-        };
-
-    private static ChatFinishReason Reason(FinishReason reason) =>
-        reason == FinishReason.Length ? ChatFinishReason.Length : ChatFinishReason.Stop;
-
-    private static UsageDetails Usage(GenerationResult r) => new()
-    {
-        InputTokenCount = r.PromptTokens,
-        OutputTokenCount = r.Ids.Length,
-        TotalTokenCount = r.PromptTokens + r.Ids.Length,
-    };
-
-    private static string NewId(string prefix) => prefix + Guid.NewGuid().ToString("N");
 }

@@ -128,6 +128,44 @@ public sealed class ToolCallingChatClientTests
         Assert.Equal("tool_choice", e.Field);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ANamedFunctionIsCalledTheModelWritingOnlyItsArguments(bool streaming)
+    {
+        string? prompt = null;
+        using var client = Client(p => { prompt = p; return "{\"city\": \"Oslo\"}"; });
+        var options = new ChatOptions { Tools = [Weather()], ToolMode = ChatToolMode.RequireSpecific("get_weather") };
+        var answer = streaming
+            ? await client.GetStreamingResponseAsync(Asking(), options).ToChatResponseAsync()
+            : await client.GetResponseAsync(Asking(), options);
+        // the answer starts as the call, as Qwen2.5's template teaches it
+        Assert.EndsWith("<|im_start|>assistant\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": ", prompt);
+        var call = Assert.Single(answer.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
+        Assert.Equal("get_weather", call.Name);
+        Assert.Equal("Oslo", Assert.IsType<JsonElement>(call.Arguments!["city"]).GetString());
+        Assert.Equal("", answer.Text);
+        Assert.Equal(ChatFinishReason.Stop, answer.FinishReason); // as OpenAI answers a named function
+
+        var e = await Assert.ThrowsAsync<ChatOptionException>(() => client.GetResponseAsync(Asking(),
+            new ChatOptions { Tools = [Weather()], ToolMode = ChatToolMode.RequireSpecific("get_time") }));
+        Assert.Equal("tool_choice", e.Field);
+    }
+
+    [Fact]
+    public async Task ANamedFunctionsArgumentsAreDecodedAsAJsonObject()
+    {
+        using var client = new SkaldChatClient(TextGenerator.Load(Folder)); // the tiny model itself, which knows no JSON
+        var answer = await client.GetResponseAsync(Asking(), new ChatOptions
+        {
+            Tools = [Weather()], ToolMode = ChatToolMode.RequireSpecific("get_weather"), Temperature = 0, MaxOutputTokens = 300,
+        });
+        if (answer.FinishReason == ChatFinishReason.Length)
+            Assert.StartsWith("{", answer.Text.TrimStart(), StringComparison.Ordinal); // out of tokens inside the object
+        else
+            Assert.Equal("get_weather", Assert.Single(answer.Messages.Single().Contents.OfType<FunctionCallContent>()).Name);
+    }
+
     [Fact]
     public async Task ATemplateThatTeachesNoCallFormatRefusesToolsUnlessAParserIsSet()
     {

@@ -322,7 +322,7 @@ public sealed partial class SkaldChatClient : IChatClient
             throw new ChatOptionException("tool_choice \"required\" is not supported (the model cannot be made to pick a call): name the function, or use \"auto\" or \"none\"", "tool_choice");
         if (forced is not null && !options!.Tools!.Any(t => t.Name == forced))
             throw new ChatOptionException($"tool_choice names the function {forced}, which is not one of the tools", "tool_choice");
-        if (calls && options?.ResponseFormat is ChatResponseFormatJson)
+        if (calls && forced is null && options?.ResponseFormat is ChatResponseFormatJson) // (a named function's arguments are JSON anyway)
             throw new ChatOptionException("response_format json_object with tools: decoding is held to a JSON object, so the model could never call; " +
                 "send tool_choice \"none\" for JSON with the tools shown, or no response_format", "response_format");
         int[] prompt;

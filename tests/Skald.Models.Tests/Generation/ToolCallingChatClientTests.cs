@@ -147,6 +147,8 @@ public sealed class ToolCallingChatClientTests
         Assert.Equal("", answer.Text);
         Assert.Equal(ChatFinishReason.Stop, answer.FinishReason); // as OpenAI answers a named function
 
+        options.ResponseFormat = ChatResponseFormat.Json; // JSON mode beside it changes nothing: the arguments are JSON
+        Assert.Equal("get_weather", Assert.Single((await client.GetResponseAsync(Asking(), options)).Messages.Single().Contents.OfType<FunctionCallContent>()).Name);
         var e = await Assert.ThrowsAsync<ChatOptionException>(() => client.GetResponseAsync(Asking(),
             new ChatOptions { Tools = [Weather()], ToolMode = ChatToolMode.RequireSpecific("get_time") }));
         Assert.Equal("tool_choice", e.Field);

@@ -8,10 +8,13 @@ namespace Skald.Serving;
 /// The function-calling fields of a <c>POST /v1/chat/completions</c> body, as OpenAI's API defines them and vLLM's
 /// <c>--enable-auto-tool-choice</c> takes them: <c>tools</c> (<c>{"type": "function", "function": {"name",
 /// "description", "parameters"}}</c> each, as <see cref="ChatOptions.Tools"/> declarations), <c>tool_choice</c>
-/// (<c>"auto"</c> or <c>"none"</c>: the tools are still shown to the model, as vLLM does, but its answer is text;
-/// <c>"required"</c> or a named function is refused, since decoding cannot be made to call), an assistant message's
+/// (<c>"auto"</c>; <c>"none"</c>: the tools are still shown to the model, as vLLM does, but its answer is text; a named
+/// function, <see cref="ChatToolMode.RequireSpecific"/>; <c>"required"</c> is refused, since decoding cannot make the
+/// model pick one), an assistant message's
 /// <c>tool_calls</c> (<see cref="FunctionCallContent"/>, the arguments' text kept as the client sent it) and a
-/// <c>tool</c> message (<see cref="FunctionResultContent"/> answering its <c>tool_call_id</c>). Every problem is an
+/// <c>tool</c> message (<see cref="FunctionResultContent"/> answering its <c>tool_call_id</c>), and
+/// <c>parallel_tool_calls</c> (<see cref="ChatOptions.AllowMultipleToolCalls"/>: false reads only the answer's first
+/// call, as vLLM does). Every problem is an
 /// <see cref="ApiException"/> 400 naming the field.
 /// </summary>
 internal static class ChatToolFields
@@ -26,14 +29,23 @@ internal static class ChatToolFields
             int i = 0;
             foreach (var tool in list.EnumerateArray()) (options.Tools ??= []).Add(Tool(tool, i++));
         }
+        if (SamplingFields.Field(root, "parallel_tool_calls") is { } parallel) options.AllowMultipleToolCalls = SamplingFields.Bool(parallel, "parallel_tool_calls");
         if (SamplingFields.Field(root, "tool_choice") is not { } choice) return;
         string? mode = choice.ValueKind == JsonValueKind.String ? choice.GetString() : null;
         if (mode == "auto") options.ToolMode = ChatToolMode.Auto;
         else if (mode == "none") options.ToolMode = ChatToolMode.None;
-        else if (mode == "required" || choice.ValueKind == JsonValueKind.Object)
-            throw ApiException.BadRequest($"tool_choice {(mode is null ? "naming a function" : "\"required\"")} is not supported: this server cannot make the model call (use \"auto\" or \"none\")", "tool_choice");
-        else throw ApiException.BadRequest("tool_choice must be \"auto\" or \"none\"", "tool_choice");
+        else if (choice.ValueKind == JsonValueKind.Object) options.ToolMode = ChatToolMode.RequireSpecific(Named(choice));
+        else if (mode == "required")
+            throw ApiException.BadRequest("tool_choice \"required\" is not supported: this server cannot make the model pick a call (name the function, or use \"auto\" or \"none\")", "tool_choice");
+        else throw ApiException.BadRequest("tool_choice must be \"auto\", \"none\" or {\"type\": \"function\", \"function\": {\"name\": ...}}", "tool_choice");
     }
+
+    // tool_choice {"type": "function", "function": {"name": ...}}: the function's name.
+    private static string Named(JsonElement choice) =>
+        choice.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() == "function"
+        && choice.TryGetProperty("function", out var f) && f.ValueKind == JsonValueKind.Object
+        && f.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String && n.GetString() is { Length: > 0 } name ? name
+            : throw ApiException.BadRequest("tool_choice naming a function must be {\"type\": \"function\", \"function\": {\"name\": ...}}", "tool_choice");
 
     private static AIFunctionDeclaration Tool(JsonElement tool, int i)
     {

@@ -159,6 +159,42 @@ public sealed class ToolCallEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WithParallelToolCallsFalseOnlyTheFirstCallIsAnswered()
+    {
+        answer = Call + "\n" + Call.Replace("Göteborg", "Oslo", StringComparison.Ordinal);
+        var (status, body) = await PostAsync(http, Body(", \"parallel_tool_calls\": false"), path: "v1/chat/completions");
+        Assert.Equal(200, status);
+        var call = Assert.Single(body.GetProperty("choices")[0].GetProperty("message").GetProperty("tool_calls").EnumerateArray());
+        Assert.Equal("{\"city\": \"Göteborg\"}", call.GetProperty("function").GetProperty("arguments").GetString());
+
+        using var response = await http.PostAsync("v1/chat/completions",
+            new StringContent(Body(", \"parallel_tool_calls\": false", stream: true), Encoding.UTF8, "application/json"));
+        var deltas = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)[..^1]
+            .Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement.GetProperty("choices")[0]).ToArray();
+        var streamed = deltas.SelectMany(c => c.GetProperty("delta").TryGetProperty("tool_calls", out var t) ? t.EnumerateArray() : []).ToList();
+        Assert.Equal(0, Assert.Single(streamed).GetProperty("index").GetInt32());
+        Assert.Equal("tool_calls", deltas[^1].GetProperty("finish_reason").GetString());
+
+        (_, body) = await PostAsync(http, Body(", \"parallel_tool_calls\": true"), path: "v1/chat/completions");
+        Assert.Equal(2, body.GetProperty("choices")[0].GetProperty("message").GetProperty("tool_calls").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task ANamedFunctionInToolChoiceIsCalled()
+    {
+        answer = "{\"city\": \"Oslo\"}"; // the model writes the arguments only: the call's opening ends the prompt
+        var (status, body) = await PostAsync(http, Body(", \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}}"),
+            path: "v1/chat/completions");
+        Assert.Equal(200, status);
+        var choice = body.GetProperty("choices")[0];
+        Assert.Equal("stop", choice.GetProperty("finish_reason").GetString()); // as OpenAI's
+        var call = Assert.Single(choice.GetProperty("message").GetProperty("tool_calls").EnumerateArray());
+        Assert.Equal("get_weather", call.GetProperty("function").GetProperty("name").GetString());
+        Assert.Equal(answer, call.GetProperty("function").GetProperty("arguments").GetString());
+        Assert.EndsWith("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": ", prompts[^1]);
+    }
+
+    [Fact]
     public async Task WithToolChoiceNoneTheAnswerIsText()
     {
         answer = Call;
@@ -172,9 +208,12 @@ public sealed class ToolCallEndpointTests : IAsyncLifetime
 
     [Theory]
     [InlineData(", \"tool_choice\": \"required\"", "tool_choice")]
-    [InlineData(", \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}}", "tool_choice")]
+    [InlineData(", \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"get_time\"}}", "tool_choice")] // not a tool
+    [InlineData(", \"tool_choice\": {\"type\": \"function\"}", "tool_choice")]
     [InlineData(", \"tool_choice\": \"sometimes\"", "tool_choice")]
-    public async Task AToolChoiceThatCannotBeHonouredIsA400NamingIt(string extra, string param)
+    [InlineData(", \"parallel_tool_calls\": \"no\"", "parallel_tool_calls")]
+    [InlineData(", \"response_format\": {\"type\": \"json_object\"}", "response_format")] // decoding held to JSON could never call
+    public async Task AToolOptionThatCannotBeHonouredIsA400NamingIt(string extra, string param)
     {
         var (status, body) = await PostAsync(http, Body(extra), path: "v1/chat/completions");
         Assert.Equal(400, status);

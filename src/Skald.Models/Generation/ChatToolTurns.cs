@@ -17,14 +17,16 @@ internal static class ChatToolTurns
     {
         var turns = new List<ChatTurn>();
         if (options?.Instructions is { Length: > 0 } instructions) turns.Add(new ChatTurn("system", instructions));
+        int i = 0;
         foreach (var m in messages)
         {
             if (m.Contents.FirstOrDefault(c => c is not (TextContent or FunctionCallContent or FunctionResultContent)) is { } other)
-                throw new ArgumentException($"message {turns.Count}: {other.GetType().Name} content cannot be read by this model; send text");
+                throw new ArgumentException($"message {i}: {other.GetType().Name} content cannot be read by this model; send text");
+            i++;
             var results = m.Contents.OfType<FunctionResultContent>().ToList();
             if (results.Count > 0)
             {
-                foreach (var r in results) turns.Add(new ChatTurn("tool", ResultText(r.Result)) { ToolCallId = r.CallId, Name = m.AuthorName });
+                foreach (var r in results) turns.Add(new ChatTurn("tool", ResultText(r)) { ToolCallId = r.CallId, Name = m.AuthorName });
                 continue;
             }
             var calls = m.Contents.OfType<FunctionCallContent>().Select(c => new ChatToolCall(c.CallId, c.Name, ArgumentsText(c))).ToList();
@@ -99,14 +101,25 @@ internal static class ChatToolTurns
     }
 
     /// <summary>
-    /// A function's result as the text of a tool turn: a string (or a JSON string) as it is, anything else as JSON.
+    /// A function's result as the text of a tool turn: a string (or a JSON string) as it is, anything else as JSON; one
+    /// that cannot be written as JSON is an <see cref="ArgumentException"/> naming its call.
     /// </summary>
-    public static string ResultText(object? result) => result switch
+    public static string ResultText(FunctionResultContent content)
     {
-        null => "",
-        string s => s,
-        JsonElement { ValueKind: JsonValueKind.String } e => e.GetString()!,
-        JsonElement e => e.GetRawText(),
-        _ => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions.GetTypeInfo(result.GetType())),
-    };
+        try
+        {
+            return content.Result switch
+            {
+                null => "",
+                string s => s,
+                JsonElement { ValueKind: JsonValueKind.String } e => e.GetString()!,
+                JsonElement e => e.GetRawText(),
+                var result => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions.GetTypeInfo(result.GetType())),
+            };
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            throw new ArgumentException($"the result of call {content.CallId} ({content.Result!.GetType().Name}) cannot be written as JSON for the model: {e.Message}", e);
+        }
+    }
 }

@@ -10,7 +10,9 @@ namespace Skald.Models.Generation;
 /// independently from that behaviour, with two differences: a block whose JSON cannot be read (not an object with a
 /// string <c>name</c> and an object or absent <c>arguments</c>) stays in the content as text while the others are still
 /// calls (vLLM drops every call then), and the content is all the text outside the blocks, not only the text before the
-/// first. Whitespace between the content and a block, or after the last call, is dropped, so that the usual
+/// first. A block whose JSON does not read as a call but holds a later <c>&lt;tool_call&gt;</c> before its close is
+/// read from the last of them: the earlier tags were prose (a model naming the tag) and stay content, where vLLM loses
+/// the call that follows. Whitespace between the content and a block, or after the last call, is dropped, so that the usual
 /// <c>"&lt;tool_call&gt;\n…\n&lt;/tool_call&gt;\n&lt;tool_call&gt;…"</c> leaves no content.
 /// <para>
 /// Streaming: <see cref="Push"/> takes the text as it is generated and gives back the content that is safe to show
@@ -77,6 +79,14 @@ public sealed class HermesToolCallParser
                 calls.Add(call);
                 return;
             }
+            if (Reopened(rest) is int again and > 0)
+            {
+                ProseBefore(rest, again, content);
+                pending.Append(rest, again, rest.Length - again);
+                inside = true;
+                Finish(content, calls);
+                return;
+            }
             rest = gap + rest;
         }
         Text(rest, content);
@@ -91,9 +101,17 @@ public sealed class HermesToolCallParser
             int close = text.IndexOf(Close, Open.Length, StringComparison.Ordinal);
             if (close < 0) return false;
             int end = close + Close.Length;
+            var call = Call(text[Open.Length..close]);
+            if (call is null && Reopened(text[..close]) is int again and > 0)
+            {
+                // the first "<tool_call>" was prose (e.g. the model naming the tag): the block opens at the later one
+                ProseBefore(text, again, content);
+                pending.Remove(0, again);
+                return true;
+            }
             pending.Remove(0, end);
             inside = false;
-            if (Call(text[Open.Length..close]) is { } call)
+            if (call is not null)
             {
                 calls.Add(call);
                 afterCall = true;
@@ -108,9 +126,7 @@ public sealed class HermesToolCallParser
         int open = text.IndexOf(Open, StringComparison.Ordinal);
         if (open >= 0)
         {
-            int keep = text.AsSpan(0, open).TrimEnd().Length;
-            Text(text[..keep], content);
-            gap = text[keep..open];
+            ProseBefore(text, open, content);
             pending.Remove(0, open);
             inside = true;
             return true;
@@ -124,6 +140,18 @@ public sealed class HermesToolCallParser
         pending.Remove(0, safe);
         return false;
     }
+
+    // The text before a block that opens at `at` is content, but for the whitespace just before the block, held as the
+    // gap (dropped if the block is a call, content if not); a gap held so far goes first.
+    private void ProseBefore(string text, int at, StringBuilder content)
+    {
+        int keep = text.AsSpan(0, at).TrimEnd().Length;
+        Text(gap + text[..keep], content);
+        gap = text[keep..at];
+    }
+
+    // Where the last "<tool_call>" of a block's text (which starts with one) opens: 0 when there is no other.
+    private static int Reopened(string block) => block.LastIndexOf(Open, StringComparison.Ordinal);
 
     // Content, without the whitespace that follows a call.
     private void Text(string text, StringBuilder content)
@@ -168,5 +196,23 @@ public sealed class HermesToolCallParser
         }
     }
 
-    private static string NewId() => "chatcmpl-tool-" + Guid.NewGuid().ToString("N");
+    /// <summary>A new call id, as vLLM's: <c>chatcmpl-tool-</c> and a new GUID.</summary>
+    internal static string NewId() => "chatcmpl-tool-" + Guid.NewGuid().ToString("N");
+
+    /// <summary>The text a call of <paramref name="function"/> starts with, up to its arguments' object.</summary>
+    internal static string Opening(string function) => Open + "\n{\"name\": " + JsonSerializer.Serialize(function) + ", \"arguments\": ";
+
+    /// <summary><paramref name="text"/> when it is the text of one JSON object, else null.</summary>
+    internal static string? Arguments(string text)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            return doc.RootElement.ValueKind == JsonValueKind.Object ? text : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 }

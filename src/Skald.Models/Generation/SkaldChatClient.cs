@@ -27,10 +27,12 @@ namespace Skald.Models.Generation;
 /// cannot compile is a <see cref="ChatOptionException"/> naming response_format). <see cref="ChatOptions.Tools"/> (functions) are shown to the model through its chat template's <c>tools</c>
 /// and the calls it writes are read out of its answer (<see cref="ToolCallParser"/>, <see cref="HermesToolCallParser"/>)
 /// as <see cref="FunctionCallContent"/> with <see cref="ChatFinishReason.ToolCalls"/>, so that Microsoft.Extensions.AI's
-/// FunctionInvokingChatClient can call them; <see cref="FunctionCallContent"/> and <see cref="FunctionResultContent"/> in
+/// FunctionInvokingChatClient can call them (only the first when <see cref="ChatOptions.AllowMultipleToolCalls"/> is
+/// false; a named function, <see cref="ChatToolMode.RequireSpecific"/>, is called, the model writing its arguments as a
+/// JSON object after the call's opening); <see cref="FunctionCallContent"/> and <see cref="FunctionResultContent"/> in
 /// the conversation are rendered as the template's <c>tool_calls</c> and <c>tool</c> turns. What it cannot do — non-text
-/// content, a required tool (<see cref="RequiredChatToolMode"/>), frequency or presence penalties (a
-/// <see cref="ChatOptionException"/> naming the field) — is an <see cref="ArgumentException"/>, as is a
+/// content, a tool of the model's choosing required (<see cref="ChatToolMode.RequireAny"/>), JSON mode beside tools it may call, frequency or presence penalties (a
+/// <see cref="ChatOptionException"/> naming the field), — is an <see cref="ArgumentException"/>, as is a
 /// conversation longer than the model's context. <see cref="CompleteAsync"/>
 /// continues plain text without the template (OpenAI's legacy completions).
 /// <code>
@@ -171,20 +173,27 @@ public sealed partial class SkaldChatClient : IChatClient
         StreamAsync(() => PrepareText(prompt, options), "cmpl-", cancellationToken);
 
     // Prepared and queued before the first await: what it cannot answer, or a full queue, faults the task at once.
-    private async Task<ChatResponse> AnswerAsync(Func<(int[] Prompt, GenerationOptions Options, bool Tools)> prepare, string idPrefix,
+    private async Task<ChatResponse> AnswerAsync(Func<(int[] Prompt, GenerationOptions Options, int Calls, string? Forced)> prepare, string idPrefix,
         CancellationToken cancellationToken)
     {
-        bool tools = false;
+        int most = 0;
+        string? forced = null;
         var result = await Admit(() =>
         {
-            (var prompt, var generation, tools) = prepare();
+            (var prompt, var generation, most, forced) = prepare();
             return RunAsync(prompt, generation, null, null, cancellationToken);
         }).ConfigureAwait(false);
         var message = new ChatMessage(ChatRole.Assistant, result.Text);
         var finish = Reason(result.FinishReason);
-        if (tools)
+        if (forced is not null)
+        {
+            var contents = ForcedCall(forced, result);
+            message = new ChatMessage(ChatRole.Assistant, contents);
+        }
+        else if (most > 0)
         {
             var (content, calls) = HermesToolCallParser.Parse(result.Text);
+            if (calls.Count > most) calls = [.. calls.Take(most)]; // parallel calls not allowed: the first alone, as vLLM
             message = new ChatMessage(ChatRole.Assistant, ChatToolTurns.Contents(content, calls));
             if (calls.Count > 0) finish = ChatFinishReason.ToolCalls;
         }
@@ -201,7 +210,7 @@ public sealed partial class SkaldChatClient : IChatClient
 
     // The request is prepared and queued by the first MoveNextAsync before it awaits: what it cannot answer, or a full
     // queue, faults that first MoveNextAsync at once.
-    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Func<(int[] Prompt, GenerationOptions Options, bool Tools)> prepare,
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Func<(int[] Prompt, GenerationOptions Options, int Calls, string? Forced)> prepare,
         string idPrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Text deltas, and with log-probabilities each token's entry before the text it adds (if any).
@@ -209,18 +218,19 @@ public sealed partial class SkaldChatClient : IChatClient
         // Leaving the loop early (a consumer that stops reading) cancels the generation too.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         GenerationOptions generation = null!;
-        bool tools = false;
+        int most = 0;
+        string? forced = null;
         var run = Admit(() =>
         {
-            (var prompt, generation, tools) = prepare();
+            (var prompt, generation, most, forced) = prepare();
             return RunAsync(prompt, generation, d => deltas.Writer.TryWrite((d, null)),
                 generation.LogProbs is null ? null : e => deltas.Writer.TryWrite((null, e)), stop.Token);
         });
         string id = NewId(idPrefix);
         var created = DateTimeOffset.UtcNow;
         // With tools the text goes through the parser: calls come out whole as their blocks close, content around them.
-        var parser = tools ? new HermesToolCallParser() : null;
-        bool called = false;
+        var parser = most > 0 ? new HermesToolCallParser() : null;
+        int called = 0;
         _ = run.ContinueWith(_ => deltas.Writer.TryComplete(), TaskScheduler.Default); // a failure is rethrown by awaiting run
         var logProbs = generation.LogProbs is null ? null : new StreamedLogProbs();
         try
@@ -242,20 +252,22 @@ public sealed partial class SkaldChatClient : IChatClient
                 string piece = text.ToString(sent, safe - sent);
                 sent = safe;
                 var update = Update(id, created, piece, logProbs?.Upto(sent));
-                if (parser is not null) called |= ToolCallUpdate.Parse(parser, update, piece, end: false);
+                if (parser is not null) called += ToolCallUpdate.Parse(parser, update, piece, end: false, most - called);
+                if (forced is not null) update.Contents = []; // a named function's arguments: the call comes whole at the end
                 yield return update;
             }
             var result = await run.ConfigureAwait(false);
             // The final text is the streamed one cut before a stop sequence, which never starts inside what was sent.
-            if (result.Text.Length > sent || parser is not null)
+            if (result.Text.Length > sent || parser is not null || forced is not null)
             {
                 string rest = result.Text[Math.Min(sent, result.Text.Length)..];
                 var update = Update(id, created, rest, logProbs?.Rest());
-                if (parser is not null) called |= ToolCallUpdate.Parse(parser, update, rest, end: true);
+                if (parser is not null) called += ToolCallUpdate.Parse(parser, update, rest, end: true, most - called);
+                if (forced is not null) update.Contents = ForcedCall(forced, result);
                 yield return update;
             }
             var last = Update(id, created, null, logProbs?.Rest());
-            last.FinishReason = called ? ChatFinishReason.ToolCalls : Reason(result.FinishReason);
+            last.FinishReason = called > 0 ? ChatFinishReason.ToolCalls : Reason(result.FinishReason);
             last.Contents.Add(new UsageContent(Usage(result)));
             yield return last;
         }
@@ -271,34 +283,11 @@ public sealed partial class SkaldChatClient : IChatClient
         : ScriptedAnswers.Run(Generator, Scripted, prompt, generation, onText, onLogProbs);
 
     /// <summary>
-    /// The text of token <paramref name="id"/> alone, special tokens included (a token that is part of a character's
-    /// UTF-8 bytes decodes to U+FFFD, as vLLM reports it): the <c>token</c> of a log-probability entry.
+    /// The templated conversation's ids, the generation options of a chat request and how many function calls are read
+    /// out of its answer (0: it is not read; 1 when <see cref="ChatOptions.AllowMultipleToolCalls"/> is false)
+    /// (<see cref="ArgumentException"/> for what cannot be answered).
     /// </summary>
-    public string TokenText(int id) => Generator.Tokenizer.Decode([id], skipSpecialTokens: false);
-
-    /// <summary>
-    /// The raw bytes of token <paramref name="id"/> (<see cref="Skald.Tokenizers.Tokenizer.TokenBytes(int)"/>: those of part of a
-    /// character included, where <see cref="TokenText"/> reads U+FFFD; none for an id the tokenizer does not know, such
-    /// as a padded vocabulary's): the <c>bytes</c> of a log-probability entry.
-    /// </summary>
-    public byte[] TokenBytes(int id) => Generator.Tokenizer.TokenBytes(id) ?? [];
-
-    /// <inheritdoc />
-    public object? GetService(Type serviceType, object? serviceKey = null)
-    {
-        ArgumentNullException.ThrowIfNull(serviceType);
-        if (serviceKey is not null) return null;
-        if (serviceType == typeof(ChatClientMetadata)) return metadata;
-        if (serviceType.IsInstanceOfType(this)) return this;
-        if (serviceType.IsInstanceOfType(Generator)) return Generator;
-        return null;
-    }
-
-    /// <summary>
-    /// The templated conversation's ids, the generation options of a chat request and whether its answer is read for
-    /// function calls (<see cref="ArgumentException"/> for what cannot be answered).
-    /// </summary>
-    private (int[] Prompt, GenerationOptions Options, bool Tools) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    private (int[] Prompt, GenerationOptions Options, int Calls, string? Forced) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var turns = ChatToolTurns.Turns(messages, options);
@@ -306,8 +295,14 @@ public sealed partial class SkaldChatClient : IChatClient
         Refuse(options);
         var tools = ChatToolTurns.Definitions(options);
         bool calls = tools.Count > 0 && options?.ToolMode is not NoneChatToolMode;
-        if (calls && options?.ToolMode is RequiredChatToolMode)
-            throw new ChatOptionException("tool_choice \"required\" or a named function is not supported (the answer cannot be made a call): use \"auto\" or \"none\"", "tool_choice");
+        string? forced = calls && options?.ToolMode is RequiredChatToolMode { RequiredFunctionName: { } name } ? name : null;
+        if (calls && options?.ToolMode is RequiredChatToolMode && forced is null)
+            throw new ChatOptionException("tool_choice \"required\" is not supported (the model cannot be made to pick a call): name the function, or use \"auto\" or \"none\"", "tool_choice");
+        if (forced is not null && !options!.Tools!.Any(t => t.Name == forced))
+            throw new ChatOptionException($"tool_choice names the function {forced}, which is not one of the tools", "tool_choice");
+        if (calls && forced is null && options?.ResponseFormat is ChatResponseFormatJson) // (a named function's arguments are JSON anyway)
+            throw new ChatOptionException("response_format json_object with tools: decoding is held to a JSON object, so the model could never call; " +
+                "send tool_choice \"none\" for JSON with the tools shown, or no response_format", "response_format");
         int[] prompt;
         try
         {
@@ -316,23 +311,27 @@ public sealed partial class SkaldChatClient : IChatClient
                 throw new ChatOptionException("this model's chat template teaches no tool-call format Skald reads (Hermes <tool_call> blocks, as Qwen2.5, Qwen3 and Hermes templates write); " +
                     "if the model writes them anyway, set ToolCallParser (skald serve --tool-call-parser hermes)", "tools");
             prompt = Generator.Tokenize(new GenerationInput { Messages = turns, Tools = tools.Count > 0 ? tools : null });
+            // a named function: the answer starts as its call, and the model writes the arguments, held to a JSON object
+            if (forced is not null) prompt = [.. prompt, .. Generator.Tokenizer.Encode(HermesToolCallParser.Opening(forced), addSpecialTokens: false).Ids];
         }
         catch (Exception e) when (e is ChatTemplateException or InvalidOperationException or NotSupportedException)
         {
             throw new ArgumentException(e.Message, e);
         }
-        return (prompt, Generation(prompt, options, "the conversation"), calls);
+        var generation = Generation(prompt, options, "the conversation");
+        if (forced is not null) return (prompt, generation with { Format = OutputFormat.JsonObject }, 0, forced);
+        return (prompt, generation, !calls ? 0 : options?.AllowMultipleToolCalls == false ? 1 : int.MaxValue, null);
     }
 
     /// <summary>A plain text prompt's ids and the generation options of a completion request.</summary>
-    private (int[] Prompt, GenerationOptions Options, bool Tools) PrepareText(string prompt, ChatOptions? options)
+    private (int[] Prompt, GenerationOptions Options, int Calls, string? Forced) PrepareText(string prompt, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         if (options?.Tools is { Count: > 0 }) throw new ChatOptionException("tools are for chat requests; a plain text completion calls no functions", "tools");
         Refuse(options);
         var ids = Generator.Tokenize(GenerationInput.FromPrompt(prompt));
         if (ids.Length == 0) throw new ArgumentException("the prompt has no tokens (this tokenizer adds none to an empty text)");
-        return (ids, Generation(ids, options, "the prompt"), false);
+        return (ids, Generation(ids, options, "the prompt"), 0, null);
     }
 
     // What the model cannot do, whatever the prompt.
@@ -395,26 +394,4 @@ public sealed partial class SkaldChatClient : IChatClient
             throw new ChatOptionException(e.Message, "response_format");
         }
     }
-
-    private ChatResponseUpdate Update(string id, DateTimeOffset created, string? text, IReadOnlyList<TokenLogProbs>? logProbs = null) =>
-        new(ChatRole.Assistant, text)
-        {
-            ResponseId = id,
-            MessageId = id,
-            ModelId = ModelId,
-            CreatedAt = created,
-            AdditionalProperties = logProbs is { Count: > 0 } ? new() { [LogProbsProperty] = logProbs } : null,
-        };
-
-    private static ChatFinishReason Reason(FinishReason reason) =>
-        reason == FinishReason.Length ? ChatFinishReason.Length : ChatFinishReason.Stop;
-
-    private static UsageDetails Usage(GenerationResult r) => new()
-    {
-        InputTokenCount = r.PromptTokens,
-        OutputTokenCount = r.Ids.Length,
-        TotalTokenCount = r.PromptTokens + r.Ids.Length,
-    };
-
-    private static string NewId(string prefix) => prefix + Guid.NewGuid().ToString("N");
 }

@@ -8,16 +8,18 @@ internal static class ToolCallUpdate
 {
     /// <summary>
     /// Replaces <paramref name="update"/>'s text by what <paramref name="parser"/> lets out of <paramref name="piece"/>
-    /// (all that is left, at the <paramref name="end"/>), followed by the calls whose blocks closed; true when there were any.
+    /// (all that is left, at the <paramref name="end"/>), followed by the calls whose blocks closed, at most
+    /// <paramref name="room"/> of them (the rest are dropped: parallel calls not allowed); how many it added.
     /// </summary>
-    public static bool Parse(HermesToolCallParser parser, ChatResponseUpdate update, string piece, bool end)
+    public static int Parse(HermesToolCallParser parser, ChatResponseUpdate update, string piece, bool end, int room)
     {
         var content = new StringBuilder();
         var calls = new List<ChatToolCall>();
         parser.Push(piece, content, calls);
         if (end) parser.Finish(content, calls);
         update.Contents = content.Length > 0 ? [new TextContent(content.ToString())] : [];
-        foreach (var call in calls) update.Contents.Add(ChatToolTurns.Call(call));
-        return calls.Count > 0;
+        int kept = Math.Min(calls.Count, Math.Max(room, 0));
+        for (int i = 0; i < kept; i++) update.Contents.Add(ChatToolTurns.Call(calls[i]));
+        return kept;
     }
 }

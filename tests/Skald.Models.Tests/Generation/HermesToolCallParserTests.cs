@@ -80,6 +80,28 @@ public sealed class HermesToolCallParserTests
         Assert.Equal("Ok <tool_call>\n{\"name\": \"a\", \"argu", cut); // out of tokens mid-call: the text, as it was
     }
 
+    [Fact]
+    public void ATagNamedInProseBeforeABlockStaysContentAndTheBlockIsStillACall()
+    {
+        var (content, calls) = HermesToolCallParser.Parse(
+            "Jag skriver <tool_call> för att anropa.\n<tool_call>\n{\"name\": \"a\", \"arguments\": {\"q\": 1}}\n</tool_call>", Ids());
+        Assert.Equal("Jag skriver <tool_call> för att anropa.", content);
+        Assert.Equal([new ChatToolCall("call1", "a", "{\"q\": 1}")], calls);
+
+        // the same when the block is left open at the end
+        (content, calls) = HermesToolCallParser.Parse("Taggen <tool_call> och <tool_call> öppnar.\n<tool_call>{\"name\": \"b\"}", Ids());
+        Assert.Equal("Taggen <tool_call> och <tool_call> öppnar.", content);
+        Assert.Equal([new ChatToolCall("call1", "b", "{}")], calls);
+    }
+
+    [Fact]
+    public void ATagInsideACallsArgumentsDoesNotSplitTheCall()
+    {
+        var (content, calls) = HermesToolCallParser.Parse("<tool_call>{\"name\": \"echo\", \"arguments\": {\"s\": \"a <tool_call> b\"}}</tool_call>", Ids());
+        Assert.Null(content);
+        Assert.Equal([new ChatToolCall("call1", "echo", "{\"s\": \"a <tool_call> b\"}")], calls);
+    }
+
     [Theory]
     [InlineData("Hej! Hur mår du?\n\n")]
     [InlineData("a < b och <tool är inte ett block <tool_cal")]
@@ -97,6 +119,7 @@ public sealed class HermesToolCallParserTests
         "<tool_call>{\"name\": \"a\", </tool_call> mitt i <tool_call>{\"name\": \"c\", \"arguments\": {\"z\": \"</tool\"}}</tool_call> och sist 😀\n",
         "Bara text, < och <t och <tool_call utan slut",
         "före <tool_call>{\"name\": \"öppen\", \"arguments\": {}}",
+        "Skriv <tool_call> så här:\n<tool_call>{\"name\": \"a\"}</tool_call>\nEller <tool_call> igen <tool_call>{\"name\": \"b\"}",
     };
 
     [Theory]

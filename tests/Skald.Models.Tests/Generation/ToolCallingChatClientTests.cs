@@ -128,6 +128,46 @@ public sealed class ToolCallingChatClientTests
         Assert.Equal("tool_choice", e.Field);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ANamedFunctionIsCalledTheModelWritingOnlyItsArguments(bool streaming)
+    {
+        string? prompt = null;
+        using var client = Client(p => { prompt = p; return "{\"city\": \"Oslo\"}"; });
+        var options = new ChatOptions { Tools = [Weather()], ToolMode = ChatToolMode.RequireSpecific("get_weather") };
+        var answer = streaming
+            ? await client.GetStreamingResponseAsync(Asking(), options).ToChatResponseAsync()
+            : await client.GetResponseAsync(Asking(), options);
+        // the answer starts as the call, as Qwen2.5's template teaches it
+        Assert.EndsWith("<|im_start|>assistant\n<tool_call>\n{\"name\": \"get_weather\", \"arguments\": ", prompt);
+        var call = Assert.Single(answer.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
+        Assert.Equal("get_weather", call.Name);
+        Assert.Equal("Oslo", Assert.IsType<JsonElement>(call.Arguments!["city"]).GetString());
+        Assert.Equal("", answer.Text);
+        Assert.Equal(ChatFinishReason.Stop, answer.FinishReason); // as OpenAI answers a named function
+
+        options.ResponseFormat = ChatResponseFormat.Json; // JSON mode beside it changes nothing: the arguments are JSON
+        Assert.Equal("get_weather", Assert.Single((await client.GetResponseAsync(Asking(), options)).Messages.Single().Contents.OfType<FunctionCallContent>()).Name);
+        var e = await Assert.ThrowsAsync<ChatOptionException>(() => client.GetResponseAsync(Asking(),
+            new ChatOptions { Tools = [Weather()], ToolMode = ChatToolMode.RequireSpecific("get_time") }));
+        Assert.Equal("tool_choice", e.Field);
+    }
+
+    [Fact]
+    public async Task ANamedFunctionsArgumentsAreDecodedAsAJsonObject()
+    {
+        using var client = new SkaldChatClient(TextGenerator.Load(Folder)); // the tiny model itself, which knows no JSON
+        var answer = await client.GetResponseAsync(Asking(), new ChatOptions
+        {
+            Tools = [Weather()], ToolMode = ChatToolMode.RequireSpecific("get_weather"), Temperature = 0, MaxOutputTokens = 300,
+        });
+        if (answer.FinishReason == ChatFinishReason.Length)
+            Assert.StartsWith("{", answer.Text.TrimStart(), StringComparison.Ordinal); // out of tokens inside the object
+        else
+            Assert.Equal("get_weather", Assert.Single(answer.Messages.Single().Contents.OfType<FunctionCallContent>()).Name);
+    }
+
     [Fact]
     public async Task ATemplateThatTeachesNoCallFormatRefusesToolsUnlessAParserIsSet()
     {
@@ -166,6 +206,113 @@ public sealed class ToolCallingChatClientTests
     private sealed class TextOnly : IChatFormatter
     {
         public string Format(IReadOnlyList<ChatTurn> messages) => string.Concat(messages.Select(m => $"{m.Role}: {m.Content}\n"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WithoutParallelCallsOnlyTheFirstCallIsRead(bool streaming)
+    {
+        using var client = Client(_ => Call + "\n" + Call.Replace("Göteborg", "Oslo", StringComparison.Ordinal));
+        async Task<ChatResponse> Ask(ChatOptions options) => streaming
+            ? await client.GetStreamingResponseAsync(Asking(), options).ToChatResponseAsync()
+            : await client.GetResponseAsync(Asking(), options);
+        static string[] Cities(ChatResponse r) => [.. r.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>()
+            .Select(c => Assert.IsType<JsonElement>(c.Arguments!["city"]).GetString()!)];
+
+        var one = await Ask(new ChatOptions { Tools = [Weather()], AllowMultipleToolCalls = false });
+        Assert.Equal(["Göteborg"], Cities(one));
+        Assert.Equal(ChatFinishReason.ToolCalls, one.FinishReason);
+        Assert.Equal("", one.Text);
+        Assert.Equal(["Göteborg", "Oslo"], Cities(await Ask(new ChatOptions { Tools = [Weather()] })));
+    }
+
+    [Fact]
+    public async Task JsonModeWithToolsIsRefusedNamingResponseFormatUnlessToolChoiceIsNone()
+    {
+        // decoding held to a JSON object could never write a call: tools offered with it would silently never be called
+        const string json = "{\"svar\": \"<tool_call>{\\\"name\\\": \\\"get_weather\\\"}</tool_call>\"}";
+        using var client = Client(_ => json);
+        var e = await Assert.ThrowsAsync<ChatOptionException>(() => client.GetResponseAsync(Asking(),
+            new ChatOptions { Tools = [Weather()], ResponseFormat = ChatResponseFormat.Json }));
+        Assert.Equal("response_format", e.Field);
+        await Assert.ThrowsAsync<ChatOptionException>(async () =>
+        {
+            await foreach (var _ in client.GetStreamingResponseAsync(Asking(), new ChatOptions { Tools = [Weather()], ResponseFormat = ChatResponseFormat.Json }))
+            {
+            }
+        });
+
+        var answer = await client.GetResponseAsync(Asking(),
+            new ChatOptions { Tools = [Weather()], ResponseFormat = ChatResponseFormat.Json, ToolMode = ChatToolMode.None });
+        Assert.Equal(json, answer.Text);
+        Assert.Empty(answer.Messages.Single().Contents.OfType<FunctionCallContent>());
+    }
+
+    [Fact]
+    public async Task ContentThatCannotBeReadIsNamedByItsMessagesIndex()
+    {
+        using var client = Client(_ => "x");
+        ChatMessage[] messages =
+        [
+            new(ChatRole.User, "Hur är vädret?"),
+            new(ChatRole.Assistant, [new FunctionCallContent("a", "get_weather"), new FunctionCallContent("b", "get_weather")]),
+            new(ChatRole.Tool, [new FunctionResultContent("a", "12"), new FunctionResultContent("b", "13")]),
+            new(ChatRole.User, [new DataContent(new byte[] { 1 }, "image/png")]),
+        ];
+        // messages[3], whatever the instructions and the two tool turns before it add to the prompt
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(messages, new ChatOptions { Instructions = "Var kort." }));
+        Assert.StartsWith("message 3: DataContent", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NonStringResultsReachTheTemplateAsJsonAndOneThatCannotBeWrittenIsNamed()
+    {
+        var prompts = new List<string>();
+        using var client = Client(p => { prompts.Add(p); return "Ok."; });
+        static ChatMessage[] Answered(params object?[] results) =>
+        [
+            new(ChatRole.User, "Hur är vädret?"),
+            new(ChatRole.Assistant, [.. results.Select((_, i) => (AIContent)new FunctionCallContent($"c{i}", "get_weather"))]),
+            new(ChatRole.Tool, [.. results.Select((r, i) => (AIContent)new FunctionResultContent($"c{i}", r))]),
+        ];
+        await client.GetResponseAsync(Answered(new Dictionary<string, object> { ["temp"] = 12, ["unit"] = "C" }, 12.5,
+            JsonDocument.Parse("[1, \"två\"]").RootElement, JsonDocument.Parse("\"mulet\"").RootElement, null), new ChatOptions { Tools = [Weather()] });
+        // Qwen2.5's template: each result in a <tool_response> of one user turn
+        string[] responses = [.. prompts[0].Split("<tool_response>\n").Skip(1).Select(r => r[..r.IndexOf("\n</tool_response>", StringComparison.Ordinal)])];
+        Assert.Equal(5, responses.Length);
+        var weather = JsonDocument.Parse(responses[0]).RootElement;
+        Assert.Equal(12, weather.GetProperty("temp").GetInt32());
+        Assert.Equal("C", weather.GetProperty("unit").GetString());
+        Assert.Equal(["12.5", "[1, \"två\"]", "mulet", ""], responses[1..]);
+
+        var e = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(Answered("ok", typeof(int))));
+        Assert.Contains("call c1", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task MaxTokensCuttingABlockIsLengthWithItsTextUnlessTheCallsJsonIsWhole(bool streaming)
+    {
+        using var client = Client(_ => Call);
+        async Task<ChatResponse> Ask(int max) => streaming
+            ? await client.GetStreamingResponseAsync(Asking(), new ChatOptions { Tools = [Weather()], MaxOutputTokens = max }).ToChatResponseAsync()
+            : await client.GetResponseAsync(Asking(), new ChatOptions { Tools = [Weather()], MaxOutputTokens = max });
+        var tokenizer = client.Generator.Tokenizer;
+        int[] ids = tokenizer.Encode(Call, addSpecialTokens: false).Ids;
+        // the fewest tokens that hold the whole JSON, "</tool_call>" not yet written
+        int whole = Enumerable.Range(1, ids.Length).First(n => tokenizer.Decode(ids[..n], skipSpecialTokens: true).Contains("}}", StringComparison.Ordinal));
+        Assert.DoesNotContain("</tool_call>", tokenizer.Decode(ids[..whole], skipSpecialTokens: true), StringComparison.Ordinal);
+
+        var cut = await Ask(whole - 1); // mid-JSON: no call, the text as it was, out of tokens
+        Assert.Equal(ChatFinishReason.Length, cut.FinishReason);
+        Assert.Equal(tokenizer.Decode(ids[..(whole - 1)], skipSpecialTokens: true), cut.Text);
+        Assert.Empty(cut.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
+
+        var open = await Ask(whole); // the JSON whole, the block left open: a call, as vLLM reads it
+        Assert.Equal(ChatFinishReason.ToolCalls, open.FinishReason);
+        Assert.Equal("get_weather", Assert.Single(open.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>()).Name);
     }
 
     [Fact]

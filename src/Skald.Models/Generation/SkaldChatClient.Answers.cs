@@ -4,7 +4,8 @@ namespace Skald.Models.Generation;
 
 /// <summary>
 /// The pieces a <see cref="SkaldChatClient"/> answers with: tokens named for log-probabilities, its services, streamed
-/// updates, a named function's call, finish reasons, usage and ids.
+/// updates, a named function's call and the constraint on its arguments, a response format's schema, finish reasons,
+/// usage and ids.
 /// </summary>
 public sealed partial class SkaldChatClient
 {
@@ -61,4 +62,37 @@ public sealed partial class SkaldChatClient
     };
 
     private static string NewId(string prefix) => prefix + Guid.NewGuid().ToString("N");
+
+    // A named function's arguments: held to its parameters schema where that compiles (as vLLM's guided decoding
+    // uses it), else to any JSON object (a schema with keywords the compiler refuses, such as pattern or oneOf).
+    private static GenerationOptions ForcedArguments(GenerationOptions generation, IList<AITool> tools, string name)
+    {
+        var function = tools.OfType<AIFunctionDeclaration>().First(t => t.Name == name);
+        if (function.JsonSchema.ValueKind == System.Text.Json.JsonValueKind.Object)
+        {
+            try
+            {
+                return generation with { Format = OutputFormat.JsonSchema, Schema = JsonSchemaGrammar.Compile(function.JsonSchema) };
+            }
+            catch (JsonSchemaException)
+            {
+                // any object, as a function without parameters gets
+            }
+        }
+        return generation with { Format = OutputFormat.JsonObject, Schema = null };
+    }
+
+    // The compiled schema of a JSON schema response format (null for any other).
+    private static JsonSchemaGrammar? Schema(ChatResponseFormat? format)
+    {
+        if (format is not ChatResponseFormatJson { Schema: { } schema }) return null;
+        try
+        {
+            return JsonSchemaGrammar.Compile(schema);
+        }
+        catch (JsonSchemaException e)
+        {
+            throw new ChatOptionException(e.Message, "response_format");
+        }
+    }
 }

@@ -319,7 +319,7 @@ public sealed partial class SkaldChatClient : IChatClient
             throw new ArgumentException(e.Message, e);
         }
         var generation = Generation(prompt, options, "the conversation");
-        if (forced is not null) return (prompt, generation with { Format = OutputFormat.JsonObject }, 0, forced);
+        if (forced is not null) return (prompt, ForcedArguments(generation, options!.Tools!, forced), 0, forced);
         return (prompt, generation, !calls ? 0 : options?.AllowMultipleToolCalls == false ? 1 : int.MaxValue, null);
     }
 
@@ -379,19 +379,5 @@ public sealed partial class SkaldChatClient : IChatClient
         };
         generation.Validate();
         return generation;
-    }
-
-    // The compiled schema of a JSON schema response format (null for any other).
-    private static JsonSchemaGrammar? Schema(ChatResponseFormat? format)
-    {
-        if (format is not ChatResponseFormatJson { Schema: { } schema }) return null;
-        try
-        {
-            return JsonSchemaGrammar.Compile(schema);
-        }
-        catch (JsonSchemaException e)
-        {
-            throw new ChatOptionException(e.Message, "response_format");
-        }
     }
 }

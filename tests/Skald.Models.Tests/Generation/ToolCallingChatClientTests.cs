@@ -168,6 +168,50 @@ public sealed class ToolCallingChatClientTests
             Assert.Equal("get_weather", Assert.Single(answer.Messages.Single().Contents.OfType<FunctionCallContent>()).Name);
     }
 
+    [Theory]
+    [InlineData(0f, 1UL)]
+    [InlineData(1f, 2UL)]
+    [InlineData(1f, 3UL)]
+    public async Task ANamedFunctionsArgumentsFollowItsParametersSchema(float temperature, ulong seed)
+    {
+        // A schema the tiny model would not meet by chance: a required city out of two names, and a required count.
+        using var parameters = JsonDocument.Parse("""
+            {"type": "object", "properties": {"city": {"enum": ["Oslo", "Bergen"]}, "days": {"type": "integer"}},
+             "required": ["city", "days"], "additionalProperties": false}
+            """);
+        var forecast = AIFunctionFactory.CreateDeclaration("forecast", "Weather for a city", parameters.RootElement.Clone());
+        using var client = new SkaldChatClient(TextGenerator.Load(Folder));
+        var answer = await client.GetResponseAsync(Asking(), new ChatOptions
+        {
+            Tools = [forecast], ToolMode = ChatToolMode.RequireSpecific("forecast"), Temperature = temperature, Seed = (long)seed,
+            MaxOutputTokens = 200,
+        });
+        // The schema leaves few tokens to choose (an enum, at most 16 digits), so the call ends well within 200; held to
+        // any JSON object instead, the tiny model writes one string until it runs out.
+        Assert.Equal(ChatFinishReason.Stop, answer.FinishReason);
+        var call = Assert.Single(answer.Messages.Single().Contents.OfType<FunctionCallContent>());
+        Assert.Equal(["city", "days"], call.Arguments!.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains(Assert.IsType<JsonElement>(call.Arguments["city"]).GetString(), new[] { "Oslo", "Bergen" });
+        Assert.Equal(JsonValueKind.Number, Assert.IsType<JsonElement>(call.Arguments["days"]).ValueKind);
+        Assert.True(Assert.IsType<JsonElement>(call.Arguments["days"]).TryGetInt64(out _));
+    }
+
+    [Fact]
+    public async Task ANamedFunctionWhoseSchemaDoesNotCompileStillGetsAJsonObject()
+    {
+        using var parameters = JsonDocument.Parse("""{"type": "object", "properties": {"code": {"type": "string", "pattern": "^[A-Z]+$"}}}""");
+        var lookup = AIFunctionFactory.CreateDeclaration("lookup", null, parameters.RootElement.Clone());
+        using var client = new SkaldChatClient(TextGenerator.Load(Folder));
+        var answer = await client.GetResponseAsync(Asking(), new ChatOptions
+        {
+            Tools = [lookup], ToolMode = ChatToolMode.RequireSpecific("lookup"), Temperature = 0, MaxOutputTokens = 200,
+        });
+        if (answer.FinishReason == ChatFinishReason.Length)
+            Assert.StartsWith("{", answer.Text.TrimStart(), StringComparison.Ordinal);
+        else
+            Assert.Equal("lookup", Assert.Single(answer.Messages.Single().Contents.OfType<FunctionCallContent>()).Name);
+    }
+
     [Fact]
     public async Task ATemplateThatTeachesNoCallFormatRefusesToolsUnlessAParserIsSet()
     {

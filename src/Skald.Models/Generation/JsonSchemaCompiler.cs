@@ -10,7 +10,7 @@ namespace Skald.Models.Generation;
 /// and literals that start differently), so the automaton knows at a value's first byte which one it reads, as
 /// llama.cpp's and outlines' grammars do for these schemas without backtracking.
 /// </summary>
-internal sealed class JsonSchemaCompiler
+internal sealed partial class JsonSchemaCompiler
 {
     private const int MaxNesting = 256; // schema locations open at once (a deeper schema is refused, never a stack overflow)
 
@@ -167,7 +167,16 @@ internal sealed class JsonSchemaCompiler
             return Union(members, "anyOf", at);
         }
         var types = TypeList(s, at);
-        if (s.TryGetProperty("enum", out _) || s.TryGetProperty("const", out _)) return Literal(s, at, types);
+        if (s.TryGetProperty("enum", out _) || s.TryGetProperty("const", out _))
+        {
+            // the values are written as they are, so a keyword that could refuse one of them (maxLength, properties) is refused
+            foreach (var p in s.EnumerateObject())
+            {
+                if (p.Name is not ("enum" or "const" or "type") && !Ignored.Contains(p.Name))
+                    throw Error(p.Name, at, $"cannot stand beside \"{(s.TryGetProperty("enum", out _) ? "enum" : "const")}\" (only type can: list the values that fit)");
+            }
+            return Literal(s, at, types);
+        }
         if (types is null)
         {
             if (Has(s, "properties", "required", "additionalProperties")) types = ["object"];
@@ -284,6 +293,8 @@ internal sealed class JsonSchemaCompiler
         pointers[index] = at;
         if (alone) compiled[at] = index;
         if (!s.TryGetProperty("items", out var items)) throw Error("items", at, "is missing: an array schema needs the schema of its items");
+        if (items.ValueKind == JsonValueKind.Array)
+            throw Error("items", at, "is a list of schemas (the tuple form), which is not supported: give one schema that every item takes");
         (node.Min, node.Max) = Bounds(s, at, "minItems", "maxItems");
         node.Items = Node(items, Child(at, "items"), nesting + 1);
         return index;
@@ -350,51 +361,4 @@ internal sealed class JsonSchemaCompiler
             throw Error(keyword, at, "holds a string that is not valid Unicode (a lone surrogate)");
         }
     }
-
-    // One node for `members` (of anyOf or a list of types): alternatives merged where one covers another, and
-    // refused where two could start with the same byte.
-    private int Union(List<int> members, string keyword, string at)
-    {
-        var flat = new List<int>();
-        foreach (int m in members)
-        {
-            if (alternatives.TryGetValue(m, out var inner)) flat.AddRange(inner);
-            else flat.Add(m);
-        }
-        if (flat.Any(m => nodes[m].Kind == JsonSchemaKind.Number)) flat.RemoveAll(m => nodes[m].Kind == JsonSchemaKind.Integer); // a number covers an integer
-        var literals = flat.Where(m => nodes[m].Kind == JsonSchemaKind.Literal).ToList();
-        if (literals.Count > 1)
-        {
-            var texts = literals.SelectMany(m => nodes[m].Texts).DistinctBy(Convert.ToBase64String).ToArray();
-            System.Array.Sort(texts, (a, b) => a.AsSpan().SequenceCompareTo(b));
-            flat.RemoveAll(literals.Contains);
-            flat.Add(Add(new JsonSchemaNode(JsonSchemaKind.Literal) { Texts = texts }));
-        }
-        flat = [.. flat.Distinct()];
-        if (flat.Count == 1) return flat[0];
-        var dispatch = new int[256];
-        System.Array.Fill(dispatch, -1);
-        foreach (int m in flat)
-        {
-            foreach (byte b in FirstBytes(nodes[m]))
-            {
-                if (dispatch[b] >= 0 && dispatch[b] != m)
-                    throw Error(keyword, at, $"has two alternatives that can both start with '{(char)b}': Skald tells them apart by their first " +
-                        "character, so it takes at most one object, one array, one string and one number schema, and literals that start differently");
-                dispatch[b] = m;
-            }
-        }
-        int union = Add(new JsonSchemaNode(JsonSchemaKind.Union) { Dispatch = dispatch });
-        alternatives[union] = [.. flat];
-        return union;
-    }
-
-    private static IEnumerable<byte> FirstBytes(JsonSchemaNode node) => node.Kind switch
-    {
-        JsonSchemaKind.Object => "{"u8.ToArray(),
-        JsonSchemaKind.Array => "["u8.ToArray(),
-        JsonSchemaKind.String => "\""u8.ToArray(),
-        JsonSchemaKind.Number or JsonSchemaKind.Integer => "-0123456789"u8.ToArray(),
-        _ => node.Texts.Select(t => t[0]).Distinct(),
-    };
 }

@@ -29,7 +29,8 @@ public sealed class JsonSchemaGrammar
     /// Ignored: annotations (<c>description</c>, <c>title</c>, <c>$schema</c>, <c>$id</c>, <c>$comment</c>,
     /// <c>default</c>, <c>examples</c>, <c>deprecated</c>, <c>readOnly</c>, <c>writeOnly</c>) and <c>$defs</c> /
     /// <c>definitions</c> nobody refers to. Anything else (<c>pattern</c>, <c>format</c>, <c>oneOf</c>, <c>allOf</c>,
-    /// <c>not</c>, <c>minimum</c>, ...) is a <see cref="JsonSchemaException"/> naming the keyword and its pointer.
+    /// <c>not</c>, <c>minimum</c>, ...), a keyword beside <c>enum</c> or <c>const</c> other than <c>type</c>, <c>items</c> as a list and two object (or array) alternatives
+    /// of one <c>anyOf</c> are a <see cref="JsonSchemaException"/> naming the keyword and its pointer.
     /// </summary>
     public static JsonSchemaGrammar Compile(JsonElement schema) => JsonSchemaCompiler.Compile(schema);
 

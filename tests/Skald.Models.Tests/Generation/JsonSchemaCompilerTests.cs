@@ -13,7 +13,9 @@ public sealed class JsonSchemaCompilerTests
 
     [Theory]
     [InlineData("""{"type": "object", "properties": {"name": {"type": "string", "pattern": "^a"}}}""", "pattern", "/properties/name/pattern")]
-    [InlineData("""{"type": "object", "properties": {"d": {"type": "string", "format": "date-time"}}}""", "format", "/properties/d/format")]
+    [InlineData("""{"type": "object", "properties": {"e": {"enum": ["abc"], "maxLength": 1}}}""", "maxLength", "/properties/e/maxLength")]
+    [InlineData("""{"type": "object", "properties": {"c": {"const": {"a": 1}, "properties": {"a": {"type": "string"}}}}}""", "properties", "/properties/c/properties")]
+    [InlineData("""{"type": "object", "properties": {"t": {"type": "array", "items": [{"type": "string"}, {"type": "integer"}]}}}""", "items", "/properties/t/items")]
     [InlineData("""{"type": "object", "oneOf": [{"type": "object"}]}""", "oneOf", "/oneOf")]
     [InlineData("""{"type": "object", "properties": {"a": {"allOf": [{"type": "string"}]}}}""", "allOf", "/properties/a/allOf")]
     [InlineData("""{"type": "object", "properties": {"a": {"not": {"type": "string"}}}}""", "not", "/properties/a/not")]
@@ -49,6 +51,19 @@ public sealed class JsonSchemaCompilerTests
         Assert.Equal(keyword, e.Keyword);
         Assert.Equal(pointer, e.Pointer);
         Assert.Contains($"\"{keyword}\" at {pointer}", e.Message);
+    }
+
+    [Fact]
+    public void TwoObjectAlternativesAreNamedByWhereTheyStand()
+    {
+        // pydantic's union of two models
+        const string schema = """
+            {"type": "object", "properties": {"pet": {"anyOf": [{"$ref": "#/$defs/Cat"}, {"$ref": "#/$defs/Dog"}]}}, "required": ["pet"],
+             "$defs": {"Cat": {"type": "object", "properties": {"meows": {"type": "boolean"}}}, "Dog": {"type": "object", "properties": {"barks": {"type": "boolean"}}}}}
+            """;
+        var e = Assert.Throws<JsonSchemaException>(() => Compile(schema));
+        Assert.Equal("/properties/pet/anyOf", e.Pointer);
+        Assert.Contains("two object alternatives (/$defs/Cat and /$defs/Dog)", e.Message);
     }
 
     [Fact]

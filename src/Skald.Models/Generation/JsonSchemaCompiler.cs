@@ -14,8 +14,9 @@ internal sealed partial class JsonSchemaCompiler
 {
     private const int MaxNesting = 256; // schema locations open at once (a deeper schema is refused, never a stack overflow)
 
+    // annotations; format among them, as JSON Schema 2020-12 makes it by default (vLLM's and xgrammar's grammars ignore it too)
     private static readonly HashSet<string> Ignored =
-        ["description", "title", "$schema", "$id", "$comment", "default", "examples", "deprecated", "readOnly", "writeOnly", "$defs", "definitions"];
+        ["description", "title", "$schema", "$id", "$comment", "default", "examples", "deprecated", "readOnly", "writeOnly", "$defs", "definitions", "format"];
 
     private static readonly HashSet<string> Taken =
         ["type", "properties", "required", "additionalProperties", "enum", "const", "items", "minItems", "maxItems", "minLength", "maxLength", "anyOf", "$ref"];
@@ -131,7 +132,7 @@ internal sealed partial class JsonSchemaCompiler
             {
                 if (!Ignored.Contains(p.Name) && !Taken.Contains(p.Name))
                     throw Error(p.Name, at, "is not supported: Skald's JSON schemas take type, properties, required, additionalProperties: false, " +
-                        "enum, const, items, minItems, maxItems, minLength, maxLength, anyOf and $ref (annotations such as description are ignored)");
+                        "enum, const, items, minItems, maxItems, minLength, maxLength, anyOf and $ref (annotations such as description and format are ignored)");
             }
             int node = Build(s, at, nesting);
             compiled[at] = node;

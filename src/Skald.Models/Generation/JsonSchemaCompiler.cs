@@ -250,13 +250,14 @@ internal sealed partial class JsonSchemaCompiler
         if (s.TryGetProperty("additionalProperties", out var extra) && extra.ValueKind != JsonValueKind.False)
             throw Error("additionalProperties", at, "must be false (or left out): Skald writes only the listed properties");
         var names = new List<string>();
+        var byName = new Dictionary<string, int>(StringComparer.Ordinal); // each name's property (no n² look-ups in a large schema)
         var values = new List<int>();
         if (s.TryGetProperty("properties", out var properties))
         {
             if (properties.ValueKind != JsonValueKind.Object) throw Error("properties", at, "must be an object of schemas");
             foreach (var p in properties.EnumerateObject())
             {
-                if (names.Contains(p.Name)) throw Error("properties", at, $"names \"{p.Name}\" twice");
+                if (!byName.TryAdd(p.Name, names.Count)) throw Error("properties", at, $"names \"{p.Name}\" twice");
                 names.Add(p.Name);
                 values.Add(Node(p.Value, Child(Child(at, "properties"), p.Name), nesting + 1));
             }
@@ -268,8 +269,7 @@ internal sealed partial class JsonSchemaCompiler
                 throw Error("required", at, "must be an array of property names");
             foreach (var r in list.EnumerateArray())
             {
-                int i = names.IndexOf(r.GetString()!);
-                if (i < 0) throw Error("required", at, $"names \"{r.GetString()}\", which is not in properties (no other key may be written)");
+                if (!byName.TryGetValue(r.GetString()!, out int i)) throw Error("required", at, $"names \"{r.GetString()}\", which is not in properties (no other key may be written)");
                 required[i] = true;
             }
         }

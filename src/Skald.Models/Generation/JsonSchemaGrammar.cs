@@ -33,7 +33,21 @@ public sealed class JsonSchemaGrammar
     /// <c>enum</c> or <c>const</c> other than <c>type</c>, <c>items</c> as a list and two object (or array) alternatives
     /// of one <c>anyOf</c> are a <see cref="JsonSchemaException"/> naming the keyword and its pointer.
     /// </summary>
-    public static JsonSchemaGrammar Compile(JsonElement schema) => JsonSchemaCompiler.Compile(schema);
+    /// <remarks>
+    /// The last <see cref="CacheSize"/> schemas compiled (up to <see cref="CacheChars"/> characters of JSON text in all)
+    /// are kept by their text, so a schema sent again (with every request of a client's structured output type) is not
+    /// compiled again.
+    /// </remarks>
+    public static JsonSchemaGrammar Compile(JsonElement schema) => Cache.Get(schema, JsonSchemaCompiler.Compile);
+
+    /// <summary>How many compiled schemas <see cref="Compile"/> keeps.</summary>
+    public const int CacheSize = 32;
+
+    /// <summary>How many characters of JSON text the schemas <see cref="Compile"/> keeps have in all.</summary>
+    public const int CacheChars = 1 << 21;
+
+    /// <summary>The schemas <see cref="Compile"/> keeps.</summary>
+    internal static JsonSchemaCache Cache { get; } = new(CacheSize, CacheChars);
 
     /// <summary>A new row's automaton, at the start of its text.</summary>
     internal JsonSchemaAutomaton Start() => Start(NewStack());

@@ -150,7 +150,9 @@ internal sealed partial class JsonSchemaCompiler
         {
             foreach (var p in s.EnumerateObject())
             {
-                if (p.Name != "$ref" && !Ignored.Contains(p.Name)) throw Error(p.Name, at, "cannot stand beside \"$ref\" (put it in the schema referred to)");
+                // an empty schema beside it constrains nothing (System.Text.Json writes "items": {} beside a $ref to a list)
+                bool nothing = p.Name is "items" or "properties" or "additionalProperties" && p.Value.ValueKind == JsonValueKind.Object && !p.Value.EnumerateObject().Any();
+                if (p.Name != "$ref" && !Ignored.Contains(p.Name) && !nothing) throw Error(p.Name, at, "cannot stand beside \"$ref\" (put it in the schema referred to)");
             }
             var (target, pointer) = Resolve(reference, at);
             return Node(target, pointer, nesting + 1);
@@ -185,13 +187,22 @@ internal sealed partial class JsonSchemaCompiler
             else if (Has(s, "minLength", "maxLength")) types = ["string"];
             else throw Error("type", at, "is missing: a schema needs a type, enum, const, anyOf or $ref");
         }
+        var distinct = types.Distinct().ToList();
+        int reserved = -1;
+        if (distinct.Count > 1 && distinct.Any(t => t is "object" or "array"))
+        {
+            // a $ref back here from inside the object or array (System.Text.Json's "type": ["object", "null"] for a
+            // nullable record that holds itself) is the union this location becomes
+            reserved = Add(new JsonSchemaNode(JsonSchemaKind.Union));
+            compiled[at] = reserved;
+        }
         var parts = new List<int>();
-        foreach (string type in types.Distinct())
+        foreach (string type in distinct)
         {
             parts.Add(type switch
             {
-                "object" => Object(s, at, nesting, types.Count == 1),
-                "array" => Array(s, at, nesting, types.Count == 1),
+                "object" => Object(s, at, nesting, distinct.Count == 1),
+                "array" => Array(s, at, nesting, distinct.Count == 1),
                 "string" => String(s, at),
                 "number" => Add(new JsonSchemaNode(JsonSchemaKind.Number)),
                 "integer" => Add(new JsonSchemaNode(JsonSchemaKind.Integer)),
@@ -199,7 +210,11 @@ internal sealed partial class JsonSchemaCompiler
                 _ => Add(new JsonSchemaNode(JsonSchemaKind.Literal) { Texts = ["null"u8.ToArray()] }),
             });
         }
-        return Union(parts, "type", at);
+        int union = Union(parts, "type", at);
+        if (reserved < 0) return union;
+        nodes[reserved] = nodes[union];
+        if (alternatives.TryGetValue(union, out var each)) alternatives[reserved] = each;
+        return reserved;
     }
 
     private static bool Has(JsonElement s, params string[] keys) => keys.Any(k => s.TryGetProperty(k, out _));

@@ -27,6 +27,8 @@ public sealed class JsonSchemaCompilerTests
     [InlineData("""{"type": "object", "properties": {"x": {"$ref": "#/$defs/missing"}}}""", "$ref", "/properties/x/$ref")]
     [InlineData("""{"type": "object", "properties": {"x": {"$ref": "other.json#/a"}}}""", "$ref", "/properties/x/$ref")]
     [InlineData("""{"type": "object", "properties": {"x": {"$ref": "#/$defs/a", "type": "string"}}, "$defs": {"a": {"type": "string"}}}""", "type", "/properties/x/type")]
+    [InlineData("""{"type": "object", "properties": {"x": {"$ref": "#/$defs/a", "items": {"type": "string"}}}, "$defs": {"a": {"type": "array", "items": {"type": "string"}}}}""", "items", "/properties/x/items")]
+    [InlineData("""{"$defs": {"a": {"type": ["array", "null"], "items": {"$ref": "#/$defs/b"}}, "b": {"anyOf": [{"$ref": "#/$defs/b"}, {"type": "null"}]}}, "type": "object", "properties": {"x": {"$ref": "#/$defs/a"}}}""", "$ref", "/$defs/b/$ref")]
     [InlineData("""{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "type": "object", "properties": {"x": {"$ref": "#/$defs/a"}}}""", "$ref", "/$defs/a/$ref")]
     [InlineData("""{"type": "object", "properties": {"v": {"anyOf": [{"type": "object"}, {"type": "object", "properties": {"a": {"type": "string"}}}]}}}""", "anyOf", "/properties/v/anyOf")]
     [InlineData("""{"type": "object", "properties": {"v": {"anyOf": [{"type": "string"}, {"enum": ["a"]}]}}}""", "anyOf", "/properties/v/anyOf")]

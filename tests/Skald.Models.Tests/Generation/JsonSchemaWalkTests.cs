@@ -35,10 +35,21 @@ public sealed class JsonSchemaWalkTests
          "when":{"type":"string","format":"date-time"},"score":{"type":"number"}},"required":["name","age","mood","tags","note","when","score"]}
         """;
 
+    /// <summary>
+    /// What ChatResponseFormat.ForJsonSchema&lt;T&gt;() writes for a record that holds itself: record Node(string V, Node? Next,
+    /// List&lt;Node&gt;? Kids), a $ref back to a type list with "object" and a $ref beside an empty "items".
+    /// </summary>
+    public const string ExtensionsAiRecursive = """
+        {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"v":{"type":"string"},"next":{"type":["object","null"],
+         "properties":{"v":{"type":"string"},"next":{"$ref":"#/properties/next"},"kids":{"type":["array","null"],"items":{"$ref":"#"}}},
+         "required":["v","next","kids"]},"kids":{"$ref":"#/properties/next/properties/kids","items":{}}},"required":["v","next","kids"]}
+        """;
+
     public static TheoryData<string> Schemas() =>
     [
         Pydantic,
         ExtensionsAi,
+        ExtensionsAiRecursive,
         // nested anyOf of literals that share prefixes, beside an array of a string literal or an object
         """
         {"type": "object", "properties": {"a": {"anyOf": [{"anyOf": [{"const": 1}, {"const": 12}, {"enum": [1.5, -0]}]}, {"enum": [true, null, "x", "xy"]},

@@ -124,7 +124,11 @@ internal sealed partial class JsonSchemaCompiler
             throw new JsonSchemaException(key, at, $"JSON schema: the schema at {(at.Length == 0 ? "the top" : at)} must be an object " +
                 $"(boolean schemas are not supported), got {s.ValueKind.ToString().ToLowerInvariant()}");
         }
-        if (nesting > MaxNesting) throw Error("$ref", at, $"leads more than {MaxNesting} schemas deep");
+        if (nesting > MaxNesting)
+        {
+            throw new JsonSchemaException(at[(at.LastIndexOf('/') + 1)..], at, $"JSON schema: the schema at {at} lies more than {MaxNesting} " +
+                "schemas deep (counting each properties, items, anyOf and $ref step from the top): make the schema shallower");
+        }
         if (!open.Add(at)) throw Error("$ref", at, "refers back to itself with no object or array between (a loop)");
         try
         {

@@ -69,6 +69,19 @@ public sealed class JsonSchemaCompilerTests
     }
 
     [Fact]
+    public void ASchemaTooDeepIsRefusedWhereItStands()
+    {
+        // a chain of 300 definitions, each an object holding the next by $ref as an array's items
+        var defs = Enumerable.Range(0, 300).Select(i =>
+            $"\"D{i}\": {{\"type\": \"object\", \"properties\": {{\"n\": {{\"type\": \"array\", \"items\": {{\"$ref\": \"#/$defs/D{i + 1}\"}}}}}}}}");
+        string schema = $"{{\"type\": \"object\", \"properties\": {{\"d\": {{\"$ref\": \"#/$defs/D0\"}}}}, \"$defs\": {{{string.Join(", ", defs)}, " +
+            "\"D300\": {\"type\": \"null\"}}}";
+        var e = Assert.Throws<JsonSchemaException>(() => Compile(schema));
+        Assert.Matches("^/\\$defs/D[0-9]+(/properties(/n(/items)?)?)?$", e.Pointer); // where the schema stands, not a $ref that is not there
+        Assert.Contains($"the schema at {e.Pointer} lies more than 256 schemas deep", e.Message);
+    }
+
+    [Fact]
     public void ABooleanSchemaIsRefusedWhereItStands()
     {
         var e = Assert.Throws<JsonSchemaException>(() => Compile("""{"type": "object", "properties": {"l": {"type": "array", "items": true}}}"""));

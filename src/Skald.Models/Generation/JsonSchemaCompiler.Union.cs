@@ -3,6 +3,26 @@ namespace Skald.Models.Generation;
 /// <summary>The unions of <see cref="JsonSchemaCompiler"/>: anyOf and lists of types, told apart by a value's first byte.</summary>
 internal sealed partial class JsonSchemaCompiler
 {
+    // A node for the union at `at` before its alternatives are compiled, so that a $ref back to it from inside one of
+    // their objects or arrays is that union (one with no container between is still a loop).
+    private int Reserve(string at)
+    {
+        int index = Add(new JsonSchemaNode(JsonSchemaKind.Union));
+        compiled[at] = index;
+        reserved[at] = containers;
+        return index;
+    }
+
+    // The reserved node `early` becomes what the union at `at` compiled to (`result`).
+    private int Settle(int early, int result, string at)
+    {
+        nodes[early] = nodes[result];
+        if (alternatives.TryGetValue(result, out var each)) alternatives[early] = each;
+        if (pointers.TryGetValue(result, out var location)) pointers[early] = location;
+        reserved.Remove(at);
+        return early;
+    }
+
     // One node for `members` (of anyOf or a list of types): alternatives merged where one covers another, and
     // refused where two could start with the same byte.
     private int Union(List<int> members, string keyword, string at)
@@ -10,6 +30,11 @@ internal sealed partial class JsonSchemaCompiler
         var flat = new List<int>();
         foreach (int m in members)
         {
+            if (nodes[m].Kind == JsonSchemaKind.Union && !alternatives.ContainsKey(m)) // reserved, not compiled yet
+            {
+                throw Error(keyword, at, "has an alternative that refers back to an enclosing anyOf or list of types, which is not supported: " +
+                    "refer to an object or array");
+            }
             if (alternatives.TryGetValue(m, out var inner)) flat.AddRange(inner);
             else flat.Add(m);
         }
@@ -51,7 +76,7 @@ internal sealed partial class JsonSchemaCompiler
     }
 
     // Where an object or array node's schema stands ("the top" for the root).
-    private string Where(int node) => pointers[node] is { Length: > 0 } at ? at : "the top";
+    private string Where(int node) => pointers.GetValueOrDefault(node, "") is { Length: > 0 } at ? at : "the top";
 
     private static IEnumerable<byte> FirstBytes(JsonSchemaNode node) => node.Kind switch
     {

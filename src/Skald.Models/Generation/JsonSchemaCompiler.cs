@@ -29,6 +29,8 @@ internal sealed partial class JsonSchemaCompiler
     private readonly HashSet<string> open = [];
     private readonly Dictionary<int, int[]> alternatives = []; // each union's nodes
     private readonly Dictionary<int, string> pointers = [];   // each object and array node's schema location
+    private readonly Dictionary<string, int> reserved = [];   // unions being compiled: the containers open when each began
+    private int containers;                                    // objects and arrays being compiled
     private string where = "";                                  // the schema location being compiled
 
     private JsonSchemaCompiler(JsonElement root) => this.root = root;
@@ -116,7 +118,12 @@ internal sealed partial class JsonSchemaCompiler
     // The node of the schema `s` at pointer `at`.
     private int Node(JsonElement s, string at, int nesting)
     {
-        if (compiled.TryGetValue(at, out int done)) return done;
+        if (compiled.TryGetValue(at, out int done))
+        {
+            if (reserved.TryGetValue(at, out int outside) && outside == containers)
+                throw Error("$ref", at, "refers back to itself with no object or array between (a loop)");
+            return done;
+        }
         where = at;
         if (s.ValueKind != JsonValueKind.Object)
         {
@@ -155,8 +162,10 @@ internal sealed partial class JsonSchemaCompiler
             foreach (var p in s.EnumerateObject())
             {
                 // an empty schema beside it constrains nothing (System.Text.Json writes "items": {} beside a $ref to a list)
-                bool nothing = p.Name is "items" or "properties" or "additionalProperties" && p.Value.ValueKind == JsonValueKind.Object && !p.Value.EnumerateObject().Any();
-                if (p.Name != "$ref" && !Ignored.Contains(p.Name) && !nothing) throw Error(p.Name, at, "cannot stand beside \"$ref\" (put it in the schema referred to)");
+                bool nothing = p.Name is "items" or "properties" or "additionalProperties"
+                    && p.Value.ValueKind == JsonValueKind.Object && !p.Value.EnumerateObject().Any();
+                if (p.Name != "$ref" && !Ignored.Contains(p.Name) && !nothing)
+                    throw Error(p.Name, at, "cannot stand beside \"$ref\" (put it in the schema referred to)");
             }
             var (target, pointer) = Resolve(reference, at);
             return Node(target, pointer, nesting + 1);
@@ -168,10 +177,11 @@ internal sealed partial class JsonSchemaCompiler
                 if (p.Name != "anyOf" && !Ignored.Contains(p.Name)) throw Error(p.Name, at, "cannot stand beside \"anyOf\" (put it in each alternative)");
             }
             if (anyOf.ValueKind != JsonValueKind.Array || anyOf.GetArrayLength() == 0) throw Error("anyOf", at, "must be a non-empty array of schemas");
+            int pending = Reserve(at);
             var members = new List<int>();
             int i = 0;
             foreach (var alternative in anyOf.EnumerateArray()) members.Add(Node(alternative, Child(Child(at, "anyOf"), $"{i++}"), nesting + 1));
-            return Union(members, "anyOf", at);
+            return Settle(pending, Union(members, "anyOf", at), at);
         }
         var types = TypeList(s, at);
         if (s.TryGetProperty("enum", out _) || s.TryGetProperty("const", out _))
@@ -192,14 +202,9 @@ internal sealed partial class JsonSchemaCompiler
             else throw Error("type", at, "is missing: a schema needs a type, enum, const, anyOf or $ref");
         }
         var distinct = types.Distinct().ToList();
-        int reserved = -1;
-        if (distinct.Count > 1 && distinct.Any(t => t is "object" or "array"))
-        {
-            // a $ref back here from inside the object or array (System.Text.Json's "type": ["object", "null"] for a
-            // nullable record that holds itself) is the union this location becomes
-            reserved = Add(new JsonSchemaNode(JsonSchemaKind.Union));
-            compiled[at] = reserved;
-        }
+        // a $ref back here from inside the object or array (System.Text.Json's "type": ["object", "null"] for a nullable
+        // record that holds itself) is the union this location becomes
+        int early = distinct.Count > 1 && distinct.Any(t => t is "object" or "array") ? Reserve(at) : -1;
         var parts = new List<int>();
         foreach (string type in distinct)
         {
@@ -215,10 +220,7 @@ internal sealed partial class JsonSchemaCompiler
             });
         }
         int union = Union(parts, "type", at);
-        if (reserved < 0) return union;
-        nodes[reserved] = nodes[union];
-        if (alternatives.TryGetValue(union, out var each)) alternatives[reserved] = each;
-        return reserved;
+        return early < 0 ? union : Settle(early, union, at);
     }
 
     private static bool Has(JsonElement s, params string[] keys) => keys.Any(k => s.TryGetProperty(k, out _));
@@ -268,6 +270,7 @@ internal sealed partial class JsonSchemaCompiler
         if (alone) compiled[at] = index; // a $ref back here from inside is this node
         if (s.TryGetProperty("additionalProperties", out var extra) && extra.ValueKind != JsonValueKind.False)
             throw Error("additionalProperties", at, "must be false (or left out): Skald writes only the listed properties");
+        containers++;
         var names = new List<string>();
         var byName = new Dictionary<string, int>(StringComparer.Ordinal); // each name's property (no n² look-ups in a large schema)
         var values = new List<int>();
@@ -303,6 +306,7 @@ internal sealed partial class JsonSchemaCompiler
         node.KeyProperty = order;
         node.PropertyNode = [.. values];
         node.NextRequired = next;
+        containers--;
         return index;
     }
 
@@ -316,7 +320,9 @@ internal sealed partial class JsonSchemaCompiler
         if (items.ValueKind == JsonValueKind.Array)
             throw Error("items", at, "is a list of schemas (the tuple form), which is not supported: give one schema that every item takes");
         (node.Min, node.Max) = Bounds(s, at, "minItems", "maxItems");
+        containers++;
         node.Items = Node(items, Child(at, "items"), nesting + 1);
+        containers--;
         return index;
     }
 

@@ -29,6 +29,7 @@ public sealed class JsonSchemaCompilerTests
     [InlineData("""{"type": "object", "properties": {"x": {"$ref": "#/$defs/a", "type": "string"}}, "$defs": {"a": {"type": "string"}}}""", "type", "/properties/x/type")]
     [InlineData("""{"type": "object", "properties": {"x": {"$ref": "#/$defs/a", "items": {"type": "string"}}}, "$defs": {"a": {"type": "array", "items": {"type": "string"}}}}""", "items", "/properties/x/items")]
     [InlineData("""{"$defs": {"a": {"type": ["array", "null"], "items": {"$ref": "#/$defs/b"}}, "b": {"anyOf": [{"$ref": "#/$defs/b"}, {"type": "null"}]}}, "type": "object", "properties": {"x": {"$ref": "#/$defs/a"}}}""", "$ref", "/$defs/b/$ref")]
+    [InlineData("""{"$defs": {"u": {"anyOf": [{"type": "array", "items": {"anyOf": [{"$ref": "#/$defs/u"}, {"type": "null"}]}}, {"type": "string"}]}}, "type": "object", "properties": {"x": {"$ref": "#/$defs/u"}}}""", "anyOf", "/$defs/u/anyOf/0/items/anyOf")]
     [InlineData("""{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "type": "object", "properties": {"x": {"$ref": "#/$defs/a"}}}""", "$ref", "/$defs/a/$ref")]
     [InlineData("""{"type": "object", "properties": {"v": {"anyOf": [{"type": "object"}, {"type": "object", "properties": {"a": {"type": "string"}}}]}}}""", "anyOf", "/properties/v/anyOf")]
     [InlineData("""{"type": "object", "properties": {"v": {"anyOf": [{"type": "string"}, {"enum": ["a"]}]}}}""", "anyOf", "/properties/v/anyOf")]

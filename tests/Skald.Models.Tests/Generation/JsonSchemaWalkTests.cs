@@ -80,6 +80,12 @@ public sealed class JsonSchemaWalkTests
         {"type": "object", "properties": {"a": {"$defs": {"X": {"type": "array", "items": {"$ref": "#/properties/a/$defs/X"}, "minItems": 0, "maxItems": 2}},
           "$ref": "#/properties/a/$defs/X"}}, "required": ["a"]}
         """,
+        // an anyOf that an object among its alternatives refers back to (a tree of optional nodes)
+        """
+        {"type": "object", "properties": {"t": {"$ref": "#/$defs/T"}}, "required": ["t"],
+         "$defs": {"T": {"anyOf": [{"type": "object", "properties": {"l": {"$ref": "#/$defs/T"}, "r": {"$ref": "#/$defs/T"}}, "required": ["l", "r"]},
+           {"type": "null"}, {"type": "array", "items": {"$ref": "#/$defs/T"}, "maxItems": 2}]}}}
+        """,
         // bounded arrays of a type list
         """
         {"type": "object", "properties": {"l": {"type": "array", "items": {"type": ["string", "null", "integer", "array"], "items": {"type": "boolean"}, "maxLength": 2},

@@ -10,12 +10,13 @@ namespace Skald.Models.Generation;
 /// and literals that start differently), so the automaton knows at a value's first byte which one it reads, as
 /// llama.cpp's and outlines' grammars do for these schemas without backtracking.
 /// </summary>
-internal sealed class JsonSchemaCompiler
+internal sealed partial class JsonSchemaCompiler
 {
     private const int MaxNesting = 256; // schema locations open at once (a deeper schema is refused, never a stack overflow)
 
+    // annotations; format among them, as JSON Schema 2020-12 makes it by default (vLLM's and xgrammar's grammars ignore it too)
     private static readonly HashSet<string> Ignored =
-        ["description", "title", "$schema", "$id", "$comment", "default", "examples", "deprecated", "readOnly", "writeOnly", "$defs", "definitions"];
+        ["description", "title", "$schema", "$id", "$comment", "default", "examples", "deprecated", "readOnly", "writeOnly", "$defs", "definitions", "format"];
 
     private static readonly HashSet<string> Taken =
         ["type", "properties", "required", "additionalProperties", "enum", "const", "items", "minItems", "maxItems", "minLength", "maxLength", "anyOf", "$ref"];
@@ -28,6 +29,8 @@ internal sealed class JsonSchemaCompiler
     private readonly HashSet<string> open = [];
     private readonly Dictionary<int, int[]> alternatives = []; // each union's nodes
     private readonly Dictionary<int, string> pointers = [];   // each object and array node's schema location
+    private readonly Dictionary<string, int> reserved = [];   // unions being compiled: the containers open when each began
+    private int containers;                                    // objects and arrays being compiled
     private string where = "";                                  // the schema location being compiled
 
     private JsonSchemaCompiler(JsonElement root) => this.root = root;
@@ -115,7 +118,12 @@ internal sealed class JsonSchemaCompiler
     // The node of the schema `s` at pointer `at`.
     private int Node(JsonElement s, string at, int nesting)
     {
-        if (compiled.TryGetValue(at, out int done)) return done;
+        if (compiled.TryGetValue(at, out int done))
+        {
+            if (reserved.TryGetValue(at, out int outside) && outside == containers)
+                throw Error("$ref", at, "refers back to itself with no object or array between (a loop)");
+            return done;
+        }
         where = at;
         if (s.ValueKind != JsonValueKind.Object)
         {
@@ -123,7 +131,11 @@ internal sealed class JsonSchemaCompiler
             throw new JsonSchemaException(key, at, $"JSON schema: the schema at {(at.Length == 0 ? "the top" : at)} must be an object " +
                 $"(boolean schemas are not supported), got {s.ValueKind.ToString().ToLowerInvariant()}");
         }
-        if (nesting > MaxNesting) throw Error("$ref", at, $"leads more than {MaxNesting} schemas deep");
+        if (nesting > MaxNesting)
+        {
+            throw new JsonSchemaException(at[(at.LastIndexOf('/') + 1)..], at, $"JSON schema: the schema at {at} lies more than {MaxNesting} " +
+                "schemas deep (counting each properties, items, anyOf and $ref step from the top): make the schema shallower");
+        }
         if (!open.Add(at)) throw Error("$ref", at, "refers back to itself with no object or array between (a loop)");
         try
         {
@@ -131,7 +143,7 @@ internal sealed class JsonSchemaCompiler
             {
                 if (!Ignored.Contains(p.Name) && !Taken.Contains(p.Name))
                     throw Error(p.Name, at, "is not supported: Skald's JSON schemas take type, properties, required, additionalProperties: false, " +
-                        "enum, const, items, minItems, maxItems, minLength, maxLength, anyOf and $ref (annotations such as description are ignored)");
+                        "enum, const, items, minItems, maxItems, minLength, maxLength, anyOf and $ref (annotations such as description and format are ignored)");
             }
             int node = Build(s, at, nesting);
             compiled[at] = node;
@@ -149,7 +161,11 @@ internal sealed class JsonSchemaCompiler
         {
             foreach (var p in s.EnumerateObject())
             {
-                if (p.Name != "$ref" && !Ignored.Contains(p.Name)) throw Error(p.Name, at, "cannot stand beside \"$ref\" (put it in the schema referred to)");
+                // an empty schema beside it constrains nothing (System.Text.Json writes "items": {} beside a $ref to a list)
+                bool nothing = p.Name is "items" or "properties" or "additionalProperties"
+                    && p.Value.ValueKind == JsonValueKind.Object && !p.Value.EnumerateObject().Any();
+                if (p.Name != "$ref" && !Ignored.Contains(p.Name) && !nothing)
+                    throw Error(p.Name, at, "cannot stand beside \"$ref\" (put it in the schema referred to)");
             }
             var (target, pointer) = Resolve(reference, at);
             return Node(target, pointer, nesting + 1);
@@ -161,13 +177,23 @@ internal sealed class JsonSchemaCompiler
                 if (p.Name != "anyOf" && !Ignored.Contains(p.Name)) throw Error(p.Name, at, "cannot stand beside \"anyOf\" (put it in each alternative)");
             }
             if (anyOf.ValueKind != JsonValueKind.Array || anyOf.GetArrayLength() == 0) throw Error("anyOf", at, "must be a non-empty array of schemas");
+            int pending = Reserve(at);
             var members = new List<int>();
             int i = 0;
             foreach (var alternative in anyOf.EnumerateArray()) members.Add(Node(alternative, Child(Child(at, "anyOf"), $"{i++}"), nesting + 1));
-            return Union(members, "anyOf", at);
+            return Settle(pending, Union(members, "anyOf", at), at);
         }
         var types = TypeList(s, at);
-        if (s.TryGetProperty("enum", out _) || s.TryGetProperty("const", out _)) return Literal(s, at, types);
+        if (s.TryGetProperty("enum", out _) || s.TryGetProperty("const", out _))
+        {
+            // the values are written as they are, so a keyword that could refuse one of them (maxLength, properties) is refused
+            foreach (var p in s.EnumerateObject())
+            {
+                if (p.Name is not ("enum" or "const" or "type") && !Ignored.Contains(p.Name))
+                    throw Error(p.Name, at, $"cannot stand beside \"{(s.TryGetProperty("enum", out _) ? "enum" : "const")}\" (only type can: list the values that fit)");
+            }
+            return Literal(s, at, types);
+        }
         if (types is null)
         {
             if (Has(s, "properties", "required", "additionalProperties")) types = ["object"];
@@ -175,13 +201,17 @@ internal sealed class JsonSchemaCompiler
             else if (Has(s, "minLength", "maxLength")) types = ["string"];
             else throw Error("type", at, "is missing: a schema needs a type, enum, const, anyOf or $ref");
         }
+        var distinct = types.Distinct().ToList();
+        // a $ref back here from inside the object or array (System.Text.Json's "type": ["object", "null"] for a nullable
+        // record that holds itself) is the union this location becomes
+        int early = distinct.Count > 1 && distinct.Any(t => t is "object" or "array") ? Reserve(at) : -1;
         var parts = new List<int>();
-        foreach (string type in types.Distinct())
+        foreach (string type in distinct)
         {
             parts.Add(type switch
             {
-                "object" => Object(s, at, nesting, types.Count == 1),
-                "array" => Array(s, at, nesting, types.Count == 1),
+                "object" => Object(s, at, nesting, distinct.Count == 1),
+                "array" => Array(s, at, nesting, distinct.Count == 1),
                 "string" => String(s, at),
                 "number" => Add(new JsonSchemaNode(JsonSchemaKind.Number)),
                 "integer" => Add(new JsonSchemaNode(JsonSchemaKind.Integer)),
@@ -189,7 +219,8 @@ internal sealed class JsonSchemaCompiler
                 _ => Add(new JsonSchemaNode(JsonSchemaKind.Literal) { Texts = ["null"u8.ToArray()] }),
             });
         }
-        return Union(parts, "type", at);
+        int union = Union(parts, "type", at);
+        return early < 0 ? union : Settle(early, union, at);
     }
 
     private static bool Has(JsonElement s, params string[] keys) => keys.Any(k => s.TryGetProperty(k, out _));
@@ -239,14 +270,16 @@ internal sealed class JsonSchemaCompiler
         if (alone) compiled[at] = index; // a $ref back here from inside is this node
         if (s.TryGetProperty("additionalProperties", out var extra) && extra.ValueKind != JsonValueKind.False)
             throw Error("additionalProperties", at, "must be false (or left out): Skald writes only the listed properties");
+        containers++;
         var names = new List<string>();
+        var byName = new Dictionary<string, int>(StringComparer.Ordinal); // each name's property (no n² look-ups in a large schema)
         var values = new List<int>();
         if (s.TryGetProperty("properties", out var properties))
         {
             if (properties.ValueKind != JsonValueKind.Object) throw Error("properties", at, "must be an object of schemas");
             foreach (var p in properties.EnumerateObject())
             {
-                if (names.Contains(p.Name)) throw Error("properties", at, $"names \"{p.Name}\" twice");
+                if (!byName.TryAdd(p.Name, names.Count)) throw Error("properties", at, $"names \"{p.Name}\" twice");
                 names.Add(p.Name);
                 values.Add(Node(p.Value, Child(Child(at, "properties"), p.Name), nesting + 1));
             }
@@ -258,8 +291,7 @@ internal sealed class JsonSchemaCompiler
                 throw Error("required", at, "must be an array of property names");
             foreach (var r in list.EnumerateArray())
             {
-                int i = names.IndexOf(r.GetString()!);
-                if (i < 0) throw Error("required", at, $"names \"{r.GetString()}\", which is not in properties (no other key may be written)");
+                if (!byName.TryGetValue(r.GetString()!, out int i)) throw Error("required", at, $"names \"{r.GetString()}\", which is not in properties (no other key may be written)");
                 required[i] = true;
             }
         }
@@ -274,6 +306,7 @@ internal sealed class JsonSchemaCompiler
         node.KeyProperty = order;
         node.PropertyNode = [.. values];
         node.NextRequired = next;
+        containers--;
         return index;
     }
 
@@ -284,8 +317,12 @@ internal sealed class JsonSchemaCompiler
         pointers[index] = at;
         if (alone) compiled[at] = index;
         if (!s.TryGetProperty("items", out var items)) throw Error("items", at, "is missing: an array schema needs the schema of its items");
+        if (items.ValueKind == JsonValueKind.Array)
+            throw Error("items", at, "is a list of schemas (the tuple form), which is not supported: give one schema that every item takes");
         (node.Min, node.Max) = Bounds(s, at, "minItems", "maxItems");
+        containers++;
         node.Items = Node(items, Child(at, "items"), nesting + 1);
+        containers--;
         return index;
     }
 
@@ -350,51 +387,4 @@ internal sealed class JsonSchemaCompiler
             throw Error(keyword, at, "holds a string that is not valid Unicode (a lone surrogate)");
         }
     }
-
-    // One node for `members` (of anyOf or a list of types): alternatives merged where one covers another, and
-    // refused where two could start with the same byte.
-    private int Union(List<int> members, string keyword, string at)
-    {
-        var flat = new List<int>();
-        foreach (int m in members)
-        {
-            if (alternatives.TryGetValue(m, out var inner)) flat.AddRange(inner);
-            else flat.Add(m);
-        }
-        if (flat.Any(m => nodes[m].Kind == JsonSchemaKind.Number)) flat.RemoveAll(m => nodes[m].Kind == JsonSchemaKind.Integer); // a number covers an integer
-        var literals = flat.Where(m => nodes[m].Kind == JsonSchemaKind.Literal).ToList();
-        if (literals.Count > 1)
-        {
-            var texts = literals.SelectMany(m => nodes[m].Texts).DistinctBy(Convert.ToBase64String).ToArray();
-            System.Array.Sort(texts, (a, b) => a.AsSpan().SequenceCompareTo(b));
-            flat.RemoveAll(literals.Contains);
-            flat.Add(Add(new JsonSchemaNode(JsonSchemaKind.Literal) { Texts = texts }));
-        }
-        flat = [.. flat.Distinct()];
-        if (flat.Count == 1) return flat[0];
-        var dispatch = new int[256];
-        System.Array.Fill(dispatch, -1);
-        foreach (int m in flat)
-        {
-            foreach (byte b in FirstBytes(nodes[m]))
-            {
-                if (dispatch[b] >= 0 && dispatch[b] != m)
-                    throw Error(keyword, at, $"has two alternatives that can both start with '{(char)b}': Skald tells them apart by their first " +
-                        "character, so it takes at most one object, one array, one string and one number schema, and literals that start differently");
-                dispatch[b] = m;
-            }
-        }
-        int union = Add(new JsonSchemaNode(JsonSchemaKind.Union) { Dispatch = dispatch });
-        alternatives[union] = [.. flat];
-        return union;
-    }
-
-    private static IEnumerable<byte> FirstBytes(JsonSchemaNode node) => node.Kind switch
-    {
-        JsonSchemaKind.Object => "{"u8.ToArray(),
-        JsonSchemaKind.Array => "["u8.ToArray(),
-        JsonSchemaKind.String => "\""u8.ToArray(),
-        JsonSchemaKind.Number or JsonSchemaKind.Integer => "-0123456789"u8.ToArray(),
-        _ => node.Texts.Select(t => t[0]).Distinct(),
-    };
 }

@@ -27,11 +27,27 @@ public sealed class JsonSchemaGrammar
     /// <c>anyOf</c> (alternatives a value's first character tells apart), <c>$ref</c> to a JSON pointer in the schema
     /// (<c>#/$defs/...</c>, <c>#/definitions/...</c>, <c>#</c>; recursion is bounded by 64 levels of nesting).
     /// Ignored: annotations (<c>description</c>, <c>title</c>, <c>$schema</c>, <c>$id</c>, <c>$comment</c>,
-    /// <c>default</c>, <c>examples</c>, <c>deprecated</c>, <c>readOnly</c>, <c>writeOnly</c>) and <c>$defs</c> /
-    /// <c>definitions</c> nobody refers to. Anything else (<c>pattern</c>, <c>format</c>, <c>oneOf</c>, <c>allOf</c>,
-    /// <c>not</c>, <c>minimum</c>, ...) is a <see cref="JsonSchemaException"/> naming the keyword and its pointer.
+    /// <c>default</c>, <c>examples</c>, <c>deprecated</c>, <c>readOnly</c>, <c>writeOnly</c>), <c>format</c> (an
+    /// annotation by default in JSON Schema 2020-12: not checked) and <c>$defs</c> / <c>definitions</c> nobody refers to.
+    /// Anything else (<c>pattern</c>, <c>oneOf</c>, <c>allOf</c>, <c>not</c>, <c>minimum</c>, ...), a keyword beside
+    /// <c>enum</c> or <c>const</c> other than <c>type</c>, <c>items</c> as a list and two object (or array) alternatives
+    /// of one <c>anyOf</c> are a <see cref="JsonSchemaException"/> naming the keyword and its pointer.
     /// </summary>
-    public static JsonSchemaGrammar Compile(JsonElement schema) => JsonSchemaCompiler.Compile(schema);
+    /// <remarks>
+    /// The last <see cref="CacheSize"/> schemas compiled (up to <see cref="CacheChars"/> characters of JSON text in all)
+    /// are kept by their text, so a schema sent again (with every request of a client's structured output type) is not
+    /// compiled again.
+    /// </remarks>
+    public static JsonSchemaGrammar Compile(JsonElement schema) => Cache.Get(schema, JsonSchemaCompiler.Compile);
+
+    /// <summary>How many compiled schemas <see cref="Compile"/> keeps.</summary>
+    public const int CacheSize = 32;
+
+    /// <summary>How many characters of JSON text the schemas <see cref="Compile"/> keeps have in all.</summary>
+    public const int CacheChars = 1 << 21;
+
+    /// <summary>The schemas <see cref="Compile"/> keeps.</summary>
+    internal static JsonSchemaCache Cache { get; } = new(CacheSize, CacheChars);
 
     /// <summary>A new row's automaton, at the start of its text.</summary>
     internal JsonSchemaAutomaton Start() => Start(NewStack());

@@ -71,10 +71,10 @@ public sealed class JsonSchemaChatClientTests
     public async Task ASchemaItCannotCompileIsRefusedNamingTheKeyword()
     {
         using var client = new SkaldChatClient(TextGenerator.Load(Folder));
-        const string bad = """{"type": "object", "properties": {"when": {"type": "string", "format": "date-time"}}}""";
+        const string bad = """{"type": "object", "properties": {"when": {"type": "string", "pattern": "^[0-9]+$"}}}""";
         var e = await Assert.ThrowsAsync<ChatOptionException>(() => client.GetResponseAsync(Messages, Options(0f, 1, bad)));
         Assert.Equal("response_format", e.Field);
-        Assert.Contains("\"format\" at /properties/when/format", e.Message);
+        Assert.Contains("\"pattern\" at /properties/when/pattern", e.Message);
         var streamed = await Assert.ThrowsAsync<ChatOptionException>(async () =>
         {
             await foreach (var _ in client.GetStreamingResponseAsync(Messages, Options(0f, 1, bad))) { }

@@ -13,7 +13,9 @@ public sealed class JsonSchemaCompilerTests
 
     [Theory]
     [InlineData("""{"type": "object", "properties": {"name": {"type": "string", "pattern": "^a"}}}""", "pattern", "/properties/name/pattern")]
-    [InlineData("""{"type": "object", "properties": {"d": {"type": "string", "format": "date-time"}}}""", "format", "/properties/d/format")]
+    [InlineData("""{"type": "object", "properties": {"e": {"enum": ["abc"], "maxLength": 1}}}""", "maxLength", "/properties/e/maxLength")]
+    [InlineData("""{"type": "object", "properties": {"c": {"const": {"a": 1}, "properties": {"a": {"type": "string"}}}}}""", "properties", "/properties/c/properties")]
+    [InlineData("""{"type": "object", "properties": {"t": {"type": "array", "items": [{"type": "string"}, {"type": "integer"}]}}}""", "items", "/properties/t/items")]
     [InlineData("""{"type": "object", "oneOf": [{"type": "object"}]}""", "oneOf", "/oneOf")]
     [InlineData("""{"type": "object", "properties": {"a": {"allOf": [{"type": "string"}]}}}""", "allOf", "/properties/a/allOf")]
     [InlineData("""{"type": "object", "properties": {"a": {"not": {"type": "string"}}}}""", "not", "/properties/a/not")]
@@ -25,6 +27,9 @@ public sealed class JsonSchemaCompilerTests
     [InlineData("""{"type": "object", "properties": {"x": {"$ref": "#/$defs/missing"}}}""", "$ref", "/properties/x/$ref")]
     [InlineData("""{"type": "object", "properties": {"x": {"$ref": "other.json#/a"}}}""", "$ref", "/properties/x/$ref")]
     [InlineData("""{"type": "object", "properties": {"x": {"$ref": "#/$defs/a", "type": "string"}}, "$defs": {"a": {"type": "string"}}}""", "type", "/properties/x/type")]
+    [InlineData("""{"type": "object", "properties": {"x": {"$ref": "#/$defs/a", "items": {"type": "string"}}}, "$defs": {"a": {"type": "array", "items": {"type": "string"}}}}""", "items", "/properties/x/items")]
+    [InlineData("""{"$defs": {"a": {"type": ["array", "null"], "items": {"$ref": "#/$defs/b"}}, "b": {"anyOf": [{"$ref": "#/$defs/b"}, {"type": "null"}]}}, "type": "object", "properties": {"x": {"$ref": "#/$defs/a"}}}""", "$ref", "/$defs/b/$ref")]
+    [InlineData("""{"$defs": {"u": {"anyOf": [{"type": "array", "items": {"anyOf": [{"$ref": "#/$defs/u"}, {"type": "null"}]}}, {"type": "string"}]}}, "type": "object", "properties": {"x": {"$ref": "#/$defs/u"}}}""", "anyOf", "/$defs/u/anyOf/0/items/anyOf")]
     [InlineData("""{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}}, "type": "object", "properties": {"x": {"$ref": "#/$defs/a"}}}""", "$ref", "/$defs/a/$ref")]
     [InlineData("""{"type": "object", "properties": {"v": {"anyOf": [{"type": "object"}, {"type": "object", "properties": {"a": {"type": "string"}}}]}}}""", "anyOf", "/properties/v/anyOf")]
     [InlineData("""{"type": "object", "properties": {"v": {"anyOf": [{"type": "string"}, {"enum": ["a"]}]}}}""", "anyOf", "/properties/v/anyOf")]
@@ -49,6 +54,32 @@ public sealed class JsonSchemaCompilerTests
         Assert.Equal(keyword, e.Keyword);
         Assert.Equal(pointer, e.Pointer);
         Assert.Contains($"\"{keyword}\" at {pointer}", e.Message);
+    }
+
+    [Fact]
+    public void TwoObjectAlternativesAreNamedByWhereTheyStand()
+    {
+        // pydantic's union of two models
+        const string schema = """
+            {"type": "object", "properties": {"pet": {"anyOf": [{"$ref": "#/$defs/Cat"}, {"$ref": "#/$defs/Dog"}]}}, "required": ["pet"],
+             "$defs": {"Cat": {"type": "object", "properties": {"meows": {"type": "boolean"}}}, "Dog": {"type": "object", "properties": {"barks": {"type": "boolean"}}}}}
+            """;
+        var e = Assert.Throws<JsonSchemaException>(() => Compile(schema));
+        Assert.Equal("/properties/pet/anyOf", e.Pointer);
+        Assert.Contains("two object alternatives (/$defs/Cat and /$defs/Dog)", e.Message);
+    }
+
+    [Fact]
+    public void ASchemaTooDeepIsRefusedWhereItStands()
+    {
+        // a chain of 300 definitions, each an object holding the next by $ref as an array's items
+        var defs = Enumerable.Range(0, 300).Select(i =>
+            $"\"D{i}\": {{\"type\": \"object\", \"properties\": {{\"n\": {{\"type\": \"array\", \"items\": {{\"$ref\": \"#/$defs/D{i + 1}\"}}}}}}}}");
+        string schema = $"{{\"type\": \"object\", \"properties\": {{\"d\": {{\"$ref\": \"#/$defs/D0\"}}}}, \"$defs\": {{{string.Join(", ", defs)}, " +
+            "\"D300\": {\"type\": \"null\"}}}";
+        var e = Assert.Throws<JsonSchemaException>(() => Compile(schema));
+        Assert.Matches("^/\\$defs/D[0-9]+(/properties(/n(/items)?)?)?$", e.Pointer); // where the schema stands, not a $ref that is not there
+        Assert.Contains($"the schema at {e.Pointer} lies more than 256 schemas deep", e.Message);
     }
 
     [Fact]

@@ -1,0 +1,157 @@
+using System.Text;
+using System.Text.Json;
+using Skald.Models.Generation;
+using Skald.Tests;
+
+namespace Skald.Models.Tests.Generation;
+
+/// <summary>
+/// Random walks over the bytes <see cref="JsonSchemaAutomaton"/> allows, on adversarial schemas and on the schemas
+/// pydantic and Microsoft.Extensions.AI write: every state reached allows some byte or is complete (no dead end, which
+/// would leave generation without a token), and every complete text validates against the schema
+/// (<see cref="SchemaValidator"/>, written independently from the specification).
+/// </summary>
+public sealed class JsonSchemaWalkTests
+{
+    /// <summary>pydantic 2's model_json_schema() of a model with a str enum, an Optional model, Optional[int], a datetime, a list and a Literal.</summary>
+    public const string Pydantic = """
+        {"$defs": {"Address": {"properties": {"street": {"title": "Street", "type": "string"}, "zip": {"anyOf": [{"type": "string"}, {"type": "null"}],
+           "default": null, "title": "Zip"}}, "required": ["street"], "title": "Address", "type": "object"},
+          "Color": {"enum": ["red", "green"], "title": "Color", "type": "string"}},
+         "properties": {"name": {"description": "Full name", "title": "Name", "type": "string"},
+          "age": {"anyOf": [{"type": "integer"}, {"type": "null"}], "title": "Age"},
+          "born": {"format": "date-time", "title": "Born", "type": "string"},
+          "color": {"$ref": "#/$defs/Color", "default": "red"},
+          "address": {"anyOf": [{"$ref": "#/$defs/Address"}, {"type": "null"}], "default": null},
+          "tags": {"default": [], "items": {"type": "string"}, "title": "Tags", "type": "array"},
+          "kind": {"const": "person", "default": "person", "title": "Kind", "type": "string"}},
+         "required": ["name", "age", "born"], "title": "Person", "type": "object"}
+        """;
+
+    /// <summary>What ChatResponseFormat.ForJsonSchema&lt;T&gt;() writes for a C# record with nullable, enum, list and DateTime properties.</summary>
+    public const string ExtensionsAi = """
+        {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"name":{"type":"string"},"age":{"type":["integer","null"]},
+         "mood":{"type":"string","enum":["Happy","Sad"]},"tags":{"type":"array","items":{"type":"string"}},"note":{"type":["string","null"]},
+         "when":{"type":"string","format":"date-time"},"score":{"type":"number"}},"required":["name","age","mood","tags","note","when","score"]}
+        """;
+
+    /// <summary>
+    /// What ChatResponseFormat.ForJsonSchema&lt;T&gt;() writes for a record that holds itself: record Node(string V, Node? Next,
+    /// List&lt;Node&gt;? Kids), a $ref back to a type list with "object" and a $ref beside an empty "items".
+    /// </summary>
+    public const string ExtensionsAiRecursive = """
+        {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","properties":{"v":{"type":"string"},"next":{"type":["object","null"],
+         "properties":{"v":{"type":"string"},"next":{"$ref":"#/properties/next"},"kids":{"type":["array","null"],"items":{"$ref":"#"}}},
+         "required":["v","next","kids"]},"kids":{"$ref":"#/properties/next/properties/kids","items":{}}},"required":["v","next","kids"]}
+        """;
+
+    public static TheoryData<string> Schemas() =>
+    [
+        Pydantic,
+        ExtensionsAi,
+        ExtensionsAiRecursive,
+        // nested anyOf of literals that share prefixes, beside an array of a string literal or an object
+        """
+        {"type": "object", "properties": {"a": {"anyOf": [{"anyOf": [{"const": 1}, {"const": 12}, {"enum": [1.5, -0]}]}, {"enum": [true, null, "x", "xy"]},
+          {"type": "array", "items": {"anyOf": [{"const": "a"}, {"type": "object", "properties": {"q": {"type": "integer"}}}]}, "maxItems": 3}]}},
+         "required": ["a"]}
+        """,
+        // enums of objects and arrays, a const object with escapes and non-ASCII
+        """
+        {"type": "object", "properties": {"e": {"enum": [{"a": [1, 2]}, {"a": [1]}, [], [{}], "é\"\n😀"]}, "c": {"const": {"k": "vé\n", "l": [null, false]}}},
+         "required": ["c"]}
+        """,
+        // integers and numbers, integer literals written as numbers
+        """{"type": "object", "properties": {"i": {"type": "integer"}, "n": {"type": ["number", "integer", "null"]}, "l": {"type": "integer", "enum": [1.0, 2e1, -0]}}, "required": ["i", "n", "l"]}""",
+        // string bounds with escapes and multi-byte characters
+        """
+        {"type": "object", "properties": {"s": {"type": "string", "minLength": 2, "maxLength": 3}, "z": {"type": "string", "maxLength": 0},
+          "m": {"type": "string", "minLength": 5}, "o": {"type": "string", "maxLength": 1}}, "required": ["s", "z", "m", "o"]}
+        """,
+        // every key optional, and an empty object
+        """{"type": "object", "properties": {"a": {"type": "null"}, "b": {"type": "object", "properties": {}}, "c": {"type": "boolean"}}}""",
+        // a recursive tree, a required chain through an optional link, $defs inside a nested schema
+        """{"type": "object", "properties": {"kids": {"type": "array", "items": {"$ref": "#"}}}, "required": ["kids"]}""",
+        """
+        {"type": "object", "properties": {"next": {"anyOf": [{"$ref": "#"}, {"type": "null"}]},
+          "deep": {"type": "object", "properties": {"d": {"type": "object"}}, "required": ["d"]}}, "required": ["next", "deep"]}
+        """,
+        """
+        {"type": "object", "properties": {"a": {"$defs": {"X": {"type": "array", "items": {"$ref": "#/properties/a/$defs/X"}, "minItems": 0, "maxItems": 2}},
+          "$ref": "#/properties/a/$defs/X"}}, "required": ["a"]}
+        """,
+        // an anyOf that an object among its alternatives refers back to (a tree of optional nodes)
+        """
+        {"type": "object", "properties": {"t": {"$ref": "#/$defs/T"}}, "required": ["t"],
+         "$defs": {"T": {"anyOf": [{"type": "object", "properties": {"l": {"$ref": "#/$defs/T"}, "r": {"$ref": "#/$defs/T"}}, "required": ["l", "r"]},
+           {"type": "null"}, {"type": "array", "items": {"$ref": "#/$defs/T"}, "maxItems": 2}]}}}
+        """,
+        // bounded arrays of a type list
+        """
+        {"type": "object", "properties": {"l": {"type": "array", "items": {"type": ["string", "null", "integer", "array"], "items": {"type": "boolean"}, "maxLength": 2},
+          "minItems": 2, "maxItems": 3}}, "required": ["l"]}
+        """,
+    ];
+
+    [Theory]
+    [MemberData(nameof(Schemas))]
+    public void EveryStateReachedAllowsAByteOrIsCompleteAndEveryCompleteTextValidates(string schema)
+    {
+        var grammar = JsonSchemaGrammar.Compile(JsonDocument.Parse(schema).RootElement);
+        var random = new Random(7);
+        var allowed = new List<byte>();
+        int completed = 0, deepest = 0;
+        for (int walk = 0; walk < 200; walk++)
+        {
+            var state = grammar.Start();
+            var text = new List<byte>();
+            int depth = 0;
+            bool inString = false, escaped = false;
+            // every fourth walk leans on opening bytes, to reach the nesting limit; later walks lean more and more on
+            // closing bytes, so that many end
+            double opening = walk % 4 == 0 ? 0.7 : 0.05, closing = walk / 200.0;
+            while (!state.Complete && text.Count < 4000)
+            {
+                allowed.Clear();
+                for (int b = 0; b < 256; b++)
+                {
+                    var copy = state;
+                    if (copy.TryAdvance((byte)b)) allowed.Add((byte)b);
+                    state.Rewind();
+                }
+                Assert.True(allowed.Count > 0, $"dead end after \"{Encoding.UTF8.GetString([.. text])}\"");
+                var openers = allowed.Where(b => b is (byte)'{' or (byte)'[' or (byte)'"' or (byte)':').ToList();
+                var closers = allowed.Where(b => b is (byte)'}' or (byte)']' or (byte)'"' or (byte)',' or (byte)'n').ToList();
+                double r = random.NextDouble();
+                byte next = r < opening && openers.Count > 0 ? openers[random.Next(openers.Count)]
+                    : r < opening + closing && closers.Count > 0 ? closers[random.Next(closers.Count)]
+                    : allowed[random.Next(allowed.Count)];
+                Assert.True(state.TryAdvance(next));
+                text.Add(next);
+                Track(next, ref depth, ref inString, ref escaped);
+                deepest = Math.Max(deepest, depth);
+            }
+            if (!state.Complete) continue;
+            completed++;
+            string json = Encoding.UTF8.GetString([.. text]);
+            Assert.Null(SchemaValidator.Problem(schema, json));
+        }
+        Assert.True(completed >= 20, $"only {completed} of 200 walks completed");
+        if (schema.Contains("\"items\": {\"$ref\"", StringComparison.Ordinal)) // arrays that recurse: the walks reach the limit
+            Assert.True(deepest >= JsonAutomaton.MaxDepth - 3, $"the walks of a recursive schema reached only depth {deepest}");
+    }
+
+    // Follows the containers open (outside strings) over byte b.
+    private static void Track(byte b, ref int depth, ref bool inString, ref bool escaped)
+    {
+        if (inString)
+        {
+            if (escaped) escaped = false;
+            else if (b == '\\') escaped = true;
+            else if (b == '"') inString = false;
+        }
+        else if (b == '"') inString = true;
+        else if (b is (byte)'{' or (byte)'[') depth++;
+        else if (b is (byte)'}' or (byte)']') depth--;
+    }
+}

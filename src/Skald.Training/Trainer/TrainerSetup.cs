@@ -8,8 +8,8 @@ namespace Skald.Training.Trainer;
 
 /// <summary>
 /// Everything a run needs, already built: model, objective, optimiser, data, evaluators and the config. Disposing it
-/// releases the frozen models its loss consults (<see cref="FrozenModels"/>; copies made with <c>with</c> share them):
-/// dispose it once the run is done.
+/// releases the frozen models its loss consults (<see cref="FrozenModels"/>; copies made with <c>with</c> share them) and
+/// the model it loaded (<see cref="OwnsModel"/>): dispose it once the run is done.
 /// </summary>
 public sealed record TrainerSetup : IDisposable
 {
@@ -52,6 +52,19 @@ public sealed record TrainerSetup : IDisposable
     /// <summary>The frozen models the loss consults (a teacher, a guide), disposed with this setup; null: none.</summary>
     public FrozenModels? FrozenModels { get; init; }
 
-    /// <summary>Disposes <see cref="FrozenModels"/> (the loss cannot run afterwards); disposing twice does nothing.</summary>
-    public void Dispose() => FrozenModels?.Dispose();
+    /// <summary>
+    /// Whether <see cref="Dispose"/> disposes <see cref="Model"/>'s encoder too: a setup <see cref="TrainingRun"/> built
+    /// loaded it from <c>model.path</c>, so it owns it; a setup built in code over a model given to it does not.
+    /// </summary>
+    public bool OwnsModel { get; init; }
+
+    /// <summary>
+    /// Disposes <see cref="FrozenModels"/> and, when it owns it (<see cref="OwnsModel"/>), the encoder of
+    /// <see cref="Model"/> (the loss and the model cannot run afterwards; what was saved stays); disposing twice does nothing.
+    /// </summary>
+    public void Dispose()
+    {
+        FrozenModels?.Dispose();
+        if (OwnsModel && Model is Modeling.TrainableEncoder encoder) encoder.Model.Dispose();
+    }
 }

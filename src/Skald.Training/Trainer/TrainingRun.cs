@@ -80,7 +80,22 @@ public static class TrainingRun
         BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates, log);
         CheckWritable(config.Output.Dir);
         string modelPath = ModelPath(config, comm);
-        var encoder = SentenceEncoder.Load(modelPath, config.Model.Adapters, BaseWeights.Resolve(config, modelPath));
+        var student = SentenceEncoder.Load(modelPath, config.Model.Adapters, BaseWeights.Resolve(config, modelPath));
+        try
+        {
+            return Assemble(config, train, eval, progress, log, comm, student);
+        }
+        catch
+        {
+            student.Dispose(); // and the models made of it (attention switched, sparse, CSR), which share its files
+            throw;
+        }
+    }
+
+    // The setup around the student loaded from model.path, which it owns (OwnsModel): disposed with it.
+    private static TrainerSetup Assemble(TrainingConfig config, IReadOnlyList<TextDataset> train, TextDataset? eval,
+        Action<TrainingProgress>? progress, Action<string>? log, ICommunicator comm, SentenceEncoder encoder)
+    {
         var loadedAdapters = encoder.Adapters;
         if (config.Model.Attention is { } attention)
         {
@@ -200,6 +215,7 @@ public static class TrainingRun
                 Log = log,
                 Communicator = comm,
                 FrozenModels = frozen,
+                OwnsModel = true,
             };
         }
         catch

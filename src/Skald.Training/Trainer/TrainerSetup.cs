@@ -53,18 +53,20 @@ public sealed record TrainerSetup : IDisposable
     public FrozenModels? FrozenModels { get; init; }
 
     /// <summary>
-    /// Whether <see cref="Dispose"/> disposes <see cref="Model"/>'s encoder too: a setup <see cref="TrainingRun"/> built
-    /// loaded it from <c>model.path</c>, so it owns it; a setup built in code over a model given to it does not.
+    /// Whether <see cref="Dispose"/> disposes <see cref="Model"/>'s encoder and <see cref="Loss"/> (when disposable) too: a
+    /// setup <see cref="TrainingRun"/> built loaded them, so it owns them; a setup built in code over a model given to it does not.
     /// </summary>
     public bool OwnsModel { get; init; }
 
     /// <summary>
-    /// Disposes <see cref="FrozenModels"/> and, when it owns it (<see cref="OwnsModel"/>), the encoder of
-    /// <see cref="Model"/> (the loss and the model cannot run afterwards; what was saved stays); disposing twice does nothing.
+    /// Disposes <see cref="FrozenModels"/> and, when it owns them (<see cref="OwnsModel"/>), the encoder of
+    /// <see cref="Model"/> and the loss (neither can run afterwards; what was saved stays); disposing twice does nothing.
     /// </summary>
     public void Dispose()
     {
         FrozenModels?.Dispose();
-        if (OwnsModel && Model is Modeling.TrainableEncoder encoder) encoder.Model.Dispose();
+        if (!OwnsModel) return;
+        if (Model is Modeling.TrainableEncoder encoder) encoder.Model.Dispose();
+        (Loss as IDisposable)?.Dispose(); // what the loss loaded for itself (contrastive tension's copy of the model)
     }
 }

@@ -180,9 +180,10 @@ public static class TrainingRun
         if (config.Model.Type != "static" && model.Source.IsStatic)
             throw new TrainingException($"{config.Model.Path}: a static model; set model.type: static to train it");
         var frozen = new FrozenModels(); // a teacher or guide the loss loads: the setup's, disposed with it
+        ILoss? loss = null;
         try
         {
-            var loss = LossFactory.CreateLoss(config, model, frozen);
+            loss = LossFactory.CreateLoss(config, model, frozen);
             var evaluators = CreateEvaluators(config, eval);
             if (loss is CausalLmLoss causal)
             {
@@ -221,6 +222,7 @@ public static class TrainingRun
         catch
         {
             frozen.Dispose();
+            (loss as IDisposable)?.Dispose(); // contrastive tension's copy of the model
             throw;
         }
     }

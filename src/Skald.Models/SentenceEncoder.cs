@@ -167,16 +167,24 @@ public sealed partial class SentenceEncoder
             ? StaticEmbeddingModel.Load(folder.TransformerPath)
             : ArchitectureRegistry.Load(weights, precision,
                 keepInt8: adapters is not { Count: > 0 } && Quantization.Int8Checkpoint.IsQuantized(folder.TransformerPath), parameterPrefix);
-        foreach (var adapter in adapters ?? []) PeftAdapters.Merge(adapter, encoder.Parameters, null, null, parameterPrefix);
-        if (adapters is { Count: > 0 } && File.Exists(Path.Combine(adapters[^1], Llm2VecConfig.FileName)))
-            folder = folder.WithLlm2VecConfig(adapters[^1]);
-        else if (adapters is { Count: > 0 } && adapters.Any(CustomCode.IsLlm2VecEncoder) && encoder is IDecoder)
-            folder = folder.AsLlm2Vec(); // an LLM2Vec MNTP repository (its bidirectional code in auto_map) without llm2vec_config.json
-        var model = Create(folder, tokenizer, encoder, parameterPrefix: parameterPrefix);
-        Quantization.Int8Checkpoint.AttachIfQuantized(model, adapters is { Count: > 0 }); // a saved int8 folder: int8 only
-        model.Adapters = adapters ?? [];
-        model.source = source;
-        return model;
+        try
+        {
+            foreach (var adapter in adapters ?? []) PeftAdapters.Merge(adapter, encoder.Parameters, null, null, parameterPrefix);
+            if (adapters is { Count: > 0 } && File.Exists(Path.Combine(adapters[^1], Llm2VecConfig.FileName)))
+                folder = folder.WithLlm2VecConfig(adapters[^1]);
+            else if (adapters is { Count: > 0 } && adapters.Any(CustomCode.IsLlm2VecEncoder) && encoder is IDecoder)
+                folder = folder.AsLlm2Vec(); // an LLM2Vec MNTP repository (its bidirectional code in auto_map) without llm2vec_config.json
+            var model = Create(folder, tokenizer, encoder, parameterPrefix: parameterPrefix);
+            Quantization.Int8Checkpoint.AttachIfQuantized(model, adapters is { Count: > 0 }); // a saved int8 folder: int8 only
+            model.Adapters = adapters ?? [];
+            model.source = source;
+            return model;
+        }
+        catch
+        {
+            foreach (var p in encoder.Parameters) p.CloseFile(); // a load that fails after the build leaves no file open
+            throw;
+        }
     }
 
     /// <summary>

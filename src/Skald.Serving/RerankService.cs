@@ -22,9 +22,9 @@ public sealed class RerankService
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.NumLabels != 1)
-            throw new ArgumentException($"{model.Path}: a classifier with {model.NumLabels} labels ({string.Join(", ", model.Config.Labels)}), not a reranker (one score per pair)", nameof(model));
+            throw new ArgumentException($"{model.Source}: a classifier with {model.NumLabels} labels ({string.Join(", ", model.Config.Labels)}), not a reranker (one score per pair)", nameof(model));
         Model = model;
-        ModelName = name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(model.Path)));
+        ModelName = name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(model.Source)));
         MaxDocuments = maxDocuments;
     }
 

@@ -5,7 +5,8 @@ namespace Skald.Cli.Tests;
 /// <summary>
 /// <c>skald evaluate --model ADAPTER</c> with a PEFT adapter folder on a cross-encoder: evaluated as the cross-encoder it
 /// loads as (detected from its base's config), not embedded as an embedding model: on a retrieval task without a first
-/// stage that is the cross-encoder's one line, and <c>--rerank</c> beside it a usage error.
+/// stage that is the cross-encoder's one line, suggesting <c>--rerank ADAPTER</c> (not its base), and <c>--rerank</c>
+/// beside it a usage error.
 /// </summary>
 public sealed class EvaluateCrossEncoderAdapterTests
 {
@@ -26,6 +27,7 @@ public sealed class EvaluateCrossEncoderAdapterTests
         var alone = SkaldProcess.Run("evaluate", "--model", adapter, "--task", task);
         Assert.NotEqual(0, alone.ExitCode); // it was embedded (exit 0) as the base's encoder, mean-pooled
         Assert.Contains("is a cross-encoder: it scores candidates", alone.Stderr);
+        Assert.Contains($"--rerank {adapter})", alone.Stderr); // the adapter folder, not its base (which would drop the adapter)
         SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", adapter, "--task", task, "--rerank", TestPaths.FixtureModel("ce-bert")),
             2, "--model is a cross-encoder already");
     }

@@ -7,16 +7,17 @@ namespace Skald.Cli.Tests;
 /// <summary>
 /// <c>skald quantize --model ADAPTER</c>, a PEFT adapter folder given as the model: saved as its base with the adapter
 /// merged, in int8, scoring or embedding as the adapter folder does with int8 inference; an adapter on a cross-encoder
-/// is saved as a cross-encoder, its classification head kept.
+/// is saved as a cross-encoder, its classification head kept; a SEQ_CLS adapter over a base without a head (its head in
+/// the adapter) is refused in one line naming the adapter and what to do, not saved as an embedding model without its head.
 /// </summary>
 public sealed class QuantizeAdapterFolderTests
 {
     // A rank-2 LoRA on layer 0's query projection [32, 32] of a bert fixture (under prefix), non-zero, its base named.
-    private static string Adapter(string folder, string baseModel, string prefix)
+    private static string Adapter(string folder, string baseModel, string prefix, string extra = "")
     {
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "adapter_config.json"),
-            $$"""{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["query"], "base_model_name_or_path": {{System.Text.Json.JsonSerializer.Serialize(baseModel)}}}""");
+            $$"""{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["query"], "base_model_name_or_path": {{System.Text.Json.JsonSerializer.Serialize(baseModel)}}{{extra}}}""");
         float[] Values(int s) => [.. Enumerable.Range(0, 64).Select(i => 0.05f * MathF.Sin(s * 7 + i))];
         string module = $"base_model.model.{prefix}encoder.layer.0.attention.self.query";
         SafeTensorsWriter.Write(Path.Combine(folder, "adapter_model.safetensors"),
@@ -59,5 +60,17 @@ public sealed class QuantizeAdapterFolderTests
         var expected = live.Encode(texts);
         Assert.Equal(expected, saved.Encode(texts));
         Assert.NotEqual(plainBase.Encode(texts)[0], expected[0]); // the adapter is in the saved weights
+    }
+
+    [Fact]
+    public void ASequenceClassificationAdapterOverABaseWithoutAHeadIsRefused()
+    {
+        if (Skald.Tensors.Quantization.Int8Gemm.Best is null) return; // refused earlier, for the CPU
+        string dir = TestPaths.NewTempDir();
+        string adapter = Adapter(Path.Combine(dir, "seq-cls"), TestPaths.FixtureModel("bert-cased-mean"), "", ", \"task_type\": \"SEQ_CLS\"");
+        string output = Path.Combine(dir, "int8");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("quantize", "--model", adapter, "--output", output), 1,
+            adapter + ": a SEQ_CLS adapter", "no classification head", "--quantize int8");
+        Assert.False(Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any()); // nothing saved
     }
 }

@@ -6,7 +6,8 @@ namespace Skald.Cli.Tests;
 /// <summary>
 /// <c>skald truncate-layers --model ADAPTER</c>: a PEFT adapter folder (or a sentence-transformers folder saved with an
 /// adapter on its Transformer) is cut as the model it loads as, its base with the adapter merged: the result is a plain
-/// model folder that encodes as the base merged by hand (W + alpha/r·B·A) and then cut does, and differs from the base cut alone.
+/// model folder that encodes as the base merged by hand (W + alpha/r·B·A) and then cut does, and differs from the base cut alone;
+/// an output inside the base it reads is refused as one inside the adapter folder is, and the base is left as it was.
 /// </summary>
 public sealed class TruncateLayersAdapterTests : IDisposable
 {
@@ -99,5 +100,18 @@ public sealed class TruncateLayersAdapterTests : IDisposable
             for (int d = 0; d < want[t].Length; d++) Assert.True(Math.Abs(want[t][d] - got[t][d]) <= 1e-5, $"text {t}, dimension {d}: {got[t][d]} vs {want[t][d]}");
         }
         Assert.True(want[0].Zip(basePlain.Encode(texts)[0]).Max(p => Math.Abs(p.First - p.Second)) > 1e-3); // the adapter matters
+    }
+
+    [Fact]
+    public void AnOutputInsideTheAdaptersBaseIsRefused()
+    {
+        string baseCopy = TestPaths.CopyFolder(BaseModel, Path.Combine(dir, "base"));
+        string adapter = Path.Combine(dir, "adapter");
+        WriteAdapter(adapter, baseCopy);
+        string output = Path.Combine(baseCopy, "cut");
+        var before = Directory.EnumerateFileSystemEntries(baseCopy, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        SkaldProcess.AssertUserError(SkaldProcess.Run("truncate-layers", "--model", adapter, "--layers", "2", "--output", output), 2,
+            $"--output {output} is inside the input {baseCopy}");
+        Assert.Equal(before, Directory.EnumerateFileSystemEntries(baseCopy, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
     }
 }

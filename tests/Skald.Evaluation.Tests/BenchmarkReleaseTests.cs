@@ -5,8 +5,9 @@ namespace Skald.Evaluation.Tests;
 
 /// <summary>
 /// A benchmark releases each model after its tasks, also an embedding model loaded inside a wrapper: a hybrid's
-/// (<c>hybrid:DIR</c>) and a reranked first stage's (<c>DIR&gt;CE</c>). Seen from the files the encoder reads its
-/// vocabulary table from: none is still open once the run is over (Linux: /proc/self/fd).
+/// (<c>hybrid:DIR</c>) and a reranked first stage's (<c>DIR&gt;CE</c>), and the cross-encoder a reranker wraps. Seen
+/// from the files the encoders read their vocabulary tables from: none is still open once the run is over (Linux:
+/// /proc/self/fd).
 /// </summary>
 public sealed class BenchmarkReleaseTests
 {
@@ -17,6 +18,31 @@ public sealed class BenchmarkReleaseTests
         catch (IOException) { return false; } // closed meanwhile
     });
 
+    private static string Task() => BeirFolder.Write(
+        "{\"_id\": \"d0\", \"text\": \"Fjorden ligg stille i morgonsola.\"}\n{\"_id\": \"d1\", \"text\": \"Kva tid går ferja over fjorden?\"}\n",
+        "{\"_id\": \"q1\", \"text\": \"Når går ferja over fjorden?\"}\n", "q1\td1\t1\n");
+
+    private static Suite SuiteOf(string task)
+    {
+        string suite = Path.Combine(TestPaths.NewTempDir(), "suite.json");
+        File.WriteAllText(suite, $$"""{"tasks": [{"path": "{{task}}", "language": "nb"}]}""");
+        return Suite.Load(suite);
+    }
+
+    [Theory]
+    [InlineData("{1}")]
+    [InlineData("{0}>{1}")]
+    [InlineData("bm25>{1}")]
+    public void TheCrossEncoderOfARerankerIsReleasedAfterItsTasks(string spec)
+    {
+        if (!Directory.Exists("/proc/self/fd")) return;
+        string dense = TestPaths.FixtureModel("bert-cased-mean"), ce = TestPaths.CopyOfFixtureModel("ce-bert");
+        string weights = Path.GetFullPath(Path.Combine(ce, "model.safetensors"));
+        var report = BenchmarkRunner.Run(SuiteOf(Task()), [string.Format(System.Globalization.CultureInfo.InvariantCulture, spec, dense, ce)]);
+        Assert.Single(report.Board.Models);
+        Assert.Equal(0, OpenHandles(weights));
+    }
+
     [Theory]
     [InlineData("hybrid:{0}")]
     [InlineData("{0}>{1}")]
@@ -26,12 +52,7 @@ public sealed class BenchmarkReleaseTests
         if (!Directory.Exists("/proc/self/fd")) return; // the open files are looked at where Linux shows them
         string dense = TestPaths.CopyOfFixtureModel("bert-cased-mean"), ce = TestPaths.FixtureModel("ce-bert");
         string weights = Path.GetFullPath(Path.Combine(dense, "model.safetensors"));
-        string task = BeirFolder.Write(
-            "{\"_id\": \"d0\", \"text\": \"Fjorden ligg stille i morgonsola.\"}\n{\"_id\": \"d1\", \"text\": \"Kva tid går ferja over fjorden?\"}\n",
-            "{\"_id\": \"q1\", \"text\": \"Når går ferja over fjorden?\"}\n", "q1\td1\t1\n");
-        string suite = Path.Combine(TestPaths.NewTempDir(), "suite.json");
-        File.WriteAllText(suite, $$"""{"tasks": [{"path": "{{task}}", "language": "nb"}]}""");
-        var report = BenchmarkRunner.Run(Suite.Load(suite), [string.Format(System.Globalization.CultureInfo.InvariantCulture, spec, dense, ce)]);
+        var report = BenchmarkRunner.Run(SuiteOf(Task()), [string.Format(System.Globalization.CultureInfo.InvariantCulture, spec, dense, ce)]);
         Assert.Single(report.Board.Models);
         Assert.Equal(0, OpenHandles(weights));
     }

@@ -8,8 +8,8 @@ namespace Skald.Tensors.Tests;
 /// Values left in their file (<see cref="FileValues"/>) and parameters over them (<see cref="Parameter.IsFileBacked"/>):
 /// rows read from the mapping are the stored values (float32 copied, bfloat16 / float16 widened exactly, at an offset
 /// that is not page-aligned), a gather on an inference tape reads them without copying the table, whatever needs all
-/// the values copies them once (after which the parameter is an ordinary one and the file is never written), and
-/// gathers racing that copy read the same rows.
+/// the values copies them once (after which the parameter is an ordinary one and the file is never written, though
+/// <see cref="Parameter.CloseFile"/> still closes it), and gathers racing that copy read the same rows.
 /// </summary>
 public sealed class FileBackedParameterTests : IDisposable
 {
@@ -140,6 +140,23 @@ public sealed class FileBackedParameterTests : IDisposable
         table.Widen(3 * Dim, row);
         Assert.Equal(values[3 * Dim] + 1f, row[0]);
         Assert.Equal(before, File.ReadAllBytes(path));
+    }
+
+    [Fact]
+    public void ClosingAfterTheValuesWereCopiedClosesTheFileTheyCameFrom()
+    {
+        var values = RandomValues(5);
+        var (path, _, _) = Write(values, WeightPrecision.Float32);
+        var file = FileValues.Open(path, Skip, Rows, Dim, WeightPrecision.Float32);
+        var table = new Parameter("embed.weight", file, WeightPrecision.Float32, [Rows, Dim], true);
+        Assert.Equal(values, table.Data.ToArray()); // copied into memory (training): no longer file-backed
+        Assert.False(table.IsFileBacked);
+        var row = new float[Dim];
+        file.Widen(0, row, WeightPrecision.Float32); // the handle is still open, until the GC or CloseFile
+        table.CloseFile();
+        Assert.Throws<ObjectDisposedException>(() => file.Widen((long)(Rows - 1) * Dim, row, WeightPrecision.Float32)); // a row not read yet
+        table.CloseFile(); // twice is fine
+        Assert.Equal(values, table.Data.ToArray()); // the copy stays
     }
 
     [Fact]

@@ -31,8 +31,18 @@ internal sealed class QuantizeCommand : Command
         CliOptions.RequireNewFolder(dir);
         string source = HubModels.Resolve(p.GetValue(model)!, quiet);
         // an adapter folder is a cross-encoder when its base is one (loaded as an embedding model it lost its head)
-        string baseModel = Skald.Models.Modules.ModelFolder.IsAdapterFolder(source) ? Skald.Models.Adapters.AdapterBase.Expand(source, null).Model : source;
-        if (Directory.Exists(baseModel) && Skald.Models.CrossEncoders.CrossEncoder.IsCrossEncoder(baseModel))
+        bool adapter = Skald.Models.Modules.ModelFolder.IsAdapterFolder(source);
+        string baseModel = adapter ? Skald.Models.Adapters.AdapterBase.Expand(source, null).Model : source;
+        bool crossBase = Directory.Exists(baseModel) && Skald.Models.CrossEncoders.CrossEncoder.IsCrossEncoder(baseModel);
+        if (adapter && !crossBase && Skald.Models.CrossEncoders.CrossEncoder.IsCrossEncoder(source))
+        {
+            // a SEQ_CLS adapter over a base without a head: its head is in the adapter, and the base's folder (whose files
+            // an int8 save copies) is an embedding model, so the save would be neither a working cross-encoder nor the model
+            throw new InputException($"{source}: a SEQ_CLS adapter (a cross-encoder) over {baseModel}, which has no classification head: " +
+                "skald quantize saves cross-encoders whose base has one; run it in int8 at load instead (skald rerank --model ADAPTER --quantize int8, " +
+                "or serve --reranker ADAPTER --quantize int8)");
+        }
+        if (crossBase)
         {
             using var crossEncoder = Skald.Models.CrossEncoders.CrossEncoder.Load(source);
             var crossKeys = Int8Checkpoint.Save(crossEncoder, dir);

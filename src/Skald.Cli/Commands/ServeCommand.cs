@@ -146,7 +146,7 @@ internal sealed class ServeCommand : Command
         }
         using var encoder = modelPath is null ? null
             : SentenceEncoder.Load(modelPath, [.. CliOptions.AdapterFolders(p.GetValue(adapters))], InfoCommand.Precision(p.GetValue(weights)));
-        if (encoder is not null) Rerankers.WarnIfCrossEncoder(encoder.Folder.Path, "--reranker", quiet);
+        if (encoder is not null) Rerankers.WarnIfCrossEncoder(encoder.Source, "--reranker", quiet);
         int refreshSeconds = p.GetValue(indexRefresh) ?? 2;
         using var searchIndex = indexDir is null ? null
             : OpenIndex(indexDir, refreshSeconds, m => Terminal.Log(m, quiet), i => SearchService.CheckModel(i, encoder!));

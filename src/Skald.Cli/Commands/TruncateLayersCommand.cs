@@ -34,6 +34,8 @@ internal sealed class TruncateLayersCommand : Command
         CliOptions.RequireNewFolder(dir);
         string source = HubModels.Resolve(p.GetValue(model)!, quiet);
         OutputPath.NotInsideInput(dir, source); // the smaller model is a new folder, never one inside the model it is cut from
+        var (folder, weights, adapters) = SentenceEncoder.Sources(source); // an adapter folder reads its base's folders too
+        foreach (string read in new[] { folder.Path, weights }.Concat(adapters).Distinct(StringComparer.Ordinal)) OutputPath.NotInsideInput(dir, read);
         int keep = p.GetValue(layers)!.Value;
         int total = LayerTruncation.Write(source, keep, dir);
         Terminal.Log($"wrote {dir}: the first {keep} of {total} layers of {source}", quiet);

@@ -15,7 +15,7 @@ namespace Skald.Data.Negatives;
 public sealed class CrossEncoderCandidateScorer(ICandidateScorer first, CrossEncoder crossEncoder, CrossEncoderOptions? options = null) : ICandidateScorer
 {
     /// <inheritdoc/>
-    public string Name => $"{first.Name}, rescored by {System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(crossEncoder.Path))}";
+    public string Name => $"{first.Name}, rescored by {System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(crossEncoder.Source))}";
 
     /// <inheritdoc/>
     public (Hit[][] Candidates, float[][] PositiveScores) Score(IReadOnlyList<string> queries, IReadOnlyList<string> corpus,

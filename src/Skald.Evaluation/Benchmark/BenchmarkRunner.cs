@@ -231,7 +231,7 @@ public static class BenchmarkRunner
                 var stage = Create(first, options);
                 return new ModelSlot(stage.Name + ">" + rerankerName,
                     "rerank-" + EmbeddingCache.ModelKey(reranker, CodeVersion + "|" + stage.Key + "|100"), true,
-                    slot => Reranking(reranker, slot.Own(stage).Model as IRetrievalModel
+                    slot => Reranking(slot, reranker, slot.Own(stage).Model as IRetrievalModel
                         ?? EmbeddingRetriever.For((IEmbeddingModel)stage.Model, options.Retrieval.LongDocuments, options.Retrieval.Quantization, options.Retrieval.Ivf, options.Retrieval.Hnsw),
                         embeddingOptions.BatchSize));
             }
@@ -263,7 +263,7 @@ public static class BenchmarkRunner
             {
                 // A reranker: BM25's top 100 reordered on retrieval tasks, the candidates scored on reranking tasks.
                 return new ModelSlot("bm25>" + name, "rerank-" + EmbeddingCache.ModelKey(local, CodeVersion + "|bm25|100"), true,
-                    _ => Reranking(local, new Bm25Model(), embeddingOptions.BatchSize));
+                    slot => Reranking(slot, local, new Bm25Model(), embeddingOptions.BatchSize));
             }
             if (RemoteAdapterFolder.Is(local))
             {
@@ -303,10 +303,13 @@ public static class BenchmarkRunner
             return (options.ResolveModel(spec), spec, Safe(spec));
         }
 
-        /// <summary>The cross-encoder in <paramref name="dir"/> (packed-only) reordering the top 100 of <paramref name="first"/>.</summary>
-        private static CrossEncoderRetriever Reranking(string dir, IRetrievalModel first, int batchSize)
+        /// <summary>
+        /// The cross-encoder in <paramref name="dir"/> (packed-only) reordering the top 100 of <paramref name="first"/>;
+        /// <paramref name="slot"/> owns it, as the retriever wrapping it does not dispose it.
+        /// </summary>
+        private static CrossEncoderRetriever Reranking(ModelSlot slot, string dir, IRetrievalModel first, int batchSize)
         {
-            var model = CrossEncoder.Load(dir);
+            var model = slot.Own(CrossEncoder.Load(dir));
             model.KeepPackedOnly();
             return new CrossEncoderRetriever(model, first, 100, new CrossEncoderOptions { BatchSize = batchSize });
         }

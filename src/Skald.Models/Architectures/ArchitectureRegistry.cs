@@ -49,7 +49,7 @@ public static class ArchitectureRegistry
         var config = TransformerConfig.Load(Path.Combine(folder, "config.json"));
         var entry = EntryFor(config);
         using var weights = Checkpoint.OpenFolder(folder, entry.KeyPrefixes);
-        return entry.Build(config, ParameterBuilder.FromCheckpoint(weights, namePrefix, precision, keepInt8));
+        return BuildOrClose(entry, config, ParameterBuilder.FromCheckpoint(weights, namePrefix, precision, keepInt8));
     }
 
     /// <summary>
@@ -57,7 +57,24 @@ public static class ArchitectureRegistry
     /// with <see cref="KeyPrefixes"/>), for callers that read more than the transformer from the same checkpoint (a
     /// cross-encoder's classification head).
     /// </summary>
-    public static ITransformer Build(TransformerConfig config, ParameterBuilder p) => EntryFor(config).Build(config, p);
+    public static ITransformer Build(TransformerConfig config, ParameterBuilder p) => BuildOrClose(EntryFor(config), config, p);
+
+    /// <summary>
+    /// <paramref name="entry"/>'s model built through <paramref name="p"/>; a build that fails half-way (a key missing or
+    /// misshapen after the vocabulary tables were left in their file) closes the files of what it made, not the GC.
+    /// </summary>
+    private static ITransformer BuildOrClose(Entry entry, TransformerConfig config, ParameterBuilder p)
+    {
+        try
+        {
+            return entry.Build(config, p);
+        }
+        catch
+        {
+            foreach (var parameter in p.Parameters) parameter.CloseFile();
+            throw;
+        }
+    }
 
     /// <summary>The key prefixes checkpoints of <paramref name="config"/>'s architecture may carry (stripped on load).</summary>
     public static IReadOnlyList<string> KeyPrefixes(TransformerConfig config) => EntryFor(config).KeyPrefixes;

@@ -26,6 +26,6 @@ public sealed partial class CrossEncoder : IDisposable
     /// <summary>Throws <see cref="ObjectDisposedException"/> naming the folder once this model is disposed.</summary>
     private void ThrowIfDisposed()
     {
-        if (IsDisposed) throw new ObjectDisposedException(objectName: null, $"{Path}: this model was disposed (load it again to use it)");
+        if (IsDisposed) throw new ObjectDisposedException(objectName: null, $"{Source}: this model was disposed (load it again to use it)");
     }
 }

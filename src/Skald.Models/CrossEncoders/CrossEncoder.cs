@@ -44,8 +44,18 @@ public sealed partial class CrossEncoder
             <= SentenceEncoder.PackWeightsLimitBytes;
     }
 
-    /// <summary>The folder it was loaded from.</summary>
+    /// <summary>The folder it was loaded from: for an adapter folder given as the model, its base's (see <see cref="Source"/>).</summary>
     public string Path { get; }
+
+    /// <summary>
+    /// The folder given to <see cref="Load"/> (a hub id located): <see cref="Path"/>, except for a PEFT adapter folder
+    /// given as the model, which loads its base's folder with the adapter merged on top: then that adapter folder. It
+    /// names the model whose scores these are (the base alone scores otherwise), so messages that tell the user to
+    /// load this model again name it.
+    /// </summary>
+    public string Source => source ?? Path;
+
+    private string? source;
 
     /// <summary>The tokenizer (tokenizer.json), which writes both texts into one input.</summary>
     public Tokenizer Tokenizer { get; }
@@ -136,7 +146,8 @@ public sealed partial class CrossEncoder
     /// </summary>
     public static CrossEncoder Load(string path, IReadOnlyList<string>? adapters = null, WeightPrecision precision = WeightPrecision.Float32)
     {
-        var (located, expanded) = AdapterBase.Expand(HubResolver.Locate(path), adapters?.Select(a => HubResolver.Locate(a)).ToList());
+        string given = HubResolver.Locate(path);
+        var (located, expanded) = AdapterBase.Expand(given, adapters?.Select(a => HubResolver.Locate(a)).ToList());
         path = located;
         var adapterPaths = expanded; // an adapter folder given as the model: its base, then it
         var folder = ModelFolder.Read(path);
@@ -170,7 +181,10 @@ public sealed partial class CrossEncoder
                     $"{System.IO.Path.Combine(folder.TransformerPath, "tokenizer.json")}: token ids go up to {tokenizer.IdBound - 1} but the " +
                     $"model's embedding table has {config.VocabSize} rows (vocab_size): the tokenizer does not belong to this model");
             int max = Math.Min(folder.TokenizerMaxLength() ?? transformer.MaxSequenceLength, transformer.MaxSequenceLength);
-            var model = new CrossEncoder(path, tokenizer, transformer, head, settings, max, folder.PaddingSide ?? tokenizer.PaddingSide);
+            var model = new CrossEncoder(path, tokenizer, transformer, head, settings, max, folder.PaddingSide ?? tokenizer.PaddingSide)
+            {
+                source = given == path ? null : given,
+            };
             if (int8) model.KeepInt8Only(); // int8-only weights run in int8; others (merged adapters) are quantised now
             return model;
         }

@@ -19,13 +19,13 @@ public sealed class CrossEncoderRetriever(CrossEncoder model, IRetrievalModel? f
 {
     /// <summary>The cross-encoder.</summary>
     public CrossEncoder Model { get; } = model.NumLabels == 1 ? model
-        : throw new ArgumentException($"{model.Path}: a classifier with {model.NumLabels} labels, not a reranker (one score per pair)", nameof(model));
+        : throw new ArgumentException($"{model.Source}: a classifier with {model.NumLabels} labels, not a reranker (one score per pair)", nameof(model));
 
     /// <summary>How many first-stage hits are reranked per query.</summary>
     public int Candidates { get; } = candidates >= 1 ? candidates : throw new ArgumentOutOfRangeException(nameof(candidates));
 
     /// <inheritdoc/>
-    public string Name => (firstStage is null ? "" : firstStage.Name + ">") + Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(Model.Path)));
+    public string Name => (firstStage is null ? "" : firstStage.Name + ">") + Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(Model.Source)));
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, string> Metadata
@@ -33,7 +33,7 @@ public sealed class CrossEncoderRetriever(CrossEncoder model, IRetrievalModel? f
         get
         {
             var m = firstStage is null ? [] : firstStage.Metadata.ToDictionary(p => "first_stage." + p.Key, p => p.Value);
-            m["reranker"] = Model.Path;
+            m["reranker"] = Model.Source;
             m["reranker_max_length"] = Model.MaxLength.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (firstStage is not null) m["rerank_candidates"] = Candidates.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return m;
@@ -45,7 +45,7 @@ public sealed class CrossEncoderRetriever(CrossEncoder model, IRetrievalModel? f
     {
         if (firstStage is null)
             throw new EvaluationException(
-                $"{Name} is a cross-encoder: it scores candidates, it does not search a corpus; evaluate it on a reranking task (top_ranked), or give a first stage (--model bm25 --rerank {Model.Path})");
+                $"{Name} is a cross-encoder: it scores candidates, it does not search a corpus; evaluate it on a reranking task (top_ranked), or give a first stage (--model bm25 --rerank {Model.Source})");
         var tie = TieKeys.For(corpus);
         var first = firstStage.Search(corpus, queries, Candidates, language);
         var scores = ScoreCandidates(corpus, queries, [.. first.Select(h => h.Select(x => x.Index).ToArray())], language);

@@ -9,6 +9,7 @@ public sealed partial class Parameter
         private float[]? values;
         private ushort[]? bits;
         private Memory.FileValues? file;
+        private Microsoft.Win32.SafeHandles.SafeFileHandle? copied; // the file the values were copied out of (Load), closed by CloseFile; its kept rows are not held
 
         public Storage(float[] values) => this.values = values;
 
@@ -47,6 +48,13 @@ public sealed partial class Parameter
         /// <summary>The values still left in their file (read by rows without copying the rest), or null.</summary>
         public Memory.FileValues? File => Volatile.Read(ref file);
 
+        /// <summary>Closes the file the values are read from, or were copied out of into memory (closing twice is fine).</summary>
+        public void CloseFile()
+        {
+            Volatile.Read(ref file)?.Dispose();
+            lock (this) copied?.Dispose();
+        }
+
         private Storage Load()
         {
             lock (this)
@@ -55,7 +63,8 @@ public sealed partial class Parameter
                 {
                     if (Precision == WeightPrecision.Float32) Volatile.Write(ref values, m.ToSingle());
                     else Volatile.Write(ref bits, m.ToBits16(Precision));
-                    Volatile.Write(ref file, null); // readers that took it finish their rows; its handle closes when unreachable
+                    copied = m.Handle;
+                    Volatile.Write(ref file, null); // readers that took it finish their rows; CloseFile (or the GC) closes its handle
                 }
             }
             return this;

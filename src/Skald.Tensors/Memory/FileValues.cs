@@ -209,4 +209,7 @@ public sealed class FileValues : IDisposable
 
     /// <summary>Closes the file; reading afterwards throws <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose() => file.Dispose();
+
+    /// <summary>The open file (disposing it is <see cref="Dispose"/>), for an owner that keeps it to close without keeping the rows read.</summary>
+    internal SafeFileHandle Handle => file;
 }

@@ -13,7 +13,7 @@ namespace Skald.Training.Losses;
 /// Gradients: dS = ((softmax_rows(S) − I) + (softmax_cols(S) − I)) / (2B); dτ = Σ dS ⊙ S; through the cosines × exp(τ).
 /// Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/losses/ContrastiveTensionLoss.py
 /// </summary>
-public sealed class ContrastiveTensionLoss : ILoss
+public sealed class ContrastiveTensionLoss : ILoss, IDisposable
 {
     /// <summary>Name prefix of the copy's parameters.</summary>
     public const string CopyPrefix = "contrastive_tension.model1/";
@@ -124,4 +124,7 @@ public sealed class ContrastiveTensionLoss : ILoss
             return (float)loss;
         }
     }
+
+    /// <summary>Disposes the copy's encoder, read from the model's folder for this loss (the setup that built the loss disposes it).</summary>
+    public void Dispose() => copy.Model.Dispose();
 }

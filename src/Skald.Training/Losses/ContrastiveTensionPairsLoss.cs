@@ -16,7 +16,7 @@ namespace Skald.Training.Losses;
 /// the pairs as one process does and embeds its shard of them; the sums add up across the ranks.
 /// Upstream: https://github.com/UKPLab/sentence-transformers/blob/85ec64559f4414aa536eca4bf53538291e0a333f/sentence_transformers/losses/ContrastiveTensionLoss.py
 /// </summary>
-public sealed class ContrastiveTensionPairsLoss : ILoss
+public sealed class ContrastiveTensionPairsLoss : ILoss, IDisposable
 {
     private readonly TrainableEncoder copy;
     private readonly int ratio;
@@ -103,4 +103,7 @@ public sealed class ContrastiveTensionPairsLoss : ILoss
         comm.AllGather([(float)local], parts, [.. Enumerable.Repeat(1, comm.Size)]);
         return parts.Sum();
     }
+
+    /// <summary>Disposes the copy's encoder, read from the model's folder for this loss (the setup that built the loss disposes it).</summary>
+    public void Dispose() => copy.Model.Dispose();
 }

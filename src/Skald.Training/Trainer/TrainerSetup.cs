@@ -8,8 +8,8 @@ namespace Skald.Training.Trainer;
 
 /// <summary>
 /// Everything a run needs, already built: model, objective, optimiser, data, evaluators and the config. Disposing it
-/// releases the frozen models its loss consults (<see cref="FrozenModels"/>; copies made with <c>with</c> share them):
-/// dispose it once the run is done.
+/// releases the frozen models its loss consults (<see cref="FrozenModels"/>; copies made with <c>with</c> share them) and
+/// the model it loaded (<see cref="OwnsModel"/>): dispose it once the run is done.
 /// </summary>
 public sealed record TrainerSetup : IDisposable
 {
@@ -52,6 +52,21 @@ public sealed record TrainerSetup : IDisposable
     /// <summary>The frozen models the loss consults (a teacher, a guide), disposed with this setup; null: none.</summary>
     public FrozenModels? FrozenModels { get; init; }
 
-    /// <summary>Disposes <see cref="FrozenModels"/> (the loss cannot run afterwards); disposing twice does nothing.</summary>
-    public void Dispose() => FrozenModels?.Dispose();
+    /// <summary>
+    /// Whether <see cref="Dispose"/> disposes <see cref="Model"/>'s encoder and <see cref="Loss"/> (when disposable) too: a
+    /// setup <see cref="TrainingRun"/> built loaded them, so it owns them; a setup built in code over a model given to it does not.
+    /// </summary>
+    public bool OwnsModel { get; init; }
+
+    /// <summary>
+    /// Disposes <see cref="FrozenModels"/> and, when it owns them (<see cref="OwnsModel"/>), the encoder of
+    /// <see cref="Model"/> and the loss (neither can run afterwards; what was saved stays); disposing twice does nothing.
+    /// </summary>
+    public void Dispose()
+    {
+        FrozenModels?.Dispose();
+        if (!OwnsModel) return;
+        if (Model is Modeling.TrainableEncoder encoder) encoder.Model.Dispose();
+        (Loss as IDisposable)?.Dispose(); // what the loss loaded for itself (contrastive tension's copy of the model)
+    }
 }

@@ -80,7 +80,22 @@ public static class TrainingRun
         BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates, log);
         CheckWritable(config.Output.Dir);
         string modelPath = ModelPath(config, comm);
-        var encoder = SentenceEncoder.Load(modelPath, config.Model.Adapters, BaseWeights.Resolve(config, modelPath));
+        var student = SentenceEncoder.Load(modelPath, config.Model.Adapters, BaseWeights.Resolve(config, modelPath));
+        try
+        {
+            return Assemble(config, train, eval, progress, log, comm, student);
+        }
+        catch
+        {
+            student.Dispose(); // and the models made of it (attention switched, sparse, CSR), which share its files
+            throw;
+        }
+    }
+
+    // The setup around the student loaded from model.path, which it owns (OwnsModel): disposed with it.
+    private static TrainerSetup Assemble(TrainingConfig config, IReadOnlyList<TextDataset> train, TextDataset? eval,
+        Action<TrainingProgress>? progress, Action<string>? log, ICommunicator comm, SentenceEncoder encoder)
+    {
         var loadedAdapters = encoder.Adapters;
         if (config.Model.Attention is { } attention)
         {
@@ -165,9 +180,10 @@ public static class TrainingRun
         if (config.Model.Type != "static" && model.Source.IsStatic)
             throw new TrainingException($"{config.Model.Path}: a static model; set model.type: static to train it");
         var frozen = new FrozenModels(); // a teacher or guide the loss loads: the setup's, disposed with it
+        ILoss? loss = null;
         try
         {
-            var loss = LossFactory.CreateLoss(config, model, frozen);
+            loss = LossFactory.CreateLoss(config, model, frozen);
             var evaluators = CreateEvaluators(config, eval);
             if (loss is CausalLmLoss causal)
             {
@@ -200,11 +216,13 @@ public static class TrainingRun
                 Log = log,
                 Communicator = comm,
                 FrozenModels = frozen,
+                OwnsModel = true,
             };
         }
         catch
         {
             frozen.Dispose();
+            (loss as IDisposable)?.Dispose(); // contrastive tension's copy of the model
             throw;
         }
     }

@@ -147,4 +147,18 @@ public sealed class AdapterAsModelTests
         Assert.Equal(Skald.Models.CrossEncoders.CrossEncoder.Load(ce, [classifier]).Score(pairs), scores);
         Assert.NotEqual(Skald.Models.CrossEncoders.CrossEncoder.Load(ce).Score(pairs), scores);
     }
+
+    [Fact]
+    public void TheAdapterFolderIsACrossEncodersSourceAndItsBaseItsPath()
+    {
+        string ce = TestPaths.FixtureModel("ce-bert");
+        string classifier = Adapter("source-classifier", "bert.encoder.layer.0.attention.self.query", 32, ce);
+        using var model = Skald.Models.CrossEncoders.CrossEncoder.Load(classifier);
+        Assert.Equal(classifier, model.Source); // what messages telling the user to load it again name
+        Assert.Equal(ce, model.Path);
+        using var plain = Skald.Models.CrossEncoders.CrossEncoder.Load(ce);
+        Assert.Equal(ce, plain.Source);
+        using var withAdapters = Skald.Models.CrossEncoders.CrossEncoder.Load(ce, [classifier]); // adapters given beside it: the model is the folder given
+        Assert.Equal(ce, withAdapters.Source);
+    }
 }

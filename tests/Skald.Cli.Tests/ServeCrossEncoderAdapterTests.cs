@@ -1,0 +1,55 @@
+using Skald.Models.Checkpoints;
+
+namespace Skald.Cli.Tests;
+
+/// <summary>
+/// <c>skald serve --model ADAPTER</c> with a PEFT adapter folder that loads as a cross-encoder warns, naming the adapter
+/// folder, that it embeds with the encoder's mean pooling and reranks with --reranker: also a SEQ_CLS adapter over a base
+/// that is an embedding model (the base alone is no cross-encoder). The warning comes before the reranker loads, so a
+/// --reranker folder that does not exist ends the run right after it, before the server listens.
+/// </summary>
+public sealed class ServeCrossEncoderAdapterTests
+{
+    private static string Adapter(string folder, string baseModel, string prefix, string? taskType)
+    {
+        Directory.CreateDirectory(folder);
+        string task = taskType is null ? "" : $", \"task_type\": \"{taskType}\"";
+        File.WriteAllText(Path.Combine(folder, "adapter_config.json"),
+            $$"""{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["query"], "base_model_name_or_path": {{System.Text.Json.JsonSerializer.Serialize(baseModel)}}{{task}}}""");
+        string module = $"base_model.model.{prefix}encoder.layer.0.attention.self.query";
+        SafeTensorsWriter.Write(Path.Combine(folder, "adapter_model.safetensors"),
+            [new($"{module}.lora_A.weight", [2, 32], new float[64]), new($"{module}.lora_B.weight", [32, 2], new float[64])]);
+        return folder;
+    }
+
+    // exit 1 on the missing --reranker folder, one line, no stack trace (the warning, if any, is the line before it)
+    private static void AssertEndedAtTheReranker(SkaldProcess.Result r)
+    {
+        Assert.True(r.ExitCode == 1, r.Stderr);
+        Assert.Contains("model folder not found", r.Stderr.Trim().Split('\n')[^1]);
+        Assert.DoesNotContain("   at ", r.Stderr);
+    }
+
+    [Theory]
+    [InlineData("bert-cased-mean", "", "SEQ_CLS")]
+    [InlineData("ce-bert", "bert.", null)]
+    public void AnAdapterThatIsACrossEncoderIsWarnedAboutByItsOwnName(string fixture, string prefix, string? taskType)
+    {
+        string dir = TestPaths.NewTempDir();
+        string adapter = Adapter(Path.Combine(dir, "lora"), TestPaths.FixtureModel(fixture), prefix, taskType);
+        var r = SkaldProcess.Run("serve", "--model", adapter, "--reranker", Path.Combine(dir, "missing"), "--port", "0");
+        AssertEndedAtTheReranker(r);
+        Assert.Contains($"warning: {adapter} is a cross-encoder", r.Stderr);
+        Assert.Contains("it reranks with --reranker", r.Stderr);
+    }
+
+    [Fact]
+    public void AnAdapterOnAnEmbeddingModelIsNotWarnedAbout()
+    {
+        string dir = TestPaths.NewTempDir();
+        string adapter = Adapter(Path.Combine(dir, "lora"), TestPaths.FixtureModel("bert-cased-mean"), "", null);
+        var r = SkaldProcess.Run("serve", "--model", adapter, "--reranker", Path.Combine(dir, "missing"), "--port", "0");
+        AssertEndedAtTheReranker(r);
+        Assert.DoesNotContain("cross-encoder", r.Stderr);
+    }
+}

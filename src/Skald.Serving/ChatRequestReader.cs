@@ -71,6 +71,7 @@ internal static class ChatRequestReader
         if (c.ValueKind != JsonValueKind.Array)
             throw ApiException.BadRequest($"messages[{i}].content must be a string or an array of text parts", "messages");
         var text = new System.Text.StringBuilder();
+        bool joinedAny = false;
         foreach (var part in c.EnumerateArray())
         {
             string? type = part.ValueKind == JsonValueKind.Object && part.TryGetProperty("type", out var pt) && pt.ValueKind == JsonValueKind.String ? pt.GetString() : null;
@@ -78,7 +79,9 @@ internal static class ChatRequestReader
                 throw ApiException.BadRequest($"messages[{i}].content: a \"{type ?? "?"}\" part cannot be read by this model; send {{\"type\": \"text\", \"text\": ...}} parts", "messages");
             if (!part.TryGetProperty("text", out var pt2) || pt2.ValueKind != JsonValueKind.String)
                 throw ApiException.BadRequest($"messages[{i}].content: a text part needs a \"text\" string", "messages");
+            if (joinedAny) text.Append('\n'); // parts joined by newlines, as vLLM joins them
             text.Append(pt2.GetString());
+            joinedAny = true;
         }
         return text.ToString();
     }

@@ -78,6 +78,27 @@ public sealed class ChatEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TextPartsAreOneTextJoinedByNewlinesAsVllmJoinsThem()
+    {
+        // The user's content as two text parts reads as "Sveriges\nhuvudstad?" (vLLM's "\n".join of a message's parts).
+        Microsoft.Extensions.AI.ChatMessage[] joined = [new(ChatRole.System, "Svara kort."), new(ChatRole.User, "Sveriges\nhuvudstad?")];
+        var expected = await reference.GetResponseAsync(joined, new ChatOptions { Temperature = 0, MaxOutputTokens = 8 });
+        string body = Json(new
+        {
+            model = "tiny-chat", max_tokens = 8, temperature = 0,
+            messages = new object[]
+            {
+                new { role = "system", content = "Svara kort." },
+                new { role = "user", content = new[] { new { type = "text", text = "Sveriges" }, new { type = "text", text = "huvudstad?" } } },
+            },
+        });
+        var (status, answer) = await PostAsync(http, body, path: "v1/chat/completions");
+        Assert.Equal(200, status);
+        Assert.Equal(expected.Usage!.InputTokenCount, answer.GetProperty("usage").GetProperty("prompt_tokens").GetInt64());
+        Assert.Equal(expected.Text, answer.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+    }
+
+    [Fact]
     public async Task TheRawStreamIsServerSentChunksEndedByDone()
     {
         string body = Json(new { model = "tiny-chat", messages = new[] { new { role = "user", content = "Hei" } }, max_tokens = 5, temperature = 0, stream = true });

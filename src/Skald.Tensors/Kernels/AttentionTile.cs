@@ -10,7 +10,7 @@ namespace Skald.Tensors.Kernels;
 /// C element one FMA chain over k in order (acc = fma(a[r, i], b[i, j], acc), then alpha · acc), so the Vector512
 /// kernel and its scalar twin give the same bits.
 /// </summary>
-internal static unsafe class AttentionTile
+internal static unsafe partial class AttentionTile
 {
     /// <summary>Rows of A and C per call (8 rows × 2 vectors: 16 accumulators).</summary>
     public const int Rows = 8;

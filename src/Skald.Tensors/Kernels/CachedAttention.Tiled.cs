@@ -47,6 +47,7 @@ public static unsafe partial class CachedAttention
         {
             float* buf = (float*)(((nint)raw + 63) & ~(nint)63);
             float* kt = buf, s = buf + ktLen, qt = s + sLen, ot = qt + qLen, vc = ot + oLen;
+            int* lo = stackalloc int[rowsPer], hi = stackalloc int[rowsPer]; // the tile's queries' key ranges
             int cached = -1;
             for (int w = w0; w < w1; w++)
             {
@@ -66,66 +67,12 @@ public static unsafe partial class CachedAttention
                 for (int t0 = 0; t0 < l.NewTokens; t0 += rowsPer)
                 {
                     int m = Math.Min(rowsPer, l.NewTokens - t0);
-                    int s0 = l.KeyRange(t0, sc).Lo, s1 = l.KeyRange(t0 + m - 1, sc).Hi, n = s1 - s0;
-                    float* a = qh + (long)t0 * width;
-                    int lda = width;
-                    if (m < rowsPer)
-                    {
-                        // A partial tile reads its rows from a copy padded with zero rows (never past q's end).
-                        new Span<float>(qt, qLen).Clear();
-                        for (int r = 0; r < m; r++) new ReadOnlySpan<float>(a + (long)r * width, d).CopyTo(new Span<float>(qt + r * d, d));
-                        a = qt;
-                        lda = d;
-                    }
-                    // S[rows, n] = scale · Q[t0:t0+rows] · Kᵀ[:, s0:s1], whole vectors of columns
-                    int nv = (n + 15) & ~15;
-                    for (int c = 0; c < nv; c += 32)
-                        AttentionTile.Multiply(a, lda, kt + s0 + c, kts, d, sc.Scale, s + c, ss, Math.Min(32, nv - c), vectorized);
-                    for (int r = 0; r < rowsPer; r++)
-                    {
-                        float* row = s + (long)r * ss;
-                        if (r >= m)
-                        {
-                            new Span<float>(row, n).Clear();
-                            continue;
-                        }
-                        var (lo, hi) = l.KeyRange(t0 + r, sc);
-                        float* seg = row + (lo - s0);
-                        if (sc.SoftCap > 0f) SoftCap(seg, hi - lo, sc.SoftCap);
-                        AttentionSoftmax.Row(seg, bias + lo, hi - lo);
-                        new Span<float>(row, lo - s0).Clear();
-                        new Span<float>(row + (hi - s0), s1 - hi).Clear();
-                    }
-                    // out[t0:t0+rows] = P[rows, n] · V[s0:s1]; a partial tile or a head dim off the vector width goes
-                    // through the padded tile ot.
-                    bool direct = m == rowsPer;
-                    float* c0 = direct ? oh + (long)t0 * width : ot;
-                    int ldc = direct ? width : dp;
-                    float* v0 = vc + (long)s0 * dp;
-                    int dv = d & ~15;
-                    for (int c = 0; c < dv; c += 32)
-                        AttentionTile.Multiply(s, ss, v0 + c, dp, n, 1f, c0 + c, ldc, Math.Min(32, dv - c), vectorized);
-                    if (dv < d) AttentionTile.MultiplyTail(s, ss, v0 + dv, dp, n, ot + dv, dp, d - dv, m);
-                    if (!direct || dv < d)
-                    {
-                        for (int r = 0; r < m; r++)
-                        {
-                            float* dst = oh + (long)(t0 + r) * width;
-                            if (direct) new ReadOnlySpan<float>(ot + r * dp + dv, d - dv).CopyTo(new Span<float>(dst + dv, d - dv));
-                            else new ReadOnlySpan<float>(ot + r * dp, d).CopyTo(new Span<float>(dst, d));
-                        }
-                    }
+                    for (int r = 0; r < m; r++) (lo[r], hi[r]) = l.KeyRange(t0 + r, sc);
+                    AttentionTile.Queries(qh + (long)t0 * width, width, m, d, lo, hi, bias, kt, kts, vc, dp, s, ss, qt, ot,
+                        oh + (long)t0 * width, width, sc.Scale, sc.SoftCap, vectorized);
                 }
             }
         }
         ArrayPool<float>.Shared.Return(scratch);
-    }
-
-    private static void SoftCap(float* seg, int len, float cap)
-    {
-        var rs = new Span<float>(seg, len);
-        System.Numerics.Tensors.TensorPrimitives.Divide(rs, cap, rs);
-        System.Numerics.Tensors.TensorPrimitives.Tanh(rs, rs);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(rs, cap, rs);
     }
 }

@@ -10,10 +10,14 @@ namespace Skald.Models.Generation;
 /// <c>{"name": "f", "arguments": {...}}</c>. Written independently from that behaviour: the text before
 /// <c>[TOOL_CALLS]</c> is content (whitespace just before it dropped), and when what follows the tag is not such an
 /// array alone (malformed JSON, a call without a string name, arguments not an object, prose after it) the tag and all
-/// that follows stay content. Call ids are 9 letters and digits, as Mistral's templates require of the calls sent back.
+/// that follows stay content. <c>[TOOL_CALLS]</c> is a special token, which the generator's decoding drops (vLLM keeps
+/// special tokens for this parser instead), so an answer that starts (past whitespace) with such an array without the
+/// tag is read as calls as well, and as content unchanged if it is not calls alone. Call ids are 9 letters and digits,
+/// as Mistral's templates require of the calls sent back.
 /// <para>
 /// Streaming: content before the tag streams as it comes (holding back a tail that may still become the tag, and
-/// whitespace that may precede it); from the tag on the text is held until <see cref="Finish"/>, so that a streamed
+/// whitespace that may precede it); from the tag on, or from the start when the answer opens as an array of objects,
+/// the text is held until <see cref="Finish"/>, so that a streamed
 /// answer's pieces add up to <see cref="Parse"/>'s whole answer. One instance reads one answer.
 /// </para>
 /// </summary>
@@ -27,6 +31,8 @@ public sealed class MistralToolCallParser : IToolCallParser
     private readonly StringBuilder pending = new();
     private readonly Func<string> newId;
     private bool holding; // the tag was seen: all from it on is held until the end
+    private bool bare; // held from the start: the answer opens as an array of objects, the tag dropped by decoding
+    private bool started; // whether the start of the answer has been seen not to be such an array
     private string gap = ""; // whitespace just before the tag: dropped if calls follow, content if not
 
     /// <summary>A parser whose calls get ids from <paramref name="newId"/> (default: <see cref="NewId"/>).</summary>
@@ -54,6 +60,16 @@ public sealed class MistralToolCallParser : IToolCallParser
         pending.Append(delta);
         if (holding) return;
         string text = pending.ToString();
+        if (!started)
+        {
+            if (BareStart(text) is not { } opens) return; // too short to tell
+            started = true;
+            if (opens)
+            {
+                holding = bare = true;
+                return;
+            }
+        }
         int tag = text.IndexOf(Tag, StringComparison.Ordinal);
         if (tag >= 0)
         {
@@ -76,9 +92,10 @@ public sealed class MistralToolCallParser : IToolCallParser
     {
         string rest = pending.ToString();
         pending.Clear();
-        if (holding && Calls(rest[Tag.Length..]) is { } read) calls.AddRange(read);
+        if (holding && Calls(bare ? rest : rest[Tag.Length..]) is { } read) calls.AddRange(read);
         else content.Append(gap).Append(rest);
-        holding = false;
+        holding = bare = false;
+        started = true;
         gap = "";
     }
 
@@ -118,6 +135,20 @@ public sealed class MistralToolCallParser : IToolCallParser
         {
             return null;
         }
+    }
+
+    // Whether the answer so far opens as an array of objects ('[', then past whitespace '{'), null when it cannot tell yet.
+    private static bool? BareStart(string text)
+    {
+        int at = 0;
+        while (at < text.Length && char.IsWhiteSpace(text[at])) at++;
+        if (at == text.Length) return null;
+        if (text[at] != '[') return false;
+        if (string.CompareOrdinal(text, at, Tag, 0, Math.Min(Tag.Length, text.Length - at)) == 0)
+            return text.Length - at < Tag.Length ? null : false; // the tag, or maybe: read as the tag
+        at++;
+        while (at < text.Length && char.IsWhiteSpace(text[at])) at++;
+        return at == text.Length ? null : text[at] == '{';
     }
 
     // The length of the longest end of text that is a start of "[TOOL_CALLS]".

@@ -45,6 +45,41 @@ public sealed class MistralToolCallParserTests
     }
 
     [Theory]
+    [InlineData("[{\"name\": \"a\", \"arguments\": {\"x\": 1}}]")]
+    [InlineData("\n [ {\"name\": \"a\", \"arguments\": {\"x\": 1}} ]\n")]
+    public void AnAnswerThatIsTheArrayWithoutItsTagIsCallsAsTheDecodingDropsTheSpecialToken(string text)
+    {
+        var (content, calls) = MistralToolCallParser.Parse(text, Ids());
+        Assert.Null(content);
+        Assert.Equal([new ChatToolCall("call1", "a", "{\"x\": 1}")], calls);
+    }
+
+    [Theory]
+    [InlineData("[{\"name\": \"a\"}] och text efter")]
+    [InlineData("[{\"namn\": \"a\"}]")]
+    [InlineData("[1, 2]")]
+    [InlineData("[Källa 1] Göteborg")]
+    [InlineData("Svar: [{\"name\": \"a\"}]")] // an array after prose is prose
+    public void AnArrayThatIsNotCallsAloneIsTheContentUnchanged(string text)
+    {
+        var (content, calls) = MistralToolCallParser.Parse(text, Ids());
+        Assert.Empty(calls);
+        Assert.Equal(text, content);
+    }
+
+    [Fact]
+    public void AnAnswerOpeningOtherwiseThanAsAnArrayOfObjectsStreamsAtOnce()
+    {
+        var parser = new MistralToolCallParser(Ids());
+        var content = new StringBuilder();
+        var calls = new List<ChatToolCall>();
+        parser.Push(" [", content, calls);
+        Assert.Equal("", content.ToString()); // may be the tag, or an array of calls
+        parser.Push("1] Göteborg", content, calls);
+        Assert.Equal(" [1] Göteborg", content.ToString());
+    }
+
+    [Theory]
     [InlineData("Hej! Hur mår du?\n\n")]
     [InlineData("[TOOL och [TOOL_CALL")]
     [InlineData("")]
@@ -70,6 +105,9 @@ public sealed class MistralToolCallParserTests
         "[TOOL_CALLS] [{\"name\": \"a\", ",
         "Bara text, [ och [TOOL utan slut [TOOL_CALL",
         "före \n [TOOL_CALLS] inte JSON",
+        " [ {\"name\": \"a\", \"arguments\": {\"s\": \"😀\"}}, {\"name\": \"b\"}]",
+        "[{\"name\": \"a\"}] men sedan text",
+        "[TOOL_CALLS",
     };
 
     [Theory]

@@ -10,7 +10,11 @@ namespace Skald.Models.Generation;
 /// <c>&lt;|python_tag|&gt;</c>, several separated by <c>;</c>. Written independently from that behaviour: an answer is
 /// calls when, past leading whitespace, it starts with <c>&lt;|python_tag|&gt;</c> or <c>{</c> and all of it reads as
 /// calls; otherwise all of it is content, unchanged (a malformed call, or an object followed by prose, is left as text).
-/// A <c>;</c> inside a JSON string does not split calls.
+/// A <c>;</c> inside a JSON string does not split calls. Differences from vLLM (llama_tool_parser.py at commit
+/// 500932bbc320fe504bf7d323283e708fd956a549): vLLM's whole-answer reading takes the first JSON it finds anywhere in the
+/// text (a regex that reads objects nested at most two deep) and drops the prose around it, while its streaming reads
+/// only an answer that starts with the tag or <c>{</c>; here both read the start, so that a streamed answer and the
+/// whole one agree, and nothing the model wrote is lost.
 /// <para>
 /// Streaming: an answer that starts otherwise streams as content at once; one that may be calls is held until
 /// <see cref="Finish"/>, which gives its calls (or, if it does not read as calls, the held text as content), so that a

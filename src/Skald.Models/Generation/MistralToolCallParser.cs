@@ -13,7 +13,10 @@ namespace Skald.Models.Generation;
 /// that follows stay content. <c>[TOOL_CALLS]</c> is a special token, which the generator's decoding drops (vLLM keeps
 /// special tokens for this parser instead), so an answer that starts (past whitespace) with such an array without the
 /// tag is read as calls as well, and as content unchanged if it is not calls alone. Call ids are 9 letters and digits,
-/// as Mistral's templates require of the calls sent back.
+/// as Mistral's templates require of the calls sent back. Differences from vLLM (mistral_tool_parser.py at commit
+/// a5cdcfaafbb32ab09e37d543005e1fc8619bd228): vLLM, when the text after the tag is not one JSON array, takes the first
+/// <c>[{…}]</c> it finds and drops the rest, and when that fails too returns the text without the tag as content; here
+/// such an answer is content with its tag, as written.
 /// <para>
 /// Streaming: content before the tag streams as it comes (holding back a tail that may still become the tag, and
 /// whitespace that may precede it); from the tag on, or from the start when the answer opens as an array of objects,

@@ -178,7 +178,7 @@ public sealed partial class ServeProcessTests
             "--generator-prefill-chunk", "-1"), 2, "option --generator-prefill-chunk must be an integer ≥ 0, got '-1'");
 
     [Fact]
-    public async Task ToolCallParserHermesLetsAModelWhoseTemplateTeachesNoFormatTakeTools()
+    public async Task AToolCallParserLetsAModelWhoseTemplateTeachesNoFormatTakeTools()
     {
         string chat = ChatModelFolder.Create("decoder-qwen2"); // Qwen2's template: no <tool_call>, so tools are refused by default
         string body = Json(new
@@ -187,7 +187,7 @@ public sealed partial class ServeProcessTests
             max_tokens = 3,
             tools = new[] { new { type = "function", function = new { name = "f", parameters = new { type = "object" } } } },
         });
-        foreach (var (parser, status) in new[] { ("auto", 400), ("hermes", 200) })
+        foreach (var (parser, status) in new[] { ("auto", 400), ("hermes", 200), ("llama3_json", 200), ("mistral", 200) })
         {
             using var process = Process.Start(SkaldProcess.StartInfo(null, "serve", "--generator", chat, "--port", "0", "--tool-call-parser", parser))!;
             try

@@ -33,7 +33,9 @@ internal sealed class ServeCommand : Command
         min: 0, defaultValue: 512);
     private readonly Option<string> toolCallParser = CliOptions.Choice("--tool-call-parser",
         "Chat: how the model writes function calls, read out of its answers to requests with tools: hermes (<tool_call> blocks, Qwen2.5/Qwen3/Hermes), " +
-        "none (tools are refused), or auto (hermes when the chat template writes <tool_call>, else none)", "auto", "auto", "hermes", "none");
+        "llama3_json ({\"name\", \"parameters\"} objects, Llama 3.1/3.2/3.3), mistral ([TOOL_CALLS] arrays), none (tools are refused), " +
+        "or auto (as the chat template teaches: hermes for <tool_call>, mistral for [TOOL_CALLS], llama3_json for <|python_tag|> or Llama's JSON call instruction, else none)",
+        "auto", "auto", "hermes", "llama3_json", "mistral", "none");
     private readonly Option<int?> maxTokens = CliOptions.Int("--max-tokens",
         "Chat: most new tokens when a request gives no max_tokens (at most what the context leaves)", defaultValue: 512);
     private readonly Option<int?> port = CliOptions.Int("--port", "TCP port (0: any free port, printed at start)", min: 0, defaultValue: 8080);
@@ -216,16 +218,26 @@ internal sealed class ServeCommand : Command
             MaxBatchSize = p.GetValue(chatBatch) ?? 8,
             MaxBatchTokens = p.GetValue(chatKvTokens) ?? 16384,
             PrefillChunk = p.GetValue(chatPrefillChunk) ?? 512,
-            ToolCallParser = p.GetValue(toolCallParser) switch { "hermes" => ToolCallFormat.Hermes, "none" => ToolCallFormat.None, _ => null },
+            ToolCallParser = p.GetValue(toolCallParser) switch
+            {
+                "hermes" => ToolCallFormat.Hermes,
+                "llama3_json" => ToolCallFormat.Llama3Json,
+                "mistral" => ToolCallFormat.Mistral,
+                "none" => ToolCallFormat.None,
+                _ => null,
+            },
         };
         var config = textGenerator.Decoder.Config;
         long bytes = client.KvCachePositions * config.NumLayers * config.KeyValueHeads * config.HeadSize * 2 * sizeof(float);
         string summary = $"up to {client.MaxBatchSize} requests at once, a key/value cache of {client.KvCachePositions} positions, " +
-            $"{(bytes + (1 << 20) - 1) >> 20} MB, joining prompts prefilled {(client.PrefillChunk > 0 ? $"{client.PrefillChunk} tokens" : "whole")} between steps, tool calls: {client.ToolCallFormat.ToString().ToLowerInvariant()}";
+            $"{(bytes + (1 << 20) - 1) >> 20} MB, joining prompts prefilled {(client.PrefillChunk > 0 ? $"{client.PrefillChunk} tokens" : "whole")} between steps, tool calls: {ParserName(client.ToolCallFormat)}";
         return (new ChatService(client, name, key, (long)(p.GetValue(maxBodyMb) ?? 16) << 20), summary);
     }
 
     /// <summary>Throws <see cref="InputException"/> naming the folder unless the generator has a chat template it can read.</summary>
+    // A tool-call format as --tool-call-parser names it.
+    private static string ParserName(ToolCallFormat format) => format == ToolCallFormat.Llama3Json ? "llama3_json" : format.ToString().ToLowerInvariant();
+
     private static void CheckTemplate(TextGenerator generator, string folder)
     {
         IChatFormatter? template;

@@ -21,7 +21,7 @@ namespace Skald.Models.Generation;
 /// a streamed answer's pieces add up to the whole answer. One instance reads one answer.
 /// </para>
 /// </summary>
-public sealed class HermesToolCallParser
+public sealed class HermesToolCallParser : IToolCallParser
 {
     /// <summary>The text that opens a call.</summary>
     public const string Open = "<tool_call>";

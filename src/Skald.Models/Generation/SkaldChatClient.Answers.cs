@@ -44,10 +44,10 @@ public sealed partial class SkaldChatClient
         };
 
     // A named function's answer: its arguments' object as the call (finish "stop", as OpenAI's), or cut short, the text.
-    private static List<AIContent> ForcedCall(string function, GenerationResult result)
+    private List<AIContent> ForcedCall(string function, GenerationResult result)
     {
         if (result.FinishReason != FinishReason.Length && HermesToolCallParser.Arguments(result.Text) is { } arguments)
-            return ChatToolTurns.Contents(null, [new ChatToolCall(HermesToolCallParser.NewId(), function, arguments)]);
+            return ChatToolTurns.Contents(null, [new ChatToolCall(ToolCallParsers.NewId(ToolCallFormat), function, arguments)]);
         return ChatToolTurns.Contents(result.Text, []);
     }
 

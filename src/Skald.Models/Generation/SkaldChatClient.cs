@@ -25,7 +25,7 @@ namespace Skald.Models.Generation;
 /// first); <see cref="ChatResponseFormat.ForJsonSchema(System.Text.Json.JsonElement, string?, string?)"/> to an object
 /// that validates against the schema (<see cref="OutputFormat.JsonSchema"/>; a schema <see cref="JsonSchemaGrammar"/>
 /// cannot compile is a <see cref="ChatOptionException"/> naming response_format). <see cref="ChatOptions.Tools"/> (functions) are shown to the model through its chat template's <c>tools</c>
-/// and the calls it writes are read out of its answer (<see cref="ToolCallParser"/>, <see cref="HermesToolCallParser"/>)
+/// and the calls it writes are read out of its answer (<see cref="ToolCallParser"/>, <see cref="ToolCallParsers"/>)
 /// as <see cref="FunctionCallContent"/> with <see cref="ChatFinishReason.ToolCalls"/>, so that Microsoft.Extensions.AI's
 /// FunctionInvokingChatClient can call them (only the first when <see cref="ChatOptions.AllowMultipleToolCalls"/> is
 /// false; a named function, <see cref="ChatToolMode.RequireSpecific"/>, is called, the model writing its arguments as a
@@ -131,15 +131,16 @@ public sealed partial class SkaldChatClient : IChatClient
 
     /// <summary>
     /// How the model writes the function calls it makes, read out of its answers when a request has tools (vLLM's
-    /// <c>--tool-call-parser</c>). Null (default): as its chat template teaches, <see cref="ToolCallFormat.Hermes"/>
-    /// when the template writes <c>&lt;tool_call&gt;</c> (Qwen2.5, Qwen3, Hermes), otherwise
-    /// <see cref="ToolCallFormat.None"/>, and a request with tools is refused.
+    /// <c>--tool-call-parser</c>). Null (default): as its chat template teaches (<see cref="ToolCallParsers.Detect"/>):
+    /// <see cref="ToolCallFormat.Hermes"/> for <c>&lt;tool_call&gt;</c> (Qwen2.5, Qwen3, Hermes),
+    /// <see cref="ToolCallFormat.Mistral"/> for <c>[TOOL_CALLS]</c>, <see cref="ToolCallFormat.Llama3Json"/> for
+    /// Llama 3.1+'s JSON calls, otherwise <see cref="ToolCallFormat.None"/>, and a request with tools is refused.
     /// </summary>
     public ToolCallFormat? ToolCallParser { get; init; }
 
     /// <summary>The tool-call format in use: <see cref="ToolCallParser"/>, or the one the chat template teaches.</summary>
     public ToolCallFormat ToolCallFormat => ToolCallParser ?? (Generator.ChatFormatter is ChatTemplateFormatter { } f
-        && HermesToolCallParser.Teaches(f.Template.Source) ? ToolCallFormat.Hermes : ToolCallFormat.None);
+        ? ToolCallParsers.Detect(f.Template.Source) : ToolCallFormat.None);
 
     /// <inheritdoc />
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
@@ -192,7 +193,7 @@ public sealed partial class SkaldChatClient : IChatClient
         }
         else if (most > 0)
         {
-            var (content, calls) = HermesToolCallParser.Parse(result.Text);
+            var (content, calls) = ToolCallParsers.Parse(ToolCallFormat, result.Text);
             if (calls.Count > most) calls = [.. calls.Take(most)]; // parallel calls not allowed: the first alone, as vLLM
             message = new ChatMessage(ChatRole.Assistant, ChatToolTurns.Contents(content, calls));
             if (calls.Count > 0) finish = ChatFinishReason.ToolCalls;
@@ -229,7 +230,7 @@ public sealed partial class SkaldChatClient : IChatClient
         string id = NewId(idPrefix);
         var created = DateTimeOffset.UtcNow;
         // With tools the text goes through the parser: calls come out whole as their blocks close, content around them.
-        var parser = most > 0 ? new HermesToolCallParser() : null;
+        var parser = most > 0 ? ToolCallParsers.Create(ToolCallFormat) : null;
         int called = 0;
         _ = run.ContinueWith(_ => deltas.Writer.TryComplete(), TaskScheduler.Default); // a failure is rethrown by awaiting run
         var logProbs = generation.LogProbs is null ? null : new StreamedLogProbs();
@@ -308,11 +309,11 @@ public sealed partial class SkaldChatClient : IChatClient
         {
             // (reading the format may read the template, which can fail as rendering does)
             if (calls && ToolCallFormat == ToolCallFormat.None)
-                throw new ChatOptionException("this model's chat template teaches no tool-call format Skald reads (Hermes <tool_call> blocks, as Qwen2.5, Qwen3 and Hermes templates write); " +
-                    "if the model writes them anyway, set ToolCallParser (skald serve --tool-call-parser hermes)", "tools");
+                throw new ChatOptionException("this model's chat template teaches no tool-call format Skald reads (Hermes <tool_call> blocks, Llama 3.1+ JSON calls, Mistral [TOOL_CALLS]); " +
+                    "if the model writes one anyway, set ToolCallParser (skald serve --tool-call-parser hermes|llama3_json|mistral)", "tools");
             prompt = Generator.Tokenize(new GenerationInput { Messages = turns, Tools = tools.Count > 0 ? tools : null });
             // a named function: the answer starts as its call, and the model writes the arguments, held to a JSON object
-            if (forced is not null) prompt = [.. prompt, .. Generator.Tokenizer.Encode(HermesToolCallParser.Opening(forced), addSpecialTokens: false).Ids];
+            if (forced is not null) prompt = [.. prompt, .. Generator.Tokenizer.Encode(ToolCallParsers.Opening(ToolCallFormat, forced), addSpecialTokens: false).Ids];
         }
         catch (Exception e) when (e is ChatTemplateException or InvalidOperationException or NotSupportedException)
         {

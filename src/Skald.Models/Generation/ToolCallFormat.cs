@@ -11,4 +11,16 @@ public enum ToolCallFormat
     /// (<see cref="HermesToolCallParser"/>; vLLM's <c>--tool-call-parser hermes</c>).
     /// </summary>
     Hermes,
+
+    /// <summary>
+    /// Llama 3.1/3.2/3.3's JSON calls, <c>{"name": …, "parameters": {…}}</c>, possibly after <c>&lt;|python_tag|&gt;</c>,
+    /// several separated by <c>;</c> (<see cref="Llama3JsonToolCallParser"/>; vLLM's <c>--tool-call-parser llama3_json</c>).
+    /// </summary>
+    Llama3Json,
+
+    /// <summary>
+    /// Mistral's <c>[TOOL_CALLS]</c> followed by a JSON array of <c>{"name": …, "arguments": {…}}</c>
+    /// (<see cref="MistralToolCallParser"/>; vLLM's <c>--tool-call-parser mistral</c>).
+    /// </summary>
+    Mistral,
 }

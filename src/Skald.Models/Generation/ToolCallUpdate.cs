@@ -11,7 +11,7 @@ internal static class ToolCallUpdate
     /// (all that is left, at the <paramref name="end"/>), followed by the calls whose blocks closed, at most
     /// <paramref name="room"/> of them (the rest are dropped: parallel calls not allowed); how many it added.
     /// </summary>
-    public static int Parse(HermesToolCallParser parser, ChatResponseUpdate update, string piece, bool end, int room)
+    public static int Parse(IToolCallParser parser, ChatResponseUpdate update, string piece, bool end, int room)
     {
         var content = new StringBuilder();
         var calls = new List<ChatToolCall>();

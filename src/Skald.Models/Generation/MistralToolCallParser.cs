@@ -1,0 +1,166 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Skald.Models.Generation;
+
+/// <summary>
+/// Reads the function calls out of a model's text in the format Mistral's templates teach (Mistral 7B v0.3, Nemo,
+/// Large 2407), as vLLM's <c>mistral</c> tool parser reads them: <c>[TOOL_CALLS]</c> followed by a JSON array of
+/// <c>{"name": "f", "arguments": {...}}</c>. Written independently from that behaviour: the text before
+/// <c>[TOOL_CALLS]</c> is content (whitespace just before it dropped), and when what follows the tag is not such an
+/// array alone (malformed JSON, a call without a string name, arguments not an object, prose after it) the tag and all
+/// that follows stay content. <c>[TOOL_CALLS]</c> is a special token, which the generator's decoding drops (vLLM keeps
+/// special tokens for this parser instead), so an answer that starts (past whitespace) with such an array without the
+/// tag is read as calls as well, and as content unchanged if it is not calls alone. Call ids are 9 letters and digits,
+/// as Mistral's templates require of the calls sent back. Differences from vLLM (mistral_tool_parser.py at commit
+/// a5cdcfaafbb32ab09e37d543005e1fc8619bd228): vLLM, when the text after the tag is not one JSON array, takes the first
+/// <c>[{…}]</c> it finds and drops the rest, and when that fails too returns the text without the tag as content; here
+/// such an answer is content with its tag, as written.
+/// <para>
+/// Streaming: content before the tag streams as it comes (holding back a tail that may still become the tag, and
+/// whitespace that may precede it); from the tag on, or from the start when the answer opens as an array of objects,
+/// the text is held until <see cref="Finish"/>, so that a streamed
+/// answer's pieces add up to <see cref="Parse"/>'s whole answer. One instance reads one answer.
+/// </para>
+/// </summary>
+public sealed class MistralToolCallParser : IToolCallParser
+{
+    /// <summary>The special token Mistral writes before its calls.</summary>
+    public const string Tag = "[TOOL_CALLS]";
+
+    private const string Alphanumerics = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    private readonly StringBuilder pending = new();
+    private readonly Func<string> newId;
+    private bool holding; // the tag was seen: all from it on is held until the end
+    private bool bare; // held from the start: the answer opens as an array of objects, the tag dropped by decoding
+    private bool started; // whether the start of the answer has been seen not to be such an array
+    private string gap = ""; // whitespace just before the tag: dropped if calls follow, content if not
+
+    /// <summary>A parser whose calls get ids from <paramref name="newId"/> (default: <see cref="NewId"/>).</summary>
+    public MistralToolCallParser(Func<string>? newId = null) => this.newId = newId ?? NewId;
+
+    /// <summary>Whether a chat template teaches this format (it writes <c>[TOOL_CALLS]</c>).</summary>
+    public static bool Teaches(string template) => template.Contains(Tag, StringComparison.Ordinal);
+
+    /// <summary>The content (null when it is empty and there are calls) and the calls of a whole answer.</summary>
+    public static (string? Content, IReadOnlyList<ChatToolCall> Calls) Parse(string text, Func<string>? newId = null)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parser = new MistralToolCallParser(newId);
+        var content = new StringBuilder();
+        var calls = new List<ChatToolCall>();
+        parser.Push(text, content, calls);
+        parser.Finish(content, calls);
+        return (content.Length == 0 && calls.Count > 0 ? null : content.ToString(), calls);
+    }
+
+    /// <inheritdoc/>
+    public void Push(string delta, StringBuilder content, List<ChatToolCall> calls)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
+        pending.Append(delta);
+        if (holding) return;
+        string text = pending.ToString();
+        if (!started)
+        {
+            if (BareStart(text) is not { } opens) return; // too short to tell
+            started = true;
+            if (opens)
+            {
+                holding = bare = true;
+                return;
+            }
+        }
+        int tag = text.IndexOf(Tag, StringComparison.Ordinal);
+        if (tag >= 0)
+        {
+            int keep = text.AsSpan(0, tag).TrimEnd().Length;
+            content.Append(text, 0, keep);
+            gap = text[keep..tag];
+            pending.Remove(0, tag);
+            holding = true;
+            return;
+        }
+        int safe = text.Length - TagPrefix(text);
+        while (safe > 0 && char.IsWhiteSpace(text[safe - 1])) safe--;
+        if (safe > 0 && char.IsHighSurrogate(text[safe - 1])) safe--;
+        content.Append(text, 0, safe);
+        pending.Remove(0, safe);
+    }
+
+    /// <inheritdoc/>
+    public void Finish(StringBuilder content, List<ChatToolCall> calls)
+    {
+        string rest = pending.ToString();
+        pending.Clear();
+        if (holding && Calls(bare ? rest : rest[Tag.Length..]) is { } read) calls.AddRange(read);
+        else content.Append(gap).Append(rest);
+        holding = bare = false;
+        started = true;
+        gap = "";
+    }
+
+    /// <summary>A new call id: 9 random letters and digits, as Mistral's templates require.</summary>
+    public static string NewId() => string.Create(9, 0, (span, _) =>
+    {
+        for (int i = 0; i < span.Length; i++) span[i] = Alphanumerics[RandomNumberGenerator.GetInt32(Alphanumerics.Length)];
+    });
+
+    /// <summary>The text a call of <paramref name="function"/> starts with, up to its arguments' object.</summary>
+    internal static string Opening(string function) => Tag + "[{\"name\": " + JsonSerializer.Serialize(function) + ", \"arguments\": ";
+
+    // The calls the text after the tag is (a JSON array of calls, nothing after it), or null.
+    private List<ChatToolCall>? Calls(string text)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            if (doc.RootElement.ValueKind != JsonValueKind.Array) return null;
+            var calls = new List<ChatToolCall>();
+            foreach (var item in doc.RootElement.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("name", out var name)
+                    || name.ValueKind != JsonValueKind.String || name.GetString() is not { Length: > 0 } function)
+                    return null;
+                string arguments = "{}";
+                if (item.TryGetProperty("arguments", out var args))
+                {
+                    if (args.ValueKind != JsonValueKind.Object) return null;
+                    arguments = args.GetRawText();
+                }
+                calls.Add(new ChatToolCall(newId(), function, arguments));
+            }
+            return calls.Count > 0 ? calls : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    // Whether the answer so far opens as an array of objects ('[', then past whitespace '{'), null when it cannot tell yet.
+    private static bool? BareStart(string text)
+    {
+        int at = 0;
+        while (at < text.Length && char.IsWhiteSpace(text[at])) at++;
+        if (at == text.Length) return null;
+        if (text[at] != '[') return false;
+        if (string.CompareOrdinal(text, at, Tag, 0, Math.Min(Tag.Length, text.Length - at)) == 0)
+            return text.Length - at < Tag.Length ? null : false; // the tag, or maybe: read as the tag
+        at++;
+        while (at < text.Length && char.IsWhiteSpace(text[at])) at++;
+        return at == text.Length ? null : text[at] == '{';
+    }
+
+    // The length of the longest end of text that is a start of "[TOOL_CALLS]".
+    private static int TagPrefix(string text)
+    {
+        for (int n = Math.Min(Tag.Length - 1, text.Length); n > 0; n--)
+        {
+            if (string.CompareOrdinal(text, text.Length - n, Tag, 0, n) == 0) return n;
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,49 @@
+namespace Skald.Models.Generation;
+
+/// <summary>The tool-call parser of each <see cref="ToolCallFormat"/>, and which format a chat template teaches.</summary>
+public static class ToolCallParsers
+{
+    /// <summary>
+    /// The format a chat template teaches: <see cref="ToolCallFormat.Hermes"/> when it writes <c>&lt;tool_call&gt;</c>,
+    /// else <see cref="ToolCallFormat.Mistral"/> when it writes <c>[TOOL_CALLS]</c>, else
+    /// <see cref="ToolCallFormat.Llama3Json"/> when it writes <c>&lt;|python_tag|&gt;</c> or Llama's JSON call
+    /// instruction, else <see cref="ToolCallFormat.None"/>.
+    /// </summary>
+    public static ToolCallFormat Detect(string template)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        if (HermesToolCallParser.Teaches(template)) return ToolCallFormat.Hermes;
+        if (MistralToolCallParser.Teaches(template)) return ToolCallFormat.Mistral;
+        if (Llama3JsonToolCallParser.Teaches(template)) return ToolCallFormat.Llama3Json;
+        return ToolCallFormat.None;
+    }
+
+    /// <summary>A new parser for one answer in <paramref name="format"/>.</summary>
+    public static IToolCallParser Create(ToolCallFormat format) => format switch
+    {
+        ToolCallFormat.Hermes => new HermesToolCallParser(),
+        ToolCallFormat.Llama3Json => new Llama3JsonToolCallParser(),
+        ToolCallFormat.Mistral => new MistralToolCallParser(),
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, "no parser reads this format"),
+    };
+
+    /// <summary>The content (null when it is empty and there are calls) and the calls of a whole answer in <paramref name="format"/>.</summary>
+    public static (string? Content, IReadOnlyList<ChatToolCall> Calls) Parse(ToolCallFormat format, string text) => format switch
+    {
+        ToolCallFormat.Llama3Json => Llama3JsonToolCallParser.Parse(text),
+        ToolCallFormat.Mistral => MistralToolCallParser.Parse(text),
+        _ => HermesToolCallParser.Parse(text),
+    };
+
+    /// <summary>A new call id as <paramref name="format"/>'s templates accept it.</summary>
+    internal static string NewId(ToolCallFormat format) =>
+        format == ToolCallFormat.Mistral ? MistralToolCallParser.NewId() : HermesToolCallParser.NewId();
+
+    /// <summary>The text a call of <paramref name="function"/> starts with in <paramref name="format"/>, up to its arguments' object.</summary>
+    internal static string Opening(ToolCallFormat format, string function) => format switch
+    {
+        ToolCallFormat.Llama3Json => Llama3JsonToolCallParser.Opening(function),
+        ToolCallFormat.Mistral => MistralToolCallParser.Opening(function),
+        _ => HermesToolCallParser.Opening(function),
+    };
+}

@@ -132,7 +132,7 @@ public sealed class HermesToolCallParser : IToolCallParser
             return true;
         }
         // Hold back a tail that may still become "<tool_call>", and whitespace that may precede one.
-        int safe = text.Length - OpenPrefix(text);
+        int safe = text.Length - ToolCallJson.TagPrefix(text, Open);
         while (safe > 0 && char.IsWhiteSpace(text[safe - 1])) safe--;
         if (safe > 0 && char.IsHighSurrogate(text[safe - 1])) safe--;
         if (safe == 0) return false;
@@ -162,33 +162,13 @@ public sealed class HermesToolCallParser : IToolCallParser
         content.Append(text);
     }
 
-    // The length of the longest end of text that is a start of "<tool_call>".
-    private static int OpenPrefix(string text)
-    {
-        for (int n = Math.Min(Open.Length - 1, text.Length); n > 0; n--)
-        {
-            if (string.CompareOrdinal(text, text.Length - n, Open, 0, n) == 0) return n;
-        }
-        return 0;
-    }
-
     // A block's JSON as a call, or null when it does not read as one.
     private ChatToolCall? Call(string body)
     {
         try
         {
             using var doc = JsonDocument.Parse(body);
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("name", out var name)
-                || name.ValueKind != JsonValueKind.String || name.GetString() is not { Length: > 0 } function)
-                return null;
-            string arguments = "{}";
-            if (root.TryGetProperty("arguments", out var args))
-            {
-                if (args.ValueKind != JsonValueKind.Object) return null;
-                arguments = args.GetRawText();
-            }
-            return new ChatToolCall(newId(), function, arguments);
+            return ToolCallJson.Read(doc.RootElement, newId, "arguments");
         }
         catch (JsonException)
         {

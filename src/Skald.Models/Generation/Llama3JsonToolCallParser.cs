@@ -125,19 +125,7 @@ public sealed class Llama3JsonToolCallParser : IToolCallParser
     }
 
     // A JSON object as a call: a non-empty string "name" and an object (or absent) "parameters" or "arguments".
-    private ChatToolCall? Call(JsonElement root)
-    {
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("name", out var name)
-            || name.ValueKind != JsonValueKind.String || name.GetString() is not { Length: > 0 } function)
-            return null;
-        string arguments = "{}";
-        if (root.TryGetProperty("parameters", out var args) || root.TryGetProperty("arguments", out args))
-        {
-            if (args.ValueKind != JsonValueKind.Object) return null;
-            arguments = args.GetRawText();
-        }
-        return new ChatToolCall(newId(), function, arguments);
-    }
+    private ChatToolCall? Call(JsonElement root) => ToolCallJson.Read(root, newId, "parameters", "arguments");
 
     private static int Skip(byte[] bytes, int at)
     {

@@ -83,7 +83,7 @@ public sealed class MistralToolCallParser : IToolCallParser
             holding = true;
             return;
         }
-        int safe = text.Length - TagPrefix(text);
+        int safe = text.Length - ToolCallJson.TagPrefix(text, Tag);
         while (safe > 0 && char.IsWhiteSpace(text[safe - 1])) safe--;
         if (safe > 0 && char.IsHighSurrogate(text[safe - 1])) safe--;
         content.Append(text, 0, safe);
@@ -121,16 +121,8 @@ public sealed class MistralToolCallParser : IToolCallParser
             var calls = new List<ChatToolCall>();
             foreach (var item in doc.RootElement.EnumerateArray())
             {
-                if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("name", out var name)
-                    || name.ValueKind != JsonValueKind.String || name.GetString() is not { Length: > 0 } function)
-                    return null;
-                string arguments = "{}";
-                if (item.TryGetProperty("arguments", out var args))
-                {
-                    if (args.ValueKind != JsonValueKind.Object) return null;
-                    arguments = args.GetRawText();
-                }
-                calls.Add(new ChatToolCall(newId(), function, arguments));
+                if (ToolCallJson.Read(item, newId, "arguments") is not { } call) return null;
+                calls.Add(call);
             }
             return calls.Count > 0 ? calls : null;
         }
@@ -152,15 +144,5 @@ public sealed class MistralToolCallParser : IToolCallParser
         at++;
         while (at < text.Length && char.IsWhiteSpace(text[at])) at++;
         return at == text.Length ? null : text[at] == '{';
-    }
-
-    // The length of the longest end of text that is a start of "[TOOL_CALLS]".
-    private static int TagPrefix(string text)
-    {
-        for (int n = Math.Min(Tag.Length - 1, text.Length); n > 0; n--)
-        {
-            if (string.CompareOrdinal(text, text.Length - n, Tag, 0, n) == 0) return n;
-        }
-        return 0;
     }
 }

@@ -33,9 +33,10 @@ internal sealed class ServeCommand : Command
         min: 0, defaultValue: 512);
     private readonly Option<string> toolCallParser = CliOptions.Choice("--tool-call-parser",
         "Chat: how the model writes function calls, read out of its answers to requests with tools: hermes (<tool_call> blocks, Qwen2.5/Qwen3/Hermes), " +
-        "llama3_json ({\"name\", \"parameters\"} objects, Llama 3.1/3.2/3.3), mistral ([TOOL_CALLS] arrays), none (tools are refused), " +
-        "or auto (as the chat template teaches: hermes for <tool_call>, mistral for [TOOL_CALLS], llama3_json for <|python_tag|> or Llama's JSON call instruction, else none)",
-        "auto", "auto", "hermes", "llama3_json", "mistral", "none");
+        "llama3_json ({\"name\", \"parameters\"} objects, Llama 3.1/3.2/3.3), mistral ([TOOL_CALLS] arrays), " +
+        "mistral_v11 ([TOOL_CALLS]name[ARGS]{...}, Mistral Small 3.1+/Magistral/Devstral), none (tools are refused), " +
+        "or auto (as the chat template teaches: hermes for <tool_call>, mistral_v11 for [TOOL_CALLS] with [ARGS], mistral for [TOOL_CALLS], llama3_json for <|python_tag|> or Llama's JSON call instruction, else none)",
+        "auto", "auto", "hermes", "llama3_json", "mistral", "mistral_v11", "none");
     private readonly Option<int?> maxTokens = CliOptions.Int("--max-tokens",
         "Chat: most new tokens when a request gives no max_tokens (at most what the context leaves)", defaultValue: 512);
     private readonly Option<int?> port = CliOptions.Int("--port", "TCP port (0: any free port, printed at start)", min: 0, defaultValue: 8080);
@@ -223,6 +224,7 @@ internal sealed class ServeCommand : Command
                 "hermes" => ToolCallFormat.Hermes,
                 "llama3_json" => ToolCallFormat.Llama3Json,
                 "mistral" => ToolCallFormat.Mistral,
+                "mistral_v11" => ToolCallFormat.MistralV11,
                 "none" => ToolCallFormat.None,
                 _ => null,
             },
@@ -236,7 +238,12 @@ internal sealed class ServeCommand : Command
 
     /// <summary>Throws <see cref="InputException"/> naming the folder unless the generator has a chat template it can read.</summary>
     // A tool-call format as --tool-call-parser names it.
-    private static string ParserName(ToolCallFormat format) => format == ToolCallFormat.Llama3Json ? "llama3_json" : format.ToString().ToLowerInvariant();
+    private static string ParserName(ToolCallFormat format) => format switch
+    {
+        ToolCallFormat.Llama3Json => "llama3_json",
+        ToolCallFormat.MistralV11 => "mistral_v11",
+        _ => format.ToString().ToLowerInvariant(),
+    };
 
     private static void CheckTemplate(TextGenerator generator, string folder)
     {

@@ -179,9 +179,6 @@ public sealed class HermesToolCallParser : IToolCallParser
     /// <summary>A new call id, as vLLM's: <c>chatcmpl-tool-</c> and a new GUID.</summary>
     internal static string NewId() => "chatcmpl-tool-" + Guid.NewGuid().ToString("N");
 
-    /// <summary>The text a call of <paramref name="function"/> starts with, up to its arguments' object.</summary>
-    internal static string Opening(string function) => Open + "\n{\"name\": " + JsonSerializer.Serialize(function) + ", \"arguments\": ";
-
     /// <summary><paramref name="text"/> when it is the text of one JSON object, else null.</summary>
     internal static string? Arguments(string text)
     {

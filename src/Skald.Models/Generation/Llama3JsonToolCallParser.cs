@@ -92,9 +92,6 @@ public sealed class Llama3JsonToolCallParser : IToolCallParser
         holding = false;
     }
 
-    /// <summary>The text a call of <paramref name="function"/> starts with, up to its arguments' object.</summary>
-    internal static string Opening(string function) => "{\"name\": " + JsonSerializer.Serialize(function) + ", \"parameters\": ";
-
     // The calls an answer's text is, or null when it is not calls alone.
     private List<ChatToolCall>? Calls(string text)
     {

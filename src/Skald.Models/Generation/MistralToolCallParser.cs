@@ -108,9 +108,6 @@ public sealed class MistralToolCallParser : IToolCallParser
         for (int i = 0; i < span.Length; i++) span[i] = Alphanumerics[RandomNumberGenerator.GetInt32(Alphanumerics.Length)];
     });
 
-    /// <summary>The text a call of <paramref name="function"/> starts with, up to its arguments' object.</summary>
-    internal static string Opening(string function) => Tag + "[{\"name\": " + JsonSerializer.Serialize(function) + ", \"arguments\": ";
-
     // The calls the text after the tag is (a JSON array of calls, nothing after it), or null.
     private List<ChatToolCall>? Calls(string text)
     {

@@ -23,4 +23,11 @@ public enum ToolCallFormat
     /// (<see cref="MistralToolCallParser"/>; vLLM's <c>--tool-call-parser mistral</c>).
     /// </summary>
     Mistral,
+
+    /// <summary>
+    /// Mistral's calls from tokenizer v11 on (Mistral Small 3.1/3.2, Magistral, Devstral): <c>[TOOL_CALLS]name[ARGS]{…}</c>
+    /// per call, some versions with <c>[CALL_ID]id</c> after the name (<see cref="MistralV11ToolCallParser"/>; vLLM's
+    /// <c>--tool-call-parser mistral</c> with such a tokenizer).
+    /// </summary>
+    MistralV11,
 }

@@ -5,7 +5,8 @@ public static class ToolCallParsers
 {
     /// <summary>
     /// The format a chat template teaches: <see cref="ToolCallFormat.Hermes"/> when it writes <c>&lt;tool_call&gt;</c>,
-    /// else <see cref="ToolCallFormat.Mistral"/> when it writes <c>[TOOL_CALLS]</c>, else
+    /// else <see cref="ToolCallFormat.MistralV11"/> when it writes <c>[TOOL_CALLS]</c> and <c>[ARGS]</c>, else
+    /// <see cref="ToolCallFormat.Mistral"/> when it writes <c>[TOOL_CALLS]</c>, else
     /// <see cref="ToolCallFormat.Llama3Json"/> when it writes <c>&lt;|python_tag|&gt;</c> or Llama's JSON call
     /// instruction, else <see cref="ToolCallFormat.None"/>.
     /// </summary>
@@ -13,6 +14,7 @@ public static class ToolCallParsers
     {
         ArgumentNullException.ThrowIfNull(template);
         if (HermesToolCallParser.Teaches(template)) return ToolCallFormat.Hermes;
+        if (MistralV11ToolCallParser.Teaches(template)) return ToolCallFormat.MistralV11;
         if (MistralToolCallParser.Teaches(template)) return ToolCallFormat.Mistral;
         if (Llama3JsonToolCallParser.Teaches(template)) return ToolCallFormat.Llama3Json;
         return ToolCallFormat.None;
@@ -24,6 +26,7 @@ public static class ToolCallParsers
         ToolCallFormat.Hermes => new HermesToolCallParser(),
         ToolCallFormat.Llama3Json => new Llama3JsonToolCallParser(),
         ToolCallFormat.Mistral => new MistralToolCallParser(),
+        ToolCallFormat.MistralV11 => new MistralV11ToolCallParser(),
         _ => throw new ArgumentOutOfRangeException(nameof(format), format, "no parser reads this format"),
     };
 
@@ -32,18 +35,14 @@ public static class ToolCallParsers
     {
         ToolCallFormat.Llama3Json => Llama3JsonToolCallParser.Parse(text),
         ToolCallFormat.Mistral => MistralToolCallParser.Parse(text),
+        ToolCallFormat.MistralV11 => MistralV11ToolCallParser.Parse(text),
         _ => HermesToolCallParser.Parse(text),
     };
 
     /// <summary>A new call id as <paramref name="format"/>'s templates accept it.</summary>
     internal static string NewId(ToolCallFormat format) =>
-        format == ToolCallFormat.Mistral ? MistralToolCallParser.NewId() : HermesToolCallParser.NewId();
+        format is ToolCallFormat.Mistral or ToolCallFormat.MistralV11 ? MistralToolCallParser.NewId() : HermesToolCallParser.NewId();
 
     /// <summary>The text a call of <paramref name="function"/> starts with in <paramref name="format"/>, up to its arguments' object.</summary>
-    internal static string Opening(ToolCallFormat format, string function) => format switch
-    {
-        ToolCallFormat.Llama3Json => Llama3JsonToolCallParser.Opening(function),
-        ToolCallFormat.Mistral => MistralToolCallParser.Opening(function),
-        _ => HermesToolCallParser.Opening(function),
-    };
+    internal static string Opening(ToolCallFormat format, string function) => ToolCallSyntax.Of(format).Opening(function);
 }

@@ -6,16 +6,26 @@ using ChatMessage = Microsoft.Extensions.AI.ChatMessage;
 namespace Skald.Models.Tests.Generation;
 
 /// <summary>
-/// <see cref="SkaldChatClient"/> with tools on decoder-qwen2 given Llama 3.1's and Mistral Nemo's templates, answers
-/// scripted by the test: each template's format is picked, its call comes back as <see cref="FunctionCallContent"/>
-/// (whole and streamed), FunctionInvokingChatClient's second turn renders through the template (Mistral's raising
-/// unless the call ids are 9 letters and digits), and a named function's answer opens as that format's call.
+/// <see cref="SkaldChatClient"/> with tools on decoder-qwen2 given Llama 3.1's, Mistral Nemo's and a Mistral v11
+/// template (<c>[TOOL_CALLS]name[ARGS]{...}</c>), answers scripted by the test: each template's format is picked, its
+/// call comes back as <see cref="FunctionCallContent"/> (whole and streamed), FunctionInvokingChatClient's second turn
+/// renders through the template (Mistral's raising unless the call ids are 9 letters and digits), and a named
+/// function's answer opens as that format's call.
 /// </summary>
 public sealed class ToolCallFormatsChatClientTests
 {
     private static readonly string Templates = Path.Combine(TestPaths.Fixtures, "chat-templates", "templates");
+
+    // A template of Mistral's v11 calls, in the manner of Mistral Small 3.2's: tools shown, calls as [TOOL_CALLS]name[ARGS]{...}.
+    internal const string MistralV11Template =
+        "{{ bos_token }}{% if tools %}[AVAILABLE_TOOLS]{{ tools | tojson }}[/AVAILABLE_TOOLS]{% endif %}" +
+        "{% for m in messages %}{% if m.role == 'user' %}[INST]{{ m.content }}[/INST]" +
+        "{% elif m.role == 'assistant' %}{% if m.tool_calls %}{% for c in m.tool_calls %}[TOOL_CALLS]{{ c.function.name }}[ARGS]{{ c.function.arguments | tojson }}{% endfor %}" +
+        "{% else %}{{ m.content }}{% endif %}{{ eos_token }}{% elif m.role == 'tool' %}[TOOL_RESULTS]{{ m.content }}[/TOOL_RESULTS]{% endif %}{% endfor %}";
+
     private static readonly string Llama = Folder("llama-3.1-8b-instruct.jinja");
     private static readonly string Mistral = Folder("mistral-nemo-instruct-2407.jinja");
+    private static readonly string MistralV11 = ChatModelFolder.Roomy(ChatModelFolder.Create("decoder-qwen2", MistralV11Template));
 
     private static string Folder(string template) =>
         ChatModelFolder.Roomy(ChatModelFolder.Create("decoder-qwen2", File.ReadAllText(Path.Combine(Templates, template))));
@@ -98,10 +108,11 @@ public sealed class ToolCallFormatsChatClientTests
     [Theory]
     [InlineData("llama", "{\"name\": \"get_weather\", \"parameters\": ")]
     [InlineData("mistral", "[TOOL_CALLS][{\"name\": \"get_weather\", \"arguments\": ")]
+    [InlineData("mistral_v11", "[TOOL_CALLS]get_weather[ARGS]")]
     public async Task ANamedFunctionsAnswerOpensAsTheFormatsCall(string family, string opening)
     {
         string? prompt = null;
-        using var client = new SkaldChatClient(TextGenerator.Load(family == "llama" ? Llama : Mistral), "tiny")
+        using var client = new SkaldChatClient(TextGenerator.Load(family == "llama" ? Llama : family == "mistral" ? Mistral : MistralV11), "tiny")
         {
             Scripted = p => { prompt = p; return "{\"city\": \"Oslo\"}"; },
         };
@@ -110,6 +121,37 @@ public sealed class ToolCallFormatsChatClientTests
         Assert.EndsWith(opening, prompt);
         var call = Assert.IsType<FunctionCallContent>(Assert.Single(answer.Messages.Single().Contents));
         Assert.Equal("Oslo", Assert.IsType<JsonElement>(call.Arguments!["city"]).GetString());
-        if (family == "mistral") Assert.Matches("^[A-Za-z0-9]{9}$", call.CallId);
+        if (family != "llama") Assert.Matches("^[A-Za-z0-9]{9}$", call.CallId);
+    }
+
+    [Theory]
+    [InlineData(false, "[TOOL_CALLS]get_weather[ARGS]{\"city\": \"Göteborg\"}")]
+    [InlineData(true, "[TOOL_CALLS]get_weather[ARGS]{\"city\": \"Göteborg\"}")]
+    [InlineData(false, "get_weather{\"city\": \"Göteborg\"}")] // the tags dropped by decoding
+    public async Task AMistralV11CallIsReadAndItsResultGoesBackThroughTheTemplate(bool streaming, string call)
+    {
+        var prompts = new List<string>();
+        string? asked = null;
+        using var local = new SkaldChatClient(TextGenerator.Load(MistralV11), "tiny")
+        {
+            Scripted = p =>
+            {
+                prompts.Add(p);
+                return p.Contains("[TOOL_RESULTS]", StringComparison.Ordinal) ? "Det är 12 grader." : call;
+            },
+        };
+        Assert.Equal(ToolCallFormat.MistralV11, local.ToolCallFormat);
+        using IChatClient client = new ChatClientBuilder(local).UseFunctionInvocation().Build();
+        var options = new ChatOptions { Tools = [Weather(c => asked = c)] };
+        var answer = streaming
+            ? await client.GetStreamingResponseAsync(Asking(), options).ToChatResponseAsync()
+            : await client.GetResponseAsync(Asking(), options);
+
+        Assert.Equal("Göteborg", asked);
+        Assert.Equal("Det är 12 grader.", answer.Text);
+        Assert.Equal(2, prompts.Count);
+        Assert.Contains("[TOOL_CALLS]get_weather[ARGS]{\"city\": \"Göteborg\"}", prompts[1], StringComparison.Ordinal);
+        var callContent = answer.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Single();
+        Assert.Matches("^[A-Za-z0-9]{9}$", callContent.CallId);
     }
 }

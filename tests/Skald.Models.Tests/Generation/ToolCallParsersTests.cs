@@ -4,7 +4,8 @@ namespace Skald.Models.Tests.Generation;
 
 /// <summary>
 /// <see cref="ToolCallParsers.Detect"/> on the fixture chat templates (fixtures/chat-templates/templates): each model
-/// family's template gives the format its models write, and templates without tools give none.
+/// family's template gives the format its models write, and templates without tools give none; one that writes
+/// <c>[ARGS]</c> after a call's name (Mistral's tokenizers v11+) gives <see cref="ToolCallFormat.MistralV11"/>.
 /// </summary>
 public sealed class ToolCallParsersTests
 {
@@ -23,10 +24,15 @@ public sealed class ToolCallParsersTests
     public void EachFixtureTemplateTeachesItsFamilysFormat(string template, ToolCallFormat format) =>
         Assert.Equal(format, ToolCallParsers.Detect(File.ReadAllText(Path.Combine(TestPaths.Fixtures, "chat-templates", "templates", template))));
 
+    [Fact]
+    public void ATemplateWritingArgsAfterTheNameTeachesMistralsV11Calls() =>
+        Assert.Equal(ToolCallFormat.MistralV11, ToolCallParsers.Detect(ToolCallFormatsChatClientTests.MistralV11Template));
+
     [Theory]
     [InlineData(ToolCallFormat.Hermes, typeof(HermesToolCallParser))]
     [InlineData(ToolCallFormat.Llama3Json, typeof(Llama3JsonToolCallParser))]
     [InlineData(ToolCallFormat.Mistral, typeof(MistralToolCallParser))]
+    [InlineData(ToolCallFormat.MistralV11, typeof(MistralV11ToolCallParser))]
     public void EachFormatHasItsParser(ToolCallFormat format, Type parser) =>
         Assert.IsType(parser, ToolCallParsers.Create(format));
 }

@@ -9,8 +9,8 @@ namespace Skald.Serving;
 /// <c>--enable-auto-tool-choice</c> takes them: <c>tools</c> (<c>{"type": "function", "function": {"name",
 /// "description", "parameters"}}</c> each, as <see cref="ChatOptions.Tools"/> declarations), <c>tool_choice</c>
 /// (<c>"auto"</c>; <c>"none"</c>: the tools are still shown to the model, as vLLM does, but its answer is text; a named
-/// function, <see cref="ChatToolMode.RequireSpecific"/>; <c>"required"</c> is refused, since decoding cannot make the
-/// model pick one), an assistant message's
+/// function, <see cref="ChatToolMode.RequireSpecific"/>; <c>"required"</c>, <see cref="ChatToolMode.RequireAny"/>: the
+/// answer is decoded as calls to the tools), an assistant message's
 /// <c>tool_calls</c> (<see cref="FunctionCallContent"/>, the arguments' text kept as the client sent it) and a
 /// <c>tool</c> message (<see cref="FunctionResultContent"/> answering its <c>tool_call_id</c>), and
 /// <c>parallel_tool_calls</c> (<see cref="ChatOptions.AllowMultipleToolCalls"/>: false reads only the answer's first
@@ -35,9 +35,8 @@ internal static class ChatToolFields
         if (mode == "auto") options.ToolMode = ChatToolMode.Auto;
         else if (mode == "none") options.ToolMode = ChatToolMode.None;
         else if (choice.ValueKind == JsonValueKind.Object) options.ToolMode = ChatToolMode.RequireSpecific(Named(choice));
-        else if (mode == "required")
-            throw ApiException.BadRequest("tool_choice \"required\" is not supported: this server cannot make the model pick a call (name the function, or use \"auto\" or \"none\")", "tool_choice");
-        else throw ApiException.BadRequest("tool_choice must be \"auto\", \"none\" or {\"type\": \"function\", \"function\": {\"name\": ...}}", "tool_choice");
+        else if (mode == "required") options.ToolMode = ChatToolMode.RequireAny;
+        else throw ApiException.BadRequest("tool_choice must be \"auto\", \"none\", \"required\" or {\"type\": \"function\", \"function\": {\"name\": ...}}", "tool_choice");
     }
 
     // tool_choice {"type": "function", "function": {"name": ...}}: the function's name.

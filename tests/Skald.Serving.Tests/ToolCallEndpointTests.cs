@@ -207,7 +207,6 @@ public sealed class ToolCallEndpointTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(", \"tool_choice\": \"required\"", "tool_choice")]
     [InlineData(", \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"get_time\"}}", "tool_choice")] // not a tool
     [InlineData(", \"tool_choice\": {\"type\": \"function\"}", "tool_choice")]
     [InlineData(", \"tool_choice\": \"sometimes\"", "tool_choice")]

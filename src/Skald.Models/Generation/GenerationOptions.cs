@@ -49,6 +49,12 @@ public sealed record GenerationOptions
     /// <summary>The compiled schema of <see cref="OutputFormat.JsonSchema"/> (needed with it, unused otherwise).</summary>
     public JsonSchemaGrammar? Schema { get; init; }
 
+    /// <summary>
+    /// The calls the text must be (<c>tool_choice: "required"</c>; with <see cref="OutputFormat.Text"/>): decoded under
+    /// the grammar's constraint, the prompt ending with its <see cref="ToolCallGrammar.Lead"/>. Null: none.
+    /// </summary>
+    internal ToolCallGrammar? ToolCalls { get; init; }
+
     /// <summary>Whether the options sample (temperature &gt; 0) rather than decode greedily.</summary>
     public bool Sampling => Temperature > 0f;
 
@@ -64,5 +70,6 @@ public sealed record GenerationOptions
         if (StopStrings.Any(string.IsNullOrEmpty)) throw new ArgumentException("a stop string is empty");
         if (!Enum.IsDefined(Format)) throw new ArgumentException($"unknown output format {(int)Format}");
         if (Format == OutputFormat.JsonSchema && Schema is null) throw new ArgumentException("the JSON schema output format needs a Schema");
+        if (ToolCalls is not null && Format != OutputFormat.Text) throw new ArgumentException("required tool calls are decoded as text, not under a JSON output format");
     }
 }

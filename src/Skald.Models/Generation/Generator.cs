@@ -321,11 +321,12 @@ public sealed class Generator
         return results;
     }
 
-    // A JSON row's constraint (null for free text).
+    // A JSON row's constraint, or a row of required tool calls' (null for free text).
     private ITokenConstraint? Constraint(GenerationOptions options)
     {
-        if (options.Format == OutputFormat.Text) return null;
+        if (options.Format == OutputFormat.Text && options.ToolCalls is null) return null;
         if (vocabulary is null) throw new ArgumentException("JSON output needs the tokenizer's token bytes, and this generator was given none");
+        if (options.ToolCalls is { } calls) return calls.Constraint(vocabulary.Value, options.EosTokenIds ?? EosIds);
         return options.Format == OutputFormat.JsonSchema
             ? new JsonConstraint<JsonSchemaAutomaton>(vocabulary.Value, options.Schema!.Start())
             : new JsonConstraint<JsonAutomaton>(vocabulary.Value, default);

@@ -30,6 +30,9 @@ internal sealed class JsonConstraint<TAutomaton> : ITokenConstraint where TAutom
     /// <summary>Whether the text is a complete JSON value (the top-level object closed).</summary>
     public bool Complete => state.Complete;
 
+    /// <summary>The automaton after the tokens accepted so far (a copy).</summary>
+    public TAutomaton State => state;
+
     /// <summary>
     /// Sets <paramref name="logits"/> [V] to −∞ for every token that cannot come next; false when none can (a vocabulary
     /// without the bytes the text needs, or a complete object).

@@ -63,25 +63,6 @@ public sealed partial class SkaldChatClient
 
     private static string NewId(string prefix) => prefix + Guid.NewGuid().ToString("N");
 
-    // A named function's arguments: held to its parameters schema where that compiles (as vLLM's guided decoding
-    // uses it), else to any JSON object (a schema with keywords the compiler refuses, such as pattern or oneOf).
-    private static GenerationOptions ForcedArguments(GenerationOptions generation, IList<AITool> tools, string name)
-    {
-        var function = tools.OfType<AIFunctionDeclaration>().First(t => t.Name == name);
-        if (function.JsonSchema.ValueKind == System.Text.Json.JsonValueKind.Object)
-        {
-            try
-            {
-                return generation with { Format = OutputFormat.JsonSchema, Schema = JsonSchemaGrammar.Compile(function.JsonSchema) };
-            }
-            catch (JsonSchemaException)
-            {
-                // any object, as a function without parameters gets
-            }
-        }
-        return generation with { Format = OutputFormat.JsonObject, Schema = null };
-    }
-
     // The compiled schema of a JSON schema response format (null for any other).
     private static JsonSchemaGrammar? Schema(ChatResponseFormat? format)
     {

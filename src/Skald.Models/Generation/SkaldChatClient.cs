@@ -29,9 +29,11 @@ namespace Skald.Models.Generation;
 /// as <see cref="FunctionCallContent"/> with <see cref="ChatFinishReason.ToolCalls"/>, so that Microsoft.Extensions.AI's
 /// FunctionInvokingChatClient can call them (only the first when <see cref="ChatOptions.AllowMultipleToolCalls"/> is
 /// false; a named function, <see cref="ChatToolMode.RequireSpecific"/>, is called, the model writing its arguments as a
-/// JSON object after the call's opening); <see cref="FunctionCallContent"/> and <see cref="FunctionResultContent"/> in
+/// JSON object after the call's opening; with <see cref="ChatToolMode.RequireAny"/> the answer is decoded as calls,
+/// the model choosing each function among the tools and writing arguments its schema takes, <see cref="ToolCallGrammar"/>);
+/// <see cref="FunctionCallContent"/> and <see cref="FunctionResultContent"/> in
 /// the conversation are rendered as the template's <c>tool_calls</c> and <c>tool</c> turns. What it cannot do — non-text
-/// content, a tool of the model's choosing required (<see cref="ChatToolMode.RequireAny"/>), JSON mode beside tools it may call, frequency or presence penalties (a
+/// content, JSON mode beside tools it may call, frequency or presence penalties (a
 /// <see cref="ChatOptionException"/> naming the field), — is an <see cref="ArgumentException"/>, as is a
 /// conversation longer than the model's context. <see cref="CompleteAsync"/>
 /// continues plain text without the template (OpenAI's legacy completions).
@@ -174,14 +176,15 @@ public sealed partial class SkaldChatClient : IChatClient
         StreamAsync(() => PrepareText(prompt, options), "cmpl-", cancellationToken);
 
     // Prepared and queued before the first await: what it cannot answer, or a full queue, faults the task at once.
-    private async Task<ChatResponse> AnswerAsync(Func<(int[] Prompt, GenerationOptions Options, int Calls, string? Forced)> prepare, string idPrefix,
+    private async Task<ChatResponse> AnswerAsync(Func<PreparedChat> prepare, string idPrefix,
         CancellationToken cancellationToken)
     {
         int most = 0;
         string? forced = null;
+        string lead = "";
         var result = await Admit(() =>
         {
-            (var prompt, var generation, most, forced) = prepare();
+            (var prompt, var generation, most, forced, lead) = prepare();
             return RunAsync(prompt, generation, null, null, cancellationToken);
         }).ConfigureAwait(false);
         var message = new ChatMessage(ChatRole.Assistant, result.Text);
@@ -193,7 +196,7 @@ public sealed partial class SkaldChatClient : IChatClient
         }
         else if (most > 0)
         {
-            var (content, calls) = ToolCallParsers.Parse(ToolCallFormat, result.Text);
+            var (content, calls) = ToolCallParsers.Parse(ToolCallFormat, lead + result.Text);
             if (calls.Count > most) calls = [.. calls.Take(most)]; // parallel calls not allowed: the first alone, as vLLM
             message = new ChatMessage(ChatRole.Assistant, ChatToolTurns.Contents(content, calls));
             if (calls.Count > 0) finish = ChatFinishReason.ToolCalls;
@@ -211,7 +214,7 @@ public sealed partial class SkaldChatClient : IChatClient
 
     // The request is prepared and queued by the first MoveNextAsync before it awaits: what it cannot answer, or a full
     // queue, faults that first MoveNextAsync at once.
-    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Func<(int[] Prompt, GenerationOptions Options, int Calls, string? Forced)> prepare,
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(Func<PreparedChat> prepare,
         string idPrefix, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Text deltas, and with log-probabilities each token's entry before the text it adds (if any).
@@ -221,9 +224,10 @@ public sealed partial class SkaldChatClient : IChatClient
         GenerationOptions generation = null!;
         int most = 0;
         string? forced = null;
+        string lead = "";
         var run = Admit(() =>
         {
-            (var prompt, generation, most, forced) = prepare();
+            (var prompt, generation, most, forced, lead) = prepare();
             return RunAsync(prompt, generation, d => deltas.Writer.TryWrite((d, null)),
                 generation.LogProbs is null ? null : e => deltas.Writer.TryWrite((null, e)), stop.Token);
         });
@@ -253,7 +257,8 @@ public sealed partial class SkaldChatClient : IChatClient
                 string piece = text.ToString(sent, safe - sent);
                 sent = safe;
                 var update = Update(id, created, piece, logProbs?.Upto(sent));
-                if (parser is not null) called += ToolCallUpdate.Parse(parser, update, piece, end: false, most - called);
+                if (parser is not null) called += ToolCallUpdate.Parse(parser, update, lead + piece, end: false, most - called);
+                lead = ""; // (required calls: the opening that ends the prompt is read before the answer's first piece)
                 if (forced is not null) update.Contents = []; // a named function's arguments: the call comes whole at the end
                 yield return update;
             }
@@ -263,7 +268,7 @@ public sealed partial class SkaldChatClient : IChatClient
             {
                 string rest = result.Text[Math.Min(sent, result.Text.Length)..];
                 var update = Update(id, created, rest, logProbs?.Rest());
-                if (parser is not null) called += ToolCallUpdate.Parse(parser, update, rest, end: true, most - called);
+                if (parser is not null) called += ToolCallUpdate.Parse(parser, update, lead + rest, end: true, most - called);
                 if (forced is not null) update.Contents = ForcedCall(forced, result);
                 yield return update;
             }
@@ -282,103 +287,4 @@ public sealed partial class SkaldChatClient : IChatClient
         Action<TokenLogProbs>? onLogProbs, CancellationToken cancellationToken) => Scripted is null
         ? queue.RunAsync(prompt, generation, onText, onLogProbs, cancellationToken)
         : ScriptedAnswers.Run(Generator, Scripted, prompt, generation, onText, onLogProbs);
-
-    /// <summary>
-    /// The templated conversation's ids, the generation options of a chat request and how many function calls are read
-    /// out of its answer (0: it is not read; 1 when <see cref="ChatOptions.AllowMultipleToolCalls"/> is false)
-    /// (<see cref="ArgumentException"/> for what cannot be answered).
-    /// </summary>
-    private (int[] Prompt, GenerationOptions Options, int Calls, string? Forced) Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-        var turns = ChatToolTurns.Turns(messages, options);
-        if (turns.Count == 0) throw new ArgumentException("no messages");
-        Refuse(options);
-        var tools = ChatToolTurns.Definitions(options);
-        bool calls = tools.Count > 0 && options?.ToolMode is not NoneChatToolMode;
-        string? forced = calls && options?.ToolMode is RequiredChatToolMode { RequiredFunctionName: { } name } ? name : null;
-        if (calls && options?.ToolMode is RequiredChatToolMode && forced is null)
-            throw new ChatOptionException("tool_choice \"required\" is not supported (the model cannot be made to pick a call): name the function, or use \"auto\" or \"none\"", "tool_choice");
-        if (forced is not null && !options!.Tools!.Any(t => t.Name == forced))
-            throw new ChatOptionException($"tool_choice names the function {forced}, which is not one of the tools", "tool_choice");
-        if (calls && forced is null && options?.ResponseFormat is ChatResponseFormatJson) // (a named function's arguments are JSON anyway)
-            throw new ChatOptionException("response_format json_object with tools: decoding is held to a JSON object, so the model could never call; " +
-                "send tool_choice \"none\" for JSON with the tools shown, or no response_format", "response_format");
-        int[] prompt;
-        try
-        {
-            // (reading the format may read the template, which can fail as rendering does)
-            if (calls && ToolCallFormat == ToolCallFormat.None)
-                throw new ChatOptionException("this model's chat template teaches no tool-call format Skald reads (Hermes <tool_call> blocks, Llama 3.1+ JSON calls, Mistral [TOOL_CALLS]); " +
-                    "if the model writes one anyway, set ToolCallParser (skald serve --tool-call-parser hermes|llama3_json|mistral)", "tools");
-            prompt = Generator.Tokenize(new GenerationInput { Messages = turns, Tools = tools.Count > 0 ? tools : null });
-            // a named function: the answer starts as its call, and the model writes the arguments, held to a JSON object
-            if (forced is not null) prompt = [.. prompt, .. Generator.Tokenizer.Encode(ToolCallParsers.Opening(ToolCallFormat, forced), addSpecialTokens: false).Ids];
-        }
-        catch (Exception e) when (e is ChatTemplateException or InvalidOperationException or NotSupportedException)
-        {
-            throw new ArgumentException(e.Message, e);
-        }
-        var generation = Generation(prompt, options, "the conversation");
-        if (forced is not null) return (prompt, ForcedArguments(generation, options!.Tools!, forced), 0, forced);
-        return (prompt, generation, !calls ? 0 : options?.AllowMultipleToolCalls == false ? 1 : int.MaxValue, null);
-    }
-
-    /// <summary>A plain text prompt's ids and the generation options of a completion request.</summary>
-    private (int[] Prompt, GenerationOptions Options, int Calls, string? Forced) PrepareText(string prompt, ChatOptions? options)
-    {
-        ArgumentNullException.ThrowIfNull(prompt);
-        if (options?.Tools is { Count: > 0 }) throw new ChatOptionException("tools are for chat requests; a plain text completion calls no functions", "tools");
-        Refuse(options);
-        var ids = Generator.Tokenize(GenerationInput.FromPrompt(prompt));
-        if (ids.Length == 0) throw new ArgumentException("the prompt has no tokens (this tokenizer adds none to an empty text)");
-        return (ids, Generation(ids, options, "the prompt"), 0, null);
-    }
-
-    // What the model cannot do, whatever the prompt.
-    private static void Refuse(ChatOptions? options)
-    {
-        if (options?.FrequencyPenalty is float fp && fp != 0)
-            throw new ChatOptionException("frequency_penalty is not supported; use repetition_penalty (transformers')", "frequency_penalty");
-        if (options?.PresencePenalty is float pp && pp != 0)
-            throw new ChatOptionException("presence_penalty is not supported; use repetition_penalty (transformers')", "presence_penalty");
-    }
-
-    // The generation options of a request for `prompt` (`what` names it in the message when it leaves no room).
-    private GenerationOptions Generation(int[] prompt, ChatOptions? options, string what)
-    {
-        int room = Generator.Context - prompt.Length;
-        if (room < 1)
-            throw new ArgumentException($"{what} is {prompt.Length} tokens; this model's context is {Generator.Context}");
-        int max = options?.MaxOutputTokens ?? Math.Min(DefaultMaxOutputTokens, room);
-        if (max < 1) throw new ArgumentException("max tokens must be at least 1");
-        if (max > room)
-            throw new ArgumentException($"{prompt.Length} prompt tokens + {max} new tokens is more than this model's context of {Generator.Context}");
-        float repetition = 1f;
-        if (options?.AdditionalProperties?.TryGetValue("repetition_penalty", out var rp) == true)
-            repetition = rp is float f ? f : rp is double d ? (float)d : throw new ChatOptionException("repetition_penalty must be a number", "repetition_penalty");
-        if (!(repetition > 0f)) throw new ChatOptionException($"repetition_penalty must be positive, got {repetition}", "repetition_penalty");
-        int? top = null;
-        if (options?.AdditionalProperties?.TryGetValue(LogProbsProperty, out var lp) == true && lp is not null)
-        {
-            top = lp is int i ? i : lp is long l && l is >= 0 and <= int.MaxValue ? (int)l
-                : throw new ChatOptionException($"{LogProbsProperty} must be a number of top log-probabilities (an int ≥ 0)", "logprobs");
-            if (top < 0) throw new ChatOptionException($"the number of top log-probabilities must be ≥ 0, got {top}", "logprobs");
-        }
-        var generation = new GenerationOptions
-        {
-            MaxNewTokens = max,
-            Temperature = options?.Temperature ?? 1f,
-            TopK = options?.TopK ?? 0,
-            TopP = options?.TopP ?? 1f,
-            RepetitionPenalty = repetition,
-            StopStrings = options?.StopSequences is { } stops ? [.. stops] : [],
-            Seed = options?.Seed is long seed ? unchecked((ulong)seed) : (ulong)Random.Shared.NextInt64(),
-            LogProbs = top,
-            Format = options?.ResponseFormat is ChatResponseFormatJson json ? json.Schema is null ? OutputFormat.JsonObject : OutputFormat.JsonSchema : OutputFormat.Text,
-            Schema = Schema(options?.ResponseFormat),
-        };
-        generation.Validate();
-        return generation;
-    }
 }

@@ -7,7 +7,7 @@ namespace Skald.Models.Generation;
 /// and its arguments' object): what the answer opens with before the first name, what follows each name up to the
 /// arguments, what leads from one call's arguments to the next call's name, and what closes the last call. A named
 /// function's answer opens with <see cref="Opening"/>; <c>tool_choice: "required"</c> decodes under
-/// a grammar that writes the rest of this text around the model's choices.
+/// <see cref="ToolCallGrammar"/>, which writes the rest of this text around the model's choices.
 /// </summary>
 /// <param name="Lead">The answer's text before the first call's name (e.g. <c>&lt;tool_call&gt;\n{"name": "</c>).</param>
 /// <param name="NameEnd">The text after a name, up to the arguments' object (e.g. <c>", "arguments": </c>).</param>

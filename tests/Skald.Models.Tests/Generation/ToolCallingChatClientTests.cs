@@ -119,15 +119,6 @@ public sealed class ToolCallingChatClientTests
         Assert.NotEqual(ChatFinishReason.ToolCalls, answer.FinishReason);
     }
 
-    [Fact]
-    public async Task ARequiredToolIsRefusedNamingToolChoice()
-    {
-        using var client = Client(_ => Call);
-        var e = await Assert.ThrowsAsync<ChatOptionException>(() =>
-            client.GetResponseAsync(Asking(), new ChatOptions { Tools = [Weather()], ToolMode = ChatToolMode.RequireAny }));
-        Assert.Equal("tool_choice", e.Field);
-    }
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

@@ -1,0 +1,148 @@
+using Microsoft.Extensions.AI;
+using ChatMessage = Microsoft.Extensions.AI.ChatMessage;
+using ChatTemplateException = Skald.Tokenizers.Templates.ChatTemplateException;
+
+namespace Skald.Models.Generation;
+
+/// <summary>
+/// How a <see cref="SkaldChatClient"/> makes a request ready to decode: the prompt (the chat template, with the
+/// tools; a call's opening after it when the tool choice makes the model call), the generation options (sampling,
+/// limits, log-probabilities, the output format or the calls' constraint) and how the answer is read for calls.
+/// </summary>
+public sealed partial class SkaldChatClient
+{
+    /// <summary>
+    /// The templated conversation's ids, the generation options of a chat request and how its answer is read for calls
+    /// (<see cref="ArgumentException"/> for what cannot be answered).
+    /// </summary>
+    private PreparedChat Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var turns = ChatToolTurns.Turns(messages, options);
+        if (turns.Count == 0) throw new ArgumentException("no messages");
+        Refuse(options);
+        var tools = ChatToolTurns.Definitions(options);
+        bool calls = tools.Count > 0 && options?.ToolMode is not NoneChatToolMode;
+        string? forced = calls && options?.ToolMode is RequiredChatToolMode { RequiredFunctionName: { } name } ? name : null;
+        bool required = calls && options?.ToolMode is RequiredChatToolMode && forced is null; // a call of the model's choosing
+        if (forced is not null && !options!.Tools!.Any(t => t.Name == forced))
+            throw new ChatOptionException($"tool_choice names the function {forced}, which is not one of the tools", "tool_choice");
+        if (calls && forced is null && !required && options?.ResponseFormat is ChatResponseFormatJson) // (calls made to be made have JSON arguments anyway)
+            throw new ChatOptionException("response_format json_object with tools: decoding is held to a JSON object, so the model could never call; " +
+                "send tool_choice \"none\" for JSON with the tools shown, or no response_format", "response_format");
+        int[] prompt;
+        ToolCallGrammar? grammar = null;
+        try
+        {
+            // (reading the format may read the template, which can fail as rendering does)
+            if (calls && ToolCallFormat == ToolCallFormat.None)
+                throw new ChatOptionException("this model's chat template teaches no tool-call format Skald reads (Hermes <tool_call> blocks, Llama 3.1+ JSON calls, Mistral [TOOL_CALLS]); " +
+                    "if the model writes one anyway, set ToolCallParser (skald serve --tool-call-parser hermes|llama3_json|mistral|mistral_v11)", "tools");
+            prompt = Generator.Tokenize(new GenerationInput { Messages = turns, Tools = tools.Count > 0 ? tools : null });
+            if (required)
+            {
+                grammar = new ToolCallGrammar(ToolCallFormat,
+                    options!.Tools!.OfType<AIFunctionDeclaration>().Select(f => (f.Name, Parameters(f))), options.AllowMultipleToolCalls != false);
+            }
+            // a named function: the answer starts as its call, and the model writes the arguments, held to a JSON object;
+            // required calls: the answer starts as the first call, up to its name
+            string opening = forced is not null ? ToolCallParsers.Opening(ToolCallFormat, forced) : grammar?.Lead ?? "";
+            if (opening.Length > 0) prompt = [.. prompt, .. Generator.Tokenizer.Encode(opening, addSpecialTokens: false).Ids];
+        }
+        catch (Exception e) when (e is ChatTemplateException or InvalidOperationException or NotSupportedException)
+        {
+            throw new ArgumentException(e.Message, e);
+        }
+        var generation = Generation(prompt, options, "the conversation");
+        if (forced is not null) return new(prompt, ForcedArguments(generation, options!.Tools!, forced), 0, forced, "");
+        if (grammar is not null)
+        {
+            return new(prompt, generation with { Format = OutputFormat.Text, Schema = null, ToolCalls = grammar },
+                grammar.Parallel ? int.MaxValue : 1, null, grammar.Lead);
+        }
+        return new(prompt, generation, !calls ? 0 : options?.AllowMultipleToolCalls == false ? 1 : int.MaxValue, null, "");
+    }
+
+    // A named function's arguments: held to its parameters schema where that compiles (as vLLM's guided decoding
+    // uses it), else to any JSON object (a schema with keywords the compiler refuses, such as pattern or oneOf).
+    private static GenerationOptions ForcedArguments(GenerationOptions generation, IList<AITool> tools, string name)
+    {
+        var schema = Parameters(tools.OfType<AIFunctionDeclaration>().First(t => t.Name == name));
+        return schema is null
+            ? generation with { Format = OutputFormat.JsonObject, Schema = null }
+            : generation with { Format = OutputFormat.JsonSchema, Schema = schema };
+    }
+
+    // A function's parameters schema compiled, or null where any JSON object goes: no schema, or one with keywords
+    // the compiler refuses (as a function without parameters gets).
+    private static JsonSchemaGrammar? Parameters(AIFunctionDeclaration function)
+    {
+        if (function.JsonSchema.ValueKind != System.Text.Json.JsonValueKind.Object) return null;
+        try
+        {
+            return JsonSchemaGrammar.Compile(function.JsonSchema);
+        }
+        catch (JsonSchemaException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A plain text prompt's ids and the generation options of a completion request.</summary>
+    private PreparedChat PrepareText(string prompt, ChatOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        if (options?.Tools is { Count: > 0 }) throw new ChatOptionException("tools are for chat requests; a plain text completion calls no functions", "tools");
+        Refuse(options);
+        var ids = Generator.Tokenize(GenerationInput.FromPrompt(prompt));
+        if (ids.Length == 0) throw new ArgumentException("the prompt has no tokens (this tokenizer adds none to an empty text)");
+        return new(ids, Generation(ids, options, "the prompt"), 0, null, "");
+    }
+
+    // What the model cannot do, whatever the prompt.
+    private static void Refuse(ChatOptions? options)
+    {
+        if (options?.FrequencyPenalty is float fp && fp != 0)
+            throw new ChatOptionException("frequency_penalty is not supported; use repetition_penalty (transformers')", "frequency_penalty");
+        if (options?.PresencePenalty is float pp && pp != 0)
+            throw new ChatOptionException("presence_penalty is not supported; use repetition_penalty (transformers')", "presence_penalty");
+    }
+
+    // The generation options of a request for `prompt` (`what` names it in the message when it leaves no room).
+    private GenerationOptions Generation(int[] prompt, ChatOptions? options, string what)
+    {
+        int room = Generator.Context - prompt.Length;
+        if (room < 1)
+            throw new ArgumentException($"{what} is {prompt.Length} tokens; this model's context is {Generator.Context}");
+        int max = options?.MaxOutputTokens ?? Math.Min(DefaultMaxOutputTokens, room);
+        if (max < 1) throw new ArgumentException("max tokens must be at least 1");
+        if (max > room)
+            throw new ArgumentException($"{prompt.Length} prompt tokens + {max} new tokens is more than this model's context of {Generator.Context}");
+        float repetition = 1f;
+        if (options?.AdditionalProperties?.TryGetValue("repetition_penalty", out var rp) == true)
+            repetition = rp is float f ? f : rp is double d ? (float)d : throw new ChatOptionException("repetition_penalty must be a number", "repetition_penalty");
+        if (!(repetition > 0f)) throw new ChatOptionException($"repetition_penalty must be positive, got {repetition}", "repetition_penalty");
+        int? top = null;
+        if (options?.AdditionalProperties?.TryGetValue(LogProbsProperty, out var lp) == true && lp is not null)
+        {
+            top = lp is int i ? i : lp is long l && l is >= 0 and <= int.MaxValue ? (int)l
+                : throw new ChatOptionException($"{LogProbsProperty} must be a number of top log-probabilities (an int ≥ 0)", "logprobs");
+            if (top < 0) throw new ChatOptionException($"the number of top log-probabilities must be ≥ 0, got {top}", "logprobs");
+        }
+        var generation = new GenerationOptions
+        {
+            MaxNewTokens = max,
+            Temperature = options?.Temperature ?? 1f,
+            TopK = options?.TopK ?? 0,
+            TopP = options?.TopP ?? 1f,
+            RepetitionPenalty = repetition,
+            StopStrings = options?.StopSequences is { } stops ? [.. stops] : [],
+            Seed = options?.Seed is long seed ? unchecked((ulong)seed) : (ulong)Random.Shared.NextInt64(),
+            LogProbs = top,
+            Format = options?.ResponseFormat is ChatResponseFormatJson json ? json.Schema is null ? OutputFormat.JsonObject : OutputFormat.JsonSchema : OutputFormat.Text,
+            Schema = Schema(options?.ResponseFormat),
+        };
+        generation.Validate();
+        return generation;
+    }
+}

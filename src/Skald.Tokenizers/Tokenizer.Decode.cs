@@ -12,7 +12,20 @@ public sealed partial class Tokenizer
     /// tokens are dropped when <paramref name="skipSpecialTokens"/>, then the decoder joins them (without
     /// a decoder the tokens are joined with spaces). Unknown ids are skipped.
     /// </summary>
-    public string Decode(IReadOnlyList<int> ids, bool skipSpecialTokens = true)
+    public string Decode(IReadOnlyList<int> ids, bool skipSpecialTokens = true) => DecodeTokens(ids, skipSpecialTokens, null);
+
+    /// <summary>
+    /// <see cref="Decode(IReadOnlyList{int}, bool)"/> with special tokens dropped except the ids in
+    /// <paramref name="keepSpecial"/>, whose text stays where they are (as a tool-call parser needs a model's special call
+    /// tags, as vLLM decodes with <c>skip_special_tokens</c> off for such parsers); the text goes through the decoder whole.
+    /// </summary>
+    public string DecodeKeeping(IReadOnlyList<int> ids, IReadOnlySet<int> keepSpecial)
+    {
+        ArgumentNullException.ThrowIfNull(keepSpecial);
+        return DecodeTokens(ids, skipSpecialTokens: true, keepSpecial);
+    }
+
+    private string DecodeTokens(IReadOnlyList<int> ids, bool skipSpecialTokens, IReadOnlySet<int>? keepSpecial)
     {
         ArgumentNullException.ThrowIfNull(ids);
         var tokens = new List<string>(ids.Count);
@@ -20,7 +33,8 @@ public sealed partial class Tokenizer
         {
             string? t = IdToToken(id);
             if (t is null) continue;
-            if (skipSpecialTokens && _added.TryGetId(t, out int aid) && _added.TryGetToken(aid, out var at) && at!.Special) continue;
+            if (skipSpecialTokens && _added.TryGetId(t, out int aid) && _added.TryGetToken(aid, out var at) && at!.Special
+                && keepSpecial?.Contains(id) != true) continue;
             tokens.Add(t);
         }
         return _decoder is null ? string.Join(' ', tokens) : string.Concat(_decoder.DecodeChain(tokens));

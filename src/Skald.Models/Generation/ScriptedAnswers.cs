@@ -34,12 +34,12 @@ internal static class ScriptedAnswers
                 logProbs.Add(entry);
                 onLogProbs?.Invoke(entry);
             }
-            string now = tokenizer.Decode(ids[..i], skipSpecialTokens: true);
+            string now = generator.DecodeText(ids[..i]);
             if (now.EndsWith('\uFFFD') || !now.StartsWith(sent, StringComparison.Ordinal)) continue;
             if (now.Length > sent.Length) onText?.Invoke(now[sent.Length..]);
             sent = now;
         }
-        string text = tokenizer.Decode(ids, skipSpecialTokens: true);
+        string text = generator.DecodeText(ids);
         return Task.FromResult(new GenerationResult(ids, text, reason, prompt.Length, logProbs));
     }
 }

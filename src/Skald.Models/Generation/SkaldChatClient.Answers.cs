@@ -48,7 +48,7 @@ public sealed partial class SkaldChatClient
     {
         if (result.FinishReason != FinishReason.Length && HermesToolCallParser.Arguments(result.Text) is { } arguments)
             return ChatToolTurns.Contents(null, [new ChatToolCall(ToolCallParsers.NewId(ToolCallFormat), function, arguments)]);
-        return ChatToolTurns.Contents(result.Text, []);
+        return ChatToolTurns.Contents(Tags.Hide(result.Text), []);
     }
 
     private static ChatFinishReason Reason(FinishReason reason) =>

@@ -18,6 +18,7 @@ public sealed partial class SkaldChatClient
     private PreparedChat Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(messages);
+        KeepTags();
         var turns = ChatToolTurns.Turns(messages, options);
         if (turns.Count == 0) throw new ArgumentException("no messages");
         Refuse(options);
@@ -92,11 +93,33 @@ public sealed partial class SkaldChatClient
     private PreparedChat PrepareText(string prompt, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(prompt);
+        KeepTags();
         if (options?.Tools is { Count: > 0 }) throw new ChatOptionException("tools are for chat requests; a plain text completion calls no functions", "tools");
         Refuse(options);
         var ids = Generator.Tokenize(GenerationInput.FromPrompt(prompt));
         if (ids.Length == 0) throw new ArgumentException("the prompt has no tokens (this tokenizer adds none to an empty text)");
         return new(ids, Generation(ids, options, "the prompt"), 0, null, "");
+    }
+
+    // The tool-call format's tags that the tokenizer marks special: kept in the generated text for the parser (and
+    // hidden from the content), from this client's first request on, so before any of its rows decodes.
+    private ToolCallTags Tags => tags.Value;
+
+    private void KeepTags()
+    {
+        if (Tags.Kept.Count > 0) Generator.KeptSpecialTokens = Tags.Kept;
+    }
+
+    private ToolCallTags ReadTags()
+    {
+        try
+        {
+            return ToolCallTags.Of(ToolCallFormat, Generator.Tokenizer);
+        }
+        catch (Exception e) when (e is ChatTemplateException or InvalidOperationException or NotSupportedException)
+        {
+            return ToolCallTags.None; // a template that cannot be read: every request says so as it renders
+        }
     }
 
     // What the model cannot do, whatever the prompt.

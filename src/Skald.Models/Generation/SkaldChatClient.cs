@@ -47,6 +47,7 @@ public sealed partial class SkaldChatClient : IChatClient
     private readonly ChatClientMetadata metadata;
     private readonly ChatBatchQueue queue;
     private readonly int prefillChunk = 512;
+    private readonly Lazy<ToolCallTags> tags; // the tool-call format's special tags, read once
 
     /// <summary>Wraps <paramref name="generator"/>; <paramref name="modelId"/> names it in responses (default "skald").</summary>
     public SkaldChatClient(TextGenerator generator, string? modelId = null)
@@ -56,6 +57,7 @@ public sealed partial class SkaldChatClient : IChatClient
         ModelId = modelId ?? "skald";
         metadata = new ChatClientMetadata("skald", null, ModelId);
         queue = new ChatBatchQueue(this);
+        tags = new Lazy<ToolCallTags>(ReadTags);
     }
 
     /// <summary>
@@ -187,7 +189,7 @@ public sealed partial class SkaldChatClient : IChatClient
             (var prompt, var generation, most, forced, lead) = prepare();
             return RunAsync(prompt, generation, null, null, cancellationToken);
         }).ConfigureAwait(false);
-        var message = new ChatMessage(ChatRole.Assistant, result.Text);
+        var message = new ChatMessage(ChatRole.Assistant, Tags.Hide(result.Text));
         var finish = Reason(result.FinishReason);
         if (forced is not null)
         {
@@ -198,7 +200,7 @@ public sealed partial class SkaldChatClient : IChatClient
         {
             var (content, calls) = ToolCallParsers.Parse(ToolCallFormat, lead + result.Text);
             if (calls.Count > most) calls = [.. calls.Take(most)]; // parallel calls not allowed: the first alone, as vLLM
-            message = new ChatMessage(ChatRole.Assistant, ChatToolTurns.Contents(content, calls));
+            message = new ChatMessage(ChatRole.Assistant, ChatToolTurns.Contents(content is null ? null : Tags.Hide(content), calls));
             if (calls.Count > 0) finish = ChatFinishReason.ToolCalls;
         }
         return new ChatResponse(message)
@@ -250,25 +252,26 @@ public sealed partial class SkaldChatClient : IChatClient
                     logProbs!.Add(entry);
                     continue;
                 }
-                text.Append(delta);
+                text.Append(parser is null ? Tags.Hide(delta ?? "") : delta); // (a parser reads the tags, and hides them)
                 logProbs?.TextEnds(text.Length);
                 int safe = StopHoldBack.SafeEnd(text, StopHoldBack.StopFree(text, generation.StopStrings, holdBack));
                 if (safe <= sent) continue;
                 string piece = text.ToString(sent, safe - sent);
                 sent = safe;
                 var update = Update(id, created, piece, logProbs?.Upto(sent));
-                if (parser is not null) called += ToolCallUpdate.Parse(parser, update, lead + piece, end: false, most - called);
+                if (parser is not null) called += ToolCallUpdate.Parse(parser, update, lead + piece, end: false, most - called, Tags);
                 lead = ""; // (required calls: the opening that ends the prompt is read before the answer's first piece)
                 if (forced is not null) update.Contents = []; // a named function's arguments: the call comes whole at the end
                 yield return update;
             }
             var result = await run.ConfigureAwait(false);
             // The final text is the streamed one cut before a stop sequence, which never starts inside what was sent.
-            if (result.Text.Length > sent || parser is not null || forced is not null)
+            string full = parser is null ? Tags.Hide(result.Text) : result.Text;
+            if (full.Length > sent || parser is not null || forced is not null)
             {
-                string rest = result.Text[Math.Min(sent, result.Text.Length)..];
+                string rest = full[Math.Min(sent, full.Length)..];
                 var update = Update(id, created, rest, logProbs?.Rest());
-                if (parser is not null) called += ToolCallUpdate.Parse(parser, update, lead + rest, end: true, most - called);
+                if (parser is not null) called += ToolCallUpdate.Parse(parser, update, lead + rest, end: true, most - called, Tags);
                 if (forced is not null) update.Contents = ForcedCall(forced, result);
                 yield return update;
             }

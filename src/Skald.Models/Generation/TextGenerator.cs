@@ -22,9 +22,20 @@ public sealed partial class TextGenerator
         Decoder = decoder;
         Tokenizer = tokenizer;
         int pad = tokenizer.PadTokenId ?? config.PadTokenId ?? (config.EosTokenIds.Count > 0 ? config.EosTokenIds[0] : 0);
-        generator = new Generator(decoder, ids => tokenizer.Decode(ids, skipSpecialTokens: true), pad, config.EosTokenIds,
-            tokenizer.TokenBytes);
+        generator = new Generator(decoder, DecodeText, pad, config.EosTokenIds, tokenizer.TokenBytes);
     }
+
+    /// <summary>
+    /// Special tokens whose text the answers keep (null: none; every other special token is dropped from the text):
+    /// a tool-call format's tags that the tokenizer marks special, so that its parser sees them
+    /// (<see cref="SkaldChatClient"/> sets them before its first request; vLLM turns <c>skip_special_tokens</c> off
+    /// for such parsers). Set it before decoding: a row decoding meanwhile would see its text change.
+    /// </summary>
+    internal IReadOnlySet<int>? KeptSpecialTokens { get; set; }
+
+    /// <summary>The text of generated ids: special tokens dropped but for <see cref="KeptSpecialTokens"/>.</summary>
+    internal string DecodeText(IReadOnlyList<int> ids) =>
+        KeptSpecialTokens is { } keep ? Tokenizer.DecodeKeeping(ids, keep) : Tokenizer.Decode(ids, skipSpecialTokens: true);
 
     /// <summary>
     /// Loads the decoder and tokenizer of <paramref name="folder"/>, with the PEFT LoRA <paramref name="adapters"/>
@@ -263,7 +274,7 @@ public sealed partial class TextGenerator
         for (int b = 0; b < streams.Length; b++) streams[b] ??= new TextStream();
         return (b, id) =>
         {
-            string delta = streams[b].Push(id, Tokenizer);
+            string delta = streams[b].Push(id, this);
             if (delta.Length > 0) onText(rowOf(b), delta);
         };
     }
@@ -274,10 +285,10 @@ public sealed partial class TextGenerator
         private readonly List<int> ids = [];
         private int emitted;
 
-        public string Push(int id, Tokenizer tokenizer)
+        public string Push(int id, TextGenerator generator)
         {
             ids.Add(id);
-            string text = tokenizer.Decode(ids);
+            string text = generator.DecodeText(ids);
             if (text.Length > 0 && text[^1] == '\uFFFD') return ""; // an incomplete UTF-8 sequence so far
             if (text.Length <= emitted) return "";
             string delta = text[emitted..];

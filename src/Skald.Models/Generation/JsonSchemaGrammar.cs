@@ -22,7 +22,8 @@ public sealed class JsonSchemaGrammar
     /// <summary>
     /// Compiles <paramref name="schema"/>, whose top level must be an object schema. Taken: <c>type</c> (object, array,
     /// string, number, integer, boolean, null, or a list of them), <c>properties</c> (written in their order, optional
-    /// ones may be left out), <c>required</c>, <c>additionalProperties</c> false or absent (no other key is written),
+    /// ones may be left out), <c>required</c>, <c>additionalProperties</c> (false or absent: no other key is written;
+    /// true, <c>{}</c> or a schema: other keys, none repeated, may follow the listed ones),
     /// <c>enum</c>, <c>const</c>, <c>items</c>, <c>minItems</c>, <c>maxItems</c>, <c>minLength</c>, <c>maxLength</c>,
     /// <c>anyOf</c> (alternatives a value's first character tells apart), <c>$ref</c> to a JSON pointer in the schema
     /// (<c>#/$defs/...</c>, <c>#/definitions/...</c>, <c>#</c>; recursion is bounded by 64 levels of nesting).

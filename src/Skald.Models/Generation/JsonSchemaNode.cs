@@ -30,6 +30,12 @@ internal sealed class JsonSchemaNode
     /// </summary>
     public int[] NextRequired { get; set; } = [0];
 
+    /// <summary>
+    /// Object: the node of the values of keys beyond the listed properties (<c>additionalProperties</c>), which come after
+    /// them; −1: no other key.
+    /// </summary>
+    public int Extra { get; set; } = -1;
+
     /// <summary>Array: its items' node.</summary>
     public int Items { get; set; }
 

@@ -5,12 +5,17 @@ namespace Skald.Models.Generation;
 /// once and never changed, and a state refers to its innermost enclosing frame by index, each frame to its parent's, so
 /// copies of a state share what they have in common (a persistent stack). Frames only copies of the last trie walk used
 /// are dropped by <see cref="Rewind"/>; the arrays grow to the deepest walk once, and then a step allocates nothing.
+/// The keys an object with <c>additionalProperties</c> has written beyond its listed properties are kept the same way,
+/// as a chain of key bytes (each entry a byte or a separator before a key, and the index of the entry before it).
 /// </summary>
 internal sealed class JsonSchemaStack
 {
     private JsonSchemaFrame[] frames = new JsonSchemaFrame[16];
     private int[] parents = new int[16];
     private int count;
+    private int[] keyBytes = new int[64];
+    private int[] keyPrevious = new int[64];
+    private int keyCount;
 
     /// <summary>An empty stack over <paramref name="nodes"/>.</summary>
     public JsonSchemaStack(JsonSchemaNode[] nodes) => Nodes = nodes;
@@ -40,6 +45,35 @@ internal sealed class JsonSchemaStack
         return count++;
     }
 
-    /// <summary>Drops every frame above <paramref name="top"/> (the committed state's innermost enclosing frame).</summary>
-    public void Rewind(int top) => count = top + 1;
+    /// <summary>The value of key entry <paramref name="index"/>: a byte, or <see cref="KeyStart"/>.</summary>
+    public int KeyByte(int index) => keyBytes[index];
+
+    /// <summary>The entry before key entry <paramref name="index"/> (−1: none).</summary>
+    public int KeyPrevious(int index) => keyPrevious[index];
+
+    /// <summary>The value of the entry that comes before each key's bytes.</summary>
+    public const int KeyStart = -1;
+
+    /// <summary>Appends a key entry of <paramref name="value"/> (a byte or <see cref="KeyStart"/>) after <paramref name="previous"/>; its index.</summary>
+    public int PushKey(int value, int previous)
+    {
+        if (keyCount == keyBytes.Length)
+        {
+            Array.Resize(ref keyBytes, keyCount * 2);
+            Array.Resize(ref keyPrevious, keyCount * 2);
+        }
+        keyBytes[keyCount] = value;
+        keyPrevious[keyCount] = previous;
+        return keyCount++;
+    }
+
+    /// <summary>
+    /// Drops every frame above <paramref name="top"/> (the committed state's innermost enclosing frame) and every key
+    /// entry above <paramref name="keyTop"/> (the last one it appended).
+    /// </summary>
+    public void Rewind(int top, int keyTop)
+    {
+        count = top + 1;
+        keyCount = keyTop + 1;
+    }
 }

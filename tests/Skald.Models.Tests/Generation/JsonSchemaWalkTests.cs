@@ -86,6 +86,14 @@ public sealed class JsonSchemaWalkTests
          "$defs": {"T": {"anyOf": [{"type": "object", "properties": {"l": {"$ref": "#/$defs/T"}, "r": {"$ref": "#/$defs/T"}}, "required": ["l", "r"]},
            {"type": "null"}, {"type": "array", "items": {"$ref": "#/$defs/T"}, "maxItems": 2}]}}}
         """,
+        // dictionaries (pydantic's dict[str, int] and dict[str, Model]), listed properties with others after them, any JSON value
+        """
+        {"type": "object", "properties": {"counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+          "models": {"type": "object", "additionalProperties": {"$ref": "#/$defs/M"}}, "any": {"type": "object", "additionalProperties": true}},
+         "required": ["counts", "models", "any"],
+         "$defs": {"M": {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "boolean"}}, "required": ["a"], "additionalProperties": {"type": "null"}}}}
+        """,
+        """{"type": "object", "properties": {"a": {"type": "null"}, "ab": {"type": "integer"}, "é\n": {"type": "boolean"}}, "required": ["ab"], "additionalProperties": {}}""",
         // bounded arrays of a type list
         """
         {"type": "object", "properties": {"l": {"type": "array", "items": {"type": ["string", "null", "integer", "array"], "items": {"type": "boolean"}, "maxLength": 2},

@@ -37,6 +37,10 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
     private byte count;            // hex digits left after \u; UTF-8 continuation bytes due
     private byte lead;             // the lead byte whose first continuation byte is due, else 0
     private int keyTop = -1;       // the last key entry this state appended to the stack (−1: none)
+    private int others;            // the other configurations alive beside this one (union alternatives read side by side)
+    private int first;             // where they stand in the stack's configurations
+    private int othersParent;      // the innermost frame any of them refers to
+    private int othersKeyTop;      // the last key entry any of them refers to
 
     /// <summary>The start of a text whose top-level value is node <paramref name="root"/> of <paramref name="stack"/>'s grammar.</summary>
     public JsonSchemaAutomaton(JsonSchemaStack stack, int root)
@@ -47,14 +51,26 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
     }
 
     /// <summary>Whether the top-level object has closed.</summary>
-    public readonly bool Complete => frame.Phase == JsonSchemaPhase.Done;
+    public readonly bool Complete => frame.Phase == JsonSchemaPhase.Done || others > 0 && OtherComplete();
 
-    /// <summary>Inside a string without a maximum length, between characters: any plain content may follow.</summary>
-    public readonly bool BetweenStringCharacters =>
+    /// <summary>
+    /// Inside a string without a maximum length (or a free key), between characters: any plain content may follow (in
+    /// this configuration or one beside it).
+    /// </summary>
+    public readonly bool BetweenStringCharacters => Unbounded() || others > 0 && OtherUnbounded();
+
+    // Whether this configuration takes any plain content next.
+    private readonly bool Unbounded() =>
         count == 0 && (frame.Phase == JsonSchemaPhase.String && stack.Nodes[frame.Node].Max == int.MaxValue || frame.Phase == JsonSchemaPhase.FreeKey);
 
     /// <summary>Takes <paramref name="b"/> if the text stays a valid prefix; false if not, and the state is then spoiled.</summary>
-    public bool TryAdvance(byte b) => Step(b);
+    public bool TryAdvance(byte b)
+    {
+        if (others > 0) return StepAll(b);
+        int mark = stack.ConfigCount;
+        bool taken = Step(b);
+        return stack.ConfigCount == mark ? taken : Gather(taken, mark); // a union's alternatives went their own ways
+    }
 
     /// <summary>Takes every byte of <paramref name="bytes"/>; false, with the state after the valid part, at the first it refuses.</summary>
     public bool Advance(ReadOnlySpan<byte> bytes)
@@ -62,7 +78,7 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
         foreach (byte b in bytes)
         {
             var saved = this;
-            if (Step(b)) continue;
+            if (TryAdvance(b)) continue;
             this = saved;
             return false;
         }
@@ -70,7 +86,16 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
     }
 
     /// <summary>Drops the stack frames above this state's (those only the copies of a trie walk pushed).</summary>
-    public readonly void Rewind() => stack.Rewind(parent, keyTop);
+    public void Rewind()
+    {
+        if (others == 0)
+        {
+            stack.Rewind(parent, keyTop, -1);
+            return;
+        }
+        first = stack.MoveConfigsDown(first, others); // the committed state's are the only ones kept
+        stack.Rewind(Math.Max(parent, othersParent), Math.Max(keyTop, othersKeyTop), others - 1);
+    }
 
     private bool Step(byte b)
     {
@@ -226,10 +251,17 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
         if (node.Kind == JsonSchemaKind.Union)
         {
             int alternative = node.Dispatch[b];
+            if (alternative < -1) return Fork(node.Choices[-2 - alternative], b);
             if (alternative < 0) return false;
             frame.Node = alternative;
             node = stack.Nodes[alternative];
         }
+        return Open(node, b);
+    }
+
+    // The first byte of a value of `node` (the frame's node, or the union alternative chosen).
+    private bool Open(JsonSchemaNode node, byte b)
+    {
         switch (node.Kind)
         {
             case JsonSchemaKind.Object:

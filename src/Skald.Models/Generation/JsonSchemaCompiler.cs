@@ -6,9 +6,9 @@ namespace Skald.Models.Generation;
 /// Turns a JSON schema into <see cref="JsonSchemaNode"/>s (<see cref="JsonSchemaGrammar.Compile"/> says which keywords
 /// are taken, ignored and refused). Each schema location is compiled once, by its JSON pointer, so a <c>$ref</c> back to
 /// an enclosing object or array is a cycle of node indices; a <c>$ref</c> or <c>anyOf</c> loop with no object or array
-/// between is refused. A union's alternatives must start with different bytes (an object, an array, a string, a number
-/// and literals that start differently), so the automaton knows at a value's first byte which one it reads, as
-/// llama.cpp's and outlines' grammars do for these schemas without backtracking.
+/// between is refused. Where a union's alternatives start with different bytes, the automaton knows at a value's first
+/// byte which one it reads; those that start alike it reads side by side (<see cref="JsonSchemaAutomaton"/>), and a
+/// schema that could keep more than <see cref="MaxWidth"/> of them alive at once is refused.
 /// </summary>
 internal sealed partial class JsonSchemaCompiler
 {
@@ -30,6 +30,7 @@ internal sealed partial class JsonSchemaCompiler
     private readonly Dictionary<int, int[]> alternatives = []; // each union's nodes
     private readonly Dictionary<int, string> pointers = [];   // each object and array node's schema location
     private readonly Dictionary<string, int> reserved = [];   // unions being compiled: the containers open when each began
+    private readonly Dictionary<int, (string Keyword, string At)> unionAt = []; // each union node's keyword and schema location
     private int containers;                                    // objects and arrays being compiled
     private string where = "";                                  // the schema location being compiled
 
@@ -54,6 +55,7 @@ internal sealed partial class JsonSchemaCompiler
         if (compiler.nodes[top].Kind != JsonSchemaKind.Object)
             throw Error("type", "", "must be \"object\" at the top level (as OpenAI's structured outputs require)");
         compiler.Depths(top);
+        compiler.Widths();
         return new JsonSchemaGrammar([.. compiler.nodes], top);
     }
 

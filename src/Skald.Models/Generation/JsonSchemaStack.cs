@@ -16,6 +16,8 @@ internal sealed class JsonSchemaStack
     private int[] keyBytes = new int[64];
     private int[] keyPrevious = new int[64];
     private int keyCount;
+    private JsonSchemaAutomaton[] configs = new JsonSchemaAutomaton[8];
+    private int configCount;
 
     /// <summary>An empty stack over <paramref name="nodes"/>.</summary>
     public JsonSchemaStack(JsonSchemaNode[] nodes) => Nodes = nodes;
@@ -67,13 +69,41 @@ internal sealed class JsonSchemaStack
         return keyCount++;
     }
 
+    /// <summary>The configurations kept (automaton states alive beside another, each with no others of its own).</summary>
+    public int ConfigCount => configCount;
+
+    /// <summary>Configuration <paramref name="index"/>.</summary>
+    public ref readonly JsonSchemaAutomaton Config(int index) => ref configs[index];
+
+    /// <summary>Appends <paramref name="config"/>.</summary>
+    public void PushConfig(in JsonSchemaAutomaton config)
+    {
+        if (configCount == configs.Length) Array.Resize(ref configs, configCount * 2);
+        configs[configCount++] = config;
+    }
+
+    /// <summary>Overwrites configuration <paramref name="index"/>.</summary>
+    public void SetConfig(int index, in JsonSchemaAutomaton config) => configs[index] = config;
+
+    /// <summary>Drops the configurations from <paramref name="end"/> on.</summary>
+    public void TruncateConfigs(int end) => configCount = end;
+
+    /// <summary>Moves the <paramref name="n"/> configurations at <paramref name="from"/> to the bottom (the only ones kept); their new index, 0.</summary>
+    public int MoveConfigsDown(int from, int n)
+    {
+        if (from != 0) Array.Copy(configs, from, configs, 0, n);
+        return 0;
+    }
+
     /// <summary>
-    /// Drops every frame above <paramref name="top"/> (the committed state's innermost enclosing frame) and every key
-    /// entry above <paramref name="keyTop"/> (the last one it appended).
+    /// Drops every frame above <paramref name="top"/> (the committed state's innermost enclosing frame), every key
+    /// entry above <paramref name="keyTop"/> (the last one it appended) and every configuration above
+    /// <paramref name="configTop"/>.
     /// </summary>
-    public void Rewind(int top, int keyTop)
+    public void Rewind(int top, int keyTop, int configTop)
     {
         count = top + 1;
         keyCount = keyTop + 1;
+        configCount = configTop + 1;
     }
 }

@@ -29,11 +29,16 @@ public sealed class JsonSchemaChatClientTests
         ResponseFormat = ChatResponseFormat.ForJsonSchema(JsonDocument.Parse(schema).RootElement, "flags"), Temperature = temperature, Seed = seed,
     };
 
-    /// <summary>pydantic 2's schema of a model with a dict[str, int] and an Optional[Model] holding a dict[str, Any] (short names: the random model pads).</summary>
+    /// <summary>
+    /// pydantic 2's schema of a model with a dict[str, int] and an Optional union of two models (Pet | Dog | None), one
+    /// holding a dict[str, Any] (short names: the random model pads).
+    /// </summary>
     private const string Dictionaries = """
         {"$defs": {"Pet": {"properties": {"n": {"title": "N", "type": "string", "maxLength": 4}, "x": {"additionalProperties": true, "title": "X", "type": "object"}},
-          "required": ["n"], "title": "Pet", "type": "object"}},
-         "properties": {"c": {"additionalProperties": {"type": "integer"}, "title": "C", "type": "object"}, "p": {"anyOf": [{"$ref": "#/$defs/Pet"}, {"type": "null"}]}},
+          "required": ["n"], "title": "Pet", "type": "object"},
+          "Dog": {"properties": {"n": {"title": "N", "type": "string", "maxLength": 2}, "b": {"title": "B", "type": "integer"}}, "required": ["n"], "title": "Dog", "type": "object"}},
+         "properties": {"c": {"additionalProperties": {"type": "integer"}, "title": "C", "type": "object"},
+          "p": {"anyOf": [{"$ref": "#/$defs/Pet"}, {"$ref": "#/$defs/Dog"}, {"type": "null"}]}},
          "required": ["c", "p"], "title": "Record", "type": "object"}
         """;
 
@@ -76,7 +81,7 @@ public sealed class JsonSchemaChatClientTests
     }
 
     [Fact]
-    public async Task AnswersToASchemaWithDictionariesValidate()
+    public async Task AnswersToASchemaWithDictionariesAndAUnionOfModelsValidate()
     {
         // the random model pads with whitespace: room for longer answers than the fixture's 128 positions hold
         using var client = new SkaldChatClient(TextGenerator.Load(ChatModelFolder.Roomy(ChatModelFolder.Create("decoder-qwen2"), 512)));

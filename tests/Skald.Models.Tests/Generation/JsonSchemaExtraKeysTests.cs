@@ -12,7 +12,7 @@ namespace Skald.Models.Tests.Generation;
 public sealed class JsonSchemaExtraKeysTests
 {
     // The first byte of `document` the automaton refuses is the one right after `taken`.
-    private static void AssertRefusedAfter(string schema, string document, string taken)
+    internal static void AssertRefusedAfter(string schema, string document, string taken)
     {
         Assert.StartsWith(taken, document, StringComparison.Ordinal);
         var state = JsonSchemaAutomatonTests.Start(schema);
@@ -22,7 +22,7 @@ public sealed class JsonSchemaExtraKeysTests
         Assert.True(at == Encoding.UTF8.GetByteCount(taken), $"{document}: refused after {at} bytes, expected after \"{taken}\"");
     }
 
-    private static void Check(string schema, string[] valid, (string Document, string Taken)[] invalid)
+    internal static void Check(string schema, string[] valid, (string Document, string Taken)[] invalid)
     {
         foreach (string d in valid) JsonSchemaAutomatonTests.AssertTakes(schema, d);
         foreach (var (d, taken) in invalid) AssertRefusedAfter(schema, d, taken);

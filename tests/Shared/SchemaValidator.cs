@@ -4,7 +4,7 @@ namespace Skald.Tests;
 
 /// <summary>
 /// A small JSON schema validator for the subset constrained decoding takes (type and lists of types, properties,
-/// required, additionalProperties false, enum, const, items, minItems, maxItems, minLength, maxLength in code points,
+/// required, additionalProperties (false, true or a schema), enum, const, items, minItems, maxItems, minLength, maxLength in code points,
 /// anyOf, $ref to a pointer in the schema), written from the JSON Schema specification as an oracle independent of the
 /// compiler under test: it knows nothing of key order or how values are written.
 /// </summary>
@@ -61,8 +61,11 @@ internal static class SchemaValidator
                     {
                         if (Check(root, sub, p.Value, $"{at}/{p.Name}") is { } problem) return problem;
                     }
-                    else if (schema.TryGetProperty("additionalProperties", out var extra) && extra.ValueKind == JsonValueKind.False)
-                        return $"{at}: has \"{p.Name}\", not a listed property";
+                    else if (schema.TryGetProperty("additionalProperties", out var extra))
+                    {
+                        if (extra.ValueKind == JsonValueKind.False) return $"{at}: has \"{p.Name}\", not a listed property";
+                        if (extra.ValueKind == JsonValueKind.Object && Check(root, extra, p.Value, $"{at}/{p.Name}") is { } problem) return problem;
+                    }
                 }
                 break;
             case JsonValueKind.Array:

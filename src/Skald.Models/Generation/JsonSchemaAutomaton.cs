@@ -5,7 +5,7 @@ namespace Skald.Models.Generation;
 /// it accepts a byte exactly when the bytes so far are still a prefix that some continuation makes a JSON value the
 /// schema's nodes describe, and is <see cref="Complete"/> when the top-level object has closed (nothing may follow).
 /// Objects give their keys in the schema's order (each key as its JSON string, byte for byte), optional ones skipped,
-/// required ones all; arrays keep their item bounds; strings their length bounds (in characters, an escape one; \u
+/// required ones all, then, with <c>additionalProperties</c>, other keys none of which repeats a key (see the Keys part); arrays keep their item bounds; strings their length bounds (in characters, an escape one; \u
 /// escapes of surrogates are refused, so a count is one character per code point); literals (enum, const, true, false,
 /// null) are matched byte for byte against their texts. The JSON lexical rules are <see cref="JsonAutomaton"/>'s, with
 /// its limit of <see cref="JsonAutomaton.MaxDepth"/> nested containers, which bounds recursive schemas: a container
@@ -16,7 +16,7 @@ namespace Skald.Models.Generation;
 /// pad), and none comes before the top-level object. The innermost value is held in the struct and
 /// the ones around it in a <see cref="JsonSchemaStack"/> shared by copies, so copying a state saves it.
 /// </summary>
-internal struct JsonSchemaAutomaton : IJsonAutomaton
+internal partial struct JsonSchemaAutomaton : IJsonAutomaton
 {
     /// <summary>Most spaces or tabs after a newline between tokens (llama.cpp's JSON schema grammars allow 20).</summary>
     public const int MaxIndent = 20;
@@ -36,6 +36,11 @@ internal struct JsonSchemaAutomaton : IJsonAutomaton
     private byte whitespace;       // 0: no whitespace run; OneSpace; else 1 + the spaces and tabs after its newline
     private byte count;            // hex digits left after \u; UTF-8 continuation bytes due
     private byte lead;             // the lead byte whose first continuation byte is due, else 0
+    private int keyTop = -1;       // the last key entry this state appended to the stack (−1: none)
+    private int others;            // the other configurations alive beside this one (union alternatives read side by side)
+    private int first;             // where they stand in the stack's configurations
+    private int othersParent;      // the innermost frame any of them refers to
+    private int othersKeyTop;      // the last key entry any of them refers to
 
     /// <summary>The start of a text whose top-level value is node <paramref name="root"/> of <paramref name="stack"/>'s grammar.</summary>
     public JsonSchemaAutomaton(JsonSchemaStack stack, int root)
@@ -46,14 +51,26 @@ internal struct JsonSchemaAutomaton : IJsonAutomaton
     }
 
     /// <summary>Whether the top-level object has closed.</summary>
-    public readonly bool Complete => frame.Phase == JsonSchemaPhase.Done;
+    public readonly bool Complete => frame.Phase == JsonSchemaPhase.Done || others > 0 && OtherComplete();
 
-    /// <summary>Inside a string without a maximum length, between characters: any plain content may follow.</summary>
-    public readonly bool BetweenStringCharacters =>
-        frame.Phase == JsonSchemaPhase.String && count == 0 && stack.Nodes[frame.Node].Max == int.MaxValue;
+    /// <summary>
+    /// Inside a string without a maximum length (or a free key), between characters: any plain content may follow (in
+    /// this configuration or one beside it).
+    /// </summary>
+    public readonly bool BetweenStringCharacters => Unbounded() || others > 0 && OtherUnbounded();
+
+    // Whether this configuration takes any plain content next.
+    private readonly bool Unbounded() =>
+        count == 0 && (frame.Phase == JsonSchemaPhase.String && stack.Nodes[frame.Node].Max == int.MaxValue || frame.Phase == JsonSchemaPhase.FreeKey);
 
     /// <summary>Takes <paramref name="b"/> if the text stays a valid prefix; false if not, and the state is then spoiled.</summary>
-    public bool TryAdvance(byte b) => Step(b);
+    public bool TryAdvance(byte b)
+    {
+        if (others > 0) return StepAll(b);
+        int mark = stack.ConfigCount;
+        bool taken = Step(b);
+        return stack.ConfigCount == mark ? taken : Gather(taken, mark); // a union's alternatives went their own ways
+    }
 
     /// <summary>Takes every byte of <paramref name="bytes"/>; false, with the state after the valid part, at the first it refuses.</summary>
     public bool Advance(ReadOnlySpan<byte> bytes)
@@ -61,7 +78,7 @@ internal struct JsonSchemaAutomaton : IJsonAutomaton
         foreach (byte b in bytes)
         {
             var saved = this;
-            if (Step(b)) continue;
+            if (TryAdvance(b)) continue;
             this = saved;
             return false;
         }
@@ -69,7 +86,16 @@ internal struct JsonSchemaAutomaton : IJsonAutomaton
     }
 
     /// <summary>Drops the stack frames above this state's (those only the copies of a trie walk pushed).</summary>
-    public readonly void Rewind() => stack.Rewind(parent);
+    public void Rewind()
+    {
+        if (others == 0)
+        {
+            stack.Rewind(parent, keyTop, -1);
+            return;
+        }
+        first = stack.MoveConfigsDown(first, others); // the committed state's are the only ones kept
+        stack.Rewind(Math.Max(parent, othersParent), Math.Max(keyTop, othersKeyTop), others - 1);
+    }
 
     private bool Step(byte b)
     {
@@ -96,6 +122,8 @@ internal struct JsonSchemaAutomaton : IJsonAutomaton
                 return true;
             case JsonSchemaPhase.Literal: return InLiteral(b);
             case JsonSchemaPhase.Key: return InKey(b);
+            case JsonSchemaPhase.FreeKey: return InFreeKey(b);
+            case JsonSchemaPhase.FreeKeyEscape: return FreeKeyEscape(b);
             case JsonSchemaPhase.Minus:
                 return Digit(b, b == '0' ? JsonSchemaPhase.Zero : JsonSchemaPhase.Int);
             case JsonSchemaPhase.Dot:
@@ -146,6 +174,7 @@ internal struct JsonSchemaAutomaton : IJsonAutomaton
             case JsonSchemaPhase.ObjectOpen or JsonSchemaPhase.KeyNext:
                 if (b == '"')
                 {
+                    if (ExtraMay(node)) return StartFreeKey(node);
                     if (!AnyKey(node)) return false;
                     (frame.Phase, frame.B, frame.C, frame.D) = (JsonSchemaPhase.Key, 0, node.Texts.Length, 0);
                     return InKey(b);
@@ -160,7 +189,7 @@ internal struct JsonSchemaAutomaton : IJsonAutomaton
                 if (b == ',')
                 {
                     frame.Phase = JsonSchemaPhase.KeyNext;
-                    return AnyKey(node);
+                    return AnyKey(node) || ExtraMay(node);
                 }
                 return b == '}' && MayClose(node) && End();
             case JsonSchemaPhase.ArrayOpen or JsonSchemaPhase.ArrayNext:
@@ -222,15 +251,22 @@ internal struct JsonSchemaAutomaton : IJsonAutomaton
         if (node.Kind == JsonSchemaKind.Union)
         {
             int alternative = node.Dispatch[b];
+            if (alternative < -1) return Fork(node.Choices[-2 - alternative], b);
             if (alternative < 0) return false;
             frame.Node = alternative;
             node = stack.Nodes[alternative];
         }
+        return Open(node, b);
+    }
+
+    // The first byte of a value of `node` (the frame's node, or the union alternative chosen).
+    private bool Open(JsonSchemaNode node, byte b)
+    {
         switch (node.Kind)
         {
             case JsonSchemaKind.Object:
                 if (b != '{' || node.MinDepth > JsonAutomaton.MaxDepth - depth) return false; // MinDepth may be int.MaxValue
-                (frame.Phase, frame.A) = (JsonSchemaPhase.ObjectOpen, 0);
+                (frame.Phase, frame.A, frame.E) = (JsonSchemaPhase.ObjectOpen, 0, -1);
                 return true;
             case JsonSchemaKind.Array:
                 if (b != '[' || node.MinDepth > JsonAutomaton.MaxDepth - depth) return false; // MinDepth may be int.MaxValue
@@ -291,30 +327,6 @@ internal struct JsonSchemaAutomaton : IJsonAutomaton
         }
         (frame.B, frame.C, frame.D) = (i, j, pos + 1);
         if (j - i == 1 && texts[i].Length == pos + 1) End(); // the only text left is whole
-        return true;
-    }
-
-    // A byte of a key: some key that may come next (from property A up to the next required one) goes on with it.
-    private bool InKey(byte b)
-    {
-        var node = stack.Nodes[frame.Node];
-        var keys = node.Texts;
-        int pos = frame.D;
-        var (i, j) = Narrow(keys, frame.B, frame.C, pos, b);
-        int last = Math.Min(node.NextRequired[frame.A], node.PropertyNode.Length - 1);
-        bool any = false;
-        for (int k = i; k < j && !any; k++)
-        {
-            int p = node.KeyProperty[k];
-            any = p >= frame.A && p <= last && Fits(node, p);
-        }
-        if (!any) return false;
-        (frame.B, frame.C, frame.D) = (i, j, pos + 1);
-        if (keys[i].Length == pos + 1) // a whole key, the only one left (JSON strings are prefix-free)
-        {
-            int property = node.KeyProperty[i];
-            (frame.Phase, frame.A, frame.B) = (JsonSchemaPhase.Colon, property + 1, node.PropertyNode[property]);
-        }
         return true;
     }
 

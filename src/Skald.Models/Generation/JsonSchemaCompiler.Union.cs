@@ -1,6 +1,11 @@
+using System.Runtime.InteropServices;
+
 namespace Skald.Models.Generation;
 
-/// <summary>The unions of <see cref="JsonSchemaCompiler"/>: anyOf and lists of types, told apart by a value's first byte.</summary>
+/// <summary>
+/// The unions of <see cref="JsonSchemaCompiler"/>: anyOf and lists of types, told apart by a value's first byte where
+/// they start differently, else read side by side (at most <see cref="MaxWidth"/> configurations alive at once).
+/// </summary>
 internal sealed partial class JsonSchemaCompiler
 {
     // A node for the union at `at` before its alternatives are compiled, so that a $ref back to it from inside one of
@@ -24,7 +29,7 @@ internal sealed partial class JsonSchemaCompiler
     }
 
     // One node for `members` (of anyOf or a list of types): alternatives merged where one covers another, and
-    // refused where two could start with the same byte.
+    // read side by side where several start with the same byte.
     private int Union(List<int> members, string keyword, string at)
     {
         var flat = new List<int>();
@@ -49,34 +54,71 @@ internal sealed partial class JsonSchemaCompiler
         }
         flat = [.. flat.Distinct()];
         if (flat.Count == 1) return flat[0];
-        var dispatch = new int[256];
-        System.Array.Fill(dispatch, -1);
+        // each first byte's alternatives: one is the node, several a list of Choices read side by side
+        var starts = new List<int>[256];
         foreach (int m in flat)
         {
-            foreach (byte b in FirstBytes(nodes[m]))
+            foreach (byte b in FirstBytes(nodes[m])) (starts[b] ??= []).Add(m);
+        }
+        var dispatch = new int[256];
+        var choices = new List<int[]>();
+        for (int b = 0; b < 256; b++)
+        {
+            if (starts[b] is not { } these) dispatch[b] = -1;
+            else if (these.Count == 1) dispatch[b] = these[0];
+            else
             {
-                if (dispatch[b] >= 0 && dispatch[b] != m)
+                int k = choices.FindIndex(c => c.AsSpan().SequenceEqual(CollectionsMarshal.AsSpan(these)));
+                if (k < 0)
                 {
-                    if (nodes[m].Kind == nodes[dispatch[b]].Kind && nodes[m].Kind is JsonSchemaKind.Object or JsonSchemaKind.Array)
-                    {
-                        string kind = nodes[m].Kind == JsonSchemaKind.Object ? "object" : "array";
-                        throw Error(keyword, at, $"has two {kind} alternatives ({Where(dispatch[b])} and {Where(m)}): Skald tells alternatives apart by " +
-                            $"their first character, so it cannot choose between two {kind} schemas (a union of models): merge them into one " +
-                            "with optional properties, or give each its own property");
-                    }
-                    throw Error(keyword, at, $"has two alternatives that can both start with '{(char)b}': Skald tells them apart by their first " +
-                        "character, so it takes at most one object, one array, one string and one number schema, and literals that start differently");
+                    k = choices.Count;
+                    choices.Add([.. these]);
                 }
-                dispatch[b] = m;
+                dispatch[b] = -2 - k;
             }
         }
-        int union = Add(new JsonSchemaNode(JsonSchemaKind.Union) { Dispatch = dispatch });
+        int union = Add(new JsonSchemaNode(JsonSchemaKind.Union) { Dispatch = dispatch, Choices = [.. choices] });
         alternatives[union] = [.. flat];
+        unionAt[union] = (keyword, at);
         return union;
     }
 
-    // Where an object or array node's schema stands ("the top" for the root).
-    private string Where(int node) => pointers.GetValueOrDefault(node, "") is { Length: > 0 } at ? at : "the top";
+    /// <summary>Most configurations a value may keep alive at once (alternatives that start alike, read side by side).</summary>
+    public const int MaxWidth = 16;
+
+    // Each node's Width, the least fixed point of its definition (capped past MaxWidth, so a loop through a union
+    // whose alternatives start alike ends); a union past MaxWidth is refused, naming its pointer.
+    private void Widths()
+    {
+        for (bool changed = true; changed;)
+        {
+            changed = false;
+            foreach (var n in nodes)
+            {
+                int width = n.Kind switch
+                {
+                    JsonSchemaKind.Object => n.PropertyNode.Select(p => nodes[p].Width).Append(n.Extra >= 0 ? nodes[n.Extra].Width : 1).Max(),
+                    JsonSchemaKind.Array => nodes[n.Items].Width,
+                    JsonSchemaKind.Union => n.Dispatch.Select(d => d >= 0 ? nodes[d].Width : d == -1 ? 1 : n.Choices[-2 - d].Sum(c => nodes[c].Width)).Max(),
+                    _ => 1,
+                };
+                width = Math.Min(width, MaxWidth + 1);
+                if (width > n.Width)
+                {
+                    n.Width = width;
+                    changed = true;
+                }
+            }
+        }
+        foreach (var (union, (keyword, at)) in unionAt)
+        {
+            if (nodes[union].Width > MaxWidth)
+            {
+                throw Error(keyword, at, $"has alternatives that start alike (read side by side) nested or repeated inside each other so " +
+                    $"that more than {MaxWidth} would be read at once: give the alternatives different first characters (a property of their own)");
+            }
+        }
+    }
 
     private static IEnumerable<byte> FirstBytes(JsonSchemaNode node) => node.Kind switch
     {

@@ -6,9 +6,9 @@ namespace Skald.Models.Generation;
 /// Turns a JSON schema into <see cref="JsonSchemaNode"/>s (<see cref="JsonSchemaGrammar.Compile"/> says which keywords
 /// are taken, ignored and refused). Each schema location is compiled once, by its JSON pointer, so a <c>$ref</c> back to
 /// an enclosing object or array is a cycle of node indices; a <c>$ref</c> or <c>anyOf</c> loop with no object or array
-/// between is refused. A union's alternatives must start with different bytes (an object, an array, a string, a number
-/// and literals that start differently), so the automaton knows at a value's first byte which one it reads, as
-/// llama.cpp's and outlines' grammars do for these schemas without backtracking.
+/// between is refused. Where a union's alternatives start with different bytes, the automaton knows at a value's first
+/// byte which one it reads; those that start alike it reads side by side (<see cref="JsonSchemaAutomaton"/>), and a
+/// schema that could keep more than <see cref="MaxWidth"/> of them alive at once is refused.
 /// </summary>
 internal sealed partial class JsonSchemaCompiler
 {
@@ -30,6 +30,7 @@ internal sealed partial class JsonSchemaCompiler
     private readonly Dictionary<int, int[]> alternatives = []; // each union's nodes
     private readonly Dictionary<int, string> pointers = [];   // each object and array node's schema location
     private readonly Dictionary<string, int> reserved = [];   // unions being compiled: the containers open when each began
+    private readonly Dictionary<int, (string Keyword, string At)> unionAt = []; // each union node's keyword and schema location
     private int containers;                                    // objects and arrays being compiled
     private string where = "";                                  // the schema location being compiled
 
@@ -54,6 +55,7 @@ internal sealed partial class JsonSchemaCompiler
         if (compiler.nodes[top].Kind != JsonSchemaKind.Object)
             throw Error("type", "", "must be \"object\" at the top level (as OpenAI's structured outputs require)");
         compiler.Depths(top);
+        compiler.Widths();
         return new JsonSchemaGrammar([.. compiler.nodes], top);
     }
 
@@ -142,7 +144,7 @@ internal sealed partial class JsonSchemaCompiler
             foreach (var p in s.EnumerateObject())
             {
                 if (!Ignored.Contains(p.Name) && !Taken.Contains(p.Name))
-                    throw Error(p.Name, at, "is not supported: Skald's JSON schemas take type, properties, required, additionalProperties: false, " +
+                    throw Error(p.Name, at, "is not supported: Skald's JSON schemas take type, properties, required, additionalProperties, " +
                         "enum, const, items, minItems, maxItems, minLength, maxLength, anyOf and $ref (annotations such as description and format are ignored)");
             }
             int node = Build(s, at, nesting);
@@ -260,54 +262,6 @@ internal sealed partial class JsonSchemaCompiler
             }
         }
         return (target, pointer);
-    }
-
-    private int Object(JsonElement s, string at, int nesting, bool alone)
-    {
-        var node = new JsonSchemaNode(JsonSchemaKind.Object);
-        int index = Add(node);
-        pointers[index] = at;
-        if (alone) compiled[at] = index; // a $ref back here from inside is this node
-        if (s.TryGetProperty("additionalProperties", out var extra) && extra.ValueKind != JsonValueKind.False)
-            throw Error("additionalProperties", at, "must be false (or left out): Skald writes only the listed properties");
-        containers++;
-        var names = new List<string>();
-        var byName = new Dictionary<string, int>(StringComparer.Ordinal); // each name's property (no n² look-ups in a large schema)
-        var values = new List<int>();
-        if (s.TryGetProperty("properties", out var properties))
-        {
-            if (properties.ValueKind != JsonValueKind.Object) throw Error("properties", at, "must be an object of schemas");
-            foreach (var p in properties.EnumerateObject())
-            {
-                if (!byName.TryAdd(p.Name, names.Count)) throw Error("properties", at, $"names \"{p.Name}\" twice");
-                names.Add(p.Name);
-                values.Add(Node(p.Value, Child(Child(at, "properties"), p.Name), nesting + 1));
-            }
-        }
-        var required = new bool[names.Count];
-        if (s.TryGetProperty("required", out var list))
-        {
-            if (list.ValueKind != JsonValueKind.Array || list.EnumerateArray().Any(r => r.ValueKind != JsonValueKind.String))
-                throw Error("required", at, "must be an array of property names");
-            foreach (var r in list.EnumerateArray())
-            {
-                if (!byName.TryGetValue(r.GetString()!, out int i)) throw Error("required", at, $"names \"{r.GetString()}\", which is not in properties (no other key may be written)");
-                required[i] = true;
-            }
-        }
-        var keys = new byte[names.Count][];
-        for (int i = 0; i < keys.Length; i++) keys[i] = Text(() => JsonSchemaTexts.Key(names[i]), "properties", at);
-        var order = Enumerable.Range(0, keys.Length).ToArray();
-        System.Array.Sort(order, (a, b) => keys[a].AsSpan().SequenceCompareTo(keys[b]));
-        var next = new int[names.Count + 1];
-        next[names.Count] = names.Count;
-        for (int i = names.Count - 1; i >= 0; i--) next[i] = required[i] ? i : next[i + 1];
-        node.Texts = [.. order.Select(i => keys[i])];
-        node.KeyProperty = order;
-        node.PropertyNode = [.. values];
-        node.NextRequired = next;
-        containers--;
-        return index;
     }
 
     private int Array(JsonElement s, string at, int nesting, bool alone)

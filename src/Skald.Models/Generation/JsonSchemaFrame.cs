@@ -7,7 +7,8 @@ namespace Skald.Models.Generation;
 /// Array: <see cref="A"/> is the items so far. String: <see cref="A"/> the characters so far; in a \u escape
 /// <see cref="B"/> is 1 when its first hex digit was a d (a surrogate may follow). Number: <see cref="A"/> the digits of
 /// the part being read (integer, fraction or exponent). Literal: <see cref="B"/>..<see cref="C"/>
-/// the texts that still match, <see cref="D"/> the bytes read.
+/// the texts that still match, <see cref="D"/> the bytes read. An object with <c>additionalProperties</c> keeps in
+/// <see cref="E"/> the last entry of the keys it wrote beyond its listed properties (in the stack's key chain; −1: none).
 /// </summary>
 internal struct JsonSchemaFrame
 {
@@ -28,4 +29,7 @@ internal struct JsonSchemaFrame
 
     /// <summary>The fourth counter.</summary>
     public int D;
+
+    /// <summary>The fifth counter.</summary>
+    public int E;
 }

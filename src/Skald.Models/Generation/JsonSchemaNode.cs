@@ -30,6 +30,12 @@ internal sealed class JsonSchemaNode
     /// </summary>
     public int[] NextRequired { get; set; } = [0];
 
+    /// <summary>
+    /// Object: the node of the values of keys beyond the listed properties (<c>additionalProperties</c>), which come after
+    /// them; −1: no other key.
+    /// </summary>
+    public int Extra { get; set; } = -1;
+
     /// <summary>Array: its items' node.</summary>
     public int Items { get; set; }
 
@@ -45,6 +51,18 @@ internal sealed class JsonSchemaNode
     /// </summary>
     public int MinDepth { get; set; }
 
-    /// <summary>Union: for each first byte of a value, the node that takes it (−1: none).</summary>
+    /// <summary>
+    /// Union: for each first byte of a value, the node that takes it (−1: none; −2 − k: several, those of
+    /// <see cref="Choices"/>[k], read side by side).
+    /// </summary>
     public int[] Dispatch { get; set; } = [];
+
+    /// <summary>Union: the lists of alternatives that start with the same byte.</summary>
+    public int[][] Choices { get; set; } = [];
+
+    /// <summary>
+    /// The most automaton configurations a value of this node keeps alive at once (1 but inside a union whose
+    /// alternatives start alike; <see cref="int.MaxValue"/>: unbounded, a loop through such a union).
+    /// </summary>
+    public int Width { get; set; } = 1;
 }

@@ -15,6 +15,12 @@ internal enum JsonSchemaPhase : byte
     /// <summary>Inside a key.</summary>
     Key,
 
+    /// <summary>Inside a key of an object that takes keys beyond its listed properties (any string but those of the others).</summary>
+    FreeKey,
+
+    /// <summary>After a backslash in such a key.</summary>
+    FreeKeyEscape,
+
     /// <summary>After a key: its colon.</summary>
     Colon,
 

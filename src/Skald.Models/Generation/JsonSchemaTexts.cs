@@ -20,6 +20,36 @@ internal static class JsonSchemaTexts
         return buffer.ToArray();
     }
 
+    /// <summary>
+    /// <paramref name="name"/> as a JSON string in the one spelling an object with additionalProperties takes for every
+    /// key (characters as UTF-8, only the escapes \" \\ \b \f \n \r \t), quotes included; null when it cannot be
+    /// spelt so (another control character, a lone surrogate).
+    /// </summary>
+    public static byte[]? PlainKey(string name)
+    {
+        var text = new System.Text.StringBuilder("\"");
+        foreach (char c in name)
+        {
+            string? escape = c switch
+            {
+                '"' => "\\\"", '\\' => "\\\\", '\b' => "\\b", '\f' => "\\f", '\n' => "\\n", '\r' => "\\r", '\t' => "\\t",
+                < ' ' => null,
+                _ => c.ToString(),
+            };
+            if (escape is null) return null;
+            text.Append(escape);
+        }
+        text.Append('"');
+        try
+        {
+            return new System.Text.UTF8Encoding(false, true).GetBytes(text.ToString());
+        }
+        catch (ArgumentException) // a lone surrogate
+        {
+            return null;
+        }
+    }
+
     /// <summary><paramref name="value"/> as compact JSON (numbers as the schema writes them).</summary>
     public static byte[] Value(JsonElement value)
     {

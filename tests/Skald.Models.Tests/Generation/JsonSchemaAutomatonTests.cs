@@ -13,10 +13,10 @@ namespace Skald.Models.Tests.Generation;
 /// </summary>
 public sealed class JsonSchemaAutomatonTests
 {
-    private static JsonSchemaAutomaton Start(string schema) => JsonSchemaGrammar.Compile(JsonDocument.Parse(schema).RootElement).Start();
+    internal static JsonSchemaAutomaton Start(string schema) => JsonSchemaGrammar.Compile(JsonDocument.Parse(schema).RootElement).Start();
 
     // Every byte taken, complete at the end only.
-    private static void AssertTakes(string schema, string document)
+    internal static void AssertTakes(string schema, string document)
     {
         var state = Start(schema);
         var bytes = Encoding.UTF8.GetBytes(document);

@@ -29,7 +29,20 @@ public sealed class JsonSchemaChatClientTests
         ResponseFormat = ChatResponseFormat.ForJsonSchema(JsonDocument.Parse(schema).RootElement, "flags"), Temperature = temperature, Seed = seed,
     };
 
-    private static bool AssertValid(string text, ChatFinishReason? reason, string what)
+    /// <summary>
+    /// pydantic 2's schema of a model with a dict[str, int] and an Optional union of two models (Pet | Dog | None), one
+    /// holding a dict[str, Any] (short names: the random model pads).
+    /// </summary>
+    private const string Dictionaries = """
+        {"$defs": {"Pet": {"properties": {"n": {"title": "N", "type": "string", "maxLength": 4}, "x": {"additionalProperties": true, "title": "X", "type": "object"}},
+          "required": ["n"], "title": "Pet", "type": "object"},
+          "Dog": {"properties": {"n": {"title": "N", "type": "string", "maxLength": 2}, "b": {"title": "B", "type": "integer"}}, "required": ["n"], "title": "Dog", "type": "object"}},
+         "properties": {"c": {"additionalProperties": {"type": "integer"}, "title": "C", "type": "object"},
+          "p": {"anyOf": [{"$ref": "#/$defs/Pet"}, {"$ref": "#/$defs/Dog"}, {"type": "null"}]}},
+         "required": ["c", "p"], "title": "Record", "type": "object"}
+        """;
+
+    private static bool AssertValid(string text, ChatFinishReason? reason, string what, string schema = Schema)
     {
         if (reason == ChatFinishReason.Length)
         {
@@ -38,7 +51,7 @@ public sealed class JsonSchemaChatClientTests
         }
         Assert.Equal(ChatFinishReason.Stop, reason);
         Assert.True(JsonPrefix.IsObject(text), $"{what}: \"{text}\" is not a JSON object");
-        Assert.Null(SchemaValidator.Problem(Schema, text));
+        Assert.Null(SchemaValidator.Problem(schema, text));
         return true;
     }
 
@@ -65,6 +78,29 @@ public sealed class JsonSchemaChatClientTests
             }
         }
         Assert.True(closed >= 3, $"{closed} of 9 answers closed their object");
+    }
+
+    [Fact]
+    public async Task AnswersToASchemaWithDictionariesAndAUnionOfModelsValidate()
+    {
+        // the random model pads with whitespace: room for longer answers than the fixture's 128 positions hold
+        using var client = new SkaldChatClient(TextGenerator.Load(ChatModelFolder.Roomy(ChatModelFolder.Create("decoder-qwen2"), 512)));
+        int closed = 0, keyed = 0;
+        foreach (float temperature in new[] { 0f, 1.5f })
+        {
+            for (long seed = 1; seed <= 8; seed++)
+            {
+                var options = Options(temperature, seed, Dictionaries);
+                options.MaxOutputTokens = 400;
+                var answer = await client.GetResponseAsync(Messages, options);
+                if (!AssertValid(answer.Text, answer.FinishReason, $"t={temperature} seed {seed}", Dictionaries)) continue;
+                closed++;
+                using var document = JsonDocument.Parse(answer.Text);
+                if (document.RootElement.GetProperty("c").EnumerateObject().Any()) keyed++;
+            }
+        }
+        Assert.True(closed >= 8, $"{closed} of 16 answers closed their object");
+        Assert.True(keyed >= 1, "no closed answer wrote a key into the dictionary");
     }
 
     [Fact]

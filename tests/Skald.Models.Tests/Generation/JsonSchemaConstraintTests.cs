@@ -23,16 +23,28 @@ public sealed class JsonSchemaConstraintTests
          "required": ["name", "kind", "items"], "additionalProperties": false}
         """;
 
-    private static JsonSchemaGrammar Grammar() => JsonSchemaGrammar.Compile(JsonDocument.Parse(Schema).RootElement);
+    /// <summary>A dictionary of models, any JSON value, and unions of models, strings and arrays that start alike.</summary>
+    internal const string Alike = """
+        {"type": "object", "$defs": {"A": {"type": "object", "properties": {"n": {"type": "string", "maxLength": 3}, "a": {"type": "integer"}}, "required": ["n"]},
+           "B": {"type": "object", "properties": {"n": {"type": "string"}, "b": {"type": "boolean"}}, "required": ["n"]}},
+         "properties": {"d": {"type": "object", "additionalProperties": {"$ref": "#/$defs/A"}}, "p": {"anyOf": [{"$ref": "#/$defs/A"}, {"$ref": "#/$defs/B"}, {"type": "null"}]},
+           "s": {"anyOf": [{"type": "string", "maxLength": 4}, {"enum": ["alpha", "beta"]}]}, "x": {"type": "object", "additionalProperties": true},
+           "l": {"anyOf": [{"type": "array", "items": {"$ref": "#/$defs/A"}}, {"type": "array", "items": {"$ref": "#/$defs/B"}, "maxItems": 2}]}},
+         "required": ["d", "p", "s"]}
+        """;
 
-    [Fact]
-    public void TheTrieWalkAllowsExactlyWhatTheAutomatonTakesTokenByToken()
+    private static JsonSchemaGrammar Grammar(string schema = Schema) => JsonSchemaGrammar.Compile(JsonDocument.Parse(schema).RootElement);
+
+    [Theory]
+    [InlineData(Schema)]
+    [InlineData(Alike)]
+    public void TheTrieWalkAllowsExactlyWhatTheAutomatonTakesTokenByToken(string schema)
     {
         var tokenizer = Tokenizer.FromFile(Path.Combine(TestPaths.Fixtures, "tokenizers", "bpe-qwen2", "tokenizer.json"));
         var bytes = tokenizer.TokenBytes();
         int vocab = bytes.Length + 3;
         var vocabulary = new JsonVocabulary(bytes, vocab);
-        var grammar = Grammar();
+        var grammar = Grammar(schema);
         var random = new Random(5);
         var logits = new float[vocab];
         int steps = 0, complete = 0;
@@ -61,6 +73,7 @@ public sealed class JsonSchemaConstraintTests
                 state.Rewind();
                 Assert.Equal(state.Complete, json.Accept(chosen));
                 Assert.True(stack.Count <= JsonAutomaton.MaxDepth + 1, $"walk {walk} step {step}: {stack.Count} frames kept"); // the walk's are dropped
+                Assert.True(stack.ConfigCount <= JsonSchemaCompiler.MaxWidth, $"walk {walk} step {step}: {stack.ConfigCount} configurations kept");
             }
             if (state.Complete) complete++;
         }
@@ -68,16 +81,21 @@ public sealed class JsonSchemaConstraintTests
         Assert.True(complete >= 3, $"{complete} of 25 walks completed");
     }
 
-    [Fact]
-    public void AStepAllocatesNothing()
+    [Theory]
+    // outside strings, in a bounded string, in a free one, inside an array of objects, before a colon (fed a byte token at a time)
+    [InlineData(Schema, new[] { "", "{\"name\":\"", "{\"name\":\"a\",\"text\":\"", "{\"name\":\"a\",\"kind\":3,\"items\":[{",
+        "{\"name\":\"a\",\"kind\":3,\"items\"" /* the walk pushes a frame for each token with the colon */ })]
+    // in a dictionary's key (the walk appends key bytes), at a key's closing quote, inside two models read side by side, in a
+    // string beside an enum, inside two arrays
+    [InlineData(Alike, new[] { "{\"d\":{\"ab", "{\"d\":{\"a\":{\"n\":\"x\"},\"a", "{\"d\":{},\"p\":{\"n\":\"x", "{\"d\":{},\"p\":{\"n\":\"x\",",
+        "{\"d\":{},\"p\":null,\"s\":\"al", "{\"d\":{},\"p\":null,\"s\":\"\",\"l\":[{\"n\":\"" })]
+    public void AStepAllocatesNothing(string schema, string[] prefixes)
     {
         var bytes = Tokenizer.FromFile(Path.Combine(TestPaths.Fixtures, "tokenizers", "bpe-qwen2", "tokenizer.json")).TokenBytes();
         var vocabulary = new JsonVocabulary(bytes, bytes.Length);
         var logits = new float[bytes.Length];
-        var grammar = Grammar();
-        // outside strings, in a bounded string, in a free one, inside an array of objects, before a colon (fed a byte token at a time)
-        foreach (string prefix in (string[])["", "{\"name\":\"", "{\"name\":\"a\",\"text\":\"", "{\"name\":\"a\",\"kind\":3,\"items\":[{",
-                     "{\"name\":\"a\",\"kind\":3,\"items\"" /* the walk pushes a frame for each token with the colon */])
+        var grammar = Grammar(schema);
+        foreach (string prefix in prefixes)
         {
             var json = new JsonConstraint<JsonSchemaAutomaton>(vocabulary, grammar.Start());
             foreach (byte b in System.Text.Encoding.UTF8.GetBytes(prefix)) json.Accept(Array.FindIndex(bytes, t => t.Length == 1 && t[0] == b));

@@ -86,6 +86,32 @@ public sealed class JsonSchemaWalkTests
          "$defs": {"T": {"anyOf": [{"type": "object", "properties": {"l": {"$ref": "#/$defs/T"}, "r": {"$ref": "#/$defs/T"}}, "required": ["l", "r"]},
            {"type": "null"}, {"type": "array", "items": {"$ref": "#/$defs/T"}, "maxItems": 2}]}}}
         """,
+        // dictionaries (pydantic's dict[str, int] and dict[str, Model]), listed properties with others after them, any JSON value
+        """
+        {"type": "object", "properties": {"counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+          "models": {"type": "object", "additionalProperties": {"$ref": "#/$defs/M"}}, "any": {"type": "object", "additionalProperties": true}},
+         "required": ["counts", "models", "any"],
+         "$defs": {"M": {"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "boolean"}}, "required": ["a"], "additionalProperties": {"type": "null"}}}}
+        """,
+        """{"type": "object", "properties": {"a": {"type": "null"}, "ab": {"type": "integer"}, "é\n": {"type": "boolean"}}, "required": ["ab"], "additionalProperties": {}}""",
+        // unions whose alternatives start alike: pydantic's union of models (one discriminated by a const), a string beside
+        // a string enum, two arrays, an integer beside a number literal, and such unions inside each other
+        """
+        {"type": "object", "properties": {"pet": {"anyOf": [{"$ref": "#/$defs/Cat"}, {"$ref": "#/$defs/Dog"}, {"type": "null"}]},
+          "s": {"anyOf": [{"type": "string", "maxLength": 2}, {"enum": ["long value", "x", "xy"]}]},
+          "a": {"anyOf": [{"type": "array", "items": {"type": "integer"}, "maxItems": 2}, {"type": "array", "items": {"type": "string"}}]},
+          "n": {"anyOf": [{"type": "integer"}, {"const": 1.5}, {"enum": [10, 100]}]}}, "required": ["pet", "s", "a", "n"],
+         "$defs": {"Cat": {"type": "object", "properties": {"name": {"type": "string"}, "meows": {"type": "boolean"}}, "required": ["name"]},
+          "Dog": {"type": "object", "properties": {"name": {"type": "string", "maxLength": 3}, "barks": {"type": "integer"}}, "required": ["name"]}}}
+        """,
+        """
+        {"type": "object", "properties": {"t": {"$ref": "#/$defs/T"}}, "required": ["t"],
+         "$defs": {"T": {"type": "object", "properties": {"v": {"anyOf": [{"type": "object", "properties": {"k": {"const": "a"}, "a": {"type": "integer"}}, "required": ["k"]},
+           {"type": "object", "properties": {"k": {"const": "b"}, "kids": {"type": "array", "items":{"$ref": "#/$defs/U"}}}, "required": ["k"]},
+           {"type": "object", "additionalProperties": {"type": "boolean"}}]}}, "required": ["v"]},
+          "U": {"anyOf": [{"type": "string"}, {"enum": ["a", "b"]}, {"type": "object", "properties": {"z": {"type": "null"}}},
+           {"type": "object", "additionalProperties": {"type": "integer"}}]}}}
+        """,
         // bounded arrays of a type list
         """
         {"type": "object", "properties": {"l": {"type": "array", "items": {"type": ["string", "null", "integer", "array"], "items": {"type": "boolean"}, "maxLength": 2},

@@ -1,0 +1,115 @@
+namespace Skald.Models.Generation;
+
+/// <summary>
+/// The alternatives of a union that start with the same byte (two object schemas, a string and a string enum), read
+/// side by side as llama.cpp's grammar sampler keeps a set of stacks: at such a value's first byte the state forks into
+/// one configuration per alternative that takes it, each goes on alone (its frames on the shared stack, so a fork costs
+/// a copy of the innermost frame), one that refuses a byte is dropped, and two that have become the same (their union
+/// value ended at the same byte) merge. A byte is taken while some configuration takes it, so the text validates
+/// against at least one alternative. The others than the first are kept in the stack's configurations; the compiler
+/// bounds how many can be alive (<see cref="JsonSchemaNode.Width"/>). While only one is alive, a step costs one more
+/// comparison.
+/// </summary>
+internal partial struct JsonSchemaAutomaton
+{
+    /// <summary>The configurations alive: this state and those beside it.</summary>
+    public readonly int Alive => others + 1;
+
+    // The first byte of a union value that several alternatives start with: this state goes on with the first that
+    // takes it, the others that do are pushed as configurations beside it.
+    private bool Fork(int[] choices, byte b)
+    {
+        var before = this;
+        bool any = false;
+        foreach (int alternative in choices)
+        {
+            var c = before;
+            c.frame.Node = alternative;
+            if (!c.Open(stack.Nodes[alternative], b)) continue;
+            if (any) stack.PushConfig(c);
+            else (this, any) = (c, true);
+        }
+        return any;
+    }
+
+    // After a step that forked: the configurations pushed from `mark` on and this one (if it took the byte) are those alive.
+    private bool Gather(bool taken, int mark)
+    {
+        if (taken) stack.PushConfig(Alone());
+        return Settle(mark);
+    }
+
+    // A byte for every configuration alive: the ones that take it (and those they fork into) go on.
+    private bool StepAll(byte b)
+    {
+        int begin = stack.ConfigCount;
+        var c = Alone();
+        if (c.Step(b)) stack.PushConfig(c);
+        for (int i = 0; i < others; i++)
+        {
+            c = stack.Config(first + i);
+            if (c.Step(b)) stack.PushConfig(c);
+        }
+        return Settle(begin);
+    }
+
+    // The configurations from `begin` on are those alive: duplicates merged, the first becomes this state and the
+    // rest its others; false when none is.
+    private bool Settle(int begin)
+    {
+        int end = begin;
+        for (int i = begin; i < stack.ConfigCount; i++)
+        {
+            ref readonly var candidate = ref stack.Config(i);
+            bool seen = false;
+            for (int j = begin; j < end && !seen; j++) seen = Same(stack.Config(j), candidate);
+            if (!seen) stack.SetConfig(end++, candidate);
+        }
+        stack.TruncateConfigs(end);
+        if (end == begin) return false;
+        var head = stack.Config(begin);
+        (int n, int parents, int keys) = (end - begin - 1, -1, -1);
+        for (int i = begin + 1; i < end; i++)
+        {
+            parents = Math.Max(parents, stack.Config(i).parent);
+            keys = Math.Max(keys, stack.Config(i).keyTop);
+        }
+        this = head;
+        (others, first, othersParent, othersKeyTop) = (n, begin + 1, parents, keys);
+        return true;
+    }
+
+    // This state without the configurations beside it.
+    private readonly JsonSchemaAutomaton Alone()
+    {
+        var c = this;
+        (c.others, c.first) = (0, 0);
+        return c;
+    }
+
+    // Whether two configurations will take the same bytes from here (the key entries they appended aside).
+    private static bool Same(in JsonSchemaAutomaton a, in JsonSchemaAutomaton b) =>
+        a.parent == b.parent && a.depth == b.depth && a.whitespace == b.whitespace && a.count == b.count && a.lead == b.lead
+        && a.frame.Node == b.frame.Node && a.frame.Phase == b.frame.Phase && a.frame.A == b.frame.A && a.frame.B == b.frame.B
+        && a.frame.C == b.frame.C && a.frame.D == b.frame.D && a.frame.E == b.frame.E;
+
+    // Whether one of the configurations beside this one takes any plain content next.
+    private readonly bool OtherUnbounded()
+    {
+        for (int i = 0; i < others; i++)
+        {
+            if (stack.Config(first + i).Unbounded()) return true;
+        }
+        return false;
+    }
+
+    // Whether one of the configurations beside this one is complete.
+    private readonly bool OtherComplete()
+    {
+        for (int i = 0; i < others; i++)
+        {
+            if (stack.Config(first + i).frame.Phase == JsonSchemaPhase.Done) return true;
+        }
+        return false;
+    }
+}

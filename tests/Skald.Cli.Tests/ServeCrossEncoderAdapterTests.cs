@@ -6,7 +6,8 @@ namespace Skald.Cli.Tests;
 /// <c>skald serve --model ADAPTER</c> with a PEFT adapter folder that loads as a cross-encoder warns, naming the adapter
 /// folder, that it embeds with the encoder's mean pooling and reranks with --reranker: also a SEQ_CLS adapter over a base
 /// that is an embedding model (the base alone is no cross-encoder). The warning comes before the reranker loads, so a
-/// --reranker folder that does not exist ends the run right after it, before the server listens.
+/// --reranker folder that does not exist ends the run right after it, before the server listens. A SEQ_CLS adapter given
+/// with --adapters (merged into the embedding model) is refused in one line naming it and --reranker, before anything loads.
 /// </summary>
 public sealed class ServeCrossEncoderAdapterTests
 {
@@ -51,5 +52,28 @@ public sealed class ServeCrossEncoderAdapterTests
         var r = SkaldProcess.Run("serve", "--model", adapter, "--reranker", Path.Combine(dir, "missing"), "--port", "0");
         AssertEndedAtTheReranker(r);
         Assert.DoesNotContain("cross-encoder", r.Stderr);
+    }
+
+    [Fact]
+    public void ASequenceClassificationAdapterGivenWithAdaptersIsRefusedNamingIt()
+    {
+        string dir = TestPaths.NewTempDir();
+        string plain = Adapter(Path.Combine(dir, "plain"), TestPaths.FixtureModel("bert-cased-mean"), "", null);
+        string classifier = Adapter(Path.Combine(dir, "seq-cls"), TestPaths.FixtureModel("bert-cased-mean"), "", "SEQ_CLS");
+        var r = SkaldProcess.Run("serve", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--adapters", $"{plain},{classifier}",
+            "--reranker", Path.Combine(dir, "missing"), "--port", "0");
+        SkaldProcess.AssertUserError(r, 1, classifier + ": a SEQ_CLS adapter", "--reranker " + classifier, "not with --adapters");
+        Assert.DoesNotContain(plain, r.Stderr); // the first, an embedding adapter, is not the one named
+    }
+
+    [Fact]
+    public void AnAdapterWithAnotherTaskTypeGivenWithAdaptersIsMerged()
+    {
+        string dir = TestPaths.NewTempDir();
+        string adapter = Adapter(Path.Combine(dir, "lora"), TestPaths.FixtureModel("bert-cased-mean"), "", "FEATURE_EXTRACTION");
+        var r = SkaldProcess.Run("serve", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--adapters", adapter,
+            "--reranker", Path.Combine(dir, "missing"), "--port", "0");
+        AssertEndedAtTheReranker(r); // loaded, merged, then the missing reranker
+        Assert.DoesNotContain("SEQ_CLS", r.Stderr);
     }
 }

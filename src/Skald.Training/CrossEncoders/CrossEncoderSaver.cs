@@ -44,7 +44,8 @@ public static class CrossEncoderSaver
     /// <summary>
     /// Saves a loaded cross-encoder (its adapters merged, as <see cref="CrossEncoder.Load"/> merges them: <c>skald merge</c>)
     /// to <paramref name="folder"/> in the same layout: its transformer and head in float32, config.json from its base's
-    /// with architectures, the labels and the activation it scores with, so the folder scores as the loaded model does.
+    /// with architectures, the labels and the activation it scores with (its problem_type as it was), so the folder scores
+    /// as the loaded model does.
     /// A decoder's config gets the pad id it pads with as <c>pad_token_id</c> when it has none (transformers'
     /// <c>*ForSequenceClassification</c> finds each row's last token by it). Written atomically.
     /// </summary>
@@ -59,8 +60,6 @@ public static class CrossEncoderSaver
             var json = Write(model.Transformer, model.Head, model.Config, transformerPath, dir, null);
             if (model.Head.Layout == SequenceClassificationHead.HeadLayout.Decoder && json["pad_token_id"] is null)
                 json["pad_token_id"] = model.PadId;
-            json.Remove("problem_type");
-            if (model.Config.MultiLabel) json["problem_type"] = "multi_label_classification";
             ModelSaver.WriteJson(Path.Combine(dir, "config.json"), json);
         });
     }

@@ -20,9 +20,9 @@ public sealed class MergeCrossEncoderTests
 
     // One adapter case: the base, the targeted module's key (base_model.model.{Module}), its weight's shape, and the head
     // tensors modules_to_save brings (none for a plain LoRA on a cross-encoder).
-    private sealed record Case(string Fixture, string Module, string Target, int Out, int In, string? TaskType, (string Key, int[] Shape)[] Head, string[] Saved);
+    internal sealed record Case(string Fixture, string Module, string Target, int Out, int In, string? TaskType, (string Key, int[] Shape)[] Head, string[] Saved);
 
-    private static Case Encoder => new("plain-bert", "bert.encoder.layer.0.attention.self.query", "query", 32, 32, "SEQ_CLS",
+    internal static Case Encoder => new("plain-bert", "bert.encoder.layer.0.attention.self.query", "query", 32, 32, "SEQ_CLS",
         [("classifier.weight", [1, 32]), ("classifier.bias", [1]), ("bert.pooler.dense.weight", [32, 32]), ("bert.pooler.dense.bias", [32])],
         ["classifier", "pooler"]);
 
@@ -33,7 +33,8 @@ public sealed class MergeCrossEncoderTests
 
     private static Case Named(string name) => name switch { "encoder" => Encoder, "decoder" => Decoder, _ => OnACrossEncoder };
 
-    private static string WriteAdapter(string folder, Case c)
+    /// <summary>Writes case <paramref name="c"/>'s adapter (a non-zero LoRA, its head tensors) to <paramref name="folder"/>.</summary>
+    internal static string WriteAdapter(string folder, Case c)
     {
         Directory.CreateDirectory(folder);
         var config = new Dictionary<string, object?>

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Skald.Models.Checkpoints;
+using Skald.Models.CrossEncoders;
 
 namespace Skald.Cli.Tests;
 
@@ -75,5 +77,43 @@ public sealed class ServeCrossEncoderAdapterTests
             "--reranker", Path.Combine(dir, "missing"), "--port", "0");
         AssertEndedAtTheReranker(r); // loaded, merged, then the missing reranker
         Assert.DoesNotContain("SEQ_CLS", r.Stderr);
+    }
+
+    [Fact]
+    public async Task ASequenceClassificationAdapterIsServedForRerankWithReranker()
+    {
+        // What the refusal above points to: --reranker ADAPTER loads it onto the base adapter_config.json names, its head
+        // from modules_to_save, and /v1/rerank answers the scores of that model.
+        string dir = TestPaths.NewTempDir();
+        string adapter = MergeCrossEncoderTests.WriteAdapter(Path.Combine(dir, "seq-cls"), MergeCrossEncoderTests.Encoder);
+        string query = "Hvor ligger Bergen?";
+        string[] documents = ["Bergen ligger på Vestlandet.", "Katten søv på trappa.", "Ferja går kvar time."];
+        float[] expected;
+        using (var model = CrossEncoder.Load(TestPaths.FixtureModel("plain-bert"), [adapter]))
+            expected = model.Score([.. documents.Select(d => (query, d))]);
+        using var process = System.Diagnostics.Process.Start(SkaldProcess.StartInfo(null,
+            "serve", "--model", TestPaths.FixtureModel("bert-cased-mean"), "--reranker", adapter, "--port", "0"))!;
+        try
+        {
+            string? line = await process.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(120));
+            Assert.NotNull(line);
+            var address = System.Text.RegularExpressions.Regex.Match(line, @"http://127\.0\.0\.1:\d+/");
+            Assert.True(address.Success, line);
+            using var client = new HttpClient { BaseAddress = new Uri(address.Value), Timeout = TimeSpan.FromSeconds(60) };
+            using var response = await client.PostAsync("v1/rerank", new StringContent(
+                JsonSerializer.Serialize(new { query, documents }), System.Text.Encoding.UTF8, "application/json"));
+            string body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, body);
+            var results = JsonDocument.Parse(body).RootElement.GetProperty("results").EnumerateArray()
+                .ToDictionary(r => r.GetProperty("index").GetInt32(), r => r.GetProperty("relevance_score").GetSingle());
+            Assert.Equal(documents.Length, results.Count);
+            for (int i = 0; i < documents.Length; i++)
+                Assert.True(MathF.Abs(expected[i] - results[i]) <= 1e-5f, $"document {i}: {results[i]} vs {expected[i]}");
+        }
+        finally
+        {
+            process.Kill(true);
+            process.WaitForExit();
+        }
     }
 }

@@ -11,14 +11,18 @@ namespace Skald.Cli.Commands;
 
 /// <summary>
 /// <c>skald generate</c>: continues each input row's prompt with a decoder LLM (KV-cached causal decoding, greedy or
-/// sampled; <see cref="TextGenerator"/>) and writes one <c>{"ids", "text", "finish_reason"}</c> per row, in input
-/// order, atomically. <c>messages</c> rows go through the model's chat template (<see cref="ChatTemplateFormatter"/>). A single prompt streams its text to a terminal (or with --stream); tokens/s go to stderr.
+/// sampled; <see cref="TextGenerator"/>) and writes one <c>{"ids", "text", "finish_reason"}</c> per row (with
+/// <c>--logprobs</c> a <c>"logprobs"</c> too, <see cref="GenerationLogProbsJson"/>), in input order, atomically;
+/// <c>--json</c> / <c>--json-schema FILE</c> constrain each row's text to a JSON object (<see cref="OutputFormat"/>), as
+/// the server's response_format does. <c>messages</c> rows go through the model's chat template (<see cref="ChatTemplateFormatter"/>). A single prompt streams its text to a terminal (or with --stream); tokens/s go to stderr.
 /// Each finished batch goes to a resume journal (<see cref="GenerateJournal"/>, OUTPUT.journal.jsonl or --journal), so
 /// a run that is killed and started again decodes only the batches it had not finished (<see cref="JournaledGeneration"/>),
 /// to the same bytes; the journal is deleted once the output is written.
 /// </summary>
 internal sealed class GenerateCommand : Command
 {
+    private const int MaxTopLogProbs = 20; // OpenAI's and vLLM's limit for chat, as skald serve's
+
     private readonly Option<string> model = CliOptions.Text("--model", "Decoder model folder (config.json, safetensors with an LM head, tokenizer.json), or a hub id org/name[@revision]", "DIR|ID", required: true);
     private readonly Option<string> adapters = CliOptions.Text("--adapters", "PEFT LoRA adapter folders (e.g. an SFT run's) merged into the model in order, comma-separated", "DIR[,DIR...]");
     private readonly Option<string> input = CliOptions.Text("--input", "Prompts, .jsonl: one {\"prompt\": TEXT}, {\"ids\": [...]} (token ids as given) or {\"messages\": [...]} per line", "FILE", required: true);
@@ -43,6 +47,12 @@ internal sealed class GenerateCommand : Command
         "halves the memory too, but its widening takes more instructions: faster than f32 at batch 1 only", "f32", "f32", "bf16", "f16");
     private readonly Option<string> journal = CliOptions.Text("--journal",
         "Resume journal: each finished batch's rows are appended to it, a rerun of the same command skips them, and it is deleted once the output is written (default: OUTPUT.journal.jsonl beside the output)", "FILE");
+    private readonly Option<bool> logProbs = CliOptions.Flag("--logprobs",
+        "Write each new token's log-probability in the row's \"logprobs\" (OpenAI's chat shape: {\"content\": [{\"token\", \"id\", \"logprob\", \"bytes\", \"top_logprobs\"}]}), before any penalty, temperature or top-k/top-p");
+    private readonly Option<int?> topLogProbs = CliOptions.Int("--top-logprobs", $"With --logprobs, also the N most likely tokens at each step (0 to {MaxTopLogProbs})", min: 0);
+    private readonly Option<bool> json = CliOptions.Flag("--json", "JSON mode: every row's text is a JSON object (decoding constrained to one; a row out of tokens ends with length and a prefix of one)");
+    private readonly Option<string> jsonSchema = CliOptions.Text("--json-schema",
+        "Structured output: every row's text is a JSON object that validates against the JSON schema in FILE (the subset skald serve's response_format json_schema takes)", "FILE");
     private readonly Option<bool> stream = CliOptions.Flag("--stream", "Print the text to stdout as it is generated, one prompt at a time (default: when there is one prompt and stdout is a terminal)");
 
     public GenerateCommand() : base("generate", "Generate text with a decoder LLM (greedy or sampled, KV-cached, batched)")
@@ -63,6 +73,11 @@ internal sealed class GenerateCommand : Command
         Options.Add(quantize);
         Options.Add(weights);
         Options.Add(journal);
+        Options.Add(logProbs);
+        Options.Add(topLogProbs);
+        Options.Add(json);
+        Options.Add(jsonSchema);
+        CliOptions.AtMostOne(this, json, jsonSchema);
         SetAction(Run);
     }
 
@@ -75,6 +90,11 @@ internal sealed class GenerateCommand : Command
         OutputPath.NotAnInputOf("--journal", journalPath, inputPath); // opening a journal cuts an unterminated last line
         OutputPath.NotTheSame("--journal", journalPath, "--output", outputPath);
         var adapterNames = CliOptions.AdapterFolders(p.GetValue(adapters));
+        int? top = p.GetValue(topLogProbs);
+        if (top > MaxTopLogProbs) throw new UsageException($"option --top-logprobs {top}: at most {MaxTopLogProbs}");
+        if (top is not null && !p.GetValue(logProbs)) throw new UsageException("option --top-logprobs needs --logprobs");
+        string? schemaPath = p.GetValue(jsonSchema);
+        var schema = schemaPath is null ? null : JsonSchemaFile.Read(schemaPath); // refused before the model loads
         var rows = GenerationRows.Read(inputPath);
         AtomicFile.CheckWritable(outputPath); // before the model loads and generates, not after
         AtomicFile.CheckWritable(journalPath);
@@ -91,6 +111,9 @@ internal sealed class GenerateCommand : Command
             RepetitionPenalty = (float)(p.GetValue(repetitionPenalty) ?? 1),
             StopStrings = p.GetValue(stop) ?? [],
             Seed = (ulong)(p.GetValue(seed) ?? 0),
+            LogProbs = p.GetValue(logProbs) ? top ?? 0 : null,
+            Format = schema is not null ? OutputFormat.JsonSchema : p.GetValue(json) ? OutputFormat.JsonObject : OutputFormat.Text,
+            Schema = schema,
         };
         if (options.StopStrings.Any(string.IsNullOrEmpty)) throw new UsageException("option --stop must not be empty");
         bool streaming = p.GetValue(stream) || (rows.Count == 1 && !Console.IsOutputRedirected && !quiet);
@@ -98,7 +121,8 @@ internal sealed class GenerateCommand : Command
         string? quantizeValue = p.GetValue(quantize), weightsValue = p.GetValue(weights);
         TextGenerator.CheckFolders(folder, adapterFolders); // named as such before the journal reads them
         // a journal of another run is refused before the model loads
-        using var resume = GenerateJournal.Open(journalPath, GenerateJournal.RunOf(RunFingerprint.OfFile(inputPath), folder, adapterFolders, options, batch, quantizeValue, weightsValue));
+        using var resume = GenerateJournal.Open(journalPath, GenerateJournal.RunOf(RunFingerprint.OfFile(inputPath), folder, adapterFolders, options, batch, quantizeValue, weightsValue,
+            schemaPath is null ? null : RunFingerprint.OfFile(schemaPath)));
         using var generator = TextGenerator.Load(folder, adapterFolders, InfoCommand.Precision(weightsValue));
         QuantizeOption.Apply(generator, quantizeValue, quiet);
         var prompts = rows.Select(r => GenerationRows.PromptIds(generator, r.Input, $"{inputPath}:{r.Line}")).ToList();
@@ -108,7 +132,7 @@ internal sealed class GenerateCommand : Command
             streaming ? StreamTo(Console.Out) : null);
         clock.Stop();
         if (streaming && resumed < results.Length) Console.Out.WriteLine();
-        AtomicFile.Write(outputPath, s => Write(s, results));
+        AtomicFile.Write(outputPath, s => Write(s, results, generator.Tokenizer));
         resume.Delete();
         Terminal.Log($"generated {tokens} tokens for {results.Length - resumed} prompts in {clock.Elapsed.TotalSeconds:F2} s " +
             $"({tokens / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} tokens/s); wrote {outputPath}", quiet);
@@ -128,7 +152,7 @@ internal sealed class GenerateCommand : Command
         };
     }
 
-    private static void Write(Stream s, GenerationResult[] results)
+    private static void Write(Stream s, GenerationResult[] results, Skald.Tokenizers.Tokenizer tokenizer)
     {
         using var w = new Utf8JsonWriter(s, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         foreach (var r in results)
@@ -139,6 +163,7 @@ internal sealed class GenerateCommand : Command
             w.WriteEndArray();
             w.WriteString("text", r.Text);
             w.WriteString("finish_reason", GenerateJournal.Reason(r.FinishReason));
+            if (r.LogProbs is { } entries) GenerationLogProbsJson.Write(w, entries, tokenizer);
             w.WriteEndObject();
             w.Flush();
             s.Write("\n"u8);

@@ -3,13 +3,18 @@ using Skald.Cli.CommandLine;
 using Skald.Cli.IO;
 using Skald.Cli.Output;
 using Skald.Models;
+using Skald.Models.Adapters;
+using Skald.Models.CrossEncoders;
+using Skald.Models.Modules;
+using Skald.Models.Quantization;
 
 namespace Skald.Cli.Commands;
 
 /// <summary>
 /// <c>skald merge</c>: PEFT (LoRA, DoRA) adapters merged into their base model and saved as one float32 model folder
 /// (peft's merge_and_unload + save_pretrained): sentence-transformers or transformers load it without peft, and an
-/// LLM2Vec adapter's settings (llm2vec_config.json) come with it.
+/// LLM2Vec adapter's settings (llm2vec_config.json) come with it. A cross-encoder base, or a SEQ_CLS adapter (its
+/// classification head in modules_to_save), is saved as a cross-encoder folder with its head.
 /// </summary>
 internal sealed class MergeCommand : Command
 {
@@ -32,9 +37,34 @@ internal sealed class MergeCommand : Command
         CliOptions.RequireNewFolder(dir);
         var names = CliOptions.AdapterFolders(p.GetValue(adapters));
         var folders = names.Select(a => HubModels.Resolve(a, quiet)).ToList();
-        using var encoder = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, quiet), folders);
+        string baseModel = HubModels.Resolve(p.GetValue(model)!, quiet);
+        RefuseInt8(baseModel);
+        if (CrossEncoder.IsCrossEncoder(baseModel) || folders.Any(AdapterBase.IsSequenceClassification))
+            return MergeCrossEncoder(baseModel, folders, dir, quiet);
+        using var encoder = SentenceEncoder.Load(baseModel, folders);
         Training.Output.ModelSaver.Save(encoder, dir);
         Terminal.Log($"merged {folders.Count} adapter(s) into {encoder.Folder.Path}: {dir}", quiet);
+        return 0;
+    }
+
+    // A base saved by skald quantize (int8 weights only, or the model of an adapter folder given as --model): its adapters
+    // would be merged into dequantised weights and saved as float32 that neither it nor the adapters' model is; refused.
+    private static void RefuseInt8(string baseModel)
+    {
+        string model = ModelFolder.IsAdapterFolder(baseModel) ? AdapterBase.Expand(baseModel, null).Model : baseModel;
+        if (Directory.Exists(model) && Int8Checkpoint.IsQuantized(ModelFolder.Read(model).TransformerPath))
+            throw new InputException($"{model}: an int8 model (skald quantize's): merging adapters into its dequantised weights " +
+                "would save neither it nor the adapters' model; merge onto its float32 base, then quantize the result");
+    }
+
+    // A cross-encoder base, or a SEQ_CLS adapter (peft's sequence classifier, its head in modules_to_save): merged as
+    // CrossEncoder.Load merges them and saved as a cross-encoder folder, head included, which scores as the adapters loaded do.
+    private static int MergeCrossEncoder(string baseModel, List<string> folders, string dir, bool quiet)
+    {
+        using var crossEncoder = CrossEncoder.Load(baseModel, folders);
+        Training.CrossEncoders.CrossEncoderSaver.Save(crossEncoder, dir);
+        Terminal.Log($"merged {folders.Count} adapter(s) into {crossEncoder.Path}: {dir} (a cross-encoder, " +
+            $"{crossEncoder.Head.Parameters.Count} head tensors, {crossEncoder.NumLabels} label(s))", quiet);
         return 0;
     }
 }

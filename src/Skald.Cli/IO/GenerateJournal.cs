@@ -70,10 +70,12 @@ internal sealed class GenerateJournal : IDisposable
     /// <summary>
     /// What determines a run's output, for the header: the input file's bytes (<paramref name="input"/>, a hash), the
     /// model and adapter folders (<see cref="RunFingerprint.OfFolder"/>), the decoding options (the sampling ones only
-    /// when sampling), the batch size (a row's sums depend on its batch mates), --quantize and --weights.
+    /// when sampling), the batch size (a row's sums depend on its batch mates), --quantize and --weights; and only when
+    /// asked for (so the journals of runs without them read as before), the log-probabilities and the output format, a
+    /// JSON schema by its file's hash (<paramref name="schema"/>).
     /// </summary>
     public static List<(string Key, string Value)> RunOf(string input, string folder, IReadOnlyList<string> adapterFolders,
-        GenerationOptions options, int batchSize, string? quantize, string? weights)
+        GenerationOptions options, int batchSize, string? quantize, string? weights, string? schema = null)
     {
         var ci = System.Globalization.CultureInfo.InvariantCulture;
         var run = new List<(string, string)>
@@ -95,6 +97,9 @@ internal sealed class GenerateJournal : IDisposable
             run.Add(("top_p", options.TopP.ToString("R", ci)));
             run.Add(("seed", options.Seed.ToString(ci)));
         }
+        if (options.LogProbs is { } top) run.Add(("logprobs", top.ToString(ci)));
+        if (options.Format == OutputFormat.JsonObject) run.Add(("format", "json_object"));
+        if (options.Format == OutputFormat.JsonSchema) run.Add(("format", "json_schema " + (schema ?? "")));
         return run;
     }
 
@@ -125,6 +130,7 @@ internal sealed class GenerateJournal : IDisposable
                 w.WriteString("text", r.Text);
                 w.WriteString("finish_reason", Reason(r.FinishReason));
                 w.WriteNumber("prompt_tokens", r.PromptTokens);
+                if (r.LogProbs is { } entries) WriteLogProbs(w, entries);
                 w.WriteEndObject();
                 w.Flush();
                 ms.Write("\n"u8);
@@ -189,11 +195,43 @@ internal sealed class GenerateJournal : IDisposable
             };
             string? text = e.GetProperty("text").GetString();
             if (reason is null || text is null) return null;
-            return (e.GetProperty("row").GetInt32(), new GenerationResult(ids, text, reason.Value, e.GetProperty("prompt_tokens").GetInt32()));
+            var logProbs = e.TryGetProperty("logprobs", out var lp) ? ReadLogProbs(lp) : null;
+            if (logProbs is not null && logProbs.Count != ids.Length) return null;
+            return (e.GetProperty("row").GetInt32(), new GenerationResult(ids, text, reason.Value, e.GetProperty("prompt_tokens").GetInt32(), logProbs));
         }
-        catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or FormatException or IndexOutOfRangeException)
         {
             return null; // a line that is not a row (edited by hand, say): its batch is decoded again
         }
+    }
+
+    // A row's log-probabilities: [[id, logprob, [[id, logprob], ...]], ...], each value as the output writes it (finite:
+    // −∞ as −9999), so a resumed run writes the bytes an uninterrupted one does.
+    private static void WriteLogProbs(Utf8JsonWriter w, IReadOnlyList<TokenLogProbs> entries)
+    {
+        w.WriteStartArray("logprobs");
+        foreach (var entry in entries)
+        {
+            w.WriteStartArray();
+            w.WriteNumberValue(entry.Chosen.Id);
+            w.WriteNumberValue(Output.GenerationLogProbsJson.Finite(entry.Chosen.LogProb));
+            w.WriteStartArray();
+            foreach (var t in entry.Top)
+            {
+                w.WriteStartArray();
+                w.WriteNumberValue(t.Id);
+                w.WriteNumberValue(Output.GenerationLogProbsJson.Finite(t.LogProb));
+                w.WriteEndArray();
+            }
+            w.WriteEndArray();
+            w.WriteEndArray();
+        }
+        w.WriteEndArray();
+    }
+
+    private static List<TokenLogProbs> ReadLogProbs(JsonElement e)
+    {
+        static TokenLogProb Token(JsonElement pair) => new(pair[0].GetInt32(), pair[1].GetSingle());
+        return [.. e.EnumerateArray().Select(x => new TokenLogProbs(Token(x), [.. x[2].EnumerateArray().Select(Token)]))];
     }
 }

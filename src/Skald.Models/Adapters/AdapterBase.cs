@@ -128,9 +128,13 @@ public static class AdapterBase
         }
     }
 
-    // peft's task_type SEQ_CLS in the adapter folder's adapter_config.json (a file that cannot be read says nothing).
-    private static bool IsSequenceClassification(string adapter)
+    /// <summary>
+    /// Whether the adapter folder's own adapter_config.json has peft's <c>task_type</c> SEQ_CLS: an adapter trained as a
+    /// sequence classifier (a cross-encoder), its head usually in modules_to_save. A file that cannot be read says nothing (false).
+    /// </summary>
+    public static bool IsSequenceClassification(string adapter)
     {
+        ArgumentNullException.ThrowIfNull(adapter);
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(adapter, PeftAdapters.ConfigFile)));

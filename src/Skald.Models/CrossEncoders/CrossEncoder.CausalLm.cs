@@ -41,8 +41,30 @@ public sealed partial class CrossEncoder
         int TokenId(string token) => tokenizer.TokenToId(token)
             ?? throw new ModelFormatException($"{System.IO.Path.Combine(folder.TransformerPath, "tokenizer.json")}: no token \"{token}\" (the answer a causal-LM reranker reads)");
         int yesId = TokenId(yes), noId = TokenId(no);
+        foreach (var (token, id) in new[] { (yes, yesId), (no, noId) })
+        {
+            if (id >= config.VocabSize)
+                throw new ModelFormatException(
+                    $"{System.IO.Path.Combine(folder.TransformerPath, "tokenizer.json")}: the answer token \"{token}\" has id {id}, but the " +
+                    $"model's output has {config.VocabSize} rows (vocab_size): the tokenizer does not belong to this model");
+        }
         using var weights = Checkpoint.OpenFolder(folder.TransformerPath, [.. ArchitectureRegistry.KeyPrefixes(config)]);
         var transformer = ArchitectureRegistry.Build(config, ParameterBuilder.FromCheckpoint(weights, precision: precision));
+        try
+        {
+            return Reranker(path, folder, config, tokenizer, weights, transformer, yes, yesId, noId, prompt);
+        }
+        catch
+        {
+            foreach (var p in transformer.Parameters) p.CloseFile(); // a load that fails late (the head's rows, the prompt) leaves no file open
+            throw;
+        }
+    }
+
+    /// <summary>The rest of <see cref="FromCausalLm"/> once the transformer is built: the score row, the model, the prompt's check.</summary>
+    private static CrossEncoder Reranker(string path, ModelFolder folder, TransformerConfig config, Tokenizer tokenizer,
+        Checkpoint weights, ITransformer transformer, string yes, int yesId, int noId, PromptedPairs? prompt)
+    {
         string lmHead = weights.Contains("lm_head.weight") ? "lm_head.weight" : "embed_tokens.weight";
         int c = config.HiddenSize;
         var rowYes = new float[c];
@@ -68,15 +90,7 @@ public sealed partial class CrossEncoder
         int max = Math.Min(folder.TokenizerMaxLength() ?? transformer.MaxSequenceLength, transformer.MaxSequenceLength);
         var model = new CrossEncoder(path, tokenizer, transformer, head, new CrossEncoderConfig(ScoreActivation.Sigmoid, [yes], PoolingMode.Cls),
             max, folder.PaddingSide ?? tokenizer.PaddingSide) { prompt = prompt ?? PromptedPairs.Qwen3Reranker };
-        try
-        {
-            model.Tokenize([("", "")]); // a prompt longer than the model's positions: one line now, not at the first request
-        }
-        catch
-        {
-            model.Dispose(); // a load that fails leaves no file open
-            throw;
-        }
+        model.Tokenize([("", "")]); // a prompt longer than the model's positions: one line now, not at the first request
         return model;
     }
 

@@ -4,6 +4,7 @@ using Skald.Models;
 using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Models.CrossEncoders;
+using Skald.Models.Modules;
 using Skald.Training.Output;
 
 namespace Skald.Training.CrossEncoders;
@@ -40,43 +41,74 @@ public static class CrossEncoderSaver
         StagingPaths.ReplaceFolder(folder, dir => Write(model, loss, dir, modelCard));
     }
 
+    /// <summary>
+    /// Saves a loaded cross-encoder (its adapters merged, as <see cref="CrossEncoder.Load"/> merges them: <c>skald merge</c>)
+    /// to <paramref name="folder"/> in the same layout: its transformer and head in float32, config.json from its base's
+    /// with architectures, the labels and the activation it scores with (its problem_type as it was), so the folder scores
+    /// as the loaded model does.
+    /// A decoder's config gets the pad id it pads with as <c>pad_token_id</c> when it has none (transformers'
+    /// <c>*ForSequenceClassification</c> finds each row's last token by it). Written atomically.
+    /// </summary>
+    public static void Save(CrossEncoder model, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model.Prompt is not null)
+            throw new ArgumentException($"{model.Source}: a causal-LM reranker is saved as the decoder it reads, not as a classifier", nameof(model));
+        string transformerPath = ModelFolder.Read(model.Path).TransformerPath;
+        StagingPaths.ReplaceFolder(folder, dir =>
+        {
+            var json = Write(model.Transformer, model.Head, model.Config, transformerPath, dir, null);
+            if (model.Head.Layout == SequenceClassificationHead.HeadLayout.Decoder && json["pad_token_id"] is null)
+                json["pad_token_id"] = model.PadId;
+            ModelSaver.WriteJson(Path.Combine(dir, "config.json"), json);
+        });
+    }
+
     private static void Write(SentenceEncoder model, CrossEncoderLoss loss, string dir, string? modelCard)
     {
-        var config = model.Transformer.Config;
-        var (architecture, prefix) = SequenceClassificationHead.ClassFor(config.ModelType);
-        var tensors = model.Transformer.Parameters.Concat(loss.Head.Parameters)
-            .Select(p => new TensorToWrite(loss.Head.CheckpointKey(p.Name, prefix), p.Shape, ModelSaver.Float32Values(p))).ToList();
+        var settings = loss.Settings with { Activation = loss.Activation };
+        var json = Write(model.Transformer, loss.Head, settings, model.Folder.TransformerPath, dir, modelCard);
+        // transformers' loss choice for a head of several labels: several may be true at once (bce), or one class.
+        if (loss is BinaryCrossEntropyLoss && loss.Head.NumLabels > 1) json["problem_type"] = "multi_label_classification";
+        else json.Remove("problem_type");
+        ModelSaver.WriteJson(Path.Combine(dir, "config.json"), json);
+    }
+
+    // The weights, the tokenizer files and the card into dir; config.json's object, to be finished and written by the caller.
+    private static JsonObject Write(ITransformer transformer, SequenceClassificationHead head, CrossEncoderConfig settings,
+        string transformerPath, string dir, string? modelCard)
+    {
+        var (architecture, prefix) = SequenceClassificationHead.ClassFor(transformer.Config.ModelType);
+        var tensors = transformer.Parameters.Concat(head.Parameters)
+            .Select(p => new TensorToWrite(head.CheckpointKey(p.Name, prefix), p.Shape, ModelSaver.Float32Values(p))).ToList();
         SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"), tensors);
 
-        string source = Path.Combine(model.Folder.TransformerPath, "config.json");
+        string source = Path.Combine(transformerPath, "config.json");
         var json = JsonNode.Parse(File.ReadAllText(source)) as JsonObject ?? throw new ModelFormatException($"{source}: expected a JSON object");
         json["architectures"] = new JsonArray(architecture);
         var id2label = new JsonObject();
         var label2id = new JsonObject();
-        for (int i = 0; i < loss.Head.NumLabels; i++)
+        for (int i = 0; i < head.NumLabels; i++)
         {
-            string name = loss.Settings.Labels[i];
+            string name = settings.Labels[i];
             id2label[i.ToString(System.Globalization.CultureInfo.InvariantCulture)] = name;
             label2id[name] = i;
         }
         json["id2label"] = id2label;
         json["label2id"] = label2id;
         json.Remove("num_labels");
-        // transformers' loss choice for a head of several labels: several may be true at once (bce), or one class.
-        if (loss is BinaryCrossEntropyLoss && loss.Head.NumLabels > 1) json["problem_type"] = "multi_label_classification";
-        else json.Remove("problem_type");
         json.Remove("sbert_ce_default_activation_function");
         json[CrossEncoderConfig.SettingsKey] = new JsonObject
         {
-            ["activation_fn"] = CrossEncoderConfig.TorchName(loss.Activation),
+            ["activation_fn"] = CrossEncoderConfig.TorchName(settings.Activation),
             ["version"] = ModelSaver.SentenceTransformersVersion,
         };
-        ModelSaver.WriteJson(Path.Combine(dir, "config.json"), json);
         foreach (var f in ModelSaver.TokenizerFiles)
         {
-            string src = Path.Combine(model.Folder.TransformerPath, f);
+            string src = Path.Combine(transformerPath, f);
             if (File.Exists(src)) File.Copy(src, Path.Combine(dir, f));
         }
         if (modelCard is not null) File.WriteAllText(Path.Combine(dir, "README.md"), modelCard, new UTF8Encoding(false));
+        return json;
     }
 }

@@ -1,4 +1,5 @@
 using Skald.Models.Architectures;
+using Skald.Models.Checkpoints;
 using Skald.Models.CrossEncoders;
 using Skald.Tensors.Autograd;
 
@@ -121,5 +122,57 @@ public sealed class CrossEncoderDisposalTests
         var e = Assert.Throws<ModelFormatException>(() => CrossEncoder.FromCausalLm(decoder, M("yes"), M("no"), longPrompt));
         Assert.Contains("leave no room", e.Message, StringComparison.Ordinal);
         Assert.Equal(0, OpenFiles.Count(Path.Combine(decoder, "model.safetensors")));
+    }
+
+    [Fact]
+    public void ACausalLmRerankerWhoseScoreRowsCannotBeReadLeavesNoFileOpen()
+    {
+        // The transformer is built (its embedding table left in the file), then the LM head's rows are read: a head of
+        // another shape fails there, after the weights are open, and the load must close them before it throws.
+        if (!OpenFiles.Visible) return;
+        string folder = TestPaths.CopyOfFixtureModel("decoder-qwen3");
+        string first = Path.Combine(folder, "model-00001-of-00002.safetensors");
+        string second = Path.Combine(folder, "model-00002-of-00002.safetensors");
+        File.Move(Path.Combine(folder, "model.safetensors"), first);
+        SafeTensorsWriter.Write(second, [new TensorToWrite("lm_head.weight", [3, 64], new float[3 * 64])]); // vocab_size is 288
+        var keys = new System.Text.Json.Nodes.JsonObject();
+        using (var shard = SafeTensorsFile.Open(first))
+        {
+            foreach (var key in shard.Tensors.Keys) keys[key] = Path.GetFileName(first);
+        }
+        keys["lm_head.weight"] = Path.GetFileName(second);
+        File.WriteAllText(Path.Combine(folder, "model.safetensors.index.json"),
+            new System.Text.Json.Nodes.JsonObject { ["weight_map"] = keys }.ToJsonString());
+        var (yes, no) = Answers();
+        var e = Assert.Throws<ModelFormatException>(() => CrossEncoder.FromCausalLm(folder, yes, no));
+        Assert.Contains("lm_head.weight", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, OpenFiles.Count(first));
+        Assert.Equal(0, OpenFiles.Count(second));
+    }
+
+    [Fact]
+    public void AnAnswerTokenBeyondTheModelsRowsIsOneLineNamingTheTokenizer()
+    {
+        string folder = TestPaths.CopyOfFixtureModel("decoder-qwen3");
+        string tokenizer = Path.Combine(folder, "tokenizer.json");
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(tokenizer))!;
+        json["added_tokens"]!.AsArray().Add(new System.Text.Json.Nodes.JsonObject
+        {
+            ["id"] = 300, ["content"] = "<ja>", ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false,
+            ["normalized"] = false, ["special"] = true,
+        });
+        File.WriteAllText(tokenizer, json.ToJsonString());
+        var e = Assert.Throws<ModelFormatException>(() => CrossEncoder.FromCausalLm(folder, "<ja>", Answers().No));
+        Assert.StartsWith(tokenizer + ":", e.Message);
+        Assert.Contains("\"<ja>\" has id 300", e.Message, StringComparison.Ordinal);
+        Assert.Contains("288", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    // The yes/no tokens the fixture decoder's reranker reads (its tokenizer has no "yes" or "no").
+    private static (string Yes, string No) Answers()
+    {
+        using var meta = System.Text.Json.JsonDocument.Parse(File.ReadLines(Path.Combine(TestPaths.FixtureModel("ce-qwen3"), "expected_causal_lm.jsonl")).First());
+        return (meta.RootElement.GetProperty("yes").GetString()!, meta.RootElement.GetProperty("no").GetString()!);
     }
 }

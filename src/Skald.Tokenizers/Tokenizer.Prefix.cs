@@ -58,7 +58,9 @@ public sealed partial class Tokenizer
     /// max_length, or the early cut's look past it). A text without any cut is tokenized whole.
     /// </summary>
     private RawEncoding EncodeSequenceBounded(string text, int sequenceId, TruncationOptions truncation, bool exactCount = false) =>
-        EncodeFromStart(text, sequenceId, truncation, wholeText: true, exactCount)!;
+        truncation.Direction == TruncationDirection.Left
+            ? EncodeFromEnd(text, sequenceId, truncation, exactCount)
+            : EncodeFromStart(text, sequenceId, truncation, wholeText: true, exactCount)!;
 
     /// <summary>
     /// Encodes the first max_length tokens of any text that begins with <paramref name="start"/>, reading only that
@@ -89,11 +91,7 @@ public sealed partial class Tokenizer
     {
         int limit = truncation.MaxLength;
         long first = (long)limit * PrefixCharsPerToken + 64;
-        // Left truncation reads the whole text: a suffix cut would need its own proof. Prepend, Strip and the prefix
-        // space of Metaspace or ByteLevel act at a suffix's start as they do not inside the text (a margin would have to
-        // keep the kept tokens clear of it), the CutTable arguments are about prefixes (cl100k's "!abc" chunk may be cut
-        // before the letter from the right but not from the left), and the offsets of a suffix need the code points of
-        // everything before it counted. Not done yet.
+        // Left truncation is EncodeFromEnd's (a suffix cut has its own proof, SuffixCut); here it reads the whole text.
         if (_prefixMode == PrefixMode.None || limit <= 0 || truncation.Direction != TruncationDirection.Right || text.Length <= first
             || exactCount && _prefixMode == PrefixMode.SinglePiece)
             return wholeText ? EncodeSequence(text, sequenceId, truncation) : null;

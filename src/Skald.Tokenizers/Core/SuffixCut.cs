@@ -1,0 +1,103 @@
+using Skald.Tokenizers.Models;
+using Skald.Tokenizers.Normalizers;
+using Skald.Tokenizers.Unicode;
+
+namespace Skald.Tokenizers.Core;
+
+/// <summary>
+/// When a text truncated to its last N tokens (left truncation) may be tokenized from a suffix only, with the same ids,
+/// offsets and Truncated flag as the whole text gives.
+/// <para>
+/// The suffix starts at a space cut <c>c</c> (an ASCII space between two ASCII letters or digits, the space included),
+/// and the tokens taken from it must start at or after the next such space <c>m</c> (the margin). The pipeline is one
+/// <see cref="PrefixCut.Analyze"/> accepted, so every component is local around a space cut, and the components that
+/// act at the start of a text act only before the margin: Prepend and a left Strip change the first characters of the
+/// suffix's first segment; Metaspace's prepend scheme "first" and ByteLevel's prefix space see the suffix's leading
+/// space (the space or its marker is already there, so nothing is added); the suffix's first piece may differ from the
+/// whole text's, but it ends at or before <c>m</c>.
+/// </para>
+/// <list type="bullet">
+/// <item>Pieces: the pre-tokenizer splits at <c>m</c> in both texts. Whitespace splits are local. A GPT regex covers
+/// every character with contiguous matches (letters, digits, punctuation and whitespace each have an alternative) and
+/// no alternative matches a letter or digit followed by a space, so the match holding the character before <c>m</c>
+/// ends at <c>m</c> whatever came before it; the next match starts there and, without lookbehind, is the same in both
+/// texts (the lookahead and <c>$</c> see the same end). Added tokens hold no whitespace, so no match crosses
+/// <c>m</c>, and the leftmost matches after it are the same. So the pieces after <c>m</c> are the same strings at the
+/// same places, and each piece is tokenized alone: the early cut of the suffix, when it stops at a piece after
+/// <c>m</c>, is the whole text's. Its Truncated flag (an early cut of exactly max_length tokens) is the whole text's
+/// when the nearest earlier piece with tokens also lies after <c>m</c>.</item>
+/// <item>Single piece with BPE: no vocabulary entry holds a character followed by the space's marker, so no merge
+/// spans the boundary before the marker at <c>m</c>, and BPE merges the part after it alike in both texts. The suffix's
+/// tokens from <c>m</c> on are the whole text's last ones; when more than max_length of them lie there, the kept ones
+/// and Truncated are the whole text's (the overflowing part then holds only tokens from <c>m</c> on). Unigram is not
+/// accepted: its best path after the boundary is chosen by comparing sums that start from different scores in the two
+/// texts, and floating point rounding could break a tie differently.</item>
+/// <item>Normalizers: besides <see cref="PrefixCut"/>'s conditions, no ASCII letter or digit may become whitespace or
+/// a space marker (a Replace writing one, a Precompiled mapping), so the characters on both sides of <c>m</c> stay
+/// what the argument assumes.</item>
+/// </list>
+/// Offsets: the suffix's are shifted by <c>c</c>; the code points before the suffix are counted without tokenizing.
+/// </summary>
+internal static class SuffixCut
+{
+    /// <summary>Whether a pipeline <see cref="PrefixCut.Analyze"/> gave <paramref name="mode"/> may be read from a suffix.</summary>
+    public static bool Allows(PrefixMode mode, INormalizer? normalizer, IModel model)
+    {
+        if (mode == PrefixMode.None || mode == PrefixMode.SinglePiece && model is not BpeModel) return false;
+        if (normalizer is null) return true;
+        // Each character after an "a", so what Prepend adds at the start is left out of the comparison.
+        string lead = Normalize(normalizer, "a");
+        if (lead.Length == 0 || HasSpaceLike(lead.AsSpan(lead.Length - 1))) return false;
+        for (char c = '0'; c <= 'z'; c++)
+        {
+            if (!char.IsAsciiLetterOrDigit(c)) continue;
+            string n = Normalize(normalizer, "a" + c);
+            if (!n.StartsWith(lead, StringComparison.Ordinal) || HasSpaceLike(n.AsSpan(lead.Length))) return false;
+        }
+        return true;
+    }
+
+    private static string Normalize(INormalizer normalizer, string text)
+    {
+        var ns = new NormalizedString(text);
+        normalizer.Normalize(ns);
+        return ns.ToString();
+    }
+
+    private static bool HasSpaceLike(ReadOnlySpan<char> s)
+    {
+        foreach (var r in s.EnumerateRunes())
+            if (UnicodeData.IsWhitespace(r.Value) || r.Value is 0x2581 or 0x0120) return true;
+        return false;
+    }
+
+    /// <summary>Whether index <paramref name="i"/> of <paramref name="text"/> is a space cut (an ASCII space between ASCII letters or digits).</summary>
+    public static bool IsSpaceCut(string text, int i) =>
+        i >= 1 && i + 1 < text.Length && text[i] == ' ' && char.IsAsciiLetterOrDigit(text[i - 1]) && char.IsAsciiLetterOrDigit(text[i + 1]);
+
+    /// <summary>The last space cut at or before <paramref name="at"/>, or -1.</summary>
+    public static int PreviousSpace(string text, int at)
+    {
+        int i = Math.Min(at, text.Length - 1);
+        while (i >= 0)
+        {
+            i = text.AsSpan(0, i + 1).LastIndexOf(' ');
+            if (i < 0 || IsSpaceCut(text, i)) return i;
+            i--;
+        }
+        return -1;
+    }
+
+    /// <summary>The first space cut at or after <paramref name="from"/>, or -1.</summary>
+    public static int NextSpace(string text, int from)
+    {
+        for (int i = Math.Max(from, 0); i < text.Length; i++)
+        {
+            int k = text.AsSpan(i).IndexOf(' ');
+            if (k < 0) return -1;
+            i += k;
+            if (IsSpaceCut(text, i)) return i;
+        }
+        return -1;
+    }
+}

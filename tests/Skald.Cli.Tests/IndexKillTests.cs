@@ -211,4 +211,27 @@ public sealed class IndexKillTests
         File.AppendAllText(changed, "\nSykkelboden er åpen hele døgnet.\n");
         KillAt(folder, ["index", "add", "--index", "{index}", "--documents", changed, "-q"], "linking", "rows", "staged", "aside", "swapped");
     }
+
+    /// <summary>
+    /// A writer killed between its two renames whose process id was given to another process since (here: this test's
+    /// own, a running process): <c>index info</c> puts the old index back all the same, and an <c>index add</c> then
+    /// ends as on an index never cut, no leftovers beside it.
+    /// </summary>
+    [Fact]
+    public void AnIndexMovedAsideByAKilledWriterWhoseIdNowRunsComesBack()
+    {
+        string folder = Build();
+        string before = State(folder);
+        string parent = Path.GetDirectoryName(folder)!;
+        Directory.Move(folder, Path.Combine(parent, $".old-idx-{Environment.ProcessId}"));
+        Directory.CreateDirectory(Path.Combine(parent, $".tmp-idx-{Environment.ProcessId}"));
+        var info = SkaldProcess.Run("index", "info", "--index", folder);
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        Assert.Equal(before, State(folder));
+        Directory.CreateDirectory(Path.Combine(parent, $".tmp-idx-{Environment.ProcessId}"));
+        var add = SkaldProcess.Run([.. Add(Extra()).Select(a => a == "{index}" ? folder : a)]);
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        Assert.Empty(Leftovers(folder));
+        Assert.Equal(["idx"], Directory.EnumerateFileSystemEntries(parent).Select(Path.GetFileName));
+    }
 }

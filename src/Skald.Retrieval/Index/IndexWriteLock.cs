@@ -19,6 +19,9 @@ internal sealed partial class IndexWriteLock : IDisposable
     /// <summary>How often a writer opens the lock file again after finding the one it locked removed, before it gives up.</summary>
     private const int Attempts = 100;
 
+    /// <summary>The lock files this process holds, by full path (a writer's own recovery asks, <see cref="HeldHere"/>).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Held = new(StringComparer.Ordinal);
+
     private readonly FileStream file;
     private readonly string path;
     private readonly bool remove;
@@ -28,7 +31,11 @@ internal sealed partial class IndexWriteLock : IDisposable
         this.file = file;
         this.path = path;
         this.remove = remove;
+        Held[path] = 0;
     }
+
+    /// <summary>Whether this process holds the lock of the index in <paramref name="folder"/>: then no other writer of it is running.</summary>
+    public static bool HeldHere(string folder) => Held.ContainsKey(PathOf(folder));
 
     /// <summary>The lock file of the index in <paramref name="folder"/>.</summary>
     public static string PathOf(string folder)
@@ -85,6 +92,7 @@ internal sealed partial class IndexWriteLock : IDisposable
     /// <summary>Removes the lock file (while still holding it, so no other writer can have locked it), then lets it go.</summary>
     public void Dispose()
     {
+        Held.TryRemove(path, out _);
         if (remove)
         {
             try

@@ -116,6 +116,7 @@ public static class IndexWriter
                     rows = Sparse.SparseRows.Write(ss, all, manifest.Dimension, offsets);
                     ss.Flush(true);
                 }
+                IndexKillPoint.Reach("postings"); // a sparse index's rows staged, its inverted lists not yet
                 using (var postings = Create(Path.Combine(tmp, PostingsFile)))
                 {
                     Sparse.SparseIndex.Build(all, manifest.Dimension).Write(postings, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(offsets));

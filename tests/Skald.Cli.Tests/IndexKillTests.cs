@@ -7,7 +7,8 @@ namespace Skald.Cli.Tests;
 /// <summary>
 /// <c>skald index build|add|delete|reindex</c> killed (SIGKILL) at each named point of an index write
 /// (<c>SKALD_TEST_INDEX_KILL_AT</c>: rows and files half staged, staged, old folder moved aside, new one moved in,
-/// HNSW graph half linked, tombstones written but not renamed), for exact, HNSW, IVF and PQ indexes: the folder left
+/// HNSW graph half linked, a sparse index's rows staged before its postings, tombstones written but not renamed), for
+/// exact, HNSW, IVF, PQ and sparse indexes: the folder left
 /// behind opens and searches as either the old index or the new one (manifest, rows, records, graph, lists, codes and
 /// tombstones of one and the same write), <c>index info</c> describes it, and the same command run again ends exactly
 /// where an uninterrupted run does, with no staging leftovers.
@@ -19,10 +20,14 @@ public sealed class IndexKillTests
     private const string KillVariable = "SKALD_TEST_INDEX_KILL_AT";
     private const int Killed = 128 + 9; // a child ended by SIGKILL
 
-    private static string Build(params string[] layout)
+    private static readonly string SparseModel = TestPaths.FixtureModel("splade-bert-tiny");
+
+    private static string Build(params string[] layout) => BuildWith(Model, layout);
+
+    private static string BuildWith(string model, params string[] layout)
     {
         string folder = Path.Combine(TestPaths.NewTempDir(), "idx");
-        var r = SkaldProcess.Run(["index", "build", "--model", Model, "--documents", Documents, "--output", folder, "--language", "nb", "-q", .. layout]);
+        var r = SkaldProcess.Run(["index", "build", "--model", model, "--documents", Documents, "--output", folder, "--language", "nb", "-q", .. layout]);
         Assert.True(r.ExitCode == 0, r.Stderr);
         return folder;
     }
@@ -68,10 +73,11 @@ public sealed class IndexKillTests
         return string.Join(' ', parts);
     }
 
-    /// <summary>Staging siblings (<c>.tmp-…</c>, <c>.old-…</c>) beside or inside the index.</summary>
+    /// <summary>Staging siblings (<c>.tmp-…</c>, <c>.old-…</c>) and the write lock's file (<c>.lock-…</c>) beside or inside the index.</summary>
     private static string[] Leftovers(string folder) =>
         [.. Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(folder)!).Concat(Directory.Exists(folder) ? Directory.EnumerateFileSystemEntries(folder) : [])
-            .Select(Path.GetFileName).Where(n => n!.StartsWith(".tmp-", StringComparison.Ordinal) || n.StartsWith(".old-", StringComparison.Ordinal))!];
+            .Select(Path.GetFileName).Where(n => n!.StartsWith(".tmp-", StringComparison.Ordinal) || n.StartsWith(".old-", StringComparison.Ordinal)
+                || n.StartsWith(".lock-", StringComparison.Ordinal))!];
 
     /// <summary>
     /// Runs <paramref name="command"/> (its index folder given by <c>{index}</c>) on a copy of <paramref name="base"/>
@@ -196,6 +202,24 @@ public sealed class IndexKillTests
     public void ADeleteKilledBeforeItsRenameLeavesTheOldTombstones() =>
         KillAt(Build("--hnsw", "4"), ["index", "delete", "--index", "{index}", "--source", Path.Combine(Documents, "kaffe.md"), "-q"], "tombstones");
 
+    [Fact]
+    public void ASparseAddKilledAnywhereLeavesTheOldOrTheNewIndex() =>
+        KillAt(BuildWith(SparseModel), Add(Extra()), "postings", "rows", "staged", "aside", "swapped");
+
+    /// <summary>A sparse add killed from outside at a spread of moments while it writes the new index.</summary>
+    [Fact]
+    public void ASparseAddKilledAtASpreadOfMomentsWhileWritingLeavesTheOldOrTheNewIndex() =>
+        KillDuringWrite(BuildWith(SparseModel), Add(Extra()), 0, 1, 2, 3, 5, 8, 12, 20);
+
+    [Fact]
+    public void ASparseBuildOverAnIndexKilledAnywhereLeavesTheOldOrTheNewOne() =>
+        KillAt(BuildWith(SparseModel), ["index", "build", "--model", SparseModel, "--documents", Documents, "--output", "{index}", "--max-active-dims", "16", "--language", "nb", "-q"],
+            "postings", "rows", "staged", "aside", "swapped");
+
+    [Fact]
+    public void ASparseDeleteKilledBeforeItsRenameLeavesTheOldTombstones() =>
+        KillAt(BuildWith(SparseModel), ["index", "delete", "--index", "{index}", "--source", Path.Combine(Documents, "kaffe.md"), "-q"], "tombstones");
+
     /// <summary>
     /// An HNSW add that replaces a document keeps its old rows as tombstones and links the new ones into the saved
     /// graph: killed while linking or at any step of the write, the graph, rows and tombstones stay of one write.
@@ -210,5 +234,28 @@ public sealed class IndexKillTests
         string changed = Path.Combine(docs, "sykkel.txt");
         File.AppendAllText(changed, "\nSykkelboden er åpen hele døgnet.\n");
         KillAt(folder, ["index", "add", "--index", "{index}", "--documents", changed, "-q"], "linking", "rows", "staged", "aside", "swapped");
+    }
+
+    /// <summary>
+    /// A writer killed between its two renames whose process id was given to another process since (here: this test's
+    /// own, a running process): <c>index info</c> puts the old index back all the same, and an <c>index add</c> then
+    /// ends as on an index never cut, no leftovers beside it.
+    /// </summary>
+    [Fact]
+    public void AnIndexMovedAsideByAKilledWriterWhoseIdNowRunsComesBack()
+    {
+        string folder = Build();
+        string before = State(folder);
+        string parent = Path.GetDirectoryName(folder)!;
+        Directory.Move(folder, Path.Combine(parent, $".old-idx-{Environment.ProcessId}"));
+        Directory.CreateDirectory(Path.Combine(parent, $".tmp-idx-{Environment.ProcessId}"));
+        var info = SkaldProcess.Run("index", "info", "--index", folder);
+        Assert.True(info.ExitCode == 0, info.Stderr);
+        Assert.Equal(before, State(folder));
+        Directory.CreateDirectory(Path.Combine(parent, $".tmp-idx-{Environment.ProcessId}"));
+        var add = SkaldProcess.Run([.. Add(Extra()).Select(a => a == "{index}" ? folder : a)]);
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        Assert.Empty(Leftovers(folder));
+        Assert.Equal(["idx"], Directory.EnumerateFileSystemEntries(parent).Select(Path.GetFileName));
     }
 }

@@ -121,4 +121,66 @@ public sealed class DocumentPathsTests
         using (var index = SearchIndex.Open(folder)) Assert.Equal(ignoreCase ? 3 : 4, index.LiveCount);
         Assert.Equal(ignoreCase ? 1 : 0, IndexBuilder.Delete(folder, [], ["KAFFE.MD"]));
     }
+
+    /// <summary>
+    /// Case is the volume's, not the system's: an index whose documents lie on a volume that ignores case (the probe's
+    /// answer injected, as a case-insensitive volume mounted on Linux or a Windows folder would give it) replaces a
+    /// document added again in another case and deletes one named in another case; one on a volume that keeps case (on
+    /// any system: a case-sensitive APFS or NTFS folder) indexes the two as two documents and deletes neither by the other's name.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AWriterComparesPathsAsTheProbedVolumeOfTheDocumentsRootDoes(bool ignoreCase)
+    {
+        var (model, records) = Corpus();
+        string root = Directory.CreateTempSubdirectory("skald-docs").FullName;
+        var probed = new List<string>();
+        using var probe = DocumentPaths.UseProbe(f => { probed.Add(f); return ignoreCase; });
+        string folder = Path.Combine(Directory.CreateTempSubdirectory("skald-paths").FullName, "idx");
+        IndexBuilder.Build(folder, model, folder, records[..3], new Bm25Options(), "nb", 0, 0, documentsRoot: root);
+        var (added, replaced) = IndexBuilder.Add(folder, model, [records[3]], documentsRoot: root); // HR/Ferie.md
+        Assert.Equal((1, ignoreCase ? 1 : 0), (added, replaced));
+        using (var index = SearchIndex.Open(folder)) Assert.Equal(ignoreCase ? 3 : 4, index.LiveCount);
+        Assert.Equal(ignoreCase ? 1 : 0, IndexBuilder.Delete(folder, [], ["KAFFE.MD"]));
+        Assert.Contains(probed, f => RealPath.Of(f) == RealPath.Of(root)); // the documents' folder was asked, not the system
+        Assert.Same(DocumentPaths.System, DocumentPaths.Comparer); // and the choice ended with each writer
+    }
+
+    [Fact]
+    public void AProbeThatCannotTellKeepsTheComparerInPlaceAndScopesNest()
+    {
+        using var probe = DocumentPaths.UseProbe(f => f.EndsWith("insensitive", StringComparison.Ordinal) ? true : f.EndsWith("sensitive", StringComparison.Ordinal) ? false : null);
+        using (DocumentPaths.On("/mnt/insensitive"))
+        {
+            Assert.Same(StringComparer.OrdinalIgnoreCase, DocumentPaths.Comparer);
+            using (DocumentPaths.On("/mnt/unknown")) Assert.Same(StringComparer.OrdinalIgnoreCase, DocumentPaths.Comparer);
+            using (DocumentPaths.On("/mnt/sensitive")) Assert.Same(StringComparer.Ordinal, DocumentPaths.Comparer);
+            using (DocumentPaths.On(null)) Assert.Same(StringComparer.OrdinalIgnoreCase, DocumentPaths.Comparer);
+            Assert.Same(StringComparer.OrdinalIgnoreCase, DocumentPaths.Comparer);
+            using (DocumentPaths.Use(StringComparer.Ordinal)) Assert.Same(StringComparer.Ordinal, DocumentPaths.Comparer); // a test's own choice wins
+        }
+        Assert.Same(DocumentPaths.System, DocumentPaths.Comparer);
+        using (DocumentPaths.On("/mnt/unknown")) Assert.Same(DocumentPaths.System, DocumentPaths.Comparer);
+    }
+
+    /// <summary>
+    /// The probe itself, on the volume the tests run on: Linux's temporary folders keep case (tmpfs, ext4), which the
+    /// probe finds from a name in the folder, from two names differing only in case, and from its own probe file in an
+    /// empty folder (removed again); a folder that does not exist is probed through its nearest existing parent.
+    /// </summary>
+    [Fact]
+    public void TheProbeFindsThatLinuxTemporaryFoldersKeepCase()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        string empty = Directory.CreateTempSubdirectory("skald-case").FullName;
+        Assert.False(FolderCase.IgnoresCase(empty));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(empty)); // the probe file went again
+        Assert.False(FolderCase.IgnoresCase(Path.Combine(empty, "no", "such")));
+        File.WriteAllText(Path.Combine(empty, "Ferie.md"), "");
+        Assert.False(FolderCase.IgnoresCase(empty));
+        File.WriteAllText(Path.Combine(empty, "fERIE.MD"), "");
+        Assert.False(FolderCase.IgnoresCase(empty));
+        Assert.Equal(2, Directory.EnumerateFileSystemEntries(empty).Count());
+    }
 }

@@ -32,4 +32,54 @@ public sealed class IndexWriteLockTests
         Assert.Equal((4, 0), IndexBuilder.Add(folder, model, records[36..]));
         using (var index = SearchIndex.Open(folder)) Assert.Equal(36, index.LiveCount);
     }
+
+    [Fact]
+    public void EveryWriterRemovesTheLockFileWhenItEnds()
+    {
+        var (model, records, _) = IvfIndexTests.Corpus(40);
+        string folder = Path.Combine(Directory.CreateTempSubdirectory("skald-lock").FullName, "idx");
+        string lockFile = Path.Combine(Path.GetDirectoryName(folder)!, ".lock-idx");
+        IndexBuilder.Build(folder, model, folder, records[..36], new Bm25Options(), "nb", 0, 0);
+        Assert.False(File.Exists(lockFile), "build left its lock file");
+        IndexBuilder.Add(folder, model, records[36..]);
+        Assert.False(File.Exists(lockFile), "add left its lock file");
+        IndexBuilder.Delete(folder, ["doc0"], []);
+        Assert.False(File.Exists(lockFile), "delete left its lock file");
+        IndexBuilder.Reindex(folder, new DenseLayout());
+        Assert.False(File.Exists(lockFile), "reindex left its lock file");
+        Assert.Throws<EvaluationException>(() => IndexBuilder.Reindex(folder, new DenseLayout(), truncateDim: 100_000)); // a writer that fails
+        Assert.False(File.Exists(lockFile), "a failed reindex left its lock file");
+        Assert.Equal(["idx"], Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(folder)!).Select(Path.GetFileName));
+    }
+
+    /// <summary>
+    /// The race of removing the lock file: a writer opens <c>.lock-NAME</c>, the writer before it removes the file and
+    /// lets its lock go, and only then does the first lock what it opened: a file no longer at the path. Kept, that
+    /// lock would exclude nobody (a third writer creates a new file and locks it); it is dropped and the file at the
+    /// path locked instead, so the third is refused.
+    /// </summary>
+    [Fact]
+    public void AWriterThatLockedAFileRemovedMeanwhileLocksTheOneAtThePathInstead()
+    {
+        if (OperatingSystem.IsWindows()) return; // a file open there cannot be removed: the race does not exist
+        string folder = Path.Combine(Directory.CreateTempSubdirectory("skald-lock").FullName, "idx");
+        Directory.CreateDirectory(folder);
+        string lockFile = IndexWriteLock.PathOf(folder);
+        int opened = 0;
+        FileStream Open(string path)
+        {
+            var f = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            if (opened++ == 0) File.Delete(path); // the writer before removed it between our open and our lock
+            return f;
+        }
+        using (IndexWriteLock.Take(folder, Open))
+        {
+            Assert.Equal(2, opened);
+            Assert.True(File.Exists(lockFile));
+            string third = Assert.Throws<EvaluationException>(() => IndexWriteLock.Take(folder)).Message;
+            Assert.Contains("another skald is writing this index", third);
+        }
+        Assert.False(File.Exists(lockFile));
+        using (IndexWriteLock.Take(folder)) Assert.True(File.Exists(lockFile));
+    }
 }

@@ -5,7 +5,7 @@ namespace Skald.Models.Checkpoints;
 /// <summary>
 /// The one naming scheme of atomic writes: a file or folder is written as a hidden sibling <c>.tmp-NAME-PID</c> and
 /// renamed into place (a folder being replaced is first moved aside to <c>.old-NAME-PID</c>), so a reader never sees
-/// half an output. A writer killed mid-way leaves those siblings behind; <see cref="Recover"/>, called before the next
+/// half an output. A writer killed mid-way leaves those siblings behind; <see cref="Recover(string)"/>, called before the next
 /// write of the same target, removes them (and puts an old copy back when the kill came between the two renames).
 /// </summary>
 public static class StagingPaths
@@ -21,7 +21,15 @@ public static class StagingPaths
     /// deleted; a folder they had moved aside is put back when the target is missing, else deleted. Siblings of a
     /// running process (a concurrent writer) are left alone.
     /// </summary>
-    public static void Recover(string target)
+    public static void Recover(string target) => Recover(target, writersGone: false);
+
+    /// <summary>
+    /// <see cref="Recover(string)"/>, told by the caller whether every writer of <paramref name="target"/> is known to
+    /// have ended (<paramref name="writersGone"/>: it holds the writers' own lock, say), so that every sibling is a
+    /// dead writer's whatever process now has the number in its name (process ids are reused); else the siblings
+    /// whose process id is running are left alone.
+    /// </summary>
+    public static void Recover(string target, bool writersGone)
     {
         string full = Path.GetFullPath(target);
         string? parent = Path.GetDirectoryName(full);
@@ -32,7 +40,7 @@ public static class StagingPaths
             string prefix = $".{kind}-{name}-";
             foreach (var path in Directory.EnumerateFileSystemEntries(parent, prefix + "*"))
             {
-                if (!IsDeadWriter(Path.GetFileName(path)[prefix.Length..])) continue;
+                if (!writersGone && !IsDeadWriter(Path.GetFileName(path)[prefix.Length..])) continue;
                 bool isDir = Directory.Exists(path);
                 if (kind == "old" && isDir && !Directory.Exists(full) && !File.Exists(full))
                 {
@@ -45,11 +53,21 @@ public static class StagingPaths
         }
     }
 
+    /// <summary>Whether <paramref name="target"/> has staging siblings (<c>.tmp-NAME-…</c>, <c>.old-NAME-…</c>) of any writer, running or not.</summary>
+    public static bool HasSiblings(string target)
+    {
+        string full = Path.GetFullPath(target);
+        string? parent = Path.GetDirectoryName(full);
+        if (parent is null || !Directory.Exists(parent)) return false;
+        string name = Path.GetFileName(full);
+        return Directory.EnumerateFileSystemEntries(parent, $".old-{name}-*").Any() || Directory.EnumerateFileSystemEntries(parent, $".tmp-{name}-*").Any();
+    }
+
     /// <summary>
     /// Writes the folder <paramref name="target"/> atomically: <paramref name="fill"/> fills a temporary sibling, which
     /// then replaces <paramref name="target"/> (an existing one is moved aside first and deleted after), so a reader
     /// sees the old folder or the new one, never half of one. Leftovers of killed writers are cleaned up first
-    /// (<see cref="Recover"/>); the parent folder is created.
+    /// (<see cref="Recover(string)"/>); the parent folder is created.
     /// </summary>
     public static void ReplaceFolder(string target, Action<string> fill)
     {

@@ -167,6 +167,7 @@ public static class IndexBuilder
         using (var index = SearchIndex.Open(folder))
         {
             manifest = index.Manifest;
+            using var cased = DocumentPaths.On(documentsRoot ?? manifest.DocumentsRoot); // paths compared as the documents' volume compares names
             if (modelPath is not null) manifest = ModelFingerprint.Record(manifest, modelPath);
             if (model.Dimension != manifest.Dimension || model.IsSparse != manifest.Sparse)
                 throw new EvaluationException($"{folder}: the index holds {manifest.Dimension}-d {(manifest.Sparse ? "sparse" : "dense")} vectors of {manifest.Model}; " +
@@ -257,6 +258,7 @@ public static class IndexBuilder
     {
         using var writing = IndexWriteLock.Take(folder);
         using var index = SearchIndex.Open(folder);
+        using var cased = DocumentPaths.On(index.Manifest.DocumentsRoot);
         var idSet = ids.ToHashSet(StringComparer.Ordinal);
         // a file's path as given, absolute, with links resolved, or a recorded source written with Windows' '\'
         var sourceSet = sources.Concat(sources.Select(Path.GetFullPath)).Concat(sources.Select(RealPath.Of))

@@ -2,7 +2,7 @@ namespace Skald.Retrieval.Index;
 
 /// <summary>
 /// A test hook: when the environment variable <see cref="Variable"/> names one of the points an index write passes
-/// (<c>rows</c>, <c>staged</c>, <c>aside</c>, <c>swapped</c>, <c>tombstones</c>, <c>linking</c>; see
+/// (<c>postings</c>, <c>rows</c>, <c>staged</c>, <c>aside</c>, <c>swapped</c>, <c>tombstones</c>, <c>linking</c>; see
 /// <see cref="IndexWriter"/> and <see cref="IndexBuilder"/>), the process kills itself there with SIGKILL (no
 /// finally blocks, no flushes), as a power cut or <c>kill -9</c> would stop it. Tests run <c>skald index ...</c> with
 /// it to check that a write cut at any of those moments leaves the index whole, old or new. Unset, it costs one

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Skald.Retrieval.Index;
 
 /// <summary>
@@ -6,14 +8,34 @@ namespace Skald.Retrieval.Index;
 /// tombstones overwritten by an add that read the rows before it, or written by row numbers of an index an add has
 /// since replaced). A writer holds an exclusive lock on the hidden file <c>.lock-NAME</c> beside the folder
 /// (<c>flock</c> on Unix, a sharing lock on Windows) from its first read to its last rename; the lock goes with the
-/// process, so a killed writer never leaves the index locked. The file itself stays (removing it would race with the
-/// next writer opening it). Searches take no lock: they read whole versions (<see cref="IndexWriter"/>).
+/// process, so a killed writer never leaves the index locked. A writer that ends removes the file while it still holds
+/// the lock (on Windows the file is opened delete-on-close): a second writer that opened the file just before must not
+/// then lock that removed file while a third creates a new one, so a writer keeps a lock only once it has checked that
+/// the path still names the file it locked (same device and inode), and else opens the path again. Where that check
+/// cannot be made the file stays, as it always did. Searches take no lock: they read whole versions (<see cref="IndexWriter"/>).
 /// </summary>
-internal sealed class IndexWriteLock : IDisposable
+internal sealed partial class IndexWriteLock : IDisposable
 {
-    private readonly FileStream file;
+    /// <summary>How often a writer opens the lock file again after finding the one it locked removed, before it gives up.</summary>
+    private const int Attempts = 100;
 
-    private IndexWriteLock(FileStream file) => this.file = file;
+    /// <summary>The lock files this process holds, by full path (a writer's own recovery asks, <see cref="HeldHere"/>).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Held = new(StringComparer.Ordinal);
+
+    private readonly FileStream file;
+    private readonly string path;
+    private readonly bool remove;
+
+    private IndexWriteLock(FileStream file, string path, bool remove)
+    {
+        this.file = file;
+        this.path = path;
+        this.remove = remove;
+        Held[path] = 0;
+    }
+
+    /// <summary>Whether this process holds the lock of the index in <paramref name="folder"/>: then no other writer of it is running.</summary>
+    public static bool HeldHere(string folder) => Held.ContainsKey(PathOf(folder));
 
     /// <summary>The lock file of the index in <paramref name="folder"/>.</summary>
     public static string PathOf(string folder)
@@ -27,24 +49,92 @@ internal sealed class IndexWriteLock : IDisposable
     /// another writer holds it (no waiting: an <c>index add</c> may embed for minutes). A missing parent folder is left
     /// to the caller's own check (no lock is needed where no index can be written).
     /// </summary>
-    public static IndexWriteLock? Take(string folder)
+    public static IndexWriteLock? Take(string folder) => Take(folder, Open);
+
+    /// <summary>
+    /// <see cref="Take(string)"/> with the lock file opened (and locked) by <paramref name="open"/>: for tests that
+    /// hand it a file removed between its opening and its locking, as a writer ending at that moment removes it.
+    /// </summary>
+    internal static IndexWriteLock? Take(string folder, Func<string, FileStream> open)
     {
         string path = PathOf(folder);
         if (!Directory.Exists(Path.GetDirectoryName(path))) return null;
-        try
+        for (int attempt = 0; attempt < Attempts; attempt++)
         {
-            return new IndexWriteLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+            FileStream file;
+            try
+            {
+                file = open(path);
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return null; // a read-only place: the write itself will say so
+            }
+            catch (IOException)
+            {
+                break;
+            }
+            if (OperatingSystem.IsWindows()) return new IndexWriteLock(file, path, remove: false); // delete-on-close removes it
+            switch (Names(file, path))
+            {
+                case true:
+                    return new IndexWriteLock(file, path, remove: true);
+                case null:
+                    return new IndexWriteLock(file, path, remove: false); // cannot tell: keep the file, as before
+                default:
+                    file.Dispose(); // the writer before removed the file we locked: lock the one at the path now
+                    break;
+            }
         }
-        catch (UnauthorizedAccessException)
-        {
-            return null; // a read-only place: the write itself will say so
-        }
-        catch (IOException)
-        {
-            throw new EvaluationException($"{folder}: another skald is writing this index (index build, add, reindex or delete; lock {path}); run again when it has ended");
-        }
+        throw new EvaluationException($"{folder}: another skald is writing this index (index build, add, reindex or delete; lock {path}); run again when it has ended");
     }
 
-    /// <inheritdoc />
-    public void Dispose() => file.Dispose();
+    /// <summary>Removes the lock file (while still holding it, so no other writer can have locked it), then lets it go.</summary>
+    public void Dispose()
+    {
+        Held.TryRemove(path, out _);
+        if (remove)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // left in place: harmless, the next writer locks it again
+            }
+        }
+        file.Dispose();
+    }
+
+    private static FileStream Open(string path) =>
+        new(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1,
+            OperatingSystem.IsWindows() ? FileOptions.DeleteOnClose : FileOptions.None);
+
+    /// <summary>
+    /// Whether <paramref name="path"/> names the file <paramref name="file"/> has open: true, false (removed, or another
+    /// file there now), or null when it cannot be told (no <c>stat</c> to call). The first 16 bytes of <c>struct stat</c>
+    /// hold the device and inode numbers on 64-bit Linux (glibc and musl, x64 and arm64) and macOS, and the other fields
+    /// there are the same for the same file, so they are compared whole.
+    /// </summary>
+    private static bool? Names(FileStream file, string path)
+    {
+        Span<byte> open = stackalloc byte[256], named = stackalloc byte[256];
+        try
+        {
+            if (FStat((int)file.SafeFileHandle.DangerousGetHandle(), ref MemoryMarshal.GetReference(open)) != 0) return null;
+            if (Stat(path, ref MemoryMarshal.GetReference(named)) != 0) return false; // no file at the path any more
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+        return open[..16].SequenceEqual(named[..16]);
+    }
+
+    [LibraryImport("libc", EntryPoint = "fstat")]
+    private static partial int FStat(int fd, ref byte stat);
+
+    [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Stat(string path, ref byte stat);
 }

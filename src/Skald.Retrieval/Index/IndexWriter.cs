@@ -101,7 +101,7 @@ public static class IndexWriter
             throw new ArgumentException($"the manifest's {manifest.IvfLists} IVF lists do not match the lists given for {records.Count} records", nameof(lists));
         CheckTarget(folder);
         string full = Path.GetFullPath(folder);
-        StagingPaths.Recover(full);
+        IndexRecovery.Recover(full, full);
         string tmp = StagingPaths.Temp(full), old = StagingPaths.Old(full);
         Directory.CreateDirectory(tmp);
         try
@@ -116,6 +116,7 @@ public static class IndexWriter
                     rows = Sparse.SparseRows.Write(ss, all, manifest.Dimension, offsets);
                     ss.Flush(true);
                 }
+                IndexKillPoint.Reach("postings"); // a sparse index's rows staged, its inverted lists not yet
                 using (var postings = Create(Path.Combine(tmp, PostingsFile)))
                 {
                     Sparse.SparseIndex.Build(all, manifest.Dimension).Write(postings, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(offsets));
@@ -193,7 +194,7 @@ public static class IndexWriter
             if (Directory.Exists(full))
             {
                 Directory.Move(full, old);
-                IndexKillPoint.Reach("aside"); // no index at the path now: StagingPaths.Recover (at the next open) moves the old one back
+                IndexKillPoint.Reach("aside"); // no index at the path now: IndexRecovery (at the next open) moves the old one back
             }
             Directory.Move(tmp, full);
             DurableFiles.SyncFolder(parent);
@@ -211,7 +212,7 @@ public static class IndexWriter
     public static void WriteTombstones(string folder, IEnumerable<int> deletedRows)
     {
         string path = Path.GetFullPath(Path.Combine(folder, TombstonesFile));
-        StagingPaths.Recover(path);
+        IndexRecovery.Recover(folder, path);
         string tmp = StagingPaths.Temp(path);
         try
         {

@@ -97,7 +97,7 @@ public sealed class SearchIndex : IDisposable
         // back (and drop dead writers' staging folders), as the next write would; best effort on a read-only disk.
         try
         {
-            Skald.Models.Checkpoints.StagingPaths.Recover(folder);
+            IndexRecovery.Recover(folder, folder);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

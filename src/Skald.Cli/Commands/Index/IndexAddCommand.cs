@@ -37,11 +37,14 @@ internal sealed class IndexAddCommand : Command
             IndexManifest manifest;
             string? recorded;
             string root;
+            IDisposable cased;
             using (var open = SearchIndex.Open(folder))
             {
                 (manifest, recorded) = (open.Manifest, DocumentRoot.Recorded(open.Manifest, open.Records));
+                cased = IndexSources.PathCase(p.GetValue(documents), p.GetValue(corpus), p.GetValue(documentsRoot) ?? recorded);
                 root = IndexSources.Root(p.GetValue(documents), p.GetValue(corpus), recorded, p.GetValue(documentsRoot), open.Records.Select(r => r.Source));
             }
+            using var pathCase = cased;
             string modelDir = IndexOptions.ModelOf(manifest, folder, p.GetValue(model), "");
             using var embedder = EvaluationEmbeddingModel.Load(modelDir, new EvaluationEmbeddingOptions
             {

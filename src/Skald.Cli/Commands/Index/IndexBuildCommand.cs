@@ -53,6 +53,7 @@ internal sealed class IndexBuildCommand : Command
         try
         {
             IndexWriter.CheckTarget(p.GetValue(output)!); // before the model loads and the documents embed
+            using var cased = IndexSources.PathCase(p.GetValue(documents), p.GetValue(corpus), p.GetValue(documentsRoot));
             string root = IndexSources.Root(p.GetValue(documents), p.GetValue(corpus), null, p.GetValue(documentsRoot));
             OutputPath.NotHoldingAnInputOf("--output", p.GetValue(output)!, [.. CliOptions.Items(p.GetValue(documents)), p.GetValue(corpus)]);
             string dir = IndexOptions.ModelFolder(p.GetValue(model)!, quiet);

@@ -74,6 +74,15 @@ internal static class IndexSources
         }
     }
 
+    /// <summary>
+    /// Compares document paths, until disposed, as the volume holding the documents compares names
+    /// (<see cref="DocumentPaths.On"/>): the <paramref name="root"/> folder while it exists, else the first of
+    /// --documents or the --corpus file.
+    /// </summary>
+    public static IDisposable PathCase(string? documents, string? corpus, string? root) =>
+        DocumentPaths.On(root is not null && Directory.Exists(root) ? root
+            : corpus is not null ? CorpusFile(corpus) : documents is not null ? CliOptions.Items(documents).FirstOrDefault() : null);
+
     private static string CorpusFile(string corpus) => Directory.Exists(corpus) ? Path.Combine(corpus, "corpus.jsonl") : corpus;
 
     /// <summary>The file a chunk source names (<c>path:line</c> for .jsonl rows → path).</summary>

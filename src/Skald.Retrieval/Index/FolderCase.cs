@@ -1,0 +1,51 @@
+namespace Skald.Retrieval.Index;
+
+/// <summary>
+/// Whether the file system holding a folder ignores the case of names, found by asking it: a name in the folder looked
+/// up with its letters' case swapped (<c>Ferie.md</c> as <c>fERIE.MD</c>) is found on a volume that ignores case and
+/// not on one that keeps it (unless a second entry has that very name, which only a case-keeping volume allows). A
+/// folder with no name holding a letter gets a hidden probe file, removed at once. One directory listing and a lookup
+/// or two: asked once per command, never per path.
+/// </summary>
+internal static class FolderCase
+{
+    /// <summary>Names looked at before the probe file is tried.</summary>
+    private const int Names = 64;
+
+    /// <summary>
+    /// Whether the volume holding <paramref name="folder"/> (or its nearest existing parent) ignores case; null when it
+    /// cannot be told (nothing there exists, no name with a letter and no right to write the probe file).
+    /// </summary>
+    public static bool? IgnoresCase(string folder)
+    {
+        string? dir = Path.GetFullPath(folder);
+        while (dir is not null && !Directory.Exists(dir)) dir = Path.GetDirectoryName(dir);
+        if (dir is null) return null;
+        try
+        {
+            var names = Directory.EnumerateFileSystemEntries(dir).Take(Names).Select(p => Path.GetFileName(p)).ToHashSet(StringComparer.Ordinal);
+            foreach (string name in names)
+            {
+                string other = Swapped(name);
+                if (other == name) continue;
+                if (names.Contains(other)) return false; // two names differing only in case: a case-keeping volume
+                return Path.Exists(Path.Combine(dir, other));
+            }
+            string probe = Path.Combine(dir, $".skald-case-{Guid.NewGuid():N}");
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+                return File.Exists(Path.Combine(dir, Swapped(Path.GetFileName(probe))));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary><paramref name="name"/> with each letter's case swapped (invariant culture).</summary>
+    private static string Swapped(string name) =>
+        string.Create(name.Length, name, (span, n) =>
+        {
+            for (int i = 0; i < n.Length; i++)
+                span[i] = char.IsUpper(n[i]) ? char.ToLowerInvariant(n[i]) : char.IsLower(n[i]) ? char.ToUpperInvariant(n[i]) : n[i];
+        });
+}

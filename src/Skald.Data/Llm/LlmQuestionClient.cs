@@ -27,19 +27,20 @@ public sealed class LlmQuestionClient
     /// <summary>
     /// A client for <paramref name="settings"/>. Once <paramref name="stop"/> is set (Ctrl-C), it sends nothing more, a
     /// retry included (an <see cref="OperationCanceledException"/>), while a request already sent finishes; a retry's
-    /// backoff under way (a long Retry-After) ends at once (<see cref="AttemptStop"/>).
+    /// backoff under way (a long Retry-After) ends at once (<see cref="AttemptStop"/>). <paramref name="budget"/>: a
+    /// budget shared with other clients of the same run (null: one of <see cref="LlmSettings.RequestBudget"/> of its own).
     /// </summary>
-    public LlmQuestionClient(LlmSettings settings, CancellationToken stop = default)
+    public LlmQuestionClient(LlmSettings settings, CancellationToken stop = default, RequestBudget? budget = null)
     {
         this.settings = settings;
         this.stop = stop;
-        budget = new RequestBudget(settings.RequestBudget);
+        this.budget = budget ?? new RequestBudget(settings.RequestBudget);
         chat = new ChatClient(settings.Model, new ApiKeyCredential(settings.ApiKey), OpenAiConnection.ClientOptions(settings.Endpoint, settings.Timeout));
         pipeline = OpenAiConnection.Pipeline(Math.Max(settings.MaxRetries, 0), settings.RetryDelay, settings.Timeout,
             () => Interlocked.Increment(ref retries), e => e is UnreadableReplyException);
     }
 
-    /// <summary>Requests sent so far (retries included).</summary>
+    /// <summary>Requests sent so far (retries included), by every client sharing the budget.</summary>
     public int Requests => budget.Taken;
 
     /// <summary>Retries so far.</summary>
@@ -75,7 +76,7 @@ public sealed class LlmQuestionClient
                 {
                     // reserved before it is sent, so workers racing for the last request of the budget cannot both send it
                     if (!budget.TryReserve())
-                        throw new DataException($"request budget of {budget.Limit} reached; run again (with a larger --max-requests) to continue where this run stopped");
+                        throw new DataException($"request budget of {budget.Limit} reached; run again (with a larger {settings.RequestBudgetName}) to continue where this run stopped");
                     if (ct.IsCancellationRequested)
                     {
                         budget.Release(); // never sent

@@ -19,7 +19,7 @@ internal sealed class FakeEmbeddingServer : LocalHttpServer
     public enum Reply { Good, TooMany, ServerError, Unauthorized }
 
     private readonly Func<int, Reply> script;
-    private int requests, texts;
+    private int requests, texts, answered;
 
     /// <summary>A server answering by <paramref name="script"/> (null: always good).</summary>
     public FakeEmbeddingServer(Func<int, Reply>? script = null, int dimension = 64)
@@ -42,6 +42,12 @@ internal sealed class FakeEmbeddingServer : LocalHttpServer
     /// model's maximum without --truncate: HTTP 400, code <c>context_length_exceeded</c>.
     /// </summary>
     public int? MaxWords { get; set; }
+
+    /// <summary>Delay before every good answer, in milliseconds (a slow endpoint: requests stay in flight).</summary>
+    public int ReplyDelayMs { get; set; }
+
+    /// <summary>Good answers sent (their requests complete).</summary>
+    public int Answered => Volatile.Read(ref answered);
 
     /// <summary>Requests received (all of them, failed ones included).</summary>
     public int Requests => Volatile.Read(ref requests);
@@ -112,6 +118,7 @@ internal sealed class FakeEmbeddingServer : LocalHttpServer
             }));
             return;
         }
+        if (ReplyDelayMs > 0) await Task.Delay(ReplyDelayMs);
         bool base64 = root.TryGetProperty("encoding_format", out var f) && f.GetString() == "base64";
         Interlocked.Add(ref texts, items.Length);
         int tokens = items.Sum(TokenCount);
@@ -128,5 +135,6 @@ internal sealed class FakeEmbeddingServer : LocalHttpServer
             @object = "list", data, model = root.TryGetProperty("model", out var m) ? m.GetString() : "fake",
             usage = new { prompt_tokens = tokens, total_tokens = tokens },
         }));
+        Interlocked.Increment(ref answered);
     }
 }

@@ -70,10 +70,13 @@ internal abstract class LocalHttpServer : IDisposable
         return WriteAsync(res, body);
     }
 
-    /// <summary>An OpenAI-style rate-limit answer: 429 with <c>Retry-After: 0</c> (retry at once).</summary>
-    protected static Task TooManyRequestsAsync(HttpListenerResponse res)
+    /// <summary>The <c>Retry-After</c> of a 429 answer, in seconds (default 0: retry at once).</summary>
+    public int RetryAfterSeconds { get; set; }
+
+    /// <summary>An OpenAI-style rate-limit answer: 429 with <c>Retry-After: </c><see cref="RetryAfterSeconds"/>.</summary>
+    protected Task TooManyRequestsAsync(HttpListenerResponse res)
     {
-        res.AddHeader("Retry-After", "0");
+        res.AddHeader("Retry-After", RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         return WriteAsync(res, 429, "{\"error\":{\"message\":\"slow down\",\"type\":\"rate_limit\"}}");
     }
 

@@ -36,4 +36,29 @@ public sealed class LlmStopTests
         Assert.Equal([.. texts.Select(t => t.ToUpperInvariant())], await LlmTranslator.TranslateAsync(texts, "nb", "nn", settings, journal));
         Assert.Equal(3, server.Requests.Count);
     }
+
+    [Fact]
+    public async Task AStopDuringALongRetryAfterEndsTheWaitAtOnceAndSendsNoRetry()
+    {
+        // The server asks to wait 30 s; a stop a moment into that wait used to wait it out, then end without retrying.
+        using var stop = new CancellationTokenSource();
+        using var server = new FakeChatServer((_, _) => Reply.TooMany) { RetryAfterSeconds = 30 };
+        var settings = new LlmSettings
+        {
+            Endpoint = new Uri(server.Url), Model = "fake", Concurrency = 1, MaxRetries = 3, RetryDelay = TimeSpan.FromMilliseconds(10),
+            Timeout = TimeSpan.FromSeconds(60),
+        };
+        string journal = Path.Combine(TestPaths.NewTempDir(), "t.jsonl");
+        var run = LlmTranslator.TranslateAsync(["Hva heter du?"], "nb", "nn", settings, journal, stop: stop.Token);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (server.Requests.IsEmpty && clock.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(10);
+        Assert.Single(server.Requests);
+        await Task.Delay(300); // the 429 is back: the client waits out its Retry-After
+        clock.Restart();
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the stop took {clock.Elapsed.TotalSeconds:F1} s");
+        Assert.Single(server.Requests); // no retry
+        Assert.Empty(File.ReadAllLines(journal));
+    }
 }

@@ -79,9 +79,11 @@ internal sealed class AdapterTrainCommand : Command
             var options = new EvaluationEmbeddingOptions { CacheDirectory = p.GetValue(cache), BatchSize = p.GetValue(encodeBatch) ?? 32 };
             OpenAiEmbeddingClient? client = null;
             IEmbeddingModel embedder;
+            // Ctrl-C while the remote model embeds into --cache: the request in flight finishes into it, nothing is trained or saved
+            using var ctrlC = RemoteModelSpec.IsRemote(spec) && p.GetValue(cache) is { } cacheDir ? new RemoteDrain(cacheDir) : null;
             if (RemoteModelSpec.IsRemote(spec))
             {
-                client = new OpenAiEmbeddingClient(remote.Settings(p, RemoteModelSpec.Parse(spec)));
+                client = new OpenAiEmbeddingClient(remote.Settings(p, RemoteModelSpec.Parse(spec), ctrlC?.Stop));
                 embedder = new RemoteEmbeddingModel(client, options);
             }
             else
@@ -96,8 +98,21 @@ internal sealed class AdapterTrainCommand : Command
             }
             // Every text is embedded once (duplicates too), then training reads only these vectors.
             Terminal.Log($"embedding {n} queries and {passages.Distinct(StringComparer.Ordinal).Count()} passages with {embedder.Name}", quiet);
-            var q = embedder.Embed(queries, TextRole.Query);
-            var d = embedder.Embed(passages, TextRole.Document);
+            float[][]? q = null, d = null;
+            try
+            {
+                q = embedder.Embed(queries, TextRole.Query);
+                d = embedder.Embed(passages, TextRole.Document);
+            }
+            catch (OperationCanceledException) when (ctrlC?.Requested == true)
+            {
+                // stopped: the vectors received are in the cache
+            }
+            if (q is null || d is null || ctrlC?.Requested == true) // (stopped in its last request, it may have finished: still stopped)
+            {
+                Console.Error.WriteLine(ctrlC!.Interrupted(outputPath));
+                return 130;
+            }
 
             // Held-out corpus: the distinct passages of the held-out pairs.
             var corpusIndex = new Dictionary<string, int>(StringComparer.Ordinal);

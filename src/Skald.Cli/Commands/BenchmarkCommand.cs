@@ -56,23 +56,22 @@ internal sealed class BenchmarkCommand : Command
         try
         {
             var loaded = Suite.Load(p.GetValue(suite)!, p.GetValue(data), p.GetValue(limit));
-            var report = BenchmarkRunner.Run(loaded, names, new BenchmarkOptions
+            // Ctrl-C while a remote model embeds: its request in flight finishes into the cache, no report is written
+            using var ctrlC = cacheDir is null ? null : new RemoteDrain(cacheDir);
+            BenchmarkReport? report;
+            try
             {
-                CacheDirectory = cacheDir,
-                Embedding = new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, MaxLength = p.GetValue(maxLength) },
-                Retrieval = new RetrievalOptions
-                {
-                    LongDocuments = p.GetValue(chunk) ? LongDocuments.Chunk : LongDocuments.Truncate,
-                    Quantization = precision.Search(p),
-                    Ivf = ivf.Of(p),
-                    Hnsw = hnsw.Of(p),
-                },
-                Remote = spec => remote.Settings(p, spec),
-                ResolveModel = id => HubModels.Resolve(id, quiet),
-                TruncateDims = Counts(p.GetValue(truncateDims), "--truncate-dim"),
-                MaxActiveDims = Counts(p.GetValue(maxActiveDims), "--max-active-dims"),
-                Log = quiet ? null : m => Terminal.Log(m, quiet),
-            });
+                report = Run(p, loaded, names, cacheDir, ctrlC?.Stop, quiet);
+            }
+            catch (OperationCanceledException) when (ctrlC?.Requested == true)
+            {
+                report = null;
+            }
+            if (report is null || ctrlC?.Requested == true)
+            {
+                Console.Error.WriteLine(ctrlC!.Interrupted($"{p.GetValue(output)}.md, .json or .html"));
+                return 130;
+            }
             var paths = report.Write(p.GetValue(output)!);
             if (quiet) return 0;
             Terminal.Log($"{report.Computed} results computed, {report.Cached} cached; wrote {string.Join(", ", paths)}", quiet);
@@ -95,6 +94,26 @@ internal sealed class BenchmarkCommand : Command
             throw new InputException(e.Message);
         }
     }
+
+    /// <summary>The suite run for every model, the remote ones stopped by <paramref name="stop"/> (Ctrl-C).</summary>
+    private BenchmarkReport Run(ParseResult p, Suite loaded, string[] names, string? cacheDir, Skald.Retrieval.Remote.RemoteStop? stop, bool quiet) =>
+        BenchmarkRunner.Run(loaded, names, new BenchmarkOptions
+        {
+            CacheDirectory = cacheDir,
+            Embedding = new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, MaxLength = p.GetValue(maxLength) },
+            Retrieval = new RetrievalOptions
+            {
+                LongDocuments = p.GetValue(chunk) ? LongDocuments.Chunk : LongDocuments.Truncate,
+                Quantization = precision.Search(p),
+                Ivf = ivf.Of(p),
+                Hnsw = hnsw.Of(p),
+            },
+            Remote = spec => remote.Settings(p, spec, stop),
+            ResolveModel = id => HubModels.Resolve(id, quiet),
+            TruncateDims = Counts(p.GetValue(truncateDims), "--truncate-dim"),
+            MaxActiveDims = Counts(p.GetValue(maxActiveDims), "--max-active-dims"),
+            Log = quiet ? null : m => Terminal.Log(m, quiet),
+        });
 
     /// <summary>A comma-separated list of counts of at least 1 (null when the option is absent); a bad one is a usage error.</summary>
     private static int[]? Counts(string? value, string option)

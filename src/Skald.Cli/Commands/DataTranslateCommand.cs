@@ -52,7 +52,9 @@ internal sealed class DataTranslateCommand : Command
                 journalPath = journalFile;
                 ctrlC = new GracefulStop("skald: stopping: the requests in flight finish and go to the journal (Ctrl-C again to quit at once)");
                 var stop = ctrlC.Token;
-                translate = texts => LlmTranslator.TranslateAsync(texts, src, dst, settings, journalFile, quiet ? null : Console.WriteLine, stop: stop).GetAwaiter().GetResult();
+                var budget = new RequestBudget(settings.RequestBudget); // one for the run: pieces translated again count too
+                translate = texts => LlmTranslator.TranslateAsync(texts, src, dst, settings, journalFile, quiet ? null : Console.WriteLine, stop: stop,
+                    budget: budget).GetAwaiter().GetResult();
                 engineName = $"llm {model}";
             }
             else

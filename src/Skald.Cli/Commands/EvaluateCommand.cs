@@ -44,6 +44,7 @@ internal sealed class EvaluateCommand : Command
     private readonly GenerationEvaluation generation = new();
     private readonly RemoteModels remote = new();
     private OpenAiEmbeddingClient? remoteClient;
+    private RemoteDrain? drain; // Ctrl-C while a remote model embeds into --cache
     private readonly Option<string> fusion = CliOptions.OptionalChoice("--fusion",
         "hybrid: reciprocal-rank fusion, convex combination of normalised scores, or BM25's top 100 re-ranked by the dense score (default: convex, z-score, alpha 0.3; measured, see README)", "rrf", "convex", "rerank");
     private readonly Option<double?> alpha = CliOptions.Number("--alpha", "hybrid convex: weight of the dense score (1: dense only, 0: BM25 only) [default: 0.3]", v => v is >= 0 and <= 1, "a number in [0, 1]");
@@ -100,7 +101,21 @@ internal sealed class EvaluateCommand : Command
             if (retrieval.ApproximateOption is { } approximate && definition.Kind != TaskKind.Retrieval)
                 throw new UsageException($"{approximate} applies to retrieval tasks; this one is {definition.Kind.ToString().ToLowerInvariant()}");
             using var loaded = new LoadedModels(); // the models the evaluation loads, disposed when it is done or fails
-            var result = TaskEvaluator.Create(definition, retrieval).Evaluate(WithReranker(p, retrieval, loaded));
+            using var ctrlC = drain = p.GetValue(cache) is { } cacheDir ? new RemoteDrain(cacheDir) : null;
+            TaskResult? result;
+            try
+            {
+                result = TaskEvaluator.Create(definition, retrieval).Evaluate(WithReranker(p, retrieval, loaded));
+            }
+            catch (OperationCanceledException) when (ctrlC?.Requested == true)
+            {
+                result = null;
+            }
+            if (result is null || ctrlC?.Requested == true) // (stopped in its last request, it may have finished: still stopped)
+            {
+                Console.Error.WriteLine(ctrlC!.Interrupted(outputPath));
+                return 130;
+            }
             string json = result.ToJson();
             if (outputPath is null) Console.WriteLine(json);
             else AtomicFile.Write(outputPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));
@@ -199,13 +214,13 @@ internal sealed class EvaluateCommand : Command
             throw new InputException("--fusion, --alpha and --normalization apply to hybrid:DIR models only");
         if (RemoteModelSpec.IsRemote(spec))
         {
-            remoteClient = new OpenAiEmbeddingClient(remote.Settings(p, RemoteModelSpec.Parse(spec)));
+            remoteClient = new OpenAiEmbeddingClient(remote.Settings(p, RemoteModelSpec.Parse(spec), drain?.Stop));
             return new RemoteEmbeddingModel(remoteClient, options);
         }
         if (Directory.Exists(spec) && RemoteAdapterFolder.Is(spec))
         {
             var adapter = RemoteAdapterFolder.Read(spec);
-            remoteClient = new OpenAiEmbeddingClient(remote.Settings(p, adapter.Spec));
+            remoteClient = new OpenAiEmbeddingClient(remote.Settings(p, adapter.Spec, drain?.Stop));
             return new RemoteEmbeddingModel(remoteClient, options with { Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(spec))) }, adapter);
         }
         spec = HubModels.Resolve(spec, p.GetValue(CliOptions.Quiet));

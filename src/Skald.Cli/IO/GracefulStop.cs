@@ -9,11 +9,17 @@ internal sealed class GracefulStop : IDisposable
 {
     private readonly CancellationTokenSource stop = new();
     private readonly string notice;
+    private readonly Func<bool>? inFlight;
 
-    /// <summary>Takes over Ctrl-C until disposed; <paramref name="notice"/> is printed to stderr on the first one.</summary>
-    public GracefulStop(string notice)
+    /// <summary>
+    /// Takes over Ctrl-C until disposed; <paramref name="notice"/> is printed to stderr on the first one. With
+    /// <paramref name="inFlight"/>, only while it says work worth finishing is under way: a Ctrl-C at any other moment
+    /// ends the process at once, as usual.
+    /// </summary>
+    public GracefulStop(string notice, Func<bool>? inFlight = null)
     {
         this.notice = notice;
+        this.inFlight = inFlight;
         Console.CancelKeyPress += OnCancelKeyPress;
     }
 
@@ -33,6 +39,7 @@ internal sealed class GracefulStop : IDisposable
     private void OnCancelKeyPress(object? sender, ConsoleCancelEventArgs e)
     {
         if (stop.IsCancellationRequested) return; // the second: end the process
+        if (inFlight?.Invoke() == false) return; // nothing to finish: end the process
         e.Cancel = true;
         Console.Error.WriteLine(notice);
         stop.Cancel();

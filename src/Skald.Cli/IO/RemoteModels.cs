@@ -26,13 +26,14 @@ internal sealed class RemoteModels
     /// <summary>The three options, to add to a command.</summary>
     public IEnumerable<Option> All => [ApiKeyEnv, BatchSize, Price];
 
-    /// <summary>The settings for <paramref name="spec"/> from the parsed options.</summary>
-    public RemoteEmbeddingSettings Settings(ParseResult p, RemoteModelSpec spec) => new()
+    /// <summary>The settings for <paramref name="spec"/> from the parsed options; <paramref name="stop"/>: Ctrl-C (<see cref="RemoteDrain"/>).</summary>
+    public RemoteEmbeddingSettings Settings(ParseResult p, RemoteModelSpec spec, RemoteStop? stop = null) => new()
     {
         Spec = spec,
         ApiKey = DataGenerateCommand.ApiKey(spec.Endpoint, p.GetValue(ApiKeyEnv)!),
         BatchSize = p.GetValue(BatchSize) ?? 64,
         PricePerMillionTokens = p.GetValue(Price) ?? 0,
+        Stop = stop,
     };
 
     /// <summary>One line about what a remote model cost: requests, retries, tokens and (with a price) the cost.</summary>

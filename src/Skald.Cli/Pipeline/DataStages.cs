@@ -23,7 +23,7 @@ internal static class DataStages
     /// <summary>
     /// Keys: documents (list), generator (ict | llm), tokenizer, chunk_tokens, overlap_tokens, questions_per_chunk,
     /// test_fraction, held_out (queries | documents: what test_fraction holds out), seed, ocr (auto | off: scanned PDF pages), ocr_languages; with generator llm also llm, llm_model,
-    /// api_key_env, language, concurrency.
+    /// api_key_env, language, concurrency, max_requests (the request budget of a run, as --max-requests).
     /// </summary>
     public static Func<string, string> Generate(StageConfig s, Func<string, string> resolve, Action<string> log)
     {
@@ -51,6 +51,7 @@ internal static class DataStages
         string? url = s.Keys.Str("llm"), model = s.Keys.Str("llm_model"), language = s.Keys.Str("language");
         string keyVariable = s.Keys.Str("api_key_env") ?? "OPENAI_API_KEY";
         int concurrency = s.Keys.Int("concurrency", 4, 1);
+        int? maxRequests = StageLlm.MaxRequests(s);
         if (generator == "llm" && (url is null || model is null))
             throw new InputException($"{s.Where}: generator llm needs the keys llm (an OpenAI-compatible base URL) and llm_model");
         var endpoint = generator == "llm" ? StageLlm.Endpoint(s, "llm", url!) : null;
@@ -73,6 +74,7 @@ internal static class DataStages
                 {
                     Endpoint = endpoint!, Model = model!, ApiKey = key!, Language = language,
                     QuestionsPerChunk = perChunk ?? 2, Concurrency = concurrency,
+                    RequestBudget = maxRequests, RequestBudgetName = $"{s.Name}.max_requests",
                 };
                 string journal = target + ".journal.jsonl";
                 set = StageLlm.Drained(s, target, journal, stop =>

@@ -32,6 +32,13 @@ internal static class StageLlm
     }
 
     /// <summary>
+    /// The stage's <c>max_requests</c>: the most requests (retries included) one run of the stage may send, counted
+    /// exactly as <c>--max-requests</c> counts them (<see cref="RequestBudget"/>); null when absent (no limit). Anything
+    /// but a whole number of at least 1 is one line naming the file, line and key.
+    /// </summary>
+    public static int? MaxRequests(StageConfig s) => s.Keys.IntOrNull("max_requests", 1);
+
+    /// <summary>
     /// Runs <paramref name="ask"/>, the requests of stage <paramref name="s"/>, with Ctrl-C taken over: the first one
     /// sets the token <paramref name="ask"/> is given, which starts no further request and lets those in flight finish
     /// into <paramref name="journal"/>. A run so stopped, whether <paramref name="ask"/> then ended early with an

@@ -20,7 +20,8 @@ internal static class StudyStages
 {
     /// <summary>
     /// Keys: data, from, to, columns (list; default every column), engine (apertium | llm), llm, llm_model,
-    /// api_key_env, concurrency. Writes TARGET.jsonl (the translated rows).
+    /// api_key_env, concurrency, max_requests (the request budget of a run, as --max-requests). Writes TARGET.jsonl (the
+    /// translated rows).
     /// </summary>
     public static Func<string, string> Translate(StageConfig s, Func<string, string> resolve, Action<string> log)
     {
@@ -31,6 +32,7 @@ internal static class StudyStages
         string? url = s.Keys.Str("llm"), model = s.Keys.Str("llm_model");
         string keyVariable = s.Keys.Str("api_key_env") ?? "OPENAI_API_KEY";
         int concurrency = s.Keys.Int("concurrency", 4, 1);
+        int? maxRequests = StageLlm.MaxRequests(s);
         if (engine == "llm" && (url is null || model is null))
             throw new InputException($"{s.Where}: engine llm needs the keys llm (an OpenAI-compatible base URL) and llm_model");
         var endpoint = engine == "llm" ? StageLlm.Endpoint(s, "llm", url!) : null;
@@ -53,11 +55,17 @@ internal static class StudyStages
             int n;
             if (engine == "llm")
             {
-                var settings = new LlmSettings { Endpoint = endpoint!, Model = model!, ApiKey = key!, Concurrency = concurrency };
+                var settings = new LlmSettings
+                {
+                    Endpoint = endpoint!, Model = model!, ApiKey = key!, Concurrency = concurrency,
+                    RequestBudget = maxRequests, RequestBudgetName = $"{s.Name}.max_requests",
+                };
                 string journal = target + ".journal.jsonl";
+                var budget = new RequestBudget(maxRequests); // one for the stage's run: pieces translated again count too
                 // each call of the engine drained (a second call translates pieces again), the file written after the last
                 n = DatasetTranslator.Translate(input, file, cols, texts => StageLlm.Drained(s, file, journal,
-                    stop => LlmTranslator.TranslateAsync(texts, from, to, settings, journal, l => log("    " + l), stop: stop).GetAwaiter().GetResult()), parallel: false);
+                    stop => LlmTranslator.TranslateAsync(texts, from, to, settings, journal, l => log("    " + l), stop: stop, budget: budget)
+                        .GetAwaiter().GetResult()), parallel: false);
             }
             else n = DatasetTranslator.Translate(input, file, cols, texts => apertium!.Translate(texts), parallel: false);
             log(string.Create(CultureInfo.InvariantCulture, $"    {n} rows translated {from} → {to} ({engine})"));
@@ -101,7 +109,8 @@ internal static class StudyStages
     /// <summary>
     /// Keys: task, systems (answer stages or prediction files; a stage is named by its name), metrics (list of rougeL,
     /// bertscore, judge), bertscore_model, bertscore_idf, judge (an OpenAI-compatible base URL), judge_model,
-    /// api_key_env, preferences. Writes TARGET.json (the report) and TARGET.md, and logs the Markdown.
+    /// api_key_env, max_requests (the judge's request budget of a run), preferences. Writes TARGET.json (the report) and
+    /// TARGET.md, and logs the Markdown.
     /// </summary>
     public static Func<string, string> Evaluate(StageConfig s, Func<string, string> resolve, Action<string> log)
     {
@@ -125,6 +134,7 @@ internal static class StudyStages
         bool idf = s.Keys.Bool("bertscore_idf", false);
         string? judge = s.Keys.Str("judge"), judgeModel = s.Keys.Str("judge_model"), preferences = s.Keys.FilePath("preferences");
         string keyVariable = s.Keys.Str("api_key_env") ?? "OPENAI_API_KEY";
+        int? maxRequests = StageLlm.MaxRequests(s);
         if (metrics.Contains("bertscore") && bertModel is null) throw new InputException($"{s.Where}: metric bertscore needs the key bertscore_model");
         if (metrics.Contains("judge") && (judge is null || judgeModel is null))
             throw new InputException($"{s.Where}: metric judge needs the keys judge (an OpenAI-compatible base URL) and judge_model");
@@ -153,7 +163,11 @@ internal static class StudyStages
                 GenerationReport Score(CancellationToken stop)
                 {
                     using var judgeClient = judgeEndpoint is null ? null : new LlmAnswerJudge(
-                        new LlmSettings { Endpoint = judgeEndpoint, Model = judgeModel!, ApiKey = judgeKey! }, judgeCache, stop);
+                        new LlmSettings
+                        {
+                            Endpoint = judgeEndpoint, Model = judgeModel!, ApiKey = judgeKey!,
+                            RequestBudget = maxRequests, RequestBudgetName = $"{s.Name}.max_requests",
+                        }, judgeCache, stop);
                     return new GenerationEvaluator { Metrics = metrics, BertScore = bert, Judge = judgeClient }
                         .EvaluateAsync(rows, predictions, humanPreferences).GetAwaiter().GetResult();
                 }

@@ -26,19 +26,21 @@ public sealed class LlmQuestionClient
 
     /// <summary>
     /// A client for <paramref name="settings"/>. Once <paramref name="stop"/> is set (Ctrl-C), it sends nothing more, a
-    /// retry included (an <see cref="OperationCanceledException"/>), while a request already sent finishes.
+    /// retry included (an <see cref="OperationCanceledException"/>), while a request already sent finishes; a retry's
+    /// backoff under way (a long Retry-After) ends at once (<see cref="AttemptStop"/>). <paramref name="budget"/>: a
+    /// budget shared with other clients of the same run (null: one of <see cref="LlmSettings.RequestBudget"/> of its own).
     /// </summary>
-    public LlmQuestionClient(LlmSettings settings, CancellationToken stop = default)
+    public LlmQuestionClient(LlmSettings settings, CancellationToken stop = default, RequestBudget? budget = null)
     {
         this.settings = settings;
         this.stop = stop;
-        budget = new RequestBudget(settings.RequestBudget);
+        this.budget = budget ?? new RequestBudget(settings.RequestBudget);
         chat = new ChatClient(settings.Model, new ApiKeyCredential(settings.ApiKey), OpenAiConnection.ClientOptions(settings.Endpoint, settings.Timeout));
         pipeline = OpenAiConnection.Pipeline(Math.Max(settings.MaxRetries, 0), settings.RetryDelay, settings.Timeout,
             () => Interlocked.Increment(ref retries), e => e is UnreadableReplyException);
     }
 
-    /// <summary>Requests sent so far (retries included).</summary>
+    /// <summary>Requests sent so far (retries included), by every client sharing the budget.</summary>
     public int Requests => budget.Taken;
 
     /// <summary>Retries so far.</summary>
@@ -62,34 +64,42 @@ public sealed class LlmQuestionClient
         ChatMessage[] messages = [new SystemChatMessage(system), new UserChatMessage(user)];
         var options = new ChatCompletionOptions { Temperature = settings.Temperature };
         int rejected = 0;
+        // stopping: the reply of a request sent is kept, but no request is sent now, not even a retry, and a retry's
+        // backoff under way ends at once (the item stays unanswered, for the next run)
+        using var attempts = new AttemptStop(stop, cancel);
         try
         {
             return await pipeline.ExecuteAsync(async ct =>
             {
-                // stopping: the reply of a request sent is kept, but no request is sent now, not even a retry whose
-                // backoff has just ended (the item stays unanswered, for the next run)
-                if (stop.IsCancellationRequested) throw new OperationCanceledException("stopping: no further request", stop);
-                // reserved before it is sent, so workers racing for the last request of the budget cannot both send it
-                if (!budget.TryReserve())
-                    throw new DataException($"request budget of {budget.Limit} reached; run again (with a larger --max-requests) to continue where this run stopped");
-                if (ct.IsCancellationRequested)
-                {
-                    budget.Release(); // never sent
-                    ct.ThrowIfCancellationRequested();
-                }
-                string text;
+                if (!attempts.TryBegin()) throw new OperationCanceledException("stopping: no further request", stop);
                 try
                 {
-                    var completion = (await chat.CompleteChatAsync(messages, options, ct)).Value;
-                    text = string.Concat(completion.Content.Select(p => p.Text)); // read lazily: an empty "choices" throws here
+                    // reserved before it is sent, so workers racing for the last request of the budget cannot both send it
+                    if (!budget.TryReserve())
+                        throw new DataException($"request budget of {budget.Limit} reached; run again (with a larger {settings.RequestBudgetName}) to continue where this run stopped");
+                    if (ct.IsCancellationRequested)
+                    {
+                        budget.Release(); // never sent
+                        ct.ThrowIfCancellationRequested();
+                    }
+                    string text;
+                    try
+                    {
+                        var completion = (await chat.CompleteChatAsync(messages, options, ct)).Value;
+                        text = string.Concat(completion.Content.Select(p => p.Text)); // read lazily: an empty "choices" throws here
+                    }
+                    catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException or ArgumentException)
+                    {
+                        throw new UnreadableReplyException($"the reply is not a chat completion ({e.Message.Split('\n')[0]})");
+                    }
+                    if (!usable(text) && rejected++ < Math.Min(2, Math.Max(settings.MaxRetries, 0))) throw new UnreadableReplyException("no usable answer in the reply");
+                    return text;
                 }
-                catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException or ArgumentException)
+                finally
                 {
-                    throw new UnreadableReplyException($"the reply is not a chat completion ({e.Message.Split('\n')[0]})");
+                    attempts.End();
                 }
-                if (!usable(text) && rejected++ < Math.Min(2, Math.Max(settings.MaxRetries, 0))) throw new UnreadableReplyException("no usable answer in the reply");
-                return text;
-            }, cancel);
+            }, attempts.Token);
         }
         catch (ClientResultException e) when (!OpenAiConnection.IsTransient(e))
         {
@@ -98,6 +108,12 @@ public sealed class LlmQuestionClient
                 : OpenAiConnection.ServerError(e).Message is { } said
                     ? $"{settings.Endpoint}: HTTP {e.Status} for {what} from model '{settings.Model}': the server says \"{said}\""
                     : $"{settings.Endpoint}: HTTP {e.Status} for model '{settings.Model}' (is it an OpenAI-compatible chat endpoint, and the model name right?)");
+        }
+        catch (Exception e) when (attempts.Stopping && !cancel.IsCancellationRequested
+            && e is ClientResultException or TimeoutRejectedException or HttpRequestException or UnreadableReplyException)
+        {
+            // a failed attempt that would have been retried: stopping, the retry is not sent (not a give-up)
+            throw new OperationCanceledException("stopping: the retry is not sent", e, stop);
         }
         catch (Exception e) when (e is ClientResultException or TimeoutRejectedException or HttpRequestException or UnreadableReplyException)
         {

@@ -30,6 +30,9 @@ public sealed record LlmSettings
     /// <summary>Most requests this run may send (retries included); null: no limit.</summary>
     public int? RequestBudget { get; init; }
 
+    /// <summary>What sets <see cref="RequestBudget"/> (an option or a pipeline key), named when the budget is spent.</summary>
+    public string RequestBudgetName { get; init; } = "--max-requests";
+
     /// <summary>Prompt language (nb, nn, da, sv); null: guessed per document.</summary>
     public string? Language { get; init; }
 

@@ -48,14 +48,17 @@ public static class LlmTranslator
     /// asked of <paramref name="settings"/>' endpoint and kept in the journal at <paramref name="journalPath"/> (texts
     /// already there are not asked again), with <paramref name="progress"/> lines. <paramref name="cancel"/> stops
     /// everything, requests in flight included; <paramref name="stop"/> (Ctrl-C) asks no more texts, lets those asked
-    /// finish into the journal, then throws <see cref="OperationCanceledException"/>.
+    /// finish into the journal, then throws <see cref="OperationCanceledException"/>. <paramref name="budget"/>: the run's
+    /// request budget when it makes more than one call (a data set's pieces are translated in a second call), so the
+    /// calls together send at most <see cref="LlmSettings.RequestBudget"/>; null: a budget of this call's own.
     /// </summary>
     public static async Task<List<string>> TranslateAsync(IReadOnlyList<string> texts, string from, string to, LlmSettings settings,
-        string journalPath, Action<string>? progress = null, CancellationToken cancel = default, CancellationToken stop = default)
+        string journalPath, Action<string>? progress = null, CancellationToken cancel = default, CancellationToken stop = default,
+        RequestBudget? budget = null)
     {
         Prompt(from, to, ""); // an unknown pair fails before any request
         using var journal = GenerationJournal.Open(journalPath);
-        var client = new LlmQuestionClient(settings, stop);
+        var client = new LlmQuestionClient(settings, stop, budget);
         var keys = texts.Select(t => Fingerprint(settings.Model, from, to, t)).ToArray();
         var done = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, entry) in journal.Entries)

@@ -9,8 +9,8 @@ namespace Skald.Data.Llm;
 /// items in flight on the first failure, so a run stopped by <c>--max-requests</c> threw away up to concurrency − 1
 /// replies it had counted, and a budget no larger than the concurrency never got further on the next run. <c>stop</c>
 /// (Ctrl-C) ends a run the same way, with an <see cref="OperationCanceledException"/> (and <see cref="LlmQuestionClient"/>
-/// given the same token sends no retry after it: an item waiting out a backoff ends unanswered when the wait ends,
-/// instead of asking again); cancelling <c>cancel</c> stops everything at once.
+/// given the same token sends no retry after it: an item waiting out a backoff ends unanswered at once, instead of
+/// waiting and asking again); cancelling <c>cancel</c> stops everything at once.
 /// </summary>
 public static class StartedRequests
 {

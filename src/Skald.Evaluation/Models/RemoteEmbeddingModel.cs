@@ -112,6 +112,9 @@ public sealed class RemoteEmbeddingModel : IEmbeddingModel
         // many answered ones loses none of those paid for; the cache gets a segment every SegmentTexts texts and at the end.
         var fresh = new List<(TextKey, float[])>();
         int batch = Client.Settings.BatchSize;
+        // Ctrl-C (Settings.Stop) drains the whole loop: the request under way finishes, the next one is not sent (an
+        // OperationCanceledException from the client), and what came back is written to the cache below
+        using var working = Client.Settings.Stop?.Work();
         try
         {
             for (int start = 0; start < unique.Length; start += batch)

@@ -12,7 +12,9 @@ namespace Skald.Retrieval.Remote;
 /// (<see cref="OpenAiConnection"/>). Counts requests, retries and the input tokens the server reports in
 /// <c>usage</c>, and from them the cost. Failures are one-line <see cref="EvaluationException"/>s: a refused key, a
 /// wrong URL or model (not retried), or giving up after the retries. An empty text is sent as one space (the API
-/// refuses empty strings). Thread-safe counters; calls may run concurrently.
+/// refuses empty strings). Thread-safe counters; calls may run concurrently. With <see cref="RemoteEmbeddingSettings.Stop"/>
+/// (Ctrl-C) set, a request under way finishes, no further one is sent, and a retry's backoff ends at once
+/// (<see cref="AttemptStop"/>).
 /// </summary>
 public sealed class OpenAiEmbeddingClient
 {
@@ -49,8 +51,13 @@ public sealed class OpenAiEmbeddingClient
     public double Cost => Tokens / 1e6 * Settings.PricePerMillionTokens;
 
     /// <summary>Embeds <paramref name="texts"/> (result i belongs to text i), one request per batch.</summary>
+    /// <remarks>
+    /// With <see cref="RemoteEmbeddingSettings.Stop"/> set (Ctrl-C), no further request is sent: an
+    /// <see cref="OperationCanceledException"/>, after the request under way has finished.
+    /// </remarks>
     public float[][] Embed(IReadOnlyList<string> texts, Action<int, int>? progress = null)
     {
+        using var working = Settings.Stop?.Work();
         var result = new float[texts.Count][];
         int batch = Settings.BatchSize;
         for (int start = 0; start < texts.Count; start += batch)
@@ -68,23 +75,34 @@ public sealed class OpenAiEmbeddingClient
     private float[][] Request(string[] texts)
     {
         string where = $"{Settings.Spec.Endpoint} (model '{Settings.Spec.Model}')";
+        var stop = Settings.Stop?.Token ?? CancellationToken.None;
+        // stopping: a request sent finishes, none is sent after it, and a retry's backoff ends at once
+        using var attempts = new AttemptStop(stop, CancellationToken.None);
         try
         {
             return pipeline.Execute(ct =>
             {
-                Interlocked.Increment(ref requests);
-                OpenAIEmbeddingCollection reply;
+                if (!attempts.TryBegin()) throw new OperationCanceledException("stopping: no further request", stop);
                 try
                 {
-                    reply = client.GenerateEmbeddings(texts, new EmbeddingGenerationOptions(), ct).Value;
+                    Interlocked.Increment(ref requests);
+                    OpenAIEmbeddingCollection reply;
+                    try
+                    {
+                        reply = client.GenerateEmbeddings(texts, new EmbeddingGenerationOptions(), ct).Value;
+                    }
+                    catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException
+                        or ArgumentException or KeyNotFoundException)
+                    {
+                        throw new UnreadableReplyException($"the reply is not an embeddings response ({e.Message.Split('\n')[0]})");
+                    }
+                    return Read(reply, texts.Length);
                 }
-                catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException
-                    or ArgumentException or KeyNotFoundException)
+                finally
                 {
-                    throw new UnreadableReplyException($"the reply is not an embeddings response ({e.Message.Split('\n')[0]})");
+                    attempts.End();
                 }
-                return Read(reply, texts.Length);
-            }, CancellationToken.None);
+            }, attempts.Token);
         }
         catch (ClientResultException e) when (!OpenAiConnection.IsTransient(e))
         {
@@ -97,6 +115,10 @@ public sealed class OpenAiEmbeddingClient
                 : said is not null
                     ? $"{where}: HTTP {e.Status}: the server says \"{said}\""
                 : $"{where}: HTTP {e.Status} ({FirstLine(e.Message)}); is it an OpenAI-compatible embeddings API (URL up to /v1) and the model name right?");
+        }
+        catch (Exception e) when (attempts.Stopping && e is ClientResultException or TimeoutRejectedException or HttpRequestException or UnreadableReplyException)
+        {
+            throw new OperationCanceledException("stopping: the retry is not sent", e, stop); // not a give-up
         }
         catch (Exception e) when (e is ClientResultException or TimeoutRejectedException or HttpRequestException or UnreadableReplyException)
         {

@@ -23,4 +23,7 @@ public sealed record RemoteEmbeddingSettings
 
     /// <summary>Price in the user's currency per million input tokens (0: cost not computed).</summary>
     public double PricePerMillionTokens { get; init; }
+
+    /// <summary>Ctrl-C: once its token is set, no further request is sent (null: none; Ctrl-C ends the process).</summary>
+    public RemoteStop? Stop { get; init; }
 }

@@ -9,7 +9,7 @@ namespace Skald.Models.Tests.Allocation;
 /// "Steady-state loops allocate nothing", counted over the whole process (the kernels run on the engine's workers too):
 /// the bytes of the decoding steps from a row's token W + N to its token W + 2N (the bytes up to token W + 2N less
 /// those up to W + N), at batch 1 and at a batch of 4 through continuous batching, greedy, sampled, with
-/// log-probabilities and with a JSON constraint; and the bytes of an encoder's forward passes over 2N batches of one
+/// log-probabilities, with a JSON constraint and with int8 weights; and the bytes of an encoder's forward passes over 2N batches of one
 /// shape less those over N. Each case is the least of several runs after warm-up runs (the JIT's later tiers).
 /// </summary>
 [Collection(AllocationCollection.Name)]
@@ -26,12 +26,12 @@ public sealed class SteadyStateAllocationTests
     public static TheoryData<string, int> Cases => new()
     {
         { "greedy", 1 }, { "sampled", 1 }, { "logprobs", 1 }, { "json", 1 },
-        { "greedy", 4 }, { "sampled", 4 }, { "logprobs", 4 }, { "json", 4 },
+        { "greedy", 4 }, { "sampled", 4 }, { "logprobs", 4 }, { "json", 4 }, { "int8", 1 }, { "int8", 4 },
     };
 
     private static GenerationOptions Options(string kind) => kind switch
     {
-        "greedy" => Greedy,
+        "greedy" or "int8" => Greedy,
         "sampled" => Sampled,
         "logprobs" => Sampled with { LogProbs = 3 },
         // a seed whose four rows all keep their objects open through the window (the fixture's JSON is random)
@@ -46,6 +46,7 @@ public sealed class SteadyStateAllocationTests
         var decoder = (IDecoder)ArchitectureRegistry.Load(folder);
         var tokenizer = Tokenizer.FromFile(Path.Combine(folder, "tokenizer.json"));
         var generator = new Generator(decoder, _ => "", 0, [], tokenizer.TokenBytes);
+        if (kind == "int8") generator.KeepInt8Only(); // int8 weights and products (float32 kept on a CPU without int8 kernels)
         var options = Options(kind);
         var prompts = Prompts[..batch];
         // batch 4 decodes through continuous batching, with nobody waiting to join
@@ -91,9 +92,14 @@ public sealed class SteadyStateAllocationTests
             return GC.GetTotalAllocatedBytes(precise: true) - before;
         }
         Passes(2 * N); // warm: the tape's arena and the kernels' buffers exist
-        long least = long.MaxValue;
-        for (int run = 0; run < Runs; run++) least = Math.Min(least, Passes(2 * N) - Passes(N));
-        Assert.True(least == 0, $"{least / (double)N:F1} bytes a pass");
+        // the least of several windows of each length: other threads' stray bytes (a finaliser, a timer) only add to one
+        long leastN = long.MaxValue, least2N = long.MaxValue;
+        for (int run = 0; run < Runs; run++)
+        {
+            leastN = Math.Min(leastN, Passes(N));
+            least2N = Math.Min(least2N, Passes(2 * N));
+        }
+        Assert.True(least2N == leastN, $"{(least2N - leastN) / (double)N:F1} bytes a pass");
     }
 
     // The bytes one reported entry with `top` alternatives holds, as the result keeps it.

@@ -18,7 +18,7 @@ namespace Skald.Models.Architectures;
 /// Unpadded: each running row's index t within its padded row [N], which is what <c>Ops.Rope(tape, x, table, seq)</c>
 /// rotates a padded row by, so rotary embeddings give the unpadded rows the positions the padded pass gives them.
 /// </param>
-internal sealed record BatchRows(Memory<float> MaskBias, int Batch, int Seq, UnpaddedRows? Unpadded, int[]? Positions)
+internal readonly record struct BatchRows(Memory<float> MaskBias, int Batch, int Seq, UnpaddedRows? Unpadded, int[]? Positions)
 {
     /// <summary>
     /// The rows of <paramref name="tokens"/> on <paramref name="tape"/>: unpadded when the pass may skip the padding

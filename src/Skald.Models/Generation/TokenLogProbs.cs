@@ -23,7 +23,7 @@ public sealed record TokenLogProbs(TokenLogProb Chosen, IReadOnlyList<TokenLogPr
         foreach (float z in logits) sum += Math.Exp((double)z - max);
         double norm = max + Math.Log(sum);
         int n = Math.Min(top, logits.Length);
-        var ids = new int[n];
+        Span<int> ids = n <= 64 ? stackalloc int[n] : new int[n]; // scratch: the entry keeps only what it reports
         int filled = 0;
         for (int i = 0; i < logits.Length && n > 0; i++)
         {

@@ -51,8 +51,9 @@ public sealed class TokenSampler
         random.Clear();
         for (int b = 0; b < prompts.Count; b++)
         {
-            seen.Add([]);
-            seenList.Add(new int[Math.Max(16, prompts[b].Count + Options(b).MaxNewTokens)]);
+            int most = Math.Max(16, prompts[b].Count + Options(b).MaxNewTokens);
+            seen.Add(new HashSet<int>(most)); // room for every id the row can see: no growth during the steps
+            seenList.Add(new int[most]);
             seenCount.Add(0);
             foreach (int id in prompts[b]) Observe(b, id);
             random.Add(new SkaldRandom(RowSeed(Options(b).Seed, rowIndices[b])));
@@ -74,7 +75,7 @@ public sealed class TokenSampler
         var stream = new SkaldRandom(RowSeed(options.Seed, rowIndex));
         if (b == seen.Count)
         {
-            seen.Add([]);
+            seen.Add(new HashSet<int>(list.Length));
             seenList.Add(list);
             seenCount.Add(0);
             random.Add(stream);
@@ -82,7 +83,7 @@ public sealed class TokenSampler
         }
         else
         {
-            seen[b] = [];
+            seen[b] = new HashSet<int>(list.Length);
             seenList[b] = list;
             seenCount[b] = 0;
             random[b] = stream;

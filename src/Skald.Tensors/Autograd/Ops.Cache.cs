@@ -17,13 +17,15 @@ public static partial class Ops
         var (cos, sin) = table.Get(max + 1);
         var y = tape.NewVariable(x.Rows, x.Cols);
         Kernels.Rope.ForwardAt(x.Span, y.Span, cos, sin, positions.Span, x.Cols, table.HeadDim, table.RotaryDim);
-        if (tape.Records(y))
-        {
-            tape.Record(y, () => tape.WriteGrad(x, dx =>
-                Kernels.Rope.BackwardAt(y.Grad, dx, cos, sin, positions.Span, x.Cols, table.HeadDim, table.RotaryDim)));
-        }
+        if (tape.Records(y)) RecordRopeAt(tape, x, table, cos, sin, positions, y);
         return y;
     }
+
+    // Rope's backward, in a method of its own: captured parameters would allocate their closure on every call, recording or not.
+    private static void RecordRopeAt(Tape tape, Variable x, RopeTable table, float[] cos, float[] sin, ReadOnlyMemory<int> positions,
+        Variable y) =>
+        tape.Record(y, () => tape.WriteGrad(x, dx =>
+            Kernels.Rope.BackwardAt(y.Grad, dx, cos, sin, positions.Span, x.Cols, table.HeadDim, table.RotaryDim)));
 
     /// <summary>
     /// Causal attention of the new tokens q [B·Tn, H·D] against a key/value cache [B, Hkv, Capacity, D]

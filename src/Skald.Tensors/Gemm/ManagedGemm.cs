@@ -278,15 +278,15 @@ public sealed unsafe class ManagedGemm : IGemmBackend
                 for (int i = 0; i < batch; i++) Run(Offset(g, i, strideA, strideB, strideC), threads);
                 return;
             }
-            var s = spec;
             long perItem = (long)m * n * Math.Max(k, 1);
             int minPerThread = (int)Math.Clamp(ParallelThreshold / Math.Max(perItem, 1), 1, batch);
-            ParallelRanges(batch, minPerThread, threads, true, (start, end) =>
+            var region = new Region { Spec = spec, G = g, StrideA = strideA, StrideB = strideB, StrideC = strideC };
+            ParallelRanges(batch, minPerThread, threads, true, region, static (in Region r, int start, int end) =>
             {
                 for (int i = start; i < end; i++)
                 {
-                    var gi = Offset(g, i, strideA, strideB, strideC);
-                    GemmDriver.Run(s, gi, 0, gi.M, 0, gi.N);
+                    var gi = Offset(r.G, i, r.StrideA, r.StrideB, r.StrideC);
+                    GemmDriver.Run(r.Spec, gi, 0, gi.M, 0, gi.N);
                 }
             });
         }
@@ -320,7 +320,8 @@ public sealed unsafe class ManagedGemm : IGemmBackend
         {
             int quads = (g.N + 3) / 4;
             int dotThreads = work < ParallelThreshold ? 1 : Math.Min(threads, quads);
-            ParallelRanges(quads, 1, dotThreads, true, (q0, q1) => DotGemm.Run(g, Kernel, q0 * 4, Math.Min(g.N, q1 * 4)));
+            ParallelRanges(quads, 1, dotThreads, true, new Region { G = g, Kernel = Kernel },
+                static (in Region r, int q0, int q1) => DotGemm.Run(r.G, r.Kernel, q0 * 4, Math.Min(r.G.N, q1 * 4)));
             return;
         }
         if (threads <= 1 || work < ParallelThreshold || IntraOpPool.InRegion) // nested in a region: inline, no closure
@@ -341,22 +342,36 @@ public sealed unsafe class ManagedGemm : IGemmBackend
         }
         // Guided chunks only for a pre-packed B: unpacked, every chunk packs its own panels of the shared operand, and
         // guided's extra tail chunks doubled that packing in a training step (PackB 10% of its CPU).
-        ParallelRanges(units, 1, parts, g.PackedB != null, (u0, u1) =>
-        {
-            if (splitRows) GemmDriver.Run(s, g, u0 * mr, Math.Min(g.M, u1 * mr), 0, g.N);
-            else GemmDriver.Run(s, g, 0, g.M, u0 * nr, Math.Min(g.N, u1 * nr));
-        });
+        ParallelRanges(units, 1, parts, g.PackedB != null, new Region { Spec = s, G = g, SplitRows = splitRows },
+            static (in Region r, int u0, int u1) =>
+            {
+                int mr = r.Spec.MR, nr = r.Spec.NR;
+                if (r.SplitRows) GemmDriver.Run(r.Spec, r.G, u0 * mr, Math.Min(r.G.M, u1 * mr), 0, r.G.N);
+                else GemmDriver.Run(r.Spec, r.G, 0, r.G.M, u0 * nr, Math.Min(r.G.N, u1 * nr));
+            });
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void ParallelRanges(int count, int minPerThread, int threads, bool guided, Action<int, int> body)
+    private static void ParallelRanges(int count, int minPerThread, int threads, bool guided, in Region region,
+        RangeBody<Region> body)
     {
         int parts = Math.Max(1, Math.Min(threads, count / Math.Max(1, minPerThread)));
         if (parts == 1)
         {
-            body(0, count);
+            body(in region, 0, count);
             return;
         }
-        Parallelism.Chunked(count, parts, count / Math.Max(1, minPerThread), body, guided);
+        Parallelism.Chunked(count, parts, count / Math.Max(1, minPerThread), in region, body, guided);
+    }
+
+    /// <summary>A parallel product's arguments, handed to its static bodies (no closure per call): the product, the
+    /// tile spec, and what the body needs of the call (how units map to C's blocks, a batch's strides).</summary>
+    private struct Region
+    {
+        public KernelSpec Spec;
+        public GemmArgs G;
+        public ManagedGemmKernel Kernel;
+        public bool SplitRows;
+        public long StrideA, StrideB, StrideC;
     }
 }

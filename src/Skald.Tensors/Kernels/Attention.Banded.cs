@@ -26,58 +26,69 @@ public static unsafe partial class Attention
     private static void ForwardBanded(nint iq, nint ik, nint iv, nint imask, bool hasMask, nint iout, nint ip,
         AttentionLayout l, AttentionScoring sc, float dropout, ulong seed)
     {
-        int seq = l.Seq, band = l.Band, left = sc.Window - 1, rows = Math.Min(BlockRows, seq);
+        int seq = l.Seq, rows = Math.Min(BlockRows, seq);
         // Without a window every block spans all T keys: take as many rows as fit DenseBlockElements (T = 128: one
         // block), so K and V are packed once per (batch, head) rather than once per 32 rows.
         if (sc.BandWidth == 0) rows = Math.Min(seq, Math.Max(BlockRows, DenseBlockElements / Math.Max(1, seq)));
         int maxCols = sc.BandWidth > 0 ? Math.Min(seq, sc.BandWidth + rows - 1) : seq;
-        bool keep = ip != 0;
-        Parallelism.For(l.Batch * l.Heads, 1, (w0, w1) =>
+        var region = new Region(iq, ik, iv, imask, hasMask, iout, ip, l, sc, dropout, seed, rows, maxCols);
+        Parallelism.For(l.Batch * l.Heads, 1, region, static (in Region a, int w0, int w1) => BandedRange(a, w0, w1));
+    }
+
+    // Work items [w0, w1) of ForwardBanded: (batch, head) pairs, query rows by blocks of a.Rows.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BandedRange(in Region a, int w0, int w1)
+    {
+        var l = a.Layout;
+        var sc = a.Scoring;
+        int seq = l.Seq, band = l.Band, left = sc.Window - 1, rows = a.Rows, maxCols = a.MaxCols;
+        nint iq = a.Q, ik = a.K, iv = a.V, imask = a.Mask, iout = a.Output, ip = a.Probs;
+        bool hasMask = a.HasMask, keep = ip != 0;
+        float dropout = a.Dropout;
+        ulong seed = a.Seed;
+        float[] scratch = ArrayPool<float>.Shared.Rent(rows * maxCols);
+        fixed (float* s = scratch)
         {
-            float[] scratch = ArrayPool<float>.Shared.Rent(rows * maxCols);
-            fixed (float* s = scratch)
+            for (int w = w0; w < w1; w++)
             {
-                for (int w = w0; w < w1; w++)
+                int b = w / l.Heads, h = w % l.Heads;
+                float* qh = (float*)iq + QOffset(l, b, h), oh = (float*)iout + OutOffset(l, b, h);
+                float* kh = (float*)ik + KvOffset(l, b, h / l.Group), vh = (float*)iv + KvOffset(l, b, h / l.Group);
+                float* pb = (float*)ip + (long)w * seq * band;
+                long dense = (long)w * seq * seq;
+                for (int t0 = 0; t0 < seq; t0 += rows)
                 {
-                    int b = w / l.Heads, h = w % l.Heads;
-                    float* qh = (float*)iq + QOffset(l, b, h), oh = (float*)iout + OutOffset(l, b, h);
-                    float* kh = (float*)ik + KvOffset(l, b, h / l.Group), vh = (float*)iv + KvOffset(l, b, h / l.Group);
-                    float* pb = (float*)ip + (long)w * seq * band;
-                    long dense = (long)w * seq * seq;
-                    for (int t0 = 0; t0 < seq; t0 += rows)
+                    int t1 = Math.Min(seq, t0 + rows), m = t1 - t0;
+                    int s0 = sc.KeyRange(t0, seq).Lo, s1 = sc.KeyRange(t1 - 1, seq).Hi, n = s1 - s0;
+                    // S[m, n] = scale · Q[t0:t1] · K[s0:s1]ᵀ
+                    Mm(false, true, m, n, l.HeadDim, sc.Scale, qh + (long)t0 * l.LdQ, l.LdQ, kh + (long)s0 * l.LdKv,
+                        l.LdKv, s, n, 0f);
+                    for (int t = t0; t < t1; t++)
                     {
-                        int t1 = Math.Min(seq, t0 + rows), m = t1 - t0;
-                        int s0 = sc.KeyRange(t0, seq).Lo, s1 = sc.KeyRange(t1 - 1, seq).Hi, n = s1 - s0;
-                        // S[m, n] = scale · Q[t0:t1] · K[s0:s1]ᵀ
-                        Mm(false, true, m, n, l.HeadDim, sc.Scale, qh + (long)t0 * l.LdQ, l.LdQ, kh + (long)s0 * l.LdKv,
-                            l.LdKv, s, n, 0f);
-                        for (int t = t0; t < t1; t++)
+                        var (lo, hi) = sc.KeyRange(t, seq);
+                        float* row = s + (long)(t - t0) * n, seg = row + (lo - s0);
+                        int len = hi - lo;
+                        var mask = hasMask ? new ReadOnlySpan<float>((float*)imask + (long)b * seq + lo, len) : default;
+                        ScoreSegment(seg, mask, len, sc);
+                        if (keep)
                         {
-                            var (lo, hi) = sc.KeyRange(t, seq);
-                            float* row = s + (long)(t - t0) * n, seg = row + (lo - s0);
-                            int len = hi - lo;
-                            var mask = hasMask ? new ReadOnlySpan<float>((float*)imask + (long)b * seq + lo, len) : default;
-                            ScoreSegment(seg, mask, len, sc);
-                            if (keep)
-                            {
-                                var pr = new Span<float>(pb + (long)t * band, band);
-                                pr.Clear();
-                                new ReadOnlySpan<float>(seg, len).CopyTo(pr[(lo - (t - left))..]);
-                            }
-                            new Span<float>(row, lo - s0).Clear();
-                            new Span<float>(row + (hi - s0), s1 - hi).Clear();
-                            if (dropout > 0f)
-                                Dropout.ApplySlice(new ReadOnlySpan<float>(seg, len), new Span<float>(seg, len), dropout, seed,
-                                    dense + (long)t * seq + lo);
+                            var pr = new Span<float>(pb + (long)t * band, band);
+                            pr.Clear();
+                            new ReadOnlySpan<float>(seg, len).CopyTo(pr[(lo - (t - left))..]);
                         }
-                        // out[t0:t1] = dropout(P)[m, n] · V[s0:s1]
-                        Mm(false, false, m, l.HeadDim, n, 1f, s, n, vh + (long)s0 * l.LdKv, l.LdKv, oh + (long)t0 * l.LdOut,
-                            l.LdOut, 0f);
+                        new Span<float>(row, lo - s0).Clear();
+                        new Span<float>(row + (hi - s0), s1 - hi).Clear();
+                        if (dropout > 0f)
+                            Dropout.ApplySlice(new ReadOnlySpan<float>(seg, len), new Span<float>(seg, len), dropout, seed,
+                                dense + (long)t * seq + lo);
                     }
+                    // out[t0:t1] = dropout(P)[m, n] · V[s0:s1]
+                    Mm(false, false, m, l.HeadDim, n, 1f, s, n, vh + (long)s0 * l.LdKv, l.LdKv, oh + (long)t0 * l.LdOut,
+                        l.LdOut, 0f);
                 }
             }
-            ArrayPool<float>.Shared.Return(scratch);
-        });
+        }
+        ArrayPool<float>.Shared.Return(scratch);
     }
 
     /// <summary>

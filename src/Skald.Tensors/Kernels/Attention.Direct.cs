@@ -53,15 +53,24 @@ public static unsafe partial class Attention
     internal static void DirectForward(nint iq, nint ik, nint iv, nint imask, bool hasMask, nint iout, AttentionLayout l,
         AttentionScoring sc, bool vectorized, int chunks = 0, nint offsets = 0)
     {
-        int count = l.Batch * l.Heads;
+        var a = new Region(iq, ik, iv, imask, hasMask, iout, 0, l, sc, Vectorized: vectorized, Offsets: offsets);
         if (chunks <= 0)
         {
-            Parallelism.For(count, 1, (w0, w1) => DirectRange(iq, ik, iv, imask, hasMask, iout, l, sc, vectorized, w0, w1, offsets));
+            Parallelism.For(l.Batch * l.Heads, 1, a, static (in Region a, int w0, int w1) =>
+                DirectRange(a.Q, a.K, a.V, a.Mask, a.HasMask, a.Output, a.Layout, a.Scoring, a.Vectorized, w0, w1, a.Offsets));
             return;
         }
+        DirectChunks(a, chunks);
+    }
+
+    // DirectForward's test path: the work items in `chunks` ranges on the .NET thread pool (a method of its own, so that
+    // its closure is not allocated on every call of the pool path).
+    private static void DirectChunks(Region a, int chunks)
+    {
+        int count = a.Layout.Batch * a.Layout.Heads;
         System.Threading.Tasks.Parallel.For(0, chunks, c =>
-            DirectRange(iq, ik, iv, imask, hasMask, iout, l, sc, vectorized, (int)((long)count * c / chunks),
-                (int)((long)count * (c + 1) / chunks), offsets));
+            DirectRange(a.Q, a.K, a.V, a.Mask, a.HasMask, a.Output, a.Layout, a.Scoring, a.Vectorized, (int)((long)count * c / chunks),
+                (int)((long)count * (c + 1) / chunks), a.Offsets));
     }
 
     /// <summary>Span entry of <see cref="DirectForward"/> (<see cref="ForwardInference"/>, tests): output only, no probabilities.</summary>

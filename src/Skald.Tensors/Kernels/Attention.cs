@@ -64,7 +64,6 @@ public static unsafe partial class Attention
         CheckBand(l, sc);
         if (l.Batch == 0 || l.Seq == 0 || l.Heads == 0) return;
         bool hasMask = !maskBias.IsEmpty;
-        int seq = l.Seq;
         fixed (float* pq = q, pk = k, pv = v, pmask = maskBias, pout = output, pprobs = probs)
         {
             nint iq = (nint)pq, ik = (nint)pk, iv = (nint)pv, imask = (nint)pmask, iout = (nint)pout, ip = (nint)pprobs;
@@ -73,37 +72,56 @@ public static unsafe partial class Attention
                 ForwardBanded(iq, ik, iv, imask, hasMask, iout, probs.IsEmpty ? 0 : ip, l, sc, dropout, seed);
                 return;
             }
-            Parallelism.For(l.Batch * l.Heads, 1, (w0, w1) =>
-            {
-                int tt = seq * seq;
-                float[]? dropped = dropout > 0f ? ArrayPool<float>.Shared.Rent(tt) : null;
-                for (int w = w0; w < w1; w++)
-                {
-                    int b = w / l.Heads, h = w % l.Heads;
-                    float* p = (float*)ip + (long)w * tt;
-                    float* kv = (float*)ik + KvOffset(l, b, h / l.Group);
-                    // scores[T, T] = scale · Q_bh[T, D] · K_bh'[T, D]ᵀ
-                    Mm(false, true, seq, seq, l.HeadDim, sc.Scale, (float*)iq + QOffset(l, b, h), l.LdQ, kv, l.LdKv, p,
-                        seq, 0f);
-                    var mask = hasMask ? new ReadOnlySpan<float>((float*)imask + (long)b * seq, seq) : default;
-                    for (int t = 0; t < seq; t++) ScoreRow(p + (long)t * seq, mask, t, seq, sc);
-                    // out_bh[T, D] = dropout(P)[T, T] · V_bh'[T, D], written in place into the output rows.
-                    fixed (float* pd = dropped)
-                    {
-                        float* pv = p;
-                        if (pd != null)
-                        {
-                            Dropout.ApplySlice(new ReadOnlySpan<float>(p, tt), new Span<float>(pd, tt), dropout, seed, (long)w * tt);
-                            pv = pd;
-                        }
-                        Mm(false, false, seq, l.HeadDim, seq, 1f, pv, seq, (float*)iv + KvOffset(l, b, h / l.Group), l.LdKv,
-                            (float*)iout + OutOffset(l, b, h), l.LdOut, 0f);
-                    }
-                }
-                if (dropped is not null) ArrayPool<float>.Shared.Return(dropped);
-            });
+            Parallelism.For(l.Batch * l.Heads, 1, new Region(iq, ik, iv, imask, hasMask, iout, ip, l, sc, dropout, seed),
+                static (in Region a, int w0, int w1) => DenseRange(a, w0, w1));
         }
     }
+
+    // Work items [w0, w1) of Forward's dense path: (batch, head) pairs, each with its [T, T] probabilities kept.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DenseRange(in Region a, int w0, int w1)
+    {
+        var l = a.Layout;
+        var sc = a.Scoring;
+        int seq = l.Seq;
+        nint iq = a.Q, ik = a.K, iv = a.V, imask = a.Mask, iout = a.Output, ip = a.Probs;
+        bool hasMask = a.HasMask;
+        float dropout = a.Dropout;
+        ulong seed = a.Seed;
+        int tt = seq * seq;
+        float[]? dropped = dropout > 0f ? ArrayPool<float>.Shared.Rent(tt) : null;
+        for (int w = w0; w < w1; w++)
+        {
+            int b = w / l.Heads, h = w % l.Heads;
+            float* p = (float*)ip + (long)w * tt;
+            float* kv = (float*)ik + KvOffset(l, b, h / l.Group);
+            // scores[T, T] = scale · Q_bh[T, D] · K_bh'[T, D]ᵀ
+            Mm(false, true, seq, seq, l.HeadDim, sc.Scale, (float*)iq + QOffset(l, b, h), l.LdQ, kv, l.LdKv, p,
+                seq, 0f);
+            var mask = hasMask ? new ReadOnlySpan<float>((float*)imask + (long)b * seq, seq) : default;
+            for (int t = 0; t < seq; t++) ScoreRow(p + (long)t * seq, mask, t, seq, sc);
+            // out_bh[T, D] = dropout(P)[T, T] · V_bh'[T, D], written in place into the output rows.
+            fixed (float* pd = dropped)
+            {
+                float* pv = p;
+                if (pd != null)
+                {
+                    Dropout.ApplySlice(new ReadOnlySpan<float>(p, tt), new Span<float>(pd, tt), dropout, seed, (long)w * tt);
+                    pv = pd;
+                }
+                Mm(false, false, seq, l.HeadDim, seq, 1f, pv, seq, (float*)iv + KvOffset(l, b, h / l.Group), l.LdKv,
+                    (float*)iout + OutOffset(l, b, h), l.LdOut, 0f);
+            }
+        }
+        if (dropped is not null) ArrayPool<float>.Shared.Return(dropped);
+    }
+
+    /// <summary>A forward kernel's arguments for its static parallel body (no closure per call): the pinned inputs and
+    /// outputs (Probs 0: none kept), layout, scoring and dropout; Rows and MaxCols the banded path's query block and its
+    /// widest key range; Vectorized and Offsets the direct path's.</summary>
+    private readonly record struct Region(nint Q, nint K, nint V, nint Mask, bool HasMask, nint Output, nint Probs,
+        AttentionLayout Layout, AttentionScoring Scoring, float Dropout = 0f, ulong Seed = 0UL, int Rows = 0, int MaxCols = 0,
+        bool Vectorized = false, nint Offsets = 0);
 
     /// <summary>Scalar double-accumulating twin of <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, AttentionLayout, AttentionScoring, float, ulong)"/>.</summary>
     public static void ForwardReference(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v,

@@ -26,8 +26,8 @@ public static unsafe partial class CachedAttention
         if (l.Batch == 0 || l.NewTokens == 0) return;
         fixed (float* pq = q, pk = keys, pv = values, pb = keyBias, po = output)
         {
-            nint iq = (nint)pq, ik = (nint)pk, iv = (nint)pv, ib = (nint)pb, io = (nint)po;
-            Parallelism.For(l.Batch * l.Heads, 1, (w0, w1) => TiledRange(iq, ik, iv, ib, io, l, sc, vectorized, w0, w1));
+            Parallelism.For(l.Batch * l.Heads, 1, new Args((nint)pq, (nint)pk, (nint)pv, (nint)pb, (nint)po, l, sc, vectorized),
+                static (in Args a, int w0, int w1) => TiledRange(a.Q, a.K, a.V, a.Bias, a.Output, a.Layout, a.Scoring, a.Vectorized, w0, w1));
         }
     }
 

@@ -32,42 +32,53 @@ public static unsafe partial class CachedAttention
         }
         fixed (float* pq = q, pk = keys, pv = values, pb = keyBias, po = output)
         {
-            nint iq = (nint)pq, ik = (nint)pk, iv = (nint)pv, ib = (nint)pb, io = (nint)po;
-            Parallelism.For(l.Batch * l.Heads, Math.Max(1, 2048 / Math.Max(1, l.Length)), (w0, w1) =>
-            {
-                float[] scores = ArrayPool<float>.Shared.Rent(l.Length);
-                int d = l.HeadDim, width = l.Heads * d;
-                for (int w = w0; w < w1; w++)
-                {
-                    int b = w / l.Heads, h = w % l.Heads;
-                    long kv = l.Offset(b, h / l.Group, 0);
-                    var k = new ReadOnlySpan<float>((float*)ik + kv, l.Length * d);
-                    var v = new ReadOnlySpan<float>((float*)iv + kv, l.Length * d);
-                    var bias = new ReadOnlySpan<float>((float*)ib + (long)b * l.Capacity, l.Length);
-                    for (int j = 0; j < l.NewTokens; j++)
-                    {
-                        long row = ((long)b * l.NewTokens + j) * width + (long)h * d;
-                        var qr = new ReadOnlySpan<float>((float*)iq + row, d);
-                        var o = new Span<float>((float*)io + row, d);
-                        var (lo, hi) = l.KeyRange(j, sc);
-                        var z = scores.AsSpan(lo, hi - lo);
-                        for (int s = lo; s < hi; s++) z[s - lo] = TensorPrimitives.Dot(qr, k.Slice(s * d, d)) * sc.Scale;
-                        if (sc.SoftCap > 0f)
-                        {
-                            TensorPrimitives.Divide(z, sc.SoftCap, z);
-                            TensorPrimitives.Tanh(z, z);
-                            TensorPrimitives.Multiply(z, sc.SoftCap, z);
-                        }
-                        TensorPrimitives.Add(z, bias[lo..hi], z);
-                        TensorPrimitives.SoftMax(z, z);
-                        o.Clear();
-                        for (int s = lo; s < hi; s++) TensorPrimitives.MultiplyAdd(v.Slice(s * d, d), z[s - lo], o, o);
-                    }
-                }
-                ArrayPool<float>.Shared.Return(scores);
-            });
+            Parallelism.For(l.Batch * l.Heads, Math.Max(1, 2048 / Math.Max(1, l.Length)),
+                new Args((nint)pq, (nint)pk, (nint)pv, (nint)pb, (nint)po, l, sc, Vectorized: true),
+                static (in Args a, int w0, int w1) => DecodeRange(a, w0, w1));
         }
     }
+
+    // (row, head) work items [w0, w1) of Forward: each new token's scores against the row's cached keys, then P·V.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DecodeRange(in Args a, int w0, int w1)
+    {
+        var l = a.Layout;
+        var sc = a.Scoring;
+        float[] scores = ArrayPool<float>.Shared.Rent(l.Length);
+        int d = l.HeadDim, width = l.Heads * d;
+        for (int w = w0; w < w1; w++)
+        {
+            int b = w / l.Heads, h = w % l.Heads;
+            long kv = l.Offset(b, h / l.Group, 0);
+            var k = new ReadOnlySpan<float>((float*)a.K + kv, l.Length * d);
+            var v = new ReadOnlySpan<float>((float*)a.V + kv, l.Length * d);
+            var bias = new ReadOnlySpan<float>((float*)a.Bias + (long)b * l.Capacity, l.Length);
+            for (int j = 0; j < l.NewTokens; j++)
+            {
+                long row = ((long)b * l.NewTokens + j) * width + (long)h * d;
+                var qr = new ReadOnlySpan<float>((float*)a.Q + row, d);
+                var o = new Span<float>((float*)a.Output + row, d);
+                var (lo, hi) = l.KeyRange(j, sc);
+                var z = scores.AsSpan(lo, hi - lo);
+                for (int s = lo; s < hi; s++) z[s - lo] = TensorPrimitives.Dot(qr, k.Slice(s * d, d)) * sc.Scale;
+                if (sc.SoftCap > 0f)
+                {
+                    TensorPrimitives.Divide(z, sc.SoftCap, z);
+                    TensorPrimitives.Tanh(z, z);
+                    TensorPrimitives.Multiply(z, sc.SoftCap, z);
+                }
+                TensorPrimitives.Add(z, bias[lo..hi], z);
+                TensorPrimitives.SoftMax(z, z);
+                o.Clear();
+                for (int s = lo; s < hi; s++) TensorPrimitives.MultiplyAdd(v.Slice(s * d, d), z[s - lo], o, o);
+            }
+        }
+        ArrayPool<float>.Shared.Return(scores);
+    }
+
+    // A kernel's arguments for its static parallel body (no closure per call): the pinned spans, layout and scoring.
+    private readonly record struct Args(nint Q, nint K, nint V, nint Bias, nint Output, KvCacheLayout Layout,
+        AttentionScoring Scoring, bool Vectorized);
 
     /// <summary>Scalar double-precision twin of <see cref="Forward"/>.</summary>
     public static void ForwardReference(ReadOnlySpan<float> q, ReadOnlySpan<float> keys, ReadOnlySpan<float> values,

@@ -92,18 +92,22 @@ public static unsafe class GatedActivation
         if (n == 0) return;
         fixed (float* pgu = gateUp, pdy = dy, po = output)
         {
-            nint igu = (nint)pgu, idy = (nint)pdy, io = (nint)po;
-            Parallelism.For(rows, Math.Max(1, 16384 / cols), (r0, r1) =>
-            {
-                for (int r = r0; r < r1; r++)
+            Parallelism.For(rows, Math.Max(1, 16384 / cols), new RowArgs((nint)pgu, (nint)pdy, (nint)po, cols, f, backward),
+                static (in RowArgs a, int r0, int r1) =>
                 {
-                    float* g = (float*)igu + 2L * r * cols;
-                    if (backward) BackwardRow(g, g + cols, (float*)idy + (long)r * cols, (float*)io + 2L * r * cols, cols, f);
-                    else ForwardRow(g, g + cols, (float*)io + (long)r * cols, cols, f);
-                }
-            });
+                    int cols = a.Cols;
+                    for (int r = r0; r < r1; r++)
+                    {
+                        float* g = (float*)a.GateUp + 2L * r * cols;
+                        if (a.Backward) BackwardRow(g, g + cols, (float*)a.Dy + (long)r * cols, (float*)a.Output + 2L * r * cols, cols, a.F);
+                        else ForwardRow(g, g + cols, (float*)a.Output + (long)r * cols, cols, a.F);
+                    }
+                });
         }
     }
+
+    // Run's arguments for its static parallel body (no closure per call).
+    private readonly record struct RowArgs(nint GateUp, nint Dy, nint Output, int Cols, GateFunction F, bool Backward);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForwardRow(float* gate, float* up, float* y, int cols, GateFunction f)

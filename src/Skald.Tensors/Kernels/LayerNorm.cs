@@ -23,17 +23,18 @@ public static unsafe class LayerNorm
         fixed (float* px = x, pg = gamma, pb = beta, py = y, pm = mean, pr = rstd)
         {
             // An empty span pins to null: no bias.
-            nint ix = (nint)px, ig = (nint)pg, ib = beta.IsEmpty ? 0 : (nint)pb, iy = (nint)py, im = (nint)pm, ir = (nint)pr;
-            Parallelism.For(rows, MinRows(cols), (r0, r1) =>
+            var args = new RowArgs((nint)px, 0, (nint)pg, beta.IsEmpty ? 0 : (nint)pb, (nint)py, (nint)pm, (nint)pr, cols, eps, 0f, 0);
+            Parallelism.For(rows, MinRows(cols), args, static (in RowArgs a, int r0, int r1) =>
             {
+                int cols = a.Cols;
                 for (int r = r0; r < r1; r++)
                 {
                     if (Vector512.IsHardwareAccelerated)
-                        ForwardRow512((float*)ix + (long)r * cols, null, (float*)ig, (float*)ib, (float*)iy + (long)r * cols,
-                            (float*)im + r, (float*)ir + r, cols, eps);
+                        ForwardRow512((float*)a.X + (long)r * cols, null, (float*)a.Gamma, (float*)a.Beta, (float*)a.Y + (long)r * cols,
+                            (float*)a.Mean + r, (float*)a.Rstd + r, cols, a.Eps);
                     else
-                        ForwardRow((float*)ix + (long)r * cols, (float*)ig, (float*)ib, (float*)iy + (long)r * cols,
-                            (float*)im + r, (float*)ir + r, cols, eps);
+                        ForwardRow((float*)a.X + (long)r * cols, (float*)a.Gamma, (float*)a.Beta, (float*)a.Y + (long)r * cols,
+                            (float*)a.Mean + r, (float*)a.Rstd + r, cols, a.Eps);
                 }
             });
         }
@@ -129,17 +130,19 @@ public static unsafe class LayerNorm
         if (rows == 0 || cols == 0) return;
         fixed (float* px = x, pres = residual, pg = gamma, pb = beta, py = y, pm = mean, pr = rstd)
         {
-            nint ix = (nint)px, ires = (nint)pres, ig = (nint)pg, ib = beta.IsEmpty ? 0 : (nint)pb, iy = (nint)py, im = (nint)pm, ir = (nint)pr;
-            Parallelism.For(rows, MinRows(cols), (r0, r1) =>
+            var args = new RowArgs((nint)px, (nint)pres, (nint)pg, beta.IsEmpty ? 0 : (nint)pb, (nint)py, (nint)pm, (nint)pr, cols, eps,
+                dropout, seed);
+            Parallelism.For(rows, MinRows(cols), args, static (in RowArgs a, int r0, int r1) =>
             {
-                if (dropout > 0f)
+                int cols = a.Cols;
+                if (a.Dropout > 0f)
                 {
-                    var block = new Span<float>((float*)ix + (long)r0 * cols, (r1 - r0) * cols);
-                    Dropout.ApplySlice(block, block, dropout, seed, (long)r0 * cols);
+                    var block = new Span<float>((float*)a.X + (long)r0 * cols, (r1 - r0) * cols);
+                    Dropout.ApplySlice(block, block, a.Dropout, a.Seed, (long)r0 * cols);
                 }
                 for (int r = r0; r < r1; r++)
-                    AddForwardRow((float*)ix + (long)r * cols, (float*)ires + (long)r * cols, (float*)ig, (float*)ib,
-                        (float*)iy + (long)r * cols, (float*)im + r, (float*)ir + r, cols, eps);
+                    AddForwardRow((float*)a.X + (long)r * cols, (float*)a.Residual + (long)r * cols, (float*)a.Gamma, (float*)a.Beta,
+                        (float*)a.Y + (long)r * cols, (float*)a.Mean + r, (float*)a.Rstd + r, cols, a.Eps);
             });
         }
     }
@@ -262,6 +265,10 @@ public static unsafe class LayerNorm
         *mean = m;
         *rstd = s;
     }
+
+    // The forward kernels' arguments for their static parallel bodies (no closure per call); a zero Beta or Residual is none.
+    private readonly record struct RowArgs(nint X, nint Residual, nint Gamma, nint Beta, nint Y, nint Mean, nint Rstd, int Cols,
+        float Eps, float Dropout, ulong Seed);
 
     private static int MinRows(int cols) => Math.Max(1, 16384 / Math.Max(cols, 1));
 

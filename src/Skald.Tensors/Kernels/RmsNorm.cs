@@ -21,13 +21,13 @@ public static unsafe class RmsNorm
         if (rows == 0 || cols == 0) return;
         fixed (float* px = x, pw = weight, py = y, pr = rstd)
         {
-            nint ix = (nint)px, iw = (nint)pw, iy = (nint)py, ir = (nint)pr;
-            Parallelism.For(rows, MinRows(cols), (r0, r1) =>
-            {
-                for (int r = r0; r < r1; r++)
-                    ForwardRow((float*)ix + (long)r * cols, (float*)iw, (float*)iy + (long)r * cols, (float*)ir + r,
-                        cols, eps, weightOffset);
-            });
+            Parallelism.For(rows, MinRows(cols), new ForwardArgs((nint)px, (nint)pw, (nint)py, (nint)pr, cols, eps, weightOffset),
+                static (in ForwardArgs a, int r0, int r1) =>
+                {
+                    for (int r = r0; r < r1; r++)
+                        ForwardRow((float*)a.X + (long)r * a.Cols, (float*)a.W, (float*)a.Y + (long)r * a.Cols, (float*)a.R + r,
+                            a.Cols, a.Eps, a.WeightOffset);
+                });
         }
     }
 
@@ -108,6 +108,9 @@ public static unsafe class RmsNorm
             }
         }
     }
+
+    // Forward's arguments for its static parallel body (no closure per call).
+    private readonly record struct ForwardArgs(nint X, nint W, nint Y, nint R, int Cols, float Eps, float WeightOffset);
 
     private static int MinRows(int cols) => Math.Max(1, 16384 / Math.Max(cols, 1));
 

@@ -108,24 +108,28 @@ public static unsafe class Rope
         fixed (float* px = x, py = y, pc = cos, ps = sin)
         fixed (int* ppos = positions)
         {
-            nint ix = (nint)px, iy = (nint)py, ic = (nint)pc, isn = (nint)ps, ipos = (nint)ppos;
-            Parallelism.For(rows, Math.Max(1, 8192 / width), (r0, r1) =>
+            var args = new RotateArgs((nint)px, (nint)py, (nint)pc, (nint)ps, (nint)ppos, seq, width, headDim, rotaryDim, sign, ld);
+            Parallelism.For(rows, Math.Max(1, 8192 / width), args, static (in RotateArgs a, int r0, int r1) =>
             {
-                int h = rotaryDim / 2, heads = width / headDim;
+                int h = a.RotaryDim / 2, heads = a.Width / a.HeadDim;
                 for (int r = r0; r < r1; r++)
                 {
-                    long pos = ipos != 0 ? ((int*)ipos)[r] : r % seq;
-                    float* c = (float*)ic + pos * h, s = (float*)isn + pos * h;
+                    long pos = a.Positions != 0 ? ((int*)a.Positions)[r] : r % a.Seq;
+                    float* c = (float*)a.Cos + pos * h, s = (float*)a.Sin + pos * h;
                     for (int head = 0; head < heads; head++)
                     {
-                        long o = (long)r * ld + (long)head * headDim;
-                        RotateHead((float*)ix + o, (float*)iy + o, c, s, h, sign);
-                        for (int i = rotaryDim; i < headDim; i++) ((float*)iy)[o + i] = ((float*)ix)[o + i];
+                        long o = (long)r * a.Ld + (long)head * a.HeadDim;
+                        RotateHead((float*)a.X + o, (float*)a.Y + o, c, s, h, a.Sign);
+                        for (int i = a.RotaryDim; i < a.HeadDim; i++) ((float*)a.Y)[o + i] = ((float*)a.X)[o + i];
                     }
                 }
             });
         }
     }
+
+    // Rotate's arguments for its static parallel body (no closure per call).
+    private readonly record struct RotateArgs(nint X, nint Y, nint Cos, nint Sin, nint Positions, int Seq, int Width,
+        int HeadDim, int RotaryDim, float Sign, int Ld);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RotateHead(float* x, float* y, float* cos, float* sin, int h, float sign)

@@ -21,10 +21,9 @@ public static unsafe class Softmax
                 for (int r = 0; r < rows; r++) ForwardRow(px + (long)r * cols, py + (long)r * cols, cols);
                 return;
             }
-            nint ix = (nint)px, iy = (nint)py;
-            Parallelism.For(rows, Math.Max(1, 16384 / cols), (r0, r1) =>
+            Parallelism.For(rows, Math.Max(1, 16384 / cols), ((nint)px, (nint)py, cols), static (in (nint X, nint Y, int Cols) a, int r0, int r1) =>
             {
-                for (int r = r0; r < r1; r++) ForwardRow((float*)ix + (long)r * cols, (float*)iy + (long)r * cols, cols);
+                for (int r = r0; r < r1; r++) ForwardRow((float*)a.X + (long)r * a.Cols, (float*)a.Y + (long)r * a.Cols, a.Cols);
             });
         }
     }

@@ -113,9 +113,9 @@ internal static unsafe class VectorMath
                 kernel(px, py, n);
                 return;
             }
-            nint ix = (nint)px, iy = (nint)py, fn = (nint)kernel;
-            Parallelism.ForAligned(n, ElementsPerThread, 64, (s, e) =>
-                ((delegate*<float*, float*, int, void>)fn)((float*)ix + s, (float*)iy + s, e - s));
+            Parallelism.ForAligned(n, ElementsPerThread, 64, ((nint)px, (nint)py, (nint)kernel),
+                static (in (nint X, nint Y, nint Kernel) a, int s, int e) =>
+                    ((delegate*<float*, float*, int, void>)a.Kernel)((float*)a.X + s, (float*)a.Y + s, e - s));
         }
     }
 
@@ -135,10 +135,10 @@ internal static unsafe class VectorMath
                 kernel(px, pdy, pdx, n);
                 return;
             }
-            nint ix = (nint)px, idy = (nint)pdy, idx = (nint)pdx, fn = (nint)kernel;
-            Parallelism.ForAligned(n, ElementsPerThread, 64, (s, e) =>
-                ((delegate*<float*, float*, float*, int, void>)fn)((float*)ix + s, (float*)idy + s, (float*)idx + s,
-                    e - s));
+            Parallelism.ForAligned(n, ElementsPerThread, 64, ((nint)px, (nint)pdy, (nint)pdx, (nint)kernel),
+                static (in (nint X, nint Dy, nint Dx, nint Kernel) a, int s, int e) =>
+                    ((delegate*<float*, float*, float*, int, void>)a.Kernel)((float*)a.X + s, (float*)a.Dy + s, (float*)a.Dx + s,
+                        e - s));
         }
     }
 }

@@ -172,27 +172,40 @@ public static unsafe class Int8Gemm
         fixed (float* py = y)
         fixed (float* pb = bias)
         {
-            nint xa = (nint)px, ya = (nint)py, ba = bias.IsEmpty ? 0 : (nint)pb, act = (nint)activation, na = (nint)norm;
             int panels = weight.PaddedN / Int8Matrix.PanelWidth, blocks = (m + RowBlock - 1) / RowBlock;
+            var a = new Product(use, sums, weight, q, scales, zeros, m, k, n, lv, (nint)px, (nint)py, bias.IsEmpty ? 0 : (nint)pb,
+                (nint)activation, gelu, (nint)norm);
             if (blocks >= RowSplitBlocksPerThread * Parallelism.MaxThreads)
             {
                 // Enough rows: each thread quantises its own row blocks and runs every panel over them, one fork and
                 // join per product instead of two, and the codes used by the thread that made them.
-                Parallelism.For(blocks, 1, (c0, c1) =>
+                Parallelism.For(blocks, 1, a, static (in Product a, int c0, int c1) =>
                 {
-                    int r0 = c0 * RowBlock, r1 = Math.Min(m, c1 * RowBlock);
-                    QuantizeRows((float*)xa, k, lv, q, kp, scales, zeros, r0, r1);
-                    Panels(use, sums, weight, q, scales, zeros, r0, r1, (float*)ba, (float*)ya,
-                        (delegate*<float*, float*, int, void>)act, gelu, 0, panels);
-                    if (na != 0) Normalize((RowNorm*)na, (float*)ya, n, r0, r1);
+                    int r0 = c0 * RowBlock, r1 = Math.Min(a.M, c1 * RowBlock);
+                    QuantizeRows((float*)a.X, a.K, a.Levels, a.Codes, a.Kp, a.Scales, a.Zeros, r0, r1);
+                    Panels(a.Kernel, a.Sums, a.Weight, a.Codes, a.Scales, a.Zeros, r0, r1, (float*)a.Bias, (float*)a.Y,
+                        (delegate*<float*, float*, int, void>)a.Activation, a.Gelu, 0, a.Weight.PaddedN / Int8Matrix.PanelWidth);
+                    if (a.Norm != 0) Normalize((RowNorm*)a.Norm, (float*)a.Y, a.N, r0, r1);
                 });
                 return;
             }
-            Parallelism.For(m, 64, (r0, r1) => QuantizeRows((float*)xa, k, lv, q, kp, scales, zeros, r0, r1));
-            Parallelism.For(panels, 1, (p0, p1) =>
-                Panels(use, sums, weight, q, scales, zeros, 0, m, (float*)ba, (float*)ya, (delegate*<float*, float*, int, void>)act, gelu, p0, p1));
-            if (norm != null) Parallelism.For(m, Math.Max(1, 16384 / n), (r0, r1) => Normalize((RowNorm*)na, (float*)ya, n, r0, r1));
+            Parallelism.For(m, 64, a, static (in Product a, int r0, int r1) =>
+                QuantizeRows((float*)a.X, a.K, a.Levels, a.Codes, a.Kp, a.Scales, a.Zeros, r0, r1));
+            Parallelism.For(panels, 1, a, static (in Product a, int p0, int p1) =>
+                Panels(a.Kernel, a.Sums, a.Weight, a.Codes, a.Scales, a.Zeros, 0, a.M, (float*)a.Bias, (float*)a.Y,
+                    (delegate*<float*, float*, int, void>)a.Activation, a.Gelu, p0, p1));
+            if (norm != null)
+                Parallelism.For(m, Math.Max(1, 16384 / n), a, static (in Product a, int r0, int r1) =>
+                    Normalize((RowNorm*)a.Norm, (float*)a.Y, a.N, r0, r1));
         }
+    }
+
+    // A product's arguments for its static parallel bodies (no closure per call): the kernel, weights, the reused code and
+    // scale buffers, the pinned x, y and bias (0: none), the activation's function pointer and the row norm (0: none).
+    private readonly record struct Product(Int8Kernel Kernel, int Sums, Int8Matrix Weight, byte[] Codes, float[] Scales, int[] Zeros,
+        int M, int K, int N, int Levels, nint X, nint Y, nint Bias, nint Activation, bool Gelu, nint Norm)
+    {
+        public int Kp => Weight.PaddedK;
     }
 
     private static void Normalize(RowNorm* c, float* y, int n, int r0, int r1) =>

@@ -52,6 +52,23 @@ public static class Parallelism
         Chunked(count, threads, Math.Max(threads, count / Math.Max(1, minPerThread)), body);
     }
 
+    /// <summary>
+    /// <see cref="For(int, int, Action{int, int})"/> with the body's arguments in <paramref name="state"/>: with a static
+    /// lambda as <paramref name="body"/>, a call allocates nothing (the kernels of a decoding step or an encoder pass
+    /// call this, so the loop allocates nothing per step). The same ranges and threads as the other overload.
+    /// </summary>
+    public static void For<TState>(int count, int minPerThread, in TState state, RangeBody<TState> body) where TState : struct
+    {
+        if (count <= 0) return;
+        int threads = Threads(count, minPerThread);
+        if (threads <= 1)
+        {
+            body(in state, 0, count);
+            return;
+        }
+        Chunked(count, threads, Math.Max(threads, count / Math.Max(1, minPerThread)), in state, body);
+    }
+
     /// <summary>Chunks per thread that <see cref="Chunked"/> aims for: enough that a thread which loses its core for
     /// a while (another process, a page fault) leaves its unclaimed chunks to the others instead of making them wait.</summary>
     internal static int ChunksPerThread = 4; // settable for bench/kernel's forward A/B only
@@ -75,6 +92,42 @@ public static class Parallelism
             return;
         }
         Run(count, chunks, threads, body, 1, count, guided);
+    }
+
+    /// <summary><see cref="Chunked(int, int, int, Action{int, int}, bool)"/> with the body's arguments in
+    /// <paramref name="state"/> (see <see cref="For{TState}"/>).</summary>
+    internal static void Chunked<TState>(int count, int threads, int maxChunks, in TState state, RangeBody<TState> body,
+        bool guided = true) where TState : struct
+    {
+        int chunks = Math.Max(1, Math.Min(count, Math.Min(maxChunks, threads * ChunksPerThread)));
+        if (threads <= 1 || chunks == 1)
+        {
+            body(in state, 0, count);
+            return;
+        }
+        Run(count, chunks, threads, in state, body, 1, count, guided);
+    }
+
+    /// <summary><see cref="Run(int, int, int, Action{int, int}, int, int, bool)"/> with the body's arguments in
+    /// <paramref name="state"/>: the pool runs this thread's kept <see cref="StateRegion{TState}"/>.</summary>
+    private static void Run<TState>(int units, int chunks, int threads, in TState state, RangeBody<TState> body, int unit,
+        int elements, bool guided = true) where TState : struct
+    {
+        if (IntraOpPool.InRegion)
+        {
+            body(in state, 0, elements);
+            return;
+        }
+        var region = StateRegion<TState>.Take(in state, body);
+        try
+        {
+            if (OwnPool && Pool.TryRun(units, chunks, threads, region.Run, unit, elements, guided)) return;
+            RunOnDotnetPool(units, chunks, threads, region.Run, unit, elements, guided);
+        }
+        finally
+        {
+            StateRegion<TState>.Return(region);
+        }
     }
 
     /// <summary>
@@ -179,6 +232,24 @@ public static class Parallelism
             return;
         }
         Run(units, chunks, threads, body, align, count);
+    }
+
+    /// <summary><see cref="ForAligned(int, int, int, Action{int, int})"/> with the body's arguments in
+    /// <paramref name="state"/> (see <see cref="For{TState}"/>).</summary>
+    internal static void ForAligned<TState>(int count, int minPerThread, int align, in TState state, RangeBody<TState> body)
+        where TState : struct
+    {
+        if (count <= 0) return;
+        int units = (int)(((long)count + align - 1) / align);
+        int minUnits = Math.Max(1, minPerThread / align);
+        int threads = Threads(units, minUnits);
+        int chunks = Math.Max(1, Math.Min(units, Math.Min(Math.Max(threads, units / minUnits), threads * ChunksPerThread)));
+        if (threads <= 1 || chunks == 1)
+        {
+            body(in state, 0, count);
+            return;
+        }
+        Run(units, chunks, threads, in state, body, align, count);
     }
 
     private static double SpinFromEnvironment()

@@ -32,7 +32,7 @@ public static class DataFiles
             }
             catch (JsonException e)
             {
-                throw new EvaluationException($"{path}:{line}: malformed JSON ({FirstLine(e.Message)})");
+                throw new EvaluationException($"{path}:{line}: {JsonLineError.Describe(e)}");
             }
             using (doc)
             {
@@ -217,6 +217,4 @@ public static class DataFiles
         }
         return [.. rows.Select(r => (idx.Select(i => r.Values[i] ?? "").ToArray(), r.Line))];
     }
-
-    private static string FirstLine(string s) => s.Split('\n')[0].Trim();
 }

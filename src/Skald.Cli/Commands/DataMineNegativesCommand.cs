@@ -18,7 +18,7 @@ internal sealed class DataMineNegativesCommand : Command
 {
     private readonly Option<string> data = CliOptions.Text("--data", "Pairs (JSONL/CSV/TSV/Parquet): the first two text columns are anchor and positive", "FILE", required: true);
     private readonly Option<string> output = CliOptions.Text("--output", "Mined data set (.jsonl)", "FILE", required: true);
-    private readonly Option<string> model = CliOptions.Text("--model", "Embedding model folder, or bm25", "DIR|bm25", required: true);
+    private readonly Option<string> model = CliOptions.Text("--model", "Embedding model folder, a hub id org/name[@revision], or bm25", "DIR|ID|bm25", required: true);
     private readonly Option<string> corpus = CliOptions.Text("--corpus", "More passages to draw negatives from: a BEIR corpus.jsonl (text field) or .txt (one per line)", "FILE");
     private readonly Option<int?> numNegatives = CliOptions.Int("--num-negatives", "Negatives per anchor", defaultValue: 3);
     private readonly Option<int?> rangeMin = CliOptions.Int("--range-min", "Skip the N best candidates", min: 0, defaultValue: 0);
@@ -77,9 +77,11 @@ internal sealed class DataMineNegativesCommand : Command
         var pairs = set.Rows.Select(row => (row[0], row[1])).ToList();
         var extra = p.GetValue(corpus) is { } c ? ReadCorpus(c) : null;
         string spec = p.GetValue(model)!;
-        using var dense = spec.Equals("bm25", StringComparison.OrdinalIgnoreCase) ? null
-            : Directory.Exists(spec)
-                ? EvaluationEmbeddingModel.Load(spec, new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, CacheDirectory = p.GetValue(cache) })
+        bool bm25 = spec.Equals("bm25", StringComparison.OrdinalIgnoreCase);
+        string folder = bm25 ? spec : HubModels.Resolve(spec, quiet); // a hub id, as every other verb's --model takes
+        using var dense = bm25 ? null
+            : Directory.Exists(folder)
+                ? EvaluationEmbeddingModel.Load(folder, new EvaluationEmbeddingOptions { BatchSize = p.GetValue(batchSize) ?? 32, CacheDirectory = p.GetValue(cache) })
                 : throw new InputException($"{spec}: model folder not found (or use --model bm25)");
         ICandidateScorer scorer = dense is null ? new Bm25CandidateScorer(new Bm25Model(), p.GetValue(language)) : new DenseCandidateScorer(dense);
         using var reranker = p.GetValue(crossEncoder) is { } ce ? Rerankers.Load(ce, quiet) : null;

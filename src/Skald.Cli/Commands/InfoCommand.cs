@@ -10,7 +10,7 @@ namespace Skald.Cli.Commands;
 /// <summary><c>skald info</c>: what a model folder holds.</summary>
 internal sealed class InfoCommand : Command
 {
-    private readonly Option<string> model = CliOptions.Text("--model", "Model folder to describe", "DIR", required: true);
+    private readonly Option<string> model = CliOptions.Text("--model", "Model folder to describe, or a hub id org/name[@revision]", "DIR|ID", required: true);
     private readonly Option<string> weights = CliOptions.Choice("--weights",
         "Load the weight matrices as f32, bf16 or f16 (the memory line reports that precision)", "f32", "f32", "bf16", "f16");
 

@@ -10,7 +10,7 @@ namespace Skald.Cli.Commands;
 /// <summary><c>skald static distill</c>: a Model2Vec-style static model distilled from any encoder (PCA, SIF weighting).</summary>
 internal sealed class StaticDistillCommand : Command
 {
-    private readonly Option<string> model = CliOptions.Text("--model", "Teacher model folder", "DIR", required: true);
+    private readonly Option<string> model = CliOptions.Text("--model", "Teacher model folder, or a hub id org/name[@revision]", "DIR|ID", required: true);
     private readonly Option<string> output = CliOptions.Text("--output", "Folder to save the static model in", "DIR", required: true);
     private readonly Option<int?> dim = CliOptions.Int("--dim", "Embedding dimension after PCA", defaultValue: 256);
     private readonly Option<string> corpus = CliOptions.Text("--corpus", "Text for token frequencies (SIF weights), comma-separated", "FILE[,FILE...]");

@@ -67,8 +67,18 @@ internal sealed class TokenizerTrainCommand : Command
         string json = TokenizerTrainer.TrainJson(lines, options);
         var check = Tokenizer.FromJson(json, outputPath);
         AtomicFile.Write(outputPath, s => s.Write(System.Text.Encoding.UTF8.GetBytes(json)));
-        Terminal.Log($"skald: trained {kindName} tokenizer with {check.VocabSize} tokens on {lines.Count} lines from {files.Count} file(s) in {sw.Elapsed.TotalSeconds:F1} s -> {outputPath}",
-            p.GetValue(CliOptions.Quiet));
+        Terminal.Log($"trained {kindName} tokenizer with {check.VocabSize} tokens on {lines.Count} lines from {files.Count} file(s) in {sw.Elapsed.TotalSeconds:F1} s → {outputPath}"
+            + SizeNote(check.VocabSize, options), p.GetValue(CliOptions.Quiet));
         return 0;
     }
+
+    /// <summary>
+    /// Why the vocabulary is not the size asked for, when it is not: a trainer keeps its alphabet and special tokens
+    /// whatever the size (a byte-level BPE's 256 bytes), and stops early when the corpus has no more words or merges
+    /// seen --min-frequency times.
+    /// </summary>
+    private static string SizeNote(int size, TokenizerTrainingOptions options) =>
+        size > options.VocabSize ? $" (more than --vocab-size {options.VocabSize}: the alphabet and the special tokens are always kept)"
+        : size < options.VocabSize ? $" (fewer than --vocab-size {options.VocabSize}: the corpus holds no more seen at least --min-frequency {options.MinFrequency} times)"
+        : "";
 }

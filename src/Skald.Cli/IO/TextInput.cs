@@ -51,7 +51,7 @@ internal static class TextInput
         }
         catch (JsonException e)
         {
-            throw new InputException($"{path}:{lineNo}: invalid JSON ({e.Message})");
+            throw new InputException($"{path}:{lineNo}: {Retrieval.Data.JsonLineError.Describe(e)}");
         }
     }
 }

@@ -17,7 +17,7 @@ public static class DataFiles
     /// </summary>
     public static List<T> ReadJsonLines<T>(string path, Func<JsonElement, int, T> map, params string[] columns)
     {
-        if (!File.Exists(path)) throw new EvaluationException($"{path}: file not found");
+        if (!File.Exists(path)) throw new EvaluationException(NotAFile(path));
         if (IsParquet(path)) return ReadParquetObjects(path, map, columns);
         var result = new List<T>();
         int line = 0;
@@ -32,7 +32,7 @@ public static class DataFiles
             }
             catch (JsonException e)
             {
-                throw new EvaluationException($"{path}:{line}: malformed JSON ({FirstLine(e.Message)})");
+                throw new EvaluationException($"{path}:{line}: {JsonLineError.Describe(e)}");
             }
             using (doc)
             {
@@ -112,7 +112,7 @@ public static class DataFiles
     /// </summary>
     public static List<(string[] Values, int Line)> ReadTsv(string path, params string[] columns)
     {
-        if (!File.Exists(path)) throw new EvaluationException($"{path}: file not found");
+        if (!File.Exists(path)) throw new EvaluationException(NotAFile(path));
         if (IsParquet(path)) return ReadParquetColumns(path, columns);
         using var reader = TextFile.ReadLines(path).GetEnumerator();
         string? header = (reader.MoveNext() ? reader.Current : null) ?? throw new EvaluationException($"{path}: empty file (expected a header: {string.Join(" ", columns)})");
@@ -218,5 +218,10 @@ public static class DataFiles
         return [.. rows.Select(r => (idx.Select(i => r.Values[i] ?? "").ToArray(), r.Line))];
     }
 
-    private static string FirstLine(string s) => s.Split('\n')[0].Trim();
+    /// <summary>
+    /// Why <paramref name="path"/>, which is not a file, cannot be read as one: "file not found", or that it is a folder
+    /// (a folder given with a --type whose tasks are files, such as a retrieval folder with --type sts).
+    /// </summary>
+    public static string NotAFile(string path) =>
+        Directory.Exists(path) ? $"{path}: is a folder, not a file" : $"{path}: file not found";
 }

@@ -29,7 +29,7 @@ public static class RerankingLists
     /// <summary>The reranking task in <paramref name="path"/>: its rows' queries, their candidates and grades (at most <paramref name="limit"/> queries).</summary>
     public static RetrievalData Load(string path, int? limit = null)
     {
-        if (!File.Exists(path)) throw new EvaluationException($"{path}: file not found");
+        if (!File.Exists(path)) throw new EvaluationException(DataFiles.NotAFile(path));
         var numeric = NumericColumns(path);
         var rows = DataFiles.ReadJsonLines(path, (e, line) => Row(e, path, line, numeric));
         var corpus = new List<CorpusDocument>();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skald.Retrieval.Data;
 using Skald.Training.Config;
 
 namespace Skald.Training.Data.Instructions;

@@ -1,9 +1,12 @@
 using System.Text.Json;
 
-namespace Skald.Training.Data;
+namespace Skald.Retrieval.Data;
 
-/// <summary>One JSONL line that does not parse, described for a <c>FILE:LINE</c> message.</summary>
-internal static class JsonLineError
+/// <summary>
+/// One JSONL line that does not parse, described for a <c>FILE:LINE</c> message: the one wording of every JSON-lines reader
+/// (training data, evaluation tasks, the texts <c>skald encode</c> reads).
+/// </summary>
+public static class JsonLineError
 {
     /// <summary>
     /// "invalid JSON at byte N of the line (reason)": the parser's reason without its own position suffix, which counts

@@ -68,12 +68,12 @@ internal struct ToolCallAutomaton : IJsonAutomaton
     /// Drops the stack frames only copies pushed: above the current arguments' enclosing frame in their function's
     /// stack, and all of every other function's (no committed state uses them).
     /// </summary>
-    public readonly void Rewind()
+    public void Rewind()
     {
         for (int f = 0; f < stacks.Length; f++)
         {
             if (phase == Phase.Arguments && f == function && stacks[f] is not null) schema.Rewind();
-            else stacks[f]?.Rewind(-1);
+            else stacks[f]?.Rewind(-1, -1, -1);
         }
     }
 

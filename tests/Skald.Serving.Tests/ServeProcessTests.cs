@@ -187,7 +187,7 @@ public sealed partial class ServeProcessTests
             max_tokens = 3,
             tools = new[] { new { type = "function", function = new { name = "f", parameters = new { type = "object" } } } },
         });
-        foreach (var (parser, status) in new[] { ("auto", 400), ("hermes", 200), ("llama3_json", 200), ("mistral", 200) })
+        foreach (var (parser, status) in new[] { ("auto", 400), ("hermes", 200), ("llama3_json", 200), ("mistral", 200), ("mistral_v11", 200) })
         {
             using var process = Process.Start(SkaldProcess.StartInfo(null, "serve", "--generator", chat, "--port", "0", "--tool-call-parser", parser))!;
             try

@@ -137,6 +137,7 @@ public sealed partial class SkaldChatClient : IChatClient
     /// How the model writes the function calls it makes, read out of its answers when a request has tools (vLLM's
     /// <c>--tool-call-parser</c>). Null (default): as its chat template teaches (<see cref="ToolCallParsers.Detect"/>):
     /// <see cref="ToolCallFormat.Hermes"/> for <c>&lt;tool_call&gt;</c> (Qwen2.5, Qwen3, Hermes),
+    /// <see cref="ToolCallFormat.MistralV11"/> for <c>[TOOL_CALLS]</c> with <c>[ARGS]</c>,
     /// <see cref="ToolCallFormat.Mistral"/> for <c>[TOOL_CALLS]</c>, <see cref="ToolCallFormat.Llama3Json"/> for
     /// Llama 3.1+'s JSON calls, otherwise <see cref="ToolCallFormat.None"/>, and a request with tools is refused.
     /// </summary>

@@ -6,7 +6,8 @@ namespace Skald.Models.Tests.Generation;
 /// <see cref="ToolCallConstraint"/> on a hand-built vocabulary: at each step of a Hermes answer to
 /// <c>tool_choice: "required"</c> the tokens left are the ones worked out by hand, the end-of-sequence token (no bytes)
 /// is masked inside a call and let through, its logit untouched, only after a call's close, where it ends the answer;
-/// without parallel calls the close itself ends it.
+/// without parallel calls the close itself ends it. On a real byte-level vocabulary a step allocates nothing, in the
+/// name, in schema-held arguments and after a close.
 /// </summary>
 public sealed class ToolCallConstraintTests
 {
@@ -62,5 +63,26 @@ public sealed class ToolCallConstraintTests
         Assert.Equal([5, 6], Allowed(constraint));
         Assert.True(constraint.Accept(6));
         Assert.True(constraint.Complete);
+    }
+
+    [Fact]
+    public void AStepAllocatesNothing()
+    {
+        var bytes = Skald.Tokenizers.Tokenizer.FromFile(Path.Combine(TestPaths.Fixtures, "tokenizers", "bpe-qwen2", "tokenizer.json")).TokenBytes();
+        var vocabulary = new JsonVocabulary(bytes, bytes.Length);
+        var logits = new float[bytes.Length];
+        var schema = JsonSchemaGrammar.Compile(System.Text.Json.JsonDocument.Parse(
+            """{"type": "object", "properties": {"city": {"type": "string"}, "days": {"type": "array", "items": {"type": "integer"}}}}""").RootElement);
+        var grammar = new ToolCallGrammar(ToolCallFormat.Hermes, [("forecast", schema), ("get", null)], parallel: true);
+        foreach (string prefix in (string[])["", "fore", "forecast\", \"arguments\": {\"city\": \"O", "forecast\", \"arguments\": {\"days\": [1, ",
+                     "get\", \"arguments\": {\"a\": {}}}\n</tool_call>"])
+        {
+            var constraint = grammar.Constraint(vocabulary, [bytes.Length - 1]);
+            foreach (byte b in System.Text.Encoding.UTF8.GetBytes(prefix)) constraint.Accept(Array.FindIndex(bytes, t => t.Length == 1 && t[0] == b));
+            constraint.Mask(logits); // warm up: the stacks grow to the deepest walk
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 50; i++) constraint.Mask(logits);
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
     }
 }

@@ -130,6 +130,24 @@ public sealed class MergeCrossEncoderTests
         }
     }
 
+    [Fact]
+    public void AMergedSequenceClassificationAdapterCanBeQuantized()
+    {
+        // skald quantize refuses a SEQ_CLS adapter over a base without a head (QuantizeAdapterFolderTests); merged first it
+        // is a cross-encoder folder, which it saves in int8 with the adapter's head, scoring as the merged folder in int8 does.
+        if (Skald.Tensors.Quantization.Int8Gemm.Best is null) return;
+        string dir = TestPaths.NewTempDir(), merged = Path.Combine(dir, "merged"), int8 = Path.Combine(dir, "int8");
+        string adapter = WriteAdapter(Path.Combine(dir, "adapter"), Encoder);
+        var r = SkaldProcess.Run("merge", "--model", TestPaths.FixtureModel("plain-bert"), "--adapters", adapter, "--output", merged);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        r = SkaldProcess.Run("quantize", "--model", merged, "--output", int8);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        using var live = CrossEncoder.Load(merged);
+        live.KeepInt8Only();
+        using var saved = CrossEncoder.Load(int8);
+        Assert.Equal(live.Score(Pairs), saved.Score(Pairs));
+    }
+
     [Theory]
     [InlineData("ce-bert")]
     [InlineData("plain-bert")]

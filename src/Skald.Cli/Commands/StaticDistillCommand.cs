@@ -31,7 +31,8 @@ internal sealed class StaticDistillCommand : Command
         var text = p.GetValue(corpus) is { } c ? CliOptions.Items(c).SelectMany(TextInput.ReadLinesOf).ToList() : null;
         if (text is { Count: 0 }) // no frequencies would weigh every token alike, not as the corpus says
             throw new InputException($"{p.GetValue(corpus)}: no text lines (--corpus gives the token frequencies of the SIF weights)");
-        var distilled = ProgressView.Run("embedding the vocabulary", show: true, quiet, bar => StaticDistiller.Distill(teacher, p.GetValue(dim) ?? 256, new StaticDistillOptions
+        int wanted = p.GetValue(dim) ?? 256;
+        var distilled = ProgressView.Run("embedding the vocabulary", show: true, quiet, bar => StaticDistiller.Distill(teacher, wanted, new StaticDistillOptions
         {
             Corpus = text,
             Progress = (done, total) =>
@@ -41,7 +42,17 @@ internal sealed class StaticDistillCommand : Command
             },
         }));
         distilled.Save(outputPath, normalize: !p.GetValue(noNormalize));
-        Terminal.Log($"distilled {teacher.Folder.Path} into a {distilled.Dimension}-d static model: {outputPath}", quiet);
+        Terminal.Log($"distilled {teacher.Folder.Path} into a {distilled.Dimension}-d static model: {outputPath}"
+            + DimensionNote(wanted, distilled.Dimension, teacher.Tokenizer.VocabSize), quiet);
         return 0;
     }
+
+    /// <summary>
+    /// Why the model is not <paramref name="wanted"/> wide, when it is not: PCA reduces, never widens (Model2Vec's
+    /// pca_dims likewise), so a --dim above the teacher's width, or not below its vocabulary, keeps the teacher's width.
+    /// </summary>
+    private static string DimensionNote(int wanted, int got, int vocab) =>
+        got < wanted ? $" (--dim {wanted} is more than the teacher's {got} dimensions, which are kept as they are)"
+        : got > wanted ? $" (--dim {wanted} is not below the teacher's {vocab} tokens, so PCA was skipped and its {got} dimensions kept)"
+        : "";
 }

@@ -15,7 +15,7 @@ internal static class Rerankers
         string yes = "yes", string no = "no", PromptedPairs? prompt = null, bool anyLabels = false)
     {
         string source = HubModels.Resolve(pathOrId, quiet);
-        if (!causalLm && !Directory.Exists(source)) throw new InputException($"{source}: model folder not found");
+        if (!causalLm && !Directory.Exists(source)) throw new InputException(Skald.Models.Modules.ModelFolder.NotFound(source));
         var model = causalLm
             ? CrossEncoder.FromCausalLm(source, yes, no, prompt)
             : CrossEncoder.Load(source, HubModels.ResolveAll(adapters ?? [], quiet));

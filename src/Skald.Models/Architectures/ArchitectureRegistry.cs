@@ -45,7 +45,7 @@ public static class ArchitectureRegistry
     /// </summary>
     public static ITransformer Load(string folder, WeightPrecision precision = WeightPrecision.Float32, bool keepInt8 = false, string namePrefix = "")
     {
-        if (!Directory.Exists(folder)) throw new ModelFormatException($"{folder}: model folder not found");
+        if (!Directory.Exists(folder)) throw new ModelFormatException(Modules.ModelFolder.NotFound(folder));
         var config = TransformerConfig.Load(Path.Combine(folder, "config.json"));
         var entry = EntryFor(config);
         using var weights = Checkpoint.OpenFolder(folder, entry.KeyPrefixes);

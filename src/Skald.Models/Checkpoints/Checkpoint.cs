@@ -35,7 +35,7 @@ public sealed class Checkpoint : IDisposable
     /// </summary>
     public static Checkpoint OpenFolder(string folder, params string[] stripPrefixes)
     {
-        if (!Directory.Exists(folder)) throw new ModelFormatException($"{folder}: model folder not found");
+        if (!Directory.Exists(folder)) throw new ModelFormatException(Modules.ModelFolder.NotFound(folder));
         string single = System.IO.Path.Combine(folder, "model.safetensors");
         string index = System.IO.Path.Combine(folder, "model.safetensors.index.json");
         if (File.Exists(single))

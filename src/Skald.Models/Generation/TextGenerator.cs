@@ -82,7 +82,7 @@ public sealed partial class TextGenerator
     /// </summary>
     public static void CheckFolders(string folder, IReadOnlyList<string>? adapters = null)
     {
-        if (!Directory.Exists(folder)) throw new ModelFormatException($"{folder}: model folder not found");
+        if (!Directory.Exists(folder)) throw new ModelFormatException(Modules.ModelFolder.NotFound(folder));
         foreach (var adapter in adapters ?? [])
         {
             if (File.Exists(adapter)) throw new ModelFormatException($"{adapter}: is a file, expected a PEFT adapter folder (adapter_config.json and adapter_model.safetensors)");

@@ -158,10 +158,19 @@ public sealed partial record ModelFolder
         return DoLowerCase ? start.ToLowerInvariant() : start;
     }
 
+    /// <summary>
+    /// The message for a model folder that is not there: "model folder not found", or, when <paramref name="path"/> is
+    /// a file (a model's model.safetensors or config.json, as users often name), the folder holding it to name instead.
+    /// </summary>
+    public static string NotFound(string path) =>
+        File.Exists(path)
+            ? $"{path}: is a file, not a model folder (name the folder holding it: {System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))})"
+            : $"{path}: model folder not found";
+
     /// <summary>Reads the folder's module chain (modules.json and the module configs).</summary>
     public static ModelFolder Read(string path)
     {
-        if (!Directory.Exists(path)) throw new ModelFormatException($"{path}: model folder not found");
+        if (!Directory.Exists(path)) throw new ModelFormatException(NotFound(path));
         string modulesPath = System.IO.Path.Combine(path, "modules.json");
         // An adapter folder holds no model files, or (LLM2Vec's MNTP repositories) its base model's config.json and
         // tokenizer beside adapter_config.json, but no weights.

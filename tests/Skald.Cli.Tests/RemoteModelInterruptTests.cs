@@ -7,7 +7,8 @@ namespace Skald.Cli.Tests;
 /// Ctrl-C (SIGINT) while <c>skald evaluate</c>, <c>skald benchmark</c> or <c>skald adapter train</c> embeds through a
 /// remote model with a cache: the request in flight finishes into the cache, no further one is sent, nothing is written,
 /// the exit is 130 with one line naming the cache, and the same command run again asks only for the rest. Before, the
-/// first Ctrl-C ended the process at once and the reply in flight (paid for) was lost.
+/// first Ctrl-C ended the process at once and the reply in flight (paid for) was lost. A retry waiting out a long
+/// Retry-After is not waited for, nor sent.
 /// </summary>
 public sealed partial class RemoteModelInterruptTests
 {
@@ -101,5 +102,20 @@ public sealed partial class RemoteModelInterruptTests
         Assert.True(rerun.ExitCode == 0, rerun.Stderr);
         Assert.True(File.Exists(Path.Combine(output, "remote_adapter.json")));
         Assert.Equal(40, server.Texts); // 20 queries and 20 passages, each asked for once over the two runs
+    }
+
+    [Fact]
+    public void CtrlCDuringALongRetryAfterEndsTheRunAtOnceWithoutTheRetry()
+    {
+        // The second request is answered 429 with Retry-After: 120; the run used to wait those two minutes after Ctrl-C.
+        string task = Task(), dir = TestPaths.NewTempDir(), cache = Path.Combine(dir, "cache"), output = Path.Combine(dir, "results.json");
+        using var server = new FakeEmbeddingServer(n => n == 2 ? FakeEmbeddingServer.Reply.TooMany : FakeEmbeddingServer.Reply.Good) { RetryAfterSeconds = 120 };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var run = SkaldProcess.RunAndInterrupt(() => server.Requests >= 2,
+            "evaluate", "--model", $"openai:{server.Url}#fake", "--task", task, "--cache", cache, "--remote-batch-size", "2", "--output", output);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(40), $"the run took {clock.Elapsed.TotalSeconds:F0} s");
+        AssertInterrupted(run, output, cache);
+        Assert.Equal(2, server.Requests); // the 429 was not retried
+        Assert.False(File.Exists(output));
     }
 }

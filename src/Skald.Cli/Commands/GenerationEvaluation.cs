@@ -35,6 +35,9 @@ internal sealed class GenerationEvaluation
 
     public Option<string> JudgeCache { get; } = CliOptions.Text("--judge-cache", "Generation: the judge's reply cache (JSONL; default: next to the task file)", "FILE");
 
+    public Option<int?> MaxRequests { get; } = CliOptions.Int("--max-requests",
+        "Generation with --metrics judge: the judge's request budget of this run (retries included); its cache keeps what was done");
+
     public Option<string> Preferences { get; } = CliOptions.Text("--preferences", "Generation: human preferences JSONL ({\"id\", \"a\", \"b\", \"winner\": a, b, a system's name or tie}) for pairwise accuracy", "FILE");
 
     public Option<int?> MaxNewTokens { get; } = CliOptions.Int("--max-new-tokens", "Generation with --model: most tokens per answer (greedy decoding)", defaultValue: 128);
@@ -51,7 +54,7 @@ internal sealed class GenerationEvaluation
         "f32", "f32", "bf16", "f16");
 
     /// <summary>The options this adds to <c>evaluate</c>.</summary>
-    public IEnumerable<Option> Options => [Predictions, Metrics, BertScoreModel, BertScoreIdf, BertScoreBaseline, Judge, JudgeCache, Preferences,
+    public IEnumerable<Option> Options => [Predictions, Metrics, BertScoreModel, BertScoreIdf, BertScoreBaseline, Judge, JudgeCache, MaxRequests, Preferences,
         MaxNewTokens, PromptFormat, Adapters, SavePredictions, Weights];
 
     /// <summary>Runs the evaluation (<paramref name="model"/>: a decoder folder or hub id that answers too); returns the exit code.</summary>
@@ -80,6 +83,7 @@ internal sealed class GenerationEvaluation
             OutputPath.NotAnInputOf("--save-predictions", save, read);
             AtomicFile.CheckWritable(save); // before the model answers, not after
         }
+        if (!metrics.Contains("judge") && p.GetValue(MaxRequests) is not null) throw new UsageException("--max-requests applies with --metrics judge only");
         var judging = metrics.Contains("judge") ? JudgeSettings(p, taskPath, [.. read, outputPath, save]) : default;
         try
         {
@@ -171,7 +175,11 @@ internal sealed class GenerationEvaluation
         string cache = p.GetValue(JudgeCache) is { } given ? CliOptions.FileTarget("--judge-cache", given)
             : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(taskPath))!, Path.GetFileNameWithoutExtension(taskPath) + ".judge.jsonl");
         OutputPath.NotAnInputOf("--judge-cache", cache, files);
-        var settings = new LlmSettings { Endpoint = endpoint, Model = spec[(hash + 1)..], ApiKey = DataGenerateCommand.ApiKey(endpoint, "OPENAI_API_KEY") };
+        var settings = new LlmSettings
+        {
+            Endpoint = endpoint, Model = spec[(hash + 1)..], ApiKey = DataGenerateCommand.ApiKey(endpoint, "OPENAI_API_KEY"),
+            RequestBudget = p.GetValue(MaxRequests),
+        };
         return (settings, cache);
     }
 }

@@ -125,7 +125,7 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
             case JsonSchemaPhase.FreeKey: return InFreeKey(b);
             case JsonSchemaPhase.FreeKeyEscape: return FreeKeyEscape(b);
             case JsonSchemaPhase.Minus:
-                return Digit(b, b == '0' ? JsonSchemaPhase.Zero : JsonSchemaPhase.Int);
+                return Digit(b, b == '0' ? JsonSchemaPhase.Zero : JsonSchemaPhase.Int) && (!stack.Nodes[frame.Node].Bounded || BoundedDigit(b, true));
             case JsonSchemaPhase.Dot:
                 return Digit(b, JsonSchemaPhase.Frac);
             case JsonSchemaPhase.ExpMark:
@@ -139,9 +139,13 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
                 return Digit(b, JsonSchemaPhase.Exp);
             case JsonSchemaPhase.Zero or JsonSchemaPhase.Int or JsonSchemaPhase.Frac or JsonSchemaPhase.Exp:
                 var phase = frame.Phase;
+                var number = stack.Nodes[frame.Node];
                 if (char.IsAsciiDigit((char)b) && phase != JsonSchemaPhase.Zero)
-                    return ++frame.A <= (phase == JsonSchemaPhase.Exp ? MaxExponentDigits : MaxDigits);
-                bool integer = stack.Nodes[frame.Node].Kind == JsonSchemaKind.Integer;
+                {
+                    return ++frame.A <= (phase == JsonSchemaPhase.Exp ? MaxExponentDigits : MaxDigits)
+                        && (!number.Bounded || BoundedDigit(b, false));
+                }
+                bool integer = number.Kind == JsonSchemaKind.Integer;
                 if (!integer && b == '.' && phase is JsonSchemaPhase.Zero or JsonSchemaPhase.Int)
                 {
                     frame.Phase = JsonSchemaPhase.Dot;
@@ -152,6 +156,7 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
                     frame.Phase = JsonSchemaPhase.ExpMark;
                     return true;
                 }
+                if (number.Bounded && !InBounds(number)) return false;
                 End(); // the number ended: b is what follows it
                 return Step(b);
             case JsonSchemaPhase.Done:
@@ -277,11 +282,11 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
                 (frame.Phase, frame.A, count, lead) = (JsonSchemaPhase.String, 0, 0, 0);
                 return true;
             case JsonSchemaKind.Number or JsonSchemaKind.Integer:
-                if (b == '-') frame.Phase = JsonSchemaPhase.Minus;
-                else if (b == '0') (frame.Phase, frame.A) = (JsonSchemaPhase.Zero, 1);
-                else if (b is >= (byte)'1' and <= (byte)'9') (frame.Phase, frame.A) = (JsonSchemaPhase.Int, 1);
+                if (b == '-') (frame.Phase, frame.B) = (JsonSchemaPhase.Minus, 1);
+                else if (b == '0') (frame.Phase, frame.A, frame.B) = (JsonSchemaPhase.Zero, 1, 0);
+                else if (b is >= (byte)'1' and <= (byte)'9') (frame.Phase, frame.A, frame.B) = (JsonSchemaPhase.Int, 1, 0);
                 else return false;
-                return true;
+                return !node.Bounded || (b == '-' ? NegativeFits(node) : BoundedDigit(b, true));
             case JsonSchemaKind.Literal:
                 (frame.Phase, frame.B, frame.C, frame.D) = (JsonSchemaPhase.Literal, 0, node.Texts.Length, 0);
                 return InLiteral(b);

@@ -112,6 +112,12 @@ public sealed class JsonSchemaWalkTests
           "U": {"anyOf": [{"type": "string"}, {"enum": ["a", "b"]}, {"type": "object", "properties": {"z": {"type": "null"}}},
            {"type": "object", "additionalProperties": {"type": "integer"}}]}}}
         """,
+        // integers between bounds, exclusive ones, negative ones, beside each other in a union
+        """
+        {"type": "object", "properties": {"a": {"type": "integer", "minimum": 18, "maximum": 120}, "b": {"type": "integer", "exclusiveMinimum": -5, "exclusiveMaximum": 0},
+          "c": {"type": "array", "items": {"anyOf": [{"type": "integer", "minimum": 1000}, {"type": "integer", "maximum": -7}, {"type": "integer", "minimum": 50, "maximum": 60}]}},
+          "d": {"type": "integer", "minimum": -9999999999999999, "exclusiveMaximum": -9999999999999990}}, "required": ["a", "b", "c", "d"]}
+        """,
         // bounded arrays of a type list
         """
         {"type": "object", "properties": {"l": {"type": "array", "items": {"type": ["string", "null", "integer", "array"], "items": {"type": "boolean"}, "maxLength": 2},

@@ -341,19 +341,9 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
         var node = stack.Nodes[frame.Node];
         if (b >= 0x80)
         {
-            if (b < 0xC0)
-            {
-                if (count == 0) return false;
-                // the first continuation byte of some leads is narrower: no overlong forms, surrogates or code points past U+10FFFF
-                if (lead == 0xE0 && b < 0xA0 || lead == 0xED && b > 0x9F || lead == 0xF0 && b < 0x90 || lead == 0xF4 && b > 0x8F) return false;
-                lead = 0;
-                count--;
-                return true;
-            }
-            if (count != 0 || b < 0xC2 || b > 0xF4 || frame.A >= node.Max) return false;
+            if (b < 0xC0) return JsonUtf8.Take(b, ref count, ref lead);
+            if (frame.A >= node.Max || !JsonUtf8.Take(b, ref count, ref lead)) return false; // a lead byte starts a character
             frame.A++;
-            count = (byte)(b < 0xE0 ? 1 : b < 0xF0 ? 2 : 3);
-            lead = b;
             return true;
         }
         if (count != 0 || b < 0x20) return false;

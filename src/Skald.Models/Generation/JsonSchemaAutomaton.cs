@@ -5,7 +5,9 @@ namespace Skald.Models.Generation;
 /// it accepts a byte exactly when the bytes so far are still a prefix that some continuation makes a JSON value the
 /// schema's nodes describe, and is <see cref="Complete"/> when the top-level object has closed (nothing may follow).
 /// Objects give their keys in the schema's order (each key as its JSON string, byte for byte), optional ones skipped,
-/// required ones all, then, with <c>additionalProperties</c>, other keys none of which repeats a key (see the Keys part); arrays keep their item bounds; strings their length bounds (in characters, an escape one; \u
+/// required ones all, then, with <c>additionalProperties</c>, other keys none of which repeats a key (see the Keys
+/// part); integers their bounds (the Bounds part); unions whose alternatives start alike are read side by side (the
+/// Alternatives part); arrays keep their item bounds; strings their length bounds (in characters, an escape one; \u
 /// escapes of surrogates are refused, so a count is one character per code point); literals (enum, const, true, false,
 /// null) are matched byte for byte against their texts. The JSON lexical rules are <see cref="JsonAutomaton"/>'s, with
 /// its limit of <see cref="JsonAutomaton.MaxDepth"/> nested containers, which bounds recursive schemas: a container
@@ -85,7 +87,11 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
         return true;
     }
 
-    /// <summary>Drops the stack frames above this state's (those only the copies of a trie walk pushed).</summary>
+    /// <summary>
+    /// Drops the stack frames, key entries and configurations above this state's (those only the copies of a trie walk
+    /// pushed), and moves the configurations beside this one to the bottom, so that those of earlier steps do not pile
+    /// up: call it on the committed state only.
+    /// </summary>
     public void Rewind()
     {
         if (others == 0)

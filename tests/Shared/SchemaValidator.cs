@@ -4,7 +4,7 @@ namespace Skald.Tests;
 
 /// <summary>
 /// A small JSON schema validator for the subset constrained decoding takes (type and lists of types, properties,
-/// required, additionalProperties (false, true or a schema), enum, const, items, minItems, maxItems, minLength, maxLength in code points,
+/// required, additionalProperties (false, true or a schema), enum, const, items, minItems, maxItems, minLength, maxLength in code points, minimum, maximum, exclusiveMinimum, exclusiveMaximum,
 /// anyOf, $ref to a pointer in the schema), written from the JSON Schema specification as an oracle independent of the
 /// compiler under test: it knows nothing of key order or how values are written.
 /// </summary>
@@ -78,6 +78,14 @@ internal static class SchemaValidator
                     foreach (var item in value.EnumerateArray())
                         if (Check(root, items, item, $"{at}/{i++}") is { } problem) return problem;
                 }
+                break;
+            case JsonValueKind.Number when schema.TryGetProperty("minimum", out _) || schema.TryGetProperty("maximum", out _)
+                || schema.TryGetProperty("exclusiveMinimum", out _) || schema.TryGetProperty("exclusiveMaximum", out _):
+                if (!value.TryGetDecimal(out decimal number)) return $"{at}: {value.GetRawText()} is out of any bound's reach";
+                if (schema.TryGetProperty("minimum", out var minimum) && number < minimum.GetDecimal()) return $"{at}: {number} is below minimum";
+                if (schema.TryGetProperty("maximum", out var maximum) && number > maximum.GetDecimal()) return $"{at}: {number} is above maximum";
+                if (schema.TryGetProperty("exclusiveMinimum", out var above) && number <= above.GetDecimal()) return $"{at}: {number} is not above exclusiveMinimum";
+                if (schema.TryGetProperty("exclusiveMaximum", out var below) && number >= below.GetDecimal()) return $"{at}: {number} is not below exclusiveMaximum";
                 break;
             case JsonValueKind.String:
                 int length = value.GetString()!.EnumerateRunes().Count();

@@ -23,7 +23,8 @@ internal interface IJsonAutomaton
 
     /// <summary>
     /// Called on the committed state before a trie walk and around each accepted token: an automaton that keeps part of
-    /// its state in storage shared by its copies drops there what only the copies of the last walk used.
+    /// its state in storage shared by its copies drops there what only the copies of the last walk used, and may move
+    /// what the committed state keeps there (so it is called on the state used next, never on a copy that is dropped).
     /// </summary>
     void Rewind();
 }

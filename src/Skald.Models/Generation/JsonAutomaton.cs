@@ -230,22 +230,7 @@ internal struct JsonAutomaton : IJsonAutomaton
     // A byte of a string's content, its closing quote or the start of an escape; count is the UTF-8 continuation bytes due.
     private bool InString(byte b)
     {
-        if (b >= 0x80)
-        {
-            if (b < 0xC0)
-            {
-                if (count == 0) return false;
-                // the first continuation byte of some leads is narrower: no overlong forms, surrogates or code points past U+10FFFF
-                if (lead == 0xE0 && b < 0xA0 || lead == 0xED && b > 0x9F || lead == 0xF0 && b < 0x90 || lead == 0xF4 && b > 0x8F) return false;
-                lead = 0;
-                count--;
-                return true;
-            }
-            if (count != 0 || b < 0xC2 || b > 0xF4) return false;
-            count = (byte)(b < 0xE0 ? 1 : b < 0xF0 ? 2 : 3);
-            lead = b;
-            return true;
-        }
+        if (b >= 0x80) return JsonUtf8.Take(b, ref count, ref lead);
         if (count != 0 || b < 0x20) return false;
         if (b == '"') mode = key ? Mode.Colon : Mode.AfterValue;
         else if (b == '\\') mode = Mode.Escape;

@@ -52,23 +52,7 @@ internal partial struct JsonSchemaAutomaton
     // A byte of a free key: its content (valid UTF-8, no control character), a backslash, or its closing quote.
     private bool InFreeKey(byte b)
     {
-        if (b >= 0x80)
-        {
-            if (b < 0xC0)
-            {
-                if (count == 0) return false;
-                if (lead == 0xE0 && b < 0xA0 || lead == 0xED && b > 0x9F || lead == 0xF0 && b < 0x90 || lead == 0xF4 && b > 0x8F) return false;
-                lead = 0;
-                count--;
-            }
-            else
-            {
-                if (count != 0 || b < 0xC2 || b > 0xF4) return false;
-                count = (byte)(b < 0xE0 ? 1 : b < 0xF0 ? 2 : 3);
-                lead = b;
-            }
-            return KeyByte(b);
-        }
+        if (b >= 0x80) return JsonUtf8.Take(b, ref count, ref lead) && KeyByte(b);
         if (count != 0 || b < 0x20) return false;
         if (b == '"') return CloseFreeKey();
         if (b == '\\') frame.Phase = JsonSchemaPhase.FreeKeyEscape;

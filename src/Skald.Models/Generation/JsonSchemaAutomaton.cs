@@ -5,7 +5,9 @@ namespace Skald.Models.Generation;
 /// it accepts a byte exactly when the bytes so far are still a prefix that some continuation makes a JSON value the
 /// schema's nodes describe, and is <see cref="Complete"/> when the top-level object has closed (nothing may follow).
 /// Objects give their keys in the schema's order (each key as its JSON string, byte for byte), optional ones skipped,
-/// required ones all, then, with <c>additionalProperties</c>, other keys none of which repeats a key (see the Keys part); arrays keep their item bounds; strings their length bounds (in characters, an escape one; \u
+/// required ones all, then, with <c>additionalProperties</c>, other keys none of which repeats a key (see the Keys
+/// part); integers their bounds (the Bounds part); unions whose alternatives start alike are read side by side (the
+/// Alternatives part); arrays keep their item bounds; strings their length bounds (in characters, an escape one; \u
 /// escapes of surrogates are refused, so a count is one character per code point); literals (enum, const, true, false,
 /// null) are matched byte for byte against their texts. The JSON lexical rules are <see cref="JsonAutomaton"/>'s, with
 /// its limit of <see cref="JsonAutomaton.MaxDepth"/> nested containers, which bounds recursive schemas: a container
@@ -85,7 +87,11 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
         return true;
     }
 
-    /// <summary>Drops the stack frames above this state's (those only the copies of a trie walk pushed).</summary>
+    /// <summary>
+    /// Drops the stack frames, key entries and configurations above this state's (those only the copies of a trie walk
+    /// pushed), and moves the configurations beside this one to the bottom, so that those of earlier steps do not pile
+    /// up: call it on the committed state only.
+    /// </summary>
     public void Rewind()
     {
         if (others == 0)
@@ -125,7 +131,7 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
             case JsonSchemaPhase.FreeKey: return InFreeKey(b);
             case JsonSchemaPhase.FreeKeyEscape: return FreeKeyEscape(b);
             case JsonSchemaPhase.Minus:
-                return Digit(b, b == '0' ? JsonSchemaPhase.Zero : JsonSchemaPhase.Int);
+                return Digit(b, b == '0' ? JsonSchemaPhase.Zero : JsonSchemaPhase.Int) && (!stack.Nodes[frame.Node].Bounded || BoundedDigit(b, true));
             case JsonSchemaPhase.Dot:
                 return Digit(b, JsonSchemaPhase.Frac);
             case JsonSchemaPhase.ExpMark:
@@ -139,9 +145,13 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
                 return Digit(b, JsonSchemaPhase.Exp);
             case JsonSchemaPhase.Zero or JsonSchemaPhase.Int or JsonSchemaPhase.Frac or JsonSchemaPhase.Exp:
                 var phase = frame.Phase;
+                var number = stack.Nodes[frame.Node];
                 if (char.IsAsciiDigit((char)b) && phase != JsonSchemaPhase.Zero)
-                    return ++frame.A <= (phase == JsonSchemaPhase.Exp ? MaxExponentDigits : MaxDigits);
-                bool integer = stack.Nodes[frame.Node].Kind == JsonSchemaKind.Integer;
+                {
+                    return ++frame.A <= (phase == JsonSchemaPhase.Exp ? MaxExponentDigits : MaxDigits)
+                        && (!number.Bounded || BoundedDigit(b, false));
+                }
+                bool integer = number.Kind == JsonSchemaKind.Integer;
                 if (!integer && b == '.' && phase is JsonSchemaPhase.Zero or JsonSchemaPhase.Int)
                 {
                     frame.Phase = JsonSchemaPhase.Dot;
@@ -152,6 +162,7 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
                     frame.Phase = JsonSchemaPhase.ExpMark;
                     return true;
                 }
+                if (number.Bounded && !InBounds(number)) return false;
                 End(); // the number ended: b is what follows it
                 return Step(b);
             case JsonSchemaPhase.Done:
@@ -277,11 +288,11 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
                 (frame.Phase, frame.A, count, lead) = (JsonSchemaPhase.String, 0, 0, 0);
                 return true;
             case JsonSchemaKind.Number or JsonSchemaKind.Integer:
-                if (b == '-') frame.Phase = JsonSchemaPhase.Minus;
-                else if (b == '0') (frame.Phase, frame.A) = (JsonSchemaPhase.Zero, 1);
-                else if (b is >= (byte)'1' and <= (byte)'9') (frame.Phase, frame.A) = (JsonSchemaPhase.Int, 1);
+                if (b == '-') (frame.Phase, frame.B) = (JsonSchemaPhase.Minus, 1);
+                else if (b == '0') (frame.Phase, frame.A, frame.B) = (JsonSchemaPhase.Zero, 1, 0);
+                else if (b is >= (byte)'1' and <= (byte)'9') (frame.Phase, frame.A, frame.B) = (JsonSchemaPhase.Int, 1, 0);
                 else return false;
-                return true;
+                return !node.Bounded || (b == '-' ? NegativeFits(node) : BoundedDigit(b, true));
             case JsonSchemaKind.Literal:
                 (frame.Phase, frame.B, frame.C, frame.D) = (JsonSchemaPhase.Literal, 0, node.Texts.Length, 0);
                 return InLiteral(b);
@@ -336,19 +347,9 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
         var node = stack.Nodes[frame.Node];
         if (b >= 0x80)
         {
-            if (b < 0xC0)
-            {
-                if (count == 0) return false;
-                // the first continuation byte of some leads is narrower: no overlong forms, surrogates or code points past U+10FFFF
-                if (lead == 0xE0 && b < 0xA0 || lead == 0xED && b > 0x9F || lead == 0xF0 && b < 0x90 || lead == 0xF4 && b > 0x8F) return false;
-                lead = 0;
-                count--;
-                return true;
-            }
-            if (count != 0 || b < 0xC2 || b > 0xF4 || frame.A >= node.Max) return false;
+            if (b < 0xC0) return JsonUtf8.Take(b, ref count, ref lead);
+            if (frame.A >= node.Max || !JsonUtf8.Take(b, ref count, ref lead)) return false; // a lead byte starts a character
             frame.A++;
-            count = (byte)(b < 0xE0 ? 1 : b < 0xF0 ? 2 : 3);
-            lead = b;
             return true;
         }
         if (count != 0 || b < 0x20) return false;

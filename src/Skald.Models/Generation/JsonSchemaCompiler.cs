@@ -19,7 +19,8 @@ internal sealed partial class JsonSchemaCompiler
         ["description", "title", "$schema", "$id", "$comment", "default", "examples", "deprecated", "readOnly", "writeOnly", "$defs", "definitions", "format"];
 
     private static readonly HashSet<string> Taken =
-        ["type", "properties", "required", "additionalProperties", "enum", "const", "items", "minItems", "maxItems", "minLength", "maxLength", "anyOf", "$ref"];
+        ["type", "properties", "required", "additionalProperties", "enum", "const", "items", "minItems", "maxItems", "minLength", "maxLength", "anyOf", "$ref",
+         "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"];
 
     private static readonly string[] Types = ["object", "array", "string", "number", "integer", "boolean", "null"];
 
@@ -145,7 +146,8 @@ internal sealed partial class JsonSchemaCompiler
             {
                 if (!Ignored.Contains(p.Name) && !Taken.Contains(p.Name))
                     throw Error(p.Name, at, "is not supported: Skald's JSON schemas take type, properties, required, additionalProperties, " +
-                        "enum, const, items, minItems, maxItems, minLength, maxLength, anyOf and $ref (annotations such as description and format are ignored)");
+                        "enum, const, items, minItems, maxItems, minLength, maxLength, minimum, maximum, exclusiveMinimum and exclusiveMaximum (on an " +
+                        "integer), anyOf and $ref (annotations such as description and format are ignored)");
             }
             int node = Build(s, at, nesting);
             compiled[at] = node;
@@ -215,8 +217,8 @@ internal sealed partial class JsonSchemaCompiler
                 "object" => Object(s, at, nesting, distinct.Count == 1),
                 "array" => Array(s, at, nesting, distinct.Count == 1),
                 "string" => String(s, at),
-                "number" => Add(new JsonSchemaNode(JsonSchemaKind.Number)),
-                "integer" => Add(new JsonSchemaNode(JsonSchemaKind.Integer)),
+                "number" => Number(s, at),
+                "integer" => Integer(s, at),
                 "boolean" => Add(new JsonSchemaNode(JsonSchemaKind.Literal) { Texts = ["false"u8.ToArray(), "true"u8.ToArray()] }),
                 _ => Add(new JsonSchemaNode(JsonSchemaKind.Literal) { Texts = ["null"u8.ToArray()] }),
             });

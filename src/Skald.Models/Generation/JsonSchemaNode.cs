@@ -51,6 +51,15 @@ internal sealed class JsonSchemaNode
     /// </summary>
     public int MinDepth { get; set; }
 
+    /// <summary>Integer: the least value taken (minimum, exclusiveMinimum).</summary>
+    public long Low { get; set; } = long.MinValue;
+
+    /// <summary>Integer: the greatest value taken (maximum, exclusiveMaximum).</summary>
+    public long High { get; set; } = long.MaxValue;
+
+    /// <summary>Integer: whether it has a bound (<see cref="Low"/> or <see cref="High"/>), read digit by digit.</summary>
+    public bool Bounded { get; set; }
+
     /// <summary>
     /// Union: for each first byte of a value, the node that takes it (−1: none; −2 − k: several, those of
     /// <see cref="Choices"/>[k], read side by side).

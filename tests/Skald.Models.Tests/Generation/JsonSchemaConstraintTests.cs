@@ -62,8 +62,7 @@ public sealed class JsonSchemaConstraintTests
                 {
                     var copy = state;
                     bool takes = id < bytes.Length && bytes[id].Length > 0 && copy.Advance(bytes[id]);
-                    copy = state;
-                    copy.Rewind(); // what the copy pushed is dropped before the next token is tried
+                    state.Rewind(); // what the copy pushed is dropped before the next token is tried
                     Assert.True(takes == !float.IsNegativeInfinity(logits[id]), $"walk {walk} step {step}: token {id} ({tokenizer.IdToToken(id)})");
                     if (takes) allowed.Add(id);
                 }

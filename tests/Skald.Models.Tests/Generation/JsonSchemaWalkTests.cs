@@ -112,6 +112,12 @@ public sealed class JsonSchemaWalkTests
           "U": {"anyOf": [{"type": "string"}, {"enum": ["a", "b"]}, {"type": "object", "properties": {"z": {"type": "null"}}},
            {"type": "object", "additionalProperties": {"type": "integer"}}]}}}
         """,
+        // integers between bounds, exclusive ones, negative ones, beside each other in a union
+        """
+        {"type": "object", "properties": {"a": {"type": "integer", "minimum": 18, "maximum": 120}, "b": {"type": "integer", "exclusiveMinimum": -5, "exclusiveMaximum": 0},
+          "c": {"type": "array", "items": {"anyOf": [{"type": "integer", "minimum": 1000}, {"type": "integer", "maximum": -7}, {"type": "integer", "minimum": 50, "maximum": 60}]}},
+          "d": {"type": "integer", "minimum": -9999999999999999, "exclusiveMaximum": -9999999999999990}}, "required": ["a", "b", "c", "d"]}
+        """,
         // bounded arrays of a type list
         """
         {"type": "object", "properties": {"l": {"type": "array", "items": {"type": ["string", "null", "integer", "array"], "items": {"type": "boolean"}, "maxLength": 2},
@@ -126,7 +132,7 @@ public sealed class JsonSchemaWalkTests
         var grammar = JsonSchemaGrammar.Compile(JsonDocument.Parse(schema).RootElement);
         var random = new Random(7);
         var allowed = new List<byte>();
-        int completed = 0, deepest = 0;
+        int completed = 0, deepest = 0, alive = 0;
         for (int walk = 0; walk < 200; walk++)
         {
             var state = grammar.Start();
@@ -153,6 +159,7 @@ public sealed class JsonSchemaWalkTests
                     : r < opening + closing && closers.Count > 0 ? closers[random.Next(closers.Count)]
                     : allowed[random.Next(allowed.Count)];
                 Assert.True(state.TryAdvance(next));
+                alive = Math.Max(alive, state.Alive);
                 text.Add(next);
                 Track(next, ref depth, ref inString, ref escaped);
                 deepest = Math.Max(deepest, depth);
@@ -163,6 +170,8 @@ public sealed class JsonSchemaWalkTests
             Assert.Null(SchemaValidator.Problem(schema, json));
         }
         Assert.True(completed >= 20, $"only {completed} of 200 walks completed");
+        if (schema.Contains("\"Cat\"", StringComparison.Ordinal)) // unions that start alike: the walks read alternatives side by side
+            Assert.True(alive > 1, "the walks never read two alternatives side by side");
         if (schema.Contains("\"items\": {\"$ref\"", StringComparison.Ordinal)) // arrays that recurse: the walks reach the limit
             Assert.True(deepest >= JsonAutomaton.MaxDepth - 3, $"the walks of a recursive schema reached only depth {deepest}");
     }

@@ -19,6 +19,12 @@ internal sealed partial class IndexWriteLock : IDisposable
     /// <summary>How often a writer opens the lock file again after finding the one it locked removed, before it gives up.</summary>
     private const int Attempts = 100;
 
+    /// <summary>
+    /// How long a writer tries again before it says the index is busy: a search cleaning up after a killed write holds
+    /// the lock for that moment only (<see cref="IndexRecovery"/>), and a writer must not be refused for it.
+    /// </summary>
+    private static readonly TimeSpan Grace = TimeSpan.FromMilliseconds(250);
+
     /// <summary>The lock files this process holds, by full path (a writer's own recovery asks, <see cref="HeldHere"/>).</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Held = new(StringComparer.Ordinal);
 
@@ -46,7 +52,8 @@ internal sealed partial class IndexWriteLock : IDisposable
 
     /// <summary>
     /// Takes the lock of the index in <paramref name="folder"/>, or throws <see cref="EvaluationException"/> saying
-    /// another writer holds it (no waiting: an <c>index add</c> may embed for minutes). A missing parent folder is left
+    /// another writer holds it (no waiting beyond a quarter of a second, the moment a search's clean-up may hold it:
+    /// an <c>index add</c> may embed for minutes). A missing parent folder is left
     /// to the caller's own check (no lock is needed where no index can be written).
     /// </summary>
     public static IndexWriteLock? Take(string folder) => Take(folder, Open);
@@ -59,6 +66,7 @@ internal sealed partial class IndexWriteLock : IDisposable
     {
         string path = PathOf(folder);
         if (!Directory.Exists(Path.GetDirectoryName(path))) return null;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
         for (int attempt = 0; attempt < Attempts; attempt++)
         {
             FileStream file;
@@ -72,7 +80,9 @@ internal sealed partial class IndexWriteLock : IDisposable
             }
             catch (IOException)
             {
-                break;
+                if (waited.Elapsed >= Grace) break;
+                Thread.Sleep(10);
+                continue;
             }
             if (OperatingSystem.IsWindows()) return new IndexWriteLock(file, path, remove: false); // delete-on-close removes it
             switch (Names(file, path))

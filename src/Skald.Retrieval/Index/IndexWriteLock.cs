@@ -59,10 +59,18 @@ internal sealed partial class IndexWriteLock : IDisposable
     public static IndexWriteLock? Take(string folder) => Take(folder, Open);
 
     /// <summary>
+    /// <see cref="Take(string)"/> without trying again when it is held: for a search's clean-up, which leaves the
+    /// leftovers to a running writer rather than wait for it.
+    /// </summary>
+    public static IndexWriteLock? TakeNow(string folder) => Take(folder, Open, TimeSpan.Zero);
+
+    /// <summary>
     /// <see cref="Take(string)"/> with the lock file opened (and locked) by <paramref name="open"/>: for tests that
     /// hand it a file removed between its opening and its locking, as a writer ending at that moment removes it.
     /// </summary>
-    internal static IndexWriteLock? Take(string folder, Func<string, FileStream> open)
+    internal static IndexWriteLock? Take(string folder, Func<string, FileStream> open) => Take(folder, open, Grace);
+
+    private static IndexWriteLock? Take(string folder, Func<string, FileStream> open, TimeSpan grace)
     {
         string path = PathOf(folder);
         if (!Directory.Exists(Path.GetDirectoryName(path))) return null;
@@ -80,7 +88,7 @@ internal sealed partial class IndexWriteLock : IDisposable
             }
             catch (IOException)
             {
-                if (waited.Elapsed >= Grace) break;
+                if (waited.Elapsed >= grace) break;
                 Thread.Sleep(10);
                 continue;
             }

@@ -12,7 +12,8 @@ namespace Skald.Retrieval.Index;
 /// the lock (on Windows the file is opened delete-on-close): a second writer that opened the file just before must not
 /// then lock that removed file while a third creates a new one, so a writer keeps a lock only once it has checked that
 /// the path still names the file it locked (same device and inode), and else opens the path again. Where that check
-/// cannot be made the file stays, as it always did. Searches take no lock: they read whole versions (<see cref="IndexWriter"/>).
+/// cannot be made the file stays, as it always did. Searches take no lock: they read whole versions (<see cref="IndexWriter"/>);
+/// only one that finds a killed write's leftovers takes it, without waiting, for the moment of the clean-up (<see cref="IndexRecovery"/>).
 /// </summary>
 internal sealed partial class IndexWriteLock : IDisposable
 {

@@ -182,5 +182,9 @@ public sealed class DocumentPathsTests
         File.WriteAllText(Path.Combine(empty, "fERIE.MD"), "");
         Assert.False(FolderCase.IgnoresCase(empty));
         Assert.Equal(2, Directory.EnumerateFileSystemEntries(empty).Count());
+        string many = Directory.CreateTempSubdirectory("skald-case").FullName; // the twin of the name asked about beyond the names listed
+        for (int i = 0; i < 100; i++) File.WriteAllText(Path.Combine(many, $"Doc{i}.md"), "");
+        for (int i = 0; i < 100; i++) File.WriteAllText(Path.Combine(many, $"dOC{i}.MD"), "");
+        Assert.False(FolderCase.IgnoresCase(many));
     }
 }

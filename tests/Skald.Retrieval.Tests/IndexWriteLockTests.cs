@@ -82,4 +82,20 @@ public sealed class IndexWriteLockTests
         Assert.False(File.Exists(lockFile));
         using (IndexWriteLock.Take(folder)) Assert.True(File.Exists(lockFile));
     }
+
+    /// <summary>
+    /// A search that found a killed write's leftovers holds the lock while it cleans up; a writer starting then tries
+    /// again for that moment instead of being refused (a holder for longer is still refused: the first test). The lock
+    /// is found held twice here, then free.
+    /// </summary>
+    [Fact]
+    public void AWriterWaitsOutTheMomentASearchHoldsTheLock()
+    {
+        string folder = Path.Combine(Directory.CreateTempSubdirectory("skald-lock").FullName, "idx");
+        Directory.CreateDirectory(folder);
+        int tries = 0;
+        FileStream Open(string path) => ++tries <= 2 ? throw new IOException("held")
+            : new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        using (IndexWriteLock.Take(folder, Open)) Assert.Equal(3, tries);
+    }
 }

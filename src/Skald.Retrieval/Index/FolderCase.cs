@@ -12,6 +12,9 @@ internal static class FolderCase
     /// <summary>Names looked at before the probe file is tried.</summary>
     private const int Names = 64;
 
+    /// <summary>A listing that matches its pattern case by case on every system (the default follows the system, not the volume).</summary>
+    private static readonly EnumerationOptions Exact = new() { MatchCasing = MatchCasing.CaseSensitive, AttributesToSkip = 0 };
+
     /// <summary>
     /// Whether the volume holding <paramref name="folder"/> (or its nearest existing parent) ignores case; null when it
     /// cannot be told (nothing there exists, no name with a letter and no right to write the probe file).
@@ -23,12 +26,12 @@ internal static class FolderCase
         if (dir is null) return null;
         try
         {
-            var names = Directory.EnumerateFileSystemEntries(dir).Take(Names).Select(p => Path.GetFileName(p)).ToHashSet(StringComparer.Ordinal);
-            foreach (string name in names)
+            foreach (string name in Directory.EnumerateFileSystemEntries(dir).Take(Names).Select(p => Path.GetFileName(p)))
             {
                 string other = Swapped(name);
                 if (other == name) continue;
-                if (names.Contains(other)) return false; // two names differing only in case: a case-keeping volume
+                if (Directory.EnumerateFileSystemEntries(dir, other, Exact).Any(p => Path.GetFileName(p) == other))
+                    return false; // two names differing only in case: a case-keeping volume
                 return Path.Exists(Path.Combine(dir, other));
             }
             string probe = Path.Combine(dir, $".skald-case-{Guid.NewGuid():N}");

@@ -29,7 +29,7 @@ internal static class IndexRecovery
         IndexWriteLock? held;
         try
         {
-            held = IndexWriteLock.Take(folder);
+            held = IndexWriteLock.TakeNow(folder); // a search does not wait for a writer
         }
         catch (EvaluationException)
         {

@@ -12,12 +12,19 @@ namespace Skald.Retrieval.Index;
 /// the lock (on Windows the file is opened delete-on-close): a second writer that opened the file just before must not
 /// then lock that removed file while a third creates a new one, so a writer keeps a lock only once it has checked that
 /// the path still names the file it locked (same device and inode), and else opens the path again. Where that check
-/// cannot be made the file stays, as it always did. Searches take no lock: they read whole versions (<see cref="IndexWriter"/>).
+/// cannot be made the file stays, as it always did. Searches take no lock: they read whole versions (<see cref="IndexWriter"/>);
+/// only one that finds a killed write's leftovers takes it, without waiting, for the moment of the clean-up (<see cref="IndexRecovery"/>).
 /// </summary>
 internal sealed partial class IndexWriteLock : IDisposable
 {
     /// <summary>How often a writer opens the lock file again after finding the one it locked removed, before it gives up.</summary>
     private const int Attempts = 100;
+
+    /// <summary>
+    /// How long a writer tries again before it says the index is busy: a search cleaning up after a killed write holds
+    /// the lock for that moment only (<see cref="IndexRecovery"/>), and a writer must not be refused for it.
+    /// </summary>
+    private static readonly TimeSpan Grace = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The lock files this process holds, by full path (a writer's own recovery asks, <see cref="HeldHere"/>).</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Held = new(StringComparer.Ordinal);
@@ -46,19 +53,29 @@ internal sealed partial class IndexWriteLock : IDisposable
 
     /// <summary>
     /// Takes the lock of the index in <paramref name="folder"/>, or throws <see cref="EvaluationException"/> saying
-    /// another writer holds it (no waiting: an <c>index add</c> may embed for minutes). A missing parent folder is left
+    /// another writer holds it (no waiting beyond a quarter of a second, the moment a search's clean-up may hold it:
+    /// an <c>index add</c> may embed for minutes). A missing parent folder is left
     /// to the caller's own check (no lock is needed where no index can be written).
     /// </summary>
     public static IndexWriteLock? Take(string folder) => Take(folder, Open);
 
     /// <summary>
+    /// <see cref="Take(string)"/> without trying again when it is held: for a search's clean-up, which leaves the
+    /// leftovers to a running writer rather than wait for it.
+    /// </summary>
+    public static IndexWriteLock? TakeNow(string folder) => Take(folder, Open, TimeSpan.Zero);
+
+    /// <summary>
     /// <see cref="Take(string)"/> with the lock file opened (and locked) by <paramref name="open"/>: for tests that
     /// hand it a file removed between its opening and its locking, as a writer ending at that moment removes it.
     /// </summary>
-    internal static IndexWriteLock? Take(string folder, Func<string, FileStream> open)
+    internal static IndexWriteLock? Take(string folder, Func<string, FileStream> open) => Take(folder, open, Grace);
+
+    private static IndexWriteLock? Take(string folder, Func<string, FileStream> open, TimeSpan grace)
     {
         string path = PathOf(folder);
         if (!Directory.Exists(Path.GetDirectoryName(path))) return null;
+        var waited = System.Diagnostics.Stopwatch.StartNew();
         for (int attempt = 0; attempt < Attempts; attempt++)
         {
             FileStream file;
@@ -72,7 +89,9 @@ internal sealed partial class IndexWriteLock : IDisposable
             }
             catch (IOException)
             {
-                break;
+                if (waited.Elapsed >= grace) break;
+                Thread.Sleep(10);
+                continue;
             }
             if (OperatingSystem.IsWindows()) return new IndexWriteLock(file, path, remove: false); // delete-on-close removes it
             switch (Names(file, path))

@@ -22,6 +22,28 @@ public sealed class StagingPathsTests
         Assert.True(File.Exists(Path.Combine(dir, ".tmp-final.json-99999999")));
     }
 
+    /// <summary>
+    /// A caller that knows every writer has ended (it holds their lock) has the leftovers named by a running process
+    /// id cleaned up too, the folder moved aside put back: the id was a dead writer's, since given to another process.
+    /// </summary>
+    [Fact]
+    public void WithEveryWriterGoneARunningIdsLeftoversGoAndTheFolderComesBack()
+    {
+        string target = Path.Combine(dir, "idx");
+        Assert.False(StagingPaths.HasSiblings(target));
+        using var other = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sleep", "30"))!;
+        Directory.CreateDirectory(Path.Combine(dir, $".old-idx-{other.Id}"));
+        File.WriteAllText(Path.Combine(dir, $".old-idx-{other.Id}", "index.json"), "old");
+        Directory.CreateDirectory(Path.Combine(dir, $".tmp-idx-{other.Id}"));
+        Assert.True(StagingPaths.HasSiblings(target));
+        StagingPaths.Recover(target, writersGone: false);
+        Assert.False(Directory.Exists(target)); // by the id alone, a running writer's
+        StagingPaths.Recover(target, writersGone: true);
+        Assert.Equal("old", File.ReadAllText(Path.Combine(target, "index.json")));
+        Assert.False(StagingPaths.HasSiblings(target));
+        other.Kill();
+    }
+
     [Fact]
     public void ARunningWritersTempIsLeftAlone()
     {

@@ -79,6 +79,51 @@ public sealed class IntraOpPoolTests
     }
 
     [Fact]
+    public void ParallelismForWithStateCoversTheRangeOnceAndAllocatesNothing()
+    {
+        // The state overloads: the ranges of the Action ones, each index once, and (a static lambda, the thread's kept
+        // region) no bytes per call once the thread has run one region of the state's type.
+        var hits = new int[4096];
+        var sums = new long[1];
+        int clean = 0, calls = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (calls < 300 || (clean == 0 && clock.Elapsed.TotalSeconds < 20))
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Parallelism.For(4096, 64, (hits, sums), static (in (int[] Hits, long[] Sums) a, int s, int e) =>
+            {
+                for (int i = s; i < e; i++) Interlocked.Increment(ref a.Hits[i]);
+                Interlocked.Add(ref a.Sums[0], e - s);
+            });
+            Parallelism.ForAligned(4096, 256, 64, (Sums: sums, Unit: 1), static (in (long[] Sums, int Unit) a, int s, int e) =>
+                Interlocked.Add(ref a.Sums[0], (e - s) * a.Unit));
+            if (GC.GetAllocatedBytesForCurrentThread() == before) clean++;
+            calls++;
+        }
+        Assert.All(hits, h => Assert.Equal(calls, h));
+        Assert.Equal(calls * 2L * 4096, sums[0]);
+        Assert.True(clean > 0, $"every one of {calls} calls allocated");
+    }
+
+    [Fact]
+    public void AStateRegionsExceptionReachesTheCallerAndTheNextRegionGetsItsOwnState()
+    {
+        // A body that throws: the caller sees its exception, and the thread's kept region is handed back, so the next
+        // region (same state type) runs with its own state, not the failed one's.
+        var ex = Assert.Throws<InvalidOperationException>(() => Parallelism.For(4096, 16, 7, static (in int a, int s, int e) =>
+        {
+            if (s <= 100 && 100 < e) throw new InvalidOperationException($"state {a}");
+        }));
+        Assert.Equal("state 7", ex.Message);
+        var seen = new int[1];
+        Parallelism.For(4096, 16, (Seen: seen, Value: 9), static (in (int[] Seen, int Value) a, int s, int e) =>
+        {
+            if (s == 0) a.Seen[0] = a.Value;
+        });
+        Assert.Equal(9, seen[0]);
+    }
+
+    [Fact]
     public void APoolWithoutWorkersDeclinesAndRunsNothing()
     {
         using var pool = new IntraOpPool(0, 10);

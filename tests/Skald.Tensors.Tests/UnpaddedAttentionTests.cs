@@ -103,6 +103,39 @@ public sealed class UnpaddedAttentionTests
     }
 
     [Fact]
+    public void RowsOnATapeReuseTheirArraysAfterResetWithTheSameValues()
+    {
+        var tape = new Tape(recording: false);
+        int[] mask = [1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 0, 1], values = [.. Enumerable.Range(10, 12)];
+        var first = UnpaddedRows.FromMask(mask, 3, 4, tape)!;
+        var (index, offsets, selected) = (first.Index, first.Offsets, first.Select(values));
+        Assert.NotSame(index, selected); // both lent at once: distinct arrays of one length
+        // dirty them, as a pass's caller may not: the next pass fills every entry it reports again
+        Array.Fill(index, -1);
+        Array.Fill(offsets, -1);
+        tape.Reset();
+        var second = UnpaddedRows.FromMask(mask, 3, 4, tape)!;
+        Assert.Same(first, second);
+        Assert.True(ReferenceEquals(second.Index, index) || ReferenceEquals(second.Index, selected)); // lent again, not allocated
+        Assert.Same(offsets, second.Offsets);
+        Assert.Equal([0, 1, 4, 5, 6, 7, 11], second.Index);
+        Assert.Equal([0, 2, 6, 7], second.Offsets);
+        Assert.Equal([10, 11, 14, 15, 16, 17, 21], second.Select(values));
+        // without a Reset nothing is lent twice
+        var third = UnpaddedRows.FromMask(mask, 3, 4, tape)!;
+        Assert.NotSame(second, third);
+        Assert.NotSame(second.Index, third.Index);
+        int[][] earlier = [index, selected, second.Index, third.Index]; // the instances are reused: their arrays, now
+        // a pass of another shape in between: the tape keeps only the last pass's arrays
+        tape.Reset();
+        var other = UnpaddedRows.FromMask([1, 0, 1, 1], 2, 2, tape)!;
+        Assert.Equal([0, 2, 3], other.Index);
+        tape.Reset();
+        var again = UnpaddedRows.FromMask(mask, 3, 4, tape)!;
+        Assert.False(earlier.Any(a => ReferenceEquals(a, again.Index)), "an array of a pass before the last was kept");
+    }
+
+    [Fact]
     public void TheOpRunsOnInferenceTapesOnly()
     {
         var rows = UnpaddedRows.FromMask([1, 0], 1, 2)!;

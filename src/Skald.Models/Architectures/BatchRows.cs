@@ -26,9 +26,9 @@ internal readonly record struct BatchRows(Memory<float> MaskBias, int Batch, int
     /// </summary>
     public static BatchRows For(Tape tape, TokenBatch tokens, bool mayUnpad = true)
     {
-        if (mayUnpad && Ops.RunsUnpadded(tape, tape.Dropout) && UnpaddedRows.FromMask(tokens.Mask, tokens.Batch, tokens.Seq) is { } u)
+        if (mayUnpad && Ops.RunsUnpadded(tape, tape.Dropout) && UnpaddedRows.FromMask(tokens.Mask, tokens.Batch, tokens.Seq, tape) is { } u)
         {
-            var positions = new int[u.Count];
+            var positions = tape.Ints(u.Count); // the tape's until its Reset, as u's arrays
             for (int i = 0; i < positions.Length; i++) positions[i] = u.Index[i] % tokens.Seq;
             return new BatchRows(Memory<float>.Empty, tokens.Batch, tokens.Seq, u, positions);
         }

@@ -52,7 +52,7 @@ public sealed class TokenSampler
         for (int b = 0; b < prompts.Count; b++)
         {
             int most = Math.Max(16, prompts[b].Count + Options(b).MaxNewTokens);
-            seen.Add(new HashSet<int>(most)); // room for every id the row can see: no growth during the steps
+            seen.Add(Seen(Options(b), most));
             seenList.Add(new int[most]);
             seenCount.Add(0);
             foreach (int id in prompts[b]) Observe(b, id);
@@ -75,7 +75,7 @@ public sealed class TokenSampler
         var stream = new SkaldRandom(RowSeed(options.Seed, rowIndex));
         if (b == seen.Count)
         {
-            seen.Add(new HashSet<int>(list.Length));
+            seen.Add(Seen(options, list.Length));
             seenList.Add(list);
             seenCount.Add(0);
             random.Add(stream);
@@ -83,7 +83,7 @@ public sealed class TokenSampler
         }
         else
         {
-            seen[b] = new HashSet<int>(list.Length);
+            seen[b] = Seen(options, list.Length);
             seenList[b] = list;
             seenCount[b] = 0;
             random[b] = stream;
@@ -91,6 +91,11 @@ public sealed class TokenSampler
         perRow[b] = options;
         foreach (int id in prompt) Observe(b, id);
     }
+
+    // A row's set of seen ids: with a repetition penalty, room for every id it can see (no growth during the steps);
+    // without one it stays empty.
+    private static HashSet<int> Seen(GenerationOptions options, int most) =>
+        options.RepetitionPenalty == 1f ? [] : new HashSet<int>(most);
 
     /// <summary>Records that row <paramref name="b"/> now contains <paramref name="id"/>.</summary>
     public void Observe(int b, int id)

@@ -45,15 +45,16 @@ public static partial class Ops
             if ((uint)rows[i] >= (uint)total) throw new ArgumentOutOfRangeException(nameof(rows), $"row {rows[i]} is outside [0, {total})");
             x.Span.Slice(i * c, c).CopyTo(ys.Slice(rows[i] * c, c));
         }
-        if (tape.Records(y))
-        {
-            tape.Record(y, () => tape.WriteGrad(x, dx =>
-            {
-                for (int i = 0; i < rows.Length; i++) y.Grad.Slice(rows[i] * c, c).CopyTo(dx.Slice(i * c, c));
-            }));
-        }
+        if (tape.Records(y)) RecordScatterRows(tape, x, rows, y);
         return y;
     }
+
+    // ScatterRows' backward, in a method of its own: captured parameters would allocate their closure on every call.
+    private static void RecordScatterRows(Tape tape, Variable x, int[] rows, Variable y) => tape.Record(y, () => tape.WriteGrad(x, dx =>
+    {
+        int c = x.Cols;
+        for (int i = 0; i < rows.Length; i++) y.Grad.Slice(rows[i] * c, c).CopyTo(dx.Slice(i * c, c));
+    }));
 
     /// <summary>
     /// y = x[:, start..start + count) for x [N, C] → [N, count] (a fused projection's parts, such as ModernBERT's Wqkv

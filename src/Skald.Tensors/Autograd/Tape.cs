@@ -16,6 +16,8 @@ public sealed class Tape
 {
     private readonly List<(Variable Output, Action Backward)> entries = [];
     private readonly Dictionary<int, Stack<float[]>> pool = [];
+    private readonly Dictionary<int, Stack<int[]>> intPool = [];
+    private readonly List<int[]> intsInUse = [];
     private readonly List<Variable> variables = [];
     private int variablesInUse;
 
@@ -310,7 +312,41 @@ public sealed class Tape
         entries.Clear();
         Arena.Reset();
         variablesInUse = 0;
+        // Keep only the arrays the pass just ended used (those it did not are dropped), so a stream of batches of many
+        // shapes holds one pass's worth, not one array of every length it ever saw.
+        foreach (var stack in intPool.Values) stack.Clear();
+        if (intPool.Count > MaxIntLengths) intPool.Clear();
+        foreach (var ints in intsInUse)
+        {
+            if (!intPool.TryGetValue(ints.Length, out var s)) intPool[ints.Length] = s = new Stack<int[]>();
+            s.Push(ints);
+        }
+        intsInUse.Clear();
+        foreach (var rows in UnpaddedInUse) UnpaddedFree.Push(rows);
+        UnpaddedInUse.Clear();
     }
+
+    private const int MaxIntLengths = 64;
+
+    /// <summary>
+    /// An int array of exactly <paramref name="length"/> elements (contents undefined) for this pass: the tape's until
+    /// <see cref="Reset"/>, then reused for the next pass's array of that length (a pass's per-token indices, such as
+    /// <see cref="UnpaddedRows"/>'s, so that a warm pass over batches of one shape allocates nothing); only the arrays of
+    /// the last pass are kept.
+    /// </summary>
+    public int[] Ints(int length)
+    {
+        var ints = intPool.TryGetValue(length, out var s) && s.Count > 0 ? s.Pop() : new int[length];
+        intsInUse.Add(ints);
+        return ints;
+    }
+
+    /// <summary><see cref="UnpaddedRows"/> of this pass (<see cref="UnpaddedRows.FromMask(ReadOnlySpan{int}, int, int, Tape)"/>),
+    /// kept for reuse after <see cref="Reset"/>.</summary>
+    internal List<UnpaddedRows> UnpaddedInUse { get; } = [];
+
+    /// <summary>Instances of <see cref="UnpaddedRows"/> free for this tape's next pass.</summary>
+    internal Stack<UnpaddedRows> UnpaddedFree { get; } = new();
 
     /// <summary>
     /// The gradient buffer of <paramref name="v"/> for an op's backward: a fresh buffer to overwrite

@@ -85,7 +85,7 @@ public static class Parallelism
     /// </summary>
     internal static void Chunked(int count, int threads, int maxChunks, Action<int, int> body, bool guided = true)
     {
-        int chunks = Math.Max(1, Math.Min(count, Math.Min(maxChunks, threads * ChunksPerThread)));
+        int chunks = ChunkCount(count, threads, maxChunks);
         if (threads <= 1 || chunks == 1)
         {
             body(0, count);
@@ -99,7 +99,7 @@ public static class Parallelism
     internal static void Chunked<TState>(int count, int threads, int maxChunks, in TState state, RangeBody<TState> body,
         bool guided = true) where TState : struct
     {
-        int chunks = Math.Max(1, Math.Min(count, Math.Min(maxChunks, threads * ChunksPerThread)));
+        int chunks = ChunkCount(count, threads, maxChunks);
         if (threads <= 1 || chunks == 1)
         {
             body(in state, 0, count);
@@ -222,10 +222,7 @@ public static class Parallelism
     internal static void ForAligned(int count, int minPerThread, int align, Action<int, int> body)
     {
         if (count <= 0) return;
-        int units = (int)(((long)count + align - 1) / align);
-        int minUnits = Math.Max(1, minPerThread / align);
-        int threads = Threads(units, minUnits);
-        int chunks = Math.Max(1, Math.Min(units, Math.Min(Math.Max(threads, units / minUnits), threads * ChunksPerThread)));
+        var (units, threads, chunks) = AlignedPlan(count, minPerThread, align);
         if (threads <= 1 || chunks == 1)
         {
             body(0, count);
@@ -240,16 +237,26 @@ public static class Parallelism
         where TState : struct
     {
         if (count <= 0) return;
-        int units = (int)(((long)count + align - 1) / align);
-        int minUnits = Math.Max(1, minPerThread / align);
-        int threads = Threads(units, minUnits);
-        int chunks = Math.Max(1, Math.Min(units, Math.Min(Math.Max(threads, units / minUnits), threads * ChunksPerThread)));
+        var (units, threads, chunks) = AlignedPlan(count, minPerThread, align);
         if (threads <= 1 || chunks == 1)
         {
             body(in state, 0, count);
             return;
         }
         Run(units, chunks, threads, in state, body, align, count);
+    }
+
+    // Chunked's chunk count: min(count, maxChunks, threads · ChunksPerThread), at least 1.
+    private static int ChunkCount(int count, int threads, int maxChunks) =>
+        Math.Max(1, Math.Min(count, Math.Min(maxChunks, threads * ChunksPerThread)));
+
+    // ForAligned's region: units of `align` elements, the threads they are worth, and the chunks they are cut into.
+    private static (int Units, int Threads, int Chunks) AlignedPlan(int count, int minPerThread, int align)
+    {
+        int units = (int)(((long)count + align - 1) / align);
+        int minUnits = Math.Max(1, minPerThread / align);
+        int threads = Threads(units, minUnits);
+        return (units, threads, ChunkCount(units, threads, Math.Max(threads, units / minUnits)));
     }
 
     private static double SpinFromEnvironment()

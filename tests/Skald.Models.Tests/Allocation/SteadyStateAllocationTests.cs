@@ -9,8 +9,9 @@ namespace Skald.Models.Tests.Allocation;
 /// "Steady-state loops allocate nothing", counted over the whole process (the kernels run on the engine's workers too):
 /// the bytes of the decoding steps from a row's token W + N to its token W + 2N (the bytes up to token W + 2N less
 /// those up to W + N), at batch 1 and at a batch of 4 through continuous batching, greedy, sampled, with
-/// log-probabilities, with a JSON constraint and with int8 weights; and the bytes of an encoder's forward passes over 2N batches of one
-/// shape less those over N. Each case is the least of several runs after warm-up runs (the JIT's later tiers).
+/// log-probabilities, with a JSON constraint and with int8 weights; and the bytes of an encoder's forward passes over 2N
+/// batches of one shape less those over N, with padding (skipped: unpadded rows) and without. Each case is the least of
+/// several runs after warm-up runs (the JIT's later tiers).
 /// </summary>
 [Collection(AllocationCollection.Name)]
 public sealed class SteadyStateAllocationTests
@@ -72,14 +73,19 @@ public sealed class SteadyStateAllocationTests
         Assert.True(least == N * kept, $"{kind}, batch {batch}: {least / (double)N:F1} bytes a step, {kept} expected");
     }
 
-    [Fact]
-    public void AnEncoderPassOverBatchesOfOneShapeAllocatesNothing()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AnEncoderPassOverBatchesOfOneShapeAllocatesNothing(bool padding)
     {
         using var encoder = SentenceEncoder.Load(TestPaths.FixtureModel("bert-cased-mean"));
-        string[] texts = ["Fjell og fjord 1", "Fjell og fjord 2", "Fjell og fjord 3", "Fjell og fjord 4"];
+        string[] texts = padding
+            ? ["Fjell og fjord", "Et langt dokument om norske fjell og daler, skrevet for testen", "kort", "Søk etter svar"]
+            : ["Fjell og fjord 1", "Fjell og fjord 2", "Fjell og fjord 3", "Fjell og fjord 4"];
         // one padded batch, as Encode pads each batch of texts (its ids and masks are that batch's input, made once)
         var tokens = TokenBatch.Pad(encoder.Prepare(texts).Encodings, encoder.PadId, encoder.PaddingSide);
-        Assert.DoesNotContain(0, tokens.Mask); // texts of one length: no padding to skip
+        // with padding the pass runs the real tokens only (unpadded rows, whose indices the tape lends); without, all rows
+        Assert.Equal(padding, tokens.Mask.Contains(0));
         var tape = new Tape(recording: false) { PackWeights = true, DirectAttention = true }; // as Encode runs it
         long Passes(int count)
         {

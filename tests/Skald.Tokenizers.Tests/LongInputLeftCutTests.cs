@@ -41,7 +41,7 @@ public sealed class LongInputLeftCutTests
                     missed.Add($"{name}/{kind} ({read} of {text.Length} at max_length 16)");
             }
         }
-        Assert.True(missed.Count == 0, "read whole although a space cut allows a suffix: " + string.Join(", ", missed));
+        Assert.True(missed.Count == 0, "read whole although a word cut (a space, or a tab or line break the pipeline splits at) allows a suffix: " + string.Join(", ", missed));
     }
 
     [SharedTextFact]

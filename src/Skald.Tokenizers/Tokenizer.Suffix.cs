@@ -28,10 +28,10 @@ public sealed partial class Tokenizer
 
     /// <summary>
     /// <see cref="EncodeSequence"/> with left truncation, reading only as much of <paramref name="text"/> as needed: a
-    /// text no longer than the first suffix takes the ordinary path unchanged; a longer one is tokenized from a space
-    /// cut near its end (<see cref="SuffixCut.PreviousSpace"/>), and the result is taken when its tokens start at or
-    /// after the next space cut (the margin), shifted to the whole text's offsets; otherwise the suffix doubles. A text
-    /// without a space cut, or a pipeline without the proof, is tokenized whole. With <paramref name="exactCount"/> (a
+    /// text no longer than the first suffix takes the ordinary path unchanged; a longer one is tokenized from a word
+    /// cut near its end (<see cref="SuffixCut.Previous"/>: a space, or a tab or line break the pipeline splits at), and
+    /// the result is taken when its tokens start at or after the next word cut (the margin), shifted to the whole text's offsets; otherwise the suffix doubles. A text
+    /// without a word cut, or a pipeline without the proof, is tokenized whole. With <paramref name="exactCount"/> (a
     /// pair) a single piece, whose count is all of its tokens, is read whole.
     /// </summary>
     private RawEncoding EncodeFromEnd(string text, int sequenceId, TruncationOptions truncation, bool exactCount)
@@ -41,12 +41,13 @@ public sealed partial class Tokenizer
         bool single = _prefixMode == PrefixMode.SinglePiece;
         if (limit <= 0 || text.Length <= first || exactCount && single || !SuffixAllowed())
             return EncodeSequence(text, sequenceId, truncation);
+        var cuts = Cuts;
         long budget = first;
         while (budget < text.Length)
         {
-            int start = SuffixCut.PreviousSpace(text, text.Length - (int)budget);
+            int start = SuffixCut.Previous(text, text.Length - (int)budget, cuts);
             if (start < 0) break;
-            int margin = SuffixCut.NextSpace(text, start + 1);
+            int margin = SuffixCut.Next(text, start + 1, cuts);
             if (margin > 0)
             {
                 var suffix = text[start..];

@@ -5,8 +5,8 @@ namespace Skald.Tokenizers.Tests;
 
 /// <summary>
 /// The fixture tokenizers and the adversarial long texts the bounded truncation tests run on (CJK, one long word,
-/// digits, punctuation, base64, mixed scripts, combining marks, emoji ZWJ sequences, CRLF lines, NFC/NFD forms, lone
-/// surrogates), each about <see cref="Length"/> characters from a fixed seed.
+/// digits, punctuation, base64, mixed scripts, combining marks, emoji ZWJ sequences, CRLF lines, NFC/NFD forms, words
+/// and digits between tabs and line breaks, lone surrogates), each about <see cref="Length"/> characters from a fixed seed.
 /// </summary>
 internal static class AdversarialTexts
 {
@@ -50,6 +50,7 @@ internal static class AdversarialTexts
             ("emoji", Make(() => emoji[rnd.Next(emoji.Length)])),
             ("crlf", Make(() => Pick(lower).ToString() + (rnd.Next(6) == 0 ? "\r\n" : rnd.Next(9) == 0 ? Pick(punct).ToString() : ""))),
             ("nfc and nfd", Make(() => forms[rnd.Next(forms.Length)])),
+            ("code lines", Make(() => new string(Enumerable.Range(0, rnd.Next(1, 9)).Select(_ => Pick(b64[..62])).ToArray()) + (rnd.Next(3) switch { 0 => "\n", 1 => "\t", _ => "\r\n" }))),
             ("lone surrogates", Make(() => rnd.Next(5) switch { 0 => "\uD800", 1 => "\uDC00", 2 => Pick(punct).ToString(), _ => Pick(lower).ToString() })),
         ];
     }

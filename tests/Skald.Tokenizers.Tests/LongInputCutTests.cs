@@ -21,18 +21,20 @@ public sealed class LongInputCutTests
     /// </summary>
     private static readonly Dictionary<string, string[]> MustCut = new()
     {
-        ["wordpiece-uncased"] = ["cjk running", "cjk run", "punctuation", "base64", "mixed scripts", "emoji", "crlf", "nfc and nfd"],
-        ["wordpiece-cased"] = ["cjk running", "cjk run", "punctuation", "base64", "mixed scripts", "emoji", "crlf", "nfc and nfd"],
-        ["wordpiece-ctc"] = ["cjk running", "punctuation", "base64", "crlf"],
-        ["bpe-gpt2"] = ["cjk running", "base64", "crlf"],
-        ["bpe-roberta"] = ["cjk running", "base64", "crlf"],
-        ["bpe-llama3"] = ["cjk running", "base64", "crlf"],
-        ["bpe-cl100k"] = ["cjk running", "base64", "crlf"],
-        ["bpe-o200k"] = ["cjk running", "base64"],
-        ["bpe-qwen2"] = ["cjk running", "base64", "crlf", "digits"],
-        ["bpe-classic"] = ["cjk running", "punctuation", "digits", "base64", "crlf"],
-        ["wordlevel"] = ["cjk running", "base64", "crlf"],
+        ["wordpiece-uncased"] = ["cjk running", "cjk run", "punctuation", "base64", "mixed scripts", "emoji", "crlf", "nfc and nfd", "code lines"],
+        ["wordpiece-cased"] = ["cjk running", "cjk run", "punctuation", "base64", "mixed scripts", "emoji", "crlf", "nfc and nfd", "code lines"],
+        ["wordpiece-ctc"] = ["cjk running", "punctuation", "base64", "crlf", "code lines"],
+        ["bpe-gpt2"] = ["cjk running", "base64", "crlf", "code lines"],
+        ["bpe-roberta"] = ["cjk running", "base64", "crlf", "code lines"],
+        ["bpe-llama3"] = ["cjk running", "base64", "crlf", "code lines"],
+        ["bpe-cl100k"] = ["cjk running", "base64", "crlf", "code lines"],
+        ["bpe-o200k"] = ["cjk running", "base64", "code lines"],
+        ["bpe-qwen2"] = ["cjk running", "base64", "crlf", "digits", "code lines"],
+        ["bpe-classic"] = ["cjk running", "punctuation", "digits", "base64", "crlf", "code lines"],
+        ["wordlevel"] = ["cjk running", "base64", "crlf", "code lines"],
         ["unigram"] = ["punctuation"],
+        ["unigram-bytefallback"] = ["code lines"],
+        ["wordpiece-nfc"] = ["code lines"],
         ["bpe-mistral"] = ["punctuation"],
         ["bpe-llama2"] = ["punctuation"],
     };
@@ -207,6 +209,12 @@ public sealed class LongInputCutTests
         Assert.NotEqual(CutKind.Split, At("bpe-llama3", '1', '2')); // groups of three digits
         Assert.Equal(CutKind.None, At("wordlevel", '1', '2')); // Replace(\d{4,}) joins digits
         Assert.NotEqual(CutKind.Split, At("bpe-mistral", 'a', '!')); // one piece: only the vocabulary can break it
+        LineCuts Lines(string fixture) => Tokenizer.FromFile(FixturePaths.TokenizerJson(fixture)).Cuts.Lines;
+        const LineCuts all = LineCuts.Tab | LineCuts.Newline | LineCuts.CrLf;
+        foreach (var f in new[] { "wordpiece-uncased", "wordpiece-ctc", "wordpiece-nfc", "bpe-gpt2", "bpe-cl100k", "bpe-o200k", "bpe-llama3", "bpe-qwen2", "bpe-classic", "wordlevel", "unigram-bytefallback" })
+            Assert.True(Lines(f) == all, $"{f}: {Lines(f)}");
+        Assert.Equal(LineCuts.None, Lines("wordpiece-split")); // splits at " " only: "a\nb" is one word
+        Assert.Equal(LineCuts.None, Lines("bpe-mistral")); // one piece
         // A Replace deleting text may let a combining mark reach a cut's right-hand character: spaces only.
         var deleting = JsonNode.Parse(File.ReadAllText(FixturePaths.TokenizerJson("wordpiece-nfc")))!.AsObject();
         deleting["normalizer"] = JsonNode.Parse("""{"type": "Sequence", "normalizers": [{"type": "Replace", "pattern": {"String": "-"}, "content": ""}, {"type": "NFC"}]}""");

@@ -4,7 +4,8 @@ namespace Skald.Tokenizers.Core;
 
 /// <summary>
 /// Where a long text may be cut for bounded truncation (<see cref="PrefixCut"/>): at a space between two ASCII letters
-/// or digits (every accepted pipeline), or between two characters of the table's alphabet (printable ASCII other than
+/// or digits (every accepted pipeline), at a tab, line feed or CR LF there where the pipeline splits at it
+/// (<see cref="Lines"/>), or between two characters of the table's alphabet (printable ASCII other than
 /// the space, the CJK ideographs U+4E00..U+9FA5 as one symbol, and common CJK punctuation) where <see cref="CutTableBuilder"/> proved for this
 /// pipeline that the tokens before the cut are the whole text's: a pre-tokenizer split (punctuation for BERT, a
 /// letter-digit change for the GPT regexes, between two ideographs for BERT's CJK handling), or a place no BPE or
@@ -23,13 +24,21 @@ internal sealed class CutTable
     public const int Ideograph = 94;
 
     private readonly CutKind[] _cells;
+    private readonly LineCuts _lines;
 
-    /// <summary>A table over <paramref name="cells"/> (<see cref="Symbols"/> squared, left symbol major).</summary>
-    public CutTable(CutKind[] cells)
+    /// <summary>
+    /// A table over <paramref name="cells"/> (<see cref="Symbols"/> squared, left symbol major), also cutting at the
+    /// whitespace <paramref name="lines"/> names between two ASCII letters or digits.
+    /// </summary>
+    public CutTable(CutKind[] cells, LineCuts lines = LineCuts.None)
     {
         if (cells.Length != Symbols * Symbols) throw new ArgumentException("a cut table has Symbols² cells", nameof(cells));
         _cells = cells;
+        _lines = lines;
     }
+
+    /// <summary>The whitespace besides the space this table cuts at.</summary>
+    public LineCuts Lines => _lines;
 
     /// <summary>The table that cuts only at spaces (a pipeline whose other cuts are unproven).</summary>
     public static CutTable SpacesOnly { get; } = new(new CutKind[Symbols * Symbols]);
@@ -57,11 +66,22 @@ internal sealed class CutTable
     {
         char r = text[i], l = text[i - 1];
         if (r == ' ') return char.IsAsciiLetterOrDigit(l) && char.IsAsciiLetterOrDigit(text[i + 1]) ? CutKind.Split : CutKind.None;
+        if (r is '\t' or '\n' or '\r') return AtLine(text, i, r, l);
         int sl = Symbol(l);
         if (sl < 0) return CutKind.None;
         int sr = Symbol(r);
         if (sr < 0 || Attaches(text[i + 1]) || i >= 2 && Prepends(text[i - 2])) return CutKind.None;
         return _cells[sl * Symbols + sr];
+    }
+
+    /// <summary>A cut at a tab, a line feed or a CR LF between two ASCII letters or digits, where <see cref="Lines"/> allows it.</summary>
+    private CutKind AtLine(string text, int i, char r, char l)
+    {
+        if (_lines == LineCuts.None || !char.IsAsciiLetterOrDigit(l)) return CutKind.None;
+        if (r == '\r')
+            return (_lines & LineCuts.CrLf) != 0 && text[i + 1] == '\n' && i + 2 < text.Length && char.IsAsciiLetterOrDigit(text[i + 2]) ? CutKind.Split : CutKind.None;
+        var flag = r == '\t' ? LineCuts.Tab : LineCuts.Newline;
+        return (_lines & flag) != 0 && char.IsAsciiLetterOrDigit(text[i + 1]) ? CutKind.Split : CutKind.None;
     }
 
     /// <summary>

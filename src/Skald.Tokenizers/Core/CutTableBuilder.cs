@@ -62,7 +62,83 @@ internal static class CutTableBuilder
                 cells[l * CutTable.Symbols + r] = Decide(parts, li, ri, vocab, normalizer);
             }
         }
-        return new CutTable(cells);
+        return new CutTable(cells, mode == PrefixMode.Pieces ? Lines(normalizer, parts) : LineCuts.None);
+    }
+
+    /// <summary>
+    /// The tab, line feed and CR LF cuts (between two ASCII letters or digits) of a <see cref="PrefixMode.Pieces"/>
+    /// pipeline. The normalizer is local around the run (every accepted component maps characters or grapheme
+    /// clusters, and control characters break clusters; Strip and Prepend touch only the ends); what it makes of the run
+    /// is measured between "a" and "b" and must be whitespace only, and no Replace regex but <c>\s+</c> and
+    /// <c> {2,}</c> may match it (a class run could join it to a letter). Then one pre-tokenizer component must split
+    /// there, with every component before it stable: the whitespace splitters, ByteLevel's GPT-2 regex and the known GPT
+    /// regexes split at any whitespace (no alternative matches a letter or digit followed by whitespace); a split on the
+    /// space, Metaspace and CharDelimiterSplit(' ') only where the run became spaces; punctuation, digits, another
+    /// delimiter and a space-free literal leave whitespace alone, and a class regex must not match it.
+    /// </summary>
+    private static LineCuts Lines(INormalizer? normalizer, IReadOnlyList<IPreTokenizer> parts)
+    {
+        var lines = LineCuts.None;
+        foreach (var (run, flag) in new[] { ("\t", LineCuts.Tab), ("\n", LineCuts.Newline), ("\r\n", LineCuts.CrLf) })
+        {
+            if (MatchedByReplace(normalizer, run) || RunImage(normalizer, run) is not { Length: > 0 } image || !image.All(c => UnicodeData.IsWhitespace(c))) continue;
+            bool spaces = image.All(c => c == ' ');
+            foreach (var p in parts)
+            {
+                bool? splits = p switch
+                {
+                    BertPreTokenizer or WhitespacePreTokenizer or WhitespaceSplitPreTokenizer or ByteLevelPreTokenizer { UseRegex: true } => true,
+                    SplitPreTokenizer { Invert: false, Regex: { } re } when re.Pattern == @"\s+" || KnownPattern(re.Pattern) is not null => true,
+                    SplitPreTokenizer { Invert: false, Literal: " " } or CharDelimiterSplitPreTokenizer { Delimiter: 0x20 } or MetaspacePreTokenizer { SplitPieces: true } => spaces ? true : false,
+                    PunctuationPreTokenizer or DigitsPreTokenizer or CharDelimiterSplitPreTokenizer or ByteLevelPreTokenizer or MetaspacePreTokenizer => false,
+                    SplitPreTokenizer { Literal: { } lit } when !lit.Any(c => UnicodeData.IsWhitespace(c)) => false,
+                    SplitPreTokenizer { Regex: { } re } when PrefixCut.ClassRegex(re.Pattern) && !Matches(re, image) => false,
+                    _ => null, // not argued: no cut
+                };
+                if (splits is null) break;
+                if (splits.Value)
+                {
+                    lines |= flag;
+                    break;
+                }
+            }
+        }
+        return lines;
+    }
+
+    /// <summary>What the normalizer makes of <paramref name="run"/> between "a" and "b" (the units aligned inside it), or null when the letters change.</summary>
+    private static string? RunImage(INormalizer? normalizer, string run)
+    {
+        if (normalizer is null) return run;
+        var ns = new NormalizedString("a" + run + "b");
+        normalizer.Normalize(ns);
+        var sb = new StringBuilder();
+        for (int i = 0; i < ns.Length; i++)
+        {
+            int at = ns.AlignStart(i);
+            if (at >= 1 && at <= run.Length) sb.Append(ns.Span[i]);
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>A Replace regex of the normalizer other than <c>\s+</c> and <c> {2,}</c> matching inside <paramref name="run"/>.</summary>
+    private static bool MatchedByReplace(INormalizer? n, string run) => n switch
+    {
+        SequenceNormalizer s => s.Normalizers.Any(x => MatchedByReplace(x, run)),
+        ReplaceNormalizer { Regex: { } re } => re.Pattern is not (@"\s+" or " {2,}") && Matches(re, run),
+        _ => false,
+    };
+
+    private static bool Matches(OnigRegex re, string text)
+    {
+        var found = new List<(int Start, int End)>();
+        foreach (char c in text)
+        {
+            found.Clear();
+            re.Matches(c.ToString(), found);
+            if (found.Count > 0) return true;
+        }
+        return false;
     }
 
     private static CutKind Decide(IReadOnlyList<IPreTokenizer> parts, char l, char r, ModelPairs? vocab, INormalizer? normalizer)

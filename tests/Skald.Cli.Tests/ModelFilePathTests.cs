@@ -14,6 +14,7 @@ public sealed class ModelFilePathTests
             { "bert-cased-mean", "model.safetensors", ["info"] },
             { "bert-cased-mean", "config.json", ["encode", "--input", texts, "--output", output] },
             { "ce-bert", "model.safetensors", ["rerank", "--query", "Hvor ligger legekontoret?", "--documents", texts] },
+            { "bert-cased-mean", "model.safetensors", ["index", "build", "--documents", Path.Combine(TestPaths.RepoRoot, "samples", "documents"), "--output", Path.Combine(TestPaths.NewTempDir(), "idx")] },
         };
     }
 
@@ -22,7 +23,17 @@ public sealed class ModelFilePathTests
     public void AFileOfTheModelIsNamedWithItsFolder(string fixture, string file, string[] verb)
     {
         string folder = TestPaths.FixtureModel(fixture), path = Path.Combine(folder, file);
-        var r = SkaldProcess.Run([verb[0], "--model", path, .. verb[1..]]);
+        int words = verb[0] == "index" ? 2 : 1; // `index build` is two words before its options
+        var r = SkaldProcess.Run([.. verb[..words], "--model", path, .. verb[words..]]);
+        SkaldProcess.AssertUserError(r, 1, $"{path}: is a file, not a model folder (name the folder holding it: {Path.GetFullPath(folder)})");
+    }
+
+    [Fact]
+    public void AFileOfTheModelInAHybridModelIsNamedWithItsFolder()
+    {
+        string folder = TestPaths.FixtureModel("bert-cased-mean"), path = Path.Combine(folder, "model.safetensors");
+        string task = Path.Combine(TestPaths.RepoRoot, "samples", "data", "eval", "retrieval");
+        var r = SkaldProcess.Run("evaluate", "--model", "hybrid:" + path, "--task", task);
         SkaldProcess.AssertUserError(r, 1, $"{path}: is a file, not a model folder (name the folder holding it: {Path.GetFullPath(folder)})");
     }
 

@@ -207,7 +207,7 @@ internal sealed class EvaluateCommand : Command
             if (p.GetValue(alpha) is { } a) fused = fused with { Alpha = a };
             if (p.GetValue(normalization) is { } n) fused = fused with { Normalization = FusionOptions.ParseNormalization(n)!.Value };
             string dir = HubModels.Resolve(hybrid.Model, p.GetValue(CliOptions.Quiet));
-            if (!Directory.Exists(dir)) throw new InputException($"{dir}: model folder not found");
+            if (!Directory.Exists(dir)) throw new InputException(Skald.Models.Modules.ModelFolder.NotFound(dir));
             return new HybridRetriever(new Bm25Model(bm25), EmbeddingRetriever.For(Quantized(loaded.Own(EvaluationEmbeddingModel.Load(dir, options)), p), retrieval.LongDocuments, retrieval.Quantization, retrieval.Ivf, retrieval.Hnsw), fused);
         }
         if (p.GetValue(fusion) is not null || p.GetValue(alpha) is not null || p.GetValue(normalization) is not null)

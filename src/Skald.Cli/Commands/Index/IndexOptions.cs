@@ -60,7 +60,7 @@ internal static class IndexOptions
     public static string ModelFolder(string spec, bool quiet)
     {
         string dir = HubModels.Resolve(spec, quiet);
-        return Directory.Exists(dir) ? dir : throw new InputException($"{dir}: model folder not found");
+        return Directory.Exists(dir) ? dir : throw new InputException(Skald.Models.Modules.ModelFolder.NotFound(dir));
     }
 
     /// <summary>

@@ -22,7 +22,7 @@ namespace Skald.Cli.Commands;
 /// </summary>
 internal sealed class AdapterTrainCommand : Command
 {
-    private readonly Option<string> model = CliOptions.Text("--model", "Base model: a model folder or openai:URL#MODEL (kept frozen)", "DIR|openai:URL#MODEL", required: true);
+    private readonly Option<string> model = CliOptions.Text("--model", "Base model: a model folder, a hub id org/name[@revision] or openai:URL#MODEL (kept frozen)", "DIR|ID|openai:URL#MODEL", required: true);
     private readonly Option<string> data = CliOptions.Text("--data", "(query, passage) pairs: JSONL/CSV/TSV, the first two text columns", "FILE", required: true);
     private readonly Option<string> output = CliOptions.Text("--output", "Folder to write (a sentence-transformers Router folder for a local base)", "DIR", required: true);
     private readonly Option<string> kind = CliOptions.Choice("--kind", "linear: W·x, W = I at the start; mlp: x + r·MLP(x), r = 0 at the start", "linear", "linear", "mlp");

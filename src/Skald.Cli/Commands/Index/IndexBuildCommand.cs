@@ -18,7 +18,7 @@ namespace Skald.Cli.Commands.Index;
 /// </summary>
 internal sealed class IndexBuildCommand : Command
 {
-    private readonly Option<string> model = CliOptions.Text("--model", "Embedding model folder", "DIR", required: true);
+    private readonly Option<string> model = CliOptions.Text("--model", "Embedding model folder or a hub id org/name[@revision]", "DIR|ID", required: true);
     private readonly Option<string> output = CliOptions.Text("--output", "Index folder to write (replaced when it holds an earlier index)", "DIR", required: true);
     private readonly Option<string> documents = IndexOptions.Documents();
     private readonly Option<string> corpus = IndexOptions.Corpus();

@@ -40,33 +40,6 @@ public sealed class GenerateResumeTests
         return r.Stderr;
     }
 
-    // Starts skald, waits until the journal holds at least `lines` complete lines (the header and rows), kills it.
-    private static void KillAfter(string[] args, string journal, int lines)
-    {
-        using var p = Process.Start(SkaldProcess.StartInfo(null, args))!;
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (CompleteLines(journal) < lines && !p.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(5);
-        Assert.False(p.HasExited, "the run finished before it could be killed");
-        p.Kill(); // SIGKILL: no clean-up runs
-        p.WaitForExit();
-        Assert.True(CompleteLines(journal) >= lines);
-    }
-
-    private static int CompleteLines(string path)
-    {
-        try
-        {
-            using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            int n = 0, b;
-            while ((b = s.ReadByte()) >= 0) n += b == '\n' ? 1 : 0;
-            return n;
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return 0;
-        }
-    }
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -76,7 +49,7 @@ public sealed class GenerateResumeTests
         string full = Path.Combine(dir, "full.jsonl"), resumed = Path.Combine(dir, "resumed.jsonl"), journal = resumed + ".journal.jsonl";
         Generate(Args(input, full, sampled));
         Assert.False(File.Exists(full + ".journal.jsonl")); // deleted once the output was written
-        KillAfter(Args(input, resumed, sampled), journal, 2);
+        JournalLines.KillAfter(Args(input, resumed, sampled), journal, 2);
         Assert.False(File.Exists(resumed));
         string log = Generate(Args(input, resumed, sampled));
         Assert.Matches($@"resuming: \d+ of {Rows} prompts already done \(journal {journal}\)", log);
@@ -90,7 +63,7 @@ public sealed class GenerateResumeTests
         var (dir, input) = Input();
         string full = Path.Combine(dir, "full.jsonl"), output = Path.Combine(dir, "out.jsonl"), journal = Path.Combine(dir, "my.journal");
         Generate(Args(input, full, sampled: true));
-        KillAfter(Args(input, output, true, "--journal", journal), journal, 1 + 2 * BatchSize);
+        JournalLines.KillAfter(Args(input, output, true, "--journal", journal), journal, 1 + 2 * BatchSize);
         // Every row in the journal gets a marker text, and the last line is cut in half, as a kill mid-write leaves it:
         // that row's batch is then incomplete and decoded again, whole; the complete batches' rows keep their markers.
         string written = File.ReadAllText(journal);
@@ -141,7 +114,7 @@ public sealed class GenerateResumeTests
     {
         var (dir, input) = Input();
         string output = Path.Combine(dir, "out.jsonl"), journal = output + ".journal.jsonl";
-        KillAfter(Args(input, output, false), journal, 2);
+        JournalLines.KillAfter(Args(input, output, false), journal, 2);
         var before = File.ReadAllBytes(journal);
         SkaldProcess.AssertUserError(SkaldProcess.Run(Args(input, output, false, "--temperature", "0.5")),
             1, journal, "a journal of another run", "temperature", "delete it to start over, or pass another --journal");
@@ -194,11 +167,11 @@ public sealed class GenerateResumeTests
         var expected = File.ReadAllBytes(Path.Combine(dir, "full", "said.jsonl"));
         Assert.False(File.Exists(Path.Combine(dir, "full", "said.journal.jsonl")));
         string journal = Path.Combine(dir, "resumed", "said.journal.jsonl");
-        KillAfter(Pipeline("resumed"), journal, 2);
+        JournalLines.KillAfter(Pipeline("resumed"), journal, 2);
         Assert.Matches($@"resuming: \d+ of {Rows} prompts already done \(journal {journal}\)", Run(Pipeline("resumed")));
         Assert.Equal(expected, File.ReadAllBytes(Path.Combine(dir, "resumed", "said.jsonl")));
         Assert.False(File.Exists(journal));
-        KillAfter(Pipeline("resumed"), journal, 2);
+        JournalLines.KillAfter(Pipeline("resumed"), journal, 2);
         string log = Run(Pipeline("resumed", maxNew: 30));
         Assert.Contains($"{journal}: a journal of another run (its max_new_tokens differ from this run's); starting over", log);
         Assert.DoesNotContain("resuming", log);

@@ -131,35 +131,13 @@ public sealed class GenerateStructuredOutputTests
         string full = Path.Combine(dir, "full.jsonl"), resumed = Path.Combine(dir, "resumed.jsonl"), journal = resumed + ".journal.jsonl";
         string[] options = ["--logprobs", "--top-logprobs", "2", "--max-new-tokens", "30", "--batch-size", "3", "--json"];
         Assert.Equal(0, SkaldProcess.Run(Run(input, full, options)).ExitCode);
-        using (var p = System.Diagnostics.Process.Start(SkaldProcess.StartInfo(null, Run(input, resumed, options)))!)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(120);
-            while (CompleteLines(journal) < 7 && !p.HasExited && DateTime.UtcNow < deadline) Thread.Sleep(5);
-            Assert.False(p.HasExited, "the run finished before it could be killed");
-            p.Kill();
-            p.WaitForExit();
-        }
+        JournalLines.KillAfter(Run(input, resumed, options), journal, 7);
         Assert.Contains("\"logprobs\"", File.ReadLines(journal).ElementAt(1), StringComparison.Ordinal);
         var r = SkaldProcess.Run(Run(input, resumed, options));
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("resuming:", r.Stderr, StringComparison.Ordinal);
         Assert.Equal(File.ReadAllBytes(full), File.ReadAllBytes(resumed));
         Assert.False(File.Exists(journal));
-    }
-
-    private static int CompleteLines(string path)
-    {
-        try
-        {
-            using var s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            int n = 0, b;
-            while ((b = s.ReadByte()) >= 0) n += b == '\n' ? 1 : 0;
-            return n;
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            return 0;
-        }
     }
 
     [Fact]

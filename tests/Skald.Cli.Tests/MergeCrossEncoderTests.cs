@@ -13,10 +13,10 @@ namespace Skald.Cli.Tests;
 /// </summary>
 public sealed class MergeCrossEncoderTests
 {
-    private static readonly (string, string)[] Pairs =
+    internal static readonly (string, string)[] Pairs =
         [("Hvor ligger Bergen?", "Bergen ligger på Vestlandet."), ("Kva tid går ferja?", "Katten søv på trappa."), ("Når stenger butikken?", "Butikken stenger klokka åtte.")];
 
-    private static float[] Values(int n, int seed, float scale) => [.. Enumerable.Range(0, n).Select(i => scale * MathF.Sin(seed * 11 + i * 0.37f))];
+    internal static float[] Values(int n, int seed, float scale) => [.. Enumerable.Range(0, n).Select(i => scale * MathF.Sin(seed * 11 + i * 0.37f))];
 
     // One adapter case: the base, the targeted module's key (base_model.model.{Module}), its weight's shape, and the head
     // tensors modules_to_save brings (none for a plain LoRA on a cross-encoder).
@@ -56,7 +56,7 @@ public sealed class MergeCrossEncoderTests
         return folder;
     }
 
-    private static float[] Tensor(string file, string key)
+    internal static float[] Tensor(string file, string key)
     {
         using var st = SafeTensorsFile.Open(file);
         var info = st.Tensors[key];

@@ -70,7 +70,8 @@ public sealed class QuantizeAdapterFolderTests
         string adapter = Adapter(Path.Combine(dir, "seq-cls"), TestPaths.FixtureModel("bert-cased-mean"), "", ", \"task_type\": \"SEQ_CLS\"");
         string output = Path.Combine(dir, "int8");
         SkaldProcess.AssertUserError(SkaldProcess.Run("quantize", "--model", adapter, "--output", output), 1,
-            adapter + ": a SEQ_CLS adapter", "no classification head", "--quantize int8");
+            adapter + ": a SEQ_CLS adapter", "no classification head", "--quantize int8",
+            $"skald merge --model {TestPaths.FixtureModel("bert-cased-mean")} --adapters {adapter} --output MERGED"); // the way round, runnable
         Assert.False(Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any()); // nothing saved
     }
 }

@@ -39,7 +39,8 @@ internal sealed class QuantizeCommand : Command
             // a SEQ_CLS adapter over a base without a head: its head is in the adapter, and the base's folder (whose files
             // an int8 save copies) is an embedding model, so the save would be neither a working cross-encoder nor the model
             throw new InputException($"{source}: a SEQ_CLS adapter (a cross-encoder) over {baseModel}, which has no classification head: " +
-                "skald quantize saves cross-encoders whose base has one; run it in int8 at load instead (skald rerank --model ADAPTER --quantize int8, " +
+                $"skald quantize saves cross-encoders whose base has one; merge it into one first (skald merge --model {baseModel} --adapters {source} " +
+                "--output MERGED, then quantize MERGED), or run it in int8 at load (skald rerank --model ADAPTER --quantize int8, " +
                 "or serve --reranker ADAPTER --quantize int8)");
         }
         if (crossBase)

@@ -147,12 +147,9 @@ internal sealed class ServeCommand : Command
                 : p.GetResult(toolCallParser) is { Implicit: false } ? "--tool-call-parser" : null;
             if (needs is not null) throw new UsageException($"{needs} needs --generator");
         }
-        string[] adapterNames = CliOptions.AdapterFolders(p.GetValue(adapters));
-        if (adapterNames.FirstOrDefault(a => Directory.Exists(a) && Skald.Models.Adapters.AdapterBase.IsSequenceClassification(a)) is { } classifier)
-            throw new InputException($"{classifier}: a SEQ_CLS adapter (a cross-encoder) scores pairs, it does not embed: " +
-                $"serve it for /v1/rerank with --reranker {classifier} (loaded onto the base its adapter_config.json names), not with --adapters");
+        var adapterFolders = EmbeddingAdapters.Resolve(p.GetValue(adapters), quiet, a => $"serve it for /v1/rerank with --reranker {a}");
         using var encoder = modelPath is null ? null
-            : SentenceEncoder.Load(modelPath, adapterNames, InfoCommand.Precision(p.GetValue(weights)));
+            : SentenceEncoder.Load(modelPath, adapterFolders, InfoCommand.Precision(p.GetValue(weights)));
         if (encoder is not null) Rerankers.WarnIfCrossEncoder(encoder.Source, "--reranker", quiet);
         int refreshSeconds = p.GetValue(indexRefresh) ?? 2;
         using var searchIndex = indexDir is null ? null

@@ -161,7 +161,7 @@ public sealed partial class CrossEncoder
         using var weights = Checkpoint.OpenFolder(folder.TransformerPath, [.. ArchitectureRegistry.KeyPrefixes(config)]);
         string outKey = SequenceClassificationHead.OutputKey(layout);
         int labels = SequenceClassificationHead.LabelsIn(config, weights)
-            ?? (adapterPaths.Count > 0 ? AdapterLabels(adapterPaths[^1], outKey, config)
+            ?? (adapterPaths.Count > 0 ? AdapterLabels(adapterPaths, outKey, config)
             : throw new ModelFormatException(
                 $"{weights.Description}: no classifier weights ({outKey}): not a sequence-classification model (a cross-encoder)" +
                 (config.Architecture is { } a ? $"; config.json's architectures says {a}" : "")));
@@ -195,15 +195,23 @@ public sealed partial class CrossEncoder
         }
     }
 
-    /// <summary>The number of labels of the head a peft SEQ_CLS adapter brings (its modules_to_save output layer).</summary>
-    private static int AdapterLabels(string adapter, string outKey, TransformerConfig config)
+    /// <summary>
+    /// The number of labels of the head a peft SEQ_CLS adapter brings (its modules_to_save output layer): the last of
+    /// <paramref name="adapters"/> that saves one, as merging them in order leaves its head (a plain LoRA chained on a
+    /// SEQ_CLS adapter saves none and keeps the one under it).
+    /// </summary>
+    private static int AdapterLabels(IReadOnlyList<string> adapters, string outKey, TransformerConfig config)
     {
-        string file = System.IO.Path.Combine(adapter, PeftAdapters.WeightsFile);
-        if (!File.Exists(file)) throw new ModelFormatException($"{adapter}: {PeftAdapters.WeightsFile} not found");
-        using var st = SafeTensorsFile.Open(file);
         string key = PeftAdapters.KeyPrefix + outKey;
-        return st.Tensors.TryGetValue(key, out var info) ? SequenceClassificationHead.Labels(info.Shape, config, $"{file}: {key}")
-            : throw new ModelFormatException($"{file}: the base model has no classifier and the adapter saves none ({key}, peft's modules_to_save)");
+        for (int i = adapters.Count - 1; i >= 0; i--)
+        {
+            string file = System.IO.Path.Combine(adapters[i], PeftAdapters.WeightsFile);
+            if (!File.Exists(file)) throw new ModelFormatException($"{adapters[i]}: {PeftAdapters.WeightsFile} not found");
+            using var st = SafeTensorsFile.Open(file);
+            if (st.Tensors.TryGetValue(key, out var info)) return SequenceClassificationHead.Labels(info.Shape, config, $"{file}: {key}");
+        }
+        string last = System.IO.Path.Combine(adapters[^1], PeftAdapters.WeightsFile);
+        throw new ModelFormatException($"{last}: the base model has no classifier and the adapter saves none ({key}, peft's modules_to_save)");
     }
 
     /// <summary>

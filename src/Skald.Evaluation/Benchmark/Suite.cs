@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Skald.Evaluation.Data;
 using Skald.Retrieval;
+using Skald.Retrieval.Data;
 
 namespace Skald.Evaluation.Benchmark;
 
@@ -52,7 +53,10 @@ public sealed record Suite
                 foreach (var p in obj.EnumerateObject())
                 {
                     if (!keys.Contains(p.Name, StringComparer.Ordinal))
-                        throw new EvaluationException($"{path}: {where}has an unknown key \"{p.Name}\" (keys: {string.Join(", ", keys)})");
+                    {
+                        string suggestion = Typos.Closest(p.Name, keys) is { } s ? $"; did you mean \"{s}\"?" : "";
+                        throw new EvaluationException($"{path}: {where}has an unknown key \"{p.Name}\"{suggestion} (keys: {string.Join(", ", keys)})");
+                    }
                 }
             }
             // A string member, or null when absent; another JSON type is refused with the key named.

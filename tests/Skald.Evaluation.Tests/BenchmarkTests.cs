@@ -49,8 +49,10 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
         string suite = Path.Combine(dir, "s.json");
         File.WriteAllText(suite, "{\"tasks\": [{\"path\": \"nope\"}]}");
         Assert.Contains("task 1 path", Assert.Throws<EvaluationException>(() => Suite.Load(suite)).Message);
-        File.WriteAllText(suite, "{\"tasks\": [ }");
-        Assert.Contains("malformed JSON", Assert.Throws<EvaluationException>(() => Suite.Load(suite)).Message);
+        File.WriteAllText(suite, "{\n  \"tasks\": [ }");
+        string malformed = Assert.Throws<EvaluationException>(() => Suite.Load(suite)).Message;
+        Assert.StartsWith($"{suite}:2: malformed JSON at byte 14 of the line (", malformed); // the "}" on line 2
+        Assert.DoesNotContain("LineNumber", malformed);
         Assert.Contains("suite file not found", Assert.Throws<EvaluationException>(() => Suite.Load(Path.Combine(dir, "x.json"))).Message);
         // Members of the wrong JSON type are named, never an internal error.
         foreach (var (json, expected) in new[]

@@ -41,7 +41,8 @@ public sealed record Suite
         }
         catch (JsonException e)
         {
-            throw new EvaluationException($"{path}: malformed JSON (line {e.LineNumber + 1}): {e.Message.Split('\n')[0]}");
+            // The parser's own "LineNumber: 2 | BytePositionInLine: 5" counts from 0 and contradicted "line 3".
+            throw new EvaluationException($"{path}:{e.LineNumber + 1}: malformed JSON at byte {e.BytePositionInLine + 1} of the line ({JsonLineError.Reason(e)})");
         }
         using (doc)
         {

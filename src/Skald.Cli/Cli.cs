@@ -77,6 +77,10 @@ internal static class Cli
         if (bare) args = ["--help"];
         else if (args[0] == "help") args = [.. args[1..], "--help"];
         var parse = BuildRoot().Parse(args);
+        // A hidden verb (mpi-check) stays out of the list of verbs, but named with --help it is described: the help
+        // printer skips a hidden command, so it printed nothing and exited 0. The tree is this run's own to change.
+        if (parse.Action is System.CommandLine.Help.HelpAction && parse.CommandResult.Command is { Hidden: true } asked)
+            asked.Hidden = false;
         if (parse.Errors.Count > 0 && parse.Action is ParseErrorAction)
             return Fail(null, 2, ParseErrors.Describe(parse));
         if (Environment.GetEnvironmentVariable(ThreadsVariable) is { Length: > 0 } threads)

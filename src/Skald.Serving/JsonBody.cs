@@ -13,7 +13,8 @@ internal static class JsonBody
     /// </summary>
     public static JsonDocument Parse(ReadOnlyMemory<byte> body)
     {
-        if (body.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) body = body[3..];
+        int skipped = 0;
+        if (body.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) (body, skipped) = (body[3..], 3);
         JsonDocument doc;
         try
         {
@@ -21,7 +22,7 @@ internal static class JsonBody
         }
         catch (JsonException e)
         {
-            throw ApiException.BadRequest($"the request body is not valid JSON ({e.Message})");
+            throw ApiException.BadRequest(NotJson(e, skipped));
         }
         try
         {
@@ -35,6 +36,18 @@ internal static class JsonBody
             doc.Dispose();
             throw;
         }
+    }
+
+    // "the request body is not valid JSON at byte N (reason)", N counted from 1 as the client sent it (the byte order mark
+    // included); a body of several lines names its line too. The parser's own "LineNumber: 0 | BytePositionInLine: 9"
+    // counts from 0 and is left out, so the message is one line in plain words.
+    private static string NotJson(JsonException e, int skipped)
+    {
+        string reason = Retrieval.Data.JsonLineError.Reason(e);
+        if (e.BytePositionInLine is not long position) return $"the request body is not valid JSON ({reason})";
+        return e.LineNumber is long line and > 0
+            ? $"the request body is not valid JSON at line {line + 1}, byte {position + 1} ({reason})"
+            : $"the request body is not valid JSON at byte {position + 1 + skipped} ({reason})";
     }
 
     /// <summary>What a JSON value is, for an error message: "a number", "an array", "an object", "true", ...</summary>

@@ -83,6 +83,18 @@ public sealed class CliErrorTests
         SkaldProcess.AssertUserError(r, 1, input, "file not found");
     }
 
+    /// <summary>A missing --config is worded as every verb's missing input is, not as the runtime's "Could not find file".</summary>
+    [Theory]
+    [InlineData("train")]
+    [InlineData("pipeline")]
+    public void MissingConfigIsNamedLikeAnyMissingFile(string verb)
+    {
+        string config = Path.Combine(TestPaths.NewTempDir(), "missing.yaml");
+        var r = SkaldProcess.Run(verb, "--config", config);
+        SkaldProcess.AssertUserError(r, 1, $"{config}: file not found");
+        Assert.DoesNotContain("Could not find", r.Stderr);
+    }
+
     [Fact]
     public void EmptyInputFileIsRejected()
     {

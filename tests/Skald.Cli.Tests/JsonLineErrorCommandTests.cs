@@ -30,4 +30,16 @@ public sealed class JsonLineErrorCommandTests
         SkaldProcess.AssertUserError(r, 1, $"{task}:3: invalid JSON at byte {before.Length + 1} of the line (");
         Assert.DoesNotContain("LineNumber", r.Stderr);
     }
+
+    [Fact]
+    public void GenerateNamesTheLineAndTheByteOfABrokenInputRow()
+    {
+        string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "prompts.jsonl");
+        const string good = "{\"prompt\": \"hei\"}", before = "{\"prompt\": ";
+        File.WriteAllText(input, $"{good}\n{before}broken}}\n");
+        var r = SkaldProcess.Run("generate", "--model", TestPaths.FixtureModel("decoder-qwen2"), "--input", input,
+            "--output", Path.Combine(dir, "out.jsonl"));
+        SkaldProcess.AssertUserError(r, 1, $"{input}:2: invalid JSON at byte {before.Length + 1} of the line (");
+        Assert.DoesNotContain("LineNumber", r.Stderr);
+    }
 }

@@ -49,8 +49,10 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
         string suite = Path.Combine(dir, "s.json");
         File.WriteAllText(suite, "{\"tasks\": [{\"path\": \"nope\"}]}");
         Assert.Contains("task 1 path", Assert.Throws<EvaluationException>(() => Suite.Load(suite)).Message);
-        File.WriteAllText(suite, "{\"tasks\": [ }");
-        Assert.Contains("malformed JSON", Assert.Throws<EvaluationException>(() => Suite.Load(suite)).Message);
+        File.WriteAllText(suite, "{\n  \"tasks\": [ }");
+        string malformed = Assert.Throws<EvaluationException>(() => Suite.Load(suite)).Message;
+        Assert.StartsWith($"{suite}:2: malformed JSON at byte 14 of the line (", malformed); // the "}" on line 2
+        Assert.DoesNotContain("LineNumber", malformed);
         Assert.Contains("suite file not found", Assert.Throws<EvaluationException>(() => Suite.Load(Path.Combine(dir, "x.json"))).Message);
         // Members of the wrong JSON type are named, never an internal error.
         foreach (var (json, expected) in new[]
@@ -63,8 +65,11 @@ public sealed class BenchmarkTests(ITestOutputHelper output)
             ("[1]", "must be a JSON object with a \"tasks\" array"),
             ("{\"name\": 3, \"tasks\": [{\"path\": \"a\"}]}", "\"name\" must be a string"),
             // a mistyped key was ignored: "tpye" left the type to be guessed (a SIB-200 folder ran as classification, not clustering)
-            ("{\"tasks\": [{\"path\": \"a\", \"tpye\": \"clustering\"}]}", "task 1 has an unknown key \"tpye\" (keys: name, type, path, dataset, language)"),
-            ("{\"tasks\": [{\"path\": \"a\"}], \"data-root\": \"..\"}", "has an unknown key \"data-root\" (keys: name, description, data_root, tasks)"),
+            // and a near miss names the key it was likely meant to be before the list of them.
+            ("{\"tasks\": [{\"path\": \"a\", \"tpye\": \"clustering\"}]}", "task 1 has an unknown key \"tpye\"; did you mean \"type\"? (keys: name, type, path, dataset, language)"),
+            ("{\"tasks\": [{\"path\": \"a\", \"typ\": \"clustering\"}]}", "task 1 has an unknown key \"typ\"; did you mean \"type\"? (keys: name, type, path, dataset, language)"),
+            ("{\"tasks\": [{\"path\": \"a\"}], \"data-root\": \"..\"}", "has an unknown key \"data-root\"; did you mean \"data_root\"? (keys: name, description, data_root, tasks)"),
+            ("{\"tasks\": [{\"path\": \"a\", \"weight\": 2}]}", "task 1 has an unknown key \"weight\" (keys: name, type, path, dataset, language)"),
             ("{\"tasks\": [{\"path\": \"a\", \"type\": \"similarity\"}]}", "task 1 \"type\": unknown task type \"similarity\""),
         })
         {

@@ -47,4 +47,17 @@ public sealed class TaskDefinitionTests
         Assert.Equal(1.0, result.MainScore, 12); // BM25 ranks each query's word-overlapping document first
         Assert.Equal("2", result.Metadata["queries"]);
     }
+
+    [Fact]
+    public void ABrokenFirstRowNamesItsLineTheByteAndTheReason()
+    {
+        string dir = TestPaths.NewTempDir(), task = Path.Combine(dir, "t.jsonl");
+        // Two blank lines first: the row is line 3, and the value of "positive" is missing at byte 26 of it (its 25 bytes, then "}").
+        const string before = "{\"anchor\":\"a\",\"positive\":";
+        File.WriteAllText(task, $"\n\n{before}}}\n");
+        string message = Assert.Throws<EvaluationException>(() => TaskDefinition.Infer(task)).Message;
+        Assert.StartsWith($"{task}:3: invalid JSON at byte {before.Length + 1} of the line (", message);
+        Assert.DoesNotContain("LineNumber", message);
+        Assert.EndsWith(")", message);
+    }
 }

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using Skald.Training.Config;
+using Skald.Retrieval.Data;
 
 namespace Skald.Cli.CommandLine;
 

@@ -96,7 +96,7 @@ internal static class GenerationRows
         }
         catch (JsonException e)
         {
-            throw new InputException($"{at}: invalid JSON ({e.Message})");
+            throw new InputException($"{at}: {Retrieval.Data.JsonLineError.Describe(e)}");
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Skald.Evaluation.Data;
 using Skald.Retrieval;
+using Skald.Retrieval.Data;
 
 namespace Skald.Evaluation.Benchmark;
 
@@ -40,7 +41,8 @@ public sealed record Suite
         }
         catch (JsonException e)
         {
-            throw new EvaluationException($"{path}: malformed JSON (line {e.LineNumber + 1}): {e.Message.Split('\n')[0]}");
+            // The parser's own "LineNumber: 2 | BytePositionInLine: 5" counts from 0 and contradicted "line 3".
+            throw new EvaluationException($"{path}:{e.LineNumber + 1}: malformed JSON at byte {e.BytePositionInLine + 1} of the line ({JsonLineError.Reason(e)})");
         }
         using (doc)
         {
@@ -52,7 +54,10 @@ public sealed record Suite
                 foreach (var p in obj.EnumerateObject())
                 {
                     if (!keys.Contains(p.Name, StringComparer.Ordinal))
-                        throw new EvaluationException($"{path}: {where}has an unknown key \"{p.Name}\" (keys: {string.Join(", ", keys)})");
+                    {
+                        string suggestion = Typos.Closest(p.Name, keys) is { } s ? $"; did you mean \"{s}\"?" : "";
+                        throw new EvaluationException($"{path}: {where}has an unknown key \"{p.Name}\"{suggestion} (keys: {string.Join(", ", keys)})");
+                    }
                 }
             }
             // A string member, or null when absent; another JSON type is refused with the key named.

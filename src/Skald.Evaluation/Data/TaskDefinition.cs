@@ -73,7 +73,9 @@ public sealed record TaskDefinition
         }
         if (!File.Exists(path)) throw new EvaluationException($"{path}: task folder or file not found");
         if (DataFiles.IsParquet(path)) return InferParquet(path);
-        string first = TextFile.ReadLines(path).FirstOrDefault(l => l.Trim().Length > 0) ?? "";
+        var (first, firstLine) = TextFile.ReadLines(path).Select((l, i) => (l, i + 1)).FirstOrDefault(x => x.l.Trim().Length > 0);
+        first ??= "";
+        firstLine = Math.Max(firstLine, 1);
         if (path.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase))
         {
             var cols = first.TrimEnd('\r').Split('\t');
@@ -92,9 +94,9 @@ public sealed record TaskDefinition
                 if (root.TryGetProperty("source", out _)) return TaskKind.Bitext;
                 if (root.TryGetProperty("text", out _) && root.TryGetProperty("label", out _)) return TaskKind.Clustering;
             }
-            catch (JsonException)
+            catch (JsonException e)
             {
-                throw new EvaluationException($"{path}:1: malformed JSON");
+                throw new EvaluationException($"{path}:{firstLine}: {JsonLineError.Describe(e)}");
             }
         }
         throw new EvaluationException($"{path}: cannot tell the task type from its layout; pass --type");

@@ -16,12 +16,22 @@ public static class JsonLineError
     public static string Describe(JsonException e)
     {
         ArgumentNullException.ThrowIfNull(e);
+        return (e.BytePositionInLine is long position ? $"invalid JSON at byte {position + 1} of the line" : "invalid JSON") + $" ({Reason(e)})";
+    }
+
+    /// <summary>
+    /// The parser's reason alone ("'}' is an invalid start of a value."), without the " Path: ..." and " LineNumber: ...
+    /// | BytePositionInLine: ..." it appends, for messages that state the position in their own words.
+    /// </summary>
+    public static string Reason(JsonException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
         string reason = e.Message;
         foreach (string suffix in new[] { " Path:", " LineNumber:" })
         {
             int at = reason.IndexOf(suffix, StringComparison.Ordinal);
             if (at >= 0) reason = reason[..at];
         }
-        return (e.BytePositionInLine is long position ? $"invalid JSON at byte {position + 1} of the line" : "invalid JSON") + $" ({reason.Trim()})";
+        return reason.Trim();
     }
 }

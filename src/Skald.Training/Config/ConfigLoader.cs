@@ -25,6 +25,8 @@ public static class ConfigLoader
     {
         string text;
         if (Directory.Exists(path)) throw new TrainingException($"{path}: is a folder, expected a config file (YAML)");
+        // The wording of every verb's missing input, not the runtime's "Could not find file '...'".
+        if (!File.Exists(path)) throw new TrainingException($"{path}: file not found");
         try
         {
             text = Utf8File.ReadAllText(path, m => new TrainingException(m)); // an instruction in Latin-1 is not read as U+FFFD
@@ -77,6 +79,7 @@ public static class ConfigLoader
     {
         string text;
         if (Directory.Exists(path)) throw new TrainingException($"{path}: is a folder, expected a config file (YAML)");
+        if (!File.Exists(path)) throw error($"{path}: file not found");
         try
         {
             text = Utf8File.ReadAllText(path, error);

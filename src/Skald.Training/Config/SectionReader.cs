@@ -51,14 +51,14 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
 
     /// <summary>
     /// Throws for the first key that no reader asked for, with the closest known key as a "did you mean"
-    /// (<see cref="Typos"/>) when one is near, and the section's keys.
+    /// (<see cref="Skald.Retrieval.Data.Typos"/>) when one is near, and the section's keys.
     /// </summary>
     public void Done()
     {
         foreach (var (key, entry) in keys)
         {
             if (known.Contains(key)) continue;
-            string suggestion = Typos.Closest(key, known.Order(StringComparer.Ordinal)) is { } s ? $"; did you mean '{Name(s)}'?" : "";
+            string suggestion = Skald.Retrieval.Data.Typos.Closest(key, known.Order(StringComparer.Ordinal)) is { } s ? $"; did you mean '{Name(s)}'?" : "";
             throw error(
                 $"{entry.Where}: unknown config key '{Name(key)}'{suggestion} (known keys{(section.Length == 0 ? "" : " in " + section)}: {string.Join(", ", known.Order(StringComparer.Ordinal))})");
         }
@@ -163,7 +163,13 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
     {
         string? v = Str(key);
         if (v is null) return fallback;
-        if (!allowed.Contains(v)) throw Bad(key, $"must be one of {string.Join(", ", allowed)}, got '{v}'");
+        if (!allowed.Contains(v))
+        {
+            // A near miss ("mnlr") names the value it was likely meant to be before the full list.
+            throw Skald.Retrieval.Data.Typos.Closest(v, allowed) is { } s
+                ? Bad(key, $"got '{v}'; did you mean '{s}'? (must be one of {string.Join(", ", allowed)})")
+                : Bad(key, $"must be one of {string.Join(", ", allowed)}, got '{v}'");
+        }
         return v;
     }
 

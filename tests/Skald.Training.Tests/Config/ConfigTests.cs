@@ -154,10 +154,11 @@ public sealed class ConfigTests
         Assert.Equal(message, Assert.Throws<TrainingException>(() => ConfigLoader.Parse(yaml, "c.yaml")).Message);
     }
 
+    /// <summary>A missing config is worded as every verb's missing input is, not as the runtime's "Could not find file '...'".</summary>
     [Fact]
-    public void UnreadableConfigIsNamed()
+    public void MissingConfigIsNamedAsFileNotFound()
     {
         var e = Assert.Throws<TrainingException>(() => ConfigLoader.Load("/nonexistent/x.yaml"));
-        Assert.Contains("/nonexistent/x.yaml: cannot read the config", e.Message);
+        Assert.Equal("/nonexistent/x.yaml: file not found", e.Message);
     }
 }

@@ -2,7 +2,10 @@ using Skald.Training.Config;
 
 namespace Skald.Training.Tests.Config;
 
-/// <summary>A mistyped config key gets a "did you mean" naming the closest known key of its section.</summary>
+/// <summary>
+/// A mistyped config key gets a "did you mean" naming the closest known key of its section, and a mistyped choice (a
+/// loss.type) the closest allowed value before the list of them.
+/// </summary>
 public sealed class KeyTypoTests
 {
     private const string Minimal = MinimalConfig.Yaml;
@@ -28,6 +31,23 @@ public sealed class KeyTypoTests
     {
         var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal + "\ntraining:\n  frobnicate: 1\n", "c.yaml"));
         Assert.Contains("unknown config key 'training.frobnicate'", e.Message);
+        Assert.DoesNotContain("did you mean", e.Message);
+    }
+
+    [Fact]
+    public void AMistypedLossTypeSuggestsTheClosestTypeBeforeTheList()
+    {
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal, "c.yaml", ["loss.type=mnlr"]));
+        Assert.StartsWith("--set loss.type: loss.type got 'mnlr'; did you mean 'mnrl'? (must be one of mnrl, cached_mnrl, ", e.Message);
+        Assert.Contains(", causal_lm, ", e.Message); // the list is still all there
+        Assert.EndsWith(")", e.Message);
+    }
+
+    [Fact]
+    public void ALossTypeFarFromEveryKnownOneListsThemWithoutASuggestion()
+    {
+        var e = Assert.Throws<TrainingException>(() => ConfigLoader.Parse(Minimal, "c.yaml", ["loss.type=frobnicate"]));
+        Assert.Contains("loss.type must be one of mnrl, cached_mnrl, ", e.Message);
         Assert.DoesNotContain("did you mean", e.Message);
     }
 }

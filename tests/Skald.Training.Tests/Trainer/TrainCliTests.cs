@@ -218,7 +218,7 @@ public sealed class TrainCliTests(ITestOutputHelper output)
     [Fact]
     public void MissingConfigFileAndWrongColumnsForTheLoss()
     {
-        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Path.Combine(dir, "none.yaml")), 1, "none.yaml: cannot read the config");
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Path.Combine(dir, "none.yaml")), 1, $"{Path.Combine(dir, "none.yaml")}: file not found");
         string data = InfraPaths.WriteFile(dir, "pairs.jsonl", Pairs(20));
         SkaldProcess.AssertUserError(SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(dir, "o")), "--set", "loss.type=triplet"), 1,
             "pairs.jsonl: loss.type triplet needs exactly (anchor, positive, negative) text columns; the file has 2 (anchor, positive)");

@@ -1,8 +1,9 @@
-namespace Skald.Training.Config;
+namespace Skald.Retrieval.Data;
 
 /// <summary>
 /// "Did you mean": the known word closest to a mistyped one (edit distance with transpositions). The one definition
-/// behind the CLI's suggestions for verbs and options and the config readers' for keys.
+/// behind the CLI's suggestions for verbs and options, the config readers' for keys and loss types, and the benchmark
+/// suite reader's for keys (it sits here, below Training and Evaluation, so that all of them share it).
 /// </summary>
 public static class Typos
 {

@@ -78,6 +78,8 @@ public sealed class SteadyStateAllocationTests
     [InlineData("bert-cased-mean", true)]
     [InlineData("norbert3-tiny-st", false)] // NorBERT3: relative attention, GeGLU and plain layer norms
     [InlineData("norbert3-tiny-st", true)]
+    [InlineData("norbert4-tiny", false)]
+    [InlineData("norbert4-tiny", true)]
     [InlineData("splade-bert-tiny", false)] // a sparse encoder: SPLADE pooling over the vocabulary
     [InlineData("splade-bert-tiny", true)]
     public void AnEncoderPassOverBatchesOfOneShapeAllocatesNothing(string model, bool padding)

@@ -107,8 +107,9 @@ public sealed partial class SentenceEncoder
         var splade = Folder.Splade!;
         int count = 0;
         foreach (int m in tokens.Mask) count += m != 0 ? 1 : 0;
-        var rows = new int[count];
-        var owner = new int[count];
+        // the tape's until its Reset (the backward that reads them runs before it), so a warm pass allocates neither
+        var rows = tape.Ints(count);
+        var owner = tape.Ints(count);
         for (int i = 0, k = 0; i < tokens.Mask.Length; i++)
         {
             if (tokens.Mask[i] == 0) continue;

@@ -101,18 +101,21 @@ public static partial class Ops
         SwapHalves(xGate.Span, swapped.Span, n, inter);
         var y = tape.NewVariable(n, inter);
         Kernels.GatedActivation.Forward(swapped.Span, y.Span, n, inter, GateFunction.GeluTanh);
-        if (tape.Records(y))
-        {
-            tape.Record(y, () => tape.WriteGrad(xGate, dx =>
-            {
-                var tmp = tape.Rent(xGate.Length);
-                Kernels.GatedActivation.Backward(swapped.Span, y.Grad, tmp, n, inter, GateFunction.GeluTanh);
-                SwapHalves(tmp, dx, n, inter);
-                tape.Return(tmp);
-            }));
-        }
+        if (tape.Records(y)) RecordGeGluValueFirst(tape, xGate, swapped, y);
         return y;
     }
+
+    // GeGluValueFirst's backward, in a method of its own: captured parameters would allocate their closure on every call,
+    // recording or not.
+    private static void RecordGeGluValueFirst(Tape tape, Variable xGate, Memory<float> swapped, Variable y) =>
+        tape.Record(y, () => tape.WriteGrad(xGate, dx =>
+        {
+            int n = xGate.Rows, inter = xGate.Cols / 2;
+            var tmp = tape.Rent(xGate.Length);
+            Kernels.GatedActivation.Backward(swapped.Span, y.Grad, tmp, n, inter, GateFunction.GeluTanh);
+            SwapHalves(tmp, dx, n, inter);
+            tape.Return(tmp);
+        }));
 
     /// <summary>Row-wise [a; b] → [b; a] for rows of two halves of <paramref name="half"/> columns.</summary>
     private static void SwapHalves(ReadOnlySpan<float> x, Span<float> y, int rows, int half)
@@ -137,9 +140,13 @@ public static partial class Ops
         var rstd = tape.Save(n);
         var y = tape.NewVariable(n, c);
         LayerNorm.Forward(x.Span, ones, zeros, y.Span, mean.Span, rstd.Span, n, c, eps);
-        if (tape.Records(y))
-            tape.Record(y, () => tape.WriteGrad(x, dx =>
-                LayerNorm.Backward(y.Grad, x.Span, ones, mean.Span, rstd.Span, dx, default, default, n, c)));
+        if (tape.Records(y)) RecordPlainLayerNorm(tape, x, ones, mean, rstd, y);
         return y;
     }
+
+    // PlainLayerNorm's backward, in a method of its own (see RecordGeGluValueFirst).
+    private static void RecordPlainLayerNorm(Tape tape, Variable x, float[] ones, Memory<float> mean, Memory<float> rstd,
+        Variable y) =>
+        tape.Record(y, () => tape.WriteGrad(x, dx =>
+            LayerNorm.Backward(y.Grad, x.Span, ones, mean.Span, rstd.Span, dx, default, default, x.Rows, x.Cols)));
 }

@@ -58,53 +58,64 @@ public static unsafe class RelativeAttention
     {
         Check(qk, v, pos, idx, maskBias, output.Length, probs.Length, batch, seq, heads, headDim, buckets);
         if (maskBias.IsEmpty) throw new ArgumentException("maskBias must be [B·T]");
-        int c = heads * headDim, tt = seq * seq, d = headDim, r = buckets;
         fixed (float* pqk = qk, pv = v, ppos = pos, pmask = maskBias, pout = output, pprobs = probs)
         fixed (int* pidx = idx)
         {
-            nint iqk = (nint)pqk, iv = (nint)pv, ipos = (nint)ppos, imask = (nint)pmask, iout = (nint)pout,
-                ip = (nint)pprobs, ii = (nint)pidx;
-            Parallelism.For(batch * heads, 1, (w0, w1) =>
-            {
-                float[] a = ArrayPool<float>.Shared.Rent(2 * seq * r);
-                float[]? dropped = dropout > 0f ? ArrayPool<float>.Shared.Rent(tt) : null;
-                fixed (float* pa = a, pd = dropped)
-                {
-                    for (int w = w0; w < w1; w++)
-                    {
-                        int b = w / heads, h = w % heads;
-                        float* q = (float*)iqk + (long)b * seq * 2 * c + h * d, k = q + c;
-                        float* qpos = (float*)ipos + 2 * h * d, kpos = qpos + d;
-                        float* s = (float*)ip + (long)w * tt, c2p = pa, p2c = pa + seq * r;
-                        Attention.Mm(false, true, seq, seq, d, scale, q, 2 * c, k, 2 * c, s, seq, 0f);       // s = scale·Q·Kᵀ
-                        Attention.Mm(false, true, seq, r, d, scale, q, 2 * c, kpos, 2 * c, c2p, r, 0f);     // [T, R] = scale·Q·Kposᵀ
-                        Attention.Mm(false, true, seq, r, d, scale, k, 2 * c, qpos, 2 * c, p2c, r, 0f);     // [T, R] = scale·K·Qposᵀ
-                        float* mask = (float*)imask + (long)b * seq;
-                        int* ix = (int*)ii;
-                        for (int t = 0; t < seq; t++)
-                        {
-                            float* row = s + (long)t * seq;
-                            for (int j = 0; j < seq; j++)
-                            {
-                                int bucket = ix[t * seq + j];
-                                row[j] += c2p[t * r + bucket] + p2c[j * r + bucket] + mask[j];
-                            }
-                            SoftmaxRow(new Span<float>(row, seq));
-                        }
-                        float* pv2 = s;
-                        if (pd != null)
-                        {
-                            Dropout.ApplySlice(new ReadOnlySpan<float>(s, tt), new Span<float>(pd, tt), dropout, seed, (long)w * tt);
-                            pv2 = pd;
-                        }
-                        Attention.Mm(false, false, seq, d, seq, 1f, pv2, seq, (float*)iv + (long)b * seq * c + h * d, c,
-                            (float*)iout + (long)b * seq * c + h * d, c, 0f);
-                    }
-                }
-                ArrayPool<float>.Shared.Return(a);
-                if (dropped is not null) ArrayPool<float>.Shared.Return(dropped);
-            });
+            var args = new ForwardArgs((nint)pqk, (nint)pv, (nint)ppos, (nint)pidx, (nint)pmask, (nint)pout, (nint)pprobs, batch,
+                seq, heads, headDim, buckets, scale, dropout, seed);
+            Parallelism.For(batch * heads, 1, args, static (in ForwardArgs a, int w0, int w1) => ForwardRange(a, w0, w1));
         }
+    }
+
+    // Forward's arguments for its static parallel body (no closure per call): the pinned spans and the shape.
+    private readonly record struct ForwardArgs(nint Qk, nint V, nint Pos, nint Idx, nint Mask, nint Output, nint Probs,
+        int Batch, int Seq, int Heads, int HeadDim, int Buckets, float Scale, float Dropout, ulong Seed);
+
+    // Work items [w0, w1) of Forward: (batch, head) pairs, each with its [T, T] probabilities kept.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ForwardRange(in ForwardArgs args, int w0, int w1)
+    {
+        int seq = args.Seq, heads = args.Heads, d = args.HeadDim, r = args.Buckets, c = heads * d, tt = seq * seq;
+        float scale = args.Scale, dropout = args.Dropout;
+        ulong seed = args.Seed;
+        nint iqk = args.Qk, iv = args.V, ipos = args.Pos, imask = args.Mask, iout = args.Output, ip = args.Probs, ii = args.Idx;
+        float[] a = ArrayPool<float>.Shared.Rent(2 * seq * r);
+        float[]? dropped = dropout > 0f ? ArrayPool<float>.Shared.Rent(tt) : null;
+        fixed (float* pa = a, pd = dropped)
+        {
+            for (int w = w0; w < w1; w++)
+            {
+                int b = w / heads, h = w % heads;
+                float* q = (float*)iqk + (long)b * seq * 2 * c + h * d, k = q + c;
+                float* qpos = (float*)ipos + 2 * h * d, kpos = qpos + d;
+                float* s = (float*)ip + (long)w * tt, c2p = pa, p2c = pa + seq * r;
+                Attention.Mm(false, true, seq, seq, d, scale, q, 2 * c, k, 2 * c, s, seq, 0f);       // s = scale·Q·Kᵀ
+                Attention.Mm(false, true, seq, r, d, scale, q, 2 * c, kpos, 2 * c, c2p, r, 0f);     // [T, R] = scale·Q·Kposᵀ
+                Attention.Mm(false, true, seq, r, d, scale, k, 2 * c, qpos, 2 * c, p2c, r, 0f);     // [T, R] = scale·K·Qposᵀ
+                float* mask = (float*)imask + (long)b * seq;
+                int* ix = (int*)ii;
+                for (int t = 0; t < seq; t++)
+                {
+                    float* row = s + (long)t * seq;
+                    for (int j = 0; j < seq; j++)
+                    {
+                        int bucket = ix[t * seq + j];
+                        row[j] += c2p[t * r + bucket] + p2c[j * r + bucket] + mask[j];
+                    }
+                    SoftmaxRow(new Span<float>(row, seq));
+                }
+                float* pv2 = s;
+                if (pd != null)
+                {
+                    Dropout.ApplySlice(new ReadOnlySpan<float>(s, tt), new Span<float>(pd, tt), dropout, seed, (long)w * tt);
+                    pv2 = pd;
+                }
+                Attention.Mm(false, false, seq, d, seq, 1f, pv2, seq, (float*)iv + (long)b * seq * c + h * d, c,
+                    (float*)iout + (long)b * seq * c + h * d, c, 0f);
+            }
+        }
+        ArrayPool<float>.Shared.Return(a);
+        if (dropped is not null) ArrayPool<float>.Shared.Return(dropped);
     }
 
     /// <summary>

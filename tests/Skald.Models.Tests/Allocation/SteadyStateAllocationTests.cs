@@ -74,11 +74,17 @@ public sealed class SteadyStateAllocationTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void AnEncoderPassOverBatchesOfOneShapeAllocatesNothing(bool padding)
+    [InlineData("bert-cased-mean", false)]
+    [InlineData("bert-cased-mean", true)]
+    [InlineData("norbert3-tiny-st", false)] // NorBERT3: relative attention, GeGLU and plain layer norms
+    [InlineData("norbert3-tiny-st", true)]
+    [InlineData("norbert4-tiny", false)]
+    [InlineData("norbert4-tiny", true)]
+    [InlineData("splade-bert-tiny", false)] // a sparse encoder: SPLADE pooling over the vocabulary
+    [InlineData("splade-bert-tiny", true)]
+    public void AnEncoderPassOverBatchesOfOneShapeAllocatesNothing(string model, bool padding)
     {
-        using var encoder = SentenceEncoder.Load(TestPaths.FixtureModel("bert-cased-mean"));
+        using var encoder = SentenceEncoder.Load(TestPaths.FixtureModel(model));
         string[] texts = padding
             ? ["Fjell og fjord", "Et langt dokument om norske fjell og daler, skrevet for testen", "kort", "Søk etter svar"]
             : ["Fjell og fjord 1", "Fjell og fjord 2", "Fjell og fjord 3", "Fjell og fjord 4"];

@@ -11,7 +11,7 @@ namespace Skald.Models.Tests.Generation;
 /// vocabulary whose tokens span the format's fixed text, names and JSON (so the trie walk copies and rewinds states of
 /// a schema whose unions keep several configurations). Every state reached allows something (no dead end), and every
 /// answer that completes is read by the format's own parser as calls alone, each naming one of the tools (one of them
-/// a prefix of another, one not ASCII, one with a quote) with arguments that validate against that tool's schema
+/// a prefix of another, one not ASCII, one with a quote, one without parameters) with arguments that validate against that tool's schema
 /// (<see cref="SchemaValidator"/>), or are a JSON object where the tool has no schema or one that does not compile;
 /// streamed through the parser in pieces cut at random, it reads the same.
 /// </summary>
@@ -21,6 +21,7 @@ public sealed class ToolCallWalkTests
     private static readonly (string Name, string? Schema)[] Tools =
     [
         ("get", null),
+        ("ping", """{"type": "object", "properties": {}}"""), // no parameters, as a parameterless function's schema says
         ("get_time", """{"type": "object", "properties": {"zone": {"type": "string", "maxLength": 3}}, "additionalProperties": false}"""),
         ("vær_i_dag", """
             {"type": "object", "properties": {"p": {"anyOf": [{"type": "string", "maxLength": 2}, {"enum": ["long value", "x"]}]},

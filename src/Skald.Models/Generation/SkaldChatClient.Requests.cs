@@ -18,7 +18,6 @@ public sealed partial class SkaldChatClient
     private PreparedChat Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        KeepTags();
         var turns = ChatToolTurns.Turns(messages, options);
         if (turns.Count == 0) throw new ArgumentException("no messages");
         Refuse(options);
@@ -55,6 +54,7 @@ public sealed partial class SkaldChatClient
             throw new ArgumentException(e.Message, e);
         }
         var generation = Generation(prompt, options, "the conversation");
+        if (calls && KeepingTags() is { } decode) generation = generation with { Decode = decode };
         if (forced is not null) return new(prompt, ForcedArguments(generation, options!.Tools!, forced), 0, forced, "");
         if (grammar is not null)
         {
@@ -93,7 +93,6 @@ public sealed partial class SkaldChatClient
     private PreparedChat PrepareText(string prompt, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(prompt);
-        KeepTags();
         if (options?.Tools is { Count: > 0 }) throw new ChatOptionException("tools are for chat requests; a plain text completion calls no functions", "tools");
         Refuse(options);
         var ids = Generator.Tokenize(GenerationInput.FromPrompt(prompt));
@@ -101,13 +100,17 @@ public sealed partial class SkaldChatClient
         return new(ids, Generation(ids, options, "the prompt"), 0, null, "");
     }
 
-    // The tool-call format's tags that the tokenizer marks special: kept in the generated text for the parser (and
-    // hidden from the content), from this client's first request on, so before any of its rows decodes.
+    // The tool-call format's tags that the tokenizer marks special: kept in the generated text of the requests the
+    // parser reads (those with tools), hidden from any content.
     private ToolCallTags Tags => tags.Value;
 
-    private void KeepTags()
+    // How a request with tools decodes its ids: keeping the format's special tags (null: the tokenizer marks none special).
+    private Func<IReadOnlyList<int>, string>? KeepingTags()
     {
-        if (Tags.Kept.Count > 0) Generator.KeptSpecialTokens = Tags.Kept;
+        if (Tags.Kept.Count == 0) return null;
+        var kept = Tags.Kept;
+        var tokenizer = Generator.Tokenizer;
+        return keeping ??= ids => tokenizer.DecodeKeeping(ids, kept);
     }
 
     private ToolCallTags ReadTags()

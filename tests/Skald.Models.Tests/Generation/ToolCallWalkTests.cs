@@ -141,6 +141,30 @@ public sealed class ToolCallWalkTests
         Assert.True(completed >= 20, $"only {completed} of 100 walks completed");
     }
 
+    [Theory]
+    [InlineData(ToolCallFormat.Hermes)]
+    [InlineData(ToolCallFormat.Llama3Json)]
+    [InlineData(ToolCallFormat.Mistral)]
+    [InlineData(ToolCallFormat.MistralV11)]
+    public void ArgumentsHoldingTheFormatsOwnTextAreTakenAndParse(ToolCallFormat format)
+    {
+        // a string argument may hold any text, the format's tags and separators too: the automaton takes it, and the
+        // parser must not cut the call there
+        var grammar = Grammar(format, parallel: true);
+        var syntax = ToolCallSyntax.Of(format);
+        string inside = JsonSerializer.Serialize(syntax.Lead + syntax.NameEnd + syntax.Next + syntax.End + "[ARGS]</tool_call>")[1..^1];
+        string call = syntax.Name("get") + syntax.NameEnd + "{\"q\": \"" + inside + "\"}";
+        string body = call + syntax.Next + call + syntax.End;
+        var state = new ToolCallAutomaton(grammar, [.. grammar.Parameters.Select(p => p?.NewStack())]);
+        foreach (byte b in Encoding.UTF8.GetBytes(body))
+        {
+            Assert.True(state.TryAdvance(b));
+            state.Rewind();
+        }
+        Assert.True(state.MayEnd || state.Complete);
+        AssertCalls(format, parallel: true, grammar.Lead + body);
+    }
+
     // The answer is calls alone (no content), one at most without parallel calls, each of a tool with valid arguments;
     // streamed through the parser in pieces cut at random, it is read the same.
     private static void AssertCalls(ToolCallFormat format, bool parallel, string answer)

@@ -111,6 +111,10 @@ public sealed class ToolCallWalkTests
         var words = new List<string> { syntax.Lead, syntax.NameEnd, syntax.Next, syntax.End, "{\"", "\": ", "\", \"", "}}", "\"}", "null", "true", "10", "1.5",
             "long", " value", "\"x\"", "name", "meows", "barks", "\"pet\": {\"name\": \"", "ær", "_i", "_time", "get", "\\\"", "[", "]", "}\n", "\n" };
         words.AddRange(Tools.Select(t => syntax.Name(t.Name)));
+        // tokens that span a call's end and the next call's start up to inside its arguments: one trie walk leaves a
+        // function's schema and starts one (the same function's, on the same stack) again
+        words.AddRange(Tools.Select(t => "}" + syntax.Next + syntax.Name(t.Name) + syntax.NameEnd + "{\""));
+        words.AddRange(Tools.Select(t => "\"}" + syntax.Next + syntax.Name(t.Name) + syntax.NameEnd + "{"));
         foreach (string w in words.Where(w => w.Length > 1).Distinct()) tokens.Add(Encoding.UTF8.GetBytes(w));
         int eos = tokens.Count;
         tokens.Add([]);

@@ -8,7 +8,7 @@ namespace Skald.Models.Tests.Generation;
 /// one batch (the random decoder-qwen2 copy whose tokenizer marks <c>&lt;tool_call&gt;</c> and <c>&lt;/tool_call&gt;</c>
 /// special), one decoding with its options' <see cref="GenerationOptions.Decode"/> keeping them and one without,
 /// each get the text of their own ids as the tokenizer decodes it their way (streamed alike), so a request
-/// without tools never sees the tags another request keeps (nor can a stop string match them there).
+/// without tools never sees the tags another request keeps; a stop string equal to a tag ends only a row that keeps it.
 /// </summary>
 public sealed class KeptTagsPerRequestTests
 {
@@ -24,8 +24,10 @@ public sealed class KeptTagsPerRequestTests
         {
             var plain = new GenerationOptions { MaxNewTokens = 120, Temperature = 1f, Seed = seed };
             var keeping = plain with { Decode = ids => tokenizer.DecodeKeeping(ids, TagIds) };
-            var streamed = new[] { new StringBuilder(), new StringBuilder() };
-            var results = generator.GenerateTogether([prompt, prompt], [keeping, plain], onText: (row, delta) => streamed[row].Append(delta));
+            string[] stops = ["<tool_call>", "</tool_call>"];
+            var streamed = new[] { new StringBuilder(), new StringBuilder(), new StringBuilder(), new StringBuilder() };
+            var results = generator.GenerateTogether([prompt, prompt, prompt, prompt],
+                [keeping, plain, keeping with { StopStrings = stops }, plain with { StopStrings = stops }], onText: (row, delta) => streamed[row].Append(delta));
             if (!results[0].Ids.Any(TagIds.Contains) || !results[1].Ids.Any(TagIds.Contains)) continue; // no tag sampled: another seed
             // expected texts from the tokenizer alone: the tags' text where their ids are, or nothing
             Assert.Equal(Expected(tokenizer, results[0].Ids, keep: true), results[0].Text);
@@ -37,6 +39,12 @@ public sealed class KeptTagsPerRequestTests
             Assert.StartsWith(streamed[1].ToString(), results[1].Text, StringComparison.Ordinal);
             Assert.Equal(results[0].Text.Count(c => c == '<'), streamed[0].ToString().Count(c => c == '<'));
             Assert.DoesNotContain("tool_call>", streamed[1].ToString(), StringComparison.Ordinal);
+            // a stop string equal to a tag ends the row that keeps it, before the first tag, and not the other
+            int cut = stops.Select(t => results[0].Text.IndexOf(t, StringComparison.Ordinal)).Where(i => i >= 0).Min();
+            Assert.Equal(FinishReason.Stop, results[2].FinishReason);
+            Assert.Equal(results[0].Text[..cut], results[2].Text);
+            Assert.Equal(results[1].FinishReason, results[3].FinishReason);
+            Assert.Equal(results[1].Text, results[3].Text);
             return;
         }
         Assert.Fail("no seed in 30 sampled a tag in both rows");

@@ -22,6 +22,8 @@ public sealed partial class SkaldChatClient
         if (turns.Count == 0) throw new ArgumentException("no messages");
         Refuse(options);
         var tools = ChatToolTurns.Definitions(options);
+        if (tools.Count == 0 && options?.ToolMode is RequiredChatToolMode) // (as OpenAI and vLLM refuse it, not answered as text)
+            throw new ChatOptionException("tool_choice \"required\" or a named function needs tools to call: send tools, or leave tool_choice out", "tool_choice");
         bool calls = tools.Count > 0 && options?.ToolMode is not NoneChatToolMode;
         string? forced = calls && options?.ToolMode is RequiredChatToolMode { RequiredFunctionName: { } name } ? name : null;
         bool required = calls && options?.ToolMode is RequiredChatToolMode && forced is null; // a call of the model's choosing

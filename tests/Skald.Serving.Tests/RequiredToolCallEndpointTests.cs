@@ -52,6 +52,17 @@ public sealed class RequiredToolCallEndpointTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("\"required\"")]
+    [InlineData("{\"type\": \"function\", \"function\": {\"name\": \"forecast\"}}")]
+    public async Task ACallRequiredWithoutToolsIsA400NamingToolChoice(string choice)
+    {
+        string body = "{\"model\": \"tiny-required\", \"messages\": [{\"role\": \"user\", \"content\": \"Hej\"}], \"tool_choice\": " + choice + "}";
+        var (status, answer) = await PostAsync(http, body, path: "v1/chat/completions");
+        Assert.Equal(400, status);
+        Assert.Equal("tool_choice", Error(answer).GetProperty("param").GetString());
+    }
+
+    [Theory]
     [InlineData(0f, 1, false)]
     [InlineData(1f, 2, false)]
     [InlineData(1f, 3, true)]

@@ -56,13 +56,13 @@ internal sealed class DecodingRow
     public FinishReason? Reason { get; set; }
 
     /// <summary>
-    /// The first stop string's index in its decoded text (<see cref="Text"/>, decoded afresh with
-    /// <paramref name="decode"/>), or −1; only the tail a new token can complete is searched.
+    /// The first stop string's index in its decoded text (<see cref="Text"/>, decoded afresh with its options'
+    /// <see cref="GenerationOptions.Decode"/>, else <paramref name="decode"/>), or −1; only the tail a new token can complete is searched.
     /// </summary>
     public int StopsAt(Func<IReadOnlyList<int>, string> decode)
     {
         int before = Text?.Length ?? 0;
-        string text = Text = decode(Generated);
+        string text = Text = (Options.Decode ?? decode)(Generated);
         int from = Math.Max(0, Math.Min(before, text.Length) - MaxStop);
         int best = -1;
         foreach (var s in Options.StopStrings)
@@ -77,7 +77,7 @@ internal sealed class DecodingRow
     public GenerationResult Result(Func<IReadOnlyList<int>, string> decode)
     {
         var reason = Reason ?? FinishReason.Length;
-        string text = reason == FinishReason.Stop ? Text![..Cut] : decode(Generated);
+        string text = reason == FinishReason.Stop ? Text![..Cut] : (Options.Decode ?? decode)(Generated);
         return new GenerationResult([.. Generated], text, reason, Prompt.Count, LogProbs?.ToArray());
     }
 }

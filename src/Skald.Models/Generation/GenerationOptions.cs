@@ -55,6 +55,13 @@ public sealed record GenerationOptions
     /// </summary>
     internal ToolCallGrammar? ToolCalls { get; init; }
 
+    /// <summary>
+    /// How this request's ids become its text (null: the generator's, every special token dropped): a chat request with
+    /// tools keeps its tool-call format's special tags (<see cref="ToolCallTags"/>) for the parser, and only that
+    /// request, so other rows of the same batch, and their stop strings, see the text they always did.
+    /// </summary>
+    internal Func<IReadOnlyList<int>, string>? Decode { get; init; }
+
     /// <summary>Whether the options sample (temperature &gt; 0) rather than decode greedily.</summary>
     public bool Sampling => Temperature > 0f;
 

@@ -9,9 +9,10 @@ namespace Skald.Models.Generation;
 /// versions with the call's id between, <c>[TOOL_CALLS]name[CALL_ID]id[ARGS]{...}</c>, as vLLM's <c>mistral</c> tool
 /// parser reads them for such tokenizers (mistral_tool_parser.py at commit 023f36c62e71a247a9bacb7eb4cea5d55505cb63:
 /// the text after each tag, name up to the arguments' <c>{</c>, <c>[ARGS]</c> dropped). Written independently from that
-/// behaviour: the text before the first tag is content (whitespace just before it dropped); each call is a name of
-/// letters, digits, <c>_</c>, <c>-</c> and <c>.</c>, then the id if any (kept when it is 9 letters and digits, as
-/// Mistral's templates require of the calls sent back; else a new one), then one JSON object, and whitespace may end
+/// behaviour: the text before the first tag is content (whitespace just before it dropped); each call is a name (the
+/// text before its <c>[CALL_ID]</c> or <c>[ARGS]</c> tag, any characters but <c>{</c>; without those tags, letters,
+/// digits, <c>_</c>, <c>-</c> and <c>.</c>), then the id if any (kept when it is 9 letters and digits, as
+/// Mistral's templates require of the calls sent back; else a new one), then one JSON object (whitespace may come before it, as JSON mode lets it), and whitespace may end
 /// each; when what follows the first tag is not such calls alone (arguments that are not a JSON object, prose after
 /// them) the tag and all that follows stay content, where vLLM still returns the calls with the arguments' text as
 /// written. The tags are special tokens, which decoding drops unless the parser's tags are kept, so an answer that
@@ -118,7 +119,7 @@ public sealed class MistralV11ToolCallParser : IToolCallParser
             if (at == text.Length) return calls.Count > 0 ? calls : null;
             if (calls.Count > 0 && string.CompareOrdinal(text, at, Tag, 0, Tag.Length) == 0) at += Tag.Length;
             int name = at;
-            while (at < text.Length && IsNameChar(text[at])) at++;
+            at = NameEnd(text, at);
             if (at == name) return null;
             string function = text[name..at];
             string? id = null;
@@ -128,7 +129,7 @@ public sealed class MistralV11ToolCallParser : IToolCallParser
                 while (at < text.Length && text[at] != '{' && string.CompareOrdinal(text, at, Args, 0, Args.Length) != 0) at++;
                 id = text[start..at];
             }
-            if (string.CompareOrdinal(text, at, Args, 0, Args.Length) == 0) at += Args.Length;
+            if (string.CompareOrdinal(text, at, Args, 0, Args.Length) == 0) at = SkipSpace(text, at + Args.Length);
             if (Arguments(text, at) is not { } arguments) return null;
             at += arguments.Length;
             calls.Add(new ChatToolCall(id is { Length: 9 } && id.All(char.IsAsciiLetterOrDigit) ? id : newId(), function, arguments));
@@ -155,6 +156,20 @@ public sealed class MistralV11ToolCallParser : IToolCallParser
     private static int SkipSpace(string text, int at)
     {
         while (at < text.Length && char.IsWhiteSpace(text[at])) at++;
+        return at;
+    }
+
+    // Where the name that starts at `at` ends: before the [CALL_ID] or [ARGS] tag that follows it, whatever its
+    // characters (as vLLM takes the text before [ARGS]: a tool's name may have spaces or letters beyond ASCII, and
+    // required calls write it as it is), so long as no '{' or call tag comes first; without such a tag (decoding
+    // dropped them), after the letters, digits, '_', '-' and '.' that run from `at`.
+    private static int NameEnd(string text, int at)
+    {
+        int args = text.IndexOf(Args, at, StringComparison.Ordinal);
+        int id = text.IndexOf(CallId, at, StringComparison.Ordinal);
+        int tag = args < 0 ? id : id < 0 ? args : Math.Min(args, id);
+        if (tag > at && text.IndexOf('{', at, tag - at) < 0 && text.IndexOf(Tag, at, tag - at, StringComparison.Ordinal) < 0) return tag;
+        while (at < text.Length && IsNameChar(text[at])) at++;
         return at;
     }
 

@@ -17,6 +17,7 @@ internal static class ScriptedAnswers
         GenerationOptions options, Action<string>? onText, Action<TokenLogProbs>? onLogProbs)
     {
         var tokenizer = generator.Tokenizer;
+        var decode = generator.DecoderOf(options);
         int[] ids = tokenizer.Encode(script(tokenizer.Decode(prompt, skipSpecialTokens: false)), addSpecialTokens: false).Ids;
         var reason = FinishReason.Eos;
         if (ids.Length > options.MaxNewTokens)
@@ -34,12 +35,12 @@ internal static class ScriptedAnswers
                 logProbs.Add(entry);
                 onLogProbs?.Invoke(entry);
             }
-            string now = generator.DecodeText(ids[..i]);
+            string now = decode(ids[..i]);
             if (now.EndsWith('\uFFFD') || !now.StartsWith(sent, StringComparison.Ordinal)) continue;
             if (now.Length > sent.Length) onText?.Invoke(now[sent.Length..]);
             sent = now;
         }
-        string text = generator.DecodeText(ids);
+        string text = decode(ids);
         return Task.FromResult(new GenerationResult(ids, text, reason, prompt.Length, logProbs));
     }
 }

@@ -18,11 +18,12 @@ public sealed partial class SkaldChatClient
     private PreparedChat Prepare(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        KeepTags();
         var turns = ChatToolTurns.Turns(messages, options);
         if (turns.Count == 0) throw new ArgumentException("no messages");
         Refuse(options);
         var tools = ChatToolTurns.Definitions(options);
+        if (tools.Count == 0 && options?.ToolMode is RequiredChatToolMode) // (as OpenAI and vLLM refuse it, not answered as text)
+            throw new ChatOptionException("tool_choice \"required\" or a named function needs tools to call: send tools, or leave tool_choice out", "tool_choice");
         bool calls = tools.Count > 0 && options?.ToolMode is not NoneChatToolMode;
         string? forced = calls && options?.ToolMode is RequiredChatToolMode { RequiredFunctionName: { } name } ? name : null;
         bool required = calls && options?.ToolMode is RequiredChatToolMode && forced is null; // a call of the model's choosing
@@ -55,6 +56,7 @@ public sealed partial class SkaldChatClient
             throw new ArgumentException(e.Message, e);
         }
         var generation = Generation(prompt, options, "the conversation");
+        if (calls && KeepingTags() is { } decode) generation = generation with { Decode = decode };
         if (forced is not null) return new(prompt, ForcedArguments(generation, options!.Tools!, forced), 0, forced, "");
         if (grammar is not null)
         {
@@ -93,7 +95,6 @@ public sealed partial class SkaldChatClient
     private PreparedChat PrepareText(string prompt, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(prompt);
-        KeepTags();
         if (options?.Tools is { Count: > 0 }) throw new ChatOptionException("tools are for chat requests; a plain text completion calls no functions", "tools");
         Refuse(options);
         var ids = Generator.Tokenize(GenerationInput.FromPrompt(prompt));
@@ -101,13 +102,17 @@ public sealed partial class SkaldChatClient
         return new(ids, Generation(ids, options, "the prompt"), 0, null, "");
     }
 
-    // The tool-call format's tags that the tokenizer marks special: kept in the generated text for the parser (and
-    // hidden from the content), from this client's first request on, so before any of its rows decodes.
+    // The tool-call format's tags that the tokenizer marks special: kept in the generated text of the requests the
+    // parser reads (those with tools), hidden from any content.
     private ToolCallTags Tags => tags.Value;
 
-    private void KeepTags()
+    // How a request with tools decodes its ids: keeping the format's special tags (null: the tokenizer marks none special).
+    private Func<IReadOnlyList<int>, string>? KeepingTags()
     {
-        if (Tags.Kept.Count > 0) Generator.KeptSpecialTokens = Tags.Kept;
+        if (Tags.Kept.Count == 0) return null;
+        var kept = Tags.Kept;
+        var tokenizer = Generator.Tokenizer;
+        return keeping ??= ids => tokenizer.DecodeKeeping(ids, kept);
     }
 
     private ToolCallTags ReadTags()

@@ -48,6 +48,7 @@ public sealed partial class SkaldChatClient : IChatClient
     private readonly ChatBatchQueue queue;
     private readonly int prefillChunk = 512;
     private readonly Lazy<ToolCallTags> tags; // the tool-call format's special tags, read once
+    private Func<IReadOnlyList<int>, string>? keeping; // the decoding of requests with tools that keeps them
 
     /// <summary>Wraps <paramref name="generator"/>; <paramref name="modelId"/> names it in responses (default "skald").</summary>
     public SkaldChatClient(TextGenerator generator, string? modelId = null)

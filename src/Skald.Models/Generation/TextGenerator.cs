@@ -25,17 +25,11 @@ public sealed partial class TextGenerator
         generator = new Generator(decoder, DecodeText, pad, config.EosTokenIds, tokenizer.TokenBytes);
     }
 
-    /// <summary>
-    /// Special tokens whose text the answers keep (null: none; every other special token is dropped from the text):
-    /// a tool-call format's tags that the tokenizer marks special, so that its parser sees them
-    /// (<see cref="SkaldChatClient"/> sets them before its first request; vLLM turns <c>skip_special_tokens</c> off
-    /// for such parsers). Set it before decoding: a row decoding meanwhile would see its text change.
-    /// </summary>
-    internal IReadOnlySet<int>? KeptSpecialTokens { get; set; }
+    /// <summary>The text of generated ids, special tokens dropped (a request's <see cref="GenerationOptions.Decode"/> may keep some).</summary>
+    internal string DecodeText(IReadOnlyList<int> ids) => Tokenizer.Decode(ids, skipSpecialTokens: true);
 
-    /// <summary>The text of generated ids: special tokens dropped but for <see cref="KeptSpecialTokens"/>.</summary>
-    internal string DecodeText(IReadOnlyList<int> ids) =>
-        KeptSpecialTokens is { } keep ? Tokenizer.DecodeKeeping(ids, keep) : Tokenizer.Decode(ids, skipSpecialTokens: true);
+    /// <summary>How the ids of a request with <paramref name="options"/> become its text.</summary>
+    internal Func<IReadOnlyList<int>, string> DecoderOf(GenerationOptions options) => options.Decode ?? DecodeText;
 
     /// <summary>
     /// Loads the decoder and tokenizer of <paramref name="folder"/>, with the PEFT LoRA <paramref name="adapters"/>
@@ -213,7 +207,7 @@ public sealed partial class TextGenerator
         Action<int, string>? onText)
     {
         var batch = rows.Select(i => (IReadOnlyList<int>)prompts[i]).ToArray();
-        return generator.Generate(batch, options, rows, TextStreams(rows.Count, b => rows[b], onText));
+        return generator.Generate(batch, options, rows, TextStreams(rows.Count, b => rows[b], _ => options, onText));
     }
 
     /// <summary>
@@ -255,40 +249,41 @@ public sealed partial class TextGenerator
                 Next = (row, promptRoom, newRoom) =>
                 {
                     var join = next(row, promptRoom, newRoom);
-                    if (join is not null) streams[row] = new TextStream();
+                    if (join is not null) streams[row] = new TextStream(DecoderOf(join.Options));
                     return join;
                 },
             };
         }
         return generator.Generate([.. prompts.Select(p => (IReadOnlyList<int>)p)], options, new int[prompts.Count],
-            TextStreams(streams, b => b, onText), abandoned, finished, joining, onLogProbs);
+            TextStreams(streams, b => b, b => b < options.Count ? options[b] : null, onText), abandoned, finished, joining, onLogProbs);
     }
 
     // Per-token callbacks that decode each batch row's ids so far and pass on its new text as (rowOf(b), delta).
-    private Action<int, int>? TextStreams(int rows, Func<int, int> rowOf, Action<int, string>? onText) =>
-        TextStreams(onText is null ? null : new TextStream[rows], rowOf, onText);
+    // (optionsOf(b): batch row b's options; null for a free row, which a joining request's stream takes.)
+    private Action<int, int>? TextStreams(int rows, Func<int, int> rowOf, Func<int, GenerationOptions?> optionsOf, Action<int, string>? onText) =>
+        TextStreams(onText is null ? null : new TextStream[rows], rowOf, optionsOf, onText);
 
-    private Action<int, int>? TextStreams(TextStream[]? streams, Func<int, int> rowOf, Action<int, string>? onText)
+    private Action<int, int>? TextStreams(TextStream[]? streams, Func<int, int> rowOf, Func<int, GenerationOptions?> optionsOf, Action<int, string>? onText)
     {
         if (onText is null || streams is null) return null;
-        for (int b = 0; b < streams.Length; b++) streams[b] ??= new TextStream();
+        for (int b = 0; b < streams.Length; b++) streams[b] ??= new TextStream(optionsOf(b) is { } o ? DecoderOf(o) : DecodeText);
         return (b, id) =>
         {
-            string delta = streams[b].Push(id, this);
+            string delta = streams[b].Push(id);
             if (delta.Length > 0) onText(rowOf(b), delta);
         };
     }
 
     /// <summary>The text a row's ids decode to so far, released only up to a complete character.</summary>
-    private sealed class TextStream
+    private sealed class TextStream(Func<IReadOnlyList<int>, string> decode)
     {
         private readonly List<int> ids = [];
         private int emitted;
 
-        public string Push(int id, TextGenerator generator)
+        public string Push(int id)
         {
             ids.Add(id);
-            string text = generator.DecodeText(ids);
+            string text = decode(ids);
             if (text.Length > 0 && text[^1] == '\uFFFD') return ""; // an incomplete UTF-8 sequence so far
             if (text.Length <= emitted) return "";
             string delta = text[emitted..];

@@ -4,9 +4,10 @@ namespace Skald.Models.Generation;
 
 /// <summary>
 /// A tool-call format's tags (<c>&lt;tool_call&gt;</c>, <c>[TOOL_CALLS]</c>, ...) that a tokenizer marks special: decoding
-/// drops special tokens, so these are kept in the text (<see cref="Kept"/>, for
-/// <see cref="TextGenerator.KeptSpecialTokens"/>) for the parser to see them, as vLLM turns <c>skip_special_tokens</c>
-/// off for such parsers; and the text shown as content never has them (<see cref="Hide"/>), as before. Only the
+/// drops special tokens, so these are kept in the text of a request with tools (<see cref="Kept"/>, through its
+/// <see cref="GenerationOptions.Decode"/>) for the parser to see them, as vLLM turns <c>skip_special_tokens</c> off for
+/// such parsers; other requests, rows of the same batch included, decode as before; and the text shown as content
+/// never has them (<see cref="Hide"/>), as before. Only the
 /// format's own tags are kept, not every special token; a tag the tokenizer has as ordinary text is neither.
 /// </summary>
 internal sealed class ToolCallTags

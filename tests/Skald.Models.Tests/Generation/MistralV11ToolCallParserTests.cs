@@ -38,11 +38,22 @@ public sealed class MistralV11ToolCallParserTests
         Assert.Equal([new ChatToolCall("abc123XYZ", "f", "{\"a\": 1}"), new ChatToolCall("call1", "g", "{}")], calls);
     }
 
+    [Fact]
+    public void ANameIsTheTextBeforeItsTagAndTheArgumentsMayFollowWhitespace()
+    {
+        // required calls write a tool's name as it is (spaces, letters beyond ASCII, quotes), and any object's
+        // arguments may start after whitespace, as JSON mode lets them
+        var (content, calls) = MistralV11ToolCallParser.Parse(
+            "[TOOL_CALLS]vær i dag[ARGS] \n{\"a\": 1}[TOOL_CALLS]say \"hi\"[CALL_ID]abc123XYZ[ARGS]\t{}", Ids());
+        Assert.Null(content);
+        Assert.Equal([new ChatToolCall("call1", "vær i dag", "{\"a\": 1}"), new ChatToolCall("abc123XYZ", "say \"hi\"", "{}")], calls);
+    }
+
     [Theory]
     [InlineData("[TOOL_CALLS]f[ARGS]{\"x\": }")]                     // not JSON
     [InlineData("[TOOL_CALLS]f[ARGS][1]")]                           // arguments that are not an object
     [InlineData("[TOOL_CALLS][ARGS]{}")]                             // no name
-    [InlineData("[TOOL_CALLS]get weather[ARGS]{}")]                  // a name with a space
+    [InlineData("get weather{}")]                                    // without tags, a name with a space
     [InlineData("[TOOL_CALLS]f[ARGS]{} och text efter")]             // prose after the call
     [InlineData("Så här: [TOOL_CALLS]f[ARGS]{}[TOOL_CALLS]g[ARGS]")] // one good, one cut: none; the space before kept
     [InlineData("[TOOL_CALLS]")]

@@ -117,6 +117,19 @@ public sealed class RequiredToolCallsChatClientTests
         Assert.StartsWith("<tool_call>\n{\"name\": \"", answer.Text, StringComparison.Ordinal); // the opening the prompt ended with, then the text
     }
 
+    [Fact]
+    public async Task ACallRequiredWithoutToolsIsRefusedNamingToolChoice()
+    {
+        using var client = new SkaldChatClient(TextGenerator.Load(Folders["qwen"])) { Scripted = _ => "svar" };
+        foreach (var mode in new ChatToolMode[] { ChatToolMode.RequireAny, ChatToolMode.RequireSpecific("get_time") })
+        {
+            var e = await Assert.ThrowsAsync<ChatOptionException>(() => client.GetResponseAsync(Asking(), new ChatOptions { ToolMode = mode }));
+            Assert.Equal("tool_choice", e.Field);
+            e = await Assert.ThrowsAsync<ChatOptionException>(() => client.GetResponseAsync(Asking(), new ChatOptions { Tools = [], ToolMode = mode }));
+            Assert.Equal("tool_choice", e.Field);
+        }
+    }
+
     [Theory]
     [InlineData("qwen", "<|im_start|>assistant\n<tool_call>\n{\"name\": \"")]
     [InlineData("llama", "<|start_header_id|>assistant<|end_header_id|>\n\n{\"name\": \"")]

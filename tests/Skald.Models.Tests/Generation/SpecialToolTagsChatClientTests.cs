@@ -17,7 +17,7 @@ namespace Skald.Models.Tests.Generation;
 public sealed class SpecialToolTagsChatClientTests
 {
     private const string Call = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Göteborg\"}}\n</tool_call>";
-    private static readonly string Folder = SpecialTags(ChatModelFolder.Roomy(ChatModelFolder.Create("decoder-qwen2",
+    internal static readonly string Folder = SpecialTags(ChatModelFolder.Roomy(ChatModelFolder.Create("decoder-qwen2",
         File.ReadAllText(Path.Combine(TestPaths.Fixtures, "chat-templates", "templates", "qwen2.5-7b-instruct.jinja")))));
 
     // The folder with <tool_call> and </tool_call> added to its tokenizer as special tokens (in place of two BPE ids).

@@ -26,8 +26,12 @@ internal sealed partial class IndexWriteLock : IDisposable
     /// </summary>
     private static readonly TimeSpan Grace = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>The lock files this process holds, by full path (a writer's own recovery asks, <see cref="HeldHere"/>).</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Held = new(StringComparer.Ordinal);
+    /// <summary>
+    /// The lock files this process holds, by full path, each with the managed thread that took it: a writer's own
+    /// recovery asks (<see cref="HeldHere"/>), and a search on another thread of the same process must not take that
+    /// writer's staging for a dead one's (<see cref="HeldInProcess"/>).
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> Held = new(StringComparer.Ordinal);
 
     private readonly FileStream file;
     private readonly string path;
@@ -38,11 +42,20 @@ internal sealed partial class IndexWriteLock : IDisposable
         this.file = file;
         this.path = path;
         this.remove = remove;
-        Held[path] = 0;
+        Held[path] = Environment.CurrentManagedThreadId;
     }
 
-    /// <summary>Whether this process holds the lock of the index in <paramref name="folder"/>: then no other writer of it is running.</summary>
-    public static bool HeldHere(string folder) => Held.ContainsKey(PathOf(folder));
+    /// <summary>
+    /// Whether the calling thread holds the lock of the index in <paramref name="folder"/>: then no other writer of it is
+    /// running, and every leftover is a dead writer's.
+    /// </summary>
+    public static bool HeldHere(string folder) => Held.TryGetValue(PathOf(folder), out int thread) && thread == Environment.CurrentManagedThreadId;
+
+    /// <summary>
+    /// Whether any thread of this process holds the lock of the index in <paramref name="folder"/>: a writer of this
+    /// process is running, and leftovers named by this process's id may be its staging.
+    /// </summary>
+    public static bool HeldInProcess(string folder) => Held.ContainsKey(PathOf(folder));
 
     /// <summary>The lock file of the index in <paramref name="folder"/>.</summary>
     public static string PathOf(string folder)

@@ -187,4 +187,23 @@ public sealed class DocumentPathsTests
         for (int i = 0; i < 100; i++) File.WriteAllText(Path.Combine(many, $"dOC{i}.MD"), "");
         Assert.False(FolderCase.IgnoresCase(many));
     }
+
+    /// <summary>
+    /// A probe file left by a process killed while it probed (older than a minute) is removed by the next probe of the
+    /// folder; a fresh one, another process probing this very moment, is left alone.
+    /// </summary>
+    [Fact]
+    public void AProbeFileLeftByAKilledProberIsRemovedByTheNextProbe()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        string folder = Directory.CreateTempSubdirectory("skald-case").FullName;
+        string stale = Path.Combine(folder, ".skald-case-0badc0de"), fresh = Path.Combine(folder, ".skald-case-f00d");
+        File.WriteAllText(stale, "");
+        File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddHours(-2));
+        Assert.False(FolderCase.IgnoresCase(folder));
+        Assert.False(File.Exists(stale));
+        File.WriteAllText(fresh, "");
+        Assert.False(FolderCase.IgnoresCase(folder));
+        Assert.True(File.Exists(fresh));
+    }
 }

@@ -98,4 +98,36 @@ public sealed class IndexRecoveryTests
             other.Kill();
         }
     }
+
+    [Fact]
+    public void ASearchOnAnotherThreadLeavesTheStagingOfAWriterOfItsOwnProcess()
+    {
+        string folder = Built(out int rows);
+        string staging = Path.Combine(Path.GetDirectoryName(folder)!, $".tmp-idx-{Environment.ProcessId}");
+        using (IndexWriteLock.Take(folder)) // a writer of this process, its staging folder being filled
+        {
+            Directory.CreateDirectory(staging);
+            File.WriteAllText(Path.Combine(staging, "embeddings.f32"), "being written");
+            int live = -1;
+            Exception? failed = null;
+            var search = new Thread(() =>
+            {
+                try
+                {
+                    using var index = SearchIndex.Open(folder);
+                    live = index.LiveCount;
+                }
+                catch (Exception e)
+                {
+                    failed = e;
+                }
+            });
+            search.Start();
+            search.Join();
+            Assert.Null(failed);
+            Assert.Equal(rows, live);
+            Assert.True(File.Exists(Path.Combine(staging, "embeddings.f32")));
+        }
+        Directory.Delete(staging, recursive: true);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Skald.Retrieval.Bm25;
 using Skald.Retrieval.Index;
 
@@ -81,6 +82,51 @@ public sealed class IndexWriteLockTests
         }
         Assert.False(File.Exists(lockFile));
         using (IndexWriteLock.Take(folder)) Assert.True(File.Exists(lockFile));
+    }
+
+    /// <summary>
+    /// <see cref="IndexWriter"/> is public: called on its own, it takes the lock too, so a write by another process
+    /// meanwhile refuses it instead of both writing (and a search's clean-up, trusting the lock, cannot take its staging
+    /// for a dead writer's).
+    /// </summary>
+    [Fact]
+    public void AWriteCalledOnItsOwnIsRefusedWhileAnotherWriterHoldsTheIndex()
+    {
+        var (model, records, _) = IvfIndexTests.Corpus(20);
+        string folder = Path.Combine(Directory.CreateTempSubdirectory("skald-lock").FullName, "idx");
+        IndexBuilder.Build(folder, model, folder, records, new Bm25Options(), "nb", 0, 0);
+        string tombstones = Path.Combine(folder, IndexWriter.TombstonesFile);
+        string before = File.ReadAllText(tombstones);
+        using (new FileStream(IndexWriteLock.PathOf(folder), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            string message = Assert.Throws<EvaluationException>(() => IndexWriter.WriteTombstones(folder, [1])).Message;
+            Assert.Contains("another skald is writing this index", message);
+            Assert.Equal(before, File.ReadAllText(tombstones));
+        }
+        IndexWriter.WriteTombstones(folder, [1]);
+        Assert.Equal("1" + Environment.NewLine, File.ReadAllText(tombstones));
+        Assert.False(File.Exists(IndexWriteLock.PathOf(folder)));
+    }
+
+    /// <summary>
+    /// glibc before 2.33 has no <c>stat</c> or <c>fstat</c> to call, only <c>__xstat</c> and <c>__fxstat</c> (still
+    /// there in newer ones for old programs): through those too, the lock file at the path is the file held, and a
+    /// new file at the path after a removal, or none, is not.
+    /// </summary>
+    [Fact]
+    public void GlibcsOlderStatCallsTellTheHeldFileFromANewOneAtThePath()
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.Arm64)) return;
+        string path = Path.Combine(Directory.CreateTempSubdirectory("skald-lock").FullName, ".lock-idx");
+        using var held = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        foreach (bool legacy in new[] { true, false })
+            Assert.True(IndexWriteLock.SameFile(held, path, legacy));
+        File.Delete(path);
+        foreach (bool legacy in new[] { true, false })
+            Assert.False(IndexWriteLock.SameFile(held, path, legacy));
+        File.WriteAllText(path, "");
+        foreach (bool legacy in new[] { true, false })
+            Assert.False(IndexWriteLock.SameFile(held, path, legacy));
     }
 
     /// <summary>

@@ -4,13 +4,20 @@ namespace Skald.Retrieval.Index;
 /// Whether the file system holding a folder ignores the case of names, found by asking it: a name in the folder looked
 /// up with its letters' case swapped (<c>Ferie.md</c> as <c>fERIE.MD</c>) is found on a volume that ignores case and
 /// not on one that keeps it (unless a second entry has that very name, which only a case-keeping volume allows). A
-/// folder with no name holding a letter gets a hidden probe file, removed at once. One directory listing and a lookup
-/// or two: asked once per command, never per path.
+/// folder with no name holding a letter gets a hidden probe file, removed at once; one left by a process killed in
+/// that moment is removed by the next probe that lists it (a live probe is never older than <see cref="StaleAfter"/>).
+/// One directory listing and a lookup or two: asked once per command, never per path.
 /// </summary>
 internal static class FolderCase
 {
     /// <summary>Names looked at before the probe file is tried.</summary>
     private const int Names = 64;
+
+    /// <summary>The probe file's name, before a random part.</summary>
+    private const string ProbePrefix = ".skald-case-";
+
+    /// <summary>How old a probe file must be to be taken for a killed prober's leftover.</summary>
+    private static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(1);
 
     /// <summary>A listing that matches its pattern case by case on every system (the default follows the system, not the volume).</summary>
     private static readonly EnumerationOptions Exact = new() { MatchCasing = MatchCasing.CaseSensitive, AttributesToSkip = 0 };
@@ -28,19 +35,37 @@ internal static class FolderCase
         {
             foreach (string name in Directory.EnumerateFileSystemEntries(dir).Take(Names).Select(p => Path.GetFileName(p)))
             {
+                if (RemovedAsStale(dir, name)) continue;
                 string other = Swapped(name);
                 if (other == name) continue;
                 if (Directory.EnumerateFileSystemEntries(dir, other, Exact).Any(p => Path.GetFileName(p) == other))
                     return false; // two names differing only in case: a case-keeping volume
                 return Path.Exists(Path.Combine(dir, other));
             }
-            string probe = Path.Combine(dir, $".skald-case-{Guid.NewGuid():N}");
+            string probe = Path.Combine(dir, $"{ProbePrefix}{Guid.NewGuid():N}");
             using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
                 return File.Exists(Path.Combine(dir, Swapped(Path.GetFileName(probe))));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
+        }
+    }
+
+    /// <summary>Removes <paramref name="name"/> when it is a probe file left by a killed prober; says whether it did.</summary>
+    private static bool RemovedAsStale(string dir, string name)
+    {
+        if (!name.StartsWith(ProbePrefix, StringComparison.Ordinal)) return false;
+        string path = Path.Combine(dir, name);
+        if (DateTime.UtcNow - File.GetLastWriteTimeUtc(path) < StaleAfter) return false;
+        try
+        {
+            File.Delete(path);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // left for a prober with the right to remove it
         }
     }
 

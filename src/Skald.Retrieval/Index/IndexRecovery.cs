@@ -9,8 +9,10 @@ namespace Skald.Retrieval.Index;
 /// process (a recycled id would otherwise keep the old index aside and the index missing for good). A writer holds the
 /// lock already, so every leftover is a dead writer's; a reader that finds leftovers takes the lock for the moment of
 /// the clean-up, and, when a running writer holds it, leaves alone what a running process's id names (that writer's
-/// staging, or a dead one's it will clean up itself). Without leftovers nothing is locked, so searches do not contend
-/// with writers.
+/// staging, or a dead one's it will clean up itself). A search on another thread of a process whose writer holds the
+/// lock leaves every leftover alone: the ones named by its own process id are that running writer's staging (or the
+/// old folder it has just moved aside), and the writer cleans up dead writers' at its own start. Without leftovers
+/// nothing is locked, so searches do not contend with writers.
 /// </summary>
 internal static class IndexRecovery
 {
@@ -26,6 +28,7 @@ internal static class IndexRecovery
             StagingPaths.Recover(target, writersGone: true);
             return;
         }
+        if (IndexWriteLock.HeldInProcess(folder)) return; // a writer on another thread of ours is running
         IndexWriteLock? held;
         try
         {
@@ -33,6 +36,7 @@ internal static class IndexRecovery
         }
         catch (EvaluationException)
         {
+            if (IndexWriteLock.HeldInProcess(folder)) return; // taken this moment by a writer of ours
             StagingPaths.Recover(target); // a writer is running: only what no running process's id names
             return;
         }

@@ -26,8 +26,12 @@ internal sealed partial class IndexWriteLock : IDisposable
     /// </summary>
     private static readonly TimeSpan Grace = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>The lock files this process holds, by full path (a writer's own recovery asks, <see cref="HeldHere"/>).</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Held = new(StringComparer.Ordinal);
+    /// <summary>
+    /// The lock files this process holds, by full path, each with the managed thread that took it: a writer's own
+    /// recovery asks (<see cref="HeldHere"/>), and a search on another thread of the same process must not take that
+    /// writer's staging for a dead one's (<see cref="HeldInProcess"/>).
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> Held = new(StringComparer.Ordinal);
 
     private readonly FileStream file;
     private readonly string path;
@@ -38,11 +42,20 @@ internal sealed partial class IndexWriteLock : IDisposable
         this.file = file;
         this.path = path;
         this.remove = remove;
-        Held[path] = 0;
+        Held[path] = Environment.CurrentManagedThreadId;
     }
 
-    /// <summary>Whether this process holds the lock of the index in <paramref name="folder"/>: then no other writer of it is running.</summary>
-    public static bool HeldHere(string folder) => Held.ContainsKey(PathOf(folder));
+    /// <summary>
+    /// Whether the calling thread holds the lock of the index in <paramref name="folder"/>: then no other writer of it is
+    /// running, and every leftover is a dead writer's.
+    /// </summary>
+    public static bool HeldHere(string folder) => Held.TryGetValue(PathOf(folder), out int thread) && thread == Environment.CurrentManagedThreadId;
+
+    /// <summary>
+    /// Whether any thread of this process holds the lock of the index in <paramref name="folder"/>: a writer of this
+    /// process is running, and leftovers named by this process's id may be its staging.
+    /// </summary>
+    public static bool HeldInProcess(string folder) => Held.ContainsKey(PathOf(folder));
 
     /// <summary>The lock file of the index in <paramref name="folder"/>.</summary>
     public static string PathOf(string folder)
@@ -133,21 +146,52 @@ internal sealed partial class IndexWriteLock : IDisposable
     /// <summary>
     /// Whether <paramref name="path"/> names the file <paramref name="file"/> has open: true, false (removed, or another
     /// file there now), or null when it cannot be told (no <c>stat</c> to call). The first 16 bytes of <c>struct stat</c>
-    /// hold the device and inode numbers on 64-bit Linux (glibc and musl, x64 and arm64) and macOS, and the other fields
-    /// there are the same for the same file, so they are compared whole.
+    /// are <c>st_dev</c> and <c>st_ino</c>, 8 bytes each, on 64-bit Linux (glibc's x86-64 and generic layouts, the
+    /// latter arm64's, and musl's), and hold both on macOS too (with the mode and link count, the same for the same
+    /// file), so they are compared whole. glibc before 2.33 exports no <c>stat</c> or <c>fstat</c> (they were inline
+    /// calls of <c>__xstat</c> and <c>__fxstat</c>): there those are called, with the layout version of x86-64 (1) or
+    /// arm64 (0), so such a system removes its lock files too and never trusts one that a newer one removed.
     /// </summary>
     private static bool? Names(FileStream file, string path)
     {
-        Span<byte> open = stackalloc byte[256], named = stackalloc byte[256];
         try
         {
-            if (FStat((int)file.SafeFileHandle.DangerousGetHandle(), ref MemoryMarshal.GetReference(open)) != 0) return null;
-            if (Stat(path, ref MemoryMarshal.GetReference(named)) != 0) return false; // no file at the path any more
+            return SameFile(file, path, legacy: false);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+        }
+        try
+        {
+            return SameFile(file, path, legacy: true);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// <see cref="Names"/> through <c>fstat</c> and <c>stat</c>, or through glibc's older <c>__fxstat</c> and
+    /// <c>__xstat</c> when <paramref name="legacy"/> (null on a processor whose layout version is not known here).
+    /// Throws <see cref="EntryPointNotFoundException"/> where the C library lacks the functions.
+    /// </summary>
+    internal static bool? SameFile(FileStream file, string path, bool legacy)
+    {
+        int version = RuntimeInformation.ProcessArchitecture switch
+        {
+            Architecture.X64 => 1,
+            Architecture.Arm64 => 0,
+            _ => -1,
+        };
+        if (legacy && (version < 0 || !OperatingSystem.IsLinux())) return null;
+        Span<byte> open = stackalloc byte[256], named = stackalloc byte[256];
+        open.Clear();
+        named.Clear();
+        int fd = (int)file.SafeFileHandle.DangerousGetHandle();
+        ref byte o = ref MemoryMarshal.GetReference(open), n = ref MemoryMarshal.GetReference(named);
+        if ((legacy ? FStatOld(version, fd, ref o) : FStat(fd, ref o)) != 0) return null;
+        if ((legacy ? StatOld(version, path, ref n) : Stat(path, ref n)) != 0) return false; // no file at the path any more
         return open[..16].SequenceEqual(named[..16]);
     }
 
@@ -156,4 +200,10 @@ internal sealed partial class IndexWriteLock : IDisposable
 
     [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Stat(string path, ref byte stat);
+
+    [LibraryImport("libc", EntryPoint = "__fxstat")]
+    private static partial int FStatOld(int version, int fd, ref byte stat);
+
+    [LibraryImport("libc", EntryPoint = "__xstat", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int StatOld(int version, string path, ref byte stat);
 }

@@ -101,6 +101,7 @@ public static class IndexWriter
             throw new ArgumentException($"the manifest's {manifest.IvfLists} IVF lists do not match the lists given for {records.Count} records", nameof(lists));
         CheckTarget(folder);
         string full = Path.GetFullPath(folder);
+        using var writing = IndexWriteLock.HeldHere(full) ? null : IndexWriteLock.Take(full); // a caller of its own: recovery trusts every writer to hold it
         IndexRecovery.Recover(full, full);
         string tmp = StagingPaths.Temp(full), old = StagingPaths.Old(full);
         Directory.CreateDirectory(tmp);
@@ -212,6 +213,7 @@ public static class IndexWriter
     public static void WriteTombstones(string folder, IEnumerable<int> deletedRows)
     {
         string path = Path.GetFullPath(Path.Combine(folder, TombstonesFile));
+        using var writing = IndexWriteLock.HeldHere(folder) ? null : IndexWriteLock.Take(folder);
         IndexRecovery.Recover(folder, path);
         string tmp = StagingPaths.Temp(path);
         try

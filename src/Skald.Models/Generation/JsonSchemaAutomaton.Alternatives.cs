@@ -7,8 +7,9 @@ namespace Skald.Models.Generation;
 /// a copy of the innermost frame), one that refuses a byte is dropped, and two that have become the same (their union
 /// value ended at the same byte) merge. A byte is taken while some configuration takes it, so the text validates
 /// against at least one alternative. The others than the first are kept in the stack's configurations; the compiler
-/// bounds how many can be alive (<see cref="JsonSchemaNode.Width"/>). While only one is alive, a step costs one more
-/// comparison.
+/// bounds how many can be alive (<see cref="JsonSchemaNode.Width"/>), and a step that would leave more alive throws
+/// <see cref="InvalidOperationException"/> rather than go on past that bound. While only one is alive, a step costs one
+/// more comparison.
 /// </summary>
 internal partial struct JsonSchemaAutomaton
 {
@@ -67,6 +68,11 @@ internal partial struct JsonSchemaAutomaton
         }
         stack.TruncateConfigs(end);
         if (end == begin) return false;
+        if (end - begin > JsonSchemaCompiler.MaxWidth) // the compiler's Widths proves this never happens: say so loudly if it does
+        {
+            throw new InvalidOperationException($"JSON schema automaton: {end - begin} configurations alive at once, more than the " +
+                $"{JsonSchemaCompiler.MaxWidth} the compiler bounds a schema to (a schema its width check let through)");
+        }
         var head = stack.Config(begin);
         (int n, int parents, int keys) = (end - begin - 1, -1, -1);
         for (int i = begin + 1; i < end; i++)

@@ -58,6 +58,35 @@ public sealed class JsonSchemaWidthTests
     }
 
     [Fact]
+    public void AMaskWithSixteenAliveOnALargeVocabularyKeepsAFewConfigurationsAndAllocatesNothing()
+    {
+        // 115k plain tokens in the style of a large BPE vocabulary (the single bytes among them), and 16 models alive
+        // inside a bounded string, where the trie walk steps each of them for nearly every token
+        var random = new Random(1);
+        var set = new HashSet<string>();
+        for (int b = 32; b < 127; b++) set.Add(((char)b).ToString());
+        while (set.Count < 115_000) set.Add(new string(Enumerable.Range(0, random.Next(2, 9)).Select(_ => (char)random.Next('a', 'z' + 1)).ToArray()));
+        var bytes = set.Select(Encoding.UTF8.GetBytes).ToArray();
+        var vocabulary = new JsonVocabulary(bytes, bytes.Length);
+        string schema = "{\"type\": \"object\", \"properties\": {\"v\": {\"anyOf\": [" + string.Join(", ", Enumerable.Range(0, 16).Select(i =>
+            $"{{\"type\": \"object\", \"properties\": {{\"n\": {{\"type\": \"string\", \"maxLength\": 40}}, \"p{i}\": {{\"type\": \"null\"}}}}, \"required\": [\"n\", \"p{i}\"]}}")) +
+            "]}}, \"required\": [\"v\"]}";
+        var grammar = JsonSchemaGrammar.Compile(JsonDocument.Parse(schema).RootElement);
+        var stack = grammar.NewStack();
+        var json = new JsonConstraint<JsonSchemaAutomaton>(vocabulary, grammar.Start(stack));
+        foreach (byte b in "{\"v\":{\"n\":\"ab"u8.ToArray()) json.Accept(Array.FindIndex(bytes, t => t.Length == 1 && t[0] == b));
+        Assert.Equal(16, json.State.Alive);
+        var logits = new float[bytes.Length];
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.True(json.Mask(logits));
+        // each depth of the walk keeps the configurations of the state it stepped last, not those of every token tried
+        Assert.True(stack.ConfigCount <= JsonSchemaCompiler.MaxWidth * (vocabulary.All.MaxDepth + 1), $"{stack.ConfigCount} configurations kept");
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 16, $"{GC.GetAllocatedBytesForCurrentThread() - before} bytes allocated by the first mask");
+        // every token is printable ASCII of at most 8 characters, 38 fit: each continues the string, closes it or starts an escape
+        Assert.Equal(bytes.Length, logits.Count(l => !float.IsNegativeInfinity(l)));
+    }
+
+    [Fact]
     public void MoreConfigurationsThanTheBoundThrowInsteadOfGoingOn()
     {
         Assert.Equal(JsonSchemaCompiler.MaxWidth, Forks(JsonSchemaCompiler.MaxWidth).Alive);

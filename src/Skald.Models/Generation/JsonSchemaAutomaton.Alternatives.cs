@@ -7,13 +7,34 @@ namespace Skald.Models.Generation;
 /// a copy of the innermost frame), one that refuses a byte is dropped, and two that have become the same (their union
 /// value ended at the same byte) merge. A byte is taken while some configuration takes it, so the text validates
 /// against at least one alternative. The others than the first are kept in the stack's configurations; the compiler
-/// bounds how many can be alive (<see cref="JsonSchemaNode.Width"/>). While only one is alive, a step costs one more
-/// comparison.
+/// bounds how many can be alive (<see cref="JsonSchemaNode.Width"/>), and a step that would leave more alive throws
+/// <see cref="InvalidOperationException"/> rather than go on past that bound. A step first drops the configurations pushed
+/// since its state was made (by copies stepped from it earlier, which a trie walk leaves behind), so a walk keeps those
+/// of one path through the trie, not of every token tried. While only one is alive, a step costs one
+/// more comparison.
 /// </summary>
 internal partial struct JsonSchemaAutomaton
 {
     /// <summary>The configurations alive: this state and those beside it.</summary>
     public readonly int Alive => others + 1;
+
+    /// <summary>
+    /// Drops the stack frames, key entries and configurations above this state's (those only the copies of a trie walk
+    /// pushed), and moves the configurations beside this one to the bottom, so that those of earlier steps do not pile
+    /// up: call it on the committed state only.
+    /// </summary>
+    public void Rewind()
+    {
+        if (others == 0)
+        {
+            stack.Rewind(parent, keyTop, -1);
+            floor = 0;
+            return;
+        }
+        first = stack.MoveConfigsDown(first, others); // the committed state's are the only ones kept
+        stack.Rewind(Math.Max(parent, othersParent), Math.Max(keyTop, othersKeyTop), others - 1);
+        floor = others;
+    }
 
     // The first byte of a union value that several alternatives start with: this state goes on with the first that
     // takes it, the others that do are pushed as configurations beside it.
@@ -67,6 +88,11 @@ internal partial struct JsonSchemaAutomaton
         }
         stack.TruncateConfigs(end);
         if (end == begin) return false;
+        if (end - begin > JsonSchemaCompiler.MaxWidth) // the compiler's Widths proves this never happens: say so loudly if it does
+        {
+            throw new InvalidOperationException($"JSON schema automaton: {end - begin} configurations alive at once, more than the " +
+                $"{JsonSchemaCompiler.MaxWidth} the compiler bounds a schema to (a schema its width check let through)");
+        }
         var head = stack.Config(begin);
         (int n, int parents, int keys) = (end - begin - 1, -1, -1);
         for (int i = begin + 1; i < end; i++)
@@ -75,7 +101,7 @@ internal partial struct JsonSchemaAutomaton
             keys = Math.Max(keys, stack.Config(i).keyTop);
         }
         this = head;
-        (others, first, othersParent, othersKeyTop) = (n, begin + 1, parents, keys);
+        (others, first, othersParent, othersKeyTop, floor) = (n, begin + 1, parents, keys, end);
         return true;
     }
 

@@ -43,6 +43,7 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
     private int first;             // where they stand in the stack's configurations
     private int othersParent;      // the innermost frame any of them refers to
     private int othersKeyTop;      // the last key entry any of them refers to
+    private int floor;             // the configurations kept when this state was made (those above are its copies')
 
     /// <summary>The start of a text whose top-level value is node <paramref name="root"/> of <paramref name="stack"/>'s grammar.</summary>
     public JsonSchemaAutomaton(JsonSchemaStack stack, int root)
@@ -50,6 +51,7 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
         this.stack = stack;
         frame = new JsonSchemaFrame { Node = root, Phase = JsonSchemaPhase.Value };
         parent = -1;
+        floor = stack.ConfigCount;
     }
 
     /// <summary>Whether the top-level object has closed.</summary>
@@ -68,6 +70,9 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
     /// <summary>Takes <paramref name="b"/> if the text stays a valid prefix; false if not, and the state is then spoiled.</summary>
     public bool TryAdvance(byte b)
     {
+        // configurations pushed since this state was made are those of copies stepped from it before, which a trie walk
+        // has left behind: drop them, or a walk with many alive would pile up a copy of each per trie node
+        if (stack.ConfigCount > floor) stack.TruncateConfigs(floor);
         if (others > 0) return StepAll(b);
         int mark = stack.ConfigCount;
         bool taken = Step(b);
@@ -85,22 +90,6 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
             return false;
         }
         return true;
-    }
-
-    /// <summary>
-    /// Drops the stack frames, key entries and configurations above this state's (those only the copies of a trie walk
-    /// pushed), and moves the configurations beside this one to the bottom, so that those of earlier steps do not pile
-    /// up: call it on the committed state only.
-    /// </summary>
-    public void Rewind()
-    {
-        if (others == 0)
-        {
-            stack.Rewind(parent, keyTop, -1);
-            return;
-        }
-        first = stack.MoveConfigsDown(first, others); // the committed state's are the only ones kept
-        stack.Rewind(Math.Max(parent, othersParent), Math.Max(keyTop, othersKeyTop), others - 1);
     }
 
     private bool Step(byte b)

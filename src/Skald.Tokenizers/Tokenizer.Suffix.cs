@@ -101,7 +101,7 @@ public sealed partial class Tokenizer
     private bool SuffixAllowed()
     {
         if (_suffixState == 0)
-            _suffixState = SuffixCut.Allows(_prefixMode, _normalizer, _model) ? 1 : 2;
+            _suffixState = SuffixCut.Allows(_prefixMode, _model) ? 1 : 2;
         return _suffixState == 1;
     }
 }

@@ -26,7 +26,8 @@ namespace Skald.Tokenizers.Core;
 /// a match cannot hold the cut's space together with a letter: a literal without a space (or exactly one space), or a
 /// regex that is one character class not matching a space, optionally repeated (<c>\d{4,}</c>, <c>[\p{P}\p{S}]</c>), or
 /// <c>\s+</c> (at the cut it matches the lone space, which the prefix leaves out), or SentencePiece's <c> {2,}</c> (never
-/// at a lone space). Anything else: no prefix.</item>
+/// at a lone space); and whatever it writes, no ASCII letter or digit may become whitespace or a space marker
+/// (<see cref="LettersStay"/>), or the letters beside the cut would join its space in one run. Anything else: no prefix.</item>
 /// <item>Added tokens: matched on the raw or normalized text; accepted when neither form holds whitespace or a space
 /// marker, so no match spans the cut; lstrip/rstrip/single_word only look at the neighbours of a match, which for
 /// a kept token lie before the margin's end.</item>
@@ -66,7 +67,7 @@ internal static class PrefixCut
     public static PrefixMode Analyze(INormalizer? normalizer, IPreTokenizer? preTokenizer, IModel model, IReadOnlyList<AddedToken> added)
     {
         if (model is BpeModel { Options.Dropout: > 0 }) return PrefixMode.None;
-        if (!LocalNormalizer(normalizer)) return PrefixMode.None;
+        if (!LocalNormalizer(normalizer) || !LettersStay(normalizer)) return PrefixMode.None;
         string space = SpaceBecomes(normalizer);
         foreach (var t in added)
         {
@@ -111,6 +112,33 @@ internal static class PrefixCut
         ReplaceNormalizer r => r.Literal is { } lit ? lit == " " || !HasSpaceLike(lit) : r.Regex!.Pattern is @"\s+" or " {2,}" || ClassRegex(r.Regex.Pattern),
         _ => false,
     };
+
+    /// <summary>
+    /// Whether every ASCII letter and digit stays out of whitespace and space markers (no Replace writing a space for
+    /// one, no Precompiled mapping to one), measured after an "a" so what Prepend adds is left out. A letter beside a
+    /// cut's space that became one would join the space into a run of whitespace or markers, which the pre-tokenizer
+    /// keeps in one piece or BPE merges differently where a prefix ends than in the whole text.
+    /// </summary>
+    internal static bool LettersStay(INormalizer? normalizer)
+    {
+        if (normalizer is null) return true;
+        string lead = Normalize(normalizer, "a");
+        if (lead.Length == 0 || HasSpaceLike(lead[^1..])) return false;
+        for (char c = '0'; c <= 'z'; c++)
+        {
+            if (!char.IsAsciiLetterOrDigit(c)) continue;
+            string n = Normalize(normalizer, "a" + c);
+            if (!n.StartsWith(lead, StringComparison.Ordinal) || HasSpaceLike(n[lead.Length..])) return false;
+        }
+        return true;
+    }
+
+    private static string Normalize(INormalizer normalizer, string text)
+    {
+        var ns = new NormalizedString(text);
+        normalizer.Normalize(ns);
+        return ns.ToString();
+    }
 
     /// <summary>What the normalizer makes of the space in "a b" (the units aligned to it).</summary>
     private static string SpaceBecomes(INormalizer? normalizer)

@@ -1,7 +1,5 @@
 using System.Buffers;
 using Skald.Tokenizers.Models;
-using Skald.Tokenizers.Normalizers;
-using Skald.Tokenizers.Unicode;
 
 namespace Skald.Tokenizers.Core;
 
@@ -34,43 +32,20 @@ namespace Skald.Tokenizers.Core;
 /// and Truncated are the whole text's (the overflowing part then holds only tokens from <c>m</c> on). Unigram is not
 /// accepted: its best path after the boundary is chosen by comparing sums that start from different scores in the two
 /// texts, and floating point rounding could break a tie differently.</item>
-/// <item>Normalizers: besides <see cref="PrefixCut"/>'s conditions, no ASCII letter or digit may become whitespace or
-/// a space marker (a Replace writing one, a Precompiled mapping), so the characters on both sides of <c>m</c> stay
-/// what the argument assumes.</item>
+/// <item>Normalizers: <see cref="PrefixCut"/>'s conditions, among them that no ASCII letter or digit becomes whitespace
+/// or a space marker (<see cref="PrefixCut.LettersStay"/>), so the characters on both sides of <c>m</c> stay what the
+/// argument assumes.</item>
 /// </list>
 /// Offsets: the suffix's are shifted by <c>c</c>; the code points before the suffix are counted without tokenizing.
 /// </summary>
 internal static class SuffixCut
 {
     /// <summary>Whether a pipeline <see cref="PrefixCut.Analyze"/> gave <paramref name="mode"/> may be read from a suffix.</summary>
-    public static bool Allows(PrefixMode mode, INormalizer? normalizer, IModel model)
+    public static bool Allows(PrefixMode mode, IModel model)
     {
         if (mode == PrefixMode.None || mode == PrefixMode.SinglePiece && model is not BpeModel) return false;
-        if (normalizer is null) return true;
-        // Each character after an "a", so what Prepend adds at the start is left out of the comparison.
-        string lead = Normalize(normalizer, "a");
-        if (lead.Length == 0 || HasSpaceLike(lead.AsSpan(lead.Length - 1))) return false;
-        for (char c = '0'; c <= 'z'; c++)
-        {
-            if (!char.IsAsciiLetterOrDigit(c)) continue;
-            string n = Normalize(normalizer, "a" + c);
-            if (!n.StartsWith(lead, StringComparison.Ordinal) || HasSpaceLike(n.AsSpan(lead.Length))) return false;
-        }
+        // No ASCII letter or digit becomes whitespace or a space marker: PrefixCut.Analyze checked it (LettersStay).
         return true;
-    }
-
-    private static string Normalize(INormalizer normalizer, string text)
-    {
-        var ns = new NormalizedString(text);
-        normalizer.Normalize(ns);
-        return ns.ToString();
-    }
-
-    private static bool HasSpaceLike(ReadOnlySpan<char> s)
-    {
-        foreach (var r in s.EnumerateRunes())
-            if (UnicodeData.IsWhitespace(r.Value) || r.Value is 0x2581 or 0x0120) return true;
-        return false;
     }
 
     /// <summary>Whether index <paramref name="i"/> of <paramref name="text"/> is a space cut (an ASCII space between ASCII letters or digits).</summary>

@@ -35,12 +35,8 @@ public sealed class MistralV11ToolCallParser : IToolCallParser
     /// <summary>The special token between a call's name and its id, in the versions that write one.</summary>
     public const string CallId = "[CALL_ID]";
 
-    private readonly StringBuilder pending = new();
+    private readonly TaggedCallStream stream = new(Tag);
     private readonly Func<string> newId;
-    private bool holding; // the tag was seen, or the answer opens as a bare call: all is held until the end
-    private bool bare;    // held from the start without the tag
-    private bool started; // whether the start of the answer has been seen not to be a bare call
-    private string gap = ""; // whitespace just before the tag: dropped if calls follow, content if not
 
     /// <summary>A parser whose calls get ids from <paramref name="newId"/> (default: <see cref="MistralToolCallParser.NewId"/>) when the model writes none.</summary>
     public MistralV11ToolCallParser(Func<string>? newId = null) => this.newId = newId ?? MistralToolCallParser.NewId;
@@ -62,50 +58,10 @@ public sealed class MistralV11ToolCallParser : IToolCallParser
     }
 
     /// <inheritdoc/>
-    public void Push(string delta, StringBuilder content, List<ChatToolCall> calls)
-    {
-        ArgumentNullException.ThrowIfNull(delta);
-        pending.Append(delta);
-        if (holding) return;
-        string text = pending.ToString();
-        if (!started)
-        {
-            if (BareStart(text) is not { } opens) return; // too short to tell
-            started = true;
-            if (opens)
-            {
-                holding = bare = true;
-                return;
-            }
-        }
-        int tag = text.IndexOf(Tag, StringComparison.Ordinal);
-        if (tag >= 0)
-        {
-            int keep = text.AsSpan(0, tag).TrimEnd().Length;
-            content.Append(text, 0, keep);
-            gap = text[keep..tag];
-            pending.Remove(0, tag);
-            holding = true;
-            return;
-        }
-        int safe = text.Length - ToolCallJson.TagPrefix(text, Tag);
-        while (safe > 0 && char.IsWhiteSpace(text[safe - 1])) safe--;
-        if (safe > 0 && char.IsHighSurrogate(text[safe - 1])) safe--;
-        content.Append(text, 0, safe);
-        pending.Remove(0, safe);
-    }
+    public void Push(string delta, StringBuilder content, List<ChatToolCall> calls) => stream.Push(delta, content, BareStart);
 
     /// <inheritdoc/>
-    public void Finish(StringBuilder content, List<ChatToolCall> calls)
-    {
-        string rest = pending.ToString();
-        pending.Clear();
-        if (holding && Calls(bare ? rest : rest[Tag.Length..]) is { } read) calls.AddRange(read);
-        else content.Append(gap).Append(rest);
-        holding = bare = false;
-        started = true;
-        gap = "";
-    }
+    public void Finish(StringBuilder content, List<ChatToolCall> calls) => stream.Finish(content, calls, Calls);
 
     // The calls the text after the first tag is (each a name, maybe an id, and a JSON object; a tag before each later
     // one, or none where decoding dropped it), or null when it is not calls alone.

@@ -39,4 +39,15 @@ public sealed class MissingIndexTests
         var e = Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder));
         Assert.Contains(IndexWriter.ManifestFile, e.Message);
     }
+
+    [Fact]
+    public void ADamagedManifestNamesItsLineAndByteOnce()
+    {
+        string folder = TestPaths.NewTempDir(), manifest = Path.Combine(folder, IndexWriter.ManifestFile);
+        File.WriteAllText(manifest, "{\n  \"format\": \"skald-index\",\n  \"rows\": ?\n}"); // the '?' is byte 11 of line 3
+        var e = Assert.Throws<EvaluationException>(() => SearchIndex.Open(folder));
+        Assert.StartsWith(manifest + ":3: invalid JSON at byte 11 of the line (", e.Message);
+        Assert.DoesNotContain("LineNumber", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
 }

@@ -44,16 +44,8 @@ public sealed class HermesToolCallParser : IToolCallParser
     /// <summary>
     /// The content (null when it is empty and there are calls) and the calls of a whole answer.
     /// </summary>
-    public static (string? Content, IReadOnlyList<ChatToolCall> Calls) Parse(string text, Func<string>? newId = null)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var parser = new HermesToolCallParser(newId);
-        var content = new StringBuilder();
-        var calls = new List<ChatToolCall>();
-        parser.Push(text, content, calls);
-        parser.Finish(content, calls);
-        return (content.Length == 0 && calls.Count > 0 ? null : content.ToString(), calls);
-    }
+    public static (string? Content, IReadOnlyList<ChatToolCall> Calls) Parse(string text, Func<string>? newId = null) =>
+        ToolCallParsers.Whole(new HermesToolCallParser(newId), text);
 
     /// <summary>
     /// Takes the next piece of generated text: appends to <paramref name="content"/> the content now safe to show and to

@@ -45,16 +45,8 @@ public sealed class Llama3JsonToolCallParser : IToolCallParser
         template.Contains(PythonTag, StringComparison.Ordinal) || template.Contains(Instruction, StringComparison.Ordinal);
 
     /// <summary>The content (null when there are calls) and the calls of a whole answer.</summary>
-    public static (string? Content, IReadOnlyList<ChatToolCall> Calls) Parse(string text, Func<string>? newId = null)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var parser = new Llama3JsonToolCallParser(newId);
-        var content = new StringBuilder();
-        var calls = new List<ChatToolCall>();
-        parser.Push(text, content, calls);
-        parser.Finish(content, calls);
-        return (content.Length == 0 && calls.Count > 0 ? null : content.ToString(), calls);
-    }
+    public static (string? Content, IReadOnlyList<ChatToolCall> Calls) Parse(string text, Func<string>? newId = null) =>
+        ToolCallParsers.Whole(new Llama3JsonToolCallParser(newId), text);
 
     /// <inheritdoc/>
     public void Push(string delta, StringBuilder content, List<ChatToolCall> calls)

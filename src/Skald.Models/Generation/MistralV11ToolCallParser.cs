@@ -46,16 +46,8 @@ public sealed class MistralV11ToolCallParser : IToolCallParser
         template.Contains(Tag, StringComparison.Ordinal) && template.Contains(Args, StringComparison.Ordinal);
 
     /// <summary>The content (null when it is empty and there are calls) and the calls of a whole answer.</summary>
-    public static (string? Content, IReadOnlyList<ChatToolCall> Calls) Parse(string text, Func<string>? newId = null)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var parser = new MistralV11ToolCallParser(newId);
-        var content = new StringBuilder();
-        var calls = new List<ChatToolCall>();
-        parser.Push(text, content, calls);
-        parser.Finish(content, calls);
-        return (content.Length == 0 && calls.Count > 0 ? null : content.ToString(), calls);
-    }
+    public static (string? Content, IReadOnlyList<ChatToolCall> Calls) Parse(string text, Func<string>? newId = null) =>
+        ToolCallParsers.Whole(new MistralV11ToolCallParser(newId), text);
 
     /// <inheritdoc/>
     public void Push(string delta, StringBuilder content, List<ChatToolCall> calls) => stream.Push(delta, content, BareStart);

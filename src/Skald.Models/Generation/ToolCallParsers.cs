@@ -45,4 +45,19 @@ public static class ToolCallParsers
 
     /// <summary>The text a call of <paramref name="function"/> starts with in <paramref name="format"/>, up to its arguments' object.</summary>
     internal static string Opening(ToolCallFormat format, string function) => ToolCallSyntax.Of(format).Opening(function);
+
+    /// <summary>
+    /// A whole answer read by <paramref name="parser"/> (a new one): its content, null when it is empty and there are
+    /// calls, as OpenAI answers a message of calls alone, and its calls.
+    /// </summary>
+    internal static (string? Content, IReadOnlyList<ChatToolCall> Calls) Whole(IToolCallParser parser, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var content = new System.Text.StringBuilder();
+        var calls = new List<ChatToolCall>();
+        parser.Push(text, content, calls);
+        parser.Finish(content, calls);
+        return (content.Length == 0 && calls.Count > 0 ? null : content.ToString(), calls);
+    }
 }
+

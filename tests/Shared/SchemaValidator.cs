@@ -1,10 +1,13 @@
+using System.Globalization;
+using System.Numerics;
 using System.Text.Json;
 
 namespace Skald.Tests;
 
 /// <summary>
 /// A small JSON schema validator for the subset constrained decoding takes (type and lists of types, properties,
-/// required, additionalProperties (false, true or a schema), enum, const, items, minItems, maxItems, minLength, maxLength in code points, minimum, maximum, exclusiveMinimum, exclusiveMaximum,
+/// required, additionalProperties (false, true or a schema), enum, const, items, minItems, maxItems, minLength, maxLength in code points, minProperties, maxProperties, minimum, maximum,
+/// exclusiveMinimum, exclusiveMaximum, multipleOf (compared exactly), format (<see cref="SchemaFormats"/>),
 /// anyOf, $ref to a pointer in the schema), written from the JSON Schema specification as an oracle independent of the
 /// compiler under test: it knows nothing of key order or how values are written.
 /// </summary>
@@ -49,6 +52,8 @@ internal static class SchemaValidator
             case JsonValueKind.Object:
                 var names = value.EnumerateObject().Select(p => p.Name).ToList();
                 if (names.Distinct().Count() != names.Count) return $"{at}: repeats a key";
+                if (schema.TryGetProperty("minProperties", out var minProperties) && names.Count < minProperties.GetInt32()) return $"{at}: {names.Count} keys, fewer than minProperties";
+                if (schema.TryGetProperty("maxProperties", out var maxProperties) && names.Count > maxProperties.GetInt32()) return $"{at}: {names.Count} keys, more than maxProperties";
                 if (schema.TryGetProperty("required", out var required))
                 {
                     foreach (var r in required.EnumerateArray())
@@ -79,21 +84,58 @@ internal static class SchemaValidator
                         if (Check(root, items, item, $"{at}/{i++}") is { } problem) return problem;
                 }
                 break;
-            case JsonValueKind.Number when schema.TryGetProperty("minimum", out _) || schema.TryGetProperty("maximum", out _)
-                || schema.TryGetProperty("exclusiveMinimum", out _) || schema.TryGetProperty("exclusiveMaximum", out _):
-                if (!value.TryGetDecimal(out decimal number)) return $"{at}: {value.GetRawText()} is out of any bound's reach";
-                if (schema.TryGetProperty("minimum", out var minimum) && number < minimum.GetDecimal()) return $"{at}: {number} is below minimum";
-                if (schema.TryGetProperty("maximum", out var maximum) && number > maximum.GetDecimal()) return $"{at}: {number} is above maximum";
-                if (schema.TryGetProperty("exclusiveMinimum", out var above) && number <= above.GetDecimal()) return $"{at}: {number} is not above exclusiveMinimum";
-                if (schema.TryGetProperty("exclusiveMaximum", out var below) && number >= below.GetDecimal()) return $"{at}: {number} is not below exclusiveMaximum";
+            case JsonValueKind.Number:
+                var number = Exact(value);
+                if (schema.TryGetProperty("minimum", out var minimum) && Compare(number, Exact(minimum)) < 0) return $"{at}: {value} is below minimum";
+                if (schema.TryGetProperty("maximum", out var maximum) && Compare(number, Exact(maximum)) > 0) return $"{at}: {value} is above maximum";
+                if (schema.TryGetProperty("exclusiveMinimum", out var above) && Compare(number, Exact(above)) <= 0) return $"{at}: {value} is not above exclusiveMinimum";
+                if (schema.TryGetProperty("exclusiveMaximum", out var below) && Compare(number, Exact(below)) >= 0) return $"{at}: {value} is not below exclusiveMaximum";
+                if (schema.TryGetProperty("multipleOf", out var step) && !IsMultiple(number, Exact(step))) return $"{at}: {value} is not a multiple of {step}";
                 break;
             case JsonValueKind.String:
                 int length = value.GetString()!.EnumerateRunes().Count();
                 if (schema.TryGetProperty("minLength", out var minLength) && length < minLength.GetInt32()) return $"{at}: {length} characters, fewer than minLength";
                 if (schema.TryGetProperty("maxLength", out var maxLength) && length > maxLength.GetInt32()) return $"{at}: {length} characters, more than maxLength";
+                if (schema.TryGetProperty("format", out var format) && !SchemaFormats.Holds(format.GetString()!, value.GetString()!))
+                    return $"{at}: \"{value.GetString()}\" is not a {format.GetString()}";
                 break;
         }
         return null;
+    }
+
+    // A JSON number as digits times a power of ten, exactly (no rounding to a double or a decimal).
+    private static (BigInteger Digits, int Exponent) Exact(JsonElement v)
+    {
+        string text = v.GetRawText().ToLowerInvariant();
+        int e = text.IndexOf('e');
+        int exponent = e < 0 ? 0 : int.Parse(text[(e + 1)..], CultureInfo.InvariantCulture);
+        string mantissa = e < 0 ? text : text[..e];
+        int point = mantissa.IndexOf('.');
+        if (point >= 0)
+        {
+            exponent -= mantissa.Length - point - 1;
+            mantissa = mantissa.Remove(point, 1);
+        }
+        return (BigInteger.Parse(mantissa, CultureInfo.InvariantCulture), exponent);
+    }
+
+    // The two numbers' digits at the smaller exponent of the two.
+    private static (BigInteger A, BigInteger B) Aligned((BigInteger Digits, int Exponent) a, (BigInteger Digits, int Exponent) b)
+    {
+        int e = Math.Min(a.Exponent, b.Exponent);
+        return (a.Digits * BigInteger.Pow(10, a.Exponent - e), b.Digits * BigInteger.Pow(10, b.Exponent - e));
+    }
+
+    private static int Compare((BigInteger, int) a, (BigInteger, int) b)
+    {
+        var (x, y) = Aligned(a, b);
+        return x.CompareTo(y);
+    }
+
+    private static bool IsMultiple((BigInteger, int) a, (BigInteger, int) step)
+    {
+        var (x, y) = Aligned(a, step);
+        return (x % y).IsZero;
     }
 
     private static bool Is(JsonElement v, string type) => type switch

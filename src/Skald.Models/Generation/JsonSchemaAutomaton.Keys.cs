@@ -17,27 +17,66 @@ internal partial struct JsonSchemaAutomaton
         var keys = node.Texts;
         int pos = frame.D;
         var (i, j) = Narrow(keys, frame.B, frame.C, pos, b);
-        int last = Math.Min(node.NextRequired[frame.A], node.PropertyNode.Length - 1);
         bool any = false;
-        for (int k = i; k < j && !any; k++)
-        {
-            int p = node.KeyProperty[k];
-            any = p >= frame.A && p <= last && Fits(node, p);
-        }
+        for (int k = i; k < j && !any; k++) any = May(node, node.KeyProperty[k]);
         if (!any) return false;
         (frame.B, frame.C, frame.D) = (i, j, pos + 1);
         if (keys[i].Length == pos + 1) // a whole key, the only one left (JSON strings are prefix-free)
         {
             int property = node.KeyProperty[i];
             (frame.Phase, frame.A, frame.B) = (JsonSchemaPhase.Colon, property + 1, node.PropertyNode[property]);
+            frame.F++;
         }
         return true;
     }
 
+    // Whether a key may come next: one from property A up to the next required one that may be written.
+    private readonly bool AnyKey(JsonSchemaNode node)
+    {
+        int last = Math.Min(node.NextRequired[frame.A], node.PropertyNode.Length - 1);
+        for (int p = frame.A; p <= last; p++)
+        {
+            if (May(node, p)) return true;
+        }
+        return false;
+    }
+
+    // Whether listed property p may be the next key: it comes from property A up to the next required one, its value
+    // fits in the nesting left, and after it the object can still hold between minProperties and maxProperties keys
+    // (every required one after it at least; every one after it that fits, or any number of others, at most).
+    private readonly bool May(JsonSchemaNode node, int p)
+    {
+        if (p < frame.A || p > node.NextRequired[frame.A] || p >= node.PropertyNode.Length || !Fits(node, p)) return false;
+        long written = frame.F + 1;
+        return (node.Max == int.MaxValue || written + node.RequiredFrom[p + 1] <= node.Max) && (written >= node.Min || written + Available(node, p + 1) >= node.Min);
+    }
+
+    // How many more keys may be written after the listed properties before i: those from i on whose values fit, and
+    // with additionalProperties (whose values fit) as many as any bound asks.
+    private readonly long Available(JsonSchemaNode node, int i)
+    {
+        if (node.Extra >= 0 && stack.Nodes[node.Extra].MinDepth <= JsonAutomaton.MaxDepth - depth - 1) return int.MaxValue;
+        int n = 0;
+        for (int q = i; q < node.PropertyNode.Length; q++)
+        {
+            if (Fits(node, q)) n++;
+        }
+        return n;
+    }
+
+    // Whether property p's value fits in the nesting left inside the object.
+    private readonly bool Fits(JsonSchemaNode node, int p) => stack.Nodes[node.PropertyNode[p]].MinDepth <= JsonAutomaton.MaxDepth - depth - 1;
+
+    // Whether no required property is left.
+    private readonly bool RequiredDone(JsonSchemaNode node) => node.NextRequired[frame.A] == node.PropertyNode.Length;
+
+    // Whether the object may close: no required property is left and it has minProperties keys.
+    private readonly bool MayClose(JsonSchemaNode node) => RequiredDone(node) && frame.F >= node.Min;
+
     // Whether a key beyond the listed properties may come next: the object takes them, no required property is left,
-    // and their values fit in the nesting left.
+    // it has fewer than maxProperties keys, and their values fit in the nesting left.
     private readonly bool ExtraMay(JsonSchemaNode node) =>
-        node.Extra >= 0 && MayClose(node) && stack.Nodes[node.Extra].MinDepth <= JsonAutomaton.MaxDepth - depth - 1;
+        node.Extra >= 0 && RequiredDone(node) && frame.F < node.Max && stack.Nodes[node.Extra].MinDepth <= JsonAutomaton.MaxDepth - depth - 1;
 
     // The opening quote of a key where any key may come: B..C are the listed keys it may still be, D the bytes read;
     // the key's bytes go on the stack's key chain after a start entry.
@@ -87,14 +126,16 @@ internal partial struct JsonSchemaAutomaton
         if (i < j) // the key of listed property p (JSON strings are prefix-free: only one ends here)
         {
             int p = node.KeyProperty[i];
-            if (p < frame.A || !Fits(node, p)) return false;
+            if (!May(node, p)) return false;
             int start = frame.E;
             while (stack.KeyByte(start) != JsonSchemaStack.KeyStart) start = stack.KeyPrevious(start);
             (frame.Phase, frame.A, frame.B, frame.E) = (JsonSchemaPhase.Colon, p + 1, node.PropertyNode[p], stack.KeyPrevious(start));
+            frame.F++;
             return true;
         }
         if (Repeats(frame.E)) return false;
         (frame.Phase, frame.A, frame.B) = (JsonSchemaPhase.Colon, node.PropertyNode.Length, node.Extra);
+        frame.F++;
         return true;
     }
 

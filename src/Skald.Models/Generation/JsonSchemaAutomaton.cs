@@ -97,6 +97,9 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
         switch (frame.Phase)
         {
             case JsonSchemaPhase.String: return InString(b);
+            case JsonSchemaPhase.Formatted:
+                var format = stack.Nodes[frame.Node].Format;
+                return b == '"' ? JsonFormatReader.Whole(format, frame.C) && End() : JsonFormatReader.Take(format, ref frame.C, ref frame.D, ref frame.E, b);
             case JsonSchemaPhase.Escape:
                 if (b == 'u')
                 {
@@ -122,7 +125,7 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
             case JsonSchemaPhase.Minus:
                 return Digit(b, b == '0' ? JsonSchemaPhase.Zero : JsonSchemaPhase.Int) && (!stack.Nodes[frame.Node].Bounded || BoundedDigit(b, true));
             case JsonSchemaPhase.Dot:
-                return Digit(b, JsonSchemaPhase.Frac);
+                return Digit(b, JsonSchemaPhase.Frac) && (!stack.Nodes[frame.Node].Bounded || BoundedDigit(b, true));
             case JsonSchemaPhase.ExpMark:
                 if (b is (byte)'+' or (byte)'-')
                 {
@@ -144,9 +147,9 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
                 if (!integer && b == '.' && phase is JsonSchemaPhase.Zero or JsonSchemaPhase.Int)
                 {
                     frame.Phase = JsonSchemaPhase.Dot;
-                    return true;
+                    return !number.Bounded || BoundedPoint(number);
                 }
-                if (!integer && b is (byte)'e' or (byte)'E' && phase != JsonSchemaPhase.Exp)
+                if (!integer && !number.Bounded && b is (byte)'e' or (byte)'E' && phase != JsonSchemaPhase.Exp)
                 {
                     frame.Phase = JsonSchemaPhase.ExpMark;
                     return true;
@@ -226,24 +229,6 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
         return true;
     }
 
-    // Whether a key may come next: one from property A up to the next required one whose value fits in the nesting left
-    // (an optional property whose every value nests too deep is never written).
-    private readonly bool AnyKey(JsonSchemaNode node)
-    {
-        int last = Math.Min(node.NextRequired[frame.A], node.PropertyNode.Length - 1);
-        for (int p = frame.A; p <= last; p++)
-        {
-            if (Fits(node, p)) return true;
-        }
-        return false;
-    }
-
-    // Whether property p's value fits in the nesting left inside the object.
-    private readonly bool Fits(JsonSchemaNode node, int p) => stack.Nodes[node.PropertyNode[p]].MinDepth <= JsonAutomaton.MaxDepth - depth - 1;
-
-    // Whether the object may close: no required property is left.
-    private readonly bool MayClose(JsonSchemaNode node) => node.NextRequired[frame.A] == node.PropertyNode.Length;
-
     // The first byte of a value of the frame's node (of the union alternative that byte chooses).
     private bool Value(byte b)
     {
@@ -266,7 +251,7 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
         {
             case JsonSchemaKind.Object:
                 if (b != '{' || node.MinDepth > JsonAutomaton.MaxDepth - depth) return false; // MinDepth may be int.MaxValue
-                (frame.Phase, frame.A, frame.E) = (JsonSchemaPhase.ObjectOpen, 0, -1);
+                (frame.Phase, frame.A, frame.E, frame.F) = (JsonSchemaPhase.ObjectOpen, 0, -1, 0);
                 return true;
             case JsonSchemaKind.Array:
                 if (b != '[' || node.MinDepth > JsonAutomaton.MaxDepth - depth) return false; // MinDepth may be int.MaxValue
@@ -275,6 +260,7 @@ internal partial struct JsonSchemaAutomaton : IJsonAutomaton
             case JsonSchemaKind.String:
                 if (b != '"') return false;
                 (frame.Phase, frame.A, count, lead) = (JsonSchemaPhase.String, 0, 0, 0);
+                if (node.Format != JsonStringFormat.None) (frame.Phase, frame.C, frame.D, frame.E) = (JsonSchemaPhase.Formatted, JsonFormatReader.Start(node.Format), 0, 0);
                 return true;
             case JsonSchemaKind.Number or JsonSchemaKind.Integer:
                 if (b == '-') (frame.Phase, frame.B) = (JsonSchemaPhase.Minus, 1);

@@ -1,51 +1,94 @@
+using System.Globalization;
+using System.Numerics;
 using System.Text.Json;
 
 namespace Skald.Models.Generation;
 
 /// <summary>
-/// The numeric bounds of <see cref="JsonSchemaCompiler"/>: <c>minimum</c>, <c>maximum</c>, <c>exclusiveMinimum</c> and
-/// <c>exclusiveMaximum</c> on an integer become the node's least and greatest value; on a number they are refused (the
-/// automaton reads only integers' digits against bounds).
+/// The numeric bounds of <see cref="JsonSchemaCompiler"/>: <c>minimum</c>, <c>maximum</c>, <c>exclusiveMinimum</c>,
+/// <c>exclusiveMaximum</c> and <c>multipleOf</c> on an integer or a number become the node's least and greatest value
+/// and its step, exactly, in units of 1 (an integer) or of 10^−<see cref="JsonSchemaAutomaton.MaxDigits"/> (a number,
+/// whose fraction has at most that many digits), so the automaton compares whole numbers (its Bounds part).
 /// </summary>
 internal sealed partial class JsonSchemaCompiler
 {
     private static readonly string[] BoundKeys = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"];
 
-    private const decimal Largest = 9_999_999_999_999_999m; // the most an integer of JsonSchemaAutomaton.MaxDigits digits holds
-
     // An integer node with the schema's bounds.
-    private int Integer(JsonElement s, string at)
+    private int Integer(JsonElement s, string at) => Add(Bounded(new JsonSchemaNode(JsonSchemaKind.Integer), s, at, "integer"));
+
+    // A number node with the schema's bounds.
+    private int Number(JsonElement s, string at) => Add(Bounded(new JsonSchemaNode(JsonSchemaKind.Number), s, at, "number"));
+
+    private static JsonSchemaNode Bounded(JsonSchemaNode node, JsonElement s, string at, string what)
     {
-        var node = new JsonSchemaNode(JsonSchemaKind.Integer);
-        decimal low = -Largest, high = Largest;
+        int scale = node.Kind == JsonSchemaKind.Number ? JsonSchemaAutomaton.MaxDigits : 0;
+        var largest = BigInteger.Pow(10, JsonSchemaAutomaton.MaxDigits + scale) - 1; // the most a number the automaton writes holds, in units
+        BigInteger low = -largest, high = largest;
         foreach (string key in BoundKeys)
         {
             if (!s.TryGetProperty(key, out var v)) continue;
-            if (v.ValueKind != JsonValueKind.Number || !v.TryGetDecimal(out decimal bound) || Math.Abs(bound) > Largest + 1)
-                throw Error(key, at, $"must be a number between -{Largest + 1} and {Largest + 1} (integers have at most {JsonSchemaAutomaton.MaxDigits} digits)");
+            var (units, exact) = Units(v, scale, key, at);
             switch (key)
             {
-                case "minimum": low = Math.Max(low, Math.Ceiling(bound)); break;
-                case "maximum": high = Math.Min(high, Math.Floor(bound)); break;
-                case "exclusiveMinimum": low = Math.Max(low, Math.Floor(bound) + 1); break;
-                default: high = Math.Min(high, Math.Ceiling(bound) - 1); break;
+                case "minimum": low = BigInteger.Max(low, exact ? units : units + 1); break;
+                case "maximum": high = BigInteger.Min(high, units); break;
+                case "exclusiveMinimum": low = BigInteger.Max(low, units + 1); break;
+                default: high = BigInteger.Min(high, exact ? units - 1 : units); break;
             }
             node.Bounded = true;
         }
-        if (low > high)
-            throw Error(BoundKeys.First(k => s.TryGetProperty(k, out _)), at, "leaves no integer between the bounds");
-        (node.Low, node.High) = ((long)low, (long)high);
-        return Add(node);
+        BigInteger step = 1;
+        if (s.TryGetProperty("multipleOf", out var m))
+        {
+            var (units, exact) = Units(m, scale, "multipleOf", at);
+            if (units <= 0 || !exact)
+            {
+                throw Error("multipleOf", at, node.Kind == JsonSchemaKind.Integer ? "must be a whole number > 0 on an integer"
+                    : $"must be a number > 0 with at most {JsonSchemaAutomaton.MaxDigits} digits after the point");
+            }
+            step = BigInteger.Min(units, largest + 1); // a step beyond every value written leaves 0 alone, as any larger one
+            node.Bounded = true;
+        }
+        // the least and greatest multiples of the step between the bounds
+        var least = Ceiling(low, step) * step;
+        var most = high - Mod(high, step);
+        if (least > most)
+        {
+            string key = BoundKeys.Concat(["multipleOf"]).First(k => s.TryGetProperty(k, out _));
+            throw Error(key, at, $"leaves no {what} between the bounds{(step > 1 ? " that is a multiple of multipleOf" : "")} " +
+                $"({(what == "integer" ? "integers" : "numbers")} are written with at most {JsonSchemaAutomaton.MaxDigits} digits" +
+                $"{(what == "number" ? " before and after the point" : "")})");
+        }
+        (node.Low, node.High, node.Step) = ((Int128)low, (Int128)high, (Int128)step);
+        return node;
     }
 
-    // A number node; bounds on it are refused.
-    private int Number(JsonElement s, string at)
+    private static BigInteger Mod(BigInteger a, BigInteger m) => (a % m + m) % m;
+
+    private static BigInteger Ceiling(BigInteger a, BigInteger m) => BigInteger.Divide(a + Mod(-a, m), m);
+
+    // A JSON number times 10^scale, rounded down (towards −∞), and whether that was exact; magnitudes far beyond
+    // anything the automaton writes are cut to 10^80, which every bound and step compares alike.
+    private static (BigInteger Units, bool Exact) Units(JsonElement v, int scale, string key, string at)
     {
-        foreach (string key in BoundKeys)
-        {
-            if (s.TryGetProperty(key, out _))
-                throw Error(key, at, "is taken on an integer only: a bound on a number (with a fraction or an exponent) is not supported (use \"type\": \"integer\")");
-        }
-        return Add(new JsonSchemaNode(JsonSchemaKind.Number));
+        if (v.ValueKind != JsonValueKind.Number) throw Error(key, at, "must be a number");
+        string text = v.GetRawText();
+        int e = text.IndexOfAny(['e', 'E']);
+        int exponent = e < 0 ? 0 : int.TryParse(text.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int x)
+            ? Math.Clamp(x, -1000, 1000) : text[e + 1] == '-' ? -1000 : 1000;
+        string mantissa = e < 0 ? text : text[..e];
+        bool negative = mantissa.StartsWith('-');
+        int dot = mantissa.IndexOf('.');
+        string digits = mantissa.TrimStart('-').Replace(".", "", StringComparison.Ordinal);
+        int shift = scale + exponent - (dot < 0 ? 0 : mantissa.Length - dot - 1);
+        var value = BigInteger.Parse(digits, CultureInfo.InvariantCulture);
+        if (negative) value = -value;
+        if (value.IsZero) return (0, true);
+        if (shift >= 0) return (shift > 200 ? value.Sign * BigInteger.Pow(10, 80) : value * BigInteger.Pow(10, shift), true);
+        if (shift < -200) return (value.Sign < 0 ? -1 : 0, false);
+        var unit = BigInteger.Pow(10, -shift);
+        var rest = Mod(value, unit);
+        return ((value - rest) / unit, rest.IsZero);
     }
 }

@@ -4,7 +4,8 @@ namespace Skald.Models.Generation;
 
 /// <summary>
 /// The object schemas of <see cref="JsonSchemaCompiler"/>: listed properties in their order, and with
-/// <c>additionalProperties</c> (a schema, or <c>true</c> / <c>{}</c> for any JSON value) further keys after them.
+/// <c>additionalProperties</c> (a schema, or <c>true</c> / <c>{}</c> for any JSON value) further keys after them;
+/// <c>minProperties</c> and <c>maxProperties</c> bound how many keys it has.
 /// </summary>
 internal sealed partial class JsonSchemaCompiler
 {
@@ -67,6 +68,13 @@ internal sealed partial class JsonSchemaCompiler
         node.KeyProperty = order;
         node.PropertyNode = [.. values];
         node.NextRequired = next;
+        var from = new int[names.Count + 1];
+        for (int i = names.Count - 1; i >= 0; i--) from[i] = from[i + 1] + (required[i] ? 1 : 0);
+        node.RequiredFrom = from;
+        (node.Min, node.Max) = Bounds(s, at, "minProperties", "maxProperties");
+        if (from[0] > node.Max) throw Error("maxProperties", at, $"is {node.Max}, fewer than the {from[0]} properties required");
+        if (node.Extra < 0 && node.Min > names.Count)
+            throw Error("minProperties", at, $"is {node.Min}, more than the {names.Count} properties the object may have (additionalProperties is false)");
         containers--;
         return index;
     }

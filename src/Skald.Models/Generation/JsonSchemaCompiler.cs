@@ -14,13 +14,13 @@ internal sealed partial class JsonSchemaCompiler
 {
     private const int MaxNesting = 256; // schema locations open at once (a deeper schema is refused, never a stack overflow)
 
-    // annotations; format among them, as JSON Schema 2020-12 makes it by default (vLLM's and xgrammar's grammars ignore it too)
+    // annotations; format among them but for the formats of a string that JsonFormatReader checks
     private static readonly HashSet<string> Ignored =
         ["description", "title", "$schema", "$id", "$comment", "default", "examples", "deprecated", "readOnly", "writeOnly", "$defs", "definitions", "format"];
 
     private static readonly HashSet<string> Taken =
         ["type", "properties", "required", "additionalProperties", "enum", "const", "items", "minItems", "maxItems", "minLength", "maxLength", "anyOf", "$ref",
-         "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"];
+         "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minProperties", "maxProperties", "multipleOf"];
 
     private static readonly string[] Types = ["object", "array", "string", "number", "integer", "boolean", "null"];
 
@@ -73,8 +73,7 @@ internal sealed partial class JsonSchemaCompiler
                 var n = nodes[i];
                 int depth = n.Kind switch
                 {
-                    JsonSchemaKind.Object => Deeper(Enumerable.Range(0, n.PropertyNode.Length).Where(p => n.NextRequired[p] == p)
-                        .Select(p => nodes[n.PropertyNode[p]].MinDepth).DefaultIfEmpty(0).Max()),
+                    JsonSchemaKind.Object => Deeper(ObjectDepth(n)),
                     JsonSchemaKind.Array => n.Min == 0 ? 1 : Deeper(nodes[n.Items].MinDepth),
                     JsonSchemaKind.Union => alternatives[i].Min(a => nodes[a].MinDepth),
                     _ => 0,
@@ -90,17 +89,41 @@ internal sealed partial class JsonSchemaCompiler
         // follow what forces the depth from the top until a node comes back (where the schema loops) or fits
         var seen = new HashSet<int>();
         int at = top, last = top;
+        string keyword = "required";
         while (nodes[at].MinDepth > JsonAutomaton.MaxDepth && seen.Add(at))
         {
             last = at;
             var n = nodes[at];
+            keyword = n.Kind == JsonSchemaKind.Array ? "minItems" : "required";
+            if (n.Kind == JsonSchemaKind.Object && Deeper(RequiredDepth(n)) <= JsonAutomaton.MaxDepth)
+            {
+                keyword = "minProperties"; // the required ones fit: the optional ones it asks for do not
+                break;
+            }
             at = n.Kind == JsonSchemaKind.Array ? n.Items
                 : n.Kind == JsonSchemaKind.Union ? alternatives[at].MinBy(a => nodes[a].MinDepth)
                 : Enumerable.Range(0, n.PropertyNode.Length).Where(p => n.NextRequired[p] == p).Select(p => n.PropertyNode[p]).MaxBy(c => nodes[c].MinDepth);
         }
-        throw Error(nodes[last].Kind == JsonSchemaKind.Array ? "minItems" : "required", pointers.GetValueOrDefault(last, ""),
-            $"makes every document nest deeper than {JsonAutomaton.MaxDepth} levels (a loop back to itself, or a chain too long): make it optional");
+        throw Error(keyword, pointers.GetValueOrDefault(last, ""),
+            $"makes every document nest deeper than {JsonAutomaton.MaxDepth} levels (a loop back to itself, or a chain too long): " +
+            (keyword == "minProperties" ? "lower it" : "make it optional"));
     }
+
+    // The most nesting the values of an object's fewest properties need: every required one, and if minProperties asks
+    // for more, the optional ones (and others, with additionalProperties) that nest least.
+    private int ObjectDepth(JsonSchemaNode n)
+    {
+        int depth = RequiredDepth(n);
+        int more = n.Min - n.RequiredFrom[0];
+        if (more <= 0) return depth;
+        var optional = Enumerable.Range(0, n.PropertyNode.Length).Where(p => n.NextRequired[p] != p).Select(p => nodes[n.PropertyNode[p]].MinDepth)
+            .Concat(n.Extra >= 0 ? Enumerable.Repeat(nodes[n.Extra].MinDepth, more) : []).Order().ToList();
+        return optional.Count < more ? int.MaxValue : Math.Max(depth, optional[more - 1]);
+    }
+
+    // The most nesting the values of an object's required properties need.
+    private int RequiredDepth(JsonSchemaNode n) =>
+        Enumerable.Range(0, n.PropertyNode.Length).Where(p => n.NextRequired[p] == p).Select(p => nodes[n.PropertyNode[p]].MinDepth).DefaultIfEmpty(0).Max();
 
     private static int Deeper(int depth) => depth >= JsonAutomaton.MaxDepth ? int.MaxValue : depth + 1;
 
@@ -146,8 +169,8 @@ internal sealed partial class JsonSchemaCompiler
             {
                 if (!Ignored.Contains(p.Name) && !Taken.Contains(p.Name))
                     throw Error(p.Name, at, "is not supported: Skald's JSON schemas take type, properties, required, additionalProperties, " +
-                        "enum, const, items, minItems, maxItems, minLength, maxLength, minimum, maximum, exclusiveMinimum and exclusiveMaximum (on an " +
-                        "integer), anyOf and $ref (annotations such as description and format are ignored)");
+                        "enum, const, items, minItems, maxItems, minLength, maxLength, minProperties, maxProperties, minimum, maximum, " +
+                        "exclusiveMinimum, exclusiveMaximum, multipleOf, format, anyOf and $ref (annotations such as description are ignored)");
             }
             int node = Build(s, at, nesting);
             compiled[at] = node;
@@ -200,7 +223,7 @@ internal sealed partial class JsonSchemaCompiler
         }
         if (types is null)
         {
-            if (Has(s, "properties", "required", "additionalProperties")) types = ["object"];
+            if (Has(s, "properties", "required", "additionalProperties", "minProperties", "maxProperties")) types = ["object"];
             else if (Has(s, "items", "minItems", "maxItems")) types = ["array"];
             else if (Has(s, "minLength", "maxLength")) types = ["string"];
             else throw Error("type", at, "is missing: a schema needs a type, enum, const, anyOf or $ref");
@@ -285,7 +308,18 @@ internal sealed partial class JsonSchemaCompiler
     private int String(JsonElement s, string at)
     {
         var (min, max) = Bounds(s, at, "minLength", "maxLength");
-        return Add(new JsonSchemaNode(JsonSchemaKind.String) { Min = min, Max = max });
+        var format = s.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() switch
+        {
+            "date" => JsonStringFormat.Date,
+            "time" => JsonStringFormat.Time,
+            "date-time" => JsonStringFormat.DateTime,
+            "uuid" => JsonStringFormat.Uuid,
+            "ipv4" => JsonStringFormat.Ipv4,
+            _ => JsonStringFormat.None, // email, uri, ...: an annotation
+        } : JsonStringFormat.None;
+        if (format != JsonStringFormat.None && Has(s, "minLength", "maxLength"))
+            throw Error(Has(s, "minLength") ? "minLength" : "maxLength", at, $"cannot stand beside \"format\": \"{f.GetString()}\" (its strings' length is the format's)");
+        return Add(new JsonSchemaNode(JsonSchemaKind.String) { Min = min, Max = max, Format = format });
     }
 
     private static (int Min, int Max) Bounds(JsonElement s, string at, string minKey, string maxKey)

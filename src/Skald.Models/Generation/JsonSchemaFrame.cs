@@ -8,7 +8,10 @@ namespace Skald.Models.Generation;
 /// <see cref="B"/> is 1 when its first hex digit was a d (a surrogate may follow). Number: <see cref="A"/> the digits of
 /// the part being read (integer, fraction or exponent). Literal: <see cref="B"/>..<see cref="C"/>
 /// the texts that still match, <see cref="D"/> the bytes read. An object with <c>additionalProperties</c> keeps in
-/// <see cref="E"/> the last entry of the keys it wrote beyond its listed properties (in the stack's key chain; −1: none).
+/// <see cref="E"/> the last entry of the keys it wrote beyond its listed properties (in the stack's key chain; −1: none),
+/// and every object in <see cref="F"/> the keys it has written (for <c>minProperties</c> and <c>maxProperties</c>). A
+/// bounded number (JsonSchemaAutomaton's Bounds part) keeps its integer digits' value in C (high half) and D (low half)
+/// and its fraction digits' value in <see cref="F"/>.
 /// </summary>
 internal struct JsonSchemaFrame
 {
@@ -32,4 +35,7 @@ internal struct JsonSchemaFrame
 
     /// <summary>The fifth counter.</summary>
     public int E;
+
+    /// <summary>The sixth counter (a wide one).</summary>
+    public long F;
 }

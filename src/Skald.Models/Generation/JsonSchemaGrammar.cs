@@ -25,14 +25,17 @@ public sealed class JsonSchemaGrammar
     /// ones may be left out), <c>required</c>, <c>additionalProperties</c> (false or absent: no other key is written;
     /// true, <c>{}</c> or a schema: other keys, none repeated, may follow the listed ones),
     /// <c>enum</c>, <c>const</c>, <c>items</c>, <c>minItems</c>, <c>maxItems</c>, <c>minLength</c>, <c>maxLength</c>,
-    /// <c>minimum</c>, <c>maximum</c>, <c>exclusiveMinimum</c>, <c>exclusiveMaximum</c> (on an integer),
+    /// <c>minProperties</c>, <c>maxProperties</c>, <c>minimum</c>, <c>maximum</c>, <c>exclusiveMinimum</c>,
+    /// <c>exclusiveMaximum</c>, <c>multipleOf</c> (on an integer or a number: exactly, a bounded number written without an
+    /// exponent), <c>format</c> <c>date</c>, <c>time</c>, <c>date-time</c>, <c>uuid</c> and <c>ipv4</c> on a string
+    /// (<see cref="JsonFormatReader"/>),
     /// <c>anyOf</c> (alternatives that start alike read side by side, at most <see cref="JsonSchemaCompiler.MaxWidth"/>
     /// at once), <c>$ref</c> to a JSON pointer in the schema
     /// (<c>#/$defs/...</c>, <c>#/definitions/...</c>, <c>#</c>; recursion is bounded by 64 levels of nesting).
     /// Ignored: annotations (<c>description</c>, <c>title</c>, <c>$schema</c>, <c>$id</c>, <c>$comment</c>,
-    /// <c>default</c>, <c>examples</c>, <c>deprecated</c>, <c>readOnly</c>, <c>writeOnly</c>), <c>format</c> (an
+    /// <c>default</c>, <c>examples</c>, <c>deprecated</c>, <c>readOnly</c>, <c>writeOnly</c>), other <c>format</c>s (an
     /// annotation by default in JSON Schema 2020-12: not checked) and <c>$defs</c> / <c>definitions</c> nobody refers to.
-    /// Anything else (<c>pattern</c>, <c>oneOf</c>, <c>allOf</c>, <c>not</c>, <c>multipleOf</c>, bounds on a number, ...), a keyword beside
+    /// Anything else (<c>pattern</c>, <c>oneOf</c>, <c>allOf</c>, <c>not</c>, ...), a keyword beside
     /// <c>enum</c> or <c>const</c> other than <c>type</c>, <c>items</c> as a list and a union whose alternatives start
     /// alike inside itself are a <see cref="JsonSchemaException"/> naming the keyword and its pointer.
     /// </summary>

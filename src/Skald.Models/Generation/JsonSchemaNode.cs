@@ -30,6 +30,12 @@ internal sealed class JsonSchemaNode
     /// </summary>
     public int[] NextRequired { get; set; } = [0];
 
+    /// <summary>String: the format its content is held to (<see cref="JsonStringFormat.None"/>: any content).</summary>
+    public JsonStringFormat Format { get; set; }
+
+    /// <summary>Object: for each property index i (and one past the last), how many required properties are at or after i.</summary>
+    public int[] RequiredFrom { get; set; } = [0];
+
     /// <summary>
     /// Object: the node of the values of keys beyond the listed properties (<c>additionalProperties</c>), which come after
     /// them; −1: no other key.
@@ -39,10 +45,10 @@ internal sealed class JsonSchemaNode
     /// <summary>Array: its items' node.</summary>
     public int Items { get; set; }
 
-    /// <summary>Array: fewest items; String: fewest characters.</summary>
+    /// <summary>Array: fewest items; String: fewest characters; Object: fewest properties.</summary>
     public int Min { get; set; }
 
-    /// <summary>Array: most items; String: most characters (<see cref="int.MaxValue"/>: no bound).</summary>
+    /// <summary>Array: most items; String: most characters; Object: most properties (<see cref="int.MaxValue"/>: no bound).</summary>
     public int Max { get; set; } = int.MaxValue;
 
     /// <summary>
@@ -51,13 +57,22 @@ internal sealed class JsonSchemaNode
     /// </summary>
     public int MinDepth { get; set; }
 
-    /// <summary>Integer: the least value taken (minimum, exclusiveMinimum).</summary>
-    public long Low { get; set; } = long.MinValue;
+    /// <summary>
+    /// Integer and Number: the least value taken (minimum, exclusiveMinimum), in units of 1 for an integer and of
+    /// 10^−<see cref="JsonSchemaAutomaton.MaxDigits"/> for a number.
+    /// </summary>
+    public Int128 Low { get; set; } = Int128.MinValue;
 
-    /// <summary>Integer: the greatest value taken (maximum, exclusiveMaximum).</summary>
-    public long High { get; set; } = long.MaxValue;
+    /// <summary>Integer and Number: the greatest value taken (maximum, exclusiveMaximum), in the same units.</summary>
+    public Int128 High { get; set; } = Int128.MaxValue;
 
-    /// <summary>Integer: whether it has a bound (<see cref="Low"/> or <see cref="High"/>), read digit by digit.</summary>
+    /// <summary>Integer and Number: what every value taken is a multiple of (multipleOf), in the same units; 1 for none.</summary>
+    public Int128 Step { get; set; } = 1;
+
+    /// <summary>
+    /// Integer and Number: whether it has a bound or a step (<see cref="Low"/>, <see cref="High"/>, <see cref="Step"/>),
+    /// read digit by digit; a bounded number is written without an exponent.
+    /// </summary>
     public bool Bounded { get; set; }
 
     /// <summary>

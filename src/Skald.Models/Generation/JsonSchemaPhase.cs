@@ -39,6 +39,9 @@ internal enum JsonSchemaPhase : byte
     /// <summary>Inside a string's content.</summary>
     String,
 
+    /// <summary>Inside a string with a checked format (<see cref="JsonFormatReader"/>).</summary>
+    Formatted,
+
     /// <summary>After a backslash in a string.</summary>
     Escape,
 

@@ -88,6 +88,12 @@ public sealed class JsonSchemaConstraintTests
     // string beside an enum, inside two arrays
     [InlineData(Alike, new[] { "{\"d\":{\"ab", "{\"d\":{\"a\":{\"n\":\"x\"},\"a", "{\"d\":{},\"p\":{\"n\":\"x", "{\"d\":{},\"p\":{\"n\":\"x\",",
         "{\"d\":{},\"p\":null,\"s\":\"al", "{\"d\":{},\"p\":null,\"s\":\"\",\"l\":[{\"n\":\"" })]
+    // the keys of an object with property counts, a bounded number's digits and point, a date-time and an ipv4 address
+    [InlineData("""
+        {"type": "object", "properties": {"a": {"type": "null"}, "n": {"type": "number", "minimum": -2.5, "maximum": 7, "multipleOf": 0.25},
+          "t": {"type": "string", "format": "date-time"}, "ip": {"type": "string", "format": "ipv4"}}, "minProperties": 2, "maxProperties": 3,
+         "additionalProperties": {"type": "integer"}}
+        """, new[] { "{", "{\"a\":null,", "{\"n\":1", "{\"n\":-1.", "{\"t\":\"2024-02-2", "{\"t\":\"2024-02-29T10:00:00.5", "{\"ip\":\"10.0.25" })]
     public void AStepAllocatesNothing(string schema, string[] prefixes)
     {
         var bytes = Tokenizer.FromFile(Path.Combine(TestPaths.Fixtures, "tokenizers", "bpe-qwen2", "tokenizer.json")).TokenBytes();

@@ -118,6 +118,24 @@ public sealed class JsonSchemaWalkTests
           "c": {"type": "array", "items": {"anyOf": [{"type": "integer", "minimum": 1000}, {"type": "integer", "maximum": -7}, {"type": "integer", "minimum": 50, "maximum": 60}]}},
           "d": {"type": "integer", "minimum": -9999999999999999, "exclusiveMaximum": -9999999999999990}}, "required": ["a", "b", "c", "d"]}
         """,
+        // property counts: optional keys forced by minProperties, others after them cut by maxProperties, nested
+        """
+        {"type": "object", "properties": {"a": {"type": "null"}, "b": {"type": "boolean"}, "c": {"type": "object", "properties": {"x": {"type": "null"}, "y": {"type": "null"}},
+          "minProperties": 1, "additionalProperties": {"type": "integer"}, "maxProperties": 3}, "d": {"type": "integer"}},
+         "required": ["b"], "minProperties": 3, "maxProperties": 4, "additionalProperties": {"type": "null"}}
+        """,
+        // bounds and steps on numbers, integers and a union of both; string formats
+        """
+        {"type": "object", "properties": {"p": {"type": "number", "minimum": -1.5, "exclusiveMaximum": 2.25}, "q": {"type": "number", "multipleOf": 0.05, "exclusiveMinimum": 0, "maximum": 1e2},
+          "r": {"type": "integer", "multipleOf": 7, "minimum": -50, "maximum": 50}, "s": {"type": ["integer", "number", "null"], "exclusiveMinimum": 0.5, "maximum": 3},
+          "t": {"type": "array", "items": {"type": "number", "minimum": 0.1234567890123456, "maximum": 0.1234567890123457}, "maxItems": 2}},
+         "required": ["p", "q", "r", "s", "t"]}
+        """,
+        """
+        {"type": "object", "properties": {"d": {"type": "string", "format": "date"}, "t": {"type": "string", "format": "time"}, "dt": {"type": "string", "format": "date-time"},
+          "u": {"type": ["string", "null"], "format": "uuid"}, "ip": {"type": "string", "format": "ipv4"}, "e": {"type": "string", "format": "email"},
+          "any": {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 3}]}}, "required": ["d", "t", "dt", "u", "ip", "e", "any"]}
+        """,
         // bounded arrays of a type list
         """
         {"type": "object", "properties": {"l": {"type": "array", "items": {"type": ["string", "null", "integer", "array"], "items": {"type": "boolean"}, "maxLength": 2},

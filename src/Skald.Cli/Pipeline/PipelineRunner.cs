@@ -67,11 +67,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
                 continue;
             }
             log(where);
-            // Checkpoints of a train or mlm stage are resumed only when this stage with these settings left them.
-            string runs = Path.Combine(output, "runs", stages[i].Name);
-            if (!marks.Started(stages[i].Name, key) && Directory.Exists(runs)) Directory.Delete(runs, recursive: true);
-            marks.Forget(stages.Skip(i + 1));
-            marks.Record(stages[i].Name, key, null);
+            marks.Forget(stages.Skip(i));
             outputs[stages[i].Name] = plans[i](Path.Combine(output, stages[i].Name));
             marks.Record(stages[i].Name, key, outputs[stages[i].Name]);
         }

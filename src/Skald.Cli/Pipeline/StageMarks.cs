@@ -33,33 +33,26 @@ internal sealed class StageMarks(string output)
     public string? Done(string name, string key) =>
         Read(name, key) is { } rel && rel.Length > 0 && Path.Combine(output, rel) is var path && (File.Exists(path) || Directory.Exists(path)) ? path : null;
 
-    /// <summary>
-    /// Whether an earlier run started (or finished) <paramref name="name"/> with this <paramref name="key"/>: its
-    /// checkpoints in OUTPUT/runs/NAME are this stage's to resume from; otherwise they were made with other settings or
-    /// from other earlier outputs.
-    /// </summary>
-    public bool Started(string name, string key) => Read(name, key) is not null;
-
-    /// <summary>Forgets the marks of <paramref name="stages"/> (those after a stage that runs again, which read its output).</summary>
+    /// <summary>Forgets the marks of <paramref name="stages"/> (a stage that runs again and those after it, which read its output).</summary>
     public void Forget(IEnumerable<StageConfig> stages)
     {
         if (!Directory.Exists(Folder)) return;
         foreach (var stage in stages) File.Delete(Mark(stage.Name));
     }
 
-    /// <summary>Records that <paramref name="name"/> started with <paramref name="key"/> (<paramref name="result"/> null) or finished and wrote it.</summary>
-    public void Record(string name, string key, string? result)
+    /// <summary>Records that <paramref name="name"/> finished with <paramref name="key"/> and wrote <paramref name="result"/>.</summary>
+    public void Record(string name, string key, string result)
     {
         Directory.CreateDirectory(Folder);
         string json = JsonSerializer.Serialize(new Dictionary<string, string>
         {
             ["key"] = key,
-            ["output"] = result is null ? "" : Path.GetRelativePath(Path.GetFullPath(output), Path.GetFullPath(result)),
+            ["output"] = Path.GetRelativePath(Path.GetFullPath(output), Path.GetFullPath(result)),
         });
         AtomicFile.Write(Mark(name), s => s.Write(Encoding.UTF8.GetBytes(json)));
     }
 
-    // The output recorded for name under key ("" while the stage has only started), or null: no mark, another key, or a damaged mark.
+    // The output recorded for name under key, or null: no mark, another key, or a damaged mark.
     private string? Read(string name, string key)
     {
         string file = Mark(name);

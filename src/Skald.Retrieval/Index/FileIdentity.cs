@@ -42,25 +42,22 @@ internal static partial class FileIdentity
     /// <c>__fxstat</c> when <paramref name="legacy"/> (null on a processor whose layout version is not known here).
     /// Throws <see cref="EntryPointNotFoundException"/> where the C library lacks the function.
     /// </summary>
-    public static UInt128? OfOpen(int fd, bool legacy)
-    {
-        int version = LegacyVersion(legacy);
-        if (version < -1) return null;
-        Span<byte> stat = stackalloc byte[256];
-        stat.Clear();
-        ref byte s = ref MemoryMarshal.GetReference(stat);
-        return (legacy ? FStatOld(version, fd, ref s) : FStat(fd, ref s)) == 0 ? MemoryMarshal.Read<UInt128>(stat) : null;
-    }
+    public static UInt128? OfOpen(int fd, bool legacy) => Call(null, fd, legacy);
 
     /// <summary><see cref="OfOpen"/> for the file at <paramref name="path"/> (null: no file there).</summary>
-    public static UInt128? OfPath(string path, bool legacy)
+    public static UInt128? OfPath(string path, bool legacy) => Call(path, -1, legacy);
+
+    /// <summary><c>stat</c> of <paramref name="path"/>, or <c>fstat</c> of <paramref name="fd"/> when it is null; the identity, or null when the call fails.</summary>
+    private static UInt128? Call(string? path, int fd, bool legacy)
     {
         int version = LegacyVersion(legacy);
         if (version < -1) return null;
         Span<byte> stat = stackalloc byte[256];
         stat.Clear();
         ref byte s = ref MemoryMarshal.GetReference(stat);
-        return (legacy ? StatOld(version, path, ref s) : Stat(path, ref s)) == 0 ? MemoryMarshal.Read<UInt128>(stat) : null;
+        int result = path is null ? (legacy ? FStatOld(version, fd, ref s) : FStat(fd, ref s))
+            : (legacy ? StatOld(version, path, ref s) : Stat(path, ref s));
+        return result == 0 ? MemoryMarshal.Read<UInt128>(stat) : null;
     }
 
     /// <summary>The layout version glibc's older calls take here (-1 when not <paramref name="legacy"/>; -2: none known).</summary>

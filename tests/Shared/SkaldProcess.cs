@@ -23,13 +23,19 @@ internal static class SkaldProcess
     {
         var psi = StartInfo(workingDirectory, args);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        return Run(psi);
+    }
+
+    /// <summary>Runs <paramref name="psi"/> (made by <see cref="StartInfo"/>, then changed) to its end, output read.</summary>
+    public static Result Run(ProcessStartInfo psi)
+    {
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (!p.WaitForExit(600_000))
         {
             p.Kill(true);
-            throw new TimeoutException("skald " + string.Join(' ', args));
+            throw new TimeoutException(psi.FileName + " " + string.Join(' ', psi.ArgumentList));
         }
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }

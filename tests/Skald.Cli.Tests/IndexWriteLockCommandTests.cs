@@ -59,4 +59,81 @@ public sealed class IndexWriteLockCommandTests
         }
         Assert.Equal(["idx"], Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(index)!).Select(Path.GetFileName));
     }
+
+    /// <summary>
+    /// A lock file left by another user (root's, mode 0644: <c>nobody</c> may read it, not write it) is still locked, and
+    /// so still keeps two writers apart: <c>index delete</c> run as <c>nobody</c> is refused while the test holds it,
+    /// and deletes once it is free; a lock file <c>nobody</c> cannot even read refuses the write in one line naming it,
+    /// the index unchanged (never a write without the lock). Runs where the tests run as root, which may become nobody.
+    /// </summary>
+    [Fact]
+    public void AnotherUsersLockFileStillKeepsWritersApartAndAnUnreadableOneRefusesTheWrite()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root" || !File.Exists("/usr/bin/setpriv")) return;
+        var (_, index) = IndexedSampleModel.Build();
+        string parent = Path.GetDirectoryName(index)!, lockFile = Path.Combine(parent, ".lock-idx");
+        string tombstones = Path.Combine(index, "tombstones.txt");
+        string home = TestPaths.NewTempDir();
+        foreach (string owned in new[] { parent, home })
+            Assert.Equal(0, Chown(owned));
+        File.WriteAllText(lockFile, "");
+        File.SetUnixFileMode(lockFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        string kaffe = Path.Combine(TestPaths.RepoRoot, "samples", "documents", "kaffe.md");
+        SkaldProcess.Result DeleteAsNobody() => SkaldProcess.Run(AsNobody(home, "index", "delete", "--index", index, "--source", kaffe, "-q"));
+        string before = File.ReadAllText(tombstones);
+        using (new FileStream(lockFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) // a writer of root's holds it
+            SkaldProcess.AssertUserError(DeleteAsNobody(), 1, "another skald is writing this index", lockFile);
+        Assert.Equal(before, File.ReadAllText(tombstones));
+        var free = DeleteAsNobody();
+        Assert.True(free.ExitCode == 0, free.Stderr);
+        Assert.NotEqual(before, File.ReadAllText(tombstones));
+        string deleted = File.ReadAllText(tombstones);
+        File.WriteAllText(lockFile, "");
+        File.SetUnixFileMode(lockFile, UnixFileMode.UserRead | UnixFileMode.UserWrite); // unreadable to nobody
+        string sykkel = Path.Combine(TestPaths.RepoRoot, "samples", "documents", "sykkel.txt");
+        var refused = SkaldProcess.Run(AsNobody(home, "index", "delete", "--index", index, "--source", sykkel, "-q"));
+        SkaldProcess.AssertUserError(refused, 1, "cannot open the index's write lock", lockFile, "never written unlocked");
+        Assert.Equal(deleted, File.ReadAllText(tombstones));
+    }
+
+    /// <summary>
+    /// <c>DOTNET_SYSTEM_IO_DISABLEFILELOCKING=1</c> turns .NET's own file locks off; a writer run with it still takes
+    /// the index's lock (Skald's own <c>flock</c>), so it is refused while another writer holds the index.
+    /// </summary>
+    [Fact]
+    public void AWriterWithDotnetFileLockingTurnedOffIsStillRefusedWhileTheIndexIsHeld()
+    {
+        if (OperatingSystem.IsWindows()) return; // the setting is Unix's only
+        var (_, index) = IndexedSampleModel.Build();
+        string lockFile = Path.Combine(Path.GetDirectoryName(index)!, ".lock-idx");
+        string tombstones = Path.Combine(index, "tombstones.txt");
+        string before = File.ReadAllText(tombstones);
+        var off = new Dictionary<string, string> { ["DOTNET_SYSTEM_IO_DISABLEFILELOCKING"] = "1" };
+        using (new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            var delete = SkaldProcess.RunWith(null, off, "index", "delete", "--index", index, "--source", Path.Combine(TestPaths.RepoRoot, "samples", "documents", "kaffe.md"), "-q");
+            SkaldProcess.AssertUserError(delete, 1, "another skald is writing this index");
+        }
+        Assert.Equal(before, File.ReadAllText(tombstones));
+    }
+
+    /// <summary>skald with <paramref name="args"/> run as the user <c>nobody</c> (uid and gid 65534), its home <paramref name="home"/>.</summary>
+    private static System.Diagnostics.ProcessStartInfo AsNobody(string home, params string[] args)
+    {
+        var psi = SkaldProcess.StartInfo(null, args);
+        psi.ArgumentList.Insert(0, psi.FileName);
+        foreach (string a in new[] { "--clear-groups", "--regid=65534", "--reuid=65534" }) psi.ArgumentList.Insert(0, a);
+        psi.FileName = "setpriv";
+        psi.Environment["HOME"] = home;
+        psi.Environment["DOTNET_CLI_HOME"] = home;
+        return psi;
+    }
+
+    /// <summary>Gives <paramref name="folder"/> and everything in it to nobody (uid and gid 65534); chown's exit code.</summary>
+    private static int Chown(string folder)
+    {
+        using var chown = System.Diagnostics.Process.Start("chown", ["-R", "65534:65534", folder])!;
+        chown.WaitForExit();
+        return chown.ExitCode;
+    }
 }

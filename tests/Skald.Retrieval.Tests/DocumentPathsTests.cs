@@ -174,18 +174,18 @@ public sealed class DocumentPathsTests
     {
         if (!OperatingSystem.IsLinux()) return;
         string empty = Directory.CreateTempSubdirectory("skald-case").FullName;
-        Assert.False(FolderCase.IgnoresCase(empty));
+        Assert.False(FolderCase.Probe(empty));
         Assert.Empty(Directory.EnumerateFileSystemEntries(empty)); // the probe file went again
-        Assert.False(FolderCase.IgnoresCase(Path.Combine(empty, "no", "such")));
+        Assert.False(FolderCase.Probe(Path.Combine(empty, "no", "such")));
         File.WriteAllText(Path.Combine(empty, "Ferie.md"), "");
-        Assert.False(FolderCase.IgnoresCase(empty));
+        Assert.False(FolderCase.Probe(empty));
         File.WriteAllText(Path.Combine(empty, "fERIE.MD"), "");
-        Assert.False(FolderCase.IgnoresCase(empty));
+        Assert.False(FolderCase.Probe(empty));
         Assert.Equal(2, Directory.EnumerateFileSystemEntries(empty).Count());
         string many = Directory.CreateTempSubdirectory("skald-case").FullName; // the twin of the name asked about beyond the names listed
         for (int i = 0; i < 100; i++) File.WriteAllText(Path.Combine(many, $"Doc{i}.md"), "");
         for (int i = 0; i < 100; i++) File.WriteAllText(Path.Combine(many, $"dOC{i}.MD"), "");
-        Assert.False(FolderCase.IgnoresCase(many));
+        Assert.False(FolderCase.Probe(many));
     }
 
     /// <summary>
@@ -200,10 +200,48 @@ public sealed class DocumentPathsTests
         string stale = Path.Combine(folder, ".skald-case-0badc0de"), fresh = Path.Combine(folder, ".skald-case-f00d");
         File.WriteAllText(stale, "");
         File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddHours(-2));
-        Assert.False(FolderCase.IgnoresCase(folder));
+        Assert.False(FolderCase.Probe(folder));
         Assert.False(File.Exists(stale));
         File.WriteAllText(fresh, "");
-        Assert.False(FolderCase.IgnoresCase(folder));
+        Assert.False(FolderCase.Probe(folder));
         Assert.True(File.Exists(fresh));
+    }
+
+    /// <summary>
+    /// A writer asks the documents root's volume once per process: a second and a third <c>Add</c> with the same root
+    /// do not list or probe it again (probes counted through <see cref="FolderCase"/>'s hook), and a root removed and
+    /// made again, another folder now at that path, is probed anew.
+    /// </summary>
+    [Fact]
+    public void AddsOfOneDocumentsRootProbeItsVolumeOnceUntilTheFolderIsAnotherOne()
+    {
+        if (OperatingSystem.IsWindows()) return; // a folder's identity is its device and inode
+        var (model, records) = Corpus();
+        string root = Directory.CreateTempSubdirectory("skald-docs").FullName;
+        File.WriteAllText(Path.Combine(root, "Ferie.md"), "");
+        int probes = 0;
+        void Count(string dir)
+        {
+            if (dir == root) Interlocked.Increment(ref probes);
+        }
+        FolderCase.Probing += Count;
+        try
+        {
+            string folder = Build(model, records[..2]);
+            IndexBuilder.Add(folder, model, [records[2]], documentsRoot: root);
+            Assert.Equal(1, probes);
+            IndexBuilder.Add(folder, model, [records[3]], documentsRoot: root);
+            IndexBuilder.Delete(folder, [], ["KAFFE.MD"]);
+            Assert.Equal(1, probes);
+            Directory.Move(root, root + "-old"); // the old folder kept until the new one exists: no inode to reuse
+            Directory.CreateDirectory(root);
+            Directory.Delete(root + "-old", recursive: true);
+            IndexBuilder.Add(folder, model, [records[3]], documentsRoot: root);
+            Assert.Equal(2, probes);
+        }
+        finally
+        {
+            FolderCase.Probing -= Count;
+        }
     }
 }

@@ -130,4 +130,20 @@ public sealed class IndexRecoveryTests
         }
         Directory.Delete(staging, recursive: true);
     }
+
+    /// <summary>
+    /// A writer moves the real folder aside, not a link to it: an index opened through a link to its folder, after a
+    /// writer was killed between its two renames, finds the real folder's leftover and puts it back.
+    /// </summary>
+    [Fact]
+    public void AnIndexOpenedThroughALinkPutsBackTheRealFolderMovedAside()
+    {
+        if (OperatingSystem.IsWindows()) return; // links there need rights the tests may not have
+        string folder = Built(out int rows);
+        string parent = Path.GetDirectoryName(folder)!, link = Path.Combine(parent, "idx-link");
+        Directory.CreateSymbolicLink(link, folder);
+        Directory.Move(folder, Path.Combine(parent, ".old-idx-2147483646")); // killed between its two renames
+        using (var index = SearchIndex.Open(link)) Assert.Equal(rows, index.LiveCount);
+        Assert.Equal(["idx", "idx-link"], Siblings(folder));
+    }
 }

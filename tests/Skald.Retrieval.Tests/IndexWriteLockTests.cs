@@ -144,4 +144,50 @@ public sealed class IndexWriteLockTests
             : new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         using (IndexWriteLock.Take(folder, Open)) Assert.Equal(3, tries);
     }
+
+    /// <summary>
+    /// One folder named four ways (its real path, through a linked parent, as a link itself, with <c>..</c> and
+    /// relative to the current folder) has one lock: while a writer holds it through one name, a writer through any
+    /// other is refused.
+    /// </summary>
+    [Fact]
+    public void EverySpellingOfOneFolderMeetsAtOneLock()
+    {
+        if (OperatingSystem.IsWindows()) return; // links there need rights the tests may not have
+        string top = Directory.CreateTempSubdirectory("skald-lock").FullName;
+        string real = Path.Combine(top, "real", "idx");
+        Directory.CreateDirectory(real);
+        Directory.CreateSymbolicLink(Path.Combine(top, "parent-link"), Path.Combine(top, "real"));
+        Directory.CreateSymbolicLink(Path.Combine(top, "idx-link"), real);
+        string[] names = [real, Path.Combine(top, "parent-link", "idx"), Path.Combine(top, "idx-link") + "/",
+            Path.Combine(top, "real", "..", "real", "idx"), Path.GetRelativePath(Environment.CurrentDirectory, Path.Combine(top, "parent-link", "idx"))];
+        Assert.All(names, n => Assert.Equal(IndexWriteLock.PathOf(real), IndexWriteLock.PathOf(n)));
+        foreach (string holder in names)
+        {
+            using (IndexWriteLock.Take(holder))
+            {
+                foreach (string other in names)
+                    Assert.Contains("another skald is writing this index", Assert.Throws<EvaluationException>(() => IndexWriteLock.Take(other)).Message);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A write through a link to the index folder replaces the folder the link names, not the link: after an add
+    /// through the link, the index read by its real path has the new rows, and the link still names it.
+    /// </summary>
+    [Fact]
+    public void AWriteThroughALinkedFolderReplacesTheRealIndexAndKeepsTheLink()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var (model, records, _) = IvfIndexTests.Corpus(40);
+        string top = Directory.CreateTempSubdirectory("skald-lock").FullName;
+        string real = Path.Combine(top, "idx"), link = Path.Combine(top, "idx-link");
+        IndexBuilder.Build(real, model, real, records[..36], new Bm25Options(), "nb", 0, 0);
+        Directory.CreateSymbolicLink(link, real);
+        IndexBuilder.Add(link, model, records[36..]);
+        Assert.Equal(real, new DirectoryInfo(link).LinkTarget);
+        using (var index = SearchIndex.Open(real)) Assert.Equal(40, index.LiveCount);
+        Assert.Equal(["idx", "idx-link"], Directory.EnumerateFileSystemEntries(top).Select(Path.GetFileName).Order());
+    }
 }

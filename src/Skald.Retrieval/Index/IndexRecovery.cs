@@ -22,6 +22,7 @@ internal static class IndexRecovery
     /// </summary>
     public static void Recover(string folder, string target)
     {
+        target = RealPath.Of(target); // a writer stages beside the real folder, not beside a link to it (IndexWriter)
         if (!StagingPaths.HasSiblings(target)) return;
         if (IndexWriteLock.HeldHere(folder))
         {

@@ -6,8 +6,10 @@ namespace Skald.Retrieval.Index;
 /// One writer at a time per index folder: <c>index build</c>, <c>add</c>, <c>reindex</c> and <c>delete</c> each read
 /// the index, then write a new version made from what they read, so two at once would lose one's change (a delete's
 /// tombstones overwritten by an add that read the rows before it, or written by row numbers of an index an add has
-/// since replaced). A writer holds an exclusive lock on the hidden file <c>.lock-NAME</c> beside the folder
-/// (<c>flock</c> on Unix, a sharing lock on Windows) from its first read to its last rename; the lock goes with the
+/// since replaced). A writer holds an exclusive lock on the hidden file <c>.lock-NAME</c> beside the folder, the real
+/// folder with every link resolved (<see cref="RealPath"/>), so that writers naming one folder in different ways meet
+/// at one lock (<c>flock</c> on Unix, taken by Skald itself and on another user's lock file opened for reading; a
+/// sharing lock on Windows) from its first read to its last rename; the lock goes with the
 /// process, so a killed writer never leaves the index locked. A writer that ends removes the file while it still holds
 /// the lock (on Windows the file is opened delete-on-close): a second writer that opened the file just before must not
 /// then lock that removed file while a third creates a new one, so a writer keeps a lock only once it has checked that
@@ -19,6 +21,12 @@ internal sealed partial class IndexWriteLock : IDisposable
 {
     /// <summary>How often a writer opens the lock file again after finding the one it locked removed, before it gives up.</summary>
     private const int Attempts = 100;
+
+    /// <summary><c>LOCK_EX</c>, the same on Linux, the BSDs and macOS.</summary>
+    private const int LockExclusive = 2;
+
+    /// <summary><c>LOCK_NB</c>, the same on Linux, the BSDs and macOS.</summary>
+    private const int LockNonBlocking = 4;
 
     /// <summary>
     /// How long a writer tries again before it says the index is busy: a search cleaning up after a killed write holds
@@ -60,7 +68,7 @@ internal sealed partial class IndexWriteLock : IDisposable
     /// <summary>The lock file of the index in <paramref name="folder"/>.</summary>
     public static string PathOf(string folder)
     {
-        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+        string full = RealPath.Of(folder); // one lock however the folder is named: through a link, with "..", relative
         return Path.Combine(Path.GetDirectoryName(full) ?? full, ".lock-" + Path.GetFileName(full));
     }
 
@@ -68,7 +76,9 @@ internal sealed partial class IndexWriteLock : IDisposable
     /// Takes the lock of the index in <paramref name="folder"/>, or throws <see cref="EvaluationException"/> saying
     /// another writer holds it (no waiting beyond a quarter of a second, the moment a search's clean-up may hold it:
     /// an <c>index add</c> may embed for minutes). A missing parent folder is left
-    /// to the caller's own check (no lock is needed where no index can be written).
+    /// to the caller's own check (no lock is needed where no index can be written); a lock file this user may not open,
+    /// or a file system that gives no locks, is an <see cref="EvaluationException"/> naming the lock file: no write goes
+    /// ahead unlocked.
     /// </summary>
     public static IndexWriteLock? Take(string folder) => Take(folder, Open);
 
@@ -91,22 +101,26 @@ internal sealed partial class IndexWriteLock : IDisposable
         var waited = System.Diagnostics.Stopwatch.StartNew();
         for (int attempt = 0; attempt < Attempts; attempt++)
         {
-            FileStream file;
+            FileStream? file;
             try
             {
                 file = open(path);
             }
             catch (UnauthorizedAccessException)
             {
-                return null; // a read-only place: the write itself will say so
+                throw new EvaluationException($"{folder}: cannot open the index's write lock {path} (permission denied), and an index is never written unlocked: let this user read that file, or remove it while no skald is writing");
             }
             catch (IOException)
+            {
+                file = null; // locked by .NET's own open: another writer holds it
+            }
+            if (file is not null && OperatingSystem.IsWindows()) return new IndexWriteLock(file, path, remove: false); // delete-on-close removes it
+            if (file is null || !Flock(file, folder, path))
             {
                 if (waited.Elapsed >= grace) break;
                 Thread.Sleep(10);
                 continue;
             }
-            if (OperatingSystem.IsWindows()) return new IndexWriteLock(file, path, remove: false); // delete-on-close removes it
             switch (Names(file, path))
             {
                 case true:
@@ -139,18 +153,28 @@ internal sealed partial class IndexWriteLock : IDisposable
         file.Dispose();
     }
 
-    private static FileStream Open(string path) =>
-        new(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1,
-            OperatingSystem.IsWindows() ? FileOptions.DeleteOnClose : FileOptions.None);
+    /// <summary>
+    /// Opens (or creates) the lock file to lock it. Another user's lock file (left by a writer of theirs, mode 0644)
+    /// cannot be opened for writing: on Unix it is opened for reading then, since <c>flock</c> needs no more. Where it
+    /// cannot be opened at all, <see cref="UnauthorizedAccessException"/> goes to <see cref="Take(string, Func{string, FileStream}, TimeSpan)"/>, which refuses the write.
+    /// </summary>
+    private static FileStream Open(string path)
+    {
+        try
+        {
+            return new(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1,
+                OperatingSystem.IsWindows() ? FileOptions.DeleteOnClose : FileOptions.None);
+        }
+        catch (UnauthorizedAccessException) when (!OperatingSystem.IsWindows() && File.Exists(path))
+        {
+            return new(path, FileMode.Open, FileAccess.Read, FileShare.None, 1);
+        }
+    }
 
     /// <summary>
     /// Whether <paramref name="path"/> names the file <paramref name="file"/> has open: true, false (removed, or another
-    /// file there now), or null when it cannot be told (no <c>stat</c> to call). The first 16 bytes of <c>struct stat</c>
-    /// are <c>st_dev</c> and <c>st_ino</c>, 8 bytes each, on 64-bit Linux (glibc's x86-64 and generic layouts, the
-    /// latter arm64's, and musl's), and hold both on macOS too (with the mode and link count, the same for the same
-    /// file), so they are compared whole. glibc before 2.33 exports no <c>stat</c> or <c>fstat</c> (they were inline
-    /// calls of <c>__xstat</c> and <c>__fxstat</c>): there those are called, with the layout version of x86-64 (1) or
-    /// arm64 (0), so such a system removes its lock files too and never trusts one that a newer one removed.
+    /// file there now), or null when it cannot be told (no <c>stat</c> to call; <see cref="FileIdentity"/>), so that a
+    /// system with only glibc's older calls removes its lock files too and never trusts one that a newer one removed.
     /// </summary>
     private static bool? Names(FileStream file, string path)
     {
@@ -178,32 +202,35 @@ internal sealed partial class IndexWriteLock : IDisposable
     /// </summary>
     internal static bool? SameFile(FileStream file, string path, bool legacy)
     {
-        int version = RuntimeInformation.ProcessArchitecture switch
-        {
-            Architecture.X64 => 1,
-            Architecture.Arm64 => 0,
-            _ => -1,
-        };
-        if (legacy && (version < 0 || !OperatingSystem.IsLinux())) return null;
-        Span<byte> open = stackalloc byte[256], named = stackalloc byte[256];
-        open.Clear();
-        named.Clear();
-        int fd = (int)file.SafeFileHandle.DangerousGetHandle();
-        ref byte o = ref MemoryMarshal.GetReference(open), n = ref MemoryMarshal.GetReference(named);
-        if ((legacy ? FStatOld(version, fd, ref o) : FStat(fd, ref o)) != 0) return null;
-        if ((legacy ? StatOld(version, path, ref n) : Stat(path, ref n)) != 0) return false; // no file at the path any more
-        return open[..16].SequenceEqual(named[..16]);
+        if (FileIdentity.OfOpen((int)file.SafeFileHandle.DangerousGetHandle(), legacy) is not { } open) return null;
+        return FileIdentity.OfPath(path, legacy) == open; // null: no file at the path any more
     }
 
-    [LibraryImport("libc", EntryPoint = "fstat")]
-    private static partial int FStat(int fd, ref byte stat);
+    /// <summary>
+    /// Takes the exclusive <c>flock</c> of <paramref name="file"/> itself, without waiting: true when taken (or when
+    /// there is no <c>flock</c> to call), false when another process holds it. .NET takes the same lock when it opens a
+    /// file unshared, unless <c>DOTNET_SYSTEM_IO_DISABLEFILELOCKING</c> turns its locks off; this one is taken all the
+    /// same, so such a setting cannot let two writers in. Any other failure (a file system without locks) is the
+    /// <see cref="EvaluationException"/> naming the lock file: an index is never written unlocked.
+    /// </summary>
+    private static bool Flock(FileStream file, string folder, string path)
+    {
+        int result;
+        try
+        {
+            result = Flock((int)file.SafeFileHandle.DangerousGetHandle(), LockExclusive | LockNonBlocking);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return true; // no flock here: .NET's own lock is all there is
+        }
+        if (result == 0) return true;
+        int errno = Marshal.GetLastPInvokeError();
+        file.Dispose();
+        if (errno == (OperatingSystem.IsLinux() ? 11 : 35)) return false; // EWOULDBLOCK: Linux's, else the BSDs' and macOS's
+        throw new EvaluationException($"{folder}: cannot lock the index's write lock {path} (flock: {Marshal.GetPInvokeErrorMessage(errno)}), and an index is never written unlocked; a network file system needs its lock service");
+    }
 
-    [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int Stat(string path, ref byte stat);
-
-    [LibraryImport("libc", EntryPoint = "__fxstat")]
-    private static partial int FStatOld(int version, int fd, ref byte stat);
-
-    [LibraryImport("libc", EntryPoint = "__xstat", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int StatOld(int version, string path, ref byte stat);
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    private static partial int Flock(int fd, int operation);
 }

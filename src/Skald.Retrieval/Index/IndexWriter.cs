@@ -100,7 +100,7 @@ public static class IndexWriter
         if ((manifest.IvfLists > 0) != (lists is not null) || (lists is not null && (lists.Lists != manifest.IvfLists || lists.Rows != records.Count)))
             throw new ArgumentException($"the manifest's {manifest.IvfLists} IVF lists do not match the lists given for {records.Count} records", nameof(lists));
         CheckTarget(folder);
-        string full = Path.GetFullPath(folder);
+        string full = RealPath.Of(folder); // a folder named through a link: the real one replaced, the link kept (and the staging on its volume)
         using var writing = IndexWriteLock.HeldHere(full) ? null : IndexWriteLock.Take(full); // a caller of its own: recovery trusts every writer to hold it
         IndexRecovery.Recover(full, full);
         string tmp = StagingPaths.Temp(full), old = StagingPaths.Old(full);

@@ -35,6 +35,16 @@ public sealed class NestedChatBodyTests(FullServer server) : IClassFixture<FullS
         Assert.Contains("depth of 64", Error(body).GetProperty("message").GetString());
     }
 
+    [Fact]
+    public async Task ASchemaNested30ObjectsDeepIsAnsweredOrRefusedNeverAFailure()
+    {
+        string schema = "{\"type\": \"string\"}";
+        for (int i = 0; i < 30; i++)
+            schema = $"{{\"type\": \"object\", \"properties\": {{\"a\": {schema}}}, \"required\": [\"a\"], \"additionalProperties\": false}}";
+        var (status, body) = await Post($"{{{Ask}, \"response_format\": {{\"type\": \"json_schema\", \"json_schema\": {{\"name\": \"d\", \"schema\": {schema}}}}}}}");
+        Assert.True(status is 200 or 400, body.ToString());
+    }
+
     private async Task<(int Status, JsonElement Body)> Post(string json)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions") { Content = new StringContent(json, Encoding.UTF8, "application/json") };

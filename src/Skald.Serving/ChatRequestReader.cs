@@ -22,7 +22,7 @@ internal static class ChatRequestReader
 
     public static ChatRequest Read(ReadOnlyMemory<byte> body)
     {
-        using var doc = JsonBody.Parse(body);
+        using var doc = JsonBody.Parse(body, JsonBody.ChatDepth);
         var root = doc.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
             throw ApiException.BadRequest("the request body must be a JSON object with a \"messages\" array");

@@ -5,20 +5,24 @@ namespace Skald.Serving;
 /// <summary>A request body parsed as JSON, or an OpenAI-style 400 saying why it is not.</summary>
 internal static class JsonBody
 {
+    /// <summary>Most nesting a chat body may have: its tools' parameters and response_format's schema nest objects in arrays in objects (System.Text.Json's default).</summary>
+    public const int ChatDepth = 64;
+
     /// <summary>
-    /// Parses <paramref name="body"/> (nesting at most 8 deep; a leading UTF-8 byte order mark is skipped, as RFC 8259
+    /// Parses <paramref name="body"/> (nesting at most <paramref name="maxDepth"/> deep, 8 unless said: no other body
+    /// needs more; a leading UTF-8 byte order mark is skipped, as RFC 8259
     /// lets parsers do and as ASP.NET Core's own JSON reading does: Windows PowerShell's and .NET Framework's UTF-8
     /// writers put one there); invalid JSON is a 400, and so is a string (or member name) that is not valid UTF-8 or
     /// escapes a lone surrogate (which the parser accepts but no string can hold), named by the top-level member it is under.
     /// </summary>
-    public static JsonDocument Parse(ReadOnlyMemory<byte> body)
+    public static JsonDocument Parse(ReadOnlyMemory<byte> body, int maxDepth = 8)
     {
         int skipped = 0;
         if (body.Span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) (body, skipped) = (body[3..], 3);
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 8 });
+            doc = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = maxDepth });
         }
         catch (JsonException e)
         {

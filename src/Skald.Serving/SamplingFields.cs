@@ -7,11 +7,15 @@ namespace Skald.Serving;
 /// The fields OpenAI's chat completions and (legacy) completions bodies share: <c>max_tokens</c>, <c>temperature</c>,
 /// <c>top_p</c>, vLLM's <c>top_k</c> and <c>repetition_penalty</c>, <c>frequency_penalty</c>, <c>presence_penalty</c>,
 /// <c>seed</c>, <c>stop</c>, <c>n</c> (1 only), <c>stream</c>, <c>stream_options.include_usage</c> and <c>model</c>;
-/// a <c>logit_bias</c> other than none or <c>{}</c> is refused (it could not be honoured). Every problem is an
+/// a <c>logit_bias</c> other than none or <c>{}</c> is refused (it could not be honoured); a <c>temperature</c> below
+/// 1e-5 decodes greedily, as vLLM's does. Every problem is an
 /// <see cref="ApiException"/> 400 naming the field.
 /// </summary>
 internal static class SamplingFields
 {
+    /// <summary>A <c>temperature</c> below this is greedy decoding (0), as vLLM's sampler treats it (its 1e-5 epsilon).</summary>
+    public const float GreedyBelow = 1e-5f;
+
     /// <summary>
     /// The shared fields of <paramref name="root"/> (a JSON object) as chat options and stream flags; the length is
     /// <paramref name="lengthField"/> when given and present (chat's <c>max_completion_tokens</c>), else <c>max_tokens</c>.
@@ -21,7 +25,12 @@ internal static class SamplingFields
         var options = new ChatOptions();
         if (lengthField is not null && Field(root, lengthField) is { } length) options.MaxOutputTokens = PositiveInt(length, lengthField);
         else if (Field(root, "max_tokens") is { } mt) options.MaxOutputTokens = PositiveInt(mt, "max_tokens");
-        if (Field(root, "temperature") is { } t) options.Temperature = Number(t, "temperature", v => v is >= 0 and <= 2, "a number from 0 to 2");
+        if (Field(root, "temperature") is { } t)
+        {
+            // as vLLM: below 1e-5 is greedy (logits over a temperature that small overflow to infinities, which sample garbage)
+            float temperature = Number(t, "temperature", v => v is >= 0 and <= 2, "a number from 0 to 2");
+            options.Temperature = temperature < GreedyBelow ? 0f : temperature;
+        }
         if (Field(root, "top_p") is { } tp) options.TopP = Number(tp, "top_p", v => v is > 0 and <= 1, "a number in (0, 1]");
         if (Field(root, "top_k") is { } tk)
         {
@@ -72,8 +81,9 @@ internal static class SamplingFields
         _ => throw ApiException.BadRequest($"{name} must be true or false", name),
     };
 
+    // The range is checked on the float the model is given: 1e-300 is 0 as a float, which top_p's (0, 1] leaves out.
     private static float Number(JsonElement e, string name, Func<double, bool> ok, string what) =>
-        e.ValueKind == JsonValueKind.Number && e.TryGetDouble(out double v) && ok(v) ? (float)v
+        e.ValueKind == JsonValueKind.Number && e.TryGetDouble(out double v) && ok((float)v) ? (float)v
             : throw ApiException.BadRequest($"{name} must be {what}", name);
 
     private static List<string> Stops(JsonElement stop)

@@ -20,13 +20,7 @@ public sealed class PipelineUnusedKeysTests
     [InlineData("{name: rep, type: evaluate_generation, task: t.jsonl, systems: [s.jsonl], bertscore_model: fixtures/models/plain-bert}", "rep.bertscore_model", "without the metric bertscore")]
     public void AKeyTheStageWouldNotUseIsRefusedBeforeAnyStageRuns(string stage, string key, string why)
     {
-        string dir = TestPaths.NewTempDir(), outDir = Path.Combine(dir, "p"), config = Path.Combine(dir, "pipeline.yaml");
-        File.WriteAllText(config, $$"""
-            output: {{outDir}}
-            stages:
-              - {name: tok, type: tokenizer, corpus: samples/data/corpus.txt, vocab_size: 500}
-              - {{stage}}
-            """);
+        var (config, outDir) = PipelinePreflightTests.Write(stage); // a tokenizer stage, then this one
         var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
         SkaldProcess.AssertUserError(r, 1, $"skald: error: {config}:4: {key} is not used {why}");
         Assert.False(Directory.Exists(outDir)); // the tokenizer stage before it did not run
@@ -36,12 +30,8 @@ public sealed class PipelineUnusedKeysTests
     public void TheSameKeysAreTakenWhereTheyAreUsed()
     {
         // max_requests on an LLM generate stage passes the key check: the run gets as far as the LLM's missing API key
-        string dir = TestPaths.NewTempDir(), config = Path.Combine(dir, "pipeline.yaml");
-        File.WriteAllText(config, $$"""
-            output: {{Path.Combine(dir, "p")}}
-            stages:
-              - {name: gen, type: generate, documents: samples/data/corpus.txt, generator: llm, llm: 'https://llm.invalid/v1', llm_model: m, max_requests: 5, api_key_env: SKALD_TESTS_NO_SUCH_KEY}
-            """);
+        var (config, _) = PipelinePreflightTests.Write("{name: gen, type: generate, documents: samples/data/corpus.txt, generator: llm, " +
+            "llm: 'https://llm.invalid/v1', llm_model: m, max_requests: 5, api_key_env: SKALD_TESTS_NO_SUCH_KEY}");
         var r = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
         SkaldProcess.AssertUserError(r, 1, "gen.api_key_env: environment variable SKALD_TESTS_NO_SUCH_KEY is not set");
     }

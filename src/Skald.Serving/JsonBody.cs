@@ -47,7 +47,7 @@ internal static class JsonBody
     // counts from 0 and is left out, so the message is one line in plain words.
     private static string NotJson(JsonException e, int skipped)
     {
-        string reason = Retrieval.Data.JsonLineError.Reason(e);
+        string reason = Tokenizers.Serialization.JsonLineError.Reason(e);
         if (e.BytePositionInLine is not long position) return $"the request body is not valid JSON ({reason})";
         return e.LineNumber is long line and > 0
             ? $"the request body is not valid JSON at line {line + 1}, byte {position + 1} ({reason})"

@@ -26,7 +26,7 @@ public sealed class MergeCrossEncoderTests
         [("classifier.weight", [1, 32]), ("classifier.bias", [1]), ("bert.pooler.dense.weight", [32, 32]), ("bert.pooler.dense.bias", [32])],
         ["classifier", "pooler"]);
 
-    private static Case Decoder => new("decoder-qwen3", "model.layers.0.self_attn.q_proj", "q_proj", 80, 64, "SEQ_CLS",
+    internal static Case Decoder => new("decoder-qwen3", "model.layers.0.self_attn.q_proj", "q_proj", 80, 64, "SEQ_CLS",
         [("score.weight", [1, 64])], ["score"]);
 
     private static Case OnACrossEncoder => new("ce-bert", "bert.encoder.layer.0.attention.self.query", "query", 32, 32, null, [], []);
@@ -98,7 +98,11 @@ public sealed class MergeCrossEncoderTests
         Assert.Single(root.GetProperty("id2label").EnumerateObject());
         Assert.Equal(0, root.GetProperty("label2id").GetProperty("LABEL_0").GetInt32());
         Assert.Equal("torch.nn.modules.activation.Sigmoid", root.GetProperty("sentence_transformers").GetProperty("activation_fn").GetString());
-        if (c.Fixture == "decoder-qwen3") Assert.True(root.TryGetProperty("pad_token_id", out _), "a decoder classifier needs pad_token_id");
+        if (c.Fixture == "decoder-qwen3") // no pad token anywhere: the eos id stands in (the tokenizer does not end inputs with it)
+        {
+            using var baseConfig = JsonDocument.Parse(File.ReadAllText(Path.Combine(model, "config.json")));
+            Assert.Equal(baseConfig.RootElement.GetProperty("eos_token_id").GetInt32(), root.GetProperty("pad_token_id").GetInt32());
+        }
 
         // The weights: the targeted one is the base's plus 2·B·A (alpha 4 / r 2), computed here; the head is the adapter's
         // (modules_to_save), or the cross-encoder's own.

@@ -8,7 +8,7 @@ namespace Skald.Cli.Tests;
 /// </summary>
 public sealed class PipelinePreflightTests
 {
-    private static (string Config, string OutDir) Write(string secondStage)
+    internal static (string Config, string OutDir) Write(string secondStage)
     {
         string dir = TestPaths.NewTempDir(), outDir = Path.Combine(dir, "p"), path = Path.Combine(dir, "pipeline.yaml");
         File.WriteAllText(path, $$"""

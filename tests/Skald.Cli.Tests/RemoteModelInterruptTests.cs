@@ -8,7 +8,8 @@ namespace Skald.Cli.Tests;
 /// remote model with a cache: the request in flight finishes into the cache, no further one is sent, nothing is written,
 /// the exit is 130 with one line naming the cache, and the same command run again asks only for the rest. Before, the
 /// first Ctrl-C ended the process at once and the reply in flight (paid for) was lost. A retry waiting out a long
-/// Retry-After is not waited for, nor sent.
+/// Retry-After is not waited for, nor sent. Without a cache, Ctrl-C still ends the run at once, with exit 130 and one line
+/// saying nothing was saved and naming --cache (before, it ended silently).
 /// </summary>
 public sealed partial class RemoteModelInterruptTests
 {
@@ -116,6 +117,22 @@ public sealed partial class RemoteModelInterruptTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(40), $"the run took {clock.Elapsed.TotalSeconds:F0} s");
         AssertInterrupted(run, output, cache);
         Assert.Equal(2, server.Requests); // the 429 was not retried
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void WithoutACacheCtrlCEndsTheRunAtOnceSayingNothingWasSavedAndNamingCache()
+    {
+        string task = Task(), dir = TestPaths.NewTempDir(), output = Path.Combine(dir, "results.json");
+        using var server = new FakeEmbeddingServer { ReplyDelayMs = 5000 };
+        var run = SkaldProcess.RunAndInterrupt(() => server.Requests >= 1,
+            "evaluate", "--model", $"openai:{server.Url}#fake", "--task", task, "--remote-batch-size", "2", "--output", output);
+        Assert.True(run.ExitCode == 130, $"exit {run.ExitCode}: {run.Stderr}");
+        string line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("skald: interrupted", StringComparison.Ordinal));
+        Assert.StartsWith("skald: interrupted; nothing was saved", line, StringComparison.Ordinal);
+        Assert.Contains("with --cache DIR", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("stopping", run.Stderr, StringComparison.Ordinal); // no drain: the reply in flight is not waited for
+        Assert.DoesNotContain("   at ", run.Stderr + run.Stdout);
         Assert.False(File.Exists(output));
     }
 }

@@ -79,8 +79,9 @@ internal sealed class AdapterTrainCommand : Command
             var options = new EvaluationEmbeddingOptions { CacheDirectory = p.GetValue(cache), BatchSize = p.GetValue(encodeBatch) ?? 32 };
             OpenAiEmbeddingClient? client = null;
             IEmbeddingModel embedder;
-            // Ctrl-C while the remote model embeds into --cache: the request in flight finishes into it, nothing is trained or saved
-            using var ctrlC = RemoteModelSpec.IsRemote(spec) && p.GetValue(cache) is { } cacheDir ? new RemoteDrain(cacheDir) : null;
+            // Ctrl-C while the remote model embeds into --cache: the request in flight finishes into it, nothing is trained or
+            // saved; without --cache the process ends, saying nothing was saved
+            using var ctrlC = RemoteModelSpec.IsRemote(spec) ? new RemoteDrain(p.GetValue(cache)) : null;
             if (RemoteModelSpec.IsRemote(spec))
             {
                 client = new OpenAiEmbeddingClient(remote.Settings(p, RemoteModelSpec.Parse(spec), ctrlC?.Stop));

@@ -57,19 +57,19 @@ internal sealed class BenchmarkCommand : Command
         {
             var loaded = Suite.Load(p.GetValue(suite)!, p.GetValue(data), p.GetValue(limit));
             // Ctrl-C while a remote model embeds: its request in flight finishes into the cache, no report is written
-            using var ctrlC = cacheDir is null ? null : new RemoteDrain(cacheDir);
+            using var ctrlC = new RemoteDrain(cacheDir, "--cache DIR and without --no-cache");
             BenchmarkReport? report;
             try
             {
-                report = Run(p, loaded, names, cacheDir, ctrlC?.Stop, quiet);
+                report = Run(p, loaded, names, cacheDir, ctrlC.Stop, quiet);
             }
-            catch (OperationCanceledException) when (ctrlC?.Requested == true)
+            catch (OperationCanceledException) when (ctrlC.Requested)
             {
                 report = null;
             }
-            if (report is null || ctrlC?.Requested == true)
+            if (report is null || ctrlC.Requested)
             {
-                Console.Error.WriteLine(ctrlC!.Interrupted($"{p.GetValue(output)}.md, .json or .html"));
+                Console.Error.WriteLine(ctrlC.Interrupted($"{p.GetValue(output)}.md, .json or .html"));
                 return 130;
             }
             var paths = report.Write(p.GetValue(output)!);

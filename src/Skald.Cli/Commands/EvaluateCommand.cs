@@ -44,7 +44,7 @@ internal sealed class EvaluateCommand : Command
     private readonly GenerationEvaluation generation = new();
     private readonly RemoteModels remote = new();
     private OpenAiEmbeddingClient? remoteClient;
-    private RemoteDrain? drain; // Ctrl-C while a remote model embeds into --cache
+    private RemoteDrain? drain; // Ctrl-C while a remote model embeds (into --cache, or nothing saved without it)
     private readonly Option<string> fusion = CliOptions.OptionalChoice("--fusion",
         "hybrid: reciprocal-rank fusion, convex combination of normalised scores, or BM25's top 100 re-ranked by the dense score (default: convex, z-score, alpha 0.3; measured, see README)", "rrf", "convex", "rerank");
     private readonly Option<double?> alpha = CliOptions.Number("--alpha", "hybrid convex: weight of the dense score (1: dense only, 0: BM25 only) [default: 0.3]", v => v is >= 0 and <= 1, "a number in [0, 1]");
@@ -101,19 +101,19 @@ internal sealed class EvaluateCommand : Command
             if (retrieval.ApproximateOption is { } approximate && definition.Kind != TaskKind.Retrieval)
                 throw new UsageException($"{approximate} applies to retrieval tasks; this one is {definition.Kind.ToString().ToLowerInvariant()}");
             using var loaded = new LoadedModels(); // the models the evaluation loads, disposed when it is done or fails
-            using var ctrlC = drain = p.GetValue(cache) is { } cacheDir ? new RemoteDrain(cacheDir) : null;
+            using var ctrlC = drain = new RemoteDrain(p.GetValue(cache));
             TaskResult? result;
             try
             {
                 result = TaskEvaluator.Create(definition, retrieval).Evaluate(WithReranker(p, retrieval, loaded));
             }
-            catch (OperationCanceledException) when (ctrlC?.Requested == true)
+            catch (OperationCanceledException) when (ctrlC.Requested)
             {
                 result = null;
             }
-            if (result is null || ctrlC?.Requested == true) // (stopped in its last request, it may have finished: still stopped)
+            if (result is null || ctrlC.Requested) // (stopped in its last request, it may have finished: still stopped)
             {
-                Console.Error.WriteLine(ctrlC!.Interrupted(outputPath));
+                Console.Error.WriteLine(ctrlC.Interrupted(outputPath));
                 return 130;
             }
             string json = result.ToJson();

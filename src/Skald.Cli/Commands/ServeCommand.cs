@@ -200,7 +200,8 @@ internal sealed class ServeCommand : Command
     private (ChatService Service, string Summary) LoadChat(ParseResult p, string path, string? key, bool quiet)
     {
         string folder = HubModels.Resolve(path, quiet);
-        var adapterFolders = HubModels.ResolveAll(CliOptions.AdapterFolders(p.GetValue(generatorAdapters)), quiet);
+        var adapterFolders = EmbeddingAdapters.Resolve(p.GetValue(generatorAdapters), quiet,
+            a => $"serve it for /v1/rerank with --reranker {a}", "--generator-adapters", "generate");
         var textGenerator = TextGenerator.Load(folder, adapterFolders, InfoCommand.Precision(p.GetValue(weights)));
         try
         {

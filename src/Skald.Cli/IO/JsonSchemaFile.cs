@@ -1,11 +1,13 @@
 using System.Text.Json;
 using Skald.Models.Generation;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Cli.IO;
 
 /// <summary>
 /// <c>skald generate --json-schema FILE</c>: the schema read from a file and compiled into the constraint the server's
-/// structured outputs use (<see cref="JsonSchemaGrammar.Compile"/>). A missing file, text that is not JSON (its line) and
+/// structured outputs use (<see cref="JsonSchemaGrammar.Compile"/>). A missing file, text that is not JSON (its line and
+/// byte, in the one wording of <see cref="JsonLineError"/>) and
 /// a schema the compiler refuses (its keyword and pointer) are each one line naming the file.
 /// </summary>
 internal static class JsonSchemaFile
@@ -22,7 +24,7 @@ internal static class JsonSchemaFile
         }
         catch (JsonException e)
         {
-            throw new InputException($"{path}:{(e.LineNumber ?? 0) + 1}: not valid JSON (--json-schema): {FirstSentence(e.Message)}");
+            throw new InputException($"{path}:{(e.LineNumber ?? 0) + 1}: {JsonLineError.Describe(e)}");
         }
         using (doc)
         {
@@ -35,12 +37,5 @@ internal static class JsonSchemaFile
                 throw new InputException($"{path}: {e.Message}");
             }
         }
-    }
-
-    // System.Text.Json's message without its " LineNumber: … | BytePositionInLine: …" tail (the line is named already).
-    private static string FirstSentence(string message)
-    {
-        int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
-        return (cut >= 0 ? message[..cut] : message).Trim();
     }
 }

@@ -23,7 +23,8 @@ internal static class DataStages
     /// <summary>
     /// Keys: documents (list), generator (ict | llm), tokenizer, chunk_tokens, overlap_tokens, questions_per_chunk,
     /// test_fraction, held_out (queries | documents: what test_fraction holds out), seed, ocr (auto | off: scanned PDF pages), ocr_languages; with generator llm also llm, llm_model,
-    /// api_key_env, language, concurrency, max_requests (the request budget of a run, as --max-requests).
+    /// api_key_env, language, concurrency, max_requests (the request budget of a run, as --max-requests), which
+    /// generator ict refuses (<see cref="StageConfig.Unused"/>).
     /// </summary>
     public static Func<string, string> Generate(StageConfig s, Func<string, string> resolve, Action<string> log)
     {
@@ -32,6 +33,7 @@ internal static class DataStages
         string? tokenizer = s.Keys.FilePath("tokenizer");
         int? chunkGiven = s.Keys.IntOrNull("chunk_tokens", 1), overlapGiven = s.Keys.IntOrNull("overlap_tokens", 0);
         bool ocrOn = s.Keys.Choice("ocr", "auto", "auto", "off") == "auto";
+        if (!ocrOn) s.Unused("with ocr off (no page is read by OCR)", "ocr_languages");
         string ocrLanguages = s.Keys.Str("ocr_languages") ?? Skald.Data.Ingest.Readers.Ocr.DefaultLanguages;
         Skald.Data.Ingest.Readers.Ocr ocr;
         try
@@ -54,6 +56,7 @@ internal static class DataStages
         int? maxRequests = StageLlm.MaxRequests(s);
         if (generator == "llm" && (url is null || model is null))
             throw new InputException($"{s.Where}: generator llm needs the keys llm (an OpenAI-compatible base URL) and llm_model");
+        if (generator != "llm") s.Unused("with generator ict (only generator llm asks an LLM)", "llm", "llm_model", "api_key_env", "language", "concurrency", "max_requests");
         var endpoint = generator == "llm" ? StageLlm.Endpoint(s, "llm", url!) : null;
         string? key = endpoint is null ? null : StageLlm.ApiKey(s, endpoint, keyVariable);
         return target =>

@@ -24,6 +24,20 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
     public string Definition { get; } = definition;
 
     /// <summary>
+    /// Refuses <paramref name="keys"/> that this stage accepts but does not use as it is set up (an LLM's keys, such as
+    /// <c>max_requests</c>, with no LLM to ask): one line naming the first one given, where, and <paramref name="why"/>,
+    /// rather than a setting silently ignored.
+    /// </summary>
+    public void Unused(string why, params string[] keys)
+    {
+        foreach (string key in keys)
+        {
+            if (Keys.Node(key) is not null)
+                throw new InputException($"{Keys.Where(key)}: {Name}.{key} is not used {why}; remove it");
+        }
+    }
+
+    /// <summary>
     /// Reads a pipeline file: <c>output: DIR</c> and <c>stages: [ {name, type, ...}, ... ]</c>, with
     /// <paramref name="overrides"/> (<c>STAGE.KEY=VALUE</c>, the value read as YAML, or <c>output=DIR</c>) applied.
     /// </summary>

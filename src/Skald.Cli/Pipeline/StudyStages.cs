@@ -20,8 +20,8 @@ internal static class StudyStages
 {
     /// <summary>
     /// Keys: data, from, to, columns (list; default every column), engine (apertium | llm), llm, llm_model,
-    /// api_key_env, concurrency, max_requests (the request budget of a run, as --max-requests). Writes TARGET.jsonl (the
-    /// translated rows).
+    /// api_key_env, concurrency, max_requests (the request budget of a run, as --max-requests), which engine apertium
+    /// refuses (<see cref="StageConfig.Unused"/>). Writes TARGET.jsonl (the translated rows).
     /// </summary>
     public static Func<string, string> Translate(StageConfig s, Func<string, string> resolve, Action<string> log)
     {
@@ -35,6 +35,7 @@ internal static class StudyStages
         int? maxRequests = StageLlm.MaxRequests(s);
         if (engine == "llm" && (url is null || model is null))
             throw new InputException($"{s.Where}: engine llm needs the keys llm (an OpenAI-compatible base URL) and llm_model");
+        if (engine != "llm") s.Unused("with engine apertium (only engine llm asks an LLM)", "llm", "llm_model", "api_key_env", "concurrency", "max_requests");
         var endpoint = engine == "llm" ? StageLlm.Endpoint(s, "llm", url!) : null;
         string? key = endpoint is null ? null : StageLlm.ApiKey(s, endpoint, keyVariable);
         ApertiumTranslator? apertium = null;
@@ -109,7 +110,8 @@ internal static class StudyStages
     /// <summary>
     /// Keys: task, systems (answer stages or prediction files; a stage is named by its name), metrics (list of rougeL,
     /// bertscore, judge), bertscore_model, bertscore_idf, judge (an OpenAI-compatible base URL), judge_model,
-    /// api_key_env, max_requests (the judge's request budget of a run), preferences. Writes TARGET.json (the report) and
+    /// api_key_env, max_requests (the judge's request budget of a run), preferences; the judge's keys without the
+    /// metric judge, and bertscore's without bertscore, are refused (<see cref="StageConfig.Unused"/>). Writes TARGET.json (the report) and
     /// TARGET.md, and logs the Markdown.
     /// </summary>
     public static Func<string, string> Evaluate(StageConfig s, Func<string, string> resolve, Action<string> log)
@@ -138,6 +140,8 @@ internal static class StudyStages
         if (metrics.Contains("bertscore") && bertModel is null) throw new InputException($"{s.Where}: metric bertscore needs the key bertscore_model");
         if (metrics.Contains("judge") && (judge is null || judgeModel is null))
             throw new InputException($"{s.Where}: metric judge needs the keys judge (an OpenAI-compatible base URL) and judge_model");
+        if (!metrics.Contains("judge")) s.Unused("without the metric judge (only it asks an LLM)", "judge", "judge_model", "api_key_env", "max_requests");
+        if (!metrics.Contains("bertscore")) s.Unused("without the metric bertscore", "bertscore_model", "bertscore_idf");
         var judgeEndpoint = judge is null ? null : StageLlm.Endpoint(s, "judge", judge);
         string? judgeKey = judgeEndpoint is null ? null : StageLlm.ApiKey(s, judgeEndpoint, keyVariable);
         return target =>

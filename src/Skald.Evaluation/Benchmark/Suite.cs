@@ -2,6 +2,7 @@ using System.Text.Json;
 using Skald.Evaluation.Data;
 using Skald.Retrieval;
 using Skald.Retrieval.Data;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Evaluation.Benchmark;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Skald.Retrieval;
 using Skald.Retrieval.Data;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Evaluation.Data;
 

@@ -45,6 +45,12 @@ public sealed class MistralV11ToolCallParser : IToolCallParser
     public static bool Teaches(string template) =>
         template.Contains(Tag, StringComparison.Ordinal) && template.Contains(Args, StringComparison.Ordinal);
 
+    /// <summary>
+    /// Whether a chat template writes each call's id (<c>[CALL_ID]</c>, as Mistral Small 3.1's does), so that the
+    /// model learned to write one after each name and required calls write one there.
+    /// </summary>
+    public static bool WritesIds(string template) => template.Contains(CallId, StringComparison.Ordinal);
+
     /// <summary>The content (null when it is empty and there are calls) and the calls of a whole answer.</summary>
     public static (string? Content, IReadOnlyList<ChatToolCall> Calls) Parse(string text, Func<string>? newId = null) =>
         ToolCallParsers.Whole(new MistralV11ToolCallParser(newId), text);

@@ -44,7 +44,7 @@ public sealed partial class SkaldChatClient
             if (required)
             {
                 grammar = new ToolCallGrammar(ToolCallFormat,
-                    options!.Tools!.OfType<AIFunctionDeclaration>().Select(f => (f.Name, Parameters(f))), options.AllowMultipleToolCalls != false);
+                    options!.Tools!.OfType<AIFunctionDeclaration>().Select(f => (f.Name, Parameters(f))), options.AllowMultipleToolCalls != false, WritesCallIds());
             }
             // a named function: the answer starts as its call, and the model writes the arguments, held to a JSON object;
             // required calls: the answer starts as the first call, up to its name
@@ -65,6 +65,10 @@ public sealed partial class SkaldChatClient
         }
         return new(prompt, generation, !calls ? 0 : options?.AllowMultipleToolCalls == false ? 1 : int.MaxValue, null, "");
     }
+
+    // Whether the chat template writes each call's id (Mistral's [CALL_ID]), so that calls the answer is held to carry one.
+    private bool WritesCallIds() =>
+        Generator.ChatFormatter is ChatTemplateFormatter { } f && MistralV11ToolCallParser.WritesIds(f.Template.Source);
 
     // A named function's arguments: held to its parameters schema where that compiles (as vLLM's guided decoding
     // uses it), else to any JSON object (a schema with keywords the compiler refuses, such as pattern or oneOf).

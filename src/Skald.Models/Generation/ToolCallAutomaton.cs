@@ -2,7 +2,9 @@ namespace Skald.Models.Generation;
 
 /// <summary>
 /// The bytes of an answer of calls (<see cref="ToolCallGrammar"/>), after its lead: a name among the grammar's names
-/// with the text that follows it (the names walked as a sorted list, the ones still possible a range of it), then that
+/// with the text that follows it (the names walked as a sorted list, the ones still possible a range of it), then the
+/// call's id where the format writes one (<see cref="ToolCallSyntax.IdLength"/> ASCII letters and digits and the text
+/// to the arguments, <see cref="ToolCallGrammar.IdEnd"/>), then that
 /// function's arguments under its schema's <see cref="JsonSchemaAutomaton"/> (or a <see cref="JsonAutomaton"/> for any
 /// object), then the text to the next call's name (when parallel calls are allowed) or to the end, told apart byte by
 /// byte. <see cref="Complete"/> when the end's text is written and no next call can follow; <see cref="MayEnd"/> when
@@ -16,13 +18,13 @@ internal struct ToolCallAutomaton : IJsonAutomaton
     private readonly JsonSchemaStack?[] stacks; // per function: null for any object
     private Phase phase;
     private int lo, hi;   // Name: the names still possible, [lo, hi) of grammar.Names
-    private int at;       // Name: bytes of the name taken; Tail: bytes of the next or end text taken
-    private int function; // Arguments: whose
+    private int at;       // Name: bytes of the name taken; Id: bytes of the id and its end taken; Tail: bytes of the next or end text taken
+    private int function; // Id, Arguments: whose
     private bool next, end; // Tail: whether the next call's text, the end's text, are still possible
     private JsonSchemaAutomaton schema;
     private JsonAutomaton any;
 
-    private enum Phase : byte { Name, Arguments, Tail, Done }
+    private enum Phase : byte { Name, Id, Arguments, Tail, Done }
 
     /// <summary>The start of the answer after <paramref name="grammar"/>'s lead: a name; <paramref name="stacks"/>[f] is function f's (null without a schema).</summary>
     public ToolCallAutomaton(ToolCallGrammar grammar, JsonSchemaStack?[] stacks)
@@ -46,6 +48,7 @@ internal struct ToolCallAutomaton : IJsonAutomaton
     public bool TryAdvance(byte b) => phase switch
     {
         Phase.Name => InName(b),
+        Phase.Id => InId(b),
         Phase.Arguments => InArguments(b),
         Phase.Tail => InTail(b),
         _ => false,
@@ -97,7 +100,20 @@ internal struct ToolCallAutomaton : IJsonAutomaton
         while (last < hi && names[last].Length > at && names[last][at] == b) last++;
         (lo, hi) = (first, last);
         at++;
-        if (names[lo].Length == at) StartArguments(grammar.FunctionOf[lo]);
+        if (names[lo].Length == at)
+        {
+            if (grammar.IdEnd is null) StartArguments(grammar.FunctionOf[lo]);
+            else (phase, function, at) = (Phase.Id, grammar.FunctionOf[lo], 0);
+        }
+        return true;
+    }
+
+    // The id's letters and digits, then the text to the arguments.
+    private bool InId(byte b)
+    {
+        var end = grammar.IdEnd!;
+        if (at < ToolCallSyntax.IdLength ? !char.IsAsciiLetterOrDigit((char)b) : end[at - ToolCallSyntax.IdLength] != b) return false;
+        if (++at == ToolCallSyntax.IdLength + end.Length) StartArguments(function);
         return true;
     }
 

@@ -15,19 +15,20 @@ internal sealed class ToolCallGrammar
 {
     /// <summary>
     /// The calls of <paramref name="functions"/> (name and compiled parameters, null: any JSON object; a name given twice
-    /// keeps its first) in <paramref name="format"/>, several in a row when <paramref name="parallel"/>.
+    /// keeps its first) in <paramref name="format"/>, several in a row when <paramref name="parallel"/>; each with its
+    /// id where the format has one and <paramref name="callIds"/> (the template writes them: <see cref="ToolCallSyntax.IdTag"/>).
     /// </summary>
-    public ToolCallGrammar(ToolCallFormat format, IEnumerable<(string Name, JsonSchemaGrammar? Parameters)> functions, bool parallel)
+    public ToolCallGrammar(ToolCallFormat format, IEnumerable<(string Name, JsonSchemaGrammar? Parameters)> functions, bool parallel, bool callIds = false)
     {
         ArgumentNullException.ThrowIfNull(functions);
-        var syntax = ToolCallSyntax.Of(format);
+        var syntax = ToolCallSyntax.Of(format, callIds);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var alternatives = new List<(byte[] Bytes, int Function)>();
         var grammars = new List<JsonSchemaGrammar?>();
         foreach (var (name, parameters) in functions)
         {
             if (string.IsNullOrEmpty(name) || !seen.Add(name)) continue;
-            alternatives.Add((Encoding.UTF8.GetBytes(syntax.Name(name) + syntax.NameEnd), grammars.Count));
+            alternatives.Add((Encoding.UTF8.GetBytes(syntax.Name(name) + (syntax.IdTag ?? syntax.NameEnd)), grammars.Count));
             grammars.Add(parameters);
         }
         if (alternatives.Count == 0) throw new ArgumentException("a required call needs at least one function with a name", nameof(functions));
@@ -36,6 +37,7 @@ internal sealed class ToolCallGrammar
         FunctionOf = [.. alternatives.Select(a => a.Function)];
         Parameters = [.. grammars];
         Lead = syntax.Lead;
+        IdEnd = syntax.IdTag is null ? null : Encoding.UTF8.GetBytes(syntax.NameEnd);
         Next = Encoding.UTF8.GetBytes(syntax.Next);
         End = Encoding.UTF8.GetBytes(syntax.End);
         Parallel = parallel;
@@ -44,7 +46,10 @@ internal sealed class ToolCallGrammar
     /// <summary>The answer's text before the first name: the end of the prompt.</summary>
     public string Lead { get; }
 
-    /// <summary>Each function's name as written, with the text after it up to the arguments, in byte order.</summary>
+    /// <summary>
+    /// Each function's name as written, with the text after it up to the arguments (or, where calls carry an id, up to
+    /// the id), in byte order.
+    /// </summary>
     internal byte[][] Names { get; }
 
     /// <summary>The function (index into <see cref="Parameters"/>) of each of <see cref="Names"/>.</summary>
@@ -52,6 +57,12 @@ internal sealed class ToolCallGrammar
 
     /// <summary>Each function's compiled parameters (null: any JSON object).</summary>
     internal JsonSchemaGrammar?[] Parameters { get; }
+
+    /// <summary>
+    /// Where calls carry an id: the bytes from the id (<see cref="ToolCallSyntax.IdLength"/> ASCII letters and digits)
+    /// to the arguments; null where they have none.
+    /// </summary>
+    internal byte[]? IdEnd { get; }
 
     /// <summary>The bytes from a call's arguments to the next call's name.</summary>
     internal byte[] Next { get; }

@@ -14,8 +14,15 @@ namespace Skald.Models.Generation;
 /// <param name="Next">The text from a call's arguments to the next call's name (e.g. <c>}, {"name": "</c>).</param>
 /// <param name="End">The text from the last call's arguments to the end of the answer (e.g. <c>}]</c>; may be empty).</param>
 /// <param name="JsonName">Whether a name is written inside a JSON string (escaped), or as it is.</param>
-internal sealed record ToolCallSyntax(string Lead, string NameEnd, string Next, string End, bool JsonName)
+/// <param name="IdTag">
+/// Where calls carry their id: the text between a name and its id, which is <see cref="IdLength"/> ASCII letters and
+/// digits followed by <paramref name="NameEnd"/> (Mistral's <c>[CALL_ID]</c>); null where calls have no id.
+/// </param>
+internal sealed record ToolCallSyntax(string Lead, string NameEnd, string Next, string End, bool JsonName, string? IdTag = null)
 {
+    /// <summary>How many ASCII letters and digits a call's id is, where <see cref="IdTag"/> writes one (Mistral's templates require 9).</summary>
+    public const int IdLength = 9;
+
     /// <summary>Hermes' blocks, one per call, a newline between them.</summary>
     public static ToolCallSyntax Hermes { get; } = new(
         HermesToolCallParser.Open + "\n{\"name\": \"", "\", \"arguments\": ",
@@ -32,18 +39,31 @@ internal sealed record ToolCallSyntax(string Lead, string NameEnd, string Next, 
     public static ToolCallSyntax MistralV11 { get; } = new(
         MistralV11ToolCallParser.Tag, MistralV11ToolCallParser.Args, MistralV11ToolCallParser.Tag, "", JsonName: false);
 
-    /// <summary>The syntax of <paramref name="format"/> (Hermes' for <see cref="ToolCallFormat.None"/>, as a parser set by hand reads).</summary>
-    public static ToolCallSyntax Of(ToolCallFormat format) => format switch
+    /// <summary>
+    /// Mistral's newer calls with their ids, as the v11 templates that write <c>[CALL_ID]</c> teach them
+    /// (<c>[TOOL_CALLS]name[CALL_ID]id[ARGS]{...}</c>, the id 9 letters and digits).
+    /// </summary>
+    public static ToolCallSyntax MistralV11Ids { get; } = MistralV11 with { IdTag = MistralV11ToolCallParser.CallId };
+
+    /// <summary>
+    /// The syntax of <paramref name="format"/> (Hermes' for <see cref="ToolCallFormat.None"/>, as a parser set by hand
+    /// reads); <paramref name="callIds"/>: the template writes each call's id where the format has one
+    /// (<see cref="MistralV11ToolCallParser.WritesIds"/>).
+    /// </summary>
+    public static ToolCallSyntax Of(ToolCallFormat format, bool callIds = false) => format switch
     {
         ToolCallFormat.Llama3Json => Llama3Json,
         ToolCallFormat.Mistral => Mistral,
-        ToolCallFormat.MistralV11 => MistralV11,
+        ToolCallFormat.MistralV11 => callIds ? MistralV11Ids : MistralV11,
         _ => Hermes,
     };
 
     /// <summary><paramref name="function"/> as a call writes it (inside a JSON string, escaped, when <see cref="JsonName"/>).</summary>
     public string Name(string function) => JsonName ? JsonSerializer.Serialize(function)[1..^1] : function;
 
-    /// <summary>The text a call of <paramref name="function"/> opens the answer with, up to its arguments' object.</summary>
+    /// <summary>
+    /// The text a call of <paramref name="function"/> opens the answer with, up to its arguments' object (without an id:
+    /// a named function's call gets a new one when it is read).
+    /// </summary>
     public string Opening(string function) => Lead + Name(function) + NameEnd;
 }

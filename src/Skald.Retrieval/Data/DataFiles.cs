@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Skald.Tokenizers.Serialization;
 
 namespace Skald.Retrieval.Data;
 

@@ -33,7 +33,7 @@ internal static class IndexFolderReader
         }
         catch (JsonException e)
         {
-            throw new EvaluationException($"{manifestPath}:{e.LineNumber + 1}: invalid JSON at byte {e.BytePositionInLine + 1} of the line ({Data.JsonLineError.Reason(e)})");
+            throw new EvaluationException($"{manifestPath}:{e.LineNumber + 1}: invalid JSON at byte {e.BytePositionInLine + 1} of the line ({Tokenizers.Serialization.JsonLineError.Reason(e)})");
         }
         if (manifest.Format != "skald-index" || manifest.Version != IndexManifest.CurrentVersion)
             throw new EvaluationException($"{manifestPath}: format {manifest.Format} version {manifest.Version}; this Skald reads skald-index version {IndexManifest.CurrentVersion}");

@@ -67,7 +67,9 @@ public sealed class ChatTemplate
     /// <c>chat_template</c> (a string, or a list of <c>{name, template}</c> of which "default" is used), else
     /// chat_template.json's. Special tokens come from tokenizer_config.json (and special_tokens_map.json). Returns null
     /// when the folder has no template; throws <see cref="ChatTemplateException"/> (one line naming the file) when one is
-    /// malformed or unsupported.
+    /// malformed or unsupported: <c>FILE:LINE:COLUMN: problem</c> for chat_template.jinja, <c>FILE: chat_template line L,
+    /// column C: problem</c> for a template inside a JSON file, <c>FILE:LINE: invalid JSON at byte N of the line (reason)</c>
+    /// for a JSON file that does not parse (<see cref="JsonLineError"/>).
     /// </summary>
     public static ChatTemplate? Load(string modelDir)
     {
@@ -102,7 +104,11 @@ public sealed class ChatTemplate
         }
         catch (ChatTemplateException e)
         {
-            throw new ChatTemplateException($"{origin}: {e.Message}", e) { Detail = e.Detail };
+            // a .jinja file's lines are the template's: FILE:LINE:COLUMN; a template inside a JSON file keeps its own line and column
+            string message = origin == jinjaPath && e.Place is var (line, column)
+                ? $"{origin}:{line}:{column}: {TemplateErrors.OneLine(e.Detail)}"
+                : $"{origin}: {e.Message}";
+            throw new ChatTemplateException(message, e) { Detail = e.Detail, Place = e.Place };
         }
     }
 
@@ -116,7 +122,7 @@ public sealed class ChatTemplate
         }
         catch (JsonException e)
         {
-            throw new ChatTemplateException($"{path}: not valid JSON ({e.Message.Split('\n')[0]})", e);
+            throw new ChatTemplateException($"{path}:{(e.LineNumber ?? 0) + 1}: {JsonLineError.Describe(e)}", e);
         }
     }
 

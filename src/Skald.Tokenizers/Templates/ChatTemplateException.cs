@@ -18,4 +18,7 @@ public sealed class ChatTemplateException : Exception
 
     /// <summary>The template's own message when <see cref="RaisedByTemplate"/>; otherwise the problem without location.</summary>
     public string Detail { get; init; } = "";
+
+    /// <summary>The 1-based line and column in the template the error names (null when it names none).</summary>
+    public (int Line, int Column)? Place { get; init; }
 }

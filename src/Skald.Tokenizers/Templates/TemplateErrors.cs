@@ -17,11 +17,14 @@ internal static class TemplateErrors
     public static ChatTemplateException At(string source, int pos, string message, bool raised = false)
     {
         var (line, column) = Locate(source, pos);
-        string oneLine = message.Replace("\r", " ").Replace("\n", " ");
-        return new ChatTemplateException($"chat_template line {line}, column {column}: {oneLine}")
+        return new ChatTemplateException($"chat_template line {line}, column {column}: {OneLine(message)}")
         {
             RaisedByTemplate = raised,
             Detail = message,
+            Place = (line, column),
         };
     }
+
+    /// <summary><paramref name="message"/> on one line (its line breaks spaces).</summary>
+    public static string OneLine(string message) => message.Replace("\r", " ").Replace("\n", " ");
 }

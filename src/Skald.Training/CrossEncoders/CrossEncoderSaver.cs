@@ -46,8 +46,12 @@ public static class CrossEncoderSaver
     /// to <paramref name="folder"/> in the same layout: its transformer and head in float32, config.json from its base's
     /// with architectures, the labels and the activation it scores with (its problem_type as it was), so the folder scores
     /// as the loaded model does.
-    /// A decoder's config gets the pad id it pads with as <c>pad_token_id</c> when it has none (transformers'
-    /// <c>*ForSequenceClassification</c> finds each row's last token by it). Written atomically.
+    /// A decoder's config gets a <c>pad_token_id</c> when it has none (transformers' <c>*ForSequenceClassification</c>
+    /// finds each row's last token as the last one that is not it, and refuses batches of more than one row without
+    /// it): the tokenizer's pad token, else config.json's <c>eos_token_id</c> (the first of a list), as models without a
+    /// pad token are commonly padded; refused (<see cref="ModelFormatException"/>, one line) when there is neither, or
+    /// when the tokenizer ends every input with that eos id (transformers would then score the token before it).
+    /// Written atomically.
     /// </summary>
     public static void Save(CrossEncoder model, string folder)
     {
@@ -55,13 +59,44 @@ public static class CrossEncoderSaver
         if (model.Prompt is not null)
             throw new ArgumentException($"{model.Source}: a causal-LM reranker is saved as the decoder it reads, not as a classifier", nameof(model));
         string transformerPath = ModelFolder.Read(model.Path).TransformerPath;
+        int? pad = null;
+        if (model.Head.Layout == SequenceClassificationHead.HeadLayout.Decoder)
+        {
+            string config = Path.Combine(transformerPath, "config.json");
+            if (JsonNode.Parse(File.ReadAllText(config)) is JsonObject { } source && source["pad_token_id"] is null)
+                pad = DecoderPadId(model, source, config);
+        }
         StagingPaths.ReplaceFolder(folder, dir =>
         {
             var json = Write(model.Transformer, model.Head, model.Config, transformerPath, dir, null);
-            if (model.Head.Layout == SequenceClassificationHead.HeadLayout.Decoder && json["pad_token_id"] is null)
-                json["pad_token_id"] = model.PadId;
+            if (pad is { } id) json["pad_token_id"] = id;
             ModelSaver.WriteJson(Path.Combine(dir, "config.json"), json);
         });
+    }
+
+    // The pad id a decoder classifier's config gets when it names none: the tokenizer's pad token, else the eos id,
+    // unless the tokenizer ends every input with it; refused when there is none to take.
+    private static int DecoderPadId(CrossEncoder model, JsonObject config, string path)
+    {
+        if (model.Tokenizer.PadTokenId is { } pad) return pad;
+        int? eos = config["eos_token_id"] switch
+        {
+            JsonArray { Count: > 0 } list when list[0] is JsonValue first && first.TryGetValue(out int id) => id,
+            JsonValue value when value.TryGetValue(out int id) => id,
+            _ => null,
+        };
+        string fix = "set pad_token_id in config.json to a token inputs never end with, then merge again";
+        if (eos is not { } e)
+        {
+            throw new ModelFormatException($"{path}: a decoder classifier needs pad_token_id (transformers finds each row's last token by it), " +
+                $"and neither the tokenizer nor config.json has a pad token or an eos_token_id; {fix}");
+        }
+        if (model.Tokenizer.EncodePair("a", "b").Ids is [.., var last] && last == e)
+        {
+            throw new ModelFormatException($"{path}: a decoder classifier needs pad_token_id, and its eos id {e} cannot stand in: the tokenizer " +
+                $"ends every input with it, so transformers would score the token before it; {fix}");
+        }
+        return e;
     }
 
     private static void Write(SentenceEncoder model, CrossEncoderLoss loss, string dir, string? modelCard)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Skald.Retrieval.Data;
+using Skald.Tokenizers.Serialization;
 using Skald.Training.Config;
 
 namespace Skald.Training.Data;

@@ -6,7 +6,8 @@ namespace Skald.Cli.Tests.Hub;
 /// A SEQ_CLS adapter (a cross-encoder) given to an embedding verb's <c>--adapters</c> as a hub id is refused as a folder
 /// is: downloaded from <see cref="MockHub"/>, its adapter_config.json read, then one line naming the id as given and the
 /// way to score pairs with it, before the model loads (<c>skald serve</c> once checked folders only and embedded a hub
-/// id's head-less LoRA silently; <c>skald encode</c> checked neither).
+/// id's head-less LoRA silently; <c>skald encode</c> checked neither). <c>skald serve --generator-adapters</c> refuses
+/// one, a hub id or a folder, the same way (it once merged it into the generator).
 /// </summary>
 public sealed class HubSequenceClassificationAdapterTests
 {
@@ -69,5 +70,22 @@ public sealed class HubSequenceClassificationAdapterTests
             TestPaths.FixtureModel("bert-cased-mean"), "--adapters", "skald-test/fe-lora", "--input", texts, "--output", output);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.True(File.Exists(output));
+    }
+
+    [Fact]
+    public void ServeRefusesASequenceClassificationAdapterGivenToTheGeneratorAsAHubIdOrAFolder()
+    {
+        string dir = TestPaths.NewTempDir();
+        using var hub = new MockHub(new MockRepo("skald-test/ce-lora", Adapter(dir, "SEQ_CLS")));
+        var env = Env(Path.Combine(dir, "hf"), hub.Endpoint);
+        string generator = TestPaths.FixtureModel("decoder-qwen2");
+        var r = SkaldProcess.RunWith(dir, env, "serve", "--generator", generator, "--generator-adapters", "skald-test/ce-lora", "--port", "0");
+        SkaldProcess.AssertUserError(r, 1, "skald-test/ce-lora: a SEQ_CLS adapter", "it does not generate", "--reranker skald-test/ce-lora", "not with --generator-adapters");
+
+        string local = Path.Combine(dir, "ce-lora");
+        Directory.CreateDirectory(local);
+        foreach (var (name, bytes) in Adapter(dir, "SEQ_CLS")) File.WriteAllBytes(Path.Combine(local, name), bytes);
+        r = SkaldProcess.RunWith(dir, env, "serve", "--generator", generator, "--generator-adapters", local, "--port", "0");
+        SkaldProcess.AssertUserError(r, 1, local + ": a SEQ_CLS adapter", "--reranker " + local, "not with --generator-adapters");
     }
 }

@@ -12,6 +12,7 @@ namespace Skald.Models.Tests.Generation;
 /// streamed: the answer is calls, each to one of the tools with arguments that validate against its parameters
 /// (checked by the tests' own schema validator), with <see cref="ChatFinishReason.ToolCalls"/> and no text; exactly
 /// one call when <see cref="ChatOptions.AllowMultipleToolCalls"/> is false; the prompt ends with the format's opening.
+/// A v11 template that writes call ids (<c>[CALL_ID]</c>, as Mistral Small 3.1's) gets them written and kept.
 /// </summary>
 public sealed class RequiredToolCallsChatClientTests
 {
@@ -31,6 +32,7 @@ public sealed class RequiredToolCallsChatClientTests
         ["llama"] = Folder(File.ReadAllText(Path.Combine(Templates, "llama-3.1-8b-instruct.jinja"))),
         ["mistral"] = Folder(File.ReadAllText(Path.Combine(Templates, "mistral-nemo-instruct-2407.jinja"))),
         ["mistral_v11"] = Folder(ToolCallFormatsChatClientTests.MistralV11Template),
+        ["mistral_v11_ids"] = Folder(ToolCallFormatsChatClientTests.MistralV11Template.Replace("[ARGS]", "[CALL_ID]{{ c.id }}[ARGS]", StringComparison.Ordinal)),
     };
 
     private static string Folder(string template) => ChatModelFolder.Roomy(ChatModelFolder.Create("decoder-qwen2", template));
@@ -75,6 +77,8 @@ public sealed class RequiredToolCallsChatClientTests
     [InlineData("mistral", 1f, 7UL, true)]
     [InlineData("mistral_v11", 0f, 8UL, true)]
     [InlineData("mistral_v11", 1f, 9UL, false)]
+    [InlineData("mistral_v11_ids", 0f, 10UL, false)]
+    [InlineData("mistral_v11_ids", 1f, 17UL, true)]
     public async Task WithoutParallelCallsTheAnswerIsOneCallToATool(string template, float temperature, ulong seed, bool streaming)
     {
         using var client = new SkaldChatClient(TextGenerator.Load(Folders[template]));
@@ -92,6 +96,7 @@ public sealed class RequiredToolCallsChatClientTests
     [InlineData("llama", 1f, 13UL, false)]
     [InlineData("mistral", 1f, 16UL, true)]
     [InlineData("mistral_v11", 1f, 15UL, false)]
+    [InlineData("mistral_v11_ids", 1f, 18UL, true)]
     public async Task WithParallelCallsTheAnswerIsCallsToTools(string template, float temperature, ulong seed, bool streaming)
     {
         using var client = new SkaldChatClient(TextGenerator.Load(Folders[template]));

@@ -14,12 +14,12 @@ namespace Skald.Models.Tests.Generation;
 public sealed class ToolCallAutomatonTests
 {
     // forecast: a city out of two and a whole number of days, both required; get: any object; get_time: a short zone or none.
-    private static ToolCallGrammar Grammar(ToolCallFormat format, bool parallel = true) => new(format,
+    private static ToolCallGrammar Grammar(ToolCallFormat format, bool parallel = true, bool ids = false) => new(format,
     [
         ("forecast", Schema("""{"type": "object", "properties": {"city": {"enum": ["Oslo", "Bergen"]}, "days": {"type": "integer"}}, "required": ["city", "days"], "additionalProperties": false}""")),
         ("get", null),
         ("get_time", Schema("""{"type": "object", "properties": {"zone": {"type": "string", "maxLength": 3}}, "additionalProperties": false}""")),
-    ], parallel);
+    ], parallel, ids);
 
     private static JsonSchemaGrammar Schema(string text) => JsonSchemaGrammar.Compile(JsonDocument.Parse(text).RootElement);
 
@@ -132,5 +132,22 @@ public sealed class ToolCallAutomatonTests
         RefusedAt(grammar, "get_time", "{}");      // [ARGS] comes between the name and the arguments
         RefusedAt(grammar, "get_time[ARGS]{}[", "ARGS]"); // only the next tag
         Assert.True(Whole(Grammar(ToolCallFormat.MistralV11, parallel: false), "get[ARGS]{}").Complete);
+    }
+
+    [Fact]
+    public void MistralV11CallsCarryTheirIdsWhereTheTemplateWritesThem()
+    {
+        var grammar = Grammar(ToolCallFormat.MistralV11, ids: true);
+        Assert.Equal("[TOOL_CALLS]", grammar.Lead);
+        Assert.True(Whole(grammar, "get_time[CALL_ID]a1B2c3D4e[ARGS]{}").MayEnd);
+        Assert.True(Whole(grammar, "get_time[CALL_ID]a1B2c3D4e[ARGS]{\"zone\": \"UTC\"}[TOOL_CALLS]get[CALL_ID]ZZZZZZZZ9[ARGS]{\"q\": \"x\"}").MayEnd);
+        RefusedAt(grammar, "get_time[", "ARGS]");           // the id comes first
+        RefusedAt(grammar, "get_time[CALL_ID]a1B2c3D4", "[");  // 9 letters and digits, not 8
+        RefusedAt(grammar, "get_time[CALL_ID]a1B2c3D4e", "f"); // nor 10
+        RefusedAt(grammar, "get_time[CALL_ID]a1B2", "-");      // letters and digits only
+        RefusedAt(grammar, "get_time[CALL_ID]a1B2c3D4e", "{}"); // then [ARGS]
+        Assert.True(Whole(Grammar(ToolCallFormat.MistralV11, parallel: false, ids: true), "get[CALL_ID]123456789[ARGS]{}").Complete);
+        // the ids are Mistral's alone: other formats' calls are as they were
+        Assert.True(Whole(Grammar(ToolCallFormat.Hermes, ids: true), "get\", \"arguments\": {}}\n</tool_call>").MayEnd);
     }
 }

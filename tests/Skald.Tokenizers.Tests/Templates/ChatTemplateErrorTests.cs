@@ -76,7 +76,7 @@ public sealed class ChatTemplateErrorTests
     }
 
     [Fact]
-    public void Load_prefixes_the_file_of_a_bad_template()
+    public void Load_names_the_file_line_and_byte_or_column_of_a_bad_template()
     {
         string dir = Directory.CreateTempSubdirectory("skald-chat-").FullName;
         try
@@ -84,10 +84,19 @@ public sealed class ChatTemplateErrorTests
             File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), """{"chat_template": "{{ messages | wordwrap }}"}""");
             var e = Assert.Throws<ChatTemplateException>(() => ChatTemplate.Load(dir));
             Assert.Equal($"{Path.Combine(dir, "tokenizer_config.json")}: chat_template line 1, column 15: the filter 'wordwrap' is not supported", e.Message);
-            File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), """{"chat_template": 5""");
+            // the one JSON-error wording: FILE:LINE: invalid JSON at byte N of the line (the parser's reason alone)
+            File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), "{\n  \"chat_template\": 5,\n  \"x\": }");
             e = Assert.Throws<ChatTemplateException>(() => ChatTemplate.Load(dir));
-            Assert.StartsWith($"{Path.Combine(dir, "tokenizer_config.json")}: not valid JSON", e.Message);
-            Assert.DoesNotContain('\n', e.Message);
+            Assert.Equal($"{Path.Combine(dir, "tokenizer_config.json")}:3: invalid JSON at byte 8 of the line ('}}' is an invalid start of a value.)", e.Message);
+
+            // a syntax error in chat_template.jinja: the file, its line and its column
+            File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), "{}");
+            File.WriteAllText(Path.Combine(dir, "chat_template.jinja"), "{{ bos_token }}\n\n  {% frobnicate %}");
+            e = Assert.Throws<ChatTemplateException>(() => ChatTemplate.Load(dir));
+            Assert.Equal($"{Path.Combine(dir, "chat_template.jinja")}:3:6: unknown tag '{{% frobnicate %}}'", e.Message);
+            File.WriteAllText(Path.Combine(dir, "chat_template.jinja"), "a\n\n  {{ messages | wordwrap }}");
+            e = Assert.Throws<ChatTemplateException>(() => ChatTemplate.Load(dir));
+            Assert.Equal($"{Path.Combine(dir, "chat_template.jinja")}:3:17: the filter 'wordwrap' is not supported", e.Message);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Skald.Retrieval.Data;
+using Skald.Tokenizers.Serialization;
 using Skald.Training.Config;
 
 namespace Skald.Training.Data.Instructions;

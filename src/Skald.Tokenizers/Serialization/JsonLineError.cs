@@ -1,10 +1,11 @@
 using System.Text.Json;
 
-namespace Skald.Retrieval.Data;
+namespace Skald.Tokenizers.Serialization;
 
 /// <summary>
 /// One JSONL line that does not parse, described for a <c>FILE:LINE</c> message: the one wording of every JSON-lines reader
-/// (training data, evaluation tasks, the texts <c>skald encode</c> reads).
+/// (training data, evaluation tasks, the texts <c>skald encode</c> reads) and of the JSON files read whole (a model's
+/// tokenizer_config.json, <c>--json-schema</c>), kept here, in the lowest assembly that reads JSON, so that all share it.
 /// </summary>
 public static class JsonLineError
 {

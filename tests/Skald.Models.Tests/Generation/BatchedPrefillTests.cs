@@ -59,7 +59,8 @@ public sealed class BatchedPrefillTests
         return (results[0], [.. joined.Select(r => r!)]);
     }
 
-    private static void SameLogProbs(GenerationResult want, GenerationResult got)
+    // The same ids, and log-probabilities (chosen and top) within float tolerance.
+    internal static void SameLogProbs(GenerationResult want, GenerationResult got)
     {
         Assert.Equal(want.Ids, got.Ids);
         for (int i = 0; i < want.Ids.Length; i++)

@@ -52,7 +52,8 @@ internal sealed class DecoderSelfAttention
     /// <summary>
     /// x [B·T, C] → attention output after o_proj [B·T, C] (unpadded <paramref name="rows"/>: [N, C] → [N, C]). With a <paramref name="cache"/> (generation, non-recording)
     /// x holds only the step's new tokens: RoPE at the cache's positions, their keys and values appended, the queries
-    /// attending to every cached key (the first step, an empty cache, attends within the prompt as without one).
+    /// attending to every cached key (the first step, an empty cache, attends within the prompt as without one; a ragged
+    /// step, <see cref="KvCache.PlanRagged"/>, each row's tokens to that row's).
     /// </summary>
     public Variable Forward(Tape tape, Variable x, BatchRows rows, RopeTable rope, AttentionScoring scoring, KvCache? cache = null)
     {
@@ -71,7 +72,9 @@ internal sealed class DecoderSelfAttention
             qs = Ops.Rope(tape, qs, rope, cache.StepPositions);
             ks = Ops.Rope(tape, ks, rope, cache.StepPositions);
             var layout = cache.Append(layer, ks, vs);
-            var cached = layout.Length == layout.NewTokens // an empty cache: the prompt's own keys, the GEMM path
+            var cached = cache.Ragged // several prompts' chunks back to back, each against its own row
+                ? cache.RaggedAttention(tape, layer, qs, ks, vs, scoring)
+                : layout.Length == layout.NewTokens // an empty cache: the prompt's own keys, the GEMM path
                 ? Ops.DecoderAttention(tape, qs, ks, vs, maskBias, batch, seq, heads, kvHeads, scoring)
                 : Ops.CachedAttention(tape, qs, cache.Keys(layer), cache.Values(layer), cache.KeyBias, layout, scoring);
             return Ops.Linear(tape, cached, o, oBias);

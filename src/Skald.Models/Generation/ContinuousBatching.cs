@@ -4,7 +4,8 @@ namespace Skald.Models.Generation;
 /// Lets requests join a running batch of <see cref="Generator"/> (continuous batching, as vLLM and TGI do): between two
 /// decoding steps the generator offers each free row — one whose request finished or was abandoned, or one of the
 /// <see cref="Rows"/> the batch has not used yet — to <see cref="Next"/>. A request it returns has its prompt prefilled
-/// apart, whole or, with <see cref="PrefillChunk"/>, in chunks between the next steps, its keys and values put into that
+/// apart, whole or, with <see cref="PrefillChunk"/>, in chunks between the next steps (the prompts of all requests taken
+/// between two steps run as one forward pass over their concatenated tokens, each attending to its own), its keys and values put into that
 /// row right-aligned before the cache's filled columns (as a left-padded row), and from the next step it decodes with
 /// the others: its tokens are those it gets alone, up to the order of floating-point sums. The cache is allocated with
 /// <see cref="Rows"/> rows of <see cref="Capacity"/> columns, so that late requests find room. Without a KV cache
@@ -35,8 +36,9 @@ public sealed record ContinuousBatching
     /// when it is no longer than the columns filled so far; new tokens fit when they are no more than the columns of
     /// <see cref="Capacity"/> left once a prompt of that longest length is prefilled (with <see cref="PrefillChunk"/>, the
     /// steps that run during its chunks fill columns too; a larger cache kept from an earlier batch offers no more).
-    /// Called on the decoding thread; it should return at once. One request is prefilled at a time: while a chunked
-    /// prefill goes on, no row is offered.
+    /// Called on the decoding thread; it should return at once. Rows are offered while the budget of prompt tokens
+    /// between two steps lasts (all of them without <see cref="PrefillChunk"/>), and the prompts taken are prefilled
+    /// together; one cut by the budget goes on after the next step, and while it does no row is offered.
     /// </summary>
     public required Func<int, int, int, GenerationJoin?> Next { get; init; }
 }

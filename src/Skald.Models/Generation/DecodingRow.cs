@@ -2,16 +2,18 @@ namespace Skald.Models.Generation;
 
 /// <summary>
 /// One row of a batch <see cref="Generator"/> decodes: its prompt and options, the tokens chosen so far, its decoded
-/// text (kept while it has stop strings), their log-probabilities when asked for, its JSON constraint if any, and why it
+/// text (kept while it has stop strings and no token bytes; decoded when one is found otherwise), their log-probabilities when asked for, its JSON constraint if any, and why it
 /// stopped once it has.
 /// </summary>
 internal sealed class DecodingRow
 {
     /// <summary>
     /// A row continuing <paramref name="prompt"/> with <paramref name="options"/> for at most <paramref name="max"/> new
-    /// tokens (<paramref name="joined"/>: it joined a running batch).
+    /// tokens (<paramref name="joined"/>: it joined a running batch). With <paramref name="tokenBytes"/> (each id's bytes of
+    /// the text, as the generator's decode makes it) its stop strings are looked for incrementally
+    /// (<see cref="StopMatcher"/>), unless its options decode their own way.
     /// </summary>
-    public DecodingRow(IReadOnlyList<int> prompt, GenerationOptions options, int max, bool joined)
+    public DecodingRow(IReadOnlyList<int> prompt, GenerationOptions options, int max, bool joined, IReadOnlyList<byte[]>? tokenBytes = null)
     {
         Prompt = prompt;
         Options = options;
@@ -20,7 +22,11 @@ internal sealed class DecodingRow
         MaxStop = options.StopStrings.Count == 0 ? 0 : options.StopStrings.Max(s => s.Length);
         Generated = new List<int>(max);
         LogProbs = options.LogProbs is null ? null : new List<TokenLogProbs>(max);
+        if (MaxStop > 0 && tokenBytes is not null && options.Decode is null) (matcher, this.tokenBytes) = (new StopMatcher(options.StopStrings), tokenBytes);
     }
+
+    private readonly StopMatcher? matcher;
+    private readonly IReadOnlyList<byte[]>? tokenBytes;
 
     /// <summary>The prompt's ids.</summary>
     public IReadOnlyList<int> Prompt { get; }
@@ -57,10 +63,19 @@ internal sealed class DecodingRow
 
     /// <summary>
     /// The first stop string's index in its decoded text (<see cref="Text"/>, decoded afresh with its options'
-    /// <see cref="GenerationOptions.Decode"/>, else <paramref name="decode"/>), or −1; only the tail a new token can complete is searched.
+    /// <see cref="GenerationOptions.Decode"/>, else <paramref name="decode"/>), or −1, once its last token is added. With
+    /// token bytes the new token's bytes are matched against the text's tail (<see cref="StopMatcher"/>), and the text is
+    /// decoded only when a stop string ends in them, to place the cut; else the text is decoded every token and only the
+    /// tail a new token can complete is searched.
     /// </summary>
     public int StopsAt(Func<IReadOnlyList<int>, string> decode)
     {
+        if (matcher is not null)
+        {
+            int id = Generated[^1];
+            if (!matcher.Push(id >= 0 && id < tokenBytes!.Count ? tokenBytes[id] : [])) return -1;
+            Text = null; // no stop string ended before this token: the whole text is searched
+        }
         int before = Text?.Length ?? 0;
         string text = Text = (Options.Decode ?? decode)(Generated);
         int from = Math.Max(0, Math.Min(before, text.Length) - MaxStop);

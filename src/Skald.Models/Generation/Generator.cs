@@ -9,8 +9,8 @@ namespace Skald.Models.Generation;
 /// <see cref="KvCache"/> of T0 + max-new-tokens columns, every later step runs one token per row against it (no
 /// recomputation of the prefix) on one reused non-recording tape. A row stops at an end-of-sequence id, at a stop
 /// string of its decoded text, after max-new-tokens, or at the model's context; finished rows are fed padding until
-/// the whole batch is done, unless a request joins in their place (<see cref="ContinuousBatching"/>; its prompt
-/// prefilled apart, in chunks between steps with <see cref="ContinuousBatching.PrefillChunk"/>). A row with
+/// the whole batch is done, unless a request joins in their place (<see cref="ContinuousBatching"/>; the prompts joining
+/// between two steps prefilled apart in one pass, in chunks between steps with <see cref="ContinuousBatching.PrefillChunk"/>). A row with
 /// <see cref="OutputFormat.JsonObject"/> or <see cref="OutputFormat.JsonSchema"/> has its logits masked to the tokens
 /// that keep its text a prefix of a JSON object (of one the schema takes: <see cref="JsonConstraint{TAutomaton}"/>) and
 /// stops when the object closes. Without a cache
@@ -25,6 +25,7 @@ public sealed class Generator
     private readonly int padId;
     private readonly Tape tape = new(recording: false);
     private readonly Lock gate = new();
+    private readonly Lazy<IReadOnlyList<byte[]>>? tokenBytes;
     private readonly Lazy<JsonVocabulary>? vocabulary;
     private readonly JoinPrefill prefill;
     private KvCache? cache;
@@ -32,8 +33,9 @@ public sealed class Generator
     /// <summary>
     /// A generator over <paramref name="decoder"/> (which needs an LM head); <paramref name="decode"/> turns new ids into
     /// text (without special tokens); <paramref name="padId"/> fills left padding; <paramref name="eosIds"/> end a sequence.
-    /// <paramref name="tokenBytes"/> gives the bytes each id adds to the text (<c>Tokenizer.TokenBytes</c>), read once
-    /// when a row first asks for JSON output; without it such rows are refused.
+    /// <paramref name="tokenBytes"/> gives the bytes each id adds to the text (<c>Tokenizer.TokenBytes</c>; their
+    /// concatenation is what <paramref name="decode"/> makes), read once when a row first asks for JSON output or has stop
+    /// strings; without it JSON rows are refused and stop strings are looked for in the text decoded afresh every token.
     /// </summary>
     public Generator(IDecoder decoder, Func<IReadOnlyList<int>, string> decode, int padId, IReadOnlyList<int> eosIds,
         Func<IReadOnlyList<byte[]>>? tokenBytes = null)
@@ -44,7 +46,9 @@ public sealed class Generator
         this.padId = padId;
         EosIds = eosIds;
         prefill = new JoinPrefill(decoder, head, tape);
-        if (tokenBytes is not null) vocabulary = new(() => new JsonVocabulary(tokenBytes(), head.VocabSize));
+        if (tokenBytes is null) return;
+        this.tokenBytes = new(tokenBytes);
+        vocabulary = new(() => new JsonVocabulary(this.tokenBytes.Value, head.VocabSize));
     }
 
     /// <summary>
@@ -119,7 +123,7 @@ public sealed class Generator
         int slots = Math.Max(batch, joining?.Rows ?? 0);
         var rows = new DecodingRow[slots]; // rows past the batch's prompts are free until a request joins
         for (int b = 0; b < batch; b++)
-            rows[b] = new DecodingRow(prompts[b], rowOptions[b], Math.Min(rowOptions[b].MaxNewTokens, Context - t0), joined: false)
+            rows[b] = new DecodingRow(prompts[b], rowOptions[b], Math.Min(rowOptions[b].MaxNewTokens, Context - t0), joined: false, BytesFor(rowOptions[b]))
             {
                 Json = Constraint(rowOptions[b]),
             };
@@ -185,24 +189,23 @@ public sealed class Generator
             return id;
         }
         // Between steps: the next chunk of the prompt being prefilled, and free rows (finished, abandoned, or not used yet)
-        // to the requests `joining` gives while the chunk's budget lasts; a request counts as active from when its prefill
-        // starts. Returns the change in active rows.
+        // to the requests `joining` gives while the chunk's budget lasts, all their chunks prefilled in one pass; a request
+        // counts as active from when its prefill starts. Returns the change in active rows.
         int Join()
         {
-            int change = 0, budget = chunk;
-            if (prefill.Row >= 0)
+            int change = 0, budget = chunk, going = prefill.Row;
+            if (going >= 0)
             {
-                if (abandoned?.Invoke(prefill.Row) == true)
+                if (abandoned?.Invoke(going) == true)
                 {
-                    prefill.End();
+                    prefill.Drop();
                     return -1;
                 }
-                if (!prefill.Run(ref budget, logits)) return 0;
-                change += Adopt() - 1;
+                prefill.Continue(ref budget);
             }
             for (int s = 0; s < slots && budget > 0; s++)
             {
-                if (s < live && rows[s].Reason is null) continue;
+                if (s == going || (s < live && rows[s].Reason is null)) continue;
                 var kv = cache!;
                 int filled = kv.Length, left = capacity - filled;
                 int room = left - JoinPrefill.Steps(filled, budget, chunk); // for the longest prompt that fits
@@ -211,23 +214,23 @@ public sealed class Generator
                 CheckJoin(next, options, filled, left - steps, steps);
                 var json = Constraint(next.Options);
                 if (s < batch && !rows[s].Joined && results[s] is null) Finish(s, tell: false); // an abandoned first row's tokens so far
-                prefill.Start(s, next, json, capacity);
                 change++;
-                if (!prefill.Run(ref budget, logits)) break; // its next chunk after the next step
-                change += Adopt() - 1;
+                if (!prefill.Take(s, next, json, ref budget)) break; // its next chunk after the next step
             }
+            if (!prefill.Planned) return change;
+            prefill.Run(capacity);
+            for (int i = 0; i < prefill.Finished.Count; i++) change += Adopt(prefill.Finished[i]) - 1;
             return change;
         }
-        // The prefilled request into its row (right-aligned before the filled columns), its first token chosen from the
-        // prefill's logits (in `logits`); 1 when it goes on decoding, 0 when that token ended it.
-        int Adopt()
+        // A prefilled request into its row (right-aligned before the filled columns), its first token chosen from the
+        // prefill's logits; 1 when it goes on decoding, 0 when that token ended it.
+        int Adopt(PrefillPart part)
         {
-            int s = prefill.Row;
-            var next = prefill.Join!;
-            rows[s] = new DecodingRow(next.Prompt, next.Options, next.Options.MaxNewTokens, joined: true) { Json = prefill.Json };
+            int s = part.Row;
+            var next = part.Join;
+            rows[s] = new DecodingRow(next.Prompt, next.Options, next.Options.MaxNewTokens, joined: true, BytesFor(next.Options)) { Json = part.Json };
             sampler.Restart(s, next.Prompt, next.Options, next.RowIndex);
-            cache!.Adopt(s, prefill.Cache);
-            prefill.End();
+            cache!.Adopt(s, prefill.Cache, part.Slot);
             if (s == live)
             {
                 live++;
@@ -235,6 +238,7 @@ public sealed class Generator
                 step.Ids.CopyTo(grown.Ids, 0);
                 (step, last) = (grown, new int[live]);
             }
+            prefill.Logits(part).CopyTo(logits);
             int id = Choose(s);
             int going = 1;
             if (rows[s].Reason is not null)
@@ -331,6 +335,9 @@ public sealed class Generator
             ? new JsonConstraint<JsonSchemaAutomaton>(vocabulary.Value, options.Schema!.Start())
             : new JsonConstraint<JsonAutomaton>(vocabulary.Value, default);
     }
+
+    // The token bytes a row with stop strings matches them with (null: none given, or no stop strings).
+    private IReadOnlyList<byte[]>? BytesFor(GenerationOptions options) => options.StopStrings.Count > 0 ? tokenBytes?.Value : null;
 
     private static bool Compatible(GenerationOptions o, GenerationOptions batch) =>
         o.UseCache == batch.UseCache && SameIds(o.EosTokenIds, batch.EosTokenIds);

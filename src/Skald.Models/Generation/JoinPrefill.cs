@@ -5,32 +5,33 @@ using Skald.Tensors.Autograd;
 namespace Skald.Models.Generation;
 
 /// <summary>
-/// The prefill of a request joining a running batch (<see cref="ContinuousBatching"/>): its prompt's forward pass into a
-/// one-row cache of its own, whole or in chunks between the batch's decoding steps (chunked prefill), so that the rows
-/// already decoding are not held up for a long prompt. Each chunk's new tokens attend to the cached ones and to each other
-/// causally, so the cache ends as one forward pass of the whole prompt leaves it, up to the order of floating-point sums.
-/// The cache is kept for later joins: it holds the longest joining prompt so far, rounded up to a power of two (a few
-/// regrowths at most), not a whole row of the batch's, since it is memory beside the batch's cache and its budget. One
-/// request is prefilled at a time.
+/// The prefill of requests joining a running batch (<see cref="ContinuousBatching"/>): between two decoding steps the
+/// chunks of every joining prompt planned there (<see cref="Continue"/>, <see cref="Take"/>: whole prompts, and with
+/// chunked prefill the budget's last one cut, to go on after the next step) run as ONE forward pass over their
+/// concatenated unpadded tokens (a ragged step, <see cref="KvCache.PlanRagged"/>; vLLM's scheduler batches prefills so),
+/// each prompt into its own row of a cache of their own and attending to its own tokens only. Each prompt's cache row
+/// ends as one forward pass of it alone leaves it, up to the order of floating-point sums. The cache is kept for later
+/// joins: rows for the most prompts prefilled at once so far, each of the longest joining prompt so far rounded up to a
+/// power of two (a few regrowths at most), not whole rows of the batch's, since it is memory beside the batch's cache.
 /// </summary>
 internal sealed class JoinPrefill(IDecoder decoder, LmHead head, Tape tape)
 {
+    private readonly List<PrefillPart> parts = [];    // planned for the next pass: the one in progress first
+    private readonly List<PrefillPart> finished = []; // whole after the last pass, by batch row
     private KvCache? cache;
-    private int done;
+    private PrefillPart? going; // cut by the budget: it goes on after the next step
+    private Variable? logits;   // [finished, V] of the last pass
 
-    /// <summary>The batch row the request in progress takes once prefilled (−1: none in progress).</summary>
-    public int Row { get; private set; } = -1;
+    /// <summary>The batch row of the request whose prompt goes on after the next step (−1: none).</summary>
+    public int Row => going?.Row ?? -1;
 
-    /// <summary>The request in progress (null: none).</summary>
-    public GenerationJoin? Join { get; private set; }
+    /// <summary>Whether a pass is planned.</summary>
+    public bool Planned => parts.Count > 0;
 
-    /// <summary>The JSON constraint of the request in progress, made when it was taken.</summary>
-    public ITokenConstraint? Json { get; private set; }
+    /// <summary>The requests whose prompts the last pass made whole, by batch row (their logits: <see cref="Logits"/>).</summary>
+    public IReadOnlyList<PrefillPart> Finished => finished;
 
-    /// <summary>Whether the request in progress has its whole prompt in <see cref="Cache"/>.</summary>
-    public bool Finished => Join is not null && done == Join.Prompt.Count;
-
-    /// <summary>The one-row cache of the prompt prefilled so far.</summary>
+    /// <summary>The prefill cache (the finished requests' rows: <see cref="PrefillPart.Slot"/>).</summary>
     public KvCache Cache => cache ?? throw new InvalidOperationException("no prompt has been prefilled");
 
     /// <summary>Bytes of its cache (0 before the first join).</summary>
@@ -43,43 +44,111 @@ internal sealed class JoinPrefill(IDecoder decoder, LmHead head, Tape tape)
     /// </summary>
     public static int Steps(int prompt, int budget, int chunk) => prompt <= budget ? 0 : (int)(((long)prompt - budget + chunk - 1) / chunk);
 
-    /// <summary>
-    /// Starts prefilling <paramref name="join"/> for batch row <paramref name="row"/> (a batch of up to
-    /// <paramref name="batchCapacity"/> columns per row), dropping any request in progress.
-    /// </summary>
-    public void Start(int row, GenerationJoin join, ITokenConstraint? json, int batchCapacity)
+    /// <summary>Plans the next chunk of the request in progress: at most <paramref name="budget"/> tokens, which it takes off.</summary>
+    public void Continue(ref int budget)
     {
-        int l = join.Prompt.Count;
-        if (cache is null || cache.Capacity < l)
-        {
-            cache = null; // collectable while its successor is allocated
-            cache = new KvCache(decoder.Config, 1, Math.Max(l, Math.Min(batchCapacity, (int)BitOperations.RoundUpToPowerOf2((uint)l))));
-        }
-        cache.Clear(1);
-        (Row, Join, Json, done) = (row, join, json, 0);
+        var part = going ?? throw new InvalidOperationException("no prompt is being prefilled");
+        Plan(part, ref budget);
     }
 
     /// <summary>
-    /// Runs the next chunk of the prompt in progress: at most <paramref name="budget"/> tokens, which it takes off. Returns
-    /// true when the prompt is whole then, its last position's logits (which choose its first token, as its first step alone
-    /// would) in <paramref name="logits"/>.
+    /// Plans the first chunk of <paramref name="join"/>'s prompt for batch row <paramref name="row"/>: at most
+    /// <paramref name="budget"/> tokens, which it takes off. Returns whether the prompt is whole after the pass.
     /// </summary>
-    public bool Run(ref int budget, Span<float> logits)
+    public bool Take(int row, GenerationJoin join, ITokenConstraint? json, ref int budget) =>
+        Plan(new PrefillPart(row, join, json), ref budget);
+
+    private bool Plan(PrefillPart part, ref int budget)
     {
-        var join = Join ?? throw new InvalidOperationException("no prompt is being prefilled");
-        int n = Math.Min(budget, join.Prompt.Count - done);
+        int n = Math.Min(budget, part.Join.Prompt.Count - part.Done);
         if (n < 1) throw new InvalidOperationException("a prefill chunk needs at least one token");
-        var ids = new int[n];
-        for (int i = 0; i < n; i++) ids[i] = join.Prompt[done + i];
-        tape.Reset();
-        var hidden = decoder.Forward(tape, new TokenBatch(ids, Enumerable.Repeat(1, n).ToArray(), new int[n], 1, n), cache);
-        done += n;
+        part.Count = n;
         budget -= n;
-        if (!Finished) return false;
-        head.Logits(tape, hidden, [n - 1]).Span.CopyTo(logits);
-        return true;
+        parts.Add(part);
+        return part.Whole;
     }
 
-    /// <summary>Ends the request in progress (adopted by the batch, or abandoned by its caller).</summary>
-    public void End() => (Row, Join, Json, done) = (-1, null, null, 0);
+    /// <summary>
+    /// Runs the planned chunks as one forward pass (a batch of up to <paramref name="batchCapacity"/> columns per row):
+    /// the prompts it makes whole are then <see cref="Finished"/>, each with its last position's logits, which choose its
+    /// first token as its first step alone would; a prompt cut by the budget goes on after the next step.
+    /// </summary>
+    public void Run(int batchCapacity)
+    {
+        if (parts.Count == 0) throw new InvalidOperationException("no prefill chunk is planned");
+        finished.Clear();
+        int longest = 0, total = 0;
+        foreach (var p in parts) (longest, total) = (Math.Max(longest, p.Join.Prompt.Count), total + p.Count);
+        int kept = parts[0].Done > 0 ? parts[0].Slot : -1; // the request in progress, first, keeps its row
+        Room(Math.Max(parts.Count, kept + 1), Math.Max(longest, Math.Min(batchCapacity, (int)BitOperations.RoundUpToPowerOf2((uint)longest))), kept);
+        var kv = cache!;
+        var counts = new int[kv.Rows];
+        var ids = new int[total];
+        for (int i = 0, free = 0; i < parts.Count; i++)
+        {
+            var p = parts[i];
+            if (p.Done > 0) continue;
+            if (free == kept) free++;
+            p.Slot = free++;
+            kv.ClearRow(p.Slot);
+        }
+        parts.Sort(static (a, b) => a.Slot.CompareTo(b.Slot)); // the step's tokens go row by row
+        for (int i = 0, at = 0; i < parts.Count; i++)
+        {
+            var p = parts[i];
+            counts[p.Slot] = p.Count;
+            for (int j = 0; j < p.Count; j++) ids[at + j] = p.Join.Prompt[p.Done + j];
+            at += p.Count;
+        }
+        kv.PlanRagged(counts);
+        tape.Reset();
+        var hidden = decoder.Forward(tape, new TokenBatch(ids, Enumerable.Repeat(1, total).ToArray(), new int[total], 1, total), kv);
+        var last = new List<int>(parts.Count);
+        going = null;
+        for (int i = 0, at = 0; i < parts.Count; i++)
+        {
+            var p = parts[i];
+            at += p.Count;
+            bool whole = p.Whole;
+            (p.Done, p.Count) = (p.Done + p.Count, 0);
+            if (!whole)
+            {
+                going = p;
+                continue;
+            }
+            p.LogitsRow = last.Count;
+            last.Add(at - 1);
+            finished.Add(p);
+        }
+        parts.Clear();
+        finished.Sort(static (a, b) => a.Row.CompareTo(b.Row)); // the batch takes its rows in order
+        logits = finished.Count > 0 ? head.Logits(tape, hidden, [.. last]) : null;
+    }
+
+    /// <summary>The last position's logits of finished request <paramref name="part"/> (until the tape's next pass).</summary>
+    public ReadOnlySpan<float> Logits(PrefillPart part) =>
+        (logits ?? throw new InvalidOperationException("no prompt was finished")).Span.Slice(part.LogitsRow * head.VocabSize, head.VocabSize);
+
+    /// <summary>Drops the request in progress (its caller left).</summary>
+    public void Drop() => going = null;
+
+    /// <summary>Forgets everything planned, prefilled or in progress (a batch that ended, or one that failed).</summary>
+    public void End()
+    {
+        (going, logits) = (null, null);
+        parts.Clear();
+        finished.Clear();
+    }
+
+    // A cache of at least `rows` rows of `capacity` columns, keeping row `kept` (−1: none) when it grows.
+    private void Room(int rows, int capacity, int kept)
+    {
+        if (cache is not null && cache.Rows >= rows && cache.Capacity >= capacity) return;
+        (rows, capacity) = (Math.Max(rows, cache?.Rows ?? 0), Math.Max(capacity, cache?.Capacity ?? 0));
+        var old = kept >= 0 ? cache : null;
+        cache = null; // collectable while its successor is allocated, unless it holds a prompt in progress
+        var grown = new KvCache(decoder.Config, rows, capacity);
+        if (old is not null) grown.TakeRow(old, kept);
+        cache = grown;
+    }
 }

@@ -13,9 +13,10 @@ namespace Skald.Models.Generation;
 /// (<see cref="IDecoder.Forward(Tape, TokenBatch, KvCache?)"/>): their keys and values are appended and their queries
 /// attend to every cached key. Nothing is allocated per step once the cache exists. A cache may hold more rows than a
 /// batch uses (<see cref="Rows"/> ≥ <see cref="Batch"/>): a request that joins a running batch takes a free row, or the
-/// next unused one, with its prompt prefilled apart (<see cref="Adopt"/>).
+/// next unused one, with its prompt prefilled apart (<see cref="Adopt"/>); the prompts of several joining requests
+/// run as one ragged step (<see cref="PlanRagged"/>) over a cache of their own.
 /// </summary>
-public sealed class KvCache
+public sealed partial class KvCache
 {
     private readonly float[][] keys, values;  // per layer [B, Hkv, Capacity, D]
     private readonly float[] keyBias;         // [B, Capacity]
@@ -85,6 +86,7 @@ public sealed class KvCache
         Length = 0;
         Array.Clear(realTokens);
         StepTokens = 0;
+        ragged = false;
     }
 
     /// <summary>
@@ -100,40 +102,48 @@ public sealed class KvCache
     }
 
     /// <summary>
-    /// Puts the one sequence <paramref name="prefill"/> holds (a one-row cache filled by its prompt's forward pass) into
-    /// row <paramref name="row"/> of this cache between two steps, right-aligned as a left-padded row: its L columns go
-    /// to Length − L..Length − 1, the columns before them are masked, and its next token gets position L (the keys keep
-    /// the rotary positions 0..L−1 they were computed at, so the row attends as it would alone). Row
-    /// <see cref="Batch"/> (while <see cref="Batch"/> &lt; <see cref="Rows"/>) adds a row to the batch.
+    /// Puts sequence <paramref name="from"/> of <paramref name="prefill"/> (a cache its prompt's forward pass filled,
+    /// unpadded: its <see cref="RealTokens"/> columns from 0, as a ragged step leaves them) into row <paramref name="row"/>
+    /// of this cache between two steps, right-aligned as a left-padded row: its L columns go to Length − L..Length − 1,
+    /// the columns before them are masked, and its next token gets position L (the keys keep the rotary positions
+    /// 0..L−1 they were computed at, so the row attends as it would alone). Row <see cref="Batch"/> (while
+    /// <see cref="Batch"/> &lt; <see cref="Rows"/>) adds a row to the batch.
     /// </summary>
-    internal void Adopt(int row, KvCache prefill)
+    internal void Adopt(int row, KvCache prefill, int from)
     {
-        int l = prefill.Length;
-        if (prefill.Batch != 1 || prefill.StepTokens != 0 || prefill.KvHeads != KvHeads || prefill.HeadDim != HeadDim || prefill.keys.Length != keys.Length)
-            throw new ArgumentException("a prefill cache holds one finished row of the same model");
+        if (from < 0 || from >= prefill.Rows || prefill.StepTokens != 0 || prefill.KvHeads != KvHeads || prefill.HeadDim != HeadDim || prefill.keys.Length != keys.Length)
+            throw new ArgumentException("a prefill cache holds finished rows of the same model");
+        int l = prefill.realTokens[from];
         if (StepTokens != 0) throw new InvalidOperationException("a row joins between steps");
         if (l < 1 || l > Length) throw new ArgumentException($"a prompt of {l} tokens does not fit the {Length} filled columns");
         if (row < 0 || row > Batch || row == Rows) throw new ArgumentOutOfRangeException(nameof(row), $"row {row} of a batch of {Batch} (room for {Rows})");
         if (row == Batch) Batch++;
-        int at = Length - l, d = HeadDim;
-        var into = new KvCacheLayout(Batch, 0, Length, Capacity, Heads, KvHeads, d);
-        var from = new KvCacheLayout(1, 0, l, prefill.Capacity, Heads, KvHeads, d);
-        for (int layer = 0; layer < keys.Length; layer++)
-        for (int h = 0; h < KvHeads; h++)
-        {
-            prefill.keys[layer].AsSpan((int)from.Offset(0, h, 0), l * d).CopyTo(keys[layer].AsSpan((int)into.Offset(row, h, at), l * d));
-            prefill.values[layer].AsSpan((int)from.Offset(0, h, 0), l * d).CopyTo(values[layer].AsSpan((int)into.Offset(row, h, at), l * d));
-        }
+        int at = Length - l;
+        CopyColumns(prefill, from, row, at, l);
         keyBias.AsSpan(row * Capacity, at).Fill(float.MinValue);
         keyBias.AsSpan(row * Capacity + at, l).Clear();
         realTokens[row] = l;
+    }
+
+    // Columns 0..l−1 of row `from` of `source` into columns at..at+l−1 of row `row`, keys and values of every layer.
+    private void CopyColumns(KvCache source, int from, int row, int at, int l)
+    {
+        int d = HeadDim;
+        var into = new KvCacheLayout(Rows, 0, Capacity, Capacity, Heads, KvHeads, d);
+        var src = new KvCacheLayout(source.Rows, 0, source.Capacity, source.Capacity, Heads, KvHeads, d);
+        for (int layer = 0; layer < keys.Length; layer++)
+        for (int h = 0; h < KvHeads; h++)
+        {
+            source.keys[layer].AsSpan((int)src.Offset(from, h, 0), l * d).CopyTo(keys[layer].AsSpan((int)into.Offset(row, h, at), l * d));
+            source.values[layer].AsSpan((int)src.Offset(from, h, 0), l * d).CopyTo(values[layer].AsSpan((int)into.Offset(row, h, at), l * d));
+        }
     }
 
     /// <summary>Tokens per row of the step in progress (between <see cref="Begin"/> and <see cref="Commit"/>).</summary>
     internal int StepTokens { get; private set; }
 
     /// <summary>Positions [B·Tn] of the step's tokens (real tokens before each, 0 on padding).</summary>
-    internal ReadOnlyMemory<int> StepPositions => positions.AsMemory(0, Batch * StepTokens);
+    internal ReadOnlyMemory<int> StepPositions => positions.AsMemory(0, ragged ? StepTokens : Batch * StepTokens);
 
     /// <summary>The key mask [B, Capacity] (columns up to Length + Tn are meaningful).</summary>
     internal ReadOnlyMemory<float> KeyBias => keyBias;
@@ -144,6 +154,11 @@ public sealed class KvCache
     /// </summary>
     internal void Begin(TokenBatch tokens)
     {
+        if (ragged)
+        {
+            BeginRagged(tokens);
+            return;
+        }
         if (tokens.Batch != Batch) throw new ArgumentException($"the cache holds {Batch} rows, the batch has {tokens.Batch}");
         if (Length + tokens.Seq > Capacity)
             throw new InvalidOperationException($"the cache holds {Capacity} tokens per row; {Length} + {tokens.Seq} do not fit");
@@ -166,6 +181,11 @@ public sealed class KvCache
     /// <summary>Ends the step: the new columns become part of the cache.</summary>
     internal void Commit(TokenBatch tokens)
     {
+        if (ragged)
+        {
+            CommitRagged();
+            return;
+        }
         for (int b = 0; b < Batch; b++)
         for (int j = 0; j < tokens.Seq; j++)
             if (tokens.Mask[b * tokens.Seq + j] != 0) realTokens[b]++;
@@ -179,6 +199,7 @@ public sealed class KvCache
     /// </summary>
     internal KvCacheLayout Append(int layer, Variable k, Variable v)
     {
+        if (ragged) return AppendRagged(layer, k, v);
         int tn = StepTokens, d = HeadDim;
         var layout = new KvCacheLayout(Batch, tn, Length + tn, Capacity, Heads, KvHeads, d);
         var ks = k.Span;

@@ -9,7 +9,7 @@ namespace Skald.Models.Tests.Allocation;
 /// "Steady-state loops allocate nothing", counted over the whole process (the kernels run on the engine's workers too):
 /// the bytes of the decoding steps from a row's token W + N to its token W + 2N (the bytes up to token W + 2N less
 /// those up to W + N), at batch 1 and at a batch of 4 through continuous batching, greedy, sampled, with
-/// log-probabilities, with a JSON constraint and with int8 weights; and the bytes of an encoder's forward passes over 2N
+/// log-probabilities, with a JSON constraint, with int8 weights and with stop strings; and the bytes of an encoder's forward passes over 2N
 /// batches of one shape less those over N, with padding (skipped: unpadded rows) and without. Each case is the least of
 /// several runs after warm-up runs (the JIT's later tiers).
 /// </summary>
@@ -28,6 +28,7 @@ public sealed class SteadyStateAllocationTests
     {
         { "greedy", 1 }, { "sampled", 1 }, { "logprobs", 1 }, { "json", 1 },
         { "greedy", 4 }, { "sampled", 4 }, { "logprobs", 4 }, { "json", 4 }, { "int8", 1 }, { "int8", 4 },
+        { "stops", 1 }, { "stops", 4 },
     };
 
     private static GenerationOptions Options(string kind) => kind switch
@@ -35,6 +36,8 @@ public sealed class SteadyStateAllocationTests
         "greedy" or "int8" => Greedy,
         "sampled" => Sampled,
         "logprobs" => Sampled with { LogProbs = 3 },
+        // stop strings (one with a multi-byte character) the fixture's text does not reach in the window
+        "stops" => Greedy with { StopStrings = ["</answer-7>", "\n\nUser 7:", "Åøx§"] },
         // a seed whose four rows all keep their objects open through the window (the fixture's JSON is random)
         _ => Greedy with { Format = OutputFormat.JsonObject, Temperature = 0.7f, Seed = 7 },
     };
@@ -46,7 +49,8 @@ public sealed class SteadyStateAllocationTests
         string folder = TestPaths.FixtureModel("decoder-qwen2");
         var decoder = (IDecoder)ArchitectureRegistry.Load(folder);
         var tokenizer = Tokenizer.FromFile(Path.Combine(folder, "tokenizer.json"));
-        var generator = new Generator(decoder, _ => "", 0, [], tokenizer.TokenBytes);
+        // stop strings are looked for in the real text (decoded only where one is found)
+        var generator = new Generator(decoder, kind == "stops" ? ids => tokenizer.Decode(ids) : _ => "", 0, [], tokenizer.TokenBytes);
         if (kind == "int8") generator.KeepInt8Only(); // int8 weights and products (float32 kept on a CPU without int8 kernels)
         var options = Options(kind);
         var prompts = Prompts[..batch];

@@ -51,8 +51,7 @@ public sealed partial class Tokenizer
             if (margin > 0)
             {
                 var suffix = text[start..];
-                var enc = EncodeSequence(suffix, sequenceId, truncation);
-                Interlocked.Add(ref _longTextChars, suffix.Length);
+                var enc = EncodeRead(suffix, sequenceId, truncation);
                 if (FromMargin(enc, suffix, sequenceId, truncation, margin - start, single) is { } kept)
                 {
                     Shift(kept, start);
@@ -61,8 +60,7 @@ public sealed partial class Tokenizer
             }
             budget = Math.Max(budget * 2, (long)(text.Length - start) * 2);
         }
-        Interlocked.Add(ref _longTextChars, text.Length);
-        return EncodeSequence(text, sequenceId, truncation);
+        return EncodeRead(text, sequenceId, truncation);
     }
 
     /// <summary>
@@ -85,7 +83,7 @@ public sealed partial class Tokenizer
         // Exactly max_length: whether the text has tokens before them is the nearest earlier piece with tokens, which
         // the early cut for one token more reaches.
         if (!enc.Truncated) return null;
-        var more = EncodeSequence(suffix, sequenceId, truncation with { MaxLength = limit + 1 });
+        var more = EncodeRead(suffix, sequenceId, truncation with { MaxLength = limit + 1 });
         return more.Count > limit && more.Offsets[0].Start >= margin ? enc : null;
     }
 

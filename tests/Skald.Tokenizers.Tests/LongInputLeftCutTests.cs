@@ -130,7 +130,7 @@ public sealed class LongInputLeftCutTests
         return sb.ToString();
     }
 
-    private static void Same(Encoding want, Encoding got, string where, bool overflowing)
+    internal static void Same(Encoding want, Encoding got, string where, bool overflowing)
     {
         Assert.True(want.Ids.SequenceEqual(got.Ids), $"{where}: ids [{string.Join(",", want.Ids)}] vs [{string.Join(",", got.Ids)}]");
         Assert.True(want.Offsets.SequenceEqual(got.Offsets), $"{where}: offsets [{string.Join(",", want.Offsets)}] vs [{string.Join(",", got.Offsets)}]");

@@ -62,7 +62,7 @@ public sealed class RandomCutDifferentialTests
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
-    private static IEnumerable<(string Variant, Tokenizer Tokenizer)> Variants(string json)
+    internal static IEnumerable<(string Variant, Tokenizer Tokenizer)> Variants(string json)
     {
         yield return ("as it is", Tokenizer.FromJson(json));
         foreach (var (name, normalizer) in Appended)

@@ -95,9 +95,9 @@ public sealed partial class Tokenizer
         int limit = truncation.MaxLength;
         long first = (long)limit * PrefixCharsPerToken + 64;
         // Left truncation is EncodeFromEnd's (a suffix cut has its own proof, SuffixCut); here it reads the whole text.
-        if (_prefixMode == PrefixMode.None || limit <= 0 || truncation.Direction != TruncationDirection.Right || text.Length <= first
-            || exactCount && _prefixMode == PrefixMode.SinglePiece)
+        if (_prefixMode == PrefixMode.None || limit <= 0 || truncation.Direction != TruncationDirection.Right || text.Length <= first)
             return wholeText ? EncodeSequence(text, sequenceId, truncation) : null;
+        if (exactCount && _prefixMode == PrefixMode.SinglePiece) return wholeText ? EncodeRead(text, sequenceId, truncation) : null;
         var cuts = Cuts;
         int budget = (int)first;
         while (true)

@@ -59,8 +59,9 @@ public sealed partial class Tokenizer
         int limit = truncation.MaxLength;
         long first = (long)limit * PrefixCharsPerToken + 64;
         bool single = _prefixMode == PrefixMode.SinglePiece;
-        if (limit <= 0 || text.Length <= first || exactCount && single || !SuffixAllowed())
+        if (limit <= 0 || text.Length <= first || !SuffixAllowed())
             return EncodeSequence(text, sequenceId, truncation);
+        if (exactCount && single) return EncodeRead(text, sequenceId, truncation);
         var cuts = Cuts;
         long budget = first;
         while (budget < text.Length)

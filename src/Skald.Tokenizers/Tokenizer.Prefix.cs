@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Skald.Tokenizers.Core;
+using Skald.Tokenizers.Models;
 
 namespace Skald.Tokenizers;
 
@@ -15,6 +16,8 @@ public sealed partial class Tokenizer
     private readonly PrefixMode _prefixMode;
     private long _longTextChars;
     private CutTable? _cuts;
+    private GiantWords? _giant;
+    private int _giantState; // 0 not yet analysed, 1 analysed
 
     /// <summary>How this tokenizer's pipeline may be cut (tests check which fixtures take the prefix path).</summary>
     internal PrefixMode PrefixMode => _prefixMode;
@@ -92,37 +95,66 @@ public sealed partial class Tokenizer
         int limit = truncation.MaxLength;
         long first = (long)limit * PrefixCharsPerToken + 64;
         // Left truncation is EncodeFromEnd's (a suffix cut has its own proof, SuffixCut); here it reads the whole text.
-        if (_prefixMode == PrefixMode.None || limit <= 0 || truncation.Direction != TruncationDirection.Right || text.Length <= first
-            || exactCount && _prefixMode == PrefixMode.SinglePiece)
+        if (_prefixMode == PrefixMode.None || limit <= 0 || truncation.Direction != TruncationDirection.Right || text.Length <= first)
             return wholeText ? EncodeSequence(text, sequenceId, truncation) : null;
+        if (exactCount && _prefixMode == PrefixMode.SinglePiece) return wholeText ? EncodeRead(text, sequenceId, truncation) : null;
         var cuts = Cuts;
         int budget = (int)first;
         while (true)
         {
             int cut = cuts.Next(text, budget, out _);
-            if (cut < 0)
-            {
-                if (!wholeText) return null;
-                Interlocked.Add(ref _longTextChars, text.Length);
-                return EncodeSequence(text, sequenceId, truncation);
-            }
+            if (cut < 0) return wholeText ? EncodeRead(text, sequenceId, truncation) : null;
             int margin = cuts.Previous(text, cut, out var marginKind);
             if (margin > 0)
             {
-                var enc = EncodeSequence(text[..cut], sequenceId, truncation);
-                Interlocked.Add(ref _longTextChars, cut);
+                var enc = EncodeRead(text[..cut], sequenceId, truncation);
                 bool firstOnly = !exactCount && (_prefixMode == PrefixMode.SinglePiece || marginKind == CutKind.Inside);
                 if (enc.Count >= limit && (enc.Offsets[enc.Count - 1].End <= margin || firstOnly && enc.Offsets[limit - 1].End <= margin))
                 {
                     // Exactly max_length tokens and nothing more in the prefix: whether the text goes on past the cut is
                     // not in the prefix (the last word before the cut gives a token, so this is not expected to happen):
                     // the whole text's early cut answers it, and keeps the same tokens.
-                    if (enc.Count == limit && !enc.Truncated) return wholeText ? EncodeSequence(text, sequenceId, truncation) : null;
+                    if (enc.Count == limit && !enc.Truncated) return wholeText ? EncodeRead(text, sequenceId, truncation) : null;
                     return enc;
                 }
             }
             budget = (int)Math.Min((long)cut * 2, int.MaxValue);
         }
+    }
+
+    /// <summary>
+    /// <see cref="EncodeSequence"/> of a long text or part of one that bounded truncation reads, counted in
+    /// <see cref="LongTextChars"/>; a WordPiece pipeline leaves out the middle of giant words (<see cref="GiantWords"/>),
+    /// so such a word costs its margins, not its length.
+    /// </summary>
+    private RawEncoding EncodeRead(string text, int sequenceId, TruncationOptions truncation)
+    {
+        if (Giant() is { } giant)
+        {
+            var cuts = new List<(int At, int Length)>();
+            if (giant.Compact(text, cuts) is { } copy)
+            {
+                Interlocked.Add(ref _longTextChars, copy.Length);
+                var enc = EncodeSequence(copy, sequenceId, truncation);
+                GiantWords.Restore(enc, cuts);
+                return enc;
+            }
+        }
+        Interlocked.Add(ref _longTextChars, text.Length);
+        return EncodeSequence(text, sequenceId, truncation);
+    }
+
+    /// <summary>The giant-word compactor of a WordPiece pipeline that keeps ASCII words whole (<see cref="CutTable.InertWords"/>), or null.</summary>
+    private GiantWords? Giant()
+    {
+        if (_giantState == 0)
+        {
+            _giant = _model is WordPieceModel wp && _prefixMode == PrefixMode.Pieces && Cuts.InertWords
+                ? new GiantWords(wp.MaxInputCharsPerWord, _added.Tokens.Count == 0 ? 0 : _added.Tokens.Max(t => t.Content.Length))
+                : null;
+            _giantState = 1;
+        }
+        return _giant;
     }
 
     /// <summary>Where this pipeline may cut a long text (built at the first long text: it reads the vocabulary).</summary>

@@ -4,7 +4,7 @@ namespace Skald.Tokenizers;
 
 /// <summary>
 /// Left truncation whose cost is bounded by what is kept: a long text is tokenized from a growing suffix that starts
-/// at a space between words, until the suffix proves it holds the last tokens of the whole text (<see cref="SuffixCut"/>
+/// at a cut where the pipeline splits, until the suffix proves it holds the last tokens of the whole text (<see cref="SuffixCut"/>
 /// says when a pipeline allows it).
 /// </summary>
 public sealed partial class Tokenizer
@@ -27,11 +27,31 @@ public sealed partial class Tokenizer
     }
 
     /// <summary>
+    /// Encodes a pair truncated to at most <paramref name="maxLength"/> tokens, special tokens included, as HF's
+    /// truncate_encodings does with <paramref name="strategy"/> (longest_first: the longer sequence loses tokens first,
+    /// then both share; only_first / only_second: that sequence alone, a <see cref="TokenizerException"/> when it is too
+    /// short) from the side <paramref name="direction"/> says. Each long text is read only as far as needed: a sequence
+    /// whose token count decides the split (both for longest_first, the untouched one otherwise) until its early cut is
+    /// proven, the truncated one only until its kept tokens are; the ids, offsets and <see cref="Encoding.Truncated"/>
+    /// are those of <see cref="EncodePair(string, string, TruncationOptions?, bool)"/> with the same options, and
+    /// <see cref="Encoding.Overflowing"/> holds the tokens of what was read. A non-positive
+    /// <paramref name="maxLength"/> encodes without truncation.
+    /// </summary>
+    public Encoding EncodePair(string a, string b, int maxLength, TruncationStrategy strategy, TruncationDirection direction = TruncationDirection.Right, bool addSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (maxLength <= 0) return EncodeCore(a, b, addSpecialTokens, null);
+        return EncodeCore(a, b, addSpecialTokens, new TruncationOptions(maxLength, strategy, Direction: direction), bounded: true);
+    }
+
+    /// <summary>
     /// <see cref="EncodeSequence"/> with left truncation, reading only as much of <paramref name="text"/> as needed: a
-    /// text no longer than the first suffix takes the ordinary path unchanged; a longer one is tokenized from a word
-    /// cut near its end (<see cref="SuffixCut.Previous"/>: a space, or a tab or line break the pipeline splits at), and
-    /// the result is taken when its tokens start at or after the next word cut (the margin), shifted to the whole text's offsets; otherwise the suffix doubles. A text
-    /// without a word cut, or a pipeline without the proof, is tokenized whole. With <paramref name="exactCount"/> (a
+    /// text no longer than the first suffix takes the ordinary path unchanged; a longer one is tokenized from a cut
+    /// near its end (<see cref="SuffixCut.Previous"/>: a space, a tab or line break, punctuation or ideographs where the
+    /// pipeline splits, or a vocabulary break of a single BPE piece), and the result is taken when its tokens start at or
+    /// after the next such cut (the margin), shifted to the whole text's offsets; otherwise the suffix doubles. A text
+    /// without such a cut, or a pipeline without the proof, is tokenized whole (giant WordPiece words in part). With <paramref name="exactCount"/> (a
     /// pair) a single piece, whose count is all of its tokens, is read whole.
     /// </summary>
     private RawEncoding EncodeFromEnd(string text, int sequenceId, TruncationOptions truncation, bool exactCount)
@@ -39,20 +59,20 @@ public sealed partial class Tokenizer
         int limit = truncation.MaxLength;
         long first = (long)limit * PrefixCharsPerToken + 64;
         bool single = _prefixMode == PrefixMode.SinglePiece;
-        if (limit <= 0 || text.Length <= first || exactCount && single || !SuffixAllowed())
+        if (limit <= 0 || text.Length <= first || !SuffixAllowed())
             return EncodeSequence(text, sequenceId, truncation);
+        if (exactCount && single) return EncodeRead(text, sequenceId, truncation);
         var cuts = Cuts;
         long budget = first;
         while (budget < text.Length)
         {
-            int start = SuffixCut.Previous(text, text.Length - (int)budget, cuts);
+            int start = SuffixCut.Previous(text, text.Length - (int)budget, cuts, single);
             if (start < 0) break;
-            int margin = SuffixCut.Next(text, start + 1, cuts);
+            int margin = SuffixCut.Next(text, start + 1, cuts, single);
             if (margin > 0)
             {
                 var suffix = text[start..];
-                var enc = EncodeSequence(suffix, sequenceId, truncation);
-                Interlocked.Add(ref _longTextChars, suffix.Length);
+                var enc = EncodeRead(suffix, sequenceId, truncation);
                 if (FromMargin(enc, suffix, sequenceId, truncation, margin - start, single) is { } kept)
                 {
                     Shift(kept, start);
@@ -61,8 +81,7 @@ public sealed partial class Tokenizer
             }
             budget = Math.Max(budget * 2, (long)(text.Length - start) * 2);
         }
-        Interlocked.Add(ref _longTextChars, text.Length);
-        return EncodeSequence(text, sequenceId, truncation);
+        return EncodeRead(text, sequenceId, truncation);
     }
 
     /// <summary>
@@ -85,7 +104,7 @@ public sealed partial class Tokenizer
         // Exactly max_length: whether the text has tokens before them is the nearest earlier piece with tokens, which
         // the early cut for one token more reaches.
         if (!enc.Truncated) return null;
-        var more = EncodeSequence(suffix, sequenceId, truncation with { MaxLength = limit + 1 });
+        var more = EncodeRead(suffix, sequenceId, truncation with { MaxLength = limit + 1 });
         return more.Count > limit && more.Offsets[0].Start >= margin ? enc : null;
     }
 

@@ -238,9 +238,11 @@ public sealed partial class Tokenizer
     /// </summary>
     private Encoding EncodeCore(string a, string? b, bool addSpecialTokens, TruncationOptions? truncation, bool bounded = false)
     {
-        // A pair's longest-first split compares the two token counts: each must then be the whole text's early cut.
-        var ea = bounded && truncation is not null ? EncodeSequenceBounded(a, 0, truncation, exactCount: b is not null) : EncodeSequence(a, 0, truncation);
-        var eb = b is null ? null : bounded && truncation is not null ? EncodeSequenceBounded(b, 1, truncation, exactCount: true) : EncodeSequence(b, 1, truncation);
+        // A pair's longest-first split compares the two token counts: each must then be the whole text's early cut; with
+        // only_first (only_second) the other sequence's count decides how many of the truncated one's tokens are kept.
+        var strategy = truncation?.Strategy ?? TruncationStrategy.LongestFirst;
+        var ea = bounded && truncation is not null ? EncodeSequenceBounded(a, 0, truncation, exactCount: b is not null && strategy != TruncationStrategy.OnlyFirst) : EncodeSequence(a, 0, truncation);
+        var eb = b is null ? null : bounded && truncation is not null ? EncodeSequenceBounded(b, 1, truncation, exactCount: strategy != TruncationStrategy.OnlySecond) : EncodeSequence(b, 1, truncation);
         return Complete(ea, eb, a, b, addSpecialTokens, truncation);
     }
 

@@ -19,7 +19,7 @@ public sealed class LongInputCutTests
     /// punctuation; Qwen 2 between digits; bpe-classic at punctuation and digits; wordlevel between word and non-word
     /// characters; the SentencePiece fixtures' small vocabularies hold few punctuation pairs.
     /// </summary>
-    private static readonly Dictionary<string, string[]> MustCut = new()
+    internal static readonly Dictionary<string, string[]> MustCut = new()
     {
         ["wordpiece-uncased"] = ["cjk running", "cjk run", "punctuation", "base64", "mixed scripts", "emoji", "crlf", "nfc and nfd", "code lines"],
         ["wordpiece-cased"] = ["cjk running", "cjk run", "punctuation", "base64", "mixed scripts", "emoji", "crlf", "nfc and nfd", "code lines"],
@@ -188,6 +188,38 @@ public sealed class LongInputCutTests
                 Assert.True(full.Ids.SequenceEqual(bounded.Ids), $"{where}: ids differ");
                 Assert.True(full.TypeIds.SequenceEqual(bounded.TypeIds), $"{where}: type ids differ");
                 Assert.True(full.Offsets.SequenceEqual(bounded.Offsets), $"{where}: offsets differ");
+            }
+        }
+    }
+
+    /// <summary>
+    /// A pair truncated only_first (only_second) keeps the other text whole and as many of the truncated one's first or
+    /// last tokens as fit: the truncated text is read only as far as those, also for a single SentencePiece piece, whose
+    /// count never decides anything there; longest_first reads each text until its count is proven (a single piece:
+    /// whole). Same ids, type ids, offsets and Truncated as the full options.
+    /// </summary>
+    [Fact]
+    public void PairsAreReadOnlyAsFarAsTheirStrategyNeeds()
+    {
+        string longText = string.Join(' ', Enumerable.Range(0, 40_000).Select(i => $"ord{i % 97}"));
+        const string shortText = "ett kort svar";
+        foreach (var name in new[] { "wordpiece-uncased", "bpe-cl100k", "bpe-mistral", "wordlevel" })
+        {
+            var tok = Tokenizer.FromFile(FixturePaths.TokenizerJson(name));
+            foreach (var direction in new[] { TruncationDirection.Right, TruncationDirection.Left })
+            {
+                foreach (var (strategy, a, b) in new[] { (TruncationStrategy.OnlyFirst, longText, shortText), (TruncationStrategy.OnlySecond, shortText, longText), (TruncationStrategy.LongestFirst, longText, shortText) })
+                {
+                    string where = $"{name}, {strategy}, {direction}";
+                    var want = tok.EncodePair(a, b, new TruncationOptions(64, strategy, Direction: direction));
+                    long before = tok.LongTextChars;
+                    var got = tok.EncodePair(a, b, 64, strategy, direction);
+                    long read = tok.LongTextChars - before;
+                    Assert.True(want.Ids.SequenceEqual(got.Ids) && want.TypeIds.SequenceEqual(got.TypeIds) && want.Offsets.SequenceEqual(got.Offsets), $"{where}: encodings differ");
+                    Assert.True(want.Truncated == got.Truncated, $"{where}: Truncated differs");
+                    bool whole = strategy == TruncationStrategy.LongestFirst && tok.PrefixMode == PrefixMode.SinglePiece;
+                    Assert.True(whole || read < longText.Length / 4, $"{where}: read {read} of {longText.Length} characters");
+                }
             }
         }
     }

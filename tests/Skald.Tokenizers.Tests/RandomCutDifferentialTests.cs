@@ -10,12 +10,14 @@ namespace Skald.Tokenizers.Tests;
 /// runs, U+00A0, U+2028, U+3000), characters whose normalization changes length (ﬁ, İ, e + U+0301), surrogate pairs,
 /// the space markers Ġ and ▁, and the fixture's own added tokens written in the text, on every fixture tokenizer and on
 /// each with a normalizer appended (a Replace writing a space, an ideographic space or punctuation for a letter,
-/// Lowercase, NFKC, Strip, a Prepend that joins the first word; after the fixture's own and, where it has one, before it). The bounded encoding must equal
-/// the whole text's truncation: ids, offsets, Truncated. Fixed seeds; ten texts per tokenizer keep it to seconds.
+/// Lowercase, NFKC, Strip, a Prepend that joins the first word; after the fixture's own and, where it has one, before it),
+/// with punctuation and ideographs between words too (a suffix may start there). The bounded encoding must equal
+/// the whole text's truncation: ids, offsets, Truncated; pairs likewise under each strategy from both sides. Fixed
+/// seeds; ten texts per tokenizer keep it to seconds.
 /// </summary>
 public sealed class RandomCutDifferentialTests
 {
-    private static readonly string[] Separators = [" ", " ", " ", " ", "\t", "\n", "\r\n", "\r", "\t\t", "  ", "\u00A0", "\u2028", "\u3000", " \n", "\n\n"];
+    private static readonly string[] Separators = [" ", " ", " ", " ", "\t", "\n", "\r\n", "\r", "\t\t", "  ", "\u00A0", "\u2028", "\u3000", " \n", "\n\n", ".", ",", "!?", "\u4E00", "\u3002", "-"];
 
     private static readonly string[] Oddities = ["\uFB01", "\u0130", "e\u0301", "\U0001F600", "\u0120", "\u2581", "\u00E9", "Q", "x.", "'s", "\u4E00\u4E8C"];
 
@@ -62,7 +64,61 @@ public sealed class RandomCutDifferentialTests
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
-    private static IEnumerable<(string Variant, Tokenizer Tokenizer)> Variants(string json)
+    /// <summary>
+    /// Pairs (a long text with a short one, either way round, or two long ones) truncated by each of HF's strategies from
+    /// either side: the bounded <see cref="Tokenizer.EncodePair(string, string, int, TruncationStrategy, TruncationDirection, bool)"/>
+    /// gives the full options' ids, type ids, offsets and Truncated, or fails as they do (only_first with a second text
+    /// that alone fills max_length).
+    /// </summary>
+    [Fact]
+    public void BoundedPairTruncationEqualsWholeTextsOnRandomPairs()
+    {
+        var failures = new List<string>();
+        int seed = 0;
+        foreach (var name in AdversarialTexts.Fixtures())
+        {
+            string json = File.ReadAllText(FixturePaths.TokenizerJson(name));
+            var added = (JsonNode.Parse(json)!["added_tokens"]?.AsArray() ?? []).Select(t => (string?)t!["content"] ?? "").Where(c => c.Length > 0).ToArray();
+            foreach (var (variant, tok) in Variants(json).Where((_, i) => i % 3 == 0))
+            {
+                var rnd = new Random(5000 + seed++);
+                for (int n = 0; n < 6 && failures.Count < 20; n++)
+                {
+                    int max = rnd.Next(3) switch { 0 => rnd.Next(4, 9), 1 => rnd.Next(9, 24), _ => 40 };
+                    string Long() => Text(rnd, max * 8 + 64 + rnd.Next(40, 400), added);
+                    string Short() => Text(rnd, rnd.Next(3, 16), added);
+                    var (a, b) = (n % 3) switch { 0 => (Long(), Short()), 1 => (Short(), Long()), _ => (Long(), Long()) };
+                    foreach (var strategy in Enum.GetValues<TruncationStrategy>())
+                    {
+                        foreach (var direction in new[] { TruncationDirection.Left, TruncationDirection.Right })
+                        {
+                            string want = Outcome(() => tok.EncodePair(a, b, new TruncationOptions(max, strategy, Direction: direction)));
+                            string got = Outcome(() => tok.EncodePair(a, b, max, strategy, direction));
+                            if (want != got)
+                                failures.Add($"{name} + {variant}, {strategy}, {direction}, max_length {max}: {want} vs {got}; texts {Escape(a)} | {Escape(b)}");
+                        }
+                    }
+                }
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    /// <summary>An encoding's ids, type ids, offsets and Truncated flag as text, or that it failed.</summary>
+    private static string Outcome(Func<Encoding> encode)
+    {
+        try
+        {
+            var e = encode();
+            return $"[{string.Join(",", e.Ids)}] [{string.Join(",", e.TypeIds)}] {string.Join(",", e.Offsets)} {e.Truncated}";
+        }
+        catch (TokenizerException)
+        {
+            return "too short to truncate";
+        }
+    }
+
+    internal static IEnumerable<(string Variant, Tokenizer Tokenizer)> Variants(string json)
     {
         yield return ("as it is", Tokenizer.FromJson(json));
         foreach (var (name, normalizer) in Appended)

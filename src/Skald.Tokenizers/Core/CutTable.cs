@@ -28,14 +28,24 @@ internal sealed class CutTable
 
     /// <summary>
     /// A table over <paramref name="cells"/> (<see cref="Symbols"/> squared, left symbol major), also cutting at the
-    /// whitespace <paramref name="lines"/> names between two ASCII letters or digits.
+    /// whitespace <paramref name="lines"/> names between two ASCII letters or digits; <paramref name="inertWords"/>
+    /// says runs of ASCII letters and digits stay whole (<see cref="InertWords"/>).
     /// </summary>
-    public CutTable(CutKind[] cells, LineCuts lines = LineCuts.None)
+    public CutTable(CutKind[] cells, LineCuts lines = LineCuts.None, bool inertWords = false)
     {
         if (cells.Length != Symbols * Symbols) throw new ArgumentException("a cut table has Symbols² cells", nameof(cells));
         _cells = cells;
         _lines = lines;
+        InertWords = inertWords;
     }
+
+    /// <summary>
+    /// True when the pipeline keeps every run of ASCII letters and digits inside one piece, each character one character
+    /// of the piece, whatever the letters and digits are (<see cref="CutTableBuilder"/> proved it for every pair): a
+    /// WordPiece word longer than max_input_chars_per_word then stays one unknown token when its middle is left out
+    /// (<see cref="GiantWords"/>).
+    /// </summary>
+    public bool InertWords { get; }
 
     /// <summary>The whitespace besides the space this table cuts at.</summary>
     public LineCuts Lines => _lines;

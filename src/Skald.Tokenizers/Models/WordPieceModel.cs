@@ -32,6 +32,9 @@ internal sealed class WordPieceModel : IModel
         _trie = new VocabularyTrie(vocab, continuingSubwordPrefix);
     }
 
+    /// <summary>HF's max_input_chars_per_word: a word of more code points becomes one unknown token.</summary>
+    public int MaxInputCharsPerWord => _maxChars;
+
     /// <inheritdoc/>
     public string Kind => "WordPiece";
 

@@ -58,6 +58,8 @@ public sealed class JsonSchemaCompilerTests
     [InlineData("""{"type": "object", "properties": {"l": {"type": "array"}}}""", "items", "/properties/l/items")]
     [InlineData("""{"type": "object", "properties": {"a/b~": {"type": "string", "pattern": "x"}}}""", "pattern", "/properties/a~1b~0/pattern")]
     [InlineData("""{"type": "object", "properties": {"e": {"enum": []}}}""", "enum", "/properties/e/enum")]
+    [InlineData("""{"type": "object", "properties": {"u": {"type": "string", "format": "uuid", "const": "not a uuid"}}}""", "const", "/properties/u/const")]
+    [InlineData("""{"type": "object", "properties": {"d": {"format": "date", "enum": ["2023-02-29", "1900-02-29"]}}}""", "enum", "/properties/d/enum")]
     [InlineData("""{"type": "object", "properties": {"e": {"type": "integer", "enum": ["a", 1.5]}}}""", "enum", "/properties/e/enum")]
     [InlineData("""{"type": "object", "properties": {"e": {"enum": ["\ud800"]}}}""", "enum", "/properties/e/enum")]
     [InlineData("""{"type": "object", "properties": {"a": {"$ref": "#"}}, "required": ["a"]}""", "required", "/required")]

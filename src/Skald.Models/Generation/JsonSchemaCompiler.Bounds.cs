@@ -69,25 +69,30 @@ internal sealed partial class JsonSchemaCompiler
     private static BigInteger Ceiling(BigInteger a, BigInteger m) => BigInteger.Divide(a + Mod(-a, m), m);
 
     // A JSON number times 10^scale, rounded down (towards −∞), and whether that was exact; magnitudes far beyond
-    // anything the automaton writes are cut to 10^80, which every bound and step compares alike.
+    // anything the automaton writes are cut to ±10^80 (or to 0 or −1 below one unit), which every bound and step
+    // compares alike. The cut looks at the value's size, its digits and exponent together (a bound of 300 digits
+    // times 10^−250 is 10^50, not tiny).
     private static (BigInteger Units, bool Exact) Units(JsonElement v, int scale, string key, string at)
     {
         if (v.ValueKind != JsonValueKind.Number) throw Error(key, at, "must be a number");
         string text = v.GetRawText();
         int e = text.IndexOfAny(['e', 'E']);
-        int exponent = e < 0 ? 0 : int.TryParse(text.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int x)
-            ? Math.Clamp(x, -1000, 1000) : text[e + 1] == '-' ? -1000 : 1000;
+        const long Far = 1_000_000_000; // past any size the cut below lets through, and far from overflowing a long
+        long exponent = e < 0 ? 0 : long.TryParse(text.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long x)
+            ? Math.Clamp(x, -Far, Far) : text[e + 1] == '-' ? -Far : Far;
         string mantissa = e < 0 ? text : text[..e];
         bool negative = mantissa.StartsWith('-');
         int dot = mantissa.IndexOf('.');
-        string digits = mantissa.TrimStart('-').Replace(".", "", StringComparison.Ordinal);
-        int shift = scale + exponent - (dot < 0 ? 0 : mantissa.Length - dot - 1);
+        string digits = mantissa.TrimStart('-').Replace(".", "", StringComparison.Ordinal).TrimStart('0');
+        if (digits.Length == 0) return (0, true);
+        long shift = scale + exponent - (dot < 0 ? 0 : mantissa.Length - dot - 1);
+        long size = digits.Length + shift; // 10^(size−1) ≤ |value in units| < 10^size
+        if (size > 200) return (negative ? -BigInteger.Pow(10, 80) : BigInteger.Pow(10, 80), true);
+        if (size < 0) return (negative ? -1 : 0, false); // less than one unit: rounded down
         var value = BigInteger.Parse(digits, CultureInfo.InvariantCulture);
         if (negative) value = -value;
-        if (value.IsZero) return (0, true);
-        if (shift >= 0) return (shift > 200 ? value.Sign * BigInteger.Pow(10, 80) : value * BigInteger.Pow(10, shift), true);
-        if (shift < -200) return (value.Sign < 0 ? -1 : 0, false);
-        var unit = BigInteger.Pow(10, -shift);
+        if (shift >= 0) return (value * BigInteger.Pow(10, (int)shift), true);
+        var unit = BigInteger.Pow(10, (int)-shift);
         var rest = Mod(value, unit);
         return ((value - rest) / unit, rest.IsZero);
     }

@@ -58,4 +58,14 @@ public sealed class JsonSchemaNumberBoundsTests
             ["""{"x":0.1000000000000002}""", """{"x":0.1000000000000003}"""],
             [("""{"x":0.1000000000000001}""", """{"x":0.100000000000000"""), ("""{"x":0.1000000000000004}""", """{"x":0.100000000000000""")]);
     }
+
+    [Theory]
+    [InlineData("1", 230, "e-220")]   // 10^10 in 231 digits and a large negative exponent: not below one unit
+    [InlineData("0.", 1800, "1e2000")] // 10^-1801 times 10^2000: an exponent past a thousand is not cut before the digits count
+    public void ABoundIsReadByItsSizeNotByItsExponentAlone(string head, int zeros, string tail)
+    {
+        string maximum = head + new string('0', zeros) + tail;
+        string schema = $$$"""{"type": "object", "properties": {"n": {"type": "number", "maximum": {{{maximum}}}}}, "required": ["n"]}""";
+        JsonSchemaExhaustive.Agree(schema, ["""{"n":5}""", """{"n":-5.5}""", """{"n":9999999999999999}""", """{"n":"5"}"""]);
+    }
 }

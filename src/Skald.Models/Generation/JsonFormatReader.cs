@@ -35,6 +35,17 @@ internal static class JsonFormatReader
         _ => at == End,
     };
 
+    /// <summary>Whether the UTF-8 content <paramref name="text"/> (no quotes, no escapes) is a string of <paramref name="format"/>.</summary>
+    public static bool Holds(JsonStringFormat format, ReadOnlySpan<byte> text)
+    {
+        int at = Start(format), value = 0, digit = 0;
+        foreach (byte b in text)
+        {
+            if (!Take(format, ref at, ref value, ref digit, b)) return false;
+        }
+        return Whole(format, at);
+    }
+
     /// <summary>Takes byte <paramref name="b"/> of a string of <paramref name="format"/> if some string of it goes on so.</summary>
     public static bool Take(JsonStringFormat format, ref int at, ref int value, ref int digit, byte b) => format switch
     {

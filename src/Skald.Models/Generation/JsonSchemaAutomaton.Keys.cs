@@ -18,7 +18,8 @@ internal partial struct JsonSchemaAutomaton
         int pos = frame.D;
         var (i, j) = Narrow(keys, frame.B, frame.C, pos, b);
         bool any = false;
-        for (int k = i; k < j && !any; k++) any = May(node, node.KeyProperty[k]);
+        int last = LastReaching(node);
+        for (int k = i; k < j && !any; k++) any = May(node, node.KeyProperty[k], last);
         if (!any) return false;
         (frame.B, frame.C, frame.D) = (i, j, pos + 1);
         if (keys[i].Length == pos + 1) // a whole key, the only one left (JSON strings are prefix-free)
@@ -33,35 +34,38 @@ internal partial struct JsonSchemaAutomaton
     // Whether a key may come next: one from property A up to the next required one that may be written.
     private readonly bool AnyKey(JsonSchemaNode node)
     {
-        int last = Math.Min(node.NextRequired[frame.A], node.PropertyNode.Length - 1);
+        int last = Math.Min(node.NextRequired[frame.A], node.PropertyNode.Length - 1), reaching = LastReaching(node);
         for (int p = frame.A; p <= last; p++)
         {
-            if (May(node, p)) return true;
+            if (May(node, p, reaching)) return true;
         }
         return false;
     }
 
     // Whether listed property p may be the next key: it comes from property A up to the next required one, its value
     // fits in the nesting left, and after it the object can still hold between minProperties and maxProperties keys
-    // (every required one after it at least; every one after it that fits, or any number of others, at most).
-    private readonly bool May(JsonSchemaNode node, int p)
+    // (every required one after it at least; at most: p no later than `reaching`, LastReaching's answer).
+    private readonly bool May(JsonSchemaNode node, int p, int reaching)
     {
-        if (p < frame.A || p > node.NextRequired[frame.A] || p >= node.PropertyNode.Length || !Fits(node, p)) return false;
-        long written = frame.F + 1;
-        return (node.Max == int.MaxValue || written + node.RequiredFrom[p + 1] <= node.Max) && (written >= node.Min || written + Available(node, p + 1) >= node.Min);
+        if (p < frame.A || p > node.NextRequired[frame.A] || p >= node.PropertyNode.Length || p > reaching || !Fits(node, p)) return false;
+        return node.Max == int.MaxValue || frame.F + 1 + node.RequiredFrom[p + 1] <= node.Max;
     }
 
-    // How many more keys may be written after the listed properties before i: those from i on whose values fit, and
-    // with additionalProperties (whose values fit) as many as any bound asks.
-    private readonly long Available(JsonSchemaNode node, int i)
+    // The last listed property that may be the next key with the object still able to reach minProperties after it
+    // (int.MaxValue: any; −1: none): after p come at most the properties after it whose values fit, or with
+    // additionalProperties (whose values fit) as many as any bound asks, and those are fewer the later p is, so one pass
+    // from the end finds it (once per byte, not once per key tried: a mask step stays linear in the keys).
+    private readonly int LastReaching(JsonSchemaNode node)
     {
-        if (node.Extra >= 0 && stack.Nodes[node.Extra].MinDepth <= JsonAutomaton.MaxDepth - depth - 1) return int.MaxValue;
-        int n = 0;
-        for (int q = i; q < node.PropertyNode.Length; q++)
+        long need = node.Min - (frame.F + 1); // keys still wanted after the next one
+        if (need <= 0 || node.Extra >= 0 && stack.Nodes[node.Extra].MinDepth <= JsonAutomaton.MaxDepth - depth - 1) return int.MaxValue;
+        int n = 0; // the properties after q whose values fit
+        for (int q = node.PropertyNode.Length - 1; q >= 0; q--)
         {
+            if (n >= need) return q;
             if (Fits(node, q)) n++;
         }
-        return n;
+        return -1;
     }
 
     // Whether property p's value fits in the nesting left inside the object.
@@ -126,7 +130,7 @@ internal partial struct JsonSchemaAutomaton
         if (i < j) // the key of listed property p (JSON strings are prefix-free: only one ends here)
         {
             int p = node.KeyProperty[i];
-            if (!May(node, p)) return false;
+            if (!May(node, p, LastReaching(node))) return false;
             int start = frame.E;
             while (stack.KeyByte(start) != JsonSchemaStack.KeyStart) start = stack.KeyPrevious(start);
             (frame.Phase, frame.A, frame.B, frame.E) = (JsonSchemaPhase.Colon, p + 1, node.PropertyNode[p], stack.KeyPrevious(start));

@@ -41,13 +41,7 @@ internal sealed partial class JsonSchemaCompiler
         BigInteger step = 1;
         if (s.TryGetProperty("multipleOf", out var m))
         {
-            var (units, exact) = Units(m, scale, "multipleOf", at);
-            if (units <= 0 || !exact)
-            {
-                throw Error("multipleOf", at, node.Kind == JsonSchemaKind.Integer ? "must be a whole number > 0 on an integer"
-                    : $"must be a number > 0 with at most {JsonSchemaAutomaton.MaxDigits} digits after the point");
-            }
-            step = BigInteger.Min(units, largest + 1); // a step beyond every value written leaves 0 alone, as any larger one
+            step = BigInteger.Min(Step(m, scale, at), largest + 1); // a step beyond every value written leaves 0 alone, as any larger one
             node.Bounded = true;
         }
         // the least and greatest multiples of the step between the bounds
@@ -68,27 +62,52 @@ internal sealed partial class JsonSchemaCompiler
 
     private static BigInteger Ceiling(BigInteger a, BigInteger m) => BigInteger.Divide(a + Mod(-a, m), m);
 
+    // The step, in units (10^−scale), of the values the automaton writes that are multiples of multipleOf m: the least
+    // common multiple of m and one unit. With m = d·10^k units (d whole, k < 0) that is d / gcd(d, 10^−k) (multipleOf
+    // 1.5 on an integer: 3; 1e-17 on a number: one unit, every value); beyond every value written, 10^80.
+    private static BigInteger Step(JsonElement m, int scale, string at)
+    {
+        var (digits, shift, length) = Parts(m, scale, "multipleOf", at);
+        if (digits.Sign <= 0) throw Error("multipleOf", at, "must be a number > 0");
+        if (length + shift > 200) return BigInteger.Pow(10, 80);
+        if (shift >= 0) return digits * BigInteger.Pow(10, (int)shift);
+        // gcd(d, 10^j) stops growing once j passes the twos and fives in d, fewer than 4 per digit of d
+        return digits / BigInteger.GreatestCommonDivisor(digits, BigInteger.Pow(10, (int)Math.Min(-shift, 4L * length)));
+    }
+
     // A JSON number times 10^scale, rounded down (towards −∞), and whether that was exact; magnitudes far beyond
-    // anything the automaton writes are cut to 10^80, which every bound and step compares alike.
+    // anything the automaton writes are cut to ±10^80 (or to 0 or −1 below one unit), which every bound and step
+    // compares alike. The cut looks at the value's size, its digits and exponent together (a bound of 300 digits
+    // times 10^−250 is 10^50, not tiny).
     private static (BigInteger Units, bool Exact) Units(JsonElement v, int scale, string key, string at)
+    {
+        var (value, shift, length) = Parts(v, scale, key, at);
+        if (value.IsZero) return (0, true);
+        long size = length + shift; // 10^(size−1) ≤ |value in units| < 10^size
+        if (size > 200) return (value.Sign * BigInteger.Pow(10, 80), true);
+        if (size < 0) return (value.Sign < 0 ? -1 : 0, false); // less than one unit: rounded down
+        if (shift >= 0) return (value * BigInteger.Pow(10, (int)shift), true);
+        var unit = BigInteger.Pow(10, (int)-shift);
+        var rest = Mod(value, unit);
+        return ((value - rest) / unit, rest.IsZero);
+    }
+
+    // A JSON number in units (10^−scale) as its digits (signed, no leading zeros; 0 for zero) times 10^Shift, and how
+    // many digits those are; an exponent past a billion is cut to one (far beyond any size Units and Step let through).
+    private static (BigInteger Digits, long Shift, int Length) Parts(JsonElement v, int scale, string key, string at)
     {
         if (v.ValueKind != JsonValueKind.Number) throw Error(key, at, "must be a number");
         string text = v.GetRawText();
         int e = text.IndexOfAny(['e', 'E']);
-        int exponent = e < 0 ? 0 : int.TryParse(text.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int x)
-            ? Math.Clamp(x, -1000, 1000) : text[e + 1] == '-' ? -1000 : 1000;
+        const long Far = 1_000_000_000;
+        long exponent = e < 0 ? 0 : long.TryParse(text.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long x)
+            ? Math.Clamp(x, -Far, Far) : text[e + 1] == '-' ? -Far : Far;
         string mantissa = e < 0 ? text : text[..e];
-        bool negative = mantissa.StartsWith('-');
         int dot = mantissa.IndexOf('.');
-        string digits = mantissa.TrimStart('-').Replace(".", "", StringComparison.Ordinal);
-        int shift = scale + exponent - (dot < 0 ? 0 : mantissa.Length - dot - 1);
+        string digits = mantissa.TrimStart('-').Replace(".", "", StringComparison.Ordinal).TrimStart('0');
+        long shift = scale + exponent - (dot < 0 ? 0 : mantissa.Length - dot - 1);
+        if (digits.Length == 0) return (0, shift, 0);
         var value = BigInteger.Parse(digits, CultureInfo.InvariantCulture);
-        if (negative) value = -value;
-        if (value.IsZero) return (0, true);
-        if (shift >= 0) return (shift > 200 ? value.Sign * BigInteger.Pow(10, 80) : value * BigInteger.Pow(10, shift), true);
-        if (shift < -200) return (value.Sign < 0 ? -1 : 0, false);
-        var unit = BigInteger.Pow(10, -shift);
-        var rest = Mod(value, unit);
-        return ((value - rest) / unit, rest.IsZero);
+        return (mantissa.StartsWith('-') ? -value : value, shift, digits.Length);
     }
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 
 namespace Skald.Models.Generation;
@@ -308,7 +309,15 @@ internal sealed partial class JsonSchemaCompiler
     private int String(JsonElement s, string at)
     {
         var (min, max) = Bounds(s, at, "minLength", "maxLength");
-        var format = s.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() switch
+        var format = Format(s);
+        if (format != JsonStringFormat.None && Has(s, "minLength", "maxLength"))
+            throw Error(Has(s, "minLength") ? "minLength" : "maxLength", at, $"cannot stand beside \"format\": \"{s.GetProperty("format").GetString()}\" (its strings' length is the format's)");
+        return Add(new JsonSchemaNode(JsonSchemaKind.String) { Min = min, Max = max, Format = format });
+    }
+
+    // The format a schema's strings are held to (JsonFormatReader's), or None.
+    private static JsonStringFormat Format(JsonElement s) =>
+        s.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() switch
         {
             "date" => JsonStringFormat.Date,
             "time" => JsonStringFormat.Time,
@@ -317,10 +326,6 @@ internal sealed partial class JsonSchemaCompiler
             "ipv4" => JsonStringFormat.Ipv4,
             _ => JsonStringFormat.None, // email, uri, ...: an annotation
         } : JsonStringFormat.None;
-        if (format != JsonStringFormat.None && Has(s, "minLength", "maxLength"))
-            throw Error(Has(s, "minLength") ? "minLength" : "maxLength", at, $"cannot stand beside \"format\": \"{f.GetString()}\" (its strings' length is the format's)");
-        return Add(new JsonSchemaNode(JsonSchemaKind.String) { Min = min, Max = max, Format = format });
-    }
 
     private static (int Min, int Max) Bounds(JsonElement s, string at, string minKey, string maxKey)
     {
@@ -348,8 +353,16 @@ internal sealed partial class JsonSchemaCompiler
             texts = values.Count == 0 || texts.Any(t => t.AsSpan().SequenceEqual(text)) ? [text] : [];
             values = [(constant, "const")];
         }
-        var kept = texts.Where((t, i) => types is null || types.Any(type => OfType(values[Math.Min(i, values.Count - 1)].Value, type))).ToList();
-        if (kept.Count == 0) throw Error(values.Count == 1 && values[0].Keyword == "const" ? "const" : "enum", at, "leaves no value (of the schema's type) to write");
+        // a value is kept when it is of the schema's types and, a string, of its format (format holds any other value)
+        var format = Format(s);
+        var kept = texts.Where((t, i) => values[Math.Min(i, values.Count - 1)].Value is var v
+            && (types is null || types.Any(type => OfType(v, type)))
+            && (format == JsonStringFormat.None || v.ValueKind != JsonValueKind.String || JsonFormatReader.Holds(format, Encoding.UTF8.GetBytes(v.GetString()!)))).ToList();
+        if (kept.Count == 0)
+        {
+            throw Error(values.Count == 1 && values[0].Keyword == "const" ? "const" : "enum", at,
+                $"leaves no value (of the schema's type{(format == JsonStringFormat.None ? "" : " and format")}) to write");
+        }
         var distinct = kept.DistinctBy(Convert.ToBase64String).ToArray();
         System.Array.Sort(distinct, (a, b) => a.AsSpan().SequenceCompareTo(b));
         return Add(new JsonSchemaNode(JsonSchemaKind.Literal) { Texts = distinct });

@@ -28,7 +28,7 @@ public sealed class JsonSchemaGrammar
     /// <c>minProperties</c>, <c>maxProperties</c>, <c>minimum</c>, <c>maximum</c>, <c>exclusiveMinimum</c>,
     /// <c>exclusiveMaximum</c>, <c>multipleOf</c> (on an integer or a number: exactly, a bounded number written without an
     /// exponent), <c>format</c> <c>date</c>, <c>time</c>, <c>date-time</c>, <c>uuid</c> and <c>ipv4</c> on a string
-    /// (<see cref="JsonFormatReader"/>),
+    /// (<see cref="JsonFormatReader"/>; beside <c>enum</c> or <c>const</c> only the values of the format are kept),
     /// <c>anyOf</c> (alternatives that start alike read side by side, at most <see cref="JsonSchemaCompiler.MaxWidth"/>
     /// at once), <c>$ref</c> to a JSON pointer in the schema
     /// (<c>#/$defs/...</c>, <c>#/definitions/...</c>, <c>#</c>; recursion is bounded by 64 levels of nesting).

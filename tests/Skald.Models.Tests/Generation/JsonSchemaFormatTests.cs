@@ -71,4 +71,12 @@ public sealed class JsonSchemaFormatTests
     [Fact]
     public void AnotherFormatIsAnAnnotation() =>
         JsonSchemaAutomatonTests.AssertTakes(Schema("email"), """{"v":"not an address"}""");
+
+    [Fact]
+    public void AnEnumBesideAFormatKeepsOnlyTheStringsOfTheFormat()
+    {
+        // format holds any value that is not a string; of the strings only the dates are written
+        const string schema = """{"type": "object", "properties": {"v": {"format": "date", "enum": ["2024-02-29", "2023-02-29", "x", 1, null]}}, "required": ["v"]}""";
+        JsonSchemaExhaustive.Agree(schema, Documents(["2024-02-29", "2023-02-29", "x", "2024-02-28"]).Concat(["""{"v":1}""", """{"v":null}""", """{"v":2}"""]));
+    }
 }

@@ -4,7 +4,8 @@ namespace Skald.Models.Tests.Generation;
 /// Bounds and <c>multipleOf</c> on numbers and integers in <see cref="Skald.Models.Generation.JsonSchemaAutomaton"/>:
 /// every text of up to five characters of <c>-0125.9e</c> as a property's value is taken exactly when it validates (and,
 /// has no exponent and, on an integer, no point: the one form the constraint writes), on bounds with fractions, exclusive
-/// ones, an exponent in the bound, steps of a fraction and of a whole number; and a digit no value in range begins
+/// ones, an exponent in the bound, steps of a fraction and of a whole number, fractional steps on an integer and steps finer
+/// than 10^-16 on a number (their least common multiple with the unit); and a digit no value in range begins
 /// with is refused where it comes.
 /// </summary>
 public sealed class JsonSchemaNumberBoundsTests
@@ -22,6 +23,10 @@ public sealed class JsonSchemaNumberBoundsTests
         """{"type": "integer", "multipleOf": 25}""",
         """{"type": "integer", "multipleOf": 1e1, "exclusiveMinimum": -0.5}""",
         """{"type": ["integer", "number"], "minimum": 1.5, "maximum": 20}""",
+        // a step that is no whole number of units: the values written are the multiples of the least common multiple
+        """{"type": "integer", "multipleOf": 1.5, "maximum": 10}""",
+        """{"type": "number", "multipleOf": 1e-17, "maximum": 1}""",
+        """{"type": "number", "multipleOf": 0.75e-16, "minimum": -0.5}""",
     ];
 
     [Theory]
@@ -57,5 +62,15 @@ public sealed class JsonSchemaNumberBoundsTests
         JsonSchemaExtraKeysTests.Check(schema,
             ["""{"x":0.1000000000000002}""", """{"x":0.1000000000000003}"""],
             [("""{"x":0.1000000000000001}""", """{"x":0.100000000000000"""), ("""{"x":0.1000000000000004}""", """{"x":0.100000000000000""")]);
+    }
+
+    [Theory]
+    [InlineData("1", 230, "e-220")]   // 10^10 in 231 digits and a large negative exponent: not below one unit
+    [InlineData("0.", 1800, "1e2000")] // 10^-1801 times 10^2000: an exponent past a thousand is not cut before the digits count
+    public void ABoundIsReadByItsSizeNotByItsExponentAlone(string head, int zeros, string tail)
+    {
+        string maximum = head + new string('0', zeros) + tail;
+        string schema = $$$"""{"type": "object", "properties": {"n": {"type": "number", "maximum": {{{maximum}}}}}, "required": ["n"]}""";
+        JsonSchemaExhaustive.Agree(schema, ["""{"n":5}""", """{"n":-5.5}""", """{"n":9999999999999999}""", """{"n":"5"}"""]);
     }
 }

@@ -136,6 +136,22 @@ public sealed class JsonSchemaWalkTests
           "u": {"type": ["string", "null"], "format": "uuid"}, "ip": {"type": "string", "format": "ipv4"}, "e": {"type": "string", "format": "email"},
           "any": {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 3}]}}, "required": ["d", "t", "dt", "u", "ip", "e", "any"]}
         """,
+        // minProperties met only by optional keys that lead back (a recursive dictionary near the nesting limit), and
+        // unions of objects with different property counts read side by side
+        """
+        {"type": "object", "properties": {"t": {"$ref": "#/$defs/T"}, "u": {"anyOf": [
+           {"type": "object", "properties": {"k": {"type": "integer"}}, "additionalProperties": {"type": "integer"}, "minProperties": 2},
+           {"type": "object", "properties": {"k": {"type": "integer"}}, "additionalProperties": {"type": "string"}, "maxProperties": 1},
+           {"type": "object", "maxProperties": 0}]}}, "required": ["t", "u"],
+         "$defs": {"T": {"type": "object", "properties": {"a": {"$ref": "#/$defs/T"}, "b": {"type": "null"}, "c": {"$ref": "#/$defs/T"}},
+           "minProperties": 2, "maxProperties": 3, "additionalProperties": {"anyOf": [{"$ref": "#/$defs/T"}, {"type": "integer", "minimum": -3, "maximum": 3, "multipleOf": 3}]}}}}
+        """,
+        // bounds at zero from both sides, a step of 0.1, huge bounds and steps, an enum beside a format
+        """
+        {"type": "object", "properties": {"z": {"type": "number", "exclusiveMinimum": -1e-16, "exclusiveMaximum": 1e-16}, "m": {"type": "number", "multipleOf": 0.1, "minimum": -0.3, "maximum": 0.3},
+          "h": {"type": "integer", "minimum": -1e300, "maximum": 1e300, "multipleOf": 1e15}, "x": {"type": "number", "maximum": -0.0, "exclusiveMinimum": -1E-2},
+          "d": {"format": "date-time", "enum": ["2024-01-01T00:00:00Z", "x", 3]}}, "required": ["z", "m", "h", "x", "d"]}
+        """,
         // bounded arrays of a type list
         """
         {"type": "object", "properties": {"l": {"type": "array", "items": {"type": ["string", "null", "integer", "array"], "items": {"type": "boolean"}, "maxLength": 2},

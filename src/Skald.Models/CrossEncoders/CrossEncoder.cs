@@ -278,16 +278,19 @@ public sealed partial class CrossEncoder
     /// <summary>
     /// The model's outputs for each pair, [pairs][<see cref="NumLabels"/>], after the activation (and softmax when asked),
     /// in the order given (sentence-transformers' predict). Batches are formed longest first; a pair's scores do not
-    /// depend on its batch.
+    /// depend on its batch. <paramref name="cancellationToken"/> is looked at before each batch (a forward pass of
+    /// <see cref="CrossEncoderOptions.BatchSize"/> pairs): once it is cancelled no further batch starts and
+    /// <see cref="OperationCanceledException"/> is thrown, as <see cref="SentenceEncoder"/>'s Encode does.
     /// </summary>
-    public float[][] Predict(IReadOnlyList<(string Query, string Document)> pairs, CrossEncoderOptions? options = null) =>
-        Predict(Tokenize(pairs, options?.MaxLength), options);
+    public float[][] Predict(IReadOnlyList<(string Query, string Document)> pairs, CrossEncoderOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        Predict(Tokenize(pairs, options?.MaxLength), options, cancellationToken);
 
     /// <summary>
-    /// As <see cref="Predict(IReadOnlyList{ValueTuple{string, string}}, CrossEncoderOptions?)"/> over pairs already
+    /// As <see cref="Predict(IReadOnlyList{ValueTuple{string, string}}, CrossEncoderOptions?, CancellationToken)"/> over pairs already
     /// tokenized by <see cref="Tokenize"/> (a server counts their tokens first).
     /// </summary>
-    public float[][] Predict(IReadOnlyList<Encoding> encodings, CrossEncoderOptions? options = null)
+    public float[][] Predict(IReadOnlyList<Encoding> encodings, CrossEncoderOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(encodings);
         ThrowIfDisposed();
@@ -298,6 +301,7 @@ public sealed partial class CrossEncoder
         var result = new float[encodings.Count][];
         for (int start = 0; start < order.Length; start += options.BatchSize)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             int b = Math.Min(options.BatchSize, order.Length - start);
             var batch = new Encoding[b];
             for (int i = 0; i < b; i++) batch[i] = encodings[order[start + i]];
@@ -321,24 +325,27 @@ public sealed partial class CrossEncoder
         return result;
     }
 
-    /// <summary>One score per pair (a one-label model: a reranker), in the order given.</summary>
-    public float[] Score(IReadOnlyList<(string Query, string Document)> pairs, CrossEncoderOptions? options = null)
+    /// <summary>One score per pair (a one-label model: a reranker), in the order given (cancelled as Predict is).</summary>
+    public float[] Score(IReadOnlyList<(string Query, string Document)> pairs, CrossEncoderOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
         RequireOneLabel("Score");
-        return [.. Predict(pairs, options).Select(s => s[0])];
+        return [.. Predict(pairs, options, cancellationToken).Select(s => s[0])];
     }
 
     /// <summary>
     /// <paramref name="documents"/> ordered by their score against <paramref name="query"/>, highest first, equal scores
-    /// in the order given (sentence-transformers' rank); the first <paramref name="topK"/> when given.
+    /// in the order given (sentence-transformers' rank); the first <paramref name="topK"/> when given (cancelled as
+    /// Predict is).
     /// </summary>
-    public IReadOnlyList<RankedDocument> Rank(string query, IReadOnlyList<string> documents, int? topK = null, CrossEncoderOptions? options = null)
+    public IReadOnlyList<RankedDocument> Rank(string query, IReadOnlyList<string> documents, int? topK = null, CrossEncoderOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(documents);
         RequireOneLabel("Rank");
         if (topK is < 1) throw new ArgumentOutOfRangeException(nameof(topK), "topK must be at least 1");
-        return Order(Score(documents.Select(d => (query, d)).ToArray(), options), topK);
+        return Order(Score(documents.Select(d => (query, d)).ToArray(), options, cancellationToken), topK);
     }
 
     /// <summary>Indices of <paramref name="scores"/> highest first, equal scores in index order; the first <paramref name="topK"/> when given.</summary>

@@ -214,7 +214,7 @@ public static class ConfigLoader
         if (model.Dropout >= 1) throw new TrainingException($"{m.Where("dropout")}: model.dropout must be below 1");
         if (modelType is "transformer" or "splade" or "csr")
         {
-            if (model.Path.Length == 0) throw new TrainingException($"{m.Where("path")}: model.path is required");
+            if (model.Path.Length == 0) throw m.Missing("path");
             foreach (var key in new[] { "tokenizer", "dim", "normalize" })
             {
                 if (m.Str(key) is not null)

@@ -275,12 +275,21 @@ public sealed class SectionReader(string section, Dictionary<string, ConfigEntry
     }
 
     /// <summary>
-    /// A required key that is absent (named against the section), or given empty, null or <c>[]</c> (named where it
-    /// was given: its line, or the <c>--set</c> that gave it).
+    /// The error for a required key that is absent (named against the section), or given empty, null or <c>[]</c>
+    /// (named where it was given: its line, or the <c>--set</c> that gave it), as a required read throws it; for keys
+    /// whose need depends on others. An absent key that a key given and not read looks like a misspelling of is named
+    /// with it (<c>pth</c> for <c>path</c>), since the misspelling is why the key is missing.
     /// </summary>
-    private Exception Missing(string key) => keys.TryGetValue(key, out var e)
-        ? error($"{e.Where}: {Name(key)} is required and must not be empty")
-        : error($"{origin}: missing required key '{Name(key)}'");
+    public Exception Missing(string key)
+    {
+        if (keys.TryGetValue(key, out var e)) return error($"{e.Where}: {Name(key)} is required and must not be empty");
+        foreach (var (given, entry) in keys)
+        {
+            if (!known.Contains(given) && Skald.Retrieval.Data.Typos.Closest(given, [key]) is not null)
+                return error($"{entry.Where}: unknown config key '{Name(given)}'; did you mean '{Name(key)}'? (missing required key '{Name(key)}')");
+        }
+        return error($"{origin}: missing required key '{Name(key)}'");
+    }
 
     private Exception Bad(string key, string problem) => error($"{Where(key)}: {Name(key)} {problem}");
 

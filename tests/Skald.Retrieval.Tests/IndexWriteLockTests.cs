@@ -190,4 +190,26 @@ public sealed class IndexWriteLockTests
         using (var index = SearchIndex.Open(real)) Assert.Equal(40, index.LiveCount);
         Assert.Equal(["idx", "idx-link"], Directory.EnumerateFileSystemEntries(top).Select(Path.GetFileName).Order());
     }
+
+    /// <summary>
+    /// A write through a link whose target goes up past another link (<c>hop/../idx</c>, hop naming real/sub) replaces
+    /// the index the link leads to, under that index's one lock: read back through the link it has the new rows, and
+    /// no second index appears beside the inner link.
+    /// </summary>
+    [Fact]
+    public void AWriteThroughALinkWithDotDotPastAnotherLinkReplacesTheIndexItLeadsTo()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        var (model, records, _) = IvfIndexTests.Corpus(40);
+        string top = Directory.CreateTempSubdirectory("skald-lock").FullName;
+        string real = Path.Combine(top, "real", "idx"), link = Path.Combine(top, "idx-link");
+        Directory.CreateDirectory(Path.Combine(top, "real", "sub"));
+        IndexBuilder.Build(real, model, real, records[..36], new Bm25Options(), "nb", 0, 0);
+        Directory.CreateSymbolicLink(Path.Combine(top, "hop"), Path.Combine("real", "sub"));
+        Directory.CreateSymbolicLink(link, Path.Combine("hop", "..", "idx"));
+        Assert.Equal(IndexWriteLock.PathOf(real), IndexWriteLock.PathOf(link));
+        IndexBuilder.Add(link, model, records[36..]);
+        using (var index = SearchIndex.Open(link)) Assert.Equal(40, index.LiveCount);
+        Assert.False(Directory.Exists(Path.Combine(top, "idx")));
+    }
 }

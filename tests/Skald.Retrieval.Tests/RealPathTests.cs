@@ -49,4 +49,30 @@ public sealed class RealPathTests
         Directory.CreateSymbolicLink(b, a);
         Assert.Equal(Path.Combine(a, "x"), RealPath.Of(Path.Combine(a, "x")));
     }
+
+    /// <summary>
+    /// A link whose target goes up with <c>..</c> past another link is resolved as the kernel resolves it: the
+    /// <c>..</c> leaves the folder the inner link names, not the inner link's own folder. Collapsing a target's
+    /// <c>..</c> as text named a sibling the link does not lead to, so an index written through such a link
+    /// (<see cref="IndexWriter"/> writes the real folder) went to a folder its readers never open.
+    /// </summary>
+    [Fact]
+    public void DotDotInALinksTargetLeavesTheFolderAnInnerLinkNames()
+    {
+        if (OperatingSystem.IsWindows()) return; // links there need rights the tests may not have
+        string root = Real();
+        string idx = Path.Combine(root, "real", "idx");
+        Directory.CreateDirectory(Path.Combine(root, "real", "sub"));
+        Directory.CreateDirectory(idx);
+        Directory.CreateSymbolicLink(Path.Combine(root, "hop"), Path.Combine("real", "sub"));
+        string link = Path.Combine(root, "idx-link");
+        Directory.CreateSymbolicLink(link, Path.Combine("hop", "..", "idx")); // the kernel: root/real/sub/.. = root/real
+        File.WriteAllText(Path.Combine(idx, "marker"), "");
+        Assert.True(File.Exists(Path.Combine(link, "marker"))); // the system's own reading of the link
+        Assert.Equal(idx, RealPath.Of(link));
+        Assert.Equal(Path.Combine(idx, "marker"), RealPath.Of(Path.Combine(link, "marker")));
+        string absolute = Path.Combine(root, "absolute-link");
+        Directory.CreateSymbolicLink(absolute, Path.Combine(root, "hop", "..", "idx"));
+        Assert.Equal(idx, RealPath.Of(absolute));
+    }
 }

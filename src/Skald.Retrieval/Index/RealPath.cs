@@ -11,31 +11,57 @@ public static class RealPath
     /// <summary>Links followed along one path before giving up (Linux's MAXSYMLINKS): a loop is kept as written.</summary>
     private const int MaxLinks = 40;
 
-    /// <summary>The canonical form of <paramref name="path"/> (made absolute against the current folder first).</summary>
+    /// <summary>
+    /// The canonical form of <paramref name="path"/> (made absolute against the current folder first, its own
+    /// <c>..</c> taken as text, as every .NET file call takes it). A link's target is walked a name at a time from the
+    /// link's folder, as the kernel walks it: a <c>..</c> in it leaves the real folder reached so far (a link met
+    /// before it already followed), not the text before it.
+    /// </summary>
     public static string Of(string path)
     {
         string full = Path.GetFullPath(path);
-        for (int links = 0; links <= MaxLinks; links++)
+        string resolved = Path.GetPathRoot(full) ?? "";
+        var pending = new Stack<string>(); // names still to walk, the next on top
+        PushNames(pending, full[resolved.Length..]);
+        int links = 0;
+        while (pending.TryPop(out string? name))
         {
-            string? target = null;
-            string resolved = Path.GetPathRoot(full) ?? "";
-            var parts = full[resolved.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
-            int i = 0;
-            for (; i < parts.Length; i++)
+            if (name == ".") continue;
+            if (name == "..")
             {
-                string next = Path.Join(resolved, parts[i]);
-                if (LinkTarget(next) is { } link)
-                {
-                    target = Path.GetFullPath(link, resolved); // a relative target is taken from the link's folder
-                    break;
-                }
-                if (!Path.Exists(next)) break; // the rest does not exist: nothing more to resolve
-                resolved = next;
+                resolved = Path.GetDirectoryName(resolved) ?? resolved; // resolved holds no link: its parent is the kernel's ".."
+                continue;
             }
-            if (target is null) return Path.TrimEndingDirectorySeparator(i == parts.Length ? resolved : Path.Join([resolved, .. parts[i..]]));
-            full = Path.GetFullPath(Path.Join([target, .. parts[(i + 1)..]])); // resolve again from the top: the target may hold links
+            string next = Path.Join(resolved, name);
+            if (LinkTarget(next) is { } target)
+            {
+                if (++links > MaxLinks) return Path.TrimEndingDirectorySeparator(full);
+                if (Path.GetPathRoot(target) is { Length: > 0 } root && Path.IsPathFullyQualified(target))
+                {
+                    resolved = root;
+                    target = target[root.Length..];
+                }
+                else if (Path.IsPathRooted(target))
+                {
+                    target = Path.GetFullPath(target, resolved); // Windows: rooted on the current drive
+                    resolved = Path.GetPathRoot(target) ?? "";
+                    target = target[resolved.Length..];
+                }
+                PushNames(pending, target); // a relative target is walked from the link's own folder
+                continue;
+            }
+            if (!Path.Exists(next)) // the rest does not exist: nothing more to resolve, kept as written
+                return Path.TrimEndingDirectorySeparator(Path.GetFullPath(Path.Join([next, .. pending])));
+            resolved = next;
         }
-        return Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        return Path.TrimEndingDirectorySeparator(resolved);
+    }
+
+    /// <summary>Pushes the names of <paramref name="relative"/> on <paramref name="pending"/>, its first name on top.</summary>
+    private static void PushNames(Stack<string> pending, string relative)
+    {
+        var names = relative.Split([Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar], StringSplitOptions.RemoveEmptyEntries);
+        for (int i = names.Length - 1; i >= 0; i--) pending.Push(names[i]);
     }
 
     private static string? LinkTarget(string path)

@@ -11,7 +11,7 @@ internal sealed class DecodingRow
     /// A row continuing <paramref name="prompt"/> with <paramref name="options"/> for at most <paramref name="max"/> new
     /// tokens (<paramref name="joined"/>: it joined a running batch). With <paramref name="tokenBytes"/> (each id's bytes of
     /// the text, as the generator's decode makes it) its stop strings are looked for incrementally
-    /// (<see cref="StopMatcher"/>), unless its options decode their own way.
+    /// (<see cref="StopMatcher"/>), unless its options decode their own way or a stop string holds U+FFFD.
     /// </summary>
     public DecodingRow(IReadOnlyList<int> prompt, GenerationOptions options, int max, bool joined, IReadOnlyList<byte[]>? tokenBytes = null)
     {
@@ -22,7 +22,9 @@ internal sealed class DecodingRow
         MaxStop = options.StopStrings.Count == 0 ? 0 : options.StopStrings.Max(s => s.Length);
         Generated = new List<int>(max);
         LogProbs = options.LogProbs is null ? null : new List<TokenLogProbs>(max);
-        if (MaxStop > 0 && tokenBytes is not null && options.Decode is null) (matcher, this.tokenBytes) = (new StopMatcher(options.StopStrings), tokenBytes);
+        // (a stop string holding U+FFFD may match where invalid UTF-8 decodes to it, which the bytes never show)
+        if (MaxStop > 0 && tokenBytes is not null && options.Decode is null && !options.StopStrings.Any(s => s.Contains('\uFFFD')))
+            (matcher, this.tokenBytes) = (new StopMatcher(options.StopStrings), tokenBytes);
     }
 
     private readonly StopMatcher? matcher;

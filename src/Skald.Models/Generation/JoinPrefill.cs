@@ -12,7 +12,9 @@ namespace Skald.Models.Generation;
 /// each prompt into its own row of a cache of their own and attending to its own tokens only. Each prompt's cache row
 /// ends as one forward pass of it alone leaves it, up to the order of floating-point sums. The cache is kept for later
 /// joins: rows for the most prompts prefilled at once so far, each of the longest joining prompt so far rounded up to a
-/// power of two (a few regrowths at most), not whole rows of the batch's, since it is memory beside the batch's cache.
+/// power of two (a few regrowths at most), not whole rows of the batch's, since it is memory beside the batch's cache;
+/// both maxima together only while that is no larger than the pass in hand or one batch row, else that pass's size.
+/// (A pass of many long prompts still needs their rows × longest: as many tokens as the batch's rows they join.)
 /// </summary>
 internal sealed class JoinPrefill(IDecoder decoder, LmHead head, Tape tape)
 {
@@ -80,7 +82,7 @@ internal sealed class JoinPrefill(IDecoder decoder, LmHead head, Tape tape)
         int longest = 0, total = 0;
         foreach (var p in parts) (longest, total) = (Math.Max(longest, p.Join.Prompt.Count), total + p.Count);
         int kept = parts[0].Done > 0 ? parts[0].Slot : -1; // the request in progress, first, keeps its row
-        Room(Math.Max(parts.Count, kept + 1), Math.Max(longest, Math.Min(batchCapacity, (int)BitOperations.RoundUpToPowerOf2((uint)longest))), kept);
+        Room(Math.Max(parts.Count, kept + 1), Math.Max(longest, Math.Min(batchCapacity, (int)BitOperations.RoundUpToPowerOf2((uint)longest))), kept, batchCapacity);
         var kv = cache!;
         var counts = new int[kv.Rows];
         var ids = new int[total];
@@ -132,19 +134,27 @@ internal sealed class JoinPrefill(IDecoder decoder, LmHead head, Tape tape)
     /// <summary>Drops the request in progress (its caller left).</summary>
     public void Drop() => going = null;
 
-    /// <summary>Forgets everything planned, prefilled or in progress (a batch that ended, or one that failed).</summary>
+    /// <summary>
+    /// Forgets everything planned, prefilled or in progress (a batch that ended, or one that failed: its cache, kept for
+    /// later joins, is emptied too, so that a pass that threw halfway through its ragged step does not outlive it).
+    /// </summary>
     public void End()
     {
         (going, logits) = (null, null);
         parts.Clear();
         finished.Clear();
+        cache?.Clear(cache.Rows);
     }
 
-    // A cache of at least `rows` rows of `capacity` columns, keeping row `kept` (−1: none) when it grows.
-    private void Room(int rows, int capacity, int kept)
+    // A cache of at least `rows` rows of `capacity` columns, keeping row `kept` (−1: none) when it grows. It grows in both
+    // dimensions (rows of the most prompts so far, columns of the longest) only while that holds no more than this pass
+    // needs or one batch row of `batchCapacity` columns, else to this pass's size: many short prompts at once and later
+    // one long one do not leave a cache of as many long rows.
+    private void Room(int rows, int capacity, int kept, int batchCapacity)
     {
         if (cache is not null && cache.Rows >= rows && cache.Capacity >= capacity) return;
-        (rows, capacity) = (Math.Max(rows, cache?.Rows ?? 0), Math.Max(capacity, cache?.Capacity ?? 0));
+        var (mostRows, mostColumns) = (Math.Max(rows, cache?.Rows ?? 0), Math.Max(capacity, cache?.Capacity ?? 0));
+        if ((long)mostRows * mostColumns <= Math.Max((long)rows * capacity, batchCapacity)) (rows, capacity) = (mostRows, mostColumns);
         var old = kept >= 0 ? cache : null;
         cache = null; // collectable while its successor is allocated, unless it holds a prompt in progress
         var grown = new KvCache(decoder.Config, rows, capacity);

@@ -244,7 +244,7 @@ public sealed partial class SkaldChatClient : IChatClient
         var logProbs = generation.LogProbs is null ? null : new StreamedLogProbs();
         try
         {
-            int holdBack = generation.StopStrings.Count == 0 ? 0 : generation.StopStrings.Max(s => s.Length) - 1;
+            var holdBack = new StopHoldBack(generation.StopStrings);
             var text = new System.Text.StringBuilder();
             int sent = 0;
             await foreach (var (delta, entry) in deltas.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -256,7 +256,7 @@ public sealed partial class SkaldChatClient : IChatClient
                 }
                 text.Append(parser is null ? Tags.Hide(delta ?? "") : delta); // (a parser reads the tags, and hides them)
                 logProbs?.TextEnds(text.Length);
-                int safe = StopHoldBack.SafeEnd(text, StopHoldBack.StopFree(text, generation.StopStrings, holdBack));
+                int safe = StopHoldBack.SafeEnd(text, holdBack.StopFree(text));
                 if (safe <= sent) continue;
                 string piece = text.ToString(sent, safe - sent);
                 sent = safe;

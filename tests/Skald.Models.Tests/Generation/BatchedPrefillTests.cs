@@ -15,9 +15,9 @@ public sealed class BatchedPrefillTests
 {
     // the batch's own prompt (10 tokens: the joining ones fit beside it from the first step on) and three joining ones
     private static readonly int[] First = [5, 9, 12, 3, 44, 17, 60, 2, 81, 33];
-    private static readonly int[][] Joining = [[7, 7, 2, 30, 150, 11, 93, 4, 28], [3, 17, 40, 99], [250, 3, 3, 3, 60, 61, 8]];
+    internal static readonly int[][] Joining = [[7, 7, 2, 30, 150, 11, 93, 4, 28], [3, 17, 40, 99], [250, 3, 3, 3, 60, 61, 8]];
 
-    private static readonly GenerationOptions Options = new() { MaxNewTokens = 6, LogProbs = 2 };
+    internal static readonly GenerationOptions Options = new() { MaxNewTokens = 6, LogProbs = 2 };
 
     public static TheoryData<string, int> FoldersAndChunks()
     {
@@ -29,23 +29,25 @@ public sealed class BatchedPrefillTests
         return data;
     }
 
-    // Decodes First and hands the joining requests to the rows offered, all at the first offers (`onePerPass`: one a
-    // pass between steps, as before prompts were prefilled together); the joined results in the order of Joining.
-    private static (GenerationResult First, GenerationResult[] Joined) Run(Generator generator, int chunk, bool onePerPass)
+    // Decodes First and hands the joining requests (Joining unless `joins`) to the rows offered, all at the first offers
+    // (`onePerPass`: one a pass between steps, as before prompts were prefilled together); the joined results in their order.
+    internal static (GenerationResult First, GenerationResult[] Joined) Run(Generator generator, int chunk, bool onePerPass,
+        int[][]? joins = null, int rows = 0)
     {
+        var joining = joins ?? Joining;
         int given = 0, steps = 0, givenAt = -1;
-        var rowOf = new int[Joining.Length];
-        var joined = new GenerationResult?[Joining.Length];
+        var rowOf = new int[joining.Length];
+        var joined = new GenerationResult?[joining.Length];
         var continuous = new ContinuousBatching
         {
-            Rows = 1 + Joining.Length,
+            Rows = rows > 0 ? rows : 1 + joining.Length,
             Capacity = 64,
             PrefillChunk = chunk,
             Next = (row, _, _) =>
             {
-                if (given == Joining.Length || (onePerPass && givenAt == steps)) return null;
+                if (given == joining.Length || (onePerPass && givenAt == steps)) return null;
                 (givenAt, rowOf[given]) = (steps, row);
-                return new GenerationJoin(Joining[given++], Options);
+                return new GenerationJoin(joining[given++], Options);
             },
         };
         var results = generator.Generate([First], [new GenerationOptions { MaxNewTokens = 30 }], null,
@@ -54,7 +56,7 @@ public sealed class BatchedPrefillTests
                 int i = given == 0 ? -1 : Array.LastIndexOf(rowOf, b, given - 1); // a row's latest request (rows are taken again)
                 if (b != 0 && i >= 0) joined[i] = r;
             }, continuous);
-        Assert.Equal(Joining.Length, given);
+        Assert.Equal(joining.Length, given);
         Assert.All(joined, Assert.NotNull);
         return (results[0], [.. joined.Select(r => r!)]);
     }

@@ -81,6 +81,24 @@ public static class LogitsProcessors
         }
     }
 
+    /// <summary>
+    /// Makes the logits safe to pick from: NaN becomes −∞ (never chosen), and where some logits are +∞ (a logit divided
+    /// by a tiny repetition penalty or temperature overflows) those become 0 and all others −∞, the limit of the
+    /// softmax (equal odds among the infinities; greedy takes the first, as torch.argmax does). Without this, NaN
+    /// compares false (an argmax at a NaN stays there) and ∞ − ∞ makes every probability NaN.
+    /// </summary>
+    public static void Finite(Span<float> logits)
+    {
+        bool infinite = false;
+        for (int i = 0; i < logits.Length; i++)
+        {
+            if (float.IsNaN(logits[i])) logits[i] = float.NegativeInfinity;
+            else if (float.IsPositiveInfinity(logits[i])) infinite = true;
+        }
+        if (!infinite) return;
+        for (int i = 0; i < logits.Length; i++) logits[i] = float.IsPositiveInfinity(logits[i]) ? 0f : float.NegativeInfinity;
+    }
+
     /// <summary>The index of the largest logit (the first of equal maxima, as torch.argmax).</summary>
     public static int ArgMax(ReadOnlySpan<float> logits)
     {

@@ -112,8 +112,13 @@ public sealed class TokenSampler
         if (logits.Length != vocab) throw new ArgumentException($"expected {vocab} logits, got {logits.Length}");
         var options = Options(b);
         LogitsProcessors.RepetitionPenalty(logits, seenList[b].AsSpan(0, seenCount[b]), options.RepetitionPenalty);
-        if (!options.Sampling) return LogitsProcessors.ArgMax(logits);
+        if (!options.Sampling)
+        {
+            LogitsProcessors.Finite(logits);
+            return LogitsProcessors.ArgMax(logits);
+        }
         LogitsProcessors.Temperature(logits, options.Temperature);
+        LogitsProcessors.Finite(logits);
         if (options.TopK > 0) LogitsProcessors.TopK(logits, options.TopK, values);
         LogitsProcessors.TopP(logits, options.TopP, values, order);
         return LogitsProcessors.Sample(logits, random[b].NextDouble());

@@ -83,4 +83,30 @@ public sealed class LogitsProcessorsTests
         Assert.NotEqual(Draw(3, 0), Draw(4, 0));
         Assert.NotEqual(Draw(3, 0), Draw(3, 1));
     }
+
+    [Fact]
+    public void FiniteDropsNaNAndKeepsOnlyTheInfinitiesWhereThereAreAny()
+    {
+        float n = float.NegativeInfinity, p = float.PositiveInfinity;
+        float[] z = [float.NaN, 1f, p, n, p];
+        LogitsProcessors.Finite(z);
+        Assert.Equal([n, n, 0f, n, 0f], z);
+        float[] w = [float.NaN, 1f, 2f];
+        LogitsProcessors.Finite(w);
+        Assert.Equal([n, 1f, 2f], w);
+    }
+
+    [Fact]
+    public void ATinyRepetitionPenaltyPicksAmongTheSeenTokensItOverflowsToInfinity()
+    {
+        // 1e-44 divides the seen tokens' positive logits (1 and 3) to +∞: greedy takes the first of them, not the NaN at 0
+        var greedy = new TokenSampler(new GenerationOptions { RepetitionPenalty = 1e-44f }, 4);
+        greedy.Begin([[1, 3]], [0]);
+        Assert.Equal(1, greedy.Next(0, new float[] { float.NaN, 2f, 5f, 1f }));
+        // sampling draws from the infinities alike (∞ − ∞ made every probability NaN: always the last token)
+        var sampler = new TokenSampler(new GenerationOptions { RepetitionPenalty = 1e-44f, Temperature = 1f, Seed = 5 }, 4);
+        sampler.Begin([[1, 3]], [0]);
+        var drawn = Enumerable.Range(0, 40).Select(_ => sampler.Next(0, new float[] { 0f, 2f, 5f, 1f })).ToHashSet();
+        Assert.Equal([1, 3], drawn.Order());
+    }
 }

@@ -67,9 +67,15 @@ public sealed class JsonConstraintTests
             var json = new JsonConstraint<JsonAutomaton>(vocabulary, default);
             foreach (int id in prefix) json.Accept(id);
             json.Mask(logits); // warm up
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 50; i++) json.Mask(logits);
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            // the least of several rounds: the JIT's later tiers may allocate once in a round, a step every round
+            long least = long.MaxValue;
+            for (int round = 0; round < 5; round++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 50; i++) json.Mask(logits);
+                least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+            Assert.Equal(0, least);
         }
     }
 

@@ -32,7 +32,7 @@ public sealed class NestedChatBodyTests(FullServer server) : IClassFixture<FullS
         // 70 nested arrays under an unknown field: only the parser's limit refuses it
         var (status, body) = await Post($"{{{Ask}, \"deep\": {new string('[', 70)}{new string(']', 70)}}}");
         Assert.Equal(400, status);
-        Assert.Contains("depth of 64", Error(body).GetProperty("message").GetString());
+        Assert.Contains("more than 64 deep", Error(body).GetProperty("message").GetString());
     }
 
     [Fact]

@@ -26,7 +26,9 @@ internal static class JsonBody
         }
         catch (JsonException e)
         {
-            throw ApiException.BadRequest(NotJson(e, skipped));
+            throw ApiException.BadRequest(TooDeep(body.Span, maxDepth) is long at
+                ? $"the request body nests objects and arrays more than {maxDepth} deep (at byte {at + 1 + skipped}), deeper than this endpoint reads"
+                : NotJson(e, skipped));
         }
         try
         {
@@ -40,6 +42,25 @@ internal static class JsonBody
             doc.Dispose();
             throw;
         }
+    }
+
+    // Where (the byte offset) the body first opens an object or array deeper than maxDepth, read one level deeper than
+    // the parse that failed; null when it fails otherwise (the nesting limit was not what it met first).
+    private static long? TooDeep(ReadOnlySpan<byte> body, int maxDepth)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = maxDepth + 1 });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray && reader.CurrentDepth >= maxDepth)
+                    return reader.TokenStartIndex;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return null;
     }
 
     // "the request body is not valid JSON at byte N (reason)", N counted from 1 as the client sent it (the byte order mark

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using Skald.Models.Generation;
 
 namespace Skald.Serving;
 
@@ -23,7 +24,11 @@ internal static class SamplingFields
     public static (ChatOptions Options, bool Stream, bool IncludeUsage, string? Model) Read(JsonElement root, string? lengthField = null)
     {
         var options = new ChatOptions();
-        if (lengthField is not null && Field(root, lengthField) is { } length) options.MaxOutputTokens = PositiveInt(length, lengthField);
+        if (lengthField is not null && Field(root, lengthField) is { } length)
+        {
+            options.MaxOutputTokens = PositiveInt(length, lengthField);
+            (options.AdditionalProperties ??= [])[SkaldChatClient.LengthFieldProperty] = lengthField;
+        }
         else if (Field(root, "max_tokens") is { } mt) options.MaxOutputTokens = PositiveInt(mt, "max_tokens");
         if (Field(root, "temperature") is { } t)
         {
@@ -39,7 +44,11 @@ internal static class SamplingFields
             options.TopK = Math.Max(k, 0);
         }
         if (Field(root, "repetition_penalty") is { } rp)
-            (options.AdditionalProperties ??= [])["repetition_penalty"] = Number(rp, "repetition_penalty", v => v > 0 && v <= 1e6, "a number > 0");
+        {
+            (options.AdditionalProperties ??= [])["repetition_penalty"] = Number(rp, "repetition_penalty",
+                v => v is >= SkaldChatClient.MinRepetitionPenalty and <= SkaldChatClient.MaxRepetitionPenalty,
+                $"a number from {SkaldChatClient.MinRepetitionPenalty:R} to {SkaldChatClient.MaxRepetitionPenalty:R} (1: off)");
+        }
         if (Field(root, "frequency_penalty") is { } fp) options.FrequencyPenalty = Number(fp, "frequency_penalty", v => v is >= -2 and <= 2, "a number from -2 to 2");
         if (Field(root, "presence_penalty") is { } pp) options.PresencePenalty = Number(pp, "presence_penalty", v => v is >= -2 and <= 2, "a number from -2 to 2");
         if (Field(root, "seed") is { } seed)

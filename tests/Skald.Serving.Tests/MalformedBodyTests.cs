@@ -29,6 +29,18 @@ public sealed class MalformedBodyTests(ServerFixture fixture) : IClassFixture<Se
         Assert.DoesNotContain('\n', e.Message);
     }
 
+    [Theory]
+    [InlineData("embeddings", 8)]
+    [InlineData("chat", 64)]
+    public void ABodyNestedTooDeepSaysTheLimitNotInvalidJson(string reader, int limit)
+    {
+        // {"input": [[...]]}: the object and `limit` arrays are limit + 1 levels; the limit-th '[' (byte 10 + limit) is one too many
+        string body = "{\"input\": " + new string('[', limit) + new string(']', limit) + "}";
+        var e = Assert.Throws<ApiException>(() => Read(reader, Encoding.UTF8.GetBytes(body)));
+        Assert.Equal(400, e.Status);
+        Assert.Equal($"the request body nests objects and arrays more than {limit} deep (at byte {10 + limit}), deeper than this endpoint reads", e.Message);
+    }
+
     [Fact]
     public void ABodyOfSeveralLinesNamesTheLineToo()
     {

@@ -7,13 +7,17 @@ namespace Skald.Serving.Tests;
 /// <summary>
 /// Sampling numbers at the edge of a float: a value the reader took as in range but that is out of range as the float
 /// the model is given (1e-300 is 0) is a 400 naming its field, not the model's refusal blamed on the messages; a
-/// temperature so small that logits over it overflow to infinities decodes greedily, as vLLM's sampler does below 1e-5.
+/// temperature so small that logits over it overflow to infinities decodes greedily, as vLLM's sampler does below 1e-5;
+/// a repetition_penalty so small that it divides logits past float's range is a 400 naming it; a max_tokens (or chat's
+/// max_completion_tokens) past the context is a 400 naming the field given, not the messages or the prompt.
 /// </summary>
 public sealed class SamplingEdgeTests(FullServer server) : IClassFixture<FullServer>
 {
     [Theory]
     [InlineData("v1/chat/completions", "top_p", "1e-300")]
     [InlineData("v1/completions", "top_p", "1e-300")]
+    [InlineData("v1/chat/completions", "repetition_penalty", "1e-44")] // a positive float, dividing logits past float's range
+    [InlineData("v1/completions", "repetition_penalty", "1e-44")]
     public async Task ANumberThatIsZeroAsAFloatIsA400NamingItsField(string path, string field, string value)
     {
         var (status, body) = await Post(path, path.Contains("chat", StringComparison.Ordinal)
@@ -23,6 +27,21 @@ public sealed class SamplingEdgeTests(FullServer server) : IClassFixture<FullSer
         var error = Error(body);
         Assert.Equal(field, error.GetProperty("param").GetString());
         Assert.StartsWith($"{field} must be ", error.GetProperty("message").GetString());
+    }
+
+    [Theory]
+    [InlineData("v1/chat/completions", "max_tokens")]
+    [InlineData("v1/chat/completions", "max_completion_tokens")]
+    [InlineData("v1/completions", "max_tokens")]
+    public async Task ALengthPastTheContextIsA400NamingTheFieldGiven(string path, string field)
+    {
+        var (status, body) = await Post(path, path.Contains("chat", StringComparison.Ordinal)
+            ? $"{{\"messages\": [{{\"role\": \"user\", \"content\": \"Hei\"}}], \"{field}\": 100000}}"
+            : $"{{\"prompt\": \"Hei\", \"{field}\": 100000}}");
+        Assert.Equal(400, status);
+        var error = Error(body);
+        Assert.Equal(field, error.GetProperty("param").GetString());
+        Assert.StartsWith($"{field} 100000: ", error.GetProperty("message").GetString());
     }
 
     [Theory]

@@ -44,10 +44,10 @@ public sealed partial class SkaldChatClient
         };
 
     // A named function's answer: its arguments' object as the call (finish "stop", as OpenAI's), or cut short, the text.
-    private List<AIContent> ForcedCall(string function, GenerationResult result)
+    private List<AIContent> ForcedCall(string function, string? id, GenerationResult result)
     {
         if (result.FinishReason != FinishReason.Length && HermesToolCallParser.Arguments(result.Text) is { } arguments)
-            return ChatToolTurns.Contents(null, [new ChatToolCall(ToolCallParsers.NewId(ToolCallFormat), function, arguments)]);
+            return ChatToolTurns.Contents(null, [new ChatToolCall(id ?? ToolCallParsers.NewId(ToolCallFormat), function, arguments)]);
         return ChatToolTurns.Contents(Tags.Hide(result.Text), []);
     }
 

@@ -34,6 +34,7 @@ public sealed partial class SkaldChatClient
                 "send tool_choice \"none\" for JSON with the tools shown, or no response_format", "response_format");
         int[] prompt;
         ToolCallGrammar? grammar = null;
+        string? forcedId = null;
         try
         {
             // (reading the format may read the template, which can fail as rendering does)
@@ -48,7 +49,9 @@ public sealed partial class SkaldChatClient
             }
             // a named function: the answer starts as its call, and the model writes the arguments, held to a JSON object;
             // required calls: the answer starts as the first call, up to its name
-            string opening = forced is not null ? ToolCallParsers.Opening(ToolCallFormat, forced) : grammar?.Lead ?? "";
+            // (a named function under a template that writes call ids opens with a new id, which its call keeps)
+            if (forced is not null && ToolCallSyntax.Of(ToolCallFormat, WritesCallIds()).IdTag is not null) forcedId = ToolCallParsers.NewId(ToolCallFormat);
+            string opening = forced is not null ? ToolCallSyntax.Of(ToolCallFormat, forcedId is not null).Opening(forced, forcedId) : grammar?.Lead ?? "";
             if (opening.Length > 0) prompt = [.. prompt, .. Generator.Tokenizer.Encode(opening, addSpecialTokens: false).Ids];
         }
         catch (Exception e) when (e is ChatTemplateException or InvalidOperationException or NotSupportedException)
@@ -57,7 +60,7 @@ public sealed partial class SkaldChatClient
         }
         var generation = Generation(prompt, options, "the conversation");
         if (calls && KeepingTags() is { } decode) generation = generation with { Decode = decode };
-        if (forced is not null) return new(prompt, ForcedArguments(generation, options!.Tools!, forced), 0, forced, "");
+        if (forced is not null) return new(prompt, ForcedArguments(generation, options!.Tools!, forced), 0, forced, "", forcedId);
         if (grammar is not null)
         {
             return new(prompt, generation with { Format = OutputFormat.Text, Schema = null, ToolCalls = grammar },
@@ -147,13 +150,18 @@ public sealed partial class SkaldChatClient
         if (room < 1)
             throw new ArgumentException($"{what} is {prompt.Length} tokens; this model's context is {Generator.Context}");
         int max = options?.MaxOutputTokens ?? Math.Min(DefaultMaxOutputTokens, room);
-        if (max < 1) throw new ArgumentException("max tokens must be at least 1");
+        string lengthField = options?.AdditionalProperties?.TryGetValue(LengthFieldProperty, out var lf) == true && lf is string named ? named : "max_tokens";
+        if (max < 1) throw new ChatOptionException($"{lengthField} must be at least 1, got {max}", lengthField);
         if (max > room)
-            throw new ArgumentException($"{prompt.Length} prompt tokens + {max} new tokens is more than this model's context of {Generator.Context}");
+        {
+            throw new ChatOptionException($"{lengthField} {max}: {prompt.Length} prompt tokens + {max} new tokens is more than this model's context of " +
+                $"{Generator.Context} (at most {room} here)", lengthField);
+        }
         float repetition = 1f;
         if (options?.AdditionalProperties?.TryGetValue("repetition_penalty", out var rp) == true)
             repetition = rp is float f ? f : rp is double d ? (float)d : throw new ChatOptionException("repetition_penalty must be a number", "repetition_penalty");
-        if (!(repetition > 0f)) throw new ChatOptionException($"repetition_penalty must be positive, got {repetition}", "repetition_penalty");
+        if (!(repetition is >= MinRepetitionPenalty and <= MaxRepetitionPenalty))
+            throw new ChatOptionException($"repetition_penalty must be from {MinRepetitionPenalty:R} to {MaxRepetitionPenalty:R}, got {repetition:R}", "repetition_penalty");
         int? top = null;
         if (options?.AdditionalProperties?.TryGetValue(LogProbsProperty, out var lp) == true && lp is not null)
         {

@@ -70,6 +70,20 @@ public sealed partial class SkaldChatClient : IChatClient
     /// </summary>
     public const string LogProbsProperty = "logprobs";
 
+    /// <summary>
+    /// The smallest and largest <c>repetition_penalty</c> a request may ask for. transformers and vLLM take any positive
+    /// number, but a tiny one divides a seen token's logit past float's range (1e-44 made every seen token +∞); within
+    /// [1e-6, 1e6] a logit below 3e32 stays finite.
+    /// </summary>
+    public const float MinRepetitionPenalty = 1e-6f, MaxRepetitionPenalty = 1e6f;
+
+    /// <summary>
+    /// The key of <see cref="ChatOptions.AdditionalProperties"/> that names the request field the length limit came
+    /// from (a string: <c>max_completion_tokens</c> where a chat request gave that), so that a limit past the context is
+    /// refused naming it; <c>max_tokens</c> without it.
+    /// </summary>
+    public const string LengthFieldProperty = "skald.length_field";
+
     /// <summary>The generator that answers.</summary>
     public TextGenerator Generator { get; }
 
@@ -184,18 +198,18 @@ public sealed partial class SkaldChatClient : IChatClient
         CancellationToken cancellationToken)
     {
         int most = 0;
-        string? forced = null;
+        string? forced = null, forcedId = null;
         string lead = "";
         var result = await Admit(() =>
         {
-            (var prompt, var generation, most, forced, lead) = prepare();
+            (var prompt, var generation, most, forced, lead, forcedId) = prepare();
             return RunAsync(prompt, generation, null, null, cancellationToken);
         }).ConfigureAwait(false);
         var message = new ChatMessage(ChatRole.Assistant, Tags.Hide(result.Text));
         var finish = Reason(result.FinishReason);
         if (forced is not null)
         {
-            var contents = ForcedCall(forced, result);
+            var contents = ForcedCall(forced, forcedId, result);
             message = new ChatMessage(ChatRole.Assistant, contents);
         }
         else if (most > 0)
@@ -227,11 +241,11 @@ public sealed partial class SkaldChatClient : IChatClient
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         GenerationOptions generation = null!;
         int most = 0;
-        string? forced = null;
+        string? forced = null, forcedId = null;
         string lead = "";
         var run = Admit(() =>
         {
-            (var prompt, generation, most, forced, lead) = prepare();
+            (var prompt, generation, most, forced, lead, forcedId) = prepare();
             return RunAsync(prompt, generation, d => deltas.Writer.TryWrite((d, null)),
                 generation.LogProbs is null ? null : e => deltas.Writer.TryWrite((null, e)), stop.Token);
         });
@@ -274,7 +288,7 @@ public sealed partial class SkaldChatClient : IChatClient
                 string rest = full[Math.Min(sent, full.Length)..];
                 var update = Update(id, created, rest, logProbs?.Rest());
                 if (parser is not null) called += ToolCallUpdate.Parse(parser, update, lead + rest, end: true, most - called, Tags);
-                if (forced is not null) update.Contents = ForcedCall(forced, result);
+                if (forced is not null) update.Contents = ForcedCall(forced, forcedId, result);
                 yield return update;
             }
             var last = Update(id, created, null, logProbs?.Rest());

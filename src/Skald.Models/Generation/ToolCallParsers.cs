@@ -43,9 +43,6 @@ public static class ToolCallParsers
     internal static string NewId(ToolCallFormat format) =>
         format is ToolCallFormat.Mistral or ToolCallFormat.MistralV11 ? MistralToolCallParser.NewId() : HermesToolCallParser.NewId();
 
-    /// <summary>The text a call of <paramref name="function"/> starts with in <paramref name="format"/>, up to its arguments' object.</summary>
-    internal static string Opening(ToolCallFormat format, string function) => ToolCallSyntax.Of(format).Opening(function);
-
     /// <summary>
     /// A whole answer read by <paramref name="parser"/> (a new one): its content, null when it is empty and there are
     /// calls, as OpenAI answers a message of calls alone, and its calls.

@@ -62,8 +62,9 @@ internal sealed record ToolCallSyntax(string Lead, string NameEnd, string Next, 
     public string Name(string function) => JsonName ? JsonSerializer.Serialize(function)[1..^1] : function;
 
     /// <summary>
-    /// The text a call of <paramref name="function"/> opens the answer with, up to its arguments' object (without an id:
-    /// a named function's call gets a new one when it is read).
+    /// The text a call of <paramref name="function"/> opens the answer with, up to its arguments' object; with
+    /// <paramref name="id"/> (where <see cref="IdTag"/> is set) the id written after the name.
     /// </summary>
-    public string Opening(string function) => Lead + Name(function) + NameEnd;
+    public string Opening(string function, string? id = null) =>
+        Lead + Name(function) + (IdTag is not null && id is not null ? IdTag + id : "") + NameEnd;
 }

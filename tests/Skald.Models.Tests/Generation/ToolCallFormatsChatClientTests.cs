@@ -125,6 +125,27 @@ public sealed class ToolCallFormatsChatClientTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ANamedFunctionsOpeningWritesTheCallIdWhereTheTemplateWritesThem(bool streaming)
+    {
+        // a v11 template that writes [CALL_ID] (as Mistral Small 3.1's): the opening writes a 9-character id, which the call keeps
+        string folder = ChatModelFolder.Roomy(ChatModelFolder.Create("decoder-qwen2", MistralV11Template.Replace("[ARGS]", "[CALL_ID]{{ c.id }}[ARGS]", StringComparison.Ordinal)));
+        string? prompt = null;
+        using var client = new SkaldChatClient(TextGenerator.Load(folder), "tiny")
+        {
+            Scripted = p => { prompt = p; return "{\"city\": \"Oslo\"}"; },
+        };
+        var options = new ChatOptions { Tools = [Weather(_ => { })], ToolMode = ChatToolMode.RequireSpecific("get_weather") };
+        var answer = streaming
+            ? await client.GetStreamingResponseAsync(Asking(), options).ToChatResponseAsync()
+            : await client.GetResponseAsync(Asking(), options);
+        var call = Assert.Single(answer.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
+        Assert.Matches("^[A-Za-z0-9]{9}$", call.CallId);
+        Assert.EndsWith("[TOOL_CALLS]get_weather[CALL_ID]" + call.CallId + "[ARGS]", prompt);
+    }
+
+    [Theory]
     [InlineData(false, "[TOOL_CALLS]get_weather[ARGS]{\"city\": \"Göteborg\"}")]
     [InlineData(true, "[TOOL_CALLS]get_weather[ARGS]{\"city\": \"Göteborg\"}")]
     [InlineData(false, "get_weather{\"city\": \"Göteborg\"}")] // the tags dropped by decoding

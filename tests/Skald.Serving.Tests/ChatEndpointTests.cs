@@ -123,7 +123,7 @@ public sealed class ChatEndpointTests : IAsyncLifetime
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"n\": 2}", "n")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"temperature\": 3}", "temperature")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"max_tokens\": 0}", "max_tokens")]
-    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"max_tokens\": 100000}", "messages")]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"max_tokens\": 100000}", "max_tokens")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"stop\": [\"\"]}", "stop")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"f\"}}]}", "tools")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"response_format\": {\"type\": \"json_schema\", \"json_schema\": {\"name\": \"p\", \"schema\": {}}}}", "response_format")]
@@ -134,7 +134,7 @@ public sealed class ChatEndpointTests : IAsyncLifetime
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"logprobs\": \"yes\"}", "logprobs")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"logprobs\": true, \"top_logprobs\": 21}", "top_logprobs")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"top_logprobs\": 2}", "top_logprobs")]
-    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"max_tokens\": 100000, \"stream\": true}", "messages")]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"max_tokens\": 100000, \"stream\": true}", "max_tokens")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"logit_bias\": {\"7\": -100}}", "logit_bias")]
     public async Task ABadRequestIsAnOpenAi400NamingTheField(string json, string param)
     {

@@ -136,7 +136,9 @@ public sealed class SkaldChatClientTests
         var (messages, ids) = Case();
         using var client = new SkaldChatClient(TextGenerator.Load(Folder));
         int context = client.Generator.Context;
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => client.GetResponseAsync(messages, Greedy(context)));
+        // max tokens past what the context leaves: the option is what is wrong, so it names max_tokens
+        var e = await Assert.ThrowsAsync<ChatOptionException>(() => client.GetResponseAsync(messages, Greedy(context)));
+        Assert.Equal("max_tokens", e.Field);
         Assert.Contains($"{ids.Length} prompt tokens", e.Message);
         // Qwen2's template teaches no tool-call format (ToolCallingChatClientTests has one that does)
         var tools = await Assert.ThrowsAsync<ChatOptionException>(() => client.GetResponseAsync(messages,
@@ -222,6 +224,6 @@ public sealed class SkaldChatClientTests
         Assert.Equal(chat.Text, string.Concat(updates.Select(u => u.Text)));
         Assert.Equal(chat.FinishReason, updates[^1].FinishReason);
         await Assert.ThrowsAsync<ArgumentException>(() => client.CompleteAsync("", Greedy(4)));
-        await Assert.ThrowsAsync<ArgumentException>(() => client.CompleteAsync("Hvad er klokken?", Greedy(client.Generator.Context)));
+        Assert.Equal("max_tokens", (await Assert.ThrowsAsync<ChatOptionException>(() => client.CompleteAsync("Hvad er klokken?", Greedy(client.Generator.Context)))).Field);
     }
 }

@@ -127,12 +127,14 @@ internal static class ApiResponses
 
     /// <summary>
     /// <c>{"error": {"message", "type", "param", "code"}}</c> with the exception's status; a 503 (a full queue, a server
-    /// stopping) says <c>Retry-After: 1</c>, which OpenAI's SDKs wait before they retry.
+    /// stopping) says <c>Retry-After: 1</c>, which OpenAI's SDKs wait before they retry; a 415 (a Content-Encoding not
+    /// decoded) lists the encodings that are in <c>Accept-Encoding</c>.
     /// </summary>
     public static Task Error(HttpResponse response, ApiException e)
     {
         if (e.Status == 401) response.Headers.WWWAuthenticate = "Bearer";
         if (e.Status == 503) response.Headers.RetryAfter = "1";
+        if (e.Status == 415) response.Headers.AcceptEncoding = RequestBody.Decoded; // RFC 9110 15.5.16: the encodings it takes
         return Json(response, e.Status, w =>
         {
             w.WriteStartObject();

@@ -6,12 +6,23 @@ namespace Skald.Serving;
 /// <summary>
 /// Reads a request body up to a limit; a larger one (declared or sent, or once decompressed) is a 413
 /// <see cref="ApiException"/>, and one the client's framing leaves unreadable (cut short, a bad chunk, too slow) or
-/// whose Content-Encoding does not decode (the server's request decompression: gzip, deflate, br) a 4xx.
+/// whose Content-Encoding does not decode (the server's request decompression: gzip, deflate, br) a 4xx; a
+/// Content-Encoding left undecoded (one the decompression has no decoder for, or several stacked) is a 415 naming it,
+/// never read as plain JSON.
 /// </summary>
 internal static class RequestBody
 {
+    /// <summary>The encodings the server's request decompression decodes, as a 415's <c>Accept-Encoding</c> lists them.</summary>
+    public const string Decoded = "gzip, deflate, br";
+
     public static async Task<ReadOnlyMemory<byte>> ReadAsync(HttpRequest request, long limit)
     {
+        if (Undecoded(request) is { } encoding)
+        {
+            throw new ApiException(StatusCodes.Status415UnsupportedMediaType,
+                $"the request body's Content-Encoding \"{encoding}\" is not one this server decodes; send the body as it is or as one of {Decoded}",
+                "invalid_request_error", null, "unsupported_content_encoding");
+        }
         if (request.ContentLength > limit) throw TooLarge(limit);
         // The server's own cap (Kestrel's 30 MB default, or a host app's) must not cut in first with its own answer.
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } cap)
@@ -44,6 +55,18 @@ internal static class RequestBody
                 $"the request body could not be read: {e.Message}");
         }
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
+    // The request decompression removes the Content-Encoding it decoded: what is left (but "identity", no encoding at
+    // all) was not decoded, and the body is not the JSON it would be read as.
+    private static string? Undecoded(HttpRequest request)
+    {
+        string header = request.Headers.ContentEncoding.ToString();
+        foreach (var part in header.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (!part.Equals("identity", StringComparison.OrdinalIgnoreCase)) return header.Trim();
+        }
+        return null;
     }
 
     private static ApiException TooLarge(long limit) =>

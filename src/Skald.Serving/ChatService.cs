@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Skald.Models.Generation;
 
 namespace Skald.Serving;
 
@@ -8,6 +9,7 @@ namespace Skald.Serving;
 /// of its endpoint and the metrics it counts into. An <see cref="ArgumentException"/> from the client (what it cannot
 /// answer: a conversation longer than the context, a template that refuses the roles) is the client's 400. The client
 /// stays the caller's, as Microsoft.Extensions.AI's wrappers leave what they are given: dispose it after the app stops.
+/// A local decoder's requests queued and running are gauges of <see cref="Metrics"/>.
 /// </summary>
 public sealed class ChatService
 {
@@ -23,6 +25,8 @@ public sealed class ChatService
         ApiKey = apiKey;
         MaxBodyBytes = maxBodyBytes;
         Metrics = metrics ?? new ServingMetrics();
+        if (client.GetService(typeof(SkaldChatClient)) is SkaldChatClient local)
+            Metrics.TrackGeneration(() => local.Queued, () => Math.Max(0, local.Pending - local.Queued), local.MaxQueue);
     }
 
     /// <summary>The chat model.</summary>

@@ -6,7 +6,7 @@ namespace Skald.Serving;
 /// The server's Prometheus metrics (prometheus-net) in a registry of their own, so several services in one process
 /// (tests, a host app) do not share counters: requests by endpoint and status, request latency, inputs and tokens
 /// embedded, the batcher's batch sizes, queue length and pending inputs (what its limit compares), the reranker's
-/// requests in progress, chat completion tokens.
+/// requests in progress, the local chat model's requests queued and running, chat completion tokens.
 /// </summary>
 public sealed class ServingMetrics
 {
@@ -24,6 +24,10 @@ public sealed class ServingMetrics
     private readonly Gauge rerankLimit;
     private readonly List<Func<int>> pendingSources = [];
     private readonly List<Func<int>> rerankSources = [];
+    private readonly Gauge chatQueued;
+    private readonly Gauge chatRunning;
+    private readonly Gauge chatQueuedLimit;
+    private readonly List<(Func<int> Queued, Func<int> Running)> chatSources = [];
     private readonly Counter chatPromptTokens;
     private readonly Counter chatCompletionTokens;
 
@@ -47,6 +51,10 @@ public sealed class ServingMetrics
         pendingLimit = f.CreateGauge("skald_pending_inputs_limit", "Most pending inputs (MaxQueuedInputs); a request that would pass it is a 503");
         rerankPending = f.CreateGauge("skald_rerank_requests", "Rerank requests being scored or waiting for the model: what skald_rerank_requests_limit bounds");
         rerankLimit = f.CreateGauge("skald_rerank_requests_limit", "Most rerank requests at once (MaxQueue); one more is a 503");
+        chatQueued = f.CreateGauge("skald_chat_requests_queued",
+            "Chat and text completion requests waiting for the local model (not yet decoding): what skald_chat_requests_queued_limit bounds");
+        chatRunning = f.CreateGauge("skald_chat_requests_running", "Chat and text completion requests the local model is decoding");
+        chatQueuedLimit = f.CreateGauge("skald_chat_requests_queued_limit", "Most chat and text completion requests waiting (SkaldChatClient.MaxQueue); one more is a 503");
         registry.AddBeforeCollectCallback(() =>
         {
             // read when scraped, so the value is the one the limit compares at that moment (no update from the hot path)
@@ -54,6 +62,8 @@ public sealed class ServingMetrics
             {
                 pending.Set(pendingSources.Sum(s => s()));
                 rerankPending.Set(rerankSources.Sum(s => s()));
+                chatQueued.Set(chatSources.Sum(s => s.Queued()));
+                chatRunning.Set(chatSources.Sum(s => s.Running()));
             }
         });
         chatPromptTokens = f.CreateCounter("skald_chat_prompt_tokens_total", "Prompt tokens of answered chat and text completions");
@@ -102,6 +112,17 @@ public sealed class ServingMetrics
     {
         lock (pendingSources) rerankSources.Add(read);
         rerankLimit.Inc(limit);
+    }
+
+    /// <summary>
+    /// Reports a local chat model's requests waiting and being decoded (read at each scrape) and its queue's limit as
+    /// <c>skald_chat_requests_queued</c>, <c>skald_chat_requests_running</c> and
+    /// <c>skald_chat_requests_queued_limit</c>; several models sharing these metrics are summed.
+    /// </summary>
+    internal void TrackGeneration(Func<int> queued, Func<int> running, int limit)
+    {
+        lock (pendingSources) chatSources.Add((queued, running));
+        chatQueuedLimit.Inc(limit);
     }
 
     /// <summary>Counts the tokens of one answered chat completion (or text completion).</summary>

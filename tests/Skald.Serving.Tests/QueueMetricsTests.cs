@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Skald.Models;
 using Skald.Models.CrossEncoders;
+using Skald.Models.Generation;
 using static Skald.Serving.Tests.ServerFixture;
 
 namespace Skald.Serving.Tests;
@@ -9,7 +10,8 @@ namespace Skald.Serving.Tests;
 /// <summary>
 /// The queue gauges of <c>/metrics</c> show what the 503 limits compare: the embedding batcher's pending inputs
 /// (queued, gathered into a batch that waits for mates, or running) beside <c>skald_queue_inputs</c>, and the
-/// reranker's requests in progress, each with its limit.
+/// reranker's requests in progress, each with its limit; the local chat model's requests waiting for a batch and
+/// being decoded, with the queue's limit.
 /// </summary>
 public sealed class QueueMetricsTests
 {
@@ -67,6 +69,55 @@ public sealed class QueueMetricsTests
             Assert.Equal(200, (int)response.StatusCode);
         }
         Assert.Equal(0, Metric(await client.GetStringAsync("metrics"), "skald_rerank_requests"));
+    }
+
+    [Fact]
+    public async Task ChatRequestsQueuedAndRunningAreGauges()
+    {
+        using var offered = new SemaphoreSlim(0);
+        using var go = new ManualResetEventSlim();
+        using var local = new SkaldChatClient(TextGenerator.Load(ChatModelFolder.Create("decoder-qwen2")), "tiny-chat")
+        {
+            MaxQueue = 5,
+            OfferingRow = () => // the decoding thread, between two steps of the first request: held until go
+            {
+                if (go.IsSet) return;
+                offered.Release();
+                go.Wait(TimeSpan.FromSeconds(120));
+            },
+        };
+        await using var server = await EmbeddingServer.StartLiveAsync(null, null, null, new ChatService(local, "tiny-chat"), "127.0.0.1", 0);
+        using var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(120) };
+        string body = Json(new { messages = new[] { new { role = "user", content = "Hei" } }, max_tokens = 4 });
+        string metrics = await client.GetStringAsync("metrics");
+        Assert.Equal(0, Metric(metrics, "skald_chat_requests_queued"));
+        Assert.Equal(0, Metric(metrics, "skald_chat_requests_running"));
+        Assert.Equal(5, Metric(metrics, "skald_chat_requests_queued_limit"));
+
+        Task<HttpResponseMessage> first, second;
+        try
+        {
+            first = client.PostAsync("v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+            Assert.True(await offered.WaitAsync(TimeSpan.FromSeconds(120)), "the first request never started decoding");
+            second = client.PostAsync("v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            while (local.Pending < 2 && watch.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(20);
+            metrics = await client.GetStringAsync("metrics");
+            Assert.Equal(1, Metric(metrics, "skald_chat_requests_queued")); // the second waits: the decoding thread is held
+            Assert.Equal(1, Metric(metrics, "skald_chat_requests_running"));
+        }
+        finally
+        {
+            go.Set();
+        }
+        foreach (var task in new[] { first, second })
+        {
+            using var response = await task;
+            Assert.Equal(200, (int)response.StatusCode);
+        }
+        metrics = await client.GetStringAsync("metrics");
+        Assert.Equal(0, Metric(metrics, "skald_chat_requests_queued"));
+        Assert.Equal(0, Metric(metrics, "skald_chat_requests_running"));
     }
 
     private static async Task<string> Scrape(ServingMetrics metrics)

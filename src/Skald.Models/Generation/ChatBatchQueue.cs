@@ -17,6 +17,15 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
     /// <summary>Requests waiting or being answered.</summary>
     public int Pending => pending;
 
+    /// <summary>Requests waiting, not yet taken into a batch (what <see cref="SkaldChatClient.MaxQueue"/> bounds).</summary>
+    public int Queued
+    {
+        get
+        {
+            lock (sync) return queue.Count;
+        }
+    }
+
     /// <summary>The most requests decoded at once so far.</summary>
     public int LargestBatch => largestBatch;
 

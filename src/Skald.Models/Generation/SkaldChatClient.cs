@@ -136,6 +136,9 @@ public sealed partial class SkaldChatClient : IChatClient
     /// <summary>Requests waiting or being answered.</summary>
     public int Pending => queue.Pending;
 
+    /// <summary>Of <see cref="Pending"/>, the requests still waiting for a batch (the rest are being decoded).</summary>
+    public int Queued => queue.Queued;
+
     /// <summary>The most requests decoded at once so far (a batch's first requests and those that joined it).</summary>
     public int LargestBatch => queue.LargestBatch;
 

@@ -20,11 +20,7 @@ public sealed class SamplingEdgeTests(FullServer server) : IClassFixture<FullSer
     [InlineData("v1/completions", "repetition_penalty", "1e-44")]
     public async Task ANumberThatIsZeroAsAFloatIsA400NamingItsField(string path, string field, string value)
     {
-        var (status, body) = await Post(path, path.Contains("chat", StringComparison.Ordinal)
-            ? $"{{\"messages\": [{{\"role\": \"user\", \"content\": \"Hei\"}}], \"max_tokens\": 3, \"{field}\": {value}}}"
-            : $"{{\"prompt\": \"Hei\", \"max_tokens\": 3, \"{field}\": {value}}}");
-        Assert.Equal(400, status);
-        var error = Error(body);
+        var error = await Refused(path, $"\"max_tokens\": 3, \"{field}\": {value}");
         Assert.Equal(field, error.GetProperty("param").GetString());
         Assert.StartsWith($"{field} must be ", error.GetProperty("message").GetString());
     }
@@ -35,11 +31,7 @@ public sealed class SamplingEdgeTests(FullServer server) : IClassFixture<FullSer
     [InlineData("v1/completions", "max_tokens")]
     public async Task ALengthPastTheContextIsA400NamingTheFieldGiven(string path, string field)
     {
-        var (status, body) = await Post(path, path.Contains("chat", StringComparison.Ordinal)
-            ? $"{{\"messages\": [{{\"role\": \"user\", \"content\": \"Hei\"}}], \"{field}\": 100000}}"
-            : $"{{\"prompt\": \"Hei\", \"{field}\": 100000}}");
-        Assert.Equal(400, status);
-        var error = Error(body);
+        var error = await Refused(path, $"\"{field}\": 100000");
         Assert.Equal(field, error.GetProperty("param").GetString());
         Assert.StartsWith($"{field} 100000: ", error.GetProperty("message").GetString());
     }
@@ -57,6 +49,16 @@ public sealed class SamplingEdgeTests(FullServer server) : IClassFixture<FullSer
     }
 
     private static string? Content(JsonElement body) => body.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString();
+
+    // A chat or text completion of "Hei" with `fields` beside it, which must be a 400: its error object.
+    private async Task<JsonElement> Refused(string path, string fields)
+    {
+        var (status, body) = await Post(path, path.Contains("chat", StringComparison.Ordinal)
+            ? $"{{\"messages\": [{{\"role\": \"user\", \"content\": \"Hei\"}}], {fields}}}"
+            : $"{{\"prompt\": \"Hei\", {fields}}}");
+        Assert.Equal(400, status);
+        return Error(body);
+    }
 
     private async Task<(int Status, JsonElement Body)> Post(string path, string json)
     {

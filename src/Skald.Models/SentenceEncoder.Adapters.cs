@@ -57,6 +57,14 @@ public sealed partial class SentenceEncoder
     }
 
     /// <summary>
+    /// The one line refusing a cross-encoder as an embedding model: <paramref name="path"/> scores pairs (a
+    /// <c>*ForSequenceClassification</c> config without modules.json, or a peft SEQ_CLS adapter); mean pooling its
+    /// encoder, as sentence-transformers does with only a warning, drops the head it was trained with.
+    /// </summary>
+    public static string NotAnEmbeddingModel(string path) =>
+        $"{path}: a cross-encoder (a sequence classifier that scores pairs), not an embedding model; load it with CrossEncoder.Load (library) or use skald rerank (CLI)";
+
+    /// <summary>
     /// The path given, located; the model folder to load, the folder its transformer's config.json and weights come from, and the adapter folders
     /// to merge: hub ids located, an adapter folder given as the model expanded to its base
     /// (<see cref="AdapterBase.Expand"/>), and a sentence-transformers folder saved with a peft adapter on its
@@ -69,6 +77,11 @@ public sealed partial class SentenceEncoder
         Func<string, string> locate = cachedOnly ? HubResolver.LocateCached : a => HubResolver.Locate(a);
         string source = locate(path);
         var (model, located) = AdapterBase.Expand(source, adapters?.Select(locate).ToList(), cachedOnly);
+        int own = located.Count - (adapters?.Count ?? 0); // the adapter chain an adapter folder given as path brings, before those given
+        if (CrossEncoders.CrossEncoder.IsCrossEncoder(model) || located.Take(own).Any(AdapterBase.IsSequenceClassification))
+            throw new ModelFormatException(NotAnEmbeddingModel(path));
+        if (located.Skip(own).FirstOrDefault(AdapterBase.IsSequenceClassification) is { } classifier)
+            throw new ModelFormatException(NotAnEmbeddingModel(classifier));
         var folder = ModelFolder.Read(model);
         if (folder.IsStatic || !ModelFolder.IsAdapterModule(folder.TransformerPath)) return (source, folder, folder.TransformerPath, located);
         var (baseModel, chain) = AdapterBase.ExpandModule(folder.TransformerPath, cachedOnly);

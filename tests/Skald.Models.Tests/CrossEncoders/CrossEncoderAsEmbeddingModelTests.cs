@@ -11,7 +11,9 @@ namespace Skald.Models.Tests.CrossEncoders;
 /// sentence-transformers CrossEncoder folder (ce-bert), a *ForSequenceClassification folder without the
 /// sentence_transformers key (as skald merge writes a SEQ_CLS adapter merged), a PEFT adapter on one, and a SEQ_CLS
 /// adapter given to merge. Mean pooling such a folder (as sentence-transformers does with a warning) drops its head.
-/// A plain encoder folder without modules.json still loads with mean pooling.
+/// A plain encoder folder without modules.json still loads with mean pooling. What reads a cross-encoder's encoder on
+/// purpose (training one, skald info) goes through <see cref="SentenceEncoder.LoadAnyHead"/>, which does not refuse it,
+/// and <see cref="SentenceEncoder.Sources"/> describes one (a reranker's cache key reads its adapter's base).
 /// </summary>
 public sealed class CrossEncoderAsEmbeddingModelTests : IDisposable
 {
@@ -79,5 +81,22 @@ public sealed class CrossEncoderAsEmbeddingModelTests : IDisposable
     {
         using var model = SentenceEncoder.Load(TestPaths.FixtureModel("plain-bert"));
         Assert.Equal(Skald.Models.Modules.PoolingMode.Mean, model.Pooling.Modes);
+    }
+
+    [Fact]
+    public void TheLoaderForTrainingAndInfoReadsACrossEncodersEncoderAsCrossEncoderLoadDoes()
+    {
+        string ce = TestPaths.FixtureModel("ce-bert");
+        using var encoder = SentenceEncoder.LoadAnyHead(ce);
+        using var reranker = CrossEncoder.Load(ce);
+        var expected = reranker.Transformer.Parameters.ToDictionary(p => p.Name, p => p.Data.ToArray());
+        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), encoder.Transformer.Parameters.Select(p => p.Name).Order(StringComparer.Ordinal));
+        foreach (var p in encoder.Transformer.Parameters) Assert.Equal(expected[p.Name], p.Data.ToArray());
+        string onCe = Adapter("on-ce-any", ce, "bert.");
+        using var adapted = SentenceEncoder.LoadAnyHead(onCe);
+        Assert.Equal([onCe], adapted.Adapters);
+        var (folder, _, adapters) = SentenceEncoder.Sources(onCe);
+        Assert.Equal(Path.GetFullPath(ce), Path.GetFullPath(folder.Path));
+        Assert.Equal([onCe], adapters);
     }
 }

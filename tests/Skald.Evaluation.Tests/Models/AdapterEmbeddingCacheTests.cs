@@ -1,5 +1,4 @@
 using Skald.Evaluation.Models;
-using Skald.Models.Checkpoints;
 using Skald.Retrieval.Models;
 
 namespace Skald.Evaluation.Tests.Models;
@@ -12,24 +11,11 @@ namespace Skald.Evaluation.Tests.Models;
 /// </summary>
 public sealed class AdapterEmbeddingCacheTests
 {
-    // A rank-2 LoRA on BERT's layer-0 query projection [32, 32], its base named (prefix "bert." on a BertForSequenceClassification).
-    private static string Adapter(string folder, string baseModel, string prefix = "")
-    {
-        Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "adapter_config.json"),
-            $$"""{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["query"], "base_model_name_or_path": {{System.Text.Json.JsonSerializer.Serialize(baseModel)}}}""");
-        float[] Values(int s) => [.. Enumerable.Range(0, 64).Select(i => 0.05f * MathF.Sin(s * 7 + i))];
-        string module = $"base_model.model.{prefix}encoder.layer.0.attention.self.query";
-        SafeTensorsWriter.Write(Path.Combine(folder, "adapter_model.safetensors"),
-            [new($"{module}.lora_A.weight", [2, 32], Values(1)), new($"{module}.lora_B.weight", [32, 2], Values(2))]);
-        return folder;
-    }
-
     [Fact]
     public void ABaseChangedInPlaceIsEmbeddedAgainNotReadFromTheCache()
     {
         string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
-        string adapter = Adapter(Path.Combine(TestPaths.NewTempDir(), "lora"), model);
+        string adapter = BertLoraFolder.Write(Path.Combine(TestPaths.NewTempDir(), "lora"), model);
         var options = new EvaluationEmbeddingOptions { CacheDirectory = TestPaths.NewTempDir() };
         string[] texts = ["Toget går klokka ni"];
         float[] before;
@@ -50,7 +36,7 @@ public sealed class AdapterEmbeddingCacheTests
     public void ARerankerAdapterFolderIsKeyedByItsBaseToo()
     {
         string ce = TestPaths.CopyOfFixtureModel("ce-bert");
-        string adapter = Adapter(Path.Combine(TestPaths.NewTempDir(), "lora"), ce, "bert.");
+        string adapter = BertLoraFolder.Write(Path.Combine(TestPaths.NewTempDir(), "lora"), ce, "bert.");
         string before = EmbeddingCache.ModelKey(adapter, "rerank");
         Assert.Equal(before, EmbeddingCache.ModelKey(adapter, "rerank"));
         File.AppendAllText(Path.Combine(ce, "config.json"), "\n"); // the cross-encoder trained again in place

@@ -1,6 +1,4 @@
 using System.Text.Json.Nodes;
-using Skald.Models.Adapters;
-using Skald.Models.Checkpoints;
 using Skald.Models.CrossEncoders;
 
 namespace Skald.Models.Tests.CrossEncoders;
@@ -21,18 +19,8 @@ public sealed class CrossEncoderAsEmbeddingModelTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    private string Adapter(string name, string baseModel, string prefix, string? taskType = null)
-    {
-        string folder = Path.Combine(dir, name);
-        Directory.CreateDirectory(folder);
-        string task = taskType is null ? "" : $", \"task_type\": \"{taskType}\"";
-        File.WriteAllText(Path.Combine(folder, PeftAdapters.ConfigFile),
-            $$"""{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["query"], "base_model_name_or_path": {{System.Text.Json.JsonSerializer.Serialize(baseModel)}}{{task}}}""");
-        string module = $"base_model.model.{prefix}encoder.layer.0.attention.self.query";
-        SafeTensorsWriter.Write(Path.Combine(folder, PeftAdapters.WeightsFile),
-            [new($"{module}.lora_A.weight", [2, 32], new float[64]), new($"{module}.lora_B.weight", [32, 2], new float[64])]);
-        return folder;
-    }
+    private string Adapter(string name, string baseModel, string prefix, string? taskType = null) =>
+        BertLoraFolder.Write(Path.Combine(dir, name), baseModel, prefix, taskType);
 
     private static void AssertRefused(string named, Action load)
     {

@@ -10,11 +10,7 @@ namespace Skald.Retrieval.Tests;
 /// </summary>
 public sealed class TextIndexCancellationTests
 {
-    private static readonly IndexRecord[] Rows =
-    [
-        TextIndex.Record("ferie", "Ferien avtales med nærmeste leder innen 1. april.", "Ferie"),
-        TextIndex.Record("lonn", "Lønn utbetales den 20. hver måned."),
-    ];
+    private static readonly IndexRecord[] Rows = TextIndexTests.Rows;
 
     private static readonly CancellationToken Cancelled = new(canceled: true);
 
@@ -33,7 +29,7 @@ public sealed class TextIndexCancellationTests
         TextIndex.Build(folder, model, Rows, cancellationToken: CancellationToken.None);
         var before = Files(folder);
         Assert.ThrowsAny<OperationCanceledException>(() => TextIndex.Build(folder, model, [Rows[0]], cancellationToken: Cancelled));
-        Assert.ThrowsAny<OperationCanceledException>(() => TextIndex.Add(folder, model, [TextIndex.Record("hytte", "Hytta på Geilo.")], Cancelled));
+        Assert.ThrowsAny<OperationCanceledException>(() => TextIndex.Add(folder, model, [TextIndex.Record("hage", "Hagen ved kontoret.")], Cancelled));
         var after = Files(folder);
         Assert.Equal(before.Keys.Order(), after.Keys.Order());
         foreach (var (name, bytes) in before) Assert.True(bytes.AsSpan().SequenceEqual(after[name]), name);

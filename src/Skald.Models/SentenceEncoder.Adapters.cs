@@ -31,7 +31,9 @@ public sealed partial class SentenceEncoder
     /// the model folder whose module chain, tokenizer and configs it reads (for an adapter folder, its base), the folder
     /// its transformer's config.json and weights come from, and the adapter folders merged into them, in order (an
     /// adapter folder's base chain, <see cref="AdapterBase.Expand"/>). What identifies a model's embeddings must cover
-    /// these folders, not only <paramref name="path"/> (a search index's model fingerprint). Errors as <see cref="Load(string, IReadOnlyList{string}?, WeightPrecision)"/>'s.
+    /// these folders, not only <paramref name="path"/> (a search index's model fingerprint, a benchmark's cache key).
+    /// Errors as <see cref="Load(string, IReadOnlyList{string}?, WeightPrecision)"/>'s, except that a cross-encoder is
+    /// described, not refused: what reads one on purpose (training it, cutting its layers, a reranker's cache key) reads these folders too.
     /// With <paramref name="cachedOnly"/> the hub is never asked: a hub id (the path, or a base or earlier adapter an
     /// adapter folder names) is the snapshot the hub cache holds for its revision (<see cref="HubResolver.LocateCached"/>),
     /// and one the cache lacks is a one-line <see cref="HubException"/>; what a check of a model already loaded reads.
@@ -39,7 +41,7 @@ public sealed partial class SentenceEncoder
     public static (ModelFolder Folder, string Weights, IReadOnlyList<string> Adapters) Sources(string path, bool cachedOnly = false)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var (_, folder, weights, adapters) = Open(path, null, cachedOnly);
+        var (_, folder, weights, adapters) = Open(path, null, cachedOnly, refuseCrossEncoder: false);
         return (folder, weights, adapters);
     }
 
@@ -53,8 +55,27 @@ public sealed partial class SentenceEncoder
     public static SentenceEncoder LoadCached(string path, WeightPrecision precision = WeightPrecision.Float32)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Load(path, null, precision, "", cachedOnly: true);
+        return Load(path, null, precision, "", cachedOnly: true, refuseCrossEncoder: true);
     }
+
+    /// <summary>
+    /// <see cref="Load(string, IReadOnlyList{string}?, WeightPrecision, string)"/> without refusing a cross-encoder
+    /// (<see cref="NotAnEmbeddingModel"/>): its transformer read as an embedding model's, mean pooled, its
+    /// classification head left out. For what reads a cross-encoder's encoder on purpose and never embeds with it as one:
+    /// training (a cross-encoder loss reads the head again from the folder), skald info, cutting layers. Everything that
+    /// embeds loads through the public overloads, which refuse.
+    /// </summary>
+    internal static SentenceEncoder LoadAnyHead(string path, IReadOnlyList<string>? adapters = null, WeightPrecision precision = WeightPrecision.Float32,
+        string parameterPrefix = "") =>
+        Load(path, adapters, precision, parameterPrefix, cachedOnly: false, refuseCrossEncoder: false);
+
+    /// <summary>
+    /// The one line refusing a cross-encoder as an embedding model: <paramref name="path"/> scores pairs (a
+    /// <c>*ForSequenceClassification</c> config without modules.json, or a peft SEQ_CLS adapter); mean pooling its
+    /// encoder, as sentence-transformers does with only a warning, drops the head it was trained with.
+    /// </summary>
+    public static string NotAnEmbeddingModel(string path) =>
+        $"{path}: a cross-encoder (a sequence classifier that scores pairs), not an embedding model; load it with CrossEncoder.Load (library) or use skald rerank (CLI)";
 
     /// <summary>
     /// The path given, located; the model folder to load, the folder its transformer's config.json and weights come from, and the adapter folders
@@ -62,13 +83,16 @@ public sealed partial class SentenceEncoder
     /// (<see cref="AdapterBase.Expand"/>), and a sentence-transformers folder saved with a peft adapter on its
     /// Transformer module (<c>SentenceTransformer.add_adapter</c>, then save: modules.json, Pooling and the tokenizer
     /// beside adapter_config.json, no weights) read with its base's transformer weights and the adapter merged first.
+    /// With <paramref name="refuseCrossEncoder"/>, a cross-encoder (the folder, an adapter folder given as the path, or a
+    /// SEQ_CLS adapter among <paramref name="adapters"/>) is a <see cref="ModelFormatException"/> of one line naming it.
     /// </summary>
     private static (string Source, ModelFolder Folder, string Weights, IReadOnlyList<string> Adapters) Open(string path, IReadOnlyList<string>? adapters,
-        bool cachedOnly = false)
+        bool cachedOnly, bool refuseCrossEncoder)
     {
         Func<string, string> locate = cachedOnly ? HubResolver.LocateCached : a => HubResolver.Locate(a);
         string source = locate(path);
         var (model, located) = AdapterBase.Expand(source, adapters?.Select(locate).ToList(), cachedOnly);
+        if (refuseCrossEncoder) RefuseCrossEncoder(path, model, located, own: located.Count - (adapters?.Count ?? 0));
         var folder = ModelFolder.Read(model);
         if (folder.IsStatic || !ModelFolder.IsAdapterModule(folder.TransformerPath)) return (source, folder, folder.TransformerPath, located);
         var (baseModel, chain) = AdapterBase.ExpandModule(folder.TransformerPath, cachedOnly);
@@ -76,5 +100,15 @@ public sealed partial class SentenceEncoder
         if (baseFolder.IsStatic)
             throw new ModelFormatException($"{Path.Combine(folder.TransformerPath, PeftAdapters.ConfigFile)}: the base {baseModel} is a static model; a LoRA adapter goes on a transformer");
         return (source, folder, baseFolder.TransformerPath, [.. chain, .. located]);
+    }
+
+    // The refusal of a cross-encoder loaded to embed: the model folder, or the first `own` adapters (the chain an adapter
+    // folder given as path brings), named by path; a SEQ_CLS adapter among those given after them, by its own folder.
+    private static void RefuseCrossEncoder(string path, string model, IReadOnlyList<string> located, int own)
+    {
+        if (CrossEncoders.CrossEncoder.IsCrossEncoder(model) || located.Take(own).Any(AdapterBase.IsSequenceClassification))
+            throw new ModelFormatException(NotAnEmbeddingModel(path));
+        if (located.Skip(own).FirstOrDefault(AdapterBase.IsSequenceClassification) is { } classifier)
+            throw new ModelFormatException(NotAnEmbeddingModel(classifier));
     }
 }

@@ -139,6 +139,9 @@ public sealed partial class SentenceEncoder
     /// folder of that name exists): it is resolved in the Hugging Face cache, downloading what is missing
     /// (<see cref="HubResolver.Locate"/>; its errors are <see cref="HubException"/>). A PEFT adapter folder as <paramref name="path"/>
     /// loads onto the base its adapter_config.json names, before <paramref name="adapters"/> (<see cref="AdapterBase.Expand"/>).
+    /// A cross-encoder (a <c>*ForSequenceClassification</c> config without modules.json, an adapter folder on one, or a
+    /// peft SEQ_CLS adapter as the path or in <paramref name="adapters"/>) is refused in one line naming it
+    /// (<see cref="NotAnEmbeddingModel"/>): it loads with <see cref="CrossEncoders.CrossEncoder.Load"/>.
     /// <para>
     /// <paramref name="precision"/> <see cref="WeightPrecision.BFloat16"/> keeps the transformer's 2-D weights (linear
     /// layers, embedding tables) in bfloat16, half the memory of float32, computing in float32; <see cref="WeightPrecision.Float16"/>
@@ -155,12 +158,14 @@ public sealed partial class SentenceEncoder
     /// ContrastiveTension trains one beside the model, whose names must differ from the model's in a checkpoint.
     /// </summary>
     public static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters, WeightPrecision precision, string parameterPrefix) =>
-        Load(path, adapters, precision, parameterPrefix, cachedOnly: false);
+        Load(path, adapters, precision, parameterPrefix, cachedOnly: false, refuseCrossEncoder: true);
 
-    // With cachedOnly, hub ids are the snapshots the hub cache holds (LoadCached).
-    private static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters, WeightPrecision precision, string parameterPrefix, bool cachedOnly)
+    // With cachedOnly, hub ids are the snapshots the hub cache holds (LoadCached); refuseCrossEncoder: as an embedding
+    // model (every public Load), a cross-encoder is one line naming it (LoadAnyHead reads one's encoder on purpose).
+    private static SentenceEncoder Load(string path, IReadOnlyList<string>? adapters, WeightPrecision precision, string parameterPrefix, bool cachedOnly,
+        bool refuseCrossEncoder)
     {
-        var (source, folder, weights, located) = Open(path, adapters, cachedOnly);
+        var (source, folder, weights, located) = Open(path, adapters, cachedOnly, refuseCrossEncoder);
         adapters = located;
         var tokenizer = folder.LoadTokenizer();
         ITransformer encoder = folder.IsStatic

@@ -3,9 +3,9 @@ using Skald.Models.Checkpoints;
 namespace Skald.Cli.Tests;
 
 /// <summary>
-/// <c>skald encode --model ADAPTER</c> with a PEFT adapter folder on a cross-encoder warns as for the cross-encoder
-/// itself (it embeds with the encoder's mean pooling, not its scores; it reranks with skald rerank): the adapter folder
-/// has no config.json of its own, so it was embedded without the warning.
+/// <c>skald encode --model ADAPTER</c> with a PEFT adapter folder on a cross-encoder is refused as the cross-encoder
+/// itself is (one line naming the adapter folder, pointing to skald rerank; exit 1): the adapter folder has no
+/// config.json of its own, so it was once embedded with the base encoder's mean pooling.
 /// </summary>
 public sealed class EncodeCrossEncoderAdapterTests
 {
@@ -22,8 +22,7 @@ public sealed class EncodeCrossEncoderAdapterTests
         string input = Path.Combine(dir, "t.txt");
         File.WriteAllText(input, "Hei verden\n");
         var r = SkaldProcess.Run("encode", "--model", adapter, "--input", input, "--output", Path.Combine(dir, "v.jsonl"));
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        Assert.Contains($"warning: {adapter} is a cross-encoder", r.Stderr);
-        Assert.Contains("it reranks with skald rerank", r.Stderr);
+        SkaldProcess.AssertUserError(r, 1, $"{adapter}: a cross-encoder", "CrossEncoder.Load", "skald rerank");
+        Assert.False(File.Exists(Path.Combine(dir, "v.jsonl")));
     }
 }

@@ -167,14 +167,17 @@ public sealed class RerankCommandTests
     }
 
     [Fact]
-    public void ACrossEncoderGivenAsTheEmbeddingModelIsNamedInAWarning()
+    public void ACrossEncoderGivenAsTheEmbeddingModelIsRefusedInOneLine()
     {
-        // It embeds (by mean pooling, as sentence-transformers does with a warning) but what it is for is --reranker.
+        // Mean pooling it (as sentence-transformers does with a warning) drops the head it was trained with; encode,
+        // index build and serve refuse it, naming it and what scores pairs.
         string texts = Documents("Hvor går bussen?", "Bussen går fra torget.");
-        var r = SkaldProcess.Run("encode", "--model", Reranker, "--input", texts, "--output", Path.Combine(TestPaths.NewTempDir(), "e.npy"));
-        Assert.True(r.ExitCode == 0, r.Stderr);
-        Assert.Contains("is a cross-encoder", r.Stderr);
-        Assert.Contains("skald rerank", r.Stderr);
+        string[] fragments = [$"{Reranker}: a cross-encoder", "CrossEncoder.Load", "skald rerank"];
+        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", Reranker, "--input", texts, "--output", Path.Combine(TestPaths.NewTempDir(), "e.npy")),
+            1, fragments);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("index", "build", "--model", Reranker, "--documents", texts,
+            "--output", Path.Combine(TestPaths.NewTempDir(), "index")), 1, fragments);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", Reranker, "--reranker", Path.Combine(TestPaths.NewTempDir(), "missing"), "--port", "0"), 1, fragments);
         var plain = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("plain-bert"), "--input", texts, "--output", Path.Combine(TestPaths.NewTempDir(), "e.npy"));
         Assert.True(plain.ExitCode == 0, plain.Stderr);
         Assert.DoesNotContain("cross-encoder", plain.Stderr); // a plain BertModel folder is an encoder to pool

@@ -5,10 +5,10 @@ using Skald.Models.CrossEncoders;
 namespace Skald.Cli.Tests;
 
 /// <summary>
-/// <c>skald serve --model ADAPTER</c> with a PEFT adapter folder that loads as a cross-encoder warns, naming the adapter
-/// folder, that it embeds with the encoder's mean pooling and reranks with --reranker: also a SEQ_CLS adapter over a base
-/// that is an embedding model (the base alone is no cross-encoder). The warning comes before the reranker loads, so a
-/// --reranker folder that does not exist ends the run right after it, before the server listens. A SEQ_CLS adapter given
+/// <c>skald serve --model ADAPTER</c> with a PEFT adapter folder that loads as a cross-encoder is refused in one line
+/// naming the adapter folder and skald rerank: also a SEQ_CLS adapter over a base that is an embedding model (the base
+/// alone is no cross-encoder). The refusal comes before the reranker loads (a --reranker folder that does not exist is
+/// not what is reported), before the server listens. A SEQ_CLS adapter given
 /// with --adapters (merged into the embedding model) is refused in one line naming it and --reranker, before anything loads.
 /// </summary>
 public sealed class ServeCrossEncoderAdapterTests
@@ -25,7 +25,7 @@ public sealed class ServeCrossEncoderAdapterTests
         return folder;
     }
 
-    // exit 1 on the missing --reranker folder, one line, no stack trace (the warning, if any, is the line before it)
+    // exit 1 on the missing --reranker folder, one line, no stack trace
     private static void AssertEndedAtTheReranker(SkaldProcess.Result r)
     {
         Assert.True(r.ExitCode == 1, r.Stderr);
@@ -36,14 +36,12 @@ public sealed class ServeCrossEncoderAdapterTests
     [Theory]
     [InlineData("bert-cased-mean", "", "SEQ_CLS")]
     [InlineData("ce-bert", "bert.", null)]
-    public void AnAdapterThatIsACrossEncoderIsWarnedAboutByItsOwnName(string fixture, string prefix, string? taskType)
+    public void AnAdapterThatIsACrossEncoderIsRefusedByItsOwnName(string fixture, string prefix, string? taskType)
     {
         string dir = TestPaths.NewTempDir();
         string adapter = Adapter(Path.Combine(dir, "lora"), TestPaths.FixtureModel(fixture), prefix, taskType);
         var r = SkaldProcess.Run("serve", "--model", adapter, "--reranker", Path.Combine(dir, "missing"), "--port", "0");
-        AssertEndedAtTheReranker(r);
-        Assert.Contains($"warning: {adapter} is a cross-encoder", r.Stderr);
-        Assert.Contains("it reranks with --reranker", r.Stderr);
+        SkaldProcess.AssertUserError(r, 1, $"{adapter}: a cross-encoder", "CrossEncoder.Load", "skald rerank");
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed class TextIndexTests
 {
     private static readonly string ModelFolder = TestPaths.FixtureModel("bert-cased-mean");
 
-    private static readonly IndexRecord[] Rows =
+    internal static readonly IndexRecord[] Rows =
     [
         TextIndex.Record("ferie", "Ferien avtales med nærmeste leder innen 1. april.", "Ferie"),
         TextIndex.Record("lonn", "Lønn utbetales den 20. hver måned."),

@@ -79,7 +79,6 @@ internal sealed class EncodeCommand : Command
         var all = texts;
         if (world.Size > 1) texts = texts.Skip(shard.Start).Take(shard.Count).ToList();
         string folder = HubModels.Resolve(p.GetValue(model)!, quiet);
-        Rerankers.WarnIfCrossEncoder(folder, "skald rerank", quiet);
         var adapterFolders = EmbeddingAdapters.Resolve(p.GetValue(adapters), quiet, a => $"score pairs with skald rerank --model {a}");
         OutputPath.NotAFileOf("--output", outputPath, [folder, .. adapterFolders]);
         using var encoder = SentenceEncoder.Load(folder, adapterFolders, InfoCommand.Precision(p.GetValue(weights)));

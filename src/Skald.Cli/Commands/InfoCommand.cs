@@ -30,7 +30,7 @@ internal sealed class InfoCommand : Command
     private int Run(ParseResult p)
     {
         string path = HubModels.Resolve(p.GetValue(model)!, p.GetValue(CliOptions.Quiet));
-        using var m = SentenceEncoder.Load(path, precision: Precision(p.GetValue(weights)));
+        using var m = SentenceEncoder.LoadAnyHead(path, precision: Precision(p.GetValue(weights))); // a cross-encoder too: its encoder is described
         var cfg = m.Transformer.Config;
         using var crossEncoder = Skald.Models.CrossEncoders.CrossEncoder.IsCrossEncoder(path) ? Skald.Models.CrossEncoders.CrossEncoder.Load(path) : null;
         var modes = Enum.GetValues<PoolingMode>().Where(x => x != PoolingMode.None && m.Pooling.Modes.HasFlag(x));

@@ -150,7 +150,6 @@ internal sealed class ServeCommand : Command
         var adapterFolders = EmbeddingAdapters.Resolve(p.GetValue(adapters), quiet, a => $"serve it for /v1/rerank with --reranker {a}");
         using var encoder = modelPath is null ? null
             : SentenceEncoder.Load(modelPath, adapterFolders, InfoCommand.Precision(p.GetValue(weights)));
-        if (encoder is not null) Rerankers.WarnIfCrossEncoder(encoder.Source, "--reranker", quiet);
         int refreshSeconds = p.GetValue(indexRefresh) ?? 2;
         using var searchIndex = indexDir is null ? null
             : OpenIndex(indexDir, refreshSeconds, m => Terminal.Log(m, quiet), i => SearchService.CheckModel(i, encoder!));

@@ -24,16 +24,4 @@ internal static class Rerankers
         throw new InputException(
             $"{pathOrId}: a classifier with {model.NumLabels} labels ({string.Join(", ", model.Config.Labels)}), not a reranker (one score per pair); skald classify scores its labels");
     }
-
-    /// <summary>
-    /// A warning line when <paramref name="folder"/>, loaded as an embedding model, is a cross-encoder (a
-    /// *ForSequenceClassification config without modules.json): it embeds, as sentence-transformers embeds such a folder
-    /// with a warning, by mean pooling its encoder, but what it was trained for is scoring pairs.
-    /// </summary>
-    public static void WarnIfCrossEncoder(string folder, string rerankWith, bool quiet)
-    {
-        if (Directory.Exists(folder) && CrossEncoder.IsCrossEncoder(folder))
-            Output.Terminal.Log($"warning: {folder} is a cross-encoder (a sequence classifier without modules.json): embedding with its encoder's " +
-                $"mean pooling, not its scores; it reranks with {rerankWith}", quiet);
-    }
 }

@@ -30,9 +30,15 @@ public static class BenchmarkRunner
 {
     private const string CodeVersion = "skald-eval-1";
 
-    /// <summary>Runs the suite and returns the report (not yet written).</summary>
-    public static BenchmarkReport Run(Suite suite, IReadOnlyList<string> modelSpecs, BenchmarkOptions? options = null)
+    /// <summary>
+    /// Runs the suite and returns the report (not yet written). <paramref name="cancellationToken"/> is looked at before
+    /// each (model, task): once it is cancelled no further task starts and <see cref="OperationCanceledException"/> is
+    /// thrown; the results computed so far are in the cache, so a rerun computes only the rest.
+    /// </summary>
+    public static BenchmarkReport Run(Suite suite, IReadOnlyList<string> modelSpecs, BenchmarkOptions? options = null,
+        CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         options ??= new BenchmarkOptions();
         if (modelSpecs.Count == 0) throw new EvaluationException("no models given");
         var resolve = options.ResolveModel ?? (id => HubResolver.Locate(id));
@@ -47,48 +53,56 @@ public static class BenchmarkRunner
         var results = new Dictionary<(string, string), TaskResult>();
         int computed = 0, cached = 0;
         var skipped = new List<string>();
-        foreach (var m in models)
+        try
         {
-            bool checkedWidth = false;
-            foreach (var task in suite.Tasks)
+            foreach (var m in models)
             {
-                if ((m.RetrievalOnly && task.Kind is not (TaskKind.Retrieval or TaskKind.Reranking))
-                    || (task.Kind == TaskKind.Reranking && m.Model is not (IEmbeddingModel or ICandidateScorer))) // a hybrid searches, it cannot score given candidates
+                bool checkedWidth = false;
+                foreach (var task in suite.Tasks)
                 {
-                    skipped.Add($"{m.Name} / {task.Name}");
-                    continue;
-                }
-                string? file = options.CacheDirectory is null ? null
-                    : Path.Combine(options.CacheDirectory, "results", m.Key, $"{Safe(task.Name)}-{TaskKey(task, options.Retrieval)}.json");
-                TaskResult? result = null;
-                if (file is not null && File.Exists(file))
-                {
-                    try
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if ((m.RetrievalOnly && task.Kind is not (TaskKind.Retrieval or TaskKind.Reranking))
+                        || (task.Kind == TaskKind.Reranking && m.Model is not (IEmbeddingModel or ICandidateScorer))) // a hybrid searches, it cannot score given candidates
                     {
-                        result = TaskResult.FromJson(File.ReadAllText(file)) with { Model = m.Name };
-                        cached++;
-                        options.Log?.Invoke($"{m.Name} / {task.Name}: cached {result.MainMetric} = {result.MainScore:F4}");
+                        skipped.Add($"{m.Name} / {task.Name}");
+                        continue;
                     }
-                    catch (System.Text.Json.JsonException)
+                    string? file = options.CacheDirectory is null ? null
+                        : Path.Combine(options.CacheDirectory, "results", m.Key, $"{Safe(task.Name)}-{TaskKey(task, options.Retrieval)}.json");
+                    TaskResult? result = null;
+                    if (file is not null && File.Exists(file))
                     {
-                        result = null; // unreadable cache entry: recompute
+                        try
+                        {
+                            result = TaskResult.FromJson(File.ReadAllText(file)) with { Model = m.Name };
+                            cached++;
+                            options.Log?.Invoke($"{m.Name} / {task.Name}: cached {result.MainMetric} = {result.MainScore:F4}");
+                        }
+                        catch (System.Text.Json.JsonException)
+                        {
+                            result = null; // unreadable cache entry: recompute
+                        }
                     }
-                }
-                if (result is null)
-                {
-                    if (!checkedWidth)
+                    if (result is null)
                     {
-                        CheckWidth(m, suite, options);
-                        checkedWidth = true;
+                        if (!checkedWidth)
+                        {
+                            CheckWidth(m, suite, options);
+                            checkedWidth = true;
+                        }
+                        result = TaskEvaluator.Create(task, options.Retrieval).Evaluate(m.Model, cancellationToken) with { Model = m.Name };
+                        computed++;
+                        options.Log?.Invoke($"{m.Name} / {task.Name}: {result.MainMetric} = {result.MainScore:F4} ({result.Seconds:F1} s)");
+                        if (file is not null) WriteAtomic(file, result.ToJson());
                     }
-                    result = TaskEvaluator.Create(task, options.Retrieval).Evaluate(m.Model) with { Model = m.Name };
-                    computed++;
-                    options.Log?.Invoke($"{m.Name} / {task.Name}: {result.MainMetric} = {result.MainScore:F4} ({result.Seconds:F1} s)");
-                    if (file is not null) WriteAtomic(file, result.ToJson());
+                    results[(m.Name, task.Name)] = result;
                 }
-                results[(m.Name, task.Name)] = result;
+                m.Release(); // its tasks are done: a model folder's encoder closes its files before the next model loads
             }
-            m.Release(); // its tasks are done: a model folder's encoder closes its files before the next model loads
+        }
+        finally
+        {
+            foreach (var m in models) m.Release(); // a run stopped by an error or a cancellation closes the model under way too
         }
         var board = new Leaderboard([.. models.Select(m => m.Name)], [.. suite.Tasks.Select(t => (t.Name, t.TypeName, t.Language))], results);
         return new BenchmarkReport(suite, board, computed, cached, skipped);

@@ -23,9 +23,14 @@ public abstract class TaskEvaluator
     /// <summary>Every main metric here is higher-is-better.</summary>
     public bool HigherIsBetter => true;
 
-    /// <summary>Evaluates a model.</summary>
-    public TaskResult Evaluate(IEvaluationModel model)
+    /// <summary>
+    /// Evaluates a model. <paramref name="cancellationToken"/> is looked at before the task's data is embedded or
+    /// searched: cancelled, nothing runs and <see cref="OperationCanceledException"/> is thrown (a task under way runs
+    /// to its end; <see cref="Benchmark.BenchmarkRunner.Run"/> looks again between tasks).
+    /// </summary>
+    public TaskResult Evaluate(IEvaluationModel model, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var sw = Stopwatch.StartNew();
         var metadata = new SortedDictionary<string, string>(StringComparer.Ordinal);
         var metrics = Compute(model, metadata);

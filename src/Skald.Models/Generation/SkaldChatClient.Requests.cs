@@ -38,6 +38,9 @@ public sealed partial class SkaldChatClient
         try
         {
             // (reading the format may read the template, which can fail as rendering does)
+            if (Generator.ChatFormatter is null) // (TextGenerator's own wording is for prompt/ids/messages rows)
+                throw new ArgumentException($"chat messages need the model's chat template, and {Generator.TemplateSource} has none: add a chat_template " +
+                    "to its tokenizer_config.json or a chat_template.jinja file, or send plain text with CompleteAsync (TextGenerator for raw prompts or ids)");
             if (calls && ToolCallFormat == ToolCallFormat.None)
                 throw new ChatOptionException("this model's chat template teaches no tool-call format Skald reads (Hermes <tool_call> blocks, Llama 3.1+ JSON calls, Mistral [TOOL_CALLS]); " +
                     "if the model writes one anyway, set ToolCallParser (skald serve --tool-call-parser hermes|llama3_json|mistral|mistral_v11)", "tools");

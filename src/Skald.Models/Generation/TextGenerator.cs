@@ -90,6 +90,9 @@ public sealed partial class TextGenerator
     /// <summary>The tokenizer.</summary>
     public Tokenizer Tokenizer { get; }
 
+    /// <summary>The folder the chat template is read from, for messages naming it ("the model folder" when built in memory).</summary>
+    internal string TemplateSource => templateSource;
+
     /// <summary>
     /// The chat template for <see cref="GenerationInput.Messages"/> inputs (null: such inputs fail): by default the
     /// model folder's (<see cref="ChatTemplateFormatter"/>), read when first needed; reading it throws

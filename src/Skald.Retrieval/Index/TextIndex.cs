@@ -28,22 +28,34 @@ public static class TextIndex
     /// <summary>
     /// Builds a new index of <paramref name="records"/> in <paramref name="folder"/> (replacing an earlier index there),
     /// BM25 stemming for <paramref name="language"/> (a code such as <c>nb</c>, <c>sv</c>, <c>da</c>; null: none).
+    /// <paramref name="cancellationToken"/> is looked at before each batch of texts is embedded: once it is cancelled
+    /// <see cref="OperationCanceledException"/> is thrown before anything is written (an earlier index there is left as it was).
     /// </summary>
-    public static IndexManifest Build(string folder, EncoderEmbeddingModel model, IReadOnlyList<IndexRecord> records, string? language = null)
+    public static IndexManifest Build(string folder, EncoderEmbeddingModel model, IReadOnlyList<IndexRecord> records, string? language = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return IndexBuilder.Build(folder, model, model.ModelPath, records, new Bm25Options(), language, chunkTokens: 0, overlapTokens: 0);
+        cancellationToken.ThrowIfCancellationRequested();
+        return IndexBuilder.Build(folder, model, model.ModelPath, records, new Bm25Options(), language, chunkTokens: 0, overlapTokens: 0,
+            progress: Checking(cancellationToken));
     }
 
     /// <summary>
     /// Adds <paramref name="records"/> to the index in <paramref name="folder"/> (a row whose id is there already is
-    /// replaced); returns how many were added and how many of those replaced a row.
+    /// replaced); returns how many were added and how many of those replaced a row. <paramref name="cancellationToken"/>
+    /// is looked at as for <see cref="Build"/>: cancelled, nothing is written and the index stays as it was.
     /// </summary>
-    public static (int Added, int Replaced) Add(string folder, EncoderEmbeddingModel model, IReadOnlyList<IndexRecord> records)
+    public static (int Added, int Replaced) Add(string folder, EncoderEmbeddingModel model, IReadOnlyList<IndexRecord> records,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
-        return IndexBuilder.Add(folder, model, records, modelPath: model.ModelPath);
+        cancellationToken.ThrowIfCancellationRequested();
+        return IndexBuilder.Add(folder, model, records, progress: Checking(cancellationToken), modelPath: model.ModelPath);
     }
+
+    // The embedding progress callback, called after each batch, as the point a cancelled build or add stops at (no file written yet).
+    private static Action<int, int>? Checking(CancellationToken cancellationToken) =>
+        cancellationToken.CanBeCanceled ? (_, _) => cancellationToken.ThrowIfCancellationRequested() : null;
 
     /// <summary>
     /// Opens the index in <paramref name="folder"/> (as <see cref="SearchIndex.Open"/>: no index there throws
@@ -81,13 +93,17 @@ public static class TextIndex
     /// <summary>
     /// The <paramref name="topK"/> best rows of <paramref name="index"/> for <paramref name="query"/>, embedded by
     /// <paramref name="model"/> (the index's own model) unless <paramref name="mode"/> is BM25 alone.
+    /// <paramref name="cancellationToken"/> is looked at before the query is embedded and before the index is searched.
     /// </summary>
     public static IReadOnlyList<IndexHit> Search(SearchIndex index, EncoderEmbeddingModel model, string query, SearchMode mode = SearchMode.Hybrid,
-        int topK = 10)
+        int topK = 10, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(index);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(query);
-        return index.Search(query, mode == SearchMode.Bm25 ? null : model.EmbedQuery(query), mode, topK);
+        cancellationToken.ThrowIfCancellationRequested();
+        var vector = mode == SearchMode.Bm25 ? null : model.EmbedQuery(query);
+        cancellationToken.ThrowIfCancellationRequested();
+        return index.Search(query, vector, mode, topK);
     }
 }

@@ -53,7 +53,7 @@ public sealed class TrainableEncoder : ITrainableModel
         SentenceEncoder loaded;
         // The same folders this model was read from: what their load left out (untargeted adapter tensors) was said then.
         using (ModelNotices.Route(static _ => { }))
-            loaded = SentenceEncoder.Load(Source.Path, SourceAdapters, precision, parameterPrefix);
+            loaded = SentenceEncoder.LoadAnyHead(Source.Path, SourceAdapters, precision, parameterPrefix);
         var copy = new TrainableEncoder(loaded, Dropout, Random)
         {
             MaxSeqLength = MaxSeqLength,
@@ -126,10 +126,11 @@ public sealed class TrainableEncoder : ITrainableModel
 
     /// <summary>
     /// Loads a sentence-transformers, Hugging Face or static model folder for training, with the PEFT adapter folders in
-    /// <paramref name="adapters"/> merged into its weights first.
+    /// <paramref name="adapters"/> merged into its weights first. A cross-encoder folder loads too (its encoder, which a
+    /// cross-encoder loss trains with the head it reads from the folder), where <see cref="SentenceEncoder.Load(string, IReadOnlyList{string}?, Skald.Tensors.WeightPrecision)"/> refuses one.
     /// </summary>
     public static TrainableEncoder Load(string folder, float dropout = 0.1f, ulong seed = 42, IReadOnlyList<string>? adapters = null) =>
-        new(SentenceEncoder.Load(folder, adapters), dropout, seed);
+        new(SentenceEncoder.LoadAnyHead(folder, adapters), dropout, seed);
 
     /// <summary>Trains <paramref name="model"/> (its parameters are updated in place).</summary>
     public static TrainableEncoder For(SentenceEncoder model, float dropout = 0.1f, ulong seed = 42) => new(model, dropout, seed);

@@ -41,9 +41,17 @@ public sealed class SentenceTrainer(TrainerSetup setup)
         return (int)total;
     }
 
-    /// <summary>Runs (or resumes) training and saves the final model.</summary>
-    public TrainingResult Run()
+    /// <summary>
+    /// Runs (or resumes) training and saves the final model. <paramref name="cancellationToken"/> is looked at before
+    /// anything is read or cleared and before each batch of a step: once it is cancelled no further batch runs and
+    /// <see cref="OperationCanceledException"/> is thrown, leaving the output folder as a kill there would (the
+    /// checkpoints saved so far, each whole; the step under way, not yet saved, is lost), so a run with output.resume
+    /// goes on from the newest checkpoint to the same weights. Under mpirun every rank must be cancelled: a rank that
+    /// stops alone leaves the others waiting for it.
+    /// </summary>
+    public TrainingResult Run(CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested(); // (before a run without resume clears the checkpoints of an earlier one)
         var t = config.Training;
         var model = setup.Model;
         IReadOnlyList<Parameter> parameters = [.. model.Parameters, .. setup.Loss.Parameters]; // what the optimiser updates
@@ -103,6 +111,7 @@ public sealed class SentenceTrainer(TrainerSetup setup)
             double lossSum = 0;
             for (int m = 0; m < t.GradientAccumulationSteps; m++)
             {
+                cancellationToken.ThrowIfCancellationRequested(); // nothing of this step is saved yet: as a kill, resumable
                 if (pos >= plan.Count)
                 {
                     plan = Plan(++epoch);

@@ -80,7 +80,7 @@ public static class TrainingRun
         BatchPlanner.Validate(train, config.Training.BatchSize, config.Training.NoDuplicates, log);
         CheckWritable(config.Output.Dir);
         string modelPath = ModelPath(config, comm);
-        var student = SentenceEncoder.Load(modelPath, config.Model.Adapters, BaseWeights.Resolve(config, modelPath));
+        var student = SentenceEncoder.LoadAnyHead(modelPath, config.Model.Adapters, BaseWeights.Resolve(config, modelPath)); // a cross-encoder too: it trains on
         try
         {
             return Assemble(config, train, eval, progress, log, comm, student);

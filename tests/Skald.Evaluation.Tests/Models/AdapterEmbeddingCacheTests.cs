@@ -1,5 +1,4 @@
 using Skald.Evaluation.Models;
-using Skald.Models.Checkpoints;
 using Skald.Retrieval.Models;
 
 namespace Skald.Evaluation.Tests.Models;
@@ -7,27 +6,16 @@ namespace Skald.Evaluation.Tests.Models;
 /// <summary>
 /// The embedding cache of an adapter folder given as the model (<see cref="EmbeddingCache.ModelKey"/>) is keyed by its
 /// base's files too: a base trained again in place is a new key, so its stale vectors are not served from the cache.
+/// So is a reranker's (a benchmark's FIRST&gt;CE results are cached under the key of CE): an adapter folder on a
+/// cross-encoder, which an embedding load refuses, is still read through to its base.
 /// </summary>
 public sealed class AdapterEmbeddingCacheTests
 {
-    // A rank-2 LoRA on BERT's layer-0 query projection [32, 32], its base named.
-    private static string Adapter(string folder, string baseModel)
-    {
-        Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "adapter_config.json"),
-            $$"""{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["query"], "base_model_name_or_path": {{System.Text.Json.JsonSerializer.Serialize(baseModel)}}}""");
-        float[] Values(int s) => [.. Enumerable.Range(0, 64).Select(i => 0.05f * MathF.Sin(s * 7 + i))];
-        const string module = "base_model.model.encoder.layer.0.attention.self.query";
-        SafeTensorsWriter.Write(Path.Combine(folder, "adapter_model.safetensors"),
-            [new($"{module}.lora_A.weight", [2, 32], Values(1)), new($"{module}.lora_B.weight", [32, 2], Values(2))]);
-        return folder;
-    }
-
     [Fact]
     public void ABaseChangedInPlaceIsEmbeddedAgainNotReadFromTheCache()
     {
         string model = TestPaths.CopyOfFixtureModel("bert-cased-mean");
-        string adapter = Adapter(Path.Combine(TestPaths.NewTempDir(), "lora"), model);
+        string adapter = BertLoraFolder.Write(Path.Combine(TestPaths.NewTempDir(), "lora"), model);
         var options = new EvaluationEmbeddingOptions { CacheDirectory = TestPaths.NewTempDir() };
         string[] texts = ["Toget går klokka ni"];
         float[] before;
@@ -42,5 +30,16 @@ public sealed class AdapterEmbeddingCacheTests
         var after = again.Embed(texts, TextRole.Document)[0];
         Assert.Equal(1, again.EncodedCount); // embedded by the changed model, not served from the cache
         Assert.NotEqual(before, after);
+    }
+
+    [Fact]
+    public void ARerankerAdapterFolderIsKeyedByItsBaseToo()
+    {
+        string ce = TestPaths.CopyOfFixtureModel("ce-bert");
+        string adapter = BertLoraFolder.Write(Path.Combine(TestPaths.NewTempDir(), "lora"), ce, "bert.");
+        string before = EmbeddingCache.ModelKey(adapter, "rerank");
+        Assert.Equal(before, EmbeddingCache.ModelKey(adapter, "rerank"));
+        File.AppendAllText(Path.Combine(ce, "config.json"), "\n"); // the cross-encoder trained again in place
+        Assert.NotEqual(before, EmbeddingCache.ModelKey(adapter, "rerank"));
     }
 }

@@ -1,5 +1,4 @@
 using Skald.Models.Adapters;
-using Skald.Models.Checkpoints;
 using Skald.Models.CrossEncoders;
 
 namespace Skald.Models.Tests.Adapters;
@@ -16,18 +15,8 @@ public sealed class CrossEncoderAdapterDetectionTests : IDisposable
 
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
-    private string Adapter(string name, string baseModel, string? taskType = null)
-    {
-        string folder = Path.Combine(dir, name);
-        Directory.CreateDirectory(folder);
-        string task = taskType is null ? "" : $", \"task_type\": \"{taskType}\"";
-        File.WriteAllText(Path.Combine(folder, PeftAdapters.ConfigFile),
-            $$"""{"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["query"], "base_model_name_or_path": {{System.Text.Json.JsonSerializer.Serialize(baseModel)}}{{task}}}""");
-        const string module = "base_model.model.encoder.layer.0.attention.self.query";
-        SafeTensorsWriter.Write(Path.Combine(folder, PeftAdapters.WeightsFile),
-            [new($"{module}.lora_A.weight", [2, 32], new float[64]), new($"{module}.lora_B.weight", [32, 2], new float[64])]);
-        return folder;
-    }
+    private string Adapter(string name, string baseModel, string? taskType = null) =>
+        BertLoraFolder.Write(Path.Combine(dir, name), baseModel, taskType: taskType);
 
     [Fact]
     public void AnAdapterIsACrossEncoderAsItsBaseOrItsTaskSays()

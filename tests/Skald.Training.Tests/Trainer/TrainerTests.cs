@@ -105,6 +105,46 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void ACancelledRunStopsBetweenBatchesAndResumesAsAKilledOne()
+    {
+        string a = Path.Combine(dir, "a"), b = Path.Combine(dir, "b");
+        var (full, fullModel, _) = Make(a);
+        full.Run();
+
+        using var cancel = new CancellationTokenSource();
+        var (cancelled, _, cancelledLoss) = Make(b);
+        cancelledLoss.Hook = call =>
+        {
+            if (call == 24) Task.Run(cancel.Cancel).Wait(); // from another thread, in step 13's first batch
+            Assert.True(call <= 24, "no batch runs after the cancellation");
+            return null;
+        };
+        Assert.ThrowsAny<OperationCanceledException>(() => cancelled.Run(cancel.Token));
+        Assert.Equal(["step-10", "step-5"], Directory.GetDirectories(Path.Combine(b, "checkpoints")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.False(Directory.Exists(Path.Combine(b, "final")));
+
+        var (resumed, resumedModel, _) = Make(b);
+        var result = resumed.Run(CancellationToken.None);
+        Assert.EndsWith("step-10", result.ResumedFrom);
+        Assert.Equal(fullModel.Parameters[0].Data, resumedModel.Parameters[0].Data); // bit-for-bit
+        Assert.Equal(File.ReadAllLines(Path.Combine(a, "metrics.jsonl")), File.ReadAllLines(Path.Combine(b, "metrics.jsonl")));
+    }
+
+    [Fact]
+    public void APreCancelledRunClearsNothing()
+    {
+        // A run without resume clears an earlier run's checkpoints as it starts; cancelled before, it leaves them.
+        string b = Path.Combine(dir, "b");
+        var (killed, _, killedLoss) = Make(b);
+        killedLoss.Hook = call => call == 25 ? throw new OperationCanceledException("simulated kill") : null;
+        Assert.Throws<OperationCanceledException>(() => killed.Run());
+        var (again, _, againLoss) = Make(b, ["output.resume=false"]);
+        againLoss.Hook = _ => throw new InvalidOperationException("no batch runs");
+        Assert.ThrowsAny<OperationCanceledException>(() => again.Run(new CancellationToken(canceled: true)));
+        Assert.Equal(["step-10", "step-5"], Directory.GetDirectories(Path.Combine(b, "checkpoints")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void ResumeRefusesChangedSettings()
     {
         string outDir = Path.Combine(dir, "c");

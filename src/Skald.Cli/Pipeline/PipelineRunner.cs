@@ -54,10 +54,22 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
         }
         if (File.Exists(output)) throw new InputException($"{configPath}: output {output} is a file; name a folder for the stages' outputs");
         Directory.CreateDirectory(output);
+        var marks = new StageMarks(output);
+        string key = "";
         for (int i = 0; i < stages.Count; i++)
         {
-            log($"[{clock.Elapsed.TotalSeconds,5:F0} s] stage {i + 1}/{stages.Count}: {stages[i].Name} ({stages[i].Type})");
+            key = StageMarks.Key(key, stages[i]);
+            string where = $"[{clock.Elapsed.TotalSeconds,5:F0} s] stage {i + 1}/{stages.Count}: {stages[i].Name} ({stages[i].Type})";
+            if (marks.Done(stages[i].Name, key) is { } kept)
+            {
+                log($"{where}: done by an earlier run with the same settings, kept {kept}");
+                outputs[stages[i].Name] = kept;
+                continue;
+            }
+            log(where);
+            marks.Forget(stages.Skip(i));
             outputs[stages[i].Name] = plans[i](Path.Combine(output, stages[i].Name));
+            marks.Record(stages[i].Name, key, outputs[stages[i].Name]);
         }
         log($"done in {clock.Elapsed.TotalSeconds:F0} s; outputs in {output}/");
     }

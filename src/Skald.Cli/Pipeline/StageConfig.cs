@@ -8,7 +8,7 @@ namespace Skald.Cli.Pipeline;
 /// One stage of a pipeline file: its name, type and a <see cref="SectionReader"/> over its keys, the reader
 /// <c>skald train</c> uses for its configs (typed values, file:line in every message, unknown keys named).
 /// </summary>
-internal sealed class StageConfig(string name, string type, string where, SectionReader keys)
+internal sealed class StageConfig(string name, string type, string where, SectionReader keys, string definition)
 {
     public string Name { get; } = name;
 
@@ -19,6 +19,9 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
 
     /// <summary>The stage's keys (name and type already read).</summary>
     public SectionReader Keys { get; } = keys;
+
+    /// <summary>The stage's mapping as YAML text, --set values applied: what <see cref="StageMarks"/> compares between runs.</summary>
+    public string Definition { get; } = definition;
 
     /// <summary>
     /// Refuses <paramref name="keys"/> that this stage accepts but does not use as it is set up (an LLM's keys, such as
@@ -64,7 +67,9 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
                 throw new InputException($"{keys.Where("name")}: stage name \"{name}\" must be a plain folder name (no '/', '\\', ':', '.' or '..'): its output goes to OUTPUT/NAME");
             string type = keys.Str("type", required: true)!;
             if (list.Any(s => s.Name == name)) throw new InputException($"{keys.Where("name")}: two stages are named \"{name}\"");
-            list.Add(new StageConfig(name, type, $"{path}:{m.Start.Line}: stage {i + 1} ({name})", keys));
+            var text = new StringWriter();
+            new YamlStream(new YamlDocument(m)).Save(text, assignAnchors: false);
+            list.Add(new StageConfig(name, type, $"{path}:{m.Start.Line}: stage {i + 1} ({name})", keys, text.ToString()));
         }
         return (output, list);
     }

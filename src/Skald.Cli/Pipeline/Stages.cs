@@ -85,6 +85,7 @@ internal static class Stages
         using (setup) final = new SentenceTrainer(setup).Run().ModelPath;
         if (Directory.Exists(modelDir)) Directory.Delete(modelDir, recursive: true);
         Directory.Move(final, modelDir);
+        Skald.Models.Adapters.AdapterBase.Moved(final, modelDir); // an adapter on earlier adapters names them from its new place
         return modelDir;
     }
 

@@ -1,0 +1,73 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Skald.Cli.IO;
+
+namespace Skald.Cli.Pipeline;
+
+/// <summary>
+/// Which stages of a pipeline an earlier run finished, so that the same pipeline run again (after Ctrl-C, a kill or a
+/// failed stage) starts at the first stage not done instead of redoing them all. A finished stage leaves
+/// OUTPUT/.skald-stages/NAME.json with its key and output; the key covers the stage's keys as given (after --set), the
+/// content of the files and folders it names (<see cref="RunFingerprint"/>) and the keys of every stage before it, so
+/// a stage whose definition, inputs or earlier stages changed runs again, and so does every stage after one that runs.
+/// </summary>
+internal sealed class StageMarks(string output)
+{
+    private string Folder => Path.Combine(output, ".skald-stages");
+
+    /// <summary>The key of <paramref name="stage"/>, after the stages whose keys chained to <paramref name="previous"/>.</summary>
+    public static string Key(string previous, StageConfig stage)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(previous + "\n" + stage.Definition + "\n"));
+        foreach (string value in stage.Keys.PathsRead.Concat(stage.Keys.FilesRead).Select(p => p.Value).Distinct(StringComparer.Ordinal))
+        {
+            string? identity = File.Exists(value) ? RunFingerprint.OfFile(value) : Directory.Exists(value) ? RunFingerprint.OfFolder(value) : null;
+            if (identity is not null) hash.AppendData(Encoding.UTF8.GetBytes($"{value}\n{identity}\n"));
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>The output an earlier run of <paramref name="name"/> with this <paramref name="key"/> left, or null when it must run.</summary>
+    public string? Done(string name, string key) =>
+        Read(name, key) is { } rel && rel.Length > 0 && Path.Combine(output, rel) is var path && (File.Exists(path) || Directory.Exists(path)) ? path : null;
+
+    /// <summary>Forgets the marks of <paramref name="stages"/> (a stage that runs again and those after it, which read its output).</summary>
+    public void Forget(IEnumerable<StageConfig> stages)
+    {
+        if (!Directory.Exists(Folder)) return;
+        foreach (var stage in stages) File.Delete(Mark(stage.Name));
+    }
+
+    /// <summary>Records that <paramref name="name"/> finished with <paramref name="key"/> and wrote <paramref name="result"/>.</summary>
+    public void Record(string name, string key, string result)
+    {
+        Directory.CreateDirectory(Folder);
+        string json = JsonSerializer.Serialize(new Dictionary<string, string>
+        {
+            ["key"] = key,
+            ["output"] = Path.GetRelativePath(Path.GetFullPath(output), Path.GetFullPath(result)),
+        });
+        AtomicFile.Write(Mark(name), s => s.Write(Encoding.UTF8.GetBytes(json)));
+    }
+
+    // The output recorded for name under key, or null: no mark, another key, or a damaged mark.
+    private string? Read(string name, string key)
+    {
+        string file = Mark(name);
+        if (!File.Exists(file)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(file));
+            return doc.RootElement.TryGetProperty("key", out var k) && k.GetString() == key
+                && doc.RootElement.TryGetProperty("output", out var o) ? o.GetString() : null;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or IOException)
+        {
+            return null; // a damaged mark is no mark: the stage runs again
+        }
+    }
+
+    private string Mark(string name) => Path.Combine(Folder, name + ".json");
+}

@@ -1,0 +1,68 @@
+namespace Skald.Cli.Tests;
+
+/// <summary>
+/// The same pipeline run again (after Ctrl-C, a kill -9 or a failed stage) keeps the stages an earlier run finished with
+/// the same settings and starts at the first one not done; a stage whose keys changed runs again, and so does every
+/// stage after it. Before, every run started over at stage 1: a kill in the last stage lost the whole recipe's work.
+/// </summary>
+public sealed class PipelineResumeTests
+{
+    private static string Write(string dir, string name, string text)
+    {
+        string path = Path.Combine(dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public void ARunAgainKeepsTheFinishedStagesAndRedoesAChangedOneAndThoseAfterIt()
+    {
+        string dir = TestPaths.NewTempDir(), outDir = Path.Combine(dir, "p");
+        string train = Write(dir, "train.yaml", """
+            model: {path: x, dropout: 0.1}
+            data: {train: [samples/data/train-pairs.jsonl], columns: [anchor, positive], max_train_samples: 64}
+            training: {batch_size: 16, learning_rate: 1.0e-3, max_steps: 2, warmup_steps: 1, logging_steps: 1}
+            loss: {type: mnrl}
+            evaluation: {steps: 0, retrieval: null}
+            output: {dir: x, save_steps: 1, tensorboard: false}
+            """);
+        string config = Write(dir, "pipeline.yaml", $$"""
+            output: {{outDir}}
+            stages:
+              - {name: tok, type: tokenizer, corpus: samples/data/corpus.txt, vocab_size: 800, lowercase: true}
+              - {name: init, type: new_bert, tokenizer: tok, hidden: 16, layers: 1, heads: 2, intermediate: 32, max_positions: 64}
+              - {name: mlm, type: mlm, model: init, corpus: samples/data/corpus.txt, steps: 2, batch_size: 8}
+              - {name: tuned, type: train, config: {{train}}, model: mlm}
+            """);
+        var first = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        string mlmWeights = Path.Combine(outDir, "mlm", "model.safetensors"), tuned = Path.Combine(outDir, "tuned", "model.safetensors");
+        var mlmWritten = File.GetLastWriteTimeUtc(mlmWeights);
+        byte[] tunedBytes = File.ReadAllBytes(tuned);
+
+        var again = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        string log = again.Stdout + again.Stderr;
+        foreach (var stage in new[] { "tok (tokenizer)", "init (new_bert)", "mlm (mlm)", "tuned (train)" })
+            Assert.Contains($"{stage}: done by an earlier run with the same settings, kept", log);
+        Assert.DoesNotContain("masked-LM loss", log); // nothing trained again
+        Assert.Equal(mlmWritten, File.GetLastWriteTimeUtc(mlmWeights));
+
+        // A changed stage runs again, and so do the stages after it (they read its output); those before it are kept.
+        var changed = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config, "--set", "mlm.steps=3");
+        Assert.True(changed.ExitCode == 0, changed.Stderr);
+        log = changed.Stdout + changed.Stderr;
+        Assert.Contains("init (new_bert): done by an earlier run with the same settings, kept", log);
+        Assert.Contains("step 3/3 masked-LM loss", log);
+        Assert.DoesNotContain("tuned (train): done by an earlier run", log);
+        // Trained again from the new masked-LM model, not resumed from the checkpoint the first run left in runs/tuned.
+        Assert.NotEqual(tunedBytes, File.ReadAllBytes(tuned));
+
+        // A stage's output deleted by hand makes it run again.
+        Directory.Delete(Path.Combine(outDir, "tuned"), recursive: true);
+        var deleted = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config, "--set", "mlm.steps=3");
+        Assert.True(deleted.ExitCode == 0, deleted.Stderr);
+        Assert.Contains("mlm (mlm): done by an earlier run with the same settings, kept", deleted.Stdout + deleted.Stderr);
+        Assert.True(File.Exists(tuned));
+    }
+}

@@ -65,4 +65,38 @@ public sealed class PipelineResumeTests
         Assert.Contains("mlm (mlm): done by an earlier run with the same settings, kept", deleted.Stdout + deleted.Stderr);
         Assert.True(File.Exists(tuned));
     }
+    [Fact]
+    public void ATrainStageRunsAgainWhenADataFileItsConfigNamesChanged()
+    {
+        string dir = TestPaths.NewTempDir(), outDir = Path.Combine(dir, "p");
+        string data = Path.Combine(dir, "pairs.jsonl");
+        var rows = File.ReadLines(Path.Combine(TestPaths.RepoRoot, "samples/data/train-pairs.jsonl")).Take(32).ToList();
+        File.WriteAllLines(data, rows);
+        string train = Write(dir, "train.yaml", $$"""
+            model: {path: x}
+            data: {train: [{{data}}], columns: [anchor, positive]}
+            training: {batch_size: 16, max_steps: 1, logging_steps: 1}
+            loss: {type: mnrl}
+            output: {dir: x, tensorboard: false}
+            """);
+        string config = Write(dir, "pipeline.yaml", $$"""
+            output: {{outDir}}
+            stages:
+              - {name: tok, type: tokenizer, corpus: samples/data/corpus.txt, vocab_size: 400, lowercase: true}
+              - {name: init, type: new_bert, tokenizer: tok, hidden: 16, layers: 1, heads: 2, intermediate: 32, max_positions: 64}
+              - {name: tuned, type: train, config: {{train}}, model: init}
+            """);
+        var first = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        var same = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
+        Assert.True(same.ExitCode == 0, same.Stderr);
+        Assert.Contains("tuned (train): done by an earlier run with the same settings, kept", same.Stdout + same.Stderr);
+
+        File.WriteAllLines(data, rows.Skip(1)); // the config is unchanged; the data it names is not
+        var edited = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
+        Assert.True(edited.ExitCode == 0, edited.Stderr);
+        string log = edited.Stdout + edited.Stderr;
+        Assert.Contains("init (new_bert): done by an earlier run with the same settings, kept", log);
+        Assert.DoesNotContain("tuned (train): done by an earlier run", log);
+    }
 }

@@ -24,6 +24,9 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
 
     private readonly Dictionary<string, string> outputs = new(StringComparer.Ordinal);
 
+    // The files a stage reads that its keys do not name (a train stage's config's data), for its StageMarks key.
+    private readonly Dictionary<string, Func<IEnumerable<string>>> inputs = new(StringComparer.Ordinal);
+
     public void Run()
     {
         var clock = Stopwatch.StartNew();
@@ -58,7 +61,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
         string key = "";
         for (int i = 0; i < stages.Count; i++)
         {
-            key = StageMarks.Key(key, stages[i]);
+            key = StageMarks.Key(key, stages[i], inputs.TryGetValue(stages[i].Name, out var read) ? read() : []);
             string where = $"[{clock.Elapsed.TotalSeconds,5:F0} s] stage {i + 1}/{stages.Count}: {stages[i].Name} ({stages[i].Type})";
             if (marks.Done(stages[i].Name, key) is { } kept)
             {
@@ -225,6 +228,7 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
         var adapters = s.Keys.PathList("adapters");
         var data = s.Keys.PathList("data");
         string? weights = s.Keys.Str("weights") is null ? null : s.Keys.Choice("weights", "f32", "f32", "bf16", "f16", "int8", "auto");
+        inputs[s.Name] = () => Stages.TrainInputs(Ref(config));
         return target => Stages.Train(config, Ref(model), target, 1.0, log, [.. adapters.Select(Ref)], [.. data.Select(Ref)], weights);
     }
 

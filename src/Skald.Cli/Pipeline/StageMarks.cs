@@ -16,15 +16,20 @@ internal sealed class StageMarks(string output)
 {
     private string Folder => Path.Combine(output, ".skald-stages");
 
-    /// <summary>The key of <paramref name="stage"/>, after the stages whose keys chained to <paramref name="previous"/>.</summary>
-    public static string Key(string previous, StageConfig stage)
+    /// <summary>
+    /// The key of <paramref name="stage"/>, after the stages whose keys chained to <paramref name="previous"/>:
+    /// its definition, the content of the files and folders its keys name (<see cref="RunFingerprint.OfTree"/>) and of
+    /// <paramref name="inputs"/>, the files it reads that its keys do not name (a train stage's config's data and
+    /// evaluation files).
+    /// </summary>
+    public static string Key(string previous, StageConfig stage, IEnumerable<string> inputs)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes(previous + "\n" + stage.Definition + "\n"));
-        foreach (string value in stage.Keys.PathsRead.Concat(stage.Keys.FilesRead).Select(p => p.Value).Distinct(StringComparer.Ordinal))
+        var named = stage.Keys.PathsRead.Concat(stage.Keys.FilesRead).Select(p => p.Value);
+        foreach (string value in named.Concat(inputs).Distinct(StringComparer.Ordinal))
         {
-            string? identity = File.Exists(value) ? RunFingerprint.OfFile(value) : Directory.Exists(value) ? RunFingerprint.OfFolder(value) : null;
-            if (identity is not null) hash.AppendData(Encoding.UTF8.GetBytes($"{value}\n{identity}\n"));
+            if (RunFingerprint.OfTree(value) is { } identity) hash.AppendData(Encoding.UTF8.GetBytes($"{value}\n{identity}\n"));
         }
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }

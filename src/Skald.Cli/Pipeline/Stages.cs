@@ -65,6 +65,27 @@ internal static class Stages
     }
 
     /// <summary>
+    /// The data files and folders the `skald train` config at <paramref name="configPath"/> names (data.train, data.eval,
+    /// evaluation.retrieval, evaluation.tasks; hub ids too, which name no file), so a pipeline's train stage runs again
+    /// when one of them changes (<see cref="StageMarks"/>). None when the config cannot be read: the stage then runs and
+    /// says why.
+    /// </summary>
+    public static IReadOnlyList<string> TrainInputs(string configPath)
+    {
+        TrainingConfig config;
+        try
+        {
+            config = ConfigLoader.Load(configPath, ["model.path=-"]); // the stage gives model.path; the config may not
+        }
+        catch (TrainingException)
+        {
+            return [];
+        }
+        return [.. config.Data.Train, .. config.Data.Eval is { } eval ? [eval] : Array.Empty<string>(),
+            .. config.Evaluation.Retrieval is { } beir ? [beir] : Array.Empty<string>(), .. config.Evaluation.Tasks];
+    }
+
+    /// <summary>
     /// A run of the trainer built in code: <paramref name="model"/>, <paramref name="loss"/> and
     /// <paramref name="training"/> as the YAML sections would give them, no evaluation, no TensorBoard, the run folder
     /// runs/NAME beside <paramref name="modelDir"/> (a checkpoint every 500 steps, so a killed stage resumes).

@@ -55,16 +55,23 @@ public sealed class PipelineResumeTests
         Assert.Contains("init (new_bert): done by an earlier run with the same settings, kept", log);
         Assert.Contains("step 3/3 masked-LM loss", log);
         Assert.DoesNotContain("tuned (train): done by an earlier run", log);
-        // Trained again from the new masked-LM model, not resumed from the checkpoint the first run left in runs/tuned.
+        // Trained again from the new masked-LM model, not resumed from the checkpoint the first run left in runs/tuned
+        // (of the same train settings, so the trainer's check let it: resumed at step 2 of 2, it trained nothing).
+        Assert.DoesNotContain("resuming from", log);
+        Assert.Contains("step 2/2 loss", log);
         Assert.NotEqual(tunedBytes, File.ReadAllBytes(tuned));
 
-        // A stage's output deleted by hand makes it run again.
+        // A stage's output deleted by hand makes it run again; begun with the same key, it resumes from its own checkpoints
+        // (as a stage killed midway does).
         Directory.Delete(Path.Combine(outDir, "tuned"), recursive: true);
         var deleted = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config, "--set", "mlm.steps=3");
         Assert.True(deleted.ExitCode == 0, deleted.Stderr);
-        Assert.Contains("mlm (mlm): done by an earlier run with the same settings, kept", deleted.Stdout + deleted.Stderr);
+        log = deleted.Stdout + deleted.Stderr;
+        Assert.Contains("mlm (mlm): done by an earlier run with the same settings, kept", log);
+        Assert.Contains($"resuming from {Path.Combine(outDir, "runs", "tuned", "checkpoints", "step-2")} (step 2)", log);
         Assert.True(File.Exists(tuned));
     }
+
     [Fact]
     public void ATrainStageRunsAgainWhenADataFileItsConfigNamesChanged()
     {
@@ -98,5 +105,48 @@ public sealed class PipelineResumeTests
         string log = edited.Stdout + edited.Stderr;
         Assert.Contains("init (new_bert): done by an earlier run with the same settings, kept", log);
         Assert.DoesNotContain("tuned (train): done by an earlier run", log);
+    }
+
+    [Fact]
+    public void FromAndForceRunAgainTheStagesAnEarlierRunFinished()
+    {
+        string dir = TestPaths.NewTempDir(), outDir = Path.Combine(dir, "p");
+        string train = Write(dir, "train.yaml", """
+            model: {path: x}
+            data: {train: [samples/data/train-pairs.jsonl], columns: [anchor, positive], max_train_samples: 32}
+            training: {batch_size: 16, max_steps: 2, logging_steps: 1}
+            loss: {type: mnrl}
+            output: {dir: x, save_steps: 1, tensorboard: false}
+            """);
+        string config = Write(dir, "pipeline.yaml", $$"""
+            output: {{outDir}}
+            stages:
+              - {name: tok, type: tokenizer, corpus: samples/data/corpus.txt, vocab_size: 400, lowercase: true}
+              - {name: init, type: new_bert, tokenizer: tok, hidden: 16, layers: 1, heads: 2, intermediate: 32, max_positions: 64}
+              - {name: tuned, type: train, config: {{train}}, model: init}
+            """);
+        string Run(params string[] more)
+        {
+            var r = SkaldProcess.RunIn(TestPaths.RepoRoot, ["pipeline", "--config", config, .. more]);
+            Assert.True(r.ExitCode == 0, r.Stderr);
+            return r.Stdout + r.Stderr;
+        }
+        Run();
+        string log = Run("--from", "init");
+        Assert.Contains("tok (tokenizer): done by an earlier run with the same settings, kept", log);
+        Assert.Contains("init (new_bert): run again (--from init)", log);
+        Assert.Contains("tuned (train): run again (--from init)", log);
+        // Trained from step 0: resumed from the checkpoints of the run it repeats (runs/tuned/checkpoints/checkpoint-2), it ended at once.
+        Assert.Contains("step 2/2 loss", log);
+        log = Run("--force");
+        foreach (var stage in new[] { "tok (tokenizer)", "init (new_bert)", "tuned (train)" })
+            Assert.Contains($"{stage}: run again (--force)", log);
+        Assert.Contains("step 2/2 loss", log);
+        Assert.Contains("tuned (train): done by an earlier run with the same settings, kept", Run());
+
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config, "--from", "tunde"), 1,
+            "--from tunde: no stage is named \"tunde\" (stages: tok, init, tuned)");
+        SkaldProcess.AssertUserError(SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config, "--from", "tok", "--force"), 2,
+            "--from and --force");
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.IO.Enumeration;
 using System.Text;
 
 namespace Skald.Cli.IO;
@@ -50,14 +51,21 @@ internal static class RunFingerprint
     /// A data file's or folder's identity, for what a pipeline stage reads (<see cref="Pipeline.StageMarks"/>): every file
     /// under it (recursively, by its path relative to <paramref name="path"/> in ordinal order), by its content when
     /// smaller than <see cref="ContentHashedBelow"/>, else by size and modification time, so a BEIR folder's
-    /// qrels/test.tsv or a corpus edited in place changes it. Null when <paramref name="path"/> does not exist (a hub id).
+    /// qrels/test.tsv or a corpus edited in place changes it. The folder <paramref name="skip"/> (a pipeline's output,
+    /// which a stage reading documents skips too) is left out with everything under it. Null when
+    /// <paramref name="path"/> does not exist (a hub id).
     /// </summary>
-    public static string? OfTree(string path)
+    public static string? OfTree(string path, string? skip = null)
     {
         if (!File.Exists(path) && !Directory.Exists(path)) return null;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var files = File.Exists(path) ? [path]
-            : Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        string? skipped = skip is null ? null : Path.TrimEndingDirectorySeparator(Path.GetFullPath(skip));
+        var files = File.Exists(path) ? [path] : new FileSystemEnumerable<string>(path, (ref FileSystemEntry e) => e.ToFullPath(),
+            new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0, IgnoreInaccessible = false })
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry e) => !e.IsDirectory,
+            ShouldRecursePredicate = (ref FileSystemEntry e) => e.ToFullPath() != skipped,
+        }.Order(StringComparer.Ordinal).ToList();
         foreach (var file in files)
         {
             var info = new FileInfo(file);

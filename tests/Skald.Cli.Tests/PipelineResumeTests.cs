@@ -14,6 +14,15 @@ public sealed class PipelineResumeTests
         return path;
     }
 
+    // A pipeline into outDir: a tokenizer, a new BERT over it, and a train stage of the config train on that BERT.
+    private static string TrainedFromScratch(string dir, string outDir, string train) => Write(dir, "pipeline.yaml", $$"""
+        output: {{outDir}}
+        stages:
+          - {name: tok, type: tokenizer, corpus: samples/data/corpus.txt, vocab_size: 400, lowercase: true}
+          - {name: init, type: new_bert, tokenizer: tok, hidden: 16, layers: 1, heads: 2, intermediate: 32, max_positions: 64}
+          - {name: tuned, type: train, config: {{train}}, model: init}
+        """);
+
     [Fact]
     public void ARunAgainKeepsTheFinishedStagesAndRedoesAChangedOneAndThoseAfterIt()
     {
@@ -86,13 +95,7 @@ public sealed class PipelineResumeTests
             loss: {type: mnrl}
             output: {dir: x, tensorboard: false}
             """);
-        string config = Write(dir, "pipeline.yaml", $$"""
-            output: {{outDir}}
-            stages:
-              - {name: tok, type: tokenizer, corpus: samples/data/corpus.txt, vocab_size: 400, lowercase: true}
-              - {name: init, type: new_bert, tokenizer: tok, hidden: 16, layers: 1, heads: 2, intermediate: 32, max_positions: 64}
-              - {name: tuned, type: train, config: {{train}}, model: init}
-            """);
+        string config = TrainedFromScratch(dir, outDir, train);
         var first = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
         Assert.True(first.ExitCode == 0, first.Stderr);
         var same = SkaldProcess.RunIn(TestPaths.RepoRoot, "pipeline", "--config", config);
@@ -118,13 +121,7 @@ public sealed class PipelineResumeTests
             loss: {type: mnrl}
             output: {dir: x, save_steps: 1, tensorboard: false}
             """);
-        string config = Write(dir, "pipeline.yaml", $$"""
-            output: {{outDir}}
-            stages:
-              - {name: tok, type: tokenizer, corpus: samples/data/corpus.txt, vocab_size: 400, lowercase: true}
-              - {name: init, type: new_bert, tokenizer: tok, hidden: 16, layers: 1, heads: 2, intermediate: 32, max_positions: 64}
-              - {name: tuned, type: train, config: {{train}}, model: init}
-            """);
+        string config = TrainedFromScratch(dir, outDir, train);
         string Run(params string[] more)
         {
             var r = SkaldProcess.RunIn(TestPaths.RepoRoot, ["pipeline", "--config", config, .. more]);
@@ -132,12 +129,13 @@ public sealed class PipelineResumeTests
             return r.Stdout + r.Stderr;
         }
         Run();
-        string log = Run("--from", "init");
+        string log = Run("--from", "tuned");
         Assert.Contains("tok (tokenizer): done by an earlier run with the same settings, kept", log);
-        Assert.Contains("init (new_bert): run again (--from init)", log);
-        Assert.Contains("tuned (train): run again (--from init)", log);
-        // Trained from step 0: resumed from the checkpoints of the run it repeats (runs/tuned/checkpoints/checkpoint-2), it ended at once.
+        Assert.Contains("init (new_bert): done by an earlier run with the same settings, kept", log);
+        Assert.Contains("tuned (train): run again (--from tuned)", log);
+        // Trained from step 0: resumed from the checkpoints of the run it repeats (runs/tuned/checkpoints/step-2), it ended at once.
         Assert.Contains("step 2/2 loss", log);
+        Assert.DoesNotContain("resuming from", log);
         log = Run("--force");
         foreach (var stage in new[] { "tok (tokenizer)", "init (new_bert)", "tuned (train)" })
             Assert.Contains($"{stage}: run again (--force)", log);

@@ -67,7 +67,12 @@ public sealed class DataOutputPathTests
         var r = SkaldProcess.Run("pipeline", "--config", config);
         Assert.True(r.ExitCode == 0, r.Stderr);
         string pairs = File.ReadAllText(Path.Combine(output, "gen", "pairs.jsonl"));
+        // Nor is it the documents' content for the stage marks: what the first run wrote there keeps the stage.
         r = SkaldProcess.Run("pipeline", "--config", config);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains("gen (generate): done by an earlier run with the same settings, kept", r.Stderr);
+        // Run again, the stage reads the documents without the output folder.
+        r = SkaldProcess.Run("pipeline", "--config", config, "--force");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains($"skipped {output}: the output folder", r.Stderr);
         Assert.Equal(pairs, File.ReadAllText(Path.Combine(output, "gen", "pairs.jsonl")));

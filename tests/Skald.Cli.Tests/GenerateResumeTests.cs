@@ -171,10 +171,14 @@ public sealed class GenerateResumeTests
         Assert.Matches($@"resuming: \d+ of {Rows} prompts already done \(journal {journal}\)", Run(Pipeline("resumed")));
         Assert.Equal(expected, File.ReadAllBytes(Path.Combine(dir, "resumed", "said.jsonl")));
         Assert.False(File.Exists(journal));
-        JournalLines.KillAfter(Pipeline("resumed"), journal, 2);
-        string log = Run(Pipeline("resumed", maxNew: 30));
+        // The same pipeline again keeps the finished stage (its mark); a run of other settings killed midway leaves its
+        // journal and takes the mark away, so the first settings answer again, starting over rather than resuming.
+        Assert.Contains("said (answer): done by an earlier run with the same settings, kept", Run(Pipeline("resumed")));
+        JournalLines.KillAfter(Pipeline("resumed", maxNew: 30), journal, 2);
+        string log = Run(Pipeline("resumed"));
         Assert.Contains($"{journal}: a journal of another run (its max_new_tokens differ from this run's); starting over", log);
         Assert.DoesNotContain("resuming", log);
         Assert.False(File.Exists(journal));
+        Assert.Equal(expected, File.ReadAllBytes(Path.Combine(dir, "resumed", "said.jsonl")));
     }
 }

@@ -58,6 +58,16 @@ public sealed class PipelineCommandTests
         Assert.Contains("| supervised |", r.Stdout);
         // The simcse stage trained on the model with the MNTP adapter merged in.
         Assert.Contains("mntp", File.ReadAllText(Path.Combine(outDir, "runs", "simcse", "checkpoints", "step-20", "trainer_state.json")));
+        // The simcse adapter, moved from runs/simcse/final into its stage folder, still finds the mntp adapter it was
+        // trained on (skald_base_adapters.json named it from runs/simcse/final before) and embeds as the chain does.
+        string dir = TestPaths.NewTempDir(), input = Path.Combine(dir, "in.txt"), alone = Path.Combine(dir, "alone.npy"), chain = Path.Combine(dir, "chain.npy");
+        File.WriteAllLines(input, ["Hei verden", "Fjorden er lang"]);
+        var byItself = SkaldProcess.RunIn(TestPaths.RepoRoot, "encode", "--model", Path.Combine(outDir, "simcse"), "--input", input, "--output", alone);
+        Assert.True(byItself.ExitCode == 0, byItself.Stderr);
+        var given = SkaldProcess.RunIn(TestPaths.RepoRoot, "encode", "--model", "fixtures/models/decoder-qwen2", "--adapters",
+            Path.Combine(outDir, "mntp") + "," + Path.Combine(outDir, "simcse"), "--input", input, "--output", chain);
+        Assert.True(given.ExitCode == 0, given.Stderr);
+        Assert.Equal(File.ReadAllBytes(chain), File.ReadAllBytes(alone));
     }
 
     /// <summary>

@@ -15,14 +15,19 @@ namespace Skald.Cli.Pipeline;
 /// evaluate_generation (StudyStages). See configs/pipeline-example.yaml. Every stage's keys are read (types and
 /// unknown keys checked), the files and models they name found (unless an earlier stage makes them; a STAGE/FILE
 /// must be a file that stage writes), and LLM stages' API keys found, before the first stage runs
-/// (<see cref="PipelinePreflight"/>, <see cref="StageLlm"/>).
+/// (<see cref="PipelinePreflight"/>, <see cref="StageLlm"/>). A stage an earlier run finished with the same key is
+/// kept (<see cref="StageMarks"/>) unless <paramref name="rerunFrom"/> names it or a stage before it (--from, --force).
 /// </summary>
 internal sealed class PipelineRunner(string configPath, Action<string> log, Action<BenchmarkReport> printReport,
-    IReadOnlyList<string>? overrides = null)
+    IReadOnlyList<string>? overrides = null, RerunFrom? rerunFrom = null)
 {
     private static readonly string[] Types = ["tokenizer", "new_bert", "static", "mlm", "train", "benchmark", "generate", "mine_negatives", "translate", "answer", "evaluate_generation"];
 
     private readonly Dictionary<string, string> outputs = new(StringComparer.Ordinal);
+
+    // The files a stage reads that its keys do not name (a train stage's config's data), for its StageMarks key: by the
+    // stage's output folder (OUTPUT/NAME), read just before the stage would run (earlier stages' outputs are there).
+    private readonly Dictionary<string, Func<string, IEnumerable<string>>> inputs = new(StringComparer.Ordinal);
 
     public void Run()
     {
@@ -52,12 +57,32 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
             MissingFile(stage, stages);
             PipelinePreflight.Models(stage, stages);
         }
+        int forcedFrom = rerunFrom is null ? stages.Count : rerunFrom.Index(stages);
         if (File.Exists(output)) throw new InputException($"{configPath}: output {output} is a file; name a folder for the stages' outputs");
         Directory.CreateDirectory(output);
+        var marks = new StageMarks(output);
+        string key = "";
         for (int i = 0; i < stages.Count; i++)
         {
-            log($"[{clock.Elapsed.TotalSeconds,5:F0} s] stage {i + 1}/{stages.Count}: {stages[i].Name} ({stages[i].Type})");
+            key = StageMarks.Key(key, stages[i], inputs.TryGetValue(stages[i].Name, out var read) ? read(Path.Combine(output, stages[i].Name)) : [], output);
+            string where = $"[{clock.Elapsed.TotalSeconds,5:F0} s] stage {i + 1}/{stages.Count}: {stages[i].Name} ({stages[i].Type})";
+            if (i < forcedFrom && marks.Done(stages[i].Name, key) is { } kept)
+            {
+                log($"{where}: done by an earlier run with the same settings, kept {kept}");
+                outputs[stages[i].Name] = kept;
+                continue;
+            }
+            log(i < forcedFrom ? where : $"{where}: run again ({rerunFrom!.Option})");
+            marks.Forget(stages.Skip(i + 1));
+            // A train or mlm stage resumes from its checkpoints (OUTPUT/runs/NAME) only when they are of a run with this
+            // key, killed: the trainer's own check compares the settings, not the earlier stage's model they were made
+            // from. Forced (--from, --force), it starts over: resumed, it would end at once with the model it repeats.
+            string checkpoints = Path.Combine(output, "runs", stages[i].Name);
+            if ((i >= forcedFrom || !marks.Began(stages[i].Name, key)) && Directory.Exists(checkpoints))
+                Directory.Delete(checkpoints, recursive: true);
+            marks.Start(stages[i].Name, key);
             outputs[stages[i].Name] = plans[i](Path.Combine(output, stages[i].Name));
+            marks.Record(stages[i].Name, key, outputs[stages[i].Name]);
         }
         log($"done in {clock.Elapsed.TotalSeconds:F0} s; outputs in {output}/");
     }
@@ -213,7 +238,8 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
         var adapters = s.Keys.PathList("adapters");
         var data = s.Keys.PathList("data");
         string? weights = s.Keys.Str("weights") is null ? null : s.Keys.Choice("weights", "f32", "f32", "bf16", "f16", "int8", "auto");
-        return target => Stages.Train(config, Ref(model), target, 1.0, log, [.. adapters.Select(Ref)], [.. data.Select(Ref)], weights);
+        inputs[s.Name] = target => Stages.TrainInputs(Stages.TrainConfig(Ref(config), Ref(model), target, [.. adapters.Select(Ref)], [.. data.Select(Ref)], weights));
+        return target => Stages.Train(Ref(config), Ref(model), target, 1.0, log, [.. adapters.Select(Ref)], [.. data.Select(Ref)], weights);
     }
 
     private Func<string, string> Benchmark(StageConfig s)

@@ -1,5 +1,7 @@
 using Skald.Cli.IO;
 using Skald.Training.Config;
+using System.Text;
+using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Skald.Cli.Pipeline;
@@ -8,7 +10,7 @@ namespace Skald.Cli.Pipeline;
 /// One stage of a pipeline file: its name, type and a <see cref="SectionReader"/> over its keys, the reader
 /// <c>skald train</c> uses for its configs (typed values, file:line in every message, unknown keys named).
 /// </summary>
-internal sealed class StageConfig(string name, string type, string where, SectionReader keys)
+internal sealed class StageConfig(string name, string type, string where, SectionReader keys, string definition)
 {
     public string Name { get; } = name;
 
@@ -19,6 +21,12 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
 
     /// <summary>The stage's keys (name and type already read).</summary>
     public SectionReader Keys { get; } = keys;
+
+    /// <summary>
+    /// The stage's mapping, --set values applied, in <see cref="Canonical"/> form (its keys in one order): what
+    /// <see cref="StageMarks"/> compares between runs.
+    /// </summary>
+    public string Definition { get; } = definition;
 
     /// <summary>
     /// Refuses <paramref name="keys"/> that this stage accepts but does not use as it is set up (an LLM's keys, such as
@@ -64,9 +72,51 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
                 throw new InputException($"{keys.Where("name")}: stage name \"{name}\" must be a plain folder name (no '/', '\\', ':', '.' or '..'): its output goes to OUTPUT/NAME");
             string type = keys.Str("type", required: true)!;
             if (list.Any(s => s.Name == name)) throw new InputException($"{keys.Where("name")}: two stages are named \"{name}\"");
-            list.Add(new StageConfig(name, type, $"{path}:{m.Start.Line}: stage {i + 1} ({name})", keys));
+            list.Add(new StageConfig(name, type, $"{path}:{m.Start.Line}: stage {i + 1} ({name})", keys, Canonical(m)));
         }
         return (output, list);
+    }
+
+    /// <summary>
+    /// <paramref name="node"/> as text that only its meaning decides: a mapping's keys in ordinal order (the order of a
+    /// stage's keys, in the file or of its <c>--set</c> options, changes nothing), a sequence's items in their order, a
+    /// scalar's value (quoted apart from plain: <c>null</c> is not <c>'null'</c>), each length-prefixed so no value can
+    /// pass for the structure around it.
+    /// </summary>
+    internal static string Canonical(YamlNode node)
+    {
+        var text = new StringBuilder();
+        Append(node, text);
+        return text.ToString();
+
+        static void Append(YamlNode node, StringBuilder text)
+        {
+            switch (node)
+            {
+                case YamlScalarNode scalar:
+                    string scalarText = scalar.Value ?? "";
+                    text.Append(scalar.Style is ScalarStyle.Plain or ScalarStyle.Any ? 'p' : 'q').Append(scalarText.Length).Append(':').Append(scalarText);
+                    break;
+                case YamlSequenceNode sequence:
+                    text.Append('[').Append(sequence.Children.Count).Append(':');
+                    foreach (var item in sequence.Children) Append(item, text);
+                    text.Append(']');
+                    break;
+                case YamlMappingNode mapping:
+                    var keyed = mapping.Children.Select(p => (Key: Canonical(p.Key), p.Value)).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();
+                    text.Append('{').Append(keyed.Count).Append(':');
+                    foreach (var (key, value) in keyed)
+                    {
+                        text.Append(key);
+                        Append(value, text);
+                    }
+                    text.Append('}');
+                    break;
+                default:
+                    text.Append('?').Append(node.NodeType);
+                    break;
+            }
+        }
     }
 
     /// <summary>
@@ -87,7 +137,7 @@ internal sealed class StageConfig(string name, string type, string where, Sectio
         {
             stream.Load(new StringReader(assignment[(eq + 1)..]));
         }
-        catch (YamlDotNet.Core.YamlException e)
+        catch (YamlException e)
         {
             return $"--set {target}: the value is not valid YAML ({e.Message})";
         }

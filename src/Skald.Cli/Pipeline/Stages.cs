@@ -31,7 +31,7 @@ internal static class Stages
         var rows = corpus.Where(l => l.Length > 0).Select(l => new[] { l }).ToArray();
         var config = Config(new ModelSection(modelPath), new LossSection { Type = "mlm", MaskProbability = maskProbability },
             training with { NoDuplicates = false }, modelDir);
-        return Run(TrainingRun.Build(config, [new TextDataset(corpusName, ["text"], rows)], null, Progress("masked-LM loss", log)), modelDir);
+        return Run(TrainingRun.Build(config, [new TextDataset(corpusName, ["text"], rows)], null, Progress("masked-LM loss", log), Notes(log)), modelDir);
     }
 
     /// <summary>
@@ -43,18 +43,12 @@ internal static class Stages
     public static string Train(string configPath, string modelPath, string modelDir, double stepScale, Action<string> log,
         IReadOnlyList<string>? adapters = null, IReadOnlyList<string>? data = null, string? weights = null)
     {
-        string[] overrides = [$"model.path={modelPath}", $"output.dir={RunDir(modelDir)}"];
-        if (weights is not null) overrides = [.. overrides, $"model.weights={weights}"];
-        if (data is { Count: > 0 }) // data.train from the pipeline (e.g. a mine_negatives stage)
-            overrides = [.. overrides, "data.train=[" + string.Join(", ", data.Select(d => System.Text.Json.JsonSerializer.Serialize(d))) + "]"];
-        if (adapters is { Count: > 0 })
-            overrides = [.. overrides, "model.adapters=[" + string.Join(", ", adapters.Select(a => System.Text.Json.JsonSerializer.Serialize(a))) + "]"];
-        var config = ConfigLoader.Load(configPath, overrides);
+        var config = TrainConfig(configPath, modelPath, modelDir, adapters, data, weights);
         if (stepScale != 1.0 && config.Training.MaxSteps > 0)
             config = config with { Training = config.Training with { MaxSteps = Math.Max(2, (int)Math.Round(config.Training.MaxSteps * stepScale)) } };
         HubPush.Check(config.Output);
         HubCheckpoints.Fetch(config.Output, quiet: true);
-        using var built = TrainingRun.Build(config, Progress("loss", log));
+        using var built = TrainingRun.Build(config, Progress("loss", log), Notes(log));
         var checkpoints = HubCheckpoints.For(config.Output, quiet: true);
         var setup = checkpoints is null ? built : built with { CheckpointSaved = checkpoints.Saved };
         if (BaseWeights.Describe(setup.Model) is { } line) log("    " + line);
@@ -63,6 +57,35 @@ internal static class Stages
         if (HubPush.Push(config.Output, done, quiet: true) is { } url) log($"    pushed {done} to {config.Output.HubModelId}: {url}");
         return done;
     }
+
+    /// <summary>
+    /// The `skald train` config at <paramref name="configPath"/> as <see cref="Train"/> runs it: model.path =
+    /// <paramref name="modelPath"/>, output.dir = runs/NAME beside <paramref name="modelDir"/>, and
+    /// <paramref name="adapters"/>, <paramref name="data"/> and <paramref name="weights"/> (a stage's keys) over
+    /// model.adapters, data.train and model.weights when given.
+    /// </summary>
+    public static TrainingConfig TrainConfig(string configPath, string modelPath, string modelDir,
+        IReadOnlyList<string>? adapters = null, IReadOnlyList<string>? data = null, string? weights = null)
+    {
+        // Each value a JSON string (valid YAML): a bare path is read as YAML, and "-" or "a: b" would be a list or a mapping.
+        static string Quoted(string value) => System.Text.Json.JsonSerializer.Serialize(value);
+        string[] overrides = [$"model.path={Quoted(modelPath)}", $"output.dir={Quoted(RunDir(modelDir))}"];
+        if (weights is not null) overrides = [.. overrides, $"model.weights={weights}"];
+        if (data is { Count: > 0 }) // data.train from the pipeline (e.g. a mine_negatives stage)
+            overrides = [.. overrides, "data.train=[" + string.Join(", ", data.Select(Quoted)) + "]"];
+        if (adapters is { Count: > 0 })
+            overrides = [.. overrides, "model.adapters=[" + string.Join(", ", adapters.Select(Quoted)) + "]"];
+        return ConfigLoader.Load(configPath, overrides);
+    }
+
+    /// <summary>
+    /// The data files and folders a train stage's <paramref name="config"/> (<see cref="TrainConfig"/>) reads: data.train,
+    /// data.eval, evaluation.retrieval, evaluation.tasks (hub ids too, which name no file), so a pipeline's train stage
+    /// runs again when one of them changes (<see cref="StageMarks"/>).
+    /// </summary>
+    public static IReadOnlyList<string> TrainInputs(TrainingConfig config) =>
+        [.. config.Data.Train, .. config.Data.Eval is { } eval ? [eval] : Array.Empty<string>(),
+            .. config.Evaluation.Retrieval is { } beir ? [beir] : Array.Empty<string>(), .. config.Evaluation.Tasks];
 
     /// <summary>
     /// A run of the trainer built in code: <paramref name="model"/>, <paramref name="loss"/> and
@@ -85,8 +108,12 @@ internal static class Stages
         using (setup) final = new SentenceTrainer(setup).Run().ModelPath;
         if (Directory.Exists(modelDir)) Directory.Delete(modelDir, recursive: true);
         Directory.Move(final, modelDir);
+        Skald.Models.Adapters.AdapterBase.Moved(final, modelDir); // an adapter on earlier adapters names them from its new place
         return modelDir;
     }
+
+    /// <summary>The trainer's one-line notes (resuming from a checkpoint, a checkpoint written), logged indented.</summary>
+    private static Action<string> Notes(Action<string> log) => line => log("    " + line);
 
     /// <summary>A progress callback that logs every 10th step's <paramref name="what"/>.</summary>
     public static Action<TrainingProgress> Progress(string what, Action<string> log) => p =>

@@ -170,6 +170,24 @@ public static class AdapterBase
         if (earlier.Count > 0) File.WriteAllText(chain, ChainJson(finalPath, [.. earlier.Select(e => Folder(adapter, e) ?? e)]));
     }
 
+    /// <summary>
+    /// Rewrites the <see cref="ChainFile"/> of an adapter folder just moved from <paramref name="movedFrom"/> to
+    /// <paramref name="folder"/> (a run's final/ renamed into a pipeline stage's output), so that the earlier adapters it
+    /// names as folders relative to the old place are named relative to the new one; hub ids stay as given. Without
+    /// the file nothing changes.
+    /// </summary>
+    public static void Moved(string movedFrom, string folder)
+    {
+        ArgumentNullException.ThrowIfNull(movedFrom);
+        ArgumentNullException.ThrowIfNull(folder);
+        var earlier = Recorded(folder);
+        if (earlier.Count == 0) return;
+        string chain = Path.Combine(folder, ChainFile), staged = Checkpoints.StagingPaths.Temp(chain);
+        Checkpoints.StagingPaths.Recover(chain);
+        File.WriteAllText(staged, ChainJson(folder, [.. earlier.Select(e => Folder(movedFrom, e) ?? e)]), new System.Text.UTF8Encoding(false));
+        File.Move(staged, chain, overwrite: true);
+    }
+
     // The entries of an adapter's ChainFile as written, not located (empty without the file); a file of another form is one line.
     private static IReadOnlyList<string> Recorded(string adapter)
     {

@@ -1,5 +1,8 @@
 // Generation benchmark (Qwen2.5-0.5B shapes): greedy decoding with the KV cache; twin of bench_torch_generate.py.
-// Usage: dotnet Skald.Bench.Generate.dll MODEL_DIR [--batch 1] [--prompt 32] [--new 64] [--warmup 1] [--iters 3] [--threads 2] [--int8 1]
+// Usage: dotnet Skald.Bench.Generate.dll MODEL_DIR [--batch 1] [--prompt 32] [--new 64] [--warmup 1] [--iters 3] [--threads 2] [--int8 1] [--join 0]
+// (--join N: continuous batching, the server's path: one prompt decodes, and after its first step N more prompts of the
+// same length join it at once, prefilled together; the line then also holds the time from their offer to their first
+// tokens, the time to first token of joining requests, as ttft_ms: the mean over runs of the latest of the N)
 // (--int8 1: Generator.KeepInt8Only, as skald generate --quantize int8; --bf16 1: weights held in bfloat16, as skald generate --weights bf16)
 // One JSON line per measurement on stdout (the same prompts as the PyTorch twin: ids (7·i + 13·b) mod V + 1), progress on stderr.
 using System.Diagnostics;
@@ -15,7 +18,7 @@ if (args.Length < 1)
     return 2;
 }
 string folder = args[0];
-int batch = 1, promptLength = 32, newTokens = 64, warmup = 1, iters = 3, threads = 2, int8 = 0, bf16 = 0;
+int batch = 1, promptLength = 32, newTokens = 64, warmup = 1, iters = 3, threads = 2, int8 = 0, bf16 = 0, join = 0;
 for (int i = 1; i + 1 < args.Length; i += 2)
 {
     int v = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture);
@@ -29,26 +32,55 @@ for (int i = 1; i + 1 < args.Length; i += 2)
         case "--threads": threads = v; break;
         case "--int8": int8 = v; break;
         case "--bf16": bf16 = v; break;
+        case "--join": join = v; break;
         default: throw new ArgumentException($"unknown option {args[i]}");
     }
 }
 Parallelism.MaxThreads = threads;
 var decoder = (IDecoder)ArchitectureRegistry.Load(folder, bf16 != 0 ? WeightPrecision.BFloat16 : WeightPrecision.Float32);
 int vocab = decoder.Config.VocabSize;
-var prompts = Enumerable.Range(0, batch)
+var prompts = Enumerable.Range(0, join > 0 ? 1 + join : batch)
     .Select(b => (IReadOnlyList<int>)Enumerable.Range(0, promptLength).Select(i => (7 * i + 13 * b) % vocab + 1).ToArray()).ToArray();
 var generator = new Generator(decoder, _ => "", 0, []);
 long released = int8 != 0 ? generator.KeepInt8Only() : 0;
 var options = new GenerationOptions { MaxNewTokens = newTokens };
 var times = new List<double>();
+var ttfts = new List<double>();
 GenerationResult[] results = [];
 for (int it = 0; it < warmup + iters; it++)
 {
     var clock = Stopwatch.StartNew();
-    results = generator.Generate(prompts, options);
+    double offered = -1, firstTokens = -1;
+    if (join > 0)
+    {
+        int given = 0, started = 0;
+        var joining = new ContinuousBatching
+        {
+            Rows = 1 + join,
+            Capacity = promptLength + newTokens + join,
+            Next = (_, promptRoom, newRoom) =>
+            {
+                if (given == join || promptRoom < promptLength) return null;
+                if (given == 0) offered = clock.Elapsed.TotalMilliseconds;
+                var next = prompts[1 + given++];
+                return new GenerationJoin(next, options with { MaxNewTokens = Math.Min(newTokens, newRoom) }, given);
+            },
+        };
+        var firsts = new bool[1 + join];
+        results = generator.Generate(prompts[..1], [options], onToken: (row, _) =>
+        {
+            if (row == 0 || firsts[row]) return;
+            firsts[row] = true;
+            if (++started == join) firstTokens = clock.Elapsed.TotalMilliseconds;
+        }, joining: joining);
+        if (started < join) throw new InvalidOperationException($"{started} of the {join} joining prompts got a token");
+    }
+    else results = generator.Generate(prompts, options);
     clock.Stop();
-    Console.Error.WriteLine($"skald generate: {clock.Elapsed.TotalSeconds:F2} s{(it < warmup ? " (warm-up)" : "")}");
-    if (it >= warmup) times.Add(clock.Elapsed.TotalSeconds);
+    Console.Error.WriteLine($"skald generate: {clock.Elapsed.TotalSeconds:F2} s{(join > 0 ? $", ttft {firstTokens - offered:F0} ms" : "")}{(it < warmup ? " (warm-up)" : "")}");
+    if (it < warmup) continue;
+    times.Add(clock.Elapsed.TotalSeconds);
+    if (join > 0) ttfts.Add(firstTokens - offered);
 }
 double mean = times.Average();
 var line = new Dictionary<string, object>
@@ -58,5 +90,10 @@ var line = new Dictionary<string, object>
     ["best_s"] = Math.Round(times.Min(), 3), ["tokens_per_s"] = Math.Round(batch * newTokens / mean, 2),
     ["first_ids"] = results[0].Ids.Take(8).ToArray(),
 };
+if (join > 0)
+{
+    (line["batch"], line["join"], line["ttft_ms"], line["best_ttft_ms"]) = (1, join, Math.Round(ttfts.Average(), 1), Math.Round(ttfts.Min(), 1));
+    line["tokens_per_s"] = Math.Round((1 + join) * newTokens / mean, 2);
+}
 Console.WriteLine(JsonSerializer.Serialize(line));
 return 0;

@@ -147,10 +147,11 @@ public sealed partial class ServeProcessTests
             var match = Address().Match(line);
             Assert.True(match.Success, line);
             Assert.Contains("chat completions with nb-chat", line);
-            // the chat batches' key/value cache: --generator-kv-tokens positions of every layer's keys and values, or
-            // 8 rows (--generator-batch-size) of the model's whole context when that is less
+            // the chat batches' key/value caches (the batch's and its joining prompts' prefill): --generator-kv-tokens
+            // positions of every layer's keys and values, or twice 8 rows (--generator-batch-size) of the model's whole
+            // context when that is less
             var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(chat, "config.json"))).RootElement;
-            long positions = Math.Min(600, 8 * config.GetProperty("max_position_embeddings").GetInt32());
+            long positions = Math.Min(600, 2 * 8 * config.GetProperty("max_position_embeddings").GetInt32());
             int heads = config.GetProperty("num_attention_heads").GetInt32();
             int kvHeads = config.TryGetProperty("num_key_value_heads", out var kv) ? kv.GetInt32() : heads;
             long bytes = positions * config.GetProperty("num_hidden_layers").GetInt32() * kvHeads

@@ -26,7 +26,7 @@ internal sealed class ServeCommand : Command
     private readonly Option<int?> chatBatch = CliOptions.Int("--generator-batch-size",
         "Chat: most requests decoded at once (those waiting when a batch starts, and those joining it while it decodes; 1: one at a time)", defaultValue: 8);
     private readonly Option<int?> chatKvTokens = CliOptions.Int("--generator-kv-tokens",
-        "Chat: token positions the batch's key/value cache holds over all its rows (its memory; requests join a running batch while it has room)",
+        "Chat: token positions the key/value caches hold over all their rows, a batch's and its joining prompts' prefill together (their memory; requests join a running batch while it has room)",
         min: 1, defaultValue: 16384);
     private readonly Option<int?> chatPrefillChunk = CliOptions.Int("--generator-prefill-chunk",
         "Chat: most prompt tokens of requests joining a running batch prefilled between two of its steps, so that the requests decoding keep streaming (chunked prefill; 0: each prompt whole)",

@@ -146,6 +146,7 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
             Rows = rows,
             Capacity = capacity,
             PrefillChunk = owner.PrefillChunk,
+            CachePositions = Math.Max(owner.MaxBatchTokens, (long)rows * capacity), // a request beyond the budget runs alone
             Next = (row, promptRoom, newRoom) =>
             {
                 owner.OfferingRow?.Invoke();
@@ -210,14 +211,16 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
     }
 
     // A batch's KV cache: its own need (longest prompt + most new tokens) or, when larger, its share of MaxBatchTokens,
-    // MaxBatchTokens / MaxBatchSize columns (at most the context), so that a request arriving later finds columns left;
-    // and as many rows as MaxBatchTokens then holds, up to MaxBatchSize, so that it finds a row (at least the batch's).
+    // MaxBatchTokens / (MaxBatchSize + 1) columns (at most the context), so that a request arriving later finds columns
+    // left; and as many rows as MaxBatchTokens then holds beside one more row's columns, up to MaxBatchSize, so that it
+    // finds a row (at least the batch's). The row's worth left over is the joining prompts' prefill cache (CachePositions:
+    // the two together stay within MaxBatchTokens).
     private (int Rows, int Capacity) Room(List<ChatJob> batch)
     {
         int size = Math.Max(1, owner.MaxBatchSize);
         int need = batch.Max(j => j.Prompt.Length) + batch.Max(j => j.Options.MaxNewTokens);
-        int columns = Math.Max(need, Math.Min(owner.Generator.Context, owner.MaxBatchTokens / size));
-        return (Math.Max(batch.Count, Math.Min(size, owner.MaxBatchTokens / columns)), columns);
+        int columns = Math.Max(need, Math.Min(owner.Generator.Context, owner.MaxBatchTokens / (size + 1)));
+        return (Math.Max(batch.Count, Math.Min(size, (owner.MaxBatchTokens - columns) / columns)), columns);
     }
 
     // Pending counts a request until its task completes, so a caller that sees it done sees it counted out.

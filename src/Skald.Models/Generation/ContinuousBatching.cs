@@ -31,9 +31,19 @@ public sealed record ContinuousBatching
     public int PrefillChunk { get; init; }
 
     /// <summary>
+    /// Most key/value positions (rows × columns) the batch's cache and the joining prompts' prefill cache hold together
+    /// (a server's token budget); 0 (default): no bound. The prefill cache gets what the batch's cache leaves: a pass
+    /// prefills no more prompts than their rows × longest prompt fit there (<see cref="Next"/> is offered shorter
+    /// prompts, or none, until the next step), so many long prompts joining at once take several steps instead of
+    /// memory beyond the budget; with none left, no request joins.
+    /// </summary>
+    public long CachePositions { get; init; }
+
+    /// <summary>
     /// Asked between steps for a free row: (row, longest prompt that fits, most new tokens that fit) → the request that
     /// takes it, or null when none is waiting that fits (then no other row is asked until the next step). A prompt fits
-    /// when it is no longer than the columns filled so far; new tokens fit when they are no more than the columns of
+    /// when it is no longer than the columns filled so far, and with <see cref="CachePositions"/> when the prompts of the
+    /// pass, with it, fit the prefill cache's share of them; new tokens fit when they are no more than the columns of
     /// <see cref="Capacity"/> left once a prompt of that longest length is prefilled (with <see cref="PrefillChunk"/>, the
     /// steps that run during its chunks fill columns too; a larger cache kept from an earlier batch offers no more).
     /// Called on the decoding thread; it should return at once. Rows are offered while the budget of prompt tokens

@@ -115,8 +115,8 @@ public sealed class Generator
                 throw new ArgumentException($"row {index[b] + 1}: the prompt has {prompts[b].Count} tokens, the model's context is {Context}");
         }
         if (!options.UseCache) joining = null; // a step that recomputes every sequence has no cache to join
-        if (joining is not null && (joining.Rows < 1 || joining.Capacity < 1 || joining.PrefillChunk < 0))
-            throw new ArgumentException($"continuous batching needs rows and capacity ≥ 1 and a prefill chunk ≥ 0, got {joining.Rows}, {joining.Capacity} and {joining.PrefillChunk}");
+        if (joining is not null && (joining.Rows < 1 || joining.Capacity < 1 || joining.PrefillChunk < 0 || joining.CachePositions < 0))
+            throw new ArgumentException($"continuous batching needs rows and capacity ≥ 1 and a prefill chunk and cache positions ≥ 0, got {joining.Rows}, {joining.Capacity}, {joining.PrefillChunk} and {joining.CachePositions}");
         int chunk = joining is { PrefillChunk: > 0 } ? joining.PrefillChunk : int.MaxValue; // prompt tokens prefilled between two steps
         prefill.End(); // none from an earlier call that failed
         int t0 = prompts.Max(p => p.Count);
@@ -136,14 +136,19 @@ public sealed class Generator
         // columns per row this call uses: a cache kept from an earlier, larger batch has more, which are not offered to
         // joining requests (the caller sizes its offers by the capacity it asked for)
         int capacity = Math.Max(Math.Max(t0 + maxNew, 1), Math.Min(joining?.Capacity ?? 0, Context));
+        long prefillPositions = long.MaxValue; // the joining prompts' prefill cache: what the batch's leaves of CachePositions
         if (options.UseCache)
         {
-            if (cache is null || cache.Rows < slots || cache.Capacity < capacity)
+            bool kept = cache is not null && cache.Rows >= slots && cache.Capacity >= capacity;
+            if (joining is { CachePositions: > 0 } bounded)
+                prefillPositions = Math.Max(0, bounded.CachePositions - (kept ? (long)cache!.Rows * cache.Capacity : (long)slots * capacity));
+            prefill.Bound(prefillPositions); // one kept from an earlier batch with more room goes before this one's cache comes
+            if (!kept)
             {
                 cache = null; // collectable while its successor is allocated: a server's is as large as its budget
                 cache = new KvCache(decoder.Config, slots, capacity);
             }
-            cache.Clear(batch);
+            cache!.Clear(batch);
         }
         int live = batch; // rows the steps run (joined rows past the batch's prompts included)
         var step = StepBatch(batch);
@@ -208,17 +213,18 @@ public sealed class Generator
                 if (s == going || (s < live && rows[s].Reason is null)) continue;
                 var kv = cache!;
                 int filled = kv.Length, left = capacity - filled;
-                int room = left - JoinPrefill.Steps(filled, budget, chunk); // for the longest prompt that fits
-                if (room < 1 || joining!.Next(s, filled, room) is not { } next) break;
+                int longest = Math.Min(filled, prefill.Longest(prefillPositions)); // that fits the columns and the prefill cache
+                int room = left - JoinPrefill.Steps(longest, budget, chunk); // for the longest prompt that fits
+                if (longest < 1 || room < 1 || joining!.Next(s, longest, room) is not { } next) break;
                 int steps = JoinPrefill.Steps(next.Prompt.Count, budget, chunk);
-                CheckJoin(next, options, filled, left - steps, steps);
+                CheckJoin(next, options, longest, left - steps, steps);
                 var json = Constraint(next.Options);
                 if (s < batch && !rows[s].Joined && results[s] is null) Finish(s, tell: false); // an abandoned first row's tokens so far
                 change++;
                 if (!prefill.Take(s, next, json, ref budget)) break; // its next chunk after the next step
             }
             if (!prefill.Planned) return change;
-            prefill.Run(capacity);
+            prefill.Run(capacity, prefillPositions);
             for (int i = 0; i < prefill.Finished.Count; i++) change += Adopt(prefill.Finished[i]) - 1;
             return change;
         }

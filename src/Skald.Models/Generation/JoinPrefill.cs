@@ -14,7 +14,10 @@ namespace Skald.Models.Generation;
 /// joins: rows for the most prompts prefilled at once so far, each of the longest joining prompt so far rounded up to a
 /// power of two (a few regrowths at most), not whole rows of the batch's, since it is memory beside the batch's cache;
 /// both maxima together only while that is no larger than the pass in hand or one batch row, else that pass's size.
-/// (A pass of many long prompts still needs their rows × longest: as many tokens as the batch's rows they join.)
+/// A pass needs its prompts' rows × longest: with a bound on the cache's positions (<see cref="Longest"/>, what the
+/// server's token budget leaves beside the batch's cache: <see cref="ContinuousBatching.CachePositions"/>) no more
+/// prompts are planned into a pass than fit it, and the cache never holds more (a prompt in progress moves to row 0
+/// when it grows; while it does, the old cache and its successor are both held).
 /// </summary>
 internal sealed class JoinPrefill(IDecoder decoder, LmHead head, Tape tape)
 {
@@ -46,6 +49,24 @@ internal sealed class JoinPrefill(IDecoder decoder, LmHead head, Tape tape)
     /// </summary>
     public static int Steps(int prompt, int budget, int chunk) => prompt <= budget ? 0 : (int)(((long)prompt - budget + chunk - 1) / chunk);
 
+    /// <summary>
+    /// The longest prompt one more request may have so that the pass planned so far, with it, fits a cache of
+    /// <paramref name="positions"/> positions (rows × longest prompt); 0 when none does.
+    /// </summary>
+    public int Longest(long positions)
+    {
+        int longest = 0;
+        foreach (var p in parts) longest = Math.Max(longest, p.Join.Prompt.Count);
+        long most = positions / (parts.Count + 1);
+        return most < longest ? 0 : (int)Math.Min(most, int.MaxValue);
+    }
+
+    /// <summary>Drops the cache kept for later joins when it holds more than <paramref name="positions"/> positions.</summary>
+    public void Bound(long positions)
+    {
+        if (cache is not null && (long)cache.Rows * cache.Capacity > positions) cache = null;
+    }
+
     /// <summary>Plans the next chunk of the request in progress: at most <paramref name="budget"/> tokens, which it takes off.</summary>
     public void Continue(ref int budget)
     {
@@ -71,18 +92,24 @@ internal sealed class JoinPrefill(IDecoder decoder, LmHead head, Tape tape)
     }
 
     /// <summary>
-    /// Runs the planned chunks as one forward pass (a batch of up to <paramref name="batchCapacity"/> columns per row):
+    /// Runs the planned chunks as one forward pass (a batch of up to <paramref name="batchCapacity"/> columns per row) in
+    /// a cache of at most <paramref name="positions"/> positions (the pass planned within them: <see cref="Longest"/>):
     /// the prompts it makes whole are then <see cref="Finished"/>, each with its last position's logits, which choose its
     /// first token as its first step alone would; a prompt cut by the budget goes on after the next step.
     /// </summary>
-    public void Run(int batchCapacity)
+    public void Run(int batchCapacity, long positions = long.MaxValue)
     {
         if (parts.Count == 0) throw new InvalidOperationException("no prefill chunk is planned");
         finished.Clear();
         int longest = 0, total = 0;
         foreach (var p in parts) (longest, total) = (Math.Max(longest, p.Join.Prompt.Count), total + p.Count);
-        int kept = parts[0].Done > 0 ? parts[0].Slot : -1; // the request in progress, first, keeps its row
-        Room(Math.Max(parts.Count, kept + 1), Math.Max(longest, Math.Min(batchCapacity, (int)BitOperations.RoundUpToPowerOf2((uint)longest))), kept, batchCapacity);
+        if ((long)parts.Count * longest > positions)
+            throw new InvalidOperationException($"{parts.Count} prompts of up to {longest} tokens do not fit a prefill cache of {positions} positions");
+        int rounded = Math.Min(batchCapacity, (int)BitOperations.RoundUpToPowerOf2((uint)longest));
+        int columns = Math.Max(longest, (int)Math.Min(rounded, positions / parts.Count));
+        int kept = parts[0].Done > 0 ? parts[0].Slot : -1; // the request in progress, first, keeps its row unless the cache grows
+        kept = Room(parts.Count, columns, kept, batchCapacity, positions);
+        if (kept >= 0) parts[0].Slot = kept;
         var kv = cache!;
         var counts = new int[kv.Rows];
         var ids = new int[total];
@@ -146,19 +173,23 @@ internal sealed class JoinPrefill(IDecoder decoder, LmHead head, Tape tape)
         cache?.Clear(cache.Rows);
     }
 
-    // A cache of at least `rows` rows of `capacity` columns, keeping row `kept` (−1: none) when it grows. It grows in both
-    // dimensions (rows of the most prompts so far, columns of the longest) only while that holds no more than this pass
-    // needs or one batch row of `batchCapacity` columns, else to this pass's size: many short prompts at once and later
-    // one long one do not leave a cache of as many long rows.
-    private void Room(int rows, int capacity, int kept, int batchCapacity)
+    // A cache of at least `rows` rows of `capacity` columns and at most `positions` positions, keeping row `kept` (−1:
+    // none); returns the row it is in then (row 0 of a new cache). It grows in both dimensions (rows of the most prompts
+    // so far, columns of the longest) only while that holds no more than this pass needs or one batch row of
+    // `batchCapacity` columns, and no more than `positions`, else to this pass's size: many short prompts at once and
+    // later one long one do not leave a cache of as many long rows.
+    private int Room(int rows, int capacity, int kept, int batchCapacity, long positions)
     {
-        if (cache is not null && cache.Rows >= rows && cache.Capacity >= capacity) return;
+        if (cache is not null && cache.Rows >= Math.Max(rows, kept + 1) && cache.Capacity >= capacity && (long)cache.Rows * cache.Capacity <= positions)
+            return kept;
         var (mostRows, mostColumns) = (Math.Max(rows, cache?.Rows ?? 0), Math.Max(capacity, cache?.Capacity ?? 0));
-        if ((long)mostRows * mostColumns <= Math.Max((long)rows * capacity, batchCapacity)) (rows, capacity) = (mostRows, mostColumns);
+        long most = (long)mostRows * mostColumns;
+        if (most <= Math.Max((long)rows * capacity, batchCapacity) && most <= positions) (rows, capacity) = (mostRows, mostColumns);
         var old = kept >= 0 ? cache : null;
         cache = null; // collectable while its successor is allocated, unless it holds a prompt in progress
         var grown = new KvCache(decoder.Config, rows, capacity);
-        if (old is not null) grown.TakeRow(old, kept);
+        if (old is not null) grown.TakeRow(old, kept, 0);
         cache = grown;
+        return old is null ? -1 : 0;
     }
 }

@@ -41,12 +41,12 @@ public sealed partial class KvCache
     /// <summary>Empties row <paramref name="row"/> for a new sequence (the other rows keep theirs).</summary>
     internal void ClearRow(int row) => realTokens[row] = 0;
 
-    /// <summary>Copies row <paramref name="row"/> of <paramref name="source"/> (a smaller cache of the same model) into the same row of this one.</summary>
-    internal void TakeRow(KvCache source, int row)
+    /// <summary>Copies row <paramref name="from"/> of <paramref name="source"/> (another cache of the same model) into row <paramref name="row"/> of this one.</summary>
+    internal void TakeRow(KvCache source, int from, int row)
     {
-        int l = source.realTokens[row];
-        if (l > Capacity || row >= Rows) throw new ArgumentException($"row {row} of {l} tokens does not fit a cache of {Rows} × {Capacity}");
-        CopyColumns(source, row, row, 0, l);
+        int l = source.realTokens[from];
+        if (l > Capacity || row >= Rows) throw new ArgumentException($"row {from} of {l} tokens does not fit row {row} of a cache of {Rows} × {Capacity}");
+        CopyColumns(source, from, row, 0, l);
         realTokens[row] = l;
         Length = Math.Max(Length, l);
     }

@@ -100,8 +100,10 @@ public sealed partial class SkaldChatClient : IChatClient
     /// Most positions a batch may hold, rows × (longest prompt + most new tokens), which sizes its KV cache and padded
     /// prefill (default 16384); a request beyond it waits for a later batch (one request alone always runs). The cache
     /// is allocated with room for requests that join the batch while it decodes: per row the batch's own need or, when
-    /// larger, MaxBatchTokens / <see cref="MaxBatchSize"/> columns (at most the context), and as many rows as the budget
-    /// then holds, up to <see cref="MaxBatchSize"/>. A waiting request joins when a row is free, its prompt is no longer
+    /// larger, MaxBatchTokens / (<see cref="MaxBatchSize"/> + 1) columns (at most the context), and as many rows as the
+    /// budget then holds beside one more row of them, up to <see cref="MaxBatchSize"/>; what it leaves of the budget (at
+    /// least that row) is the cache the joining prompts are prefilled in, rows × longest prompt of a pass, so that the
+    /// two together stay within it (prompts that would not fit it join at later steps). A waiting request joins when a row is free, its prompt is no longer
     /// than the columns filled so far and its max tokens fit in the columns left. The one waiting longest goes first; when
     /// it does not fit, a later one that fits joins if it ends no later than the batch's requests still decoding may, so
     /// that the batch does not last longer for it: the one passed over starts the next batch.
@@ -121,11 +123,11 @@ public sealed partial class SkaldChatClient : IChatClient
     }
 
     /// <summary>
-    /// Most positions a batch's KV cache holds: <see cref="MaxBatchTokens"/>, or <see cref="MaxBatchSize"/> × the model's
-    /// context when that is less (a single request beyond the budget, which runs alone, excepted); a prompt that joins a
-    /// running batch is first run in a cache of its own length beside it.
+    /// Most positions the KV caches hold, a batch's and the one its joining prompts are prefilled in beside it together:
+    /// <see cref="MaxBatchTokens"/>, or twice <see cref="MaxBatchSize"/> × the model's context when that is less (each
+    /// cache at most every row's whole context); a single request beyond the budget, which runs alone, excepted.
     /// </summary>
-    public long KvCachePositions => Math.Min(MaxBatchTokens, (long)Math.Max(1, MaxBatchSize) * Generator.Context);
+    public long KvCachePositions => Math.Min(MaxBatchTokens, 2L * Math.Max(1, MaxBatchSize) * Generator.Context);
 
     /// <summary>Most requests waiting for a batch; one more is a <see cref="GenerationBusyException"/> (default 256).</summary>
     public int MaxQueue { get; init; } = 256;

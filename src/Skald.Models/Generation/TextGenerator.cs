@@ -25,6 +25,9 @@ public sealed partial class TextGenerator
         generator = new Generator(decoder, DecodeText, pad, config.EosTokenIds, tokenizer.TokenBytes);
     }
 
+    /// <summary>For tests: bytes of the key/value caches kept (<see cref="Generation.Generator.CacheBytes"/>).</summary>
+    internal long CacheBytes => generator.CacheBytes;
+
     /// <summary>The text of generated ids, special tokens dropped (a request's <see cref="GenerationOptions.Decode"/> may keep some).</summary>
     internal string DecodeText(IReadOnlyList<int> ids) => Tokenizer.Decode(ids, skipSpecialTokens: true);
 

@@ -48,10 +48,14 @@ public static class CrossEncoderSaver
     /// as the loaded model does.
     /// A decoder's config gets a <c>pad_token_id</c> when it has none (transformers' <c>*ForSequenceClassification</c>
     /// finds each row's last token as the last one that is not it, and refuses batches of more than one row without
-    /// it): the tokenizer's pad token, else config.json's <c>eos_token_id</c> (the first of a list), as models without a
-    /// pad token are commonly padded; refused (<see cref="ModelFormatException"/>, one line) when there is neither, or
-    /// when the tokenizer ends every input with that eos id (transformers would then score the token before it).
-    /// Written atomically.
+    /// it), as transformers and peft users set <c>config.pad_token_id = tokenizer.pad_token_id</c>: the pad token
+    /// tokenizer_config.json names (else special_tokens_map.json; Qwen3 pads with <c>&lt;|endoftext|&gt;</c>, not its
+    /// eos), else tokenizer.json's, else config.json's <c>eos_token_id</c> (the first of a list), as models without a
+    /// pad token are commonly padded; refused (<see cref="ModelFormatException"/>, one line) when there is none, when
+    /// the named pad token is not in the vocabulary, or when the tokenizer ends every input with that id (transformers
+    /// would then score the token before it). A decoder's merged tokenizer_config.json names its pad token (the text of
+    /// config.json's pad id) when neither it nor special_tokens_map.json did, so that transformers' tokenizer pads
+    /// batches with it. Written atomically.
     /// </summary>
     public static void Save(CrossEncoder model, string folder)
     {
@@ -59,44 +63,92 @@ public static class CrossEncoderSaver
         if (model.Prompt is not null)
             throw new ArgumentException($"{model.Source}: a causal-LM reranker is saved as the decoder it reads, not as a classifier", nameof(model));
         string transformerPath = ModelFolder.Read(model.Path).TransformerPath;
-        int? pad = null;
+        int? pad = null, configPad = null;
+        string? padToken = null; // for the merged tokenizer_config.json, when the base's tokenizer names no pad token
         if (model.Head.Layout == SequenceClassificationHead.HeadLayout.Decoder)
         {
             string config = Path.Combine(transformerPath, "config.json");
-            if (JsonNode.Parse(File.ReadAllText(config)) is JsonObject { } source && source["pad_token_id"] is null)
-                pad = DecoderPadId(model, source, config);
+            var source = JsonNode.Parse(File.ReadAllText(config)) as JsonObject ?? throw new ModelFormatException($"{config}: expected a JSON object");
+            var named = NamedPadToken(transformerPath);
+            configPad = source["pad_token_id"] is JsonValue v && v.TryGetValue(out int given) ? given : null;
+            if (source["pad_token_id"] is null) pad = DecoderPadId(model, source, config, named);
+            if (named is null && (configPad ?? pad) is { } id) padToken = model.Tokenizer.IdToToken(id);
         }
         StagingPaths.ReplaceFolder(folder, dir =>
         {
             var json = Write(model.Transformer, model.Head, model.Config, transformerPath, dir, null);
             if (pad is { } id) json["pad_token_id"] = id;
             ModelSaver.WriteJson(Path.Combine(dir, "config.json"), json);
+            if (padToken is not null) NamePadToken(Path.Combine(dir, "tokenizer_config.json"), padToken);
         });
     }
 
-    // The pad id a decoder classifier's config gets when it names none: the tokenizer's pad token, else the eos id,
-    // unless the tokenizer ends every input with it; refused when there is none to take.
-    private static int DecoderPadId(CrossEncoder model, JsonObject config, string path)
+    // The pad id a decoder classifier's config gets when it names none: the pad token tokenizer_config.json (or
+    // special_tokens_map.json) names, else tokenizer.json's, else the eos id; refused when there is none to take, or
+    // when the tokenizer ends every input with it.
+    private static int DecoderPadId(CrossEncoder model, JsonObject config, string path, (string Token, string File)? named)
     {
-        if (model.Tokenizer.PadTokenId is { } pad) return pad;
+        string fix = "set pad_token_id in config.json to a token inputs never end with, then merge again";
         int? eos = config["eos_token_id"] switch
         {
             JsonArray { Count: > 0 } list when list[0] is JsonValue first && first.TryGetValue(out int id) => id,
             JsonValue value when value.TryGetValue(out int id) => id,
             _ => null,
         };
-        string fix = "set pad_token_id in config.json to a token inputs never end with, then merge again";
-        if (eos is not { } e)
+        int? namedId = named is var (token, file)
+            ? model.Tokenizer.TokenToId(token) ?? throw new ModelFormatException($"{file}: pad_token \"{token}\" is not a token of the tokenizer; {fix}")
+            : null;
+        string what = namedId is not null ? $"its pad token {namedId}" : model.Tokenizer.PadTokenId is { } p ? $"its pad token {p}" : $"its eos id {eos}";
+        if ((namedId ?? model.Tokenizer.PadTokenId ?? eos) is not { } pad)
         {
             throw new ModelFormatException($"{path}: a decoder classifier needs pad_token_id (transformers finds each row's last token by it), " +
                 $"and neither the tokenizer nor config.json has a pad token or an eos_token_id; {fix}");
         }
-        if (model.Tokenizer.EncodePair("a", "b").Ids is [.., var last] && last == e)
+        if (model.Tokenizer.EncodePair("a", "b").Ids is [.., var last] && last == pad)
         {
-            throw new ModelFormatException($"{path}: a decoder classifier needs pad_token_id, and its eos id {e} cannot stand in: the tokenizer " +
+            throw new ModelFormatException($"{path}: a decoder classifier needs pad_token_id, and {what} cannot stand in: the tokenizer " +
                 $"ends every input with it, so transformers would score the token before it; {fix}");
         }
-        return e;
+        return pad;
+    }
+
+    // The pad token transformers' tokenizer of this folder has: tokenizer_config.json's pad_token, else
+    // special_tokens_map.json's (a token's text, or an added token's object with its content), and the file naming it.
+    private static (string Token, string File)? NamedPadToken(string transformerPath)
+    {
+        foreach (string name in (string[])["tokenizer_config.json", "special_tokens_map.json"])
+        {
+            string file = Path.Combine(transformerPath, name);
+            if (!File.Exists(file)) continue;
+            switch (ReadObject(file)["pad_token"])
+            {
+                case null: continue;
+                case JsonValue v when v.TryGetValue(out string? token): return (token, file);
+                case JsonObject o when o["content"] is JsonValue c && c.TryGetValue(out string? token): return (token, file);
+                default: throw new ModelFormatException($"{file}: key \"pad_token\" must be a token's text or an object with its \"content\"");
+            }
+        }
+        return null;
+    }
+
+    // Names `token` as pad_token in the tokenizer_config.json at `path` (copied from the base, or new).
+    private static void NamePadToken(string path, string token)
+    {
+        var root = File.Exists(path) ? ReadObject(path) : [];
+        root["pad_token"] = token;
+        ModelSaver.WriteJson(path, root);
+    }
+
+    private static JsonObject ReadObject(string file)
+    {
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(file)) as JsonObject ?? throw new ModelFormatException($"{file}: expected a JSON object");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new ModelFormatException($"{file}: invalid JSON ({e.Message})");
+        }
     }
 
     private static void Write(SentenceEncoder model, CrossEncoderLoss loss, string dir, string? modelCard)

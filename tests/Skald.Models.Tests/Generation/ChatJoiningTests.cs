@@ -271,8 +271,9 @@ public sealed class ChatJoiningTests
         Assert.True(many > 40, $"{many}");
         using var solo = Solo();
         var expected = await solo.GetResponseAsync(Messages(), Greedy(many));
-        // a budget of two rows of (prompt + 40): the cache has exactly the first request's columns
-        using var gated = new Gated(maxBatchTokens: 2 * (prompt + 40));
+        // a budget of two rows of (prompt + 40) and one more for the joining prompts' prefill: the cache has exactly the
+        // first request's columns
+        using var gated = new Gated(maxBatchTokens: 3 * (prompt + 40));
         var first = await gated.Start(c => c.GetResponseAsync(Messages(), Greedy(40)));
         var small = gated.Client.GetResponseAsync(Messages(), Greedy(4));
         var large = gated.Client.GetResponseAsync(Messages(), Greedy(many));
@@ -318,9 +319,10 @@ public sealed class ChatJoiningTests
         ChatOptions Sampled() => new() { Temperature = 1.3f, Seed = 9, MaxOutputTokens = 16 };
         using var solo = Solo();
         string expected = (await solo.GetResponseAsync(Messages(), Sampled())).Text;
-        // two rows of (prompt + 40) columns: the two first requests fill them, so the third can only take the row of the
-        // one that finishes after 2 tokens (they arrive within the 300 ms the first waits for batch mates)
-        using var gated = new Gated(maxBatchTokens: 2 * (prompt + 40), batchWaitMs: 300);
+        // two rows of (prompt + 40) columns (and one more for the joining prompts' prefill): the two first requests fill
+        // them, so the third can only take the row of the one that finishes after 2 tokens (they arrive within the
+        // 300 ms the first waits for batch mates)
+        using var gated = new Gated(maxBatchTokens: 3 * (prompt + 40), batchWaitMs: 300);
         var longTask = gated.Client.GetResponseAsync(Messages(), Greedy(40));
         // ("Hej!" is answered with bytes of incomplete characters here: a stream of this row holds them back, and would
         // hand them to the next request in the row if its stream were not a new one)

@@ -47,8 +47,9 @@ public sealed class SkaldChatClientTests
         var generator = TextGenerator.Load(Folder);
         int context = JsonDocument.Parse(File.ReadAllText(Path.Combine(Folder, "config.json"))).RootElement
             .GetProperty("max_position_embeddings").GetInt32();
+        // the batch's cache and the joining prompts' prefill cache: each at most 8 rows of the whole context
         using var wide = new SkaldChatClient(generator) { MaxBatchSize = 8, MaxBatchTokens = 100_000 };
-        Assert.Equal(8L * context, wide.KvCachePositions);
+        Assert.Equal(16L * context, wide.KvCachePositions);
         using var tight = new SkaldChatClient(generator) { MaxBatchSize = 8, MaxBatchTokens = 3 * context };
         Assert.Equal(3L * context, tight.KvCachePositions);
     }

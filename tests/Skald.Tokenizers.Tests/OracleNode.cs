@@ -7,12 +7,13 @@ namespace Skald.Tokenizers.Tests;
 internal static class OracleNode
 {
     /// <summary>
-    /// Runs <c>node</c> with <paramref name="args"/> in fixtures/tokenizers to its end: its exit code and standard error,
-    /// or null (a NOT RUN line written to <paramref name="output"/>) when node cannot be started.
+    /// Runs <c>node</c> with <paramref name="args"/> in fixtures/tokenizers to its end, <paramref name="input"/> (if any)
+    /// on its standard input: its exit code, standard output and standard error, or null (a NOT RUN line written to
+    /// <paramref name="output"/>) when node cannot be started.
     /// </summary>
-    public static async Task<(int ExitCode, string Stderr)?> RunAsync(IEnumerable<string> args, ITestOutputHelper output)
+    public static async Task<(int ExitCode, string Stdout, string Stderr)?> RunAsync(IEnumerable<string> args, ITestOutputHelper output, string? input = null)
     {
-        var psi = new ProcessStartInfo("node") { WorkingDirectory = FixturePaths.TokenizerFixtures, RedirectStandardOutput = true, RedirectStandardError = true };
+        var psi = new ProcessStartInfo("node") { WorkingDirectory = FixturePaths.TokenizerFixtures, RedirectStandardInput = input is not null, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string arg in args) psi.ArgumentList.Add(arg);
         Process p;
         try
@@ -26,10 +27,15 @@ internal static class OracleNode
         }
         using (p)
         {
-            var err = p.StandardError.ReadToEndAsync();
-            await p.StandardOutput.ReadToEndAsync();
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            if (input is not null)
+            {
+                await p.StandardInput.WriteAsync(input);
+                p.StandardInput.Close();
+            }
             await p.WaitForExitAsync();
-            return (p.ExitCode, await err);
+            return (p.ExitCode, await stdout, await stderr);
         }
     }
 }

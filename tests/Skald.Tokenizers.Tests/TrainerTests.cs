@@ -66,7 +66,7 @@ public sealed class TrainerTests(ITestOutputHelper output)
             var sample = lines.Where((_, i) => i % 2 == 0).Concat(File.ReadLines(Path.Combine(fixtures, "edge-cases.txt"))).Where(l => l.Length > 0).ToList();
             string textsPath = Path.Combine(dir, "texts.txt");
             File.WriteAllLines(textsPath, sample);
-            if (await OracleNode.RunAsync(new[] { "oracle_encode.mjs", textsPath, Path.Combine(dir, "out") }.Concat(paths), output) is not (int code, string stderr)) return;
+            if (await OracleNode.RunAsync(new[] { "oracle_encode.mjs", textsPath, Path.Combine(dir, "out") }.Concat(paths), output) is not (int code, _, string stderr)) return;
             Assert.True(code == 0, $"HF tokenizers could not load/encode a Skald-trained tokenizer: {stderr}");
             for (int i = 0; i < kinds.Length; i++)
             {

@@ -37,7 +37,7 @@ public sealed class TruncationOracleTests(ITestOutputHelper output)
                 tokenizer = FixturePaths.TokenizerJson(c.Name), a = c.A, b = c.B, max = c.Max, strategy = c.Strategy.ToString(),
                 direction = c.Direction == TruncationDirection.Left ? "left" : "right",
             })));
-            if (await OracleNode.RunAsync(["oracle_truncate.mjs", casesPath, outPath], output) is not (int code, string stderr)) return;
+            if (await OracleNode.RunAsync(["oracle_truncate.mjs", casesPath, outPath], output) is not (int code, _, string stderr)) return;
             Assert.True(code == 0, $"the oracle failed: {stderr}");
             var expected = await File.ReadAllLinesAsync(outPath);
             Assert.Equal(cases.Count, expected.Length);

@@ -20,8 +20,10 @@ internal static partial class CutTableBuilder
     /// what the normalizer makes of a run is local. No added token may be ASCII letters and digits only (as it is,
     /// normalized or in either case), and a letter found in an added token is left out: a match then needs a character
     /// outside the run, so a match of at most <see cref="GiantWords"/>' margin cannot reach into a run's middle.
+    /// The letters are tried only with <paramref name="letters"/> (a WordPiece model, whose giant words they serve: the
+    /// pairs cost a few tens of milliseconds at the table's build).
     /// </summary>
-    private static string? WordChars(INormalizer? normalizer, IReadOnlyList<IPreTokenizer> parts, char?[] images, IReadOnlyList<AddedToken> added)
+    private static string? WordChars(INormalizer? normalizer, IReadOnlyList<IPreTokenizer> parts, char?[] images, IReadOnlyList<AddedToken> added, bool letters)
     {
         var inAdded = new HashSet<char>();
         foreach (var t in added)
@@ -42,21 +44,22 @@ internal static partial class CutTableBuilder
         foreach (var l in words)
             foreach (var r in words)
                 if (!Inert(normalizer, parts, l, r)) return null;
-        var letters = new List<(char Char, char Image)>();
+        if (!letters) return AsciiAlnum;
+        var kept = new List<(char Char, char Image)>();
         foreach (char c in Letters())
-            if (!inAdded.Contains(c) && LetterImage(normalizer, c) is char image) letters.Add((c, image));
+            if (!inAdded.Contains(c) && LetterImage(normalizer, c) is char image) kept.Add((c, image));
         for (bool dropped = true; dropped;)
         {
             dropped = false;
-            for (int i = letters.Count - 1; i >= 0; i--)
+            for (int i = kept.Count - 1; i >= 0; i--)
             {
-                var x = letters[i];
-                if (words.Concat(letters).All(y => Inert(normalizer, parts, x, y) && Inert(normalizer, parts, y, x))) continue;
-                letters.RemoveAt(i);
+                var x = kept[i];
+                if (words.Concat(kept).All(y => Inert(normalizer, parts, x, y) && Inert(normalizer, parts, y, x))) continue;
+                kept.RemoveAt(i);
                 dropped = true;
             }
         }
-        return AsciiAlnum + string.Concat(letters.Select(x => x.Char));
+        return AsciiAlnum + string.Concat(kept.Select(x => x.Char));
     }
 
     /// <summary>Whether the pipeline keeps <paramref name="l"/> then <paramref name="r"/> in one piece, unchanged in number.</summary>

@@ -63,7 +63,7 @@ internal static partial class CutTableBuilder
             }
         }
         return new CutTable(cells, mode == PrefixMode.Pieces ? Lines(normalizer, parts) : LineCuts.None,
-            mode == PrefixMode.Pieces ? WordChars(normalizer, parts, images, added) : null);
+            mode == PrefixMode.Pieces ? WordChars(normalizer, parts, images, added, letters: model is WordPieceModel) : null);
     }
 
     /// <summary>

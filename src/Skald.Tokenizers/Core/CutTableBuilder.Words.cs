@@ -35,6 +35,7 @@ internal static partial class CutTableBuilder
                 inAdded.UnionWith(form);
             }
         }
+        var replace = Contains<ReplaceNormalizer>(normalizer) ? normalizer : null; // only a Replace forbids a pair (NormalizerAllows)
         var words = new List<(char Char, char Image)>();
         foreach (char c in AsciiAlnum)
         {
@@ -43,7 +44,7 @@ internal static partial class CutTableBuilder
         }
         foreach (var l in words)
             foreach (var r in words)
-                if (!Inert(normalizer, parts, l, r)) return null;
+                if (!Inert(replace, parts, l, r)) return null;
         if (!letters) return AsciiAlnum;
         var kept = new List<(char Char, char Image)>();
         foreach (char c in Letters())
@@ -54,7 +55,7 @@ internal static partial class CutTableBuilder
             for (int i = kept.Count - 1; i >= 0; i--)
             {
                 var x = kept[i];
-                if (words.Concat(kept).All(y => Inert(normalizer, parts, x, y) && Inert(normalizer, parts, y, x))) continue;
+                if (words.Concat(kept).All(y => Inert(replace, parts, x, y) && Inert(replace, parts, y, x))) continue;
                 kept.RemoveAt(i);
                 dropped = true;
             }
@@ -62,7 +63,10 @@ internal static partial class CutTableBuilder
         return AsciiAlnum + string.Concat(kept.Select(x => x.Char));
     }
 
-    /// <summary>Whether the pipeline keeps <paramref name="l"/> then <paramref name="r"/> in one piece, unchanged in number.</summary>
+    /// <summary>
+    /// Whether the pipeline keeps <paramref name="l"/> then <paramref name="r"/> in one piece, unchanged in number
+    /// (<paramref name="normalizer"/>: the pipeline's when it holds a Replace, else null, which allows every pair).
+    /// </summary>
     private static bool Inert(INormalizer? normalizer, IReadOnlyList<IPreTokenizer> parts, (char Char, char Image) l, (char Char, char Image) r)
     {
         if (!NormalizerAllows(normalizer, l.Char, r.Char)) return false;

@@ -144,13 +144,13 @@ public sealed partial class Tokenizer
         return EncodeSequence(text, sequenceId, truncation);
     }
 
-    /// <summary>The giant-word compactor of a WordPiece pipeline that keeps ASCII words whole (<see cref="CutTable.InertWords"/>), or null.</summary>
+    /// <summary>The giant-word compactor of a WordPiece pipeline that keeps words whole (<see cref="CutTable.WordChars"/>), or null.</summary>
     private GiantWords? Giant()
     {
         if (_giantState == 0)
         {
-            _giant = _model is WordPieceModel wp && _prefixMode == PrefixMode.Pieces && Cuts.InertWords
-                ? new GiantWords(wp.MaxInputCharsPerWord, _added.Tokens.Count == 0 ? 0 : _added.Tokens.Max(t => t.Content.Length))
+            _giant = _model is WordPieceModel wp && _prefixMode == PrefixMode.Pieces && Cuts.WordChars is { } word
+                ? new GiantWords(wp.MaxInputCharsPerWord, _added.Tokens.Count == 0 ? 0 : _added.Tokens.Max(t => t.Content.Length), word)
                 : null;
             _giantState = 1;
         }

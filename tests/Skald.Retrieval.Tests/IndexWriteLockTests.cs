@@ -140,8 +140,12 @@ public sealed class IndexWriteLockTests
         string folder = Path.Combine(Directory.CreateTempSubdirectory("skald-lock").FullName, "idx");
         Directory.CreateDirectory(folder);
         int tries = 0;
-        FileStream Open(string path) => ++tries <= 2 ? throw new IOException("held")
-            : new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        FileStream Open(string path)
+        {
+            if (++tries > 2) return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            using var search = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); // holds it this moment
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); // throws what a held lock throws
+        }
         using (IndexWriteLock.Take(folder, Open)) Assert.Equal(3, tries);
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Skald.Tokenizers.Core;
@@ -37,7 +36,7 @@ public sealed class RegexParityTests(ITestOutputHelper output)
         $$"""{"type":"Split","pattern":{"Regex":{{JsonSerializer.Serialize(pattern)}}},"behavior":"Isolated","invert":false}""";
 
     [Fact]
-    public void SplitsLikeOniguruma()
+    public async Task SplitsLikeOniguruma()
     {
         var rng = new Random(12345);
         var texts = new List<string>();
@@ -48,7 +47,7 @@ public sealed class RegexParityTests(ITestOutputHelper output)
             for (int k = 0; k < n; k++) sb.Append(Pool[rng.Next(Pool.Length)]);
             texts.Add(sb.ToString());
         }
-        var expected = RunOracle(texts);
+        var expected = await RunOracle(texts);
         if (expected is null) return;
         int compared = 0;
         var failures = new List<string>();
@@ -79,7 +78,7 @@ public sealed class RegexParityTests(ITestOutputHelper output)
     [InlineData(@"\h+", "[0-9A-Fa-f]+")]
     public void TranslatesOnigurumaSyntax(string onig, string dotnet) => Assert.Equal(dotnet, OnigRegex.Translate(onig));
 
-    private List<string[]>[]? RunOracle(List<string> texts)
+    private async Task<List<string[]>[]?> RunOracle(List<string> texts)
     {
         string fixtures = FixturePaths.TokenizerFixtures;
         if (!Directory.Exists(Path.Combine(fixtures, "node_modules", "tokenizers")))
@@ -88,30 +87,12 @@ public sealed class RegexParityTests(ITestOutputHelper output)
             return null;
         }
         string input = JsonSerializer.Serialize(new { pretokenizers = PreTokenizers.Select(p => JsonDocument.Parse(p.Json).RootElement).ToArray(), texts });
-        var psi = new ProcessStartInfo("node", "oracle_split.mjs") { WorkingDirectory = fixtures, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        Process p;
-        try
-        {
-            p = Process.Start(psi)!;
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            output.WriteLine($"NOT RUN: node is not available ({ex.Message})");
-            return null;
-        }
-        using (p)
-        {
-            var stdout = p.StandardOutput.ReadToEndAsync();
-            var stderr = p.StandardError.ReadToEndAsync();
-            p.StandardInput.Write(input);
-            p.StandardInput.Close();
-            p.WaitForExit(60_000);
-            Assert.True(p.ExitCode == 0, $"oracle failed: {stderr.Result}");
-            using var doc = JsonDocument.Parse(stdout.Result);
-            return doc.RootElement.GetProperty("pieces").EnumerateArray()
-                .Select(perPre => perPre.EnumerateArray().Select(ws => ws.EnumerateArray().Select(w => w.GetString()!).ToArray()).ToList())
-                .ToArray();
-        }
+        if (await OracleNode.RunAsync(["oracle_split.mjs"], output, input) is not (int code, string stdout, string stderr)) return null;
+        Assert.True(code == 0, $"oracle failed: {stderr}");
+        using var doc = JsonDocument.Parse(stdout);
+        return doc.RootElement.GetProperty("pieces").EnumerateArray()
+            .Select(perPre => perPre.EnumerateArray().Select(ws => ws.EnumerateArray().Select(w => w.GetString()!).ToArray()).ToList())
+            .ToArray();
     }
 }
 

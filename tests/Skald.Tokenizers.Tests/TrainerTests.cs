@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Skald.Tokenizers.Training;
 using Xunit.Abstractions;
 
@@ -67,26 +66,8 @@ public sealed class TrainerTests(ITestOutputHelper output)
             var sample = lines.Where((_, i) => i % 2 == 0).Concat(File.ReadLines(Path.Combine(fixtures, "edge-cases.txt"))).Where(l => l.Length > 0).ToList();
             string textsPath = Path.Combine(dir, "texts.txt");
             File.WriteAllLines(textsPath, sample);
-            var psi = new ProcessStartInfo("node") { WorkingDirectory = fixtures, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var arg in new[] { "oracle_encode.mjs", textsPath, Path.Combine(dir, "out") }.Concat(paths)) psi.ArgumentList.Add(arg);
-            Process p;
-            try
-            {
-                p = Process.Start(psi)!;
-            }
-            catch (System.ComponentModel.Win32Exception ex)
-            {
-                output.WriteLine($"NOT RUN: node is not available ({ex.Message})");
-                return;
-            }
-            using (p)
-            {
-                var err = p.StandardError.ReadToEndAsync();
-                await p.StandardOutput.ReadToEndAsync();
-                await p.WaitForExitAsync();
-                string stderr = await err;
-                Assert.True(p.ExitCode == 0, $"HF tokenizers could not load/encode a Skald-trained tokenizer: {stderr}");
-            }
+            if (await OracleNode.RunAsync(new[] { "oracle_encode.mjs", textsPath, Path.Combine(dir, "out") }.Concat(paths), output) is not (int code, _, string stderr)) return;
+            Assert.True(code == 0, $"HF tokenizers could not load/encode a Skald-trained tokenizer: {stderr}");
             for (int i = 0; i < kinds.Length; i++)
             {
                 var tokenizer = Tokenizer.FromFile(paths[i]);

@@ -76,9 +76,10 @@ internal sealed partial class IndexWriteLock : IDisposable
     /// Takes the lock of the index in <paramref name="folder"/>, or throws <see cref="EvaluationException"/> saying
     /// another writer holds it (no waiting beyond a quarter of a second, the moment a search's clean-up may hold it:
     /// an <c>index add</c> may embed for minutes). A missing parent folder is left
-    /// to the caller's own check (no lock is needed where no index can be written); a lock file this user may not open,
-    /// or a file system that gives no locks, is an <see cref="EvaluationException"/> naming the lock file: no write goes
-    /// ahead unlocked.
+    /// to the caller's own check (no lock is needed where no index can be written); a lock file this user may not open
+    /// or create, a read-only file system, a link loop at the lock file's name, any other failure to open it, or a file
+    /// system that gives no locks, is an <see cref="EvaluationException"/> of one line naming the folder, the lock file
+    /// and the cause: no write goes ahead unlocked, and none of these is called another writer.
     /// </summary>
     public static IndexWriteLock? Take(string folder) => Take(folder, Open);
 
@@ -108,7 +109,13 @@ internal sealed partial class IndexWriteLock : IDisposable
             }
             catch (UnauthorizedAccessException)
             {
-                throw new EvaluationException($"{folder}: cannot open the index's write lock {path} (permission denied), and an index is never written unlocked: let this user read that file, or remove it while no skald is writing");
+                throw new EvaluationException(File.Exists(path)
+                    ? $"{folder}: cannot open the index's write lock {path} (permission denied), and an index is never written unlocked: let this user read that file, or remove it while no skald is writing"
+                    : $"{folder}: cannot create the index's write lock {path} (permission denied), and an index is never written unlocked: let this user write in {Path.GetDirectoryName(path)}");
+            }
+            catch (IOException e) when (!LockHeld(e))
+            {
+                throw new EvaluationException($"{folder}: {OpenFailure(e, path)}, and an index is never written unlocked");
             }
             catch (IOException)
             {
@@ -133,6 +140,29 @@ internal sealed partial class IndexWriteLock : IDisposable
             }
         }
         throw new EvaluationException($"{folder}: another skald is writing this index (index build, add, reindex or delete; lock {path}); run again when it has ended");
+    }
+
+    /// <summary>
+    /// Whether <paramref name="e"/>, thrown by opening the lock file, says another process holds its lock: .NET's own
+    /// <c>flock</c> at an unshared open failing with <c>EWOULDBLOCK</c> (the errno is the exception's HResult on Unix),
+    /// or a sharing or lock violation on Windows. Any other failure is not a writer and is named (<see cref="OpenFailure"/>).
+    /// </summary>
+    internal static bool LockHeld(IOException e) => OperatingSystem.IsWindows()
+        ? (e.HResult & 0xFFFF) is 32 or 33 // ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION
+        : e.HResult == (OperatingSystem.IsLinux() ? 11 : 35); // EWOULDBLOCK: Linux's, else the BSDs' and macOS's
+
+    /// <summary>
+    /// Why the lock file at <paramref name="path"/> could not be opened, in words: a read-only file system
+    /// (<c>EROFS</c>), a loop of symbolic links or too many of them (<c>ELOOP</c>), else the system's own message.
+    /// </summary>
+    private static string OpenFailure(IOException e, string path)
+    {
+        int code = OperatingSystem.IsWindows() ? e.HResult & 0xFFFF : e.HResult;
+        if (!OperatingSystem.IsWindows() && code == 30 || OperatingSystem.IsWindows() && code == 19) // EROFS; ERROR_WRITE_PROTECT
+            return $"cannot create or open the index's write lock {path}: the file system is read-only";
+        if (!OperatingSystem.IsWindows() && code == (OperatingSystem.IsLinux() ? 40 : 62)) // ELOOP: Linux's, else the BSDs' and macOS's
+            return $"cannot open the index's write lock {path}: too many levels of symbolic links (a link loop at that name?)";
+        return $"cannot open the index's write lock {path} ({e.Message.TrimEnd('.')})";
     }
 
     /// <summary>Removes the lock file (while still holding it, so no other writer can have locked it), then lets it go.</summary>

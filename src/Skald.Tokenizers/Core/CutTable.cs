@@ -28,15 +28,15 @@ internal sealed class CutTable
 
     /// <summary>
     /// A table over <paramref name="cells"/> (<see cref="Symbols"/> squared, left symbol major), also cutting at the
-    /// whitespace <paramref name="lines"/> names between two ASCII letters or digits; <paramref name="inertWords"/>
-    /// says runs of ASCII letters and digits stay whole (<see cref="InertWords"/>).
+    /// whitespace <paramref name="lines"/> names between two ASCII letters or digits; <paramref name="wordChars"/>
+    /// are the characters whose runs stay whole (<see cref="WordChars"/>), null for none.
     /// </summary>
-    public CutTable(CutKind[] cells, LineCuts lines = LineCuts.None, bool inertWords = false)
+    public CutTable(CutKind[] cells, LineCuts lines = LineCuts.None, string? wordChars = null)
     {
         if (cells.Length != Symbols * Symbols) throw new ArgumentException("a cut table has Symbols² cells", nameof(cells));
         _cells = cells;
         _lines = lines;
-        InertWords = inertWords;
+        WordChars = wordChars;
     }
 
     /// <summary>
@@ -45,7 +45,14 @@ internal sealed class CutTable
     /// WordPiece word longer than max_input_chars_per_word then stays one unknown token when its middle is left out
     /// (<see cref="GiantWords"/>).
     /// </summary>
-    public bool InertWords { get; }
+    public bool InertWords => WordChars is not null;
+
+    /// <summary>
+    /// The characters whose runs the pipeline keeps inside one piece, each one character of the piece, whatever their
+    /// order (<see cref="InertWords"/>): the ASCII letters and digits, and the Latin, Greek and Cyrillic letters of the
+    /// BMP proven so with them (<see cref="CutTableBuilder"/>); null when not even the ASCII ones are.
+    /// </summary>
+    public string? WordChars { get; }
 
     /// <summary>The whitespace besides the space this table cuts at.</summary>
     public LineCuts Lines => _lines;

@@ -27,7 +27,7 @@ namespace Skald.Tokenizers.Core;
 /// <item>Added tokens: a pair found side by side in an added token (raw, normalized or lower-cased) is no cut.</item>
 /// </list>
 /// </summary>
-internal static class CutTableBuilder
+internal static partial class CutTableBuilder
 {
     private const string Gpt2 = "gpt2", Gpt4 = "gpt4", Qwen2 = "qwen2", O200k = "o200k";
 
@@ -63,38 +63,7 @@ internal static class CutTableBuilder
             }
         }
         return new CutTable(cells, mode == PrefixMode.Pieces ? Lines(normalizer, parts) : LineCuts.None,
-            mode == PrefixMode.Pieces && InertWords(normalizer, parts, images, added));
-    }
-
-    /// <summary>
-    /// Whether runs of ASCII letters and digits stay whole: for every pair of them, each becomes one ASCII letter or
-    /// digit after the normalizer (measured after an "a"; a Replace literal or repeated class regex could join the two,
-    /// <see cref="NormalizerAllows"/>), and every pre-tokenizer component is stable there without splitting
-    /// (<see cref="Rule"/>). No added token may be letters and digits only (as it is, normalized or in either case):
-    /// a match then needs a character that is not one, so a match of at most <see cref="GiantWords"/>' margin cannot
-    /// reach into a run's middle.
-    /// </summary>
-    private static bool InertWords(INormalizer? normalizer, IReadOnlyList<IPreTokenizer> parts, char?[] images, IReadOnlyList<AddedToken> added)
-    {
-        foreach (var t in added)
-        {
-            foreach (string form in (string[])[t.Content, t.Content.ToLowerInvariant(), t.Content.ToUpperInvariant(),
-                         normalizer is null ? t.Content : Normalize(normalizer, t.Content)])
-                if (form.Length == 0 || form.All(char.IsAsciiLetterOrDigit)) return false;
-        }
-        const string alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-        foreach (char l in alnum)
-        {
-            foreach (char r in alnum)
-            {
-                int sl = CutTable.Symbol(l), sr = CutTable.Symbol(r);
-                if (!NormalizerAllows(normalizer, l, r)) return false;
-                if (images[sl] is not char li || images[sr] is not char ri || !char.IsAsciiLetterOrDigit(li) || !char.IsAsciiLetterOrDigit(ri)) return false;
-                foreach (var p in parts)
-                    if (Rule(p, li, ri) is not (true, false)) return false;
-            }
-        }
-        return true;
+            mode == PrefixMode.Pieces ? WordChars(normalizer, parts, images, added, letters: model is WordPieceModel) : null);
     }
 
     /// <summary>

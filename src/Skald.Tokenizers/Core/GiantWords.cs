@@ -3,25 +3,34 @@ using System.Buffers;
 namespace Skald.Tokenizers.Core;
 
 /// <summary>
-/// WordPiece's giant words read in part: a run of ASCII letters and digits far longer than max_input_chars_per_word is
-/// one unknown token whatever its middle holds, so bounded truncation tokenizes a copy of the text with the middle of
+/// WordPiece's giant words read in part: a run of word characters (<see cref="CutTable.WordChars"/>: ASCII letters and
+/// digits, and the Latin, Greek and Cyrillic letters the pipeline keeps so, 5 MB of "ø" say) far longer than
+/// max_input_chars_per_word is one unknown token whatever its middle holds, so bounded truncation tokenizes a copy of the text with the middle of
 /// each such run left out and moves the offsets after it back to the whole text's.
 /// <para>
-/// The argument: the pipeline keeps such runs whole (<see cref="CutTable.InertWords"/>: every pair of ASCII letters and
-/// digits stays in one piece, each character one normalized character), so the piece holding the run holds all of it,
+/// The argument: the pipeline keeps such runs whole (<see cref="CutTable.WordChars"/>: every pair of word characters
+/// stays in one piece, each character one normalized character, all of the BMP), so the piece holding the run holds all of it,
 /// and what the normalizer and pre-tokenizer make of the text around the run depends only on the characters beside it,
 /// which are kept (<see cref="Margin"/> of them on each side). The shortened run still has more than
 /// max_input_chars_per_word characters, so its piece is one unknown token in both texts, spanning the same characters;
 /// every other piece is the same string. An added token match reaching into the left-out middle would lie inside the
-/// run, and none is letters and digits only, so the matches are the same too.
+/// run, and none is word characters only, so the matches are the same too. The left-out middle has as many UTF-16
+/// units as code points, so the offsets move by its length.
 /// </para>
 /// </summary>
 internal sealed class GiantWords
 {
-    private static readonly SearchValues<char> Alnum = SearchValues.Create("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz");
+    private readonly SearchValues<char> _word;
 
-    /// <summary>Creates the compactor of a WordPiece model of <paramref name="maxChars"/> whose longest added token is <paramref name="longestAdded"/> long.</summary>
-    public GiantWords(int maxChars, int longestAdded) => Margin = maxChars + longestAdded + 2;
+    /// <summary>
+    /// Creates the compactor of a WordPiece model of <paramref name="maxChars"/> whose longest added token is
+    /// <paramref name="longestAdded"/> long, for runs of <paramref name="wordChars"/>.
+    /// </summary>
+    public GiantWords(int maxChars, int longestAdded, string wordChars)
+    {
+        Margin = maxChars + longestAdded + 2;
+        _word = SearchValues.Create(wordChars);
+    }
 
     /// <summary>Characters kept at each end of a shortened run: past max_input_chars_per_word together, and past any added token.</summary>
     public int Margin { get; }
@@ -39,10 +48,10 @@ internal sealed class GiantWords
         int i = 0;
         while (i < text.Length)
         {
-            int s = text.AsSpan(i).IndexOfAny(Alnum);
+            int s = text.AsSpan(i).IndexOfAny(_word);
             if (s < 0) break;
             s += i;
-            int e = text.AsSpan(s).IndexOfAnyExcept(Alnum);
+            int e = text.AsSpan(s).IndexOfAnyExcept(_word);
             e = e < 0 ? text.Length : s + e;
             if (e - s > min)
             {

@@ -160,6 +160,9 @@ public sealed partial class Tokenizer
     /// <summary>Where this pipeline may cut a long text (built at the first long text: it reads the vocabulary).</summary>
     internal CutTable Cuts => _cuts ?? BuildCuts();
 
+    /// <summary>The word characters of <see cref="Cuts"/> found trying every letter pair (the reference its classes of letters are tested against).</summary>
+    internal string? PairwiseWordChars() => CutTableBuilder.Build(_prefixMode, _normalizer, _preTokenizer, _model, _added.Tokens, pairwiseLetters: true).WordChars;
+
     private CutTable BuildCuts()
     {
         var table = CutTableBuilder.Build(_prefixMode, _normalizer, _preTokenizer, _model, _added.Tokens);

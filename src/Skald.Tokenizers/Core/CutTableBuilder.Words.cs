@@ -20,10 +20,10 @@ internal static partial class CutTableBuilder
     /// what the normalizer makes of a run is local. No added token may be ASCII letters and digits only (as it is,
     /// normalized or in either case), and a letter found in an added token is left out: a match then needs a character
     /// outside the run, so a match of at most <see cref="GiantWords"/>' margin cannot reach into a run's middle.
-    /// The letters are tried only with <paramref name="letters"/> (a WordPiece model, whose giant words they serve: the
-    /// pairs cost a few tens of milliseconds at the table's build).
+    /// The letters are tried only with <paramref name="letters"/> (a WordPiece model, whose giant words they serve), one
+    /// pair of each two classes of letters alike (<see cref="Keep"/>), or every pair with <paramref name="pairwise"/>.
     /// </summary>
-    private static string? WordChars(INormalizer? normalizer, IReadOnlyList<IPreTokenizer> parts, char?[] images, IReadOnlyList<AddedToken> added, bool letters)
+    private static string? WordChars(INormalizer? normalizer, IReadOnlyList<IPreTokenizer> parts, char?[] images, IReadOnlyList<AddedToken> added, bool letters, bool pairwise)
     {
         var inAdded = new HashSet<char>();
         foreach (var t in added)
@@ -47,19 +47,10 @@ internal static partial class CutTableBuilder
                 if (!Inert(replace, parts, l, r)) return null;
         if (!letters) return AsciiAlnum;
         var kept = new List<(char Char, char Image)>();
+        string lead = normalizer is null ? "" : Normalize(normalizer, "a");
         foreach (char c in Letters())
-            if (!inAdded.Contains(c) && LetterImage(normalizer, c) is char image) kept.Add((c, image));
-        for (bool dropped = true; dropped;)
-        {
-            dropped = false;
-            for (int i = kept.Count - 1; i >= 0; i--)
-            {
-                var x = kept[i];
-                if (words.Concat(kept).All(y => Inert(replace, parts, x, y) && Inert(replace, parts, y, x))) continue;
-                kept.RemoveAt(i);
-                dropped = true;
-            }
-        }
+            if (!inAdded.Contains(c) && LetterImage(normalizer, lead, c) is char image) kept.Add((c, image));
+        Keep(replace, parts, words, kept, pairwise ? null : Literals(normalizer, parts));
         return AsciiAlnum + string.Concat(kept.Select(x => x.Char));
     }
 
@@ -89,11 +80,10 @@ internal static partial class CutTableBuilder
         }
     }
 
-    /// <summary>What the normalizer makes of letter <paramref name="c"/> after an "a", when that is one letter of the BMP; else null.</summary>
-    private static char? LetterImage(INormalizer? normalizer, char c)
+    /// <summary>What the normalizer makes of letter <paramref name="c"/> after an "a" (<paramref name="lead"/>: what it makes of the "a"), when that is one letter of the BMP; else null.</summary>
+    private static char? LetterImage(INormalizer? normalizer, string lead, char c)
     {
         if (normalizer is null) return c;
-        string lead = Normalize(normalizer, "a");
         string n = Normalize(normalizer, "a" + c);
         return n.Length == lead.Length + 1 && n.StartsWith(lead, StringComparison.Ordinal) && char.IsLetter(n[^1]) && !char.IsSurrogate(n[^1]) ? n[^1] : null;
     }

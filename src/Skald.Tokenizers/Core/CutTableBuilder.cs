@@ -31,8 +31,12 @@ internal static partial class CutTableBuilder
 {
     private const string Gpt2 = "gpt2", Gpt4 = "gpt4", Qwen2 = "qwen2", O200k = "o200k";
 
-    /// <summary>The table of a pipeline <see cref="PrefixCut.Analyze"/> gave <paramref name="mode"/>.</summary>
-    public static CutTable Build(PrefixMode mode, INormalizer? normalizer, IPreTokenizer? preTokenizer, IModel model, IReadOnlyList<AddedToken> added)
+    /// <summary>
+    /// The table of a pipeline <see cref="PrefixCut.Analyze"/> gave <paramref name="mode"/>; with
+    /// <paramref name="pairwiseLetters"/> its word letters are found trying every pair (the reference the classes of
+    /// letters are tested against), not a letter of each class.
+    /// </summary>
+    public static CutTable Build(PrefixMode mode, INormalizer? normalizer, IPreTokenizer? preTokenizer, IModel model, IReadOnlyList<AddedToken> added, bool pairwiseLetters = false)
     {
         if (mode == PrefixMode.None || MayJoinAfterReplace(normalizer)) return CutTable.SpacesOnly;
         var parts = preTokenizer switch
@@ -63,7 +67,7 @@ internal static partial class CutTableBuilder
             }
         }
         return new CutTable(cells, mode == PrefixMode.Pieces ? Lines(normalizer, parts) : LineCuts.None,
-            mode == PrefixMode.Pieces ? WordChars(normalizer, parts, images, added, letters: model is WordPieceModel) : null);
+            mode == PrefixMode.Pieces ? WordChars(normalizer, parts, images, added, letters: model is WordPieceModel, pairwiseLetters) : null);
     }
 
     /// <summary>

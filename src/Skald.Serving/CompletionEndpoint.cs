@@ -132,17 +132,20 @@ internal static class CompletionEndpoint
         }
         catch (ChatOptionException e)
         {
-            throw ApiException.BadRequest(e.Message, e.Field);
+            throw ApiException.BadRequest(Naming(e.Message, index, count), e.Field); // max_tokens too many for this prompt
         }
         catch (ArgumentException e)
         {
-            throw ApiException.BadRequest(count > 1 ? $"prompt[{index}]: {e.Message}" : e.Message, "prompt");
+            throw ApiException.BadRequest(Naming(e.Message, index, count), "prompt");
         }
         catch (GenerationBusyException e)
         {
             throw new ApiException(503, $"the server is overloaded ({e.Message})", "server_error");
         }
     }
+
+    // A refusal's message, naming the prompt of the list it was refused for.
+    private static string Naming(string message, int index, int count) => count > 1 ? $"prompt[{index}]: {message}" : message;
 
     private static string NewId() => "cmpl-" + Guid.NewGuid().ToString("N");
 }

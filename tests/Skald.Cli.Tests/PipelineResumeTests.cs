@@ -63,6 +63,8 @@ public sealed class PipelineResumeTests
         log = changed.Stdout + changed.Stderr;
         Assert.Contains("init (new_bert): done by an earlier run with the same settings, kept", log);
         Assert.Contains("step 3/3 masked-LM loss", log);
+        string removed = $"removed the checkpoints in {Path.Combine(outDir, "runs", "tuned")}: they are of a run with other settings";
+        Assert.Contains(removed, log);
         Assert.DoesNotContain("tuned (train): done by an earlier run", log);
         // Trained again from the new masked-LM model, not resumed from the checkpoint the first run left in runs/tuned
         // (of the same train settings, so the trainer's check let it: resumed at step 2 of 2, it trained nothing).
@@ -77,6 +79,7 @@ public sealed class PipelineResumeTests
         Assert.True(deleted.ExitCode == 0, deleted.Stderr);
         log = deleted.Stdout + deleted.Stderr;
         Assert.Contains("mlm (mlm): done by an earlier run with the same settings, kept", log);
+        Assert.DoesNotContain("removed the checkpoints", log); // its own checkpoints, resumed
         Assert.Contains($"resuming from {Path.Combine(outDir, "runs", "tuned", "checkpoints", "step-2")} (step 2)", log);
         Assert.True(File.Exists(tuned));
     }
@@ -133,12 +136,15 @@ public sealed class PipelineResumeTests
         Assert.Contains("tok (tokenizer): done by an earlier run with the same settings, kept", log);
         Assert.Contains("init (new_bert): done by an earlier run with the same settings, kept", log);
         Assert.Contains("tuned (train): run again (--from tuned)", log);
+        string checkpoints = Path.Combine(outDir, "runs", "tuned");
+        Assert.Contains($"removed the checkpoints in {checkpoints}: --from tuned starts the stage over", log);
         // Trained from step 0: resumed from the checkpoints of the run it repeats (runs/tuned/checkpoints/step-2), it ended at once.
         Assert.Contains("step 2/2 loss", log);
         Assert.DoesNotContain("resuming from", log);
         log = Run("--force");
         foreach (var stage in new[] { "tok (tokenizer)", "init (new_bert)", "tuned (train)" })
             Assert.Contains($"{stage}: run again (--force)", log);
+        Assert.Contains($"removed the checkpoints in {checkpoints}: --force starts the stage over", log);
         Assert.Contains("step 2/2 loss", log);
         Assert.Contains("tuned (train): done by an earlier run with the same settings, kept", Run());
 

@@ -151,6 +151,23 @@ public sealed class CompletionEndpointTests : LiveChatServerTests
     }
 
     [Fact]
+    public async Task TooManyNewTokensForOnePromptOfAListNameThatPromptAndMaxTokens()
+    {
+        // the first prompt, shorter, takes max_tokens; the second leaves one column fewer than it asks for
+        string fits = "Oslo", tooLong = Text();
+        int shorter = Reference.Tokenize(GenerationInput.FromPrompt(fits)).Length, longer = Reference.Tokenize(GenerationInput.FromPrompt(tooLong)).Length;
+        Assert.True(shorter < longer, $"{shorter} and {longer} prompt tokens");
+        int max = Reference.Context - longer + 1;
+        foreach (bool stream in new[] { false, true })
+        {
+            var (status, body) = await Post(new { prompt = new[] { fits, tooLong }, max_tokens = max, stream });
+            Assert.Equal(400, status);
+            Assert.Equal("max_tokens", Error(body).GetProperty("param").GetString());
+            Assert.StartsWith($"prompt[1]: max_tokens {max}: {longer} prompt tokens", Error(body).GetProperty("message").GetString());
+        }
+    }
+
+    [Fact]
     public async Task MorePromptsThanTheQueueEverHoldsAreA400NotARetryLater503()
     {
         var chat = new ChatService(new SkaldChatClient(TextGenerator.Load(ChatFolder), "tiny-chat") { MaxQueue = 2 }, "tiny-chat");

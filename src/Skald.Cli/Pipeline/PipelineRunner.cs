@@ -79,7 +79,11 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
             // from. Forced (--from, --force), it starts over: resumed, it would end at once with the model it repeats.
             string checkpoints = Path.Combine(output, "runs", stages[i].Name);
             if ((i >= forcedFrom || !marks.Began(stages[i].Name, key)) && Directory.Exists(checkpoints))
+            {
                 Directory.Delete(checkpoints, recursive: true);
+                log($"    removed the checkpoints in {checkpoints}: " + (i >= forcedFrom
+                    ? $"{rerunFrom!.Option} starts the stage over" : "they are of a run with other settings"));
+            }
             marks.Start(stages[i].Name, key);
             outputs[stages[i].Name] = plans[i](Path.Combine(output, stages[i].Name));
             marks.Record(stages[i].Name, key, outputs[stages[i].Name]);

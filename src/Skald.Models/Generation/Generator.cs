@@ -217,7 +217,7 @@ public sealed class Generator
                 int room = left - JoinPrefill.Steps(longest, budget, chunk); // for the longest prompt that fits
                 if (longest < 1 || room < 1 || joining!.Next(s, longest, room) is not { } next) break;
                 int steps = JoinPrefill.Steps(next.Prompt.Count, budget, chunk);
-                CheckJoin(next, options, longest, left - steps, steps);
+                CheckJoin(next, options, longest, longest < filled, left - steps, steps);
                 var json = Constraint(next.Options);
                 if (s < batch && !rows[s].Joined && results[s] is null) Finish(s, tell: false); // an abandoned first row's tokens so far
                 change++;
@@ -349,12 +349,14 @@ public sealed class Generator
         o.UseCache == batch.UseCache && SameIds(o.EosTokenIds, batch.EosTokenIds);
 
     // What a joining request must be (the caller chose it to fit): a bug of the caller otherwise, not a request to refuse.
-    private static void CheckJoin(GenerationJoin join, GenerationOptions batch, int promptRoom, int newRoom, int steps)
+    // The prompt room offered is the filled columns, or less when `budgeted`: what the prefill cache's positions allow.
+    private static void CheckJoin(GenerationJoin join, GenerationOptions batch, int promptRoom, bool budgeted, int newRoom, int steps)
     {
         join.Options.Validate();
         if (!Compatible(join.Options, batch)) throw new ArgumentException("a joining request needs the batch's UseCache and EosTokenIds");
         if (join.Prompt.Count < 1 || join.Prompt.Count > promptRoom)
-            throw new ArgumentException($"a joining prompt of {join.Prompt.Count} tokens does not fit the {promptRoom} filled columns");
+            throw new ArgumentException($"a joining prompt of {join.Prompt.Count} tokens does not fit the {promptRoom} " +
+                (budgeted ? "tokens the prefill cache's budget leaves (ContinuousBatching.CachePositions)" : "filled columns"));
         if (join.Options.MaxNewTokens < 1 || join.Options.MaxNewTokens > newRoom)
             throw new ArgumentException($"a joining request's {join.Options.MaxNewTokens} new tokens do not fit the {newRoom} columns left" +
                 (steps > 0 ? $" once the {steps} steps during its chunked prefill have run" : ""));

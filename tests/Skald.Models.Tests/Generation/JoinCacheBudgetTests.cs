@@ -93,6 +93,30 @@ public sealed class JoinCacheBudgetTests
     }
 
     [Fact]
+    public void AJoinLongerThanThePrefillBudgetAllowsIsRefusedNamingTheBudgetNotTheFilledColumns()
+    {
+        // 40 filled columns, but the budget leaves 20 positions beside the batch's 5 × 64: a prompt of 20 at most
+        var offers = new List<int>();
+        var continuous = new ContinuousBatching
+        {
+            Rows = Rows,
+            Capacity = Capacity,
+            CachePositions = Rows * Capacity + 20,
+            Next = (_, promptRoom, _) =>
+            {
+                offers.Add(promptRoom);
+                return new GenerationJoin(Prompt(promptRoom + 1, 1), new GenerationOptions { MaxNewTokens = 2 });
+            },
+        };
+        var generator = new Generator(Decoder, ids => string.Join(",", ids), 0, []);
+        var e = Assert.Throws<ArgumentException>(() => generator.Generate([Prompt(HostPrompt, 0)],
+            [new GenerationOptions { MaxNewTokens = 20 }], null, null, null, null, continuous));
+        Assert.Equal([20], offers);
+        Assert.Contains("a joining prompt of 21 tokens does not fit the 20 tokens the prefill cache's budget leaves", e.Message);
+        Assert.DoesNotContain("filled columns", e.Message);
+    }
+
+    [Fact]
     public void NoRequestJoinsWhenTheBatchsCacheTakesTheWholeBudget()
     {
         var (_, tokens) = Run([Prompt(10, 1)], Rows * Capacity, 0);

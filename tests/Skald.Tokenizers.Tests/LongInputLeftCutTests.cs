@@ -11,7 +11,7 @@ namespace Skald.Tokenizers.Tests;
 /// </summary>
 public sealed class LongInputLeftCutTests
 {
-    private static readonly int[] MaxLengths = [1, 3, 16, 128];
+    private static readonly int[] MaxLengths = [1, 16, 128];
 
     [Fact]
     public void AdversarialTextsKeepTheWholeTextsLastTokens()
@@ -62,12 +62,15 @@ public sealed class LongInputLeftCutTests
         }
         // Surrogate pairs before the suffix: its offsets need the code points before it counted.
         texts.Add(("emoji between the words", string.Join(' ', File.ReadLines(Path.Combine(SharedTextFactAttribute.Folder, "ud-da.txt")).Select((l, i) => i % 3 == 0 ? "😀" + l : l))));
+        int turn = 0;
         foreach (var name in AdversarialTexts.Fixtures())
         {
             var tok = Tokenizer.FromFile(FixturePaths.TokenizerJson(name));
+            turn++;
             foreach (var (textName, text) in texts)
             {
-                foreach (int max in new[] { 7, 128 })
+                // One max length per text and fixture, alternating, so each fixture meets both across its texts.
+                foreach (int max in new[] { turn++ % 2 == 0 ? 7 : 128 })
                 {
                     string where = $"{name}, {textName}, max_length {max}";
                     var want = tok.Encode(text, new TruncationOptions(max, Direction: TruncationDirection.Left));
@@ -103,7 +106,7 @@ public sealed class LongInputLeftCutTests
             foreach (var (word, period) in new[] { longWord, "a" }.SelectMany(w => Enumerable.Range(2, 5).Select(p => (w, p))))
             {
                 string text = string.Join(' ', Enumerable.Range(0, 400).Select(i => i % period == 0 ? "ab" + rnd.Next(10) : word));
-                for (int max = 1; max <= 40; max++)
+                foreach (int max in Enumerable.Range(1, 12).Concat([16, 21, 27, 34, 40]))
                 {
                     var want = tok.Encode(text, new TruncationOptions(max, Direction: TruncationDirection.Left));
                     Same(want, tok.Encode(text, max, TruncationDirection.Left), $"{name}, words of {word.Length}, a short one every {period}, max_length {max}", tok.PrefixMode == PrefixMode.Pieces);

@@ -27,7 +27,7 @@ public sealed class TruncationOracleTests(ITestOutputHelper output)
             output.WriteLine("NOT RUN: the oracle is not installed (run `npm ci` in fixtures/tokenizers)");
             return;
         }
-        var cases = Cases(new Random(2026), 25).ToList();
+        var cases = Cases(new Random(2026), 10).ToList();
         string dir = Directory.CreateTempSubdirectory("skald-truncation-oracle").FullName;
         try
         {

@@ -132,7 +132,7 @@ public sealed class Generator
         var sampler = new TokenSampler(rowOptions, head.VocabSize);
         sampler.Begin(prompts, index);
 
-        var prompt = LeftPad(prompts, t0);
+        var prompt = StepBatches.LeftPad(prompts, t0, padId);
         // columns per row this call uses: a cache kept from an earlier, larger batch has more, which are not offered to
         // joining requests (the caller sizes its offers by the capacity it asked for)
         int capacity = Math.Max(Math.Max(t0 + maxNew, 1), Math.Min(joining?.Capacity ?? 0, Context));
@@ -151,7 +151,7 @@ public sealed class Generator
             cache!.Clear(batch);
         }
         int live = batch; // rows the steps run (joined rows past the batch's prompts included)
-        var step = StepBatch(batch);
+        var step = StepBatches.OneToken(batch);
         var last = new int[batch];
         var logits = new float[head.VocabSize];
         float[]? raw = null; // the logits before the sampler processes them, for rows that report log-probabilities
@@ -240,7 +240,7 @@ public sealed class Generator
             if (s == live)
             {
                 live++;
-                var grown = StepBatch(live);
+                var grown = StepBatches.OneToken(live);
                 step.Ids.CopyTo(grown.Ids, 0);
                 (step, last) = (grown, new int[live]);
             }
@@ -269,7 +269,7 @@ public sealed class Generator
             }
             live = keep;
             cache!.Shrink(live);
-            var shrunk = StepBatch(live);
+            var shrunk = StepBatches.OneToken(live);
             Array.Copy(step.Ids, shrunk.Ids, live);
             (step, last) = (shrunk, new int[live]);
         }
@@ -304,7 +304,7 @@ public sealed class Generator
                 Shrink();
             }
             tape.Reset();
-            var input = n == 0 ? prompt : options.UseCache ? step : Extend(prompt, rows, n);
+            var input = n == 0 ? prompt : options.UseCache ? step : StepBatches.Extend(prompt, rows, n, padId);
             var hidden = decoder.Forward(tape, input, options.UseCache ? cache : null);
             for (int b = 0; b < live; b++) last[b] = b * input.Seq + input.Seq - 1;
             var all = head.Logits(tape, hidden, last).Span; // [B, V]
@@ -362,48 +362,6 @@ public sealed class Generator
                 (steps > 0 ? $" once the {steps} steps during its chunked prefill have run" : ""));
     }
 
-    private static TokenBatch StepBatch(int batch) =>
-        new(new int[batch], Enumerable.Repeat(1, batch).ToArray(), new int[batch], batch, 1);
-
     private static bool SameIds(IReadOnlyList<int>? a, IReadOnlyList<int>? b) =>
         ReferenceEquals(a, b) || (a is not null && b is not null && a.SequenceEqual(b));
-
-    private TokenBatch LeftPad(IReadOnlyList<IReadOnlyList<int>> prompts, int t0)
-    {
-        int batch = prompts.Count;
-        var ids = new int[batch * t0];
-        var mask = new int[batch * t0];
-        for (int b = 0; b < batch; b++)
-        {
-            int pad = t0 - prompts[b].Count;
-            for (int t = 0; t < t0; t++)
-            {
-                ids[b * t0 + t] = t < pad ? padId : prompts[b][t - pad];
-                mask[b * t0 + t] = t < pad ? 0 : 1;
-            }
-        }
-        return new TokenBatch(ids, mask, new int[batch * t0], batch, t0);
-    }
-
-    // The no-cache reference: prompt (left-padded) + n tokens per row (finished rows continue with padding ids).
-    private TokenBatch Extend(TokenBatch prompt, DecodingRow[] rows, int n)
-    {
-        int batch = prompt.Batch, t = prompt.Seq + n;
-        var ids = new int[batch * t];
-        var mask = new int[batch * t];
-        for (int b = 0; b < batch; b++)
-        {
-            for (int j = 0; j < prompt.Seq; j++)
-            {
-                ids[b * t + j] = prompt.Ids[b * prompt.Seq + j];
-                mask[b * t + j] = prompt.Mask[b * prompt.Seq + j];
-            }
-            for (int j = 0; j < n; j++)
-            {
-                ids[b * t + prompt.Seq + j] = j < rows[b].Generated.Count ? rows[b].Generated[j] : padId;
-                mask[b * t + prompt.Seq + j] = 1;
-            }
-        }
-        return new TokenBatch(ids, mask, new int[batch * t], batch, t);
-    }
 }

@@ -136,13 +136,14 @@ public sealed class Generator
         // columns per row this call uses: a cache kept from an earlier, larger batch has more, which are not offered to
         // joining requests (the caller sizes its offers by the capacity it asked for)
         int capacity = Math.Max(Math.Max(t0 + maxNew, 1), Math.Min(joining?.Capacity ?? 0, Context));
-        long prefillPositions = long.MaxValue; // the joining prompts' prefill cache: what the batch's leaves of CachePositions
+        long cachePositions = joining?.CachePositions ?? 0; // the caches' budget (0: no bound)
         if (options.UseCache)
         {
             bool kept = cache is not null && cache.Rows >= slots && cache.Capacity >= capacity;
-            if (joining is { CachePositions: > 0 } bounded)
-                prefillPositions = Math.Max(0, bounded.CachePositions - (kept ? (long)cache!.Rows * cache.Capacity : (long)slots * capacity));
-            prefill.Bound(prefillPositions); // one kept from an earlier batch with more room goes before this one's cache comes
+            long own = kept ? (long)cache!.Rows * cache.Capacity : (long)slots * capacity;
+            // the joining prompts' prefill cache: what the batch's leaves of the budget, and no more than the batch's
+            // rows × columns (no pass needs more); one kept from an earlier batch goes before this one's cache comes
+            prefill.Bound(cachePositions > 0 ? Math.Min(Math.Max(0, cachePositions - own), (long)slots * capacity) : long.MaxValue);
             if (!kept)
             {
                 cache = null; // collectable while its successor is allocated: a server's is as large as its budget
@@ -213,7 +214,7 @@ public sealed class Generator
                 if (s == going || (s < live && rows[s].Reason is null)) continue;
                 var kv = cache!;
                 int filled = kv.Length, left = capacity - filled;
-                int longest = Math.Min(filled, prefill.Longest(prefillPositions)); // that fits the columns and the prefill cache
+                int longest = Math.Min(filled, prefill.Longest()); // that fits the columns and the prefill cache
                 int room = left - JoinPrefill.Steps(longest, budget, chunk); // for the longest prompt that fits
                 if (longest < 1 || room < 1 || joining!.Next(s, longest, room) is not { } next) break;
                 int steps = JoinPrefill.Steps(next.Prompt.Count, budget, chunk);
@@ -224,7 +225,7 @@ public sealed class Generator
                 if (!prefill.Take(s, next, json, ref budget)) break; // its next chunk after the next step
             }
             if (!prefill.Planned) return change;
-            prefill.Run(capacity, prefillPositions);
+            prefill.Run(capacity);
             for (int i = 0; i < prefill.Finished.Count; i++) change += Adopt(prefill.Finished[i]) - 1;
             return change;
         }

@@ -139,6 +139,7 @@ public sealed class Generator
         long cachePositions = joining?.CachePositions ?? 0; // the caches' budget (0: no bound)
         if (options.UseCache)
         {
+            if (cachePositions > 0) Release(Math.Max(cachePositions, (long)slots * capacity)); // none kept past it from before
             bool kept = cache is not null && cache.Rows >= slots && cache.Capacity >= capacity;
             long own = kept ? (long)cache!.Rows * cache.Capacity : (long)slots * capacity;
             // the joining prompts' prefill cache: what the batch's leaves of the budget, and no more than the batch's
@@ -329,7 +330,14 @@ public sealed class Generator
         {
             if (results[b] is null && !rows[b].Joined) Finish(b, tell: false); // abandoned rows: their tokens so far, for the caller alone
         }
+        Release(cachePositions); // a single request beyond the budget, which ran alone, leaves room for later batches to join
         return results;
+    }
+
+    // Lets the batch's cache go when it holds more than `most` positions (0: no bound).
+    private void Release(long most)
+    {
+        if (most > 0 && cache is not null && (long)cache.Rows * cache.Capacity > most) cache = null;
     }
 
     // A JSON row's constraint, or a row of required tool calls' (null for free text).

@@ -14,7 +14,8 @@ namespace Skald.Models.Generation;
 /// attend to every cached key. Nothing is allocated per step once the cache exists. A cache may hold more rows than a
 /// batch uses (<see cref="Rows"/> ≥ <see cref="Batch"/>): a request that joins a running batch takes a free row, or the
 /// next unused one, with its prompt prefilled apart (<see cref="Adopt"/>); the prompts of several joining requests
-/// run as one ragged step (<see cref="PlanRagged"/>) over a cache of their own.
+/// run as one ragged step (<see cref="PlanRagged"/>) over a cache of their own, which may be laid out anew within its
+/// buffers (<see cref="Reshape"/>).
 /// </summary>
 public sealed partial class KvCache
 {

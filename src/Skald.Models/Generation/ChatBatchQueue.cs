@@ -146,7 +146,7 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
             Rows = rows,
             Capacity = capacity,
             PrefillChunk = owner.PrefillChunk,
-            CachePositions = Math.Max(owner.MaxBatchTokens, (long)rows * capacity), // a request beyond the budget runs alone
+            CachePositions = owner.MaxBatchTokens, // a request beyond it runs alone, and its cache goes when it is done
             Next = (row, promptRoom, newRoom) =>
             {
                 owner.OfferingRow?.Invoke();

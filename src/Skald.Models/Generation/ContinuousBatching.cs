@@ -35,7 +35,10 @@ public sealed record ContinuousBatching
     /// (a server's token budget); 0 (default): no bound. The prefill cache gets what the batch's cache leaves: a pass
     /// prefills no more prompts than their rows × longest prompt fit there (<see cref="Next"/> is offered shorter
     /// prompts, or none, until the next step), so many long prompts joining at once take several steps instead of
-    /// memory beyond the budget; with none left, no request joins.
+    /// memory beyond the budget; with none left, no request joins. The prefill cache's buffers are allocated once with
+    /// all it gets (at the first join; at most the batch's rows × columns), so it never holds two caches while it grows.
+    /// A batch whose own cache is larger (a single request beyond a server's budget) has no joins, and its cache is let
+    /// go when the call ends, as is one kept from an earlier call beyond this one's budget and need.
     /// </summary>
     public long CachePositions { get; init; }
 

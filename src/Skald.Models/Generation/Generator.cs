@@ -132,17 +132,19 @@ public sealed class Generator
         var sampler = new TokenSampler(rowOptions, head.VocabSize);
         sampler.Begin(prompts, index);
 
-        var prompt = LeftPad(prompts, t0);
+        var prompt = StepBatches.LeftPad(prompts, t0, padId);
         // columns per row this call uses: a cache kept from an earlier, larger batch has more, which are not offered to
         // joining requests (the caller sizes its offers by the capacity it asked for)
         int capacity = Math.Max(Math.Max(t0 + maxNew, 1), Math.Min(joining?.Capacity ?? 0, Context));
-        long prefillPositions = long.MaxValue; // the joining prompts' prefill cache: what the batch's leaves of CachePositions
+        long cachePositions = joining?.CachePositions ?? 0; // the caches' budget (0: no bound)
         if (options.UseCache)
         {
+            if (cachePositions > 0) Release(Math.Max(cachePositions, (long)slots * capacity)); // none kept past it from before
             bool kept = cache is not null && cache.Rows >= slots && cache.Capacity >= capacity;
-            if (joining is { CachePositions: > 0 } bounded)
-                prefillPositions = Math.Max(0, bounded.CachePositions - (kept ? (long)cache!.Rows * cache.Capacity : (long)slots * capacity));
-            prefill.Bound(prefillPositions); // one kept from an earlier batch with more room goes before this one's cache comes
+            long own = kept ? (long)cache!.Rows * cache.Capacity : (long)slots * capacity;
+            // the joining prompts' prefill cache: what the batch's leaves of the budget, and no more than the batch's
+            // rows × columns (no pass needs more); one kept from an earlier batch goes before this one's cache comes
+            prefill.Bound(cachePositions > 0 ? Math.Min(Math.Max(0, cachePositions - own), (long)slots * capacity) : long.MaxValue);
             if (!kept)
             {
                 cache = null; // collectable while its successor is allocated: a server's is as large as its budget
@@ -151,7 +153,7 @@ public sealed class Generator
             cache!.Clear(batch);
         }
         int live = batch; // rows the steps run (joined rows past the batch's prompts included)
-        var step = StepBatch(batch);
+        var step = StepBatches.OneToken(batch);
         var last = new int[batch];
         var logits = new float[head.VocabSize];
         float[]? raw = null; // the logits before the sampler processes them, for rows that report log-probabilities
@@ -213,7 +215,7 @@ public sealed class Generator
                 if (s == going || (s < live && rows[s].Reason is null)) continue;
                 var kv = cache!;
                 int filled = kv.Length, left = capacity - filled;
-                int longest = Math.Min(filled, prefill.Longest(prefillPositions)); // that fits the columns and the prefill cache
+                int longest = Math.Min(filled, prefill.Longest()); // that fits the columns and the prefill cache
                 int room = left - JoinPrefill.Steps(longest, budget, chunk); // for the longest prompt that fits
                 if (longest < 1 || room < 1 || joining!.Next(s, longest, room) is not { } next) break;
                 int steps = JoinPrefill.Steps(next.Prompt.Count, budget, chunk);
@@ -224,7 +226,7 @@ public sealed class Generator
                 if (!prefill.Take(s, next, json, ref budget)) break; // its next chunk after the next step
             }
             if (!prefill.Planned) return change;
-            prefill.Run(capacity, prefillPositions);
+            prefill.Run(capacity);
             for (int i = 0; i < prefill.Finished.Count; i++) change += Adopt(prefill.Finished[i]) - 1;
             return change;
         }
@@ -240,7 +242,7 @@ public sealed class Generator
             if (s == live)
             {
                 live++;
-                var grown = StepBatch(live);
+                var grown = StepBatches.OneToken(live);
                 step.Ids.CopyTo(grown.Ids, 0);
                 (step, last) = (grown, new int[live]);
             }
@@ -269,7 +271,7 @@ public sealed class Generator
             }
             live = keep;
             cache!.Shrink(live);
-            var shrunk = StepBatch(live);
+            var shrunk = StepBatches.OneToken(live);
             Array.Copy(step.Ids, shrunk.Ids, live);
             (step, last) = (shrunk, new int[live]);
         }
@@ -304,7 +306,7 @@ public sealed class Generator
                 Shrink();
             }
             tape.Reset();
-            var input = n == 0 ? prompt : options.UseCache ? step : Extend(prompt, rows, n);
+            var input = n == 0 ? prompt : options.UseCache ? step : StepBatches.Extend(prompt, rows, n, padId);
             var hidden = decoder.Forward(tape, input, options.UseCache ? cache : null);
             for (int b = 0; b < live; b++) last[b] = b * input.Seq + input.Seq - 1;
             var all = head.Logits(tape, hidden, last).Span; // [B, V]
@@ -328,7 +330,14 @@ public sealed class Generator
         {
             if (results[b] is null && !rows[b].Joined) Finish(b, tell: false); // abandoned rows: their tokens so far, for the caller alone
         }
+        Release(cachePositions); // a single request beyond the budget, which ran alone, leaves room for later batches to join
         return results;
+    }
+
+    // Lets the batch's cache go when it holds more than `most` positions (0: no bound).
+    private void Release(long most)
+    {
+        if (most > 0 && cache is not null && (long)cache.Rows * cache.Capacity > most) cache = null;
     }
 
     // A JSON row's constraint, or a row of required tool calls' (null for free text).
@@ -362,48 +371,6 @@ public sealed class Generator
                 (steps > 0 ? $" once the {steps} steps during its chunked prefill have run" : ""));
     }
 
-    private static TokenBatch StepBatch(int batch) =>
-        new(new int[batch], Enumerable.Repeat(1, batch).ToArray(), new int[batch], batch, 1);
-
     private static bool SameIds(IReadOnlyList<int>? a, IReadOnlyList<int>? b) =>
         ReferenceEquals(a, b) || (a is not null && b is not null && a.SequenceEqual(b));
-
-    private TokenBatch LeftPad(IReadOnlyList<IReadOnlyList<int>> prompts, int t0)
-    {
-        int batch = prompts.Count;
-        var ids = new int[batch * t0];
-        var mask = new int[batch * t0];
-        for (int b = 0; b < batch; b++)
-        {
-            int pad = t0 - prompts[b].Count;
-            for (int t = 0; t < t0; t++)
-            {
-                ids[b * t0 + t] = t < pad ? padId : prompts[b][t - pad];
-                mask[b * t0 + t] = t < pad ? 0 : 1;
-            }
-        }
-        return new TokenBatch(ids, mask, new int[batch * t0], batch, t0);
-    }
-
-    // The no-cache reference: prompt (left-padded) + n tokens per row (finished rows continue with padding ids).
-    private TokenBatch Extend(TokenBatch prompt, DecodingRow[] rows, int n)
-    {
-        int batch = prompt.Batch, t = prompt.Seq + n;
-        var ids = new int[batch * t];
-        var mask = new int[batch * t];
-        for (int b = 0; b < batch; b++)
-        {
-            for (int j = 0; j < prompt.Seq; j++)
-            {
-                ids[b * t + j] = prompt.Ids[b * prompt.Seq + j];
-                mask[b * t + j] = prompt.Mask[b * prompt.Seq + j];
-            }
-            for (int j = 0; j < n; j++)
-            {
-                ids[b * t + prompt.Seq + j] = j < rows[b].Generated.Count ? rows[b].Generated[j] : padId;
-                mask[b * t + prompt.Seq + j] = 1;
-            }
-        }
-        return new TokenBatch(ids, mask, new int[batch * t], batch, t);
-    }
 }

@@ -14,10 +14,12 @@ namespace Skald.Models.Generation;
 /// joins: rows for the most prompts prefilled at once so far, each of the longest joining prompt so far rounded up to a
 /// power of two (a few regrowths at most), not whole rows of the batch's, since it is memory beside the batch's cache;
 /// both maxima together only while that is no larger than the pass in hand or one batch row, else that pass's size.
-/// A pass needs its prompts' rows × longest: with a bound on the cache's positions (<see cref="Longest"/>, what the
+/// A pass needs its prompts' rows × longest: with a bound on the cache's positions (<see cref="Bound"/>, what the
 /// server's token budget leaves beside the batch's cache: <see cref="ContinuousBatching.CachePositions"/>) no more
-/// prompts are planned into a pass than fit it, and the cache never holds more (a prompt in progress moves to row 0
-/// when it grows; while it does, the old cache and its successor are both held).
+/// prompts are planned into a pass than fit it (<see cref="Longest"/>), and the cache's buffers hold exactly that many
+/// positions, allocated once: a new shape is laid out within them (<see cref="KvCache.Reshape"/>, a prompt in progress
+/// moved to row 0), so growing never holds two caches. Without a bound a shape its buffers do not hold is a new cache,
+/// and while a prompt in progress is copied over both are held for a moment.
 /// </summary>
 internal sealed class JoinPrefill(IDecoder decoder, LmHead head, Tape tape)
 {
@@ -26,6 +28,7 @@ internal sealed class JoinPrefill(IDecoder decoder, LmHead head, Tape tape)
     private KvCache? cache;
     private PrefillPart? going; // cut by the budget: it goes on after the next step
     private Variable? logits;   // [finished, V] of the last pass
+    private long positions = long.MaxValue; // the most the cache may hold (Bound)
 
     /// <summary>The batch row of the request whose prompt goes on after the next step (−1: none).</summary>
     public int Row => going?.Row ?? -1;
@@ -50,10 +53,10 @@ internal sealed class JoinPrefill(IDecoder decoder, LmHead head, Tape tape)
     public static int Steps(int prompt, int budget, int chunk) => prompt <= budget ? 0 : (int)(((long)prompt - budget + chunk - 1) / chunk);
 
     /// <summary>
-    /// The longest prompt one more request may have so that the pass planned so far, with it, fits a cache of
-    /// <paramref name="positions"/> positions (rows × longest prompt); 0 when none does.
+    /// The longest prompt one more request may have so that the pass planned so far, with it, fits the cache's
+    /// <see cref="Bound"/> (rows × longest prompt); 0 when none does.
     /// </summary>
-    public int Longest(long positions)
+    public int Longest()
     {
         int longest = 0;
         foreach (var p in parts) longest = Math.Max(longest, p.Join.Prompt.Count);
@@ -61,10 +64,15 @@ internal sealed class JoinPrefill(IDecoder decoder, LmHead head, Tape tape)
         return most < longest ? 0 : (int)Math.Min(most, int.MaxValue);
     }
 
-    /// <summary>Drops the cache kept for later joins when it holds more than <paramref name="positions"/> positions.</summary>
-    public void Bound(long positions)
+    /// <summary>
+    /// Bounds the cache to <paramref name="most"/> positions (<see cref="long.MaxValue"/>: no bound) until the next call:
+    /// bounded, its buffers are allocated with exactly that many at the first pass, and one kept from an earlier batch
+    /// with buffers of another size is dropped now (before the batch's cache comes); unbounded, one kept is kept.
+    /// </summary>
+    public void Bound(long most)
     {
-        if (cache is not null && (long)cache.Rows * cache.Capacity > positions) cache = null;
+        positions = most;
+        if (cache is not null && most != long.MaxValue && cache.Positions != most) cache = null;
     }
 
     /// <summary>Plans the next chunk of the request in progress: at most <paramref name="budget"/> tokens, which it takes off.</summary>
@@ -93,11 +101,11 @@ internal sealed class JoinPrefill(IDecoder decoder, LmHead head, Tape tape)
 
     /// <summary>
     /// Runs the planned chunks as one forward pass (a batch of up to <paramref name="batchCapacity"/> columns per row) in
-    /// a cache of at most <paramref name="positions"/> positions (the pass planned within them: <see cref="Longest"/>):
+    /// the cache, within its <see cref="Bound"/> (the pass planned within it: <see cref="Longest"/>):
     /// the prompts it makes whole are then <see cref="Finished"/>, each with its last position's logits, which choose its
     /// first token as its first step alone would; a prompt cut by the budget goes on after the next step.
     /// </summary>
-    public void Run(int batchCapacity, long positions = long.MaxValue)
+    public void Run(int batchCapacity)
     {
         if (parts.Count == 0) throw new InvalidOperationException("no prefill chunk is planned");
         finished.Clear();
@@ -108,7 +116,7 @@ internal sealed class JoinPrefill(IDecoder decoder, LmHead head, Tape tape)
         int rounded = Math.Min(batchCapacity, (int)BitOperations.RoundUpToPowerOf2((uint)longest));
         int columns = Math.Max(longest, (int)Math.Min(rounded, positions / parts.Count));
         int kept = parts[0].Done > 0 ? parts[0].Slot : -1; // the request in progress, first, keeps its row unless the cache grows
-        kept = Room(parts.Count, columns, kept, batchCapacity, positions);
+        kept = Room(parts.Count, columns, kept, batchCapacity);
         if (kept >= 0) parts[0].Slot = kept;
         var kv = cache!;
         var counts = new int[kv.Rows];
@@ -174,20 +182,26 @@ internal sealed class JoinPrefill(IDecoder decoder, LmHead head, Tape tape)
     }
 
     // A cache of at least `rows` rows of `capacity` columns and at most `positions` positions, keeping row `kept` (−1:
-    // none); returns the row it is in then (row 0 of a new cache). It grows in both dimensions (rows of the most prompts
+    // none); returns the row it is in then (row 0 of a new shape). It grows in both dimensions (rows of the most prompts
     // so far, columns of the longest) only while that holds no more than this pass needs or one batch row of
     // `batchCapacity` columns, and no more than `positions`, else to this pass's size: many short prompts at once and
-    // later one long one do not leave a cache of as many long rows.
-    private int Room(int rows, int capacity, int kept, int batchCapacity, long positions)
+    // later one long one do not leave a cache of as many long rows. A shape within the buffers is laid out in them;
+    // bounded, the buffers are allocated once with all `positions`, so every shape is.
+    private int Room(int rows, int capacity, int kept, int batchCapacity)
     {
         if (cache is not null && cache.Rows >= Math.Max(rows, kept + 1) && cache.Capacity >= capacity && (long)cache.Rows * cache.Capacity <= positions)
             return kept;
         var (mostRows, mostColumns) = (Math.Max(rows, cache?.Rows ?? 0), Math.Max(capacity, cache?.Capacity ?? 0));
         long most = (long)mostRows * mostColumns;
         if (most <= Math.Max((long)rows * capacity, batchCapacity) && most <= positions) (rows, capacity) = (mostRows, mostColumns);
+        if (cache is not null && cache.Positions >= (long)rows * capacity)
+        {
+            cache.Reshape(rows, capacity, kept);
+            return kept >= 0 ? 0 : -1;
+        }
         var old = kept >= 0 ? cache : null;
-        cache = null; // collectable while its successor is allocated, unless it holds a prompt in progress
-        var grown = new KvCache(decoder.Config, rows, capacity);
+        cache = null; // collectable while its successor is allocated, unless it holds a prompt in progress (unbounded only)
+        var grown = new KvCache(decoder.Config, rows, capacity, positions == long.MaxValue ? (long)rows * capacity : positions);
         if (old is not null) grown.TakeRow(old, kept, 0);
         cache = grown;
         return old is null ? -1 : 0;

@@ -51,6 +51,55 @@ public sealed partial class KvCache
         Length = Math.Max(Length, l);
     }
 
+    /// <summary>
+    /// Lays the cache out anew as <paramref name="rows"/> × <paramref name="capacity"/> in the buffers it has (at most
+    /// <see cref="Positions"/>), between steps: row <paramref name="kept"/>'s columns (−1: none) become row 0's and
+    /// every other row is empty. Nothing is allocated but the real-token counts of more rows than ever before.
+    /// </summary>
+    internal void Reshape(int rows, int capacity, int kept)
+    {
+        if (StepTokens != 0 || ragged) throw new InvalidOperationException("a cache is reshaped between steps");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(kept, Rows - 1);
+        if ((long)rows * capacity > Positions) throw new ArgumentException($"{rows} × {capacity} positions do not fit a cache of {Positions}");
+        int l = kept >= 0 ? realTokens[kept] : 0;
+        if (l > capacity) throw new ArgumentException($"row {kept} of {l} tokens does not fit {capacity} columns");
+        if (l > 0)
+        {
+            for (int layer = 0; layer < keys.Length; layer++)
+            {
+                MoveToFirstRow(keys[layer], kept, capacity, l);
+                MoveToFirstRow(values[layer], kept, capacity, l);
+            }
+            keyBias.AsSpan(kept * Capacity, l).CopyTo(keyBias.AsSpan(0, l));
+        }
+        if (realTokens.Length < rows) realTokens = new int[rows];
+        Array.Clear(realTokens);
+        realTokens[0] = l;
+        (Rows, Batch, Capacity, Length) = (rows, rows, capacity, l);
+    }
+
+    // Columns 0..l−1 of row `kept` of this layout to row 0 of one of `capacity` columns, within `buffer`: the heads that
+    // move up first, last to first, then those that move down (or stay), first to last, so that none is overwritten
+    // before it is read (each head's columns are a span of l·D, and the spans of both layouts are in head order).
+    private void MoveToFirstRow(float[] buffer, int kept, int capacity, int l)
+    {
+        int d = HeadDim;
+        var from = new KvCacheLayout(Rows, 0, Capacity, Capacity, Heads, KvHeads, d);
+        var to = new KvCacheLayout(1, 0, capacity, capacity, Heads, KvHeads, d);
+        for (int h = KvHeads - 1; h >= 0; h--)
+        {
+            if (Up(h)) Move(h);
+        }
+        for (int h = 0; h < KvHeads; h++)
+        {
+            if (!Up(h)) Move(h);
+        }
+        bool Up(int h) => to.Offset(0, h, 0) > from.Offset(kept, h, 0);
+        void Move(int h) => buffer.AsSpan((int)from.Offset(kept, h, 0), l * d).CopyTo(buffer.AsSpan((int)to.Offset(0, h, 0), l * d));
+    }
+
     private void BeginRagged(TokenBatch tokens)
     {
         int n = segmentOffsets[Rows];

@@ -14,27 +14,37 @@ namespace Skald.Models.Generation;
 /// attend to every cached key. Nothing is allocated per step once the cache exists. A cache may hold more rows than a
 /// batch uses (<see cref="Rows"/> ≥ <see cref="Batch"/>): a request that joins a running batch takes a free row, or the
 /// next unused one, with its prompt prefilled apart (<see cref="Adopt"/>); the prompts of several joining requests
-/// run as one ragged step (<see cref="PlanRagged"/>) over a cache of their own.
+/// run as one ragged step (<see cref="PlanRagged"/>) over a cache of their own, which may be laid out anew within its
+/// buffers (<see cref="Reshape"/>).
 /// </summary>
 public sealed partial class KvCache
 {
-    private readonly float[][] keys, values;  // per layer [B, Hkv, Capacity, D]
+    private readonly float[][] keys, values;  // per layer [B, Hkv, Capacity, D] (in buffers of Positions positions)
     private readonly float[] keyBias;         // [B, Capacity]
-    private readonly int[] realTokens;        // [B]
+    private int[] realTokens;                 // [B]
     private int[] positions = new int[64];    // [B·Tn] of the running step
 
     /// <summary>A cache for <paramref name="batch"/> sequences of up to <paramref name="capacity"/> tokens of <paramref name="config"/>'s decoder.</summary>
-    public KvCache(TransformerConfig config, int batch, int capacity)
+    public KvCache(TransformerConfig config, int batch, int capacity) : this(config, batch, capacity, (long)batch * capacity)
+    {
+    }
+
+    /// <summary>
+    /// A cache of <paramref name="batch"/> × <paramref name="capacity"/> in buffers of <paramref name="room"/> positions
+    /// (at least that many), in which <see cref="Reshape"/> lays out other shapes without allocating.
+    /// </summary>
+    internal KvCache(TransformerConfig config, int batch, int capacity, long room)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        ArgumentOutOfRangeException.ThrowIfLessThan(room, (long)batch * capacity);
         Rows = batch;
         Batch = batch;
         Capacity = capacity;
         Heads = config.NumHeads;
         KvHeads = config.KeyValueHeads;
         HeadDim = config.HeadSize;
-        long size = (long)batch * KvHeads * capacity * HeadDim;
+        long size = room * KvHeads * HeadDim;
         if (size > Array.MaxLength) throw new ArgumentException($"a cache of {batch} × {capacity} tokens is too large");
         keys = new float[config.NumLayers][];
         values = new float[config.NumLayers][];
@@ -43,7 +53,7 @@ public sealed partial class KvCache
             keys[i] = new float[size];
             values[i] = new float[size];
         }
-        keyBias = new float[batch * capacity];
+        keyBias = new float[room];
         realTokens = new int[batch];
     }
 
@@ -51,10 +61,13 @@ public sealed partial class KvCache
     public int Batch { get; private set; }
 
     /// <summary>Rows allocated.</summary>
-    public int Rows { get; }
+    public int Rows { get; private set; }
 
     /// <summary>Token columns allocated per row.</summary>
-    public int Capacity { get; }
+    public int Capacity { get; private set; }
+
+    /// <summary>Positions its buffers hold (at least <see cref="Rows"/> × <see cref="Capacity"/>).</summary>
+    internal long Positions => keyBias.Length;
 
     /// <summary>Columns filled by completed forward passes (a left-padded row counts its padding).</summary>
     public int Length { get; private set; }

@@ -125,7 +125,8 @@ public sealed partial class SkaldChatClient : IChatClient
     /// <summary>
     /// Most positions the KV caches hold, a batch's and the one its joining prompts are prefilled in beside it together:
     /// <see cref="MaxBatchTokens"/>, or twice <see cref="MaxBatchSize"/> × the model's context when that is less (each
-    /// cache at most every row's whole context); a single request beyond the budget, which runs alone, excepted.
+    /// cache at most every row's whole context); a single request beyond the budget, which runs alone, excepted (with a
+    /// <see cref="MaxBatchSize"/> above 1 its cache is let go once it is done; with 1 it is kept for the next request).
     /// </summary>
     public long KvCachePositions => Math.Min(MaxBatchTokens, 2L * Math.Max(1, MaxBatchSize) * Generator.Context);
 

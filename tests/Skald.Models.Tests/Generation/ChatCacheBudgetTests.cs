@@ -8,8 +8,9 @@ namespace Skald.Models.Tests.Generation;
 /// <see cref="SkaldChatClient.MaxBatchTokens"/> bounds a batch's KV cache and the cache its joining prompts are
 /// prefilled in together: three requests arriving while a long one decodes all join its batch, with their solo answers,
 /// and the caches never hold more positions than the budget (they held the batch's whole budget and the joining
-/// prompts' rows beside it). The decoding thread is held at its first offer of a free row until they are queued; the
-/// bytes per position come from the fixture's config.json.
+/// prompts' rows beside it), and a single request beyond the budget, which runs alone, does not keep its cache once
+/// answered. The decoding thread is held at its first offer of a free row until they are queued; the bytes per position
+/// come from the fixture's config.json.
 /// </summary>
 public sealed class ChatCacheBudgetTests
 {
@@ -61,5 +62,18 @@ public sealed class ChatCacheBudgetTests
             long most = budget * JoinCacheBudgetTests.BytesPerPosition(Folder);
             Assert.True(peak <= most, $"the caches held {peak} bytes, the budget is {most}");
         }
+    }
+
+    [Fact]
+    public async Task ARequestBeyondTheBudgetLetsItsCacheGoOnceAnswered()
+    {
+        const int budget = 60, max = 40;
+        using var client = new SkaldChatClient(TextGenerator.Load(Folder)) { MaxBatchSize = 2, MaxBatchTokens = budget };
+        var answer = await client.GetResponseAsync(Messages(), Greedy(max)).WaitAsync(Patience);
+        Assert.True(answer.Usage!.InputTokenCount + max > budget, "the request's prompt and new tokens are beyond the budget");
+        long most = budget * JoinCacheBudgetTests.BytesPerPosition(Folder);
+        // answered as its row finishes: the cache goes when the decoding call returns, just after
+        Assert.True(SpinWait.SpinUntil(() => client.Generator.CacheBytes <= most, Patience),
+            $"the caches kept {client.Generator.CacheBytes} bytes once it was answered, the budget is {most}");
     }
 }

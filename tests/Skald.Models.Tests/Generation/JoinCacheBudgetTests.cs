@@ -8,15 +8,17 @@ namespace Skald.Models.Tests.Generation;
 /// <see cref="ContinuousBatching.CachePositions"/>: the joining prompts' ragged prefill cache (rows × longest prompt of a
 /// pass) counts against the positions the batch's cache leaves of the budget. Four long prompts waiting at once would
 /// need four long rows beside the batch's cache; with the budget they are offered one by one, at later steps, and the
-/// caches never hold more than the budget, while each joined request still gets the tokens it gets alone. Bytes per
-/// position are computed from the fixture's config.json: keys and values of every layer's key/value heads, float32.
+/// caches never hold more than the budget, while each joined request still gets the tokens it gets alone. The bytes
+/// held are the caches the garbage collector finds reachable (<see cref="HeldCaches"/>), at each callback and at each
+/// cache's allocation, when a growing cache would hold its predecessor too. Bytes per position are computed from the
+/// fixture's config.json: keys and values of every layer's key/value heads, float32.
 /// </summary>
 public sealed class JoinCacheBudgetTests
 {
     private const int Rows = 5, Capacity = 64, HostPrompt = 40;
 
-    private static readonly string Folder = TestPaths.FixtureModel("decoder-qwen2");
-    private static readonly IDecoder Decoder = (IDecoder)ArchitectureRegistry.Load(Folder);
+    internal static readonly string Folder = TestPaths.FixtureModel("decoder-qwen2");
+    internal static readonly IDecoder Decoder = (IDecoder)ArchitectureRegistry.Load(Folder);
 
     /// <summary>Bytes a cache position of the decoder in <paramref name="folder"/> holds, from its config.json.</summary>
     internal static long BytesPerPosition(string folder)
@@ -27,16 +29,17 @@ public sealed class JoinCacheBudgetTests
             * (c.GetProperty("hidden_size").GetInt32() / heads) * sizeof(float);
     }
 
-    private static int[] Prompt(int length, int seed) => [.. Enumerable.Range(0, length).Select(i => (5 * i + 11 * seed) % 280 + 1)];
+    internal static int[] Prompt(int length, int seed) => [.. Enumerable.Range(0, length).Select(i => (5 * i + 11 * seed) % 280 + 1)];
 
     // A 40-token prompt decodes 20 tokens in a cache of 5 rows × 64 columns while `joins` wait, each handed to an offer
-    // whose longest prompt it fits (as a server's queue does); the most bytes the caches held at any callback, and
-    // each join's tokens (null: it never joined).
+    // whose longest prompt it fits (as a server's queue does); the most bytes the caches held at any callback or
+    // allocation, and each join's tokens (null: it never joined).
     private static (long Peak, int[]?[] Tokens) Run(int[][] joins, long positions, int chunk)
     {
-        var generator = new Generator(Decoder, ids => string.Join(",", ids), 0, []);
-        long peak = 0;
-        void Measure() => peak = Math.Max(peak, generator.CacheBytes);
+        var recording = new RecordingDecoder(Decoder);
+        var held = new HeldCaches(recording);
+        var generator = new Generator(recording, ids => string.Join(",", ids), 0, []);
+        void Measure() => held.Measure();
         int given = 0;
         var request = new int[Rows];
         var tokens = new int[]?[joins.Length];
@@ -61,10 +64,10 @@ public sealed class JoinCacheBudgetTests
                 if (result.Ids.Length == 2) tokens[request[row]] = result.Ids; // the host's result has 20
             }, continuous);
         Measure();
-        return (peak, tokens);
+        return (held.Peak, tokens);
     }
 
-    private static int[] Alone(int[] prompt) =>
+    internal static int[] Alone(int[] prompt) =>
         [.. new Generator(Decoder, ids => string.Join(",", ids), 0, []).Generate([prompt], new GenerationOptions { MaxNewTokens = 2 })[0].Ids];
 
     [Fact]
@@ -81,10 +84,11 @@ public sealed class JoinCacheBudgetTests
     }
 
     [Fact]
-    public void AChunkedPromptMovedWhenThePrefillCacheGrowsWithinTheBudgetGetsItsOwnTokens()
+    public void AChunkedPromptMovedWhenThePrefillCacheGrowsGetsItsOwnTokensAndTheGrowthStaysWithinTheBudget()
     {
         // chunks of 16: a short prompt and the first chunk of a 30-token one, which goes on in row 1 while a 38-token
-        // prompt joins: the cache grows from 2 × 32 to 2 × 64 columns and the prompt in progress moves to row 0
+        // prompt joins: the cache grows from 2 × 32 to 2 × 64 columns and the prompt in progress moves to row 0 (a new
+        // cache of 2 × 64 beside the old 2 × 32 it is copied from would pass the budget)
         int[][] joins = [Prompt(3, 1), Prompt(30, 2), Prompt(38, 3)];
         long budget = Rows * Capacity + 2 * Capacity;
         var (peak, tokens) = Run(joins, budget, 16);

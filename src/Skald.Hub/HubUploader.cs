@@ -44,7 +44,8 @@ public sealed class HubUploader(HubSettings settings) : IDisposable
         if (Settings.Offline) throw new HubException("HF_HUB_OFFLINE is set: uploading needs the hub");
         if (Settings.Token is null)
             throw new HubException($"uploading to {Settings.Endpoint} needs a token with write access: set HF_TOKEN or write it to $HF_HOME/token");
-        var files = listed.Select(f => UploadFile.Read(f.PathInRepo, f.FullPath)).ToList(); // hashed only once the hub can take them
+        // hashed only once the hub can take them; a large folder's hashes are kept for the next run (HashRecord)
+        var files = listed.Select(f => UploadFile.Read(f.PathInRepo, f.FullPath, HashRecord(request, f.FullPath))).ToList();
         try
         {
             return await CommitAsync(request, files, progress, ct);
@@ -121,6 +122,28 @@ public sealed class HubUploader(HubSettings settings) : IDisposable
         }
         return new HubCommit(repo, oid, url.Length > 0 ? url : CommitPage(request, oid), pr, commit.Count, deleted.Count, unchanged, sentFiles,
             present, sentBytes, parts.Length);
+    }
+
+    /// <summary>
+    /// Where an upload in several commits keeps the hashes of a folder's file, as huggingface_hub's upload_large_folder
+    /// keeps its progress: <c>FOLDER/.cache/huggingface/upload/RELATIVE.hashes</c> (the folder's <c>.cache/huggingface</c>
+    /// is never uploaded, and is given a <c>.gitignore</c> of <c>*</c> as huggingface_hub gives it); null otherwise.
+    /// </summary>
+    private static string? HashRecord(HubUploadRequest request, string fullPath)
+    {
+        if (request.FilesPerCommit is null || !Directory.Exists(request.Source)) return null;
+        string cache = Path.Combine(request.Source, ".cache", "huggingface");
+        try
+        {
+            Directory.CreateDirectory(cache);
+            string ignore = Path.Combine(cache, ".gitignore");
+            if (!File.Exists(ignore)) File.WriteAllText(ignore, "*\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // a read-only folder: hashed on every run
+        }
+        return Path.Combine(cache, "upload", Path.GetRelativePath(request.Source, fullPath) + ".hashes");
     }
 
     /// <summary>

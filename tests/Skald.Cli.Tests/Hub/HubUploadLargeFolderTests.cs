@@ -8,7 +8,8 @@ namespace Skald.Cli.Tests.Hub;
 /// <c>skald upload --large-folder</c> against <see cref="MockHub"/>: a folder goes in several commits of at most
 /// <c>--files-per-commit</c> files in path order (huggingface_hub's upload_large_folder), the repository ends holding
 /// exactly the folder, and a run killed (SIGKILL) right after the hub applied a commit — before its answer arrived —
-/// resumes when run again with only the files the hub lacks: no file committed twice, no large file sent twice.
+/// resumes when run again with only the files the hub lacks: no file committed twice, no large file sent twice; the
+/// files' hashes are kept under the folder's <c>.cache/huggingface/upload</c>, so a run again does not read them again.
 /// </summary>
 public sealed class HubUploadLargeFolderTests
 {
@@ -99,6 +100,37 @@ public sealed class HubUploadLargeFolderTests
         Assert.Equal([Sha256(x)], hub.StoragePuts.Skip(puts).Select(s => s.Oid).ToArray());
         Assert.Contains("committed 4 file(s) in 2 commits to org/killed: 1 large file(s) sent (0 MB), 0 already on the hub, 3 unchanged", resumed.Stderr);
         AssertHoldsExactly(hub, "org/killed", folder);
+    }
+
+    [Fact]
+    public void ARunAgainTakesTheHashesTheFolderKeepsInsteadOfReadingItsFilesAgain()
+    {
+        using var hub = new MockHub();
+        string folder = Folder();
+        string home = Path.Combine(Path.GetDirectoryName(folder)!, "hf");
+        string[] args = ["--folder", folder, "--repo", "org/hashed", "--large-folder", "--files-per-commit", "3"];
+        Assert.Equal(0, Upload(home, hub.Endpoint, MockHub.Token, args).ExitCode);
+        string cache = Path.Combine(folder, ".cache", "huggingface");
+        Assert.Equal("*\n", File.ReadAllText(Path.Combine(cache, ".gitignore")));
+        Assert.True(File.Exists(Path.Combine(cache, "upload", "data", "x.parquet.hashes")));
+
+        // new bytes under the same size and time: taken from the record, not read (huggingface_hub's upload_large_folder
+        // trusts its kept sha256 the same way), so nothing is committed
+        string config = Path.Combine(folder, "config.json");
+        var time = File.GetLastWriteTimeUtc(config);
+        File.WriteAllBytes(config, RandomBytes((int)new FileInfo(config).Length, 99));
+        File.SetLastWriteTimeUtc(config, time);
+        var same = Upload(home, hub.Endpoint, MockHub.Token, args);
+        Assert.True(same.ExitCode == 0, same.Stderr);
+        Assert.Contains("nothing changed", same.Stderr);
+        Assert.Equal(3, hub.Commits.Count);
+
+        // a file whose size or time changed is read again
+        File.SetLastWriteTimeUtc(config, time.AddSeconds(1));
+        var changed = Upload(home, hub.Endpoint, MockHub.Token, args);
+        Assert.True(changed.ExitCode == 0, changed.Stderr);
+        Assert.Equal(["config.json"], PathsOf(hub.Commits.Last()));
+        AssertHoldsExactly(hub, "org/hashed", folder);
     }
 
     [Fact]

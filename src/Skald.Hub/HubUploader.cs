@@ -44,8 +44,10 @@ public sealed class HubUploader(HubSettings settings) : IDisposable
         if (Settings.Offline) throw new HubException("HF_HUB_OFFLINE is set: uploading needs the hub");
         if (Settings.Token is null)
             throw new HubException($"uploading to {Settings.Endpoint} needs a token with write access: set HF_TOKEN or write it to $HF_HOME/token");
-        // hashed only once the hub can take them; a large folder's hashes are kept for the next run (HashRecord)
-        var files = listed.Select(f => UploadFile.Read(f.PathInRepo, f.FullPath, HashRecord(request, f.FullPath))).ToList();
+        // hashed only once the hub can take them; a large folder's hashes are kept for the next run (HashRecords)
+        string? records = HashRecords(request);
+        var files = listed.Select(f => UploadFile.Read(f.PathInRepo, f.FullPath,
+            records is null ? null : Path.Combine(records, Path.GetRelativePath(request.Source, f.FullPath) + ".hashes"))).ToList();
         try
         {
             return await CommitAsync(request, files, progress, ct);
@@ -125,11 +127,12 @@ public sealed class HubUploader(HubSettings settings) : IDisposable
     }
 
     /// <summary>
-    /// Where an upload in several commits keeps the hashes of a folder's file, as huggingface_hub's upload_large_folder
-    /// keeps its progress: <c>FOLDER/.cache/huggingface/upload/RELATIVE.hashes</c> (the folder's <c>.cache/huggingface</c>
-    /// is never uploaded, and is given a <c>.gitignore</c> of <c>*</c> as huggingface_hub gives it); null otherwise.
+    /// The folder where an upload in several commits keeps the hashes of a folder's files (RELATIVE.hashes), as
+    /// huggingface_hub's upload_large_folder keeps its progress: <c>FOLDER/.cache/huggingface/upload</c> (the folder's
+    /// <c>.cache/huggingface</c> is never uploaded, and is given a <c>.gitignore</c> of <c>*</c> as huggingface_hub gives
+    /// it); null for one commit, one file, or a folder that cannot be written.
     /// </summary>
-    private static string? HashRecord(HubUploadRequest request, string fullPath)
+    private static string? HashRecords(HubUploadRequest request)
     {
         if (request.FilesPerCommit is null || !Directory.Exists(request.Source)) return null;
         string cache = Path.Combine(request.Source, ".cache", "huggingface");
@@ -143,7 +146,7 @@ public sealed class HubUploader(HubSettings settings) : IDisposable
         {
             return null; // a read-only folder: hashed on every run
         }
-        return Path.Combine(cache, "upload", Path.GetRelativePath(request.Source, fullPath) + ".hashes");
+        return Path.Combine(cache, "upload");
     }
 
     /// <summary>

@@ -135,6 +135,27 @@ public sealed class HubResolver(HubSettings settings) : IDisposable
         Cache.ReadRef(id) is { } commit && Directory.Exists(Cache.SnapshotFolder(id, commit)) ? Cache.SnapshotFolder(id, commit) : null;
 
     /// <summary>
+    /// The commit <paramref name="id"/> resolves to now, without downloading anything: the hub's answer for its revision
+    /// (what a load would fetch), or — offline, without network, or when the hub refuses — the commit of the snapshot
+    /// the cache holds for it (what a load would use); null when neither knows it.
+    /// </summary>
+    public string? Commit(HubId id)
+    {
+        if (!Settings.Offline)
+        {
+            try
+            {
+                return client.RevisionAsync(id, CancellationToken.None).GetAwaiter().GetResult().Commit;
+            }
+            catch (Exception e) when (e is HubUnreachableException or HubAccessException)
+            {
+                // as a load does: the cached snapshot below
+            }
+        }
+        return Cached(id) is { } snapshot ? Path.GetFileName(snapshot) : null;
+    }
+
+    /// <summary>
     /// The snapshot folder, commit and file list of the revision from the hub (its ref written), or — offline, without
     /// network, or when the hub refuses — the cached snapshot with a null file list; else one line.
     /// </summary>

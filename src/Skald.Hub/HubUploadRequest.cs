@@ -4,7 +4,8 @@ namespace Skald.Hub;
 /// What <see cref="HubUploader"/> commits: the files of a local folder (filtered by <see cref="Include"/> and
 /// <see cref="Exclude"/>, <c>.git</c> and <c>.cache/huggingface</c> always left out) into one commit of a hub repository,
 /// as huggingface_hub's <c>upload_folder</c> and the <c>hf upload</c> command do. The repository is created first when it
-/// does not exist.
+/// does not exist. With <see cref="FilesPerCommit"/> the files go in several commits instead, as huggingface_hub's
+/// <c>upload_large_folder</c> does.
 /// </summary>
 public sealed record HubUploadRequest
 {
@@ -53,4 +54,12 @@ public sealed record HubUploadRequest
     /// repository's folder hold exactly the local one). <c>.gitattributes</c> is never deleted.
     /// </summary>
     public IReadOnlyList<string> Delete { get; init; } = [];
+
+    /// <summary>
+    /// At most this many files per commit: the folder goes in several commits, each complete on its own, as
+    /// huggingface_hub's <c>upload_large_folder</c> (and <c>hf upload-large-folder</c>) splits a very large folder; a run
+    /// cut off between commits, run again, leaves out what the earlier commits hold. Null (the default): one commit.
+    /// Not with <see cref="Delete"/> or <see cref="CreatePullRequest"/>, which need the whole change in one commit.
+    /// </summary>
+    public int? FilesPerCommit { get; init; }
 }

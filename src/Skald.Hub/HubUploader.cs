@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Skald.Hub;
 
 /// <summary>
@@ -6,8 +8,9 @@ namespace Skald.Hub;
 /// files the branch already holds with the same content are left out (no empty commit when nothing changed), large files
 /// go to the hub's storage first (those it already stores are not sent again, so a run cut off midway resumes where it
 /// stopped), then one commit names them all. Needs a token with write access (<c>HF_TOKEN</c> or <c>$HF_HOME/token</c>).
-/// Files of the repository matching <see cref="HubUploadRequest.Delete"/> are deleted in the same commit. Not there: the
-/// Xet protocol (the hub still takes LFS uploads), several commits for very large folders.
+/// Files of the repository matching <see cref="HubUploadRequest.Delete"/> are deleted in the same commit. A very large
+/// folder goes in several commits of at most <see cref="HubUploadRequest.FilesPerCommit"/> files (huggingface_hub's
+/// <c>upload_large_folder</c>). Not there: the Xet protocol (the hub still takes LFS uploads).
 /// </summary>
 public sealed class HubUploader(HubSettings settings) : IDisposable
 {
@@ -32,13 +35,19 @@ public sealed class HubUploader(HubSettings settings) : IDisposable
             throw new HubException($"\"{repo}\" is not a hub repository id (org/name)");
         if (HubId.TryParse("x/x@" + request.Revision) is null)
             throw new HubException($"\"{request.Revision}\" is not a branch name the hub accepts");
+        if (request.FilesPerCommit is { } perCommit && (perCommit <= 0 || request.Delete.Count > 0 || request.CreatePullRequest))
+            throw new HubException(perCommit <= 0 ? $"{perCommit} files per commit: give a positive number"
+                : "an upload in several commits cannot delete files or open a pull request: both need the whole change in one commit");
         var listed = Collect(request); // the local mistakes first: a missing folder is named whatever the hub settings
         if (listed.Count == 0)
             throw new HubException($"{request.Source}: no files to upload{(request.Include.Count + request.Exclude.Count > 0 ? " (after --include / --exclude)" : "")}");
         if (Settings.Offline) throw new HubException("HF_HUB_OFFLINE is set: uploading needs the hub");
         if (Settings.Token is null)
             throw new HubException($"uploading to {Settings.Endpoint} needs a token with write access: set HF_TOKEN or write it to $HF_HOME/token");
-        var files = listed.Select(f => UploadFile.Read(f.PathInRepo, f.FullPath)).ToList(); // hashed only once the hub can take them
+        // hashed only once the hub can take them; a large folder's hashes are kept for the next run (HashRecords)
+        string? records = HashRecords(request);
+        var files = listed.Select(f => UploadFile.Read(f.PathInRepo, f.FullPath,
+            records is null ? null : Path.Combine(records, Path.GetRelativePath(request.Source, f.FullPath) + ".hashes"))).ToList();
         try
         {
             return await CommitAsync(request, files, progress, ct);
@@ -74,32 +83,70 @@ public sealed class HubUploader(HubSettings settings) : IDisposable
         if (commit.Count == 0 && deleted.Count == 0)
         {
             var current = await CurrentCommitAsync(request, ct);
-            return new HubCommit(repo, current, CommitPage(request, current), null, 0, 0, unchanged, 0, 0, 0);
+            return new HubCommit(repo, current, CommitPage(request, current), null, 0, 0, unchanged, 0, 0, 0, 0);
         }
-        var large = commit.Where(c => c.Lfs).Select(c => c.File).DistinctBy(f => f.Sha256).ToList();
-        int sentFiles = 0, present = 0;
+        // One commit, or (FilesPerCommit) several in path order, each sending its own large files first: a run cut off
+        // between two leaves whole commits behind, and run again the preupload answer leaves out what they hold.
+        (UploadFile File, bool Lfs)[][] parts = request.FilesPerCommit is { } perCommit ? [.. commit.Chunk(perCommit)] : [[.. commit]];
+        var pending = commit.Where(c => c.Lfs).Select(c => c.File).DistinctBy(f => f.Sha256).ToList();
+        long total = pending.Sum(f => f.Size);
+        int totalFiles = pending.Count, sentFiles = 0, present = 0;
         long sentBytes = 0;
-        if (large.Count > 0)
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        string oid = "", url = "";
+        string? pr = null;
+        for (int i = 0; i < parts.Length; i++)
         {
-            var actions = await client.LfsBatchAsync(request.Type, repo, request.CreatePullRequest ? null : request.Revision, large, ct);
-            var toSend = large.Where(f => actions.TryGetValue(f.Sha256, out var a) && a is not null).ToList();
-            present = large.Count - toSend.Count;
-            long total = toSend.Sum(f => f.Size);
-            progress?.Report(new HubProgress(0, total, 0, toSend.Count));
-            foreach (var f in toSend)
+            var large = parts[i].Where(c => c.Lfs && seen.Add(c.File.Sha256)).Select(c => c.File).ToList();
+            if (large.Count > 0)
             {
-                await client.UploadAsync(repo, f, actions[f.Sha256]!, n =>
+                var actions = await client.LfsBatchAsync(request.Type, repo, request.CreatePullRequest ? null : request.Revision, large, ct);
+                var toSend = large.Where(f => actions.TryGetValue(f.Sha256, out var a) && a is not null).ToList();
+                present += large.Count - toSend.Count;
+                total -= large.Except(toSend).Sum(f => f.Size); // what the hub already stores is not to send
+                totalFiles -= large.Count - toSend.Count;
+                progress?.Report(new HubProgress(sentBytes, total, sentFiles, totalFiles));
+                foreach (var f in toSend)
                 {
-                    sentBytes += n;
-                    progress?.Report(new HubProgress(sentBytes, total, sentFiles, toSend.Count));
-                }, ct);
-                sentFiles++;
-                progress?.Report(new HubProgress(sentBytes, total, sentFiles, toSend.Count));
+                    await client.UploadAsync(repo, f, actions[f.Sha256]!, n =>
+                    {
+                        sentBytes += n;
+                        progress?.Report(new HubProgress(sentBytes, total, sentFiles, totalFiles));
+                    }, ct);
+                    sentFiles++;
+                    progress?.Report(new HubProgress(sentBytes, total, sentFiles, totalFiles));
+                }
             }
+            string title = request.Message ?? "Upload folder with Skald";
+            if (parts.Length > 1) title += string.Create(CultureInfo.InvariantCulture, $" (part {i + 1} of {parts.Length})");
+            (oid, url, pr) = await client.CommitAsync(request.Type, repo, request.Revision, request.CreatePullRequest,
+                title, request.Description, i == 0 ? deleted : [], parts[i], ct);
         }
-        var (oid, url, pr) = await client.CommitAsync(request.Type, repo, request.Revision, request.CreatePullRequest,
-            request.Message ?? "Upload folder with Skald", request.Description, deleted, commit, ct);
-        return new HubCommit(repo, oid, url.Length > 0 ? url : CommitPage(request, oid), pr, commit.Count, deleted.Count, unchanged, sentFiles, present, sentBytes);
+        return new HubCommit(repo, oid, url.Length > 0 ? url : CommitPage(request, oid), pr, commit.Count, deleted.Count, unchanged, sentFiles,
+            present, sentBytes, parts.Length);
+    }
+
+    /// <summary>
+    /// The folder where an upload in several commits keeps the hashes of a folder's files (RELATIVE.hashes), as
+    /// huggingface_hub's upload_large_folder keeps its progress: <c>FOLDER/.cache/huggingface/upload</c> (the folder's
+    /// <c>.cache/huggingface</c> is never uploaded, and is given a <c>.gitignore</c> of <c>*</c> as huggingface_hub gives
+    /// it); null for one commit, one file, or a folder that cannot be written.
+    /// </summary>
+    private static string? HashRecords(HubUploadRequest request)
+    {
+        if (request.FilesPerCommit is null || !Directory.Exists(request.Source)) return null;
+        string cache = Path.Combine(request.Source, ".cache", "huggingface");
+        try
+        {
+            Directory.CreateDirectory(cache);
+            string ignore = Path.Combine(cache, ".gitignore");
+            if (!File.Exists(ignore)) File.WriteAllText(ignore, "*\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null; // a read-only folder: hashed on every run
+        }
+        return Path.Combine(cache, "upload");
     }
 
     /// <summary>

@@ -10,8 +10,27 @@ namespace Skald.Hub;
 /// </summary>
 internal sealed record UploadFile(string PathInRepo, string FullPath, long Size, byte[] Sample, string Sha256, string GitSha1)
 {
-    /// <summary>Reads <paramref name="fullPath"/> once for its sample and both hashes.</summary>
-    public static UploadFile Read(string pathInRepo, string fullPath)
+    /// <summary>
+    /// Reads <paramref name="fullPath"/> once for its sample and both hashes. With <paramref name="hashes"/> (a record
+    /// file, <see cref="VerifiedBlobs"/>), the hashes recorded there are taken while the file keeps its size and time,
+    /// and hashes computed are recorded: a large folder's upload run again does not read every file again.
+    /// </summary>
+    public static UploadFile Read(string pathInRepo, string fullPath, string? hashes = null)
+    {
+        if (hashes is not null && VerifiedBlobs.Note(hashes, fullPath)?.Split(' ') is [{ Length: 64 } sha256, { Length: 40 } sha1])
+        {
+            using var head = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            var sample = new byte[Math.Min(512, head.Length)];
+            head.ReadExactly(sample);
+            return new UploadFile(pathInRepo, fullPath, head.Length, sample, sha256, sha1);
+        }
+        string before = VerifiedBlobs.Stamp(fullPath);
+        var read = Hash(pathInRepo, fullPath);
+        if (hashes is not null && VerifiedBlobs.Stamp(fullPath) == before) VerifiedBlobs.Record(hashes, fullPath, $"{read.Sha256} {read.GitSha1}");
+        return read;
+    }
+
+    private static UploadFile Hash(string pathInRepo, string fullPath)
     {
         using var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
         long size = stream.Length;

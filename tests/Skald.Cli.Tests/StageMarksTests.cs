@@ -21,7 +21,7 @@ public sealed class StageMarksTests
     {
         // --set appends a key the file does not give, so the order of the options was the order of the stage's YAML text
         string dir = TestPaths.NewTempDir();
-        string Key(string keys, params string[] overrides) => StageMarks.Key("", Stage(dir, keys, overrides), [], Path.Combine(dir, "out"));
+        string Key(string keys, params string[] overrides) => StageMarks.Key("", Stage(dir, keys, overrides), [], Path.Combine(dir, "out"), []);
         string given = Key("suite: x", "s.models=[a, b]", "s.limit=3");
         Assert.Equal(given, Key("suite: x", "s.limit=3", "s.models=[a, b]"));
         Assert.Equal(given, Key("limit: 3, suite: x, models: [a, b]"));
@@ -43,10 +43,10 @@ public sealed class StageMarksTests
         File.WriteAllText(qrels, "query-id\tcorpus-id\tscore\nq1\td1\t1\n");
         var stage = Stage(dir, $"suite: {beir}");
         stage.Keys.FilePath("suite");
-        string before = StageMarks.Key("", stage, [], Path.Combine(dir, "out"));
-        Assert.Equal(before, StageMarks.Key("", stage, [], Path.Combine(dir, "out"))); // the same content, the same key
+        string before = StageMarks.Key("", stage, [], Path.Combine(dir, "out"), []);
+        Assert.Equal(before, StageMarks.Key("", stage, [], Path.Combine(dir, "out"), [])); // the same content, the same key
         File.WriteAllText(qrels, "query-id\tcorpus-id\tscore\nq1\td1\t0\n");
-        Assert.NotEqual(before, StageMarks.Key("", stage, [], Path.Combine(dir, "out")));
+        Assert.NotEqual(before, StageMarks.Key("", stage, [], Path.Combine(dir, "out"), []));
     }
 
     [Fact]
@@ -55,9 +55,9 @@ public sealed class StageMarksTests
         string dir = TestPaths.NewTempDir(), data = Path.Combine(dir, "train.jsonl");
         File.WriteAllText(data, "{\"anchor\": \"a\", \"positive\": \"b\"}\n");
         var stage = Stage(dir, "suite: x");
-        string before = StageMarks.Key("", stage, [data], Path.Combine(dir, "out"));
+        string before = StageMarks.Key("", stage, [data], Path.Combine(dir, "out"), []);
         File.WriteAllText(data, "{\"anchor\": \"a\", \"positive\": \"c\"}\n");
-        Assert.NotEqual(before, StageMarks.Key("", stage, [data], Path.Combine(dir, "out")));
+        Assert.NotEqual(before, StageMarks.Key("", stage, [data], Path.Combine(dir, "out"), []));
     }
 
     [Fact]
@@ -69,11 +69,11 @@ public sealed class StageMarksTests
         File.WriteAllText(Path.Combine(docs, "a.txt"), "Fjorden ligg stille.");
         var stage = Stage(dir, $"suite: {docs}");
         stage.Keys.FilePath("suite");
-        string before = StageMarks.Key("", stage, [], output);
+        string before = StageMarks.Key("", stage, [], output, []);
         File.WriteAllText(Path.Combine(output, ".skald-stages", "s.json"), "{}");
         File.WriteAllText(Path.Combine(output, "mined.jsonl"), "{}");
-        Assert.Equal(before, StageMarks.Key("", stage, [], output));
+        Assert.Equal(before, StageMarks.Key("", stage, [], output, []));
         File.WriteAllText(Path.Combine(docs, "b.txt"), "Ferja går klokka sju.");
-        Assert.NotEqual(before, StageMarks.Key("", stage, [], output));
+        Assert.NotEqual(before, StageMarks.Key("", stage, [], output, []));
     }
 }

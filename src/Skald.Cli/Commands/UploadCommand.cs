@@ -10,10 +10,17 @@ namespace Skald.Cli.Commands;
 /// <summary>
 /// <c>skald upload</c>: a model (or any) folder to a Hugging Face hub repository in one commit (huggingface_hub's
 /// <c>hf upload</c>: the repository created when missing, unchanged files left out, large files over LFS, a cut-off run
-/// resumed by running it again). Prints the commit's address on stdout.
+/// resumed by running it again); <c>--large-folder</c> splits a very large folder over several commits
+/// (<c>hf upload-large-folder</c>). Prints the (last) commit's address on stdout.
 /// </summary>
 internal sealed class UploadCommand : Command
 {
+    /// <summary>
+    /// Files per commit of <c>--large-folder</c>: huggingface_hub's upload_large_folder starts at 50 and moves between 20
+    /// and 1000 with how fast commits go; Skald keeps one size.
+    /// </summary>
+    private const int DefaultFilesPerCommit = 100;
+
     private readonly Option<string> folder = CliOptions.Text("--folder", "The local folder to upload (a model folder skald train, merge or quantize wrote, or any other)", "DIR");
     private readonly Option<string> file = CliOptions.Text("--file", "One file to upload instead of a folder (--path-in-repo is then its path in the repository; default its name)", "FILE");
     private readonly Option<string> repo = CliOptions.Text("--repo", "The hub repository, org/name (created when missing)", "ID", required: true);
@@ -26,6 +33,8 @@ internal sealed class UploadCommand : Command
     private readonly Option<bool> pullRequest = CliOptions.Flag("--create-pr", "Open a pull request against the default branch instead of committing to it");
     private readonly Option<string> include = CliOptions.Text("--include", "Only files whose path in the folder matches one of these patterns (fnmatch: * also crosses /; dir/ = everything under dir)", "GLOB[,GLOB...]");
     private readonly Option<string> exclude = CliOptions.Text("--exclude", "Leave out files matching these patterns (.git and .cache/huggingface always are)", "GLOB[,GLOB...]");
+    private readonly Option<bool> largeFolder = CliOptions.Flag("--large-folder", "A very large folder: several commits of at most --files-per-commit files each (hf upload-large-folder); run again after a cut-off run, it sends only what the earlier commits lack");
+    private readonly Option<int?> filesPerCommit = CliOptions.Int("--files-per-commit", $"With --large-folder: files per commit (default {DefaultFilesPerCommit})", helpName: "N");
     private readonly Option<string> delete = CliOptions.Text("--delete", "Delete the repository's files (under --path-in-repo) matching these patterns in the same commit, unless uploaded again (* makes it mirror the folder; .gitattributes stays)", "GLOB[,GLOB...]");
 
     public UploadCommand() : base("upload", "Upload a folder (or a file) to a Hugging Face hub repository in one commit (needs HF_TOKEN with write access; HF_ENDPOINT for a mirror)")
@@ -43,6 +52,8 @@ internal sealed class UploadCommand : Command
         Options.Add(include);
         Options.Add(exclude);
         Options.Add(delete);
+        Options.Add(largeFolder);
+        Options.Add(filesPerCommit);
         CliOptions.AtMostOne(this, folder, file);
         SetAction(Run);
     }
@@ -58,6 +69,12 @@ internal sealed class UploadCommand : Command
             throw new UsageException("--include, --exclude and --delete choose among a folder's files: not with --file");
         if (p.GetValue(pullRequest) && p.GetResult(revision) is { Implicit: false })
             throw new UsageException("--create-pr opens the pull request against the default branch: leave out --revision");
+        bool large = p.GetValue(largeFolder);
+        if (!large && p.GetValue(filesPerCommit) is not null) throw new UsageException("--files-per-commit goes with --large-folder");
+        if (large && (p.GetValue(file) ?? p.GetValue(delete)) is not null)
+            throw new UsageException("--large-folder uploads a folder without deleting: not with --file or --delete");
+        if (large && p.GetValue(pullRequest))
+            throw new UsageException("--large-folder makes several commits: not with --create-pr (a pull request is one)");
         var request = new HubUploadRequest
         {
             Repo = id,
@@ -72,6 +89,7 @@ internal sealed class UploadCommand : Command
             Include = CliOptions.Items(p.GetValue(include)),
             Exclude = CliOptions.Items(p.GetValue(exclude)),
             Delete = CliOptions.Items(p.GetValue(delete)),
+            FilesPerCommit = large ? p.GetValue(filesPerCommit) ?? DefaultFilesPerCommit : null,
         };
         using var uploader = new HubUploader(HubSettings.FromEnvironment());
         var done = ProgressView.Run($"uploading to {id}", true, quiet, bar =>
@@ -80,7 +98,7 @@ internal sealed class UploadCommand : Command
             Terminal.Log($"nothing changed: {id} {request.Revision} already holds these {done.FilesUnchanged} file(s) (commit {done.CommitOid[..Math.Min(12, done.CommitOid.Length)]})", quiet);
         else
             Terminal.Log(string.Create(CultureInfo.InvariantCulture,
-                $"committed {done.FilesCommitted} file(s){(done.FilesDeleted > 0 ? $" and {done.FilesDeleted} deletion(s)" : "")} to {id}{(done.PullRequestUrl is null ? "" : " as a pull request")}: {done.LargeFilesSent} large file(s) sent ({done.BytesSent / 1048576.0:0.#} MB), {done.LargeFilesPresent} already on the hub, {done.FilesUnchanged} unchanged"), quiet);
+                $"committed {done.FilesCommitted} file(s){(done.FilesDeleted > 0 ? $" and {done.FilesDeleted} deletion(s)" : "")}{(done.Commits > 1 ? $" in {done.Commits} commits" : "")} to {id}{(done.PullRequestUrl is null ? "" : " as a pull request")}: {done.LargeFilesSent} large file(s) sent ({done.BytesSent / 1048576.0:0.#} MB), {done.LargeFilesPresent} already on the hub, {done.FilesUnchanged} unchanged"), quiet);
         Console.Out.WriteLine(done.PullRequestUrl ?? done.CommitUrl);
         return 0;
     }

@@ -69,6 +69,51 @@ internal static class PipelinePreflight
     /// </summary>
     public static void Models(StageConfig stage, List<StageConfig> stages)
     {
+        foreach (var (key, named, id, model) in HubReferences(stage, stages))
+        {
+            string where = $"{stage.Keys.Where(key)}: {stage.Name}.{key}: {named}";
+            if (id is null)
+                throw new InputException($"{where} not found (no such file or folder, not a hub {(model ? "id org/name" : "dataset org/name[:split]")}, and no earlier stage makes it)");
+            var settings = HubSettings.FromEnvironment();
+            if (!settings.Offline) continue; // whether the hub has it is known only by asking it, when the stage runs
+            using var resolver = new HubResolver(settings);
+            if (resolver.Cached(id) is null)
+                throw new InputException($"{where}: no such local folder, not in the hub cache {settings.Cache}, and HF_HUB_OFFLINE is set (unset it to download)");
+        }
+    }
+
+    /// <summary>
+    /// The hub repositories <paramref name="stage"/> loads (models, adapters, datasets named by hub id) with the commit
+    /// each resolves to now (<see cref="HubResolver.Commit"/>; "?" when neither the hub nor the cache knows it), as
+    /// "model org/name@main=COMMIT" lines in key order: part of the stage's key, so that a new snapshot of a model the
+    /// stage loads runs it again.
+    /// </summary>
+    public static List<string> HubSnapshots(StageConfig stage, List<StageConfig> stages)
+    {
+        var lines = new List<string>();
+        HubResolver? resolver = null;
+        try
+        {
+            foreach (var (_, _, id, _) in HubReferences(stage, stages))
+            {
+                if (id is null) continue;
+                resolver ??= new HubResolver(HubSettings.FromEnvironment());
+                lines.Add($"{(id.Type == HubRepoType.Dataset ? "dataset" : "model")} {id.Repo}@{id.Revision}={resolver.Commit(id) ?? "?"}");
+            }
+        }
+        finally
+        {
+            resolver?.Dispose();
+        }
+        return lines;
+    }
+
+    /// <summary>
+    /// The model, adapter and data values of <paramref name="stage"/> (read so far) that are neither on disk nor an
+    /// earlier stage's output, each with its hub id (a dataset's typed as one), or a null id when it is not of a hub id's form.
+    /// </summary>
+    private static IEnumerable<(string Key, string Named, HubId? Id, bool Model)> HubReferences(StageConfig stage, List<StageConfig> stages)
+    {
         var earlier = stages.TakeWhile(s => s != stage).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var (key, value) in stage.Keys.PathsRead)
         {
@@ -83,15 +128,7 @@ internal static class PipelinePreflight
             }
             int slash = named.IndexOf('/');
             if (earlier.Contains(slash > 0 ? named[..slash] : named) || Directory.Exists(named) || File.Exists(named)) continue;
-            string where = $"{stage.Keys.Where(key)}: {stage.Name}.{key}: {named}";
-            HubId? id = model ? HubId.TryParse(named) : DatasetRef.TryParse(named)?.Id;
-            if (id is null)
-                throw new InputException($"{where} not found (no such file or folder, not a hub {(model ? "id org/name" : "dataset org/name[:split]")}, and no earlier stage makes it)");
-            var settings = HubSettings.FromEnvironment();
-            if (!settings.Offline) continue; // whether the hub has it is known only by asking it, when the stage runs
-            using var resolver = new HubResolver(settings);
-            if (resolver.Cached(id) is null)
-                throw new InputException($"{where}: no such local folder, not in the hub cache {settings.Cache}, and HF_HUB_OFFLINE is set (unset it to download)");
+            yield return (key, named, model ? HubId.TryParse(named) : DatasetRef.TryParse(named)?.Id, model);
         }
     }
 

@@ -64,7 +64,8 @@ internal sealed class PipelineRunner(string configPath, Action<string> log, Acti
         string key = "";
         for (int i = 0; i < stages.Count; i++)
         {
-            key = StageMarks.Key(key, stages[i], inputs.TryGetValue(stages[i].Name, out var read) ? read(Path.Combine(output, stages[i].Name)) : [], output);
+            key = StageMarks.Key(key, stages[i], inputs.TryGetValue(stages[i].Name, out var read) ? read(Path.Combine(output, stages[i].Name)) : [], output,
+                PipelinePreflight.HubSnapshots(stages[i], stages));
             string where = $"[{clock.Elapsed.TotalSeconds,5:F0} s] stage {i + 1}/{stages.Count}: {stages[i].Name} ({stages[i].Type})";
             if (i < forcedFrom && marks.Done(stages[i].Name, key) is { } kept)
             {

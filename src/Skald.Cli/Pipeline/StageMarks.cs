@@ -9,7 +9,8 @@ namespace Skald.Cli.Pipeline;
 /// Which stages of a pipeline an earlier run finished, so that the same pipeline run again (after Ctrl-C, a kill or a
 /// failed stage) starts at the first stage not done instead of redoing them all. A finished stage leaves
 /// OUTPUT/.skald-stages/NAME.json with its key and output; the key covers the stage's keys as given (after --set), the
-/// content of the files and folders it names (<see cref="RunFingerprint"/>) and the keys of every stage before it, so
+/// content of the files and folders it names (<see cref="RunFingerprint"/>), the commit each hub id it loads resolves
+/// to and the keys of every stage before it, so
 /// a stage whose definition, inputs or earlier stages changed runs again, and so does every stage after one that runs.
 /// A stage that starts leaves its key without an output: run again with the same key after a kill, it resumes from
 /// the checkpoints it left in OUTPUT/runs/NAME; with another key they are deleted and it starts over.
@@ -24,12 +25,14 @@ internal sealed class StageMarks(string output)
     /// (<see cref="RunFingerprint.OfTree"/>) and of <paramref name="inputs"/>, the files it reads that its keys do not
     /// name (a train stage's config's data and evaluation files). A folder is read without the pipeline's
     /// <paramref name="output"/> inside it (a documents folder holding the output: the stages' own outputs and marks
-    /// are not their input, and would make every run a new key).
+    /// are not their input, and would make every run a new key). <paramref name="snapshots"/> names the commit each hub
+    /// id the stage loads resolves to (<see cref="PipelinePreflight.HubSnapshots"/>): a new snapshot is a new key.
     /// </summary>
-    public static string Key(string previous, StageConfig stage, IEnumerable<string> inputs, string output)
+    public static string Key(string previous, StageConfig stage, IEnumerable<string> inputs, string output, IEnumerable<string> snapshots)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes(previous + "\n" + stage.Definition + "\n"));
+        foreach (string snapshot in snapshots) hash.AppendData(Encoding.UTF8.GetBytes($"hub {snapshot}\n"));
         var named = stage.Keys.PathsRead.Concat(stage.Keys.FilesRead).Select(p => p.Value);
         foreach (string value in named.Concat(inputs).Distinct(StringComparer.Ordinal))
         {

@@ -16,7 +16,7 @@ public sealed class HubUploadTests
 {
     private const string Fixture = "bert-cased-mean";
 
-    private static Dictionary<string, string> Env(string home, string endpoint, string? token = MockHub.Token, params (string, string)[] more)
+    internal static Dictionary<string, string> Env(string home, string endpoint, string? token = MockHub.Token, params (string, string)[] more)
     {
         var env = new Dictionary<string, string> { ["HF_HOME"] = home, ["HF_ENDPOINT"] = endpoint, ["HF_HUB_OFFLINE"] = "", ["HF_TOKEN"] = token ?? "", ["HF_HUB_CACHE"] = "" };
         foreach (var (k, v) in more) env[k] = v;
@@ -36,23 +36,23 @@ public sealed class HubUploadTests
         return dir;
     }
 
-    private static void Write(string folder, string name, byte[] content)
+    internal static void Write(string folder, string name, byte[] content)
     {
         string path = Path.Combine(folder, name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllBytes(path, content);
     }
 
-    private static byte[] RandomBytes(int n, int seed)
+    internal static byte[] RandomBytes(int n, int seed)
     {
         var bytes = new byte[n];
         new Random(seed).NextBytes(bytes);
         return bytes;
     }
 
-    private static string Sha256(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
+    internal static string Sha256(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
 
-    private static SkaldProcess.Result Upload(string home, string endpoint, string? token, params string[] args) =>
+    internal static SkaldProcess.Result Upload(string home, string endpoint, string? token, params string[] args) =>
         SkaldProcess.RunWith(Path.GetDirectoryName(home), Env(home, endpoint, token), ["upload", .. args]);
 
     [Fact]

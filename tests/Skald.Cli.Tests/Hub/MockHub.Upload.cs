@@ -12,7 +12,8 @@ namespace Skald.Cli.Tests.Hub;
 /// preupload, git-lfs batch (basic and multipart transfers, verify), storage PUTs and the NDJSON commit. Writing needs
 /// <see cref="MockHub.Token"/> (<see cref="ReadOnlyToken"/> is refused with 403); LFS objects live in one store shared by
 /// every repository, so an object sent once is never asked for again. Faults: <see cref="FailStorage"/> (a PUT answered
-/// 500 that many times), <see cref="MultipartAbove"/> (larger objects go in parts of <see cref="PartSize"/>).
+/// 500 that many times), <see cref="CommitApplied"/> (a hook between applying a commit and answering it),
+/// <see cref="MultipartAbove"/> (larger objects go in parts of <see cref="PartSize"/>).
 /// </summary>
 internal sealed partial class MockHub
 {
@@ -40,6 +41,12 @@ internal sealed partial class MockHub
 
     /// <summary>Milliseconds a storage PUT waits before reading its body at all (a stalled link).</summary>
     public int StorageHangMs { get; set; }
+
+    /// <summary>
+    /// Called with the number of commits applied so far, after a commit is applied and before it is answered (a test
+    /// kills the uploader there: the commit landed, its answer never arrived).
+    /// </summary>
+    public Action<int>? CommitApplied { get; set; }
 
     /// <summary>Objects larger than this go as a multipart upload (default: never).</summary>
     public long MultipartAbove { get; set; } = long.MaxValue;
@@ -282,6 +289,7 @@ internal sealed partial class MockHub
                 foreach (var (name, content) in files) if (MockRepo.IsLfs(name)) blobs[MockRepo.Etag(name, content)] = (updated, name);
             }
         }
+        CommitApplied?.Invoke(Commits.Count);
         Json(res, 200, new JsonObject
         {
             ["commitUrl"] = $"{Endpoint}/{key}/commit/{commit}",

@@ -168,8 +168,9 @@ public sealed partial record ModelFolder
             : $"{path}: model folder not found";
 
     /// <summary>
-    /// The message for a folder with neither config.json nor modules.json: "not a model folder", and, when folders inside
-    /// it are models (a parent such as the quickstart's <c>out/quickstart</c>, named instead of one of its models), those.
+    /// The message for a folder with none of config.json, modules.json and llm2vec_config.json: "not a model folder",
+    /// and, when folders inside it are models (a parent such as the quickstart's <c>out/quickstart</c>, named instead of
+    /// one of its models), those.
     /// </summary>
     private static string NotAModel(string path)
     {
@@ -189,7 +190,8 @@ public sealed partial record ModelFolder
         // An adapter folder holds no model files, or (LLM2Vec's MNTP repositories) its base model's config.json and
         // tokenizer beside adapter_config.json, but no weights.
         if (IsAdapterFolder(path)) RefuseAdapterFolder(path);
-        if (!File.Exists(modulesPath) && !File.Exists(System.IO.Path.Combine(path, "config.json")))
+        if (!File.Exists(modulesPath) && !File.Exists(System.IO.Path.Combine(path, "config.json"))
+            && !File.Exists(System.IO.Path.Combine(path, Llm2VecConfig.FileName)))
             throw new ModelFormatException(NotAModel(path));
         var folder = new ModelFolder { Path = path, TransformerPath = path };
         if (File.Exists(modulesPath)) folder = ReadModules(folder, modulesPath);

@@ -70,7 +70,7 @@ public sealed class MergeCommandTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", Adapter(dir, false), "--output", occupied), 1,
             "exists and is not empty");
         SkaldProcess.AssertUserError(SkaldProcess.Run("merge", "--model", model, "--adapters", Path.Combine(dir, "none"), "--output", Path.Combine(dir, "out")), 1,
-            "adapter_config.json");
+            $"{Path.Combine(dir, "none")}: adapter folder not found");
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
         string notAnObject = Path.Combine(dir, "list");
         Directory.CreateDirectory(notAnObject);

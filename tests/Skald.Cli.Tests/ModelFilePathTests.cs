@@ -37,6 +37,43 @@ public sealed class ModelFilePathTests
         SkaldProcess.AssertUserError(r, 1, $"{path}: is a file, not a model folder (name the folder holding it: {Path.GetFullPath(folder)})");
     }
 
+    /// <summary>
+    /// The folder above models (the quickstart's out/quickstart, which holds its tokenizer.json beside the models) is not
+    /// a model: one line saying so and naming the models inside, where it said "config.json: file not found".
+    /// </summary>
+    [Fact]
+    public void AFolderOfModelsNamesTheModelsInIt()
+    {
+        string parent = TestPaths.NewTempDir(), fixture = TestPaths.FixtureModel("bert-cased-mean");
+        foreach (string name in new[] { "bert", "static" })
+        {
+            Directory.CreateDirectory(Path.Combine(parent, name));
+            foreach (string file in Directory.GetFiles(fixture)) File.Copy(file, Path.Combine(parent, name, Path.GetFileName(file)));
+        }
+        File.Copy(Path.Combine(fixture, "tokenizer.json"), Path.Combine(parent, "tokenizer.json"));
+        Directory.CreateDirectory(Path.Combine(parent, "runs"));
+        string texts = Path.Combine(TestPaths.RepoRoot, "samples", "encode-example.txt");
+        string expected = $"{parent}: not a model folder (no config.json or modules.json); the model folders in it: "
+            + $"{Path.Combine(parent, "bert")}, {Path.Combine(parent, "static")}";
+        SkaldProcess.AssertUserError(SkaldProcess.Run("info", "--model", parent), 1, expected);
+        SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", parent, "--input", texts, "--output", Path.Combine(TestPaths.NewTempDir(), "o.npy")), 1, expected);
+        File.Delete(Path.Combine(parent, "tokenizer.json")); // no tokenizer either: still the folder, not its tokenizer.json
+        SkaldProcess.AssertUserError(SkaldProcess.Run("info", "--model", parent), 1, expected);
+        string empty = TestPaths.NewTempDir();
+        SkaldProcess.AssertUserError(SkaldProcess.Run("info", "--model", empty), 1, $"{empty}: not a model folder (no config.json or modules.json)");
+    }
+
+    /// <summary>An --adapters folder that is not there is named as such, not as its missing adapter_config.json.</summary>
+    [Fact]
+    public void AMissingAdapterFolderIsNotFound()
+    {
+        string missing = Path.Combine(TestPaths.NewTempDir(), "mntp");
+        var r = SkaldProcess.Run("encode", "--model", TestPaths.FixtureModel("decoder-qwen2"), "--adapters", missing,
+            "--input", Path.Combine(TestPaths.RepoRoot, "samples", "encode-example.txt"), "--output", Path.Combine(TestPaths.NewTempDir(), "o.npy"));
+        SkaldProcess.AssertUserError(r, 1, $"{missing}: adapter folder not found");
+        Assert.DoesNotContain("adapter_config.json", r.Stderr);
+    }
+
     [Fact]
     public void AMissingFolderIsStillNotFound()
     {

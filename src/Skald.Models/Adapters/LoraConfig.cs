@@ -172,6 +172,8 @@ public sealed record LoraConfig
     {
         if (Path.GetDirectoryName(path) is { Length: > 0 } folder && File.Exists(folder))
             throw new ModelFormatException($"{folder}: is a file, expected a PEFT adapter folder (adapter_config.json and adapter_model.safetensors)");
+        if (Path.GetDirectoryName(path) is { Length: > 0 } missing && !Directory.Exists(missing))
+            throw new ModelFormatException($"{missing}: adapter folder not found");
         if (!File.Exists(path)) throw new ModelFormatException($"{path}: adapter_config.json not found (a PEFT adapter folder has adapter_config.json and adapter_model.safetensors)");
         JsonElement root;
         try

@@ -167,6 +167,21 @@ public sealed partial record ModelFolder
             ? $"{path}: is a file, not a model folder (name the folder holding it: {System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))})"
             : $"{path}: model folder not found";
 
+    /// <summary>
+    /// The message for a folder with none of config.json, modules.json and llm2vec_config.json: "not a model folder",
+    /// and, when folders inside it are models (a parent such as the quickstart's <c>out/quickstart</c>, named instead of
+    /// one of its models), those.
+    /// </summary>
+    private static string NotAModel(string path)
+    {
+        string[] models = [.. Directory.EnumerateDirectories(path).Order(StringComparer.Ordinal)
+            .Where(d => File.Exists(System.IO.Path.Combine(d, "config.json")) || File.Exists(System.IO.Path.Combine(d, "modules.json")))];
+        const int shown = 6;
+        string inside = models.Length == 0 ? ""
+            : $"; the model folders in it: {string.Join(", ", models.Take(shown))}{(models.Length > shown ? $" and {models.Length - shown} more" : "")}";
+        return $"{path}: not a model folder (no config.json or modules.json){inside}";
+    }
+
     /// <summary>Reads the folder's module chain (modules.json and the module configs).</summary>
     public static ModelFolder Read(string path)
     {
@@ -175,6 +190,9 @@ public sealed partial record ModelFolder
         // An adapter folder holds no model files, or (LLM2Vec's MNTP repositories) its base model's config.json and
         // tokenizer beside adapter_config.json, but no weights.
         if (IsAdapterFolder(path)) RefuseAdapterFolder(path);
+        if (!File.Exists(modulesPath) && !File.Exists(System.IO.Path.Combine(path, "config.json"))
+            && !File.Exists(System.IO.Path.Combine(path, Llm2VecConfig.FileName)))
+            throw new ModelFormatException(NotAModel(path));
         var folder = new ModelFolder { Path = path, TransformerPath = path };
         if (File.Exists(modulesPath)) folder = ReadModules(folder, modulesPath);
         else if (Model2VecNormalize(path) is { } normalize)

@@ -117,7 +117,7 @@ public sealed class TrainCliTests(ITestOutputHelper output)
         string notModel = Path.Combine(dir, "not-a-model"), parent = Path.Combine(dir, "new");
         Directory.CreateDirectory(notModel);
         var r = SkaldProcess.RunIn(dir, "train", "--config", Config(data, Path.Combine(parent, "run")), "--set", $"model.path={notModel}");
-        SkaldProcess.AssertUserError(r, 1, $"{notModel}: tokenizer.json not found");
+        SkaldProcess.AssertUserError(r, 1, $"{notModel}: not a model folder (no config.json or modules.json)");
         Assert.False(Directory.Exists(parent), "output.dir was created before training started");
     }
 

@@ -138,8 +138,14 @@ public sealed partial class SkaldChatClient : IChatClient
     /// <summary>Requests waiting or being answered.</summary>
     public int Pending => queue.Pending;
 
-    /// <summary>Of <see cref="Pending"/>, the requests still waiting for a batch (the rest are being decoded).</summary>
+    /// <summary>Of <see cref="Pending"/>, the requests still waiting for a batch.</summary>
     public int Queued => queue.Queued;
+
+    /// <summary>
+    /// Of <see cref="Pending"/>, the requests being decoded: counted in as they leave the queue for a batch and out before
+    /// their task completes, however they end (answered, cancelled, caller gone, failed).
+    /// </summary>
+    public int Running => queue.Running;
 
     /// <summary>The most requests decoded at once so far (a batch's first requests and those that joined it).</summary>
     public int LargestBatch => queue.LargestBatch;
@@ -149,6 +155,9 @@ public sealed partial class SkaldChatClient : IChatClient
 
     /// <summary>For tests: called on the decoding thread each time a free row of a running batch is offered to the queue.</summary>
     internal Action? OfferingRow { get; init; }
+
+    /// <summary>For tests: called on the cancelling thread when a cancelled request has left the queue, before its task is cancelled.</summary>
+    internal Action? LeftQueue { get; init; }
 
     /// <summary>For tests: answers every request with the text this gives for its prompt's text, instead of generating (<see cref="ScriptedAnswers"/>).</summary>
     internal Func<string, string>? Scripted { get; init; }

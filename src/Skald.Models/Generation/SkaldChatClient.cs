@@ -35,7 +35,8 @@ namespace Skald.Models.Generation;
 /// the conversation are rendered as the template's <c>tool_calls</c> and <c>tool</c> turns. What it cannot do — non-text
 /// content, JSON mode beside tools it may call, frequency or presence penalties (a
 /// <see cref="ChatOptionException"/> naming the field), — is an <see cref="ArgumentException"/>, as is a
-/// conversation longer than the model's context. <see cref="CompleteAsync"/>
+/// conversation longer than the model's context or leaving less room than max tokens asks (a
+/// <see cref="PromptRefusedException"/>: refused for the prompt, not the options). <see cref="CompleteAsync"/>
 /// continues plain text without the template (OpenAI's legacy completions).
 /// <code>
 /// using IChatClient chat = SkaldChatClient.Load("models/my-sft-model"); // owns its generator: disposed with it

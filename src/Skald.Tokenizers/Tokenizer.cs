@@ -71,25 +71,47 @@ public sealed partial class Tokenizer
     /// <summary>Loads a tokenizer.json file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="TokenizerException">The file is not a valid or supported tokenizer.json (message names the file and the part), or not UTF-8 (the line and byte offset).</exception>
-    public static Tokenizer FromFile(string path)
+    public static Tokenizer FromFile(string path) => FromJson(ReadText(path), path);
+
+    /// <summary>
+    /// Loads a Hugging Face model folder's tokenizer.json with the pad token transformers' AutoTokenizer pads batches
+    /// with: the one tokenizer_config.json, else special_tokens_map.json, names (<see cref="NamedPadToken"/>), else
+    /// tokenizer.json's padding section's, else a [PAD] or &lt;pad&gt; token of the vocabulary (see <see cref="PadTokenId"/>).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The folder has no tokenizer.json.</exception>
+    /// <exception cref="TokenizerException">A file is not valid (message names it), or the named pad token is not a token of tokenizer.json.</exception>
+    public static Tokenizer FromFolder(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        string path = Path.Combine(folder, "tokenizer.json");
+        var named = NamedPadToken.Read(folder);
+        var tokenizer = Parse(ReadText(path), path, named?.Token);
+        if (named is not null && tokenizer.PadTokenId is null)
+            throw new TokenizerException($"{named.File}: pad_token \"{named.Token}\" is not a token of the tokenizer ({path}); name one of its tokens, or remove the key");
+        return tokenizer;
+    }
+
+    // A tokenizer file's text, strictly UTF-8 (a vocabulary read with U+FFFD would differ from the file).
+    private static string ReadText(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"tokenizer file not found: {path}", path);
-        string json;
         try
         {
-            json = Utf8File.ReadAllText(path, m => new TokenizerException(m)); // a vocabulary read with U+FFFD would differ from the file
+            return Utf8File.ReadAllText(path, m => new TokenizerException(m));
         }
         catch (IOException ex)
         {
             throw new TokenizerException($"{path}: cannot read ({ex.Message})", ex);
         }
-        return FromJson(json, path);
     }
 
     /// <summary>Loads a tokenizer from tokenizer.json content; <paramref name="sourceName"/> is used in error messages.</summary>
     /// <exception cref="TokenizerException">Invalid or unsupported content.</exception>
-    public static Tokenizer FromJson(string json, string sourceName = "tokenizer.json")
+    public static Tokenizer FromJson(string json, string sourceName = "tokenizer.json") => Parse(json, sourceName, null);
+
+    // tokenizer.json content, padded with `padToken` when given (instead of its padding section's).
+    private static Tokenizer Parse(string json, string sourceName, string? padToken)
     {
         ArgumentNullException.ThrowIfNull(json);
         JsonDocument doc;
@@ -116,13 +138,15 @@ public sealed partial class Tokenizer
                 var decoder = JsonReader.TryGet(root, "decoder", out var de) ? ComponentFactory.Decoder(r, de, "decoder") : null;
                 var addedTokens = ComponentFactory.AddedTokens(r, root);
                 var added = new AddedVocabulary(addedTokens, normalizer);
-                string? padToken = null;
                 int? padId = null, truncation = null;
                 var paddingSide = PaddingSide.Right;
                 if (JsonReader.TryGet(root, "padding", out var pad))
                 {
-                    padToken = r.String(pad, "pad_token", "padding");
-                    padId = r.Int(pad, "pad_id", "padding");
+                    if (padToken is null)
+                    {
+                        padToken = r.String(pad, "pad_token", "padding");
+                        padId = r.Int(pad, "pad_id", "padding");
+                    }
                     paddingSide = r.String(pad, "direction", "padding") switch
                     {
                         null or "Right" or "right" => PaddingSide.Right,
@@ -163,7 +187,10 @@ public sealed partial class Tokenizer
     /// <summary>The model type: "WordPiece", "Unigram", ...</summary>
     public string ModelKind => _model.Kind;
 
-    /// <summary>Padding id: from the padding section if present, else a [PAD] or &lt;pad&gt; token in the vocabulary.</summary>
+    /// <summary>
+    /// Padding id: the pad token a folder's tokenizer_config.json or special_tokens_map.json names
+    /// (<see cref="FromFolder"/>), else the padding section's if present, else a [PAD] or &lt;pad&gt; token in the vocabulary.
+    /// </summary>
     public int? PadTokenId { get; }
 
     /// <summary>Padding token, see <see cref="PadTokenId"/>.</summary>

@@ -25,7 +25,7 @@ public sealed partial class Tokenizer
 
     private Tokenizer(INormalizer? normalizer, IPreTokenizer? preTokenizer, IModel model, IPostProcessor? postProcessor,
         AddedVocabulary added, string? padToken, int? padId, int? truncationMaxLength, IDecoder? decoder = null, TruncationOptions? truncation = null,
-        PaddingSide paddingSide = PaddingSide.Right)
+        PaddingSide paddingSide = PaddingSide.Right, string? namedPadToken = null)
     {
         _decoder = decoder;
         PaddingSide = paddingSide;
@@ -41,7 +41,12 @@ public sealed partial class Tokenizer
         (_fastTemplate, _fastSpecials) = SingleTemplate(postProcessor);
         _prefixMode = PrefixCut.Analyze(normalizer, preTokenizer, model, added.Tokens);
         TruncationMaxLength = truncationMaxLength;
-        if (padToken is null && padId is null)
+        if (namedPadToken is not null && TokenToId(namedPadToken) is int named)
+        {
+            padToken = namedPadToken;
+            padId = named;
+        }
+        else if (padToken is null && padId is null)
         {
             foreach (var candidate in (string[])["[PAD]", "<pad>"])
             {
@@ -77,18 +82,16 @@ public sealed partial class Tokenizer
     /// Loads a Hugging Face model folder's tokenizer.json with the pad token transformers' AutoTokenizer pads batches
     /// with: the one tokenizer_config.json, else special_tokens_map.json, names (<see cref="NamedPadToken"/>), else
     /// tokenizer.json's padding section's, else a [PAD] or &lt;pad&gt; token of the vocabulary (see <see cref="PadTokenId"/>).
+    /// A named pad token the vocabulary lacks is passed over (transformers would add it as a new token, one the model
+    /// has no embedding row for; <c>skald merge</c> refuses it for a decoder classifier's config).
     /// </summary>
     /// <exception cref="FileNotFoundException">The folder has no tokenizer.json.</exception>
-    /// <exception cref="TokenizerException">A file is not valid (message names it), or the named pad token is not a token of tokenizer.json.</exception>
+    /// <exception cref="TokenizerException">A file is not valid (the message names it).</exception>
     public static Tokenizer FromFolder(string folder)
     {
         ArgumentNullException.ThrowIfNull(folder);
         string path = Path.Combine(folder, "tokenizer.json");
-        var named = NamedPadToken.Read(folder);
-        var tokenizer = Parse(ReadText(path), path, named?.Token);
-        if (named is not null && tokenizer.PadTokenId is null)
-            throw new TokenizerException($"{named.File}: pad_token \"{named.Token}\" is not a token of the tokenizer ({path}); name one of its tokens, or remove the key");
-        return tokenizer;
+        return Parse(ReadText(path), path, NamedPadToken.Read(folder)?.Token);
     }
 
     // A tokenizer file's text, strictly UTF-8 (a vocabulary read with U+FFFD would differ from the file).
@@ -110,8 +113,8 @@ public sealed partial class Tokenizer
     /// <exception cref="TokenizerException">Invalid or unsupported content.</exception>
     public static Tokenizer FromJson(string json, string sourceName = "tokenizer.json") => Parse(json, sourceName, null);
 
-    // tokenizer.json content, padded with `padToken` when given (instead of its padding section's).
-    private static Tokenizer Parse(string json, string sourceName, string? padToken)
+    // tokenizer.json content, padded with `namedPadToken` when given and a token of it (instead of its padding section's).
+    private static Tokenizer Parse(string json, string sourceName, string? namedPadToken)
     {
         ArgumentNullException.ThrowIfNull(json);
         JsonDocument doc;
@@ -138,15 +141,13 @@ public sealed partial class Tokenizer
                 var decoder = JsonReader.TryGet(root, "decoder", out var de) ? ComponentFactory.Decoder(r, de, "decoder") : null;
                 var addedTokens = ComponentFactory.AddedTokens(r, root);
                 var added = new AddedVocabulary(addedTokens, normalizer);
+                string? padToken = null;
                 int? padId = null, truncation = null;
                 var paddingSide = PaddingSide.Right;
                 if (JsonReader.TryGet(root, "padding", out var pad))
                 {
-                    if (padToken is null)
-                    {
-                        padToken = r.String(pad, "pad_token", "padding");
-                        padId = r.Int(pad, "pad_id", "padding");
-                    }
+                    padToken = r.String(pad, "pad_token", "padding");
+                    padId = r.Int(pad, "pad_id", "padding");
                     paddingSide = r.String(pad, "direction", "padding") switch
                     {
                         null or "Right" or "right" => PaddingSide.Right,
@@ -160,7 +161,7 @@ public sealed partial class Tokenizer
                     truncation = r.Int(tr, "max_length", "truncation");
                     truncationOptions = ParseTruncation(r, tr, truncation ?? 0);
                 }
-                return new Tokenizer(normalizer, pre, model, post, added, padToken, padId, truncation, decoder, truncationOptions, paddingSide);
+                return new Tokenizer(normalizer, pre, model, post, added, padToken, padId, truncation, decoder, truncationOptions, paddingSide, namedPadToken);
             }
             catch (InvalidOperationException ex)
             {

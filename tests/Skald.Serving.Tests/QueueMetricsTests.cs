@@ -80,12 +80,7 @@ public sealed class QueueMetricsTests
         using var local = new SkaldChatClient(TextGenerator.Load(ChatModelFolder.Create("decoder-qwen2")), "tiny-chat")
         {
             MaxQueue = 5,
-            OfferingRow = () => // the decoding thread, between two steps of the first request: held until go
-            {
-                if (go.IsSet) return;
-                offered.Release();
-                go.Wait(TimeSpan.FromSeconds(120));
-            },
+            OfferingRow = Hold(offered, go), // the decoding thread, between two steps of the first request: held until go
         };
         await using var server = await EmbeddingServer.StartLiveAsync(null, null, null, new ChatService(local, "tiny-chat"), "127.0.0.1", 0);
         using var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(120) };
@@ -131,18 +126,8 @@ public sealed class QueueMetricsTests
         using var local = new SkaldChatClient(TextGenerator.Load(ChatModelFolder.Create("decoder-qwen2")), "tiny-chat")
         {
             MaxQueue = 5,
-            OfferingRow = () => // the decoding thread, between two steps of the first request: held until go
-            {
-                if (go.IsSet) return;
-                offered.Release();
-                go.Wait(TimeSpan.FromSeconds(120));
-            },
-            LeftQueue = () => // a cancelled request out of the queue, not yet counted out of Pending: held until resume
-            {
-                if (resume.IsSet) return;
-                left.Release();
-                resume.Wait(TimeSpan.FromSeconds(120));
-            },
+            OfferingRow = Hold(offered, go), // the decoding thread, between two steps of the first request: held until go
+            LeftQueue = Hold(left, resume), // a cancelled request out of the queue, not yet counted out of Pending: held until resume
         };
         await using var server = await EmbeddingServer.StartLiveAsync(null, null, null, new ChatService(local, "tiny-chat"), "127.0.0.1", 0);
         using var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(120) };
@@ -196,6 +181,14 @@ public sealed class QueueMetricsTests
         Assert.Equal(0, Metric(end, "skald_chat_requests_queued"));
         Assert.Equal(0, local.Running);
     }
+
+    // A test hook that tells `reached` and waits for `release` (at most 120 s), until that is set: then it passes at once.
+    private static Action Hold(SemaphoreSlim reached, ManualResetEventSlim release) => () =>
+    {
+        if (release.IsSet) return;
+        reached.Release();
+        release.Wait(TimeSpan.FromSeconds(120));
+    };
 
     private static async Task<string> Scrape(ServingMetrics metrics)
     {

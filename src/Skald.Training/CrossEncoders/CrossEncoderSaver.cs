@@ -54,8 +54,8 @@ public static class CrossEncoderSaver
     /// special_tokens_map.json, <see cref="NamedPadToken"/>; Qwen3 pads with <c>&lt;|endoftext|&gt;</c>, not its
     /// eos), else tokenizer.json's, else config.json's <c>eos_token_id</c> (the first of a list), as models without a
     /// pad token are commonly padded; refused (<see cref="ModelFormatException"/>, one line) when there is none, or
-    /// when the tokenizer ends every input with that id (transformers would then score the token before it); a named
-    /// pad token the vocabulary lacks is refused as the model loads (<see cref="TokenizerException"/>). A decoder's merged tokenizer_config.json names its pad token (the text of
+    /// when the named pad token is not in the vocabulary, or when the tokenizer ends every input with that id
+    /// (transformers would then score the token before it). A decoder's merged tokenizer_config.json names its pad token (the text of
     /// config.json's pad id) when neither it nor special_tokens_map.json did, so that transformers' tokenizer pads
     /// batches with it. Written atomically.
     /// </summary>
@@ -87,7 +87,7 @@ public static class CrossEncoderSaver
 
     // The pad id a decoder classifier's config gets when it names none: the pad token the tokenizer pads with (the one
     // tokenizer_config.json or special_tokens_map.json names, else tokenizer.json's: Tokenizer.FromFolder), else the eos
-    // id; refused when there is none to take, or when the tokenizer ends every input with it.
+    // id; refused when there is none to take, when the named one is not a token, or when the tokenizer ends every input with it.
     private static int DecoderPadId(CrossEncoder model, JsonObject config, string path, NamedPadToken? named)
     {
         string fix = "set pad_token_id in config.json to a token inputs never end with, then merge again";
@@ -97,6 +97,8 @@ public static class CrossEncoderSaver
             JsonValue value when value.TryGetValue(out int id) => id,
             _ => null,
         };
+        if (named is not null && model.Tokenizer.TokenToId(named.Token) is null)
+            throw new ModelFormatException($"{named.File}: pad_token \"{named.Token}\" is not a token of the tokenizer; {fix}");
         int? padId = model.Tokenizer.PadTokenId;
         string what = padId is { } p ? $"its pad token {p}{(named is null ? "" : $" ({named.File})")}" : $"its eos id {eos}";
         if ((padId ?? eos) is not { } pad)

@@ -26,7 +26,7 @@ public sealed class ChatService
         MaxBodyBytes = maxBodyBytes;
         Metrics = metrics ?? new ServingMetrics();
         if (client.GetService(typeof(SkaldChatClient)) is SkaldChatClient local)
-            Metrics.TrackGeneration(() => local.Queued, () => Math.Max(0, local.Pending - local.Queued), local.MaxQueue);
+            Metrics.TrackGeneration(() => local.Queued, () => local.Running, local.MaxQueue);
     }
 
     /// <summary>The chat model.</summary>

@@ -123,20 +123,26 @@ internal static class CompletionEndpoint
             throw ApiException.BadRequest($"{prompts} prompts is more than this server queues at once ({client.MaxQueue}); send fewer per request", "prompt");
     }
 
-    // A prompt the model cannot take, or a full queue: the request's 400 or 503 (naming the prompt when there are several).
+    // A prompt the model cannot take, an option it refuses, or a full queue: the request's 400 or 503. A refusal of the
+    // prompt itself (its tokens, its length, the room it leaves for max_tokens) names it when there are several; an
+    // option refused whatever the prompt names its field alone, as for a single prompt.
     private static async Task Refused(Task asked, int index, int count)
     {
         try
         {
             await asked.ConfigureAwait(false);
         }
+        catch (PromptRefusedException e)
+        {
+            throw ApiException.BadRequest(Naming(e.Message, index, count), e.Field ?? "prompt");
+        }
         catch (ChatOptionException e)
         {
-            throw ApiException.BadRequest(Naming(e.Message, index, count), e.Field); // max_tokens too many for this prompt
+            throw ApiException.BadRequest(e.Message, e.Field);
         }
         catch (ArgumentException e)
         {
-            throw ApiException.BadRequest(Naming(e.Message, index, count), "prompt");
+            throw ApiException.BadRequest(e.Message, "prompt");
         }
         catch (GenerationBusyException e)
         {

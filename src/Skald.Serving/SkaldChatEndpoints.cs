@@ -73,7 +73,8 @@ public static class SkaldChatEndpoints
 
     // What the chat model says it cannot answer, as the client's error: a request it cannot take (an ArgumentException:
     // a conversation over the context, a template refusing the roles) is a 400 naming the messages, or the option's field
-    // for an option it refuses (a ChatOptionException: a penalty), a full queue a 503.
+    // for an option it refuses (a ChatOptionException: a penalty) or that the conversation leaves no room for (a
+    // PromptRefusedException naming max_tokens), a full queue a 503.
     private static async Task<T> Asking<T>(Func<Task<T>> ask)
     {
         try
@@ -83,6 +84,10 @@ public static class SkaldChatEndpoints
         catch (ChatOptionException e)
         {
             throw ApiException.BadRequest(e.Message, e.Field);
+        }
+        catch (PromptRefusedException e)
+        {
+            throw ApiException.BadRequest(e.Message, e.Field ?? "messages");
         }
         catch (ArgumentException e)
         {

@@ -25,7 +25,7 @@ public sealed partial class Tokenizer
 
     private Tokenizer(INormalizer? normalizer, IPreTokenizer? preTokenizer, IModel model, IPostProcessor? postProcessor,
         AddedVocabulary added, string? padToken, int? padId, int? truncationMaxLength, IDecoder? decoder = null, TruncationOptions? truncation = null,
-        PaddingSide paddingSide = PaddingSide.Right)
+        PaddingSide paddingSide = PaddingSide.Right, string? namedPadToken = null)
     {
         _decoder = decoder;
         PaddingSide = paddingSide;
@@ -41,7 +41,12 @@ public sealed partial class Tokenizer
         (_fastTemplate, _fastSpecials) = SingleTemplate(postProcessor);
         _prefixMode = PrefixCut.Analyze(normalizer, preTokenizer, model, added.Tokens);
         TruncationMaxLength = truncationMaxLength;
-        if (padToken is null && padId is null)
+        if (namedPadToken is not null && TokenToId(namedPadToken) is int named)
+        {
+            padToken = namedPadToken;
+            padId = named;
+        }
+        else if (padToken is null && padId is null)
         {
             foreach (var candidate in (string[])["[PAD]", "<pad>"])
             {
@@ -71,25 +76,45 @@ public sealed partial class Tokenizer
     /// <summary>Loads a tokenizer.json file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="TokenizerException">The file is not a valid or supported tokenizer.json (message names the file and the part), or not UTF-8 (the line and byte offset).</exception>
-    public static Tokenizer FromFile(string path)
+    public static Tokenizer FromFile(string path) => FromJson(ReadText(path), path);
+
+    /// <summary>
+    /// Loads a Hugging Face model folder's tokenizer.json with the pad token transformers' AutoTokenizer pads batches
+    /// with: the one tokenizer_config.json, else special_tokens_map.json, names (<see cref="NamedPadToken"/>), else
+    /// tokenizer.json's padding section's, else a [PAD] or &lt;pad&gt; token of the vocabulary (see <see cref="PadTokenId"/>).
+    /// A named pad token the vocabulary lacks is passed over (transformers would add it as a new token, one the model
+    /// has no embedding row for; <c>skald merge</c> refuses it for a decoder classifier's config).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The folder has no tokenizer.json.</exception>
+    /// <exception cref="TokenizerException">A file is not valid (the message names it).</exception>
+    public static Tokenizer FromFolder(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        string path = Path.Combine(folder, "tokenizer.json");
+        return Parse(ReadText(path), path, NamedPadToken.Read(folder)?.Token);
+    }
+
+    // A tokenizer file's text, strictly UTF-8 (a vocabulary read with U+FFFD would differ from the file).
+    private static string ReadText(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"tokenizer file not found: {path}", path);
-        string json;
         try
         {
-            json = Utf8File.ReadAllText(path, m => new TokenizerException(m)); // a vocabulary read with U+FFFD would differ from the file
+            return Utf8File.ReadAllText(path, m => new TokenizerException(m));
         }
         catch (IOException ex)
         {
             throw new TokenizerException($"{path}: cannot read ({ex.Message})", ex);
         }
-        return FromJson(json, path);
     }
 
     /// <summary>Loads a tokenizer from tokenizer.json content; <paramref name="sourceName"/> is used in error messages.</summary>
     /// <exception cref="TokenizerException">Invalid or unsupported content.</exception>
-    public static Tokenizer FromJson(string json, string sourceName = "tokenizer.json")
+    public static Tokenizer FromJson(string json, string sourceName = "tokenizer.json") => Parse(json, sourceName, null);
+
+    // tokenizer.json content, padded with `namedPadToken` when given and a token of it (instead of its padding section's).
+    private static Tokenizer Parse(string json, string sourceName, string? namedPadToken)
     {
         ArgumentNullException.ThrowIfNull(json);
         JsonDocument doc;
@@ -136,7 +161,7 @@ public sealed partial class Tokenizer
                     truncation = r.Int(tr, "max_length", "truncation");
                     truncationOptions = ParseTruncation(r, tr, truncation ?? 0);
                 }
-                return new Tokenizer(normalizer, pre, model, post, added, padToken, padId, truncation, decoder, truncationOptions, paddingSide);
+                return new Tokenizer(normalizer, pre, model, post, added, padToken, padId, truncation, decoder, truncationOptions, paddingSide, namedPadToken);
             }
             catch (InvalidOperationException ex)
             {
@@ -163,7 +188,10 @@ public sealed partial class Tokenizer
     /// <summary>The model type: "WordPiece", "Unigram", ...</summary>
     public string ModelKind => _model.Kind;
 
-    /// <summary>Padding id: from the padding section if present, else a [PAD] or &lt;pad&gt; token in the vocabulary.</summary>
+    /// <summary>
+    /// Padding id: the pad token a folder's tokenizer_config.json or special_tokens_map.json names
+    /// (<see cref="FromFolder"/>), else the padding section's if present, else a [PAD] or &lt;pad&gt; token in the vocabulary.
+    /// </summary>
     public int? PadTokenId { get; }
 
     /// <summary>Padding token, see <see cref="PadTokenId"/>.</summary>

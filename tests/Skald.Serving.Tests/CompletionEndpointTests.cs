@@ -167,6 +167,33 @@ public sealed class CompletionEndpointTests : LiveChatServerTests
         }
     }
 
+    [Theory]
+    [InlineData("frequency_penalty", 0.5)]
+    [InlineData("presence_penalty", -1.0)]
+    public async Task AnOptionRefusedForEveryPromptOfAListIsRefusedAsForOnePrompt(string field, double value)
+    {
+        foreach (bool stream in new[] { false, true })
+        {
+            var (oneStatus, one) = await PostAsync(Http, $"{{\"prompt\": \"Oslo\", \"{field}\": {value}, \"stream\": {(stream ? "true" : "false")}}}",
+                path: "v1/completions");
+            var (status, several) = await PostAsync(Http, $"{{\"prompt\": [\"Oslo\", \"Bergen\"], \"{field}\": {value}, \"stream\": {(stream ? "true" : "false")}}}",
+                path: "v1/completions");
+            Assert.Equal(400, oneStatus);
+            Assert.Equal(400, status);
+            Assert.Equal(field, Error(several).GetProperty("param").GetString());
+            Assert.Equal(Error(one).GetProperty("message").GetString(), Error(several).GetProperty("message").GetString()); // no "prompt[0]: "
+        }
+    }
+
+    [Fact]
+    public async Task APromptOfAListWithoutTokensIsNamed()
+    {
+        var (status, body) = await Post(new { prompt = new[] { "Oslo", "" }, max_tokens = 1 });
+        Assert.Equal(400, status);
+        Assert.Equal("prompt", Error(body).GetProperty("param").GetString());
+        Assert.StartsWith("prompt[1]: the prompt has no tokens", Error(body).GetProperty("message").GetString());
+    }
+
     [Fact]
     public async Task MorePromptsThanTheQueueEverHoldsAreA400NotARetryLater503()
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.Extensions.AI;
 using Skald.Models;
 using Skald.Models.CrossEncoders;
 using Skald.Models.Generation;
@@ -79,12 +80,7 @@ public sealed class QueueMetricsTests
         using var local = new SkaldChatClient(TextGenerator.Load(ChatModelFolder.Create("decoder-qwen2")), "tiny-chat")
         {
             MaxQueue = 5,
-            OfferingRow = () => // the decoding thread, between two steps of the first request: held until go
-            {
-                if (go.IsSet) return;
-                offered.Release();
-                go.Wait(TimeSpan.FromSeconds(120));
-            },
+            OfferingRow = Hold(offered, go), // the decoding thread, between two steps of the first request: held until go
         };
         await using var server = await EmbeddingServer.StartLiveAsync(null, null, null, new ChatService(local, "tiny-chat"), "127.0.0.1", 0);
         using var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(120) };
@@ -119,6 +115,80 @@ public sealed class QueueMetricsTests
         Assert.Equal(0, Metric(metrics, "skald_chat_requests_queued"));
         Assert.Equal(0, Metric(metrics, "skald_chat_requests_running"));
     }
+
+    [Fact]
+    public async Task ChatRunningCountsRequestsOutHoweverTheyEndAndIsNeverAboveTheTruth()
+    {
+        using var offered = new SemaphoreSlim(0);
+        using var go = new ManualResetEventSlim();
+        using var left = new SemaphoreSlim(0);
+        using var resume = new ManualResetEventSlim();
+        using var local = new SkaldChatClient(TextGenerator.Load(ChatModelFolder.Create("decoder-qwen2")), "tiny-chat")
+        {
+            MaxQueue = 5,
+            OfferingRow = Hold(offered, go), // the decoding thread, between two steps of the first request: held until go
+            LeftQueue = Hold(left, resume), // a cancelled request out of the queue, not yet counted out of Pending: held until resume
+        };
+        await using var server = await EmbeddingServer.StartLiveAsync(null, null, null, new ChatService(local, "tiny-chat"), "127.0.0.1", 0);
+        using var client = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(120) };
+        string body = Json(new { messages = new[] { new { role = "user", content = "Hei" } }, max_tokens = 4 });
+        var options = new ChatOptions { MaxOutputTokens = 4 };
+
+        using var cancelFirst = new CancellationTokenSource();
+        var first = local.GetResponseAsync("Hei", options, cancelFirst.Token); // decoding, held between its steps
+        Task? gone = null;
+        try
+        {
+            Assert.True(await offered.WaitAsync(TimeSpan.FromSeconds(120)), "the first request never started decoding");
+            Assert.Equal(1, Metric(await client.GetStringAsync("metrics"), "skald_chat_requests_running"));
+
+            // a queued request whose client goes away: out of the queue, and never counted running
+            using var hangUp = new CancellationTokenSource();
+            gone = client.PostAsync("v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"), hangUp.Token);
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            while (local.Queued < 1 && watch.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(20);
+            Assert.Equal(1, local.Queued);
+            await hangUp.CancelAsync();
+            Assert.True(await left.WaitAsync(TimeSpan.FromSeconds(120)), "the cancelled request never left the queue");
+            string metrics = await client.GetStringAsync("metrics"); // it has left the queue and is still pending
+            Assert.Equal(0, Metric(metrics, "skald_chat_requests_queued"));
+            Assert.Equal(1, Metric(metrics, "skald_chat_requests_running")); // the first alone: Pending - Queued said 2
+        }
+        finally
+        {
+            resume.Set();
+        }
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => gone!);
+
+        // a request cancelled before it is queued is never counted; the first, cancelled while decoding, is counted out
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => local.GetResponseAsync("Hei", options, cancelled.Token));
+        Assert.Equal(1, Metric(await client.GetStringAsync("metrics"), "skald_chat_requests_running"));
+        await cancelFirst.CancelAsync();
+        go.Set();
+        var quiet = System.Diagnostics.Stopwatch.StartNew();
+        double running;
+        do
+        {
+            running = Metric(await client.GetStringAsync("metrics"), "skald_chat_requests_running");
+            Assert.InRange(running, 0, 1);
+        }
+        while ((running != 0 || local.Pending != 0) && quiet.Elapsed < TimeSpan.FromSeconds(60));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        string end = await client.GetStringAsync("metrics");
+        Assert.Equal(0, Metric(end, "skald_chat_requests_running"));
+        Assert.Equal(0, Metric(end, "skald_chat_requests_queued"));
+        Assert.Equal(0, local.Running);
+    }
+
+    // A test hook that tells `reached` and waits for `release` (at most 120 s), until that is set: then it passes at once.
+    private static Action Hold(SemaphoreSlim reached, ManualResetEventSlim release) => () =>
+    {
+        if (release.IsSet) return;
+        reached.Release();
+        release.Wait(TimeSpan.FromSeconds(120));
+    };
 
     private static async Task<string> Scrape(ServingMetrics metrics)
     {

@@ -12,10 +12,16 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
     private readonly Lock sync = new();
     private readonly List<ChatJob> queue = [];
     private bool draining;
-    private int pending, largestBatch, joined;
+    private int pending, running, largestBatch, joined;
 
     /// <summary>Requests waiting or being answered.</summary>
     public int Pending => pending;
+
+    /// <summary>
+    /// Requests being decoded: counted in as they leave the queue for a batch's row (under the queue's lock), out before
+    /// their task completes, whether answered, cancelled or failed (and, whatever happens, when their batch ends).
+    /// </summary>
+    public int Running => Volatile.Read(ref running);
 
     /// <summary>Requests waiting, not yet taken into a batch (what <see cref="SkaldChatClient.MaxQueue"/> bounds).</summary>
     public int Queued
@@ -60,7 +66,9 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
         {
             bool waiting;
             lock (sync) waiting = queue.Remove(job);
-            if (waiting) Settle(job, d => d.TrySetCanceled(cancel));
+            if (!waiting) return;
+            owner.LeftQueue?.Invoke();
+            Settle(job, d => d.TrySetCanceled(cancel));
         });
         _ = job.Done.Task.ContinueWith(_ => registration.Dispose(), TaskScheduler.Default);
         return job.Done.Task;
@@ -116,7 +124,11 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
             batch.Add(job);
             (longest, most) = (t, m);
         }
-        foreach (var job in batch) queue.Remove(job);
+        foreach (var job in batch)
+        {
+            queue.Remove(job);
+            Start(job);
+        }
         if (batch.Count > largestBatch) largestBatch = batch.Count;
         return batch;
     }
@@ -131,10 +143,23 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
     // what the request itself got wrong).
     private void Decode(List<ChatJob> batch)
     {
+        var all = new List<ChatJob>(batch);
+        try
+        {
+            Decode(batch, all);
+        }
+        finally
+        {
+            foreach (var job in all) Stop(job); // none left running, whatever ended the batch
+        }
+    }
+
+    // Decode's body: `all` gathers the batch's requests and those that join it.
+    private void Decode(List<ChatJob> batch, List<ChatJob> all)
+    {
         var (rows, capacity) = Room(batch);
         var slots = new ChatJob[rows];
         batch.CopyTo(slots);
-        var all = new List<ChatJob>(batch);
         int busy = batch.Count;
         // a row ends by the column where its first token is chosen + its max tokens: the batch's own rows at its longest
         // prompt, a joining one where the offer's new-token room begins (its prefill's steps counted); 0 once it is done
@@ -162,6 +187,7 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
                         if (next.Prompt.Length > promptRoom || next.Options.MaxNewTokens > newRoom || (i > 0 && end > horizon)) continue;
                         job = next;
                         queue.RemoveAt(i);
+                        Start(job);
                         break;
                     }
                 }
@@ -223,11 +249,23 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
         return (Math.Max(batch.Count, Math.Min(size, (owner.MaxBatchTokens - columns) / columns)), columns);
     }
 
-    // Pending counts a request until its task completes, so a caller that sees it done sees it counted out.
+    // Pending and Running count a request until its task completes, so a caller that sees it done sees it counted out.
     private void Settle(ChatJob job, Action<TaskCompletionSource<GenerationResult>> complete)
     {
         if (!job.Settle()) return;
+        Stop(job);
         Interlocked.Decrement(ref pending);
         complete(job.Done);
+    }
+
+    private void Start(ChatJob job)
+    {
+        job.Start();
+        Interlocked.Increment(ref running);
+    }
+
+    private void Stop(ChatJob job)
+    {
+        if (job.Stop()) Interlocked.Decrement(ref running);
     }
 }

@@ -22,8 +22,14 @@ internal sealed class ChatJob(int[] prompt, GenerationOptions options, Action<st
     /// <summary>Completes with its result, cancelled or failed.</summary>
     public TaskCompletionSource<GenerationResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private int settled;
+    private int settled, running;
 
     /// <summary>True the first time only: whoever gets it completes <see cref="Done"/>.</summary>
     public bool Settle() => Interlocked.Exchange(ref settled, 1) == 0;
+
+    /// <summary>Marks it decoding (taken out of the queue into a batch's row).</summary>
+    public void Start() => Volatile.Write(ref running, 1);
+
+    /// <summary>True the first time only after <see cref="Start"/>: whoever gets it counts it out of the running requests.</summary>
+    public bool Stop() => Interlocked.Exchange(ref running, 0) == 1;
 }

@@ -108,7 +108,7 @@ public sealed partial class SkaldChatClient
         if (options?.Tools is { Count: > 0 }) throw new ChatOptionException("tools are for chat requests; a plain text completion calls no functions", "tools");
         Refuse(options);
         var ids = Generator.Tokenize(GenerationInput.FromPrompt(prompt));
-        if (ids.Length == 0) throw new ArgumentException("the prompt has no tokens (this tokenizer adds none to an empty text)");
+        if (ids.Length == 0) throw new PromptRefusedException("the prompt has no tokens (this tokenizer adds none to an empty text)");
         return new(ids, Generation(ids, options, "the prompt"), 0, null, "");
     }
 
@@ -151,13 +151,13 @@ public sealed partial class SkaldChatClient
     {
         int room = Generator.Context - prompt.Length;
         if (room < 1)
-            throw new ArgumentException($"{what} is {prompt.Length} tokens; this model's context is {Generator.Context}");
+            throw new PromptRefusedException($"{what} is {prompt.Length} tokens; this model's context is {Generator.Context}");
         int max = options?.MaxOutputTokens ?? Math.Min(DefaultMaxOutputTokens, room);
         string lengthField = options?.AdditionalProperties?.TryGetValue(LengthFieldProperty, out var lf) == true && lf is string named ? named : "max_tokens";
         if (max < 1) throw new ChatOptionException($"{lengthField} must be at least 1, got {max}", lengthField);
         if (max > room)
         {
-            throw new ChatOptionException($"{lengthField} {max}: {prompt.Length} prompt tokens + {max} new tokens is more than this model's context of " +
+            throw new PromptRefusedException($"{lengthField} {max}: {prompt.Length} prompt tokens + {max} new tokens is more than this model's context of " +
                 $"{Generator.Context} (at most {room} here)", lengthField);
         }
         float repetition = 1f;

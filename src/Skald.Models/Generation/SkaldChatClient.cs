@@ -35,7 +35,8 @@ namespace Skald.Models.Generation;
 /// the conversation are rendered as the template's <c>tool_calls</c> and <c>tool</c> turns. What it cannot do — non-text
 /// content, JSON mode beside tools it may call, frequency or presence penalties (a
 /// <see cref="ChatOptionException"/> naming the field), — is an <see cref="ArgumentException"/>, as is a
-/// conversation longer than the model's context. <see cref="CompleteAsync"/>
+/// conversation longer than the model's context or leaving less room than max tokens asks (a
+/// <see cref="PromptRefusedException"/>: refused for the prompt, not the options). <see cref="CompleteAsync"/>
 /// continues plain text without the template (OpenAI's legacy completions).
 /// <code>
 /// using IChatClient chat = SkaldChatClient.Load("models/my-sft-model"); // owns its generator: disposed with it
@@ -139,8 +140,14 @@ public sealed partial class SkaldChatClient : IChatClient
     /// <summary>Requests waiting or being answered.</summary>
     public int Pending => queue.Pending;
 
-    /// <summary>Of <see cref="Pending"/>, the requests still waiting for a batch (the rest are being decoded).</summary>
+    /// <summary>Of <see cref="Pending"/>, the requests still waiting for a batch.</summary>
     public int Queued => queue.Queued;
+
+    /// <summary>
+    /// Of <see cref="Pending"/>, the requests being decoded: counted in as they leave the queue for a batch and out before
+    /// their task completes, however they end (answered, cancelled, caller gone, failed).
+    /// </summary>
+    public int Running => queue.Running;
 
     /// <summary>The most requests decoded at once so far (a batch's first requests and those that joined it).</summary>
     public int LargestBatch => queue.LargestBatch;
@@ -150,6 +157,9 @@ public sealed partial class SkaldChatClient : IChatClient
 
     /// <summary>For tests: called on the decoding thread each time a free row of a running batch is offered to the queue.</summary>
     internal Action? OfferingRow { get; init; }
+
+    /// <summary>For tests: called on the cancelling thread when a cancelled request has left the queue, before its task is cancelled.</summary>
+    internal Action? LeftQueue { get; init; }
 
     /// <summary>For tests: answers every request with the text this gives for its prompt's text, instead of generating (<see cref="ScriptedAnswers"/>).</summary>
     internal Func<string, string>? Scripted { get; init; }

@@ -59,7 +59,7 @@ public sealed partial class TextGenerator
         try
         {
             foreach (var adapter in adapters ?? []) Adapters.PeftAdapters.Merge(adapter, decoder.Parameters);
-            return new TextGenerator(decoder, Tokenizer.FromFile(tok), GenerationConfig.Load(folder))
+            return new TextGenerator(decoder, Tokenizer.FromFolder(folder), GenerationConfig.Load(folder))
             {
                 // read on the first messages input, so that a template outside the supported subset fails only runs that use it
                 chatFormatter = new(() => ChatTemplateFormatter.Load(folder)),

@@ -328,14 +328,17 @@ public sealed partial record ModelFolder
         };
     }
 
-    /// <summary>Loads the tokenizer.json of the Transformer module.</summary>
+    /// <summary>
+    /// Loads the tokenizer.json of the Transformer module, padding with the pad token its tokenizer_config.json or
+    /// special_tokens_map.json names, as transformers' AutoTokenizer does (<see cref="Tokenizer.FromFolder"/>).
+    /// </summary>
     public Tokenizer LoadTokenizer()
     {
         string file = System.IO.Path.Combine(TransformerPath, "tokenizer.json");
         if (!File.Exists(file))
             throw new ModelFormatException(
                 $"{TransformerPath}: tokenizer.json not found (Skald reads the fast-tokenizer file; save it from Python with AutoTokenizer.from_pretrained(path).save_pretrained(path))");
-        return Tokenizer.FromFile(file);
+        return Tokenizer.FromFolder(TransformerPath);
     }
 
     /// <summary>model_max_length from tokenizer_config.json, when it is a real limit.</summary>

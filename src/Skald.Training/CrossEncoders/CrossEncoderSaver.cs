@@ -5,6 +5,7 @@ using Skald.Models.Architectures;
 using Skald.Models.Checkpoints;
 using Skald.Models.CrossEncoders;
 using Skald.Models.Modules;
+using Skald.Tokenizers;
 using Skald.Training.Output;
 
 namespace Skald.Training.CrossEncoders;
@@ -48,12 +49,13 @@ public static class CrossEncoderSaver
     /// as the loaded model does.
     /// A decoder's config gets a <c>pad_token_id</c> when it has none (transformers' <c>*ForSequenceClassification</c>
     /// finds each row's last token as the last one that is not it, and refuses batches of more than one row without
-    /// it), as transformers and peft users set <c>config.pad_token_id = tokenizer.pad_token_id</c>: the pad token
-    /// tokenizer_config.json names (else special_tokens_map.json; Qwen3 pads with <c>&lt;|endoftext|&gt;</c>, not its
+    /// it), as transformers and peft users set <c>config.pad_token_id = tokenizer.pad_token_id</c>: the pad token the
+    /// loaded tokenizer pads with (<see cref="Tokenizer.FromFolder"/>: the one tokenizer_config.json names, else
+    /// special_tokens_map.json, <see cref="NamedPadToken"/>; Qwen3 pads with <c>&lt;|endoftext|&gt;</c>, not its
     /// eos), else tokenizer.json's, else config.json's <c>eos_token_id</c> (the first of a list), as models without a
-    /// pad token are commonly padded; refused (<see cref="ModelFormatException"/>, one line) when there is none, when
-    /// the named pad token is not in the vocabulary, or when the tokenizer ends every input with that id (transformers
-    /// would then score the token before it). A decoder's merged tokenizer_config.json names its pad token (the text of
+    /// pad token are commonly padded; refused (<see cref="ModelFormatException"/>, one line) when there is none, or
+    /// when the named pad token is not in the vocabulary, or when the tokenizer ends every input with that id
+    /// (transformers would then score the token before it). A decoder's merged tokenizer_config.json names its pad token (the text of
     /// config.json's pad id) when neither it nor special_tokens_map.json did, so that transformers' tokenizer pads
     /// batches with it. Written atomically.
     /// </summary>
@@ -69,7 +71,7 @@ public static class CrossEncoderSaver
         {
             string config = Path.Combine(transformerPath, "config.json");
             var source = JsonNode.Parse(File.ReadAllText(config)) as JsonObject ?? throw new ModelFormatException($"{config}: expected a JSON object");
-            var named = NamedPadToken(transformerPath);
+            var named = NamedPadToken.Read(transformerPath);
             configPad = source["pad_token_id"] is JsonValue v && v.TryGetValue(out int given) ? given : null;
             if (source["pad_token_id"] is null) pad = DecoderPadId(model, source, config, named);
             if (named is null && (configPad ?? pad) is { } id) padToken = model.Tokenizer.IdToToken(id);
@@ -83,10 +85,10 @@ public static class CrossEncoderSaver
         });
     }
 
-    // The pad id a decoder classifier's config gets when it names none: the pad token tokenizer_config.json (or
-    // special_tokens_map.json) names, else tokenizer.json's, else the eos id; refused when there is none to take, or
-    // when the tokenizer ends every input with it.
-    private static int DecoderPadId(CrossEncoder model, JsonObject config, string path, (string Token, string File)? named)
+    // The pad id a decoder classifier's config gets when it names none: the pad token the tokenizer pads with (the one
+    // tokenizer_config.json or special_tokens_map.json names, else tokenizer.json's: Tokenizer.FromFolder), else the eos
+    // id; refused when there is none to take, when the named one is not a token, or when the tokenizer ends every input with it.
+    private static int DecoderPadId(CrossEncoder model, JsonObject config, string path, NamedPadToken? named)
     {
         string fix = "set pad_token_id in config.json to a token inputs never end with, then merge again";
         int? eos = config["eos_token_id"] switch
@@ -95,11 +97,11 @@ public static class CrossEncoderSaver
             JsonValue value when value.TryGetValue(out int id) => id,
             _ => null,
         };
-        int? namedId = named is var (token, file)
-            ? model.Tokenizer.TokenToId(token) ?? throw new ModelFormatException($"{file}: pad_token \"{token}\" is not a token of the tokenizer; {fix}")
-            : null;
-        string what = namedId is not null ? $"its pad token {namedId}" : model.Tokenizer.PadTokenId is { } p ? $"its pad token {p}" : $"its eos id {eos}";
-        if ((namedId ?? model.Tokenizer.PadTokenId ?? eos) is not { } pad)
+        if (named is not null && model.Tokenizer.TokenToId(named.Token) is null)
+            throw new ModelFormatException($"{named.File}: pad_token \"{named.Token}\" is not a token of the tokenizer; {fix}");
+        int? padId = model.Tokenizer.PadTokenId;
+        string what = padId is { } p ? $"its pad token {p}{(named is null ? "" : $" ({named.File})")}" : $"its eos id {eos}";
+        if ((padId ?? eos) is not { } pad)
         {
             throw new ModelFormatException($"{path}: a decoder classifier needs pad_token_id (transformers finds each row's last token by it), " +
                 $"and neither the tokenizer nor config.json has a pad token or an eos_token_id; {fix}");
@@ -110,25 +112,6 @@ public static class CrossEncoderSaver
                 $"ends every input with it, so transformers would score the token before it; {fix}");
         }
         return pad;
-    }
-
-    // The pad token transformers' tokenizer of this folder has: tokenizer_config.json's pad_token, else
-    // special_tokens_map.json's (a token's text, or an added token's object with its content), and the file naming it.
-    private static (string Token, string File)? NamedPadToken(string transformerPath)
-    {
-        foreach (string name in (string[])["tokenizer_config.json", "special_tokens_map.json"])
-        {
-            string file = Path.Combine(transformerPath, name);
-            if (!File.Exists(file)) continue;
-            switch (ReadObject(file)["pad_token"])
-            {
-                case null: continue;
-                case JsonValue v when v.TryGetValue(out string? token): return (token, file);
-                case JsonObject o when o["content"] is JsonValue c && c.TryGetValue(out string? token): return (token, file);
-                default: throw new ModelFormatException($"{file}: key \"pad_token\" must be a token's text or an object with its \"content\"");
-            }
-        }
-        return null;
     }
 
     // Names `token` as pad_token in the tokenizer_config.json at `path` (copied from the base, or new).

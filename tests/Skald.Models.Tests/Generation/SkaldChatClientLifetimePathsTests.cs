@@ -33,7 +33,7 @@ public sealed class SkaldChatClientLifetimePathsTests
             ? Drain(client.CompleteStreamingAsync("Hei", options, cancel))
             : client.CompleteAsync("Hei", options, cancel);
 
-        await Assert.ThrowsAsync<ChatOptionException>(() => Ask(Greedy(1_000_000))); // prepare refuses: max tokens beyond the context
+        await Assert.ThrowsAsync<PromptRefusedException>(() => Ask(Greedy(1_000_000))); // prepare refuses: max tokens beyond the context
         using (var cancelled = new CancellationTokenSource())
         {
             await cancelled.CancelAsync();

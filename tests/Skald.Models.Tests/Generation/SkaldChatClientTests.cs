@@ -137,8 +137,8 @@ public sealed class SkaldChatClientTests
         var (messages, ids) = Case();
         using var client = new SkaldChatClient(TextGenerator.Load(Folder));
         int context = client.Generator.Context;
-        // max tokens past what the context leaves: the option is what is wrong, so it names max_tokens
-        var e = await Assert.ThrowsAsync<ChatOptionException>(() => client.GetResponseAsync(messages, Greedy(context)));
+        // max tokens past what the context leaves: refused for this prompt (PromptRefusedException), naming max_tokens
+        var e = await Assert.ThrowsAsync<PromptRefusedException>(() => client.GetResponseAsync(messages, Greedy(context)));
         Assert.Equal("max_tokens", e.Field);
         Assert.Contains($"{ids.Length} prompt tokens", e.Message);
         // Qwen2's template teaches no tool-call format (ToolCallingChatClientTests has one that does)
@@ -224,7 +224,7 @@ public sealed class SkaldChatClientTests
         await foreach (var u in client.CompleteStreamingAsync(text, Greedy(12, "zz"))) updates.Add(u);
         Assert.Equal(chat.Text, string.Concat(updates.Select(u => u.Text)));
         Assert.Equal(chat.FinishReason, updates[^1].FinishReason);
-        await Assert.ThrowsAsync<ArgumentException>(() => client.CompleteAsync("", Greedy(4)));
-        Assert.Equal("max_tokens", (await Assert.ThrowsAsync<ChatOptionException>(() => client.CompleteAsync("Hvad er klokken?", Greedy(client.Generator.Context)))).Field);
+        Assert.Null((await Assert.ThrowsAsync<PromptRefusedException>(() => client.CompleteAsync("", Greedy(4)))).Field);
+        Assert.Equal("max_tokens", (await Assert.ThrowsAsync<PromptRefusedException>(() => client.CompleteAsync("Hvad er klokken?", Greedy(client.Generator.Context)))).Field);
     }
 }

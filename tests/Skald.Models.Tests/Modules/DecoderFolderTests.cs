@@ -25,7 +25,8 @@ public sealed class DecoderFolderTests
         return dir;
     }
 
-    private static void EditJson(string file, Action<JsonObject> edit)
+    /// <summary>Rewrites the JSON object in <paramref name="file"/> as <paramref name="edit"/> changes it.</summary>
+    internal static void EditJson(string file, Action<JsonObject> edit)
     {
         var o = JsonNode.Parse(File.ReadAllText(file))!.AsObject();
         edit(o);

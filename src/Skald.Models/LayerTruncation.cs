@@ -17,7 +17,11 @@ namespace Skald.Models;
 /// Llama-family and Gemma transformers (those whose layers are numbered <c>layer.{i}</c> / <c>layers.{i}</c> in their
 /// checkpoint keys). A PEFT adapter folder given as the source (<see cref="AdapterBase"/>) is cut as the model it loads
 /// as: its base's folder with the adapters merged, the weights written in float32 as <c>skald merge</c> writes them, so
-/// the result is a plain model folder that needs neither the base nor the adapter.
+/// the result is a plain model folder that needs neither the base nor the adapter. A cross-encoder folder (a
+/// sentence-transformers CrossEncoder or transformers <c>*ForSequenceClassification</c> folder) is cut the same way,
+/// loaded as one (<see cref="CrossEncoder.Load"/>), its head's tensors and the rest of its config.json kept; an
+/// adapter folder that loads as a cross-encoder is refused here (its head and config are the saver's:
+/// <c>CrossEncoderSaver.Save</c> with a layer count, what <c>skald truncate-layers</c> calls for one).
 /// </summary>
 public static partial class LayerTruncation
 {

@@ -16,7 +16,7 @@ namespace Skald.Cli.Commands;
 /// </summary>
 internal sealed class TruncateLayersCommand : Command
 {
-    private readonly Option<string> model = CliOptions.Text("--model", "Model folder, a PEFT adapter folder (cut with the adapter merged), or a hub id org/name[@revision]", "DIR|ID", required: true);
+    private readonly Option<string> model = CliOptions.Text("--model", "Model folder (an embedding model or a cross-encoder, its head kept), a PEFT adapter folder (cut with the adapter merged), or a hub id org/name[@revision]", "DIR|ID", required: true);
     private readonly Option<int?> layers = CliOptions.Int("--layers", "Transformer layers to keep (the first N)", min: 1);
     private readonly Option<string> output = CliOptions.Text("--output", "New folder for the smaller model (must not exist or be empty)", "DIR", required: true);
 

@@ -9,7 +9,8 @@ namespace Skald.Cli.Tests;
 /// bringing its head over an encoder or a decoder without one, a plain LoRA on a cross-encoder; the cases of
 /// <see cref="MergeCrossEncoderTests"/>, whose merged folders are checked there against the weights merged by hand): the
 /// folder is what <c>skald merge</c> saves, cut (its config.json and every tensor the same, the head included), a
-/// cross-encoder that scores as that; and a LoRA on the kept layer changes the scores of the cut base.
+/// cross-encoder that scores as that; and a LoRA on the kept layer changes the scores of the cut base. An int8 model, with
+/// an adapter or without, is one line.
 /// </summary>
 public sealed class TruncateLayersCrossEncoderAdapterTests : IDisposable
 {
@@ -73,6 +74,28 @@ public sealed class TruncateLayersCrossEncoderAdapterTests : IDisposable
         string output = Path.Combine(dir, name);
         Run("truncate-layers", "--model", model, "--layers", "1", "--output", output);
         return output;
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void AnInt8CrossEncoderIsRefusedInOneLine(bool withAdapter)
+    {
+        // The cut of a quantized model would be neither it nor a float model: cut the float one, then quantize.
+        if (Skald.Tensors.Quantization.Int8Gemm.Best is null) return; // skald quantize cannot make one here
+        string int8 = Path.Combine(dir, "int8"), cut = Path.Combine(dir, "cut");
+        Run("quantize", "--model", TestPaths.FixtureModel("ce-bert"), "--output", int8);
+        string model = withAdapter ? MergeCrossEncoderTests.WriteAdapter(Path.Combine(dir, "adapter"), Named("on-a-cross-encoder")) : int8;
+        if (withAdapter) // re-pointed at the int8 base
+        {
+            string config = Path.Combine(model, "adapter_config.json");
+            var json = JsonNode.Parse(File.ReadAllText(config))!;
+            json["base_model_name_or_path"] = int8;
+            File.WriteAllText(config, json.ToJsonString());
+        }
+        SkaldProcess.AssertUserError(SkaldProcess.Run("truncate-layers", "--model", model, "--layers", "1", "--output", cut), 1,
+            model + ": a quantized checkpoint; cut the layers of the float model, then quantize it");
+        Assert.False(Directory.Exists(cut) && Directory.EnumerateFileSystemEntries(cut).Any());
     }
 
     [Fact]

@@ -167,4 +167,13 @@ public sealed class TruncateLayersCrossEncoderTests : IDisposable
         Assert.Single(r.Stderr.Trim().Split('\n'));
         Assert.False(Directory.Exists(cut) && Directory.EnumerateFileSystemEntries(cut).Any());
     }
+
+    [Fact]
+    public void AOneLayerModelHasNoneToCutAway()
+    {
+        string one = Cut(TestPaths.FixtureModel("ce-bert"), 1, "one"), again = Path.Combine(dir, "again");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("truncate-layers", "--model", one, "--layers", "1", "--output", again), 1,
+            one + ": the model has 1 layer; there is none to cut away");
+        Assert.False(Directory.Exists(again) && Directory.EnumerateFileSystemEntries(again).Any());
+    }
 }

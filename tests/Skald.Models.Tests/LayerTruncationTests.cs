@@ -113,4 +113,19 @@ public sealed class LayerTruncationTests : IDisposable
         Assert.Equal((2, 2), (written["num_layers"]!.GetValue<int>(), written["num_hidden_layers"]!.GetValue<int>()));
         Assert.Equal(2, SentenceEncoder.Load(cutBoth).Transformer.Config.NumLayers);
     }
+
+    [Theory]
+    [InlineData(null)] // a LoRA on a cross-encoder
+    [InlineData("SEQ_CLS")] // a sequence classifier over an embedding model
+    public void ACrossEncoderAdapterIsOneLineNamingWhatCutsIt(string? taskType)
+    {
+        // Its head and config.json are the cross-encoder saver's, which skald truncate-layers calls for one.
+        string adapter = taskType is null
+            ? Skald.Tests.BertLoraFolder.Write(Path.Combine(dir, "adapter"), TestPaths.FixtureModel("ce-bert"), "bert.")
+            : Skald.Tests.BertLoraFolder.Write(Path.Combine(dir, "adapter"), TestPaths.FixtureModel("bert-cased-mean"), taskType: taskType);
+        var e = Assert.Throws<ModelFormatException>(() => LayerTruncation.Write(adapter, 1, Path.Combine(dir, "cut")));
+        Assert.Contains("CrossEncoderSaver.Save(CrossEncoder.Load(path), folder, layers)", e.Message, StringComparison.Ordinal);
+        Assert.StartsWith(adapter + ":", e.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dir, "cut")));
+    }
 }

@@ -58,13 +58,24 @@ public static class CrossEncoderSaver
     /// (transformers would then score the token before it). A decoder's merged tokenizer_config.json names its pad token (the text of
     /// config.json's pad id) when neither it nor special_tokens_map.json did, so that transformers' tokenizer pads
     /// batches with it. Written atomically.
+    /// <para>
+    /// With <paramref name="layers"/>, only the transformer's first that many layers are written, config.json's
+    /// <c>num_hidden_layers</c> and <c>layer_types</c> cut to match, the head kept (<see cref="LayerTruncation"/>'s cut,
+    /// here of the merged model: <c>skald truncate-layers</c> of a cross-encoder adapter). A count out of range, an
+    /// architecture that cannot be cut or an int8 base is one line (<see cref="ModelFormatException"/>) before anything is written.
+    /// </para>
     /// </summary>
-    public static void Save(CrossEncoder model, string folder)
+    public static void Save(CrossEncoder model, string folder, int? layers = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         if (model.Prompt is not null)
             throw new ArgumentException($"{model.Source}: a causal-LM reranker is saved as the decoder it reads, not as a classifier", nameof(model));
         string transformerPath = ModelFolder.Read(model.Path).TransformerPath;
+        if (layers is { } n)
+        {
+            LayerTruncation.RequireCut(model.Source, model.Transformer, n);
+            if (Skald.Models.Quantization.Int8Checkpoint.IsQuantized(transformerPath)) throw new ModelFormatException(LayerTruncation.Quantized(model.Source));
+        }
         int? pad = null, configPad = null;
         string? padToken = null; // for the merged tokenizer_config.json, when the base's tokenizer names no pad token
         if (model.Head.Layout == SequenceClassificationHead.HeadLayout.Decoder)
@@ -78,7 +89,7 @@ public static class CrossEncoderSaver
         }
         StagingPaths.ReplaceFolder(folder, dir =>
         {
-            var json = Write(model.Transformer, model.Head, model.Config, transformerPath, dir, null);
+            var json = Write(model.Transformer, model.Head, model.Config, transformerPath, dir, null, layers);
             if (pad is { } id) json["pad_token_id"] = id;
             ModelSaver.WriteJson(Path.Combine(dir, "config.json"), json);
             if (padToken is not null) NamePadToken(Path.Combine(dir, "tokenizer_config.json"), padToken);
@@ -145,16 +156,20 @@ public static class CrossEncoderSaver
     }
 
     // The weights, the tokenizer files and the card into dir; config.json's object, to be finished and written by the caller.
+    // With layers, the transformer's first that many layers only (LayerTruncation's cut).
     private static JsonObject Write(ITransformer transformer, SequenceClassificationHead head, CrossEncoderConfig settings,
-        string transformerPath, string dir, string? modelCard)
+        string transformerPath, string dir, string? modelCard, int? layers = null)
     {
         var (architecture, prefix) = SequenceClassificationHead.ClassFor(transformer.Config.ModelType);
         var tensors = transformer.Parameters.Concat(head.Parameters)
-            .Select(p => new TensorToWrite(head.CheckpointKey(p.Name, prefix), p.Shape, ModelSaver.Float32Values(p))).ToList();
+            .Select(p => (Key: head.CheckpointKey(p.Name, prefix), Parameter: p))
+            .Where(t => layers is not { } n || LayerTruncation.Keeps(t.Key, n))
+            .Select(t => new TensorToWrite(t.Key, t.Parameter.Shape, ModelSaver.Float32Values(t.Parameter))).ToList();
         SafeTensorsWriter.Write(Path.Combine(dir, "model.safetensors"), tensors);
 
         string source = Path.Combine(transformerPath, "config.json");
         var json = JsonNode.Parse(File.ReadAllText(source)) as JsonObject ?? throw new ModelFormatException($"{source}: expected a JSON object");
+        if (layers is { } kept) LayerTruncation.CutConfig(json, transformer.Config, kept);
         json["architectures"] = new JsonArray(architecture);
         var id2label = new JsonObject();
         var label2id = new JsonObject();

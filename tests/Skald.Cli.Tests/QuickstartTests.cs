@@ -27,5 +27,8 @@ public sealed class QuickstartTests(ITestOutputHelper output)
         foreach (var f in new[] { "report.html", "report.md", "static/modules.json", "bert/modules.json", "bert/README.md" })
             Assert.True(File.Exists(Path.Combine(outDir, f)), f + " missing");
         Assert.Contains("encode --model", r.Stdout); // ends with the next commands
+        // Without masked-LM pretraining (the default) the stages are numbered 1/6 to 6/6, in order.
+        var stages = System.Text.RegularExpressions.Regex.Matches(r.Stdout + r.Stderr, @"\] (\d)/(\d) ").Select(m => m.Groups[1].Value + "/" + m.Groups[2].Value);
+        Assert.Equal(["1/6", "2/6", "3/6", "4/6", "5/6", "6/6"], stages);
     }
 }

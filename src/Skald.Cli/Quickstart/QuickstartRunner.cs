@@ -50,14 +50,14 @@ internal sealed class QuickstartRunner(QuickstartOptions options, Action<string>
         }
 
         // 1. A WordPiece tokenizer trained on the bundled corpus (lower-cased; æøåäö are kept).
-        Stage("1/7 training a WordPiece tokenizer on samples/data/corpus.txt");
+        Stage("training a WordPiece tokenizer on samples/data/corpus.txt");
         var corpus = File.ReadLines(Path.Combine(data, "corpus.txt")).Where(l => l.Length > 0).ToList();
         string tokenizerJson = Stages.TrainTokenizer(corpus,
             new TokenizerTrainingOptions { Kind = TokenizerKind.WordPiece, VocabSize = options.VocabSize, Lowercase = true },
             Path.Combine(outDir, "tokenizer.json"));
 
         // 2. Static embeddings: random table (the "untrained" point) → MNRL + Matryoshka on pairs and triplets.
-        Stage("2/7 static embedding model: MNRL + Matryoshka from a random table");
+        Stage("static embedding model: MNRL + Matryoshka from a random table");
         var pairs = DatasetReader.Read(Path.Combine(data, "train-pairs.jsonl")).SelectColumns(["anchor", "positive"]);
         var triplets = DatasetReader.Read(Path.Combine(data, "train-triplets.jsonl")).SelectColumns(["anchor", "positive", "negative"]);
         int d = options.StaticDimension;
@@ -75,21 +75,21 @@ internal sealed class QuickstartRunner(QuickstartOptions options, Action<string>
             Stages.Progress("loss", log)), Path.Combine(outDir, "static"));
 
         // 3-5. The small encoder: random init → SimCSE on the corpus → MNRL on pairs and triplets (YAML stage configs).
-        Stage($"3/7 new BERT from random init (hidden {options.Bert.Hidden}, {options.Bert.Layers} layers)");
+        Stage($"new BERT from random init (hidden {options.Bert.Hidden}, {options.Bert.Layers} layers)");
         string bertUntrained = RandomBert.Create(Path.Combine(outDir, "bert-untrained"), tokenizerJson, options.Bert, seed: 42);
         string? mlm = null;
         if (options.MlmSteps > 0)
         {
-            Stage("4/7 masked-language-model pretraining on the corpus");
+            Stage("masked-language-model pretraining on the corpus");
             mlm = Pretrain(bertUntrained, corpus, Path.Combine(outDir, "bert-mlm"));
         }
-        Stage("5/7 unsupervised SimCSE on the corpus (configs/quickstart/simcse.yaml)");
+        Stage("unsupervised SimCSE on the corpus (configs/quickstart/simcse.yaml)");
         string simcse = Train("simcse.yaml", mlm ?? bertUntrained, Path.Combine(outDir, "bert-simcse"));
-        Stage("6/7 supervised MNRL on pairs and triplets (configs/quickstart/supervised.yaml)");
+        Stage("supervised MNRL on pairs and triplets (configs/quickstart/supervised.yaml)");
         string bert = Train("supervised.yaml", simcse, Path.Combine(outDir, "bert"));
 
         // 6. Before/after on the held-out set.
-        Stage("7/7 evaluating BM25, untrained and trained models on the held-out set");
+        Stage("evaluating BM25, untrained and trained models on the held-out set");
         var report = Stages.Benchmark(Path.Combine(options.Samples, "quickstart-suite.json"),
             ["bm25", staticUntrained, staticTrained, bertUntrained, .. (mlm is null ? Array.Empty<string>() : [mlm]), simcse, bert],
             Path.Combine(outDir, "report"));
@@ -108,5 +108,9 @@ internal sealed class QuickstartRunner(QuickstartOptions options, Action<string>
 
     private int Steps(int steps) => Math.Max(2, (int)Math.Round(steps * options.Budget));
 
-    private void Stage(string message) => log($"[{clock.Elapsed.TotalSeconds,5:F0} s] {message}");
+    private int stage;
+
+    /// <summary>Logs the next stage as "k/n" (n is 6 without masked-LM pretraining, 7 with it).</summary>
+    private void Stage(string message) =>
+        log($"[{clock.Elapsed.TotalSeconds,5:F0} s] {++stage}/{(options.MlmSteps > 0 ? 7 : 6)} {message}");
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Skald.Serving;
 using static Skald.Serving.Tests.ServerFixture;
 
@@ -53,7 +52,4 @@ public sealed class BatcherTests
             service.EmbedAsync(new EmbeddingRequest(new EmbeddingInputs([Texts[0]], null), "m", false, null), cancel.Token));
         Assert.Equal(0, service.Pending); // a request cancelled before it is queued is never queued
     }
-
-    private static double Metric(string text, string name) => double.Parse(
-        text.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal))[(name.Length + 1)..], CultureInfo.InvariantCulture);
 }

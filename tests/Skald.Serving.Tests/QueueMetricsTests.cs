@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.AI;
 using Skald.Models;
@@ -196,7 +195,4 @@ public sealed class QueueMetricsTests
         await metrics.WriteAsync(stream, CancellationToken.None);
         return Encoding.UTF8.GetString(stream.ToArray());
     }
-
-    private static double Metric(string text, string name) => double.Parse(
-        text.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal))[(name.Length + 1)..], CultureInfo.InvariantCulture);
 }

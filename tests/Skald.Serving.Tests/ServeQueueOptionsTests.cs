@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.RegularExpressions;
 using static Skald.Serving.Tests.ServerFixture;
 
@@ -46,9 +45,6 @@ public sealed partial class ServeQueueOptionsTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", ModelDir, "--max-queued-inputs", "0"), 2, "--max-queued-inputs");
         SkaldProcess.AssertUserError(SkaldProcess.Run("serve", "--model", ModelDir, "--reranker", "r", "--reranker-max-queue", "0"), 2, "--reranker-max-queue");
     }
-
-    private static double Metric(string text, string name) => double.Parse(
-        text.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal))[(name.Length + 1)..], CultureInfo.InvariantCulture);
 
     [GeneratedRegex(@"http://127\.0\.0\.1:\d+/")]
     private static partial Regex Address();

@@ -102,4 +102,8 @@ public sealed class ServerFixture : IAsyncLifetime
     }
 
     public static string Json(object value) => JsonSerializer.Serialize(value);
+
+    /// <summary>The value of the unlabelled metric <paramref name="name"/> in a <c>/metrics</c> scrape.</summary>
+    public static double Metric(string text, string name) => double.Parse(
+        text.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal))[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -47,14 +47,12 @@ internal sealed class MergeCommand : Command
         return 0;
     }
 
-    // A base saved by skald quantize (int8 weights only, or the model of an adapter folder given as --model): its adapters
-    // would be merged into dequantised weights and saved as float32 that neither it nor the adapters' model is; refused.
+    // A base saved by skald quantize (int8 weights only, or the model of an adapter folder given as --model): refused
+    // before anything is loaded, by the check the cross-encoder saver makes itself (Int8Checkpoint.RefuseMerge).
     private static void RefuseInt8(string baseModel)
     {
         string model = ModelFolder.IsAdapterFolder(baseModel) ? AdapterBase.Expand(baseModel, null).Model : baseModel;
-        if (Directory.Exists(model) && Int8Checkpoint.IsQuantized(ModelFolder.Read(model).TransformerPath))
-            throw new InputException($"{model}: an int8 model (skald quantize's): merging adapters into its dequantised weights " +
-                "would save neither it nor the adapters' model; merge onto its float32 base, then quantize the result");
+        if (Directory.Exists(model)) Int8Checkpoint.RefuseMerge(model);
     }
 
     // A cross-encoder base, or a SEQ_CLS adapter (peft's sequence classifier, its head in modules_to_save): merged as

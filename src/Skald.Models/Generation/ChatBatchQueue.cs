@@ -76,11 +76,11 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
 
     private void Drain()
     {
+        List<ChatJob> batch = [];
         try
         {
             while (true)
             {
-                List<ChatJob> batch;
                 lock (sync)
                 {
                     if (queue.Count == 0)
@@ -98,16 +98,16 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
                 Decode(batch);
             }
         }
-        catch (Exception e) // not expected (Decode settles its own failures); never leave requests waiting on a dead worker
+        catch (Exception e) // not expected (Decode settles its batch, whatever fails); never leave requests waiting on a dead worker
         {
             List<ChatJob> left;
             lock (sync)
             {
-                left = [.. queue];
+                left = [.. batch, .. queue];
                 queue.Clear();
                 draining = false;
             }
-            foreach (var job in left) Settle(job, d => d.TrySetException(new InvalidOperationException($"generation failed: {e.Message}", e)));
+            Fail(left, e);
         }
     }
 
@@ -140,13 +140,19 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
     // which the requests it still decodes may all be done (a request that stopped early or left no longer counts), so
     // that it does not keep the batch, and the request it passed, which starts the next batch, waiting longer. A failure
     // of the decoding itself is every caller's in the batch, as an InvalidOperationException (an ArgumentException stays
-    // what the request itself got wrong).
+    // what the request itself got wrong), wherever it is thrown (sizing the batch, a step, a joining request), so that
+    // every request taken from the queue is settled and the worker goes on with the next batch.
     private void Decode(List<ChatJob> batch)
     {
         var all = new List<ChatJob>(batch);
         try
         {
             Decode(batch, all);
+            foreach (var job in all) Settle(job, d => d.TrySetCanceled(job.Cancel)); // none expected: every row is finished or abandoned
+        }
+        catch (Exception e)
+        {
+            Fail(all, e);
         }
         finally
         {
@@ -154,9 +160,10 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
         }
     }
 
-    // Decode's body: `all` gathers the batch's requests and those that join it.
+    // Decode's body: `all` gathers the batch's requests and those that join it (as each leaves the queue).
     private void Decode(List<ChatJob> batch, List<ChatJob> all)
     {
+        owner.DecodingBatch?.Invoke();
         var (rows, capacity) = Room(batch);
         var slots = new ChatJob[rows];
         batch.CopyTo(slots);
@@ -188,52 +195,43 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
                         job = next;
                         queue.RemoveAt(i);
                         Start(job);
+                        all.Add(job);
                         break;
                     }
                 }
                 if (job is null) return null;
                 ends[row] = start + job.Options.MaxNewTokens;
                 slots[row] = job;
-                all.Add(job);
                 Interlocked.Increment(ref joined);
                 if (++busy > largestBatch) largestBatch = busy;
                 return new GenerationJoin(job.Prompt, job.Options);
             },
         };
-        try
-        {
-            owner.Generator.GenerateTogether([.. batch.Select(j => j.Prompt)], [.. batch.Select(j => j.Options)],
-                (row, delta) =>
-                {
-                    if (!slots[row].Cancel.IsCancellationRequested) slots[row].OnText?.Invoke(delta);
-                },
-                row =>
-                {
-                    var job = slots[row];
-                    if (!job.Cancel.IsCancellationRequested) return false;
-                    ends[row] = 0;
-                    busy--;
-                    Settle(job, d => d.TrySetCanceled(job.Cancel));
-                    return true;
-                },
-                (row, result) =>
-                {
-                    ends[row] = 0;
-                    busy--;
-                    Settle(slots[row], d => d.TrySetResult(result));
-                },
-                owner.MaxBatchSize > 1 ? joining : null,
-                (row, entry) =>
-                {
-                    if (!slots[row].Cancel.IsCancellationRequested) slots[row].OnLogProbs?.Invoke(entry);
-                });
-            foreach (var job in all) Settle(job, d => d.TrySetCanceled(job.Cancel)); // none expected: every row is finished or abandoned
-        }
-        catch (Exception e)
-        {
-            var failure = new InvalidOperationException($"generation failed: {e.Message}", e);
-            foreach (var job in all) Settle(job, d => d.TrySetException(failure));
-        }
+        owner.Generator.GenerateTogether([.. batch.Select(j => j.Prompt)], [.. batch.Select(j => j.Options)],
+            (row, delta) =>
+            {
+                if (!slots[row].Cancel.IsCancellationRequested) slots[row].OnText?.Invoke(delta);
+            },
+            row =>
+            {
+                var job = slots[row];
+                if (!job.Cancel.IsCancellationRequested) return false;
+                ends[row] = 0;
+                busy--;
+                Settle(job, d => d.TrySetCanceled(job.Cancel));
+                return true;
+            },
+            (row, result) =>
+            {
+                ends[row] = 0;
+                busy--;
+                Settle(slots[row], d => d.TrySetResult(result));
+            },
+            owner.MaxBatchSize > 1 ? joining : null,
+            (row, entry) =>
+            {
+                if (!slots[row].Cancel.IsCancellationRequested) slots[row].OnLogProbs?.Invoke(entry);
+            });
     }
 
     // A batch's KV cache: its own need (longest prompt + most new tokens) or, when larger, its share of MaxBatchTokens,
@@ -247,6 +245,13 @@ internal sealed class ChatBatchQueue(SkaldChatClient owner)
         int need = batch.Max(j => j.Prompt.Length) + batch.Max(j => j.Options.MaxNewTokens);
         int columns = Math.Max(need, Math.Min(owner.Generator.Context, owner.MaxBatchTokens / (size + 1)));
         return (Math.Max(batch.Count, Math.Min(size, (owner.MaxBatchTokens - columns) / columns)), columns);
+    }
+
+    // Each of `jobs` not settled yet fails with `e` (the endpoint's error line), and is counted out.
+    private void Fail(List<ChatJob> jobs, Exception e)
+    {
+        var failure = new InvalidOperationException($"generation failed: {e.Message}", e);
+        foreach (var job in jobs) Settle(job, d => d.TrySetException(failure));
     }
 
     // Pending and Running count a request until its task completes, so a caller that sees it done sees it counted out.

@@ -158,6 +158,9 @@ public sealed partial class SkaldChatClient : IChatClient
     /// <summary>For tests: called on the decoding thread each time a free row of a running batch is offered to the queue.</summary>
     internal Action? OfferingRow { get; init; }
 
+    /// <summary>For tests: called on the decoding thread as each batch taken from the queue begins, before its cache is sized.</summary>
+    internal Action? DecodingBatch { get; init; }
+
     /// <summary>For tests: called on the cancelling thread when a cancelled request has left the queue, before its task is cancelled.</summary>
     internal Action? LeftQueue { get; init; }
 

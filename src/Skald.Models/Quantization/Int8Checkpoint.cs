@@ -31,6 +31,19 @@ public static class Int8Checkpoint
     public static bool IsQuantized(string transformerPath) => File.Exists(Path.Combine(transformerPath, ConfigFile));
 
     /// <summary>
+    /// Refuses (<see cref="ModelFormatException"/>, one line naming the folder) to save the int8 model in
+    /// <paramref name="folder"/> in float32 with adapters merged (<c>skald merge</c>, a cross-encoder's saver): they would
+    /// be merged into its dequantised weights, which are neither it nor the adapters' model. Nothing for any other folder.
+    /// </summary>
+    public static void RefuseMerge(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        if (IsQuantized(ModelFolder.Read(folder).TransformerPath))
+            throw new ModelFormatException($"{folder}: an int8 model (skald quantize's): merging adapters into its dequantised weights " +
+                "would save neither it nor the adapters' model; merge onto its float32 base, then quantize the result");
+    }
+
+    /// <summary>
     /// Writes <paramref name="model"/> quantised to <paramref name="output"/> (must not exist or be empty): the folder
     /// copied, the transformer's weights replaced. The Linear weights are the ones an int8 forward multiplies (found by
     /// encoding one text). Returns the quantised keys. Throws <see cref="PlatformNotSupportedException"/> on a CPU

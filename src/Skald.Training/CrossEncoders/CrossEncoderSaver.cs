@@ -64,6 +64,10 @@ public static class CrossEncoderSaver
     /// here of the merged model: <c>skald truncate-layers</c> of a cross-encoder adapter). A count out of range, an
     /// architecture that cannot be cut or an int8 base is one line (<see cref="ModelFormatException"/>) before anything is written.
     /// </para>
+    /// An int8 base (<c>skald quantize</c>'s, with or without adapters) is refused in one line
+    /// (<see cref="Skald.Models.Quantization.Int8Checkpoint.RefuseMerge"/>, a <see cref="ModelFormatException"/>) before
+    /// anything is written: its adapters would be merged into dequantised weights, and the float32 folder would score as
+    /// neither it nor the adapters' model.
     /// </summary>
     public static void Save(CrossEncoder model, string folder, int? layers = null)
     {
@@ -76,6 +80,7 @@ public static class CrossEncoderSaver
             LayerTruncation.RequireCut(model.Source, model.Transformer, n);
             if (Skald.Models.Quantization.Int8Checkpoint.IsQuantized(transformerPath)) throw new ModelFormatException(LayerTruncation.Quantized(model.Source));
         }
+        Skald.Models.Quantization.Int8Checkpoint.RefuseMerge(model.Path);
         int? pad = null, configPad = null;
         string? padToken = null; // for the merged tokenizer_config.json, when the base's tokenizer names no pad token
         if (model.Head.Layout == SequenceClassificationHead.HeadLayout.Decoder)

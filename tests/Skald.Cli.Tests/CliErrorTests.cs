@@ -59,6 +59,16 @@ public sealed class CliErrorTests
         SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "x", "--task", "y", "--type", "foo"), 2,
             "option --type must be one of retrieval, sts", "got 'foo'");
 
+    /// <summary>A near miss of a command-line choice gets "did you mean" before the list, as a config choice does.</summary>
+    [Fact]
+    public void MistypedChoiceGetsDidYouMean()
+    {
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--model", "x", "--task", "y", "--type", "retreival"), 2,
+            "option --type got 'retreival'; did you mean 'retrieval'? (must be one of retrieval, sts, ");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("data", "translate", "--engine", "apertum", "--from", "nb", "--to", "nn",
+            "--data", "x.jsonl", "--output", "y.jsonl"), 2, "option --engine got 'apertum'; did you mean 'apertium'? (must be one of apertium, llm)");
+    }
+
     [Theory]
     [InlineData("train", "foo", "expected section.key=value")]
     [InlineData("train", "training.batch_size=[1,", "value is not valid YAML")]

@@ -85,6 +85,7 @@ public sealed class MergeCrossEncoderTests
         var r = SkaldProcess.Run("merge", "--model", model, "--adapters", adapter, "--output", merged);
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Contains("a cross-encoder", r.Stderr, StringComparison.Ordinal);
+        Assert.Contains($"wrote {merged}: ", r.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(merged, "modules.json")));
         Assert.False(File.Exists(Path.Combine(merged, "adapter_config.json")));
         Assert.True(CrossEncoder.IsCrossEncoder(merged));

@@ -116,7 +116,7 @@ public sealed class QuantizeCommandTests
     [Fact]
     public void UnknownQuantizationIsAUsageError() =>
         SkaldProcess.AssertUserError(SkaldProcess.Run("encode", "--model", "m", "--input", "i.txt", "--output", "o.jsonl", "--quantize", "int4"),
-            2, "--quantize must be one of int8");
+            2, "option --quantize got 'int4'; did you mean 'int8'? (must be one of int8)");
 
     [Fact]
     public void AnOutputInsideTheModelFolderIsNotCopiedIntoItself()

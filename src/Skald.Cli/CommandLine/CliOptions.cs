@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Skald.Retrieval.Data;
 
 namespace Skald.Cli.CommandLine;
 
@@ -47,7 +48,7 @@ internal static class CliOptions
         option.Validators.Add(r =>
         {
             if (r.Tokens.Count > 0 && !allowed.Contains(r.Tokens[0].Value))
-                r.AddError($"option {name} must be one of {string.Join(", ", allowed)}, got '{r.Tokens[0].Value}'");
+                r.AddError(NotAChoice(name, r.Tokens[0].Value, allowed));
         });
         return option;
     }
@@ -81,10 +82,19 @@ internal static class CliOptions
         option.Validators.Add(r =>
         {
             if (r.Tokens.Count > 0 && !allowed.Contains(r.Tokens[0].Value))
-                r.AddError($"option {name} must be one of {string.Join(", ", allowed)}, got '{r.Tokens[0].Value}'");
+                r.AddError(NotAChoice(name, r.Tokens[0].Value, allowed));
         });
         return option;
     }
+
+    /// <summary>
+    /// The error for <paramref name="value"/>, which is none of <paramref name="allowed"/>: a near miss gets "did you
+    /// mean" before the list, as a mistyped config choice does (<c>SectionReader</c>), else the list alone.
+    /// </summary>
+    private static string NotAChoice(string name, string value, string[] allowed) =>
+        Typos.Closest(value, allowed) is { } s
+            ? $"option {name} got '{value}'; did you mean '{s}'? (must be one of {string.Join(", ", allowed)})"
+            : $"option {name} must be one of {string.Join(", ", allowed)}, got '{value}'";
 
     /// <summary>An on/off switch without a value.</summary>
     public static Option<bool> Flag(string name, string description) => new(name) { Description = description };

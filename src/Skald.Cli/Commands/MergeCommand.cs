@@ -43,7 +43,7 @@ internal sealed class MergeCommand : Command
             return MergeCrossEncoder(baseModel, folders, dir, quiet);
         using var encoder = SentenceEncoder.Load(baseModel, folders);
         Training.Output.ModelSaver.Save(encoder, dir);
-        Terminal.Log($"merged {folders.Count} adapter(s) into {encoder.Folder.Path}: {dir}", quiet);
+        Terminal.Log($"wrote {dir}: {encoder.Folder.Path} with {folders.Count} adapter(s) merged (the base is unchanged)", quiet);
         return 0;
     }
 
@@ -61,7 +61,7 @@ internal sealed class MergeCommand : Command
     {
         using var crossEncoder = CrossEncoder.Load(baseModel, folders);
         Training.CrossEncoders.CrossEncoderSaver.Save(crossEncoder, dir);
-        Terminal.Log($"merged {folders.Count} adapter(s) into {crossEncoder.Path}: {dir} (a cross-encoder, " +
+        Terminal.Log($"wrote {dir}: {crossEncoder.Path} with {folders.Count} adapter(s) merged (the base is unchanged; a cross-encoder, " +
             $"{crossEncoder.Head.Parameters.Count} head tensors, {crossEncoder.NumLabels} label(s))", quiet);
         return 0;
     }

@@ -66,6 +66,7 @@ internal sealed class SearchCommand : Command
         try
         {
             using var searchIndex = SearchIndex.Open(p.GetValue(index)!);
+            RefuseSettingsTheIndexHasNo(p, searchIndex.Manifest);
             float[]? vector = null;
             if (searchMode != SearchMode.Bm25)
             {
@@ -98,6 +99,22 @@ internal sealed class SearchCommand : Command
         {
             throw new InputException(e.Message);
         }
+    }
+
+    /// <summary>
+    /// A per-query setting of an index kind this index is not (<c>--probes</c> without IVF lists, <c>--ef</c> without an
+    /// HNSW graph, <c>--rescore-multiplier</c> over float32 rows) is a usage error naming it, never silently ignored, as
+    /// <c>evaluate --rescore-multiplier</c> without <c>--precision</c> is.
+    /// </summary>
+    private void RefuseSettingsTheIndexHasNo(ParseResult p, IndexManifest manifest)
+    {
+        string name = p.GetValue(index)!;
+        if (p.GetValue(probes) is not null && manifest.IvfLists == 0)
+            throw new UsageException($"--probes applies to an IVF index (index build --ivf-lists); {name} has no lists, its dense search scans every row");
+        if (p.GetValue(ef) is not null && manifest.HnswM == 0)
+            throw new UsageException($"--ef applies to an HNSW index (index build --hnsw); {name} has no graph");
+        if (p.GetResult(rescore) is { Implicit: false } && manifest.Precision == "float32" && manifest.PqSubspaces == 0)
+            throw new UsageException($"--rescore-multiplier applies to an index of quantized rows (index build --precision or --pq); {name} holds float32 rows only");
     }
 
     /// <summary>The cross-encoder's best <paramref name="k"/> of <paramref name="hits"/>, each with its score.</summary>

@@ -150,6 +150,21 @@ public sealed class EvaluateGenerationFilesTests
     }
 
     [Fact]
+    public void AMistypedMetricGetsDidYouMeanOnTheCommandLineAndInAPipeline()
+    {
+        // "rougel" was "unknown metric 'rougel' (known: ...)" with no suggestion, unlike every other mistyped choice
+        var (dir, task, predictions) = Files();
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", predictions, "--metrics", "rougel"),
+            2, "option --metrics: unknown metric 'rougel'; did you mean 'rougeL'? (known: rougeL, bertscore, judge)");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("evaluate", "--type", "generation", "--task", task, "--predictions", predictions, "--metrics", "bleu"),
+            2, "option --metrics: unknown metric 'bleu' (known: rougeL, bertscore, judge)");
+        string config = Path.Combine(dir, "pipeline.yaml");
+        File.WriteAllText(config, $"output: {Path.Combine(dir, "out")}\nstages:\n  - {{name: ev, type: evaluate_generation, task: '{task}', systems: ['{predictions}'], metrics: [rougeL, bertscor]}}\n");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("pipeline", "--config", config),
+            1, "unknown metric 'bertscor'; did you mean 'bertscore'?");
+    }
+
+    [Fact]
     public void APipelineEvaluateStageChecksBothOutputsBeforeScoring()
     {
         // NAME.md in the way: NAME.json was written, then "Access to the path ... is denied." (and the judge already paid)

@@ -70,8 +70,7 @@ internal sealed class GenerationEvaluation
         if (metrics.Length == 0) throw new UsageException($"option --metrics: no metrics given (known: {string.Join(", ", GenerationEvaluator.KnownMetrics)})");
         foreach (var m in metrics)
         {
-            if (!GenerationEvaluator.KnownMetrics.Contains(m))
-                throw new UsageException($"option --metrics: unknown metric '{m}' (known: {string.Join(", ", GenerationEvaluator.KnownMetrics)})");
+            if (GenerationEvaluator.UnknownMetric(m) is { } why) throw new UsageException($"option --metrics: {why}");
         }
         var systemFiles = files.Select(SystemFile).ToList();
         // the files read: neither the report nor the saved answers may replace one (the task is EvaluateCommand's check)

@@ -129,8 +129,7 @@ internal static class StudyStages
         var metrics = s.Keys.PathList("metrics") is { Count: > 0 } m ? m : ["rougeL"];
         foreach (var metric in metrics)
         {
-            if (!GenerationEvaluator.KnownMetrics.Contains(metric))
-                throw new InputException($"{s.Keys.Where("metrics")}: unknown metric '{metric}' (known: {string.Join(", ", GenerationEvaluator.KnownMetrics)})");
+            if (GenerationEvaluator.UnknownMetric(metric) is { } why) throw new InputException($"{s.Keys.Where("metrics")}: {why}");
         }
         string? bertModel = s.Keys.Path("bertscore_model");
         bool idf = s.Keys.Bool("bertscore_idf", false);

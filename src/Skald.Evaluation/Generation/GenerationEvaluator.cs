@@ -1,4 +1,5 @@
 using Skald.Retrieval;
+using Skald.Retrieval.Data;
 
 namespace Skald.Evaluation.Generation;
 
@@ -14,6 +15,14 @@ public sealed class GenerationEvaluator
 {
     /// <summary>Metric names <see cref="Metrics"/> takes.</summary>
     public static readonly IReadOnlyList<string> KnownMetrics = ["rougeL", "bertscore", "judge"];
+
+    /// <summary>
+    /// Why <paramref name="metric"/> is none of <see cref="KnownMetrics"/> ("unknown metric 'rougel'; did you mean
+    /// 'rougeL'? (known: ...)", the suggestion only for a near miss), or null when it is one.
+    /// </summary>
+    public static string? UnknownMetric(string metric) =>
+        KnownMetrics.Contains(metric) ? null
+            : $"unknown metric '{metric}'{(Typos.Closest(metric, KnownMetrics) is { } near ? $"; did you mean '{near}'?" : "")} (known: {string.Join(", ", KnownMetrics)})";
 
     /// <summary>The metrics to compute.</summary>
     public required IReadOnlyList<string> Metrics { get; init; }

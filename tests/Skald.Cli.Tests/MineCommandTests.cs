@@ -79,6 +79,7 @@ public sealed class MineCommandTests
         File.WriteAllLines(input, Texts);
         SkaldProcess.AssertUserError(SkaldProcess.Run("mine", "communities", "--model", Model, "--input", input, "--min-size", "0"), 2, "--min-size");
         SkaldProcess.AssertUserError(SkaldProcess.Run("mine", "paraphrases", "--model", TestPaths.FixtureModel("splade-bert-tiny"), "--input", input), 2, "sparse encoder");
+        SkaldProcess.AssertUserError(SkaldProcess.Run("mine", "paraphrases", "--model", "bm25", "--input", input), 2, "bm25 (the lexical scorer");
     }
 
     [Fact]

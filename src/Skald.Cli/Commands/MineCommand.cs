@@ -136,7 +136,11 @@ internal sealed class MineCommand : Command
 
     private static SentenceEncoder LoadDense(ParseResult p, Option<string> model)
     {
-        var encoder = SentenceEncoder.Load(HubModels.Resolve(p.GetValue(model)!, p.GetValue(CliOptions.Quiet)));
+        string spec = p.GetValue(model)!;
+        // "bm25" names the lexical scorer to evaluate, benchmark and data mine-negatives; here it was "bm25: model folder not found"
+        if (spec.Equals("bm25", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(spec))
+            throw new UsageException("mine compares dense embeddings by cosine similarity; bm25 (the lexical scorer evaluate, benchmark and data mine-negatives take) has none: give a model folder or hub id");
+        var encoder = SentenceEncoder.Load(HubModels.Resolve(spec, p.GetValue(CliOptions.Quiet)));
         if (encoder.IsSparse)
         {
             encoder.Dispose();

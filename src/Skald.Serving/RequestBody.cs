@@ -54,6 +54,12 @@ internal static class RequestBody
             throw new ApiException(e.StatusCode is >= 400 and < 500 ? e.StatusCode : StatusCodes.Status400BadRequest,
                 $"the request body could not be read: {e.Message}");
         }
+        catch (IOException e) when (!request.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            // Framing Kestrel refuses with a plain IOException rather than its BadHttpRequestException (a chunk size
+            // too large to be a number, "ffffffffffffffff"): the client's mistake too. A client gone away is the caller's 499.
+            throw new ApiException(StatusCodes.Status400BadRequest, $"the request body could not be read: {e.Message}");
+        }
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 

@@ -18,6 +18,8 @@ internal static class RequestBody
 
     public static async Task<ReadOnlyMemory<byte>> ReadAsync(HttpRequest request, long limit)
     {
+        // The body is held in one array: a larger limit (long.MaxValue for none) is the most one can hold.
+        limit = Math.Min(limit, Array.MaxLength);
         if (Undecoded(request) is { } encoding)
         {
             throw new ApiException(StatusCodes.Status415UnsupportedMediaType,

@@ -114,12 +114,13 @@ public sealed class EmbeddingService : IDisposable
             {
                 throw ApiException.BadRequest(e.Message, "input");
             }
-            if (!truncate)
+            for (int i = 0; i < prepared.Count; i++)
             {
-                for (int i = 0; i < prepared.Count; i++)
-                {
-                    if (prepared.Encodings[i].Truncated) throw TooLong(i, max); // not Overflowing: HF leaves none when words end at max_length
-                }
+                // a tokenizer that adds no special tokens (a decoder's) makes none of a text of whitespace alone: a forward
+                // pass cannot run on it alone, and beside others it would pool nothing
+                if (prepared.Encodings[i].Length == 0)
+                    throw ApiException.BadRequest($"input[{i}] has no tokens: this model's tokenizer makes none of that text (whitespace, or characters it drops) and adds none of its own", "input");
+                if (!truncate && prepared.Encodings[i].Truncated) throw TooLong(i, max); // not Overflowing: HF leaves none when words end at max_length
             }
             return prepared;
         }

@@ -25,7 +25,7 @@ public sealed record EmbeddingServiceOptions
     /// <summary>Most inputs in one request (more: 400).</summary>
     public int MaxInputs { get; init; } = 2048;
 
-    /// <summary>Largest request body in bytes (more: 413).</summary>
+    /// <summary>Largest request body in bytes (more: 413); a body is held in one array, so at most <see cref="Array.MaxLength"/> (a larger value, such as long.MaxValue for none, is that).</summary>
     public long MaxBodyBytes { get; init; } = 16 << 20;
 
     /// <summary>

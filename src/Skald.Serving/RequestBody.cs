@@ -8,7 +8,8 @@ namespace Skald.Serving;
 /// <see cref="ApiException"/>, and one the client's framing leaves unreadable (cut short, a bad chunk, too slow) or
 /// whose Content-Encoding does not decode (the server's request decompression: gzip, deflate, br) a 4xx; a
 /// Content-Encoding left undecoded (one the decompression has no decoder for, or several stacked) is a 415 naming it,
-/// never read as plain JSON.
+/// never read as plain JSON, and so is a body declared as another media type than JSON's (a form, plain text) that is
+/// not a JSON object (one that is, is read: curl -d labels its JSON a form).
 /// </summary>
 internal static class RequestBody
 {
@@ -17,6 +18,8 @@ internal static class RequestBody
 
     public static async Task<ReadOnlyMemory<byte>> ReadAsync(HttpRequest request, long limit)
     {
+        // The body is held in one array: a larger limit (long.MaxValue for none) is the most one can hold.
+        limit = Math.Min(limit, Array.MaxLength);
         if (Undecoded(request) is { } encoding)
         {
             throw new ApiException(StatusCodes.Status415UnsupportedMediaType,
@@ -54,7 +57,35 @@ internal static class RequestBody
             throw new ApiException(e.StatusCode is >= 400 and < 500 ? e.StatusCode : StatusCodes.Status400BadRequest,
                 $"the request body could not be read: {e.Message}");
         }
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        catch (IOException e) when (!request.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            // Framing Kestrel refuses with a plain IOException rather than its BadHttpRequestException (a chunk size
+            // too large to be a number, "ffffffffffffffff"): the client's mistake too. A client gone away is the caller's 499.
+            throw new ApiException(StatusCodes.Status400BadRequest, $"the request body could not be read: {e.Message}");
+        }
+        var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        if (NotJson(request, body.Span) is { } type)
+        {
+            throw new ApiException(StatusCodes.Status415UnsupportedMediaType,
+                $"the request body was sent as {type}, not JSON: send a JSON object with Content-Type: application/json",
+                "invalid_request_error", null, "unsupported_media_type");
+        }
+        return body;
+    }
+
+    // The media type a body was declared as when it is not JSON's and the body is no JSON object either (a form, plain
+    // text): every endpoint reads a JSON object. One that starts as an object is read whatever its Content-Type says, as
+    // curl -d sends JSON labelled application/x-www-form-urlencoded.
+    private static string? NotJson(HttpRequest request, ReadOnlySpan<byte> body)
+    {
+        if (string.IsNullOrWhiteSpace(request.ContentType)) return null;
+        string type = request.ContentType.Split(';')[0].Trim();
+        if (type.Equals("application/json", StringComparison.OrdinalIgnoreCase) || type.Equals("text/json", StringComparison.OrdinalIgnoreCase)
+            || type.EndsWith("+json", StringComparison.OrdinalIgnoreCase))
+            return null;
+        if (body.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) body = body[3..];
+        body = body.TrimStart(" \t\r\n"u8);
+        return body.IsEmpty || body[0] != (byte)'{' ? type : null;
     }
 
     // The request decompression removes the Content-Encoding it decoded: what is left (but "identity", no encoding at

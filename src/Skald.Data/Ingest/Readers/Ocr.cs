@@ -80,7 +80,8 @@ public sealed partial class Ocr
 
     /// <summary>
     /// The text Tesseract reads on page <paramref name="pageNumber"/> (1-based) of <paramref name="pdf"/>, or in its
-    /// <paramref name="region"/> only: (left, top, width, height) in points from the page's top-left corner.
+    /// <paramref name="region"/> only: (left, top, width, height) in points from the top-left corner of the page as it is
+    /// shown (its crop box, turned by its /Rotate; PdfPig's coordinates of a page are in that frame, from the lower left).
     /// </summary>
     public string ReadPdfPage(string pdf, int pageNumber, (double Left, double Top, double Width, double Height)? region = null)
     {
@@ -92,7 +93,7 @@ public sealed partial class Ocr
         {
             string page = pageNumber.ToString(CultureInfo.InvariantCulture);
             string image = Path.Combine(dir, "page");
-            List<string> args = ["-r", Dpi.ToString(CultureInfo.InvariantCulture), "-gray", "-png", "-singlefile", "-f", page, "-l", page];
+            List<string> args = ["-r", Dpi.ToString(CultureInfo.InvariantCulture), "-gray", "-png", "-singlefile", "-cropbox", "-f", page, "-l", page];
             if (region is var (left, top, width, height))
             {
                 static string Pixels(double points) => ((int)Math.Round(points * Dpi / 72.0)).ToString(CultureInfo.InvariantCulture);

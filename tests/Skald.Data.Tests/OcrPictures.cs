@@ -13,7 +13,7 @@ internal static class OcrPictures
     [
         "Kommunen har vedtatt en ny rute for skolebussen fra august.",
         "Elevene hentes ved holdeplassen nedenfor kirken hver morgen.",
-        "Bussen går ikke i vinterferien eller på røde dager.",
+        "Bussen kjører ikke i vinterferien eller på helligdager.",
         "Sjåføren venter ikke når barna kommer for sent til bussen.",
         "Foreldre som har spørsmål kan ringe rektor etter klokka tolv.",
         "Ruten gjelder fra første skoledag etter sommerferien.",

@@ -63,18 +63,24 @@ public sealed class TurnedScanTests
     }
 
     [OcrFact(Orientation = true)]
-    public void AnUnsureOrientationIsReadAsItLiesAndSaidOnce()
+    public void AnUnsureOrUnknownOrientationIsReadAsItLiesAndSaidOnce()
     {
         string dir = TestPaths.NewTempDir();
-        // one line upside down: the detection finds the turn but is far from sure of it
-        string[] images = [Turned(dir, "lapp-1", 180, LetterLines[0]), Turned(dir, "lapp-2", 180, LetterLines[1])];
+        // one line upside down: the detection finds the turn but is far from sure of it; two words upright: too few
+        // letters for the detection to tell at all
+        string[] turned = [Turned(dir, "lapp-1", 180, LetterLines[0]), Turned(dir, "lapp-2", 180, LetterLines[1])];
+        string[] notes = [Picture(dir, "hilsen-1", "God morgen"), Picture(dir, "hilsen-2", "God kveld")];
         var warned = new List<string>();
-        var result = DocumentIngest.Ingest(images, new ChunkOptions(), ocr: Heard(warned));
-        var line = Assert.Single(warned);
-        Assert.StartsWith($"OCR: {images[0]} may lie turned (tesseract's orientation detection: turn 180 degrees, confidence ", line);
-        Assert.EndsWith($" < {Ocr.OrientationMargin}); read as it lies, as are further pictures it is unsure of", line);
+        var result = DocumentIngest.Ingest([.. turned, .. notes], new ChunkOptions(), ocr: Heard(warned));
+        Assert.Equal(2, warned.Count);
+        Assert.StartsWith($"OCR: {turned[0]} may lie turned (tesseract's orientation detection: turn 180 degrees, confidence ", warned[0]);
+        Assert.EndsWith($" < {Ocr.OrientationMargin}); read as it lies, as are further pictures it is unsure of", warned[0]);
+        Assert.StartsWith($"OCR: tesseract cannot tell which way {notes[0]} faces (", warned[1]);
+        Assert.EndsWith("); read as it lies, as are further pictures it cannot tell", warned[1]);
         string read = string.Join(' ', result.Documents.Select(d => Words(d.Text)));
         Assert.DoesNotContain(Words(TestDocuments.PdfText(LetterLines[0])), read);
+        Assert.Contains("God morgen", read);
+        Assert.Contains("God kveld", read);
     }
 
     [OcrFact]

@@ -37,7 +37,7 @@ public sealed partial class Ocr
     private readonly Lazy<Setup> setup;
     private readonly Func<string, string?> find;
     private readonly Action<string> warn;
-    private int saidNoOsd, saidUnsure;
+    private int saidNoOsd, saidUnsure, saidUnknown;
 
     private sealed record Setup(string? Reason, string? PdfReason, string Tesseract, string Pdftoppm, string Languages, bool Osd);
 
@@ -154,9 +154,10 @@ public sealed partial class Ocr
         var found = detect.ExitCode == 0 ? PageOrientation.Parse(detect.Output) : null;
         if (found is { Rotate: 0 }) return false;
         if (found is { } sure && sure.Confidence >= OrientationMargin) return true;
-        Once(ref saidUnsure, found is { } unsure
-            ? FormattableString.Invariant($"OCR: {what} may lie turned (tesseract's orientation detection: turn {unsure.Rotate} degrees, confidence {unsure.Confidence:0.##} < {OrientationMargin}); read as it lies, as are further pictures it is unsure of")
-            : $"OCR: tesseract cannot tell which way {what} faces ({ExternalProgram.FirstLine(detect.Error + detect.Output)}); read as it lies, as are further pictures it cannot tell");
+        if (found is { } unsure)
+            Once(ref saidUnsure, FormattableString.Invariant($"OCR: {what} may lie turned (tesseract's orientation detection: turn {unsure.Rotate} degrees, confidence {unsure.Confidence:0.##} < {OrientationMargin}); read as it lies, as are further pictures it is unsure of"));
+        else // too little text to tell (tesseract wants 50 letters), or the detection failed
+            Once(ref saidUnknown, $"OCR: tesseract cannot tell which way {what} faces ({ExternalProgram.FirstLine(detect.Error + detect.Output)}); read as it lies, as are further pictures it cannot tell");
         return false;
     }
 

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using Skald.Data.Ingest;
 using Skald.Data.Ingest.Readers;
 using UglyToad.PdfPig.Core;
 using UglyToad.PdfPig.Writer;
+using static Skald.Data.Tests.OcrPictures;
 
 namespace Skald.Data.Tests;
 
@@ -16,21 +16,6 @@ public sealed class OcrTests
     private const string Sentence = "Toget til Bergen går klokka sju fra perrong fire.";
     private const string Second = "Husk billett og varme klær før turen over fjellet.";
 
-    /// <summary>A PNG picture of <paramref name="lines"/> typeset on an A4 page, at 200 dpi.</summary>
-    private static string Picture(string dir, string name, params string[] lines)
-    {
-        string text = TestDocuments.Pdf(dir, "tekst-" + name + ".pdf", lines);
-        string image = Path.Combine(dir, name);
-        var psi = new ProcessStartInfo("pdftoppm") { RedirectStandardError = true };
-        foreach (var a in new[] { "-r", "200", "-gray", "-png", "-singlefile", text, image }) psi.ArgumentList.Add(a);
-        using (var p = Process.Start(psi)!)
-        {
-            p.WaitForExit();
-            Assert.Equal(0, p.ExitCode);
-        }
-        return image + ".png";
-    }
-
     /// <summary>A one-page PDF holding only a picture of <paramref name="lines"/> (as a scanner makes it).</summary>
     private static string Scanned(string dir, string name, params string[] lines)
     {
@@ -42,8 +27,6 @@ public sealed class OcrTests
         File.WriteAllBytes(path, builder.Build());
         return path;
     }
-
-    private static string Words(string text) => string.Join(' ', text.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
 
     [OcrFact]
     public void AScannedPageIsReadByOcr()

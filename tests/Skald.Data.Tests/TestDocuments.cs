@@ -1,6 +1,7 @@
 using DocumentFormat.OpenXml;
 using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Wordprocessing;
+using UglyToad.PdfPig.Content;
 using UglyToad.PdfPig.Core;
 using UglyToad.PdfPig.Fonts.Standard14Fonts;
 using UglyToad.PdfPig.Writer;
@@ -31,13 +32,17 @@ internal static class TestDocuments
         return path;
     }
 
-    public static string Pdf(string dir, string name = "tur.pdf", params string[] lines)
+    public static string Pdf(string dir, string name = "tur.pdf", params string[] lines) => TurnedPdf(dir, name, 0, lines);
+
+    /// <summary>As <see cref="Pdf"/>, the page shown turned clockwise by <paramref name="rotation"/> degrees (its /Rotate).</summary>
+    public static string TurnedPdf(string dir, string name, int rotation, params string[] lines)
     {
         if (lines.Length == 0) lines = [.. Paragraphs.SelectMany(p => new[] { p, "" })];
         var builder = new PdfDocumentBuilder();
         // A TrueType font with å, æ, ø when the machine has DejaVu; otherwise Helvetica and the text spelt in ASCII.
         var font = File.Exists(DejaVu) ? builder.AddTrueTypeFont(File.ReadAllBytes(DejaVu)) : builder.AddStandard14Font(Standard14Font.Helvetica);
         var page = builder.AddPage(595, 842);
+        page.SetRotation(new PageRotationDegrees(rotation));
         double y = 800;
         foreach (var line in lines)
         {

@@ -10,7 +10,8 @@ namespace Skald.Data.Ingest.Readers;
 /// which poppler's <c>pdftoppm</c> first renders to a 300 dpi grey PNG. Both are system programs: Debian/Ubuntu
 /// <c>tesseract-ocr</c> with <c>tesseract-ocr-nor</c> / <c>-dan</c> / <c>-swe</c>, and <c>poppler-utils</c>. When they
 /// are missing, <see cref="Unavailable"/> and <see cref="PdfUnavailable"/> say what to install, and the readers keep
-/// what has text.
+/// what has text. A picture that lies turned (scanned sideways or upside down) is read upright when Tesseract's
+/// orientation detection is sure of it (<see cref="OrientationMargin"/>); otherwise it is read as it lies.
 /// </summary>
 public sealed partial class Ocr
 {
@@ -26,10 +27,19 @@ public sealed partial class Ocr
     /// <summary>The longest a page or image may take to render or read.</summary>
     public static readonly TimeSpan PageTimeout = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// How sure Tesseract's orientation detection (<c>--psm 0</c>) must be, its "Orientation confidence" (the best
+    /// orientation's score over the next), before a picture is read turned: Tesseract's own least margin for turning a
+    /// page (its <c>min_orientation_margin</c>, 7). A full page of text scores far above it; a line or two below.
+    /// </summary>
+    public const double OrientationMargin = 7.0;
+
     private readonly Lazy<Setup> setup;
     private readonly Func<string, string?> find;
+    private readonly Action<string> warn;
+    private int saidNoOsd, saidUnsure, saidUnknown;
 
-    private sealed record Setup(string? Reason, string? PdfReason, string Tesseract, string Pdftoppm, string Languages);
+    private sealed record Setup(string? Reason, string? PdfReason, string Tesseract, string Pdftoppm, string Languages, bool Osd);
 
     /// <summary>OCR when the programs are installed (the default of ingestion).</summary>
     public static Ocr Auto { get; } = new(true, DefaultLanguages);
@@ -43,13 +53,15 @@ public sealed partial class Ocr
     {
     }
 
-    /// <summary>As the public constructor, finding programs with <paramref name="find"/> (tests).</summary>
-    internal Ocr(bool enabled, string languages, Func<string, string?> find)
+    /// <summary>As the public constructor, finding programs with <paramref name="find"/> and saying what it cannot do well
+    /// to <paramref name="warn"/> (default standard error; tests).</summary>
+    internal Ocr(bool enabled, string languages, Func<string, string?> find, Action<string>? warn = null)
     {
         ArgumentNullException.ThrowIfNull(languages);
         if (!LanguageList().IsMatch(languages))
             throw new DataException($"OCR languages \"{languages}\" must be Tesseract codes joined by '+', e.g. {DefaultLanguages}");
         this.find = find;
+        this.warn = warn ?? Console.Error.WriteLine;
         Enabled = enabled;
         Languages = languages;
         setup = new Lazy<Setup>(Probe);
@@ -67,12 +79,23 @@ public sealed partial class Ocr
     /// <summary>Null when scanned PDF pages can be read (tesseract and pdftoppm); else why not, in one line.</summary>
     public string? PdfUnavailable => setup.Value.PdfReason;
 
-    /// <summary>The text Tesseract reads in the image file <paramref name="image"/> (PNG, JPEG, TIFF).</summary>
-    public string ReadImage(string image)
+    /// <summary>Whether tesseract has its orientation detection's data (osd), which turned pictures are read upright with.</summary>
+    internal bool DetectsOrientation => setup.Value.Osd;
+
+    /// <summary>The text Tesseract reads in the image file <paramref name="image"/> (PNG, JPEG, TIFF), turned upright
+    /// when it lies turned (<see cref="OrientationMargin"/>).</summary>
+    public string ReadImage(string image) => ReadImage(image, image);
+
+    // what: the picture as the user knows it (the file, or a PDF's page), for the lines on standard error
+    private string ReadImage(string image, string what)
     {
         var s = setup.Value;
         if (s.Reason is not null) throw new DataException(s.Reason);
-        var read = ExternalProgram.Run(s.Tesseract, [image, "stdout", "-l", s.Languages], timeout: PageTimeout);
+        List<string> args = [image, "stdout", "-l", s.Languages];
+        // Tesseract's page segmentation with orientation detection turns the page upright before reading; its own margin
+        // is set to 0 because ours was met already (it would keep a weakly detected upside-down page as it lies)
+        if (Turned(s, image, what)) args.AddRange(["--psm", "1", "-c", "min_orientation_margin=0"]);
+        var read = ExternalProgram.Run(s.Tesseract, args, timeout: PageTimeout);
         if (read.ExitCode != 0)
             throw new DataException($"tesseract could not read the image (exit {read.ExitCode}): {ExternalProgram.FirstLine(read.Error)}");
         return read.Output.Replace("\f", "\n", StringComparison.Ordinal);
@@ -80,7 +103,8 @@ public sealed partial class Ocr
 
     /// <summary>
     /// The text Tesseract reads on page <paramref name="pageNumber"/> (1-based) of <paramref name="pdf"/>, or in its
-    /// <paramref name="region"/> only: (left, top, width, height) in points from the page's top-left corner.
+    /// <paramref name="region"/> only: (left, top, width, height) in points from the top-left corner of the page as it is
+    /// shown (its crop box, turned by its /Rotate; PdfPig's coordinates of a page are in that frame, from the lower left).
     /// </summary>
     public string ReadPdfPage(string pdf, int pageNumber, (double Left, double Top, double Width, double Height)? region = null)
     {
@@ -92,7 +116,7 @@ public sealed partial class Ocr
         {
             string page = pageNumber.ToString(CultureInfo.InvariantCulture);
             string image = Path.Combine(dir, "page");
-            List<string> args = ["-r", Dpi.ToString(CultureInfo.InvariantCulture), "-gray", "-png", "-singlefile", "-f", page, "-l", page];
+            List<string> args = ["-r", Dpi.ToString(CultureInfo.InvariantCulture), "-gray", "-png", "-singlefile", "-cropbox", "-f", page, "-l", page];
             if (region is var (left, top, width, height))
             {
                 static string Pixels(double points) => ((int)Math.Round(points * Dpi / 72.0)).ToString(CultureInfo.InvariantCulture);
@@ -101,7 +125,7 @@ public sealed partial class Ocr
             var render = ExternalProgram.Run(s.Pdftoppm, [.. args, pdf, image], timeout: PageTimeout);
             if (render.ExitCode != 0 || !File.Exists(image + ".png"))
                 throw new DataException($"pdftoppm could not render the page (exit {render.ExitCode}): {ExternalProgram.FirstLine(render.Error)}");
-            return ReadImage(image + ".png");
+            return ReadImage(image + ".png", region is null ? $"{pdf}, page {page}" : $"{pdf}, a picture on page {page}");
         }
         finally
         {
@@ -116,15 +140,41 @@ public sealed partial class Ocr
         }
     }
 
+    // Whether the picture lies turned (sideways or upside down) by what Tesseract's orientation detection is sure of.
+    // Unsure, or without the detection's data (osd), it is read as it lies, and standard error hears so once.
+    private bool Turned(Setup s, string image, string what)
+    {
+        if (!s.Osd)
+        {
+            Once(ref saidNoOsd, "OCR: tesseract has no orientation data (osd.traineddata; apt-get install tesseract-ocr-osd), " +
+                "so scans lying sideways or upside down are read as they lie");
+            return false;
+        }
+        var detect = ExternalProgram.Run(s.Tesseract, [image, "stdout", "--psm", "0"], timeout: PageTimeout);
+        var found = detect.ExitCode == 0 ? PageOrientation.Parse(detect.Output) : null;
+        if (found is { Rotate: 0 }) return false;
+        if (found is { } sure && sure.Confidence >= OrientationMargin) return true;
+        if (found is { } unsure)
+            Once(ref saidUnsure, FormattableString.Invariant($"OCR: {what} may lie turned (tesseract's orientation detection: turn {unsure.Rotate} degrees, confidence {unsure.Confidence:0.##} < {OrientationMargin}); read as it lies, as are further pictures it is unsure of"));
+        else // too little text to tell (tesseract wants 50 letters), or the detection failed
+            Once(ref saidUnknown, $"OCR: tesseract cannot tell which way {what} faces ({ExternalProgram.FirstLine(detect.Error + detect.Output)}); read as it lies, as are further pictures it cannot tell");
+        return false;
+    }
+
+    private void Once(ref int said, string line)
+    {
+        if (Interlocked.Exchange(ref said, 1) == 0) warn(line);
+    }
+
     private Setup Probe()
     {
-        if (!Enabled) return new Setup("OCR is off", "OCR is off", "", "", "");
+        if (!Enabled) return new Setup("OCR is off", "OCR is off", "", "", "", false);
         string? tesseract = find("tesseract"), pdftoppm = find("pdftoppm");
         string? pdfMissing = pdftoppm is null ? $"OCR of PDF pages needs pdftoppm on the PATH ({Packages})" : null;
         if (tesseract is null)
         {
             string reason = $"OCR needs tesseract on the PATH ({Packages})";
-            return new Setup(reason, pdftoppm is null ? $"OCR needs tesseract and pdftoppm on the PATH ({Packages})" : reason, "", "", "");
+            return new Setup(reason, pdftoppm is null ? $"OCR needs tesseract and pdftoppm on the PATH ({Packages})" : reason, "", "", "", false);
         }
         var list = ExternalProgram.Run(tesseract, ["--list-langs"], timeout: TimeSpan.FromMinutes(1));
         var installed = list.Output.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
@@ -133,9 +183,9 @@ public sealed partial class Ocr
         if (usable.Count == 0)
         {
             string reason = $"tesseract has none of the OCR languages {Languages} installed (it has {string.Join(", ", installed.Order(StringComparer.Ordinal))}; {Packages})";
-            return new Setup(reason, reason, "", "", "");
+            return new Setup(reason, reason, "", "", "", false);
         }
-        return new Setup(null, pdfMissing, tesseract, pdftoppm ?? "", string.Join('+', usable));
+        return new Setup(null, pdfMissing, tesseract, pdftoppm ?? "", string.Join('+', usable), installed.Contains("osd"));
     }
 
     [GeneratedRegex("^[A-Za-z0-9_]+(\\+[A-Za-z0-9_]+)*$")]

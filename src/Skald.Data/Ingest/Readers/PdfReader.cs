@@ -1,6 +1,7 @@
 using UglyToad.PdfPig;
 using UglyToad.PdfPig.Content;
 using UglyToad.PdfPig.DocumentLayoutAnalysis.TextExtractor;
+using UglyToad.PdfPig.Geometry;
 
 namespace Skald.Data.Ingest.Readers;
 
@@ -92,26 +93,24 @@ public static class PdfReader
     public const double PictureShare = 0.2;
 
     // A typed page's large pictures (a scanned letter pasted in, a figure with words) that no text layer covers: each read
-    // by OCR over its own region, after the page's text.
+    // by OCR over its own region, after the page's text. PdfPig gives boxes as the page is shown (turned by its /Rotate,
+    // from the visible box's lower-left corner), where a turned page turns an image's box with it: its axis-aligned
+    // bounds are the region pdftoppm crops from the page rendered as shown (from its top-left corner).
     private static void ReadPictures(string path, int pages, Page page, Ocr ocr, List<DocumentBlock> blocks, List<string> notices,
         Action<string>? progress)
     {
-        if (page.Rotation.Value != 0) return; // the region would need turning; the page's text is kept
-        var media = page.MediaBox.Bounds;
         double area = page.Width * page.Height;
         foreach (var image in page.GetImages())
         {
-            var box = image.BoundingBox;
-            if (Math.Abs(box.Width * box.Height) < PictureShare * area) continue;
-            double left = Math.Min(box.Left, box.Right), right = Math.Max(box.Left, box.Right);
-            double bottom = Math.Min(box.Bottom, box.Top), top = Math.Max(box.Bottom, box.Top);
+            var box = image.BoundingBox.Normalise();
+            if (box.Width * box.Height < PictureShare * area) continue;
             int covered = page.Letters.Count(l => !string.IsNullOrWhiteSpace(l.Value) && l.BoundingBox.Centroid is var c
-                && c.X >= left && c.X <= right && c.Y >= bottom && c.Y <= top);
+                && c.X >= box.Left && c.X <= box.Right && c.Y >= box.Bottom && c.Y <= box.Top);
             if (covered > StampLetters) continue; // the picture has its own text layer
             try
             {
                 blocks.AddRange(PlainTextReader.Paragraphs(ocr.ReadPdfPage(path, page.Number,
-                    (left - media.Left, media.Top - top, right - left, top - bottom))));
+                    (box.Left, page.Height - box.Top, box.Width, box.Height))));
                 progress?.Invoke($"{path}: a picture on page {page.Number} of {pages} read by OCR");
             }
             catch (DataException e)

@@ -11,12 +11,7 @@ public sealed class BadInputSweepTests
     private static readonly string Pairs = Path.Combine(TestPaths.RepoRoot, "samples", "data", "train-pairs.jsonl");
     private readonly string dir = TestPaths.NewTempDir();
 
-    private string Write(string name, string text)
-    {
-        string path = Path.Combine(dir, name);
-        File.WriteAllText(path, text);
-        return path;
-    }
+    private string Write(string name, string text) => TestPaths.WriteFile(dir, name, text);
 
     /// <summary>A missing data file read as rows (static train, data translate, ...) was "cannot read data file (Could not find file '/full/path')".</summary>
     [Fact]
@@ -83,6 +78,15 @@ public sealed class BadInputSweepTests
         var r = InProcessSkald.Capture("train", "--config", config);
         SkaldProcess.AssertUserError(r, 1, $"{notAModel}: not a model folder");
         Assert.False(Directory.Exists(Path.Combine(dir, "out", "final")));
+    }
+
+    /// <summary>A folder without an extension given as encode's --output was "unsupported output type ''".</summary>
+    [Fact]
+    public void AFolderGivenAsTheEmbeddingsFileIsNamedAsAFolder()
+    {
+        string folder = Directory.CreateDirectory(Path.Combine(dir, "vectors")).FullName;
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("encode", "--model", Model, "--input", Write("in.txt", "hei\n"), "--output", folder), 1,
+            $"{folder}: is a folder; name a file to write");
     }
 
     /// <summary>"1 pairs; at least 5 are needed".</summary>

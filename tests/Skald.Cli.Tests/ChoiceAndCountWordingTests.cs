@@ -13,12 +13,8 @@ public sealed class ChoiceAndCountWordingTests
 {
     private readonly string dir = TestPaths.NewTempDir();
 
-    private string Pipeline(string stage)
-    {
-        string path = Path.Combine(dir, "pipeline.yaml");
-        File.WriteAllText(path, $"output: {Path.Combine(dir, "out")}\nstages:\n  - {stage}\n");
-        return path;
-    }
+    private string Pipeline(string stage) =>
+        TestPaths.WriteFile(dir, "pipeline.yaml", $"output: {Path.Combine(dir, "out")}\nstages:\n  - {stage}\n");
 
     [Fact]
     public void MistypedPromptLanguageOfDataGenerateGetsDidYouMean() =>
@@ -30,37 +26,21 @@ public sealed class ChoiceAndCountWordingTests
         SkaldProcess.AssertUserError(InProcessSkald.Capture("data", "translate", "--data", "x.jsonl", "--output", "y.jsonl",
             "--from", "nbb", "--to", "nn"), 2, "option --from got 'nbb'; did you mean 'nb'? (must be one of nb, nn, da, sv)");
 
-    [Fact]
-    public void MistypedStageTypeGetsDidYouMean()
+    /// <summary>
+    /// A pipeline stage's enumerated values: its type, and the prompt language of a generate stage (read as any text
+    /// and sent on, before) and the languages of a translate stage (which failed later as "unknown language pair").
+    /// </summary>
+    [Theory]
+    [InlineData("{name: gen, type: generat, documents: [x]}", "unknown stage type \"generat\"; did you mean \"generate\"? (tokenizer, ")]
+    [InlineData("{name: gen, type: generate, documents: [x], generator: llm, llm: 'http://127.0.0.1:9/v1', llm_model: m, language: sw}",
+        "gen.language got 'sw'; did you mean 'sv'? (must be one of nb, nn, da, sv)")]
+    [InlineData("{name: tr, type: translate, data: x.jsonl, from: nb, to: svv, engine: llm, llm: 'http://127.0.0.1:9/v1', llm_model: m}",
+        "tr.to got 'svv'; did you mean 'sv'?")]
+    [InlineData("{name: gen, type: generate, documents: [x], held_out: documnets}", "gen.held_out got 'documnets'; did you mean 'documents'?")]
+    public void MistypedStageChoiceGetsDidYouMean(string stage, string fragment)
     {
-        string config = Pipeline("{name: gen, type: generat, documents: [x]}");
-        SkaldProcess.AssertUserError(InProcessSkald.Capture("pipeline", "--config", config), 1,
-            $"{config}:3", "unknown stage type \"generat\"; did you mean \"generate\"? (tokenizer, ");
-    }
-
-    /// <summary>The prompt language of a generate stage was read as any text and sent on; now it is a choice.</summary>
-    [Fact]
-    public void MistypedPromptLanguageOfAGenerateStageIsNamedWithDidYouMean()
-    {
-        string config = Pipeline("{name: gen, type: generate, documents: [x], generator: llm, llm: 'http://127.0.0.1:9/v1', llm_model: m, language: sw}");
-        SkaldProcess.AssertUserError(InProcessSkald.Capture("pipeline", "--config", config), 1,
-            $"{config}:3", "gen.language got 'sw'; did you mean 'sv'? (must be one of nb, nn, da, sv)");
-    }
-
-    [Fact]
-    public void MistypedLanguageOfATranslateStageGetsDidYouMean()
-    {
-        string config = Pipeline("{name: tr, type: translate, data: x.jsonl, from: nb, to: svv, engine: llm, llm: 'http://127.0.0.1:9/v1', llm_model: m}");
-        SkaldProcess.AssertUserError(InProcessSkald.Capture("pipeline", "--config", config), 1,
-            $"{config}:3", "tr.to got 'svv'; did you mean 'sv'?");
-    }
-
-    [Fact]
-    public void HeldOutOfAGenerateStageGetsDidYouMean()
-    {
-        string config = Pipeline("{name: gen, type: generate, documents: [x], held_out: documnets}");
-        SkaldProcess.AssertUserError(InProcessSkald.Capture("pipeline", "--config", config), 1,
-            $"{config}:3", "gen.held_out got 'documnets'; did you mean 'documents'?");
+        string config = Pipeline(stage);
+        SkaldProcess.AssertUserError(InProcessSkald.Capture("pipeline", "--config", config), 1, $"{config}:3", fragment);
     }
 
     [Fact]
